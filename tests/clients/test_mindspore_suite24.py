@@ -8,6 +8,7 @@ import pytest
 
 from gradserve import Parameter, Tensor, context, jit, nn, ops
 from gradserve.ops import GradOperation
+from gradserve.ops import operations as P
 
 
 class _InnerWithParamGrads(nn.Cell):
@@ -129,3 +130,29 @@ def test_bprop_under_jit_is_refused_in_pynative_only(on_real_server):
         np.testing.assert_array_equal(GradOperation()(_JitRule())(x).asnumpy(), [10.0, 10.0])
     finally:
         context.set_context(mode=context.PYNATIVE_MODE)
+
+
+class _FusedSparseAdamStep(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.op = P.FusedSparseAdam()
+        self.var = Parameter(Tensor(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], np.float32)), name="var")
+        self.m = Parameter(Tensor(np.full((3, 2), 0.5, np.float32)), name="m")
+        self.v = Parameter(Tensor(np.full((3, 2), 0.25, np.float32)), name="v")
+
+    def construct(self, grad, indices):
+        return self.op(self.var, self.m, self.v, 0.9, 0.999, 0.01, 0.9, 0.999, 1e-8, grad, indices)
+
+
+def test_fused_sparse_adam_steps_every_row(on_real_server):
+    # tests/st/ops/cpu/test_sparse_apply_adam_op.py (11 items: was not implemented). MindSpore 2.10 CPU, this net
+    # with grad [[1, -1], [2, 0.5]] at indices [0, 0] (repeats summed; rows 1, 2 step with gradient 0):
+    net = _FusedSparseAdamStep()
+    net(Tensor(np.array([[1.0, -1.0], [2.0, 0.5]], np.float32)), Tensor(np.array([0, 0], np.int32)))
+    np.testing.assert_allclose(net.var.asnumpy(), [[0.9953375, 1.9974701], [2.9971526, 3.9971526],
+                                                   [4.9971523, 5.9971523]], rtol=1e-6)
+    np.testing.assert_allclose(net.m.asnumpy(), [[0.75, 0.4], [0.45, 0.45], [0.45, 0.45]], rtol=1e-6)
+    np.testing.assert_allclose(net.v.asnumpy(), [[0.2587499, 0.25], [0.24975, 0.24975], [0.24975, 0.24975]],
+                               rtol=1e-6)
+    with pytest.raises(ValueError):  # grad's rows must match indices' (MindSpore: ValueError)
+        net(Tensor(np.ones((3, 2), np.float32)), Tensor(np.array([0, 1], np.int32)))
