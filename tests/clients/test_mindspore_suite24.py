@@ -156,3 +156,24 @@ def test_fused_sparse_adam_steps_every_row(on_real_server):
                                rtol=1e-6)
     with pytest.raises(ValueError):  # grad's rows must match indices' (MindSpore: ValueError)
         net(Tensor(np.ones((3, 2), np.float32)), Tensor(np.array([0, 1], np.int32)))
+
+
+def test_nn_rrelu(on_real_server):
+    # tests/st/ops/cpu/test_rrelu.py (3 items: nn.RReLU was missing). MindSpore 2.10 CPU: RReLU(0.5, 0.5) of
+    # [[0, -1, -2], [-4, 5, 6]] = [[0, -0.5, -1], [-2, 5, 6]]; RReLU(-1, -1) gives [[0, 1, 2], [4, 5, 6]];
+    # RReLU(0.5, 0.2) is a ValueError, RReLU("a", 1) and RReLU(0.1, True) TypeErrors; the default draws a slope
+    # in [1/8, 1/3] (its docs' example: -0.31465699 for -1.0)
+    x = Tensor(np.array([[0, -1, -2], [-4, 5, 6]], np.float32))
+    np.testing.assert_array_equal(nn.RReLU(0.5, 0.5)(x).asnumpy(), [[0, -0.5, -1], [-2, 5, 6]])
+    np.testing.assert_array_equal(nn.RReLU(-1, -1)(x).asnumpy(), [[0, 1, 2], [4, 5, 6]])
+    slope = -float(nn.RReLU()(Tensor(np.array([-1.0], np.float32))).asnumpy()[0])
+    assert 1 / 8 <= slope <= 1 / 3
+    with pytest.raises(ValueError):
+        nn.RReLU(0.5, 0.2)
+    with pytest.raises(TypeError):
+        nn.RReLU("a", 1)
+    with pytest.raises(TypeError):
+        nn.RReLU(0.1, True)
+    # its derivative is 1, the slope, or 0 at x = 0 (MindSpore 2.10: ms.grad(nn.RReLU(0.5, 0.5))(x) =
+    # [[0, 0.5, 0.5], [0.5, 1, 1]]; a select-form rrelu gave 1 at 0)
+    np.testing.assert_array_equal(GradOperation()(nn.RReLU(0.5, 0.5))(x).asnumpy(), [[0, 0.5, 0.5], [0.5, 1, 1]])
