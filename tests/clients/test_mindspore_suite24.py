@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from gradserve import Parameter, Tensor, context, jit, nn, ops
+from gradserve import float32 as ms_float32
 from gradserve.ops import GradOperation
 from gradserve.ops import operations as P
 
@@ -177,3 +178,23 @@ def test_nn_rrelu(on_real_server):
     # its derivative is 1, the slope, or 0 at x = 0 (MindSpore 2.10: ms.grad(nn.RReLU(0.5, 0.5))(x) =
     # [[0, 0.5, 0.5], [0.5, 1, 1]]; a select-form rrelu gave 1 at 0)
     np.testing.assert_array_equal(GradOperation()(nn.RReLU(0.5, 0.5))(x).asnumpy(), [[0, 0.5, 0.5], [0.5, 1, 1]])
+
+
+def test_loop_primitives_run_their_documented_loops(on_real_server):
+    # tests/st/compiler/control/test_unroll_loop_ops.py (7 items: ops.WhileLoop / Scan / ForiLoop were missing).
+    # MindSpore 2.10's documentation examples: WhileLoop(x < 100, x + 1, 10) = 100; Scan(cumsum, 0, [1, 2, 3, 4])
+    # = (10, [1, 3, 6, 10]); ForiLoop(0, 4, index + res, 0) = 6
+    assert ops.WhileLoop()(lambda x: x < 100, lambda x: x + 1, 10) == 100
+    assert ops.Scan()(lambda res, el: (res + el, res + el), 0, [1, 2, 3, 4]) == (10, [1, 3, 6, 10])
+    assert ops.ForiLoop()(0, 4, lambda index, res: index + res, 0) == 6
+    # a traced condition (jit): MindSpore's test_while_loop, relu(v) + 1 from a Parameter [1] until 100
+    out = jit(lambda v: ops.WhileLoop()(lambda s: s < 100, lambda s: ops.relu(s) + 1, v))(
+        Parameter(Tensor([1.0], ms_float32), name="p"))
+    np.testing.assert_array_equal(out.asnumpy(), [100.0])
+    # derivative through the loop: v -> v * v three times is x ** 8, d/dx = 8 x ** 7 (1024 at x = 2)
+    grad = GradOperation()(lambda x: ops.ForiLoop()(0, 3, lambda i, v: v * v, x))(Tensor([2.0], ms_float32))
+    np.testing.assert_allclose(grad.asnumpy(), [1024.0])
+    with pytest.raises(TypeError):
+        ops.WhileLoop()(lambda x: x < 1, "not a function", 0)
+    with pytest.raises(ValueError, match="Invalid loop_func"):
+        ops.Scan()(lambda res, el: res + el, 0, [1, 2])  # loop_func must give (carry, y)
