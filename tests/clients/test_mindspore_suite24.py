@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gradserve import Parameter, Tensor, context, jit, nn, ops
-from gradserve import float32 as ms_float32
+from gradserve import float32 as ms_float32, float64 as ms_float64, int64 as ms_int64
 from gradserve.ops import GradOperation
 from gradserve.ops import operations as P
 
@@ -198,3 +198,41 @@ def test_loop_primitives_run_their_documented_loops(on_real_server):
         ops.WhileLoop()(lambda x: x < 1, "not a function", 0)
     with pytest.raises(ValueError, match="Invalid loop_func"):
         ops.Scan()(lambda res, el: res + el, 0, [1, 2])  # loop_func must give (carry, y)
+
+
+@pytest.mark.parametrize("mean, std, lo, hi", [(10.0, 1.0, 4.0, 5.0),  # a far tail: [-6, -5] standard deviations
+                                               (6.0, 0.1, 2.0, 10.0),  # MindSpore's test: wide, around the mean
+                                               (0.0, 1.0, -100.0, 100.0),  # its documentation's example
+                                               (0.0, 2.0, 3.0, 60.0),  # one-sided, beyond the mean
+                                               (1.0, 1.0, 0.9, 0.95)])  # a short interval
+def test_parameterized_truncated_normal_follows_its_law(on_real_server, mean, std, lo, hi):
+    # tests/st/ops/cpu/test_parameterized_truncated_normal_op.py (2 items: was not implemented; MindSpore's test
+    # checks shapes and that two calls differ). The law checked against scipy.stats.truncnorm (Kolmogorov-Smirnov,
+    # a seeded op, so the draw is fixed), and the bounds held
+    from scipy import stats
+
+    op = P.ParameterizedTruncatedNormal(seed=7, seed2=3)
+    args = [Tensor(np.array([v], np.float64)) for v in (mean, std, lo, hi)]
+    out = op(Tensor(np.array([1, 4000], np.int32)), *args)
+    assert out.shape == (1, 4000) and out.dtype == ms_float64
+    x = out.asnumpy().ravel()
+    assert x.min() >= lo and x.max() <= hi
+    law = stats.truncnorm((lo - mean) / std, (hi - mean) / std, loc=mean, scale=std)
+    assert stats.kstest(x, law.cdf).pvalue > 1e-3
+    again = op(Tensor(np.array([1, 4000], np.int32)), *args).asnumpy()
+    assert not np.array_equal(again.ravel(), x)  # one op draws anew on each call (MindSpore's test)
+
+
+def test_parameterized_truncated_normal_takes_one_law_per_batch_row(on_real_server):
+    # MindSpore's test_parameterized_truncated_normal_op_case2's arguments: shape [3, 2, 3], mean [10], stdevs [1],
+    # min [1, 4, 0], max [20, 5, 8]: row b lies in [min_b, max_b]
+    f32 = np.float32
+    out = P.ParameterizedTruncatedNormal(seed=1, seed2=2)(
+        Tensor(np.array([3, 2, 3]), ms_int64), Tensor(np.array([10], f32)), Tensor(np.array([1], f32)),
+        Tensor(np.array([1, 4, 0], f32)), Tensor(np.array([20, 5, 8], f32))).asnumpy()
+    assert out.shape == (3, 2, 3) and out.dtype == np.float32
+    for row, (lo, hi) in zip(out, [(1, 20), (4, 5), (0, 8)]):
+        assert row.min() >= lo and row.max() <= hi
+    with pytest.raises(ValueError):  # stdevs must be > 0
+        P.ParameterizedTruncatedNormal()(Tensor(np.array([2, 2]), ms_int64), *[Tensor(np.array([v], f32))
+                                                                             for v in (0, -1, -1, 1)])
