@@ -260,3 +260,16 @@ def test_apply_centered_rmsprop_updates_its_four_parameters(on_real_server):
     np.testing.assert_allclose(net.mg.asnumpy(), [0.12, 0.12, 0.03], rtol=1e-5)
     np.testing.assert_allclose(net.ms.asnumpy(), [0.459, 0.396, 0.414], rtol=1e-6)
     np.testing.assert_allclose(net.mom.asnumpy(), [0.04449921, -0.049712848, 0.018670376], rtol=1e-5)
+
+
+def test_array_func_arg_max_min_with_value_instances(on_real_server):
+    # tests/st/pynative/pyboost/test_simply_infer.py: mindspore.ops.function.array_func's arg_max_with_value_ /
+    # arg_min_with_value_ (ArgMaxWithValue() / ArgMinWithValue() instances). MindSpore 2.10 of
+    # [0.0, 0.4, 0.6, 0.7, 0.1]: (3, 0.7) and (0, 0.0)
+    from gradserve.ops.function.array_func import arg_max_with_value_, arg_min_with_value_
+
+    x = Tensor(np.array([0.0, 0.4, 0.6, 0.7, 0.1], np.float32))
+    index, value = arg_max_with_value_(x)
+    assert int(index) == 3 and float(value) == pytest.approx(0.7)
+    index, value = arg_min_with_value_(x)
+    assert int(index) == 0 and float(value) == 0.0
