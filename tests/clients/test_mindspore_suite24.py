@@ -273,3 +273,29 @@ def test_array_func_arg_max_min_with_value_instances(on_real_server):
     assert int(index) == 3 and float(value) == pytest.approx(0.7)
     index, value = arg_min_with_value_(x)
     assert int(index) == 0 and float(value) == 0.0
+
+
+def test_fractional_max_pool3d_matches_torch(on_real_server):
+    # tests/st/nn/test_fractional_max_pool.py::test_fractional_maxpool3d_normal (2 items: nn.FractionalMaxPool3d was
+    # missing; MindSpore's expected [[[[[0.9163, 0.6913]]]]] at indices [12, 15] with zero samples). Values,
+    # indices and the gradient against torch.nn.functional.fractional_max_pool3d with the same samples
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(24)
+    x = rng.standard_normal((2, 3, 5, 6, 7)).astype(np.float32)
+    samples = rng.uniform(size=(2, 3, 3)).astype(np.float32)
+    xt = torch.tensor(x, requires_grad=True)
+    yt, it = torch.nn.functional.fractional_max_pool3d(xt, (2, 3, 2), output_size=(3, 2, 4), return_indices=True,
+                                                       _random_samples=torch.tensor(samples))
+    (yt * yt).sum().backward()
+    pool = nn.FractionalMaxPool3d((2, 3, 2), output_size=(3, 2, 4), return_indices=True,
+                                  _random_samples=Tensor(samples))
+    y, ind = pool(Tensor(x))
+    np.testing.assert_array_equal(y.asnumpy(), yt.detach().numpy())
+    np.testing.assert_array_equal(ind.asnumpy(), it.numpy())
+    dx = GradOperation()(lambda v: (pool(v)[0] ** 2).sum())(Tensor(x))
+    np.testing.assert_allclose(dx.asnumpy(), xt.grad.numpy(), rtol=1e-6)
+    # MindSpore's own case: output_ratio 0.5 of (2, 2, 4) is (1, 1, 2)
+    y2 = nn.FractionalMaxPool3d(1, output_ratio=(0.5, 0.5, 0.5), _random_samples=Tensor(np.zeros((1, 1, 3),
+                                                                                              np.float32)))(
+        Tensor(x[:1, :1, :2, :2, :4]))
+    assert y2.shape == (1, 1, 1, 1, 2)

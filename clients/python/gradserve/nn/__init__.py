@@ -508,6 +508,6 @@ from ._max_unpool import MaxUnpool1d, MaxUnpool2d, MaxUnpool3d  # noqa: E402
 
 __all__ += ["MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
 
-from ._fractional_pool import FractionalMaxPool2d  # noqa: E402
+from ._fractional_pool import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
 
-__all__ += ["FractionalMaxPool2d"]
+__all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d"]
