@@ -299,3 +299,23 @@ def test_fractional_max_pool3d_matches_torch(on_real_server):
                                                                                               np.float32)))(
         Tensor(x[:1, :1, :2, :2, :4]))
     assert y2.shape == (1, 1, 1, 1, 2)
+
+
+class _Square(nn.Cell):
+    def construct(self, x):
+        return x * x
+
+
+def test_recompute_function_runs_the_block(on_real_server):
+    # tests/st/pynative/recompute/test_pynative_recompute.py imports mindspore.recompute: MindSpore 2.10 runs
+    # block(*args), recomputing its activations in backward (the values and gradients are the block's: 2 x here,
+    # by hand), and refuses a block that is no Cell when use_reentrant=True (TypeError, its _check_validation)
+    import gradserve
+
+    x = Tensor(np.array([1.5, -2.0], np.float32))
+    np.testing.assert_array_equal(gradserve.recompute(_Square(), x).asnumpy(), [2.25, 4.0])
+    grad = GradOperation()(lambda t: gradserve.recompute(_Square(), t).sum())(x)
+    np.testing.assert_array_equal(grad.asnumpy(), [3.0, -4.0])
+    with pytest.raises(TypeError):
+        gradserve.recompute(lambda t: t * t, x)
+    np.testing.assert_array_equal(gradserve.recompute(lambda t: t * t, x, use_reentrant=False).asnumpy(), [2.25, 4.0])
