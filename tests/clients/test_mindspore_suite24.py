@@ -319,3 +319,30 @@ def test_recompute_function_runs_the_block(on_real_server):
     with pytest.raises(TypeError):
         gradserve.recompute(lambda t: t * t, x)
     np.testing.assert_array_equal(gradserve.recompute(lambda t: t * t, x, use_reentrant=False).asnumpy(), [2.25, 4.0])
+
+
+def test_dataset_vision_and_transforms_steps():
+    # tests/st/pynative/recompute/test_pynative_recompute.py imports mindspore.dataset.transforms / .vision (5 items
+    # did not collect). The steps' documented maths, Resize against torch's bilinear (align_corners=False: the
+    # same pixel-center mapping as MindSpore's OpenCV resize, which it matched to 1e-6 on float images here)
+    torch = pytest.importorskip("torch")
+    from gradserve import int32
+    from gradserve.dataset import transforms, vision
+
+    rng = np.random.default_rng(24)
+    img = rng.standard_normal((5, 7, 3)).astype(np.float32)
+    ref = torch.nn.functional.interpolate(torch.tensor(img).permute(2, 0, 1)[None], size=(3, 11), mode="bilinear",
+                                          align_corners=False)[0].permute(1, 2, 0).numpy()
+    np.testing.assert_allclose(vision.Resize((3, 11))(img), ref, atol=1e-6)
+    assert vision.Resize(4)(img).shape == (4, 5, 3)  # an int: the shorter side, keeping the ratio (MindSpore's)
+    np.testing.assert_allclose(vision.Rescale(1 / 255.0, 0.1)(np.uint8([[[255, 0, 51]]])), [[[1.1, 0.1, 0.3]]],
+                               rtol=1e-6)
+    mean, std = (0.4465, 0.4822, 0.4914), (0.2010, 0.1994, 0.2023)
+    np.testing.assert_allclose(vision.Normalize(mean, std)(img), (img - np.float32(mean)) / np.float32(std), rtol=1e-6)
+    np.testing.assert_array_equal(vision.HWC2CHW()(img), img.transpose(2, 0, 1))
+    np.testing.assert_array_equal(vision.RandomHorizontalFlip(1.0)(img), img[:, ::-1])
+    np.testing.assert_array_equal(vision.RandomHorizontalFlip(0.0)(img), img)
+    padded = vision.RandomCrop((7, 9), (1, 1, 1, 1))(img)  # a crop the padded image's size: the padded image
+    np.testing.assert_array_equal(padded, np.pad(img, [(1, 1), (1, 1), (0, 0)]))
+    cast = transforms.TypeCast(int32)(np.array([1.7, 2.0]))
+    assert cast.dtype == np.int32 and cast.tolist() == [1, 2]
