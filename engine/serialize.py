@@ -56,6 +56,12 @@ def tensor_from_json(d: Any, path: str, *, max_elements: int | None = None) -> n
         raise LimitExceeded(f"tensor has {n} elements, above the limit of {max_elements} (max_elements)", path=path,
                             setting="max_elements", limit=max_elements, value=n)
     npd = np.dtype(NP_DTYPES[dtype])
+    raw = d.get("raw")
+    if isinstance(raw, (bytes, bytearray, memoryview)):  # a value named by sha256, resolved (service.tensor_store)
+        if len(raw) != n * npd.itemsize:
+            raise ShapeError(f"sha256 names {len(raw)} bytes; shape {shape} of {dtype} needs {n * npd.itemsize}",
+                             path=f"{path}.sha256")
+        return np.frombuffer(raw, dtype=npd.newbyteorder("<")).astype(npd, copy=True).reshape(shape)
     if "b64" in d:
         try:
             raw = binascii.a2b_base64(d["b64"], strict_mode=True)  # (b64decode would first copy a str to bytes)
@@ -66,6 +72,9 @@ def tensor_from_json(d: Any, path: str, *, max_elements: int | None = None) -> n
                              path=f"{path}.b64")
         return np.frombuffer(raw, dtype=npd.newbyteorder("<")).astype(npd, copy=True).reshape(shape)
     if "data" not in d:
+        if "sha256" in d:
+            raise InvalidGraph("a value named by sha256 is a parameter's, read from the server's tensor store",
+                               path=f"{path}.sha256")
         raise InvalidGraph("a tensor needs data or b64", path=path)
     try:
         arr = pairs_as_complex(np.asarray(d["data"]), dtype) if npd.kind == "c" else np.asarray(d["data"], dtype=npd)
@@ -377,7 +386,8 @@ def _graph_props(top: bool) -> dict:
     param = {"type": "object", "required": ["name", "shape", "dtype"], "additionalProperties": False,
              "properties": {"name": _NAME, "shape": {"$ref": "#/$defs/shape"}, "dtype": {"$ref": "#/$defs/dtype"}}}
     if top:
-        param["properties"]["value"] = {"$ref": "#/$defs/tensor"}
+        # (or by the sha256 of its bytes, uploaded to the server's tensor store: service.tensor_store)
+        param["properties"]["value"] = {"anyOf": [{"$ref": "#/$defs/tensor"}, {"$ref": "#/$defs/tensor_ref"}]}
     props = {
         "name": {"type": "string"},
         "inputs": {"type": "array", "items": {**decl, "additionalProperties": False}},
@@ -419,6 +429,10 @@ def json_schema() -> dict:
                                       "data": {"$ref": "#/$defs/nested_data"},
                                       "b64": {"type": "string", "contentEncoding": "base64"}},
                        "oneOf": [{"required": ["data"]}, {"required": ["b64"]}]},
+            "tensor_ref": {"type": "object", "required": ["shape", "dtype", "sha256"], "additionalProperties": False,
+                           "properties": {"shape": {"$ref": "#/$defs/shape"}, "dtype": {"$ref": "#/$defs/dtype"},
+                                          "sha256": {"type": "array", "minItems": 1, "items": {
+                                              "type": "string", "pattern": "^[0-9a-f]{64}$"}}}},
             "attr_value": {"anyOf": [
                 {"type": ["null", "boolean", "number", "string"]},
                 {"type": "array", "items": {"$ref": "#/$defs/attr_value"}},

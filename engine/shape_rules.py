@@ -33,7 +33,7 @@ COMPLEX_OPS = frozenset((
     "stack", "split", "tile", "index", "index_scatter", "gather", "scatter_add", "sum", "mean", "reduce_to",
     "matmul", "einsum", "dot_general", "flip", "take_along_axis", "scatter_add_along", "dynamic_slice",
     "dynamic_update_slice", "cumsum", "cumprod", "linrec", "prod", "pad", "switch_run", "while_run", "check_false",
-    "custom_vjp", "fft", "irfft", "eigh", "eig", "solve", "matrix_inverse", "slogdet"))
+    "custom_vjp", "fft", "irfft", "eigh", "eig", "solve", "matrix_inverse", "slogdet", "svd"))
 
 
 class RuleError(Exception):
@@ -1144,7 +1144,12 @@ def _float_matrices(name, a):
 
 @rule("svd")
 def _svd(avals):
+    """Real or complex matrices (LAPACK's complex form, MindSpore 2.10 CPU's too): s is real."""
     a = avals[0]
+    if a.dtype in COMPLEX and len(a.shape) >= 2:
+        *batch, m, n = a.shape
+        batch, k = tuple(batch), min(m, n)
+        return [(batch + (m, k), a.dtype), (batch + (k,), REAL_OF[a.dtype]), (batch + (k, n), a.dtype)]
     batch, m, n, k = _float_matrices("svd", a)
     return [(batch + (m, k), a.dtype), (batch + (k,), a.dtype), (batch + (k, n), a.dtype)]
 

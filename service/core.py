@@ -21,7 +21,7 @@ import numpy as np
 from engine.ir import Graph
 from engine.serialize import Limits
 
-from . import codec, shm
+from . import codec, gc_pause, shm
 from .body_budget import BodyBudget
 from .parse_share import ParseShare
 from .json_decoder import Decoders
@@ -32,10 +32,14 @@ from .metrics import Metrics
 from .pools import Job, Pool, PoolStartError, build_specs, next_job_id
 from .routing import route
 from .registry import Registry
+from .tensor_store import TensorStore
 from .settings import Settings
 from .batching import Batcher
 
 log = logging.getLogger("gradserve.core")
+# the most output bytes one gRPC answer carries: protobuf parses no message of 2 GiB or more ("Wire format was
+# corrupt" at the client), less 1 MiB for the answer's other fields (names, shapes, timing)
+PROTOBUF_ANSWER_BYTES = 2 ** 31 - 1 - (1 << 20)
 JSON_BYTES_PER_ELEMENT = 16  # a float as JSON text ("-0.123456789," and the like): what the output limit counts
 
 
@@ -154,6 +158,12 @@ def drain_wait_s(settings: Settings) -> float:
     return settings.drain_max_s + DRAIN_ANSWER_S
 
 
+# a graph's JSON above this many bytes is registered off the event loop, and a job's inline graph of more than
+# GRAPH_OFF_LOOP_NODES nodes (its functions' too) loaded off it: parse, hash, load and signature took ~0.37 ms a KiB,
+# ~25 ms a thousand nodes, on an idle box (an 8 K-node chain, 566 KiB: ~0.3 s; three clients registering such graphs
+# back to back kept every probe waiting up to 2.7 s at load ~9); a small one (a few ms) stays, as a known one's hash
+GRAPH_OFF_LOOP = 16 << 10
+GRAPH_OFF_LOOP_NODES = 256
 CHECKS_KEPT = 1024  # graphs and derived graphs whose checks are kept (past it the memo starts over)
 
 
@@ -164,6 +174,7 @@ class Core:
         self.pools: dict[str, Pool] = {}
         self.limits = Limits(max_nodes=s.max_nodes, max_elements=s.max_elements, max_depth=s.max_depth)
         self.registry = Registry(self.limits, s.max_nodes, s.graph_cache_bytes, s.graph_cache_size)
+        self.tensors = self.registry.values = TensorStore(s.tensor_store_bytes, self.metrics)
         self.deriver = Deriver(s.max_order, s.max_work, s.derived_cache_bytes, s.graph_cache_size,
                                s.max_elements, s.max_nodes)
         # derivation off the event loop, a few at a time, shared between clients (service.derive_share): the
@@ -180,6 +191,7 @@ class Core:
         self.parse_share = ParseShare(s.parse_share, s.parse_burst_s, s.retry_after_s)
         self.parses = (self.body_budget, self.parse_share)  # (large bodies' decodes: body_budget.parsed)
         self.decoders: Decoders | None = None  # (started by `start`)
+        gc_pause.configure(s.gc_pause_max_s, s.gc_settle_objects)  # (the process's collector: the last server's setting)
         self.admitted_by: Counter = Counter()  # client -> its part of admitting
         self.routes: dict = {}  # device string -> (pool, index): see _route
         self.checks: dict = {}  # graph id or derived key -> its GraphChecks / DerivedChecks (see _checks)
@@ -331,6 +343,11 @@ class Core:
         else:
             n, name = d.output_bytes(), "max_binary_output_bytes"
         limit = getattr(self.settings, name)
+        if req.output_format == "grpc" and n > PROTOBUF_ANSWER_BYTES and limit > PROTOBUF_ANSWER_BYTES:
+            raise LimitExceeded(f"the response would be about {n} bytes: over gRPC it is one protobuf message, whose "
+                                f"limit is 2 GiB (the client could not parse it), below max_binary_output_bytes="
+                                f"{limit}; ask over HTTP (binary output), or for fewer outputs at once", path="$",
+                                limit="protobuf_message_bytes", value=PROTOBUF_ANSWER_BYTES, got=n)
         if n > limit:
             hint = "" if name != "max_output_bytes" or d.output_bytes() > self.settings.max_binary_output_bytes else \
                 f": ask for binary output (binary_output, {d.output_bytes()} bytes within max_binary_output_bytes)"
@@ -355,7 +372,8 @@ class Core:
         """prepare in full (its memo, _prepared, did not answer)."""
         if req.kind not in KINDS:
             raise InvalidRequest(f"unknown job kind {req.kind!r}")
-        if req.size_hint > (1 << 20):
+        if req.size_hint > (1 << 20) or (type(req.graph) is dict
+                                         and self.registry.count_nodes(req.graph) > GRAPH_OFF_LOOP_NODES):
             gid, g = await asyncio.to_thread(self.registry.load, req.graph, req.graph_id, req.graph_strict, req.client)
         else:
             gid, g = self.registry.load(req.graph, req.graph_id, req.graph_strict, req.client)

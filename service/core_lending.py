@@ -4,7 +4,9 @@ Each CPU worker owns its pinned cores and runs one BLAS / intra-op thread per co
 full pool never runs more threads than it has cores. A job that starts while the queue is empty and
 other workers are idle would leave their cores unused: the pool lends them to it. The job's worker
 raises its intra-op threads to match (the lenders' threads, so the pool's total stays within the CPU
-quota), lets them run on the lent cores, runs the job, and narrows back before it answers. On torch it
+quota), lets them run on the lent cores, runs the job, and narrows back to its own threads before it
+answers (on NumPy the split's helpers, idle at one thread, stay where the run placed them until a run
+wants them elsewhere: moving one back cost the answer up to milliseconds on a loaded box). On torch it
 widens the CPU affinity of all its threads to its own and the lenders' cores. On NumPy only the split's
 threads move, each placed on one core, the caller on its own and the split's helpers on the lent ones
 (ThreadBudget._place): left free to run on either, a
@@ -105,13 +107,17 @@ class ThreadBudget:
         cores = list(cores)
         if (cores, threads) == self.cur:
             return
-        self._unplace()  # a placed run's threads back on their own cores first
         if not self.torch and self.own[0] and set(cores) - set(self.own[0]):
             # a lent NumPy run: only the split's threads move (_place). Helpers started now inherit this
             # thread's mask, its own cores, until placed
             self._threads_to(threads)
             self._place(cores, threads)
         else:
+            # back to one thread (narrowing after a lent run): the split's helpers get no blocks and sleep, so
+            # they stay placed: moving a helper that has just finished its block waits for its core
+            # (measured in a W2 worker at load 7: median 20 us, p90 0.25 ms, mean 0.6 ms a run, on the answer's
+            # critical path), and the next lent run finds them where it wants them (no call)
+            self._unplace(keep=threads <= 1 and not self.torch)
             if cores and (self.widened or set(cores) != set(self.own[0])):  # (already there: no call)
                 # widen before raising threads: threads started now inherit the main thread's mask
                 self.tids = pin_threads(os.getpid(), cores, passes=1)
@@ -126,11 +132,12 @@ class ThreadBudget:
         and the run goes at one core's speed (seen on a 2-core box under load: lent runs as slow as alone
         ones). Pinned to the lent core, it shares that core with the other process instead (a woken thread
         that slept most of the time gets the core soon) while the caller keeps its own.
-        Only these threads move, one sched_setaffinity each (none for a caller already on its core) and
-        one back (_unplace): the worker's other threads (BLAS's own, held at one thread) never run a lent
-        run's work. Widening every thread first and narrowing every thread after took a lent run 6 calls
-        (the worker's caller and helper): 41-75 us of wall on its critical path against ~9 us now
-        (benchmarks/lend_place_cost.py; benchmarks/LOOPS_REPORT.md, h-w2 stop 30)."""
+        Only these threads move, one sched_setaffinity each (none for a thread already there: a helper
+        the last lent run placed stays placed while it sleeps, see `set`), none back: the worker's other
+        threads (BLAS's own, held at one thread) never run a lent run's work. Widening every thread first
+        and narrowing every thread after took a lent run 6 calls (the worker's caller and helper): 41-75 us
+        of wall on its critical path against ~9 us at stop 30 (benchmarks/lend_place_cost.py;
+        benchmarks/LOOPS_REPORT.md, h-w2 stop 30), and none now for back-to-back lent runs."""
         from engine.backends import split_gemm
 
         helpers = split_gemm.helper_ids()[:threads - 1]
@@ -139,21 +146,34 @@ class ThreadBudget:
         self.tids = [me, *helpers]  # what RunDelay reads after the run
         # (the caller is usually there already: a worker starts pinned to its own cores; reading a mask is
         # ~1 us, setting one that moves the running thread more)
-        moves = ([] if os.sched_getaffinity(0) == set(caller) else [(me, caller)]) + list(zip(helpers, each))
-        for tid, where in moves:
+        for tid in [t for t in self.placed if t not in helpers and t != me]:  # placed for a wider run: home
+            self._move(tid, self.own[0])
+        for tid, where in [(me, caller), *zip(helpers, each)]:
+            # where it is already (a helper left placed by the last lent run; the caller on its own core) no
+            # call: its mask read (~1 us), not remembered, as a reclaim re-pins every thread from outside
             try:
-                os.sched_setaffinity(tid, where)
-            except OSError:  # a helper ended, or a core left the quota: it stays on the own cores, still correct
+                if os.sched_getaffinity(tid) != set(where) and self._move(tid, where) and tid not in self.placed:
+                    self.placed.append(tid)
+            except OSError:  # a helper ended: it stays on the own cores, still correct
                 continue
-            self.placed.append(tid)
 
-    def _unplace(self) -> None:
-        for tid in self.placed:
-            try:
-                os.sched_setaffinity(tid, self.own[0])
-            except OSError:  # the thread ended
-                pass
-        self.placed = []
+    def _unplace(self, keep: bool = False) -> None:
+        """The placed threads back on the own cores; keep: only the caller (the split's helpers, idle until
+        the next split, stay placed)."""
+        me = threading.get_native_id()
+        for tid in [t for t in self.placed if not keep or t == me]:
+            self._move(tid, self.own[0])
+
+    def _move(self, tid: int, cores) -> bool:
+        """Thread tid pinned to `cores` (placed: off the own cores); False where it ended or a core left the
+        quota (it stays where it was, still correct)."""
+        try:
+            os.sched_setaffinity(tid, cores)
+        except OSError:
+            return False
+        if set(cores) == set(self.own[0]) and tid in self.placed:
+            self.placed.remove(tid)
+        return True
 
     def _threads_to(self, threads: int) -> None:
         if self.torch:
@@ -170,8 +190,12 @@ class ThreadBudget:
                 p.set_num_threads(1)
         set_intra_op_threads(threads)
 
-    def narrow(self) -> None:
+    def narrow(self, home: bool = False) -> None:
+        """Back to the own thread count; home: every placed thread back on the own cores too (after a
+        reclaim the lent cores are their owners' again: not even an idle helper stays there)."""
         self.set(*self.own)
+        if home:
+            self._unplace()
 
 
 class RunDelay:

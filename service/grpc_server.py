@@ -9,7 +9,9 @@ core is up and drains it before the core stops.
 - Requests are validated by the same pydantic models as HTTP bodies (service.models), with the
   tensors decoded from their raw little-endian bytes (codec.tensor_from_bytes, zero-copy views).
 - Message size: receive limit = settings.max_body_bytes (the HTTP body limit); past it grpc
-  answers RESOURCE_EXHAUSTED itself. Responses (binary): within max_binary_output_bytes, checked before running.
+  answers RESOURCE_EXHAUSTED itself. Responses (binary): within max_binary_output_bytes and protobuf's 2 GiB message
+  limit (core.PROTOBUF_ANSWER_BYTES: RESOURCE_EXHAUSTED naming protobuf_message_bytes), checked before running.
+- Parameter values by content hash (service.tensor_store): PutTensors, MissingTensors, as POST /v1/tensors(/missing).
 - Deadline: min(deadline_ms of the request or the server default, the call's time_remaining()).
 - Cancellation: a client that cancels (or whose deadline passes) cancels the handler task, and
   Core.run drops the job if it is still queued, or recycles the worker running it.
@@ -39,7 +41,7 @@ from pydantic import ValidationError
 from .api_keys import key_ok
 from .body_budget import parsed
 from . import client_shm, codec, gc_pause, models
-from .core import Core, JobRequest, JobResult, drain_wait_s
+from .core import GRAPH_OFF_LOOP, Core, JobRequest, JobResult, drain_wait_s
 from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest,
                      ServiceError, Unauthorized, clip)
 from .grpc_conns import ConnWatch
@@ -50,6 +52,7 @@ from .jobs import (BIG, REQUEST_ID, JobCall, client_of, job_request, offload, re
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
 from .settings import Settings
+from .tensor_store import put_all
 
 log = logging.getLogger("gradserve.grpc")
 SERVICE = pb.DESCRIPTOR.services_by_name["Gradserve"].full_name  # gradserve.v1.Gradserve
@@ -208,7 +211,7 @@ def decode_job(kind: str, m, s: Settings, size: int = 0) -> JobRequest:
     params = {k: tensor(t, f"$.params.{k}") for k, t in m.params.items()}
     tensors = {f: [tensor(t, f"$.{f}[{i}]") for i, t in enumerate(getattr(m, f))]
                for f in TENSOR_FIELDS[kind] if f in head}
-    return job_request(kind, v, inputs, params, tensors, size=size, strict=strict, output_format="binary")
+    return job_request(kind, v, inputs, params, tensors, size=size, strict=strict, output_format="grpc")
 
 
 # -- encoding ----------------------------------------------------------------------------------------
@@ -306,8 +309,9 @@ class Servicer(pb_grpc.GradserveServicer):
             call.admit()  # the same admission as HTTP: a place before the message is decoded and run
             codec.check_tensor_count(_tensor_count(kind, request), self.settings.max_tensors,
                                " + ".join(("inputs", "params", *TENSOR_FIELDS[kind])))
-            size = _tensor_bytes(kind, request)
-            if size + len(request.graph_json) > BIG:  # (an inline graph's parse too: off the loop, in the budget)
+            # (the size hint an inline graph's too, as HTTP's body length: core loads a large one off the loop)
+            size = _tensor_bytes(kind, request) + len(request.graph_json)
+            if size > BIG:  # (an inline graph's parse too: off the loop, in the budget)
                 req = await asyncio.to_thread(parsed, self.core.parses, call.client, request.graph_json,
                                               own_charge(held), decode_job, kind, request, self.settings, size)
             else:
@@ -376,7 +380,8 @@ class Servicer(pb_grpc.GradserveServicer):
             # goes ahead (before, that charge counted as another's: a lone 6 MB graph_json was refused for good)
             out = await asyncio.to_thread(parsed, self.core.parses, client, request.graph_json, own_charge(held),
                                           self._register, request, client) if len(request.graph_json) > BIG \
-                else self._register(request, client)
+                else await asyncio.to_thread(self._register, request, client) \
+                if len(request.graph_json) > GRAPH_OFF_LOOP else self._register(request, client)
             return pb.RegisterGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]))
 
         return await self._guard(context, fn)
@@ -396,6 +401,21 @@ class Servicer(pb_grpc.GradserveServicer):
             out = self.core.get_graph(request.graph_id)
             return pb.GetGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]),
                                        graph_json=out["graph_json"])
+
+        return await self._guard(context, fn)
+
+    async def PutTensors(self, request, context):
+        async def fn():
+            arrays = [codec.tensor_from_bytes(t.raw_contents, t.shape, t.datatype, f"$.tensors[{i}]")
+                      for i, t in enumerate(request.tensors)]
+            out = await asyncio.to_thread(put_all, self.core.tensors, arrays, self._client(context))
+            return pb.PutTensorsResponse(sha256=out["sha256"], stored=out["stored"])
+
+        return await self._guard(context, fn)
+
+    async def MissingTensors(self, request, context):
+        async def fn():
+            return pb.MissingTensorsResponse(missing=self.core.tensors.missing(list(request.sha256)))
 
         return await self._guard(context, fn)
 

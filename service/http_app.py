@@ -28,11 +28,11 @@ from starlette.requests import ClientDisconnect
 
 from .api_keys import key_ok
 from . import (answer_head, client_shm, client_shm_http, codec, docs_assets, examples, gc_pause, head_memo, models,
-               onnx_graphs, shm, timeline)
+               onnx_graphs, shm, tensor_http, timeline)
 from .client_identity import FORWARDED_FOR
 from .body_budget import FREE, Charge, parsed
 from .http_body import content_coding, inflated, read_body, read_raw, too_large, within
-from .core import Core, JobRequest, JobResult
+from .core import GRAPH_OFF_LOOP, Core, JobRequest, JobResult
 from .jobs import (BIG, REQUEST_ID, TENSOR_STAND_INS, JobCall, client_of, envelopes_ok, job_request, offload,
                    request_client, request_id, validate, validation_error, without_tensors)
 from .errors import (Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized, http_headers,
@@ -675,6 +675,9 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
                 inflated = content_coding(request) is not None  # (its inflated bytes are held apart)
                 return JSONResponse(await asyncio.to_thread(register, body, request_client(core, request), held,
                                                             len(body) if inflated else 0), status_code=201)
+            if len(body) > GRAPH_OFF_LOOP:  # (not in the budget: under FREE; but not on the loop either)
+                return JSONResponse(await asyncio.to_thread(register, body, request_client(core, request)),
+                                    status_code=201)
             return JSONResponse(register(body, request_client(core, request)), status_code=201)
 
     def register(body, client, held: Charge | None = None, inflated: int = 0) -> dict:
@@ -789,7 +792,8 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     docs_assets.install(app)  # /docs and /redoc with assets served here (no CDN)
     _exception_handlers(app)
     jobs, direct = _job_routes(ctx)
-    for r in (jobs, _graph_routes(ctx), *_info_routes(app, ctx), client_shm_http.router(core, settings, ctx.auth)):
+    for r in (jobs, _graph_routes(ctx), *_info_routes(app, ctx), client_shm_http.router(core, settings, ctx.auth),
+              tensor_http.router(core, settings, ctx.auth)):
         app.include_router(r)
     # POST /v1/graphs with application/onnx, ahead of the JSON route; bodies read within the same timeout
     onnx_graphs.mount(app, core, settings, ctx.auth,

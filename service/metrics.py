@@ -47,6 +47,10 @@ class Metrics:
                                      "another job arrived.", ["device"], registry=r)
         self.lanes = Counter("gradserve_job_lanes", "Jobs by where they ran: in a worker process (worker) or in "
                              "the server's own process (inline; service.inline).", ["device", "lane"], registry=r)
+        self.tensors_stored = Counter("gradserve_tensors_stored", "Parameter values stored by content hash "
+                                      "(POST /v1/tensors, gRPC PutTensors; one already kept is not stored again): "
+                                      "unit=\"tensors\" counts them, unit=\"bytes\" their bytes.", ["unit"],
+                                      registry=r)
         self.grpc_connections = Gauge("gradserve_grpc_connections", "Open gRPC connections (service.grpc_conns).",
                                       registry=r)
         self.grpc_closed = Counter("gradserve_grpc_connections_closed", "gRPC connections closed, by reason: age "

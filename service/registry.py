@@ -162,6 +162,7 @@ class Registry:
         # graph_id -> (graph JSON, loaded Graph); one client's graphs hold at most half of it (LRU's share)
         self.graphs = LRU(cap_bytes, max_entries, share=CLIENT_SHARE)
         self.ids = LRU(1 << 20, max_entries)  # sha256 of an inline graph's orjson form -> graph_id
+        self.values: Any = None  # parameter values named by hash (service.tensor_store.TensorStore; set by Core)
 
     def _hash(self, d: Any, strict: bool = False) -> tuple[str, int]:
         """The graph's id (the hash of its canonical JSON, what the SDK computes too) and its JSON size.
@@ -190,11 +191,15 @@ class Registry:
                 raise InvalidRequest(f"graph holds {where[1]} at {where[0]}: a graph's JSON must be finite (a "
                                      "non-finite constant goes as b64)", code="invalid_graph", path=where[0]) from None
             raise InvalidRequest(f"graph is not canonical JSON: {e}", code="invalid_graph", path="$.graph") from None
+        except RecursionError:  # (a value ~1000 deep, under the body's 1024: json's encoder recurses in C and Python)
+            raise InvalidRequest("graph is nested too deeply to hash (an attribute's lists of lists?)",
+                                 code="invalid_graph", path="$.graph") from None
         if key is not None:
             self.ids.put(key, gid, 64)
         return gid, size
 
-    def _count_nodes(self, d: dict) -> int:
+    def count_nodes(self, d: dict) -> int:
+        """The graph's nodes, its functions' too; 413 naming max_nodes past it."""
         n = len(d.get("nodes") or []) if isinstance(d.get("nodes"), list) else 0
         fns = d.get("functions")
         if isinstance(fns, dict):
@@ -210,10 +215,11 @@ class Registry:
         hit = self.graphs.get(gid)
         if hit is not None:
             return hit[1]
-        n = self._count_nodes(d)
+        n = self.count_nodes(d)
+        full = d if self.values is None else self.values.resolved(d)  # (values named by hash: their bytes)
         try:
             with gc_pause.paused_if(n >= gc_pause.NODES):
-                g = graph_from_json(d, self.limits)
+                g = graph_from_json(full, self.limits)
         except EngineError as e:
             raise engine_error(e, self.limits.max_elements) from None
         except RecursionError:

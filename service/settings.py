@@ -139,6 +139,19 @@ class Settings(BaseSettings):
     max_nodes: int = Field(100_000, ge=1, description="Largest graph, in nodes, as sent and once lowered. A graph "
                            "of 4096 nodes or more is registered, loaded and derived with the cyclic collector "
                            "paused (service.gc_pause): a 99 K-node chain started ~1100-1500 collections, 6-10 full ones.")
+    gc_pause_max_s: float = Field(1.0, gt=0, description="Longest the cyclic collector stays paused for "
+                                  "overlapping large parses and graphs (service.gc_pause, which nests across "
+                                  "threads): past it, the next of them to begin or end runs the young (or middle) "
+                                  "collection the collector would have run, so a stream of large bodies cannot keep "
+                                  "it off, and other requests' cyclic garbage uncollected, for the stream's length.")
+    gc_settle_objects: int = Field(100_000, ge=0, description="Tracked objects a large parse or graph load (with "
+                                   "the collector paused, service.gc_pause) may leave alive before they are walked "
+                                   "once, by a full collection in the request's own thread, and frozen out of later "
+                                   "collections (~5 a graph node: ~20 K nodes): a 99 K-node chain's ~495 K objects were "
+                                   "walked young, middle and by each full collection after, 0.3-1.6 s each on the "
+                                   "server's interpreter lock. What is frozen is walked again once its count has "
+                                   "doubled and grown by 1 M objects (a cycle frozen alive and dropped since is "
+                                   "collected then). 0: never.")
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_tensors: int = Field(65536, ge=1, description="Most tensors in one request, gRPC or HTTP (inputs, params, "
                              "sens / tangents / v; an inference's inputs, requested outputs and raw contents; "
@@ -211,6 +224,12 @@ class Settings(BaseSettings):
                                    "in bytes (their JSON and loaded form; a bound, not an allocation: an imported "
                                    "ViT-B/16, 86 M parameters, takes ~0.8 GB; a graph over one client's share is "
                                    "refused, 413 naming graph_cache_bytes)." + _SHARE)
+    tensor_store_bytes: int = Field(2 * 1024 ** 3, ge=0, description="Parameter values uploaded by content hash "
+                                    "(POST /v1/tensors, gRPC PutTensors) kept for graphs that name them by sha256 "
+                                    "(the SDK registers a large model's structure as small JSON and its weights once, "
+                                    "as raw bytes in 1 MiB pieces: service.tensor_store); a bound, not an allocation; a registered "
+                                    "graph keeps its own copy. 0: none kept (such graphs are refused, "
+                                    "tensor_not_found)." + _SHARE)
     derived_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Derived graphs kept by the server, in "
                                      "bytes." + _SHARE)
     plan_cache_bytes: int = Field(512 * 1024 * 1024, ge=0, description="Graphs and compiled plans kept per "

@@ -146,14 +146,15 @@ def _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params, key, out
     try:
         budget.set(*lend)
         if revoked is not None and revoked.value == job_id:  # reclaimed before we widened: undo it
-            budget.narrow()
+            budget.narrow(home=True)
         threads = budget.threads
         before = _RUN_DELAY.sample(budget.tids)
         out = engine.run(g, inputs, params, key=key, outs=outs)
         budget.narrow()  # (lists the threads again: any the run started)
         return out, threads, _RUN_DELAY.since(before, budget.tids)
     finally:
-        budget.narrow()
+        # reclaimed (the pool re-pinned every thread, maybe before we placed ours): every thread home
+        budget.narrow(home=revoked is not None and revoked.value == job_id)
 
 
 class InputMaps:
@@ -326,6 +327,10 @@ def _write_target(target: tuple, flat: list, placed: tuple | None) -> dict:
     return out_memfd.write_target(_out_maps(), target, flat, placed)
 
 
+def _no_clock() -> float:
+    return 0.0
+
+
 def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=None, revoked=None):
     """One job: the message to send back."""
     import numpy as np
@@ -353,10 +358,14 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
             return ("error", job_id, e.to_dict())
         misses, compiling, compiling_cpu = engine.misses, engine.compile_seconds, engine.compile_cpu_seconds
         timeline.stamp("wk.c0")
-        t0, c0 = time.perf_counter(), time.process_time()  # (every thread's: a split's helpers too)
+        # the run's CPU (every thread's: a split's helpers too) only where the pool reads it, an alone run's
+        # (the inline lane's cost): after a lent run the process clock reads the helper's CPU on its core
+        # (the clock's tail under load: ~0.1 ms; a lent run's verdict goes by wall time and its run delay)
+        cpu_clock = time.process_time if lend is None else _no_clock
+        t0, c0 = time.perf_counter(), cpu_clock()
         out, threads, waited = _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params or None, key,
                                          placed[0] if placed is not None else None)
-        t1, c1 = time.perf_counter(), time.process_time()
+        t1, c1 = time.perf_counter(), cpu_clock()
         timeline.stamp("wk.c1")
         owned: list = []
         free = slots.sync(listing)
@@ -376,9 +385,9 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
     timing = {"compute_ms": round((t1 - t0) * 1e3, 3), "output_ms": round((time.perf_counter() - t1) * 1e3, 3),
               "compile_cache": "miss" if engine.misses != misses else "hit",
               "compile_ms": round((engine.compile_seconds - compiling) * 1e3, 3),
-              "threads": threads, "plan_cache_bytes": plans.held,
-              # the run's own CPU time, its compile's not counted: unlike its wall time, not longer on a loaded box
-              "compute_cpu_ms": round((c1 - c0 - engine.compile_cpu_seconds + compiling_cpu) * 1e3, 3)}
+              "threads": threads, "plan_cache_bytes": plans.held}
+    if lend is None:  # the run's own CPU, its compile's not counted: unlike its wall time, not longer on a loaded box
+        timing["compute_cpu_ms"] = round((c1 - c0 - engine.compile_cpu_seconds + compiling_cpu) * 1e3, 3)
     if waited is not None:
         timing["cpu_wait_ms"] = round(waited, 3)
     return ("done", job_id, refs, timing)

@@ -98,10 +98,13 @@ def function_op_avals(functions: dict, op: str, attrs: dict, in_avals: list[AVal
         pav = {p.name: p.aval for p in fn.params}
         res = list(outs) if attrs.get("with_value") else []
         res += [args[p] for p in positions]
-        for w in attrs.get("weights") or ():
+        weights = list(attrs.get("weights") or ())
+        for i, w in enumerate(weights):
             if w not in pav:
                 raise DifferentiationError(f"unknown weight {w!r}; parameters of {name!r}: {sorted(pav) or 'none'}",
                                            node=label)
+            if w in weights[:i]:  # (the gradient pass would mark it twice and give the first copy zeros)
+                raise DifferentiationError(f"weight {w!r} repeated in the grad node's weights", node=label, weight=w)
             res.append(pav[w])
         return res
     if op == "jvp":

@@ -38,10 +38,21 @@ def _trunc(b, q):
 
 
 def _quotient(name: str):
-    """q of a - q * b: floor(a / b) for remainder, trunc(a / b) for fmod."""
+    """q of a - q * b: floor(a / b) for remainder, trunc(a / b) for fmod. Integers: the same quotient, exact
+    below 2**53, through float64 and back (MindSpore 2.10's FloorMod gradient on ints is that integer -q; a zero
+    divisor, where the op gives 0, gives q = 0)."""
     def q(b, x, y):
+        out_dtype = dtype_name(x.dtype)
+        integer = out_dtype.startswith(("int", "uint"))
+        if integer:
+            x, y = b.cast(x, dtype="float64"), b.cast(y, dtype="float64")
+            zero = b.equal(y, b.zeros_like(y))
+            y = b.where(zero, b.full_like(y, 1.0), y)
         ratio = b.div(x, y)
-        return b.floor(ratio) if name == "remainder" else _trunc(b, ratio)
+        quotient = b.floor(ratio) if name == "remainder" else _trunc(b, ratio)
+        if integer:
+            quotient = b.cast(b.where(zero, b.zeros_like(quotient), quotient), dtype=out_dtype)
+        return quotient
     return q
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import DifferentiationError
+from ..ir import COMPLEX_DTYPES
 from ._infer import rule_infer
 from .composite import dtype_name
 from .registry import defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
@@ -78,7 +80,15 @@ def _skew(b, x):
     return b.sub(x, _mT(b, x))
 
 
+def _refuse_complex(b, a) -> None:
+    if a.dtype in COMPLEX_DTYPES:
+        raise DifferentiationError(f"failed to compute derivative: op 'svd' of a complex matrix {a.aval}: its "
+                                   "derivative is implemented for real matrices only (MindSpore 2.10 has none for "
+                                   "complex input either)", node=b.node_label, op="svd")
+
+
 def _svd_vjp(b, ins, outs, cts):
+    _refuse_complex(b, ins[0])
     u, s, vh = outs
     gu, gs, gvh = cts
     m, n, k = u.shape[-2], vh.shape[-1], s.shape[-1]
@@ -103,6 +113,7 @@ def _svd_vjp(b, ins, outs, cts):
 
 
 def _svd_jvp(b, ins, outs, ts):
+    _refuse_complex(b, ins[0])
     da = ts[0]
     if da is None:
         return [None, None, None]
@@ -125,8 +136,9 @@ def _svd_jvp(b, ins, outs, ts):
 
 
 defop("svd", 1, rule_infer("svd"), n_outputs=3,
-      doc="(u, s, vh): the reduced SVD a = u diag(s) vh of real matrices [..., m, n] (s descending, k = min(m, n)); "
-          "u's and vh's derivatives are inf / NaN at tied or zero singular values, s's are not", flops=matrix_flops)
+      doc="(u, s, vh): the reduced SVD a = u diag(s) vh of real or complex matrices [..., m, n] (s real, descending, "
+          "k = min(m, n)); u's and vh's derivatives are inf / NaN at tied or zero singular values, s's are not; "
+          "complex input has no derivative", flops=matrix_flops)
 impl_rules["svd"] = _svd_impl
 vjp_rules["svd"] = _svd_vjp
 jvp_rules["svd"] = _svd_jvp

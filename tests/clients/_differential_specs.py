@@ -8,6 +8,7 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 
+import gradserve as gs
 from gradserve import Parameter, Tensor, nn, ops
 from gradserve.ops import GradOperation
 
@@ -316,6 +317,21 @@ def compare(got, want, dtype: str, where: str = "result") -> str | None:
     if bad.any():
         return f"{where}: values differ at {np.argwhere(bad)[:3].tolist()}: {g[bad][:3]} != expected {w[bad][:3]}"
     return None
+
+
+def judged(label: str, run, dtype: str, mode: str | None = None) -> tuple:
+    """(status, label, detail) of run() -> (got, want): 'error' when it raises (an error on a valid program is a
+    finding, reported with the seed), else compare's verdict. mode 'graph' / 'pynative': run in it; PyNative after."""
+    try:
+        if mode is not None:
+            gs.set_context(mode=gs.GRAPH_MODE if mode == "graph" else gs.PYNATIVE_MODE)
+        got, want = run()
+    except Exception as e:  # noqa: BLE001 - see the docstring
+        return "error", label, f"{type(e).__name__}: {str(e)[:300]}"
+    finally:
+        gs.set_context(mode=gs.PYNATIVE_MODE)
+    why = compare(got, want, dtype)
+    return ("mismatch" if why else "ok"), label, (why or "")
 
 
 def _kind(x):

@@ -68,10 +68,12 @@ def test_a_body_of_containers_and_a_large_graph_start_no_collection_while_read(t
         assert got.status_code == 200 and got.json()["graph"] == chain(n)
         small_job(c)
     seen = stamps()
-    # the body: no full collection, at most one young one, from its read to the next job's (before: hundreds)
+    # the body: at most one collection from its read to the next job's (before: hundreds): the full one that
+    # settles the unpickled value as the pause ends (gc_pause._settle), or a young one
     body_s = collections_between(seen, 0)
-    assert len(body_s) <= 1 and "gc.start.2" not in body_s, body_s
-    # the registration (~120 K tracked objects loaded; before: ~350 collections, full ones among them): the walk
-    # of the new graph once the collector runs again, a few young ones from the small job and the GET
+    assert len(body_s) <= 1, body_s
+    # the registration (~120 K tracked objects loaded, past gc_settle_objects; before: ~350 collections, full ones
+    # among them): the one full collection that walks the new graph once and freezes it, a few young ones from the
+    # small job and the GET
     graph_s = collections_between(seen, 1)
-    assert len(graph_s) <= 12 and "gc.start.2" not in graph_s, graph_s
+    assert len(graph_s) <= 12 and graph_s.count("gc.start.2") <= 1, graph_s

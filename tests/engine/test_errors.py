@@ -185,6 +185,20 @@ def test_grad_node_positions_checked(positions, match):
     assert ei.value.node
 
 
+def test_grad_node_weight_repeated():
+    """A weight named twice in a grad node is refused: the gradient pass marked it twice and gave the first copy
+    zeros, silently (the SDK asks for each Parameter once and repeats the gradient, MindSpore's answer)."""
+    gb = GraphBuilder("outer")
+    x = gb.input((3,), "float32")
+    inner = GraphBuilder("f")
+    a = inner.input((3,), "float32")
+    w = inner.param("w", np.ones(3, np.float32))
+    fname = gb.function(inner.build(inner.sum(inner.mul(a, w))))
+    with pytest.raises(DifferentiationError, match="weight 'w' repeated") as ei:
+        gb.emit("grad", [x], {"fn": fname, "positions": (), "weights": ("w", "w")})
+    assert ei.value.node
+
+
 def test_unknown_weight():
     gb, x, y = two_input_graph()
     gb.param("w", np.ones(3, np.float32))

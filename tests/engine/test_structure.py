@@ -150,7 +150,7 @@ SDK_LAYERS = [
               "importers._erfinv_form"]),  # erfinv on a graph writer: NumPy only (ops/_erfinv runs it)
     ("data", ["_tensor", "_sparse", "_cell_buffers", "_cell_insert", "_state_dict", "_eager", "common.dtype", "common.tensor", "common.sparse_tensor", "common.parameter", "common.initializer",
               "_tensor_function"]),
-    ("transport", ["_shm", "_transport", "_client", "_lane", "context"]),
+    ("transport", ["_shm", "_weights_by_hash", "_transport", "_client", "_lane", "context"]),
     ("trace", ["_amp_cast", "_pyguard", "_param_state", "_attr_writes", "_inplace_state", "_nonfinite_attrs", "_value_reads", "_hook_probes", "_trace", "_bprop", "_jit", "_hooks", "_overload_errors"]),
     ("ops", ["ops", "_vmap", "_vmap_out", "_vmap_ensemble", "_jacobian", "_taylor", "_dynindex", "numpy", "_numpy_creation", "_numpy_math", "_numpy_stats", "_numpy_funcs", "_numpy_logic", "scipy", "scipy.fft", "scipy.linalg", "scipy.ops", "scipy.utils"]),
     ("nn", ["_branches", "_while", "_member_in", "_rewrite", "_cellbase", "_training", "_function", "nn"]),

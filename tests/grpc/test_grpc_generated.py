@@ -29,7 +29,8 @@ def test_service_methods_and_package_imports():
     svc = pb.DESCRIPTOR.services_by_name["Gradserve"]
     assert svc.full_name == "gradserve.v1.Gradserve"
     assert [m.name for m in svc.methods] == ["Grad", "Jvp", "Vjp", "Jacobian", "Hessian", "Hvp", "Eval",
-                                             "RegisterGraph", "GetGraph", "Devices", "ServerLive", "ServerReady"]
+                                             "RegisterGraph", "GetGraph", "PutTensors",
+                                             "MissingTensors", "Devices", "ServerLive", "ServerReady"]
     # both copies in one process: one descriptor (same file name and content)
     assert sdk_pb.DESCRIPTOR.serialized_pb == pb.DESCRIPTOR.serialized_pb
     assert sdk_grpc.GradserveStub and pb_grpc.GradserveServicer

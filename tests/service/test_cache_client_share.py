@@ -77,7 +77,7 @@ def test_the_settings_state_the_share():
     from service.settings import Settings
 
     assert CLIENT_SHARE == 0.5
-    for name in ("graph_cache_size", "graph_cache_bytes", "derived_cache_bytes"):
+    for name in ("graph_cache_size", "graph_cache_bytes", "derived_cache_bytes", "tensor_store_bytes"):
         assert "at most half" in Settings.model_fields[name].description, name
 
 

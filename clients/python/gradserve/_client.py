@@ -19,7 +19,7 @@ from typing import Any, Callable, Generator, Literal, Mapping, Sequence, TypeVar
 
 import numpy as np
 
-from . import errors
+from . import _weights_by_hash, errors
 from ._late import late
 from ._transport import make_transport
 from ._wire import nbytes, rebuild
@@ -251,6 +251,8 @@ class _BaseClient:
         self.device = normalize_device(device)
         self.binary_threshold = binary_threshold
         self.register_graphs = register_graphs
+        # a graph whose parameter values reach this many bytes registers its weights by hash (_weights_by_hash)
+        self.weights_by_hash = int(os.environ.get("GRADSERVE_WEIGHTS_BY_HASH_BYTES") or _weights_by_hash.MIN_BYTES)
         self.deadline_ms = deadline_ms
         self._rng = random.Random(seed)
         self._known: dict[str, str] = {}  # content hash -> graph_id the service gave
@@ -286,11 +288,8 @@ class _BaseClient:
         """`binary`: the request's tensors go as binary (the size of `fields`' arrays: `_fields`)."""
         gid = ref.graph_id if ref.doc is None else self._known.get(ref.hash)
         if gid is None and self.register_graphs:
-            resp = yield ("register_graph", {"graph": ref.doc}, False, None)
-            gid = resp.get("graph_id") or ref.hash
-            with self._lock:
-                self._known[ref.hash] = gid
-        inline = gid is None
+            gid = yield from self._register(ref)
+        inline, again = gid is None, True
         while True:
             body = {"graph": ref.doc} if inline else {"graph_id": gid}
             body.update(fields)
@@ -299,6 +298,9 @@ class _BaseClient:
             except errors.GraphNotFound:
                 if inline or ref.doc is None:
                     raise
+                if again and self._by_hash(ref.doc):  # weights by hash: registered here (what it lacks sent), not inline
+                    gid, again = (yield from self._register(ref)), False
+                    continue
                 inline = True  # this replica has not seen the graph: send it along (replicas share nothing)
                 continue
             return self._answered(ref, resp)
@@ -311,11 +313,20 @@ class _BaseClient:
         return Result.from_response(resp)
 
     def _register(self, ref: GraphRef) -> Generator[_Call, Any, str]:
-        resp = yield ("register_graph", {"graph": ref.doc}, False, None)
+        doc = ref.doc
+        if doc is not None and self._by_hash(doc):
+            by_hash, blobs = _weights_by_hash.split(doc)
+            if (yield from _weights_by_hash.upload(blobs)):  # (False: an older server, the graph goes whole)
+                doc = by_hash
+        resp = yield ("register_graph", {"graph": doc}, False, None)
         gid = resp.get("graph_id") or ref.hash
         with self._lock:
             self._known[ref.hash] = gid
         return gid
+
+    def _by_hash(self, doc: dict | None) -> bool:
+        """Whether `doc`'s parameter values are large enough to register by hash (asked at registration only)."""
+        return doc is not None and _weights_by_hash.value_bytes(doc) >= self.weights_by_hash
 
     def _simple(self, op: str, path_arg: str | None = None) -> Generator[_Call, Any, dict]:
         resp = yield (op, None, False, path_arg)

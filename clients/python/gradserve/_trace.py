@@ -1210,6 +1210,12 @@ def _sum(ts: list) -> Tensor:
 def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
                    sens: Sequence | None = None, with_value: bool = False) -> list[Tensor]:
     _refuse_in_no_grad()
+    unique = list({id(w): w for w in weights}.values())
+    if len(unique) < len(weights):  # a Parameter listed twice: MindSpore gives each copy its whole gradient
+        outs = emit_grad_node(info, args, positions=positions, weights=unique, sens=sens, with_value=with_value)
+        k = len(outs) - len(unique)
+        at = {id(w): k + i for i, w in enumerate(unique)}
+        return outs[:k] + [outs[at[id(w)]] for w in weights]
     tr = innermost()
     positions, fold = _alias_sums(tr, len(args), positions, weights)
     if fold is not None:

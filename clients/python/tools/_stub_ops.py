@@ -94,12 +94,12 @@ def render_stub() -> str:
     from gradserve.ops import _doc_math, _glu_huber  # noqa: PLC0415
     from gradserve.ops import _channel_shuffle, _clip_norm, _embedding_lookup, _gcd_reverse_seq  # noqa: PLC0415
     from gradserve.ops import _random_picks  # noqa: PLC0415
-    from gradserve.ops import _raw_op_signatures, _recurrent  # noqa: PLC0415
+    from gradserve.ops import _raw_op_signatures, _recurrent, _recurrent_gru  # noqa: PLC0415
     from gradserve.ops import _bessel_jyk, _windows_more, _prim_forms, _doc_arith, _doc_build  # noqa: PLC0415
     from gradserve.ops import _segment_sorted, _doc_nn, _doc_more, _doc_resize_pad, _doc_linalg_seq  # noqa: PLC0415
     from gradserve.ops import _doc_decode_solve  # noqa: PLC0415
     from gradserve.ops import primitive  # noqa: PLC0415
-    from gradserve.ops import _data_format, _sparse_dense_cwise, _einsum  # noqa: PLC0415
+    from gradserve.ops import _data_format, _sparse_dense_cwise, _einsum, _bernoulli  # noqa: PLC0415
     from gradserve.ops import _loop_prims, _truncated_normal, _fractional_pool3d  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
@@ -119,10 +119,10 @@ def render_stub() -> str:
             _fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _elements_scatter, _vander, _in_top_k, _nms,
             _list_diff, _min_max_ext, _ps_roi_pooling, _lrn, _slices_blocks, _fractional_pool,
             _fused_sparse, _sparse_count, _glu_huber, _doc_math, _gcd_reverse_seq, _clip_norm,
-            _channel_shuffle, _random_picks, _embedding_lookup, _raw_op_signatures, _recurrent,
+            _channel_shuffle, _random_picks, _embedding_lookup, _raw_op_signatures, _recurrent, _recurrent_gru,
             _bessel_jyk, _windows_more, _prim_forms, _doc_arith, _doc_build, _segment_sorted, _doc_nn, _doc_more,
             _doc_resize_pad, _doc_linalg_seq, _doc_decode_solve, primitive, _data_format, _sparse_dense_cwise, _einsum,
-            _loop_prims, _truncated_normal, _fractional_pool3d]
+            _bernoulli, _loop_prims, _truncated_normal, _fractional_pool3d]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
     for name in ops.__all__:

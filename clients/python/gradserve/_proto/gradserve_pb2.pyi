@@ -339,6 +339,32 @@ class GetGraphResponse(_message.Message):
     signature: Signature
     def __init__(self, graph_id: _Optional[str] = ..., graph_json: _Optional[bytes] = ..., signature: _Optional[_Union[Signature, _Mapping]] = ...) -> None: ...
 
+class PutTensorsRequest(_message.Message):
+    __slots__ = ("tensors",)
+    TENSORS_FIELD_NUMBER: _ClassVar[int]
+    tensors: _containers.RepeatedCompositeFieldContainer[Tensor]
+    def __init__(self, tensors: _Optional[_Iterable[_Union[Tensor, _Mapping]]] = ...) -> None: ...
+
+class PutTensorsResponse(_message.Message):
+    __slots__ = ("sha256", "stored")
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    STORED_FIELD_NUMBER: _ClassVar[int]
+    sha256: _containers.RepeatedScalarFieldContainer[str]
+    stored: int
+    def __init__(self, sha256: _Optional[_Iterable[str]] = ..., stored: _Optional[int] = ...) -> None: ...
+
+class MissingTensorsRequest(_message.Message):
+    __slots__ = ("sha256",)
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    sha256: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, sha256: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MissingTensorsResponse(_message.Message):
+    __slots__ = ("missing",)
+    MISSING_FIELD_NUMBER: _ClassVar[int]
+    missing: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, missing: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class DevicesRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -79,6 +79,16 @@ class GradserveStub:
                 request_serializer=gradserve__pb2.GetGraphRequest.SerializeToString,
                 response_deserializer=gradserve__pb2.GetGraphResponse.FromString,
                 _registered_method=True)
+        self.PutTensors = channel.unary_unary(
+                '/gradserve.v1.Gradserve/PutTensors',
+                request_serializer=gradserve__pb2.PutTensorsRequest.SerializeToString,
+                response_deserializer=gradserve__pb2.PutTensorsResponse.FromString,
+                _registered_method=True)
+        self.MissingTensors = channel.unary_unary(
+                '/gradserve.v1.Gradserve/MissingTensors',
+                request_serializer=gradserve__pb2.MissingTensorsRequest.SerializeToString,
+                response_deserializer=gradserve__pb2.MissingTensorsResponse.FromString,
+                _registered_method=True)
         self.Devices = channel.unary_unary(
                 '/gradserve.v1.Gradserve/Devices',
                 request_serializer=gradserve__pb2.DevicesRequest.SerializeToString,
@@ -153,6 +163,19 @@ class GradserveServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PutTensors(self, request, context):
+        """parameter values kept by the sha256 of their bytes, for graphs that name them so (docs/API.md)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MissingTensors(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Devices(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -218,6 +241,16 @@ def add_GradserveServicer_to_server(servicer, server):
                     servicer.GetGraph,
                     request_deserializer=gradserve__pb2.GetGraphRequest.FromString,
                     response_serializer=gradserve__pb2.GetGraphResponse.SerializeToString,
+            ),
+            'PutTensors': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutTensors,
+                    request_deserializer=gradserve__pb2.PutTensorsRequest.FromString,
+                    response_serializer=gradserve__pb2.PutTensorsResponse.SerializeToString,
+            ),
+            'MissingTensors': grpc.unary_unary_rpc_method_handler(
+                    servicer.MissingTensors,
+                    request_deserializer=gradserve__pb2.MissingTensorsRequest.FromString,
+                    response_serializer=gradserve__pb2.MissingTensorsResponse.SerializeToString,
             ),
             'Devices': grpc.unary_unary_rpc_method_handler(
                     servicer.Devices,
@@ -478,6 +511,60 @@ class Gradserve:
             '/gradserve.v1.Gradserve/GetGraph',
             gradserve__pb2.GetGraphRequest.SerializeToString,
             gradserve__pb2.GetGraphResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutTensors(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gradserve.v1.Gradserve/PutTensors',
+            gradserve__pb2.PutTensorsRequest.SerializeToString,
+            gradserve__pb2.PutTensorsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MissingTensors(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gradserve.v1.Gradserve/MissingTensors',
+            gradserve__pb2.MissingTensorsRequest.SerializeToString,
+            gradserve__pb2.MissingTensorsResponse.FromString,
             options,
             channel_credentials,
             insecure,

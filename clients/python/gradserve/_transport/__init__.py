@@ -9,7 +9,7 @@ above it (retries, graph registration and resend, result structure) lives in
     async: AsyncTransport.call(...)                     -> awaitable dict
 
 Operations: health_live, health_ready, devices, register_graph, get_graph,
-eval, grad, jvp, vjp, jacobian, hessian, hvp.
+missing_tensors, put_tensors (parameter values by hash: gradserve._weights_by_hash), eval, grad, jvp, vjp, jacobian, hessian, hvp.
 The gRPC transport (`grpc://host:port`, `grpcs://` with TLS) is `grpc.py`, with the same methods.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import itertools
 import os
 from typing import Any, Protocol
 
-OPERATIONS = ("health_live", "health_ready", "devices", "register_graph", "get_graph",
+OPERATIONS = ("health_live", "health_ready", "devices", "register_graph", "get_graph", "missing_tensors", "put_tensors",
               "eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp")
 
 

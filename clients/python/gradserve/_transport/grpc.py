@@ -164,6 +164,12 @@ def _prepare(op: str, body: dict | None, path_arg: str | None):
         req = pb.RegisterGraphRequest(
             graph_json=json.dumps((body or {}).get("graph"), separators=(",", ":"), allow_nan=False).encode())
         return "RegisterGraph", req, lambda r: {"graph_id": r.graph_id, "signature": _signature(r.signature)}
+    if op == "missing_tensors":  # parameter values by hash (gradserve._weights_by_hash)
+        return "MissingTensors", pb.MissingTensorsRequest(sha256=(body or {})["sha256"]), \
+            lambda r: {"missing": list(r.missing)}
+    if op == "put_tensors":
+        return "PutTensors", pb.PutTensorsRequest(tensors=_tensors((body or {})["tensors"])), \
+            lambda r: {"sha256": list(r.sha256), "stored": r.stored}
     if op == "get_graph":
         return "GetGraph", pb.GetGraphRequest(graph_id=path_arg or ""), lambda r: {
             "graph_id": r.graph_id, "graph": json.loads(r.graph_json), "signature": _signature(r.signature)}

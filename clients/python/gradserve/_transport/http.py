@@ -25,6 +25,8 @@ ROUTES = {
     "devices": ("GET", "/v1/devices"),
     "register_graph": ("POST", "/v1/graphs"),
     "get_graph": ("GET", "/v1/graphs/{}"),
+    "missing_tensors": ("POST", "/v1/tensors/missing"),  # parameter values by hash (gradserve._weights_by_hash)
+    "put_tensors": ("POST", "/v1/tensors"),
     "eval": ("POST", "/v1/eval"),
     "grad": ("POST", "/v1/grad"),
     "jvp": ("POST", "/v1/jvp"),

@@ -429,7 +429,7 @@ from ._math import MatMul, Range, SparseTensorDenseMatmul  # noqa: E402
 
 __all__ += ["MatMul", "Range", "SparseTensorDenseMatmul"]
 
-from ._conv3d import Conv3d  # noqa: E402
+from ._conv3d import Conv3d, Conv3dTranspose  # noqa: E402
 from ._pooling import AvgPool1d, AvgPool3d, LPPool1d, LPPool2d, MaxPool1d, MaxPool3d  # noqa: E402
 from ._pad import Pad  # noqa: E402
 from ._padding_layers import *  # noqa: E402,F401,F403  ConstantPad1d..3d, ZeroPad2d, ReflectionPad*, ReplicationPad*
@@ -440,13 +440,14 @@ from ._activations_ms import FastGelu, HShrink, LogSoftmax, OneHot, PReLU, RReLU
 from ._simple_cells import *  # noqa: E402,F401,F403  Identity, ReLU6, Softmin ..., BCELoss, HuberLoss, RMSELoss ...
 from ._simple_cells import __all__ as _simple_all  # noqa: E402
 from ._group_norm import GroupNorm  # noqa: E402
+from ._instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: E402
 from ._dropout_layers import Dropout1d  # noqa: E402
 from ._bidense import BiDense  # noqa: E402
 from ._grad_cell import ForwardValueAndGrad, WithGradCell  # noqa: E402
 
-__all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "MaxPool1d", "AvgPool1d", "Pad", "SmoothL1Loss", "LogSoftmax", "Softmax", "FastGelu", "WithGradCell",
+__all__ += ["Conv3d", "Conv3dTranspose", "MaxPool3d", "AvgPool3d", "MaxPool1d", "AvgPool1d", "Pad", "SmoothL1Loss", "LogSoftmax", "Softmax", "FastGelu", "WithGradCell",
             "ForwardValueAndGrad"]
-__all__ += ["PReLU", "RReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss", "HShrink", "OneHot"]
+__all__ += ["PReLU", "RReLU", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "MarginRankingLoss", "KLDivLoss", "HShrink", "OneHot"]
 __all__ += [*_padding_all, "GaussianNLLLoss", *_simple_all]
 __all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "LPPool2d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink",
             "Hardtanh"]

@@ -185,7 +185,7 @@ class Conv2dTranspose(Conv2d):
             raise ValueError(f"{name}: pad_mode must be 'same', 'valid' or 'pad', got {pad_mode!r}")
         # the weight is Conv2d's with the channels swapped: [in, out / group, *kernel]
         super().__init__(out_channels, in_channels, kernel_size, stride, pad_mode, padding, dilation, group,
-                         has_bias, weight_init, None, dtype=dtype, seed=seed)
+                         has_bias, weight_init, None, data_format=self._format, dtype=dtype, seed=seed)
         if has_bias:
             dt = self.weight.dtype
             bound = 1.0 / math.sqrt(self.weight.shape[1] * math.prod(self.weight.shape[2:]))
@@ -195,7 +195,7 @@ class Conv2dTranspose(Conv2d):
     def _geometry(self, spatial):
         """(crop [lo, hi] per axis, zeros the convolution adds at the end per axis): MindSpore's lengths."""
         name, n = f"nn.{type(self).__name__}", len(spatial)
-        strides, dil = _pair(self.stride, f"{name}: stride"), _pair(self.dilation, f"{name}: dilation")
+        strides, dil = self._kernel(self.stride, f"{name}: stride"), self._kernel(self.dilation, f"{name}: dilation")
         pads = _ops_conv.explicit_padding(self.padding, n, f"{name}: padding")
         crop, extra = [], []
         for k, s, d, (lo, hi) in zip(self.weight.shape[2:], strides, dil, pads):
@@ -207,24 +207,30 @@ class Conv2dTranspose(Conv2d):
         return list(strides), list(dil), crop, extra
 
     def _output_padding(self, name: str) -> tuple:
-        op = _pair(self.output_padding, f"{name}: output_padding")
-        for a, s, d in zip(op, _pair(self.stride, name), _pair(self.dilation, name)):
+        op = self._kernel(self.output_padding, f"{name}: output_padding")
+        for a, s, d in zip(op, self._kernel(self.stride, name), self._kernel(self.dilation, name)):
             if not 0 <= a < max(s, d):
                 raise ValueError(f"{name}: output_padding must be in [0, max(stride, dilation)), got {a}")
         if any(op) and self.pad_mode != "pad":
             raise ValueError(f"{name}: output_padding is not zero, so pad_mode must be 'pad', got {self.pad_mode!r}")
         return op
 
+    def _tail_zeros(self, name: str) -> tuple:
+        """Zeros appended per axis after the bias: MindSpore's 2-d output_padding (3-d extends the convolution)."""
+        return self._output_padding(name)
+
     def construct(self, x):
         name = f"nn.{type(self).__name__}"
-        _ops_conv.check_layout(name, x, 2)
+        n = len(self._format) - 2
+        _ops_conv.check_layout(name, x, n)
         strides, dil, crop, extra = self._geometry(x.shape[2:])
         y = apply("conv_transpose", [x, self.weight], {"strides": strides, "padding": crop, "dilation": dil,
                                                        "groups": int(self.group), "output_padding": extra})[0]
         if self.bias is not None:
-            y = y + self.bias.reshape((1, -1, 1, 1))
-        oh, ow = self._output_padding(name)
-        return _ops.pad(y, (0, ow, 0, oh)) if oh or ow else y
+            y = y + self.bias.reshape((1, -1) + (1,) * n)
+        tail = self._tail_zeros(name)
+        # ops.pad's pairs run from the last axis back: (0, last's), (0, the one before's), ...
+        return _ops.pad(y, tuple(v for a in reversed(tail) for v in (0, a))) if any(tail) else y
 
 
 class Conv1dTranspose(Conv2dTranspose):

@@ -19,6 +19,7 @@ from ._apply_proximal import ApplyAdagradDA as ApplyAdagradDA, ApplyProximalAdag
 from ._assign import Assign as Assign, AssignAdd as AssignAdd, AssignSub as AssignSub, assign as assign, assign_add as assign_add, assign_sub as assign_sub
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
 from ._batch_dot import batch_dot as batch_dot
+from ._bernoulli import bernoulli as bernoulli
 from ._bessel import BesselI0 as BesselI0, BesselI0e as BesselI0e, BesselI1 as BesselI1, BesselI1e as BesselI1e, bessel_i0 as bessel_i0, bessel_i0e as bessel_i0e, bessel_i1 as bessel_i1, bessel_i1e as bessel_i1e, i0 as i0
 from ._bessel_jyk import BesselJ0 as BesselJ0, BesselJ1 as BesselJ1, BesselK0 as BesselK0, BesselK0e as BesselK0e, BesselK1 as BesselK1, BesselK1e as BesselK1e, BesselY0 as BesselY0, BesselY1 as BesselY1, bessel_j0 as bessel_j0, bessel_j1 as bessel_j1, bessel_k0 as bessel_k0, bessel_k0e as bessel_k0e, bessel_k1 as bessel_k1, bessel_k1e as bessel_k1e, bessel_y0 as bessel_y0, bessel_y1 as bessel_y1
 from ._bilinear import bidense as bidense
@@ -102,6 +103,7 @@ from ._random_gamma import RandomGamma as RandomGamma, random_gamma as random_ga
 from ._random_picks import RandomCategorical as RandomCategorical, RandomChoiceWithMask as RandomChoiceWithMask, random_categorical as random_categorical
 from ._raw_op_signatures import Sort as Sort, TopK as TopK, col2im as col2im, flip as flip, group_norm as group_norm, layer_norm as layer_norm, ones_like as ones_like, relu as relu, round as round, top_k as top_k, zeros_like as zeros_like
 from ._recurrent import LSTM as LSTM
+from ._recurrent_gru import GRUV2 as GRUV2
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, Cummax as Cummax, Cummin as Cummin, ReduceAll as ReduceAll, ReduceAny as ReduceAny, amax as amax, amin as amin, cummax as cummax, cummin as cummin, logcumsumexp as logcumsumexp, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
 from ._resize import ResizeBilinearV2 as ResizeBilinearV2
 from ._roi_align import ROIAlign as ROIAlign
@@ -1225,9 +1227,11 @@ __all__ = [
     'FusedSparseProximalAdagrad',
     'SparseCountSparseOutput',
     'LSTM',
+    'GRUV2',
     'DataFormatDimMap',
     'SparseDenseCwiseAdd',
     'SparseDenseCwiseMul',
+    'bernoulli',
     'WhileLoop',
     'ForiLoop',
     'Scan',

@@ -94,8 +94,10 @@ class _Derived:
                 self._cache_memo = (key, cache, self.fn)
             # (names and label matter only when the call traces (a signature not seen yet): methods, not
             # closures, which would make every call keep self and args in cells)
-            groups = _aliased(args, _candidate_weights(self.fn, asked) if any(isinstance(a, Parameter) for a in args)
-                              else ()) if mode == _context.PYNATIVE_MODE else None
+            inputs = args[:-1] if self._sens_given() else args  # (the sens is no input: it aliases nothing)
+            has_param = any(isinstance(a, Parameter) for a in inputs)
+            groups = _aliased(inputs, _candidate_weights(self.fn, asked) if has_param else ()) \
+                if mode == _context.PYNATIVE_MODE else None
             _trace.pynative_captures[0] = self._pynative_call  # a captured argument: see _trace.pynative_captures
             try:
                 if groups is None:
@@ -107,6 +109,10 @@ class _Derived:
                 _trace.pynative_aliases[0] = None
                 _trace.pynative_captures[0] = False
         return self._emit(*args)
+
+    def _sens_given(self) -> bool:
+        """Whether the call's last argument is the sens (sens_param)."""
+        return bool(getattr(self, "sens_param", False) or getattr(getattr(self, "op", None), "sens_param", False))
 
     def _program_label(self) -> str:
         return f"{self.kind}_{_label(self.fn)}"
@@ -610,6 +616,13 @@ def _snapshot(x):
     return snap
 
 
+def _snapshots(inputs) -> tuple:
+    """Each input's _snapshot, one per Tensor object: one Tensor at several positions stays one object, so a
+    PyNative vjp_fn sums its gradient over them as grad does (MindSpore 2.10: _trace.pynative_aliases)."""
+    made: dict = {}
+    return tuple(made[id(x)] if id(x) in made else made.setdefault(id(x), _snapshot(x)) for x in inputs)
+
+
 def vjp(fn, *inputs, weights=None, has_aux: bool = False):
     """MindSpore 2.x `vjp(fn, *inputs, weights=None, has_aux=False) -> (out, vjp_fn[, aux])`, where
     `vjp_fn(v)` gives the input gradients (a tuple; with weights, (input grads, weight grads)).
@@ -618,7 +631,7 @@ def vjp(fn, *inputs, weights=None, has_aux: bool = False):
         return _seed_vjp(fn, inputs[0], inputs[1])
     # vjp_fn differentiates at the inputs the forward saw: a forward that writes an input in place (x.add_(1) in
     # a GRAPH_MODE construct) has changed the caller's Tensor by the time vjp_fn runs
-    at = inputs if current() is not None else tuple(_snapshot(x) for x in inputs)
+    at = inputs if current() is not None else _snapshots(inputs)
     out = _call(_aux_wrapper(fn) if has_aux else fn, inputs)
     target = (lambda *a: fn(*a)[0]) if has_aux else fn
     target.__name__ = _label(fn)

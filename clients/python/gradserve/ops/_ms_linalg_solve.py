@@ -58,8 +58,29 @@ def slogdet(input):  # noqa: A002
 
 
 def det(input):  # noqa: A002
+    """det of input [..., n, n]: its value from slogdet (LU); its derivative the adjugate's transpose, finite at a
+    singular matrix too (as torch's). Where the matrix is singular (rank < n by its singular values) the derivative
+    comes through the SVD, sign(det u det v) * prod(s), whose derivative is u diag(prod of the other s) v^T; elsewhere
+    through LU, to any order. Each branch sees a stand-in matrix where the other is chosen (the "double where"), so
+    neither leaks NaN: SVD's second derivative is infinite at repeated singular values (the identity), LU's first
+    at a singular matrix. MindSpore 2.10 gives zeros at a singular matrix: wrong wherever the rank is n - 1."""
     sign, logabsdet = slogdet(input)
-    return sign * P.exp(logabsdet)
+    exact = sign * P.exp(logabsdet)
+    n = input.shape[-1] if input.ndim >= 2 else 0
+    if input.dtype.name not in ("float16", "float32", "float64") or not n:
+        return exact
+    s_value = P.stop_gradient(apply("svd", [input], {})[1])
+    tolerance = n * float(np.finfo(np.dtype(input.dtype.name)).eps)
+    singular = P.less_equal(s_value[..., -1], tolerance * s_value[..., 0])  # [...]
+    singular_matrix = P.expand_dims(P.expand_dims(singular, -1), -1)
+    identity = Tensor(np.eye(n, dtype=input.dtype.name))
+    spread = Tensor(np.diag(np.arange(1.0, n + 1.0)).astype(input.dtype.name))  # distinct singular values
+    lu_sign, lu_log = slogdet(P.where(singular_matrix, identity, input))
+    u, s, vh = apply("svd", [P.where(singular_matrix, input, spread)], {})
+    orientation = P.stop_gradient(slogdet(u)[0] * slogdet(vh)[0])
+    differentiable = P.where(singular, orientation * P.prod(s, -1), lu_sign * P.exp(lu_log))
+    # the value: exact (LU's of the matrix itself, + 0); the derivative: the chosen branch's
+    return P.stop_gradient(exact) + (differentiable - P.stop_gradient(differentiable))
 
 
 def logdet(input):  # noqa: A002

@@ -273,14 +273,23 @@ def svd(input, full_matrices: bool = False, compute_uv: bool = True):  # noqa: A
     alone (compute_uv=False); the engine's svd op. full_matrices=True of a non-square [M, N] input gives u
     [M, M] / v [N, N]: the reduced factors completed by an orthonormal basis of their complement (_complete).
     s's derivatives are finite everywhere; u's and v's are inf / NaN where singular values tie or
-    (non-square input) one is zero."""
-    if input.dtype.name not in _dt.FLOAT:
-        raise TypeError(f"svd: needs a floating-point input, got {input.dtype.name}")
+    (non-square input) one is zero. Complex input (as MindSpore 2.10's): input = u diag(s) v^H, s real-valued
+    but of input's complex dtype as MindSpore gives it, no derivative; the columns' phases are LAPACK's
+    (MindSpore's differ, as its real signs do: both are valid factors)."""
+    if input.dtype.name not in _dt.FLOAT + _dt.COMPLEX:
+        raise TypeError(f"svd: needs a floating-point or complex input, got {input.dtype.name}")
+    complex_input = input.dtype.name in _dt.COMPLEX
+    if complex_input and full_matrices and input.shape[-1] != input.shape[-2]:
+        raise ValueError(f"svd: full_matrices=True of a complex non-square input {list(input.shape)} is not "
+                         f"supported (the reduced factors are: full_matrices=False)")
     u, s, vh = apply("svd", [input], {})
+    if complex_input:
+        s = P.cast(s, input.dtype)
     if not compute_uv:
         return s
     nd = vh.ndim
     v = P.transpose(vh, tuple(builtins.range(nd - 2)) + (nd - 1, nd - 2))
+    v = apply("conj", [v], {})[0] if complex_input else v
     if full_matrices and input.shape[-1] != input.shape[-2]:
         u, v = _complete(u), _complete(v)
     return s, u, v

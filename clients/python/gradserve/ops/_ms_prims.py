@@ -69,10 +69,35 @@ def _pad_pairs(padding, ndim: int, what: str) -> list:
 _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge"}
 
 
+def _circular(x, padding):
+    """MindSpore's circular mode: each padded axis continued periodically (its start after its end and its end
+    before its start). MindSpore 2.10 takes 2 pads for a 2-d / 3-d x, 4 for 3-d / 4-d, 6 for 4-d / 5-d. A pad
+    beyond the axis's length (MindSpore reads past the axis, torch refuses) or a negative one (both give values
+    from outside the axis) is refused."""
+    ndim, n = len(x.shape), len(padding) // 2
+    if len(padding) not in (2, 4, 6) or ndim not in (n + 1, n + 2):
+        raise ValueError(f"For 'pad', mode 'circular' takes 2, 4 or 6 pads for an input of {n + 1} or {n + 2} dims "
+                         f"({len(padding)} pads given for {ndim} dims).")
+    for axis, (lo, hi) in enumerate(_pad_pairs(padding, ndim, "ops.pad")):
+        size = x.shape[axis]
+        if min(lo, hi) < 0 or max(lo, hi) > size:
+            raise ValueError(f"For 'pad', mode 'circular' pads axis {axis} (length {size}) by ({lo}, {hi}): each "
+                             f"must be in [0, {size}] (it wraps around at most once).")
+        if lo or hi:
+            parts = ([x[(slice(None),) * axis + (slice(size - lo, size),)]] if lo else []) + [x] + \
+                ([x[(slice(None),) * axis + (slice(0, hi),)]] if hi else [])
+            x = P.concat(parts, axis)
+    return x
+
+
 def pad(input_x, padding, mode: str = "constant", value=None):
-    """ops.pad(input_x, padding, mode='constant', value=None)."""
+    """ops.pad(input_x, padding, mode='constant', value=None); mode 'circular': see _circular."""
+    if mode == "circular":
+        if value is not None:
+            raise ValueError(f"For 'pad', the padding mode 'circular' can not set value, but got value {value}.")
+        return _circular(input_x, [int(p) for p in padding])
     if mode not in _PAD_MODES:
-        raise ValueError(f"ops.pad: mode {mode!r} is not supported; use one of {sorted(_PAD_MODES)}")
+        raise ValueError(f"ops.pad: mode {mode!r} is not supported; use one of {sorted([*_PAD_MODES, 'circular'])}")
     if value is not None and mode != "constant":
         raise ValueError(f"ops.pad: value is for mode 'constant' only, got mode {mode!r}")
     pairs = _pad_pairs(padding, len(input_x.shape), "ops.pad")

@@ -45,10 +45,21 @@ Zeta = _forwarding("Zeta", "zeta", "the Hurwitz zeta function zeta(x, q).")
 LuSolve = _forwarding("LuSolve", "lu_solve", "solves A X = b from A's LU factors and pivots.")
 
 
+_SQUARED_DIFFERENCE_DTYPES = ("complex128", "complex64", "float16", "float32", "float64", "int32", "int64")
+
+
 class SquaredDifference:
-    """ops.SquaredDifference()(x, y) = (x - y)^2."""
+    """ops.SquaredDifference()(x, y) = (x - y)^2; a Tensor argument of another dtype (bool, int8, ...) is
+    MindSpore 2.10's TypeError (a Python bool / number is promoted, as there)."""
 
     def __call__(self, x, y):
+        for name, v in (("x", x), ("y", y)):
+            if isinstance(v, Tensor) and v._dtype not in _SQUARED_DIFFERENCE_DTYPES:
+                if isinstance(x, Tensor) and isinstance(y, Tensor) and x._dtype != y._dtype:
+                    continue  # (mixed Tensors: MindSpore promotes them first; bool with float32 is float32)
+                raise TypeError(f"For primitive[SquaredDifference], the input argument[{name}] must be a type of "
+                                f"{{Tensor[Complex128], Tensor[Complex64], Tensor[Float16], Tensor[Float32], "
+                                f"Tensor[Float64], Tensor[Int32], Tensor[Int64]}}, but got Tensor[{v.dtype}].")
         return late.ops.square(late.ops.sub(x, y))
 
 

@@ -1,4 +1,4 @@
 """`mindspore.nn.layer.normalization`."""
-from .. import BatchNorm1d, BatchNorm2d, LayerNorm
+from .. import BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LayerNorm"]

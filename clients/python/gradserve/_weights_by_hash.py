@@ -1,0 +1,90 @@
+"""A large graph's parameter values by content hash: its structure registers as small JSON, its weights go once.
+
+A traced graph carries its unchanged (frozen) parameters' values as base64 in its JSON: an imported ViT-B/16
+made ~460 MB of JSON, above the server's max_body_bytes, and each new trace of the same model (under a loss, a
+grad, another batch size) carried them all again. When a graph's values total at least `min_bytes`, each
+value becomes {"shape", "dtype", "sha256": [the hashes of its little-endian bytes' pieces]}; the server is asked which
+hashes it does not keep (POST /v1/tensors/missing) and only those are uploaded as raw bytes (POST /v1/tensors,
+binary tensor extension; gRPC PutTensors), in uploads of at most UPLOAD_BYTES, before the small JSON is
+registered (service.tensor_store). Graphs below `min_bytes` register as before.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any, Generator
+
+import numpy as np
+
+from . import errors
+
+MIN_BYTES = 8 << 20  # a graph whose values' bytes reach this goes by hash (GRADSERVE_WEIGHTS_BY_HASH_BYTES)
+UPLOAD_BYTES = 32 << 20  # the most raw bytes one upload carries
+# a value goes in pieces of at most this, each named by its own hash (the value: their bytes in order): one gRPC
+# message stays within the server's max_body_bytes whatever the weight's size, and an upload cut short resumes
+PIECE_BYTES = 1 << 20
+
+
+def value_bytes(doc: dict | None) -> int:
+    """The bytes of the base64 parameter values in `doc` (3 per 4 characters; nothing is decoded)."""
+    params = doc.get("params") if isinstance(doc, dict) else None
+    if not isinstance(params, list):
+        return 0
+    return sum(len(p["value"]["b64"]) * 3 // 4 for p in params
+               if isinstance(p, dict) and isinstance(p.get("value"), dict) and isinstance(p["value"].get("b64"), str))
+
+
+def split(doc: dict) -> tuple[dict, dict[str, np.ndarray]]:
+    """(doc with its base64 values named by the sha256 of their pieces, {sha256: a piece's bytes as uint8})."""
+    blobs: dict[str, np.ndarray] = {}
+    params = []
+    for p in doc["params"]:
+        v = p.get("value") if isinstance(p, dict) else None
+        if isinstance(v, dict) and isinstance(v.get("b64"), str):
+            raw = np.frombuffer(base64.b64decode(v["b64"]), np.uint8)
+            keys = []
+            for at in range(0, max(len(raw), 1), PIECE_BYTES):
+                piece = raw[at:at + PIECE_BYTES]
+                keys.append(hashlib.sha256(piece.data).hexdigest())
+                blobs[keys[-1]] = piece
+            p = dict(p, value={"shape": v["shape"], "dtype": v["dtype"], "sha256": keys})
+        params.append(p)
+    return dict(doc, params=params), blobs
+
+
+def upload(blobs: dict[str, np.ndarray]) -> Generator[tuple, Any, bool]:
+    """The calls (the client's generator protocol: (op, body, binary, path_arg)) that send the server the
+    blobs it lacks; False when the server has no tensor store (an older one: the graph goes whole)."""
+    try:
+        resp = yield ("missing_tensors", {"sha256": list(blobs)}, False, None)
+    except errors.APIStatusError as e:  # no such route (HTTP 404 not_found) or method (gRPC UNIMPLEMENTED)
+        if e.status == 501 or (e.status == 404 and getattr(e, "code", None) in ("not_found", None)):
+            return False
+        raise
+    batch: list[str] = []
+    size = 0
+    for key in resp.get("missing", ()):
+        n = blobs[key].nbytes
+        if batch and size + n > UPLOAD_BYTES:
+            yield from _put(batch, blobs)
+            batch, size = [], 0
+        batch.append(key)
+        size += n
+    if batch:
+        yield from _put(batch, blobs)
+    return True
+
+
+def _put(keys: list[str], blobs: dict) -> Generator[tuple, Any, None]:
+    """Upload `keys`' blobs; a batch the server finds too large (413) goes in halves (one tensor alone: the error)."""
+    try:
+        resp = yield ("put_tensors", {"tensors": [blobs[k] for k in keys]}, True, None)
+    except errors.PayloadTooLarge:
+        if len(keys) == 1:
+            raise
+        half = len(keys) // 2
+        yield from _put(keys[:half], blobs)
+        yield from _put(keys[half:], blobs)
+        return
+    if list(resp.get("sha256", ())) != keys:  # (bytes changed on the way: the server hashed what it got)
+        raise errors.GradserveError(f"the server stored tensors under other hashes than sent: {resp.get('sha256')}")

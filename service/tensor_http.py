@@ -1,0 +1,55 @@
+"""`POST /v1/tensors` (parameter values by content hash, service.tensor_store) and `POST /v1/tensors/missing`.
+
+An upload's body is the binary tensor extension ({"tensors": [V2 tensors]} then their raw bytes): never
+JSON-parsed beyond its small header, bound by max_model_bytes (as an ONNX upload) and, as it arrives, by the
+body budget (as a graph registration's). The SDK sends a model's weights in uploads of at most UPLOAD_BYTES each.
+"""
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from . import codec
+from .body_budget import Charge
+from .errors import InvalidRequest
+from .http_body import read_body, read_small_body
+from .jobs import request_client
+from .tensor_store import put_all
+
+
+def _decoded(body: bytes, header_length: str | None, settings) -> list:
+    head, reader, _ = codec.split_body(body, header_length, codec.JsonLimits.of(settings))
+    tensors = head.get("tensors") if isinstance(head, dict) else None
+    if not isinstance(tensors, list) or set(head) != {"tensors"}:
+        raise InvalidRequest('expected {"tensors": [tensor, ...]} (and nothing else)', path="$")
+    codec.check_tensor_count(len(tensors), settings.max_tensors, "$.tensors")
+    # (bytes, not elements: the SDK sends each value's bytes as UINT8; its elements are checked, max_elements,
+    # when a graph names it)
+    arrays = [codec.decode_tensor(t, f"$.tensors[{i}]", reader) for i, t in enumerate(tensors)]
+    reader.finish()
+    return arrays
+
+
+def router(core, settings, dependencies) -> APIRouter:
+    r = APIRouter(prefix="/v1/tensors", tags=["graphs"], dependencies=dependencies)
+
+    @r.post("", operation_id="put_tensors", summary="Upload parameter values, kept by the sha256 of their bytes")
+    async def put_tensors(request: Request):
+        with Charge(core.body_budget) as held:
+            # raw bytes behind a small JSON header, never parsed: bound as binary model uploads are (max_model_bytes)
+            body = await read_body(request, settings.max_model_bytes, settings.body_timeout_s, core.body_budget, held,
+                                   setting="max_model_bytes")
+            arrays = _decoded(body, request.headers.get(codec.HEADER_LENGTH), settings)
+            out = await asyncio.to_thread(put_all, core.tensors, arrays, request_client(core, request))
+        return JSONResponse(out, status_code=201)
+
+    @r.post("/missing", operation_id="missing_tensors", summary="Which of these sha256 hashes are not kept")
+    async def missing_tensors(request: Request):
+        head = codec.loads(await read_body(request, settings.max_body_bytes, settings.body_timeout_s))[0]
+        if not isinstance(head, dict):
+            raise InvalidRequest('expected {"sha256": [hex digest, ...]}', path="$")
+        return {"missing": core.tensors.missing(head.get("sha256"))}
+
+    return r

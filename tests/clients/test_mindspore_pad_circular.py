@@ -1,0 +1,44 @@
+"""ops.pad(mode='circular'), MindSpore 2.10's (CPU, /work/msvenv): the literals are its outputs and gradient for
+the same input (ms.grad in PyNative), which torch.nn.functional.pad(mode='circular') agrees with."""
+import numpy as np
+import pytest
+
+from gradserve import Tensor, ops
+
+pytestmark = pytest.mark.usefixtures("on_real_server")
+
+
+def test_circular_pad_values_match_mindspore():
+    x = Tensor(np.arange(12, dtype=np.float32).reshape(1, 1, 3, 4))
+    np.testing.assert_array_equal(ops.pad(x, (1, 1, 2, 0), mode="circular").asnumpy(), [[[
+        [7, 4, 5, 6, 7, 4], [11, 8, 9, 10, 11, 8], [3, 0, 1, 2, 3, 0], [7, 4, 5, 6, 7, 4], [11, 8, 9, 10, 11, 8]]]])
+    x3 = Tensor(np.arange(6, dtype=np.float32).reshape(1, 2, 3))
+    np.testing.assert_array_equal(ops.pad(x3, (2, 1), mode="circular").asnumpy(),
+                                  [[[1, 2, 0, 1, 2, 0], [4, 5, 3, 4, 5, 3]]])
+    np.testing.assert_array_equal(ops.pad(x3, (3, 0), mode="circular").asnumpy(),
+                                  [[[0, 1, 2, 0, 1, 2], [3, 4, 5, 3, 4, 5]]])
+    xi = Tensor(np.arange(6, dtype=np.int32).reshape(1, 2, 3))
+    out = ops.pad(xi, (1, 1), mode="circular")
+    assert out.dtype == xi.dtype
+    np.testing.assert_array_equal(out.asnumpy(), [[[2, 0, 1, 2, 0], [5, 3, 4, 5, 3]]])
+    x5 = Tensor(np.arange(48, dtype=np.float32).reshape(1, 2, 2, 3, 4))
+    assert ops.pad(x5, (1, 0, 1, 1, 0, 2), mode="circular").shape == (1, 2, 4, 5, 5)
+
+
+def test_circular_pad_gradient_matches_mindspore():
+    x = Tensor(np.arange(12, dtype=np.float32).reshape(1, 1, 3, 4))
+    wout = Tensor(np.arange(1, 43, dtype=np.float32).reshape(1, 1, 6, 7))
+    g = ops.grad(lambda x: (ops.pad(x, (1, 2, 2, 1), mode="circular") * wout).sum())(x)
+    np.testing.assert_allclose(g.asnumpy(), [[[[114, 118, 57, 110], [58, 62, 29, 54], [86, 90, 43, 82]]]])
+
+
+def test_circular_pad_refusals():
+    x3 = Tensor(np.arange(6, dtype=np.float32).reshape(1, 2, 3))
+    with pytest.raises(ValueError, match="can not set value"):
+        ops.pad(x3, (1, 1), mode="circular", value=1.0)
+    with pytest.raises(ValueError, match="2, 4 or 6 pads for an input of 2 or 3 dims"):
+        ops.pad(Tensor(np.zeros((1, 1, 3, 4), np.float32)), (1, 2), mode="circular")
+    with pytest.raises(ValueError, match=r"axis 2 \(length 3\) by \(4, 0\)"):  # MindSpore reads past the axis
+        ops.pad(x3, (4, 0), mode="circular")
+    with pytest.raises(ValueError, match=r"by \(2, -2\)"):  # MindSpore and torch give values from outside it
+        ops.pad(x3, (2, -2), mode="circular")

@@ -1,0 +1,64 @@
+"""service.tensor_store without a server: pieces kept by the sha256 of their bytes (hashlib's, computed here
+independently), resolved into a graph's values in order; and gRPC answers past protobuf's 2 GiB message limit
+refused before running (core.PROTOBUF_ANSWER_BYTES)."""
+from __future__ import annotations
+
+import hashlib
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from engine.serialize import Limits, graph_from_json
+from service.core import Core
+from service.errors import LimitExceeded, NotFound
+from service.tensor_store import TensorStore, put_all
+
+
+def _graph(keys: list) -> dict:
+    return {"format": "gradserve.graph/1", "inputs": [{"name": "x", "shape": [3], "dtype": "float32"}],
+            "params": [{"name": "w", "shape": [3], "dtype": "float32",
+                        "value": {"shape": [3], "dtype": "float32", "sha256": keys}}],
+            "nodes": [{"op": "mul", "inputs": ["x", "w"], "outputs": ["y"], "attrs": {}}], "outputs": "y"}
+
+
+def test_pieces_are_kept_once_by_hash_and_joined_in_order():
+    store = TensorStore(1 << 20)
+    w = np.array([1.5, -2.0, 4.0], np.float32)
+    raw = w.tobytes()
+    a, b = np.frombuffer(raw[:8], np.uint8), np.frombuffer(raw[8:], np.uint8)
+    out = put_all(store, [a, b, a], "c1")
+    assert out == {"sha256": [hashlib.sha256(raw[:8]).hexdigest(), hashlib.sha256(raw[8:]).hexdigest(),
+                              hashlib.sha256(raw[:8]).hexdigest()], "stored": 2}
+    assert store.missing(out["sha256"] + ["0" * 64]) == ["0" * 64]
+    doc = _graph(out["sha256"][:2])
+    g = graph_from_json(store.resolved(doc), Limits())
+    np.testing.assert_array_equal(g.param_values["w"], w)
+    assert doc["params"][0]["value"]["sha256"] == out["sha256"][:2]  # (the graph as sent is left as it is)
+
+
+def test_a_piece_not_kept_is_named_and_a_store_too_small_says_so():
+    store = TensorStore(16)
+    with pytest.raises(NotFound) as e:
+        store.resolved(_graph(["ab" * 32]))
+    assert e.value.code == "tensor_not_found" and e.value.detail["path"] == "$.graph.params[0].value"
+    with pytest.raises(LimitExceeded) as e:
+        put_all(store, [np.zeros(12, np.uint8)], "c1")  # more than one client's half of 16 bytes
+    assert e.value.detail["limit"] == "tensor_store_bytes"
+
+
+def _check(fmt: str, n: int, limit: int = 2 ** 31) -> None:
+    core = SimpleNamespace(settings=SimpleNamespace(max_binary_output_bytes=limit, max_output_bytes=256 << 20))
+    d = SimpleNamespace(output_bytes=lambda: n, output_elements=lambda: n // 4)
+    Core._check_output(core, d, SimpleNamespace(output_format=fmt))
+
+
+def test_a_grpc_answer_past_protobufs_two_gib_is_refused_naming_it():
+    _check("binary", 2 ** 31 - 1)  # HTTP's binary output: up to max_binary_output_bytes
+    _check("grpc", 2 ** 31 - (2 << 20))
+    with pytest.raises(LimitExceeded) as e:
+        _check("grpc", 2 ** 31 - 1)
+    assert e.value.detail["limit"] == "protobuf_message_bytes" and "HTTP" in str(e.value)
+    with pytest.raises(LimitExceeded) as e:  # a lower max_binary_output_bytes is the one named
+        _check("grpc", 2 ** 31 - 1, limit=1 << 30)
+    assert e.value.detail["limit"] == "max_binary_output_bytes"
