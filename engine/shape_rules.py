@@ -1282,11 +1282,14 @@ def _check_false(avals, message):
 
 
 @rule("custom_vjp")
-def _custom_vjp(avals, bprop, n_in, n_out, params, site):
+def _custom_vjp(avals, bprop, n_in, n_out, params, site, param_grads=()):
     """Outputs: the raw forward outputs (operands n_in..n_in+n_out); the rest are the rule's captures."""
     if n_in < 0 or n_out < 1 or len(avals) < n_in + n_out:
         raise RuleError(f"custom_vjp: {len(avals)} input(s) cannot hold n_in={n_in} inputs and n_out={n_out} outputs")
     if not isinstance(params, (list, tuple)) or not all(isinstance(p, str) for p in params) or \
             len(params) > len(avals) - n_in - n_out:
         raise RuleError(f"custom_vjp: params must name the last extra inputs (parameter names), got {params!r}")
+    if not isinstance(param_grads, (list, tuple)) or any(p not in params for p in param_grads):
+        raise RuleError(f"custom_vjp: param_grads must name parameters among params {list(params)!r}, "
+                        f"got {param_grads!r}")
     return [(tuple(a.shape), a.dtype) for a in avals[n_in:n_in + n_out]]

@@ -2,12 +2,17 @@
 
 A front end emits the forward as usual (e.g. a `call` of the cell's construct) and then
 
-    custom_vjp(x_1..x_n, raw_1..raw_m, extra_1..extra_k; bprop=f, n_in=n, n_out=m, params=[...]) -> out_1..out_m
+    custom_vjp(x_1..x_n, raw_1..raw_m, extra_1..extra_k; bprop=f, n_in=n, n_out=m, params=[...],
+               param_grads=[...]) -> out_1..out_m
 
 whose outputs are the raw forward outputs (an identity). Its derivative rules ignore how the
 raw outputs were computed and use the function `bprop` instead:
 
-    bprop(x_1..x_n, out_1..out_m, dout_1..dout_m, captures...) -> (dx_1..dx_n)
+    bprop(x_1..x_n, out_1..out_m, dout_1..dout_m, captures...) -> (dx_1..dx_n, dp_1..dp_j)
+
+where p_1..p_j are the parameters named by `param_grads` (a subset of `params`): MindSpore's PyNative bprop
+of a Cell with `internal_params` returns `(input grads), {Parameter: grad}`, and those gradients reach the
+parameters (the others a custom rule cuts off get none).
 
 `site` tells call sites apart: two calls of one cell on the same values are two nodes (CSE must not
 merge them: a rule need not be linear in dout, so rule(2 dout) is not 2 rule(dout)). The extra
@@ -30,12 +35,13 @@ OP = "custom_vjp"
 
 defop(OP, None, rule_infer(OP), min_arity=1, n_outputs=None,
       attrs={"bprop": Attr("str"), "n_in": Attr("int"), "n_out": Attr("int"), "params": Attr("any", ()),
-             "site": Attr("int", 0)},
+             "site": Attr("int", 0), "param_grads": Attr("any", ())},
       doc="outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, "
-          "outputs, douts, extra non-parameter inputs) -> one cotangent per input")
+          "outputs, douts, extra non-parameter inputs) -> one cotangent per input, then one per parameter named "
+          "in param_grads")
 
 
-def _impl(xp, *arrays, bprop, n_in, n_out, params, site):
+def _impl(xp, *arrays, bprop, n_in, n_out, params, site, param_grads=()):
     outs = arrays[n_in:n_in + n_out]
     return outs[0] if n_out == 1 else tuple(outs)
 
@@ -49,32 +55,44 @@ def _split(ins, n_in, n_out, params):
     return xs, raw, extra[:k], dict(zip(params, extra[k:]))
 
 
-def _bprop(b, name: str, xs, outs, douts, captures, penv) -> list[Var]:
+def _bprop(b, name: str, xs, outs, douts, captures, penv, param_grads=()) -> list[Var]:
+    """The rule inlined: one cotangent per x, then one per parameter named in param_grads."""
     fn = b.functions.get(name) if getattr(b, "functions", None) else None
     if fn is None:
         raise InvalidGraph(f"{OP}: unknown bprop function {name!r}", node=b.node_label)
     douts = [d if d is not None else b.zeros_like(o) for d, o in zip(douts, outs)]
     grads = layers.inline(b, fn, xs + list(outs) + douts + captures, penv, depth=1)
-    if len(grads) != len(xs):
-        raise InvalidGraph(f"{OP}: bprop {name!r} returns {len(grads)} gradient(s) for {len(xs)} input(s)",
-                           node=b.node_label)
-    return [b.cast_like(b.sum_to(g, x.shape), x) for g, x in zip(grads, xs)]
+    targets = list(xs) + [penv[p] for p in param_grads]
+    if len(grads) != len(targets):
+        raise InvalidGraph(f"{OP}: bprop {name!r} returns {len(grads)} gradient(s) for {len(xs)} input(s) and "
+                           f"{len(param_grads)} parameter(s)", node=b.node_label)
+    return [b.cast_like(b.sum_to(g, x.shape), x) for g, x in zip(grads, targets)]
 
 
-def _vjp(b, ins, outs, cts, bprop, n_in, n_out, params, site):
+def _param_slots(ins, params, param_grads) -> list[int]:
+    """The input index of each parameter named in param_grads (params are the last inputs)."""
+    base = len(ins) - len(params)
+    return [base + list(params).index(p) for p in param_grads]
+
+
+def _vjp(b, ins, outs, cts, bprop, n_in, n_out, params, site, param_grads=()):
     xs, _, captures, penv = _split(ins, n_in, n_out, params)
-    grads = _bprop(b, bprop, xs, outs, cts, captures, penv)
-    return grads + [None] * (len(ins) - n_in)
+    grads = _bprop(b, bprop, xs, outs, cts, captures, penv, param_grads)
+    out = grads[:n_in] + [None] * (len(ins) - n_in)
+    for i, g in zip(_param_slots(ins, params, param_grads), grads[n_in:]):
+        out[i] = g
+    return out
 
 
-def _jvp(b, ins, outs, ts, bprop, n_in, n_out, params, site):
+def _jvp(b, ins, outs, ts, bprop, n_in, n_out, params, site, param_grads=()):
     """J t = d/du <bprop(x, out, u), t> at u = ones (linear in u for a true derivative rule)."""
     xs, _, captures, penv = _split(ins, n_in, n_out, params)
     us = [b.identity(b.full_like(o, 1.0)) for o in outs]
     start = len(b.eqns)
-    grads = _bprop(b, bprop, xs, outs, us, captures, penv)
+    grads = _bprop(b, bprop, xs, outs, us, captures, penv, param_grads)
+    tangents = list(ts[:n_in]) + [ts[i] for i in _param_slots(ins, params, param_grads)]
     total = None
-    for g, t in zip(grads, ts[:n_in]):
+    for g, t in zip(grads, tangents):
         if t is not None and is_inexact(g.dtype):
             total = b.add_any(total, b.sum(b.mul(g, b.cast_like(t, g))))
     if total is None:

@@ -78,6 +78,7 @@ from . import numpy  # noqa: E402  (mindspore.numpy, after the ops it is built f
 from ._function import _Function  # noqa: E402  (mindspore._Function: a custom autograd function)
 
 from ._tensor_function import tensor  # noqa: E402  (mindspore.tensor, MindSpore 2.x)
+from ._cellbase import recompute  # noqa: E402  (mindspore.recompute)
 from ._sparse import COOTensor, CSRTensor, RowTensor  # noqa: E402  (client-side structures of Tensors)
 
-__all__ += ["tensor", "COOTensor", "CSRTensor", "RowTensor", "dtype_to_nptype"]
+__all__ += ["recompute", "tensor", "COOTensor", "CSRTensor", "RowTensor", "dtype_to_nptype"]

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import context as _context
 from . import _trace
-from ._tensor import Tensor
+from ._tensor import Parameter, Tensor
 from .errors import DifferentiationError
 from ._trace import (_call_inputs, _take_state, cast, current, flatten, innermost, tensor_group, trace_function,
                      unflatten)
@@ -67,8 +67,13 @@ def _trace_rule(bprop, label: str, args, out, raw: list, tdef):
     """bprop(*args, out, dout) traced as the rule of a call at args whose outputs are `out`."""
     n = len(args)
 
+    param_grads: list[str] = []  # the Parameters whose gradients the rule gives (a {Parameter: grad} part)
+
     def rule(*a):
-        grads = bprop(*a)
+        # out and dout come in as their Tensor leaves (a None among construct's outputs is no input) and are
+        # rebuilt in construct's structure here
+        a = (*a[:n], unflatten(tdef, list(a[n])), unflatten(tdef, list(a[n + 1])))
+        grads, by_param = _split_param_grads(bprop(*a))
         grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
         if len(grads) < n:  # more are ignored: the first n are the inputs' (MindSpore 2.10, both modes)
             raise ValueError(f"{label}.bprop returned {len(grads)} gradient(s); construct takes {n} input(s)")
@@ -78,12 +83,30 @@ def _trace_rule(bprop, label: str, args, out, raw: list, tdef):
         for g, x in zip(grads, a[:n]):
             if _tensor_arg(x):
                 leaves.extend(_grad_leaves(g, x, strict))
+        for p, g in by_param.items():
+            param_grads.append(current().declare_param(p))
+            leaves.extend(_grad_leaves(g, p, strict))
         return tuple(leaves)
 
     # dout's stand-in: out's shapes and dtypes, but no value and no hooks of out's (a value read of dout while
     # tracing the rule is refused, not answered with out's value)
-    dout = unflatten(tdef, [Tensor._symbolic(None, "%dout", o.shape, o._dtype) for o in raw])
-    return trace_function(rule, [*args, out, dout], f"{label}_bprop")
+    dout = tuple(Tensor._symbolic(None, "%dout", o.shape, o._dtype) for o in raw)
+    info = trace_function(rule, [*args, tuple(raw), dout], f"{label}_bprop")
+    info.param_grads = param_grads
+    return info
+
+
+def _split_param_grads(grads):
+    """bprop's result as (the inputs' gradients, {Parameter: gradient}): MindSpore's PyNative bprop of a Cell
+    with internal_params may return `(dx, ...), {w: dw}`, whose gradients reach those Parameters."""
+    if isinstance(grads, tuple) and len(grads) == 2 and isinstance(grads[0], (tuple, list)) \
+            and isinstance(grads[1], dict):
+        for p in grads[1]:
+            if not isinstance(p, Parameter):
+                raise TypeError(f"bprop: the keys of its {{Parameter: gradient}} part must be Parameters, "
+                                f"got {type(p).__name__}")
+        return grads[0], grads[1]
+    return grads, {}
 
 
 def call_with_bprop(cell, args, binfo=None):
@@ -112,8 +135,14 @@ def call_with_rule(construct, bprop, label: str, args, binfo=None):
                              "site": next(_sites)}, list(info.flat_out_avals))
         binfo.use(tr.nodes[-1], (args, out, raw, info.out_tdef))
         return unflatten(info.out_tdef, node_outs)
+    graph = _context.get_context("mode") == _context.GRAPH_MODE or tr.root.graph
+    if not graph and getattr(bprop, "_gs_jit", False):  # (MindSpore 2.10's PyNative check; GRAPH_MODE runs it)
+        raise RuntimeError(f"Decorating bprop with '@jit' is not supported ({label}.bprop).")
     if binfo is None or isinstance(binfo, LateRule):
         binfo = _trace_rule(bprop, label, args, out, raw, info.out_tdef)
+    if graph and binfo.params:  # (PyNative's rule may read them, and give them gradients: _split_param_grads)
+        raise RuntimeError(f"The user defined 'bprop' function of {label} does not support using Parameter "
+                           f"in GRAPH_MODE or jit (it reads {sorted(binfo.params)}), as in MindSpore 2.10.")
     if binfo.name is None:  # no Tensor gradient at all (mutable() numbers only): nothing the rule can give
         if not x_names:
             return out
@@ -121,7 +150,7 @@ def call_with_rule(construct, bprop, label: str, args, binfo=None):
     extras, pnames = _rule_inputs(tr, binfo)
     outs = tr.emit("custom_vjp", x_names + [o._name for o in raw] + extras,
                    {"bprop": binfo.name, "n_in": len(x_names), "n_out": len(raw), "params": pnames,
-                    "site": next(_sites)},
+                    "site": next(_sites), "param_grads": binfo.param_grads},
                    list(info.flat_out_avals))
     return unflatten(info.out_tdef, outs)
 
@@ -151,6 +180,7 @@ def _attach(tr, node: dict, binfo) -> None:
         tr.nodes[at:at] = made
     node["inputs"] += extras
     node["attrs"]["bprop"], node["attrs"]["params"] = binfo.name, pnames
+    node["attrs"]["param_grads"] = binfo.param_grads
 
 
 _uses = itertools.count(1)

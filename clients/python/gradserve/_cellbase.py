@@ -346,3 +346,16 @@ def check_inputs(spec, args, where: str) -> None:
 
 
 _pyguard.cell_types[0] = Cell  # (a PyNative trace's guards read Cells' attributes: _pyguard)
+
+
+def recompute(block, *args, use_reentrant=True, output_recompute=False, early_stop=True, context_fn=None, **kwargs):
+    """mindspore.recompute(block, *args): block(*args) whose activations MindSpore recomputes in backward rather
+    than keeps; the values and gradients are the same, and the service plans memory itself (Cell.recompute). Its
+    argument checks are MindSpore 2.10's."""
+    if output_recompute:
+        use_reentrant = False
+    if use_reentrant and not isinstance(block, Cell):
+        raise TypeError("Recompute function now only support block which inherited from Cell when use_reentrant=True!")
+    if use_reentrant and context_fn is not None:
+        raise ValueError("context_fn is only supported when use_reentrant=False.")
+    return block(*args, **kwargs)

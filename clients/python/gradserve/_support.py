@@ -62,7 +62,9 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "MindSpore); MindSpore builds jvp and jacfwd from two passes and so runs such an update twice there, "
     "gradserve once; in PyNative mode MindSpore's backward can read a "
     "Parameter's updated value where gradserve reads the value it had when the forward read it.",
-    "A custom `bprop` giving gradients for the cell's Parameters (inputs only; Parameter gradients are zero).",
+    "A custom `bprop` gives gradients for its inputs; its cell's Parameters get zero, except those in a "
+    "`{Parameter: gradient}` part of its result (`return (dx,), {self.w: dw}`, PyNative; GRAPH_MODE and jit "
+    "refuse a rule that reads a Parameter, as MindSpore 2.10 does).",
     "`ops.xlogy(0, y)` is 0 for every y (MindSpore's documentation, JAX, PyTorch) where MindSpore 2.10's CPU "
     "kernel gives NaN for y <= 0; its derivative in y at (0, 0) is 0 here, NaN (0 / 0) in MindSpore.",
     "`ops.selu` / `nn.SeLU` for x < 0: the derivative is scale * alpha * exp(x) here; MindSpore 2.10's bprop "

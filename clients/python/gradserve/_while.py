@@ -291,3 +291,6 @@ def _probe(parent: Trace, body_fn: Callable, state: tuple, names: tuple, start: 
             v = Tensor(np.zeros(tuple(o.shape), dtype=o._dtype))
         new.append(v)
     return tuple(new), params
+
+
+late.bind(run_while=run_while)  # ops.WhileLoop / ForiLoop (ops/_loop_prims.py, a layer below) run their loops here

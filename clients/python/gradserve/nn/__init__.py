@@ -436,7 +436,7 @@ from ._padding_layers import *  # noqa: E402,F401,F403  ConstantPad1d..3d, ZeroP
 from ._padding_layers import __all__ as _padding_all  # noqa: E402
 from ._losses_ms import HingeEmbeddingLoss, KLDivLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, SmoothL1Loss  # noqa: E402
 from ._losses_ms import GaussianNLLLoss  # noqa: E402
-from ._activations_ms import FastGelu, HShrink, LogSoftmax, OneHot, PReLU, Softmax  # noqa: E402
+from ._activations_ms import FastGelu, HShrink, LogSoftmax, OneHot, PReLU, RReLU, Softmax  # noqa: E402
 from ._simple_cells import *  # noqa: E402,F401,F403  Identity, ReLU6, Softmin ..., BCELoss, HuberLoss, RMSELoss ...
 from ._simple_cells import __all__ as _simple_all  # noqa: E402
 from ._group_norm import GroupNorm  # noqa: E402
@@ -447,7 +447,7 @@ from ._grad_cell import ForwardValueAndGrad, WithGradCell  # noqa: E402
 
 __all__ += ["Conv3d", "Conv3dTranspose", "MaxPool3d", "AvgPool3d", "MaxPool1d", "AvgPool1d", "Pad", "SmoothL1Loss", "LogSoftmax", "Softmax", "FastGelu", "WithGradCell",
             "ForwardValueAndGrad"]
-__all__ += ["PReLU", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "MarginRankingLoss", "KLDivLoss", "HShrink", "OneHot"]
+__all__ += ["PReLU", "RReLU", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "MarginRankingLoss", "KLDivLoss", "HShrink", "OneHot"]
 __all__ += [*_padding_all, "GaussianNLLLoss", *_simple_all]
 __all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "LPPool2d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink",
             "Hardtanh"]
@@ -509,6 +509,6 @@ from ._max_unpool import MaxUnpool1d, MaxUnpool2d, MaxUnpool3d  # noqa: E402
 
 __all__ += ["MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
 
-from ._fractional_pool import FractionalMaxPool2d  # noqa: E402
+from ._fractional_pool import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
 
-__all__ += ["FractionalMaxPool2d"]
+__all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d"]

@@ -1,4 +1,4 @@
-"""nn.Softmax, nn.LogSoftmax, nn.FastGelu, nn.PReLU (a learnt slope per channel), nn.HShrink, nn.OneHot."""
+"""nn.Softmax, nn.LogSoftmax, nn.FastGelu, nn.PReLU (a learnt slope per channel), nn.RReLU, nn.HShrink, nn.OneHot."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,7 @@ from .._cellbase import Cell
 from .._tensor import Parameter, Tensor
 from ..ops._elementwise_ms import fast_gelu
 
-__all__ = ["Softmax", "LogSoftmax", "FastGelu", "PReLU", "HShrink", "OneHot"]
+__all__ = ["Softmax", "LogSoftmax", "FastGelu", "PReLU", "RReLU", "HShrink", "OneHot"]
 
 
 class Softmax(Cell):
@@ -56,6 +56,26 @@ class PReLU(Cell):
 
     def construct(self, x):
         return _ops.prelu(x, self.w)
+
+
+class RReLU(Cell):
+    """nn.RReLU(lower=1/8, upper=1/3): ops.rrelu, x where x >= 0, else x times a slope drawn from U(lower, upper)
+    per element at each call (MindSpore 2.10 draws in every mode, training or not)."""
+
+    def __init__(self, lower=1 / 8, upper=1 / 3):
+        super().__init__()
+        for name, value in (("upper", upper), ("lower", lower)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"For 'RReLU', '{name}' must be a float or an int, got {type(value).__name__}")
+        if lower > upper:
+            raise ValueError(f"For RReLU, the value of 'upper' must be greater than or equal to 'lower', "
+                             f"but got upper: {upper}, lower: {lower}.")
+        self.lower, self.upper = float(lower), float(upper)
+
+    def construct(self, x):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For 'rrelu', the input must be a Tensor, but got {type(x)}.")
+        return _ops.rrelu(x, self.lower, self.upper)
 
 
 class HShrink(Cell):

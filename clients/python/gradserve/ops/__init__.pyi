@@ -60,6 +60,7 @@ from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._float_power import float_power as float_power, positive as positive
 from ._fractional_pool import FractionalMaxPool as FractionalMaxPool, FractionalMaxPoolWithFixedKsize as FractionalMaxPoolWithFixedKsize, fractional_max_pool2d as fractional_max_pool2d
+from ._fractional_pool3d import fractional_max_pool3d as fractional_max_pool3d
 from ._fused_sparse import FusedSparseFtrl as FusedSparseFtrl, FusedSparseProximalAdagrad as FusedSparseProximalAdagrad, SparseApplyFtrl as SparseApplyFtrl
 from ._gcd_reverse_seq import ReverseSequence as ReverseSequence, gcd as gcd, reverse_sequence as reverse_sequence
 from ._glu_huber import glu as glu, huber_loss as huber_loss, threshold as threshold
@@ -74,6 +75,7 @@ from ._interpolate import interpolate as interpolate
 from ._lgamma import digamma as digamma, lgamma as lgamma, mvlgamma as mvlgamma, polygamma as polygamma
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, einsum as einsum, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
 from ._list_diff import ListDiff as ListDiff
+from ._loop_prims import ForiLoop as ForiLoop, Scan as Scan, WhileLoop as WhileLoop
 from ._loss_gaussian_nll import gaussian_nll_loss as gaussian_nll_loss
 from ._losses_ms import NLLLoss as NLLLoss, SparseSoftmaxCrossEntropyWithLogitsV2 as SparseSoftmaxCrossEntropyWithLogitsV2, hinge_embedding_loss as hinge_embedding_loss, multilabel_soft_margin_loss as multilabel_soft_margin_loss, smooth_l1_loss as smooth_l1_loss
 from ._lp_pool import lp_pool1d as lp_pool1d, lp_pool2d as lp_pool2d
@@ -83,7 +85,7 @@ from ._max_unpool import max_unpool1d as max_unpool1d, max_unpool2d as max_unpoo
 from ._median import aminmax as aminmax, median as median, nanmedian as nanmedian, nansum as nansum
 from ._min_max_ext import max_ext as max_ext, min_ext as min_ext
 from ._movement_ms import GatherD as GatherD, ReverseV2 as ReverseV2, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, repeat_interleave as repeat_interleave, roll as roll, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
-from ._ms_apply import Adam as Adam, AdamWeightDecay as AdamWeightDecay, ApplyAdagrad as ApplyAdagrad, ApplyAdagradV2 as ApplyAdagradV2, ApplyAdamWithAmsgrad as ApplyAdamWithAmsgrad, ApplyAdamWithAmsgradV2 as ApplyAdamWithAmsgradV2, ApplyFtrl as ApplyFtrl, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
+from ._ms_apply import Adam as Adam, AdamWeightDecay as AdamWeightDecay, ApplyAdagrad as ApplyAdagrad, ApplyAdagradV2 as ApplyAdagradV2, ApplyAdamWithAmsgrad as ApplyAdamWithAmsgrad, ApplyAdamWithAmsgradV2 as ApplyAdamWithAmsgradV2, ApplyCenteredRMSProp as ApplyCenteredRMSProp, ApplyFtrl as ApplyFtrl, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
 from ._ms_linalg_solve import Cholesky as Cholesky, CholeskyInverse as CholeskyInverse, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_inverse as cholesky_inverse, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, lu_solve as lu_solve, matrix_solve as matrix_solve, slogdet as slogdet
 from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, deepcopy as deepcopy, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
 from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, TensorShape as TensorShape, TruncateMod as TruncateMod, bias_add as bias_add, dyn_shape as dyn_shape, elu as elu, erfc as erfc, linspace as linspace, logspace as logspace, mod as mod, range as range, svd as svd
@@ -111,7 +113,7 @@ from ._searchsorted import SearchSorted as SearchSorted, searchsorted as searchs
 from ._segment_sorted import SegmentMax as SegmentMax, SegmentMean as SegmentMean, SegmentMin as SegmentMin, SegmentProd as SegmentProd
 from ._slices_blocks import fliplr as fliplr, flipud as flipud, select_scatter as select_scatter, slice_scatter as slice_scatter, unfold as unfold
 from ._space_batch import BatchToSpaceND as BatchToSpaceND, SpaceToBatchND as SpaceToBatchND, batch_to_space_nd as batch_to_space_nd, space_to_batch_nd as space_to_batch_nd
-from ._sparse_adam import FusedSparseLazyAdam as FusedSparseLazyAdam
+from ._sparse_adam import FusedSparseAdam as FusedSparseAdam, FusedSparseLazyAdam as FusedSparseLazyAdam
 from ._sparse_add import SparseTensorDenseAdd as SparseTensorDenseAdd
 from ._sparse_count import SparseCountSparseOutput as SparseCountSparseOutput
 from ._sparse_dense_cwise import SparseDenseCwiseAdd as SparseDenseCwiseAdd, SparseDenseCwiseMul as SparseDenseCwiseMul
@@ -119,6 +121,7 @@ from ._sparse_tensor import SparseAddmm as SparseAddmm, SparseMatrixAdd as Spars
 from ._split import dsplit as dsplit, expand as expand, hsplit as hsplit, tensor_split as tensor_split, vsplit as vsplit
 from ._square_sum_all import SquareSumAll as SquareSumAll
 from ._tensor_forms import MaskedSelect as MaskedSelect, copy as copy, cov as cov, isneginf as isneginf, isposinf as isposinf, logaddexp as logaddexp, logaddexp2 as logaddexp2, masked_select as masked_select, sgn as sgn
+from ._truncated_normal import ParameterizedTruncatedNormal as ParameterizedTruncatedNormal
 from ._unique import Unique as Unique, UniqueWithPad as UniqueWithPad, unique as unique, unique_with_pad as unique_with_pad
 from ._vander import vander as vander
 from ._windows import hamming_window as hamming_window, hann_window as hann_window
@@ -144,6 +147,7 @@ __all__ = [
     'ApplyAdagradV2',
     'ApplyAdamWithAmsgrad',
     'ApplyAdamWithAmsgradV2',
+    'ApplyCenteredRMSProp',
     'ApplyFtrl',
     'ApplyGradientDescent',
     'ApplyMomentum',
@@ -1196,6 +1200,7 @@ __all__ = [
     'rfftfreq',
     'SquareSumAll',
     'FusedSparseLazyAdam',
+    'FusedSparseAdam',
     'random_gamma',
     'RandomGamma',
     'tensor_scatter_elements',
@@ -1227,6 +1232,11 @@ __all__ = [
     'SparseDenseCwiseAdd',
     'SparseDenseCwiseMul',
     'bernoulli',
+    'WhileLoop',
+    'ForiLoop',
+    'Scan',
+    'ParameterizedTruncatedNormal',
+    'fractional_max_pool3d',
     'gcd',
     'reverse_sequence',
     'ReverseSequence',
@@ -1395,8 +1405,8 @@ class Cumsum(Primitive):
 
 
 class CustomVjp(Primitive):
-    """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input"""
-    def __init__(self, *, bprop: str, n_in: int, n_out: int, params: Any = ..., site: int = ...) -> None: ...
+    """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input, then one per parameter named in param_grads"""
+    def __init__(self, *, bprop: str, n_in: int, n_out: int, param_grads: Any = ..., params: Any = ..., site: int = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Any: ...
 
 
@@ -2053,8 +2063,8 @@ def cosh(input: _TensorLike) -> Tensor:
 def cosh(*, x: _TensorLike) -> Tensor: ...
 
 
-def custom_vjp(*inputs: _TensorLike, bprop: str, n_in: int, n_out: int, params: Any = ..., site: int = ...) -> Any:
-    """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input"""
+def custom_vjp(*inputs: _TensorLike, bprop: str, n_in: int, n_out: int, param_grads: Any = ..., params: Any = ..., site: int = ...) -> Any:
+    """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input, then one per parameter named in param_grads"""
 
 
 @overload

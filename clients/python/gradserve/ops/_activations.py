@@ -122,7 +122,7 @@ class CeLU(_Activation):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3):  # noqa: A002
     """x where x >= 0, else x * a with a drawn uniformly from [lower, upper] per element (MindSpore 2.10 draws
     in every mode). The slopes are per-run data, as dropout's masks (ops/_dropout.py): drawn anew for each run
-    of a traced construct; the derivative is 1 or a."""
+    of a traced construct; the derivative is 1, a, or 0 at x = 0 (MindSpore 2.10's)."""
     from ._dropout import MaskParameter, random_ops_generator
     from .._trace import current
     if not lower <= upper:
@@ -137,4 +137,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3):  # noqa: A002
     if current() is None:
         slope.gs_draw()
         slope = slope._data
-    return P.select(P.greater_equal(input, P.zeros_like(input)), input, P.mul(input, slope))
+    # MindSpore's form, (sign(x) > 0) x + (sign(x) < 0) a x: the derivative at 0 is 0 there (sign's mask is 0)
+    zero = P.zeros_like(input)
+    positive, negative = P.cast(P.greater(input, zero), input._dtype), P.cast(P.less(input, zero), input._dtype)
+    return P.mul(P.add(positive, P.mul(negative, slope)), input)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from . import _reduce_ms
-from ._conv import _pair
+from ._conv import _pair, ntuple
 from .._misc import random_ops_generator
 from .._trace import current
 from ._ms_names import rand
@@ -35,29 +35,32 @@ def _starts(sample: np.ndarray, size: int, out: int, k: int) -> np.ndarray:
     return np.concatenate([seq, np.full((u.shape[0], 1), size - k, np.int64)], axis=1)
 
 
-def _out_size(name, spatial, kernel, output_size, output_ratio) -> tuple[int, int]:
+def _out_size(name, spatial, kernel, output_size, output_ratio) -> tuple[int, ...]:
+    """The output's spatial size (2 or 3 axes, as spatial) from output_size or output_ratio, checked."""
+    rank = len(spatial)
     if output_size is None and output_ratio is None:
         raise ValueError(f"For '{name}', 'output_size' or 'output_ratio' must be given")
     if output_size is not None:
-        out = tuple(int(v) for v in _pair(output_size, f"{name}: output_size"))
+        out = tuple(int(v) for v in ntuple(output_size, rank, f"{name}: output_size"))
     else:
-        ratio = (output_ratio, output_ratio) if isinstance(output_ratio, (int, float)) else tuple(output_ratio)
-        if len(ratio) != 2 or not all(0 < r < 1 for r in ratio):
-            raise ValueError(f"For '{name}', 'output_ratio' must be one or two numbers in (0, 1), got {output_ratio}")
+        ratio = (output_ratio,) * rank if isinstance(output_ratio, (int, float)) else tuple(output_ratio)
+        if len(ratio) != rank or not all(0 < r < 1 for r in ratio):
+            raise ValueError(f"For '{name}', 'output_ratio' must be one or {rank} numbers in (0, 1), got {output_ratio}")
         out = tuple(int(s * r) for s, r in zip(spatial, ratio))
-    for axis, s, k, o in zip(("height", "width"), spatial, kernel, out):
+    for axis, s, k, o in zip(("depth", "height", "width")[-rank:], spatial, kernel, out):
         if o < 1 or o + k - 1 > s:
             raise ValueError(f"For '{name}', the output {axis} {o} plus the kernel {axis} {k} minus 1 must be at most "
                              f"the input {axis} {s} (and the output at least 1)")
-    return out  # type: ignore[return-value]
+    return out
 
 
-def _samples(name: str, random_samples, n: int, c: int) -> np.ndarray:
+def _samples(name: str, random_samples, n: int, c: int, per: int = 2) -> np.ndarray:
+    """The (n, c, per) samples in [0, 1) (drawn when None), one per pooled axis of each plane."""
     if random_samples is None:
-        random_samples = rand(n, c, 2)
+        random_samples = rand(n, c, per)
     s = random_samples.asnumpy() if isinstance(random_samples, Tensor) else np.asarray(random_samples)
-    if s.shape != (n, c, 2):
-        raise ValueError(f"For '{name}', the random samples must have shape {[n, c, 2]} (batch, channels, 2), "
+    if s.shape != (n, c, per):
+        raise ValueError(f"For '{name}', the random samples must have shape {[n, c, per]} (batch, channels, {per}), "
                          f"got {list(s.shape)}")
     if np.any(s < 0) or np.any(s >= 1):
         raise ValueError(f"For '{name}', the random samples must lie in [0, 1)")
@@ -76,15 +79,21 @@ def _pool(name, x, kernel, out, random_samples, return_indices):
     # flat position of every window element: [planes, oh, ow, kh, kw] -> [n, c, oh, ow, kh * kw]
     r = rows[:, :, None, None, None] + np.arange(kh)[None, None, None, :, None]
     q = cols[:, None, :, None, None] + np.arange(kw)[None, None, None, None, :]
-    idx = (r * w + q).reshape(n, c, oh, ow, kh * kw)
-    windows = reshape(gather_elements(reshape(x, (n, c, h * w)), 2, Tensor(idx.reshape(n, c, -1))),
-                      (n, c, oh, ow, kh * kw))
-    y, k = _reduce_ms.max(windows, -1)  # (the first maximum of a window takes its gradient)
+    return window_max(x, (r * w + q).reshape(n, c, oh, ow, kh * kw), batched, return_indices)
+
+
+def window_max(x, idx: np.ndarray, batched: bool, return_indices: bool):
+    """The max over each window of x (n, c, *spatial): idx (n, c, *out, K) holds the flat spatial positions of
+    each window's K elements. The first maximum of a window takes its gradient; return_indices: its position."""
+    n, c = x.shape[:2]
+    flat = gather_elements(reshape(x, (n, c, -1)), 2, Tensor(idx.reshape(n, c, -1)))
+    y, k = _reduce_ms.max(reshape(flat, idx.shape), -1)
     if not batched:
         y = squeeze(y, 0)
     if not return_indices:
         return y
-    ind = squeeze(gather_elements(Tensor(idx), 4, expand_dims(k, -1)), 4)
+    last = idx.ndim - 1
+    ind = squeeze(gather_elements(Tensor(idx), last, expand_dims(k, -1)), last)
     return y, (ind if batched else squeeze(ind, 0))
 
 

@@ -1,5 +1,5 @@
 """MindSpore's optimizer primitives that update Parameters in place: ApplyGradientDescent, ApplyMomentum,
-ApplyAdagrad, ApplyRMSProp, Adam, ApplyAdamWithAmsgrad(V2) and ApplyFtrl, by their documented update rules over ops.assign
+ApplyAdagrad, ApplyRMSProp, ApplyCenteredRMSProp, Adam, ApplyAdamWithAmsgrad(V2) and ApplyFtrl, by their documented update rules over ops.assign
 (inside a traced construct the update is the trace's; outside, the Parameters' data). Values checked against MindSpore 2.10
 on CPU for this task."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from ._assign import assign
 from ._extra import P
 from .._late import late
 
-__all__ = ["AdamWeightDecay", "ApplyGradientDescent", "ApplyMomentum", "ApplyAdagrad", "ApplyRMSProp", "Adam", "ApplyAdamWithAmsgrad",
+__all__ = ["AdamWeightDecay", "ApplyGradientDescent", "ApplyMomentum", "ApplyAdagrad", "ApplyRMSProp", "ApplyCenteredRMSProp", "Adam", "ApplyAdamWithAmsgrad",
            "ApplyAdamWithAmsgradV2", "ApplyFtrl", "ApplyAdagradV2"]
 
 
@@ -100,6 +100,22 @@ class ApplyRMSProp(_Primitive):
         ms = assign(mean_square, P.add(P.mul(mean_square, decay), P.mul(P.mul(grad, grad), 1.0 - decay)))
         mom = assign(moment, P.add(P.mul(moment, momentum),
                                    P.div(P.mul(learning_rate, grad), P.sqrt(P.add(ms, epsilon)))))
+        return assign(var, P.sub(var, mom))
+
+
+class ApplyCenteredRMSProp(_Primitive):
+    """(var, mean_gradient, mean_square, moment, grad, learning_rate, decay, momentum, epsilon) -> var:
+    mg = decay mg + (1 - decay) grad; ms = decay ms + (1 - decay) grad^2;
+    moment = momentum moment + lr grad / sqrt(ms - mg^2 + eps); var -= moment (MindSpore's documented rule)."""
+
+    def __init__(self, use_locking=False):
+        pass
+
+    def __call__(self, var, mean_gradient, mean_square, moment, grad, learning_rate, decay, momentum, epsilon):
+        mg = assign(mean_gradient, P.add(P.mul(mean_gradient, decay), P.mul(grad, 1.0 - decay)))
+        ms = assign(mean_square, P.add(P.mul(mean_square, decay), P.mul(P.mul(grad, grad), 1.0 - decay)))
+        scale = P.sqrt(P.add(P.sub(ms, P.mul(mg, mg)), epsilon))
+        mom = assign(moment, P.add(P.mul(moment, momentum), P.div(P.mul(learning_rate, grad), scale)))
         return assign(var, P.sub(var, mom))
 
 

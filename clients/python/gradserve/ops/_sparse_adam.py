@@ -1,7 +1,9 @@
-"""ops.FusedSparseLazyAdam(use_locking=False, use_nesterov=False)(var, m, v, beta1_power, beta2_power, lr, beta1,
-beta2, epsilon, grad, indices) -> (var, m, v): Adam's step on the rows of var / m / v that indices names, written
-into the Parameters (other rows stay, the "lazy" of its name). Repeated indices add their gradient rows first, as
-MindSpore 2.10's CPU kernel does; its rule (documented) for a named row i:
+"""ops.FusedSparseLazyAdam / FusedSparseAdam(use_locking=False, use_nesterov=False)(var, m, v, beta1_power,
+beta2_power, lr, beta1, beta2, epsilon, grad, indices) -> (var, m, v), written into the Parameters. The lazy one
+takes Adam's step on the rows of var / m / v that indices names (other rows stay, the "lazy" of its name);
+FusedSparseAdam on every row, a row not named having gradient 0 (its m and v decay, its var moves: MindSpore
+2.10's CPU results, e.g. its tests/st/ops/cpu/test_sparse_apply_adam_op.py). Repeated indices add their gradient
+rows first, as MindSpore 2.10's CPU kernel does; the rule (documented) for a row i:
   m_i = beta1 m_i + (1 - beta1) g_i, v_i = beta2 v_i + (1 - beta2) g_i^2,
   var_i -= lr sqrt(1 - beta2_power) / (1 - beta1_power) * m_i / (sqrt(v_i) + epsilon)
 (nesterov: m_i beta1 + (1 - beta1) g_i in place of m_i in the last line). The rows are picked with a mask built by
@@ -15,15 +17,17 @@ from ._extra import P
 from ._fused_sparse import check_sparse_inputs, summed_rows
 from .._tensor import Tensor
 
-__all__ = ["FusedSparseLazyAdam"]
+__all__ = ["FusedSparseLazyAdam", "FusedSparseAdam"]
 
 
 class FusedSparseLazyAdam:
+    lazy = True  # only the named rows change
+
     def __init__(self, use_locking: bool = False, use_nesterov: bool = False):
         self.use_nesterov = bool(use_nesterov)
 
     def __call__(self, var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad, indices):
-        check_sparse_inputs("FusedSparseLazyAdam", var, {"m": m, "v": v}, grad, indices)
+        check_sparse_inputs(type(self).__name__, var, {"m": m, "v": v}, grad, indices)
         g, named = summed_rows(var, grad, indices)  # repeated rows summed
         m_new = P.add(P.mul(m, beta1), P.mul(g, 1.0 - beta1))
         v_new = P.add(P.mul(v, beta2), P.mul(P.mul(g, g), 1.0 - beta2))
@@ -32,7 +36,13 @@ class FusedSparseLazyAdam:
             else lr * math.sqrt(1.0 - beta2_power) / (1.0 - beta1_power)
         lead = P.add(P.mul(m_new, beta1), P.mul(g, 1.0 - beta1)) if self.use_nesterov else m_new
         var_new = P.sub(var, P.mul(P.div(lead, P.add(P.sqrt(v_new), epsilon)), scale))
+        if not self.lazy:
+            return assign(var, var_new), assign(m, m_new), assign(v, v_new)
         m1 = assign(m, P.select(named, m_new, m))
         v1 = assign(v, P.select(named, v_new, v))
         var1 = assign(var, P.select(named, var_new, var))
         return var1, m1, v1
+
+
+class FusedSparseAdam(FusedSparseLazyAdam):
+    lazy = False  # every row steps, an unnamed one with gradient 0

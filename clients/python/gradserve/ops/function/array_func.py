@@ -4,3 +4,7 @@ from ... import ops as _ops
 from ...ops.operations._missing import module_getattr
 
 __getattr__ = module_getattr("mindspore.ops.function.array_func", _ops)
+
+# MindSpore's module-level primitive instances (axis 0, keep_dims False), which its own code and tests import
+arg_max_with_value_ = _ops.ArgMaxWithValue()
+arg_min_with_value_ = _ops.ArgMinWithValue()
