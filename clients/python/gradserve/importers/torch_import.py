@@ -912,11 +912,26 @@ def _storage_key(t) -> tuple:
     return (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), tuple(t.stride()), t.dtype)
 
 
+def _export(module, args: tuple):
+    """torch.export.export, its refusal of a data-dependent shape (a detector's NMS: how many boxes it keeps
+    depends on their values) named as such."""
+    import torch
+    from torch.fx.experimental.symbolic_shapes import GuardOnDataDependentSymNode
+
+    try:
+        return torch.export.export(module, args)
+    except GuardOnDataDependentSymNode as e:
+        raise UnsupportedModel(
+            f"torch.export cannot trace {type(module).__name__}: a shape or a branch depends on tensor values (torch: "
+            f"{str(e).splitlines()[0][:160]}); gradserve graphs have static shapes: import the part before it (a "
+            "detector's backbone and head, without its NMS post-processing)") from None
+
+
 def _program_to_writer(module, args: tuple, decompose: bool):
     import torch
     from torch.export.graph_signature import InputKind, OutputKind
 
-    ep = torch.export.export(module, args)
+    ep = _export(module, args)
     if decompose:  # Core ATen, but detach kept: the default table makes it an alias, losing the stop-gradient
         table = torch.export.default_decompositions()
         table.pop(torch.ops.aten.detach.default)
