@@ -14,7 +14,7 @@ import numpy as np
 from ._shared import composites as C
 from ._shared.division import int_divide, torch_div_rounded
 from ._shared.graph_writer import NARROW_INTS, GraphWriter, UnsupportedModel
-from . import torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_search_quant, torch_special  # noqa: F401,E501 - they add their rules to ATEN
+from . import torch_detection, torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_search_quant, torch_special  # noqa: F401,E501 - they add their rules to ATEN
 from .torch_linalg import TOKEN, EffectToken
 from .torch_table import ATEN, _dt, aten
 
