@@ -110,6 +110,65 @@ def tv_raft():
     return build
 
 
+def _python_nms():
+    """torchvision's nms where its C++ ops are missing (the CPU torch here): a greedy NMS in torch for eager runs
+    and a fake of data-dependent length for torch.export, so that detectors run and their export says what it
+    meets (the kept boxes' count depends on their values)."""
+    import torch
+
+    tv = _torchvision()
+    if getattr(_python_nms, "done", False) or not hasattr(_torchvision, "lib"):
+        return tv
+
+    def nms(boxes, scores, iou_threshold):
+        area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        gone = torch.zeros(len(boxes), dtype=torch.bool)
+        keep = []
+        for i in scores.argsort(descending=True).tolist():
+            if not gone[i]:
+                keep.append(i)
+                lo, hi = torch.maximum(boxes[i, :2], boxes[:, :2]), torch.minimum(boxes[i, 2:], boxes[:, 2:])
+                inter = (hi - lo).clamp(min=0).prod(1)
+                gone |= inter / (area[i] + area - inter) > iou_threshold
+        return torch.tensor(keep, dtype=torch.long)
+
+    def fake(boxes, scores, iou_threshold):
+        return boxes.new_empty((torch.library.get_ctx().new_dynamic_size(),), dtype=torch.long)
+    _torchvision.lib.impl("nms", nms, "CPU")
+    torch.library.register_fake("torchvision::nms", fake, lib=_torchvision.lib)
+    tv.extension._has_ops = lambda: True
+    _python_nms.done = True
+    return tv
+
+
+def tv_detector(name, size, head_only: bool):
+    """A torchvision detector on one image: the whole model (its boxes and scores after NMS: data-dependent), or
+    its backbone and head (the raw per-anchor outputs, static: what gradients of a detector's loss go through)."""
+    def build():
+        torch = _seed()
+        tv = _python_nms()
+        m = getattr(tv.models.detection, name)(weights=None, weights_backbone=None).eval()
+
+        class Detector(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.m = m
+
+            def forward(self, x):
+                if not head_only:
+                    d = self.m(list(x))[0]
+                    return d["boxes"], d["scores"]
+                feats = self.m.backbone(x)
+                feats = list(feats.values()) if isinstance(feats, dict) else [feats]
+                if hasattr(self.m, "rpn"):  # Faster R-CNN: the region proposal head
+                    objectness, deltas = self.m.rpn.head(feats)
+                    return tuple(objectness + deltas)
+                out = self.m.head(feats)
+                return out["bbox_regression"], out["cls_logits"]
+        return Detector().eval(), (_image(torch, size),)
+    return build
+
+
 def _uncached_attention_biases(model):
     """timm's LeViT / EfficientViT / EfficientFormer cache their attention biases in eval mode after the first
     call: torch.export then records the cached tensor as a constant (no gradient reaches attention_biases),
@@ -316,6 +375,22 @@ CASES = [
                                        num_experts_per_tok=2, experts_implementation="batched_mm", **_DECODER),
          note="mixture of experts, transformers' batched_mm experts (each token's top-2 experts' weights gathered: "
               "static shapes; its default grouped_mm calls transformers' own custom op, which no importer knows)"),
+    Case("ssdlite320_mobilenet_v3", "torchvision", tv_detector("ssdlite320_mobilenet_v3_large", 320, False),
+         paths=("export",), note="the whole detector, NMS included: how many boxes it keeps depends on their values; "
+         "refused with the reason (an ONNX file's NonMaxSuppression is refused by name too: the ONNX exporter cannot "
+         "trace the stand-in NMS this CPU torch needs, see _python_nms); its backbone and head (next row) import"),
+    Case("ssdlite320_head", "torchvision", tv_detector("ssdlite320_mobilenet_v3_large", 320, True),
+         note="backbone + SSDLite head: per-anchor box regression and class logits, before post-processing"),
+    Case("fasterrcnn_mobilenet_v3_rpn", "torchvision", tv_detector("fasterrcnn_mobilenet_v3_large_320_fpn", 320,
+                                                                    True),
+         note="backbone (FPN) + region proposal head: objectness and box deltas per level, before the proposals' NMS"),
+    Case("retinanet_head", "torchvision", tv_detector("retinanet_resnet50_fpn", 128, True),
+         note="ResNet-50 FPN backbone + RetinaNet head at 128x128, before post-processing"),
+    Case("llama_eager_attention", "transformers", hf("LlamaConfig", "LlamaModel", _ids, attn_implementation="eager",
+                                                     **_DECODER), paths=("onnx-ts",),
+         note="attn_implementation='eager' (repeat_kv, then matmul and softmax): how the TorchScript exporter takes a "
+              "grouped-query model its SDPA conversion refuses (enable_gqa: the llama / qwen2 / phi / gemma / qwen3 / "
+              "mixtral onnx-ts rows)"),
     Case("flax_mlp", "flax", flax_case("mlp"), paths=("jax",)),
     Case("flax_cnn", "flax", flax_case("cnn"), paths=("jax",)),
     Case("flax_transformer_block", "flax", flax_case("transformer"), paths=("jax",)),

@@ -140,14 +140,16 @@ def test_group_query_attention_decode_step_ragged_rows_and_local_window(seqlens,
                  ["y", "present_k", "present_v"], inits)
     for k, (a, w) in enumerate(zip(evaluate(g, *xs.values(), seqlens), want)):
         np.testing.assert_allclose(np.asarray(a), w.detach().numpy(), rtol=1e-5, atol=1e-5, err_msg=f"output {k}")
-    g = _convert([node], inputs, ["y", "present_k", "present_v"], inits + [numpy_helper.from_array(seqlens, "seqlens_k")])
+    g = _convert([node], inputs, ["y", "present_k", "present_v"],
+                 inits + [numpy_helper.from_array(seqlens, "seqlens_k")])
     _check(g, list(xs.values()), list(want), ts)
 
 
 def test_group_query_attention_rotary_at_position_ids_with_attention_bias():
     seqlens = np.array([6, 5], np.int32)
     node, xs, ts, want, inputs, inits = _gqa_case(seqlens, position_ids=[[9, 10, 11], [2, 3, 4]], with_bias=True)
-    g = _convert([node], inputs, ["y", "present_k", "present_v"], inits + [numpy_helper.from_array(seqlens, "seqlens_k")])
+    g = _convert([node], inputs, ["y", "present_k", "present_v"],
+                 inits + [numpy_helper.from_array(seqlens, "seqlens_k")])
     _check(g, list(xs.values()), list(want), ts)
 
 

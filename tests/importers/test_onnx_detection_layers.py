@@ -1,6 +1,7 @@
 """ONNX RoiAlign (avg / max, half_pixel / output_half_pixel) and DeformConv (groups, offset groups, mask, bias,
 stride, padding, dilation), hand-built: forward against onnx.reference, and the vjp w.r.t. every float input
-(image, boxes, offsets, mask, weight) against a central difference of onnx.reference (float64 values; it rounds sample positions to float32, hence the step of 1e-3)."""
+(image, boxes, offsets, mask, weight) against a central difference of onnx.reference (float64 values; it rounds
+sample positions to float32, hence the step of 1e-3)."""
 import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper

@@ -15,7 +15,8 @@ def _roi_align(c, x, rois, spatial_scale, pooled_height, pooled_width, sampling_
     w, r = c.w, c.v(rois)
     k = w.shape(r)[0]
     if list(w.shape(r)) != [k, 5]:
-        raise UnsupportedModel(f"roi_align: rois of shape {list(w.shape(r))} (want [K, 5]: batch index, x1, y1, x2, y2)")
+        raise UnsupportedModel(f"roi_align: rois of shape {list(w.shape(r))} (want [K, 5]: batch index, x1, y1, "
+                               "x2, y2)")
     index = w.cast(w.reshape(w.index(r, [[0, k, 1], [0, 1, 1]]), [k]), "int64")
     boxes = w.index(r, [[0, k, 1], [1, 5, 1]])
     return D.roi_align(w, c.v(x), boxes, index, out_hw=(int(pooled_height), int(pooled_width)),
