@@ -254,6 +254,22 @@ def flax_case(kind):
                     x = fnn.LayerNorm()(fnn.Conv(8, (3, 3), strides=2)(x))
                     return fnn.Dense(5)(x.reshape(x.shape[0], -1))
             x = jax.random.normal(jax.random.PRNGKey(1), (2, 12, 12, 3))
+        elif kind == "resnet":  # eval-mode batch norm (running statistics), a residual, a transposed conv
+            class M(fnn.Module):
+                @fnn.compact
+                def __call__(self, x):
+                    h = fnn.relu(fnn.BatchNorm(use_running_average=True)(fnn.Conv(6, (3, 3))(x)))
+                    h = fnn.BatchNorm(use_running_average=True)(fnn.Conv(6, (3, 3))(h))
+                    x = fnn.relu(h + fnn.Conv(6, (1, 1))(x))
+                    x = fnn.ConvTranspose(4, (2, 2), strides=(2, 2))(fnn.max_pool(x, (2, 2), strides=(2, 2)))
+                    return fnn.Dense(3)(jnp.mean(x, axis=(1, 2)))
+            x = jax.random.normal(jax.random.PRNGKey(1), (2, 8, 8, 3))
+        elif kind == "gru":  # a scanned recurrence (lax.scan) over 5 steps
+            class M(fnn.Module):
+                @fnn.compact
+                def __call__(self, x):
+                    return fnn.Dense(2)(fnn.RNN(fnn.GRUCell(features=8))(x)[:, -1])
+            x = jax.random.normal(jax.random.PRNGKey(1), (3, 5, 4))
         else:
             class M(fnn.Module):
                 @fnn.compact
@@ -394,4 +410,6 @@ CASES = [
     Case("flax_mlp", "flax", flax_case("mlp"), paths=("jax",)),
     Case("flax_cnn", "flax", flax_case("cnn"), paths=("jax",)),
     Case("flax_transformer_block", "flax", flax_case("transformer"), paths=("jax",)),
+    Case("flax_resnet_block", "flax", flax_case("resnet"), paths=("jax",)),
+    Case("flax_gru", "flax", flax_case("gru"), paths=("jax",)),
 ]
