@@ -290,10 +290,9 @@ CASES = [
     Case("mobilenet_v3_small", "torchvision", tv("mobilenet_v3_small")),
     Case("efficientnet_b0", "torchvision", tv("efficientnet_b0")),
     Case("vit_b_16", "torchvision", tv("vit_b_16", image_size=32),
-         note="image_size=32; 86 M weights (346 MB float32): at the server's defaults the graph body (ONNX 346 MB, "
-              "JSON with base64 weights ~460 MB) is over max_body_bytes=256 MiB and the weight gradients over "
-              "max_output_bytes=256 MiB (GRADSERVE_MAX_BODY_BYTES / GRADSERVE_MAX_OUTPUT_BYTES raise them; the "
-              "sweep does); not re-run here (the shared box's memory): ViT is covered by timm_vit_tiny and vit_hf"),
+         note="image_size=32; 86 M weights (346 MB float32): the SDK's registration (JSON, base64 weights ~460 MB) "
+              "and the weight gradients (346 MB) are over the default max_body_bytes / max_output_bytes (256 MiB), "
+              "which the sweep's server raises to 1 GiB; each path took 1-3 min and ~7-9 GB of the box's memory"),
     Case("convnext_tiny", "torchvision", tv("convnext_tiny")),
     Case("swin_t", "torchvision", tv("swin_t", size=64)),
     Case("regnet_y_400mf", "torchvision", tv("regnet_y_400mf")),
