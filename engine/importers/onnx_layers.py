@@ -401,8 +401,8 @@ def _col2im(ctx, node, attrs):
 
 @handles("LpPool", "GlobalLpPool")
 def _lp_pool(ctx, node, attrs):
-    """(sum over the window of |x|^p)^(1/p): the window sum is the average pool (pads counted, as zeros) times
-    the window size; ceil_mode and dilations (windows of other sizes) are refused."""
+    """(sum over the window of |x|^p)^(1/p): the window sum is the average pool (pads counted, as zeros; dilated
+    windows too) times the window size; ceil_mode (windows of other sizes at the edge) is refused."""
     w, x = ctx.w, ctx.val(node.input[0])
     p = float(attrs.get("p", 2))
     xp = w.mul(x, x) if p == 2 else w.binary("pow", w.unary("abs", x), w.scalar_like(p, x))
@@ -411,10 +411,11 @@ def _lp_pool(ctx, node, attrs):
         s = w.reduce("sum", xp, list(range(2, nd + 2)), keepdims=True)
     else:
         kernel, strides = attrs["kernel_shape"], attrs.get("strides", [1] * nd)
-        if attrs.get("ceil_mode", 0) or any(d != 1 for d in attrs.get("dilations", [1] * nd)):
-            raise UnsupportedModel("LpPool with ceil_mode or dilations")
-        pads = _pads(ctx, attrs, w.shape(x), kernel, strides, [1] * nd)
-        avg = C.pool(w, "avg", xp, kernel=kernel, strides=strides, pads=pads, dilations=[1] * nd,
+        dils = list(attrs.get("dilations", [1] * nd))
+        if attrs.get("ceil_mode", 0):
+            raise UnsupportedModel(f"LpPool node {node.name!r} with ceil_mode")
+        pads = _pads(ctx, attrs, w.shape(x), kernel, strides, dils)
+        avg = C.pool(w, "avg", xp, kernel=kernel, strides=strides, pads=pads, dilations=dils,
                      ceil_mode=False, count_include_pad=True)
         s = w.mul(avg, w.scalar_like(math.prod(kernel), avg))
     return [w.unary("sqrt", s) if p == 2 else w.binary("pow", s, w.scalar_like(1.0 / p, s))]

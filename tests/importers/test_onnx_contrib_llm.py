@@ -75,48 +75,81 @@ def _rot_half(x, cos, sin):
     return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], -1)
 
 
-def _gqa_reference(q, k, v, pk, pv, seqlens, cos, sin, hq, hkv):
-    """ContribOperators.md's GroupQueryAttention: rotary at positions past + i, present = past ++ new, each
-    query head h reads kv head h // (hq / hkv), causal over the past and limited to seqlens_k[b] + 1 keys."""
+def _gqa_reference(q, k, v, pk, pv, seqlens, cos, sin, hq, hkv, window=-1, position_ids=None, bias=None):
+    """onnxruntime's CPU GroupQueryAttention (gqa_attention_base.h, group_query_attention.cc) row by row: row b
+    holds seqlens[b] + 1 keys, the last S new, so its past is past_b = seqlens[b] + 1 - S of the past buffer;
+    query i sits at past_b + i (rotary there, or at position_ids), sees keys up to it and, with a window W >= 0,
+    none before past_b + i - W; present = the row's first past_b past keys, the new ones, zeros after; each query
+    head h reads kv head h // (hq / hkv)."""
     b, s, _ = q.shape
     d = q.shape[-1] // hq
     past = pk.shape[2]
+    t = past + s
     heads = lambda x, h: x.reshape(b, s, h, d).transpose(1, 2)  # noqa: E731
     q, k, v = heads(q, hq), heads(k, hkv), heads(v, hkv)
-    c, sn = cos[past:past + s], sin[past:past + s]
-    q, k = _rot_half(q, c, sn), _rot_half(k, c, sn)
-    pres_k, pres_v = torch.cat([pk, k], 2), torch.cat([pv, v], 2)
-    kk, vv = (t.repeat_interleave(hq // hkv, 1) for t in (pres_k, pres_v))
-    sc = q @ kk.transpose(-1, -2) / math.sqrt(d)
-    t = past + s
-    j, i = torch.arange(t)[None, :], torch.arange(s)[:, None]
-    seen = (j <= i + past)[None, None] & (torch.arange(t)[None, None, None, :] <=
-                                          torch.tensor(seqlens).reshape(b, 1, 1, 1))
-    sc = sc.masked_fill(~seen, -math.inf)
-    y = (torch.softmax(sc, -1) @ vv).transpose(1, 2).reshape(b, s, hq * d)
-    return y, pres_k, pres_v
+    ys, pres_k, pres_v = [], [], []
+    for r in range(b):
+        pb = int(seqlens[r]) + 1 - s
+        at = torch.arange(pb, pb + s) if position_ids is None else torch.tensor(position_ids[r])
+        qr, kr = (_rot_half(x[r], cos[at], sin[at]) for x in (q, k))
+        zeros = torch.zeros(hkv, t - pb - s, d, dtype=q.dtype)
+        kk = torch.cat([pk[r, :, :pb], kr, zeros], 1)
+        vv = torch.cat([pv[r, :, :pb], v[r], zeros], 1)
+        pres_k.append(kk)
+        pres_v.append(vv)
+        sc = qr @ kk.repeat_interleave(hq // hkv, 0).transpose(-1, -2) / math.sqrt(d)
+        if bias is not None:
+            sc = sc + bias[r]
+        j, pos = torch.arange(t)[None, :], torch.arange(pb, pb + s)[:, None]
+        seen = (j <= pos) & ((j >= pos - window) if window >= 0 else True)
+        sc = sc.masked_fill(~seen, -math.inf)
+        ys.append((torch.softmax(sc, -1) @ vv.repeat_interleave(hq // hkv, 0)).transpose(0, 1).reshape(s, hq * d))
+    return torch.stack(ys), torch.stack(pres_k), torch.stack(pres_v)
 
 
-def test_group_query_attention_decode_step_with_rotary_and_a_short_row():
-    """seqlens_k a graph input (values), then a constant (gradients: an int input is not differentiated)."""
+def _gqa_case(seqlens, window=-1, position_ids=None, with_bias=False):
+    """A decode step (S = 3 after a past buffer of 4) with rotary: the node, its float inputs, torch tensors,
+    the reference's outputs."""
     b, s, past, hq, hkv, d = 2, 3, 4, 4, 2, 8
     shapes = {"q": (b, s, hq * d), "k": (b, s, hkv * d), "v": (b, s, hkv * d), "pk": (b, hkv, past, d),
               "pv": (b, hkv, past, d), "cos": (16, d // 2), "sin": (16, d // 2)}
+    if with_bias:
+        shapes["bias"] = (b, 1, s, past + s)
     xs = {n: RNG.standard_normal(sh).astype(np.float32) for n, sh in shapes.items()}
-    seqlens = np.array([past + s - 1, past + s - 2], np.int32)  # row 1 sees one key fewer
-    node = helper.make_node("GroupQueryAttention", ["q", "k", "v", "pk", "pv", "seqlens_k", "total", "cos", "sin"],
-                            ["y", "present_k", "present_v"], domain="com.microsoft", num_heads=hq,
-                            kv_num_heads=hkv, do_rotary=1)
-    inputs = [helper.make_tensor_value_info(n, F, sh) for n, sh in shapes.items()]
-    total = numpy_helper.from_array(np.array(past + s, np.int32), "total")
+    names = ["q", "k", "v", "pk", "pv", "seqlens_k", "total", "cos", "sin", "position_ids" if position_ids else "",
+             "bias" if with_bias else ""]
+    node = helper.make_node("GroupQueryAttention", names, ["y", "present_k", "present_v"], domain="com.microsoft",
+                            num_heads=hq, kv_num_heads=hkv, do_rotary=1, local_window_size=window)
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs.values()]
-    want = _gqa_reference(*ts[:5], seqlens, *ts[5:], hq, hkv)
-    g = _convert([node], inputs + [helper.make_tensor_value_info("seqlens_k", TensorProto.INT32, [b])],
-                 ["y", "present_k", "present_v"], [total])
+    want = _gqa_reference(*ts[:5], seqlens, ts[5], ts[6], hq, hkv, window, position_ids,
+                          ts[7] if with_bias else None)
+    inits = [numpy_helper.from_array(np.array(past + s, np.int32), "total")]
+    if position_ids:
+        inits.append(numpy_helper.from_array(np.array(position_ids, np.int64), "position_ids"))
+    inputs = [helper.make_tensor_value_info(n, F, sh) for n, sh in shapes.items()]
+    return node, xs, ts, want, inputs, inits
+
+
+@pytest.mark.parametrize("seqlens,window", [([6, 6], -1), ([6, 4], -1), ([6, 5], 2), ([5, 6], 0)])
+def test_group_query_attention_decode_step_ragged_rows_and_local_window(seqlens, window):
+    """Rows of their own past length (seqlens_k: the second's past is 2 of the buffer's 4), a local window;
+    seqlens_k a graph input (values), then a constant (gradients: an int input is not differentiated)."""
+    seqlens = np.array(seqlens, np.int32)
+    node, xs, ts, want, inputs, inits = _gqa_case(seqlens, window)
+    g = _convert([node], inputs + [helper.make_tensor_value_info("seqlens_k", TensorProto.INT32, [2])],
+                 ["y", "present_k", "present_v"], inits)
     for k, (a, w) in enumerate(zip(evaluate(g, *xs.values(), seqlens), want)):
         np.testing.assert_allclose(np.asarray(a), w.detach().numpy(), rtol=1e-5, atol=1e-5, err_msg=f"output {k}")
     g = _convert([node], inputs, ["y", "present_k", "present_v"],
-                 [total, numpy_helper.from_array(seqlens, "seqlens_k")])
+                 inits + [numpy_helper.from_array(seqlens, "seqlens_k")])
+    _check(g, list(xs.values()), list(want), ts)
+
+
+def test_group_query_attention_rotary_at_position_ids_with_attention_bias():
+    seqlens = np.array([6, 5], np.int32)
+    node, xs, ts, want, inputs, inits = _gqa_case(seqlens, position_ids=[[9, 10, 11], [2, 3, 4]], with_bias=True)
+    g = _convert([node], inputs, ["y", "present_k", "present_v"],
+                 inits + [numpy_helper.from_array(seqlens, "seqlens_k")])
     _check(g, list(xs.values()), list(want), ts)
 
 
@@ -136,10 +169,10 @@ def test_group_query_attention_packed_prompt_without_rotary():
     _check(g, [x], [(torch.softmax(sc, -1) @ v).transpose(1, 2).reshape(b, s, hq * d)], [t])
 
 
-def test_group_query_attention_refuses_a_sliding_window_by_name():
+def test_group_query_attention_refuses_smooth_softmax_by_name():
     node = helper.make_node("GroupQueryAttention", ["q", "k", "v", "", "", "seqlens_k", "total"], ["y"],
-                            domain="com.microsoft", num_heads=2, kv_num_heads=2, local_window_size=2)
+                            domain="com.microsoft", num_heads=2, kv_num_heads=2, smooth_softmax=1)
     inputs = [helper.make_tensor_value_info(n, F, (1, 2, 8)) for n in "qkv"]
     inputs.append(helper.make_tensor_value_info("seqlens_k", TensorProto.INT32, [1]))
-    with pytest.raises(UnsupportedModel, match="GroupQueryAttention node .*local_window_size"):
+    with pytest.raises(UnsupportedModel, match="GroupQueryAttention node .*smooth_softmax"):
         _convert([node], inputs, ["y"], [numpy_helper.from_array(np.array(2, np.int32), "total")])

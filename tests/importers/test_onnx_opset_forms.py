@@ -81,6 +81,8 @@ CASES = {
                                     {"lo": np.array(0.5, np.float32), "hi": np.array(-0.5, np.float32)}, 13),
     "lppool p3 strided pads": ([N("LpPool", ["x"], ["y"], kernel_shape=[2, 3], strides=[2, 1], pads=[1, 0, 0, 1], p=3)],
                                {"x": x(1, 2, 5, 4) + 3}, None, 18),
+    "lppool p2 dilated pads": ([N("LpPool", ["x"], ["y"], kernel_shape=[2, 2], dilations=[2, 1], strides=[1, 2],
+                                  pads=[1, 1, 0, 1])], {"x": x(1, 2, 6, 5)}, None, 18),
     "global lp pool p3": ([N("GlobalLpPool", ["x"], ["y"], p=3)], {"x": x(1, 2, 3, 4)}, None, 18),
     "trilu upper negative k batched": ([N("Trilu", ["x", "k"], ["y"])], {"x": x(2, 4, 3)},
                                        {"k": np.array(-1, np.int64)}, 14),

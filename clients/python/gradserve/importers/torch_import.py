@@ -14,7 +14,7 @@ import numpy as np
 from ._shared import composites as C
 from ._shared.division import int_divide, torch_div_rounded
 from ._shared.graph_writer import NARROW_INTS, GraphWriter, UnsupportedModel
-from . import torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_search_quant, torch_special  # noqa: F401,E501 - they add their rules to ATEN
+from . import torch_detection, torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_search_quant, torch_special  # noqa: F401,E501 - they add their rules to ATEN
 from .torch_linalg import TOKEN, EffectToken
 from .torch_table import ATEN, _dt, aten
 
@@ -912,11 +912,26 @@ def _storage_key(t) -> tuple:
     return (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), tuple(t.stride()), t.dtype)
 
 
+def _export(module, args: tuple):
+    """torch.export.export, its refusal of a data-dependent shape (a detector's NMS: how many boxes it keeps
+    depends on their values) named as such."""
+    import torch
+    from torch.fx.experimental.symbolic_shapes import GuardOnDataDependentSymNode
+
+    try:
+        return torch.export.export(module, args)
+    except GuardOnDataDependentSymNode as e:
+        raise UnsupportedModel(
+            f"torch.export cannot trace {type(module).__name__}: a shape or a branch depends on tensor values (torch: "
+            f"{str(e).splitlines()[0][:160]}); gradserve graphs have static shapes: import the part before it (a "
+            "detector's backbone and head, without its NMS post-processing)") from None
+
+
 def _program_to_writer(module, args: tuple, decompose: bool):
     import torch
     from torch.export.graph_signature import InputKind, OutputKind
 
-    ep = torch.export.export(module, args)
+    ep = _export(module, args)
     if decompose:  # Core ATen, but detach kept: the default table makes it an alias, losing the stop-gradient
         table = torch.export.default_decompositions()
         table.pop(torch.ops.aten.detach.default)

@@ -39,6 +39,25 @@ def _bucketize(c, x, boundaries, *, out_int32=False, right=False):
     return _count_below(c.w, c.v(boundaries), c.v(x), bool(right), bool(out_int32))
 
 
+@aten("aten.histc.default")
+def _histc(c, x, bins=100, min=0, max=0):  # noqa: A002 - torch's argument names
+    """torch.histc: counts of x in `bins` equal bins over [min, max] (the data's own range when min == max), the
+    top edge in the last bin, values outside not counted; a count carries no gradient (nor does torch's).
+    Mixtral's router counts its tokens per expert with it."""
+    w, v = c.w, c.v(x)
+    flat = w.reshape(v, [-1])
+    lo, hi = (w.reduce("min", flat, [0]), w.reduce("max", flat, [0])) if min == max else \
+        (w.scalar_like(min, flat), w.scalar_like(max, flat))
+    empty = w.binary("equal", hi, lo)  # torch widens an empty range by one on each side
+    lo, hi = w.where(empty, w.sub(lo, w.scalar_like(1, lo)), lo), w.where(empty, w.add(hi, w.scalar_like(1, hi)), hi)
+    edge = w.unary("floor", w.div(w.mul(w.sub(flat, lo), w.scalar_like(bins, flat)), w.sub(hi, lo)))
+    edge = w.where(w.binary("equal", flat, hi), w.scalar_like(bins - 1, edge), edge)
+    inside = w.binary("logical_and", w.binary("greater_equal", flat, lo), w.binary("less_equal", flat, hi))
+    hit = w.binary("logical_and", w.reshape(inside, [-1, 1]),
+                   w.binary("equal", w.reshape(edge, [-1, 1]), w.const(np.arange(bins, dtype=w.dtype(edge)))))
+    return w.reduce("sum", w.cast(hit, w.dtype(v)), [0])
+
+
 @aten("aten.unfold.default")
 def _unfold(c, x, dim, size, step):
     """x.unfold(dim, size, step): the windows along dim (count (L - size) // step + 1) with the window as a

@@ -727,17 +727,24 @@ def grid_sample(w: GraphWriter, x: str, g: str, mode: str, padding: str, align_c
     if mode == "nearest":
         v, ok = _grid_corner(w, flat, [w.unary("round", q) for q in pos], sizes, ch)
         return w.reshape(w.where(ok, v, w.scalar_like(0, v)), [n, ch, *out_sp])
+    return w.reshape(functools.reduce(w.add, linear_terms(w, flat, pos, sizes, ch)), [n, ch, *out_sp])
+
+
+def linear_terms(w: GraphWriter, flat: str, pos: list, sizes: list, ch: int) -> list:
+    """The 2^k corner terms of (bi/tri)linear interpolation of flat [N, C, prod(sizes)] at float pixel positions
+    `pos` (one [N, P] per spatial axis): each corner's value times its weight, zero for a corner outside. Their
+    sum is the interpolated value (grid_sample); RoiAlign's max mode takes their maximum. [N, C, P] each."""
+    n, p = w.shape(pos[0])
     lo = [w.unary("floor", q) for q in pos]
     one = w.scalar_like(1, pos[0])
     fr = [w.sub(q, q0) for q, q0 in zip(pos, lo)]
     ends = [((q0, w.sub(one, f)), (w.add(q0, one), f)) for q0, f in zip(lo, fr)]  # per axis: (position, weight)
-    out = None
+    terms = []
     for corner in itertools.product(*ends):
         v, ok = _grid_corner(w, flat, [c[0] for c in corner], sizes, ch)
         wt = functools.reduce(w.mul, [c[1] for c in corner])
-        term = w.where(ok, w.mul(v, w.reshape(wt, [n, 1, p])), w.scalar_like(0, v))
-        out = term if out is None else w.add(out, term)
-    return w.reshape(out, [n, ch, *out_sp])
+        terms.append(w.where(ok, w.mul(v, w.reshape(wt, [n, 1, p])), w.scalar_like(0, v)))
+    return terms
 
 
 def scatter_reduce_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str, include_self: bool) -> str:

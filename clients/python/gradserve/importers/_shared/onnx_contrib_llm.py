@@ -56,18 +56,16 @@ def matmul_nbits(ctx, node, attrs):
 
 
 def group_query_attention(ctx, node, attrs):
-    """softmax(Q K^T scale) V over grouped heads, causal (query i of a step after P cached keys sees keys
-    <= P + i) and limited to each row's seqlens_k[b] + 1 keys; Q K V separate or packed in the query; rotary
-    at positions P + i (do_rotary); present = past ++ new keys / values. The new keys follow the whole past
-    buffer (rows of one past length, as a prompt or an unpadded decode; onnxruntime writes a shorter row's at
-    its own length)."""
+    """softmax(Q K^T scale) V over grouped heads, as onnxruntime's CPU kernel: row b holds seqlens_k[b] + 1
+    keys, of which the last S are this step's (after a first prompt's none: past 0); query i sits at position
+    past_b + i and sees keys up to it (and, with local_window_size W >= 0, none before position - W); rotary
+    at those positions (or position_ids'); present = row b's first past_b past keys, its new ones, then zeros.
+    Q K V separate or packed in the query; attention_bias is added to the scores."""
     w, i = ctx.w, _ins(node)
-    if attrs.get("local_window_size", -1) != -1 or attrs.get("smooth_softmax", 0) or attrs.get("qk_output", 0):
-        raise UnsupportedModel(f"GroupQueryAttention node {node.name!r}: local_window_size / smooth_softmax / "
-                               "qk_output are not mapped")
-    if i[9] or i[10] or i[11]:
-        raise UnsupportedModel(f"GroupQueryAttention node {node.name!r}: position_ids / attention_bias / head_sink "
-                               "are not mapped")
+    if attrs.get("smooth_softmax", 0) or attrs.get("qk_output", 0):
+        raise UnsupportedModel(f"GroupQueryAttention node {node.name!r}: smooth_softmax / qk_output are not mapped")
+    if i[11]:
+        raise UnsupportedModel(f"GroupQueryAttention node {node.name!r}: head_sink is not mapped")
     hq, hkv = int(attrs["num_heads"]), int(attrs["kv_num_heads"])
     q, k, v = _qkv(ctx, node, i, hq, hkv)
     bsz, _, s, d = w.shape(q)
@@ -76,10 +74,12 @@ def group_query_attention(ctx, node, attrs):
         raise UnsupportedModel(f"GroupQueryAttention node {node.name!r}: total_sequence_length "
                                f"{int(ctx.cval(i[6], node).reshape(-1)[0])} is not past {past} + new {s} (a shared "
                                "past / present buffer is not mapped)")
+    pos = _positions(ctx, i[5], bsz, s, past)  # [B, S] int64
     if attrs.get("do_rotary", 0):
-        q, k = (_rotary(ctx, node, t, past, bool(attrs.get("rotary_interleaved", 0))) for t in (q, k))
+        at = w.cast(ctx.val(i[9]), "int64") if i[9] else pos
+        q, k = (_rotary(ctx, node, t, at, past, bool(attrs.get("rotary_interleaved", 0))) for t in (q, k))
     if i[3]:
-        k, v = w.concat([ctx.val(i[3]), k], 2), w.concat([ctx.val(i[4]), v], 2)
+        k, v = (_present(w, ctx.val(p), t, pos) for p, t in ((i[3], k), (i[4], v)))
     present_k, present_v = k, v
     if hq != hkv:
         k, v = _repeat_heads(w, k, hq // hkv), _repeat_heads(w, v, hq // hkv)
@@ -88,9 +88,38 @@ def group_query_attention(ctx, node, attrs):
     if cap > 0:
         c = w.scalar_like(cap, scores)
         scores = w.mul(w.unary("tanh", w.div(scores, c)), c)
-    scores = w.where(_visible(ctx, i[5], bsz, s, past), scores, w.scalar_like(-np.inf, scores))
+    if i[10]:
+        scores = w.add(scores, w.cast(ctx.val(i[10]), w.dtype(scores)))
+    seen = _visible(ctx, i[5], pos, past + s, int(attrs.get("local_window_size", -1)))
+    scores = w.where(seen, scores, w.scalar_like(-np.inf, scores))
     y = w.matmul(w.softmax("softmax", scores, -1), v)
     return [w.reshape(w.transpose(y, [0, 2, 1, 3]), [bsz, s, hq * d]), present_k, present_v]
+
+
+def _positions(ctx, seqlens: str, b: int, s: int, past: int) -> str:
+    """[B, S] positions of the new tokens: i after a first prompt (no past), else past_b + i with
+    past_b = seqlens_k[b] + 1 - S (each row's own past length: a row shorter than the past buffer's)."""
+    w = ctx.w
+    steps = w.const(np.arange(s, dtype=np.int64).reshape(1, s))
+    if past == 0:
+        return w.broadcast_to(steps, [b, s])
+    start = w.sub(w.cast(ctx.val(seqlens), "int64"), w.const(np.array(s - 1, np.int64)))
+    return w.add(w.reshape(start, [b, 1]), steps)
+
+
+def _present(w, past_kv: str, new: str, pos: str) -> str:
+    """[B, H, P + S, D]: row b's past up to its own past length pos[b, 0], its S new keys / values at pos[b, :],
+    zeros after (onnxruntime's ConcatStateChunkGQA into a cleared buffer); a one-hot product places the new
+    ones, so both get their gradients."""
+    b, h, p, d = w.shape(past_kv)
+    s = w.shape(new)[2]
+    t = p + s
+    slots = w.const(np.arange(t, dtype=np.int64).reshape(1, t, 1))
+    lands = w.binary("equal", slots, w.reshape(pos, [b, 1, s]))  # [B, T, S]: slot j takes new token i
+    placed = w.matmul(w.reshape(w.cast(lands, w.dtype(new)), [b, 1, t, s]), new)  # [B, H, T, D]
+    kept = w.binary("less", w.reshape(slots, [1, t]), w.index(pos, [[0, b, 1], [0, 1, 1]]))  # [B, T]
+    padded = w.concat([past_kv, w.const(np.zeros((b, h, s, d), w.dtype(past_kv)))], 2)
+    return w.where(w.reshape(kept, [b, 1, t, 1]), padded, placed)
 
 
 def _qkv(ctx, node, i, hq: int, hkv: int):
@@ -108,8 +137,8 @@ def _qkv(ctx, node, i, hq: int, hkv: int):
     return _heads_4d(w, q, hq), _heads_4d(w, k, hkv), _heads_4d(w, v, hkv)
 
 
-def _rotary(ctx, node, x: str, past: int, interleaved: bool) -> str:
-    """[B, H, S, D] rotated at positions past .. past + S - 1 by the cos / sin caches [max_pos, R / 2]."""
+def _rotary(ctx, node, x: str, pos: str, past: int, interleaved: bool) -> str:
+    """[B, H, S, D] rotated at positions pos [B, S] by the cos / sin caches [max_pos, R / 2] (rows gathered)."""
     w, i = ctx.w, _ins(node)
     b, h, s, d = w.shape(x)
     cos, sin = ctx.val(i[7]), ctx.val(i[8])
@@ -117,17 +146,22 @@ def _rotary(ctx, node, x: str, past: int, interleaved: bool) -> str:
     if w.shape(cos)[0] < past + s or 2 * half > d:
         raise UnsupportedModel(f"GroupQueryAttention node {node.name!r}: rotary caches of shape {list(w.shape(cos))} "
                                f"for positions up to {past + s} and head size {d}")
-    rows = [[past, past + s, 1], [0, half, 1]]
-    cos, sin = (w.reshape(w.index(c, rows), [1, s, 1, half]) for c in (cos, sin))
+    flat = w.reshape(pos, [b * s])
+    cos, sin = (w.reshape(w.gather(c, flat, 0), [b, s, 1, half]) for c in (cos, sin))
     x4 = w.transpose(x, [0, 2, 1, 3])
     return w.transpose(rotate(w, x4, cos, sin, 2 * half, interleaved), [0, 2, 1, 3])
 
 
-def _visible(ctx, seqlens: str, b: int, s: int, past: int) -> str:
-    """[B, 1, S, P + S] bool: key j seen by query i iff j <= past + i and j <= seqlens_k[b]."""
+def _visible(ctx, seqlens: str, pos: str, t: int, window: int) -> str:
+    """[B, 1, S, T] bool: key j seen by the query at position pos[b, i] iff j <= pos, j <= seqlens_k[b] and,
+    with a local window W >= 0, j >= pos - W (W + 1 keys: onnxruntime's local_window_size)."""
     w = ctx.w
-    t = past + s
-    causal = w.const(np.arange(t)[None, :] <= np.arange(s)[:, None] + past)
+    b, s = w.shape(pos)
+    keys = w.const(np.arange(t, dtype=np.int64).reshape(1, 1, 1, t))
+    at = w.reshape(pos, [b, 1, s, 1])
     last = w.reshape(w.cast(ctx.val(seqlens), "int64"), [b, 1, 1, 1])
-    in_row = w.binary("less_equal", w.const(np.arange(t, dtype=np.int64).reshape(1, 1, 1, t)), last)
-    return w.binary("logical_and", in_row, causal)
+    seen = w.binary("logical_and", w.binary("less_equal", keys, at), w.binary("less_equal", keys, last))
+    if window >= 0:
+        seen = w.binary("logical_and", seen, w.binary("greater_equal", keys,
+                                                      w.sub(at, w.const(np.array(window, np.int64)))))
+    return seen

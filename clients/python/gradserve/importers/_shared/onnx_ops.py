@@ -27,7 +27,7 @@ _FOLD = {
     "Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Equal": np.equal, "Less": np.less,
     "Greater": np.greater, "Not": np.logical_not, "Neg": np.negative, "Abs": np.abs, "Identity": lambda x: x,
     "Where": np.where, "Sqrt": np.sqrt, "And": np.logical_and, "Or": np.logical_or, "Xor": np.logical_xor,
-    "LessOrEqual": np.less_equal, "GreaterOrEqual": np.greater_equal,
+    "LessOrEqual": np.less_equal, "GreaterOrEqual": np.greater_equal, "Ceil": np.ceil, "Floor": np.floor,
     "Div": lambda a, b: (_trunc_div(a, b) if a.dtype.kind in "iu" else a / b).astype(a.dtype),
     "Max": lambda *xs: np.maximum.reduce(np.broadcast_arrays(*xs)),
     "Min": lambda *xs: np.minimum.reduce(np.broadcast_arrays(*xs)),
@@ -248,10 +248,24 @@ def fold(ctx, node, attrs) -> bool:
         r = xs[0] * np.ones([int(d) for d in xs[1]], xs[0].dtype)
     elif op == "Transpose":  # the TorchScript exporter's reflect / replicate pads: [lo..., hi...] reordered
         r = np.transpose(xs[0], attrs.get("perm"))
+    elif op == "Clip":  # timm's "same" padding: max((ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0) from Shape
+        r = _clip_const(xs, attrs)
     else:
         return False
     ctx.consts[out] = np.asarray(r)
     return True
+
+
+def _clip_const(xs, attrs):
+    """Clip of a constant: bounds from inputs 1 and 2 (opset 11+, either may be absent) or attributes (before)."""
+    lo = xs[1] if len(xs) > 1 and xs[1] is not None else attrs.get("min")
+    hi = xs[2] if len(xs) > 2 and xs[2] is not None else attrs.get("max")
+    r = xs[0]
+    if lo is not None:
+        r = np.maximum(r, lo)
+    if hi is not None:
+        r = np.minimum(r, hi)
+    return np.asarray(r).astype(xs[0].dtype)
 
 
 FOLD_MAX_ELEMENTS = 1 << 24  # constants computed here, when the caller sets no max_elements
