@@ -97,6 +97,7 @@ class Probe:
     def __init__(self, root, zs: list):
         self.root, self.zs = root, zs
         self.grads: list | None = None  # the gradient of each z: outputs of the root's grad node (take)
+        self.inner: list = []  # a grad node's just below the root (PyNative): its values' attribute names (take)
         self.lost = False  # a grad node below the root differentiates the point: no value of ours is its
         self.placeholders: list = []
         self.later: list = []
@@ -181,6 +182,10 @@ class Probe:
         return []
 
 
+def _numpy(v):
+    return v.asnumpy() if isinstance(v, Tensor) else v
+
+
 def _too_late(fn):
     raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} read its gradient's value and returned a new "
                        "gradient: the value exists only after the backward, too late to change it (a hook that "
@@ -223,16 +228,24 @@ def make(tr, xs: tuple) -> Probe | None:
 
 def take(tr, capture_inputs: dict) -> list:
     """[(probe, input indices of its zs)] of the probes a grad node emitted in tr differentiates (capture_inputs:
-    id of a captured Tensor -> its input index in the derived function); those of a node below the root: lost."""
+    id of a captured Tensor -> its input index in the derived function). A grad of a grad in PyNative mode runs
+    the hooks in both passes (MindSpore 2.10): one node below the root (its values: Probe.inner) and one at it;
+    any other (GRAPH_MODE refuses it as MindSpore does, a third order, a second grad at one level): lost."""
     found = []
     for probe in tr.root.__dict__.get("_gs_probes", ()):
         idx = [capture_inputs.get(id(z)) for z in probe.zs if z is not None]
         if any(i is not None for i in idx) and probe.live():
-            if tr is not tr.root or probe.lost or probe.grads is not None or None in idx:
-                probe.lost = True  # (a second grad of the point at the root: which one the hook saw is unclear)
+            if probe.lost or None in idx or (probe.grads is not None if tr is tr.root else not _second_pass(probe)):
+                probe.lost = True  # (which of two grads of one point a hook saw is unclear)
             else:
                 found.append((probe, idx))
     return found
+
+
+def _second_pass(probe: Probe) -> bool:
+    """Whether a grad node below the root may give the probe its first pass (the root's then gives the second)."""
+    return not probe.inner and probe.grads is None and \
+        _context.get_context("mode") == _context.PYNATIVE_MODE
 
 
 def with_probes(root, out):
@@ -249,10 +262,10 @@ def with_probes(root, out):
             raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value, inside a "
                                "derivative that is itself differentiated or traced (a grad of a grad, a grad in a jit "
                                "function): gradserve gives gradient values to the hooks of a top-level grad call only")
-    probes = [p for p in every if p.grads is not None and not p.lost]
+    probes = [p for p in every if (p.grads is not None or p.inner) and not p.lost]
     if not probes:
         return out, []
-    return [out, [g for p in probes for g in p.grads]], probes
+    return [out, [g for p in probes for g in p.grads or ()]], probes
 
 
 def fire(probes: list, result):
@@ -260,12 +273,15 @@ def fire(probes: list, result):
     value, grads = result
     at, spans = 0, []
     for p in probes:
-        n = len(p.grads)
+        n = len(p.grads or ())
         spans.append((p, list(grads[at:at + n])))
         at += n
-    again = []
+    for p in sorted([p for p in probes if p.inner], key=lambda p: -p.seq):  # a grad of a grad's first pass
+        p.fire([_numpy(getattr(p, name)) for name in p.inner])  # (its attributes: set by the run)
+    again = []  # (a grad of a grad's second pass: its hooks called again, as a cached trace's run calls them)
     for p, vals in sorted(spans, key=lambda pv: -pv[0].seq):
-        again += p.fire([v.asnumpy() if isinstance(v, Tensor) else v for v in vals])
+        if vals:
+            again += p.fire([_numpy(v) for v in vals])
     for _, fn, args in sorted(again, key=lambda c: c[0]):  # (a cached trace's run: its hooks as first called)
         if fn(*args) is not None:
             _too_late(fn)
