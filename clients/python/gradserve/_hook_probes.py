@@ -163,14 +163,16 @@ class Probe:
         sys.stdout.write(held.getvalue())
         return r
 
-    def fire(self, values: list) -> list:
+    def fire(self, values: list, fresh: dict) -> list:
         """The first run's values filled in (the hooks that read them called); a later run of the trace (cached:
-        GRAPH_MODE) gives [(call order, hook, its arguments with this run's values)] to call again (replay)."""
+        GRAPH_MODE; a grad of a grad's second pass) gives [(call order, hook, its arguments)] to call again
+        (replay) and adds this run's values to fresh (id of a placeholder -> its Tensor: a cell hook's
+        arguments hold two probes' placeholders)."""
         it = iter(values)
         by_z = [None if z is None else next(it) for z in self.zs]
         if self.fired:
-            fresh = {id(p): Tensor(v) for ps in self.placeholders for p, v in zip(ps, by_z) if v is not None}
-            return [(k, fn, _with_values(args, fresh)) for k, fn, args in self.kept]
+            fresh.update({id(p): Tensor(v) for ps in self.placeholders for p, v in zip(ps, by_z) if v is not None})
+            return list(self.kept)
         self.fired = True
         for ps in self.placeholders:
             for p, v in zip(ps, by_z):
@@ -180,6 +182,14 @@ class Probe:
             if fn(*args) is not None:
                 _too_late(fn)
         return []
+
+
+def _unreached(vals: list) -> bool:
+    """Whether a grad of a grad's root gradients say the outer derivative does not pass the point (MindSpore
+    calls no hook there: y hooked in sum(y)'s first derivative, a constant; the forward of a vjp inside it). The
+    engine gives such a point zeros; a point it passes with a gradient of exact zeros is taken for one too (its
+    hook not called then)."""
+    return all(not np.any(v) for v in vals)
 
 
 def _numpy(v):
@@ -252,6 +262,8 @@ def with_probes(root, out):
     """(out and the gradients the root's grad nodes gave the probes, the probes), or (out, []) for none."""
     every = root.__dict__.get("_gs_probes", ())
     for p in every:
+        if p.inner and not all(getattr(p.__dict__.get(n), "_trace", None) is root for n in p.inner):
+            p.lost = True  # (a first pass whose values do not reach the program: a vjp_fn's rerun drops them)
         if p.lost:
             for ps in p.placeholders:  # (stored by a hook: a read after the call says why it has no value)
                 for t in ps:
@@ -276,13 +288,16 @@ def fire(probes: list, result):
         n = len(p.grads or ())
         spans.append((p, list(grads[at:at + n])))
         at += n
+    fresh: dict = {}
     for p in sorted([p for p in probes if p.inner], key=lambda p: -p.seq):  # a grad of a grad's first pass
-        p.fire([_numpy(getattr(p, name)) for name in p.inner])  # (its attributes: set by the run)
+        p.fire([_numpy(getattr(p, name)) for name in p.inner], fresh)  # (its attributes: set by the run)
     again = []  # (a grad of a grad's second pass: its hooks called again, as a cached trace's run calls them)
+    nested = any(p.inner for p in probes)  # (a grad of a grad: its root's zeros are its unreached points')
     for p, vals in sorted(spans, key=lambda pv: -pv[0].seq):
-        if vals:
-            again += p.fire([_numpy(v) for v in vals])
+        vals = [_numpy(v) for v in vals]
+        if vals and not (nested and _unreached(vals)):
+            again += p.fire(vals, fresh)
     for _, fn, args in sorted(again, key=lambda c: c[0]):  # (a cached trace's run: its hooks as first called)
-        if fn(*args) is not None:
+        if fn(*_with_values(args, fresh)) is not None:
             _too_late(fn)
     return value
