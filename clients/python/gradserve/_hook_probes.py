@@ -261,9 +261,8 @@ def _second_pass(probe: Probe) -> bool:
 def with_probes(root, out):
     """(out and the gradients the root's grad nodes gave the probes, the probes), or (out, []) for none."""
     every = root.__dict__.get("_gs_probes", ())
+    _first_passes(root, every)
     for p in every:
-        if p.inner and not all(getattr(p.__dict__.get(n), "_trace", None) is root for n in p.inner):
-            p.lost = True  # (a first pass whose values do not reach the program: a vjp_fn's rerun drops them)
         if p.lost:
             for ps in p.placeholders:  # (stored by a hook: a read after the call says why it has no value)
                 for t in ps:
@@ -272,12 +271,27 @@ def with_probes(root, out):
         if p.lost and p.later:
             fn = p.later[0][0]
             raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value, inside a "
-                               "derivative that is itself differentiated or traced (a grad of a grad, a grad in a jit "
-                               "function): gradserve gives gradient values to the hooks of a top-level grad call only")
+                               "derivative that is itself differentiated or traced (a grad of a grad in GRAPH_MODE, a "
+                               "third order, a jvp or a jit function over a grad): gradserve gives gradient values to "
+                               "the hooks of a grad call and, in PyNative mode, of a grad (or vjp) of a grad only, as "
+                               "MindSpore 2.10 runs them")
     probes = [p for p in every if (p.grads is not None or p.inner) and not p.lost]
     if not probes:
         return out, []
     return [out, [g for p in probes for g in p.grads or ()]], probes
+
+
+def _first_passes(root, every) -> None:
+    """Which first passes below the root (Probe.inner) the run gives: a vjp_fn's rerun drops its function's
+    (its probes are the second pass alone: the forward's probes gave the first); one with no grad at the root
+    (a jvp over a grad, which MindSpore refuses; a jit function's): lost, as is a dropped one with none."""
+    rooted = any(p.grads is not None and not p.lost for p in every)
+    for p in every:
+        if p.inner and not all(getattr(p.__dict__.get(n), "_trace", None) is root for n in p.inner):
+            p.inner = []
+            p.lost = p.lost or p.grads is None
+        elif p.inner and not rooted:
+            p.lost = True
 
 
 def fire(probes: list, result):
