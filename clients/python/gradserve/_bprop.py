@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 
 from . import context as _context
-from . import _trace
+from . import _hook_probes, _trace
 from ._tensor import Tensor
 from .errors import DifferentiationError
 from ._trace import (_call_inputs, _take_state, cast, current, flatten, innermost, tensor_group, trace_function,
@@ -83,7 +83,11 @@ def _trace_rule(bprop, label: str, args, out, raw: list, tdef):
     # dout's stand-in: out's shapes and dtypes, but no value and no hooks of out's (a value read of dout while
     # tracing the rule is refused, not answered with out's value)
     dout = unflatten(tdef, [Tensor._symbolic(None, "%dout", o.shape, o._dtype) for o in raw])
-    return trace_function(rule, [*args, out, dout], f"{label}_bprop")
+    _hook_probes.tracing_rule[0] += 1
+    try:
+        return trace_function(rule, [*args, out, dout], f"{label}_bprop")
+    finally:
+        _hook_probes.tracing_rule[0] -= 1
 
 
 def call_with_bprop(cell, args, binfo=None):

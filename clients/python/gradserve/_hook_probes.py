@@ -245,24 +245,22 @@ def take(tr, capture_inputs: dict) -> list:
     for probe in tr.root.__dict__.get("_gs_probes", ()):
         idx = [capture_inputs.get(id(z)) for z in probe.zs if z is not None]
         if any(i is not None for i in idx) and probe.live():
-            if probe.lost or None in idx or (probe.grads is not None if tr is tr.root else not _second_pass(tr, probe)):
+            if probe.lost or None in idx or (probe.grads is not None if tr is tr.root else not _second_pass(probe)):
                 probe.lost = True  # (which of two grads of one point a hook saw is unclear)
             else:
                 found.append((probe, idx))
     return found
 
 
-def _second_pass(tr, probe: Probe) -> bool:
-    """Whether a grad node in trace tr, below the root, may give the probe its first pass (the root's then gives
-    the second): its values must come out of each function up to the root as attribute writes do (not out of a
-    bprop rule's, a loop body's)."""
-    if probe.inner or probe.grads is not None or _context.get_context("mode") != _context.PYNATIVE_MODE:
-        return False
-    while tr is not tr.root:
-        if not tr.__dict__.get("_gs_attrs"):
-            return False
-        tr = tr.parent
-    return True
+# > 0 while a custom bprop rule is traced (_bprop): a grad node there (a cell hook's rule differentiating the
+# cell's call again) is the backward's own, not a grad of a grad, and its values cannot come out of the rule
+tracing_rule = [0]
+
+
+def _second_pass(probe: Probe) -> bool:
+    """Whether a grad node below the root may give the probe its first pass (the root's then gives the second)."""
+    return not probe.inner and probe.grads is None and not tracing_rule[0] and \
+        _context.get_context("mode") == _context.PYNATIVE_MODE
 
 
 def with_probes(root, out):

@@ -882,7 +882,6 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     if parent is None:
         raise TraceError("trace_function needs an active trace")
     tr = _function_trace(parent, label)
-    tr.__dict__["_gs_attrs"] = bool(attrs)  # (whether a grad of a grad's first pass can come out: _hook_probes)
     names = _arg_names(fn, len(args))
     inner, arg_inputs, arg_groups, arg_twins, seq_groups = [], {}, {}, {}, []
     for i, a in enumerate(args):
