@@ -12,16 +12,11 @@ import pytest
 import gradserve as ms
 from gradserve import Tensor, nn, ops
 
+from clients.test_mindspore_hooks import pynative  # noqa: F401 (the fixture: PyNative for one test)
+
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
 
 XV = np.array([1.0, 2.0], np.float32)
-
-
-@pytest.fixture
-def pynative():
-    ms.set_context(mode=ms.PYNATIVE_MODE)
-    yield
-    ms.set_context(mode=ms.GRAPH_MODE)
 
 
 def _square_then_square(hook):

@@ -21,10 +21,13 @@ In PyNative mode a probed trace is never reused (make): the hooks' Python runs o
 keeps the trace (traced again only when an argument's or a Parameter's hooks change: HookHandle) and each
 later run calls again, in the order first called, every hook that gave None, with that run's gradients
 (Probe.fire): a hook storing its gradient gets each call's value (a hook that changes the gradient is in the
-compiled graph; its Python ran once, at compile time). No probe where none can give a value: a point outside a derived function, a grad node below the
-program's root (a grad of a grad: a hook that reads values there is refused by name, not skipped; a
-placeholder a hook stored there is refused when read after the call: Unreached). A placeholder derived from
-the one given (`g * 2`) stays a placeholder.
+compiled graph; its Python ran once, at compile time). A PyNative grad of a grad runs the hooks in both passes,
+as MindSpore 2.10: the grad node below the root gives the first pass's gradients, carried out of the functions
+around it as attribute writes are (_attr_writes.carry; filled and called first), the root's the second pass's
+(called again with them, as a cached trace's run calls them). No value where none can be given: a point outside
+a derived function; a grad of a grad in GRAPH_MODE, a third order, a jvp over a grad (a hook that reads values
+there is refused by name, not skipped; a placeholder a hook stored there is refused when read after the call:
+Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
 """
 from __future__ import annotations
 
