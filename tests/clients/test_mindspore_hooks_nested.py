@@ -162,3 +162,29 @@ def test_a_jvp_over_a_grad_with_a_reading_hook_is_refused_by_name(pynative):
     f = _two_points(log)
     with pytest.raises(RuntimeError, match="gradient hook .* reads its gradient's value"):
         ms.jvp(lambda x: ms.grad(f)(x), Tensor(XV), Tensor(np.ones(2, np.float32)))
+
+
+def test_hook_backward_runs_in_both_passes(pynative):
+    """ops.HookBackward at y in sum(y * y), y = x^2: MindSpore gives its hook (2y,) then (4x,), as a Tensor hook."""
+    seen = []
+    hb = ops.HookBackward(lambda g: seen.append(g[0].asnumpy().tolist()))
+
+    def f(x):
+        y = hb(x ** 2)
+        return (y * y).sum()
+    np.testing.assert_allclose(ms.grad(ms.grad(f))(Tensor(XV)).asnumpy(), [12.0, 48.0])
+    assert seen == [[2.0, 8.0], [4.0, 8.0]]
+
+
+def test_a_hooked_argument_of_the_inner_grad_runs_once_a_pass(pynative):
+    """y = 2x hooked, then grad(sum(y^3))(y) = 3y^2 summed: the inner pass brings y 3y^2 = [12, 48], the outer
+    6y = [12, 24] (the hook applies where y is made and as the inner function's argument: one call a pass, as
+    MindSpore); d/dx sum(3 (2x)^2) = 24x."""
+    seen = []
+
+    def outer(x):
+        y = x * 2
+        y.register_hook(lambda g: seen.append(g.asnumpy().tolist()))
+        return ms.grad(lambda t: (t * t * t).sum())(y).sum()
+    np.testing.assert_allclose(ms.grad(outer)(Tensor(XV)).asnumpy(), 24 * XV)
+    assert seen == [[12.0, 48.0], [12.0, 24.0]]

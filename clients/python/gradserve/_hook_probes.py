@@ -101,6 +101,9 @@ class Probe:
         self.root, self.zs = root, zs
         self.grads: list | None = None  # the gradient of each z: outputs of the root's grad node (take)
         self.inner: list = []  # a grad node's just below the root (PyNative): its values' attribute names (take)
+        # made for a derived function's argument's hooks (_hooks.hooked_input): in a grad of a grad its second
+        # pass is the argument's own point's, outside the function (MindSpore calls the hook once a pass)
+        self.of_arg = False
         self.lost = False  # a grad node below the root differentiates the point: no value of ours is its
         self.placeholders: list = []
         self.later: list = []
@@ -247,7 +250,7 @@ def take(tr, capture_inputs: dict) -> list:
     found = []
     for probe in tr.root.__dict__.get("_gs_probes", ()):
         idx = [capture_inputs.get(id(z)) for z in probe.zs if z is not None]
-        if any(i is not None for i in idx) and probe.live():
+        if any(i is not None for i in idx) and probe.live() and not (probe.of_arg and probe.inner):
             if probe.lost or None in idx or (probe.grads is not None if tr is tr.root else not _second_pass(probe)):
                 probe.lost = True  # (which of two grads of one point a hook saw is unclear)
             else:
