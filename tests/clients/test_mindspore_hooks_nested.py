@@ -188,3 +188,19 @@ def test_a_hooked_argument_of_the_inner_grad_runs_once_a_pass(pynative):
         return ms.grad(lambda t: (t * t * t).sum())(y).sum()
     np.testing.assert_allclose(ms.grad(outer)(Tensor(XV)).asnumpy(), 24 * XV)
     assert seen == [[12.0, 48.0], [12.0, 24.0]]
+
+
+def test_a_hooked_input_runs_in_both_passes(pynative):
+    """x hooked before grad(grad(sum(x^3)))(x): the inner pass brings x 3x^2 = [3, 12], the outer 6x = [6, 12]
+    (MindSpore's two calls; f'' = 6x). A first-order grad calls it once, with 3x^2."""
+    seen = []
+    x = Tensor(XV)
+    x.register_hook(lambda g: seen.append(g.asnumpy().tolist()))
+
+    def f(t):
+        return (t * t * t).sum()
+    np.testing.assert_allclose(ms.grad(ms.grad(f))(x).asnumpy(), 6 * XV)
+    assert seen == [[3.0, 12.0], [6.0, 12.0]]
+    seen.clear()
+    np.testing.assert_allclose(ms.grad(f)(x).asnumpy(), 3 * XV ** 2)
+    assert seen == [[3.0, 12.0]]

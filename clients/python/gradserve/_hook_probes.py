@@ -101,9 +101,13 @@ class Probe:
         self.root, self.zs = root, zs
         self.grads: list | None = None  # the gradient of each z: outputs of the root's grad node (take)
         self.inner: list = []  # a grad node's just below the root (PyNative): its values' attribute names (take)
-        # made for a derived function's argument's hooks (_hooks.hooked_input): in a grad of a grad its second
-        # pass is the argument's own point's, outside the function (MindSpore calls the hook once a pass)
+        # made for a derived function's argument's hooks (_hooks.hooked_input): in a grad of a grad a probe of the
+        # inner function's takes the first pass alone (first_only: the second is the argument's own point's,
+        # outside; MindSpore calls the hook once a pass), one of the outer's takes its first pass from the inner
+        # grad's gradient of the argument (arg_points)
         self.of_arg = False
+        self.first_only = False
+        self.point_ids: set = set()
         self.lost = False  # a grad node below the root differentiates the point: no value of ours is its
         self.placeholders: list = []
         self.later: list = []
@@ -141,6 +145,7 @@ class Probe:
         outs = tuple(o if z is None else tr.emit("add", [tr.ref(o), tr.ref(z)], {}, [(o.shape, o._dtype)])[0]
                      for o, z in zip(outs, self.zs))
         self.trace, self.names = tr, {o._name for o, z in zip(outs, self.zs) if z is not None}
+        self.point_ids = {id(o) for o, z in zip(outs, self.zs) if z is not None}
         self.seq = next(_order)
         return outs
 
@@ -250,11 +255,26 @@ def take(tr, capture_inputs: dict) -> list:
     found = []
     for probe in tr.root.__dict__.get("_gs_probes", ()):
         idx = [capture_inputs.get(id(z)) for z in probe.zs if z is not None]
-        if any(i is not None for i in idx) and probe.live() and not (probe.of_arg and probe.inner):
+        if any(i is not None for i in idx) and probe.live() and not probe.first_only:
             if probe.lost or None in idx or (probe.grads is not None if tr is tr.root else not _second_pass(probe)):
                 probe.lost = True  # (which of two grads of one point a hook saw is unclear)
             else:
+                probe.first_only = probe.of_arg and tr is not tr.root
                 found.append((probe, idx))
+    return found
+
+
+def arg_points(tr, args, arg_inputs: dict, pos: list) -> list:
+    """[(probe, j)]: the probes of trace tr (below the root) at an argument's hooks (of_arg) whose point is an
+    argument a grad node in tr differentiates (its input pos[j]): the gradient the node gives it is the first
+    pass there (the root's grad gives the second)."""
+    found = []
+    for probe in [] if tr is tr.root else tr.root.__dict__.get("_gs_probes", ()):
+        if probe.of_arg and getattr(probe, "trace", None) is tr and not probe.lost and _second_pass(probe):
+            at = [pos.index(arg_inputs[i]) for i, a in enumerate(args)
+                  if id(a) in probe.point_ids and arg_inputs.get(i) in pos]
+            if at:
+                found.append((probe, at[0]))
     return found
 
 
