@@ -88,6 +88,16 @@ def take(tr, writes: list, values: list) -> None:
         object.__setattr__(w.obj, w.name, v)
 
 
+def carry(tr, holder, values: list, prefix: str) -> list[str]:
+    """values (traced Tensors of tr) carried out to the program's run as attribute writes would be: set on
+    holder as prefix0, prefix1, ... (their names, returned), which the run sets to the concrete values."""
+    names = [f"{prefix}{i}" for i in range(len(values))]
+    for name, v in zip(names, values):
+        note(tr, holder, name, v, holder.__dict__.get(name, MISSING))
+        object.__setattr__(holder, name, v)
+    return names
+
+
 def restore(tr, start: int) -> None:
     """Undo the attribute writes noted since mark() gave start (the last first)."""
     log = _log(tr)

@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 
 from . import context as _context
-from . import _trace
+from . import _hook_probes, _trace
 from ._tensor import Parameter, Tensor
 from .errors import DifferentiationError
 from ._trace import (_call_inputs, _take_state, cast, current, flatten, innermost, tensor_group, trace_function,
@@ -91,7 +91,11 @@ def _trace_rule(bprop, label: str, args, out, raw: list, tdef):
     # dout's stand-in: out's shapes and dtypes, but no value and no hooks of out's (a value read of dout while
     # tracing the rule is refused, not answered with out's value)
     dout = tuple(Tensor._symbolic(None, "%dout", o.shape, o._dtype) for o in raw)
-    info = trace_function(rule, [*args, tuple(raw), dout], f"{label}_bprop")
+    _hook_probes.tracing_rule[0] += 1
+    try:
+        info = trace_function(rule, [*args, tuple(raw), dout], f"{label}_bprop")
+    finally:
+        _hook_probes.tracing_rule[0] -= 1
     info.param_grads = param_grads
     return info
 

@@ -21,10 +21,13 @@ In PyNative mode a probed trace is never reused (make): the hooks' Python runs o
 keeps the trace (traced again only when an argument's or a Parameter's hooks change: HookHandle) and each
 later run calls again, in the order first called, every hook that gave None, with that run's gradients
 (Probe.fire): a hook storing its gradient gets each call's value (a hook that changes the gradient is in the
-compiled graph; its Python ran once, at compile time). No probe where none can give a value: a point outside a derived function, a grad node below the
-program's root (a grad of a grad: a hook that reads values there is refused by name, not skipped; a
-placeholder a hook stored there is refused when read after the call: Unreached). A placeholder derived from
-the one given (`g * 2`) stays a placeholder.
+compiled graph; its Python ran once, at compile time). A PyNative grad of a grad runs the hooks in both passes,
+as MindSpore 2.10: the grad node below the root gives the first pass's gradients, carried out of the functions
+around it as attribute writes are (_attr_writes.carry; filled and called first), the root's the second pass's
+(called again with them, as a cached trace's run calls them). No value where none can be given: a point outside
+a derived function; a grad of a grad in GRAPH_MODE, a third order, a jvp over a grad (a hook that reads values
+there is refused by name, not skipped; a placeholder a hook stored there is refused when read after the call:
+Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
 """
 from __future__ import annotations
 
@@ -97,6 +100,14 @@ class Probe:
     def __init__(self, root, zs: list):
         self.root, self.zs = root, zs
         self.grads: list | None = None  # the gradient of each z: outputs of the root's grad node (take)
+        self.inner: list = []  # a grad node's just below the root (PyNative): its values' attribute names (take)
+        # made for a derived function's argument's hooks (_hooks.hooked_input): in a grad of a grad a probe of the
+        # inner function's takes the first pass alone (first_only: the second is the argument's own point's,
+        # outside; MindSpore calls the hook once a pass), one of the outer's takes its first pass from the inner
+        # grad's gradient of the argument (arg_points)
+        self.of_arg = False
+        self.first_only = False
+        self.point_ids: set = set()
         self.lost = False  # a grad node below the root differentiates the point: no value of ours is its
         self.placeholders: list = []
         self.later: list = []
@@ -134,6 +145,7 @@ class Probe:
         outs = tuple(o if z is None else tr.emit("add", [tr.ref(o), tr.ref(z)], {}, [(o.shape, o._dtype)])[0]
                      for o, z in zip(outs, self.zs))
         self.trace, self.names = tr, {o._name for o, z in zip(outs, self.zs) if z is not None}
+        self.point_ids = {id(o) for o, z in zip(outs, self.zs) if z is not None}
         self.seq = next(_order)
         return outs
 
@@ -162,14 +174,16 @@ class Probe:
         sys.stdout.write(held.getvalue())
         return r
 
-    def fire(self, values: list) -> list:
+    def fire(self, values: list, fresh: dict) -> list:
         """The first run's values filled in (the hooks that read them called); a later run of the trace (cached:
-        GRAPH_MODE) gives [(call order, hook, its arguments with this run's values)] to call again (replay)."""
+        GRAPH_MODE; a grad of a grad's second pass) gives [(call order, hook, its arguments)] to call again
+        (replay) and adds this run's values to fresh (id of a placeholder -> its Tensor: a cell hook's
+        arguments hold two probes' placeholders)."""
         it = iter(values)
         by_z = [None if z is None else next(it) for z in self.zs]
         if self.fired:
-            fresh = {id(p): Tensor(v) for ps in self.placeholders for p, v in zip(ps, by_z) if v is not None}
-            return [(k, fn, _with_values(args, fresh)) for k, fn, args in self.kept]
+            fresh.update({id(p): Tensor(v) for ps in self.placeholders for p, v in zip(ps, by_z) if v is not None})
+            return list(self.kept)
         self.fired = True
         for ps in self.placeholders:
             for p, v in zip(ps, by_z):
@@ -179,6 +193,18 @@ class Probe:
             if fn(*args) is not None:
                 _too_late(fn)
         return []
+
+
+def _unreached(vals: list) -> bool:
+    """Whether a grad of a grad's root gradients say the outer derivative does not pass the point (MindSpore
+    calls no hook there: y hooked in sum(y)'s first derivative, a constant; the forward of a vjp inside it). The
+    engine gives such a point zeros; a point it passes with a gradient of exact zeros is taken for one too (its
+    hook not called then)."""
+    return all(not np.any(v) for v in vals)
+
+
+def _numpy(v):
+    return v.asnumpy() if isinstance(v, Tensor) else v
 
 
 def _too_late(fn):
@@ -223,21 +249,50 @@ def make(tr, xs: tuple) -> Probe | None:
 
 def take(tr, capture_inputs: dict) -> list:
     """[(probe, input indices of its zs)] of the probes a grad node emitted in tr differentiates (capture_inputs:
-    id of a captured Tensor -> its input index in the derived function); those of a node below the root: lost."""
+    id of a captured Tensor -> its input index in the derived function). A grad of a grad in PyNative mode runs
+    the hooks in both passes (MindSpore 2.10): one node below the root (its values: Probe.inner) and one at it;
+    any other (GRAPH_MODE refuses it as MindSpore does, a third order, a second grad at one level): lost."""
     found = []
     for probe in tr.root.__dict__.get("_gs_probes", ()):
         idx = [capture_inputs.get(id(z)) for z in probe.zs if z is not None]
-        if any(i is not None for i in idx) and probe.live():
-            if tr is not tr.root or probe.lost or probe.grads is not None or None in idx:
-                probe.lost = True  # (a second grad of the point at the root: which one the hook saw is unclear)
+        if any(i is not None for i in idx) and probe.live() and not probe.first_only:
+            if probe.lost or None in idx or (probe.grads is not None if tr is tr.root else not _second_pass(probe)):
+                probe.lost = True  # (which of two grads of one point a hook saw is unclear)
             else:
+                probe.first_only = probe.of_arg and tr is not tr.root
                 found.append((probe, idx))
     return found
+
+
+def arg_points(tr, args, arg_inputs: dict, pos: list) -> list:
+    """[(probe, j)]: the probes of trace tr (below the root) at an argument's hooks (of_arg) whose point is an
+    argument a grad node in tr differentiates (its input pos[j]): the gradient the node gives it is the first
+    pass there (the root's grad gives the second)."""
+    found = []
+    for probe in [] if tr is tr.root else tr.root.__dict__.get("_gs_probes", ()):
+        if probe.of_arg and getattr(probe, "trace", None) is tr and not probe.lost and _second_pass(probe):
+            at = [pos.index(arg_inputs[i]) for i, a in enumerate(args)
+                  if id(a) in probe.point_ids and arg_inputs.get(i) in pos]
+            if at:
+                found.append((probe, at[0]))
+    return found
+
+
+# > 0 while a custom bprop rule is traced (_bprop): a grad node there (a cell hook's rule differentiating the
+# cell's call again) is the backward's own, not a grad of a grad, and its values cannot come out of the rule
+tracing_rule = [0]
+
+
+def _second_pass(probe: Probe) -> bool:
+    """Whether a grad node below the root may give the probe its first pass (the root's then gives the second)."""
+    return not probe.inner and probe.grads is None and not tracing_rule[0] and \
+        _context.get_context("mode") == _context.PYNATIVE_MODE
 
 
 def with_probes(root, out):
     """(out and the gradients the root's grad nodes gave the probes, the probes), or (out, []) for none."""
     every = root.__dict__.get("_gs_probes", ())
+    _first_passes(root, every)
     for p in every:
         if p.lost:
             for ps in p.placeholders:  # (stored by a hook: a read after the call says why it has no value)
@@ -247,12 +302,27 @@ def with_probes(root, out):
         if p.lost and p.later:
             fn = p.later[0][0]
             raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value, inside a "
-                               "derivative that is itself differentiated or traced (a grad of a grad, a grad in a jit "
-                               "function): gradserve gives gradient values to the hooks of a top-level grad call only")
-    probes = [p for p in every if p.grads is not None and not p.lost]
+                               "derivative that is itself differentiated or traced (a grad of a grad in GRAPH_MODE, a "
+                               "third order, a jvp or a jit function over a grad): gradserve gives gradient values to "
+                               "the hooks of a grad call and, in PyNative mode, of a grad (or vjp) of a grad only, as "
+                               "MindSpore 2.10 runs them")
+    probes = [p for p in every if (p.grads is not None or p.inner) and not p.lost]
     if not probes:
         return out, []
-    return [out, [g for p in probes for g in p.grads]], probes
+    return [out, [g for p in probes for g in p.grads or ()]], probes
+
+
+def _first_passes(root, every) -> None:
+    """Which first passes below the root (Probe.inner) the run gives: a vjp_fn's rerun drops its function's
+    (its probes are the second pass alone: the forward's probes gave the first); one with no grad at the root
+    (a jvp over a grad, which MindSpore refuses; a jit function's): lost, as is a dropped one with none."""
+    rooted = any(p.grads is not None and not p.lost for p in every)
+    for p in every:
+        if p.inner and not all(getattr(p.__dict__.get(n), "_trace", None) is root for n in p.inner):
+            p.inner = []
+            p.lost = p.lost or p.grads is None
+        elif p.inner and not rooted:
+            p.lost = True
 
 
 def fire(probes: list, result):
@@ -260,13 +330,19 @@ def fire(probes: list, result):
     value, grads = result
     at, spans = 0, []
     for p in probes:
-        n = len(p.grads)
+        n = len(p.grads or ())
         spans.append((p, list(grads[at:at + n])))
         at += n
-    again = []
+    fresh: dict = {}
+    for p in sorted([p for p in probes if p.inner], key=lambda p: -p.seq):  # a grad of a grad's first pass
+        p.fire([_numpy(getattr(p, name)) for name in p.inner], fresh)  # (its attributes: set by the run)
+    again = []  # (a grad of a grad's second pass: its hooks called again, as a cached trace's run calls them)
+    nested = any(p.inner for p in probes)  # (a grad of a grad: its root's zeros are its unreached points')
     for p, vals in sorted(spans, key=lambda pv: -pv[0].seq):
-        again += p.fire([v.asnumpy() if isinstance(v, Tensor) else v for v in vals])
+        vals = [_numpy(v) for v in vals]
+        if vals and not (nested and _unreached(vals)):
+            again += p.fire(vals, fresh)
     for _, fn, args in sorted(again, key=lambda c: c[0]):  # (a cached trace's run: its hooks as first called)
-        if fn(*args) is not None:
+        if fn(*_with_values(args, fresh)) is not None:
             _too_late(fn)
     return value

@@ -120,7 +120,7 @@ def _tensor_rule(fn):
     return rule
 
 
-def _through_hooks(x, table: dict, made: dict | None = None) -> Any:
+def _through_hooks(x, table: dict, made: dict | None = None, of_arg: bool = False) -> Any:
     """x through its tensor hooks: one identity per hook (each hook's own gradient can be probed), the first
     registered outermost (it sees the gradient first, as MindSpore runs them); their rules, which call the
     hooks, are traced first and in that order too. made: handle id -> (identity, probe, traced rule) of the
@@ -135,6 +135,8 @@ def _through_hooks(x, table: dict, made: dict | None = None) -> Any:
         for hid, fn in table.items():
             if hid not in made:
                 probe = _hook_probes.make(tr, (x,))
+                if probe is not None:
+                    probe.of_arg = of_arg
                 ident = _Identity(_tensor_rule(fn), 1, probe)
                 made[hid] = (ident, probe, _bprop.late_rule(ident.bprop, "_Identity")
                              or _bprop.trace_rule(ident, (x,), x, [x], _trace.flatten(x)[1]))
@@ -196,7 +198,7 @@ def hooked_input(arg, symbolic):
     table = arg.__dict__.get("_gs_hooks") if isinstance(arg, Tensor) else None
     if not table:
         return symbolic
-    return _through_hooks(symbolic, table)
+    return _through_hooks(symbolic, table, of_arg=True)
 
 
 def carry(arg, symbolic) -> None:

@@ -1258,8 +1258,14 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
                    out_avals)
     n = len(info.flat_out_avals) if values else 0
     at = k
-    for probe, idx in probes:
-        probe.grads, at = outs[at:at + len(idx)], at + len(idx)
+    for probe, idx in probes:  # (a node below the root: its pass's values come out as attribute writes do)
+        grads, at = outs[at:at + len(idx)], at + len(idx)
+        if tr is tr.root:
+            probe.grads = grads
+        else:
+            probe.inner = _attr_writes.carry(tr, probe, grads, "_gs_inner_pass_")
+    for probe, j in _hook_probes.arg_points(tr, args, info.arg_inputs, pos):  # (a hooked argument's first pass)
+        probe.inner = _attr_writes.carry(tr, probe, [outs[k - len(pos) + j]], "_gs_inner_pass_")
     del outs[k:at]
     outs = _take_state(info, outs, n, args) if values else outs
     return (outs[:n] if with_value else []) + _grouped(info, positions, len(args), outs[n:])
@@ -1763,8 +1769,9 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     res = _run(prog, leaves)
     if prog.param_outs:  # (leaf indices of the whole result: the user's outputs come first)
         res = _parameters_out(prog, res)
-    if prog.probes:
-        res = _hook_probes.fire(prog.probes, res)
+    if prog.probes:  # (the attributes first: a grad of a grad's first-pass hook values come as those)
+        value, grads = res
+        return _hook_probes.fire(prog.probes, (_set_attr_writes(prog, value), grads))
     return _set_attr_writes(prog, res) if prog.attr_writes else res
 
 
