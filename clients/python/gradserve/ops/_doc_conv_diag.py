@@ -127,7 +127,7 @@ def _count(value, where: str, name: str) -> int:
 def matrix_diag(x, k=0, num_rows=-1, num_cols=-1, padding_value=0, align="RIGHT_LEFT"):
     """Matrices whose diagonals k (an int or (low, high)) are x (one diagonal [..., max_len]; a band
     [..., high - low + 1, max_len], the highest first), the rest padding_value; num_rows / num_cols -1: the
-    smallest that hold them. Differentiable in x."""
+    smallest that hold them (both -1: square). Differentiable in x."""
     where = "matrix_diag"
     if not isinstance(x, Tensor):
         raise TypeError(f"For '{where}', 'x' must be a Tensor, got {type(x).__name__}")
@@ -144,6 +144,8 @@ def matrix_diag(x, k=0, num_rows=-1, num_cols=-1, padding_value=0, align="RIGHT_
     max_len = int(x.shape[-1])
     rows, cols = _count(num_rows, where, "num_rows"), _count(num_cols, where, "num_cols")
     least_rows, least_cols = max_len - min(hi, 0), max_len + max(lo, 0)
+    if rows == -1 and cols == -1:  # neither given: square (TensorFlow's and MindSpore's rule)
+        rows = cols = max(least_rows, least_cols)
     rows, cols = (least_rows if rows == -1 else rows), (least_cols if cols == -1 else cols)
     if rows < least_rows or cols < least_cols or (rows != least_rows and cols != least_cols):
         raise ValueError(f"For '{where}', num_rows and num_cols ({rows}, {cols}) must hold diagonals of length "
