@@ -226,6 +226,8 @@ def test_loops_partial_and_small_forms(fake):
     assert ops.eps(Tensor(np.ones(2, np.float16))).asnumpy().tolist() == [np.finfo(np.float16).eps] * 2
     with pytest.raises(ValueError, match="NaN or infinity.*at \\[1\\]"):
         ops.CheckNumerics()(Tensor(np.array([1.0, np.inf], np.float32)))
+    polygamma = ops.Polygamma()(Tensor(np.int64(1)), Tensor(np.array([1.0, -0.5], np.float32)))
+    np.testing.assert_allclose(polygamma.asnumpy(), [1.644934, 8.934802], rtol=1e-6)  # docs
     assert ops.intopk(Tensor(np.array([[1, 8, 5, 2, 7], [4, 9, 1, 3, 5]], np.float32)),
                       Tensor(np.array([1, 3], np.int32)), 3).asnumpy().tolist() == [True, False]  # docs
 

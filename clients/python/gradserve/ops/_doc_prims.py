@@ -8,6 +8,7 @@ import numpy as np
 
 from .._late import late
 from .._tensor import Tensor
+from . import _primitives
 
 __all__ = ["SparseSoftmaxCrossEntropyWithLogits", "ScatterAddWithAxis", "TridiagonalMatMul", "NthElement", "Polygamma",
            "affine_grid", "AffineGrid", "AdaptiveAvgPool2D", "intopk", "eps", "Histogram", "CompareAndBitpack",
@@ -82,11 +83,14 @@ class NthElement:
         return late.ops.squeeze(late.ops.narrow(ordered, -1, n, 1), -1)
 
 
-class Polygamma:
-    """ops.Polygamma()(a, x): the a-th derivative of digamma at x."""
+class Polygamma(_primitives.CLASSES["Polygamma"]):
+    """ops.Polygamma()(a, x): the a-th derivative of digamma at x (MindSpore's form); with one input, the
+    engine op's (Polygamma(n=...)(x))."""
 
-    def __call__(self, a, x):
-        return late.ops.polygamma(a, x)
+    def __call__(self, *inputs, **kwargs):
+        if len(inputs) == 2 and not kwargs:
+            return late.ops.polygamma(*inputs)
+        return super().__call__(*inputs, **kwargs)
 
 
 def affine_grid(theta, size, align_corners=False):
