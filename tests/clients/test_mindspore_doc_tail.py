@@ -248,3 +248,41 @@ def test_fft_with_size_and_matrix_logarithm(fake):
                                      [1.02426074 - 0.88736831j, 1.44677531 + 0.6400109j]], rtol=1e-7)  # docs
     w, v = np.linalg.eig(log)
     np.testing.assert_allclose(v @ np.diag(np.exp(w)) @ np.linalg.inv(v), m, rtol=1e-10)  # exp(log m) = m
+
+
+# -- MindSpore's keyword names of primitive calls (compared with inspect.signature in MindSpore 2.10's venv) ----
+def test_primitive_calls_take_mindspores_keywords(fake):
+    x = RNG.standard_normal((2, 3))
+    y = RNG.standard_normal((2, 3))
+    np.testing.assert_allclose(ops.Cross()(input=Tensor(RNG.standard_normal((3, 2))), other=Tensor(np.ones((3, 2))))
+                               .shape, (3, 2))
+    np.testing.assert_allclose(ops.Addcdiv()(input=Tensor(x), tensor1=Tensor(y), tensor2=Tensor(y + 3.0),
+                                             value=Tensor(np.array(0.5))).asnumpy(), x + 0.5 * y / (y + 3.0))
+    np.testing.assert_allclose(ops.Addcmul()(input=Tensor(x), tensor1=Tensor(y), tensor2=Tensor(x),
+                                             value=Tensor(np.array(2.0))).asnumpy(), x + 2 * y * x)
+    assert ops.IsClose()(input=Tensor(x), other=Tensor(x)).asnumpy().all()
+    assert ops.LogicalXor()(input=True, other=Tensor(np.array([True, False]))).asnumpy().tolist() == [False, True]
+    p = np.array([0.2, 0.7])
+    np.testing.assert_allclose(ops.Logit()(input=Tensor(p)).asnumpy(), np.log(p / (1 - p)))  # NumPy
+    assert ops.NonZero()(input=Tensor(np.array([0, 3, 0, 1]))).asnumpy().tolist() == [[1], [3]]
+    assert ops.Gcd()(input=Tensor(np.array([12, 9])), other=Tensor(np.array([8, 6]))).asnumpy().tolist() == [4, 3]
+    img = Tensor(np.arange(4.0).reshape(1, 1, 2, 2))
+    assert ops.ResizeNearestNeighbor((4, 4))(input_x=img).shape == (1, 1, 4, 4)
+    assert ops.ResizeNearestNeighborV2()(image=img, size=(3, 3)).shape == (1, 1, 3, 3)
+    out = ops.TensorScatterElements(0, "add")(data=Tensor(x), indices=Tensor(np.array([[1, 0, 1]])),
+                                              updates=Tensor(np.ones((1, 3))))
+    np.testing.assert_allclose(out.asnumpy(), x + np.array([[0, 1, 0], [1, 0, 1]]))
+    values, idx, counts = ops.UniqueConsecutive(return_inverse=True, return_counts=True, dim=None)(
+        input=Tensor(np.array([1, 1, 2, 2, 3, 1])))
+    assert values.asnumpy().tolist() == [1, 2, 3, 1] and idx.asnumpy().tolist() == [0, 0, 1, 1, 2, 3]  # NumPy
+    assert counts.asnumpy().tolist() == [2, 2, 1, 1]
+    ids = Tensor(np.array([[0, 1], [1, 2]], np.int32))
+    np.testing.assert_allclose(ops.GatherNd()(input_x=Tensor(x), indices=ids).asnumpy(), x[[0, 1], [1, 2]])
+    scattered = ops.ScatterNd()(indices=ids, updates=Tensor(np.array([1.0, 2.0])), shape=(2, 3)).asnumpy()
+    assert scattered.tolist() == [[0, 1, 0], [0, 0, 2]]
+    np.testing.assert_allclose(ops.TensorScatterAdd()(input_x=Tensor(x), indices=ids,
+                                                      updates=Tensor(np.array([1.0, 2.0]))).asnumpy(),
+                               x + np.array([[0, 1, 0], [0, 0, 2]]))
+    summed = ops.UnsortedSegmentSum()(input_x=Tensor(x), segment_ids=Tensor(np.array([1, 1], np.int32)),
+                                      num_segments=2).asnumpy()
+    np.testing.assert_allclose(summed, np.stack([np.zeros(3), x.sum(0)]))

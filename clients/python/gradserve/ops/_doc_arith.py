@@ -133,10 +133,10 @@ class ApproximateEqual:
 
 
 class Gcd:
-    """ops.Gcd()(x1, x2)."""
+    """ops.Gcd()(input, other)."""
 
-    def __call__(self, x1, x2):
-        return gcd(x1, x2)
+    def __call__(self, input, other):  # noqa: A002 - MindSpore's names
+        return gcd(input, other)
 
 
 class Lcm:
