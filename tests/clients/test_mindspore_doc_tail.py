@@ -286,3 +286,17 @@ def test_primitive_calls_take_mindspores_keywords(fake):
     summed = ops.UnsortedSegmentSum()(input_x=Tensor(x), segment_ids=Tensor(np.array([1, 1], np.int32)),
                                       num_segments=2).asnumpy()
     np.testing.assert_allclose(summed, np.stack([np.zeros(3), x.sum(0)]))
+
+
+def test_lstm_primitive_ignores_weight_past_its_layout_as_mindspore(fake):
+    x = Tensor(np.arange(24, dtype=np.float32).reshape(3, 2, 4) / 10 - 1.0)
+    h, c = Tensor(np.full((1, 2, 2), 0.1, np.float32)), Tensor(np.full((1, 2, 2), -0.2, np.float32))
+    w = np.arange(64, dtype=np.float32) / 100 - 0.3  # 56 read (w_ih, w_hh, one bias); 8 more, as the docs pass
+    out, _, cn, _, _ = ops.LSTM(4, 2, 1, True, False, 0.0)(x, h, c, Tensor(w.reshape(64, 1, 1)))
+    np.testing.assert_allclose(out.asnumpy(), [[[0.1779244, 0.1308104], [0.0961759, 0.0745097]],
+                                               [[0.1807983, 0.1629064], [0.0603830, 0.0727522]],
+                                               [[0.0501449, 0.0773752], [-0.0224882, 0.0046858]]],
+                               rtol=1e-5, atol=1e-7)  # MindSpore
+    np.testing.assert_allclose(cn.asnumpy(), [[[0.0931549, 0.1357174], [-0.0437506, 0.0083206]]], rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match=r"must be \[56, 1, 1\]"):
+        ops.LSTM(4, 2, 1, True, False, 0.0)(x, h, c, Tensor(w[:50].reshape(50, 1, 1)))
