@@ -26,9 +26,9 @@ def central_difference(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     return g
 
 
-def check_gradient(f, x: np.ndarray, rtol: float = 1e-5) -> None:
+def check_gradient(f, x: np.ndarray, rtol: float = 1e-5, eps: float = 1e-6) -> None:
     got = ops.grad(lambda t: f(t).sum())(Tensor(x)).asnumpy()
-    np.testing.assert_allclose(got, central_difference(f, x), rtol=rtol, atol=1e-7)
+    np.testing.assert_allclose(got, central_difference(f, x, eps), rtol=rtol, atol=1e-7)
 
 
 # -- image colour ------------------------------------------------------------------------------------------
@@ -300,3 +300,44 @@ def test_lstm_primitive_ignores_weight_past_its_layout_as_mindspore(fake):
     np.testing.assert_allclose(cn.asnumpy(), [[[0.0931549, 0.1357174], [-0.0437506, 0.0083206]]], rtol=1e-5, atol=1e-7)
     with pytest.raises(ValueError, match=r"must be \[56, 1, 1\]"):
         ops.LSTM(4, 2, 1, True, False, 0.0)(x, h, c, Tensor(w[:50].reshape(50, 1, 1)))
+
+
+def test_combined_non_max_suppression_matches_mindspore(fake):
+    rng = np.random.default_rng(3)  # MindSpore's run drew the same two arrays
+    boxes = rng.uniform(0, 1, (2, 6, 1, 4)).astype(np.float32)
+    scores = rng.uniform(0, 1, (2, 6, 3)).astype(np.float32)
+    for pad in (False, True):
+        out = ops.CombinedNonMaxSuppression(pad_per_class=pad)(Tensor(boxes), Tensor(scores), Tensor(np.int32(2)),
+                                                               Tensor(np.int32(5)), Tensor(np.float32(0.3)),
+                                                               Tensor(np.float32(0.25)))
+        nmsed_boxes, nmsed_scores, nmsed_classes, valid = (o.asnumpy() for o in out)
+        np.testing.assert_allclose(nmsed_scores, [[0.92108, 0.871139, 0.752223, 0.74686, 0.566978],
+                                                  [0.970559, 0.964358, 0.858642, 0.850901, 0.789918]],
+                                   atol=1e-6)  # MindSpore
+        assert nmsed_classes.tolist() == [[1, 0, 2, 1, 0], [2, 2, 1, 0, 1]] and valid.tolist() == [5, 5]  # MindSpore
+        np.testing.assert_array_equal(nmsed_boxes, np.stack([boxes[0, [5, 2, 4, 4, 5], 0],
+                                                             boxes[1, [1, 0, 4, 0, 2], 0]]))  # MindSpore's rows
+    docs = ops.CombinedNonMaxSuppression()(
+        Tensor(np.array([[[[200, 100, 150, 100]], [[220, 120, 150, 100]]]], np.float32)),
+        Tensor(np.array([[[0.2, 0.7, 0.1], [0.1, 0.8, 0.1]]], np.float32)), 4, 1, 0.0, 0.0)
+    assert docs[0].asnumpy().tolist() == [[[1, 1, 1, 1]]] and docs[3].asnumpy().tolist() == [1]  # docs: clipped
+
+
+def test_no_repeat_ngram_and_resize_area_match_mindspore(fake):
+    seq = Tensor(np.array([[[3, 1, 3, 2, 3, 1, 3]]], np.int32))
+    lowest = float(np.finfo(np.float32).min)
+    probs = Tensor(np.zeros((1, 1, 5), np.float32))
+    assert ops.NoRepeatNGram(2)(seq, probs).asnumpy().tolist() == [[[0, lowest, lowest, 0, 0]]]  # MindSpore
+    assert ops.NoRepeatNGram(1)(seq, probs).asnumpy().tolist() == [[[0, lowest, lowest, lowest, 0]]]  # MindSpore
+    img = np.arange(1, 31, dtype=np.float32).reshape(1, 5, 3, 2)
+    np.testing.assert_allclose(ops.ResizeArea()(Tensor(img), Tensor(np.array([2, 2], np.int32))).asnumpy(),
+                               [[[[6.46667, 7.46667], [9.13333, 10.13333]], [[20.86667, 21.86667],
+                                                                              [23.53334, 24.53334]]]],
+                               rtol=1e-5)  # MindSpore
+    np.testing.assert_allclose(ops.ResizeArea(True)(Tensor(img), (3, 2)).asnumpy(),
+                               [[[[5, 6], [8, 9]], [[17, 18], [20, 21]], [[26, 27], [29, 30]]]], rtol=1e-6)  # MindSpore
+    up = ops.ResizeArea()(Tensor(img), (7, 4)).asnumpy().reshape(-1)[:12]
+    np.testing.assert_allclose(up, [1, 2, 2.33333, 3.33333, 3.66667, 4.66667, 5, 6, 4.6, 5.6, 5.93333, 6.93333],
+                               rtol=1e-5)  # MindSpore
+    # float32 out (MindSpore's), linear in the images: a wide step is exact
+    check_gradient(lambda t: ops.ResizeArea()(t, (2, 2)), RNG.standard_normal((1, 3, 3, 1)), rtol=1e-5, eps=0.5)

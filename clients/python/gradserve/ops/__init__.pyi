@@ -43,6 +43,7 @@ from ._doc_linalg_seq import Lstsq as Lstsq, LuUnpack as LuUnpack, UniqueConsecu
 from ._doc_loops import ForiLoop as ForiLoop, Partial as Partial, Scan as Scan, WhileLoop as WhileLoop, partial as partial
 from ._doc_math import addcdiv as addcdiv, addcmul as addcmul, addr as addr, adjoint as adjoint, atleast_1d as atleast_1d, atleast_2d as atleast_2d, atleast_3d as atleast_3d, column_stack as column_stack, copysign as copysign, count_nonzero as count_nonzero, dstack as dstack, exp2 as exp2, ldexp as ldexp, msort as msort, nanmean as nanmean, rot90 as rot90, swapdims as swapdims, trapz as trapz, truncate_div as truncate_div, truncate_mod as truncate_mod, vecdot as vecdot
 from ._doc_more import IndexPut as IndexPut, InplaceAdd as InplaceAdd, InplaceSub as InplaceSub, InplaceUpdateV2 as InplaceUpdateV2, Pdist as Pdist, ScalarCast as ScalarCast, SparseToDense as SparseToDense, TupleToArray as TupleToArray, adaptive_max_pool3d as adaptive_max_pool3d, clip_by_global_norm as clip_by_global_norm, dense as dense, inplace_add as inplace_add, inplace_sub as inplace_sub, inplace_update as inplace_update, margin_ranking_loss as margin_ranking_loss, pdist as pdist, scalar_cast as scalar_cast, tuple_to_array as tuple_to_array
+from ._doc_nms_pool import CombinedNonMaxSuppression as CombinedNonMaxSuppression, MaxPool3DWithArgmax as MaxPool3DWithArgmax, NoRepeatNGram as NoRepeatNGram, ResizeArea as ResizeArea
 from ._doc_nn import ChannelShuffle as ChannelShuffle, MultiMarginLoss as MultiMarginLoss, adaptive_avg_pool2d as adaptive_avg_pool2d, adaptive_max_pool2d as adaptive_max_pool2d, cosine_embedding_loss as cosine_embedding_loss, multi_margin_loss as multi_margin_loss
 from ._doc_prims import AdaptiveAvgPool2D as AdaptiveAvgPool2D, AffineGrid as AffineGrid, CheckNumerics as CheckNumerics, CompareAndBitpack as CompareAndBitpack, Histogram as Histogram, IdentityN as IdentityN, NthElement as NthElement, ParallelConcat as ParallelConcat, Polygamma as Polygamma, ScatterAddWithAxis as ScatterAddWithAxis, SparseSoftmaxCrossEntropyWithLogits as SparseSoftmaxCrossEntropyWithLogits, TridiagonalMatMul as TridiagonalMatMul, affine_grid as affine_grid, check_valid as check_valid, eps as eps, intopk as intopk
 from ._doc_resize_pad import MaxUnpool2D as MaxUnpool2D, MaxUnpool3D as MaxUnpool3D, MirrorPad as MirrorPad, ResizeLinear1D as ResizeLinear1D, ResizeNearestNeighbor as ResizeNearestNeighbor, ResizeNearestNeighborV2 as ResizeNearestNeighborV2, mirror_pad as mirror_pad
@@ -1238,6 +1239,10 @@ __all__ = [
     'UpsampleNearest3D',
     'FFTWithSize',
     'MatrixLogarithm',
+    'CombinedNonMaxSuppression',
+    'NoRepeatNGram',
+    'ResizeArea',
+    'MaxPool3DWithArgmax',
     'fftfreq',
     'rfftfreq',
     'SquareSumAll',
