@@ -13,6 +13,7 @@ from .._tensor import Tensor
 from .._trace import apply
 from ._conv import _pair, _triple, explicit_padding
 from ._diagonal_scatter import _ALIGNS, _band_k, matrix_set_diag
+from ._prim_forms import _int
 
 __all__ = ["Conv2DTranspose", "Conv2DBackpropInput", "Conv3DTranspose", "matrix_diag", "MatrixDiagV3"]
 
@@ -116,14 +117,6 @@ class Conv3DTranspose:
                       "output_padding": self.output_padding})[0]
 
 
-def _count(value, where: str, name: str) -> int:
-    if isinstance(value, Tensor):
-        if value.size != 1:
-            raise ValueError(f"For '{where}', '{name}' must be a scalar, got shape {list(value.shape)}")
-        return int(value.asnumpy().reshape(-1)[0])
-    return int(value)
-
-
 def matrix_diag(x, k=0, num_rows=-1, num_cols=-1, padding_value=0, align="RIGHT_LEFT"):
     """Matrices whose diagonals k (an int or (low, high)) are x (one diagonal [..., max_len]; a band
     [..., high - low + 1, max_len], the highest first), the rest padding_value; num_rows / num_cols -1: the
@@ -142,7 +135,7 @@ def matrix_diag(x, k=0, num_rows=-1, num_cols=-1, padding_value=0, align="RIGHT_
         raise ValueError(f"For '{where}', x's second-to-last dimension must be the number of diagonals "
                          f"{hi - lo + 1}, got shape {list(x.shape)}")
     max_len = int(x.shape[-1])
-    rows, cols = _count(num_rows, where, "num_rows"), _count(num_cols, where, "num_cols")
+    rows, cols = _int(where, num_rows), _int(where, num_cols)
     least_rows, least_cols = max_len - min(hi, 0), max_len + max(lo, 0)
     if rows == -1 and cols == -1:  # neither given: square (TensorFlow's and MindSpore's rule)
         rows = cols = max(least_rows, least_cols)
