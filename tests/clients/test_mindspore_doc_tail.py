@@ -341,3 +341,16 @@ def test_no_repeat_ngram_and_resize_area_match_mindspore(fake):
                                rtol=1e-5)  # MindSpore
     # float32 out (MindSpore's), linear in the images: a wide step is exact
     check_gradient(lambda t: ops.ResizeArea()(t, (2, 2)), RNG.standard_normal((1, 3, 3, 1)), rtol=1e-5, eps=0.5)
+
+
+def test_gumbel_softmax_samples_the_softmax_distribution(fake):
+    logits = np.log(np.array([0.2, 0.5, 0.3], np.float32))
+    rows = Tensor(np.broadcast_to(logits, (4000, 3)).copy())
+    soft = ops.gumbel_softmax(rows, 1.0, False, -1).asnumpy()
+    np.testing.assert_allclose(soft.sum(-1), 1.0, rtol=1e-5)
+    hard = ops.gumbel_softmax(rows, 0.5, True, -1).asnumpy()
+    assert set(np.unique(hard).tolist()) == {0.0, 1.0} and (hard.sum(-1) == 1).all()
+    # the Gumbel-max trick: the argmax of logits + Gumbel noise is drawn from softmax(logits) (4000 draws: each
+    # frequency within 4.5 standard deviations, about 0.035)
+    np.testing.assert_allclose(hard.mean(0), [0.2, 0.5, 0.3], atol=0.035)
+    np.testing.assert_allclose(np.bincount(soft.argmax(-1), minlength=3) / 4000, [0.2, 0.5, 0.3], atol=0.035)

@@ -45,7 +45,7 @@ from ._doc_math import addcdiv as addcdiv, addcmul as addcmul, addr as addr, adj
 from ._doc_more import IndexPut as IndexPut, InplaceAdd as InplaceAdd, InplaceSub as InplaceSub, InplaceUpdateV2 as InplaceUpdateV2, Pdist as Pdist, ScalarCast as ScalarCast, SparseToDense as SparseToDense, TupleToArray as TupleToArray, adaptive_max_pool3d as adaptive_max_pool3d, clip_by_global_norm as clip_by_global_norm, dense as dense, inplace_add as inplace_add, inplace_sub as inplace_sub, inplace_update as inplace_update, margin_ranking_loss as margin_ranking_loss, pdist as pdist, scalar_cast as scalar_cast, tuple_to_array as tuple_to_array
 from ._doc_nms_pool import CombinedNonMaxSuppression as CombinedNonMaxSuppression, MaxPool3DWithArgmax as MaxPool3DWithArgmax, NoRepeatNGram as NoRepeatNGram, ResizeArea as ResizeArea
 from ._doc_nn import ChannelShuffle as ChannelShuffle, MultiMarginLoss as MultiMarginLoss, adaptive_avg_pool2d as adaptive_avg_pool2d, adaptive_max_pool2d as adaptive_max_pool2d, cosine_embedding_loss as cosine_embedding_loss, multi_margin_loss as multi_margin_loss
-from ._doc_prims import AdaptiveAvgPool2D as AdaptiveAvgPool2D, AffineGrid as AffineGrid, CheckNumerics as CheckNumerics, CompareAndBitpack as CompareAndBitpack, Histogram as Histogram, IdentityN as IdentityN, NthElement as NthElement, ParallelConcat as ParallelConcat, Polygamma as Polygamma, ScatterAddWithAxis as ScatterAddWithAxis, SparseSoftmaxCrossEntropyWithLogits as SparseSoftmaxCrossEntropyWithLogits, TridiagonalMatMul as TridiagonalMatMul, affine_grid as affine_grid, check_valid as check_valid, eps as eps, intopk as intopk
+from ._doc_prims import AdaptiveAvgPool2D as AdaptiveAvgPool2D, AffineGrid as AffineGrid, CheckNumerics as CheckNumerics, CompareAndBitpack as CompareAndBitpack, Histogram as Histogram, IdentityN as IdentityN, NthElement as NthElement, ParallelConcat as ParallelConcat, Polygamma as Polygamma, ScatterAddWithAxis as ScatterAddWithAxis, SparseSoftmaxCrossEntropyWithLogits as SparseSoftmaxCrossEntropyWithLogits, TridiagonalMatMul as TridiagonalMatMul, affine_grid as affine_grid, check_valid as check_valid, eps as eps, gumbel_softmax as gumbel_softmax, intopk as intopk
 from ._doc_resize_pad import MaxUnpool2D as MaxUnpool2D, MaxUnpool3D as MaxUnpool3D, MirrorPad as MirrorPad, ResizeLinear1D as ResizeLinear1D, ResizeNearestNeighbor as ResizeNearestNeighbor, ResizeNearestNeighborV2 as ResizeNearestNeighborV2, mirror_pad as mirror_pad
 from ._doc_sparse_misc import Coalesce as Coalesce, MapUniform as MapUniform, NonMaxSuppressionWithOverlaps as NonMaxSuppressionWithOverlaps, RaggedRange as RaggedRange, SparseSlice as SparseSlice, SubAndFilter as SubAndFilter
 from ._doc_update_misc import FFTWithSize as FFTWithSize, MatrixLogarithm as MatrixLogarithm, SGD as SGD, UpsampleNearest3D as UpsampleNearest3D, padding as padding
@@ -1223,6 +1223,7 @@ __all__ = [
     'IdentityN',
     'ParallelConcat',
     'check_valid',
+    'gumbel_softmax',
     'ForiLoop',
     'WhileLoop',
     'Scan',

@@ -1,7 +1,7 @@
 """MindSpore 2.10 primitives and functions of its documented examples, composed of existing ops (so the float
 ones differentiate through the engine): SparseSoftmaxCrossEntropyWithLogits, ScatterAddWithAxis,
 TridiagonalMatMul, NthElement, Polygamma's (a, x) form, affine_grid / AffineGrid, AdaptiveAvgPool2D, intopk,
-eps, Histogram, CompareAndBitpack, CheckNumerics, IdentityN, ParallelConcat, check_valid."""
+eps, Histogram, CompareAndBitpack, CheckNumerics, IdentityN, ParallelConcat, check_valid, gumbel_softmax."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +12,7 @@ from . import _primitives
 
 __all__ = ["SparseSoftmaxCrossEntropyWithLogits", "ScatterAddWithAxis", "TridiagonalMatMul", "NthElement", "Polygamma",
            "affine_grid", "AffineGrid", "AdaptiveAvgPool2D", "intopk", "eps", "Histogram", "CompareAndBitpack",
-           "CheckNumerics", "IdentityN", "ParallelConcat", "check_valid"]
+           "CheckNumerics", "IdentityN", "ParallelConcat", "check_valid", "gumbel_softmax"]
 
 
 class SparseSoftmaxCrossEntropyWithLogits:
@@ -205,3 +205,22 @@ class ParallelConcat:
 def check_valid(bboxes, img_metas):
     """Whether each box (x1, y1, x2, y2) lies in the image of img_metas (height, width, ratio): CheckValid."""
     return late.ops.CheckValid()(bboxes, img_metas)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, dim=-1):
+    """softmax((logits + g) / tau) along dim, g standard Gumbel noise (-log(-log(u)), u uniform in (0, 1));
+    hard: the one-hot of its argmax in the forward pass, the soft sample's gradient (straight-through)."""
+    ops = late.ops
+    if not isinstance(logits, Tensor) or not logits._dtype.startswith("float"):
+        raise TypeError(f"For 'gumbel_softmax', 'logits' must be a float Tensor, got "
+                        f"{getattr(logits, 'dtype', type(logits).__name__)}")
+    if not isinstance(tau, (int, float)) or isinstance(tau, bool) or tau <= 0:
+        raise ValueError(f"For 'gumbel_softmax', 'tau' must be a positive number, got {tau!r}")
+    tiny = float(np.finfo(np.dtype(logits._dtype)).tiny)
+    u = ops.clip_by_value(ops.rand_like(logits), tiny, 1.0 - float(np.finfo(np.dtype(logits._dtype)).epsneg))
+    soft = ops.softmax(ops.div(ops.sub(logits, ops.log(ops.neg(ops.log(u)))), float(tau)), dim)
+    if not hard:
+        return soft
+    axis = dim % logits.ndim
+    hot = ops.one_hot(ops.argmax(soft, axis), int(logits.shape[axis]), 1.0, 0.0, axis)
+    return ops.add(ops.sub(ops.cast(hot, logits._dtype), ops.stop_gradient(soft)), soft)
