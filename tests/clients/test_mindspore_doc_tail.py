@@ -354,3 +354,14 @@ def test_gumbel_softmax_samples_the_softmax_distribution(fake):
     # frequency within 4.5 standard deviations, about 0.035)
     np.testing.assert_allclose(hard.mean(0), [0.2, 0.5, 0.3], atol=0.035)
     np.testing.assert_allclose(np.bincount(soft.argmax(-1), minlength=3) / 4000, [0.2, 0.5, 0.3], atol=0.035)
+
+
+def test_parameter_update_assigns_its_input(fake):
+    network = gs.nn.Dense(3, 4)
+    param = network.parameters_dict()["weight"]
+    weight = np.arange(12, dtype=np.float32).reshape(4, 3)
+    out = gs.nn.ParameterUpdate(param)(Tensor(weight))
+    np.testing.assert_array_equal(out.asnumpy(), weight)  # docs
+    np.testing.assert_array_equal(param.asnumpy(), weight)
+    with pytest.raises(TypeError, match="must be a Parameter"):
+        gs.nn.ParameterUpdate(Tensor(weight))
