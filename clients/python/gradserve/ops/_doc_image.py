@@ -20,8 +20,7 @@ def _channels(images, where: str):
                         f"{getattr(images, 'dtype', type(images).__name__)}")
     if images.ndim < 1 or images.shape[-1] != 3:
         raise ValueError(f"For '{where}', the last dimension of the input must be 3, got shape {list(images.shape)}")
-    ops = late.ops
-    return [ops.squeeze(c, -1) for c in ops.split(images, 1, -1)]
+    return [images[..., k] for k in range(3)]
 
 
 def _const(value, like: Tensor) -> Tensor:

@@ -4,6 +4,8 @@ averages as two matmuls, so differentiable in the images) and MaxPool3DWithArgma
 indices)."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._late import late
@@ -149,6 +151,7 @@ class MaxPool3DWithArgmax:
         self.ceil_mode, self.argmax_type = bool(ceil_mode), argmax_type
 
     def __call__(self, x):
-        out, argmax = late.ops.max_pool3d(x, self.ksize, self.strides, self.pads, self.dilation, self.ceil_mode,
-                                          return_indices=True)
+        pooled: Any = late.ops.max_pool3d(x, self.ksize, self.strides, self.pads, self.dilation, self.ceil_mode,
+                                          return_indices=True)  # (its stub reads the indices form as no return)
+        out, argmax = pooled
         return out, (argmax if self.argmax_type is None else late.ops.cast(argmax, self.argmax_type))

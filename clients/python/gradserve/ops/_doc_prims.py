@@ -83,9 +83,11 @@ class NthElement:
         return late.ops.squeeze(late.ops.narrow(ordered, -1, n, 1), -1)
 
 
-class Polygamma(_primitives.CLASSES["Polygamma"]):
+class Polygamma(_primitives.Primitive):
     """ops.Polygamma()(a, x): the a-th derivative of digamma at x (MindSpore's form); with one input, the
     engine op's (Polygamma(n=...)(x))."""
+
+    op = "polygamma"
 
     def __call__(self, *inputs, **kwargs):
         if len(inputs) == 2 and not kwargs:

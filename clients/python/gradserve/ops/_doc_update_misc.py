@@ -1,7 +1,7 @@
 """More MindSpore 2.10 primitives of its documented examples: SGD (the momentum update, Parameters assigned in
 place as MindSpore's), padding, UpsampleNearest3D (ops.interpolate's nearest mode), FFTWithSize (ops.fftn /
 ifftn / rfftn / irfftn over the last signal_ndim axes) and MatrixLogarithm (complex matrices, on the host: no
-gradient in MindSpore either)."""
+gradient in MindSpore either; ops.operations.math_ops has it through `from .. import *`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -57,7 +57,7 @@ class UpsampleNearest3D:
         if len(x.shape) != 5:
             raise ValueError(f"For 'UpsampleNearest3D', x must be 5-D [N, C, D, H, W], got {list(x.shape)}")
         if output_size is None:
-            output_size = [int(np.floor(n * float(s))) for n, s in zip(x.shape[2:], scales)]
+            output_size = [int(np.floor(n * float(s))) for n, s in zip(x.shape[2:], scales or ())]
         return late.ops.interpolate(x, size=tuple(int(v) for v in output_size), mode="nearest")
 
 
@@ -86,16 +86,24 @@ class FFTWithSize:
 
 
 class MatrixLogarithm:
-    """ops.MatrixLogarithm()(x): the principal logarithm of each complex square matrix (the last two axes),
-    V diag(log w) V^-1 from its eigendecomposition (diagonalizable matrices)."""
+    """ops.MatrixLogarithm()(x) (also ops.operations.math_ops'): the principal logarithm of each square
+    complex64 / complex128 matrix of x [..., n, n], V diag(log w) V^-1 from NumPy's eigendecomposition on the
+    client (a value of the trace, read when traced). A matrix whose eigenvectors are near-dependent (a defective one, which MindSpore's Schur
+    method handles) is refused rather than answered wrongly. No gradient (MindSpore 2.10 defines none)."""
+
+    _COND_LIMIT = 1e8  # beyond it the eigenbasis cannot carry the logarithm to float precision
 
     def __call__(self, x):
         if not isinstance(x, Tensor) or x._dtype not in ("complex64", "complex128"):
-            raise TypeError(f"For 'MatrixLogarithm', x must be a complex64 / complex128 Tensor, got "
-                            f"{getattr(x, 'dtype', type(x).__name__)}")
-        a = x.asnumpy()
-        if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-            raise ValueError(f"For 'MatrixLogarithm', x must be square matrices [..., n, n], got {list(a.shape)}")
+            raise TypeError("For primitive[MatrixLogarithm], the input argument[x] must be a type of "
+                            "{Tensor[Complex128], Tensor[Complex64]}, but got "
+                            f"{getattr(x, 'dtype', type(x).__name__)}.")
+        if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+            raise ValueError(f"For 'MatrixLogarithm', x must be [..., n, n], got shape {list(x.shape)}")
+        a = np.asarray(x._concrete("MatrixLogarithm's input (its logarithm is computed on the client)"))
         w, v = np.linalg.eig(a.astype(np.complex128))
-        out = v @ (np.log(w)[..., :, None] * np.linalg.inv(v))
+        if a.size and np.max(np.linalg.cond(v)) > self._COND_LIMIT:
+            raise ValueError("For 'MatrixLogarithm', a matrix of x is defective (its eigenvectors are nearly "
+                             "dependent): not supported by gradserve")
+        out = (v * np.log(w)[..., None, :]) @ np.linalg.inv(v)
         return Tensor(out.astype(a.dtype))
