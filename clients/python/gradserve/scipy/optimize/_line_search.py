@@ -3,7 +3,7 @@
 computed by gradserve (value_and_grad), the search itself on the host."""
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -28,7 +28,8 @@ def value_and_gradient(func: Callable, dtype) -> Callable[[np.ndarray], tuple[fl
     both = late.ops.value_and_grad(func)
 
     def evaluate(x: np.ndarray) -> tuple[float, np.ndarray]:
-        value, grad = both(Tensor(np.asarray(x, dtype)))
+        result: Any = both(Tensor(np.asarray(x, dtype)))  # (value, gradient): its stub reads it as no return
+        value, grad = result
         return float(value.asnumpy()), np.asarray(grad.asnumpy(), np.float64)
     return evaluate
 
