@@ -92,11 +92,10 @@ class RaggedRange:
     def __call__(self, starts, limits, deltas):
         s, lim, d = (_host(v, "RaggedRange", name) for v, name in ((starts, "starts"), (limits, "limits"),
                                                                   (deltas, "deltas")))
-        s, lim, d = np.broadcast_arrays(s.reshape(-1) if s.ndim else s, lim.reshape(-1) if lim.ndim else lim,
-                                        d.reshape(-1) if d.ndim else d)
+        s, lim, d = np.broadcast_arrays(np.atleast_1d(s), np.atleast_1d(lim), np.atleast_1d(d))  # scalars: one row
         if (d == 0).any():
             raise ValueError("For 'RaggedRange', 'deltas' must not be 0")
-        ranges = [np.arange(a, b, c, dtype=s.dtype) for a, b, c in zip(s.reshape(-1), lim.reshape(-1), d.reshape(-1))]
+        ranges = [np.arange(a, b, c, dtype=s.dtype) for a, b, c in zip(s, lim, d)]
         splits = np.concatenate([[0], np.cumsum([len(r) for r in ranges])]).astype(self.splits_dtype)
         values = np.concatenate(ranges).astype(s.dtype) if ranges else np.zeros(0, s.dtype)
         return Tensor(splits), Tensor(values)
