@@ -156,6 +156,7 @@ def test_tridiagonal_matmul_scatter_add_nth_element(fake):
     v = Tensor(np.array([[1, 5, 3], [4, 2, 6]], np.float32))
     assert ops.NthElement(True)(v, 1).asnumpy().tolist() == [3, 4]  # MindSpore
     assert ops.NthElement()(v, 0).asnumpy().tolist() == [1, 2]  # NumPy: the smallest
+    check_gradient(lambda t: ops.NthElement(True)(t, 1), RNG.standard_normal((2, 3)))  # through sort
 
 
 def test_affine_grid_matches_torch_and_mindspore(fake):
