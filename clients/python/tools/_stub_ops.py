@@ -98,6 +98,8 @@ def render_stub() -> str:
     from gradserve.ops import _bessel_jyk, _windows_more, _prim_forms, _doc_arith, _doc_build  # noqa: PLC0415
     from gradserve.ops import _segment_sorted, _doc_nn, _doc_more, _doc_resize_pad, _doc_linalg_seq  # noqa: PLC0415
     from gradserve.ops import _doc_decode_solve  # noqa: PLC0415
+    from gradserve.ops import _doc_image, _doc_conv_diag, _doc_prims, _doc_loops, _doc_sparse_misc  # noqa: PLC0415
+    from gradserve.ops import _doc_update_misc, _doc_nms_pool  # noqa: PLC0415
     from gradserve.ops import primitive  # noqa: PLC0415
     from gradserve.ops import _data_format, _sparse_dense_cwise, _einsum, _bernoulli  # noqa: PLC0415
     from gradserve.ops import _loop_prims, _truncated_normal, _fractional_pool3d  # noqa: PLC0415
@@ -122,7 +124,8 @@ def render_stub() -> str:
             _channel_shuffle, _random_picks, _embedding_lookup, _raw_op_signatures, _recurrent, _recurrent_gru,
             _bessel_jyk, _windows_more, _prim_forms, _doc_arith, _doc_build, _segment_sorted, _doc_nn, _doc_more,
             _doc_resize_pad, _doc_linalg_seq, _doc_decode_solve, primitive, _data_format, _sparse_dense_cwise, _einsum,
-            _bernoulli, _loop_prims, _truncated_normal, _fractional_pool3d]
+            _bernoulli, _loop_prims, _truncated_normal, _fractional_pool3d, _doc_image, _doc_conv_diag, _doc_prims,
+            _doc_loops, _doc_sparse_misc, _doc_update_misc, _doc_nms_pool]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
     for name in ops.__all__:

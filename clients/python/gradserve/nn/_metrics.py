@@ -3,6 +3,7 @@ on NumPy from the outputs the service returned (Model.eval updates them batch by
 from __future__ import annotations
 
 import functools
+from typing import Any, Callable
 
 import numpy as np
 
@@ -20,6 +21,18 @@ def rearrange_inputs(update):
         indexes = self.indexes
         return update(self, *(inputs if not indexes else [inputs[i] for i in indexes]))
     return wrapper
+
+
+def check_inputs(name: str, inputs, *what: str) -> None:
+    """update(*inputs) got as many inputs as the metric reads (what names them), else MindSpore's ValueError."""
+    if len(inputs) != len(what):
+        plural = "input" if len(what) == 1 else "inputs"
+        raise ValueError(f"For '{name}.update', it needs {len(what)} {plural} ({', '.join(what)}), but got "
+                         f"{len(inputs)}.")
+
+
+def not_updated() -> RuntimeError:
+    return RuntimeError("Please call the 'update' method before calling 'eval' method.")
 
 
 class Metric:
@@ -56,8 +69,12 @@ class Metric:
     def clear(self) -> None:
         raise NotImplementedError
 
-    def update(self, *inputs) -> None:
+    def _update_undefined(self, *inputs: Any) -> None:
         raise NotImplementedError
+
+    # each metric's update takes its own inputs (Accuracy's (y_pred, y), CosineSimilarity's one matrix): typed
+    # as any callable so that every such override fits the base
+    update: Callable[..., None] = _update_undefined
 
     def eval(self):
         raise NotImplementedError
@@ -77,9 +94,7 @@ class Accuracy(Metric):
 
     @rearrange_inputs
     def update(self, *inputs) -> None:
-        if len(inputs) != 2:
-            raise ValueError(f"For 'Accuracy.update', it needs 2 inputs (predicted value, true value), but got "
-                             f"{len(inputs)}.")
+        check_inputs("Accuracy", inputs, "predicted value", "true value")
         pred = np.argmax(_np(inputs[0]), axis=-1)
         y = _np(inputs[1])
         y = np.argmax(y, axis=-1) if y.ndim == pred.ndim + 1 else y
@@ -103,8 +118,7 @@ class Loss(Metric):
 
     @rearrange_inputs
     def update(self, *inputs) -> None:
-        if len(inputs) != 1:
-            raise ValueError(f"For 'Loss.update', it needs 1 input (loss), but got {len(inputs)}.")
+        check_inputs("Loss", inputs, "loss")
         self._sum += float(np.mean(_np(inputs[0])))
         self._n += 1
 
@@ -124,9 +138,7 @@ class _MeanError(Metric):
 
     @rearrange_inputs
     def update(self, *inputs) -> None:
-        if len(inputs) != 2:
-            raise ValueError(f"For '{self._name}.update', it needs 2 inputs (predicted value, true value), but "
-                             f"got {len(inputs)}.")
+        check_inputs(self._name, inputs, "predicted value", "true value")
         y_pred, y = _np(inputs[0]).astype(np.float64), _np(inputs[1]).astype(np.float64)
         err = self._error(y_pred - y.reshape(y_pred.shape))
         self._sum += float(err.sum())

@@ -134,10 +134,14 @@ from . import _segment_sorted, _doc_nn  # noqa: E402  SegmentMax / Min / Mean / 
 from . import _doc_more  # noqa: E402  clip_by_global_norm, dense, pdist, inplace_add / update, IndexPut, adaptive_max_pool3d ...
 from . import _doc_resize_pad  # noqa: E402  mirror_pad, reverse_sequence, MaxUnpool2D / 3D, ResizeNearestNeighbor ...
 from . import _doc_linalg_seq, _doc_decode_solve  # noqa: E402  lstsq, lu_unpack, ...; ctc_greedy_decoder, MatrixSolveLs
+from . import _doc_image, _doc_conv_diag, _doc_prims  # noqa: E402  RGBToHSV ...; Conv2D/3DTranspose, MatrixDiagV3; small primitives
+from . import _doc_loops, _doc_sparse_misc, _doc_update_misc  # noqa: E402  Partial ...; Coalesce ...; SGD, FFTWithSize ...
+from . import _doc_nms_pool  # noqa: E402  CombinedNonMaxSuppression, NoRepeatNGram, ResizeArea, MaxPool3DWithArgmax ...
 
 for _topic in (_interpolate, _windows, _windows_more, _prim_forms, _doc_arith, _doc_build, _segment_sorted, _doc_nn,
                _doc_more, _doc_resize_pad, _doc_linalg_seq, _doc_decode_solve, _zeta_xdivy, _roi_align, _indexing,
-               _ctc):
+               _ctc, _doc_image, _doc_conv_diag, _doc_prims, _doc_loops, _doc_sparse_misc, _doc_update_misc,
+               _doc_nms_pool):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]
 

@@ -37,12 +37,19 @@ from ._data_format import DataFormatDimMap as DataFormatDimMap
 from ._diagonal_scatter import MatrixDiagPartV3 as MatrixDiagPartV3, MatrixSetDiagV3 as MatrixSetDiagV3, ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals, make_tuple as make_tuple, matrix_diag_part as matrix_diag_part, matrix_set_diag as matrix_set_diag
 from ._doc_arith import ApproximateEqual as ApproximateEqual, Gcd as Gcd, Lcm as Lcm, MatrixPower as MatrixPower, MulNoNan as MulNoNan, Polar as Polar, PopulationCount as PopulationCount, approximate_equal as approximate_equal, isreal as isreal, lcm as lcm, matrix_power as matrix_power, mul_no_nan as mul_no_nan, polar as polar, population_count as population_count, vector_norm as vector_norm, view_as_real as view_as_real
 from ._doc_build import Bucketize as Bucketize, InvertPermutation as InvertPermutation, TrilIndices as TrilIndices, TriuIndices as TriuIndices, block_diag as block_diag, bucketize as bucketize, cartesian_prod as cartesian_prod, combinations as combinations, diag_embed as diag_embed, dot as dot, repeat_elements as repeat_elements, sequence_mask as sequence_mask, tril_indices as tril_indices, triu_indices as triu_indices
+from ._doc_conv_diag import Conv2DBackpropInput as Conv2DBackpropInput, Conv2DTranspose as Conv2DTranspose, Conv3DTranspose as Conv3DTranspose, MatrixDiagV3 as MatrixDiagV3, matrix_diag as matrix_diag
 from ._doc_decode_solve import CTCGreedyDecoder as CTCGreedyDecoder, MatrixSolveLs as MatrixSolveLs, ctc_greedy_decoder as ctc_greedy_decoder
+from ._doc_image import AdjustHue as AdjustHue, AdjustSaturation as AdjustSaturation, HSVToRGB as HSVToRGB, RGBToHSV as RGBToHSV, hsv_to_rgb as hsv_to_rgb, rgb_to_hsv as rgb_to_hsv
 from ._doc_linalg_seq import Lstsq as Lstsq, LuUnpack as LuUnpack, UniqueConsecutive as UniqueConsecutive, lstsq as lstsq, lu_unpack as lu_unpack, unique_consecutive as unique_consecutive
+from ._doc_loops import Partial as Partial, partial as partial
 from ._doc_math import addcdiv as addcdiv, addcmul as addcmul, addr as addr, adjoint as adjoint, atleast_1d as atleast_1d, atleast_2d as atleast_2d, atleast_3d as atleast_3d, column_stack as column_stack, copysign as copysign, count_nonzero as count_nonzero, dstack as dstack, exp2 as exp2, ldexp as ldexp, msort as msort, nanmean as nanmean, rot90 as rot90, swapdims as swapdims, trapz as trapz, truncate_div as truncate_div, truncate_mod as truncate_mod, vecdot as vecdot
 from ._doc_more import IndexPut as IndexPut, InplaceAdd as InplaceAdd, InplaceSub as InplaceSub, InplaceUpdateV2 as InplaceUpdateV2, Pdist as Pdist, ScalarCast as ScalarCast, SparseToDense as SparseToDense, TupleToArray as TupleToArray, adaptive_max_pool3d as adaptive_max_pool3d, clip_by_global_norm as clip_by_global_norm, dense as dense, inplace_add as inplace_add, inplace_sub as inplace_sub, inplace_update as inplace_update, margin_ranking_loss as margin_ranking_loss, pdist as pdist, scalar_cast as scalar_cast, tuple_to_array as tuple_to_array
+from ._doc_nms_pool import CombinedNonMaxSuppression as CombinedNonMaxSuppression, MaxPool3DWithArgmax as MaxPool3DWithArgmax, NoRepeatNGram as NoRepeatNGram, ResizeArea as ResizeArea
 from ._doc_nn import ChannelShuffle as ChannelShuffle, MultiMarginLoss as MultiMarginLoss, adaptive_avg_pool2d as adaptive_avg_pool2d, adaptive_max_pool2d as adaptive_max_pool2d, cosine_embedding_loss as cosine_embedding_loss, multi_margin_loss as multi_margin_loss
+from ._doc_prims import AdaptiveAvgPool2D as AdaptiveAvgPool2D, AffineGrid as AffineGrid, CheckNumerics as CheckNumerics, CompareAndBitpack as CompareAndBitpack, Histogram as Histogram, IdentityN as IdentityN, NthElement as NthElement, ParallelConcat as ParallelConcat, Polygamma as Polygamma, ScatterAddWithAxis as ScatterAddWithAxis, SparseSoftmaxCrossEntropyWithLogits as SparseSoftmaxCrossEntropyWithLogits, TridiagonalMatMul as TridiagonalMatMul, affine_grid as affine_grid, check_valid as check_valid, eps as eps, gumbel_softmax as gumbel_softmax, intopk as intopk
 from ._doc_resize_pad import MaxUnpool2D as MaxUnpool2D, MaxUnpool3D as MaxUnpool3D, MirrorPad as MirrorPad, ResizeLinear1D as ResizeLinear1D, ResizeNearestNeighbor as ResizeNearestNeighbor, ResizeNearestNeighborV2 as ResizeNearestNeighborV2, mirror_pad as mirror_pad
+from ._doc_sparse_misc import Coalesce as Coalesce, MapUniform as MapUniform, NonMaxSuppressionWithOverlaps as NonMaxSuppressionWithOverlaps, RaggedRange as RaggedRange, SparseSlice as SparseSlice, SubAndFilter as SubAndFilter
+from ._doc_update_misc import FFTWithSize as FFTWithSize, MatrixLogarithm as MatrixLogarithm, SGD as SGD, UpsampleNearest3D as UpsampleNearest3D, padding as padding
 from ._dropout import Dropout as Dropout, dropout as dropout
 from ._dropout_channels import dropout1d as dropout1d
 from ._dropout_nd import Dropout2D as Dropout2D, Dropout3D as Dropout3D, dropout2d as dropout2d, dropout3d as dropout3d
@@ -1196,6 +1203,50 @@ __all__ = [
     'CTCLoss',
     'CTCLossV2',
     'ctc_loss',
+    'rgb_to_hsv',
+    'hsv_to_rgb',
+    'RGBToHSV',
+    'HSVToRGB',
+    'AdjustSaturation',
+    'AdjustHue',
+    'Conv2DTranspose',
+    'Conv2DBackpropInput',
+    'Conv3DTranspose',
+    'matrix_diag',
+    'MatrixDiagV3',
+    'SparseSoftmaxCrossEntropyWithLogits',
+    'ScatterAddWithAxis',
+    'TridiagonalMatMul',
+    'NthElement',
+    'affine_grid',
+    'AffineGrid',
+    'AdaptiveAvgPool2D',
+    'intopk',
+    'eps',
+    'Histogram',
+    'CompareAndBitpack',
+    'CheckNumerics',
+    'IdentityN',
+    'ParallelConcat',
+    'check_valid',
+    'gumbel_softmax',
+    'Partial',
+    'partial',
+    'Coalesce',
+    'SparseSlice',
+    'SubAndFilter',
+    'MapUniform',
+    'RaggedRange',
+    'NonMaxSuppressionWithOverlaps',
+    'SGD',
+    'padding',
+    'UpsampleNearest3D',
+    'FFTWithSize',
+    'MatrixLogarithm',
+    'CombinedNonMaxSuppression',
+    'NoRepeatNGram',
+    'ResizeArea',
+    'MaxPool3DWithArgmax',
     'fftfreq',
     'rfftfreq',
     'SquareSumAll',
@@ -1725,12 +1776,6 @@ class NotEqual(Primitive):
 class OnesLike(Primitive):
     """ones_like(x)"""
     def __init__(self) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
-
-
-class Polygamma(Primitive):
-    """elementwise n-th derivative of digamma (n >= 1)"""
-    def __init__(self, *, n: int) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 

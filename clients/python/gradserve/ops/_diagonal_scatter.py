@@ -3,6 +3,8 @@ diagonals written onto the last two axes), matrix_diag_part / MatrixDiagPartV3 (
 sequence conversions TensorToTuple / ScalarToTensor / make_tuple of MindSpore 2.10."""
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
 from .. import dtype as _dt
@@ -89,7 +91,7 @@ def _band_of(x, k, align: str, where: str):
     return batch, (lo, hi), _band_index(m, n, lo, hi, align, where)
 
 
-def matrix_set_diag(x, diagonal, k=0, align="RIGHT_LEFT"):
+def matrix_set_diag(x, diagonal, k: "int | Sequence[int] | Tensor" = 0, align="RIGHT_LEFT"):
     """x with the diagonals k (an int or (low, high)) of its last two axes replaced by `diagonal` (TensorFlow's
     MatrixSetDiagV3 layout: one diagonal [..., max_len]; a band [..., high - low + 1, max_len], the highest
     first). Differentiable in both: the written places take diagonal's gradient, the rest x's."""

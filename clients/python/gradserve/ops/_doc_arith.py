@@ -34,13 +34,6 @@ def _check_integers(name: str, *xs) -> None:
             raise TypeError(f"For '{name}', the inputs must be integer Tensors, but got {x.dtype}.")
 
 
-def _broadcast(a: Tensor, b: Tensor):
-    """|a| and |b| in their broadcast shape and promoted dtype."""
-    shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
-    dtype = _dt.promote(a._dtype, b._dtype)
-    return tuple(late.ops.broadcast_to(late.ops.cast(late.ops.abs(t), dtype), shape) for t in (a, b))
-
-
 def lcm(input, other):  # noqa: A002
     """The least common multiple, element-wise (non-negative; 0 if either is 0)."""
     ops = late.ops
@@ -140,10 +133,10 @@ class ApproximateEqual:
 
 
 class Gcd:
-    """ops.Gcd()(x1, x2)."""
+    """ops.Gcd()(input, other)."""
 
-    def __call__(self, x1, x2):
-        return gcd(x1, x2)
+    def __call__(self, input, other):  # noqa: A002 - MindSpore's names
+        return gcd(input, other)
 
 
 class Lcm:

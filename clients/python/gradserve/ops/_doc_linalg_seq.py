@@ -96,13 +96,13 @@ def unique_consecutive(input, return_idx=False, return_counts=False, axis=None):
 
 
 class UniqueConsecutive:
-    """ops.UniqueConsecutive(return_idx=False, return_counts=False, axis=None)(x): (output, idx, counts)."""
+    """ops.UniqueConsecutive(return_inverse=False, return_counts=False, dim=None)(input): (output, idx, counts)."""
 
-    def __init__(self, return_idx=False, return_counts=False, axis=None):
-        self.return_idx, self.return_counts, self.axis = return_idx, return_counts, axis
+    def __init__(self, return_inverse=False, return_counts=False, dim=None):
+        self.return_idx, self.return_counts, self.axis = return_inverse, return_counts, dim
 
-    def __call__(self, x):
-        out = unique_consecutive(x, True, True, self.axis)
+    def __call__(self, input):  # noqa: A002 - MindSpore's name
+        out = unique_consecutive(input, True, True, self.axis)
         return out[0], out[1] if self.return_idx else None, out[2] if self.return_counts else None
 
 

@@ -10,11 +10,10 @@ from .._late import late
 from .._tensor import Tensor
 from ._adaptive_pool1d import adaptive_avg_pool1d, adaptive_max_pool1d
 from ._channel_shuffle import channel_shuffle
+from ._ms_names import _reduced
 
 __all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "ChannelShuffle", "cosine_embedding_loss",
            "multi_margin_loss", "MultiMarginLoss"]
-
-_REDUCTIONS = ("none", "mean", "sum")
 
 
 def _sizes(x, output_size, where: str) -> tuple[int, int]:
@@ -70,14 +69,6 @@ class ChannelShuffle:
         return channel_shuffle(x, self.group)
 
 
-def _reduce(loss, reduction: str, where: str):
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"For '{where}', 'reduction' must be one of {list(_REDUCTIONS)}, but got {reduction!r}.")
-    if reduction == "none":
-        return loss
-    return late.ops.mean(loss) if reduction == "mean" else late.ops.sum(loss)
-
-
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     """Per row: 1 - cos(x1, x2) where target is 1, max(0, cos - margin) where it is -1 (0 elsewhere)."""
     ops = late.ops
@@ -90,7 +81,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     zeros = ops.zeros_like(cosine)
     positive = ops.select(ops.equal(target, 1), ops.sub(1.0, cosine), zeros)
     negative = ops.select(ops.equal(target, -1), ops.maximum(ops.sub(cosine, float(margin)), zeros), zeros)
-    return _reduce(ops.add(positive, negative), reduction, "cosine_embedding_loss")
+    return _reduced(ops.add(positive, negative), reduction, where="cosine_embedding_loss")
 
 
 def multi_margin_loss(input, target, p=1, margin: float = 1, weight=None, reduction="mean"):  # noqa: A002
@@ -110,7 +101,7 @@ def multi_margin_loss(input, target, p=1, margin: float = 1, weight=None, reduct
     hinge = ops.select(others, hinge, ops.zeros_like(hinge))
     if weight is not None:
         hinge = ops.mul(hinge, ops.reshape(ops.gather(weight, ops.cast(target, "int64"), 0), (n, 1)))
-    return _reduce(ops.div(ops.sum(hinge, 1), float(c)), reduction, "multi_margin_loss")
+    return _reduced(ops.div(ops.sum(hinge, 1), float(c)), reduction, where="multi_margin_loss")
 
 
 class MultiMarginLoss:

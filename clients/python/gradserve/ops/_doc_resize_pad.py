@@ -86,24 +86,24 @@ def _nearest(x, size, align_corners: bool, half_pixel_centers: bool):
 
 
 class ResizeNearestNeighbor:
-    """ops.ResizeNearestNeighbor(size, align_corners=False, half_pixel_centers=False)(x): floor(i * in / out)."""
+    """ops.ResizeNearestNeighbor(size, align_corners=False, half_pixel_centers=False)(input_x): floor(i * in / out)."""
 
     def __init__(self, size, align_corners=False, half_pixel_centers=False):
         self.size, self.align_corners, self.half_pixel_centers = tuple(size), align_corners, half_pixel_centers
 
-    def __call__(self, x):
-        return _nearest(x, self.size, self.align_corners, self.half_pixel_centers)
+    def __call__(self, input_x):
+        return _nearest(input_x, self.size, self.align_corners, self.half_pixel_centers)
 
 
 class ResizeNearestNeighborV2:
-    """ops.ResizeNearestNeighborV2(align_corners=False, half_pixel_centers=False)(x, size)."""
+    """ops.ResizeNearestNeighborV2(align_corners=False, half_pixel_centers=False)(image, size)."""
 
     def __init__(self, align_corners=False, half_pixel_centers=False):
         self.align_corners, self.half_pixel_centers = align_corners, half_pixel_centers
 
-    def __call__(self, x, size):
+    def __call__(self, image, size):
         size = size.asnumpy().tolist() if isinstance(size, Tensor) else list(size)
-        return _nearest(x, size, self.align_corners, self.half_pixel_centers)
+        return _nearest(image, size, self.align_corners, self.half_pixel_centers)
 
 
 class ResizeLinear1D:

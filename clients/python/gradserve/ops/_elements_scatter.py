@@ -71,5 +71,5 @@ class TensorScatterElements:
     def __init__(self, axis=0, reduction="none"):
         self.axis, self.reduction = axis, reduction
 
-    def __call__(self, input_x, indices, updates):
-        return _elements(input_x, indices, updates, self.axis, self.reduction, "TensorScatterElements")
+    def __call__(self, data, indices, updates):  # MindSpore's names
+        return _elements(data, indices, updates, self.axis, self.reduction, "TensorScatterElements")

@@ -8,16 +8,9 @@ import math
 
 from .._tensor import Tensor
 from ._extra import P
+from ._ms_names import _reduced
 
 __all__ = ["gaussian_nll_loss"]
-
-
-def _reduce(loss, reduction: str):
-    if reduction == "mean":
-        return P.mean(loss)
-    if reduction == "sum":
-        return P.sum(loss)
-    return loss
 
 
 def gaussian_nll_loss(x, target, var, full=False, eps=1e-6, reduction="mean"):
@@ -34,4 +27,4 @@ def gaussian_nll_loss(x, target, var, full=False, eps=1e-6, reduction="mean"):
     loss = P.mul(P.add(P.log(var), P.div(P.square(P.sub(x, target)), var)), 0.5)
     if full:
         loss = P.add(loss, 0.5 * math.log(2 * math.pi))
-    return _reduce(loss, reduction)
+    return _reduced(loss, reduction)

@@ -233,11 +233,12 @@ def is_complex(input) -> bool:  # noqa: A002
     return input._dtype.startswith("complex")
 
 
-def _reduced(loss, reduction: str, batchmean: bool = False):
+def _reduced(loss, reduction: str, batchmean: bool = False, where: str = "loss"):
+    """A loss's elements reduced as MindSpore's 'reduction' names (the one definition the losses share)."""
     if reduction == "batchmean" and batchmean:  # the sum over the batch size (first axis)
         return P.div(P.sum(loss), float(loss.shape[0]) if loss.ndim else 1.0)
     if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        raise ValueError(f"For '{where}', 'reduction' must be 'mean', 'sum' or 'none', but got {reduction!r}.")
     return P.mean(loss) if reduction == "mean" else P.sum(loss) if reduction == "sum" else loss
 
 

@@ -28,8 +28,8 @@ def _int(name: str, value) -> int:
 
 def _forwarding(name: str, fn_name: str, doc: str):
     """Cls()(*inputs) = ops.<fn_name>(*inputs)."""
-    def __call__(self, *inputs):
-        return getattr(late.ops, fn_name)(*inputs)
+    def __call__(self, *inputs, **kwargs):  # keywords: the function's, which are MindSpore's
+        return getattr(late.ops, fn_name)(*inputs, **kwargs)
     return type(name, (), {"__call__": __call__, "__doc__": f"ops.{name}()(...) = ops.{fn_name}(...): {doc}"})
 
 
@@ -64,10 +64,10 @@ class SquaredDifference:
 
 
 class LogicalXor:
-    """ops.LogicalXor()(x, y): either may be a Python bool."""
+    """ops.LogicalXor()(input, other): either may be a Python bool."""
 
-    def __call__(self, x, y):
-        x, y = (v if isinstance(v, Tensor) else Tensor(np.asarray(v, bool)) for v in (x, y))
+    def __call__(self, input, other):  # noqa: A002 - MindSpore's names
+        x, y = (v if isinstance(v, Tensor) else Tensor(np.asarray(v, bool)) for v in (input, other))
         return late.ops.logical_xor(x, y)
 
 
@@ -89,13 +89,13 @@ class ConjugateTranspose:
 
 
 class Cross:
-    """ops.Cross(dim=-65530)(x1, x2): MindSpore's default dim: the first axis of size 3."""
+    """ops.Cross(dim=-65530)(input, other): MindSpore's default dim: the first axis of size 3."""
 
     def __init__(self, dim=-65530):
         self.dim = dim
 
-    def __call__(self, x1, x2):
-        return late.ops.cross(x1, x2, None if self.dim == -65530 else self.dim)
+    def __call__(self, input, other):  # noqa: A002 - MindSpore's names
+        return late.ops.cross(input, other, None if self.dim == -65530 else self.dim)
 
 
 class CumulativeLogsumexp:
@@ -148,8 +148,8 @@ class IsClose:
     def __init__(self, rtol=1e-05, atol=1e-08, equal_nan=True):
         self.rtol, self.atol, self.equal_nan = rtol, atol, equal_nan
 
-    def __call__(self, x, other):
-        return late.ops.isclose(x, other, self.rtol, self.atol, self.equal_nan)
+    def __call__(self, input, other):  # noqa: A002 - MindSpore's names
+        return late.ops.isclose(input, other, self.rtol, self.atol, self.equal_nan)
 
 
 class LogSpace:
@@ -168,8 +168,8 @@ class Logit:
     def __init__(self, eps=-1.0):
         self.eps = eps
 
-    def __call__(self, x):
-        return late.ops.logit(x, None if self.eps < 0 else self.eps)
+    def __call__(self, input):  # noqa: A002 - MindSpore's name
+        return late.ops.logit(input, None if self.eps < 0 else self.eps)
 
 
 class _Bound:
@@ -204,10 +204,10 @@ class Mvlgamma:
 
 
 class NonZero:
-    """ops.NonZero()(x): the [N, rank] int64 indices of the non-zero elements."""
+    """ops.NonZero()(input): the [N, rank] int64 indices of the non-zero elements."""
 
-    def __call__(self, x):
-        return late.ops.nonzero(x)
+    def __call__(self, input):  # noqa: A002 - MindSpore's name
+        return late.ops.nonzero(input)
 
 
 class ReduceStd:

@@ -4,7 +4,8 @@ gates stacked as MindSpore 2.10's CPU kernels stack them (LSTM (i, f, g, o), GRU
 ops.LSTM(input_size, hidden_size, num_layers, has_bias, bidirectional, dropout, proj_size=0)(x, h, c, w): its
 CPU form, one layer (MindSpore's oneDNN kernel refuses more), w flat [N, 1, 1] laid out as that kernel reads
 it (checked against MindSpore 2.10 for this task, 1e-7): every direction's w_ih [4H, in], then every w_hh
-[4H, R], then (proj_size > 0) every w_hr [proj, H], then (has_bias) every bias [4H] (b_ih + b_hh, one vector).
+[4H, R], then (proj_size > 0) every w_hr [proj, H], then (has_bias) every bias [4H] (b_ih + b_hh, one vector);
+elements after those are ignored, as that kernel ignores them.
 R = proj_size or hidden_size. Outputs (output [T, B, D * R], h_n [D, B, R], c_n [D, B, H], reserve, state):
 reserve and state are MindSpore's kernel workspaces, zeros [1, 1] here."""
 from __future__ import annotations
@@ -79,9 +80,11 @@ class LSTM(_Fn):
         shapes += [("hr", (proj, hid))] if proj else []
         shapes += [("b", (4 * hid,))] if self.has_bias else []
         need = d * sum(int(np.prod(s)) for _, s in shapes)
-        if w.ndim != 3 or int(np.prod(w.shape)) != need:
-            raise ValueError(f"For 'LSTM', the weight w must be [{need}, 1, 1] for this configuration, but got "
-                             f"{list(w.shape)}.")
+        # MindSpore 2.10's CPU kernel reads the first `need` elements and ignores any after them (its docs'
+        # example passes 112 for 104: b_hh's room, never read); fewer it would read past the end
+        if w.ndim != 3 or int(np.prod(w.shape)) < need:
+            raise ValueError(f"For 'LSTM', the weight w must be [{need}, 1, 1] (or longer: the rest unused) for this "
+                             f"configuration, but got {list(w.shape)}.")
         flat, at, parts = P.reshape(w, (-1,)), 0, {}
         for kind, shape in shapes:
             n = int(np.prod(shape))

@@ -291,8 +291,8 @@ _BY_SEGMENT_REDUCE = {"TensorScatterUpdate", "TensorScatterMul", "TensorScatterD
 def _prim(name: str, fn, doc: str):
     """A MindSpore primitive class over fn (`op` names the engine op doing the work: gather for GatherNd,
     segment_reduce for the max / min / prod / update kinds, scatter_add for the rest)."""
-    def __call__(self, *args):
-        return fn(*args)
+    def __call__(self, *args, **kwargs):  # keywords: fn's, which are MindSpore's
+        return fn(*args, **kwargs)
 
     op = "gather" if name == "GatherNd" else "segment_reduce" if name in _BY_SEGMENT_REDUCE else "scatter_add"
     return type(name, (Primitive,), {"op": op, "__init__": lambda self: setattr(self, "attrs", {}),

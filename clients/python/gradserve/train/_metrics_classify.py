@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from ..nn._metrics import Metric, rearrange_inputs
+from ..nn._metrics import Metric, check_inputs, rearrange_inputs
 
 _EPS = sys.float_info.min  # MindSpore's: 0 / (0 + eps) is 0, never a NaN
 
@@ -15,12 +15,6 @@ _EPS = sys.float_info.min  # MindSpore's: 0 / (0 + eps) is 0, never a NaN
 def _is_one_hot(y: np.ndarray) -> bool:
     """Labels of 0 / 1 with exactly one 1 along axis 1."""
     return y.ndim > 1 and bool(np.equal(y ** 2, y).all()) and bool((y.sum(axis=1) == 1).all())
-
-
-def _two_inputs(name: str, inputs) -> None:
-    if len(inputs) != 2:
-        raise ValueError(f"For '{name}.update', it needs 2 inputs (predicted value, true value), but got "
-                         f"{len(inputs)}.")
 
 
 def _check_eval_type(name: str, eval_type: str) -> str:
@@ -46,7 +40,7 @@ class _PerClass(Metric):
         self._multilabel_ratio, self._multilabel_n = 0.0, 0
 
     def _one_hots(self, inputs, eval_type: str = "classification") -> tuple[np.ndarray, np.ndarray]:
-        _two_inputs(self._name, inputs)
+        check_inputs(self._name, inputs, "predicted value", "true value")
         y_pred, y = self._convert_data(inputs[0]), self._convert_data(inputs[1])
         if eval_type == "classification" and y_pred.ndim == y.ndim and _is_one_hot(y):
             y = y.argmax(axis=1)
@@ -185,7 +179,7 @@ class TopKCategoricalAccuracy(Metric):
 
     @rearrange_inputs
     def update(self, *inputs) -> None:
-        _two_inputs("TopKCategoricalAccuracy", inputs)
+        check_inputs("TopKCategoricalAccuracy", inputs, "predicted value", "true value")
         y_pred, y = self._convert_data(inputs[0]), self._convert_data(inputs[1])
         if y_pred.ndim == y.ndim and _is_one_hot(y):
             y = y.argmax(axis=1)
@@ -236,7 +230,7 @@ class ConfusionMatrix(Metric):
 
     @rearrange_inputs
     def update(self, *inputs) -> None:
-        _two_inputs("ConfusionMatrix", inputs)
+        check_inputs("ConfusionMatrix", inputs, "predicted value", "true value")
         y_pred, y = self._convert_data(inputs[0]), self._convert_data(inputs[1])
         if y_pred.ndim not in (y.ndim, y.ndim + 1):
             raise ValueError(f"For 'ConfusionMatrix.update', predicted value (input[0]) must have the dimensions of "

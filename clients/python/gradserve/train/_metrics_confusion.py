@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nn._metrics import Metric, rearrange_inputs
+from ..nn._metrics import Metric, check_inputs, rearrange_inputs
 
 # every spelling MindSpore accepts -> its short name
 _ALIASES = {
@@ -143,9 +143,7 @@ class ConfusionMatrixMetric(Metric):
 
     @rearrange_inputs
     def update(self, *inputs) -> None:
-        if len(inputs) != 2:
-            raise ValueError(f"For 'ConfusionMatrixMetric.update', it needs 2 inputs (predicted value, true value), "
-                             f"but got {len(inputs)}.")
+        check_inputs("ConfusionMatrixMetric", inputs, "predicted value", "true value")
         counts = _counts(self._convert_data(inputs[0]), self._convert_data(inputs[1]), self.skip_channel)
         if self.calculation_method:
             score, not_nans = _reduce(metric_of_counts(self.metric_name, counts), self.decrease)

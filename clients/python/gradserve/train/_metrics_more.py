@@ -7,16 +7,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..nn._metrics import Metric, rearrange_inputs
-
-
-def _inputs(name: str, inputs, want: int, what: str) -> None:
-    if len(inputs) != want:
-        raise ValueError(f"For '{name}.update', it needs {want} inputs ({what}), but got {len(inputs)}.")
-
-
-def _not_updated() -> RuntimeError:
-    return RuntimeError("Please call the 'update' method before calling 'eval' method.")
+from ..nn._metrics import Metric, check_inputs, not_updated, rearrange_inputs
 
 
 class BleuScore(Metric):
@@ -43,7 +34,7 @@ class BleuScore(Metric):
 
     @rearrange_inputs
     def update(self, *inputs) -> None:
-        _inputs("BleuScore", inputs, 2, "candidate_corpus, reference_corpus")
+        check_inputs("BleuScore", inputs, "candidate_corpus", "reference_corpus")
         candidates, references = inputs
         if len(candidates) != len(references):
             raise ValueError(f"For 'BleuScore.update', 'candidate_corpus' (inputs[0]) and 'reference_corpus' "
@@ -64,7 +55,7 @@ class BleuScore(Metric):
 
     def eval(self):
         if not self._is_update:
-            raise _not_updated()
+            raise not_updated()
         if min(self._numerator) == 0.0:
             return np.array(0.0)
         extra = 1.0 if self.smooth else 0.0
@@ -95,7 +86,7 @@ class CosineSimilarity(Metric):
         self.sqr_mtx_res, self._is_update = 0, False
 
     @rearrange_inputs
-    def update(self, inputs) -> None:  # pyright: ignore[reportIncompatibleMethodOverride]  (MindSpore's: one input)
+    def update(self, inputs) -> None:  # MindSpore's: one input
         data = self._convert_data(inputs)
         if self.similarity == "cosine":
             data = data / np.linalg.norm(data, ord=2, axis=1)[:, None]
@@ -103,7 +94,7 @@ class CosineSimilarity(Metric):
 
     def eval(self):
         if not self._is_update:
-            raise _not_updated()
+            raise not_updated()
         result = np.array(self.sqr_mtx_res)
         if self.zero_diagonal:
             np.fill_diagonal(result, 0)
@@ -127,7 +118,7 @@ class Dice(Metric):
 
     @rearrange_inputs
     def update(self, *inputs) -> None:
-        _inputs("Dice", inputs, 2, "predicted value, true value")
+        check_inputs("Dice", inputs, "predicted value", "true value")
         y_pred, y = self._convert_data(inputs[0]), self._convert_data(inputs[1])
         self._samples_num += y.shape[0]
         if y_pred.shape != y.shape:
@@ -159,7 +150,7 @@ class Perplexity(Metric):
 
     @rearrange_inputs
     def update(self, *inputs) -> None:
-        _inputs("Perplexity", inputs, 2, "predicted value, label")
+        check_inputs("Perplexity", inputs, "predicted value", "label")
         pred, label = self._convert_data(inputs[0]), self._convert_data(inputs[1])
         if label.size != pred.size / pred.shape[-1]:
             raise RuntimeError(f"For 'Perplexity.update', predicted value (input[0]) and label (input[1]) should "

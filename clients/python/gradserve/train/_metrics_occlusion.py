@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ..nn._metrics import Metric, rearrange_inputs
+from ..nn._metrics import Metric, check_inputs, rearrange_inputs
 
 
 def _bounding_box(b_box, shape: np.ndarray):
@@ -53,9 +53,7 @@ class OcclusionSensitivity(Metric):
 
     @rearrange_inputs
     def update(self, *inputs) -> None:
-        if len(inputs) != 3:
-            raise ValueError(f"For 'OcclusionSensitivity.update', it needs 3 inputs (classification model, "
-                             f"predicted value, label), but got {len(inputs)}.")
+        check_inputs("OcclusionSensitivity", inputs, "classification model", "predicted value", "label")
         model, x, label = inputs[0], self._convert_data(inputs[1]), self._convert_data(inputs[2])
         if x.shape[0] > 1 or np.prod(label.shape) != x.shape[0]:
             raise RuntimeError(f"For 'OcclusionSensitivity.update', the input must be a batch of one with one "

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..nn._metrics import Metric, rearrange_inputs
+from ..nn._metrics import Metric, check_inputs, not_updated, rearrange_inputs
 
 _METRICS = ("euclidean", "chessboard", "taxicab")
 
@@ -63,9 +63,7 @@ class _SurfaceMetric(Metric):
         self._is_update = False
 
     def _masks(self, inputs) -> tuple[np.ndarray, np.ndarray]:
-        if len(inputs) != 3:
-            raise ValueError(f"For '{self._name}.update', it needs 3 inputs (predicted value, true value, label "
-                             f"index), but got {len(inputs)}.")
+        check_inputs(self._name, inputs, "predicted value", "true value", "label index")
         y_pred, y, label = self._convert_data(inputs[0]), self._convert_data(inputs[1]), inputs[2]
         if not isinstance(label, (int, float)):
             raise ValueError(f"For '{self._name}.update', the label index (input[2]) must be int or float, but got "
@@ -80,7 +78,7 @@ class _SurfaceMetric(Metric):
 
     def _check_updated(self) -> None:
         if not self._is_update:
-            raise RuntimeError("Please call the 'update' method before calling 'eval' method.")
+            raise not_updated()
 
 
 class HausdorffDistance(_SurfaceMetric):

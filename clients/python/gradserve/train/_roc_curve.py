@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nn._metrics import Metric, _np
+from ..nn._metrics import Metric, _np, check_inputs
 
 
 def _int_or_none(name: str, v):
@@ -46,9 +46,7 @@ class ROC(Metric):
         self._labels: np.ndarray | None = None
 
     def update(self, *inputs) -> None:
-        if len(inputs) != 2:
-            raise ValueError(f"For 'ROC.update', it needs 2 inputs (predicted value, true value), but got "
-                             f"{len(inputs)}")
+        check_inputs("ROC", inputs, "predicted value", "true value")
         scores, labels = _np(inputs[0]), _np(inputs[1])
         if scores.ndim == labels.ndim:
             if self.class_num not in (None, 1):
