@@ -14,7 +14,7 @@ from . import context as _context
 from . import _hook_probes, _trace
 from ._tensor import Parameter, Tensor
 from .errors import DifferentiationError
-from ._trace import (_call_inputs, _take_state, cast, current, flatten, innermost, tensor_group, trace_function,
+from ._trace import (_call_inputs, _take_state, cast, flatten, innermost, tensor_group, trace_function,
                      unflatten)
 
 
@@ -84,7 +84,7 @@ def _trace_rule(bprop, label: str, args, out, raw: list, tdef):
             if _tensor_arg(x):
                 leaves.extend(_grad_leaves(g, x, strict))
         for p, g in by_param.items():
-            param_grads.append(current().declare_param(p))
+            param_grads.append(innermost().declare_param(p))
             leaves.extend(_grad_leaves(g, p, strict))
         return tuple(leaves)
 

@@ -13,6 +13,8 @@ initializer (common.initializer), trace_graph (_trace), read_value (_value_reads
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 class _Late:
     """A namespace the upper layers fill (`bind`); reading a name nobody bound says which one."""
@@ -20,7 +22,7 @@ class _Late:
     def bind(self, **things) -> None:
         self.__dict__.update(things)
 
-    def __getattr__(self, name: str):  # only reached for a name not bound yet
+    def __getattr__(self, name: str) -> Any:  # only reached for a name not bound yet
         if name.startswith("__"):
             raise AttributeError(name)
         raise RuntimeError(f"gradserve: {name!r} is used before the module that provides it was imported "

@@ -863,6 +863,7 @@ class FnInfo:
         self.captures = list(trace.captures)
         # id of a captured Tensor -> its input index (a hook's probe is one: _hook_probes)
         self.capture_inputs = {id(c): int(trace._capture_names[id(c)][len("%in"):]) for c in trace.captures}
+        self.param_grads: list[str] = []  # a custom bprop's {Parameter: gradient} part: those Parameters (_bprop)
         self.in_avals = [(tuple(i["shape"]), i["dtype"]) for i in trace.inputs]
         self.params = dict(trace.params)
         self.out_tdef = out_tdef

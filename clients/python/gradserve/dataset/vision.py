@@ -17,7 +17,8 @@ def _rng():
 def _randint(high: int) -> int:
     """A uniform int in [0, high) from the dataset's generator (a Generator, or NumPy's global functions)."""
     rng = _rng()
-    return int(rng.integers(0, high) if hasattr(rng, "integers") else rng.randint(0, high))
+    draw = getattr(rng, "integers", None) or rng.randint
+    return int(draw(0, high))
 
 
 def _pair(v, name: str) -> tuple[int, int]:
