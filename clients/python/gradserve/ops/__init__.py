@@ -182,6 +182,12 @@ for _topic in (_gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks, _e
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
+# h-msfid25: SoftShrink, InplaceUpdate, Median (class forms)
+from . import _prim_classes_more  # noqa: E402
+
+globals().update({k: getattr(_prim_classes_more, k) for k in _prim_classes_more.__all__})
+__all__ += list(_prim_classes_more.__all__)
+
 from . import _tensor_meta  # noqa: E402,F401  Tensor.nbytes / strides / H / ptp / take / index_put / scatter ...
 
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)

@@ -1,0 +1,62 @@
+"""Sample seed 25 of MindSpore's own tests (benchmarks/mindspore_suite/README.md, "Sample seed 25"): primitive
+classes its files call that gradserve lacked, and an error of the wrong type.
+
+Expected values: MindSpore 2.10 (CPU), run for this task in its own venv (the literals below are its outputs,
+the call that gave each stated beside it)."""
+import numpy as np
+import pytest
+
+import gradserve as ms
+from gradserve import Tensor, ops
+from gradserve.ops import operations as P
+
+NAN = float("nan")
+
+
+def test_soft_shrink_class(on_real_server):
+    # tests/st/ops/cpu/test_soft_shrink_op.py; MindSpore 2.10: P.SoftShrink(0.5)([-1, 0.2, 0.7]) = [-0.5, 0, 0.2]
+    out = P.SoftShrink(0.5)(Tensor(np.array([-1.0, 0.2, 0.7], np.float32)))
+    np.testing.assert_allclose(out.asnumpy(), [-0.5, 0.0, 0.2], rtol=1e-6, atol=1e-7)
+    with pytest.raises(TypeError, match="lambd"):
+        P.SoftShrink("0.5")
+
+
+def test_inplace_update_class(on_real_server):
+    # tests/st/ops/cpu/test_inplace_op.py; MindSpore 2.10 on x = arange(12).reshape(4, 3), v = -1
+    x = Tensor(np.arange(12).reshape(4, 3).astype(np.float32))
+    out = P.InplaceUpdate((0, 2))(x, Tensor(-np.ones((2, 3), np.float32)))
+    np.testing.assert_array_equal(out.asnumpy(), [[-1, -1, -1], [3, 4, 5], [-1, -1, -1], [9, 10, 11]])
+    out = P.InplaceUpdate(1)(x, Tensor(-np.ones((1, 3), np.float32)))
+    np.testing.assert_array_equal(out.asnumpy(), [[0, 1, 2], [-1, -1, -1], [6, 7, 8], [9, 10, 11]])
+    np.testing.assert_array_equal(x.asnumpy(), np.arange(12).reshape(4, 3))  # x itself unchanged
+    # MindSpore 2.10: "For primitive[InplaceUpdate], the value of indices must be in [0,4), but got 5."
+    with pytest.raises(ValueError, match=r"indices must be in \[0,4\), but got 5"):
+        P.InplaceUpdate((0, 5))(x, Tensor(-np.ones((2, 3), np.float32)))
+    with pytest.raises(ValueError, match=r"v must have shape \(2, 3\)"):
+        P.InplaceUpdate((0, 1))(x, Tensor(-np.ones((3, 3), np.float32)))
+
+
+def test_median_class(on_real_server):
+    # tests/st/ops/cpu/test_median_op.py; MindSpore 2.10 outputs stated per line
+    x = Tensor(np.array([[3.0, 1.0, 2.0], [9.0, 7.0, 8.0]], np.float32))
+    value, index = ops.Median(global_median=True)(x)  # (3, 0): the lower middle of all, index 0
+    assert value.shape == () and float(value) == 3.0 and int(index) == 0 and index.dtype == ms.int64
+    values, indices = ops.Median(axis=1, keep_dims=True)(x)  # ([[2], [8]], [[2], [2]])
+    np.testing.assert_array_equal(values.asnumpy(), [[2.0], [8.0]])
+    np.testing.assert_array_equal(indices.asnumpy(), [[2], [2]])
+    value, _ = ops.Median(global_median=True, ignore_nan=True)(Tensor(np.array([NAN, 1, 5, 3], np.float32)))
+    assert float(value) == 3.0
+    value, _ = ops.Median(global_median=True)(Tensor(np.array([NAN, 1, 5, 3], np.float32)))
+    assert np.isnan(float(value))  # a NaN anywhere: the median is NaN without ignore_nan (numpy.median too)
+    value, _ = ops.Median(global_median=True)(Tensor(np.zeros((2, 0), np.int32)))  # an empty int32: 0
+    assert value.dtype == ms.int32 and int(value) == 0
+    value, _ = ops.Median(global_median=True)(Tensor(np.zeros((2, 0), np.float32)))  # an empty float: NaN
+    assert np.isnan(float(value))
+
+
+def test_tensor_scatter_add_dim_form_is_a_runtime_error(on_real_server):
+    # tests/st/tensor/overload/test_scatter_add.py: MindSpore 2.10 on CPU raises RuntimeError ("The kernel
+    # ScatterAddExt unregistered.") for x.scatter_add(dim, index, src)
+    x = Tensor(np.array([[1, 2, 3, 4, 5]]), ms.float32)
+    with pytest.raises(RuntimeError, match=r"\(dim, index, src\) form"):
+        x.scatter_add(1, Tensor(np.array([[2, 4]]), ms.int64), Tensor(np.array([[8, 8]]), ms.float32))
