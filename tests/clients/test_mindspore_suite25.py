@@ -60,3 +60,18 @@ def test_tensor_scatter_add_dim_form_is_a_runtime_error(on_real_server):
     x = Tensor(np.array([[1, 2, 3, 4, 5]]), ms.float32)
     with pytest.raises(RuntimeError, match=r"\(dim, index, src\) form"):
         x.scatter_add(1, Tensor(np.array([[2, 4]]), ms.int64), Tensor(np.array([[8, 8]]), ms.float32))
+
+
+def test_roi_align_grad_class(on_real_server):
+    # tests/st/ops/test_roi_align_grad_op.py: MindSpore 2.10's expected dx (its literal) for one roi over a 6 x 6 map
+    from gradserve.ops.operations import _grad_ops as G
+    rois = Tensor(np.array([[0, -2.0, -2.0, 21.0, 21.0]], np.float32))
+    dy = Tensor(np.array([[[[0.1, 0.2, 0.3]] * 3]], np.float32))
+    dx = G.ROIAlignGrad(3, 3, 0.25, 2)(dy, rois, (1, 1, 6, 6))
+    np.testing.assert_allclose(dx.asnumpy(), [[[[0.025, 0.025, 0.05, 0.05, 0.075, 0.075]] * 6]], atol=1e-6)
+    # the same dx is ROIAlign's gradient with dy as the sensitivity (ROIAlign is linear in its features)
+    grad = ops.GradOperation(sens_param=True)(lambda x: ops.ROIAlign(3, 3, 0.25, 2)(x, rois))
+    np.testing.assert_allclose(grad(Tensor(np.random.rand(1, 1, 6, 6).astype(np.float32)), dy).asnumpy(),
+                               dx.asnumpy(), atol=1e-6)
+    with pytest.raises(ValueError, match=r"dy must be \[R, C, 3, 3\]"):
+        G.ROIAlignGrad(3, 3, 0.25, 2)(dy, rois, (1, 2, 6, 6))
