@@ -100,6 +100,7 @@ def render_stub() -> str:
     from gradserve.ops import _doc_decode_solve  # noqa: PLC0415
     from gradserve.ops import primitive  # noqa: PLC0415
     from gradserve.ops import _data_format, _sparse_dense_cwise, _einsum, _bernoulli  # noqa: PLC0415
+    from gradserve.ops import _prim_classes_more  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
     generated.update({id(v): (k, "function") for k, v in _primitives.FUNCTIONS.items()})
@@ -121,7 +122,7 @@ def render_stub() -> str:
             _channel_shuffle, _random_picks, _embedding_lookup, _raw_op_signatures, _recurrent, _recurrent_gru,
             _bessel_jyk, _windows_more, _prim_forms, _doc_arith, _doc_build, _segment_sorted, _doc_nn, _doc_more,
             _doc_resize_pad, _doc_linalg_seq, _doc_decode_solve, primitive, _data_format, _sparse_dense_cwise, _einsum,
-            _bernoulli]
+            _bernoulli, _prim_classes_more]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
     for name in ops.__all__:

@@ -92,6 +92,7 @@ from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNor
 from ._nms import NMSWithMask as NMSWithMask
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
 from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as pixel_unshuffle
+from ._prim_classes_more import InplaceUpdate as InplaceUpdate, Median as Median, SoftShrink as SoftShrink
 from ._prim_forms import Addcdiv as Addcdiv, Addcmul as Addcmul, Bincount as Bincount, ConjugateTranspose as ConjugateTranspose, Cross as Cross, CumulativeLogsumexp as CumulativeLogsumexp, DiagPart as DiagPart, Fmax as Fmax, GLU as GLU, Heaviside as Heaviside, Hypot as Hypot, IsClose as IsClose, LogSpace as LogSpace, LogicalXor as LogicalXor, Logit as Logit, LowerBound as LowerBound, LuSolve as LuSolve, MatrixBandPart as MatrixBandPart, MatrixDeterminant as MatrixDeterminant, Mvlgamma as Mvlgamma, NonZero as NonZero, ReduceStd as ReduceStd, SquaredDifference as SquaredDifference, Tril as Tril, TruncateDiv as TruncateDiv, UpperBound as UpperBound, Zeta as Zeta
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Sign as Sign, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, sign as sign, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, addbmm as addbmm, cross as cross, cumprod as cumprod, cumsum as cumsum, ger as ger
@@ -1236,6 +1237,9 @@ __all__ = [
     'RandomCategorical',
     'random_categorical',
     'EmbeddingLookup',
+    'SoftShrink',
+    'InplaceUpdate',
+    'Median',
 ]
 
 class Acos(Primitive):
