@@ -75,3 +75,27 @@ def test_roi_align_grad_class(on_real_server):
                                dx.asnumpy(), atol=1e-6)
     with pytest.raises(ValueError, match=r"dy must be \[R, C, 3, 3\]"):
         G.ROIAlignGrad(3, 3, 0.25, 2)(dy, rois, (1, 2, 6, 6))
+
+
+def test_rgb_to_hsv_class(on_real_server):
+    # tests/st/ops/cpu/test_rgb_to_hsv_op.py; expected: Python's colorsys.rgb_to_hsv (MindSpore 2.10 agrees to 1e-7:
+    # [0.9, 0.1, 0.3] -> [0.9583333, 0.8888889, 0.9])
+    import colorsys
+    from gradserve.ops.operations.image_ops import RGBToHSV
+    rgb = np.array([[0.25, 0.5, 0.5], [1, 0, 0], [0.2, 0.2, 0.2], [0, 0, 0], [0.1, 0.9, 0.3], [0.3, 0.1, 0.9],
+                    [0.9, 0.3, 0.1], [0.9, 0.1, 0.3]], np.float32)
+    want = np.array([colorsys.rgb_to_hsv(*map(float, row)) for row in rgb])
+    np.testing.assert_allclose(RGBToHSV()(Tensor(rgb.reshape(2, 4, 3))).asnumpy().reshape(8, 3), want, atol=1e-6)
+    assert RGBToHSV()(Tensor(rgb.astype(np.float16))).dtype == ms.float16
+    with pytest.raises(ValueError, match="last dimension of input 'images' must be equal to 3"):
+        RGBToHSV()(Tensor(np.ones((2, 4), np.float32)))
+    with pytest.raises(TypeError, match="float16, float32 or float64"):
+        RGBToHSV()(Tensor(np.ones((2, 3), np.int32)))
+
+
+def test_tensorpy_pickles(on_real_server):
+    # tests/st/tensor/test_set_getstate.py: pickle round trip of _c_expression.TensorPy(Tensor(ones((3, 3))))
+    import pickle
+    from gradserve._c_expression import TensorPy
+    x = TensorPy(Tensor(np.ones((3, 3))))
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(x)).asnumpy(), np.ones((3, 3)))
