@@ -99,3 +99,23 @@ def test_tensorpy_pickles(on_real_server):
     from gradserve._c_expression import TensorPy
     x = TensorPy(Tensor(np.ones((3, 3))))
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(x)).asnumpy(), np.ones((3, 3)))
+
+
+def test_combined_non_max_suppression_class(on_real_server):
+    # tests/st/ops/cpu/test_combined_non_max_suppression_op.py; the literals: MindSpore 2.10 on CPU for these inputs
+    from gradserve.ops.operations.image_ops import CombinedNonMaxSuppression
+    boxes = Tensor(np.array([[[[0.0, 0.0, 0.5, 0.5]], [[0.05, 0.05, 0.55, 0.55]], [[0.6, 0.6, 1.2, 0.9]],
+                              [[0.5, 0.5, -0.1, 0.0]]]], np.float32))
+    scores = Tensor(np.array([[[0.9, 0.1], [0.8, 0.7], [0.3, 0.6], [0.2, 0.05]]], np.float32))
+    limits = (Tensor(2, ms.int32), Tensor(5, ms.int32), Tensor(0.5, ms.float32), Tensor(0.15, ms.float32))
+    kept = [[0.0, 0.0, 0.5, 0.5], [0.05, 0.05, 0.55, 0.55], [0.6, 0.6, 1.0, 0.9], [0.6, 0.6, 1.0, 0.9]]
+    nmsed_boxes, nmsed_scores, classes, valid = CombinedNonMaxSuppression()(boxes, scores, *limits)
+    np.testing.assert_allclose(nmsed_boxes.asnumpy(), [kept + [[0.0] * 4]], rtol=1e-6)  # clipped to [0, 1]
+    np.testing.assert_allclose(nmsed_scores.asnumpy(), [[0.9, 0.7, 0.6, 0.3, 0.0]], rtol=1e-6)
+    np.testing.assert_array_equal(classes.asnumpy(), [[0.0, 1.0, 1.0, 0.0, 0.0]])
+    assert valid.dtype == ms.int32 and valid.asnumpy().tolist() == [4]
+    # pad_per_class: min(max_total_size, max_output_size_per_class * classes) = 4 rows
+    nmsed_boxes, nmsed_scores, _, valid = CombinedNonMaxSuppression(pad_per_class=True)(boxes, scores, *limits)
+    assert nmsed_boxes.shape == (1, 4, 4) and nmsed_scores.shape == (1, 4) and valid.asnumpy().tolist() == [4]
+    with pytest.raises(ValueError, match=r"boxes must be \[batch, num_boxes, q, 4\]"):
+        CombinedNonMaxSuppression()(Tensor(np.zeros((1, 4, 3, 4), np.float32)), scores, *limits)

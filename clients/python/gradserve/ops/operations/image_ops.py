@@ -5,5 +5,6 @@ from .. import __all__  # noqa: F401
 from ... import ops as _ops
 from ._missing import module_getattr
 from .._color_space import RGBToHSV  # noqa: F401  (image_ops only, as MindSpore)
+from .._combined_nms import CombinedNonMaxSuppression  # noqa: F401
 
 __getattr__ = module_getattr("mindspore.ops.operations.image_ops", _ops)
