@@ -62,6 +62,6 @@ class Median:
             index = Tensor(np.zeros((), np.int64))
             if x.size == 0:  # MindSpore 2.10: NaN for a float dtype, 0 for an integer one
                 empty = np.nan if x._dtype.startswith(("float", "bfloat")) else 0
-                return Tensor(np.array(empty, x._dtype), dtype=_dt.get(x._dtype)), index
+                return ops.cast(Tensor(np.array(empty, np.float64)), _dt.get(x._dtype)), index
             return (ops.nanmedian if self.ignore_nan else ops.median)(x, None), index
         return (ops.nanmedian if self.ignore_nan else ops.median)(x, self.axis, self.keep_dims)
