@@ -136,7 +136,7 @@ from . import _doc_resize_pad  # noqa: E402  mirror_pad, reverse_sequence, MaxUn
 from . import _doc_linalg_seq, _doc_decode_solve  # noqa: E402  lstsq, lu_unpack, ...; ctc_greedy_decoder, MatrixSolveLs
 from . import _doc_image, _doc_conv_diag, _doc_prims  # noqa: E402  RGBToHSV ...; Conv2D/3DTranspose, MatrixDiagV3; small primitives
 from . import _doc_loops, _doc_sparse_misc, _doc_update_misc  # noqa: E402  Partial ...; Coalesce ...; SGD, FFTWithSize ...
-from . import _doc_nms_pool  # noqa: E402  CombinedNonMaxSuppression, NoRepeatNGram, ResizeArea, MaxPool3DWithArgmax ...
+from . import _doc_nms_pool  # noqa: E402  NoRepeatNGram, ResizeArea, MaxPool3DWithArgmax ...
 
 for _topic in (_interpolate, _windows, _windows_more, _prim_forms, _doc_arith, _doc_build, _segment_sorted, _doc_nn,
                _doc_more, _doc_resize_pad, _doc_linalg_seq, _doc_decode_solve, _zeta_xdivy, _roi_align, _indexing,
@@ -156,12 +156,12 @@ from . import _recurrent, _recurrent_gru  # noqa: E402  LSTM, GRUV2 (MindSpore's
 from . import _data_format, _sparse_dense_cwise  # noqa: E402  DataFormatDimMap, SparseDenseCwiseAdd / Mul
 from . import _bernoulli  # noqa: E402  bernoulli (MindSpore's signature and argument rules)
 from . import _loop_prims, _truncated_normal  # noqa: E402  WhileLoop, ForiLoop, Scan, ParameterizedTruncatedNormal
-from . import _fractional_pool3d  # noqa: E402  fractional_max_pool3d
+from . import _fractional_pool3d, _combined_nms  # noqa: E402  fractional_max_pool3d, CombinedNonMaxSuppression
 
 for _topic in (_fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _elements_scatter, _vander, _in_top_k, _nms,
                _list_diff, _min_max_ext, _ps_roi_pooling, _lrn, _slices_blocks, _fractional_pool, _fused_sparse,
                _sparse_count, _raw_op_signatures, _recurrent, _recurrent_gru, _data_format, _sparse_dense_cwise,
-               _bernoulli, _loop_prims, _truncated_normal, _fractional_pool3d):
+               _bernoulli, _loop_prims, _truncated_normal, _fractional_pool3d, _combined_nms):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]  # (scatter: its MindSpore form replaces the op's)
 # functional (F) copied the engine form of scatter when imported above: MindSpore's replaces it there (and so in
@@ -187,6 +187,12 @@ from . import _gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks, _em
 for _topic in (_gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks, _embedding_lookup):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
+
+# h-msfid25: SoftShrink, InplaceUpdate, Median (class forms)
+from . import _prim_classes_more  # noqa: E402
+
+globals().update({k: getattr(_prim_classes_more, k) for k in _prim_classes_more.__all__})
+__all__ += list(_prim_classes_more.__all__)
 
 from . import _tensor_meta  # noqa: E402,F401  Tensor.nbytes / strides / H / ptp / take / index_put / scatter ...
 

@@ -28,6 +28,7 @@ from ._boxes import BoundingBoxDecode as BoundingBoxDecode, BoundingBoxEncode as
 from ._candidate_sampler import UniformCandidateSampler as UniformCandidateSampler, uniform_candidate_sampler as uniform_candidate_sampler
 from ._channel_shuffle import channel_shuffle as channel_shuffle
 from ._clip_norm import clip_by_norm as clip_by_norm
+from ._combined_nms import CombinedNonMaxSuppression as CombinedNonMaxSuppression
 from ._cond_number import cond as cond
 from ._conv import AvgPool as AvgPool, AvgPool3D as AvgPool3D, Conv2D as Conv2D, Conv3D as Conv3D, MaxPool as MaxPool, MaxPool3D as MaxPool3D, MaxPoolWithArgmaxV2 as MaxPoolWithArgmaxV2, avg_pool1d as avg_pool1d, avg_pool2d as avg_pool2d, avg_pool3d as avg_pool3d, conv1d as conv1d, conv2d as conv2d, conv3d as conv3d, max_pool2d as max_pool2d, max_pool3d as max_pool3d
 from ._counting import bincount as bincount, histc as histc
@@ -44,7 +45,7 @@ from ._doc_linalg_seq import Lstsq as Lstsq, LuUnpack as LuUnpack, UniqueConsecu
 from ._doc_loops import Partial as Partial, partial as partial
 from ._doc_math import addcdiv as addcdiv, addcmul as addcmul, addr as addr, adjoint as adjoint, atleast_1d as atleast_1d, atleast_2d as atleast_2d, atleast_3d as atleast_3d, column_stack as column_stack, copysign as copysign, count_nonzero as count_nonzero, dstack as dstack, exp2 as exp2, ldexp as ldexp, msort as msort, nanmean as nanmean, rot90 as rot90, swapdims as swapdims, trapz as trapz, truncate_div as truncate_div, truncate_mod as truncate_mod, vecdot as vecdot
 from ._doc_more import IndexPut as IndexPut, InplaceAdd as InplaceAdd, InplaceSub as InplaceSub, InplaceUpdateV2 as InplaceUpdateV2, Pdist as Pdist, ScalarCast as ScalarCast, SparseToDense as SparseToDense, TupleToArray as TupleToArray, adaptive_max_pool3d as adaptive_max_pool3d, clip_by_global_norm as clip_by_global_norm, dense as dense, inplace_add as inplace_add, inplace_sub as inplace_sub, inplace_update as inplace_update, margin_ranking_loss as margin_ranking_loss, pdist as pdist, scalar_cast as scalar_cast, tuple_to_array as tuple_to_array
-from ._doc_nms_pool import CombinedNonMaxSuppression as CombinedNonMaxSuppression, MaxPool3DWithArgmax as MaxPool3DWithArgmax, NoRepeatNGram as NoRepeatNGram, ResizeArea as ResizeArea
+from ._doc_nms_pool import MaxPool3DWithArgmax as MaxPool3DWithArgmax, NoRepeatNGram as NoRepeatNGram, ResizeArea as ResizeArea
 from ._doc_nn import ChannelShuffle as ChannelShuffle, MultiMarginLoss as MultiMarginLoss, adaptive_avg_pool2d as adaptive_avg_pool2d, adaptive_max_pool2d as adaptive_max_pool2d, cosine_embedding_loss as cosine_embedding_loss, multi_margin_loss as multi_margin_loss
 from ._doc_prims import AdaptiveAvgPool2D as AdaptiveAvgPool2D, AffineGrid as AffineGrid, CheckNumerics as CheckNumerics, CompareAndBitpack as CompareAndBitpack, Histogram as Histogram, IdentityN as IdentityN, NthElement as NthElement, ParallelConcat as ParallelConcat, Polygamma as Polygamma, ScatterAddWithAxis as ScatterAddWithAxis, SparseSoftmaxCrossEntropyWithLogits as SparseSoftmaxCrossEntropyWithLogits, TridiagonalMatMul as TridiagonalMatMul, affine_grid as affine_grid, check_valid as check_valid, eps as eps, gumbel_softmax as gumbel_softmax, intopk as intopk
 from ._doc_resize_pad import MaxUnpool2D as MaxUnpool2D, MaxUnpool3D as MaxUnpool3D, MirrorPad as MirrorPad, ResizeLinear1D as ResizeLinear1D, ResizeNearestNeighbor as ResizeNearestNeighbor, ResizeNearestNeighborV2 as ResizeNearestNeighborV2, mirror_pad as mirror_pad
@@ -101,6 +102,7 @@ from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNor
 from ._nms import NMSWithMask as NMSWithMask
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
 from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as pixel_unshuffle
+from ._prim_classes_more import InplaceUpdate as InplaceUpdate, Median as Median, SoftShrink as SoftShrink
 from ._prim_forms import Addcdiv as Addcdiv, Addcmul as Addcmul, Bincount as Bincount, ConjugateTranspose as ConjugateTranspose, Cross as Cross, CumulativeLogsumexp as CumulativeLogsumexp, DiagPart as DiagPart, Fmax as Fmax, GLU as GLU, Heaviside as Heaviside, Hypot as Hypot, IsClose as IsClose, LogSpace as LogSpace, LogicalXor as LogicalXor, Logit as Logit, LowerBound as LowerBound, LuSolve as LuSolve, MatrixBandPart as MatrixBandPart, MatrixDeterminant as MatrixDeterminant, Mvlgamma as Mvlgamma, NonZero as NonZero, ReduceStd as ReduceStd, SquaredDifference as SquaredDifference, Tril as Tril, TruncateDiv as TruncateDiv, UpperBound as UpperBound, Zeta as Zeta
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Sign as Sign, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, sign as sign, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, addbmm as addbmm, cross as cross, cumprod as cumprod, cumsum as cumsum, ger as ger
@@ -1243,7 +1245,6 @@ __all__ = [
     'UpsampleNearest3D',
     'FFTWithSize',
     'MatrixLogarithm',
-    'CombinedNonMaxSuppression',
     'NoRepeatNGram',
     'ResizeArea',
     'MaxPool3DWithArgmax',
@@ -1288,6 +1289,7 @@ __all__ = [
     'Scan',
     'ParameterizedTruncatedNormal',
     'fractional_max_pool3d',
+    'CombinedNonMaxSuppression',
     'gcd',
     'reverse_sequence',
     'ReverseSequence',
@@ -1297,6 +1299,9 @@ __all__ = [
     'RandomCategorical',
     'random_categorical',
     'EmbeddingLookup',
+    'SoftShrink',
+    'InplaceUpdate',
+    'Median',
 ]
 
 class Acos(Primitive):

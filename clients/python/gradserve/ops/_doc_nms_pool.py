@@ -1,5 +1,5 @@
-"""More MindSpore 2.10 primitives of its documented examples: CombinedNonMaxSuppression and NoRepeatNGram
-(selections worked out on the host, as MindSpore's CPU kernels: no gradient), ResizeArea (area-weighted
+"""More MindSpore 2.10 primitives of its documented examples: NoRepeatNGram (worked out on the host, as MindSpore's
+CPU kernel: no gradient; CombinedNonMaxSuppression is _combined_nms's), ResizeArea (area-weighted
 averages as two matmuls, so differentiable in the images) and MaxPool3DWithArgmax (ops.max_pool3d with
 indices)."""
 from __future__ import annotations
@@ -11,76 +11,7 @@ import numpy as np
 from .._late import late
 from .._tensor import Tensor
 
-__all__ = ["CombinedNonMaxSuppression", "NoRepeatNGram", "ResizeArea", "MaxPool3DWithArgmax"]
-
-
-def _number(value, where: str, name: str) -> float:
-    if isinstance(value, Tensor):
-        if value.size != 1:
-            raise ValueError(f"For '{where}', '{name}' must be a scalar, got shape {list(value.shape)}")
-        return float(value.asnumpy().reshape(-1)[0])
-    return float(value)
-
-
-def _iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """Intersection over union of one (y1, x1, y2, x2) box (corners in either order) with each of others."""
-    def spans(b):
-        return np.minimum(b[..., 0], b[..., 2]), np.minimum(b[..., 1], b[..., 3]), \
-            np.maximum(b[..., 0], b[..., 2]), np.maximum(b[..., 1], b[..., 3])
-    y1, x1, y2, x2 = spans(box)
-    oy1, ox1, oy2, ox2 = spans(others)
-    inter = np.clip(np.minimum(y2, oy2) - np.maximum(y1, oy1), 0, None) * \
-        np.clip(np.minimum(x2, ox2) - np.maximum(x1, ox1), 0, None)
-    union = (y2 - y1) * (x2 - x1) + (oy2 - oy1) * (ox2 - ox1) - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
-
-
-def _class_nms(boxes: np.ndarray, scores: np.ndarray, limit: int, iou_max: float, score_min: float) -> list[int]:
-    """Greedy NMS of one class: by descending score, above score_min, IoU with every kept box <= iou_max."""
-    kept: list[int] = []
-    for i in np.argsort(-scores, kind="stable"):
-        if len(kept) >= limit or scores[i] <= score_min:
-            break
-        if not kept or (_iou(boxes[i], boxes[kept]) <= iou_max).all():
-            kept.append(int(i))
-    return kept
-
-
-class CombinedNonMaxSuppression:
-    """ops.CombinedNonMaxSuppression(pad_per_class=False, clip_boxes=True)(boxes [B, N, q, 4], scores [B, N, C],
-    max_output_size_per_class, max_total_size, iou_threshold, score_threshold): NMS per batch and class (q = 1:
-    the classes share the boxes), then the best max_total_size of all classes: (nmsed_boxes [B, T, 4],
-    nmsed_scores [B, T], nmsed_classes [B, T], valid_detections [B]), zero-padded."""
-
-    def __init__(self, pad_per_class=False, clip_boxes=True):
-        self.pad_per_class, self.clip_boxes = bool(pad_per_class), bool(clip_boxes)
-
-    def __call__(self, boxes, scores, max_output_size_per_class, max_total_size, iou_threshold, score_threshold):
-        where = "CombinedNonMaxSuppression"
-        b, s = boxes.asnumpy().astype(np.float32), scores.asnumpy().astype(np.float32)
-        if b.ndim != 4 or b.shape[-1] != 4 or s.ndim != 3 or s.shape[:2] != b.shape[:2] or b.shape[2] not in (1, s.shape[2]):
-            raise ValueError(f"For '{where}', boxes must be [batch, num_boxes, q, 4] (q 1 or num_classes) and scores "
-                             f"[batch, num_boxes, num_classes], got {list(b.shape)} and {list(s.shape)}")
-        per_class, total = (int(_number(v, where, n)) for v, n in ((max_output_size_per_class,
-                                                                    "max_output_size_per_class"),
-                                                                   (max_total_size, "max_total_size")))
-        iou_max, score_min = _number(iou_threshold, where, "iou_threshold"), _number(score_threshold, where,
-                                                                                     "score_threshold")
-        width = min(total, per_class * s.shape[2]) if self.pad_per_class else total
-        out_boxes, out_scores = np.zeros((b.shape[0], width, 4), np.float32), np.zeros((b.shape[0], width), np.float32)
-        out_classes, valid = np.zeros((b.shape[0], width), np.float32), np.zeros(b.shape[0], np.int32)
-        for n in range(b.shape[0]):
-            found = [(s[n, i, c], c, b[n, i, 0 if b.shape[2] == 1 else c]) for c in range(s.shape[2])
-                     for i in _class_nms(b[n, :, 0 if b.shape[2] == 1 else c], s[n, :, c], per_class, iou_max,
-                                         score_min)]
-            found.sort(key=lambda f: -f[0])
-            found = found[:width]
-            valid[n] = len(found)
-            for k, (score, c, box) in enumerate(found):
-                out_boxes[n, k], out_scores[n, k], out_classes[n, k] = box, score, c
-        if self.clip_boxes:
-            out_boxes = np.clip(out_boxes, 0.0, 1.0)
-        return Tensor(out_boxes), Tensor(out_scores), Tensor(out_classes), Tensor(valid)
+__all__ = ["NoRepeatNGram", "ResizeArea", "MaxPool3DWithArgmax"]
 
 
 class NoRepeatNGram:

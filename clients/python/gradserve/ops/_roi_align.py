@@ -6,8 +6,9 @@ import numpy as np
 
 from .._late import late
 from .._tensor import Tensor
+from ._extra import P
 
-__all__ = ["ROIAlign"]
+__all__ = ["ROIAlign"]  # ROIAlignGrad: in operations._grad_ops (MindSpore's place)
 
 
 def _bilinear_taps(y: float, x: float, h: int, w: int) -> list[tuple[int, int, float]]:
@@ -51,6 +52,17 @@ class ROIAlign:
             raise ValueError(f"For 'ROIAlign', features must be [N, C, H, W] and rois [R, 5], got shapes "
                              f"{list(features.shape)} and {list(rois.shape)}")
         n, c, h, w = features.shape
+        index, weight, void = self._taps(tuple(features.shape), rois, np.dtype(features.dtype.name))
+        flat = o.reshape(o.transpose(features, (0, 2, 3, 1)), (n * h * w, c))
+        picked = o.gather(flat, Tensor(index), 0)  # [R * ph * pw, k, C]
+        out = o.sum(o.mul(picked, Tensor(weight[..., None])), 1)
+        if void.any():
+            out = o.add(out, Tensor(np.where(void[:, None], np.nan, 0).astype(weight.dtype)))
+        return o.transpose(o.reshape(out, (rois.shape[0], self.ph, self.pw, c)), (0, 3, 1, 2))
+
+    def _taps(self, shape, rois, dtype):
+        """(index [R * ph * pw, k] of flat pixels (n, row, column), their weights, whether a bin has no sample)."""
+        n, _, h, w = shape
         boxes = np.asarray(rois.asnumpy(), np.float64)
         taps, void = [], []  # per (roi, bin): [(flat pixel, weight)], whether it has no sample
         for b, x1, y1, x2, y2 in boxes:
@@ -78,13 +90,31 @@ class ROIAlign:
                     void.append(gh * gw == 0)  # no sample: 0 / 0, MindSpore's NaN (and no gradient)
         k = max([len(t) for t in taps] + [1])
         index = np.zeros((len(taps), k), np.int64)
-        weight = np.zeros((len(taps), k), np.dtype(features.dtype.name))
+        weight = np.zeros((len(taps), k), dtype)
         for row, cell in enumerate(taps):
             for col, (p, wt) in enumerate(cell):
                 index[row, col], weight[row, col] = p, wt
-        flat = o.reshape(o.transpose(features, (0, 2, 3, 1)), (n * h * w, c))
-        picked = o.gather(flat, Tensor(index), 0)  # [R * ph * pw, k, C]
-        out = o.sum(o.mul(picked, Tensor(weight[..., None])), 1)
-        if any(void):
-            out = o.add(out, Tensor(np.where(np.array(void)[:, None], np.nan, 0).astype(weight.dtype)))
-        return o.transpose(o.reshape(out, (len(boxes), self.ph, self.pw, c)), (0, 3, 1, 2))
+        return index, weight, np.array(void, bool).reshape(-1)
+
+
+class ROIAlignGrad(ROIAlign):
+    """_grad_ops.ROIAlignGrad(pooled_height, pooled_width, spatial_scale, sample_num=2)(dy [R, C, ph, pw], rois,
+    xdiff_shape (N, C, H, W)) -> dx of xdiff_shape: ROIAlign's backward, each bin's dy spread over its bilinear taps
+    with their weights (the transpose of ROIAlign's gather; a bin with no sample gives nothing)."""
+
+    def __init__(self, pooled_height, pooled_width, spatial_scale, sample_num=2):
+        super().__init__(pooled_height, pooled_width, spatial_scale, sample_num, 1)
+
+    def __call__(self, dy, rois, xdiff_shape):
+        o = late.ops
+        shape = tuple(int(d) for d in xdiff_shape)
+        if len(shape) != 4 or dy.ndim != 4 or tuple(dy.shape[2:]) != (self.ph, self.pw) or dy.shape[1] != shape[1]:
+            raise ValueError(f"For 'ROIAlignGrad', dy must be [R, C, {self.ph}, {self.pw}] and xdiff_shape "
+                             f"(N, C, H, W) of the same C, got {list(dy.shape)} and {list(shape)}")
+        n, c, h, w = shape
+        index, weight, void = self._taps(shape, rois, np.dtype(dy.dtype.name))
+        weight[void] = 0
+        rows = o.reshape(o.transpose(dy, (0, 2, 3, 1)), (-1, 1, c))  # [R * ph * pw, 1, C]
+        spread = o.mul(rows, Tensor(weight[..., None]))  # [R * ph * pw, k, C]
+        flat = P.scatter_add(o.reshape(spread, (-1, c)), Tensor(index.reshape(-1)), shape=(n * h * w, c), axis=0)
+        return o.transpose(o.reshape(flat, (n, h, w, c)), (0, 3, 1, 2))

@@ -333,8 +333,8 @@ SegmentSum = _prim("SegmentSum", _segment_sum, "ops.SegmentSum()(input_x, segmen
 
 def _tensor_scatter_method(fn, name: str):
     def method(self, indices, updates, *more):
-        if more:  # MindSpore 2.10's scatter_add(dim, index, src) overload (no CPU kernel there either)
-            raise TypeError(f"Tensor.{name}: the (dim, index, src) form is not supported; "
+        if more:  # MindSpore 2.10's scatter_add(dim, index, src) overload: a RuntimeError on CPU there too
+            raise RuntimeError(f"Tensor.{name}: the (dim, index, src) form is not supported; "
                             f"give (indices, updates) as for ops.tensor_{name}")
         return fn(self, indices, updates)
     method.__name__ = name

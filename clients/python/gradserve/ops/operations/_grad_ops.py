@@ -13,9 +13,10 @@ from ._missing import module_getattr
 
 __all__ = ["SoftplusGrad", "DropoutGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad", "ACosGrad",
            "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad", "PReLUGrad",
-           "L2NormalizeGrad", "NLLLossGrad", "LRNGrad"]
+           "L2NormalizeGrad", "NLLLossGrad", "LRNGrad", "ROIAlignGrad"]
 
 from .._lrn import LRNGrad  # noqa: E402
+from .._roi_align import ROIAlignGrad  # noqa: E402
 
 
 class SoftplusGrad:
