@@ -97,13 +97,14 @@ class ROIAlign:
         return index, weight, np.array(void, bool).reshape(-1)
 
 
-class ROIAlignGrad(ROIAlign):
+class ROIAlignGrad:
     """_grad_ops.ROIAlignGrad(pooled_height, pooled_width, spatial_scale, sample_num=2)(dy [R, C, ph, pw], rois,
     xdiff_shape (N, C, H, W)) -> dx of xdiff_shape: ROIAlign's backward, each bin's dy spread over its bilinear taps
     with their weights (the transpose of ROIAlign's gather; a bin with no sample gives nothing)."""
 
     def __init__(self, pooled_height, pooled_width, spatial_scale, sample_num=2):
-        super().__init__(pooled_height, pooled_width, spatial_scale, sample_num, 1)
+        self.forward = ROIAlign(pooled_height, pooled_width, spatial_scale, sample_num, 1)  # (its bins' taps)
+        self.ph, self.pw = self.forward.ph, self.forward.pw
 
     def __call__(self, dy, rois, xdiff_shape):
         o = late.ops
@@ -112,7 +113,7 @@ class ROIAlignGrad(ROIAlign):
             raise ValueError(f"For 'ROIAlignGrad', dy must be [R, C, {self.ph}, {self.pw}] and xdiff_shape "
                              f"(N, C, H, W) of the same C, got {list(dy.shape)} and {list(shape)}")
         n, c, h, w = shape
-        index, weight, void = self._taps(shape, rois, np.dtype(dy.dtype.name))
+        index, weight, void = self.forward._taps(shape, rois, np.dtype(dy.dtype.name))
         weight[void] = 0
         rows = o.reshape(o.transpose(dy, (0, 2, 3, 1)), (-1, 1, c))  # [R * ph * pw, 1, C]
         spread = o.mul(rows, Tensor(weight[..., None]))  # [R * ph * pw, k, C]
