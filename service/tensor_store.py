@@ -70,12 +70,21 @@ class TensorStore:
                 raise InvalidRequest("not a sha256 hex digest (64 lowercase hex digits)", path=f"{path}[{i}]")
         return [k for k in keys if self.kept.get(k) is None]
 
-    def resolved(self, doc: dict) -> dict:
-        """`doc` with each parameter value named by hash given its bytes ({"raw": bytes}, which only this
-        process can write: JSON has no bytes); `doc` itself when it names none."""
-        return _with_values(doc, "$.graph", self._raw)  # (values belong to the top graph only)
+    def resolved(self, doc: dict, max_bytes: int | None = None) -> dict:
+        """`doc` with each parameter value named by hash given its pieces' bytes ({"raw": (bytes, ...)}, which only
+        this process can write: JSON has no bytes nor tuples); `doc` itself when it names none. Their bytes in all
+        are refused past `max_bytes` (the registry's graph_cache_bytes share) before any piece is joined: a graph
+        may name one kept piece many times (~70 bytes of JSON each)."""
+        out = _with_values(doc, "$.graph", self._pieces)  # (values belong to the top graph only)
+        total = sum(len(piece) for p, was in zip(out["params"], doc["params"]) if _by_hash(was)
+                    for piece in p["value"]["raw"]) if out is not doc else 0
+        if max_bytes is not None and total > max_bytes:
+            raise LimitExceeded(f"the graph's parameter values named by sha256 hold {total} bytes in all, more than "
+                                f"a graph may load for one client (graph_cache_bytes, half of it: {max_bytes})",
+                                path="$.graph.params", limit="graph_cache_bytes", value=max_bytes, got=total)
+        return out
 
-    def _raw(self, keys: Any, path: str) -> bytes:
+    def _pieces(self, keys: Any, path: str) -> tuple[bytes, ...]:
         if not isinstance(keys, list) or not keys:
             raise InvalidRequest("sha256 must be a non-empty list of hex digests (the value's pieces, in order)",
                                  code="invalid_graph", path=f"{path}.sha256")
@@ -90,7 +99,7 @@ class TensorStore:
                                      "weights are larger does not fit", path=path, sha256=str(key)[:64], piece=i,
                                      limit="tensor_store_bytes", value=cap)
             pieces.append(raw)
-        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        return tuple(pieces)  # (joined once their length is checked: serialize.tensor_from_json)
 
 
 def _with_values(body: dict, path: str, raw_of) -> dict:
