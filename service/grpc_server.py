@@ -406,6 +406,7 @@ class Servicer(pb_grpc.GradserveServicer):
 
     async def PutTensors(self, request, context):
         async def fn():
+            codec.check_tensor_count(len(request.tensors), self.settings.max_tensors, "$.tensors")  # (as HTTP's)
             arrays = [codec.tensor_from_bytes(t.raw_contents, t.shape, t.datatype, f"$.tensors[{i}]")
                       for i, t in enumerate(request.tensors)]
             out = await asyncio.to_thread(put_all, self.core.tensors, arrays, self._client(context))
