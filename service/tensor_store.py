@@ -65,9 +65,7 @@ class TensorStore:
         """The hashes among `keys` this store does not keep (a client sends those)."""
         if not isinstance(keys, list) or len(keys) > MAX_ENTRIES:
             raise InvalidRequest(f"expected a list of at most {MAX_ENTRIES} sha256 hex digests", path=path)
-        for i, k in enumerate(keys):
-            if not isinstance(k, str) or not HEX.fullmatch(k):
-                raise InvalidRequest("not a sha256 hex digest (64 lowercase hex digits)", path=f"{path}[{i}]")
+        _check_digests(keys, path)
         return [k for k in keys if self.kept.get(k) is None]
 
     def resolved(self, doc: dict, max_bytes: int | None = None) -> dict:
@@ -88,18 +86,25 @@ class TensorStore:
         if not isinstance(keys, list) or not keys:
             raise InvalidRequest("sha256 must be a non-empty list of hex digests (the value's pieces, in order)",
                                  code="invalid_graph", path=f"{path}.sha256")
+        _check_digests(keys, f"{path}.sha256", code="invalid_graph")  # (all of them first: a bad one is a 400)
         pieces = []
         for i, key in enumerate(keys):
-            raw = self.kept.get(key) if isinstance(key, str) else None
+            raw = self.kept.get(key)
             if raw is None:
                 cap = self.kept.cap_bytes
-                raise TensorNotFound(f"parameter value piece sha256 {str(key)[:64]} is not in this server's tensor "
+                raise TensorNotFound(f"parameter value piece sha256 {key} is not in this server's tensor "
                                      "store: upload it first (POST /v1/tensors, gRPC PutTensors); pieces are kept "
                                      f"within tensor_store_bytes={cap}, one client's in half of it, so a model whose "
-                                     "weights are larger does not fit", path=path, sha256=str(key)[:64], piece=i,
+                                     "weights are larger does not fit", path=path, sha256=key, piece=i,
                                      limit="tensor_store_bytes", value=cap)
             pieces.append(raw)
         return tuple(pieces)  # (joined once their length is checked: serialize.tensor_from_json)
+
+
+def _check_digests(keys: list, path: str, code: str | None = None) -> None:
+    for i, k in enumerate(keys):
+        if not isinstance(k, str) or not HEX.fullmatch(k):
+            raise InvalidRequest("not a sha256 hex digest (64 lowercase hex digits)", code=code, path=f"{path}[{i}]")
 
 
 def _with_values(body: dict, path: str, raw_of) -> dict:

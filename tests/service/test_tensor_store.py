@@ -13,7 +13,7 @@ import pytest
 from engine.errors import EngineError
 from engine.serialize import Limits, graph_from_json
 from service.core import Core
-from service.errors import LimitExceeded, NotFound
+from service.errors import InvalidRequest, LimitExceeded, NotFound
 from service.tensor_store import TensorStore, put_all
 
 
@@ -104,3 +104,11 @@ def test_a_graph_whose_named_values_pass_the_budget_is_refused_naming_it():
         store.resolved(doc, 16 << 20)
     assert e.value.detail["limit"] == "graph_cache_bytes" and e.value.detail["got"] == 64 << 20
     assert len(store.resolved(doc, 64 << 20)["params"]) == 64  # (at the budget: resolved)
+
+
+@pytest.mark.parametrize("key", [7, "AB" * 32, "ab" * 31, None])
+def test_a_piece_that_is_no_sha256_digest_is_the_graphs_error_not_a_missing_tensor(key):
+    store = TensorStore(1 << 20)
+    with pytest.raises(InvalidRequest) as e:  # (400 invalid_graph, where a hash not uploaded is 404)
+        store.resolved(_graph(["ab" * 32, key]))
+    assert e.value.code == "invalid_graph" and e.value.detail["path"] == "$.graph.params[0].value.sha256[1]"
