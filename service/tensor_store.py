@@ -121,6 +121,17 @@ def _with_values(body: dict, path: str, raw_of) -> dict:
     return dict(body, params=new)
 
 
+# in a graph's JSON text: it may name parameter values by hash (a cheap test, no parse: read where it loads)
+NAMES_BY_HASH = b'"sha256"'
+
+
+def names_values(doc: Any) -> bool:
+    """Whether the graph names parameter values by hash: its load reads and copies their bytes (up to the
+    graph cache's share), however small its JSON, so it is loaded off the event loop."""
+    params = doc.get("params") if isinstance(doc, dict) else None
+    return isinstance(params, list) and any(_by_hash(p) for p in params)
+
+
 def _by_hash(p: Any) -> bool:
     return isinstance(p, dict) and isinstance(p.get("value"), dict) and "sha256" in p["value"]
 
