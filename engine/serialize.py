@@ -57,10 +57,12 @@ def tensor_from_json(d: Any, path: str, *, max_elements: int | None = None) -> n
                             setting="max_elements", limit=max_elements, value=n)
     npd = np.dtype(NP_DTYPES[dtype])
     raw = d.get("raw")
-    if isinstance(raw, (bytes, bytearray, memoryview)):  # a value named by sha256, resolved (service.tensor_store)
-        if len(raw) != n * npd.itemsize:
-            raise ShapeError(f"sha256 names {len(raw)} bytes; shape {shape} of {dtype} needs {n * npd.itemsize}",
+    if type(raw) is tuple:  # a value named by sha256: its pieces' bytes (service.tensor_store.resolved)
+        size = sum(len(piece) for piece in raw)
+        if size != n * npd.itemsize:  # (before joining them: one kept piece may be named many times)
+            raise ShapeError(f"sha256 names {size} bytes; shape {shape} of {dtype} needs {n * npd.itemsize}",
                              path=f"{path}.sha256")
+        raw = raw[0] if len(raw) == 1 else b"".join(raw)
         return np.frombuffer(raw, dtype=npd.newbyteorder("<")).astype(npd, copy=True).reshape(shape)
     if "b64" in d:
         try:

@@ -1289,7 +1289,8 @@ def _custom_vjp(avals, bprop, n_in, n_out, params, site, param_grads=()):
     if not isinstance(params, (list, tuple)) or not all(isinstance(p, str) for p in params) or \
             len(params) > len(avals) - n_in - n_out:
         raise RuleError(f"custom_vjp: params must name the last extra inputs (parameter names), got {params!r}")
-    if not isinstance(param_grads, (list, tuple)) or any(p not in params for p in param_grads):
-        raise RuleError(f"custom_vjp: param_grads must name parameters among params {list(params)!r}, "
+    if not isinstance(param_grads, (list, tuple)) or any(p not in params for p in param_grads) or \
+            len(set(param_grads)) != len(param_grads):  # (one gradient each: a repeated one would overwrite)
+        raise RuleError(f"custom_vjp: param_grads must name parameters among params {list(params)!r}, once each, "
                         f"got {param_grads!r}")
     return [(tuple(a.shape), a.dtype) for a in avals[n_in:n_in + n_out]]

@@ -32,7 +32,7 @@ from .metrics import Metrics
 from .pools import Job, Pool, PoolStartError, build_specs, next_job_id
 from .routing import route
 from .registry import Registry
-from .tensor_store import TensorStore
+from .tensor_store import TensorStore, names_values
 from .settings import Settings
 from .batching import Batcher
 
@@ -161,7 +161,8 @@ def drain_wait_s(settings: Settings) -> float:
 # a graph's JSON above this many bytes is registered off the event loop, and a job's inline graph of more than
 # GRAPH_OFF_LOOP_NODES nodes (its functions' too) loaded off it: parse, hash, load and signature took ~0.37 ms a KiB,
 # ~25 ms a thousand nodes, on an idle box (an 8 K-node chain, 566 KiB: ~0.3 s; three clients registering such graphs
-# back to back kept every probe waiting up to 2.7 s at load ~9); a small one (a few ms) stays, as a known one's hash
+# back to back kept every probe waiting up to 2.7 s at load ~9); a small one (a few ms) stays, as a known one's hash,
+# unless it names parameter values by hash (tensor_store.names_values: their bytes read and copied, whatever its size)
 GRAPH_OFF_LOOP = 16 << 10
 GRAPH_OFF_LOOP_NODES = 256
 CHECKS_KEPT = 1024  # graphs and derived graphs whose checks are kept (past it the memo starts over)
@@ -372,8 +373,8 @@ class Core:
         """prepare in full (its memo, _prepared, did not answer)."""
         if req.kind not in KINDS:
             raise InvalidRequest(f"unknown job kind {req.kind!r}")
-        if req.size_hint > (1 << 20) or (type(req.graph) is dict
-                                         and self.registry.count_nodes(req.graph) > GRAPH_OFF_LOOP_NODES):
+        if req.size_hint > (1 << 20) or (type(req.graph) is dict and (
+                self.registry.count_nodes(req.graph) > GRAPH_OFF_LOOP_NODES or names_values(req.graph))):
             gid, g = await asyncio.to_thread(self.registry.load, req.graph, req.graph_id, req.graph_strict, req.client)
         else:
             gid, g = self.registry.load(req.graph, req.graph_id, req.graph_strict, req.client)

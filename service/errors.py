@@ -184,8 +184,8 @@ CODES: dict[str, tuple[int, str]] = {
     "unauthorized": (401, "UNAUTHENTICATED"),
     "forbidden": (403, "PERMISSION_DENIED"),  # (HTTP only: the shared memory routes)
     "graph_not_found": (404, "NOT_FOUND"),
-    "model_not_found": (404, "NOT_FOUND"),
-    "tensor_not_found": (404, "NOT_FOUND"),  # a graph names a parameter value by a hash not uploaded (tensor_store)  # a model-repository name (Open Inference Protocol, UM-Bridge)
+    "model_not_found": (404, "NOT_FOUND"),  # a model-repository name (Open Inference Protocol, UM-Bridge)
+    "tensor_not_found": (404, "NOT_FOUND"),  # a graph names a parameter value by a hash not uploaded (tensor_store)
     "not_found": (404, "UNIMPLEMENTED"),  # no such route (HTTP only: gRPC answers UNIMPLEMENTED itself)
     "method_not_allowed": (405, "UNIMPLEMENTED"),
     "request_timeout": (408, "DEADLINE_EXCEEDED"),  # the body did not arrive in time (HTTP only)

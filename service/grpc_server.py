@@ -52,7 +52,7 @@ from .jobs import (BIG, REQUEST_ID, JobCall, client_of, job_request, offload, re
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
 from .settings import Settings
-from .tensor_store import put_all
+from .tensor_store import NAMES_BY_HASH, put_all
 
 log = logging.getLogger("gradserve.grpc")
 SERVICE = pb.DESCRIPTOR.services_by_name["Gradserve"].full_name  # gradserve.v1.Gradserve
@@ -381,7 +381,8 @@ class Servicer(pb_grpc.GradserveServicer):
             out = await asyncio.to_thread(parsed, self.core.parses, client, request.graph_json, own_charge(held),
                                           self._register, request, client) if len(request.graph_json) > BIG \
                 else await asyncio.to_thread(self._register, request, client) \
-                if len(request.graph_json) > GRAPH_OFF_LOOP else self._register(request, client)
+                if len(request.graph_json) > GRAPH_OFF_LOOP or NAMES_BY_HASH in request.graph_json \
+                else self._register(request, client)
             return pb.RegisterGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]))
 
         return await self._guard(context, fn)
@@ -406,6 +407,7 @@ class Servicer(pb_grpc.GradserveServicer):
 
     async def PutTensors(self, request, context):
         async def fn():
+            codec.check_tensor_count(len(request.tensors), self.settings.max_tensors, "$.tensors")  # (as HTTP's)
             arrays = [codec.tensor_from_bytes(t.raw_contents, t.shape, t.datatype, f"$.tensors[{i}]")
                       for i, t in enumerate(request.tensors)]
             out = await asyncio.to_thread(put_all, self.core.tensors, arrays, self._client(context))

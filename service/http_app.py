@@ -33,6 +33,7 @@ from .client_identity import FORWARDED_FOR
 from .body_budget import FREE, Charge, parsed
 from .http_body import content_coding, inflated, read_body, read_raw, too_large, within
 from .core import GRAPH_OFF_LOOP, Core, JobRequest, JobResult
+from .tensor_store import NAMES_BY_HASH
 from .jobs import (BIG, REQUEST_ID, TENSOR_STAND_INS, JobCall, client_of, envelopes_ok, job_request, offload,
                    request_client, request_id, validate, validation_error, without_tensors)
 from .errors import (Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized, http_headers,
@@ -675,7 +676,7 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
                 inflated = content_coding(request) is not None  # (its inflated bytes are held apart)
                 return JSONResponse(await asyncio.to_thread(register, body, request_client(core, request), held,
                                                             len(body) if inflated else 0), status_code=201)
-            if len(body) > GRAPH_OFF_LOOP:  # (not in the budget: under FREE; but not on the loop either)
+            if len(body) > GRAPH_OFF_LOOP or NAMES_BY_HASH in body:  # (under FREE: not in the budget, nor on the loop)
                 return JSONResponse(await asyncio.to_thread(register, body, request_client(core, request)),
                                     status_code=201)
             return JSONResponse(register(body, request_client(core, request)), status_code=201)

@@ -216,7 +216,8 @@ class Registry:
         if hit is not None:
             return hit[1]
         n = self.count_nodes(d)
-        full = d if self.values is None else self.values.resolved(d)  # (values named by hash: their bytes)
+        # (values named by hash: their bytes, within what the cache keeps for one client)
+        full = d if self.values is None else self.values.resolved(d, int(self.graphs.cap_bytes * CLIENT_SHARE))
         try:
             with gc_pause.paused_if(n >= gc_pause.NODES):
                 g = graph_from_json(full, self.limits)

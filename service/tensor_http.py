@@ -14,9 +14,12 @@ from fastapi.responses import JSONResponse
 from . import codec
 from .body_budget import Charge
 from .errors import InvalidRequest
-from .http_body import read_body, read_small_body
+from .http_body import read_body
 from .jobs import request_client
-from .tensor_store import put_all
+from .tensor_store import MAX_ENTRIES, put_all
+
+# the most a /missing question takes: MAX_ENTRIES digests as JSON ("<64 hex digits>", ~67 bytes each) and spacing
+MISSING_BODY_BYTES = MAX_ENTRIES * 72
 
 
 def _decoded(body: bytes, header_length: str | None, settings) -> list:
@@ -47,7 +50,12 @@ def router(core, settings, dependencies) -> APIRouter:
 
     @r.post("/missing", operation_id="missing_tensors", summary="Which of these sha256 hashes are not kept")
     async def missing_tensors(request: Request):
-        head = codec.loads(await read_body(request, settings.max_body_bytes, settings.body_timeout_s))[0]
+        # (inflated within the server's body budget, as every route's large body: not max_body_bytes a connection)
+        with Charge(core.body_budget) as held:
+            limit, setting = min((MISSING_BODY_BYTES, "missing_body_bytes"),
+                                 (settings.max_body_bytes, "max_body_bytes"))
+            body = await read_body(request, limit, settings.body_timeout_s, core.body_budget, held, setting=setting)
+            head = codec.loads(body)[0]
         if not isinstance(head, dict):
             raise InvalidRequest('expected {"sha256": [hex digest, ...]}', path="$")
         return {"missing": core.tensors.missing(head.get("sha256"))}

@@ -65,32 +65,46 @@ class TensorStore:
         """The hashes among `keys` this store does not keep (a client sends those)."""
         if not isinstance(keys, list) or len(keys) > MAX_ENTRIES:
             raise InvalidRequest(f"expected a list of at most {MAX_ENTRIES} sha256 hex digests", path=path)
-        for i, k in enumerate(keys):
-            if not isinstance(k, str) or not HEX.fullmatch(k):
-                raise InvalidRequest("not a sha256 hex digest (64 lowercase hex digits)", path=f"{path}[{i}]")
+        _check_digests(keys, path)
         return [k for k in keys if self.kept.get(k) is None]
 
-    def resolved(self, doc: dict) -> dict:
-        """`doc` with each parameter value named by hash given its bytes ({"raw": bytes}, which only this
-        process can write: JSON has no bytes); `doc` itself when it names none."""
-        return _with_values(doc, "$.graph", self._raw)  # (values belong to the top graph only)
+    def resolved(self, doc: dict, max_bytes: int | None = None) -> dict:
+        """`doc` with each parameter value named by hash given its pieces' bytes ({"raw": (bytes, ...)}, which only
+        this process can write: JSON has no bytes nor tuples); `doc` itself when it names none. Their bytes in all
+        are refused past `max_bytes` (the registry's graph_cache_bytes share) before any piece is joined: a graph
+        may name one kept piece many times (~70 bytes of JSON each)."""
+        out = _with_values(doc, "$.graph", self._pieces)  # (values belong to the top graph only)
+        total = sum(len(piece) for p, was in zip(out["params"], doc["params"]) if _by_hash(was)
+                    for piece in p["value"]["raw"]) if out is not doc else 0
+        if max_bytes is not None and total > max_bytes:
+            raise LimitExceeded(f"the graph's parameter values named by sha256 hold {total} bytes in all, more than "
+                                f"a graph may load for one client (graph_cache_bytes, half of it: {max_bytes})",
+                                path="$.graph.params", limit="graph_cache_bytes", value=max_bytes, got=total)
+        return out
 
-    def _raw(self, keys: Any, path: str) -> bytes:
+    def _pieces(self, keys: Any, path: str) -> tuple[bytes, ...]:
         if not isinstance(keys, list) or not keys:
             raise InvalidRequest("sha256 must be a non-empty list of hex digests (the value's pieces, in order)",
                                  code="invalid_graph", path=f"{path}.sha256")
+        _check_digests(keys, f"{path}.sha256", code="invalid_graph")  # (all of them first: a bad one is a 400)
         pieces = []
         for i, key in enumerate(keys):
-            raw = self.kept.get(key) if isinstance(key, str) else None
+            raw = self.kept.get(key)
             if raw is None:
                 cap = self.kept.cap_bytes
-                raise TensorNotFound(f"parameter value piece sha256 {str(key)[:64]} is not in this server's tensor "
+                raise TensorNotFound(f"parameter value piece sha256 {key} is not in this server's tensor "
                                      "store: upload it first (POST /v1/tensors, gRPC PutTensors); pieces are kept "
                                      f"within tensor_store_bytes={cap}, one client's in half of it, so a model whose "
-                                     "weights are larger does not fit", path=path, sha256=str(key)[:64], piece=i,
+                                     "weights are larger does not fit", path=path, sha256=key, piece=i,
                                      limit="tensor_store_bytes", value=cap)
             pieces.append(raw)
-        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        return tuple(pieces)  # (joined once their length is checked: serialize.tensor_from_json)
+
+
+def _check_digests(keys: list, path: str, code: str | None = None) -> None:
+    for i, k in enumerate(keys):
+        if not isinstance(k, str) or not HEX.fullmatch(k):
+            raise InvalidRequest("not a sha256 hex digest (64 lowercase hex digits)", code=code, path=f"{path}[{i}]")
 
 
 def _with_values(body: dict, path: str, raw_of) -> dict:
@@ -105,6 +119,17 @@ def _with_values(body: dict, path: str, raw_of) -> dict:
             p = dict(p, value={**{k: x for k, x in v.items() if k != "sha256"}, "raw": raw_of(v["sha256"], where)})
         new.append(p)
     return dict(body, params=new)
+
+
+# in a graph's JSON text: it may name parameter values by hash (a cheap test, no parse: read where it loads)
+NAMES_BY_HASH = b'"sha256"'
+
+
+def names_values(doc: Any) -> bool:
+    """Whether the graph names parameter values by hash: its load reads and copies their bytes (up to the
+    graph cache's share), however small its JSON, so it is loaded off the event loop."""
+    params = doc.get("params") if isinstance(doc, dict) else None
+    return isinstance(params, list) and any(_by_hash(p) for p in params)
 
 
 def _by_hash(p: Any) -> bool:

@@ -136,3 +136,15 @@ def test_engine_and_sdk_agree_on_a_random_sweep():
         n_err += eng[0] == "error"
         n_ok += eng[0] != "error"
     assert n_err > 100 and n_ok > 100  # both kinds were tried
+
+
+def test_custom_vjp_refuses_a_parameter_named_twice_in_param_grads():
+    """The rule returns one gradient per name in param_grads (MindSpore's {Parameter: grad}: one per parameter);
+    a name repeated would have its first gradient overwritten by the second, silently."""
+    from engine.shape_rules import RULES, RuleError
+
+    avals = [AVal((3,), "float32")] * 3  # x, the raw output, w
+    attrs = dict(bprop="rule", n_in=1, n_out=1, params=["w"], site=0)
+    assert RULES["custom_vjp"](avals, **attrs, param_grads=["w"]) == [((3,), "float32")]
+    with pytest.raises(RuleError, match="param_grads"):
+        RULES["custom_vjp"](avals, **attrs, param_grads=["w", "w"])

@@ -61,3 +61,14 @@ def test_tensors_within_the_limit_reach_validation(stub):
     with pytest.raises(grpc.RpcError) as e:
         stub.Eval(m, timeout=120)
     assert e.value.code() == grpc.StatusCode.NOT_FOUND and "no-such-graph" in e.value.details(), e.value.details()
+
+
+def test_an_upload_of_weights_past_the_limit_is_refused_by_their_count(stub):
+    """PutTensors (service.tensor_store) counts its tensors as POST /v1/tensors does: one past max_tensors is
+    refused, none stored (before, each of them was decoded and stored)."""
+    m = pb.PutTensorsRequest()
+    m.tensors.extend([pb.Tensor(datatype="UINT8", shape=[0])] * (LIMIT + 1))
+    with pytest.raises(grpc.RpcError) as e:
+        stub.PutTensors(m, timeout=120)
+    assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, e.value.details()
+    assert f"{LIMIT + 1} tensors" in e.value.details() and "max_tensors" in e.value.details()

@@ -4,14 +4,16 @@ refused before running (core.PROTOBUF_ANSWER_BYTES)."""
 from __future__ import annotations
 
 import hashlib
+import tracemalloc
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from engine.errors import EngineError
 from engine.serialize import Limits, graph_from_json
 from service.core import Core
-from service.errors import LimitExceeded, NotFound
+from service.errors import InvalidRequest, LimitExceeded, NotFound
 from service.tensor_store import TensorStore, put_all
 
 
@@ -62,3 +64,51 @@ def test_a_grpc_answer_past_protobufs_two_gib_is_refused_naming_it():
     with pytest.raises(LimitExceeded) as e:  # a lower max_binary_output_bytes is the one named
         _check("grpc", 2 ** 31 - 1, limit=1 << 30)
     assert e.value.detail["limit"] == "max_binary_output_bytes"
+
+
+def _peak_bytes(fn) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_piece_named_many_times_is_refused_before_its_bytes_are_joined():
+    # one 1 MiB piece named 256 times: 256 MiB once joined, for a value of 3 floats (12 bytes)
+    store = TensorStore(4 << 20)
+    key = put_all(store, [np.zeros(1 << 20, np.uint8)], "c1")["sha256"][0]
+    doc = _graph([key] * 256)
+    errors = []
+
+    def load():
+        try:
+            graph_from_json(store.resolved(doc, 1 << 30), Limits())
+        except EngineError as e:
+            errors.append(e)
+    assert _peak_bytes(load) < 32 << 20  # (before: the 256 MiB join, then the length check)
+    assert errors and errors[0].to_dict()["detail"]["path"] == "$.params[0].value.sha256"
+    assert str(256 << 20) in str(errors[0]) and "12" in str(errors[0])
+
+
+def test_a_graph_whose_named_values_pass_the_budget_is_refused_naming_it():
+    # each value within max_elements, but 64 of them naming the same 1 MiB piece: 64 MiB from 1 MiB kept
+    store = TensorStore(4 << 20)
+    key = put_all(store, [np.zeros(1 << 20, np.uint8)], "c1")["sha256"][0]
+    value = {"shape": [1 << 18], "dtype": "float32", "sha256": [key]}
+    doc = {**_graph([key]), "params": [{"name": f"w{i}", "shape": [1 << 18], "dtype": "float32", "value": value}
+                                       for i in range(64)]}
+    assert _peak_bytes(lambda: pytest.raises(LimitExceeded, store.resolved, doc, 16 << 20)) < 8 << 20
+    with pytest.raises(LimitExceeded) as e:
+        store.resolved(doc, 16 << 20)
+    assert e.value.detail["limit"] == "graph_cache_bytes" and e.value.detail["got"] == 64 << 20
+    assert len(store.resolved(doc, 64 << 20)["params"]) == 64  # (at the budget: resolved)
+
+
+@pytest.mark.parametrize("key", [7, "AB" * 32, "ab" * 31, None])
+def test_a_piece_that_is_no_sha256_digest_is_the_graphs_error_not_a_missing_tensor(key):
+    store = TensorStore(1 << 20)
+    with pytest.raises(InvalidRequest) as e:  # (400 invalid_graph, where a hash not uploaded is 404)
+        store.resolved(_graph(["ab" * 32, key]))
+    assert e.value.code == "invalid_graph" and e.value.detail["path"] == "$.graph.params[0].value.sha256[1]"
