@@ -13,7 +13,9 @@ The graph's id is the hash of that JSON (the weights' hashes in it), so a graph 
 another graph. `missing` tells a client which of its hashes to send: frozen weights shared by many traces (the
 same imported model under a loss, a grad, another batch size) are sent once. Kept bytes are bounded by
 `tensor_store_bytes` (least recently used go first; one client's at most half: registry.CLIENT_SHARE); a
-registered graph holds its own copy of the values, so eviction never breaks a graph already registered.
+registered graph holds its own copy of the values, so eviction never breaks a graph already registered. A graph's
+values named by hash resolve to at most tensor_store_bytes in all, counted before any is joined: a registration
+naming one kept 1 MiB piece 10^5 times (6.7 MB of JSON) asked for 100 GB of joined bytes.
 """
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ from .registry import CLIENT_SHARE, LRU
 log = logging.getLogger("gradserve.tensors")
 HEX = re.compile(r"[0-9a-f]{64}")
 MAX_ENTRIES = 1 << 18
+# The largest body of POST /v1/tensors/missing: MAX_ENTRIES quoted hashes, a comma and some whitespace each, and room
+# (a body of 10^6 hashes, 67 MB within max_body_bytes, was read and parsed whole before its count was refused)
+MISSING_BODY_BYTES = MAX_ENTRIES * 72 + 4096
 
 
 class TensorNotFound(NotFound):
@@ -72,10 +77,25 @@ class TensorStore:
 
     def resolved(self, doc: dict) -> dict:
         """`doc` with each parameter value named by hash given its bytes ({"raw": bytes}, which only this
-        process can write: JSON has no bytes); `doc` itself when it names none."""
-        return _with_values(doc, "$.graph", self._raw)  # (values belong to the top graph only)
+        process can write: JSON has no bytes); `doc` itself when it names none. 413 naming tensor_store_bytes when
+        its values' pieces add up to more than the store keeps, before any is joined."""
+        params = doc.get("params")  # (values belong to the top graph only)
+        if not isinstance(params, list) or not any(_by_hash(p) for p in params):
+            return doc
+        pieces = {i: self._pieces(p["value"]["sha256"], f"$.graph.params[{i}].value")
+                  for i, p in enumerate(params) if _by_hash(p)}
+        total = sum(len(b) for ps in pieces.values() for b in ps)
+        cap = self.kept.cap_bytes
+        if total > cap:
+            raise LimitExceeded(f"the graph's parameter values named by sha256 come to {total} bytes, more than the "
+                                f"tensor store keeps (tensor_store_bytes={cap}): a piece named again is counted again",
+                                path="$.graph.params", limit="tensor_store_bytes", value=cap, got=total)
+        return dict(doc, params=[p if i not in pieces else dict(p, value={
+            **{k: x for k, x in p["value"].items() if k != "sha256"},
+            "raw": pieces[i][0] if len(pieces[i]) == 1 else b"".join(pieces[i])}) for i, p in enumerate(params)])
 
-    def _raw(self, keys: Any, path: str) -> bytes:
+    def _pieces(self, keys: Any, path: str) -> list[bytes]:
+        """The kept bytes of each piece `keys` names, in order (joined only once all are counted: `resolved`)."""
         if not isinstance(keys, list) or not keys:
             raise InvalidRequest("sha256 must be a non-empty list of hex digests (the value's pieces, in order)",
                                  code="invalid_graph", path=f"{path}.sha256")
@@ -90,21 +110,7 @@ class TensorStore:
                                      "weights are larger does not fit", path=path, sha256=str(key)[:64], piece=i,
                                      limit="tensor_store_bytes", value=cap)
             pieces.append(raw)
-        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
-
-
-def _with_values(body: dict, path: str, raw_of) -> dict:
-    params = body.get("params")
-    if not isinstance(params, list) or not any(_by_hash(p) for p in params):
-        return body
-    new = []
-    for i, p in enumerate(params):
-        if _by_hash(p):
-            v = p["value"]
-            where = f"{path}.params[{i}].value"
-            p = dict(p, value={**{k: x for k, x in v.items() if k != "sha256"}, "raw": raw_of(v["sha256"], where)})
-        new.append(p)
-    return dict(body, params=new)
+        return pieces
 
 
 def _by_hash(p: Any) -> bool:
