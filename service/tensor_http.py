@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from . import codec
 from .body_budget import Charge
 from .errors import InvalidRequest, PayloadTooLarge
-from .http_body import read_body, read_small_body
+from .http_body import read_body
 from .jobs import request_client
 from .tensor_store import MAX_ENTRIES, MISSING_BODY_BYTES, put_all
 
@@ -62,6 +62,8 @@ async def _missing_body(request: Request, settings, budget, held) -> bytes:
     try:
         return await read_body(request, limit, settings.body_timeout_s, budget, held)
     except PayloadTooLarge:
+        if limit == settings.max_body_bytes:
+            raise
         raise PayloadTooLarge(f"the body is above {limit} bytes: it names more than {MAX_ENTRIES} sha256 hashes "
                               "(ask about fewer at a time)", limit="missing_body_bytes", value=limit) from None
 
