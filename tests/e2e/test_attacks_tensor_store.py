@@ -1,6 +1,6 @@
 """Attacks on parameter values by content hash (reliab6: service.tensor_store, POST /v1/tensors(/missing), gRPC
 PutTensors / MissingTensors) against one real server (one cpu worker, tensor_store_bytes 8 MiB,
-max_body_bytes 64 MiB).
+max_body_bytes 64 MiB, max_elements 4 M).
 
 A registration names a value's pieces by hash; each name was joined before anything was counted, so one kept
 1 MiB piece named 10^5 times (6.7 MB of JSON) asked for 100 GB. A missing-tensors question was read within
@@ -26,7 +26,8 @@ MAX_HASHES = 1 << 18  # (service.tensor_store.MAX_ENTRIES, as documented in READ
 def srv(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("tensor_attacks") / "server.log", devices="cpu",
                env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_TENSOR_STORE_BYTES": str(STORE),
-                    "GRADSERVE_MAX_BODY_BYTES": str(64 * MIB)})  # (the e2e default, 8 MiB, is below 2^18 hashes)
+                    # (the e2e defaults, 8 MiB bodies and 1 M elements, are below 2^18 hashes and a 9 MiB value)
+                    "GRADSERVE_MAX_BODY_BYTES": str(64 * MIB), "GRADSERVE_MAX_ELEMENTS": str(4 * MIB)})
     yield s
     s.stop()
 
