@@ -79,8 +79,10 @@ def http_protocol(settings, app, asgi) -> type:
         from .lean_http import LeanJobs
 
         lean = LeanJobs(app.state.job_runners, settings.max_body_bytes)
+    share = settings.peer_connection_share
     return guarded_protocol(settings.header_timeout_s, settings.max_header_bytes, lean, settings.send_timeout_s,
-                            settings.body_timeout_s)
+                            settings.body_timeout_s,
+                            None if share >= 1 else max(1, int(settings.max_connections * share)))
 
 
 def _unix_listener(settings, app):
