@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
+import time
 
 import grpc
 import numpy as np
 import pytest
 
 from .grpc_wire import error_body, rpc_error
+from .helpers import metric
 from .server import Server
 
 MIB = 1 << 20
+CEILING = 120
 STORE = 8 * MIB
 MAX_HASHES = 1 << 18  # (service.tensor_store.MAX_ENTRIES, as documented in README's limits table)
 
@@ -107,3 +111,44 @@ def test_missing_tensors_question_is_bounded_over_grpc(srv, stub):
     assert error_body(e)["detail"]["path"] == "$.sha256"
     out = stub.MissingTensors(pb.MissingTensorsRequest(sha256=_hashes(3)), timeout=60)
     assert list(out.missing) == _hashes(3)
+
+
+def _upload_body(raw: bytes) -> tuple[bytes, dict]:
+    """POST /v1/tensors' body (the binary tensor extension: a JSON header, then the bytes) and its headers."""
+    head = json.dumps({"tensors": [{"name": "w", "shape": [len(raw)], "datatype": "UINT8",
+                                    "parameters": {"binary_data_size": len(raw)}}]}).encode()
+    return head + raw, {"Inference-Header-Content-Length": str(len(head)), "Content-Type": "application/octet-stream"}
+
+
+def _held(c) -> float:
+    return metric(c, "gradserve_body_budget_bytes", state="held")
+
+
+def test_uploads_abandoned_half_way_give_their_bytes_back(srv):
+    """8 uploads of a 4 MiB tensor each send half their body and close: the body budget they held while open is
+    free again once the server sees them go, and an upload after them is stored under its bytes' sha256."""
+    raw = np.random.default_rng(1).integers(0, 255, 4 * MIB, dtype=np.uint8).tobytes()
+    body, headers = _upload_body(raw)
+    head = (f"POST /v1/tensors HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode()
+    socks = [socket.create_connection(("127.0.0.1", srv.port), timeout=CEILING) for _ in range(8)]
+    with srv.client(timeout=120) as c:
+        try:
+            for s in socks:
+                s.sendall(head + body[:len(body) // 2])
+            _wait(lambda: _held(c) > 0, "the half-sent uploads were not charged to the body budget")
+        finally:
+            for s in socks:
+                s.close()
+        _wait(lambda: _held(c) == 0, "the abandoned uploads' bytes were not given back")
+        small, headers = _upload_body(b"\x01\x02\x03\x04")
+        r = c.post("/v1/tensors", content=small, headers=headers)
+        assert r.status_code == 201, r.text[:300]
+        assert r.json()["sha256"] == [hashlib.sha256(b"\x01\x02\x03\x04").hexdigest()]
+
+
+def _wait(cond, why: str) -> None:
+    end = time.monotonic() + CEILING
+    while not cond():
+        assert time.monotonic() < end, why
+        time.sleep(0.05)  # (between reads of /metrics: the server's loop frees them as it sees the closes)
