@@ -225,6 +225,11 @@ class HeadGuard:
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        # uvicorn resumes reading at every response, even with pipelined requests still queued behind it: a
+        # client that pipelined 200 K requests had them all read and queued at once (+509 MiB). Reading waits
+        # for the queue to empty instead (the requests of one read still queue: a bound of one read's worth).
+        if self.pipeline and not self.transport.is_closing():
+            self.flow.pause_reading()
         # answered before its body was in (401, 404, 429, a route that reads none): the rest is read past, and
         # must come within body_timeout_s, or the connection goes (a byte now and then, each within the idle
         # timeout, held it for good: the routes that read a body time it themselves, these do not read it)

@@ -1,5 +1,6 @@
-"""One peer address's share of the server's connections (reliab6: service.http_guard.PeerShare,
-peer_connection_share), against a real server (max_connections 40, so a peer holds at most 20).
+"""What one peer's connections may hold (reliab6, service.http_guard): its share of the server's connections
+(PeerShare, peer_connection_share; max_connections 40 here, so a peer holds at most 20), and what a flood of
+pipelined requests on one connection holds (HeadGuard.on_response_complete), against a real server.
 
 uvicorn's max_connections is server-wide: one peer holding it in silent connections, each opened again as the
 server closed it (header_timeout_s), answered every other client 503 (benchmarks/connection_hog.py: 2000 such
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 import select
 import socket
+from pathlib import Path
 
 import httpx
 import pytest
 
+from .helpers import status_kb
 from .server import Server
 
 CEILING = 60
@@ -75,3 +78,36 @@ def test_one_peers_idle_connections_do_not_lock_others_out(srv):
                 break
         else:
             pytest.fail("the peer was not served again after closing its connections")
+
+
+def test_a_pipelined_flood_is_read_as_it_is_answered(srv):
+    """200 K pipelined GETs on one connection whose answers are never read: the server reads more only once the
+    requests it has are answered (uvicorn resumed reading at every answer, queued or not: all 200 K were read
+    and queued at once, +487 MiB, benchmarks/SERVICE_REPORT.md round 6), so the sender is held back (its sends
+    stop: nothing more is taken) and the server's memory grows by a bounded amount; another peer is answered."""
+    pid = srv.proc.pid
+    Path(f"/proc/{pid}/clear_refs").write_text("5")  # (VmHWM from now)
+    base = status_kb(pid, "VmRSS")
+    data = b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n" * 200_000
+    s = socket.create_connection(("127.0.0.1", srv.port))
+    s.setblocking(False)
+    sent, held_back = 0, False
+    try:
+        while sent < len(data):
+            try:
+                sent += s.send(data[sent:sent + 65536])
+            except BlockingIOError:
+                # no room for 10 s: the server has stopped reading (a read's worth queued, its answers unread)
+                if not select.select([], [s], [], 10)[1]:
+                    held_back = True
+                    break
+            except OSError:  # (dropped: its answers untaken for send_timeout_s)
+                held_back = True
+                break
+        with _from("127.0.0.2") as other:
+            assert other.get(f"http://127.0.0.1:{srv.port}/v2/health/live").status_code == 200
+    finally:
+        s.close()
+    grew_mib = (status_kb(pid, "VmHWM") - base) / 1024
+    assert held_back and sent < len(data), f"the server read all {len(data)} bytes of pipelined requests"
+    assert grew_mib < 200, grew_mib
