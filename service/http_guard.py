@@ -126,10 +126,12 @@ class SendGuard:
 
 
 class PeerShare:
-    """At most `peer_cap` open connections from one peer address (None: no cap); past it a new one gets 503 and
-    is closed. `peers` (peer address -> its open connections) is the protocol class's own (`guarded_protocol`)."""
+    """At most `peer_cap` open connections from one peer (None: no cap); past it a new one gets 503 and is closed.
+    `peer_key(address)`: the peer it counts as (an IPv6 /64, say), None for one not counted (a trusted proxy).
+    `peers` (peer -> its open connections) is the protocol class's own (`guarded_protocol`)."""
 
     peer_cap: int | None = None
+    peer_key = None
     peers: dict
     _peer: str | None = None
 
@@ -138,6 +140,9 @@ class PeerShare:
         peer = transport.get_extra_info("peername")
         host = peer[0] if isinstance(peer, tuple) and peer else None  # (None: the Unix socket, same host)
         if self.peer_cap is None or host is None:
+            return
+        host = host if self.peer_key is None else self.peer_key(host)
+        if host is None:
             return
         held = self.peers.get(host, 0)
         if held >= self.peer_cap:
@@ -275,11 +280,12 @@ class HeadGuard:
 
 def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None,
                      send_timeout_s: float | None = None, body_timeout_s: float | None = None,
-                     peer_cap: int | None = None) -> type:
+                     peer_cap: int | None = None, peer_key=None) -> type:
     """The protocol class; `lean` (service.lean_http.LeanJobs): small job requests skip uvicorn's ASGI cycle;
     `send_timeout_s`: the longest a response may wait on a client that does not read (None: no limit);
     `body_timeout_s`: the longest the rest of a body answered early may take to come (None: no limit);
-    `peer_cap`: the most connections one peer address holds open (None: no cap)."""
+    `peer_cap`: the most connections one peer holds open (None: no cap), `peer_key` what a peer address counts as
+    (PeerShare)."""
     base = _Base
     if lean is not None and _Base.__name__ == "HttpToolsProtocol":
         from .lean_http import fits, lean_protocol
@@ -292,4 +298,5 @@ def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None,
     return type("GuardedHTTP", (PeerShare, SendGuard, HeadGuard, base), {
         "header_timeout_s": header_timeout_s, "max_header_bytes": max_header_bytes, "send_timeout_s": send_timeout_s,
         "body_timeout_s": body_timeout_s, "peer_cap": peer_cap, "peers": {},
+        "peer_key": None if peer_key is None else staticmethod(peer_key),
         "too_large": staticmethod(_head_too_large(max_header_bytes))})

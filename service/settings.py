@@ -207,10 +207,10 @@ class Settings(BaseSettings):
     max_connections: int = Field(1000, ge=1, description="Open HTTP connections (and requests in progress) per "
                                  "server; past it, 503.")
     peer_connection_share: float = Field(0.5, gt=0, le=1, description="The share of max_connections one peer "
-                                         "address may hold open (TCP; the Unix socket's are not counted): past it, "
+                                         "address may hold open (TCP; the Unix socket's and trusted_proxies' are not "
+                                         "counted; IPv6 by ipv6_client_prefix): past it, "
                                          "its new connections get 503 and are closed, so one peer's idle "
-                                         "connections never lock the others out. 1: no share (behind a proxy that "
-                                         "is every client's peer).")
+                                         "connections never lock the others out. 1: no share.")
     grpc_max_streams: int = Field(100, ge=1, description="Concurrent gRPC calls per connection (HTTP/2 "
                                   "max_concurrent_streams); past it a peer's new calls wait for a free stream.")
     grpc_compressed_requests: bool = Field(True, description="Take gRPC request messages sent compressed "
