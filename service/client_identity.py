@@ -70,6 +70,14 @@ def group(host: str, ipv6_prefix: int) -> str:
     return str(ipaddress.IPv6Network((a.packed, ipv6_prefix), strict=False))  # (packed: no scope id)
 
 
+def connection_peer(peer: str, trusted_proxies: str, ipv6_prefix: int) -> str | None:
+    """The client a TCP connection from `peer` counts as for its share of connections (service.http_guard.PeerShare):
+    as `group`; None for a trusted proxy (its connections are many clients')."""
+    if trusted_proxies and _trusted(peer, _networks(trusted_proxies)):
+        return None
+    return group(peer, ipv6_prefix)
+
+
 def client_host(peer: str | None, forwarded: str | None, trusted_proxies: str, ipv6_prefix: int) -> str:
     """The client host of a request from `peer` carrying X-Forwarded-For `forwarded` (None: none)."""
     host = peer or ""

@@ -12,7 +12,9 @@ The body's own time limit is the app's (service.http_body.read_body, every route
 the admission place it holds is freed; a body answered before it is in (a route that reads none, an early
 401 / 404 / 429) must still end within `body_timeout_s` of its answer, or the connection is closed. Each
 response leaves in one send where it can (`OneSend`). With `lean`, small job requests skip uvicorn's ASGI
-cycle (service.lean_http) under the same guards.
+cycle (service.lean_http) under the same guards. One peer address holds at most `peer_cap` TCP connections
+(`PeerShare`: max_connections x peer_connection_share): uvicorn's cap is server-wide, so one peer's 1000 silent
+connections, each opened again as it was closed, answered every other client 503.
 """
 from __future__ import annotations
 
@@ -123,6 +125,47 @@ class SendGuard:
         self.transport.abort()  # (connection_lost wakes whatever waits on the flow control)
 
 
+class PeerShare:
+    """At most `peer_cap` open connections from one peer (None: no cap); past it a new one gets 503 and is closed.
+    `peer_key(address)`: the peer it counts as (an IPv6 /64, say), None for one not counted (a trusted proxy).
+    `peers` (peer -> its open connections) is the protocol class's own (`guarded_protocol`)."""
+
+    peer_cap: int | None = None
+    peer_key = None
+    peers: dict
+    _peer: str | None = None
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        peer = transport.get_extra_info("peername")
+        host = peer[0] if isinstance(peer, tuple) and peer else None  # (None: the Unix socket, same host)
+        if self.peer_cap is None or host is None:
+            return
+        host = host if self.peer_key is None else self.peer_key(host)
+        if host is None:
+            return
+        held = self.peers.get(host, 0)
+        if held >= self.peer_cap:
+            log.info("peer %s holds %d connections, its share of max_connections: a new one refused", host, held)
+            transport.write(_plain(b"503 Service Unavailable", f"this peer address holds {held} open connections, "
+                                   f"its share of max_connections (peer_connection_share): close some first"))
+            transport.close()
+            # (out of uvicorn's count now, not when the close is done: a peer opening them again as fast as they
+            # went kept the server-wide count at max_connections, and everyone else had 503)
+            self.connections.discard(self)
+            return
+        self.peers[host] = held + 1
+        self._peer = host
+
+    def connection_lost(self, exc) -> None:
+        if self._peer is not None:
+            left = self.peers.pop(self._peer) - 1
+            if left:
+                self.peers[self._peer] = left
+            self._peer = None
+        super().connection_lost(exc)
+
+
 class HeadGuard:
     """The request head's limits, `header_timeout_s` and `max_header_bytes`, and one send per response
     (`OneSend`) (mixed in by `guarded_protocol`, which sets the limits and `too_large`, the 431 app)."""
@@ -187,6 +230,11 @@ class HeadGuard:
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        # uvicorn resumes reading at every response, even with pipelined requests still queued behind it: a
+        # client that pipelined 200 K requests had them all read and queued at once (+509 MiB). Reading waits
+        # for the queue to empty instead (the requests of one read still queue: a bound of one read's worth).
+        if self.pipeline and not self.transport.is_closing():
+            self.flow.pause_reading()
         # answered before its body was in (401, 404, 429, a route that reads none): the rest is read past, and
         # must come within body_timeout_s, or the connection goes (a byte now and then, each within the idle
         # timeout, held it for good: the routes that read a body time it themselves, these do not read it)
@@ -231,10 +279,13 @@ class HeadGuard:
 
 
 def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None,
-                     send_timeout_s: float | None = None, body_timeout_s: float | None = None) -> type:
+                     send_timeout_s: float | None = None, body_timeout_s: float | None = None,
+                     peer_cap: int | None = None, peer_key=None) -> type:
     """The protocol class; `lean` (service.lean_http.LeanJobs): small job requests skip uvicorn's ASGI cycle;
     `send_timeout_s`: the longest a response may wait on a client that does not read (None: no limit);
-    `body_timeout_s`: the longest the rest of a body answered early may take to come (None: no limit)."""
+    `body_timeout_s`: the longest the rest of a body answered early may take to come (None: no limit);
+    `peer_cap`: the most connections one peer holds open (None: no cap), `peer_key` what a peer address counts as
+    (PeerShare)."""
     base = _Base
     if lean is not None and _Base.__name__ == "HttpToolsProtocol":
         from .lean_http import fits, lean_protocol
@@ -244,7 +295,8 @@ def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None,
         else:
             log.warning("this uvicorn's HTTP protocol lacks a hook the lean path needs: every request takes "
                         "uvicorn's ASGI path")
-    return type("GuardedHTTP", (SendGuard, HeadGuard, base), {
+    return type("GuardedHTTP", (PeerShare, SendGuard, HeadGuard, base), {
         "header_timeout_s": header_timeout_s, "max_header_bytes": max_header_bytes, "send_timeout_s": send_timeout_s,
-        "body_timeout_s": body_timeout_s,
+        "body_timeout_s": body_timeout_s, "peer_cap": peer_cap, "peers": {},
+        "peer_key": None if peer_key is None else staticmethod(peer_key),
         "too_large": staticmethod(_head_too_large(max_header_bytes))})

@@ -206,6 +206,11 @@ class Settings(BaseSettings):
     idle_timeout_s: float = Field(5.0, gt=0, description="An idle keep-alive connection is closed after this.")
     max_connections: int = Field(1000, ge=1, description="Open HTTP connections (and requests in progress) per "
                                  "server; past it, 503.")
+    peer_connection_share: float = Field(0.5, gt=0, le=1, description="The share of max_connections one peer "
+                                         "address may hold open (TCP; the Unix socket's and trusted_proxies' are not "
+                                         "counted; IPv6 by ipv6_client_prefix): past it, "
+                                         "its new connections get 503 and are closed, so one peer's idle "
+                                         "connections never lock the others out. 1: no share.")
     grpc_max_streams: int = Field(100, ge=1, description="Concurrent gRPC calls per connection (HTTP/2 "
                                   "max_concurrent_streams); past it a peer's new calls wait for a free stream.")
     grpc_compressed_requests: bool = Field(True, description="Take gRPC request messages sent compressed "
@@ -229,7 +234,10 @@ class Settings(BaseSettings):
                                     "(the SDK registers a large model's structure as small JSON and its weights once, "
                                     "as raw bytes in 1 MiB pieces: service.tensor_store); a bound, not an allocation; a registered "
                                     "graph keeps its own copy. 0: none kept (such graphs are refused, "
-                                    "tensor_not_found)." + _SHARE)
+                                    "tensor_not_found). Also the most bytes one graph's values named by sha256 "
+                                    "resolve to, counted before joined (a piece named twice counts twice): 413 "
+                                    "naming it past that. A missing-tensors question names at most 2^18 hashes "
+                                    "(HTTP: its body at most ~18 MiB, 413 missing_body_bytes)." + _SHARE)
     derived_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Derived graphs kept by the server, in "
                                      "bytes." + _SHARE)
     plan_cache_bytes: int = Field(512 * 1024 * 1024, ge=0, description="Graphs and compiled plans kept per "

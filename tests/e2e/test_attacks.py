@@ -26,7 +26,10 @@ ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "2", "GRADSERVE_API
        "GRADSERVE_DEADLINE_GRACE_S": "4", "GRADSERVE_BODY_TIMEOUT_S": "2", "GRADSERVE_HEADER_TIMEOUT_S": "2",
        "GRADSERVE_IDLE_TIMEOUT_S": "2", "GRADSERVE_MAX_HEADER_BYTES": "8192", "GRADSERVE_MAX_CONNECTIONS": "40",
        "GRADSERVE_MAX_OUTPUT_BYTES": str(1 << 20), "GRADSERVE_MAX_WORK": "20000", "GRADSERVE_GRAPH_CACHE_BYTES": str(4 << 20),
-       "GRADSERVE_PLAN_CACHE_BYTES": str(8 << 20)}
+       "GRADSERVE_PLAN_CACHE_BYTES": str(8 << 20),
+       # every client here is one peer (127.0.0.1): the server-wide cap, not a peer's share of it
+       # (test_attacks_peer_connections), is what test_connection_cap sees
+       "GRADSERVE_PEER_CONNECTION_SHARE": "1"}
 XIN = slow_input(1024)
 ENDLESS = slow_net(1024, 1400)  # minutes on one core, within max_nodes
 

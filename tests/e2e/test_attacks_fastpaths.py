@@ -688,7 +688,9 @@ def test_a_tiny_input_with_a_huge_broadcast_never_runs_inline(servers):
 def test_the_lean_path_keeps_the_connection_cap(tmp_path):
     """At max_connections (6 here) a job request gets uvicorn's 503 on the lean path too, and once the
     silent connections are dropped (header_timeout_s) it is served."""
-    srv = Server(tmp_path / "cap.log", env=dict(ENV, GRADSERVE_MAX_CONNECTIONS="6"), devices="cpu")
+    # (one peer: the server-wide cap, not its share of it, test_attacks_peer_connections)
+    srv = Server(tmp_path / "cap.log", env=dict(ENV, GRADSERVE_MAX_CONNECTIONS="6", GRADSERVE_PEER_CONNECTION_SHARE="1"),
+                 devices="cpu")
     try:
         idle = [connect(srv) for _ in range(6)]
         try:

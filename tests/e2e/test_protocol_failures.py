@@ -59,6 +59,31 @@ def test_worker_killed_mid_job(proto, server, client, sig):
     assert client.get("/v2/health/ready").status_code == 200
 
 
+@pytest.mark.parametrize("proto", ["http", "grpc"], indirect=True)
+def test_a_killed_worker_loses_no_other_job(proto, server, client):
+    """Under load (reliab6 item 5): one job's worker is killed (kill -9) while another job runs on the other
+    worker and a third waits in the queue. The killed job alone gets 500 worker_died (the pool does not retry
+    it: a job may be a long derivation, and a crash may be the job's own doing); the running and the queued job
+    are answered, the queued one's gradient NumPy's, and the pool is refilled."""
+    wait_for_idle_pool(client)
+    th_a, a = in_thread(proto.call, "eval", SLOW, [XIN], device="cpu", enc="binary", **PATIENT)
+    victim = busy_worker(client)
+    th_b, b = in_thread(proto.call, "eval", SLOW, [XIN], device="cpu", enc="binary", **PATIENT)
+    wait_for_pool(client, "the second job did not start", lambda p: all(w["state"] == "busy" for w in p["workers"]))
+    th_c, c = in_thread(proto.call, "grad", matmul_net(), [X, Y], device="cpu", **PATIENT)
+    wait_for_pool(client, "the third job was not queued", lambda p: p["queue_depth"] >= 1)
+    os.kill(victim["pid"], signal.SIGKILL)
+    for th in (th_a, th_b, th_c):
+        th.join(JOIN_S)
+    died = a["result"].failed(500, "worker_died")
+    assert died.error["detail"]["exit_code"] == -signal.SIGKILL, died.error
+    b["result"].ok()
+    np.testing.assert_allclose(c["result"].ok().arrays[0], DX, rtol=1e-6)
+    wait_for_pool(client, "the killed worker was not replaced", lambda p: p["state"] == "ready" and len(
+        p["workers"]) == 2 and victim["pid"] not in [w["pid"] for w in p["workers"]], timeout=120)
+    assert_healthy(proto)
+
+
 def test_deadline_exceeded_and_worker_recycled(proto, client):
     before = metric(client, RESTARTS, device="cpu", reason="deadline")
     t0 = time.monotonic()

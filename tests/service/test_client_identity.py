@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 
 from service.api_keys import key_ok
-from service.client_identity import metadata_forwarded
+from service.client_identity import connection_peer, metadata_forwarded
 from service.http_app import job_headers
 from service.jobs import client_of, request_client
 from service.settings import Settings
@@ -92,3 +92,12 @@ def test_the_settings_refuse_a_trusted_proxy_that_is_no_address():
         Settings(trusted_proxies="10.0.0.1,proxy.example")
     with pytest.raises(ValidationError):
         Settings(ipv6_client_prefix=0)
+
+
+def test_a_connections_peer_is_its_client_group_and_a_trusted_proxy_is_not_counted():
+    """service.http_guard.PeerShare counts connections by connection_peer: a trusted proxy's are many clients'
+    (None: not counted), an IPv6 peer counts as its /ipv6_client_prefix network, IPv4 as itself."""
+    assert connection_peer("10.0.0.5", "10.0.0.0/8", 64) is None
+    assert connection_peer("127.0.0.1", "10.0.0.0/8", 64) == "127.0.0.1"
+    assert connection_peer("2001:db8::1", "", 64) == connection_peer("2001:db8::2:3", "", 64) == "2001:db8::/64"
+    assert connection_peer("2001:db8::1", "", 128) != connection_peer("2001:db8::2", "", 128)
