@@ -234,9 +234,9 @@ class Settings(BaseSettings):
                                     "(the SDK registers a large model's structure as small JSON and its weights once, "
                                     "as raw bytes in 1 MiB pieces: service.tensor_store); a bound, not an allocation; a registered "
                                     "graph keeps its own copy. 0: none kept (such graphs are refused, "
-                                    "tensor_not_found). Also the most bytes one graph's values named by sha256 "
-                                    "resolve to, counted before joined (a piece named twice counts twice): 413 "
-                                    "naming it past that. A missing-tensors question names at most 2^18 hashes "
+                                    "tensor_not_found). The bytes one graph's values named by sha256 resolve to are "
+                                    "counted before joined (a piece named twice counts twice), within a client's half "
+                                    "of graph_cache_bytes (413 naming that). A missing-tensors question names at most 2^18 hashes "
                                     "(HTTP: its body at most ~18 MiB, 413 missing_body_bytes)." + _SHARE)
     derived_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Derived graphs kept by the server, in "
                                      "bytes." + _SHARE)

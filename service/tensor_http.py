@@ -20,7 +20,7 @@ from .jobs import request_client
 from .tensor_store import MAX_ENTRIES, put_all
 
 # the most a /missing question takes: MAX_ENTRIES digests as JSON ("<64 hex digits>", ~67 bytes each) and spacing
-MISSING_BODY_BYTES = MAX_ENTRIES * 72
+MISSING_BODY_BYTES = MAX_ENTRIES * 72 + 4096
 
 
 def _decoded(body: bytes, header_length: str | None, settings) -> list:

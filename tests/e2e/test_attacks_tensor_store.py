@@ -30,6 +30,8 @@ MAX_HASHES = 1 << 18  # (service.tensor_store.MAX_ENTRIES, as documented in READ
 def srv(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("tensor_attacks") / "server.log", devices="cpu",
                env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_TENSOR_STORE_BYTES": str(STORE),
+                    # (one client's graphs: half of it, 8 MiB, the most a graph's values named by hash may come to)
+                    "GRADSERVE_GRAPH_CACHE_BYTES": str(2 * STORE),
                     # (the e2e defaults, 8 MiB bodies and 1 M elements, are below 2^18 hashes and a 9 MiB value)
                     "GRADSERVE_MAX_BODY_BYTES": str(64 * MIB), "GRADSERVE_MAX_ELEMENTS": str(4 * MIB)})
     yield s
@@ -61,15 +63,16 @@ def _graph(key: str, repeats: int, n: int) -> dict:
 
 
 def test_a_piece_named_again_is_counted_again(srv, stub):
-    """One kept 1 MiB piece named 9 times (9 MiB joined, above tensor_store_bytes=8 MiB): 413 naming
-    tensor_store_bytes and what the names come to (before: joined, then registered: 201). A 16-byte piece named
+    """One kept 1 MiB piece named 9 times (9 MiB joined, above a client's half of graph_cache_bytes=16 MiB): 413
+    naming graph_cache_bytes and what the names come to, before any piece is joined (before: joined, then
+    registered: 201). A 16-byte piece named
     twice (tied values) still registers, its value the piece twice over (NumPy's)."""
     big = _put(stub, np.random.default_rng(0).integers(0, 255, MIB, dtype=np.uint8).tobytes())
     with srv.client(timeout=120) as c:
         r = c.post("/v1/graphs", json={"graph": _graph(big, 9, 9 * MIB // 4)})
         assert r.status_code == 413, r.text[:300]
         err = r.json()["error"]
-        assert err["detail"]["limit"] == "tensor_store_bytes" and err["detail"]["got"] == 9 * MIB, err
+        assert err["detail"]["limit"] == "graph_cache_bytes" and err["detail"]["got"] == 9 * MIB, err
         assert err["detail"]["path"] == "$.graph.params", err
 
         w = np.array([1.5, -2.0, 0.25, 3.0], np.float32)
