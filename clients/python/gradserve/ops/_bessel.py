@@ -1,15 +1,15 @@
-"""Modified Bessel functions of the first kind, ops.i0 / bessel_i0 / bessel_i0e / bessel_i1 / bessel_i1e: the
-engine's ops of those names (engine/ops/bessel.py: Abramowitz & Stegun 9.8.1-9.8.4, relative error below 2e-7),
-whose derivatives are MindSpore's bprops, the Bessel identities (i0' = i1, i1' = i0 - i1 / x, ...), to any
-order, not the slopes of the approximating polynomials. At 0 the third derivative of i0 and the second of i1
-are 0 (MindSpore 2.10's CPU bprop gives NaN there: 0 / 0)."""
+"""Modified Bessel functions of the first kind: ops.bessel_i0 / bessel_i0e / bessel_i1 / bessel_i1e and their
+primitives (BesselI0 ...) are the engine's ops of those names (engine/ops/bessel.py: Abramowitz & Stegun
+9.8.1-9.8.4, relative error below 2e-7), whose derivatives are MindSpore's bprops, the Bessel identities
+(i0' = i1, i1' = i0 - i1 / x, ...), to any order, not the slopes of the approximating polynomials. At 0 the
+third derivative of i0 and the second of i1 are 0 (MindSpore 2.10's CPU bprop gives NaN there: 0 / 0).
+Here: ops.i0, and the helpers _bessel_jyk's other Bessel functions share."""
 from __future__ import annotations
 
 from .._tensor import Tensor
 from ._extra import P
 
-__all__ = ["i0", "bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e", "BesselI0", "BesselI0e", "BesselI1",
-           "BesselI1e"]
+__all__ = ["i0"]
 
 
 def _poly(t, coeffs):
@@ -20,41 +20,15 @@ def _poly(t, coeffs):
     return out
 
 
-def bessel_i0e(x):
-    """exp(-|x|) I0(x)."""
-    return P.bessel_i0e(x)
-
-
-def bessel_i0(x):
-    """I0(x) = sum_k (x^2 / 4)^k / (k!)^2."""
-    return P.bessel_i0(x)
-
-
-def bessel_i1e(x):
-    """exp(-|x|) I1(x) (odd in x)."""
-    return P.bessel_i1e(x)
-
-
-def bessel_i1(x):
-    """I1(x) = x / 2 sum_k (x^2 / 4)^k / (k! (k + 1)!) (odd in x)."""
-    return P.bessel_i1(x)
-
-
 def i0(input):  # noqa: A002  (MindSpore's name)
     """ops.i0: bessel_i0."""
-    return bessel_i0(input)
+    return P.bessel_i0(input)
 
 
 def _op_class(name: str, fn):
-    """MindSpore's primitive form (math_ops.BesselI0 ...): Cls()(x) = fn(x)."""
+    """MindSpore's primitive form (math_ops.BesselJ0 ...): Cls()(x) = fn(x)."""
     def __call__(self, x):
         if not isinstance(x, Tensor):
             raise TypeError(f"For '{name}', the input must be a Tensor, got {type(x).__name__}")
         return fn(x)
     return type(name, (), {"__call__": __call__, "__doc__": f"ops.{name}()(x) = {fn.__name__}(x)."})
-
-
-BesselI0 = _op_class("BesselI0", bessel_i0)
-BesselI0e = _op_class("BesselI0e", bessel_i0e)
-BesselI1 = _op_class("BesselI1", bessel_i1)
-BesselI1e = _op_class("BesselI1e", bessel_i1e)
