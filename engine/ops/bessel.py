@@ -9,6 +9,8 @@ Values: Abramowitz & Stegun 9.8.1-9.8.4 (a polynomial in (x / 3.75)^2 for |x| <=
 exp(|x|) / sqrt(|x|) above), evaluated in float64: relative error below 2e-7 (float32's precision)."""
 from __future__ import annotations
 
+import math
+
 from ._infer import rule_infer
 from .registry import defop, impl_rules, jvp_rules, vjp_rules
 
@@ -43,9 +45,14 @@ def _scaled(xp, x, order: int):
 def _impl(order: int, scaled: bool):
     def impl(xp, x):
         x64 = xp.astype(x, xp.float64)
-        out = _scaled(xp, x64, order)
-        if not scaled:
-            out = out * xp.exp(xp.abs(x64))
+        ax = xp.abs(x64)
+        infinite = ax == math.inf
+        finite = xp.where(infinite, 1.0, x64)  # +-inf set apart below: no 0 * inf warning in either form
+        out = _scaled(xp, finite, order)
+        if scaled:  # exp(-|x|) I(x) -> 0
+            out = xp.where(infinite, 0.0, out)
+        else:  # NaN at +-inf (inf / inf in the large-|x| form), as MindSpore 2.10, torch and SciPy (the limit is inf)
+            out = xp.where(infinite, math.nan, out * xp.exp(xp.abs(finite)))
         return xp.astype(out, x.dtype)
     return impl
 
