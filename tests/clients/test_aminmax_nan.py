@@ -1,8 +1,8 @@
 """ops.aminmax with NaN: a NaN in a reduced slice makes both its min and max NaN, wherever it stands (NumPy's
 min / max, torch.aminmax), and the gradient of that slice is NaN throughout (torch.aminmax's backward). MindSpore
-2.10's CPU kernel keeps a NaN only when it comes first in the slice ([[1, nan, 3], [2, 0.5, -1]]: axis=1 gives min
-[1, -1] and max [3, 2], axis=0 gives NaN for column 1): an order artefact, not followed. On a real server: the in-process fake
-one's JSON answers carry no NaN."""
+2.10's CPU kernel keeps a NaN only when it comes first in the slice ([[1, nan, 3], [2, 0.5, -1]]: axis=1
+gives min [1, -1] and max [3, 2], axis=0 gives NaN for column 1): an order artefact, not followed. On a real
+server: the in-process fake one's JSON answers carry no NaN."""
 import numpy as np
 import pytest
 
