@@ -193,6 +193,9 @@ CASES: list[Case] = [
     _unary("asinh", X(U, -2, 2)), _unary("acosh", X(U, 1.2, 3.0)), _unary("atanh", X(U, -0.8, 0.8)),
     _unary("sigmoid", X(U, -2, 2)), _unary("softplus", X(U, -2, 2)), _unary("erf", X(U, -1.5, 1.5)),
     _unary("lgamma", X(U, 0.3, 4.0)), _unary("digamma", X(U, 0.3, 4.0)),
+    # Bessel I: both branches of the approximation (|x| <= 3.75 and above); the rules are the exact identities,
+    # the values the approximation (2e-7 relative): finite differences of the values see the latter's slopes
+    *(_unary(op, X(U, 0.2, 6.0, pm=True)) for op in ("bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e")),
     Case("polygamma", [X(U, 0.3, 4.0)], {"n": 1}, name="n1"),
     Case("polygamma", [X(U, 0.5, 3.0)], {"n": 2}, name="n2"),
     _unary("relu", X(U, 0.1, 1.0, pm=True)), _unary("abs", X(U, 0.1, 1.0, pm=True)),

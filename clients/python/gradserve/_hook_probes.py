@@ -126,6 +126,7 @@ class Probe:
         MindSpore (the first call of its code runs it twice: stopped at the read, then with the values)."""
         code = _code(fn)
         if code is not None and code in _READERS:
+            self._refuse_in_vmap()
             self.later.append((fn, args))
             self.kept.append((next(_calls), fn, args))
             return None
@@ -134,11 +135,21 @@ class Probe:
         except GradientReadLater:
             if code is not None:
                 _READERS.add(code)
+            self._refuse_in_vmap()
             self.later.append((fn, args))
             r = None
         if r is None:
             self.kept.append((next(_calls), fn, args))
         return r
+
+    def _refuse_in_vmap(self) -> None:
+        """A hook reading its values at a point inside a user's vmap body: those values are one example's, of
+        which there are a batch (MindSpore 2.10 refuses too: vmap has no rule for the hook's Python call)."""
+        if _in_user_vmap(getattr(self, "trace", None)):
+            raise NotImplementedError(
+                "a gradient hook that reads its gradient's values (Tensor.register_hook, ops.HookBackward, "
+                "a cell's backward hook) at a point inside vmap is not supported: register it outside vmap, "
+                "or return the values from the function instead")
 
     def after(self, tr, outs: tuple) -> tuple:
         """outs + z each (z: a capture of tr), the point the probe's gradient is taken at."""
@@ -256,8 +267,9 @@ def take(tr, capture_inputs: dict) -> list:
     for probe in tr.root.__dict__.get("_gs_probes", ()):
         idx = [capture_inputs.get(id(z)) for z in probe.zs if z is not None]
         if any(i is not None for i in idx) and probe.live() and not probe.first_only:
-            if probe.lost or None in idx or (probe.grads is not None if tr is tr.root else not _second_pass(probe)):
-                probe.lost = True  # (which of two grads of one point a hook saw is unclear)
+            if probe.lost or None in idx or _in_user_vmap(tr) or \
+                    (probe.grads is not None if tr is tr.root else not _second_pass(probe)):
+                probe.lost = True  # (which of two grads of one point a hook saw is unclear; in vmap: one example's)
             else:
                 probe.first_only = probe.of_arg and tr is not tr.root
                 found.append((probe, idx))
@@ -276,6 +288,15 @@ def arg_points(tr, args, arg_inputs: dict, pos: list) -> list:
             if at:
                 found.append((probe, at[0]))
     return found
+
+
+def _in_user_vmap(tr) -> bool:
+    """Whether trace tr is (below) a user's vmap body, whose values are one example's of a batch."""
+    while tr is not None:
+        if tr.user_vmaps:
+            return True
+        tr = tr.parent
+    return False
 
 
 # > 0 while a custom bprop rule is traced (_bprop): a grad node there (a cell hook's rule differentiating the

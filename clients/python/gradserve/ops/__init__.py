@@ -95,7 +95,7 @@ globals().update({k: getattr(_sparse_tensor, k) for k in _sparse_tensor.__all__}
 __all__ += list(_sparse_tensor.__all__)
 
 # special functions, condition numbers, bilinear resize
-from . import _bessel, _cond_number, _resize  # noqa: E402  i0 / bessel_i0(e) / bessel_i1(e), cond, ResizeBilinearV2
+from . import _bessel, _cond_number, _resize  # noqa: E402  i0, cond, ResizeBilinearV2
 from . import _bessel_jyk  # noqa: E402  bessel_j0 / j1 / y0 / y1 / k0(e) / k1(e) and their primitives
 from . import _glu_huber, _doc_math  # noqa: E402  glu, huber_loss, threshold; addcdiv, exp2, rot90, trapz, ...
 

@@ -20,7 +20,7 @@ from ._assign import Assign as Assign, AssignAdd as AssignAdd, AssignSub as Assi
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
 from ._batch_dot import batch_dot as batch_dot
 from ._bernoulli import bernoulli as bernoulli
-from ._bessel import BesselI0 as BesselI0, BesselI0e as BesselI0e, BesselI1 as BesselI1, BesselI1e as BesselI1e, bessel_i0 as bessel_i0, bessel_i0e as bessel_i0e, bessel_i1 as bessel_i1, bessel_i1e as bessel_i1e, i0 as i0
+from ._bessel import i0 as i0
 from ._bessel_jyk import BesselJ0 as BesselJ0, BesselJ1 as BesselJ1, BesselK0 as BesselK0, BesselK0e as BesselK0e, BesselK1 as BesselK1, BesselK1e as BesselK1e, BesselY0 as BesselY0, BesselY1 as BesselY1, bessel_j0 as bessel_j0, bessel_j1 as bessel_j1, bessel_k0 as bessel_k0, bessel_k0e as bessel_k0e, bessel_k1 as bessel_k1, bessel_k1e as bessel_k1e, bessel_y0 as bessel_y0, bessel_y1 as bessel_y1
 from ._bilinear import bidense as bidense
 from ._bitwise import Invert as Invert, LeftShift as LeftShift, RightShift as RightShift, bitwise_left_shift as bitwise_left_shift, bitwise_not as bitwise_not, bitwise_right_shift as bitwise_right_shift, invert as invert
@@ -179,6 +179,10 @@ __all__ = [
     'BCEWithLogitsLoss',
     'BatchMatMul',
     'BatchNorm',
+    'BesselI0',
+    'BesselI0e',
+    'BesselI1',
+    'BesselI1e',
     'BiasAdd',
     'BinaryCrossEntropy',
     'BitwiseAnd',
@@ -473,6 +477,10 @@ __all__ = [
     'avg_pool3d',
     'baddbmm',
     'batch_norm',
+    'bessel_i0',
+    'bessel_i0e',
+    'bessel_i1',
+    'bessel_i1e',
     'bias_add',
     'binary_cross_entropy',
     'binary_cross_entropy_with_logits',
@@ -1004,14 +1012,6 @@ __all__ = [
     'csr_tanh',
     'coo_tanh',
     'i0',
-    'bessel_i0',
-    'bessel_i0e',
-    'bessel_i1',
-    'bessel_i1e',
-    'BesselI0',
-    'BesselI0e',
-    'BesselI1',
-    'BesselI1e',
     'bessel_j0',
     'bessel_j1',
     'bessel_y0',
@@ -1360,6 +1360,30 @@ class Atan2(Primitive):
 
 class Atanh(Primitive):
     """elementwise atanh"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class BesselI0(Primitive):
+    """elementwise modified Bessel function I0(x) (float32 precision); derivatives of any order by the Bessel identities"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class BesselI0e(Primitive):
+    """elementwise modified Bessel function exp(-|x|) I0(x) (float32 precision); derivatives of any order by the Bessel identities"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class BesselI1(Primitive):
+    """elementwise modified Bessel function I1(x) (float32 precision); derivatives of any order by the Bessel identities"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class BesselI1e(Primitive):
+    """elementwise modified Bessel function exp(-|x|) I1(x) (float32 precision); derivatives of any order by the Bessel identities"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -2030,6 +2054,34 @@ def avg_pool(input: _TensorLike, *, window: int | Sequence[int], count_include_p
     """average over windows of x [N, C, *sp]; strides default 1; count_include_pad=false divides by the number of unpadded elements"""
 @overload
 def avg_pool(*, x: _TensorLike, window: int | Sequence[int], count_include_pad: bool = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor: ...
+
+
+@overload
+def bessel_i0(input: _TensorLike) -> Tensor:
+    """elementwise modified Bessel function I0(x) (float32 precision); derivatives of any order by the Bessel identities"""
+@overload
+def bessel_i0(*, x: _TensorLike) -> Tensor: ...
+
+
+@overload
+def bessel_i0e(input: _TensorLike) -> Tensor:
+    """elementwise modified Bessel function exp(-|x|) I0(x) (float32 precision); derivatives of any order by the Bessel identities"""
+@overload
+def bessel_i0e(*, x: _TensorLike) -> Tensor: ...
+
+
+@overload
+def bessel_i1(input: _TensorLike) -> Tensor:
+    """elementwise modified Bessel function I1(x) (float32 precision); derivatives of any order by the Bessel identities"""
+@overload
+def bessel_i1(*, x: _TensorLike) -> Tensor: ...
+
+
+@overload
+def bessel_i1e(input: _TensorLike) -> Tensor:
+    """elementwise modified Bessel function exp(-|x|) I1(x) (float32 precision); derivatives of any order by the Bessel identities"""
+@overload
+def bessel_i1e(*, x: _TensorLike) -> Tensor: ...
 
 
 @overload

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from ._bessel import _op_class, _poly, bessel_i0, bessel_i1
+from ._bessel import _op_class, _poly
 from ._extra import P
 
 __all__ = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "bessel_k0", "bessel_k0e", "bessel_k1", "bessel_k1e",
@@ -109,14 +109,14 @@ def _k_parts(x, small_coeffs, large_coeffs, bessel_i):
 
 def bessel_k0(x):
     """K0(x) for x > 0."""
-    near, far, _, big, is_small, log_half, i0 = _k_parts(x, _K0_SMALL, _K0_LARGE, bessel_i0)
+    near, far, _, big, is_small, log_half, i0 = _k_parts(x, _K0_SMALL, _K0_LARGE, P.bessel_i0)
     value = P.select(is_small, P.sub(near, P.mul(log_half, i0)), P.mul(far, P.exp(P.neg(big))))
     return _second_kind_domain(x, value, math.inf)
 
 
 def bessel_k0e(x):
     """exp(x) K0(x) for x > 0."""
-    near, far, small, _, is_small, log_half, i0 = _k_parts(x, _K0_SMALL, _K0_LARGE, bessel_i0)
+    near, far, small, _, is_small, log_half, i0 = _k_parts(x, _K0_SMALL, _K0_LARGE, P.bessel_i0)
     value = P.select(is_small, P.mul(P.sub(near, P.mul(log_half, i0)), P.exp(small)), far)
     return _second_kind_domain(x, value, math.inf)
 
@@ -128,14 +128,14 @@ def _k1_near(near, small, log_half, i1):
 
 def bessel_k1(x):
     """K1(x) for x > 0."""
-    near, far, small, big, is_small, log_half, i1 = _k_parts(x, _K1_SMALL, _K1_LARGE, bessel_i1)
+    near, far, small, big, is_small, log_half, i1 = _k_parts(x, _K1_SMALL, _K1_LARGE, P.bessel_i1)
     value = P.select(is_small, _k1_near(near, small, log_half, i1), P.mul(far, P.exp(P.neg(big))))
     return _second_kind_domain(x, value, math.inf)
 
 
 def bessel_k1e(x):
     """exp(x) K1(x) for x > 0."""
-    near, far, small, _, is_small, log_half, i1 = _k_parts(x, _K1_SMALL, _K1_LARGE, bessel_i1)
+    near, far, small, _, is_small, log_half, i1 = _k_parts(x, _K1_SMALL, _K1_LARGE, P.bessel_i1)
     value = P.select(is_small, P.mul(_k1_near(near, small, log_half, i1), P.exp(small)), far)
     return _second_kind_domain(x, value, math.inf)
 
