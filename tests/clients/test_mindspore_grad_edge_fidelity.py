@@ -81,3 +81,21 @@ def test_det_second_derivative_is_finite_at_repeated_singular_values(matrix):
     reference = torch.autograd.functional.jacobian(
         lambda y: torch.autograd.grad(torch.det(y), y, create_graph=True)[0].sum(), torch.tensor(a))
     np.testing.assert_allclose(second.asnumpy(), reference.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("matrix", [np.zeros((3, 3)), np.diag([0.0, 0.0, 2.0]), [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0],
+                                                                                   [1.0, 0.0, 1.0]],
+                                    np.outer([1.0, -2.0, 0.5, 3.0], [2.0, 1.0, -1.0, 0.5])],
+                         ids=["zero", "rank1-diag", "rank2-3x3", "rank1-4x4"])
+def test_det_second_derivative_at_singular_matrices(matrix):
+    """The Hessian of det (a polynomial) is finite at every matrix, also where singular values 0 repeat (rank
+    n - 2 or less): d/da sum(w * adj(a)^T), by central differences of NumPy's cofactors (exact for them: each
+    cofactor is linear in each entry of a)."""
+    a, w = np.array(matrix, np.float64), np.random.default_rng(5).standard_normal(np.shape(matrix))
+    second = gs.grad(lambda x: (gs.grad(ops.det)(x) * Tensor(w)).sum())(Tensor(a)).asnumpy()
+    want = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        step = np.zeros_like(a)
+        step[i] = 0.5
+        want[i] = ((_cofactors(a + step) - _cofactors(a - step)) * w).sum()
+    np.testing.assert_allclose(second, want, rtol=1e-9, atol=1e-9)

@@ -73,7 +73,7 @@ def _trace_rule(bprop, label: str, args, out, raw: list, tdef):
         # out and dout come in as their Tensor leaves (a None among construct's outputs is no input) and are
         # rebuilt in construct's structure here
         a = (*a[:n], unflatten(tdef, list(a[n])), unflatten(tdef, list(a[n + 1])))
-        grads, by_param = _split_param_grads(bprop(*a))
+        grads, by_param = _split_param_grads(bprop(*a), getattr(bprop, "__self__", None))
         grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
         if len(grads) < n:  # more are ignored: the first n are the inputs' (MindSpore 2.10, both modes)
             raise ValueError(f"{label}.bprop returned {len(grads)} gradient(s); construct takes {n} input(s)")
@@ -100,16 +100,18 @@ def _trace_rule(bprop, label: str, args, out, raw: list, tdef):
     return info
 
 
-def _split_param_grads(grads):
+def _split_param_grads(grads, cell):
     """bprop's result as (the inputs' gradients, {Parameter: gradient}): MindSpore's PyNative bprop of a Cell
-    with internal_params may return `(dx, ...), {w: dw}`, whose gradients reach those Parameters."""
+    may return `(dx, ...), {w: dw}`; as MindSpore 2.10, only the Parameters the cell's internal_params lists
+    get theirs, the others' entries are dropped (their gradient through the rule is 0)."""
     if isinstance(grads, tuple) and len(grads) == 2 and isinstance(grads[0], (tuple, list)) \
             and isinstance(grads[1], dict):
         for p in grads[1]:
             if not isinstance(p, Parameter):
                 raise TypeError(f"bprop: the keys of its {{Parameter: gradient}} part must be Parameters, "
                                 f"got {type(p).__name__}")
-        return grads[0], grads[1]
+        listed = {id(p) for p in getattr(cell, "internal_params", None) or ()}
+        return grads[0], {p: g for p, g in grads[1].items() if id(p) in listed}
     return grads, {}
 
 

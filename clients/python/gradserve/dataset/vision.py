@@ -1,13 +1,27 @@
 """`mindspore.dataset.vision`: image steps on HWC NumPy arrays (a Dataset.map's callables): Rescale, Normalize,
-HWC2CHW, Resize (bilinear on pixel centers, OpenCV's INTER_LINEAR mapping; uint8 rounded), RandomHorizontalFlip,
+HWC2CHW, Resize (Inter.LINEAR: bilinear on pixel centers, OpenCV's INTER_LINEAR mapping, uint8 rounded; Inter.NEAREST:
+OpenCV's INTER_NEAREST; the other Inter values are refused), RandomHorizontalFlip,
 RandomCrop (constant padding first). Random steps draw from dataset.config.set_seed's generator (or NumPy's)."""
 from __future__ import annotations
+
+from enum import Enum
 
 import numpy as np
 
 from . import config
 
-__all__ = ["Rescale", "Normalize", "HWC2CHW", "Resize", "RandomHorizontalFlip", "RandomCrop"]
+__all__ = ["Inter", "Rescale", "Normalize", "HWC2CHW", "Resize", "RandomHorizontalFlip", "RandomCrop"]
+
+
+class Inter(Enum):
+    """MindSpore 2.10's interpolation modes (values as its enum's; LINEAR and CUBIC are aliases)."""
+
+    NEAREST = 0
+    ANTIALIAS = 1
+    BILINEAR = LINEAR = 2
+    BICUBIC = CUBIC = 3
+    AREA = 4
+    PILCUBIC = 5
 
 
 def _rng():
@@ -68,12 +82,19 @@ def _axis_weights(n_in: int, n_out: int):
 
 
 class Resize:
-    """Resize(size): bilinear to (height, width); an int size scales the shorter side to it, keeping the ratio."""
+    """Resize(size, interpolation=Inter.LINEAR): to (height, width); an int size scales the shorter side to it,
+    keeping the ratio."""
 
-    def __init__(self, size, interpolation=None):
+    def __init__(self, size, interpolation=Inter.LINEAR):
         self.size = size if isinstance(size, int) else _pair(size, "Resize")
         if isinstance(size, int) and size <= 0:
             raise ValueError(f"Resize: size must be positive, got {size}")
+        if not isinstance(interpolation, Inter):
+            raise TypeError(f"Resize: interpolation must be a dataset.vision.Inter, got {interpolation!r}")
+        if interpolation not in (Inter.NEAREST, Inter.LINEAR):
+            raise ValueError(f"Resize: interpolation {interpolation.name} is not implemented (Inter.NEAREST and "
+                             f"Inter.LINEAR / BILINEAR are)")
+        self.interpolation = interpolation
 
     def __call__(self, img):
         x = np.asarray(img)
@@ -82,18 +103,26 @@ class Resize:
             oh, ow = (self.size, int(w * self.size / h)) if h <= w else (int(h * self.size / w), self.size)
         else:
             oh, ow = self.size
-        r0, r1, fr = _axis_weights(h, oh)
-        c0, c1, fc = _axis_weights(w, ow)
-        xf = x.astype(np.float32)
-        fr = fr.reshape((-1, 1) + (1,) * (x.ndim - 2))
-        fc = fc.reshape((1, -1) + (1,) * (x.ndim - 2))
-        top = xf[r0][:, c0] * (1 - fc) + xf[r0][:, c1] * fc
-        bottom = xf[r1][:, c0] * (1 - fc) + xf[r1][:, c1] * fc
-        out = top * (1 - fr) + bottom * fr
-        if np.issubdtype(x.dtype, np.integer):
-            info = np.iinfo(x.dtype)
-            return np.clip(np.rint(out), info.min, info.max).astype(x.dtype)
-        return out.astype(x.dtype)
+        if self.interpolation is Inter.NEAREST:  # OpenCV's INTER_NEAREST: source floor(dst * in / out)
+            rows = np.minimum(np.floor(np.arange(oh) * (h / oh)).astype(np.int64), h - 1)
+            cols = np.minimum(np.floor(np.arange(ow) * (w / ow)).astype(np.int64), w - 1)
+            return np.ascontiguousarray(x[rows][:, cols])
+        return _bilinear(x, oh, ow)
+
+
+def _bilinear(x: np.ndarray, oh: int, ow: int) -> np.ndarray:
+    r0, r1, fr = _axis_weights(x.shape[0], oh)
+    c0, c1, fc = _axis_weights(x.shape[1], ow)
+    xf = x.astype(np.float32)
+    fr = fr.reshape((-1, 1) + (1,) * (x.ndim - 2))
+    fc = fc.reshape((1, -1) + (1,) * (x.ndim - 2))
+    top = xf[r0][:, c0] * (1 - fc) + xf[r0][:, c1] * fc
+    bottom = xf[r1][:, c0] * (1 - fc) + xf[r1][:, c1] * fc
+    out = top * (1 - fr) + bottom * fr
+    if np.issubdtype(x.dtype, np.integer):
+        info = np.iinfo(x.dtype)
+        return np.clip(np.rint(out), info.min, info.max).astype(x.dtype)
+    return out.astype(x.dtype)
 
 
 class RandomHorizontalFlip:

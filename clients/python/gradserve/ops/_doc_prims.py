@@ -79,8 +79,16 @@ class NthElement:
         n = int(n.asnumpy().reshape(-1)[0]) if isinstance(n, Tensor) else int(n)
         if not 0 <= n < int(input.shape[-1]):
             raise ValueError(f"For 'NthElement', 'n' must be in [0, {input.shape[-1]}) (the last dimension), got {n}")
-        ordered = late.ops.sort(input, -1, self.reverse)[0]
-        return late.ops.squeeze(late.ops.narrow(ordered, -1, n, 1), -1)
+        ops = late.ops
+        ordered = ops.sort(input, -1, self.reverse)[0]
+        value = ops.narrow(ordered, -1, n, 1)
+        if not input._dtype.startswith(("float", "bfloat")):  # (no gradient to share)
+            return ops.squeeze(value, -1)
+        # the gradient splits equally among the elements tied with the value (MindSpore 2.10's, as ReduceMax):
+        # the maximum of the tied elements, the engine's max op sharing it; a NaN value keeps sort's route
+        tied = ops.equal(input, ops.stop_gradient(value))
+        split = ops.amax(ops.select(tied, input, ops.full_like(input, -np.inf)), -1, True)
+        return ops.squeeze(ops.select(ops.isnan(value), value, split), -1)
 
 
 class Polygamma(_primitives.Primitive):

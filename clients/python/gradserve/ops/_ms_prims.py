@@ -71,21 +71,26 @@ _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge"}
 
 def _circular(x, padding):
     """MindSpore's circular mode: each padded axis continued periodically (its start after its end and its end
-    before its start). MindSpore 2.10 takes 2 pads for a 2-d / 3-d x, 4 for 3-d / 4-d, 6 for 4-d / 5-d. A pad
-    beyond the axis's length (MindSpore reads past the axis, torch refuses) or a negative one (both give values
-    from outside the axis) is refused."""
+    before its start). MindSpore 2.10 takes 2 pads for a 2-d / 3-d x, 4 for 3-d / 4-d, 6 for 4-d / 5-d. A
+    negative pad crops its side first and the positive ones wrap around what is left (MindSpore's and torch's
+    values). A pad beyond that length (MindSpore reads past the axis, torch refuses) is refused."""
     ndim, n = len(x.shape), len(padding) // 2
     if len(padding) not in (2, 4, 6) or ndim not in (n + 1, n + 2):
         raise ValueError(f"For 'pad', mode 'circular' takes 2, 4 or 6 pads for an input of {n + 1} or {n + 2} dims "
                          f"({len(padding)} pads given for {ndim} dims).")
     for axis, (lo, hi) in enumerate(_pad_pairs(padding, ndim, "ops.pad")):
-        size = x.shape[axis]
-        if min(lo, hi) < 0 or max(lo, hi) > size:
-            raise ValueError(f"For 'pad', mode 'circular' pads axis {axis} (length {size}) by ({lo}, {hi}): each "
-                             f"must be in [0, {size}] (it wraps around at most once).")
+        before = (slice(None),) * axis
+        size = x.shape[axis] - max(-lo, 0) - max(-hi, 0)
+        if size < 1 or max(lo, hi) > size:
+            raise ValueError(f"For 'pad', mode 'circular' pads axis {axis} (length {x.shape[axis]}) by ({lo}, {hi}): "
+                             f"a pad must be at most the length left after the negative ones ({size}), which must "
+                             f"be at least 1 (it wraps around at most once).")
+        if min(lo, hi) < 0:
+            x = x[before + (slice(max(-lo, 0), max(-lo, 0) + size),)]
+        lo, hi = max(lo, 0), max(hi, 0)
         if lo or hi:
-            parts = ([x[(slice(None),) * axis + (slice(size - lo, size),)]] if lo else []) + [x] + \
-                ([x[(slice(None),) * axis + (slice(0, hi),)]] if hi else [])
+            parts = ([x[before + (slice(size - lo, size),)]] if lo else []) + [x] + \
+                ([x[before + (slice(0, hi),)]] if hi else [])
             x = P.concat(parts, axis)
     return x
 
