@@ -64,7 +64,8 @@ def _polynomial_det(a, n: int):
     scale = P.where(P.equal(scale, 0.0), P.ones_like(scale), scale)
     b = a / scale
     identity = Tensor(np.eye(n, dtype=a.dtype.name))
-    m, c = identity, None  # M_1 = I; M_k = b M_(k-1) + c_(n-k+1) I; c_(n-k) = -tr(b M_k) / k
+    m = identity  # M_1 = I; M_k = b M_(k-1) + c_(n-k+1) I; c_(n-k) = -tr(b M_k) / k
+    c = P.zeros_like(scale)  # (c_0 once the loop ends: n >= 1)
     for k in builtins.range(1, n + 1):
         bm = P.matmul(b, m)
         c = -P.sum(bm * identity, (-2, -1)) / float(k)
