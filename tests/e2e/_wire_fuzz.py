@@ -136,9 +136,9 @@ def _step(g: _Gen, x: str, extra: list) -> str:
     """One random op on x (extra: the other graph inputs, broadcasting partners). Returns the new value."""
     rng, shape = g.rng, g.shape[x]
     rank = len(shape)
-    kinds = ["smooth", "positive", "unit", "binary", "div", "pow", "movement", "where", "clip"]
+    kinds = ["smooth", "positive", "unit", "binary", "div", "pow", "movement", "where", "clip", "gelu"]
     if rank:
-        kinds += ["reduce", "reduce", "softmax", "cum", "sort", "concat"]
+        kinds += ["reduce", "reduce", "softmax", "cum", "sort", "concat", "matmul"]
     kind = kinds[int(rng.integers(len(kinds)))]
     xe = g.edge(x)
     if kind in ("smooth", "positive", "unit"):
@@ -173,6 +173,9 @@ def _step(g: _Gen, x: str, extra: list) -> str:
     if kind == "softmax":
         op = ["softmax", "log_softmax"][int(rng.integers(2))]
         axis = int(rng.integers(-rank, rank))
+        if shape[axis] == 0:  # refused on purpose (400 shape_error naming the axis; JAX / torch answer empty)
+            return g.node("sum", [xe], {"axis": axis, "keepdims": True}, lambda a: jnp.sum(a, axis, keepdims=True),
+                          _reduced(shape, axis, True))
         g.case.ops.append(op)
         jf = jax.nn.softmax if op == "softmax" else jax.nn.log_softmax
         return g.node(op, [xe], {"axis": axis}, lambda a: jf(a, axis=axis), shape)
@@ -211,6 +214,13 @@ def _step(g: _Gen, x: str, extra: list) -> str:
         g.shape[c] = shape
         g.case.ops.append("where")
         return g.node("where", [c, xe, partner], {}, jnp.where, np.broadcast_shapes(shape, g.shape[partner]))
+    if kind == "gelu":
+        approx = ["none", "tanh"][int(rng.integers(2))]
+        g.case.ops.append("gelu")
+        return g.node("gelu", [xe], {"approximate": approx}, lambda a: jax.nn.gelu(a, approximate=approx == "tanh"),
+                      shape)
+    if kind == "matmul":
+        return _matmul(g, xe, shape, extra)
     if kind == "clip":
         lo, hi = sorted(float(v) for v in rng.uniform(-0.8, 0.8, 2))
         attrs = {"min": lo if rng.random() < 0.8 else None, "max": hi if rng.random() < 0.8 else None}
@@ -232,6 +242,19 @@ def _partner(g: _Gen, shape, extra, exact: bool = False) -> str:
     g.shape[name] = want
     extra.append(name)
     return g.edge(name)
+
+
+def _matmul(g: _Gen, x: str, shape, extra) -> str:
+    """x (rank >= 1; a vector is a row) times a fresh [k, m] or [m, k] input, with transpose_b drawn."""
+    if len(shape) == 1:
+        x = g.node("expand_dims", [x], {"axis": 0}, lambda a: jnp.expand_dims(a, 0), (1,) + tuple(shape))
+        shape = g.shape[x]
+    k, m = shape[-1], int(g.rng.integers(1, 4))
+    tb = bool(g.rng.random() < 0.5)
+    w = _partner(g, (m, k) if tb else (k, m), extra, exact=True)
+    g.case.ops.append("matmul")
+    return g.node("matmul", [x, w], {"transpose_a": False, "transpose_b": tb},
+                  lambda a, b: jnp.matmul(a, b.T if tb else b), tuple(shape[:-1]) + (m,))
 
 
 def _movement(g: _Gen, x: str, shape) -> str:
