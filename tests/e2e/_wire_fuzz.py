@@ -159,38 +159,8 @@ def _step(g: _Gen, x: str, extra: list) -> str:
         if kind == "div":
             return g.node("div", [xe, g.positive(partner)], {}, jnp.divide, shape)
         return g.node("pow", [g.positive(xe), partner], {}, jnp.power, shape)
-    if kind == "reduce":
-        op = list(REDUCE)[int(rng.integers(len(REDUCE)))]
-        axis = _axis_attr(rng, rank)
-        keep = bool(rng.random() < 0.5)
-        if 0 in shape and op in ("max", "min", "logsumexp", "mean"):
-            op = "sum"
-        g.case.ops.append(op)
-        jf = REDUCE[op]
-        return g.node(op, [xe], {"axis": axis, "keepdims": keep},
-                      lambda a: jf(a, axis=None if axis is None else tuple(np.atleast_1d(axis)), keepdims=keep),
-                      _reduced(shape, axis, keep))
-    if kind == "softmax":
-        op = ["softmax", "log_softmax"][int(rng.integers(2))]
-        axis = int(rng.integers(-rank, rank))
-        if shape[axis] == 0:  # refused on purpose (400 shape_error naming the axis; JAX / torch answer empty)
-            return g.node("sum", [xe], {"axis": axis, "keepdims": True}, lambda a: jnp.sum(a, axis, keepdims=True),
-                          _reduced(shape, axis, True))
-        g.case.ops.append(op)
-        jf = jax.nn.softmax if op == "softmax" else jax.nn.log_softmax
-        return g.node(op, [xe], {"axis": axis}, lambda a: jf(a, axis=axis), shape)
-    if kind == "cum":
-        op = ["cumsum", "cumprod"][int(rng.integers(2))]
-        axis, exc, rev = int(rng.integers(-rank, rank)), bool(rng.random() < 0.4), bool(rng.random() < 0.4)
-        g.case.ops.append(op)
-        jf, unit = (jnp.cumsum, 0.0) if op == "cumsum" else (jnp.cumprod, 1.0)
-        return g.node(op, [xe], {"axis": axis, "exclusive": exc, "reverse": rev},
-                      lambda a: _cum(jf, a, axis % a.ndim, exc, rev, unit), shape)
-    if kind == "sort":
-        axis, desc = int(rng.integers(-rank, rank)), bool(rng.random() < 0.5)
-        g.case.ops.append("sort")
-        return g.node("sort", [xe], {"axis": axis, "descending": desc},
-                      lambda a: -jnp.sort(-a, axis=axis) if desc else jnp.sort(a, axis=axis), shape, n_out=2)
+    if kind in ("reduce", "softmax", "cum", "sort"):
+        return _axis_op(g, kind, xe, shape)
     if kind == "concat":
         axis = int(rng.integers(-rank, rank))
         other = _partner(g, shape, extra, exact=True)
@@ -227,6 +197,44 @@ def _step(g: _Gen, x: str, extra: list) -> str:
         g.case.ops.append("clip")
         return g.node("clip", [xe], attrs, lambda a: jnp.clip(a, attrs["min"], attrs["max"]), shape)
     return _movement(g, xe, shape)
+
+
+def _axis_op(g: _Gen, kind: str, xe: str, shape) -> str:
+    """A reduction, softmax, cumulative op or sort along drawn axes of xe (rank >= 1)."""
+    rng, rank = g.rng, len(shape)
+    if kind == "reduce":
+        op = list(REDUCE)[int(rng.integers(len(REDUCE)))]
+        axis = _axis_attr(rng, rank)
+        keep = bool(rng.random() < 0.5)
+        if 0 in shape and op in ("max", "min", "logsumexp", "mean"):
+            op = "sum"
+        g.case.ops.append(op)
+        jf = REDUCE[op]
+        return g.node(op, [xe], {"axis": axis, "keepdims": keep},
+                      lambda a: jf(a, axis=None if axis is None else tuple(np.atleast_1d(axis)), keepdims=keep),
+                      _reduced(shape, axis, keep))
+    if kind == "softmax":
+        op = ["softmax", "log_softmax"][int(rng.integers(2))]
+        axis = int(rng.integers(-rank, rank))
+        if shape[axis] == 0:  # refused on purpose (400 shape_error naming the axis; JAX / torch answer empty)
+            return g.node("sum", [xe], {"axis": axis, "keepdims": True}, lambda a: jnp.sum(a, axis, keepdims=True),
+                          _reduced(shape, axis, True))
+        g.case.ops.append(op)
+        jf = jax.nn.softmax if op == "softmax" else jax.nn.log_softmax
+        return g.node(op, [xe], {"axis": axis}, lambda a: jf(a, axis=axis), shape)
+    if kind == "cum":
+        op = ["cumsum", "cumprod"][int(rng.integers(2))]
+        axis, exc, rev = int(rng.integers(-rank, rank)), bool(rng.random() < 0.4), bool(rng.random() < 0.4)
+        g.case.ops.append(op)
+        jf, unit = (jnp.cumsum, 0.0) if op == "cumsum" else (jnp.cumprod, 1.0)
+        return g.node(op, [xe], {"axis": axis, "exclusive": exc, "reverse": rev},
+                      lambda a: _cum(jf, a, axis % a.ndim, exc, rev, unit), shape)
+    if kind == "sort":
+        axis, desc = int(rng.integers(-rank, rank)), bool(rng.random() < 0.5)
+        g.case.ops.append("sort")
+        return g.node("sort", [xe], {"axis": axis, "descending": desc},
+                      lambda a: -jnp.sort(-a, axis=axis) if desc else jnp.sort(a, axis=axis), shape, n_out=2)
+    raise AssertionError(kind)
 
 
 def _partner(g: _Gen, shape, extra, exact: bool = False) -> str:
