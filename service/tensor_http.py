@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from . import codec
 from .body_budget import Charge
-from .errors import InvalidRequest, PayloadTooLarge
+from .errors import InvalidRequest
 from .http_body import read_body
 from .jobs import request_client
 from .tensor_store import MAX_ENTRIES, put_all
@@ -60,15 +60,10 @@ def router(core, settings, dependencies) -> APIRouter:
 
 
 async def _missing_body(request: Request, settings, budget, held) -> bytes:
-    """The body of a missing-tensors question: at most MISSING_BODY_BYTES (as many hashes as one may name)."""
-    limit = min(settings.max_body_bytes, MISSING_BODY_BYTES)
-    try:
-        return await read_body(request, limit, settings.body_timeout_s, budget, held)
-    except PayloadTooLarge:
-        if limit == settings.max_body_bytes:
-            raise
-        raise PayloadTooLarge(f"the body is above {limit} bytes: it names more than {MAX_ENTRIES} sha256 hashes "
-                              "(ask about fewer at a time)", limit="missing_body_bytes", value=limit) from None
+    """The body of a missing-tensors question: at most MISSING_BODY_BYTES (as many hashes as one may name: 413
+    naming missing_body_bytes past it), or max_body_bytes where that is lower."""
+    limit, setting = min((MISSING_BODY_BYTES, "missing_body_bytes"), (settings.max_body_bytes, "max_body_bytes"))
+    return await read_body(request, limit, settings.body_timeout_s, budget, held, setting=setting)
 
 
 def _missing(store, body: bytes) -> bytes:
