@@ -100,7 +100,7 @@ def _begun() -> Iterator[None]:
 
 
 def _end() -> None:
-    global _holders, _collecting
+    global _collecting
     with _lock:
         # (the last pause, which left many objects: it settles them, holding its place so that no pause begins
         # meanwhile and takes the collector for one that was off)
@@ -109,21 +109,25 @@ def _end() -> None:
         if settle:
             _collecting = True
         else:
-            _holders -= 1
+            _release()
             due = _holders > 0 and _due()
-            if _holders == 0 and _was_on:
-                gc.enable()
     if settle:
         try:
             _settle()
         finally:
             with _lock:
                 _collecting = False
-                _holders -= 1
-                if _holders == 0 and _was_on:
-                    gc.enable()
+                _release()
     elif due:
         _catch_up()
+
+
+def _release() -> None:
+    """(Under _lock.) One pause ends: the collector back on when it was the last and the collector was on before."""
+    global _holders
+    _holders -= 1
+    if _holders == 0 and _was_on:
+        gc.enable()
 
 
 def _settle() -> None:
