@@ -4,7 +4,7 @@ det(a) and det_grad(a, e_1, ..., e_m) = the gradient in x of D^(m+1) det(a)[e_1,
 
 det_grad's rules are det_grad with one direction more (d/da) or one direction swapped (d/de_i), as the
 derivatives of det are symmetric multilinear forms: any order differentiates, each step a polynomial in a,
-so finite everywhere. det(a) A^-1, JAX's and MindSpore's formula, is NaN (or zero) where a is singular.
+so finite everywhere. The cofactors as det(a) a^-T (JAX's, MindSpore's) are NaN (or zero) where a is singular.
 
 det_grad evaluates through the SVD a = u diag(s) vh: det(a + t) = det(u) det(vh) det(diag(s) + u^H t vh^H),
 and det(S + B) = sum over index sets K of prod(s outside K) det(B[K, K]), whose (m + 1)-linear part
@@ -22,28 +22,45 @@ from .registry import defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
 
 
 # -- impl: products of the singular values outside index sets ----------------------------------------
-def _outside_products(xp, s, size: int):
-    """w[..., i_1, ..., i_size] = prod of s over the indices outside {i_1, ..., i_size} (0 where two of the
-    i coincide), from log s: exact zeros are counted apart (a set leaving one out has product 0)."""
-    n, batch = s.shape[-1], tuple(s.shape[:-1])
+def _log_parts(xp, s):
+    """(log s with 0 for s = 0, 1 where s = 0): a product of s over a set is exp(sum of the logs) where the set
+    holds no exact zero, else 0 (the zeros are counted apart, never log 0)."""
     zero = s == 0
-    logs = xp.log(xp.where(zero, xp.ones_like(s), s))
-    zeros = xp.astype(zero, s.dtype)
+    return xp.log(xp.where(zero, xp.ones_like(s), s)), xp.astype(zero, s.dtype)
+
+
+def _product(xp, log_w, zeros_w):
+    return xp.where(zeros_w == 0, xp.exp(log_w), xp.zeros_like(log_w))
+
+
+def _outside_products(xp, s, size: int):
+    """w[..., i_1, ..., i_size] = prod of s over the indices outside {i_1, ..., i_size}, 0 where two of the
+    i coincide."""
+    n, batch = s.shape[-1], tuple(s.shape[:-1])
+    logs, zeros = _log_parts(xp, s)
     log_w = xp.reshape(xp.sum(logs, axis=-1), batch + (1,) * size)
     zeros_w = xp.reshape(xp.sum(zeros, axis=-1), batch + (1,) * size)
-    distinct = None
     for k in range(size):  # axis k of the result indexes i_(k + 1)
         shape = batch + (1,) * k + (n,) + (1,) * (size - 1 - k)
         log_w = log_w - xp.reshape(logs, shape)
         zeros_w = zeros_w - xp.reshape(zeros, shape)
-    eye = xp.eye(n, dtype=s.dtype)
-    for i, j in itertools.combinations(range(size), 2):  # 1 where i_i != i_j
+    w = _product(xp, log_w, zeros_w)
+    apart = 1 - xp.eye(n, dtype=s.dtype)
+    for i, j in itertools.combinations(range(size), 2):  # 0 where i_i == i_j
         shape = [1] * size
         shape[i] = shape[j] = n
-        apart = xp.reshape(1 - eye, tuple(shape))
-        distinct = apart if distinct is None else distinct * apart
-    w = xp.where(zeros_w == 0, xp.exp(log_w), xp.zeros_like(log_w))
-    return w if distinct is None else w * distinct
+        w = w * xp.reshape(apart, tuple(shape))
+    return w
+
+
+def _set_products(xp, s, inside):
+    """w[..., c] = prod of s over the indices outside set c, inside [C, n] (1 on the set's indices)."""
+    logs, zeros = _log_parts(xp, s)
+
+    def outside(x):  # sum of x over all indices, less its sum over each set
+        return xp.sum(x, axis=-1, keepdims=True) - xp.matmul(xp.expand_dims(x, axis=-2),
+                                                             xp.matrix_transpose(inside))[..., 0, :]
+    return _product(xp, outside(logs), outside(zeros))
 
 
 def _cofactor_0(xp, s, _):
@@ -53,7 +70,7 @@ def _cofactor_0(xp, s, _):
 def _cofactor_1(xp, s, bs):
     """G[r, r] = sum_j w_rj B_jj, G[r, c] = -w_rc B_cr: the x-gradient of the bilinear part of det(S + B)."""
     (b,) = bs
-    w = _outside_products(xp, s, 2)
+    w = xp.astype(_outside_products(xp, s, 2), b.dtype)
     d = xp.linalg.diagonal(b)
     diag = xp.eye(s.shape[-1], dtype=b.dtype) * xp.expand_dims(xp.sum(w * xp.expand_dims(d, axis=-2), axis=-1),
                                                                 axis=-1)
@@ -66,7 +83,7 @@ def _cofactor_2(xp, s, bs):
     G[r, c] = sum_k w_rck (b1_ck b2_kr + b2_ck b1_kr - b1_cr d2_k - b2_cr d1_k) (the two permutations with
     r -> c: the 3-cycle r -> c -> k -> r, +, and the swap of r and c, -)."""
     b1, b2 = bs
-    w = _outside_products(xp, s, 3)
+    w = xp.astype(_outside_products(xp, s, 3), b1.dtype)
     d1, d2 = xp.linalg.diagonal(b1), xp.linalg.diagonal(b2)
     t1, t2 = xp.matrix_transpose(b1), xp.matrix_transpose(b2)
     m = xp.expand_dims(d1, axis=-1) * xp.expand_dims(d2, axis=-2) - b1 * t2
@@ -97,14 +114,7 @@ def _cofactor_any(xp, s, bs):
             total = sum(bl for bl, p in zip(blocks, picked) if p)
             term = _small_cofactor(xp, total) * (-1.0) ** (m - sum(picked))
             mixed = term if mixed is None else mixed + term
-    # the weights w_K: prod of s outside K, from the one-hot rows (log s summed over K: as _outside_products)
-    zero = s == 0
-    logs = xp.where(zero, xp.zeros_like(s), xp.log(xp.where(zero, xp.ones_like(s), s)))
-    zeros = xp.astype(zero, s.dtype)
-    inside = xp.sum(rows, axis=-2)  # [C, n]: 1 on K
-    log_w = xp.sum(logs, axis=-1, keepdims=True) - xp.matmul(xp.expand_dims(logs, axis=-2), xp.matrix_transpose(inside))[..., 0, :]
-    zeros_w = xp.sum(zeros, axis=-1, keepdims=True) - xp.matmul(xp.expand_dims(zeros, axis=-2), xp.matrix_transpose(inside))[..., 0, :]
-    w = xp.where(zeros_w == 0, xp.exp(log_w), xp.zeros_like(log_w))  # [..., C]
+    w = _set_products(xp, s, xp.sum(rows, axis=-2))  # [..., C]: prod of s outside each set
     weighted = mixed * xp.astype(xp.expand_dims(xp.expand_dims(w, axis=-1), axis=-1), mixed.dtype)
     spread = xp.matmul(weighted, rows_b)  # [..., C, m+1, n]: sum_c rows_c^T weighted_c rows_c, below
     flat = xp.reshape(spread, spread.shape[:-3] + (len(sets) * (m + 1), n))
@@ -130,8 +140,7 @@ def _det_grad_impl(xp, a, *directions):
     n = a.shape[-1]
     if n == 0:
         return xp.zeros_like(a)
-    u, s, vh = xp.linalg.svd(a, full_matrices=False)
-    s = xp.astype(s, xp.real(a).dtype) if complex_array(xp, a) else s
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)  # s real, a's real dtype
     uh, v = _adj(xp, u), _adj(xp, vh)
     bs = [xp.matmul(xp.matmul(uh, e), v) for e in directions]
     cof = (_COFACTORS[len(bs)] if len(bs) < len(_COFACTORS) else _cofactor_any)(xp, s, bs)

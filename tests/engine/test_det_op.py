@@ -157,3 +157,30 @@ def test_float32_and_complex():
     _, pull2 = torch.func.vjp(lambda x: torch.func.vjp(torch.linalg.det, x)[1](torch.tensor(ct))[0],
                               torch.tensor(c))
     np.testing.assert_allclose(got_c2, pull2(torch.tensor(v))[0].numpy(), rtol=0, atol=1e-11)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_fourth_derivative_forward(kind):
+    """Order 4 (det_grad with three directions: the general form, by polarization over index sets of 4)."""
+    n = 5
+    a, v, w, x = _matrix(n, kind), *(RNG.uniform(-1, 1, (n, n)) for _ in range(3))
+    inner = jvp(grad(_det_graph((n, n))), positions=0)
+    got = evaluate(jvp(jvp(inner, positions=0), positions=0), a, v, w, x)[1][1][1]  # D4[v, w, x]
+    g = torch.func.grad(_poly_det)
+    d2 = lambda y: torch.func.jvp(g, (y,), (torch.tensor(v),))[1]  # noqa: E731
+    d3 = lambda y: torch.func.jvp(d2, (y,), (torch.tensor(w),))[1]  # noqa: E731
+    _close(got, torch.func.jvp(d3, (torch.tensor(a),), (torch.tensor(x),))[1].numpy())
+
+
+def test_general_form_agrees_with_the_closed_forms():
+    """det_grad's general (polarization) form against its closed forms for one and two directions: the same
+    numbers by another route (the closed forms are checked against torch above)."""
+    from engine.backends import get_backend
+    from engine.ops.linalg_det import _cofactor_1, _cofactor_2, _cofactor_any
+
+    xp = get_backend("numpy").xp
+    b1, b2 = RNG.uniform(-1, 1, (2, 6, 6))
+    for s in (np.array([3.0, 1.5, 1.5, 0.2, 0.1, 0.05]), np.array([3.0, 1.5, 1.5, 0.2, 0.0, 0.0])):  # ties, zeros
+        np.testing.assert_allclose(_cofactor_any(xp, s, [b1]), _cofactor_1(xp, s, [b1]), rtol=0, atol=1e-13)
+        np.testing.assert_allclose(_cofactor_any(xp, s, [b1, b2]), _cofactor_2(xp, s, [b1, b2]), rtol=0,
+                                   atol=1e-13)
