@@ -63,6 +63,11 @@ def _set_products(xp, s, inside):
     return _product(xp, outside(logs), outside(zeros))
 
 
+def _diagonal(xp, b):
+    """b's diagonal [..., n] as a masked sum: elementwise ops every backend has (linalg.diagonal may be absent)."""
+    return xp.sum(b * xp.eye(b.shape[-1], dtype=b.dtype), axis=-1)
+
+
 def _cofactor_0(xp, s, _):
     return xp.eye(s.shape[-1], dtype=s.dtype) * xp.expand_dims(_outside_products(xp, s, 1), axis=-2)
 
@@ -71,7 +76,7 @@ def _cofactor_1(xp, s, bs):
     """G[r, r] = sum_j w_rj B_jj, G[r, c] = -w_rc B_cr: the x-gradient of the bilinear part of det(S + B)."""
     (b,) = bs
     w = xp.astype(_outside_products(xp, s, 2), b.dtype)
-    d = xp.linalg.diagonal(b)
+    d = _diagonal(xp, b)
     diag = xp.eye(s.shape[-1], dtype=b.dtype) * xp.expand_dims(xp.sum(w * xp.expand_dims(d, axis=-2), axis=-1),
                                                                 axis=-1)
     return diag - w * xp.matrix_transpose(b)
@@ -84,7 +89,7 @@ def _cofactor_2(xp, s, bs):
     r -> c: the 3-cycle r -> c -> k -> r, +, and the swap of r and c, -)."""
     b1, b2 = bs
     w = xp.astype(_outside_products(xp, s, 3), b1.dtype)
-    d1, d2 = xp.linalg.diagonal(b1), xp.linalg.diagonal(b2)
+    d1, d2 = _diagonal(xp, b1), _diagonal(xp, b2)
     t1, t2 = xp.matrix_transpose(b1), xp.matrix_transpose(b2)
     m = xp.expand_dims(d1, axis=-1) * xp.expand_dims(d2, axis=-2) - b1 * t2
     diag = xp.sum(xp.sum(w * xp.expand_dims(m, axis=-3), axis=-1), axis=-1)  # [..., n]
