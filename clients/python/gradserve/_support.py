@@ -111,9 +111,11 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "`ops.svd`: the reduced SVD (full_matrices=True only for square matrices); the singular vectors' "
     "derivatives are inf / NaN where singular values tie or (non-square input) one is zero; the singular "
     "values' (and so `ops.norm`'s ord 2, -2, 'nuc') are finite there, split equally among tied extremes.",
-    "`ops.cholesky` / `inverse` / `matrix_solve` / `cholesky_solve` / `slogdet` / `det`: a matrix with no "
+    "`ops.cholesky` / `inverse` / `matrix_solve` / `cholesky_solve` / `slogdet`: a matrix with no "
     "Cholesky factor or no inverse gives NaN (as JAX) where MindSpore 2.10 raises; `ops.cholesky` reads the "
     "input's symmetric part (its gradient is symmetric); MindSpore 2.10's CPU build has no CholeskyGrad.",
+    "`ops.det` (`Tensor.det`, `MatrixDeterminant`, `scipy.linalg.det`): its derivatives of every order are exact "
+    "at singular matrices too (the first: the adjugate's transpose, as torch's), where MindSpore 2.10 gives zeros.",
     "The default mode is MindSpore 2.x's, PYNATIVE_MODE (`get_context('mode')` is 1), with its semantics "
     "(a weight asked for by name whose requires_grad is False gets zeros, hooks act, `x += y` is not in place). "
     "In PyNative mode a Cell or derivative runs its Python again on a call unless everything it read is unchanged, "
