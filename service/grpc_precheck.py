@@ -67,8 +67,8 @@ def count_entries(data: bytes, field: int, stop: int) -> int:
 def within_entries(field: int, limit: int, path: str) -> Check:
     def check(data: bytes) -> None:
         if count_entries(data, field, limit + 1) > limit:
-            raise LimitExceeded(f"the request has more than {limit} tensors ({path}), above the limit "
-                                f"max_tensors={limit}", limit="max_tensors", value=limit)
+            raise LimitExceeded(f"the request has at least {limit + 1} tensors ({path}; counted no further), above "
+                                f"the limit max_tensors={limit}", limit="max_tensors", value=limit)
     return check
 
 
