@@ -5,6 +5,7 @@ latency, the server's peak RSS growth).
 - `streams`: N concurrent calls on one channel past grpc_max_streams: a bare grpcio stub's, then the SDK's.
 - `missing`: MissingTensors naming 10^6 hashes (over the 2^18 a question may name) and 2^18 (allowed).
 - `put`: PutTensors of 10^6 empty tensors (past max_tensors).
+- `unread`: one connection's 20 Eval calls of a 16 MiB answer each, never read (no flow-control credit).
 - `reset`: rapid reset (CVE-2023-44487): one connection opens 200 K MissingTensors calls, each reset at once
   (RST_STREAM CANCEL), frames written by hand (tests/e2e/h2_raw.py); a second channel's calls are timed too.
 
@@ -111,6 +112,40 @@ def rapid_reset(s: Server, stub, n: int = 200_000, batch: int = 500) -> tuple[st
     return result, f"the other channel's worst call {worst[0] * 1e3:.0f} ms"
 
 
+def unread(s: Server, stub, calls: int = 20, n: int = 1 << 21) -> tuple[str, str]:
+    """`calls` Evals of an answer of n float64 on one raw connection that grants no flow-control credit: how many
+    answers started (their jobs ran; each waits for credit), and another channel's call meanwhile."""
+    import time
+    import numpy as np
+    from e2e.grpc_wire import request
+    from e2e.h2_raw import DATA
+    from engine import GraphBuilder
+    from engine.serialize import graph_to_json
+    gb = GraphBuilder("big")
+    x = gb.input((1,), "float64", name="x")
+    b = gb.emit1("broadcast_to", gb.sin(x), shape=[n])
+    msg = request("eval", {"graph": graph_to_json(gb.build(gb.add(b, b))), "inputs": [np.ones(1)]}).SerializeToString()
+    h = RawH2(s.grpc_target, window=0)
+    for _ in range(calls):
+        h.call("/gradserve.v1.Gradserve/Eval", msg)
+    started, t_end = set(), time.monotonic() + 120
+    h.sock.settimeout(5)
+    try:
+        while len(started) < calls and time.monotonic() < t_end:
+            kind, flags, sid, payload = h.read_frame()
+            h.serve_control(kind, flags, payload)
+            if kind == DATA or kind == 1:
+                started.add(sid)
+    except OSError:
+        pass
+    t0 = time.perf_counter()
+    stub.MissingTensors(pb.MissingTensorsRequest(sha256=[HASH]), timeout=60)
+    other = time.perf_counter() - t0
+    out = f"{len(started)} of {calls} answers started, held unread", f"another channel's call {other * 1e3:.0f} ms"
+    h.close()
+    return out
+
+
 def main(which: list[str]) -> None:
     s = Server(Path(tempfile.mkdtemp()) / "server.log", devices="cpu", base_env={}, env={"GRADSERVE_CPU_WORKERS": "1"})
     try:
@@ -131,6 +166,8 @@ def main(which: list[str]) -> None:
             for n in (10 ** 6, 1 << 18):
                 attack(s, f"MissingTensors of {n} hashes", one_call(stub, "MissingTensors",
                                                                    pb.MissingTensorsRequest(sha256=[HASH] * n)))
+        if "unread" in which:
+            attack(s, "20 answers of 16 MiB never read, one connection", lambda: unread(s, stub))
         if "reset" in which:
             attack(s, "rapid reset, 200 K calls on one connection", lambda: rapid_reset(s, stub))
         if "put" in which:
