@@ -6,6 +6,7 @@ latency, the server's peak RSS growth).
 - `missing`: MissingTensors naming 10^6 hashes (over the 2^18 a question may name) and 2^18 (allowed).
 - `put`: PutTensors of 10^6 empty tensors (past max_tensors).
 - `unread`: one connection's 20 Eval calls of a 16 MiB answer each, never read (no flow-control credit).
+- `pings`: one connection sends 200 K PINGs (no call) as fast as it can.
 - `reset`: rapid reset (CVE-2023-44487): one connection opens 200 K MissingTensors calls, each reset at once
   (RST_STREAM CANCEL), frames written by hand (tests/e2e/h2_raw.py); a second channel's calls are timed too.
 
@@ -146,6 +147,44 @@ def unread(s: Server, stub, calls: int = 20, n: int = 1 << 21) -> tuple[str, str
     return out
 
 
+def ping_flood(s: Server, stub, n: int = 200_000, batch: int = 1000) -> tuple[str, str]:
+    """n PING frames on one raw connection: how the connection ended (GOAWAY and its debug text, or still open),
+    and another channel's call after."""
+    import time
+    from e2e.h2_raw import GOAWAY, PING
+    h = RawH2(s.grpc_target)
+    sent, goaway = 0, None
+    kinds: collections.Counter = collections.Counter()
+    stop = threading.Event()
+
+    def read():
+        nonlocal goaway
+        try:
+            while not stop.is_set():
+                k, f, _, p = h.read_frame()
+                kinds[k] += 1
+                if k == GOAWAY:
+                    goaway = p[8:].decode(errors="replace") or "GOAWAY"
+        except (ConnectionError, OSError):
+            return
+
+    th = threading.Thread(target=read, daemon=True)
+    th.start()
+    try:
+        while sent < n:
+            h.sock.sendall(b"".join(frame(PING, 0, 0, i.to_bytes(8, "big")) for i in range(sent, sent + batch)))
+            sent += batch
+    except OSError:
+        pass
+    th.join(timeout=5)
+    stop.set()
+    h.close()
+    t0 = time.perf_counter()
+    stub.MissingTensors(pb.MissingTensorsRequest(sha256=[HASH]), timeout=60)
+    return (f"{sent} PINGs sent, {kinds[PING]} acked, ended by {goaway!r}",
+            f"another channel's call {(time.perf_counter() - t0) * 1e3:.0f} ms")
+
+
 def main(which: list[str]) -> None:
     s = Server(Path(tempfile.mkdtemp()) / "server.log", devices="cpu", base_env={}, env={"GRADSERVE_CPU_WORKERS": "1"})
     try:
@@ -168,6 +207,8 @@ def main(which: list[str]) -> None:
                                                                    pb.MissingTensorsRequest(sha256=[HASH] * n)))
         if "unread" in which:
             attack(s, "20 answers of 16 MiB never read, one connection", lambda: unread(s, stub))
+        if "pings" in which:
+            attack(s, "200 K PINGs on one connection", lambda: ping_flood(s, stub))
         if "reset" in which:
             attack(s, "rapid reset, 200 K calls on one connection", lambda: rapid_reset(s, stub))
         if "put" in which:
