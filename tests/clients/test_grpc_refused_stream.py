@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from contextlib import contextmanager
 import struct
 import threading
 
@@ -116,45 +117,42 @@ def own():
     return _streams_grpc_sends_itself(refuse=100)
 
 
-def test_a_refused_stream_is_sent_again_until_answered(own):
-    srv = Refuser(refuse=3 * own)  # every stream grpc itself opens for the SDK's first three tries is refused
-    t = GRPCTransport(f"grpc://{srv.target}", timeout=20)
+@contextmanager
+def _against(refuse: int):
+    """(a Refuser of `refuse` streams, the SDK's transport to it), both closed after."""
+    srv = Refuser(refuse=refuse)
+    t = GRPCTransport(f"grpc://{srv.target}")
     try:
-        out = _eval(t)
-        np.testing.assert_array_equal(out["outputs"][0]["array"], OUT)
-        assert len(srv.streams) == 3 * own + 1, srv.streams  # the SDK's fourth try, answered
+        yield srv, t
     finally:
         t.close()
         srv.close()
 
 
+def test_a_refused_stream_is_sent_again_until_answered(own):
+    with _against(3 * own) as (srv, t):  # every stream grpc itself opens for the SDK's first three tries is refused
+        out = _eval(t)
+        np.testing.assert_array_equal(out["outputs"][0]["array"], OUT)
+        assert len(srv.streams) == 3 * own + 1, srv.streams  # the SDK's fourth try, answered
+
+
 def test_a_call_refused_on_every_try_is_raised_as_a_connection_error(own):
-    srv = Refuser(refuse=10 ** 6)
-    t = GRPCTransport(f"grpc://{srv.target}")
-    try:
+    with _against(10 ** 6) as (srv, t):
         with pytest.raises(errors.APIConnectionError) as ei:
             _eval(t, timeout=60)  # (the tries' pauses come to under 3 s)
         assert ei.value.grpc_code == grpc.StatusCode.UNAVAILABLE and "error code 7" in str(ei.value)
         assert len(srv.streams) == REFUSED_TRIES * own, srv.streams  # REFUSED_TRIES tries, no more
-    finally:
-        t.close()
-        srv.close()
 
 
 def test_refusals_are_not_sent_again_past_the_calls_timeout(own):
     """The tries' pauses come to at least 1.4 s (refused_pause): a call of 0.5 s stops sending first."""
-    srv = Refuser(refuse=10 ** 6)
-    t = GRPCTransport(f"grpc://{srv.target}")
-    try:
+    with _against(10 ** 6) as (srv, t):
         with pytest.raises(errors.GradserveError) as ei:
             _eval(t, timeout=0.5)
         # the last refusal, or the call's deadline met by a try sent with little of it left
         assert (ei.value.grpc_code == grpc.StatusCode.UNAVAILABLE and "error code 7" in str(ei.value)) or \
             ei.value.grpc_code == grpc.StatusCode.DEADLINE_EXCEEDED, ei.value
         assert own <= len(srv.streams) < REFUSED_TRIES * own, srv.streams
-    finally:
-        t.close()
-        srv.close()
 
 
 def test_other_resets_are_not_sent_again_by_the_transport():
