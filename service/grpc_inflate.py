@@ -160,7 +160,8 @@ class Inflating(grpc.aio.ServerInterceptor):
         h = await continuation(details)
         if h is None:
             return None
-        parse = _checked(h.request_deserializer or (lambda b: b), self.checks.get(details.method))
+        parse = _checked(h.request_deserializer or (lambda b: b),
+                         self.checks.get(details.method) if self.checks else None)
         held = bool(self.held) and details.method in self.held
         if h.unary_unary or h.unary_stream:
             behavior = h.unary_unary or h.unary_stream
