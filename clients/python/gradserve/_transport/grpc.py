@@ -273,8 +273,8 @@ def _left(end: float | None) -> float | None:
 
 
 def refused(e: grpc.RpcError) -> bool:
-    """The server refused the call's stream (a burst past its max_concurrent_streams before the client
-    learnt the cap): the call never reached the server, so sending it again at once is safe."""
+    """The server refused the call's stream (past its max_concurrent_streams, counting calls it has not yet
+    freed: see REFUSED_TRIES): the call never reached the server, so sending it again is safe."""
     code = e.code() if callable(getattr(e, "code", None)) else None
     details = e.details() if callable(getattr(e, "details", None)) else None
     return code == SC.UNAVAILABLE and bool(_REFUSED.search(details or ""))
