@@ -6,6 +6,7 @@ latency, the server's peak RSS growth).
 - `missing`: MissingTensors naming 10^6 hashes (over the 2^18 a question may name) and 2^18 (allowed).
 - `put`: PutTensors of 10^6 empty tensors (past max_tensors).
 - `unread`: one connection's 20 Eval calls of a 16 MiB answer each, never read (no flow-control credit).
+- `channels`: one client's 10 channels, each with 100 Evals of ~20 ms at once; a small job on an 11th after.
 - `pings`: one connection sends 200 K PINGs (no call) as fast as it can.
 - `reset`: rapid reset (CVE-2023-44487): one connection opens 200 K MissingTensors calls, each reset at once
   (RST_STREAM CANCEL), frames written by hand (tests/e2e/h2_raw.py); a second channel's calls are timed too.
@@ -185,6 +186,25 @@ def ping_flood(s: Server, stub, n: int = 200_000, batch: int = 1000) -> tuple[st
             f"another channel's call {(time.perf_counter() - t0) * 1e3:.0f} ms")
 
 
+def many_channels(s: Server, channels: int = 10, calls: int = 100) -> tuple[str, str]:
+    """`calls` concurrent slow Evals on each of `channels` channels (one client): their outcomes, and a small
+    job's time on another channel after."""
+    import time
+    from e2e.grpc_wire import request
+    from e2e.helpers import slow_input, slow_net
+    m = request("eval", {"graph": slow_net(64, 20), "inputs": [slow_input(64)]})
+    chans = [open_channel(s.grpc_target) for _ in range(channels)]
+    stubs = [pb_grpc.GradserveStub(c) for c in chans]
+    codes, first = concurrently(channels * calls, lambda it=iter(range(10 ** 9)): stubs[next(it) % channels].Eval(
+        m, timeout=120))
+    [c.close() for c in chans]
+    other = open_channel(s.grpc_target)
+    t0 = time.perf_counter()
+    pb_grpc.GradserveStub(other).Eval(m, timeout=120)
+    other.close()
+    return f"{codes} {first[:90]}", f"a job on another channel after: {(time.perf_counter() - t0) * 1e3:.0f} ms"
+
+
 def main(which: list[str]) -> None:
     s = Server(Path(tempfile.mkdtemp()) / "server.log", devices="cpu", base_env={}, env={"GRADSERVE_CPU_WORKERS": "1"})
     try:
@@ -207,6 +227,8 @@ def main(which: list[str]) -> None:
                                                                    pb.MissingTensorsRequest(sha256=[HASH] * n)))
         if "unread" in which:
             attack(s, "20 answers of 16 MiB never read, one connection", lambda: unread(s, stub))
+        if "channels" in which:
+            attack(s, "10 channels x 100 Evals at once, one client", lambda: many_channels(s))
         if "pings" in which:
             attack(s, "200 K PINGs on one connection", lambda: ping_flood(s, stub))
         if "reset" in which:
