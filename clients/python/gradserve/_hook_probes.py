@@ -71,12 +71,56 @@ class Unreached(HookGrad):
                            "grad call only (there a hook may change the gradient, not record its value)")
 
 
+class KnownGrad(HookGrad):
+    """A placeholder whose value an earlier run of the grad call gave (Rerun): still traced (what a hook computes
+    from it is in the backward graph), its reads answered with that value."""
+
+    def _value(self):
+        return self.__dict__["_gs_known"]
+
+    def _concrete(self, what: str) -> np.ndarray:
+        return self.__dict__["_gs_known"]
+
+    __str__ = Tensor.__str__
+
+
+class Rerun(Exception):
+    """A hook read its gradient's value and returned a new gradient (PyNative): the grad call is traced and run
+    again (run_program) with plan: index of a hook call in the trace -> ("known", its gradients' values: the call
+    is made with them while traced, so what it returns is in the backward graph; "first": so for the first time,
+    unless a hook downstream changed its gradient in this run, which makes these values stale) or ("reuse", its arguments: the
+    call made in the run before with them, not made again: its placeholders are filled by the next run)."""
+
+    def __init__(self, plan: dict):
+        super().__init__("a gradient hook read its gradient and changed it: the grad call is run again")
+        self.plan = plan
+
+
+_plan: list = [None]  # the plan of the grad call traced again (Rerun), taken by the first probe of its trace
+_reruns = [0]  # how many runs again the grad call being run has had (run_again)
+
+
+def run_again(plan: dict, run):
+    """run() (the grad call traced and run again) with plan (Rerun). Each run adds a call to the plan or gives
+    new values to one: a call whose hooks' values keep changing (not the same twice) is refused."""
+    if _reruns[0] > len(plan) + 1:
+        raise RuntimeError("gradient hooks that read their gradient's values and change it: their values differ in "
+                           f"every run of the grad call ({_reruns[0]} runs): gradserve runs it once per such hook")
+    _plan[0] = plan
+    _reruns[0] += 1
+    try:
+        return run()
+    finally:
+        _plan[0] = None
+        _reruns[0] -= 1
+
+
 def _placeholder(t: Tensor) -> Tensor:
     return HookGrad._symbolic(t._trace, t._name, t.shape, t._dtype)
 
 
 def _fill(p: Tensor, value) -> None:
-    if type(p) is HookGrad:
+    if type(p) in (HookGrad, KnownGrad):
         p._data, p._trace, p._name = np.asarray(value).reshape(p._shape), None, None
         object.__setattr__(p, "__class__", Tensor)  # (a plain Tensor from now on: its reads answered)
 
@@ -86,6 +130,7 @@ _calls = itertools.count(1)  # the order the hooks were called in while traced: 
 
 
 _READERS: set = set()  # the code of the hooks a value read of their placeholder gradient stopped while traced
+_CHANGERS: set = set()  # of those, the code of the ones that returned a new gradient (Rerun)
 
 
 def _code(fn):
@@ -124,10 +169,14 @@ class Probe:
         """fn(*args) while traced; None (the gradient unchanged) for a hook stopped by a value read. A hook whose
         code was stopped so before is not called now, only after the run: it runs once per backward, as in
         MindSpore (the first call of its code runs it twice: stopped at the read, then with the values)."""
+        idx = self._call_index(fn, args)
+        step = self.root.__dict__.get("_gs_plan", {}).get(idx)
+        if step is not None:
+            return self._planned(idx, step, fn, args)
         code = _code(fn)
         if code is not None and code in _READERS:
             self._refuse_in_vmap()
-            self.later.append((fn, args))
+            self.later.append((fn, args, idx))
             self.kept.append((next(_calls), fn, args))
             return None
         try:
@@ -136,10 +185,53 @@ class Probe:
             if code is not None:
                 _READERS.add(code)
             self._refuse_in_vmap()
-            self.later.append((fn, args))
+            self.later.append((fn, args, idx))
             r = None
+        else:
+            if r is None:
+                self.root.__dict__["_gs_done"].add(idx)  # (ran, gave None: a rerun reuses it, not calls it)
         if r is None:
             self.kept.append((next(_calls), fn, args))
+        return r
+
+    def _call_index(self, fn, args) -> int:
+        """The index of this hook call in its grad call's trace (the same in a rerun of it: Rerun)."""
+        calls = self.root.__dict__.setdefault("_gs_calls", [])
+        self.root.__dict__.setdefault("_gs_done", set())
+        calls.append((fn, args))
+        return len(calls) - 1
+
+    def _planned(self, idx: int, step: tuple, fn, args):
+        """A hook call of a rerun (Rerun.plan): made with the values known, or its run before's reused."""
+        kind, what = step
+        if kind == "result":  # (first order: the gradient the hook gave, as it gave it; it is not called again)
+            self.root.__dict__.setdefault("_gs_results", {})[idx] = what
+            return what
+        if kind == "reuse":  # (its placeholders: those it was given before, filled by this run)
+            swap = dict(zip(map(id, _leaves(args)), _leaves(what)))
+            for p in self.root.__dict__.get("_gs_probes", ()):
+                p.placeholders = [tuple(swap.get(id(t), t) for t in ps) for ps in p.placeholders]
+            self.root.__dict__["_gs_done"].add(idx)
+            self.root.__dict__["_gs_calls"][idx] = (fn, what)
+            self.kept.append((next(_calls), fn, what))
+            return None
+        if kind == "first" and self.root.__dict__.get("_gs_changed"):  # (values of the run before a hook
+            self.later.append((fn, args, idx))  # downstream changed its gradient: called in the next run)
+            self.kept.append((next(_calls), fn, args))
+            return None
+        for t, v in zip(_leaves(args), what):
+            if type(t) is HookGrad and v is not None:
+                object.__setattr__(t, "__class__", KnownGrad)
+                t.__dict__["_gs_known"] = v
+        r = self.call_quietly(fn, args)
+        if r is not None:
+            _CHANGERS.add(_code(fn))
+            self.root.__dict__["_gs_changed"] = self.root.__dict__.get("_gs_changed") or kind == "first"
+        else:  # (the next run reuses this call, not makes it again, unless its values change: stale)
+            self.root.__dict__["_gs_done"].add(idx)
+        self.root.__dict__.setdefault("_gs_known", {})[idx] = what
+        # (a grad of a grad's second pass calls it again: what it returns then is in the graph already)
+        self.kept.append((next(_calls), fn if r is None else _result_dropped(fn), args))
         return r
 
     def _refuse_in_vmap(self) -> None:
@@ -185,11 +277,12 @@ class Probe:
         sys.stdout.write(held.getvalue())
         return r
 
-    def fire(self, values: list, fresh: dict) -> list:
+    def fire(self, values: list, fresh: dict, first_pass: bool = False) -> list:
         """The first run's values filled in (the hooks that read them called); a later run of the trace (cached:
         GRAPH_MODE; a grad of a grad's second pass) gives [(call order, hook, its arguments)] to call again
         (replay) and adds this run's values to fresh (id of a placeholder -> its Tensor: a cell hook's
-        arguments hold two probes' placeholders)."""
+        arguments hold two probes' placeholders). A grad of a grad's first pass (first_pass) calls no hook: fire
+        (the module's) has them called while traced in a rerun."""
         it = iter(values)
         by_z = [None if z is None else next(it) for z in self.zs]
         if self.fired:
@@ -200,10 +293,22 @@ class Probe:
             for p, v in zip(ps, by_z):
                 if v is not None:
                     _fill(p, v)
-        for fn, args in self.later:
-            if fn(*args) is not None:
-                _too_late(fn)
+        if not first_pass:
+            self.call_later()
         return []
+
+    def call_later(self) -> None:
+        """The hooks stopped by a value read while traced, called with their values (backward order). One that
+        returns a new gradient (PyNative) has the grad call run again (Rerun), its gradient that one."""
+        for fn, args, idx in self.later:
+            r = fn(*args)
+            if r is None:
+                self.root.__dict__["_gs_done"].add(idx)
+            elif _context.get_context("mode") != _context.PYNATIVE_MODE:
+                _too_late(fn)
+            else:
+                _CHANGERS.add(_code(fn))
+                raise Rerun(_rerun_plan(self.root, {idx: ("result", r)}))
 
 
 def _unreached(vals: list) -> bool:
@@ -222,6 +327,39 @@ def _too_late(fn):
     raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} read its gradient's value and returned a new "
                        "gradient: the value exists only after the backward, too late to change it (a hook that "
                        "changes the gradient must not read its value)")
+
+
+def _result_dropped(fn):
+    """fn, called again in a grad of a grad's second pass after it changed the first's gradient (what it returns
+    is in the graph already): not called where a gradient it is given has no second-pass value (a cell hook's
+    grad_input, probed after the hook: its values are the hook's result, not what the hook is given)."""
+    def call(*args):
+        if not any(type(t) in (HookGrad, KnownGrad) for t in _leaves(args)):
+            fn(*args)
+    return call
+
+
+def _leaves(args) -> list:
+    """The Tensors of a hook's arguments, in order (plain tuples and lists looked into, as _with_values)."""
+    if type(args) in (tuple, list):
+        return [t for a in args for t in _leaves(a)]
+    return [args] if isinstance(args, Tensor) else []
+
+
+def _rerun_plan(root, steps: dict) -> dict:
+    """The plan (Rerun) of the grad call's next run: the hook calls done before reused, those made with values
+    known made so again, then steps (hook call index -> ("known", the values it is called with while traced) or
+    ("result", the gradient it returned: a constant of the backward, as at first order it is))."""
+    calls = root.__dict__["_gs_calls"]
+    plan: dict = {i: ("reuse", calls[i][1]) for i in root.__dict__["_gs_done"]}
+    plan.update({i: ("known", v) for i, v in root.__dict__.get("_gs_known", {}).items() if i not in plan})
+    plan.update({i: ("result", r) for i, r in root.__dict__.get("_gs_results", {}).items()})
+    plan.update(steps)
+    return plan
+
+
+def _values(args) -> list:
+    return [None if t._data is None else np.array(t._data) for t in _leaves(args)]
 
 
 def _with_values(args, fresh: dict):
@@ -252,6 +390,8 @@ def make(tr, xs: tuple) -> Probe | None:
     if not any(z is not None for z in zs):
         return None
     probe = Probe(tr.root, zs)
+    if _plan[0] is not None and "_gs_probes" not in tr.root.__dict__:  # (the grad call run again: Rerun)
+        tr.root.__dict__["_gs_plan"], _plan[0] = _plan[0], None
     tr.root.__dict__.setdefault("_gs_probes", []).append(probe)
     if _context.get_context("mode") == _context.PYNATIVE_MODE:  # (GRAPH_MODE: a cached trace's runs replay)
         tr.root.no_cache = True  # (PyNative runs the hooks' Python each call: the trace is traced again)
@@ -340,10 +480,38 @@ def _first_passes(root, every) -> None:
     rooted = any(p.grads is not None and not p.lost for p in every)
     for p in every:
         if p.inner and not all(getattr(p.__dict__.get(n), "_trace", None) is root for n in p.inner):
+            _refuse_changers(p)
             p.inner = []
             p.lost = p.lost or p.grads is None
         elif p.inner and not rooted:
             p.lost = True
+
+
+def _known_first_passes(firsts: list) -> None:
+    """A grad of a grad's first-pass hooks that read their values are called while traced with them (Rerun),
+    so that a gradient they return is traced from theirs (the second pass differentiates it, as MindSpore's);
+    they are called again (once more in all) where a hook upstream saw other values than this run gave."""
+    if not firsts:
+        return
+    root = firsts[0].root
+    later = {idx: ("first", _values(args)) for p in firsts for _, args, idx in p.later}
+    stale = {idx: ("known", _values(args)) for idx, (fn, args) in enumerate(root.__dict__.get("_gs_calls", ()))
+             if idx in root.__dict__.get("_gs_known", {}) and any(
+                 v is not None and t._data is not None and not np.array_equal(v, t._data)
+                 for t, v in zip(_leaves(args), root.__dict__["_gs_known"][idx]))}
+    if later or stale:
+        raise Rerun(_rerun_plan(root, {**later, **stale}))
+
+
+def _refuse_changers(p: Probe) -> None:
+    """A first pass dropped (a vjp_fn's rerun) has no values for a hook to read while traced: one known to change
+    the gradient it reads (_CHANGERS) would leave the second derivative without its change."""
+    for fn, _, _ in p.later:
+        if _code(fn) in _CHANGERS:
+            raise NotImplementedError(
+                f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value and returns a new one, in "
+                "a vjp_fn of a function that takes a grad: gradserve runs such a hook in a grad (or grad of a grad) "
+                "call only; use ms.grad over the grad, or change the gradient without reading its value")
 
 
 def fire(probes: list, result):
@@ -355,8 +523,10 @@ def fire(probes: list, result):
         spans.append((p, list(grads[at:at + n])))
         at += n
     fresh: dict = {}
-    for p in sorted([p for p in probes if p.inner], key=lambda p: -p.seq):  # a grad of a grad's first pass
-        p.fire([_numpy(getattr(p, name)) for name in p.inner], fresh)  # (its attributes: set by the run)
+    firsts = sorted([p for p in probes if p.inner], key=lambda p: -p.seq)  # a grad of a grad's first pass
+    for p in firsts:
+        p.fire([_numpy(getattr(p, name)) for name in p.inner], fresh, first_pass=True)  # (attributes the run set)
+    _known_first_passes(firsts)
     again = []  # (a grad of a grad's second pass: its hooks called again, as a cached trace's run calls them)
     nested = any(p.inner for p in probes)  # (a grad of a grad: its root's zeros are its unreached points')
     for p, vals in sorted(spans, key=lambda pv: -pv[0].seq):

@@ -1772,8 +1772,27 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         res = _parameters_out(prog, res)
     if prog.probes:  # (the attributes first: a grad of a grad's first-pass hook values come as those)
         value, grads = res
-        return _hook_probes.fire(prog.probes, (_set_attr_writes(prog, value), grads))
+        try:
+            return _hook_probes.fire(prog.probes, (_set_attr_writes(prog, value), grads))
+        except _hook_probes.Rerun as again:  # (a hook read its gradient and changed it: run again, it known)
+            _refuse_rerun(prog)
+            return _hook_probes.run_again(again.plan, lambda: run_program(
+                fn, args, cache=cache, label=label, names=names, graph=graph, compiled=compiled))
     return _set_attr_writes(prog, res) if prog.attr_writes else res
+
+
+def _refuse_rerun(prog: "Program") -> None:
+    """A grad call run again for a hook that reads and changes its gradient must be the same call: none that
+    writes state (a Parameter, an argument, a Cell attribute) or draws random values (a second run would differ)."""
+    what = ("writes a Parameter" if prog.state_params else "writes an argument" if prog.written_inputs else
+            "draws random values" if prog.random_draws else
+            "writes a Cell attribute" if any(not isinstance(w.obj, _hook_probes.Probe) for w in prog.attr_writes)
+            else None)
+    if what is not None:
+        raise RuntimeError(f"a gradient hook read its gradient's value and returned a new gradient in a grad call that "
+                           f"{what}: gradserve runs such a call twice (first for the values the hook reads), which "
+                           "that call does not allow; change the gradient without reading its value, or read it in "
+                           "a hook that returns None")
 
 
 def _parameters_out(prog: "Program", out):
