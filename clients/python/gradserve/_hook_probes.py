@@ -146,6 +146,8 @@ class Probe:
         self.root, self.zs = root, zs
         self.grads: list | None = None  # the gradient of each z: outputs of the root's grad node (take)
         self.inner: list = []  # a grad node's just below the root (PyNative): its values' attribute names (take)
+        self.passes: list = []  # a third order's: the middle passes' attribute names, below the root's (take)
+        self.pass_trace = None  # the trace of the grad node that gave the latest pass below the root
         # made for a derived function's argument's hooks (_hooks.hooked_input): in a grad of a grad a probe of the
         # inner function's takes the first pass alone (first_only: the second is the argument's own point's,
         # outside; MindSpore calls the hook once a pass), one of the outer's takes its first pass from the inner
@@ -401,14 +403,15 @@ def make(tr, xs: tuple) -> Probe | None:
 def take(tr, capture_inputs: dict) -> list:
     """[(probe, input indices of its zs)] of the probes a grad node emitted in tr differentiates (capture_inputs:
     id of a captured Tensor -> its input index in the derived function). A grad of a grad in PyNative mode runs
-    the hooks in both passes (MindSpore 2.10): one node below the root (its values: Probe.inner) and one at it;
-    any other (GRAPH_MODE refuses it as MindSpore does, a third order, a second grad at one level): lost."""
+    the hooks in both passes (MindSpore 2.10): one node below the root (its values: Probe.inner) and one at it; a
+    third order in all three (the middle pass: Probe.passes); any other (GRAPH_MODE refuses it as MindSpore does,
+    a second grad at one level): lost."""
     found = []
     for probe in tr.root.__dict__.get("_gs_probes", ()):
         idx = [capture_inputs.get(id(z)) for z in probe.zs if z is not None]
         if any(i is not None for i in idx) and probe.live() and not probe.first_only:
             if probe.lost or None in idx or _in_user_vmap(tr) or \
-                    (probe.grads is not None if tr is tr.root else not _second_pass(probe)):
+                    (probe.grads is not None if tr is tr.root else not (_second_pass(probe) or _next_pass(probe, tr))):
                 probe.lost = True  # (which of two grads of one point a hook saw is unclear; in vmap: one example's)
             else:
                 probe.first_only = probe.of_arg and tr is not tr.root
@@ -450,6 +453,27 @@ def _second_pass(probe: Probe) -> bool:
         _context.get_context("mode") == _context.PYNATIVE_MODE
 
 
+def _next_pass(probe: Probe, tr) -> bool:
+    """Whether a grad node in tr, below the root, may give the probe a middle pass of a third order: one above the
+    node that gave its latest pass (a grad of the function that took that grad), in PyNative mode."""
+    if not probe.inner or probe.grads is not None or tracing_rule[0] or probe.of_arg or \
+            _context.get_context("mode") != _context.PYNATIVE_MODE:
+        return False
+    below = probe.pass_trace
+    while below is not None and below is not tr:
+        below = below.parent
+    return below is tr and tr is not probe.pass_trace
+
+
+def add_pass(probe: Probe, tr, names: list) -> None:
+    """A pass below the root (its values' attribute names, carried out of tr): the first, then the middle ones."""
+    if probe.inner:
+        probe.passes.append(names)
+    else:
+        probe.inner = names
+    probe.pass_trace = tr
+
+
 def with_probes(root, out):
     """(out and the gradients the root's grad nodes gave the probes, the probes), or (out, []) for none."""
     every = root.__dict__.get("_gs_probes", ())
@@ -479,10 +503,11 @@ def _first_passes(root, every) -> None:
     (a jvp over a grad, which MindSpore refuses; a jit function's): lost, as is a dropped one with none."""
     rooted = any(p.grads is not None and not p.lost for p in every)
     for p in every:
-        if p.inner and not all(getattr(p.__dict__.get(n), "_trace", None) is root for n in p.inner):
+        if p.inner and not all(getattr(p.__dict__.get(n), "_trace", None) is root
+                               for n in p.inner + [n for names in p.passes for n in names]):
             _refuse_changers(p)
-            p.inner = []
-            p.lost = p.lost or p.grads is None
+            p.lost = p.lost or p.grads is None or bool(p.passes)
+            p.inner, p.passes = [], []
         elif p.inner and not rooted:
             p.lost = True
 
@@ -527,8 +552,17 @@ def fire(probes: list, result):
     for p in firsts:
         p.fire([_numpy(getattr(p, name)) for name in p.inner], fresh, first_pass=True)  # (attributes the run set)
     _known_first_passes(firsts)
-    again = []  # (a grad of a grad's second pass: its hooks called again, as a cached trace's run calls them)
-    nested = any(p.inner for p in probes)  # (a grad of a grad: its root's zeros are its unreached points')
+    for k in range(max([len(p.passes) for p in probes], default=0)):  # (a third order's middle pass)
+        _pass([(p, [getattr(p, name) for name in p.passes[k]]) for p in probes if len(p.passes) > k], True)
+    _pass(spans, bool(firsts))
+    return value
+
+
+def _pass(spans: list, nested: bool) -> None:
+    """A pass after the first: each probe's hooks called again with its values ([(probe, values)]), the last
+    point first, as a cached trace's run calls them. In a grad of a grad a point given zeros alone is one the
+    pass does not reach (_unreached)."""
+    again, fresh = [], {}  # (fresh: this pass's values by placeholder)
     for p, vals in sorted(spans, key=lambda pv: -pv[0].seq):
         vals = [_numpy(v) for v in vals]
         if vals and not (nested and _unreached(vals)):
@@ -536,4 +570,3 @@ def fire(probes: list, result):
     for _, fn, args in sorted(again, key=lambda c: c[0]):  # (a cached trace's run: its hooks as first called)
         if fn(*_with_values(args, fresh)) is not None:
             _too_late(fn)
-    return value

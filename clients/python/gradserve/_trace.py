@@ -1264,9 +1264,10 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
         if tr is tr.root:
             probe.grads = grads
         else:
-            probe.inner = _attr_writes.carry(tr, probe, grads, "_gs_inner_pass_")
+            _hook_probes.add_pass(probe, tr, _attr_writes.carry(
+                tr, probe, grads, f"_gs_inner_pass{len(probe.passes) + bool(probe.inner)}_"))
     for probe, j in _hook_probes.arg_points(tr, args, info.arg_inputs, pos):  # (a hooked argument's first pass)
-        probe.inner = _attr_writes.carry(tr, probe, [outs[k - len(pos) + j]], "_gs_inner_pass_")
+        _hook_probes.add_pass(probe, tr, _attr_writes.carry(tr, probe, [outs[k - len(pos) + j]], "_gs_inner_pass0_"))
     del outs[k:at]
     outs = _take_state(info, outs, n, args) if values else outs
     return (outs[:n] if with_value else []) + _grouped(info, positions, len(args), outs[n:])
