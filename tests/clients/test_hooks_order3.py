@@ -26,7 +26,7 @@ def _cube_then_square(hook):
     """f(x) = sum(y * y), y = x^3 hooked. Pass 1 brings y 2y = [2, 16]; f' = 2y 3x^2 = 6x^5, whose backward brings
     y 3x^2 = [6, 24]; f'' = 30x^4 = 3x^2 6x^2 (through y) + 2y 6x, so pass 3 brings y 12x = [12, 24] (through the
     direct term); f''' = 120x^3 = [120, 960]; a fourth pass brings y [12, 12] (MindSpore's) and
-    f = 360x^2."""
+    the fourth derivative is 360x^2."""
     def f(x):
         y = x ** 3
         y.register_hook(hook)
