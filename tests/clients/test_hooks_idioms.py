@@ -140,3 +140,66 @@ def test_hooks_with_sens_param_and_has_aux(pynative):
     np.testing.assert_allclose(value.asnumpy(), 17.0)
     np.testing.assert_allclose(g.asnumpy(), [4.0, 32.0])
     assert seen == [[2.0, 8.0]]
+
+
+class _Inner(nn.Cell):
+    def construct(self, a):
+        return a * a
+
+
+class _Mid(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.i = _Inner()
+
+    def construct(self, a):
+        return self.i(a) * 2
+
+
+class _Outer(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.m = _Mid()
+
+    def construct(self, a):
+        return (self.m(a) ** 2).sum()
+
+
+def _cell_recorder(seen, tag):
+    return lambda c, gi, go: seen.append((tag, gi[0].asnumpy().tolist(), go[0].asnumpy().tolist()))
+
+
+def test_backward_hooks_of_nested_cells_each_read_their_gradients(pynative):
+    """Outer(x) = sum(Mid(x)^2), Mid(a) = 2 Inner(a), Inner(a) = a^2: Mid's grad_output 2m = 4x^2 = [4, 16],
+    Inner's 2 * that = [8, 32], both grad_inputs 16x^3 = [16, 128]; MindSpore calls Inner's hook, then Mid's. In a
+    grad of a grad the second pass brings Mid 8x = [8, 16], Inner [16, 32], and both inputs 48x^2 (MindSpore)."""
+    net, seen = _Outer(), []
+    net.m.i.register_backward_hook(_cell_recorder(seen, "i"))
+    net.m.register_backward_hook(_cell_recorder(seen, "m"))
+    np.testing.assert_allclose(ms.grad(net)(Tensor(XV)).asnumpy(), [16.0, 128.0])
+    assert seen == [("i", [16.0, 128.0], [8.0, 32.0]), ("m", [16.0, 128.0], [4.0, 16.0])]
+    seen.clear()
+    np.testing.assert_allclose(ms.grad(ms.grad(net))(Tensor(XV)).asnumpy(), [48.0, 192.0])
+    assert seen == [("i", [16.0, 128.0], [8.0, 32.0]), ("m", [16.0, 128.0], [4.0, 16.0]),
+                    ("i", [48.0, 192.0], [16.0, 32.0]), ("m", [48.0, 192.0], [8.0, 16.0])]
+
+
+def test_nested_cell_hooks_changing_gradients(pynative):
+    """Inner's hook reading and returning 10 * grad_input: Mid's hook sees [160, 1280], the gradient (MindSpore);
+    Mid's hook returning 10 * grad_input without reading: the same gradient. Mid's hook computing with grad_output
+    is refused by name (MindSpore takes 10 grad_output = [40, 160] as the gradient: left undone)."""
+    net, seen = _Outer(), []
+    net.m.i.register_backward_hook(lambda c, gi, go: (seen.append(("i", gi[0].asnumpy().tolist())), (gi[0] * 10,))[1])
+    net.m.register_backward_hook(_cell_recorder(seen, "m"))
+    np.testing.assert_allclose(ms.grad(net)(Tensor(XV)).asnumpy(), [160.0, 1280.0])
+    assert seen == [("i", [16.0, 128.0]), ("m", [160.0, 1280.0], [4.0, 16.0])]
+    net2, seen2 = _Outer(), []
+    net2.m.i.register_backward_hook(_cell_recorder(seen2, "i"))
+    net2.m.register_backward_hook(lambda c, gi, go: (gi[0] * 10,))
+    np.testing.assert_allclose(ms.grad(net2)(Tensor(XV)).asnumpy(), [160.0, 1280.0])
+    assert seen2 == [("i", [16.0, 128.0], [8.0, 32.0])]
+    net3 = _Outer()
+    net3.m.i.register_backward_hook(_cell_recorder([], "i"))
+    net3.m.register_backward_hook(lambda c, gi, go: (go[0] * 10,))
+    with pytest.raises(NotImplementedError, match="of _Mid, a cell with hooked cells inside, computes with grad_output"):
+        ms.grad(net3)(Tensor(XV))

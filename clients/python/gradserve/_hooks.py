@@ -259,6 +259,20 @@ def register_cell_hook(cell, kind: str, fn, with_kwargs: bool = False) -> HookHa
     return HookHandle(cell_tables(cell)[kind], fn)
 
 
+def _call_reading_output(call, fn, cell, grads, kept_output):
+    """A backward hook on the identity over the cell's inputs: grad_output is what the outputs' identity kept (for
+    a cell with hooked cells inside: to be read, after the run), or not at hand (_NoGradOutput)."""
+    if not kept_output:
+        return call(fn, cell, grads, _NoGradOutput())
+    try:
+        return call(fn, cell, grads, tuple(kept_output))
+    except _trace.TraceError as e:
+        raise NotImplementedError(
+            f"backward hook {getattr(fn, '__name__', fn)!s} of {type(cell).__name__}, a cell with hooked cells inside, "
+            "computes with grad_output: gradserve gives it grad_output to read only (its values, after the run); "
+            "use register_backward_pre_hook for a gradient computed from the outputs' one") from e
+
+
 def _pre_args_only(fn):
     """fn(cell, args) -> new args or None, as fn(cell, args, kwargs) -> (args, kwargs) or None."""
     def hook(cell, args, kwargs):
@@ -286,6 +300,12 @@ def _tensors(v) -> tuple:
 
 def _has_params(cell) -> bool:
     return bool(cell._own_and_child_params())
+
+
+def _hooks_inside(cell) -> bool:
+    """Whether a cell inside this one has backward hooks."""
+    return any(c is not cell and any(c.__dict__.get("_gs_hooks", {}).get(k) for k in ("bwd", "bwd_pre"))
+               for _, c in cell.cells_and_names())
 
 
 class _Drawn(Exception):
@@ -418,7 +438,11 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     bwd = [] if no_grad_here else list(tables["bwd"].values())
     pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     out = None
-    if bwd and pos and current() is not None and len(pos) == len(args) and not _has_params(cell):
+    # a cell with hooked cells inside keeps them out of a rule of its own (their values could not come out of it):
+    # grad_output is the gradient its outputs' identity keeps (given to its hooks to read, after the run)
+    kept_output: list | None = [] if bwd and _hooks_inside(cell) else None
+    if bwd and pos and current() is not None and len(pos) == len(args) and not _has_params(cell) and \
+            kept_output is None:
         try:
             out = _whole_call(cell, bwd, plain, args, kwargs)  # grad_output at hand
             bwd = []
@@ -427,7 +451,7 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     if bwd and pos and current() is not None:
         def rule(grads, call):
             for fn in bwd:
-                r = call(fn, cell, grads, _NoGradOutput())
+                r = _call_reading_output(call, fn, cell, grads, kept_output)
                 grads = grads if r is None else _tensors(r)
             return grads
         moved = _tensors(with_grad_rule(tuple(args[i] for i in pos), rule))
@@ -440,6 +464,11 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     for hid, fn in list(tables["fwd"].items()):
         r = _run_forward_hook(cell, "fwd", hid, fn, args, kwargs, out)
         out = out if r is None else r
+    if kept_output is not None and current() is not None and all(isinstance(o, Tensor) for o in _tensors(out)):
+        def keep(grads, call):
+            kept_output[:] = grads
+        moved = with_grad_rule(_tensors(out), keep)
+        out = _tensors(moved) if isinstance(out, (tuple, list)) else moved
     pre = [] if no_grad_here else list(tables["bwd_pre"].values())
     if pre and current() is not None:
         outs = _tensors(out)
