@@ -13,10 +13,9 @@ The program returns those as extra outputs, and after the run (backward order: t
   differentiated function has run: _bprop.LateRule);
 - a hook that read the placeholder's value while traced (`print(g)`, `g.asnumpy()`, `float(g)`) was stopped
   there (its gradient left unchanged; what it printed before held back) and is called once more, now, with
-  the real gradient, in backward order; it must return None (a gradient given after the backward has run
-  cannot change it). Its code is remembered: later calls do not run it while traced, only after the run, so
-  it runs once per backward as in MindSpore (the first call of that code runs it twice: a side effect before
-  its read happens twice then).
+  the real gradient, in backward order (a new gradient it returns then: Rerun, below). Its code is
+  remembered: later calls do not run it while traced, only after the run, so it runs once per backward as in
+  MindSpore (the first call of that code runs it twice: a side effect before its read happens twice then).
 In PyNative mode a probed trace is never reused (make): the hooks' Python runs on every call. GRAPH_MODE
 keeps the trace (traced again only when an argument's or a Parameter's hooks change: HookHandle) and each
 later run calls again, in the order first called, every hook that gave None, with that run's gradients
@@ -24,10 +23,14 @@ later run calls again, in the order first called, every hook that gave None, wit
 compiled graph; its Python ran once, at compile time). A PyNative grad of a grad runs the hooks in both passes,
 as MindSpore 2.10: the grad node below the root gives the first pass's gradients, carried out of the functions
 around it as attribute writes are (_attr_writes.carry; filled and called first), the root's the second pass's
-(called again with them, as a cached trace's run calls them). No value where none can be given: a point outside
-a derived function; a grad of a grad in GRAPH_MODE, a third order, a jvp over a grad (a hook that reads values
-there is refused by name, not skipped; a placeholder a hook stored there is refused when read after the call:
-Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
+(called again with them, as a cached trace's run calls them); a third (or higher) order's middle passes come
+out as the first does, each from a grad node above the one before (Probe.passes) and called in turn. A hook that
+reads its gradient and returns a new one (PyNative) has the grad call run again (Rerun): at first order with the
+gradient it returned as a constant, not called again; in a grad of a grad's first pass every reading hook is
+called while traced, its values known, so that what it returns is differentiated by the later passes. No value
+where none can be given: a point outside a derived function; a grad of a grad in GRAPH_MODE, a jvp over a grad
+(a hook that reads values there is refused by name, not skipped; a placeholder a hook stored there is refused
+when read after the call: Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
 """
 from __future__ import annotations
 
@@ -86,10 +89,11 @@ class KnownGrad(HookGrad):
 
 class Rerun(Exception):
     """A hook read its gradient's value and returned a new gradient (PyNative): the grad call is traced and run
-    again (run_program) with plan: index of a hook call in the trace -> ("known", its gradients' values: the call
-    is made with them while traced, so what it returns is in the backward graph; "first": so for the first time,
-    unless a hook downstream changed its gradient in this run, which makes these values stale) or ("reuse", its arguments: the
-    call made in the run before with them, not made again: its placeholders are filled by the next run)."""
+    again (run_program) with plan: index of a hook call in the trace -> ("known", its gradients' values: the
+    call is made with them while traced, so what it returns is in the backward graph; "first": so for the first
+    time, unless a hook downstream changed its gradient in this run, which makes these values stale), ("result",
+    the gradient it returned: given as a constant, the hook not called) or ("reuse", its arguments: the call
+    made in the run before with them, not made again: its placeholders are filled by the next run)."""
 
     def __init__(self, plan: dict):
         super().__init__("a gradient hook read its gradient and changed it: the grad call is run again")
