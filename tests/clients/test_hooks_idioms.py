@@ -8,6 +8,7 @@ import pytest
 import gradserve as ms
 from gradserve import Parameter, Tensor, nn, ops
 
+from clients._hook_cells import Power
 from clients.test_mindspore_hooks import pynative  # noqa: F401 (the fixture: PyNative for one test)
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
@@ -95,14 +96,10 @@ def test_a_backward_hook_in_a_cell_list_and_under_recompute(pynative):
     np.testing.assert_allclose(seen[0][0], [0.41997433, 0.07065082], rtol=1e-6)
     np.testing.assert_allclose(seen[0][1], [1.0, 1.0])
 
-    class Sq(nn.Cell):
-        def construct(self, a):
-            return a * a
-
     class Recomputed(nn.Cell):
         def __init__(self):
             super().__init__()
-            self.sq = Sq()
+            self.sq = Power(2)
             self.sq.recompute()
 
         def construct(self, x):

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 import gradserve as ms
-from gradserve import Tensor, nn, ops
+from gradserve import Tensor, ops
 
+from clients._hook_cells import SquareSum
+from clients.test_hooks_read_and_change import _tripling
 from clients.test_mindspore_hooks import pynative  # noqa: F401 (the fixture: PyNative for one test)
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
@@ -88,7 +90,7 @@ def test_a_printing_hook_prints_each_pass(pynative, capsys):
 
 
 def test_hook_backward_and_a_cell_backward_hook_in_a_third_order(pynative):
-    """y = x^3 at a HookBackward, and as a cell Cube's output with a backward hook: grad_output as the Tensor
+    """y = x^3 at a HookBackward, and as SquareSum(3)'s inner cell's output, hooked: grad_output as the Tensor
     hook's gradients above; grad_input 6x^5 = [6, 192], 30x^4 = [30, 480], 120x^3 = [120, 960] (MindSpore's)."""
     seen = []
     hb = ops.HookBackward(lambda g: seen.append(g[0].asnumpy().tolist()))
@@ -99,20 +101,8 @@ def test_hook_backward_and_a_cell_backward_hook_in_a_third_order(pynative):
     np.testing.assert_allclose(_grad3(f)(Tensor(XV)).asnumpy(), [120.0, 960.0])
     assert seen == [[2.0, 16.0], [6.0, 24.0], [12.0, 24.0]]
 
-    class Cube(nn.Cell):
-        def construct(self, a):
-            return a * a * a
-
-    class Net(nn.Cell):
-        def __init__(self):
-            super().__init__()
-            self.cube = Cube()
-
-        def construct(self, x):
-            y = self.cube(x)
-            return (y * y).sum()
-    net, cell_seen = Net(), []
-    net.cube.register_backward_hook(
+    net, cell_seen = SquareSum(3), []
+    net.inner.register_backward_hook(
         lambda c, gi, go: cell_seen.append((gi[0].asnumpy().tolist(), go[0].asnumpy().tolist())))
     np.testing.assert_allclose(_grad3(net)(Tensor(XV)).asnumpy(), [120.0, 960.0])
     assert cell_seen == [([6.0, 192.0], [2.0, 16.0]), ([30.0, 480.0], [6.0, 24.0]), ([120.0, 960.0], [12.0, 24.0])]
@@ -122,14 +112,5 @@ def test_a_hook_reading_and_tripling_its_gradient_in_a_third_order(pynative):
     """f(x) = sum(y y), y = x^2, g -> 3g after recording: f' = 12x^3 (y brought 2y), f'' = 84x^2 (y brought 12x,
     tripled), f''' = 216x (y brought 12, tripled): MindSpore's [216, 432] and calls [2, 8], [12, 24], [12, 12]."""
     seen = []
-
-    def f(x):
-        y = x ** 2
-
-        def hook(g):
-            seen.append(g.asnumpy().tolist())
-            return g * 3
-        y.register_hook(hook)
-        return (y * y).sum()
-    np.testing.assert_allclose(_grad3(f)(Tensor(XV)).asnumpy(), [216.0, 432.0])
+    np.testing.assert_allclose(_grad3(_tripling(seen))(Tensor(XV)).asnumpy(), [216.0, 432.0])
     assert seen == [[2.0, 8.0], [12.0, 24.0], [12.0, 12.0]]

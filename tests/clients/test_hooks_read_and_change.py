@@ -12,6 +12,7 @@ import pytest
 import gradserve as ms
 from gradserve import Parameter, Tensor, nn, ops
 
+from clients._hook_cells import SquareSum
 from clients.test_mindspore_hooks import pynative  # noqa: F401 (the fixture: PyNative for one test)
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
@@ -135,38 +136,23 @@ def test_hook_backward_reading_and_changing(pynative):
     assert seen == [[2.0, 8.0], [12.0, 24.0]]
 
 
-class _Sq(nn.Cell):
-    def construct(self, a):
-        return a * a
-
-
-class _Net(nn.Cell):
-    def __init__(self):
-        super().__init__()
-        self.sq = _Sq()
-
-    def construct(self, x):
-        y = self.sq(x)
-        return (y * y).sum()
-
-
 def test_cell_backward_hooks_reading_and_changing(pynative):
     """Sq(x) = x^2 in sum(Sq(x)^2): grad_output 2y = [2, 8], grad_input 4x^3 = [4, 32]; the hook's 10 * grad_input
     is the gradient: 40x^3 (MindSpore [40, 320]). A backward pre hook's 10 * grad_output: the same."""
-    net, seen = _Net(), []
+    net, seen = SquareSum(2), []
 
     def hook(cell, gi, go):
         seen.append((gi[0].asnumpy().tolist(), go[0].asnumpy().tolist()))
         return (gi[0] * 10,)
-    net.sq.register_backward_hook(hook)
+    net.inner.register_backward_hook(hook)
     np.testing.assert_allclose(ms.grad(net)(Tensor(XV)).asnumpy(), [40.0, 320.0])
     assert seen == [([4.0, 32.0], [2.0, 8.0])]
-    net2, pre_seen = _Net(), []
+    net2, pre_seen = SquareSum(2), []
 
     def pre(cell, go):
         pre_seen.append(go[0].asnumpy().tolist())
         return (go[0] * 10,)
-    net2.sq.register_backward_pre_hook(pre)
+    net2.inner.register_backward_pre_hook(pre)
     np.testing.assert_allclose(ms.grad(net2)(Tensor(XV)).asnumpy(), [40.0, 320.0])
     assert pre_seen == [[2.0, 8.0]]
 
