@@ -566,7 +566,8 @@ def _pass(spans: list, nested: bool) -> None:
     """A pass after the first: each probe's hooks called again with its values ([(probe, values)]), the last
     point first, as a cached trace's run calls them. In a grad of a grad a point given zeros alone is one the
     pass does not reach (_unreached)."""
-    again, fresh = [], {}  # (fresh: this pass's values by placeholder)
+    again: list = []
+    fresh: dict = {}  # (this pass's values by placeholder)
     for p, vals in sorted(spans, key=lambda pv: -pv[0].seq):
         vals = [_numpy(v) for v in vals]
         if vals and not (nested and _unreached(vals)):
