@@ -114,3 +114,14 @@ def test_a_hook_reading_and_tripling_its_gradient_in_a_third_order(pynative):
     seen = []
     np.testing.assert_allclose(_grad3(_tripling(seen))(Tensor(XV)).asnumpy(), [216.0, 432.0])
     assert seen == [[2.0, 8.0], [12.0, 24.0], [12.0, 12.0]]
+
+
+def test_a_hooked_input_runs_once_a_pass(pynative):
+    """x hooked before a third-order grad of sum(x^4): the passes bring x 4x^3 = [4, 32], 12x^2 = [12, 48] and
+    24x = [24, 48] (MindSpore's three calls; the result is 24x)."""
+    seen = []
+    x = Tensor(XV)
+    handle = x.register_hook(lambda g: seen.append(g.asnumpy().tolist()))
+    np.testing.assert_allclose(_grad3(lambda t: (t ** 4).sum())(x).asnumpy(), [24.0, 48.0])
+    handle.remove()
+    assert seen == [[4.0, 32.0], [12.0, 48.0], [24.0, 48.0]]

@@ -425,16 +425,32 @@ def take(tr, capture_inputs: dict) -> list:
 
 def arg_points(tr, args, arg_inputs: dict, pos: list) -> list:
     """[(probe, j)]: the probes of trace tr (below the root) at an argument's hooks (of_arg) whose point is an
-    argument a grad node in tr differentiates (its input pos[j]): the gradient the node gives it is the first
-    pass there (the root's grad gives the second)."""
+    argument a grad node in tr differentiates (its input pos[j]), or the input standing for it in a function
+    traced below (pass_point): the gradient the node gives it is the first pass there (the root's grad gives the
+    second; a third order's middle node, a middle pass)."""
     found = []
     for probe in [] if tr is tr.root else tr.root.__dict__.get("_gs_probes", ()):
-        if probe.of_arg and getattr(probe, "trace", None) is tr and not probe.lost and _second_pass(probe):
+        if probe.of_arg and _at_or_below(tr, getattr(probe, "trace", None)) and not probe.lost and \
+                (_second_pass(probe) or _next_pass(probe, tr, True)):
             at = [pos.index(arg_inputs[i]) for i, a in enumerate(args)
                   if id(a) in probe.point_ids and arg_inputs.get(i) in pos]
             if at:
                 found.append((probe, at[0]))
     return found
+
+
+def pass_point(tr, args, inner: list, arg_inputs) -> None:
+    """An argument that is a hooked argument's point (of_arg) has the input of trace tr made for it stand for it
+    (a grad node in tr differentiating it gives the point a pass: arg_points)."""
+    for probe in tr.root.__dict__.get("_gs_probes", ()):
+        if probe.of_arg:
+            probe.point_ids |= {id(inner[i]) for i in arg_inputs if id(args[i]) in probe.point_ids}
+
+
+def _at_or_below(tr, top) -> bool:
+    while tr is not None and tr is not top:
+        tr = tr.parent
+    return tr is not None
 
 
 def _in_user_vmap(tr) -> bool:
@@ -457,10 +473,10 @@ def _second_pass(probe: Probe) -> bool:
         _context.get_context("mode") == _context.PYNATIVE_MODE
 
 
-def _next_pass(probe: Probe, tr) -> bool:
+def _next_pass(probe: Probe, tr, of_arg: bool = False) -> bool:
     """Whether a grad node in tr, below the root, may give the probe a middle pass of a third order: one above the
     node that gave its latest pass (a grad of the function that took that grad), in PyNative mode."""
-    if not probe.inner or probe.grads is not None or tracing_rule[0] or probe.of_arg or \
+    if not probe.inner or probe.grads is not None or tracing_rule[0] or (probe.of_arg and not of_arg) or \
             _context.get_context("mode") != _context.PYNATIVE_MODE:
         return False
     below = probe.pass_trace

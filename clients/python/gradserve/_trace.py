@@ -918,6 +918,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
         else:
             inner.append(a)
     if tensor_hooks[0] is not None and not arg_hooks_off[0]:  # hooks registered on the arguments
+        _hook_probes.pass_point(tr, args, inner, arg_inputs)
         _hooked_inputs(tr, args, inner, arg_inputs)
     for p in predeclare:
         tr.declare_param(p)
@@ -1264,13 +1265,19 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
         if tr is tr.root:
             probe.grads = grads
         else:
-            _hook_probes.add_pass(probe, tr, _attr_writes.carry(
-                tr, probe, grads, f"_gs_inner_pass{len(probe.passes) + bool(probe.inner)}_"))
+            _carry_pass(tr, probe, grads)
     for probe, j in _hook_probes.arg_points(tr, args, info.arg_inputs, pos):  # (a hooked argument's first pass)
-        _hook_probes.add_pass(probe, tr, _attr_writes.carry(tr, probe, [outs[k - len(pos) + j]], "_gs_inner_pass0_"))
+        _carry_pass(tr, probe, [outs[k - len(pos) + j]])
     del outs[k:at]
     outs = _take_state(info, outs, n, args) if values else outs
     return (outs[:n] if with_value else []) + _grouped(info, positions, len(args), outs[n:])
+
+
+def _carry_pass(tr: Trace, probe, grads: list) -> None:
+    """A hook probe's pass below the root (a grad of a grad's first, a third order's middle one): its values carried
+    out of tr as attribute writes are, on the probe, named by the pass."""
+    n = len(probe.passes) + bool(probe.inner)
+    _hook_probes.add_pass(probe, tr, _attr_writes.carry(tr, probe, grads, f"_gs_inner_pass{n}_"))
 
 
 def _take_state(info: FnInfo, outs: list, n: int, args: Sequence = ()) -> list:
