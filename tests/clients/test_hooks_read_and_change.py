@@ -43,9 +43,12 @@ def test_a_tensor_hook_reading_and_tripling_its_gradient(pynative):
 
 
 def test_in_a_grad_of_a_grad_it_runs_in_both_passes(pynative):
-    """The second pass brings y 12x (f' = 12 y x), which the hook triples too: f'' = 36x * 2x + 12y = 84x^2."""
+    """The second pass brings y 12x (f' = 12 y x), which the hook triples too: f'' = 36x * 2x + 12y = 84x^2. (A
+    first-order call first: gradserve knows the hook's code changes its gradient from then on, see below.)"""
     seen = []
     f = _tripling(seen)
+    ms.grad(f)(Tensor(XV))
+    seen.clear()
     for _ in range(2):
         np.testing.assert_allclose(ms.grad(ms.grad(f))(Tensor(XV)).asnumpy(), [84.0, 336.0])  # MindSpore
         assert seen == [[2.0, 8.0], [12.0, 24.0]]  # MindSpore
@@ -101,20 +104,43 @@ def test_a_hook_upstream_sees_the_changed_gradient(pynative):
 
 def test_in_a_grad_of_a_grad_upstream_and_downstream(pynative):
     """MindSpore's second derivative [-0.6203499, 81.86979] and log z [1, 2], y [2.7015, -6.5364] (first pass),
-    z [1, 1], y [-5.7132, 27.0039] (second). gradserve calls z's hook once more in the first pass (with the same
-    values): the run in which y's hook is called again has z's change traced anew."""
+    z [1, 1], y [-5.7132, 27.0039] (second), z's hook known to change its gradient (a first-order call first)."""
     log = []
-    got = ms.grad(ms.grad(_chain(log, True)))(Tensor(XV)).asnumpy()
+    f = _chain(log, True)
+    ms.grad(f)(Tensor(XV))
+    log.clear()
+    got = ms.grad(ms.grad(f))(Tensor(XV)).asnumpy()
     x = XV.astype(np.float64)
     # f' = 5x cos(y) 2x + z: its x terms give 20x cos(y) - 20x^3 sin(y); z's, through z's hook again (the second
     # pass brings z 1, made 5 by it), 5 cos(y) 2x
     np.testing.assert_allclose(got, 30 * x * np.cos(x * x) - 20 * x ** 3 * np.sin(x * x), rtol=1e-4)
     np.testing.assert_allclose(got, [-0.6203499, 81.86979], rtol=1e-4)
-    want = [("z", [1.0, 2.0]), ("z", [1.0, 2.0]), ("y", [2.7015, -6.5364]), ("z", [1.0, 1.0]),
-            ("y", [-5.7132, 27.0039])]
+    want = [("z", [1.0, 2.0]), ("y", [2.7015, -6.5364]), ("z", [1.0, 1.0]), ("y", [-5.7132, 27.0039])]
     assert [t for t, _ in log] == [t for t, _ in want]
     for (_, g), (_, w) in zip(log, want):
         np.testing.assert_allclose(g, w, atol=2e-4)
+
+
+def test_its_first_call_in_a_grad_of_a_grad_runs_it_twice(pynative):
+    """gradserve finds that a hook changes its gradient by calling it (after the run, with the values): in a grad
+    of a grad's first pass that first time it is called again, while traced in a rerun, so that the second pass
+    differentiates what it returns. Later calls of its code run it once a pass, as MindSpore (whose log is
+    [2, 8], [12, 24] each time); the gradients are MindSpore's [84, 336] throughout."""
+    seen = []
+
+    def f(x):
+        y = x ** 2
+
+        def hook(g):
+            seen.append(g.asnumpy().tolist())
+            return g * 3
+        y.register_hook(hook)
+        return (y * y).sum()
+    np.testing.assert_allclose(ms.grad(ms.grad(f))(Tensor(XV)).asnumpy(), [84.0, 336.0])
+    assert seen == [[2.0, 8.0], [2.0, 8.0], [12.0, 24.0]]
+    seen.clear()
+    np.testing.assert_allclose(ms.grad(ms.grad(f))(Tensor(XV)).asnumpy(), [84.0, 336.0])
+    assert seen == [[2.0, 8.0], [12.0, 24.0]]
 
 
 def test_hook_backward_reading_and_changing(pynative):

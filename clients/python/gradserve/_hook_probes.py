@@ -26,8 +26,9 @@ around it as attribute writes are (_attr_writes.carry; filled and called first),
 (called again with them, as a cached trace's run calls them); a third (or higher) order's middle passes come
 out as the first does, each from a grad node above the one before (Probe.passes) and called in turn. A hook that
 reads its gradient and returns a new one (PyNative) has the grad call run again (Rerun): at first order with the
-gradient it returned as a constant, not called again; in a grad of a grad's first pass every reading hook is
-called while traced, its values known, so that what it returns is differentiated by the later passes. No value
+gradient it returned as a constant, not called again; in a grad of a grad's first pass it is called while
+traced, its values known, so that what it returns is differentiated by the later passes (its code remembered:
+_CHANGERS; the first time it is found so it runs twice). No value
 where none can be given: a point outside a derived function; a grad of a grad in GRAPH_MODE, a jvp over a grad
 (a hook that reads values there is refused by name, not skipped; a placeholder a hook stored there is refused
 when read after the call: Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
@@ -532,20 +533,29 @@ def _first_passes(root, every) -> None:
             p.lost = True
 
 
-def _known_first_passes(firsts: list) -> None:
-    """A grad of a grad's first-pass hooks that read their values are called while traced with them (Rerun),
-    so that a gradient they return is traced from theirs (the second pass differentiates it, as MindSpore's);
-    they are called again (once more in all) where a hook upstream saw other values than this run gave."""
+def _first_pass_hooks(firsts: list) -> None:
+    """A grad of a grad's first-pass hooks stopped by a value read, called with their values (backward order). One
+    known to change its gradient (_CHANGERS), or found to now, is called while traced with its values known, in a
+    rerun (Rerun), so that the gradient it returns is traced from its own (the later passes differentiate it, as
+    MindSpore's): found so, it runs twice that first time. One made so whose values this run changed (a hook
+    downstream changed its gradient): called again with them."""
     if not firsts:
         return
     root = firsts[0].root
-    later = {idx: ("first", _values(args)) for p in firsts for _, args, idx in p.later}
     stale = {idx: ("known", _values(args)) for idx, (fn, args) in enumerate(root.__dict__.get("_gs_calls", ()))
              if idx in root.__dict__.get("_gs_known", {}) and any(
                  v is not None and t._data is not None and not np.array_equal(v, t._data)
                  for t, v in zip(_leaves(args), root.__dict__["_gs_known"][idx]))}
-    if later or stale:
-        raise Rerun(_rerun_plan(root, {**later, **stale}))
+    if stale:
+        raise Rerun(_rerun_plan(root, stale))
+    for p in firsts:
+        for fn, args, idx in p.later:
+            if _code(fn) not in _CHANGERS:
+                if fn(*args) is None:
+                    root.__dict__["_gs_done"].add(idx)
+                    continue
+                _CHANGERS.add(_code(fn))
+            raise Rerun(_rerun_plan(root, {idx: ("first", _values(args))}))
 
 
 def _refuse_changers(p: Probe) -> None:
@@ -571,7 +581,7 @@ def fire(probes: list, result):
     firsts = sorted([p for p in probes if p.inner], key=lambda p: -p.seq)  # a grad of a grad's first pass
     for p in firsts:
         p.fire([_numpy(getattr(p, name)) for name in p.inner], fresh, first_pass=True)  # (attributes the run set)
-    _known_first_passes(firsts)
+    _first_pass_hooks(firsts)
     for k in range(max([len(p.passes) for p in probes], default=0)):  # (a third order's middle pass)
         _pass([(p, [getattr(p, name) for name in p.passes[k]]) for p in probes if len(p.passes) > k], True)
     _pass(spans, bool(firsts))

@@ -150,8 +150,8 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "stored gradient raises when read, a hook reading its value is refused by name (MindSpore's GRAPH_MODE and "
     "jvp refuse it). A hook returning a new gradient acts in every pass, both modes; one that reads its gradient "
     "and returns a new one runs in PyNative, as in MindSpore, by running the grad call again with what it "
-    "returned (a call writing state or drawing random values is refused; in a grad of a grad's first pass it is "
-    "called once more where a hook reading values is upstream of it; a vjp of a grad refuses it), refused in "
+    "returned (a call writing state or drawing random values is refused; the first time its code is found to "
+    "change a grad of a grad's first-pass gradient it runs twice there; a vjp of a grad refuses it), refused in "
     "GRAPH_MODE as MindSpore's compiler refuses it. A backward hook's grad_output of a cell with Parameters is refused "
     "(use register_backward_pre_hook), and so is computing with it in a cell with hooked cells inside (reading "
     "it works); removing a hook inside the traced function acts on later uses only.",

@@ -918,7 +918,6 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
         else:
             inner.append(a)
     if tensor_hooks[0] is not None and not arg_hooks_off[0]:  # hooks registered on the arguments
-        _hook_probes.pass_point(tr, args, inner, arg_inputs)
         _hooked_inputs(tr, args, inner, arg_inputs)
     for p in predeclare:
         tr.declare_param(p)
@@ -971,7 +970,9 @@ def run_late_rules(tr: Trace) -> None:
 
 def _hooked_inputs(tr: Trace, args: Sequence, inner: list, arg_inputs: dict) -> None:
     """Each Tensor argument's input through its hooks, once every argument has its input (a hook's probe is a
-    capture: an input after them, as _call_inputs passes captures)."""
+    capture: an input after them, as _call_inputs passes captures); an argument that is a hooked argument's point
+    has its input stand for it (_hook_probes.pass_point)."""
+    _hook_probes.pass_point(tr, args, inner, arg_inputs)
     for i in arg_inputs:
         with active(tr):
             hooked = tensor_hooks[0].hooked_input(args[i], inner[i])
