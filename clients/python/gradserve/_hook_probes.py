@@ -91,8 +91,7 @@ class KnownGrad(HookGrad):
 class Rerun(Exception):
     """A hook read its gradient's value and returned a new gradient (PyNative): the grad call is traced and run
     again (run_program) with plan: index of a hook call in the trace -> ("known", its gradients' values: the
-    call is made with them while traced, so what it returns is in the backward graph; "first": so for the first
-    time, unless a hook downstream changed its gradient in this run, which makes these values stale), ("result",
+    call is made with them while traced, so what it returns is in the backward graph), ("result",
     the gradient it returned: given as a constant, the hook not called) or ("reuse", its arguments: the call
     made in the run before with them, not made again: its placeholders are filled by the next run)."""
 
@@ -106,11 +105,12 @@ _reruns = [0]  # how many runs again the grad call being run has had (run_again)
 
 
 def run_again(plan: dict, run):
-    """run() (the grad call traced and run again) with plan (Rerun). Each run adds a call to the plan or gives
-    new values to one: a call whose hooks' values keep changing (not the same twice) is refused."""
+    """run() (the grad call traced and run again) with plan (Rerun). Each run adds one hook call to the plan: more
+    runs than that (a program whose hook calls are not the same from one run to the next) are refused."""
     if _reruns[0] > len(plan) + 1:
-        raise RuntimeError("gradient hooks that read their gradient's values and change it: their values differ in "
-                           f"every run of the grad call ({_reruns[0]} runs): gradserve runs it once per such hook")
+        raise RuntimeError("gradient hooks that read their gradient's values and change it, in a grad call whose hook "
+                           f"calls differ from one run to the next ({_reruns[0]} runs): gradserve runs the call once "
+                           "more per such hook, with the same hook calls each time")
     _plan[0] = plan
     _reruns[0] += 1
     try:
@@ -222,10 +222,6 @@ class Probe:
             self.root.__dict__["_gs_calls"][idx] = (fn, what)
             self.kept.append((next(_calls), fn, what))
             return None
-        if kind == "first" and self.root.__dict__.get("_gs_changed"):  # (values of the run before a hook
-            self.later.append((fn, args, idx))  # downstream changed its gradient: called in the next run)
-            self.kept.append((next(_calls), fn, args))
-            return None
         for t, v in zip(_leaves(args), what):
             if type(t) is HookGrad and v is not None:
                 object.__setattr__(t, "__class__", KnownGrad)
@@ -233,8 +229,7 @@ class Probe:
         r = self.call_quietly(fn, args)
         if r is not None:
             _CHANGERS.add(_code(fn))
-            self.root.__dict__["_gs_changed"] = self.root.__dict__.get("_gs_changed") or kind == "first"
-        else:  # (the next run reuses this call, not makes it again, unless its values change: stale)
+        else:  # (the next run reuses this call, not makes it again)
             self.root.__dict__["_gs_done"].add(idx)
         self.root.__dict__.setdefault("_gs_known", {})[idx] = what
         # (a grad of a grad's second pass calls it again: what it returns then is in the graph already)
@@ -537,17 +532,11 @@ def _first_pass_hooks(firsts: list) -> None:
     """A grad of a grad's first-pass hooks stopped by a value read, called with their values (backward order). One
     known to change its gradient (_CHANGERS), or found to now, is called while traced with its values known, in a
     rerun (Rerun), so that the gradient it returns is traced from its own (the later passes differentiate it, as
-    MindSpore's): found so, it runs twice that first time. One made so whose values this run changed (a hook
-    downstream changed its gradient): called again with them."""
+    MindSpore's): found so, it runs twice that first time. (The values a call is made with stay right: the hooks
+    before it in the backward are made as in the run that gave them.)"""
     if not firsts:
         return
     root = firsts[0].root
-    stale = {idx: ("known", _values(args)) for idx, (fn, args) in enumerate(root.__dict__.get("_gs_calls", ()))
-             if idx in root.__dict__.get("_gs_known", {}) and any(
-                 v is not None and t._data is not None and not np.array_equal(v, t._data)
-                 for t, v in zip(_leaves(args), root.__dict__["_gs_known"][idx]))}
-    if stale:
-        raise Rerun(_rerun_plan(root, stale))
     for p in firsts:
         for fn, args, idx in p.later:
             if _code(fn) not in _CHANGERS:
@@ -555,7 +544,7 @@ def _first_pass_hooks(firsts: list) -> None:
                     root.__dict__["_gs_done"].add(idx)
                     continue
                 _CHANGERS.add(_code(fn))
-            raise Rerun(_rerun_plan(root, {idx: ("first", _values(args))}))
+            raise Rerun(_rerun_plan(root, {idx: ("known", _values(args))}))
 
 
 def _refuse_changers(p: Probe) -> None:
