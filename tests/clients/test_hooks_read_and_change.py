@@ -235,3 +235,21 @@ def test_a_grad_call_that_writes_state_is_refused():
             ms.grad(net)(Tensor(XV))
     finally:
         ms.set_context(mode=ms.GRAPH_MODE)
+
+
+def test_a_grad_call_that_draws_random_values_is_refused(pynative):
+    """Run twice, a Dropout would draw a second mask (the hook's values would be the first run's): refused by name
+    (MindSpore, running once, takes the hook's gradient)."""
+    class Dropped(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.drop = nn.Dropout(p=0.5)
+
+        def construct(self, x):
+            y = self.drop(x * 2)
+            y.register_hook(lambda g: g * float(g.asnumpy().sum() + 1))
+            return (y * y).sum()
+    net = Dropped()
+    net.set_train(True)
+    with pytest.raises(RuntimeError, match="in a grad call that draws random values"):
+        ms.grad(net)(Tensor(np.ones(4, np.float32)))
