@@ -444,6 +444,7 @@ def pass_point(tr, args, inner: list, arg_inputs) -> None:
 
 
 def _at_or_below(tr, top) -> bool:
+    """Whether trace tr is top or is traced inside it."""
     while tr is not None and tr is not top:
         tr = tr.parent
     return tr is not None
@@ -475,10 +476,7 @@ def _next_pass(probe: Probe, tr, of_arg: bool = False) -> bool:
     if not probe.inner or probe.grads is not None or tracing_rule[0] or (probe.of_arg and not of_arg) or \
             _context.get_context("mode") != _context.PYNATIVE_MODE:
         return False
-    below = probe.pass_trace
-    while below is not None and below is not tr:
-        below = below.parent
-    return below is tr and tr is not probe.pass_trace
+    return tr is not probe.pass_trace and _at_or_below(probe.pass_trace, tr)
 
 
 def add_pass(probe: Probe, tr, names: list) -> None:

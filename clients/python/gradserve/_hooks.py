@@ -23,8 +23,8 @@ A backward hook of a cell without Parameters runs in one custom bprop around the
 grad_output (dout) and grad_input (the call differentiated again) are at hand; for a cell with Parameters it
 runs on an identity over the inputs (a custom bprop would give the Parameters no gradient), where grad_output
 is not at hand, and using it raises; so does a cell with hooked cells inside (their hooks' values could not come
-out of its rule), whose grad_output, kept by an identity over its outputs, is given to be read. Backward hooks run only where a gradient is taken: not in a forward-only
-call, nor inside a cell with a custom bprop.
+out of its rule), whose grad_output, kept by an identity over its outputs, is given to be read. Backward hooks
+run only where a gradient is taken: not in a forward-only call, nor inside a cell with a custom bprop.
 """
 from __future__ import annotations
 
