@@ -253,3 +253,24 @@ def test_a_grad_call_that_draws_random_values_is_refused(pynative):
     net.set_train(True)
     with pytest.raises(RuntimeError, match="in a grad call that draws random values"):
         ms.grad(net)(Tensor(np.ones(4, np.float32)))
+
+
+def test_vjp_runs_a_reading_hook_in_its_backward_only(pynative):
+    """ms.vjp's forward call is forward-only: MindSpore calls no hook there (gradserve's traced it and refused the
+    read), and vjp_fn's backward calls it once: a reader sees [2, 8]; the tripling one gives 12x^3 = [12, 96]."""
+    seen = []
+
+    def reading(x):
+        y = x ** 2
+        y.register_hook(lambda g: seen.append(g.asnumpy().tolist()))
+        return (y * y).sum()
+    out, vjp_fn = ms.vjp(reading, Tensor(XV))
+    np.testing.assert_allclose(out.asnumpy(), 17.0)
+    assert seen == []
+    (g,) = vjp_fn(Tensor(np.array(1.0, np.float32)))
+    np.testing.assert_allclose(g.asnumpy(), [4.0, 32.0])
+    assert seen == [[2.0, 8.0]]
+    seen.clear()
+    (g,) = ms.vjp(_tripling(seen), Tensor(XV))[1](Tensor(np.array(1.0, np.float32)))
+    np.testing.assert_allclose(g.asnumpy(), [12.0, 96.0])  # MindSpore
+    assert seen == [[2.0, 8.0]]

@@ -97,7 +97,7 @@ def with_grad_rule(xs: tuple[Any, ...], rule) -> Any:
     """xs unchanged forward; their gradients are rule(gradients, call) (inside a trace; outside, xs). The
     gradients reaching this point are probed (_hook_probes): the hooks get their real values after the run."""
     tr = current()
-    if tr is None or not xs:
+    if _forward_only(tr) or not xs:
         return xs[0] if len(xs) == 1 else xs
     probe = _hook_probes.make(tr, tuple(xs))
     ident = _Identity(rule, len(xs), probe)
@@ -110,6 +110,13 @@ def with_grad_rule(xs: tuple[Any, ...], rule) -> Any:
         return out
     outs = probe.after(tr, _tensors(out))
     return outs if len(xs) > 1 else outs[0]
+
+
+def _forward_only(tr) -> bool:
+    """Whether no gradient of what trace tr computes is ever taken: outside a trace, or at the top level of a
+    program (a derivative traces the function it differentiates as a nested trace: a top-level call is a
+    forward-only run, which calls no gradient hook, as MindSpore's forward call of vjp)."""
+    return tr is None or tr.parent is None
 
 
 # -- tensor hooks ---------------------------------------------------------------------------------
@@ -127,7 +134,7 @@ def _through_hooks(x, table: dict, made: dict | None = None, of_arg: bool = Fals
     hooks, are traced first and in that order too. made: handle id -> (identity, probe, traced rule) of the
     hooks traced for x before (a registration rebuilds x's chain: each hook is traced once, not once a chain)."""
     tr = current()
-    if tr is None or not table:
+    if _forward_only(tr) or not table:
         return x
     made = {} if made is None else made
     _trace.arg_hooks_off[0] += 1
