@@ -198,5 +198,29 @@ def test_nested_cell_hooks_changing_gradients(pynative):
     net3 = _Outer()
     net3.m.i.register_backward_hook(_cell_recorder([], "i"))
     net3.m.register_backward_hook(lambda c, gi, go: (go[0] * 10,))
-    with pytest.raises(NotImplementedError, match="of _Mid, a cell with hooked cells inside, computes with grad_o"):
+    with pytest.raises(NotImplementedError, match="of _Mid computes with grad_output: for a cell with hooked cells"):
         ms.grad(net3)(Tensor(XV))
+
+
+def test_a_tensor_hook_inside_a_hooked_cell(pynative):
+    """Sq(a) = 3 a^2 with a^2 hooked inside, Sq hooked, in sum(Sq(x)^2): grad_output 2 Sq = 6x^2 = [6, 24]; a^2's
+    gradient 3 * that = [18, 72]; grad_input 36x^3 = [36, 288]; MindSpore calls the Tensor hook, then the cell's."""
+    seen = []
+
+    class Sq(nn.Cell):
+        def construct(self, a):
+            y = a * a
+            y.register_hook(lambda g: seen.append(("t", g.asnumpy().tolist())))
+            return y * 3
+
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.sq = Sq()
+
+        def construct(self, x):
+            return (self.sq(x) ** 2).sum()
+    net = Net()
+    net.sq.register_backward_hook(_cell_recorder(seen, "c"))
+    np.testing.assert_allclose(ms.grad(net)(Tensor(XV)).asnumpy(), [36.0, 288.0])
+    assert seen == [("t", [18.0, 72.0]), ("c", [36.0, 288.0], [6.0, 24.0])]

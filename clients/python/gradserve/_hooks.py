@@ -22,8 +22,9 @@ their rules traced in registration order (_through_hooks).
 A backward hook of a cell without Parameters runs in one custom bprop around the cell's call, where both
 grad_output (dout) and grad_input (the call differentiated again) are at hand; for a cell with Parameters it
 runs on an identity over the inputs (a custom bprop would give the Parameters no gradient), where grad_output
-is not at hand, and using it raises; so does a cell with hooked cells inside (their hooks' values could not come
-out of its rule), whose grad_output, kept by an identity over its outputs, is given to be read. Backward hooks
+is not at hand, and using it raises; so does a cell with hooked cells or gradient hooks inside (their values
+could not come out of its rule) or drawing random values, whose grad_output, kept by an identity over its
+outputs, is given to be read. Backward hooks
 run only where a gradient is taken: not in a forward-only call, nor inside a cell with a custom bprop.
 """
 from __future__ import annotations
@@ -276,9 +277,10 @@ def _call_reading_output(call, fn, cell, grads, kept_output):
         return call(fn, cell, grads, tuple(kept_output))
     except _trace.TraceError as e:
         raise NotImplementedError(
-            f"backward hook {getattr(fn, '__name__', fn)!s} of {type(cell).__name__}, a cell with hooked cells inside, "
-            "computes with grad_output: gradserve gives it grad_output to read only (its values, after the run); "
-            "use register_backward_pre_hook for a gradient computed from the outputs' one") from e
+            f"backward hook {getattr(fn, '__name__', fn)!s} of {type(cell).__name__} computes with grad_output: "
+            "for a cell with hooked cells or gradient hooks inside, or drawing random values, gradserve gives it "
+            "grad_output to read only (its values, after the run); use register_backward_pre_hook for a gradient "
+            "computed from the outputs' one") from e
 
 
 def _pre_args_only(fn):
@@ -317,7 +319,8 @@ def _hooks_inside(cell) -> bool:
 
 
 class _Drawn(Exception):
-    """The cell draws random values (_WholeCellHook.construct): its hooks take the identity on its inputs."""
+    """The cell draws random values, or has gradient hooks inside (_WholeCellHook.construct): its hooks take the
+    identity on its inputs, grad_output kept by one on its outputs."""
 
 
 # > 0 while a _WholeCellHook's rule traces its cell's call again: a forward (pre-)hook inside it that gave None when
@@ -365,13 +368,17 @@ class _WholeCellHook:
         tr = current()
         assert tr is not None, "construct is traced (call_with_bprop)"
         root = tr.root
-        before = set(root.param_objs)
+        before, probes = set(root.param_objs), root.__dict__.get("_gs_probes", [])
+        n_probes = len(probes)
         out = self._call(xs)
         drawn = [n for n in root.param_objs if n not in before and hasattr(root.param_objs[n], "gs_draw")]
-        if drawn:  # the rule runs the call again: a second draw (a dropout mask) would not be the forward's
+        # the rule runs the call again: a second draw (a dropout mask) would not be the forward's; a hook inside
+        # (a Tensor hook, a HookBackward) would be in the rule's derivative, whose values cannot come out of it
+        if drawn or len(probes) > n_probes:
             for n in set(root.param_objs) - before:  # (the aborted trace's; a rerun names them again)
                 root._param_names.pop(id(root.param_objs.pop(n)), None)
-            raise _Drawn(drawn[0])
+            del probes[n_probes:]
+            raise _Drawn(drawn[0] if drawn else "a gradient hook")
         return out
 
     def bprop(self, *a):
@@ -455,7 +462,7 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
             out = _whole_call(cell, bwd, plain, args, kwargs)  # grad_output at hand
             bwd = []
         except _Drawn:
-            pass  # (the identity below: grad_output is not at hand there)
+            kept_output = []  # (the identities below: grad_output given to be read)
     if bwd and pos and current() is not None:
         def rule(grads, call):
             for fn in bwd:
