@@ -72,7 +72,7 @@ from ._fractional_pool3d import fractional_max_pool3d as fractional_max_pool3d
 from ._fused_sparse import FusedSparseFtrl as FusedSparseFtrl, FusedSparseProximalAdagrad as FusedSparseProximalAdagrad, SparseApplyFtrl as SparseApplyFtrl
 from ._gcd_reverse_seq import ReverseSequence as ReverseSequence, gcd as gcd, reverse_sequence as reverse_sequence
 from ._glu_huber import glu as glu, huber_loss as huber_loss, threshold as threshold
-from ._grid_sampler import GridSampler2D as GridSampler2D, grid_sample as grid_sample
+from ._grid_sampler import GridSampler2D as GridSampler2D, GridSampler3D as GridSampler3D, grid_sample as grid_sample
 from ._householder import Geqrf as Geqrf, Orgqr as Orgqr, Qr as Qr, geqrf as geqrf, orgqr as orgqr, pinv as pinv, qr as qr
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
 from ._in_top_k import InTopK as InTopK
@@ -1078,6 +1078,7 @@ __all__ = [
     'erfinv',
     'grid_sample',
     'GridSampler2D',
+    'GridSampler3D',
     'geqrf',
     'Geqrf',
     'orgqr',
