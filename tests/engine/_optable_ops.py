@@ -345,3 +345,17 @@ def _gamma_of_x(op):
 
 CASES += [Case(op, [K(_GAMMA_A), X((3, 4), 0.3, 5.0)], name="x", build=_gamma_of_x(op))
           for op in ("igamma", "igammac", "igamma_dx")]
+
+# the regularized incomplete beta function (engine/ops/special_beta.py): differentiable w.r.t. x only, so a and b
+# are constants; x on both sides of (a + 1) / (a + b + 2) (the fraction of I_x(a, b) and of 1 - I_{1-x}(b, a))
+_BETA_A, _BETA_B = np.array([[0.7], [2.5], [6.0]]), np.array([[1.5], [0.8], [3.0]])
+
+
+def _beta_of_x(op):
+    """op(a, b, x) with the constants a and b cast to the case's dtype (the ops take one float dtype)."""
+    return lambda gb, ins, dtype: gb.emit(op, [gb.emit("cast", [v], {"dtype": dtype})[0] for v in ins[:2]] + [ins[2]],
+                                          {})
+
+
+CASES += [Case(op, [K(_BETA_A), K(_BETA_B), X((3, 4), 0.1, 0.9)], name="x", build=_beta_of_x(op))
+          for op in ("betainc", "betainc_dx")]

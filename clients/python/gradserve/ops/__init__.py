@@ -194,6 +194,12 @@ from . import _prim_classes_more  # noqa: E402
 globals().update({k: getattr(_prim_classes_more, k) for k in _prim_classes_more.__all__})
 __all__ += list(_prim_classes_more.__all__)
 
+# h-msleft8: Betainc
+from . import _betainc  # noqa: E402
+
+globals().update({k: getattr(_betainc, k) for k in _betainc.__all__})
+__all__ += list(_betainc.__all__)
+
 from . import _tensor_meta  # noqa: E402,F401  Tensor.nbytes / strides / H / ptp / take / index_put / scatter ...
 
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)

@@ -22,6 +22,7 @@ from ._batch_dot import batch_dot as batch_dot
 from ._bernoulli import bernoulli as bernoulli
 from ._bessel import i0 as i0
 from ._bessel_jyk import BesselJ0 as BesselJ0, BesselJ1 as BesselJ1, BesselK0 as BesselK0, BesselK0e as BesselK0e, BesselK1 as BesselK1, BesselK1e as BesselK1e, BesselY0 as BesselY0, BesselY1 as BesselY1, bessel_j0 as bessel_j0, bessel_j1 as bessel_j1, bessel_k0 as bessel_k0, bessel_k0e as bessel_k0e, bessel_k1 as bessel_k1, bessel_k1e as bessel_k1e, bessel_y0 as bessel_y0, bessel_y1 as bessel_y1
+from ._betainc import Betainc as Betainc, Betainc as Betainc
 from ._bilinear import bidense as bidense
 from ._bitwise import Invert as Invert, LeftShift as LeftShift, RightShift as RightShift, bitwise_left_shift as bitwise_left_shift, bitwise_not as bitwise_not, bitwise_right_shift as bitwise_right_shift, invert as invert
 from ._boxes import BoundingBoxDecode as BoundingBoxDecode, BoundingBoxEncode as BoundingBoxEncode, CheckValid as CheckValid, IOU as IOU, bounding_box_decode as bounding_box_decode, bounding_box_encode as bounding_box_encode
@@ -183,6 +184,8 @@ __all__ = [
     'BesselI0e',
     'BesselI1',
     'BesselI1e',
+    'Betainc',
+    'BetaincDx',
     'BiasAdd',
     'BinaryCrossEntropy',
     'BitwiseAnd',
@@ -481,6 +484,8 @@ __all__ = [
     'bessel_i0e',
     'bessel_i1',
     'bessel_i1e',
+    'betainc',
+    'betainc_dx',
     'bias_add',
     'binary_cross_entropy',
     'binary_cross_entropy_with_logits',
@@ -1303,6 +1308,7 @@ __all__ = [
     'SoftShrink',
     'InplaceUpdate',
     'Median',
+    'Betainc',
 ]
 
 class Acos(Primitive):
@@ -1385,6 +1391,12 @@ class BesselI1(Primitive):
 
 class BesselI1e(Primitive):
     """elementwise modified Bessel function exp(-|x|) I1(x) (float32 precision); derivatives of any order by the Bessel identities"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class BetaincDx(Primitive):
+    """elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy broadcasting; differentiable w.r.t. x only"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -2083,6 +2095,14 @@ def bessel_i1e(input: _TensorLike) -> Tensor:
     """elementwise modified Bessel function exp(-|x|) I1(x) (float32 precision); derivatives of any order by the Bessel identities"""
 @overload
 def bessel_i1e(*, x: _TensorLike) -> Tensor: ...
+
+
+def betainc(*inputs: _TensorLike) -> Tensor:
+    """elementwise I_x(a, b), the regularized incomplete beta function (MindSpore ops.Betainc) with NumPy broadcasting; a, b > 0, 0 <= x <= 1 (NaN outside); differentiable w.r.t. x (any order)"""
+
+
+def betainc_dx(*inputs: _TensorLike) -> Tensor:
+    """elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy broadcasting; differentiable w.r.t. x only"""
 
 
 @overload
