@@ -194,11 +194,12 @@ from . import _prim_classes_more  # noqa: E402
 globals().update({k: getattr(_prim_classes_more, k) for k in _prim_classes_more.__all__})
 __all__ += list(_prim_classes_more.__all__)
 
-# h-msleft8: Betainc
-from . import _betainc  # noqa: E402
+# h-msleft8: Betainc, deformable_conv2d
+from . import _betainc, _deform_conv  # noqa: E402
 
-globals().update({k: getattr(_betainc, k) for k in _betainc.__all__})
-__all__ += list(_betainc.__all__)
+for _topic in (_betainc, _deform_conv):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += list(_topic.__all__)
 
 from . import _tensor_meta  # noqa: E402,F401  Tensor.nbytes / strides / H / ptp / take / index_put / scatter ...
 
