@@ -98,7 +98,7 @@ def _regions_ref(x, rows, cols, overlapping):
 @pytest.mark.parametrize("overlapping", [False, True])
 def test_fractional_max_pool_regions_and_gradient(fake, pseudo_random, overlapping):
     x = RNG.standard_normal((2, 10, 13, 3)).astype(np.float32)
-    pool = ops.FractionalMaxPool([1.0, 1.5, 1.7, 1.0], pseudo_random, overlapping, seed=7)
+    pool = ops.FractionalMaxPool([1.0, 1.5, 1.7, 1.0], pseudo_random, overlapping, deterministic=True, seed=7)
     y, rows, cols = pool(Tensor(x))
     rows, cols = rows.asnumpy(), cols.asnumpy()
     assert rows.dtype == np.int64 and len(rows) == int(10 / 1.5) + 1 and len(cols) == int(13 / 1.7) + 1
@@ -114,13 +114,14 @@ def test_fractional_max_pool_regions_and_gradient(fake, pseudo_random, overlappi
     class Loss(nn.Cell):
         def __init__(self):
             super().__init__()
-            self.pool = ops.FractionalMaxPool([1.0, 1.5, 1.7, 1.0], pseudo_random, overlapping, seed=7)
+            self.pool = ops.FractionalMaxPool([1.0, 1.5, 1.7, 1.0], pseudo_random, overlapping, deterministic=True,
+                                              seed=7)
 
         def construct(self, v):
             out, r, c = self.pool(v)
             return (out * Tensor(dy)).sum(), r, c
 
-    _, r2, c2 = Loss()(Tensor(x))  # (a new primitive, the same seed: the boundaries the gradient's first draw has)
+    _, r2, c2 = Loss()(Tensor(x))  # (deterministic: every call draws the boundaries the gradient's draw has)
     g = GradOperation()(Loss())(Tensor(x)).asnumpy()
     r2, c2 = r2.asnumpy(), c2.asnumpy()
     want = np.zeros_like(x)
@@ -139,3 +140,14 @@ def test_fractional_max_pool_regions_and_gradient(fake, pseudo_random, overlappi
 def test_fractional_max_pool_bad_ratio(fake):
     with pytest.raises(ValueError, match="pooling_ratio"):
         ops.FractionalMaxPool([1.0, 0.5, 2.0, 1.0])
+
+
+def test_fractional_max_pool_seed_rule_follows_mindspore(fake):
+    # MindSpore 2.10: deterministic draws the same boundaries at every call; a seed without it is refused
+    x = Tensor(RNG.standard_normal((1, 20, 20, 1)).astype(np.float32))
+    pool = ops.FractionalMaxPool([1.0, 1.5, 1.7, 1.0], deterministic=True, seed=3, seed2=4)
+    first = pool(x)[1].asnumpy()
+    for _ in range(2):
+        np.testing.assert_array_equal(pool(x)[1].asnumpy(), first)
+    with pytest.raises(ValueError, match="both 'seed' and 'seed2' must be 0 if 'deterministic' is false"):
+        ops.FractionalMaxPool([1.0, 1.5, 1.7, 1.0], seed=3)(x)

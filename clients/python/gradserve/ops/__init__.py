@@ -194,10 +194,10 @@ from . import _prim_classes_more  # noqa: E402
 globals().update({k: getattr(_prim_classes_more, k) for k in _prim_classes_more.__all__})
 __all__ += list(_prim_classes_more.__all__)
 
-# h-msleft8: Betainc, deformable_conv2d, multinomial_with_replacement
-from . import _betainc, _deform_conv, _multinomial_repl  # noqa: E402
+# h-msleft8: Betainc, deformable_conv2d, multinomial_with_replacement, FractionalAvgPool
+from . import _betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool  # noqa: E402
 
-for _topic in (_betainc, _deform_conv, _multinomial_repl):
+for _topic in (_betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 

@@ -69,6 +69,7 @@ from ._fft_freq import fftfreq as fftfreq, rfftfreq as rfftfreq
 from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._float_power import float_power as float_power, positive as positive
+from ._fractional_avg_pool import FractionalAvgPool as FractionalAvgPool
 from ._fractional_pool import FractionalMaxPool as FractionalMaxPool, FractionalMaxPoolWithFixedKsize as FractionalMaxPoolWithFixedKsize, fractional_max_pool2d as fractional_max_pool2d
 from ._fractional_pool3d import fractional_max_pool3d as fractional_max_pool3d
 from ._fused_sparse import FusedSparseFtrl as FusedSparseFtrl, FusedSparseProximalAdagrad as FusedSparseProximalAdagrad, SparseApplyFtrl as SparseApplyFtrl
@@ -1314,6 +1315,7 @@ __all__ = [
     'deformable_conv2d',
     'multinomial_with_replacement',
     'MultinomialWithReplacement',
+    'FractionalAvgPool',
 ]
 
 class Acos(Primitive):
