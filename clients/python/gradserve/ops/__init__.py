@@ -194,10 +194,10 @@ from . import _prim_classes_more  # noqa: E402
 globals().update({k: getattr(_prim_classes_more, k) for k in _prim_classes_more.__all__})
 __all__ += list(_prim_classes_more.__all__)
 
-# h-msleft8: Betainc, deformable_conv2d, multinomial_with_replacement, FractionalAvgPool
-from . import _betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool  # noqa: E402
+# h-msleft8: Betainc, deformable_conv2d, multinomial_with_replacement, FractionalAvgPool, ScaleAndTranslate
+from . import _betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool, _scale_translate  # noqa: E402
 
-for _topic in (_betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool):
+for _topic in (_betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool, _scale_translate):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
