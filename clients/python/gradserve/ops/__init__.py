@@ -199,7 +199,7 @@ from . import _betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool, _
 
 for _topic in (_betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool, _scale_translate):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
-    __all__ += list(_topic.__all__)
+    __all__ += [k for k in _topic.__all__ if k not in __all__]  # (Betainc: the engine op's generated name)
 
 from . import _tensor_meta  # noqa: E402,F401  Tensor.nbytes / strides / H / ptp / take / index_put / scatter ...
 

@@ -22,7 +22,7 @@ from ._batch_dot import batch_dot as batch_dot
 from ._bernoulli import bernoulli as bernoulli
 from ._bessel import i0 as i0
 from ._bessel_jyk import BesselJ0 as BesselJ0, BesselJ1 as BesselJ1, BesselK0 as BesselK0, BesselK0e as BesselK0e, BesselK1 as BesselK1, BesselK1e as BesselK1e, BesselY0 as BesselY0, BesselY1 as BesselY1, bessel_j0 as bessel_j0, bessel_j1 as bessel_j1, bessel_k0 as bessel_k0, bessel_k0e as bessel_k0e, bessel_k1 as bessel_k1, bessel_k1e as bessel_k1e, bessel_y0 as bessel_y0, bessel_y1 as bessel_y1
-from ._betainc import Betainc as Betainc, Betainc as Betainc
+from ._betainc import Betainc as Betainc
 from ._bilinear import bidense as bidense
 from ._bitwise import Invert as Invert, LeftShift as LeftShift, RightShift as RightShift, bitwise_left_shift as bitwise_left_shift, bitwise_not as bitwise_not, bitwise_right_shift as bitwise_right_shift, invert as invert
 from ._boxes import BoundingBoxDecode as BoundingBoxDecode, BoundingBoxEncode as BoundingBoxEncode, CheckValid as CheckValid, IOU as IOU, bounding_box_decode as bounding_box_decode, bounding_box_encode as bounding_box_encode
@@ -1312,7 +1312,6 @@ __all__ = [
     'SoftShrink',
     'InplaceUpdate',
     'Median',
-    'Betainc',
     'deformable_conv2d',
     'multinomial_with_replacement',
     'MultinomialWithReplacement',
