@@ -1,24 +1,16 @@
 """ops.FractionalAvgPool against NumPy means over the regions it reports (MindSpore 2.10's documented regions:
 rows[i]..rows[i+1], inclusive when overlapping, clipped; its CPU output equals that on the sequences it returns,
 checked in /work/msvenv), its gradient against the even spread of each region's upstream value, MindSpore's
-seed rule (deterministic: the same boundaries at every call) and its errors."""
+errors (its seed rule is checked with FractionalMaxPool's in test_mindspore_fractional_pool.py)."""
 import numpy as np
 import pytest
 
 import gradserve as gs
 from gradserve import Tensor, ops
 
+from .test_mindspore_fractional_pool import regions_ref
+
 RNG = np.random.default_rng(11)
-
-
-def _means(x, rows, cols, overlapping):
-    n, h, w, c = x.shape
-    e = 1 if overlapping else 0
-    y = np.empty((n, len(rows) - 1, len(cols) - 1, c))
-    for i in range(len(rows) - 1):
-        for j in range(len(cols) - 1):
-            y[:, i, j] = x[:, rows[i]:min(rows[i + 1] + e, h), cols[j]:min(cols[j + 1] + e, w)].mean(axis=(1, 2))
-    return y
 
 
 @pytest.mark.parametrize("pseudo_random", [False, True])
@@ -30,7 +22,8 @@ def test_region_means_and_gradient(fake, pseudo_random, overlapping):
     rows, cols = rows.asnumpy(), cols.asnumpy()
     assert rows.dtype == np.int64 and len(rows) == int(10 / 1.5) + 1 and len(cols) == int(13 / 1.7) + 1
     assert rows[0] == 0 and rows[-1] == 10 and cols[0] == 0 and cols[-1] == 13 and np.all(np.diff(rows) >= 1)
-    np.testing.assert_allclose(y.asnumpy(), _means(x, rows, cols, overlapping), rtol=1e-5, atol=1e-6)
+    want = regions_ref(x.astype(np.float64), rows, cols, overlapping, np.mean)
+    np.testing.assert_allclose(y.asnumpy(), want, rtol=1e-5, atol=1e-6)
 
     dy = RNG.standard_normal(y.shape).astype(np.float32)
     g = gs.grad(lambda v: (pool(v)[0] * Tensor(dy)).sum())(Tensor(x)).asnumpy()
@@ -53,14 +46,7 @@ def test_mindspore_sequences_give_mindspore_means(fake):
     assert sorted(np.diff(cols.asnumpy()).tolist()) == sorted(np.diff([0, 2, 4, 5, 7, 9]).tolist())
 
 
-def test_seed_rule_and_errors_follow_mindspore(fake):
-    x = Tensor(RNG.standard_normal((1, 20, 20, 1)).astype(np.float32))
-    pool = ops.FractionalAvgPool([1.0, 1.5, 1.7, 1.0], deterministic=True, seed=3, seed2=4)
-    first = pool(x)[1].asnumpy()
-    for _ in range(2):
-        np.testing.assert_array_equal(pool(x)[1].asnumpy(), first)
-    with pytest.raises(ValueError, match="both 'seed' and 'seed2' must be 0 if 'deterministic' is false"):
-        ops.FractionalAvgPool([1.0, 1.5, 1.7, 1.0], seed=3)(x)
+def test_errors_follow_mindspore(fake):  # (the seed rule: test_mindspore_fractional_pool.py)
     with pytest.raises(ValueError, match="second element of pooling ratio must be greater than or equal to 1.0, "
                                          "but got 0.500000"):
         ops.FractionalAvgPool([1.0, 0.5, 1.5, 1.0])

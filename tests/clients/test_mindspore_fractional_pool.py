@@ -82,15 +82,16 @@ def test_bad_arguments_are_named(fake, kwargs, match):
         ops.fractional_max_pool2d(Tensor(np.zeros((1, 1, 8, 8), np.float32)), 2, **kwargs)
 
 
-def _regions_ref(x, rows, cols, overlapping):
-    """NumPy: y[n, i, j, c] = max of x over the rows rows[i]..rows[i+1] (inclusive when overlapping) and the
-    columns likewise, clipped to the input (MindSpore's documented FractionalMaxPool)."""
+def regions_ref(x, rows, cols, overlapping, reduce=np.max):
+    """NumPy: y[n, i, j, c] = max (or `reduce`) of x over the rows rows[i]..rows[i+1] (inclusive when
+    overlapping) and the columns likewise, clipped to the input (MindSpore's documented FractionalMaxPool /
+    FractionalAvgPool)."""
     n, h, w, c = x.shape
     e = 1 if overlapping else 0
     y = np.empty((n, len(rows) - 1, len(cols) - 1, c), x.dtype)
     for i in range(len(rows) - 1):
         for j in range(len(cols) - 1):
-            y[:, i, j] = x[:, rows[i]:min(rows[i + 1] + e, h), cols[j]:min(cols[j + 1] + e, w)].max(axis=(1, 2))
+            y[:, i, j] = reduce(x[:, rows[i]:min(rows[i + 1] + e, h), cols[j]:min(cols[j + 1] + e, w)], axis=(1, 2))
     return y
 
 
@@ -106,7 +107,7 @@ def test_fractional_max_pool_regions_and_gradient(fake, pseudo_random, overlappi
     assert np.all(np.diff(rows) >= 1) and np.all(np.diff(cols) >= 1)
     if not pseudo_random:  # each region size // out or one more
         assert set(np.diff(rows)) <= {10 // 6, 10 // 6 + 1} and set(np.diff(cols)) <= {13 // 7, 13 // 7 + 1}
-    np.testing.assert_array_equal(y.asnumpy(), _regions_ref(x, rows, cols, overlapping))
+    np.testing.assert_array_equal(y.asnumpy(), regions_ref(x, rows, cols, overlapping))
 
     # the gradient: the upstream value of each region at its maximum (x has no ties), added where regions overlap
     dy = RNG.standard_normal(y.shape).astype(np.float32)
@@ -142,12 +143,13 @@ def test_fractional_max_pool_bad_ratio(fake):
         ops.FractionalMaxPool([1.0, 0.5, 2.0, 1.0])
 
 
-def test_fractional_max_pool_seed_rule_follows_mindspore(fake):
+@pytest.mark.parametrize("name", ["FractionalMaxPool", "FractionalAvgPool"])
+def test_fractional_pool_seed_rule_follows_mindspore(fake, name):
     # MindSpore 2.10: deterministic draws the same boundaries at every call; a seed without it is refused
     x = Tensor(RNG.standard_normal((1, 20, 20, 1)).astype(np.float32))
-    pool = ops.FractionalMaxPool([1.0, 1.5, 1.7, 1.0], deterministic=True, seed=3, seed2=4)
+    pool = getattr(ops, name)([1.0, 1.5, 1.7, 1.0], deterministic=True, seed=3, seed2=4)
     first = pool(x)[1].asnumpy()
     for _ in range(2):
         np.testing.assert_array_equal(pool(x)[1].asnumpy(), first)
     with pytest.raises(ValueError, match="both 'seed' and 'seed2' must be 0 if 'deterministic' is false"):
-        ops.FractionalMaxPool([1.0, 1.5, 1.7, 1.0], seed=3)(x)
+        getattr(ops, name)([1.0, 1.5, 1.7, 1.0], seed=3)(x)

@@ -178,21 +178,28 @@ class FractionalMaxPool(Primitive):
         self.deterministic, self.seed, self.seed2 = bool(deterministic), int(seed), int(seed2)
 
     def __call__(self, x):
+        windows, rows, cols, _, _ = self._windows(x)
+        return _reduce_ms.max(windows, 3)[0], Tensor(rows), Tensor(cols)
+
+    def _windows(self, x):
+        """Every region's positions gathered: ([N, oh, ow, longest rows * longest cols, C], the row and column
+        boundaries, and the [out, longest] position tables of rows and columns)."""
+        where = type(self).__name__
         if not isinstance(x, Tensor) or x.ndim != 4:
-            raise ValueError("For 'FractionalMaxPool', x must be a 4-d (N, H, W, C) Tensor")
+            rank = x.ndim if isinstance(x, Tensor) else type(x).__name__
+            raise ValueError(f"For primitive[{where}], the x_rank must be equal to 4, but got {rank}.")
         n, h, w, c = x.shape
         oh, ow = int(h / self.pooling_ratio[1]), int(w / self.pooling_ratio[2])
         if oh < 1 or ow < 1:
-            raise ValueError(f"For 'FractionalMaxPool', the pooling ratio {self.pooling_ratio} leaves no output "
-                             f"for an input of {h} x {w}")
+            raise ValueError(f"For '{where}', the pooling ratio {self.pooling_ratio} leaves no output for an input "
+                             f"of {h} x {w}")
         tr = current()
         if tr is not None:  # drawn while tracing: the trace holds this call's boundaries, so it is not reused
             tr.root.no_cache = True
-        gen = sequence_generator("FractionalMaxPool", self.deterministic, self.seed, self.seed2)
+        gen = sequence_generator(where, self.deterministic, self.seed, self.seed2)
         rows, cols = (_boundaries(gen, s, o, self.pseudo_random) for s, o in ((h, oh), (w, ow)))
         ri, ci = _region_index(rows, h, self.overlapping), _region_index(cols, w, self.overlapping)
         idx = (ri[:, None, :, None] * w + ci[None, :, None, :]).reshape(-1)  # [oh, ow, rows, cols] in the plane
         windows = reshape(gather(reshape(x, (n, h * w, c)), Tensor(idx), 1),
                           (n, oh, ow, ri.shape[1] * ci.shape[1], c))
-        y = _reduce_ms.max(windows, 3)[0]
-        return y, Tensor(rows), Tensor(cols)
+        return windows, rows, cols, ri, ci
