@@ -28,7 +28,10 @@ def _check(a, b, x) -> None:
                              f"a {tuple(a.shape)}")
 
 
-_Generated = Primitive if TYPE_CHECKING else CLASSES["Betainc"]  # the engine op's class (op = "betainc")
+if TYPE_CHECKING:  # generated at import time: the engine op's class (op = "betainc")
+    _Generated = Primitive
+else:
+    _Generated = CLASSES["Betainc"]
 
 
 class Betainc(_Generated):
