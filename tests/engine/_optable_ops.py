@@ -118,11 +118,11 @@ CASES += [
 
 
 
-def _svd_parts(which):
+def _svd_parts(which, signs="lapack"):
     """svd's outputs through functions that do not depend on the singular vectors' signs (LAPACK picks
-    them): s; u vh (the polar factor: both cotangents); u^2 (u's alone); vh^2 (vh's alone)."""
+    them, or Eigen's replay): s; u vh (the polar factor: both cotangents); u^2 (u's alone); vh^2 (vh's alone)."""
     def build(gb, ins, dtype):
-        u, s, vh = gb.emit("svd", ins, {})
+        u, s, vh = gb.emit("svd", ins, {"signs": signs})
         return {"s": [s], "polar": [s, gb.emit("matmul", [u, vh], {})[0]],
                 "u": [gb.emit("square", [u], {})[0]], "vh": [gb.emit("square", [vh], {})[0]]}[which]
     return build
@@ -135,6 +135,8 @@ CASES += [  # random matrices: distinct, nonzero singular values (u's and vh's d
     Case("svd", [X((4, 2))], name="u-tall", build=_svd_parts("u")),
     Case("svd", [X((2, 4))], name="vh-wide", build=_svd_parts("vh")),
     Case("svd", [X((2, 3))], name="polar-wide", build=_svd_parts("polar")),
+    Case("svd", [X((4, 3))], name="polar-tall-eigen-signs", build=_svd_parts("polar", "eigen")),
+    Case("svd", [X((2, 3, 3))], name="u-batch-eigen-signs", build=_svd_parts("u", "eigen")),
 ]
 
 def _mats(*shapes, spd=(), shift=3.0, skew=0.0):

@@ -1146,8 +1146,10 @@ def _float_matrices(name, a):
 
 
 @rule("svd")
-def _svd(avals):
+def _svd(avals, signs="lapack"):
     """Real or complex matrices (LAPACK's complex form, MindSpore 2.10 CPU's too): s is real."""
+    if signs not in ("lapack", "eigen"):
+        raise RuleError(f"svd: signs must be 'lapack' or 'eigen', got {signs!r}", op="svd")
     a = avals[0]
     if a.dtype in COMPLEX and len(a.shape) >= 2:
         *batch, m, n = a.shape

@@ -110,7 +110,11 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "every repeat the position's cotangent.",
     "`ops.svd`: the reduced SVD (full_matrices=True only for square matrices); the singular vectors' "
     "derivatives are inf / NaN where singular values tie or (non-square input) one is zero; the singular "
-    "values' (and so `ops.norm`'s ord 2, -2, 'nuc') are finite there, split equally among tied extremes.",
+    "values' (and so `ops.norm`'s ord 2, -2, 'nuc') are finite there, split equally among tied extremes. "
+    "The singular vectors of a real matrix with fewer than 16 columns carry MindSpore 2.10 CPU's signs (Eigen's "
+    "JacobiSVD, replayed on the host per matrix: a cost that grows with the batch); with 16 columns or more "
+    "MindSpore's BDCSVD proper picks them, not replayed: LAPACK's signs there (each pair u_i, v_i may be negated "
+    "against MindSpore's).",
     "`ops.cholesky` / `inverse` / `matrix_solve` / `cholesky_solve` / `slogdet` / `det`: a matrix with no "
     "Cholesky factor or no inverse gives NaN (as JAX) where MindSpore 2.10 raises; `ops.cholesky` reads the "
     "input's symmetric part (its gradient is symmetric); MindSpore 2.10's CPU build has no CholeskyGrad.",
