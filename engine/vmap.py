@@ -36,7 +36,8 @@ _UNARY = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "square
           "bessel_i1e")
 _NARY = ("add", "sub", "mul", "div", "pow", "atan2", "maximum", "minimum", "equal", "not_equal", "less", "less_equal",
          "greater", "greater_equal", "logical_and", "logical_or", "bitwise_and", "bitwise_or", "bitwise_xor", "where",
-         "complex", "remainder", "fmod", "igamma", "igammac", "igamma_dx", "igamma_da", "nextafter")
+         "complex", "remainder", "fmod", "igamma", "igammac", "igamma_dx", "igamma_da", "nextafter",
+         "betainc", "betainc_dx")
 
 
 @_rule(*_UNARY)

@@ -239,10 +239,11 @@ UNARY_FLOAT = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "s
 UNARY_ANY = ("square", "neg", "sign")
 BINARY = ("add", "sub", "mul", "maximum", "minimum", "remainder", "fmod")
 BINARY_FLOAT = ("div", "pow", "atan2", "igamma", "igammac", "igamma_dx", "igamma_da", "nextafter")
+TERNARY_FLOAT = ("betainc", "betainc_dx")
 COMPARE = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or")
 
 
-@rule(*UNARY_FLOAT, *BINARY_FLOAT)
+@rule(*UNARY_FLOAT, *BINARY_FLOAT, *TERNARY_FLOAT)
 def _float_elementwise(op, avals):
     return elementwise(op, avals, float_only=True)
 
@@ -1145,8 +1146,10 @@ def _float_matrices(name, a):
 
 
 @rule("svd")
-def _svd(avals):
+def _svd(avals, signs="lapack"):
     """Real or complex matrices (LAPACK's complex form, MindSpore 2.10 CPU's too): s is real."""
+    if signs not in ("lapack", "eigen"):
+        raise RuleError(f"svd: signs must be 'lapack' or 'eigen', got {signs!r}", op="svd")
     a = avals[0]
     if a.dtype in COMPLEX and len(a.shape) >= 2:
         *batch, m, n = a.shape

@@ -110,7 +110,11 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "every repeat the position's cotangent.",
     "`ops.svd`: the reduced SVD (full_matrices=True only for square matrices); the singular vectors' "
     "derivatives are inf / NaN where singular values tie or (non-square input) one is zero; the singular "
-    "values' (and so `ops.norm`'s ord 2, -2, 'nuc') are finite there, split equally among tied extremes.",
+    "values' (and so `ops.norm`'s ord 2, -2, 'nuc') are finite there, split equally among tied extremes. "
+    "The singular vectors of a real matrix with fewer than 16 columns carry MindSpore 2.10 CPU's signs (Eigen's "
+    "JacobiSVD, replayed on the host per matrix: a cost that grows with the batch); with 16 columns or more "
+    "MindSpore's BDCSVD proper picks them, not replayed: LAPACK's signs there (each pair u_i, v_i may be negated "
+    "against MindSpore's).",
     "`ops.cholesky` / `inverse` / `matrix_solve` / `cholesky_solve` / `slogdet`: a matrix with no "
     "Cholesky factor or no inverse gives NaN (as JAX) where MindSpore 2.10 raises; `ops.cholesky` reads the "
     "input's symmetric part (its gradient is symmetric); MindSpore 2.10's CPU build has no CholeskyGrad.",
@@ -164,6 +168,17 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "`ops.LSTM` (the primitive): MindSpore 2.10's CPU form, one layer (its CPU kernel refuses more), flat weights "
     "w_ih, w_hh, (w_hr), bias = b_ih + b_hh per direction; reserve and state are zeros [1, 1] (MindSpore's "
     "kernel workspaces). A w of the wrong size is a ValueError (MindSpore's CPU kernel reads past it).",
+    "`ops.Betainc`: computed in float64 and rounded (MindSpore 2.10's CPU kernel computes in float32, a few ulp "
+    "off); differentiable w.r.t. x to any order; w.r.t. a and b a DifferentiationError naming the op, where "
+    "MindSpore 2.10 returns zeros (not the derivative).",
+    "`ops.ForiLoop(unroll=False)` (and `WhileLoop`) in GRAPH_MODE / jit with a traced index: the engine's while, "
+    "differentiable to any order (second derivatives checked against finite differences); MindSpore 2.10 refuses "
+    "the second order of its rolled loop.",
+    "float32 sums (`ops.sum` / `ReduceSum`, `mean`, a loss's reduction='sum' such as `binary_cross_entropy`): "
+    "gradserve adds in float32 in NumPy's pairwise order; MindSpore 2.10's CPU ReduceSum accumulates in float64 "
+    "and rounds once (equal to that in 400 of 400 random cases), so a float32 sum can differ from MindSpore's "
+    "by an ulp or a few. Matching it would mean float64 accumulation in the engine's sum kernel (twice its "
+    "memory traffic on every float32 reduction), not done.",
 ]
 
 
