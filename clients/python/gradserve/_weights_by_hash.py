@@ -34,14 +34,19 @@ def value_bytes(doc: dict | None) -> int:
                if isinstance(p, dict) and isinstance(p.get("value"), dict) and isinstance(p["value"].get("b64"), str))
 
 
-def split(doc: dict) -> tuple[dict, dict[str, np.ndarray]]:
-    """(doc with its base64 values named by the sha256 of their pieces, {sha256: a piece's bytes as uint8})."""
+def split(doc: dict, raws: dict | None = None) -> tuple[dict, dict[str, np.ndarray]]:
+    """(doc with its base64 values named by the sha256 of their pieces, {sha256: a piece's bytes as uint8}).
+    raws: the bytes the values encode by parameter name, where the caller kept them (a trace: the base64 is not
+    decoded again; a value whose length does not match its base64's is decoded)."""
     blobs: dict[str, np.ndarray] = {}
     params = []
     for p in doc["params"]:
         v = p.get("value") if isinstance(p, dict) else None
         if isinstance(v, dict) and isinstance(v.get("b64"), str):
-            raw = np.frombuffer(base64.b64decode(v["b64"]), np.uint8)
+            kept = raws.get(p.get("name")) if raws else None
+            if kept is None or len(v["b64"]) != -(-len(kept) // 3) * 4:
+                kept = base64.b64decode(v["b64"])
+            raw = np.frombuffer(kept, np.uint8)
             keys = []
             for at in range(0, max(len(raw), 1), PIECE_BYTES):
                 piece = raw[at:at + PIECE_BYTES]
