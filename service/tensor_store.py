@@ -12,8 +12,10 @@ max_body_bytes, gRPC's message limit, whatever the weight's size).
 The graph's id is the hash of that JSON (the weights' hashes in it), so a graph holding other weights is
 another graph. `missing` tells a client which of its hashes to send: frozen weights shared by many traces (the
 same imported model under a loss, a grad, another batch size) are sent once. Kept bytes are bounded by
-`tensor_store_bytes` (least recently used go first; one client's at most half: registry.CLIENT_SHARE); a
-registered graph holds its own copy of the values, so eviction never breaks a graph already registered.
+`tensor_store_bytes` (least recently used go first; one client's at most half: registry.CLIENT_SHARE). A
+registered graph's value is read-only and references the bytes it was made of: a one-piece value is the kept piece
+itself (no copy), more pieces are joined once; either way eviction never breaks a graph already registered (it
+keeps its bytes alive by reference, counted in the graph cache's bytes as long as it is registered).
 """
 from __future__ import annotations
 
