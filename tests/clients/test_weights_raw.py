@@ -54,13 +54,13 @@ def test_split_reads_kept_bytes_and_decodes_only_without_them(monkeypatch):
     decoded = []
     real = base64.b64decode
     monkeypatch.setattr(_weights_by_hash.base64, "b64decode", lambda s: decoded.append(1) or real(s))
-    by_hash, blobs = _weights_by_hash.split(doc, {"w": raw})
+    by_hash, blobs = _weights_by_hash.split(doc, {"w": np.frombuffer(raw, np.uint8)})
     assert not decoded
     assert by_hash["params"][0]["value"] == {"shape": [3], "dtype": "uint8", "sha256": want}
     assert b"".join(blobs[k].tobytes() for k in want) == raw
     assert by_hash["params"][1] == doc["params"][1]
     # bytes of another length than the base64's: not the ones it encodes, decoded instead
-    again, blobs2 = _weights_by_hash.split(doc, {"w": raw[:-1]})
+    again, blobs2 = _weights_by_hash.split(doc, {"w": raw[:-1]})  # (bytes: any buffer)
     assert decoded == [1] and again == by_hash and list(blobs2) == want
 
 
@@ -82,7 +82,8 @@ def test_a_traces_graph_ref_keeps_the_bytes_its_base64_values_encode():
     values = {p["name"]: p["value"] for p in ref.doc["params"]}
     assert sorted(ref.raws) == ["b", "w"] and "data" in values["s"]
     for name, raw in ref.raws.items():
-        assert base64.b64decode(values[name]["b64"]) == raw
+        assert base64.b64decode(values[name]["b64"]) == raw.tobytes()
     net = Big()
-    assert ref.raws["w"] == net.w.asnumpy().astype("<f4").tobytes()
-    assert ref.raws["b"] == net.b.asnumpy().astype("<f8").tobytes()
+    assert ref.raws["w"].tobytes() == net.w.asnumpy().astype("<f4").tobytes()
+    assert ref.raws["b"].tobytes() == net.b.asnumpy().astype("<f8").tobytes()
+    assert np.shares_memory(ref.raws["w"], prog.root.param_objs["w"]._data)  # (a view: no copy of the weights)

@@ -115,8 +115,9 @@ class GraphRef:
     def __init__(self, doc: dict | None = None, graph_id: str | None = None, binary: bool = False,
                  raws: dict | None = None):
         self.doc = doc
-        # the bytes of doc's base64 parameter values by name (a trace's: _trace.Program.graph_doc), read where
-        # its weights register by hash instead of decoding the base64 again; dropped once it registered
+        # the bytes of doc's base64 parameter values by name (a trace's: _trace.Program.graph_doc, mostly views of
+        # the Parameters' own arrays), read where its weights register by hash instead of decoding the base64
+        # again; dropped once it registered
         self.raws = raws or None
         self._hash: str | None = None
         self.graph_id = graph_id

@@ -442,13 +442,14 @@ def _constant_key(x, depth: int = 0):
 
 # -- JSON helpers ---------------------------------------------------------------------------------
 def tensor_json(a: np.ndarray, raw: list | None = None) -> dict:
-    """A tensor's JSON; raw: a list given gets the bytes its base64 encodes, if it is written as base64 (the
-    value by hash reads them: _weights_by_hash.split)."""
+    """A tensor's JSON; raw: a list given gets the bytes its base64 encodes as a uint8 array, if it is written as
+    base64 (the value by hash reads them: _weights_by_hash.split): a view of `a` itself where it is contiguous
+    and little-endian (no copy: a Parameter's array, which the SDK never writes into), else a copy."""
     a = np.asarray(a)
     d = {"shape": list(a.shape), "dtype": a.dtype.name}
     # (kind "V" is bfloat16: a float, and JSON has no NaN / Inf either)
     if a.size >= B64_ELEMENTS or (a.dtype.kind not in "iub" and not np.isfinite(a).all()):
-        data = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()
+        data = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).reshape(-1).view(np.uint8)
         d["b64"] = base64.b64encode(data).decode()
         if raw is not None:
             raw.append(data)

@@ -36,15 +36,15 @@ def value_bytes(doc: dict | None) -> int:
 
 def split(doc: dict, raws: dict | None = None) -> tuple[dict, dict[str, np.ndarray]]:
     """(doc with its base64 values named by the sha256 of their pieces, {sha256: a piece's bytes as uint8}).
-    raws: the bytes the values encode by parameter name, where the caller kept them (a trace: the base64 is not
-    decoded again; a value whose length does not match its base64's is decoded)."""
+    raws: the bytes the values encode (any buffer) by parameter name, where the caller kept them (a trace: the
+    base64 is not decoded again; a value whose length does not match its base64's is decoded)."""
     blobs: dict[str, np.ndarray] = {}
     params = []
     for p in doc["params"]:
         v = p.get("value") if isinstance(p, dict) else None
         if isinstance(v, dict) and isinstance(v.get("b64"), str):
             kept = raws.get(p.get("name")) if raws else None
-            if kept is None or len(v["b64"]) != -(-len(kept) // 3) * 4:
+            if kept is None or len(v["b64"]) != -(-memoryview(kept).nbytes // 3) * 4:
                 kept = base64.b64decode(v["b64"])
             raw = np.frombuffer(kept, np.uint8)
             keys = []
