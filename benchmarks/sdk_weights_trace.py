@@ -6,8 +6,8 @@ as Parameters of one Cell, differentiated w.r.t. all of them through the SDK aga
 
 Prints, for the first call: the graph's JSON made (`Program.graph_doc`: the values' base64), its content hash
 (`graph_hash`), the split into pieces named by hash (`_weights_by_hash.split`), the whole call's wall time; a second
-call's; the server's peak RSS (server and worker VmHWM summed: the tensor store's pieces and the registered
-graph's values). The Cell's loss is sum_i x * sum(p_i): every gradient is x everywhere (checked). Not a test.
+call's; the server's peak RSS (server and worker VmHWM summed) and its main process's RSS after the call (what it
+holds: the tensor store's pieces, the registered graph's values, the derived graph). The Cell's loss is sum_i x * sum(p_i): every gradient is x everywhere (checked). Not a test.
 """
 from __future__ import annotations
 
@@ -50,6 +50,11 @@ class Timed:
         setattr(owner, name, timed)
 
 
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=2)
@@ -90,7 +95,8 @@ def main() -> None:
             wall = time.perf_counter() - t0
             assert all(np.all(g.asnumpy() == np.float32(1.5)) for g in got), "a gradient is not x everywhere"
             print(f"call {i + 1}: {wall:.2f} s; " + ", ".join(f"{k} {t.s:.2f} s" for k, t in timers.items())
-                  + f"; server peak RSS {peak_rss_mib(proc.pid):.0f} MiB", flush=True)
+                  + f"; server peak RSS {peak_rss_mib(proc.pid):.0f} MiB, main process now {rss_mib(proc.pid):.0f} MiB",
+                  flush=True)
     finally:
         stop(proc)
 
