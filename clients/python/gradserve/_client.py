@@ -54,8 +54,10 @@ def _canonical_chunks(d: Any) -> Iterator[bytes]:
     escaping pass and two copies of it all). A value stands in the text as a mark, cut out and replaced by its
     JSON string: its characters between quotes when they are base64's (nothing to escape), else json.dumps'."""
     params = d.get("params") if isinstance(d, dict) else None
+    if not isinstance(params, list):
+        params = []
     long = {}
-    for i, p in enumerate(params if isinstance(params, list) else ()):
+    for i, p in enumerate(params):
         v = p.get("value") if isinstance(p, dict) else None
         s = v.get("b64") if isinstance(v, dict) else None
         if type(s) is str and len(s) >= _LONG_B64 and s.isascii():
@@ -71,10 +73,10 @@ def _canonical_chunks(d: Any) -> Iterator[bytes]:
         return
     yield parts[0]
     for part in parts[1:]:
-        i, _, rest = part.partition(b'"')
-        text = long[int(i)].encode("ascii")  # (one value's copy at a time)
+        at, _, rest = part.partition(b'"')
+        text = long[int(at)].encode("ascii")  # (one value's copy at a time)
         if text.translate(None, _BASE64_ALPHABET):  # (other characters: JSON may escape some)
-            yield json.dumps(long[int(i)]).encode()
+            yield json.dumps(long[int(at)]).encode()
         else:
             yield b'"'
             yield text

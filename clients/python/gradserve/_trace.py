@@ -450,7 +450,7 @@ def tensor_json(a: np.ndarray, raw: list | None = None) -> dict:
     # (kind "V" is bfloat16: a float, and JSON has no NaN / Inf either)
     if a.size >= B64_ELEMENTS or (a.dtype.kind not in "iub" and not np.isfinite(a).all()):
         data = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).reshape(-1).view(np.uint8)
-        d["b64"] = base64.b64encode(data).decode()
+        d["b64"] = base64.b64encode(data.data).decode()
         if raw is not None:
             raw.append(data)
     else:  # a complex element as its [re, im] pair
@@ -1379,13 +1379,14 @@ class Program:
         given gets each base64 value's bytes by its parameter's name (GraphRef.raws)."""
         r = self.root
         body = r.body(_param_state.with_state(self.outputs, self.state_names + self.written_names))
-        params, raw = [], [] if raws is not None else None
+        params: list = []
+        raw: list | None = [] if raws is not None else None
         for p in body["params"]:
             obj = r.param_objs[p["name"]]
             if values == "all" or _frozen(obj):
                 p = dict(p, value=tensor_json(obj._data, raw))
-                if raw:
-                    raws[p["name"]] = raw.pop()  # type: ignore[index]
+                if raw and raws is not None:
+                    raws[p["name"]] = raw.pop()
             params.append(p)
         doc = {"format": _catalog.FORMAT, **body, "params": params}
         if r.functions:
@@ -1727,7 +1728,8 @@ def _share_registration(prog: "Program", old: "Program") -> None:
             [id(p) for p in prog.state_params] != [id(p) for p in old.state_params] or \
             prog.written_inputs != old.written_inputs:
         return
-    doc = prog.graph_doc(values="frozen", raws=(raws := {}))
+    raws: dict = {}
+    doc = prog.graph_doc(values="frozen", raws=raws)
     if doc == old._ref.doc:
         prog._ref, prog._doc_key, prog._thaws = old._ref, old._doc_key, old._thaws
         prog._moving, prog._lane_pin = old._moving, old._lane_pin
