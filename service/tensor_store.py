@@ -53,7 +53,7 @@ class _Pieces(LRU):
     counts are those its entries keep alive, never a piece counted while the buffer of nine stays."""
 
     def __init__(self, cap_bytes: int):
-        super().__init__(cap_bytes, MAX_ENTRIES, share=CLIENT_SHARE)
+        super().__init__(cap_bytes, MAX_ENTRIES, share=CLIENT_SHARE, idle_owner_first=True)
         self.groups: dict[str, tuple] = {}  # a piece's key -> the keys of the value it is a view of, in order
 
     def joined(self, keys: list, pieces: tuple) -> Any:

@@ -180,7 +180,20 @@ CASES += [
     Case("matrix_inverse", [X((2, 2, 2))], name="batch", sample=_mats((2, 2, 2))),
     Case("slogdet", [X((3, 3))], name="logabsdet", build=_out("slogdet", 1), sample=_mats((3, 3))),
     Case("slogdet", [X((2, 3, 3))], name="det-batch", build=_det, sample=_mats((2, 3, 3))),
+    # det / det_grad: polynomials in a, so any matrix (a singular one too) is a smooth point: orders 1-3 vs FD
+    Case("det", [X((3, 3))], name="random"),
+    Case("det", [X((2, 4, 4))], name="batch-rank-2", sample=lambda rng: [_low_rank(rng, (2, 4, 4), 2)]),
+    Case("det_grad", [X((3, 3))], name="cofactor"),
+    Case("det_grad", [X((4, 4)), X((4, 4))], name="one-direction-rank-3",
+         sample=lambda rng: [_low_rank(rng, (4, 4), 3), rng.uniform(-1, 1, (4, 4))]),
+    Case("det_grad", [X((2, 4, 4)), X((2, 4, 4)), X((2, 4, 4))], name="two-directions-batch"),
 ]
+
+
+def _low_rank(rng, shape, rank):
+    """Matrices [..., n, n] of the given rank (a product of [n, rank] and [rank, n] factors)."""
+    left = rng.uniform(-1, 1, shape[:-1] + (rank,))
+    return left @ rng.uniform(-1, 1, shape[:-2] + (rank, shape[-1]))
 
 def _permuted(shape, perm):
     """_mats' well-conditioned matrices with their rows in the order `perm`: partial pivoting undoes it, and

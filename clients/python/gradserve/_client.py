@@ -365,12 +365,10 @@ class _BaseClient:
     def _register(self, ref: GraphRef) -> Generator[_Call, Any, str]:
         doc = ref.doc
         if doc is not None and self._by_hash(doc):
-            by_hash, blobs = _weights_by_hash.split(doc, ref.raws)
-            if (yield from _weights_by_hash.upload(blobs)):  # (False: an older server, the graph goes whole)
-                doc = by_hash
-            del blobs
-        resp = yield ("register_graph", {"graph": doc}, False, None)
-        ref.raws = None  # (a registration again, after the server dropped the graph, decodes the base64)
+            resp = yield from _weights_by_hash.register(doc, ref.raws)
+            ref.raws = None  # (a registration again, after the server dropped the graph, decodes the base64)
+        else:
+            resp = yield ("register_graph", {"graph": doc}, False, None)
         gid = resp.get("graph_id") or ref.hash
         with self._lock:
             self._known[ref.hash] = gid

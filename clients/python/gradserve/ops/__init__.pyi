@@ -223,6 +223,8 @@ __all__ = [
     'DType',
     'Dense',
     'Depend',
+    'Det',
+    'DetGrad',
     'Digamma',
     'Div',
     'DivNoNan',
@@ -535,6 +537,7 @@ __all__ = [
     'depend',
     'derivative',
     'det',
+    'det_grad',
     'diag',
     'diagonal',
     'diff',
@@ -1490,6 +1493,18 @@ class CustomVjp(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Any: ...
 
 
+class Det(Primitive):
+    """det(a) of a [..., n, n] (LU; complex a too); its derivatives, det_grad's, are exact at singular a"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class DetGrad(Primitive):
+    """det_grad(a, e_1, ..., e_m): the gradient in x of det's (m+1)-th derivative at a [..., n, n] along e_1..e_m, x (m = 0: the cofactor matrix adj(a)^T); each e_i like a. Through the SVD, as products of singular values: finite and exact at singular a, at any order"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
 class Digamma(Primitive):
     """elementwise digamma psi(x) = d/dx lgamma(x)"""
     def __init__(self) -> None: ...
@@ -2167,6 +2182,10 @@ def cosh(*, x: _TensorLike) -> Tensor: ...
 
 def custom_vjp(*inputs: _TensorLike, bprop: str, n_in: int, n_out: int, param_grads: Any = ..., params: Any = ..., site: int = ...) -> Any:
     """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input, then one per parameter named in param_grads"""
+
+
+def det_grad(*inputs: _TensorLike) -> Tensor:
+    """det_grad(a, e_1, ..., e_m): the gradient in x of det's (m+1)-th derivative at a [..., n, n] along e_1..e_m, x (m = 0: the cofactor matrix adj(a)^T); each e_i like a. Through the SVD, as products of singular values: finite and exact at singular a, at any order"""
 
 
 @overload
