@@ -62,8 +62,10 @@ def tensor_from_json(d: Any, path: str, *, max_elements: int | None = None) -> n
         if size != n * npd.itemsize:  # (before joining them: one kept piece may be named many times)
             raise ShapeError(f"sha256 names {size} bytes; shape {shape} of {dtype} needs {n * npd.itemsize}",
                              path=f"{path}.sha256")
+        # read-only and without a copy of their own: one piece is the store's bytes themselves (a graph in use
+        # keeps them alive after the store dropped them), more are joined once (their only copy)
         raw = raw[0] if len(raw) == 1 else b"".join(raw)
-        return np.frombuffer(raw, dtype=npd.newbyteorder("<")).astype(npd, copy=True).reshape(shape)
+        return np.frombuffer(raw, dtype=npd.newbyteorder("<")).astype(npd, copy=False).reshape(shape)
     if "b64" in d:
         try:
             raw = binascii.a2b_base64(d["b64"], strict_mode=True)  # (b64decode would first copy a str to bytes)

@@ -12,17 +12,23 @@ max_body_bytes, gRPC's message limit, whatever the weight's size).
 The graph's id is the hash of that JSON (the weights' hashes in it), so a graph holding other weights is
 another graph. `missing` tells a client which of its hashes to send: frozen weights shared by many traces (the
 same imported model under a loss, a grad, another batch size) are sent once. Kept bytes are bounded by
-`tensor_store_bytes` (least recently used go first; one client's at most half: registry.CLIENT_SHARE); a
-registered graph holds its own copy of the values, so eviction never breaks a graph already registered.
+`tensor_store_bytes` (least recently used go first; one client's at most half: registry.CLIENT_SHARE). A
+registered graph's value is read-only and references the bytes it was made of, never a copy of its own: a one-piece
+value is the kept piece itself; more pieces are joined once and kept from then on as views of that buffer, which a
+graph naming the same pieces shares (_Pieces). Eviction never breaks a graph already registered: it keeps its
+bytes alive by reference (counted in the graph cache's bytes while it is registered).
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 from typing import Any
 
 import numpy as np
+
+from engine.ir import NP_DTYPES
 
 from .errors import InvalidRequest, LimitExceeded, NotFound
 from .registry import CLIENT_SHARE, LRU
@@ -41,9 +47,42 @@ def content_hash(raw) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+class _Pieces(LRU):
+    """The kept pieces. The pieces of a value a graph loaded are views of that value's one joined buffer (the
+    graph's array, read-only): they go together (one evicted drops its siblings), so the bytes this store
+    counts are those its entries keep alive, never a piece counted while the buffer of nine stays."""
+
+    def __init__(self, cap_bytes: int):
+        super().__init__(cap_bytes, MAX_ENTRIES, share=CLIENT_SHARE, idle_owner_first=True)
+        self.groups: dict[str, tuple] = {}  # a piece's key -> the keys of the value it is a view of, in order
+
+    def joined(self, keys: list, pieces: tuple) -> Any:
+        """The value's bytes, `pieces` (kept under `keys`) in order: a value already joined gives its buffer; else
+        they are joined, and (distinct keys, none another value's, all still kept) kept as views of it."""
+        with self.lock:
+            first = self.groups.get(keys[0])
+            if first == tuple(keys):
+                return self.d[keys[0]][0].obj
+        raw = b"".join(pieces)
+        with self.lock:
+            if len(set(keys)) == len(keys) and not any(k in self.groups or k not in self.d for k in keys):
+                view, at = memoryview(raw), 0
+                for k in keys:
+                    n = self.d[k][1]
+                    self.d[k] = (view[at:at + n], n)  # (same bytes, same count, same place in the order)
+                    self.groups[k], at = tuple(keys), at + n
+        return raw
+
+    def _drop(self, k) -> None:
+        super()._drop(k)
+        for sibling in self.groups.pop(k, ()):
+            if self.groups.pop(sibling, None) is not None and sibling in self.d:
+                super()._drop(sibling)
+
+
 class TensorStore:
     def __init__(self, cap_bytes: int, metrics: Any = None):
-        self.kept = LRU(cap_bytes, MAX_ENTRIES, share=CLIENT_SHARE, idle_owner_first=True)
+        self.kept = _Pieces(cap_bytes)
         self.metrics = metrics  # (gradserve_tensors_stored: tensors and bytes stored, one already kept not again)
 
     def put(self, raw, client: str | None = None) -> tuple[str, bool]:
@@ -80,6 +119,11 @@ class TensorStore:
             raise LimitExceeded(f"the graph's parameter values named by sha256 hold {total} bytes in all, more than "
                                 f"a graph may load for one client (graph_cache_bytes, half of it: {max_bytes})",
                                 path="$.graph.params", limit="graph_cache_bytes", value=max_bytes, got=total)
+        if out is not doc:  # (a value of several pieces: their one joined buffer, the pieces kept as views of it)
+            for p, was in zip(out["params"], doc["params"]):
+                raw = p["value"]["raw"] if _by_hash(was) else ()
+                if len(raw) > 1 and sum(len(piece) for piece in raw) == _declared_bytes(was["value"]):
+                    p["value"]["raw"] = (self.kept.joined(was["value"]["sha256"], raw),)
         return out
 
     def _pieces(self, keys: Any, path: str) -> tuple[bytes, ...]:
@@ -99,6 +143,15 @@ class TensorStore:
                                      limit="tensor_store_bytes", value=cap)
             pieces.append(raw)
         return tuple(pieces)  # (joined once their length is checked: serialize.tensor_from_json)
+
+
+def _declared_bytes(value: dict) -> int | None:
+    """The bytes a value's shape and dtype say it holds (None when they are not well formed: the engine's load
+    names what is wrong); pieces of another length stay unjoined for its check to refuse."""
+    shape, dtype = value.get("shape"), value.get("dtype")
+    if dtype not in NP_DTYPES or not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
+        return None
+    return math.prod(shape) * np.dtype(NP_DTYPES[dtype]).itemsize
 
 
 def _check_digests(keys: list, path: str, code: str | None = None) -> None:

@@ -12,10 +12,11 @@ import hashlib
 import json
 import os
 import random
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generator, Literal, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Generator, Iterator, Literal, Mapping, Sequence, TypeVar
 
 import numpy as np
 
@@ -35,8 +36,52 @@ def canonical_json(d: Any) -> bytes:
 
 
 def graph_hash(d: dict) -> str:
-    """Content address of a graph's JSON (the service's `graph_id`)."""
-    return "sha256:" + hashlib.sha256(canonical_json(d)).hexdigest()
+    """Content address of a graph's JSON (the service's `graph_id`): the sha256 of its canonical JSON."""
+    h = hashlib.sha256()
+    for chunk in _canonical_chunks(d):
+        h.update(chunk)
+    return "sha256:" + h.hexdigest()
+
+
+# a parameter value's base64 from this many characters is hashed where it lies, not copied into the JSON text
+_LONG_B64 = 1 << 16
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+
+
+def _canonical_chunks(d: Any) -> Iterator[bytes]:
+    """canonical_json(d) in pieces whose bytes joined are its bytes: the long base64 parameter values are fed to
+    the hash one at a time, not written into one JSON text first (ViT-B/16: 460 MB of base64, json.dumps'
+    escaping pass and two copies of it all). A value stands in the text as a mark, cut out and replaced by its
+    JSON string: its characters between quotes when they are base64's (nothing to escape), else json.dumps'."""
+    params = d.get("params") if isinstance(d, dict) else None
+    if not isinstance(params, list):
+        params = []
+    long = {}
+    for i, p in enumerate(params):
+        v = p.get("value") if isinstance(p, dict) else None
+        s = v.get("b64") if isinstance(v, dict) else None
+        if type(s) is str and len(s) >= _LONG_B64 and s.isascii():
+            long[i] = s
+    if not long:
+        yield canonical_json(d)
+        return
+    mark = f"gs-long-b64-{secrets.token_hex(16)}:"
+    marked = [dict(p, value=dict(p["value"], b64=f"{mark}{i}")) if i in long else p for i, p in enumerate(params)]
+    parts = canonical_json(dict(d, params=marked)).split(f'"{mark}'.encode())
+    if len(parts) != len(long) + 1:  # (the mark written elsewhere in the graph: never by chance)
+        yield canonical_json(d)
+        return
+    yield parts[0]
+    for part in parts[1:]:
+        at, _, rest = part.partition(b'"')
+        text = long[int(at)].encode("ascii")  # (one value's copy at a time)
+        if text.translate(None, _BASE64_ALPHABET):  # (other characters: JSON may escape some)
+            yield json.dumps(long[int(at)]).encode()
+        else:
+            yield b'"'
+            yield text
+            yield b'"'
+        yield rest
 
 
 def normalize_device(device: str | None) -> str | None:
@@ -67,10 +112,15 @@ class GraphRef:
     go in the binary layout whatever their size (a trace the SDK runs call after call, gradserve._trace:
     see Program.ref)."""
 
-    __slots__ = ("doc", "_hash", "graph_id", "_dtypes", "binary")
+    __slots__ = ("doc", "_hash", "graph_id", "_dtypes", "binary", "raws")
 
-    def __init__(self, doc: dict | None = None, graph_id: str | None = None, binary: bool = False):
+    def __init__(self, doc: dict | None = None, graph_id: str | None = None, binary: bool = False,
+                 raws: dict | None = None):
         self.doc = doc
+        # the bytes of doc's base64 parameter values by name (a trace's: _trace.Program.graph_doc, mostly views of
+        # the Parameters' own arrays), read where its weights register by hash instead of decoding the base64
+        # again; dropped once it registered
+        self.raws = raws or None
         self._hash: str | None = None
         self.graph_id = graph_id
         self._dtypes: list | None | bool = False  # (not read yet)
@@ -315,7 +365,8 @@ class _BaseClient:
     def _register(self, ref: GraphRef) -> Generator[_Call, Any, str]:
         doc = ref.doc
         if doc is not None and self._by_hash(doc):
-            resp = yield from _weights_by_hash.register(doc)
+            resp = yield from _weights_by_hash.register(doc, ref.raws)
+            ref.raws = None  # (a registration again, after the server dropped the graph, decodes the base64)
         else:
             resp = yield ("register_graph", {"graph": doc}, False, None)
         gid = resp.get("graph_id") or ref.hash

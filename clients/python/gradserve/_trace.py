@@ -441,12 +441,18 @@ def _constant_key(x, depth: int = 0):
 
 
 # -- JSON helpers ---------------------------------------------------------------------------------
-def tensor_json(a: np.ndarray) -> dict:
+def tensor_json(a: np.ndarray, raw: list | None = None) -> dict:
+    """A tensor's JSON; raw: a list given gets the bytes its base64 encodes as a uint8 array, if it is written as
+    base64 (the value by hash reads them: _weights_by_hash.split): a view of `a` itself where it is contiguous
+    and little-endian (no copy: a Parameter's array, which the SDK never writes into), else a copy."""
     a = np.asarray(a)
     d = {"shape": list(a.shape), "dtype": a.dtype.name}
     # (kind "V" is bfloat16: a float, and JSON has no NaN / Inf either)
     if a.size >= B64_ELEMENTS or (a.dtype.kind not in "iub" and not np.isfinite(a).all()):
-        d["b64"] = base64.b64encode(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()).decode()
+        data = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).reshape(-1).view(np.uint8)
+        d["b64"] = base64.b64encode(data.data).decode()
+        if raw is not None:
+            raw.append(data)
     else:  # a complex element as its [re, im] pair
         d["data"] = (complex_as_pairs(a).reshape(-1, 2) if a.dtype.kind == "c" else a.reshape(-1)).tolist()
     return d
@@ -1376,22 +1382,29 @@ class Program:
         self.random_draws = [getattr(p, "gs_draw") for p in root.param_objs.values() if hasattr(p, "gs_draw")]
         self.param_outs: dict = {}  # output leaf index -> the Parameter returned as it is (trace_program)
 
-    def graph_doc(self, values: str = "all") -> dict:
+    def graph_doc(self, values: str = "all", raws: dict | None = None) -> dict:
         """The graph's JSON; values="frozen" writes only unchanged parameters' values into it (the
-        rest travel with each job: `param_data`), so new weights leave the graph id unchanged."""
+        rest travel with each job: `param_data`), so new weights leave the graph id unchanged. raws: a dict
+        given gets each base64 value's bytes by its parameter's name (GraphRef.raws)."""
         r = self.root
         body = r.body(_param_state.with_state(self.outputs, self.state_names + self.written_names))
-        params = []
+        params: list = []
+        raw: list | None = [] if raws is not None else None
         for p in body["params"]:
             obj = r.param_objs[p["name"]]
-            params.append(dict(p, value=tensor_json(obj._data)) if values == "all" or _frozen(obj) else p)
+            if values == "all" or _frozen(obj):
+                p = dict(p, value=tensor_json(obj._data, raw))
+                if raw and raws is not None:
+                    raws[p["name"]] = raw.pop()
+            params.append(p)
         doc = {"format": _catalog.FORMAT, **body, "params": params}
         if r.functions:
             doc["functions"] = dict(r.functions)
         return doc
 
-    def ref(self, doc: dict | None = None):
-        """Its GraphRef (doc: its graph_doc(values="frozen") when the caller made it already)."""
+    def ref(self, doc: dict | None = None, raws: dict | None = None):
+        """Its GraphRef (doc: its graph_doc(values="frozen") when the caller made it already, raws its values'
+        bytes)."""
         n = _tensor_mod.thaws[0]
         if self._thaws != n:  # (asked on every call) some parameter changed for the first time: one of ours?
             objs = self.root.param_objs
@@ -1400,8 +1413,9 @@ class Program:
                 # binary jobs: a trace runs call after call with the same job header, and the server
                 # reuses what it found for a binary header seen before (its checks, the derivation) where
                 # a JSON body is parsed and checked whole each time (L3: ~30% less server CPU per call)
-                doc = doc if doc is not None else self.graph_doc(values="frozen")
-                self._ref, self._doc_key = GraphRef(doc, binary=True), key
+                if doc is None:
+                    doc = self.graph_doc(values="frozen", raws=(raws := {}))
+                self._ref, self._doc_key = GraphRef(doc, binary=True, raws=raws), key
             self._moving = [(name, p) for name, p in objs.items() if not _frozen(p)]
             self._thaws = n  # last: another thread sees the new count only with the ref and list made for it
         return self._ref
@@ -1723,12 +1737,13 @@ def _share_registration(prog: "Program", old: "Program") -> None:
             [id(p) for p in prog.state_params] != [id(p) for p in old.state_params] or \
             prog.written_inputs != old.written_inputs:
         return
-    doc = prog.graph_doc(values="frozen")
+    raws: dict = {}
+    doc = prog.graph_doc(values="frozen", raws=raws)
     if doc == old._ref.doc:
         prog._ref, prog._doc_key, prog._thaws = old._ref, old._doc_key, old._thaws
         prog._moving, prog._lane_pin = old._moving, old._lane_pin
     else:
-        prog.ref(doc)  # (made once: the run asks for it)
+        prog.ref(doc, raws)  # (made once: the run asks for it)
 
 
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",

@@ -38,14 +38,19 @@ def value_bytes(doc: dict | None) -> int:
                if isinstance(p, dict) and isinstance(p.get("value"), dict) and isinstance(p["value"].get("b64"), str))
 
 
-def split(doc: dict) -> tuple[dict, dict[str, np.ndarray]]:
-    """(doc with its base64 values named by the sha256 of their pieces, {sha256: a piece's bytes as uint8})."""
+def split(doc: dict, raws: dict | None = None) -> tuple[dict, dict[str, np.ndarray]]:
+    """(doc with its base64 values named by the sha256 of their pieces, {sha256: a piece's bytes as uint8}).
+    raws: the bytes the values encode (any buffer) by parameter name, where the caller kept them (a trace: the
+    base64 is not decoded again; a value whose length does not match its base64's is decoded)."""
     blobs: dict[str, np.ndarray] = {}
     params = []
     for p in doc["params"]:
         v = p.get("value") if isinstance(p, dict) else None
         if isinstance(v, dict) and isinstance(v.get("b64"), str):
-            raw = np.frombuffer(base64.b64decode(v["b64"]), np.uint8)
+            kept = raws.get(p.get("name")) if raws else None
+            if kept is None or len(v["b64"]) != -(-memoryview(kept).nbytes // 3) * 4:
+                kept = base64.b64decode(v["b64"])
+            raw = np.frombuffer(kept, np.uint8)
             keys = []
             for at in range(0, max(len(raw), 1), PIECE_BYTES):
                 piece = raw[at:at + PIECE_BYTES]
@@ -56,10 +61,10 @@ def split(doc: dict) -> tuple[dict, dict[str, np.ndarray]]:
     return dict(doc, params=params), blobs
 
 
-def register(doc: dict) -> Generator[tuple, Any, dict]:
+def register(doc: dict, raws: dict | None = None) -> Generator[tuple, Any, dict]:
     """The calls that register `doc` with its values by hash (those the server lacks uploaded first): the
-    registration's answer. The graph goes whole to a server without a tensor store."""
-    by_hash, blobs = split(doc)
+    registration's answer. The graph goes whole to a server without a tensor store. raws: split's."""
+    by_hash, blobs = split(doc, raws)
     for attempt in range(REGISTER_TRIES):
         if not (yield from upload(blobs)):  # (an older server: the graph goes whole)
             return (yield ("register_graph", {"graph": doc}, False, None))
