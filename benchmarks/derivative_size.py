@@ -18,15 +18,15 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-for p in (ROOT, ROOT / "clients" / "python", ROOT / "tests"):
+for p in (ROOT, ROOT / "clients" / "python", ROOT / "tests", ROOT / "tests" / "engine"):
     sys.path.insert(0, str(p))
 
 import jax  # noqa: E402
 
 from engine import transforms  # noqa: E402
 from engine.lower import lower  # noqa: E402
-from engine._derivative_families import (FAMILIES, derived_for_seed, family_graph, family_input, jax_order,  # noqa: E402
-                                         nested_grad)
+from _derivative_families import (FAMILIES, derived_for_seed, family_graph, family_input, jax_order,  # noqa: E402
+                                  nested_grad)
 
 SEEDS = (4, 41, 63, 82, 107)  # the fuzzer's seeds whose hessian came near or past 3000 built nodes
 
