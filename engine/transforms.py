@@ -231,24 +231,40 @@ def _tree_map(tree, fn):
     return fn(tree)
 
 
+def identity_basis(b: Builder, m: int, dtype: str) -> Var:
+    """eye(m) made by the graph (an iota comparison) rather than stored in it: an m x m constant was built,
+    serialised and sent to a worker by the server itself (1.6 GB at m = 20 000, from a one-float request)."""
+    rows, cols = (b.emit1("iota", shape=(m, m), dimension=d, dtype="int32") for d in (0, 1))
+    return b.emit1("cast", b.emit1("equal", rows, cols), dtype=dtype)
+
+
 def _basis(b: Builder, aval) -> Var:
-    """The unit tensors of `aval`'s shape stacked, (n, *shape): an identity built from two aranges (no n x n
-    constant in the graph)."""
-    n = aval.size
-    r = b.arange(stop=float(n), dtype="int64")
-    eye = b.cast(b.equal(b.reshape(r, shape=(n, 1)), b.reshape(r, shape=(1, n))), dtype=aval.dtype)
-    return b.reshape(eye, shape=(n,) + tuple(aval.shape))
+    """The unit tensors of `aval`'s shape stacked: (n, *shape)."""
+    return b.reshape(identity_basis(b, aval.size, aval.dtype), shape=(aval.size,) + tuple(aval.shape))
 
 
 def _mapped(o: Outer, g: Graph, base: str, body) -> str:
-    """Register F(*g's inputs, u) = body(builder, inputs, u) (a tuple of Vars) as a function of o; its name.
-    `body` is given u's Var to make: F's last input, the one vmap maps over the basis."""
+    """Register F(*g's inputs, u) as a function of o; its name. body(builder, F's first inputs) gives F's
+    outputs and u, the Var of the last input, which vmap maps over the basis."""
     fb = Builder(functions=o.fns)
     ins = [Var(v.aval, v.name) for v in g.inputs]
-    params = [Var(p.aval, p.name) for p in g.params]
     outs, u = body(fb, ins)
     name = fresh_name(o.fns, base)
-    o.fns[name] = Graph(ins + [u], params, fb.eqns, tuple(outs), {}, {}, name)
+    o.fns[name] = Graph(ins + [u], [Var(p.aval, p.name) for p in g.params], fb.eqns, tuple(outs), {}, {}, name)
+    return name
+
+
+def _one_output(o: Outer, g: Graph, i: int) -> str:
+    """g with its flat output i only (what that output does not need left out), as a function of o: the
+    pullback of one output's basis needs no zero cotangents for the others (they were values when
+    inlined, so each output's backward pass was built for every row, then merged or multiplied by zero)."""
+    eqns, live = [], {g.flat_outputs[i].id}
+    for e in reversed(g.eqns):
+        if any(v.id in live for v in e.outputs):
+            eqns.append(e)
+            live.update(x.id for x in e.inputs)
+    name = fresh_name(o.fns, f"{o.fname}out{i}_")
+    o.fns[name] = Graph(g.inputs, g.params, eqns[::-1], g.flat_outputs[i], {}, {}, name, source=g.source)
     return name
 
 
@@ -288,9 +304,8 @@ def _jac_rev(o: Outer, g: Graph, pos: list[int]) -> list[list[Var]]:
 
         def pullback(fb, ins, i=i, ov=ov):
             s = Var(ov.aval, "sens")
-            sens = [s if m == i else fb.symbolic_zeros_like(v) for m, v in enumerate(flat_out)]
-            return fb.emit("grad", ins + sens, {"fn": o.fname, "positions": tuple(pos), "weights": (),
-                                                "sens": True, "with_value": False}), s
+            return fb.emit("grad", ins + [s], {"fn": _one_output(o, g, i), "positions": tuple(pos), "weights": (),
+                                               "sens": True, "with_value": False}), s
 
         if ov.aval.size:
             rows = _vmap_basis(o, _mapped(o, g, "jacrev_", pullback), _basis(b, ov.aval), (0,) * len(pos))
