@@ -49,11 +49,11 @@ def test_family_derivatives_stay_small_and_match_jax(name):
     for order, ceiling in zip((1, 2, 3), grads):
         dg = nested_grad(g, order)
         assert built(dg) <= ceiling, (name, order)
-        close(Engine().run(dg, [x]), jax_order(f, order)(x))
+        close(Engine().run(dg, [x]), jax.jit(jax_order(f, order))(x))  # jit: one compile, not one per op
     h = hessian(g, 0)
     assert built(h) <= hess, name
     assert len(lower(h).eqns) <= hess
-    close(Engine().run(h, [x]), jax.hessian(f)(x))
+    close(Engine().run(h, [x]), jax.jit(jax.hessian(f))(x))
 
 
 @pytest.mark.parametrize("seed", sorted(SEEDS))
@@ -62,5 +62,5 @@ def test_fuzzer_seed_derivatives_stay_small_and_match_jax(seed):
         case, job, dg, jf = derived_for_seed(seed, kind)
         assert built(dg) <= ceiling, (seed, job)
         got = Engine().run(dg, list(case.inputs))
-        why = mismatch(got, jf(*[np.asarray(a, np.float64) for a in case.inputs]), case.dtype)
+        why = mismatch(got, jax.jit(jf)(*[np.asarray(a, np.float64) for a in case.inputs]), case.dtype)
         assert why is None, f"seed {seed} {job}: {why}"
