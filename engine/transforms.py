@@ -249,22 +249,27 @@ def _mapped(o: Outer, g: Graph, base: str, body) -> str:
     fb = Builder(functions=o.fns)
     ins = [Var(v.aval, v.name) for v in g.inputs]
     outs, u = body(fb, ins)
-    name = fresh_name(o.fns, base)
+    name = fresh_name(o.fns, f"{base}{len(o.fns)}_")  # (a new base each: no search)
     o.fns[name] = Graph(ins + [u], [Var(p.aval, p.name) for p in g.params], fb.eqns, tuple(outs), {}, {}, name)
     return name
 
 
-def _one_output(o: Outer, g: Graph, i: int) -> str:
-    """g with its flat output i only (what that output does not need left out), as a function of o: the
+def _one_output(o: Outer, g: Graph, i: int, out: Var, made: dict[int, int]) -> str:
+    """g with its flat output i (`out`) only (what that output does not need left out), as a function of o: the
     pullback of one output's basis needs no zero cotangents for the others (they were values when
-    inlined, so each output's backward pass was built for every row, then merged or multiplied by zero)."""
-    eqns, live = [], {g.flat_outputs[i].id}
-    for e in reversed(g.eqns):
-        if any(v.id in live for v in e.outputs):
-            eqns.append(e)
-            live.update(x.id for x in e.inputs)
+    inlined, so each output's backward pass was built for every row, then merged or multiplied by zero).
+    made: var id -> index of its equation in g (walked back from the output: each cut costs its own size)."""
+    if len(g.flat_outputs) == 1:
+        return o.fname
+    keep, todo = set(), [out]
+    while todo:
+        k = made.get(todo.pop().id)
+        if k is not None and k not in keep:
+            keep.add(k)
+            todo.extend(g.eqns[k].inputs)
     name = fresh_name(o.fns, f"{o.fname}out{i}_")
-    o.fns[name] = Graph(g.inputs, g.params, eqns[::-1], g.flat_outputs[i], {}, {}, name, source=g.source)
+    o.b.budget.charge(name, len(keep))  # the cuts copy g's shared part once per output: max_work bounds them
+    o.fns[name] = Graph(g.inputs, g.params, [g.eqns[k] for k in sorted(keep)], out, {}, {}, name, source=g.source)
     return name
 
 
@@ -299,12 +304,13 @@ def _jac_rev(o: Outer, g: Graph, pos: list[int]) -> list[list[Var]]:
     """Blocks [output][position]: one grad node (with sens) per output, mapped over the output's basis."""
     b, flat_out = o.b, g.flat_outputs
     blocks: list[list[Var]] = [[None] * len(pos) for _ in flat_out]
+    made = {v.id: k for k, e in enumerate(g.eqns) for v in e.outputs}
     for i, ov in enumerate(flat_out):
         _check_basis(ov.aval.size, f"output {i} of shape {list(ov.shape)}")
 
         def pullback(fb, ins, i=i, ov=ov):
             s = Var(ov.aval, "sens")
-            return fb.emit("grad", ins + [s], {"fn": _one_output(o, g, i), "positions": tuple(pos), "weights": (),
+            return fb.emit("grad", ins + [s], {"fn": _one_output(o, g, i, ov, made), "positions": tuple(pos), "weights": (),
                                                "sens": True, "with_value": False}), s
 
         if ov.aval.size:
