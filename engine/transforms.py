@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
-
 from .builder import Budget, Builder, Outer, fresh_name
 from .directional import directional_sum
 from .errors import DifferentiationError, LimitExceeded
@@ -310,8 +308,9 @@ def _jac_rev(o: Outer, g: Graph, pos: list[int]) -> list[list[Var]]:
 
         def pullback(fb, ins, i=i, ov=ov):
             s = Var(ov.aval, "sens")
-            return fb.emit("grad", ins + [s], {"fn": _one_output(o, g, i, ov, made), "positions": tuple(pos), "weights": (),
-                                               "sens": True, "with_value": False}), s
+            attrs = {"fn": _one_output(o, g, i, ov, made), "positions": tuple(pos), "weights": (), "sens": True,
+                     "with_value": False}
+            return fb.emit("grad", ins + [s], attrs), s
 
         if ov.aval.size:
             rows = _vmap_basis(o, _mapped(o, g, "jacrev_", pullback), _basis(b, ov.aval), (0,) * len(pos))

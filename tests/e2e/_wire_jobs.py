@@ -131,7 +131,8 @@ SKIP = "skip"  # run_one's answer for a derivative past the test server's max_no
 
 def run_kind(case: Case, kind: str) -> str:
     """The job run for `kind`: a hessian of more than 256 elements is an hvp (the test server's max_nodes)."""
-    if kind == "hessian" and sum(a.size for a in case.inputs) * sum(np.size(o) for o in jax.tree_util.tree_leaves(case.fn(*_x64(case)))) > 256:
+    outs = jax.tree_util.tree_leaves(case.fn(*_x64(case))) if kind == "hessian" else []
+    if kind == "hessian" and sum(a.size for a in case.inputs) * sum(np.size(o) for o in outs) > 256:
         return "hvp"
     return kind
 
