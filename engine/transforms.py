@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
-
-from .builder import Budget, Builder, Outer
+from .builder import Budget, Builder, Outer, fresh_name
 from .directional import directional_sum
 from .errors import DifferentiationError, LimitExceeded
 from .ir import Graph, Var, is_complex, is_float, is_inexact, tree_unflatten
@@ -218,8 +216,10 @@ def _nth_grad_directional(g: Graph, order: int, *, get_all: bool, max_nodes: int
 
 
 # -- Jacobians, Hessians, Hessian-vector products ---------------------------------------------
-# Built from the same grad / jvp nodes, one per basis vector, so they lower,
-# optimise (the shared primal is merged by CSE) and differentiate like any graph.
+# One vmap node per block row / column: a grad (or jvp) node mapped over the stacked basis, as JAX's
+# jacrev / jacfwd (and the SDK's) do. The primal is computed once and each derivative equation once,
+# batched; one derivative node per basis vector would repeat both per basis vector (a hessian of a
+# 6-element input and output: 36 copies of the second-order graph, past 3000 nodes for 4-op graphs).
 MAX_JACOBIAN_BASIS = 4096  # basis vectors per jacobian; past it, ask for jvp / vjp instead
 
 
@@ -229,24 +229,96 @@ def _tree_map(tree, fn):
     return fn(tree)
 
 
-def _basis(b: Builder, aval, k: int) -> Var:
-    """The k-th unit tensor of `aval`'s shape (row-major)."""
-    idx = [int(i) for i in np.unravel_index(k, aval.shape)] if aval.shape else []
-    one = b.scalar(1.0, aval.dtype)
-    return b.index_scatter(one, shape=aval.shape, index=idx) if aval.shape else one
+def identity_basis(b: Builder, m: int, dtype: str) -> Var:
+    """eye(m) made by the graph (an iota comparison) rather than stored in it: an m x m constant was built,
+    serialised and sent to a worker by the server itself (1.6 GB at m = 20 000, from a one-float request)."""
+    rows, cols = (b.emit1("iota", shape=(m, m), dimension=d, dtype="int32") for d in (0, 1))
+    return b.emit1("cast", b.emit1("equal", rows, cols), dtype=dtype)
 
 
-def _stack_blocks(b: Builder, rows: list[Var], lead: tuple, tail: tuple, basis_first: bool, dtype: str) -> Var:
-    """Stack one row per basis vector and reshape to lead + tail (out.shape + in.shape).
-    No rows (an empty output or input): the block has no elements, zeros of its shape."""
-    if not rows:
-        return b.full(tuple(lead) + tuple(tail), 0.0, dtype)
-    if basis_first:  # rows are in-shaped, one per output element
-        stacked = b.stack(*rows, axis=0) if len(rows) > 1 else b.reshape(rows[0], shape=(1,) + tuple(rows[0].shape))
-    else:  # rows are out-shaped, one per input element
-        ax = len(rows[0].shape)
-        stacked = b.stack(*rows, axis=ax) if len(rows) > 1 else b.reshape(rows[0], shape=tuple(rows[0].shape) + (1,))
-    return b.reshape(stacked, shape=tuple(lead) + tuple(tail))
+def _basis(b: Builder, aval) -> Var:
+    """The unit tensors of `aval`'s shape stacked: (n, *shape)."""
+    return b.reshape(identity_basis(b, aval.size, aval.dtype), shape=(aval.size,) + tuple(aval.shape))
+
+
+def _mapped(o: Outer, g: Graph, base: str, body) -> str:
+    """Register F(*g's inputs, u) as a function of o; its name. body(builder, F's first inputs) gives F's
+    outputs and u, the Var of the last input, which vmap maps over the basis."""
+    fb = Builder(functions=o.fns)
+    ins = [Var(v.aval, v.name) for v in g.inputs]
+    outs, u = body(fb, ins)
+    name = fresh_name(o.fns, f"{base}{len(o.fns)}_")  # (a new base each: no search)
+    o.fns[name] = Graph(ins + [u], [Var(p.aval, p.name) for p in g.params], fb.eqns, tuple(outs), {}, {}, name)
+    return name
+
+
+def _one_output(o: Outer, g: Graph, i: int, out: Var, made: dict[int, int]) -> str:
+    """g with its flat output i (`out`) only (what that output does not need left out), as a function of o: the
+    pullback of one output's basis needs no zero cotangents for the others (they were values when
+    inlined, so each output's backward pass was built for every row, then merged or multiplied by zero).
+    made: var id -> index of its equation in g (walked back from the output: each cut costs its own size)."""
+    if len(g.flat_outputs) == 1:
+        return o.fname
+    keep, todo = set(), [out]
+    while todo:
+        k = made.get(todo.pop().id)
+        if k is not None and k not in keep:
+            keep.add(k)
+            todo.extend(g.eqns[k].inputs)
+    name = fresh_name(o.fns, f"{o.fname}out{i}_")
+    o.b.budget.charge(name, len(keep))  # the cuts copy g's shared part once per output: max_work bounds them
+    o.fns[name] = Graph(g.inputs, g.params, [g.eqns[k] for k in sorted(keep)], out, {}, {}, name, source=g.source)
+    return name
+
+
+def _vmap_basis(o: Outer, fname: str, basis: Var, out_axes: tuple) -> list[Var]:
+    n_in = len(o.inputs)
+    return o.b.emit("vmap", o.inputs + [basis], {"fn": fname, "in_axes": (None,) * n_in + (0,),
+                                                  "out_axes": out_axes})
+
+
+def _jac_fwd(o: Outer, g: Graph, pos: list[int]) -> list[list[Var]]:
+    """Blocks [output][position]: one jvp node per position, mapped over the input's basis."""
+    b, flat_out = o.b, g.flat_outputs
+    blocks: list[list[Var]] = [[None] * len(pos) for _ in flat_out]
+    for j, p in enumerate(pos):
+        av = g.inputs[p].aval
+        _check_basis(av.size, f"input {p} of shape {list(av.shape)}")
+
+        def pushforward(fb, ins, p=p, av=av):
+            t = Var(av, "t")
+            return fb.emit("jvp", ins + [t], {"fn": o.fname, "positions": (p,)})[len(flat_out):], t
+
+        if av.size:
+            out_axes = tuple(v.aval.ndim for v in flat_out)  # the basis axis last: (*out, n)
+            cols = _vmap_basis(o, _mapped(o, g, "jacfwd_", pushforward), _basis(b, av), out_axes)
+        for i, ov in enumerate(flat_out):
+            shape = tuple(ov.shape) + tuple(av.shape)
+            blocks[i][j] = b.reshape(cols[i], shape=shape) if av.size else b.full(shape, 0.0, ov.dtype)
+    return blocks
+
+
+def _jac_rev(o: Outer, g: Graph, pos: list[int]) -> list[list[Var]]:
+    """Blocks [output][position]: one grad node (with sens) per output, mapped over the output's basis."""
+    b, flat_out = o.b, g.flat_outputs
+    blocks: list[list[Var]] = [[None] * len(pos) for _ in flat_out]
+    made = {v.id: k for k, e in enumerate(g.eqns) for v in e.outputs}
+    for i, ov in enumerate(flat_out):
+        _check_basis(ov.aval.size, f"output {i} of shape {list(ov.shape)}")
+
+        def pullback(fb, ins, i=i, ov=ov):
+            s = Var(ov.aval, "sens")
+            attrs = {"fn": _one_output(o, g, i, ov, made), "positions": tuple(pos), "weights": (), "sens": True,
+                     "with_value": False}
+            return fb.emit("grad", ins + [s], attrs), s
+
+        if ov.aval.size:
+            rows = _vmap_basis(o, _mapped(o, g, "jacrev_", pullback), _basis(b, ov.aval), (0,) * len(pos))
+        for j, p in enumerate(pos):
+            shape = tuple(ov.shape) + tuple(g.inputs[p].shape)
+            blocks[i][j] = b.reshape(rows[j], shape=shape) if ov.aval.size else \
+                b.full(shape, 0.0, g.inputs[p].dtype)
+    return blocks
 
 
 def _check_basis(n: int, what: str) -> None:
@@ -272,41 +344,6 @@ def _check_jacobian_args(g: Graph, positions, mode: str) -> tuple[list[int], boo
             raise DifferentiationError(f"jacobian: output {i} is {v.dtype}; for complex outputs use jvp / vjp",
                                        path=f"outputs[{i}]")
     return pos, single
-
-
-def _jac_fwd(o: Outer, g: Graph, pos: list[int]) -> list[list[Var]]:
-    """Blocks [output][position] from one jvp node per input basis vector."""
-    b, flat_out = o.b, g.flat_outputs
-    blocks: list[list[Var]] = [[None] * len(pos) for _ in flat_out]
-    for j, p in enumerate(pos):
-        av = g.inputs[p].aval
-        _check_basis(av.size, f"input {p} of shape {list(av.shape)}")
-        cols: list[list[Var]] = [[] for _ in flat_out]
-        for k in range(av.size):
-            res = b.emit("jvp", o.inputs + [_basis(b, av, k)], {"fn": o.fname, "positions": (p,)})
-            for i, tv in enumerate(res[len(flat_out):]):
-                cols[i].append(tv)
-        for i, ov in enumerate(flat_out):
-            blocks[i][j] = _stack_blocks(b, cols[i], ov.shape, av.shape, False, ov.dtype)
-    return blocks
-
-
-def _jac_rev(o: Outer, g: Graph, pos: list[int]) -> list[list[Var]]:
-    """Blocks [output][position] from one grad node (with sens) per output basis vector."""
-    b, flat_out = o.b, g.flat_outputs
-    blocks: list[list[Var]] = [[None] * len(pos) for _ in flat_out]
-    for i, ov in enumerate(flat_out):
-        _check_basis(ov.aval.size, f"output {i} of shape {list(ov.shape)}")
-        rows: list[list[Var]] = [[] for _ in pos]
-        for k in range(ov.aval.size):
-            sens = [_basis(b, v.aval, k) if m == i else b.symbolic_zeros_like(v) for m, v in enumerate(flat_out)]
-            grads = b.emit("grad", o.inputs + sens, {"fn": o.fname, "positions": tuple(pos), "weights": (),
-                                                     "sens": True, "with_value": False})
-            for j, gv in enumerate(grads):
-                rows[j].append(gv)
-        for j, p in enumerate(pos):
-            blocks[i][j] = _stack_blocks(b, rows[j], ov.shape, g.inputs[p].shape, True, g.inputs[p].dtype)
-    return blocks
 
 
 def jacobian(g: Graph, positions=0, mode: str = "rev", *, max_nodes: int | None = None,

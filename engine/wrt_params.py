@@ -13,7 +13,7 @@ from __future__ import annotations
 from .builder import Builder, Outer, fresh_name
 from .errors import DifferentiationError
 from .ir import AVal, Graph, Var
-from .transforms import _check_basis, _positions, _tree_map, _weights, value_names
+from .transforms import _check_basis, _positions, _tree_map, _weights, identity_basis, value_names
 
 
 def _targets(g: Graph, positions, weights) -> tuple[list[int], list[str], list[AVal]]:
@@ -38,13 +38,6 @@ def _pullback_fn(o: Outer, g: Graph, k: int, pos: list[int], ws: list[str]) -> s
     return name
 
 
-def _identity(b: Builder, m: int, dtype: str) -> Var:
-    """eye(m) made by the graph (an iota comparison) rather than stored in it: an m x m constant was built,
-    serialised and sent to a worker by the server itself (1.6 GB at m = 20 000, from a one-float request)."""
-    rows, cols = (b.emit1("iota", shape=(m, m), dimension=d, dtype="int32") for d in (0, 1))
-    return b.emit1("cast", b.emit1("equal", rows, cols), dtype=dtype)
-
-
 def jacobian(g: Graph, positions=0, weights=None) -> Graph:
     """Reverse-mode Jacobian blocks d out_k / d target (out.shape + target.shape) for input positions and
     named parameters: g's output structure, each leaf a block (one target, int position and no
@@ -57,7 +50,7 @@ def jacobian(g: Graph, positions=0, weights=None) -> Graph:
         fname = _pullback_fn(o, g, k, pos, ws)
         m = ov.aval.size
         _check_basis(m, f"output {k} of shape {list(ov.shape)}")
-        basis = o.b.emit1("reshape", _identity(o.b, m, ov.dtype), shape=(m,) + tuple(ov.shape))
+        basis = o.b.emit1("reshape", identity_basis(o.b, m, ov.dtype), shape=(m,) + tuple(ov.shape))
         rows = o.b.emit("vmap", [basis] + o.inputs, {"fn": fname, "in_axes": (0,) + (None,) * len(o.inputs),
                                                      "out_axes": 0})
         bl = [o.b.emit1("reshape", r, shape=tuple(ov.shape) + tuple(a.shape)) for r, a in zip(rows, tavals)]
