@@ -1,0 +1,26 @@
+"""Sample seed 26 of MindSpore's own tests (benchmarks/mindspore_suite/README.md, "Sample seed 26").
+
+Expected values: MindSpore 2.10 (CPU), run for this task in its own venv (the literals below are its outputs,
+the call that gave each stated beside it), or NumPy where said."""
+import numpy as np
+import pytest
+
+import gradserve as ms
+from gradserve import Tensor, ops
+
+_X = np.array([0.5, 1, 2, 3, 4, 10, 1e-3, 0.01, 30, 100], np.float16)
+
+
+def test_bessel_k_float16_rounded_once(on_real_server):
+    # tests/st/ops/test_bessel.py::test_bessel_k0e[float16]: MindSpore 2.10 computes half input in float32 and
+    # rounds once; F.bessel_k0e / bessel_k0 / bessel_k1e of _X as float16 gave these (bit-exact float16 values)
+    k0e = [1.5244140625, 1.14453125, 0.841796875, 0.69775390625, 0.609375, 0.3916015625, 7.03125, 4.76953125,
+           0.2279052734375, 0.1251220703125]
+    k0 = [0.92431640625, 0.421142578125, 0.1138916015625, 0.03472900390625, 0.01116180419921875,
+          1.7762184143066406e-05, 7.0234375, 4.72265625, 0.0, 0.0]
+    k1e = [2.73046875, 1.6357421875, 1.033203125, 0.806640625, 0.681640625, 0.41064453125, 1000.5, 100.9375,
+           0.231689453125, 0.1258544921875]
+    for fn, want in ((ops.bessel_k0e, k0e), (ops.bessel_k0, k0), (ops.bessel_k1e, k1e)):
+        out = fn(Tensor(_X))
+        assert out.dtype == ms.float16
+        np.testing.assert_array_equal(out.asnumpy(), np.array(want, np.float16), err_msg=fn.__name__)
