@@ -24,3 +24,33 @@ def test_bessel_k_float16_rounded_once(on_real_server):
         out = fn(Tensor(_X))
         assert out.dtype == ms.float16
         np.testing.assert_array_equal(out.asnumpy(), np.array(want, np.float16), err_msg=fn.__name__)
+
+
+def test_namedtuple_through_jit_and_cells(on_real_server):
+    # tests/st/compiler/graph_syntax/namedtuple/test_namedtuple.py: MindSpore 2.10's graphs read a namedtuple
+    # argument's fields by name and return a namedtuple as one (o.x, o.y); values as NumPy's
+    from collections import namedtuple
+    from gradserve import jit, nn
+    Point = namedtuple("Point", "x, y")
+    x, y = np.array([1.0, 2.0, 3.0], np.float32), np.array([1.0, 1.0, 0.5], np.float32)
+
+    @jit
+    def fn(p):
+        return Point(ops.add(p.x, p[1]), ops.sub(p.x, p.y))
+
+    out = fn(Point(Tensor(x), Tensor(y)))
+    assert type(out) is Point
+    np.testing.assert_allclose(out.x.asnumpy(), x + y)
+    np.testing.assert_allclose(out.y.asnumpy(), x - y)
+
+    class Net(nn.Cell):
+        def construct(self, data):
+            return data.y * 2, data.x
+
+    ms.set_context(mode=ms.GRAPH_MODE)
+    try:
+        doubled, first = Net()(Point(Tensor(x), Tensor(y)))
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+    np.testing.assert_allclose(doubled.asnumpy(), y * 2)
+    np.testing.assert_allclose(first.asnumpy(), x)
