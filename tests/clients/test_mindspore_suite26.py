@@ -54,3 +54,39 @@ def test_namedtuple_through_jit_and_cells(on_real_server):
         ms.set_context(mode=ms.PYNATIVE_MODE)
     np.testing.assert_allclose(doubled.asnumpy(), y * 2)
     np.testing.assert_allclose(first.asnumpy(), x)
+
+
+def test_number_bitwise_tensor_in_graphs_only(on_real_server):
+    # tests/st/compiler/graph_syntax/operators/test_bitwise_operator.py::test_bitwise_*_3. MindSpore 2.10, a
+    # GRAPH_MODE Cell returning (x & y, x | y, x ^ y): 6 with int64 [1, 2, -4] -> [0, 2, 4], [7, 6, -2], [7, 4, -6];
+    # True with [True, False] -> [True, False], [True, True], [False, True]. In PyNative `1 & Tensor` is Python's
+    # TypeError there (Tensor has no __rand__).
+    from gradserve import nn
+
+    class Net(nn.Cell):
+        def construct(self, x, y):
+            return x & y, x | y, x ^ y
+
+    ms.set_context(mode=ms.GRAPH_MODE)
+    try:
+        ints = Net()(6, Tensor(np.array([1, 2, -4], np.int64)))
+        bools = Net()(True, Tensor(np.array([True, False])))
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+    for out, want in zip(ints, ([0, 2, 4], [7, 6, -2], [7, 4, -6])):
+        assert out.dtype == ms.int64
+        np.testing.assert_array_equal(out.asnumpy(), want)
+    for out, want in zip(bools, ([True, False], [True, True], [False, True])):
+        assert out.dtype == ms.bool_
+        np.testing.assert_array_equal(out.asnumpy(), want)
+    with pytest.raises(TypeError, match="unsupported operand type"):
+        _ = 1 & Tensor(np.array([1, 2], np.int64))
+
+
+def test_nanmean_refuses_integer_input(on_real_server):
+    # tests/st/ops/test_func_nanmean.py::test_ops_nanmean_int_error: MindSpore 2.10 raises TypeError "For
+    # 'nanmean', input should be floating point dtype" for int32 / int64 / bool / uint8 input; float16 [1, 2, 3] -> 2.0
+    for dtype in (ms.int32, ms.int64, ms.bool_, ms.uint8):
+        with pytest.raises(TypeError, match="For 'nanmean', input should be floating point dtype"):
+            ops.nanmean(Tensor([1, 2, 3], dtype))
+    assert float(ops.nanmean(Tensor([1, 2, 3], ms.float16)).asnumpy()) == 2.0

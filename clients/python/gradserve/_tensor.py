@@ -422,6 +422,16 @@ class Tensor:
     def __and__(self, o): return self._bin("bitwise_and" if self._int() else "logical_and", o)
     def __or__(self, o): return self._bin("bitwise_or" if self._int() else "logical_or", o)
     def __xor__(self, o): return self._bin("bitwise_xor" if self._int() else "not_equal", o)
+    # number & Tensor: MindSpore 2.10's graphs (a GRAPH_MODE construct, a jit function) compute it; its
+    # PyNative Tensor has no reflected form (Python's TypeError: unsupported operand type(s) for &)
+    def __rand__(self, o): return self._reflected_bitwise("bitwise_and", "logical_and", o)
+    def __ror__(self, o): return self._reflected_bitwise("bitwise_or", "logical_or", o)
+    def __rxor__(self, o): return self._reflected_bitwise("bitwise_xor", "not_equal", o)
+
+    def _reflected_bitwise(self, int_op: str, bool_op: str, o):
+        if not late.ops._reduce_ms.graph_syntax():
+            return NotImplemented
+        return self._bin(int_op if self._int() else bool_op, o, True)
 
     def _int(self) -> bool:
         return self._dtype.startswith(("int", "uint"))
