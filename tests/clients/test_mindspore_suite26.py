@@ -90,3 +90,13 @@ def test_nanmean_refuses_integer_input(on_real_server):
         with pytest.raises(TypeError, match="For 'nanmean', input should be floating point dtype"):
             ops.nanmean(Tensor([1, 2, 3], dtype))
     assert float(ops.nanmean(Tensor([1, 2, 3], ms.float16)).asnumpy()) == 2.0
+
+
+def test_tensor_copysign_and_multinomial_methods(on_real_server):
+    # tests/st/tensor/test_copysign.py (expected: np.copysign) and test_multinomial.py; MindSpore 2.10:
+    # Tensor([[0.9, 0], [0, 0.2]]).multinomial(6, True, 2) -> int32 [[0] * 6, [1] * 6]
+    x, other = np.array([[0.3, -0.7], [0.5, 0.5]], np.float32), np.array([[-0.4, 0.6], [0.4, -0.6]], np.float32)
+    np.testing.assert_array_equal(Tensor(x).copysign(Tensor(other)).asnumpy(), np.copysign(x, other))
+    out = Tensor(np.array([[0.9, 0.0], [0.0, 0.2]], np.float32)).multinomial(6, True, 2)
+    assert out.dtype == ms.int32
+    np.testing.assert_array_equal(out.asnumpy(), [[0] * 6, [1] * 6])
