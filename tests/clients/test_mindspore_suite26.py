@@ -100,3 +100,47 @@ def test_tensor_copysign_and_multinomial_methods(on_real_server):
     out = Tensor(np.array([[0.9, 0.0], [0.0, 0.2]], np.float32)).multinomial(6, True, 2)
     assert out.dtype == ms.int32
     np.testing.assert_array_equal(out.asnumpy(), [[0] * 6, [1] * 6])
+
+
+def test_graph_branches_refuse_a_number_against_a_tensor(on_real_server):
+    # tests/st/compiler/graph_syntax/join/test_join_failed.py. MindSpore 2.10 (CPU), a jit function whose `if` on
+    # a traced value gives a Tensor on one side and a Python number on the other: TypeError "Cannot join the
+    # return values of different branches, perhaps you need to make them equal." with the branches' code, for
+    # either value of the condition (graphs compile both sides; gradserve gave [0 0 0] for the untaken case);
+    # checked there for 0 / 0.5 / True against float32 and int32 Tensors of shape () and (1,).
+    from gradserve import jit
+
+    @jit
+    def returns(x, y):
+        if x < y:
+            return Tensor([1, 2, 3])
+        else:  # noqa: RET505 - the test's form
+            return 0
+
+    @jit
+    def assigns(x, y):
+        if x < y:
+            a = x * 2
+        else:
+            a = 0.5
+        return a
+
+    @jit
+    def nested(x):
+        if x < 10:
+            if x > 0:
+                return "2"
+            return [1]
+        return 1, 2
+
+    for fn, args in ((returns, (2, 6)), (returns, (8, 6)), (assigns, (2, 1)), (nested, (9,))):
+        with pytest.raises(TypeError, match="Cannot join the return values of different branches") as err:
+            fn(*(Tensor(v, ms.float32) for v in args))
+        assert "if x < " in str(err.value) or "if x > 0:" in str(err.value)  # the branches' code
+    assert "return 0" in _join_message(returns) and "a = 0.5" in _join_message(assigns)
+
+
+def _join_message(fn) -> str:
+    with pytest.raises(TypeError) as err:
+        fn(Tensor(2.0, ms.float32), Tensor(6.0, ms.float32))
+    return str(err.value)

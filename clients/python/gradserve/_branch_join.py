@@ -1,0 +1,75 @@
+"""MindSpore 2.10's refusal to join a Python number on one side of an `if` on a traced value with a Tensor on
+the other, in its graphs (a GRAPH_MODE construct, a jit function): "Cannot join the return values of different
+branches" (a TypeError), with the code of the branches. PyNative runs only the side taken, so there (a gradient
+hook's `if dx > 1: dx = 1.0`) the number is selected at the Tensor's dtype instead (_branches._leaf)."""
+from __future__ import annotations
+
+import inspect
+import os
+import types
+
+from .ops._reduce_ms import graph_syntax
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+JOIN_FAILED = "Cannot join the return values of different branches, perhaps you need to make them equal."
+
+
+class BranchJoinError(TypeError):
+    """A number against a Tensor from the two sides of an `if` in a graph. Not decided by value afterwards: a
+    graph compiles both sides whatever this call's values are."""
+
+    located = False
+
+    def locate(self, frame: types.FrameType | None) -> None:
+        """Add the code of the user function whose `if` this is (frame: the `if`'s, or one inside gradserve
+        below it: the nearest outside gradserve above it is taken)."""
+        while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_HERE):
+            frame = frame.f_back
+        if self.located or frame is None:
+            return
+        self.located = True
+        try:
+            lines, first = inspect.getsourcelines(frame.f_code)
+        except (OSError, TypeError):
+            return
+        code = "".join(f"{first + i:>5}  {line}" for i, line in enumerate(lines))
+        self.args = (f"{self.args[0]}\nThe `if` at {frame.f_code.co_filename}:{frame.f_lineno}, in:\n{code}",)
+
+
+def innermost_user_frame(tb: types.TracebackType | None) -> types.FrameType | None:
+    """The innermost frame of tb outside gradserve (where a fork's `if` is)."""
+    frame = None
+    while tb is not None:
+        if not os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(_HERE):
+            frame = tb.tb_frame
+        tb = tb.tb_next
+    return frame
+
+
+def refuse_number_against_tensor(number, tensor) -> None:
+    """Raise BranchJoinError where a graph joins a side's Python number with the other side's Tensor."""
+    if graph_syntax():
+        raise BranchJoinError(f"{JOIN_FAILED}\nType Join Failed: one branch gives the number {number!r} "
+                              f"where the other gives a Tensor of {tensor.dtype}{list(tensor.shape)}.")
+
+
+def _same_skeleton(a, b) -> bool:
+    """Whether two output tree defs (_trace.flatten_out's) differ in static values of one type at most."""
+    if a == b:
+        return True
+    if a == "*" or b == "*":
+        return False
+    if a[0] == "static" or b[0] == "static":
+        return a[0] == b[0] and type(a[1]) is type(b[1])
+    if a[0] == "pynum" or a[:-1] != b[:-1] or len(a[-1]) != len(b[-1]):  # other kinds, keys, lengths
+        return False
+    return all(_same_skeleton(x, y) for x, y in zip(a[-1], b[-1]))
+
+
+def refuse_other_structures(true_def, false_def) -> None:
+    """Raise BranchJoinError where a graph's two sides give outputs of other structures (a tuple against a
+    list, other lengths, a string against a Tensor); two constants that differ are left to the caller."""
+    if graph_syntax() and not _same_skeleton(true_def, false_def):
+        raise BranchJoinError(f"{JOIN_FAILED}\nType Join Failed: the branches' outputs have other structures: "
+                              f"{true_def} and {false_def}.")
