@@ -144,3 +144,25 @@ def _join_message(fn) -> str:
     with pytest.raises(TypeError) as err:
         fn(Tensor(2.0, ms.float32), Tensor(6.0, ms.float32))
     return str(err.value)
+
+
+def test_mint_group_norm_weight_and_bias(on_real_server):
+    # tests/st/compiler/graph_syntax/test_parameter_ref.py::test_parameter_ref_key: MindSpore 2.10's
+    # mint.nn.GroupNorm(4, 8) has Parameters ['weight', 'bias'] (parameters_and_names there); values: NumPy
+    from gradserve import mint
+    g = mint.nn.GroupNorm(2, 4)
+    assert [n for n, _ in g.parameters_and_names()] == ["weight", "bias"]
+    g.weight = ms.Parameter(Tensor(np.array([1.0, 2.0, 3.0, 4.0], np.float32)))
+    x = np.arange(16, dtype=np.float32).reshape(1, 4, 2, 2) ** 1.5
+    grouped = x.reshape(1, 2, -1)
+    want = ((grouped - grouped.mean(2, keepdims=True)) / np.sqrt(grouped.var(2, keepdims=True) + 1e-5)).reshape(x.shape)
+    want = want * np.array([1, 2, 3, 4], np.float32).reshape(1, 4, 1, 1)
+    np.testing.assert_allclose(g(Tensor(x)).asnumpy(), want, rtol=1e-5, atol=1e-5)
+
+
+def test_tensor_of_an_int_too_large_is_a_runtime_error():
+    # tests/st/tensor/test_errorType.py::test_set_getstate_bypickle: MindSpore 2.10, Tensor(2**64, int64) and
+    # Tensor(-2**63 - 1, int64): RuntimeError "Cannot construct Tensor because of unsupported data type"
+    for v in (0xffff_ffff_ffff_ffff + 1, -2**63 - 1):
+        with pytest.raises(RuntimeError, match="Cannot construct a Tensor of int64"):
+            Tensor(v, ms.int64)

@@ -41,7 +41,10 @@ def _as_dtype(data, name: str) -> np.ndarray:
     arr = data if isinstance(data, np.ndarray) else np.array(data)
     if arr.dtype.kind == "c" and name not in ("complex64", "complex128"):
         return (arr != 0) if name == "bool" else np.real(arr).astype(name)
-    return np.array(data, dtype=name)
+    try:
+        return np.array(data, dtype=name)
+    except OverflowError as e:  # (MindSpore 2.10: a RuntimeError, "Cannot construct Tensor ...")
+        raise RuntimeError(f"Cannot construct a Tensor of {name} from {str(data)[:80]}: {e}") from None
 
 
 def _to_array(data, dtype) -> np.ndarray:
