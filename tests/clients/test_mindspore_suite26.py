@@ -166,3 +166,24 @@ def test_tensor_of_an_int_too_large_is_a_runtime_error():
     for v in (0xffff_ffff_ffff_ffff + 1, -2**63 - 1):
         with pytest.raises(RuntimeError, match="Cannot construct a Tensor of int64"):
             Tensor(v, ms.int64)
+
+
+def test_max_pool_grad_with_argmax_class(on_real_server):
+    # tests/st/ops/cpu/test_max_pool_grad_with_argmax_cpu_op.py: MindSpore 2.10 (its test's literal): dy put at the
+    # flat H * W positions argmax names (NumPy's put below), float32 and float16; a position two windows chose sums
+    from gradserve.ops.operations import _grad_ops as G
+    dy = np.array([[[[0.7, 0.9, 0.11], [0.19, 0.21, 0.23], [0.31, 0.33, 0.35]]]], np.float32)
+    index = np.array([[[[7, 9, 11], [19, 21, 23], [31, 33, 35]]]], np.int32)
+    for dt in (np.float32, np.float16):
+        want = np.zeros(36, dt)
+        np.put(want, index.ravel(), dy.astype(dt).ravel())
+        x = np.arange(36, dtype=dt).reshape(1, 1, 6, 6)
+        out = G.MaxPoolGradWithArgmax(kernel_size=2, strides=2, pad_mode="VALID")(
+            Tensor(x), Tensor(dy.astype(dt)), Tensor(index))
+        np.testing.assert_array_equal(out.asnumpy(), want.reshape(1, 1, 6, 6))
+    shared = G.MaxPoolGradWithArgmax(2, 1)(Tensor(np.zeros((1, 1, 2, 2), np.float32)),
+                                           Tensor(np.array([[[[1.0, 2.0]]]], np.float32)),
+                                           Tensor(np.array([[[[3, 3]]]], np.int32)))
+    np.testing.assert_array_equal(shared.asnumpy().ravel(), [0, 0, 0, 3])
+    with pytest.raises(ValueError, match="pad_mode"):
+        G.MaxPoolGradWithArgmax(2, 2, "FULL")
