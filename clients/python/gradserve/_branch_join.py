@@ -57,10 +57,13 @@ def refuse_number_against_tensor(number, tensor) -> None:
 
 def _clashing_constants(a, b) -> bool:
     """Whether two output tree defs (_trace.flatten_out's) hold, at one place, constants of other types (a
-    string against a list). Other differences (a dict's keys, a value against a Tensor where the rewritten loops
+    string against a list or a number). Other differences (a dict's keys, a value against a Tensor where the rewritten loops
     carry one) are left to the caller: MindSpore 2.10's graphs run some of those as the side taken."""
-    if a == b or a == "*" or b == "*":
+    if a == b:
         return False
+    if a == "*" or b == "*":  # a value (a Tensor, a number) against a string constant
+        other = b if a == "*" else a
+        return other[0] == "static" and isinstance(other[1], str)
     if a[0] == "static" and b[0] == "static":
         return type(a[1]) is not type(b[1])
     if a[0] in ("static", "pynum") or a[:-1] != b[:-1] or len(a[-1]) != len(b[-1]):
