@@ -57,8 +57,9 @@ def refuse_number_against_tensor(number, tensor) -> None:
 
 def _clashing_constants(a, b) -> bool:
     """Whether two output tree defs (_trace.flatten_out's) hold, at one place, constants of other types (a
-    string against a list or a number). Other differences (a dict's keys, a value against a Tensor where the rewritten loops
-    carry one) are left to the caller: MindSpore 2.10's graphs run some of those as the side taken."""
+    string against a list or a number). Other differences (a dict's keys, None against a Tensor where the
+    rewritten loops carry one) are left to the caller: MindSpore 2.10's graphs run some of those as the side
+    taken."""
     if a == b:
         return False
     if a == "*" or b == "*":  # a value (a Tensor, a number) against a string constant
