@@ -14,11 +14,13 @@ every trip and is an error past MAX_DECISIONS.
 """
 from __future__ import annotations
 
+import sys
 import threading
 
 import numpy as np
 
 from . import _attr_writes, _inplace_state, _param_state, ops
+from ._branch_join import BranchJoinError, innermost_user_frame, refuse_number_against_tensor, refuse_other_structures
 from ._late import late
 from ._tensor import Tensor
 from ._trace import Trace, active, current, flatten_out, unflatten
@@ -123,6 +125,8 @@ def explore(run):
             # (a read inside a side of an enclosing explore's cond: that explore starts again)
             if tr is None or tr.root.known is None or (isinstance(e, _ReadInBranch) and in_branch()):
                 raise
+        except BranchJoinError:
+            raise  # (a graph compiles both sides: not decided by value)
         except Exception as e:
             # a side that raises (`if x == 2: raise ValueError(...)`) or sides whose outputs no cond can join
             # (other dict keys, None against a Tensor): MindSpore runs only the side taken, so where this call's
@@ -174,7 +178,7 @@ def _run(run, prefix: list[bool], budget: list[int]):
         except _Fork as f:
             if f.explorer is not ex:
                 raise
-            cond = f.cond
+            cond, at_if = f.cond, innermost_user_frame(f.__traceback__)
         finally:
             s.pop()
         _param_state.restore(start)  # each side re-runs from the start
@@ -182,8 +186,12 @@ def _run(run, prefix: list[bool], budget: list[int]):
         budget[0] += 1
         if budget[0] > MAX_PATHS:
             raise TooManyBranches(f"more than {MAX_PATHS} branches on traced values in one traced function")
-        return _emit_cond(_truth(cond), lambda: _run(run, prefix + [True], budget),
-                          lambda: _run(run, prefix + [False], budget))
+        try:
+            return _emit_cond(_truth(cond), lambda: _run(run, prefix + [True], budget),
+                              lambda: _run(run, prefix + [False], budget))
+        except BranchJoinError as e:
+            e.locate(at_if)
+            raise
     finally:
         _inplace_state.done()
 
@@ -241,9 +249,7 @@ def _emit_cond(pred: Tensor, true_side, false_side):
     out_t, out_f = _fill_undef(out_t, out_f), _fill_undef(out_f, out_t)
     lt, tdt = flatten_out(_mark_numbers(out_t))
     lf, tdf = flatten_out(_mark_numbers(out_f))
-    if tdt != tdf:
-        raise ControlFlowError(f"the branches of an `if` on a traced value give different structures or "
-                               f"constants: {tdt} vs {tdf}")
+    _same_structures(tdt, tdf)
     static, pairs = {}, []
     for k, (a, b) in enumerate(zip(lt, lf)):
         if isinstance(a, _Num) and isinstance(b, _Num) and a.v == b.v:
@@ -294,6 +300,15 @@ def _emit_cond(pred: Tensor, true_side, false_side):
     return out
 
 
+def _same_structures(tdt, tdf) -> None:
+    """Refuse two sides' outputs of other structures or constants: a graph's TypeError (_branch_join), else a
+    ControlFlowError (explore then decides by value where it can, as PyNative runs only the side taken)."""
+    if tdt != tdf:
+        refuse_other_structures(tdt, tdf)
+        raise ControlFlowError(f"the branches of an `if` on a traced value give different structures or "
+                               f"constants: {tdt} vs {tdf}")
+
+
 def _param_value(snap: dict, p):
     hit = snap.get(id(p))
     return p if hit is None else hit[1]
@@ -319,6 +334,7 @@ def _mark_numbers(x):
 def _leaf(x, other) -> Tensor:
     if isinstance(x, _Num):
         if isinstance(other, Tensor):  # the other side's dtype and shape (a flag, a counter, a clipped value)
+            refuse_number_against_tensor(x.v, other)  # (but not in a graph)
             return Tensor(np.full(tuple(other.shape), x.v, dtype=other._dtype))
         v = other.v if isinstance(other, _Num) else x.v
         dt = "bool" if isinstance(v, (bool, np.bool_)) and isinstance(x.v, (bool, np.bool_)) else \
@@ -354,6 +370,9 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple):
     try:
         return _emit_cond(_truth(test), lambda: explore(lambda: true_fn(*state)),
                           lambda: explore(lambda: false_fn(*state)))
+    except BranchJoinError as e:
+        e.locate(sys._getframe())
+        raise
     except Exception:
         # a side that raises, or sides no cond joins: decided by this call's value where known (explore's rule)
         tr = current()

@@ -41,7 +41,10 @@ def _as_dtype(data, name: str) -> np.ndarray:
     arr = data if isinstance(data, np.ndarray) else np.array(data)
     if arr.dtype.kind == "c" and name not in ("complex64", "complex128"):
         return (arr != 0) if name == "bool" else np.real(arr).astype(name)
-    return np.array(data, dtype=name)
+    try:
+        return np.array(data, dtype=name)
+    except OverflowError as e:  # (MindSpore 2.10: a RuntimeError, "Cannot construct Tensor ...")
+        raise RuntimeError(f"Cannot construct a Tensor of {name} from {str(data)[:80]}: {e}") from None
 
 
 def _to_array(data, dtype) -> np.ndarray:
@@ -422,6 +425,16 @@ class Tensor:
     def __and__(self, o): return self._bin("bitwise_and" if self._int() else "logical_and", o)
     def __or__(self, o): return self._bin("bitwise_or" if self._int() else "logical_or", o)
     def __xor__(self, o): return self._bin("bitwise_xor" if self._int() else "not_equal", o)
+    # number & Tensor: MindSpore 2.10's graphs (a GRAPH_MODE construct, a jit function) compute it; its
+    # PyNative Tensor has no reflected form (Python's TypeError: unsupported operand type(s) for &)
+    def __rand__(self, o): return self._reflected_bitwise("bitwise_and", "logical_and", o)
+    def __ror__(self, o): return self._reflected_bitwise("bitwise_or", "logical_or", o)
+    def __rxor__(self, o): return self._reflected_bitwise("bitwise_xor", "not_equal", o)
+
+    def _reflected_bitwise(self, int_op: str, bool_op: str, o):
+        if not late.ops._reduce_ms.graph_syntax():
+            return NotImplemented
+        return self._bin(int_op if self._int() else bool_op, o, True)
 
     def _int(self) -> bool:
         return self._dtype.startswith(("int", "uint"))

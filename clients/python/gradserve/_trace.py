@@ -134,13 +134,25 @@ _BUILD = {"list": list, "tuple": tuple, "mtuple": MutableTuple, "mlist": Mutable
           "slice": lambda items: slice(*items)}
 
 
+def _sequence_kind(x):
+    """A list's / tuple's kind in a tree def: a namedtuple's is its class (MindSpore 2.10's graphs keep a
+    namedtuple argument's fields and return a namedtuple as one), rebuilt by unflatten."""
+    if isinstance(x, list):
+        return "list"
+    return type(x) if hasattr(type(x), "_fields") else "tuple"
+
+
+def _rebuilt(kind, items):
+    return kind(*items) if isinstance(kind, type) else _BUILD[kind](items)
+
+
 def flatten(x) -> tuple[list, Any]:
     if isinstance(x, MutableDict):  # a plain dict is one (constant) leaf
         leaves, defs = _children(x.values(), flatten)
         return leaves, ("mdict", tuple(x), defs)
     if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
         leaves, defs = _children(x, flatten)
-        return leaves, (_KINDS.get(type(x)) or ("list" if isinstance(x, list) else "tuple"), defs)
+        return leaves, (_KINDS.get(type(x)) or _sequence_kind(x), defs)
     if isinstance(x, SparseTensor):
         return _sparse_node(x, flatten)
     return [x], "*"
@@ -173,7 +185,7 @@ def unflatten(tdef, leaves, *, as_list: bool = False):
             return SPARSE_CLASSES[d[1][0]].from_parts([build(s) for s in d[2]], d[1][1])
         kind, subs = d
         items = [build(s) for s in subs]
-        return items if as_list else _BUILD[kind](items)
+        return items if as_list else _rebuilt(kind, items)
 
     try:
         return build(tdef)
@@ -247,7 +259,7 @@ def _grad_tree(tdef):
         return tdef
     if tdef[0] in ("mdict", "sparse"):
         return ("dict" if tdef[0] == "mdict" else "sparse", tdef[1], tuple(_grad_tree(s) for s in tdef[2]))
-    kind = {"mtuple": "tuple", "mlist": "list"}.get(tdef[0], tdef[0])
+    kind = "tuple" if isinstance(tdef[0], type) else {"mtuple": "tuple", "mlist": "list"}.get(tdef[0], tdef[0])
     return (kind, tuple(_grad_tree(s) for s in tdef[1]))
 
 
@@ -275,7 +287,7 @@ def flatten_out(x) -> tuple[list, Any]:
         return [], ("static", x)
     if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
         leaves, defs = _children(x, flatten_out)
-        return leaves, ("list" if isinstance(x, list) else "tuple", defs)
+        return leaves, (_sequence_kind(x), defs)
     if isinstance(x, SparseTensor):
         return _sparse_node(x, flatten_out)
     if isinstance(x, slice) and any(isinstance(v, Tensor) for v in (x.start, x.stop, x.step)):

@@ -13,6 +13,8 @@ class GroupNorm(Cell):
     dtype=float32): x (N, C, *) normalised over each group of C / num_groups channels and the other axes
     (biased variance), then * gamma + beta per channel."""
 
+    _names = ("gamma", "beta")  # the scale's and shift's Parameter names (mint.nn.GroupNorm: weight, bias)
+
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, gamma_init="ones", beta_init="zeros",
                  dtype=None):
         super().__init__()
@@ -22,8 +24,9 @@ class GroupNorm(Cell):
                              f"({num_groups})")
         dt = getattr(dtype, "name", dtype) or "float32"
         self.num_groups, self.num_channels, self.eps, self.affine = int(num_groups), int(num_channels), eps, affine
-        self.gamma = Parameter(_init_value(gamma_init, (num_channels,), dt), name="gamma", requires_grad=affine)
-        self.beta = Parameter(_init_value(beta_init, (num_channels,), dt), name="beta", requires_grad=affine)
+        scale, shift = self._names
+        setattr(self, scale, Parameter(_init_value(gamma_init, (num_channels,), dt), name=scale, requires_grad=affine))
+        setattr(self, shift, Parameter(_init_value(beta_init, (num_channels,), dt), name=shift, requires_grad=affine))
 
     def construct(self, x):
         shape = tuple(x.shape)
@@ -35,4 +38,5 @@ class GroupNorm(Cell):
         var = _ops.mean(centred * centred, 2, True)
         y = _ops.reshape(centred * _ops.rsqrt(var + self.eps), shape)
         per_channel = (1, self.num_channels) + (1,) * (len(shape) - 2)
-        return y * _ops.reshape(self.gamma, per_channel) + _ops.reshape(self.beta, per_channel)
+        scale, shift = (getattr(self, n) for n in self._names)
+        return y * _ops.reshape(scale, per_channel) + _ops.reshape(shift, per_channel)

@@ -74,7 +74,10 @@ def msort(input):  # noqa: A002
 
 
 def nanmean(input, axis=None, keepdims=False, *, dtype=None):  # noqa: A002
-    """The mean of the non-NaN elements along axis (NaN where there are none)."""
+    """The mean of the non-NaN elements along axis (NaN where there are none); a float input only (MindSpore 2.10's
+    TypeError for an integer / bool one)."""
+    if not _dt.is_float(input.dtype):
+        raise TypeError(f"For 'nanmean', input should be floating point dtype, but got {input.dtype}.")
     nan = _ops().isnan(input)
     total = _ops().sum(_ops().select(nan, _ops().zeros_like(input), input), axis, keepdims)
     count = _ops().sum(_ops().cast(_ops().logical_not(nan), input._dtype), axis, keepdims)

@@ -10,7 +10,7 @@ from .._tensor import Tensor
 from ._elements_scatter import tensor_scatter_elements
 from ._extra import P
 
-__all__ = ["MaxPoolGradWithArgmaxV2"]
+__all__ = ["MaxPoolGradWithArgmaxV2", "MaxPoolGradWithArgmax"]
 
 
 class MaxPoolGradWithArgmaxV2:
@@ -36,3 +36,16 @@ class MaxPoolGradWithArgmaxV2:
         flat_grad = P.reshape(P.cast(grad, x._dtype), (rows, -1))
         flat_idx = P.reshape(P.cast(argmax, "int64"), (rows, -1))
         return P.reshape(tensor_scatter_elements(zeros, flat_idx, flat_grad, axis=1, reduction="add"), (n, c, h, w))
+
+
+class MaxPoolGradWithArgmax(MaxPoolGradWithArgmaxV2):
+    """_grad_ops.MaxPoolGradWithArgmax(kernel_size=1, strides=1, pad_mode='VALID', data_format='NCHW')(x, grad,
+    argmax): MaxPoolWithArgmax's backward, the same scatter as V2's (its argmax is the same flat plane index)."""
+
+    def __init__(self, kernel_size=1, strides=1, pad_mode="VALID", data_format="NCHW"):
+        if str(pad_mode).upper() not in ("VALID", "SAME"):
+            raise ValueError(f"For 'MaxPoolGradWithArgmax', pad_mode must be 'VALID' or 'SAME', got {pad_mode!r}")
+        if data_format != "NCHW":
+            raise ValueError(f"For 'MaxPoolGradWithArgmax', data_format must be 'NCHW' on CPU, got {data_format!r}")
+        super().__init__(kernel_size, strides)
+        self.pad_mode = str(pad_mode).upper()

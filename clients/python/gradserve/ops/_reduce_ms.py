@@ -183,7 +183,7 @@ class ArgMinWithValue(_ArgWithValue):
 _NUMPY_FORM = ("axis", "keepdims", "initial", "where", "return_indices")
 
 
-def _graph_syntax() -> bool:
+def graph_syntax() -> bool:
     """Whether a GRAPH_MODE construct or a jit function is being traced now (its overloads differ: below)."""
     from .. import context
     from .._trace import current
@@ -199,7 +199,7 @@ def tensor_extremum(name: str, x, args, kwargs):
     in a GRAPH_MODE construct or jit function. With an axis the first tied index gets the gradient in every form."""
     f = max if name == "max" else min
     if any(k in kwargs for k in _NUMPY_FORM) or (args and "dim" not in kwargs and "keepdim" not in kwargs
-                                                  and _graph_syntax()):
+                                                  and graph_syntax()):
         if len(args) > 2:  # (initial, where and return_indices are keyword-only there)
             raise TypeError(f"Tensor.{name}: takes at most 2 positional arguments (axis, keepdims), got {args}")
         for key, value in zip(("axis", "keepdims"), args):

@@ -87,7 +87,9 @@ class Softmax(_Functional):
 
 
 class GroupNorm(_nn.GroupNorm):
-    """GroupNorm(num_groups, num_channels, eps=1e-5, affine=True, dtype=None)."""
+    """GroupNorm(num_groups, num_channels, eps=1e-5, affine=True, dtype=None): its Parameters are weight and
+    bias (MindSpore 2.10's mint names; nn.GroupNorm's are gamma and beta)."""
+    _names = ("weight", "bias")
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=None):
         super().__init__(num_groups, num_channels, eps=eps, affine=affine, dtype=dtype)

@@ -385,6 +385,6 @@ class ResizeBilinearGrad:
 __all__ += ["ResizeBilinearGrad"]
 
 # MaxPoolWithArgmaxV2's backward (gradserve/ops/_max_pool_argmax_grad)
-from .._max_pool_argmax_grad import MaxPoolGradWithArgmaxV2  # noqa: E402
+from .._max_pool_argmax_grad import MaxPoolGradWithArgmax, MaxPoolGradWithArgmaxV2  # noqa: E402
 
-__all__ += ["MaxPoolGradWithArgmaxV2"]
+__all__ += ["MaxPoolGradWithArgmax", "MaxPoolGradWithArgmaxV2"]
