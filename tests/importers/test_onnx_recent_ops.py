@@ -1,0 +1,145 @@
+"""ONNX ops of opsets 17-28 that the node suite found missing (engine/importers/onnx_recent.py): CausalConvWithState,
+TensorScatter, SwiGLU, the window generators and the deprecated Scatter, on hand-built graphs; values and
+gradients against torch (its conv1d, index_put, window functions and autograd) and NumPy."""
+import numpy as np
+import pytest
+import torch
+from onnx import TensorProto as T, helper, numpy_helper
+
+import gradserve as gs
+from gradserve import Tensor, ops
+from gradserve.importers import UnsupportedModel
+
+N = helper.make_node
+R = np.random.default_rng(11)
+
+
+def _model(nodes, inputs, outputs, inits=(), opset=28):
+    """inputs: {name: array}; outputs: names (their shapes left to the importer)."""
+    ins = [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(a.dtype), list(a.shape))
+           for n, a in inputs.items()]
+    outs = [helper.make_tensor_value_info(n, T.FLOAT, None) for n in outputs]
+    g = helper.make_graph(nodes, "g", ins, outs, [numpy_helper.from_array(a, n) for n, a in inits])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]).SerializeToString()
+
+
+def _loss_grads(fn, tensors, weights_c):
+    """torch: the gradient of sum_k sum((c_k * out_k)^2) / 2 w.r.t. tensors."""
+    ts = [torch.tensor(t, dtype=torch.float64, requires_grad=True) for t in tensors]
+    outs = fn(*ts)
+    loss = sum(((torch.tensor(c, dtype=torch.float64) * o) ** 2).sum() / 2 for o, c in zip(outs, weights_c))
+    loss.backward()
+    return [o.detach().numpy() for o in outs], [t.grad.numpy() for t in ts]
+
+
+def _our_grads(net, xs, cs, n_out):
+    def loss(*ts):
+        outs = net(*ts)
+        outs = outs if isinstance(outs, (tuple, list)) else (outs,)
+        return sum(((o * Tensor(c)) ** 2).sum() / 2 for o, c in zip(outs[:n_out], cs))
+    gx, gw = ops.grad(loss, grad_position=tuple(range(len(xs))), weights=net.trainable_params())(
+        *[Tensor(x) for x in xs])
+    return (gx if isinstance(gx, (tuple, list)) else (gx,)), gw
+
+
+@pytest.mark.parametrize("activation,with_past", [("none", False), ("silu", True), ("swish", False)])
+def test_causal_conv_with_state_value_and_gradients_match_torch(fake, activation, with_past):
+    b, ch, length, k = 2, 3, 5, 4
+    x = R.standard_normal((b, ch, length)).astype(np.float32)
+    past = R.standard_normal((b, ch, k - 1)).astype(np.float32)
+    weight = R.standard_normal((ch, 1, k)).astype(np.float32)
+    bias = R.standard_normal(ch).astype(np.float32)
+    inputs = {"x": x, "past": past} if with_past else {"x": x}
+    node = N("CausalConvWithState", ["x", "w", "b", "past" if with_past else ""], ["y", "state"],
+             activation=activation)
+    net = gs.from_onnx(_model([node], inputs, ["y", "state"], [("w", weight), ("b", bias)], opset=27))
+
+    def reference(x_, w_, b_, *p):
+        padded = torch.cat([p[0] if p else torch.zeros(b, ch, k - 1, dtype=x_.dtype), x_], 2)
+        y = torch.nn.functional.conv1d(padded, w_, b_, groups=ch)
+        return (y * torch.sigmoid(y) if activation != "none" else y), padded[:, :, -(k - 1):]
+    cs = [R.uniform(0.5, 1.5, (b, ch, length)), R.uniform(0.5, 1.5, (b, ch, k - 1))]
+    ref_in = [x, weight, bias] + ([past] if with_past else [])
+    want, want_g = _loss_grads(reference, ref_in, cs)
+    got = net(*[Tensor(v) for v in inputs.values()])
+    for g, w_ in zip(got, want):
+        np.testing.assert_allclose(g.asnumpy(), w_, rtol=1e-5, atol=1e-5)
+    gx, gw = _our_grads(net, list(inputs.values()), [c.astype(np.float32) for c in cs], 2)
+    assert [p.name for p in net.trainable_params()] == ["w", "b"]
+    got_g = [gx[0], gw[0], gw[1]] + ([gx[1]] if with_past else [])
+    for g, w_ in zip(got_g, want_g):
+        np.testing.assert_allclose(g.asnumpy(), w_, rtol=1e-4, atol=1e-5)
+
+
+def test_causal_conv_with_state_of_kernel_one_is_refused_naming_the_node(fake):
+    node = N("CausalConvWithState", ["x", "w"], ["y", "state"], name="conv_k1")
+    data = _model([node], {"x": np.ones((1, 2, 3), np.float32)}, ["y", "state"],
+                  [("w", np.ones((2, 1, 1), np.float32))], opset=27)
+    with pytest.raises(UnsupportedModel, match="conv_k1.*kernel size 1.*present_state"):
+        gs.from_onnx(data)
+
+
+@pytest.mark.parametrize("mode", ["linear", "circular"])
+def test_tensor_scatter_writes_at_run_time_indices_and_routes_gradients(fake, mode):
+    # a KV cache [batch 2, heads 2, max_len 6, dim 3] and a 3-step update; the write indices are an input
+    past = R.standard_normal((2, 2, 6, 3)).astype(np.float32)
+    upd = R.standard_normal((2, 2, 3, 3)).astype(np.float32)
+    starts = np.array([1, 5 if mode == "circular" else 3], np.int64)
+    node = N("TensorScatter", ["past", "upd", "starts"], ["y"], mode=mode, axis=2)
+    net = gs.from_onnx(_model([node], {"past": past, "upd": upd, "starts": starts}, ["y"], opset=24))
+
+    pos = [[(s + j) % 6 for j in range(3)] for s in starts]  # the spec's pseudocode
+    want = past.copy()
+    for bi in range(2):
+        for j in range(3):
+            want[bi, :, pos[bi][j]] = upd[bi, :, j]
+    got = net(Tensor(past), Tensor(upd), Tensor(starts))
+    np.testing.assert_array_equal(got.asnumpy(), want)
+
+    def reference(p, u):
+        y = p.clone()
+        for bi in range(2):
+            for j in range(3):
+                y[bi, :, pos[bi][j]] = u[bi, :, j]
+        return (y,)
+    c = R.uniform(0.5, 1.5, want.shape)
+    _, (gp_want, gu_want) = _loss_grads(reference, [past, upd], [c])
+    g = ops.grad(lambda p, u: ((net(p, u, Tensor(starts)) * Tensor(c.astype(np.float32))) ** 2).sum() / 2,
+                 grad_position=(0, 1))(Tensor(past), Tensor(upd))
+    np.testing.assert_allclose(g[0].asnumpy(), gp_want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(g[1].asnumpy(), gu_want, rtol=1e-5, atol=1e-6)
+
+
+def test_swiglu_value_and_gradients_match_torch(fake):
+    a, b = R.standard_normal((4, 6)).astype(np.float32), R.standard_normal((4, 6)).astype(np.float32)
+    net = gs.from_onnx(_model([N("SwiGLU", ["a", "b"], ["y"], alpha=1.7)], {"a": a, "b": b}, ["y"]))
+    c = R.uniform(0.5, 1.5, (4, 6))
+    (want,), want_g = _loss_grads(lambda a_, b_: (a_ * torch.sigmoid(1.7 * a_) * b_,), [a, b], [c])
+    np.testing.assert_allclose(net(Tensor(a), Tensor(b)).asnumpy(), want, rtol=1e-5, atol=1e-6)
+    got = ops.grad(lambda x, y: ((net(x, y) * Tensor(c.astype(np.float32))) ** 2).sum() / 2,
+                   grad_position=(0, 1))(Tensor(a), Tensor(b))
+    for g, w_ in zip(got, want_g):
+        np.testing.assert_allclose(g.asnumpy(), w_, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("op,torch_fn", [
+    ("HannWindow", torch.hann_window), ("BlackmanWindow", torch.blackman_window),
+    ("HammingWindow", lambda n, periodic, dtype: torch.hamming_window(n, periodic, alpha=25 / 46, beta=21 / 46,
+                                                                      dtype=dtype))])
+@pytest.mark.parametrize("periodic", [1, 0])
+def test_window_generators_match_torch(fake, op, torch_fn, periodic):
+    x = np.ones(10, np.float32)
+    data = _model([N("Constant", [], ["n"], value=numpy_helper.from_array(np.array(10, np.int64))),
+                   N(op, ["n"], ["win"], periodic=periodic), N("Mul", ["x", "win"], ["y"])], {"x": x}, ["y"], opset=17)
+    want = torch_fn(10, periodic=bool(periodic), dtype=torch.float64).numpy()
+    np.testing.assert_allclose(gs.from_onnx(data)(Tensor(x)).asnumpy(), want, rtol=1e-6, atol=1e-7)
+
+
+def test_deprecated_scatter_is_scatter_elements(fake):
+    data_in = R.standard_normal((3, 4)).astype(np.float32)
+    idx = np.array([[1, 0, 3], [2, 3, 0]], np.int64)  # no position twice in a row (their order is unspecified)
+    upd = R.standard_normal((2, 3)).astype(np.float32)
+    data = _model([N("Scatter", ["x", "i", "u"], ["y"], axis=1)], {"x": data_in, "u": upd}, ["y"], [("i", idx)],
+                  opset=10)
+    want = torch.tensor(data_in).scatter(1, torch.tensor(idx), torch.tensor(upd)).numpy()
+    np.testing.assert_array_equal(gs.from_onnx(data)(Tensor(data_in), Tensor(upd)).asnumpy(), want)
