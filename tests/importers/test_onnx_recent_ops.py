@@ -1,4 +1,5 @@
-"""ONNX ops of opsets 17-28 that the node suite found missing (engine/importers/onnx_recent.py): CausalConvWithState,
+"""ONNX ops of opsets 17-28 that the node suite found missing (engine/importers/onnx_recent.py, Attention's sliding
+window and external cache in onnx_attention.py): CausalConvWithState,
 TensorScatter, SwiGLU, the window generators and the deprecated Scatter, on hand-built graphs; values and
 gradients against torch (its conv1d, index_put, window functions and autograd) and NumPy."""
 import numpy as np
@@ -143,3 +144,46 @@ def test_deprecated_scatter_is_scatter_elements(fake):
                   opset=10)
     want = torch.tensor(data_in).scatter(1, torch.tensor(idx), torch.tensor(upd)).numpy()
     np.testing.assert_array_equal(gs.from_onnx(data)(Tensor(data_in), Tensor(upd)).asnumpy(), want)
+
+
+def _torch_attention(q, k, v, allowed):
+    """softmax(q k^T / sqrt(d) where allowed, else -inf) v; allowed broadcast to [B, H, Sq, Skv]."""
+    scores = (q @ k.transpose(-1, -2) / np.sqrt(q.shape[-1])).masked_fill(~torch.as_tensor(allowed), -float("inf"))
+    return torch.softmax(scores, -1) @ v
+
+
+@pytest.mark.parametrize("left,right,causal", [(1, -1, 1), (2, 1, 0)])
+def test_attention_sliding_window_value_and_gradients_match_torch(fake, left, right, causal):
+    q, k, v = (R.standard_normal((1, 2, 5, 4)).astype(np.float32) for _ in range(3))
+    node = N("Attention", ["q", "k", "v"], ["y"], is_causal=causal, left_window_size=left, right_window_size=right)
+    net = gs.from_onnx(_model([node], {"q": q, "k": k, "v": v}, ["y"], opset=25))
+    ahead = np.arange(5)[:, None] - np.arange(5)[None, :]  # query i - key j
+    allowed = (ahead <= left) & ((-ahead <= right) if right >= 0 else True) & ((ahead >= 0) if causal else True)
+    c = R.uniform(0.5, 1.5, (1, 2, 5, 4))
+    (want,), want_g = _loss_grads(lambda *t: (_torch_attention(*t, allowed),), [q, k, v], [c])
+    np.testing.assert_allclose(net(Tensor(q), Tensor(k), Tensor(v)).asnumpy(), want, rtol=1e-5, atol=1e-6)
+    got = ops.grad(lambda *t: ((net(*t) * Tensor(c.astype(np.float32))) ** 2).sum() / 2, grad_position=(0, 1, 2))(
+        Tensor(q), Tensor(k), Tensor(v))
+    for g, w_ in zip(got, want_g):
+        np.testing.assert_allclose(g.asnumpy(), w_, rtol=1e-4, atol=1e-6)
+
+
+def test_attention_external_cache_masks_each_rows_padding_at_run_time(fake):
+    # nonpad_kv_seqlen (a run-time input): row b's keys past nonpad[b] are padding; causal queries sit at
+    # nonpad[b] - 2 + i
+    q = R.standard_normal((2, 2, 2, 4)).astype(np.float32)
+    k, v = (R.standard_normal((2, 2, 6, 4)).astype(np.float32) for _ in range(2))
+    nonpad = np.array([6, 3], np.int64)
+    node = N("Attention", ["q", "k", "v", "", "", "", "nonpad"], ["y"], is_causal=1)
+    net = gs.from_onnx(_model([node], {"q": q, "k": k, "v": v, "nonpad": nonpad}, ["y"], opset=24))
+    j = np.arange(6)[None, None, None, :]
+    at = (nonpad - 2)[:, None, None, None] + np.arange(2)[None, None, :, None]
+    allowed = (j <= at) & (j < nonpad[:, None, None, None])
+    c = R.uniform(0.5, 1.5, (2, 2, 2, 4))
+    (want,), want_g = _loss_grads(lambda *t: (_torch_attention(*t, allowed),), [q, k, v], [c])
+    np.testing.assert_allclose(net(Tensor(q), Tensor(k), Tensor(v), Tensor(nonpad)).asnumpy(), want, rtol=1e-5,
+                               atol=1e-6)
+    got = ops.grad(lambda *t: ((net(*t, Tensor(nonpad)) * Tensor(c.astype(np.float32))) ** 2).sum() / 2,
+                   grad_position=(0, 1, 2))(Tensor(q), Tensor(k), Tensor(v))
+    for g, w_ in zip(got, want_g):
+        np.testing.assert_allclose(g.asnumpy(), w_, rtol=1e-4, atol=1e-6)
