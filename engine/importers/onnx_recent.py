@@ -1,7 +1,7 @@
 """ONNX rules for ops the node suite found missing: the window generators (opset 17), TensorScatter (24, a KV
-cache's write), CausalConvWithState (27, Mamba's / Gated DeltaNet's depthwise causal conv), SwiGLU (28) and
-the deprecated Scatter (ScatterElements before opset 11). Importing this module registers them in
-onnx_ops.HANDLERS."""
+cache's write), CausalConvWithState and LinearAttention (27: Mamba's / Gated DeltaNet's causal conv and recurrent
+state), SwiGLU (28) and the deprecated Scatter (ScatterElements before opset 11). Importing this module registers
+them in onnx_ops.HANDLERS."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,6 +9,7 @@ import numpy as np
 from . import composites as C
 from .graph_writer import UnsupportedModel
 from .onnx_layers import _scatter_elements
+from .onnx_attention import _heads_4d, _repeat_heads
 from .onnx_ops import _ins, _np_dtype, handles
 from .onnx_pointwise import x_sigmoid
 
@@ -91,3 +92,60 @@ def _causal_conv_with_state(ctx, node, attrs):
         y = w.mul(y, w.unary("sigmoid", y))
     n = w.shape(padded)[2]
     return [y, w.index(padded, [[0, batch, 1], [0, ch, 1], [n - (k - 1), n, 1]]) if k > 1 else None]
+
+
+@handles("LinearAttention")
+def _linear_attention(ctx, node, attrs):
+    """LinearAttention (opset 27): a state S [B, Hkv, dk, dv] run over the T steps, in float32 as the spec's
+    body: S *= exp(decay_t) ('gated'), v_t <- beta_t (v_t - S^T k_t) ('delta'), S += k_t v_t^T, then
+    o_t = scale q_t S (each key / value head's state read by its group of query heads). Unrolled over T."""
+    w, i = ctx.w, _ins(node)
+    rule = attrs.get("update_rule", "gated_delta")
+    hq, hkv = int(attrs.get("q_num_heads", 0)), int(attrs.get("kv_num_heads", 0))
+    gating, delta = rule in ("gated", "gated_delta"), rule in ("delta", "gated_delta")
+    where = f"LinearAttention node {node.name!r}"
+    if rule not in ("linear", "gated", "delta", "gated_delta"):
+        raise UnsupportedModel(f"{where}: update_rule {rule!r} (known: linear, gated, delta, gated_delta)")
+    if hq <= 0 or hkv <= 0 or hq % hkv:
+        raise UnsupportedModel(f"{where}: q_num_heads {hq} must be a positive multiple of kv_num_heads {hkv}")
+    if gating != bool(i[4]) or delta != bool(i[5]):
+        raise UnsupportedModel(f"{where}: update_rule {rule!r} takes {'a' if gating else 'no'} decay input and "
+                               f"{'a' if delta else 'no'} beta input")
+    out_dt = w.dtype(ctx.val(i[0]))
+    q, k, v = (_heads_4d(w, w.cast(ctx.val(n), "float32"), h) for n, h in ((i[0], hq), (i[1], hkv), (i[2], hkv)))
+    b, _, t, dk = w.shape(q)
+    dv = w.shape(v)[3]
+    state = w.cast(ctx.val(i[3]), "float32") if i[3] else w.const(np.zeros((b, hkv, dk, dv), np.float32))
+    if w.shape(state) != (b, hkv, dk, dv):
+        raise UnsupportedModel(f"{where}: past_state {list(w.shape(state))} is not {[b, hkv, dk, dv]}")
+    decay = _per_step(w, ctx.val(i[4]), hkv, dk, where, "decay") if gating else None
+    beta = _per_step(w, ctx.val(i[5]), hkv, 1, where, "beta") if delta else None
+    scale = w.const(np.float32(attrs.get("scale", 0.0) or 1 / np.sqrt(dk)))
+    outs = []
+    for s in range(t):
+        step = [[0, b, 1], [0, w.shape(q)[1], 1], [s, s + 1, 1]]
+        kt, vt = (w.index(x, step[:1] + [[0, hkv, 1]] + step[2:]) for x in (k, v))  # [B, Hkv, 1, d]
+        if gating:
+            g = w.index(decay, step[:1] + [[0, hkv, 1]] + step[2:])
+            state = w.mul(state, w.reshape(w.unary("exp", g), [b, hkv, w.shape(g)[3], 1]))
+        if delta:
+            bt = w.index(beta, step[:1] + [[0, w.shape(beta)[1], 1]] + step[2:])
+            vt = w.mul(bt, w.sub(vt, w.matmul(kt, state)))
+        state = w.add(state, w.matmul(kt, vt, transpose_a=True))
+        read = state if hq == hkv else _repeat_heads(w, state, hq // hkv)
+        outs.append(w.mul(w.matmul(w.index(q, step), read), scale))
+    y = w.transpose(w.concat(outs, 2) if t > 1 else outs[0], [0, 2, 1, 3])
+    present_dt = w.dtype(ctx.val(i[3])) if i[3] else out_dt
+    return [w.cast(w.reshape(y, [b, t, hq * dv]), out_dt), w.cast(state, present_dt)]
+
+
+def _per_step(w, x: str, hkv: int, width: int, where: str, name: str) -> str:
+    """decay [B, T, Hkv] or [B, T, Hkv * dk], beta [B, T, Hkv] or [B, T, 1] -> [B, heads, T, 1 or dk] float32."""
+    shape = w.shape(x)
+    last = shape[-1] if len(shape) == 3 else None
+    if last not in ((hkv, hkv * width) if name == "decay" else (hkv, 1)):
+        raise UnsupportedModel(f"{where}: {name} of shape {list(shape)} (rank 3, last dim "
+                               f"{'kv_num_heads or kv_num_heads * d_k' if name == 'decay' else 'kv_num_heads or 1'})")
+    heads = hkv if last != 1 else 1
+    x = w.reshape(w.cast(x, "float32"), [shape[0], shape[1], heads, last // heads])
+    return w.transpose(x, [0, 2, 1, 3])

@@ -187,3 +187,39 @@ def test_attention_external_cache_masks_each_rows_padding_at_run_time(fake):
                    grad_position=(0, 1, 2))(Tensor(q), Tensor(k), Tensor(v))
     for g, w_ in zip(got, want_g):
         np.testing.assert_allclose(g.asnumpy(), w_, rtol=1e-4, atol=1e-6)
+
+
+def _torch_linear_attention(q, k, v, state, decay, beta, hq, hkv, scale):
+    """The recurrence of Gated DeltaNet (ONNX LinearAttention, update_rule gated_delta) in torch, step by step:
+    S <- S exp(g_t); u_t = beta_t (v_t - S^T k_t); S <- S + k_t u_t^T; o_t = scale q_t S of the query head's
+    key / value head (h // (hq / hkv))."""
+    b, t, _ = q.shape
+    dk, dv = q.shape[-1] // hq, v.shape[-1] // hkv
+    q4, k4, v4 = q.reshape(b, t, hq, dk), k.reshape(b, t, hkv, dk), v.reshape(b, t, hkv, dv)
+    outs = []
+    for s in range(t):
+        state = state * torch.exp(decay[:, s]).reshape(b, hkv, 1, 1)
+        u = beta[:, s].reshape(b, hkv, 1) * (v4[:, s] - torch.einsum("bhdm,bhd->bhm", state, k4[:, s]))
+        state = state + k4[:, s, :, :, None] * u[:, :, None, :]
+        read = state[:, [h // (hq // hkv) for h in range(hq)]]
+        outs.append(scale * torch.einsum("bhd,bhdm->bhm", q4[:, s], read).reshape(b, hq * dv))
+    return torch.stack(outs, 1), state
+
+
+def test_linear_attention_gated_delta_with_grouped_heads_and_past_state_matches_torch(fake):
+    b, t, hq, hkv, dk, dv = 2, 4, 4, 2, 3, 5
+    xs = {"q": R.standard_normal((b, t, hq * dk)), "k": R.standard_normal((b, t, hkv * dk)) * 0.5,
+          "v": R.standard_normal((b, t, hkv * dv)), "past": R.standard_normal((b, hkv, dk, dv)),
+          "decay": -R.uniform(0.05, 0.5, (b, t, hkv)), "beta": R.uniform(0.2, 0.9, (b, t, hkv))}
+    xs = {n: a.astype(np.float32) for n, a in xs.items()}
+    node = N("LinearAttention", ["q", "k", "v", "past", "decay", "beta"], ["y", "state"], q_num_heads=hq,
+             kv_num_heads=hkv, update_rule="gated_delta", scale=0.7)
+    net = gs.from_onnx(_model([node], xs, ["y", "state"], opset=27))
+    cs = [R.uniform(0.5, 1.5, (b, t, hq * dv)), R.uniform(0.5, 1.5, (b, hkv, dk, dv))]
+    want, want_g = _loss_grads(lambda *a: _torch_linear_attention(*a, hq, hkv, 0.7), list(xs.values()), cs)
+    got = net(*[Tensor(a) for a in xs.values()])
+    for g, w_ in zip(got, want):
+        np.testing.assert_allclose(g.asnumpy(), w_, rtol=1e-5, atol=1e-5)
+    gx, _ = _our_grads(net, list(xs.values()), [c.astype(np.float32) for c in cs], 2)
+    for g, w_ in zip(gx, want_g):
+        np.testing.assert_allclose(g.asnumpy(), w_, rtol=1e-4, atol=1e-5)
