@@ -223,3 +223,25 @@ def test_linear_attention_gated_delta_with_grouped_heads_and_past_state_matches_
     gx, _ = _our_grads(net, list(xs.values()), [c.astype(np.float32) for c in cs], 2)
     for g, w_ in zip(gx, want_g):
         np.testing.assert_allclose(g.asnumpy(), w_, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("attrs,torch_kw,crop", [
+    ({"auto_pad": "SAME_UPPER"}, {}, (0, 6, 0, 6)),  # natural 7 x 7, output input * stride = 6: one off the end
+    ({"auto_pad": "SAME_LOWER"}, {}, (1, 7, 1, 7)),  # ... one off the start
+    ({"output_shape": [8, 7]}, {"output_padding": (1, 0)}, None)])  # past the natural size: zeros + bias at the end
+def test_conv_transpose_output_shape_and_auto_pad_match_torch(fake, attrs, torch_kw, crop):
+    x = R.standard_normal((1, 2, 3, 3)).astype(np.float32)
+    wt = R.standard_normal((2, 3, 3, 3)).astype(np.float32)
+    bias = R.standard_normal(3).astype(np.float32)
+    node = N("ConvTranspose", ["x", "w", "b"], ["y"], strides=[2, 2], **attrs)
+    net = gs.from_onnx(_model([node], {"x": x}, ["y"], [("w", wt), ("b", bias)], opset=22))
+
+    def reference(x_, w_, b_):
+        y = torch.nn.functional.conv_transpose2d(x_, w_, b_, stride=2, **torch_kw)
+        return (y[..., crop[0]:crop[1], crop[2]:crop[3]] if crop else y,)
+    c = R.uniform(0.5, 1.5, reference(*map(torch.tensor, (x, wt, bias)))[0].shape)
+    (want,), want_g = _loss_grads(reference, [x, wt, bias], [c])
+    np.testing.assert_allclose(net(Tensor(x)).asnumpy(), want, rtol=1e-5, atol=1e-5)
+    gx, gw = _our_grads(net, [x], [c.astype(np.float32)], 1)
+    for g, w_ in zip([gx[0], *gw], want_g):
+        np.testing.assert_allclose(g.asnumpy(), w_, rtol=1e-4, atol=1e-5)
