@@ -1,7 +1,7 @@
 """ONNX rules for ops the node suite found missing: the window generators (opset 17), TensorScatter (24, a KV
 cache's write), CausalConvWithState and LinearAttention (27: Mamba's / Gated DeltaNet's causal conv and recurrent
-state), SwiGLU (28) and the deprecated Scatter (ScatterElements before opset 11). Importing this module registers
-them in onnx_ops.HANDLERS."""
+state), SwiGLU (28), Det, ReverseSequence, Compress (a constant condition) and the deprecated Scatter
+(ScatterElements before opset 11). Importing this module registers them in onnx_ops.HANDLERS."""
 from __future__ import annotations
 
 import numpy as np
@@ -149,3 +149,50 @@ def _per_step(w, x: str, hkv: int, width: int, where: str, name: str) -> str:
     heads = hkv if last != 1 else 1
     x = w.reshape(w.cast(x, "float32"), [shape[0], shape[1], heads, last // heads])
     return w.transpose(x, [0, 2, 1, 3])
+
+
+@handles("Det")
+def _det(ctx, node, attrs):
+    """sign * exp(log |det|) of the last two axes (slogdet: its gradient is the engine's)."""
+    w, x = ctx.w, ctx.val(node.input[0])
+    shape = list(w.shape(x))
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise UnsupportedModel(f"Det node {node.name!r} of a {shape} tensor (square matrices in the last two axes)")
+    sign, logabs = w.emit("slogdet", [x], {}, [(shape[:-2], w.dtype(x)), (shape[:-2], w.dtype(x))])
+    return [w.mul(sign, w.unary("exp", logabs))]
+
+
+@handles("ReverseSequence")
+def _reverse_sequence(ctx, node, attrs):
+    """Each batch row's first sequence_lens[b] steps reversed along the time axis, the rest kept: a gather at
+    positions computed in the graph (the lengths may be run-time data)."""
+    w, i = ctx.w, _ins(node)
+    x = ctx.val(i[0])
+    shape = list(w.shape(x))
+    t_axis, b_axis = attrs.get("time_axis", 0), attrs.get("batch_axis", 1)
+    if sorted((t_axis, b_axis)) != [0, 1]:
+        raise UnsupportedModel(f"ReverseSequence node {node.name!r}: time_axis {t_axis} and batch_axis {b_axis} "
+                               "(the spec allows 0 and 1, one each)")
+    steps = w.const(np.arange(shape[t_axis], dtype=np.int64).reshape([-1 if k == t_axis else 1
+                                                                       for k in range(len(shape))]))
+    lens = w.reshape(w.cast(ctx.val(i[1]), "int64"), [-1 if k == b_axis else 1 for k in range(len(shape))])
+    back = w.sub(w.sub(lens, w.scalar_like(1, lens)), steps)
+    idx = w.where(w.binary("less", steps, lens), back, w.broadcast_to(steps, w.shape(back)))
+    return [C.take_along(w, x, w.broadcast_to(idx, shape), t_axis)]
+
+
+@handles("Compress")
+def _compress(ctx, node, attrs):
+    """The slices (or, without an axis, the flattened elements) where the condition holds: a constant condition
+    (its count is the output's length)."""
+    w, i = ctx.w, _ins(node)
+    x = ctx.val(i[0])
+    keep = np.flatnonzero(np.asarray(ctx.cval(i[1], node)).reshape(-1).astype(bool))
+    axis = attrs.get("axis")
+    if axis is None:
+        x, axis = w.reshape(x, [-1]), 0
+    axis %= len(w.shape(x))
+    if keep.size == 0 or keep[-1] >= w.shape(x)[axis]:
+        raise UnsupportedModel(f"Compress node {node.name!r}: condition keeps {keep.size} of axis {axis} "
+                               f"(length {w.shape(x)[axis]}; zero-size tensors are not supported)")
+    return [w.gather(x, w.const(keep.astype(np.int64)), axis)]

@@ -1,7 +1,7 @@
-"""ONNX ops of opsets 17-28 that the node suite found missing (engine/importers/onnx_recent.py, Attention's sliding
-window and external cache in onnx_attention.py): CausalConvWithState,
-TensorScatter, SwiGLU, the window generators and the deprecated Scatter, on hand-built graphs; values and
-gradients against torch (its conv1d, index_put, window functions and autograd) and NumPy."""
+"""ONNX ops the node suite found missing (engine/importers/onnx_recent.py; Attention's sliding window and external
+cache in onnx_attention.py; ConvTranspose's output_shape / auto_pad; PRelu before opset 7): CausalConvWithState,
+LinearAttention, TensorScatter, SwiGLU, windows, Det, ReverseSequence, Compress, Scatter, on hand-built graphs;
+values and gradients against torch (its own ops and autograd) and NumPy."""
 import numpy as np
 import pytest
 import torch
@@ -245,3 +245,48 @@ def test_conv_transpose_output_shape_and_auto_pad_match_torch(fake, attrs, torch
     gx, gw = _our_grads(net, [x], [c.astype(np.float32)], 1)
     for g, w_ in zip([gx[0], *gw], want_g):
         np.testing.assert_allclose(g.asnumpy(), w_, rtol=1e-4, atol=1e-5)
+
+
+def test_det_value_and_gradient_match_torch(fake):
+    x = R.standard_normal((2, 3, 3)).astype(np.float32)
+    net = gs.from_onnx(_model([N("Det", ["x"], ["y"])], {"x": x}, ["y"], opset=22))
+    c = R.uniform(0.5, 1.5, 2)
+    (want,), (want_g,) = _loss_grads(lambda t: (torch.linalg.det(t),), [x], [c])
+    np.testing.assert_allclose(net(Tensor(x)).asnumpy(), want, rtol=1e-5, atol=1e-6)
+    got = ops.grad(lambda t: ((net(t) * Tensor(c.astype(np.float32))) ** 2).sum() / 2)(Tensor(x))
+    np.testing.assert_allclose(got.asnumpy(), want_g, rtol=1e-4, atol=1e-5)
+
+
+def test_reverse_sequence_with_run_time_lengths_matches_numpy_and_torch(fake):
+    x = R.standard_normal((5, 3, 2)).astype(np.float32)  # time 5, batch 3
+    lens = np.array([5, 2, 1], np.int64)
+    node = N("ReverseSequence", ["x", "lens"], ["y"], time_axis=0, batch_axis=1)
+    net = gs.from_onnx(_model([node], {"x": x, "lens": lens}, ["y"], opset=10))
+    want = x.copy()
+    for b, n in enumerate(lens):
+        want[:n, b] = x[:n, b][::-1]
+    np.testing.assert_array_equal(net(Tensor(x), Tensor(lens)).asnumpy(), want)
+
+    def reference(t):
+        return (torch.stack([torch.cat([t[:n, b].flip(0), t[n:, b]]) for b, n in enumerate(lens)], 1),)
+    c = R.uniform(0.5, 1.5, x.shape)
+    _, (want_g,) = _loss_grads(reference, [x], [c])
+    got = ops.grad(lambda t: ((net(t, Tensor(lens)) * Tensor(c.astype(np.float32))) ** 2).sum() / 2)(Tensor(x))
+    np.testing.assert_allclose(got.asnumpy(), want_g, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("axis", [1, None])
+def test_compress_with_a_constant_condition_matches_numpy(fake, axis):
+    x = R.standard_normal((3, 4)).astype(np.float32)
+    cond = np.array([True, False, True, True])
+    node = N("Compress", ["x", "c"], ["y"], **({} if axis is None else {"axis": axis}))
+    net = gs.from_onnx(_model([node], {"x": x}, ["y"], [("c", cond)], opset=11))
+    np.testing.assert_array_equal(net(Tensor(x)).asnumpy(), np.compress(cond, x, axis=axis))
+
+
+def test_prelu_before_opset_7_has_one_slope_per_channel_as_torch(fake):
+    x = R.standard_normal((2, 3, 4)).astype(np.float32)
+    slope = np.array([0.1, 0.2, 0.3], np.float32)
+    net = gs.from_onnx(_model([N("PRelu", ["x", "s"], ["y"])], {"x": x}, ["y"], [("s", slope)], opset=6))
+    want = torch.nn.functional.prelu(torch.tensor(x), torch.tensor(slope)).numpy()
+    np.testing.assert_allclose(net(Tensor(x)).asnumpy(), want, rtol=1e-6)
