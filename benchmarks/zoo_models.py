@@ -305,6 +305,41 @@ def flax_case(kind):
     return build
 
 
+def flax_case_more(kind):
+    """Round 5's flax.linen modules: an LSTM (lax.scan), causal self-attention with flax's own mask, a UNet
+    stage (GroupNorm, SiLU, strided conv down, transposed conv up, skip concat)."""
+    def build():
+        import flax.linen as fnn
+        import jax
+
+        if kind == "lstm":
+            class M(fnn.Module):
+                @fnn.compact
+                def __call__(self, x):
+                    return fnn.Dense(2)(fnn.RNN(fnn.OptimizedLSTMCell(features=8))(x)[:, -1])
+            x = jax.random.normal(jax.random.PRNGKey(1), (3, 5, 4))
+        elif kind == "causal_attention":
+            class M(fnn.Module):
+                @fnn.compact
+                def __call__(self, x):
+                    mask = fnn.make_causal_mask(x[..., 0])
+                    return x + fnn.SelfAttention(num_heads=4, qkv_features=16)(fnn.RMSNorm()(x), mask=mask)
+            x = jax.random.normal(jax.random.PRNGKey(1), (2, 6, 16))
+        else:
+            class M(fnn.Module):
+                @fnn.compact
+                def __call__(self, x):
+                    h = fnn.Conv(8, (3, 3))(fnn.silu(fnn.GroupNorm(num_groups=1)(x)))
+                    d = fnn.Conv(8, (3, 3), strides=(2, 2))(fnn.silu(fnn.GroupNorm(num_groups=4)(h)))
+                    u = fnn.ConvTranspose(8, (2, 2), strides=(2, 2))(d)
+                    return fnn.Conv(3, (1, 1))(jax.numpy.concatenate([h, u], -1))
+            x = jax.random.normal(jax.random.PRNGKey(1), (2, 8, 8, 3))
+        m = M()
+        params = m.init(jax.random.PRNGKey(0), x)
+        return (lambda p, z: m.apply(p, z)), params, x
+    return build
+
+
 CASES = [
     Case("resnet18", "torchvision", tv("resnet18")),
     Case("mobilenet_v3_small", "torchvision", tv("mobilenet_v3_small")),
@@ -457,4 +492,7 @@ CASES = [
     Case("flax_transformer_block", "flax", flax_case("transformer"), paths=("jax",)),
     Case("flax_resnet_block", "flax", flax_case("resnet"), paths=("jax",)),
     Case("flax_gru", "flax", flax_case("gru"), paths=("jax",)),
+    Case("flax_lstm", "flax", flax_case_more("lstm"), paths=("jax",)),
+    Case("flax_causal_attention", "flax", flax_case_more("causal_attention"), paths=("jax",)),
+    Case("flax_unet_stage", "flax", flax_case_more("unet"), paths=("jax",)),
 ]
