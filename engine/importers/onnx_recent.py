@@ -1,6 +1,6 @@
 """ONNX rules for ops the node suite found missing: the window generators (opset 17), TensorScatter (24, a KV
 cache's write), CausalConvWithState and LinearAttention (27: Mamba's / Gated DeltaNet's causal conv and recurrent
-state), SwiGLU (28), Det, ReverseSequence, Compress (a constant condition) and the deprecated Scatter
+state), SwiGLU (28), Det, ReverseSequence, Compress (a constant condition), MaxUnpool and the deprecated Scatter
 (ScatterElements before opset 11). Importing this module registers them in onnx_ops.HANDLERS."""
 from __future__ import annotations
 
@@ -196,3 +196,26 @@ def _compress(ctx, node, attrs):
         raise UnsupportedModel(f"Compress node {node.name!r}: condition keeps {keep.size} of axis {axis} "
                                f"(length {w.shape(x)[axis]}; zero-size tensors are not supported)")
     return [w.gather(x, w.const(keep.astype(np.int64)), axis)]
+
+
+@handles("MaxUnpool")
+def _max_unpool(ctx, node, attrs):
+    """X written at MaxPool's flat indices into zeros of the inferred shape ((in - 1) stride - pads + kernel), then
+    placed at the start of output_shape (a constant) when given, as onnx's reference."""
+    w, i = ctx.w, _ins(node)
+    x = ctx.val(i[0])
+    shape = list(w.shape(x))
+    nd = len(shape) - 2
+    kernel = attrs["kernel_shape"]
+    strides, pads = attrs.get("strides", [1] * nd), attrs.get("pads", [0] * 2 * nd)
+    inferred = shape[:2] + [(n - 1) * s - pads[k] - pads[k + nd] + kernel[k]
+                            for k, (n, s) in enumerate(zip(shape[2:], strides))]
+    zeros = w.const(np.zeros(int(np.prod(inferred)), w.dtype(x)))
+    flat = w.reshape(w.cast(ctx.val(i[1]), "int64"), [-1])
+    y = w.reshape(C.scatter_flat(w, zeros, flat, w.reshape(x, [-1]), "set"), inferred)
+    if not i[2]:
+        return [y]
+    out = [int(v) for v in np.asarray(ctx.cval(i[2], node)).reshape(-1)]
+    if len(out) != len(inferred) or any(o < n for o, n in zip(out, inferred)):
+        raise UnsupportedModel(f"MaxUnpool node {node.name!r}: output_shape {out} smaller than {inferred}")
+    return [C.pad(w, y, [(0, o - n) for o, n in zip(out, inferred)])]

@@ -290,3 +290,18 @@ def test_prelu_before_opset_7_has_one_slope_per_channel_as_torch(fake):
     net = gs.from_onnx(_model([N("PRelu", ["x", "s"], ["y"])], {"x": x}, ["y"], [("s", slope)], opset=6))
     want = torch.nn.functional.prelu(torch.tensor(x), torch.tensor(slope)).numpy()
     np.testing.assert_allclose(net(Tensor(x)).asnumpy(), want, rtol=1e-6)
+
+
+def test_max_unpool_of_max_pool_indices_matches_torch(fake):
+    x = R.standard_normal((1, 2, 4, 4)).astype(np.float32)
+    pooled, idx = torch.nn.functional.max_pool2d(torch.tensor(x), 2, 2, return_indices=True)
+    # ONNX MaxPool's indices run over the whole tensor (batch and channel too); torch's over each plane
+    flat = (idx + torch.arange(2).reshape(1, 2, 1, 1) * 16).numpy()
+    node = N("MaxUnpool", ["p", "i"], ["y"], kernel_shape=[2, 2], strides=[2, 2])
+    net = gs.from_onnx(_model([node], {"p": pooled.numpy()}, ["y"], [("i", flat)], opset=22))
+    c = R.uniform(0.5, 1.5, x.shape)
+    (want,), (want_g,) = _loss_grads(lambda p: (torch.nn.functional.max_unpool2d(p, idx, 2, 2),), [pooled.numpy()],
+                                     [c])
+    np.testing.assert_array_equal(net(Tensor(pooled.numpy())).asnumpy(), want.astype(np.float32))
+    got = ops.grad(lambda p: ((net(p) * Tensor(c.astype(np.float32))) ** 2).sum() / 2)(Tensor(pooled.numpy()))
+    np.testing.assert_allclose(got.asnumpy(), want_g, rtol=1e-5, atol=1e-6)
