@@ -25,6 +25,7 @@ _REDUCE = {"ReduceSum": "sum", "ReduceMean": "mean", "ReduceMax": "max", "Reduce
 _FOLD = {
     "Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Equal": np.equal, "Less": np.less,
     "Greater": np.greater, "Not": np.logical_not, "Neg": np.negative, "Abs": np.abs, "Identity": lambda x: x,
+    "Pow": lambda a, b: np.power(a, b).astype(a.dtype),  # the base's type (onnx.reference's; DINOv2's sqrt of a size)
     "Where": np.where, "Sqrt": np.sqrt, "And": np.logical_and, "Or": np.logical_or, "Xor": np.logical_xor,
     "LessOrEqual": np.less_equal, "GreaterOrEqual": np.greater_equal, "Ceil": np.ceil, "Floor": np.floor,
     "Div": lambda a, b: (_trunc_div(a, b) if a.dtype.kind in "iu" else a / b).astype(a.dtype),

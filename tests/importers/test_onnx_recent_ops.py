@@ -305,3 +305,16 @@ def test_max_unpool_of_max_pool_indices_matches_torch(fake):
     np.testing.assert_array_equal(net(Tensor(pooled.numpy())).asnumpy(), want.astype(np.float32))
     got = ops.grad(lambda p: ((net(p) * Tensor(c.astype(np.float32))) ** 2).sum() / 2)(Tensor(pooled.numpy()))
     np.testing.assert_allclose(got.asnumpy(), want_g, rtol=1e-5, atol=1e-6)
+
+
+def test_reshape_to_a_shape_computed_by_pow_of_constants_folds(fake):
+    # DINOv2's TorchScript export: the position grid's side is int(num_positions ** 0.5), a Pow of constants
+    x = R.standard_normal((1, 16, 3)).astype(np.float32)
+    const = lambda name, v: N("Constant", [], [name], value=numpy_helper.from_array(np.asarray(v)))  # noqa: E731
+    nodes = [const("n", np.float32(16.0)), const("half", np.float32(0.5)), N("Pow", ["n", "half"], ["side_f"]),
+             N("Cast", ["side_f"], ["side"], to=T.INT64), const("ax", np.array([0], np.int64)),
+             N("Unsqueeze", ["side", "ax"], ["s1"]), const("lead", np.array([1], np.int64)),
+             const("last", np.array([3], np.int64)), N("Concat", ["lead", "s1", "s1", "last"], ["shape"], axis=0),
+             N("Reshape", ["x", "shape"], ["y"])]
+    net = gs.from_onnx(_model(nodes, {"x": x}, ["y"], opset=17))
+    np.testing.assert_array_equal(net(Tensor(x)).asnumpy(), x.reshape(1, 4, 4, 3))
