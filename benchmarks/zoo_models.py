@@ -244,6 +244,10 @@ _GQA_TS = ("onnx-ts: torch's, not our export call: the TorchScript exporter's sc
 _VIEW_OF_TRANSPOSE = ("dynamo: torch's, not ours: its decomposition turns the attention output's transpose + reshape into a "
                       "view of a non-contiguous tensor (ValueError: Cannot view a tensor ...); with eager (unfused) "
                       "attention it exports and imports (next row)")
+_SWIN = dict(image_size=32, patch_size=4, embed_dim=16, depths=[1, 1], num_heads=[2, 4], window_size=4)
+_BEIT = dict(image_size=32, patch_size=8, use_relative_position_bias=True, hidden_size=32, num_hidden_layers=2,
+             num_attention_heads=4, intermediate_size=64)
+_EAGER_DYNAMO = "attn_implementation='eager': the dynamo exporter takes it (its SDPA row above fails in torch)"
 _T5 = dict(d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4, vocab_size=100)
 _DETR = dict(use_timm_backbone=False, use_pretrained_backbone=False, d_model=32, encoder_layers=1, decoder_layers=1,
              encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64,
@@ -382,7 +386,7 @@ CASES = [
          note=_VIEW_OF_TRANSPOSE),
     Case("t5_eager_attention", "transformers", hf("T5Config", "T5Model", _ids_pair, ("input_ids", "decoder_input_ids"),
                                                   attn_implementation="eager", **_T5), paths=("onnx-dynamo",),
-         note="attn_implementation='eager': the dynamo exporter takes T5 (its SDPA attention's row above fails in torch)"),
+         note=_EAGER_DYNAMO),
     Case("llama", "transformers", hf("LlamaConfig", "LlamaModel", _ids, **_DECODER), note=_GQA_TS),
     Case("mistral", "transformers", hf("MistralConfig", "MistralModel", _ids, sliding_window=4, **_DECODER)),
     Case("qwen2", "transformers", hf("Qwen2Config", "Qwen2Model", _ids, **_DECODER), note=_GQA_TS),
@@ -492,11 +496,12 @@ CASES = [
                                            **_SMALL)),
     Case("funnel", "transformers", hf("FunnelConfig", "FunnelBaseModel", _ids, d_model=32, n_head=4, d_head=8,
                                       d_inner=64, block_sizes=[1, 1], vocab_size=100)),
-    Case("swin_hf", "transformers", hf("SwinConfig", "SwinModel", _pixels, image_size=32, patch_size=4, embed_dim=16,
-                                       depths=[1, 1], num_heads=[2, 4], window_size=4)),
-    Case("beit", "transformers", hf("BeitConfig", "BeitModel", _pixels, image_size=32, patch_size=8,
-                                    use_relative_position_bias=True,
-                                    **{k: v for k, v in _SMALL.items() if k != "vocab_size"})),
+    Case("swin_hf", "transformers", hf("SwinConfig", "SwinModel", _pixels, **_SWIN), note=_VIEW_OF_TRANSPOSE),
+    Case("swin_hf_eager_attention", "transformers", hf("SwinConfig", "SwinModel", _pixels, attn_implementation="eager",
+                                                       **_SWIN), paths=("onnx-dynamo",), note=_EAGER_DYNAMO),
+    Case("beit", "transformers", hf("BeitConfig", "BeitModel", _pixels, **_BEIT), note=_VIEW_OF_TRANSPOSE),
+    Case("beit_eager_attention", "transformers", hf("BeitConfig", "BeitModel", _pixels, attn_implementation="eager",
+                                                    **_BEIT), paths=("onnx-dynamo",), note=_EAGER_DYNAMO),
     Case("mobilevit_hf", "transformers", hf("MobileViTConfig", "MobileViTModel", _pixels, image_size=64,
                                             hidden_sizes=[16, 24, 32], neck_hidden_sizes=[8, 8, 16, 16, 24, 24, 32],
                                             num_attention_heads=2)),
