@@ -241,9 +241,10 @@ def _whisper(torch, config):
 _GQA_TS = ("onnx-ts: torch's, not our export call: the TorchScript exporter's scaled_dot_product_attention conversion "
            "(torch.onnx symbolic_opset14) asserts on enable_gqa=True, which transformers passes to SDPA when there is no "
            "attention mask (use_gqa_in_sdpa); llama_eager_attention is the workaround")
-_VIEW_OF_TRANSPOSE = ("dynamo: torch's, not ours: its decomposition turns the attention output's transpose + reshape into a "
-                      "view of a non-contiguous tensor (ValueError: Cannot view a tensor ...); with eager (unfused) "
-                      "attention it exports and imports (next row)")
+_VIEW_OF_TRANSPOSE = ("dynamo: torch's, not ours: run_decompositions' scaled_dot_product_attention decomposition leaves an "
+                      "output whose transpose + reshape becomes a view of a non-contiguous tensor (ValueError: Cannot "
+                      "view a tensor ...; pytorch/pytorch#136543); with eager (unfused) attention it exports and "
+                      "imports (next row)")
 _SWIN = dict(image_size=32, patch_size=4, embed_dim=16, depths=[1, 1], num_heads=[2, 4], window_size=4)
 _BEIT = dict(image_size=32, patch_size=8, use_relative_position_bias=True, hidden_size=32, num_hidden_layers=2,
              num_attention_heads=4, intermediate_size=64)
