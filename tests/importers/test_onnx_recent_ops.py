@@ -318,3 +318,14 @@ def test_reshape_to_a_shape_computed_by_pow_of_constants_folds(fake):
              N("Reshape", ["x", "shape"], ["y"])]
     net = gs.from_onnx(_model(nodes, {"x": x}, ["y"], opset=17))
     np.testing.assert_array_equal(net(Tensor(x)).asnumpy(), x.reshape(1, 4, 4, 3))
+
+
+@pytest.mark.parametrize("to,np_type", [(T.INT4, "int4"), (T.UINT4, "uint4"), (T.INT2, "int2"), (T.UINT2, "uint2")])
+def test_cast_to_a_narrow_integer_truncates_and_wraps_as_ml_dtypes(fake, to, np_type):
+    import ml_dtypes
+
+    x = np.array([-9.7, -8.5, -2.5, -0.4, 0.6, 2.5, 3.9, 7.2, 8.0, 15.5, 17.0], np.float32)
+    nodes = [N("Cast", ["x"], ["q"], to=to), N("Cast", ["q"], ["y"], to=T.FLOAT)]
+    net = gs.from_onnx(_model(nodes, {"x": x}, ["y"], opset=25))
+    want = x.astype(getattr(ml_dtypes, np_type)).astype(np.float32)
+    np.testing.assert_array_equal(net(Tensor(x)).asnumpy(), want)
