@@ -33,7 +33,7 @@ COMPLEX_OPS = frozenset((
     "stack", "split", "tile", "index", "index_scatter", "gather", "scatter_add", "sum", "mean", "reduce_to",
     "matmul", "einsum", "dot_general", "flip", "take_along_axis", "scatter_add_along", "dynamic_slice",
     "dynamic_update_slice", "cumsum", "cumprod", "linrec", "prod", "pad", "switch_run", "while_run", "check_false",
-    "custom_vjp", "fft", "irfft", "eigh", "eig", "solve", "matrix_inverse", "slogdet", "svd"))
+    "custom_vjp", "fft", "irfft", "eigh", "eig", "solve", "matrix_inverse", "slogdet", "svd", "det", "det_grad"))
 
 
 class RuleError(Exception):
@@ -237,10 +237,11 @@ UNARY_FLOAT = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "s
 UNARY_ANY = ("square", "neg", "sign")
 BINARY = ("add", "sub", "mul", "maximum", "minimum", "remainder", "fmod")
 BINARY_FLOAT = ("div", "pow", "atan2", "igamma", "igammac", "igamma_dx", "igamma_da", "nextafter")
+TERNARY_FLOAT = ("betainc", "betainc_dx")
 COMPARE = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or")
 
 
-@rule(*UNARY_FLOAT, *BINARY_FLOAT)
+@rule(*UNARY_FLOAT, *BINARY_FLOAT, *TERNARY_FLOAT)
 def _float_elementwise(op, avals):
     return elementwise(op, avals, float_only=True)
 
@@ -1143,8 +1144,10 @@ def _float_matrices(name, a):
 
 
 @rule("svd")
-def _svd(avals):
+def _svd(avals, signs="lapack"):
     """Real or complex matrices (LAPACK's complex form, MindSpore 2.10 CPU's too): s is real."""
+    if signs not in ("lapack", "eigen"):
+        raise RuleError(f"svd: signs must be 'lapack' or 'eigen', got {signs!r}", op="svd")
     a = avals[0]
     if a.dtype in COMPLEX and len(a.shape) >= 2:
         *batch, m, n = a.shape
@@ -1154,11 +1157,11 @@ def _svd(avals):
     return [(batch + (m, k), a.dtype), (batch + (k,), a.dtype), (batch + (k, n), a.dtype)]
 
 
-_COMPLEX_SQUARE = ("solve", "matrix_inverse", "slogdet")  # LAPACK's complex forms (MindSpore 2.10 CPU has them)
+_COMPLEX_SQUARE = ("solve", "matrix_inverse", "slogdet", "det", "det_grad")  # LAPACK's complex forms (MindSpore 2.10 CPU has them)
 
 
 def _square(op, a):
-    """a: floating-point (solve / matrix_inverse / slogdet: or complex) square matrices [..., n, n]."""
+    """a: floating-point (solve / matrix_inverse / slogdet / det: or complex) square matrices [..., n, n]."""
     kinds = FLOAT + COMPLEX if op in _COMPLEX_SQUARE else FLOAT
     if a.dtype not in kinds or len(a.shape) < 2 or a.shape[-1] != a.shape[-2]:
         what = "floating-point or complex" if op in _COMPLEX_SQUARE else "floating-point"
@@ -1188,6 +1191,26 @@ def _slogdet(avals):
     a = avals[0]
     batch = _square("slogdet", a)[:-2]
     return [(batch, a.dtype), (batch, a.dtype)]
+
+
+@rule("det")
+def _det(avals):
+    a = avals[0]
+    return [(_square("det", a)[:-2], a.dtype)]
+
+
+@rule("det_grad")
+def _det_grad(avals):
+    """det_grad(a, e_1, ..., e_m): a square; each direction e_i a's shape and dtype; the result a's."""
+    if not avals:
+        raise RuleError("det_grad: needs the matrix a [..., n, n] and any number of directions like it")
+    a = avals[0]
+    shape = _square("det_grad", a)
+    for i, e in enumerate(avals[1:], 1):
+        if tuple(e.shape) != shape or e.dtype != a.dtype:
+            raise RuleError(f"det_grad: direction {i} must be a's {fmt(a)}, got {fmt(e)}",
+                            shapes=[list(a.shape), list(e.shape)])
+    return [(shape, a.dtype)]
 
 
 @rule("lu")

@@ -36,7 +36,8 @@ _UNARY = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "square
           "bessel_i1e")
 _NARY = ("add", "sub", "mul", "div", "pow", "atan2", "maximum", "minimum", "equal", "not_equal", "less", "less_equal",
          "greater", "greater_equal", "logical_and", "logical_or", "bitwise_and", "bitwise_or", "bitwise_xor", "where",
-         "complex", "remainder", "fmod", "igamma", "igammac", "igamma_dx", "igamma_da", "nextafter")
+         "complex", "remainder", "fmod", "igamma", "igammac", "igamma_dx", "igamma_da", "nextafter",
+         "betainc", "betainc_dx")
 
 
 @_rule(*_UNARY)
@@ -50,12 +51,12 @@ def _nary(b, e, ins, batched, size):
     return b.emit(e.op, [_lift(b, x, rank) if bt else x for x, bt in zip(ins, batched)], e.attrs)
 
 
-@_rule("svd", "cholesky", "matrix_inverse", "slogdet", "lu", "lu_pivots_to_permutation", "qr", "eigh", "eig")
+@_rule("svd", "cholesky", "matrix_inverse", "slogdet", "det", "lu", "lu_pivots_to_permutation", "qr", "eigh", "eig")
 def _leading_batch(b, e, ins, batched, size):  # an op on the last two axes: the batch is one more leading axis
     return b.emit(e.op, ins, e.attrs)
 
 
-@_rule("solve", "triangular_solve")
+@_rule("solve", "triangular_solve", "det_grad")
 def _leading_batch2(b, e, ins, batched, size):  # a and b share their batch axes: both get the new one
     return b.emit(e.op, [_materialize(b, x, bt, size) for x, bt in zip(ins, batched)], e.attrs)
 

@@ -8,9 +8,10 @@ grpc_max_connection_age_s (the server asks it to go away then, and closes it aft
 age by up to -10%, and a socket is first seen up to one period after it opened), else "other" (the peer
 closed it, or it broke). Each age close is logged at INFO.
 
-Not seen here: streams refused past grpc_max_streams (RST_STREAM REFUSED_STREAM). grpc core refuses them in
-its transport and channelz counts no stream for them; the SDK sends such a call again once (the call never
-started: gradserve._transport.grpc.refused)."""
+Not seen here: streams refused past grpc_max_streams (RST_STREAM REFUSED_STREAM; with grpc_reset_protection a
+call counts until the server has freed it). grpc core refuses them in its transport and channelz counts no
+stream for them; the SDK sends such a call again while its timeout lasts (the call never started:
+gradserve._transport.grpc.refused_pause)."""
 from __future__ import annotations
 
 import asyncio

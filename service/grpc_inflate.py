@@ -116,6 +116,18 @@ class Held:
         self.copy = 0
 
 
+def _checked(parse, check):
+    """`parse`, after `check` of the bytes (service.grpc_precheck) where the method has one."""
+    if check is None:
+        return parse
+
+    def checked(data: bytes):
+        check(data)
+        return parse(data)
+    checked.check, checked.parse = check, parse  # (a plain message is checked before its charge: _decode)
+    return checked
+
+
 def message_of(request):
     """A handler's request: the message a `Held` holds (taken from it), or the message itself (no interceptor)."""
     return request.take() if type(request) is Held else request
@@ -138,16 +150,18 @@ class Inflating(grpc.aio.ServerInterceptor):
     unary methods in `held`: until their handler says the message is decoded, `Held`)."""
 
     def __init__(self, limit: int, budget: BodyBudget, abort: Abort, compressed: bool = True,
-                 held: frozenset = frozenset()):
+                 held: frozenset = frozenset(), checks: dict | None = None):
         self.limit, self.budget, self.abort = limit, budget, abort
         self.compressed = compressed  # False: every message is taken as plain (grpc refuses compressed calls)
         self.held = held  # full method names ("/gradserve.v1.Gradserve/Eval") whose handler takes a Held
+        self.checks = checks or {}  # full method name -> a check of its (inflated) bytes before the parse
 
     async def intercept_service(self, continuation, details):
         h = await continuation(details)
         if h is None:
             return None
-        parse = h.request_deserializer or (lambda b: b)
+        parse = _checked(h.request_deserializer or (lambda b: b),
+                         self.checks.get(details.method) if self.checks else None)
         held = bool(self.held) and details.method in self.held
         if h.unary_unary or h.unary_stream:
             behavior = h.unary_unary or h.unary_stream
@@ -170,6 +184,9 @@ class Inflating(grpc.aio.ServerInterceptor):
         16 MiB budget held for their jobs' whole life. Aborts the call on an error."""
         try:
             if not self.compressed or _wbits(data) is None:
+                if hasattr(parse, "check"):  # over its method's limit: refused so, before it may meet a full budget
+                    parse.check(data)
+                    parse = parse.parse
                 if len(data) > FREE:
                     charge.cover(COPIES * (len(data) - FREE), 0, alone=0)
                 return parse(data)

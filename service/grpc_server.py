@@ -46,6 +46,7 @@ from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Inter
                      ServiceError, Unauthorized, clip)
 from .grpc_conns import ConnWatch
 from .grpc_inflate import Inflating, decoded, message_of, own_charge
+from .grpc_precheck import message_checks
 from .client_identity import metadata_forwarded
 from .jobs import (BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id,
                    validate, validation_error, without_tensors)
@@ -454,6 +455,8 @@ def peer_bounds(s: Settings) -> list:
     keepalive does not catch such a peer: tests/grpc/test_grpc_attacks_more.py.)"""
     ms = lambda sec: max(1, min(int(sec * 1000), 2**31 - 1))  # noqa: E731 - grpc takes C int milliseconds
     bounds = [("grpc.max_concurrent_streams", s.grpc_max_streams),
+              # calls count against it until freed, not until their streams close (grpc_reset_protection)
+              ("grpc.http.overload_protection", int(s.grpc_reset_protection)),
               # compressed messages handed over as sent, inflated within the body budget (service.grpc_inflate);
               # off, identity only: a compressed message is refused uninflated (grpc would inflate it outside it)
               (("grpc.per_message_decompression", 0) if s.grpc_compressed_requests else
@@ -495,7 +498,7 @@ class GrpcServer:
                    *peer_bounds(s)]
         # every message decoded within the body budget (service.grpc_inflate), a compressed one inflated if taken
         inflating = Inflating(s.max_body_bytes, self.core.body_budget, abort, s.grpc_compressed_requests,
-                              held_methods(self.services))
+                              held_methods(self.services), message_checks(SERVICE, s.max_tensors))
         self.server = grpc.aio.server(options=options, interceptors=[inflating])
         pb_grpc.add_GradserveServicer_to_server(Servicer(s, self.core), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

@@ -32,16 +32,21 @@ class LRU:
 
     With `share`, an entry put for an owner (a client: jobs.client_of) counts against that owner's share of
     both bounds: past it, the owner's own oldest entries go first. Without, one client putting distinct
-    entries without end evicted every other client's (a registered graph gone: its jobs by id got 404)."""
+    entries without end evicted every other client's (a registered graph gone: its jobs by id got 404).
 
-    def __init__(self, cap_bytes: int, max_entries: int, share: float | None = None):
+    With `idle_owner_first` (and `share`), past the bounds the owner least recently active (put or got) loses its
+    oldest entry first, not the oldest entry of all."""
+
+    def __init__(self, cap_bytes: int, max_entries: int, share: float | None = None, idle_owner_first: bool = False):
         self.cap_bytes = cap_bytes
         self.max_entries = max_entries
         self.d: OrderedDict = OrderedDict()  # key -> (value, nbytes)
         self.nbytes = 0
         self.lock = threading.Lock()
         self.share = share
-        self.owned: dict[str, OrderedDict] = {}  # owner -> its keys, oldest first (with `share`)
+        self.owned: OrderedDict[str, OrderedDict] = OrderedDict()  # owner -> its keys, oldest first (with `share`);
+        # owners least recently active first
+        self.idle_owner_first = idle_owner_first
         self.owner_of: dict = {}  # key -> owner
         self.owner_bytes: dict[str, int] = {}
 
@@ -57,6 +62,7 @@ class LRU:
             owner = self.owner_of.get(k)
             if owner is not None:
                 self.owned[owner].move_to_end(k)
+                self.owned.move_to_end(owner)
             return hit[0]
 
     def put(self, k, v, nbytes: int = 0, owner: str | None = None) -> bool:
@@ -73,14 +79,23 @@ class LRU:
             if owned:
                 self.owner_of[k] = owner
                 mine = self.owned.setdefault(owner, OrderedDict())
+                self.owned.move_to_end(owner)
                 mine[k] = None
                 self.owner_bytes[owner] = self.owner_bytes.get(owner, 0) + nbytes
                 while len(mine) > max(1, int(self.max_entries * self.share)) or \
                         self.owner_bytes[owner] > self.cap_bytes * self.share:
                     self._drop(next(iter(mine)))  # the owner's oldest, never another's
             while len(self.d) > self.max_entries or self.nbytes > self.cap_bytes:
-                self._drop(next(iter(self.d)))
+                self._drop(self._victim())
             return True
+
+    def _victim(self):
+        """The entry to drop past the bounds: the oldest; with idle_owner_first, an owned oldest entry gives way to
+        the oldest of the least recently active owner."""
+        oldest = next(iter(self.d))
+        if not self.idle_owner_first or self.owner_of.get(oldest) is None:
+            return oldest
+        return next(iter(next(iter(self.owned.values()))))
 
     def _drop(self, k) -> None:
         _, n = self.d.pop(k)

@@ -212,7 +212,19 @@ class Settings(BaseSettings):
                                          "its new connections get 503 and are closed, so one peer's idle "
                                          "connections never lock the others out. 1: no share.")
     grpc_max_streams: int = Field(100, ge=1, description="Concurrent gRPC calls per connection (HTTP/2 "
-                                  "max_concurrent_streams); past it a peer's new calls wait for a free stream.")
+                                  "max_concurrent_streams); past it a peer's new calls wait for a free stream. "
+                                  "With grpc_reset_protection a stream that arrives while the server still holds "
+                                  "grpc_max_streams calls (one whose answer the peer has read is held until freed) "
+                                  "is refused: UNAVAILABLE RST_STREAM REFUSED_STREAM (error code 7), never started, "
+                                  "safe to send again (the SDK does, while the call's timeout lasts).")
+    grpc_reset_protection: bool = Field(True, description="grpc's rapid-reset protection (grpc.http.overload_"
+                                        "protection, CVE-2023-44487): a connection's calls count until the server "
+                                        "has freed them, not until their streams close. A peer that opens and "
+                                        "resets 200 K calls on one connection: another channel's worst call 192 ms, "
+                                        "+7 MiB (off: 1,033 ms, +89 MiB). Its cost: a client that keeps to "
+                                        "grpc_max_streams, with many more calls than streams in flight, has some "
+                                        "refused (1000 at once on one channel: 5-60% of a bare grpcio stub's; "
+                                        "none off). False only where every gRPC peer is trusted.")
     grpc_compressed_requests: bool = Field(True, description="Take gRPC request messages sent compressed "
                                            "(grpc-encoding gzip / deflate): grpc hands them over as sent and the "
                                            "server inflates each within max_body_bytes (RESOURCE_EXHAUSTED past "
@@ -237,7 +249,8 @@ class Settings(BaseSettings):
                                     "tensor_not_found). The bytes one graph's values named by sha256 resolve to are "
                                     "counted before joined (a piece named twice counts twice), within a client's half "
                                     "of graph_cache_bytes (413 naming that). A missing-tensors question names at most 2^18 hashes "
-                                    "(HTTP: its body at most ~18 MiB, 413 missing_body_bytes)." + _SHARE)
+                                    "(HTTP: its body at most ~18 MiB, 413 missing_body_bytes; gRPC: its message at most ~17 MB, "
+                                    "RESOURCE_EXHAUSTED missing_message_bytes, before either is parsed)." + _SHARE)
     derived_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Derived graphs kept by the server, in "
                                      "bytes." + _SHARE)
     plan_cache_bytes: int = Field(512 * 1024 * 1024, ge=0, description="Graphs and compiled plans kept per "

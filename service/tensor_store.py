@@ -43,7 +43,7 @@ def content_hash(raw) -> str:
 
 class TensorStore:
     def __init__(self, cap_bytes: int, metrics: Any = None):
-        self.kept = LRU(cap_bytes, MAX_ENTRIES, share=CLIENT_SHARE)
+        self.kept = LRU(cap_bytes, MAX_ENTRIES, share=CLIENT_SHARE, idle_owner_first=True)
         self.metrics = metrics  # (gradserve_tensors_stored: tensors and bytes stored, one already kept not again)
 
     def put(self, raw, client: str | None = None) -> tuple[str, bool]:

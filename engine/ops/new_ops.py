@@ -7,3 +7,4 @@ from . import linalg_lu  # noqa: F401,E402  (lu (LAPACK getrf), lu_pivots_to_per
 from . import linalg_decomp  # noqa: F401,E402  (qr, eigh (LAPACK geqrf / orgqr, syevd): engine/ops/linalg_decomp.py)
 from . import linalg_eig  # noqa: F401,E402  (eig (LAPACK geev, complex outputs): engine/ops/linalg_eig.py)
 from . import assignment  # noqa: F401,E402  (linear_sum_assignment: engine/ops/assignment.py)
+from . import linalg_det  # noqa: F401,E402  (det, det_grad: derivatives exact at singular matrices: engine/ops/linalg_det.py)

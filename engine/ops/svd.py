@@ -16,10 +16,31 @@ from ..errors import DifferentiationError
 from ..ir import COMPLEX_DTYPES
 from ._infer import rule_infer
 from .composite import dtype_name
-from .registry import defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
+from .registry import Attr, defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
+from .assignment import _host
+from .svd_eigen import eigen_signs
 
 
-def _svd_impl(xp, a):
+def _svd_impl(xp, a, signs="lapack"):
+    u, s, vh = _lapack_svd(xp, a)
+    if signs == "eigen" and dtype_name(a.dtype) in ("float32", "float64"):
+        flip = eigen_signs(_host(a), _host(u))
+        if not (flip > 0).all():
+            f = _backend_array(xp, u, flip)
+            u, vh = u * f[..., None, :], vh * f[..., :, None]
+    return u, s, vh
+
+
+def _backend_array(xp, like, values):
+    """values (a host array) as an array of like's backend (and device)."""
+    if type(like).__module__.startswith("torch"):
+        import torch  # noqa: PLC0415
+
+        return torch.from_numpy(values).to(like.device)
+    return xp.asarray(values)
+
+
+def _lapack_svd(xp, a):
     if dtype_name(a.dtype) == "float16":  # LAPACK (and torch's CPU kernel) have no half precision: float32, rounded back
         return tuple(xp.astype(t, xp.float16) for t in xp.linalg.svd(xp.astype(a, xp.float32), full_matrices=False))
     try:
@@ -87,7 +108,7 @@ def _refuse_complex(b, a) -> None:
                                    "complex input either)", node=b.node_label, op="svd")
 
 
-def _svd_vjp(b, ins, outs, cts):
+def _svd_vjp(b, ins, outs, cts, signs="lapack"):  # (the signs are in outs: their derivatives follow)
     _refuse_complex(b, ins[0])
     u, s, vh = outs
     gu, gs, gvh = cts
@@ -112,7 +133,7 @@ def _svd_vjp(b, ins, outs, cts):
     return [ga]
 
 
-def _svd_jvp(b, ins, outs, ts):
+def _svd_jvp(b, ins, outs, ts, signs="lapack"):
     _refuse_complex(b, ins[0])
     da = ts[0]
     if da is None:
@@ -135,10 +156,12 @@ def _svd_jvp(b, ins, outs, ts):
     return [du, ds, _mT(b, dv)]
 
 
-defop("svd", 1, rule_infer("svd"), n_outputs=3,
+defop("svd", 1, rule_infer("svd"), n_outputs=3, attrs={"signs": Attr("str", "lapack")},
       doc="(u, s, vh): the reduced SVD a = u diag(s) vh of real or complex matrices [..., m, n] (s real, descending, "
           "k = min(m, n)); u's and vh's derivatives are inf / NaN at tied or zero singular values, s's are not; "
-          "complex input has no derivative", flops=matrix_flops)
+          "complex input has no derivative. signs: 'lapack' (LAPACK's vectors) or 'eigen' (each pair re-signed as "
+          "Eigen's JacobiSVD gives it, MindSpore's CPU svd, for real matrices of fewer than 16 columns: "
+          "engine/ops/svd_eigen.py)", flops=matrix_flops)
 impl_rules["svd"] = _svd_impl
 vjp_rules["svd"] = _svd_vjp
 jvp_rules["svd"] = _svd_jvp

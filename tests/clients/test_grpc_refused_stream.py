@@ -1,7 +1,8 @@
-"""The SDK's gRPC transport sends a call again, once, when the server refused its stream (RST_STREAM
-REFUSED_STREAM, HTTP/2 error code 7: a burst past grpc_max_streams on a fresh connection, before the client
-learnt the cap). Safe: a refused stream never reached the server's application. Other UNAVAILABLE failures
-are left to the client's RetryPolicy, and a second refusal is raised.
+"""The SDK's gRPC transport sends a call again when the server refused its stream (RST_STREAM REFUSED_STREAM,
+HTTP/2 error code 7: grpc core refuses a stream that arrives while it still counts one whose answer the client has
+read; 1000 calls at once on one channel, reliab7), while the call's timeout lasts and at most REFUSED_TRIES times
+in all. Safe: a refused stream never reached the server's application. Other UNAVAILABLE failures are left to
+the client's RetryPolicy; a call refused on every try is raised.
 
 The server is a bare HTTP/2 peer on loopback (frames written by hand, tests/e2e/h2_raw.py) that refuses the
 first `refuse` streams it sees and answers the next with a real gradserve.v1 JobResponse, so the refusal is
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from contextlib import contextmanager
 import struct
 import threading
 
@@ -21,7 +23,7 @@ from e2e.h2_raw import ACK, DATA, END_HEADERS, END_STREAM, HEADERS, PING, RST_ST
 
 from gradserve import errors
 from gradserve._proto import gradserve_pb2 as pb
-from gradserve._transport.grpc import AsyncGRPCTransport, GRPCTransport
+from gradserve._transport.grpc import REFUSED_TRIES, AsyncGRPCTransport, GRPCTransport
 
 PREFACE_LEN = 24
 REFUSED_STREAM, INTERNAL_ERROR = 7, 2
@@ -89,9 +91,9 @@ class Refuser:
         self.sock.close()
 
 
-def _eval(transport: GRPCTransport) -> dict:
+def _eval(transport: GRPCTransport, timeout: float = 20) -> dict:
     return transport.call("eval", {"graph_id": "sha256:" + "0" * 64, "inputs": [np.ones(2, np.float32)]},
-                          timeout=20)
+                          timeout=timeout)
 
 
 def _streams_grpc_sends_itself(refuse: int) -> int:
@@ -115,29 +117,42 @@ def own():
     return _streams_grpc_sends_itself(refuse=100)
 
 
-def test_a_refused_stream_is_sent_again_once(own):
-    srv = Refuser(refuse=own)  # every stream grpc itself opens for the first call is refused
-    t = GRPCTransport(f"grpc://{srv.target}", timeout=20)
+@contextmanager
+def _against(refuse: int):
+    """(a Refuser of `refuse` streams, the SDK's transport to it), both closed after."""
+    srv = Refuser(refuse=refuse)
+    t = GRPCTransport(f"grpc://{srv.target}")
     try:
+        yield srv, t
+    finally:
+        t.close()
+        srv.close()
+
+
+def test_a_refused_stream_is_sent_again_until_answered(own):
+    with _against(3 * own) as (srv, t):  # every stream grpc itself opens for the SDK's first three tries is refused
         out = _eval(t)
         np.testing.assert_array_equal(out["outputs"][0]["array"], OUT)
-        assert len(srv.streams) == own + 1, srv.streams  # the SDK's one more call, answered
-    finally:
-        t.close()
-        srv.close()
+        assert len(srv.streams) == 3 * own + 1, srv.streams  # the SDK's fourth try, answered
 
 
-def test_a_second_refusal_is_raised_as_a_connection_error(own):
-    srv = Refuser(refuse=100)
-    t = GRPCTransport(f"grpc://{srv.target}", timeout=20)
-    try:
+def test_a_call_refused_on_every_try_is_raised_as_a_connection_error(own):
+    with _against(10 ** 6) as (srv, t):
         with pytest.raises(errors.APIConnectionError) as ei:
-            _eval(t)
+            _eval(t, timeout=60)  # (the tries' pauses come to under 3 s)
         assert ei.value.grpc_code == grpc.StatusCode.UNAVAILABLE and "error code 7" in str(ei.value)
-        assert len(srv.streams) == 2 * own, srv.streams  # one SDK retry, no more
-    finally:
-        t.close()
-        srv.close()
+        assert len(srv.streams) == REFUSED_TRIES * own, srv.streams  # REFUSED_TRIES tries, no more
+
+
+def test_refusals_are_not_sent_again_past_the_calls_timeout(own):
+    """The tries' pauses come to at least 1.4 s (refused_pause): a call of 0.5 s stops sending first."""
+    with _against(10 ** 6) as (srv, t):
+        with pytest.raises(errors.GradserveError) as ei:
+            _eval(t, timeout=0.5)
+        # the last refusal, or the call's deadline met by a try sent with little of it left
+        assert (ei.value.grpc_code == grpc.StatusCode.UNAVAILABLE and "error code 7" in str(ei.value)) or \
+            ei.value.grpc_code == grpc.StatusCode.DEADLINE_EXCEEDED, ei.value
+        assert own <= len(srv.streams) < REFUSED_TRIES * own, srv.streams
 
 
 def test_other_resets_are_not_sent_again_by_the_transport():
@@ -152,7 +167,7 @@ def test_other_resets_are_not_sent_again_by_the_transport():
         srv.close()
 
 
-def test_the_async_transport_sends_a_refused_stream_again_once(own):
+def test_the_async_transport_sends_a_refused_stream_again_until_answered(own):
     async def go(target):
         t = AsyncGRPCTransport(f"grpc://{target}", timeout=20)
         try:
@@ -160,10 +175,10 @@ def test_the_async_transport_sends_a_refused_stream_again_once(own):
         finally:
             await t.aclose()
 
-    srv = Refuser(refuse=own)
+    srv = Refuser(refuse=3 * own)
     try:
         out = asyncio.run(go(srv.target))
         np.testing.assert_array_equal(out["outputs"][0]["array"], OUT)
-        assert len(srv.streams) == own + 1, srv.streams
+        assert len(srv.streams) == 3 * own + 1, srv.streams
     finally:
         srv.close()

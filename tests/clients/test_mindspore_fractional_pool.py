@@ -82,15 +82,16 @@ def test_bad_arguments_are_named(fake, kwargs, match):
         ops.fractional_max_pool2d(Tensor(np.zeros((1, 1, 8, 8), np.float32)), 2, **kwargs)
 
 
-def _regions_ref(x, rows, cols, overlapping):
-    """NumPy: y[n, i, j, c] = max of x over the rows rows[i]..rows[i+1] (inclusive when overlapping) and the
-    columns likewise, clipped to the input (MindSpore's documented FractionalMaxPool)."""
+def regions_ref(x, rows, cols, overlapping, reduce=np.max):
+    """NumPy: y[n, i, j, c] = max (or `reduce`) of x over the rows rows[i]..rows[i+1] (inclusive when
+    overlapping) and the columns likewise, clipped to the input (MindSpore's documented FractionalMaxPool /
+    FractionalAvgPool)."""
     n, h, w, c = x.shape
     e = 1 if overlapping else 0
     y = np.empty((n, len(rows) - 1, len(cols) - 1, c), x.dtype)
     for i in range(len(rows) - 1):
         for j in range(len(cols) - 1):
-            y[:, i, j] = x[:, rows[i]:min(rows[i + 1] + e, h), cols[j]:min(cols[j + 1] + e, w)].max(axis=(1, 2))
+            y[:, i, j] = reduce(x[:, rows[i]:min(rows[i + 1] + e, h), cols[j]:min(cols[j + 1] + e, w)], axis=(1, 2))
     return y
 
 
@@ -98,7 +99,7 @@ def _regions_ref(x, rows, cols, overlapping):
 @pytest.mark.parametrize("overlapping", [False, True])
 def test_fractional_max_pool_regions_and_gradient(fake, pseudo_random, overlapping):
     x = RNG.standard_normal((2, 10, 13, 3)).astype(np.float32)
-    pool = ops.FractionalMaxPool([1.0, 1.5, 1.7, 1.0], pseudo_random, overlapping, seed=7)
+    pool = ops.FractionalMaxPool([1.0, 1.5, 1.7, 1.0], pseudo_random, overlapping, deterministic=True, seed=7)
     y, rows, cols = pool(Tensor(x))
     rows, cols = rows.asnumpy(), cols.asnumpy()
     assert rows.dtype == np.int64 and len(rows) == int(10 / 1.5) + 1 and len(cols) == int(13 / 1.7) + 1
@@ -106,7 +107,7 @@ def test_fractional_max_pool_regions_and_gradient(fake, pseudo_random, overlappi
     assert np.all(np.diff(rows) >= 1) and np.all(np.diff(cols) >= 1)
     if not pseudo_random:  # each region size // out or one more
         assert set(np.diff(rows)) <= {10 // 6, 10 // 6 + 1} and set(np.diff(cols)) <= {13 // 7, 13 // 7 + 1}
-    np.testing.assert_array_equal(y.asnumpy(), _regions_ref(x, rows, cols, overlapping))
+    np.testing.assert_array_equal(y.asnumpy(), regions_ref(x, rows, cols, overlapping))
 
     # the gradient: the upstream value of each region at its maximum (x has no ties), added where regions overlap
     dy = RNG.standard_normal(y.shape).astype(np.float32)
@@ -114,13 +115,14 @@ def test_fractional_max_pool_regions_and_gradient(fake, pseudo_random, overlappi
     class Loss(nn.Cell):
         def __init__(self):
             super().__init__()
-            self.pool = ops.FractionalMaxPool([1.0, 1.5, 1.7, 1.0], pseudo_random, overlapping, seed=7)
+            self.pool = ops.FractionalMaxPool([1.0, 1.5, 1.7, 1.0], pseudo_random, overlapping, deterministic=True,
+                                              seed=7)
 
         def construct(self, v):
             out, r, c = self.pool(v)
             return (out * Tensor(dy)).sum(), r, c
 
-    _, r2, c2 = Loss()(Tensor(x))  # (a new primitive, the same seed: the boundaries the gradient's first draw has)
+    _, r2, c2 = Loss()(Tensor(x))  # (deterministic: every call draws the boundaries the gradient's draw has)
     g = GradOperation()(Loss())(Tensor(x)).asnumpy()
     r2, c2 = r2.asnumpy(), c2.asnumpy()
     want = np.zeros_like(x)
@@ -139,3 +141,15 @@ def test_fractional_max_pool_regions_and_gradient(fake, pseudo_random, overlappi
 def test_fractional_max_pool_bad_ratio(fake):
     with pytest.raises(ValueError, match="pooling_ratio"):
         ops.FractionalMaxPool([1.0, 0.5, 2.0, 1.0])
+
+
+@pytest.mark.parametrize("name", ["FractionalMaxPool", "FractionalAvgPool"])
+def test_fractional_pool_seed_rule_follows_mindspore(fake, name):
+    # MindSpore 2.10: deterministic draws the same boundaries at every call; a seed without it is refused
+    x = Tensor(RNG.standard_normal((1, 20, 20, 1)).astype(np.float32))
+    pool = getattr(ops, name)([1.0, 1.5, 1.7, 1.0], deterministic=True, seed=3, seed2=4)
+    first = pool(x)[1].asnumpy()
+    for _ in range(2):
+        np.testing.assert_array_equal(pool(x)[1].asnumpy(), first)
+    with pytest.raises(ValueError, match="both 'seed' and 'seed2' must be 0 if 'deterministic' is false"):
+        getattr(ops, name)([1.0, 1.5, 1.7, 1.0], seed=3)(x)

@@ -271,8 +271,9 @@ def test_grid_sampler_2d_and_its_grad_follow_mindspore(on_real_server):
         got = [f(a) for a in (y, dx.asnumpy(), dg.asnumpy()) for f in (np.sum, lambda v: np.sum(v * v))]
         np.testing.assert_allclose(got, sums, rtol=2e-6, atol=1e-6, err_msg=f"{mode} {pad} {ac}")
     np.testing.assert_allclose(ops.grid_sample(Tensor(x), Tensor(g)).asnumpy().sum(), -0.85100782, rtol=2e-6)
-    with pytest.raises(NotImplementedError, match="reflection"):
-        ops.grid_sample(Tensor(x), Tensor(g), padding_mode="reflection")
+    for ac, sums in ((False, (0.2758711, 29.432915)), (True, (-2.0730383, 19.136341))):  # MindSpore 2.10, reflection
+        y = ops.grid_sample(Tensor(x), Tensor(g), padding_mode="reflection", align_corners=ac).asnumpy()
+        np.testing.assert_allclose([y.sum(), (y * y).sum()], sums, rtol=2e-6, atol=1e-6)
 
 
 def test_grad_of_keyword_only_and_kwargs_tensors(on_real_server):

@@ -164,6 +164,10 @@ CASES.update({  # square matrices (engine/ops/linalg_solve.py)
     "solve": [([A((2, 3, 3), F), A((2, 3, 4), F)], {})],
     "triangular_solve": [([A((3, 3), F), A((3, 1), F)], {"lower": False, "transpose_a": True})],
 })
+CASES.update({  # determinant and its derivatives (engine/ops/linalg_det.py)
+    "det": [([A((2, 3, 3), F)], {}), ([A((3, 3), C64)], {})],
+    "det_grad": [([A((3, 3), F)], {}), ([A((2, 3, 3), F)] * 3, {})],
+})
 CASES.update({  # LU (engine/ops/linalg_lu.py)
     "lu": [([A((2, 3, 3), F)], {})],
     "lu_pivots_to_permutation": [([A((2, 3), "int32")], {"permutation_size": 4})],

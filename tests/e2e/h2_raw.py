@@ -34,6 +34,14 @@ def hpack(headers: list) -> bytes:
     return out
 
 
+def call_frames(sid: int, method: str, message: bytes, metadata: list = ()) -> bytes:
+    """A unary gRPC call's HEADERS and its one DATA frame (END_STREAM) on stream `sid`."""
+    head = [(":method", "POST"), (":scheme", "http"), (":path", method), (":authority", "x"),
+            ("content-type", "application/grpc"), ("te", "trailers"), *metadata]
+    body = b"\x00" + struct.pack(">I", len(message)) + message
+    return frame(HEADERS, END_HEADERS, sid, hpack(head)) + frame(DATA, END_STREAM, sid, body)
+
+
 class RawH2:
     def __init__(self, target: str, window: int | None = None):
         host, port = target.rsplit(":", 1)
@@ -44,10 +52,7 @@ class RawH2:
 
     def call(self, method: str, message: bytes, metadata: list = ()) -> int:
         sid, self.next_stream = self.next_stream, self.next_stream + 2
-        head = [(":method", "POST"), (":scheme", "http"), (":path", method), (":authority", "x"),
-                ("content-type", "application/grpc"), ("te", "trailers"), *metadata]
-        body = b"\x00" + struct.pack(">I", len(message)) + message
-        self.sock.sendall(frame(HEADERS, END_HEADERS, sid, hpack(head)) + frame(DATA, END_STREAM, sid, body))
+        self.sock.sendall(call_frames(sid, method, message, metadata))
         return sid
 
     def read_frame(self):

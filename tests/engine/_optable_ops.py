@@ -118,11 +118,11 @@ CASES += [
 
 
 
-def _svd_parts(which):
+def _svd_parts(which, signs="lapack"):
     """svd's outputs through functions that do not depend on the singular vectors' signs (LAPACK picks
-    them): s; u vh (the polar factor: both cotangents); u^2 (u's alone); vh^2 (vh's alone)."""
+    them, or Eigen's replay): s; u vh (the polar factor: both cotangents); u^2 (u's alone); vh^2 (vh's alone)."""
     def build(gb, ins, dtype):
-        u, s, vh = gb.emit("svd", ins, {})
+        u, s, vh = gb.emit("svd", ins, {"signs": signs})
         return {"s": [s], "polar": [s, gb.emit("matmul", [u, vh], {})[0]],
                 "u": [gb.emit("square", [u], {})[0]], "vh": [gb.emit("square", [vh], {})[0]]}[which]
     return build
@@ -135,6 +135,8 @@ CASES += [  # random matrices: distinct, nonzero singular values (u's and vh's d
     Case("svd", [X((4, 2))], name="u-tall", build=_svd_parts("u")),
     Case("svd", [X((2, 4))], name="vh-wide", build=_svd_parts("vh")),
     Case("svd", [X((2, 3))], name="polar-wide", build=_svd_parts("polar")),
+    Case("svd", [X((4, 3))], name="polar-tall-eigen-signs", build=_svd_parts("polar", "eigen")),
+    Case("svd", [X((2, 3, 3))], name="u-batch-eigen-signs", build=_svd_parts("u", "eigen")),
 ]
 
 def _mats(*shapes, spd=(), shift=3.0, skew=0.0):
@@ -180,7 +182,20 @@ CASES += [
     Case("matrix_inverse", [X((2, 2, 2))], name="batch", sample=_mats((2, 2, 2))),
     Case("slogdet", [X((3, 3))], name="logabsdet", build=_out("slogdet", 1), sample=_mats((3, 3))),
     Case("slogdet", [X((2, 3, 3))], name="det-batch", build=_det, sample=_mats((2, 3, 3))),
+    # det / det_grad: polynomials in a, so any matrix (a singular one too) is a smooth point: orders 1-3 vs FD
+    Case("det", [X((3, 3))], name="random"),
+    Case("det", [X((2, 4, 4))], name="batch-rank-2", sample=lambda rng: [_low_rank(rng, (2, 4, 4), 2)]),
+    Case("det_grad", [X((3, 3))], name="cofactor"),
+    Case("det_grad", [X((4, 4)), X((4, 4))], name="one-direction-rank-3",
+         sample=lambda rng: [_low_rank(rng, (4, 4), 3), rng.uniform(-1, 1, (4, 4))]),
+    Case("det_grad", [X((2, 4, 4)), X((2, 4, 4)), X((2, 4, 4))], name="two-directions-batch"),
 ]
+
+
+def _low_rank(rng, shape, rank):
+    """Matrices [..., n, n] of the given rank (a product of [n, rank] and [rank, n] factors)."""
+    left = rng.uniform(-1, 1, shape[:-1] + (rank,))
+    return left @ rng.uniform(-1, 1, shape[:-2] + (rank, shape[-1]))
 
 def _permuted(shape, perm):
     """_mats' well-conditioned matrices with their rows in the order `perm`: partial pivoting undoes it, and
@@ -345,3 +360,17 @@ def _gamma_of_x(op):
 
 CASES += [Case(op, [K(_GAMMA_A), X((3, 4), 0.3, 5.0)], name="x", build=_gamma_of_x(op))
           for op in ("igamma", "igammac", "igamma_dx")]
+
+# the regularized incomplete beta function (engine/ops/special_beta.py): differentiable w.r.t. x only, so a and b
+# are constants; x on both sides of (a + 1) / (a + b + 2) (the fraction of I_x(a, b) and of 1 - I_{1-x}(b, a))
+_BETA_A, _BETA_B = np.array([[0.7], [2.5], [6.0]]), np.array([[1.5], [0.8], [3.0]])
+
+
+def _beta_of_x(op):
+    """op(a, b, x) with the constants a and b cast to the case's dtype (the ops take one float dtype)."""
+    return lambda gb, ins, dtype: gb.emit(op, [gb.emit("cast", [v], {"dtype": dtype})[0] for v in ins[:2]] + [ins[2]],
+                                          {})
+
+
+CASES += [Case(op, [K(_BETA_A), K(_BETA_B), X((3, 4), 0.1, 0.9)], name="x", build=_beta_of_x(op))
+          for op in ("betainc", "betainc_dx")]

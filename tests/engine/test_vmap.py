@@ -196,6 +196,8 @@ OP_CASES += [  # engine/ops/linalg_solve.py
     ("cholesky", [(3, 3)], lambda b, a: b.cholesky(b.add(b.matmul(a, a, transpose_b=True), b.const(np.eye(3))))),
     ("matrix_inverse", [(2, 3, 3)], lambda b, a: b.matrix_inverse(_wc(b, a))),
     ("slogdet", [(3, 3)], lambda b, a: b.emit("slogdet", [_wc(b, a)], {})),
+    ("det", [(2, 3, 3)], lambda b, a: b.emit("det", [a], {})),  # engine/ops/linalg_det.py
+    ("det_grad_two_directions", [(3, 3), (3, 3), (3, 3)], lambda b, a, e, f: b.emit("det_grad", [a, e, f], {})),
     ("solve", [(3, 3), (3, 2)], lambda b, a, c: b.solve(_wc(b, a), c)),
     ("triangular_solve_upper_T", [(2, 3, 3), (2, 3, 1)],
      lambda b, a, c: b.triangular_solve(_wc(b, a), c, lower=False, transpose_a=True)),

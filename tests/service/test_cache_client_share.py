@@ -103,3 +103,28 @@ def test_a_loader_error_is_logged_clipped(monkeypatch, caplog):
     lines = [r.getMessage() for r in caplog.records if "graph_from_json raised" in r.getMessage()]
     assert lines and all(len(m) < 2000 for m in lines), [len(m) for m in lines]
     assert "more characters" in lines[0]
+
+
+def test_idle_owner_first_evicts_the_least_recently_active_owners_oldest():
+    """Past the cap, the owner least recently active gives way (the tensor store: clients uploading at once into a
+    full store evicted each other's fresh pieces while a client long done kept its own); without the option, the
+    oldest entry of all goes, as before."""
+    for idle_first, gone in ((True, {"b1"}), (False, {"a1"})):
+        c = LRU(100, 100, share=0.5, idle_owner_first=idle_first)
+        c.put("a1", 0, 30, owner="a")  # a: the oldest entry, but active again below
+        c.put("b1", 0, 30, owner="b")
+        c.put("a2", 0, 10, owner="a")
+        c.put("c1", 0, 30, owner="c")  # 100 bytes: full
+        c.put("c2", 0, 10, owner="c")  # past the cap by 10
+        kept = {k for k in ("a1", "a2", "b1", "c1", "c2") if k in c.d}
+        assert kept == {"a1", "a2", "b1", "c1", "c2"} - gone, (idle_first, kept)
+        assert c.nbytes == sum(n for _, n in c.d.values()) == 80
+
+
+def test_idle_owner_first_counts_a_hit_as_activity():
+    c = LRU(60, 100, share=0.5, idle_owner_first=True)
+    c.put("a1", 0, 30, owner="a")
+    c.put("b1", 0, 30, owner="b")
+    assert c.get("a1") == 0  # a is now the more recently active owner
+    c.put("c1", 0, 20, owner="c")
+    assert "a1" in c.d and "b1" not in c.d

@@ -315,10 +315,9 @@ class _BaseClient:
     def _register(self, ref: GraphRef) -> Generator[_Call, Any, str]:
         doc = ref.doc
         if doc is not None and self._by_hash(doc):
-            by_hash, blobs = _weights_by_hash.split(doc)
-            if (yield from _weights_by_hash.upload(blobs)):  # (False: an older server, the graph goes whole)
-                doc = by_hash
-        resp = yield ("register_graph", {"graph": doc}, False, None)
+            resp = yield from _weights_by_hash.register(doc)
+        else:
+            resp = yield ("register_graph", {"graph": doc}, False, None)
         gid = resp.get("graph_id") or ref.hash
         with self._lock:
             self._known[ref.hash] = gid

@@ -13,10 +13,9 @@ The program returns those as extra outputs, and after the run (backward order: t
   differentiated function has run: _bprop.LateRule);
 - a hook that read the placeholder's value while traced (`print(g)`, `g.asnumpy()`, `float(g)`) was stopped
   there (its gradient left unchanged; what it printed before held back) and is called once more, now, with
-  the real gradient, in backward order; it must return None (a gradient given after the backward has run
-  cannot change it). Its code is remembered: later calls do not run it while traced, only after the run, so
-  it runs once per backward as in MindSpore (the first call of that code runs it twice: a side effect before
-  its read happens twice then).
+  the real gradient, in backward order (a new gradient it returns then: Rerun, below). Its code is
+  remembered: later calls do not run it while traced, only after the run, so it runs once per backward as in
+  MindSpore (the first call of that code runs it twice: a side effect before its read happens twice then).
 In PyNative mode a probed trace is never reused (make): the hooks' Python runs on every call. GRAPH_MODE
 keeps the trace (traced again only when an argument's or a Parameter's hooks change: HookHandle) and each
 later run calls again, in the order first called, every hook that gave None, with that run's gradients
@@ -24,10 +23,15 @@ later run calls again, in the order first called, every hook that gave None, wit
 compiled graph; its Python ran once, at compile time). A PyNative grad of a grad runs the hooks in both passes,
 as MindSpore 2.10: the grad node below the root gives the first pass's gradients, carried out of the functions
 around it as attribute writes are (_attr_writes.carry; filled and called first), the root's the second pass's
-(called again with them, as a cached trace's run calls them). No value where none can be given: a point outside
-a derived function; a grad of a grad in GRAPH_MODE, a third order, a jvp over a grad (a hook that reads values
-there is refused by name, not skipped; a placeholder a hook stored there is refused when read after the call:
-Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
+(called again with them, as a cached trace's run calls them); a third (or higher) order's middle passes come
+out as the first does, each from a grad node above the one before (Probe.passes) and called in turn. A hook that
+reads its gradient and returns a new one (PyNative) has the grad call run again (Rerun): at first order with the
+gradient it returned as a constant, not called again; in a grad of a grad's first pass it is called while
+traced, its values known, so that what it returns is differentiated by the later passes (its code remembered:
+_CHANGERS; the first time it is found so it runs twice). No value
+where none can be given: a point outside a derived function; a grad of a grad in GRAPH_MODE, a jvp over a grad
+(a hook that reads values there is refused by name, not skipped; a placeholder a hook stored there is refused
+when read after the call: Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
 """
 from __future__ import annotations
 
@@ -71,12 +75,57 @@ class Unreached(HookGrad):
                            "grad call only (there a hook may change the gradient, not record its value)")
 
 
+class KnownGrad(HookGrad):
+    """A placeholder whose value an earlier run of the grad call gave (Rerun): still traced (what a hook computes
+    from it is in the backward graph), its reads answered with that value."""
+
+    def _value(self):
+        return self.__dict__["_gs_known"]
+
+    def _concrete(self, what: str) -> np.ndarray:
+        return self.__dict__["_gs_known"]
+
+    __str__ = Tensor.__str__
+
+
+class Rerun(Exception):
+    """A hook read its gradient's value and returned a new gradient (PyNative): the grad call is traced and run
+    again (run_program) with plan: index of a hook call in the trace -> ("known", its gradients' values: the
+    call is made with them while traced, so what it returns is in the backward graph), ("result",
+    the gradient it returned: given as a constant, the hook not called) or ("reuse", its arguments: the call
+    made in the run before with them, not made again: its placeholders are filled by the next run)."""
+
+    def __init__(self, plan: dict):
+        super().__init__("a gradient hook read its gradient and changed it: the grad call is run again")
+        self.plan = plan
+
+
+_plan: list = [None]  # the plan of the grad call traced again (Rerun), taken by the first probe of its trace
+_reruns = [0]  # how many runs again the grad call being run has had (run_again)
+
+
+def run_again(plan: dict, run):
+    """run() (the grad call traced and run again) with plan (Rerun). Each run adds one hook call to the plan: more
+    runs than that (a program whose hook calls are not the same from one run to the next) are refused."""
+    if _reruns[0] > len(plan) + 1:
+        raise RuntimeError("gradient hooks that read their gradient's values and change it, in a grad call whose hook "
+                           f"calls differ from one run to the next ({_reruns[0]} runs): gradserve runs the call once "
+                           "more per such hook, with the same hook calls each time")
+    _plan[0] = plan
+    _reruns[0] += 1
+    try:
+        return run()
+    finally:
+        _plan[0] = None
+        _reruns[0] -= 1
+
+
 def _placeholder(t: Tensor) -> Tensor:
     return HookGrad._symbolic(t._trace, t._name, t.shape, t._dtype)
 
 
 def _fill(p: Tensor, value) -> None:
-    if type(p) is HookGrad:
+    if type(p) in (HookGrad, KnownGrad):
         p._data, p._trace, p._name = np.asarray(value).reshape(p._shape), None, None
         object.__setattr__(p, "__class__", Tensor)  # (a plain Tensor from now on: its reads answered)
 
@@ -86,6 +135,7 @@ _calls = itertools.count(1)  # the order the hooks were called in while traced: 
 
 
 _READERS: set = set()  # the code of the hooks a value read of their placeholder gradient stopped while traced
+_CHANGERS: set = set()  # of those, the code of the ones that returned a new gradient (Rerun)
 
 
 def _code(fn):
@@ -101,6 +151,8 @@ class Probe:
         self.root, self.zs = root, zs
         self.grads: list | None = None  # the gradient of each z: outputs of the root's grad node (take)
         self.inner: list = []  # a grad node's just below the root (PyNative): its values' attribute names (take)
+        self.passes: list = []  # a third order's: the middle passes' attribute names, below the root's (take)
+        self.pass_trace = None  # the trace of the grad node that gave the latest pass below the root
         # made for a derived function's argument's hooks (_hooks.hooked_input): in a grad of a grad a probe of the
         # inner function's takes the first pass alone (first_only: the second is the argument's own point's,
         # outside; MindSpore calls the hook once a pass), one of the outer's takes its first pass from the inner
@@ -124,10 +176,14 @@ class Probe:
         """fn(*args) while traced; None (the gradient unchanged) for a hook stopped by a value read. A hook whose
         code was stopped so before is not called now, only after the run: it runs once per backward, as in
         MindSpore (the first call of its code runs it twice: stopped at the read, then with the values)."""
+        idx = self._call_index(fn, args)
+        step = self.root.__dict__.get("_gs_plan", {}).get(idx)
+        if step is not None:
+            return self._planned(idx, step, fn, args)
         code = _code(fn)
         if code is not None and code in _READERS:
             self._refuse_in_vmap()
-            self.later.append((fn, args))
+            self.later.append((fn, args, idx))
             self.kept.append((next(_calls), fn, args))
             return None
         try:
@@ -136,10 +192,48 @@ class Probe:
             if code is not None:
                 _READERS.add(code)
             self._refuse_in_vmap()
-            self.later.append((fn, args))
+            self.later.append((fn, args, idx))
             r = None
+        else:
+            if r is None:
+                self.root.__dict__["_gs_done"].add(idx)  # (ran, gave None: a rerun reuses it, not calls it)
         if r is None:
             self.kept.append((next(_calls), fn, args))
+        return r
+
+    def _call_index(self, fn, args) -> int:
+        """The index of this hook call in its grad call's trace (the same in a rerun of it: Rerun)."""
+        calls = self.root.__dict__.setdefault("_gs_calls", [])
+        self.root.__dict__.setdefault("_gs_done", set())
+        calls.append((fn, args))
+        return len(calls) - 1
+
+    def _planned(self, idx: int, step: tuple, fn, args):
+        """A hook call of a rerun (Rerun.plan): made with the values known, or its run before's reused."""
+        kind, what = step
+        if kind == "result":  # (first order: the gradient the hook gave, as it gave it; it is not called again)
+            self.root.__dict__.setdefault("_gs_results", {})[idx] = what
+            return what
+        if kind == "reuse":  # (its placeholders: those it was given before, filled by this run)
+            swap = dict(zip(map(id, _leaves(args)), _leaves(what)))
+            for p in self.root.__dict__.get("_gs_probes", ()):
+                p.placeholders = [tuple(swap.get(id(t), t) for t in ps) for ps in p.placeholders]
+            self.root.__dict__["_gs_done"].add(idx)
+            self.root.__dict__["_gs_calls"][idx] = (fn, what)
+            self.kept.append((next(_calls), fn, what))
+            return None
+        for t, v in zip(_leaves(args), what):
+            if type(t) is HookGrad and v is not None:
+                object.__setattr__(t, "__class__", KnownGrad)
+                t.__dict__["_gs_known"] = v
+        r = self.call_quietly(fn, args)
+        if r is not None:
+            _CHANGERS.add(_code(fn))
+        else:  # (the next run reuses this call, not makes it again)
+            self.root.__dict__["_gs_done"].add(idx)
+        self.root.__dict__.setdefault("_gs_known", {})[idx] = what
+        # (a grad of a grad's second pass calls it again: what it returns then is in the graph already)
+        self.kept.append((next(_calls), fn if r is None else _result_dropped(fn), args))
         return r
 
     def _refuse_in_vmap(self) -> None:
@@ -185,11 +279,12 @@ class Probe:
         sys.stdout.write(held.getvalue())
         return r
 
-    def fire(self, values: list, fresh: dict) -> list:
+    def fire(self, values: list, fresh: dict, first_pass: bool = False) -> list:
         """The first run's values filled in (the hooks that read them called); a later run of the trace (cached:
         GRAPH_MODE; a grad of a grad's second pass) gives [(call order, hook, its arguments)] to call again
         (replay) and adds this run's values to fresh (id of a placeholder -> its Tensor: a cell hook's
-        arguments hold two probes' placeholders)."""
+        arguments hold two probes' placeholders). A grad of a grad's first pass (first_pass) calls no hook: fire
+        (the module's) has them called while traced in a rerun."""
         it = iter(values)
         by_z = [None if z is None else next(it) for z in self.zs]
         if self.fired:
@@ -200,10 +295,22 @@ class Probe:
             for p, v in zip(ps, by_z):
                 if v is not None:
                     _fill(p, v)
-        for fn, args in self.later:
-            if fn(*args) is not None:
-                _too_late(fn)
+        if not first_pass:
+            self.call_later()
         return []
+
+    def call_later(self) -> None:
+        """The hooks stopped by a value read while traced, called with their values (backward order). One that
+        returns a new gradient (PyNative) has the grad call run again (Rerun), its gradient that one."""
+        for fn, args, idx in self.later:
+            r = fn(*args)
+            if r is None:
+                self.root.__dict__["_gs_done"].add(idx)
+            elif _context.get_context("mode") != _context.PYNATIVE_MODE:
+                _too_late(fn)
+            else:
+                _CHANGERS.add(_code(fn))
+                raise Rerun(_rerun_plan(self.root, {idx: ("result", r)}))
 
 
 def _unreached(vals: list) -> bool:
@@ -222,6 +329,39 @@ def _too_late(fn):
     raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} read its gradient's value and returned a new "
                        "gradient: the value exists only after the backward, too late to change it (a hook that "
                        "changes the gradient must not read its value)")
+
+
+def _result_dropped(fn):
+    """fn, called again in a grad of a grad's second pass after it changed the first's gradient (what it returns
+    is in the graph already): not called where a gradient it is given has no second-pass value (a cell hook's
+    grad_input, probed after the hook: its values are the hook's result, not what the hook is given)."""
+    def call(*args):
+        if not any(type(t) in (HookGrad, KnownGrad) for t in _leaves(args)):
+            fn(*args)
+    return call
+
+
+def _leaves(args) -> list:
+    """The Tensors of a hook's arguments, in order (plain tuples and lists looked into, as _with_values)."""
+    if type(args) in (tuple, list):
+        return [t for a in args for t in _leaves(a)]
+    return [args] if isinstance(args, Tensor) else []
+
+
+def _rerun_plan(root, steps: dict) -> dict:
+    """The plan (Rerun) of the grad call's next run: the hook calls done before reused, those made with values
+    known made so again, then steps (hook call index -> ("known", the values it is called with while traced) or
+    ("result", the gradient it returned: a constant of the backward, as at first order it is))."""
+    calls = root.__dict__["_gs_calls"]
+    plan: dict = {i: ("reuse", calls[i][1]) for i in root.__dict__["_gs_done"]}
+    plan.update({i: ("known", v) for i, v in root.__dict__.get("_gs_known", {}).items() if i not in plan})
+    plan.update({i: ("result", r) for i, r in root.__dict__.get("_gs_results", {}).items()})
+    plan.update(steps)
+    return plan
+
+
+def _values(args) -> list:
+    return [None if t._data is None else np.array(t._data) for t in _leaves(args)]
 
 
 def _with_values(args, fresh: dict):
@@ -252,6 +392,8 @@ def make(tr, xs: tuple) -> Probe | None:
     if not any(z is not None for z in zs):
         return None
     probe = Probe(tr.root, zs)
+    if _plan[0] is not None and "_gs_probes" not in tr.root.__dict__:  # (the grad call run again: Rerun)
+        tr.root.__dict__["_gs_plan"], _plan[0] = _plan[0], None
     tr.root.__dict__.setdefault("_gs_probes", []).append(probe)
     if _context.get_context("mode") == _context.PYNATIVE_MODE:  # (GRAPH_MODE: a cached trace's runs replay)
         tr.root.no_cache = True  # (PyNative runs the hooks' Python each call: the trace is traced again)
@@ -261,14 +403,15 @@ def make(tr, xs: tuple) -> Probe | None:
 def take(tr, capture_inputs: dict) -> list:
     """[(probe, input indices of its zs)] of the probes a grad node emitted in tr differentiates (capture_inputs:
     id of a captured Tensor -> its input index in the derived function). A grad of a grad in PyNative mode runs
-    the hooks in both passes (MindSpore 2.10): one node below the root (its values: Probe.inner) and one at it;
-    any other (GRAPH_MODE refuses it as MindSpore does, a third order, a second grad at one level): lost."""
+    the hooks in both passes (MindSpore 2.10): one node below the root (its values: Probe.inner) and one at it; a
+    third order in all three (the middle pass: Probe.passes); any other (GRAPH_MODE refuses it as MindSpore does,
+    a second grad at one level): lost."""
     found = []
     for probe in tr.root.__dict__.get("_gs_probes", ()):
         idx = [capture_inputs.get(id(z)) for z in probe.zs if z is not None]
         if any(i is not None for i in idx) and probe.live() and not probe.first_only:
             if probe.lost or None in idx or _in_user_vmap(tr) or \
-                    (probe.grads is not None if tr is tr.root else not _second_pass(probe)):
+                    (probe.grads is not None if tr is tr.root else not (_second_pass(probe) or _next_pass(probe, tr))):
                 probe.lost = True  # (which of two grads of one point a hook saw is unclear; in vmap: one example's)
             else:
                 probe.first_only = probe.of_arg and tr is not tr.root
@@ -278,16 +421,33 @@ def take(tr, capture_inputs: dict) -> list:
 
 def arg_points(tr, args, arg_inputs: dict, pos: list) -> list:
     """[(probe, j)]: the probes of trace tr (below the root) at an argument's hooks (of_arg) whose point is an
-    argument a grad node in tr differentiates (its input pos[j]): the gradient the node gives it is the first
-    pass there (the root's grad gives the second)."""
+    argument a grad node in tr differentiates (its input pos[j]), or the input standing for it in a function
+    traced below (pass_point): the gradient the node gives it is the first pass there (the root's grad gives the
+    second; a third order's middle node, a middle pass)."""
     found = []
     for probe in [] if tr is tr.root else tr.root.__dict__.get("_gs_probes", ()):
-        if probe.of_arg and getattr(probe, "trace", None) is tr and not probe.lost and _second_pass(probe):
+        if probe.of_arg and _at_or_below(tr, getattr(probe, "trace", None)) and not probe.lost and \
+                (_second_pass(probe) or _next_pass(probe, tr, True)):
             at = [pos.index(arg_inputs[i]) for i, a in enumerate(args)
                   if id(a) in probe.point_ids and arg_inputs.get(i) in pos]
             if at:
                 found.append((probe, at[0]))
     return found
+
+
+def pass_point(tr, args, inner: list, arg_inputs) -> None:
+    """An argument that is a hooked argument's point (of_arg) has the input of trace tr made for it stand for it
+    (a grad node in tr differentiating it gives the point a pass: arg_points)."""
+    for probe in tr.root.__dict__.get("_gs_probes", ()):
+        if probe.of_arg:
+            probe.point_ids |= {id(inner[i]) for i in arg_inputs if id(args[i]) in probe.point_ids}
+
+
+def _at_or_below(tr, top) -> bool:
+    """Whether trace tr is top or is traced inside it."""
+    while tr is not None and tr is not top:
+        tr = tr.parent
+    return tr is not None
 
 
 def _in_user_vmap(tr) -> bool:
@@ -308,6 +468,24 @@ def _second_pass(probe: Probe) -> bool:
     """Whether a grad node below the root may give the probe its first pass (the root's then gives the second)."""
     return not probe.inner and probe.grads is None and not tracing_rule[0] and \
         _context.get_context("mode") == _context.PYNATIVE_MODE
+
+
+def _next_pass(probe: Probe, tr, of_arg: bool = False) -> bool:
+    """Whether a grad node in tr, below the root, may give the probe a middle pass of a third order: one above the
+    node that gave its latest pass (a grad of the function that took that grad), in PyNative mode."""
+    if not probe.inner or probe.grads is not None or tracing_rule[0] or (probe.of_arg and not of_arg) or \
+            _context.get_context("mode") != _context.PYNATIVE_MODE:
+        return False
+    return tr is not probe.pass_trace and _at_or_below(probe.pass_trace, tr)
+
+
+def add_pass(probe: Probe, tr, names: list) -> None:
+    """A pass below the root (its values' attribute names, carried out of tr): the first, then the middle ones."""
+    if probe.inner:
+        probe.passes.append(names)
+    else:
+        probe.inner = names
+    probe.pass_trace = tr
 
 
 def with_probes(root, out):
@@ -339,11 +517,43 @@ def _first_passes(root, every) -> None:
     (a jvp over a grad, which MindSpore refuses; a jit function's): lost, as is a dropped one with none."""
     rooted = any(p.grads is not None and not p.lost for p in every)
     for p in every:
-        if p.inner and not all(getattr(p.__dict__.get(n), "_trace", None) is root for n in p.inner):
-            p.inner = []
-            p.lost = p.lost or p.grads is None
+        if p.inner and not all(getattr(p.__dict__.get(n), "_trace", None) is root
+                               for n in p.inner + [n for names in p.passes for n in names]):
+            _refuse_changers(p)
+            p.lost = p.lost or p.grads is None or bool(p.passes)
+            p.inner, p.passes = [], []
         elif p.inner and not rooted:
             p.lost = True
+
+
+def _first_pass_hooks(firsts: list) -> None:
+    """A grad of a grad's first-pass hooks stopped by a value read, called with their values (backward order). One
+    known to change its gradient (_CHANGERS), or found to now, is called while traced with its values known, in a
+    rerun (Rerun), so that the gradient it returns is traced from its own (the later passes differentiate it, as
+    MindSpore's): found so, it runs twice that first time. (The values a call is made with stay right: the hooks
+    before it in the backward are made as in the run that gave them.)"""
+    if not firsts:
+        return
+    root = firsts[0].root
+    for p in firsts:
+        for fn, args, idx in p.later:
+            if _code(fn) not in _CHANGERS:
+                if fn(*args) is None:
+                    root.__dict__["_gs_done"].add(idx)
+                    continue
+                _CHANGERS.add(_code(fn))
+            raise Rerun(_rerun_plan(root, {idx: ("known", _values(args))}))
+
+
+def _refuse_changers(p: Probe) -> None:
+    """A first pass dropped (a vjp_fn's rerun) has no values for a hook to read while traced: one known to change
+    the gradient it reads (_CHANGERS) would leave the second derivative without its change."""
+    for fn, _, _ in p.later:
+        if _code(fn) in _CHANGERS:
+            raise NotImplementedError(
+                f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value and returns a new one, in "
+                "a vjp_fn of a function that takes a grad: gradserve runs such a hook in a grad (or grad of a grad) "
+                "call only; use ms.grad over the grad, or change the gradient without reading its value")
 
 
 def fire(probes: list, result):
@@ -355,10 +565,22 @@ def fire(probes: list, result):
         spans.append((p, list(grads[at:at + n])))
         at += n
     fresh: dict = {}
-    for p in sorted([p for p in probes if p.inner], key=lambda p: -p.seq):  # a grad of a grad's first pass
-        p.fire([_numpy(getattr(p, name)) for name in p.inner], fresh)  # (its attributes: set by the run)
-    again = []  # (a grad of a grad's second pass: its hooks called again, as a cached trace's run calls them)
-    nested = any(p.inner for p in probes)  # (a grad of a grad: its root's zeros are its unreached points')
+    firsts = sorted([p for p in probes if p.inner], key=lambda p: -p.seq)  # a grad of a grad's first pass
+    for p in firsts:
+        p.fire([_numpy(getattr(p, name)) for name in p.inner], fresh, first_pass=True)  # (attributes the run set)
+    _first_pass_hooks(firsts)
+    for k in range(max([len(p.passes) for p in probes], default=0)):  # (a third order's middle pass)
+        _pass([(p, [getattr(p, name) for name in p.passes[k]]) for p in probes if len(p.passes) > k], True)
+    _pass(spans, bool(firsts))
+    return value
+
+
+def _pass(spans: list, nested: bool) -> None:
+    """A pass after the first: each probe's hooks called again with its values ([(probe, values)]), the last
+    point first, as a cached trace's run calls them. In a grad of a grad a point given zeros alone is one the
+    pass does not reach (_unreached)."""
+    again: list = []
+    fresh: dict = {}  # (this pass's values by placeholder)
     for p, vals in sorted(spans, key=lambda pv: -pv[0].seq):
         vals = [_numpy(v) for v in vals]
         if vals and not (nested and _unreached(vals)):
@@ -366,4 +588,3 @@ def fire(probes: list, result):
     for _, fn, args in sorted(again, key=lambda c: c[0]):  # (a cached trace's run: its hooks as first called)
         if fn(*_with_values(args, fresh)) is not None:
             _too_late(fn)
-    return value

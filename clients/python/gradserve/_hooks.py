@@ -22,8 +22,10 @@ their rules traced in registration order (_through_hooks).
 A backward hook of a cell without Parameters runs in one custom bprop around the cell's call, where both
 grad_output (dout) and grad_input (the call differentiated again) are at hand; for a cell with Parameters it
 runs on an identity over the inputs (a custom bprop would give the Parameters no gradient), where grad_output
-is not at hand, and using it raises. Backward hooks run only where a gradient is taken: not in a forward-only
-call, nor inside a cell with a custom bprop.
+is not at hand, and using it raises; so does a cell with hooked cells or gradient hooks inside (their values
+could not come out of its rule) or drawing random values, whose grad_output, kept by an identity over its
+outputs, is given to be read. Backward hooks
+run only where a gradient is taken: not in a forward-only call, nor inside a cell with a custom bprop.
 """
 from __future__ import annotations
 
@@ -96,7 +98,7 @@ def with_grad_rule(xs: tuple[Any, ...], rule) -> Any:
     """xs unchanged forward; their gradients are rule(gradients, call) (inside a trace; outside, xs). The
     gradients reaching this point are probed (_hook_probes): the hooks get their real values after the run."""
     tr = current()
-    if tr is None or not xs:
+    if _forward_only(tr) or not xs:
         return xs[0] if len(xs) == 1 else xs
     probe = _hook_probes.make(tr, tuple(xs))
     ident = _Identity(rule, len(xs), probe)
@@ -109,6 +111,13 @@ def with_grad_rule(xs: tuple[Any, ...], rule) -> Any:
         return out
     outs = probe.after(tr, _tensors(out))
     return outs if len(xs) > 1 else outs[0]
+
+
+def _forward_only(tr) -> bool:
+    """Whether no gradient of what trace tr computes is ever taken: outside a trace, or at the top level of a
+    program (a derivative traces the function it differentiates as a nested trace: a top-level call is a
+    forward-only run, which calls no gradient hook, as MindSpore's forward call of vjp)."""
+    return tr is None or tr.parent is None
 
 
 # -- tensor hooks ---------------------------------------------------------------------------------
@@ -126,7 +135,7 @@ def _through_hooks(x, table: dict, made: dict | None = None, of_arg: bool = Fals
     hooks, are traced first and in that order too. made: handle id -> (identity, probe, traced rule) of the
     hooks traced for x before (a registration rebuilds x's chain: each hook is traced once, not once a chain)."""
     tr = current()
-    if tr is None or not table:
+    if _forward_only(tr) or not table:
         return x
     made = {} if made is None else made
     _trace.arg_hooks_off[0] += 1
@@ -259,6 +268,21 @@ def register_cell_hook(cell, kind: str, fn, with_kwargs: bool = False) -> HookHa
     return HookHandle(cell_tables(cell)[kind], fn)
 
 
+def _call_reading_output(call, fn, cell, grads, kept_output):
+    """A backward hook on the identity over the cell's inputs: grad_output is what the outputs' identity kept (for
+    a cell with hooked cells inside: to be read, after the run), or not at hand (_NoGradOutput)."""
+    if not kept_output:
+        return call(fn, cell, grads, _NoGradOutput())
+    try:
+        return call(fn, cell, grads, tuple(kept_output))
+    except _trace.TraceError as e:
+        raise NotImplementedError(
+            f"backward hook {getattr(fn, '__name__', fn)!s} of {type(cell).__name__} computes with grad_output: "
+            "for a cell with hooked cells or gradient hooks inside, or drawing random values, gradserve gives it "
+            "grad_output to read only (its values, after the run); use register_backward_pre_hook for a gradient "
+            "computed from the outputs' one") from e
+
+
 def _pre_args_only(fn):
     """fn(cell, args) -> new args or None, as fn(cell, args, kwargs) -> (args, kwargs) or None."""
     def hook(cell, args, kwargs):
@@ -288,8 +312,15 @@ def _has_params(cell) -> bool:
     return bool(cell._own_and_child_params())
 
 
+def _hooks_inside(cell) -> bool:
+    """Whether a cell inside this one has backward hooks."""
+    return any(c is not cell and any(c.__dict__.get("_gs_hooks", {}).get(k) for k in ("bwd", "bwd_pre"))
+               for _, c in cell.cells_and_names())
+
+
 class _Drawn(Exception):
-    """The cell draws random values (_WholeCellHook.construct): its hooks take the identity on its inputs."""
+    """The cell draws random values, or has gradient hooks inside (_WholeCellHook.construct): its hooks take the
+    identity on its inputs, grad_output kept by one on its outputs."""
 
 
 # > 0 while a _WholeCellHook's rule traces its cell's call again: a forward (pre-)hook inside it that gave None when
@@ -337,13 +368,17 @@ class _WholeCellHook:
         tr = current()
         assert tr is not None, "construct is traced (call_with_bprop)"
         root = tr.root
-        before = set(root.param_objs)
+        before, probes = set(root.param_objs), root.__dict__.get("_gs_probes", [])
+        n_probes = len(probes)
         out = self._call(xs)
         drawn = [n for n in root.param_objs if n not in before and hasattr(root.param_objs[n], "gs_draw")]
-        if drawn:  # the rule runs the call again: a second draw (a dropout mask) would not be the forward's
+        # the rule runs the call again: a second draw (a dropout mask) would not be the forward's; a hook inside
+        # (a Tensor hook, a HookBackward) would be in the rule's derivative, whose values cannot come out of it
+        if drawn or len(probes) > n_probes:
             for n in set(root.param_objs) - before:  # (the aborted trace's; a rerun names them again)
                 root._param_names.pop(id(root.param_objs.pop(n)), None)
-            raise _Drawn(drawn[0])
+            del probes[n_probes:]
+            raise _Drawn(drawn[0] if drawn else "a gradient hook")
         return out
 
     def bprop(self, *a):
@@ -418,16 +453,20 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     bwd = [] if no_grad_here else list(tables["bwd"].values())
     pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     out = None
-    if bwd and pos and current() is not None and len(pos) == len(args) and not _has_params(cell):
+    # a cell with hooked cells inside keeps them out of a rule of its own (their values could not come out of it):
+    # grad_output is the gradient its outputs' identity keeps (given to its hooks to read, after the run)
+    kept_output: list | None = [] if bwd and _hooks_inside(cell) else None
+    if bwd and pos and current() is not None and len(pos) == len(args) and not _has_params(cell) and \
+            kept_output is None:
         try:
             out = _whole_call(cell, bwd, plain, args, kwargs)  # grad_output at hand
             bwd = []
         except _Drawn:
-            pass  # (the identity below: grad_output is not at hand there)
+            kept_output = []  # (the identities below: grad_output given to be read)
     if bwd and pos and current() is not None:
         def rule(grads, call):
             for fn in bwd:
-                r = call(fn, cell, grads, _NoGradOutput())
+                r = _call_reading_output(call, fn, cell, grads, kept_output)
                 grads = grads if r is None else _tensors(r)
             return grads
         moved = _tensors(with_grad_rule(tuple(args[i] for i in pos), rule))
@@ -440,6 +479,11 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     for hid, fn in list(tables["fwd"].items()):
         r = _run_forward_hook(cell, "fwd", hid, fn, args, kwargs, out)
         out = out if r is None else r
+    if kept_output is not None and current() is not None and all(isinstance(o, Tensor) for o in _tensors(out)):
+        def keep(grads, call):
+            kept_output[:] = grads
+        moved = with_grad_rule(_tensors(out), keep)
+        out = _tensors(moved) if isinstance(out, (tuple, list)) else moved
     pre = [] if no_grad_here else list(tables["bwd_pre"].values())
     if pre and current() is not None:
         outs = _tensors(out)

@@ -110,10 +110,16 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "every repeat the position's cotangent.",
     "`ops.svd`: the reduced SVD (full_matrices=True only for square matrices); the singular vectors' "
     "derivatives are inf / NaN where singular values tie or (non-square input) one is zero; the singular "
-    "values' (and so `ops.norm`'s ord 2, -2, 'nuc') are finite there, split equally among tied extremes.",
-    "`ops.cholesky` / `inverse` / `matrix_solve` / `cholesky_solve` / `slogdet` / `det`: a matrix with no "
+    "values' (and so `ops.norm`'s ord 2, -2, 'nuc') are finite there, split equally among tied extremes. "
+    "The singular vectors of a real matrix with fewer than 16 columns carry MindSpore 2.10 CPU's signs (Eigen's "
+    "JacobiSVD, replayed on the host per matrix: a cost that grows with the batch); with 16 columns or more "
+    "MindSpore's BDCSVD proper picks them, not replayed: LAPACK's signs there (each pair u_i, v_i may be negated "
+    "against MindSpore's).",
+    "`ops.cholesky` / `inverse` / `matrix_solve` / `cholesky_solve` / `slogdet`: a matrix with no "
     "Cholesky factor or no inverse gives NaN (as JAX) where MindSpore 2.10 raises; `ops.cholesky` reads the "
     "input's symmetric part (its gradient is symmetric); MindSpore 2.10's CPU build has no CholeskyGrad.",
+    "`ops.det` (`Tensor.det`, `MatrixDeterminant`, `scipy.linalg.det`): its derivatives of every order are exact "
+    "at singular matrices too (the first: the adjugate's transpose, as torch's), where MindSpore 2.10 gives zeros.",
     "The default mode is MindSpore 2.x's, PYNATIVE_MODE (`get_context('mode')` is 1), with its semantics "
     "(a weight asked for by name whose requires_grad is False gets zeros, hooks act, `x += y` is not in place). "
     "In PyNative mode a Cell or derivative runs its Python again on a call unless everything it read is unchanged, "
@@ -143,14 +149,18 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "GRAPH_MODE Tensor hooks act as in PyNative, values included; such a program is traced once per input "
     "signature and hook set, each call giving the hooks that store or read their gradients that call's values "
     "(a hook's Python that returns a new gradient runs once, at compile time). In a PyNative grad (or vjp) of a "
-    "grad, hooks that read or store their gradients run in both backward passes with each one's values, in "
-    "MindSpore's order (the second only where its backward reaches the point, taken as where its gradient is "
-    "not all zeros), Cell backward hooks too; in GRAPH_MODE, at a third order, or under a jvp they get no "
-    "values: a stored gradient raises when read, a hook reading its value is refused by name (MindSpore's "
-    "GRAPH_MODE and jvp refuse it; its third order runs it). A hook returning a new gradient acts in both "
-    "passes, both modes. A backward "
-    "hook's grad_output of a cell with Parameters is refused (use "
-    "register_backward_pre_hook); removing a hook inside the traced function acts on later uses only.",
+    "grad, and at a third or higher order, hooks that read or store their gradients run once per backward pass "
+    "with each one's values, in MindSpore's order (a later pass only where its backward reaches the point, taken "
+    "as where its gradient is not all zeros, where MindSpore calls a hook its graph reaches with zeros too), Cell "
+    "backward hooks too, those of nested cells included; in GRAPH_MODE or under a jvp they get no values: a "
+    "stored gradient raises when read, a hook reading its value is refused by name (MindSpore's GRAPH_MODE and "
+    "jvp refuse it). A hook returning a new gradient acts in every pass, both modes; one that reads its gradient "
+    "and returns a new one runs in PyNative, as in MindSpore, by running the grad call again with what it "
+    "returned (a call writing state or drawing random values is refused; the first time its code is found to "
+    "change a grad of a grad's first-pass gradient it runs twice there; a vjp of a grad refuses it), refused in "
+    "GRAPH_MODE as MindSpore's compiler refuses it. A backward hook's grad_output of a cell with Parameters is refused "
+    "(use register_backward_pre_hook), and so is computing with it in a cell with hooked cells or gradient hooks "
+    "inside (reading it works); removing a hook inside the traced function acts on later uses only.",
     "`Tensor.asnumpy()` returns a copy: writing into the array leaves the Tensor unchanged (MindSpore 2.10's CPU "
     "array shares the Tensor's memory, so such a write changes the Tensor). Sharing is not offered because a "
     "reused trace (PyNative's guards, GRAPH_MODE's cache) and the values already sent to the service would not "
@@ -158,6 +168,17 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "`ops.LSTM` (the primitive): MindSpore 2.10's CPU form, one layer (its CPU kernel refuses more), flat weights "
     "w_ih, w_hh, (w_hr), bias = b_ih + b_hh per direction; reserve and state are zeros [1, 1] (MindSpore's "
     "kernel workspaces). A w of the wrong size is a ValueError (MindSpore's CPU kernel reads past it).",
+    "`ops.Betainc`: computed in float64 and rounded (MindSpore 2.10's CPU kernel computes in float32, a few ulp "
+    "off); differentiable w.r.t. x to any order; w.r.t. a and b a DifferentiationError naming the op, where "
+    "MindSpore 2.10 returns zeros (not the derivative).",
+    "`ops.ForiLoop(unroll=False)` (and `WhileLoop`) in GRAPH_MODE / jit with a traced index: the engine's while, "
+    "differentiable to any order (second derivatives checked against finite differences); MindSpore 2.10 refuses "
+    "the second order of its rolled loop.",
+    "float32 sums (`ops.sum` / `ReduceSum`, `mean`, a loss's reduction='sum' such as `binary_cross_entropy`): "
+    "gradserve adds in float32 in NumPy's pairwise order; MindSpore 2.10's CPU ReduceSum accumulates in float64 "
+    "and rounds once (equal to that in 400 of 400 random cases), so a float32 sum can differ from MindSpore's "
+    "by an ulp or a few. Matching it would mean float64 accumulation in the engine's sum kernel (twice its "
+    "memory traffic on every float32 reduction), not done.",
 ]
 
 

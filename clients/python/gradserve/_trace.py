@@ -970,7 +970,9 @@ def run_late_rules(tr: Trace) -> None:
 
 def _hooked_inputs(tr: Trace, args: Sequence, inner: list, arg_inputs: dict) -> None:
     """Each Tensor argument's input through its hooks, once every argument has its input (a hook's probe is a
-    capture: an input after them, as _call_inputs passes captures)."""
+    capture: an input after them, as _call_inputs passes captures); an argument that is a hooked argument's point
+    has its input stand for it (_hook_probes.pass_point)."""
+    _hook_probes.pass_point(tr, args, inner, arg_inputs)
     for i in arg_inputs:
         with active(tr):
             hooked = tensor_hooks[0].hooked_input(args[i], inner[i])
@@ -1264,12 +1266,19 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
         if tr is tr.root:
             probe.grads = grads
         else:
-            probe.inner = _attr_writes.carry(tr, probe, grads, "_gs_inner_pass_")
+            _carry_pass(tr, probe, grads)
     for probe, j in _hook_probes.arg_points(tr, args, info.arg_inputs, pos):  # (a hooked argument's first pass)
-        probe.inner = _attr_writes.carry(tr, probe, [outs[k - len(pos) + j]], "_gs_inner_pass_")
+        _carry_pass(tr, probe, [outs[k - len(pos) + j]])
     del outs[k:at]
     outs = _take_state(info, outs, n, args) if values else outs
     return (outs[:n] if with_value else []) + _grouped(info, positions, len(args), outs[n:])
+
+
+def _carry_pass(tr: Trace, probe, grads: list) -> None:
+    """A hook probe's pass below the root (a grad of a grad's first, a third order's middle one): its values carried
+    out of tr as attribute writes are, on the probe, named by the pass."""
+    n = len(probe.passes) + bool(probe.inner)
+    _hook_probes.add_pass(probe, tr, _attr_writes.carry(tr, probe, grads, f"_gs_inner_pass{n}_"))
 
 
 def _take_state(info: FnInfo, outs: list, n: int, args: Sequence = ()) -> list:
@@ -1772,8 +1781,27 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         res = _parameters_out(prog, res)
     if prog.probes:  # (the attributes first: a grad of a grad's first-pass hook values come as those)
         value, grads = res
-        return _hook_probes.fire(prog.probes, (_set_attr_writes(prog, value), grads))
+        try:
+            return _hook_probes.fire(prog.probes, (_set_attr_writes(prog, value), grads))
+        except _hook_probes.Rerun as again:  # (a hook read its gradient and changed it: run again, it known)
+            _refuse_rerun(prog)
+            return _hook_probes.run_again(again.plan, lambda: run_program(
+                fn, args, cache=cache, label=label, names=names, graph=graph, compiled=compiled))
     return _set_attr_writes(prog, res) if prog.attr_writes else res
+
+
+def _refuse_rerun(prog: "Program") -> None:
+    """A grad call run again for a hook that reads and changes its gradient must be the same call: none that
+    writes state (a Parameter, an argument, a Cell attribute) or draws random values (a second run would differ)."""
+    what = ("writes a Parameter" if prog.state_params else "writes an argument" if prog.written_inputs else
+            "draws random values" if prog.random_draws else
+            "writes a Cell attribute" if any(not isinstance(w.obj, _hook_probes.Probe) for w in prog.attr_writes)
+            else None)
+    if what is not None:
+        raise RuntimeError(f"a gradient hook read its gradient's value and returned a new gradient in a grad call that "
+                           f"{what}: gradserve runs such a call twice (first for the values the hook reads), which "
+                           "that call does not allow; change the gradient without reading its value, or read it in "
+                           "a hook that returns None")
 
 
 def _parameters_out(prog: "Program", out):

@@ -20,6 +20,10 @@ from . import errors
 
 MIN_BYTES = 8 << 20  # a graph whose values' bytes reach this goes by hash (GRADSERVE_WEIGHTS_BY_HASH_BYTES)
 UPLOAD_BYTES = 32 << 20  # the most raw bytes one upload carries
+# a registration that found a piece gone (other clients' uploads evicted it between this one's upload and its
+# registration: 8 clients of 3 MiB at once into an 8 MiB store, 7 of 32 refused) uploads what is missing and
+# registers again, this many times in all; past them its error (404 tensor_not_found naming tensor_store_bytes)
+REGISTER_TRIES = 4
 # a value goes in pieces of at most this, each named by its own hash (the value: their bytes in order): one gRPC
 # message stays within the server's max_body_bytes whatever the weight's size, and an upload cut short resumes
 PIECE_BYTES = 1 << 20
@@ -50,6 +54,21 @@ def split(doc: dict) -> tuple[dict, dict[str, np.ndarray]]:
             p = dict(p, value={"shape": v["shape"], "dtype": v["dtype"], "sha256": keys})
         params.append(p)
     return dict(doc, params=params), blobs
+
+
+def register(doc: dict) -> Generator[tuple, Any, dict]:
+    """The calls that register `doc` with its values by hash (those the server lacks uploaded first): the
+    registration's answer. The graph goes whole to a server without a tensor store."""
+    by_hash, blobs = split(doc)
+    for attempt in range(REGISTER_TRIES):
+        if not (yield from upload(blobs)):  # (an older server: the graph goes whole)
+            return (yield ("register_graph", {"graph": doc}, False, None))
+        try:
+            return (yield ("register_graph", {"graph": by_hash}, False, None))
+        except errors.NotFound as e:
+            if getattr(e, "code", None) != "tensor_not_found" or attempt + 1 == REGISTER_TRIES:
+                raise
+    raise AssertionError("unreachable: the last try returns or raises")
 
 
 def upload(blobs: dict[str, np.ndarray]) -> Generator[tuple, Any, bool]:

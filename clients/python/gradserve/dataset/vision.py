@@ -1,6 +1,7 @@
 """`mindspore.dataset.vision`: image steps on HWC NumPy arrays (a Dataset.map's callables): Rescale, Normalize,
-HWC2CHW, Resize (Inter.LINEAR: bilinear on pixel centers, OpenCV's INTER_LINEAR mapping, uint8 rounded; Inter.NEAREST:
-OpenCV's INTER_NEAREST; the other Inter values are refused), RandomHorizontalFlip,
+HWC2CHW, Resize (Inter.LINEAR: bilinear on pixel centers, OpenCV's INTER_LINEAR mapping, uint8 in OpenCV's fixed-point
+arithmetic bit for bit (_bilinear_u8); Inter.NEAREST: OpenCV's INTER_NEAREST; the other Inter
+values are refused), RandomHorizontalFlip,
 RandomCrop (constant padding first). Random steps draw from dataset.config.set_seed's generator (or NumPy's)."""
 from __future__ import annotations
 
@@ -107,7 +108,45 @@ class Resize:
             rows = np.minimum(np.floor(np.arange(oh) * (h / oh)).astype(np.int64), h - 1)
             cols = np.minimum(np.floor(np.arange(ow) * (w / ow)).astype(np.int64), w - 1)
             return np.ascontiguousarray(x[rows][:, cols])
-        return _bilinear(x, oh, ow)
+        return _bilinear_u8(x, oh, ow) if x.dtype == np.uint8 else _bilinear(x, oh, ow)
+
+
+_COEF_SCALE = 2048  # OpenCV's INTER_RESIZE_COEF_SCALE (11 fractional bits)
+
+
+def _fixed_weights(n_in: int, n_out: int, clamp: bool):
+    """OpenCV's INTER_LINEAR taps for 8-bit images along one axis: source indices and the two weights as int16
+    (each (1 - f) * 2048 and f * 2048 rounded apart, so they may not add up to 2048). Columns (clamp): a source
+    position outside the image takes its edge pixel with weight 2048; rows keep their fraction and read the edge row
+    twice (OpenCV clamps the row indices only)."""
+    f = ((np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5).astype(np.float32)
+    s = np.floor(f).astype(np.int64)
+    f = (f - s).astype(np.float32)
+    if clamp:
+        edge = (s < 0) | (s >= n_in - 1)
+        f = np.where(edge, np.float32(0), f)
+        s = np.clip(s, 0, n_in - 1)
+        s1 = np.minimum(s + 1, n_in - 1)
+    else:
+        s, s1 = np.clip(s, 0, n_in - 1), np.clip(s + 1, 0, n_in - 1)
+    w0 = np.rint((np.float32(1) - f) * np.float32(_COEF_SCALE)).astype(np.int64)
+    return s, s1, w0, np.rint(f * np.float32(_COEF_SCALE)).astype(np.int64)
+
+
+def _bilinear_u8(x: np.ndarray, oh: int, ow: int) -> np.ndarray:
+    """cv::resize(INTER_LINEAR) of a uint8 image, as MindSpore 2.10's dataset runs it: a horizontal pass in int
+    (pixel * weight), a vertical one ((b0 * (S0 >> 4)) >> 16) + ((b1 * (S1 >> 4)) >> 16) + 2) >> 2; an exact
+    halving of both sides is OpenCV's 2 x 2 area mean, (sum + 2) >> 2."""
+    h, w = x.shape[:2]
+    xi = x.astype(np.int64)
+    if h == 2 * oh and w == 2 * ow:
+        return ((xi[0::2, 0::2] + xi[1::2, 0::2] + xi[0::2, 1::2] + xi[1::2, 1::2] + 2) >> 2).astype(np.uint8)
+    rest = (1,) * (x.ndim - 2)
+    c0, c1, a0, a1 = _fixed_weights(w, ow, clamp=True)
+    rows = xi[:, c0] * a0.reshape((1, -1) + rest) + xi[:, c1] * a1.reshape((1, -1) + rest)
+    r0, r1, b0, b1 = _fixed_weights(h, oh, clamp=False)
+    b0, b1 = b0.reshape((-1, 1) + rest), b1.reshape((-1, 1) + rest)
+    return ((((b0 * (rows[r0] >> 4)) >> 16) + ((b1 * (rows[r1] >> 4)) >> 16) + 2) >> 2).astype(np.uint8)
 
 
 def _bilinear(x: np.ndarray, oh: int, ow: int) -> np.ndarray:

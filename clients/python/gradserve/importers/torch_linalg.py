@@ -180,8 +180,10 @@ def _slogdet(c, a):
 
 @aten("aten._linalg_det.default")
 def _det(c, a):
-    sign, logabs, _, _ = _slogdet(c, a)
-    return c.w.mul(sign, c.w.unary("exp", logabs)), None, None
+    """The engine's det op: its derivative is the cofactor matrix, finite at singular matrices (a
+    sign * exp(logabsdet) form gives NaN there)."""
+    w, a = c.w, c.v(a)
+    return w.emit1("det", [a], {}, list(w.shape(a)[:-2]), w.dtype(a)), None, None
 
 
 @aten("aten.linalg_cholesky_ex.default")

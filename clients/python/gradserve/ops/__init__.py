@@ -194,6 +194,13 @@ from . import _prim_classes_more  # noqa: E402
 globals().update({k: getattr(_prim_classes_more, k) for k in _prim_classes_more.__all__})
 __all__ += list(_prim_classes_more.__all__)
 
+# h-msleft8: Betainc, deformable_conv2d, multinomial_with_replacement, FractionalAvgPool, ScaleAndTranslate
+from . import _betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool, _scale_translate  # noqa: E402
+
+for _topic in (_betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool, _scale_translate):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += [k for k in _topic.__all__ if k not in __all__]  # (Betainc: the engine op's generated name)
+
 from . import _tensor_meta  # noqa: E402,F401  Tensor.nbytes / strides / H / ptp / take / index_put / scatter ...
 
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)

@@ -22,6 +22,7 @@ from ._batch_dot import batch_dot as batch_dot
 from ._bernoulli import bernoulli as bernoulli
 from ._bessel import i0 as i0
 from ._bessel_jyk import BesselJ0 as BesselJ0, BesselJ1 as BesselJ1, BesselK0 as BesselK0, BesselK0e as BesselK0e, BesselK1 as BesselK1, BesselK1e as BesselK1e, BesselY0 as BesselY0, BesselY1 as BesselY1, bessel_j0 as bessel_j0, bessel_j1 as bessel_j1, bessel_k0 as bessel_k0, bessel_k0e as bessel_k0e, bessel_k1 as bessel_k1, bessel_k1e as bessel_k1e, bessel_y0 as bessel_y0, bessel_y1 as bessel_y1
+from ._betainc import Betainc as Betainc
 from ._bilinear import bidense as bidense
 from ._bitwise import Invert as Invert, LeftShift as LeftShift, RightShift as RightShift, bitwise_left_shift as bitwise_left_shift, bitwise_not as bitwise_not, bitwise_right_shift as bitwise_right_shift, invert as invert
 from ._boxes import BoundingBoxDecode as BoundingBoxDecode, BoundingBoxEncode as BoundingBoxEncode, CheckValid as CheckValid, IOU as IOU, bounding_box_decode as bounding_box_decode, bounding_box_encode as bounding_box_encode
@@ -35,6 +36,7 @@ from ._counting import bincount as bincount, histc as histc
 from ._crop_resize import CropAndResize as CropAndResize, crop_and_resize as crop_and_resize
 from ._ctc import CTCLoss as CTCLoss, CTCLossV2 as CTCLossV2, ctc_loss as ctc_loss
 from ._data_format import DataFormatDimMap as DataFormatDimMap
+from ._deform_conv import deformable_conv2d as deformable_conv2d
 from ._diagonal_scatter import MatrixDiagPartV3 as MatrixDiagPartV3, MatrixSetDiagV3 as MatrixSetDiagV3, ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals, make_tuple as make_tuple, matrix_diag_part as matrix_diag_part, matrix_set_diag as matrix_set_diag
 from ._doc_arith import ApproximateEqual as ApproximateEqual, Gcd as Gcd, Lcm as Lcm, MatrixPower as MatrixPower, MulNoNan as MulNoNan, Polar as Polar, PopulationCount as PopulationCount, approximate_equal as approximate_equal, isreal as isreal, lcm as lcm, matrix_power as matrix_power, mul_no_nan as mul_no_nan, polar as polar, population_count as population_count, vector_norm as vector_norm, view_as_real as view_as_real
 from ._doc_build import Bucketize as Bucketize, InvertPermutation as InvertPermutation, TrilIndices as TrilIndices, TriuIndices as TriuIndices, block_diag as block_diag, bucketize as bucketize, cartesian_prod as cartesian_prod, combinations as combinations, diag_embed as diag_embed, dot as dot, repeat_elements as repeat_elements, sequence_mask as sequence_mask, tril_indices as tril_indices, triu_indices as triu_indices
@@ -67,12 +69,13 @@ from ._fft_freq import fftfreq as fftfreq, rfftfreq as rfftfreq
 from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._float_power import float_power as float_power, positive as positive
+from ._fractional_avg_pool import FractionalAvgPool as FractionalAvgPool
 from ._fractional_pool import FractionalMaxPool as FractionalMaxPool, FractionalMaxPoolWithFixedKsize as FractionalMaxPoolWithFixedKsize, fractional_max_pool2d as fractional_max_pool2d
 from ._fractional_pool3d import fractional_max_pool3d as fractional_max_pool3d
 from ._fused_sparse import FusedSparseFtrl as FusedSparseFtrl, FusedSparseProximalAdagrad as FusedSparseProximalAdagrad, SparseApplyFtrl as SparseApplyFtrl
 from ._gcd_reverse_seq import ReverseSequence as ReverseSequence, gcd as gcd, reverse_sequence as reverse_sequence
 from ._glu_huber import glu as glu, huber_loss as huber_loss, threshold as threshold
-from ._grid_sampler import GridSampler2D as GridSampler2D, grid_sample as grid_sample
+from ._grid_sampler import GridSampler2D as GridSampler2D, GridSampler3D as GridSampler3D, grid_sample as grid_sample
 from ._householder import Geqrf as Geqrf, Orgqr as Orgqr, Qr as Qr, geqrf as geqrf, orgqr as orgqr, pinv as pinv, qr as qr
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
 from ._in_top_k import InTopK as InTopK
@@ -99,6 +102,7 @@ from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, In
 from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, TensorShape as TensorShape, TruncateMod as TruncateMod, bias_add as bias_add, dyn_shape as dyn_shape, elu as elu, erfc as erfc, linspace as linspace, logspace as logspace, mod as mod, range as range, svd as svd
 from ._ms_names import BinaryCrossEntropy as BinaryCrossEntropy, IsFinite as IsFinite, IsInf as IsInf, IsNan as IsNan, KLDivLoss as KLDivLoss, SigmoidCrossEntropyWithLogits as SigmoidCrossEntropyWithLogits, SoftmaxCrossEntropyWithLogits as SoftmaxCrossEntropyWithLogits, argsort as argsort, binary_cross_entropy as binary_cross_entropy, cross_entropy as cross_entropy, deg2rad as deg2rad, div as div, divide as divide, floor_divide as floor_divide, hardshrink as hardshrink, is_complex as is_complex, is_floating_point as is_floating_point, is_tensor as is_tensor, isclose as isclose, isfinite as isfinite, isinf as isinf, isnan as isnan, kl_div as kl_div, l1_loss as l1_loss, log10 as log10, log2 as log2, logical_xor as logical_xor, mse_loss as mse_loss, numel as numel, rad2deg as rad2deg, rand as rand, rand_like as rand_like, randint as randint, randn as randn, randn_like as randn_like, ravel as ravel, softmin as softmin, softshrink as softshrink, std as std, std_mean as std_mean, subtract as subtract, t as t, tanhshrink as tanhshrink, var as var, var_mean as var_mean
 from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNorm, Pad as Pad, argmax as argmax, argmin as argmin, pad as pad
+from ._multinomial_repl import MultinomialWithReplacement as MultinomialWithReplacement, multinomial_with_replacement as multinomial_with_replacement
 from ._nms import NMSWithMask as NMSWithMask
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
 from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as pixel_unshuffle
@@ -116,6 +120,7 @@ from ._recurrent_gru import GRUV2 as GRUV2
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, Cummax as Cummax, Cummin as Cummin, ReduceAll as ReduceAll, ReduceAny as ReduceAny, amax as amax, amin as amin, cummax as cummax, cummin as cummin, logcumsumexp as logcumsumexp, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
 from ._resize import ResizeBilinearV2 as ResizeBilinearV2
 from ._roi_align import ROIAlign as ROIAlign
+from ._scale_translate import ScaleAndTranslate as ScaleAndTranslate
 from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSum as SegmentSum, TensorScatterAdd as TensorScatterAdd, TensorScatterDiv as TensorScatterDiv, TensorScatterMax as TensorScatterMax, TensorScatterMin as TensorScatterMin, TensorScatterMul as TensorScatterMul, TensorScatterSub as TensorScatterSub, TensorScatterUpdate as TensorScatterUpdate, UnsortedSegmentMax as UnsortedSegmentMax, UnsortedSegmentMin as UnsortedSegmentMin, UnsortedSegmentProd as UnsortedSegmentProd, UnsortedSegmentSum as UnsortedSegmentSum, gather_nd as gather_nd, scatter_nd as scatter_nd, tensor_scatter_add as tensor_scatter_add, tensor_scatter_div as tensor_scatter_div, tensor_scatter_max as tensor_scatter_max, tensor_scatter_min as tensor_scatter_min, tensor_scatter_mul as tensor_scatter_mul, tensor_scatter_sub as tensor_scatter_sub, tensor_scatter_update as tensor_scatter_update, unsorted_segment_max as unsorted_segment_max, unsorted_segment_min as unsorted_segment_min, unsorted_segment_prod as unsorted_segment_prod, unsorted_segment_sum as unsorted_segment_sum
 from ._scatter_write import ScatterAdd as ScatterAdd, ScatterDiv as ScatterDiv, ScatterMax as ScatterMax, ScatterMin as ScatterMin, ScatterMul as ScatterMul, ScatterNdAdd as ScatterNdAdd, ScatterNdDiv as ScatterNdDiv, ScatterNdMax as ScatterNdMax, ScatterNdMin as ScatterNdMin, ScatterNdMul as ScatterNdMul, ScatterNdSub as ScatterNdSub, ScatterNdUpdate as ScatterNdUpdate, ScatterSub as ScatterSub, ScatterUpdate as ScatterUpdate, scatter_add as scatter_add, scatter_div as scatter_div, scatter_max as scatter_max, scatter_min as scatter_min, scatter_mul as scatter_mul, scatter_nd_add as scatter_nd_add, scatter_nd_div as scatter_nd_div, scatter_nd_max as scatter_nd_max, scatter_nd_min as scatter_nd_min, scatter_nd_mul as scatter_nd_mul, scatter_nd_sub as scatter_nd_sub, scatter_nd_update as scatter_nd_update, scatter_sub as scatter_sub, scatter_update as scatter_update
 from ._searchsorted import SearchSorted as SearchSorted, searchsorted as searchsorted
@@ -183,6 +188,8 @@ __all__ = [
     'BesselI0e',
     'BesselI1',
     'BesselI1e',
+    'Betainc',
+    'BetaincDx',
     'BiasAdd',
     'BinaryCrossEntropy',
     'BitwiseAnd',
@@ -223,6 +230,8 @@ __all__ = [
     'DType',
     'Dense',
     'Depend',
+    'Det',
+    'DetGrad',
     'Digamma',
     'Div',
     'DivNoNan',
@@ -481,6 +490,8 @@ __all__ = [
     'bessel_i0e',
     'bessel_i1',
     'bessel_i1e',
+    'betainc',
+    'betainc_dx',
     'bias_add',
     'binary_cross_entropy',
     'binary_cross_entropy_with_logits',
@@ -535,6 +546,7 @@ __all__ = [
     'depend',
     'derivative',
     'det',
+    'det_grad',
     'diag',
     'diagonal',
     'diff',
@@ -1078,6 +1090,7 @@ __all__ = [
     'erfinv',
     'grid_sample',
     'GridSampler2D',
+    'GridSampler3D',
     'geqrf',
     'Geqrf',
     'orgqr',
@@ -1302,6 +1315,11 @@ __all__ = [
     'SoftShrink',
     'InplaceUpdate',
     'Median',
+    'deformable_conv2d',
+    'multinomial_with_replacement',
+    'MultinomialWithReplacement',
+    'FractionalAvgPool',
+    'ScaleAndTranslate',
 ]
 
 class Acos(Primitive):
@@ -1384,6 +1402,12 @@ class BesselI1(Primitive):
 
 class BesselI1e(Primitive):
     """elementwise modified Bessel function exp(-|x|) I1(x) (float32 precision); derivatives of any order by the Bessel identities"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class BetaincDx(Primitive):
+    """elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy broadcasting; differentiable w.r.t. x only"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -1488,6 +1512,18 @@ class CustomVjp(Primitive):
     """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input, then one per parameter named in param_grads"""
     def __init__(self, *, bprop: str, n_in: int, n_out: int, param_grads: Any = ..., params: Any = ..., site: int = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Any: ...
+
+
+class Det(Primitive):
+    """det(a) of a [..., n, n] (LU; complex a too); its derivatives, det_grad's, are exact at singular a"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class DetGrad(Primitive):
+    """det_grad(a, e_1, ..., e_m): the gradient in x of det's (m+1)-th derivative at a [..., n, n] along e_1..e_m, x (m = 0: the cofactor matrix adj(a)^T); each e_i like a. Through the SVD, as products of singular values: finite and exact at singular a, at any order"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
 class Digamma(Primitive):
@@ -2084,6 +2120,14 @@ def bessel_i1e(input: _TensorLike) -> Tensor:
 def bessel_i1e(*, x: _TensorLike) -> Tensor: ...
 
 
+def betainc(*inputs: _TensorLike) -> Tensor:
+    """elementwise I_x(a, b), the regularized incomplete beta function (MindSpore ops.Betainc) with NumPy broadcasting; a, b > 0, 0 <= x <= 1 (NaN outside); differentiable w.r.t. x (any order)"""
+
+
+def betainc_dx(*inputs: _TensorLike) -> Tensor:
+    """elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy broadcasting; differentiable w.r.t. x only"""
+
+
 @overload
 def bitwise_and(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise bitwise_and of integer (or bool) operands of one dtype (not differentiable)"""
@@ -2167,6 +2211,10 @@ def cosh(*, x: _TensorLike) -> Tensor: ...
 
 def custom_vjp(*inputs: _TensorLike, bprop: str, n_in: int, n_out: int, param_grads: Any = ..., params: Any = ..., site: int = ...) -> Any:
     """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input, then one per parameter named in param_grads"""
+
+
+def det_grad(*inputs: _TensorLike) -> Tensor:
+    """det_grad(a, e_1, ..., e_m): the gradient in x of det's (m+1)-th derivative at a [..., n, n] along e_1..e_m, x (m = 0: the cofactor matrix adj(a)^T); each e_i like a. Through the SVD, as products of singular values: finite and exact at singular a, at any order"""
 
 
 @overload

@@ -140,6 +140,17 @@ def _boundaries(gen, size: int, out: int, pseudo_random: bool) -> np.ndarray:
     return np.concatenate([[0], inner, [size]]).astype(np.int64)
 
 
+def sequence_generator(where: str, deterministic: bool, seed: int, seed2: int) -> np.random.Generator:
+    """The generator a fractional pool's call draws its boundaries from, by MindSpore 2.10's rule: deterministic,
+    one seeded by (seed, seed2) anew at each call (every call draws the same boundaries); otherwise the shared
+    one, and seed and seed2 must be 0."""
+    if deterministic:
+        return np.random.default_rng([seed % 2 ** 64, seed2 % 2 ** 64])
+    if seed or seed2:
+        raise ValueError(f"For '{where}', both 'seed' and 'seed2' must be 0 if 'deterministic' is false.")
+    return random_ops_generator()
+
+
 def _region_index(bounds: np.ndarray, size: int, overlapping: bool) -> np.ndarray:
     """[out, longest region]: each region's positions (a region shorter than the longest repeats its first
     position: the max is the same and its first maximum takes the gradient). overlapping: a region takes its
@@ -154,8 +165,8 @@ class FractionalMaxPool(Primitive):
     """ops.FractionalMaxPool(pooling_ratio, pseudo_random=False, overlapping=False, deterministic=False, seed=0,
     seed2=0)(x): x NHWC; pooling_ratio [1.0, rows, cols, 1.0] (each >= 1); the output has int(H / rows) x
     int(W / cols) regions. Returns (y, row_pooling_sequence, col_pooling_sequence), the sequences int64
-    boundaries. The boundaries are drawn on the client for each call (a trace drawing them is not reused);
-    deterministic or a seed: from a generator of the primitive's own."""
+    boundaries. The boundaries are drawn on the client for each call (a trace drawing them is not reused), by
+    sequence_generator's rule."""
 
     def __init__(self, pooling_ratio, pseudo_random=False, overlapping=False, deterministic=False, seed=0, seed2=0):
         ratio = list(pooling_ratio) if isinstance(pooling_ratio, (list, tuple)) else []
@@ -164,24 +175,31 @@ class FractionalMaxPool(Primitive):
                              f"got {pooling_ratio}")
         self.attrs = {}
         self.pooling_ratio, self.pseudo_random, self.overlapping = ratio, bool(pseudo_random), bool(overlapping)
-        self._gen = np.random.default_rng([seed, seed2]) if deterministic or seed or seed2 else None
+        self.deterministic, self.seed, self.seed2 = bool(deterministic), int(seed), int(seed2)
 
     def __call__(self, x):
+        windows, rows, cols, _, _ = self._windows(x)
+        return _reduce_ms.max(windows, 3)[0], Tensor(rows), Tensor(cols)
+
+    def _windows(self, x):
+        """Every region's positions gathered: ([N, oh, ow, longest rows * longest cols, C], the row and column
+        boundaries, and the [out, longest] position tables of rows and columns)."""
+        where = type(self).__name__
         if not isinstance(x, Tensor) or x.ndim != 4:
-            raise ValueError("For 'FractionalMaxPool', x must be a 4-d (N, H, W, C) Tensor")
+            rank = x.ndim if isinstance(x, Tensor) else type(x).__name__
+            raise ValueError(f"For primitive[{where}], the x_rank must be equal to 4, but got {rank}.")
         n, h, w, c = x.shape
         oh, ow = int(h / self.pooling_ratio[1]), int(w / self.pooling_ratio[2])
         if oh < 1 or ow < 1:
-            raise ValueError(f"For 'FractionalMaxPool', the pooling ratio {self.pooling_ratio} leaves no output "
-                             f"for an input of {h} x {w}")
+            raise ValueError(f"For '{where}', the pooling ratio {self.pooling_ratio} leaves no output for an input "
+                             f"of {h} x {w}")
         tr = current()
         if tr is not None:  # drawn while tracing: the trace holds this call's boundaries, so it is not reused
             tr.root.no_cache = True
-        gen = self._gen if self._gen is not None else random_ops_generator()
+        gen = sequence_generator(where, self.deterministic, self.seed, self.seed2)
         rows, cols = (_boundaries(gen, s, o, self.pseudo_random) for s, o in ((h, oh), (w, ow)))
         ri, ci = _region_index(rows, h, self.overlapping), _region_index(cols, w, self.overlapping)
         idx = (ri[:, None, :, None] * w + ci[None, :, None, :]).reshape(-1)  # [oh, ow, rows, cols] in the plane
         windows = reshape(gather(reshape(x, (n, h * w, c)), Tensor(idx), 1),
                           (n, oh, ow, ri.shape[1] * ci.shape[1], c))
-        y = _reduce_ms.max(windows, 3)[0]
-        return y, Tensor(rows), Tensor(cols)
+        return windows, rows, cols, ri, ci

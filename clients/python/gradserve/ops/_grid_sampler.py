@@ -1,8 +1,9 @@
-"""grid_sample / GridSampler2D and GridSampler2DGrad (MindSpore 2.10's names): 2-D sampling of [N, C, H, W] at a grid
-[N, Ho, Wo, 2] of (x, y) in [-1, 1], bilinear or nearest, zeros or border padding. The sampling is the importers'
+"""grid_sample / GridSampler2D / GridSampler3D and GridSampler2DGrad / GridSampler3DGrad (MindSpore 2.10's names):
+sampling of [N, C, H, W] at a grid [N, Ho, Wo, 2] of (x, y) in [-1, 1] (or [N, C, D, H, W] at [N, Do, Ho, Wo, 3] of
+(x, y, z)), bilinear (trilinear in 3-D) or nearest, zeros, border or reflection padding. The sampling is the importers'
 composite (importers/_shared/composites.grid_sample, torch's rules: the corners gathered and weighted by the
 fractional position) run on SDK Tensors by _tensor_writer, so its derivative (input and grid) is the composite's;
-GridSampler2DGrad is that derivative (vjp) with the gradient given."""
+the *Grad classes are that derivative (vjp) with the gradient given."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,20 +11,22 @@ from typing import Any
 from .._tensor import Tensor
 from ._tensor_writer import writer_class
 
-__all__ = ["grid_sample", "GridSampler2D"]
+__all__ = ["grid_sample", "GridSampler2D", "GridSampler3D"]
 
 
-def _check(name: str, x, grid, mode: str, padding: str) -> None:
+def _check(name: str, x, grid, mode: str, padding: str, ranks=(4,)) -> None:
     if not isinstance(x, Tensor) or not isinstance(grid, Tensor):
         raise TypeError(f"For '{name}', 'input_x' and 'grid' must be Tensors")
-    if x.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != x.shape[0]:
-        raise ValueError(f"For '{name}', 'input_x' must be [N, C, H, W] and 'grid' [N, H_out, W_out, 2], but got "
-                         f"{list(x.shape)} and {list(grid.shape)}")
+    k = x.ndim - 2
+    if x.ndim not in ranks or grid.ndim != x.ndim or grid.shape[-1] != k or grid.shape[0] != x.shape[0]:
+        want = " or ".join("[N, C, H, W] and 'grid' [N, H_out, W_out, 2]" if r == 4 else
+                           "[N, C, D, H, W] and 'grid' [N, D_out, H_out, W_out, 3]" for r in ranks)
+        raise ValueError(f"For '{name}', 'input_x' must be {want}, but got {list(x.shape)} and {list(grid.shape)}")
     if mode not in ("bilinear", "nearest"):
         raise ValueError(f"For '{name}', 'interpolation_mode' must be 'bilinear' or 'nearest', but got {mode!r}")
-    if padding not in ("zeros", "border"):
-        raise NotImplementedError(f"For '{name}', padding_mode {padding!r} is not implemented by gradserve "
-                                  "(zeros and border are)")
+    if padding not in ("zeros", "border", "reflection"):
+        raise ValueError(f"For '{name}', 'padding_mode' must be 'zeros', 'border' or 'reflection', but got "
+                         f"{padding!r}")
 
 
 def _sample(x: Tensor, grid: Tensor, mode: str, padding: str, align_corners: bool) -> Tensor:
@@ -33,33 +36,46 @@ def _sample(x: Tensor, grid: Tensor, mode: str, padding: str, align_corners: boo
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):  # noqa: A002
-    """ops.grid_sample: 4-D input only (align_corners None is False)."""
-    _check("grid_sample", input, grid, mode, padding_mode)
+    """ops.grid_sample on a 4-D or 5-D input (align_corners None is False)."""
+    _check("grid_sample", input, grid, mode, padding_mode, (4, 5))
     return _sample(input, grid, mode, padding_mode, bool(align_corners))
 
 
 class GridSampler2D:
     """ops.GridSampler2D(interpolation_mode, padding_mode, align_corners)(input_x, grid)."""
+    _rank = 4
 
     def __init__(self, interpolation_mode="bilinear", padding_mode="zeros", align_corners=False):
         self.interpolation_mode, self.padding_mode, self.align_corners = interpolation_mode, padding_mode, align_corners
 
     def __call__(self, input_x, grid):
-        _check("GridSampler2D", input_x, grid, self.interpolation_mode, self.padding_mode)
+        _check(type(self).__name__, input_x, grid, self.interpolation_mode, self.padding_mode, (self._rank,))
         return _sample(input_x, grid, self.interpolation_mode, self.padding_mode, self.align_corners)
+
+
+class GridSampler3D(GridSampler2D):
+    """ops.GridSampler3D(interpolation_mode, padding_mode, align_corners)(input_x [N, C, D, H, W], grid
+    [N, D_out, H_out, W_out, 3])."""
+    _rank = 5
 
 
 class GridSampler2DGrad:
     """GridSampler2DGrad(interpolation_mode, padding_mode, align_corners)(grad, input_x, grid) -> (dx, dgrid): the
     derivative of GridSampler2D at (input_x, grid) given the output's gradient."""
+    _rank = 4
 
     def __init__(self, interpolation_mode="bilinear", padding_mode="zeros", align_corners=False, output_mask=(1, 1)):
         self.interpolation_mode, self.padding_mode, self.align_corners = interpolation_mode, padding_mode, align_corners
 
     def __call__(self, grad, input_x, grid):
         from ._autodiff import vjp
-        _check("GridSampler2DGrad", input_x, grid, self.interpolation_mode, self.padding_mode)
+        _check(type(self).__name__, input_x, grid, self.interpolation_mode, self.padding_mode, (self._rank,))
         mode, pad, ac = self.interpolation_mode, self.padding_mode, self.align_corners
         res: Any = vjp(lambda a, g: _sample(a, g, mode, pad, ac), input_x, grid)
         grads: Any = res[1](grad)
         return grads[0], grads[1]
+
+
+class GridSampler3DGrad(GridSampler2DGrad):
+    """GridSampler3DGrad(...)(grad, input_x, grid) -> (dx, dgrid): GridSampler3D's derivative."""
+    _rank = 5

@@ -1,5 +1,5 @@
 """MindSpore 2.10's dense factorisations and solves over the engine's cholesky / triangular_solve / solve /
-matrix_inverse / slogdet ops (engine/ops/linalg_solve.py): cholesky / Cholesky, inverse / MatrixInverse,
+matrix_inverse / slogdet / det ops (engine/ops/linalg_solve.py): cholesky / Cholesky, inverse / MatrixInverse,
 matrix_solve / MatrixSolve, slogdet / LogMatrixDeterminant, det, logdet, cholesky_solve / CholeskySolve,
 MatrixTriangularSolve, cholesky_inverse / CholeskyInverse, lu_solve (and Tensor.lu_solve) from lu's factor
 and LAPACK's 1-based pivots, Tensor.slogdet. Matrices are the last two axes; inverse / matrix_solve / slogdet / det /
@@ -57,55 +57,17 @@ def slogdet(input):  # noqa: A002
     return sign, logabsdet
 
 
-def _polynomial_det(a, n: int):
-    """det of a [..., n, n] by Faddeev-LeVerrier (matmuls and traces only: a polynomial in a, so each of its
-    derivatives is finite everywhere), on a scaled to unit largest entry: det(a) = t^n det(a / t)."""
-    scale = P.stop_gradient(P.amax(P.abs(a), (-2, -1), True))
-    scale = P.where(P.equal(scale, 0.0), P.ones_like(scale), scale)
-    b = a / scale
-    identity = Tensor(np.eye(n, dtype=a.dtype.name))
-    m = identity  # M_1 = I; M_k = b M_(k-1) + c_(n-k+1) I; c_(n-k) = -tr(b M_k) / k
-    c = P.zeros_like(scale)  # (c_0 once the loop ends: n >= 1)
-    for k in builtins.range(1, n + 1):
-        bm = P.matmul(b, m)
-        c = -P.sum(bm * identity, (-2, -1)) / float(k)
-        m = bm + P.expand_dims(P.expand_dims(c, -1), -1) * identity
-    return (-1.0) ** n * c * P.pow(P.squeeze(P.squeeze(scale, -1), -1), float(n))
-
-
-_POLYNOMIAL_MAX_N = 8  # Faddeev-LeVerrier's rounding grows with n (float32 at n = 10: 4e-5 of the adjugate)
+_DET_DTYPES = ("float16", "float32", "float64", "complex64", "complex128")
 
 
 def det(input):  # noqa: A002
-    """det of input [..., n, n]: its value from slogdet (LU); its derivative the adjugate's transpose, finite at a
-    singular matrix too (as torch's). Three branches by the singular values: a regular matrix differentiates
-    through LU, to any order; one of rank n - 1 through the SVD, sign(det u det v) * prod(s), whose derivative is
-    u diag(prod of the other s) v^T; one of rank n - 2 or less (n <= _POLYNOMIAL_MAX_N) through Faddeev-LeVerrier's
-    polynomial, as the SVD's second derivative is NaN where the singular values 0 repeat. Each branch sees a
-    stand-in matrix where another is chosen (the "double where"), so none leaks NaN. MindSpore 2.10 gives zeros
-    at a singular matrix: wrong wherever the rank is n - 1."""
-    sign, logabsdet = slogdet(input)
-    exact = sign * P.exp(logabsdet)
-    n = input.shape[-1] if input.ndim >= 2 else 0
-    if input.dtype.name not in ("float16", "float32", "float64") or not n:
-        return exact
-    s_value = P.stop_gradient(apply("svd", [input], {})[1])
-    tolerance = n * float(np.finfo(np.dtype(input.dtype.name)).eps) * s_value[..., 0]
-    singular = P.less_equal(s_value[..., -1], tolerance)  # [...]
-    deficient = P.less_equal(s_value[..., -2], tolerance) if 2 <= n <= _POLYNOMIAL_MAX_N else \
-        P.zeros_like(singular)  # rank n - 2 or less
-    as_matrix = lambda mask: P.expand_dims(P.expand_dims(mask, -1), -1)  # noqa: E731
-    identity = Tensor(np.eye(n, dtype=input.dtype.name))
-    spread = Tensor(np.diag(np.arange(1.0, n + 1.0)).astype(input.dtype.name))  # distinct singular values
-    lu_sign, lu_log = slogdet(P.where(as_matrix(singular), identity, input))
-    u, s, vh = apply("svd", [P.where(as_matrix(P.logical_and(singular, P.logical_not(deficient))), input, spread)],
-                     {})
-    orientation = P.stop_gradient(slogdet(u)[0] * slogdet(vh)[0])
-    polynomial = _polynomial_det(P.where(as_matrix(deficient), input, identity), n)
-    differentiable = P.where(deficient, polynomial,
-                             P.where(singular, orientation * P.prod(s, -1), lu_sign * P.exp(lu_log)))
-    # the value: exact (LU's of the matrix itself, + 0); the derivative: the chosen branch's
-    return P.stop_gradient(exact) + (differentiable - P.stop_gradient(differentiable))
+    """det of input [..., n, n]: the engine's det op, whose derivatives (det_grad, engine/ops/linalg_det.py) are
+    exact to any order at singular matrices too: the first is the adjugate's transpose (as torch's; MindSpore 2.10
+    gives zeros at a singular matrix, wrong wherever the rank is n - 1)."""
+    if isinstance(input, Tensor) and input.dtype.name not in _DET_DTYPES:  # MindSpore's TypeError for the dtype
+        raise TypeError(f"det: input must be a floating-point or complex Tensor, got {input.dtype.name} "
+                        f"{list(input.shape)}")
+    return _op("det", input)  # a non-square input: the op's shape rule, a ShapeError (MindSpore's ValueError)
 
 
 def logdet(input):  # noqa: A002

@@ -275,14 +275,15 @@ def svd(input, full_matrices: bool = False, compute_uv: bool = True):  # noqa: A
     s's derivatives are finite everywhere; u's and v's are inf / NaN where singular values tie or
     (non-square input) one is zero. Complex input (as MindSpore 2.10's): input = u diag(s) v^H, s real-valued
     but of input's complex dtype as MindSpore gives it, no derivative; the columns' phases are LAPACK's
-    (MindSpore's differ, as its real signs do: both are valid factors)."""
+    (MindSpore's differ: both are valid factors). Real input: each (u_i, v_i) pair signed as MindSpore's CPU kernel
+    (Eigen's JacobiSVD) gives it, for fewer than 16 columns (engine/ops/svd_eigen.py)."""
     if input.dtype.name not in _dt.FLOAT + _dt.COMPLEX:
         raise TypeError(f"svd: needs a floating-point or complex input, got {input.dtype.name}")
     complex_input = input.dtype.name in _dt.COMPLEX
     if complex_input and full_matrices and input.shape[-1] != input.shape[-2]:
         raise ValueError(f"svd: full_matrices=True of a complex non-square input {list(input.shape)} is not "
                          f"supported (the reduced factors are: full_matrices=False)")
-    u, s, vh = apply("svd", [input], {})
+    u, s, vh = apply("svd", [input], {} if complex_input else {"signs": "eigen"})  # (MindSpore's CPU signs)
     if complex_input:
         s = P.cast(s, input.dtype)
     if not compute_uv:

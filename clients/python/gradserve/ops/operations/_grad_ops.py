@@ -198,9 +198,9 @@ class GeLUGrad:
 
 __all__ += ["MinimumGrad", "MaximumGrad", "HSigmoidGrad", "GeLUGrad"]
 
-from .._grid_sampler import GridSampler2DGrad  # noqa: E402
+from .._grid_sampler import GridSampler2DGrad, GridSampler3DGrad  # noqa: E402
 
-__all__ += ["GridSampler2DGrad"]
+__all__ += ["GridSampler2DGrad", "GridSampler3DGrad"]
 
 from .._strided_slice_grad import StridedSliceGrad  # noqa: E402
 from .._max_pool_grad_grad import MaxPool3DGradGrad, MaxPoolGradGrad, MaxPoolGradGradWithArgmax  # noqa: E402

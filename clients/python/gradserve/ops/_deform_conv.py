@@ -1,0 +1,61 @@
+"""ops.deformable_conv2d (MindSpore 2.10's, deformable convolution v2) on the importers' DeformConv composite
+(importers/_shared/onnx_detection.deform_conv: the bilinear reads of each kernel tap, the mask, the grouped
+product), one definition for ONNX's DeformConv, torchvision's deform_conv2d and this. MindSpore's offsets are
+[N, 3 * deformable_groups * kh * kw, H_out, W_out] in blocks (offset_x, offset_y, mask); the composite takes
+(dy, dx) pairs and the mask apart. Its derivatives (input, weight, offsets, bias) are the composite's."""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ._tensor_writer import writer_class
+
+__all__ = ["deformable_conv2d"]
+
+
+def _four(name: str, v, nc_one: bool) -> tuple:
+    if not isinstance(v, (tuple, list)) or len(v) != 4 or not all(isinstance(i, int) for i in v):
+        raise ValueError(f"For 'deformable_conv2d', '{name}' must be a tuple of 4 ints, but got {v!r}")
+    if nc_one and (v[0] != 1 or v[1] != 1):
+        raise ValueError(f"For 'deformable_conv2d', '{name}' must be 1 on the N and C dimensions, but got {v!r}")
+    return tuple(v)
+
+
+def _check(x, weight, offsets, kernel_size, groups: int, dg: int, modulated: bool) -> None:
+    if not all(isinstance(t, Tensor) for t in (x, weight, offsets)):
+        raise TypeError("For 'deformable_conv2d', 'x', 'weight' and 'offsets' must be Tensors")
+    if not modulated:
+        raise ValueError("For 'deformable_conv2d', only 'modulated' True (deformable convolution v2) is "
+                         "supported, as MindSpore 2.10")
+    if x.ndim != 4 or weight.ndim != 4 or offsets.ndim != 4:
+        raise ValueError(f"For 'deformable_conv2d', 'x', 'weight' and 'offsets' must be 4-D, but got "
+                         f"{list(x.shape)}, {list(weight.shape)} and {list(offsets.shape)}")
+    kh, kw = tuple(kernel_size)
+    if tuple(weight.shape[2:]) != (kh, kw):
+        raise ValueError(f"For 'deformable_conv2d', 'kernel_size' {tuple(kernel_size)} must match the weight's "
+                         f"{list(weight.shape)}")
+    if offsets.shape[1] != 3 * dg * kh * kw or offsets.shape[0] != x.shape[0]:
+        raise ValueError(f"For 'deformable_conv2d', 'offsets' must be [N, 3 * deformable_groups * kh * kw, H_out, "
+                         f"W_out] = [{x.shape[0]}, {3 * dg * kh * kw}, ...], but got {list(offsets.shape)}")
+    if x.shape[1] % groups or x.shape[1] % dg or weight.shape[0] % groups or weight.shape[1] * groups != x.shape[1]:
+        raise ValueError(f"For 'deformable_conv2d', the channels of x {list(x.shape)} and weight "
+                         f"{list(weight.shape)} must split into groups={groups} and deformable_groups={dg}")
+
+
+def deformable_conv2d(x, weight, offsets, kernel_size, strides, padding, bias=None, dilations=(1, 1, 1, 1),
+                      groups=1, deformable_groups=1, modulated=True):
+    """MindSpore's ops.deformable_conv2d: strides / dilations (1, 1, sh, sw), padding (top, bottom, left,
+    right); the output's spatial size is offsets'."""
+    from ..importers._shared.onnx_detection import deform_conv
+    st, dil = _four("strides", strides, True), _four("dilations", dilations, True)
+    pad = _four("padding", padding, False)
+    dg = int(deformable_groups)
+    _check(x, weight, offsets, kernel_size, int(groups), dg, bool(modulated))
+    n, _, oh, ow = offsets.shape
+    k = weight.shape[2] * weight.shape[3]
+    w = writer_class()()
+    dx, dy, mask = w.split(w.put(offsets.astype(x.dtype)), [dg * k] * 3, 1)
+    yx = w.reshape(w.stack([w.reshape(v, [n, dg, k, oh, ow]) for v in (dy, dx)], 3), [n, dg * k * 2, oh, ow])
+    out = deform_conv(w, w.put(x), w.put(weight.astype(x.dtype)), yx,
+                      None if bias is None else w.put(bias.astype(x.dtype)), mask,
+                      strides=[st[2], st[3]], pads=[pad[0], pad[2]], dilations=[dil[2], dil[3]],
+                      groups=int(groups), offset_groups=dg)
+    return w.tensors[out]

@@ -1,0 +1,235 @@
+"""The determinant and its derivatives of every order, exact at singular matrices too:
+det(a) and det_grad(a, e_1, ..., e_m) = the gradient in x of D^(m+1) det(a)[e_1, ..., e_m, x], a [..., n, n]
+(m = 0: the cofactor matrix adj(a)^T; m = 1: the Hessian of det applied to e_1; ...).
+
+det_grad's rules are det_grad with one direction more (d/da) or one direction swapped (d/de_i), as the
+derivatives of det are symmetric multilinear forms: any order differentiates, each step a polynomial in a,
+so finite everywhere. The cofactors as det(a) a^-T (JAX's, MindSpore's) are NaN (or zero) where a is singular.
+
+det_grad evaluates through the SVD a = u diag(s) vh: det(a + t) = det(u) det(vh) det(diag(s) + u^H t vh^H),
+and det(S + B) = sum over index sets K of prod(s outside K) det(B[K, K]), whose (m + 1)-linear part
+in B keeps the sets |K| = m + 1 only. Every term is a product of singular values, never a quotient: no
+division by a zero singular value, no singular-vector derivative (those are NaN at repeated singular values).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+from ._infer import complex_array, conj, rule_infer
+from .linalg_solve import _lapack
+from .registry import defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
+
+
+# -- impl: products of the singular values outside index sets ----------------------------------------
+def _log_parts(xp, s):
+    """(log s with 0 for s = 0, 1 where s = 0): a product of s over a set is exp(sum of the logs) where the set
+    holds no exact zero, else 0 (the zeros are counted apart, never log 0)."""
+    zero = s == 0
+    return xp.log(xp.where(zero, xp.ones_like(s), s)), xp.astype(zero, s.dtype)
+
+
+def _product(xp, log_w, zeros_w):
+    return xp.where(zeros_w == 0, xp.exp(log_w), xp.zeros_like(log_w))
+
+
+def _outside_products(xp, s, size: int):
+    """w[..., i_1, ..., i_size] = prod of s over the indices outside {i_1, ..., i_size}, 0 where two of the
+    i coincide."""
+    n, batch = s.shape[-1], tuple(s.shape[:-1])
+    logs, zeros = _log_parts(xp, s)
+    log_w = xp.reshape(xp.sum(logs, axis=-1), batch + (1,) * size)
+    zeros_w = xp.reshape(xp.sum(zeros, axis=-1), batch + (1,) * size)
+    for k in range(size):  # axis k of the result indexes i_(k + 1)
+        shape = batch + (1,) * k + (n,) + (1,) * (size - 1 - k)
+        log_w = log_w - xp.reshape(logs, shape)
+        zeros_w = zeros_w - xp.reshape(zeros, shape)
+    w = _product(xp, log_w, zeros_w)
+    apart = 1 - xp.eye(n, dtype=s.dtype)
+    for i, j in itertools.combinations(range(size), 2):  # 0 where i_i == i_j
+        shape = [1] * size
+        shape[i] = shape[j] = n
+        w = w * xp.reshape(apart, tuple(shape))
+    return w
+
+
+def _set_products(xp, s, inside):
+    """w[..., c] = prod of s over the indices outside set c, inside [C, n] (1 on the set's indices)."""
+    logs, zeros = _log_parts(xp, s)
+
+    def outside(x):  # sum of x over all indices, less its sum over each set
+        return xp.sum(x, axis=-1, keepdims=True) - xp.matmul(xp.expand_dims(x, axis=-2),
+                                                             xp.matrix_transpose(inside))[..., 0, :]
+    return _product(xp, outside(logs), outside(zeros))
+
+
+def _diagonal(xp, b):
+    """b's diagonal [..., n] as a masked sum: elementwise ops every backend has (linalg.diagonal may be absent)."""
+    return xp.sum(b * xp.eye(b.shape[-1], dtype=b.dtype), axis=-1)
+
+
+def _cofactor_0(xp, s, _):
+    return xp.eye(s.shape[-1], dtype=s.dtype) * xp.expand_dims(_outside_products(xp, s, 1), axis=-2)
+
+
+def _cofactor_1(xp, s, bs):
+    """G[r, r] = sum_j w_rj B_jj, G[r, c] = -w_rc B_cr: the x-gradient of the bilinear part of det(S + B)."""
+    (b,) = bs
+    w = xp.astype(_outside_products(xp, s, 2), b.dtype)
+    d = _diagonal(xp, b)
+    diag = xp.eye(s.shape[-1], dtype=b.dtype) * xp.expand_dims(xp.sum(w * xp.expand_dims(d, axis=-2), axis=-1),
+                                                                axis=-1)
+    return diag - w * xp.matrix_transpose(b)
+
+
+def _cofactor_2(xp, s, bs):
+    """The x-gradient of det(S + B)'s part linear in each of b1, b2, x, summed over K = {r, c, k}:
+    G[r, r] = sum_jk w_rjk (d1_j d2_k - b1_jk b2_kj);
+    G[r, c] = sum_k w_rck (b1_ck b2_kr + b2_ck b1_kr - b1_cr d2_k - b2_cr d1_k) (the two permutations with
+    r -> c: the 3-cycle r -> c -> k -> r, +, and the swap of r and c, -)."""
+    b1, b2 = bs
+    w = xp.astype(_outside_products(xp, s, 3), b1.dtype)
+    d1, d2 = _diagonal(xp, b1), _diagonal(xp, b2)
+    t1, t2 = xp.matrix_transpose(b1), xp.matrix_transpose(b2)
+    m = xp.expand_dims(d1, axis=-1) * xp.expand_dims(d2, axis=-2) - b1 * t2
+    diag = xp.sum(xp.sum(w * xp.expand_dims(m, axis=-3), axis=-1), axis=-1)  # [..., n]
+    cyc = xp.sum(w * (xp.expand_dims(b1, axis=-3) * xp.expand_dims(t2, axis=-2)
+                      + xp.expand_dims(b2, axis=-3) * xp.expand_dims(t1, axis=-2)), axis=-1)
+    w_d1 = xp.sum(w * xp.expand_dims(xp.expand_dims(d1, axis=-2), axis=-2), axis=-1)
+    w_d2 = xp.sum(w * xp.expand_dims(xp.expand_dims(d2, axis=-2), axis=-2), axis=-1)
+    eye = xp.eye(s.shape[-1], dtype=b1.dtype)
+    return eye * xp.expand_dims(diag, axis=-1) + cyc - t1 * w_d2 - t2 * w_d1
+
+
+def _cofactor_any(xp, s, bs):
+    """Any number m of directions: the sum over the sets K (|K| = m + 1) of w_K times the part of
+    cof(sum_i t_i B_i[K, K]) linear in each t_i: cof of an (m+1)-matrix is homogeneous of degree m, so that part
+    is sum over the nonempty subsets T of the directions of (-1)^(m - |T|) cof(sum_T B_i[K, K]) (polarization).
+    C(n, m + 1) 2^m small cofactor matrices: the fourth derivatives and above, of small matrices."""
+    n, m = s.shape[-1], len(bs)
+    if m + 1 > n:
+        return xp.zeros_like(bs[0])  # det is a polynomial of degree n
+    sets = list(itertools.combinations(range(n), m + 1))
+    rows = xp.astype(xp.asarray([[[float(j == i) for j in range(n)] for i in k] for k in sets]), s.dtype)
+    rows_b = xp.astype(rows, bs[0].dtype)  # [C, m+1, n]: row i of set c picks index sets[c][i]
+    blocks = [xp.matmul(xp.matmul(rows_b, xp.expand_dims(b, axis=-3)), xp.matrix_transpose(rows_b)) for b in bs]
+    mixed = None
+    for picked in itertools.product((0, 1), repeat=m):
+        if any(picked):
+            total = sum(bl for bl, p in zip(blocks, picked) if p)
+            term = _small_cofactor(xp, total) * (-1.0) ** (m - sum(picked))
+            mixed = term if mixed is None else mixed + term
+    w = _set_products(xp, s, xp.sum(rows, axis=-2))  # [..., C]: prod of s outside each set
+    weighted = mixed * xp.astype(xp.expand_dims(xp.expand_dims(w, axis=-1), axis=-1), mixed.dtype)
+    spread = xp.matmul(weighted, rows_b)  # [..., C, m+1, n]: sum_c rows_c^T weighted_c rows_c, below
+    flat = xp.reshape(spread, spread.shape[:-3] + (len(sets) * (m + 1), n))
+    return xp.matmul(xp.matrix_transpose(xp.reshape(rows_b, (len(sets) * (m + 1), n))), flat)
+
+
+def _small_cofactor(xp, mat):
+    """The cofactor matrix of small matrices [..., k, k] from their (k-1)-minors."""
+    k = mat.shape[-1]
+    keep = [[j for j in range(k) if j != i] for i in range(k)]
+    rows = []
+    for r in range(k):
+        without_r = xp.take(mat, xp.asarray(keep[r]), axis=-2)
+        rows.append(xp.stack([xp.linalg.det(xp.take(without_r, xp.asarray(keep[c]), axis=-1)) * (-1.0) ** (r + c)
+                              for c in range(k)], axis=-1))
+    return xp.stack(rows, axis=-2)
+
+
+_COFACTORS = (_cofactor_0, _cofactor_1, _cofactor_2)
+
+
+def _det_grad_impl(xp, a, *directions):
+    n = a.shape[-1]
+    if n == 0:
+        return xp.zeros_like(a)
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)  # s real, a's real dtype
+    uh, v = _adj(xp, u), _adj(xp, vh)
+    bs = [xp.matmul(xp.matmul(uh, e), v) for e in directions]
+    cof = (_COFACTORS[len(bs)] if len(bs) < len(_COFACTORS) else _cofactor_any)(xp, s, bs)
+    cof = xp.astype(cof, a.dtype) if cof.dtype != a.dtype else cof
+    orientation = xp.linalg.det(u) * xp.linalg.det(vh)  # +-1 (real), a unit number (complex)
+    g = xp.matmul(xp.matmul(_conj(xp, u), cof), _conj(xp, vh))
+    return g * xp.expand_dims(xp.expand_dims(orientation, axis=-1), axis=-1)
+
+
+def _conj(xp, x):
+    return xp.conj(x) if complex_array(xp, x) else x
+
+
+def _adj(xp, x):
+    return _conj(xp, xp.matrix_transpose(x))
+
+
+# -- rules: det_grad with one direction more or one swapped ------------------------------------------
+def _det_grad(b, a, directions):
+    return b.emit1("det_grad", a, *directions)
+
+
+def _det_jvp(b, ins, outs, ts):
+    if ts[0] is None:
+        return [None]
+    nd = ins[0].aval.ndim
+    return [b.sum(b.mul(_det_grad(b, ins[0], []), ts[0]), axis=(nd - 2, nd - 1))]
+
+
+def _det_vjp(b, ins, outs, cts):  # complex: the conjugate of the (holomorphic) derivative, as _infer.conj says
+    if cts[0] is None:
+        return [None]
+    nd = ins[0].aval.ndim
+    g = b.expand_dims(b.expand_dims(cts[0], axis=nd - 2), axis=nd - 1)
+    return [b.mul(g, conj(b, _det_grad(b, ins[0], [])))]
+
+
+def _det_grad_jvp(b, ins, outs, ts):
+    a, directions = ins[0], list(ins[1:])
+    out = None if ts[0] is None else _det_grad(b, a, directions + [ts[0]])
+    for i, t in enumerate(ts[1:]):
+        if t is not None:
+            out = b.add_any(out, _det_grad(b, a, directions[:i] + [t] + directions[i + 1:]))
+    return [out]
+
+
+def _det_grad_vjp(b, ins, outs, cts):
+    """<c, det_grad(a, e)> = D^(m+1) det(a)[e_1, ..., e_m, c]: its gradient in a is det_grad(a, e, c), in e_i
+    det_grad(a, e with e_i -> c) (complex: of conj(c), conjugated)."""
+    if cts[0] is None:
+        return [None] * len(ins)
+    a, directions, c = ins[0], list(ins[1:]), conj(b, cts[0])
+    grads = [_det_grad(b, a, directions + [c])]
+    grads += [_det_grad(b, a, directions[:i] + [c] + directions[i + 1:]) for i in range(len(directions))]
+    return [conj(b, g) for g in grads]
+
+
+def _det_grad_flops(e) -> int:
+    """The SVD, then per matrix ~10 n^(m+1) products for m <= 2 directions, C(n, m+1) 2^m (m+1)^4 above."""
+    a = e.inputs[0].aval
+    n, m = a.shape[-1], len(e.inputs) - 1
+    batch = a.size // max(n * n, 1)
+    terms = 10 * n ** (m + 1) if m < len(_COFACTORS) else math.comb(n, m + 1) * 2 ** m * (m + 1) ** 4
+    return matrix_flops(e) + batch * (terms + 4 * m * n ** 3)
+
+
+def _det_grad_scratch(e) -> int:
+    """The products w over index sets: n^(m+1) per matrix (m <= 2), a few copies of it."""
+    a = e.inputs[0].aval
+    n, m = a.shape[-1], len(e.inputs) - 1
+    batch = a.size // max(n * n, 1)
+    per = n ** (m + 1) if m < len(_COFACTORS) else math.comb(n, m + 1) * (m + 1) * n
+    return 4 * batch * per * (16 if a.dtype == "complex128" else 8)  # at most 8 bytes a real element
+
+
+defop("det", 1, rule_infer("det"),
+      doc="det(a) of a [..., n, n] (LU; complex a too); its derivatives, det_grad's, are exact at singular a",
+      flops=matrix_flops)
+defop("det_grad", None, rule_infer("det_grad"), min_arity=1,
+      doc="det_grad(a, e_1, ..., e_m): the gradient in x of det's (m+1)-th derivative at a [..., n, n] along "
+          "e_1..e_m, x (m = 0: the cofactor matrix adj(a)^T); each e_i like a. Through the SVD, as products of "
+          "singular values: finite and exact at singular a, at any order",
+      flops=_det_grad_flops, scratch=_det_grad_scratch)
+impl_rules["det"] = _lapack(lambda xp, a: xp.linalg.det(a))
+impl_rules["det_grad"] = _lapack(_det_grad_impl)
+jvp_rules.update(det=_det_jvp, det_grad=_det_grad_jvp)
+vjp_rules.update(det=_det_vjp, det_grad=_det_grad_vjp)

@@ -1,0 +1,79 @@
+"""Many clients registering graphs whose values go by hash into one small tensor store at once (reliab7), over
+HTTP and gRPC: 8 clients (API keys) of 3 MiB each into an 8 MiB store (one client's half: 4 MiB).
+
+Before: a client's fresh pieces were evicted by the others' uploads before it registered (7 of 32 registrations
+refused, 404 tensor_not_found). Now the store gives way by its least recently active client first
+(service.registry.LRU idle_owner_first) and the SDK uploads what went missing and registers again
+(gradserve._weights_by_hash.REGISTER_TRIES): every client is answered, each answer NumPy's. A value past a
+client's share is refused, naming tensor_store_bytes."""
+from __future__ import annotations
+
+import base64
+import threading
+
+import numpy as np
+import pytest
+
+import gradserve
+from gradserve import errors
+
+from .server import Server
+
+MIB = 1 << 20
+N = 3 * MIB // 4  # float32: 3 MiB, three 1 MiB pieces
+KEYS = [f"key-{i}" for i in range(8)]
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("store_pressure") / "server.log", devices="cpu",
+               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_TENSOR_STORE_BYTES": str(8 * MIB),
+                    "GRADSERVE_GRAPH_CACHE_BYTES": str(64 * MIB), "GRADSERVE_MAX_BODY_BYTES": str(64 * MIB),
+                    "GRADSERVE_MAX_ELEMENTS": str(4 * MIB), "GRADSERVE_API_KEYS": ",".join(KEYS)})
+    yield s
+    s.stop()
+
+
+def _graph(w: np.ndarray) -> dict:
+    """y = x * w, w's value inline as base64 (the SDK sends it by hash: GRADSERVE_WEIGHTS_BY_HASH_BYTES)."""
+    n = int(w.size)
+    return {"format": "gradserve.graph/1", "name": "by_hash", "inputs": [{"name": "x", "shape": [n], "dtype": "float32"}],
+            "params": [{"name": "w", "shape": [n], "dtype": "float32",
+                        "value": {"shape": [n], "dtype": "float32", "b64": base64.b64encode(w.tobytes()).decode()}}],
+            "nodes": [{"op": "mul", "inputs": ["x", "w"], "outputs": ["y"], "attrs": {}}], "outputs": "y"}
+
+
+def _client(srv, i: int) -> gradserve.Client:
+    url = srv.url if i % 2 == 0 else f"grpc://{srv.grpc_target}"
+    return gradserve.Client(url, api_key=KEYS[i], timeout=120, unix_socket=False, shared_memory=False)
+
+
+def test_clients_filling_the_store_at_once_are_all_answered(srv, monkeypatch):
+    monkeypatch.setenv("GRADSERVE_WEIGHTS_BY_HASH_BYTES", str(MIB))
+    outcomes: dict[int, list] = {i: [] for i in range(len(KEYS))}
+
+    def run(i: int) -> None:
+        rng = np.random.default_rng(i)
+        with _client(srv, i) as c:
+            for _ in range(3):
+                w, x = rng.standard_normal(N).astype(np.float32), rng.standard_normal(N).astype(np.float32)
+                try:
+                    got = c.eval(_graph(w), [x]).outputs[0]
+                    outcomes[i].append(bool(np.allclose(got, x * w, rtol=1e-6, atol=0)))
+                except errors.GradserveError as e:
+                    outcomes[i].append(str(e)[:200])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(KEYS))]
+    [t.start() for t in threads]
+    [t.join(timeout=600) for t in threads]
+    assert outcomes == {i: [True] * 3 for i in range(len(KEYS))}, outcomes
+
+
+@pytest.mark.parametrize("i", [0, 1])  # HTTP, gRPC
+def test_a_value_past_a_clients_share_is_refused_naming_the_budget(srv, monkeypatch, i):
+    monkeypatch.setenv("GRADSERVE_WEIGHTS_BY_HASH_BYTES", str(MIB))
+    w = np.random.default_rng(9 + i).standard_normal(5 * MIB // 4).astype(np.float32)  # 5 MiB: past 8 MiB / 2
+    with _client(srv, i) as c:
+        with pytest.raises(errors.GradserveError) as e:
+            c.eval(_graph(w), [np.ones(w.size, np.float32)])
+    assert "tensor_store_bytes" in str(e.value), e.value
