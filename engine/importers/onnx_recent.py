@@ -1,7 +1,7 @@
 """ONNX rules for ops the node suite found missing: the window generators (opset 17), TensorScatter (24, a KV
 cache's write), CausalConvWithState and LinearAttention (27: Mamba's / Gated DeltaNet's causal conv and recurrent
-state), SwiGLU (28), Det, ReverseSequence, Compress (a constant condition), MaxUnpool and the deprecated Scatter
-(ScatterElements before opset 11). Importing this module registers them in onnx_ops.HANDLERS."""
+state), SwiGLU (28), Det (the engine's det op), ReverseSequence, Compress (a constant condition), MaxUnpool and the
+deprecated Scatter (ScatterElements before opset 11). Importing this module registers them in onnx_ops.HANDLERS."""
 from __future__ import annotations
 
 import numpy as np
@@ -153,13 +153,12 @@ def _per_step(w, x: str, hkv: int, width: int, where: str, name: str) -> str:
 
 @handles("Det")
 def _det(ctx, node, attrs):
-    """sign * exp(log |det|) of the last two axes (slogdet: its gradient is the engine's)."""
+    """The engine's det op over the last two axes (its derivatives finite at singular matrices, as torch's import)."""
     w, x = ctx.w, ctx.val(node.input[0])
     shape = list(w.shape(x))
     if len(shape) < 2 or shape[-1] != shape[-2]:
         raise UnsupportedModel(f"Det node {node.name!r} of a {shape} tensor (square matrices in the last two axes)")
-    sign, logabs = w.emit("slogdet", [x], {}, [(shape[:-2], w.dtype(x)), (shape[:-2], w.dtype(x))])
-    return [w.mul(sign, w.unary("exp", logabs))]
+    return [w.emit1("det", [x], {}, shape[:-2], w.dtype(x))]
 
 
 @handles("ReverseSequence")
