@@ -179,13 +179,22 @@ def _uncached_attention_biases(model):
     return model
 
 
-def timm_model(name, size=32, **kw):
+def timm_model(name, size=32, fused_attn=True, **kw):
+    """A timm model; fused_attn=False builds its attention as matmul + softmax (timm's own switch) instead of
+    F.scaled_dot_product_attention."""
     def build():
         torch = _seed()
         _torchvision()
         import timm
+        from timm.layers import config
 
-        return _uncached_attention_biases(timm.create_model(name, pretrained=False, **kw).eval()), \
+        before = config._USE_FUSED_ATTN
+        config.set_fused_attn(fused_attn)
+        try:
+            model = timm.create_model(name, pretrained=False, **kw).eval()
+        finally:
+            config._USE_FUSED_ATTN = before
+        return _uncached_attention_biases(model), \
             (_image(torch, size),)
     return build
 
@@ -229,6 +238,22 @@ def _whisper(torch, config):
             torch.randint(0, config.vocab_size, (1, 4)))
 
 
+_GQA_TS = ("onnx-ts: torch's, not our export call: the TorchScript exporter's scaled_dot_product_attention conversion "
+           "(torch.onnx symbolic_opset14) asserts on enable_gqa=True, which transformers passes to SDPA when there is no "
+           "attention mask (use_gqa_in_sdpa); llama_eager_attention is the workaround")
+_VIEW_OF_TRANSPOSE = ("dynamo: torch's, not ours: run_decompositions' scaled_dot_product_attention decomposition leaves an "
+                      "output whose transpose + reshape becomes a view of a non-contiguous tensor (ValueError: Cannot "
+                      "view a tensor ...; pytorch/pytorch#136543); with eager (unfused) attention it exports and "
+                      "imports (next row)")
+_SWIN = dict(image_size=32, patch_size=4, embed_dim=16, depths=[1, 1], num_heads=[2, 4], window_size=4)
+_BEIT = dict(image_size=32, patch_size=8, use_relative_position_bias=True, hidden_size=32, num_hidden_layers=2,
+             num_attention_heads=4, intermediate_size=64)
+_EAGER_DYNAMO = "attn_implementation='eager': the dynamo exporter takes it (its SDPA row above fails in torch)"
+_T5 = dict(d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4, vocab_size=100)
+_DETR = dict(use_timm_backbone=False, use_pretrained_backbone=False, d_model=32, encoder_layers=1, decoder_layers=1,
+             encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64,
+             num_queries=10, backbone_config=dict(model_type="resnet", embedding_size=16, hidden_sizes=[16, 16, 32, 32],
+                                                  depths=[1, 1, 1, 1], layer_type="basic", out_features=["stage4"]))
 _SMALL = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, vocab_size=100)
 _DECODER = dict(_SMALL, num_key_value_heads=2, max_position_embeddings=64)
 
@@ -285,6 +310,41 @@ def flax_case(kind):
     return build
 
 
+def flax_case_more(kind):
+    """Round 5's flax.linen modules: an LSTM (lax.scan), causal self-attention with flax's own mask, a UNet
+    stage (GroupNorm, SiLU, strided conv down, transposed conv up, skip concat)."""
+    def build():
+        import flax.linen as fnn
+        import jax
+
+        if kind == "lstm":
+            class M(fnn.Module):
+                @fnn.compact
+                def __call__(self, x):
+                    return fnn.Dense(2)(fnn.RNN(fnn.OptimizedLSTMCell(features=8))(x)[:, -1])
+            x = jax.random.normal(jax.random.PRNGKey(1), (3, 5, 4))
+        elif kind == "causal_attention":
+            class M(fnn.Module):
+                @fnn.compact
+                def __call__(self, x):
+                    mask = fnn.make_causal_mask(x[..., 0])
+                    return x + fnn.SelfAttention(num_heads=4, qkv_features=16)(fnn.RMSNorm()(x), mask=mask)
+            x = jax.random.normal(jax.random.PRNGKey(1), (2, 6, 16))
+        else:
+            class M(fnn.Module):
+                @fnn.compact
+                def __call__(self, x):
+                    h = fnn.Conv(8, (3, 3))(fnn.silu(fnn.GroupNorm(num_groups=1)(x)))
+                    d = fnn.Conv(8, (3, 3), strides=(2, 2))(fnn.silu(fnn.GroupNorm(num_groups=4)(h)))
+                    u = fnn.ConvTranspose(8, (2, 2), strides=(2, 2))(d)
+                    return fnn.Conv(3, (1, 1))(jax.numpy.concatenate([h, u], -1))
+            x = jax.random.normal(jax.random.PRNGKey(1), (2, 8, 8, 3))
+        m = M()
+        params = m.init(jax.random.PRNGKey(0), x)
+        return (lambda p, z: m.apply(p, z)), params, x
+    return build
+
+
 CASES = [
     Case("resnet18", "torchvision", tv("resnet18")),
     Case("mobilenet_v3_small", "torchvision", tv("mobilenet_v3_small")),
@@ -323,11 +383,14 @@ CASES = [
                                           n_heads=4, hidden_dim=64, vocab_size=100)),
     Case("gpt2", "transformers", hf("GPT2Config", "GPT2Model", _ids, n_embd=32, n_layer=2, n_head=4,
                                     vocab_size=100, n_positions=64)),
-    Case("t5", "transformers", hf("T5Config", "T5Model", _ids_pair, ("input_ids", "decoder_input_ids"), d_model=32, d_kv=8, d_ff=64, num_layers=2,
-                                  num_heads=4, vocab_size=100)),
-    Case("llama", "transformers", hf("LlamaConfig", "LlamaModel", _ids, **_DECODER)),
+    Case("t5", "transformers", hf("T5Config", "T5Model", _ids_pair, ("input_ids", "decoder_input_ids"), **_T5),
+         note=_VIEW_OF_TRANSPOSE),
+    Case("t5_eager_attention", "transformers", hf("T5Config", "T5Model", _ids_pair, ("input_ids", "decoder_input_ids"),
+                                                  attn_implementation="eager", **_T5), paths=("onnx-dynamo",),
+         note=_EAGER_DYNAMO),
+    Case("llama", "transformers", hf("LlamaConfig", "LlamaModel", _ids, **_DECODER), note=_GQA_TS),
     Case("mistral", "transformers", hf("MistralConfig", "MistralModel", _ids, sliding_window=4, **_DECODER)),
-    Case("qwen2", "transformers", hf("Qwen2Config", "Qwen2Model", _ids, **_DECODER)),
+    Case("qwen2", "transformers", hf("Qwen2Config", "Qwen2Model", _ids, **_DECODER), note=_GQA_TS),
     Case("vit_hf", "transformers", hf("ViTConfig", "ViTModel", _pixels, image_size=32, patch_size=8,
                                       **{k: v for k, v in _SMALL.items() if k != "vocab_size"})),
     Case("whisper_tiny_config", "transformers", hf("WhisperConfig", "WhisperModel", _whisper, ("input_features", "decoder_input_ids"),
@@ -358,8 +421,8 @@ CASES = [
                                          **_SMALL)),
     Case("clip_vision", "transformers", hf("CLIPVisionConfig", "CLIPVisionModel", _pixels, image_size=32,
                                            patch_size=8, **{k: v for k, v in _SMALL.items() if k != "vocab_size"})),
-    Case("phi", "transformers", hf("PhiConfig", "PhiModel", _ids, **_DECODER)),
-    Case("gemma", "transformers", hf("GemmaConfig", "GemmaModel", _ids, head_dim=8, **_DECODER)),
+    Case("phi", "transformers", hf("PhiConfig", "PhiModel", _ids, **_DECODER), note=_GQA_TS),
+    Case("gemma", "transformers", hf("GemmaConfig", "GemmaModel", _ids, head_dim=8, **_DECODER), note=_GQA_TS),
     Case("wav2vec2", "transformers", hf("Wav2Vec2Config", "Wav2Vec2Model", _audio, conv_dim=(16, 16),
                                         conv_stride=(5, 2), conv_kernel=(10, 3), num_conv_pos_embeddings=16,
                                         num_conv_pos_embedding_groups=4,
@@ -368,8 +431,11 @@ CASES = [
     Case("timm_swinv2_small_config", "timm", timm_model("swinv2_tiny_window8_256", size=64, img_size=64, window_size=4,
                                                         embed_dim=32, depths=(1, 1, 1, 1), num_heads=(1, 2, 4, 8))),
     Case("timm_maxvit_rmlp_pico", "timm", timm_model("maxvit_rmlp_pico_rw_256", size=64, img_size=64),
-         note="dynamo: torch's exporter fails decomposing the FX graph (torch.export and the TorchScript exporter "
-              "import and agree)"),
+         note=_VIEW_OF_TRANSPOSE),
+    Case("timm_maxvit_unfused_attention", "timm", timm_model("maxvit_rmlp_pico_rw_256", size=64, img_size=64,
+                                                             fused_attn=False), paths=("onnx-dynamo",),
+         note="timm's fused_attn off (matmul and softmax, not F.scaled_dot_product_attention): the dynamo exporter "
+              "takes MaxViT (the row above fails in torch)"),
     Case("timm_efficientnetv2_b0", "timm", timm_model("tf_efficientnetv2_b0")),
     Case("timm_regnetx_002", "timm", timm_model("regnetx_002")),
     Case("gpt_neox", "transformers", hf("GPTNeoXConfig", "GPTNeoXModel", _ids, rotary_pct=0.5,
@@ -385,11 +451,11 @@ CASES = [
               "row of embed_tokens agrees to 1e-6; torch.export keeps padding_idx)"),
     Case("gemma2", "transformers", hf("Gemma2Config", "Gemma2Model", _ids, head_dim=8, sliding_window=4,
                                       **_DECODER)),
-    Case("qwen3", "transformers", hf("Qwen3Config", "Qwen3Model", _ids, head_dim=8, **_DECODER)),
+    Case("qwen3", "transformers", hf("Qwen3Config", "Qwen3Model", _ids, head_dim=8, **_DECODER), note=_GQA_TS),
     Case("mixtral", "transformers", hf("MixtralConfig", "MixtralModel", _ids, num_local_experts=4,
                                        num_experts_per_tok=2, experts_implementation="batched_mm", **_DECODER),
          note="mixture of experts, transformers' batched_mm experts (each token's top-2 experts' weights gathered: "
-              "static shapes; its default grouped_mm calls transformers' own custom op, which no importer knows)"),
+              "static shapes; its default grouped_mm calls transformers' own custom op, which no importer knows); " + _GQA_TS),
     Case("ssdlite320_mobilenet_v3", "torchvision", tv_detector("ssdlite320_mobilenet_v3_large", 320, False),
          paths=("export",), note="the whole detector, NMS included: how many boxes it keeps depends on their values; "
          "refused with the reason (an ONNX file's NonMaxSuppression is refused by name too: the ONNX exporter cannot "
@@ -406,9 +472,46 @@ CASES = [
          note="attn_implementation='eager' (repeat_kv, then matmul and softmax): how the TorchScript exporter takes a "
               "grouped-query model its SDPA conversion refuses (enable_gqa: the llama / qwen2 / phi / gemma / qwen3 / "
               "mixtral onnx-ts rows)"),
+    Case("timm_mobilevit_xxs", "timm", timm_model("mobilevit_xxs", size=64)),
+    Case("timm_coat_lite_tiny", "timm", timm_model("coat_lite_tiny", size=64, img_size=64)),
+    Case("timm_pvt_v2_b0", "timm", timm_model("pvt_v2_b0", size=64)),
+    Case("timm_edgenext_xx_small", "timm", timm_model("edgenext_xx_small", size=64)),
+    Case("timm_fastvit_t8", "timm", timm_model("fastvit_t8", size=64)),
+    Case("timm_repvit_m0_9", "timm", timm_model("repvit_m0_9", size=64)),
+    Case("timm_ghostnetv2_100", "timm", timm_model("ghostnetv2_100", size=64)),
+    Case("timm_efficientvit_b0", "timm", timm_model("efficientvit_b0", size=64)),
+    Case("timm_inception_next_atto", "timm", timm_model("inception_next_atto", size=64)),
+    Case("timm_starnet_s050", "timm", timm_model("starnet_s050", size=64)),
+    Case("bloom", "transformers", hf("BloomConfig", "BloomModel", _ids, hidden_size=32, n_layer=2, n_head=4,
+                                     vocab_size=100)),
+    Case("mpnet", "transformers", hf("MPNetConfig", "MPNetModel", _ids, **_SMALL)),
+    Case("dinov2", "transformers", hf("Dinov2Config", "Dinov2Model", _pixels, image_size=32, patch_size=8, mlp_ratio=2,
+                                      **{k: v for k, v in _SMALL.items() if k not in ("vocab_size", "intermediate_size")})),
+    Case("segformer", "transformers", hf("SegformerConfig", "SegformerModel", lambda torch, c: (_image(torch, 64),),
+                                         hidden_sizes=[8, 16, 24, 32], depths=[1, 1, 1, 1],
+                                         num_attention_heads=[1, 1, 2, 2], decoder_hidden_size=32)),
+    Case("detr", "transformers", hf("DetrConfig", "DetrModel", lambda torch, c: (_image(torch, 64),), **_DETR),
+         note="ResNet backbone (transformers' own, frozen batch norm) + 1 encoder / 1 decoder layer, 10 queries"),
+    Case("convbert", "transformers", hf("ConvBertConfig", "ConvBertModel", _ids, embedding_size=32, **_SMALL)),
+    Case("squeezebert", "transformers", hf("SqueezeBertConfig", "SqueezeBertModel", _ids, embedding_size=32,
+                                           **_SMALL)),
+    Case("funnel", "transformers", hf("FunnelConfig", "FunnelBaseModel", _ids, d_model=32, n_head=4, d_head=8,
+                                      d_inner=64, block_sizes=[1, 1], vocab_size=100)),
+    Case("swin_hf", "transformers", hf("SwinConfig", "SwinModel", _pixels, **_SWIN), note=_VIEW_OF_TRANSPOSE),
+    Case("swin_hf_eager_attention", "transformers", hf("SwinConfig", "SwinModel", _pixels, attn_implementation="eager",
+                                                       **_SWIN), paths=("onnx-dynamo",), note=_EAGER_DYNAMO),
+    Case("beit", "transformers", hf("BeitConfig", "BeitModel", _pixels, **_BEIT), note=_VIEW_OF_TRANSPOSE),
+    Case("beit_eager_attention", "transformers", hf("BeitConfig", "BeitModel", _pixels, attn_implementation="eager",
+                                                    **_BEIT), paths=("onnx-dynamo",), note=_EAGER_DYNAMO),
+    Case("mobilevit_hf", "transformers", hf("MobileViTConfig", "MobileViTModel", _pixels, image_size=64,
+                                            hidden_sizes=[16, 24, 32], neck_hidden_sizes=[8, 8, 16, 16, 24, 24, 32],
+                                            num_attention_heads=2)),
     Case("flax_mlp", "flax", flax_case("mlp"), paths=("jax",)),
     Case("flax_cnn", "flax", flax_case("cnn"), paths=("jax",)),
     Case("flax_transformer_block", "flax", flax_case("transformer"), paths=("jax",)),
     Case("flax_resnet_block", "flax", flax_case("resnet"), paths=("jax",)),
     Case("flax_gru", "flax", flax_case("gru"), paths=("jax",)),
+    Case("flax_lstm", "flax", flax_case_more("lstm"), paths=("jax",)),
+    Case("flax_causal_attention", "flax", flax_case_more("causal_attention"), paths=("jax",)),
+    Case("flax_unet_stage", "flax", flax_case_more("unet"), paths=("jax",)),
 ]

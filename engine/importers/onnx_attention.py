@@ -2,8 +2,9 @@
 grouped-query heads and softcapping, as the spec's function body (onnx.reference's op_attention follows
 it). Importing this module registers it in onnx_ops.HANDLERS.
 
-Refused by name: `nonpad_kv_seqlen` (an external cache) and sliding windows (opset 25's
-left / right_window_size)."""
+Sliding windows (opset 25's left / right_window_size) mask keys outside each query's window; `nonpad_kv_seqlen`
+(an external cache: row b's valid keys, a run-time input) masks the padding keys and places row b's queries at
+nonpad_kv_seqlen[b] - q_len."""
 from __future__ import annotations
 
 import math
@@ -33,10 +34,10 @@ def _repeat_heads(w, x, reps: int) -> str:
 def _attention(ctx, node, attrs):
     w, i = ctx.w, _ins(node)
     for a in ("left_window_size", "right_window_size"):
-        if attrs.get(a, -1) != -1:
-            raise UnsupportedModel(f"Attention {a}={attrs[a]} (sliding windows are not mapped)")
-    if i[6]:
-        raise UnsupportedModel("Attention with nonpad_kv_seqlen (an external KV cache) is not mapped")
+        if attrs.get(a, -1) < -1:
+            raise UnsupportedModel(f"Attention {a}={attrs[a]} (known: -1 unbounded, or a size >= 0)")
+    if i[6] and i[4]:
+        raise UnsupportedModel("Attention with both nonpad_kv_seqlen and past_key / past_value (the spec forbids it)")
     q, k, v = (ctx.val(n) for n in i[:3])
     dt, rank = w.dtype(q), len(w.shape(q))
     if rank == 3:
@@ -67,7 +68,7 @@ def _attention(ctx, node, attrs):
         c = w.scalar_like(cap, qk)
         qk = w.mul(w.unary("tanh", w.div(qk, c)), c)
 
-    bias = _bias(ctx, attrs, i[3], sq, skv, past, dt)
+    bias = _bias(ctx, attrs, i[3], sq, skv, past, dt, i[6])
     with_bias = w.add(qk, bias) if bias is not None else qk
     sp = attrs.get("softmax_precision")
     work = _np_dtype(ctx.onnx, sp, "Attention softmax_precision") if sp else dt
@@ -93,7 +94,7 @@ def _attention(ctx, node, attrs):
     return [y, present_k, present_v, w.broadcast_to(qk_out, [bsz, hq, sq, skv])]
 
 
-def _bias(ctx, attrs, mask_name: str, sq: int, skv: int, past: int, dt: str):
+def _bias(ctx, attrs, mask_name: str, sq: int, skv: int, past: int, dt: str, nonpad: str = ""):
     """The additive bias (0 where a key is attended, -inf where masked, or the float mask's values), padded to
     the keys of the cache; None when there is none."""
     w = ctx.w
@@ -108,12 +109,40 @@ def _bias(ctx, attrs, mask_name: str, sq: int, skv: int, past: int, dt: str):
         if ms[-1] < skv:  # a mask shorter than the keys: the rest masked
             pad = w.const(np.full(ms[:-1] + [skv - ms[-1]], -np.inf, dt))
             mask = w.concat([mask, pad], len(ms) - 1)
-    if attrs.get("is_causal", 0):
-        # bottom-right aligned: query i attends key j iff j <= i + the cache's length
-        allowed = np.arange(skv)[None, :] <= np.arange(sq)[:, None] + past
-        causal = w.const(np.where(allowed, 0, -np.inf).astype(dt))
-        return w.add(mask, causal) if mask is not None else causal
-    return mask
+    limit = _position_limits(w, attrs, sq, skv, past, dt, ctx.val(nonpad) if nonpad else None)
+    if limit is None:
+        return mask
+    return w.add(mask, limit) if mask is not None else limit
+
+
+def _position_limits(w, attrs, sq: int, skv: int, past: int, dt: str, nonpad: str | None):
+    """Bottom-right aligned: query i sits at i + the cache's length (row b's nonpad_kv_seqlen[b] - sq with an
+    external cache); causal: it attends key j iff j <= that; a window (left L, right R, -1 unbounded) iff
+    that - L <= j <= that + R; an external cache's padding keys (j >= nonpad_kv_seqlen[b]) never. None: no limit."""
+    causal = bool(attrs.get("is_causal", 0))
+    left, right = attrs.get("left_window_size", -1), attrs.get("right_window_size", -1)
+    if not (causal or left >= 0 or right >= 0 or nonpad is not None):
+        return None
+    grid = np.arange(sq)[:, None] - np.arange(skv)[None, :]  # i - j
+    if nonpad is None:
+        ahead = w.const(grid + past)
+    else:  # [B, 1, sq, skv]: i - j + nonpad[b] - sq, computed when the graph runs
+        n = w.reshape(w.cast(nonpad, "int64"), [w.shape(nonpad)[0], 1, 1, 1])
+        ahead = w.add(w.const((grid - sq).astype(np.int64)), n)
+    allowed = None
+
+    def both(a, b):
+        return b if a is None else w.binary("logical_and", a, b)
+    if causal:
+        allowed = both(allowed, w.binary("greater_equal", ahead, w.scalar_like(0, ahead)))
+    if left >= 0:
+        allowed = both(allowed, w.binary("less_equal", ahead, w.scalar_like(left, ahead)))
+    if right >= 0:
+        allowed = both(allowed, w.binary("greater_equal", ahead, w.scalar_like(-right, ahead)))
+    if nonpad is not None:  # key j < nonpad[b]
+        keys = w.const(np.arange(skv, dtype=np.int64).reshape(1, 1, 1, skv))
+        allowed = both(allowed, w.binary("less", keys, n))
+    return w.where(allowed, w.const(np.asarray(0, dt)), w.const(np.asarray(-np.inf, dt)))
 
 
 @handles("RotaryEmbedding")

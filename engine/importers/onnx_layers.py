@@ -56,6 +56,9 @@ def _thresholded_relu(ctx, node, attrs):
 def _prelu(ctx, node, attrs):
     w = ctx.w
     x, slope = ctx.val(node.input[0]), ctx.val(node.input[1])
+    sx, ss = w.shape(x), w.shape(slope)
+    if ctx.opset < 7 and len(ss) == 1 and len(sx) > 2 and ss[0] == sx[1] > 1:  # before opset 7: one per channel
+        slope = w.reshape(slope, [ss[0]] + [1] * (len(sx) - 2))
     return [w.where(w.binary("greater", x, w.scalar_like(0.0, x)), x, w.mul(x, slope))]
 
 

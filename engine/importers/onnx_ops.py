@@ -25,6 +25,7 @@ _REDUCE = {"ReduceSum": "sum", "ReduceMean": "mean", "ReduceMax": "max", "Reduce
 _FOLD = {
     "Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Equal": np.equal, "Less": np.less,
     "Greater": np.greater, "Not": np.logical_not, "Neg": np.negative, "Abs": np.abs, "Identity": lambda x: x,
+    "Pow": lambda a, b: np.power(a, b).astype(a.dtype),  # the base's type (onnx.reference's; DINOv2's sqrt of a size)
     "Where": np.where, "Sqrt": np.sqrt, "And": np.logical_and, "Or": np.logical_or, "Xor": np.logical_xor,
     "LessOrEqual": np.less_equal, "GreaterOrEqual": np.greater_equal, "Ceil": np.ceil, "Floor": np.floor,
     "Div": lambda a, b: (_trunc_div(a, b) if a.dtype.kind in "iu" else a / b).astype(a.dtype),
@@ -672,12 +673,33 @@ def _conv_transpose(ctx, node, attrs):
     i = _ins(node)
     b = ctx.val(i[2]) if i[2] else None
     nd = len(w.shape(x)) - 2
-    if attrs.get("output_shape") or attrs.get("auto_pad", "NOTSET") != "NOTSET":
-        raise UnsupportedModel("ConvTranspose with output_shape or auto_pad (give pads and output_padding)")
+    strides, dils = attrs.get("strides", [1] * nd), attrs.get("dilations", [1] * nd)
+    extra = attrs.get("output_padding", [0] * nd)
     p = list(attrs.get("pads", [0] * 2 * nd))
-    return [C.conv_transpose(w, x, wt, b, strides=attrs.get("strides", [1] * nd),
-                             pads=[(p[k], p[k + nd]) for k in range(nd)], dilations=attrs.get("dilations", [1] * nd),
-                             groups=attrs.get("group", 1), output_padding=attrs.get("output_padding", [0] * nd))]
+    pads = [(p[k], p[k + nd]) for k in range(nd)]
+    auto = attrs.get("auto_pad", "NOTSET")
+    if attrs.get("output_shape") or auto in ("SAME_UPPER", "SAME_LOWER"):
+        pads = _conv_transpose_pads(w.shape(x)[2:], w.shape(wt)[2:], strides, dils, extra, auto,
+                                    attrs.get("output_shape"))
+    elif auto == "VALID":
+        pads = [(0, 0)] * nd
+    # a negative pad (an output_shape past the natural size) is that many more zero outputs (bias only)
+    grow = [(0, 0), (0, 0)] + [(max(-lo, 0), max(-hi, 0)) for lo, hi in pads]
+    y = C.conv_transpose(w, x, wt, None, strides=strides, pads=[(max(lo, 0), max(hi, 0)) for lo, hi in pads],
+                         dilations=dils, groups=attrs.get("group", 1), output_padding=extra)
+    y = C.pad(w, y, grow) if any(g != (0, 0) for g in grow) else y
+    return [w.add(y, w.reshape(b, [w.shape(y)[1]] + [1] * nd)) if b is not None else y]
+
+
+def _conv_transpose_pads(size, kernel, strides, dils, extra, auto: str, output_shape) -> list:
+    """The spec's pads for a ConvTranspose's output_shape (default input * strides under SAME_*): the natural
+    size less the wanted one, split with the odd one at the end (SAME_UPPER) or at the start (otherwise)."""
+    want = list(output_shape)[-len(size):] if output_shape else [n * s for n, s in zip(size, strides)]
+    pads = []
+    for n, k, s, d, a, o in zip(size, kernel, strides, dils, extra, want):
+        total = s * (n - 1) + a + (k - 1) * d + 1 - o
+        pads.append((total // 2, total - total // 2) if auto == "SAME_UPPER" else (total - total // 2, total // 2))
+    return pads
 
 
 def _einsum_terms(eq: str, shapes) -> tuple[list[str], str]:

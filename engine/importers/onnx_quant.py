@@ -129,6 +129,8 @@ _PLAIN_CAST, _PLAIN_CAST_LIKE = HANDLERS["Cast"], HANDLERS["CastLike"]
 @handles("Cast")
 def _cast(ctx, node, attrs):
     dt = narrow_type(ctx.onnx, attrs["to"])
+    if dt in _NARROW_INTS:
+        return _narrow_int_cast(ctx, node, dt)
     return _PLAIN_CAST(ctx, node, attrs) if dt is None or dt not in _FLOAT8 else _narrow_float_cast(ctx, node, dt, attrs)
 
 
@@ -138,10 +140,21 @@ def _cast_like(ctx, node, attrs):
     dt = declared_narrow(ctx, node.input[1])
     if dt is None:
         return _PLAIN_CAST_LIKE(ctx, node, attrs)
-    if dt not in _FLOAT8:
-        raise UnsupportedModel(f"CastLike to {dt} (carried in {NARROW_CARRIER[dt]}; a cast to a 4- / 2-bit integer "
-                               "is not mapped)")
+    if dt in _NARROW_INTS:
+        return _narrow_int_cast(ctx, node, dt)
     return _narrow_float_cast(ctx, node, dt, attrs)
+
+
+def _narrow_int_cast(ctx, node, dt: str) -> list[str]:
+    """A Cast to a 4- / 2-bit integer as onnx.reference's (ml_dtypes'): truncated toward zero, then wrapped into the
+    type's range (two's complement for int4 / int2), carried in 8 bits. No gradient: the output is an integer."""
+    w, x = ctx.w, ctx.val(node.input[0])
+    lo, hi = _NARROW_INTS[dt]
+    t = w.cast(x, "int64")  # a float truncates toward zero, as NumPy's astype
+    span = w.scalar_like(hi - lo + 1, t)
+    wrapped = w.add(w.binary("remainder", w.sub(t, w.scalar_like(lo, t)), span), w.scalar_like(lo, t))
+    _declared_of(ctx)[node.output[0]] = dt
+    return [w.cast(wrapped, NARROW_CARRIER[dt])]
 
 
 def _narrow_float_cast(ctx, node, dt: str, attrs) -> list[str]:

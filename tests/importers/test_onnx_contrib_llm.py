@@ -75,12 +75,13 @@ def _rot_half(x, cos, sin):
     return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], -1)
 
 
-def _gqa_reference(q, k, v, pk, pv, seqlens, cos, sin, hq, hkv, window=-1, position_ids=None, bias=None):
+def _gqa_reference(q, k, v, pk, pv, seqlens, cos, sin, hq, hkv, window=-1, position_ids=None, bias=None, sink=None):
     """onnxruntime's CPU GroupQueryAttention (gqa_attention_base.h, group_query_attention.cc) row by row: row b
     holds seqlens[b] + 1 keys, the last S new, so its past is past_b = seqlens[b] + 1 - S of the past buffer;
     query i sits at past_b + i (rotary there, or at position_ids), sees keys up to it and, with a window W >= 0,
     none before past_b + i - W; present = the row's first past_b past keys, the new ones, zeros after; each query
-    head h reads kv head h // (hq / hkv)."""
+    head h reads kv head h // (hq / hkv); a sink (smooth_softmax: 0, head_sink: one per head) adds exp(sink) to the
+    softmax's denominator only."""
     b, s, _ = q.shape
     d = q.shape[-1] // hq
     past = pk.shape[2]
@@ -103,26 +104,36 @@ def _gqa_reference(q, k, v, pk, pv, seqlens, cos, sin, hq, hkv, window=-1, posit
         j, pos = torch.arange(t)[None, :], torch.arange(pb, pb + s)[:, None]
         seen = (j <= pos) & ((j >= pos - window) if window >= 0 else True)
         sc = sc.masked_fill(~seen, -math.inf)
-        ys.append((torch.softmax(sc, -1) @ vv.repeat_interleave(hq // hkv, 0)).transpose(0, 1).reshape(s, hq * d))
+        if sink is None:
+            p = torch.softmax(sc, -1)
+        else:
+            top = torch.maximum(sc.amax(-1, keepdim=True), sink[:, None, None])
+            e = torch.exp(sc - top)
+            p = e / (torch.exp(sink[:, None, None] - top) + e.sum(-1, keepdim=True))
+        ys.append((p @ vv.repeat_interleave(hq // hkv, 0)).transpose(0, 1).reshape(s, hq * d))
     return torch.stack(ys), torch.stack(pres_k), torch.stack(pres_v)
 
 
-def _gqa_case(seqlens, window=-1, position_ids=None, with_bias=False):
+def _gqa_case(seqlens, window=-1, position_ids=None, with_bias=False, sink=None):
     """A decode step (S = 3 after a past buffer of 4) with rotary: the node, its float inputs, torch tensors,
-    the reference's outputs."""
+    the reference's outputs. sink: "smooth" (smooth_softmax=1) or "head" (a head_sink input)."""
     b, s, past, hq, hkv, d = 2, 3, 4, 4, 2, 8
     shapes = {"q": (b, s, hq * d), "k": (b, s, hkv * d), "v": (b, s, hkv * d), "pk": (b, hkv, past, d),
               "pv": (b, hkv, past, d), "cos": (16, d // 2), "sin": (16, d // 2)}
     if with_bias:
         shapes["bias"] = (b, 1, s, past + s)
+    if sink == "head":
+        shapes["head_sink"] = (hq,)
     xs = {n: RNG.standard_normal(sh).astype(np.float32) for n, sh in shapes.items()}
     names = ["q", "k", "v", "pk", "pv", "seqlens_k", "total", "cos", "sin", "position_ids" if position_ids else "",
-             "bias" if with_bias else ""]
+             "bias" if with_bias else "", "head_sink" if sink == "head" else ""]
     node = helper.make_node("GroupQueryAttention", names, ["y", "present_k", "present_v"], domain="com.microsoft",
-                            num_heads=hq, kv_num_heads=hkv, do_rotary=1, local_window_size=window)
+                            num_heads=hq, kv_num_heads=hkv, do_rotary=1, local_window_size=window,
+                            smooth_softmax=int(sink == "smooth"))
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs.values()]
+    sink_t = ts[-1] if sink == "head" else torch.zeros(hq, dtype=torch.float64) if sink == "smooth" else None
     want = _gqa_reference(*ts[:5], seqlens, ts[5], ts[6], hq, hkv, window, position_ids,
-                          ts[7] if with_bias else None)
+                          ts[7] if with_bias else None, sink_t)
     inits = [numpy_helper.from_array(np.array(past + s, np.int32), "total")]
     if position_ids:
         inits.append(numpy_helper.from_array(np.array(position_ids, np.int64), "position_ids"))
@@ -169,10 +180,21 @@ def test_group_query_attention_packed_prompt_without_rotary():
     _check(g, [x], [(torch.softmax(sc, -1) @ v).transpose(1, 2).reshape(b, s, hq * d)], [t])
 
 
-def test_group_query_attention_refuses_smooth_softmax_by_name():
+@pytest.mark.parametrize("sink,window", [("smooth", -1), ("head", -1), ("head", 1)])
+def test_group_query_attention_smooth_softmax_and_head_sink(sink, window):
+    """onnxruntime's smooth softmax (a zero logit in the denominator) and gpt-oss's head_sink (one learned logit per
+    head, differentiated as the other inputs), with ragged rows and a local window."""
+    seqlens = np.array([6, 5], np.int32)
+    node, xs, ts, want, inputs, inits = _gqa_case(seqlens, window, sink=sink)
+    g = _convert([node], inputs, ["y", "present_k", "present_v"],
+                 inits + [numpy_helper.from_array(seqlens, "seqlens_k")])
+    _check(g, list(xs.values()), list(want), ts)
+
+
+def test_group_query_attention_refuses_qk_output_by_name():
     node = helper.make_node("GroupQueryAttention", ["q", "k", "v", "", "", "seqlens_k", "total"], ["y"],
-                            domain="com.microsoft", num_heads=2, kv_num_heads=2, smooth_softmax=1)
+                            domain="com.microsoft", num_heads=2, kv_num_heads=2, qk_output=1)
     inputs = [helper.make_tensor_value_info(n, F, (1, 2, 8)) for n in "qkv"]
     inputs.append(helper.make_tensor_value_info("seqlens_k", TensorProto.INT32, [1]))
-    with pytest.raises(UnsupportedModel, match="GroupQueryAttention node .*smooth_softmax"):
+    with pytest.raises(UnsupportedModel, match="GroupQueryAttention node .*qk_output"):
         _convert([node], inputs, ["y"], [numpy_helper.from_array(np.array(2, np.int32), "total")])

@@ -55,10 +55,10 @@ Y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])
 
 
 def test_unsupported_op_names_op_node_and_opset():
-    m = _model([helper.make_node("Det", ["x"], ["y"], name="det0")], [X], [Y], opset=13)
-    with pytest.raises(UnsupportedModel, match=r"op Det \(node 'det0', opset 13\) is not supported") as e:
+    m = _model([helper.make_node("Multinomial", ["x"], ["y"], name="draw0")], [X], [Y], opset=13)  # random: unmapped
+    with pytest.raises(UnsupportedModel, match=r"op Multinomial \(node 'draw0', opset 13\) is not supported") as e:
         onnx_to_graph(m.SerializeToString(), encode=ENC)
-    assert (e.value.op, e.value.node, e.value.version) == ("Det", "det0", 13)
+    assert (e.value.op, e.value.node, e.value.version) == ("Multinomial", "draw0", 13)
 
 
 def test_custom_domain_and_external_data_are_refused(tmp_path):

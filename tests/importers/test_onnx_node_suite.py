@@ -25,7 +25,8 @@ DIFFERENTIABLE = re.compile(
     r"cumsum|reduce_mean|reduce_sum|reduce_log_sum_exp|transpose|reshape|concat|slice|gather|expand|tile|pad|"
     r"resize_.*linear|where|prelu|leakyrelu|thresholdedrelu|rnn|gru|lstm|instancenorm|mvn|depthtospace|"
     r"spacetodepth|flatten|squeeze|unsqueeze|split|softmax_cross_entropy|nllloss|attention|rms_normalization|swish|"
-    r"cumprod|shrink|lppool|rotary_embedding|affine_grid)")
+    r"cumprod|shrink|lppool|rotary_embedding|affine_grid|swiglu|linear_attention|causal_conv_with_state|"
+    r"tensorscatter|reversesequence|det_)")
 
 
 @functools.cache

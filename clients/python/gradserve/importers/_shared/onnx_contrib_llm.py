@@ -62,10 +62,8 @@ def group_query_attention(ctx, node, attrs):
     at those positions (or position_ids'); present = row b's first past_b past keys, its new ones, then zeros.
     Q K V separate or packed in the query; attention_bias is added to the scores."""
     w, i = ctx.w, _ins(node)
-    if attrs.get("smooth_softmax", 0) or attrs.get("qk_output", 0):
-        raise UnsupportedModel(f"GroupQueryAttention node {node.name!r}: smooth_softmax / qk_output are not mapped")
-    if i[11]:
-        raise UnsupportedModel(f"GroupQueryAttention node {node.name!r}: head_sink is not mapped")
+    if attrs.get("qk_output", 0):
+        raise UnsupportedModel(f"GroupQueryAttention node {node.name!r}: qk_output is not mapped")
     hq, hkv = int(attrs["num_heads"]), int(attrs["kv_num_heads"])
     q, k, v = _qkv(ctx, node, i, hq, hkv)
     bsz, _, s, d = w.shape(q)
@@ -92,8 +90,22 @@ def group_query_attention(ctx, node, attrs):
         scores = w.add(scores, w.cast(ctx.val(i[10]), w.dtype(scores)))
     seen = _visible(ctx, i[5], pos, past + s, int(attrs.get("local_window_size", -1)))
     scores = w.where(seen, scores, w.scalar_like(-np.inf, scores))
-    y = w.matmul(w.softmax("softmax", scores, -1), v)
+    sink = ctx.val(i[11]) if i[11] else w.const(np.zeros(hq, w.dtype(q))) if attrs.get("smooth_softmax", 0) \
+        else None  # head_sink wins over smooth_softmax's 0, as in onnxruntime
+    y = w.matmul(_softmax_with_sink(w, scores, sink) if sink is not None else w.softmax("softmax", scores, -1), v)
     return [w.reshape(w.transpose(y, [0, 2, 1, 3]), [bsz, s, hq * d]), present_k, present_v]
+
+
+def _softmax_with_sink(w, scores: str, sink: str) -> str:
+    """exp(s_j) / (exp(sink_h) + sum_k exp(s_k)) over the keys of [B, H, S, T] scores: onnxruntime's smooth
+    softmax (sink 0) and head_sink (one logit per head, gpt-oss): a softmax over the keys and a sink column,
+    the column then dropped (its stable max includes the sink)."""
+    b, h, s, t = w.shape(scores)
+    if w.shape(sink) != (h,):
+        raise UnsupportedModel(f"GroupQueryAttention head_sink of shape {list(w.shape(sink))} for {h} heads")
+    column = w.broadcast_to(w.reshape(w.cast(sink, w.dtype(scores)), [1, h, 1, 1]), [b, h, s, 1])
+    p = w.softmax("softmax", w.concat([scores, column], 3), -1)
+    return w.index(p, [[0, b, 1], [0, h, 1], [0, s, 1], [0, t, 1]])
 
 
 def _positions(ctx, seqlens: str, b: int, s: int, past: int) -> str:
