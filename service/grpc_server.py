@@ -307,6 +307,7 @@ class Servicer(pb_grpc.GradserveServicer):
         bound = False  # the job's deadline is the call's own gRPC deadline
         try:
             self._check_key(context)
+            self.core.unsent_answers.check(call.client)  # (its answers not yet read: service.answer_budget)
             call.admit()  # the same admission as HTTP: a place before the message is decoded and run
             codec.check_tensor_count(_tensor_count(kind, request), self.settings.max_tensors,
                                " + ".join(("inputs", "params", *TENSOR_FIELDS[kind])))
@@ -321,7 +322,9 @@ class Servicer(pb_grpc.GradserveServicer):
             decoded(held)
             bound = self._call_deadline(req, context)
             res = await call.run(req)
-            return await offload(sum(a.nbytes for _, a in res.outputs) > BIG, encode_result, res)
+            nbytes = sum(a.nbytes for _, a in res.outputs)
+            self.core.unsent_answers.hold(context, call.client, nbytes)  # (counted until its call finishes)
+            return await offload(nbytes > BIG, encode_result, res)
         except ServiceError as e:
             if bound and isinstance(e, DeadlineExceeded):  # tell the client it was its own call's timeout
                 e.detail["deadline_source"] = "call"
