@@ -1,5 +1,5 @@
 """gRPC attack replays, round 8 (reliab8; benchmarks/grpc_stream_attacks.py `unread` measures it): a client whose
-gRPC answers are never read (a raw HTTP/2 connection granting no flow-control credit) holds at most
+gRPC answers (Gradserve's Eval, the Open Inference Protocol's ModelInfer) are never read (a raw HTTP/2 connection granting no flow-control credit) holds at most
 grpc_unsent_answer_bytes of them (service.answer_budget): the answers past it are refused, its next jobs too
 (RESOURCE_EXHAUSTED naming the setting) until its answers are taken or its connection closes, and another client
 (another API key) is served meanwhile. Waits are on frames and answers with generous ceilings."""
@@ -14,12 +14,16 @@ import pytest
 from e2e.grpc_wire import arrays, open_channel, request
 from e2e.h2_raw import DATA, END_STREAM, HEADERS, RawH2
 from e2e.server import Server
+from oip.models import write_model
+from tritonclient.grpc import service_pb2 as opb  # (service.oip_proto would clash with it in one process)
+from tritonclient.grpc import service_pb2_grpc as opb_grpc
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
 SC = grpc.StatusCode
 EVAL = "/gradserve.v1.Gradserve/Eval"
+INFER = "/inference.GRPCInferenceService/ModelInfer"
 ANSWER = 1 << 20  # each answer: 2^17 float64
 LIMIT = 4 * ANSWER
 CALLS = 10  # on one connection, within grpc_max_streams
@@ -29,20 +33,33 @@ ENV = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_GRPC_UNSENT_ANSWER_BYTES": str(L
        "GRADSERVE_API_KEYS": ",".join(KEYS)}
 
 
+def big_graph() -> dict:
+    """x [1] -> 2 sin(x) broadcast to 2^17 float64: a 1 MiB answer, far above HTTP/2's 64 KiB initial window."""
+    gb = GraphBuilder("big")
+    x = gb.input((1,), "float64", name="x")
+    b = gb.emit1("broadcast_to", gb.sin(x), shape=[ANSWER // 8])
+    return graph_to_json(gb.build(gb.add(b, b)))
+
+
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("grpc_round8") / "server.log", devices="cpu", env=ENV)
+    repo = tmp_path_factory.mktemp("models")
+    write_model(repo, "big", big_graph(), {"kind": "eval"})
+    s = Server(tmp_path_factory.mktemp("grpc_round8") / "server.log", devices="cpu",
+               env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo)})
     yield s
     s.stop()
 
 
 def big_eval():
-    """An Eval of x [1] whose answer is 2 sin(x) broadcast to 2^17 float64 (1 MiB, far above HTTP/2's 64 KiB
-    initial window)."""
-    gb = GraphBuilder("big")
-    x = gb.input((1,), "float64", name="x")
-    b = gb.emit1("broadcast_to", gb.sin(x), shape=[ANSWER // 8])
-    return request("eval", {"graph": graph_to_json(gb.build(gb.add(b, b))), "inputs": [np.ones(1)]})
+    return request("eval", {"graph": big_graph(), "inputs": [np.ones(1)]})
+
+
+def big_infer():
+    r = opb.ModelInferRequest(model_name="big")
+    r.inputs.add(name="x", datatype="FP64", shape=[1])
+    r.raw_input_contents.append(np.ones(1).tobytes())
+    return r
 
 
 def auth(key: str) -> list:
@@ -98,3 +115,24 @@ def test_a_client_that_never_reads_holds_at_most_its_unsent_answer_budget(srv):
             assert e.code() == SC.RESOURCE_EXHAUSTED and time.monotonic() < end, (e.code(), e.details())
     np.testing.assert_allclose(got, np.full(ANSWER // 8, 2 * np.sin(1.0)), rtol=1e-12)
     ch.close()
+
+
+def test_unread_oip_answers_are_bounded_alike(srv):
+    """The Open Inference Protocol's unary ModelInfer counts against the same budget (a different key from the test
+    above: its connection may still be closing)."""
+    key = KEYS[1]
+    h = RawH2(srv.grpc_target, window=0)
+    ch = open_channel(srv.grpc_target)
+    oip = opb_grpc.GRPCInferenceServiceStub(ch)
+    try:
+        for _ in range(CALLS):
+            h.call(INFER, big_infer().SerializeToString(), auth(key))
+        held, refused = answers_started_or_refused(h, CALLS)
+        assert len(held) == LIMIT // ANSWER and len(refused) == CALLS - LIMIT // ANSWER, (held, refused)
+        with pytest.raises(grpc.RpcError) as e:
+            oip.ModelInfer(big_infer(), metadata=auth(key), timeout=CEILING)
+        assert e.value.code() == SC.RESOURCE_EXHAUSTED and "grpc_unsent_answer_bytes" in e.value.details(), \
+            (e.value.code(), e.value.details())
+    finally:
+        h.close()
+        ch.close()
