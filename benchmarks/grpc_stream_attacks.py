@@ -24,7 +24,7 @@ from pathlib import Path
 
 import grpc
 
-from body_shape_attacks import attack
+from body_shape_attacks import attack, kb
 from e2e.grpc_wire import open_channel
 from e2e.h2_raw import RST_STREAM, RawH2, call_frames, frame
 from e2e.server import Server
@@ -147,7 +147,8 @@ def unread(s: Server, stub, calls: int = 20, n: int = 1 << 21) -> tuple[str, str
     t0 = time.perf_counter()
     stub.MissingTensors(pb.MissingTensorsRequest(sha256=[HASH]), timeout=60)
     other = time.perf_counter() - t0
-    out = f"{len(started)} of {calls} answers started, held unread; {len(ended)} refused", f"another channel's call {other * 1e3:.0f} ms"
+    now = kb(s.proc.pid, "VmRSS") >> 10  # (what stays held, not the peak in passing)
+    out = f"{len(started)} of {calls} answers started, held unread; {len(ended)} refused; server RSS {now} MiB", f"another channel's call {other * 1e3:.0f} ms"
     h.close()
     return out
 
