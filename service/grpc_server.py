@@ -12,6 +12,8 @@ core is up and drains it before the core stops.
   answers RESOURCE_EXHAUSTED itself. Responses (binary): within max_binary_output_bytes and protobuf's 2 GiB message
   limit (core.PROTOBUF_ANSWER_BYTES: RESOURCE_EXHAUSTED naming protobuf_message_bytes), checked before running.
 - Parameter values by content hash (service.tensor_store): PutTensors, MissingTensors, as POST /v1/tensors(/missing).
+- Answers a client has not read (no flow-control credit) are held by grpc: past grpc_unsent_answer_bytes of them its
+  next jobs and answers are refused (service.answer_budget).
 - Deadline: min(deadline_ms of the request or the server default, the call's time_remaining()).
 - Cancellation: a client that cancels (or whose deadline passes) cancels the handler task, and
   Core.run drops the job if it is still queued, or recycles the worker running it.
