@@ -16,6 +16,7 @@ latency, the server's peak RSS growth).
 from __future__ import annotations
 
 import collections
+import os
 import sys
 import tempfile
 import threading
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import grpc
 
-from body_shape_attacks import attack
+from body_shape_attacks import attack, kb
 from e2e.grpc_wire import open_channel
 from e2e.h2_raw import RST_STREAM, RawH2, call_frames, frame
 from e2e.server import Server
@@ -120,7 +121,7 @@ def unread(s: Server, stub, calls: int = 20, n: int = 1 << 21) -> tuple[str, str
     import time
     import numpy as np
     from e2e.grpc_wire import request
-    from e2e.h2_raw import DATA
+    from e2e.h2_raw import DATA, END_STREAM, HEADERS
     from engine import GraphBuilder
     from engine.serialize import graph_to_json
     gb = GraphBuilder("big")
@@ -130,20 +131,24 @@ def unread(s: Server, stub, calls: int = 20, n: int = 1 << 21) -> tuple[str, str
     h = RawH2(s.grpc_target, window=0)
     for _ in range(calls):
         h.call("/gradserve.v1.Gradserve/Eval", msg)
-    started, t_end = set(), time.monotonic() + 120
+    started, ended, t_end = set(), set(), time.monotonic() + 120
     h.sock.settimeout(5)
     try:
-        while len(started) < calls and time.monotonic() < t_end:
+        while len(started | ended) < calls and time.monotonic() < t_end:
             kind, flags, sid, payload = h.read_frame()
             h.serve_control(kind, flags, payload)
-            if kind == DATA or kind == 1:
+            if kind == HEADERS and flags & END_STREAM:  # a status without an answer (refused)
+                ended.add(sid)
+            elif kind == DATA or kind == HEADERS:
                 started.add(sid)
     except OSError:
         pass
+    started -= ended
     t0 = time.perf_counter()
     stub.MissingTensors(pb.MissingTensorsRequest(sha256=[HASH]), timeout=60)
     other = time.perf_counter() - t0
-    out = f"{len(started)} of {calls} answers started, held unread", f"another channel's call {other * 1e3:.0f} ms"
+    now = kb(s.proc.pid, "VmRSS") >> 10  # (what stays held, not the peak in passing)
+    out = f"{len(started)} of {calls} answers started, held unread; {len(ended)} refused; server RSS {now} MiB", f"another channel's call {other * 1e3:.0f} ms"
     h.close()
     return out
 
@@ -206,7 +211,9 @@ def many_channels(s: Server, channels: int = 10, calls: int = 100) -> tuple[str,
 
 
 def main(which: list[str]) -> None:
-    s = Server(Path(tempfile.mkdtemp()) / "server.log", devices="cpu", base_env={}, env={"GRADSERVE_CPU_WORKERS": "1"})
+    own = {k: v for k, v in os.environ.items() if k.startswith("GRADSERVE_")}  # (e.g. a limit set to compare)
+    s = Server(Path(tempfile.mkdtemp()) / "server.log", devices="cpu", base_env={},
+               env={"GRADSERVE_CPU_WORKERS": "1", **own})
     try:
         ch = open_channel(s.grpc_target)
         stub = pb_grpc.GradserveStub(ch)

@@ -22,6 +22,7 @@ from engine.ir import Graph
 from engine.serialize import Limits
 
 from . import codec, gc_pause, shm
+from .answer_budget import UnsentAnswers
 from .body_budget import BodyBudget
 from .parse_share import ParseShare
 from .json_decoder import Decoders
@@ -191,6 +192,7 @@ class Core:
         self.body_budget = BodyBudget(s.body_budget, s.retry_after_s, s.parse_cap)  # (compressed bodies inflating)
         self.parse_share = ParseShare(s.parse_share, s.parse_burst_s, s.retry_after_s)
         self.parses = (self.body_budget, self.parse_share)  # (large bodies' decodes: body_budget.parsed)
+        self.unsent_answers = UnsentAnswers(s.grpc_unsent_answer_bytes, s.retry_after_s)  # (gRPC answers)
         self.decoders: Decoders | None = None  # (started by `start`)
         gc_pause.configure(s.gc_pause_max_s, s.gc_settle_objects)  # (the process's collector: the last server's setting)
         self.admitted_by: Counter = Counter()  # client -> its part of admitting

@@ -12,6 +12,8 @@ core is up and drains it before the core stops.
   answers RESOURCE_EXHAUSTED itself. Responses (binary): within max_binary_output_bytes and protobuf's 2 GiB message
   limit (core.PROTOBUF_ANSWER_BYTES: RESOURCE_EXHAUSTED naming protobuf_message_bytes), checked before running.
 - Parameter values by content hash (service.tensor_store): PutTensors, MissingTensors, as POST /v1/tensors(/missing).
+- Answers a client has not read (no flow-control credit) are held by grpc: past grpc_unsent_answer_bytes of them its
+  next jobs and answers are refused (service.answer_budget).
 - Deadline: min(deadline_ms of the request or the server default, the call's time_remaining()).
 - Cancellation: a client that cancels (or whose deadline passes) cancels the handler task, and
   Core.run drops the job if it is still queued, or recycles the worker running it.
@@ -307,6 +309,7 @@ class Servicer(pb_grpc.GradserveServicer):
         bound = False  # the job's deadline is the call's own gRPC deadline
         try:
             self._check_key(context)
+            self.core.unsent_answers.check(call.client)  # (its answers not yet read: service.answer_budget)
             call.admit()  # the same admission as HTTP: a place before the message is decoded and run
             codec.check_tensor_count(_tensor_count(kind, request), self.settings.max_tensors,
                                " + ".join(("inputs", "params", *TENSOR_FIELDS[kind])))
@@ -321,7 +324,9 @@ class Servicer(pb_grpc.GradserveServicer):
             decoded(held)
             bound = self._call_deadline(req, context)
             res = await call.run(req)
-            return await offload(sum(a.nbytes for _, a in res.outputs) > BIG, encode_result, res)
+            nbytes = sum(a.nbytes for _, a in res.outputs)
+            self.core.unsent_answers.hold(context, call.client, nbytes)  # (counted until its call finishes)
+            return await offload(nbytes > BIG, encode_result, res)
         except ServiceError as e:
             if bound and isinstance(e, DeadlineExceeded):  # tell the client it was its own call's timeout
                 e.detail["deadline_source"] = "call"

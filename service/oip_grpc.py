@@ -20,6 +20,7 @@ from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_inflate import decoded, message_of
 from .grpc_server import grpc_code
 from .client_identity import metadata_forwarded
+from .answer_budget import COUNTED
 from .jobs import client_of
 from .oip_http import (EXTENSIONS, NO_LOG, NO_TRACE, check_input_params, check_output_params,
                        check_outputs, check_repository_params, check_request_params, place_outputs, select_outputs,
@@ -179,9 +180,17 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
 
     async def ModelInfer(self, held, context):
         try:
-            return await self._infer(held, context)
+            return self._unsent(context, await self._infer(held, context, unary=True))
         except ServiceError as e:
             return await self._fail(context, e)
+
+    def _unsent(self, context, resp: pb.ModelInferResponse) -> pb.ModelInferResponse:
+        """A unary answer counted against its client's grpc_unsent_answer_bytes until sent (service.answer_budget;
+        a stream's next answer waits for the last to be written)."""
+        n = sum(map(len, resp.raw_output_contents))
+        if n >= COUNTED:  # (the identity only for a counted answer)
+            self.core.unsent_answers.hold(context, self._client(context), n)
+        return resp
 
     async def ModelStreamInfer(self, request_iterator, context):
         """Triton's stream: each request answered in order by its response or its error (error_message;
@@ -198,7 +207,13 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             except ServiceError as e:
                 yield pb.ModelStreamInferResponse(error_message=e.located_message)
 
-    async def _infer(self, held, context, stream: bool = False) -> pb.ModelInferResponse:
+    def _client(self, context, host: str | None = None) -> str:
+        """The same client identity as every other protocol (service.jobs.client_of)."""
+        md = context.invocation_metadata() or ()
+        host = client_shm.grpc_peer_host(context.peer()) if host is None else host
+        return client_of(self.core, dict(md).get("authorization"), host, metadata_forwarded(md))
+
+    async def _infer(self, held, context, stream: bool = False, unary: bool = False) -> pb.ModelInferResponse:
         """One inference; ServiceError for the caller to answer (a call aborts, a stream sends it on). `held`: the
         request, or a grpc_inflate.Held of it (dropped once decoded, its copy given back to the body budget)."""
         request = message_of(held)
@@ -206,11 +221,11 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         started = model_stats.ModelStats.start()
         host = client_shm.grpc_peer_host(context.peer())
         io = client_shm.RegionIO(self.regions, host)
-        # the same client identity as every other protocol (service.jobs.client_of)
-        md = context.invocation_metadata() or ()
-        client = client_of(self.core, dict(md).get("authorization"), host, metadata_forwarded(md))
+        client = self._client(context, host)
         try:
             self._check_key(context)
+            if unary:
+                self.core.unsent_answers.check(client)
             model = self.repo.get(request.model_name, request.model_version)
             admission = self.core.admit(client)
             req = model.job(check_inputs(model, decode_inputs(request, self.settings, io)), self.core)

@@ -225,6 +225,13 @@ class Settings(BaseSettings):
                                         "grpc_max_streams, with many more calls than streams in flight, has some "
                                         "refused (1000 at once on one channel: 5-60% of a bare grpcio stub's; "
                                         "none off). False only where every gRPC peer is trusted.")
+    grpc_unsent_answer_bytes: int = Field(128 * 1024 ** 2, ge=0, description="gRPC answer bytes (answers of "
+                                          "64 KiB and more) one client (API key, else peer host) may have handed to "
+                                          "grpc but not yet taken (a peer that grants no flow-control credit holds "
+                                          "them until its connection closes). Past it, the client's new jobs, and "
+                                          "an answer that would take it past, are refused: RESOURCE_EXHAUSTED "
+                                          "overloaded naming this setting, retry after (service.answer_budget). "
+                                          "An answer alone above it is sent when nothing else is held. 0: no limit.")
     grpc_compressed_requests: bool = Field(True, description="Take gRPC request messages sent compressed "
                                            "(grpc-encoding gzip / deflate): grpc hands them over as sent and the "
                                            "server inflates each within max_body_bytes (RESOURCE_EXHAUSTED past "

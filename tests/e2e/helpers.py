@@ -209,6 +209,20 @@ def pool_of(client: httpx.Client, device: str = "cpu") -> dict:
     return next(p for p in client.get("/v1/devices").json()["pools"] if p["device"] == device)
 
 
+def victim_queue_waits(v: httpx.Client, jobs: int = 6) -> list[float]:
+    """A victim's small /v1/grad jobs during a flood that keeps the cpu queue full: each must get a place (no 429)
+    and its answer (NumPy's d/dx); their times queued (timing.queue_ms). Premise, asserted after each: the queue
+    still holds at least 8 jobs."""
+    waits = []
+    for _ in range(jobs):
+        r = call(v, "grad", {"graph": matmul_net(), "inputs": [X, Y]})
+        assert r.status_code == 200, r.text  # a place, even with the queue full of the flood's jobs
+        np.testing.assert_allclose(decode(r)["outputs"][0]["array"], DX, rtol=1e-6)
+        waits.append(r.json()["timing"]["queue_ms"])
+        assert pool_of(v)["queue_depth"] >= 8, "the flood ebbed: not the scenario under test"
+    return waits
+
+
 def wait_for_pool(client: httpx.Client, why: str, test, device: str = "cpu", timeout: float = 30) -> dict:
     """/v1/devices' pool `device` once test(pool) holds."""
     end = time.monotonic() + timeout

@@ -1,0 +1,138 @@
+"""gRPC attack replays, round 8 (reliab8; benchmarks/grpc_stream_attacks.py `unread` measures it): a client whose
+gRPC answers (Gradserve's Eval, the Open Inference Protocol's ModelInfer) are never read (a raw HTTP/2 connection granting no flow-control credit) holds at most
+grpc_unsent_answer_bytes of them (service.answer_budget): the answers past it are refused, its next jobs too
+(RESOURCE_EXHAUSTED naming the setting) until its answers are taken or its connection closes, and another client
+(another API key) is served meanwhile. Waits are on frames and answers with generous ceilings."""
+from __future__ import annotations
+
+import time
+
+import grpc
+import numpy as np
+import pytest
+
+from e2e.grpc_wire import arrays, open_channel, request
+from e2e.h2_raw import DATA, END_STREAM, HEADERS, RawH2
+from e2e.server import Server
+from oip.models import write_model
+from tritonclient.grpc import service_pb2 as opb  # (service.oip_proto would clash with it in one process)
+from tritonclient.grpc import service_pb2_grpc as opb_grpc
+from engine import GraphBuilder
+from engine.serialize import graph_to_json
+from service.proto import gradserve_pb2_grpc as pb_grpc
+
+SC = grpc.StatusCode
+EVAL = "/gradserve.v1.Gradserve/Eval"
+INFER = "/inference.GRPCInferenceService/ModelInfer"
+ANSWER = 1 << 20  # each answer: 2^17 float64
+LIMIT = 4 * ANSWER
+CALLS = 10  # on one connection, within grpc_max_streams
+CEILING = 240.0
+KEYS = ("key-unread", "key-other")
+ENV = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_GRPC_UNSENT_ANSWER_BYTES": str(LIMIT),
+       "GRADSERVE_API_KEYS": ",".join(KEYS)}
+
+
+def big_graph() -> dict:
+    """x [1] -> 2 sin(x) broadcast to 2^17 float64: a 1 MiB answer, far above HTTP/2's 64 KiB initial window."""
+    gb = GraphBuilder("big")
+    x = gb.input((1,), "float64", name="x")
+    b = gb.emit1("broadcast_to", gb.sin(x), shape=[ANSWER // 8])
+    return graph_to_json(gb.build(gb.add(b, b)))
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    repo = tmp_path_factory.mktemp("models")
+    write_model(repo, "big", big_graph(), {"kind": "eval"})
+    s = Server(tmp_path_factory.mktemp("grpc_round8") / "server.log", devices="cpu",
+               env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo)})
+    yield s
+    s.stop()
+
+
+def big_eval():
+    return request("eval", {"graph": big_graph(), "inputs": [np.ones(1)]})
+
+
+def big_infer():
+    r = opb.ModelInferRequest(model_name="big")
+    r.inputs.add(name="x", datatype="FP64", shape=[1])
+    r.raw_input_contents.append(np.ones(1).tobytes())
+    return r
+
+
+def auth(key: str) -> list:
+    return [("authorization", f"Bearer {key}")]
+
+
+def answers_started_or_refused(h: RawH2, calls: int) -> tuple[set, set]:
+    """Frames until each of the connection's calls has either started its answer (its headers or data: the job ran
+    and its bytes wait for credit) or ended without one (a status alone: refused)."""
+    started, refused = set(), set()
+    h.sock.settimeout(CEILING)
+    end = time.monotonic() + CEILING
+    while len(started | refused) < calls:
+        assert time.monotonic() < end, (started, refused)
+        kind, flags, sid, payload = h.read_frame()
+        h.serve_control(kind, flags, payload)
+        if kind == HEADERS and flags & END_STREAM:
+            refused.add(sid)
+        elif kind in (DATA, HEADERS):
+            started.add(sid)
+    return started - refused, refused
+
+
+def test_a_client_that_never_reads_holds_at_most_its_unsent_answer_budget(srv):
+    msg = big_eval()
+    h = RawH2(srv.grpc_target, window=0)
+    ch = open_channel(srv.grpc_target)
+    stub = pb_grpc.GradserveStub(ch)
+    try:
+        for _ in range(CALLS):
+            h.call(EVAL, msg.SerializeToString(), auth(KEYS[0]))
+        held, refused = answers_started_or_refused(h, CALLS)
+        assert len(held) == LIMIT // ANSWER and len(refused) == CALLS - LIMIT // ANSWER, (held, refused)
+
+        # the same client's next job, on a connection that reads: refused, naming the setting
+        with pytest.raises(grpc.RpcError) as e:
+            stub.Eval(msg, metadata=auth(KEYS[0]), timeout=CEILING)
+        assert e.value.code() == SC.RESOURCE_EXHAUSTED and "grpc_unsent_answer_bytes" in e.value.details(), \
+            (e.value.code(), e.value.details())
+
+        # another client is served meanwhile: 2 sin(1) everywhere (NumPy)
+        got = arrays(stub.Eval(msg, metadata=auth(KEYS[1]), timeout=CEILING))[0]
+        np.testing.assert_allclose(got, np.full(ANSWER // 8, 2 * np.sin(1.0)), rtol=1e-12)
+    finally:
+        h.close()
+    # the connection closed: its calls end, their answers are dropped, and the client's jobs run again
+    end = time.monotonic() + CEILING
+    while True:
+        try:
+            got = arrays(stub.Eval(msg, metadata=auth(KEYS[0]), timeout=CEILING))[0]
+            break
+        except grpc.RpcError as e:
+            assert e.code() == SC.RESOURCE_EXHAUSTED and time.monotonic() < end, (e.code(), e.details())
+    np.testing.assert_allclose(got, np.full(ANSWER // 8, 2 * np.sin(1.0)), rtol=1e-12)
+    ch.close()
+
+
+def test_unread_oip_answers_are_bounded_alike(srv):
+    """The Open Inference Protocol's unary ModelInfer counts against the same budget (a different key from the test
+    above: its connection may still be closing)."""
+    key = KEYS[1]
+    h = RawH2(srv.grpc_target, window=0)
+    ch = open_channel(srv.grpc_target)
+    oip = opb_grpc.GRPCInferenceServiceStub(ch)
+    try:
+        for _ in range(CALLS):
+            h.call(INFER, big_infer().SerializeToString(), auth(key))
+        held, refused = answers_started_or_refused(h, CALLS)
+        assert len(held) == LIMIT // ANSWER and len(refused) == CALLS - LIMIT // ANSWER, (held, refused)
+        with pytest.raises(grpc.RpcError) as e:
+            oip.ModelInfer(big_infer(), metadata=auth(key), timeout=CEILING)
+        assert e.value.code() == SC.RESOURCE_EXHAUSTED and "grpc_unsent_answer_bytes" in e.value.details(), \
+            (e.value.code(), e.value.details())
+    finally:
+        h.close()
+        ch.close()
