@@ -100,6 +100,11 @@ class Rerun(Exception):
         self.plan = plan
 
 
+class Retrace(Exception):
+    """A cell's backward hook was found to compute with grad_output where its form gives it to read only: the
+    program is traced again, the cell in the form that gives it grad_output (_hooks.call_cell)."""
+
+
 _plan: list = [None]  # the plan of the grad call traced again (Rerun), taken by the first probe of its trace
 _reruns = [0]  # how many runs again the grad call being run has had (run_again)
 
