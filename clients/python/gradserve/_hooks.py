@@ -24,7 +24,11 @@ grad_output (dout) and grad_input (the call differentiated again) are at hand; f
 runs on an identity over the inputs (a custom bprop would give the Parameters no gradient), where grad_output
 is not at hand, and using it raises; so does a cell with hooked cells or gradient hooks inside (their values
 could not come out of its rule) or drawing random values, whose grad_output, kept by an identity over its
-outputs, is given to be read. Backward hooks
+outputs, is given to be read (a hook computing with it is stopped as a reader: its gradient, a constant then,
+is a grad call's last), and so does a cell in a grad of a grad (MindSpore's second pass gives the hook the whole
+gradient of the inputs, the first pass's backward uses of them included, which the custom bprop's explicit
+inputs would leave out); a hook found to compute with grad_output there has the program traced again, its cell
+in the custom-bprop form (_OUTPUT_COMPUTERS). Backward hooks
 run only where a gradient is taken: not in a forward-only call, nor inside a cell with a custom bprop.
 """
 from __future__ import annotations

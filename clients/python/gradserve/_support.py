@@ -155,8 +155,9 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "returned (a call writing state or drawing random values is refused; the first time its code is found to "
     "change a grad of a grad's first-pass gradient it runs twice there; a vjp of a grad refuses it), refused in "
     "GRAPH_MODE as MindSpore's compiler refuses it. A backward hook's grad_output of a cell with Parameters is refused "
-    "(use register_backward_pre_hook), and so is computing with it in a cell with hooked cells or gradient hooks "
-    "inside (reading it works); removing a hook inside the traced function acts on later uses only.",
+    "(use register_backward_pre_hook), and so is computing with it in a grad of a grad's cell with hooks inside "
+    "that read their gradients (reading it works); removing a hook inside the traced function acts on later uses "
+    "only.",
     "`Tensor.asnumpy()` returns a copy: writing into the array leaves the Tensor unchanged (MindSpore 2.10's CPU "
     "array shares the Tensor's memory, so such a write changes the Tensor). Sharing is not offered because a "
     "reused trace (PyNative's guards, GRAPH_MODE's cache) and the values already sent to the service would not "
