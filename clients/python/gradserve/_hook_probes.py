@@ -171,6 +171,7 @@ class Probe:
         self.seq = 0  # when its point was made (after): the backward meets the points in the reverse order
         self.kept: list = []  # (call order, hook, its arguments) of the hooks that gave None: run again (replay)
         self.fired = False  # whether a run gave the placeholders their values (a cached trace's next runs replay)
+        self.in_rule_of = ""  # the cell whose backward hook's rule (_hooks._WholeCellHook) made the probe
 
     def placeholders_for(self, douts: tuple) -> tuple:
         ps = tuple(_placeholder(d) if isinstance(d, Tensor) and d._data is None else d for d in douts)
@@ -505,6 +506,12 @@ def with_probes(root, out):
                         object.__setattr__(t, "__class__", Unreached)
         if p.lost and p.later:
             fn = p.later[0][0]
+            if p.in_rule_of:
+                raise NotImplementedError(
+                    f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value inside "
+                    f"{p.in_rule_of}, whose backward hook computes with grad_output, in a grad of a grad: gradserve "
+                    "runs the inner hooks in that hook's rule, whose values cannot come out of it; read the "
+                    "gradient without computing with grad_output, or change it without reading it")
             raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value, inside a "
                                "derivative that is itself differentiated or traced (a grad of a grad in GRAPH_MODE, a "
                                "third order, a jvp or a jit function over a grad): gradserve gives gradient values to "

@@ -423,10 +423,14 @@ class _WholeCellHook:
             return self._call(t)
         call.__name__ = f"{type(self.cell).__name__}_backward"
         _replaying[0] += 1  # (the call once more: the forward hooks inside it have run: call_cell)
+        probes = current().root.__dict__.setdefault("_gs_probes", [])
+        n_probes = len(probes)
         try:
             every = _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout))  # (ops: above)
         finally:
             _replaying[0] -= 1
+        for p in probes[n_probes:]:  # (hooks inside, run in this rule: values of theirs that are read are lost)
+            p.in_rule_of = type(self.cell).__name__
         grads, kw_grads = tuple(every[:self.n_pos]), every[self.n_pos:]
         douts = _tensors(dout)
         p_in = self.probe_in
