@@ -96,3 +96,20 @@ def test_an_outer_hook_computing_with_grad_output_over_hooked_cells(pynative, in
     # (MindSpore 2.10: [200, 200], i's hook seeing [16, 128] then [80, 160]: left undone, refused by name)
     with pytest.raises(NotImplementedError, match="inside DoubledSquare, whose backward hook computes with grad_out"):
         ms.grad(ms.grad(net))(Tensor(XV))
+
+
+def test_a_storing_hook_upstream_of_a_reading_one_is_called_after_it(pynative):
+    """sum(w^2), w = 3z, z = x^2, z's hook storing its gradient (not reading it), w's reading: the backward meets w
+    first (2w = 6x^2 = [6, 24]), then z (3 * that = [18, 72]); MindSpore 2.10 appends w's then z's (gradserve
+    called z's while traced, before w's, which reads after the run)."""
+    seen = []
+
+    def f(x):
+        z = x * x
+        z.register_hook(lambda g: seen.append(("z", g)))
+        w = z * 3
+        w.register_hook(lambda g: seen.append(("w", g.asnumpy().tolist())))
+        return (w * w).sum()
+    np.testing.assert_allclose(ms.grad(f)(Tensor(XV)).asnumpy(), [36.0, 288.0])
+    assert [name for name, _ in seen] == ["w", "z"]
+    assert seen[0][1] == [6.0, 24.0] and seen[1][1].asnumpy().tolist() == [18.0, 72.0]

@@ -187,7 +187,7 @@ class Probe:
         if step is not None:
             return self._planned(idx, step, fn, args)
         code = _code(fn)
-        if code is not None and code in _READERS:
+        if code is not None and (code in _READERS or (code not in _CHANGERS and self._after_deferred())):
             self._refuse_in_vmap()
             self.later.append((fn, args, idx))
             self.kept.append((next(_calls), fn, args))
@@ -206,6 +206,14 @@ class Probe:
         if r is None:
             self.kept.append((next(_calls), fn, args))
         return r
+
+    def _after_deferred(self) -> bool:
+        """Whether a hook met before this one in the backward is called after the run (a reader): this one is
+        too, after it, as MindSpore orders them (one storing its gradient no longer goes first). Found then to
+        change its gradient, it is a reader that changes it (the call run again: Rerun)."""
+        return _context.get_context("mode") == _context.PYNATIVE_MODE and \
+            not _in_user_vmap(getattr(self, "trace", None)) and \
+            any(p.later for p in self.root.__dict__.get("_gs_probes", ()))
 
     def _call_index(self, fn, args) -> int:
         """The index of this hook call in its grad call's trace (the same in a rerun of it: Rerun)."""
