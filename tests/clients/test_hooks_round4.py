@@ -113,3 +113,22 @@ def test_a_storing_hook_upstream_of_a_reading_one_is_called_after_it(pynative):
     np.testing.assert_allclose(ms.grad(f)(Tensor(XV)).asnumpy(), [36.0, 288.0])
     assert [name for name, _ in seen] == ["w", "z"]
     assert seen[0][1] == [6.0, 24.0] and seen[1][1].asnumpy().tolist() == [18.0, 72.0]
+
+
+@pytest.mark.parametrize("name, body, grad2, calls", [
+    ("y*0*x", lambda y, x: y * 0 * x, [6.0, 12.0], [[0.0, 0.0], [0.0, 0.0]]),
+    ("y*y*0", lambda y, x: y * y * 0, [6.0, 12.0], [[0.0, 0.0], [0.0, 0.0]]),
+    ("y", lambda y, x: y, [8.0, 14.0], [[1.0, 1.0]])])
+def test_a_second_pass_reaching_a_point_with_zeros_calls_its_hook(pynative, name, body, grad2, calls):
+    """f = sum(body(y, x) + x^3), y = x^2 hooked. y*0*x: y's first-pass gradient 0x = [0, 0]; the first derivative
+    2x * 0x + y * 0 + 3x^2 uses y (times 0): the second pass reaches y with zeros and MindSpore 2.10 calls the hook
+    with them; f'' = 6x. The same for y*y*0. f = sum(y + x^3): f' = 2x + 3x^2 does not use y: the second pass
+    does not reach it, one call (MindSpore 2.10); f'' = 2 + 6x. (gradserve skipped the zeros call.)"""
+    seen = []
+
+    def f(x):
+        y = x * x
+        y.register_hook(lambda g: seen.append(g.asnumpy().tolist()))
+        return (body(y, x) + x * x * x).sum()
+    np.testing.assert_allclose(ms.grad(ms.grad(f))(Tensor(XV)).asnumpy(), grad2)
+    assert seen == calls

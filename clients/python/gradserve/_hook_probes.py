@@ -100,6 +100,12 @@ class Rerun(Exception):
         self.plan = plan
 
 
+# how many grad nodes' functions are being traced, one inside another (_trace.tracing_grad_function; 2: a grad of
+# a grad's inner function: a cell backward hook there takes the form MindSpore's second pass sees, _hooks.call_cell;
+# a probe there tells a pass that reaches its point with zeros from one that does not, make)
+grads_tracing = [0]
+
+
 class Retrace(Exception):
     """A cell's backward hook was found to compute with grad_output where its form gives it to read only: the
     program is traced again, the cell in the form that gives it grad_output (_hooks.call_cell)."""
@@ -172,6 +178,8 @@ class Probe:
         self.kept: list = []  # (call order, hook, its arguments) of the hooks that gave None: run again (replay)
         self.fired = False  # whether a run gave the placeholders their values (a cached trace's next runs replay)
         self.in_rule_of = ""  # the cell whose backward hook's rule (_hooks._WholeCellHook) made the probe
+        self.ws: list = []  # (a grad of a grad's) a zero w per z, sqrt(w) added at the point: whether a pass reaches it
+        self.reach_from: int | None = None  # where the root's gradients of the ws start in grads (take)
 
     def placeholders_for(self, douts: tuple) -> tuple:
         ps = tuple(_placeholder(d) if isinstance(d, Tensor) and d._data is None else d for d in douts)
@@ -263,6 +271,8 @@ class Probe:
         """outs + z each (z: a capture of tr), the point the probe's gradient is taken at."""
         outs = tuple(o if z is None else tr.emit("add", [tr.ref(o), tr.ref(z)], {}, [(o.shape, o._dtype)])[0]
                      for o, z in zip(outs, self.zs))
+        outs = tuple(o if w is None else tr.emit("add", [tr.ref(o), tr.emit("sqrt", [tr.ref(w)], {}, [(
+            o.shape, o._dtype)])[0]._name], {}, [(o.shape, o._dtype)])[0] for o, w in zip(outs, self.ws or [None] * len(outs)))
         self.trace, self.names = tr, {o._name for o, z in zip(outs, self.zs) if z is not None}
         self.point_ids = {id(o) for o, z in zip(outs, self.zs) if z is not None}
         self.seq = next(_order)
@@ -327,11 +337,14 @@ class Probe:
                 raise Rerun(_rerun_plan(self.root, {idx: ("result", r)}))
 
 
-def _unreached(vals: list) -> bool:
+def _unreached(p: Probe, vals: list) -> bool:
     """Whether a grad of a grad's root gradients say the outer derivative does not pass the point (MindSpore
     calls no hook there: y hooked in sum(y)'s first derivative, a constant; the forward of a vjp inside it). The
-    engine gives such a point zeros; a point it passes with a gradient of exact zeros is taken for one too (its
-    hook not called then)."""
+    engine gives such a point zeros. Where the root took the gradients of the probe's ws (reach_from), a pass
+    reaching the point gives them NaN or infinities, exact zeros among its values or not; elsewhere (a third
+    order's middle pass) a point given exact zeros is taken for one not reached (its hook not called then)."""
+    if p.reach_from is not None and len(vals) > p.reach_from:
+        return not any(np.any(np.asarray(v) != 0) for v in vals[p.reach_from:])
     return all(not np.any(v) for v in vals)
 
 
@@ -406,6 +419,12 @@ def make(tr, xs: tuple) -> Probe | None:
     if not any(z is not None for z in zs):
         return None
     probe = Probe(tr.root, zs)
+    if grads_tracing[0] > 1 and _context.get_context("mode") == _context.PYNATIVE_MODE:
+        # (a grad of a grad: the root's gradient of sqrt(w) at w = 0, added at the point, is g * inf: NaN or
+        # infinite where the pass reaches the point, zeros where the engine finds it does not)
+        probe.ws = [None if z is None or x._dtype not in FLOAT else tr.root.emit(
+            "fill", [], {"shape": list(x.shape), "value": 0.0, "dtype": x._dtype}, [(tuple(x.shape), x._dtype)])[0]
+            for x, z in zip(xs, zs)]
     if _plan[0] is not None and "_gs_probes" not in tr.root.__dict__:  # (the grad call run again: Rerun)
         tr.root.__dict__["_gs_plan"], _plan[0] = _plan[0], None
     tr.root.__dict__.setdefault("_gs_probes", []).append(probe)
@@ -429,8 +448,17 @@ def take(tr, capture_inputs: dict) -> list:
                 probe.lost = True  # (which of two grads of one point a hook saw is unclear; in vmap: one example's)
             else:
                 probe.first_only = probe.of_arg and tr is not tr.root
-                found.append((probe, idx))
+                found.append((probe, idx + _reach_inputs(probe, tr, capture_inputs)))
     return found
+
+
+def _reach_inputs(probe: Probe, tr, capture_inputs: dict) -> list:
+    """The input indices of the probe's ws for the root's grad (a grad of a grad's second pass), or none."""
+    ws = [capture_inputs.get(id(w)) for w in probe.ws if w is not None]
+    if tr is not tr.root or not probe.inner or not ws or None in ws:
+        return []
+    probe.reach_from = sum(z is not None for z in probe.zs)
+    return ws
 
 
 def arg_points(tr, args, arg_inputs: dict, pos: list) -> list:
@@ -603,7 +631,7 @@ def _pass(spans: list, nested: bool) -> None:
     fresh: dict = {}  # (this pass's values by placeholder)
     for p, vals in sorted(spans, key=lambda pv: -pv[0].seq):
         vals = [_numpy(v) for v in vals]
-        if vals and not (nested and _unreached(vals)):
+        if vals and not (nested and _unreached(p, vals)):
             again += p.fire(vals, fresh)
     for _, fn, args in sorted(again, key=lambda c: c[0]):  # (a cached trace's run: its hooks as first called)
         if fn(*_with_values(args, fresh)) is not None:

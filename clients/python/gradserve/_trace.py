@@ -1134,9 +1134,7 @@ def _grouped(info: FnInfo, positions: Sequence[int], nargs: int, outs: list) -> 
     return res + outs[k:]
 
 
-# how many grad nodes' functions are being traced, one inside another (2: a grad of a grad's inner function;
-# a cell backward hook there takes the form MindSpore's second pass sees: _hooks.call_cell)
-grads_tracing = [0]
+grads_tracing = _hook_probes.grads_tracing
 
 
 @contextlib.contextmanager
