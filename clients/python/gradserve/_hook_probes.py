@@ -271,8 +271,7 @@ class Probe:
         """outs + z each (z: a capture of tr), the point the probe's gradient is taken at."""
         outs = tuple(o if z is None else tr.emit("add", [tr.ref(o), tr.ref(z)], {}, [(o.shape, o._dtype)])[0]
                      for o, z in zip(outs, self.zs))
-        outs = tuple(o if w is None else tr.emit("add", [tr.ref(o), tr.emit("sqrt", [tr.ref(w)], {}, [(
-            o.shape, o._dtype)])[0]._name], {}, [(o.shape, o._dtype)])[0] for o, w in zip(outs, self.ws or [None] * len(outs)))
+        outs = tuple(o if w is None else _plus_sqrt(tr, o, w) for o, w in zip(outs, self.ws or [None] * len(outs)))
         self.trace, self.names = tr, {o._name for o, z in zip(outs, self.zs) if z is not None}
         self.point_ids = {id(o) for o, z in zip(outs, self.zs) if z is not None}
         self.seq = next(_order)
@@ -335,6 +334,12 @@ class Probe:
             else:
                 _CHANGERS.add(_code(fn))
                 raise Rerun(_rerun_plan(self.root, {idx: ("result", r)}))
+
+
+def _plus_sqrt(tr, o: Tensor, w: Tensor) -> Tensor:
+    """o + sqrt(w) in trace tr (w = 0: o's value)."""
+    root_w = tr.emit("sqrt", [tr.ref(w)], {}, [(o.shape, o._dtype)])[0]
+    return tr.emit("add", [tr.ref(o), root_w._name], {}, [(o.shape, o._dtype)])[0]
 
 
 def _unreached(p: Probe, vals: list) -> bool:
