@@ -26,3 +26,31 @@ class SquareSum(nn.Cell):
     def construct(self, x):
         y = self.inner(x)
         return (y * y).sum()
+
+
+class Squared(nn.Cell):
+    def construct(self, a):
+        return a * a
+
+
+class DoubledSquare(nn.Cell):
+    """2 i(a), i = Squared: a hooked cell with a hookable cell inside."""
+
+    def __init__(self):
+        super().__init__()
+        self.i = Squared()
+
+    def construct(self, a):
+        return self.i(a) * 2
+
+
+class NestedSquares(nn.Cell):
+    """sum(m(scale x)^2) (+ sum(x^3) with cubed), m = DoubledSquare: m(a) = 2a^2, its inner cell m.i."""
+
+    def __init__(self, scale: float = 1.0, cubed: bool = False):
+        super().__init__()
+        self.m, self.scale, self.cubed = DoubledSquare(), scale, cubed
+
+    def construct(self, x):
+        out = (self.m(x * self.scale if self.scale != 1.0 else x) ** 2).sum()
+        return out + (x ** 3).sum() if self.cubed else out

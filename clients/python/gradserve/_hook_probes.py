@@ -100,6 +100,17 @@ class Rerun(Exception):
         self.plan = plan
 
 
+# how many grad nodes' functions are being traced, one inside another (_trace.tracing_grad_function; 2: a grad of
+# a grad's inner function: a cell backward hook there takes the form MindSpore's second pass sees, _hooks.call_cell;
+# a probe there tells a pass that reaches its point with zeros from one that does not, make)
+grads_tracing = [0]
+
+
+class Retrace(Exception):
+    """A cell's backward hook was found to compute with grad_output where its form gives it to read only: the
+    program is traced again, the cell in the form that gives it grad_output (_hooks.call_cell)."""
+
+
 _plan: list = [None]  # the plan of the grad call traced again (Rerun), taken by the first probe of its trace
 _reruns = [0]  # how many runs again the grad call being run has had (run_again)
 
@@ -166,6 +177,9 @@ class Probe:
         self.seq = 0  # when its point was made (after): the backward meets the points in the reverse order
         self.kept: list = []  # (call order, hook, its arguments) of the hooks that gave None: run again (replay)
         self.fired = False  # whether a run gave the placeholders their values (a cached trace's next runs replay)
+        self.in_rule_of = ""  # the cell whose backward hook's rule (_hooks._WholeCellHook) made the probe
+        self.ws: list = []  # (a grad of a grad's) a zero w per z, sqrt(w) added at the point: whether a pass reaches it
+        self.reach_from: int | None = None  # where the root's gradients of the ws start in grads (take)
 
     def placeholders_for(self, douts: tuple) -> tuple:
         ps = tuple(_placeholder(d) if isinstance(d, Tensor) and d._data is None else d for d in douts)
@@ -181,7 +195,7 @@ class Probe:
         if step is not None:
             return self._planned(idx, step, fn, args)
         code = _code(fn)
-        if code is not None and code in _READERS:
+        if code is not None and (code in _READERS or (code not in _CHANGERS and self._after_deferred())):
             self._refuse_in_vmap()
             self.later.append((fn, args, idx))
             self.kept.append((next(_calls), fn, args))
@@ -200,6 +214,14 @@ class Probe:
         if r is None:
             self.kept.append((next(_calls), fn, args))
         return r
+
+    def _after_deferred(self) -> bool:
+        """Whether a hook met before this one in the backward is called after the run (a reader): this one is
+        too, after it, as MindSpore orders them (one storing its gradient no longer goes first). Found then to
+        change its gradient, it is a reader that changes it (the call run again: Rerun)."""
+        return _context.get_context("mode") == _context.PYNATIVE_MODE and \
+            not _in_user_vmap(getattr(self, "trace", None)) and \
+            any(p.later for p in self.root.__dict__.get("_gs_probes", ()))
 
     def _call_index(self, fn, args) -> int:
         """The index of this hook call in its grad call's trace (the same in a rerun of it: Rerun)."""
@@ -249,6 +271,7 @@ class Probe:
         """outs + z each (z: a capture of tr), the point the probe's gradient is taken at."""
         outs = tuple(o if z is None else tr.emit("add", [tr.ref(o), tr.ref(z)], {}, [(o.shape, o._dtype)])[0]
                      for o, z in zip(outs, self.zs))
+        outs = tuple(o if w is None else _plus_sqrt(tr, o, w) for o, w in zip(outs, self.ws or [None] * len(outs)))
         self.trace, self.names = tr, {o._name for o, z in zip(outs, self.zs) if z is not None}
         self.point_ids = {id(o) for o, z in zip(outs, self.zs) if z is not None}
         self.seq = next(_order)
@@ -313,11 +336,20 @@ class Probe:
                 raise Rerun(_rerun_plan(self.root, {idx: ("result", r)}))
 
 
-def _unreached(vals: list) -> bool:
+def _plus_sqrt(tr, o: Tensor, w: Tensor) -> Tensor:
+    """o + sqrt(w) in trace tr (w = 0: o's value)."""
+    root_w = tr.emit("sqrt", [tr.ref(w)], {}, [(o.shape, o._dtype)])[0]
+    return tr.emit("add", [tr.ref(o), root_w._name], {}, [(o.shape, o._dtype)])[0]
+
+
+def _unreached(p: Probe, vals: list) -> bool:
     """Whether a grad of a grad's root gradients say the outer derivative does not pass the point (MindSpore
     calls no hook there: y hooked in sum(y)'s first derivative, a constant; the forward of a vjp inside it). The
-    engine gives such a point zeros; a point it passes with a gradient of exact zeros is taken for one too (its
-    hook not called then)."""
+    engine gives such a point zeros. Where the root took the gradients of the probe's ws (reach_from), a pass
+    reaching the point gives them NaN or infinities, exact zeros among its values or not; elsewhere (a third
+    order's middle pass) a point given exact zeros is taken for one not reached (its hook not called then)."""
+    if p.reach_from is not None and len(vals) > p.reach_from:
+        return not any(np.any(np.asarray(v) != 0) for v in vals[p.reach_from:])
     return all(not np.any(v) for v in vals)
 
 
@@ -392,6 +424,12 @@ def make(tr, xs: tuple) -> Probe | None:
     if not any(z is not None for z in zs):
         return None
     probe = Probe(tr.root, zs)
+    if grads_tracing[0] > 1 and _context.get_context("mode") == _context.PYNATIVE_MODE:
+        # (a grad of a grad: the root's gradient of sqrt(w) at w = 0, added at the point, is g * inf: NaN or
+        # infinite where the pass reaches the point, zeros where the engine finds it does not)
+        probe.ws = [None if z is None or x._dtype not in FLOAT else tr.root.emit(
+            "fill", [], {"shape": list(x.shape), "value": 0.0, "dtype": x._dtype}, [(tuple(x.shape), x._dtype)])[0]
+            for x, z in zip(xs, zs)]
     if _plan[0] is not None and "_gs_probes" not in tr.root.__dict__:  # (the grad call run again: Rerun)
         tr.root.__dict__["_gs_plan"], _plan[0] = _plan[0], None
     tr.root.__dict__.setdefault("_gs_probes", []).append(probe)
@@ -415,8 +453,17 @@ def take(tr, capture_inputs: dict) -> list:
                 probe.lost = True  # (which of two grads of one point a hook saw is unclear; in vmap: one example's)
             else:
                 probe.first_only = probe.of_arg and tr is not tr.root
-                found.append((probe, idx))
+                found.append((probe, idx + _reach_inputs(probe, tr, capture_inputs)))
     return found
+
+
+def _reach_inputs(probe: Probe, tr, capture_inputs: dict) -> list:
+    """The input indices of the probe's ws for the root's grad (a grad of a grad's second pass), or none."""
+    ws = [capture_inputs.get(id(w)) for w in probe.ws if w is not None]
+    if tr is not tr.root or not probe.inner or not ws or None in ws:
+        return []
+    probe.reach_from = sum(z is not None for z in probe.zs)
+    return ws
 
 
 def arg_points(tr, args, arg_inputs: dict, pos: list) -> list:
@@ -500,6 +547,12 @@ def with_probes(root, out):
                         object.__setattr__(t, "__class__", Unreached)
         if p.lost and p.later:
             fn = p.later[0][0]
+            if p.in_rule_of:
+                raise NotImplementedError(
+                    f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value inside "
+                    f"{p.in_rule_of}, whose backward hook computes with grad_output, in a grad of a grad: gradserve "
+                    "runs the inner hooks in that hook's rule, whose values cannot come out of it; read the "
+                    "gradient without computing with grad_output, or change it without reading it")
             raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value, inside a "
                                "derivative that is itself differentiated or traced (a grad of a grad in GRAPH_MODE, a "
                                "third order, a jvp or a jit function over a grad): gradserve gives gradient values to "
@@ -583,7 +636,7 @@ def _pass(spans: list, nested: bool) -> None:
     fresh: dict = {}  # (this pass's values by placeholder)
     for p, vals in sorted(spans, key=lambda pv: -pv[0].seq):
         vals = [_numpy(v) for v in vals]
-        if vals and not (nested and _unreached(vals)):
+        if vals and not (nested and _unreached(p, vals)):
             again += p.fire(vals, fresh)
     for _, fn, args in sorted(again, key=lambda c: c[0]):  # (a cached trace's run: its hooks as first called)
         if fn(*_with_values(args, fresh)) is not None:

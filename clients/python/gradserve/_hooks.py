@@ -24,7 +24,11 @@ grad_output (dout) and grad_input (the call differentiated again) are at hand; f
 runs on an identity over the inputs (a custom bprop would give the Parameters no gradient), where grad_output
 is not at hand, and using it raises; so does a cell with hooked cells or gradient hooks inside (their values
 could not come out of its rule) or drawing random values, whose grad_output, kept by an identity over its
-outputs, is given to be read. Backward hooks
+outputs, is given to be read (a hook computing with it is stopped as a reader: its gradient, a constant then,
+is a grad call's last), and so does a cell in a grad of a grad (MindSpore's second pass gives the hook the whole
+gradient of the inputs, the first pass's backward uses of them included, which the custom bprop's explicit
+inputs would leave out); a hook found to compute with grad_output there has the program traced again, its cell
+in the custom-bprop form (_OUTPUT_COMPUTERS). Backward hooks
 run only where a gradient is taken: not in a forward-only call, nor inside a cell with a custom bprop.
 """
 from __future__ import annotations
@@ -268,19 +272,48 @@ def register_cell_hook(cell, kind: str, fn, with_kwargs: bool = False) -> HookHa
     return HookHandle(cell_tables(cell)[kind], fn)
 
 
+# the code of the cell backward hooks found to compute with grad_output where the identity form gives it to read
+# only: their cells take the form with grad_output at hand (_WholeCellHook) from then on, where they can
+_OUTPUT_COMPUTERS: set = set()
+
+
+def _code(fn):
+    return getattr(fn, "__code__", fn)
+
+
 def _call_reading_output(call, fn, cell, grads, kept_output):
     """A backward hook on the identity over the cell's inputs: grad_output is what the outputs' identity kept (for
     a cell with hooked cells inside: to be read, after the run), or not at hand (_NoGradOutput)."""
     if not kept_output:
         return call(fn, cell, grads, _NoGradOutput())
+    nested = _trace.grads_tracing[0] > 1
     try:
-        return call(fn, cell, grads, tuple(kept_output))
+        return call(fn if nested or call is _plain_call else _ComputesLater(fn), cell, grads, tuple(kept_output))
     except _trace.TraceError as e:
+        if nested and _code(fn) not in _OUTPUT_COMPUTERS and not _has_params(cell):
+            _OUTPUT_COMPUTERS.add(_code(fn))
+            raise _hook_probes.Retrace() from e
         raise NotImplementedError(
             f"backward hook {getattr(fn, '__name__', fn)!s} of {type(cell).__name__} computes with grad_output: "
             "for a cell with hooked cells or gradient hooks inside, or drawing random values, gradserve gives it "
             "grad_output to read only (its values, after the run); use register_backward_pre_hook for a gradient "
             "computed from the outputs' one") from e
+
+
+class _ComputesLater:
+    """A backward hook given grad_output kept by the outputs' identity (another rule's values) in a grad call: one
+    computing with it is stopped as one reading it, and called with its values after the run (its gradient, a
+    constant then, is what a grad call's backward ends with; _hook_probes.Probe.call)."""
+
+    def __init__(self, fn):
+        self.fn, self.__code__ = fn, _code(fn)
+        self.__name__ = getattr(fn, "__name__", type(fn).__name__)
+
+    def __call__(self, *args):
+        try:
+            return self.fn(*args)
+        except _trace.TraceError as e:
+            raise _hook_probes.GradientReadLater("a computation with grad_output") from e
 
 
 def _pre_args_only(fn):
@@ -354,6 +387,7 @@ class _WholeCellHook:
         self.probe_in: _hook_probes.Probe | None = None
         self.probe_out: _hook_probes.Probe | None = None
         self.tr: Any = None
+        self.hooks_inside_ok = False  # (hooks inside a hook computing with grad_output: as in the rule they run)
         # the Tensor keyword arguments are inputs of the call too (after the positional ones), so that their
         # gradients flow through the custom bprop; the hooks see the positional inputs' alone (MindSpore 2.10)
         self.cell, self.hooks, self.plain, self.n_pos = cell, hooks, plain, n_pos
@@ -374,7 +408,7 @@ class _WholeCellHook:
         drawn = [n for n in root.param_objs if n not in before and hasattr(root.param_objs[n], "gs_draw")]
         # the rule runs the call again: a second draw (a dropout mask) would not be the forward's; a hook inside
         # (a Tensor hook, a HookBackward) would be in the rule's derivative, whose values cannot come out of it
-        if drawn or len(probes) > n_probes:
+        if drawn or (len(probes) > n_probes and not self.hooks_inside_ok):
             for n in set(root.param_objs) - before:  # (the aborted trace's; a rerun names them again)
                 root._param_names.pop(id(root.param_objs.pop(n)), None)
             del probes[n_probes:]
@@ -389,10 +423,14 @@ class _WholeCellHook:
             return self._call(t)
         call.__name__ = f"{type(self.cell).__name__}_backward"
         _replaying[0] += 1  # (the call once more: the forward hooks inside it have run: call_cell)
+        probes = current().root.__dict__.setdefault("_gs_probes", [])
+        n_probes = len(probes)
         try:
             every = _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout))  # (ops: above)
         finally:
             _replaying[0] -= 1
+        for p in probes[n_probes:]:  # (hooks inside, run in this rule: values of theirs that are read are lost)
+            p.in_rule_of = type(self.cell).__name__
         grads, kw_grads = tuple(every[:self.n_pos]), every[self.n_pos:]
         douts = _tensors(dout)
         p_in = self.probe_in
@@ -411,11 +449,12 @@ class _WholeCellHook:
         return tuple(grads) + tuple(kw_grads)
 
 
-def _whole_call(cell, bwd, plain, args, kwargs):
+def _whole_call(cell, bwd, plain, args, kwargs, hooks_inside_ok: bool = False):
     """cell(*args, **kwargs) as one call with its backward hooks as its rule (_WholeCellHook); the gradients of
     its inputs and outputs probed (_hook_probes). Raises _Drawn for a cell drawing random values."""
     tr = current()
     whole = _WholeCellHook(cell, bwd, plain, kwargs, len(args))
+    whole.hooks_inside_ok = hooks_inside_ok
     xs = tuple(args) + tuple(kwargs[k] for k in whole.kw_tensors)
     whole.probe_in = _hook_probes.make(tr, xs)
     if whole.probe_in is not None:
@@ -455,11 +494,16 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     out = None
     # a cell with hooked cells inside keeps them out of a rule of its own (their values could not come out of it):
     # grad_output is the gradient its outputs' identity keeps (given to its hooks to read, after the run)
-    kept_output: list | None = [] if bwd and _hooks_inside(cell) else None
+    # so does one in a grad of a grad: MindSpore's second pass gives its hooks the gradient of all the first
+    # pass computed from the cell's inputs, which only the identity form (the rule's inputs its own) gives them;
+    # a hook found to compute with grad_output takes the form giving it at hand (_OUTPUT_COMPUTERS)
+    computes_output = any(_code(fn) in _OUTPUT_COMPUTERS for fn in bwd)
+    kept_output: list | None = [] if bwd and not computes_output and (
+        _hooks_inside(cell) or (_trace.grads_tracing[0] > 1 and not _hook_probes.tracing_rule[0])) else None
     if bwd and pos and current() is not None and len(pos) == len(args) and not _has_params(cell) and \
             kept_output is None:
         try:
-            out = _whole_call(cell, bwd, plain, args, kwargs)  # grad_output at hand
+            out = _whole_call(cell, bwd, plain, args, kwargs, computes_output)  # grad_output at hand
             bwd = []
         except _Drawn:
             kept_output = []  # (the identities below: grad_output given to be read)

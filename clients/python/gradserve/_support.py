@@ -150,8 +150,8 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "signature and hook set, each call giving the hooks that store or read their gradients that call's values "
     "(a hook's Python that returns a new gradient runs once, at compile time). In a PyNative grad (or vjp) of a "
     "grad, and at a third or higher order, hooks that read or store their gradients run once per backward pass "
-    "with each one's values, in MindSpore's order (a later pass only where its backward reaches the point, taken "
-    "as where its gradient is not all zeros, where MindSpore calls a hook its graph reaches with zeros too), Cell "
+    "with each one's values, in MindSpore's order (a later pass only where its backward reaches the point, zeros "
+    "included; a third order's middle pass takes a point given all zeros for one not reached), Cell "
     "backward hooks too, those of nested cells included; in GRAPH_MODE or under a jvp they get no values: a "
     "stored gradient raises when read, a hook reading its value is refused by name (MindSpore's GRAPH_MODE and "
     "jvp refuse it). A hook returning a new gradient acts in every pass, both modes; one that reads its gradient "
@@ -159,8 +159,9 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "returned (a call writing state or drawing random values is refused; the first time its code is found to "
     "change a grad of a grad's first-pass gradient it runs twice there; a vjp of a grad refuses it), refused in "
     "GRAPH_MODE as MindSpore's compiler refuses it. A backward hook's grad_output of a cell with Parameters is refused "
-    "(use register_backward_pre_hook), and so is computing with it in a cell with hooked cells or gradient hooks "
-    "inside (reading it works); removing a hook inside the traced function acts on later uses only.",
+    "(use register_backward_pre_hook), and so is computing with it in a grad of a grad's cell with hooks inside "
+    "that read their gradients (reading it works); removing a hook inside the traced function acts on later uses "
+    "only.",
     "`Tensor.asnumpy()` returns a copy: writing into the array leaves the Tensor unchanged (MindSpore 2.10's CPU "
     "array shares the Tensor's memory, so such a write changes the Tensor). Sharing is not offered because a "
     "reused trace (PyNative's guards, GRAPH_MODE's cache) and the values already sent to the service would not "

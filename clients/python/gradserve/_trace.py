@@ -1152,11 +1152,25 @@ def _grouped(info: FnInfo, positions: Sequence[int], nargs: int, outs: list) -> 
     return res + outs[k:]
 
 
+grads_tracing = _hook_probes.grads_tracing
+
+
+@contextlib.contextmanager
+def tracing_grad_function():
+    """Around the trace of a function a grad node differentiates (grads_tracing)."""
+    grads_tracing[0] += 1
+    try:
+        yield
+    finally:
+        grads_tracing[0] -= 1
+
+
 def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
               sens: Sequence | None = None, with_value: bool = False, label: str = "grad", twins: bool = False):
     """One `grad` node over `fn` traced at `args`. Returns (flat outputs, FnInfo)."""
-    info = trace_function(fn, args, label, predeclare=weights, state=True, twins=twins, inputs_written=True,
-                          attrs=True)
+    with tracing_grad_function():
+        info = trace_function(fn, args, label, predeclare=weights, state=True, twins=twins, inputs_written=True,
+                              attrs=True)
     return emit_grad_node(info, args, positions=positions, weights=weights, sens=sens, with_value=with_value), info
 
 
@@ -1501,6 +1515,14 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     has GRAPH_MODE's semantics in PyNative mode too (a jit function: ops/_inplace._augmented). known: the
     args' values are this call's (a read of a traced value is answered: _value_reads); False for a graph
     traced to be kept (exported), which must not depend on its example inputs' values."""
+    try:
+        return _trace_program_once(fn, args, label=label, names=names, graph=graph, known=known)
+    except _hook_probes.Retrace:  # (a cell backward hook found to need another form: at most once a hook)
+        return trace_program(fn, args, label=label, names=names, graph=graph, known=known)
+
+
+def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequence[str] | None, graph: bool,
+                        known: bool):
     if current() is not None:
         raise TraceError("trace_program inside a trace")
     trace_counts["traces"] += 1

@@ -17,7 +17,7 @@ from .._tensor import Parameter, Tensor
 from .._misc import MutableList, MutableTuple
 from ..errors import GradPositionError
 from .._trace import (_arg_names, current, innermost, emit_call_node, emit_grad, emit_grad_node, emit_jvp, emit_jvp_node, flatten,
-                      getitem, mutable_numbers, run_program, tensor_group, trace_function, twinned, unflatten,
+                      getitem, mutable_numbers, run_program, tensor_group, trace_function, tracing_grad_function, twinned, unflatten,
                       zero_gradient, as_number, number_seq)
 from . import _primitives as P
 
@@ -183,7 +183,8 @@ def _grad_in_use_order(fn, args, positions, weights, sens) -> list:
     a function (weights None), of the trainable Parameters it uses, in that order."""
     label, tr = _label(fn), innermost()
     at = _attr_writes.mark(tr)
-    info = trace_function(fn, args, label, state=True, twins=True, inputs_written=True, attrs=True)
+    with tracing_grad_function():
+        info = trace_function(fn, args, label, state=True, twins=True, inputs_written=True, attrs=True)
     if weights is None:
         objs = tr.root.param_objs
         weights = [objs[n] for n in info.params if n in objs and objs[n].requires_grad]
@@ -435,8 +436,9 @@ class _FunctionalGrad(_Derived):
         ws = [] if self.weights is None else _weights_of(self.fn, self.weights)
         at = _attr_writes.mark(current())
         try:
-            info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=self.state, twins=True,
-                                  inputs_written=self.state, attrs=self.state)
+            with tracing_grad_function():
+                info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=self.state,
+                                      twins=True, inputs_written=self.state, attrs=self.state)
         finally:
             if not self.state:  # (vjp_fn: the forward's attribute writes are the forward call's, not made again)
                 _attr_writes.restore(current(), at)
