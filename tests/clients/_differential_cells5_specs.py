@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 import gradserve as gs
-from gradserve import ParameterTuple, Tensor, ops
+from gradserve import ParameterTuple, Tensor, nn, ops
 from gradserve.ops import GradOperation
 
 try:
@@ -341,10 +341,87 @@ def spec_update_between_calls(c: Case):
     return (first, second), (shape(before), shape(after))
 
 
+def spec_gradient_penalty(c: Case):
+    """A user's gradient penalty: the weights' gradient of sum(grad_x(net)^2) (grad of grad with weights)."""
+    ws = c.weights(3)
+    inner = ops.grad(lambda x, y: _total(c.net(x, y)), 0)
+    got = ops.grad(lambda x, y: (inner(x, y) ** 2).sum(), None, ws)(*c.ms(c.x, c.y))
+    base = torch_values(c.net)
+    tx, ty = (torch.tensor(np.asarray(v, np.float64), requires_grad=True) for v in (c.x, c.y))
+    tw = [base[id(p)].clone().requires_grad_(True) for p in ws]
+    gx, = torch.autograd.grad(_total(c.fn(ws, base)(tx, ty, *tw)), [tx], create_graph=True)
+    gw = torch.autograd.grad((gx ** 2).sum(), tw, allow_unused=True)
+    return got, tuple(np.zeros(w.shape) if g is None else g.detach().numpy() for g, w in zip(gw, tw))
+
+
+def spec_hvp(c: Case):
+    """Hessian-vector products two ways: jvp of grad (forward over reverse) and vjp of grad."""
+    v = c.rng.uniform(-1, 1, c.x.shape).astype(c.dtype)
+    g = ops.grad(lambda x, y: _total(c.net(x, y)), 0)
+    fwd = ops.jvp(lambda x: g(x, Tensor(c.y)), Tensor(c.x), Tensor(v))[1]
+    rev = ops.vjp(lambda x: g(x, Tensor(c.y)), Tensor(c.x))[1](Tensor(v))
+    t = lambda a: torch.tensor(np.asarray(a, np.float64))  # noqa: E731
+    f = c.fn()
+    tg = torch.func.grad(lambda x: _total(f(x, t(c.y))))
+    want = torch.func.vjp(tg, t(c.x))[1](t(v))[0]
+    return (fwd, rev), (_np(want), (_np(want),))  # MindSpore's vjp_fn: a tuple, also of one input
+
+
+def spec_vmap_jacobian(c: Case):
+    """vmap over examples of jacrev / jacfwd of the first output w.r.t. x."""
+    kind = str(c.rng.choice(["jacrev", "jacfwd"]))
+    xs, ys = _batch(c)
+    got = ops.vmap(getattr(ops, kind)(_first(c, c.net), 0), (0, 0))(Tensor(np.stack(xs)), Tensor(np.stack(ys)))
+    t = lambda a: torch.tensor(np.asarray(a, np.float64))  # noqa: E731
+    first = _first(c, c.fn())
+    return got, np.stack([_np(torch.func.jacrev(first, 0)(t(x), t(y))) for x, y in zip(xs, ys)])
+
+
+class _Single(nn.Cell):
+    """The net's first output at a fixed y: a backbone for WithLossCell."""
+
+    def __init__(self, net, y):
+        super().__init__()
+        self.net = net
+        self.y = Tensor(y)
+
+    def construct(self, x):
+        out = self.net(x, self.y)
+        return out[0] if isinstance(out, tuple) else out
+
+
+def spec_train_one_step(c: Case):
+    """nn.TrainOneStepCell(nn.WithLossCell(net, nn.MSELoss()), nn.SGD(momentum, weight_decay)) for 3 steps against
+    torch.optim.SGD on the same function (the same update rule: v = m v + (g + wd p); p -= lr v)."""
+    lr, momentum, wd = 0.1, float(c.rng.choice([0.0, 0.9])), float(c.rng.choice([0.0, 0.01]))
+    label = c.rng.uniform(-1, 1, (2,)).astype(c.dtype)
+    ws = c.net.trainable_params()
+    base = torch_values(c.net)
+    train = nn.TrainOneStepCell(nn.WithLossCell(_Single(c.net, c.y), nn.MSELoss()),
+                                nn.SGD(ws, learning_rate=lr, momentum=momentum, weight_decay=wd))
+    got = [train(Tensor(c.x), Tensor(label)) for _ in range(3)]
+    tw = [base[id(p)].clone().requires_grad_(True) for p in ws]
+    opt = torch.optim.SGD(tw, lr=lr, momentum=momentum, weight_decay=wd)
+    f = c.fn(ws, base)
+    want = []
+    t = lambda a: torch.tensor(np.asarray(a, np.float64))  # noqa: E731
+    for _ in range(3):
+        opt.zero_grad()
+        out = f(t(c.x), t(c.y), *tw)
+        loss = (((out[0] if isinstance(out, tuple) else out) - t(label)) ** 2).mean()
+        loss.backward()
+        for w in tw:  # MindSpore: an unused Parameter's gradient is zeros, so weight decay still moves it
+            w.grad = torch.zeros_like(w) if w.grad is None else w.grad
+        want.append(loss.detach().numpy())
+        opt.step()
+    return (tuple(got), tuple(ws)), (tuple(want), tuple(w.detach().numpy() for w in tw))
+
+
 SPECS = {f.__name__[5:]: f for f in (spec_grad_operation, spec_ops_grad, spec_value_and_grad, spec_vjp, spec_jvp,
                                       spec_jacobian, spec_hessian, spec_higher_order, spec_vmap_grad,
                                       spec_update_between_calls, spec_vmap_weights, spec_frozen_in_weights,
-                                      spec_aux_transforms, spec_training_steps)}
+                                      spec_aux_transforms, spec_training_steps, spec_gradient_penalty, spec_hvp,
+                                      spec_vmap_jacobian, spec_train_one_step)}
 
 
 def run_cells_case(seed: int, spec: str | None = None):
