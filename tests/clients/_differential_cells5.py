@@ -48,6 +48,26 @@ class Affine(nn.Cell):
         return ACTS[self.act][1](x @ P[id(self.w)] + P[id(self.b)])
 
 
+class DenseLeaf(nn.Cell):
+    """nn.Dense(D, D, activation) with random weights; its weight may be another DenseLeaf's Parameter."""
+
+    def __init__(self, rng, dtype, act, shared=None):
+        super().__init__()
+        self.dense = nn.Dense(D, D, weight_init=rng.uniform(-0.9, 0.9, (D, D)).astype(dtype),
+                              bias_init=rng.uniform(-0.9, 0.9, (D,)).astype(dtype), activation=act, dtype=dtype)
+        if shared is not None:
+            self.dense.weight = shared
+        self.act = act
+        self.w = self.dense.weight
+
+    def construct(self, x):
+        return self.dense(x)
+
+    def torch(self, P, x, tr):
+        y = x @ P[id(self.dense.weight)].T + P[id(self.dense.bias)]
+        return {"tanh": torch.tanh, "sigmoid": torch.sigmoid}[self.act](y)
+
+
 class Scale(nn.Cell):
     """x * s + sin(x): an elementwise Parameter."""
 
@@ -196,9 +216,13 @@ class Net(nn.Cell):
 
 
 def _leaf(rng, dtype, pool):
-    if rng.random() < 0.3:
+    if rng.random() < 0.25:
         return Scale(rng, dtype)
     shared = pool[int(rng.integers(len(pool)))].w if pool and rng.random() < 0.35 else None
+    if rng.random() < 0.3:
+        cell = DenseLeaf(rng, dtype, str(rng.choice(["tanh", "sigmoid"])), shared)
+        pool.append(cell)
+        return cell
     cell = Affine(rng, dtype, str(rng.choice(list(ACTS))), shared, frozen_b=rng.random() < 0.3)
     pool.append(cell)
     return cell

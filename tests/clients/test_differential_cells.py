@@ -1,0 +1,48 @@
+"""Differential round 5: random nn.Cell programs (nested Cells, SequentialCell / CellList, Parameters shared
+between cells or frozen, `if` on a Tensor's value, `for` over ranges, `while` with a Tensor condition) in
+PyNative and GRAPH_MODE, through GradOperation, ops.grad, value_and_grad, vjp / jvp, jacrev / jacfwd, hessian,
+orders 2-3, vmap of grad / jacobians, Parameter updates between calls and TrainOneStepCell, against torch in
+float64 (tests/clients/_differential_cells5*.py), on the real server over HTTP and gRPC. Wide local run (not CI):
+`PYTHONPATH=.:clients/python:tests python tests/clients/_differential_wide5.py N [first]`."""
+import numpy as np
+import pytest
+
+import gradserve as gs
+from gradserve import Tensor, nn, ops
+
+from ._differential_cells5_specs import SPECS, run_cells_case
+
+FIRST_SEED = 7000  # each spec on its own program, the mode drawn with it
+
+
+@pytest.mark.parametrize("spec", sorted(SPECS))
+def test_cell_program_matches_torch(on_real_server, spec):
+    seed = FIRST_SEED + sorted(SPECS).index(spec)
+    status, name, detail = run_cells_case(seed, spec)
+    assert status == "ok", f"seed {seed} ({name}): {detail}"
+
+
+@pytest.mark.parametrize("spec", ["grad_operation", "update_between_calls", "vmap_weights"])
+def test_cell_program_matches_torch_each_transport(on_real_server_each_transport, spec):
+    status, name, detail = run_cells_case(FIRST_SEED + 100, spec)
+    assert status == "ok", f"seed {FIRST_SEED + 100} ({name}): {detail}"
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph"])
+def test_dense_takes_a_vector(on_real_server, mode):
+    """MindSpore's nn.Dense takes (*, in) with * empty too: a vector in, a vector out (was a ShapeError)."""
+    gs.set_context(mode=gs.GRAPH_MODE if mode == "graph" else gs.PYNATIVE_MODE)
+    try:
+        w = np.array([[0.5, -0.2], [0.3, 0.8], [1.0, -1.0]], np.float32)
+        b = np.array([0.1, 0.0, -0.3], np.float32)
+        net = nn.Dense(2, 3, weight_init=w, bias_init=b, activation="tanh")
+        x = np.array([0.3, -0.6], np.float32)
+        value, (gx, (gw, gb)) = ops.value_and_grad(lambda v: net(v).sum(), 0, net.trainable_params())(Tensor(x))
+    finally:
+        gs.set_context(mode=gs.PYNATIVE_MODE)
+    y = np.tanh(w.astype(np.float64) @ x + b)
+    d = 1 - y * y  # d tanh
+    np.testing.assert_allclose(value.asnumpy(), y.sum(), rtol=1e-6)
+    np.testing.assert_allclose(gx.asnumpy(), w.T @ d, rtol=1e-5)
+    np.testing.assert_allclose(gw.asnumpy(), np.outer(d, x), rtol=1e-5)
+    np.testing.assert_allclose(gb.asnumpy(), d, rtol=1e-5)
