@@ -20,6 +20,7 @@ except ImportError:  # run as a script
     from _differential_cells5 import Trace, draw_net, torch_values
     from _differential_specs import compare
 
+DTYPES = ["float32"] * 5 + ["float64"]  # drawn per case (a wide run may set its own)
 NEAR = 1e-3  # a Tensor condition this close to its threshold could go the other way in float32
 
 
@@ -28,7 +29,7 @@ class Case:
 
     def __init__(self, seed: int):
         self.rng = rng = np.random.default_rng(seed)
-        self.dtype = str(rng.choice(["float32"] * 5 + ["float64"]))
+        self.dtype = str(rng.choice(DTYPES))
         self.net = draw_net(rng, self.dtype)
         self.x = rng.uniform(-1, 1, (2, 3)).astype(self.dtype)
         self.y = rng.uniform(-1, 1, (2,)).astype(self.dtype)
@@ -417,11 +418,74 @@ def spec_train_one_step(c: Case):
     return (tuple(got), tuple(ws)), (tuple(want), tuple(w.detach().numpy() for w in tw))
 
 
+class _GradNet(nn.Cell):
+    """MindSpore's idiom: GradOperation called inside a Cell's construct, the Parameters held as a ParameterTuple."""
+
+    def __init__(self, net, params, get_all, sens):
+        super().__init__()
+        self.net = net
+        self.params = ParameterTuple(params)
+        self.grad_op = GradOperation(get_all=get_all, get_by_list=True, sens_param=sens is not None)
+        self.sens = sens
+
+    def construct(self, x, y):
+        if self.sens is None:
+            return self.grad_op(self.net, self.params)(x, y)
+        return self.grad_op(self.net, self.params)(x, y, self.sens)
+
+
+class _SumOut(nn.Cell):
+    """The sum of every leaf of a cell's (nested) output: a scalar for a second GradOperation."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def construct(self, x, y):
+        out = self.net(x, y)
+        total = None
+        for part in out:
+            leaves = part if isinstance(part, tuple) else (part,)
+            for leaf in leaves:
+                total = leaf.sum() if total is None else total + leaf.sum()
+        return total
+
+
+def spec_grad_cell(c: Case):
+    """A GradNet cell (GradOperation in construct) and, half the time, a GradOperation of its outputs' sum
+    w.r.t. x (second order through a Cell), optionally under ms.jit."""
+    ws = c.weights(3)
+    get_all = bool(c.rng.integers(2))
+    sens_np = c.like_outputs() if c.rng.random() < 0.4 else None
+    sens = _ms_tree(sens_np) if sens_np is not None else None
+    gnet = _GradNet(c.net, ws, get_all, sens)
+    second = bool(c.rng.random() < 0.5)
+    top = GradOperation()(_SumOut(gnet)) if second else gnet
+    if c.rng.random() < 0.3:
+        top = gs.jit(top)
+    got = top(*c.ms(c.x, c.y))
+    if not second:
+        gx, gy, gw, _ = c.grads(ws, sens_np)
+        return got, (((gx, gy), tuple(gw)) if get_all else tuple(gw))
+    base = torch_values(c.net)
+    tx, ty = (torch.tensor(np.asarray(v, np.float64), requires_grad=True) for v in (c.x, c.y))
+    tw = [base[id(p)].clone().requires_grad_(True) for p in ws]
+    outs = c.fn(ws, base)(tx, ty, *tw)
+    outs_t = outs if isinstance(outs, tuple) else (outs,)
+    sens_t = sens_np if isinstance(sens_np, tuple) else (sens_np,) * len(outs_t)
+    loss = sum((o * (1.0 if s is None else torch.tensor(np.asarray(s, np.float64)))).sum()
+               for o, s in zip(outs_t, sens_t))
+    firsts = torch.autograd.grad(loss, ([tx, ty] if get_all else []) + tw, create_graph=True, allow_unused=True)
+    total = sum(g.sum() for g in firsts if g is not None)
+    gx2, = torch.autograd.grad(total, [tx], allow_unused=True)
+    return got, (np.zeros(c.x.shape) if gx2 is None else gx2.detach().numpy())
+
+
 SPECS = {f.__name__[5:]: f for f in (spec_grad_operation, spec_ops_grad, spec_value_and_grad, spec_vjp, spec_jvp,
                                       spec_jacobian, spec_hessian, spec_higher_order, spec_vmap_grad,
                                       spec_update_between_calls, spec_vmap_weights, spec_frozen_in_weights,
                                       spec_aux_transforms, spec_training_steps, spec_gradient_penalty, spec_hvp,
-                                      spec_vmap_jacobian, spec_train_one_step)}
+                                      spec_vmap_jacobian, spec_train_one_step, spec_grad_cell)}
 
 
 def run_cells_case(seed: int, spec: str | None = None):
