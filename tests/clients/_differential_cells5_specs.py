@@ -476,7 +476,9 @@ def spec_grad_cell(c: Case):
     loss = sum((o * (1.0 if s is None else torch.tensor(np.asarray(s, np.float64)))).sum()
                for o, s in zip(outs_t, sens_t))
     firsts = torch.autograd.grad(loss, ([tx, ty] if get_all else []) + tw, create_graph=True, allow_unused=True)
-    total = sum(g.sum() for g in firsts if g is not None)
+    total = sum(g.sum() for g in firsts if g is not None and g.requires_grad)
+    if not isinstance(total, torch.Tensor):  # no first derivative depends on x
+        return got, np.zeros(c.x.shape)
     gx2, = torch.autograd.grad(total, [tx], allow_unused=True)
     return got, (np.zeros(c.x.shape) if gx2 is None else gx2.detach().numpy())
 
