@@ -15,10 +15,10 @@ from gradserve.ops import GradOperation
 
 try:
     from ._differential_cells5 import Trace, draw_net, torch_values
-    from ._differential_specs import compare
+    from ._differential_specs import _ms_total as _total, compare  # (sums torch tensors as well)
 except ImportError:  # run as a script
     from _differential_cells5 import Trace, draw_net, torch_values
-    from _differential_specs import compare
+    from _differential_specs import _ms_total as _total, compare
 
 DTYPES = ["float32"] * 5 + ["float64"]  # drawn per case (a wide run may set its own)
 NEAR = 1e-3  # a Tensor condition this close to its threshold could go the other way in float32
@@ -187,14 +187,6 @@ def spec_jvp(c: Case):
 
 def _first(c: Case, lib_net):
     return (lambda x, y: lib_net(x, y)[0]) if c.net.two_out else lib_net
-
-
-def _total(out):
-    outs = out if isinstance(out, tuple) else (out,)
-    s = outs[0].sum()
-    for o in outs[1:]:
-        s = s + o.sum()
-    return s
 
 
 def spec_jacobian(c: Case):
