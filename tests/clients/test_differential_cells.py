@@ -46,3 +46,19 @@ def test_dense_takes_a_vector(on_real_server, mode):
     np.testing.assert_allclose(gx.asnumpy(), w.T @ d, rtol=1e-5)
     np.testing.assert_allclose(gw.asnumpy(), np.outer(d, x), rtol=1e-5)
     np.testing.assert_allclose(gb.asnumpy(), d, rtol=1e-5)
+
+
+def test_dense_with_a_vector_weight_is_a_matrix_vector_product(on_real_server):
+    """ops.dense(x, w) with a 1-D w: x @ w (MindSpore 2.10 CPU: [[1, 2], [3, 4]] with [1, 10] gives [21, 43], and
+    [21.5, 43.5] with bias 0.5); it was x * w elementwise, shape (2, 2). mint's linear is the same function."""
+    from gradserve import mint
+    x = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
+    w = np.array([1.0, 10.0], np.float32)
+    np.testing.assert_array_equal(ops.dense(Tensor(x), Tensor(w)).asnumpy(), [21.0, 43.0])
+    np.testing.assert_array_equal(ops.dense(Tensor(x), Tensor(w), Tensor(np.float32(0.5))).asnumpy(), [21.5, 43.5])
+    np.testing.assert_array_equal(mint.nn.functional.linear(Tensor(x), Tensor(w)).asnumpy(), [21.0, 43.0])
+    assert ops.dense(Tensor(x[0]), Tensor(w)).shape == ()
+    s = np.array([0.5, -2.0], np.float32)  # d/dx sum(s * (x @ w)) = outer(s, w); d/dw = x^T s
+    gx, gw = ops.grad(lambda a, b: (ops.dense(a, b) * Tensor(s)).sum(), (0, 1))(Tensor(x), Tensor(w))
+    np.testing.assert_allclose(gx.asnumpy(), np.outer(s, w), rtol=1e-6)
+    np.testing.assert_allclose(gw.asnumpy(), x.T @ s, rtol=1e-6)
