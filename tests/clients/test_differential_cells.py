@@ -38,6 +38,8 @@ def test_dense_takes_a_vector(on_real_server, mode):
         net = nn.Dense(2, 3, weight_init=w, bias_init=b, activation="tanh")
         x = np.array([0.3, -0.6], np.float32)
         value, (gx, (gw, gb)) = ops.value_and_grad(lambda v: net(v).sum(), 0, net.trainable_params())(Tensor(x))
+        xs = np.stack([x, -2 * x, x + 1])  # per-example weight gradients: vmap hands Dense one vector each
+        per_example = ops.vmap(ops.grad(lambda v: net(v).sum(), None, net.weight), 0)(Tensor(xs)).asnumpy()
     finally:
         gs.set_context(mode=gs.PYNATIVE_MODE)
     y = np.tanh(w.astype(np.float64) @ x + b)
@@ -46,6 +48,8 @@ def test_dense_takes_a_vector(on_real_server, mode):
     np.testing.assert_allclose(gx.asnumpy(), w.T @ d, rtol=1e-5)
     np.testing.assert_allclose(gw.asnumpy(), np.outer(d, x), rtol=1e-5)
     np.testing.assert_allclose(gb.asnumpy(), d, rtol=1e-5)
+    ds = 1 - np.tanh(xs.astype(np.float64) @ w.T + b) ** 2
+    np.testing.assert_allclose(per_example, ds[:, :, None] * xs[:, None, :], rtol=1e-5, atol=1e-7)
 
 
 def test_dense_with_a_vector_weight_is_a_matrix_vector_product(on_real_server):
