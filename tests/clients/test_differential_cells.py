@@ -66,3 +66,24 @@ def test_dense_with_a_vector_weight_is_a_matrix_vector_product(on_real_server):
     gx, gw = ops.grad(lambda a, b: (ops.dense(a, b) * Tensor(s)).sum(), (0, 1))(Tensor(x), Tensor(w))
     np.testing.assert_allclose(gx.asnumpy(), np.outer(s, w), rtol=1e-6)
     np.testing.assert_allclose(gw.asnumpy(), x.T @ s, rtol=1e-6)
+
+
+def test_conv1d_takes_a_three_axis_weight(on_real_server):
+    """nn.Conv1d / Conv1dTranspose(weight_init=[out, in, k]) (MindSpore 2.10 takes it and keeps its [.., .., 1, k]
+    layout; it was refused here): NumPy's cross-correlation / its transpose for the values."""
+    rng = np.random.default_rng(0)
+    w = rng.uniform(-1, 1, (3, 2, 2)).astype(np.float32)
+    x = rng.uniform(-1, 1, (1, 2, 5)).astype(np.float32)
+    conv = nn.Conv1d(2, 3, 2, weight_init=Tensor(w), pad_mode="valid")
+    assert conv.weight.shape == (3, 2, 1, 2)
+    want = np.array([[[(w[o] * x[0, :, t:t + 2]).sum() for t in range(4)] for o in range(3)]])
+    np.testing.assert_allclose(conv(Tensor(x)).asnumpy(), want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(nn.Conv1d(2, 3, 2, weight_init=w, pad_mode="valid")(Tensor(x)).asnumpy(), want,
+                               rtol=1e-5, atol=1e-6)
+    xt = rng.uniform(-1, 1, (1, 3, 4)).astype(np.float32)  # transpose: in 3 -> out 2, weight [in, out, k]
+    convt = nn.Conv1dTranspose(3, 2, 2, weight_init=Tensor(w), pad_mode="valid")
+    assert convt.weight.shape == (3, 2, 1, 2)
+    want_t = np.zeros((1, 2, 5))
+    for t in range(4):
+        want_t[0, :, t:t + 2] += np.einsum("i,iok->ok", xt[0, :, t], w)
+    np.testing.assert_allclose(convt(Tensor(xt)).asnumpy(), want_t, rtol=1e-5, atol=1e-6)
