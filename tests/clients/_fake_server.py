@@ -82,8 +82,10 @@ class FakeServer:
 
         outputs = [{"name": f"out{i}", "shape": list(np.shape(a)), "datatype": V2[np.asarray(a).dtype.name],
                     "data": _flat(np.asarray(a))} for i, a in enumerate(flat)]
-        return httpx.Response(200, json={"outputs": outputs, "structure": struct(out), "graph_id": gid,
-                                         "device": head.get("device", "cpu") + ":0", "timing": {}})
+        body = {"outputs": outputs, "structure": struct(out), "graph_id": gid,
+                "device": head.get("device", "cpu") + ":0", "timing": {}}
+        # NaN / Infinity as the real server writes them (Python json's tokens; httpx's json= refuses them)
+        return httpx.Response(200, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
 
 
 def _flat(a: np.ndarray) -> list:

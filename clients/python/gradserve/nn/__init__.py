@@ -198,6 +198,8 @@ class Dense(Cell):
         self.activation = activation
 
     def construct(self, x):
+        if x.ndim == 1:  # MindSpore's Dense takes (*, in) with * empty as well: (in,) -> (out,)
+            return self.construct(x.reshape((1, -1))).reshape((-1,))
         y = _ops.matmul(x, self.weight, transpose_b=True)
         if self.has_bias:
             y = y + self.bias

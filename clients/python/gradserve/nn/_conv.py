@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import ops as _ops
 from .._cellbase import Cell
-from .._tensor import Parameter
+from .._tensor import Parameter, Tensor
 from ..common.initializer import initializer
 from .._trace import apply
 from ..ops import _conv as _ops_conv
@@ -82,6 +82,16 @@ class Conv2d(Cell):
                            self.group)
 
 
+def _height_one(weight_init):
+    """A 1-D convolution's weight given as [out, in, k] (MindSpore 2.10 takes it: its Conv1d / Conv1dTranspose
+    expand it to the layers' [.., .., 1, k]); other inits as they are."""
+    if isinstance(weight_init, np.ndarray) and weight_init.ndim == 3:
+        return np.expand_dims(weight_init, 2)
+    if isinstance(weight_init, Tensor) and len(weight_init.shape) == 3:
+        return _ops.expand_dims(weight_init, 2)
+    return weight_init
+
+
 class Conv1d(Conv2d):
     """nn.Conv1d(in_channels, out_channels, kernel_size, stride=1, pad_mode='same', padding=0, dilation=1,
     group=1, has_bias=False, ...): MindSpore's, a Conv2d of height 1 (its weight is [out, in / group, 1, k])
@@ -92,7 +102,7 @@ class Conv1d(Conv2d):
         if not isinstance(kernel_size, int) or not isinstance(padding, int):
             raise TypeError("nn.Conv1d: kernel_size and padding must be ints (MindSpore's)")
         super().__init__(in_channels, out_channels, (1, kernel_size), (1, stride), pad_mode, (0, 0, padding, padding),
-                         (1, dilation), group, has_bias, weight_init, bias_init, dtype=dtype, seed=seed)
+                         (1, dilation), group, has_bias, _height_one(weight_init), bias_init, dtype=dtype, seed=seed)
 
     def construct(self, x):
         y = super().construct(_ops.expand_dims(x, 2))
@@ -243,8 +253,8 @@ class Conv1dTranspose(Conv2dTranspose):
         if not isinstance(kernel_size, int) or not isinstance(padding, int):
             raise TypeError("nn.Conv1dTranspose: kernel_size and padding must be ints (MindSpore's)")
         super().__init__(in_channels, out_channels, (1, kernel_size), (1, stride), pad_mode,
-                         (0, 0, padding, padding), 0, (1, dilation), group, has_bias, weight_init, bias_init,
-                         dtype=dtype, seed=seed)
+                         (0, 0, padding, padding), 0, (1, dilation), group, has_bias, _height_one(weight_init),
+                         bias_init, dtype=dtype, seed=seed)
 
     def construct(self, x):
         return _ops.squeeze(super().construct(_ops.expand_dims(x, 2)), 2)

@@ -40,9 +40,11 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
 
 
 def dense(input, weight, bias=None):  # noqa: A002 - MindSpore's names
-    """input @ weight^T (+ bias)."""
-    out = late.ops.matmul(input, weight, transpose_b=True) if len(weight.shape) == 2 else late.ops.mul(input, weight)
-    return out if bias is None else late.ops.add(out, bias)
+    """input @ weight^T (+ bias), weight (out, in); a 1-D weight (in,) is a vector, giving input @ weight (MindSpore
+    2.10: [[1, 2], [3, 4]] with [1, 10] gives [21, 43]), and a 1-D input gives (out,). mint's linear is this."""
+    ops = late.ops
+    out = ops.matmul(input, ops.swapaxes(weight, -1, -2) if len(weight.shape) > 1 else weight)
+    return out if bias is None else ops.add(out, bias)
 
 
 def pdist(input, p=2.0):  # noqa: A002

@@ -74,6 +74,5 @@ def glu(input, dim=-1):  # noqa: A002
 
 
 def linear(input, weight, bias=None):  # noqa: A002
-    """input @ weight^T (+ bias): weight is (out_features, in_features)."""
-    out = _ops.matmul(input, _ops.swapaxes(weight, -1, -2) if len(weight.shape) > 1 else weight)
-    return out if bias is None else _ops.add(out, bias)
+    """input @ weight^T (+ bias): weight is (out_features, in_features) (ops.dense)."""
+    return _ops.dense(input, weight, bias)
