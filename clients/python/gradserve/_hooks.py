@@ -423,7 +423,9 @@ class _WholeCellHook:
             return self._call(t)
         call.__name__ = f"{type(self.cell).__name__}_backward"
         _replaying[0] += 1  # (the call once more: the forward hooks inside it have run: call_cell)
-        probes = current().root.__dict__.setdefault("_gs_probes", [])
+        tr = current()
+        assert tr is not None, "a bprop runs inside the trace that differentiates it"
+        probes = tr.root.__dict__.setdefault("_gs_probes", [])
         n_probes = len(probes)
         try:
             every = _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout))  # (ops: above)
