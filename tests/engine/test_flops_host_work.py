@@ -95,3 +95,50 @@ def test_det_grad_general_form_counts_its_sets(n, m):
     sets, k = comb(n, m + 1), m + 1
     floor = sets * (2 ** m - 1) * k * k * 5000 + sets * m * 2 * k * n * n
     assert estimate_flops(lower(_det_grad(n, m)))[0] >= floor
+
+
+# -- betainc: a continued fraction whose length depends on each element ---------------------------------------
+class _CountingNumpy:
+    """NumPy, counting the elements its elementwise `where` is handed (every Lentz step calls it): the work the
+    fraction does, measured without timing."""
+
+    def __init__(self):
+        self.elements = 0
+
+    def where(self, cond, *rest):
+        out = np.where(cond, *rest)
+        self.elements += out.size
+        return out
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+def test_betainc_one_slow_element_does_not_drag_the_others():
+    """The fraction needs O(sqrt(a)) terms at x near a / (a + b) (10^6: ~10^3), a handful for a, b < 10 (Numerical
+    Recipes, betacf). One such element in a batch must cost its own terms, not every element's."""
+    import scipy.special as sp
+
+    from engine.ops.special_beta import _regularized
+
+    n = 20000
+    a, b, x = np.full(n, 2.0), np.full(n, 3.0), np.linspace(0.01, 0.99, n)
+    a[7] = b[7] = 1e6
+    x[7] = 0.5
+    counting = _CountingNumpy()
+    got = _regularized(counting, a, b, x)
+    np.testing.assert_allclose(got, sp.betainc(a, b, x), rtol=1e-8, atol=0)
+    plain = _CountingNumpy()
+    _regularized(plain, a[8:], b[8:], x[8:])  # the easy ones alone
+    assert counting.elements < 4 * plain.elements, (counting.elements, plain.elements)
+
+
+def test_betainc_cost_covers_the_fractions_budget():
+    """Every element may need the full term budget (a = b = 10^6 at x = 0.5): the estimate counts it, both sides'
+    fractions at ~20 operations a term."""
+    from engine.ops.special_beta import _MAX_TERMS
+
+    gb = GraphBuilder("betainc")
+    a, b, x = (gb.input((1000,), "float64", name=v) for v in "abx")
+    g = gb.build(gb.emit("betainc", [a, b, x], {})[0])
+    assert estimate_flops(lower(g))[0] >= 1000 * 2 * 20 * _MAX_TERMS
