@@ -6,7 +6,10 @@ special.betainc):
 
 Values: the continued fraction of I_x(a, b) (modified Lentz, Numerical Recipes' betacf) where x < (a+1)/(a+b+2),
 and 1 - I_{1-x}(b, a) elsewhere (where the fraction converges fast), in float64 with a fixed iteration budget;
-an element still short of float64 precision after it is NaN, never a truncated value. Domain: a > 0, b > 0,
+an element whose fraction is still short of float64 precision after it is NaN, never a truncated value. The
+factor x^a (1-x)^b / B(a, b) goes through lgamma, whose rounding grows with a and b: relative error ~1e-9 at
+a = b = 10^5..10^6, ~2e-8 at 10^7, ~2e-7 at 10^8 (against SciPy; MindSpore 2.10 CPU is off by 8e-7 at 10^6,
+2e-2 at 10^7). Domain: a > 0, b > 0,
 0 <= x <= 1 (NaN outside, as MindSpore 2.10 CPU); I_0 = 0, I_1 = 1.
 
 Derivatives: w.r.t. x in closed form (betainc_dx, whose own x-derivative is
