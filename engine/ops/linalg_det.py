@@ -225,12 +225,17 @@ def _det_grad_flops(e) -> int:
 
 
 def _det_grad_scratch(e) -> int:
-    """The products w over index sets: n^(m+1) per matrix (m <= 2), a few copies of it; above, per index set
-    the one-hot rows and the spread [m+1, n] (and a transposed copy) and ~m + 6 blocks [m+1, m+1]."""
+    """The SVD's factors, the rotated directions and the result's products: ~8 [n, n] per matrix; with them the
+    products w over index sets, n^(m+1) per matrix (m <= 2), and ~5 temporaries like it (_cofactor_2's sums);
+    above, per index set the one-hot rows and the spread [m+1, n] (and a transposed copy) and ~m + 6 blocks
+    [m+1, m+1]."""
     a = e.inputs[0].aval
     n, m = a.shape[-1], len(e.inputs) - 1
     batch = a.size // max(n * n, 1)
-    per = 4 * n ** (m + 1) if m < len(_COFACTORS) else math.comb(n, m + 1) * (m + 1) * (4 * n + (m + 6) * (m + 1))
+    if m < len(_COFACTORS):
+        per = 6 * n ** (m + 1) + (8 + m) * n * n
+    else:
+        per = math.comb(n, m + 1) * (m + 1) * (4 * n + (m + 6) * (m + 1)) + (8 + m) * n * n
     return batch * per * (16 if a.dtype == "complex128" else 8)  # at most 8 bytes a real element
 
 
