@@ -129,6 +129,12 @@ def _loop_flops(e) -> int:
     return 2 * 20 * _MAX_TERMS * e.outputs[0].aval.size
 
 
+def _float64_temporaries(count: int):
+    """scratch: the impl's float64 working arrays (the operands broadcast and cast, both sides' operands, the Lentz
+    state, masks), each the output's size: traced at ~21 (betainc) and ~14 (betainc_dx) of them."""
+    return lambda e: count * 8 * e.outputs[0].aval.size
+
+
 def _dx(b, ins):
     return b.emit1("betainc_dx", *ins)
 
@@ -143,14 +149,15 @@ def _dx_slope(b, ins, out):
 _WHY = ("its derivative w.r.t. a and b (series of digamma terms) is not implemented (MindSpore 2.10 returns "
         "zeros there, which is not the derivative); differentiate w.r.t. x only, or keep a and b constant")
 
-defop("betainc", 3, rule_infer("betainc"), flops=_loop_flops, underivable={0: _WHY, 1: _WHY},
+defop("betainc", 3, rule_infer("betainc"), flops=_loop_flops, scratch=_float64_temporaries(24),
+      underivable={0: _WHY, 1: _WHY},
       doc="elementwise I_x(a, b), the regularized incomplete beta function (MindSpore ops.Betainc) with NumPy "
           "broadcasting; a, b > 0, 0 <= x <= 1 (NaN outside); differentiable w.r.t. x (any order)")
 impl_rules["betainc"] = _regularized
 vjp_rules["betainc"] = lambda b, ins, outs, cts: [None, None, b.mul(cts[0], _dx(b, ins))]
 jvp_rules["betainc"] = lambda b, ins, outs, ts: [None if ts[2] is None else b.mul(ts[2], _dx(b, ins))]
 
-defop("betainc_dx", 3, rule_infer("betainc_dx"), underivable={0: _WHY, 1: _WHY},
+defop("betainc_dx", 3, rule_infer("betainc_dx"), scratch=_float64_temporaries(16), underivable={0: _WHY, 1: _WHY},
       doc="elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy "
           "broadcasting; differentiable w.r.t. x only")
 impl_rules["betainc_dx"] = _density

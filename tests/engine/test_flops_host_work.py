@@ -142,3 +142,29 @@ def test_betainc_cost_covers_the_fractions_budget():
     a, b, x = (gb.input((1000,), "float64", name=v) for v in "abx")
     g = gb.build(gb.emit("betainc", [a, b, x], {})[0])
     assert estimate_flops(lower(g))[0] >= 1000 * 2 * 20 * _MAX_TERMS
+
+
+@pytest.mark.parametrize("op", ["betainc", "betainc_dx"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shapes", [[(20000,)] * 3, [(1,), (1,), (20000,)]])
+def test_betainc_fits_its_memory_estimate(op, dtype, shapes):
+    """Its float64 working arrays (both sides' operands, the Lentz state, masks) are all the output's size:
+    tracemalloc's peak stays within estimate_bytes, the number max_job_bytes refuses a job by."""
+    import tracemalloc
+
+    from engine import evaluate
+    from engine.executor import estimate_bytes
+
+    gb = GraphBuilder(op)
+    g = gb.build(gb.emit(op, [gb.input(s, dtype, name=v) for s, v in zip(shapes, "abx")], {})[0])
+    rng = np.random.default_rng(1)
+    args = [rng.uniform(0.5, 5, shapes[0]), rng.uniform(0.5, 5, shapes[1]), rng.uniform(0, 1, shapes[2])]
+    args = [v.astype(dtype) for v in args]
+    evaluate(g, *args)
+    tracemalloc.start()
+    try:
+        evaluate(g, *args)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= estimate_bytes(lower(g)), (peak, estimate_bytes(lower(g)))
