@@ -54,7 +54,26 @@ def test_a_small_eigen_batch_still_runs():
     np.testing.assert_allclose(u * s[..., None, :] @ vh, a, atol=1e-5)
 
 
-# -- det_grad's general form (m >= 3 directions): C(n, m + 1) index sets ----------------------------------------
+def _assert_within_estimate(g, args):
+    """What a run of g allocates (tracemalloc sees NumPy's buffers and Python's objects) is within estimate_bytes,
+    the number max_job_bytes refuses a job by (a first run compiles and warms the plan: the traced one is the job's
+    own)."""
+    import tracemalloc
+
+    from engine import evaluate
+    from engine.executor import estimate_bytes
+
+    evaluate(g, *args)
+    tracemalloc.start()
+    try:
+        evaluate(g, *args)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= estimate_bytes(lower(g)), (peak, estimate_bytes(lower(g)))
+
+
+# -- det_grad: the closed forms (m <= 2 directions) and the general form's C(n, m + 1) index sets ------------------
 def _det_grad(n, m, dtype="float64"):
     gb = GraphBuilder("det_grad")
     a = gb.input((n, n), dtype, name="a")
@@ -64,24 +83,10 @@ def _det_grad(n, m, dtype="float64"):
 
 @pytest.mark.parametrize("n, m", [(300, 0), (300, 1), (60, 2), (100, 2), (24, 3), (16, 4), (9, 5)])
 def test_det_grad_fits_its_memory_estimate(n, m):
-    """What the impl allocates (tracemalloc sees NumPy's buffers and Python's objects) stays within
-    estimate_bytes, the number max_job_bytes refuses a job by."""
-    import tracemalloc
-
-    from engine import evaluate
-    from engine.executor import estimate_bytes
-
+    """The SVD's factors, the products over index sets and their temporaries."""
     g = _det_grad(n, m)
     rng = np.random.default_rng(n * 10 + m)
-    args = [rng.standard_normal((n, n)) for _ in range(m + 1)]
-    evaluate(g, *args)  # compiled and warm: the traced run is the job's own
-    tracemalloc.start()
-    try:
-        evaluate(g, *args)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak <= estimate_bytes(lower(g)), (peak, estimate_bytes(lower(g)))
+    _assert_within_estimate(g, [rng.standard_normal((n, n)) for _ in range(m + 1)])
 
 
 @pytest.mark.parametrize("n, m", [(30, 3), (50, 3), (20, 5)])
@@ -148,23 +153,9 @@ def test_betainc_cost_covers_the_fractions_budget():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("shapes", [[(20000,)] * 3, [(1,), (1,), (20000,)]])
 def test_betainc_fits_its_memory_estimate(op, dtype, shapes):
-    """Its float64 working arrays (both sides' operands, the Lentz state, masks) are all the output's size:
-    tracemalloc's peak stays within estimate_bytes, the number max_job_bytes refuses a job by."""
-    import tracemalloc
-
-    from engine import evaluate
-    from engine.executor import estimate_bytes
-
+    """Its float64 working arrays (both sides' operands, the Lentz state, masks) are all the output's size."""
     gb = GraphBuilder(op)
     g = gb.build(gb.emit(op, [gb.input(s, dtype, name=v) for s, v in zip(shapes, "abx")], {})[0])
     rng = np.random.default_rng(1)
     args = [rng.uniform(0.5, 5, shapes[0]), rng.uniform(0.5, 5, shapes[1]), rng.uniform(0, 1, shapes[2])]
-    args = [v.astype(dtype) for v in args]
-    evaluate(g, *args)
-    tracemalloc.start()
-    try:
-        evaluate(g, *args)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak <= estimate_bytes(lower(g)), (peak, estimate_bytes(lower(g)))
+    _assert_within_estimate(g, [v.astype(dtype) for v in args])
