@@ -109,9 +109,11 @@ def _cofactor_any(xp, s, bs):
     n, m = s.shape[-1], len(bs)
     if m + 1 > n:
         return xp.zeros_like(bs[0])  # det is a polynomial of degree n
-    sets = list(itertools.combinations(range(n), m + 1))
-    rows = xp.astype(xp.asarray([[[float(j == i) for j in range(n)] for i in k] for k in sets]), s.dtype)
-    rows_b = xp.astype(rows, bs[0].dtype)  # [C, m+1, n]: row i of set c picks index sets[c][i]
+    count = math.comb(n, m + 1)
+    picks = xp.asarray(list(itertools.chain.from_iterable(itertools.combinations(range(n), m + 1))))
+    rows = xp.reshape(xp.take(xp.eye(n, dtype=s.dtype), picks, axis=0), (count, m + 1, n))  # (one-hot rows)
+    rows_b = rows if rows.dtype == bs[0].dtype else xp.astype(rows, bs[0].dtype)  # [C, m+1, n]: row i of set c
+    # picks the set's i-th index (the sets as a flat list of small ints: C (m+1) n Python floats took ~4x the array)
     blocks = [xp.matmul(xp.matmul(rows_b, xp.expand_dims(b, axis=-3)), xp.matrix_transpose(rows_b)) for b in bs]
     mixed = None
     for picked in itertools.product((0, 1), repeat=m):
@@ -122,8 +124,8 @@ def _cofactor_any(xp, s, bs):
     w = _set_products(xp, s, xp.sum(rows, axis=-2))  # [..., C]: prod of s outside each set
     weighted = mixed * xp.astype(xp.expand_dims(xp.expand_dims(w, axis=-1), axis=-1), mixed.dtype)
     spread = xp.matmul(weighted, rows_b)  # [..., C, m+1, n]: sum_c rows_c^T weighted_c rows_c, below
-    flat = xp.reshape(spread, spread.shape[:-3] + (len(sets) * (m + 1), n))
-    return xp.matmul(xp.matrix_transpose(xp.reshape(rows_b, (len(sets) * (m + 1), n))), flat)
+    flat = xp.reshape(spread, spread.shape[:-3] + (count * (m + 1), n))
+    return xp.matmul(xp.matrix_transpose(xp.reshape(rows_b, (count * (m + 1), n))), flat)
 
 
 def _small_cofactor(xp, mat):
@@ -203,22 +205,38 @@ def _det_grad_vjp(b, ins, outs, cts):
     return [conj(b, g) for g in grads]
 
 
+# a batched LAPACK det of a tiny matrix costs its call and pivoting, ~0.5 us a matrix, not its m^3 / 3 products:
+# counted as the ~5 10^3 operations ~10^10 a second would do meanwhile
+_SMALL_DET_OPS = 5000
+
+
 def _det_grad_flops(e) -> int:
-    """The SVD, then per matrix ~10 n^(m+1) products for m <= 2 directions, C(n, m+1) 2^m (m+1)^4 above."""
+    """The SVD, then per matrix ~10 n^(m+1) products for m <= 2 directions; above, per index set (_cofactor_any)
+    (2^m - 1) (m+1)^2 small dets, and the one-hot gathers and spread: 2 (m+1) n^2 a direction and once more."""
     a = e.inputs[0].aval
     n, m = a.shape[-1], len(e.inputs) - 1
     batch = a.size // max(n * n, 1)
-    terms = 10 * n ** (m + 1) if m < len(_COFACTORS) else math.comb(n, m + 1) * 2 ** m * (m + 1) ** 4
+    if m < len(_COFACTORS):
+        terms = 10 * n ** (m + 1)
+    else:
+        k = m + 1
+        terms = math.comb(n, k) * ((2 ** m - 1) * k * k * _SMALL_DET_OPS + (m + 1) * 2 * k * (n * n + k * n))
     return matrix_flops(e) + batch * (terms + 4 * m * n ** 3)
 
 
 def _det_grad_scratch(e) -> int:
-    """The products w over index sets: n^(m+1) per matrix (m <= 2), a few copies of it."""
+    """The SVD's factors, the rotated directions and the result's products: ~8 [n, n] per matrix; with them the
+    products w over index sets, n^(m+1) per matrix (m <= 2), and ~5 temporaries like it (_cofactor_2's sums);
+    above, per index set the one-hot rows and the spread [m+1, n] (and a transposed copy) and ~m + 6 blocks
+    [m+1, m+1]."""
     a = e.inputs[0].aval
     n, m = a.shape[-1], len(e.inputs) - 1
     batch = a.size // max(n * n, 1)
-    per = n ** (m + 1) if m < len(_COFACTORS) else math.comb(n, m + 1) * (m + 1) * n
-    return 4 * batch * per * (16 if a.dtype == "complex128" else 8)  # at most 8 bytes a real element
+    if m < len(_COFACTORS):
+        per = 6 * n ** (m + 1) + (8 + m) * n * n
+    else:
+        per = math.comb(n, m + 1) * (m + 1) * (4 * n + (m + 6) * (m + 1)) + (8 + m) * n * n
+    return batch * per * (16 if a.dtype == "complex128" else 8)  # at most 8 bytes a real element
 
 
 defop("det", 1, rule_infer("det"),

@@ -18,7 +18,7 @@ from ._infer import rule_infer
 from .composite import dtype_name
 from .registry import Attr, defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
 from .assignment import _host
-from .svd_eigen import eigen_signs
+from .svd_eigen import eigen_signs, replay_flops
 
 
 def _svd_impl(xp, a, signs="lapack"):
@@ -156,12 +156,19 @@ def _svd_jvp(b, ins, outs, ts, signs="lapack"):
     return [du, ds, _mT(b, dv)]
 
 
+def _svd_flops(e) -> int:
+    """LAPACK's factorisation, and with signs='eigen' the host replay of Eigen's sweeps (svd_eigen.replay_flops)."""
+    a = e.inputs[0].aval
+    replays = e.attrs.get("signs") == "eigen" and a.dtype in ("float32", "float64")
+    return matrix_flops(e) + (replay_flops(tuple(a.shape)) if replays else 0)
+
+
 defop("svd", 1, rule_infer("svd"), n_outputs=3, attrs={"signs": Attr("str", "lapack")},
       doc="(u, s, vh): the reduced SVD a = u diag(s) vh of real or complex matrices [..., m, n] (s real, descending, "
           "k = min(m, n)); u's and vh's derivatives are inf / NaN at tied or zero singular values, s's are not; "
           "complex input has no derivative. signs: 'lapack' (LAPACK's vectors) or 'eigen' (each pair re-signed as "
           "Eigen's JacobiSVD gives it, MindSpore's CPU svd, for real matrices of fewer than 16 columns: "
-          "engine/ops/svd_eigen.py)", flops=matrix_flops)
+          "engine/ops/svd_eigen.py)", flops=_svd_flops)
 impl_rules["svd"] = _svd_impl
 vjp_rules["svd"] = _svd_vjp
 jvp_rules["svd"] = _svd_jvp

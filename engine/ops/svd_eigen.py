@@ -16,6 +16,22 @@ import numpy as np
 
 JACOBI_MAX_COLS = 16  # Eigen's BDCSVD algoswap: fewer columns go to JacobiSVD
 
+# The cost model's view of the replay (estimate_flops): interpreted NumPy calls of ~1 us each, counted as the
+# ~10^4 operations a second's ~10^10 would do in that time; ~8 sweeps of k (k - 1) / 2 pairs of ~100 calls each
+# (2 x 2 SVD, three rotations, the convergence test) and ~10 calls a column pair of the QR preconditioner.
+CALL_OPS = 10 ** 4
+SWEEPS, CALLS_A_PAIR = 8, 100
+
+
+def replay_flops(shape: tuple[int, ...]) -> int:
+    """Operations (as the cost model counts them) that eigen_signs spends on a stack of matrices `shape`."""
+    rows, cols = shape[-2], shape[-1]
+    if cols >= JACOBI_MAX_COLS or 0 in shape:
+        return 0
+    k, batch = min(rows, cols), int(np.prod(shape[:-2], dtype=np.int64))
+    calls = SWEEPS * CALLS_A_PAIR * (k * (k - 1) // 2) + 10 * cols * cols
+    return batch * calls * CALL_OPS
+
 
 def _rotate_rows(m, p, q, c, s):
     x, y = m[p].copy(), m[q].copy()

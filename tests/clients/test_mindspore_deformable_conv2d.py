@@ -114,3 +114,20 @@ def test_bad_arguments_are_named(fake):
         ops.deformable_conv2d(x, wt, off, (2, 2), (2, 1, 1, 1), (0, 0, 0, 0))
     with pytest.raises(ValueError, match="modulated"):
         ops.deformable_conv2d(x, wt, off, (2, 2), (1, 1, 1, 1), (0, 0, 0, 0), modulated=False)
+
+
+@pytest.mark.parametrize("hw, strides, pads, dil, good", [
+    (5, (1, 1, 1, 1), (0, 0, 0, 0), (1, 1, 1, 1), (3, 3)),
+    (7, (1, 1, 2, 2), (1, 0, 2, 1), (1, 1, 2, 2), (2, 3)),  # (7 + 1 + 0 - 5) // 2 + 1, (7 + 2 + 1 - 5) // 2 + 1
+])
+def test_offsets_of_another_output_size_are_refused(fake, hw, strides, pads, dil, good):
+    """MindSpore 2.10 CPU (/work/msvenv) raises ValueError naming both sizes when the offsets' H, W are not the
+    output's, (H + top + bottom - (dh (kh - 1) + 1)) // sh + 1 (and W alike); the right size runs."""
+    x, w = Tensor(np.ones((1, 2, hw, hw), np.float32)), Tensor(np.ones((3, 2, 3, 3), np.float32))
+    ok = ops.deformable_conv2d(x, w, Tensor(np.zeros((1, 27) + good, np.float32)), (3, 3), strides, pads,
+                               dilations=dil)
+    assert ok.shape == (1, 3) + good
+    for bad in ((good[0] + 1, good[1]), (good[0], good[1] - 1)):
+        with pytest.raises(ValueError, match=rf"offsets.*\({bad[0]}, {bad[1]}\).*\({good[0]}, {good[1]}\)"):
+            ops.deformable_conv2d(x, w, Tensor(np.zeros((1, 27) + bad, np.float32)), (3, 3), strides, pads,
+                                  dilations=dil)

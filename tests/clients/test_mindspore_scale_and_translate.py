@@ -67,3 +67,19 @@ def test_errors_follow_mindspore(fake):
         ops.ScaleAndTranslate()(Tensor(np.zeros((3, 3, 1), np.float32)), *_args((3, 3), (1.0, 1.0), (0.0, 0.0)))
     with pytest.raises(TypeError, match=r"argument\[images\].*UInt8|uint8"):
         ops.ScaleAndTranslate()(Tensor(np.zeros((1, 3, 3, 1), np.uint8)), *_args((3, 3), (1.0, 1.0), (0.0, 0.0)))
+
+
+@pytest.mark.parametrize("antialias, size, scale, translation, want", [  # MindSpore 2.10 CPU (/work/msvenv)
+    (True, 3, 0.6, 0.3, [[1, 0, 0, 0, 0, 0], [0, 0.5, 0.5, 0, 0, 0], [0, 0, 0, 2 / 3, 1 / 3, 0]]),
+    (False, 8, 1.7, -0.2, [[1, 0, 0, 0, 0, 0], [2 / 3, 1 / 3, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0],
+                           [0, 0, 1, 0, 0, 0], [0, 0, 0, 1, 0, 0], [0, 0, 0, 1, 0, 0], [0, 0, 0, 0, 1, 0]]),
+])
+def test_box_kernel_edge_within_float32_rounding_is_a_half(fake, antialias, size, scale, translation, want):
+    """A tap whose float32 distance lands within one float32 epsilon of the box's edge 0.5 (0.5000001 here) weighs
+    0.5 in MindSpore's kernel, as exactly 0.5 does (300 random float32 scales / translations: all agree with a
+    tolerance of eps, 14-32 differ with none). Read off one-hot rows: channel j holds input row j."""
+    img = np.eye(6, dtype=np.float32).reshape(1, 6, 1, 6)
+    y = ops.ScaleAndTranslate("box", antialias)(Tensor(img), Tensor(np.array([size, 1], np.int32)),
+                                                Tensor(np.array([scale, 1], np.float32)),
+                                                Tensor(np.array([translation, 0], np.float32)))
+    np.testing.assert_allclose(y.asnumpy()[0, :, 0, :], want, atol=1e-6)

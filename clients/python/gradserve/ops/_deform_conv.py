@@ -40,6 +40,18 @@ def _check(x, weight, offsets, kernel_size, groups: int, dg: int, modulated: boo
                          f"{list(weight.shape)} must split into groups={groups} and deformable_groups={dg}")
 
 
+def _check_output_size(x, offsets, kernel_size, st: tuple, pad: tuple, dil: tuple) -> None:
+    """The offsets' H, W are the output's: (H + top + bottom - (dh (kh - 1) + 1)) // sh + 1, W alike (MindSpore
+    refuses others; the composite would read them at positions of another output)."""
+    want = tuple((size + lo + hi - (d * (k - 1) + 1)) // s + 1 for size, lo, hi, k, s, d in
+                 zip(x.shape[2:], pad[0::2], pad[1::2], tuple(kernel_size), st[2:], dil[2:]))
+    got = tuple(offsets.shape[2:])
+    if got != want:
+        raise ValueError(f"For 'deformable_conv2d', the H and W dims of offsets input should be equal to the computed "
+                         f"H and W dims of the output of deformable_conv2d. But got H and W dims of offsets input: "
+                         f"{got}, computed H and W dims of the output of deformable_conv2d: {want}.")
+
+
 def deformable_conv2d(x, weight, offsets, kernel_size, strides, padding, bias=None, dilations=(1, 1, 1, 1),
                       groups=1, deformable_groups=1, modulated=True):
     """MindSpore's ops.deformable_conv2d: strides / dilations (1, 1, sh, sw), padding (top, bottom, left,
@@ -49,6 +61,7 @@ def deformable_conv2d(x, weight, offsets, kernel_size, strides, padding, bias=No
     pad = _four("padding", padding, False)
     dg = int(deformable_groups)
     _check(x, weight, offsets, kernel_size, int(groups), dg, bool(modulated))
+    _check_output_size(x, offsets, kernel_size, st, pad, dil)
     n, _, oh, ow = offsets.shape
     k = weight.shape[2] * weight.shape[3]
     w = writer_class()()

@@ -636,7 +636,12 @@ def _grid_position(w, g, n: int, align: bool, padding: str, unnormalized: bool =
         p = _fold_into(w, p, 0.0, n - 1.0) if align else _fold_into(w, p, -0.5, n - 0.5)
     if padding == "zeros":
         return p
-    return w.emit1("clip", [p], {"min": 0.0, "max": float(n - 1)}, w.shape(p), w.dtype(p))
+    # the edges count as outside (torch's / MindSpore's clip_coordinates_set_grad): no gradient at p = 0 or n - 1,
+    # where the clip's own (inclusive) rule would pass it
+    clipped = w.unary("stop_gradient", w.emit1("clip", [p], {"min": 0.0, "max": float(n - 1)}, w.shape(p), w.dtype(p)))
+    inside = w.binary("logical_and", w.binary("greater", p, w.scalar_like(0, p)),
+                      w.binary("less", p, w.scalar_like(n - 1, p)))
+    return w.where(inside, p, clipped)
 
 
 def _fold_into(w, p, lo: float, hi: float):
