@@ -124,6 +124,8 @@ class TensorStore:
                 raw = p["value"]["raw"] if _by_hash(was) else ()
                 if len(raw) > 1 and sum(len(piece) for piece in raw) == _declared_bytes(was["value"]):
                     p["value"]["raw"] = (self.kept.joined(was["value"]["sha256"], raw),)
+                elif len(raw) == 1 and _narrower(raw[0]):  # (a joined value's piece alone: its own bytes)
+                    p["value"]["raw"] = (bytes(raw[0]),)
         return out
 
     def _pieces(self, keys: Any, path: str) -> tuple[bytes, ...]:
@@ -143,6 +145,12 @@ class TensorStore:
                                      limit="tensor_store_bytes", value=cap)
             pieces.append(raw)
         return tuple(pieces)  # (joined once their length is checked: serialize.tensor_from_json)
+
+
+def _narrower(piece) -> bool:
+    """A view of a joined value's buffer smaller than it: as a graph's value it would keep that whole buffer alive
+    (counted as the piece alone in the graph cache, and after the store dropped it)."""
+    return isinstance(piece, memoryview) and piece.nbytes < memoryview(piece.obj).nbytes
 
 
 def _declared_bytes(value: dict) -> int | None:

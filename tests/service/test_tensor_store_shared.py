@@ -97,3 +97,27 @@ def test_a_value_naming_one_piece_twice_or_another_values_piece_is_joined_as_a_c
     got = graph_from_json(store.resolved(_graph([256], mixed)), Limits()).param_values["w"]
     np.testing.assert_array_equal(got, np.concatenate([v[:128], w[:128]]))
     assert np.shares_memory(first, _views(store, vkeys[:1])[0]) and not np.shares_memory(got, first)
+
+
+def _buffer_bytes(a: np.ndarray) -> int:
+    """The bytes of the buffer an array keeps alive (through views and memoryview slices: their exporter's)."""
+    b = a
+    while isinstance(b, np.ndarray) and b.base is not None:
+        b = b.base
+    while isinstance(b, memoryview):
+        b = b.obj
+    return memoryview(b).nbytes
+
+
+def test_a_one_piece_value_naming_a_joined_values_piece_does_not_keep_that_whole_value_alive():
+    """A piece kept as a view of a joined value, named alone by another graph: that graph's value is the piece's
+    bytes, not a view pinning the whole joined buffer (64 pieces of 1 KiB: the graph counted for 1 KiB held 64 KiB,
+    and kept it after the store dropped the pieces)."""
+    w = np.random.default_rng(3).standard_normal(64 * 256).astype(np.float32)
+    store = TensorStore(1 << 20)
+    keys = put_all(store, _pieces(w, 1024), None)["sha256"]
+    graph_from_json(store.resolved(_graph([64 * 256], keys)), Limits())  # (joined: its pieces kept as views)
+    got = graph_from_json(store.resolved(_graph([256], keys[5:6])), Limits()).param_values["w"]
+    np.testing.assert_array_equal(got, w[5 * 256:6 * 256])
+    assert not got.flags.writeable
+    assert _buffer_bytes(got) == got.nbytes == 1024
