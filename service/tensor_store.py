@@ -58,14 +58,16 @@ class _Pieces(LRU):
 
     def joined(self, keys: list, pieces: tuple) -> Any:
         """The value's bytes, `pieces` (kept under `keys`) in order: a value already joined gives its buffer; else
-        they are joined, and (distinct keys, none another value's, all still kept) kept as views of it."""
+        they are joined, and (distinct keys, none another value's, all still kept, all one client's: an eviction
+        within one client's share drops no other's piece with its siblings) kept as views of it."""
         with self.lock:
             first = self.groups.get(keys[0])
             if first == tuple(keys):
                 return self.d[keys[0]][0].obj
         raw = b"".join(pieces)
         with self.lock:
-            if len(set(keys)) == len(keys) and not any(k in self.groups or k not in self.d for k in keys):
+            if len(set(keys)) == len(keys) and not any(k in self.groups or k not in self.d for k in keys) \
+                    and len({self.owner_of.get(k) for k in keys}) == 1:
                 view, at = memoryview(raw), 0
                 for k in keys:
                     n = self.d[k][1]
