@@ -14,8 +14,9 @@ another graph. `missing` tells a client which of its hashes to send: frozen weig
 same imported model under a loss, a grad, another batch size) are sent once. Kept bytes are bounded by
 `tensor_store_bytes` (least recently used go first; one client's at most half: registry.CLIENT_SHARE). A
 registered graph's value is read-only and references the bytes it was made of, never a copy of its own: a one-piece
-value is the kept piece itself; more pieces are joined once and kept from then on as views of that buffer, which a
-graph naming the same pieces shares (_Pieces). Eviction never breaks a graph already registered: it keeps its
+value is the kept piece itself (a copy where that piece is a view of a joined value: the view would keep the whole
+buffer alive); more pieces are joined once and kept from then on as views of that buffer, which a graph naming the
+same pieces shares (_Pieces). Eviction never breaks a graph already registered: it keeps its
 bytes alive by reference (counted in the graph cache's bytes while it is registered).
 """
 from __future__ import annotations
