@@ -7,7 +7,8 @@ the batch that sends the answer and the status has completed, that is once the a
 gone (reset, connection closed): so the bytes between the hand-over and that callback are what the client has not
 taken yet.
 
-`UnsentAnswers` counts them per client (jobs.client_of: the API key, else the peer host): past
+`UnsentAnswers` counts them per client (jobs.client_of: the API key, else the peer host; jobs' answers and
+GetGraph's, a graph's JSON for a request of a few bytes): past
 `grpc_unsent_answer_bytes`, the client's next jobs are refused before they run, and an answer that would take the
 client past it is dropped (RESOURCE_EXHAUSTED `overloaded` naming the setting, retry after): what one client's
 unread answers hold stays within the setting, or one answer when nothing else is held. Answers below `COUNTED`

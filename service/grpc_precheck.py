@@ -43,8 +43,9 @@ def _varint(data: bytes, i: int) -> tuple[int, int]:
 
 def count_entries(data: bytes, field: int, stop: int) -> int:
     """How many top-level entries of length-delimited `field` the message `data` has, counting no further than
-    `stop`; malformed bytes end the count (the parse says what is wrong)."""
-    n, i, tag = 0, 0, field << 3 | 2
+    `stop`; malformed bytes end the count (the parse says what is wrong). An unknown field may be a group (wire
+    types 3 .. 4, which protobuf keeps and parses past): its contents are not the message's entries."""
+    n, i, tag, depth = 0, 0, field << 3 | 2, 0
     try:
         while i < len(data) and n < stop:
             key, i = _varint(data, i)
@@ -54,9 +55,11 @@ def count_entries(data: bytes, field: int, stop: int) -> int:
             elif wire == 2:
                 size, i = _varint(data, i)
                 i += size
-                n += key == tag
+                n += key == tag and not depth
             elif wire in (1, 5):
                 i += 8 if wire == 1 else 4
+            elif wire == 3 or (wire == 4 and depth):
+                depth += 1 if wire == 3 else -1
             else:
                 return n
     except ValueError:

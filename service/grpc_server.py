@@ -13,7 +13,7 @@ core is up and drains it before the core stops.
   limit (core.PROTOBUF_ANSWER_BYTES: RESOURCE_EXHAUSTED naming protobuf_message_bytes), checked before running.
 - Parameter values by content hash (service.tensor_store): PutTensors, MissingTensors, as POST /v1/tensors(/missing).
 - Answers a client has not read (no flow-control credit) are held by grpc: past grpc_unsent_answer_bytes of them its
-  next jobs and answers are refused (service.answer_budget).
+  next jobs and answers (a job's, GetGraph's) are refused (service.answer_budget).
 - Deadline: min(deadline_ms of the request or the server default, the call's time_remaining()).
 - Cancellation: a client that cancels (or whose deadline passes) cancels the handler task, and
   Core.run drops the job if it is still queued, or recycles the worker running it.
@@ -405,7 +405,10 @@ class Servicer(pb_grpc.GradserveServicer):
 
     async def GetGraph(self, request, context):
         async def fn():
+            client = self._client(context)  # (its answer, a graph's JSON for a few bytes asked, counted as a job's)
+            self.core.unsent_answers.check(client)
             out = self.core.get_graph(request.graph_id)
+            self.core.unsent_answers.hold(context, client, len(out["graph_json"]))
             return pb.GetGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]),
                                        graph_json=out["graph_json"])
 

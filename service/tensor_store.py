@@ -14,8 +14,9 @@ another graph. `missing` tells a client which of its hashes to send: frozen weig
 same imported model under a loss, a grad, another batch size) are sent once. Kept bytes are bounded by
 `tensor_store_bytes` (least recently used go first; one client's at most half: registry.CLIENT_SHARE). A
 registered graph's value is read-only and references the bytes it was made of, never a copy of its own: a one-piece
-value is the kept piece itself; more pieces are joined once and kept from then on as views of that buffer, which a
-graph naming the same pieces shares (_Pieces). Eviction never breaks a graph already registered: it keeps its
+value is the kept piece itself (a copy where that piece is a view of a joined value: the view would keep the whole
+buffer alive); more pieces are joined once and kept from then on as views of that buffer, which a graph naming the
+same pieces shares (_Pieces). Eviction never breaks a graph already registered: it keeps its
 bytes alive by reference (counted in the graph cache's bytes while it is registered).
 """
 from __future__ import annotations
@@ -58,14 +59,16 @@ class _Pieces(LRU):
 
     def joined(self, keys: list, pieces: tuple) -> Any:
         """The value's bytes, `pieces` (kept under `keys`) in order: a value already joined gives its buffer; else
-        they are joined, and (distinct keys, none another value's, all still kept) kept as views of it."""
+        they are joined, and (distinct keys, none another value's, all still kept, all one client's: an eviction
+        within one client's share drops no other's piece with its siblings) kept as views of it."""
         with self.lock:
             first = self.groups.get(keys[0])
             if first == tuple(keys):
                 return self.d[keys[0]][0].obj
         raw = b"".join(pieces)
         with self.lock:
-            if len(set(keys)) == len(keys) and not any(k in self.groups or k not in self.d for k in keys):
+            if len(set(keys)) == len(keys) and not any(k in self.groups or k not in self.d for k in keys) \
+                    and len({self.owner_of.get(k) for k in keys}) == 1:
                 view, at = memoryview(raw), 0
                 for k in keys:
                     n = self.d[k][1]
@@ -124,6 +127,8 @@ class TensorStore:
                 raw = p["value"]["raw"] if _by_hash(was) else ()
                 if len(raw) > 1 and sum(len(piece) for piece in raw) == _declared_bytes(was["value"]):
                     p["value"]["raw"] = (self.kept.joined(was["value"]["sha256"], raw),)
+                elif len(raw) == 1 and _narrower(raw[0]):  # (a joined value's piece alone: its own bytes)
+                    p["value"]["raw"] = (bytes(raw[0]),)
         return out
 
     def _pieces(self, keys: Any, path: str) -> tuple[bytes, ...]:
@@ -143,6 +148,12 @@ class TensorStore:
                                      limit="tensor_store_bytes", value=cap)
             pieces.append(raw)
         return tuple(pieces)  # (joined once their length is checked: serialize.tensor_from_json)
+
+
+def _narrower(piece) -> bool:
+    """A view of a joined value's buffer smaller than it: as a graph's value it would keep that whole buffer alive
+    (counted as the piece alone in the graph cache, and after the store dropped it)."""
+    return isinstance(piece, memoryview) and piece.nbytes < memoryview(piece.obj).nbytes
 
 
 def _declared_bytes(value: dict) -> int | None:

@@ -17,11 +17,13 @@ import pytest
 import gradserve
 from gradserve import errors
 
+from .helpers import metric
 from .server import Server
 
 MIB = 1 << 20
 N = 3 * MIB // 4  # float32: 3 MiB, three 1 MiB pieces
 KEYS = [f"key-{i}" for i in range(8)]
+STORED = "gradserve_tensors_stored_total"
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +75,12 @@ def test_clients_filling_the_store_at_once_are_all_answered(srv, monkeypatch):
 def test_a_value_past_a_clients_share_is_refused_naming_the_budget(srv, monkeypatch, i):
     monkeypatch.setenv("GRADSERVE_WEIGHTS_BY_HASH_BYTES", str(MIB))
     w = np.random.default_rng(9 + i).standard_normal(5 * MIB // 4).astype(np.float32)  # 5 MiB: past 8 MiB / 2
-    with _client(srv, i) as c:
-        with pytest.raises(errors.GradserveError) as e:
-            c.eval(_graph(w), [np.ones(w.size, np.float32)])
+    with srv.client() as http:
+        before = metric(http, STORED, unit="bytes")
+        with _client(srv, i) as c:
+            with pytest.raises(errors.GradserveError) as e:
+                c.eval(_graph(w), [np.ones(w.size, np.float32)])
+        uploaded = metric(http, STORED, unit="bytes") - before
     assert "tensor_store_bytes" in str(e.value), e.value
+    # uploaded once: a value past the client's share is not sent again (REGISTER_TRIES: 5 + 1 + 1 + 1 MiB before)
+    assert uploaded == w.nbytes, uploaded

@@ -122,6 +122,34 @@ def test_entries_are_counted_as_protobuf_parses_them(n):
     assert count_entries(data, field, 3) == min(n, 3)
 
 
+# an unknown field 2 as a group (wire types 3 / 4: protobuf keeps it, and parses what follows): empty, and one
+# holding a field-1 entry of its own (not the message's)
+_GROUPS = [bytes([0x13, 0x14]), bytes([0x13, 0x0A, 0x00, 0x14]), bytes([0x13, 0x1B, 0x0A, 0x00, 0x1C, 0x14])]
+
+
+@pytest.mark.parametrize("group", _GROUPS, ids=["empty", "field1-inside", "nested"])
+def test_entries_after_an_unknown_group_are_counted_as_protobuf_parses_them(group):
+    """A group (wire type 3 .. 4) before the tensors ended the count at 0 while protobuf parses them all: the
+    precheck let any number of tensors through to the parse."""
+    data = group + pb.PutTensorsRequest(tensors=[pb.Tensor()] * 5).SerializeToString() + group
+    assert count_entries(data, 1, 10 ** 6) == len(pb.PutTensorsRequest.FromString(data).tensors) == 5
+
+
+def test_an_upload_past_max_tensors_behind_an_unknown_group_is_refused_before_its_parse(srv):
+    data = _GROUPS[0] + pb.PutTensorsRequest(tensors=[pb.Tensor()] * (MAX_TENSORS + 1)).SerializeToString()
+    ch = open_channel(srv.grpc_target)
+    try:
+        put = ch.unary_unary("/gradserve.v1.Gradserve/PutTensors")  # (bytes as they are: no serializer)
+        with pytest.raises(grpc.RpcError) as e:
+            put(data, timeout=60)
+    finally:
+        ch.close()
+    assert e.value.code() == SC.RESOURCE_EXHAUSTED, e.value.details()
+    # (the precheck's words: the parsed request's count says "has 17 tensors")
+    assert f"at least {MAX_TENSORS + 1} tensors" in e.value.details() and "counted no further" in \
+        e.value.details(), e.value.details()
+
+
 def _ask_all(stub, n: int) -> list:
     """n MissingTensors calls at once on `stub`'s one channel: each one's answer or error."""
     out: list = []

@@ -5,6 +5,7 @@ grpc_unsent_answer_bytes of them (service.answer_budget): the answers past it ar
 (another API key) is served meanwhile. Waits are on frames and answers with generous ceilings."""
 from __future__ import annotations
 
+import json
 import time
 
 import grpc
@@ -19,16 +20,18 @@ from tritonclient.grpc import service_pb2 as opb  # (service.oip_proto would cla
 from tritonclient.grpc import service_pb2_grpc as opb_grpc
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
+from service.proto import gradserve_pb2 as pb
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
 SC = grpc.StatusCode
 EVAL = "/gradserve.v1.Gradserve/Eval"
+GET_GRAPH = "/gradserve.v1.Gradserve/GetGraph"
 INFER = "/inference.GRPCInferenceService/ModelInfer"
 ANSWER = 1 << 20  # each answer: 2^17 float64
 LIMIT = 4 * ANSWER
 CALLS = 10  # on one connection, within grpc_max_streams
 CEILING = 240.0
-KEYS = ("key-unread", "key-other")
+KEYS = ("key-unread", "key-other", "key-graphs")
 ENV = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_GRPC_UNSENT_ANSWER_BYTES": str(LIMIT),
        "GRADSERVE_API_KEYS": ",".join(KEYS)}
 
@@ -131,6 +134,39 @@ def test_unread_oip_answers_are_bounded_alike(srv):
         assert len(held) == LIMIT // ANSWER and len(refused) == CALLS - LIMIT // ANSWER, (held, refused)
         with pytest.raises(grpc.RpcError) as e:
             oip.ModelInfer(big_infer(), metadata=auth(key), timeout=CEILING)
+        assert e.value.code() == SC.RESOURCE_EXHAUSTED and "grpc_unsent_answer_bytes" in e.value.details(), \
+            (e.value.code(), e.value.details())
+    finally:
+        h.close()
+        ch.close()
+
+
+def weighty_graph() -> dict:
+    """y = x * w with w's 2^17 float64 inline: its JSON (a GetGraph answer) ~1.4 MB, asked for by a message of ~80."""
+    gb = GraphBuilder("weighty")
+    x = gb.input((ANSWER // 8,), "float64", name="x")
+    w = gb.param("w", np.random.default_rng(0).standard_normal(ANSWER // 8))
+    return graph_to_json(gb.build(gb.mul(x, w)))
+
+
+def test_unread_graph_answers_are_bounded_alike(srv):
+    """GetGraph's answer (a registered graph's JSON, up to max_body_bytes for a request of a few bytes) counts against
+    the same budget: before, a client that never reads held every one of them (10 of 10 started)."""
+    key = KEYS[2]
+    ch = open_channel(srv.grpc_target)
+    stub = pb_grpc.GradserveStub(ch)
+    h = RawH2(srv.grpc_target, window=0)
+    try:
+        gid = stub.RegisterGraph(pb.RegisterGraphRequest(graph_json=json.dumps(weighty_graph()).encode()),
+                                 metadata=auth(key), timeout=CEILING).graph_id
+        n = len(stub.GetGraph(pb.GetGraphRequest(graph_id=gid), metadata=auth(key), timeout=CEILING).graph_json)
+        assert n > ANSWER, n  # (far past HTTP/2's initial window: counted)
+        for _ in range(CALLS):
+            h.call(GET_GRAPH, pb.GetGraphRequest(graph_id=gid).SerializeToString(), auth(key))
+        held, refused = answers_started_or_refused(h, CALLS)
+        assert len(held) == LIMIT // n and len(refused) == CALLS - LIMIT // n, (n, held, refused)
+        with pytest.raises(grpc.RpcError) as e:
+            stub.GetGraph(pb.GetGraphRequest(graph_id=gid), metadata=auth(key), timeout=CEILING)
         assert e.value.code() == SC.RESOURCE_EXHAUSTED and "grpc_unsent_answer_bytes" in e.value.details(), \
             (e.value.code(), e.value.details())
     finally:

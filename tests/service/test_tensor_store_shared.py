@@ -97,3 +97,42 @@ def test_a_value_naming_one_piece_twice_or_another_values_piece_is_joined_as_a_c
     got = graph_from_json(store.resolved(_graph([256], mixed)), Limits()).param_values["w"]
     np.testing.assert_array_equal(got, np.concatenate([v[:128], w[:128]]))
     assert np.shares_memory(first, _views(store, vkeys[:1])[0]) and not np.shares_memory(got, first)
+
+
+def _buffer_bytes(a: np.ndarray) -> int:
+    """The bytes of the buffer an array keeps alive (through views and memoryview slices: their exporter's)."""
+    b = a
+    while isinstance(b, np.ndarray) and b.base is not None:
+        b = b.base
+    while isinstance(b, memoryview):
+        b = b.obj
+    return memoryview(b).nbytes
+
+
+def test_a_one_piece_value_naming_a_joined_values_piece_does_not_keep_that_whole_value_alive():
+    """A piece kept as a view of a joined value, named alone by another graph: that graph's value is the piece's
+    bytes, not a view pinning the whole joined buffer (64 pieces of 1 KiB: the graph counted for 1 KiB held 64 KiB,
+    and kept it after the store dropped the pieces)."""
+    w = np.random.default_rng(3).standard_normal(64 * 256).astype(np.float32)
+    store = TensorStore(1 << 20)
+    keys = put_all(store, _pieces(w, 1024), None)["sha256"]
+    graph_from_json(store.resolved(_graph([64 * 256], keys)), Limits())  # (joined: its pieces kept as views)
+    got = graph_from_json(store.resolved(_graph([256], keys[5:6])), Limits()).param_values["w"]
+    np.testing.assert_array_equal(got, w[5 * 256:6 * 256])
+    assert not got.flags.writeable
+    assert _buffer_bytes(got) == got.nbytes == 1024
+
+
+def test_a_value_whose_pieces_two_clients_uploaded_leaves_the_other_clients_piece_when_one_fills_its_share():
+    """Each client's own uploads past its half of the store go first, never another's: a value joined from pieces
+    of two clients is not kept as one group (one client's eviction dropped the other's piece with its siblings)."""
+    w = np.random.default_rng(4).standard_normal(384).astype(np.float32)  # 3 pieces of 512 bytes
+    store = TensorStore(8 * 512)  # one client's half: 4 pieces
+    pieces = _pieces(w, 512)
+    keys = put_all(store, pieces[:2], "a")["sha256"] + put_all(store, pieces[2:], "b")["sha256"]
+    got = graph_from_json(store.resolved(_graph([384], keys)), Limits()).param_values["w"]
+    np.testing.assert_array_equal(got, w)
+    put_all(store, [np.full(512, i, np.uint8) for i in range(3)], "a")  # a's fifth piece: a's oldest goes
+    assert store.kept.get(keys[0]) is None
+    assert store.kept.get(keys[2]) is not None  # (b's piece, b within its half)
+    np.testing.assert_array_equal(got, w)

@@ -24,6 +24,7 @@ UPLOAD_BYTES = 32 << 20  # the most raw bytes one upload carries
 # registration: 8 clients of 3 MiB at once into an 8 MiB store, 7 of 32 refused) uploads what is missing and
 # registers again, this many times in all; past them its error (404 tensor_not_found naming tensor_store_bytes)
 REGISTER_TRIES = 4
+STORE_SHARE = 0.5  # of tensor_store_bytes, what the server keeps for one client (service.registry.CLIENT_SHARE)
 # a value goes in pieces of at most this, each named by its own hash (the value: their bytes in order): one gRPC
 # message stays within the server's max_body_bytes whatever the weight's size, and an upload cut short resumes
 PIECE_BYTES = 1 << 20
@@ -71,9 +72,17 @@ def register(doc: dict, raws: dict | None = None) -> Generator[tuple, Any, dict]
         try:
             return (yield ("register_graph", {"graph": by_hash}, False, None))
         except errors.NotFound as e:
-            if getattr(e, "code", None) != "tensor_not_found" or attempt + 1 == REGISTER_TRIES:
+            if getattr(e, "code", None) != "tensor_not_found" or attempt + 1 == REGISTER_TRIES or \
+                    _past_share(e, blobs):
                 raise
     raise AssertionError("unreachable: the last try returns or raises")
+
+
+def _past_share(e: errors.GradserveError, blobs: dict[str, np.ndarray]) -> bool:
+    """The pieces hold more than the server keeps for one client (the error's tensor_store_bytes, one client's
+    STORE_SHARE of it): each upload evicts its own first pieces again, so another try only sends them again."""
+    cap = e.detail.get("value") if e.detail.get("limit") == "tensor_store_bytes" else None
+    return isinstance(cap, (int, float)) and sum(b.nbytes for b in blobs.values()) > cap * STORE_SHARE
 
 
 def upload(blobs: dict[str, np.ndarray]) -> Generator[tuple, Any, bool]:
