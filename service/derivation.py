@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ from engine.errors import EngineError
 from engine.ir import Graph
 from engine.serialize import canonical_json, graph_to_json, source_map, tensor_to_json
 
-from . import gc_pause
+from . import gc_pause, weight_refs
 from .errors import InvalidRequest, LimitExceeded, ServiceError
 from .registry import CLIENT_SHARE, LRU, engine_error, graph_bytes
 
@@ -37,6 +37,7 @@ class Derived:
     structure: Any
     input_labels: list  # wire name of each derived input, for error messages ("inputs[1]", "sens[0]")
     sources: dict | None = None  # engine.serialize.source_map of the derived graph, for the worker
+    weights: dict = field(default_factory=dict)  # key -> the store's array, named in `text` (service.weight_refs)
     _sizes: tuple | None = None  # (output elements, output bytes), computed once: checked on every job
 
     def _output_sizes(self) -> tuple[int, int]:
@@ -257,11 +258,17 @@ class Deriver:
         if len(names) != len(dg.flat_outputs):  # pragma: no cover - the engine names every output
             names = value_names(dg)
         d = graph_to_json(dg)
+        refs, weights = weight_refs.by_identity(g), {}
         for p in d.get("params", []):  # parameter values as base64: exact and fast to load in the worker
             if "value" in p:
-                p["value"] = tensor_to_json(dg.param_values[p["name"]], b64=True)
+                a = dg.param_values[p["name"]]
+                ref = weight_refs.ref_json(refs, a)  # a value named by hash stays a reference: no base64 text
+                if ref is not None:
+                    weights[ref[0]], p["value"] = a, ref[1]
+                else:
+                    p["value"] = tensor_to_json(a, b64=True)
         text = graph_text(d)
-        return Derived(dg, "", text, names, _structure(dg.outputs, [0]), labels)
+        return Derived(dg, "", text, names, _structure(dg.outputs, [0]), labels, weights=weights)
 
     def _derive_grad(self, g: Graph, spec: dict, labels: list) -> tuple[Graph, list]:
         inner = spec.get("inner") or []

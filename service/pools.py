@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import shm, timeline
+from . import shm, timeline, weight_refs
 from .out_slots import OutputSlots
 from .errors import DeadlineExceeded, Overloaded, ServiceError, Unavailable, WorkerDied, from_engine
 from .inline import InlineLane
@@ -104,6 +104,7 @@ class Worker:
         self.state = "starting"
         self.job: Job | None = None
         self.keys: OrderedDict = OrderedDict()
+        self.weights = weight_refs.SentWeights(pool.settings.plan_cache_bytes or (1 << 62))  # keys its cache has
         self.info: dict = {}
         self.ready_event = asyncio.Event()
         self.fatal: str | None = None
@@ -449,8 +450,15 @@ class Pool:
         timeline.stamp("srv.to_worker")
         # plain pickle: the message is tuples, strings, numbers and arrays; Connection.send's ForkingPickler
         # (reducers for sockets and connections) costs ~3.5 us more a message. recv reads either.
-        w.conn.send_bytes(pickle.dumps(("job", job.id, job.key, job.graph_text if with_graph else None, job.in_refs,
+        gjson, frames = job.graph_text if with_graph else None, []
+        if gjson is not None and len(gjson) > 2:  # values by hash: their bytes as frames, once per worker
+            frames = w.weights.to_send(gjson[2])
+            gjson = (gjson[0], gjson[1], [(k, a.nbytes) for k, a in frames])
+        w.conn.send_bytes(pickle.dumps(("job", job.id, job.key, gjson, job.in_refs,
                                         job.p_refs, w.slots.listing(), job.lend, job.out_target), _PROTOCOL))
+        for k, a in frames:
+            w.conn.send_bytes(weight_refs.raw(a))
+            w.weights.sent(k, a.nbytes)
         timeline.stamp("srv.to_worker_sent")
         w.keys[job.key] = True
         w.keys.move_to_end(job.key)
@@ -520,6 +528,8 @@ class Pool:
         if job is None or msg[1] != job.id:
             return  # stale message of a job already failed
         if kind == "need_graph":
+            if len(msg) > 2 and msg[2] and len(job.graph_text) > 2:  # its weight cache dropped some: send them again
+                w.weights.forget(job.graph_text[2])
             self._send(w, job, with_graph=True)
             return
         timeline.stamp("srv.from_worker")
