@@ -153,6 +153,7 @@ class Pool:
         self._reclaims = metrics.lend_reclaims.labels(name)
         self.work = WorkEstimates()  # what each graph costs, to lend cores only where it pays
         self._lanes = (metrics.lanes.labels(name, "worker"), metrics.lanes.labels(name, "inline"))
+        self._weights_sent = (metrics.weights_sent.labels(name, "values"), metrics.weights_sent.labels(name, "bytes"))
         self.tally = metrics.jobs  # the per-job counts above, batched until a scrape (metrics.JobTally)
         self.inline: InlineLane | None = None  # made in start(): it sets this process's BLAS threads
         metrics.shm_kept.labels(name).set_function(lambda: sum(w.slots.nbytes for w in self.workers))
@@ -459,6 +460,8 @@ class Pool:
         for k, a in frames:
             w.conn.send_bytes(weight_refs.raw(a))
             w.weights.sent(k, a.nbytes)
+            self._weights_sent[0].inc()
+            self._weights_sent[1].inc(a.nbytes)
         timeline.stamp("srv.to_worker_sent")
         w.keys[job.key] = True
         w.keys.move_to_end(job.key)
