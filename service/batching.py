@@ -104,7 +104,7 @@ class Batcher:
         if fut.done():  # past its deadline, or its caller gone: nobody waits for it
             return
         try:
-            res = await pool.submit(Job(d.key, (d.text, d.sources), inputs, {}, deadline, index, client=client))
+            res = await pool.submit(Job(d.key, d.job_graph(), inputs, {}, deadline, index, client=client))
         except Exception as e:  # noqa: BLE001 - the caller's own error, delivered to the caller
             _fail(fut, e)
         else:

@@ -452,8 +452,7 @@ class Core:
         hit = pool.run_inline(d.key, next_job_id(), inputs, params, index) if inline else None
         if hit is not None:
             return self._result(gid, d, *hit, t0, t_prep)
-        gjson = (d.text, d.sources, d.weights) if d.weights else (d.text, d.sources)  # (weights: service.weight_refs)
-        job = Job(d.key, gjson, inputs, params, deadline, index, out_target=req.out_target, client=req.client)
+        job = Job(d.key, d.job_graph(), inputs, params, deadline, index, out_target=req.out_target, client=req.client)
         try:
             fut = pool.submit(job)
         finally:

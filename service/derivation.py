@@ -40,6 +40,10 @@ class Derived:
     weights: dict = field(default_factory=dict)  # key -> the store's array, named in `text` (service.weight_refs)
     _sizes: tuple | None = None  # (output elements, output bytes), computed once: checked on every job
 
+    def job_graph(self) -> tuple:
+        """What a pool's Job carries: (text, source map[, the values it names by key]) (service.weight_refs)."""
+        return (self.text, self.sources, self.weights) if self.weights else (self.text, self.sources)
+
     def _output_sizes(self) -> tuple[int, int]:
         if self._sizes is None:
             outs = self.graph.flat_outputs

@@ -530,8 +530,11 @@ class Pool:
         job = w.job
         if job is None or msg[1] != job.id:
             return  # stale message of a job already failed
-        if kind == "need_graph":
-            if len(msg) > 2 and msg[2] and len(job.graph_text) > 2:  # its weight cache dropped some: send them again
+        if kind == "need_graph" and len(msg) > 2 and msg[2] and len(job.graph_text) <= 2:  # (nothing to send: a bug)
+            kind, msg = "error", ("error", job.id, {"code": "internal", "message": "the worker lacks a value the "
+                                  "graph names by hash and the job has none to send", "detail": {}})
+        elif kind == "need_graph":
+            if len(msg) > 2 and msg[2]:  # its weight cache dropped some: send them again
                 w.weights.forget(job.graph_text[2])
             self._send(w, job, with_graph=True)
             return
