@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -229,7 +229,9 @@ class Deriver:
         d.sources = source_map(d.graph)  # lets the worker name the caller's nodes in its errors
         check_sizes(d.graph, self.max_elements)
         d.key = "sha256:" + hashlib.sha256(f"{gid}|{skey}".encode()).hexdigest()
-        self.cache.put((gid, skey), d, 2 * len(d.text) + graph_bytes(d.graph), owner=client)
+        # (values named by hash are the registered graph's arrays, counted there: a derived graph holds no copy)
+        shared = sum(a.nbytes for a in d.weights.values())
+        self.cache.put((gid, skey), d, 2 * len(d.text) + graph_bytes(d.graph) - shared, owner=client)
         return d
 
     def _derive(self, kind: str, g: Graph, spec: dict) -> Derived:
@@ -261,10 +263,12 @@ class Deriver:
         names = list(dg.output_names) if dg.output_names is not None else value_names(dg)
         if len(names) != len(dg.flat_outputs):  # pragma: no cover - the engine names every output
             names = value_names(dg)
-        d = graph_to_json(dg)
+        # (its values written here: graph_to_json's own form of them is a list of Python floats, ~2.5 GB for
+        # ViT-B/16's 86 M weights, only to be replaced)
+        d = graph_to_json(replace(dg, param_values={}))
         refs, weights = weight_refs.by_identity(g), {}
         for p in d.get("params", []):  # parameter values as base64: exact and fast to load in the worker
-            if "value" in p:
+            if p["name"] in dg.param_values:
                 a = dg.param_values[p["name"]]
                 ref = weight_refs.ref_json(refs, a)  # a value named by hash stays a reference: no base64 text
                 if ref is not None:

@@ -139,3 +139,11 @@ def test_the_servers_note_forgets_what_a_worker_asks_for_again():
     assert note.to_send({"a": a, "b": b}) == []
     note.forget({"a": a})
     assert [k for k, _ in note.to_send({"a": a, "b": b})] == ["a"] and note.nbytes == b.nbytes
+
+
+def test_a_derivation_sharing_the_registered_values_is_cached_without_counting_them():
+    w, _, _, gid, g = _registered(4)
+    der = Deriver(4, 10 ** 6, 2 * w.nbytes, 16)  # one client's share (half): less than w alone
+    d = der.derive("grad", gid, g, {"grad_position": 0})
+    assert d.weights and der.cached("grad", gid, {"grad_position": 0}) is d
+    assert der.cache.nbytes < w.nbytes  # (the text and nodes: the values are the registered graph's)
