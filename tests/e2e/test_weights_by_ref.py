@@ -6,8 +6,6 @@ Expected values: NumPy's (float64) by hand for y = sum(tanh(x @ w + b)): dy/dx =
 dy/dw = x.T @ (1 - t^2), dy/db = sum of (1 - t^2) over rows; within float32's error bound of each sum."""
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import signal
 
@@ -16,6 +14,7 @@ import pytest
 
 from .helpers import call, decode, in_thread, metric, slow_input, slow_net, wait_for_metric, wait_for_pool
 from .server import Server
+from .test_weights_by_hash_inline import _param, _upload, tanh_layer
 
 X, W, B = (4, 128), (128, 256), (256,)  # w: 128 KiB (by reference), b: 1 KiB (small: base64 as before)
 SENT = "gradserve_weights_sent_total"
@@ -38,33 +37,13 @@ def c(srv):
         yield client
 
 
-def _upload(c, pieces: list) -> list:
-    head = json.dumps({"tensors": [{"name": f"p{i}", "shape": [len(p)], "datatype": "UINT8",
-                                    "parameters": {"binary_data_size": len(p)}} for i, p in enumerate(pieces)]})
-    r = c.post("/v1/tensors", content=head.encode() + b"".join(pieces), headers={
-        "Content-Type": "application/octet-stream", "Inference-Header-Content-Length": str(len(head))})
-    assert r.status_code == 201, r.text
-    assert r.json()["sha256"] == [hashlib.sha256(p).hexdigest() for p in pieces]
-    return r.json()["sha256"]
-
-
-def _param(name: str, shape: tuple, keys: list) -> dict:
-    return {"name": name, "shape": list(shape), "dtype": "float32",
-            "value": {"shape": list(shape), "dtype": "float32", "sha256": keys}}
-
-
 def _model(c, seed: int) -> tuple:
     """(graph id, w, b, w's piece keys): w uploaded in two pieces, b in one, the graph registered."""
     rng = np.random.default_rng(seed)
     w, b = rng.standard_normal(W).astype(np.float32), rng.standard_normal(B).astype(np.float32)
     raw = w.tobytes()
     wkeys, bkeys = _upload(c, [raw[:65536], raw[65536:]]), _upload(c, [b.tobytes()])
-    graph = {"format": "gradserve.graph/1", "inputs": [{"name": "x", "shape": list(X), "dtype": "float32"}],
-             "params": [_param("w", W, wkeys), _param("b", B, bkeys)],
-             "nodes": [{"op": "matmul", "inputs": ["x", "w"], "outputs": ["m"], "attrs": {}},
-                       {"op": "add", "inputs": ["m", "b"], "outputs": ["z"], "attrs": {}},
-                       {"op": "tanh", "inputs": ["z"], "outputs": ["t"], "attrs": {}},
-                       {"op": "sum", "inputs": ["t"], "outputs": ["y"], "attrs": {}}], "outputs": "y"}
+    graph = tanh_layer(list(X), [_param("w", list(W), wkeys), _param("b", list(B), bkeys)])
     r = c.post("/v1/graphs", json={"graph": graph})
     assert r.status_code in (200, 201), r.text
     return r.json()["graph_id"], w, b, wkeys
