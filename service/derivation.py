@@ -73,6 +73,23 @@ def graph_text(d: dict) -> str:
     return json.dumps(d, separators=(",", ":"))
 
 
+def worker_json(dg: Graph, refs: dict) -> tuple[str, dict]:
+    """(the graph's JSON text for a worker, {key: array} of the values it names by key): values as base64 (exact
+    and fast to load), those named by hash (`refs`: weight_refs.by_identity) by key, not as text. Written without
+    graph_to_json's own form of values (lists of Python floats: ~2.5 GB for ViT-B/16's 86 M weights)."""
+    d = graph_to_json(replace(dg, param_values={}))
+    weights: dict = {}
+    for p in d.get("params", []):
+        if p["name"] in dg.param_values:
+            a = dg.param_values[p["name"]]
+            ref = weight_refs.ref_json(refs, a)
+            if ref is not None:
+                weights[ref[0]], p["value"] = a, ref[1]
+            else:
+                p["value"] = tensor_to_json(a, b64=True)
+    return graph_text(d), weights
+
+
 def _aval_json(v) -> dict:
     from .codec import NP_TO_V2  # codec imports numpy codecs only; kept lazy for workers
 
@@ -263,19 +280,7 @@ class Deriver:
         names = list(dg.output_names) if dg.output_names is not None else value_names(dg)
         if len(names) != len(dg.flat_outputs):  # pragma: no cover - the engine names every output
             names = value_names(dg)
-        # (its values written here: graph_to_json's own form of them is a list of Python floats, ~2.5 GB for
-        # ViT-B/16's 86 M weights, only to be replaced)
-        d = graph_to_json(replace(dg, param_values={}))
-        refs, weights = weight_refs.by_identity(g), {}
-        for p in d.get("params", []):  # parameter values as base64: exact and fast to load in the worker
-            if p["name"] in dg.param_values:
-                a = dg.param_values[p["name"]]
-                ref = weight_refs.ref_json(refs, a)  # a value named by hash stays a reference: no base64 text
-                if ref is not None:
-                    weights[ref[0]], p["value"] = a, ref[1]
-                else:
-                    p["value"] = tensor_to_json(a, b64=True)
-        text = graph_text(d)
+        text, weights = worker_json(dg, weight_refs.by_identity(g))
         return Derived(dg, "", text, names, _structure(dg.outputs, [0]), labels, weights=weights)
 
     def _derive_grad(self, g: Graph, spec: dict, labels: list) -> tuple[Graph, list]:

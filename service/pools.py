@@ -452,7 +452,7 @@ class Pool:
         # plain pickle: the message is tuples, strings, numbers and arrays; Connection.send's ForkingPickler
         # (reducers for sockets and connections) costs ~3.5 us more a message. recv reads either.
         gjson, frames = job.graph_text if with_graph else None, []
-        if gjson is not None and len(gjson) > 2:  # values by hash: their bytes as frames, once per worker
+        if isinstance(gjson, tuple) and len(gjson) > 2:  # values by hash: their bytes as frames, once per worker
             frames = w.weights.to_send(gjson[2])
             gjson = (gjson[0], gjson[1], [(k, a.nbytes) for k, a in frames])
         w.conn.send_bytes(pickle.dumps(("job", job.id, job.key, gjson, job.in_refs,
@@ -530,14 +530,15 @@ class Pool:
         job = w.job
         if job is None or msg[1] != job.id:
             return  # stale message of a job already failed
-        if kind == "need_graph" and len(msg) > 2 and msg[2] and len(job.graph_text) <= 2:  # (nothing to send: a bug)
+        if kind == "need_graph":
+            lost = len(msg) > 2 and msg[2]  # its weight cache dropped values the graph names: send them again
+            if not lost or (isinstance(job.graph_text, tuple) and len(job.graph_text) > 2):
+                if lost:
+                    w.weights.forget(job.graph_text[2])
+                self._send(w, job, with_graph=True)
+                return
             kind, msg = "error", ("error", job.id, {"code": "internal", "message": "the worker lacks a value the "
                                   "graph names by hash and the job has none to send", "detail": {}})
-        elif kind == "need_graph":
-            if len(msg) > 2 and msg[2]:  # its weight cache dropped some: send them again
-                w.weights.forget(job.graph_text[2])
-            self._send(w, job, with_graph=True)
-            return
         timeline.stamp("srv.from_worker")
         w.job, w.state = None, "idle"
         w.jobs_done += 1

@@ -119,3 +119,30 @@ def test_a_job_queued_while_the_store_evicts_its_weights_computes_with_them(c):
     _check_grads(decode(job_box["result"]), _x(5), w, b)
     # the registered graph keeps its values: a later call by id still computes with them
     _check_grads(decode(call(c, "grad", _grad_body(gid, _x(6)), "binary")), _x(6), w, b)
+
+
+@pytest.fixture(scope="module")
+def batching(tmp_path_factory):
+    # a wide window (1 s, as tests/e2e/test_attacks_batching.py): concurrent requests land in one group
+    s = Server(tmp_path_factory.mktemp("by_ref_batch") / "server.log", devices="cpu",
+               env={"GRADSERVE_INLINE_MAX_MS": "0", "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_BATCH_DELAY_MS": "1000",
+                    "GRADSERVE_QUEUE_SIZE": "16"})
+    yield s
+    s.stop()
+
+
+def test_a_batch_of_grads_names_the_weights_by_key_too(batching):
+    """Dynamic batching's vmapped graph (service.batching) carries the values by key as the derived one does: each
+    member gets its own gradients, and the weight's bytes went to the worker once for both graphs' jobs."""
+    with batching.client(timeout=CEILING) as c:
+        gid, w, b, _ = _model(c, 7)
+        _check_grads(decode(call(c, "grad", _grad_body(gid, _x(7)), "binary")), _x(7), w, b)  # (alone: sent)
+        sent = metric(c, SENT, unit="values")
+        ths = [in_thread(call, c, "grad", _grad_body(gid, _x(10 + i)), "binary") for i in range(4)]
+        for th, _ in ths:
+            th.join(CEILING)
+        outs = [decode(box["result"]) for _, box in ths]
+        for i, out in enumerate(outs):
+            _check_grads(out, _x(10 + i), w, b)
+        assert max(o["timing"].get("batch", 1) for o in outs) > 1, "nothing was batched: the premise"
+        assert metric(c, SENT, unit="values") == sent  # (the worker had them by key already)

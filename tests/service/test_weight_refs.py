@@ -16,6 +16,7 @@ from engine.api import evaluate
 from engine.ir import tree_flatten
 from engine.serialize import Limits
 from service import weight_refs
+from service.batching import Batcher
 from service.derivation import Deriver
 from service.registry import Registry
 from service.tensor_store import TensorStore, put_all
@@ -147,3 +148,16 @@ def test_a_derivation_sharing_the_registered_values_is_cached_without_counting_t
     d = der.derive("grad", gid, g, {"grad_position": 0})
     assert d.weights and der.cached("grad", gid, {"grad_position": 0}) is d
     assert der.cache.nbytes < w.nbytes  # (the text and nodes: the values are the registered graph's)
+
+
+def test_a_batchs_vmapped_graph_names_the_values_by_key_too():
+    w, b, wkeys, gid, g = _registered(6)
+    d = Deriver(4, 10 ** 6, 1 << 26, 16).derive("grad", gid, g, {"grad_position": 0})
+    key, gjson = Batcher(0.01, 8)._vmapped(d, 2)
+    wkey = weight_refs.key_of_pieces(wkeys)
+    assert key == f"{d.key}|vmap2" and gjson[2] == {wkey: g.param_values["w"]} and len(gjson[0]) < w.nbytes // 10
+    xs = np.random.default_rng(11).standard_normal((2, *X)).astype(np.float32)
+    (dx,) = tree_flatten(evaluate(load_graph(gjson, Limits()), xs))
+    for i in range(2):
+        v, bound = _want(xs[i], w, b)[0]
+        assert np.all(np.abs(dx[i] - v) <= bound)
