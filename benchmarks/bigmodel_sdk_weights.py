@@ -29,6 +29,23 @@ def stored_bytes(url: str) -> float:
     return float(m.group(1)) if m else 0.0
 
 
+def rss_parts(pid: int) -> str:
+    """The server main process's and its children's (workers, decoders) peak and current RSS, MiB."""
+    kids = [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+
+    def status(p: int) -> tuple[float, float]:
+        try:
+            with open(f"/proc/{p}/status") as f:
+                got = dict(line.split(":", 1) for line in f if line.startswith(("VmHWM", "VmRSS")))
+        except OSError:
+            return 0.0, 0.0
+        return int(got["VmHWM"].split()[0]) / 1024, int(got["VmRSS"].split()[0]) / 1024
+
+    (mh, mr), parts = status(pid), [status(k) for k in kids]
+    return (f"main peak {mh:.0f} now {mr:.0f} MiB; children peak {sum(h for h, _ in parts):.0f} now "
+            f"{sum(r for _, r in parts):.0f} MiB")
+
+
 def torch_grads(m, x) -> list:
     """torch's float64 autograd of sum(m(x) ** 2) w.r.t. each parameter, in the module's order."""
     import torch
@@ -89,7 +106,7 @@ def main() -> None:
             print(f"{label}: first call (trace, upload what is missing, register, grad) {first:.1f} s; second "
                   f"{again:.1f} s; weights stored so far {stored_bytes(url) / 1e6:.0f} MB; server peak RSS "
                   f"{peak_rss_mib(proc.pid):.0f} MiB; {len(got)} weight gradients, max rel error vs torch float64 "
-                  f"{max_rel(got, want):.2e}", flush=True)
+                  f"{max_rel(got, want):.2e}; {rss_parts(proc.pid)}", flush=True)
     finally:
         stop(proc)
 

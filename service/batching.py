@@ -22,15 +22,14 @@ repeated, its results dropped) so a key compiles at most log2(max_batch) plans.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import Any
 
 import numpy as np
 
-from engine.serialize import graph_to_json
 from engine.vmap import vmap_graph
 
+from .derivation import worker_json
 from .errors import DeadlineExceeded, Internal, clip
 from .pools import Job, Pool
 
@@ -49,7 +48,7 @@ class Batcher:
         self.delay_s = delay_s
         self.max_batch = max_batch
         self.groups: dict[tuple, _Group] = {}
-        self._plans: dict[tuple, tuple[str, str]] = {}  # (derived key, n) -> (key, graph text)
+        self._plans: dict[tuple, tuple[str, Any]] = {}  # (derived key, n) -> (key, graph: text or with values by key)
         self._cache_size = cache_size
         self._running: set = set()  # the groups' tasks (the loop keeps only weak references to tasks)
 
@@ -104,7 +103,7 @@ class Batcher:
         if fut.done():  # past its deadline, or its caller gone: nobody waits for it
             return
         try:
-            res = await pool.submit(Job(d.key, (d.text, d.sources), inputs, {}, deadline, index, client=client))
+            res = await pool.submit(Job(d.key, d.job_graph(), inputs, {}, deadline, index, client=client))
         except Exception as e:  # noqa: BLE001 - the caller's own error, delivered to the caller
             _fail(fut, e)
         else:
@@ -130,11 +129,12 @@ class Batcher:
             if not fut.done():
                 fut.set_result(([np.ascontiguousarray(o[j]) for o in outs], timing, label))
 
-    def _vmapped(self, d, size: int) -> tuple[str, str]:
+    def _vmapped(self, d, size: int) -> tuple[str, Any]:
         hit = self._plans.get((d.key, size))
         if hit is None:
-            vg = vmap_graph(d.graph, size)
-            hit = (f"{d.key}|vmap{size}", json.dumps(graph_to_json(vg), separators=(",", ":")))
+            vg = vmap_graph(d.graph, size)  # (the same value arrays: named by key as in d, service.weight_refs)
+            text, weights = worker_json(vg, {id(a): (a, k) for k, a in getattr(d, "weights", {}).items()})
+            hit = (f"{d.key}|vmap{size}", (text, None, weights) if weights else text)
             if len(self._plans) >= self._cache_size:
                 self._plans.pop(next(iter(self._plans)))
             self._plans[(d.key, size)] = hit

@@ -454,8 +454,7 @@ class Core:
         hit = pool.run_inline(d.key, next_job_id(), inputs, params, index) if inline else None
         if hit is not None:
             return self._result(gid, d, *hit, t0, t_prep)
-        job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index, out_target=req.out_target,
-                  client=req.client)
+        job = Job(d.key, d.job_graph(), inputs, params, deadline, index, out_target=req.out_target, client=req.client)
         try:
             fut = pool.submit(job)
         finally:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ from engine.errors import EngineError
 from engine.ir import Graph
 from engine.serialize import canonical_json, graph_to_json, source_map, tensor_to_json
 
-from . import gc_pause
+from . import gc_pause, weight_refs
 from .errors import InvalidRequest, LimitExceeded, ServiceError
 from .registry import CLIENT_SHARE, LRU, engine_error, graph_bytes
 
@@ -37,7 +37,12 @@ class Derived:
     structure: Any
     input_labels: list  # wire name of each derived input, for error messages ("inputs[1]", "sens[0]")
     sources: dict | None = None  # engine.serialize.source_map of the derived graph, for the worker
+    weights: dict = field(default_factory=dict)  # key -> the store's array, named in `text` (service.weight_refs)
     _sizes: tuple | None = None  # (output elements, output bytes), computed once: checked on every job
+
+    def job_graph(self) -> tuple:
+        """What a pool's Job carries: (text, source map[, the values it names by key]) (service.weight_refs)."""
+        return (self.text, self.sources, self.weights) if self.weights else (self.text, self.sources)
 
     def _output_sizes(self) -> tuple[int, int]:
         if self._sizes is None:
@@ -66,6 +71,23 @@ def graph_text(d: dict) -> str:
     if b"null" not in text:
         return text.decode()
     return json.dumps(d, separators=(",", ":"))
+
+
+def worker_json(dg: Graph, refs: dict) -> tuple[str, dict]:
+    """(the graph's JSON text for a worker, {key: array} of the values it names by key): values as base64 (exact
+    and fast to load), those named by hash (`refs`: weight_refs.by_identity) by key, not as text. Written without
+    graph_to_json's own form of values (lists of Python floats: ~2.5 GB for ViT-B/16's 86 M weights)."""
+    d = graph_to_json(replace(dg, param_values={}))
+    weights: dict = {}
+    for p in d.get("params", []):
+        if p["name"] in dg.param_values:
+            a = dg.param_values[p["name"]]
+            ref = weight_refs.ref_json(refs, a)
+            if ref is not None:
+                weights[ref[0]], p["value"] = a, ref[1]
+            else:
+                p["value"] = tensor_to_json(a, b64=True)
+    return graph_text(d), weights
 
 
 def _aval_json(v) -> dict:
@@ -224,7 +246,9 @@ class Deriver:
         d.sources = source_map(d.graph)  # lets the worker name the caller's nodes in its errors
         check_sizes(d.graph, self.max_elements)
         d.key = "sha256:" + hashlib.sha256(f"{gid}|{skey}".encode()).hexdigest()
-        self.cache.put((gid, skey), d, 2 * len(d.text) + graph_bytes(d.graph), owner=client)
+        # (values named by hash are the registered graph's arrays, counted there: a derived graph holds no copy)
+        shared = sum(a.nbytes for a in d.weights.values())
+        self.cache.put((gid, skey), d, 2 * len(d.text) + graph_bytes(d.graph) - shared, owner=client)
         return d
 
     def _derive(self, kind: str, g: Graph, spec: dict) -> Derived:
@@ -256,12 +280,8 @@ class Deriver:
         names = list(dg.output_names) if dg.output_names is not None else value_names(dg)
         if len(names) != len(dg.flat_outputs):  # pragma: no cover - the engine names every output
             names = value_names(dg)
-        d = graph_to_json(dg)
-        for p in d.get("params", []):  # parameter values as base64: exact and fast to load in the worker
-            if "value" in p:
-                p["value"] = tensor_to_json(dg.param_values[p["name"]], b64=True)
-        text = graph_text(d)
-        return Derived(dg, "", text, names, _structure(dg.outputs, [0]), labels)
+        text, weights = worker_json(dg, weight_refs.by_identity(g))
+        return Derived(dg, "", text, names, _structure(dg.outputs, [0]), labels, weights=weights)
 
     def _derive_grad(self, g: Graph, spec: dict, labels: list) -> tuple[Graph, list]:
         inner = spec.get("inner") or []

@@ -76,7 +76,7 @@ import numpy as np
 
 from engine.ir import tree_flatten
 
-from . import timeline
+from . import timeline, weight_refs
 from .errors import from_engine
 from .inline_ahead import MAX_NODES as AHEAD_MAX_NODES
 from .inline_ahead import MAX_WORK as AHEAD_MAX_WORK
@@ -154,8 +154,7 @@ class InlineLane:
         thread, while the worker lowers, compiles and runs it (service.inline_ahead)."""
         if key in self.costs or key in self.pending or key in self.never or key in self.ahead:
             return
-        text = graph_text[0] if isinstance(graph_text, tuple) else graph_text
-        if not self.ahead.affords(len(text)) or self.engine.cached(key, touch=False) is not None:
+        if not self.ahead.affords(weight_refs.text_size(graph_text)) or self.engine.cached(key, touch=False) is not None:
             return
         self.pending.add(key)
         fut = loop.run_in_executor(self.executor, self._lower, graph_text)

@@ -51,6 +51,10 @@ class Metrics:
                                       "(POST /v1/tensors, gRPC PutTensors; one already kept is not stored again): "
                                       "unit=\"tensors\" counts them, unit=\"bytes\" their bytes.", ["unit"],
                                       registry=r)
+        self.weights_sent = Counter("gradserve_weights_sent", "Parameter values named by hash sent to a worker as "
+                                    "raw bytes (service.weight_refs: once per worker while its cache keeps them): "
+                                    "unit=\"values\" counts them, unit=\"bytes\" their bytes.", ["device", "unit"],
+                                    registry=r)
         self.grpc_connections = Gauge("gradserve_grpc_connections", "Open gRPC connections (service.grpc_conns).",
                                       registry=r)
         self.grpc_closed = Counter("gradserve_grpc_connections_closed", "gRPC connections closed, by reason: age "

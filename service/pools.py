@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import shm, timeline
+from . import shm, timeline, weight_refs
 from .out_slots import OutputSlots
 from .errors import DeadlineExceeded, Overloaded, ServiceError, Unavailable, WorkerDied, from_engine
 from .inline import InlineLane
@@ -104,6 +104,7 @@ class Worker:
         self.state = "starting"
         self.job: Job | None = None
         self.keys: OrderedDict = OrderedDict()
+        self.weights = weight_refs.SentWeights(pool.settings.plan_cache_bytes or (1 << 62))  # keys its cache has
         self.info: dict = {}
         self.ready_event = asyncio.Event()
         self.fatal: str | None = None
@@ -152,6 +153,7 @@ class Pool:
         self._reclaims = metrics.lend_reclaims.labels(name)
         self.work = WorkEstimates()  # what each graph costs, to lend cores only where it pays
         self._lanes = (metrics.lanes.labels(name, "worker"), metrics.lanes.labels(name, "inline"))
+        self._weights_sent = (metrics.weights_sent.labels(name, "values"), metrics.weights_sent.labels(name, "bytes"))
         self.tally = metrics.jobs  # the per-job counts above, batched until a scrape (metrics.JobTally)
         self.inline: InlineLane | None = None  # made in start(): it sets this process's BLAS threads
         metrics.shm_kept.labels(name).set_function(lambda: sum(w.slots.nbytes for w in self.workers))
@@ -449,8 +451,17 @@ class Pool:
         timeline.stamp("srv.to_worker")
         # plain pickle: the message is tuples, strings, numbers and arrays; Connection.send's ForkingPickler
         # (reducers for sockets and connections) costs ~3.5 us more a message. recv reads either.
-        w.conn.send_bytes(pickle.dumps(("job", job.id, job.key, job.graph_text if with_graph else None, job.in_refs,
+        gjson, frames = job.graph_text if with_graph else None, []
+        if isinstance(gjson, tuple) and len(gjson) > 2:  # values by hash: their bytes as frames, once per worker
+            frames = w.weights.to_send(gjson[2])
+            gjson = (gjson[0], gjson[1], [(k, a.nbytes) for k, a in frames])
+        w.conn.send_bytes(pickle.dumps(("job", job.id, job.key, gjson, job.in_refs,
                                         job.p_refs, w.slots.listing(), job.lend, job.out_target), _PROTOCOL))
+        for k, a in frames:
+            w.conn.send_bytes(weight_refs.raw(a))
+            w.weights.sent(k, a.nbytes)
+            self._weights_sent[0].inc()
+            self._weights_sent[1].inc(a.nbytes)
         timeline.stamp("srv.to_worker_sent")
         w.keys[job.key] = True
         w.keys.move_to_end(job.key)
@@ -520,8 +531,14 @@ class Pool:
         if job is None or msg[1] != job.id:
             return  # stale message of a job already failed
         if kind == "need_graph":
-            self._send(w, job, with_graph=True)
-            return
+            lost = len(msg) > 2 and msg[2]  # its weight cache dropped values the graph names: send them again
+            if not lost or (isinstance(job.graph_text, tuple) and len(job.graph_text) > 2):
+                if lost:
+                    w.weights.forget(job.graph_text[2])
+                self._send(w, job, with_graph=True)
+                return
+            kind, msg = "error", ("error", job.id, {"code": "internal", "message": "the worker lacks a value the "
+                                  "graph names by hash and the job has none to send", "detail": {}})
         timeline.stamp("srv.from_worker")
         w.job, w.state = None, "idle"
         w.jobs_done += 1

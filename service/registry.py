@@ -19,7 +19,7 @@ from engine.errors import EngineError
 from engine.ir import Graph
 from engine.serialize import Limits, graph_from_json, graph_hash
 
-from . import gc_pause
+from . import gc_pause, weight_refs
 from .errors import MESSAGE_CHARS, InvalidRequest, LimitExceeded, NotFound, ServiceError, clip, from_engine
 
 log = logging.getLogger("gradserve.registry")
@@ -236,6 +236,8 @@ class Registry:
         try:
             with gc_pause.paused_if(n >= gc_pause.NODES):
                 g = graph_from_json(full, self.limits)
+            if full is not d:
+                weight_refs.mark(g, d)  # (derivation keeps them as references: service.weight_refs)
         except EngineError as e:
             raise engine_error(e, self.limits.max_elements) from None
         except RecursionError:

@@ -13,7 +13,9 @@ pickled messages; large arrays travel as shared-memory refs, see service.shm):
     worker -> server: ("ready", info) | ("fatal", message)
                       ("done", job_id, [output refs], timing) | ("error", job_id, error_dict)
                       (an output written into the client's region: ("client", offset, shape, dtype_str))
-                      ("need_graph", job_id)   (its cache lost the graph: resend with it)
+                      ("need_graph", job_id[, True])   (its cache lost the graph, or [True] a value it
+                      names by key: resend with it; a graph's values by key follow its job message as raw
+                      frames, see service.weight_refs)
 
 `timing` carries "plan_cache_bytes" (what the worker's graphs and plans hold) and, for a lent job,
 "cpu_wait_ms" (how long its threads waited for a CPU), which the server takes off before it answers,
@@ -85,6 +87,9 @@ class Plans:
         self.max_entries = spec["cache_size"]
         self.cap = spec.get("plan_cache_bytes") or (1 << 62)
         self.limits = Limits(max_nodes=spec.get("max_nodes"))
+        from .weight_refs import WeightCache
+
+        self.weights = WeightCache(self.cap)  # values by hash, shared by the graphs naming them (service.weight_refs)
 
     @property
     def held(self) -> int:
@@ -100,7 +105,7 @@ class Plans:
             return None
         from .registry import graph_bytes
 
-        g = load_graph(gjson, self.limits)
+        g = load_graph(gjson, self.limits, self.weights.get)
         n = len(gjson[0] if isinstance(gjson, tuple) else gjson) + graph_bytes(g)
         self.graphs[key] = (g, n)
         self.nbytes += n
@@ -110,14 +115,20 @@ class Plans:
         return g
 
 
-def load_graph(gjson, limits):
-    """A job's graph from its wire form: (graph JSON text, source map) or the text alone."""
+def load_graph(gjson, limits, lookup=None):
+    """A job's graph from its wire form: (graph JSON text, source map[, weights]) or the text alone. Values named
+    by key (service.weight_refs) are read through `lookup` (key -> bytes; the server's own: its weights dict)."""
     import json
 
     from engine.serialize import graph_from_json
 
-    text, sources = gjson if isinstance(gjson, tuple) else (gjson, None)
-    return graph_from_json(json.loads(text), limits, sources=sources)
+    from . import weight_refs
+
+    text, sources = gjson[:2] if isinstance(gjson, tuple) else (gjson, None)
+    if lookup is None and isinstance(gjson, tuple) and len(gjson) > 2 and isinstance(gjson[2], dict):
+        lookup = weight_refs.server_lookup(gjson[2])
+    d = json.loads(text)
+    return graph_from_json(d if lookup is None else weight_refs.resolved(d, lookup), limits, sources=sources)
 
 
 def job_error(e: BaseException, job_id) -> dict:
@@ -338,11 +349,15 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
     from engine.ir import tree_flatten
 
     from . import client_shm, shm
+    from .weight_refs import MissingWeight
 
     _, job_id, key, gjson, in_refs, param_refs, listing = msg[:7]  # gjson: (text, source map) or None
     lend = msg[7] if len(msg) > 7 and budget is not None else None
     target = msg[8] if len(msg) > 8 else None
-    g = plans.get(key, gjson)
+    try:
+        g = plans.get(key, gjson)
+    except MissingWeight:  # its cache dropped a value the graph names: the server sends it again
+        return ("need_graph", job_id, True)
     if g is None:
         return ("need_graph", job_id)
     attached: list = []
@@ -423,6 +438,8 @@ def worker_main(conn, spec: dict, revoked=None) -> None:
             continue
         timeline.stamp("wk.recv")
         try:
+            if isinstance(msg[3], tuple) and len(msg[3]) > 2:  # the values' frames follow: read them first
+                plans.weights.receive(conn, msg[3][2])
             reply = _run_job(engine, plans, slots, threshold, msg, budget, revoked)
         except Exception as e:  # noqa: BLE001 - the job fails, the worker goes on (MemoryError included)
             reply = ("error", msg[1], job_error(e, msg[1]))

@@ -38,6 +38,16 @@ def _param(name: str, shape: list, keys: list) -> dict:
             "value": {"shape": shape, "dtype": "float32", "sha256": keys}}
 
 
+def tanh_layer(x_shape: list, params: list) -> dict:
+    """sum(tanh(x @ w + b)), its params (w, b) as given."""
+    return {"format": "gradserve.graph/1", "inputs": [{"name": "x", "shape": x_shape, "dtype": "float32"}],
+            "params": params,
+            "nodes": [{"op": "matmul", "inputs": ["x", "w"], "outputs": ["m"], "attrs": {}},
+                      {"op": "add", "inputs": ["m", "b"], "outputs": ["z"], "attrs": {}},
+                      {"op": "tanh", "inputs": ["z"], "outputs": ["t"], "attrs": {}},
+                      {"op": "sum", "inputs": ["t"], "outputs": ["y"], "attrs": {}}], "outputs": "y"}
+
+
 def test_values_by_hash_compute_right_in_a_worker_and_inline(srv):
     rng = np.random.default_rng(5)
     x = rng.standard_normal((4, 8)).astype(np.float32)
@@ -46,12 +56,7 @@ def test_values_by_hash_compute_right_in_a_worker_and_inline(srv):
     with srv.client() as c:
         wkeys = _upload(c, [w.tobytes()[:1024], w.tobytes()[1024:]])
         bkeys = _upload(c, [b.tobytes()])
-        graph = {"format": "gradserve.graph/1", "inputs": [{"name": "x", "shape": [4, 8], "dtype": "float32"}],
-                 "params": [_param("w", [8, 64], wkeys), _param("b", [64], bkeys)],
-                 "nodes": [{"op": "matmul", "inputs": ["x", "w"], "outputs": ["m"], "attrs": {}},
-                           {"op": "add", "inputs": ["m", "b"], "outputs": ["z"], "attrs": {}},
-                           {"op": "tanh", "inputs": ["z"], "outputs": ["t"], "attrs": {}},
-                           {"op": "sum", "inputs": ["t"], "outputs": ["y"], "attrs": {}}], "outputs": "y"}
+        graph = tanh_layer([4, 8], [_param("w", [8, 64], wkeys), _param("b", [64], bkeys)])
         r = c.post("/v1/graphs", json={"graph": graph})
         assert r.status_code in (200, 201), r.text
         gid = r.json()["graph_id"]

@@ -26,7 +26,7 @@ import pytest
 from service.batching import Batcher
 from service.errors import DeadlineExceeded, InvalidRequest
 
-D = SimpleNamespace(key="k", text="{}", sources=None, graph=None)
+D = SimpleNamespace(key="k", text="{}", sources=None, graph=None, job_graph=lambda: ("{}", None))  # (a Derived)
 
 
 class FakePool:
