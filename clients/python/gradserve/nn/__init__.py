@@ -504,6 +504,10 @@ from .optim._lamb_lars import LARS, Lamb  # noqa: E402
 
 __all__ += ["Lamb", "LARS"]
 
+from .optim._ftrl_proximal import FTRL, ProximalAdagrad  # noqa: E402
+
+__all__ += ["FTRL", "ProximalAdagrad"]
+
 # h-msfid9's topic modules
 from ._pixel_shuffle import PixelShuffle, PixelUnshuffle  # noqa: E402
 
