@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import gradserve as gs
-from gradserve import Parameter, Tensor, nn, ops
+from gradserve import Parameter, Tensor, context, nn, ops
 
 X2 = np.array([[-0.5, -1.2, -2.0], [-0.3, -0.9, -1.7], [-1.1, -0.2, -2.5], [-0.8, -1.4, -0.6]], np.float32)
 T2 = np.array([0, 2, 1, -100], np.int32)
@@ -244,3 +244,22 @@ def test_ftrl_l1_follows_the_documented_rule():
     # (atol: float32 sqrt(accum') - sqrt(accum) of the tiny gradient carries ~1e-9 of rounding)
     np.testing.assert_allclose(opt.linear[0].asnumpy(), linear, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(opt.moments[0].asnumpy(), acc_new, rtol=1e-6)
+
+
+class _Squared(nn.Cell):
+    def construct(self, out, _label):
+        return (out ** 2).sum()
+
+
+@pytest.mark.parametrize("mode", [context.GRAPH_MODE, context.PYNATIVE_MODE])
+@pytest.mark.parametrize("name", ["amsgrad", "ftrl", "proximal_adagrad_decay_lr"])
+def test_optimizer_in_train_one_step_cell(on_real_server, mode, name):
+    context.set_context(mode=mode)
+    make, steps = TRAJECTORIES[name]
+    net = Lin()
+    train = nn.TrainOneStepCell(nn.WithLossCell(net, _Squared()), make(net.trainable_params()))
+    x, label = Tensor(np.array([[1.0, 2.0], [-1.0, 0.5]], np.float32)), Tensor(np.zeros(2, np.float32))
+    for w, b in steps[:2]:
+        train(x, label)
+        np.testing.assert_allclose(net.w.asnumpy(), w, rtol=2e-6, atol=1e-7)
+        np.testing.assert_allclose(net.b.asnumpy(), b, rtol=2e-6, atol=1e-7)
