@@ -9,6 +9,8 @@ import pytest
 import gradserve as gs
 from gradserve import Parameter, Tensor, context, nn, ops
 
+from clients.test_mindspore_optimizer_prims import Lin  # the small net its optimizer tests step (MindSpore's runs used it)
+
 X2 = np.array([[-0.5, -1.2, -2.0], [-0.3, -0.9, -1.7], [-1.1, -0.2, -2.5], [-0.8, -1.4, -0.6]], np.float32)
 T2 = np.array([0, 2, 1, -100], np.int32)
 W = np.array([0.5, 1.5, 2.0], np.float32)
@@ -122,16 +124,6 @@ def test_nll_loss_bad_arguments(on_real_server, make, err, words):
     # MindSpore raises these types (its GatherD / MaskedFill / Mul messages name its kernels, ours the argument)
     with pytest.raises(err, match=words):
         make()
-
-
-class Lin(nn.Cell):
-    def __init__(self):
-        super().__init__()
-        self.w = Parameter(Tensor(np.array([[0.5, -0.3], [0.2, 0.1]], np.float32)), name="w")
-        self.b = Parameter(Tensor(np.array([0.1, -0.2], np.float32)), name="b")
-
-    def construct(self, x):
-        return ops.matmul(x, self.w) + self.b
 
 
 # five steps on Lin's squared output; (w, b) after each (MindSpore 2.10, CPU, PyNative)
