@@ -255,3 +255,16 @@ def test_optimizer_in_train_one_step_cell(on_real_server, mode, name):
         train(x, label)
         np.testing.assert_allclose(net.w.asnumpy(), w, rtol=2e-6, atol=1e-7)
         np.testing.assert_allclose(net.b.asnumpy(), b, rtol=2e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("name, beta, w", [
+    # MindSpore 2.10: FTRL's weight decay reaches a Parameter named 'beta' too (its decay_flags), ProximalAdagrad's not
+    ("FTRL", [0.130702, 0.01193625], [0.130702, 0.01193625]),
+    ("ProximalAdagrad", [0.44654775, -0.33015114], [0.41818181, -0.28438264]),
+])
+def test_weight_decay_of_a_parameter_named_beta(name, beta, w):
+    params = [Parameter(Tensor(np.array([0.5, -0.3], np.float32)), name=n) for n in ("beta", "w")]
+    opt = getattr(nn, name)(params, learning_rate=0.1, weight_decay=0.5)
+    opt((Tensor(np.array([0.2, 0.1], np.float32)),) * 2)
+    np.testing.assert_allclose(params[0].asnumpy(), beta, rtol=1e-6)
+    np.testing.assert_allclose(params[1].asnumpy(), w, rtol=1e-6)
