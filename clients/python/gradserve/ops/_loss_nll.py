@@ -58,7 +58,7 @@ def nll_loss(inputs, target, weight=None, ignore_index=-100, reduction="mean", l
     """MindSpore 2.10's ops.nll_loss (module docstring)."""
     n_cls = _check(inputs, target, weight, ignore_index, reduction, label_smoothing)
     rows, labels = _rows(inputs, target)
-    w = Tensor(np.ones(n_cls, np.dtype(str(inputs.dtype).lower()))) if weight is None else P.cast(weight, inputs.dtype)
+    w = P.cast(Tensor(np.ones(n_cls, np.float32)) if weight is None else weight, inputs.dtype)
     loss, total = NLLLoss("none", ignore_index)(rows, labels, w)
     if label_smoothing:
         kept = P.cast(P.not_equal(labels, ignore_index), inputs.dtype)
