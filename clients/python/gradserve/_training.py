@@ -437,7 +437,8 @@ class Momentum(Optimizer):
 
 class Adam(Optimizer):
     """m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; l = lr sqrt(1-b2^t) / (1-b1^t);
-    p -= l m / (sqrt(v) + eps) (with use_nesterov: l (b1 m + (1-b1) g) / (sqrt(v) + eps))."""
+    p -= l m / (sqrt(v) + eps) (with use_nesterov: l (b1 m + (1-b1) g) / (sqrt(v) + eps); with use_amsgrad:
+    l m / (sqrt(vhat) + eps), vhat = max(vhat, v))."""
 
     def __init__(self, params, learning_rate=1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
                  use_locking: bool = False, use_nesterov: bool = False, weight_decay: float = 0.0,
@@ -448,17 +449,20 @@ class Adam(Optimizer):
         unknown = set(kwargs) - {"use_lazy", "use_offload"}
         if unknown:
             raise TypeError(f"Adam.__init__() got unexpected keyword argument(s) {sorted(unknown)}")
-        if use_amsgrad:
-            raise ValueError("Adam(use_amsgrad=True) is not supported; use ops.ApplyAdamWithAmsgrad")
+        if not isinstance(use_amsgrad, bool):
+            raise TypeError(f"For 'Adam', 'use_amsgrad' must be a bool, got {type(use_amsgrad).__name__}")
         if kwargs.get("use_lazy") and kwargs.get("use_offload"):
             raise ValueError("For 'Adam', use_lazy and use_offload cannot both be True")  # (MindSpore's rule)
+        if use_amsgrad and (kwargs.get("use_lazy") or kwargs.get("use_offload")):
+            raise ValueError("For 'Adam', use_amsgrad cannot be combined with use_lazy or use_offload")  # (ditto)
+        self.use_amsgrad = use_amsgrad  # (before Optimizer.__init__: _init_state reads it)
         if not (0 < beta1 < 1 and 0 < beta2 < 1) or eps <= 0:
             raise ValueError("Adam needs 0 < beta1, beta2 < 1 and eps > 0")
         self.beta1, self.beta2, self.eps, self.use_nesterov = float(beta1), float(beta2), float(eps), bool(use_nesterov)
         super().__init__(learning_rate, params, weight_decay, loss_scale)
 
     def _init_state(self, p):
-        return np.zeros_like(p), np.zeros_like(p)
+        return (np.zeros_like(p),) * (3 if self.use_amsgrad else 2)  # m, v (and vhat): never written in place
 
     def _beta_powers(self, t):
         """beta1 ** step and beta2 ** step as MindSpore 2.10 keeps them: float32 Parameters multiplied by the
@@ -477,9 +481,12 @@ class Adam(Optimizer):
     def _update(self, w, g, state, lr):
         t = w.dtype.type
         b1 = t(self.beta1)
-        m, v = self._adam_moments(g, state, t)
+        m, v = self._adam_moments(g, state[:2], t)
         b1p, b2p = self._beta_powers(t)
         lr_t = lr * (np.sqrt(t(1) - b2p) / (t(1) - b1p))
+        if self.use_amsgrad:  # P.ApplyAdamWithAmsgradV2: the largest v so far in the denominator, no Nesterov
+            vhat = np.maximum(state[2], v)
+            return (m, v, vhat), w - lr_t * m / (np.sqrt(vhat) + t(self.eps))
         num = b1 * m + (t(1) - b1) * g if self.use_nesterov else m
         return (m, v), w - lr_t * num / (np.sqrt(v) + t(self.eps))
 

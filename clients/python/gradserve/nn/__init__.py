@@ -437,7 +437,7 @@ from ._pad import Pad  # noqa: E402
 from ._padding_layers import *  # noqa: E402,F401,F403  ConstantPad1d..3d, ZeroPad2d, ReflectionPad*, ReplicationPad*
 from ._padding_layers import __all__ as _padding_all  # noqa: E402
 from ._losses_ms import HingeEmbeddingLoss, KLDivLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, SmoothL1Loss  # noqa: E402
-from ._losses_ms import GaussianNLLLoss  # noqa: E402
+from ._losses_ms import GaussianNLLLoss, NLLLoss  # noqa: E402
 from ._activations_ms import FastGelu, HShrink, LogSoftmax, OneHot, PReLU, RReLU, Softmax  # noqa: E402
 from ._simple_cells import *  # noqa: E402,F401,F403  Identity, ReLU6, Softmin ..., BCELoss, HuberLoss, RMSELoss ...
 from ._simple_cells import __all__ as _simple_all  # noqa: E402
@@ -450,7 +450,7 @@ from ._grad_cell import ForwardValueAndGrad, WithGradCell  # noqa: E402
 __all__ += ["Conv3d", "Conv3dTranspose", "MaxPool3d", "AvgPool3d", "MaxPool1d", "AvgPool1d", "Pad", "SmoothL1Loss", "LogSoftmax", "Softmax", "FastGelu", "WithGradCell",
             "ForwardValueAndGrad"]
 __all__ += ["PReLU", "RReLU", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "MarginRankingLoss", "KLDivLoss", "HShrink", "OneHot"]
-__all__ += [*_padding_all, "GaussianNLLLoss", *_simple_all]
+__all__ += [*_padding_all, "GaussianNLLLoss", "NLLLoss", *_simple_all]
 __all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "LPPool2d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink",
             "Hardtanh"]
 
@@ -503,6 +503,10 @@ __all__ += ["Adagrad", "RMSProp", "Adadelta"]
 from .optim._lamb_lars import LARS, Lamb  # noqa: E402
 
 __all__ += ["Lamb", "LARS"]
+
+from .optim._ftrl_proximal import FTRL, ProximalAdagrad  # noqa: E402
+
+__all__ += ["FTRL", "ProximalAdagrad"]
 
 # h-msfid9's topic modules
 from ._pixel_shuffle import PixelShuffle, PixelUnshuffle  # noqa: E402

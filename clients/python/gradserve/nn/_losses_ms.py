@@ -1,16 +1,18 @@
 """MindSpore 2.10's loss cells over gradserve.ops: nn.SmoothL1Loss, nn.HingeEmbeddingLoss, nn.MarginRankingLoss
-(and its margin_ranking_loss), nn.KLDivLoss, nn.MultiLabelSoftMarginLoss, nn.GaussianNLLLoss."""
+(and its margin_ranking_loss), nn.KLDivLoss, nn.MultiLabelSoftMarginLoss, nn.GaussianNLLLoss, nn.NLLLoss."""
 from __future__ import annotations
 
 from .. import ops as _ops
 from .._cellbase import Cell
+from .._tensor import Tensor
 from .._training import LossBase
 from ..ops._loss_gaussian_nll import gaussian_nll_loss
+from ..ops._loss_nll import nll_loss
 from ..ops._losses_ms import hinge_embedding_loss, multilabel_soft_margin_loss, smooth_l1_loss
 from ..ops._ms_names import kl_div
 
 __all__ = ["SmoothL1Loss", "HingeEmbeddingLoss", "MarginRankingLoss", "margin_ranking_loss", "KLDivLoss",
-           "MultiLabelSoftMarginLoss", "GaussianNLLLoss"]
+           "MultiLabelSoftMarginLoss", "GaussianNLLLoss", "NLLLoss"]
 
 
 class SmoothL1Loss(Cell):
@@ -94,3 +96,21 @@ class GaussianNLLLoss(LossBase):
 
     def construct(self, logits, labels, var):
         return gaussian_nll_loss(logits, labels, var, self.full, self.eps, self.reduction)
+
+
+class NLLLoss(LossBase):
+    """nn.NLLLoss(weight=None, ignore_index=-100, reduction='mean')(logits, labels): ops.nll_loss (no
+    label_smoothing: MindSpore 2.10's cell has none)."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+        super().__init__(reduction)
+        if not isinstance(ignore_index, int) or isinstance(ignore_index, bool):
+            raise TypeError(f"For 'NLLLoss', 'ignore_index' must be an int, got {type(ignore_index).__name__}")
+        if weight is not None and not isinstance(weight, Tensor):
+            raise TypeError(f"For 'NLLLoss', 'weight' must be a Tensor or None, got {type(weight).__name__}")
+        if weight is not None and str(weight.dtype).lower() not in ("float16", "float32"):
+            raise TypeError(f"For 'NLLLoss', 'weight' must be float16 or float32, got {weight.dtype}")
+        self.weight, self.ignore_index = weight, ignore_index
+
+    def construct(self, logits, labels):
+        return nll_loss(logits, labels, self.weight, self.ignore_index, self.reduction)

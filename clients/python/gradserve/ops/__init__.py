@@ -69,9 +69,10 @@ from . import _candidate_sampler, _searchsorted  # noqa: E402  UniformCandidateS
 from . import _batch_dot, _adaptive_pool1d  # noqa: E402  batch_dot, adaptive_max_pool1d / adaptive_avg_pool1d
 from . import _fill_diagonal_prim  # noqa: E402  FillDiagonal
 from . import _median, _float_power  # noqa: E402  median / nanmedian / nansum / aminmax, float_power / positive
+from . import _loss_nll  # noqa: E402  nll_loss (on the primitive NLLLoss)
 
 for _topic in (_apply_proximal, _dropout_nd, _fft_shift, _loss_gaussian_nll, _candidate_sampler, _searchsorted,
-               _batch_dot, _adaptive_pool1d, _fill_diagonal_prim, _median, _float_power, _inplace):
+               _batch_dot, _adaptive_pool1d, _fill_diagonal_prim, _median, _float_power, _inplace, _loss_nll):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 

@@ -88,6 +88,7 @@ from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm 
 from ._list_diff import ListDiff as ListDiff
 from ._loop_prims import ForiLoop as ForiLoop, Scan as Scan, WhileLoop as WhileLoop
 from ._loss_gaussian_nll import gaussian_nll_loss as gaussian_nll_loss
+from ._loss_nll import nll_loss as nll_loss
 from ._losses_ms import NLLLoss as NLLLoss, SparseSoftmaxCrossEntropyWithLogitsV2 as SparseSoftmaxCrossEntropyWithLogitsV2, hinge_embedding_loss as hinge_embedding_loss, multilabel_soft_margin_loss as multilabel_soft_margin_loss, smooth_l1_loss as smooth_l1_loss
 from ._lp_pool import lp_pool1d as lp_pool1d, lp_pool2d as lp_pool2d
 from ._lrn import LRN as LRN, lrn as lrn
@@ -889,6 +890,7 @@ __all__ = [
     'InplaceIndexAdd',
     'inplace_index_add',
     'InplaceAddExt',
+    'nll_loss',
     'scatter_nd_add',
     'scatter_nd_sub',
     'scatter_nd_mul',
