@@ -298,26 +298,28 @@ def _jac_fwd(o: Outer, g: Graph, pos: list[int]) -> list[list[Var]]:
     return blocks
 
 
-def _jac_rev(o: Outer, g: Graph, pos: list[int]) -> list[list[Var]]:
-    """Blocks [output][position]: one grad node (with sens) per output, mapped over the output's basis."""
+def _jac_rev(o: Outer, g: Graph, pos: list[int], ws: Sequence[str] = ()) -> list[list[Var]]:
+    """Blocks [output][target] (positions, then weights by name): one grad node (with sens) per output,
+    mapped over the output's basis. Each output's pullback is of that output alone (see `_one_output`)."""
     b, flat_out = o.b, g.flat_outputs
-    blocks: list[list[Var]] = [[None] * len(pos) for _ in flat_out]
+    pav = {p.name: p.aval for p in g.params}
+    tavals = [g.inputs[p].aval for p in pos] + [pav[w] for w in ws]
+    blocks: list[list[Var]] = [[None] * len(tavals) for _ in flat_out]
     made = {v.id: k for k, e in enumerate(g.eqns) for v in e.outputs}
     for i, ov in enumerate(flat_out):
         _check_basis(ov.aval.size, f"output {i} of shape {list(ov.shape)}")
 
         def pullback(fb, ins, i=i, ov=ov):
             s = Var(ov.aval, "sens")
-            attrs = {"fn": _one_output(o, g, i, ov, made), "positions": tuple(pos), "weights": (), "sens": True,
-                     "with_value": False}
+            attrs = {"fn": _one_output(o, g, i, ov, made), "positions": tuple(pos), "weights": tuple(ws),
+                     "sens": True, "with_value": False}
             return fb.emit("grad", ins + [s], attrs), s
 
         if ov.aval.size:
-            rows = _vmap_basis(o, _mapped(o, g, "jacrev_", pullback), _basis(b, ov.aval), (0,) * len(pos))
-        for j, p in enumerate(pos):
-            shape = tuple(ov.shape) + tuple(g.inputs[p].shape)
-            blocks[i][j] = b.reshape(rows[j], shape=shape) if ov.aval.size else \
-                b.full(shape, 0.0, g.inputs[p].dtype)
+            rows = _vmap_basis(o, _mapped(o, g, "jacrev_", pullback), _basis(b, ov.aval), (0,) * len(tavals))
+        for j, a in enumerate(tavals):
+            shape = tuple(ov.shape) + tuple(a.shape)
+            blocks[i][j] = b.reshape(rows[j], shape=shape) if ov.aval.size else b.full(shape, 0.0, a.dtype)
     return blocks
 
 

@@ -2,18 +2,19 @@
 
 `transforms.jacobian` / `hessian` / `hvp` take input positions. Here the same products also take
 `weights` (parameter names), built from the nodes that already reach parameters: a `grad` node
-with `weights` and `sens` is the pullback, mapped over the rows of an identity by one `vmap` node
-(engine/vmap.py). So the graph stays small (one identity per output), the primal is computed once,
-and Newton-CG on a model's weights needs no rewrite of the model.
+with `weights` and `sens` is the pullback of one output, mapped over the rows of an identity by one
+`vmap` node (engine/vmap.py; the construction is transforms' jacrev, shared). So the graph stays small
+(one identity per output), the primal is computed once, and Newton-CG on a model's weights needs no
+rewrite of the model.
 
 Block order everywhere: positions first, then weights, as in `grad`'s outputs.
 """
 from __future__ import annotations
 
-from .builder import Builder, Outer, fresh_name
+from .builder import Budget, Builder, Outer, fresh_name
 from .errors import DifferentiationError
 from .ir import AVal, Graph, Var
-from .transforms import _check_basis, _positions, _tree_map, _weights, identity_basis, value_names
+from .transforms import _jac_rev, _positions, _tree_map, _weights, value_names
 
 
 def _targets(g: Graph, positions, weights) -> tuple[list[int], list[str], list[AVal]]:
@@ -25,46 +26,28 @@ def _targets(g: Graph, positions, weights) -> tuple[list[int], list[str], list[A
     return pos, ws, [g.inputs[p].aval for p in pos] + [pav[w] for w in ws]
 
 
-def _pullback_fn(o: Outer, g: Graph, k: int, pos: list[int], ws: list[str]) -> str:
-    """A function (ct, *g's inputs) -> grads of g's output k contracted with ct, for positions and weights."""
-    ct = Var(g.flat_outputs[k].aval, "ct")
-    xs = [Var(v.aval, v.name) for v in g.inputs]
-    b = Builder(functions=o.fns)
-    sens = [ct if j == k else b.zeros_like(v) for j, v in enumerate(g.flat_outputs)]
-    grads = b.emit("grad", xs + sens, {"fn": o.fname, "positions": tuple(pos), "weights": tuple(ws),
-                                       "sens": True, "with_value": False})
-    name = fresh_name(o.fns, f"pullback{k}_")
-    o.fns[name] = Graph([ct] + xs, [Var(p.aval, p.name) for p in g.params], b.eqns, tuple(grads), {}, {}, name)
-    return name
-
-
-def jacobian(g: Graph, positions=0, weights=None) -> Graph:
+def jacobian(g: Graph, positions=0, weights=None, *, max_nodes: int | None = None,
+             max_work: int | None = None) -> Graph:
     """Reverse-mode Jacobian blocks d out_k / d target (out.shape + target.shape) for input positions and
     named parameters: g's output structure, each leaf a block (one target, int position and no
-    weights) or a tuple of blocks (positions, then weights)."""
-    pos, ws, tavals = _targets(g, positions, weights)
+    weights) or a tuple of blocks (positions, then weights). Built as transforms.jacobian's (one vmap
+    node per output over that output's own pullback: no zero cotangents for the others, which made the
+    build quadratic in the output count), within `max_nodes` / `max_work`."""
+    pos, ws, _ = _targets(g, positions, weights)
     single = isinstance(positions, int) and not ws
-    o = Outer(g)
-    blocks = []
-    for k, ov in enumerate(g.flat_outputs):
-        fname = _pullback_fn(o, g, k, pos, ws)
-        m = ov.aval.size
-        _check_basis(m, f"output {k} of shape {list(ov.shape)}")
-        basis = o.b.emit1("reshape", identity_basis(o.b, m, ov.dtype), shape=(m,) + tuple(ov.shape))
-        rows = o.b.emit("vmap", [basis] + o.inputs, {"fn": fname, "in_axes": (0,) + (None,) * len(o.inputs),
-                                                     "out_axes": 0})
-        bl = [o.b.emit1("reshape", r, shape=tuple(ov.shape) + tuple(a.shape)) for r, a in zip(rows, tavals)]
-        blocks.append(bl[0] if single else tuple(bl))
-    it = iter(blocks)
+    o = Outer(g, max_nodes=max_nodes, budget=Budget(max_work))
+    it = iter(bl[0] if single else tuple(bl) for bl in _jac_rev(o, g, pos, ws))
     structure = _tree_map(g.outputs, lambda _: next(it))
     outs, targets = _out_labels(g), target_names(g, positions, weights)
     return Graph(o.inputs, o.params, o.b.eqns, structure, dict(g.param_values), o.fns, name=f"jac_{g.name}",
                  output_names=[f"d{y}/d{t}" for y in outs for t in targets])
 
 
-def hessian(g: Graph, positions=0, weights=None) -> Graph:
+def hessian(g: Graph, positions=0, weights=None, *, max_nodes: int | None = None,
+            max_work: int | None = None) -> Graph:
     """The Jacobian of the gradient: blocks target_i.shape + target_j.shape (per output of g)."""
-    h = jacobian(jacobian(g, positions, weights), positions, weights)
+    lim = {"max_nodes": max_nodes, "max_work": max_work}
+    h = jacobian(jacobian(g, positions, weights, **lim), positions, weights, **lim)
     targets = target_names(g, positions, weights)
     h.output_names = [f"d2{y}/d{a}d{b}" for y in _out_labels(g) for a in targets for b in targets]
     return h

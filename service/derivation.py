@@ -135,13 +135,14 @@ def spec_of(kind: str, o: dict) -> dict:
     return {}
 
 
-def _derive_wrt_params(kind: str, g: Graph, spec: dict, labels: list) -> tuple[Graph, list]:
-    """jacobian / hessian / hvp w.r.t. input positions and parameters by name (engine.wrt_params)."""
+def _derive_wrt_params(kind: str, g: Graph, spec: dict, labels: list, lim: dict) -> tuple[Graph, list]:
+    """jacobian / hessian / hvp w.r.t. input positions and parameters by name (engine.wrt_params); lim:
+    max_nodes / max_work for the Jacobians' builds."""
     pos = [] if spec["positions"] is None else spec["positions"]
     ws = list(spec["weights"])
     if kind == "hvp":
         return wrt_params.hvp(g, pos, ws), labels + [f"v[{i}]" for i in range(len(wrt_params.target_names(g, pos, ws)))]
-    return (wrt_params.jacobian if kind == "jacobian" else wrt_params.hessian)(g, pos, ws), labels
+    return (wrt_params.jacobian if kind == "jacobian" else wrt_params.hessian)(g, pos, ws, **lim), labels
 
 
 def _caller_paths(err: ServiceError, g: Graph, kind: str) -> ServiceError:
@@ -265,7 +266,8 @@ class Deriver:
             dg = transforms.vjp(g)
             labels += [f"v[{i}]" for i in range(len(dg.inputs) - n_in)]
         elif kind in ("jacobian", "hessian", "hvp") and spec.get("weights"):
-            dg, labels = _derive_wrt_params(kind, g, spec, labels)
+            dg, labels = _derive_wrt_params(kind, g, spec, labels,
+                                            {"max_nodes": self.max_nodes, "max_work": self.max_work})
         elif kind in ("jacobian", "hessian"):
             pos = 0 if spec["positions"] is None else spec["positions"]
             lim = {"max_nodes": self.max_nodes, "max_work": self.max_work}

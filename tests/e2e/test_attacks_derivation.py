@@ -6,9 +6,9 @@ Each against a real server (2 cpu workers, API keys k1 / k2 as two clients):
   (m = 20 000: 1.6 GB and minutes of one derive thread, from a request of a few hundred bytes). Now the
   identity is built by the graph, not stored in it, and an output past max_jacobian_basis is refused as for
   positions (413 naming the limit), promptly;
-- a client sending a few Jacobians over many outputs (each a few hundred bytes, each seconds of a derive
-  thread before max_work refuses it) held every admission place and both derive threads: every other client
-  got 429 until they ended (77 s on the loaded test box). Now one client runs at most derive_threads - 1
+- a client sending a few Jacobians over many outputs (each ~150 KB, each seconds of a derive thread building
+  one pullback per output through a long shared chain, within max_work; the worker's max_nodes refuses it)
+  held every admission place and both derive threads: every other client got 429 until they ended (77 s on the loaded test box). Now one client runs at most derive_threads - 1
   derivations at once (service.derive_share) and a client holding two admitted places fewer than another
   still gets one (Core.admit): the other client is answered while they are still deriving (waits on the
   server's own count of admitted requests and on answers, generous ceilings).
@@ -117,17 +117,19 @@ def test_the_derived_text_of_a_jacobian_by_weights_does_not_grow_with_its_output
 
 
 # -- one client's slow derivations and the others ----------------------------------------------------------------
-def many_outputs_net(seed: int, outputs: int = 250, m: int = 64) -> dict:
-    """One float in, times a parameter, `outputs` outputs of m elements: its Jacobian by the parameter
-    (engine/wrt_params.py) builds a pullback per output with a zero cotangent for every other output
-    (outputs^2 steps: ~4 s at 250 outputs): max_nodes (3000 here) refuses its lowering after that. (The
-    Jacobian by an input no longer served: it is one vmap node per output, each pulling back its output
-    alone, derived in a fraction of a second.)"""
-    gb = GraphBuilder(f"wide{seed}")
+def many_outputs_net(seed: int, outputs: int = 120, chain: int = 1600) -> dict:
+    """One float in, times a parameter, through a chain of `chain` sin / cos, then `outputs` outputs (the chain's
+    end times a constant each). Its Jacobian by the parameter is one pullback per output, each through the whole
+    chain: outputs x chain (192 000) equations built, serialised and sent, a 12 MB derived graph (~3.5 s of a
+    derive thread on a loaded 2-core box), within max_work (200 000) and max_functions (256: two functions per
+    output); the worker's max_nodes (3000 here) refuses its lowering. (The old attack, the same over 250 outputs of x * w alone, derived in time quadratic in the output
+    count from a zero cotangent per other output; engine.wrt_params now pulls back each output alone.)"""
+    gb = GraphBuilder(f"chain{seed}")
     x = gb.input((1,), name="x")
-    xw = gb.mul(x, gb.param("w", np.full(1, 2.0, F32)))
-    return graph_to_json(gb.build(tuple(gb.broadcast_to(gb.mul(xw, gb.scalar(float(seed + i + 1), "float32")),
-                                                        shape=(m,)) for i in range(outputs))))
+    y = gb.mul(x, gb.param("w", np.full(1, 0.5, F32)))
+    for i in range(chain):
+        y = gb.sin(y) if i % 2 else gb.cos(y)
+    return graph_to_json(gb.build(tuple(gb.mul(y, gb.scalar(float(seed + i + 1), "float32")) for i in range(outputs))))
 
 
 def wait_until(cond, what: str, ceiling: float = CEILING) -> None:
