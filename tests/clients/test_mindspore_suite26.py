@@ -146,6 +146,23 @@ def test_graph_branches_refuse_a_number_against_a_tensor(on_real_server):
     assert "return 0" in _join_message(returns) and "a = 0.5" in _join_message(assigns)
 
 
+def test_graph_branches_join_two_numbers(fake):
+    # MindSpore 2.10 (CPU), GRAPH_MODE: `c = 0` then `if x > 0: c = c + 1`, `return x * c` runs (2.0 at x = 2,
+    # 0.0 at x = -2): two numbers are no number against a Tensor. The join made the taken side's number a
+    # Tensor first and then refused the other side's number against it.
+    from gradserve import jit
+
+    @jit
+    def count(x):
+        c = 0
+        if x > 0:
+            c = c + 1
+        return x * c
+
+    for x, want in ((2.0, 2.0), (-2.0, 0.0)):
+        np.testing.assert_allclose(count(Tensor(x, ms.float32)).asnumpy(), want)
+
+
 def _join_message(fn) -> str:
     with pytest.raises(TypeError) as err:
         fn(Tensor(2.0, ms.float32), Tensor(6.0, ms.float32))

@@ -260,8 +260,8 @@ def _emit_cond(pred: Tensor, true_side, false_side):
             continue
         with active(tt):
             a = _leaf(a, b)
-        with active(ft):
-            b = _leaf(b, a)
+        with active(ft):  # against the true side's own leaf: two numbers are no number against a Tensor
+            b = _leaf(b, lt[k])
         if a._dtype == b._dtype and tuple(a.shape) != tuple(b.shape) and a.size == b.size == 1:
             shape = max(tuple(a.shape), tuple(b.shape), key=len)  # one element either way: the longer shape
             with active(tt):
