@@ -23,7 +23,7 @@ from . import _attr_writes, _inplace_state, _param_state, ops
 from ._branch_join import BranchJoinError, innermost_user_frame, refuse_number_against_tensor, refuse_other_structures
 from ._late import late
 from ._tensor import Tensor
-from ._trace import Trace, active, current, flatten_out, unflatten
+from ._trace import Trace, active, current, flatten_out, note_if, unflatten
 
 MAX_DECISIONS = 32  # nested answers in one run: more means a loop on a traced value
 MAX_PATHS = 64  # cond nodes per traced function
@@ -95,6 +95,7 @@ def _stack() -> list:
 
 def decide(t: Tensor):
     """The truth of a traced Tensor for the current run, or None when no explorer is active."""
+    note_if(t)
     s = _stack()
     return s[-1].decide(t) if s else None
 
@@ -366,6 +367,7 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple):
     """`if test:` of rewritten code: Python's when test is a value, a cond of one trace per side when traced."""
     if not _traced(test):
         return (true_fn if test else false_fn)(*state)
+    note_if(test)
     start, mark, attrs_at = _param_state.snapshot(), _inplace_state.mark(), _attr_writes.mark(current())
     try:
         return _emit_cond(_truth(test), lambda: explore(lambda: true_fn(*state)),

@@ -525,6 +525,7 @@ class Trace:
     no_cache = False  # (a root's) its trace ran Python a PyNative call must run again: never reused (uncacheable)
     attr_writes: list  # (a root trace_program made) the attribute writes of the traced code: _attr_writes.Write
     output_names: Any  # (a trace_function's) its outputs' names: whether a hook's probed point is used (_hook_probes)
+    input_writes: "InputWrites | None" = None  # its inputs an in-place op may write back to the caller
 
     def __init__(self, parent: "Trace | None", label: str):
         self.parent = parent
@@ -1072,6 +1073,19 @@ class InputWrites:
 
     def __init__(self, tr: Trace, inputs: list):
         self.tr, self.starts = tr, [(s, s._name) for s in inputs]
+        tr.input_writes = self
+
+    def if_on_no_input(self, cond: Tensor) -> None:
+        """An `if` whose condition reads none of the trace's inputs (only Parameters, constants): MindSpore
+        2.10's GRAPH_MODE then writes back none of the in-place writes of an input not written before it
+        (checked on CPU: `if self.p > 3: ...` then `x += 1` leaves the caller's x unchanged, `x += 1` before
+        the `if` lands, and so do writes after it; an `if` reading x, `if x > self.p`, changes nothing)."""
+        graph = _context.get_context("mode") == _context.GRAPH_MODE or self.tr.root.graph
+        if not graph or cond._trace is not self.tr or _reads_input(self.tr, cond._name):
+            return
+        for s, name in self.starts:
+            if s._trace is self.tr and s._name == name and "_gs_input_value" not in s.__dict__:
+                s._gs_input_value = name  # (written() then sees it unchanged, as after an item assignment)
 
     def run(self, body: Callable) -> Callable:
         if not self.starts:
@@ -1092,6 +1106,30 @@ class InputWrites:
             if final != name:  # (as an output: no derivative reaches it, the node's own values carry them)
                 out.append((k, self.tr.emit("stop_gradient", [final], {}, [(s.shape, s._dtype)])[0]._name))
         return out
+
+
+def note_if(cond: Tensor) -> None:
+    """An `if` on traced value cond (gradserve._branches): InputWrites.if_on_no_input of its trace."""
+    writes = cond._trace.input_writes if cond._trace is not None else None
+    if writes is not None:
+        writes.if_on_no_input(cond)
+
+
+def _reads_input(tr: Trace, name: str) -> bool:
+    """Whether value `name` of trace tr depends on one of tr's inputs (an argument, a capture)."""
+    producer = {o: nd for nd in tr.nodes for o in nd["outputs"]}
+    inputs = {i["name"] for i in tr.inputs}
+    todo, seen = [name], set()
+    while todo:
+        n = todo.pop()
+        if n in inputs:
+            return True
+        nd = producer.get(n)
+        if nd is None or n in seen:
+            continue
+        seen.add(n)
+        todo.extend(nd["inputs"])
+    return False
 
 
 def _call_inputs(tr: Trace, info: FnInfo, args: Sequence) -> list[str]:

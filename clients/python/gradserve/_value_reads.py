@@ -106,15 +106,17 @@ def _input_value(tr: Any, name: str) -> np.ndarray | None:
 
 
 def _functions(functions: dict, nodes: list) -> dict:
-    """The functions `nodes` call (a node names one by an attribute: grad's fn, cond's true_fn...), and theirs."""
-    out: dict = {}
+    """The functions `nodes` call (a node names one by an attribute: grad's fn, cond's true_fn...), and theirs,
+    in the trace's order: the service reads a function's callees before it (a cond reached first through a
+    later function named an earlier one not yet defined: InvalidGraph "unknown function")."""
+    used: set = set()
     todo = list(nodes)
     while todo:
         for v in todo.pop()["attrs"].values():
-            if isinstance(v, str) and v in functions and v not in out:
-                out[v] = functions[v]
+            if isinstance(v, str) and v in functions and v not in used:
+                used.add(v)
                 todo.extend(functions[v]["nodes"])
-    return out
+    return {k: f for k, f in functions.items() if k in used}
 
 
 def _params(tr: Any, direct: list, functions: dict) -> tuple[list, dict]:
