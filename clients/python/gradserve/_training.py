@@ -264,6 +264,24 @@ class Optimizer(Cell):
     def _init_state(self, p: np.ndarray, /) -> Any:
         return None
 
+    # MindSpore's names for the state (one Tensor per parameter), e.g. Adam's `moment1`; an optimizer whose
+    # _init_state returns one array (not a tuple) names it with a 1-tuple
+    _state_names: tuple = ()
+
+    def __getattr__(self, name):
+        names = getattr(type(self), "_state_names", ())  # (a class attribute: never this __getattr__ again)
+        state = self.__dict__.get("_gs_state")
+        if name in names and state is not None:
+            k = names.index(name)
+            if all(isinstance(s, tuple) and k < len(s) for s in state):
+                return tuple(Tensor(np.array(s[k])) for s in state)
+            if len(names) == 1 and all(isinstance(s, np.ndarray) for s in state):
+                return tuple(Tensor(np.array(s)) for s in state)
+        getter = getattr(super(), "__getattr__", None)  # (a mixin's, if any)
+        if getter is None:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        return getter(name)
+
     def __call__(self, gradients):
         if type(self).construct is not Optimizer.construct:
             return self._user_step(gradients)
@@ -426,6 +444,8 @@ class Momentum(Optimizer):
         self.momentum, self.use_nesterov = float(momentum), bool(use_nesterov)
         super().__init__(learning_rate, params, weight_decay, loss_scale)
 
+    _state_names = ("moments",)
+
     def _init_state(self, p):
         return np.zeros_like(p)
 
@@ -460,6 +480,8 @@ class Adam(Optimizer):
             raise ValueError("Adam needs 0 < beta1, beta2 < 1 and eps > 0")
         self.beta1, self.beta2, self.eps, self.use_nesterov = float(beta1), float(beta2), float(eps), bool(use_nesterov)
         super().__init__(learning_rate, params, weight_decay, loss_scale)
+
+    _state_names = ("moment1", "moment2", "vhat")  # (vhat: with use_amsgrad only, as MindSpore's)
 
     def _init_state(self, p):
         return (np.zeros_like(p),) * (3 if self.use_amsgrad else 2)  # m, v (and vhat): never written in place

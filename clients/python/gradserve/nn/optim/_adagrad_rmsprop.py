@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._more import _WithState
+from ..._training import Optimizer
 
 __all__ = ["Adagrad", "RMSProp", "Adadelta"]
 
 
-class Adagrad(_WithState):
+class Adagrad(Optimizer):
     """accum += g^2 (update_slots); w -= lr g / sqrt(accum); accum starts at `accum`."""
     _state_names = ("accum",)
 
@@ -32,7 +32,7 @@ class Adagrad(_WithState):
         return (acc,), w - lr * g / np.sqrt(acc)
 
 
-class RMSProp(_WithState):
+class RMSProp(Optimizer):
     """ms = decay ms + (1 - decay) g^2; centered: mg = decay mg + (1 - decay) g and the denominator
     sqrt(ms - mg^2 + eps), else sqrt(ms + eps); mom = momentum mom + lr g / denominator; w -= mom."""
     _state_names = ("mean_square", "moment", "mean_grad")
@@ -62,7 +62,7 @@ class RMSProp(_WithState):
         return (ms, mom, mg), w - mom
 
 
-class Adadelta(_WithState):
+class Adadelta(Optimizer):
     """accum = rho accum + (1 - rho) g^2; update = sqrt(accum_update + eps) / sqrt(accum + eps) g;
     accum_update = rho accum_update + (1 - rho) update^2; w -= lr update (P.ApplyAdadelta); both start at 0."""
     _state_names = ("accum", "accum_update")

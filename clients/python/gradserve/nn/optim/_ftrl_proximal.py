@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._training import _decay
-from ._more import _WithState, _float
+from ..._training import Optimizer, _decay
+from ._more import _float
 
 __all__ = ["FTRL", "ProximalAdagrad"]
 
@@ -23,7 +23,7 @@ def _use_locking(v, cls: str) -> None:
         raise TypeError(f"For '{cls}', the type of 'use_locking' should be bool, but got {type(v).__name__}")
 
 
-class FTRL(_WithState):
+class FTRL(Optimizer):
     """accum' = accum + g^2; linear += g - (accum'^-p - accum^-p) / lr * w; w = (sign(linear) l1 - linear) /
     (accum'^-p / lr + 2 l2) where |linear| > l1, else 0 (p: lr_power). A fixed float learning rate only, and
     without parameter groups the weight decay reaches every parameter (MindSpore's decay_flags), 'beta' and
@@ -67,7 +67,7 @@ class FTRL(_WithState):
         return (acc_new, lin), new
 
 
-class ProximalAdagrad(_WithState):
+class ProximalAdagrad(Optimizer):
     """accum += g^2; a = lr / sqrt(accum); prox = w - a g; w = sign(prox) max(|prox| - a l1, 0) / (1 + a l2)
     (MindSpore 2.10's kernel takes the adaptive rate a in the shrink and the l2 term: ops.ApplyProximalAdagrad)."""
     _state_names = ("accum",)

@@ -17,21 +17,7 @@ def _float(v, what: str, cls: str) -> float:
     return v
 
 
-class _WithState(Optimizer):
-    _state_names: tuple = ()
-
-    def __getattr__(self, name):
-        names = getattr(type(self), "_state_names", ())  # (a class attribute: never this __getattr__ again)
-        if name in names:
-            k = names.index(name)
-            return tuple(Tensor(np.array(s[k])) for s in self.__dict__["_gs_state"])
-        getter = getattr(super(), "__getattr__", None)
-        if getter is None:
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-        return getter(name)
-
-
-class _AdamDecoupled(_WithState):
+class _AdamDecoupled(Optimizer):
     """The state and decay of AdamWeightDecay and Lamb: Adam's two moments per parameter (Optimizer._adam_moments),
     readable as `moments1` / `moments2`; the weight decay joins the update (_update_decayed), not the gradient."""
     _state_names = ("moments1", "moments2")
@@ -41,7 +27,7 @@ class _AdamDecoupled(_WithState):
         return np.zeros_like(p), np.zeros_like(p)
 
 
-class ASGD(_WithState):
+class ASGD(Optimizer):
     """Averaged SGD: w = w (1 - lambd eta) - eta g; ax, the average, follows w (ax += (w - ax) mu once mu < 1);
     then eta = lr / (1 + lambd lr t)^alpha and mu = 1 / max(1, t - t0) (t: the step, from 1)."""
     _state_names = ("mu", "eta", "ax")
@@ -65,7 +51,7 @@ class ASGD(_WithState):
         return (mu, eta, ax), new
 
 
-class Rprop(_WithState):
+class Rprop(Optimizer):
     """Resilient backpropagation: per element, the step size grows by etaplus where the gradient kept its sign
     since the last step, shrinks by etaminus where it flipped (and that gradient counts as 0), clipped to
     step_sizes; w -= sign(g) step. The first step's size is the learning rate."""
@@ -98,7 +84,7 @@ class Rprop(_WithState):
         return (g, size), w - np.sign(g) * size
 
 
-class AdaMax(_WithState):
+class AdaMax(Optimizer):
     """m = b1 m + (1 - b1) g; v = max(b2 v, |g|); w -= lr / (1 - b1^t) m / (v + eps) (P.ApplyAdaMax)."""
     _state_names = ("moment1", "moment2")
     _beta1_power: np.float32  # b1^t, updated once a step
