@@ -1194,13 +1194,18 @@ grads_tracing = _hook_probes.grads_tracing
 
 
 @contextlib.contextmanager
-def tracing_grad_function():
-    """Around the trace of a function a grad node differentiates (grads_tracing)."""
-    grads_tracing[0] += 1
+def _counted(counter: list):
+    """counter[0] raised for the block's length (a depth: nested blocks count each)."""
+    counter[0] += 1
     try:
         yield
     finally:
-        grads_tracing[0] -= 1
+        counter[0] -= 1
+
+
+def tracing_grad_function():
+    """Around the trace of a function a grad node differentiates (grads_tracing)."""
+    return _counted(grads_tracing)
 
 
 def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
@@ -1235,14 +1240,9 @@ def _stands_for(x: Tensor) -> Tensor:
     return x.__dict__.get("_gs_stands_for", x)
 
 
-@contextlib.contextmanager
 def jit_body():
     """Inside: no captured Tensor stands for an argument (a jit function's body, traced inline)."""
-    capture_barrier[0] += 1
-    try:
-        yield
-    finally:
-        capture_barrier[0] -= 1
+    return _counted(capture_barrier)
 
 
 def _alias_sums(tr: "Trace", nargs: int, positions: Sequence[int], weights: Sequence[Parameter] = ()):
