@@ -99,12 +99,15 @@ def test_seal_release_through_views_memoryviews_and_stride_tricks():
     assert not _private_arrays.sealed(small) and not _private_arrays.sealed(viewing)  # too small; not its own
 
 
-def test_a_tensor_made_from_an_array_seals_its_copy_and_np_asarray_releases_it():
+def test_a_tensor_made_from_an_array_seals_its_copy_np_array_copies_and_np_asarray_releases_it():
     x = np.ones((256, 256), np.float32)
     t = gs.Tensor(x)
     assert _private_arrays.sealed(t._data) and t._data is not x
     assert not _private_arrays.sealed(x)
     np.asarray(t, dtype=np.float64)  # a converted copy: the Tensor's array stays its own
     assert _private_arrays.sealed(t._data)
+    got = np.array(t)  # (copy=True: NumPy 2 asks __array__ for a copy and trusts it)
+    got[0, 0] = 5.0
+    assert not np.shares_memory(got, t._data) and t.asnumpy()[0, 0] == 1.0 and _private_arrays.sealed(t._data)
     np.asarray(t)
     assert not _private_arrays.sealed(t._data)

@@ -201,6 +201,8 @@ class Tensor:
         a = self._concrete("np.asarray()")
         if dtype is not None:
             return a.astype(dtype)
+        if copy:  # np.array(t): NumPy's protocol asks for a copy and trusts it (it copies no more)
+            return a.copy()
         _private_arrays.release(a)  # (the caller may write into it: gradserve._private_arrays)
         return a
 
