@@ -111,3 +111,40 @@ def test_a_tensor_made_from_an_array_seals_its_copy_np_array_copies_and_np_asarr
     assert not np.shares_memory(got, t._data) and t.asnumpy()[0, 0] == 1.0 and _private_arrays.sealed(t._data)
     np.asarray(t)
     assert not _private_arrays.sealed(t._data)
+
+
+def test_weights_set_once_are_not_compared_again_and_a_numpy_write_into_one_is_seen(real_server, w2_inputs,
+                                                                                      monkeypatch):
+    """A loaded checkpoint's weights (set_data once: data with every job, in the shared region) are the
+    Parameters' own copies: not compared on later calls; one written through np.asarray(param) is."""
+    pytest.importorskip("jax")
+    x, ws = w2_inputs[0], [a.copy() for a in w2_inputs[1:]]
+    compares = [0]
+    same = _shm._same
+
+    def counted(a, address):
+        compares[0] += 1
+        return same(a, address)
+    monkeypatch.setattr(_shm, "_same", counted)
+    try:
+        gs.set_context(server=real_server.url)
+        net = mlp_sdk(gs, ws)
+        params = list(net.trainable_params())
+        gfn = gs.ops.grad(net, None, params)
+        xt = gs.Tensor(x)
+        for p in params:
+            p.set_data(gs.Tensor(p.asnumpy()))
+
+        def check() -> None:
+            want = _jax_w2_grads([x, *[p.asnumpy() for p in params]])[1:]
+            _close([t.asnumpy() for t in gfn(xt)], want)
+        check()
+        check()
+        n = compares[0]
+        check()
+        assert compares[0] == n  # x and the six weights: sealed, in place already
+        np.asarray(params[2])[...] *= F32(-1.5)
+        check()
+        assert compares[0] == n + 1  # only the released weight compared (and found changed: written)
+    finally:
+        gs.reset_context()

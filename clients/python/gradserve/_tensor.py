@@ -682,6 +682,8 @@ class Parameter(Tensor):
         arr = _to_array(data, self._dtype)
         if arr.shape != self._shape:
             raise ValueError(f"set_data: shape {list(arr.shape)} differs from the parameter's {list(self._shape)}")
+        if arr is not data and arr.base is None:  # (a copy of its own: a loaded checkpoint's weights, sent unchanged)
+            _private_arrays.seal(arr)
         self._data = arr
         self._bump()
         return self
