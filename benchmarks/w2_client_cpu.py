@@ -3,7 +3,7 @@ weights at one unchanged x, against a real server on loopback. Prints one JSON l
 client process's CPU per call, and that CPU outside the HTTP exchange (tracing cache, guards, body, shared-memory
 placement, decoding). CPU time, unlike wall time, stays comparable between runs on a busy box.
 
-    PYTHONPATH=$PWD:$PWD/clients/python:$PWD/tests python benchmarks/w2_client_cpu.py [--mode graph|pynative] [--calls 300]
+    PYTHONPATH=$PWD:$PWD/clients/python:$PWD/tests python benchmarks/w2_client_cpu.py [--mode graph|pynative] [--calls 300] [--loaded]
 """
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ def main() -> None:
     ap.add_argument("--mode", choices=("graph", "pynative"), default="pynative")
     ap.add_argument("--calls", type=int, default=300)
     ap.add_argument("--tag", default="")
+    ap.add_argument("--loaded", action="store_true",
+                    help="every weight set_data once first (a loaded checkpoint: its values travel with each job)")
     args = ap.parse_args()
     gs = B.gs
     srv = B.Server()
@@ -32,6 +34,9 @@ def main() -> None:
         if args.mode == "graph":
             LW.graph_mode(gs)
         net = LW.mlp_sdk(gs, _mlp_params(MLP_SIZES))
+        if args.loaded:
+            for p in net.trainable_params():
+                p.set_data(gs.Tensor(p.asnumpy()))
         gfn = gs.ops.grad(net, None, net.trainable_params())
         xt = gs.Tensor(np.random.default_rng(1).standard_normal((256, MLP_SIZES[0])).astype(np.float32))
         for _ in range(5):
@@ -54,7 +59,7 @@ def main() -> None:
             wall.append(time.perf_counter() - t)
             cpu.append(time.process_time() - p)
         cls._exchange = exchange
-        print(json.dumps({"tag": args.tag, "mode": args.mode, "wall_ms": float(np.median(wall) * 1e3),
+        print(json.dumps({"tag": args.tag, "mode": args.mode, "loaded": args.loaded, "wall_ms": float(np.median(wall) * 1e3),
                           "cpu_ms": float(np.median(cpu) * 1e3),
                           "outside_cpu_us": float(np.median([c - i for c, i in zip(cpu, inside)]) * 1e6),
                           "load": os.getloadavg()[0]}))
