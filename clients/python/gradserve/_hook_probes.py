@@ -101,8 +101,7 @@ class Rerun(Exception):
 
 
 # how many grad nodes' functions are being traced, one inside another (_trace.tracing_grad_function; 2: a grad of
-# a grad's inner function: a cell backward hook there takes the form MindSpore's second pass sees, _hooks.call_cell;
-# a probe there tells a pass that reaches its point with zeros from one that does not, make)
+# a grad's inner function: a cell backward hook there takes the form MindSpore's second pass sees, _hooks.call_cell)
 grads_tracing = [0]
 
 
@@ -178,8 +177,6 @@ class Probe:
         self.kept: list = []  # (call order, hook, its arguments) of the hooks that gave None: run again (replay)
         self.fired = False  # whether a run gave the placeholders their values (a cached trace's next runs replay)
         self.in_rule_of = ""  # the cell whose backward hook's rule (_hooks._WholeCellHook) made the probe
-        self.ws: list = []  # (a grad of a grad's) a zero w per z, sqrt(w) added at the point: whether a pass reaches it
-        self.reach_from: int | None = None  # where the root's gradients of the ws start in grads (take)
 
     def placeholders_for(self, douts: tuple) -> tuple:
         ps = tuple(_placeholder(d) if isinstance(d, Tensor) and d._data is None else d for d in douts)
@@ -271,7 +268,6 @@ class Probe:
         """outs + z each (z: a capture of tr), the point the probe's gradient is taken at."""
         outs = tuple(o if z is None else tr.emit("add", [tr.ref(o), tr.ref(z)], {}, [(o.shape, o._dtype)])[0]
                      for o, z in zip(outs, self.zs))
-        outs = tuple(o if w is None else _plus_sqrt(tr, o, w) for o, w in zip(outs, self.ws or [None] * len(outs)))
         self.trace, self.names = tr, {o._name for o, z in zip(outs, self.zs) if z is not None}
         self.point_ids = {id(o) for o, z in zip(outs, self.zs) if z is not None}
         self.seq = next(_order)
@@ -336,21 +332,19 @@ class Probe:
                 raise Rerun(_rerun_plan(self.root, {idx: ("result", r)}))
 
 
-def _plus_sqrt(tr, o: Tensor, w: Tensor) -> Tensor:
-    """o + sqrt(w) in trace tr (w = 0: o's value)."""
-    root_w = tr.emit("sqrt", [tr.ref(w)], {}, [(o.shape, o._dtype)])[0]
-    return tr.emit("add", [tr.ref(o), root_w._name], {}, [(o.shape, o._dtype)])[0]
-
-
 def _unreached(p: Probe, vals: list) -> bool:
-    """Whether a grad of a grad's root gradients say the outer derivative does not pass the point (MindSpore
-    calls no hook there: y hooked in sum(y)'s first derivative, a constant; the forward of a vjp inside it). The
-    engine gives such a point zeros. Where the root took the gradients of the probe's ws (reach_from), a pass
-    reaching the point gives them NaN or infinities, exact zeros among its values or not; elsewhere (a third
-    order's middle pass) a point given exact zeros is taken for one not reached (its hook not called then)."""
-    if p.reach_from is not None and len(vals) > p.reach_from:
-        return not any(np.any(np.asarray(v) != 0) for v in vals[p.reach_from:])
-    return all(not np.any(v) for v in vals)
+    """Whether a pass after the first does not pass the point (MindSpore calls no hook there: y hooked in sum(y)'s
+    first derivative, a constant; the forward of a vjp inside it): the engine's reached flags of the pass's grad
+    node (after the values: wants_reach), false for all; a pass reaching the point with zeros calls its hook."""
+    flags = vals[sum(z is not None for z in p.zs):]
+    return bool(flags) and not any(bool(np.any(f)) for f in flags)
+
+
+def wants_reach(tr) -> bool:
+    """Whether a grad node emitted in trace tr asks the engine which inputs its pass reaches (grad's `reached`): a
+    pass after a hooked point's first (a grad of a grad's second, a third order's middle one), in PyNative mode."""
+    return _context.get_context("mode") == _context.PYNATIVE_MODE and \
+        any(p.inner for p in tr.root.__dict__.get("_gs_probes", ()))
 
 
 def _numpy(v):
@@ -424,12 +418,6 @@ def make(tr, xs: tuple) -> Probe | None:
     if not any(z is not None for z in zs):
         return None
     probe = Probe(tr.root, zs)
-    if grads_tracing[0] > 1 and _context.get_context("mode") == _context.PYNATIVE_MODE:
-        # (a grad of a grad: the root's gradient of sqrt(w) at w = 0, added at the point, is g * inf: NaN or
-        # infinite where the pass reaches the point, zeros where the engine finds it does not)
-        probe.ws = [None if z is None or x._dtype not in FLOAT else tr.root.emit(
-            "fill", [], {"shape": list(x.shape), "value": 0.0, "dtype": x._dtype}, [(tuple(x.shape), x._dtype)])[0]
-            for x, z in zip(xs, zs)]
     if _plan[0] is not None and "_gs_probes" not in tr.root.__dict__:  # (the grad call run again: Rerun)
         tr.root.__dict__["_gs_plan"], _plan[0] = _plan[0], None
     tr.root.__dict__.setdefault("_gs_probes", []).append(probe)
@@ -453,17 +441,8 @@ def take(tr, capture_inputs: dict) -> list:
                 probe.lost = True  # (which of two grads of one point a hook saw is unclear; in vmap: one example's)
             else:
                 probe.first_only = probe.of_arg and tr is not tr.root
-                found.append((probe, idx + _reach_inputs(probe, tr, capture_inputs)))
+                found.append((probe, idx))
     return found
-
-
-def _reach_inputs(probe: Probe, tr, capture_inputs: dict) -> list:
-    """The input indices of the probe's ws for the root's grad (a grad of a grad's second pass), or none."""
-    ws = [capture_inputs.get(id(w)) for w in probe.ws if w is not None]
-    if tr is not tr.root or not probe.inner or not ws or None in ws:
-        return []
-    probe.reach_from = sum(z is not None for z in probe.zs)
-    return ws
 
 
 def arg_points(tr, args, arg_inputs: dict, pos: list) -> list:
