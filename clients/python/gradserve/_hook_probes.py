@@ -146,6 +146,50 @@ _calls = itertools.count(1)  # the order the hooks were called in while traced: 
 
 _READERS: set = set()  # the code of the hooks a value read of their placeholder gradient stopped while traced
 _CHANGERS: set = set()  # of those, the code of the ones that returned a new gradient (Rerun)
+_KEEPERS: set = set()  # the code of the ones a grad of a grad's first pass called with values known that gave None
+
+
+class _Piece:
+    """The ops a hook called while traced with its values known emitted (Rerun): a later run of the grad call
+    emits them again in place of calling the hook once more (MindSpore runs it once a pass; its Python, a log
+    append, would run again). Only a self-contained one: its inputs the hook's gradients or its own outputs."""
+
+    def __init__(self, nodes: list, ins: dict, outs: list, many: type | None):
+        self.nodes, self.ins, self.outs, self.many = nodes, ins, outs, many
+
+    def replay(self, args):
+        """What the hook returned, its ops emitted again on this run's gradients; None where they are elsewhere."""
+        leaves = _leaves(args)
+        tr = leaves[min(self.ins)]._trace if self.ins and len(leaves) > max(self.ins) else None
+        if tr is None or any(leaves[i]._trace is not tr or leaves[i]._data is not None for i in self.ins):
+            return None
+        ren = {name: leaves[i]._name for i, name in self.ins.items()}
+        for nd in self.nodes:
+            outs = [tr.fresh() for _ in nd["outputs"]]
+            ren.update(zip(nd["outputs"], outs))
+            tr.nodes.append(dict(nd, inputs=[ren[n] for n in nd["inputs"]], outputs=outs))
+        got = [None if o is None else Tensor._symbolic(tr, ren[o[0]], o[1], o[2]) for o in self.outs]
+        return got[0] if self.many is None else self.many(got)
+
+
+def _recorded(call, args) -> tuple:
+    """(call(), the _Piece of the ops it emitted in its gradients' trace, or None where it is not one)."""
+    leaves = _leaves(args)
+    tr = next((t._trace for t in leaves if t._data is None), None)
+    ins = {i: t._name for i, t in enumerate(leaves) if t._data is None and t._trace is tr}
+    start = len(tr.nodes) if tr is not None else 0
+    r = call()
+    if tr is None or r is None:
+        return r, None
+    many = type(r) if type(r) in (tuple, list) else None
+    res = list(r) if many is not None else [r]
+    nodes = tr.nodes[start:]
+    made = set(ins.values()) | {o for nd in nodes for o in nd["outputs"]}
+    if any(n not in made for nd in nodes for n in nd["inputs"]) or \
+            any(x is not None and (not isinstance(x, Tensor) or x._trace is not tr or x._name not in made) for x in res):
+        return r, None
+    outs = [None if x is None else (x._name, x.shape, x._dtype) for x in res]
+    return r, _Piece(list(nodes), ins, outs, many)
 
 
 def _code(fn):
@@ -241,15 +285,23 @@ class Probe:
             self.root.__dict__["_gs_calls"][idx] = (fn, what)
             self.kept.append((next(_calls), fn, what))
             return None
+        piece = None
+        if kind == "replay":  # (called in a run before: the ops it emitted then, not the hook again)
+            what, piece = what
         for t, v in zip(_leaves(args), what):
             if type(t) is HookGrad and v is not None:
                 object.__setattr__(t, "__class__", KnownGrad)
                 t.__dict__["_gs_known"] = v
-        r = self.call_quietly(fn, args)
+        r = None if piece is None else piece.replay(args)
+        if r is None:
+            r, piece = _recorded(lambda: self.call_quietly(fn, args), args)
         if r is not None:
             _CHANGERS.add(_code(fn))
+            if piece is not None:
+                self.root.__dict__.setdefault("_gs_pieces", {})[idx] = piece
         else:  # (the next run reuses this call, not makes it again)
             self.root.__dict__["_gs_done"].add(idx)
+            _KEEPERS.add(_code(fn))
         self.root.__dict__.setdefault("_gs_known", {})[idx] = what
         # (a grad of a grad's second pass calls it again: what it returns then is in the graph already)
         self.kept.append((next(_calls), fn if r is None else _result_dropped(fn), args))
@@ -325,6 +377,7 @@ class Probe:
             r = fn(*args)
             if r is None:
                 self.root.__dict__["_gs_done"].add(idx)
+                _KEEPERS.add(_code(fn))
             elif _context.get_context("mode") != _context.PYNATIVE_MODE:
                 _too_late(fn)
             else:
@@ -380,7 +433,9 @@ def _rerun_plan(root, steps: dict) -> dict:
     ("result", the gradient it returned: a constant of the backward, as at first order it is))."""
     calls = root.__dict__["_gs_calls"]
     plan: dict = {i: ("reuse", calls[i][1]) for i in root.__dict__["_gs_done"]}
-    plan.update({i: ("known", v) for i, v in root.__dict__.get("_gs_known", {}).items() if i not in plan})
+    pieces = root.__dict__.get("_gs_pieces", {})
+    plan.update({i: ("replay", (v, pieces[i])) if i in pieces else ("known", v)
+                 for i, v in root.__dict__.get("_gs_known", {}).items() if i not in plan})
     plan.update({i: ("result", r) for i, r in root.__dict__.get("_gs_results", {}).items()})
     plan.update(steps)
     return plan
@@ -559,17 +614,18 @@ def _first_passes(root, every) -> None:
 
 
 def _first_pass_hooks(firsts: list) -> None:
-    """A grad of a grad's first-pass hooks stopped by a value read, called with their values (backward order). One
-    known to change its gradient (_CHANGERS), or found to now, is called while traced with its values known, in a
-    rerun (Rerun), so that the gradient it returns is traced from its own (the later passes differentiate it, as
-    MindSpore's): found so, it runs twice that first time. (The values a call is made with stay right: the hooks
-    before it in the backward are made as in the run that gave them.)"""
+    """A grad of a grad's first-pass hooks stopped by a value read, with their values (backward order). One whose
+    code gave None before (_KEEPERS) is called now; any other is called while traced with its values known, in a
+    rerun (Rerun), so that a gradient it returns is traced from its own (the later passes differentiate it, as
+    MindSpore's): its one call of the pass, later runs emitting its ops again (_Piece). One of _KEEPERS found to
+    change its gradient now runs twice. (The values a call is made with stay right: the hooks before it in the
+    backward are made as in the run that gave them.)"""
     if not firsts:
         return
     root = firsts[0].root
     for p in firsts:
         for fn, args, idx in p.later:
-            if _code(fn) not in _CHANGERS:
+            if _code(fn) in _KEEPERS and _code(fn) not in _CHANGERS:
                 if fn(*args) is None:
                     root.__dict__["_gs_done"].add(idx)
                     continue
