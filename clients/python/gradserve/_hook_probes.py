@@ -146,7 +146,7 @@ _calls = itertools.count(1)  # the order the hooks were called in while traced: 
 
 _READERS: set = set()  # the code of the hooks a value read of their placeholder gradient stopped while traced
 _CHANGERS: set = set()  # of those, the code of the ones that returned a new gradient (Rerun)
-_KEEPERS: set = set()  # the code of the ones a grad of a grad's first pass called with values known that gave None
+_KEEPERS: set = set()  # the _behaviour of the hooks that read their gradient and gave None (first order, or known)
 
 
 class _Piece:
@@ -195,6 +195,23 @@ def _recorded(call, args) -> tuple:
 def _code(fn):
     """The code object a hook runs (a closure made anew per call, a bound method: the same code each time)."""
     return getattr(getattr(fn, "__func__", fn), "__code__", None)
+
+
+def _behaviour(fn):
+    """A hook's code with the plain values it closes over (one factory's hooks of different kinds tell apart; a
+    closure made anew per call, over a new list or Tensor, is the same)."""
+    cells = getattr(getattr(fn, "__func__", fn), "__closure__", None) or ()
+    plain = (str, int, float, bool, type(None))
+    return _code(fn), tuple(c.cell_contents if isinstance(c.cell_contents, plain) else type(c.cell_contents).__name__
+                            for c in cells if _filled(c))
+
+
+def _filled(cell) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:  # (a cell not yet bound)
+        return False
+    return True
 
 
 class Probe:
@@ -301,7 +318,7 @@ class Probe:
                 self.root.__dict__.setdefault("_gs_pieces", {})[idx] = piece
         else:  # (the next run reuses this call, not makes it again)
             self.root.__dict__["_gs_done"].add(idx)
-            _KEEPERS.add(_code(fn))
+            _KEEPERS.add(_behaviour(fn))
         self.root.__dict__.setdefault("_gs_known", {})[idx] = what
         # (a grad of a grad's second pass calls it again: what it returns then is in the graph already)
         self.kept.append((next(_calls), fn if r is None else _result_dropped(fn), args))
@@ -377,7 +394,7 @@ class Probe:
             r = fn(*args)
             if r is None:
                 self.root.__dict__["_gs_done"].add(idx)
-                _KEEPERS.add(_code(fn))
+                _KEEPERS.add(_behaviour(fn))
             elif _context.get_context("mode") != _context.PYNATIVE_MODE:
                 _too_late(fn)
             else:
@@ -625,7 +642,7 @@ def _first_pass_hooks(firsts: list) -> None:
     root = firsts[0].root
     for p in firsts:
         for fn, args, idx in p.later:
-            if _code(fn) in _KEEPERS and _code(fn) not in _CHANGERS:
+            if _behaviour(fn) in _KEEPERS and _code(fn) not in _CHANGERS:
                 if fn(*args) is None:
                     root.__dict__["_gs_done"].add(idx)
                     continue
