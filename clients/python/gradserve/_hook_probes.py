@@ -24,11 +24,13 @@ compiled graph; its Python ran once, at compile time). A PyNative grad of a grad
 as MindSpore 2.10: the grad node below the root gives the first pass's gradients, carried out of the functions
 around it as attribute writes are (_attr_writes.carry; filled and called first), the root's the second pass's
 (called again with them, as a cached trace's run calls them); a third (or higher) order's middle passes come
-out as the first does, each from a grad node above the one before (Probe.passes) and called in turn. A hook that
-reads its gradient and returns a new one (PyNative) has the grad call run again (Rerun): at first order with the
-gradient it returned as a constant, not called again; in a grad of a grad's first pass it is called while
-traced, its values known, so that what it returns is differentiated by the later passes (its code remembered:
-_CHANGERS; the first time it is found so it runs twice). No value
+out as the first does, each from a grad node above the one before (Probe.passes) and called in turn. A pass after
+the first calls a point's hooks only where it reaches the point, zeros included: the engine's grad `reached`
+flags, asked of its grad node after the values (wants_reach, _unreached). A hook that reads its gradient and
+returns a new one (PyNative) has the grad call run again (Rerun): at first order with the gradient it returned as
+a constant, not called again; in a grad of a grad's first pass it is called while traced, its values known, so
+that what it returns is differentiated by the later passes (its code remembered: _CHANGERS), and later runs emit
+the ops it traced then rather than call it again (_Piece): once a pass, its first time too. No value
 where none can be given: a point outside a derived function; a grad of a grad in GRAPH_MODE, a jvp over a grad
 (a hook that reads values there is refused by name, not skipped; a placeholder a hook stored there is refused
 when read after the call: Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
