@@ -211,20 +211,24 @@ class Settings(BaseSettings):
                                          "counted; IPv6 by ipv6_client_prefix): past it, "
                                          "its new connections get 503 and are closed, so one peer's idle "
                                          "connections never lock the others out. 1: no share.")
-    grpc_max_streams: int = Field(100, ge=1, description="Concurrent gRPC calls per connection (HTTP/2 "
+    grpc_max_streams: int = Field(256, ge=1, description="Concurrent gRPC calls per connection (HTTP/2 "
                                   "max_concurrent_streams); past it a peer's new calls wait for a free stream. "
                                   "With grpc_reset_protection a stream that arrives while the server still holds "
-                                  "grpc_max_streams calls (one whose answer the peer has read is held until freed) "
-                                  "is refused: UNAVAILABLE RST_STREAM REFUSED_STREAM (error code 7), never started, "
-                                  "safe to send again (the SDK does, while the call's timeout lasts).")
+                                  "grpc_max_streams calls (one whose answer the peer has read is held until the "
+                                  "server has freed it: under load 10-60% of a client's calls in flight) is refused: "
+                                  "UNAVAILABLE RST_STREAM REFUSED_STREAM (error code 7), never started, safe to send "
+                                  "again (the SDK does, while the call's timeout lasts). 256 (was 100) leaves a plain "
+                                  "grpcio stub with 64-160 calls in flight on one channel that room on a loaded box "
+                                  "(100: 64 at once had a third refused); a rapid-reset flood holds at most this "
+                                  "many calls per connection.")
     grpc_reset_protection: bool = Field(True, description="grpc's rapid-reset protection (grpc.http.overload_"
                                         "protection, CVE-2023-44487): a connection's calls count until the server "
                                         "has freed them, not until their streams close. A peer that opens and "
-                                        "resets 200 K calls on one connection: another channel's worst call 192 ms, "
-                                        "+7 MiB (off: 1,033 ms, +89 MiB). Its cost: a client that keeps to "
-                                        "grpc_max_streams, with many more calls than streams in flight, has some "
-                                        "refused (1000 at once on one channel: 5-60% of a bare grpcio stub's; "
-                                        "none off). False only where every gRPC peer is trusted.")
+                                        "resets 200 K calls on one connection: another channel's worst call "
+                                        "0.3-0.5 s, +8-13 MiB (off: 1,033 ms, +89 MiB). Its cost: a client with "
+                                        "nearly grpc_max_streams calls in flight, or more, has some refused "
+                                        "(1000 at once on one channel: 5-60% of a bare grpcio stub's; none off). "
+                                        "False only where every gRPC peer is trusted.")
     grpc_unsent_answer_bytes: int = Field(128 * 1024 ** 2, ge=0, description="gRPC answer bytes (answers of "
                                           "64 KiB and more) one client (API key, else peer host) may have handed to "
                                           "grpc but not yet taken (a peer that grants no flow-control credit holds "
