@@ -416,6 +416,7 @@ class Servicer(pb_grpc.GradserveServicer):
 
     async def PutTensors(self, request, context):
         async def fn():
+            self.core.tensors.check_on()
             codec.check_tensor_count(len(request.tensors), self.settings.max_tensors, "$.tensors")  # (as HTTP's)
             arrays = [codec.tensor_from_bytes(t.raw_contents, t.shape, t.datatype, f"$.tensors[{i}]")
                       for i, t in enumerate(request.tensors)]
@@ -430,7 +431,7 @@ class Servicer(pb_grpc.GradserveServicer):
             if len(keys) > MAX_ENTRIES:
                 raise InvalidRequest(f"expected a list of at most {MAX_ENTRIES} sha256 hex digests", path="$.sha256")
             missing = await asyncio.to_thread(lambda: self.core.tensors.missing(list(keys)))
-            return pb.MissingTensorsResponse(missing=missing)
+            return pb.MissingTensorsResponse(missing=missing, **self.core.tensors.limits())
 
         return await self._guard(context, fn)
 

@@ -63,7 +63,8 @@ def _answer(stub, job) -> object:
 
 
 def test_the_default_leaves_a_stock_client_room_above_64_calls_in_flight():
-    assert Settings().grpc_max_streams >= 4 * WIDTH
+    # (the calls answered but not yet freed: up to ~60% of those in flight on a loaded box, SERVICE_REPORT round 9)
+    assert Settings().grpc_max_streams >= 2 * WIDTH
 
 
 def test_a_stock_stubs_sequential_calls_on_one_channel_are_all_answered(stub):
