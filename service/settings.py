@@ -231,8 +231,8 @@ class Settings(BaseSettings):
                                         "nearly grpc_max_streams calls in flight, or more, has some refused "
                                         "(1000 at once on one channel: 5-60% of a bare grpcio stub's; none off). "
                                         "False only where every gRPC peer is trusted.")
-    grpc_unsent_answer_bytes: int = Field(128 * 1024 ** 2, ge=0, description="gRPC answer bytes (answers of "
-                                          "64 KiB and more) one client (API key, else peer host) may have handed to "
+    grpc_unsent_answer_bytes: int = Field(128 * 1024 ** 2, ge=0, description="gRPC answer bytes (an answer under "
+                                          "64 KiB counts as 64 KiB: the budget bounds their number) one client (API key, else peer host) may have handed to "
                                           "grpc but not yet taken (a peer that grants no flow-control credit holds "
                                           "them until its connection closes). Past it, the client's new jobs, and "
                                           "an answer that would take it past, are refused: RESOURCE_EXHAUSTED "
