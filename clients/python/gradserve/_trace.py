@@ -1836,7 +1836,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     else:  # (the common call: Tensors alone, as flatten would give them)
         leaves, tdef = list(args), ("list", ("*",) * len(args))
         sigs = tuple([("T", x._shape, x._dtype) for x in leaves])  # (_sig of a Tensor, without a call each)
-    epoch = mode_epoch[0]
+    epoch = (mode_epoch[0], _tensor_mod.param_reshapes[0])
     sig: tuple = (epoch, tdef, sigs)
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)
         sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)

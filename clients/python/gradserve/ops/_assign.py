@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _param_state
+from .. import dtype as _dt
 from .._tensor import Parameter, Tensor
 from .._trace import current
 from .._late import late  # _inplace and the ops: this module is imported while ops is being built
@@ -24,7 +25,10 @@ def _value(variable: Parameter, value) -> Tensor:
         raise TypeError(f"assign: variable must be a Parameter or a Tensor, got {type(variable).__name__}")
     if not isinstance(value, Tensor):
         return Tensor(np.full(tuple(variable.shape), value, dtype=variable._dtype))
-    return value if value._dtype == variable._dtype else value.astype(variable._dtype)
+    if value._dtype == variable._dtype:
+        return value
+    _dt.check_written(variable._dtype, value._dtype, "so data type")  # (MindSpore 2.10: float32 <- float64 refused)
+    return value.astype(variable._dtype)
 
 
 def _store(variable: Parameter, value) -> None:
@@ -45,9 +49,12 @@ def assign(variable: Parameter, value):
     if not isinstance(variable, Parameter) and isinstance(variable, Tensor):
         # the value assigned, the gradient to the Tensor written: value + (x - x), the zero kept exact
         # (0, not NaN, where x is not finite)
-        x, ops = variable, late.ops
+        x, ops, new = variable, late.ops, _value(variable, value)
+        if not _dt.is_float(x._dtype):  # (no gradient to carry; bool has no sub)
+            _store(variable, ops.stop_gradient(new))
+            return variable
         zero = ops.select(ops.equal(ops.sub(x, x), 0), ops.sub(x, ops.stop_gradient(x)), ops.zeros_like(x))
-        _store(variable, ops.add(ops.stop_gradient(_value(variable, value)), zero))
+        _store(variable, ops.add(ops.stop_gradient(new), zero))
         return variable
     _store(variable, _value(variable, value))
     tr = current()
