@@ -79,3 +79,27 @@ def test_set_data_new_shape_retraces_a_jit_function(on_real_server):
     assert float(f(Tensor(np.float32(2)))) == 12.0
     p.set_data(Tensor(np.ones((2, 2), np.float32)))
     assert float(f(Tensor(np.float32(2)))) == 8.0
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_fractional_avg_pool_of_integers_truncates_the_mean(dtype, on_real_server):
+    # tests/st/ops/cpu/test_fractionalavgpool_op.py (int32 / int64 cases). MindSpore 2.10,
+    # ops.FractionalAvgPool([1.0, 1.5, 1.5, 1.0])(x), x = (arange(1, 17) * [1, -1] * 8 * 3).reshape(1, 4, 4, 1):
+    # y [-1, -1, -1, -1] of x's dtype (each 2x2 region's mean -1.5 truncated toward zero), sequences [0, 2, 4];
+    # the arange(1, 17) input of its test gives [3, 5, 11, 13] (3.5, 5.5, 11.5, 13.5 truncated)
+    pool = ops.FractionalAvgPool([1.0, 1.5, 1.5, 1.0])
+    x = (np.arange(1, 17) * np.array([1, -1] * 8) * 3).reshape([1, 4, 4, 1]).astype(dtype)
+    y, rows, cols = pool(Tensor(x))
+    assert y.dtype == ms.int32 if dtype == np.int32 else y.dtype == ms.int64
+    np.testing.assert_array_equal(y.asnumpy().ravel(), [-1, -1, -1, -1])
+    np.testing.assert_array_equal(rows.asnumpy(), [0, 2, 4])
+    np.testing.assert_array_equal(cols.asnumpy(), [0, 2, 4])
+    y, _, _ = pool(Tensor(np.arange(1, 17).reshape([1, 4, 4, 1]).astype(dtype)))
+    np.testing.assert_array_equal(y.asnumpy().ravel(), [3, 5, 11, 13])
+
+
+def test_fractional_avg_pool_refuses_float16(on_real_server):
+    # MindSpore 2.10: "For primitive[FractionalAvgPool], the input argument[x] must be a type of {Tensor[Float32],
+    # Tensor[Float64], Tensor[Int32], Tensor[Int64]}, but got Tensor[Float16]."
+    with pytest.raises(TypeError, match=r"must be a type of \{Tensor\[Float32\].*but got Tensor\[Float16\]"):
+        ops.FractionalAvgPool([1.0, 1.5, 1.5, 1.0])(Tensor(np.ones((1, 4, 4, 1), np.float16)))
