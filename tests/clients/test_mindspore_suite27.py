@@ -103,3 +103,70 @@ def test_fractional_avg_pool_refuses_float16(on_real_server):
     # Tensor[Float64], Tensor[Int32], Tensor[Int64]}, but got Tensor[Float16]."
     with pytest.raises(TypeError, match=r"must be a type of \{Tensor\[Float32\].*but got Tensor\[Float16\]"):
         ops.FractionalAvgPool([1.0, 1.5, 1.5, 1.0])(Tensor(np.ones((1, 4, 4, 1), np.float16)))
+
+
+def test_tensor_select_both_forms(on_real_server):
+    # tests/st/tensor/overload/test_select.py. MindSpore 2.10: x = [[2, 3, 4, 5], [3, 2, 4, 5]] float32,
+    # x.select(0, 0) [2, 3, 4, 5], x.select(1, 0) [2, 3], x.select(1, 3) [5, 5], x.select(-1, -1) [5, 5];
+    # a = [2, 3], a.select([True, False], [1, 2]) [2, 2], a.select(cond, 1.0) [2, 1]; a python y of another kind
+    # than the Tensor's dtype: TypeError "For 'Tensor.select', if the argument 'y' is int, then the tensor type
+    # should be int32 but got Float32"; select(1, <Tensor>) a TypeError
+    x = Tensor(np.array([[2, 3, 4, 5], [3, 2, 4, 5]], np.float32))
+    for (dim, index), want in {(0, 0): [2, 3, 4, 5], (1, 0): [2, 3], (1, 3): [5, 5], (-1, -1): [5, 5]}.items():
+        np.testing.assert_array_equal(x.select(dim, index).asnumpy(), want)
+    cond, a, y = Tensor(np.array([True, False])), Tensor(np.array([2, 3], np.float32)), Tensor(np.array([1, 2], np.float32))
+    np.testing.assert_array_equal(a.select(cond, y).asnumpy(), [2, 2])
+    np.testing.assert_array_equal(a.select(cond, 1.0).asnumpy(), [2, 1])
+    with pytest.raises(TypeError, match="if the argument 'y' is int, then the tensor type should be int32 but got Float32"):
+        a.select(cond, 1)
+    with pytest.raises(TypeError, match="if the argument 'y' is float, then the tensor type should be float32 but got Int32"):
+        Tensor(np.array([2, 3], np.int32)).select(cond, 1.0)
+    with pytest.raises(TypeError):
+        a.select(1, y)
+
+
+def test_tensor_methods_that_are_ops(on_real_server):
+    # MindSpore 2.10 (same calls): ndimension 2; adjoint of [[2, 3, 4, 5], [3, 2, 4, 5]] its transpose;
+    # count_nonzero(axis=[0, 1], keep_dims=True, dtype=int32) of it [[8]]; [1, 2, 3].logcumsumexp(0)
+    # [1, 2.3132617, 3.407606]; [1.0].ldexp([1, 2, 3, 4]) [2, 4, 8, 16]; ones(2, 2).addr([1, 2], [3, 4]) [[4, 5], [7, 9]]
+    x = np.array([[2, 3, 4, 5], [3, 2, 4, 5]], np.float32)
+    assert Tensor(x).ndimension() == 2
+    np.testing.assert_array_equal(Tensor(x).adjoint().asnumpy(), x.T)
+    c = Tensor(x).count_nonzero(axis=[0, 1], keep_dims=True, dtype=ms.int32)
+    assert c.dtype == ms.int32
+    np.testing.assert_array_equal(c.asnumpy(), [[8]])
+    np.testing.assert_allclose(Tensor(np.array([1.0, 2.0, 3.0], np.float32)).logcumsumexp(0).asnumpy(),
+                               [1.0, 2.3132617, 3.407606], rtol=1e-6)
+    # (exact powers of 2: MindSpore 2.10's [1.0].ldexp([1, 2, 3, 4, 10, -3]) is [2, 4, 8, 16, 1024, 0.125] bit for bit,
+    # ops.exp2([1, 3, 10.5]) [2.0, 8.0, 1448.1546878700494]; exp(3 ln 2) was 7.999999999999998 here)
+    np.testing.assert_array_equal(Tensor(np.array([1.0])).ldexp(Tensor(np.array([1, 2, 3, 4, 10, -3]))).asnumpy(),
+                                  [2, 4, 8, 16, 1024, 0.125])
+    np.testing.assert_allclose(ops.exp2(Tensor(np.array([1., 3., 10.5]))).asnumpy(), [2.0, 8.0, 1448.1546878700494],
+                               rtol=1e-15, atol=0)
+    assert float(ops.exp2(Tensor(np.array([3.]))).asnumpy()[0]) == 8.0
+    np.testing.assert_array_equal(Tensor(np.ones((2, 2), np.float32)).addr(Tensor(np.array([1., 2.], np.float32)),
+                                                                         Tensor(np.array([3., 4.], np.float32))).asnumpy(),
+                                  [[4, 5], [7, 9]])
+
+
+def test_upsample_and_gather_ext_names(on_real_server):
+    # tests/st/ops/test_func_upsample.py (area, 3-D input: its expected values, from MindSpore 2.10) and
+    # ops.function.array_func.gather_ext's documented example
+    x3 = np.array([[[0.476130, 0.196372, 0.320748, 0.574267], [0.558406, 0.186530, 0.144793, 0.017598],
+                    [0.043675, 0.360826, 0.367078, 0.607198]]], np.float32)
+    np.testing.assert_allclose(ops.upsample(Tensor(x3), 2, None, "area").asnumpy(),
+                               [[[0.336251, 0.447508], [0.372468, 0.081196], [0.202250, 0.487138]]], atol=1e-6)
+    np.testing.assert_allclose(ops.upsample(Tensor(x3), None, 0.3, "area").asnumpy(),
+                               [[[0.391879], [0.226832], [0.344694]]], atol=1e-6)
+    x = Tensor(np.array([[-0.1, 0.3, 3.6], [0.4, 0.5, -3.2]], np.float32))
+    out = ops.function.array_func.gather_ext(x, 1, Tensor(np.array([[0, 0], [1, 1]], np.int32)))
+    np.testing.assert_allclose(out.asnumpy(), [[-0.1, -0.1], [0.5, 0.5]])
+
+
+def test_get_context_attr_key_and_empty_adaptive_max_pool3d(on_real_server):
+    # tests/st/tensor/overload/test_nonzero.py calls ms.get_context(attr_key='device_target');
+    # tests/st/ops/test_adaptive_max_pool3d.py: MindSpore 2.10 raises RuntimeError for an input with an empty axis
+    assert ms.get_context(attr_key="device_target") == ms.get_context("device_target")
+    for shape in [(0, 3, 3, 4), (2, 0, 3, 4), (1, 2, 3, 0)]:
+        with pytest.raises(RuntimeError, match="empty axis"):
+            nn.AdaptiveMaxPool3d([1, 1, 2])(Tensor(np.ones(shape, np.float32)))
