@@ -170,3 +170,47 @@ def test_get_context_attr_key_and_empty_adaptive_max_pool3d(on_real_server):
     for shape in [(0, 3, 3, 4), (2, 0, 3, 4), (1, 2, 3, 0)]:
         with pytest.raises(RuntimeError, match="empty axis"):
             nn.AdaptiveMaxPool3d([1, 1, 2])(Tensor(np.ones(shape, np.float32)))
+
+
+def test_gather_d_index_shorter_than_input(on_real_server):
+    # tests/st/ops/test_ops_gather_ext.py. MindSpore 2.10, x = arange(12).reshape(3, 4) float32,
+    # index [[0, 2], [1, 0]] int64: gather_d / gather_elements / array_func.gather_ext(x, 1, index)
+    # [[0, 2], [5, 4]], (x, 0, index) [[0, 9], [4, 1]]; the gradient of the first's sum (NumPy: one per element
+    # read) [[1, 0, 1, 0], [1, 1, 0, 0], [0, 0, 0, 0]]
+    x = Tensor(np.arange(12).reshape(3, 4).astype(np.float32))
+    index = Tensor(np.array([[0, 2], [1, 0]], np.int64))
+    for fn in (ops.gather_d, ops.gather_elements, ops.function.array_func.gather_ext):
+        np.testing.assert_array_equal(fn(x, 1, index).asnumpy(), [[0, 2], [5, 4]])
+        np.testing.assert_array_equal(fn(x, 0, index).asnumpy(), [[0, 9], [4, 1]])
+    g = ms.grad(lambda t: ops.gather_d(t, 1, index).sum())(x)
+    np.testing.assert_array_equal(g.asnumpy(), [[1, 0, 1, 0], [1, 1, 0, 0], [0, 0, 0, 0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int32])
+def test_fractional_avg_pool_grad(dtype, on_real_server):
+    # tests/st/ops/cpu/test_fractionalavgpool_op.py's grad halves. MindSpore 2.10,
+    # _grad_ops.FractionalAvgPoolGrad(overlapping)([1, 4, 4, 1], [[5, 7], [9, 11]] as (1, 2, 2, 1), [0, 2, 4], [0, 2, 4])
+    from gradserve.ops.operations import _grad_ops as G
+    shape, seq = Tensor(np.array([1, 4, 4, 1], np.int64)), Tensor(np.array([0, 2, 4], np.int64))
+    bp = Tensor(np.array([5, 7, 9, 11]).reshape(1, 2, 2, 1).astype(dtype))
+    plain = [[1.25, 1.25, 1.75, 1.75], [1.25, 1.25, 1.75, 1.75], [2.25, 2.25, 2.75, 2.75], [2.25, 2.25, 2.75, 2.75]]
+    overlapping = [[0.5555555820465088, 0.5555555820465088, 1.7222222089767456, 1.1666666269302368],
+                   [0.5555555820465088, 0.5555555820465088, 1.7222222089767456, 1.1666666269302368],
+                   [2.055555582046509, 2.055555582046509, 5.972222328186035, 3.9166667461395264], [1.5, 1.5, 4.25, 2.75]]
+    if dtype == np.int32:  # (MindSpore's int32 results: the float sums truncated)
+        plain = [[1, 1, 1, 1], [1, 1, 1, 1], [2, 2, 2, 2], [2, 2, 2, 2]]
+        overlapping = [[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 5, 3], [1, 1, 4, 2]]
+    for flag, want in ((False, plain), (True, overlapping)):
+        out = G.FractionalAvgPoolGrad(overlapping=flag)(shape, bp, seq, seq)
+        assert out.shape == (1, 4, 4, 1) and out.dtype == (ms.int32 if dtype == np.int32 else ms.float32)
+        np.testing.assert_allclose(out.asnumpy().reshape(4, 4), want, rtol=1e-6)
+    # uneven regions, 5 x 3 input, 2 channels (MindSpore 2.10's float32 output)
+    out = G.FractionalAvgPoolGrad(overlapping=True)(
+        Tensor(np.array([1, 5, 3, 2], np.int64)), Tensor(np.arange(1, 13).reshape(1, 3, 2, 2).astype(np.float32)),
+        Tensor(np.array([0, 1, 3, 5], np.int64)), Tensor(np.array([0, 2, 3], np.int64)))
+    want = [[[0.16666667, 0.33333334], [0.16666667, 0.33333334], [1.6666666, 2.3333333]],
+            [[0.7222222, 1.0], [0.7222222, 1.0], [4.5555553, 5.6666665]],
+            [[0.5555556, 0.6666667], [0.5555556, 0.6666667], [2.8888888, 3.3333333]],
+            [[2.0555556, 2.3333333], [2.0555556, 2.3333333], [9.888889, 11.0]],
+            [[1.5, 1.6666666], [1.5, 1.6666666], [7.0, 7.6666665]]]
+    np.testing.assert_allclose(out.asnumpy()[0], want, rtol=1e-6)
