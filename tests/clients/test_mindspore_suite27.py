@@ -214,3 +214,35 @@ def test_fractional_avg_pool_grad(dtype, on_real_server):
             [[2.0555556, 2.3333333], [2.0555556, 2.3333333], [9.888889, 11.0]],
             [[1.5, 1.6666666], [1.5, 1.6666666], [7.0, 7.6666665]]]
     np.testing.assert_allclose(out.asnumpy()[0], want, rtol=1e-6)
+
+
+def test_jit_refuses_two_parameters_of_one_name(on_real_server):
+    # seed 26's tests/st/compiler/graph_syntax/test_parameter_ref.py::test_cell_parameter_as_input3. MindSpore 2.10:
+    # a jit function given two distinct Parameters named 'myname' (a Cell's own and one passed to construct) raises
+    # ValueError "The parameter ..., its name 'myname' already exists. Please set a unique name for the parameter."
+    # (also a plain jit function given two Parameters named 'q'); the same Parameter twice runs (2 * 2 * 3 = 12)
+    class ParamNet(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.param = Parameter(Tensor(2, ms.float32), name="myname")
+
+        @ms.jit
+        def func(self, same_param, other):
+            return self.param * same_param * other
+
+        def construct(self, other):
+            return self.func(self.param, other)
+
+    net = ParamNet()
+    with pytest.raises(ValueError, match="its name 'myname' already exists. Please set a unique name"):
+        net(Parameter(Tensor(1), name="myname"))
+    assert float(net(Tensor(3, ms.float32))) == 12.0
+
+    @ms.jit
+    def f(a, b):
+        return a * b
+
+    with pytest.raises(ValueError, match="its name 'q' already exists"):
+        f(Parameter(Tensor(2.0), name="q"), Parameter(Tensor(3.0), name="q"))
+    p = Parameter(Tensor(2.0), name="q")
+    assert float(f(p, p)) == 4.0

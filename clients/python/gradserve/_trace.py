@@ -1581,6 +1581,9 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
         leaf_names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
+    for x, s in zip(leaves, inner):  # (a jit function called inside sees which Parameter an input is: _jit)
+        if isinstance(x, Parameter):
+            s.__dict__["_gs_parameter"] = x
     if known:
         root.known = {s._name: x._data for x, s in zip(leaves, inner) if isinstance(x, Tensor) and not x.is_dynamic}
         if _context.get_context("mode") == _context.PYNATIVE_MODE:
