@@ -246,3 +246,24 @@ def test_jit_refuses_two_parameters_of_one_name(on_real_server):
         f(Parameter(Tensor(2.0), name="q"), Parameter(Tensor(3.0), name="q"))
     p = Parameter(Tensor(2.0), name="q")
     assert float(f(p, p)) == 4.0
+
+
+def test_untyped_storage(on_real_server):
+    # tests/st/tensor/storage/test_storage.py (MindSpore 2.10 CPU passes these): a float32 scalar's storage has 4
+    # bytes; resize_(0) leaves none and data_ptr() 0; resize_(12) 12 bytes; copy_ of 3 * 2's storage into 2 * 1's
+    # makes b.item() 6.0; a Parameter written so reads the new value too
+    a = Tensor(1.0)
+    storage = (a * 1).untyped_storage()
+    assert storage.size() == 4 and storage.nbytes() == 4 and storage.data_ptr() != 0
+    storage.resize_(0)
+    assert storage.size() == 0 and storage.nbytes() == 0 and storage.data_ptr() == 0
+    storage.resize_(12)
+    assert storage.size() == 12 and storage.data_ptr() != 0
+    a = Tensor(2.0)
+    b, c = a * 1, a * 3
+    assert b.item() == 2.0
+    b.untyped_storage().copy_(c.untyped_storage())
+    assert b.item() == 6.0
+    p = Parameter(Tensor(np.array([1.0, 2.0], np.float32)), name="p")
+    p.untyped_storage().copy_(Tensor(np.array([5.0, 7.0], np.float32)).untyped_storage())
+    np.testing.assert_array_equal(p.asnumpy(), [5.0, 7.0])

@@ -9,6 +9,7 @@ import numpy as np
 from .._late import late
 from .._tensor import Tensor
 from ._tensor_select import tensor_select
+from . import _tensor_storage  # noqa: F401  (Tensor.untyped_storage)
 
 __all__: list[str] = []
 
