@@ -267,3 +267,19 @@ def test_untyped_storage(on_real_server):
     p = Parameter(Tensor(np.array([1.0, 2.0], np.float32)), name="p")
     p.untyped_storage().copy_(Tensor(np.array([5.0, 7.0], np.float32)).untyped_storage())
     np.testing.assert_array_equal(p.asnumpy(), [5.0, 7.0])
+
+
+def test_adaptive_avg_pool_dtypes(on_real_server):
+    # MindSpore 2.10: adaptive_avg_pool2d of int32 / int64 a TypeError "For primitive[AdaptiveAvgPool2D], the input
+    # argument[x] must be a type of {Tensor[Float16], Tensor[Float32], Tensor[Float64]}, but got Tensor[Int32]."
+    # (here it gave truncated integer means); adaptive_avg_pool1d takes float16 / float32 only ("For
+    # adaptive_avg_pool1d, the input dtype must be float16 or float32, but got Float64."); 2-D float64 runs
+    # (NumPy: the 2x2 block means of arange(32).reshape(1, 2, 4, 4) start 2.5, 4.5, 10.5)
+    with pytest.raises(TypeError, match=r"AdaptiveAvgPool2D.*but got Tensor\[Int32\]"):
+        ops.adaptive_avg_pool2d(Tensor(np.ones((1, 2, 4, 4), np.int32)), 2)
+    for dtype, name in ((np.float64, "Float64"), (np.int32, "Int32")):
+        with pytest.raises(TypeError, match=f"must be float16 or float32, but got {name}"):
+            ops.adaptive_avg_pool1d(Tensor(np.ones((1, 2, 4), dtype)), 2)
+    out = ops.adaptive_avg_pool2d(Tensor(np.arange(32).reshape(1, 2, 4, 4).astype(np.float64)), 2)
+    assert out.dtype == ms.float64
+    np.testing.assert_array_equal(out.asnumpy().ravel()[:3], [2.5, 4.5, 10.5])
