@@ -283,3 +283,26 @@ def test_adaptive_avg_pool_dtypes(on_real_server):
     out = ops.adaptive_avg_pool2d(Tensor(np.arange(32).reshape(1, 2, 4, 4).astype(np.float64)), 2)
     assert out.dtype == ms.float64
     np.testing.assert_array_equal(out.asnumpy().ravel()[:3], [2.5, 4.5, 10.5])
+
+
+def test_assign_keeps_the_variable_shape(on_real_server):
+    # MindSpore 2.10 (same calls on Parameter(ones(3))): ops.assign of a (2, 2) value "For 'Assign','value' must
+    # have the same rank as 'variable'. But got 'value' rank: 2, 'variable' rank: 1."; of a (1,) value "... must
+    # have the same shape as 'variable'. But got 'value' shape: (1), 'variable' shape: (3)."; assign_add of (1,)
+    # the same for 'AssignAdd'; p.assign_value((2, 2) value) reshapes p (set_data's rule)
+    def fresh():
+        return Parameter(Tensor(np.ones(3, np.float32)), name="p")
+
+    with pytest.raises(ValueError, match=r"For 'Assign','value' must have the same rank as 'variable'\. But got "
+                                         r"'value' rank: 2, 'variable' rank: 1\."):
+        ops.assign(fresh(), Tensor(np.ones((2, 2), np.float32)))
+    p = fresh()
+    with pytest.raises(ValueError, match=r"same shape as 'variable'\. But got 'value' shape: \(1\), 'variable' "
+                                         r"shape: \(3\)\..*Parameter 'p'"):
+        ops.assign(p, Tensor(np.ones((1,), np.float32)))
+    assert p.shape == (3,)
+    with pytest.raises(ValueError, match=r"For 'AssignAdd','value' must have the same shape"):
+        ops.assign_add(p, Tensor(np.ones((1,), np.float32)))
+    np.testing.assert_array_equal(p.asnumpy(), np.ones(3))
+    p.assign_value(Tensor(np.ones((2, 2), np.float32)))
+    assert p.shape == (2, 2)
