@@ -1587,6 +1587,9 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
         leaf_names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
+    for x, s in zip(leaves, inner):  # (a jit function called inside sees which Parameter an input is: _jit)
+        if isinstance(x, Parameter):
+            s.__dict__["_gs_parameter"] = x
     if known:
         root.known = {s._name: x._data for x, s in zip(leaves, inner) if isinstance(x, Tensor) and not x.is_dynamic}
         if _context.get_context("mode") == _context.PYNATIVE_MODE:
@@ -1842,7 +1845,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     else:  # (the common call: Tensors alone, as flatten would give them)
         leaves, tdef = list(args), ("list", ("*",) * len(args))
         sigs = tuple([("T", x._shape, x._dtype) for x in leaves])  # (_sig of a Tensor, without a call each)
-    epoch = mode_epoch[0]
+    epoch = (mode_epoch[0], _tensor_mod.param_reshapes[0])
     sig: tuple = (epoch, tdef, sigs)
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)
         sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)
