@@ -249,3 +249,18 @@ def _det_grad_graph(n: int, directions: int):
     gb = GraphBuilder("det_grad")
     ins = [gb.input((n, n), "float64", name=f"x{i}") for i in range(directions + 1)]
     return gb.build(gb.emit("det_grad", ins, {})[0])
+
+
+@pytest.mark.parametrize("directions, kind", [(3, "rank-2"), (4, "random"), (4, "rank-1")])
+def test_general_form_minors_by_leibniz_and_by_lapack(directions, kind):
+    """det_grad with 3 directions (its minors 3 x 3: Leibniz' products) and 4 (4 x 4: LAPACK's batched det), n = 7,
+    against torch.func's nested jvps of the polynomial det's gradient."""
+    n = 7
+    a, *es = _matrix(n, kind), *(RNG.uniform(-1, 1, (n, n)) for _ in range(directions))
+    gb = GraphBuilder("det_grad")
+    ins = [gb.input((n, n), "float64", name=f"x{i}") for i in range(directions + 1)]
+    got = evaluate(gb.build(gb.emit("det_grad", ins, {})[0]), a, *es)
+    f = torch.func.grad(_poly_det)
+    for e in es:
+        f = (lambda inner, t: lambda y: torch.func.jvp(inner, (y,), (t,))[1])(f, torch.tensor(e))
+    _close(got, f(torch.tensor(a)).numpy())
