@@ -1410,8 +1410,8 @@ class BesselI1e(Primitive):
 
 
 class BetaincDx(Primitive):
-    """elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy broadcasting; differentiable w.r.t. x only"""
-    def __init__(self) -> None: ...
+    """elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy broadcasting, or its order-th x-derivative (attribute order, 0 the density), with its limits at x = 0 and 1; differentiable w.r.t. x only"""
+    def __init__(self, *, order: int = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
@@ -2127,8 +2127,8 @@ def betainc(*inputs: _TensorLike) -> Tensor:
     """elementwise I_x(a, b), the regularized incomplete beta function (MindSpore ops.Betainc) with NumPy broadcasting; a, b > 0, 0 <= x <= 1 (NaN outside); differentiable w.r.t. x (any order)"""
 
 
-def betainc_dx(*inputs: _TensorLike) -> Tensor:
-    """elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy broadcasting; differentiable w.r.t. x only"""
+def betainc_dx(*inputs: _TensorLike, order: int = ...) -> Tensor:
+    """elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy broadcasting, or its order-th x-derivative (attribute order, 0 the density), with its limits at x = 0 and 1; differentiable w.r.t. x only"""
 
 
 @overload
