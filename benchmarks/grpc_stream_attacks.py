@@ -3,6 +3,8 @@ client probes /v2/health/live every 50 ms (body_shape_attacks.attack: the answer
 latency, the server's peak RSS growth).
 
 - `streams`: N concurrent calls on one channel past grpc_max_streams: a bare grpcio stub's, then the SDK's.
+- `stock`: a bare grpcio stub's polite loads on one channel (reliab9): 1000 small Evals one at a time, then 2000
+  with 64, 80 and 96 threads at once (GRADSERVE_GRPC_MAX_STREAMS=100 to compare with the old default).
 - `missing`: MissingTensors naming 10^6 hashes (over the 2^18 a question may name) and 2^18 (allowed).
 - `put`: PutTensors of 10^6 empty tensors (past max_tensors).
 - `unread`: one connection's 20 Eval calls of a 16 MiB answer each, never read (no flow-control credit).
@@ -67,6 +69,39 @@ def one_call(stub, method: str, m):
         except grpc.RpcError as e:
             return e.code().name, e.details()
     return go
+
+
+def stock_loads(stub) -> None:
+    """A plain stub's small Evals on one channel: one at a time, then 64, 80 and 96 at once (answers counted)."""
+    import time
+    import numpy as np
+    from e2e.grpc_wire import request
+    from engine import GraphBuilder
+    from engine.serialize import graph_to_json
+    gb = GraphBuilder("s")
+    m = request("eval", {"graph": graph_to_json(gb.build(gb.sin(gb.input((4,), "float64", name="x")))),
+                         "inputs": [np.ones(4)]})
+    t0, codes = time.perf_counter(), collections.Counter()
+    for _ in range(1000):
+        codes[one_call(stub, "Eval", m)()[0]] += 1
+    print(f"1000 one at a time: {dict(codes)} {time.perf_counter() - t0:.1f} s", flush=True)
+    for width in (64, 80, 96):
+        left, lock, codes = [2000], threading.Lock(), collections.Counter()
+
+        def run():
+            while True:
+                with lock:
+                    if not left[0]:
+                        return
+                    left[0] -= 1
+                code = one_call(stub, "Eval", m)()[0]
+                with lock:
+                    codes[code] += 1
+        t0 = time.perf_counter()
+        ths = [threading.Thread(target=run) for _ in range(width)]
+        [t.start() for t in ths]
+        [t.join() for t in ths]
+        print(f"2000 by {width} threads: {dict(codes)} {time.perf_counter() - t0:.1f} s", flush=True)
 
 
 def rapid_reset(s: Server, stub, n: int = 200_000, batch: int = 500) -> tuple[str, str]:
@@ -228,6 +263,8 @@ def main(which: list[str]) -> None:
                 attack(s, f"{n} concurrent calls, one channel, the SDK's transport",
                        lambda: concurrently(n, lambda: sdk.call("missing_tensors", {"sha256": [HASH]})))
             sdk.close()
+        if "stock" in which:
+            stock_loads(stub)
         if "missing" in which:
             for n in (10 ** 6, 1 << 18):
                 attack(s, f"MissingTensors of {n} hashes", one_call(stub, "MissingTensors",

@@ -69,7 +69,8 @@ def _directional(t: Graph, pos: list[int]) -> Graph:
 # -- grad-of-grad nodes (what the SDK traces for GradOperation()(GradOperation()(net))) ----------
 def _plain(attrs: dict) -> bool:
     """GradOperation without sens, weights or value: the form the identity is about."""
-    return not attrs.get("sens") and not attrs.get("weights") and not attrs.get("with_value")
+    return not attrs.get("sens") and not attrs.get("weights") and not attrs.get("with_value") and \
+        not attrs.get("reached")
 
 
 def _wrapped_grad(fns: dict, fn: Graph):

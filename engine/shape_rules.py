@@ -237,13 +237,21 @@ UNARY_FLOAT = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "s
 UNARY_ANY = ("square", "neg", "sign")
 BINARY = ("add", "sub", "mul", "maximum", "minimum", "remainder", "fmod")
 BINARY_FLOAT = ("div", "pow", "atan2", "igamma", "igammac", "igamma_dx", "igamma_da", "nextafter")
-TERNARY_FLOAT = ("betainc", "betainc_dx")
+TERNARY_FLOAT = ("betainc",)
 COMPARE = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or")
 
 
 @rule(*UNARY_FLOAT, *BINARY_FLOAT, *TERNARY_FLOAT)
 def _float_elementwise(op, avals):
     return elementwise(op, avals, float_only=True)
+
+
+@rule("betainc_dx")
+def _betainc_dx(avals, order=0):
+    if order < 0:
+        raise RuleError(f"betainc_dx: attribute order must be >= 0 (the x-derivative's order), got {order}",
+                        order=order)
+    return elementwise("betainc_dx", avals, float_only=True)
 
 
 # refused on bool (use logical_not / logical_xor / cast): NumPy has no loop for neg, sub, sign; PyTorch none

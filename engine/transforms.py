@@ -12,7 +12,7 @@ from typing import Sequence
 from .builder import Budget, Builder, Outer, fresh_name
 from .directional import directional_sum
 from .errors import DifferentiationError, LimitExceeded
-from .ir import Graph, Var, is_complex, is_float, is_inexact, tree_unflatten
+from .ir import AVal, Graph, Var, is_complex, is_float, is_inexact, tree_unflatten
 from .lower import lower
 
 
@@ -298,12 +298,20 @@ def _jac_fwd(o: Outer, g: Graph, pos: list[int]) -> list[list[Var]]:
     return blocks
 
 
+# Outputs past this many share one pullback (_jac_rev_shared): two functions an output (its cut and its mapped
+# pullback) would pass a server's max_functions (256) at ~128 outputs
+PULLBACK_PER_OUTPUT_MAX = 32
+
+
 def _jac_rev(o: Outer, g: Graph, pos: list[int], ws: Sequence[str] = ()) -> list[list[Var]]:
     """Blocks [output][target] (positions, then weights by name): one grad node (with sens) per output,
-    mapped over the output's basis. Each output's pullback is of that output alone (see `_one_output`)."""
+    mapped over the output's basis. Each output's pullback is of that output alone (see `_one_output`); past
+    PULLBACK_PER_OUTPUT_MAX outputs, one pullback of them all (_jac_rev_shared)."""
     b, flat_out = o.b, g.flat_outputs
     pav = {p.name: p.aval for p in g.params}
     tavals = [g.inputs[p].aval for p in pos] + [pav[w] for w in ws]
+    if len(flat_out) > PULLBACK_PER_OUTPUT_MAX:
+        return _jac_rev_shared(o, g, pos, ws, tavals)
     blocks: list[list[Var]] = [[None] * len(tavals) for _ in flat_out]
     made = {v.id: k for k, e in enumerate(g.eqns) for v in e.outputs}
     for i, ov in enumerate(flat_out):
@@ -320,6 +328,35 @@ def _jac_rev(o: Outer, g: Graph, pos: list[int], ws: Sequence[str] = ()) -> list
         for j, a in enumerate(tavals):
             shape = tuple(ov.shape) + tuple(a.shape)
             blocks[i][j] = b.reshape(rows[j], shape=shape) if ov.aval.size else b.full(shape, 0.0, a.dtype)
+    return blocks
+
+
+def _jac_rev_shared(o: Outer, g: Graph, pos: list[int], ws: Sequence[str], tavals: list) -> list[list[Var]]:
+    """_jac_rev's blocks by one grad node (with sens) mapped over the basis of all outputs' elements, flat and
+    concatenated (as JAX's jacrev maps one vjp over them): each basis row split into the outputs' cotangents, the
+    rows of the result split back per output. Two functions in all, whatever the number of outputs."""
+    b, flat_out = o.b, g.flat_outputs
+    sizes = [v.aval.size for v in flat_out]
+    total = sum(sizes)
+    _check_basis(total, f"{len(flat_out)} outputs of {total} elements together")
+    dtype = "float64" if any(v.dtype == "float64" for v in flat_out) else flat_out[0].dtype
+    cuts = [sum(sizes[:i + 1]) for i in range(len(sizes) - 1)]
+    basis = _basis(b, AVal((total,), dtype))
+
+    def pullback(fb, ins):
+        u = Var(AVal((total,), dtype), "sens")
+        parts = fb.emit("split", [u], {"indices": tuple(cuts), "axis": 0})
+        sens = [fb.cast_like(fb.reshape(part, shape=tuple(v.shape)), v) for part, v in zip(parts, flat_out)]
+        attrs = {"fn": o.fname, "positions": tuple(pos), "weights": tuple(ws), "sens": True, "with_value": False}
+        return fb.emit("grad", ins + sens, attrs), u
+
+    rows = _vmap_basis(o, _mapped(o, g, "jacrev_", pullback), basis, (0,) * len(tavals)) if total else []
+    blocks: list[list[Var]] = [[None] * len(tavals) for _ in flat_out]
+    for j, a in enumerate(tavals):
+        parts = b.emit("split", [rows[j]], {"indices": tuple(cuts), "axis": 0}) if total else []
+        for i, ov in enumerate(flat_out):
+            shape = tuple(ov.shape) + tuple(a.shape)
+            blocks[i][j] = b.reshape(parts[i], shape=shape) if sizes[i] else b.full(shape, 0.0, a.dtype)
     return blocks
 
 

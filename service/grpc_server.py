@@ -40,6 +40,7 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from pydantic import ValidationError
 
+from .answer_wire import WireAnswers, counted_bytes, job_answer_bytes
 from .api_keys import key_ok
 from .body_budget import parsed
 from . import client_shm, codec, gc_pause, models
@@ -61,6 +62,7 @@ log = logging.getLogger("gradserve.grpc")
 SERVICE = pb.DESCRIPTOR.services_by_name["Gradserve"].full_name  # gradserve.v1.Gradserve
 # handlers given a grpc_inflate.Held: the jobs', and RegisterGraph's (its message's charge is its own when parsed)
 JOB_METHODS = ("Grad", "Jvp", "Vjp", "Jacobian", "Hessian", "Hvp", "Eval", "RegisterGraph")
+WIRE_ANSWERS = frozenset(JOB_METHODS[:-1])  # (their answers: encode_result's)
 
 
 def held_methods(services: tuple) -> frozenset:
@@ -224,13 +226,17 @@ def _structure(s) -> pb.Structure:
     return pb.Structure(index=s)
 
 
-def encode_result(res: JobResult) -> pb.JobResponse:
+def encode_result(res: JobResult) -> pb.JobResponse | bytes:
+    """The job's answer: a JobResponse, or past BIG output bytes its wire bytes (service.answer_wire: each output
+    copied once, and grpc's serializer passes them through)."""
     t = res.timing
     timing = pb.Timing(queue_ms=float(t.get("queue_ms", 0.0)), compute_ms=float(t.get("compute_ms", 0.0)),
                        total_ms=float(t.get("total_ms", 0.0)), compile_cache=str(t.get("compile_cache", "")),
                        threads=int(t.get("threads", 0)), reclaimed=bool(t.get("reclaimed", False)),
                        lane=str(t.get("lane", "")))
     out = pb.JobResponse(structure=_structure(res.structure), graph_id=res.graph_id, device=res.device, timing=timing)
+    if sum(a.nbytes for _, a in res.outputs) > BIG:
+        return job_answer_bytes(res.outputs, out)
     for name, a in res.outputs:  # built in place: a Tensor made first would be copied again into the list
         out.outputs.add(name=name, datatype=codec.v2_datatype(a.dtype), shape=list(a.shape),
                         raw_contents=bytes(codec.tensor_to_bytes(a)))
@@ -301,7 +307,7 @@ class Servicer(pb_grpc.GradserveServicer):
         return client_of(self.core, dict(md).get("authorization"), client_shm.grpc_peer_host(context.peer()),
                          metadata_forwarded(md))
 
-    async def _job(self, kind: str, held, context) -> pb.JobResponse:
+    async def _job(self, kind: str, held, context) -> pb.JobResponse | bytes:
         request = message_of(held)  # (a grpc_inflate.Held: the message is dropped once decoded)
         md = dict(context.invocation_metadata() or ())
         call = JobCall(self.core, kind, "grpc", md.get(REQUEST_ID), self._client(context))
@@ -325,7 +331,8 @@ class Servicer(pb_grpc.GradserveServicer):
             bound = self._call_deadline(req, context)
             res = await call.run(req)
             nbytes = sum(a.nbytes for _, a in res.outputs)
-            self.core.unsent_answers.hold(context, call.client, nbytes)  # (counted until its call finishes)
+            # (counted until its call finishes, a small one as 64 KiB: service.answer_wire.counted_bytes)
+            self.core.unsent_answers.hold(context, call.client, counted_bytes(nbytes))
             return await offload(nbytes > BIG, encode_result, res)
         except ServiceError as e:
             if bound and isinstance(e, DeadlineExceeded):  # tell the client it was its own call's timeout
@@ -408,7 +415,7 @@ class Servicer(pb_grpc.GradserveServicer):
             client = self._client(context)  # (its answer, a graph's JSON for a few bytes asked, counted as a job's)
             self.core.unsent_answers.check(client)
             out = self.core.get_graph(request.graph_id)
-            self.core.unsent_answers.hold(context, client, len(out["graph_json"]))
+            self.core.unsent_answers.hold(context, client, counted_bytes(len(out["graph_json"])))
             return pb.GetGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]),
                                        graph_json=out["graph_json"])
 
@@ -416,6 +423,7 @@ class Servicer(pb_grpc.GradserveServicer):
 
     async def PutTensors(self, request, context):
         async def fn():
+            self.core.tensors.check_on()
             codec.check_tensor_count(len(request.tensors), self.settings.max_tensors, "$.tensors")  # (as HTTP's)
             arrays = [codec.tensor_from_bytes(t.raw_contents, t.shape, t.datatype, f"$.tensors[{i}]")
                       for i, t in enumerate(request.tensors)]
@@ -430,7 +438,7 @@ class Servicer(pb_grpc.GradserveServicer):
             if len(keys) > MAX_ENTRIES:
                 raise InvalidRequest(f"expected a list of at most {MAX_ENTRIES} sha256 hex digests", path="$.sha256")
             missing = await asyncio.to_thread(lambda: self.core.tensors.missing(list(keys)))
-            return pb.MissingTensorsResponse(missing=missing)
+            return pb.MissingTensorsResponse(missing=missing, **self.core.tensors.limits())
 
         return await self._guard(context, fn)
 
@@ -508,7 +516,8 @@ class GrpcServer:
         inflating = Inflating(s.max_body_bytes, self.core.body_budget, abort, s.grpc_compressed_requests,
                               held_methods(self.services), message_checks(SERVICE, s.max_tensors))
         self.server = grpc.aio.server(options=options, interceptors=[inflating])
-        pb_grpc.add_GradserveServicer_to_server(Servicer(s, self.core), self.server)
+        # (the job methods' large answers come as their wire bytes: service.answer_wire)
+        pb_grpc.add_GradserveServicer_to_server(Servicer(s, self.core), WireAnswers(self.server, WIRE_ANSWERS))
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         for _, add in self.services:
             add(self.server)

@@ -20,7 +20,7 @@ from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_inflate import decoded, message_of
 from .grpc_server import grpc_code
 from .client_identity import metadata_forwarded
-from .answer_budget import COUNTED
+from .answer_wire import counted_bytes
 from .jobs import client_of
 from .oip_http import (EXTENSIONS, NO_LOG, NO_TRACE, check_input_params, check_output_params,
                        check_outputs, check_repository_params, check_request_params, place_outputs, select_outputs,
@@ -187,9 +187,8 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
     def _unsent(self, context, resp: pb.ModelInferResponse) -> pb.ModelInferResponse:
         """A unary answer counted against its client's grpc_unsent_answer_bytes until sent (service.answer_budget;
         a stream's next answer waits for the last to be written)."""
-        n = sum(map(len, resp.raw_output_contents))
-        if n >= COUNTED:  # (the identity only for a counted answer)
-            self.core.unsent_answers.hold(context, self._client(context), n)
+        n = sum(map(len, resp.raw_output_contents))  # (a small one counted as 64 KiB: answer_wire.counted_bytes)
+        self.core.unsent_answers.hold(context, self._client(context), counted_bytes(n))
         return resp
 
     async def ModelStreamInfer(self, request_iterator, context):

@@ -41,6 +41,7 @@ def router(core, settings, dependencies) -> APIRouter:
 
     @r.post("", operation_id="put_tensors", summary="Upload parameter values, kept by the sha256 of their bytes")
     async def put_tensors(request: Request):
+        core.tensors.check_on()  # (store off: refused before its body is read)
         with Charge(core.body_budget) as held:
             # raw bytes behind a small JSON header, never parsed: bound as binary model uploads are (max_model_bytes)
             body = await read_body(request, settings.max_model_bytes, settings.body_timeout_s, core.body_budget, held,
@@ -67,8 +68,9 @@ async def _missing_body(request: Request, settings, budget, held) -> bytes:
 
 
 def _missing(store, body: bytes) -> bytes:
-    """The answer's JSON: {"missing": [the hashes the body names that `store` does not keep]}."""
+    """The answer's JSON: {"missing": [the hashes the body names that `store` does not keep], and what the store
+    keeps: "store_bytes" in all, "client_bytes" for one client}."""
     head = codec.loads(body)[0]
     if not isinstance(head, dict):
         raise InvalidRequest('expected {"sha256": [hex digest, ...]}', path="$")
-    return orjson.dumps({"missing": store.missing(head.get("sha256"))})
+    return orjson.dumps({"missing": store.missing(head.get("sha256")), **store.limits()})

@@ -31,7 +31,7 @@ import numpy as np
 
 from engine.ir import NP_DTYPES
 
-from .errors import InvalidRequest, LimitExceeded, NotFound
+from .errors import InvalidRequest, LimitExceeded, NotFound, NotImplementedFeature
 from .registry import CLIENT_SHARE, LRU
 
 log = logging.getLogger("gradserve.tensors")
@@ -84,20 +84,36 @@ class _Pieces(LRU):
 
 
 class TensorStore:
+    """With a budget of 0 the store is off: uploads and missing-tensors questions are refused as not implemented
+    (HTTP 501, gRPC UNIMPLEMENTED, as an older server's missing route: the SDK then sends graphs whole)."""
+
     def __init__(self, cap_bytes: int, metrics: Any = None):
         self.kept = _Pieces(cap_bytes)
         self.metrics = metrics  # (gradserve_tensors_stored: tensors and bytes stored, one already kept not again)
 
+    def limits(self) -> dict[str, int]:
+        """What the store keeps, as its missing-tensors answers say: in all, and for one client (the SDK reads the
+        latter to tell a model too large for it from pieces other clients' uploads evicted)."""
+        cap = self.kept.cap_bytes
+        return {"store_bytes": cap, "client_bytes": int(cap * CLIENT_SHARE)}
+
+    def check_on(self) -> None:
+        """NotImplementedFeature when the store is off (before an upload is read: nothing would keep it)."""
+        if self.kept.cap_bytes <= 0:
+            raise NotImplementedFeature("this server keeps no parameter values by hash (tensor_store_bytes=0): "
+                                        "send the graph with its values", limit="tensor_store_bytes", value=0)
+
     def put(self, raw, client: str | None = None) -> tuple[str, bool]:
         """(its hash, whether it was new) of one tensor's bytes, kept within the budget."""
+        self.check_on()
         key = content_hash(raw)
         if self.kept.get(key) is not None:
             return key, False
         if not self.kept.put(key, bytes(raw), len(raw), owner=client):
             cap = self.kept.cap_bytes
             raise LimitExceeded(f"a tensor of {len(raw)} bytes is more than the tensor store keeps for one client "
-                                f"(tensor_store_bytes={cap}, half of it per client)", limit="tensor_store_bytes",
-                                value=cap, got=len(raw))
+                                f"(tensor_store_bytes={cap}, {self.limits()['client_bytes']} per client)",
+                                limit="tensor_store_bytes", value=cap, got=len(raw))
         if self.metrics is not None:
             self.metrics.tensors_stored.labels("tensors").inc()
             self.metrics.tensors_stored.labels("bytes").inc(len(raw))
@@ -105,6 +121,7 @@ class TensorStore:
 
     def missing(self, keys: Any, path: str = "$.sha256") -> list[str]:
         """The hashes among `keys` this store does not keep (a client sends those)."""
+        self.check_on()
         if not isinstance(keys, list) or len(keys) > MAX_ENTRIES:
             raise InvalidRequest(f"expected a list of at most {MAX_ENTRIES} sha256 hex digests", path=path)
         _check_digests(keys, path)

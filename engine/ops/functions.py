@@ -19,9 +19,12 @@ defop("call", None, typed_by_function, function=True, attrs={"fn": Attr("str")},
       doc="call function `fn` on the inputs; outputs are its flat outputs")
 defop("grad", None, typed_by_function, function=True, n_outputs=None,
       attrs={"fn": Attr("str"), "positions": Attr("ints", ()), "weights": Attr("any", ()),
-             "sens": Attr("bool", False), "with_value": Attr("bool", False), "int_grads": Attr("bool", False)},
+             "sens": Attr("bool", False), "with_value": Attr("bool", False), "int_grads": Attr("bool", False),
+             "reached": Attr("bool", False)},
       doc="reverse-mode derivative of `fn`: inputs = args (+ one sens per output if sens); "
-          "outputs = [values if with_value] + grads for positions + grads for weights; "
+          "outputs = [values if with_value] + grads for positions + grads for weights "
+          "[+ if reached: one bool scalar per grad, whether the derivative reaches that input or weight "
+          "(false: no path from a differentiated output passes it, its grad is a structural zero)]; "
           "int_grads: integer values carry (integer) derivatives, as in MindSpore")
 defop("jvp", None, typed_by_function, function=True, n_outputs=None,
       attrs={"fn": Attr("str"), "positions": Attr("ints", None, optional=True)},
@@ -106,6 +109,8 @@ def function_op_avals(functions: dict, op: str, attrs: dict, in_avals: list[AVal
             if w in weights[:i]:  # (the gradient pass would mark it twice and give the first copy zeros)
                 raise DifferentiationError(f"weight {w!r} repeated in the grad node's weights", node=label, weight=w)
             res.append(pav[w])
+        if attrs.get("reached"):
+            res += [AVal((), "bool")] * (len(positions) + len(weights))
         return res
     if op == "jvp":
         positions = jvp_positions(attrs, n)

@@ -12,8 +12,8 @@ a = b = 10^5..10^6, ~2e-8 at 10^7, ~2e-7 at 10^8 (against SciPy; MindSpore 2.10 
 2e-2 at 10^7). Domain: a > 0, b > 0,
 0 <= x <= 1 (NaN outside, as MindSpore 2.10 CPU); I_0 = 0, I_1 = 1.
 
-Derivatives: w.r.t. x in closed form (betainc_dx, whose own x-derivative is
-betainc_dx * ((a-1)/x - (b-1)/(1-x))), to any order, both modes. W.r.t. a and b: a DifferentiationError naming
+Derivatives: w.r.t. x in closed form (betainc_dx, whose attribute order gives the density's own x-derivatives
+by Leibniz' rule, with their limits at x = 0 and 1), to any order, both modes. W.r.t. a and b: a DifferentiationError naming
 the op. MindSpore 2.10 returns zeros there (its bprop's placeholder), which is not the derivative.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 from ._infer import rule_infer
-from .registry import defop, impl_rules, jvp_rules, vjp_rules
+from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 from .special_gamma import _lgamma
 
 _MAX_TERMS = 3000
@@ -105,21 +105,46 @@ def _regularized(xp, a, b, x):
     return xp.astype(out, dtype)
 
 
-def _density(xp, a, b, x):
-    """x^(a-1) (1-x)^(b-1) / B(a, b) for a, b > 0 and 0 <= x <= 1 (at an end: 0, 1 / B, or inf as the
-    exponent there is positive, zero or negative); NaN outside."""
+def _density(xp, a, b, x, order=0):
+    """The order-th x-derivative of x^(a-1) (1-x)^(b-1) / B(a, b) for a, b > 0 and 0 <= x <= 1 (order 0: the
+    density itself), by Leibniz: sum_j C(k, j) D^j x^(a-1) D^(k-j) (1-x)^(b-1) / B, each term a falling factorial
+    times a power. At an end each power has its limit (0, 1 or inf as its exponent is positive, zero or
+    negative): the product rule through (a-1)/x was inf * 0 (NaN) there. NaN outside."""
     dtype = x.dtype
     a, b, x = xp.broadcast_arrays(*(xp.astype(v, xp.float64) for v in (a, b, x)))
     valid = (a > 0) & (b > 0) & (x >= 0) & (x <= 1) & (a < math.inf) & (b < math.inf)
     inner = valid & (x > 0) & (x < 1)
     sa, sb, sx = xp.where(valid, a, 1.0), xp.where(valid, b, 1.0), xp.where(inner, x, 0.5)
-    lb = _log_beta(xp, sa, sb)
-    mid = xp.exp((sa - 1.0) * xp.log(sx) + (sb - 1.0) * xp.log1p(-sx) - lb)
-
-    def at_end(p):  # the end where the factor with exponent p - 1 vanishes
-        return xp.where(p == 1.0, xp.exp(-lb), xp.where(p > 1.0, 0.0, xp.full_like(p, math.inf)))
-    out = xp.where(inner, mid, xp.where(x == 0, at_end(sa), at_end(sb)))
+    scale = xp.exp(-_log_beta(xp, sa, sb))
+    terms = _leibniz_terms(xp, sa, sb, order)
+    mid = sum(coef * xp.exp(ea * xp.log(sx) + eb * xp.log1p(-sx)) for coef, ea, eb in terms)
+    at_0 = _end_limit(xp, [(coef, ea) for coef, ea, _ in terms])
+    at_1 = _end_limit(xp, [(coef, eb) for coef, _, eb in terms])
+    out = scale * xp.where(inner, mid, xp.where(x == 0, at_0, at_1))
     return xp.astype(xp.where(valid, out, math.nan), dtype)
+
+
+def _leibniz_terms(xp, a, b, order: int):
+    """[(coefficient, exponent of x, exponent of 1 - x)] of the terms of D^order (x^(a-1) (1-x)^(b-1)):
+    C(k, j) (a-1)(a-2)..(a-j) (-1)^(k-j) (b-1)..(b-k+j), x^(a-1-j), (1-x)^(b-1-k+j)."""
+    def falling(v, count):
+        out = xp.ones_like(v)
+        for t in range(count):
+            out = out * (v - 1.0 - t)
+        return out
+    return [(math.comb(order, j) * (-1.0) ** (order - j) * falling(a, j) * falling(b, order - j),
+             a - 1.0 - j, b - 1.0 - order + j) for j in range(order + 1)]
+
+
+def _end_limit(xp, terms):
+    """sum of coefficient * t^exponent as t -> 0+: the terms with exponent 0 where no term with a nonzero
+    coefficient has a negative one, else inf signed as the most negative one's coefficient (it dominates)."""
+    finite = sum(xp.where(e == 0, coef, 0.0) for coef, e in terms)
+    worst, sign = xp.zeros_like(finite), xp.zeros_like(finite)
+    for coef, e in terms:
+        steeper = (coef != 0) & (e < worst)
+        worst, sign = xp.where(steeper, e, worst), xp.where(steeper, xp.sign(coef), sign)
+    return xp.where(worst < 0, xp.where(sign < 0, -math.inf, math.inf), finite)
 
 
 def _loop_flops(e) -> int:
@@ -131,19 +156,12 @@ def _loop_flops(e) -> int:
 
 def _float64_temporaries(count: int):
     """scratch: the impl's float64 working arrays (the operands broadcast and cast, both sides' operands, the Lentz
-    state, masks), each the output's size: traced at ~21 (betainc) and ~14 (betainc_dx) of them."""
+    state, masks), each the output's size: traced at ~21 (betainc) of them."""
     return lambda e: count * 8 * e.outputs[0].aval.size
 
 
-def _dx(b, ins):
-    return b.emit1("betainc_dx", *ins)
-
-
-def _dx_slope(b, ins, out):
-    """d/dx betainc_dx(a, b, x) = betainc_dx * ((a - 1) / x - (b - 1) / (1 - x))."""
-    pa, pb, x = ins
-    one = b.scalar(1.0, x.dtype)
-    return b.mul(out, b.sub(b.div(b.sub(pa, one), x), b.div(b.sub(pb, one), b.sub(one, x))))
+def _dx(b, ins, order=0):
+    return b.emit1("betainc_dx", *ins, **({"order": order} if order else {}))  # order 0: the default, unwritten
 
 
 _WHY = ("its derivative w.r.t. a and b (series of digamma terms) is not implemented (MindSpore 2.10 returns "
@@ -157,10 +175,18 @@ impl_rules["betainc"] = _regularized
 vjp_rules["betainc"] = lambda b, ins, outs, cts: [None, None, b.mul(cts[0], _dx(b, ins))]
 jvp_rules["betainc"] = lambda b, ins, outs, ts: [None if ts[2] is None else b.mul(ts[2], _dx(b, ins))]
 
-defop("betainc_dx", 3, rule_infer("betainc_dx"), scratch=_float64_temporaries(16), underivable={0: _WHY, 1: _WHY},
+def _dx_scratch(e) -> int:
+    """_float64_temporaries' count for the density: ~14, and ~4 more for each term of Leibniz' rule (its
+    coefficient, exponents and power): order + 1 terms."""
+    return _float64_temporaries(14 + 4 * (e.attrs.get("order", 0) + 1))(e)
+
+
+defop("betainc_dx", 3, rule_infer("betainc_dx"), attrs={"order": Attr("int", 0)}, scratch=_dx_scratch,
+      underivable={0: _WHY, 1: _WHY},
       doc="elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy "
-          "broadcasting; differentiable w.r.t. x only")
+          "broadcasting, or its order-th x-derivative (attribute order, 0 the density), with its limits at "
+          "x = 0 and 1; differentiable w.r.t. x only")
 impl_rules["betainc_dx"] = _density
-vjp_rules["betainc_dx"] = lambda b, ins, outs, cts: [None, None, b.mul(cts[0], _dx_slope(b, ins, outs[0]))]
-jvp_rules["betainc_dx"] = lambda b, ins, outs, ts: [
-    None if ts[2] is None else b.mul(ts[2], _dx_slope(b, ins, outs[0]))]
+vjp_rules["betainc_dx"] = lambda b, ins, outs, cts, order=0: [None, None, b.mul(cts[0], _dx(b, ins, order + 1))]
+jvp_rules["betainc_dx"] = lambda b, ins, outs, ts, order=0: [
+    None if ts[2] is None else b.mul(ts[2], _dx(b, ins, order + 1))]

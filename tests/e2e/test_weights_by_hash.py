@@ -182,7 +182,7 @@ def test_raw_uploads_by_hash_register_and_run(http):
         "Content-Type": "application/octet-stream", "Inference-Header-Content-Length": str(len(head))})
     assert r.status_code == 201, r.text
     assert r.json()["sha256"] == [key]
-    assert http.post("/v1/tensors/missing", json={"sha256": [key, "cd" * 32]}).json() == {"missing": ["cd" * 32]}
+    assert http.post("/v1/tensors/missing", json={"sha256": [key, "cd" * 32]}).json()["missing"] == ["cd" * 32]
     bad = http.post("/v1/tensors/missing", json={"sha256": ["nothex"]})
     assert bad.status_code == 400 and bad.json()["error"]["detail"]["path"] == "$.sha256[0]"
     gid = http.post("/v1/graphs", json={"graph": _by_hash_graph(key)}).json()["graph_id"]
@@ -205,25 +205,56 @@ def test_a_replica_without_the_graph_gets_it_registered_by_hash_not_inline(srv, 
     np.testing.assert_allclose(out, m(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
 
 
-def test_a_server_without_a_tensor_store_route_gets_the_graph_whole(monkeypatch):
-    """An older server (no /v1/tensors: 404 not_found) takes the graph as JSON, as before."""
-    import httpx
-
-    from clients._fake_server import FakeServer
-
-    monkeypatch.setenv("GRADSERVE_WEIGHTS_BY_HASH_BYTES", "1024")
-    fake = FakeServer()
+def _small_doc() -> tuple[dict, np.ndarray]:
     w = np.random.default_rng(0).standard_normal((64, 64)).astype(np.float32)
     doc = {"format": "gradserve.graph/1", "inputs": [{"name": "x", "shape": [64, 1], "dtype": "float32"}],
            "params": [{"name": "w", "shape": [64, 64], "dtype": "float32",
                        "value": {"shape": [64, 64], "dtype": "float32", "b64": base64.b64encode(w.tobytes()).decode()}}],
            "nodes": [{"op": "matmul", "inputs": ["w", "x"], "outputs": ["y"], "attrs": {}}], "outputs": "y"}
+    return doc, w
+
+
+@pytest.fixture(scope="module")
+def store_off(tmp_path_factory):
+    """A server whose tensor store is switched off (tensor_store_bytes=0), as an operator may run one."""
+    s = Server(tmp_path_factory.mktemp("store_off") / "server.log", devices="cpu",
+               env={**ENV, "GRADSERVE_TENSOR_STORE_BYTES": "0"})
+    yield s
+    s.stop()
+
+
+@pytest.mark.parametrize("transport", ["http", "grpc"])
+def test_a_server_with_its_store_off_gets_the_graph_whole(store_off, transport, monkeypatch):
+    """The SDK asks which pieces to send, is told the store is off (501 / UNIMPLEMENTED naming
+    tensor_store_bytes=0) and registers the graph with its values, as with a server older than the store."""
+    monkeypatch.setenv("GRADSERVE_WEIGHTS_BY_HASH_BYTES", "1024")
+    doc, w = _small_doc()
     x = np.ones((64, 1), np.float32)
-    with gs.Client("http://fake", http_transport=httpx.MockTransport(fake), max_retries=0) as c:
-        np.testing.assert_allclose(c.eval(doc, [x]).outputs[0], w @ x, rtol=1e-5, atol=1e-5)
-    paths = [p for p, _ in fake.requests]
-    assert paths == ["/v1/tensors/missing", "/v1/graphs", "/v1/eval"]  # asked, refused: the graph went whole
-    assert fake.requests[1][1]["graph"] == doc
+    with store_off.client(timeout=120) as c:
+        r = c.post("/v1/tensors/missing", json={"sha256": ["0" * 64]})
+        assert r.status_code == 501 and "tensor_store_bytes=0" in r.text, r.text[:300]
+        before = _stored(c)
+        target = store_off.url if transport == "http" else f"grpc://{store_off.grpc_target}"
+        with gs.Client(target, max_retries=0) as sdk:
+            np.testing.assert_allclose(sdk.eval(doc, [x]).outputs[0], w @ x, rtol=1e-5, atol=1e-5)
+        assert _stored(c) == before == 0
+        r = c.post("/v1/tensors", content=b"x" * 64, headers={"Content-Type": "application/octet-stream"})
+        assert r.status_code == 501 and "tensor_store_bytes" in r.text, r.text[:300]
+
+
+def test_the_missing_tensors_answer_names_what_the_store_keeps(srv, http):
+    """In all (tensor_store_bytes) and for one client (half of it, as the setting's documentation says), over
+    HTTP and gRPC: the SDK reads the latter (gradserve._weights_by_hash)."""
+    want = {"store_bytes": 32 * MIB, "client_bytes": 16 * MIB}
+    r = http.post("/v1/tensors/missing", json={"sha256": ["0" * 64]})
+    assert r.status_code == 200 and r.json() == {"missing": ["0" * 64], **want}
+    import grpc
+
+    from service.proto import gradserve_pb2 as pb
+    from service.proto import gradserve_pb2_grpc as pb_grpc
+    with grpc.insecure_channel(srv.grpc_target) as ch:
+        got = pb_grpc.GradserveStub(ch).MissingTensors(pb.MissingTensorsRequest(sha256=["0" * 64]), timeout=60)
+    assert (list(got.missing), got.store_bytes, got.client_bytes) == (["0" * 64], *want.values())
 
 
 def test_the_async_client_registers_by_hash_too(srv, http, monkeypatch):

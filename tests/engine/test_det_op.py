@@ -181,6 +181,86 @@ def test_general_form_agrees_with_the_closed_forms():
     xp = get_backend("numpy").xp
     b1, b2 = RNG.uniform(-1, 1, (2, 6, 6))
     for s in (np.array([3.0, 1.5, 1.5, 0.2, 0.1, 0.05]), np.array([3.0, 1.5, 1.5, 0.2, 0.0, 0.0])):  # ties, zeros
-        np.testing.assert_allclose(_cofactor_any(xp, s, [b1]), _cofactor_1(xp, s, [b1]), rtol=0, atol=1e-13)
-        np.testing.assert_allclose(_cofactor_any(xp, s, [b1, b2]), _cofactor_2(xp, s, [b1, b2]), rtol=0,
-                                   atol=1e-13)
+        for general, closed in ((_cofactor_any(xp, s, [b1]), _cofactor_1(xp, s, [b1])),
+                                (_cofactor_any(xp, s, [b1, b2]), _cofactor_2(xp, s, [b1, b2]))):
+            scaled = [c * np.exp(log_scale) for c, log_scale in (general, closed)]  # (cofactor scaled, its scale)
+            np.testing.assert_allclose(scaled[0], scaled[1], rtol=0, atol=1e-13)
+
+
+def test_gradient_finite_where_det_overflows_but_the_cofactors_do_not():
+    """det(c a) = c^n det(a) overflows (inf; torch float64's gradient NaN) and so does det / s_min, the largest
+    singular-value product (inf * rotation: NaN everywhere before), while most cofactors c^(n-1) cof(a) do not:
+    those entries finite and right, the rest inf with the right sign, none NaN.
+    Reference: torch float64's gradient at a (well scaled), times c^(n-1) in the log domain."""
+    n = 60
+    a = RNG.uniform(-1, 1, (n, n))
+    ta = torch.tensor(a, requires_grad=True)
+    torch.linalg.det(ta).backward()
+    cof = ta.grad.numpy()
+    log_c = (np.log(np.finfo(np.float64).max) + np.log(1e5) - np.linalg.slogdet(a)[1]) / n  # |det(c a)|: 1e5
+    # times float64's largest
+    big = np.exp(log_c) * a
+    assert np.isinf(evaluate(_det_graph((n, n)), big))
+    tb = torch.tensor(big, requires_grad=True)
+    torch.linalg.det(tb).backward()
+    assert not np.isfinite(tb.grad.numpy()).any()  # torch: NaN (and inf), no reference here
+    with np.errstate(over="ignore"):
+        want = np.sign(cof) * np.exp((n - 1) * log_c + np.log(np.abs(cof)))
+    got = evaluate(grad(_det_graph((n, n))), big)
+    finite = np.isfinite(want)
+    assert 0.2 < finite.mean() < 0.9 and not np.isnan(got).any()
+    np.testing.assert_allclose(got[finite], want[finite], rtol=1e-8, atol=0)
+    assert (np.sign(got) == np.sign(want)).all() and np.isinf(got[~finite]).all()
+
+
+def _mp_cofactor_derivative(a: np.ndarray, directions) -> np.ndarray:
+    """d/dt_1 ... d/dt_m of the cofactor matrix of a + sum_i t_i e_i at t = 0, in mpmath: minors' determinants
+    of the exact float64 entries, central differences with step 1e-100 at 700 digits (entries up to 1e150 beside
+    differences down to 1e-300: the error ~ step^2, the rounding far below)."""
+    mpmath = pytest.importorskip("mpmath")
+    n = a.shape[0]
+    with mpmath.workdps(700):
+        def cofactor(r, c, *ts):
+            m = mpmath.matrix([[mpmath.mpf(float(a[i, j])) + sum(t * mpmath.mpf(float(e[i, j]))
+                                                                  for t, e in zip(ts, directions))
+                                for j in range(n) if j != c] for i in range(n) if i != r])
+            return (-1) ** (r + c) * mpmath.det(m)
+        order = (1,) * len(directions)
+        return np.array([[float(mpmath.diff(lambda *ts: cofactor(r, c, *ts), (0,) * len(directions), order,
+                                             h=mpmath.mpf("1e-100")))
+                          for c in range(n)] for r in range(n)])
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_higher_derivatives_finite_where_singular_values_span_far(order):
+    """Singular values 1e200, 1e-100, 1e100, 1e-200 (a signed permutation of them, so its SVD is exact): det 1,
+    the Hessian's entries up to 1e300, but products over index sets with a repeated index (masked out after)
+    reached 1e400: inf * 0, NaN before. Reference: mpmath's central differences of the cofactor matrix."""
+    s = np.array([1e200, 1e-100, 1e100, 1e-200])
+    a = np.diag(s)[[2, 0, 3, 1]] * np.array([[1], [-1], [1], [1]])
+    directions = [RNG.uniform(-1, 1, (4, 4)) for _ in range(order)]
+    got = evaluate(_det_grad_graph(4, order), a, *directions)
+    want = _mp_cofactor_derivative(a, directions)
+    assert not np.isnan(got).any()
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want).max())
+
+
+def _det_grad_graph(n: int, directions: int):
+    gb = GraphBuilder("det_grad")
+    ins = [gb.input((n, n), "float64", name=f"x{i}") for i in range(directions + 1)]
+    return gb.build(gb.emit("det_grad", ins, {})[0])
+
+
+@pytest.mark.parametrize("directions, kind", [(3, "rank-2"), (4, "random"), (4, "rank-1")])
+def test_general_form_minors_by_leibniz_and_by_lapack(directions, kind):
+    """det_grad with 3 directions (its minors 3 x 3: Leibniz' products) and 4 (4 x 4: LAPACK's batched det), n = 7,
+    against torch.func's nested jvps of the polynomial det's gradient."""
+    n = 7
+    a, *es = _matrix(n, kind), *(RNG.uniform(-1, 1, (n, n)) for _ in range(directions))
+    gb = GraphBuilder("det_grad")
+    ins = [gb.input((n, n), "float64", name=f"x{i}") for i in range(directions + 1)]
+    got = evaluate(gb.build(gb.emit("det_grad", ins, {})[0]), a, *es)
+    f = torch.func.grad(_poly_det)
+    for e in es:
+        f = (lambda inner, t: lambda y: torch.func.jvp(inner, (y,), (t,))[1])(f, torch.tensor(e))
+    _close(got, f(torch.tensor(a)).numpy())

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from service.body_budget import BodyBudget
-from service.errors import Overloaded, PayloadTooLarge
+from service.errors import NotImplementedFeature, Overloaded, PayloadTooLarge
 from service.settings import Settings
 from service.tensor_http import router
 from service.tensor_store import TensorStore
@@ -22,8 +22,8 @@ MIB = 1 << 20
 GZ = {"content-type": "application/json", "content-encoding": "gzip"}
 
 
-def _client(budget: BodyBudget) -> TestClient:
-    core = SimpleNamespace(body_budget=budget, tensors=TensorStore(MIB))
+def _client(budget: BodyBudget, store_bytes: int = MIB) -> TestClient:
+    core = SimpleNamespace(body_budget=budget, tensors=TensorStore(store_bytes))
     app = FastAPI()
     app.include_router(router(core, Settings(), []))
     return TestClient(app)  # (raises the route's own exception)
@@ -37,7 +37,15 @@ def _padded(size: int) -> bytes:
 
 def test_a_small_question_is_answered():
     r = _client(BodyBudget(64 * MIB)).post("/v1/tensors/missing", content=_padded(4096), headers=GZ)
-    assert r.status_code == 200 and r.json() == {"missing": ["0" * 64]}
+    # (and what the store keeps: in all, and for one client, half of it: tensor_store_bytes' documentation)
+    assert r.status_code == 200 and r.json() == {"missing": ["0" * 64], "store_bytes": MIB, "client_bytes": MIB // 2}
+
+
+@pytest.mark.parametrize("route", ["/v1/tensors/missing", "/v1/tensors"])
+def test_with_the_store_off_questions_and_uploads_are_refused_as_not_implemented_naming_the_setting(route):
+    with pytest.raises(NotImplementedFeature) as e:
+        _client(BodyBudget(64 * MIB), store_bytes=0).post(route, content=_padded(4096), headers=GZ)
+    assert e.value.detail["limit"] == "tensor_store_bytes" and "tensor_store_bytes=0" in str(e.value)
 
 
 def test_a_body_larger_than_any_list_of_digests_is_refused_naming_its_limit():

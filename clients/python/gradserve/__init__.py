@@ -34,6 +34,7 @@ from .ops import get_grad, grad, jacfwd, jacrev, jvp, value_and_grad, vjp  # noq
 from . import common, graph  # noqa: E402
 from .ops import vmap  # noqa: E402  (mindspore.vmap)
 from .ops import is_tensor  # noqa: E402  (mindspore.is_tensor)
+from .ops import function as _ops_function  # noqa: E402,F401  (ops.function an attribute, as MindSpore's: ops.function.array_func)
 
 float16, float32, float64, int32, int64, bool_ = (dtype.float16, dtype.float32, dtype.float64, dtype.int32,
                                                   dtype.int64, dtype.bool_)

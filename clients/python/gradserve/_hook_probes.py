@@ -24,11 +24,13 @@ compiled graph; its Python ran once, at compile time). A PyNative grad of a grad
 as MindSpore 2.10: the grad node below the root gives the first pass's gradients, carried out of the functions
 around it as attribute writes are (_attr_writes.carry; filled and called first), the root's the second pass's
 (called again with them, as a cached trace's run calls them); a third (or higher) order's middle passes come
-out as the first does, each from a grad node above the one before (Probe.passes) and called in turn. A hook that
-reads its gradient and returns a new one (PyNative) has the grad call run again (Rerun): at first order with the
-gradient it returned as a constant, not called again; in a grad of a grad's first pass it is called while
-traced, its values known, so that what it returns is differentiated by the later passes (its code remembered:
-_CHANGERS; the first time it is found so it runs twice). No value
+out as the first does, each from a grad node above the one before (Probe.passes) and called in turn. A pass after
+the first calls a point's hooks only where it reaches the point, zeros included: the engine's grad `reached`
+flags, asked of its grad node after the values (wants_reach, _unreached). A hook that reads its gradient and
+returns a new one (PyNative) has the grad call run again (Rerun): at first order with the gradient it returned as
+a constant, not called again; in a grad of a grad's first pass it is called while traced, its values known, so
+that what it returns is differentiated by the later passes (its code remembered: _CHANGERS), and later runs emit
+the ops it traced then rather than call it again (_Piece): once a pass, its first time too. No value
 where none can be given: a point outside a derived function; a grad of a grad in GRAPH_MODE, a jvp over a grad
 (a hook that reads values there is refused by name, not skipped; a placeholder a hook stored there is refused
 when read after the call: Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
@@ -101,8 +103,7 @@ class Rerun(Exception):
 
 
 # how many grad nodes' functions are being traced, one inside another (_trace.tracing_grad_function; 2: a grad of
-# a grad's inner function: a cell backward hook there takes the form MindSpore's second pass sees, _hooks.call_cell;
-# a probe there tells a pass that reaches its point with zeros from one that does not, make)
+# a grad's inner function: a cell backward hook there takes the form MindSpore's second pass sees, _hooks.call_cell)
 grads_tracing = [0]
 
 
@@ -147,11 +148,72 @@ _calls = itertools.count(1)  # the order the hooks were called in while traced: 
 
 _READERS: set = set()  # the code of the hooks a value read of their placeholder gradient stopped while traced
 _CHANGERS: set = set()  # of those, the code of the ones that returned a new gradient (Rerun)
+_KEEPERS: set = set()  # the _behaviour of the hooks that read their gradient and gave None (first order, or known)
+
+
+class _Piece:
+    """The ops a hook called while traced with its values known emitted (Rerun): a later run of the grad call
+    emits them again in place of calling the hook once more (MindSpore runs it once a pass; its Python, a log
+    append, would run again). Only a self-contained one: its inputs the hook's gradients or its own outputs."""
+
+    def __init__(self, nodes: list, ins: dict, outs: list, many: type | None):
+        self.nodes, self.ins, self.outs, self.many = nodes, ins, outs, many
+
+    def replay(self, args):
+        """What the hook returned, its ops emitted again on this run's gradients; None where they are elsewhere."""
+        leaves = _leaves(args)
+        tr = leaves[min(self.ins)]._trace if self.ins and len(leaves) > max(self.ins) else None
+        if tr is None or any(leaves[i]._trace is not tr or leaves[i]._data is not None for i in self.ins):
+            return None
+        ren = {name: leaves[i]._name for i, name in self.ins.items()}
+        for nd in self.nodes:
+            outs = [tr.fresh() for _ in nd["outputs"]]
+            ren.update(zip(nd["outputs"], outs))
+            tr.nodes.append(dict(nd, inputs=[ren[n] for n in nd["inputs"]], outputs=outs))
+        got = [None if o is None else Tensor._symbolic(tr, ren[o[0]], o[1], o[2]) for o in self.outs]
+        return got[0] if self.many is None else self.many(got)
+
+
+def _recorded(call, args) -> tuple:
+    """(call(), the _Piece of the ops it emitted in its gradients' trace, or None where it is not one)."""
+    leaves = _leaves(args)
+    tr = next((t._trace for t in leaves if t._data is None), None)
+    ins = {i: t._name for i, t in enumerate(leaves) if t._data is None and t._trace is tr}
+    start = len(tr.nodes) if tr is not None else 0
+    r = call()
+    if tr is None or r is None:
+        return r, None
+    many = type(r) if type(r) in (tuple, list) else None
+    res = list(r) if many is not None else [r]
+    nodes = tr.nodes[start:]
+    made = set(ins.values()) | {o for nd in nodes for o in nd["outputs"]}
+    if any(n not in made for nd in nodes for n in nd["inputs"]) or \
+            any(x is not None and (not isinstance(x, Tensor) or x._trace is not tr or x._name not in made) for x in res):
+        return r, None
+    outs = [None if x is None else (x._name, x.shape, x._dtype) for x in res]
+    return r, _Piece(list(nodes), ins, outs, many)
 
 
 def _code(fn):
     """The code object a hook runs (a closure made anew per call, a bound method: the same code each time)."""
     return getattr(getattr(fn, "__func__", fn), "__code__", None)
+
+
+def _behaviour(fn):
+    """A hook's code with the plain values it closes over (one factory's hooks of different kinds tell apart; a
+    closure made anew per call, over a new list or Tensor, is the same)."""
+    cells = getattr(getattr(fn, "__func__", fn), "__closure__", None) or ()
+    plain = (str, int, float, bool, type(None))
+    return _code(fn), tuple(c.cell_contents if isinstance(c.cell_contents, plain) else type(c.cell_contents).__name__
+                            for c in cells if _filled(c))
+
+
+def _filled(cell) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:  # (a cell not yet bound)
+        return False
+    return True
 
 
 class Probe:
@@ -178,8 +240,6 @@ class Probe:
         self.kept: list = []  # (call order, hook, its arguments) of the hooks that gave None: run again (replay)
         self.fired = False  # whether a run gave the placeholders their values (a cached trace's next runs replay)
         self.in_rule_of = ""  # the cell whose backward hook's rule (_hooks._WholeCellHook) made the probe
-        self.ws: list = []  # (a grad of a grad's) a zero w per z, sqrt(w) added at the point: whether a pass reaches it
-        self.reach_from: int | None = None  # where the root's gradients of the ws start in grads (take)
 
     def placeholders_for(self, douts: tuple) -> tuple:
         ps = tuple(_placeholder(d) if isinstance(d, Tensor) and d._data is None else d for d in douts)
@@ -244,15 +304,23 @@ class Probe:
             self.root.__dict__["_gs_calls"][idx] = (fn, what)
             self.kept.append((next(_calls), fn, what))
             return None
+        piece = None
+        if kind == "replay":  # (called in a run before: the ops it emitted then, not the hook again)
+            what, piece = what
         for t, v in zip(_leaves(args), what):
             if type(t) is HookGrad and v is not None:
                 object.__setattr__(t, "__class__", KnownGrad)
                 t.__dict__["_gs_known"] = v
-        r = self.call_quietly(fn, args)
+        r = None if piece is None else piece.replay(args)
+        if r is None:
+            r, piece = _recorded(lambda: self.call_quietly(fn, args), args)
         if r is not None:
             _CHANGERS.add(_code(fn))
+            if piece is not None:
+                self.root.__dict__.setdefault("_gs_pieces", {})[idx] = piece
         else:  # (the next run reuses this call, not makes it again)
             self.root.__dict__["_gs_done"].add(idx)
+            _KEEPERS.add(_behaviour(fn))
         self.root.__dict__.setdefault("_gs_known", {})[idx] = what
         # (a grad of a grad's second pass calls it again: what it returns then is in the graph already)
         self.kept.append((next(_calls), fn if r is None else _result_dropped(fn), args))
@@ -271,7 +339,6 @@ class Probe:
         """outs + z each (z: a capture of tr), the point the probe's gradient is taken at."""
         outs = tuple(o if z is None else tr.emit("add", [tr.ref(o), tr.ref(z)], {}, [(o.shape, o._dtype)])[0]
                      for o, z in zip(outs, self.zs))
-        outs = tuple(o if w is None else _plus_sqrt(tr, o, w) for o, w in zip(outs, self.ws or [None] * len(outs)))
         self.trace, self.names = tr, {o._name for o, z in zip(outs, self.zs) if z is not None}
         self.point_ids = {id(o) for o, z in zip(outs, self.zs) if z is not None}
         self.seq = next(_order)
@@ -329,6 +396,7 @@ class Probe:
             r = fn(*args)
             if r is None:
                 self.root.__dict__["_gs_done"].add(idx)
+                _KEEPERS.add(_behaviour(fn))
             elif _context.get_context("mode") != _context.PYNATIVE_MODE:
                 _too_late(fn)
             else:
@@ -336,21 +404,19 @@ class Probe:
                 raise Rerun(_rerun_plan(self.root, {idx: ("result", r)}))
 
 
-def _plus_sqrt(tr, o: Tensor, w: Tensor) -> Tensor:
-    """o + sqrt(w) in trace tr (w = 0: o's value)."""
-    root_w = tr.emit("sqrt", [tr.ref(w)], {}, [(o.shape, o._dtype)])[0]
-    return tr.emit("add", [tr.ref(o), root_w._name], {}, [(o.shape, o._dtype)])[0]
-
-
 def _unreached(p: Probe, vals: list) -> bool:
-    """Whether a grad of a grad's root gradients say the outer derivative does not pass the point (MindSpore
-    calls no hook there: y hooked in sum(y)'s first derivative, a constant; the forward of a vjp inside it). The
-    engine gives such a point zeros. Where the root took the gradients of the probe's ws (reach_from), a pass
-    reaching the point gives them NaN or infinities, exact zeros among its values or not; elsewhere (a third
-    order's middle pass) a point given exact zeros is taken for one not reached (its hook not called then)."""
-    if p.reach_from is not None and len(vals) > p.reach_from:
-        return not any(np.any(np.asarray(v) != 0) for v in vals[p.reach_from:])
-    return all(not np.any(v) for v in vals)
+    """Whether a pass after the first does not pass the point (MindSpore calls no hook there: y hooked in sum(y)'s
+    first derivative, a constant; the forward of a vjp inside it): the engine's reached flags of the pass's grad
+    node (after the values: wants_reach), false for all; a pass reaching the point with zeros calls its hook."""
+    flags = vals[sum(z is not None for z in p.zs):]
+    return bool(flags) and not any(bool(np.any(f)) for f in flags)
+
+
+def wants_reach(tr) -> bool:
+    """Whether a grad node emitted in trace tr asks the engine which inputs its pass reaches (grad's `reached`): a
+    pass after a hooked point's first (a grad of a grad's second, a third order's middle one), in PyNative mode."""
+    return _context.get_context("mode") == _context.PYNATIVE_MODE and \
+        any(p.inner for p in tr.root.__dict__.get("_gs_probes", ()))
 
 
 def _numpy(v):
@@ -386,7 +452,9 @@ def _rerun_plan(root, steps: dict) -> dict:
     ("result", the gradient it returned: a constant of the backward, as at first order it is))."""
     calls = root.__dict__["_gs_calls"]
     plan: dict = {i: ("reuse", calls[i][1]) for i in root.__dict__["_gs_done"]}
-    plan.update({i: ("known", v) for i, v in root.__dict__.get("_gs_known", {}).items() if i not in plan})
+    pieces = root.__dict__.get("_gs_pieces", {})
+    plan.update({i: ("replay", (v, pieces[i])) if i in pieces else ("known", v)
+                 for i, v in root.__dict__.get("_gs_known", {}).items() if i not in plan})
     plan.update({i: ("result", r) for i, r in root.__dict__.get("_gs_results", {}).items()})
     plan.update(steps)
     return plan
@@ -424,12 +492,6 @@ def make(tr, xs: tuple) -> Probe | None:
     if not any(z is not None for z in zs):
         return None
     probe = Probe(tr.root, zs)
-    if grads_tracing[0] > 1 and _context.get_context("mode") == _context.PYNATIVE_MODE:
-        # (a grad of a grad: the root's gradient of sqrt(w) at w = 0, added at the point, is g * inf: NaN or
-        # infinite where the pass reaches the point, zeros where the engine finds it does not)
-        probe.ws = [None if z is None or x._dtype not in FLOAT else tr.root.emit(
-            "fill", [], {"shape": list(x.shape), "value": 0.0, "dtype": x._dtype}, [(tuple(x.shape), x._dtype)])[0]
-            for x, z in zip(xs, zs)]
     if _plan[0] is not None and "_gs_probes" not in tr.root.__dict__:  # (the grad call run again: Rerun)
         tr.root.__dict__["_gs_plan"], _plan[0] = _plan[0], None
     tr.root.__dict__.setdefault("_gs_probes", []).append(probe)
@@ -453,17 +515,8 @@ def take(tr, capture_inputs: dict) -> list:
                 probe.lost = True  # (which of two grads of one point a hook saw is unclear; in vmap: one example's)
             else:
                 probe.first_only = probe.of_arg and tr is not tr.root
-                found.append((probe, idx + _reach_inputs(probe, tr, capture_inputs)))
+                found.append((probe, idx))
     return found
-
-
-def _reach_inputs(probe: Probe, tr, capture_inputs: dict) -> list:
-    """The input indices of the probe's ws for the root's grad (a grad of a grad's second pass), or none."""
-    ws = [capture_inputs.get(id(w)) for w in probe.ws if w is not None]
-    if tr is not tr.root or not probe.inner or not ws or None in ws:
-        return []
-    probe.reach_from = sum(z is not None for z in probe.zs)
-    return ws
 
 
 def arg_points(tr, args, arg_inputs: dict, pos: list) -> list:
@@ -580,17 +633,18 @@ def _first_passes(root, every) -> None:
 
 
 def _first_pass_hooks(firsts: list) -> None:
-    """A grad of a grad's first-pass hooks stopped by a value read, called with their values (backward order). One
-    known to change its gradient (_CHANGERS), or found to now, is called while traced with its values known, in a
-    rerun (Rerun), so that the gradient it returns is traced from its own (the later passes differentiate it, as
-    MindSpore's): found so, it runs twice that first time. (The values a call is made with stay right: the hooks
-    before it in the backward are made as in the run that gave them.)"""
+    """A grad of a grad's first-pass hooks stopped by a value read, with their values (backward order). One whose
+    code gave None before (_KEEPERS) is called now; any other is called while traced with its values known, in a
+    rerun (Rerun), so that a gradient it returns is traced from its own (the later passes differentiate it, as
+    MindSpore's): its one call of the pass, later runs emitting its ops again (_Piece). One of _KEEPERS found to
+    change its gradient now runs twice. (The values a call is made with stay right: the hooks before it in the
+    backward are made as in the run that gave them.)"""
     if not firsts:
         return
     root = firsts[0].root
     for p in firsts:
         for fn, args, idx in p.later:
-            if _code(fn) not in _CHANGERS:
+            if _behaviour(fn) in _KEEPERS and _code(fn) not in _CHANGERS:
                 if fn(*args) is None:
                     root.__dict__["_gs_done"].add(idx)
                     continue

@@ -11,7 +11,7 @@ import inspect
 import weakref
 from typing import Any
 
-from ._tensor import Tensor
+from ._tensor import Parameter, Tensor
 from . import context as _context
 from ._trace import TraceCache, attribute_written, current, jit_body, run_program
 
@@ -32,6 +32,26 @@ def _with_keywords(construct, args: tuple, kwargs: dict):
     return call, (*args, *(kwargs[k] for k in names), names, rest)
 
 
+def _check_parameter_names(args) -> None:
+    """MindSpore 2.10 compiles no graph given two distinct Parameters of one name (its
+    CheckDuplicatedParameterName): a ValueError, where the trace would rename one."""
+    seen: dict = {}
+    stack = [args]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tensor) and not isinstance(x, Parameter):
+            x = x.__dict__.get("_gs_parameter", x)  # (an input of the enclosing trace given a Parameter)
+        if isinstance(x, Parameter):
+            other = seen.setdefault(x.name, x)
+            if other is not x:
+                raise ValueError(f"The parameter {x.name!r} (shape {tuple(x.shape)}, {x.dtype}), its name '{x.name}' "
+                                 f"already exists. Please set a unique name for the parameter.")
+        elif isinstance(x, (tuple, list)):
+            stack.extend(reversed(x))
+        elif isinstance(x, dict):
+            stack.extend(reversed(list(x.values())))
+
+
 def _compiled(fn):
     if isinstance(fn, type) or hasattr(fn, "construct"):
         return fn  # a Cell (or Cell class): construct is traced already
@@ -43,6 +63,7 @@ def _compiled(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        _check_parameter_names((args, kwargs))
         call = fn
         if kwargs and sig is not None:
             bound = sig.bind(*args, **kwargs)

@@ -658,6 +658,9 @@ setattr(Tensor, "index_add", _index_add)
 
 
 thaws = [0]  # how many Parameters have changed value for the first time (a Parameter's _version left 0)
+# how many times a Parameter took another shape (set_data): part of every trace's cache key, since a trace holds
+# its Parameters' shapes
+param_reshapes = [0]
 
 
 _UNNAMED = itertools.count(1)  # the numbers of Parameters made without a name (MindSpore: "Parameter#1", ...)
@@ -679,9 +682,12 @@ class Parameter(Tensor):
         self._version = 0
 
     def set_data(self, data, slice_shape=False) -> "Parameter":
+        """MindSpore 2.10: data cast to the Parameter's dtype; another shape becomes the Parameter's (its set_data
+        checks no shape, slice_shape or not)."""
         arr = _to_array(data, self._dtype)
         if arr.shape != self._shape:
-            raise ValueError(f"set_data: shape {list(arr.shape)} differs from the parameter's {list(self._shape)}")
+            self._shape = tuple(arr.shape)
+            param_reshapes[0] += 1
         if arr is not data and arr.base is None:  # (a copy of its own: a loaded checkpoint's weights, sent unchanged)
             _private_arrays.seal(arr)
         self._data = arr
@@ -702,7 +708,10 @@ class Parameter(Tensor):
     def _assign(self, arr: np.ndarray) -> None:
         """set_data for a new array made for this parameter (the optimizers' update): kept as it is,
         without set_data's conversion and copy (~6 us a parameter) when dtype and shape already match."""
-        if arr.dtype != self._dtype or arr.shape != self._shape:
+        if arr.shape != self._shape:  # (an update of another shape is a bug of its maker: set_data would take it)
+            raise ValueError(f"Parameter {self.name!r}: an update of shape {list(arr.shape)} for its shape "
+                             f"{list(self._shape)}")
+        if arr.dtype != self._dtype:
             self.set_data(arr)
             return
         self._data = arr

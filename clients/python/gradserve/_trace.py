@@ -1325,20 +1325,26 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     at_probes = [i for _, idx in probes for i in idx]
     k = len(out_avals) - len(weights)  # (asked after the positions' gradients: taken out of the outputs below)
     out_avals[k:k] = [info.in_avals[i] for i in at_probes]
+    # a later pass at a hooked point: the engine's reached flags tell its zeros from no pass (a flag per gradient)
+    n_flags = len(pos) + len(at_probes) + len(weights) if _hook_probes.wants_reach(tr) else 0
     # int_grads: MindSpore's rule (integer inputs, parameters and casts carry integer gradients)
     outs = tr.emit("grad", in_names, {"fn": info.name, "positions": pos + at_probes, "weights": wnames,
-                                      "sens": sens is not None, "with_value": values, "int_grads": True},
-                   out_avals)
+                                      "sens": sens is not None, "with_value": values, "int_grads": True,
+                                      **({"reached": True} if n_flags else {})},
+                   out_avals + [((), "bool")] * n_flags)
+    flags = outs[len(outs) - n_flags:]
+    del outs[len(outs) - n_flags:]
     n = len(info.flat_out_avals) if values else 0
     at = k
     for probe, idx in probes:  # (a node below the root: its pass's values come out as attribute writes do)
         grads, at = outs[at:at + len(idx)], at + len(idx)
+        grads += flags[len(pos) + at - k - len(idx):len(pos) + at - k]
         if tr is tr.root:
             probe.grads = grads
         else:
             _carry_pass(tr, probe, grads)
     for probe, j in _hook_probes.arg_points(tr, args, info.arg_inputs, pos):  # (a hooked argument's first pass)
-        _carry_pass(tr, probe, [outs[k - len(pos) + j]])
+        _carry_pass(tr, probe, [outs[k - len(pos) + j]] + flags[j:j + 1])
     del outs[k:at]
     outs = _take_state(info, outs, n, args) if values else outs
     return (outs[:n] if with_value else []) + _grouped(info, positions, len(args), outs[n:])
@@ -1607,6 +1613,9 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
         leaf_names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
+    for x, s in zip(leaves, inner):  # (a jit function called inside sees which Parameter an input is: _jit)
+        if isinstance(x, Parameter):
+            s.__dict__["_gs_parameter"] = x
     if known:
         root.known = {s._name: x._data for x, s in zip(leaves, inner) if isinstance(x, Tensor) and not x.is_dynamic}
         if _context.get_context("mode") == _context.PYNATIVE_MODE:
@@ -1864,7 +1873,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     else:  # (the common call: Tensors alone, as flatten would give them)
         leaves, tdef = list(args), ("list", ("*",) * len(args))
         sigs = tuple([("T", x._shape, x._dtype) for x in leaves])  # (_sig of a Tensor, without a call each)
-    epoch = mode_epoch[0]
+    epoch = (mode_epoch[0], _tensor_mod.param_reshapes[0])
     sig: tuple = (epoch, tdef, sigs)
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)
         sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)

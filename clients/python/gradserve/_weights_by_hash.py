@@ -24,7 +24,9 @@ UPLOAD_BYTES = 32 << 20  # the most raw bytes one upload carries
 # registration: 8 clients of 3 MiB at once into an 8 MiB store, 7 of 32 refused) uploads what is missing and
 # registers again, this many times in all; past them its error (404 tensor_not_found naming tensor_store_bytes)
 REGISTER_TRIES = 4
-STORE_SHARE = 0.5  # of tensor_store_bytes, what the server keeps for one client (service.registry.CLIENT_SHARE)
+# of tensor_store_bytes, what a server keeps for one client where its missing-tensors answer does not say
+# ("client_bytes": servers before reliab9; service.registry.CLIENT_SHARE there)
+STORE_SHARE = 0.5
 # a value goes in pieces of at most this, each named by its own hash (the value: their bytes in order): one gRPC
 # message stays within the server's max_body_bytes whatever the weight's size, and an upload cut short resumes
 PIECE_BYTES = 1 << 20
@@ -67,32 +69,44 @@ def register(doc: dict, raws: dict | None = None) -> Generator[tuple, Any, dict]
     registration's answer. The graph goes whole to a server without a tensor store. raws: split's."""
     by_hash, blobs = split(doc, raws)
     for attempt in range(REGISTER_TRIES):
-        if not (yield from upload(blobs)):  # (an older server: the graph goes whole)
+        limits = yield from upload(blobs)
+        if limits is None:  # (a server without a tensor store, or an older one: the graph goes whole)
             return (yield ("register_graph", {"graph": doc}, False, None))
         try:
             return (yield ("register_graph", {"graph": by_hash}, False, None))
         except errors.NotFound as e:
             if getattr(e, "code", None) != "tensor_not_found" or attempt + 1 == REGISTER_TRIES or \
-                    _past_share(e, blobs):
+                    _past_share(e, blobs, limits):
                 raise
     raise AssertionError("unreachable: the last try returns or raises")
 
 
-def _past_share(e: errors.GradserveError, blobs: dict[str, np.ndarray]) -> bool:
-    """The pieces hold more than the server keeps for one client (the error's tensor_store_bytes, one client's
-    STORE_SHARE of it): each upload evicts its own first pieces again, so another try only sends them again."""
+def _one_clients_share(limits: dict, e: errors.GradserveError) -> float | None:
+    """What the server keeps for one client: as its missing-tensors answer says, else (an older server) its
+    error's tensor_store_bytes times STORE_SHARE; None when neither says."""
+    said = limits.get("client_bytes")
+    if isinstance(said, int) and said > 0:
+        return said
     cap = e.detail.get("value") if e.detail.get("limit") == "tensor_store_bytes" else None
-    return isinstance(cap, (int, float)) and sum(b.nbytes for b in blobs.values()) > cap * STORE_SHARE
+    return cap * STORE_SHARE if isinstance(cap, (int, float)) else None
 
 
-def upload(blobs: dict[str, np.ndarray]) -> Generator[tuple, Any, bool]:
+def _past_share(e: errors.GradserveError, blobs: dict[str, np.ndarray], limits: dict) -> bool:
+    """The pieces hold more than the server keeps for one client: each upload evicts its own first pieces again,
+    so another try only sends them again."""
+    share = _one_clients_share(limits, e)
+    return share is not None and sum(b.nbytes for b in blobs.values()) > share
+
+
+def upload(blobs: dict[str, np.ndarray]) -> Generator[tuple, Any, dict | None]:
     """The calls (the client's generator protocol: (op, body, binary, path_arg)) that send the server the
-    blobs it lacks; False when the server has no tensor store (an older one: the graph goes whole)."""
+    blobs it lacks: the store's limits its answer named ({} from an older server), or None when the server has
+    no tensor store (switched off, or an older one: the graph goes whole)."""
     try:
         resp = yield ("missing_tensors", {"sha256": list(blobs)}, False, None)
-    except errors.APIStatusError as e:  # no such route (HTTP 404 not_found) or method (gRPC UNIMPLEMENTED)
+    except errors.APIStatusError as e:  # store off (501 / UNIMPLEMENTED), or no such route (an older server's 404)
         if e.status == 501 or (e.status == 404 and getattr(e, "code", None) in ("not_found", None)):
-            return False
+            return None
         raise
     batch: list[str] = []
     size = 0
@@ -105,7 +119,7 @@ def upload(blobs: dict[str, np.ndarray]) -> Generator[tuple, Any, bool]:
         size += n
     if batch:
         yield from _put(batch, blobs)
-    return True
+    return {k: resp[k] for k in ("store_bytes", "client_bytes") if k in resp}
 
 
 def _put(keys: list[str], blobs: dict) -> Generator[tuple, Any, None]:

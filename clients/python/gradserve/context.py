@@ -107,10 +107,11 @@ def precompile_only() -> bool:
     return _ENV_DATA.get(_ENV_PRECOMPILE) == _ENV_ONE  # (asked on every graph call: as _env_device, below)
 
 
-def get_context(key: str):
-    if key not in _state:
-        raise ValueError(f"unknown context option {key!r}")
-    return _state[key]
+def get_context(attr_key: str):
+    """MindSpore 2.10's get_context(attr_key) (its tests pass the keyword)."""
+    if attr_key not in _state:
+        raise ValueError(f"unknown context option {attr_key!r}")
+    return _state[attr_key]
 
 
 def syntax_level() -> int:

@@ -109,6 +109,16 @@ def promote(a: str, b: str) -> str:
     return np.promote_types(a, b).name
 
 
+def check_written(written: str, other: str, subject: str) -> None:
+    """MindSpore 2.10 converts no written operand (a Parameter, an in-place op's input): a TypeError in its words
+    when the promoted dtype is not the written one's (float32 <- float64, int32 <- float32, bool <- int32); other
+    operands are cast to the written one's dtype. subject: the words before the written dtype."""
+    if written != other and promote(written, other) != written:
+        raise TypeError("Data type conversion is not supported for a 'Parameter', nor for the input tensor of an "
+                        f"in-place operator, {subject} {get(written)}, which cannot be converted to data type "
+                        f"{get(other)} automatically.")
+
+
 WIDE_UNSIGNED = ("uint16", "uint32", "uint64")
 
 

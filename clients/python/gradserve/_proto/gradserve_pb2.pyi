@@ -360,10 +360,14 @@ class MissingTensorsRequest(_message.Message):
     def __init__(self, sha256: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class MissingTensorsResponse(_message.Message):
-    __slots__ = ("missing",)
+    __slots__ = ("missing", "store_bytes", "client_bytes")
     MISSING_FIELD_NUMBER: _ClassVar[int]
+    STORE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_BYTES_FIELD_NUMBER: _ClassVar[int]
     missing: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, missing: _Optional[_Iterable[str]] = ...) -> None: ...
+    store_bytes: int
+    client_bytes: int
+    def __init__(self, missing: _Optional[_Iterable[str]] = ..., store_bytes: _Optional[int] = ..., client_bytes: _Optional[int] = ...) -> None: ...
 
 class DevicesRequest(_message.Message):
     __slots__ = ()

@@ -159,6 +159,11 @@ def _signature(sig: pb.Signature) -> dict:
     return {"inputs": specs(sig.inputs), "params": specs(sig.params), "outputs": specs(sig.outputs)}
 
 
+def _store_limits(r) -> dict:
+    """The tensor store's limits a MissingTensors answer names (none from an older server: its fields are 0)."""
+    return {k: getattr(r, k) for k in ("store_bytes", "client_bytes") if getattr(r, k)}
+
+
 def _prepare(op: str, body: dict | None, path_arg: str | None):
     """(method name, request, decode) of one operation."""
     if op in JOBS:
@@ -169,7 +174,7 @@ def _prepare(op: str, body: dict | None, path_arg: str | None):
         return "RegisterGraph", req, lambda r: {"graph_id": r.graph_id, "signature": _signature(r.signature)}
     if op == "missing_tensors":  # parameter values by hash (gradserve._weights_by_hash)
         return "MissingTensors", pb.MissingTensorsRequest(sha256=(body or {})["sha256"]), \
-            lambda r: {"missing": list(r.missing)}
+            lambda r: {"missing": list(r.missing), **_store_limits(r)}
     if op == "put_tensors":
         return "PutTensors", pb.PutTensorsRequest(tensors=_tensors((body or {})["tensors"])), \
             lambda r: {"sha256": list(r.sha256), "stored": r.stored}

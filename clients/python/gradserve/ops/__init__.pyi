@@ -82,7 +82,7 @@ from ._in_top_k import InTopK as InTopK
 from ._index_ms import IndexAdd as IndexAdd, IndexFill as IndexFill, fill_diagonal as fill_diagonal, index_add as index_add, index_fill as index_fill
 from ._indexing import MaskedScatter as MaskedScatter, argwhere as argwhere, diagflat as diagflat, gather_d as gather_d, nonzero as nonzero
 from ._inplace import InplaceAddExt as InplaceAddExt, InplaceIndexAdd as InplaceIndexAdd, inplace_index_add as inplace_index_add
-from ._interpolate import interpolate as interpolate
+from ._interpolate import interpolate as interpolate, upsample as upsample
 from ._lgamma import digamma as digamma, lgamma as lgamma, mvlgamma as mvlgamma, polygamma as polygamma
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, einsum as einsum, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
 from ._list_diff import ListDiff as ListDiff
@@ -1099,6 +1099,7 @@ __all__ = [
     'Orgqr',
     'pinv',
     'interpolate',
+    'upsample',
     'hamming_window',
     'hann_window',
     'bartlett_window',
@@ -1409,8 +1410,8 @@ class BesselI1e(Primitive):
 
 
 class BetaincDx(Primitive):
-    """elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy broadcasting; differentiable w.r.t. x only"""
-    def __init__(self) -> None: ...
+    """elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy broadcasting, or its order-th x-derivative (attribute order, 0 the density), with its limits at x = 0 and 1; differentiable w.r.t. x only"""
+    def __init__(self, *, order: int = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
@@ -2126,8 +2127,8 @@ def betainc(*inputs: _TensorLike) -> Tensor:
     """elementwise I_x(a, b), the regularized incomplete beta function (MindSpore ops.Betainc) with NumPy broadcasting; a, b > 0, 0 <= x <= 1 (NaN outside); differentiable w.r.t. x (any order)"""
 
 
-def betainc_dx(*inputs: _TensorLike) -> Tensor:
-    """elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy broadcasting; differentiable w.r.t. x only"""
+def betainc_dx(*inputs: _TensorLike, order: int = ...) -> Tensor:
+    """elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy broadcasting, or its order-th x-derivative (attribute order, 0 the density), with its limits at x = 0 and 1; differentiable w.r.t. x only"""
 
 
 @overload

@@ -31,5 +31,13 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):  # noqa: A002
 
 
 def adaptive_avg_pool1d(input, output_size):  # noqa: A002
-    spans = _windows(input, output_size, "adaptive_avg_pool1d")
+    if isinstance(input, Tensor) and input._dtype not in ("float16", "float32"):  # (MindSpore 2.10's check)
+        raise TypeError(f"For adaptive_avg_pool1d, the input dtype must be float16 or float32, but got "
+                        f"{input.dtype}.")
+    return mean_windows(input, output_size)
+
+
+def mean_windows(input, output_size, where: str = "adaptive_avg_pool1d"):  # noqa: A002
+    """The means over the last axis, any dtype (adaptive_avg_pool2d's steps: it takes float64 too)."""
+    spans = _windows(input, output_size, where)
     return P.stack([P.mean(input[..., lo:hi], -1) for lo, hi in spans], -1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _param_state
+from .. import dtype as _dt
 from .._tensor import Parameter, Tensor
 from .._trace import current
 from .._late import late  # _inplace and the ops: this module is imported while ops is being built
@@ -19,12 +20,29 @@ from .._late import late  # _inplace and the ops: this module is imported while 
 __all__ = ["assign", "Assign", "assign_add", "AssignAdd", "assign_sub", "AssignSub"]
 
 
-def _value(variable: Parameter, value) -> Tensor:
+def _value(variable: Parameter, value, prim: str = "Assign") -> Tensor:
     if not isinstance(variable, Tensor):
         raise TypeError(f"assign: variable must be a Parameter or a Tensor, got {type(variable).__name__}")
     if not isinstance(value, Tensor):
         return Tensor(np.full(tuple(variable.shape), value, dtype=variable._dtype))
-    return value if value._dtype == variable._dtype else value.astype(variable._dtype)
+    _check_shape(prim, variable, tuple(value.shape))
+    if value._dtype == variable._dtype:
+        return value
+    _dt.check_written(variable._dtype, value._dtype, "so data type")  # (MindSpore 2.10: float32 <- float64 refused)
+    return value.astype(variable._dtype)
+
+
+def _check_shape(prim: str, variable: Tensor, got: tuple) -> None:
+    """MindSpore 2.10's Assign / AssignAdd / AssignSub take a value of the variable's shape only (no broadcast; a
+    Parameter changes shape through set_data alone). Its words, then which Parameter."""
+    want = tuple(variable.shape)
+    where = f" (Parameter {variable.name!r} of shape {list(want)})" if isinstance(variable, Parameter) else ""
+    if len(got) != len(want):
+        raise ValueError(f"For '{prim}','value' must have the same rank as 'variable'. But got 'value' rank: "
+                         f"{len(got)}, 'variable' rank: {len(want)}.{where}")
+    if any(a != b and a >= 0 and b >= 0 for a, b in zip(got, want)):
+        raise ValueError(f"For '{prim}','value' must have the same shape as 'variable'. But got 'value' shape: "
+                         f"({', '.join(map(str, got))}), 'variable' shape: ({', '.join(map(str, want))}).{where}")
 
 
 def _store(variable: Parameter, value) -> None:
@@ -45,9 +63,12 @@ def assign(variable: Parameter, value):
     if not isinstance(variable, Parameter) and isinstance(variable, Tensor):
         # the value assigned, the gradient to the Tensor written: value + (x - x), the zero kept exact
         # (0, not NaN, where x is not finite)
-        x, ops = variable, late.ops
+        x, ops, new = variable, late.ops, _value(variable, value)
+        if not _dt.is_float(x._dtype):  # (no gradient to carry; bool has no sub)
+            _store(variable, ops.stop_gradient(new))
+            return variable
         zero = ops.select(ops.equal(ops.sub(x, x), 0), ops.sub(x, ops.stop_gradient(x)), ops.zeros_like(x))
-        _store(variable, ops.add(ops.stop_gradient(_value(variable, value)), zero))
+        _store(variable, ops.add(ops.stop_gradient(new), zero))
         return variable
     _store(variable, _value(variable, value))
     tr = current()
@@ -58,13 +79,13 @@ def assign(variable: Parameter, value):
 
 def assign_add(variable: Parameter, value):
     """Returns variable + value itself (MindSpore 2.10: its gradient reaches both)."""
-    new = variable + _value(variable, value)  # a read of the variable: its value now, its gradient to it
+    new = variable + _value(variable, value, "AssignAdd")  # a read of the variable: its value now, its gradient to it
     _store(variable, new)
     return new if current() is not None else variable
 
 
 def assign_sub(variable: Parameter, value):
-    new = variable - _value(variable, value)
+    new = variable - _value(variable, value, "AssignSub")
     _store(variable, new)
     return new if current() is not None else variable
 

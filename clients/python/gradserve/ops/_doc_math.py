@@ -43,8 +43,10 @@ def _float(x: Tensor) -> Tensor:
 
 
 def exp2(input):  # noqa: A002
-    """2 ** input (float32 for an integer input)."""
-    return _ops().exp(_ops().mul(_float(input), math.log(2.0)))
+    """2 ** input (float32 for an integer input): a power of 2, exact at integer exponents (MindSpore 2.10: exp2(3)
+    is 8, where exp(3 ln 2) is 7.999999999999998)."""
+    x = _float(input)
+    return _ops().pow(_ops().fill(x._dtype, tuple(x.shape), 2.0), x)
 
 
 def ldexp(x, other):

@@ -142,6 +142,8 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):  # noqa: A002
     ops = late.ops
     if len(input.shape) not in (4, 5):
         raise ValueError(f"For 'adaptive_max_pool3d', the input must be 4-D or 5-D, got {tuple(input.shape)}.")
+    if 0 in tuple(input.shape):  # (MindSpore 2.10: RuntimeError, its kernel's resize fails)
+        raise RuntimeError(f"For 'adaptive_max_pool3d', the input has an empty axis: shape {tuple(input.shape)}.")
     dims = tuple(int(n) for n in input.shape[-3:])
     sizes = (output_size,) * 3 if isinstance(output_size, int) else tuple(output_size)
     sizes = tuple(n if s is None else int(s) for n, s in zip(dims, sizes))

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._late import late
 from .._tensor import Tensor
-from ._adaptive_pool1d import adaptive_avg_pool1d, adaptive_max_pool1d
+from ._adaptive_pool1d import adaptive_max_pool1d, mean_windows
 from ._channel_shuffle import channel_shuffle
 from ._ms_names import _reduced
 
@@ -44,8 +44,11 @@ def _flat3(fn):
 
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002 - MindSpore's names
     """The mean of each of out_h x out_w windows input[..., floor(i H / out_h) : ceil((i + 1) H / out_h), ...]."""
+    if isinstance(input, Tensor) and input._dtype not in ("float16", "float32", "float64"):  # (MindSpore 2.10's)
+        raise TypeError(f"For primitive[AdaptiveAvgPool2D], the input argument[x] must be a type of {{Tensor[Float16], "
+                        f"Tensor[Float32], Tensor[Float64]}}, but got Tensor[{input.dtype}].")
     out_h, out_w = _sizes(input, output_size, "adaptive_avg_pool2d")
-    pool = _flat3(adaptive_avg_pool1d)
+    pool = _flat3(lambda x, n: mean_windows(x, n, "adaptive_avg_pool2d"))
     return _along_h(pool, pool(input, out_w), out_h)
 
 

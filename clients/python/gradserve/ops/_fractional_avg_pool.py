@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtype as _dt
 from .._tensor import Tensor
 from ._fractional_pool import FractionalMaxPool
 
 __all__ = ["FractionalAvgPool"]
 
 _ORDINAL = {1: "second", 2: "third"}
+_DTYPES = ("float32", "float64", "int32", "int64")
 
 
 def _ratio(pooling_ratio) -> list:
@@ -44,7 +46,14 @@ class FractionalAvgPool(FractionalMaxPool):
         super().__init__(pooling_ratio, pseudo_random, overlapping, deterministic, seed, seed2)
 
     def __call__(self, x):
+        if isinstance(x, Tensor) and x._dtype not in _DTYPES:
+            raise TypeError(f"For primitive[FractionalAvgPool], the input argument[x] must be a type of {{Tensor[Float32], "
+                            f"Tensor[Float64], Tensor[Int32], Tensor[Int64]}}, but got Tensor[{_dt.get(x._dtype)}].")
         windows, rows, cols, ri, ci = self._windows(x)
         own = _own(ri)[:, None, :, None] * _own(ci)[None, :, None, :]
         weight = (own / own.sum(axis=(2, 3), keepdims=True)).reshape(1, len(rows) - 1, len(cols) - 1, -1, 1)
-        return (windows * Tensor(weight.astype(x._dtype))).sum(3), Tensor(rows), Tensor(cols)
+        if x._dtype in ("float32", "float64"):
+            return (windows * Tensor(weight.astype(x._dtype))).sum(3), Tensor(rows), Tensor(cols)
+        # integers: the mean in float64, truncated toward zero (MindSpore 2.10: -1.5 gives -1), not 1/n cast to 0
+        mean = (windows.astype(_dt.float64) * Tensor(weight)).sum(3)
+        return mean.astype(x._dtype), Tensor(rows), Tensor(cols)

@@ -25,7 +25,7 @@ from .._tensor import Tensor
 from ._extra import P
 from ._resize import linear_weights, resize_axis
 
-__all__ = ["interpolate"]
+__all__ = ["interpolate", "upsample"]
 
 _RANKS = {"nearest": (3, 4, 5), "nearest-exact": (3, 4), "linear": (3,), "bilinear": (4,), "trilinear": (5,),
           "bicubic": (4,), "area": (3, 4, 5)}
@@ -152,3 +152,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode == "area" and input.ndim == 3:
         _check_area_1d(plan)
     return resize_spatial(input, plan, mode, bool(align_corners))
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None,  # noqa: A002
+             recompute_scale_factor=None):
+    """ops.upsample: MindSpore 2.10's alias of ops.interpolate (same arguments, same order)."""
+    return interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor)

@@ -201,8 +201,16 @@ def index_select(input, axis: int, index):  # noqa: A002
 
 
 def gather_elements(input, dim: int, index):  # noqa: A002
-    """out[i][j] = input[index[i][j]][j] for dim 0 (take_along_axis)."""
-    return apply("take_along_axis", [input, index], {"axis": _axis(dim, input.ndim, "gather_elements")})[0]
+    """out[i][j] = input[index[i][j]][j] for dim 0 (take_along_axis). index may be shorter than input on the other
+    axes (MindSpore 2.10, torch.gather: gather_d(x[3, 4], 1, index[2, 2]) reads x's first two rows): input is cut to
+    it there first."""
+    axis = _axis(dim, input.ndim, "gather_elements")
+    if isinstance(index, Tensor) and index.ndim == input.ndim:
+        cut = tuple(slice(None) if a == axis or n < 0 or m < 0 or n >= m else slice(0, n)
+                    for a, (n, m) in enumerate(zip(index.shape, input.shape)))
+        if any(c.stop is not None for c in cut):
+            input = input[cut]  # noqa: A001
+    return apply("take_along_axis", [input, index], {"axis": axis})[0]
 
 
 class GatherD(Primitive):

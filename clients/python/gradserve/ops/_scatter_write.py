@@ -45,11 +45,8 @@ def _check(name: str, input_x, indices, updates):
     if indices.dtype.name not in ("int32", "int64"):
         raise TypeError(f"{name}: indices must be int32 or int64, got {indices.dtype.name}")
     if updates._dtype != input_x._dtype:
-        if _dt.promote(input_x._dtype, updates._dtype) != input_x._dtype:
-            raise TypeError("Data type conversion is not supported for a 'Parameter', nor for the input tensor of an "
-                            f"in-place operator, the argument[x]'s data type of primitive[{_prim_name(name)}] is "
-                            f"{_dt.get(input_x._dtype)}, which cannot be converted to data type "
-                            f"{_dt.get(updates._dtype)} automatically.")
+        _dt.check_written(input_x._dtype, updates._dtype,
+                          f"the argument[x]'s data type of primitive[{_prim_name(name)}] is")
         updates = updates.astype(input_x._dtype)
     if indices.is_symbolic or not indices.size or not indices.ndim:
         return updates

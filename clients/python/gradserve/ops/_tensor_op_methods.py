@@ -8,6 +8,8 @@ import numpy as np
 
 from .._late import late
 from .._tensor import Tensor
+from ._tensor_select import tensor_select
+from . import _tensor_storage  # noqa: F401  (Tensor.untyped_storage)
 
 __all__: list[str] = []
 
@@ -18,7 +20,7 @@ _SAME = ("hardshrink", "erfc", "log2", "log10", "i0", "deg2rad", "rad2deg", "inv
          "sinc", "frac", "fmax", "fmin", "heaviside", "eigvals", "diagonal_scatter", "searchsorted", "nan_to_num",
          "nonzero", "argwhere", "nextafter", "bincount", "histc", "slice_scatter", "select_scatter", "unfold", "erfinv",
          "repeat_interleave", "signbit", "gcd", "reverse_sequence", "unsorted_segment_min", "unsorted_segment_max",
-         "copysign", "multinomial")
+         "copysign", "multinomial", "adjoint", "count_nonzero", "logcumsumexp", "ldexp", "addr")
 # (Tensor.ptp / scatter: ops/_tensor_meta.py)
 
 
@@ -88,13 +90,14 @@ def _resize(self, *new_shape):
 _FORMS = {
     "resize": _resize,
     "permute": _permute, "argsort": _argsort, "remainder": _remainder, "addcmul": _addcmul, "addcdiv": _addcdiv,
-    "where": _where,
+    "where": _where, "select": tensor_select,
     "swapdims": lambda self, dim0, dim1: late.ops.swapaxes(self, dim0, dim1),
     "view_as": lambda self, other: late.ops.reshape(self, tuple(other.shape)),
     "reshape_as": lambda self, other: late.ops.reshape(self, tuple(other.shape)),
     "expand_as": lambda self, other: late.ops.broadcast_to(self, tuple(other.shape)),
     "fliplr": lambda self: late.ops.flip(self, (1,)),
     "flipud": lambda self: late.ops.flip(self, (0,)),
+    "ndimension": lambda self: self.ndim,
 }
 
 for _name in _SAME:

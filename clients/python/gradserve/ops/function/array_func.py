@@ -8,3 +8,8 @@ __getattr__ = module_getattr("mindspore.ops.function.array_func", _ops)
 # MindSpore's module-level primitive instances (axis 0, keep_dims False), which its own code and tests import
 arg_max_with_value_ = _ops.ArgMaxWithValue()
 arg_min_with_value_ = _ops.ArgMinWithValue()
+
+
+def gather_ext(input, dim, index):  # noqa: A002
+    """MindSpore 2.10's array_func.gather_ext: ops.gather_d (out[i][j] = input[index[i][j]][j] for dim 0, ...)."""
+    return _ops.gather_d(input, dim, index)

@@ -1,0 +1,96 @@
+"""grad's `reached` flags: one bool per differentiated input or weight, whether the derivative reaches it.
+
+Expected flags are derived by hand from the functions (a derivative reaches an input exactly when some path
+from a differentiated output passes it); the gradients beside them are checked against NumPy's closed forms.
+The SDK's gradient hooks use the flags to tell a pass that brings a hooked point zeros (its hook is called with
+them, as MindSpore 2.10 does) from one that never passes the point (no call)."""
+import numpy as np
+import pytest
+
+from engine import GraphBuilder, evaluate
+from engine.errors import InvalidGraph
+
+X = np.array([1.0, 2.0, -0.5])
+
+
+def _unary(body, name="f"):
+    gb = GraphBuilder(name)
+    x = gb.input((3,), "float64", name="x")
+    u = gb.input((3,), "float64", name="u")
+    return gb.build(body(gb, x, u))
+
+
+def _grad_of(fn, reached=True, positions=(0, 1), weights=()):
+    gb = GraphBuilder("main")
+    name = gb.function(fn)
+    xs = [gb.input(tuple(v.shape), v.dtype, name=v.name) for v in fn.inputs]
+    outs = gb.emit("grad", xs, {"fn": name, "positions": tuple(positions), "weights": tuple(weights),
+                               "reached": reached})
+    return gb.build(tuple(outs))
+
+
+def test_an_unused_input_is_not_reached_a_used_one_is():
+    """f(x, u) = sum(sin(x)): df/dx = cos(x) reached, df/du absent."""
+    g = _grad_of(_unary(lambda gb, x, u: gb.sum(gb.sin(x))))
+    dx, du, rx, ru = evaluate(g, X, X)
+    np.testing.assert_allclose(dx, np.cos(X))
+    np.testing.assert_array_equal(du, np.zeros(3))
+    assert (rx.dtype, rx.shape, bool(rx), bool(ru)) == (np.bool_, (), True, False)
+
+
+def test_a_derivative_bringing_zeros_reaches_the_input():
+    """f = sum(sin(x) + u * 0): du is zeros computed through the product with the user's 0: reached."""
+    g = _grad_of(_unary(lambda gb, x, u: gb.sum(gb.add(gb.sin(x), gb.mul(u, gb.const(0.0, "float64"))))))
+    _, du, rx, ru = evaluate(g, X, X)
+    np.testing.assert_array_equal(du, np.zeros(3))
+    assert bool(rx) and bool(ru)
+
+
+def test_without_the_attribute_no_flags():
+    g = _grad_of(_unary(lambda gb, x, u: gb.sum(gb.mul(x, u))), reached=False)
+    assert len(evaluate(g, X, X)) == 2
+
+
+def test_a_weight_gets_a_flag_after_the_positions():
+    """f(x) = sum(x * w) with w a parameter and u unused: dx = w, dw = x, du absent; flags x, u, w."""
+    gb = GraphBuilder("f")
+    x, u = gb.input((3,), "float64", name="x"), gb.input((3,), "float64", name="u")
+    w = gb.param("w", np.array([3.0, 4.0, 5.0]))
+    fn = gb.build(gb.sum(gb.mul(x, w)))
+    g = _grad_of(fn, weights=("w",))
+    dx, du, dw, *flags = evaluate(g, X, X, params={"w": np.array([3.0, 4.0, 5.0])})
+    np.testing.assert_allclose(dw, X)
+    assert [bool(f) for f in flags] == [True, False, True]
+
+
+def _first_derivative(body):
+    """h(x, u) = d/dx sum(body(x, u)), a function to be differentiated again."""
+    inner = _unary(body, "inner")
+    gb = GraphBuilder("h")
+    name = gb.function(inner)
+    xs = [gb.input((3,), "float64", name=n) for n in ("x", "u")]
+    return gb.build(gb.emit("grad", xs, {"fn": name, "positions": (0,)})[0])
+
+
+@pytest.mark.parametrize("body, d2x, reach_u", [
+    # sum(x^2 + u): h = 2x, which u does not enter: the second pass does not reach u
+    (lambda gb, x, u: gb.add(gb.mul(x, x), u), 2 * np.ones(3), False),
+    # sum(x^2 u): h = 2xu: d/du sum(h) = 2x reached, d/dx = 2u
+    (lambda gb, x, u: gb.mul(gb.mul(x, x), u), 2 * X, True),
+    # sum(x u 0 + x^3): h = u 0 + 3x^2: u reached with zeros (the user's 0)
+    (lambda gb, x, u: gb.add(gb.mul(gb.mul(x, u), gb.const(0.0, "float64")), gb.mul(x, gb.mul(x, x))),
+     6 * X, True)])
+def test_a_grad_of_a_grad_reports_whether_its_pass_reaches_an_input(body, d2x, reach_u):
+    g = _grad_of(_first_derivative(body))
+    dx, du, rx, ru = evaluate(g, X, X)
+    np.testing.assert_allclose(dx, d2x)
+    assert bool(rx) and bool(ru) is reach_u
+
+
+def test_the_flag_is_typed_without_expanding():
+    """The node's avals name the flags (a graph loader checks outputs before lowering)."""
+    fn = _unary(lambda gb, x, u: gb.sum(x))
+    g = _grad_of(fn)
+    assert [(tuple(o.shape), o.dtype) for o in g.flat_outputs] == [((3,), "float64")] * 2 + [((), "bool")] * 2
+    with pytest.raises(InvalidGraph):
+        _grad_of(fn, positions=(0,), reached="yes")
