@@ -2,7 +2,7 @@
 parameter shapes (86 M float32, 346 MB; torchvision's vit_b_16 at image_size=32, written out here: no torch needed)
 as Parameters of one Cell, differentiated w.r.t. all of them through the SDK against a real server (one CPU worker).
 
-    PYTHONPATH=$PWD:$PWD/clients/python python benchmarks/sdk_weights_trace.py [--calls 2]
+    PYTHONPATH=$PWD:$PWD/clients/python python benchmarks/sdk_weights_trace.py [--calls 2] [--unguarded]
 
 Prints, for the first call: the graph's JSON made (`Program.graph_doc`: the values' base64), its content hash
 (`graph_hash`), the split into pieces named by hash (`_weights_by_hash.split`), the whole call's wall time; a second
@@ -15,6 +15,7 @@ import argparse
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,9 @@ def rss_mib(pid: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=2)
+    ap.add_argument("--unguarded", action="store_true",
+                    help="construct reads a plain object's attribute: PyNative traces every call afresh (each "
+                         "retrace compared with the last registration: _trace._share_registration)")
     args = ap.parse_args()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -82,7 +86,13 @@ def main() -> None:
             def construct(self, x):
                 return sum(gs.ops.sum(w) * x for w in self.ws)
 
-        net = Net()
+        settings = types.SimpleNamespace(scale=1.0)  # (an attribute of a plain object: not guardable)
+
+        class Unguarded(Net):
+            def construct(self, x):
+                return super().construct(x) * settings.scale
+
+        net = Unguarded() if args.unguarded else Net()
         print(f"{len(values)} weights, {sum(v.nbytes for v in values) / 1e6:.0f} MB", flush=True)
         gs.set_context(server=url, device_target="CPU", timeout=1200, deadline_ms=600_000)
         x = gs.Tensor(np.float32(1.5))

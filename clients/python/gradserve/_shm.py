@@ -13,7 +13,9 @@ JSON header crosses the socket.
 Unchanged inputs are not copied again (issue #13: parameter values are data, uploaded once). A pair's
 input region keeps the last call's layout while the body's large inputs keep their shapes and dtypes
 (`Slots`); an input whose bytes already lie in its place (compared with memcmp: as cheap as the copy it
-saves, and it sees every change, also one made in place through NumPy) is not written again, and its
+saves, and it sees every change, also one made in place through NumPy; not compared where it is the very
+array last placed there and no user code can have written into it since: gradserve._private_arrays) is not
+written again, and its
 tensor says so with `shared_memory_generation`, the number that names its bytes; a written one gets a new
 number, or none when it is written on every call (`Slots`). The server keeps its copy of the bytes it read
 under a generation and reads the region again only for a new one (service.client_shm). A pair whose call
@@ -53,6 +55,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from . import _private_arrays
 from ._wire import from_bytes  # (a relative import inside `read` cost ~4 us per output)
 
 _posixshmem: Any
@@ -161,7 +164,20 @@ class Slots:
         self.known: list[bool] = []
         self.gens: list[int] = []
         self.hot: list[bool] = []
+        self.last: list = []  # per input: a weak reference to the sealed array its bytes were placed from, or None
         self.gen = 0  # the last generation given out in this region (never reused)
+
+    def unchanged(self, i: int, a: np.ndarray, address: int) -> bool:
+        """Whether slot i (at `address`) holds a's bytes: the sealed array last placed there (nothing wrote
+        into it since: gradserve._private_arrays), else compared byte for byte."""
+        if not self.known[i]:
+            return False
+        last = self.last[i]
+        return last is not None and last() is a and _private_arrays.sealed(a) or _same(a, address)
+
+    def placed(self, i: int, a: np.ndarray) -> None:
+        """Slot i's bytes are a's now."""
+        self.last[i] = weakref.ref(a) if _private_arrays.sealed(a) else None
 
     def kept(self, i: int) -> int:
         """Slot i's bytes stay for this call: their generation (a new one when they had none)."""
@@ -191,6 +207,7 @@ class Slots:
                 self.offsets.append(_aligned(pos))
                 pos = self.offsets[-1] + a.nbytes
             self.known, self.gens, self.hot = [False] * len(arrays), [0] * len(arrays), [False] * len(arrays)
+            self.last = [None] * len(arrays)
         return self.offsets[-1] + arrays[-1].nbytes if arrays else 0
 
 
@@ -287,13 +304,14 @@ class Lease:
                     "shared_memory_byte_size": a.nbytes}
         i = where.pop(0)
         start = slots.offsets[i]
-        if slots.known[i] and _same(a, region.address + start):
+        if slots.unchanged(i, a, region.address + start):
             self.kept += a.nbytes
             gen = slots.kept(i)
         else:
             slots.known[i] = False  # (until written whole)
             self._write(a, start)
             gen = slots.written(i)
+        slots.placed(i, a)
         params = {"shared_memory_region": region.name, "shared_memory_offset": start,
                   "shared_memory_byte_size": a.nbytes}
         if gen:

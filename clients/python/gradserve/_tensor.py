@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _private_arrays
 from . import dtype as _dt
 from ._late import late  # operators and methods run ops, bound by the layers above (see _late)
 from ._misc import without_twin
@@ -110,6 +111,7 @@ class Tensor:
             a = np.array(input_data)  # (_to_array's copy, its dtype kept where supported)
             name = dtype_name(a.dtype)
             if name in _SUPPORTED_SET:
+                _private_arrays.seal(a)  # (no one else holds the copy: _shm need not compare it again)
                 self._data, self._trace, self._name, self._shape, self._dtype = a, None, None, a.shape, name
                 return
         if input_data is None:
@@ -197,7 +199,12 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         a = self._concrete("np.asarray()")
-        return a.astype(dtype) if dtype is not None else a
+        if dtype is not None:
+            return a.astype(dtype)
+        if copy:  # np.array(t): NumPy's protocol asks for a copy and trusts it (it copies no more)
+            return a.copy()
+        _private_arrays.release(a)  # (the caller may write into it: gradserve._private_arrays)
+        return a
 
     def item(self, index=None):
         a = self._concrete("item()")
@@ -681,6 +688,8 @@ class Parameter(Tensor):
         if arr.shape != self._shape:
             self._shape = tuple(arr.shape)
             param_reshapes[0] += 1
+        if arr is not data and arr.base is None:  # (a copy of its own: a loaded checkpoint's weights, sent unchanged)
+            _private_arrays.seal(arr)
         self._data = arr
         self._bump()
         return self

@@ -1420,6 +1420,28 @@ def emit_call_node(info: FnInfo, args: Sequence) -> list[Tensor]:
 
 
 # -- programs: top-level traces run on the service -----------------------------------------------------
+# a frozen parameter's value in a doc written to compare structure (Program.graph_doc(values="marked")): its array is
+# compared by identity. The SDK never writes into a Parameter's array (set_data, the optimizers and the in-place
+# ops give it a new one and count its version); a user's write through np.asarray(p) is seen by no reused trace.
+FROZEN_MARK = "frozen"
+
+
+class _Written:
+    """What a GraphRef's doc was written from: the doc with frozen values as FROZEN_MARK, and (weakly) the arrays
+    they were (a value gone since is not the same: no id reused by another array is mistaken for it)."""
+
+    __slots__ = ("bare", "arrays")
+
+    def __init__(self, doc: dict, arrays: list):
+        self.bare = dict(doc, params=[dict(p, value=FROZEN_MARK) if "value" in p else p for p in doc["params"]])
+        self.arrays = [weakref.ref(a) for a in arrays]
+
+    def same(self, bare: dict, arrays: list) -> bool:
+        """Whether a doc written with values="marked" from `arrays` is this one's."""
+        return len(arrays) == len(self.arrays) and all([w() is a for w, a in zip(self.arrays, arrays)]) and \
+            bare == self.bare
+
+
 class Program:
     """A traced top-level graph. Its JSON is rebuilt only when a parameter's value changed."""
 
@@ -1441,6 +1463,7 @@ class Program:
         self._lane_pin = None  # its lane and what it was made for (gradserve._lane.eval_program)
         self._thaws = -1  # the count of first changes (_tensor.thaws) _doc_key and _moving were made at
         self._moving: list = []  # (name, Parameter) of the changed parameters: their values go with each job
+        self._written: _Written | None = None  # what _ref's doc was written from (_share_registration compares it)
         self.attr_writes: list = []  # the writes (_attr_writes.Write) given a Tensor of the run's: _set_attr_writes
         self.probes: list = []  # hooked points whose gradients are outputs after the user's (_hook_probes)
         self._out_bytes: int | None = None
@@ -1452,10 +1475,12 @@ class Program:
         self.random_draws = [getattr(p, "gs_draw") for p in root.param_objs.values() if hasattr(p, "gs_draw")]
         self.param_outs: dict = {}  # output leaf index -> the Parameter returned as it is (trace_program)
 
-    def graph_doc(self, values: str = "all", raws: dict | None = None) -> dict:
+    def graph_doc(self, values: str = "all", raws: dict | None = None, arrays: list | None = None) -> dict:
         """The graph's JSON; values="frozen" writes only unchanged parameters' values into it (the
-        rest travel with each job: `param_data`), so new weights leave the graph id unchanged. raws: a dict
-        given gets each base64 value's bytes by its parameter's name (GraphRef.raws)."""
+        rest travel with each job: `param_data`), so new weights leave the graph id unchanged; values="marked"
+        writes FROZEN_MARK in their place (nothing serialised: the structure _share_registration compares).
+        raws: a dict given gets each base64 value's bytes by its parameter's name (GraphRef.raws); arrays: a
+        list given gets the arrays whose values the doc holds, in order."""
         r = self.root
         body = r.body(_param_state.with_state(self.outputs, self.state_names + self.written_names))
         params: list = []
@@ -1463,7 +1488,9 @@ class Program:
         for p in body["params"]:
             obj = r.param_objs[p["name"]]
             if values == "all" or _frozen(obj):
-                p = dict(p, value=tensor_json(obj._data, raw))
+                if arrays is not None:
+                    arrays.append(obj._data)
+                p = dict(p, value=FROZEN_MARK if values == "marked" else tensor_json(obj._data, raw))
                 if raw and raws is not None:
                     raws[p["name"]] = raw.pop()
             params.append(p)
@@ -1472,9 +1499,8 @@ class Program:
             doc["functions"] = dict(r.functions)
         return doc
 
-    def ref(self, doc: dict | None = None, raws: dict | None = None):
-        """Its GraphRef (doc: its graph_doc(values="frozen") when the caller made it already, raws its values'
-        bytes)."""
+    def ref(self):
+        """Its GraphRef."""
         n = _tensor_mod.thaws[0]
         if self._thaws != n:  # (asked on every call) some parameter changed for the first time: one of ours?
             objs = self.root.param_objs
@@ -1483,9 +1509,9 @@ class Program:
                 # binary jobs: a trace runs call after call with the same job header, and the server
                 # reuses what it found for a binary header seen before (its checks, the derivation) where
                 # a JSON body is parsed and checked whole each time (L3: ~30% less server CPU per call)
-                if doc is None:
-                    doc = self.graph_doc(values="frozen", raws=(raws := {}))
+                doc = self.graph_doc(values="frozen", raws=(raws := {}), arrays=(arrays := []))
                 self._ref, self._doc_key = GraphRef(doc, binary=True, raws=raws), key
+                self._written = _Written(doc, arrays)
             self._moving = [(name, p) for name, p in objs.items() if not _frozen(p)]
             self._thaws = n  # last: another thread sees the new count only with the ref and list made for it
         return self._ref
@@ -1808,23 +1834,25 @@ def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label: str 
 
 
 def _share_registration(prog: "Program", old: "Program") -> None:
-    """prog, a fresh trace, made the same graph as old (same JSON, parameters, outputs): prog takes old's
-    GraphRef (its id the server knows) and lane, so that it is not serialized, hashed or looked up again."""
-    if old._ref is None or prog.out_tdef != old.out_tdef or prog.out_avals != old.out_avals or \
-            prog.attr_writes or prog.probes or old._thaws != _tensor_mod.thaws[0]:
+    """prog, a fresh trace, made the same graph as old (same structure, the same Parameters, its frozen ones'
+    values the same arrays): prog takes old's GraphRef (its id the server knows) and lane, so that it is not
+    serialized, hashed or looked up again. Frozen values are compared by identity, never written out (a large
+    model's base64 cost seconds a call): a new value is set_data's (the Parameter thaws: its value is data then)
+    or another array; a write into a frozen Parameter's own array through NumPy (np.asarray(p)[...] = v) is not
+    seen here, as by a reused trace in either mode (see FROZEN_MARK)."""
+    if old._ref is None or old._written is None or prog.out_tdef != old.out_tdef or \
+            prog.out_avals != old.out_avals or prog.attr_writes or prog.probes or old._thaws != _tensor_mod.thaws[0]:
         return
     objs, was = prog.root.param_objs, old.root.param_objs
     if list(objs) != list(was) or any(a is not b for a, b in zip(objs.values(), was.values())) or \
             [id(p) for p in prog.state_params] != [id(p) for p in old.state_params] or \
             prog.written_inputs != old.written_inputs:
         return
-    raws: dict = {}
-    doc = prog.graph_doc(values="frozen", raws=raws)
-    if doc == old._ref.doc:
+    arrays: list = []
+    if old._written.same(prog.graph_doc(values="marked", arrays=arrays), arrays):
         prog._ref, prog._doc_key, prog._thaws = old._ref, old._doc_key, old._thaws
-        prog._moving, prog._lane_pin = old._moving, old._lane_pin
-    else:
-        prog.ref(doc, raws)  # (made once: the run asks for it)
+        prog._moving, prog._lane_pin, prog._written = old._moving, old._lane_pin, old._written
+    # (else the run makes prog's own: Program.ref)
 
 
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",

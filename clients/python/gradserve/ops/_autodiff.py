@@ -50,8 +50,8 @@ def _aliased(args, weights: Any = ()) -> dict | None:
     """{position: the positions holding the same Tensor object} where one Tensor is passed more than once or
     a Parameter passed is also one of the weights (PyNative mode only), with "n" the number of arguments and
     "params" {id(Parameter): its positions}; None when neither is."""
-    if _context.get_context("mode") != _context.PYNATIVE_MODE:
-        return None
+    if _context.get_context("mode") != _context.PYNATIVE_MODE or (len(args) < 2 and not weights):
+        return None  # (one argument and no weights: nothing to alias; a loop's common call)
     at: dict = {}
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
@@ -158,7 +158,7 @@ class _Derived:
         memo = self.__dict__.get("_gs_wids")
         if memo is not None and memo[0] is ws:
             return memo[1]
-        ids = tuple(id(p) for p in _weights_of(self.fn, ws))
+        ids = tuple(map(id, _weights_of(self.fn, ws)))
         if isinstance(ws, tuple):
             self._gs_wids = (ws, ids)
         return ids

@@ -1,0 +1,41 @@
+"""Arrays only the SDK holds: a Tensor's own copy of the array it was made from, never handed out since.
+
+The shared memory path (gradserve._shm) compares an unchanged large input's bytes with those already in its
+region before it skips writing them (issue #13: parameter values are data, uploaded once). For a sealed array
+that compare is skipped when it is the very array last placed there: nothing can have written into it since.
+The SDK never writes into a Tensor's array (its in-place methods, item assignment, set_data and the optimizers
+give the Tensor a new one), and user code can reach a Tensor's own array only through `np.asarray(t)` /
+`t.__array__()` (MindSpore's asnumpy() shares memory on CPU too; gradserve's returns a copy), which releases the
+array, and every array it views or that views it, for good: from then on it is compared byte for byte, as every
+other array is (a user's own array, a result viewing a shared region, an op's result).
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+SEAL_BYTES = 64 * 1024  # smaller arrays never go by shared memory (gradserve._shm.THRESHOLD): not worth sealing
+
+_sealed: "weakref.WeakValueDictionary[int, np.ndarray]" = weakref.WeakValueDictionary()
+
+
+def seal(a: np.ndarray) -> None:
+    """a, an array the caller just made and owns alone (a copy; no view of it exists), is the SDK's own."""
+    if a.nbytes >= SEAL_BYTES and a.base is None:
+        _sealed[id(a)] = a
+
+
+def sealed(a: np.ndarray) -> bool:
+    """Whether nothing outside the SDK can hold a, or any view of its memory."""
+    return _sealed.get(id(a)) is a
+
+
+def release(a) -> None:
+    """a is handed to user code: it, and the arrays it views (its base chain, through memoryviews and NumPy's
+    stride-trick wrappers), are sealed no more."""
+    seen = 0
+    while a is not None and seen < 64:
+        _sealed.pop(id(a), None)
+        a = a.obj if isinstance(a, memoryview) else getattr(a, "base", None)
+        seen += 1
