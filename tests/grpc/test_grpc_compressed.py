@@ -22,6 +22,8 @@ from service.proto import gradserve_pb2_grpc as pb_grpc
 MIB = 1 << 20
 MAX_BODY = 16 * MIB
 BUDGET = 2 * MAX_BODY  # body_budget_bytes' default
+GRPC_COPIES = 3  # of a plain message received: C-core's frames, cygrpc's bytearray and the bytes made of it
+MALLOC_SLACK_MIB = 96  # what the threads' malloc arenas keep of freed messages (49-50 MiB with MALLOC_ARENA_MAX=1)
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"),
                                 reason="reads and resets the server's peak RSS through /proc (Linux)")
 
@@ -111,11 +113,14 @@ def test_many_large_calls_at_once_stay_within_the_budget(srv, algorithm):
         th.join(300)
     grew_mib = (status_kb(pid, "VmHWM") - base) / 1024
     print(f"peak RSS growth: {grew_mib:.0f} MiB; answers:", sorted({(a[0].name, a[1][:80]) for a in answers}))
-    # a plain message is held by grpc before the server sees it (its frames and its bytes: measured 553 MiB with
-    # every large one refused at once, 444-754 MiB charged, 630-983 MiB uncharged): the budget bounds only its
-    # parse and decode copies (test_a_large_plain_message_is_charged_a_small_one_is_not)
-    received = 0 if algorithm == grpc.Compression.Gzip else 16 * 3 * 15
-    assert grew_mib < received + 2 * BUDGET / MIB + 96, f"the server's RSS grew by {grew_mib:.0f} MiB"
+    # a plain message is received whole by grpc before the server sees it, and grpc gives no handle on how many
+    # at once (benchmarks/SERVICE_REPORT.md, "CI flake audit (stop 39)"): each of the 16 messages in flight costs
+    # at most what a lone one does, grpc's GRPC_COPIES and its parse copy (a lone 15 MiB message: +51-61 MiB).
+    # The budget bounds only the parse and decode copies (test_a_large_plain_message_is_charged_a_small_one_is_not).
+    # Measured 541-779 MiB in 10 runs with 2 CPU burners, 899 MiB on CI.
+    per_message = 0 if algorithm == grpc.Compression.Gzip else (GRPC_COPIES + 1) * 15
+    bound = 16 * per_message + (2 * BUDGET / MIB if algorithm == grpc.Compression.Gzip else 0) + MALLOC_SLACK_MIB
+    assert grew_mib < bound, f"the server's RSS grew by {grew_mib:.0f} MiB, above {bound:.0f} MiB"
     assert len(answers) == 32
     for code, details in answers:
         assert code == grpc.StatusCode.INVALID_ARGUMENT or (
