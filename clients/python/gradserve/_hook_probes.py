@@ -94,7 +94,7 @@ class Rerun(Exception):
     """A hook read its gradient's value and returned a new gradient (PyNative): the grad call is traced and run
     again (run_program) with plan: index of a hook call in the trace -> ("known", its gradients' values: the
     call is made with them while traced, so what it returns is in the backward graph), ("result",
-    the gradient it returned: given as a constant, the hook not called) or ("reuse", its arguments: the call
+    (the gradient it returned, the values it was given): given as a constant, the hook not called) or ("reuse", its arguments: the call
     made in the run before with them, not made again: its placeholders are filled by the next run)."""
 
     def __init__(self, plan: dict):
@@ -254,6 +254,9 @@ class Probe:
         step = self.root.__dict__.get("_gs_plan", {}).get(idx)
         if step is not None:
             return self._planned(idx, step, fn, args)
+        handed = _handed(fn)
+        if handed is not None:
+            return self._as_handed(idx, fn, args, *handed)
         code = _code(fn)
         if code is not None and (code in _READERS or (code not in _CHANGERS and self._after_deferred())):
             self._refuse_in_vmap()
@@ -295,7 +298,7 @@ class Probe:
         kind, what = step
         if kind == "result":  # (first order: the gradient the hook gave, as it gave it; it is not called again)
             self.root.__dict__.setdefault("_gs_results", {})[idx] = what
-            return what
+            return what[0]  # (what: the gradient, the values it was given)
         if kind == "reuse":  # (its placeholders: those it was given before, filled by this run)
             swap = dict(zip(map(id, _leaves(args)), _leaves(what)))
             for p in self.root.__dict__.get("_gs_probes", ()):
@@ -324,6 +327,22 @@ class Probe:
         self.root.__dict__.setdefault("_gs_known", {})[idx] = what
         # (a grad of a grad's second pass calls it again: what it returns then is in the graph already)
         self.kept.append((next(_calls), fn if r is None else _result_dropped(fn), args))
+        return r
+
+    def _as_handed(self, idx: int, fn, args, values: list, piece):
+        """A first-pass call of a vjp_fn's run (vjp_backward): the forward call made it (MindSpore calls it there
+        only); what it returned there is traced here again, from this run's gradients, for the second pass to
+        differentiate: its ops emitted again (piece), or, where the forward call was its code's first (no piece),
+        the hook called again, traced with the values it had there (its Python runs twice then). The second pass
+        calls it with its own values, what it returns then in the graph already (_result_dropped)."""
+        r = None if piece is None else piece.replay(args)
+        if r is None:
+            for t, v in zip(_leaves(args), values):
+                if type(t) is HookGrad and v is not None:
+                    object.__setattr__(t, "__class__", KnownGrad)
+                    t.__dict__["_gs_known"] = v
+            r = self.call_quietly(fn, args)
+        self.later.append((_result_dropped(fn), args, idx))
         return r
 
     def _refuse_in_vmap(self) -> None:
@@ -393,6 +412,10 @@ class Probe:
         """The hooks stopped by a value read while traced, called with their values (backward order). One that
         returns a new gradient (PyNative) has the grad call run again (Rerun), its gradient that one."""
         for fn, args, idx in self.later:
+            if _code(fn) in _CHANGERS and _behaviour(fn) not in _KEEPERS and \
+                    _context.get_context("mode") == _context.PYNATIVE_MODE:
+                # (known to change it: called once, in a rerun, traced with its values: its ops kept, _Piece)
+                raise Rerun(_rerun_plan(self.root, {idx: ("known", _values(args))}))
             r = fn(*args)
             if r is None:
                 self.root.__dict__["_gs_done"].add(idx)
@@ -401,7 +424,7 @@ class Probe:
                 _too_late(fn)
             else:
                 _CHANGERS.add(_code(fn))
-                raise Rerun(_rerun_plan(self.root, {idx: ("result", r)}))
+                raise Rerun(_rerun_plan(self.root, {idx: ("result", (r, _values(args)))}))
 
 
 def _unreached(p: Probe, vals: list) -> bool:
@@ -427,6 +450,58 @@ def _too_late(fn):
     raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} read its gradient's value and returned a new "
                        "gradient: the value exists only after the backward, too late to change it (a hook that "
                        "changes the gradient must not read its value)")
+
+
+# a vjp's forward call and its vjp_fn's runs (ops._autodiff.vjp): the hooks that read and changed their gradient in
+# the forward's first pass, [(_behaviour, the values they were given, their _Piece or None)] in call order: the
+# forward's collected (vjp_forward), each vjp_fn run's taken, in order, by the same hooks' calls (_handed)
+_collecting: list = [None]
+_handing: list = [None]
+
+
+@contextlib.contextmanager
+def vjp_forward():
+    """The forward call of a vjp: yields the list its changing hooks' calls are collected in."""
+    before, _collecting[0] = _collecting[0], []
+    try:
+        yield _collecting[0]
+    finally:
+        _collecting[0] = before
+
+
+@contextlib.contextmanager
+def vjp_backward(collected: list):
+    """A vjp_fn's run: its hook calls take, by _behaviour in order, what its forward call collected."""
+    before, _handing[0] = _handing[0], list(collected)
+    try:
+        yield
+    finally:
+        _handing[0] = before
+
+
+def _handed(fn):
+    """(values, piece) of the forward's call of this hook (vjp_backward), taken; None where none is."""
+    entries = _handing[0]
+    if entries:
+        b = _behaviour(fn)
+        for k, e in enumerate(entries):
+            if e[0] == b:
+                return entries.pop(k)[1:]
+    return None
+
+
+def _collect(root) -> None:
+    """A vjp's forward call over (vjp_forward): its changing hooks' calls, into the list collected."""
+    if _collecting[0] is None:
+        return
+    calls, pieces = root.__dict__.get("_gs_calls", []), root.__dict__.get("_gs_pieces", {})
+    known, results = root.__dict__.get("_gs_known", {}), root.__dict__.get("_gs_results", {})
+    for i in sorted(set(known) | set(results)):
+        fn = calls[i][0]
+        if i in results:
+            _collecting[0].append((_behaviour(fn), results[i][1], None))
+        elif i not in root.__dict__["_gs_done"]:  # (made with its values known, it returned a gradient)
+            _collecting[0].append((_behaviour(fn), known[i], pieces.get(i)))
 
 
 def _result_dropped(fn):
@@ -656,7 +731,7 @@ def _refuse_changers(p: Probe) -> None:
     """A first pass dropped (a vjp_fn's rerun) has no values for a hook to read while traced: one known to change
     the gradient it reads (_CHANGERS) would leave the second derivative without its change."""
     for fn, _, _ in p.later:
-        if _code(fn) in _CHANGERS:
+        if _code(fn) in _CHANGERS and _behaviour(fn) not in _KEEPERS:
             raise NotImplementedError(
                 f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value and returns a new one, in "
                 "a vjp_fn of a function that takes a grad: gradserve runs such a hook in a grad (or grad of a grad) "
@@ -679,6 +754,8 @@ def fire(probes: list, result):
     for k in range(max([len(p.passes) for p in probes], default=0)):  # (a third order's middle pass)
         _pass([(p, [getattr(p, name) for name in p.passes[k]]) for p in probes if len(p.passes) > k], True)
     _pass(spans, bool(firsts))
+    if probes:
+        _collect(probes[0].root)
     return value
 
 
