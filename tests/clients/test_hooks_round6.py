@@ -4,7 +4,8 @@ run for this task: each expected value and call log below is what it printed; lo
 - a vjp of a grad whose function has a hook that reads and changes its gradient: MindSpore's forward call runs the
   first pass (its hooks called there), vjp_fn the second (gradserve refused it: the vjp_fn's run left out the first
   pass);
-- a reading hook inside a cell whose backward hook computes with grad_output, in a grad of a grad (refused).
+- a reading hook closing over a number new on every call (a step count) is no new hook (gradserve ran the grad of
+  a grad once more each call to find out what it does).
 """
 import numpy as np
 import pytest
@@ -12,7 +13,6 @@ import pytest
 import gradserve as ms
 from gradserve import Tensor
 
-from clients._hook_cells import NestedSquares
 from clients.test_hooks_read_and_change import _chain
 from clients.test_hooks_round5 import XV, Y1X5, Z1, _sin_chain
 from clients.test_mindspore_hooks import pynative  # noqa: F401 (the fixture: PyNative for one test)
@@ -51,13 +51,56 @@ def test_a_vjp_of_a_grad_with_a_reading_and_changing_hook(pynative, make, sens, 
             np.testing.assert_allclose(got[1][1], Y1X5[1], atol=2e-4)
 
 
-def test_a_reading_hook_inside_a_cell_hook_computing_with_grad_output_in_a_grad_of_a_grad(pynative):
-    """m's hook returning 10 grad_output, m.i's reading grad_input (test_hooks_round4's case, refused there): f' =
-    40x^2 = [40, 160], f'' = [200, 200]; i's hook sees 16x^3 = [16, 128] in the first pass, [80, 160] in the
-    second (MindSpore 2.10). Twice: the hooks' code unknown, then known."""
+def _cubed_times_x(log, tag):
+    """f = sum(y x), y = x^3 hooked by a recorder closing over tag: y's gradient x = [1, 2], f' = 4x^3 = [4, 32],
+    the second pass's at y [1, 1], f'' = 12x^2 = [12, 48] (MindSpore 2.10, whatever the tag)."""
+    def f(x):
+        y = x ** 3
+        y.register_hook(lambda g: log.append((tag, g.asnumpy().tolist())))
+        return (y * x).sum()
+    return f
+
+
+def test_a_reading_hook_closing_over_a_changing_number_costs_no_extra_run(pynative, monkeypatch):
+    """A recorder closing over a step number new on every call (a training loop's) is no new hook: after its
+    code's first call each grad of a grad runs the program as often as one whose number stays the same (gradserve
+    ran it once more each call, the hook taken as new). Gradients and logs: MindSpore 2.10's."""
+    from gradserve import _trace
+    runs = []
+    real = _trace._run
+    monkeypatch.setattr(_trace, "_run", lambda *a, **k: (runs.append(1), real(*a, **k))[1])
+
+    def runs_of(tag):
+        log = []
+        runs.clear()
+        got = ms.grad(ms.grad(_cubed_times_x(log, tag)))(Tensor(XV)).asnumpy()
+        np.testing.assert_allclose(got, [12.0, 48.0])
+        assert log == [(tag, [1.0, 2.0]), (tag, [1.0, 1.0])]
+        return len(runs)
+    runs_of(0)  # (the code's first call: found to read its gradient)
+    steady = runs_of(0)
+    assert [runs_of(step) for step in range(1, 4)] == [steady] * 3
+
+
+def test_a_hook_whose_number_makes_it_change_its_gradient_runs_once(pynative):
+    """One factory's hook closing over scale: None records, 3 records and returns 3 g; the recorder's calls do not
+    make the changer a known recorder (it would run twice: its number's kind, None or int, tells them apart).
+    f = sum(y x), y = x^3; the changer's: f'' = [36, 144], the hook seeing x = [1, 2], then [1, 1] (MindSpore 2.10;
+    its 3 g in both passes: 3 times the recorder's 12x^2)."""
+    def make(log, scale):
+        def f(x):
+            y = x ** 3
+
+            def hook(g):
+                log.append(g.asnumpy().tolist())
+                return None if scale is None else g * scale
+            y.register_hook(hook)
+            return (y * x).sum()
+        return f
     for _ in range(2):
-        net, seen = NestedSquares(), []
-        net.m.i.register_backward_hook(lambda c, gi, go: seen.append(gi[0].asnumpy().tolist()))
-        net.m.register_backward_hook(lambda c, gi, go: (go[0] * 10,))
-        np.testing.assert_allclose(ms.grad(ms.grad(net))(Tensor(XV)).asnumpy(), [200.0, 200.0])
-        assert seen == [[16.0, 128.0], [80.0, 160.0]]
+        log = []
+        np.testing.assert_allclose(ms.grad(ms.grad(make(log, None)))(Tensor(XV)).asnumpy(), [12.0, 48.0])
+        assert log == [[1.0, 2.0], [1.0, 1.0]]
+    log = []
+    np.testing.assert_allclose(ms.grad(ms.grad(make(log, 3)))(Tensor(XV)).asnumpy(), [36.0, 144.0])
+    assert log == [[1.0, 2.0], [1.0, 1.0]]

@@ -149,6 +149,7 @@ _calls = itertools.count(1)  # the order the hooks were called in while traced: 
 _READERS: set = set()  # the code of the hooks a value read of their placeholder gradient stopped while traced
 _CHANGERS: set = set()  # of those, the code of the ones that returned a new gradient (Rerun)
 _KEEPERS: set = set()  # the _behaviour of the hooks that read their gradient and gave None (first order, or known)
+_KEEPERS_LOOSE: set = set()  # their _behaviour(fn, loose=True) (_kept_before)
 
 
 class _Piece:
@@ -199,13 +200,34 @@ def _code(fn):
     return getattr(getattr(fn, "__func__", fn), "__code__", None)
 
 
-def _behaviour(fn):
+def _keeps(fn) -> None:
+    """fn read its gradient and gave None (_KEEPERS)."""
+    _KEEPERS.add(_behaviour(fn))
+    _KEEPERS_LOOSE.add(_behaviour(fn, loose=True))
+
+
+def _kept_before(fn) -> bool:
+    """Whether a hook is known to read its gradient and give None: by its _behaviour less the values of the numbers
+    it closes over, where its code never changed a gradient (a number new on each call, a step count, makes no new
+    hook: no rerun to find out), else by its _behaviour (one factory's reader and changer, a scale). One found to
+    change it after all runs twice then."""
+    if _code(fn) in _CHANGERS:
+        return _behaviour(fn) in _KEEPERS
+    return _behaviour(fn, loose=True) in _KEEPERS_LOOSE
+
+
+def _behaviour(fn, loose: bool = False):
     """A hook's code with the plain values it closes over (one factory's hooks of different kinds tell apart; a
-    closure made anew per call, over a new list or Tensor, is the same)."""
+    closure made anew per call, over a new list or Tensor, is the same); loose: a number's (not a bool's) type in
+    place of its value."""
     cells = getattr(getattr(fn, "__func__", fn), "__closure__", None) or ()
-    plain = (str, int, float, bool, type(None))
-    return _code(fn), tuple(c.cell_contents if isinstance(c.cell_contents, plain) else type(c.cell_contents).__name__
-                            for c in cells if _filled(c))
+    return _code(fn), tuple(_plain(c.cell_contents, loose) for c in cells if _filled(c))
+
+
+def _plain(v, loose: bool):
+    if isinstance(v, (str, bool, type(None))) or (isinstance(v, (int, float)) and not loose):
+        return v
+    return type(v).__name__
 
 
 def _filled(cell) -> bool:
@@ -323,7 +345,7 @@ class Probe:
                 self.root.__dict__.setdefault("_gs_pieces", {})[idx] = piece
         else:  # (the next run reuses this call, not makes it again)
             self.root.__dict__["_gs_done"].add(idx)
-            _KEEPERS.add(_behaviour(fn))
+            _keeps(fn)
         self.root.__dict__.setdefault("_gs_known", {})[idx] = what
         # (a grad of a grad's second pass calls it again: what it returns then is in the graph already)
         self.kept.append((next(_calls), fn if r is None else _result_dropped(fn), args))
@@ -412,14 +434,14 @@ class Probe:
         """The hooks stopped by a value read while traced, called with their values (backward order). One that
         returns a new gradient (PyNative) has the grad call run again (Rerun), its gradient that one."""
         for fn, args, idx in self.later:
-            if _code(fn) in _CHANGERS and _behaviour(fn) not in _KEEPERS and \
+            if _code(fn) in _CHANGERS and not _kept_before(fn) and \
                     _context.get_context("mode") == _context.PYNATIVE_MODE:
                 # (known to change it: called once, in a rerun, traced with its values: its ops kept, _Piece)
                 raise Rerun(_rerun_plan(self.root, {idx: ("known", _values(args))}))
             r = fn(*args)
             if r is None:
                 self.root.__dict__["_gs_done"].add(idx)
-                _KEEPERS.add(_behaviour(fn))
+                _keeps(fn)
             elif _context.get_context("mode") != _context.PYNATIVE_MODE:
                 _too_late(fn)
             else:
@@ -709,7 +731,7 @@ def _first_passes(root, every) -> None:
 
 def _first_pass_hooks(firsts: list) -> None:
     """A grad of a grad's first-pass hooks stopped by a value read, with their values (backward order). One whose
-    code gave None before (_KEEPERS) is called now; any other is called while traced with its values known, in a
+    code gave None before (_kept_before) is called now; any other is called while traced with its values known, in a
     rerun (Rerun), so that a gradient it returns is traced from its own (the later passes differentiate it, as
     MindSpore's): its one call of the pass, later runs emitting its ops again (_Piece). One of _KEEPERS found to
     change its gradient now runs twice. (The values a call is made with stay right: the hooks before it in the
@@ -719,7 +741,7 @@ def _first_pass_hooks(firsts: list) -> None:
     root = firsts[0].root
     for p in firsts:
         for fn, args, idx in p.later:
-            if _behaviour(fn) in _KEEPERS and _code(fn) not in _CHANGERS:
+            if _kept_before(fn):
                 if fn(*args) is None:
                     root.__dict__["_gs_done"].add(idx)
                     continue
@@ -731,7 +753,7 @@ def _refuse_changers(p: Probe) -> None:
     """A first pass dropped (a vjp_fn's rerun) has no values for a hook to read while traced: one known to change
     the gradient it reads (_CHANGERS) would leave the second derivative without its change."""
     for fn, _, _ in p.later:
-        if _code(fn) in _CHANGERS and _behaviour(fn) not in _KEEPERS:
+        if _code(fn) in _CHANGERS and not _kept_before(fn):
             raise NotImplementedError(
                 f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value and returns a new one, in "
                 "a vjp_fn of a function that takes a grad: gradserve runs such a hook in a grad (or grad of a grad) "
