@@ -30,7 +30,10 @@ flags, asked of its grad node after the values (wants_reach, _unreached). A hook
 returns a new one (PyNative) has the grad call run again (Rerun): at first order with the gradient it returned as
 a constant, not called again; in a grad of a grad's first pass it is called while traced, its values known, so
 that what it returns is differentiated by the later passes (its code remembered: _CHANGERS), and later runs emit
-the ops it traced then rather than call it again (_Piece): once a pass, its first time too. No value
+the ops it traced then rather than call it again (_Piece): once a pass, its first time too. A vjp of a grad: the
+vjp's forward call (a grad) runs the first pass, a known changer there made traced with its values (a _Piece), and
+hands each changer's values and _Piece to vjp_fn's runs (vjp_forward, vjp_backward), which emit its ops again for
+the second pass to differentiate (or, with no _Piece, call it again traced with the forward's values). No value
 where none can be given: a point outside a derived function; a grad of a grad in GRAPH_MODE, a jvp over a grad
 (a hook that reads values there is refused by name, not skipped; a placeholder a hook stored there is refused
 when read after the call: Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
@@ -751,7 +754,8 @@ def _first_pass_hooks(firsts: list) -> None:
 
 def _refuse_changers(p: Probe) -> None:
     """A first pass dropped (a vjp_fn's rerun) has no values for a hook to read while traced: one known to change
-    the gradient it reads (_CHANGERS) would leave the second derivative without its change."""
+    the gradient it reads (_CHANGERS) that the vjp's forward call did not hand over (its hook calls not this run's:
+    _handed) would leave the second derivative without its change."""
     for fn, _, _ in p.later:
         if _code(fn) in _CHANGERS and not _kept_before(fn):
             raise NotImplementedError(
