@@ -104,3 +104,20 @@ def test_a_hook_whose_number_makes_it_change_its_gradient_runs_once(pynative):
     log = []
     np.testing.assert_allclose(ms.grad(ms.grad(make(log, 3)))(Tensor(XV)).asnumpy(), [36.0, 144.0])
     assert log == [[1.0, 2.0], [1.0, 1.0]]
+
+
+def test_a_vjp_of_a_grad_with_two_reading_and_changing_hooks(pynative):
+    """z's and y's hooks both record and return 5 g, sens [1, 10] (MindSpore 2.10: forward z [1, 2], y [2.7015,
+    -6.5364], f' = [27.8566, -131.4855]; vjp_fn [-339.690, 28311.17], z [1, 10], y [-39.372, 1480.9229]). Twice
+    (the hooks' code found to change its gradient in the first forward, as above)."""
+    for known in (False, True):
+        got = []
+        out, vjp_fn = ms.vjp(lambda x: ms.grad(_sin_chain(got, "readchange", "readchange"))(x), Tensor(XV))
+        np.testing.assert_allclose(out.asnumpy(), [27.856585, -131.48553], rtol=1e-5)
+        (g,) = vjp_fn(Tensor(np.array([1.0, 10.0], np.float32)))
+        np.testing.assert_allclose(g.asnumpy(), [-339.690125, 28311.17], rtol=1e-5)
+        want = [Z1, Y1X5, ("z", [1.0, 10.0]), ("y", [-39.372, 1480.9229])]
+        if known:
+            assert [t for t, _ in got] == [t for t, _ in want]
+            for (_, v), (_, w) in zip(got, want):
+                np.testing.assert_allclose(v, w, atol=2e-4)

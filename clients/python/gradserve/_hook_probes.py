@@ -279,7 +279,7 @@ class Probe:
         step = self.root.__dict__.get("_gs_plan", {}).get(idx)
         if step is not None:
             return self._planned(idx, step, fn, args)
-        handed = _handed(fn)
+        handed = _handed(fn, self.root)
         if handed is not None:
             return self._as_handed(idx, fn, args, *handed)
         code = _code(fn)
@@ -497,16 +497,19 @@ def vjp_forward():
 @contextlib.contextmanager
 def vjp_backward(collected: list):
     """A vjp_fn's run: its hook calls take, by _behaviour in order, what its forward call collected."""
-    before, _handing[0] = _handing[0], list(collected)
+    before, _handing[0] = _handing[0], collected
     try:
         yield
     finally:
         _handing[0] = before
 
 
-def _handed(fn):
-    """(values, piece) of the forward's call of this hook (vjp_backward), taken; None where none is."""
-    entries = _handing[0]
+def _handed(fn, root):
+    """(values, piece) of the forward's call of this hook (vjp_backward), taken by the run of trace root (each run,
+    a rerun too, takes them anew); None where none is."""
+    if _handing[0] is None:
+        return None
+    entries = root.__dict__.setdefault("_gs_handed", list(_handing[0]))
     if entries:
         b = _behaviour(fn)
         for k, e in enumerate(entries):
