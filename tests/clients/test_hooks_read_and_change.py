@@ -198,16 +198,6 @@ def test_an_input_hook_and_sens_param(pynative):
     assert seen == [[3.0, 30.0]]
 
 
-def test_a_vjp_of_a_grad_with_such_a_hook_is_refused_by_name(pynative):
-    """gradserve's vjp_fn reruns the forward without its first pass's values: a hook known to read and change its
-    gradient cannot be given them there (MindSpore 2.10 runs it: left undone, refused rather than mis-derived)."""
-    log = []
-    f = _chain(log, True)
-    ms.grad(f)(Tensor(XV))  # (the hook's code now known to change its gradient)
-    with pytest.raises(NotImplementedError, match="hz reads its gradient's value and returns a new one, in a vjp_fn"):
-        ms.vjp(lambda x: ms.grad(f)(x), Tensor(XV))[1](Tensor(np.ones(2, np.float32)))
-
-
 def test_graph_mode_refuses_it():
     """MindSpore 2.10's GRAPH_MODE compile raises on this hook (ValueError there); gradserve says why."""
     ms.set_context(mode=ms.GRAPH_MODE)

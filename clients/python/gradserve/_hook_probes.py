@@ -30,7 +30,10 @@ flags, asked of its grad node after the values (wants_reach, _unreached). A hook
 returns a new one (PyNative) has the grad call run again (Rerun): at first order with the gradient it returned as
 a constant, not called again; in a grad of a grad's first pass it is called while traced, its values known, so
 that what it returns is differentiated by the later passes (its code remembered: _CHANGERS), and later runs emit
-the ops it traced then rather than call it again (_Piece): once a pass, its first time too. No value
+the ops it traced then rather than call it again (_Piece): once a pass, its first time too. A vjp of a grad: the
+vjp's forward call (a grad) runs the first pass, a known changer there made traced with its values (a _Piece), and
+hands each changer's values and _Piece to vjp_fn's runs (vjp_forward, vjp_backward), which emit its ops again for
+the second pass to differentiate (or, with no _Piece, call it again traced with the forward's values). No value
 where none can be given: a point outside a derived function; a grad of a grad in GRAPH_MODE, a jvp over a grad
 (a hook that reads values there is refused by name, not skipped; a placeholder a hook stored there is refused
 when read after the call: Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
@@ -94,7 +97,7 @@ class Rerun(Exception):
     """A hook read its gradient's value and returned a new gradient (PyNative): the grad call is traced and run
     again (run_program) with plan: index of a hook call in the trace -> ("known", its gradients' values: the
     call is made with them while traced, so what it returns is in the backward graph), ("result",
-    the gradient it returned: given as a constant, the hook not called) or ("reuse", its arguments: the call
+    (the gradient it returned, the values it was given): given as a constant, the hook not called) or ("reuse", its arguments: the call
     made in the run before with them, not made again: its placeholders are filled by the next run)."""
 
     def __init__(self, plan: dict):
@@ -149,6 +152,7 @@ _calls = itertools.count(1)  # the order the hooks were called in while traced: 
 _READERS: set = set()  # the code of the hooks a value read of their placeholder gradient stopped while traced
 _CHANGERS: set = set()  # of those, the code of the ones that returned a new gradient (Rerun)
 _KEEPERS: set = set()  # the _behaviour of the hooks that read their gradient and gave None (first order, or known)
+_KEEPERS_LOOSE: set = set()  # their _behaviour(fn, loose=True) (_kept_before)
 
 
 class _Piece:
@@ -199,13 +203,34 @@ def _code(fn):
     return getattr(getattr(fn, "__func__", fn), "__code__", None)
 
 
-def _behaviour(fn):
+def _keeps(fn) -> None:
+    """fn read its gradient and gave None (_KEEPERS)."""
+    _KEEPERS.add(_behaviour(fn))
+    _KEEPERS_LOOSE.add(_behaviour(fn, loose=True))
+
+
+def _kept_before(fn) -> bool:
+    """Whether a hook is known to read its gradient and give None: by its _behaviour less the values of the numbers
+    it closes over, where its code never changed a gradient (a number new on each call, a step count, makes no new
+    hook: no rerun to find out), else by its _behaviour (one factory's reader and changer, a scale). One found to
+    change it after all runs twice then."""
+    if _code(fn) in _CHANGERS:
+        return _behaviour(fn) in _KEEPERS
+    return _behaviour(fn, loose=True) in _KEEPERS_LOOSE
+
+
+def _behaviour(fn, loose: bool = False):
     """A hook's code with the plain values it closes over (one factory's hooks of different kinds tell apart; a
-    closure made anew per call, over a new list or Tensor, is the same)."""
+    closure made anew per call, over a new list or Tensor, is the same); loose: a number's (not a bool's) type in
+    place of its value."""
     cells = getattr(getattr(fn, "__func__", fn), "__closure__", None) or ()
-    plain = (str, int, float, bool, type(None))
-    return _code(fn), tuple(c.cell_contents if isinstance(c.cell_contents, plain) else type(c.cell_contents).__name__
-                            for c in cells if _filled(c))
+    return _code(fn), tuple(_plain(c.cell_contents, loose) for c in cells if _filled(c))
+
+
+def _plain(v, loose: bool):
+    if isinstance(v, (str, bool, type(None))) or (isinstance(v, (int, float)) and not loose):
+        return v
+    return type(v).__name__
 
 
 def _filled(cell) -> bool:
@@ -254,6 +279,9 @@ class Probe:
         step = self.root.__dict__.get("_gs_plan", {}).get(idx)
         if step is not None:
             return self._planned(idx, step, fn, args)
+        handed = _handed(fn, self.root)
+        if handed is not None:
+            return self._as_handed(idx, fn, args, *handed)
         code = _code(fn)
         if code is not None and (code in _READERS or (code not in _CHANGERS and self._after_deferred())):
             self._refuse_in_vmap()
@@ -295,7 +323,7 @@ class Probe:
         kind, what = step
         if kind == "result":  # (first order: the gradient the hook gave, as it gave it; it is not called again)
             self.root.__dict__.setdefault("_gs_results", {})[idx] = what
-            return what
+            return what[0]  # (what: the gradient, the values it was given)
         if kind == "reuse":  # (its placeholders: those it was given before, filled by this run)
             swap = dict(zip(map(id, _leaves(args)), _leaves(what)))
             for p in self.root.__dict__.get("_gs_probes", ()):
@@ -320,10 +348,26 @@ class Probe:
                 self.root.__dict__.setdefault("_gs_pieces", {})[idx] = piece
         else:  # (the next run reuses this call, not makes it again)
             self.root.__dict__["_gs_done"].add(idx)
-            _KEEPERS.add(_behaviour(fn))
+            _keeps(fn)
         self.root.__dict__.setdefault("_gs_known", {})[idx] = what
         # (a grad of a grad's second pass calls it again: what it returns then is in the graph already)
         self.kept.append((next(_calls), fn if r is None else _result_dropped(fn), args))
+        return r
+
+    def _as_handed(self, idx: int, fn, args, values: list, piece):
+        """A first-pass call of a vjp_fn's run (vjp_backward): the forward call made it (MindSpore calls it there
+        only); what it returned there is traced here again, from this run's gradients, for the second pass to
+        differentiate: its ops emitted again (piece), or, where the forward call was its code's first (no piece),
+        the hook called again, traced with the values it had there (its Python runs twice then). The second pass
+        calls it with its own values, what it returns then in the graph already (_result_dropped)."""
+        r = None if piece is None else piece.replay(args)
+        if r is None:
+            for t, v in zip(_leaves(args), values):
+                if type(t) is HookGrad and v is not None:
+                    object.__setattr__(t, "__class__", KnownGrad)
+                    t.__dict__["_gs_known"] = v
+            r = self.call_quietly(fn, args)
+        self.later.append((_result_dropped(fn), args, idx))
         return r
 
     def _refuse_in_vmap(self) -> None:
@@ -393,15 +437,19 @@ class Probe:
         """The hooks stopped by a value read while traced, called with their values (backward order). One that
         returns a new gradient (PyNative) has the grad call run again (Rerun), its gradient that one."""
         for fn, args, idx in self.later:
+            if _code(fn) in _CHANGERS and not _kept_before(fn) and \
+                    _context.get_context("mode") == _context.PYNATIVE_MODE:
+                # (known to change it: called once, in a rerun, traced with its values: its ops kept, _Piece)
+                raise Rerun(_rerun_plan(self.root, {idx: ("known", _values(args))}))
             r = fn(*args)
             if r is None:
                 self.root.__dict__["_gs_done"].add(idx)
-                _KEEPERS.add(_behaviour(fn))
+                _keeps(fn)
             elif _context.get_context("mode") != _context.PYNATIVE_MODE:
                 _too_late(fn)
             else:
                 _CHANGERS.add(_code(fn))
-                raise Rerun(_rerun_plan(self.root, {idx: ("result", r)}))
+                raise Rerun(_rerun_plan(self.root, {idx: ("result", (r, _values(args)))}))
 
 
 def _unreached(p: Probe, vals: list) -> bool:
@@ -427,6 +475,61 @@ def _too_late(fn):
     raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} read its gradient's value and returned a new "
                        "gradient: the value exists only after the backward, too late to change it (a hook that "
                        "changes the gradient must not read its value)")
+
+
+# a vjp's forward call and its vjp_fn's runs (ops._autodiff.vjp): the hooks that read and changed their gradient in
+# the forward's first pass, [(_behaviour, the values they were given, their _Piece or None)] in call order: the
+# forward's collected (vjp_forward), each vjp_fn run's taken, in order, by the same hooks' calls (_handed)
+_collecting: list = [None]
+_handing: list = [None]
+
+
+@contextlib.contextmanager
+def vjp_forward():
+    """The forward call of a vjp: yields the list its changing hooks' calls are collected in."""
+    before, _collecting[0] = _collecting[0], []
+    try:
+        yield _collecting[0]
+    finally:
+        _collecting[0] = before
+
+
+@contextlib.contextmanager
+def vjp_backward(collected: list):
+    """A vjp_fn's run: its hook calls take, by _behaviour in order, what its forward call collected."""
+    before, _handing[0] = _handing[0], collected
+    try:
+        yield
+    finally:
+        _handing[0] = before
+
+
+def _handed(fn, root):
+    """(values, piece) of the forward's call of this hook (vjp_backward), taken by the run of trace root (each run,
+    a rerun too, takes them anew); None where none is."""
+    if _handing[0] is None:
+        return None
+    entries = root.__dict__.setdefault("_gs_handed", list(_handing[0]))
+    if entries:
+        b = _behaviour(fn)
+        for k, e in enumerate(entries):
+            if e[0] == b:
+                return entries.pop(k)[1:]
+    return None
+
+
+def _collect(root) -> None:
+    """A vjp's forward call over (vjp_forward): its changing hooks' calls, into the list collected."""
+    if _collecting[0] is None:
+        return
+    calls, pieces = root.__dict__.get("_gs_calls", []), root.__dict__.get("_gs_pieces", {})
+    known, results = root.__dict__.get("_gs_known", {}), root.__dict__.get("_gs_results", {})
+    for i in sorted(set(known) | set(results)):
+        fn = calls[i][0]
+        if i in results:
+            _collecting[0].append((_behaviour(fn), results[i][1], None))
+        elif i not in root.__dict__["_gs_done"]:  # (made with its values known, it returned a gradient)
+            _collecting[0].append((_behaviour(fn), known[i], pieces.get(i)))
 
 
 def _result_dropped(fn):
@@ -634,7 +737,7 @@ def _first_passes(root, every) -> None:
 
 def _first_pass_hooks(firsts: list) -> None:
     """A grad of a grad's first-pass hooks stopped by a value read, with their values (backward order). One whose
-    code gave None before (_KEEPERS) is called now; any other is called while traced with its values known, in a
+    code gave None before (_kept_before) is called now; any other is called while traced with its values known, in a
     rerun (Rerun), so that a gradient it returns is traced from its own (the later passes differentiate it, as
     MindSpore's): its one call of the pass, later runs emitting its ops again (_Piece). One of _KEEPERS found to
     change its gradient now runs twice. (The values a call is made with stay right: the hooks before it in the
@@ -644,7 +747,7 @@ def _first_pass_hooks(firsts: list) -> None:
     root = firsts[0].root
     for p in firsts:
         for fn, args, idx in p.later:
-            if _behaviour(fn) in _KEEPERS and _code(fn) not in _CHANGERS:
+            if _kept_before(fn):
                 if fn(*args) is None:
                     root.__dict__["_gs_done"].add(idx)
                     continue
@@ -654,9 +757,10 @@ def _first_pass_hooks(firsts: list) -> None:
 
 def _refuse_changers(p: Probe) -> None:
     """A first pass dropped (a vjp_fn's rerun) has no values for a hook to read while traced: one known to change
-    the gradient it reads (_CHANGERS) would leave the second derivative without its change."""
+    the gradient it reads (_CHANGERS) that the vjp's forward call did not hand over (its hook calls not this run's:
+    _handed) would leave the second derivative without its change."""
     for fn, _, _ in p.later:
-        if _code(fn) in _CHANGERS:
+        if _code(fn) in _CHANGERS and not _kept_before(fn):
             raise NotImplementedError(
                 f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value and returns a new one, in "
                 "a vjp_fn of a function that takes a grad: gradserve runs such a hook in a grad (or grad of a grad) "
@@ -679,6 +783,8 @@ def fire(probes: list, result):
     for k in range(max([len(p.passes) for p in probes], default=0)):  # (a third order's middle pass)
         _pass([(p, [getattr(p, name) for name in p.passes[k]]) for p in probes if len(p.passes) > k], True)
     _pass(spans, bool(firsts))
+    if probes:
+        _collect(probes[0].root)
     return value
 
 
