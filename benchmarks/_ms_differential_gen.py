@@ -10,7 +10,7 @@ import re
 import _ms_differential_specs as specs
 
 X_DTYPES = [("float32", 55), ("float16", 15), ("int32", 10), ("bool", 4), ("float64", 16)]
-OP_MODES = ["value_and_grad", "grad", "get_all", "sens", "jvp", "vjp"]
+OP_MODES = ["value_and_grad", "grad", "get_all", "sens", "jvp", "vjp", "jit_grad"]
 LAYER_MODES = ["by_list", "value_and_grad_weights", "grad_input"]
 _SIG = re.compile(r"(Tensor|ops)\.(\w+)\((.*)\)$")
 

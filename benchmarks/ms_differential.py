@@ -3,7 +3,7 @@ drawn dtypes float16/32/64, int32, bool, broadcasting, keepdims, negative axes, 
 Python scalars, left-out defaults; or an nn layer with its default arguments) run as the same program text
 in MindSpore (MS_PYTHON, default /work/msvenv) and in gradserve's SDK through the rename-only shim against a
 real server. Forward values and gradients are compared: GradOperation get_all / get_by_list / sens_param,
-ops.grad, ops.value_and_grad (inputs and weights), ops.jvp, ops.vjp. The loss is sum(out_i * w_i) with
+ops.grad (also under ms.jit), ops.value_and_grad (inputs and weights), ops.jvp, ops.vjp. The loss is sum(out_i * w_i) with
 fixed weights per program. Tolerances and the comparison: mindspore_suite/grad_diff.py.
 
   python ms_differential.py run OUT_DIR [--seed S] [--count N] [-v]   # generate, both sides, compare
@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import linecache
 import os
 import signal
 import subprocess
 import sys
+import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SUITE = os.path.join(HERE, "mindspore_suite")
@@ -64,6 +66,7 @@ def _is_float(t) -> bool:
 
 
 def _op_grads(prog: dict, f, inputs: list, weights: list):
+    import mindspore as ms
     from mindspore import ops
     from grad_diff import _weighted_loss
     pos = [i for i, a in enumerate(inputs) if _is_float(a)]
@@ -81,9 +84,12 @@ def _op_grads(prog: dict, f, inputs: list, weights: list):
         return ops.grad(loss, grad_position=every)(*diff)
     if mode == "sens" and single:
         return ops.GradOperation(get_all=True, sens_param=True)(g)(*diff, weights[0])
-    if mode == "jvp":
-        tangents = tuple(make_tensor(str(d.asnumpy().dtype), d.shape, 7 + i, "normal") for i, d in enumerate(diff))
-        return ops.jvp(g, tuple(diff), tangents)[1]
+    if mode == "jvp" and len(pos) == len(inputs):  # MindSpore's jvp parses f (a *args closure fails)
+        tangents = [make_tensor(str(d.asnumpy().dtype), d.shape, 7 + i, "normal") for i, d in enumerate(diff)]
+        one = len(diff) == 1  # MindSpore's jvp takes one input bare: a 1-tuple fails to join
+        return ops.jvp(f, diff[0] if one else tuple(diff), tangents[0] if one else tuple(tangents))[1]
+    if mode == "jit_grad" and len(pos) == len(inputs):  # graph mode: MindSpore parses f
+        return ms.jit(ops.grad(_weighted_loss(f, weights), grad_position=every))(*diff)
     if mode == "vjp" and single:
         return ops.vjp(g, *diff)[1](weights[0])
     return ops.GradOperation(get_all=True)(loss)(*diff)
@@ -104,12 +110,23 @@ def _layer_grads(prog: dict, net, inputs: list, weights: list):
     return ops.grad(loss, grad_position=0)(*inputs)
 
 
+def _program_module(prog: dict, names: dict) -> dict:
+    """The program text run as a module of its own, with its source in linecache: MindSpore's jvp parses f
+    (it reads the source and imports f's module by name)."""
+    module = types.ModuleType(f"_ms_differential_{len(sys.modules)}")
+    sys.modules[module.__name__] = module
+    filename = f"<ms_differential {prog['name']}>"
+    linecache.cache[filename] = (len(prog["src"]), None, prog["src"].splitlines(True), filename)
+    module.__dict__.update(names)
+    exec(compile(prog["src"], filename, "exec"), module.__dict__)  # noqa: S102 - text this script generated
+    return module.__dict__
+
+
 def evaluate(prog: dict) -> dict:
     import mindspore as ms
     from mindspore import Tensor, nn, ops
     from grad_diff import _encode, _weights
-    ns = {"ms": ms, "ops": ops, "nn": nn, "Tensor": Tensor, "T": make_tensor}
-    exec(prog["src"], ns)  # noqa: S102 - program text this script generated itself
+    ns = _program_module(prog, {"ms": ms, "ops": ops, "nn": nn, "Tensor": Tensor, "T": make_tensor})
     inputs = ns["inputs"]
     record = {}
     if prog["kind"] == "layer":
@@ -172,7 +189,7 @@ def _run_side(python: str, folder: str, which: str, env: dict) -> None:
     target, size = os.path.join(folder, f"{which}.jsonl"), -1
     while size != _lines(target):  # a side that exits early is restarted; it resumes after the program it left
         size = _lines(target)
-        if subprocess.call([python, os.path.abspath(__file__), "side", folder, which], env=env, cwd=HERE) == 0:
+        if subprocess.call([python, os.path.abspath(__file__), "side", folder, which], env=env, cwd=folder) == 0:
             return
 
 
@@ -188,6 +205,7 @@ def run(folder: str, seed: int, count: int, verbose: bool) -> None:
     with open(os.path.join(folder, "programs.jsonl"), "w") as f:
         for prog in _ms_differential_gen.programs(seed, count, _available):
             f.write(json.dumps(prog) + "\n")
+    folder = os.path.abspath(folder)
     _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
     with _gradserve_env() as env:
         _run_side(sys.executable, folder, "gs", env)
