@@ -43,7 +43,10 @@ def _x_shape(draw: Draw, kind: str) -> tuple:
              "sq": lambda: (r.randint(1, 4),) * 2, "vec": lambda: (r.randint(1, 4),),
              "small2": lambda: (2, r.randint(1, 3)), "mat3": lambda: (2, r.randint(1, 4), 3),
              "x_even_last": lambda: draw.shape(0, 2) + (2 * r.randint(1, 2),),
-             "x_nc": lambda: (r.randint(1, 3), r.randint(1, 4)) + draw.shape(0, 2, empty=False)}
+             "x_nc": lambda: (r.randint(1, 3), r.randint(1, 4)) + draw.shape(0, 2, empty=False),
+             "mat2d": lambda: (r.randint(1, 4), r.randint(1, 4)), "mat_out": lambda: (r.randint(1, 4), r.randint(1, 4)),
+             "x3d": lambda: (r.randint(1, 2), r.randint(1, 3), r.randint(3, 5)),
+             "x4d": lambda: (r.randint(1, 2), r.randint(1, 3), r.randint(2, 4), r.randint(2, 4))}
     return fixed[kind]() if kind in fixed else draw.shape()
 
 
@@ -67,6 +70,7 @@ class Ctx:
 
     def __init__(self, draw: Draw, dtype: str, shape: tuple, domain: str):
         self.draw, self.r, self.dtype, self.shape, self.domain = draw, draw.rng, dtype, shape, domain
+        self.remembered = {}  # what one argument drew that a later one must match (addmm's inner size)
 
     @property
     def rank(self) -> int:
@@ -74,6 +78,10 @@ class Ctx:
 
     def axis(self) -> int:
         return self.r.randint(-self.rank, self.rank - 1) if self.rank else 0
+
+    def remember(self, key: str, value):
+        self.remembered[key] = value
+        return value
 
     def like(self, shape=None, domain=None, dtype=None) -> str:
         return self.draw.tensor(dtype or self.dtype, self.shape if shape is None else shape, domain or self.domain)
@@ -123,7 +131,21 @@ KINDS = {
     "index_key": lambda c: _Code(c.r.choice(["0", "-1", "slice(None, None, -1)", "..., 0", "None"])
                                  if c.rank else "..."),
 }
-X_KINDS = {"x", "x+", "x~", "mat", "sq", "vec", "small2", "mat3", "x_even_last", "x_nc"}
+KINDS.update({
+    "mm1": lambda c: c.like((c.shape[0], c.remember("m", c.r.randint(1, 3)))),
+    "mm2": lambda c: c.like((c.remembered["m"], c.shape[1])), "mat_rhs2": lambda c: KINDS["mat_rhs"](c),
+    "mv_vec": lambda c: c.like((c.shape[1],)), "bmm_rhs": lambda c: c.like((c.shape[0], c.shape[2], c.r.randint(1, 3))),
+    "td_rhs": lambda c: c.like((c.shape[-1], c.r.randint(1, 3))), "one": lambda c: 1, "zero": lambda c: 0,
+    "two": lambda c: 2, "eps": lambda c: c.r.choice([None, 1e-6, 0.1]),
+    "idx0": lambda c: c.like((c.r.randint(0, 3),), f"index{c.shape[0] if c.rank else 1}", "int32"),
+    "pad2": lambda c: (c.r.randint(0, 2), c.r.randint(0, 2)), "pad_mode": lambda c: c.r.choice(["constant", "reflect",
+                                                                                               "replicate"]),
+    "kl_reduction": lambda c: c.r.choice(["mean", "sum", "none", "batchmean"]),
+    "sign": lambda c: c.like(domain="sign"), "cls": lambda c: c.like((c.shape[0],), f"index{c.shape[1]}", "int32"),
+    "bigger": lambda c: c.like((2,) + tuple(c.shape)), "y+": lambda c: c.like(domain="positive"),
+})
+X_KINDS = {"x", "x+", "x~", "x01", "mat", "sq", "vec", "small2", "mat3", "x_even_last", "x_nc", "mat2d", "mat_out",
+           "x3d", "x4d"}
 
 
 class _Code(str):
@@ -138,6 +160,8 @@ def _domain(op: str, kind: str) -> str:
         return "positive"
     if kind == "x~" or op in specs.INNER_UNIT:
         return "inner_unit"
+    if kind == "x01":
+        return "unit01"
     return "normal"
 
 

@@ -7,6 +7,7 @@ ops.grad (also under ms.jit), ops.value_and_grad (inputs and weights), ops.jvp, 
 fixed weights per program. Tolerances and the comparison: mindspore_suite/grad_diff.py.
 
   python ms_differential.py run OUT_DIR [--seed S] [--count N] [-v]   # generate, both sides, compare
+  python ms_differential.py gs OUT_DIR [-v]       # gradserve's side of what MindSpore ran, then compare
   python ms_differential.py compare OUT_DIR [-v]
   python ms_differential.py side OUT_DIR ms|gs                          # one side, in the Python it runs under
 Runnable by hand, not in CI (MindSpore is kept out of the project's dependencies)."""
@@ -42,6 +43,8 @@ def make_tensor(dtype: str, shape: tuple, seed: int, domain: str):
         a = 0.9 * np.tanh(a)
     elif domain == "unit01":
         a = rs.uniform(0, 1, shape)
+    elif domain == "sign":
+        a = np.where(a > 0, 1.0, -1.0)
     elif domain == "ones":
         a = np.ones(shape)
     elif domain.startswith("index"):
@@ -164,10 +167,10 @@ def side(folder: str, which: str) -> None:
     done = {json.loads(line)["name"] for line in open(out)} if os.path.exists(out) else set()
     signal.signal(signal.SIGALRM, _on_alarm)
     ms_side = _load(os.path.join(folder, "ms.jsonl")) if which == "gs" else {}
-    refused = {name for name, r in ms_side.items() if r["outcome"] != "ok"}  # not compared: MindSpore's errors
+    compared = {name for name, r in ms_side.items() if r["outcome"] == "ok"}  # not MindSpore's errors
     with open(out, "a") as f:
         for prog in map(json.loads, open(os.path.join(folder, "programs.jsonl"))):
-            if prog["name"] in done or prog["name"] in refused:
+            if prog["name"] in done or (which == "gs" and prog["name"] not in compared):
                 continue
             f.write(json.dumps({"name": prog["name"], "outcome": "running"}) + "\n")
             f.flush()  # a crash leaves this line: the program counts as that side's error
@@ -198,15 +201,18 @@ def _available(holder: str, name: str) -> bool:
     return hasattr({"ops": gradserve.ops, "Tensor": gradserve.Tensor, "nn": gradserve.nn}[holder], name)
 
 
-def run(folder: str, seed: int, count: int, verbose: bool) -> None:
+def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False) -> None:
+    """Generate, MindSpore's side, gradserve's side (the programs MindSpore ran: gs_only after a MindSpore side
+    stopped part way), compare."""
     import _ms_differential_gen
     from doc_examples import _gradserve_env
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "programs.jsonl"), "w") as f:
-        for prog in _ms_differential_gen.programs(seed, count, _available):
-            f.write(json.dumps(prog) + "\n")
     folder = os.path.abspath(folder)
-    _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
+    if not gs_only:
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "programs.jsonl"), "w") as f:
+            for prog in _ms_differential_gen.programs(seed, count, _available):
+                f.write(json.dumps(prog) + "\n")
+        _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
     with _gradserve_env() as env:
         _run_side(sys.executable, folder, "gs", env)
     compare(folder, verbose)
@@ -224,7 +230,7 @@ def compare(folder: str, verbose: bool) -> dict:
     from grad_diff import classify
     progs = {p["name"]: p for p in map(json.loads, open(os.path.join(folder, "programs.jsonl")))}
     ms, gs = _load(os.path.join(folder, "ms.jsonl")), _load(os.path.join(folder, "gs.jsonl"))
-    results = {name: classify(ms[name], gs.get(name)) for name in progs if name in ms}
+    results = {name: classify(ms[name], gs.get(name)) for name in progs if name in ms and ms[name]["outcome"] != "running"}
     counts = collections.Counter(o for o, _ in results.values())
     print(f"{len(results)} programs: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
     shown = ("value", "grad") + (("dtype", "gs_error") if verbose else ())
@@ -236,15 +242,15 @@ def compare(folder: str, verbose: bool) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["run", "side", "compare"])
+    ap.add_argument("command", choices=["run", "gs", "side", "compare"], help="gs: gradserve's side and compare")
     ap.add_argument("folder")
     ap.add_argument("which", nargs="?", choices=["ms", "gs"])
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--count", type=int, default=500)
     ap.add_argument("-v", action="store_true", help="also list dtype differences and gradserve errors")
     a = ap.parse_args()
-    if a.command == "run":
-        run(a.folder, a.seed, a.count, a.v)
+    if a.command in ("run", "gs"):
+        run(a.folder, a.seed, a.count, a.v, gs_only=a.command == "gs")
     elif a.command == "side":
         side(a.folder, a.which)
     else:
