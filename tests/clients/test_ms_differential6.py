@@ -140,3 +140,12 @@ def test_var_and_std_of_integers_are_not_truncated(ddof):
     np.testing.assert_allclose(m.asnumpy(), x.mean(axis=1), rtol=1e-6)
     s, _ = ops.std_mean(Tensor(x), None, ddof=ddof)
     np.testing.assert_allclose(s.asnumpy(), np.std(x.astype(np.float64), ddof=ddof), rtol=1e-6)
+
+
+def test_tensor_var_with_no_more_elements_than_ddof_is_nan():
+    """MindSpore 2.10 CPU: Tensor([2.]).var(ddof=1) and .std(ddof=1) are NaN, an empty (0, 3) tensor's var() is NaN
+    (as ops.var gives them); they were a ValueError."""
+    one = Tensor(np.array([2.0], np.float32))
+    assert np.isnan(one.var(ddof=1).asnumpy()) and np.isnan(one.std(ddof=1).asnumpy())
+    assert np.isnan(Tensor(np.zeros((0, 3), np.float32)).var().asnumpy())
+    np.testing.assert_allclose(Tensor(np.array([1.0, 2.0, 4.0], np.float32)).var(ddof=1).asnumpy(), 7 / 3, rtol=1e-6)
