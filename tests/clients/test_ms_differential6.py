@@ -149,3 +149,16 @@ def test_tensor_var_with_no_more_elements_than_ddof_is_nan():
     assert np.isnan(one.var(ddof=1).asnumpy()) and np.isnan(one.std(ddof=1).asnumpy())
     assert np.isnan(Tensor(np.zeros((0, 3), np.float32)).var().asnumpy())
     np.testing.assert_allclose(Tensor(np.array([1.0, 2.0, 4.0], np.float32)).var(ddof=1).asnumpy(), 7 / 3, rtol=1e-6)
+
+
+def test_norm_and_tanhshrink_of_integers_are_float32():
+    """MindSpore 2.10 CPU on int32 [[3, -4], [1, 2]]: ops.norm(x, None, 1) Float32 [5., 2.236068], x.norm() Float32
+    5.477226, ops.norm(x, inf, 1) stays Int32 [4, 2]; ops.tanhshrink Float32 [2.004944, -3.000656, 0.238406, ...].
+    They were an error ('sqrt: needs a floating-point operand')."""
+    x = Tensor(np.array([[3, -4], [1, 2]], np.int32))
+    out = ops.norm(x, None, 1)
+    assert str(out.dtype) == "Float32"
+    np.testing.assert_allclose(out.asnumpy(), [5.0, 2.236068], rtol=1e-6)
+    np.testing.assert_allclose(x.norm().asnumpy(), 5.4772257, rtol=1e-6)
+    assert str(ops.norm(x, float("inf"), 1).dtype) == "Int32"
+    np.testing.assert_allclose(ops.tanhshrink(x).asnumpy().ravel()[:3], [2.004944, -3.000656, 0.238406], rtol=1e-5)

@@ -143,6 +143,7 @@ def logical_xor(input, other):  # noqa: A002
 
 
 def tanhshrink(input):  # noqa: A002
+    input = _float(input)  # noqa: A001 - an integer tensor is float32 (MindSpore 2.10)
     return P.sub(input, P.tanh(input))
 
 
