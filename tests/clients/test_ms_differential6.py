@@ -162,3 +162,13 @@ def test_norm_and_tanhshrink_of_integers_are_float32():
     np.testing.assert_allclose(x.norm().asnumpy(), 5.4772257, rtol=1e-6)
     assert str(ops.norm(x, float("inf"), 1).dtype) == "Int32"
     np.testing.assert_allclose(ops.tanhshrink(x).asnumpy().ravel()[:3], [2.004944, -3.000656, 0.238406], rtol=1e-5)
+
+
+def test_mean_of_bool_is_refused_as_mindspore():
+    """MindSpore 2.10 CPU: ops.mean / Tensor.mean / ReduceMean of a bool tensor raise "For 'ReduceMean', unsupported
+    reduce operation for bool"; the SDK's was a bool (mean of [True, False, False] True)."""
+    b = Tensor(np.array([[True, False, False], [True, True, False]]))
+    for mean in (lambda: ops.mean(b), lambda: ops.mean(b, 1), lambda: b.mean(), lambda: ops.ReduceMean()(b)):
+        with pytest.raises(RuntimeError, match="ReduceMean.*bool"):
+            mean()
+    np.testing.assert_allclose(ops.mean(b.astype(np.float32), 1).asnumpy(), [1 / 3, 2 / 3], rtol=1e-6)
