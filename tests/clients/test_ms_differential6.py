@@ -172,3 +172,15 @@ def test_mean_of_bool_is_refused_as_mindspore():
         with pytest.raises(RuntimeError, match="ReduceMean.*bool"):
             mean()
     np.testing.assert_allclose(ops.mean(b.astype(np.float32), 1).asnumpy(), [1 / 3, 2 / 3], rtol=1e-6)
+
+
+def test_hardswish_and_hardsigmoid_of_integers_keep_the_dtype_as_mindspore():
+    """MindSpore 2.10 CPU on int8 [[1, -2, 4], [0, 7, -3]]: ops.hardswish Int8 [0, 0, 4, 0, 7, 0], ops.hardsigmoid
+    Int8 [0, 0, 1, 0, 1, 0] (its integer kernels; the quotient truncated); they were float32 [0.667, -0.333, ...]."""
+    x = Tensor(np.array([[1, -2, 4], [0, 7, -3]], np.int8))
+    hs, hsig = ops.hardswish(x), ops.hardsigmoid(x)
+    assert str(hs.dtype) == "Int8" and str(hsig.dtype) == "Int8"
+    np.testing.assert_array_equal(hs.asnumpy().ravel(), [0, 0, 4, 0, 7, 0])
+    np.testing.assert_array_equal(hsig.asnumpy().ravel(), [0, 0, 1, 0, 1, 0])
+    f = np.array([1.0, -2.0, 4.0], np.float32)  # floats as they were: x * relu6(x + 3) / 6 (NumPy)
+    np.testing.assert_allclose(ops.hardswish(Tensor(f)).asnumpy(), f * np.clip(f + 3, 0, 6) / 6, rtol=1e-6)
