@@ -184,3 +184,15 @@ def test_hardswish_and_hardsigmoid_of_integers_keep_the_dtype_as_mindspore():
     np.testing.assert_array_equal(hsig.asnumpy().ravel(), [0, 0, 1, 0, 1, 0])
     f = np.array([1.0, -2.0, 4.0], np.float32)  # floats as they were: x * relu6(x + 3) / 6 (NumPy)
     np.testing.assert_allclose(ops.hardswish(Tensor(f)).asnumpy(), f * np.clip(f + 3, 0, 6) / 6, rtol=1e-6)
+
+
+def test_rounding_an_integer_tensor_gives_it_back():
+    """MindSpore 2.10 CPU on int32 [[1, 2, 4], [0, 7, 3]]: ops.round and ops.trunc give it back (Int32), ops.frac gives
+    Int32 zeros; they were a dtype error ('needs a floating-point operand')."""
+    x = np.array([[1, 2, 4], [0, 7, 3]], np.int32)
+    for op in (ops.round, ops.trunc):
+        out = op(Tensor(x))
+        assert str(out.dtype) == "Int32"
+        np.testing.assert_array_equal(out.asnumpy(), x)
+    frac = ops.frac(Tensor(x))
+    assert str(frac.dtype) == "Int32" and not frac.asnumpy().any()

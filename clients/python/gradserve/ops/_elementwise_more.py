@@ -35,8 +35,8 @@ def sinc(input):
 
 
 def frac(x):
-    """The fractional part, x - trunc(x) (the sign of x); gradient 1."""
-    return x - late.ops.trunc(x)
+    """The fractional part, x - trunc(x) (the sign of x); gradient 1. An integer tensor's: zeros of its dtype."""
+    return P.zeros_like(x) if x.dtype.name.startswith(("int", "uint")) else x - late.ops.trunc(x)
 
 
 
