@@ -148,20 +148,13 @@ def evaluate(prog: dict) -> dict:
     return record
 
 
-class _Timeout(Exception):
-    pass
-
-
-def _on_alarm(*_):
-    raise _Timeout()
-
-
 def side(folder: str, which: str) -> None:
     """Every program of OUT/programs.jsonl not yet in OUT/<which>.jsonl (a rerun after a crash resumes)."""
     if which == "gs":
         os.environ["GS_SHIM"] = "1"
         import conftest  # noqa: F401  (mindspore_suite's: `import mindspore` gives gradserve)
     import mindspore as ms
+    from grad_diff import _on_alarm  # raises on SIGALRM: a program past PROGRAM_TIMEOUT_S is that side's error
     ms.set_context(mode=ms.PYNATIVE_MODE)
     out = os.path.join(folder, f"{which}.jsonl")
     done = {json.loads(line)["name"] for line in open(out)} if os.path.exists(out) else set()
