@@ -196,3 +196,18 @@ def test_rounding_an_integer_tensor_gives_it_back():
         np.testing.assert_array_equal(out.asnumpy(), x)
     frac = ops.frac(Tensor(x))
     assert str(frac.dtype) == "Int32" and not frac.asnumpy().any()
+
+
+def test_logit_gradient_at_and_beyond_its_bounds():
+    """MindSpore 2.10 CPU, ops.grad of ops.logit(x).sum() at x = [-0.078, 0.3, 1.2, 0, 1] (eps None or -1):
+    [nan, 4.7619047, nan, inf, inf] (PyTorch's logit_backward the same); it was [-11.89, 4.76, -4.17, nan, nan]."""
+    x = Tensor(np.array([-0.078, 0.3, 1.2, 0.0, 1.0], np.float32))
+    for eps in (None, -1.0):
+        g = ops.grad(lambda a, e=eps: ops.logit(a, e).sum())(x).asnumpy()
+        assert np.isnan(g[[0, 2]]).all() and np.isposinf(g[[3, 4]]).all()
+        np.testing.assert_allclose(g[1], 4.7619047, rtol=1e-6)
+        v = ops.logit(x, eps).asnumpy()
+        assert np.isnan(v[[0, 2]]).all() and v[3] == -np.inf and v[4] == np.inf
+        np.testing.assert_allclose(v[1], np.log(0.3 / 0.7), rtol=1e-6)
+    g = ops.grad(lambda a: ops.logit(a, 0.1).sum())(x).asnumpy()  # clipped: 0 outside [0.1, 0.9]
+    np.testing.assert_allclose(g, [0, 4.7619047, 0, 0, 0], rtol=1e-6)
