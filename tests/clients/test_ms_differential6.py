@@ -222,3 +222,12 @@ def test_sinc_gradient_near_zero_in_float32():
     got = ops.grad(lambda a: ops.sinc(a).sum())(Tensor(x)).asnumpy()
     np.testing.assert_allclose(got, want, rtol=1e-5)
     np.testing.assert_allclose(ops.sinc(Tensor(x)).asnumpy(), np.sinc(x.astype(np.float64)), rtol=1e-6)
+
+
+def test_sqrt_and_reciprocal_of_integers_are_float32():
+    """MindSpore 2.10 CPU on int32 [1, 4, 0]: ops.sqrt Float32 [1, 2, 0], ops.reciprocal Float32 [1, 0.25, inf],
+    Tensor.sqrt the same; they were a dtype error ('needs a floating-point operand')."""
+    x = Tensor(np.array([1, 4, 0], np.int32))
+    for out, want in ((ops.sqrt(x), [1.0, 2.0, 0.0]), (x.sqrt(), [1.0, 2.0, 0.0]), (ops.reciprocal(x), [1.0, 0.25, np.inf])):
+        assert str(out.dtype) == "Float32"
+        np.testing.assert_array_equal(out.asnumpy(), np.array(want, np.float32))

@@ -142,6 +142,16 @@ def logical_xor(input, other):  # noqa: A002
     return P.logical_and(P.logical_or(input, other), P.logical_not(P.logical_and(input, other)))
 
 
+def sqrt(input):  # noqa: A002
+    """MindSpore 2.10: an integer tensor's square root is float32 (the engine op takes floats only)."""
+    return P.sqrt(_float(input))
+
+
+def reciprocal(input):  # noqa: A002
+    """MindSpore 2.10: an integer tensor's reciprocal is float32 (1 / int32 [1, 4] is [1., 0.25])."""
+    return P.reciprocal(_float(input))
+
+
 def tanhshrink(input):  # noqa: A002
     input = _float(input)  # noqa: A001 - an integer tensor is float32 (MindSpore 2.10)
     return P.sub(input, P.tanh(input))
