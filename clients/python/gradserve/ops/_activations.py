@@ -17,12 +17,19 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 
+def _integer_as_input(input, out):  # noqa: A002
+    """MindSpore 2.10's integer kernels of hardswish / hardsigmoid keep the input's dtype, the quotient truncated
+    (hardswish(int32 1) is 0, not 0.667 as float32)."""
+    kind = input.dtype.name if hasattr(input, "dtype") else "float"
+    return P.cast(out, input.dtype) if kind.startswith(("int", "uint")) else out
+
+
 def hardswish(input):  # noqa: A002 - MindSpore's names
     """x * relu6(x + 3) / 6. Its derivative (2x + 3) / 6 holds on the closed [-3, 3]: MindSpore 2.10 gives
     -0.5 at x = -3 and 1.5 at x = 3."""
     x = input
     mid = P.div(P.mul(x, P.add(x, 3.0)), 6.0)
-    return P.select(P.less(x, -3.0), P.zeros_like(x), P.select(P.greater(x, 3.0), x, mid))
+    return _integer_as_input(x, P.select(P.less(x, -3.0), P.zeros_like(mid), P.select(P.greater(x, 3.0), x, mid)))
 
 
 def hardsigmoid(input):  # noqa: A002
@@ -30,8 +37,8 @@ def hardsigmoid(input):  # noqa: A002
     (x + 3) / 6 rounds as MindSpore's kernel does (x / 6 + 0.5 is an ulp off at x = -1, -2, 2)."""
     x = input
     mid = P.div(P.add(x, 3.0), 6.0)
-    out = P.select(P.less_equal(x, -3.0), P.zeros_like(x), mid)
-    return P.select(P.greater_equal(x, 3.0), P.ones_like(x), out)
+    out = P.select(P.less_equal(x, -3.0), P.zeros_like(mid), mid)
+    return _integer_as_input(x, P.select(P.greater_equal(x, 3.0), P.ones_like(mid), out))
 
 
 def silu(input):  # noqa: A002

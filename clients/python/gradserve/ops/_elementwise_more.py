@@ -27,16 +27,18 @@ def sinc(input):
     x = _float(input)
     if x._dtype in ("float16", "bfloat16"):  # float32 inside: sinc' near 0 is a difference of near-equal terms
         return P.cast(sinc(P.cast(x, "float32")), x._dtype)  # (float16 alone: 30% off at x = 0.024)
-    zero = P.equal(x, P.zeros_like(x))
-    safe = P.where(zero, P.ones_like(x), x) * math.pi
+    # float32: the polynomial (to t^6, 2e-10 off at |x| = 0.1) for |x| < 0.1, where the quotient's derivative
+    # cos(t) / x - sin(t) / (pi x^2) cancels (0.1% off at x = 0.0038; MindSpore 2.10 0.03%)
+    near = P.less(P.abs(x), 0.1) if x._dtype == "float32" else P.equal(x, P.zeros_like(x))
+    safe = P.where(near, P.ones_like(x), x) * math.pi
     t2 = P.square(x * math.pi)
-    maclaurin = 1.0 - t2 / 6.0 + P.square(t2) / 120.0
-    return P.where(zero, maclaurin, P.sin(safe) / safe)
+    maclaurin = 1.0 - t2 / 6.0 + P.square(t2) / 120.0 - t2 * P.square(t2) / 5040.0
+    return P.where(near, maclaurin, P.sin(safe) / safe)
 
 
 def frac(x):
-    """The fractional part, x - trunc(x) (the sign of x); gradient 1."""
-    return x - late.ops.trunc(x)
+    """The fractional part, x - trunc(x) (the sign of x); gradient 1. An integer tensor's: zeros of its dtype."""
+    return P.zeros_like(x) if x.dtype.name.startswith(("int", "uint")) else x - late.ops.trunc(x)
 
 
 

@@ -91,6 +91,8 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - M
     if ord not in (None, "fro", 1, 0, math.inf, -math.inf) and isinstance(dim, (int, np.integer)):
         return _vector_norm_zero_safe(x, float(ord), int(dim), keepdim)
     if ord is None or ord == 2 or ord == "fro":  # complex: sqrt(sum |x|^2), in x's dtype (MindSpore 2.10)
+        if not _dt.is_float(x.dtype) and x.dtype.name not in _dt.COMPLEX:
+            x = P.cast(x, "float32")  # an integer tensor's 2-norm is float32 (MindSpore 2.10; sqrt refused int64)
         return P.sqrt(P.sum(P.square(P.abs(x) if x.dtype.name in _dt.COMPLEX else x), dim, keepdim))
     if ord == 1:
         return P.sum(P.abs(x), dim, keepdim)

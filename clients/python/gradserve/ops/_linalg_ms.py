@@ -3,6 +3,8 @@ outer, inner, tensor_dot, mv, bmm, addmm, addmv, baddbmm, kron, hypot, logit, di
 diff (their derivatives are the ops' own)."""
 from __future__ import annotations
 
+import math
+
 from . import _primitives as P
 from ._einsum import einsum
 from ._extra import norm
@@ -76,9 +78,15 @@ def hypot(input, other):  # noqa: A002
 
 
 def logit(input, eps=None):  # noqa: A002
-    """log(x / (1 - x)), x clipped to [eps, 1 - eps] first when eps is given."""
-    x = input if eps is None else P.FUNCTIONS["clip"](input, min=float(eps), max=1.0 - float(eps))
-    return P.FUNCTIONS["log"](x / (1.0 - x))
+    """log(x / (1 - x)) as log(x) - log1p(-x), x clipped to [eps, 1 - eps] first when eps is given. The split form's
+    gradient 1/x + 1/(1 - x) is inf at 0 and 1 as MindSpore 2.10's LogitGrad and PyTorch's (the quotient's was NaN)."""
+    if eps is not None and eps >= 0:
+        x = P.FUNCTIONS["clip"](input, min=float(eps), max=1.0 - float(eps))
+        return P.FUNCTIONS["log"](x) - P.FUNCTIONS["log1p"](-x)
+    x, f = input, P.FUNCTIONS  # outside [0, 1] the value is NaN and so is MindSpore's gradient (was 1/x + 1/(1 - x))
+    outside = f["logical_or"](f["less"](x, 0.0), f["greater"](x, 1.0))
+    nan_there = P.stop_gradient(P.select(outside, f["ones_like"](x) * math.nan, f["zeros_like"](x)))
+    return P.FUNCTIONS["log"](x) - P.FUNCTIONS["log1p"](-x) + x * nan_there
 
 
 def dist(input, other, p=2):  # noqa: A002

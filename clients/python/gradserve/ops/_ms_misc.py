@@ -151,8 +151,15 @@ class PReLU:
         return prelu(input, weight)
 
 
+def is_integer_tensor(x) -> bool:
+    """An int / uint tensor: rounding it is itself (MindSpore 2.10's trunc / round of int32 give it back)."""
+    return isinstance(x, Tensor) and x.dtype.name.startswith(("int", "uint"))
+
+
 def trunc(input):  # noqa: A002
-    """Rounds toward zero (derivative zero, as floor's and ceil's)."""
+    """Rounds toward zero (derivative zero, as floor's and ceil's); an integer tensor as it is."""
+    if is_integer_tensor(input):
+        return input
     return P.select(P.less(input, P.zeros_like(input)), P.ceil(input), P.floor(input))
 
 

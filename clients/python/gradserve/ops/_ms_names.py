@@ -22,6 +22,7 @@ from .._tensor import Tensor
 from .._trace import current
 from ._extra import P, floor_div
 from ._ms_misc import trunc
+from ._doc_math import _float
 from ._reduce_ms import sort
 from ._math_more import full_like, true_divide
 from ._ms_misc import binary_cross_entropy_with_logits
@@ -141,7 +142,18 @@ def logical_xor(input, other):  # noqa: A002
     return P.logical_and(P.logical_or(input, other), P.logical_not(P.logical_and(input, other)))
 
 
+def sqrt(input):  # noqa: A002
+    """MindSpore 2.10: an integer tensor's square root is float32 (the engine op takes floats only)."""
+    return P.sqrt(_float(input))
+
+
+def reciprocal(input):  # noqa: A002
+    """MindSpore 2.10: an integer tensor's reciprocal is float32 (1 / int32 [1, 4] is [1., 0.25])."""
+    return P.reciprocal(_float(input))
+
+
 def tanhshrink(input):  # noqa: A002
+    input = _float(input)  # noqa: A001 - an integer tensor is float32 (MindSpore 2.10)
     return P.sub(input, P.tanh(input))
 
 
@@ -170,8 +182,10 @@ def moment_axes(x, axis) -> tuple:
 
 
 def var(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
-    """mean squared deviation over axis, times n / (n - ddof) (ddof True is 1: the unbiased estimate)."""
+    """mean squared deviation over axis, times n / (n - ddof) (ddof True is 1: the unbiased estimate). An
+    integer input is taken as float32 (as Tensor.var does): its own mean would be truncated (var([1, 2]) was 0)."""
     ddof = int(ddof)
+    input = _float(input)  # noqa: A001
     axes = moment_axes(input, axis)
     n = int(np.prod([input.shape[a] for a in axes]))
     dev = P.square(P.sub(input, P.mean(input, axes, True)))
@@ -185,7 +199,7 @@ def std(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
 def var_mean(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
     """(var, mean) over axis."""
     axes = moment_axes(input, axis)
-    return var(input, axis, ddof, keepdims), P.mean(input, axes, bool(keepdims))
+    return var(input, axis, ddof, keepdims), P.mean(_float(input), axes, bool(keepdims))
 
 
 def std_mean(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
@@ -243,7 +257,8 @@ def _reduced(loss, reduction: str, batchmean: bool = False, where: str = "loss")
 
 
 def mse_loss(input, target, reduction="mean"):  # noqa: A002
-    return _reduced(P.square(P.sub(input, target)), reduction)
+    """MindSpore 2.10 takes integer operands as float32 (mse_loss of int32 [1, 2] and [0, 0] is 2.5, not 2)."""
+    return _reduced(_float(P.square(P.sub(input, target))), reduction)
 
 
 def l1_loss(input, target, reduction="mean"):  # noqa: A002

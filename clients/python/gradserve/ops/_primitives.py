@@ -149,6 +149,13 @@ def _axis(axis):
     return [int(a) for a in axis] if isinstance(axis, (tuple, list)) else int(axis)
 
 
+def _refuse_bool_mean(op: str, x) -> None:
+    """MindSpore 2.10 refuses a bool tensor's mean; the engine's was a bool (mean([True, False, False]) True)."""
+    if op == "mean" and isinstance(x, Tensor) and x.dtype.name == "bool":
+        raise RuntimeError("For 'ReduceMean', unsupported reduce operation for bool: cast the input to a number "
+                           "type first")
+
+
 def _reduce_class(name: str, op: str):
     class _Reduce(Primitive):
         def __init__(self, keep_dims: bool = False):
@@ -157,6 +164,7 @@ def _reduce_class(name: str, op: str):
             self.keep_dims = bool(keep_dims)
 
         def __call__(self, x, axis=()):
+            _refuse_bool_mean(op, x)
             return _out(apply(op, [x], {"axis": _axis(axis), "keepdims": self.keep_dims}))
 
     _Reduce.__name__ = _Reduce.__qualname__ = name
@@ -379,6 +387,7 @@ def prod(input, axis=None, keep_dims: bool = False, dtype=None, *, keepdims=None
 def _reduction(op):
     def f(x, axis=None, keep_dims: bool = False, *, keepdims=None):
         kd = keepdims if keepdims is not None else keep_dims
+        _refuse_bool_mean(op, x)
         return _out(apply(op, [x], {"axis": _axis(axis), "keepdims": bool(kd)}))
 
     f.__name__ = f.__qualname__ = op

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ._extra import P
 from ._inplace import write
-from ._ms_misc import _ints
+from ._ms_misc import _ints, is_integer_tensor
 from ._primitives import Primitive
 from ._reduce_ms import sort, topk
 from ._tensor_sig import flip as _tensor_flip
@@ -121,7 +121,7 @@ def round(input, *, decimals=0):  # noqa: A001,A002 - MindSpore's names
     if isinstance(decimals, bool) or not isinstance(decimals, int):
         raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
     if decimals == 0:
-        return P.round(input)
+        return input if is_integer_tensor(input) else P.round(input)
     scale = 10.0 ** decimals
     return P.div(P.round(P.mul(input, scale)), scale)
 

@@ -1,0 +1,254 @@
+"""Differential against real MindSpore 2.10: random programs (an op signature of the SDK's ops listing with
+drawn dtypes float16/32/64, int32, bool, broadcasting, keepdims, negative axes, empty dims, 0-d tensors and
+Python scalars, left-out defaults; or an nn layer with its default arguments) run as the same program text
+in MindSpore (MS_PYTHON, default /work/msvenv) and in gradserve's SDK through the rename-only shim against a
+real server. Forward values and gradients are compared: GradOperation get_all / get_by_list / sens_param,
+ops.grad (also under ms.jit), ops.value_and_grad (inputs and weights), ops.jvp, ops.vjp. The loss is sum(out_i * w_i) with
+fixed weights per program. Tolerances and the comparison: mindspore_suite/grad_diff.py.
+
+  python ms_differential.py run OUT_DIR [--seed S] [--count N] [-v]   # generate, both sides, compare
+  python ms_differential.py gs OUT_DIR [-v]       # gradserve's side of what MindSpore ran, then compare
+  python ms_differential.py compare OUT_DIR [-v]
+  python ms_differential.py side OUT_DIR ms|gs                          # one side, in the Python it runs under
+Runnable by hand, not in CI (MindSpore is kept out of the project's dependencies)."""
+from __future__ import annotations
+
+import argparse
+import json
+import linecache
+import os
+import signal
+import subprocess
+import sys
+import types
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SUITE = os.path.join(HERE, "mindspore_suite")
+sys.path[:0] = [HERE, SUITE]
+MS_PYTHON = os.environ.get("MS_PYTHON", "/work/msvenv/bin/python")
+PROGRAM_TIMEOUT_S = 60
+
+
+# ----------------------------------------------------------------------------------------- one side
+def make_tensor(dtype: str, shape: tuple, seed: int, domain: str):
+    """T(...) of the program text: the same numbers on both sides (RandomState streams are fixed); one seed
+    in five rounds normal draws to halves, so ties, zeros and kinks come up."""
+    import numpy as np
+    from mindspore import Tensor
+    rs = np.random.RandomState(seed)
+    a = rs.standard_normal(shape)
+    if domain == "positive":
+        a = np.abs(a) + 0.1
+    elif domain == "inner_unit":
+        a = 0.9 * np.tanh(a)
+    elif domain == "unit01":
+        a = rs.uniform(0, 1, shape)
+    elif domain == "sign":
+        a = np.where(a > 0, 1.0, -1.0)
+    elif domain == "ones":
+        a = np.ones(shape)
+    elif domain.startswith("index"):
+        a = rs.randint(0, max(1, int(domain[5:])), shape)
+    elif seed % 5 == 0:
+        a = np.round(a * 2) / 2
+    if dtype == "bool":
+        a = a > 0
+    elif dtype == "int32" and domain == "normal":
+        a = np.round(a * 2)
+    return Tensor(np.asarray(a).astype(dtype))
+
+
+def _flat(out) -> list:
+    if isinstance(out, (tuple, list)):
+        return [t for o in out for t in _flat(o)]
+    return [out]
+
+
+def _is_float(t) -> bool:
+    return hasattr(t, "asnumpy") and t.asnumpy().dtype.kind == "f"
+
+
+def _op_grads(prog: dict, f, inputs: list, weights: list):
+    import mindspore as ms
+    from mindspore import ops
+    from grad_diff import _weighted_loss
+    pos = [i for i, a in enumerate(inputs) if _is_float(a)]
+
+    def g(*diff):
+        merged = list(inputs)
+        for i, d in zip(pos, diff):
+            merged[i] = d
+        return f(*merged)
+    loss, diff, every = _weighted_loss(g, weights), [inputs[i] for i in pos], tuple(range(len(pos)))
+    mode, single = prog["mode"], len(weights) == 1 and weights[0] is not None
+    if mode == "value_and_grad":
+        return ops.value_and_grad(loss, grad_position=every)(*diff)[1]
+    if mode == "grad":
+        return ops.grad(loss, grad_position=every)(*diff)
+    if mode == "sens" and single:
+        return ops.GradOperation(get_all=True, sens_param=True)(g)(*diff, weights[0])
+    if mode == "jvp" and len(pos) == len(inputs):  # MindSpore's jvp parses f (a *args closure fails)
+        tangents = [make_tensor(str(d.asnumpy().dtype), d.shape, 7 + i, "normal") for i, d in enumerate(diff)]
+        one = len(diff) == 1  # MindSpore's jvp takes one input bare: a 1-tuple fails to join
+        return ops.jvp(f, diff[0] if one else tuple(diff), tangents[0] if one else tuple(tangents))[1]
+    if mode == "jit_grad" and len(pos) == len(inputs):  # graph mode: MindSpore parses f
+        return ms.jit(ops.grad(_weighted_loss(f, weights), grad_position=every))(*diff)
+    if mode == "vjp" and single:
+        return ops.vjp(g, *diff)[1](weights[0])
+    return ops.GradOperation(get_all=True)(loss)(*diff)
+
+
+def _layer_grads(prog: dict, net, inputs: list, weights: list):
+    from mindspore import ParameterTuple, ops
+    from grad_diff import _weighted_loss
+    params = net.trainable_params()
+    loss = _weighted_loss(net, weights)
+    mode = prog["mode"] if params else "grad_input"
+    if mode == "grad_input" and not _is_float(inputs[0]):
+        return []
+    if mode == "by_list":
+        return ops.GradOperation(get_by_list=True)(loss, ParameterTuple(params))(*inputs)
+    if mode == "value_and_grad_weights":
+        return ops.value_and_grad(loss, grad_position=0 if _is_float(inputs[0]) else None, weights=params)(*inputs)[1]
+    return ops.grad(loss, grad_position=0)(*inputs)
+
+
+def _program_module(prog: dict, names: dict) -> dict:
+    """The program text run as a module of its own, with its source in linecache: MindSpore's jvp parses f
+    (it reads the source and imports f's module by name)."""
+    module = types.ModuleType(f"_ms_differential_{len(sys.modules)}")
+    sys.modules[module.__name__] = module
+    filename = f"<ms_differential {prog['name']}>"
+    linecache.cache[filename] = (len(prog["src"]), None, prog["src"].splitlines(True), filename)
+    module.__dict__.update(names)
+    exec(compile(prog["src"], filename, "exec"), module.__dict__)  # noqa: S102 - text this script generated
+    return module.__dict__
+
+
+def evaluate(prog: dict) -> dict:
+    import mindspore as ms
+    from mindspore import Tensor, nn, ops
+    from grad_diff import _encode, _weights
+    ns = _program_module(prog, {"ms": ms, "ops": ops, "nn": nn, "Tensor": Tensor, "T": make_tensor})
+    inputs = ns["inputs"]
+    record = {}
+    if prog["kind"] == "layer":
+        net = f = ns["net"]
+        for i, p in enumerate(net.trainable_params()):
+            p.set_data(make_tensor(str(p.asnumpy().dtype), p.shape, prog["param_seed"] + i, "normal"))
+        record["params"] = [[p.name.split(".")[-1], list(p.shape)] for p in net.trainable_params()]
+    else:
+        f = ns["f"]
+    outs = _flat(f(*inputs))
+    record["values"], record["grads"] = [_encode(o) for o in outs], None
+    weights = _weights(prog["name"], outs)
+    if any(w is not None for w in weights) and (prog["kind"] == "layer" or any(map(_is_float, inputs))):
+        grads = _layer_grads if prog["kind"] == "layer" else _op_grads
+        record["grads"] = [_encode(g) for g in _flat(grads(prog, f, inputs, weights))]
+    return record
+
+
+def side(folder: str, which: str) -> None:
+    """Every program of OUT/programs.jsonl not yet in OUT/<which>.jsonl (a rerun after a crash resumes)."""
+    if which == "gs":
+        os.environ["GS_SHIM"] = "1"
+        import conftest  # noqa: F401  (mindspore_suite's: `import mindspore` gives gradserve)
+    import mindspore as ms
+    from grad_diff import _on_alarm  # raises on SIGALRM: a program past PROGRAM_TIMEOUT_S is that side's error
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    out = os.path.join(folder, f"{which}.jsonl")
+    done = {json.loads(line)["name"] for line in open(out)} if os.path.exists(out) else set()
+    signal.signal(signal.SIGALRM, _on_alarm)
+    ms_side = _load(os.path.join(folder, "ms.jsonl")) if which == "gs" else {}
+    compared = {name for name, r in ms_side.items() if r["outcome"] == "ok"}  # not MindSpore's errors
+    with open(out, "a") as f:
+        for prog in map(json.loads, open(os.path.join(folder, "programs.jsonl"))):
+            if prog["name"] in done or (which == "gs" and prog["name"] not in compared):
+                continue
+            f.write(json.dumps({"name": prog["name"], "outcome": "running"}) + "\n")
+            f.flush()  # a crash leaves this line: the program counts as that side's error
+            signal.alarm(PROGRAM_TIMEOUT_S)
+            try:
+                record = {"outcome": "ok", **evaluate(prog)}
+            except BaseException as exc:  # noqa: BLE001 - any failure is this program's outcome
+                record = {"outcome": "error", "error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+            finally:
+                signal.alarm(0)
+            f.write(json.dumps({"name": prog["name"], **record}) + "\n")
+            f.flush()
+            if which == "ms" and record["outcome"] != "ok":
+                sys.exit(3)  # MindSpore's next op after an error can fail on its leftover state: a fresh process
+
+
+def _run_side(python: str, folder: str, which: str, env: dict) -> None:
+    from grad_diff import _lines
+    target, size = os.path.join(folder, f"{which}.jsonl"), -1
+    while size != _lines(target):  # a side that exits early is restarted; it resumes after the program it left
+        size = _lines(target)
+        if subprocess.call([python, os.path.abspath(__file__), "side", folder, which], env=env, cwd=folder) == 0:
+            return
+
+
+def _available(holder: str, name: str) -> bool:
+    import gradserve
+    return hasattr({"ops": gradserve.ops, "Tensor": gradserve.Tensor, "nn": gradserve.nn}[holder], name)
+
+
+def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False) -> None:
+    """Generate, MindSpore's side, gradserve's side (the programs MindSpore ran: gs_only after a MindSpore side
+    stopped part way), compare."""
+    import _ms_differential_gen
+    from doc_examples import _gradserve_env
+    folder = os.path.abspath(folder)
+    if not gs_only:
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "programs.jsonl"), "w") as f:
+            for prog in _ms_differential_gen.programs(seed, count, _available):
+                f.write(json.dumps(prog) + "\n")
+        _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
+    with _gradserve_env() as env:
+        _run_side(sys.executable, folder, "gs", env)
+    compare(folder, verbose)
+
+
+# ----------------------------------------------------------------------------------------- comparison
+def _load(path: str) -> dict:
+    return {r["name"]: r for r in map(json.loads, open(path))} if os.path.exists(path) else {}
+
+
+def compare(folder: str, verbose: bool) -> dict:
+    """Counts by outcome (grad_diff.classify: pass / value / grad / dtype / gs_error / ms_error); prints the
+    silently wrong ones (value, grad) with their program text, and with -v the dtype and gradserve errors."""
+    import collections
+    from grad_diff import classify
+    progs = {p["name"]: p for p in map(json.loads, open(os.path.join(folder, "programs.jsonl")))}
+    ms, gs = _load(os.path.join(folder, "ms.jsonl")), _load(os.path.join(folder, "gs.jsonl"))
+    results = {name: classify(ms[name], gs.get(name)) for name in progs if name in ms and ms[name]["outcome"] != "running"}
+    counts = collections.Counter(o for o, _ in results.values())
+    print(f"{len(results)} programs: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+    shown = ("value", "grad") + (("dtype", "gs_error") if verbose else ())
+    for name, (outcome, detail) in results.items():
+        if outcome in shown:
+            print(f"--- {outcome} {name} [{progs[name]['mode']}]: {detail}\n{progs[name]['src']}")
+    return dict(counts)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("command", choices=["run", "gs", "side", "compare"], help="gs: gradserve's side and compare")
+    ap.add_argument("folder")
+    ap.add_argument("which", nargs="?", choices=["ms", "gs"])
+    ap.add_argument("--seed", type=int, default=6)
+    ap.add_argument("--count", type=int, default=500)
+    ap.add_argument("-v", action="store_true", help="also list dtype differences and gradserve errors")
+    a = ap.parse_args()
+    if a.command in ("run", "gs"):
+        run(a.folder, a.seed, a.count, a.v, gs_only=a.command == "gs")
+    elif a.command == "side":
+        side(a.folder, a.which)
+    else:
+        compare(a.folder, a.v)
+
+
+if __name__ == "__main__":
+    main()
