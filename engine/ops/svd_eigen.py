@@ -156,6 +156,12 @@ def _sweep(w, u, biggest, dt):
     return turned
 
 
+def _scaled(a, dt):
+    """Each matrix of a [b, m, n] divided by its largest |entry| (JacobiSVD's first step; a zero matrix as is)."""
+    peak = np.abs(a).max(axis=(1, 2), initial=dt(0))
+    return a / np.where(peak == 0, dt(1), peak)[:, None, None]
+
+
 def _eigen_u(a, dt):
     """Eigen JacobiSVD's u [b, m, k] of each matrix of a finite stack a [b, m, n] (descending singular values).
 
@@ -163,8 +169,7 @@ def _eigen_u(a, dt):
     rotated (a masked rotation keeps its entries as they were), so each matrix sees the operations it would alone."""
     batch, rows, cols = a.shape
     n = min(rows, cols)
-    peak = np.abs(a).max(axis=(1, 2), initial=dt(0))
-    scaled = a / np.where(peak == 0, dt(1), peak)[:, None, None]
+    scaled = _scaled(a, dt)
     if rows > cols:
         q, w, _ = _householder_qr(scaled, dt)
         u = q[:, :, :n].copy()
@@ -195,3 +200,19 @@ def eigen_signs(a: np.ndarray, u: np.ndarray) -> np.ndarray:
         dots = (_eigen_u(flat_a[finite].astype(dt), dt) * flat_u[finite]).sum(axis=1)
         out[finite] = np.where(dots < 0, -1, 1)
     return out.reshape(u.shape[:-2] + u.shape[-1:])
+
+
+def eigen_complement(a: np.ndarray) -> np.ndarray:
+    """[..., m, m - n] of a tall stack a [..., m, n] (n < 16 columns, float32 / float64): the trailing columns of
+    Eigen's ColPivHouseholderQR Q of each matrix (scaled by its largest |entry|, as JacobiSVD does), which
+    MindSpore 2.10's svd(full_matrices=True) appends to u (to v, of the transpose, when wider than tall).
+    NaN for a matrix with a NaN or inf entry."""
+    dt = a.dtype.type
+    rows, cols = a.shape[-2:]
+    flat = a.reshape(-1, rows, cols)
+    out = np.full((flat.shape[0], rows, rows - cols), np.nan, a.dtype)
+    finite = np.isfinite(flat).all(axis=(1, 2))
+    if finite.any() and rows > cols:
+        q, _, _ = _householder_qr(_scaled(flat[finite], dt), dt)
+        out[finite] = q[:, :, cols:]
+    return out.reshape(*a.shape[:-2], rows, rows - cols)
