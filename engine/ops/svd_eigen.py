@@ -37,6 +37,9 @@ def replay_flops(shape: tuple[int, ...]) -> int:
     return calls * CALL_OPS + batch * per_matrix
 
 
+_TINY = {dt: np.finfo(dt).tiny for dt in (np.float32, np.float64)}
+
+
 def _rotate_rows(m, sel, p, q, c, s):
     """Rows p and q of the matrices m[sel] turned by (c, s) (one pair a matrix)."""
     x, y = m[sel, p], m[sel, q]
@@ -52,15 +55,17 @@ def _rotate_cols(m, sel, p, q, c, s):
 
 
 def _make_jacobi(x, y, z, dt):
-    """Eigen's JacobiRotation::makeJacobi for each symmetric 2 x 2 [[x, y], [y, z]] (arrays [b]): (c, s)."""
+    """Eigen's JacobiRotation::makeJacobi for each symmetric 2 x 2 [[x, y], [y, z]] (arrays [b]): (c, s). (The
+    np.where of a branch only where some member takes it: the replay's cost is its NumPy calls.)"""
     deno = dt(2) * abs(y)
-    trivial = deno < np.finfo(dt).tiny
-    tau = (x - z) / np.where(trivial, dt(1), deno)
+    trivial = deno < _TINY[dt]
+    some_trivial = trivial.any()
+    tau = (x - z) / (np.where(trivial, dt(1), deno) if some_trivial else deno)
     w = np.sqrt(tau * tau + dt(1))
     t = np.where(tau > 0, dt(1) / (tau + w), dt(1) / (tau - w))
     n = dt(1) / np.sqrt(t * t + dt(1))
     s = -np.where(t > 0, dt(1), dt(-1)) * np.sign(y) * abs(t) * n
-    return np.where(trivial, dt(1), n), np.where(trivial, dt(0), s)
+    return (np.where(trivial, dt(1), n), np.where(trivial, dt(0), s)) if some_trivial else (n, s)
 
 
 def _jacobi_2x2(w, sel, p, q, dt):
@@ -68,10 +73,13 @@ def _jacobi_2x2(w, sel, p, q, dt):
     (c, s), each [b]."""
     pp, pq, qp, qq = w[sel, p, p], w[sel, p, q], w[sel, q, p], w[sel, q, q]
     t, d = pp + qq, qp - pq
-    flat = abs(d) < np.finfo(dt).tiny
-    u = t / np.where(flat, dt(1), d)
+    flat = abs(d) < _TINY[dt]
+    some_flat = flat.any()
+    u = t / (np.where(flat, dt(1), d) if some_flat else d)
     tmp = np.sqrt(dt(1) + u * u)
-    c1, s1 = np.where(flat, dt(1), u / tmp), np.where(flat, dt(0), dt(1) / tmp)
+    c1, s1 = u / tmp, dt(1) / tmp
+    if some_flat:
+        c1, s1 = np.where(flat, dt(1), c1), np.where(flat, dt(0), s1)
     # the block's rows turned by (c1, s1): Eigen's rot1 applied on the left
     cr, sr = _make_jacobi(c1 * pp + s1 * qp, c1 * pq + s1 * qq, -s1 * pq + c1 * qq, dt)
     return (c1 * cr + s1 * sr, s1 * cr - c1 * sr), (cr, sr)  # left = rot1 * right^T
@@ -139,7 +147,7 @@ def _sweep(w, u, biggest, dt):
     """One cyclic sweep of two-sided Jacobi rotations: each pair (p, q) turned in the matrices where an entry of
     the pair is above Eigen's threshold, the others left untouched. Whether any matrix was rotated."""
     turned = False
-    tiny, tol = np.finfo(dt).tiny, 2 * np.finfo(dt).eps
+    tiny, tol = _TINY[dt], 2 * np.finfo(dt).eps
     for p in range(1, w.shape[1]):
         for q in range(p):
             limit = np.maximum(tiny, tol * biggest)
