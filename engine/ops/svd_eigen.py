@@ -43,14 +43,14 @@ _TINY = {dt: np.finfo(dt).tiny for dt in (np.float32, np.float64)}
 def _rotate_rows(m, sel, p, q, c, s):
     """Rows p and q of the matrices m[sel] turned by (c, s) (one pair a matrix)."""
     x, y = m[sel, p], m[sel, q]
-    c, s = c[:, None], s[:, None]
+    c, s = c[..., None], s[..., None]
     m[sel, p], m[sel, q] = c * x + s * y, -s * x + c * y
 
 
 def _rotate_cols(m, sel, p, q, c, s):
     """Eigen's applyOnTheRight(p, q, J) on the matrices m[sel]: columns p and q turned by J's transpose."""
     x, y = m[sel, :, p], m[sel, :, q]
-    c, s = c[:, None], s[:, None]
+    c, s = c[..., None], s[..., None]
     m[sel, :, p], m[sel, :, q] = c * x - s * y, s * x + c * y
 
 
@@ -155,7 +155,9 @@ def _sweep(w, u, biggest, dt):
             if not do.any():
                 continue
             turned = True
-            sel = slice(None) if do.all() else np.flatnonzero(do)
+            # one matrix: by integer index, so the 2 x 2 arithmetic runs on NumPy scalars (the same IEEE operations,
+            # fewer microseconds a call than on arrays)
+            sel = 0 if len(do) == 1 else slice(None) if do.all() else np.flatnonzero(do)
             (cl, sl), (cr, sr) = _jacobi_2x2(w, sel, p, q, dt)
             _rotate_rows(w, sel, p, q, cl, sl)
             _rotate_cols(u, sel, p, q, cl, -sl)

@@ -1,7 +1,8 @@
 """ops.svd against MindSpore 2.10's CPU kernel, part 2.
 
 The Eigen JacobiSVD replay (engine/ops/svd_eigen.py, signs='eigen') runs batched over a stack: every matrix of a
-random stack gets bit for bit the u it gets alone, including members that converge before the others (diagonal,
+random stack gets bit for bit the u it gets alone (alone: the one-matrix path, 2 x 2 arithmetic on NumPy
+scalars), including members that converge before the others (diagonal,
 zero, already-converged after the QR preconditioner) and matrices that need many sweeps; and that u is a valid set
 of left singular vectors (LAPACK's up to each column's sign)."""
 import numpy as np
