@@ -16,19 +16,47 @@ from ..errors import DifferentiationError
 from ..ir import COMPLEX_DTYPES
 from ._infer import rule_infer
 from .composite import dtype_name
+from .linalg_decomp import _cols
 from .registry import Attr, defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
 from .assignment import _host
-from .svd_eigen import eigen_signs, replay_flops
+from .svd_eigen import JACOBI_MAX_COLS, eigen_complement, eigen_signs, replay_flops
 
 
-def _svd_impl(xp, a, signs="lapack"):
+def _svd_impl(xp, a, signs="lapack", full_matrices=False):
     u, s, vh = _lapack_svd(xp, a)
     if signs == "eigen" and dtype_name(a.dtype) in ("float32", "float64"):
         flip = eigen_signs(_host(a), _host(u))
         if not (flip > 0).all():
             f = _backend_array(xp, u, flip)
             u, vh = u * f[..., None, :], vh * f[..., :, None]
+    m, n = a.shape[-2:]
+    if full_matrices and m > n:
+        u = xp.concat([u, _backend_array(xp, u, _complement(_host(a), _host(u), signs))], axis=-1)
+    elif full_matrices and n > m:
+        extra = _complement(np.swapaxes(_host(a), -1, -2), np.swapaxes(_host(vh), -1, -2), signs)
+        vh = xp.concat([vh, _backend_array(xp, vh, np.swapaxes(extra, -1, -2).copy())], axis=-2)
     return u, s, vh
+
+
+def _complement(a, q, signs):
+    """[..., m, m - k]: orthonormal columns completing q [..., m, k] (a's left singular vectors, a [..., m, n]
+    tall) to a basis. With signs='eigen' below 16 columns, MindSpore's: the trailing columns of Eigen's
+    column-pivoted Householder Q of a (svd_eigen.eigen_complement); else LAPACK's complete Householder Q of q.
+    Then made orthogonal to q: where a is rank deficient, q's vectors of the zero singular values are LAPACK's,
+    not Eigen's, and Eigen's columns are re-orthogonalized against them (full rank: a change in the last digit)."""
+    out_dtype = q.dtype
+    work = np.float32 if q.dtype == np.float16 else q.dtype
+    a, q = a.astype(work), q.astype(work)
+    k = q.shape[-1]
+    if signs == "eigen" and a.shape[-1] < JACOBI_MAX_COLS:
+        extra = eigen_complement(a)
+    else:
+        extra = np.linalg.qr(np.nan_to_num(q), mode="complete")[0][..., k:]
+    extra = extra - q @ (np.swapaxes(q, -1, -2) @ extra)
+    basis, r = np.linalg.qr(np.nan_to_num(extra))
+    diag = np.diagonal(r, axis1=-2, axis2=-1)
+    basis = basis * np.where(diag < 0, -1, 1).astype(work)[..., None, :]  # (keep each column's direction)
+    return np.where(np.isfinite(extra).all(axis=(-2, -1), keepdims=True), basis, np.nan).astype(out_dtype)
 
 
 def _backend_array(xp, like, values):
@@ -108,13 +136,54 @@ def _refuse_complex(b, a) -> None:
                                    "complex input either)", node=b.node_label, op="svd")
 
 
-def _svd_vjp(b, ins, outs, cts, signs="lapack"):  # (the signs are in outs: their derivatives follow)
+def _refuse_free_complement(b, a) -> None:
+    m, n = a.shape[-2:]
+    if abs(m - n) > 1:
+        raise DifferentiationError(f"failed to compute derivative: op 'svd' with full_matrices=True of {a.aval}: the "
+                                   f"{abs(m - n)} columns completing {'u' if m > n else 'v'} are one basis of many "
+                                   "(any rotation of them is another), so they have no derivative; MindSpore 2.10 "
+                                   "refuses it too (|m - n| > 1)", node=b.node_label, op="svd")
+
+
+def _rows(b, x, start, stop):
+    """x[..., start:stop, :]."""
+    return _mT(b, _cols(b, _mT(b, x), start, stop))
+
+
+def _complement_vjp(b, outs, cts):
+    """full_matrices=True of a non-square a ([m, n], |m - n| = 1): the reduced factors and cotangents, and the
+    gradient through the one completing column c (of u; of v for a wide a), unique up to its sign: with
+    d c = -u diag(1/s) vh da^T c, ga = -c (gc^T u / s) vh (wide: ga = -u ((vh gr^T) / s) r, r = c^T)."""
+    (u, s, vh), (gu, gs, gvh) = outs, cts
+    m, n, k = u.shape[-2], vh.shape[-1], s.shape[-1]
+    if m > n:
+        c, u = _cols(b, u, k, m), _cols(b, u, 0, k)
+        gc, gu = (None, None) if gu is None else (_cols(b, gu, k, m), _cols(b, gu, 0, k))
+        ga = None if gc is None else b.neg(b.matmul(c, b.matmul(
+            b.div(b.matmul(gc, u, transpose_a=True), _row(b, s)), vh)))
+    else:
+        r, vh = _rows(b, vh, k, n), _rows(b, vh, 0, k)
+        gr, gvh = (None, None) if gvh is None else (_rows(b, gvh, k, n), _rows(b, gvh, 0, k))
+        ga = None if gr is None else b.neg(b.matmul(b.matmul(
+            u, b.div(b.matmul(vh, gr, transpose_b=True), _col(b, s))), r))
+    return (u, s, vh), (gu, gs, gvh), ga
+
+
+def _svd_vjp(b, ins, outs, cts, signs="lapack", full_matrices=False):  # (signs: in outs, derivatives follow)
     _refuse_complex(b, ins[0])
+    extra = None
+    if full_matrices and ins[0].shape[-1] != ins[0].shape[-2]:
+        _refuse_free_complement(b, ins[0])
+        outs, cts, extra = _complement_vjp(b, outs, cts)
+    return [b.add_any(_reduced_vjp(b, outs, cts), extra)]
+
+
+def _reduced_vjp(b, outs, cts):
     u, s, vh = outs
     gu, gs, gvh = cts
     m, n, k = u.shape[-2], vh.shape[-1], s.shape[-1]
     if gu is None and gvh is None:  # a function of the singular values only: u diag(gs) vh
-        return [b.matmul(b.mul(u, _row(b, gs)), vh)] if gs is not None else [None]
+        return b.matmul(b.mul(u, _row(b, gs)), vh) if gs is not None else None
     inner = None if gs is None else b.mul(_eye(b, k, s.dtype), _row(b, gs))
     gaps = _gaps(b, s)
     if gu is not None:
@@ -130,14 +199,31 @@ def _svd_vjp(b, ins, outs, cts, signs="lapack"):  # (the signs are in outs: thei
     if gvh is not None and n > k:  # u diag(1/s) gvh (I - v vh)
         sgvh = b.div(gvh, _col(b, s))
         ga = b.add(ga, b.matmul(u, b.sub(sgvh, b.matmul(b.matmul(sgvh, vh, transpose_b=True), vh))))
-    return [ga]
+    return ga
 
 
-def _svd_jvp(b, ins, outs, ts, signs="lapack"):
+def _svd_jvp(b, ins, outs, ts, signs="lapack", full_matrices=False):
     _refuse_complex(b, ins[0])
     da = ts[0]
     if da is None:
         return [None, None, None]
+    m, n = ins[0].shape[-2:]
+    if not full_matrices or m == n:
+        return _reduced_jvp(b, outs, da)
+    _refuse_free_complement(b, ins[0])
+    (u, s, vh), k = outs, min(m, n)
+    if m > n:  # d c = -u diag(1/s) vh da^T c (_complement_vjp)
+        c, u = _cols(b, u, k, m), _cols(b, u, 0, k)
+        du, ds, dvh = _reduced_jvp(b, (u, s, vh), da)
+        dc = b.neg(b.matmul(u, b.div(b.matmul(vh, b.matmul(da, c, transpose_a=True)), _col(b, s))))
+        return [b.concat(du, dc, axis=u.aval.ndim - 1), ds, dvh]
+    r, vh = _rows(b, vh, k, n), _rows(b, vh, 0, k)
+    du, ds, dvh = _reduced_jvp(b, (u, s, vh), da)
+    dr = b.neg(b.matmul(b.div(b.matmul(b.matmul(r, da, transpose_b=True), u), _row(b, s)), vh))
+    return [du, ds, b.concat(dvh, dr, axis=vh.aval.ndim - 2)]
+
+
+def _reduced_jvp(b, outs, da):
     u, s, vh = outs
     m, n, k = u.shape[-2], vh.shape[-1], s.shape[-1]
     eye = _eye(b, k, s.dtype)
@@ -163,12 +249,16 @@ def _svd_flops(e) -> int:
     return matrix_flops(e) + (replay_flops(tuple(a.shape)) if replays else 0)
 
 
-defop("svd", 1, rule_infer("svd"), n_outputs=3, attrs={"signs": Attr("str", "lapack")},
+defop("svd", 1, rule_infer("svd"), n_outputs=3, attrs={"signs": Attr("str", "lapack"),
+                                                           "full_matrices": Attr("bool", False)},
       doc="(u, s, vh): the reduced SVD a = u diag(s) vh of real or complex matrices [..., m, n] (s real, descending, "
           "k = min(m, n)); u's and vh's derivatives are inf / NaN at tied or zero singular values, s's are not; "
           "complex input has no derivative. signs: 'lapack' (LAPACK's vectors) or 'eigen' (each pair re-signed as "
           "Eigen's JacobiSVD gives it, MindSpore's CPU svd, for real matrices of fewer than 16 columns: "
-          "engine/ops/svd_eigen.py)", flops=_svd_flops)
+          "engine/ops/svd_eigen.py). full_matrices: u [..., m, m] and vh [..., n, n], completed by orthonormal columns "
+          "(signs='eigen': MindSpore's, the trailing columns of Eigen's column-pivoted Householder Q below 16 "
+          "columns); their derivative exists where |m - n| = 1 (one column, unique up to sign) and is refused "
+          "beyond, as MindSpore 2.10 refuses it", flops=_svd_flops)
 impl_rules["svd"] = _svd_impl
 vjp_rules["svd"] = _svd_vjp
 jvp_rules["svd"] = _svd_jvp

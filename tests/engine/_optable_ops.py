@@ -118,13 +118,15 @@ CASES += [
 
 
 
-def _svd_parts(which, signs="lapack"):
+def _svd_parts(which, signs="lapack", full_matrices=False):
     """svd's outputs through functions that do not depend on the singular vectors' signs (LAPACK picks
-    them, or Eigen's replay): s; u vh (the polar factor: both cotangents); u^2 (u's alone); vh^2 (vh's alone)."""
+    them, or Eigen's replay): s; u vh (the polar factor: both cotangents); u^2 (u's alone); vh^2 (vh's alone).
+    full_matrices with |m - n| = 1: the one completing column (unique up to its sign) is in u^2 / vh^2."""
     def build(gb, ins, dtype):
-        u, s, vh = gb.emit("svd", ins, {"signs": signs})
-        return {"s": [s], "polar": [s, gb.emit("matmul", [u, vh], {})[0]],
-                "u": [gb.emit("square", [u], {})[0]], "vh": [gb.emit("square", [vh], {})[0]]}[which]
+        u, s, vh = gb.emit("svd", ins, {"signs": signs, "full_matrices": full_matrices})
+        parts = {"s": lambda: [s], "polar": lambda: [s, gb.emit("matmul", [u, vh], {})[0]],
+                 "u": lambda: [gb.emit("square", [u], {})[0]], "vh": lambda: [gb.emit("square", [vh], {})[0]]}
+        return parts[which]()  # (only the one asked for: u vh needs the reduced factors)
     return build
 
 
@@ -137,6 +139,9 @@ CASES += [  # random matrices: distinct, nonzero singular values (u's and vh's d
     Case("svd", [X((2, 3))], name="polar-wide", build=_svd_parts("polar")),
     Case("svd", [X((4, 3))], name="polar-tall-eigen-signs", build=_svd_parts("polar", "eigen")),
     Case("svd", [X((2, 3, 3))], name="u-batch-eigen-signs", build=_svd_parts("u", "eigen")),
+    Case("svd", [X((3, 2))], name="u-tall-full", build=_svd_parts("u", "eigen", True)),
+    Case("svd", [X((2, 4, 3))], name="u-tall-batch-full", build=_svd_parts("u", "lapack", True)),
+    Case("svd", [X((2, 3))], name="vh-wide-full", build=_svd_parts("vh", "eigen", True)),
 ]
 
 def _mats(*shapes, spd=(), shift=3.0, skew=0.0):

@@ -1154,17 +1154,21 @@ def _float_matrices(name, a):
 
 
 @rule("svd")
-def _svd(avals, signs="lapack"):
-    """Real or complex matrices (LAPACK's complex form, MindSpore 2.10 CPU's too): s is real."""
+def _svd(avals, signs="lapack", full_matrices=False):
+    """Real or complex matrices (LAPACK's complex form, MindSpore 2.10 CPU's too): s is real. full_matrices: u
+    [..., m, m] and vh [..., n, n] (real matrices only)."""
     if signs not in ("lapack", "eigen"):
         raise RuleError(f"svd: signs must be 'lapack' or 'eigen', got {signs!r}", op="svd")
     a = avals[0]
     if a.dtype in COMPLEX and len(a.shape) >= 2:
+        if full_matrices:
+            raise RuleError(f"svd: full_matrices=True is for real matrices, got {fmt(a)}", op="svd")
         *batch, m, n = a.shape
         batch, k = tuple(batch), min(m, n)
         return [(batch + (m, k), a.dtype), (batch + (k,), REAL_OF[a.dtype]), (batch + (k, n), a.dtype)]
     batch, m, n, k = _float_matrices("svd", a)
-    return [(batch + (m, k), a.dtype), (batch + (k,), a.dtype), (batch + (k, n), a.dtype)]
+    cols, rows = (m, n) if full_matrices else (k, k)
+    return [(batch + (m, cols), a.dtype), (batch + (k,), a.dtype), (batch + (rows, n), a.dtype)]
 
 
 _COMPLEX_SQUARE = ("solve", "matrix_inverse", "slogdet", "det", "det_grad")  # LAPACK's complex forms (MindSpore 2.10 CPU has them)

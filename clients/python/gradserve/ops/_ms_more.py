@@ -270,8 +270,10 @@ class LinSpace(_Fn):
 # -- svd ----------------------------------------------------------------------------------------------------
 def svd(input, full_matrices: bool = False, compute_uv: bool = True):  # noqa: A002 - MindSpore's names
     """MindSpore's ops.svd: (s, u, v) with input = u diag(s) v^T over the last two axes (s descending), or s
-    alone (compute_uv=False); the engine's svd op. full_matrices=True of a non-square [M, N] input gives u
-    [M, M] / v [N, N]: the reduced factors completed by an orthonormal basis of their complement (_complete).
+    alone (compute_uv=False); the engine's svd op. full_matrices=True of a non-square [M, N] real input gives u
+    [M, M] / v [N, N]: the reduced factors completed as MindSpore's CPU kernel does below 16 columns (the trailing
+    columns of Eigen's column-pivoted Householder Q of the input, of its transpose when wider than tall; engine
+    svd attr full_matrices). Their derivative exists for |M - N| = 1 and is refused beyond, as MindSpore 2.10's.
     s's derivatives are finite everywhere; u's and v's are inf / NaN where singular values tie or
     (non-square input) one is zero. Complex input (as MindSpore 2.10's): input = u diag(s) v^H, s real-valued
     but of input's complex dtype as MindSpore gives it, no derivative; the columns' phases are LAPACK's
@@ -283,7 +285,8 @@ def svd(input, full_matrices: bool = False, compute_uv: bool = True):  # noqa: A
     if complex_input and full_matrices and input.shape[-1] != input.shape[-2]:
         raise ValueError(f"svd: full_matrices=True of a complex non-square input {list(input.shape)} is not "
                          f"supported (the reduced factors are: full_matrices=False)")
-    u, s, vh = apply("svd", [input], {} if complex_input else {"signs": "eigen"})  # (MindSpore's CPU signs)
+    attrs = {} if complex_input else {"signs": "eigen", "full_matrices": bool(full_matrices)}  # (MindSpore's CPU)
+    u, s, vh = apply("svd", [input], attrs)
     if complex_input:
         s = P.cast(s, input.dtype)
     if not compute_uv:
@@ -291,21 +294,7 @@ def svd(input, full_matrices: bool = False, compute_uv: bool = True):  # noqa: A
     nd = vh.ndim
     v = P.transpose(vh, tuple(builtins.range(nd - 2)) + (nd - 1, nd - 2))
     v = apply("conj", [v], {})[0] if complex_input else v
-    if full_matrices and input.shape[-1] != input.shape[-2]:
-        u, v = _complete(u), _complete(v)
     return s, u, v
-
-
-def _complete(q):
-    """[..., m, k] orthonormal columns (k < m) -> [..., m, m]: q, then the last m - k columns of the complete
-    Householder Q of q (orthogonal to q's span, as that Q's first k columns span it). Where k == m, q."""
-    m, k = q.shape[-2:]
-    if k >= m:
-        return q
-    from ._householder import qr  # (ops' Householder QR module loads after this one)
-
-    full, _ = qr(q, mode="complete")
-    return apply("concat", [q, full[..., k:]], {"axis": q.ndim - 1})[0]
 
 
 class Svd(_Fn):
