@@ -105,3 +105,63 @@ def test_symmetric_and_periodic_windows_match_torch_including_one_point(op, fn, 
         else:
             want = fn(size, periodic=bool(periodic), dtype=torch.float64).numpy()
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("mode,min_gram,max_gram,skip", [("TF", 1, 2, 0), ("TF", 2, 3, 2), ("IDF", 1, 3, 1),
+                                                         ("TFIDF", 1, 2, 3), ("TFIDF", 3, 3, 1)])
+@pytest.mark.parametrize("batched", [False, True])
+def test_tfidf_vectorizer_of_run_time_ids_matches_onnx_reference(mode, min_gram, max_gram, skip, batched):
+    """Token ids drawn from a small vocabulary (many n-gram hits), a pool of unigrams, bigrams and trigrams whose
+    columns are shuffled; the ids are a graph input (computed in the graph, not folded)."""
+    pool = [2, 3, 5, 7,  2, 3,  3, 2,  5, 5,  7, 2,  2, 3, 5,  3, 3, 7]
+    counts = [0, 4, 12]
+    columns = list(R.permutation(4 + 4 + 2))
+    weights = R.uniform(0.5, 2.0, 10).astype(np.float32)
+    x = R.integers(1, 9, (3, 17) if batched else (17,)).astype(np.int64)
+    node = N("TfIdfVectorizer", ["x"], ["y"], mode=mode, min_gram_length=min_gram, max_gram_length=max_gram,
+             max_skip_count=skip, ngram_counts=counts, ngram_indexes=columns, pool_int64s=pool,
+             **({"weights": weights.tolist()} if mode != "TF" else {}))
+    model = _model([node], {"x": x}, {"y": T.FLOAT}, opset=9)
+    (got,) = _ours(model, {"x": x})
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    assert want.any()  # (the vocabulary is small enough that some n-grams occur)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_tfidf_vectorizer_refuses_string_pools_by_name():
+    x = np.zeros((2, 4), np.int64)
+    node = N("TfIdfVectorizer", ["x"], ["y"], name="words", mode="TF", min_gram_length=1, max_gram_length=1,
+             max_skip_count=0, ngram_counts=[0], ngram_indexes=[0, 1], pool_strings=["a", "b"])
+    with pytest.raises(gs.importers.UnsupportedModel, match="TfIdfVectorizer node 'words'.*pool_strings"):
+        gs.from_onnx(_model([node], {"x": x}, {"y": T.FLOAT}, opset=9).SerializeToString())
+
+
+@pytest.mark.parametrize("bins,dft,rate,low,high", [(8, 16, 8192, 0.0, 4096.0), (20, 512, 16000, 20.0, 7600.0),
+                                                    (40, 400, 16000, 0.0, 8000.0)])
+def test_mel_weight_matrix_matches_onnx_reference_and_multiplies_a_spectrum(bins, dft, rate, low, high):
+    """The filter bank as a constant (its five inputs are initializers), used as an audio front end does:
+    a power spectrum [frames, bins] times it; the spectrum's gradient is the matrix's rows summed."""
+    spectrum = R.uniform(0, 1, (3, dft // 2 + 1)).astype(np.float32)
+    inits = [("n", np.array(bins, np.int64)), ("d", np.array(dft, np.int64)), ("r", np.array(rate, np.int64)),
+             ("lo", np.array(low, np.float32)), ("hi", np.array(high, np.float32))]
+    nodes = [N("MelWeightMatrix", ["n", "d", "r", "lo", "hi"], ["m"]), N("MatMul", ["s", "m"], ["y"])]
+    model = _model(nodes, {"s": spectrum}, {"y": T.FLOAT}, inits, opset=17)
+    (got,) = _ours(model, {"s": spectrum})
+    want = ReferenceEvaluator(model).run(None, {"s": spectrum})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    net = gs.from_onnx(model.SerializeToString())
+    g = gs.ops.grad(lambda s: net(s).sum(), grad_position=0)(Tensor(spectrum))
+    bank_graph = helper.make_graph([nodes[0]], "bank", [], [helper.make_tensor_value_info("m", T.FLOAT, None)],
+                                   [numpy_helper.from_array(a, n) for n, a in inits])
+    bank_model = helper.make_model(bank_graph, opset_imports=[helper.make_opsetid("", 17)])
+    bank = ReferenceEvaluator(bank_model).run(None, {})[0]
+    np.testing.assert_allclose(g.asnumpy(), np.broadcast_to(bank.sum(1), spectrum.shape), rtol=1e-6)
+
+
+def test_mel_weight_matrix_past_the_spectrum_is_refused_by_name():
+    inits = [("n", np.array(8, np.int64)), ("d", np.array(16, np.int64)), ("r", np.array(8000, np.int64)),
+             ("lo", np.array(0.0, np.float32)), ("hi", np.array(9000.0, np.float32))]
+    x = np.zeros((1, 9), np.float32)
+    nodes = [N("MelWeightMatrix", ["n", "d", "r", "lo", "hi"], ["m"], name="mel"), N("MatMul", ["x", "m"], ["y"])]
+    with pytest.raises(gs.importers.UnsupportedModel, match="MelWeightMatrix node 'mel': upper_edge_hertz 9000"):
+        gs.from_onnx(_model(nodes, {"x": x}, {"y": T.FLOAT}, inits, opset=17).SerializeToString())
