@@ -84,3 +84,62 @@ CASES = [
 
 def _pixels_of(torch, size):
     return torch.randn(1, 3, size, size)
+
+
+def flax_round6(kind):
+    """Round 6's flax.linen modules: a MobileNet-style block (depthwise conv, running-average batch norm, hard
+    swish, squeeze-excite), an MLP-Mixer block, layers stacked by flax's lifted nn.scan (lax.scan over the
+    stacked weights), and a rematerialised (nn.remat: jax.checkpoint) MLP."""
+    def build():
+        import flax.linen as fnn
+        import jax
+        import jax.numpy as jnp
+
+        if kind == "mobile":
+            class M(fnn.Module):
+                @fnn.compact
+                def __call__(self, x):
+                    h = fnn.hard_swish(fnn.BatchNorm(use_running_average=True)(fnn.Conv(12, (1, 1))(x)))
+                    h = fnn.Conv(12, (3, 3), strides=(2, 2), feature_group_count=12)(h)
+                    s = fnn.sigmoid(fnn.Dense(12)(fnn.relu(fnn.Dense(4)(jnp.mean(h, axis=(1, 2))))))
+                    return fnn.Conv(6, (1, 1))(h * s[:, None, None, :])
+            x = jax.random.normal(jax.random.PRNGKey(1), (2, 8, 8, 6))
+        elif kind == "mixer":
+            class M(fnn.Module):
+                @fnn.compact
+                def __call__(self, x):
+                    t = fnn.LayerNorm()(x).swapaxes(1, 2)
+                    x = x + fnn.Dense(6)(fnn.gelu(fnn.Dense(12)(t))).swapaxes(1, 2)
+                    return x + fnn.Dense(16)(fnn.gelu(fnn.Dense(32)(fnn.LayerNorm()(x))))
+            x = jax.random.normal(jax.random.PRNGKey(1), (2, 6, 16))
+        elif kind == "scan_layers":
+            class Block(fnn.Module):
+                @fnn.compact
+                def __call__(self, h, _):
+                    return h + fnn.Dense(16)(fnn.tanh(fnn.LayerNorm()(h))), None
+
+            class M(fnn.Module):
+                @fnn.compact
+                def __call__(self, x):
+                    stack = fnn.scan(Block, variable_axes={"params": 0}, split_rngs={"params": True}, length=3)
+                    return stack()(x, None)[0]
+            x = jax.random.normal(jax.random.PRNGKey(1), (4, 16))
+        else:
+            class Mlp(fnn.Module):
+                @fnn.compact
+                def __call__(self, x):
+                    return x + fnn.Dense(8)(fnn.silu(fnn.Dense(32)(x)))
+
+            class M(fnn.Module):
+                @fnn.compact
+                def __call__(self, x):
+                    return fnn.remat(Mlp)()(fnn.remat(Mlp)()(x))
+            x = jax.random.normal(jax.random.PRNGKey(1), (4, 8))
+        m = M()
+        params = m.init(jax.random.PRNGKey(0), x)
+        return (lambda p, z: m.apply(p, z)), params, x
+    return build
+
+
+CASES += [Case(f"flax_{kind}", "flax", flax_round6(kind), paths=("jax",))
+          for kind in ("mobile", "mixer", "scan_layers", "remat")]
