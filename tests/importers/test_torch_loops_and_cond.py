@@ -1,8 +1,8 @@
-"""torch.export's while_loop higher-order op (torch._higher_order_ops.while_loop) through gs.from_torch: a
+"""torch.export control flow through gs.from_torch. while_loop (torch._higher_order_ops.while_loop): a
 counted loop (i < n, i from a constant, i + 1) unrolls to its static trip count; the value and the gradients
 (input and the Linear's weights, which torch.export passes as the loop's additional inputs) against the same
 recurrence written as a Python for loop under torch.autograd. A loop whose trip count is data is refused, naming
-the node."""
+the node. torch.cond nested, with two outputs, in a program exported with a dynamic batch."""
 import numpy as np
 import pytest
 import torch
@@ -63,3 +63,38 @@ class DataBound(torch.nn.Module):
 def test_a_data_dependent_trip_count_is_refused_naming_the_node():
     with pytest.raises(UnsupportedModel, match="while_loop node 'while_loop'.*trip count is not static"):
         gs.from_torch(DataBound(), (torch.ones(3),))
+
+
+class NestedCond(torch.nn.Module):
+    """torch.cond inside a torch.cond branch, and one returning two values; the second level's branch depends on
+    the first's operand."""
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(4, 4)
+
+    def forward(self, x, y):
+        def inner(v):
+            return torch.cond(v.sum() > 1, lambda u: u * 2, lambda u: torch.sin(self.lin(u)), (v,))
+        h = torch.cond(x.mean() > 0, inner, lambda v: torch.relu(self.lin(v)), (x,))
+        a, b = torch.cond(h.sum() > y.sum(), lambda p, q: (self.lin(p), q * 2), lambda p, q: (p + q, self.lin(q)),
+                          (h, y))
+        return a * b
+
+
+@pytest.mark.parametrize("shift", [1.0, 0.05, -1.0])
+def test_nested_cond_with_two_outputs_under_dynamic_shapes_matches_torch(shift):
+    """Exported with a dynamic batch (an ExportedProgram), imported at the example's batch; each shift takes
+    another path through the branches. Value and input gradient against torch.autograd."""
+    torch.manual_seed(2)
+    m = NestedCond().eval()
+    x, y = torch.randn(5, 4) * 0.2 + shift, torch.randn(5, 4)
+    batch = torch.export.Dim("batch", min=2, max=64)
+    ep = torch.export.export(m, (x, y), dynamic_shapes=({0: batch}, {0: batch}))
+    net = gs.from_torch(ep, (x, y))
+    xr = x.clone().requires_grad_(True)
+    out = m(xr, y)
+    (out ** 2).sum().backward()
+    np.testing.assert_allclose(net(Tensor(x.numpy()), Tensor(y.numpy())).asnumpy(), out.detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    gx = ops.grad(lambda a, b: (net(a, b) ** 2).sum(), grad_position=0)(Tensor(x.numpy()), Tensor(y.numpy()))
+    np.testing.assert_allclose(gx.asnumpy(), xr.grad.numpy(), rtol=1e-4, atol=1e-6)
