@@ -71,12 +71,15 @@ CASES = [
     Case("timm_xcit_nano", "timm", timm_model("xcit_nano_12_p16_224", size=32, img_size=32)),
     Case("timm_deit_tiny_distilled", "timm", timm_model("deit_tiny_distilled_patch16_224", size=32, img_size=32)),
     Case("timm_cait_xxs24", "timm", timm_model("cait_xxs24_224", size=32, img_size=32)),
-    Case("timm_eva02_tiny", "timm", timm_model("eva02_tiny_patch14_224", size=56, img_size=56)),
+    Case("timm_eva02_tiny", "timm", timm_model("eva02_tiny_patch14_224", size=56, img_size=56),
+         note="onnx-ts: torch's, not ours: the TorchScript exporter passes SDPA's is_causal as a tensor (TypeError)"),
     Case("timm_mambaout_femto", "timm", timm_model("mambaout_femto", size=64)),
     Case("fcos_head", "torchvision", tv_detector("fcos_resnet50_fpn", 128, True),
          note="ResNet-50 FPN backbone + FCOS head (box regression, class logits) at 128x128, before post-processing"),
     Case("keypointrcnn_rpn", "torchvision", tv_detector("keypointrcnn_resnet50_fpn", 128, True),
-         note="ResNet-50 FPN backbone + region proposal head at 128x128, before the proposals' NMS"),
+         note="ResNet-50 FPN backbone + region proposal head at 128x128, before the proposals' NMS; the export row's "
+              "grads differ 1.4e-2 and were not investigated in round 6 (a kink as densenet121's, or ours: open; the "
+              "same backbone in retinanet_head and the same head in fasterrcnn_mobilenet_v3_rpn agree)"),
     Case("torch_cond_block", "torch", cond_net(), paths=("export", "onnx-dynamo"),
          note="torch.cond on the input's mean (data-dependent branch); the TorchScript exporter has no cond"),
 ]
