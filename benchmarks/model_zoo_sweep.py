@@ -28,9 +28,10 @@ import warnings
 
 import numpy as np
 
-from benchmarks import zoo_models
+from benchmarks import zoo_models, zoo_models_round6
 
 RTOL = 1e-4
+CASES = zoo_models.CASES + zoo_models_round6.CASES
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "model_zoo.json")
 TABLE = os.path.join(HERE, "IMPORT_ZOO.md")
@@ -232,7 +233,7 @@ def write_table(results: dict):
              "equal); a gradient zero in exact arithmetic (a key bias under softmax) counts as zero.", "",
              "| model | family | path | forward | grads | weights | status | note |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for case in zoo_models.CASES:
+    for case in CASES:
         for path in case.paths:
             r = results.get(f"{case.name}/{path}")
             if r is None:
@@ -300,7 +301,7 @@ def _service(fake: bool):
 
 
 def _sweep(args):
-    for case in zoo_models.CASES:
+    for case in CASES:
         if args.only and case.name not in args.only:
             continue
         for path in case.paths:

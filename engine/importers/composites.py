@@ -89,10 +89,11 @@ def conv_transpose(w: GraphWriter, x: str, weight: str, bias: str | None, *, str
     return y
 
 
-def max_pool_indices(w: GraphWriter, x: str, y: str, flat_over: str = "spatial") -> str:
+def max_pool_indices(w: GraphWriter, x: str, y: str, flat_over: str = "spatial", order: str = "C") -> str:
     """The int64 position of the first maximum of each window of the max_pool `y` of `x` (PyTorch's
     max_pool*_with_indices, ONNX MaxPool's second output): flat over each plane's spatial axes
-    (flat_over="spatial", PyTorch) or over the whole tensor N, C, *spatial (flat_over="all", ONNX).
+    (flat_over="spatial", PyTorch) or over the whole tensor N, C, *spatial (flat_over="all", ONNX); the spatial
+    position row-major (order "C") or column-major (order "F": ONNX's storage_order=1, h + w * H).
     The positions are static: max_pool_mask's one-hot choice of window offset times a constant table of
     the input position each offset reads (padding never wins, so its positions are never chosen)."""
     a = next(n for n in reversed(w.nodes) if y in n["outputs"])["attrs"]  # y's max_pool geometry, as emitted
@@ -105,7 +106,7 @@ def max_pool_indices(w: GraphWriter, x: str, y: str, flat_over: str = "spatial")
                                for o, st, (lo, _), kd, d in zip(out, strides, full, offs, dils)], indexing="ij")
         inside = np.all([(c >= 0) & (c < s) for c, s in zip(coords, spatial)], axis=0)
         table[k] = np.where(inside, np.ravel_multi_index([np.clip(c, 0, s - 1) for c, s in zip(coords, spatial)],
-                                                         spatial), 0)
+                                                         spatial, order=order), 0)
     ft = "float64" if w.dtype(x) == "float64" else "float32"  # float16 counts exactly to 2048 only
     if math.prod(spatial) >= 2 ** 24 and ft == "float32":
         raise UnsupportedModel(f"max-pool indices of planes {list(spatial)} (positions past float32's exact integers)")

@@ -22,7 +22,7 @@ from .onnx_contrib import CONTRIB, DOMAIN as CONTRIB_DOMAIN
 from .onnx_control import CONTROL_HANDLERS
 from .graph_writer import NP_DTYPES
 from .onnx_ops import HANDLERS, NARROW_CARRIER, _np_dtype, fold, widen_narrow
-from . import onnx_attention, onnx_detection, onnx_layers, onnx_pointwise, onnx_quant, onnx_recent, onnx_rnn, onnx_seq, onnx_spectral  # noqa: F401,E402 (add rules)
+from . import onnx_attention, onnx_detection, onnx_featurizers, onnx_layers, onnx_pointwise, onnx_quant, onnx_recent, onnx_rnn, onnx_seq, onnx_spectral  # noqa: F401,E402 (add rules)
 
 MAX_SUBGRAPH_DEPTH = 8  # nesting of If / Loop sub-graphs (limits["max_subgraph_depth"] overrides)
 

@@ -191,10 +191,13 @@ def _quantize(ctx, node, attrs):
         if prec not in ("float16", "float32", "float64"):
             raise UnsupportedModel(f"QuantizeLinear's precision {prec} (known: float16, float32, float64)")
         x, scale = w.cast(x, prec), w.cast(scale, prec)
-    if dt in _FLOAT8:  # x / scale cast to float8 (onnx.reference: the zero point must be 0, and is not added)
-        if i[2] and (not ctx.is_const(i[2]) or np.any(ctx.cval(i[2], node))):
-            raise UnsupportedModel(f"quantization to {dt} with a zero point that is not a constant 0")
-        q, inside = _float8_round(w, w.cast(w.div(x, scale), "float64"), dt, bool(attrs.get("saturate", 1)))
+    if dt in _FLOAT8:  # x / scale + zero point (the spec's formula; usually 0) cast to float8 / float4
+        q = w.cast(w.div(x, scale), "float64")
+        if i[2] and not (ctx.is_const(i[2]) and not np.any(ctx.cval(i[2], node))):
+            # a run-time (or nonzero) zero point is added as the spec and onnx.reference's float4 path do
+            # (onnx.reference's float8 path drops it: the same for the 0 that exporters write)
+            q = w.add(q, w.cast(_per_axis(ctx, ctx.val(i[2]), x, axis, block), "float64"))
+        q, inside = _float8_round(w, q, dt, bool(attrs.get("saturate", 1)))
         out = w.cast(q, "float32")
         x = ctx.val(i[0])  # (the straight-through gradient goes to x as it is, whatever the precision)
     else:

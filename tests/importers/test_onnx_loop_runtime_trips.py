@@ -60,8 +60,8 @@ def test_more_trips_than_the_bound_is_an_error_not_a_shorter_loop():
         evaluate(g, np.asarray(7, np.int64), np.zeros(3, np.float32))
 
 
-def test_without_a_bound_the_loop_is_refused_naming_the_option():
-    with pytest.raises(UnsupportedModel, match="trip count M is not a constant.*loop_max_trips"):
+def test_without_a_bound_the_loop_is_refused_naming_the_input_and_the_option():
+    with pytest.raises(UnsupportedModel, match="input 'M' \\(the trip count M.*must be a constant.*loop_max_trips"):
         _convert({})
 
 

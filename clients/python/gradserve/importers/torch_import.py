@@ -16,6 +16,7 @@ from ._shared.division import int_divide, torch_div_rounded
 from ._shared.graph_writer import NARROW_INTS, GraphWriter, UnsupportedModel
 from . import torch_detection, torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_search_quant, torch_special  # noqa: F401,E501 - they add their rules to ATEN
 from .torch_linalg import TOKEN, EffectToken
+from .torch_while import is_while_loop, while_loop
 from .torch_table import ATEN, _dt, aten
 
 def _np(t) -> np.ndarray:
@@ -867,7 +868,12 @@ def _convert_nodes(ctx: _Ctx, gm) -> list[str]:
 
     for node in gm.graph.nodes:
         if node.op == "call_function":
-            val = _cond(ctx, node) if _is_cond(node) else _run_node(ctx, node)
+            if _is_cond(node):
+                val = _cond(ctx, node)
+            elif is_while_loop(node):
+                val = while_loop(ctx, node, _convert_nodes, _Ctx)
+            else:
+                val = _run_node(ctx, node)
             _check(ctx, node, val)
             ctx.env[node.name] = val
         elif node.op == "get_attr" and isinstance(getattr(gm, node.target, None), torch.fx.GraphModule):

@@ -156,10 +156,14 @@ def _loop(ctx, node, attrs) -> list[str]:
         trips = int(ctx.limits["loop_max_trips"])
         _check_unroll(ctx, node, body, trips)
         return _while(ctx, node, body, v_names, trips, runtime_m=node.input[0])
+    if trips is None and node.input[0]:  # (the suite's and a user's fix: bind M, or bound the while)
+        raise UnsupportedModel(f"input {node.input[0]!r} (the trip count M, computed at run time) must be a constant "
+                               "here, or give loop_max_trips (from_onnx / the convert query) to bound a while that "
+                               "stops at M at run time: a gradserve loop needs a static bound")
     if trips is None:
-        raise UnsupportedModel("the trip count M is not a constant and the condition is not a constant-step "
-                               "counter against a constant: a gradserve loop needs a static bound "
-                               "(scan / fori_loop) or a max_trips (while: give loop_max_trips); refused")
+        raise UnsupportedModel("no trip count M and the condition is not a constant-step counter against a "
+                               "constant: a gradserve loop needs a static bound (scan / fori_loop) or a max_trips "
+                               "(while: give loop_max_trips); refused")
     _check_unroll(ctx, node, body, trips)
     if c and ctx.is_const(c) and not bool(np.asarray(ctx.cval(c, node)).reshape(-1)[0]):
         trips = 0  # the loop never starts

@@ -300,11 +300,23 @@ def _binary(ctx, node, attrs):
     a, b = ctx.val(node.input[0]), ctx.val(node.input[1])
     if node.op_type == "Div" and w.dtype(a).startswith(("int", "uint")):  # truncates toward zero (onnx.reference)
         return [int_divide(w, a, b, "trunc")]
+    if node.op_type == "Pow" and not w.dtype(a).startswith(("float", "bfloat")):
+        return [_integer_pow(w, a, b)]
     if node.op_type == "Pow":
-        if not w.dtype(a).startswith(("float", "bfloat")):  # the engine's pow is floating-point only
-            raise UnsupportedModel(f"Pow of a {w.dtype(a)} base (known: floating-point bases)")
         b = w.cast(b, w.dtype(a))
     return [w.binary(_BINARY[node.op_type], a, b)]
+
+
+def _integer_pow(w, a: str, b: str) -> str:
+    """Pow of an integer base (the result has the base's type): the engine's pow is floating-point only, so both
+    in float64, the power cast back (truncated toward zero), as onnx.reference (np.power(...).astype) and onnxruntime
+    (std::pow cast back) compute it: exact wherever the power is below 2^53; a negative exponent gives 0 unless
+    the base is +-1."""
+    dt = w.dtype(a)
+    if dt == "bool":
+        raise UnsupportedModel("Pow of a bool base (known: integer and floating-point bases)")
+    p = w.binary("pow", w.cast(a, "float64"), w.cast(b, "float64"))
+    return w.cast(p, dt)
 
 
 @handles("Mod")
@@ -461,8 +473,7 @@ def _pool(ctx, node, attrs):
     nd = len(w.shape(x)) - 2
     kernel = attrs["kernel_shape"]
     strides, dils = attrs.get("strides", [1] * nd), attrs.get("dilations", [1] * nd)
-    if attrs.get("storage_order", 0):
-        raise UnsupportedModel("storage_order=1")
+    order = "F" if attrs.get("storage_order", 0) else "C"  # the indices' spatial layout: column-major when 1
     pads = _pads(ctx, attrs, w.shape(x), kernel, strides, dils)
     kind = "max" if node.op_type == "MaxPool" else "avg"
     dt = w.dtype(x)
@@ -472,12 +483,12 @@ def _pool(ctx, node, attrs):
         xf = w.cast(x, "float64")
         y = C.pool(w, kind, xf, kernel=kernel, strides=strides, pads=pads, dilations=dils,
                    ceil_mode=bool(attrs.get("ceil_mode", 0)))
-        return [w.cast(y, dt)] + ([C.max_pool_indices(w, xf, y, "all")] if len(node.output) > 1 and node.output[1]
-                                  else [])
+        wants_indices = len(node.output) > 1 and node.output[1]
+        return [w.cast(y, dt)] + ([C.max_pool_indices(w, xf, y, "all", order)] if wants_indices else [])
     y = C.pool(w, kind, x, kernel=kernel, strides=strides, pads=pads, dilations=dils,
                ceil_mode=bool(attrs.get("ceil_mode", 0)), count_include_pad=bool(attrs.get("count_include_pad", 0)))
     if kind == "max" and len(node.output) > 1 and node.output[1]:
-        return [y, C.max_pool_indices(w, x, y, "all")]
+        return [y, C.max_pool_indices(w, x, y, "all", order)]
     return [y]
 
 

@@ -30,7 +30,9 @@ def _window(ctx, node, attrs):
     dt = _np_dtype(ctx.onnx, attrs.get("output_datatype", 1), f"{node.op_type} node {node.name!r}")
     n = np.arange(size, dtype=np.float64)
     period = size if attrs.get("periodic", 1) else size - 1
-    angle = 2 * np.pi * n / period if period else np.zeros(size)
+    if not period:  # a symmetric window of one point: [1.], as torch's and scipy's (the formula divides by 0)
+        return [ctx.w.const(np.ones(1, dt))]
+    angle = 2 * np.pi * n / period
     values = sum(a * np.cos(k * angle) for k, a in enumerate(_WINDOW_TERMS[node.op_type]))
     return [ctx.w.const(np.asarray(values).astype(dt))]
 
