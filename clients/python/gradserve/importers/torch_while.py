@@ -60,7 +60,7 @@ def while_loop(ctx, node, convert_nodes, make_ctx) -> tuple:
     extra = [ctx.v(a) for a in (node.args[3] if len(node.args) > 3 else ())]
     found = _counter(cond_gm, body_gm)
     start = _fill_value(ctx.w, carried[found[0]]) if found else None
-    if start is None:
+    if found is None or start is None:
         raise UnsupportedModel(f"torch while_loop node {node.name!r}: its trip count is not static (known: a counter "
                                "carried from a constant, `i < n` with n a number, `i + 1` each trip): gradserve "
                                "loops have a static bound", op="while_loop", node=node.name)

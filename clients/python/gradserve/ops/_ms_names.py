@@ -142,14 +142,21 @@ def logical_xor(input, other):  # noqa: A002
     return P.logical_and(P.logical_or(input, other), P.logical_not(P.logical_and(input, other)))
 
 
-def sqrt(input):  # noqa: A002
+def _input_or_x(name, input, x):  # noqa: A002
+    """The tensor under `input` or MindSpore's older keyword `x` (as the generated primitives take it), once."""
+    if (input is None) == (x is None):
+        raise TypeError(f"ops.{name}: give its tensor once, positionally or as input= (or x=)")
+    return input if x is None else x
+
+
+def sqrt(input=None, *, x=None):  # noqa: A002
     """MindSpore 2.10: an integer tensor's square root is float32 (the engine op takes floats only)."""
-    return P.sqrt(_float(input))
+    return P.sqrt(_float(_input_or_x("sqrt", input, x)))
 
 
-def reciprocal(input):  # noqa: A002
+def reciprocal(input=None, *, x=None):  # noqa: A002
     """MindSpore 2.10: an integer tensor's reciprocal is float32 (1 / int32 [1, 4] is [1., 0.25])."""
-    return P.reciprocal(_float(input))
+    return P.reciprocal(_float(_input_or_x("reciprocal", input, x)))
 
 
 def tanhshrink(input):  # noqa: A002
