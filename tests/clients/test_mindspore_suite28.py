@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gradserve as ms
-from gradserve import Tensor, nn, ops
+from gradserve import Tensor, mint, nn, ops
 from gradserve.ops.composite import GradOperation
 
 _X_INT = np.array([[1, 2], [3, 4]], np.int32)
@@ -35,3 +35,49 @@ def test_int_gradient_through_pad(on_real_server, mode):
     np.testing.assert_array_equal(dx.asnumpy(), [[1, 2], [4, 5]])  # MindSpore 2.10
     dx = grad(lambda a: ops.clamp(a, 2, 3))(Tensor(_X_INT), Tensor(np.array([[5, 6], [7, 8]], np.int32)))[0]
     np.testing.assert_array_equal(dx.asnumpy(), [[0, 6], [7, 0]])  # MindSpore 2.10
+
+
+def test_sum_dtype_keeps_it(on_real_server):
+    # tests/st/tensor/overload/test_sum.py::test_method_sum_python: x.sum(axis, None, keepdims, initial) is the
+    # NumPy-style form; dtype= gives the sum in that dtype (int32 stayed int64 here, bool gave 16 not True).
+    # MindSpore 2.10's outputs (dtype, value) for each call
+    x = Tensor(np.array([[1.5, 2.5], [-0.5, 3.7]], np.float32))
+    cases = [(lambda: x.sum(dtype=ms.int32), ms.int32, 6), (lambda: x.sum(1, ms.int32), ms.int32, [3, 3]),
+             (lambda: x.sum(dtype=ms.int32, initial=2.5), ms.float32, 8.5),
+             (lambda: x.sum(dtype=ms.bool_, initial=12), ms.bool_, True),
+             (lambda: Tensor(np.array([True, False, True])).sum(dtype=ms.bool_), ms.bool_, True),
+             (lambda: Tensor(np.array([True, False, True])).sum(initial=2), ms.int64, 4),
+             (lambda: x.sum(0, None, False, 1), ms.float32, [2.0, 7.2]),
+             (lambda: x.sum(1, True, dtype=ms.int32), ms.int32, [[3], [3]]),
+             (lambda: mint.sum(x, dtype=ms.int32), ms.int32, 6), (lambda: mint.sum(x, dtype=ms.bool_), ms.bool_, True),
+             (lambda: Tensor(np.array([100, 100], np.int8)).sum(dtype=ms.int16), ms.int16, 200)]
+    for i, (call, dtype, want) in enumerate(cases):
+        out = call()
+        assert out.dtype == dtype, (i, out.dtype)
+        np.testing.assert_allclose(out.asnumpy(), want, rtol=1e-6, err_msg=str(i))
+
+
+class _MeanNet(nn.Cell):
+    def construct(self, x, dim=None, keepdim=False, *, dtype=None):
+        return x.mean(dim, keepdim, dtype=dtype)
+
+
+@pytest.mark.parametrize("mode", [ms.GRAPH_MODE, ms.PYNATIVE_MODE])
+def test_mean_and_min_argument_errors(on_real_server, mode):
+    # tests/st/tensor/overload/test_mean.py / test_min.py: MindSpore 2.10's TypeErrors (texts from its run);
+    # gradserve took a float dim and an int keepdim, where=None and return_indices=1
+    ms.set_context(mode=mode)
+    x = Tensor(np.ones((3, 3, 6), np.float32))
+    with pytest.raises(TypeError, match=r"mean\(\): argument 'dim' \(position 1\) must be tuple of int, not float"):
+        _MeanNet()(x, dim=2.0, keepdim=True)
+    with pytest.raises(TypeError, match=r"mean\(\): argument 'keepdim' \(position 2\) must be bool, not int"):
+        _MeanNet()(x, dim=1, keepdim=1)
+    assert _MeanNet()(x, dim=1, keepdim=ms.mutable(True)).shape == (3, 1, 6)
+    m = Tensor(np.arange(4).reshape((2, 2)).astype(np.float32))
+    with pytest.raises(TypeError, match="where"):
+        m.min(0, False, initial=9, where=None)
+    with pytest.raises(TypeError, match="return_indices"):
+        m.min(0, False, initial=9, where=Tensor([False, True]), return_indices=1)
+    # several axes with initial / where: the values alone, 1.0 (MindSpore 2.10)
+    np.testing.assert_allclose(m.min((0, 1), False, initial=9, where=Tensor([False, True])).asnumpy(), 1.0)
+    np.testing.assert_allclose(m.min(0, False, initial=9, where=False).asnumpy(), [9.0, 9.0])

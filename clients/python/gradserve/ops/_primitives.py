@@ -355,8 +355,11 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdi
         raise TypeError("sum: dim and axis are the same argument; give one")
     dim = axis if axis is not None else dim
     keepdim = keepdims if keepdims is not None else keepdim
-    x = _widened(input) if dtype is None else cast(input, dtype)
-    return _out(apply("sum", [x], {"axis": _axis(dim), "keepdims": bool(keepdim)}))
+    to_bool = dtype is not None and _dt.to_name(dtype) == "bool"
+    # dtype bool: MindSpore 2.10 gives a Bool Tensor, True where the sum is nonzero (any of the values)
+    x = _widened(input) if dtype is None or to_bool else cast(input, dtype)
+    out = _out(apply("sum", [x], {"axis": _axis(dim), "keepdims": bool(keepdim)}))
+    return _cast(out, "bool") if to_bool else out
 
 
 _NARROW_INTS = ("bool", "int8", "uint8", "int16", "int32")
