@@ -81,3 +81,19 @@ def test_mean_and_min_argument_errors(on_real_server, mode):
     # several axes with initial / where: the values alone, 1.0 (MindSpore 2.10)
     np.testing.assert_allclose(m.min((0, 1), False, initial=9, where=Tensor([False, True])).asnumpy(), 1.0)
     np.testing.assert_allclose(m.min(0, False, initial=9, where=False).asnumpy(), [9.0, 9.0])
+
+
+def test_pad_checks_as_mindspore(on_real_server):
+    # tests/st/ops/cpu/test_pad.py::test_pad_error_cases: MindSpore 2.10 builds nn.Pad / ops.Pad with a negative
+    # pad and refuses it when run (texts from its run); a pair that is not a pair is a TypeError, 5 pairs a
+    # ValueError, both when built
+    pad = nn.Pad(paddings=((0, 0), (-1, -1)), mode="CONSTANT")
+    with pytest.raises(ValueError, match=r"paddings\[1\]\[0\] = -1, paddings\[1\]\[1\] = -1"):
+        pad(Tensor(np.ones((3, 3), np.float32)))
+    prim = ops.Pad(((0, 0), (-1, 0)))
+    with pytest.raises(ValueError, match=r"must be >= 0, but got paddings\[1\]\[0\] = -1"):
+        prim(Tensor(np.ones((3, 3), np.float32)))
+    with pytest.raises(TypeError):
+        nn.Pad(paddings=((0, 2)), mode="CONSTANT")
+    with pytest.raises(ValueError, match="only 'paddings' up to 4 dims is supported, but got 5"):
+        nn.Pad(paddings=((0, 0),) * 4 + ((1, 0),), mode="CONSTANT")
