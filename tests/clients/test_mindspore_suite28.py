@@ -97,3 +97,17 @@ def test_pad_checks_as_mindspore(on_real_server):
         nn.Pad(paddings=((0, 2)), mode="CONSTANT")
     with pytest.raises(ValueError, match="only 'paddings' up to 4 dims is supported, but got 5"):
         nn.Pad(paddings=((0, 0),) * 4 + ((1, 0),), mode="CONSTANT")
+
+
+def test_tensor_nanmean_isreal_lstsq_and_row_stack(on_real_server):
+    # tests/st/tensor/test_nanmean.py, test_isreal.py, tests/st/ops/test_func_row_stack.py, cpu/test_lstsq_op.py:
+    # Tensor methods and ops.row_stack MindSpore 2.10 has (values: its tests' expectations, NumPy for lstsq)
+    x = Tensor(np.array([[np.nan, 128.1, -256.9], [np.nan, np.nan, 128]], np.float32))
+    np.testing.assert_allclose(x.nanmean(axis=0, keepdims=True).asnumpy(), [[np.nan, 128.1, -64.45]], rtol=1e-6)
+    assert x.isreal().asnumpy().tolist() == [[True] * 3] * 2
+    assert Tensor(np.array([1, 1 + 1j, 2 + 0j])).isreal().asnumpy().tolist() == [True, False, True]
+    np.testing.assert_array_equal(ops.row_stack((Tensor([1, 2, 3]), Tensor([4, 5, 6]))).asnumpy(), [[1, 2, 3], [4, 5, 6]])
+    a = np.array([[2, 1], [1, 3], [0, 1]], np.float32)
+    b = np.array([[1], [2], [3]], np.float32)
+    np.testing.assert_allclose(Tensor(a).lstsq(Tensor(b)).asnumpy(), np.linalg.lstsq(a, b, rcond=None)[0], rtol=1e-4,
+                               atol=1e-5)
