@@ -111,3 +111,15 @@ def test_tensor_nanmean_isreal_lstsq_and_row_stack(on_real_server):
     b = np.array([[1], [2], [3]], np.float32)
     np.testing.assert_allclose(Tensor(a).lstsq(Tensor(b)).asnumpy(), np.linalg.lstsq(a, b, rcond=None)[0], rtol=1e-4,
                                atol=1e-5)
+
+
+def test_primitive_set_device(on_real_server):
+    # tests/st/ops/cpu/test_embedding_look_up_op.py: `P.EmbeddingLookup().set_device("CPU")` returns the primitive
+    # (MindSpore 2.10's Primitive.set_device, its primitive_target attribute); the test's expectation for the lookup
+    from gradserve.ops import operations as P
+    prim = P.EmbeddingLookup().set_device("CPU")
+    assert isinstance(prim, P.EmbeddingLookup) and prim.primitive_target == "CPU"
+    params = Tensor(np.array([[8, 9], [10, 11], [12, 13], [14, 15]], np.float32))
+    out = prim(params, Tensor(np.array([5, 2, 8, 5], np.int32)), 4)
+    np.testing.assert_array_equal(out.asnumpy(), [[10, 11], [0, 0], [0, 0], [10, 11]])
+    assert ops.Sin().set_device("CPU")(Tensor(np.zeros(2, np.float32))).asnumpy().tolist() == [0.0, 0.0]

@@ -90,6 +90,11 @@ class Primitive:
             self.__dict__.setdefault("attrs", {})[name] = value
         return self
 
+    def set_device(self, device_target: str) -> "Primitive":
+        """MindSpore's `P.X().set_device("CPU")`: the device it runs on, as its primitive_target attribute (one
+        service runs every op here: kept for the program to read)."""
+        return self.add_prim_attr("primitive_target", device_target)
+
     def init_prim_io_names(self, inputs: Any, outputs: Any) -> None:
         """MindSpore's input/output names for its kernels: kept, not used."""
         self.input_names, self.output_names = list(inputs), list(outputs)
