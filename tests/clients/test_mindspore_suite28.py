@@ -123,3 +123,50 @@ def test_primitive_set_device(on_real_server):
     out = prim(params, Tensor(np.array([5, 2, 8, 5], np.int32)), 4)
     np.testing.assert_array_equal(out.asnumpy(), [[10, 11], [0, 0], [0, 0], [10, 11]])
     assert ops.Sin().set_device("CPU")(Tensor(np.zeros(2, np.float32))).asnumpy().tolist() == [0.0, 0.0]
+
+
+class _AdaFactorNet(nn.Cell):
+    def __init__(self, shape, flags, with_norm):
+        super().__init__()
+        self.opt = (ops.FusedAdaFactorWithGlobalNorm if with_norm else ops.FusedAdaFactor)(*flags)
+        self.with_norm = with_norm
+        n = int(np.prod(shape))
+        self.param = ms.Parameter(Tensor((np.arange(n).reshape(shape) * 0.3 - 0.7).astype(np.float32)), name="param")
+        self.exp_avg = ms.Parameter(Tensor(np.full(shape, 0.05, np.float32)), name="exp_avg")
+        self.exp_avg_sq = ms.Parameter(Tensor(np.full(shape, 0.2, np.float32)), name="exp_avg_sq")
+        self.row = ms.Parameter(Tensor(np.full(shape[:-1] if len(shape) > 1 else (1,), 0.1, np.float32)), name="row")
+        self.col = ms.Parameter(Tensor(np.full(shape[:-2] + shape[-1:] if len(shape) > 1 else (1,), 0.3, np.float32)),
+                                name="col")
+
+    def construct(self, grad):
+        args = ((1e-30, 1e-3), 1.0, 0.9, 0.8, 1e-2, 0.03, grad, self.param, self.exp_avg, self.row, self.col,
+                self.exp_avg_sq)
+        return self.opt(*args, 2.5) if self.with_norm else self.opt(*args)
+
+
+# MindSpore 2.10 (GRAPH_MODE, CPU): param, exp_avg, row, col, exp_avg_sq after two steps with grads 2 cos(i + step)
+_ADA_CASES = [
+    ((2, 3), (True, True, True), False,
+     [-0.78993523, -0.48678455, -0.18077265, 0.11928001, 0.4167087, 0.71046174],
+     [0.04329625, 0.04050799, 0.037157364, 0.037496667, 0.039835133, 0.043386262],
+     [0.76193964, 0.7626349], [1.1132978, 0.5235935, 1.0339704], [0.2] * 6),
+    ((3,), (True, True, True), True, [-0.78999954, -0.48660392, -0.18149282], [0.04334276, 0.040508255, 0.037507046],
+     [0.1], [0.3], [0.2677666, 0.18006009, 0.27118436]),
+    ((2, 3), (False, False, False), True,
+     [-0.7619603, -0.4041086, -0.038661405, 0.26609161, 0.5155326, 0.7462642], [0.05] * 6,
+     [0.17567036, 0.17578156], [0.33940765, 0.24505498, 0.32671526], [0.2] * 6)]
+
+
+@pytest.mark.parametrize("case", range(len(_ADA_CASES)))
+def test_fused_ada_factor_steps(on_real_server, case):
+    # tests/st/ops/cpu/test_fused_ada_factor_op.py: ops.FusedAdaFactor(WithGlobalNorm) was missing; factored
+    # (rank 2) and vector params, every flag on and off, against MindSpore 2.10's own two steps
+    shape, flags, with_norm, *want = _ADA_CASES[case]
+    ms.set_context(mode=ms.GRAPH_MODE)
+    net = _AdaFactorNet(shape, flags, with_norm)
+    n = int(np.prod(shape))
+    for step in range(2):
+        net(Tensor((np.cos(np.arange(n) + step) * 2).reshape(shape).astype(np.float32)))
+    for name, expect in zip(("param", "exp_avg", "row", "col", "exp_avg_sq"), want):
+        got = getattr(net, name).asnumpy().ravel()
+        np.testing.assert_allclose(got, np.array(expect, np.float32), rtol=2e-6, atol=1e-7, err_msg=name)

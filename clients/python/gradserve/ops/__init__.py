@@ -207,4 +207,10 @@ from . import _tensor_meta  # noqa: E402,F401  Tensor.nbytes / strides / H / ptp
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
 from .._overload_errors import bind as _bind_overload_errors  # noqa: E402
 
+# h-msfid28: FusedAdaFactor / FusedAdaFactorWithGlobalNorm (one Adafactor step, in place)
+from . import _fused_ada_factor  # noqa: E402
+
+globals().update({k: getattr(_fused_ada_factor, k) for k in _fused_ada_factor.__all__})
+__all__ += list(_fused_ada_factor.__all__)
+
 _bind_overload_errors()

@@ -72,6 +72,7 @@ from ._float_power import float_power as float_power, positive as positive
 from ._fractional_avg_pool import FractionalAvgPool as FractionalAvgPool
 from ._fractional_pool import FractionalMaxPool as FractionalMaxPool, FractionalMaxPoolWithFixedKsize as FractionalMaxPoolWithFixedKsize, fractional_max_pool2d as fractional_max_pool2d
 from ._fractional_pool3d import fractional_max_pool3d as fractional_max_pool3d
+from ._fused_ada_factor import FusedAdaFactor as FusedAdaFactor, FusedAdaFactorWithGlobalNorm as FusedAdaFactorWithGlobalNorm
 from ._fused_sparse import FusedSparseFtrl as FusedSparseFtrl, FusedSparseProximalAdagrad as FusedSparseProximalAdagrad, SparseApplyFtrl as SparseApplyFtrl
 from ._gcd_reverse_seq import ReverseSequence as ReverseSequence, gcd as gcd, reverse_sequence as reverse_sequence
 from ._glu_huber import glu as glu, huber_loss as huber_loss, threshold as threshold
@@ -1323,6 +1324,8 @@ __all__ = [
     'MultinomialWithReplacement',
     'FractionalAvgPool',
     'ScaleAndTranslate',
+    'FusedAdaFactor',
+    'FusedAdaFactorWithGlobalNorm',
 ]
 
 class Acos(Primitive):
