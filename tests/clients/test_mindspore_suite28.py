@@ -170,3 +170,24 @@ def test_fused_ada_factor_steps(on_real_server, case):
     for name, expect in zip(("param", "exp_avg", "row", "col", "exp_avg_sq"), want):
         got = getattr(net, name).asnumpy().ravel()
         np.testing.assert_allclose(got, np.array(expect, np.float32), rtol=2e-6, atol=1e-7, err_msg=name)
+
+
+def test_sparse_segment_sqrt_n(on_real_server):
+    # tests/st/ops/dynamic_shape/grad/test_sparse_segment_sqrt_n.py: sparse_ops.SparseSegmentSqrtN was missing;
+    # values, gradient and the two ValueErrors are MindSpore 2.10's (PyNative, CPU)
+    from gradserve.ops.operations import sparse_ops as S
+    x = Tensor(np.arange(12, dtype=np.float32).reshape(4, 3) - 4)
+    idx = Tensor(np.array([0, 2, 3, 1, 1], np.int32))
+    seg = Tensor(np.array([0, 0, 0, 1, 1], np.int32))
+    np.testing.assert_allclose(S.SparseSegmentSqrtN()(x, idx, seg).asnumpy(),
+                               [[1.7320509, 3.4641018, 5.1961527], [-1.4142135, 0, 1.4142135]], rtol=1e-6)
+    out = S.SparseSegmentSqrtNWithNumSegments()(x, idx, seg, Tensor(np.array([4], np.int32)))
+    np.testing.assert_allclose(out.asnumpy()[2:], np.zeros((2, 3)))
+    w = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    dx = ms.grad(lambda a: (S.SparseSegmentSqrtN()(a, idx, seg) * w).sum())(x)
+    row = [0, 0.57735026, 1.1547005]
+    np.testing.assert_allclose(dx.asnumpy(), [row, [4.242641, 5.656854, 7.071068], row, row], rtol=1e-6)
+    with pytest.raises(ValueError, match="should be start from 0"):
+        S.SparseSegmentSqrtN()(x, idx, Tensor(np.array([1, 1, 1, 2, 2], np.int32)))
+    with pytest.raises(ValueError, match="sorted and contiguous"):
+        S.SparseSegmentSqrtN()(x, idx, Tensor(np.array([0, 0, 2, 2, 2], np.int32)))
