@@ -191,3 +191,22 @@ def test_sparse_segment_sqrt_n(on_real_server):
         S.SparseSegmentSqrtN()(x, idx, Tensor(np.array([1, 1, 1, 2, 2], np.int32)))
     with pytest.raises(ValueError, match="sorted and contiguous"):
         S.SparseSegmentSqrtN()(x, idx, Tensor(np.array([0, 0, 2, 2, 2], np.int32)))
+
+
+@pytest.mark.parametrize("overlapping", [False, True])
+def test_fractional_max_pool_grad(on_real_server, overlapping):
+    # tests/st/ops/cpu/test_fractionalmaxpool_op.py: _grad_ops.FractionalMaxPoolGrad was missing; with ties
+    # (the 9s), regions of widths 1 / 2 / 3, MindSpore 2.10's outputs (CPU) for both overlapping settings
+    from gradserve.ops.operations import _grad_ops as G
+    x = np.array([[3, 1, 4, 1, 5, 9], [2, 6, 5, 3, 5, 8], [9, 7, 9, 3, 2, 3], [8, 4, 6, 2, 6, 4],
+                  [3, 3, 8, 3, 2, 7]], np.float32).reshape(1, 5, 6, 1)
+    rows, cols = Tensor(np.array([0, 2, 5], np.int64)), Tensor(np.array([0, 1, 3, 6], np.int64))
+    dy = Tensor((np.arange(6, dtype=np.float32) + 1).reshape(1, 2, 3, 1))
+    out = G.FractionalMaxPoolGrad(overlapping=overlapping)(Tensor(x), Tensor(np.zeros((1, 2, 3, 1), np.float32)), dy,
+                                                           rows, cols)
+    want = np.zeros((5, 6), np.float32)
+    hits = {(0, 5): 3, (2, 0): 5, (2, 2): 7, (4, 5): 6} if overlapping else \
+        {(0, 0): 1, (0, 5): 3, (1, 1): 2, (2, 0): 4, (2, 2): 5, (4, 5): 6}
+    for at, v in hits.items():
+        want[at] = v
+    np.testing.assert_array_equal(out.asnumpy().reshape(5, 6), want)

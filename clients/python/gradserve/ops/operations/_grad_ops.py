@@ -388,3 +388,8 @@ __all__ += ["ResizeBilinearGrad"]
 from .._max_pool_argmax_grad import MaxPoolGradWithArgmax, MaxPoolGradWithArgmaxV2  # noqa: E402
 
 __all__ += ["MaxPoolGradWithArgmax", "MaxPoolGradWithArgmaxV2"]
+
+# FractionalMaxPool's backward (gradserve/ops/_fractional_max_pool_grad)
+from .._fractional_max_pool_grad import FractionalMaxPoolGrad  # noqa: E402
+
+__all__ += ["FractionalMaxPoolGrad"]
