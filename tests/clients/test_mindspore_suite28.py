@@ -210,3 +210,25 @@ def test_fractional_max_pool_grad(on_real_server, overlapping):
     for at, v in hits.items():
         want[at] = v
     np.testing.assert_array_equal(out.asnumpy().reshape(5, 6), want)
+
+
+class _MatmulNet(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = ms.Parameter(Tensor(np.arange(15, dtype=np.float32).reshape(5, 3)), name="w")
+
+    def construct(self, x):
+        return ops.matmul(x, self.w) * 2
+
+
+def test_cell_compile_traces_without_running(on_real_server):
+    # tests/st/ops/cpu/test_print_op.py::test_print_op_string_twice: model.compile(x) then model(x); MindSpore 2.10
+    # returns None from compile and [60, 70, 80] from the call (NumPy: 2 * ones(5) @ w); a shape that cannot
+    # compile fails at compile
+    ms.set_context(mode=ms.GRAPH_MODE)
+    net = _MatmulNet()
+    assert net.compile(ops.ones(5, ms.float32)) is None
+    assert "_gs_programs" in net.__dict__  # the traced program, kept for the call
+    np.testing.assert_array_equal(net(ops.ones(5, ms.float32)).asnumpy(), 2 * np.ones(5) @ np.arange(15).reshape(5, 3))
+    with pytest.raises(Exception, match="matmul"):
+        _MatmulNet().compile(ops.ones(4, ms.float32))
