@@ -232,3 +232,20 @@ def test_cell_compile_traces_without_running(on_real_server):
     np.testing.assert_array_equal(net(ops.ones(5, ms.float32)).asnumpy(), 2 * np.ones(5) @ np.arange(15).reshape(5, 3))
     with pytest.raises(Exception, match="matmul"):
         _MatmulNet().compile(ops.ones(4, ms.float32))
+
+
+def test_no_repeat_ngram_traced_and_vmapped(on_real_server):
+    # tests/st/ops/cpu/test_no_repeat_ngram.py::test_vmap_cpu: NoRepeatNGram read its inputs' values on the host,
+    # so vmap / jit could not trace it. Banned [batch, beam, token] cells: MindSpore 2.10's (PyNative), for n = 2, 3
+    from gradserve.ops import operations as P
+    seq = Tensor(np.array([[[1, 2, 1, 2, 5, 1, 2], [9, 3, 9, 5, 4, 9, 3]],
+                           [[7, 7, 7, 7, 7, 7, 7], [1, 12, 3, 1, 12, 0, 1]]], np.int32))
+    lp = Tensor(np.linspace(-1, 1, 2 * 2 * 13).reshape(2, 2, 13).astype(np.float32))
+    want = {2: [[0, 0, 1], [0, 0, 5], [0, 1, 9], [1, 0, 7], [1, 1, 12]], 3: [[0, 0, 1], [0, 0, 5], [0, 1, 9], [1, 0, 7]]}
+    for n, cells in want.items():
+        plain = P.NoRepeatNGram(n)(seq, lp).asnumpy()
+        assert np.argwhere(plain < -1e30).tolist() == cells
+        assert (plain[plain > -1e30] == lp.asnumpy()[plain > -1e30]).all()
+        mapped = ms.vmap(lambda a, b, n=n: P.NoRepeatNGram(n)(a, b), (0, 0), 0)(seq, lp)
+        np.testing.assert_array_equal(mapped.asnumpy(), plain)
+        np.testing.assert_array_equal(ms.jit(lambda a, b, n=n: P.NoRepeatNGram(n)(a, b))(seq, lp).asnumpy(), plain)
