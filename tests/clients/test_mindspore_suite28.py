@@ -35,6 +35,15 @@ def test_int_gradient_through_pad(on_real_server, mode):
     np.testing.assert_array_equal(dx.asnumpy(), [[1, 2], [4, 5]])  # MindSpore 2.10
     dx = grad(lambda a: ops.clamp(a, 2, 3))(Tensor(_X_INT), Tensor(np.array([[5, 6], [7, 8]], np.int32)))[0]
     np.testing.assert_array_equal(dx.asnumpy(), [[0, 6], [7, 0]])  # MindSpore 2.10
+    # composites with integer index operands beside integer data (MindSpore 2.10's values)
+    grads = GradOperation(get_all=True)(lambda a, i, s: ops.scatter(a, 1, i, s))(
+        Tensor(np.arange(6, dtype=np.int32).reshape(2, 3)), Tensor(np.array([[0, 2], [1, 0]], np.int32)),
+        Tensor(np.array([[5, 6], [7, 8]], np.int32)))
+    assert [g.asnumpy().tolist() for g in grads] == [[[0, 1, 0], [0, 0, 1]], [[0, 0], [0, 0]], [[1, 1], [1, 1]]]
+    # cumprod of a row without zeros: MindSpore 2.10's [25, 18, 12]; a row with a 0 gives the product of the others
+    # here (1 + x1 + x1 x2 = 4 for [0, 1, 2]: d/dx0 of the sums), where MindSpore's kernel gives 0
+    dx = GradOperation(get_all=True)(lambda a: ops.cumprod(a, 1))(Tensor(np.arange(6, dtype=np.int32).reshape(2, 3)))[0]
+    np.testing.assert_array_equal(dx.asnumpy(), [[4, 0, 0], [25, 18, 12]])
 
 
 def test_sum_dtype_keeps_it(on_real_server):
