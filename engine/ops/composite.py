@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from typing import Callable
 
-from ..ir import AVal, Graph, Var, is_inexact
+from ..ir import AVal, Graph, Var, carries, is_inexact
 from ._infer import rule_infer
 from .registry import defop, impl_rules, jvp_rules, layers, vjp_rules
 
@@ -79,17 +79,20 @@ def _inline_marked(b, name, ins, attrs):
     """The composite re-emitted from fresh identity marks (so CSE cannot reuse other values
     and its equations are exactly those after `start`)."""
     g = _graph(name, tuple(x.aval for x in ins), attrs)
-    marks = [b.identity(x) if is_inexact(x.dtype) else x for x in ins]
+    marks = [b.identity(x) if carries(x.dtype, b.int_grads) else x for x in ins]
     start = len(b.eqns)
     outs = layers.inline(b, g, marks, {})
     return marks, outs, b.eqns[start:]
 
 
 def _vjp(name, b, ins, outs, cts, **attrs):
+    # under grad's int_grads (MindSpore's rule) integer operands carry one too: pad / clip of an int32 Tensor
+    # pass the int32 cotangent back, as concat and slicing do
+    ints = b.int_grads
     marks, fouts, fwd = _inline_marked(b, name, ins, attrs)
-    wrt = [m for m, x in zip(marks, ins) if is_inexact(x.dtype)]
-    grads = iter(layers.backward(b, fwd, fouts, list(cts), wrt, f"{name} (composite)"))
-    return [next(grads) if is_inexact(x.dtype) else None for x in ins]
+    wrt = [m for m, x in zip(marks, ins) if carries(x.dtype, ints)]
+    grads = iter(layers.backward(b, fwd, fouts, list(cts), wrt, f"{name} (composite)", ints))
+    return [next(grads) if carries(x.dtype, ints) else None for x in ins]
 
 
 def _jvp(name, b, ins, outs, ts, **attrs):

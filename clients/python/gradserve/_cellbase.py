@@ -107,7 +107,12 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
             return _hooks.call_cell(self, args, kwargs, lambda a, k: self._gs_call(a, k))
         return self._gs_call(args, kwargs)
 
-    def _gs_call(self, args: tuple, kwargs: dict) -> Any:
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """MindSpore's Cell.compile(*inputs): construct traced for these inputs and its program kept for the
+        calls that follow, without running it."""
+        self._gs_call(args, kwargs, compile_only=True)
+
+    def _gs_call(self, args: tuple, kwargs: dict, compile_only: bool = False) -> Any:
         construct = self.construct
         if kwargs:
             bound = inspect.signature(construct).bind(*args, **kwargs)
@@ -126,7 +131,8 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
             programs = TraceCache()
             object.__setattr__(self, "_gs_programs", programs)
         out = run_program(late.loops(construct), args, cache=programs, label=type(self).__name__,
-                          compile_only=context.precompile_only() and context.get_context("mode") == context.GRAPH_MODE)
+                          compile_only=compile_only or (context.precompile_only()
+                                                        and context.get_context("mode") == context.GRAPH_MODE))
         return _strict_outputs(out)
 
     @property

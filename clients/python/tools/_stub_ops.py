@@ -105,6 +105,7 @@ def render_stub() -> str:
     from gradserve.ops import _loop_prims, _truncated_normal, _fractional_pool3d, _prim_classes_more, _combined_nms  # noqa: PLC0415
     from gradserve.ops import _betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool  # noqa: PLC0415
     from gradserve.ops import _scale_translate, _loss_nll  # noqa: PLC0415
+    from gradserve.ops import _fused_ada_factor, _sparse_segment_sqrt_n  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
     generated.update({id(v): (k, "function") for k, v in _primitives.FUNCTIONS.items()})
@@ -128,7 +129,8 @@ def render_stub() -> str:
             _doc_resize_pad, _doc_linalg_seq, _doc_decode_solve, primitive, _data_format, _sparse_dense_cwise, _einsum,
             _bernoulli, _loop_prims, _truncated_normal, _fractional_pool3d, _doc_image, _doc_conv_diag, _doc_prims,
             _doc_loops, _doc_sparse_misc, _doc_update_misc, _doc_nms_pool, _prim_classes_more, _combined_nms,
-            _betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool, _scale_translate, _loss_nll]
+            _betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool, _scale_translate, _loss_nll,
+            _fused_ada_factor, _sparse_segment_sqrt_n]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
     for name in ops.__all__:

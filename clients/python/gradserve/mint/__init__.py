@@ -184,8 +184,9 @@ def _reduce(op: str, input, dim, keepdim, dtype):  # noqa: A002
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001,A002
-    """the sum over dim (all when None), cast to dtype first when given."""
-    return _reduce("sum", input, dim, keepdim, dtype)
+    """the sum over dim (all when None), cast to dtype first when given (ops.sum's: int32 stays int32, bool
+    gives a Bool Tensor)."""
+    return _ops.sum(input, dim, bool(keepdim), dtype=dtype)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002

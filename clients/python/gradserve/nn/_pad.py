@@ -6,6 +6,7 @@ import numpy as np
 from .. import ops as _ops
 from .._cellbase import Cell
 from .._tensor import Tensor
+from ..ops._ms_prims import check_not_negative
 
 __all__ = ["Pad"]
 
@@ -18,6 +19,20 @@ def _mirror_index(n: int, lo: int, hi: int, symmetric: bool) -> np.ndarray:
     return np.where(j < 0, -j, np.where(j >= n, 2 * (n - 1) - j, j)).astype(np.int32)
 
 
+def _check_pairs(paddings) -> None:
+    """MindSpore 2.10's nn.Pad checks (and texts): a tuple of at most 4 (lo, hi) pairs."""
+    if not isinstance(paddings, tuple):
+        raise TypeError(f"For 'Pad', the type of 'paddings' must be tuple, but got {type(paddings).__name__}.")
+    for item in paddings:
+        if not isinstance(item, (tuple, list)):
+            raise TypeError(f"For 'Pad', each item of 'paddings' must be a (lo, hi) pair, but got {item!r} "
+                            f"in {paddings}.")
+        if len(item) != 2:
+            raise ValueError(f"For 'Pad', the dimension of 'paddings' must be (n, 2), but got {paddings}.")
+    if len(paddings) > 4:
+        raise ValueError(f"For 'Pad', only 'paddings' up to 4 dims is supported, but got {len(paddings)}.")
+
+
 class Pad(Cell):
     """nn.Pad(paddings, mode='CONSTANT'): paddings ((lo, hi), ...) one pair per axis; 'CONSTANT' zeros,
     'REFLECT' (pads < the axis size) and 'SYMMETRIC' (pads <= it) mirror x, as gathers whose gradient
@@ -28,11 +43,12 @@ class Pad(Cell):
         self.mode = str(mode).upper()
         if self.mode not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
             raise ValueError(f"nn.Pad: mode must be 'CONSTANT', 'REFLECT' or 'SYMMETRIC', got {mode!r}")
+        _check_pairs(paddings)
         self.paddings = [(int(lo), int(hi)) for lo, hi in paddings]
-        if any(p < 0 for pair in self.paddings for p in pair):
-            raise ValueError(f"nn.Pad: paddings must not be negative, got {paddings}")
 
     def construct(self, x):
+        # MindSpore 2.10 builds the Cell and refuses negative pads when it runs
+        check_not_negative(self.paddings)
         if len(self.paddings) != len(x.shape):
             raise ValueError(f"nn.Pad: {len(self.paddings)} (lo, hi) pairs for a tensor of rank {len(x.shape)}")
         if self.mode == "CONSTANT":

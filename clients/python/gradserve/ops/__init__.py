@@ -208,4 +208,12 @@ from . import _tensor_meta  # noqa: E402,F401  Tensor.nbytes / strides / H / ptp
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
 from .._overload_errors import bind as _bind_overload_errors  # noqa: E402
 
+# h-msfid28: FusedAdaFactor / FusedAdaFactorWithGlobalNorm (one Adafactor step, in place)
+# SparseSegmentSqrtN / SparseSegmentSqrtNWithNumSegments
+from . import _fused_ada_factor, _sparse_segment_sqrt_n  # noqa: E402
+
+for _topic in (_fused_ada_factor, _sparse_segment_sqrt_n):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += list(_topic.__all__)
+
 _bind_overload_errors()

@@ -72,6 +72,7 @@ from ._float_power import float_power as float_power, positive as positive
 from ._fractional_avg_pool import FractionalAvgPool as FractionalAvgPool
 from ._fractional_pool import FractionalMaxPool as FractionalMaxPool, FractionalMaxPoolWithFixedKsize as FractionalMaxPoolWithFixedKsize, fractional_max_pool2d as fractional_max_pool2d
 from ._fractional_pool3d import fractional_max_pool3d as fractional_max_pool3d
+from ._fused_ada_factor import FusedAdaFactor as FusedAdaFactor, FusedAdaFactorWithGlobalNorm as FusedAdaFactorWithGlobalNorm
 from ._fused_sparse import FusedSparseFtrl as FusedSparseFtrl, FusedSparseProximalAdagrad as FusedSparseProximalAdagrad, SparseApplyFtrl as SparseApplyFtrl
 from ._gcd_reverse_seq import ReverseSequence as ReverseSequence, gcd as gcd, reverse_sequence as reverse_sequence
 from ._glu_huber import glu as glu, huber_loss as huber_loss, threshold as threshold
@@ -96,7 +97,7 @@ from ._math_more import FillV2 as FillV2, Xlogy as Xlogy, arctan2 as arctan2, at
 from ._max_unpool import max_unpool1d as max_unpool1d, max_unpool2d as max_unpool2d, max_unpool3d as max_unpool3d
 from ._median import aminmax as aminmax, median as median, nanmedian as nanmedian, nansum as nansum
 from ._min_max_ext import max_ext as max_ext, min_ext as min_ext
-from ._movement_ms import GatherD as GatherD, ReverseV2 as ReverseV2, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, repeat_interleave as repeat_interleave, roll as roll, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
+from ._movement_ms import GatherD as GatherD, ReverseV2 as ReverseV2, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, repeat_interleave as repeat_interleave, roll as roll, row_stack as row_stack, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
 from ._ms_apply import Adam as Adam, AdamWeightDecay as AdamWeightDecay, ApplyAdagrad as ApplyAdagrad, ApplyAdagradV2 as ApplyAdagradV2, ApplyAdamWithAmsgrad as ApplyAdamWithAmsgrad, ApplyAdamWithAmsgradV2 as ApplyAdamWithAmsgradV2, ApplyCenteredRMSProp as ApplyCenteredRMSProp, ApplyFtrl as ApplyFtrl, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
 from ._ms_linalg_solve import Cholesky as Cholesky, CholeskyInverse as CholeskyInverse, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_inverse as cholesky_inverse, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, lu_solve as lu_solve, matrix_solve as matrix_solve, slogdet as slogdet
 from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, deepcopy as deepcopy, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
@@ -132,6 +133,7 @@ from ._sparse_adam import FusedSparseAdam as FusedSparseAdam, FusedSparseLazyAda
 from ._sparse_add import SparseTensorDenseAdd as SparseTensorDenseAdd
 from ._sparse_count import SparseCountSparseOutput as SparseCountSparseOutput
 from ._sparse_dense_cwise import SparseDenseCwiseAdd as SparseDenseCwiseAdd, SparseDenseCwiseMul as SparseDenseCwiseMul
+from ._sparse_segment_sqrt_n import SparseSegmentSqrtN as SparseSegmentSqrtN, SparseSegmentSqrtNWithNumSegments as SparseSegmentSqrtNWithNumSegments
 from ._sparse_tensor import SparseAddmm as SparseAddmm, SparseMatrixAdd as SparseMatrixAdd, SparseMatrixSoftmax as SparseMatrixSoftmax, SparseReshape as SparseReshape, SparseSegmentMeanWithNumSegments as SparseSegmentMeanWithNumSegments, SparseSparseMinimum as SparseSparseMinimum, SparseTensorDenseMatmul as SparseTensorDenseMatmul, SparseTensorToCSRSparseMatrix as SparseTensorToCSRSparseMatrix, coo_abs as coo_abs, coo_acos as coo_acos, coo_acosh as coo_acosh, coo_add as coo_add, coo_asin as coo_asin, coo_asinh as coo_asinh, coo_atan as coo_atan, coo_atanh as coo_atanh, coo_ceil as coo_ceil, coo_concat as coo_concat, coo_cos as coo_cos, coo_cosh as coo_cosh, coo_exp as coo_exp, coo_expm1 as coo_expm1, coo_floor as coo_floor, coo_inv as coo_inv, coo_isfinite as coo_isfinite, coo_isinf as coo_isinf, coo_isnan as coo_isnan, coo_log as coo_log, coo_log1p as coo_log1p, coo_neg as coo_neg, coo_relu as coo_relu, coo_relu6 as coo_relu6, coo_round as coo_round, coo_sigmoid as coo_sigmoid, coo_sin as coo_sin, coo_sinh as coo_sinh, coo_softsign as coo_softsign, coo_sqrt as coo_sqrt, coo_square as coo_square, coo_tan as coo_tan, coo_tanh as coo_tanh, csr_abs as csr_abs, csr_acos as csr_acos, csr_acosh as csr_acosh, csr_add as csr_add, csr_asin as csr_asin, csr_asinh as csr_asinh, csr_atan as csr_atan, csr_atanh as csr_atanh, csr_ceil as csr_ceil, csr_cos as csr_cos, csr_cosh as csr_cosh, csr_div as csr_div, csr_exp as csr_exp, csr_expm1 as csr_expm1, csr_floor as csr_floor, csr_inv as csr_inv, csr_isfinite as csr_isfinite, csr_isinf as csr_isinf, csr_isnan as csr_isnan, csr_log as csr_log, csr_log1p as csr_log1p, csr_mul as csr_mul, csr_mv as csr_mv, csr_neg as csr_neg, csr_reduce_sum as csr_reduce_sum, csr_relu as csr_relu, csr_relu6 as csr_relu6, csr_round as csr_round, csr_sigmoid as csr_sigmoid, csr_sin as csr_sin, csr_sinh as csr_sinh, csr_softmax as csr_softmax, csr_softsign as csr_softsign, csr_sqrt as csr_sqrt, csr_square as csr_square, csr_tan as csr_tan, csr_tanh as csr_tanh, csr_to_coo as csr_to_coo, csr_to_dense as csr_to_dense, sparse_segment_mean as sparse_segment_mean
 from ._split import dsplit as dsplit, expand as expand, hsplit as hsplit, tensor_split as tensor_split, vsplit as vsplit
 from ._square_sum_all import SquareSumAll as SquareSumAll
@@ -771,6 +773,7 @@ __all__ = [
     'rint',
     'roll',
     'round',
+    'row_stack',
     'rrelu',
     'rsqrt',
     'scalar_to_tensor',
@@ -1323,6 +1326,10 @@ __all__ = [
     'MultinomialWithReplacement',
     'FractionalAvgPool',
     'ScaleAndTranslate',
+    'FusedAdaFactor',
+    'FusedAdaFactorWithGlobalNorm',
+    'SparseSegmentSqrtN',
+    'SparseSegmentSqrtNWithNumSegments',
 ]
 
 class Acos(Primitive):

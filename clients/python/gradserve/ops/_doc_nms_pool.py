@@ -1,5 +1,5 @@
-"""More MindSpore 2.10 primitives of its documented examples: NoRepeatNGram (worked out on the host, as MindSpore's
-CPU kernel: no gradient; CombinedNonMaxSuppression is _combined_nms's), ResizeArea (area-weighted
+"""More MindSpore 2.10 primitives of its documented examples: NoRepeatNGram (whole-slice comparisons, so vmap and
+jit trace it; no gradient, as MindSpore's CPU kernel; CombinedNonMaxSuppression is _combined_nms's), ResizeArea (area-weighted
 averages as two matmuls, so differentiable in the images) and MaxPool3DWithArgmax (ops.max_pool3d with
 indices)."""
 from __future__ import annotations
@@ -24,18 +24,26 @@ class NoRepeatNGram:
         self.ngram_size = ngram_size
 
     def __call__(self, state_seq, log_probs):
-        seq, probs = state_seq.asnumpy(), log_probs.asnumpy().copy()
-        if seq.shape[:-1] != probs.shape[:-1]:
+        lead, probs_lead = tuple(state_seq.shape[:-1]), tuple(log_probs.shape[:-1])
+        if lead != probs_lead:
             raise ValueError(f"For 'NoRepeatNGram', state_seq and log_probs must share their leading dimensions, got "
-                             f"{list(seq.shape)} and {list(probs.shape)}")
-        n, lowest = self.ngram_size, np.finfo(probs.dtype).min
-        for row in np.ndindex(seq.shape[:-1]):
-            tokens = seq[row]
-            prefix = tokens[len(tokens) - n + 1:] if n > 1 else tokens[:0]
-            for i in range(len(tokens) - n + 1):
-                if (tokens[i:i + n - 1] == prefix).all() and 0 <= tokens[i + n - 1] < probs.shape[-1]:
-                    probs[row + (int(tokens[i + n - 1]),)] = lowest
-        return Tensor(probs)
+                             f"{list(state_seq.shape)} and {list(log_probs.shape)}")
+        o, n = late.ops, self.ngram_size
+        length, vocab = int(state_seq.shape[-1]), int(log_probs.shape[-1])
+        starts = length - n + 1  # the n-grams in the sequence, compared as whole slices (so vmap and jit trace it)
+        if starts <= 0:
+            return log_probs
+        match = None  # window i's first n - 1 tokens equal the last n - 1
+        for k in range(n - 1):
+            same = o.equal(state_seq[..., k:k + starts], state_seq[..., length - n + 1 + k:length - n + 2 + k])
+            match = same if match is None else o.logical_and(match, same)
+        banned = state_seq[..., n - 1:n - 1 + starts]  # the token each window would repeat
+        hits = o.equal(o.expand_dims(banned, -1), Tensor(np.arange(vocab).astype(state_seq._dtype)))
+        if match is not None:
+            hits = o.logical_and(hits, o.expand_dims(match, -1))
+        ban = o.any(hits, -2)  # [..., V]: some repeated n-gram ends with that token (ids outside [0, V) ban none)
+        lowest = np.finfo(log_probs._dtype).min
+        return o.select(ban, o.fill(log_probs.dtype, tuple(log_probs.shape), float(lowest)), log_probs)
 
 
 def _area_weights(n_in: int, n_out: int, align_corners: bool) -> np.ndarray:

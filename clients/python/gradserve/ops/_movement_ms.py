@@ -15,7 +15,7 @@ from .._tensor import Tensor
 from .._trace import apply
 from ._primitives import Primitive, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
 
-__all__ = ["unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "tril", "triu", "movedim", "moveaxis",
+__all__ = ["row_stack", "unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "tril", "triu", "movedim", "moveaxis",
            "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
            "GatherD", "masked_fill", "hstack", "vstack", "ReverseV2", "flip", "repeat_interleave"]
 
@@ -244,6 +244,9 @@ def hstack(tensors):
 
 def vstack(inputs):
     return concat([t if t.ndim > 1 else reshape(t, (1, -1)) for t in inputs], 0)
+
+
+row_stack = vstack  # MindSpore 2.10's ops.row_stack: vstack's other name
 
 
 class ReverseV2(Primitive):

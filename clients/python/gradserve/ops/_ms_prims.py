@@ -110,6 +110,14 @@ def pad(input_x, padding, mode: str = "constant", value=None):
                                     "value": 0.0 if value is None else float(value)})[0]
 
 
+def check_not_negative(paddings) -> None:
+    """MindSpore 2.10's Pad text for a negative pad (its first one named)."""
+    for i, (lo, hi) in enumerate(paddings):
+        if lo < 0 or hi < 0:
+            raise ValueError(f"For 'Pad', all elements of 'paddings' must be >= 0, but got paddings[{i}][0] = {lo}, "
+                             f"paddings[{i}][1] = {hi}")
+
+
 class Pad(Primitive):
     """ops.Pad(paddings)(x): paddings ((lo, hi), ...) one pair per axis, filled with zeros."""
 
@@ -118,10 +126,9 @@ class Pad(Primitive):
     def __init__(self, paddings):
         self.attrs = {}
         self.paddings = [[int(lo), int(hi)] for lo, hi in paddings]
-        if any(p < 0 for pair in self.paddings for p in pair):
-            raise ValueError(f"Pad: paddings must not be negative, got {paddings}")
 
     def __call__(self, x):
+        check_not_negative(self.paddings)  # when it runs, as MindSpore 2.10's Pad
         if len(self.paddings) != len(x.shape):
             raise ValueError(f"Pad: {len(self.paddings)} (lo, hi) pairs for a tensor of rank {len(x.shape)}")
         return apply("pad", [x], {"pads": self.paddings, "mode": "constant", "value": 0.0})[0]

@@ -90,6 +90,11 @@ class Primitive:
             self.__dict__.setdefault("attrs", {})[name] = value
         return self
 
+    def set_device(self, device_target: str) -> "Primitive":
+        """MindSpore's `P.X().set_device("CPU")`: the device it runs on, as its primitive_target attribute (one
+        service runs every op here: kept for the program to read)."""
+        return self.add_prim_attr("primitive_target", device_target)
+
     def init_prim_io_names(self, inputs: Any, outputs: Any) -> None:
         """MindSpore's input/output names for its kernels: kept, not used."""
         self.input_names, self.output_names = list(inputs), list(outputs)
@@ -363,8 +368,11 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdi
         raise TypeError("sum: dim and axis are the same argument; give one")
     dim = axis if axis is not None else dim
     keepdim = keepdims if keepdims is not None else keepdim
-    x = _widened(input) if dtype is None else cast(input, dtype)
-    return _out(apply("sum", [x], {"axis": _axis(dim), "keepdims": bool(keepdim)}))
+    to_bool = dtype is not None and _dt.to_name(dtype) == "bool"
+    # dtype bool: MindSpore 2.10 gives a Bool Tensor, True where the sum is nonzero (any of the values)
+    x = _widened(input) if dtype is None or to_bool else cast(input, dtype)
+    out = _out(apply("sum", [x], {"axis": _axis(dim), "keepdims": bool(keepdim)}))
+    return _cast(out, "bool") if to_bool else out
 
 
 _NARROW_INTS = ("bool", "int8", "uint8", "int16", "int32")

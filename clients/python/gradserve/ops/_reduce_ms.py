@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._misc import MutableBool
 from .._tensor import Tensor
 from . import _primitives
 from ._extra import P, all as _all, any as _any
@@ -208,13 +209,18 @@ def tensor_extremum(name: str, x, args, kwargs):
             kwargs[key] = value
         axis, keep = kwargs.pop("axis", None), kwargs.pop("keepdims", False)
         with_indices = kwargs.pop("return_indices", False)
-        initial, where = kwargs.pop("initial", None), kwargs.pop("where", None)
+        initial, where = kwargs.pop("initial", None), kwargs.pop("where", True)
+        if where is None or not isinstance(with_indices, (bool, np.bool_, MutableBool)):  # MindSpore 2.10's texts
+            raise TypeError(f"{name}(): missing 1 required positional argument: where." if where is None else
+                            f"{name}(): argument 'return_indices' must be bool but got {type(with_indices).__name__}.")
         if kwargs:
             raise TypeError(f"Tensor.{name}: unexpected arguments {sorted(kwargs)}")
-        if not isinstance(keep, bool):  # MindSpore 2.10's texts
+        if not isinstance(keep, (bool, np.bool_, MutableBool)):  # MindSpore 2.10's texts (mutable(False) is a bool)
             raise TypeError(f"{name}(): argument 'keepdims' (position 2) must be bool, not {type(keep).__name__}.")
         if initial is not None and not isinstance(initial, (int, float, np.number)):
             raise TypeError(f"{name}(): argument 'initial' must be Number but got {type(initial).__name__}")
+        if isinstance(axis, (tuple, list)) and not with_indices:  # several axes: the values alone, as amax / amin
+            return (amax if name == "max" else amin)(x, tuple(axis), keep, initial=initial, where=where)
         out = f(x, axis, keep, initial=initial, where=where)
         return out if with_indices else out[0]
     dim = kwargs.pop("dim", None)

@@ -327,7 +327,8 @@ class SparseSegmentMeanWithNumSegments:
         return _segment_mean(x, indices, segment_ids, n, "SparseSegmentMeanWithNumSegments")
 
 
-def _segment_mean(x, indices, segment_ids, n, where: str) -> Tensor:
+def _segment_mean(x, indices, segment_ids, n, where: str, root: bool = False) -> Tensor:
+    """The segments' sums over their counts (root: the counts' square roots, SparseSegmentSqrtN's)."""
     o = _ops()
     ids = _pattern_of(segment_ids)
     if ids.ndim != 1 or (ids.size and (np.diff(ids) < 0).any()):
@@ -338,6 +339,7 @@ def _segment_mean(x, indices, segment_ids, n, where: str) -> Tensor:
     elif n < last:
         raise ValueError(f"{where}: num_segments {n} must be above the largest segment id {last - 1}")
     counts = np.maximum(np.bincount(ids, minlength=n), 1).astype(_dt.dtype_to_nptype(x.dtype))
+    counts = np.sqrt(counts) if root else counts
     total = o.unsorted_segment_sum(o.gather(x, indices, 0), segment_ids, n)
     return total / Tensor(counts.reshape((n,) + (1,) * (len(x.shape) - 1)))
 

@@ -20,7 +20,8 @@ _SAME = ("hardshrink", "erfc", "log2", "log10", "i0", "deg2rad", "rad2deg", "inv
          "sinc", "frac", "fmax", "fmin", "heaviside", "eigvals", "diagonal_scatter", "searchsorted", "nan_to_num",
          "nonzero", "argwhere", "nextafter", "bincount", "histc", "slice_scatter", "select_scatter", "unfold", "erfinv",
          "repeat_interleave", "signbit", "gcd", "reverse_sequence", "unsorted_segment_min", "unsorted_segment_max",
-         "copysign", "multinomial", "adjoint", "count_nonzero", "logcumsumexp", "ldexp", "addr")
+         "copysign", "multinomial", "adjoint", "count_nonzero", "logcumsumexp", "ldexp", "addr",
+         "nanmean", "isreal", "lstsq")
 # (Tensor.ptp / scatter: ops/_tensor_meta.py)
 
 

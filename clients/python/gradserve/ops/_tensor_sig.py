@@ -9,7 +9,10 @@ import math
 import numbers
 from typing import Any
 
+import numpy as np
+
 from .. import dtype as _dt
+from .._misc import MutableBool
 from ._extra import P
 from ._ms_names import moment_axes
 from ._ms_prims import index_of
@@ -215,15 +218,34 @@ def _is_dtype(v) -> bool:
 
 def sum(x, *args, **kwargs):  # noqa: A001
     """Tensor.sum(dim=None, keepdim=False, *, dtype=None) / sum(axis=None, dtype=None, keepdims=False,
-    initial=None): a second positional that is a dtype starts the NumPy-style form, else it is keepdims."""
+    initial=None): a second positional that is a dtype or None, or a third positional, starts the NumPy-style
+    form (`x.sum(axis, None, keepdims, initial)` as MindSpore's own tests write it), else it is keepdims."""
     axis = _take("sum", args, kwargs, 0, ("axis", "dim"))
     rest = list(args[1:])
-    dtype = rest.pop(0) if rest and _is_dtype(rest[0]) else kwargs.pop("dtype", None)
+    numpy_form = len(rest) > 1 or (rest and (rest[0] is None or _is_dtype(rest[0])))
+    dtype = rest.pop(0) if numpy_form else kwargs.pop("dtype", None)
     keep = rest.pop(0) if rest else _take("sum", (), kwargs, 0, ("keepdims", "keepdim"), False)
     initial = rest.pop(0) if rest else kwargs.pop("initial", None)
     _done("sum", rest, kwargs, 0)
-    out = P.sum(x if dtype is None else P.cast(x, dtype), axis, bool(keep))
-    return out if initial is None else P.add(out, initial)
+    out = P.sum(x, axis, bool(keep), dtype=dtype)  # (in dtype: int32 stays int32)
+    if initial is None:
+        return out
+    out = P.add(out, initial)  # MindSpore 2.10 casts back to bool only (an int32 sum plus 2.5 is float32)
+    return P.cast(out, _dt.bool_) if dtype is not None and _dt.to_name(dtype) == "bool" else out
+
+
+def _type_name(v) -> str:
+    return "None" if v is None else type(v).__name__
+
+
+def _check_mean_args(axis, keep) -> None:
+    """MindSpore 2.10's TypeErrors (its texts, both modes): a float dim, an int or None keepdim."""
+    ints = (int, np.integer)
+    if not (axis is None or isinstance(axis, ints) or
+            (isinstance(axis, (tuple, list)) and all(isinstance(a, ints) for a in axis))):
+        raise TypeError(f"mean(): argument 'dim' (position 1) must be tuple of int, not {_type_name(axis)}.")
+    if not isinstance(keep, (bool, np.bool_, MutableBool)):
+        raise TypeError(f"mean(): argument 'keepdim' (position 2) must be bool, not {_type_name(keep)}.")
 
 
 def mean(x, *args, **kwargs):
@@ -232,6 +254,7 @@ def mean(x, *args, **kwargs):
     keep = _take("mean", args, kwargs, 1, ("keep_dims", "keepdim", "keepdims"), False)
     dtype = kwargs.pop("dtype", None)
     _done("mean", args, kwargs, 2)
+    _check_mean_args(axis, keep)
     return P.mean(x if dtype is None else P.cast(x, dtype), axis, bool(keep))
 
 

@@ -393,3 +393,8 @@ __all__ += ["MaxPoolGradWithArgmax", "MaxPoolGradWithArgmaxV2"]
 from .._fractional_avg_pool_grad import FractionalAvgPoolGrad  # noqa: E402
 
 __all__ += ["FractionalAvgPoolGrad"]
+
+# FractionalMaxPool's backward (gradserve/ops/_fractional_max_pool_grad)
+from .._fractional_max_pool_grad import FractionalMaxPoolGrad  # noqa: E402
+
+__all__ += ["FractionalMaxPoolGrad"]
