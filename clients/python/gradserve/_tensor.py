@@ -676,10 +676,20 @@ class Parameter(Tensor):
 
     def __init__(self, default_input, name: str | None = None, requires_grad: bool = True, layerwise_parallel=False):
         super().__init__(default_input)
+        self._own_array()
         self.name = name if name is not None else f"Parameter#{next(_UNNAMED)}"  # MindSpore's generated names
         self._auto_name = name is None
         self.requires_grad = requires_grad
         self._version = 0
+
+    def _own_array(self) -> None:
+        """Its array sealed (gradserve._private_arrays): while it stays so, no NumPy write can have changed the
+        value a registered graph holds. Another's array (a Tensor's not sealed, one viewing memory) is copied."""
+        a = self._data
+        if a is not None and not _private_arrays.sealed(a):
+            a = a.copy()
+            _private_arrays.seal(a, any_size=True)
+            self._data = a
 
     def set_data(self, data, slice_shape=False) -> "Parameter":
         """MindSpore 2.10: data cast to the Parameter's dtype; another shape becomes the Parameter's (its set_data
