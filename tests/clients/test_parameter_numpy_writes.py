@@ -5,6 +5,8 @@ w = ones(3) written to 2, 5, 7 and x = [1, 2, 3]: net(x) = sum(w * x) 6 / 12 / 3
 whose array no user code got stays frozen (part of its graph, its bytes never compared)."""
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -97,3 +99,11 @@ def test_a_parameter_no_user_code_got_stays_frozen(mode):
     np.asarray(Tensor(X))
     _check(net, 6.0, [1.0, 1.0, 1.0])
     assert net.w._version == 0  # still part of its graph: no byte compare, no data with each job
+
+
+def test_a_deep_copied_cell_seals_its_parameters_and_sees_a_write(mode):
+    net = copy.deepcopy(Net(np.ones(3, np.float32)))
+    assert _private_arrays.sealed(net.w._data)
+    _check(net, 6.0, [1.0, 1.0, 1.0])
+    np.asarray(net.w)[...] = 5.0
+    _check(net, 30.0, [5.0, 5.0, 5.0])

@@ -684,12 +684,19 @@ class Parameter(Tensor):
 
     def _own_array(self) -> None:
         """Its array sealed (gradserve._private_arrays): while it stays so, no NumPy write can have changed the
-        value a registered graph holds. Another's array (a Tensor's not sealed, one viewing memory) is copied."""
+        value a registered graph holds. Tensor.__init__ made the array (a copy of what it was given: NumPy's
+        np.array copies), so no one else holds it; one viewing other memory would be copied."""
         a = self._data
         if a is not None and not _private_arrays.sealed(a):
-            a = a.copy()
+            a = a if a.base is None else a.copy()
             _private_arrays.seal(a, any_size=True)
             self._data = a
+
+    def __deepcopy__(self, memo) -> "Tensor":
+        new = super().__deepcopy__(memo)
+        if isinstance(new, Parameter):  # (a copied Cell's Parameter: its copied array is its own too)
+            new._own_array()
+        return new
 
     def set_data(self, data, slice_shape=False) -> "Parameter":
         """MindSpore 2.10: data cast to the Parameter's dtype; another shape becomes the Parameter's (its set_data
