@@ -264,20 +264,20 @@ _binary("atan2", lambda xp, y, x: xp.atan2(y, x), _atan2_vjp, _atan2_jvp, float_
 
 
 def _shares(b, x, y, first: bool):
-    """(share of the derivative to x, share to y), as x's dtype, broadcast: 1 / 0 to the winner / loser (x > y
-    wins for maximum, x < y for minimum), 0.5 each at ties, as MindSpore 2.10, JAX and PyTorch split them; where
-    an operand is NaN neither wins and each gets the whole derivative (MindSpore 2.10 and PyTorch)."""
-    x_wins = b.cast(b.greater(x, y) if first else b.less(x, y), dtype=x.dtype)
-    y_wins = b.cast(b.less(x, y) if first else b.greater(x, y), dtype=x.dtype)
-    one = b.full_like(x_wins, 1.0)
-    whole = b.where(b.equal(x, y), b.full_like(x_wins, 0.5), one)
-    return b.mul(b.sub(one, y_wins), whole), b.mul(b.sub(one, x_wins), whole)
+    """(x loses, y loses, the winner's share), broadcast: the loser gets 0 (x > y wins for maximum, x < y for
+    minimum), the winner the whole derivative, 0.5 each at ties, as MindSpore 2.10, JAX and PyTorch split them;
+    where an operand is NaN neither wins and each gets the whole (MindSpore 2.10 and PyTorch). One mask per
+    operand, used by both the share and the select (not a share compared with 0 again)."""
+    x_loses = b.less(x, y) if first else b.greater(x, y)
+    y_loses = b.greater(x, y) if first else b.less(x, y)
+    share = b.where(b.equal(x, y), b.scalar(0.5, x.dtype), b.scalar(1.0, x.dtype))
+    return x_loses, y_loses, share
 
 
-def _share_of(b, v, share):
-    """v * share, exactly 0 where the share is 0 (the loser's: an infinite v gives 0 there, not NaN, as
-    MindSpore 2.10's MaximumGrad / MinimumGrad and PyTorch select; sqrt(maximum(x, 0)) at x < 0)."""
-    return _select_where(b, b.not_equal(share, b.zeros_like(share)), b.mul(v, share))
+def _unless_loses(b, v, loses):
+    """v (the derivative times the share), exactly 0 where the operand loses (an infinite v gives 0 there, not
+    NaN, as MindSpore 2.10's MaximumGrad / MinimumGrad and PyTorch select; sqrt(maximum(x, 0)) at x < 0)."""
+    return b.where(loses, b.zeros_like(v), v)
 
 
 def _k_maximum(x, y, o=None):
@@ -291,12 +291,14 @@ def _k_minimum(x, y, o=None):
 for _name, _impl, _first, _k in (("maximum", lambda xp, x, y: xp.maximum(x, y), True, _k_maximum),
                                  ("minimum", lambda xp, x, y: xp.minimum(x, y), False, _k_minimum)):
     def _vjp(b, ins, outs, cts, _first=_first):
-        mx, my = _shares(b, ins[0], ins[1], _first)
-        return [_share_of(b, cts[0], mx), _share_of(b, cts[0], my)]
+        x_loses, y_loses, share = _shares(b, ins[0], ins[1], _first)
+        ct = b.mul(cts[0], share)  # (the same for both operands: only the masks differ)
+        return [_unless_loses(b, ct, x_loses), _unless_loses(b, ct, y_loses)]
 
     def _jvp(b, ins, outs, ts, _first=_first):
-        mx, my = _shares(b, ins[0], ins[1], _first)
-        return [_sum_tangents(b, ts[0] and _share_of(b, ts[0], mx), ts[1] and _share_of(b, ts[1], my))]
+        x_loses, y_loses, share = _shares(b, ins[0], ins[1], _first)
+        return [_sum_tangents(b, ts[0] and _unless_loses(b, b.mul(ts[0], share), x_loses),
+                              ts[1] and _unless_loses(b, b.mul(ts[1], share), y_loses))]
 
     _binary(_name, _impl, _vjp, _jvp, commutative=True, np_out=ufunc_out(_k))
 

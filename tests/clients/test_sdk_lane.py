@@ -281,16 +281,23 @@ def _changing_calls(wire, count) -> tuple[list, list, list]:
     return out, wire.sent, steps
 
 
+def _fresh_p() -> None:
+    """P as new: its first value, never changed, its array its own (sealed, as Parameter() makes it: one not
+    sealed would be taken as written through NumPy and thawed: gradserve._trace.Program.ref)."""
+    P._data, P._version = np.array([1.0, -2.0, 0.5], np.float32), 0
+    P._own_array()
+
+
 def test_a_programs_pinned_lane_is_left_whenever_its_job_changes(wire, monkeypatch):
     """The lane pinned on a traced program (_lane.eval_program) serves repeats of the last call only: after
     each change of client, device, deadline, encoding, parameter set, array dtype or trace, the lane's key is
     derived again; the requests and values are the general path's throughout."""
-    P._data, P._version = np.array([1.0, -2.0, 0.5], np.float32), 0
+    _fresh_p()
     keyed: list = []
     key = _lane._key
     monkeypatch.setattr(_lane, "_key", lambda *a: keyed.append(1) or key(*a))
     got, sent, steps = _changing_calls(wire, lambda: len(keyed))
-    P._data, P._version = np.array([1.0, -2.0, 0.5], np.float32), 0
+    _fresh_p()
     wire.sent, wire.n = [], 0
     gs.reset_context()
     gs.set_context(server="http://127.0.0.1:9", max_retries=2, mode=gs.GRAPH_MODE)

@@ -8,6 +8,11 @@ give the Tensor a new one), and user code can reach a Tensor's own array only th
 `t.__array__()` (MindSpore's asnumpy() shares memory on CPU too; gradserve's returns a copy), which releases the
 array, and every array it views or that views it, for good: from then on it is compared byte for byte, as every
 other array is (a user's own array, a result viewing a shared region, an op's result).
+
+A Parameter seals its own array whatever its size: a frozen Parameter's value is part of its registered graph
+(gradserve._trace._frozen), so a trace reused call after call must learn of a NumPy write into it. `releases`
+counts the arrays handed out; only when it moved does a program look for frozen Parameters whose array is
+sealed no more (and makes them data with each job: gradserve._trace.Program.ref), never comparing bytes.
 """
 from __future__ import annotations
 
@@ -18,11 +23,13 @@ import numpy as np
 SEAL_BYTES = 64 * 1024  # smaller arrays never go by shared memory (gradserve._shm.THRESHOLD): not worth sealing
 
 _sealed: "weakref.WeakValueDictionary[int, np.ndarray]" = weakref.WeakValueDictionary()
+releases = [0]  # how many times an array was handed to user code (release)
 
 
-def seal(a: np.ndarray) -> None:
-    """a, an array the caller just made and owns alone (a copy; no view of it exists), is the SDK's own."""
-    if a.nbytes >= SEAL_BYTES and a.base is None:
+def seal(a: np.ndarray, any_size: bool = False) -> None:
+    """a, an array the caller just made and owns alone (a copy; no view of it exists), is the SDK's own.
+    any_size: sealed however small (a Parameter's: its value may be part of a registered graph)."""
+    if (any_size or a.nbytes >= SEAL_BYTES) and a.base is None:
         _sealed[id(a)] = a
 
 
@@ -34,6 +41,7 @@ def sealed(a: np.ndarray) -> bool:
 def release(a) -> None:
     """a is handed to user code: it, and the arrays it views (its base chain, through memoryviews and NumPy's
     stride-trick wrappers), are sealed no more."""
+    releases[0] += 1
     seen = 0
     while a is not None and seen < 64:
         _sealed.pop(id(a), None)

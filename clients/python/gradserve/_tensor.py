@@ -676,10 +676,27 @@ class Parameter(Tensor):
 
     def __init__(self, default_input, name: str | None = None, requires_grad: bool = True, layerwise_parallel=False):
         super().__init__(default_input)
+        self._own_array()
         self.name = name if name is not None else f"Parameter#{next(_UNNAMED)}"  # MindSpore's generated names
         self._auto_name = name is None
         self.requires_grad = requires_grad
         self._version = 0
+
+    def _own_array(self) -> None:
+        """Its array sealed (gradserve._private_arrays): while it stays so, no NumPy write can have changed the
+        value a registered graph holds. Tensor.__init__ made the array (a copy of what it was given: NumPy's
+        np.array copies), so no one else holds it; one viewing other memory would be copied."""
+        a = self._data
+        if a is not None and not _private_arrays.sealed(a):
+            a = a if a.base is None else a.copy()
+            _private_arrays.seal(a, any_size=True)
+            self._data = a
+
+    def __deepcopy__(self, memo) -> "Tensor":
+        new = super().__deepcopy__(memo)
+        if isinstance(new, Parameter):  # (a copied Cell's Parameter: its copied array is its own too)
+            new._own_array()
+        return new
 
     def set_data(self, data, slice_shape=False) -> "Parameter":
         """MindSpore 2.10: data cast to the Parameter's dtype; another shape becomes the Parameter's (its set_data

@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _amp_cast, _attr_writes, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _pyguard, _seq_twins, _value_reads
+from . import _amp_cast, _attr_writes, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -1462,6 +1462,7 @@ class Program:
         self._ref: GraphRef | None = None
         self._lane_pin = None  # its lane and what it was made for (gradserve._lane.eval_program)
         self._thaws = -1  # the count of first changes (_tensor.thaws) _doc_key and _moving were made at
+        self._releases = -1  # the count of arrays handed to user code (_private_arrays.releases) last looked at
         self._moving: list = []  # (name, Parameter) of the changed parameters: their values go with each job
         self._written: _Written | None = None  # what _ref's doc was written from (_share_registration compares it)
         self.attr_writes: list = []  # the writes (_attr_writes.Write) given a Tensor of the run's: _set_attr_writes
@@ -1501,6 +1502,8 @@ class Program:
 
     def ref(self):
         """Its GraphRef."""
+        if self._releases != _private_arrays.releases[0]:  # an array went to user code: one of our frozen ones?
+            self._thaw_released()
         n = _tensor_mod.thaws[0]
         if self._thaws != n:  # (asked on every call) some parameter changed for the first time: one of ours?
             objs = self.root.param_objs
@@ -1515,6 +1518,15 @@ class Program:
             self._moving = [(name, p) for name, p in objs.items() if not _frozen(p)]
             self._thaws = n  # last: another thread sees the new count only with the ref and list made for it
         return self._ref
+
+    def _thaw_released(self) -> None:
+        """A frozen Parameter whose array user code got (np.asarray(p)) may have been written through NumPy, which
+        its registered value would not show: it changes (data with each job from now on, its bytes compared
+        by the shared memory path), as MindSpore's next call sees the write."""
+        self._releases = _private_arrays.releases[0]  # (first: a release while this runs asks again next call)
+        for p in self.root.param_objs.values():
+            if _frozen(p) and p._data is not None and not _private_arrays.sealed(p._data):
+                p._bump()
 
     def binary_output(self) -> bool | None:
         """Binary outputs when the trace says they are large (JSON numbers cost ~10x to write and
