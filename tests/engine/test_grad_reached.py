@@ -108,11 +108,9 @@ def _cond_of(gb, x, u):
     return y
 
 
-@pytest.mark.xfail(strict=True, reason="review39, not fixed: `reached` is a constant of the whole graph (autodiff."
-                   "_reaches), true where any branch of a cond passes the input; the branch taken is known only "
-                   "at run time (the SDK's PyNative trace of a Python `if` on a Tensor is a cond: a hook on an "
-                   "argument the taken branch never uses is called with zeros)")
 def test_a_cond_whose_taken_branch_skips_an_input_does_not_reach_it():
+    """The flag is the branch taken's (a run-time one): the other branch's use of u is no path (it was a constant
+    of the whole graph, true: the SDK's trace of a Python `if` on a Tensor called u's hook with zeros)."""
     g = _grad_of(_unary(_cond_of))
     dx, du, rx, ru = evaluate(g, X, X)  # sum(X) > 0: the true branch, sum(sin(x))
     np.testing.assert_allclose(dx, np.cos(X))

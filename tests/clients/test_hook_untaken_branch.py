@@ -1,0 +1,46 @@
+"""A gradient hook on an argument that only the branch not taken uses (a Python `if` on a Tensor, traced as a
+cond) is not called, as for an argument the function never uses (MindSpore 2.10 PyNative runs the `if` in Python:
+the argument takes no part in the pass). Its gradient is zeros either way; a hook on one the taken branch uses is
+called with its gradient. Expected values: NumPy by hand (d/dx sum(x^2) = 2x, d/du sum(x u) = x)."""
+import numpy as np
+import pytest
+
+from gradserve import Tensor, context, nn, ops
+
+pytestmark = pytest.mark.usefixtures("on_real_server")
+X = np.array([1.0, 2.0, 3.0], np.float32)
+U = np.array([4.0, 5.0, 6.0], np.float32)
+
+
+class Branchy(nn.Cell):
+    def construct(self, x, u):
+        if x.sum() > 0:
+            out = (x * x).sum()
+        else:
+            out = (x * u).sum()
+        return out
+
+
+@pytest.fixture
+def pynative():
+    old = context.get_context("mode")
+    context.set_context(mode=context.PYNATIVE_MODE)
+    yield
+    context.set_context(mode=old)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_a_hook_is_called_only_when_the_branch_taken_uses_its_argument(pynative, sign):
+    calls = []
+    x, u = Tensor(X * sign), Tensor(U)
+    u.register_hook(lambda g: calls.append(g.asnumpy()))
+    gx, gu = ops.grad(Branchy(), grad_position=(0, 1))(x, u)
+    if sign > 0:  # sum(x^2): u unused
+        np.testing.assert_allclose(gx.asnumpy(), 2 * X)
+        np.testing.assert_array_equal(gu.asnumpy(), np.zeros(3))
+        assert calls == []
+    else:  # sum(x u)
+        np.testing.assert_allclose(gx.asnumpy(), U)
+        np.testing.assert_allclose(gu.asnumpy(), -X)
+        assert len(calls) == 1
+        np.testing.assert_allclose(calls[0], -X)
