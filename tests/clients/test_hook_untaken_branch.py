@@ -44,3 +44,27 @@ def test_a_hook_is_called_only_when_the_branch_taken_uses_its_argument(pynative,
         np.testing.assert_allclose(gu.asnumpy(), -X)
         assert len(calls) == 1
         np.testing.assert_allclose(calls[0], -X)
+
+
+class Loopy(nn.Cell):
+    def construct(self, x, u):
+        out = x * 1.0
+        while out.sum() < 0:
+            out = out + u
+        return (out * out).sum()
+
+
+@pytest.mark.parametrize("start, trips", [(X, 0), (-X, 1), (-3 * X, 2)])
+def test_a_hook_on_what_a_while_body_uses_is_called_only_when_it_runs(pynative, start, trips):
+    """x = [1, 2, 3] (or its negative), u = [4, 5, 6]: sum(x) >= 0 runs no trip (u unused: no call); -x takes
+    one (sum -6, then 9), -3x two (-18, -3, 12): out = start + trips u, d/du sum(out^2) = 2 trips out."""
+    calls = []
+    u = Tensor(U)
+    u.register_hook(lambda g: calls.append(g.asnumpy()))
+    gx, gu = ops.grad(Loopy(), grad_position=(0, 1))(Tensor(start), u)
+    out = start + trips * U
+    np.testing.assert_allclose(gx.asnumpy(), 2 * out, rtol=1e-6)
+    np.testing.assert_allclose(gu.asnumpy(), 2 * trips * out, rtol=1e-6)
+    assert len(calls) == (1 if trips else 0)
+    if trips:
+        np.testing.assert_allclose(calls[0], 2 * trips * out, rtol=1e-6)

@@ -124,3 +124,26 @@ def test_a_cond_whose_taken_branch_uses_an_input_reaches_it():
     np.testing.assert_allclose(dx, X)
     np.testing.assert_allclose(du, -X)
     assert bool(rx) and bool(ru)
+
+
+def _loop_of(gb, x, u):
+    """sum(x + k u) for the k trips of `while sum(s) < 0: s = s + u` from s = x (u a state the body keeps)."""
+    avals = [((3,), "float64"), ((3,), "float64")]
+    fns = {}
+    for key, body in (("cond", lambda g, s, v: g.less(g.sum(s), g.const(0.0, "float64"))),
+                      ("body", lambda g, s, v: (g.add(s, v), v))):
+        bg = GraphBuilder(f"loop_{key}")
+        ins = [bg.input(sh, dt, name=f"a{i}") for i, (sh, dt) in enumerate(avals)]
+        fns[key] = gb.function(bg.build(body(bg, *ins)))
+    s, _ = gb.emit("while", [x, u], {**fns, "max_trips": 10})
+    return gb.sum(s)
+
+
+@pytest.mark.parametrize("x, u, trips", [(X, X, 0), (-X - 1.0, np.ones(3), 2)])
+def test_a_while_reaches_what_its_body_uses_only_when_it_runs(x, u, trips):
+    """No trip: the state u never passes the body (du zeros, not reached); trips > 0: du = trips (reached)."""
+    g = _grad_of(_unary(_loop_of))
+    dx, du, rx, ru = evaluate(g, x, u)
+    np.testing.assert_allclose(dx, np.ones(3))
+    np.testing.assert_allclose(du, np.full(3, float(trips)))
+    assert bool(rx) and bool(ru) is (trips > 0)
