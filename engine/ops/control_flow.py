@@ -452,6 +452,9 @@ def _while_run_vjp(b, ins, outs, cts, cond, body, n_state, max_trips):
     res = b.emit("while_run", init + states + list(ins[n:]),
                  {"cond": rc, "body": rb, "n_state": len(init), "max_trips": max_trips})
     got = dict(zip(cs + ci, res[1:]))
+    if b.reach_flags is not None:  # (a grad with `reached`: a loop of no trips passes nothing to its operands)
+        ran = b.greater(trips, b.full((), 0.0, "int64"))
+        b.reach_flags.update((got[j].id, ran) for j in cs + ci if j >= n or cts[j] is None)
     return [got.get(j) for j in range(len(ins))]
 
 
