@@ -124,18 +124,24 @@ def expand_grad(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[s
         cts = sens
     else:
         cts = [b.full_like(o, 1.0) if carries(o.dtype, ints) else None for o in outs]
-    grads = backward(b, fwd, outs, cts, wrt, label, ints)
-    reached = [_reaches(b, g) for g in grads] if attrs.get("reached") else []
+    outer_flags, b.reach_flags = b.reach_flags, ({} if attrs.get("reached") else None)
+    try:
+        grads = backward(b, fwd, outs, cts, wrt, label, ints)
+        reached = [_reaches(b, g) for g in grads] if attrs.get("reached") else []
+    finally:
+        b.reach_flags = outer_flags
     grads = [g if g is not None else b.symbolic_zeros_like(w) for g, w in zip(grads, wrt)]
     return (list(outs) if attrs.get("with_value") else []) + grads + reached
 
 
 def _reaches(b: Builder, ct: Var | None) -> Var:
-    """grad's `reached` flag of a cotangent: a constant bool, false for an absent one (None) or a symbolic zero
-    (what the rules prune to where a derivative does not flow), true for any value computed, zeros included
-    (an SDK's hook tells a pass reaching its point with zeros from one not reaching it)."""
-    absent = ct is None or (ct.symbolic and b.is_uniform(ct, 0.0))
-    return b.full((), 0.0 if absent else 1.0, "bool")
+    """grad's `reached` flag of a cotangent: the run-time flag a rule gave it (a cond's: whether the branch taken
+    passes the input), else a constant bool, false for an absent one (None) or a symbolic zero (what the rules
+    prune to where a derivative does not flow), true for any value computed, zeros included (an SDK's hook tells
+    a pass reaching its point with zeros from one not reaching it)."""
+    if ct is not None and ct.id in b.reach_flags:
+        return b.reach_flags[ct.id]
+    return b.full((), 1.0 if b.flows(ct) else 0.0, "bool")
 
 
 def backward(b: Builder, fwd, outs: list[Var], cts: list[Var | None], wrt: list[Var], label: str,

@@ -90,6 +90,14 @@ class Builder:
         # set by autodiff.backward while its reverse rules run: whether ints carry derivatives
         # (grad's int_grads), for rules that build their own backward passes (switch_run)
         self.int_grads = False
+        # set by autodiff.expand_grad for a grad with `reached`: {cotangent id: its bool flag}, where a rule knows
+        # only at run time whether its derivative flows (switch_run: the branch taken); None: not asked
+        self.reach_flags: dict | None = None
+
+    def flows(self, ct: "Var | None") -> bool:
+        """Whether a cotangent carries a derivative: not absent (None) nor a symbolic zero (what the rules prune
+        to where none flows); zeros computed (x * 0) do carry one (grad's `reached`)."""
+        return ct is not None and not (ct.symbolic and self.is_uniform(ct, 0.0))
 
     # -- emission -----------------------------------------------------------
     def emit(self, op_name: str, inputs: Sequence[Var], attrs: dict | None = None) -> list[Var]:

@@ -120,9 +120,10 @@ def _switch_run_impl(xp, index, *ops, branches):
 
 
 @functools.lru_cache(maxsize=256)
-def _vjp_graph(g: Graph, ct_outs: tuple, ints: bool = False) -> Graph:
+def _vjp_graph(g: Graph, ct_outs: tuple, ints: bool = False, flags: bool = False) -> Graph:
     """(operands..., cotangents of the outputs at ct_outs...) -> cotangents of the operands that carry
-    one (floats; integers too under grad's int_grads, MindSpore's rule)."""
+    one (floats; integers too under grad's int_grads, MindSpore's rule); flags: then a bool each, whether this
+    branch's derivative reaches the operand (grad's `reached`, Builder.flows)."""
     b = layers.Builder()
     xs = [Var(v.aval, f"x{i}") for i, v in enumerate(g.inputs)]
     marks = [b.identity(x) if carries(x.dtype, ints) else x for x in xs]
@@ -134,8 +135,9 @@ def _vjp_graph(g: Graph, ct_outs: tuple, ints: bool = False) -> Graph:
         cts[j] = c
     wrt = [m for m, x in zip(marks, xs) if carries(x.dtype, ints)]
     grads = layers.backward(b, b.eqns[start:], outs, cts, wrt, f"{g.name} (vjp)", ints)
+    reached = [b.full((), 1.0 if b.flows(gr) else 0.0, "bool") for gr in grads] if flags else []
     grads = [gr if gr is not None else b.zeros_like(w) for gr, w in zip(grads, wrt)]
-    return layers.optimize(Graph(xs + cts_in, [], b.eqns, tuple(grads), name=f"{g.name}/vjp"))
+    return layers.optimize(Graph(xs + cts_in, [], b.eqns, tuple(grads + reached), name=f"{g.name}/vjp"))
 
 
 @functools.lru_cache(maxsize=256)
@@ -156,9 +158,14 @@ def _switch_run_vjp(b, ins, outs, cts, branches):
     if not any(carries(x.dtype, ints) for x in ops) or all(cts[j] is None for j in ct_outs):
         return [None] * len(ins)
     cts_full = [cts[j] if cts[j] is not None else b.zeros_like(outs[j]) for j in ct_outs]
-    res = iter(b.emit("switch_run", [ins[0]] + list(ops) + cts_full,
-                      {"branches": tuple(_vjp_graph(g, ct_outs, ints) for g in branches)}))
-    return [None] + [next(res) if carries(x.dtype, ints) else None for x in ops]
+    flags = b.reach_flags is not None  # (a grad with `reached`: which operands the branch taken reaches)
+    res = b.emit("switch_run", [ins[0]] + list(ops) + cts_full,
+                 {"branches": tuple(_vjp_graph(g, ct_outs, ints, flags) for g in branches)})
+    n = sum(carries(x.dtype, ints) for x in ops)
+    if flags:
+        b.reach_flags.update((g.id, f) for g, f in zip(res[:n], res[n:]))
+    grads = iter(res[:n])
+    return [None] + [next(grads) if carries(x.dtype, ints) else None for x in ops]
 
 
 def _switch_run_jvp(b, ins, outs, ts, branches):
@@ -445,6 +452,9 @@ def _while_run_vjp(b, ins, outs, cts, cond, body, n_state, max_trips):
     res = b.emit("while_run", init + states + list(ins[n:]),
                  {"cond": rc, "body": rb, "n_state": len(init), "max_trips": max_trips})
     got = dict(zip(cs + ci, res[1:]))
+    if b.reach_flags is not None:  # (a grad with `reached`: a loop of no trips passes nothing to its operands)
+        ran = b.greater(trips, b.full((), 0.0, "int64"))
+        b.reach_flags.update((got[j].id, ran) for j in cs + ci if j >= n or cts[j] is None)
     return [got.get(j) for j in range(len(ins))]
 
 

@@ -94,3 +94,56 @@ def test_the_flag_is_typed_without_expanding():
     assert [(tuple(o.shape), o.dtype) for o in g.flat_outputs] == [((3,), "float64")] * 2 + [((), "bool")] * 2
     with pytest.raises(InvalidGraph):
         _grad_of(fn, positions=(0,), reached="yes")
+
+
+def _cond_of(gb, x, u):
+    """sum(sin(x)) if sum(x) > 0 else sum(x * u): u enters the false branch alone."""
+    avals = [((3,), "float64"), ((3,), "float64")]
+    branches = {}
+    for key, body in (("true_fn", lambda g, a, b: g.sum(g.sin(a))), ("false_fn", lambda g, a, b: g.sum(g.mul(a, b)))):
+        bg = GraphBuilder(f"cond_{key}")
+        ins = [bg.input(s, dt, name=f"a{i}") for i, (s, dt) in enumerate(avals)]
+        branches[key] = gb.function(bg.build(body(bg, *ins)))
+    (y,) = gb.emit("cond", [gb.greater(gb.sum(x), gb.const(0.0, "float64")), x, u], branches)
+    return y
+
+
+def test_a_cond_whose_taken_branch_skips_an_input_does_not_reach_it():
+    """The flag is the branch taken's (a run-time one): the other branch's use of u is no path (it was a constant
+    of the whole graph, true: the SDK's trace of a Python `if` on a Tensor called u's hook with zeros)."""
+    g = _grad_of(_unary(_cond_of))
+    dx, du, rx, ru = evaluate(g, X, X)  # sum(X) > 0: the true branch, sum(sin(x))
+    np.testing.assert_allclose(dx, np.cos(X))
+    np.testing.assert_array_equal(du, np.zeros(3))
+    assert bool(rx) and not bool(ru)
+
+
+def test_a_cond_whose_taken_branch_uses_an_input_reaches_it():
+    g = _grad_of(_unary(_cond_of))
+    dx, du, rx, ru = evaluate(g, -X, X)  # sum(-X) < 0: the false branch, sum(x * u)
+    np.testing.assert_allclose(dx, X)
+    np.testing.assert_allclose(du, -X)
+    assert bool(rx) and bool(ru)
+
+
+def _loop_of(gb, x, u):
+    """sum(x + k u) for the k trips of `while sum(s) < 0: s = s + u` from s = x (u a state the body keeps)."""
+    avals = [((3,), "float64"), ((3,), "float64")]
+    fns = {}
+    for key, body in (("cond", lambda g, s, v: g.less(g.sum(s), g.const(0.0, "float64"))),
+                      ("body", lambda g, s, v: (g.add(s, v), v))):
+        bg = GraphBuilder(f"loop_{key}")
+        ins = [bg.input(sh, dt, name=f"a{i}") for i, (sh, dt) in enumerate(avals)]
+        fns[key] = gb.function(bg.build(body(bg, *ins)))
+    s, _ = gb.emit("while", [x, u], {**fns, "max_trips": 10})
+    return gb.sum(s)
+
+
+@pytest.mark.parametrize("x, u, trips", [(X, X, 0), (-X - 1.0, np.ones(3), 2)])
+def test_a_while_reaches_what_its_body_uses_only_when_it_runs(x, u, trips):
+    """No trip: the state u never passes the body (du zeros, not reached); trips > 0: du = trips (reached)."""
+    g = _grad_of(_unary(_loop_of))
+    dx, du, rx, ru = evaluate(g, x, u)
+    np.testing.assert_allclose(dx, np.ones(3))
+    np.testing.assert_allclose(du, np.full(3, float(trips)))
+    assert bool(rx) and bool(ru) is (trips > 0)

@@ -1,6 +1,7 @@
 """service.answer_wire: a job answer joined as its wire bytes is what protobuf's own serializer writes for the
 same JobResponse (the reference: google.protobuf's SerializeToString), whatever its outputs (dtypes, shapes, an
-empty one, a 0-d one, non-contiguous and big-endian arrays), and the job methods' serializer passes such bytes
+empty one, a 0-d one, non-contiguous and big-endian arrays, float16, bfloat16, complex64, bool 0-d and 0-size,
+an unnamed one), and the job methods' serializer passes such bytes
 through while still serializing a message."""
 from __future__ import annotations
 
@@ -22,6 +23,13 @@ OUTPUTS = [
     ("bool", np.array([True, False, True])),
     ("c128", (RNG.standard_normal(5) + 1j * RNG.standard_normal(5))),
     ("wide", np.ones(200_000)),  # (a length past one varint byte's 127 and two's 16,383)
+    ("f16", np.linspace(-2, 2, 7, dtype=np.float16)),
+    ("bf16", np.linspace(-2, 2, 7).astype(codec.BF16)),
+    ("c64", (RNG.standard_normal(4) + 1j * RNG.standard_normal(4)).astype(np.complex64)),
+    ("bool 0-d", np.array(True)),
+    ("bool 0-size", np.zeros((2, 0), bool)),
+    ("bf16 0-d", np.array(1.5, codec.BF16)),
+    ("", np.arange(3, dtype=np.int8)),  # (an unnamed output: proto3 writes no empty name)
 ]
 
 

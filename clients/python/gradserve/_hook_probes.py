@@ -453,18 +453,18 @@ class Probe:
 
 
 def _unreached(p: Probe, vals: list) -> bool:
-    """Whether a pass after the first does not pass the point (MindSpore calls no hook there: y hooked in sum(y)'s
-    first derivative, a constant; the forward of a vjp inside it): the engine's reached flags of the pass's grad
+    """Whether a pass does not pass the point (MindSpore calls no hook there: y hooked in sum(y)'s first
+    derivative, a constant; the forward of a vjp inside it; the branch not taken of a traced `if` on a Tensor): the engine's reached flags of the pass's grad
     node (after the values: wants_reach), false for all; a pass reaching the point with zeros calls its hook."""
     flags = vals[sum(z is not None for z in p.zs):]
     return bool(flags) and not any(bool(np.any(f)) for f in flags)
 
 
 def wants_reach(tr) -> bool:
-    """Whether a grad node emitted in trace tr asks the engine which inputs its pass reaches (grad's `reached`): a
-    pass after a hooked point's first (a grad of a grad's second, a third order's middle one), in PyNative mode."""
-    return _context.get_context("mode") == _context.PYNATIVE_MODE and \
-        any(p.inner for p in tr.root.__dict__.get("_gs_probes", ()))
+    """Whether a grad node emitted in trace tr asks the engine which inputs its pass reaches (grad's `reached`): any
+    pass over a hooked point in PyNative mode (a point the traced `if` on a Tensor passes in the branch not taken:
+    MindSpore's Python `if` never passes it; a grad of a grad's later passes)."""
+    return _context.get_context("mode") == _context.PYNATIVE_MODE and bool(tr.root.__dict__.get("_gs_probes"))
 
 
 def _numpy(v):
@@ -781,22 +781,22 @@ def fire(probes: list, result):
         p.fire([_numpy(getattr(p, name)) for name in p.inner], fresh, first_pass=True)  # (attributes the run set)
     _first_pass_hooks(firsts)
     for k in range(max([len(p.passes) for p in probes], default=0)):  # (a third order's middle pass)
-        _pass([(p, [getattr(p, name) for name in p.passes[k]]) for p in probes if len(p.passes) > k], True)
-    _pass(spans, bool(firsts))
+        _pass([(p, [getattr(p, name) for name in p.passes[k]]) for p in probes if len(p.passes) > k])
+    _pass(spans)
     if probes:
         _collect(probes[0].root)
     return value
 
 
-def _pass(spans: list, nested: bool) -> None:
+def _pass(spans: list) -> None:
     """A pass after the first: each probe's hooks called again with its values ([(probe, values)]), the last
-    point first, as a cached trace's run calls them. In a grad of a grad a point given zeros alone is one the
-    pass does not reach (_unreached)."""
+    point first, as a cached trace's run calls them; a point the pass does not reach (_unreached: a grad of a
+    grad's later pass, the branch not taken of a traced `if`) calls none."""
     again: list = []
     fresh: dict = {}  # (this pass's values by placeholder)
     for p, vals in sorted(spans, key=lambda pv: -pv[0].seq):
         vals = [_numpy(v) for v in vals]
-        if vals and not (nested and _unreached(p, vals)):
+        if vals and not _unreached(p, vals):  # (flags in PyNative alone: wants_reach)
             again += p.fire(vals, fresh)
     for _, fn, args in sorted(again, key=lambda c: c[0]):  # (a cached trace's run: its hooks as first called)
         if fn(*_with_values(args, fresh)) is not None:
