@@ -24,3 +24,52 @@ def test_cumprod_keeps_floats_and_a_given_dtype():
     i = Tensor(np.array([1, 2, 3], np.int32))
     assert ops.cumprod(i, 0, dtype=ms.int32).dtype == ms.int32  # MindSpore: Int32 [1, 2, 6]
     assert ops.CumProd()(i, 0).dtype == ms.int32  # the primitive keeps int32 (MindSpore 2.10)
+
+
+_B, _B2 = np.array([True, False, True]), np.array([True, True, False])
+
+
+def test_bool_tensor_sub_is_bool():
+    # MindSpore 2.10: Tensor.sub / `-` / subtract of two bools -> Bool [False, True, True]; `- True` -> Bool;
+    # a number or another dtype promotes: b - 1 -> Int64 [0, -1, 0]
+    b, b2 = Tensor(_B), Tensor(_B2)
+    for out in (b.sub(b2), b - b2, b.subtract(b2)):
+        assert out.dtype == ms.bool_
+        np.testing.assert_array_equal(out.asnumpy(), [False, True, True])
+    np.testing.assert_array_equal((b - True).asnumpy(), [False, True, False])
+    assert (b - 1).dtype == ms.int64
+    np.testing.assert_array_equal((b - 1).asnumpy(), [0, -1, 0])
+
+
+def test_bool_abs_is_bool():
+    for out in (Tensor(_B).abs(), ops.abs(Tensor(_B)), abs(Tensor(_B))):  # MindSpore 2.10: Bool [True, False, True]
+        assert out.dtype == ms.bool_
+        np.testing.assert_array_equal(out.asnumpy(), _B)
+
+
+def test_bool_outer_and_kron():
+    b, b2 = Tensor(_B), Tensor(_B2)
+    for out in (b.outer(b2), ops.outer(b, b2)):  # MindSpore 2.10: Bool, np.outer's truth
+        assert out.dtype == ms.bool_
+        np.testing.assert_array_equal(out.asnumpy(), np.outer(_B, _B2))
+    mixed = ops.outer(b, Tensor(np.array([1, 2, 3], np.int32)))  # MindSpore 2.10: Int32 [[1, 2, 3], [0, 0, 0], ...]
+    assert mixed.dtype == ms.int32
+    np.testing.assert_array_equal(mixed.asnumpy(), np.outer(_B, [1, 2, 3]))
+    k = ops.kron(b, b2)
+    assert k.dtype == ms.bool_
+    np.testing.assert_array_equal(k.asnumpy(), np.kron(_B, _B2))
+    a2, b2d = np.array([[True, False]]), np.array([[True], [False]])
+    np.testing.assert_array_equal(ops.kron(Tensor(a2), Tensor(b2d)).asnumpy(), np.kron(a2, b2d))
+
+
+def test_kron_and_outer_gradients_unchanged():
+    a, c = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32), np.array([[0.0, 1.0, 2.0]], np.float32)
+    ga, gc = ms.grad(lambda x, y: (ops.kron(x, y) ** 2).sum(), (0, 1))(Tensor(a), Tensor(c))
+    # d/da sum((a_ij c_kl)^2) = 2 a_ij sum(c^2); d/dc = 2 c_kl sum(a^2)
+    np.testing.assert_allclose(ga.asnumpy(), 2 * a * (c ** 2).sum(), rtol=1e-6)
+    np.testing.assert_allclose(gc.asnumpy(), 2 * c * (a ** 2).sum(), rtol=1e-6)
+    w = np.arange(6, dtype=np.float32).reshape(3, 2)
+    u, v = np.array([1.0, 2.0, 3.0], np.float32), np.array([2.0, -1.0], np.float32)
+    gu, gv = ms.grad(lambda x, y: (ops.outer(x, y) * Tensor(w)).sum(), (0, 1))(Tensor(u), Tensor(v))
+    np.testing.assert_allclose(gu.asnumpy(), w @ v, rtol=1e-6)
+    np.testing.assert_allclose(gv.asnumpy(), u @ w, rtol=1e-6)
