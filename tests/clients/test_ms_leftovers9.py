@@ -73,3 +73,18 @@ def test_kron_and_outer_gradients_unchanged():
     gu, gv = ms.grad(lambda x, y: (ops.outer(x, y) * Tensor(w)).sum(), (0, 1))(Tensor(u), Tensor(v))
     np.testing.assert_allclose(gu.asnumpy(), w @ v, rtol=1e-6)
     np.testing.assert_allclose(gv.asnumpy(), u @ w, rtol=1e-6)
+
+
+def test_gather_elements_of_a_0d_tensor():
+    # MindSpore 2.10: gather_elements(5.0, 0 or -1, index 0) -> 5.0; index [0] -> [5.0]; dim 1 and index 1 refused
+    s, i0 = Tensor(np.array(5.0, np.float32)), Tensor(np.array(0, np.int32))
+    for out in (ops.gather_elements(s, 0, i0), ops.gather_elements(s, -1, i0), s.gather_elements(0, i0)):
+        assert out.shape == () and float(out.asnumpy()) == 5.0
+    one = ops.gather_elements(s, 0, Tensor(np.array([0], np.int64)))
+    assert one.shape == (1,) and one.asnumpy().tolist() == [5.0]
+    with pytest.raises(ValueError, match="axis 1"):
+        ops.gather_elements(s, 1, i0)
+    with pytest.raises(Exception, match="out of range"):
+        ops.gather_elements(s, 0, Tensor(np.array(1, np.int32))).asnumpy()
+    g = ms.grad(lambda x: ops.gather_elements(x, 0, i0) * 3.0)(s)  # d(3 x)/dx
+    assert float(g.asnumpy()) == 3.0
