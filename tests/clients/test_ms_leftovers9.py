@@ -88,3 +88,33 @@ def test_gather_elements_of_a_0d_tensor():
         ops.gather_elements(s, 0, Tensor(np.array(1, np.int32))).asnumpy()
     g = ms.grad(lambda x: ops.gather_elements(x, 0, i0) * 3.0)(s)  # d(3 x)/dx
     assert float(g.asnumpy()) == 3.0
+
+
+def test_soft_margin_loss():
+    # MindSpore 2.10 documents ops.soft_margin_loss (its CPU kernel is unregistered): log(1 + exp(-y x)), NumPy here
+    x = np.array([[0.3, -1.2], [2.0, 0.5]], np.float32)
+    y = np.array([[1.0, -1.0], [-1.0, 1.0]], np.float32)
+    per = np.log1p(np.exp(-y * x))
+    got = ops.soft_margin_loss(Tensor(x), Tensor(y), reduction="none").asnumpy()
+    np.testing.assert_allclose(got, per, rtol=1e-6)
+    np.testing.assert_allclose(ops.soft_margin_loss(Tensor(x), Tensor(y)).asnumpy(), per.mean(), rtol=1e-6)
+    np.testing.assert_allclose(ops.soft_margin_loss(Tensor(x), Tensor(y), "sum").asnumpy(), per.sum(), rtol=1e-6)
+    g = ms.grad(lambda a: ops.soft_margin_loss(a, Tensor(y)))(Tensor(x))
+    np.testing.assert_allclose(g.asnumpy(), -y / (1 + np.exp(y * x)) / x.size, rtol=1e-5)  # d/dx of the mean
+    with pytest.raises(ValueError, match="reduction"):
+        ops.soft_margin_loss(Tensor(x), Tensor(y), reduction="avg")
+
+
+def test_mint_is_an_attribute_without_importing_it():
+    import subprocess
+    import sys
+    code = ("import numpy as np, gradserve as ms; print(ms.mint.__name__, "
+            "hasattr(ms.mint, 'add'), 'gradserve.mint' in __import__('sys').modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["gradserve.mint", "True", "True"]
+    assert ms.mint.add is __import__("gradserve.mint", fromlist=["add"]).add
+
+
+def test_tensor_log_softmax_is_not_a_method_in_mindspore_either():
+    # MindSpore 2.10: Tensor has no log_softmax (AttributeError); ops.log_softmax is the function
+    assert not hasattr(Tensor(np.zeros(2, np.float32)), "log_softmax")
