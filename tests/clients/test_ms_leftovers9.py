@@ -118,3 +118,17 @@ def test_mint_is_an_attribute_without_importing_it():
 def test_tensor_log_softmax_is_not_a_method_in_mindspore_either():
     # MindSpore 2.10: Tensor has no log_softmax (AttributeError); ops.log_softmax is the function
     assert not hasattr(Tensor(np.zeros(2, np.float32)), "log_softmax")
+
+
+def test_max_min_over_all_axes_ignore_keepdims():
+    # MindSpore 2.10: ops.min(x, None, True) -> (Float32 () 1.0, Int64 () 0); Tensor.max(keepdims=True) -> () 5.0;
+    # an axis keeps the dim: ops.max(x, 0, True) -> [[3, 5]], [[0, 1]]
+    x = Tensor(np.array([[3.0, 1.0], [2.0, 5.0]], np.float32))
+    for (v, i), want in ((ops.min(x, None, True), 1.0), (ops.max(x, keepdims=True), 5.0),
+                         (x.max(keepdims=True, return_indices=True), 5.0)):
+        assert v.shape == () and i.shape == () and float(v.asnumpy()) == want and i.dtype == ms.int64
+    assert x.min(None, True).shape == ()
+    v, i = ops.max(x, 0, True)
+    assert v.asnumpy().tolist() == [[3.0, 5.0]] and i.asnumpy().tolist() == [[0, 1]]
+    g = ms.grad(lambda a: ops.max(a, None, True)[0] * 2.0)(x)
+    np.testing.assert_array_equal(g.asnumpy(), [[0.0, 0.0], [0.0, 2.0]])
