@@ -132,3 +132,18 @@ def test_max_min_over_all_axes_ignore_keepdims():
     assert v.asnumpy().tolist() == [[3.0, 5.0]] and i.asnumpy().tolist() == [[0, 1]]
     g = ms.grad(lambda a: ops.max(a, None, True)[0] * 2.0)(x)
     np.testing.assert_array_equal(g.asnumpy(), [[0.0, 0.0], [0.0, 2.0]])
+
+
+def test_leaky_relu_keeps_integer_and_bool_dtypes():
+    # MindSpore 2.10 casts alpha to the input's dtype: int32 [-7, -12, 5] with 0.2 -> [0, 0, 5]; [-7, 5] with 1.7 ->
+    # [-7, 5], with 2.5 -> [-14, 5]; bool [True, False] with 0.0 or -1.0 -> Bool [True, False]
+    i = Tensor(np.array([-7, -12, 5], np.int32))
+    out = ops.leaky_relu(i, 0.2)
+    assert out.dtype == ms.int32 and out.asnumpy().tolist() == [0, 0, 5]
+    assert ops.leaky_relu(Tensor(np.array([-7, 5], np.int32)), 1.7).asnumpy().tolist() == [-7, 5]
+    assert ops.leaky_relu(Tensor(np.array([-7, 5], np.int32)), 2.5).asnumpy().tolist() == [-14, 5]
+    for alpha in (0.0, -1.0):
+        b = ops.leaky_relu(Tensor(np.array([True, False])), alpha)
+        assert b.dtype == ms.bool_ and b.asnumpy().tolist() == [True, False]
+    f = ops.leaky_relu(Tensor(np.array([-2.0, 3.0], np.float32)), 0.2)  # floats unchanged: NumPy's where
+    np.testing.assert_allclose(f.asnumpy(), [-0.4, 3.0], rtol=1e-6)
