@@ -147,3 +147,14 @@ def test_leaky_relu_keeps_integer_and_bool_dtypes():
         assert b.dtype == ms.bool_ and b.asnumpy().tolist() == [True, False]
     f = ops.leaky_relu(Tensor(np.array([-2.0, 3.0], np.float32)), 0.2)  # floats unchanged: NumPy's where
     np.testing.assert_allclose(f.asnumpy(), [-0.4, 3.0], rtol=1e-6)
+
+
+def test_softplus_of_int32_with_beta_or_threshold_is_float32():
+    # MindSpore 2.10: softplus(int32 [-2, 0, 3], 1.0, 2.0) -> Float32 [log1p(e^-2), log 2, 3.0]; with its defaults the
+    # Softplus primitive refuses int32
+    i = Tensor(np.array([-2, 0, 3], np.int32))
+    out = ops.softplus(i, 1.0, 2.0)
+    assert out.dtype == ms.float32
+    np.testing.assert_allclose(out.asnumpy(), [np.log1p(np.exp(-2.0)), np.log(2.0), 3.0], rtol=1e-6)
+    with pytest.raises(Exception, match="floating-point"):
+        ops.softplus(i).asnumpy()
