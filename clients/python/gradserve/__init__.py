@@ -46,9 +46,13 @@ dtype_to_nptype = dtype.dtype_to_nptype  # (MindSpore exports it at the top leve
 
 
 def __getattr__(name: str):
-    """mindspore.bool: dtype.bool_ (not a module attribute: it would shadow the builtin here)."""
+    """mindspore.bool: dtype.bool_ (not a module attribute: it would shadow the builtin here); mindspore.mint with
+    no import of it first (MindSpore 2.10 has it as an attribute), loaded on first use."""
     if name == "bool":
         return dtype.bool_
+    if name == "mint":
+        import importlib  # (`from . import mint` here asks this __getattr__ again first: a recursion)
+        return importlib.import_module(f"{__name__}.mint")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_hash", "Tensor", "Parameter",

@@ -407,6 +407,8 @@ class Tensor:
     def _bin(self, op, other, reverse=False):
         if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic, list, tuple)):
             return NotImplemented
+        if op == "sub" and not reverse and self._dtype == "bool" and _is_bool(other):
+            return late.ops.logical_xor(self, other)  # MindSpore 2.10: bool - bool is bool (the difference's truth)
         if op in ("mul", "div"):  # MindSpore 2.10 gives a mutable() number no gradient through these
             other = without_twin(other)
         return late.binary(op, other, self) if reverse else late.binary(op, self, other)
@@ -478,6 +480,10 @@ class Tensor:
 
     def __getitem__(self, index):
         return late.getitem(self, index)
+
+
+def _is_bool(v) -> bool:
+    return isinstance(v, (bool, np.bool_)) or isinstance(v, Tensor) and v._dtype == "bool"
 
 
 def _arith_method(name: str, op: str):

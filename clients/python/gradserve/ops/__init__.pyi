@@ -90,7 +90,7 @@ from ._list_diff import ListDiff as ListDiff
 from ._loop_prims import ForiLoop as ForiLoop, Scan as Scan, WhileLoop as WhileLoop
 from ._loss_gaussian_nll import gaussian_nll_loss as gaussian_nll_loss
 from ._loss_nll import nll_loss as nll_loss
-from ._losses_ms import NLLLoss as NLLLoss, SparseSoftmaxCrossEntropyWithLogitsV2 as SparseSoftmaxCrossEntropyWithLogitsV2, hinge_embedding_loss as hinge_embedding_loss, multilabel_soft_margin_loss as multilabel_soft_margin_loss, smooth_l1_loss as smooth_l1_loss
+from ._losses_ms import NLLLoss as NLLLoss, SparseSoftmaxCrossEntropyWithLogitsV2 as SparseSoftmaxCrossEntropyWithLogitsV2, hinge_embedding_loss as hinge_embedding_loss, multilabel_soft_margin_loss as multilabel_soft_margin_loss, smooth_l1_loss as smooth_l1_loss, soft_margin_loss as soft_margin_loss
 from ._lp_pool import lp_pool1d as lp_pool1d, lp_pool2d as lp_pool2d
 from ._lrn import LRN as LRN, lrn as lrn
 from ._math_more import FillV2 as FillV2, Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, clip as clip, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
@@ -796,6 +796,7 @@ __all__ = [
     'slice',
     'slogdet',
     'smooth_l1_loss',
+    'soft_margin_loss',
     'softmax',
     'softmin',
     'softplus',

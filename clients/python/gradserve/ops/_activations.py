@@ -57,6 +57,9 @@ def softplus(input, beta=1, threshold=20):  # noqa: A002
     x = input
     if beta == 1 and threshold == 20 and x.dtype.name in ("float32", "float16"):
         return P.softplus(x)  # the engine op alone: past 20 it is x and its derivative 1, to the last bit here
+    if x.dtype.name not in ("float16", "float32", "float64") and (beta, threshold) != (1, 20):
+        x = P.cast(x, "float32")  # MindSpore 2.10's composite form (beta / threshold given; its primitive refuses
+        # int32): softplus(int32 [-2, 0, 3], 1.0, 2.0) is Float32 [0.127, 0.693, 3.0]
     bx = P.mul(x, beta) if beta != 1 else x
     smooth = P.softplus(bx)
     smooth = P.div(smooth, beta) if beta != 1 else smooth

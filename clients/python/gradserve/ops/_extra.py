@@ -271,8 +271,12 @@ class OneHot:
 
 def leaky_relu(input, alpha=0.2):
     """MindSpore 2.10's: maximum(alpha * input, input) (minimum for alpha > 1), so input == 0 is a tie whose
-    derivative is split: (1 + alpha) / 2 there."""
-    return (P.maximum if alpha <= 1 else P.minimum)(P.mul(input, alpha), input)
+    derivative is split: (1 + alpha) / 2 there. An integer or bool input keeps its dtype, alpha cast to it first
+    (MindSpore 2.10: int32 [-7, 5] with 0.2 -> [0, 5], with 2.5 -> [-14, 5]; bool stays bool)."""
+    scale = alpha
+    if isinstance(input, Tensor) and input._dtype not in _dt.FLOAT and not isinstance(alpha, Tensor):
+        scale = Tensor(np.asarray(alpha).astype(input._dtype))
+    return (P.maximum if alpha <= 1 else P.minimum)(P.mul(input, scale), input)
 
 
 class LeakyReLU:

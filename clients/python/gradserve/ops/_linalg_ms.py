@@ -17,7 +17,9 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def outer(input, vec2):  # noqa: A002
-    return einsum("i,j->ij", input, vec2)
+    """input[i] * vec2[j] as a broadcast product: bool with bool is and, mixed dtypes promote (MindSpore 2.10:
+    bool x int32 -> int32), which an einsum (one dtype, no bool) refused."""
+    return P.mul(P.reshape(input, (-1, 1)), P.reshape(vec2, (1, -1)))
 
 
 def inner(input, other):  # noqa: A002
@@ -67,9 +69,9 @@ def kron(input, other):  # noqa: A002
     """The Kronecker product of two tensors of one rank."""
     if input.ndim != other.ndim:
         raise ValueError(f"kron: operands of rank {input.ndim} and {other.ndim}; give them one rank")
-    n = input.ndim
-    a, b = _LETTERS[:n], _LETTERS[n:2 * n]
-    prod = einsum(f"{a},{b}->{''.join(x + y for x, y in zip(a, b))}", input, other)
+    spread_a = tuple(d for n in input.shape for d in (n, 1))  # a[i, j] b[k, l] at [i, k, j, l]: a broadcast
+    spread_b = tuple(d for n in other.shape for d in (1, n))  # product, so bool and mixed dtypes work as outer's
+    prod = P.mul(P.reshape(input, spread_a), P.reshape(other, spread_b))
     return P.reshape(prod, tuple(s * t for s, t in zip(input.shape, other.shape)))
 
 

@@ -1,5 +1,5 @@
 """MindSpore's functional losses composed from engine ops: smooth_l1_loss, hinge_embedding_loss,
-multilabel_soft_margin_loss; the op classes SparseSoftmaxCrossEntropyWithLogitsV2 and NLLLoss. Each
+multilabel_soft_margin_loss, soft_margin_loss; the op classes SparseSoftmaxCrossEntropyWithLogitsV2 and NLLLoss. Each
 derivative is that of the ops it is made of."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ._extra import P
 from ._math_more import full_like
 from ._extra import one_hot
 
-__all__ = ["smooth_l1_loss", "hinge_embedding_loss", "multilabel_soft_margin_loss", "SparseSoftmaxCrossEntropyWithLogitsV2", "NLLLoss"]
+__all__ = ["smooth_l1_loss", "hinge_embedding_loss", "multilabel_soft_margin_loss", "soft_margin_loss", "SparseSoftmaxCrossEntropyWithLogitsV2", "NLLLoss"]
 
 
 def smooth_l1_loss(input, target, beta: float = 1.0, reduction: str = "none"):  # noqa: A002
@@ -40,6 +40,20 @@ def hinge_embedding_loss(inputs, targets, margin=1.0, reduction="mean"):
     neg = P.select(P.less(targets, zero), P.relu(P.sub(P.cast(Tensor(np.array(float(margin))), inputs.dtype), inputs)),
                    zeros)
     loss = P.add(pos, neg)
+    if reduction == "mean":
+        return P.mean(loss)
+    return P.sum(loss) if reduction == "sum" else loss
+
+
+def soft_margin_loss(input, target, reduction="mean"):  # noqa: A002
+    """ops.soft_margin_loss: log(1 + exp(-target * input)) elementwise (as softplus: no overflow), reduced by
+    'mean' | 'sum' | 'none' (MindSpore 2.10 documents it; its CPU kernel is not registered)."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"soft_margin_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(f"soft_margin_loss: input {list(input.shape)} and target {list(target.shape)} must have "
+                         "one shape")
+    loss = P.softplus(P.neg(P.mul(P.cast(target, input.dtype), input)))
     if reduction == "mean":
         return P.mean(loss)
     return P.sum(loss) if reduction == "sum" else loss

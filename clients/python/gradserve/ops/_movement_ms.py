@@ -203,7 +203,12 @@ def index_select(input, axis: int, index):  # noqa: A002
 def gather_elements(input, dim: int, index):  # noqa: A002
     """out[i][j] = input[index[i][j]][j] for dim 0 (take_along_axis). index may be shorter than input on the other
     axes (MindSpore 2.10, torch.gather: gather_d(x[3, 4], 1, index[2, 2]) reads x's first two rows): input is cut to
-    it there first."""
+    it there first. A 0-d input reads as one element on axis 0 or -1 (MindSpore 2.10: gather_elements(5.0, 0, 0) is
+    5.0, an index [0] gives [5.0])."""
+    if input.ndim == 0 and dim in (0, -1):
+        index_shape = tuple(index.shape) if isinstance(index, Tensor) else ()
+        flat = gather_elements(reshape(input, (1,)), 0, reshape(index, (1,)) if not index_shape else index)
+        return flat if index_shape else reshape(flat, ())
     axis = _axis(dim, input.ndim, "gather_elements")
     if isinstance(index, Tensor) and index.ndim == input.ndim:
         cut = tuple(slice(None) if a == axis or n < 0 or m < 0 or n >= m else slice(0, n)

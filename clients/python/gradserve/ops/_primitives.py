@@ -685,6 +685,8 @@ def batch_norm(input_x, running_mean, running_var, weight, bias, training=False,
 # -- complex numbers: MindSpore 2.10's ops.abs / ops.Abs of a complex tensor keep its dtype (|z| + 0i);
 # ops.ComplexAbs gives the real modulus (the engine's abs)
 def abs(input):  # noqa: A001
+    if isinstance(input, Tensor) and input._dtype == "bool":  # MindSpore 2.10: abs of bool is a bool copy
+        return _out(apply("cast", [input], {"dtype": "bool"}))
     out = _out(apply("abs", [input], {}))
     return _cast(out, input._dtype) if isinstance(input, Tensor) and input._dtype in _dt.COMPLEX else out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtype as _dt
 from .._tensor import Tensor
 from ._extra import P
 from ._linalg_ms import outer
@@ -46,7 +47,11 @@ class CumProd:
 
 
 def cumprod(input, dim, dtype=None):  # noqa: A002
-    """MindSpore's ops.cumprod(input, dim, dtype=None): input cast to dtype first, then the running product."""
+    """MindSpore's ops.cumprod(input, dim, dtype=None): input cast to dtype first, then the running product. With no
+    dtype an integer or bool input gives int64 (MindSpore 2.10 on CPU: int8 / int32 / uint8 / bool -> Int64; the
+    CumProd primitive keeps the input's dtype)."""
+    if dtype is None and input._dtype not in _dt.FLOAT + _dt.COMPLEX:
+        dtype = _dt.int64
     x = input if dtype is None else P.cast(input, dtype)
     return P.cumprod(x, axis=int(dim))
 

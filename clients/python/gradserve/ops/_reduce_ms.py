@@ -37,8 +37,9 @@ def _first_extremum(x, axis: int, keepdims: bool, arg: str):
 
 def _extremum_with_index(x, axis, keepdims, red: str, arg: str):
     if axis is None:  # over all: the split rule (ReduceMax); the index is 0, whatever the input (MindSpore 2.10's
-        # ops.max / ops.min docs print value= 0 for an extremum at flat index 5; so does its CPU run)
-        vals = getattr(P, red)(x, axis=None, keepdims=bool(keepdims))
+        # ops.max / ops.min docs print value= 0 for an extremum at flat index 5; so does its CPU run). keepdims is
+        # ignored there: MindSpore 2.10 gives 0-d values and index (Tensor.max(keepdims=True) too), not [1, 1]
+        vals = getattr(P, red)(x, axis=None, keepdims=False)
         return vals, P.zeros(tuple(vals.shape), "int64")
     return _first_extremum(x, axis, keepdims, arg)
 
