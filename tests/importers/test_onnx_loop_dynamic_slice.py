@@ -8,7 +8,8 @@ from onnx import TensorProto, helper
 
 from engine.importers import UnsupportedModel, onnx_to_graph
 from engine.serialize import graph_from_json
-from importers.test_control_flow_import import ENC, _const, _loss_tail, _model, _vi, _weights, check, jax, x64  # noqa: F401
+from importers.test_control_flow_import import (  # noqa: F401 - x64: the module's float64 fixture
+    ENC, _const, _loss_tail, _model, _vi, _weights, check, jax, x64)
 
 jnp, lax = jax.numpy, jax.lax
 I64 = TensorProto.INT64
@@ -27,7 +28,8 @@ def sliced_loop_model(end_offset="one", start_shift=None, trips=3):
         pre + [helper.make_node("Identity", ["cin"], ["cout"]), _const("ax", np.array([0], np.int64)),
                _const("one", np.int64(1)), _const("two", np.int64(2)),
                helper.make_node("Add", [i_name, end_offset], ["ip1"]),
-               helper.make_node("Unsqueeze", [i_name, "ax"], ["st"]), helper.make_node("Unsqueeze", ["ip1", "ax"], ["en"]),
+               helper.make_node("Unsqueeze", [i_name, "ax"], ["st"]),
+               helper.make_node("Unsqueeze", ["ip1", "ax"], ["en"]),
                helper.make_node("Slice", ["W", "st", "en", "ax"], ["wi"], name="slice_w"),
                helper.make_node("Slice", ["x", "st", "en", "ax"], ["xi"], name="slice_x"),
                helper.make_node("Sin", ["v"], ["s"]), helper.make_node("Mul", ["s", "wi"], ["sw"]),
