@@ -9,6 +9,7 @@ import numpy as np
 
 from . import composites as C
 from .division import int_divide
+from .onnx_dynamic_slice import dynamic_slice
 from .graph_writer import NP_DTYPES, ModelLimitExceeded, UnsupportedModel
 
 HANDLERS: dict = {}
@@ -615,6 +616,8 @@ def _split(ctx, node, attrs):
 @handles("Slice")
 def _slice(ctx, node, attrs):
     x = ctx.val(node.input[0])
+    if ctx.opset >= 10 and not all(ctx.is_const(n) for n in node.input[1:3]):
+        return [dynamic_slice(ctx, node, x)]  # a Loop body's x[i:i+1]
     shape, args = ctx.w.shape(x), _slice_args(ctx, node, attrs)
     if _slice_empty(shape, *args) and all(n is not None and n.op_type == "Concat"
                                                     for n in ctx.graph_consumers(node.output[0])):
