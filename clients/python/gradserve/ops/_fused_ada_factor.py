@@ -91,10 +91,12 @@ class FusedAdaFactor(Primitive):
 
 
 class FusedAdaFactorWithGlobalNorm(FusedAdaFactor):
-    """FusedAdaFactor with the gradient divided by global_norm (by 1 where it is below 1e-30), the last input."""
+    """FusedAdaFactor with the gradient divided by global_norm (by 1 where it is below 1e-30), the last input
+    (a subclass as MindSpore's is, so its call takes one input more)."""
 
-    def __call__(self, epsilon, clip_threshold, beta1, beta2, weight_decay, learning_rate, grad, param, exp_avg,
-                 exp_avg_sq_row, exp_avg_sq_col, exp_avg_sq, global_norm):
+    def __call__(  # pyright: ignore[reportIncompatibleMethodOverride]
+            self, epsilon, clip_threshold, beta1, beta2, weight_decay, learning_rate, grad, param, exp_avg,
+            exp_avg_sq_row, exp_avg_sq_col, exp_avg_sq, global_norm):
         norm = _f32(global_norm)
         inv = P.select(P.less(norm, _TINY), P.ones_like(norm), P.div(1.0, norm))
         return self._step(epsilon, clip_threshold, beta1, beta2, weight_decay, learning_rate, grad, param,

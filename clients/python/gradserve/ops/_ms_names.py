@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import numpy as np
 
@@ -142,7 +143,7 @@ def logical_xor(input, other):  # noqa: A002
     return P.logical_and(P.logical_or(input, other), P.logical_not(P.logical_and(input, other)))
 
 
-def _input_or_x(name, input, x):  # noqa: A002
+def _input_or_x(name, input, x) -> Any:  # noqa: A002
     """The tensor under `input` or MindSpore's older keyword `x` (as the generated primitives take it), once."""
     if (input is None) == (x is None):
         raise TypeError(f"ops.{name}: give its tensor once, positionally or as input= (or x=)")
@@ -196,7 +197,8 @@ def var(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
     axes = moment_axes(input, axis)
     n = int(np.prod([input.shape[a] for a in axes]))
     dev = P.square(P.sub(input, P.mean(input, axes, True)))
-    return P.mul(P.mean(dev, axes, bool(keepdims)), n / (n - ddof) if n > ddof else math.nan)
+    # n - ddof as MindSpore 2.10 takes it: inf at n = ddof (NaN where the deviations are 0), negative past it
+    return P.mul(P.mean(dev, axes, bool(keepdims)), n / (n - ddof) if n != ddof else math.inf)
 
 
 def std(input, axis=None, ddof=0, keepdims=False):  # noqa: A002

@@ -221,8 +221,8 @@ def tensor_extremum(name: str, x, args, kwargs):
         if initial is not None and not isinstance(initial, (int, float, np.number)):
             raise TypeError(f"{name}(): argument 'initial' must be Number but got {type(initial).__name__}")
         if isinstance(axis, (tuple, list)) and not with_indices:  # several axes: the values alone, as amax / amin
-            return (amax if name == "max" else amin)(x, tuple(axis), keep, initial=initial, where=where)
-        out = f(x, axis, keep, initial=initial, where=where)
+            return (amax if name == "max" else amin)(x, tuple(axis), bool(keep), initial=initial, where=where)
+        out = f(x, axis, bool(keep), initial=initial, where=where)
         return out if with_indices else out[0]
     dim = kwargs.pop("dim", None)
     keep = kwargs.pop("keepdim", False)

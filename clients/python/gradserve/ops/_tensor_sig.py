@@ -129,8 +129,9 @@ def var(x, *args, **kwargs):
     for a in axes:
         n *= x.shape[int(a)]
     d = P.sub(x, P.mean(x, list(axes), keepdims=True))
-    # no more elements than ddof: NaN, as MindSpore 2.10's (an empty tensor's var, one element's with ddof 1)
-    return P.mul(P.sum(P.square(d), list(axes), keep), 1.0 / (n - ddof) if n > ddof else math.nan)
+    # MindSpore 2.10 divides by n - ddof whatever it is: inf at n = ddof (NaN where the sum is 0: one element with
+    # ddof 1, an empty tensor), negative past it
+    return P.mul(P.sum(P.square(d), list(axes), keep), 1.0 / (n - ddof) if n != ddof else math.inf)
 
 
 def std(x, *args, **kwargs):
