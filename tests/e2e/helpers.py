@@ -197,12 +197,34 @@ def metric(client: httpx.Client, name: str, **labels) -> float:
     return total
 
 
+def within(t0: float, ceiling: float, what: str) -> float:
+    """Seconds since t0 (time.monotonic()), asserted under `ceiling`: a bound that tells a limit that acted
+    from one that did not (minutes, hours), sized for a loaded 2-core box, never a speed check. The figure
+    is printed (pytest -s) so an audit can measure how close a loaded box comes."""
+    took = time.monotonic() - t0
+    print(f"within: {what}: {took:.2f} s of {ceiling:g} s")
+    assert took < ceiling, f"{what}: {took:.1f} s, past the {ceiling:g} s ceiling"
+    return took
+
+
 def wait_for_metric(client: httpx.Client, name: str, at_least: float, why: str, timeout: float = 10,
                     **labels) -> None:
     end = time.monotonic() + timeout
     while metric(client, name, **labels) < at_least:
         assert time.monotonic() < end, why
         time.sleep(0.1)
+
+
+def canary(c: httpx.Client, ceiling: float = 120.0) -> float:
+    """A small job that must succeed after an attack; its latency. The ceiling tells a wedged pool (whose
+    jobs run for minutes) from a loaded box where a replaced worker may still be starting (a server took
+    30 s to start at load 16 on 2 cores): never a speed check. The job asks for a deadline as long as the
+    ceiling: the server's default (30 s; 5 s in some modules) counts that wait and is not under test here."""
+    t0 = time.monotonic()
+    r = call(c, "grad", {"graph": matmul_net(), "inputs": [X, Y], "deadline_ms": int(ceiling * 1e3)}, timeout=ceiling)
+    assert r.status_code == 200, r.text[:500]
+    np.testing.assert_allclose(decode(r)["outputs"][0]["array"], DX, rtol=1e-6)
+    return within(t0, ceiling, "canary")
 
 
 def pool_of(client: httpx.Client, device: str = "cpu") -> dict:

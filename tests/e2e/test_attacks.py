@@ -17,7 +17,7 @@ import pytest
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
-from .helpers import DX, F32, X, Y, call, decode, error_of, in_thread, matmul_net, slow_input, slow_net
+from .helpers import F32, X, Y, call, canary, error_of, in_thread, matmul_net, slow_input, slow_net, within
 from .server import Server
 
 KEY = "attack-key"
@@ -48,17 +48,6 @@ def c(srv):
     with httpx.Client(base_url=srv.url, timeout=60, headers=AUTH,
                       limits=httpx.Limits(max_keepalive_connections=0)) as cl:
         yield cl
-
-
-def canary(c: httpx.Client, ceiling: float = 30.0) -> float:
-    """A small job that must succeed; its latency. (The ceiling tells a wedged pool, whose jobs here run for
-    minutes, from a loaded box where a replaced worker may still be starting: never a speed check.)"""
-    t0 = time.monotonic()
-    r = call(c, "grad", {"graph": matmul_net(), "inputs": [X, Y]})
-    dt = time.monotonic() - t0
-    np.testing.assert_allclose(decode(r)["outputs"][0]["array"], DX, rtol=1e-6)
-    assert dt < ceiling, dt
-    return dt
 
 
 def pool(c: httpx.Client) -> dict:
@@ -115,10 +104,10 @@ def test_a_client_that_goes_away_does_not_pin_a_worker(srv, c):
     before = restarts(c)
     body = {"graph": ENDLESS, "inputs": [XIN]}
     for _ in range(2):
-        with httpx.Client(base_url=srv.url, headers=AUTH, timeout=3.0) as quick:  # time to reach a worker
+        with httpx.Client(base_url=srv.url, headers=AUTH, timeout=10.0) as quick:  # to reach a worker, loaded box
             with pytest.raises(httpx.TimeoutException):
                 call(quick, "eval", body, "binary")
-    wait_until(lambda: restarts(c) >= before + 2, "the abandoned jobs kept their workers")
+    wait_until(lambda: restarts(c) >= before + 2, "the abandoned jobs kept their workers", timeout=120)
     canary(c)
     assert c.get("/v2/health/ready").status_code == 200
 
@@ -135,7 +124,7 @@ def test_deadline_holds_and_readiness_follows_the_pool(srv, c):
         th.join(60)
         assert box["result"].status_code == 504, box
     r = wait_until(lambda: (lambda r: r if r.status_code == 503 else None)(c.get("/v2/health/ready")),
-                   "readiness did not reflect a pool with no worker able to take work", timeout=3)
+                   "readiness did not reflect a pool with no worker able to take work", timeout=60)
     assert r.json()["error"]["detail"] == {} and "pools" not in r.text
     wait_until(lambda: c.get("/v2/health/ready").status_code == 200, "the pool did not come back", timeout=60)
     canary(c)
@@ -192,7 +181,7 @@ def test_slow_uploads_time_out_and_free_their_places(srv, c):
     assert call(c, "grad", {"graph": matmul_net(), "inputs": [X, Y]}).status_code == 429  # places all held
     t0 = time.monotonic()
     codes = [status_of(s) for s in socks]
-    assert time.monotonic() - t0 < 15
+    within(t0, 15, "slow uploads answered")
     assert codes.count(408) >= 4 and set(codes) <= {408, 429}, codes
     for s in socks:
         s.close()
@@ -209,7 +198,7 @@ def test_expect_100_continue_then_silence(srv, c):
         chunk = s.recv(65536)
         assert chunk, got
         got += chunk
-    assert time.monotonic() - t0 < 15
+    within(t0, 15, "expect-100 then silence answered")
     s.close()
     canary(c)
 
@@ -224,7 +213,7 @@ def test_slow_headers_big_headers_idle_connections(srv, c):
     assert status_of(big) == 431
     assert status_of(slow) == 408
     assert status_of(idle) is None  # closed
-    assert time.monotonic() - t0 < 15
+    within(t0, 15, "slow / big headers, idle connection answered")
     canary(c)
 
 
@@ -282,7 +271,7 @@ def test_expansion_counts_against_max_work(srv, c):
     r = call(c, "eval", {"graph": exponential_net(), "inputs": [np.ones(4, F32)]})
     assert r.status_code == 413, r.text
     assert error_of(r)["detail"]["limit"] == "max_work"
-    assert time.monotonic() - t0 < 20
+    within(t0, 120, "2^30-call expansion refused")  # (run: hours)
     canary(c)
 
 

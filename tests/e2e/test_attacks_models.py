@@ -21,7 +21,7 @@ import pytest
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
-from .helpers import DX, X, Y, call, decode, matmul_net, metric, pool_of, wait_for_pool
+from .helpers import DX, X, Y, canary, metric, pool_of, wait_for_pool, within
 from .server import Server
 
 ONNX = {"Content-Type": "application/onnx"}
@@ -43,13 +43,6 @@ def srv(tmp_path_factory):
 def c(srv):
     with srv.client(timeout=60) as cl:
         yield cl
-
-
-def canary(c: httpx.Client, ceiling: float = 30.0) -> None:  # (a wedged pool, not a speed check)
-    t0 = time.monotonic()
-    r = call(c, "grad", {"graph": matmul_net(), "inputs": [X, Y]})
-    np.testing.assert_allclose(decode(r)["outputs"][0]["array"], DX, rtol=1e-6)
-    assert time.monotonic() - t0 < ceiling
 
 
 def graph_of(make, shape=(4,), dtype="float64") -> dict:
@@ -220,7 +213,8 @@ def test_onnx_bombs_and_file_references(c, case):
     t0 = time.monotonic()
     r = c.post("/v1/graphs", content=_onnx(nodes, inits), headers=ONNX)
     assert r.status_code == status and words in r.json()["error"]["message"], r.text
-    assert "root:" not in r.text and time.monotonic() - t0 < 10
+    assert "root:" not in r.text
+    within(t0, 60, f"onnx {case} refused")  # (materialised: minutes or OOM)
 
 
 def test_onnx_protobuf_recursion_and_garbage(c):
@@ -281,7 +275,7 @@ def test_work_bombs_are_refused_before_they_run(c, name):
     assert r.status_code == 400 or err["detail"]["limit"] in ("max_elements", "max_jacobian_basis", "max_order",
                                                               "max_job_bytes"), err
     assert any(w in err["message"] for w in ("elements", "basis", "order", "step", "bytes")), err
-    assert time.monotonic() - t0 < 10
+    within(t0, 60, f"work bomb {name} refused")  # (run: hours or OOM)
 
 
 def test_a_while_loop_at_max_trips_with_a_heavy_body_is_bounded_by_its_deadline(c):
@@ -304,8 +298,8 @@ def test_a_while_loop_at_max_trips_with_a_heavy_body_is_bounded_by_its_deadline(
                                                           "b64": base64.b64encode(bytes(8 << 16)).decode()}],
                                   "deadline_ms": 1500})
     assert r.status_code == 504, r.text
-    assert time.monotonic() - t0 < 20
-    end = time.monotonic() + 30
+    within(t0, 120, "max-trips while loop ended by its deadline")  # (run: days)
+    end = time.monotonic() + 120  # (kill after the grace, then a fresh worker: slow on a loaded box)
     while metric(c, "gradserve_worker_restarts_total", device="cpu") < restarts + 1:
         assert time.monotonic() < end, "the worker running past its deadline was not recycled"
         time.sleep(0.1)

@@ -103,7 +103,7 @@ def test_sigterm_drains(tmp_path):
         assert box["r"].status_code == 200, box["r"].text  # the in-flight job finished
         assert np.isfinite(decode(box["r"])["outputs"][0]["array"]).all()
         assert s.proc.wait(30) == 0
-        end = time.monotonic() + 10
+        end = time.monotonic() + 60  # (orphans live forever: a loaded box may take seconds to reap)
         while any(_alive(p) for p in pids) and time.monotonic() < end:
             time.sleep(0.1)
         assert not any(_alive(p) for p in pids), "workers outlived the server"
