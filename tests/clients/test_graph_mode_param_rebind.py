@@ -67,23 +67,15 @@ class Two(nn.Cell):
         return (x * self.a).sum() + 10 * (x * self.b).sum()
 
 
-@pytest.mark.parametrize("mode, after", [(GRAPH, 11.0), (PYNATIVE, 110.0)])
-def test_forward_after_rebinding(fake, mode, after):
+@pytest.mark.parametrize("cell, mode, before, after", [(Linear, GRAPH, 11.0, 11.0), (Linear, PYNATIVE, 11.0, 110.0),
+                                                      (Square, GRAPH, 19.0, 19.0), (Square, PYNATIVE, 19.0, 1900.0)])
+def test_forward_after_rebinding(fake, cell, mode, before, after):
     _mode(mode)
-    net = Linear()
-    assert float(net(_x()).asnumpy()) == 11.0
+    net = cell()
+    assert float(net(_x()).asnumpy()) == before
     net.w = _new_w()
     assert float(net(_x()).asnumpy()) == after
     np.testing.assert_array_equal(net.w.asnumpy(), [10.0, 20.0])  # the attribute is the new Parameter either way
-
-
-@pytest.mark.parametrize("mode, after", [(GRAPH, 19.0), (PYNATIVE, 1900.0)])
-def test_square_forward_after_rebinding(fake, mode, after):
-    _mode(mode)
-    net = Square()
-    assert float(net(_x()).asnumpy()) == 19.0
-    net.w = _new_w()
-    assert float(net(_x()).asnumpy()) == after
 
 
 @pytest.mark.parametrize("mode, after", [(GRAPH, [6.0, 16.0]), (PYNATIVE, [0.0, 0.0])])
