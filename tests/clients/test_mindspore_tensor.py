@@ -69,3 +69,11 @@ def test_integer_division_and_power(fake):
     p = a ** 2
     assert p.dtype == gs.int32
     np.testing.assert_array_equal(p.asnumpy(), [9, 16])
+
+
+@pytest.mark.parametrize("value, dtype, text", [(1 / 3, "float32", "0.33333334"), (1.12, "float16", "1.12"),
+                                                (1e20, "float32", "1e+20"), (1 / 3, "float64", "0.3333333333333333"),
+                                                (7, "int32", "7"), (True, "bool_", "True")])
+def test_str_of_a_scalar_tensor_is_numpys_text_in_its_dtype(value, dtype, text):
+    # MindSpore 2.10 CPU's str(Tensor(value, dtype)) (its str(self.asnumpy())): float32 digits, not float64's
+    assert str(gs.Tensor(value, getattr(gs, dtype))) == text

@@ -276,7 +276,9 @@ class Tensor:
         a = self._value()
         if a is None:
             return repr(self)
-        return np.array2string(a) if a.ndim else str(a.item())
+        if self._dtype == "bfloat16":  # (MindSpore's own bfloat16 NumPy type prints 7 digits: not matched yet)
+            return np.array2string(a) if a.ndim else str(a.item())
+        return str(a)  # MindSpore's str(self.asnumpy()): a 0-d float32 1.12 is '1.1199999', not .item()'s digits
 
     def _value_str(self) -> str:
         a = self._data
