@@ -144,7 +144,8 @@ def _end_limit(xp, terms):
     for coef, e in terms:
         steeper = (coef != 0) & (e < worst)
         worst, sign = xp.where(steeper, e, worst), xp.where(steeper, xp.sign(coef), sign)
-    return xp.where(worst < 0, xp.where(sign < 0, -math.inf, math.inf), finite)
+    # (sign is +-1 wherever worst < 0; the array API takes no where() of two scalars)
+    return xp.where(worst < 0, sign * math.inf, finite)
 
 
 def _loop_flops(e) -> int:
