@@ -38,17 +38,25 @@ def _affine(ctx, name: str):
 def dynamic_slice(ctx, node, x: str) -> str:
     ins = list(node.input) + [""] * 4
     shape = ctx.w.shape(x)
-    where = f"Slice node {node.name!r}"
-    axes = [0] if not ins[3] else [int(a) % len(shape) for a in ctx.cval(ins[3], node).reshape(-1)]
+    runtime = next(n for n in ins[1:3] if not ctx.is_const(n))
+
+    def refuse(reason: str):
+        # worded as every importer refusal of a run-time shape input ("input 'n' must be a constant here"), which
+        # callers (the ONNX node suite) read to bind that input
+        raise UnsupportedModel(f"Slice node {node.name!r}: input {runtime!r} must be a constant here (shapes are "
+                               "static in gradserve graphs; run-time starts are taken on one axis, with steps of 1 "
+                               f"and the ends the starts plus a constant): {reason}")
+
+    n_starts = ctx.w.shape(ctx.val(ins[1]))[0] if not ctx.is_const(ins[1]) else ctx.cval(ins[1], node).size
+    axes = list(range(n_starts)) if not ins[3] else [int(a) % len(shape) for a in ctx.cval(ins[3], node).reshape(-1)]
     if ins[4] and any(int(s) != 1 for s in ctx.cval(ins[4], node).reshape(-1)):
-        raise UnsupportedModel(f"{where}: run-time starts need steps of 1")
+        refuse("its steps are not 1")
     if len(axes) != 1:
-        raise UnsupportedModel(f"{where}: run-time starts on {len(axes)} axes (one is supported)")
+        refuse(f"it slices {len(axes)} axes")
     (bs, os_), (be, oe) = _affine(ctx, ins[1]), _affine(ctx, ins[2])
     size = oe - os_
     if bs is None or bs != be or not 0 < size <= shape[axes[0]]:
-        raise UnsupportedModel(f"{where}: starts {ins[1]!r} are computed at run time and the ends {ins[2]!r} are "
-                               "not the starts plus a constant (the slice's size must be static)")
+        refuse(f"the ends {ins[2]!r} are not the starts plus a constant (the slice's size must be static)")
     dim = shape[axes[0]]
     start = ctx.w.cast(ctx.w.reshape(ctx.val(ins[1]), ()), "int64")
     negative = ctx.w.binary("less", start, ctx.w.const(np.int64(0)))

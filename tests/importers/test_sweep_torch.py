@@ -49,7 +49,7 @@ EXPORTER_BUGS.update({("vqvae_codebook_straight_through", "torchscript"): _NO_ST
 # What the importers still refuse, by name (the round-4 gaps): (case, path) -> the op the refusal names.
 # path: "export" (gs.from_torch) or an ONNX exporter.
 # embedding_bag through dynamo: a Loop over ONNX sequences whose trip count is data (the bags' offsets)
-REFUSED = {("embedding_bag_modes", "dynamo"): r"op Loop \(node .*the trip count M is not a constant"}
+REFUSED = {("embedding_bag_modes", "dynamo"): r"op Loop \(node .*no trip count M and the condition is not a constant-step counter"}
 # Models torch.export itself cannot export (torch's error, not the importer's): strict xfail, so a torch
 # that learns to export them turns the case into a failure to look at.
 _PACKED = ("torch.export: pack_padded_sequence's batch sizes are data (FakeTensor sizes)", TypeError)
