@@ -134,8 +134,9 @@ def _vjp_graph(g: Graph, ct_outs: tuple, ints: bool = False, flags: bool = False
     for j, c in zip(ct_outs, cts_in):
         cts[j] = c
     wrt = [m for m, x in zip(marks, xs) if carries(x.dtype, ints)]
+    b.reach_flags = {} if flags else None  # (a cond nested in this branch: its run-time flags, at every depth)
     grads = layers.backward(b, b.eqns[start:], outs, cts, wrt, f"{g.name} (vjp)", ints)
-    reached = [b.full((), 1.0 if b.flows(gr) else 0.0, "bool") for gr in grads] if flags else []
+    reached = [layers.reaches(b, gr) for gr in grads] if flags else []
     grads = [gr if gr is not None else b.zeros_like(w) for gr, w in zip(grads, wrt)]
     return layers.optimize(Graph(xs + cts_in, [], b.eqns, tuple(grads + reached), name=f"{g.name}/vjp"))
 
