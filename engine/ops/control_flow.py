@@ -33,6 +33,7 @@ from ..errors import InvalidGraph, LimitExceeded, ShapeError
 from ..ir import AVal, Graph, INT_DTYPES, Var, carries, is_inexact
 from ._infer import rule_infer
 from .composite import run_flat
+from .custom_vjp import rule_functions
 from .registry import Attr, defop, function_op_hooks, impl_rules, jvp_rules, layers, vjp_rules
 
 
@@ -92,7 +93,7 @@ def _flat_branch(b, fn: Graph, arg_avals, pnames, penv, depth, label) -> Graph:
     args = [Var(a, f"a{i}") for i, a in enumerate(arg_avals)]
     params = [Var(penv[n].aval, n) for n in pnames]
     outs = layers.inline(b2, fn, args, dict(zip(pnames, params)), depth + 1)
-    return layers.optimize(Graph(args + params, [], b2.eqns, tuple(outs), name=f"{label}/{fn.name}"))
+    return _graph(b2, args + params, outs, f"{label}/{fn.name}")
 
 
 def _switch_expand(op):
@@ -124,7 +125,7 @@ def _vjp_graph(g: Graph, ct_outs: tuple, ints: bool = False, flags: bool = False
     """(operands..., cotangents of the outputs at ct_outs...) -> cotangents of the operands that carry
     one (floats; integers too under grad's int_grads, MindSpore's rule); flags: then a bool each, whether this
     branch's derivative reaches the operand (grad's `reached`, Builder.flows)."""
-    b = layers.Builder()
+    b = _builder(g)
     xs = [Var(v.aval, f"x{i}") for i, v in enumerate(g.inputs)]
     marks = [b.identity(x) if carries(x.dtype, ints) else x for x in xs]
     start = len(b.eqns)
@@ -138,17 +139,17 @@ def _vjp_graph(g: Graph, ct_outs: tuple, ints: bool = False, flags: bool = False
     grads = layers.backward(b, b.eqns[start:], outs, cts, wrt, f"{g.name} (vjp)", ints)
     reached = [layers.reaches(b, gr) for gr in grads] if flags else []
     grads = [gr if gr is not None else b.zeros_like(w) for gr, w in zip(grads, wrt)]
-    return layers.optimize(Graph(xs + cts_in, [], b.eqns, tuple(grads + reached), name=f"{g.name}/vjp"))
+    return _graph(b, xs + cts_in, grads + reached, f"{g.name}/vjp")
 
 
 @functools.lru_cache(maxsize=256)
 def _jvp_graph(g: Graph, pos: tuple) -> Graph:
     """(operands..., tangents of operands at pos...) -> tangents of every output."""
-    b = layers.Builder()
+    b = _builder(g)
     xs = [Var(v.aval, f"x{i}") for i, v in enumerate(g.inputs)]
     ts = [Var(xs[p].aval, f"t{p}") for p in pos]
     res = layers.expand_jvp(b, g, xs + ts, {"positions": pos}, {}, 0, f"{g.name} (jvp)")
-    return layers.optimize(Graph(xs + ts, [], b.eqns, tuple(res[len(res) // 2:]), name=f"{g.name}/jvp"))
+    return _graph(b, xs + ts, res[len(res) // 2:], f"{g.name}/jvp")
 
 
 def _switch_run_vjp(b, ins, outs, cts, branches):
@@ -290,7 +291,18 @@ def _vars(avals, prefix):
 
 
 def _graph(b, ins, outs, name) -> Graph:
-    return layers.optimize(Graph(list(ins), [], b.eqns, tuple(outs), name=name))
+    """A lowered branch / body / rule graph; it keeps the functions a custom_vjp node in it names (a hook's rule
+    in a while body: its reverse sweep inlines the rule)."""
+    return layers.optimize(Graph(list(ins), [], b.eqns, tuple(outs), functions=rule_functions(b.functions, b.eqns),
+                                 name=name))
+
+
+def _builder(*graphs: Graph):
+    """A Builder for a graph made from these: their functions at hand (custom_vjp rules)."""
+    functions: dict = {}
+    for g in graphs:
+        functions.update(g.functions)
+    return layers.Builder(functions=functions)
 
 
 @functools.lru_cache(maxsize=256)
@@ -299,12 +311,12 @@ def _jvp_loop(cond: Graph, body: Graph, n: int, pos: tuple):
     tangents at pos >= n): the body steps the tangents by body's jvp."""
     avals = [v.aval for v in body.inputs]
     fs = [p for p in pos if p < n]
-    b = layers.Builder()
+    b = _builder(cond, body)
     s, inv = _vars(avals[:n], "s"), _vars(avals[n:], "i")
     ts, tinv = _vars([avals[p] for p in fs], "t"), _vars([avals[p] for p in pos if p >= n], "u")
     res = layers.expand_jvp(b, body, s + inv + ts + tinv, {"positions": pos}, {}, 0, f"{body.name} (jvp)")
     new_body = _graph(b, s + ts + inv + tinv, res[:n] + [res[n + p] for p in fs], f"{body.name}/jvp")
-    b2 = layers.Builder()
+    b2 = _builder(cond, body)
     new_cond = _graph(b2, s + ts + inv + tinv, layers.inline(b2, cond, s + inv, {}), f"{cond.name}/jvp")
     return new_cond, new_body
 
@@ -328,11 +340,11 @@ def _count_loop(cond: Graph, body: Graph, n: int):
     """cond / body over (trips, state..., invariants...): the loop again, counting its trips."""
     avals = [v.aval for v in body.inputs]
     k, s, inv = Var(AVal((), "int64"), "k"), _vars(avals[:n], "s"), _vars(avals[n:], "i")
-    b = layers.Builder()
+    b = _builder(cond, body)
     new = layers.inline(b, body, s + inv, {})
     one = b.full((), 1.0, "int64")
     nb = _graph(b, [k] + s + inv, [b.add(k, one)] + list(new), f"{body.name}/count")
-    b2 = layers.Builder()
+    b2 = _builder(cond, body)
     nc = _graph(b2, [k] + s + inv, layers.inline(b2, cond, s + inv, {}), f"{cond.name}/count")
     return nc, nb
 
@@ -343,10 +355,10 @@ def _fixed_loop(body: Graph, n: int):
     avals = [v.aval for v in body.inputs]
     i, stop = Var(AVal((), "int64"), "i"), Var(AVal((), "int64"), "stop")
     s, inv = _vars(avals[:n], "s"), _vars(avals[n:], "v")
-    b = layers.Builder()
+    b = _builder(body)
     new = layers.inline(b, body, s + inv, {})
     nb = _graph(b, [i] + s + [stop] + inv, [b.add(i, b.full((), 1.0, "int64"))] + list(new), f"{body.name}/fixed")
-    b2 = layers.Builder()
+    b2 = _builder(body)
     nc = _graph(b2, [i] + s + [stop] + inv, [b2.less(i, stop)], f"{body.name}/fixed_cond")
     return nc, nb
 
@@ -375,13 +387,13 @@ def _record_loop(cond: Graph, body: Graph, n: int, max_trips: int):
     avals = [v.aval for v in body.inputs]
     k, s, inv = Var(AVal((), "int64"), "k"), _vars(avals[:n], "s"), _vars(avals[n:], "i")
     rows = _vars(_row_avals(avals[:n], max_trips), "h")
-    b = layers.Builder()
+    b = _builder(cond, body)
     written = [b.dynamic_update_slice(h, b.reshape(x, shape=(1,) + tuple(x.shape)), *_starts(b, k, len(x.shape)))
                for h, x in zip(rows, s)]
     new = layers.inline(b, body, s + inv, {})
     nb = _graph(b, [k] + s + rows + inv, [b.add(k, b.full((), 1.0, "int64"))] + list(new) + written,
                 f"{body.name}/record")
-    b2 = layers.Builder()
+    b2 = _builder(cond, body)
     nc = _graph(b2, [k] + s + rows + inv, layers.inline(b2, cond, s + inv, {}), f"{cond.name}/record")
     return nc, nb
 
@@ -408,7 +420,7 @@ def _reverse_loop(body: Graph, n: int, cs: tuple, ci: tuple, ints: bool, max_tri
     s0 = _vars(_row_avals(avals[:n], max_trips) if stored else avals[:n], "s")
     inv = _vars(avals[n:], "v")
     ins = [k] + ct_s + ct_i + s0 + inv
-    b = layers.Builder()
+    b = _builder(body)
     k1 = b.sub(k, b.full((), 1.0, "int64"))
     sk = _state_at(b, body, n, k1, s0, inv, stored, max_trips)
     grads = layers.inline(b, _vjp_graph(body, cs, ints), list(sk) + inv + ct_s, {})
@@ -416,7 +428,7 @@ def _reverse_loop(body: Graph, n: int, cs: tuple, ci: tuple, ints: bool, max_tri
     g = dict(zip(carried, grads))
     new_i = [b.add(c, g[j]) for c, j in zip(ct_i, ci)]
     nb = _graph(b, ins, [k1] + [g[j] for j in cs] + new_i, f"{body.name}/reverse")
-    b2 = layers.Builder()
+    b2 = _builder(body)
     nc = _graph(b2, ins, [b2.greater(k, b2.full((), 0.0, "int64"))], f"{body.name}/reverse_cond")
     return nc, nb
 
