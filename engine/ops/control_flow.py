@@ -121,10 +121,11 @@ def _switch_run_impl(xp, index, *ops, branches):
 
 
 @functools.lru_cache(maxsize=256)
-def _vjp_graph(g: Graph, ct_outs: tuple, ints: bool = False, flags: bool = False) -> Graph:
+def _vjp_graph(g: Graph, ct_outs: tuple, ints: bool = False, flags: bool = False, ct_flags: bool = False) -> Graph:
     """(operands..., cotangents of the outputs at ct_outs...) -> cotangents of the operands that carry
     one (floats; integers too under grad's int_grads, MindSpore's rule); flags: then a bool each, whether this
-    branch's derivative reaches the operand (grad's `reached`, Builder.flows)."""
+    branch's derivative reaches the operand (grad's `reached`, Builder.flows); ct_flags: a bool input per
+    cotangent too (after them), whether it is reached (a loop body's: from the trip after)."""
     b = _builder(g)
     xs = [Var(v.aval, f"x{i}") for i, v in enumerate(g.inputs)]
     marks = [b.identity(x) if carries(x.dtype, ints) else x for x in xs]
@@ -135,11 +136,13 @@ def _vjp_graph(g: Graph, ct_outs: tuple, ints: bool = False, flags: bool = False
     for j, c in zip(ct_outs, cts_in):
         cts[j] = c
     wrt = [m for m, x in zip(marks, xs) if carries(x.dtype, ints)]
-    b.reach_flags = {} if flags else None  # (a cond nested in this branch: its run-time flags, at every depth)
+    fl_in = _vars([AVal((), "bool")] * len(cts_in), "ctf") if flags and ct_flags else []
+    # (a cond nested in this branch: its run-time flags, at every depth)
+    b.reach_flags = {c.id: f for c, f in zip(cts_in, fl_in)} if flags else None
     grads = layers.backward(b, b.eqns[start:], outs, cts, wrt, f"{g.name} (vjp)", ints)
     reached = [layers.reaches(b, gr) for gr in grads] if flags else []
     grads = [gr if gr is not None else b.zeros_like(w) for gr, w in zip(grads, wrt)]
-    return _graph(b, xs + cts_in, grads + reached, f"{g.name}/vjp")
+    return _graph(b, xs + cts_in + fl_in, grads + reached, f"{g.name}/vjp")
 
 
 @functools.lru_cache(maxsize=256)
@@ -410,24 +413,29 @@ def _state_at(b, body: Graph, n: int, k1: Var, s0: list, inv: list, stored: bool
 
 
 @functools.lru_cache(maxsize=256)
-def _reverse_loop(body: Graph, n: int, cs: tuple, ci: tuple, ints: bool, max_trips: int, stored: bool):
+def _reverse_loop(body: Graph, n: int, cs: tuple, ci: tuple, ints: bool, max_trips: int, stored: bool,
+                  flags: bool = False):
     """cond / body of the reverse sweep over (k, cotangents of the carrying state cs, of the carrying
     invariants ci) with invariants (the recorded rows, or the state at entry; invariants): step k-1's state
-    is read back (or recomputed from the entry), then body's vjp takes the cotangents one trip back."""
+    is read back (or recomputed from the entry), then body's vjp takes the cotangents one trip back. flags (grad's
+    `reached`): a bool state per cotangent too, whether it is reached: a state's, what the trip's vjp gives from the
+    trip after's; an invariant's, whether any trip reached it (a cond in the body taking no branch that uses it)."""
     avals = [v.aval for v in body.inputs]
     k = Var(AVal((), "int64"), "k")
     ct_s, ct_i = _vars([avals[j] for j in cs], "cs"), _vars([avals[j] for j in ci], "ci")
     s0 = _vars(_row_avals(avals[:n], max_trips) if stored else avals[:n], "s")
     inv = _vars(avals[n:], "v")
-    ins = [k] + ct_s + ct_i + s0 + inv
+    fs, fi = (_vars([AVal((), "bool")] * len(c) if flags else [], p) for c, p in ((cs, "fs"), (ci, "fi")))
+    ins = [k] + ct_s + ct_i + fs + fi + s0 + inv
     b = _builder(body)
     k1 = b.sub(k, b.full((), 1.0, "int64"))
     sk = _state_at(b, body, n, k1, s0, inv, stored, max_trips)
-    grads = layers.inline(b, _vjp_graph(body, cs, ints), list(sk) + inv + ct_s, {})
+    grads = layers.inline(b, _vjp_graph(body, cs, ints, flags, flags), list(sk) + inv + ct_s + fs, {})
     carried = [x for x in range(len(avals)) if carries(avals[x].dtype, ints)]
-    g = dict(zip(carried, grads))
+    g, reached = dict(zip(carried, grads)), dict(zip(carried, grads[len(carried):]))
     new_i = [b.add(c, g[j]) for c, j in zip(ct_i, ci)]
-    nb = _graph(b, ins, [k1] + [g[j] for j in cs] + new_i, f"{body.name}/reverse")
+    new_f = [reached[j] for j in cs if flags] + [b.logical_or(f, reached[j]) for f, j in zip(fi, ci)]
+    nb = _graph(b, ins, [k1] + [g[j] for j in cs] + new_i + new_f, f"{body.name}/reverse")
     b2 = _builder(body)
     nc = _graph(b2, ins, [b2.greater(k, b2.full((), 0.0, "int64"))], f"{body.name}/reverse_cond")
     return nc, nb
@@ -458,16 +466,17 @@ def _while_run_vjp(b, ins, outs, cts, cond, body, n_state, max_trips):
     if not (cs or ci) or all(cts[j] is None for j in cs):
         return [None] * len(ins)
     trips, entry = _trips_and_states(b, ins, cond, body, n, max_trips)
-    rc, rb = _reverse_loop(body, n, cs, ci, ints, max_trips, entry is not None)
+    flags = b.reach_flags is not None  # (a grad with `reached`: which operands the trips reach)
+    rc, rb = _reverse_loop(body, n, cs, ci, ints, max_trips, entry is not None, flags)
     init = [trips] + [cts[j] if cts[j] is not None else b.zeros_like(outs[j]) for j in cs] + \
-        [b.zeros_like(ins[j]) for j in ci]
+        [b.zeros_like(ins[j]) for j in ci] + \
+        ([layers.reaches(b, cts[j]) for j in cs] + [b.full((), 0.0, "bool")] * len(ci) if flags else [])
     states = list(ins[:n]) if entry is None else entry
     res = b.emit("while_run", init + states + list(ins[n:]),
                  {"cond": rc, "body": rb, "n_state": len(init), "max_trips": max_trips})
     got = dict(zip(cs + ci, res[1:]))
-    if b.reach_flags is not None:  # (a grad with `reached`: a loop of no trips passes nothing to its operands)
-        ran = b.greater(trips, b.full((), 0.0, "int64"))
-        b.reach_flags.update((got[j].id, ran) for j in cs + ci if j >= n or cts[j] is None)
+    if flags:  # (whether a trip reached each operand; a loop of no trips passes the states' own cotangents)
+        b.reach_flags.update((got[j].id, f) for j, f in zip(cs + ci, res[1 + len(cs) + len(ci):]))
     return [got.get(j) for j in range(len(ins))]
 
 
