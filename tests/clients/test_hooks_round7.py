@@ -11,7 +11,7 @@ value and call log below is what it printed for the same program).
 import numpy as np
 import pytest
 
-from gradserve import Tensor, context, nn, ops
+from gradserve import Parameter, Tensor, context, nn, ops
 
 from clients.test_mindspore_hooks import pynative  # noqa: F401 (the fixture: PyNative for one test)
 
@@ -243,3 +243,109 @@ def test_graph_mode_hooks_in_branches_and_loops(graph_mode, net, scale, gx, gu):
     dx, du = ops.grad(net(), grad_position=(0, 1))(Tensor(X * np.float32(scale)), Tensor(U))
     np.testing.assert_allclose(dx.asnumpy(), gx, rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(du.asnumpy(), gu, rtol=1e-4, atol=1e-3)
+
+
+class Scale(nn.Cell):
+    """x * w, w = [k, k + 1, k + 2] a Parameter: a cell with Parameters keeps its backward hooks on an identity."""
+
+    def __init__(self, k: float):
+        super().__init__()
+        self.w = Parameter(Tensor(np.array([k, k + 1, k + 2], np.float32)), name=f"w{int(k)}")
+
+    def construct(self, x):
+        return x * self.w
+
+
+def _cell_recorder(log, tag):
+    return lambda c, gi, go: log.append((tag, gi[0].asnumpy().tolist(), go[0].asnumpy().tolist()))
+
+
+def test_a_backward_hook_of_a_cell_with_parameters_reads_grad_output(pynative):
+    """sum((x w)^2), w = [1, 2, 3]: grad_input 2 x w^2 = [2, 16, 54], grad_output 2 x w = [2, 8, 18] (MindSpore
+    2.10; gradserve refused grad_output of a cell with Parameters)."""
+    log, lin = [], Scale(1.0)
+    lin.register_backward_hook(_cell_recorder(log, "lin"))
+    g, (gw,) = ops.grad(lambda x: (lin(x) ** 2).sum(), grad_position=0, weights=lin.trainable_params())(Tensor(X))
+    np.testing.assert_allclose(g.asnumpy(), [2.0, 16.0, 54.0])
+    np.testing.assert_allclose(gw.asnumpy(), [2.0, 16.0, 54.0])
+    assert log == [("lin", [2.0, 16.0, 54.0], [2.0, 8.0, 18.0])]
+
+
+def test_a_backward_hook_of_a_cell_with_parameters_returning_ten_grad_output(pynative):
+    """The hook returns 10 grad_output as grad_input: [20, 80, 180]; w's gradient is untouched (MindSpore 2.10).
+    In a grad of a grad (sum((x w)^3)) MindSpore gives [600, 2400, 5400]: refused by name here."""
+    lin = Scale(1.0)
+    lin.register_backward_hook(lambda c, gi, go: (go[0] * 10,))
+    g, (gw,) = ops.grad(lambda x: (lin(x) ** 2).sum(), grad_position=0, weights=lin.trainable_params())(Tensor(X))
+    np.testing.assert_allclose(g.asnumpy(), [20.0, 80.0, 180.0])
+    np.testing.assert_allclose(gw.asnumpy(), [2.0, 16.0, 54.0])
+    with pytest.raises(NotImplementedError, match="of Scale computes with grad_output: for a cell holding Param"):
+        ops.grad(ops.grad(lambda x: (lin(x) ** 3).sum()))(Tensor(X))
+
+
+def test_a_backward_hook_of_a_cell_with_parameters_in_a_grad_of_a_grad(pynative):
+    """sum((x w)^3): the reader sees (grad_input, grad_output) = ([3, 96, 729], [3, 48, 243]) in the first pass,
+    ([6, 96, 486], [6, 48, 162]) in the second; f'' = [6, 96, 486]. A hook doubling grad_input: f'' 4 times,
+    [24, 384, 1944], seeing [3, 96, 729] then [12, 192, 972] (MindSpore 2.10)."""
+    log, lin = [], Scale(1.0)
+    lin.register_backward_hook(_cell_recorder(log, "lin"))
+    np.testing.assert_allclose(ops.grad(ops.grad(lambda x: (lin(x) ** 3).sum()))(Tensor(X)).asnumpy(),
+                               [6.0, 96.0, 486.0])
+    assert log == [("lin", [3.0, 96.0, 729.0], [3.0, 48.0, 243.0]), ("lin", [6.0, 96.0, 486.0], [6.0, 48.0, 162.0])]
+    seen, lin2 = [], Scale(1.0)
+    lin2.register_backward_hook(lambda c, gi, go: (seen.append(gi[0].asnumpy().tolist()), (gi[0] * 2,))[1])
+    np.testing.assert_allclose(ops.grad(ops.grad(lambda x: (lin2(x) ** 3).sum()))(Tensor(X)).asnumpy(),
+                               [24.0, 384.0, 1944.0])
+    assert seen == [[3.0, 96.0, 729.0], [12.0, 192.0, 972.0]]
+
+
+def test_hooks_in_a_sequential_cell(pynative):
+    """SequentialCell([x w1, x w2]), w1 = [1, 2, 3], w2 = [2, 3, 4]. (a) the first's forward pre-hook doubles its
+    input, the second's forward hook adds 3 times its input to its output, its backward hook records: out = 2x w1
+    (w2 + 3), d/dx = [10, 24, 42], d/dw1 = 2x (w2 + 3), d/dw2 = 2x w1, the hook seeing grad_input w2 + 3, grad_output
+    ones. (b) sum(out^2), both cells' backward hooks record, the second's first (MindSpore 2.10's values)."""
+    log, seq = [], nn.SequentialCell([Scale(1.0), Scale(2.0)])
+    seq[0].register_forward_pre_hook(lambda c, inp: (inp[0] * 2,))
+    seq[1].register_forward_hook(lambda c, inp, out: out + inp[0] * 3)
+    seq[1].register_backward_hook(_cell_recorder(log, "b1"))
+    g, gw = ops.grad(lambda x: seq(x).sum(), grad_position=0, weights=seq.trainable_params())(Tensor(X))
+    np.testing.assert_allclose(g.asnumpy(), [10.0, 24.0, 42.0])
+    np.testing.assert_allclose([w.asnumpy() for w in gw], [[10.0, 24.0, 42.0], [2.0, 8.0, 18.0]])
+    assert log == [("b1", [5.0, 6.0, 7.0], [1.0, 1.0, 1.0])]
+    log, seq = [], nn.SequentialCell([Scale(1.0), Scale(2.0)])
+    seq[0].register_backward_hook(_cell_recorder(log, "b0"))
+    seq[1].register_backward_hook(_cell_recorder(log, "b1"))
+    g, gw = ops.grad(lambda x: (seq(x) ** 2).sum(), grad_position=0, weights=seq.trainable_params())(Tensor(X))
+    np.testing.assert_allclose(g.asnumpy(), [8.0, 144.0, 864.0])
+    np.testing.assert_allclose([w.asnumpy() for w in gw], [[8.0, 144.0, 864.0], [4.0, 96.0, 648.0]])
+    assert log == [("b1", [8.0, 72.0, 288.0], [4.0, 24.0, 72.0]), ("b0", [8.0, 144.0, 864.0], [8.0, 72.0, 288.0])]
+
+
+def test_a_backward_pre_hook_doubling_grad_output_in_a_sequential_cell(pynative):
+    """sum(out^2): the second cell's pre-hook sees 2 out = [4, 24, 72] and doubles it; the first's backward hook
+    then sees grad_input [16, 288, 1728] (= the gradient), grad_output [16, 144, 576] (MindSpore 2.10)."""
+    log, seq = [], nn.SequentialCell([Scale(1.0), Scale(2.0)])
+    seq[1].register_backward_pre_hook(lambda c, go: (log.append(("pre", go[0].asnumpy().tolist())), (go[0] * 2,))[1])
+    seq[0].register_backward_hook(_cell_recorder(log, "b0"))
+    np.testing.assert_allclose(ops.grad(lambda x: (seq(x) ** 2).sum())(Tensor(X)).asnumpy(), [16.0, 288.0, 1728.0])
+    assert log == [("pre", [4.0, 24.0, 72.0]), ("b0", [16.0, 288.0, 1728.0], [16.0, 144.0, 576.0])]
+
+
+def test_a_parameter_hook_and_a_cell_hook_removed_between_calls(pynative):
+    """A hook on w recording and tripling its gradient 2 x w^2 = [2, 16, 54]: [6, 48, 162], none after remove();
+    a cell's backward hook multiplying grad_input by 10, removed after the second of three steps: [20, 160, 540]
+    twice, then [2, 16, 54], two calls (MindSpore 2.10)."""
+    log, lin = [], Scale(1.0)
+    handle = lin.w.register_hook(lambda g: (log.append(g.asnumpy().tolist()), g * 3)[1])
+    step = ops.grad(lambda x: (lin(x) ** 2).sum(), grad_position=None, weights=lin.trainable_params())
+    np.testing.assert_allclose(step(Tensor(X))[0].asnumpy(), [6.0, 48.0, 162.0])
+    handle.remove()
+    np.testing.assert_allclose(step(Tensor(X))[0].asnumpy(), [2.0, 16.0, 54.0])
+    assert log == [[2.0, 16.0, 54.0]]
+    calls, lin2, got = [], Scale(1.0), []
+    handle = lin2.register_backward_hook(lambda c, gi, go: (calls.append(1), (gi[0] * 10,))[1])
+    for i in range(3):
+        got.append(ops.grad(lambda x: (lin2(x) ** 2).sum())(Tensor(X)).asnumpy().tolist())
+        if i == 1:
+            handle.remove()
+    assert got == [[20.0, 160.0, 540.0]] * 2 + [[2.0, 16.0, 54.0]] and len(calls) == 2
