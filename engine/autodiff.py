@@ -212,7 +212,7 @@ def _flag(b: Builder, c: Var | None):
 def _either(b: Builder, flags: list):
     if any(f is True for f in flags):
         return True
-    runtime = [f for f in flags if f is not False]
+    runtime = list({id(f): f for f in flags if f is not False}.values())  # (one flag passed on by many: once)
     out = runtime[0] if runtime else False
     for f in runtime[1:]:
         out = b.emit1("logical_or", out, f)
@@ -222,7 +222,7 @@ def _either(b: Builder, flags: list):
 def _both(b: Builder, f, g):
     if f is False or g is False:
         return False
-    if f is True or g is True:
+    if f is True or g is True or f is g:
         return g if f is True else f
     return b.emit1("logical_and", f, g)
 
