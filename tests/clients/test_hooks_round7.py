@@ -11,9 +11,10 @@ value and call log below is what it printed for the same program).
 import numpy as np
 import pytest
 
-from gradserve import Parameter, Tensor, context, nn, ops
+from gradserve import Parameter, Tensor, nn, ops
 
 from clients.test_mindspore_hooks import pynative  # noqa: F401 (the fixture: PyNative for one test)
+from clients.test_mindspore_inplace_branches import graph_mode  # noqa: F401 (GRAPH_MODE for one test)
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
 
@@ -59,16 +60,20 @@ def test_hooks_on_arguments_of_nested_conds_fire_for_the_branches_taken(pynative
     assert got == log
 
 
-class Deep(nn.Cell):
-    """Three levels of `if`; the hooked point w = 2u made before them (a hook on an intermediate)."""
+class _Hooked(nn.Cell):
+    """A cell whose construct registers self.hook on a Tensor it makes."""
 
-    def __init__(self, log):
+    def __init__(self, hook):
         super().__init__()
-        self.log = log
+        self.hook = hook
+
+
+class Deep(_Hooked):
+    """Three levels of `if`; the hooked point w = 2u made before them (a hook on an intermediate)."""
 
     def construct(self, x, u):
         w = u * 2.0
-        w.register_hook(_recorder(self.log, "w"))
+        w.register_hook(self.hook)
         s = x.sum()
         if s > 0:
             if s > 10:
@@ -92,22 +97,18 @@ def test_a_hook_before_three_nested_ifs_fires_only_where_the_path_taken_uses_it(
     """x = scale [1, 2, 3]: 1000 takes the innermost true branch (x w), 5 the middle false one (x^2: w unused),
     1 the outer true's false branch (3 x w), -1 the outer false (x^3) (MindSpore 2.10)."""
     got = []
-    dx, du = ops.grad(Deep(got), grad_position=(0, 1))(Tensor(X * scale), Tensor(U))
+    dx, du = ops.grad(Deep(_recorder(got, "w")), grad_position=(0, 1))(Tensor(X * scale), Tensor(U))
     np.testing.assert_allclose(dx.asnumpy(), gx)
     np.testing.assert_allclose(du.asnumpy(), gu)
     assert got == log
 
 
-class LoopCond(nn.Cell):
+class LoopCond(_Hooked):
     """while sum(out) < 0: out + w if sum(out) < -10 else out + 5, w = u hooked outside the loop."""
-
-    def __init__(self, log):
-        super().__init__()
-        self.log = log
 
     def construct(self, x, u):
         w = u * 1.0
-        w.register_hook(_recorder(self.log, "w"))
+        w.register_hook(self.hook)
         out = x * 1.0
         while out.sum() < 0:
             if out.sum() < -10:
@@ -125,18 +126,14 @@ def test_a_hook_outside_a_while_whose_trips_never_take_the_branch_using_it(pynat
     """x = start [1, 2, 3]: -1 takes one trip adding 5 (w unused), -3 one adding w then one adding 5, -1/3 one
     adding 5 (MindSpore 2.10: no call where no trip used w; gradserve called it with zeros once the loop ran)."""
     got = []
-    dx, du = ops.grad(LoopCond(got), grad_position=(0, 1))(Tensor(X * np.float32(start)), Tensor(U))
+    dx, du = ops.grad(LoopCond(_recorder(got, "w")), grad_position=(0, 1))(Tensor(X * np.float32(start)), Tensor(U))
     np.testing.assert_allclose(dx.asnumpy(), gx, rtol=1e-4)
     np.testing.assert_allclose(du.asnumpy(), gu)
     assert got == log
 
 
-class TripHook(nn.Cell):
+class TripHook(_Hooked):
     """while sum(out) < 0: t = out u hooked (each trip's), out = out + t / 10 + u; then sum(out^2)."""
-
-    def __init__(self, hook):
-        super().__init__()
-        self.hook = hook
 
     def construct(self, x, u):
         out = x * 1.0
@@ -167,14 +164,6 @@ def test_a_recording_hook_inside_a_while_body_is_refused_by_name(pynative):
         ops.grad(TripHook(_recorder(got, "t")), grad_position=(0, 1))(Tensor(X * np.float32(-3.0)), Tensor(U))
 
 
-@pytest.fixture
-def graph_mode():
-    old = context.get_context("mode")
-    context.set_context(mode=context.GRAPH_MODE)
-    yield
-    context.set_context(mode=old)
-
-
 def _times(k):
     def hook(g):
         return g * k
@@ -196,44 +185,17 @@ class GraphIf(nn.Cell):
         return out
 
 
-class GraphNested(nn.Cell):
-    """w = 2u hooked by 10 g: s > 10: sum(x w); 0 < s <= 10: sum(x u) (w unused); else sum(x w^2)."""
-
-    def construct(self, x, u):
-        w = u * 2.0
-        w.register_hook(_times(10))
-        s = x.sum()
-        if s > 0:
-            if s > 10:
-                out = (x * w).sum()
-            else:
-                out = (x * u).sum()
-        else:
-            out = (x * w * w).sum()
-        return out
-
-
-class GraphWhile(nn.Cell):
-    """w = u hooked by 10 g; out = x + k w over the k trips of `while sum(out) < 0`; sum(out^2)."""
-
-    def construct(self, x, u):
-        w = u * 1.0
-        w.register_hook(_times(10))
-        out = x * 1.0
-        while out.sum() < 0:
-            out = out + w
-        return (out * out).sum()
-
-
 @pytest.mark.parametrize("net, scale, gx, gu", [
     (GraphIf, 1.0, [8.0, 10.0, 12.0], [20.0, 40.0, 60.0]),
     (GraphIf, -1.0, [12.0, 15.0, 18.0], [-300.0, -600.0, -900.0]),
-    (GraphNested, 100.0, [8.0, 10.0, 12.0], [2000.0, 4000.0, 6000.0]),
-    (GraphNested, 1.0, [4.0, 5.0, 6.0], [1.0, 2.0, 3.0]),
-    (GraphNested, -1.0, [64.0, 100.0, 144.0], [-320.0, -800.0, -1440.0]),
-    (GraphWhile, 1.0, [2.0, 4.0, 6.0], [0.0, 0.0, 0.0]),
-    (GraphWhile, -1.0, [6.0, 6.0, 6.0], [60.0, 60.0, 60.0]),
-    (GraphWhile, -3.0, [10.0, 8.0, 6.0], [200.0, 160.0, 120.0]),
+    (lambda: Deep(_times(10)), 1000.0, [8.0, 10.0, 12.0], [20000.0, 40000.0, 60000.0]),
+    (lambda: Deep(_times(10)), 5.0, [10.0, 20.0, 30.0], [0.0, 0.0, 0.0]),
+    (lambda: Deep(_times(10)), 1.0, [24.0, 30.0, 36.0], [60.0, 120.0, 180.0]),
+    (lambda: Deep(_times(10)), -1.0, [3.0, 12.0, 27.0], [0.0, 0.0, 0.0]),
+    (lambda: LoopCond(_times(10)), 1.0, [2.0, 4.0, 6.0], [0.0, 0.0, 0.0]),
+    (lambda: LoopCond(_times(10)), -1.0, [8.0, 6.0, 4.0], [0.0, 0.0, 0.0]),
+    (lambda: LoopCond(_times(10)), -3.0, [12.0, 8.0, 4.0], [120.0, 80.0, 40.0]),
+    (lambda: LoopCond(_times(10)), -9.0, [16.0, 4.0, -8.0], [480.0, 120.0, -240.0]),
     (lambda: TripHook(_times(10)), 1.0, [2.0, 4.0, 6.0], [0.0, 0.0, 0.0]),
     (lambda: TripHook(_times(10)), -1.0, [26.0, 24.0, 16.8], [0.0, -4.0, -4.8]),
     (lambda: TripHook(_times(10)), -3.0, [2302.0, 1512.0, -4050.144], [-760.213, -1386.0, 5316.433])])
