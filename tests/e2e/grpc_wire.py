@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+import time
 
 import grpc
 import numpy as np
 import pytest
 
+from e2e.h2_raw import DATA, END_STREAM, HEADERS, RawH2
 from service.codec import V2_TO_NP, v2_datatype
 from service.proto import gradserve_pb2 as pb
 
@@ -101,3 +103,33 @@ def error_body(e: grpc.RpcError) -> dict:
     assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "detail"}, body
     assert e.details() == body["error"]["message"]
     return body["error"]
+
+
+# -- answers a client never reads (grpc_unsent_answer_bytes) -----------------------------------------
+def answers_started_or_refused(h: RawH2, calls: int, ceiling: float) -> tuple[set, set]:
+    """Frames until each of the connection's calls has either started its answer (its headers or data: the job ran
+    and its bytes wait for credit) or ended without one (a status alone: refused)."""
+    started, refused = set(), set()
+    h.sock.settimeout(ceiling)
+    end = time.monotonic() + ceiling
+    while len(started | refused) < calls:
+        assert time.monotonic() < end, (started, refused)
+        kind, flags, sid, payload = h.read_frame()
+        h.serve_control(kind, flags, payload)
+        if kind == HEADERS and flags & END_STREAM:
+            refused.add(sid)
+        elif kind in (DATA, HEADERS):
+            started.add(sid)
+    return started - refused, refused
+
+
+def served_again(call, ceiling: float, naming: str = ""):
+    """call()'s answer once a client's refusals end (its unread connection closed: its jobs run again), asked again
+    on each RESOURCE_EXHAUSTED (whose details name `naming`) until the ceiling."""
+    end = time.monotonic() + ceiling
+    while True:
+        try:
+            return call()
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and naming in e.details() and \
+                time.monotonic() < end, (e.code(), e.details())
