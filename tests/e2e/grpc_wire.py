@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from e2e.h2_raw import DATA, END_STREAM, HEADERS, RawH2
+from e2e.helpers import DX, X, Y, matmul_net, within
 from service.codec import V2_TO_NP, v2_datatype
 from service.proto import gradserve_pb2 as pb
 
@@ -87,6 +88,15 @@ def rebuild(r: pb.JobResponse):
         return tuple(b(x) for x in s) if isinstance(s, list) else outs[s]
 
     return b(structure(r.structure))
+
+
+def canary(stub, ceiling: float = 120.0) -> float:
+    """helpers.canary over gRPC: a small job that must be answered right after an attack (asking a deadline as
+    long as the ceiling, a bound for a wedged pool, never a speed check); its latency."""
+    t0 = time.monotonic()
+    r = call(stub, "grad", {"graph": matmul_net(), "inputs": [X, Y], "deadline_ms": int(ceiling * 1e3)}, timeout=ceiling)
+    np.testing.assert_allclose(arrays(r)[0], DX, rtol=1e-6)
+    return within(t0, ceiling, "canary")
 
 
 def rpc_error(fn, *args, **kw) -> grpc.RpcError:
