@@ -94,8 +94,8 @@ def canary(stub, ceiling: float = 120.0) -> float:
     """helpers.canary over gRPC: a small job that must be answered right after an attack (asking a deadline as
     long as the ceiling, a bound for a wedged pool, never a speed check); its latency."""
     t0 = time.monotonic()
-    r = call(stub, "grad", {"graph": matmul_net(), "inputs": [X, Y], "deadline_ms": int(ceiling * 1e3)}, timeout=ceiling)
-    np.testing.assert_allclose(arrays(r)[0], DX, rtol=1e-6)
+    body = {"graph": matmul_net(), "inputs": [X, Y], "deadline_ms": int(ceiling * 1e3)}
+    np.testing.assert_allclose(arrays(call(stub, "grad", body, timeout=ceiling))[0], DX, rtol=1e-6)
     return within(t0, ceiling, "canary")
 
 
@@ -116,9 +116,12 @@ def error_body(e: grpc.RpcError) -> dict:
 
 
 # -- answers a client never reads (grpc_unsent_answer_bytes) -----------------------------------------
-def answers_started_or_refused(h: RawH2, calls: int, ceiling: float) -> tuple[set, set]:
-    """Frames until each of the connection's calls has either started its answer (its headers or data: the job ran
-    and its bytes wait for credit) or ended without one (a status alone: refused)."""
+def unread_calls(h: RawH2, path: str, payload: bytes, metadata: list, calls: int, ceiling: float) -> tuple[set, set]:
+    """`calls` calls of path on h (a raw connection that grants no flow-control credit: it never reads an answer),
+    then frames until each has either started its answer (its headers or data: the job ran and its bytes wait for
+    credit) or ended without one (a status alone: refused): (the held, the refused)."""
+    for _ in range(calls):
+        h.call(path, payload, metadata)
     started, refused = set(), set()
     h.sock.settimeout(ceiling)
     end = time.monotonic() + ceiling

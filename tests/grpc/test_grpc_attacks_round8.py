@@ -11,7 +11,7 @@ import grpc
 import numpy as np
 import pytest
 
-from e2e.grpc_wire import answers_started_or_refused, arrays, open_channel, request, served_again
+from e2e.grpc_wire import arrays, open_channel, request, served_again, unread_calls
 from e2e.h2_raw import RawH2
 from e2e.server import Server
 from oip.models import write_model
@@ -76,9 +76,7 @@ def test_a_client_that_never_reads_holds_at_most_its_unsent_answer_budget(srv):
     ch = open_channel(srv.grpc_target)
     stub = pb_grpc.GradserveStub(ch)
     try:
-        for _ in range(CALLS):
-            h.call(EVAL, msg.SerializeToString(), auth(KEYS[0]))
-        held, refused = answers_started_or_refused(h, CALLS, CEILING)
+        held, refused = unread_calls(h, EVAL, msg.SerializeToString(), auth(KEYS[0]), CALLS, CEILING)
         # every job ran (the pool takes them all) and the first 4 answers fill the budget: the rest are refused
         assert len(held) == LIMIT // ANSWER and len(refused) == CALLS - len(held), (held, refused)
 
@@ -107,9 +105,7 @@ def test_unread_oip_answers_are_bounded_alike(srv):
     ch = open_channel(srv.grpc_target)
     oip = opb_grpc.GRPCInferenceServiceStub(ch)
     try:
-        for _ in range(CALLS):
-            h.call(INFER, big_infer().SerializeToString(), auth(key))
-        held, refused = answers_started_or_refused(h, CALLS, CEILING)
+        held, refused = unread_calls(h, INFER, big_infer().SerializeToString(), auth(key), CALLS, CEILING)
         assert len(held) == LIMIT // ANSWER and len(refused) == CALLS - len(held), (held, refused)
         with pytest.raises(grpc.RpcError) as e:
             oip.ModelInfer(big_infer(), metadata=auth(key), timeout=CEILING)
@@ -140,9 +136,8 @@ def test_unread_graph_answers_are_bounded_alike(srv):
                                  metadata=auth(key), timeout=CEILING).graph_id
         n = len(stub.GetGraph(pb.GetGraphRequest(graph_id=gid), metadata=auth(key), timeout=CEILING).graph_json)
         assert n > ANSWER, n  # (far past HTTP/2's initial window: counted)
-        for _ in range(CALLS):
-            h.call(GET_GRAPH, pb.GetGraphRequest(graph_id=gid).SerializeToString(), auth(key))
-        held, refused = answers_started_or_refused(h, CALLS, CEILING)
+        ask = pb.GetGraphRequest(graph_id=gid).SerializeToString()
+        held, refused = unread_calls(h, GET_GRAPH, ask, auth(key), CALLS, CEILING)
         assert len(held) == LIMIT // n and len(refused) == CALLS - len(held), (n, held, refused)
         with pytest.raises(grpc.RpcError) as e:
             stub.GetGraph(pb.GetGraphRequest(graph_id=gid), metadata=auth(key), timeout=CEILING)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from e2e.grpc_wire import answers_started_or_refused, arrays, open_channel, request, served_again
+from e2e.grpc_wire import arrays, open_channel, request, served_again, unread_calls
 from e2e.h2_raw import RawH2
 from e2e.server import Server
 from engine import GraphBuilder
@@ -53,9 +53,7 @@ def test_small_unread_answers_are_bounded_by_the_budget_in_number(srv):
     ch = open_channel(srv.grpc_target)
     stub = pb_grpc.GradserveStub(ch)
     try:
-        for _ in range(CALLS):
-            h.call(EVAL, msg.SerializeToString(), auth(KEYS[0]))
-        held, refused = answers_started_or_refused(h, CALLS, CEILING)
+        held, refused = unread_calls(h, EVAL, msg.SerializeToString(), auth(KEYS[0]), CALLS, CEILING)
         assert 1 <= len(held) <= HELD and len(held) + len(refused) == CALLS, (held, refused)
         # another client is served meanwhile
         np.testing.assert_allclose(arrays(stub.Eval(msg, metadata=auth(KEYS[1]), timeout=CEILING))[0], want,
