@@ -19,8 +19,7 @@ from collections import defaultdict
 import numpy as np
 
 from benchmarks import loops_bench as B
-from benchmarks import loops_workloads as LW
-from benchmarks.engine_workloads import MLP_SIZES, _mlp_params
+from benchmarks.w2_client_cpu import w2_grad
 
 
 def _pieces():
@@ -28,7 +27,7 @@ def _pieces():
     from gradserve import _client, _lane, _shm, _trace
     from gradserve._transport import _http1, http
 
-    return [(_trace, "run_program", "run_program (cached trace)"), (_lane, "_eval", "lane._eval"),
+    return [(_lane, "_eval", "lane._eval"),
             (_client.Client, "_b_eval", "Client._b_eval"), (_client.Client, "_fields", "Client._fields"),
             (http.HTTPTransport, "call", "HTTPTransport.call"), (_shm.SharedMemory, "lease", "SharedMemory.lease"),
             (http, "_prepare", "_prepare (encode, places inputs)"), (_shm.Lease, "place", "Lease.place"),
@@ -99,13 +98,7 @@ def main() -> None:
     srv = B.Server()
     try:
         gs.set_context(server=srv.url, device_target="CPU")
-        if args.mode == "graph":
-            LW.graph_mode(gs)
-        net = LW.mlp_sdk(gs, _mlp_params(MLP_SIZES))
-        gfn = gs.ops.grad(net, None, net.trainable_params())
-        xt = gs.Tensor(np.random.default_rng(1).standard_normal((256, MLP_SIZES[0])).astype(np.float32))
-        for _ in range(10):
-            gfn(xt)
+        gfn, xt = w2_grad(gs, args.mode)
         print(f"{args.mode}, load {os.getloadavg()[0]:.1f}: ms a call (medians):", around_exchange(gfn, xt, args.calls))
         for label, us in by_piece(gfn, xt, args.calls).items():
             print(f"  {label:34s} {us:9.1f} us (mean, inclusive)")
