@@ -19,6 +19,22 @@ from benchmarks import loops_workloads as LW
 from benchmarks.engine_workloads import MLP_SIZES, _mlp_params
 
 
+def w2_grad(gs, mode: str, loaded: bool = False):
+    """(ops.grad of the MLP w.r.t. its weights, x) on the SDK's context (already set to a server), warmed up: W2 as
+    loops_bench calls it (also benchmarks/w2_client_pieces.py's)."""
+    if mode == "graph":
+        LW.graph_mode(gs)
+    net = LW.mlp_sdk(gs, _mlp_params(MLP_SIZES))
+    if loaded:
+        for p in net.trainable_params():
+            p.set_data(gs.Tensor(p.asnumpy()))
+    gfn = gs.ops.grad(net, None, net.trainable_params())
+    xt = gs.Tensor(np.random.default_rng(1).standard_normal((256, MLP_SIZES[0])).astype(np.float32))
+    for _ in range(5):
+        gfn(xt)
+    return gfn, xt
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mode", choices=("graph", "pynative"), default="pynative")
@@ -31,16 +47,7 @@ def main() -> None:
     srv = B.Server()
     try:
         gs.set_context(server=srv.url, device_target="CPU")
-        if args.mode == "graph":
-            LW.graph_mode(gs)
-        net = LW.mlp_sdk(gs, _mlp_params(MLP_SIZES))
-        if args.loaded:
-            for p in net.trainable_params():
-                p.set_data(gs.Tensor(p.asnumpy()))
-        gfn = gs.ops.grad(net, None, net.trainable_params())
-        xt = gs.Tensor(np.random.default_rng(1).standard_normal((256, MLP_SIZES[0])).astype(np.float32))
-        for _ in range(5):
-            gfn(xt)
+        gfn, xt = w2_grad(gs, args.mode, args.loaded)
         from gradserve._transport import _http1
         cls = next(c for c in vars(_http1).values() if isinstance(c, type) and "_exchange" in vars(c))
         exchange, inside = cls._exchange, []

@@ -7,8 +7,9 @@ and at exit; a worker flushes after each answer, as multiprocessing's children s
 global lookup and a false test. benchmarks/w2_timeline.py lays a call out from the files.
 
 Stamps: server srv.headers (lean path) / srv.read / srv.decoded / srv.submit / srv.to_worker /
-srv.to_worker_sent / srv.from_worker / srv.result / srv.written; worker wk.recv / wk.c0 / wk.c1 (compute) /
-wk.out (outputs written) / wk.sent; the inline lane inl.l0 / inl.l1 (lowering ahead) and inl.c0 / inl.c1
+srv.to_worker_sent / srv.from_worker / srv.result / srv.written; worker wk.recv / wk.plan (its plan looked up) /
+wk.inputs (inputs mapped) / wk.c0 / wk.c1 (compute) / wk.flat (outputs listed) / wk.placed (outputs in the client's
+region) / wk.out (outputs written) / wk.sent; the inline lane inl.l0 / inl.l1 (lowering ahead) and inl.c0 / inl.c1
 (compiling); in every process that imports this module, gc.start.<generation> / gc.stop.<generation> around
 each collection (a pause of the whole process: where a slow step's time went).
 """

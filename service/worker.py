@@ -356,6 +356,7 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
     target = msg[8] if len(msg) > 8 else None
     try:
         g = plans.get(key, gjson)
+        timeline.stamp("wk.plan")
     except MissingWeight:  # its cache dropped a value the graph names: the server sends it again
         return ("need_graph", job_id, True)
     if g is None:
@@ -365,6 +366,7 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
         try:
             inputs = [_INPUT_MAPS.get(r, attached) for r in in_refs]
             params = {k: _INPUT_MAPS.get(r, attached) for k, r in param_refs.items()}
+            timeline.stamp("wk.inputs")
             # computing outputs in place is safe only when the output region is none of this job's mapped
             # inputs (a client may name one made region for both: two mappings the engine's overlap check
             # cannot see as one memory)
@@ -386,8 +388,10 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
         free = slots.sync(listing)
         flat = [np.asarray(a) for a in tree_flatten(out)]
         del out, inputs, params
+        timeline.stamp("wk.flat")
         try:
             where = _write_target(target, flat, placed) if target is not None else {}
+            timeline.stamp("wk.placed")
         except client_shm.RegionError as e:
             return ("error", job_id, e.to_dict())
         refs = [("client", where[i], a.shape, shm.tag(a.dtype)) if i in where else slots.put(a, threshold, free, owned)

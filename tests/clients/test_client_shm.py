@@ -3,6 +3,7 @@ the same results as the bytes path while only the JSON header crosses the socket
 shared memory, or a region removed behind the client's back, falls back to bytes; the option turns it off."""
 from __future__ import annotations
 
+import contextlib
 import os
 
 import httpx
@@ -336,6 +337,30 @@ def _close(got: list, want: list) -> None:
         np.testing.assert_allclose(np.asarray(a), b, rtol=2e-4, atol=2e-4 * float(np.max(np.abs(b))))
 
 
+@contextlib.contextmanager
+def w2_front_end_grads(url: str, x: np.ndarray, ws: list, loaded: bool = False):
+    """ops.grad of the W2 MLP (mlp_sdk over ws) w.r.t. its weights at xt = Tensor(x), on the server at url: yields
+    (check, xt, params); check() compares the grads with JAX's at the values xt and the Parameters hold then
+    (copies out: the pair is free for the next call). loaded: each Parameter set_data once (as a loaded checkpoint
+    does: its data travels with each job)."""
+    gs.set_context(server=url)
+    try:
+        net = mlp_sdk(gs, ws)
+        params = list(net.trainable_params())
+        gfn = gs.ops.grad(net, None, params)
+        xt = gs.Tensor(x)
+        if loaded:
+            for p in params:
+                p.set_data(gs.Tensor(p.asnumpy()))
+
+        def check() -> None:
+            want = _jax_w2_grads([xt.asnumpy(), *[p.asnumpy() for p in params]])[1:]
+            _close([t.asnumpy() for t in gfn(xt)], want)
+        yield check, xt, params
+    finally:
+        gs.reset_context()
+
+
 def test_unchanged_inputs_are_not_copied_again_and_every_change_is_seen(real_server, w2_inputs):
     """The input region keeps the last call's layout: inputs whose bytes are already there are not written
     (counted in bytes), a change made in place by NumPy, a new array with new values and a resized input
@@ -379,19 +404,7 @@ def test_front_end_parameters_set_data_and_in_place_changes_are_seen(real_server
     seen. asnumpy() gives a copy here (MindSpore's shares memory): writing into it changes nothing;
     MindSpore's way to change a Parameter is set_data / assign, and that is what the SDK follows."""
     x, ws = w2_inputs[0], [a.copy() for a in w2_inputs[1:]]
-    try:
-        gs.set_context(server=real_server.url)
-        net = mlp_sdk(gs, ws)
-        params = list(net.trainable_params())
-        gfn = gs.ops.grad(net, None, params)
-        xt = gs.Tensor(x)
-        for p in params:
-            p.set_data(gs.Tensor(p.asnumpy()))  # (as a loaded checkpoint does)
-
-        def check() -> None:
-            want = _jax_w2_grads([x, *[p.asnumpy() for p in params]])[1:]
-            _close([t.asnumpy() for t in gfn(xt)], want)
-
+    with w2_front_end_grads(real_server.url, x, ws, loaded=True) as (check, _, params):
         check()
         sh = gs.context.client()._transport._shm
         before = list(sh.input_bytes)
@@ -408,8 +421,6 @@ def test_front_end_parameters_set_data_and_in_place_changes_are_seen(real_server
         params[4].asnumpy()[...] = 0  # a copy: the Parameter keeps its value
         np.testing.assert_array_equal(params[4].asnumpy(), old)
         check()
-    finally:
-        gs.reset_context()
 
 
 def test_threads_sharing_a_client_each_get_their_own_answers(real_server, w2_inputs):

@@ -8,40 +8,34 @@ import numpy as np
 import pytest
 
 import gradserve as gs
-from benchmarks.loops_workloads import mlp_sdk
 from gradserve import _private_arrays, _shm
 
-from .test_client_shm import _close, _jax_w2_grads, w2_inputs  # noqa: F401 - (a fixture)
+from .test_client_shm import w2_front_end_grads, w2_inputs  # noqa: F401 - (a fixture)
 
 F32 = np.float32
 
 
 @pytest.fixture
-def w2_front_end(real_server, w2_inputs, monkeypatch):
-    """(check, xt, compares): check() runs ops.grad of the W2 MLP w.r.t. its weights at xt and compares with
-    JAX at xt's values then (copies out: the pair is free for the next call); compares[0] counts byte compares."""
-    pytest.importorskip("jax")
-    x, ws = w2_inputs[0], [a.copy() for a in w2_inputs[1:]]
-    gs.set_context(server=real_server.url)
-    net = mlp_sdk(gs, ws)
-    params = list(net.trainable_params())
-    gfn = gs.ops.grad(net, None, params)
-    xt = gs.Tensor(x.copy())
-    compares = [0]
+def compares(monkeypatch) -> list:
+    """compares[0]: how many byte compares the shared memory path has made (_shm._same) since."""
+    n = [0]
     same = _shm._same
 
     def counted(a, address):
-        compares[0] += 1
+        n[0] += 1
         return same(a, address)
     monkeypatch.setattr(_shm, "_same", counted)
+    return n
 
-    def check() -> None:
-        want = _jax_w2_grads([xt.asnumpy(), *ws])[1:]
-        _close([t.asnumpy() for t in gfn(xt)], want)
-    try:
+
+@pytest.fixture
+def w2_front_end(real_server, w2_inputs, compares):
+    """(check, xt, compares): check() runs ops.grad of the W2 MLP w.r.t. its weights at xt and compares with
+    JAX at xt's values then (w2_front_end_grads); compares[0] counts byte compares."""
+    pytest.importorskip("jax")
+    ws = [a.copy() for a in w2_inputs[1:]]
+    with w2_front_end_grads(real_server.url, w2_inputs[0].copy(), ws) as (check, xt, _):
         yield check, xt, compares
-    finally:
-        gs.reset_context()
 
 
 def _written() -> int:
@@ -114,30 +108,12 @@ def test_a_tensor_made_from_an_array_seals_its_copy_np_array_copies_and_np_asarr
 
 
 def test_weights_set_once_are_not_compared_again_and_a_numpy_write_into_one_is_seen(real_server, w2_inputs,
-                                                                                      monkeypatch):
+                                                                                      compares):
     """A loaded checkpoint's weights (set_data once: data with every job, in the shared region) are the
     Parameters' own copies: not compared on later calls; one written through np.asarray(param) is."""
     pytest.importorskip("jax")
-    x, ws = w2_inputs[0], [a.copy() for a in w2_inputs[1:]]
-    compares = [0]
-    same = _shm._same
-
-    def counted(a, address):
-        compares[0] += 1
-        return same(a, address)
-    monkeypatch.setattr(_shm, "_same", counted)
-    try:
-        gs.set_context(server=real_server.url)
-        net = mlp_sdk(gs, ws)
-        params = list(net.trainable_params())
-        gfn = gs.ops.grad(net, None, params)
-        xt = gs.Tensor(x)
-        for p in params:
-            p.set_data(gs.Tensor(p.asnumpy()))
-
-        def check() -> None:
-            want = _jax_w2_grads([x, *[p.asnumpy() for p in params]])[1:]
-            _close([t.asnumpy() for t in gfn(xt)], want)
+    ws = [a.copy() for a in w2_inputs[1:]]
+    with w2_front_end_grads(real_server.url, w2_inputs[0], ws, loaded=True) as (check, _, params):
         check()
         check()
         n = compares[0]
@@ -146,5 +122,3 @@ def test_weights_set_once_are_not_compared_again_and_a_numpy_write_into_one_is_s
         np.asarray(params[2])[...] *= F32(-1.5)
         check()
         assert compares[0] == n + 1  # only the released weight compared (and found changed: written)
-    finally:
-        gs.reset_context()

@@ -9,6 +9,8 @@ import pytest
 import gradserve as ms
 from gradserve import Parameter, Tensor, nn, ops
 
+from clients._hook_cells import Squared
+
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
 
 X = Tensor(np.array([1.0], np.float32))
@@ -789,14 +791,10 @@ def test_hook_order_across_nested_functions_is_mindspores(pynative):
 
     log.clear()
 
-    class Inner(nn.Cell):
-        def construct(self, a):
-            return a * a
-
     class Outer(nn.Cell):
         def __init__(self):
             super().__init__()
-            self.i1, self.i2 = Inner(), Inner()
+            self.i1, self.i2 = Squared(), Squared()
 
         def construct(self, a):
             return self.i2(self.i1(a) + 1)

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import gradserve as ms
-from gradserve import Tensor, nn, ops
+from gradserve import Tensor, ops
 
+from clients._hook_cells import SquareSum
 from clients.test_mindspore_hooks import pynative  # noqa: F401 (the fixture: PyNative for one test)
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
@@ -137,20 +138,8 @@ def test_a_point_off_the_second_pass_path_runs_once(pynative):
 def test_a_cell_backward_hook_runs_in_both_passes(pynative):
     """Sq(a) = a * a in f(x) = sum(Sq(x)^2): first pass grad_output 2y = [2, 8], grad_input 2y * 2x = [4, 32];
     second pass grad_output 4x = [4, 8], grad_input 12x^2 = [12, 48] (MindSpore's, both)."""
-    class Sq(nn.Cell):
-        def construct(self, a):
-            return a * a
-
-    class Net(nn.Cell):
-        def __init__(self):
-            super().__init__()
-            self.sq = Sq()
-
-        def construct(self, x):
-            y = self.sq(x)
-            return (y * y).sum()
-    net, seen = Net(), []
-    net.sq.register_backward_hook(lambda c, gi, go: seen.append((gi[0].asnumpy().tolist(), go[0].asnumpy().tolist())))
+    net, seen = SquareSum(2), []  # (Sq: its inner Power(2))
+    net.inner.register_backward_hook(lambda c, gi, go: seen.append((gi[0].asnumpy().tolist(), go[0].asnumpy().tolist())))
     g2 = ms.grad(ms.grad(net))(Tensor(XV))
     np.testing.assert_allclose(g2.asnumpy(), [12.0, 48.0])
     assert seen == [([4.0, 32.0], [2.0, 8.0]), ([12.0, 48.0], [4.0, 8.0])]

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import json
+import time
 
 import grpc
 import numpy as np
 import pytest
 
+from e2e.h2_raw import DATA, END_STREAM, HEADERS, RawH2
+from e2e.helpers import DX, X, Y, matmul_net, within
 from service.codec import V2_TO_NP, v2_datatype
 from service.proto import gradserve_pb2 as pb
 
@@ -87,6 +90,15 @@ def rebuild(r: pb.JobResponse):
     return b(structure(r.structure))
 
 
+def canary(stub, ceiling: float = 120.0) -> float:
+    """helpers.canary over gRPC: a small job that must be answered right after an attack (asking a deadline as
+    long as the ceiling, a bound for a wedged pool, never a speed check); its latency."""
+    t0 = time.monotonic()
+    body = {"graph": matmul_net(), "inputs": [X, Y], "deadline_ms": int(ceiling * 1e3)}
+    np.testing.assert_allclose(arrays(call(stub, "grad", body, timeout=ceiling))[0], DX, rtol=1e-6)
+    return within(t0, ceiling, "canary")
+
+
 def rpc_error(fn, *args, **kw) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as ei:
         fn(*args, **kw)
@@ -101,3 +113,36 @@ def error_body(e: grpc.RpcError) -> dict:
     assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "detail"}, body
     assert e.details() == body["error"]["message"]
     return body["error"]
+
+
+# -- answers a client never reads (grpc_unsent_answer_bytes) -----------------------------------------
+def unread_calls(h: RawH2, path: str, payload: bytes, metadata: list, calls: int, ceiling: float) -> tuple[set, set]:
+    """`calls` calls of path on h (a raw connection that grants no flow-control credit: it never reads an answer),
+    then frames until each has either started its answer (its headers or data: the job ran and its bytes wait for
+    credit) or ended without one (a status alone: refused): (the held, the refused)."""
+    for _ in range(calls):
+        h.call(path, payload, metadata)
+    started, refused = set(), set()
+    h.sock.settimeout(ceiling)
+    end = time.monotonic() + ceiling
+    while len(started | refused) < calls:
+        assert time.monotonic() < end, (started, refused)
+        kind, flags, sid, payload = h.read_frame()
+        h.serve_control(kind, flags, payload)
+        if kind == HEADERS and flags & END_STREAM:
+            refused.add(sid)
+        elif kind in (DATA, HEADERS):
+            started.add(sid)
+    return started - refused, refused
+
+
+def served_again(call, ceiling: float, naming: str = ""):
+    """call()'s answer once a client's refusals end (its unread connection closed: its jobs run again), asked again
+    on each RESOURCE_EXHAUSTED (whose details name `naming`) until the ceiling."""
+    end = time.monotonic() + ceiling
+    while True:
+        try:
+            return call()
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and naming in e.details() and \
+                time.monotonic() < end, (e.code(), e.details())

@@ -215,16 +215,20 @@ def wait_for_metric(client: httpx.Client, name: str, at_least: float, why: str, 
         time.sleep(0.1)
 
 
-def canary(c: httpx.Client, ceiling: float = 120.0) -> float:
+def canary(c: httpx.Client, ceiling: float = 120.0, no_restarts: bool = False) -> float:
     """A small job that must succeed after an attack; its latency. The ceiling tells a wedged pool (whose
     jobs run for minutes) from a loaded box where a replaced worker may still be starting (a server took
     30 s to start at load 16 on 2 cores): never a speed check. The job asks for a deadline as long as the
-    ceiling: the server's default (30 s; 5 s in some modules) counts that wait and is not under test here."""
+    ceiling: the server's default (30 s; 5 s in some modules) counts that wait and is not under test here.
+    no_restarts: no cpu worker restarted by any attack so far either (one answered after a crash still fails)."""
     t0 = time.monotonic()
     r = call(c, "grad", {"graph": matmul_net(), "inputs": [X, Y], "deadline_ms": int(ceiling * 1e3)}, timeout=ceiling)
     assert r.status_code == 200, r.text[:500]
     np.testing.assert_allclose(decode(r)["outputs"][0]["array"], DX, rtol=1e-6)
-    return within(t0, ceiling, "canary")
+    took = within(t0, ceiling, "canary")
+    if no_restarts:
+        assert metric(c, "gradserve_worker_restarts_total", device="cpu") == 0
+    return took
 
 
 def pool_of(client: httpx.Client, device: str = "cpu") -> dict:

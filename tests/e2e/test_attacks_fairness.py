@@ -28,18 +28,11 @@ from service.settings import Settings
 
 from .helpers import body_for, slow_input, slow_net, victim_queue_waits, wait_for_pool
 from .server import Server
-from .test_unit_pool_scheduling import CEILING, Loop, neg_job, rejected, settled, slow_job
+from .test_unit_pool_scheduling import CEILING, loop, neg_job, rejected, settled, slow_job  # noqa: F401 - (loop: a fixture)
 
 
 
 # -- at the pool: the order and the places (one real worker; every job submitted in one step) -------------
-@pytest.fixture(scope="module")
-def loop():
-    lp = Loop()
-    yield lp
-    lp.close()
-
-
 @pytest.fixture(scope="module")
 def pool(loop):
     s = Settings(cpu_workers=1, queue_size=4, pin_cpus=False, inline_max_ms=0)

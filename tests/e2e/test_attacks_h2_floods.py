@@ -14,14 +14,10 @@ import struct
 import threading
 import time
 
-import numpy as np
 import pytest
-
-from service.proto import gradserve_pb2_grpc as pb_grpc
 
 from . import grpc_wire as gw
 from .h2_raw import END_HEADERS, GOAWAY, HEADERS, PING, RST_STREAM, RawH2, frame, hpack
-from .helpers import X, Y, matmul_net
 from .server import Server
 
 CEILING = 60.0
@@ -34,18 +30,6 @@ def srv(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("attacks_h2") / "server.log", devices="cpu")
     yield s
     s.stop()
-
-
-@pytest.fixture(scope="module")
-def stub(srv):
-    ch = gw.open_channel(srv.grpc_target)
-    yield pb_grpc.GradserveStub(ch)
-    ch.close()
-
-
-def canary(stub) -> None:
-    r = gw.call(stub, "grad", {"graph": matmul_net(), "inputs": [X, Y]}, timeout=CEILING)
-    np.testing.assert_allclose(gw.arrays(r)[0], np.broadcast_to(Y.sum(axis=1), X.shape), rtol=1e-6)
 
 
 class Flood:
@@ -75,7 +59,7 @@ class Flood:
 
 
 def test_rapid_reset_does_not_stall_other_callers(srv, stub):
-    canary(stub)
+    gw.canary(stub)
     h = RawH2(srv.grpc_target)
     head = hpack([(":method", "POST"), (":scheme", "http"), (":path", "/gradserve.v1.Gradserve/Eval"),
                   (":authority", "x"), ("content-type", "application/grpc"), ("te", "trailers")])
@@ -88,19 +72,19 @@ def test_rapid_reset_does_not_stall_other_callers(srv, stub):
     try:
         flood.wait_sent(20 * BATCH)  # under way
         for _ in range(3):
-            canary(stub)  # answered while the flood goes on (or after the server cut it off)
+            gw.canary(stub)  # answered while the flood goes on (or after the server cut it off)
     finally:
         flood.stop.set()
         flood.thread.join(CEILING)
         h.close()
-    canary(stub)
+    gw.canary(stub)
 
 
 def test_a_ping_flood_is_told_to_go_away(srv, stub):
     h = RawH2(srv.grpc_target)
     flood = Flood(h, lambda _: frame(PING, 0, 0, b"12345678") * BATCH, most=100_000)
     try:
-        canary(stub)
+        gw.canary(stub)
         h.sock.settimeout(CEILING)
         while True:  # (the server closes the connection after its GOAWAY: read_frame raises then)
             kind, _, _, payload = h.read_frame()
@@ -111,4 +95,4 @@ def test_a_ping_flood_is_told_to_go_away(srv, stub):
         flood.stop.set()
         flood.thread.join(CEILING)
         h.close()
-    canary(stub)
+    gw.canary(stub)

@@ -11,7 +11,7 @@ import pytest
 from engine import Engine, GraphBuilder
 from engine.errors import ShapeError
 
-from test_model_ops import check
+from test_model_ops import check, graph_of
 
 torch = pytest.importorskip("torch")
 RNG = np.random.default_rng(17)
@@ -22,12 +22,6 @@ def _shuffled(*shape):
     """Well conditioned, rows rotated by one: partial pivoting swaps, by a wide margin."""
     a = RNG.uniform(-1, 1, shape) + 3 * np.eye(shape[-1])
     return a[..., np.roll(np.arange(shape[-1]), 1), :]
-
-
-def _graph(build, *arrays):
-    gb = GraphBuilder("t")
-    ins = [gb.input(a.shape, str(a.dtype), name=f"a{i}") for i, a in enumerate(arrays)]
-    return gb.build(build(gb, *ins))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -44,7 +38,7 @@ def test_pivots_info_and_permutation(backend):
     def build(gb, x):
         lu, piv, info = gb.emit("lu", [x], {})
         return [lu, piv, info, gb.emit1("lu_pivots_to_permutation", piv, permutation_size=3)]
-    lu, piv, info, perm = Engine(backend).run(_graph(build, a), [a])
+    lu, piv, info, perm = Engine(backend).run(graph_of(build, [a]), [a])
     want_lu, want_piv, want_info = torch.linalg.lu_factor_ex(torch.tensor(a))
     assert piv.dtype == np.int32 and info.dtype == np.int32 and perm.dtype == np.int32
     np.testing.assert_array_equal(piv, want_piv.numpy())
@@ -69,7 +63,7 @@ def test_pivots_outside_one_to_n_are_an_error_not_a_permutation(backend):
     """Pivots that name no row (user data: ops.lu_solve's LU_pivots) are refused, as MindSpore 2.10's lu_solve
     ("lu_pivots values out of index of lu_data", its venv, for [5, 0], [0, 2], [3, 2] with n = 2); they gave a
     permutation all the same, and lu_solve a wrong x."""
-    g = _graph(lambda gb, p: [gb.emit1("lu_pivots_to_permutation", p, permutation_size=2)], np.zeros(2, np.int32))
+    g = graph_of(lambda gb, p: [gb.emit1("lu_pivots_to_permutation", p, permutation_size=2)], [np.zeros(2, np.int32)])
     assert Engine(backend).run(g, [np.array([2, 2], np.int32)])[0].tolist() == [1, 0]
     for bad in ([5, 0], [0, 2], [3, 2]):
         with pytest.raises(ShapeError, match=r"lu_pivots_to_permutation: pivots must lie in \[1, 2\]"):

@@ -10,7 +10,7 @@ import pytest
 from engine import Engine, GraphBuilder
 from engine.errors import ShapeError
 
-from test_model_ops import check
+from test_model_ops import check, graph_of
 
 torch = pytest.importorskip("torch")
 RNG = np.random.default_rng(11)
@@ -59,26 +59,20 @@ def test_solve_inverse_slogdet(backend):
     check(lambda gb, x: gb.matrix_inverse(x), torch.linalg.inv, [a], backend)
     a[0, 0] *= -1  # a negative determinant: sign -1, the same log|det| gradient
     check(lambda gb, x: gb.emit("slogdet", [x], {})[1], lambda x: torch.linalg.slogdet(x)[1], [a], backend)
-    sign = Engine(backend).run(_graph(lambda gb, x: gb.emit("slogdet", [x], {})[0], a), [a])
+    sign = Engine(backend).run(graph_of(lambda gb, x: gb.emit("slogdet", [x], {})[0], [a]), [a])
     np.testing.assert_array_equal(sign, np.sign(np.linalg.det(a)))
-
-
-def _graph(build, *arrays):
-    gb = GraphBuilder("t")
-    ins = [gb.input(a.shape, str(a.dtype), name=f"a{i}") for i, a in enumerate(arrays)]
-    return gb.build(build(gb, *ins))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_matrix_lapack_rejects_is_nan_the_others_exact(backend):
     good = _spd(3, 3)
     bad = -good  # negative definite: no Cholesky factor; singular: no inverse
-    got = Engine(backend).run(_graph(lambda gb, x: gb.cholesky(x), np.stack([good, bad])), [np.stack([good, bad])])
+    got = Engine(backend).run(graph_of(lambda gb, x: gb.cholesky(x), [np.stack([good, bad])]), [np.stack([good, bad])])
     np.testing.assert_allclose(got[0], np.linalg.cholesky(good), rtol=1e-12)
     assert np.isnan(got[1]).all()
     sing = np.ones((3, 3))
     a, rhs = np.stack([good, sing]), np.ones((2, 3, 1))
-    got = Engine(backend).run(_graph(lambda gb, x, y: gb.solve(x, y), a, rhs), [a, rhs])
+    got = Engine(backend).run(graph_of(lambda gb, x, y: gb.solve(x, y), [a, rhs]), [a, rhs])
     np.testing.assert_allclose(got[0], np.linalg.solve(good, rhs[0]), rtol=1e-12)
     assert np.isnan(got[1]).all()
 

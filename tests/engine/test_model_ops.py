@@ -12,11 +12,16 @@ F = torch.nn.functional
 RNG = np.random.default_rng(7)
 
 
+def graph_of(build, arrays, name: str = "t"):
+    """The graph build(gb, *inputs): an input a{i} of each array's shape and dtype."""
+    gb = GraphBuilder(name)
+    ins = [gb.input(a.shape, str(a.dtype), name=f"a{i}") for i, a in enumerate(arrays)]
+    return gb.build(build(gb, *ins))
+
+
 def run_with_vjp(build, arrays, backend="numpy"):
     """(value, cotangents of every input for a random v, v) of the graph build(gb, *inputs)."""
-    gb = GraphBuilder("t")
-    ins = [gb.input(a.shape, str(a.dtype), name=f"a{i}") for i, a in enumerate(arrays)]
-    g = gb.build(build(gb, *ins))
+    g = graph_of(build, arrays)
     eng = Engine(backend)
     out = eng.run(g, list(arrays))
     v = RNG.standard_normal(out.shape)
@@ -173,9 +178,7 @@ def test_einsum_errors_name_the_problem():
 
 
 def value(build, arrays, backend="numpy"):
-    gb = GraphBuilder("v")
-    ins = [gb.input(a.shape, str(a.dtype), name=f"a{i}") for i, a in enumerate(arrays)]
-    return Engine(backend).run(gb.build(build(gb, *ins)), list(arrays))
+    return Engine(backend).run(graph_of(build, arrays, "v"), list(arrays))
 
 
 BACKENDS = ["numpy", "array_api_strict", "torch"]

@@ -41,6 +41,15 @@ def stub(channel):
     return pb_grpc.GradserveStub(channel)
 
 
+@pytest.fixture(scope="module")
+def srv_stub(srv):
+    """A Gradserve stub on one channel to the module's own server (its `srv` fixture: a server with limits of its
+    own, not the shared one), for the module's tests."""
+    ch = open_channel(srv.grpc_target)
+    yield pb_grpc.GradserveStub(ch)
+    ch.close()
+
+
 @pytest.fixture
 def client(server):
     with server.client() as c:

@@ -44,13 +44,6 @@ def srv(tmp_path_factory):
     s.stop()
 
 
-@pytest.fixture(scope="module")
-def stub(srv):
-    ch = open_channel(srv.grpc_target)
-    yield pb_grpc.GradserveStub(ch)
-    ch.close()
-
-
 def test_many_more_calls_than_streams_on_one_channel_are_all_answered_by_the_sdk(srv):
     t = GRPCTransport(f"grpc://{srv.grpc_target}", timeout=120)
     answers, errors = [], []
@@ -82,30 +75,30 @@ def test_many_more_calls_than_streams_are_all_answered_by_the_async_sdk(srv):
     assert [a["missing"] for a in asyncio.run(main())] == [[HASH]] * CALLS
 
 
-def test_a_missing_tensors_question_past_its_message_bound_is_refused_unparsed(stub):
+def test_a_missing_tensors_question_past_its_message_bound_is_refused_unparsed(srv_stub):
     n = MAX_ENTRIES + 100  # 6,600 bytes past the 2^18 hashes' 17.3 MB (the bound's slack is 4 KiB)
     with pytest.raises(grpc.RpcError) as e:
-        stub.MissingTensors(pb.MissingTensorsRequest(sha256=[HASH] * n), timeout=120)
+        srv_stub.MissingTensors(pb.MissingTensorsRequest(sha256=[HASH] * n), timeout=120)
     assert e.value.code() == SC.RESOURCE_EXHAUSTED, e.value.details()
     assert f"{n * 66} bytes" in e.value.details(), e.value.details()
     assert f"missing_message_bytes={MISSING_MESSAGE_BYTES}" in e.value.details(), e.value.details()
     # the server goes on answering questions within the bound
-    assert list(stub.MissingTensors(pb.MissingTensorsRequest(sha256=[HASH]), timeout=60).missing) == [HASH]
+    assert list(srv_stub.MissingTensors(pb.MissingTensorsRequest(sha256=[HASH]), timeout=60).missing) == [HASH]
 
 
 def _tensor(a: np.ndarray) -> pb.Tensor:
     return pb.Tensor(datatype="FP32", shape=list(a.shape), raw_contents=a.astype("<f4").tobytes())
 
 
-def test_an_upload_past_max_tensors_is_refused_before_its_parse_and_one_within_is_stored(stub):
+def test_an_upload_past_max_tensors_is_refused_before_its_parse_and_one_within_is_stored(srv_stub):
     over = pb.PutTensorsRequest(tensors=[pb.Tensor()] * (MAX_TENSORS + 1))
     with pytest.raises(grpc.RpcError) as e:
-        stub.PutTensors(over, timeout=60)
+        srv_stub.PutTensors(over, timeout=60)
     assert e.value.code() == SC.RESOURCE_EXHAUSTED, e.value.details()
     assert f"at least {MAX_TENSORS + 1} tensors" in e.value.details() and \
         f"max_tensors={MAX_TENSORS}" in e.value.details(), e.value.details()
     arrays = [np.full(3, i, dtype=np.float32) for i in range(MAX_TENSORS)]
-    out = stub.PutTensors(pb.PutTensorsRequest(tensors=[_tensor(a) for a in arrays]), timeout=60)
+    out = srv_stub.PutTensors(pb.PutTensorsRequest(tensors=[_tensor(a) for a in arrays]), timeout=60)
     assert list(out.sha256) == [hashlib.sha256(a.astype("<f4").tobytes()).hexdigest() for a in arrays]
 
 
@@ -176,14 +169,14 @@ def test_without_reset_protection_a_bare_stubs_calls_are_all_answered(tmp_path):
     assert [a for a in answers if a != [HASH]] == [] and len(answers) == CALLS
 
 
-def test_calls_opened_and_reset_at_once_are_refused_past_the_cap_and_others_answered(srv, stub):
+def test_calls_opened_and_reset_at_once_are_refused_past_the_cap_and_others_answered(srv, srv_stub):
     """Rapid reset (CVE-2023-44487) on one connection: 20 K calls, each reset (CANCEL) as soon as it is sent.
     The server refuses the streams that arrive while it still holds grpc_max_streams calls (the reset ones
     count until freed: grpc_reset_protection), and another channel's call is answered meanwhile and after."""
     def answered():
-        assert list(stub.MissingTensors(pb.MissingTensorsRequest(sha256=[HASH]), timeout=60).missing) == [HASH]
+        assert list(srv_stub.MissingTensors(pb.MissingTensorsRequest(sha256=[HASH]), timeout=60).missing) == [HASH]
 
     refused = rapid_reset(srv.grpc_target, MISSING, pb.MissingTensorsRequest(sha256=[HASH]).SerializeToString(),
                           40, 500, answered)
     assert refused, "no stream was refused: the reset calls did not count against grpc_max_streams"
-    assert list(stub.MissingTensors(pb.MissingTensorsRequest(sha256=[HASH]), timeout=60).missing) == [HASH]
+    assert list(srv_stub.MissingTensors(pb.MissingTensorsRequest(sha256=[HASH]), timeout=60).missing) == [HASH]

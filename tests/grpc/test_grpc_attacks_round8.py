@@ -6,14 +6,13 @@ grpc_unsent_answer_bytes of them (service.answer_budget): the answers past it ar
 from __future__ import annotations
 
 import json
-import time
 
 import grpc
 import numpy as np
 import pytest
 
-from e2e.grpc_wire import arrays, open_channel, request
-from e2e.h2_raw import DATA, END_STREAM, HEADERS, RawH2
+from e2e.grpc_wire import arrays, open_channel, request, served_again, unread_calls
+from e2e.h2_raw import RawH2
 from e2e.server import Server
 from oip.models import write_model
 from tritonclient.grpc import service_pb2 as opb  # (service.oip_proto would clash with it in one process)
@@ -71,32 +70,13 @@ def auth(key: str) -> list:
     return [("authorization", f"Bearer {key}")]
 
 
-def answers_started_or_refused(h: RawH2, calls: int) -> tuple[set, set]:
-    """Frames until each of the connection's calls has either started its answer (its headers or data: the job ran
-    and its bytes wait for credit) or ended without one (a status alone: refused)."""
-    started, refused = set(), set()
-    h.sock.settimeout(CEILING)
-    end = time.monotonic() + CEILING
-    while len(started | refused) < calls:
-        assert time.monotonic() < end, (started, refused)
-        kind, flags, sid, payload = h.read_frame()
-        h.serve_control(kind, flags, payload)
-        if kind == HEADERS and flags & END_STREAM:
-            refused.add(sid)
-        elif kind in (DATA, HEADERS):
-            started.add(sid)
-    return started - refused, refused
-
-
 def test_a_client_that_never_reads_holds_at_most_its_unsent_answer_budget(srv):
     msg = big_eval()
     h = RawH2(srv.grpc_target, window=0)
     ch = open_channel(srv.grpc_target)
     stub = pb_grpc.GradserveStub(ch)
     try:
-        for _ in range(CALLS):
-            h.call(EVAL, msg.SerializeToString(), auth(KEYS[0]))
-        held, refused = answers_started_or_refused(h, CALLS)
+        held, refused = unread_calls(h, EVAL, msg.SerializeToString(), auth(KEYS[0]), CALLS, CEILING)
         # every job ran (the pool takes them all) and the first 4 answers fill the budget: the rest are refused
         assert len(held) == LIMIT // ANSWER and len(refused) == CALLS - len(held), (held, refused)
 
@@ -112,13 +92,7 @@ def test_a_client_that_never_reads_holds_at_most_its_unsent_answer_budget(srv):
     finally:
         h.close()
     # the connection closed: its calls end, their answers are dropped, and the client's jobs run again
-    end = time.monotonic() + CEILING
-    while True:
-        try:
-            got = arrays(stub.Eval(msg, metadata=auth(KEYS[0]), timeout=CEILING))[0]
-            break
-        except grpc.RpcError as e:
-            assert e.code() == SC.RESOURCE_EXHAUSTED and time.monotonic() < end, (e.code(), e.details())
+    got = arrays(served_again(lambda: stub.Eval(msg, metadata=auth(KEYS[0]), timeout=CEILING), CEILING))[0]
     np.testing.assert_allclose(got, np.full(ANSWER // 8, 2 * np.sin(1.0)), rtol=1e-12)
     ch.close()
 
@@ -131,9 +105,7 @@ def test_unread_oip_answers_are_bounded_alike(srv):
     ch = open_channel(srv.grpc_target)
     oip = opb_grpc.GRPCInferenceServiceStub(ch)
     try:
-        for _ in range(CALLS):
-            h.call(INFER, big_infer().SerializeToString(), auth(key))
-        held, refused = answers_started_or_refused(h, CALLS)
+        held, refused = unread_calls(h, INFER, big_infer().SerializeToString(), auth(key), CALLS, CEILING)
         assert len(held) == LIMIT // ANSWER and len(refused) == CALLS - len(held), (held, refused)
         with pytest.raises(grpc.RpcError) as e:
             oip.ModelInfer(big_infer(), metadata=auth(key), timeout=CEILING)
@@ -164,9 +136,8 @@ def test_unread_graph_answers_are_bounded_alike(srv):
                                  metadata=auth(key), timeout=CEILING).graph_id
         n = len(stub.GetGraph(pb.GetGraphRequest(graph_id=gid), metadata=auth(key), timeout=CEILING).graph_json)
         assert n > ANSWER, n  # (far past HTTP/2's initial window: counted)
-        for _ in range(CALLS):
-            h.call(GET_GRAPH, pb.GetGraphRequest(graph_id=gid).SerializeToString(), auth(key))
-        held, refused = answers_started_or_refused(h, CALLS)
+        ask = pb.GetGraphRequest(graph_id=gid).SerializeToString()
+        held, refused = unread_calls(h, GET_GRAPH, ask, auth(key), CALLS, CEILING)
         assert len(held) == LIMIT // n and len(refused) == CALLS - len(held), (n, held, refused)
         with pytest.raises(grpc.RpcError) as e:
             stub.GetGraph(pb.GetGraphRequest(graph_id=gid), metadata=auth(key), timeout=CEILING)

@@ -6,21 +6,16 @@ wait, the others are refused (a status alone), another client is served meanwhil
 closes the client's jobs run again. Waits are on frames and answers with generous ceilings."""
 from __future__ import annotations
 
-import time
-
-import grpc
 import numpy as np
 import pytest
 
-from e2e.grpc_wire import arrays, open_channel, request
+from e2e.grpc_wire import arrays, open_channel, request, served_again, unread_calls
 from e2e.h2_raw import RawH2
 from e2e.server import Server
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 from service.proto import gradserve_pb2_grpc as pb_grpc
-from test_grpc_attacks_round8 import answers_started_or_refused  # (frames read as round 8's are)
 
-SC = grpc.StatusCode
 EVAL = "/gradserve.v1.Gradserve/Eval"
 N = 128  # each answer: 128 float64, 1 KiB
 COUNTED = 64 << 10  # what each counts for (HTTP/2's initial window, service.answer_budget.COUNTED)
@@ -58,9 +53,7 @@ def test_small_unread_answers_are_bounded_by_the_budget_in_number(srv):
     ch = open_channel(srv.grpc_target)
     stub = pb_grpc.GradserveStub(ch)
     try:
-        for _ in range(CALLS):
-            h.call(EVAL, msg.SerializeToString(), auth(KEYS[0]))
-        held, refused = answers_started_or_refused(h, CALLS)
+        held, refused = unread_calls(h, EVAL, msg.SerializeToString(), auth(KEYS[0]), CALLS, CEILING)
         assert 1 <= len(held) <= HELD and len(held) + len(refused) == CALLS, (held, refused)
         # another client is served meanwhile
         np.testing.assert_allclose(arrays(stub.Eval(msg, metadata=auth(KEYS[1]), timeout=CEILING))[0], want,
@@ -68,13 +61,7 @@ def test_small_unread_answers_are_bounded_by_the_budget_in_number(srv):
     finally:
         h.close()
     # the connection closed: its calls end, their answers are dropped, and the client's jobs run again
-    end = time.monotonic() + CEILING
-    while True:
-        try:
-            got = arrays(stub.Eval(msg, metadata=auth(KEYS[0]), timeout=CEILING))[0]
-            break
-        except grpc.RpcError as e:
-            assert e.code() == SC.RESOURCE_EXHAUSTED and "grpc_unsent_answer_bytes" in e.details() and \
-                time.monotonic() < end, (e.code(), e.details())
+    got = arrays(served_again(lambda: stub.Eval(msg, metadata=auth(KEYS[0]), timeout=CEILING), CEILING,
+                              naming="grpc_unsent_answer_bytes"))[0]
     np.testing.assert_allclose(got, want, rtol=1e-12)
     ch.close()

@@ -14,13 +14,12 @@ import grpc
 import numpy as np
 import pytest
 
-from e2e.grpc_wire import open_channel, request
+from e2e.grpc_wire import request
 from e2e.h2_raw import rapid_reset
 from e2e.server import Server
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 from service.proto import gradserve_pb2 as pb
-from service.proto import gradserve_pb2_grpc as pb_grpc
 from service.settings import Settings
 
 SEQUENTIAL = 1000
@@ -37,13 +36,6 @@ def srv(tmp_path_factory):
                env={"GRADSERVE_CPU_WORKERS": "1"})
     yield s
     s.stop()
-
-
-@pytest.fixture(scope="module")
-def stub(srv):
-    ch = open_channel(srv.grpc_target)
-    yield pb_grpc.GradserveStub(ch)
-    ch.close()
 
 
 def _sin_job() -> pb.EvalRequest:
@@ -66,19 +58,19 @@ def test_the_default_leaves_a_stock_client_room_above_64_calls_in_flight():
     assert Settings().grpc_max_streams >= 2 * WIDTH
 
 
-def test_a_stock_stubs_sequential_calls_on_one_channel_are_all_answered(stub):
+def test_a_stock_stubs_sequential_calls_on_one_channel_are_all_answered(srv_stub):
     job, want = _sin_job(), np.sin(X).tolist()
-    wrong = [a for a in (_answer(stub, job) for _ in range(SEQUENTIAL)) if a != want]
+    wrong = [a for a in (_answer(srv_stub, job) for _ in range(SEQUENTIAL)) if a != want]
     assert wrong == []
 
 
-def test_a_stock_stubs_64_concurrent_calls_on_one_channel_are_all_answered(stub):
+def test_a_stock_stubs_64_concurrent_calls_on_one_channel_are_all_answered(srv_stub):
     job, want = _sin_job(), np.sin(X).tolist()
     answers: list = []
     lock = threading.Lock()
 
     def ask():
-        mine = [_answer(stub, job) for _ in range(EACH)]
+        mine = [_answer(srv_stub, job) for _ in range(EACH)]
         with lock:
             answers.extend(mine)
 
@@ -88,15 +80,15 @@ def test_a_stock_stubs_64_concurrent_calls_on_one_channel_are_all_answered(stub)
     assert [a for a in answers if a != want] == [] and len(answers) == WIDTH * EACH
 
 
-def test_a_rapid_reset_flood_is_still_refused_past_the_default_cap(srv, stub):
+def test_a_rapid_reset_flood_is_still_refused_past_the_default_cap(srv, srv_stub):
     """20 K calls opened and reset at once on one raw connection: streams past grpc_max_streams held calls are
     refused (the reset ones count until freed), and another channel's job is answered meanwhile and after."""
     job, want = _sin_job(), np.sin(X).tolist()
 
     def answered():
-        assert _answer(stub, job) == want
+        assert _answer(srv_stub, job) == want
 
     refused = rapid_reset(srv.grpc_target, MISSING, pb.MissingTensorsRequest(sha256=[HASH]).SerializeToString(),
                           20, 1000, answered)
     assert refused, "no stream was refused: the reset calls did not count against grpc_max_streams"
-    assert _answer(stub, job) == want
+    assert _answer(srv_stub, job) == want

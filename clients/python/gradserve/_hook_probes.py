@@ -32,7 +32,7 @@ a constant, not called again; in a grad of a grad's first pass it is called whil
 that what it returns is differentiated by the later passes (its code remembered: _CHANGERS), and later runs emit
 the ops it traced then rather than call it again (_Piece): once a pass, its first time too. A vjp of a grad: the
 vjp's forward call (a grad) runs the first pass, a known changer there made traced with its values (a _Piece), and
-hands each changer's values and _Piece to vjp_fn's runs (vjp_forward, vjp_backward), which emit its ops again for
+hands each changer's values and _Piece to vjp_fn's runs (_vjp_handover), which emit its ops again for
 the second pass to differentiate (or, with no _Piece, call it again traced with the forward's values). No value
 where none can be given: a point outside a derived function; a grad of a grad in GRAPH_MODE, a jvp over a grad
 (a hook that reads values there is refused by name, not skipped; a placeholder a hook stored there is refused
@@ -47,7 +47,7 @@ import sys
 
 import numpy as np
 
-from . import context as _context
+from . import _vjp_handover, context as _context
 from ._tensor import Tensor
 from .dtype import COMPLEX, FLOAT
 
@@ -280,7 +280,7 @@ class Probe:
         step = self.root.__dict__.get("_gs_plan", {}).get(idx)
         if step is not None:
             return self._planned(idx, step, fn, args)
-        handed = _handed(fn, self.root)
+        handed = _vjp_handover.taken(fn, self.root, _behaviour)
         if handed is not None:
             return self._as_handed(idx, fn, args, *handed)
         code = _code(fn)
@@ -358,11 +358,12 @@ class Probe:
         return r
 
     def _as_handed(self, idx: int, fn, args, values: list, piece):
-        """A first-pass call of a vjp_fn's run (vjp_backward): the forward call made it (MindSpore calls it there
-        only); what it returned there is traced here again, from this run's gradients, for the second pass to
-        differentiate: its ops emitted again (piece), or, where the forward call was its code's first (no piece),
-        the hook called again, traced with the values it had there (its Python runs twice then). The second pass
-        calls it with its own values, what it returns then in the graph already (_result_dropped)."""
+        """A first-pass call of a vjp_fn's run (_vjp_handover.vjp_backward): the forward call made it (MindSpore
+        calls it there only); what it returned there is traced here again, from this run's gradients, for the
+        second pass to differentiate: its ops emitted again (piece), or, where the forward call was its code's
+        first (no piece), the hook called again, traced with the values it had there (its Python runs twice
+        then). The second pass calls it with its own values, what it returns then in the graph already
+        (_result_dropped)."""
         r = None if piece is None else piece.replay(args)
         if r is None:
             for t, v in zip(_leaves(args), values):
@@ -489,61 +490,6 @@ def _too_late(fn):
     raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} read its gradient's value and returned a new "
                        "gradient: the value exists only after the backward, too late to change it (a hook that "
                        "changes the gradient must not read its value)")
-
-
-# a vjp's forward call and its vjp_fn's runs (ops._autodiff.vjp): the hooks that read and changed their gradient in
-# the forward's first pass, [(_behaviour, the values they were given, their _Piece or None)] in call order: the
-# forward's collected (vjp_forward), each vjp_fn run's taken, in order, by the same hooks' calls (_handed)
-_collecting: list = [None]
-_handing: list = [None]
-
-
-@contextlib.contextmanager
-def vjp_forward():
-    """The forward call of a vjp: yields the list its changing hooks' calls are collected in."""
-    before, _collecting[0] = _collecting[0], []
-    try:
-        yield _collecting[0]
-    finally:
-        _collecting[0] = before
-
-
-@contextlib.contextmanager
-def vjp_backward(collected: list):
-    """A vjp_fn's run: its hook calls take, by _behaviour in order, what its forward call collected."""
-    before, _handing[0] = _handing[0], collected
-    try:
-        yield
-    finally:
-        _handing[0] = before
-
-
-def _handed(fn, root):
-    """(values, piece) of the forward's call of this hook (vjp_backward), taken by the run of trace root (each run,
-    a rerun too, takes them anew); None where none is."""
-    if _handing[0] is None:
-        return None
-    entries = root.__dict__.setdefault("_gs_handed", list(_handing[0]))
-    if entries:
-        b = _behaviour(fn)
-        for k, e in enumerate(entries):
-            if e[0] == b:
-                return entries.pop(k)[1:]
-    return None
-
-
-def _collect(root) -> None:
-    """A vjp's forward call over (vjp_forward): its changing hooks' calls, into the list collected."""
-    if _collecting[0] is None:
-        return
-    calls, pieces = root.__dict__.get("_gs_calls", []), root.__dict__.get("_gs_pieces", {})
-    known, results = root.__dict__.get("_gs_known", {}), root.__dict__.get("_gs_results", {})
-    for i in sorted(set(known) | set(results)):
-        fn = calls[i][0]
-        if i in results:
-            _collecting[0].append((_behaviour(fn), results[i][1], None))
-        elif i not in root.__dict__["_gs_done"]:  # (made with its values known, it returned a gradient)
-            _collecting[0].append((_behaviour(fn), known[i], pieces.get(i)))
 
 
 def _result_dropped(fn):
@@ -782,7 +728,7 @@ def _first_pass_hooks(firsts: list) -> None:
 def _refuse_changers(p: Probe) -> None:
     """A first pass dropped (a vjp_fn's rerun) has no values for a hook to read while traced: one known to change
     the gradient it reads (_CHANGERS) that the vjp's forward call did not hand over (its hook calls not this run's:
-    _handed) would leave the second derivative without its change."""
+    _vjp_handover.taken) would leave the second derivative without its change."""
     for fn, _, _ in p.later:
         if _code(fn) in _CHANGERS and not _kept_before(fn):
             raise NotImplementedError(
@@ -808,7 +754,7 @@ def fire(probes: list, result):
         _pass([(p, [getattr(p, name) for name in p.passes[k]]) for p in probes if len(p.passes) > k])
     _pass(spans)
     if probes:
-        _collect(probes[0].root)
+        _vjp_handover.collect(probes[0].root, _behaviour)
     return value
 
 

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import _attr_writes, _hook_probes, _trace, context as _context
+from .. import _attr_writes, _trace, _vjp_handover, context as _context
 from .._tensor import Parameter, Tensor
 from .._misc import MutableList, MutableTuple
 from ..errors import GradPositionError
@@ -634,7 +634,7 @@ def vjp(fn, *inputs, weights=None, has_aux: bool = False):
     # vjp_fn differentiates at the inputs the forward saw: a forward that writes an input in place (x.add_(1) in
     # a GRAPH_MODE construct) has changed the caller's Tensor by the time vjp_fn runs
     at = inputs if current() is not None else _snapshots(inputs)
-    with _hook_probes.vjp_forward() as handed:  # (its hooks' first pass: vjp_fn's runs trace what they returned)
+    with _vjp_handover.vjp_forward() as handed:  # (its hooks' first pass: vjp_fn's runs trace what they returned)
         out = _call(_aux_wrapper(fn) if has_aux else fn, inputs)
     target = (lambda *a: fn(*a)[0]) if has_aux else fn
     target.__name__ = _label(fn)
@@ -647,7 +647,7 @@ def vjp(fn, *inputs, weights=None, has_aux: bool = False):
         v = v[0] if len(v) == 1 else v
         if g is None:
             return ()
-        with _hook_probes.vjp_backward(handed):
+        with _vjp_handover.vjp_backward(handed):
             res = g(*at, v)
         if weights is None:
             return res if isinstance(res, tuple) else (res,)
