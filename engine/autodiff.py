@@ -213,7 +213,9 @@ def _either(b: Builder, flags: list):
     if any(f is True for f in flags):
         return True
     runtime = list({id(f): f for f in flags if f is not False}.values())  # (one flag passed on by many: once)
-    out = runtime[0] if runtime else False
+    if not runtime:
+        return False
+    out = runtime[0]
     for f in runtime[1:]:
         out = b.emit1("logical_or", out, f)
     return out

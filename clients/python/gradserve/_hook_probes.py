@@ -451,7 +451,7 @@ class Probe:
         """The hooks stopped by a value read while traced, called with their values (backward order). One that
         returns a new gradient (PyNative) has the grad call run again (Rerun), its gradient that one."""
         for fn, args, idx in self.later:
-            if (_code(fn) in _CHANGERS or _collecting[0] is not None) and not _kept_before(fn) and \
+            if (_code(fn) in _CHANGERS or _vjp_handover.collecting()) and not _kept_before(fn) and \
                     _context.get_context("mode") == _context.PYNATIVE_MODE:
                 # (known to change it, or a vjp's forward call, whose vjp_fn differentiates what it returns: called
                 # once, in a rerun, traced with its values: its ops kept, _Piece, for vjp_fn to emit, not call it)
