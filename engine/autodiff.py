@@ -185,11 +185,53 @@ def _reverse(b: Builder, fwd, ct: dict[int, Var], active: set[int], label: str) 
         out_cts = [ct.pop(o.id, None) for o in e.outputs]
         with b.zero_fills(symbolic=True):  # the zeros a rule builds are absent cotangents
             in_cts = rule(b, list(e.inputs), list(e.outputs), out_cts, **e.attrs)
+        came = _either(b, [_flag(b, c) for c in out_cts]) if b.reach_flags is not None else True
         for x, c in zip(e.inputs, in_cts):
             if c is None or x.id not in active:
                 continue
+            own = _both(b, _flag(b, c), came) if b.reach_flags is not None else True
             c = b.sum_to(c, x.shape)
-            ct[x.id] = b.add_any(ct.get(x.id), c)
+            _set_flag(b, c, own)
+            prev = ct.get(x.id)
+            ct[x.id] = b.add_any(prev, c)
+            if prev is not None:
+                _set_flag(b, ct[x.id], _either(b, [_flag(b, prev), own]))
+
+
+# grad's `reached` flags carried through the reverse sweep (Builder.reach_flags, kept only for a grad with
+# `reached`): a flag is True / False where known as the graph is built, else a run-time bool Var (a cond's
+# branch taken, a loop's trips); a cotangent derived from flagged ones carries their or (and, with a rule's
+# own), so a point reached only through the untaken branch of a cond nested in a taken one is told unreached.
+def _flag(b: Builder, c: Var | None):
+    if c is None:
+        return False
+    got = b.reach_flags.get(c.id) if b.reach_flags is not None else None
+    return got if got is not None else b.flows(c)
+
+
+def _either(b: Builder, flags: list):
+    if any(f is True for f in flags):
+        return True
+    runtime = list({id(f): f for f in flags if f is not False}.values())  # (one flag passed on by many: once)
+    if not runtime:
+        return False
+    out = runtime[0]
+    for f in runtime[1:]:
+        out = b.emit1("logical_or", out, f)
+    return out
+
+
+def _both(b: Builder, f, g):
+    if f is False or g is False:
+        return False
+    if f is True or g is True or f is g:
+        return g if f is True else f
+    return b.emit1("logical_and", f, g)
+
+
+def _set_flag(b: Builder, c: Var, f) -> None:
+    if b.reach_flags is not None and not isinstance(f, bool):
+        b.reach_flags[c.id] = f
 
 
 def expand_jvp(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[str, Var], depth: int,
@@ -225,4 +267,4 @@ def expand_jvp(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[st
 
 
 # op rules that expand graphs (composites, control flow, custom_vjp) reach these through the registry
-layers.inline, layers.backward, layers.expand_jvp = inline, backward, expand_jvp
+layers.inline, layers.backward, layers.expand_jvp, layers.reaches = inline, backward, expand_jvp, _reaches

@@ -33,6 +33,7 @@ from ..errors import InvalidGraph, LimitExceeded, ShapeError
 from ..ir import AVal, Graph, INT_DTYPES, Var, carries, is_inexact
 from ._infer import rule_infer
 from .composite import run_flat
+from .custom_vjp import rule_functions
 from .registry import Attr, defop, function_op_hooks, impl_rules, jvp_rules, layers, vjp_rules
 
 
@@ -92,7 +93,7 @@ def _flat_branch(b, fn: Graph, arg_avals, pnames, penv, depth, label) -> Graph:
     args = [Var(a, f"a{i}") for i, a in enumerate(arg_avals)]
     params = [Var(penv[n].aval, n) for n in pnames]
     outs = layers.inline(b2, fn, args, dict(zip(pnames, params)), depth + 1)
-    return layers.optimize(Graph(args + params, [], b2.eqns, tuple(outs), name=f"{label}/{fn.name}"))
+    return _graph(b2, args + params, outs, f"{label}/{fn.name}")
 
 
 def _switch_expand(op):
@@ -120,11 +121,12 @@ def _switch_run_impl(xp, index, *ops, branches):
 
 
 @functools.lru_cache(maxsize=256)
-def _vjp_graph(g: Graph, ct_outs: tuple, ints: bool = False, flags: bool = False) -> Graph:
+def _vjp_graph(g: Graph, ct_outs: tuple, ints: bool = False, flags: bool = False, ct_flags: bool = False) -> Graph:
     """(operands..., cotangents of the outputs at ct_outs...) -> cotangents of the operands that carry
     one (floats; integers too under grad's int_grads, MindSpore's rule); flags: then a bool each, whether this
-    branch's derivative reaches the operand (grad's `reached`, Builder.flows)."""
-    b = layers.Builder()
+    branch's derivative reaches the operand (grad's `reached`, Builder.flows); ct_flags: a bool input per
+    cotangent too (after them), whether it is reached (a loop body's: from the trip after)."""
+    b = _builder(g)
     xs = [Var(v.aval, f"x{i}") for i, v in enumerate(g.inputs)]
     marks = [b.identity(x) if carries(x.dtype, ints) else x for x in xs]
     start = len(b.eqns)
@@ -134,20 +136,23 @@ def _vjp_graph(g: Graph, ct_outs: tuple, ints: bool = False, flags: bool = False
     for j, c in zip(ct_outs, cts_in):
         cts[j] = c
     wrt = [m for m, x in zip(marks, xs) if carries(x.dtype, ints)]
+    fl_in = _vars([AVal((), "bool")] * len(cts_in), "ctf") if flags and ct_flags else []
+    # (a cond nested in this branch: its run-time flags, at every depth)
+    b.reach_flags = {c.id: f for c, f in zip(cts_in, fl_in)} if flags else None
     grads = layers.backward(b, b.eqns[start:], outs, cts, wrt, f"{g.name} (vjp)", ints)
-    reached = [b.full((), 1.0 if b.flows(gr) else 0.0, "bool") for gr in grads] if flags else []
+    reached = [layers.reaches(b, gr) for gr in grads] if flags else []
     grads = [gr if gr is not None else b.zeros_like(w) for gr, w in zip(grads, wrt)]
-    return layers.optimize(Graph(xs + cts_in, [], b.eqns, tuple(grads + reached), name=f"{g.name}/vjp"))
+    return _graph(b, xs + cts_in + fl_in, grads + reached, f"{g.name}/vjp")
 
 
 @functools.lru_cache(maxsize=256)
 def _jvp_graph(g: Graph, pos: tuple) -> Graph:
     """(operands..., tangents of operands at pos...) -> tangents of every output."""
-    b = layers.Builder()
+    b = _builder(g)
     xs = [Var(v.aval, f"x{i}") for i, v in enumerate(g.inputs)]
     ts = [Var(xs[p].aval, f"t{p}") for p in pos]
     res = layers.expand_jvp(b, g, xs + ts, {"positions": pos}, {}, 0, f"{g.name} (jvp)")
-    return layers.optimize(Graph(xs + ts, [], b.eqns, tuple(res[len(res) // 2:]), name=f"{g.name}/jvp"))
+    return _graph(b, xs + ts, res[len(res) // 2:], f"{g.name}/jvp")
 
 
 def _switch_run_vjp(b, ins, outs, cts, branches):
@@ -289,7 +294,18 @@ def _vars(avals, prefix):
 
 
 def _graph(b, ins, outs, name) -> Graph:
-    return layers.optimize(Graph(list(ins), [], b.eqns, tuple(outs), name=name))
+    """A lowered branch / body / rule graph; it keeps the functions a custom_vjp node in it names (a hook's rule
+    in a while body: its reverse sweep inlines the rule)."""
+    return layers.optimize(Graph(list(ins), [], b.eqns, tuple(outs), functions=rule_functions(b.functions, b.eqns),
+                                 name=name))
+
+
+def _builder(*graphs: Graph):
+    """A Builder for a graph made from these: their functions at hand (custom_vjp rules)."""
+    functions: dict = {}
+    for g in graphs:
+        functions.update(g.functions)
+    return layers.Builder(functions=functions)
 
 
 @functools.lru_cache(maxsize=256)
@@ -298,12 +314,12 @@ def _jvp_loop(cond: Graph, body: Graph, n: int, pos: tuple):
     tangents at pos >= n): the body steps the tangents by body's jvp."""
     avals = [v.aval for v in body.inputs]
     fs = [p for p in pos if p < n]
-    b = layers.Builder()
+    b = _builder(cond, body)
     s, inv = _vars(avals[:n], "s"), _vars(avals[n:], "i")
     ts, tinv = _vars([avals[p] for p in fs], "t"), _vars([avals[p] for p in pos if p >= n], "u")
     res = layers.expand_jvp(b, body, s + inv + ts + tinv, {"positions": pos}, {}, 0, f"{body.name} (jvp)")
     new_body = _graph(b, s + ts + inv + tinv, res[:n] + [res[n + p] for p in fs], f"{body.name}/jvp")
-    b2 = layers.Builder()
+    b2 = _builder(cond, body)
     new_cond = _graph(b2, s + ts + inv + tinv, layers.inline(b2, cond, s + inv, {}), f"{cond.name}/jvp")
     return new_cond, new_body
 
@@ -327,11 +343,11 @@ def _count_loop(cond: Graph, body: Graph, n: int):
     """cond / body over (trips, state..., invariants...): the loop again, counting its trips."""
     avals = [v.aval for v in body.inputs]
     k, s, inv = Var(AVal((), "int64"), "k"), _vars(avals[:n], "s"), _vars(avals[n:], "i")
-    b = layers.Builder()
+    b = _builder(cond, body)
     new = layers.inline(b, body, s + inv, {})
     one = b.full((), 1.0, "int64")
     nb = _graph(b, [k] + s + inv, [b.add(k, one)] + list(new), f"{body.name}/count")
-    b2 = layers.Builder()
+    b2 = _builder(cond, body)
     nc = _graph(b2, [k] + s + inv, layers.inline(b2, cond, s + inv, {}), f"{cond.name}/count")
     return nc, nb
 
@@ -342,10 +358,10 @@ def _fixed_loop(body: Graph, n: int):
     avals = [v.aval for v in body.inputs]
     i, stop = Var(AVal((), "int64"), "i"), Var(AVal((), "int64"), "stop")
     s, inv = _vars(avals[:n], "s"), _vars(avals[n:], "v")
-    b = layers.Builder()
+    b = _builder(body)
     new = layers.inline(b, body, s + inv, {})
     nb = _graph(b, [i] + s + [stop] + inv, [b.add(i, b.full((), 1.0, "int64"))] + list(new), f"{body.name}/fixed")
-    b2 = layers.Builder()
+    b2 = _builder(body)
     nc = _graph(b2, [i] + s + [stop] + inv, [b2.less(i, stop)], f"{body.name}/fixed_cond")
     return nc, nb
 
@@ -374,13 +390,13 @@ def _record_loop(cond: Graph, body: Graph, n: int, max_trips: int):
     avals = [v.aval for v in body.inputs]
     k, s, inv = Var(AVal((), "int64"), "k"), _vars(avals[:n], "s"), _vars(avals[n:], "i")
     rows = _vars(_row_avals(avals[:n], max_trips), "h")
-    b = layers.Builder()
+    b = _builder(cond, body)
     written = [b.dynamic_update_slice(h, b.reshape(x, shape=(1,) + tuple(x.shape)), *_starts(b, k, len(x.shape)))
                for h, x in zip(rows, s)]
     new = layers.inline(b, body, s + inv, {})
     nb = _graph(b, [k] + s + rows + inv, [b.add(k, b.full((), 1.0, "int64"))] + list(new) + written,
                 f"{body.name}/record")
-    b2 = layers.Builder()
+    b2 = _builder(cond, body)
     nc = _graph(b2, [k] + s + rows + inv, layers.inline(b2, cond, s + inv, {}), f"{cond.name}/record")
     return nc, nb
 
@@ -397,25 +413,30 @@ def _state_at(b, body: Graph, n: int, k1: Var, s0: list, inv: list, stored: bool
 
 
 @functools.lru_cache(maxsize=256)
-def _reverse_loop(body: Graph, n: int, cs: tuple, ci: tuple, ints: bool, max_trips: int, stored: bool):
+def _reverse_loop(body: Graph, n: int, cs: tuple, ci: tuple, ints: bool, max_trips: int, stored: bool,
+                  flags: bool = False):
     """cond / body of the reverse sweep over (k, cotangents of the carrying state cs, of the carrying
     invariants ci) with invariants (the recorded rows, or the state at entry; invariants): step k-1's state
-    is read back (or recomputed from the entry), then body's vjp takes the cotangents one trip back."""
+    is read back (or recomputed from the entry), then body's vjp takes the cotangents one trip back. flags (grad's
+    `reached`): a bool state per cotangent too, whether it is reached: a state's, what the trip's vjp gives from the
+    trip after's; an invariant's, whether any trip reached it (a cond in the body taking no branch that uses it)."""
     avals = [v.aval for v in body.inputs]
     k = Var(AVal((), "int64"), "k")
     ct_s, ct_i = _vars([avals[j] for j in cs], "cs"), _vars([avals[j] for j in ci], "ci")
     s0 = _vars(_row_avals(avals[:n], max_trips) if stored else avals[:n], "s")
     inv = _vars(avals[n:], "v")
-    ins = [k] + ct_s + ct_i + s0 + inv
-    b = layers.Builder()
+    fs, fi = (_vars([AVal((), "bool")] * len(c) if flags else [], p) for c, p in ((cs, "fs"), (ci, "fi")))
+    ins = [k] + ct_s + ct_i + fs + fi + s0 + inv
+    b = _builder(body)
     k1 = b.sub(k, b.full((), 1.0, "int64"))
     sk = _state_at(b, body, n, k1, s0, inv, stored, max_trips)
-    grads = layers.inline(b, _vjp_graph(body, cs, ints), list(sk) + inv + ct_s, {})
+    grads = layers.inline(b, _vjp_graph(body, cs, ints, flags, flags), list(sk) + inv + ct_s + fs, {})
     carried = [x for x in range(len(avals)) if carries(avals[x].dtype, ints)]
-    g = dict(zip(carried, grads))
+    g, reached = dict(zip(carried, grads)), dict(zip(carried, grads[len(carried):]))
     new_i = [b.add(c, g[j]) for c, j in zip(ct_i, ci)]
-    nb = _graph(b, ins, [k1] + [g[j] for j in cs] + new_i, f"{body.name}/reverse")
-    b2 = layers.Builder()
+    new_f = [reached[j] for j in cs if flags] + [b.logical_or(f, reached[j]) for f, j in zip(fi, ci)]
+    nb = _graph(b, ins, [k1] + [g[j] for j in cs] + new_i + new_f, f"{body.name}/reverse")
+    b2 = _builder(body)
     nc = _graph(b2, ins, [b2.greater(k, b2.full((), 0.0, "int64"))], f"{body.name}/reverse_cond")
     return nc, nb
 
@@ -445,16 +466,17 @@ def _while_run_vjp(b, ins, outs, cts, cond, body, n_state, max_trips):
     if not (cs or ci) or all(cts[j] is None for j in cs):
         return [None] * len(ins)
     trips, entry = _trips_and_states(b, ins, cond, body, n, max_trips)
-    rc, rb = _reverse_loop(body, n, cs, ci, ints, max_trips, entry is not None)
+    flags = b.reach_flags is not None  # (a grad with `reached`: which operands the trips reach)
+    rc, rb = _reverse_loop(body, n, cs, ci, ints, max_trips, entry is not None, flags)
     init = [trips] + [cts[j] if cts[j] is not None else b.zeros_like(outs[j]) for j in cs] + \
-        [b.zeros_like(ins[j]) for j in ci]
+        [b.zeros_like(ins[j]) for j in ci] + \
+        ([layers.reaches(b, cts[j]) for j in cs] + [b.full((), 0.0, "bool")] * len(ci) if flags else [])
     states = list(ins[:n]) if entry is None else entry
     res = b.emit("while_run", init + states + list(ins[n:]),
                  {"cond": rc, "body": rb, "n_state": len(init), "max_trips": max_trips})
     got = dict(zip(cs + ci, res[1:]))
-    if b.reach_flags is not None:  # (a grad with `reached`: a loop of no trips passes nothing to its operands)
-        ran = b.greater(trips, b.full((), 0.0, "int64"))
-        b.reach_flags.update((got[j].id, ran) for j in cs + ci if j >= n or cts[j] is None)
+    if flags:  # (whether a trip reached each operand; a loop of no trips passes the states' own cotangents)
+        b.reach_flags.update((got[j].id, f) for j, f in zip(cs + ci, res[1 + len(cs) + len(ci):]))
     return [got.get(j) for j in range(len(ins))]
 
 

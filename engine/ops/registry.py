@@ -105,7 +105,7 @@ def matrix_flops(e) -> int:
 
 class _Layers:
     """Entry points of the engine layers above the ops, registered by those layers when they are imported
-    (builder: Builder, attrs_key; autodiff: inline, backward, expand_jvp; optimize; lower; vmap: the vmap
+    (builder: Builder, attrs_key; autodiff: inline, backward, expand_jvp, reaches; optimize; lower; vmap: the vmap
     node's vmap_hook_avals / vmap_hook_expand).
     Op rules that build or expand graphs (composites, control flow, custom_vjp, vmap nodes) call them
     through `layers`, so imports still point one way: ir -> ops -> builder -> autodiff -> lower."""

@@ -147,3 +147,65 @@ def test_a_while_reaches_what_its_body_uses_only_when_it_runs(x, u, trips):
     np.testing.assert_allclose(dx, np.ones(3))
     np.testing.assert_allclose(du, np.full(3, float(trips)))
     assert bool(rx) and bool(ru) is (trips > 0)
+
+
+def _branches(gb, key_bodies, avals, prefix):
+    """{key: function name} of the bodies, each of the operands avals (a cond's or a while's functions)."""
+    names = {}
+    for key, body in key_bodies:
+        bg = GraphBuilder(f"{prefix}_{key}")
+        ins = [bg.input(s, dt, name=f"a{i}") for i, (s, dt) in enumerate(avals)]
+        names[key] = gb.function(bg.build(body(bg, *ins)))
+    return names
+
+
+VEC2 = [((3,), "float64"), ((3,), "float64")]
+
+
+def _nested_cond_of(gb, x, u):
+    """sum(x) > 0: (sum(x * u) if sum(x) > 100 else sum(x^2)), else sum(x^3): u enters the inner cond's true
+    branch alone, the inner cond the outer's true branch."""
+    def inner(g, a, b):
+        fns = _branches(g, (("true_fn", lambda h, p, q: h.sum(h.mul(p, q))),
+                            ("false_fn", lambda h, p, q: h.sum(h.mul(p, p)))), VEC2, "inner")
+        return g.emit("cond", [g.greater(g.sum(a), g.const(100.0, "float64")), a, b], fns)[0]
+    fns = _branches(gb, (("true_fn", inner), ("false_fn", lambda g, a, b: g.sum(g.mul(a, g.mul(a, a))))), VEC2,
+                    "outer")
+    w = gb.mul(u, gb.const(2.0, "float64"))  # (u passes an op before the conds: its cotangent keeps the flag)
+    return gb.emit("cond", [gb.greater(gb.sum(x), gb.const(0.0, "float64")), x, w], fns)[0]
+
+
+@pytest.mark.parametrize("scale, du, reach_u", [
+    (1.0, np.zeros(3), False),  # outer true, inner false: sum(x^2), u on no path taken
+    (100.0, 200.0 * X, True),  # both true: sum(2 x u), du = 2x
+    (-1.0, np.zeros(3), False)])  # outer false: sum(x^3)
+def test_a_cond_nested_in_a_taken_branch_reaches_only_through_its_own_taken_branch(scale, du, reach_u):
+    """The inner cond's flag is its branch taken's at every depth, anded with the outer's (it was true as soon as
+    the outer branch taken held the inner cond: the SDK's PyNative hook on u was called with zeros)."""
+    x = np.array([1.0, 2.0, 3.0]) * scale
+    _, gu, rx, ru = evaluate(_grad_of(_unary(_nested_cond_of)), x, X)
+    np.testing.assert_allclose(gu, du if scale != 100.0 else 2.0 * x)
+    assert bool(rx) and bool(ru) is reach_u
+
+
+def _loop_with_cond_of(gb, x, u):
+    """while sum(s) < 0: s = s + u if sum(s) < -10 else s + 5; sum(s^2) (u kept as a state the body passes)."""
+    def body(g, s, v):
+        fns = _branches(g, (("true_fn", lambda h, p, q: h.add(p, q)),
+                            ("false_fn", lambda h, p, q: h.add(p, h.const(5.0, "float64")))), VEC2, "step")
+        return g.emit("cond", [g.less(g.sum(s), g.const(-10.0, "float64")), s, v], fns)[0], v
+    fns = _branches(gb, (("cond", lambda g, s, v: g.less(g.sum(s), g.const(0.0, "float64"))), ("body", body)), VEC2,
+                    "loop")
+    s, _ = gb.emit("while", [x, u], {**fns, "max_trips": 10})
+    return gb.sum(gb.mul(s, s))
+
+
+@pytest.mark.parametrize("x, du, reach_u", [
+    (-np.array([1.0, 2.0, 3.0]), np.zeros(3), False),  # one trip, s + 5 (sum -6 >= -10): u on no path taken
+    (-3 * np.array([1.0, 2.0, 3.0]), 2 * np.array([6.0, 4.0, 2.0]), True)])  # s + u, then s + 5: 2 s_final
+def test_a_cond_in_a_while_body_reaches_only_when_a_trip_takes_the_branch_using_it(x, du, reach_u):
+    """u = [4, 5, 6]: from -3 [1, 2, 3] the first trip adds u (sum -18 < -10), the second 5 (sum -3), the state
+    ends [6, 4, 2] (du = 2 s); from -[1, 2, 3] one trip adds 5 (the loop ran: the flag was true)."""
+    _, gu, rx, ru = evaluate(_grad_of(_unary(_loop_with_cond_of)), x, np.array([4.0, 5.0, 6.0]))
+    np.testing.assert_allclose(gu, du)
+    assert bool(rx) and bool(ru) is reach_u

@@ -265,6 +265,7 @@ class Probe:
         self.kept: list = []  # (call order, hook, its arguments) of the hooks that gave None: run again (replay)
         self.fired = False  # whether a run gave the placeholders their values (a cached trace's next runs replay)
         self.in_rule_of = ""  # the cell whose backward hook's rule (_hooks._WholeCellHook) made the probe
+        self.in_loop = False  # whether its point is inside a traced while loop (make)
 
     def placeholders_for(self, douts: tuple) -> tuple:
         ps = tuple(_placeholder(d) if isinstance(d, Tensor) and d._data is None else d for d in douts)
@@ -285,6 +286,7 @@ class Probe:
         code = _code(fn)
         if code is not None and (code in _READERS or (code not in _CHANGERS and self._after_deferred())):
             self._refuse_in_vmap()
+            self._refuse_in_loop(fn)
             self.later.append((fn, args, idx))
             self.kept.append((next(_calls), fn, args))
             return None
@@ -300,6 +302,7 @@ class Probe:
             if r is None:
                 self.root.__dict__["_gs_done"].add(idx)  # (ran, gave None: a rerun reuses it, not calls it)
         if r is None:
+            self._refuse_in_loop(fn)
             self.kept.append((next(_calls), fn, args))
         return r
 
@@ -380,6 +383,16 @@ class Probe:
                 "a cell's backward hook) at a point inside vmap is not supported: register it outside vmap, "
                 "or return the values from the function instead")
 
+    def _refuse_in_loop(self, fn) -> None:
+        """A hook given its gradient to keep or read (it returns None) at a point inside a traced while loop (a
+        `while` on a Tensor): MindSpore 2.10 calls it once a trip with that trip's gradient; the point's value here
+        is the trips' sum, one call. A hook returning a new gradient is traced into the loop's body (each trip's)."""
+        if _context.get_context("mode") == _context.PYNATIVE_MODE and self.in_loop:
+            raise NotImplementedError(
+                f"gradient hook {getattr(fn, '__name__', fn)!r} keeps or reads its gradient at a point inside a "
+                "while loop on a Tensor: MindSpore calls it once a trip, with that trip's gradient, which is not "
+                "kept here (only the trips' sum); register it outside the loop, or return the values instead")
+
     def after(self, tr, outs: tuple) -> tuple:
         """outs + z each (z: a capture of tr), the point the probe's gradient is taken at."""
         outs = tuple(o if z is None else tr.emit("add", [tr.ref(o), tr.ref(z)], {}, [(o.shape, o._dtype)])[0]
@@ -438,9 +451,10 @@ class Probe:
         """The hooks stopped by a value read while traced, called with their values (backward order). One that
         returns a new gradient (PyNative) has the grad call run again (Rerun), its gradient that one."""
         for fn, args, idx in self.later:
-            if _code(fn) in _CHANGERS and not _kept_before(fn) and \
+            if (_code(fn) in _CHANGERS or _vjp_handover.collecting()) and not _kept_before(fn) and \
                     _context.get_context("mode") == _context.PYNATIVE_MODE:
-                # (known to change it: called once, in a rerun, traced with its values: its ops kept, _Piece)
+                # (known to change it, or a vjp's forward call, whose vjp_fn differentiates what it returns: called
+                # once, in a rerun, traced with its values: its ops kept, _Piece, for vjp_fn to emit, not call it)
                 raise Rerun(_rerun_plan(self.root, {idx: ("known", _values(args))}))
             r = fn(*args)
             if r is None:
@@ -541,6 +555,7 @@ def make(tr, xs: tuple) -> Probe | None:
     if not any(z is not None for z in zs):
         return None
     probe = Probe(tr.root, zs)
+    probe.in_loop = inside_loop(tr)
     if _plan[0] is not None and "_gs_probes" not in tr.root.__dict__:  # (the grad call run again: Rerun)
         tr.root.__dict__["_gs_plan"], _plan[0] = _plan[0], None
     tr.root.__dict__.setdefault("_gs_probes", []).append(probe)
@@ -597,6 +612,15 @@ def _at_or_below(tr, top) -> bool:
     while tr is not None and tr is not top:
         tr = tr.parent
     return tr is not None
+
+
+def inside_loop(tr) -> bool:
+    """Whether trace tr is (inside) the traced body or condition of an enclosing loop (_while)."""
+    while tr is not None:
+        if getattr(tr, "label", None) in ("while_body", "while_cond", "while_probe"):
+            return True
+        tr = getattr(tr, "parent", None)
+    return False
 
 
 def _in_user_vmap(tr) -> bool:

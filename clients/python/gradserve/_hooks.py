@@ -21,15 +21,14 @@ gradient is seen by those after it). A Tensor's hooks are one identity each, the
 their rules traced in registration order (_through_hooks).
 A backward hook of a cell without Parameters runs in one custom bprop around the cell's call, where both
 grad_output (dout) and grad_input (the call differentiated again) are at hand; for a cell with Parameters it
-runs on an identity over the inputs (a custom bprop would give the Parameters no gradient), where grad_output
-is not at hand, and using it raises; so does a cell with hooked cells or gradient hooks inside (their values
-could not come out of its rule) or drawing random values, whose grad_output, kept by an identity over its
-outputs, is given to be read (a hook computing with it is stopped as a reader: its gradient, a constant then,
-is a grad call's last), and so does a cell in a grad of a grad (MindSpore's second pass gives the hook the whole
-gradient of the inputs, the first pass's backward uses of them included, which the custom bprop's explicit
-inputs would leave out); a hook found to compute with grad_output there has the program traced again, its cell
-in the custom-bprop form (_OUTPUT_COMPUTERS). Backward hooks
-run only where a gradient is taken: not in a forward-only call, nor inside a cell with a custom bprop.
+runs on an identity over the inputs (a custom bprop would give the Parameters no gradient), as does a cell with
+hooked cells or gradient hooks inside (their values could not come out of its rule) or drawing random values:
+grad_output, kept by an identity over its outputs, is given to be read (a hook computing with it is stopped as
+a reader: its gradient, a constant then, is a grad call's last); so does a cell in a grad of a grad (MindSpore's
+second pass gives the hook the whole gradient of the inputs, the first pass's backward uses of them included,
+which the custom bprop's explicit inputs would leave out); a hook found to compute with grad_output there has the
+program traced again, its cell in the custom-bprop form (_OUTPUT_COMPUTERS; refused for a cell with Parameters).
+Backward hooks run only where a gradient is taken: not in a forward-only call, nor inside a cell with a custom bprop.
 """
 from __future__ import annotations
 
@@ -295,7 +294,8 @@ def _call_reading_output(call, fn, cell, grads, kept_output):
             raise _hook_probes.Retrace() from e
         raise NotImplementedError(
             f"backward hook {getattr(fn, '__name__', fn)!s} of {type(cell).__name__} computes with grad_output: "
-            "for a cell with hooked cells or gradient hooks inside, or drawing random values, gradserve gives it "
+            "for a cell holding Parameters, with hooked cells or gradient hooks inside, or drawing random values, "
+            "in a grad of a grad, gradserve gives it "
             "grad_output to read only (its values, after the run); use register_backward_pre_hook for a gradient "
             "computed from the outputs' one") from e
 
@@ -311,9 +311,13 @@ class _ComputesLater:
 
     def __call__(self, *args):
         try:
-            return self.fn(*args)
+            r = self.fn(*args)
         except _trace.TraceError as e:
             raise _hook_probes.GradientReadLater("a computation with grad_output") from e
+        unfilled = {id(t) for t in args[-1] if isinstance(t, Tensor) and t._data is None}  # (values: after the run)
+        if r is not None and any(id(t) in unfilled for t in _tensors(r)):  # (grad_output itself as grad_input)
+            raise _hook_probes.GradientReadLater("grad_output returned")
+        return r
 
 
 def _pre_args_only(fn):
@@ -501,7 +505,8 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     # a hook found to compute with grad_output takes the form giving it at hand (_OUTPUT_COMPUTERS)
     computes_output = any(_code(fn) in _OUTPUT_COMPUTERS for fn in bwd)
     kept_output: list | None = [] if bwd and not computes_output and (
-        _hooks_inside(cell) or (_trace.grads_tracing[0] > 1 and not _hook_probes.tracing_rule[0])) else None
+        _hooks_inside(cell) or _has_params(cell) or (_trace.grads_tracing[0] > 1 and not _hook_probes.tracing_rule[0])) \
+        else None
     if bwd and pos and current() is not None and len(pos) == len(args) and not _has_params(cell) and \
             kept_output is None:
         try:

@@ -24,6 +24,11 @@ def vjp_forward():
         _collecting[0] = before
 
 
+def collecting() -> bool:
+    """Whether a vjp's forward call is being run (vjp_forward): its hooks' calls are handed to vjp_fn."""
+    return _collecting[0] is not None
+
+
 @contextlib.contextmanager
 def vjp_backward(collected: list):
     """A vjp_fn's run: its hook calls take, by behaviour in order, what its forward call collected."""

@@ -26,6 +26,7 @@ from ._misc import LoopEscape
 from ._sparse import SparseTensor
 from ._tensor import Tensor
 from ._branches import UNDEF, _truth
+from ._hook_probes import inside_loop as _inside_loop
 from ._trace import Trace, active, current, flatten, unflatten
 
 
@@ -144,15 +145,6 @@ def _graph_while(parent: Trace, cond_fn, body_fn, state: tuple, names: tuple, st
     for p, v in zip(params, outs[k:]):
         _param_state.assign(p, v)
     return tuple(outs[:k])
-
-
-def _inside_loop(tr) -> bool:
-    """Whether tr is (inside) the traced body or condition of an enclosing loop."""
-    while tr is not None:
-        if getattr(tr, "label", None) in ("while_body", "while_cond", "while_probe"):
-            return True
-        tr = getattr(tr, "parent", None)
-    return False
 
 
 def _reshaped(st, out) -> bool:
