@@ -357,8 +357,10 @@ class Pool:
                       "worker_ms": ms, "reclaimed": False, "lane": "inline"}, self.name
 
     def cancel(self, job: Job) -> None:
-        """The client went away: a queued job is dropped; a running one has its worker recycled now
-        (nobody waits for its result, and it could run for as long as its graph says)."""
+        """The client went away: a queued job is dropped; a running one has its worker recycled if it is still
+        running it deadline_grace_s later (nobody waits for its result, and it could run for as long as its graph
+        says). Not at once: a job about to end would cost a worker's restart (a cancel storm of short jobs:
+        benchmarks/cancel_storm.py), while one that goes on is ended as a deadline's is."""
         if job in self.queue:
             self.queue.remove(job)
             if job.timer:
@@ -368,7 +370,7 @@ class Pool:
             return
         w = job.worker
         if w is not None and w.job is job:
-            self._recycle(w, job, "cancelled")
+            self.loop.call_later(self.settings.deadline_grace_s, self._recycle, w, job, "cancelled")
 
     @staticmethod
     def _fits(w: Worker, job: Job) -> bool:
