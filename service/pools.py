@@ -357,10 +357,11 @@ class Pool:
                       "worker_ms": ms, "reclaimed": False, "lane": "inline"}, self.name
 
     def cancel(self, job: Job) -> None:
-        """The client went away: a queued job is dropped; a running one has its worker recycled if it is still
-        running it deadline_grace_s later (nobody waits for its result, and it could run for as long as its graph
-        says). Not at once: a job about to end would cost a worker's restart (a cancel storm of short jobs:
-        benchmarks/cancel_storm.py), while one that goes on is ended as a deadline's is."""
+        """The client went away: a queued job is dropped; a running one has its worker recycled now (nobody waits
+        for its result, and it could run for as long as its graph says), unless its graph's runs have taken at
+        most a tenth of deadline_grace_s: then only if it still runs it deadline_grace_s later. A short job
+        killed costs a worker's restart and its plans for nothing (a cancel storm of short jobs, each cancelled
+        as soon as it runs: benchmarks/cancel_storm.py)."""
         if job in self.queue:
             self.queue.remove(job)
             if job.timer:
@@ -370,7 +371,11 @@ class Pool:
             return
         w = job.worker
         if w is not None and w.job is job:
-            self.loop.call_later(self.settings.deadline_grace_s, self._recycle, w, job, "cancelled")
+            grace, usual = self.settings.deadline_grace_s, self.work.typical_ms(job.key)
+            if usual is not None and usual <= grace * 100:  # (ms: a tenth of the grace)
+                self.loop.call_later(grace, self._recycle, w, job, "cancelled")
+            else:
+                self._recycle(w, job, "cancelled")
 
     @staticmethod
     def _fits(w: Worker, job: Job) -> bool:

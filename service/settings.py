@@ -87,8 +87,9 @@ class Settings(BaseSettings):
                                "run on to its own deadline, but none past this many seconds: jobs still running "
                                "then end with 503 draining. Keep the platform's kill grace period (Kubernetes "
                                "terminationGracePeriodSeconds) above this plus a few seconds.")
-    deadline_grace_s: float = Field(0.5, ge=0, description="After a deadline, or the client's going away, how long "
-                                    "a busy worker may take to finish before it is killed and replaced.")
+    deadline_grace_s: float = Field(0.5, ge=0, description="After a deadline, how long a busy worker may take to "
+                                    "finish before it is killed and replaced; also after its client went away, "
+                                    "for a job whose graph's runs took at most a tenth of this (else at once).")
     worker_start_timeout_s: float = Field(120.0, gt=0, description="How long a worker may take to start.")
     plan_cache_size: int = Field(256, ge=1, description="Compiled plans cached per worker.")
     graph_cache_size: int = Field(1024, ge=1, description="Registered / derived graphs kept by the server." + _SHARE)
