@@ -334,6 +334,12 @@ class WorkEstimates:
         e.off, e.count, e.left, e.spoiled, e.since = True, 0, runs, 0, self.clock()
         e.lent.clear()
 
+    def typical_ms(self, key: str) -> float | None:
+        """Graph `key`'s usual compute time (the lower median of its last runs, alone first), None if unmeasured."""
+        e = self.seen.get(key)
+        runs = (e.alone or e.lent) if e is not None else None
+        return median_low(runs) if runs else None
+
     def worth_lending(self, key: str, min_ms: float) -> bool:
         if min_ms <= 0:  # every job, even a graph's first
             return True

@@ -38,6 +38,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import shm, timeline, weight_refs
+from .weight_shm import SharedWeights
 from .out_slots import OutputSlots
 from .errors import DeadlineExceeded, Overloaded, ServiceError, Unavailable, WorkerDied, from_engine
 from .inline import InlineLane
@@ -154,6 +155,8 @@ class Pool:
         self.work = WorkEstimates()  # what each graph costs, to lend cores only where it pays
         self._lanes = (metrics.lanes.labels(name, "worker"), metrics.lanes.labels(name, "inline"))
         self._weights_sent = (metrics.weights_sent.labels(name, "values"), metrics.weights_sent.labels(name, "bytes"))
+        # values by hash as sealed memfds every worker maps: one copy for the pool (service.weight_shm)
+        self.shared_weights = SharedWeights(self.settings.plan_cache_bytes or (1 << 62))
         self.tally = metrics.jobs  # the per-job counts above, batched until a scrape (metrics.JobTally)
         self.inline: InlineLane | None = None  # made in start(): it sets this process's BLAS threads
         metrics.shm_kept.labels(name).set_function(lambda: sum(w.slots.nbytes for w in self.workers))
@@ -218,6 +221,7 @@ class Pool:
         self.stopping = True
         if self.inline is not None:
             self.inline.close()
+        self.shared_weights.close()  # (workers' mappings stay valid until they exit)
         for job in list(self.queue):
             self._fail(job, Unavailable("the server is shutting down", device=self.name))
         self.queue.clear()
@@ -353,8 +357,11 @@ class Pool:
                       "worker_ms": ms, "reclaimed": False, "lane": "inline"}, self.name
 
     def cancel(self, job: Job) -> None:
-        """The client went away: a queued job is dropped; a running one has its worker recycled now
-        (nobody waits for its result, and it could run for as long as its graph says)."""
+        """The client went away: a queued job is dropped; a running one has its worker recycled now (nobody waits
+        for its result, and it could run for as long as its graph says), unless its graph's runs have taken at
+        most a tenth of deadline_grace_s: then only if it still runs it deadline_grace_s later. A short job
+        killed costs a worker's restart and its plans for nothing (a cancel storm of short jobs, each cancelled
+        as soon as it runs: benchmarks/cancel_storm.py)."""
         if job in self.queue:
             self.queue.remove(job)
             if job.timer:
@@ -364,7 +371,11 @@ class Pool:
             return
         w = job.worker
         if w is not None and w.job is job:
-            self._recycle(w, job, "cancelled")
+            grace, usual = self.settings.deadline_grace_s, self.work.typical_ms(job.key)
+            if usual is not None and usual <= grace * 100:  # (ms: a tenth of the grace)
+                self.loop.call_later(grace, self._recycle, w, job, "cancelled")
+            else:
+                self._recycle(w, job, "cancelled")
 
     @staticmethod
     def _fits(w: Worker, job: Job) -> bool:
@@ -447,18 +458,24 @@ class Pool:
             self._give_back(w)
             w.job, w.state = None, "idle"
 
-    def _send(self, w: Worker, job: Job, with_graph: bool) -> None:
+    def _send(self, w: Worker, job: Job, with_graph: bool, by_pipe: bool = False) -> None:
         timeline.stamp("srv.to_worker")
         # plain pickle: the message is tuples, strings, numbers and arrays; Connection.send's ForkingPickler
         # (reducers for sockets and connections) costs ~3.5 us more a message. recv reads either.
         gjson, frames = job.graph_text if with_graph else None, []
-        if isinstance(gjson, tuple) and len(gjson) > 2:  # values by hash: their bytes as frames, once per worker
-            frames = w.weights.to_send(gjson[2])
-            gjson = (gjson[0], gjson[1], [(k, a.nbytes) for k, a in frames])
+        if isinstance(gjson, tuple) and len(gjson) > 2:  # values by hash, once per worker: a shared memfd each,
+            sending = w.weights.to_send(gjson[2])  # else their bytes as frames after the message
+            share = (lambda k, a: None) if by_pipe else (lambda k, a: self.shared_weights.region(k, weight_refs.raw(a)))
+            named = [(k, a, share(k, a)) for k, a in sending]
+            frames = [(k, a) for k, a, at in named if at is None]
+            gjson = (gjson[0], gjson[1], [(k, a.nbytes, *at) if at else (k, a.nbytes) for k, a, at in named])
+        else:
+            sending = []
         w.conn.send_bytes(pickle.dumps(("job", job.id, job.key, gjson, job.in_refs,
                                         job.p_refs, w.slots.listing(), job.lend, job.out_target), _PROTOCOL))
         for k, a in frames:
             w.conn.send_bytes(weight_refs.raw(a))
+        for k, a in sending:
             w.weights.sent(k, a.nbytes)
             self._weights_sent[0].inc()
             self._weights_sent[1].inc(a.nbytes)
@@ -535,7 +552,8 @@ class Pool:
             if not lost or (isinstance(job.graph_text, tuple) and len(job.graph_text) > 2):
                 if lost:
                     w.weights.forget(job.graph_text[2])
-                self._send(w, job, with_graph=True)
+                # (values it could not map, if any, go as frames this time: the job always gets them)
+                self._send(w, job, with_graph=True, by_pipe=bool(lost))
                 return
             kind, msg = "error", ("error", job.id, {"code": "internal", "message": "the worker lacks a value the "
                                   "graph names by hash and the job has none to send", "detail": {}})

@@ -88,7 +88,8 @@ class Settings(BaseSettings):
                                "then end with 503 draining. Keep the platform's kill grace period (Kubernetes "
                                "terminationGracePeriodSeconds) above this plus a few seconds.")
     deadline_grace_s: float = Field(0.5, ge=0, description="After a deadline, how long a busy worker may take to "
-                                    "finish before it is killed and replaced.")
+                                    "finish before it is killed and replaced; also after its client went away, "
+                                    "for a job whose graph's runs took at most a tenth of this (else at once).")
     worker_start_timeout_s: float = Field(120.0, gt=0, description="How long a worker may take to start.")
     plan_cache_size: int = Field(256, ge=1, description="Compiled plans cached per worker.")
     graph_cache_size: int = Field(1024, ge=1, description="Registered / derived graphs kept by the server." + _SHARE)
@@ -220,8 +221,8 @@ class Settings(BaseSettings):
                                   "started, safe to send again (the SDK does, while the call's timeout lasts). "
                                   "128 (was 100): a plain grpcio stub's 64 or 80 calls at once on one channel are "
                                   "all answered on a loaded box (100: 64 at once had a third refused; 96 at once "
-                                  "still has some); a rapid-reset flood holds at most this many calls per "
-                                  "connection (256: another channel's worst call during one 0.5-2.1 s, 128: 0.5-0.6 s, "
+                                  "still had some before grpc_stream_headroom); a rapid-reset flood holds at most "
+                                  "this many calls (+ grpc_stream_headroom) per connection (256: another channel's worst call during one 0.5-2.1 s, 128: 0.5-0.6 s, "
                                   "100: 0.25-0.57 s).")
     grpc_reset_protection: bool = Field(True, description="grpc's rapid-reset protection (grpc.http.overload_"
                                         "protection, CVE-2023-44487): a connection's calls count until the server "
@@ -231,6 +232,13 @@ class Settings(BaseSettings):
                                         "nearly grpc_max_streams calls in flight, or more, has some refused "
                                         "(1000 at once on one channel: 5-60% of a bare grpcio stub's; none off). "
                                         "False only where every gRPC peer is trusted.")
+    grpc_stream_headroom: int = Field(128, ge=0, description="Calls a gRPC connection may hold answered but not "
+                                      "yet freed by the server, past grpc_max_streams, before its new streams are "
+                                      "refused (grpc core's h2_max_deallocating_streams_headroom experiment, set "
+                                      "in GRPC_EXPERIMENTS at start, and grpc.http2.max_deallocating_streams): a "
+                                      "plain grpcio stub's 96 or 120 calls at once on one channel are all answered "
+                                      "on a loaded box (0, before: 2-51% refused), while a rapid-reset flood is "
+                                      "still refused past grpc_max_streams + this. 0: off.")
     grpc_unsent_answer_bytes: int = Field(128 * 1024 ** 2, ge=0, description="gRPC answer bytes (an answer under "
                                           "64 KiB counts as 64 KiB: the budget bounds their number) one client (API key, else peer host) may have handed to "
                                           "grpc but not yet taken (a peer that grants no flow-control credit holds "

@@ -5,7 +5,8 @@ text and each worker parsed it: most of a ~5 GB peak. Now a value the graph name
 is written into the derived graph's text as {"shape", "dtype", "weight": key} (the key names the value's
 bytes: a hash of its pieces' hashes, so a weight changed by set_data is another key, as it is another graph id).
 The server keeps the store's read-only array (no copy); a worker gets its bytes once, as raw pipe frames right
-after the job message that first needs them, and keeps them by key under a byte budget (WeightCache): graphs of
+after the job message that first needs them (or, reliab10, a sealed memfd all the pool's workers map:
+service.weight_shm), and keeps them by key under a byte budget (WeightCache): graphs of
 the same weights (grad, eval, ...) share one copy. A worker that no longer has a key asks for the graph again
 ("need_graph", job_id, True) and the server sends the bytes again. Inline values (base64 / data) are unchanged.
 
@@ -19,6 +20,8 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 import numpy as np
+
+from . import weight_shm
 
 MARK = "_weight_keys"  # on a registered engine Graph: {param name: key} of its values named by hash
 MIN_BYTES = 1 << 16  # a smaller value stays base64 in the text (one message; a frame costs more than its bytes)
@@ -140,15 +143,21 @@ class WeightCache:
         """Read the frames that follow a job message, in its order, each into its own buffer (no copy after).
         What one message brings is never dropped for another of its own (a graph larger than the budget would
         ask for its values without end): the budget is kept by dropping older keys only."""
-        batch = {key for key, _ in sending}
-        for key, n in sending:
-            buf = bytearray(n)
-            got = conn.recv_bytes_into(buf)  # (ref_json sends none under MIN_BYTES: never empty)
-            if got != n:
-                raise ValueError(f"weight {key}: {got} bytes came, {n} announced")
+        batch = {one[0] for one in sending}
+        for key, n, *shared in sending:
+            if shared:  # the server's sealed memfd, mapped (service.weight_shm): None if gone, and the job asks again
+                view = weight_shm.mapped(shared[0], shared[1], n)
+                if view is None:
+                    continue
+            else:
+                buf = bytearray(n)
+                got = conn.recv_bytes_into(buf)  # (ref_json sends none under MIN_BYTES: never empty)
+                if got != n:
+                    raise ValueError(f"weight {key}: {got} bytes came, {n} announced")
+                view = memoryview(buf).toreadonly()
             old = self.bufs.pop(key, None)
             self.nbytes += n - (len(old) if old is not None else 0)
-            self.bufs[key] = memoryview(buf).toreadonly()
+            self.bufs[key] = view
         for old_key in [k for k in self.bufs if k not in batch]:
             if self.nbytes <= self.max_bytes:
                 break

@@ -1,0 +1,152 @@
+"""A stock grpcio stub with nearly grpc_max_streams calls in flight on one channel (reliab10).
+
+Why it saw REFUSED_STREAM (round 9's leftover): grpc core's reset protection refuses a new stream while the
+connection's *allocated* calls pass max_concurrent_streams, and a call stays allocated until the Python server
+has freed it, after its answer reached the client; grpc retries a refused stream once, so a call failed when two
+tries met the lag (96 of 128 in flight under two CPU burners: 52-994 of 3000 refused), and a client's new calls
+right after it cancelled others (deadlines) were refused while the cancelled ones were not yet freed. The server now turns on
+grpc core's h2_max_deallocating_streams_headroom experiment: answered-but-not-freed calls count against
+grpc_stream_headroom (128) instead, so a polite stub's calls are all answered, while a rapid-reset flood is still
+refused past grpc_max_streams + the headroom and another channel is served meanwhile. Waits are on answers,
+with generous ceilings; the stub's process has no GRPC_EXPERIMENTS of its own (only the server's is changed)."""
+from __future__ import annotations
+
+import os
+import threading
+
+import grpc
+import numpy as np
+import pytest
+
+from e2e.grpc_wire import open_channel, request
+from e2e.h2_raw import CANCEL, END_STREAM, HEADERS, REFUSED_STREAM, RST_STREAM, SETTINGS, RawH2, call_frames, frame, \
+    rapid_reset
+from e2e.server import Server
+from engine import GraphBuilder
+from engine.serialize import graph_to_json
+from service.grpc_server import HEADROOM_EXPERIMENT, enable_stream_headroom
+from service.proto import gradserve_pb2 as pb
+from service.proto import gradserve_pb2_grpc as pb_grpc
+from service.settings import Settings
+
+CANCELLED, FRESH = 100, 100  # calls a client gave up on (deadline, cancel), then new ones: 100 open of 128
+WIDTH, EACH = 120, 16  # 120 threads at once on one channel (of grpc_max_streams 128), 16 calls each
+MISSING = "/gradserve.v1.Gradserve/MissingTensors"
+HASH = "ab" * 32
+X = np.linspace(-1.0, 1.0, 4)
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    # the server's own defaults (no e2e queue of 2: 120 small jobs at once are a polite load), one cpu worker
+    s = Server(tmp_path_factory.mktemp("grpc_round10") / "server.log", devices="cpu", base_env={},
+               env={"GRADSERVE_CPU_WORKERS": "1"})
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def stub(srv):
+    assert HEADROOM_EXPERIMENT not in os.environ.get("GRPC_EXPERIMENTS", "")  # a stock client, as it comes
+    ch = open_channel(srv.grpc_target)
+    yield pb_grpc.GradserveStub(ch)
+    ch.close()
+
+
+def _sin_job() -> pb.EvalRequest:
+    gb = GraphBuilder("stock")
+    x = gb.input((4,), "float64", name="x")
+    return request("eval", {"graph": graph_to_json(gb.build(gb.sin(x))), "inputs": [X]})
+
+
+def _answer(stub, job) -> object:
+    """The job's output (sin of X), or the error's (code, details)."""
+    try:
+        out = stub.Eval(job, timeout=300).outputs[0]
+        return np.frombuffer(out.raw_contents, "<f8").tolist()
+    except grpc.RpcError as e:
+        return e.code(), e.details()
+
+
+def test_a_stock_stubs_120_concurrent_calls_on_one_channel_are_all_answered(stub):
+    job, want = _sin_job(), np.sin(X).tolist()
+    answers: list = []
+    lock = threading.Lock()
+
+    def ask():
+        mine = [_answer(stub, job) for _ in range(EACH)]
+        with lock:
+            answers.extend(mine)
+
+    threads = [threading.Thread(target=ask) for _ in range(WIDTH)]
+    [t.start() for t in threads]
+    [t.join(timeout=600) for t in threads]
+    assert [a for a in answers if a != want] == [] and len(answers) == WIDTH * EACH
+
+
+def _ended_streams(h: RawH2, sids: set) -> list:
+    """Read until each of `sids` has ended (its trailers, or RST_STREAM); the ones refused (REFUSED_STREAM)."""
+    refused, left = [], set(sids)
+    while left:
+        kind, flags, sid, payload = h.read_frame()
+        h.serve_control(kind, flags, payload)
+        if sid in left and (kind == RST_STREAM or (kind == HEADERS and flags & END_STREAM)):
+            left.discard(sid)
+            if kind == RST_STREAM and int.from_bytes(payload, "big") == REFUSED_STREAM:
+                refused.append(sid)
+    return refused
+
+
+def test_new_calls_after_cancelled_ones_within_the_cap_are_not_refused(srv):
+    """A client whose 100 calls were cancelled (RST_STREAM CANCEL: a deadline, a user's cancel) sends 100 new ones:
+    never more than 100 streams open of grpc_max_streams 128, while the server has not freed the cancelled calls
+    yet. Before (no headroom) the new calls past 28 were refused: those calls counted until freed."""
+    h = RawH2(srv.grpc_target)
+    h.sock.settimeout(120)
+    try:
+        while True:  # the server's SETTINGS, acknowledged (streams before that are refused)
+            kind, flags, _, payload = h.read_frame()
+            h.serve_control(kind, flags, payload)
+            if kind == SETTINGS and not flags & 1:
+                break
+        ask = pb.MissingTensorsRequest(sha256=[HASH]).SerializeToString()
+        cancelled = [h.next_stream + 2 * i for i in range(CANCELLED)]
+        fresh = [h.next_stream + 2 * (CANCELLED + i) for i in range(FRESH)]
+        h.next_stream += 2 * (CANCELLED + FRESH)
+        h.sock.sendall(b"".join(call_frames(sid, MISSING, ask) + frame(RST_STREAM, 0, sid, CANCEL.to_bytes(4, "big"))
+                                for sid in cancelled) + b"".join(call_frames(sid, MISSING, ask) for sid in fresh))
+        assert _ended_streams(h, set(fresh)) == []
+    finally:
+        h.close()
+
+
+def test_a_rapid_reset_flood_is_still_refused_past_the_cap_and_its_headroom(srv, stub):
+    """20 K calls opened and reset at once on one raw connection: streams past grpc_max_streams +
+    grpc_stream_headroom allocated calls are refused, and another channel's job is answered meanwhile and after."""
+    job, want = _sin_job(), np.sin(X).tolist()
+
+    def answered():
+        assert _answer(stub, job) == want
+
+    refused = rapid_reset(srv.grpc_target, MISSING, pb.MissingTensorsRequest(sha256=[HASH]).SerializeToString(),
+                          20, 1000, answered)
+    assert refused, "no stream was refused: the reset calls are not bounded per connection"
+    assert _answer(stub, job) == want
+
+
+@pytest.mark.parametrize("before, after", [
+    ("", HEADROOM_EXPERIMENT),
+    ("other_one", f"other_one,{HEADROOM_EXPERIMENT}"),
+    (f"-{HEADROOM_EXPERIMENT}", f"-{HEADROOM_EXPERIMENT}"),  # an operator's own "off" stays
+    (HEADROOM_EXPERIMENT, HEADROOM_EXPERIMENT),
+])
+def test_the_experiment_is_added_to_what_grpc_experiments_already_names(monkeypatch, before, after):
+    monkeypatch.setenv("GRPC_EXPERIMENTS", before)
+    enable_stream_headroom(Settings())
+    assert os.environ["GRPC_EXPERIMENTS"] == after
+
+
+def test_no_headroom_leaves_grpc_experiments_alone(monkeypatch):
+    monkeypatch.delenv("GRPC_EXPERIMENTS", raising=False)
+    enable_stream_headroom(Settings(grpc_stream_headroom=0))
+    assert "GRPC_EXPERIMENTS" not in os.environ
