@@ -19,6 +19,7 @@ from .composite import dtype_name
 from .linalg_decomp import _cols
 from .registry import Attr, defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
 from .assignment import _host
+from .svd_bdc import bdc_complement
 from .svd_eigen import JACOBI_MAX_COLS, eigen_complement, eigen_signs, replay_flops
 
 
@@ -31,25 +32,27 @@ def _svd_impl(xp, a, signs="lapack", full_matrices=False):
             u, vh = u * f[..., None, :], vh * f[..., :, None]
     m, n = a.shape[-2:]
     if full_matrices and m > n:
-        u = xp.concat([u, _backend_array(xp, u, _complement(_host(a), _host(u), signs))], axis=-1)
+        u = xp.concat([u, _backend_array(xp, u, _complement(_host(a), _host(u), signs, n))], axis=-1)
     elif full_matrices and n > m:
-        extra = _complement(np.swapaxes(_host(a), -1, -2), np.swapaxes(_host(vh), -1, -2), signs)
+        extra = _complement(np.swapaxes(_host(a), -1, -2), np.swapaxes(_host(vh), -1, -2), signs, n)
         vh = xp.concat([vh, _backend_array(xp, vh, np.swapaxes(extra, -1, -2).copy())], axis=-2)
     return u, s, vh
 
 
-def _complement(a, q, signs):
+def _complement(a, q, signs, given_cols):
     """[..., m, m - k]: orthonormal columns completing q [..., m, k] (a's left singular vectors, a [..., m, n]
-    tall) to a basis. With signs='eigen' below 16 columns, MindSpore's: the trailing columns of Eigen's
-    column-pivoted Householder Q of a (svd_eigen.eigen_complement); else LAPACK's complete Householder Q of q.
+    tall: the given matrix or its transpose; given_cols: the given matrix's columns). With signs='eigen',
+    MindSpore's: below 16 given columns the trailing columns of JacobiSVD's column-pivoted Householder Q of a
+    (svd_eigen.eigen_complement), from 16 those of BDCSVD's Householder QR or bidiagonalization Q
+    (svd_bdc.bdc_complement); else LAPACK's complete Householder Q of q.
     Then made orthogonal to q: where a is rank deficient, q's vectors of the zero singular values are LAPACK's,
     not Eigen's, and Eigen's columns are re-orthogonalized against them (full rank: a change in the last digit)."""
     out_dtype = q.dtype
     work = np.float32 if q.dtype == np.float16 else q.dtype
     a, q = a.astype(work), q.astype(work)
     k = q.shape[-1]
-    if signs == "eigen" and a.shape[-1] < JACOBI_MAX_COLS:
-        extra = eigen_complement(a)
+    if signs == "eigen":
+        extra = eigen_complement(a) if given_cols < JACOBI_MAX_COLS else bdc_complement(a)
     else:
         extra = np.linalg.qr(np.nan_to_num(q), mode="complete")[0][..., k:]
     extra = extra - q @ (np.swapaxes(q, -1, -2) @ extra)
@@ -256,8 +259,8 @@ defop("svd", 1, rule_infer("svd"), n_outputs=3, attrs={"signs": Attr("str", "lap
           "complex input has no derivative. signs: 'lapack' (LAPACK's vectors) or 'eigen' (each pair re-signed as "
           "Eigen's JacobiSVD gives it, MindSpore's CPU svd, for real matrices of fewer than 16 columns: "
           "engine/ops/svd_eigen.py). full_matrices: u [..., m, m] and vh [..., n, n], completed by orthonormal columns "
-          "(signs='eigen': MindSpore's, the trailing columns of Eigen's column-pivoted Householder Q below 16 "
-          "columns); their derivative exists where |m - n| = 1 (one column, unique up to sign) and is refused "
+          "(signs='eigen': MindSpore's, the trailing columns of Eigen's Householder Q: JacobiSVD's column-pivoted QR "
+          "below 16 columns, BDCSVD's QR or bidiagonalization from 16, engine/ops/svd_bdc.py); their derivative exists where |m - n| = 1 (one column, unique up to sign) and is refused "
           "beyond, as MindSpore 2.10 refuses it", flops=_svd_flops)
 impl_rules["svd"] = _svd_impl
 vjp_rules["svd"] = _svd_vjp

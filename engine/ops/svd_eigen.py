@@ -104,6 +104,19 @@ def _downdate_norms(a, k, norms, direct, dt):
     direct[:, rest] = np.where(recompute, fresh, direct[:, rest])
 
 
+def householder_vector(x, dt):
+    """Eigen's makeHouseholder (LAPACK's dlarfg convention) of each vector of x [b, r]: (v [b, r] with v[:, 0] = 1,
+    tau [b], beta [b]) such that (I - tau v v^T) x = beta e_0; tau = 0 where x's tail is already zero."""
+    c0, tail = x[:, 0], x[:, 1:]
+    tail_sq = (tail * tail).sum(axis=1, dtype=dt)
+    flat = tail_sq <= np.finfo(dt).tiny
+    beta = np.where(flat, c0, np.sqrt(c0 * c0 + tail_sq) * np.where(c0 >= 0, dt(-1), dt(1)))
+    safe_beta, gap = np.where(flat, dt(1), beta), np.where(flat, dt(1), c0 - beta)
+    tau = np.where(flat, dt(0), (beta - c0) / safe_beta)
+    ess = np.where(flat[:, None], dt(0), tail / gap[:, None])
+    return np.concatenate([np.ones((len(x), 1), dt), ess], axis=1), tau, beta
+
+
 def _householder_qr(a, dt):
     """Eigen's ColPivHouseholderQR of each matrix of a [b, m, n]: (Q [b, m, m], R's leading [b, k, k], the column
     permutation as matrices [b, n, n])."""
@@ -111,34 +124,34 @@ def _householder_qr(a, dt):
     batch, rows, cols = a.shape
     every = np.arange(batch)
     norms = _column_norms(a)
-    direct, order, taus = norms.copy(), np.tile(np.arange(cols), (batch, 1)), []
+    direct, order, reflectors = norms.copy(), np.tile(np.arange(cols), (batch, 1)), []
     for k in range(min(rows, cols)):
         j = k + np.argmax(norms[:, k:], axis=1)
         for arr in (norms, direct, order):
             arr[every, k], arr[every, j] = arr[every, j].copy(), arr[every, k].copy()
         a[every, :, k], a[every, :, j] = a[every, :, j].copy(), a[every, :, k].copy()
-        c0, tail = a[:, k, k], a[:, k + 1:, k]
-        tail_sq = (tail * tail).sum(axis=1, dtype=dt)
-        flat = tail_sq <= np.finfo(dt).tiny
-        beta = np.where(flat, c0, np.sqrt(c0 * c0 + tail_sq) * np.where(c0 >= 0, dt(-1), dt(1)))
-        safe_beta, gap = np.where(flat, dt(1), beta), np.where(flat, dt(1), c0 - beta)
-        tau = np.where(flat, dt(0), (beta - c0) / safe_beta)
-        ess = np.where(flat[:, None], dt(0), tail / gap[:, None])
-        a[:, k, k], a[:, k + 1:, k] = beta, ess
-        taus.append(tau)
-        v = np.concatenate([np.ones((batch, 1), dt), ess], axis=1)
-        _reflect(a[:, k:, k + 1:], v, tau)
+        v, tau, beta = householder_vector(a[:, k:, k], dt)
+        a[:, k, k], a[:, k + 1:, k] = beta, 0
+        reflectors.append((v, tau))
+        reflect(a[:, k:, k + 1:], v, tau)
         _downdate_norms(a, k, norms, direct, dt)
-    q = np.tile(np.eye(rows, dtype=dt), (batch, 1, 1))
-    for k in reversed(range(len(taus))):
-        _reflect(q[:, k:], np.concatenate([np.ones((batch, 1), dt), a[:, k + 1:, k]], axis=1), taus[k])
+    q = householder_product(batch, rows, reflectors, dt)
     perm = np.zeros((batch, cols, cols), dt)
     perm[every[:, None], order, np.arange(cols)] = 1
     n = min(rows, cols)
-    return q, np.triu(a)[:, :n, :n], perm
+    return q, a[:, :n, :n], perm
 
 
-def _reflect(block, v, tau):
+def householder_product(batch, rows, reflectors, dt):
+    """[b, rows, rows]: H_0 H_1 ... of the reflectors [(v [b, rows - k], tau [b]) for k = 0, 1, ...], reflector k
+    acting on rows k and below (Eigen's HouseholderSequence applied to the identity)."""
+    q = np.tile(np.eye(rows, dtype=dt), (batch, 1, 1))
+    for k in reversed(range(len(reflectors))):
+        reflect(q[:, k:], *reflectors[k])
+    return q
+
+
+def reflect(block, v, tau):
     """block [b, r, c] <- (I - tau v v^T) block, in place, for each matrix's reflector v [b, r] and tau [b]."""
     block -= tau[:, None, None] * v[:, :, None] * (v[:, :, None] * block).sum(axis=1)[:, None, :]
 
@@ -166,7 +179,7 @@ def _sweep(w, u, biggest, dt):
     return turned
 
 
-def _scaled(a, dt):
+def scaled_by_peak(a, dt):
     """Each matrix of a [b, m, n] divided by its largest |entry| (JacobiSVD's first step; a zero matrix as is)."""
     peak = np.abs(a).max(axis=(1, 2), initial=dt(0))
     return a / np.where(peak == 0, dt(1), peak)[:, None, None]
@@ -179,7 +192,7 @@ def _eigen_u(a, dt):
     rotated (a masked rotation keeps its entries as they were), so each matrix sees the operations it would alone."""
     batch, rows, cols = a.shape
     n = min(rows, cols)
-    scaled = _scaled(a, dt)
+    scaled = scaled_by_peak(a, dt)
     if rows > cols:
         q, w, _ = _householder_qr(scaled, dt)
         u = q[:, :, :n].copy()
@@ -223,6 +236,6 @@ def eigen_complement(a: np.ndarray) -> np.ndarray:
     out = np.full((flat.shape[0], rows, rows - cols), np.nan, a.dtype)
     finite = np.isfinite(flat).all(axis=(1, 2))
     if finite.any() and rows > cols:
-        q, _, _ = _householder_qr(_scaled(flat[finite], dt), dt)
+        q, _, _ = _householder_qr(scaled_by_peak(flat[finite], dt), dt)
         out[finite] = q[:, :, cols:]
     return out.reshape(*a.shape[:-2], rows, rows - cols)
