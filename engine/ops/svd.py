@@ -4,7 +4,8 @@
 The derivatives are the standard ones (PyTorch's svd_backward, JAX's svd jvp), written as graph ops so
 they differentiate again. The singular values' own derivative, d s_i = u_i^T da v_i, needs nothing
 more; u's and v's derivatives divide by s_j^2 - s_i^2 and (for a non-square a) by s_i, so they are
-inf / NaN where two singular values tie or one is zero (the vectors are not unique there). A function of
+inf / NaN where two singular values tie or one is zero (the vectors are not unique there); a tie within
+rounding too (_over_gaps: 1 / gap made rounding noise a finite, wrong gradient), unless the pair does not move. A function of
 the singular values alone (matrix norms ord 2, -2, 'nuc') gets its gradient from the first form only:
 finite at ties as well (at a tie of the largest two, ord 2 takes the derivative of one of them).
 """
@@ -16,7 +17,7 @@ from ..errors import DifferentiationError
 from ..ir import COMPLEX_DTYPES
 from ._infer import rule_infer
 from .composite import dtype_name
-from .linalg_decomp import _cols
+from .linalg_decomp import TIE_ULPS, _cols, _gap_inverse, _undetermined
 from .registry import Attr, defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
 from .assignment import _host
 from .svd_bdc import bdc_complement
@@ -122,10 +123,12 @@ def _eye(b, k, dtype):
     return b.emit1("const", value=np.eye(k, dtype=dtype))
 
 
-def _gaps(b, s):
-    """E[i, j] = s_j^2 - s_i^2 off the diagonal, 1 on it (divides only off-diagonal terms)."""
-    sq = b.square(s)
-    return b.add(b.sub(_row(b, sq), _col(b, sq)), _eye(b, s.shape[-1], s.dtype))
+def _over_gaps(b, s, pairs):
+    """pairs[i, j] / (s_j^2 - s_i^2) off the diagonal, 0 on it; NaN where s_i and s_j tie (within rounding:
+    linalg_decomp._ties of s^2; their vectors are any basis of their subspace, 1 / gap would give rounding
+    noise a finite wrong value) and the pair moves (pairs[i, j] != 0); a tied pair that does not move gives 0."""
+    f, tie = _gap_inverse(b, b.square(s), ulps=2 * TIE_ULPS)  # (s^2's rounding: twice s's)
+    return b.add(b.mul(f, pairs), _undetermined(b, tie, b.not_equal(pairs, b.full_like(pairs, 0.0)), pairs))
 
 
 def _skew(b, x):
@@ -188,13 +191,12 @@ def _reduced_vjp(b, outs, cts):
     if gu is None and gvh is None:  # a function of the singular values only: u diag(gs) vh
         return b.matmul(b.mul(u, _row(b, gs)), vh) if gs is not None else None
     inner = None if gs is None else b.mul(_eye(b, k, s.dtype), _row(b, gs))
-    gaps = _gaps(b, s)
+    pairs = None
     if gu is not None:
-        uhgu = b.matmul(u, gu, transpose_a=True)
-        inner = b.add_any(inner, b.mul(b.div(_skew(b, uhgu), gaps), _row(b, s)))
+        pairs = b.mul(_skew(b, b.matmul(u, gu, transpose_a=True)), _row(b, s))
     if gvh is not None:
-        vhgv = b.matmul(vh, gvh, transpose_b=True)
-        inner = b.add_any(inner, b.mul(_col(b, s), b.div(_skew(b, vhgv), gaps)))
+        pairs = b.add_any(pairs, b.mul(_col(b, s), _skew(b, b.matmul(vh, gvh, transpose_b=True))))
+    inner = b.add_any(inner, _over_gaps(b, s, pairs))
     ga = b.matmul(b.matmul(u, inner), vh)
     if gu is not None and m > k:  # (I - u u^T) gu diag(1/s) vh: the part of gu outside u's span
         gus = b.div(gu, _row(b, s))
@@ -232,10 +234,9 @@ def _reduced_jvp(b, outs, da):
     eye = _eye(b, k, s.dtype)
     ds_mat = b.matmul(b.matmul(u, da, transpose_a=True), vh, transpose_b=True)  # u^T da v  [..., k, k]
     ds = b.sum(b.mul(ds_mat, eye), axis=(ds_mat.aval.ndim - 1,))
-    f = b.sub(b.reciprocal(_gaps(b, s)), eye)  # 1 / (s_j^2 - s_i^2), 0 on the diagonal
     dss, sds = b.mul(ds_mat, _row(b, s)), b.mul(_col(b, s), ds_mat)
-    du = b.matmul(u, b.mul(f, b.add(dss, _mT(b, dss))))
-    dv = b.matmul(vh, b.mul(f, b.add(sds, _mT(b, sds))), transpose_a=True)
+    du = b.matmul(u, _over_gaps(b, s, b.add(dss, _mT(b, dss))))
+    dv = b.matmul(vh, _over_gaps(b, s, b.add(sds, _mT(b, sds))), transpose_a=True)
     if m > k:
         dav = b.matmul(da, vh, transpose_b=True)
         du = b.add(du, b.div(b.sub(dav, b.matmul(u, b.matmul(u, dav, transpose_a=True))), _row(b, s)))
