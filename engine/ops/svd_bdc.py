@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .svd_eigen import householder_product, householder_vector, reflect, scaled_by_peak
+from .svd_eigen import householder_product, householder_vector, reflect, trailing_columns
 
 QR_ASPECT = 4  # Eigen's BDCSVD kMinAspectRatio: QR first where rows / 4 > cols
 
@@ -22,19 +22,14 @@ def bdc_complement(a: np.ndarray) -> np.ndarray:
     """[..., m, m - n] of a tall stack a [..., m, n] (float32 / float64, the matrix or the transpose of a wide one
     that has >= 16 columns): the trailing columns of Eigen BDCSVD's left Householder product (module doc). NaN
     for a matrix with a NaN or inf entry."""
-    dt = a.dtype.type
-    rows, cols = a.shape[-2:]
-    flat = a.reshape(-1, rows, cols)
-    out = np.full((flat.shape[0], rows, rows - cols), np.nan, a.dtype)
-    finite = np.isfinite(flat).all(axis=(1, 2))
-    if finite.any() and rows > cols:
-        scaled = scaled_by_peak(flat[finite], dt)
-        if rows // QR_ASPECT > cols:
-            q = np.linalg.qr(scaled, mode="complete")[0]
-        else:
-            q = _bidiagonal_left_q(scaled, dt)
-        out[finite] = q[:, :, cols:]
-    return out.reshape(*a.shape[:-2], rows, rows - cols)
+    return trailing_columns(a, _left_q)
+
+
+def _left_q(scaled, dt):
+    rows, cols = scaled.shape[-2:]
+    if rows // QR_ASPECT > cols:
+        return np.linalg.qr(scaled, mode="complete")[0]
+    return _bidiagonal_left_q(scaled, dt)
 
 
 def _bidiagonal_left_q(a, dt):

@@ -267,12 +267,18 @@ def eigen_complement(a: np.ndarray) -> np.ndarray:
     Eigen's ColPivHouseholderQR Q of each matrix (scaled by its largest |entry|, as JacobiSVD does), which
     MindSpore 2.10's svd(full_matrices=True) appends to u (to v, of the transpose, when wider than tall).
     NaN for a matrix with a NaN or inf entry."""
+    return trailing_columns(a, lambda scaled, dt: _householder_qr(scaled, dt)[0])
+
+
+def trailing_columns(a: np.ndarray, left_q) -> np.ndarray:
+    """[..., m, m - n] of a tall stack a [..., m, n]: the columns past n of left_q(scaled, dt) [b, m, m], an
+    orthogonal factor of the finite matrices (each divided by its largest |entry|, as Eigen's SVDs do); NaN for
+    a matrix with a NaN or inf entry."""
     dt = a.dtype.type
     rows, cols = a.shape[-2:]
     flat = a.reshape(-1, rows, cols)
     out = np.full((flat.shape[0], rows, rows - cols), np.nan, a.dtype)
     finite = np.isfinite(flat).all(axis=(1, 2))
     if finite.any() and rows > cols:
-        q, _, _ = _householder_qr(scaled_by_peak(flat[finite], dt), dt)
-        out[finite] = q[:, :, cols:]
+        out[finite] = left_q(scaled_by_peak(flat[finite], dt), dt)[:, :, cols:]
     return out.reshape(*a.shape[:-2], rows, rows - cols)
