@@ -12,9 +12,9 @@ vjp (Walter & Lehmann / arXiv 2009.10071, Q R1 = a[..., :m] and r2 = q^T a[..., 
 Both need r's diagonal nonzero (a of full rank): they divide by it, as JAX's and PyTorch's do. eigh:
 dw = diag(v^T ds v), dv = v (F o v^T ds v), F_ij = 1 / (w_j - w_i) off the diagonal; v's derivative is
 NaN at tied eigenvalues (the vectors are not unique there), w's is not. A tie is a gap within rounding
-(TIE_ULPS n eps max|w|: LAPACK splits a repeated eigenvalue by ~1e-15, and 1 / gap made its noise a finite,
-wrong gradient, as torch's and JAX's still are); a tied pair the cotangent does not move adds 0, not NaN. A complex (Hermitian) a has
-no derivative here: asking for one is a DifferentiationError naming eigh.
+(TIE_ULPS sqrt(n) eps max|w|: LAPACK splits a repeated eigenvalue by ~1e-15, and 1 / gap made its noise a
+finite, wrong gradient, as torch's and JAX's still are); a tied pair the cotangent does not move adds 0, not
+NaN. A complex (Hermitian) a has no derivative here: asking for one is a DifferentiationError naming eigh.
 """
 from __future__ import annotations
 
@@ -151,28 +151,29 @@ def _qr_jvp(b, ins, outs, ts):
 
 
 # -- eigh ------------------------------------------------------------------------------------------------
-# Computed eigenvalues of a matrix with a repeated one differ by up to ~10 eps max|w| (measured, n = 4 to 200):
-# a gap within TIE_ULPS n eps max|w| is a tie, whose 1 / gap would turn rounding noise into a finite wrong answer
-TIE_ULPS = 4
+# Computed eigenvalues of a matrix with a repeated one differ by up to ~10 eps max|w| (measured, n = 3 to 400;
+# squared singular values less): a gap within TIE_ULPS sqrt(n) eps max|w| is a tie, whose 1 / gap would turn
+# rounding noise into a finite wrong answer
+TIE_ULPS = 8
 _HALF_EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7}  # (eigh of halves: float32's, rounded to them)
 
 
-def _ties(b, w, ulps=TIE_ULPS):
+def _ties(b, w):
     """(gaps w_j - w_i with 1 on the diagonal, tie: the off-diagonal pairs whose gap is within the rounding of
-    the eigenvalues, ulps n eps max|w|)."""
+    the eigenvalues, TIE_ULPS sqrt(n) eps max|w|)."""
     n, nd = w.shape[-1], w.aval.ndim
     eye = b.emit1("const", value=np.eye(n, dtype=w.dtype))
     gaps = b.add(b.sub(b.expand_dims(w, axis=nd - 1), b.expand_dims(w, axis=nd)), eye)
     eps = _HALF_EPS.get(dtype_name(w.dtype)) or float(np.finfo(dtype_name(w.dtype)).eps)
     top = b.max(b.abs(w), axis=(nd - 1,), keepdims=True)
-    tol = b.expand_dims(b.mul(top, b.full((), ulps * n * eps, w.dtype)), axis=nd)  # [..., 1, 1]
+    tol = b.expand_dims(b.mul(top, b.full((), TIE_ULPS * n ** 0.5 * eps, w.dtype)), axis=nd)  # [..., 1, 1]
     off = b.emit1("const", value=np.eye(n) == 0)
     return gaps, b.logical_and(b.less_equal(b.abs(gaps), tol), off)
 
 
-def _gap_inverse(b, w, ulps=TIE_ULPS):
+def _gap_inverse(b, w):
     """(F, tie): F[i, j] = 1 / (w_j - w_i) off the diagonal, 0 on it and at ties (_ties)."""
-    gaps, tie = _ties(b, w, ulps)
+    gaps, tie = _ties(b, w)
     eye = b.emit1("const", value=np.eye(w.shape[-1], dtype=w.dtype))
     zeros, ones = b.full_like(gaps, 0.0), b.full_like(gaps, 1.0)
     inverse = b.reciprocal(b.where(tie, ones, gaps))  # (a tie's 1 / gap never formed: no inf in any derivative)

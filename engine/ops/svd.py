@@ -5,9 +5,9 @@ The derivatives are the standard ones (PyTorch's svd_backward, JAX's svd jvp), w
 they differentiate again. The singular values' own derivative, d s_i = u_i^T da v_i, needs nothing
 more; u's and v's derivatives divide by s_j^2 - s_i^2 and (for a non-square a) by s_i, so they are
 inf / NaN where two singular values tie or one is zero (the vectors are not unique there); a tie within
-rounding too (_over_gaps: 1 / gap made rounding noise a finite, wrong gradient), unless the pair does not move. A function of
-the singular values alone (matrix norms ord 2, -2, 'nuc') gets its gradient from the first form only:
-finite at ties as well (at a tie of the largest two, ord 2 takes the derivative of one of them).
+rounding too (_over_gaps: 1 / gap made rounding noise a finite, wrong gradient), unless the pair does not
+move. A function of the singular values alone (matrix norms ord 2, -2, 'nuc') gets its gradient from the
+first form only: finite at ties as well (at a tie of the largest two, ord 2 takes the derivative of one).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ..errors import DifferentiationError
 from ..ir import COMPLEX_DTYPES
 from ._infer import rule_infer
 from .composite import dtype_name
-from .linalg_decomp import TIE_ULPS, _cols, _gap_inverse, _undetermined
+from .linalg_decomp import _cols, _gap_inverse, _undetermined
 from .registry import Attr, defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
 from .assignment import _host
 from .svd_bdc import bdc_complement
@@ -127,7 +127,7 @@ def _over_gaps(b, s, pairs):
     """pairs[i, j] / (s_j^2 - s_i^2) off the diagonal, 0 on it; NaN where s_i and s_j tie (within rounding:
     linalg_decomp._ties of s^2; their vectors are any basis of their subspace, 1 / gap would give rounding
     noise a finite wrong value) and the pair moves (pairs[i, j] != 0); a tied pair that does not move gives 0."""
-    f, tie = _gap_inverse(b, b.square(s), ulps=2 * TIE_ULPS)  # (s^2's rounding: twice s's)
+    f, tie = _gap_inverse(b, b.square(s))
     return b.add(b.mul(f, pairs), _undetermined(b, tie, b.not_equal(pairs, b.full_like(pairs, 0.0)), pairs))
 
 
@@ -261,8 +261,9 @@ defop("svd", 1, rule_infer("svd"), n_outputs=3, attrs={"signs": Attr("str", "lap
           "Eigen's JacobiSVD gives it, MindSpore's CPU svd, for real matrices of fewer than 16 columns: "
           "engine/ops/svd_eigen.py). full_matrices: u [..., m, m] and vh [..., n, n], completed by orthonormal columns "
           "(signs='eigen': MindSpore's, the trailing columns of Eigen's Householder Q: JacobiSVD's column-pivoted QR "
-          "below 16 columns, BDCSVD's QR or bidiagonalization from 16, engine/ops/svd_bdc.py); their derivative exists where |m - n| = 1 (one column, unique up to sign) and is refused "
-          "beyond, as MindSpore 2.10 refuses it", flops=_svd_flops)
+          "below 16 columns, BDCSVD's QR or bidiagonalization from 16, engine/ops/svd_bdc.py); their derivative "
+          "exists where |m - n| = 1 (one column, unique up to sign) and is refused beyond, as MindSpore 2.10 "
+          "refuses it", flops=_svd_flops)
 impl_rules["svd"] = _svd_impl
 vjp_rules["svd"] = _svd_vjp
 jvp_rules["svd"] = _svd_jvp
