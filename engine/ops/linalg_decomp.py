@@ -11,8 +11,10 @@ Derivatives are the standard ones, as graph ops (so they differentiate again). q
 vjp (Walter & Lehmann / arXiv 2009.10071, Q R1 = a[..., :m] and r2 = q^T a[..., m:] for a wide a).
 Both need r's diagonal nonzero (a of full rank): they divide by it, as JAX's and PyTorch's do. eigh:
 dw = diag(v^T ds v), dv = v (F o v^T ds v), F_ij = 1 / (w_j - w_i) off the diagonal; v's derivative is
-inf / NaN at tied eigenvalues (the vectors are not unique there), w's is not. A complex (Hermitian) a has
-no derivative here: asking for one is a DifferentiationError naming eigh.
+NaN at tied eigenvalues (the vectors are not unique there), w's is not. A tie is a gap within rounding
+(TIE_ULPS sqrt(n) eps max|w|: LAPACK splits a repeated eigenvalue by ~1e-15, and 1 / gap made its noise a
+finite, wrong gradient, as torch's and JAX's still are); a tied pair the cotangent does not move adds 0, not
+NaN. A complex (Hermitian) a has no derivative here: asking for one is a DifferentiationError naming eigh.
 """
 from __future__ import annotations
 
@@ -149,12 +151,39 @@ def _qr_jvp(b, ins, outs, ts):
 
 
 # -- eigh ------------------------------------------------------------------------------------------------
-def _gap_inverse(b, w):
-    """F[i, j] = 1 / (w_j - w_i) off the diagonal, 0 on it."""
-    n = w.shape[-1]
+# Computed eigenvalues of a matrix with a repeated one differ by up to ~10 eps max|w| (measured, n = 3 to 400;
+# squared singular values less): a gap within TIE_ULPS sqrt(n) eps max|w| is a tie, whose 1 / gap would turn
+# rounding noise into a finite wrong answer
+TIE_ULPS = 8
+_HALF_EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7}  # (eigh of halves: float32's, rounded to them)
+
+
+def _ties(b, w):
+    """(gaps w_j - w_i with 1 on the diagonal, tie: the off-diagonal pairs whose gap is within the rounding of
+    the eigenvalues, TIE_ULPS sqrt(n) eps max|w|)."""
+    n, nd = w.shape[-1], w.aval.ndim
     eye = b.emit1("const", value=np.eye(n, dtype=w.dtype))
-    gaps = b.add(b.sub(b.expand_dims(w, axis=w.aval.ndim - 1), b.expand_dims(w, axis=w.aval.ndim)), eye)
-    return b.sub(b.reciprocal(gaps), eye)
+    gaps = b.add(b.sub(b.expand_dims(w, axis=nd - 1), b.expand_dims(w, axis=nd)), eye)
+    eps = _HALF_EPS.get(dtype_name(w.dtype)) or float(np.finfo(dtype_name(w.dtype)).eps)
+    top = b.max(b.abs(w), axis=(nd - 1,), keepdims=True)
+    tol = b.expand_dims(b.mul(top, b.full((), TIE_ULPS * n ** 0.5 * eps, w.dtype)), axis=nd)  # [..., 1, 1]
+    off = b.emit1("const", value=np.eye(n) == 0)
+    return gaps, b.logical_and(b.less_equal(b.abs(gaps), tol), off)
+
+
+def _gap_inverse(b, w):
+    """(F, tie): F[i, j] = 1 / (w_j - w_i) off the diagonal, 0 on it and at ties (_ties)."""
+    gaps, tie = _ties(b, w)
+    eye = b.emit1("const", value=np.eye(w.shape[-1], dtype=w.dtype))
+    zeros, ones = b.full_like(gaps, 0.0), b.full_like(gaps, 1.0)
+    inverse = b.reciprocal(b.where(tie, ones, gaps))  # (a tie's 1 / gap never formed: no inf in any derivative)
+    return b.where(tie, zeros, b.sub(inverse, eye)), tie
+
+
+def _undetermined(b, tie, moves, like):
+    """NaN where a tied pair (i, j) moves (moves true): its vectors are any basis of their eigenspace, so v's
+    derivative is not determined there (1 / gap would give rounding noise a finite, wrong value); 0 elsewhere."""
+    return b.where(b.logical_and(tie, moves), b.full_like(like, float("nan")), b.full_like(like, 0.0))
 
 
 def _diag(b, x):
@@ -178,7 +207,9 @@ def _eigh_jvp(b, ins, outs, ts, lower):
     w, v = outs
     ds = _copyltu(b, da) if lower else _mT(b, _copyltu(b, _mT(b, da)))  # the symmetric tangent
     vdsv = b.matmul(b.matmul(v, ds, transpose_a=True), v)
-    return [_diag(b, vdsv), b.matmul(v, b.mul(_gap_inverse(b, w), vdsv))]
+    f, tie = _gap_inverse(b, w)
+    moves = b.not_equal(vdsv, b.full_like(vdsv, 0.0))
+    return [_diag(b, vdsv), b.matmul(v, b.add(b.mul(f, vdsv), _undetermined(b, tie, moves, vdsv)))]
 
 
 def _eigh_vjp(b, ins, outs, cts, lower):
@@ -187,7 +218,11 @@ def _eigh_vjp(b, ins, outs, cts, lower):
     if gw is None and gv is None:
         return [None]
     _refuse_complex(b, ins[0])
-    inner = None if gv is None else b.mul(_gap_inverse(b, w), b.matmul(v, gv, transpose_a=True))
+    inner = None
+    if gv is not None:  # a tied pair contributes (X_ij - X_ji) / (w_j - w_i): nothing where X_ij = X_ji
+        f, tie = _gap_inverse(b, w)
+        x = b.matmul(v, gv, transpose_a=True)
+        inner = b.add(b.mul(f, x), _undetermined(b, tie, b.not_equal(x, _mT(b, x)), x))
     if gw is not None:
         inner = b.add_any(inner, b.mul(b.expand_dims(gw, axis=gw.aval.ndim - 1),
                                        b.emit1("const", value=np.eye(w.shape[-1], dtype=w.dtype))))

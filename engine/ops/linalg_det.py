@@ -10,6 +10,13 @@ det_grad evaluates through the SVD a = u diag(s) vh: det(a + t) = det(u) det(vh)
 and det(S + B) = sum over index sets K of prod(s outside K) det(B[K, K]), whose (m + 1)-linear part
 in B keeps the sets |K| = m + 1 only. Every term is a product of singular values, never a quotient: no
 division by a zero singular value, no singular-vector derivative (those are NaN at repeated singular values).
+
+det_grad stays one op at every order, its general form (m >= 3 directions, _cofactor_any) included, not a
+composite of graph ops: its derivatives must stay det_grad's own (a composite's would differentiate its SVD, NaN
+at repeated singular values), and as one node it already composes: vmap batches it by its leading-axes rule, the
+plan cache keys the graph that holds it (tests/engine/test_det_op.py, the fourth derivative vmapped, vs torch).
+What loops in Python is its kernel: over the polarization's 2^m - 1 subsets and the (m+1)^2 cofactor entries,
+backend calls on [..., C] arrays whose count m sets, not n or the batch.
 """
 from __future__ import annotations
 

@@ -4,9 +4,10 @@
 The derivatives are the standard ones (PyTorch's svd_backward, JAX's svd jvp), written as graph ops so
 they differentiate again. The singular values' own derivative, d s_i = u_i^T da v_i, needs nothing
 more; u's and v's derivatives divide by s_j^2 - s_i^2 and (for a non-square a) by s_i, so they are
-inf / NaN where two singular values tie or one is zero (the vectors are not unique there). A function of
-the singular values alone (matrix norms ord 2, -2, 'nuc') gets its gradient from the first form only:
-finite at ties as well (at a tie of the largest two, ord 2 takes the derivative of one of them).
+inf / NaN where two singular values tie or one is zero (the vectors are not unique there); a tie within
+rounding too (_over_gaps: 1 / gap made rounding noise a finite, wrong gradient), unless the pair does not
+move. A function of the singular values alone (matrix norms ord 2, -2, 'nuc') gets its gradient from the
+first form only: finite at ties as well (at a tie of the largest two, ord 2 takes the derivative of one).
 """
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from ..errors import DifferentiationError
 from ..ir import COMPLEX_DTYPES
 from ._infer import rule_infer
 from .composite import dtype_name
-from .linalg_decomp import _cols
+from .linalg_decomp import _cols, _gap_inverse, _undetermined
 from .registry import Attr, defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
 from .assignment import _host
+from .svd_bdc import bdc_complement
 from .svd_eigen import JACOBI_MAX_COLS, eigen_complement, eigen_signs, replay_flops
 
 
@@ -31,25 +33,27 @@ def _svd_impl(xp, a, signs="lapack", full_matrices=False):
             u, vh = u * f[..., None, :], vh * f[..., :, None]
     m, n = a.shape[-2:]
     if full_matrices and m > n:
-        u = xp.concat([u, _backend_array(xp, u, _complement(_host(a), _host(u), signs))], axis=-1)
+        u = xp.concat([u, _backend_array(xp, u, _complement(_host(a), _host(u), signs, n))], axis=-1)
     elif full_matrices and n > m:
-        extra = _complement(np.swapaxes(_host(a), -1, -2), np.swapaxes(_host(vh), -1, -2), signs)
+        extra = _complement(np.swapaxes(_host(a), -1, -2), np.swapaxes(_host(vh), -1, -2), signs, n)
         vh = xp.concat([vh, _backend_array(xp, vh, np.swapaxes(extra, -1, -2).copy())], axis=-2)
     return u, s, vh
 
 
-def _complement(a, q, signs):
+def _complement(a, q, signs, given_cols):
     """[..., m, m - k]: orthonormal columns completing q [..., m, k] (a's left singular vectors, a [..., m, n]
-    tall) to a basis. With signs='eigen' below 16 columns, MindSpore's: the trailing columns of Eigen's
-    column-pivoted Householder Q of a (svd_eigen.eigen_complement); else LAPACK's complete Householder Q of q.
+    tall: the given matrix or its transpose; given_cols: the given matrix's columns). With signs='eigen',
+    MindSpore's: below 16 given columns the trailing columns of JacobiSVD's column-pivoted Householder Q of a
+    (svd_eigen.eigen_complement), from 16 those of BDCSVD's Householder QR or bidiagonalization Q
+    (svd_bdc.bdc_complement); else LAPACK's complete Householder Q of q.
     Then made orthogonal to q: where a is rank deficient, q's vectors of the zero singular values are LAPACK's,
     not Eigen's, and Eigen's columns are re-orthogonalized against them (full rank: a change in the last digit)."""
     out_dtype = q.dtype
     work = np.float32 if q.dtype == np.float16 else q.dtype
     a, q = a.astype(work), q.astype(work)
     k = q.shape[-1]
-    if signs == "eigen" and a.shape[-1] < JACOBI_MAX_COLS:
-        extra = eigen_complement(a)
+    if signs == "eigen":
+        extra = eigen_complement(a) if given_cols < JACOBI_MAX_COLS else bdc_complement(a)
     else:
         extra = np.linalg.qr(np.nan_to_num(q), mode="complete")[0][..., k:]
     extra = extra - q @ (np.swapaxes(q, -1, -2) @ extra)
@@ -119,10 +123,12 @@ def _eye(b, k, dtype):
     return b.emit1("const", value=np.eye(k, dtype=dtype))
 
 
-def _gaps(b, s):
-    """E[i, j] = s_j^2 - s_i^2 off the diagonal, 1 on it (divides only off-diagonal terms)."""
-    sq = b.square(s)
-    return b.add(b.sub(_row(b, sq), _col(b, sq)), _eye(b, s.shape[-1], s.dtype))
+def _over_gaps(b, s, pairs):
+    """pairs[i, j] / (s_j^2 - s_i^2) off the diagonal, 0 on it; NaN where s_i and s_j tie (within rounding:
+    linalg_decomp._ties of s^2; their vectors are any basis of their subspace, 1 / gap would give rounding
+    noise a finite wrong value) and the pair moves (pairs[i, j] != 0); a tied pair that does not move gives 0."""
+    f, tie = _gap_inverse(b, b.square(s))
+    return b.add(b.mul(f, pairs), _undetermined(b, tie, b.not_equal(pairs, b.full_like(pairs, 0.0)), pairs))
 
 
 def _skew(b, x):
@@ -185,13 +191,12 @@ def _reduced_vjp(b, outs, cts):
     if gu is None and gvh is None:  # a function of the singular values only: u diag(gs) vh
         return b.matmul(b.mul(u, _row(b, gs)), vh) if gs is not None else None
     inner = None if gs is None else b.mul(_eye(b, k, s.dtype), _row(b, gs))
-    gaps = _gaps(b, s)
+    pairs = None
     if gu is not None:
-        uhgu = b.matmul(u, gu, transpose_a=True)
-        inner = b.add_any(inner, b.mul(b.div(_skew(b, uhgu), gaps), _row(b, s)))
+        pairs = b.mul(_skew(b, b.matmul(u, gu, transpose_a=True)), _row(b, s))
     if gvh is not None:
-        vhgv = b.matmul(vh, gvh, transpose_b=True)
-        inner = b.add_any(inner, b.mul(_col(b, s), b.div(_skew(b, vhgv), gaps)))
+        pairs = b.add_any(pairs, b.mul(_col(b, s), _skew(b, b.matmul(vh, gvh, transpose_b=True))))
+    inner = b.add_any(inner, _over_gaps(b, s, pairs))
     ga = b.matmul(b.matmul(u, inner), vh)
     if gu is not None and m > k:  # (I - u u^T) gu diag(1/s) vh: the part of gu outside u's span
         gus = b.div(gu, _row(b, s))
@@ -229,10 +234,9 @@ def _reduced_jvp(b, outs, da):
     eye = _eye(b, k, s.dtype)
     ds_mat = b.matmul(b.matmul(u, da, transpose_a=True), vh, transpose_b=True)  # u^T da v  [..., k, k]
     ds = b.sum(b.mul(ds_mat, eye), axis=(ds_mat.aval.ndim - 1,))
-    f = b.sub(b.reciprocal(_gaps(b, s)), eye)  # 1 / (s_j^2 - s_i^2), 0 on the diagonal
     dss, sds = b.mul(ds_mat, _row(b, s)), b.mul(_col(b, s), ds_mat)
-    du = b.matmul(u, b.mul(f, b.add(dss, _mT(b, dss))))
-    dv = b.matmul(vh, b.mul(f, b.add(sds, _mT(b, sds))), transpose_a=True)
+    du = b.matmul(u, _over_gaps(b, s, b.add(dss, _mT(b, dss))))
+    dv = b.matmul(vh, _over_gaps(b, s, b.add(sds, _mT(b, sds))), transpose_a=True)
     if m > k:
         dav = b.matmul(da, vh, transpose_b=True)
         du = b.add(du, b.div(b.sub(dav, b.matmul(u, b.matmul(u, dav, transpose_a=True))), _row(b, s)))
@@ -256,9 +260,10 @@ defop("svd", 1, rule_infer("svd"), n_outputs=3, attrs={"signs": Attr("str", "lap
           "complex input has no derivative. signs: 'lapack' (LAPACK's vectors) or 'eigen' (each pair re-signed as "
           "Eigen's JacobiSVD gives it, MindSpore's CPU svd, for real matrices of fewer than 16 columns: "
           "engine/ops/svd_eigen.py). full_matrices: u [..., m, m] and vh [..., n, n], completed by orthonormal columns "
-          "(signs='eigen': MindSpore's, the trailing columns of Eigen's column-pivoted Householder Q below 16 "
-          "columns); their derivative exists where |m - n| = 1 (one column, unique up to sign) and is refused "
-          "beyond, as MindSpore 2.10 refuses it", flops=_svd_flops)
+          "(signs='eigen': MindSpore's, the trailing columns of Eigen's Householder Q: JacobiSVD's column-pivoted QR "
+          "below 16 columns, BDCSVD's QR or bidiagonalization from 16, engine/ops/svd_bdc.py); their derivative "
+          "exists where |m - n| = 1 (one column, unique up to sign) and is refused beyond, as MindSpore 2.10 "
+          "refuses it", flops=_svd_flops)
 impl_rules["svd"] = _svd_impl
 vjp_rules["svd"] = _svd_vjp
 jvp_rules["svd"] = _svd_jvp

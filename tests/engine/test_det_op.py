@@ -264,3 +264,29 @@ def test_general_form_minors_by_leibniz_and_by_lapack(directions, kind):
     for e in es:
         f = (lambda inner, t: lambda y: torch.func.jvp(inner, (y,), (t,))[1])(f, torch.tensor(e))
     _close(got, f(torch.tensor(a)).numpy())
+
+
+def test_fourth_derivative_composes_with_vmap_and_the_plan_cache():
+    """The fourth derivative is one det_grad node (three directions) whatever transforms follow: vmapped over a
+    batch of matrices (its batch rule, not B copies) it equals torch.func's fourth derivative of the polynomial
+    det member by member, and the Engine's plan cache serves the vmapped graph again."""
+    from engine import Engine
+    from engine.lower import lower
+    from engine.vmap import vmap_graph
+
+    n, batch = 5, 3
+    inner = jvp(grad(_det_graph((n, n))), positions=0)
+    fourth = jvp(jvp(inner, positions=0), positions=0)  # outputs nest: [1][1][1] is D4[v, w, x]
+    a = np.stack([_matrix(n, kind) for kind in ("random", "rank-1", "identity")])
+    v, w, x = (RNG.uniform(-1, 1, (batch, n, n)) for _ in range(3))
+    mapped = vmap_graph(fourth, batch, in_axes=[0, 0, 0, 0])
+    assert sum(e.op == "det_grad" and len(e.inputs) == 4 for e in lower(mapped).eqns) == 1
+    engine = Engine()
+    got = engine.run(mapped, [a, v, w, x])[1][1][1]
+    np.testing.assert_array_equal(engine.run(mapped, [a, v, w, x])[1][1][1], got)
+    assert (engine.misses, engine.hits) == (1, 1)
+    g = torch.func.grad(_poly_det)
+    for i in range(batch):
+        d2 = lambda y, i=i: torch.func.jvp(g, (y,), (torch.tensor(v[i]),))[1]  # noqa: E731
+        d3 = lambda y, i=i: torch.func.jvp(d2, (y,), (torch.tensor(w[i]),))[1]  # noqa: E731
+        _close(got[i], torch.func.jvp(d3, (torch.tensor(a[i]),), (torch.tensor(x[i]),))[1].numpy())

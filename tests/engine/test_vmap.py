@@ -198,6 +198,8 @@ OP_CASES += [  # engine/ops/linalg_solve.py
     ("slogdet", [(3, 3)], lambda b, a: b.emit("slogdet", [_wc(b, a)], {})),
     ("det", [(2, 3, 3)], lambda b, a: b.emit("det", [a], {})),  # engine/ops/linalg_det.py
     ("det_grad_two_directions", [(3, 3), (3, 3), (3, 3)], lambda b, a, e, f: b.emit("det_grad", [a, e, f], {})),
+    ("det_grad_three_directions", [(4, 4)] * 4,  # the general form (order 4: polarization over index sets)
+     lambda b, a, e, f, h: b.emit("det_grad", [a, e, f, h], {})),
     ("solve", [(3, 3), (3, 2)], lambda b, a, c: b.solve(_wc(b, a), c)),
     ("triangular_solve_upper_T", [(2, 3, 3), (2, 3, 1)],
      lambda b, a, c: b.triangular_solve(_wc(b, a), c, lower=False, transpose_a=True)),

@@ -108,7 +108,8 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "of all its updates; MindSpore 2.10's bprop leaves the other repeats out. `ops.tensor_scatter_update` "
     "with a repeated index row: the last update wins and only it gets a gradient; MindSpore 2.10's bprop gives "
     "every repeat the position's cotangent.",
-    "`ops.svd`: the reduced SVD (full_matrices=True only for square matrices); the singular vectors' "
+    "`ops.svd`: full_matrices=True completes u (v when wider than tall) with MindSpore 2.10 CPU's columns (Eigen's "
+    "Householder Q; from 48 columns ~1e-13 apart in float64: Eigen reflects in blocks there); the singular vectors' "
     "derivatives are inf / NaN where singular values tie or (non-square input) one is zero; the singular "
     "values' (and so `ops.norm`'s ord 2, -2, 'nuc') are finite there, split equally among tied extremes. "
     "The singular vectors of a real matrix with fewer than 16 columns carry MindSpore 2.10 CPU's signs (Eigen's "

@@ -271,9 +271,9 @@ class LinSpace(_Fn):
 def svd(input, full_matrices: bool = False, compute_uv: bool = True):  # noqa: A002 - MindSpore's names
     """MindSpore's ops.svd: (s, u, v) with input = u diag(s) v^T over the last two axes (s descending), or s
     alone (compute_uv=False); the engine's svd op. full_matrices=True of a non-square [M, N] real input gives u
-    [M, M] / v [N, N]: the reduced factors completed as MindSpore's CPU kernel does below 16 columns (the trailing
-    columns of Eigen's column-pivoted Householder Q of the input, of its transpose when wider than tall; engine
-    svd attr full_matrices). Their derivative exists for |M - N| = 1 and is refused beyond, as MindSpore 2.10's.
+    [M, M] / v [N, N]: the reduced factors completed as MindSpore's CPU kernel does (the trailing columns of
+    Eigen's Householder Q of the input, of its transpose when wider than tall: JacobiSVD's column-pivoted QR below
+    16 columns, BDCSVD's QR or bidiagonalization from 16; engine svd attr full_matrices, engine/ops/svd_bdc.py). Their derivative exists for |M - N| = 1 and is refused beyond, as MindSpore 2.10's.
     s's derivatives are finite everywhere; u's and v's are inf / NaN where singular values tie or
     (non-square input) one is zero. Complex input (as MindSpore 2.10's): input = u diag(s) v^H, s real-valued
     but of input's complex dtype as MindSpore gives it, no derivative; the columns' phases are LAPACK's
