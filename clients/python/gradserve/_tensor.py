@@ -491,10 +491,10 @@ def _is_bool(v) -> bool:
 def _arith_method(name: str, op: str):
     """Tensor.add / .sub / .mul / .div / .pow: the operator's op (and its mutable() rule), as a method."""
     def method(self, other, *, alpha=1):
-        if alpha != 1:  # add / sub(other, *, alpha): self +- alpha * other (MindSpore 2.10's Tensor.add / sub)
+        if isinstance(alpha, (bool, np.bool_)) or alpha != 1:  # self +- alpha * other (MindSpore 2.10's AddExt)
             if op not in ("add", "sub"):
                 raise TypeError(f"Tensor.{name}() got an unexpected keyword argument 'alpha'")
-            other = other * alpha
+            return getattr(late.ops._alpha_arith, f"{op}_ext")(self, other, alpha)
         out = self._bin(op, other)
         if out is NotImplemented:
             raise TypeError(f"Tensor.{name}: unsupported operand type {type(other).__name__}")

@@ -71,12 +71,12 @@ globals().update({n: _renamed(getattr(_ops, op), names, n) for n, (op, names) in
 
 def add(input, other, *, alpha=1):  # noqa: A002
     """input + alpha * other."""
-    return _ops._elementwise_more.add_ext(input, other, alpha)
+    return _ops._alpha_arith.add_ext(input, other, alpha)
 
 
 def sub(input, other, *, alpha=1):  # noqa: A002
     """input - alpha * other."""
-    return _ops._elementwise_more.sub_ext(input, other, alpha)
+    return _ops._alpha_arith.sub_ext(input, other, alpha)
 
 
 def div(input, other, *, rounding_mode=None):  # noqa: A002 - MindSpore's names
