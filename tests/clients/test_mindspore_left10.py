@@ -126,3 +126,39 @@ def test_gradients_through_an_empty_softmax_axis_are_empty():
     for fn in (lambda v: ops.logsumexp(v, 1).sum(), lambda v: ops.softmax(v, 1).sum()):
         g = ms.grad(fn)(x)
         assert g.shape == (2, 0)
+
+
+# -- 5. bfloat16 text, Parameter text ------------------------------------------------------------------------
+def test_bfloat16_str_and_repr_as_mindspore():
+    # MindSpore 2.10's outputs (str, repr) for these bfloat16 Tensors
+    cases = [([1.5, 2.25, -3.0], "[1.500000 2.250000 -3.000000]",
+              "Tensor(shape=[3], dtype=BFloat16, value= [ 1.5, 2.25,   -3])"),
+             (np.arange(6).reshape(2, 3) / 3, "[[0.000000 0.333984 0.667969]\n [1.000000 1.335938 1.664062]]",
+              "Tensor(shape=[2, 3], dtype=BFloat16, value=\n[[       0, 0.333984, 0.667969],\n"
+              " [       1,  1.33594,  1.66406]])"),
+             ([1e10, 0.001, 100000, float("nan"), float("inf"), -0.0, 7],
+              "[9999220736.000000 0.000999 99840.000000 nan inf -0.000000 7.000000]",
+              "Tensor(shape=[7], dtype=BFloat16, value= [9.99922e+09, 0.000999451,       99840,         nan,         "
+              "inf,          -0,           7])"),
+             (np.linspace(-5, 5, 12), "[-5.000000 -4.093750 -3.187500 -2.265625 -1.367188 -0.455078 0.455078\n"
+              " 1.367188 2.265625 3.187500 4.093750 5.000000]", None),
+             (np.arange(2000) / 7, "[0.000000 0.142578 0.285156 ... 286.000000 286.000000 286.000000]",
+              "Tensor(shape=[2000], dtype=BFloat16, value= [       0, 0.142578, 0.285156 ...      286,      286,      "
+              "286])"),
+             (1.5, "1.500000", "Tensor(shape=[], dtype=BFloat16, value= 1.5)")]
+    for value, want_str, want_repr in cases:
+        x = Tensor(value, ms.bfloat16)
+        assert str(x) == want_str
+        if want_repr is not None:
+            assert repr(x) == want_repr
+    a = Tensor([1.5, 2.25], ms.bfloat16).asnumpy()  # MindSpore: a bfloat16 array (its own NumPy type), not refused
+    assert a.dtype.name == "bfloat16" and a.astype(np.float32).tolist() == [1.5, 2.25]
+
+
+def test_str_of_a_parameter_is_its_repr():
+    # MindSpore 2.10: str(p) / print(p) / f"{p}" -> 'Parameter (name=pf, shape=(3,), dtype=Float32, requires_grad=True)'
+    p = Parameter(Tensor(np.array([1.5, 2.25, -3.0], np.float32)), name="pf")
+    want = "Parameter (name=pf, shape=(3,), dtype=Float32, requires_grad=True)"
+    assert str(p) == repr(p) == f"{p}" == want
+    pb = Parameter(Tensor([1.5, 2.25, -3.0], ms.bfloat16), name="pb")
+    assert str(pb) == "Parameter (name=pb, shape=(3,), dtype=BFloat16, requires_grad=True)"

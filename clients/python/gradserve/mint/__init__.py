@@ -162,7 +162,7 @@ def clone(input):  # noqa: A002
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
     """whether |input - other| <= atol + rtol * |other| everywhere (a Python bool)."""
-    return bool(_ops.isclose(input, other, rtol, atol, equal_nan).all().asnumpy())
+    return bool(_ops.isclose(input, other, rtol, atol, equal_nan).all()._host_copy())
 
 
 def equal(input, other):  # noqa: A002

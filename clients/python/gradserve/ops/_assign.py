@@ -73,7 +73,7 @@ def _store(variable: Parameter, value) -> None:
     if current() is not None:
         _param_state.assign(variable, value)
     else:
-        variable.set_data(value.asnumpy())
+        variable.set_data(value._host_copy())
 
 
 def assign(variable: Parameter, value):

@@ -148,7 +148,7 @@ for _name, _spec in _catalog.OPS.items():
 # -- MindSpore's signatures where they differ ---------------------------------------------------------
 def _axis(axis):
     if isinstance(axis, Tensor):  # a traced axis: its value in this call (MindSpore's dynamic rank)
-        axis = axis.asnumpy().tolist()
+        axis = axis._host_copy().tolist()
     if axis is None or axis == () or axis == []:
         return None
     return [int(a) for a in axis] if isinstance(axis, (tuple, list)) else int(axis)

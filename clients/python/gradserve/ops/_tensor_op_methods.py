@@ -137,7 +137,7 @@ def _contiguous(self):
     """self if contiguous, else a contiguous copy (MindSpore's)."""
     if _is_contiguous(self):
         return self
-    return Tensor(np.ascontiguousarray(self.asnumpy()))
+    return Tensor(np.ascontiguousarray(self._host_copy()))
 
 
 def _load(self):
