@@ -162,3 +162,74 @@ def test_str_of_a_parameter_is_its_repr():
     assert str(p) == repr(p) == f"{p}" == want
     pb = Parameter(Tensor([1.5, 2.25, -3.0], ms.bfloat16), name="pb")
     assert str(pb) == "Parameter (name=pb, shape=(3,), dtype=BFloat16, requires_grad=True)"
+
+
+# -- 1. joins MindSpore's graphs refuse before any value decides ---------------------------------------------
+def test_a_side_that_prints_still_gets_the_join_error():
+    # MindSpore's tests/st/compiler/graph_syntax/join/test_join_failed.py::test_if_branch_has_one_return: a jit
+    # function whose `else` prints x and returns 0 where the other side leaves a Tensor: MindSpore 2.10 raises
+    # TypeError "Cannot join the return values of different branches" for either value of the condition
+    from gradserve import jit
+
+    @jit
+    def foo(x, y):
+        if x < y:
+            a = Tensor([1, 2, 3])
+        else:
+            print(x)
+            return 0
+        return a
+    for x in (2.0, 9.0):
+        with pytest.raises(TypeError, match="Cannot join the return values of different branches") as ei:
+            foo(Tensor(x, ms.float32), Tensor(6, ms.float32))
+        assert "return 0" in str(ei.value)
+
+    @jit
+    def fine(x, y):  # sides that join: the print's side runs where taken, values as NumPy's
+        if x < y:
+            print(x)
+            out = x * 2
+        else:
+            out = x * 3
+        return out
+    assert fine(Tensor(2.0), Tensor(6.0)).asnumpy() == 4.0
+    assert fine(Tensor(7.0), Tensor(6.0)).asnumpy() == 21.0
+
+
+class _Pair(nn.Cell):
+    def construct(self, x):
+        return x, Tensor(10)
+
+
+class _Square(nn.Cell):
+    def construct(self, x):
+        return x ** 2
+
+
+class _Switch(nn.Cell):
+    def __init__(self, layers):
+        super().__init__()
+        self.layers = layers
+
+    def construct(self, x, index):
+        return self.layers[index](x)
+
+
+def test_switch_layer_outputs_that_cannot_join_are_refused_in_graph_mode():
+    # MindSpore's test_join_failed.py::test_switch_layer_join_failed: a tuple (ReLU, Softmax, a Cell returning a
+    # tuple, x ** 2) indexed by Tensor(1): MindSpore 2.10 GRAPH_MODE raises TypeError "Cannot join the return values
+    # of different branches"; (ReLU, Softmax, Tanh) runs the Cell indexed (values as NumPy's)
+    x = np.array([[-1.0, 2.0]], np.float32)
+    ms.set_context(mode=ms.GRAPH_MODE)
+    try:
+        bad = _Switch((nn.ReLU(), nn.Softmax(), _Pair(), _Square()))
+        with pytest.raises(TypeError, match="Cannot join the return values of different branches") as ei:
+            bad(Tensor(x), Tensor(1, ms.int32))
+        assert "return x, Tensor(10)" in str(ei.value) and "return x ** 2" in str(ei.value)
+        good = _Switch((nn.ReLU(), nn.Softmax(), nn.Tanh()))
+        e = np.exp(x - x.max())
+        for i, want in enumerate((np.maximum(x, 0), e / e.sum(), np.tanh(x))):
+            np.testing.assert_allclose(good(Tensor(x), Tensor(i, ms.int32)).asnumpy(), want, rtol=1e-6)
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+    np.testing.assert_allclose(bad(Tensor(x), Tensor(3, ms.int32)).asnumpy(), x ** 2)  # PyNative: the one taken
