@@ -78,3 +78,14 @@ def test_a_large_result_is_writable_and_its_own():
     r2 = x * 2
     assert r1.asnumpy()[0, 0] == -5.0 and r2.asnumpy()[0, 0] == 2.0
     assert not np.shares_memory(r1.asnumpy(), r2.asnumpy())
+
+
+def test_a_write_into_a_view_results_array_leaves_its_source():
+    # MindSpore 2.10: y = x.reshape(3, 2) / x.view(3, 2) / x.flatten() / x[0]; y.asnumpy()[...] = 99 leaves x as it
+    # was (x[0, 0] stays 0.0); here y gets an array of its own first (its own value changes)
+    for view in (lambda x: x.reshape(3, 2), lambda x: x.view(3, 2), lambda x: x.flatten(), lambda x: x[0],
+                 lambda x: ops.expand_dims(x, 0), lambda x: x.transpose(1, 0)):
+        x = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+        y = view(x)
+        y.asnumpy().reshape(-1)[0] = 99.0
+        assert x.asnumpy()[0, 0] == 0.0 and y.asnumpy().reshape(-1)[0] == 99.0

@@ -168,7 +168,8 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "the Tensor (a Parameter, an op's result), and a reused trace that took the Tensor as a constant (a Cell "
     "attribute, a jit function's closure, a frozen Parameter) sees it on its next call, in GRAPH_MODE too (MindSpore "
     "2.10's GRAPH_MODE forward call keeps the value it compiled with; its grad sees the write). A traced Tensor's "
-    "asnumpy() (a value read in PyNative) is a copy.",
+    "asnumpy() (a value read in PyNative) is a copy, and so is the first asnumpy() of a Tensor whose array views another's "
+    "(a reshape's or an index's result: a write through it leaves the source as it was, as MindSpore's).",
     "The gradient of `ops.cumprod` (CumProd) is the true derivative also at zeros (torch's: d/dx of cumprod([2, 0, "
     "3, 4]).sum() is [1, 32, 0, 0]); MindSpore 2.10's CPU rule divides by the input and gives NaN there ([1, nan, "
     "0, 0]); its documentation says nothing of zeros.",

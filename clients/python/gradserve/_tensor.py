@@ -212,8 +212,8 @@ class Tensor:
         a = self._data
         if a is None:
             return self._concrete("asnumpy()").copy()
-        if not a.flags.writeable:  # (a result viewing a read-only shared memory region): the same value, its own
-            a = self._data = a.copy()
+        if a.base is not None or not a.flags.writeable:  # a view (of another Tensor's array: a reshape's result;
+            a = self._data = a.copy()  # of a shared memory region): first an array of its own, the same value
         _private_arrays.release(a)
         return a
 
