@@ -233,3 +233,29 @@ def test_switch_layer_outputs_that_cannot_join_are_refused_in_graph_mode():
     finally:
         ms.set_context(mode=ms.PYNATIVE_MODE)
     np.testing.assert_allclose(bad(Tensor(x), Tensor(3, ms.int32)).asnumpy(), x ** 2)  # PyNative: the one taken
+
+
+# -- idioms: mint ------------------------------------------------------------------------------------------
+def test_mint_flatten_takes_every_dimension_by_default():
+    # MindSpore 2.10: mint.flatten of a (2, 3, 4) Tensor -> (24,); (x, 1) -> (2, 12); (x, 0, 1) -> (6, 4);
+    # ops.flatten keeps the first: (2, 12). Values as NumPy's reshape.
+    a = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    x = Tensor(a)
+    np.testing.assert_array_equal(mint.flatten(x).asnumpy(), a.reshape(24))
+    np.testing.assert_array_equal(mint.flatten(x, 1).asnumpy(), a.reshape(2, 12))
+    np.testing.assert_array_equal(mint.flatten(x, 0, 1).asnumpy(), a.reshape(6, 4))
+    assert mint.flatten(x, start_dim=1, end_dim=-1).shape == (2, 12) and ops.flatten(x).shape == (2, 12)
+
+
+def test_mint_softplus_dropout_masked_select():
+    # MindSpore 2.10: mint.nn.functional.softplus(y, beta=2, threshold=1) -> [[1, 0.0090750, 3], [4, 5, 3.0721e-06]]
+    # (torch.nn.functional.softplus gives the same); dropout(training=False) / p=0 -> y; masked_select(y, y > 0)
+    y = np.array([[1.0, -2.0, 3.0], [4.0, 5.0, -6.0]], np.float32)
+    t = Tensor(y)
+    want = torch.nn.functional.softplus(torch.from_numpy(y), beta=2, threshold=1).numpy()
+    np.testing.assert_allclose(mint.nn.functional.softplus(t, beta=2, threshold=1).asnumpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(mint.nn.functional.softplus(t).asnumpy(),
+                               torch.nn.functional.softplus(torch.from_numpy(y)).numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(mint.nn.functional.dropout(t, p=0.5, training=False).asnumpy(), y)
+    np.testing.assert_array_equal(mint.nn.functional.dropout(t, p=0.0).asnumpy(), y)
+    np.testing.assert_array_equal(mint.masked_select(t, t > 0).asnumpy(), y[y > 0])
