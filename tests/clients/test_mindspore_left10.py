@@ -259,3 +259,35 @@ def test_mint_softplus_dropout_masked_select():
     np.testing.assert_array_equal(mint.nn.functional.dropout(t, p=0.5, training=False).asnumpy(), y)
     np.testing.assert_array_equal(mint.nn.functional.dropout(t, p=0.0).asnumpy(), y)
     np.testing.assert_array_equal(mint.masked_select(t, t > 0).asnumpy(), y[y > 0])
+
+
+# -- idioms: ops defaults, dtype reprs -----------------------------------------------------------------------
+def test_one_hot_default_values_are_int64():
+    # MindSpore 2.10: ops.one_hot(Tensor([0, 2]), 3) -> Int64 [[1, 0, 0], [0, 0, 1]] (on / off default 1 / 0);
+    # (5, -1) -> Int64; (1.0, 0.0) -> Float32; Tensor(1, int32) on / off -> Int32; axis=0 -> (3, 2) Int64
+    idx = Tensor(np.array([0, 2]))
+    for args, dtype, want in (((), ms.int64, [[1, 0, 0], [0, 0, 1]]), ((5, -1), ms.int64, [[5, -1, -1], [-1, -1, 5]]),
+                              ((1.0, 0.0), ms.float32, [[1, 0, 0], [0, 0, 1]]),
+                              ((Tensor(np.int32(1)), Tensor(np.int32(0))), ms.int32, [[1, 0, 0], [0, 0, 1]])):
+        out = ops.one_hot(idx, 3, *args)
+        assert out.dtype == dtype
+        np.testing.assert_array_equal(out.asnumpy(), want)
+    out = ops.one_hot(idx, 3, axis=0)
+    assert out.dtype == ms.int64 and out.shape == (3, 2)
+
+
+def test_unique_index_dtype_follows_the_input():
+    # MindSpore 2.10: ops.unique(int64 [3, 1, 3, 2]) -> ([3, 1, 2], Int64 [0, 1, 0, 2]); int32 / float32 -> Int32
+    for np_dtype, idx_dtype in ((np.int64, ms.int64), (np.int32, ms.int32), (np.float32, ms.int32)):
+        y, idx = ops.unique(Tensor(np.array([3, 1, 3, 2], np_dtype)))
+        assert idx.dtype == idx_dtype
+        np.testing.assert_array_equal(y.asnumpy(), np.array([3, 1, 2], np_dtype))
+        np.testing.assert_array_equal(idx.asnumpy(), [0, 1, 0, 2])
+
+
+def test_dtype_repr_is_mindsporess():
+    # MindSpore 2.10: repr(ms.float32) 'mindspore.float32', repr(ms.bool_) 'mindspore.bool', [ms.int32] prints
+    # '[mindspore.int32]'; str stays 'Float32'
+    assert repr(ms.float32) == "mindspore.float32" and repr(ms.bool_) == "mindspore.bool"
+    assert repr([ms.int32]) == "[mindspore.int32]" and repr(ms.bfloat16) == "mindspore.bfloat16"
+    assert str(ms.float32) == "Float32" and f"{ms.uint8!r}" == "mindspore.uint8"
