@@ -291,3 +291,16 @@ def test_dtype_repr_is_mindsporess():
     assert repr(ms.float32) == "mindspore.float32" and repr(ms.bool_) == "mindspore.bool"
     assert repr([ms.int32]) == "[mindspore.int32]" and repr(ms.bfloat16) == "mindspore.bfloat16"
     assert str(ms.float32) == "Float32" and f"{ms.uint8!r}" == "mindspore.uint8"
+
+
+def test_bool_tensor_with_an_integer_is_bitwise_in_the_integer_type():
+    # MindSpore 2.10: b | 1 -> Int64 [1, 1, 1]; b & 1 -> Int64 [1, 0, 1]; b ^ 2 -> Int64 [3, 2, 3]; b | int32 [1, 2, 3]
+    # -> Int32 [1, 2, 3]; b | True -> Bool; i & True -> Int32 [1, 0, 1] (values NumPy's on the promoted ints)
+    bn = np.array([True, False, True])
+    b, i = Tensor(bn), Tensor(np.array([1, 2, 3], np.int32))
+    for out, dtype, want in ((b | 1, ms.int64, bn.astype(np.int64) | 1), (b & 1, ms.int64, bn.astype(np.int64) & 1),
+                             (b ^ 2, ms.int64, bn.astype(np.int64) ^ 2), (b | i, ms.int32, bn.astype(np.int32) | [1, 2, 3]),
+                             (b | True, ms.bool_, bn | True), (i & True, ms.int32, np.array([1, 2, 3]) & 1),
+                             (i | b, ms.int32, np.array([1, 2, 3]) | bn)):
+        assert out.dtype == dtype
+        np.testing.assert_array_equal(out.asnumpy(), want)

@@ -463,9 +463,9 @@ class Tensor:
     def __ne__(self, o): return self._bin("not_equal", o)
     # &, |, ^: bitwise on integer tensors, logical otherwise (bool masks); ~ is logical_not on every dtype, as
     # MindSpore 2.10's (~ of an int tensor is a bool tensor there: invert / bitwise_not are the bitwise ones)
-    def __and__(self, o): return self._bin("bitwise_and" if self._int() else "logical_and", o)
-    def __or__(self, o): return self._bin("bitwise_or" if self._int() else "logical_or", o)
-    def __xor__(self, o): return self._bin("bitwise_xor" if self._int() else "not_equal", o)
+    def __and__(self, o): return self._bitwise("bitwise_and", "logical_and", o)
+    def __or__(self, o): return self._bitwise("bitwise_or", "logical_or", o)
+    def __xor__(self, o): return self._bitwise("bitwise_xor", "not_equal", o)
     # number & Tensor: MindSpore 2.10's graphs (a GRAPH_MODE construct, a jit function) compute it; its
     # PyNative Tensor has no reflected form (Python's TypeError: unsupported operand type(s) for &)
     def __rand__(self, o): return self._reflected_bitwise("bitwise_and", "logical_and", o)
@@ -475,7 +475,18 @@ class Tensor:
     def _reflected_bitwise(self, int_op: str, bool_op: str, o):
         if not late.ops._reduce_ms.graph_syntax():
             return NotImplemented
-        return self._bin(int_op if self._int() else bool_op, o, True)
+        return self._bitwise(int_op, bool_op, o, True)
+
+    def _bitwise(self, int_op: str, bool_op: str, o, reverse: bool = False):
+        """A bool Tensor with an integer (a Python int: int64; an int Tensor: its dtype) is that integer type's
+        bitwise op, as MindSpore 2.10's (b | 1 -> Int64 [1, 1, 1]; b ^ 2 -> [3, 2, 3]; b | int32 -> Int32), and an
+        int Tensor with a bool one casts the bool; bool with bool (or True / False) stays logical."""
+        other_int = isinstance(o, Tensor) and o._int() or isinstance(o, (int, np.integer)) and not isinstance(o, bool)
+        if self._dtype == "bool" and other_int:
+            return late.ops.cast(self, o._dtype if isinstance(o, Tensor) else "int64")._bin(int_op, o, reverse)
+        if self._int() and isinstance(o, Tensor) and o._dtype == "bool":
+            o = late.ops.cast(o, self._dtype)
+        return self._bin(int_op if self._int() else bool_op, o, reverse)
 
     def _int(self) -> bool:
         return self._dtype.startswith(("int", "uint"))
