@@ -304,3 +304,16 @@ def test_bool_tensor_with_an_integer_is_bitwise_in_the_integer_type():
                              (i | b, ms.int32, np.array([1, 2, 3]) | bn)):
         assert out.dtype == dtype
         np.testing.assert_array_equal(out.asnumpy(), want)
+
+
+def test_tensor_cumsum_of_narrow_ints_and_bool_is_int32():
+    # MindSpore 2.10: Tensor.cumsum of uint8 [250, 10] -> Int32 [250, 260] (no wrap); int8 [100, 100] -> Int32
+    # [100, 200]; bool [T, F, T] -> Int32 [1, 1, 2]; int16 -> Int32; ops.cumsum keeps uint8 ([250, 4]) as NumPy's
+    for a in (np.array([250, 10], np.uint8), np.array([100, 100], np.int8), np.array([True, False, True]),
+              np.array([1, 2], np.int16)):
+        out = Tensor(a).cumsum(0)
+        assert out.dtype == ms.int32
+        np.testing.assert_array_equal(out.asnumpy(), np.cumsum(a.astype(np.int32)))
+    u = np.array([250, 10], np.uint8)
+    assert ops.cumsum(Tensor(u), 0).dtype == ms.uint8
+    np.testing.assert_array_equal(ops.cumsum(Tensor(u), 0).asnumpy(), np.cumsum(u, dtype=np.uint8))
