@@ -299,7 +299,8 @@ def test_bool_tensor_with_an_integer_is_bitwise_in_the_integer_type():
     bn = np.array([True, False, True])
     b, i = Tensor(bn), Tensor(np.array([1, 2, 3], np.int32))
     for out, dtype, want in ((b | 1, ms.int64, bn.astype(np.int64) | 1), (b & 1, ms.int64, bn.astype(np.int64) & 1),
-                             (b ^ 2, ms.int64, bn.astype(np.int64) ^ 2), (b | i, ms.int32, bn.astype(np.int32) | [1, 2, 3]),
+                             (b ^ 2, ms.int64, bn.astype(np.int64) ^ 2),
+                             (b | i, ms.int32, bn.astype(np.int32) | [1, 2, 3]),
                              (b | True, ms.bool_, bn | True), (i & True, ms.int32, np.array([1, 2, 3]) & 1),
                              (i | b, ms.int32, np.array([1, 2, 3]) | bn)):
         assert out.dtype == dtype
