@@ -318,3 +318,16 @@ def test_tensor_cumsum_of_narrow_ints_and_bool_is_int32():
     u = np.array([250, 10], np.uint8)
     assert ops.cumsum(Tensor(u), 0).dtype == ms.uint8
     np.testing.assert_array_equal(ops.cumsum(Tensor(u), 0).asnumpy(), np.cumsum(u, dtype=np.uint8))
+
+
+def test_experimental_is_an_attribute_with_no_import():
+    # MindSpore 2.10: `import mindspore as ms; ms.experimental.optim.Adam` works with no import of experimental
+    # (a fresh interpreter: this one may have imported it already)
+    import os
+    import subprocess
+    import sys
+    code = "import gradserve as ms, sys; assert 'gradserve.experimental' not in sys.modules; " \
+           "print(ms.experimental.optim.Adam.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ),
+                         timeout=300, check=True)
+    assert out.stdout.strip() == "Adam"
