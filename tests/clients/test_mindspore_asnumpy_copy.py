@@ -89,3 +89,25 @@ def test_a_write_into_a_view_results_array_leaves_its_source():
         y = view(x)
         y.asnumpy().reshape(-1)[0] = 99.0
         assert x.asnumpy()[0, 0] == 0.0 and y.asnumpy().reshape(-1)[0] == 99.0
+
+
+def test_from_numpy_shares_the_array():
+    # MindSpore 2.10: t = Tensor.from_numpy(n); n[1] = 200 -> t [1, 200], t * 2 [2, 400]; t.asnumpy()[0] = 7 -> n
+    # [7, 200]; a jit function's closure on it sees a later write (f(ones) [1, 2] -> [5, 2] after k[0] = 5)
+    n = np.array([1.0, 2.0], np.float32)
+    t = Tensor.from_numpy(n)
+    n[1] = 200.0
+    np.testing.assert_array_equal(t.asnumpy(), [1.0, 200.0])
+    np.testing.assert_array_equal((t * 2).asnumpy(), [2.0, 400.0])
+    t.asnumpy()[0] = 7.0
+    np.testing.assert_array_equal(n, [7.0, 200.0])
+    k = np.array([1.0, 2.0], np.float32)
+    kt = Tensor.from_numpy(k)
+
+    @ms.jit
+    def f(x):
+        return x * kt
+    ones = Tensor(np.ones(2, np.float32))
+    np.testing.assert_array_equal(f(ones).asnumpy(), [1.0, 2.0])
+    k[0] = 5.0
+    np.testing.assert_array_equal(f(ones).asnumpy(), [5.0, 2.0])
