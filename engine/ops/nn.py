@@ -12,6 +12,8 @@ from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 # -- softmax ------------------------------------------------------------------------------------
 def _softmax_impl(xp, x, axis):
+    if x.shape[axis] == 0:  # nothing to normalise: the empty result (torch, MindSpore 2.10), not max's error
+        return xp.zeros_like(x)
     e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
     return e / xp.sum(e, axis=axis, keepdims=True)
 
@@ -29,6 +31,8 @@ jvp_rules["softmax"] = lambda b, ins, outs, ts, axis: [_softmax_lin(b, outs[0], 
 
 # -- log_softmax --------------------------------------------------------------------------------
 def _log_softmax_impl(xp, x, axis):
+    if x.shape[axis] == 0:
+        return xp.zeros_like(x)
     s = x - xp.max(x, axis=axis, keepdims=True)
     return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
 

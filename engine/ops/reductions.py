@@ -13,6 +13,7 @@ import numpy as np
 
 from ..ir import is_inexact
 from ._infer import conj, keep_axes, norm_axes, rule_infer
+from ..shape_rules import reduced_shape
 from .np_sum import sum_kernel
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
@@ -197,6 +198,9 @@ jvp_rules["reduce_to"] = lambda b, ins, outs, ts, shape: [b.sum_to(ts[0], tuple(
 
 # -- logsumexp ----------------------------------------------------------------------------------
 def _lse_impl(xp, x, axis, keepdims):
+    axes = norm_axes("logsumexp", axis, x.ndim)
+    if any(x.shape[a] == 0 for a in axes):  # the log of an empty sum (torch, MindSpore 2.10: -inf), not max's error
+        return xp.full(reduced_shape(tuple(x.shape), axes, keepdims), -float("inf"), dtype=x.dtype)
     m = xp.max(x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
     out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m

@@ -21,7 +21,8 @@ def test_tensor_numpy_interop_and_dtype_names():
     from gradserve.common import dtype as mstype
 
     assert z.dtype == gs.complex64 == gs.dtype.complex64 == mstype.complex64 and str(z.dtype) == "Complex64"
-    assert gs.complex128 == mstype.complex128 == np.complex128 and repr(gs.complex128) == "Complex128"
+    # (MindSpore 2.10: repr mindspore.complex128, str Complex128)
+    assert gs.complex128 == mstype.complex128 == np.complex128 and repr(gs.complex128) == "mindspore.complex128"
     assert z.asnumpy().dtype == np.complex64 and np.array_equal(z.asnumpy(), Z)
     assert np.array_equal(np.asarray(z), Z)
     assert Tensor(1 + 2j).dtype == gs.complex128  # a Python complex, as in MindSpore

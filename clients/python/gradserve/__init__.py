@@ -47,12 +47,13 @@ dtype_to_nptype = dtype.dtype_to_nptype  # (MindSpore exports it at the top leve
 
 def __getattr__(name: str):
     """mindspore.bool: dtype.bool_ (not a module attribute: it would shadow the builtin here); mindspore.mint with
-    no import of it first (MindSpore 2.10 has it as an attribute), loaded on first use."""
+    no import of it first (MindSpore 2.10 has it as an attribute), loaded on first use; mindspore.experimental
+    alike (`ms.experimental.optim.Adam` with no import of it)."""
     if name == "bool":
         return dtype.bool_
-    if name == "mint":
+    if name in ("mint", "experimental"):
         import importlib  # (`from . import mint` here asks this __getattr__ again first: a recursion)
-        return importlib.import_module(f"{__name__}.mint")
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_hash", "Tensor", "Parameter",

@@ -19,8 +19,9 @@ import threading
 
 import numpy as np
 
-from . import _attr_writes, _inplace_state, _param_state, ops
+from . import _attr_writes, _inplace_state, _join_probe, _param_state, ops
 from ._branch_join import BranchJoinError, innermost_user_frame, refuse_number_against_tensor, refuse_other_structures
+from .ops._reduce_ms import graph_syntax
 from ._late import late
 from ._tensor import Tensor
 from ._trace import Trace, active, current, flatten_out, note_if, unflatten
@@ -105,10 +106,14 @@ def in_branch() -> bool:
     return any(isinstance(e, _Explorer) and e.seen for e in _stack())
 
 
-def refuse_read_in_branch() -> None:
-    """Before a value read (gradserve._value_reads): on a side of a cond, start again deciding by value."""
+def refuse_read_in_branch() -> bool:
+    """Before a value read (gradserve._value_reads): on a side of a cond, start again deciding by value; True
+    where the read is to give nothing instead (a join probe: gradserve._join_probe)."""
     if in_branch():
+        if _join_probe.probing():
+            return True
         raise _ReadInBranch()
+    return False
 
 
 def explore(run):
@@ -126,6 +131,9 @@ def explore(run):
             # (a read inside a side of an enclosing explore's cond: that explore starts again)
             if tr is None or tr.root.known is None or (isinstance(e, _ReadInBranch) and in_branch()):
                 raise
+            if isinstance(e, _ReadInBranch) and graph_syntax() and not _join_probe.probing():
+                _join_probe.probe(tr, lambda: _run(run, [], [0]), lambda: (_param_state.restore(start),
+                                  _inplace_state.restore(written)), BranchJoinError)
         except BranchJoinError:
             raise  # (a graph compiles both sides: not decided by value)
         except Exception as e:

@@ -145,7 +145,7 @@ def _loss_value(loss) -> Any:
     if isinstance(loss, (tuple, list)) and loss:
         loss = loss[0]
     if isinstance(loss, Tensor):
-        loss = loss.asnumpy()
+        loss = loss._host_copy()
     return float(np.mean(loss)) if isinstance(loss, np.ndarray) else loss
 
 
@@ -294,7 +294,7 @@ class ReduceLROnPlateau(_Monitored):
         elif self.cooldown_counter <= 0:
             self.wait += 1
             if self.wait >= self.patience:
-                cur = float(lr.asnumpy())
+                cur = float(lr._host_copy())
                 if cur > self.min_lr:
                     new = max(cur * self.factor, self.min_lr)
                     lr.set_data(Tensor(np.array(new, np.float32)))

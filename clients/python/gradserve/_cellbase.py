@@ -13,6 +13,7 @@ from ._cell_insert import InsertMethods
 from ._jit import _with_keywords
 from ._late import late
 from ._state_dict import StateDictMethods
+from ._switch_layer import SwitchedCell
 from ._tensor import Parameter, ParameterTuple, Tensor
 from ._trace import TraceCache, attribute_written, cast, current, mode_epoch, run_program
 
@@ -50,6 +51,8 @@ class _CellTuple(tuple):
             if not -n <= i < n:
                 raise IndexError(f"Given index {i} out of range. Please make sure the value of index in [{-n}, {n}), "
                                  f"and the type is {str(index.dtype).lower()}.")
+            if current() is not None and n > 1:  # (switch_layer: every Cell's output must join)
+                return SwitchedCell(self, tuple.__getitem__(self, i))
         return tuple.__getitem__(self, index)
 
 

@@ -172,14 +172,14 @@ def named_parameters(cell: Cell) -> list[tuple[str, Parameter]]:
 # -- the public functions -------------------------------------------------------------------------------------
 def _items(save_obj) -> list[tuple[str, np.ndarray]]:
     if isinstance(save_obj, Cell):
-        return [(n, p.asnumpy()) for n, p in named_parameters(save_obj)]
+        return [(n, p._host_copy()) for n, p in named_parameters(save_obj)]
     if isinstance(save_obj, dict):
         return [(str(k), _value(k, v)) for k, v in save_obj.items()]
     if isinstance(save_obj, (list, tuple)):
         out = []
         for i, d in enumerate(save_obj):
             if isinstance(d, Parameter):  # (net.trainable_params(): each by its name, as MindSpore)
-                out.append((d.name, d.asnumpy()))
+                out.append((d.name, d._host_copy()))
                 continue
             if not isinstance(d, dict) or "name" not in d or "data" not in d:
                 raise TypeError(f"save_checkpoint: item {i} of the list must be a Parameter or a dict with 'name' "
@@ -198,7 +198,7 @@ def _items(save_obj) -> list[tuple[str, np.ndarray]]:
 def _value(name, v) -> np.ndarray:
     """A value to save: a Tensor's or array's own dtype; a Python int as int64, a float as float32."""
     if isinstance(v, Tensor):
-        return v.asnumpy()
+        return v._host_copy()
     if isinstance(v, (np.ndarray, np.generic)):
         return np.asarray(v)
     if isinstance(v, bool):
@@ -293,7 +293,7 @@ def load_param_into_net(net, parameter_dict, strict_load=False, remove_redundanc
             not_loaded.append(name)
             continue
         v = parameter_dict[key]
-        a = v.asnumpy() if isinstance(v, Tensor) else np.asarray(v)
+        a = v._host_copy() if isinstance(v, Tensor) else np.asarray(v)
         if tuple(a.shape) != tuple(p.shape):
             raise ValueError(f"load_param_into_net: {name!r} has shape {list(a.shape)} in the checkpoint and "
                              f"{list(p.shape)} in the network")

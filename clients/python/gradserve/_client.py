@@ -161,8 +161,8 @@ def as_graph_ref(graph: Any, inputs: Sequence | None = None) -> GraphRef:
 def _array(x, dtype: str | None = None) -> np.ndarray:
     if type(x) is np.ndarray:  # (the common case, before hasattr's failed lookup)
         return x
-    if hasattr(x, "asnumpy"):
-        x = x.asnumpy()
+    if hasattr(x, "_host_copy"):
+        x = x._host_copy()
     if isinstance(x, np.ndarray):
         return x
     a = np.asarray(x)

@@ -54,6 +54,10 @@ def _same_dtype(r, x):
 
 
 def _lse(x, axis, keepdims):
+    axes = _axes_tuple(axis, x.ndim)
+    if any(x.shape[a] == 0 for a in axes):  # the log of an empty sum: -inf (the engine's kernel, torch's)
+        return xp.full(tuple(1 if i in axes else d for i, d in enumerate(x.shape) if keepdims or i not in axes),
+                       -xp.inf, dtype=x.dtype)
     m = xp.max(x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
     out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
@@ -63,11 +67,15 @@ def _lse(x, axis, keepdims):
 
 
 def _softmax(x, axis):
+    if x.shape[axis] == 0:  # an empty axis: the empty result (the engine's kernel)
+        return xp.zeros_like(x)
     e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
     return e / xp.sum(e, axis=axis, keepdims=True)
 
 
 def _log_softmax(x, axis):
+    if x.shape[axis] == 0:
+        return xp.zeros_like(x)
     s = x - xp.max(x, axis=axis, keepdims=True)
     return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
 

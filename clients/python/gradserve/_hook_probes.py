@@ -483,7 +483,7 @@ def wants_reach(tr) -> bool:
 
 
 def _numpy(v):
-    return v.asnumpy() if isinstance(v, Tensor) else v
+    return v._host_copy() if isinstance(v, Tensor) else v
 
 
 def _too_late(fn):

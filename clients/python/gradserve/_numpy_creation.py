@@ -36,7 +36,7 @@ def dtype_name(dtype) -> str:
 def _host(obj):
     """Nested lists / tuples that may hold concrete Tensors, as a NumPy array."""
     if isinstance(obj, Tensor):
-        return obj.asnumpy()
+        return obj._host_copy()
     if isinstance(obj, (list, tuple)):
         parts = [_host(o) for o in obj]
         try:
@@ -63,7 +63,7 @@ def array(obj, dtype=None, copy=True, ndmin=0) -> Tensor:
     """asarray; copy=True gives a new Tensor even for a Tensor of that dtype."""
     t = asarray(obj, dtype)
     if copy and t is obj:
-        t = _ops.cast(t, t._dtype) if t.is_symbolic else Tensor(t.asnumpy())
+        t = _ops.cast(t, t._dtype) if t.is_symbolic else Tensor(t._host_copy())
     while t.ndim < ndmin:
         t = _ops.expand_dims(t, 0)
     return t
@@ -77,7 +77,7 @@ def asfarray(a, dtype=_dt.float32) -> Tensor:
 
 def _shape(shape) -> tuple:
     if isinstance(shape, Tensor):
-        shape = shape.asnumpy().tolist()
+        shape = shape._host_copy().tolist()
     return (int(shape),) if isinstance(shape, (int, _np.integer)) else tuple(int(s) for s in shape)
 
 

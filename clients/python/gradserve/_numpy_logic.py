@@ -82,7 +82,7 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 
 def array_equal(a1, a2) -> bool:
     a1, a2 = asarray(a1), asarray(a2)
-    return tuple(a1.shape) == tuple(a2.shape) and bool(_ops.equal(*_pair(a1, a2)).all().asnumpy())
+    return tuple(a1.shape) == tuple(a2.shape) and bool(_ops.equal(*_pair(a1, a2)).all()._host_copy())
 
 
 def array_equiv(a1, a2) -> bool:
@@ -92,7 +92,7 @@ def array_equiv(a1, a2) -> bool:
         _np.broadcast_shapes(tuple(a1.shape), tuple(a2.shape))
     except ValueError:
         return False
-    return bool(_ops.equal(*_pair(a1, a2)).all().asnumpy())
+    return bool(_ops.equal(*_pair(a1, a2)).all()._host_copy())
 
 
 def isin(element, test_elements, invert=False) -> Tensor:
@@ -113,7 +113,7 @@ def copy(a) -> Tensor:
 def sometrue(a, axis=None, keepdims=False):
     """Whether any element (along axis) is nonzero: a Python bool over all, a Tensor along an axis."""
     hits = _as_bool(a).any(axis, keepdims)
-    return bool(hits.asnumpy()) if axis is None and not keepdims else hits
+    return bool(hits._host_copy()) if axis is None and not keepdims else hits
 
 
 def isscalar(element) -> bool:
@@ -130,7 +130,7 @@ def digitize(x, bins, right=False) -> Tensor:
     """The index of the bin each x falls in: bins[i-1] <= x < bins[i] for increasing bins (<, <= with right),
     bins[i-1] > x >= bins[i] for decreasing ones, as NumPy's."""
     x, bins = _pair(x, bins)
-    if bins.shape[0] > 1 and bool((bins[-1] < bins[0]).asnumpy()):  # decreasing: count from the other end
+    if bins.shape[0] > 1 and bool((bins[-1] < bins[0])._host_copy()):  # decreasing: count from the other end
         flipped = _ops.flip(bins, (0,))
         return bins.shape[0] - _ops.searchsorted(flipped, x, right=not right)
     return _ops.searchsorted(bins, x, right=not right)
@@ -144,8 +144,8 @@ def argwhere(a) -> Tensor:
 def setdiff1d(ar1, ar2, assume_unique=False) -> Tensor:
     """The sorted unique values of ar1 not in ar2 (computed on the host: the size depends on the values)."""
     a1, a2 = asarray(ar1), asarray(ar2)
-    return Tensor(_np.setdiff1d(a1.asnumpy(), a2.asnumpy(), assume_unique).astype(a1.asnumpy().dtype))
+    return Tensor(_np.setdiff1d(a1._host_copy(), a2._host_copy(), assume_unique).astype(a1._host_copy().dtype))
 
 
 def array_str(a, max_line_width=None, precision=None, suppress_small=None) -> str:
-    return _np.array_str(asarray(a).asnumpy(), max_line_width, precision, suppress_small)
+    return _np.array_str(asarray(a)._host_copy(), max_line_width, precision, suppress_small)

@@ -23,7 +23,8 @@ import numpy as np
 SEAL_BYTES = 64 * 1024  # smaller arrays never go by shared memory (gradserve._shm.THRESHOLD): not worth sealing
 
 _sealed: "weakref.WeakValueDictionary[int, np.ndarray]" = weakref.WeakValueDictionary()
-releases = [0]  # how many times an array was handed to user code (release)
+_released: "weakref.WeakValueDictionary[int, np.ndarray]" = weakref.WeakValueDictionary()  # handed out, any size
+releases = [0]  # how many times a sealed array was handed to user code (release)
 
 
 def seal(a: np.ndarray, any_size: bool = False) -> None:
@@ -41,9 +42,23 @@ def sealed(a: np.ndarray) -> bool:
 def release(a) -> None:
     """a is handed to user code: it, and the arrays it views (its base chain, through memoryviews and NumPy's
     stride-trick wrappers), are sealed no more."""
-    releases[0] += 1
-    seen = 0
+    seen, unsealed = 0, False
     while a is not None and seen < 64:
-        _sealed.pop(id(a), None)
+        unsealed = _sealed.pop(id(a), None) is not None or unsealed
+        if isinstance(a, np.ndarray):
+            _released[id(a)] = a
         a = a.obj if isinstance(a, memoryview) else getattr(a, "base", None)
         seen += 1
+    if unsealed:  # (only then can a frozen Parameter's array have gone: asnumpy() of a loss each step costs nothing)
+        releases[0] += 1
+
+
+def released(a: np.ndarray) -> bool:
+    """Whether a, or an array it views, went to user code (asnumpy(), np.asarray(t)): it may have been written."""
+    seen = 0
+    while a is not None and seen < 64:
+        if _released.get(id(a)) is a:
+            return True
+        a = a.obj if isinstance(a, memoryview) else getattr(a, "base", None)
+        seen += 1
+    return False

@@ -21,7 +21,7 @@ from ._tensor import Tensor
 
 def _as_shape(shape, who: str) -> tuple:
     if isinstance(shape, Tensor):
-        shape = shape.asnumpy().tolist()
+        shape = shape._host_copy().tolist()
     if not isinstance(shape, (tuple, list)) or not all(isinstance(s, (int, np.integer)) for s in shape):
         raise TypeError(f"{who}: shape must be a tuple of ints, got {shape!r}")
     if any(s < 1 for s in shape):  # (MindSpore 2.10: "the element of shape must be positive")

@@ -113,7 +113,7 @@ class StateDictMethods:
                                   f"the shape in current model is {list(target.shape)}.")
                     continue
                 if is_param:
-                    target.set_data(Tensor(value.asnumpy()).astype(target.dtype))
+                    target.set_data(Tensor(value._host_copy()).astype(target.dtype))
                 else:
                     getattr(target, "copy_")(value.astype(target.dtype))  # (set on Tensor by ops/_inplace)
             # a key under this cell's prefix naming neither its own entry nor a sub-cell (MindSpore's rule)

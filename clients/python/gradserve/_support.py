@@ -166,10 +166,16 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "of a grad's cell with hooks inside that read their gradients (reading it works). A hook that keeps or reads "
     "its gradient inside a while loop on a Tensor is refused (MindSpore calls it once a trip; one returning a new "
     "gradient acts on each trip's); removing a hook inside the traced function acts on later uses only.",
-    "`Tensor.asnumpy()` returns a copy: writing into the array leaves the Tensor unchanged (MindSpore 2.10's CPU "
-    "array shares the Tensor's memory, so such a write changes the Tensor). Sharing is not offered because a "
-    "reused trace (PyNative's guards, GRAPH_MODE's cache) and the values already sent to the service would not "
-    "see a write made behind the SDK's back; change a Tensor with its in-place ops or Parameter.set_data.",
+    "`Tensor.asnumpy()` shares the Tensor's memory as MindSpore 2.10's CPU array does: a write through it changes "
+    "the Tensor (a Parameter, an op's result), and a reused trace that took the Tensor as a constant (a Cell "
+    "attribute, a jit function's closure, a frozen Parameter) sees it on its next call, in GRAPH_MODE too (MindSpore "
+    "2.10's GRAPH_MODE forward call keeps the value it compiled with; its grad sees the write). A traced Tensor's "
+    "asnumpy() (a value read in PyNative) is a copy, and so is the first asnumpy() of a Tensor whose array views another's "
+    "(a reshape's or an index's result: a write through it leaves the source as it was, as MindSpore's). "
+    "`Tensor.from_numpy(a)` shares a's memory both ways, as MindSpore's; `Tensor(a)` copies it.",
+    "The gradient of `ops.cumprod` (CumProd) is the true derivative also at zeros (torch's: d/dx of cumprod([2, 0, "
+    "3, 4]).sum() is [1, 32, 0, 0]); MindSpore 2.10's CPU rule divides by the input and gives NaN there ([1, nan, "
+    "0, 0]); its documentation says nothing of zeros.",
     "`ops.LSTM` (the primitive): MindSpore 2.10's CPU form, one layer (its CPU kernel refuses more), flat weights "
     "w_ih, w_hh, (w_hr), bias = b_ih + b_hh per direction; reserve and state are zeros [1, 1] (MindSpore's "
     "kernel workspaces). A w of the wrong size is a ValueError (MindSpore's CPU kernel reads past it).",

@@ -50,9 +50,9 @@ def _as_dtype(data, name: str) -> np.ndarray:
 
 def _to_array(data, dtype) -> np.ndarray:
     if isinstance(data, Tensor):
-        data = data.asnumpy()
+        data = data._host_copy()
     if isinstance(data, (tuple, list)) and any(isinstance(x, Tensor) for x in data):
-        data = [x.asnumpy() if isinstance(x, Tensor) else x for x in data]
+        data = [x._host_copy() if isinstance(x, Tensor) else x for x in data]
     if dtype is not None:
         return _as_dtype(data, _dt.to_name(dtype))
     was_array = isinstance(data, (np.ndarray, np.generic))
@@ -94,6 +94,22 @@ def _fmt_array(a: np.ndarray) -> str:
     text = np.array2string(a, separator=", ", max_line_width=sys.maxsize, threshold=1000, edgeitems=3,
                            formatter={"float_kind": lambda v: f"{v: .8e}", "complex_kind": _fmt_complex})
     return text.replace(", ..., ", " ... ").replace(",\n\n", ",\n")
+
+
+def _fmt_bfloat16(a: np.ndarray, kind: str, separator: str, width: int) -> str:
+    """MindSpore 2.10's bfloat16 text (checked in its venv): str '[1.500000 2.250000 -3.000000]' (each element
+    '%f', none padded); the repr's value '[ 1.5, 2.25,   -3]' (each '%g', right-aligned to the widest shown).
+    Summarised past 1000 elements as _fmt_array."""
+    f = a.astype(np.float32)  # (exact: every bfloat16 is a float32)
+    if a.ndim == 0:
+        return f"{f.item():{kind}}"
+    pad = 0
+    if kind == "g":
+        shown = f if f.size <= 1000 else f[tuple(np.r_[0:3, -3:0] if n > 6 else slice(None) for n in f.shape)]
+        pad = max(len(f"{v:g}") for v in shown.reshape(-1).tolist())
+    text = np.array2string(f, separator=separator, max_line_width=width, threshold=1000, edgeitems=3,
+                           formatter={"float_kind": lambda v: f"{v:{kind}}".rjust(pad)})
+    return text.replace(", ..., ", " ... ").replace(",\n\n", ",\n") if kind == "g" else text
 
 
 def _no_out(out, name: str) -> None:
@@ -190,6 +206,19 @@ class Tensor:
         return value
 
     def asnumpy(self) -> np.ndarray:
+        """The Tensor's own array, as MindSpore 2.10's CPU asnumpy(): a write through it changes the Tensor (the
+        array is released: gradserve._private_arrays). A traced Tensor's value read is a copy. The SDK's own
+        reads go through _host_copy, which cannot be written through."""
+        a = self._data
+        if a is None:
+            return self._concrete("asnumpy()").copy()
+        if a.base is not None or not a.flags.writeable:  # a view (of another Tensor's array: a reshape's result;
+            a = self._data = a.copy()  # of a shared memory region): first an array of its own, the same value
+        _private_arrays.release(a)
+        return a
+
+    def _host_copy(self) -> np.ndarray:
+        """Its value as a NumPy array of the SDK's own (a copy: writing into it leaves the Tensor unchanged)."""
         a = self._data  # (a concrete Tensor's, without _concrete's two calls: a loop reads every answer)
         return (a if a is not None else self._concrete("asnumpy()")).copy()
 
@@ -276,8 +305,8 @@ class Tensor:
         a = self._value()
         if a is None:
             return repr(self)
-        if self._dtype == "bfloat16":  # (MindSpore's own bfloat16 NumPy type prints 7 digits: not matched yet)
-            return np.array2string(a) if a.ndim else str(a.item())
+        if self._dtype == "bfloat16":  # MindSpore's own bfloat16 NumPy type: each element '%f', no padding
+            return _fmt_bfloat16(a, "f", " ", 75)
         return str(a)  # MindSpore's str(self.asnumpy()): a 0-d float32 1.12 is '1.1199999', not .item()'s digits
 
     def _value_str(self) -> str:
@@ -286,7 +315,8 @@ class Tensor:
             return " " + _fmt_scalar(a.item(), a.dtype)
         if a.size == 0:
             return "\n"
-        return ("\n" if a.ndim > 1 else " ") + _fmt_array(a)
+        text = _fmt_bfloat16(a, "g", ", ", sys.maxsize) if self._dtype == "bfloat16" else _fmt_array(a)
+        return ("\n" if a.ndim > 1 else " ") + text
 
     def __repr__(self) -> str:
         shape = list(self._shape)
@@ -433,9 +463,9 @@ class Tensor:
     def __ne__(self, o): return self._bin("not_equal", o)
     # &, |, ^: bitwise on integer tensors, logical otherwise (bool masks); ~ is logical_not on every dtype, as
     # MindSpore 2.10's (~ of an int tensor is a bool tensor there: invert / bitwise_not are the bitwise ones)
-    def __and__(self, o): return self._bin("bitwise_and" if self._int() else "logical_and", o)
-    def __or__(self, o): return self._bin("bitwise_or" if self._int() else "logical_or", o)
-    def __xor__(self, o): return self._bin("bitwise_xor" if self._int() else "not_equal", o)
+    def __and__(self, o): return self._bitwise("bitwise_and", "logical_and", o)
+    def __or__(self, o): return self._bitwise("bitwise_or", "logical_or", o)
+    def __xor__(self, o): return self._bitwise("bitwise_xor", "not_equal", o)
     # number & Tensor: MindSpore 2.10's graphs (a GRAPH_MODE construct, a jit function) compute it; its
     # PyNative Tensor has no reflected form (Python's TypeError: unsupported operand type(s) for &)
     def __rand__(self, o): return self._reflected_bitwise("bitwise_and", "logical_and", o)
@@ -445,7 +475,18 @@ class Tensor:
     def _reflected_bitwise(self, int_op: str, bool_op: str, o):
         if not late.ops._reduce_ms.graph_syntax():
             return NotImplemented
-        return self._bin(int_op if self._int() else bool_op, o, True)
+        return self._bitwise(int_op, bool_op, o, True)
+
+    def _bitwise(self, int_op: str, bool_op: str, o, reverse: bool = False):
+        """A bool Tensor with an integer (a Python int: int64; an int Tensor: its dtype) is that integer type's
+        bitwise op, as MindSpore 2.10's (b | 1 -> Int64 [1, 1, 1]; b ^ 2 -> [3, 2, 3]; b | int32 -> Int32), and an
+        int Tensor with a bool one casts the bool; bool with bool (or True / False) stays logical."""
+        other_int = isinstance(o, Tensor) and o._int() or isinstance(o, (int, np.integer)) and not isinstance(o, bool)
+        if self._dtype == "bool" and other_int:
+            return late.ops.cast(self, o._dtype if isinstance(o, Tensor) else "int64")._bin(int_op, o, reverse)
+        if self._int() and isinstance(o, Tensor) and o._dtype == "bool":
+            o = late.ops.cast(o, self._dtype)
+        return self._bin(int_op if self._int() else bool_op, o, reverse)
 
     def _int(self) -> bool:
         return self._dtype.startswith(("int", "uint"))
@@ -491,10 +532,10 @@ def _is_bool(v) -> bool:
 def _arith_method(name: str, op: str):
     """Tensor.add / .sub / .mul / .div / .pow: the operator's op (and its mutable() rule), as a method."""
     def method(self, other, *, alpha=1):
-        if alpha != 1:  # add / sub(other, *, alpha): self +- alpha * other (MindSpore 2.10's Tensor.add / sub)
+        if isinstance(alpha, (bool, np.bool_)) or alpha != 1:  # self +- alpha * other (MindSpore 2.10's AddExt)
             if op not in ("add", "sub"):
                 raise TypeError(f"Tensor.{name}() got an unexpected keyword argument 'alpha'")
-            other = other * alpha
+            return getattr(late.ops._alpha_arith, f"{op}_ext")(self, other, alpha)
         out = self._bin(op, other)
         if out is NotImplemented:
             raise TypeError(f"Tensor.{name}: unsupported operand type {type(other).__name__}")
@@ -760,6 +801,8 @@ class Parameter(Tensor):
         return (f"Parameter (name={self.name}, shape={tuple(self._shape)}, dtype={self.dtype}, "
                 f"requires_grad={self.requires_grad})")
 
+    __str__ = __repr__  # (MindSpore 2.10: str(p) and print(p) of a Parameter are its repr, not its values)
+
 
 class ParameterTuple(tuple):
     """A tuple of Parameters (what `GradOperation(get_by_list=True)` differentiates)."""
@@ -785,11 +828,11 @@ class ParameterTuple(tuple):
         out = []
         for p in self:
             if isinstance(init, str) and init == "same":
-                data = Tensor(np.array(p.asnumpy()))
+                data = Tensor(np.array(p._host_copy()))
             elif isinstance(init, Tensor):
-                data = Tensor(np.broadcast_to(init.asnumpy(), p.shape).astype(p.asnumpy().dtype))
+                data = Tensor(np.broadcast_to(init._host_copy(), p.shape).astype(p._host_copy().dtype))
             elif isinstance(init, (int, float)) and not isinstance(init, bool):
-                data = Tensor(np.full(p.shape, init, p.asnumpy().dtype))
+                data = Tensor(np.full(p.shape, init, p._host_copy().dtype))
             else:
                 data = late.initializer(init, p.shape, p.dtype)  # (common.initializer: a layer up)
             out.append(Parameter(data, name=f"{prefix}.{p.name}", requires_grad=p.requires_grad))

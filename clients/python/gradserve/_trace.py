@@ -478,7 +478,7 @@ def jsonable(v):
     if isinstance(v, np.generic):
         return v.item()
     if isinstance(v, Tensor):
-        return jsonable(v.asnumpy())
+        return jsonable(v._host_copy())
     return v
 
 
@@ -629,7 +629,8 @@ class Trace:
         name = self._const(x._data)
         self._consts[id(x)] = (x, name)
         if given:  # (a captured Tensor written in place since gets a new array: run_program retraces)
-            self.root.const_data.append((x, x._data))
+            a = x._data  # (its array went to user code: a NumPy write keeps the array, so its bytes are compared)
+            self.root.const_data.append((x, a, a.copy() if _private_arrays.released(a) else None))
         return name
 
     def _const(self, a: np.ndarray) -> str:
@@ -1792,6 +1793,17 @@ def _cache_put(cache: dict, sig, prog) -> None:
             cache.evictions += 1
 
 
+def _consts_written(const_data: list) -> bool:
+    """Whether a Tensor a trace took as a constant has another value now: a new array (an in-place op), or its
+    array, handed to user code (asnumpy(): MindSpore's shares the memory), written through NumPy since."""
+    for x, a, seen in const_data:
+        if x._data is not a:
+            return True
+        if seen is None and _private_arrays.released(a) or seen is not None and not np.array_equal(a, seen, True):
+            return True  # (released after the trace: its value then is unknown; retraced once, then compared)
+    return False
+
+
 def _guarded_hit(guarded: dict, sig, leaves: list):
     """The PyNative trace kept for sig while its guards hold (and no captured Tensor changed), or None."""
     entry = guarded.get(sig)
@@ -1802,7 +1814,7 @@ def _guarded_hit(guarded: dict, sig, leaves: list):
         return None
     entry.hits += 1
     prog = entry.prog
-    if prog.root.const_data and any([x._data is not a for x, a in prog.root.const_data]):
+    if prog.root.const_data and _consts_written(prog.root.const_data):
         trace_counts["guard_failures"] += 1
         return None
     if pynative_captures[0] and prog.root.const_ids and \
@@ -1898,7 +1910,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
             prog = _guarded_trace(guarded, sig, fn, args, label, names)
     if cache is not None:
         prog = _cache_hit(cache, sig)
-        if prog is not None and prog.root.const_data and any([x._data is not a for x, a in prog.root.const_data]):
+        if prog is not None and prog.root.const_data and _consts_written(prog.root.const_data):
             prog = None  # a captured Tensor written in place since (MindSpore reads its value now): traced again
         if prog is not None and pynative_captures[0] and prog.root.const_ids and \
                 any([id(_stands_for(x)) in prog.root.const_ids for x in leaves if isinstance(x, Tensor)]):

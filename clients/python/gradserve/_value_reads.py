@@ -46,7 +46,8 @@ def value_of(t: Tensor) -> np.ndarray | None:
     hit = tr.values.get(t._name)
     if hit is not None:
         return hit
-    late.refuse_read_in_branch()  # (on a side of a cond this call may not run: decided by value instead)
+    if late.refuse_read_in_branch():  # (on a side of a cond this call may not run: decided by value instead)
+        return None  # (a join probe's read: no value)
     nodes, used = _slice(tr, t._name)
     body = tr.body([t._name])
     inputs, arrays = [], []

@@ -153,7 +153,7 @@ class DynamicLossScaleManager(LossScaleManager):
         self._init = float(init_loss_scale)
 
     def get_loss_scale(self):
-        return float(self._scaler.scale_value.asnumpy())
+        return float(self._scaler.scale_value._host_copy())
 
     def get_drop_overflow_update(self):
         return True

@@ -21,7 +21,8 @@ class Type:
             return self.name[0].upper() + self.name[1].upper() + self.name[2:]
         return "Bool" if self.name == "bool" else self.name.capitalize()
 
-    __repr__ = __str__
+    def __repr__(self) -> str:  # (MindSpore 2.10: mindspore.float32, mindspore.bool: in a list's text, `{t!r}`)
+        return f"mindspore.{self.name}"
 
     def __eq__(self, other) -> bool:
         try:

@@ -23,7 +23,7 @@ class Generator:
         self._offset = Parameter(Tensor(0, _dt.int64), name="offset", requires_grad=False)
 
     def set_state(self, state) -> None:
-        data = np.ascontiguousarray(state.asnumpy() if isinstance(state, Tensor) else np.asarray(state))
+        data = np.ascontiguousarray(state._host_copy() if isinstance(state, Tensor) else np.asarray(state))
         if data.dtype != np.uint8 or data.shape != (16,):
             raise ValueError(f"Generator.set_state: the state must be 16 uint8 values (get_state's), got "
                              f"{data.dtype} of shape {list(data.shape)}")
@@ -32,7 +32,7 @@ class Generator:
         self._offset.set_data(Tensor(int(offset), _dt.int64))
 
     def get_state(self) -> Tensor:
-        pair = np.array([int(self._seed.asnumpy()), int(self._offset.asnumpy())], "<i8")
+        pair = np.array([int(self._seed._host_copy()), int(self._offset._host_copy())], "<i8")
         return Tensor(pair.view(np.uint8).copy())
 
     def seed(self) -> int:
@@ -49,7 +49,7 @@ class Generator:
         return self
 
     def initial_seed(self) -> int:
-        return int(self._seed.asnumpy())
+        return int(self._seed._host_copy())
 
     def _step(self, step):
         """(seed, offset) as they are, then offset += step (MindSpore's random ops reserve step values)."""

@@ -116,7 +116,7 @@ def initializer(init, shape=None, dtype=_dt.float32) -> Tensor:
     an Initializer, a number, or a Tensor / array (whose shape must match)."""
     dt = _dt.to_name(dtype)
     if isinstance(init, (Tensor, np.ndarray)):
-        a = np.asarray(init.asnumpy() if isinstance(init, Tensor) else init)
+        a = np.asarray(init._host_copy() if isinstance(init, Tensor) else init)
         if shape is not None and tuple(a.shape) != tuple(shape):
             raise ValueError(f"initializer: the Tensor's shape {list(a.shape)} is not {list(shape)}")
         return Tensor(a.astype(dt))

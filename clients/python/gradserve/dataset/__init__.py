@@ -22,7 +22,7 @@ def _row(item, ncols: int | None) -> Row:
     vals = tuple(item) if isinstance(item, (tuple, list)) else (item,)
     if ncols is not None and len(vals) != ncols:
         raise RuntimeError(f"GeneratorDataset: a row has {len(vals)} column(s), column_names names {ncols}")
-    return tuple(v.asnumpy() if isinstance(v, Tensor) else np.asarray(v) for v in vals)
+    return tuple(v._host_copy() if isinstance(v, Tensor) else np.asarray(v) for v in vals)
 
 
 class Dataset:
@@ -267,7 +267,7 @@ class _Map(_Step):
                 raise RuntimeError(f"Dataset.map: {len(vals)} output(s) for {len(self._in)} input column(s)")
             row = list(r)
             for i, v in zip(self._in, vals):
-                row[i] = v.asnumpy() if isinstance(v, Tensor) else np.asarray(v)
+                row[i] = v._host_copy() if isinstance(v, Tensor) else np.asarray(v)
             yield tuple(row)
 
 

@@ -69,7 +69,7 @@ class ImportedCell(Cell):
 
         body = dict(self._gs_body, outputs=self._user_tree()) if self._gs_updates else self._gs_body
         return {"format": "gradserve.graph/1", **body,
-                "params": [dict(p, value=tensor_json(q.asnumpy())) for p, q in zip(self._gs_body["params"], self.params)]}
+                "params": [dict(p, value=tensor_json(q._host_copy())) for p, q in zip(self._gs_body["params"], self.params)]}
 
     def _by_body_name(self) -> dict:
         """{the graph's name of a parameter: its Parameter}: by position, as the Parameters' own names change

@@ -42,7 +42,7 @@ _RENAMED = {
     "cumsum": ("cumsum", _DIM), "diff": ("diff", _DIM), "index_select": ("index_select", _DIM),
     "narrow": ("narrow", _DIM), "permute": ("permute", {"dims": "axis"}), "squeeze": ("squeeze", _DIM),
     "softmax": ("softmax", _DIM), "bmm": ("bmm", {"input": "input_x"}), "mv": ("mv", {"input": "mat"}),
-    "fix": ("trunc", {}), "clip": ("clamp", {}), "clamp": ("clamp", {}), "flatten": ("flatten", {}),
+    "fix": ("trunc", {}), "clip": ("clamp", {}), "clamp": ("clamp", {}),
     "meshgrid": ("meshgrid", {}),
 }
 
@@ -71,12 +71,23 @@ globals().update({n: _renamed(getattr(_ops, op), names, n) for n, (op, names) in
 
 def add(input, other, *, alpha=1):  # noqa: A002
     """input + alpha * other."""
-    return _ops._elementwise_more.add_ext(input, other, alpha)
+    return _ops._alpha_arith.add_ext(input, other, alpha)
 
 
 def sub(input, other, *, alpha=1):  # noqa: A002
     """input - alpha * other."""
-    return _ops._elementwise_more.sub_ext(input, other, alpha)
+    return _ops._alpha_arith.sub_ext(input, other, alpha)
+
+
+def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002 - MindSpore's names
+    """Dimensions start_dim..end_dim into one; every dimension by default (MindSpore 2.10's mint.flatten: (2, 3, 4)
+    -> (24,), where ops.flatten keeps the first)."""
+    return _ops.flatten(input, start_dim=start_dim, end_dim=end_dim)
+
+
+def masked_select(input, mask):  # noqa: A002
+    """The elements of input where mask (broadcast) is True, as a 1-d Tensor."""
+    return _ops.masked_select(input, mask)
 
 
 def div(input, other, *, rounding_mode=None):  # noqa: A002 - MindSpore's names
@@ -162,7 +173,7 @@ def clone(input):  # noqa: A002
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
     """whether |input - other| <= atol + rtol * |other| everywhere (a Python bool)."""
-    return bool(_ops.isclose(input, other, rtol, atol, equal_nan).all().asnumpy())
+    return bool(_ops.isclose(input, other, rtol, atol, equal_nan).all()._host_copy())
 
 
 def equal(input, other):  # noqa: A002

@@ -47,7 +47,7 @@ class PReLU(Cell):
     def __init__(self, channel: int = 1, w=0.25, dtype=None):
         super().__init__()
         dt = getattr(dtype, "name", dtype) or "float32"
-        w = w.asnumpy() if isinstance(w, Tensor) else np.asarray(w)
+        w = w._host_copy() if isinstance(w, Tensor) else np.asarray(w)
         if w.ndim == 0:
             w = np.full((int(channel),), float(w))
         if w.shape != (int(channel),):

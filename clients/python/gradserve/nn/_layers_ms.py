@@ -41,7 +41,7 @@ class Embedding(Cell):
             raise ValueError(f"For 'Embedding', the 'embedding_table' has shape {list(table.shape)}, "
                              f"expected {list(shape)}.")
         if padding_idx is not None:
-            data = np.array(table.asnumpy())
+            data = np.array(table._host_copy())
             data[padding_idx] = 0
             table = Tensor(data)
         self.embedding_table = Parameter(table, name="embedding_table")

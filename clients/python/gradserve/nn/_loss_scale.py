@@ -17,7 +17,7 @@ def all_finite(inputs, status=None) -> Tensor:
     """A bool scalar Tensor: every element of every Tensor in inputs is finite (mindspore.amp.all_finite; status,
     an Ascend overflow register, is not read)."""
     items = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
-    return Tensor(np.array(all(bool(np.isfinite(_ops.cast(t, np.float32).asnumpy()).all()) for t in items)))
+    return Tensor(np.array(all(bool(np.isfinite(_ops.cast(t, np.float32)._host_copy()).all()) for t in items)))
 
 
 def _positive(v, name: str) -> float:
@@ -36,11 +36,11 @@ class _Scaler:
         return tuple(f(x) for x in inputs) if isinstance(inputs, (tuple, list)) else f(inputs)
 
     def scale(self, inputs):
-        s = float(self.scale_value.asnumpy())
+        s = float(self.scale_value._host_copy())
         return self._map(inputs, lambda x: x * _ops.cast(Tensor(np.array(s, np.float32)), x.dtype))
 
     def unscale(self, inputs):
-        s = float(self.scale_value.asnumpy())
+        s = float(self.scale_value._host_copy())
         return self._map(inputs, lambda x: x / _ops.cast(Tensor(np.array(s, np.float32)), x.dtype))
 
 
@@ -64,8 +64,8 @@ class DynamicLossScaler(_Scaler):
         self.scale_window, self.counter = scale_window, 0
 
     def adjust(self, grads_finite):
-        s = float(self.scale_value.asnumpy())
-        if bool(np.asarray(grads_finite.asnumpy() if isinstance(grads_finite, Tensor) else grads_finite)):
+        s = float(self.scale_value._host_copy())
+        if bool(np.asarray(grads_finite._host_copy() if isinstance(grads_finite, Tensor) else grads_finite)):
             self.counter = (self.counter + 1) % self.scale_window
             grown = np.float32(s * self.scale_factor)
             s = float(grown) if self.counter == 0 and np.isfinite(grown) else s
@@ -83,10 +83,10 @@ class FixedLossScaleUpdateCell(Cell):
         self.scaler = StaticLossScaler(loss_scale_value)
 
     def get_loss_scale(self):
-        return float(self.scaler.scale_value.asnumpy())
+        return float(self.scaler.scale_value._host_copy())
 
     def __call__(self, loss_scale, overflow):
-        return bool(np.asarray(overflow.asnumpy() if isinstance(overflow, Tensor) else overflow))
+        return bool(np.asarray(overflow._host_copy() if isinstance(overflow, Tensor) else overflow))
 
 
 class DynamicLossScaleUpdateCell(Cell):
@@ -97,10 +97,10 @@ class DynamicLossScaleUpdateCell(Cell):
         self.scaler = DynamicLossScaler(loss_scale_value, scale_factor, scale_window)
 
     def get_loss_scale(self):
-        return float(self.scaler.scale_value.asnumpy())
+        return float(self.scaler.scale_value._host_copy())
 
     def __call__(self, loss_scale, overflow):
-        ov = bool(np.asarray(overflow.asnumpy() if isinstance(overflow, Tensor) else overflow))
+        ov = bool(np.asarray(overflow._host_copy() if isinstance(overflow, Tensor) else overflow))
         self.scaler.adjust(not ov)
         return ov
 
@@ -131,7 +131,7 @@ class TrainOneStepWithLossScaleCell(Cell):
     def _scale(self) -> float:
         s: Any = self.scale_sense  # (an update cell: its get_loss_scale)
         if isinstance(s, Tensor):
-            return float(np.asarray(s.asnumpy()).reshape(-1)[0])
+            return float(np.asarray(s._host_copy()).reshape(-1)[0])
         return float(s.get_loss_scale())
 
     def __call__(self, *inputs):
@@ -140,7 +140,7 @@ class TrainOneStepWithLossScaleCell(Cell):
         value, grads = self._gs_grad(*inputs, sens)
         loss = value / _ops.cast(sens, value.dtype)
         grads = tuple(g / _ops.cast(sens, g.dtype) for g in grads)
-        overflow = not bool(all_finite(grads).asnumpy())
+        overflow = not bool(all_finite(grads)._host_copy())
         if isinstance(self.scale_sense, Cell):
             self.scale_sense(sens, overflow)
         if not overflow:

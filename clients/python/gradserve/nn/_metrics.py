@@ -9,7 +9,7 @@ import numpy as np
 
 
 def _np(x) -> np.ndarray:
-    return x.asnumpy() if hasattr(x, "asnumpy") else np.asarray(x)
+    return x._host_copy() if hasattr(x, "_host_copy") else np.asarray(x)
 
 
 def rearrange_inputs(update):
@@ -59,8 +59,8 @@ class Metric:
 
     def _convert_data(self, data) -> np.ndarray:
         """MindSpore's accepted inputs: a Tensor, a list or a NumPy array."""
-        if hasattr(data, "asnumpy"):
-            return data.asnumpy()
+        if hasattr(data, "_host_copy"):
+            return data._host_copy()
         if isinstance(data, (list, np.ndarray)):
             return np.asarray(data)
         raise TypeError(f"For 'Metric' and its derived classes, the input data type must be tensor, list or "

@@ -106,6 +106,7 @@ for _topic in (_bessel, _bessel_jyk, _cond_number, _resize, _glu_huber, _doc_mat
     __all__ += list(_topic.__all__)
 
 # element-wise functions, diagonal scatter, sequence conversions; Tensor methods that are ops
+from . import _alpha_arith  # noqa: E402,F401  add_ext / sub_ext (mint.add / sub, Tensor.add / sub(alpha=))
 from . import _elementwise_more, _diagonal_scatter, _counting, _erfinv, _grid_sampler  # noqa: E402  sinc / fmax / Eps, eigvals, bincount / histc, erfinv, grid_sample
 from . import _tensor_op_methods  # noqa: E402,F401  Tensor.permute / remainder / sinc / argsort / from_numpy ...
 

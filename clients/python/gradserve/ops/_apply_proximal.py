@@ -85,7 +85,7 @@ class SparseApplyRMSProp:
 
     def __call__(self, var, ms, mom, lr, grad, indices):
         if isinstance(indices, Tensor) and not indices.is_symbolic:
-            seen = indices.asnumpy().reshape(-1)
+            seen = indices._host_copy().reshape(-1)
             if len(set(seen.tolist())) != seen.size:
                 raise ValueError(f"SparseApplyRMSProp: indices {seen.tolist()} repeat a row; gradserve takes "
                                  "unique indices only")

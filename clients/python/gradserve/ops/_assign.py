@@ -24,12 +24,31 @@ def _value(variable: Parameter, value, prim: str = "Assign") -> Tensor:
     if not isinstance(variable, Tensor):
         raise TypeError(f"assign: variable must be a Parameter or a Tensor, got {type(variable).__name__}")
     if not isinstance(value, Tensor):
-        return Tensor(np.full(tuple(variable.shape), value, dtype=variable._dtype))
+        return _number(variable, value, prim)
     _check_shape(prim, variable, tuple(value.shape))
     if value._dtype == variable._dtype:
         return value
     _dt.check_written(variable._dtype, value._dtype, "so data type")  # (MindSpore 2.10: float32 <- float64 refused)
     return value.astype(variable._dtype)
+
+
+def _number(variable: Tensor, value, prim: str) -> Tensor:
+    """A Python number is a 0-d value (MindSpore 2.10: `assign(p, 2.0)` of a 1-d p is its rank error, not a fill);
+    a float into an integer or bool variable is refused as a float32 Tensor is; lists / arrays are no value."""
+    if not isinstance(value, (int, float, np.number, np.bool_)) or isinstance(value, (complex, np.complexfloating)):
+        raise TypeError(f'Failed calling {prim} with "{prim}()(variable=Tensor, value={_primitive_type(value)})".\n'
+                        f'The valid calling should be: \n"{prim}()(variable=<Tensor>, value=<Number, Tensor>)".')
+    _check_shape(prim, variable, ())
+    if isinstance(value, (float, np.floating)):
+        _dt.check_written(variable._dtype, "float32", "so data type")
+    return Tensor(np.asarray(value, dtype=variable._dtype))
+
+
+def _primitive_type(v) -> str:
+    """A value's type as MindSpore's primitive-call errors write it: List<float, float>, Tuple<int, int>, ..."""
+    if isinstance(v, (list, tuple)):
+        return f"{type(v).__name__.capitalize()}<{', '.join(_primitive_type(e) for e in v)}>"
+    return type(v).__name__ if isinstance(v, (bool, int, float, str)) else str(type(v))
 
 
 def _check_shape(prim: str, variable: Tensor, got: tuple) -> None:
@@ -54,7 +73,7 @@ def _store(variable: Parameter, value) -> None:
     if current() is not None:
         _param_state.assign(variable, value)
     else:
-        variable.set_data(value.asnumpy())
+        variable.set_data(value._host_copy())
 
 
 def assign(variable: Parameter, value):

@@ -613,7 +613,7 @@ def _snapshot(x):
     """A plain Tensor input's value now, as a new Tensor (Parameters and other values as they are)."""
     if type(x) is not Tensor:
         return x
-    snap = Tensor(np.array(x.asnumpy()))
+    snap = Tensor(np.array(x._host_copy()))
     snap.__dict__["_gs_stands_for"] = x  # (PyNative: vjp_fn differentiates the caller's object: _trace.pynative_captures)
     return snap
 

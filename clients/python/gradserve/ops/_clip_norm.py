@@ -27,7 +27,7 @@ def clip_by_norm(x, max_norm, norm_type=2.0, error_if_nonfinite=False):
     p = float(norm_type)
     norms = [_norm(t, p) for t in xs]
     total = norms[0] if len(norms) == 1 else _norm(P.stack(norms), p)
-    if error_if_nonfinite and not total.is_symbolic and not np.all(np.isfinite(total.asnumpy())):
+    if error_if_nonfinite and not total.is_symbolic and not np.all(np.isfinite(total._host_copy())):
         raise RuntimeError(f"For clip_by_norm, the total norm of order {norm_type} from input is non-finite.")
     coef = P.div(P.cast(max_norm, total.dtype) if isinstance(max_norm, Tensor) else float(max_norm),
                  P.add(total, 1e-6))

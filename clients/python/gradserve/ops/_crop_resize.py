@@ -45,7 +45,7 @@ def _check(image, boxes, box_indices, crop_size, method):
     if len(size) != 2 or min(size) < 1:
         raise ValueError(f"crop_and_resize: crop_size must be (height, width) of positive ints, got {crop_size!r}")
     if not box_indices.is_symbolic and box_indices.size:
-        v = box_indices.asnumpy()
+        v = box_indices._host_copy()
         if v.min() < 0 or v.max() >= image.shape[0]:
             raise ValueError(f"crop_and_resize: box_indices must lie in [0, {image.shape[0]}), got "
                              f"{int(v.min() if v.min() < 0 else v.max())}")

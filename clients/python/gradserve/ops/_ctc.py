@@ -165,7 +165,7 @@ class CTCLoss:
         targets, lengths = _sparse_targets(where, values, n, c)
         empty = Tensor(lengths == 0)
         if isinstance(sequence_length, Tensor) and not sequence_length.is_symbolic and (lengths == 0).any():
-            short = np.flatnonzero((lengths == 0) & (np.asarray(sequence_length.asnumpy()).reshape(-1)[:n] < 2))
+            short = np.flatnonzero((lengths == 0) & (np.asarray(sequence_length._host_copy()).reshape(-1)[:n] < 2))
             if short.size:  # (MindSpore's kernel fails there: "the length of log_beta_b must be greater than 1")
                 raise ValueError(f"For 'CTCLoss', example {int(short[0])} has only blank labels and a sequence "
                                  "length under 2, which MindSpore's kernel refuses")

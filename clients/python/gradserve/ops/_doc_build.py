@@ -107,7 +107,7 @@ def sequence_mask(lengths, maxlen=None):
     """mask[..., j] = j < lengths[...] for j < maxlen (default: the largest length)."""
     ops = late.ops
     if maxlen is None:
-        maxlen = int(lengths.asnumpy().max()) if lengths.size else 0
+        maxlen = int(lengths._host_copy().max()) if lengths.size else 0
     steps = Tensor(np.arange(int(maxlen), dtype=np.dtype(lengths._dtype)))
     return ops.less(steps, ops.expand_dims(lengths, -1))
 

@@ -53,7 +53,7 @@ class Conv2DTranspose:
 
     def __call__(self, dout, weight, input_size):
         name = type(self).__name__
-        size = [int(v) for v in (input_size.asnumpy().tolist() if isinstance(input_size, Tensor) else input_size)]
+        size = [int(v) for v in (input_size._host_copy().tolist() if isinstance(input_size, Tensor) else input_size)]
         if len(size) != 4 or len(dout.shape) != 4 or len(weight.shape) != 4:
             raise ValueError(f"For '{name}', dout, weight and input_size must be 4-D, got {list(dout.shape)}, "
                              f"{list(weight.shape)} and {size}")

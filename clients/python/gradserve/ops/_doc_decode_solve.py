@@ -16,8 +16,8 @@ def ctc_greedy_decoder(inputs, sequence_length, merge_repeated=True):
     steps, repeats merged (merge_repeated), the blank (class C - 1) dropped. (decoded_indices [K, 2] of (batch,
     position), decoded_values [K], decoded_shape [N, longest], log_probability [N, 1]: minus the sum of the steps'
     best logits), all int64 but the last."""
-    x = inputs.asnumpy()
-    lengths = sequence_length.asnumpy().astype(np.int64)
+    x = inputs._host_copy()
+    lengths = sequence_length._host_copy().astype(np.int64)
     if x.ndim != 3 or lengths.shape != (x.shape[1],) or (lengths > x.shape[0]).any() or (lengths < 0).any():
         raise ValueError(f"For 'ctc_greedy_decoder', inputs must be (T, N, C) and sequence_length N lengths up to T, "
                          f"but got {x.shape} and {lengths.tolist()}.")
@@ -56,7 +56,7 @@ class MatrixSolveLs:
 
     def __call__(self, matrix, rhs, l2):
         ops = late.ops
-        l2 = float(l2.asnumpy()) if isinstance(l2, Tensor) else float(l2)
+        l2 = float(l2._host_copy()) if isinstance(l2, Tensor) else float(l2)
         n = int(matrix.shape[-1])
         gram = ops.matmul(ops.swapaxes(matrix, -1, -2), matrix)
         if l2:

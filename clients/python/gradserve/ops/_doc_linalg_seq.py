@@ -53,7 +53,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):  # noqa
         lower = ops.add(ops.tril(LU_data[..., :, :k], -1), eye)
         upper = ops.triu(LU_data[..., :k, :])
     if unpack_pivots:
-        pivots = LU_pivots.asnumpy().astype(np.int64)
+        pivots = LU_pivots._host_copy().astype(np.int64)
         if pivots.size and (pivots.min() < 1 or pivots.max() > m):
             raise ValueError(f"For 'lu_unpack', LU_pivots must lie in [1, {m}], but got {pivots.tolist()}.")
         order = _permutations(pivots, m)
@@ -76,7 +76,7 @@ class LuUnpack:
 def unique_consecutive(input, return_idx=False, return_counts=False, axis=None):  # noqa: A002
     """Each run of equal consecutive elements (or slices along axis) once; with return_idx, each element's run
     index; with return_counts, each run's length (int64)."""
-    x = input.asnumpy()
+    x = input._host_copy()
     moved = x.reshape(-1) if axis is None else np.moveaxis(x, axis, 0)
     n = moved.shape[0]
     if n:

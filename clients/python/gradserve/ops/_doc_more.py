@@ -110,7 +110,7 @@ class InplaceUpdateV2:
 
     def __call__(self, x, indices, v):
         if isinstance(indices, Tensor):
-            indices = indices.asnumpy().reshape(-1).tolist()
+            indices = indices._host_copy().reshape(-1).tolist()
         return inplace_update(x, v, indices)
 
 

@@ -66,7 +66,7 @@ class ResizeArea:
         self.align_corners = bool(align_corners)
 
     def __call__(self, images, size):
-        out_h, out_w = (int(v) for v in (size.asnumpy().tolist() if isinstance(size, Tensor) else size))
+        out_h, out_w = (int(v) for v in (size._host_copy().tolist() if isinstance(size, Tensor) else size))
         if len(images.shape) != 4 or out_h < 1 or out_w < 1:
             raise ValueError(f"For 'ResizeArea', images must be [N, H, W, C] and size two positive ints, got "
                              f"{list(images.shape)} and {(out_h, out_w)}")

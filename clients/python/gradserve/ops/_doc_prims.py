@@ -76,7 +76,7 @@ class NthElement:
         self.reverse = bool(reverse)
 
     def __call__(self, input, n):  # noqa: A002 - MindSpore's name
-        n = int(n.asnumpy().reshape(-1)[0]) if isinstance(n, Tensor) else int(n)
+        n = int(n._host_copy().reshape(-1)[0]) if isinstance(n, Tensor) else int(n)
         if not 0 <= n < int(input.shape[-1]):
             raise ValueError(f"For 'NthElement', 'n' must be in [0, {input.shape[-1]}) (the last dimension), got {n}")
         ops = late.ops
@@ -107,7 +107,7 @@ def affine_grid(theta, size, align_corners=False):
     """The sampling grid of the affine maps theta ([N, 2, 3] for size (N, C, H, W): [N, H, W, 2]; [N, 3, 4] for
     (N, C, D, H, W): [N, D, H, W, 3]) over normalized coordinates in [-1, 1]; differentiable in theta."""
     ops = late.ops
-    size = [int(v) for v in (size.asnumpy().tolist() if isinstance(size, Tensor) else size)]
+    size = [int(v) for v in (size._host_copy().tolist() if isinstance(size, Tensor) else size)]
     spatial = size[2:]
     if len(spatial) not in (2, 3) or tuple(theta.shape) != (size[0], len(spatial), len(spatial) + 1):
         raise ValueError(f"For 'affine_grid', theta must be [N, 2, 3] for a 4-D size or [N, 3, 4] for a 5-D one, "
@@ -177,7 +177,7 @@ class CompareAndBitpack:
         if not isinstance(x, Tensor) or x.ndim < 1 or int(x.shape[-1]) % 8:
             raise ValueError(f"For 'CompareAndBitpack', x's last dimension must be a multiple of 8, got shape "
                              f"{list(getattr(x, 'shape', []))}")
-        above = late.ops.greater(x, threshold).asnumpy()
+        above = late.ops.greater(x, threshold)._host_copy()
         return Tensor(np.packbits(above, axis=-1))
 
 
@@ -185,7 +185,7 @@ class CheckNumerics:
     """ops.CheckNumerics()(x): x, or an error naming the first NaN / infinity."""
 
     def __call__(self, x):
-        values = x.asnumpy()
+        values = x._host_copy()
         bad = ~np.isfinite(values)
         if bad.any():
             where = tuple(int(i) for i in np.argwhere(bad)[0])

@@ -29,7 +29,7 @@ def mirror_pad(input_x, paddings, mode):
     """input_x padded by [[before, after], ...] per axis with its reflection ('REFLECT' or 'SYMMETRIC')."""
     if mode not in ("REFLECT", "SYMMETRIC"):
         raise ValueError(f"For 'mirror_pad', 'mode' must be 'REFLECT' or 'SYMMETRIC', but got {mode!r}.")
-    pads = np.asarray(paddings.asnumpy() if isinstance(paddings, Tensor) else paddings, np.int64)
+    pads = np.asarray(paddings._host_copy() if isinstance(paddings, Tensor) else paddings, np.int64)
     if pads.shape != (len(input_x.shape), 2) or (pads < 0).any():
         raise ValueError(f"For 'mirror_pad', 'paddings' must be non-negative and of shape ({len(input_x.shape)}, 2), "
                          f"but got {pads.tolist()}.")
@@ -102,7 +102,7 @@ class ResizeNearestNeighborV2:
         self.align_corners, self.half_pixel_centers = align_corners, half_pixel_centers
 
     def __call__(self, image, size):
-        size = size.asnumpy().tolist() if isinstance(size, Tensor) else list(size)
+        size = size._host_copy().tolist() if isinstance(size, Tensor) else list(size)
         return _nearest(image, size, self.align_corners, self.half_pixel_centers)
 
 
@@ -117,5 +117,5 @@ class ResizeLinear1D:
         self.align_corners = coordinate_transformation_mode == "align_corners"
 
     def __call__(self, x, size):
-        size = size.asnumpy().tolist() if isinstance(size, Tensor) else list(size)
+        size = size._host_copy().tolist() if isinstance(size, Tensor) else list(size)
         return late.ops.interpolate(x, size=(int(size[0]),), mode="linear", align_corners=self.align_corners)

@@ -15,7 +15,7 @@ __all__ = ["Coalesce", "SparseSlice", "SubAndFilter", "MapUniform", "RaggedRange
 def _host(x, where: str, name: str) -> np.ndarray:
     if not isinstance(x, Tensor):
         raise TypeError(f"For '{where}', '{name}' must be a Tensor, got {type(x).__name__}")
-    return x.asnumpy()
+    return x._host_copy()
 
 
 def _coo(indices, values, shape, where: str):

@@ -79,16 +79,6 @@ def nan_to_num(input, nan=None, posinf=None, neginf=None):  # noqa: A002
     return out
 
 
-def add_ext(input, other, alpha=1):  # noqa: A002 - MindSpore's names
-    """input + alpha * other (MindSpore's generated add_ext; mint.add and Tensor.add(alpha=) are this rule)."""
-    return input + (other if alpha == 1 else other * alpha)
-
-
-def sub_ext(input, other, alpha=1):  # noqa: A002
-    """input - alpha * other."""
-    return input - (other if alpha == 1 else other * alpha)
-
-
 class HShrink:
     """ops.HShrink(lambd=0.5)(x): x where |x| > lambd, else 0 (ops.hardshrink)."""
 

@@ -63,7 +63,7 @@ def is_nonzero(input):  # noqa: A002 - MindSpore's name
         raise ValueError(f"is_nonzero: the input must hold exactly one element, got shape {list(input.shape)}")
     if input.is_symbolic:  # inside a traced construct: a 0-d bool Tensor (MindSpore's graph returns one too)
         return P.not_equal(P.reshape(input, ()), P.zeros((), input.dtype))
-    return bool(input.asnumpy().reshape(()) != 0)
+    return bool(input._host_copy().reshape(()) != 0)
 
 
 def signbit(input):  # noqa: A002 - MindSpore's name

@@ -245,11 +245,14 @@ class Flatten:
         return flatten(input_x)
 
 
-def one_hot(indices, depth, on_value=1.0, off_value=0.0, axis=-1):
-    """A one-hot encoding of integer indices along a new last axis (float32 on/off values)."""
+def one_hot(indices, depth, on_value=1, off_value=0, axis=-1):
+    """A one-hot encoding of integer indices along a new last axis. Python numbers as on / off values: int64 where
+    both are ints (the defaults: MindSpore 2.10's one_hot(Tensor([0, 2]), 3) is Int64), else float32."""
     eq = P.equal(P.expand_dims(indices, -1), Tensor(np.arange(int(depth), dtype=np.dtype(indices.dtype.name))))
-    on = on_value if isinstance(on_value, Tensor) else Tensor(np.float32(on_value))
-    off = off_value if isinstance(off_value, Tensor) else Tensor(np.float32(off_value))
+    ints = not [v for v in (on_value, off_value) if not isinstance(v, (int, np.integer)) or isinstance(v, bool)]
+    number = np.int64 if ints else np.float32
+    on = on_value if isinstance(on_value, Tensor) else Tensor(number(on_value))
+    off = off_value if isinstance(off_value, Tensor) else Tensor(number(off_value))
     out = P.select(eq, P.broadcast_to(on, tuple(eq.shape)), P.broadcast_to(off, tuple(eq.shape)))
     return out if axis == -1 else P.transpose(out, _move_last(len(eq.shape), axis))
 

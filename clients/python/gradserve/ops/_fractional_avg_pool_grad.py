@@ -33,12 +33,12 @@ class FractionalAvgPoolGrad:
         self.overlapping = bool(overlapping)
 
     def __call__(self, orig_input_tensor_shape, out_backprop, row_pooling_sequence, col_pooling_sequence):
-        shape = np.asarray(orig_input_tensor_shape.asnumpy() if isinstance(orig_input_tensor_shape, Tensor)
+        shape = np.asarray(orig_input_tensor_shape._host_copy() if isinstance(orig_input_tensor_shape, Tensor)
                            else orig_input_tensor_shape).astype(np.int64).ravel()
         if shape.size != 4 or not isinstance(out_backprop, Tensor) or out_backprop.ndim != 4:
             raise ValueError(f"{_NAME}, orig_input_tensor_shape must hold 4 values and out_backprop be 4-D (NHWC), got "
                              f"{shape.tolist()} and {list(getattr(out_backprop, 'shape', ()))}")
-        rows, cols = (np.asarray(s.asnumpy() if isinstance(s, Tensor) else s).ravel()
+        rows, cols = (np.asarray(s._host_copy() if isinstance(s, Tensor) else s).ravel()
                       for s in (row_pooling_sequence, col_pooling_sequence))
         n, r, c, ch = (int(d) for d in out_backprop.shape)
         if (n, ch) != (int(shape[0]), int(shape[3])) or (len(rows), len(cols)) != (r + 1, c + 1):
@@ -47,7 +47,7 @@ class FractionalAvgPoolGrad:
         row_w, col_w = (_spread(seq, int(size), self.overlapping) for seq, size in ((rows, shape[1]), (cols, shape[2])))
         dtype = out_backprop._dtype
         if dtype not in ("float16", "float32", "float64"):
-            return Tensor(_integer_grad(out_backprop.asnumpy(), row_w, col_w).astype(dtype))
+            return Tensor(_integer_grad(out_backprop._host_copy(), row_w, col_w).astype(dtype))
         return late.ops.einsum("hi,nijc,wj->nhwc", Tensor(row_w.astype(dtype)), out_backprop,
                                Tensor(col_w.astype(dtype)))
 

@@ -27,7 +27,7 @@ class FractionalMaxPoolGrad:
             raise ValueError(f"For 'FractionalMaxPoolGrad', orig_input and out_backprop must be 4-D (NHWC), but got "
                              f"{list(orig_input.shape)} and {list(out_backprop.shape)}")
         n, h, w, c = orig_input.shape
-        rows, cols = (np.asarray(s.asnumpy()).astype(np.int64).reshape(-1)
+        rows, cols = (np.asarray(s._host_copy()).astype(np.int64).reshape(-1)
                       for s in (row_pooling_sequence, col_pooling_sequence))
         oh, ow = len(rows) - 1, len(cols) - 1
         if tuple(out_backprop.shape) != (n, oh, ow, c):

@@ -58,7 +58,7 @@ def _samples(name: str, random_samples, n: int, c: int, per: int = 2) -> np.ndar
     """The (n, c, per) samples in [0, 1) (drawn when None), one per pooled axis of each plane."""
     if random_samples is None:
         random_samples = rand(n, c, per)
-    s = random_samples.asnumpy() if isinstance(random_samples, Tensor) else np.asarray(random_samples)
+    s = random_samples._host_copy() if isinstance(random_samples, Tensor) else np.asarray(random_samples)
     if s.shape != (n, c, per):
         raise ValueError(f"For '{name}', the random samples must have shape {[n, c, per]} (batch, channels, {per}), "
                          f"got {list(s.shape)}")

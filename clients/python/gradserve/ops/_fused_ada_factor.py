@@ -63,7 +63,7 @@ class FusedAdaFactor(Primitive):
                           exp_avg, exp_avg_sq_row, exp_avg_sq_col, exp_avg_sq, 1.0)
 
     def _step(self, epsilon, clip, b1, b2, wd, lr, grad, param, exp_avg, row, col, sq, inv_norm):
-        eps = [float(e) for e in (epsilon.asnumpy() if isinstance(epsilon, Tensor) else epsilon)]
+        eps = [float(e) for e in (epsilon._host_copy() if isinstance(epsilon, Tensor) else epsilon)]
         clip, b1, b2, wd, lr = (float(v) for v in (clip, b1, b2, wd, lr))
         if clip <= 0 or not 0 <= b1 <= 1 or not 0 <= b2 <= 1 or min(eps) < 0:
             raise ValueError(f"For '{self.name}', clip_threshold must be > 0, beta1 / beta2 in [0, 1] and epsilon "

@@ -108,7 +108,7 @@ def _occurrence_passes(indices):
         return None
     seen: dict = {}
     passes: list = []
-    for pos, row in enumerate(indices.asnumpy().tolist()):
+    for pos, row in enumerate(indices._host_copy().tolist()):
         k = seen[row] = seen.get(row, -1) + 1
         if k == len(passes):
             passes.append([])

@@ -85,13 +85,13 @@ def index_fill(x, axis, index, value):
             chosen = P.logical_or(P.equal(axis, ax), P.equal(axis, ax - x.ndim))
             out = P.where(chosen, _filled_along(x, ax, index, fill), out)
         return out
-    ax = int(axis.asnumpy()) if isinstance(axis, Tensor) else int(axis)
+    ax = int(axis._host_copy()) if isinstance(axis, Tensor) else int(axis)
     if not -x.ndim <= ax < max(x.ndim, 1):
         raise ValueError(f"index_fill: axis {ax} is outside a rank-{x.ndim} input")
     ax %= max(x.ndim, 1)
     n = x.shape[ax] if x.ndim else 1
     if not index.is_symbolic and index.size:
-        v = index.asnumpy()
+        v = index._host_copy()
         if v.min() < -n or v.max() >= n:
             raise RuntimeError(f"index_fill: index {int(v.min() if v.min() < -n else v.max())} is outside "
                                f"[{-n}, {n - 1}] (axis {ax} of size {n})")

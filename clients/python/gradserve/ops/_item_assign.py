@@ -38,7 +38,7 @@ def _numpy_index(index, where: str):
                                  "ops.masked_fill / ops.tensor_scatter_update)")
             it = a
         elif isinstance(it, list):
-            it = np.asarray([x.asnumpy() if isinstance(x, Tensor) else x for x in it])
+            it = np.asarray([x._host_copy() if isinstance(x, Tensor) else x for x in it])
             # MindSpore takes a list of bools as the positions of its True values (an empty list: none)
             it = np.flatnonzero(it) if it.dtype.kind == "b" else it.astype(np.int64) if it.size == 0 else it
         if isinstance(it, np.ndarray) and it.dtype.kind not in "biu":
@@ -109,7 +109,7 @@ def advanced(index) -> bool:
         if isinstance(it, Tensor) and (it._dtype == "bool" or (it.ndim > 0 and isinstance(index, tuple))):
             return True
         if isinstance(it, (list, np.ndarray)) and (isinstance(index, tuple) or np.asarray(
-                [v.asnumpy() if isinstance(v, Tensor) else v for v in it] if isinstance(it, list) else it
+                [v._host_copy() if isinstance(v, Tensor) else v for v in it] if isinstance(it, list) else it
                 ).dtype.kind == "b"):
             return True
     return False

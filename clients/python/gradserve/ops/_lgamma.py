@@ -34,7 +34,7 @@ def polygamma(n, input):
     if isinstance(n, Tensor):
         if n.size != 1 or "int" not in str(n.dtype).lower():
             raise TypeError(f"For 'Polygamma', 'n' must be a scalar integer Tensor, got {n.dtype} of shape {n.shape}")
-        n = int(n.asnumpy().reshape(-1)[0])
+        n = int(n._host_copy().reshape(-1)[0])
     elif isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"For 'Polygamma', 'n' must be an integer Tensor or int, but got {type(n).__name__}")
     if n < 0:

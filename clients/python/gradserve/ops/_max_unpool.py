@@ -55,7 +55,7 @@ def _unpool(x, indices, k: int, kernel_size, stride, padding, output_size, where
     out = _out_spatial(tuple(x.shape[-k:]), k, kernel_size, stride, padding, output_size, lead, where)
     planes, plane, per = math.prod(lead), math.prod(out), math.prod(x.shape[-k:])
     if not indices.is_symbolic and indices.size:
-        v = indices.asnumpy()
+        v = indices._host_copy()
         if v.min() < 0 or v.max() >= plane:
             raise ValueError(f"For '{where}', indices must lie in [0, {plane}) (the output plane {list(out)}), "
                              f"got {int(v.min() if v.min() < 0 else v.max())}")

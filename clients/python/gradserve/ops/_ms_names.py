@@ -19,7 +19,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._late import late  # CrossEntropyLoss: the training layer is built on ops
 from .._misc import random_ops_generator
-from .._tensor import Tensor
+from .._tensor import Tensor, _is_bool
 from .._trace import current
 from ._extra import P, floor_div
 from ._ms_misc import trunc
@@ -61,7 +61,8 @@ floor_divide = floor_div
 
 
 def subtract(input, other, *, alpha=1):  # noqa: A002
-    return P.sub(input, other if alpha == 1 else P.mul(other, alpha))
+    scaled = other if alpha == 1 and not _is_bool(alpha) and not _is_bool(other) else P.mul(other, alpha)
+    return P.sub(input, scaled)  # MindSpore 2.10: sub(input, alpha * other), so 1 * a bool other is int64
 
 
 def div(input, other, *, rounding_mode=None):  # noqa: A002

@@ -22,7 +22,7 @@ def _int(name: str, value) -> int:
         if value.size != 1 or not np.issubdtype(np.dtype(value._dtype), np.integer):
             raise TypeError(f"For '{name}', expected an int or a one-element int Tensor, got {value.dtype} of shape "
                             f"{tuple(value.shape)}")
-        return int(value.asnumpy().reshape(-1)[0])
+        return int(value._host_copy().reshape(-1)[0])
     return int(value)
 
 

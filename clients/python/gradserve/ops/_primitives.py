@@ -16,7 +16,7 @@ from .. import _catalog
 from .. import dtype as _dt
 from .._infer import BINARY, BINARY_FLOAT, COMPARE
 from ..errors import IndexRangeError
-from .._tensor import Tensor
+from .._tensor import Tensor, _is_bool
 from .._misc import twin_of
 from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast
 from ._running_stats import update_running
@@ -148,7 +148,7 @@ for _name, _spec in _catalog.OPS.items():
 # -- MindSpore's signatures where they differ ---------------------------------------------------------
 def _axis(axis):
     if isinstance(axis, Tensor):  # a traced axis: its value in this call (MindSpore's dynamic rank)
-        axis = axis.asnumpy().tolist()
+        axis = axis._host_copy().tolist()
     if axis is None or axis == () or axis == []:
         return None
     return [int(a) for a in axis] if isinstance(axis, (tuple, list)) else int(axis)
@@ -611,11 +611,24 @@ def mul(input, other):
     return binary("mul", input, other)
 
 
+_NUMBER_TENSORS = ("{Tensor[BFloat16], Tensor[Float16], Tensor[Float32], Tensor[Float64], Tensor[Int16], Tensor[Int32], "
+                   "Tensor[Int64], Tensor[Int8], Tensor[UInt16], Tensor[UInt32], Tensor[UInt64], Tensor[UInt8]}")
+
+
+def _refuse_two_bools(prim: str, input, other) -> None:  # noqa: A002
+    """MindSpore 2.10's Add / Sub primitives (ops.add / ops.sub) take no bool pair (`b + c` does: Tensor's own)."""
+    if _is_bool(input) and _is_bool(other) and isinstance(input, Tensor):
+        raise TypeError(f"For primitive[{prim}], the input argument[x] must be a type of {_NUMBER_TENSORS}, but got "
+                        "Tensor[Bool].")
+
+
 def add(input, other):
+    _refuse_two_bools("Add", input, other)
     return binary("add", input, other)
 
 
 def sub(input, other):
+    _refuse_two_bools("Sub", input, other)
     return binary("sub", input, other)
 
 

@@ -61,7 +61,7 @@ class PSROIPooling:
             raise RuntimeError(f"For 'PSROIPooling', the batch number of features and rois must be equal, got {n} "
                                f"and {rois.shape[0]}")
         dt = np.dtype(features.dtype.name)
-        boxes = np.asarray(rois.asnumpy()).transpose(0, 2, 1).reshape(-1, 5).astype(dt)
+        boxes = np.asarray(rois._host_copy()).transpose(0, 2, 1).reshape(-1, 5).astype(dt)
         scale, tenth, bins = dt.type(self.spatial_scale), dt.type(0.1), dt.type(gs)
         cells = []  # per output element: the flat feature positions it averages
         for b, x1, y1, x2, y2 in boxes:

@@ -238,7 +238,7 @@ def _multinomial(x, num_samples, replacement: bool, rng, dtype: str, where: str)
     if not replacement and num_samples > c:
         raise ValueError(f"For '{where}', the 'num_samples' must be less than the last dimension of input without "
                          f"'replacement', but got 'num_samples': {num_samples} and 'replacement': False")
-    w = np.asarray(x.asnumpy(), np.float64).reshape(-1, c)  # (inside a trace: a value read)
+    w = np.asarray(x._host_copy(), np.float64).reshape(-1, c)  # (inside a trace: a value read)
     if (w < 0).any() or not np.isfinite(w).all() or (w.sum(1) <= 0).any():
         raise ValueError(f"For '{where}', every row of the input must hold finite weights >= 0 with a positive sum")
     shape = tuple(x.shape[:-1]) + (num_samples,)

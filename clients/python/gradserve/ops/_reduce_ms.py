@@ -54,7 +54,7 @@ def _init_and_select(name: str, x, initial, where, cmp):
         x = cmp(x, init)
     if where is not None:
         where = where if isinstance(where, Tensor) else Tensor(np.asarray(where, bool))
-        if where.shape or not bool(where.asnumpy()):
+        if where.shape or not bool(where._host_copy()):
             if init is None:
                 raise ValueError(f"ops.{name}: initial value must be provided for where masks")
             x = P.select(P.broadcast_to(where, x.shape), x, init)

@@ -63,7 +63,7 @@ class ROIAlign:
     def _taps(self, shape, rois, dtype):
         """(index [R * ph * pw, k] of flat pixels (n, row, column), their weights, whether a bin has no sample)."""
         n, _, h, w = shape
-        boxes = np.asarray(rois.asnumpy(), np.float64)
+        boxes = np.asarray(rois._host_copy(), np.float64)
         taps, void = [], []  # per (roi, bin): [(flat pixel, weight)], whether it has no sample
         for b, x1, y1, x2, y2 in boxes:
             if not 0 <= int(b) < n:

@@ -62,7 +62,7 @@ def _flat_index(indices: Tensor, dims: tuple, op: str) -> Tensor:
                          f"(the rank of the indexed tensor)")
     dims = tuple(int(d) for d in dims[:k])
     if not indices.is_symbolic and indices.size:
-        rows = indices.asnumpy().reshape(-1, k)
+        rows = indices._host_copy().reshape(-1, k)
         bad = np.nonzero(((rows < 0) | (rows >= np.asarray(dims, dtype=np.int64))).any(axis=1))[0]
         if bad.size:  # MindSpore 2.10's classes: RuntimeError (its kernels' check), ValueError for
             # tensor_scatter_update's rows past the shape (its shape inference's)
@@ -121,7 +121,7 @@ def _scatter_rows(values: Tensor, flat: Tensor, p: int, rest: tuple) -> Tensor:
 
 def scatter_nd(indices, updates, shape):
     """zeros of `shape` with updates added at the index rows (repeated rows accumulate, as MindSpore)."""
-    shape = tuple(int(s) for s in (shape.asnumpy() if isinstance(shape, Tensor) else shape))
+    shape = tuple(int(s) for s in (shape._host_copy() if isinstance(shape, Tensor) else shape))
     flat, p, rest = _rows(indices, shape, updates, "scatter_nd")
     u = _op("reshape", updates, shape=[flat.shape[0], *rest])
     return _op("reshape", _scatter_rows(u, flat, p, rest), shape=list(shape))
@@ -230,14 +230,14 @@ def _segments(input_x, segment_ids, num_segments, op: str, drop_negative: bool):
         if num_segments.size != 1:
             raise TypeError(f"{op}: num_segments must hold one element, got a Tensor of shape "
                             f"{list(num_segments.shape)}")
-        num = int(num_segments.asnumpy().reshape(()))
+        num = int(num_segments._host_copy().reshape(()))
     else:
         num = int(num_segments)
     s = tuple(ids.shape)
     if tuple(input_x.shape[:len(s)]) != s:
         raise ValueError(f"{op}: segment_ids of shape {s} must be a prefix of input_x's shape {input_x.shape}")
     if not ids.is_symbolic and ids.size:
-        v = ids.asnumpy()
+        v = ids._host_copy()
         lo = 0 if not drop_negative else -np.iinfo(np.int64).max
         if v.max() >= num or v.min() < lo:
             raise ValueError(f"{op}: segment id {int(v.max() if v.max() >= num else v.min())} is outside "

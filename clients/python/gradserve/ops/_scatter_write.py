@@ -50,7 +50,7 @@ def _check(name: str, input_x, indices, updates):
         updates = updates.astype(input_x._dtype)
     if indices.is_symbolic or not indices.size or not indices.ndim:
         return updates
-    rows = indices.asnumpy().reshape(-1, indices.shape[-1])
+    rows = indices._host_copy().reshape(-1, indices.shape[-1])
     dims = np.asarray(input_x.shape[:rows.shape[1]], dtype=np.int64)
     bad = np.nonzero(((rows < 0) | (rows >= dims)).any(axis=1))[0]
     if bad.size:

@@ -13,7 +13,7 @@ __all__ = ["SparseTensorDenseAdd"]
 
 class SparseTensorDenseAdd:
     def __call__(self, x1_indices, x1_values, x1_shape, x2):
-        shape = x1_shape.asnumpy() if isinstance(x1_shape, Tensor) and not x1_shape.is_symbolic else \
+        shape = x1_shape._host_copy() if isinstance(x1_shape, Tensor) and not x1_shape.is_symbolic else \
             (None if isinstance(x1_shape, Tensor) else np.asarray(x1_shape))
         if shape is not None and tuple(int(v) for v in shape) != tuple(x2.shape):
             raise ValueError(f"SparseTensorDenseAdd: x1_shape {shape.tolist()} must be x2's shape {list(x2.shape)}")

@@ -80,7 +80,7 @@ def coo_to_csr(x: COOTensor) -> CSRTensor:
 
 
 def _pattern_of(x) -> np.ndarray:
-    return np.asarray(x.asnumpy())
+    return np.asarray(x._host_copy())
 
 
 def coo_coalesce(x: COOTensor) -> COOTensor:
@@ -212,7 +212,7 @@ def csr_reduce_sum(csr_tensor: CSRTensor, axis: int) -> Tensor:
     for 0, as there)."""
     _check(csr_tensor, CSRTensor, "csr_reduce_sum")
     o = _ops()
-    axis = int(axis.asnumpy()) if isinstance(axis, Tensor) else int(axis)
+    axis = int(axis._host_copy()) if isinstance(axis, Tensor) else int(axis)
     if axis not in (1, -1):
         raise ValueError(f"csr_reduce_sum: axis must be 1 or -1, got {axis}")
     return o.expand_dims(o.unsorted_segment_sum(csr_tensor.values, _csr_rows(csr_tensor), csr_tensor.shape[0]), 1)
@@ -223,7 +223,7 @@ def coo_matmul(indices, values, shape, dense, adjoint_st: bool = False, adjoint_
     A complex dense side is conjugated too (adjoint_dt), the sparse side is not (adjoint_st): MindSpore 2.10's
     CPU kernel, checked in its venv."""
     o = _ops()
-    shape = tuple(int(s) for s in (shape.asnumpy() if isinstance(shape, Tensor) else shape))
+    shape = tuple(int(s) for s in (shape._host_copy() if isinstance(shape, Tensor) else shape))
     rows, cols = indices[:, 0], indices[:, 1]
     if adjoint_st:
         rows, cols, shape = cols, rows, (shape[1], shape[0])

@@ -88,7 +88,7 @@ def _take(self, indices, axis=None, mode="clip"):
 
 def _allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     """Whether every element is close to other's (ops.isclose): a Python bool, as MindSpore returns."""
-    return bool(late.ops.isclose(self, other, rtol, atol, equal_nan).all().asnumpy())
+    return bool(late.ops.isclose(self, other, rtol, atol, equal_nan).all()._host_copy())
 
 
 def _with_value(kind: str):
@@ -140,7 +140,7 @@ def _itemset(self, *args: Any):
     given: list[Any] = list(args)
     if len(given) not in (1, 2):
         raise ValueError(f"Tensor.itemset: takes (value) or (index, value), but got {len(given)} arguments")
-    values: Any = self.asnumpy().copy()
+    values: Any = self._host_copy().copy()
     index, value = ([None] + given)[-2:]
     if index is None:
         if values.size != 1:
@@ -156,7 +156,7 @@ def _itemset(self, *args: Any):
 # -- bytes, assignment ----------------------------------------------------------------------------
 def _get_bytes(self) -> bytes:
     """The values' bytes in C order."""
-    return np.ascontiguousarray(self.asnumpy()).tobytes()
+    return np.ascontiguousarray(self._host_copy()).tobytes()
 
 
 def _from_bytes(data: bytes, shape, dtype) -> Tensor:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _private_arrays
 from .._late import late
 from .._tensor import Tensor
 from ._tensor_select import tensor_select
@@ -65,10 +66,16 @@ def _where(self, condition, y):
 
 
 def _from_numpy(array) -> Tensor:
-    """Tensor.from_numpy(array): a Tensor of the array's values and dtype."""
+    """Tensor.from_numpy(array): a Tensor on the array's own memory (MindSpore 2.10 CPU: a later write into the
+    array changes the Tensor; asnumpy() gives it back), of its dtype. The array is the user's: released
+    (gradserve._private_arrays), so traces and the shared memory path compare its bytes."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"For 'from_numpy', the input must be a numpy.ndarray, but got {type(array).__name__}")
-    return Tensor(array)
+    t = Tensor(array)
+    if t._data.dtype == array.dtype and array.flags.writeable:
+        _private_arrays.release(array)
+        t._data = array
+    return t
 
 
 def _resize(self, *new_shape):
@@ -137,7 +144,7 @@ def _contiguous(self):
     """self if contiguous, else a contiguous copy (MindSpore's)."""
     if _is_contiguous(self):
         return self
-    return Tensor(np.ascontiguousarray(self.asnumpy()))
+    return Tensor(np.ascontiguousarray(self._host_copy()))
 
 
 def _load(self):

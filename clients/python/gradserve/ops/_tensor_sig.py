@@ -92,6 +92,8 @@ def cumsum(x, *args, **kwargs):
     axis = _take("cumsum", args, kwargs, 0, ("axis", "dim"))
     dtype = _take("cumsum", args, kwargs, 1, ("dtype",))
     _done("cumsum", args, kwargs, 2)
+    if dtype is None and x._dtype in ("bool", "int8", "int16", "uint8"):  # MindSpore 2.10's Tensor.cumsum sums these
+        dtype = "int32"  # as int32 (uint8 [250, 10] -> Int32 [250, 260]); ops.cumsum keeps the dtype
     x = x if dtype is None else P.cast(x, dtype)
     return P.cumsum(_flat(x), axis=0) if axis is None else P.cumsum(x, axis=int(axis))
 

@@ -44,7 +44,7 @@ def _advanced(it) -> bool:
 def _as_index(it, n: int) -> Tensor:
     """An advanced part as an int64 Tensor, negative values counted from the end."""
     if isinstance(it, list):
-        it = np.asarray([v.asnumpy() if isinstance(v, Tensor) else v for v in it])
+        it = np.asarray([v._host_copy() if isinstance(v, Tensor) else v for v in it])
     if not isinstance(it, Tensor):
         arr = np.asarray(it)
         if arr.dtype.kind not in "iu":

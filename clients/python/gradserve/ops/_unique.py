@@ -24,7 +24,8 @@ def unique(input):  # noqa: A002
     order = np.argsort(first)
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
-    idx = Tensor(rank[inverse.reshape(-1)].reshape(input.shape).astype(np.int32))
+    kind = np.int64 if input._dtype == "int64" else np.int32  # (MindSpore 2.10: int64 input -> Int64, else Int32)
+    idx = Tensor(rank[inverse.reshape(-1)].reshape(input.shape).astype(kind))
     if input._data is not None:
         return Tensor(flat[np.sort(first)]), idx
     return P.gather(P.reshape(input, (-1,)), Tensor(np.sort(first).astype(np.int64)), 0), idx

@@ -25,7 +25,7 @@ def _length_of(name: str, window_length) -> int:
     if window_length.dtype not in (_dt.int32, _dt.int64) or window_length.size != 1:
         raise TypeError(f"For '{name}', 'window_length' must be a 0-D (or one-element) int32 / int64 Tensor, but "
                         f"got {window_length.dtype} of shape {tuple(window_length.shape)}.")
-    n = int(window_length.asnumpy().reshape(-1)[0])
+    n = int(window_length._host_copy().reshape(-1)[0])
     if n < 0:
         raise ValueError(f"For '{name}', 'window_length' must be non negative, but got {n}.")
     return n

@@ -61,7 +61,7 @@ class OcclusionSensitivity(Metric):
         shape = np.array(x.shape[1:])
         low, high = _bounding_box(self.b_box, shape)
         out_shape = shape if low is None else high - low + 1
-        self._baseline = model(Tensor(x)).asnumpy()[0, label].item()
+        self._baseline = model(Tensor(x))._host_copy()[0, label].item()
         scores, batch = [], []
         count = int(np.prod(out_shape))
         for i in range(count):
@@ -69,7 +69,7 @@ class OcclusionSensitivity(Metric):
             index = index if low is None else tuple(np.add(index, low))
             batch.append(self._occluded(x, index, shape))
             if len(batch) == self.n_batch or i == count - 1:
-                out = model(Tensor(np.vstack(batch))).asnumpy()
+                out = model(Tensor(np.vstack(batch)))._host_copy()
                 scores.append(out[np.arange(len(batch)), label.reshape(-1)[0]])
                 batch = []
         self._sensitivity_im = np.concatenate(scores).reshape(out_shape)

@@ -50,7 +50,7 @@ class Optimizer:
         for k, v in self.defaults.items():
             group.setdefault(k, v)
         lr = group["lr"]
-        lr = float(lr.asnumpy()) if isinstance(lr, Tensor) else float(lr)
+        lr = float(lr._host_copy()) if isinstance(lr, Tensor) else float(lr)
         if lr < 0:
             raise ValueError(f"Invalid learning rate: {lr}")
         group["lr"] = Parameter(Tensor(np.float32(lr)), name=f"learning_rate_group_{len(self.param_groups)}",

@@ -30,7 +30,7 @@ def _python_state_step() -> None:
 
 
 def _lr(group: dict) -> float:
-    return float(group["lr"].asnumpy())
+    return float(group["lr"]._host_copy())
 
 
 def _set_lr(group: dict, value: float) -> None:
@@ -297,7 +297,7 @@ class ReduceLROnPlateau:
 
     def step(self, metrics):
         _python_state_step()
-        current = float(metrics.asnumpy()) if isinstance(metrics, Tensor) else float(metrics)
+        current = float(metrics._host_copy()) if isinstance(metrics, Tensor) else float(metrics)
         self.last_epoch += 1
         if self._better(current):
             self.best, self.num_bad_epochs = current, 0
@@ -405,7 +405,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         if epoch is None and self.last_epoch < 0:
             epoch = 0
         if isinstance(epoch, Tensor):
-            epoch = float(epoch.asnumpy())
+            epoch = float(epoch._host_copy())
         if epoch is None:
             epoch = self.last_epoch + 1
             self.T_cur += 1

@@ -14,6 +14,16 @@ from ... import ops as _ops
     _ops.batch_norm, _ops.cross_entropy, _ops.pixel_shuffle)
 
 
+def softplus(input, beta=1, threshold=20):  # noqa: A002 - MindSpore's names
+    """log(1 + exp(beta * input)) / beta; input itself where beta * input > threshold."""
+    return _ops.softplus(input, beta, threshold)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Zeros with probability p (the rest scaled by 1 / (1 - p)) in training; input itself otherwise."""
+    return _ops.dropout(input, p, training)
+
+
 def relu(input, inplace=False):  # noqa: A002 - MindSpore's names (inplace: a new Tensor here either way)
     """max(input, 0)."""
     return _ops.relu(input)

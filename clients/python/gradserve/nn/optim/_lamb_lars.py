@@ -96,7 +96,7 @@ class LARS(Optimizer):
         for p, g, use, wd in zip(params, grads, self.lars_flag, self._decays):
             w = p._data
             t = w.dtype.type
-            g = np.asarray(g.asnumpy() if hasattr(g, "asnumpy") else g).astype(w.dtype, copy=False)
+            g = np.asarray(g._host_copy() if hasattr(g, "_host_copy") else g).astype(w.dtype, copy=False)
             if g.shape != w.shape:
                 raise ValueError(f"LARS: a gradient of shape {list(g.shape)} for parameter {p.name!r} "
                                  f"of shape {list(w.shape)}")

@@ -25,7 +25,7 @@ class Bernoulli(Distribution):
             raise TypeError(f"For 'Bernoulli', the 'dtype' should be an int or float type, but got '{dtype}'.")
         if probs is not None:
             probs = probs if isinstance(probs, Tensor) else Tensor(np.asarray(probs, np.float32))
-            p = probs.asnumpy()
+            p = probs._host_copy()
             if np.any(p <= 0):  # (MindSpore 2.10's check and texts: 0 and 1 refused when made, clamped when given)
                 raise ValueError("Probabilities must be greater than zero")
             if np.any(p >= 1):

@@ -6,7 +6,7 @@ from ..operations._missing import module_getattr
 
 __getattr__ = module_getattr("mindspore.ops.auto_generate.gen_ops_def", _ops)
 
-from .._elementwise_more import add_ext, sub_ext  # noqa: E402,F401  (add / sub with alpha)
+from .._alpha_arith import add_ext, sub_ext  # noqa: E402,F401  (add / sub with alpha)
 
 
 def contiguous(input):  # noqa: A002

@@ -30,7 +30,7 @@ def value_and_gradient(func: Callable, dtype) -> Callable[[np.ndarray], tuple[fl
     def evaluate(x: np.ndarray) -> tuple[float, np.ndarray]:
         result: Any = both(Tensor(np.asarray(x, dtype)))  # (value, gradient): its stub reads it as no return
         value, grad = result
-        return float(value.asnumpy()), np.asarray(grad.asnumpy(), np.float64)
+        return float(value._host_copy()), np.asarray(grad._host_copy(), np.float64)
     return evaluate
 
 
@@ -86,11 +86,11 @@ def line_search(f, xk, pk, jac=None, gfk=None, old_fval=None, old_old_fval=None,
     """A step a_k along pk from xk meeting the strong Wolfe conditions (sufficient decrease c1, curvature c2):
     (failed, nit, nfev, ngev, k, a_k, f_k, g_k, status). f takes and returns Tensors; its gradient is
     gradserve's (jac, if given, is used instead)."""
-    x = np.asarray(xk.asnumpy() if isinstance(xk, Tensor) else xk, np.float64)
-    p = np.asarray(pk.asnumpy() if isinstance(pk, Tensor) else pk, np.float64)
+    x = np.asarray(xk._host_copy() if isinstance(xk, Tensor) else xk, np.float64)
+    p = np.asarray(pk._host_copy() if isinstance(pk, Tensor) else pk, np.float64)
     dtype = xk._dtype if isinstance(xk, Tensor) else "float64"
     fg = value_and_gradient(f, dtype) if jac is None else (
-        lambda v: (float(f(Tensor(v.astype(dtype))).asnumpy()), np.asarray(jac(Tensor(v.astype(dtype))).asnumpy(),
+        lambda v: (float(f(Tensor(v.astype(dtype)))._host_copy()), np.asarray(jac(Tensor(v.astype(dtype)))._host_copy(),
                                                                           np.float64)))
     f0, g0 = fg(x) if gfk is None or old_fval is None else (float(old_fval), np.asarray(gfk, np.float64))
     return search(fg, x, p, f0, g0, c1, c2, maxiter)

@@ -88,7 +88,7 @@ def minimize(func, x0, args=(), method=None, jac=None, hess=None, hessp=None, bo
         raise ValueError("For 'minimize', args, jac, hess, hessp, bounds, constraints and callback are not supported "
                          "(MindSpore's BFGS / LBFGS take none: the gradient is automatic)")
     options = dict(options or {})
-    x = np.asarray(x0.asnumpy(), np.float64)
+    x = np.asarray(x0._host_copy(), np.float64)
     maxiter = options.get("maxiter") or 200 * len(x)
     gtol = float(options.get("gtol", tol if tol is not None else 1e-5))
     solve = _bfgs if name == "BFGS" else _lbfgs

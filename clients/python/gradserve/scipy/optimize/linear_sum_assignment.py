@@ -49,14 +49,14 @@ def _assign(cost: np.ndarray) -> np.ndarray:
 def linear_sum_assignment(cost_matrix, maximize, dimension_limit=Tensor(sys.maxsize)):
     """(row indices, column indices) of an optimal assignment of the 2-D cost_matrix's first dimension_limit
     columns, rows ascending, each of length min(rows, columns) with -1 after the pairs found."""
-    cost = cost_matrix.asnumpy() if isinstance(cost_matrix, Tensor) else np.asarray(cost_matrix)
+    cost = cost_matrix._host_copy() if isinstance(cost_matrix, Tensor) else np.asarray(cost_matrix)
     if cost.ndim != 2 or not np.issubdtype(cost.dtype, np.floating):
         raise ValueError(f"For 'linear_sum_assignment', cost_matrix must be a 2-D float Tensor, but got "
                          f"{cost.dtype} of shape {cost.shape}.")
     if np.isnan(cost).any() or np.isposinf(cost if not maximize else -cost).any():
         raise ValueError("For 'linear_sum_assignment', cost_matrix holds NaN or an infinite cost to avoid "
                          "(+inf, or -inf with maximize): not supported.")
-    limit = int(dimension_limit.asnumpy()) if isinstance(dimension_limit, Tensor) else int(dimension_limit)
+    limit = int(dimension_limit._host_copy()) if isinstance(dimension_limit, Tensor) else int(dimension_limit)
     size = min(cost.shape)
     work = (-cost if maximize else cost)[:, :max(limit, 0)].astype(np.float64)
     rows, cols = np.full(size, -1, np.int64), np.full(size, -1, np.int64)
