@@ -39,3 +39,60 @@ def test_ms_len_and_core_flag():
         return x + 1
     assert set_flag._func_graph_flags == {"core": True, "tg": True} and set_flag(2) == 3
     assert core(lambda: 7)._func_graph_flags == {"core": True}
+
+
+_X3D = np.array([[[[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], [[0.7, 0.8, 0.9], [1.0, 1.1, 1.2]]]]], np.float32)
+
+
+@pytest.mark.parametrize("mode", [ms.GRAPH_MODE, ms.PYNATIVE_MODE])
+def test_interpolate_ext_trilinear_and_its_grad(on_real_server, mode):
+    # tests/st/ops/test_ops_upsample_trilinear3d.py (12 items: ops.function.nn_func and UpsampleTrilinear3DGrad
+    # were missing). Literals: MindSpore 2.10's outputs (mint.nn.functional.interpolate is interpolate_ext there)
+    ms.set_context(mode=mode)
+    f = ops.function.nn_func.interpolate_ext
+    assert ms.mint.nn.functional.interpolate is f
+    out = f(Tensor(_X3D), None, [1.5, 2.0, 2.5], "trilinear", False)
+    assert out.shape == (1, 1, 3, 4, 7)
+    np.testing.assert_allclose(out.asnumpy()[0, 0, 1, 1], [0.475, 0.485, 0.525, 0.565, 0.605, 0.645, 0.675], atol=1e-6)
+    dx = ms.grad(lambda x: f(x, None, [1.5, 2.0, 2.5], "trilinear", False))(Tensor(_X3D))
+    np.testing.assert_allclose(dx.asnumpy(), np.tile([7.5, 7.5, 6.0], (1, 1, 2, 2, 1)), atol=1e-5)
+    dx = ms.grad(lambda x: f(x, (3, 3, 2), None, "trilinear", True))(Tensor(_X3D))
+    np.testing.assert_allclose(dx.asnumpy(), np.tile([2.25, 0.0, 2.25], (1, 1, 2, 2, 1)), atol=1e-6)
+    # nearest with a scale factor in 4-D (ops.interpolate refuses it; interpolate_ext takes it)
+    near = f(Tensor(np.arange(4, dtype=np.float32).reshape(1, 1, 2, 2)), scale_factor=1.5)
+    assert near.asnumpy().tolist() == [[[[0, 0, 1], [0, 0, 1], [2, 2, 3]]]]
+
+
+def test_upsample_trilinear3d_grad_primitive(on_real_server):
+    # UpsampleTrilinear3DGrad(align_corners)(dy, input_size, output_size, scales): MindSpore 2.10's outputs
+    op = ops.auto_generate.UpsampleTrilinear3DGrad(False)
+    dy = Tensor(np.arange(0, 1.8, 0.1).reshape(1, 1, 2, 3, 3).astype(np.float32))
+    np.testing.assert_allclose(op(dy, (1, 1, 2, 2, 2), (2, 3, 3), None).asnumpy().ravel(),
+                               [0.3, 0.6, 1.2, 1.5, 2.325, 2.625, 3.225, 3.525], atol=1e-5)
+    np.testing.assert_allclose(op(dy, (1, 1, 2, 2, 2), None, [1.0, 1.6, 1.6]).asnumpy().ravel(),
+                               [0.3515625, 0.6234375, 1.2234375, 1.4015625, 2.548828, 2.644922, 3.244922, 3.261328],
+                               atol=1e-5)
+    # vmap over a leading axis of dy (the test's test_vmap_upsample_trilinear_3d_grad; its expected first block)
+    grad_out = Tensor(np.arange(0, 5.4, 0.1).reshape((3, 1, 1, 2, 3, 3)).astype(np.float32))
+    out = ops.vmap(lambda g: op(g, (1, 1, 2, 2, 2), (2, 3, 3), None), in_axes=0)(grad_out)
+    assert out.shape == (3, 1, 1, 2, 2, 2)
+    np.testing.assert_allclose(out.asnumpy()[2].ravel(), [8.4, 8.7, 9.3, 9.6, 10.425, 10.725, 11.325, 11.625],
+                               atol=1e-4)
+
+
+def test_interpolate_scale_factor_must_be_float(on_real_server):
+    # MindSpore 2.10: ops.interpolate / interpolate_ext take only float scale factors (TypeError; the texts
+    # below are ops.interpolate's); gradserve resized with int and bool ones
+    x = Tensor(np.ones((1, 1, 2, 2, 2), np.float32))
+    with pytest.raises(TypeError, match="the 'scale_factor' must be float, but got 'int'"):
+        ops.interpolate(x, scale_factor=2, mode="trilinear")
+    with pytest.raises(TypeError, match=r"the 'scale_factor\[0\]' must be float, but got 'bool'"):
+        ops.interpolate(x, scale_factor=(True, 2.0, 2.0), mode="trilinear")
+    with pytest.raises(TypeError):
+        ops.function.nn_func.interpolate_ext(x, None, [1, 2, 3], "trilinear")
+    assert ops.interpolate(x, scale_factor=2.0, mode="trilinear").shape == (1, 1, 4, 4, 4)
+    for kwargs in (dict(size=[3, 4]), dict(scale_factor=[1.0, 2.0, 3.0, 4.0]), dict(size=[3, 4, 5], scale_factor=[1.0, 2.0, 3.0])):
+        with pytest.raises(ValueError):
+            ops.function.nn_func.interpolate_ext(x, mode="trilinear", **kwargs)
+    with pytest.raises(ValueError, match="'mode' must be in"):
+        ops.function.nn_func.interpolate_ext(x, size=3, mode="area")
