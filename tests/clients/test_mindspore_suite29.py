@@ -96,3 +96,36 @@ def test_interpolate_scale_factor_must_be_float(on_real_server):
             ops.function.nn_func.interpolate_ext(x, mode="trilinear", **kwargs)
     with pytest.raises(ValueError, match="'mode' must be in"):
         ops.function.nn_func.interpolate_ext(x, size=3, mode="area")
+
+
+def _msssim_images():
+    rng = np.random.default_rng(0)
+    a = rng.random((2, 3, 48, 48)).astype(np.float32)
+    return a, np.clip(a + 0.1 * rng.standard_normal(a.shape), 0, 1).astype(np.float32)
+
+
+def test_msssim_values_and_checks(on_real_server):
+    # tests/ut/python/nn/test_msssim.py (13 items: nn.MSSSIM was missing). Values: MindSpore 2.10 in GRAPH_MODE
+    # (its PyNative MSSSIM fails in ScalarCast) on these images (numpy default_rng(0))
+    ms.set_context(mode=ms.GRAPH_MODE)
+    a, b = _msssim_images()
+    out = nn.MSSSIM(power_factors=(0.3, 0.3, 0.4))(Tensor(a), Tensor(b))
+    np.testing.assert_allclose(out.asnumpy(), [0.94126958, 0.94121057], rtol=2e-5)
+    u8 = nn.MSSSIM(max_val=255, power_factors=(0.5, 0.5))(Tensor((a * 255).astype(np.uint8)),
+                                                          Tensor((b * 255).astype(np.uint8)))
+    np.testing.assert_allclose(u8.asnumpy(), [0.94366646, 0.94627935], rtol=2e-5)
+    f64 = nn.MSSSIM(power_factors=(0.2, 0.8), filter_size=7, filter_sigma=1.0)(Tensor(a.astype(np.float64)),
+                                                                              Tensor(b.astype(np.float64)))
+    np.testing.assert_allclose(f64.asnumpy(), [0.93937224, 0.94191796], rtol=2e-5)
+    for kwargs, error in ((dict(max_val=True), TypeError), (dict(max_val=0), ValueError),
+                          (dict(power_factors={0.5, 0.5}), TypeError), (dict(filter_size=1.1), TypeError),
+                          (dict(filter_size=0), ValueError), (dict(filter_sigma=-0.1), ValueError)):
+        with pytest.raises(error, match="For 'MSSSIM'"):
+            nn.MSSSIM(**kwargs)
+    net = nn.MSSSIM(power_factors=(0.5, 0.5))
+    with pytest.raises(TypeError, match="one dtype"):
+        net(Tensor(a), Tensor(b.astype(np.float16)))
+    with pytest.raises(ValueError, match="one shape"):
+        net(Tensor(a), Tensor(b[:, :, :40]))
+    with pytest.raises(ValueError, match="must be 4d"):
+        net(Tensor(a[..., None]), Tensor(b))

@@ -460,7 +460,8 @@ from ._doc_cells import __all__ as _doc_cells_all  # noqa: E402
 
 __all__ += ["Upsample", *_doc_cells_all]
 from ._param_update import ParameterUpdate  # noqa: E402
-__all__ += ["ParameterUpdate"]
+from ._msssim import MSSSIM  # noqa: E402
+__all__ += ["ParameterUpdate", "MSSSIM"]
 
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)
 from . import dynamic_lr, learning_rate_schedule  # noqa: E402  (MindSpore's learning-rate modules)
