@@ -129,3 +129,52 @@ def test_msssim_values_and_checks(on_real_server):
         net(Tensor(a), Tensor(b[:, :, :40]))
     with pytest.raises(ValueError, match="must be 4d"):
         net(Tensor(a[..., None]), Tensor(b))
+
+
+def test_normal_distribution_matches_mindspore(on_real_server):
+    # tests/ut/python/nn/probability/distribution/test_normal.py (6 items: Normal was refused). Values: MindSpore
+    # 2.10's (its venv, CPU) for Normal(3, 4) and Normal() with parameters at the call
+    from gradserve.nn.probability import distribution as msd
+    n = msd.Normal(3.0, 4.0, dtype=ms.float32)
+    assert isinstance(n, msd.Distribution) and (n.name, n.seed) == ("Normal", 0)
+    v = Tensor(np.array([0.5, 1.0, 7.0], np.float32))
+    want = {"prob": [0.08204014, 0.08801612, 0.06049263], "log_prob": [-2.5005455, -2.430233, -2.805233],
+            "cdf": [0.26598555, 0.30853754, 0.8413447], "log_cdf": [-1.3243133, -1.1759118, -0.17275381],
+            "survival_function": [0.73401445, 0.69146246, 0.15865529],
+            "log_survival": [-0.30922657, -0.36894643, -1.8410214]}
+    from scipy import stats
+    ref = stats.norm(3.0, 4.0)
+    scipy_values = {"prob": ref.pdf, "log_prob": ref.logpdf, "cdf": ref.cdf, "log_cdf": ref.logcdf,
+                    "survival_function": ref.sf, "log_survival": ref.logsf}
+    for m, w in want.items():
+        # (MindSpore's prob at 1.0, 0.08801612, is 2.2e-6 below scipy's 0.08801633: its float32 exp, not ours)
+        got = getattr(n, m)(v).asnumpy()
+        np.testing.assert_allclose(got, w, rtol=5e-6, err_msg=m)
+        np.testing.assert_allclose(got, scipy_values[m](v.asnumpy().astype(np.float64)), rtol=2e-6, err_msg=m)
+    got = [float(getattr(n, m)().asnumpy()) for m in ("mean", "mode", "sd", "var", "entropy")]
+    np.testing.assert_allclose(got, [3.0, 3.0, 4.0, 16.0, 2.805233], rtol=1e-6)
+    n2 = msd.Normal(dtype=ms.float32)
+    mb, sb, ma, sa = (Tensor(np.array([x], np.float32)) for x in (1.0, 1.0, 2.0, 3.0))
+    np.testing.assert_allclose(n2.kl_loss("Normal", mb, sb, ma, sa).asnumpy(), [3.4013877], rtol=1e-6)
+    np.testing.assert_allclose(n.kl_loss("Normal", mb, sb).asnumpy(), [8.113706], rtol=1e-6)
+    np.testing.assert_allclose(n2.cross_entropy("Normal", mb, sb, ma, sa).asnumpy(), [5.9189386], rtol=1e-6)
+    np.testing.assert_allclose(n2.log_prob(v, Tensor([0.0, 1.0, 2.0]), Tensor([1.0])).asnumpy(),
+                               [-1.0439385, -0.9189385, -13.418939], rtol=1e-6)
+    # d/dmean of sum log_prob = sum (x - mean) / sd^2 (MindSpore 2.10: 1.375)
+    g = ms.grad(lambda m: n2.log_prob(v, m, Tensor([2.0])).sum())(Tensor([1.0]))
+    np.testing.assert_allclose(g.asnumpy(), [1.375], rtol=1e-6)
+    with pytest.raises(ValueError):
+        msd.Normal([[2.0], [1.0]], [[2.0], [3.0], [4.0]], dtype=ms.float32)
+    with pytest.raises(TypeError, match="dtype"):
+        msd.Normal(0.0, 1.0, dtype=ms.int32)
+    with pytest.raises(TypeError, match=r"For 'Normal', the type of 'name' should be 'str', but got type 'float'"):
+        msd.Normal(0.0, 1.0, name=1.0)
+    with pytest.raises(TypeError, match=r"For 'Normal', the 'seed' must be int, but got 'str'"):
+        msd.Normal(0.0, 1.0, seed="seed")
+    for sd in (0.0, -1.0):
+        with pytest.raises(ValueError, match="Standard deviation must be greater than zero"):
+            msd.Normal(0.0, sd)
+    with pytest.raises(TypeError, match="the type mean must be subclass of Tensor"):
+        n2.prob(v)
+    with pytest.raises(ValueError, match="Expected dist input is Normal, but got LogNormal."):
+        n.kl_loss("LogNormal", mb, sb)
