@@ -178,3 +178,68 @@ def test_normal_distribution_matches_mindspore(on_real_server):
         n2.prob(v)
     with pytest.raises(ValueError, match="Expected dist input is Normal, but got LogNormal."):
         n.kl_loss("LogNormal", mb, sb)
+
+
+def test_dynamic_length_mutable_sequences_in_graph_mode(on_real_server):
+    # tests/ut/python/mutable/test_mutable_variable_length.py (18 items). MindSpore 2.10 in GRAPH_MODE (@jit, its
+    # venv): the texts below are its errors; gradserve made any mutable(seq, True) and checked nothing
+    from gradserve import jit
+    from gradserve.ops import functional as F
+    ms.set_context(mode=ms.GRAPH_MODE)
+
+    def run(body):
+        return jit(body)()
+    with pytest.raises(TypeError, match="when the variable_len is True, the first input should be list or tuple"):
+        run(lambda: ms.mutable(Tensor([1, 2, 3, 4]), True))
+    for items, kinds in (((1, Tensor([1, 2, 3]), 2.0), "int. The 1th element type is: Tensor"),
+                         ((1, 2.0), "int. The 1th element type is: float"),
+                         ([True, 2], "Bool. The 1th element type is: int")):
+        with pytest.raises(ValueError, match=f"The element type do not match.*The 0th element type is: {kinds}"):
+            run(lambda: ms.mutable(items, True))
+    assert run(lambda: ms.mutable(((1, 2, 3), (1, 2)), True)) == ((1, 2, 3), (1, 2))  # tuples of any length
+
+    def bad_setitem():
+        x = ms.mutable([1, 2, 3, 4], True)
+        x[3] = 10.0
+        return x
+    with pytest.raises(TypeError, match="For list_setitem, when the queue is dynamic length"):
+        run(bad_setitem)
+
+    def bad_appends():
+        x = ms.mutable([Tensor([1.0]), Tensor([2.0])], True)
+        x.append(Tensor([1]))
+        return x
+    with pytest.raises(TypeError, match="For ListAppend, the mutable list existing item abstract"):
+        run(bad_appends)
+
+    def tuple_append():
+        x = ms.mutable([(1, 2, 3), (4, 5, 6)], True)
+        x.append((1, 2, 3))
+        return x
+    with pytest.raises(TypeError, match="target must be scalar or tensor"):
+        run(tuple_append)
+    with pytest.raises(RuntimeError, match="can not convert a dynamic length sequence to constant length"):
+        run(lambda: ms.mutable(ms.mutable((1, 2, 3), True)))
+    with pytest.raises(TypeError, match="should be variable length sequence"):
+        run(lambda: F.is_dynamic_sequence_element_unknown([]))
+
+    def queries():  # MindSpore 2.10: ([1, 2, 3, 4], False, True, True, True, False, True, False)
+        x = ms.mutable([1, 2, 3], True)
+        x.append(4)
+        y = ms.mutable((Tensor([1]), Tensor([2])))
+        return (x, F.isconstant(x[0]), F.is_sequence_value_unknown(x), F.is_sequence_shape_unknown(x),
+                F.is_sequence_value_unknown(y), F.is_sequence_shape_unknown(y),
+                F.is_dynamic_sequence_element_unknown(ms.mutable([], True)),
+                F.is_dynamic_sequence_element_unknown(ms.mutable([1], True)))
+    got = run(queries)
+    assert list(got[0]) == [1, 2, 3, 4] and list(got[1:]) == [False, True, True, True, False, True, False]
+
+    def tensor_item():  # MindSpore 2.10: (False, True, [5])
+        x = ms.mutable([Tensor([1]), Tensor([2])], True)
+        x[0] = Tensor([5])
+        return F.isconstant(x[0]), F.isconstant(Tensor([3])), x[0]
+    const_item, const_tensor, first = run(tensor_item)
+    assert (const_item, const_tensor) == (False, True) and first.asnumpy().tolist() == [5]
+    # PyNative checks none of this (MindSpore 2.10 makes them all)
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    assert tuple(ms.mutable((1, 2.0), True)) == (1, 2.0) and F.is_sequence_shape_unknown(ms.mutable([1], True)) is False
