@@ -243,3 +243,27 @@ def test_dynamic_length_mutable_sequences_in_graph_mode(on_real_server):
     # PyNative checks none of this (MindSpore 2.10 makes them all)
     ms.set_context(mode=ms.PYNATIVE_MODE)
     assert tuple(ms.mutable((1, 2.0), True)) == (1, 2.0) and F.is_sequence_shape_unknown(ms.mutable([1], True)) is False
+
+
+def test_wrong_arguments_get_mindspore_errors(on_real_server):
+    # MindSpore 2.10's errors (its venv): Tensor.flatten(order=123) a TypeError (was ValueError), nn.Dense with a
+    # channel count <= 0 a ValueError (was built, or a numpy error), a bool margin of OcclusionSensitivity a
+    # TypeError (tests/ut/python/{graph_syntax/tensor/tensor_methods/test_tensor_flatten, pynative_mode/nn/test_dense,
+    # metrics/test_occlusion_sensitivity}); Tensor.diagflat (tests/st/tensor/test_diagflat: MindSpore's values)
+    x = Tensor(np.array([[1, 2, 3], [4, 5, 6]], np.float32))
+    with pytest.raises(TypeError, match="Failed calling flatten"):
+        x.flatten(order=123)
+    with pytest.raises(ValueError, match="the parameter 'order' must be 'C' or 'F', but got 'X'"):
+        x.flatten(order="X")
+    assert x.flatten(order="F").asnumpy().tolist() == [1, 4, 2, 5, 3, 6]
+    with pytest.raises(ValueError, match="For 'Dense', the 'out_channels' must be int and must > 0, but got '0'"):
+        nn.Dense(3, 0)
+    with pytest.raises(ValueError, match="the 'in_channels' must be int and must > 0, but got '-1'"):
+        nn.Dense(-1, 2)
+    with pytest.raises(TypeError, match="the 'in_channels' must be int, but got 'float'"):
+        nn.Dense(3.0, 2)
+    from gradserve.train import OcclusionSensitivity
+    with pytest.raises(TypeError, match="OcclusionSensitivity"):
+        OcclusionSensitivity(pad_val=0.0, margin=True, n_batch=128, b_box=None)
+    d = Tensor(np.array([-0.5, 0.5, 3], np.float32)).diagflat(1)
+    np.testing.assert_array_equal(d.asnumpy(), [[0, -0.5, 0, 0], [0, 0, 0.5, 0], [0, 0, 0, 3], [0, 0, 0, 0]])
