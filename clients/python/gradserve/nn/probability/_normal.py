@@ -17,6 +17,18 @@ _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 _NOT_GIVEN = "the type {} must be subclass of Tensor. It can not be None since it is not specified during initialization."
 
 
+def normal_kl(mean_a, sd_a, mean_b, sd_b):
+    """KL(N(mean_a, sd_a) || N(mean_b, sd_b)) (LogNormal's too: that of the two normals of the logs)."""
+    d = mean_a - mean_b
+    return ops.log(sd_b / sd_a) + (sd_a * sd_a + d * d) / (2.0 * sd_b * sd_b) - 0.5
+
+
+def refuse_sample(cls: str):
+    raise NotImplementedError(f"{cls}.sample is not implemented by gradserve (its closed forms are: prob, log_prob, "
+                              "cdf, survival_function and their logs, mean, mode, sd, var, entropy, kl_loss, "
+                              "cross_entropy)")
+
+
 class Normal(Distribution):
     """See the module's doc."""
 
@@ -100,16 +112,11 @@ class Normal(Distribution):
         """KL(a || b) = log(sd_b / sd_a) + (sd_a^2 + (mean_a - mean_b)^2) / (2 sd_b^2) - 1/2."""
         if dist != "Normal":
             raise ValueError(f"Expected dist input is Normal, but got {dist}.")
-        mean_a, sd_a = self._params(mean, sd)
-        mean_b, sd_b = self._tensor(mean_b), self._tensor(sd_b)
-        d = mean_a - mean_b
-        return ops.log(sd_b / sd_a) + (sd_a * sd_a + d * d) / (2.0 * sd_b * sd_b) - 0.5
+        return normal_kl(*self._params(mean, sd), self._tensor(mean_b), self._tensor(sd_b))
 
     def cross_entropy(self, dist, mean_b, sd_b, mean=None, sd=None):
         """H(a, b) = H(a) + KL(a || b)."""
         return self.entropy(mean, sd) + self.kl_loss(dist, mean_b, sd_b, mean, sd)
 
     def sample(self, shape=(), mean=None, sd=None):
-        raise NotImplementedError("Normal.sample is not implemented by gradserve (its closed forms are: prob, "
-                                  "log_prob, cdf, survival_function and their logs, mean, mode, sd, var, entropy, "
-                                  "kl_loss, cross_entropy)")
+        refuse_sample("Normal")
