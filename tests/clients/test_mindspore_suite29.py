@@ -267,3 +267,26 @@ def test_wrong_arguments_get_mindspore_errors(on_real_server):
         OcclusionSensitivity(pad_val=0.0, margin=True, n_batch=128, b_box=None)
     d = Tensor(np.array([-0.5, 0.5, 3], np.float32)).diagflat(1)
     np.testing.assert_array_equal(d.asnumpy(), [[0, -0.5, 0, 0], [0, 0, 0.5, 0], [0, 0, 0, 3], [0, 0, 0, 0]])
+
+
+@pytest.mark.parametrize("pad_mode, pad_list, stride, dilation, out_hw, first, total", [
+    ("valid", (0, 0, 0, 0), 1, 1, (5, 4), [29.1232, 15.0215, -17.3859, -1.1145, 4.0814], 6.6674166),
+    ("pad", (1, 0, 2, 1), 2, 1, (3, 4), [-9.0235, 7.0857, 6.5102, 18.9159, -12.8071], -63.742905),
+    ("same", (0, 0, 0, 0), 2, 2, (4, 3), [0.2091, -10.612, -2.8031, -0.2455, 7.6406], -72.85633),
+    ("valid", (0, 0, 0, 0), 2, 1, (3, 2), [-4.7843, 2.7559, -1.8017, 4.9333, 19.4577], -4.2539759)])
+def test_conv2d_backprop_filter(on_real_server, pad_mode, pad_list, stride, dilation, out_hw, first, total):
+    # tests/st/ops/dynamic_shape/grad/test_conv2d_back_prop_filter.py (2 items: _grad_ops.Conv2DBackpropFilter was
+    # missing). Values: MindSpore 2.10's for these inputs (numpy default_rng(3), drawn in this order)
+    from gradserve.ops.operations import _grad_ops as G
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.normal(0, 2, (2, 3, 7, 6)).astype(np.float32))
+    # (MindSpore's run drew a [2, 4, 4, 4] dout second; the pad case takes its first 96 values, as its rerun did)
+    douts = [rng.normal(0, 1, (2, 4) + hw).astype(np.float32) for hw in ((5, 4), (4, 4), (4, 3), (3, 2))]
+    douts[1] = douts[1].ravel()[:96].reshape(2, 4, 3, 4)
+    dout = Tensor(douts[[(5, 4), (3, 4), (4, 3), (3, 2)].index(out_hw)])
+    op = G.Conv2DBackpropFilter(4, 3, pad_mode=pad_mode, pad_list=pad_list, mode=1, stride=stride,
+                                dilation=(1, 1, dilation, dilation), group=1)
+    dw = op(dout, x, (4, 3, 3, 3)).asnumpy()
+    assert dw.shape == (4, 3, 3, 3)
+    np.testing.assert_allclose(dw.ravel()[:5], first, atol=2e-4)
+    np.testing.assert_allclose(dw.sum(), total, rtol=1e-5, atol=1e-4)

@@ -403,3 +403,8 @@ __all__ += ["FractionalMaxPoolGrad"]
 from .._interpolate_ext import UpsampleTrilinear3DGrad  # noqa: E402
 
 __all__ += ["UpsampleTrilinear3DGrad"]
+
+# Conv2D's weight gradient as a convolution (gradserve/ops/_conv_filter_grad)
+from .._conv_filter_grad import Conv2DBackpropFilter  # noqa: E402
+
+__all__ += ["Conv2DBackpropFilter"]
