@@ -290,3 +290,19 @@ def test_conv2d_backprop_filter(on_real_server, pad_mode, pad_list, stride, dila
     assert dw.shape == (4, 3, 3, 3)
     np.testing.assert_allclose(dw.ravel()[:5], first, atol=2e-4)
     np.testing.assert_allclose(dw.sum(), total, rtol=1e-5, atol=1e-4)
+
+
+def test_assert_primitive(on_real_server, capsys):
+    # tests/st/ops/cpu/test_assert_op.py (ops.Assert was missing). MindSpore 2.10: a true condition passes, a false
+    # one prints "For 'Assert' condition is false." and the inputs' first `summarize` elements, then raises
+    # RuntimeError "assert failed"; a float summarize is its TypeError
+    from gradserve.ops import operations as P
+    a = P.Assert(2)
+    a(True, [Tensor(np.array([1.0, 2.0, 3.0], np.float32))])
+    a(Tensor(np.array([True, False])), [Tensor(np.array([1.0], np.float32))])  # its first element decides
+    with pytest.raises(RuntimeError, match="assert failed"):
+        a(False, [Tensor(np.array([1.0, 2.0, 3.0], np.float32)), Tensor(np.array([4, 5], np.int32))])
+    out = capsys.readouterr().out
+    assert "For 'Assert' condition is false." in out and out.count("input data:") == 2 and "3" not in out
+    with pytest.raises(TypeError, match="the type of 'summarize' should be 'int', but got type 'float'"):
+        P.Assert(1.5)
