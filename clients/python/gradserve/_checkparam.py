@@ -75,4 +75,39 @@ def check_positive_float(arg_value, arg_name=None, prim_name=None):
     return arg_value
 
 
+def check_is_int(arg_value, arg_name=None, prim_name=None):
+    """arg_value, if it is an int (not a bool); MindSpore's TypeError otherwise."""
+    if not isinstance(arg_value, int) or isinstance(arg_value, bool):
+        who = f"For '{prim_name}', the" if prim_name else "The"
+        raise TypeError(f"{who} type of {repr(arg_name) if arg_name else 'input value'} must be 'int', but got "
+                        f"'{type(arg_value).__name__}'.")
+    return arg_value
+
+
+def check_input_format(input_param):
+    """The data format, which must be NCHW (MindSpore's only one here)."""
+    if input_param == "NCHW":
+        return input_param
+    raise ValueError(f"The data format must be NCHW, but got {input_param}.")
+
+
+def _expand_tuple(n_dimensions):
+    """A function making an int n_dimensions copies of itself (a tuple of n ints passes as is); MindSpore's
+    TypeError for anything else (a bool is not an int)."""
+    def is_int(v):
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    def convert(m):
+        if not isinstance(m, tuple):
+            if is_int(m):
+                return (m,) * n_dimensions
+            raise TypeError(f"When expanding an int number to tuple, input type must be integer or tuple[int], "
+                            f"but got {type(m)}")
+        if len(m) != n_dimensions or not all(is_int(i) for i in m):
+            raise TypeError(f"When expanding an int number to tuple, input must be a tuple of {n_dimensions} "
+                            f"integers, but got {m}")
+        return m
+    return convert
+
+
 __getattr__ = module_getattr("mindspore._checkparam")

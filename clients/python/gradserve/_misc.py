@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ._late import late
 
 _RANDOM_OPS = [np.random.default_rng()]  # the random ops' generator (dropout masks: gradserve.ops._dropout)
 
@@ -143,6 +144,9 @@ def mutable(input_data, dynamic_len: bool = False):
     _check(input_data)
     if not isinstance(dynamic_len, bool):
         raise TypeError(f"For 'mutable', the second input should be bool, but got: {type(dynamic_len).__name__}")
+    if dynamic_len:  # a dynamic-length sequence (gradserve/_dynamic_len.py)
+        return late.dynamic_len.make(input_data)
+    late.dynamic_len.refuse_constant_length(input_data)
     if isinstance(input_data, MUTABLE_NUMBERS + (MutableTuple, MutableList, MutableDict)):
         return input_data
     if isinstance(input_data, dict):

@@ -648,8 +648,11 @@ def _flatten(self, *args, order="C", start_dim=0, end_dim=-1):
         start_dim = args[0]
     if len(args) == 2:
         end_dim = args[1]
+    if not isinstance(order, str):  # MindSpore 2.10: a TypeError (no overload takes it), a bad string a ValueError
+        raise TypeError(f'Failed calling flatten with "flatten(order={type(order).__name__})": order must be a '
+                        f"string 'C' or 'F'")
     if order not in ("C", "F"):
-        raise ValueError(f"Tensor.flatten: order must be 'C' or 'F', got {order!r}")
+        raise ValueError(f"For Tensor.flatten, the parameter 'order' must be 'C' or 'F', but got {order!r}")
     x = self
     if order == "F" and self.ndim > 1:
         if (start_dim % self.ndim, end_dim % self.ndim) != (0, self.ndim - 1):

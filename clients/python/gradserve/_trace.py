@@ -40,6 +40,7 @@ from .dtype import COMPLEX, FLOAT, check_implicit, promote
 from .dtype import Type as DType
 from .errors import DeviceUnavailable, DifferentiationError, ShapeError
 from ._late import late
+from ._dynamic_len import DynamicList, DynamicTuple
 from ._misc import current_trace as _misc_current_trace
 from ._misc import MUTABLE_NUMBERS, MutableDict, MutableFloat, MutableInt, MutableList, MutableTuple, twin_of, with_twin
 from ._sparse import SPARSE_CLASSES, SPARSE_KIND, SparseTensor
@@ -129,8 +130,9 @@ def _children(values, flat) -> tuple[list, tuple]:
 
 
 # mutable() containers keep their type through a trace
-_KINDS = {MutableTuple: "mtuple", MutableList: "mlist", _seq_twins.WholeTuple: "mtuple", _seq_twins.WholeList: "mlist"}
-_BUILD = {"list": list, "tuple": tuple, "mtuple": MutableTuple, "mlist": MutableList,
+_KINDS = {MutableTuple: "mtuple", MutableList: "mlist", _seq_twins.WholeTuple: "mtuple", _seq_twins.WholeList: "mlist",
+          DynamicTuple: "dtuple", DynamicList: "dlist"}
+_BUILD = {"list": list, "tuple": tuple, "mtuple": MutableTuple, "mlist": MutableList, "dtuple": DynamicTuple, "dlist": DynamicList,
           "slice": lambda items: slice(*items)}
 
 
@@ -259,7 +261,7 @@ def _grad_tree(tdef):
         return tdef
     if tdef[0] in ("mdict", "sparse"):
         return ("dict" if tdef[0] == "mdict" else "sparse", tdef[1], tuple(_grad_tree(s) for s in tdef[2]))
-    kind = "tuple" if isinstance(tdef[0], type) else {"mtuple": "tuple", "mlist": "list"}.get(tdef[0], tdef[0])
+    kind = "tuple" if isinstance(tdef[0], type) else {"mtuple": "tuple", "mlist": "list", "dtuple": "tuple", "dlist": "list"}.get(tdef[0], tdef[0])
     return (kind, tuple(_grad_tree(s) for s in tdef[1]))
 
 

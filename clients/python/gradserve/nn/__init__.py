@@ -175,6 +175,15 @@ def _init_value(init, shape, dt) -> Tensor:
     return initializer(init, shape, dt)
 
 
+def _positive_int(cls: str, name: str, n) -> None:
+    """MindSpore's check_positive_int: a float is a TypeError, a bool or a number <= 0 its ValueError / TypeError."""
+    if not isinstance(n, int):
+        raise TypeError(f"For '{cls}', the '{name}' must be int, but got '{type(n).__name__}'")
+    if isinstance(n, bool) or n <= 0:
+        raise (TypeError if isinstance(n, bool) else ValueError)(
+            f"For '{cls}', the '{name}' must be int and must > 0, but got '{n}' with type '{type(n).__name__}'.")
+
+
 class Dense(Cell):
     """y = activation(x @ W^T + b), W of shape [out, in] (MindSpore's layout).
 
@@ -184,6 +193,8 @@ class Dense(Cell):
     def __init__(self, in_channels: int, out_channels: int, weight_init=None, bias_init=None, has_bias: bool = True,
                  activation=None, dtype=None, seed: int = 0):
         super().__init__()
+        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+            _positive_int("Dense", name, n)
         dt = np.dtype(getattr(dtype, "name", dtype) or "float32")
         rng = np.random.default_rng(seed)
         bound = 1.0 / math.sqrt(in_channels)
@@ -460,7 +471,8 @@ from ._doc_cells import __all__ as _doc_cells_all  # noqa: E402
 
 __all__ += ["Upsample", *_doc_cells_all]
 from ._param_update import ParameterUpdate  # noqa: E402
-__all__ += ["ParameterUpdate"]
+from ._msssim import MSSSIM  # noqa: E402
+__all__ += ["ParameterUpdate", "MSSSIM"]
 
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)
 from . import dynamic_lr, learning_rate_schedule  # noqa: E402  (MindSpore's learning-rate modules)

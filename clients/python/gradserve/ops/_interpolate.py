@@ -126,12 +126,23 @@ def check(rank: int, size, scale_factor, mode: str, align_corners, recompute) ->
         raise ValueError(f"For 'interpolate', {mode} only support '{list(_RANKS[mode])}'D, but got {rank}D")
     if (size is None) == (scale_factor is None):
         raise ValueError("For 'interpolate', 'size' and 'scale_factor' cannot be set or None at the same time")
+    if scale_factor is not None:
+        check_float_factors(scale_factor, "interpolate")
     if align_corners is not None and mode not in _ALIGNABLE:
         raise ValueError(f"For 'interpolate', 'align_corners' option cannot currently be set with the mode = "
                          f"{mode}, and dim = {rank}D")
     if scale_factor is not None and not recompute and not (mode == "area" or rank == 5):
         raise ValueError(f"For 'interpolate', 'scale_factor' option cannot currently be set with the mode = "
                          f"{mode} and dim = {rank}D.")
+
+
+def check_float_factors(scale_factor, op: str) -> None:
+    """MindSpore 2.10 takes only Python floats as scale factors (an int or bool one is its TypeError)."""
+    items = scale_factor if isinstance(scale_factor, (list, tuple)) else None
+    for i, f in enumerate(items if items is not None else [scale_factor]):
+        if not isinstance(f, float):
+            where = f"scale_factor[{i}]" if items is not None else "scale_factor"
+            raise TypeError(f"For '{op}', the '{where}' must be float, but got '{type(f).__name__}'")
 
 
 def _check_area_1d(plan) -> None:

@@ -36,7 +36,7 @@ __all__ = ["subtract", "divide", "isnan", "isinf",
            "kl_div", "KLDivLoss", "binary_cross_entropy", "BinaryCrossEntropy", "SigmoidCrossEntropyWithLogits"]
 # ops.functional only (MindSpore's F): see F_ONLY
 F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "scalar_cast", "is_sequence_value_unknown",
-          "is_sequence_shape_unknown", "switch", "scalar_uadd", "scalar_usub", "scalar_log", "scalar_pow"]
+          "is_sequence_shape_unknown", "isconstant", "is_dynamic_sequence_element_unknown", "switch", "scalar_uadd", "scalar_usub", "scalar_log", "scalar_pow"]
 
 
 # MindSpore's other spellings of ops that exist here under another name: one table, spelling -> the op's name
@@ -306,18 +306,11 @@ class SoftmaxCrossEntropyWithLogits:
 
 
 
+# F's compile-time queries of mutable values (gradserve/_dynamic_len.py: what a trace knows)
+from .._dynamic_len import (is_dynamic_sequence_element_unknown, is_sequence_shape_unknown,  # noqa: E402,F401
+                            is_sequence_value_unknown, isconstant)
+
 partial = functools.partial  # F.partial(fn, *args): fn with its first arguments bound
-
-
-def is_sequence_value_unknown(x) -> bool:
-    """F.is_sequence_value_unknown(seq): whether a tuple's values (a shape) are unknown when compiling. gradserve
-    traces each call with its shapes known, so never."""
-    return False
-
-
-def is_sequence_shape_unknown(x) -> bool:
-    """F.is_sequence_shape_unknown(seq): whether a tuple's length (a rank) is unknown when compiling: never here."""
-    return False
 
 
 def switch(cond, true_value, false_value):

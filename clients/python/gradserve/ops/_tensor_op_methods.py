@@ -22,7 +22,7 @@ _SAME = ("hardshrink", "erfc", "log2", "log10", "i0", "deg2rad", "rad2deg", "inv
          "nonzero", "argwhere", "nextafter", "bincount", "histc", "slice_scatter", "select_scatter", "unfold", "erfinv",
          "repeat_interleave", "signbit", "gcd", "reverse_sequence", "unsorted_segment_min", "unsorted_segment_max",
          "copysign", "multinomial", "adjoint", "count_nonzero", "logcumsumexp", "ldexp", "addr",
-         "nanmean", "isreal", "lstsq")
+         "nanmean", "isreal", "lstsq", "diagflat")
 # (Tensor.ptp / scatter: ops/_tensor_meta.py)
 
 

@@ -32,7 +32,9 @@ class OcclusionSensitivity(Metric):
     (margin on each side, clipped at the edges as MindSpore clips it) occluded."""
 
     def __init__(self, pad_val=0.0, margin=2, n_batch=128, b_box=None):
-        if not isinstance(pad_val, float) or not isinstance(n_batch, int) or not isinstance(margin, (int, list)):
+        # (a bool is not an int to MindSpore's check_value_type: margin=True is its TypeError)
+        if not isinstance(pad_val, float) or isinstance(n_batch, bool) or not isinstance(n_batch, int) or \
+                isinstance(margin, bool) or not isinstance(margin, (int, list)):
             raise TypeError("For 'OcclusionSensitivity', 'pad_val' must be a float, 'margin' an int or a list and "
                             f"'n_batch' an int, but got {pad_val!r}, {margin!r}, {n_batch!r}.")
         if b_box is not None and not isinstance(b_box, list):

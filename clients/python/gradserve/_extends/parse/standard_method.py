@@ -5,7 +5,7 @@ call directly. Here each calls the Tensor's own method, so there is one definiti
 from __future__ import annotations
 
 __all__ = ["unsqueeze", "tensor_bool", "topk", "view", "reshape", "swapaxes", "squeeze", "argmax", "diagonal",
-           "take", "choose", "var", "searchsorted"]
+           "take", "choose", "var", "searchsorted", "ms_len"]
 
 
 def unsqueeze(input, dim):  # noqa: A002 - MindSpore's names
@@ -61,3 +61,8 @@ def var(x, axis=None, ddof=0, keepdims=False):
 
 def searchsorted(x, v, side="left", sorter=None):
     return x.searchsorted(v, side=side, sorter=sorter)
+
+
+def ms_len(input_data):
+    """`len(input_data)`, the function MindSpore's compiler binds len() to."""
+    return len(input_data)

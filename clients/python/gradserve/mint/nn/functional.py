@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ... import ops as _ops
+from ...ops._interpolate_ext import interpolate_ext as interpolate  # noqa: F401  (MindSpore's rules)
 
 # the same function in ops
 (softshrink, hardshrink, hardswish, hardsigmoid, sigmoid, tanh, mse_loss, l1_loss, binary_cross_entropy, mish,

@@ -12,6 +12,7 @@ from ... import dtype as _dt
 from ... import ops
 from ..._tensor import Tensor
 from ._distributions import Distribution, checked_name_seed
+from ._normal import normal_kl, refuse_sample
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 _NOT_GIVEN = "the type {} must be subclass of Tensor. It can not be None since it is not specified during initialization."
@@ -117,16 +118,11 @@ class LogNormal(Distribution):
         """KL(a || b): that of the two normals, log(sb / sa) + (sa^2 + (la - lb)^2) / (2 sb^2) - 1/2."""
         if dist != "LogNormal":
             raise ValueError(f"Expected dist input is LogNormal, but got {dist}.")
-        loc_a, scale_a = self._params(loc, scale)
-        loc_b, scale_b = self._tensor(loc_b), self._tensor(scale_b)
-        d = loc_a - loc_b
-        return ops.log(scale_b / scale_a) + (scale_a * scale_a + d * d) / (2.0 * scale_b * scale_b) - 0.5
+        return normal_kl(*self._params(loc, scale), self._tensor(loc_b), self._tensor(scale_b))
 
     def cross_entropy(self, dist, loc_b, scale_b, loc=None, scale=None):
         """H(a, b) = H(a) + KL(a || b)."""
         return self.entropy(loc, scale) + self.kl_loss(dist, loc_b, scale_b, loc, scale)
 
     def sample(self, shape=(), loc=None, scale=None):
-        raise NotImplementedError("LogNormal.sample is not implemented by gradserve (its closed forms are: prob, "
-                                  "log_prob, cdf, survival_function and their logs, mean, mode, sd, var, entropy, "
-                                  "kl_loss, cross_entropy)")
+        refuse_sample("LogNormal")

@@ -17,3 +17,4 @@ def __getattr__(name: str):
 
 
 from . import array_func  # noqa: E402,F401  (ops.function.array_func.gather_ext, as MindSpore's tests call it)
+from . import nn_func  # noqa: E402,F401  (ops.function.nn_func.interpolate_ext, as MindSpore's tests call it)

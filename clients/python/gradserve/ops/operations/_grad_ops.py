@@ -398,3 +398,13 @@ __all__ += ["FractionalAvgPoolGrad"]
 from .._fractional_max_pool_grad import FractionalMaxPoolGrad  # noqa: E402
 
 __all__ += ["FractionalMaxPoolGrad"]
+
+# the trilinear resize's backward (gradserve/ops/_interpolate_ext)
+from .._interpolate_ext import UpsampleTrilinear3DGrad  # noqa: E402
+
+__all__ += ["UpsampleTrilinear3DGrad"]
+
+# Conv2D's weight gradient as a convolution (gradserve/ops/_conv_filter_grad)
+from .._conv_filter_grad import Conv2DBackpropFilter  # noqa: E402
+
+__all__ += ["Conv2DBackpropFilter"]

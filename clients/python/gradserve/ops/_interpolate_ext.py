@@ -1,0 +1,70 @@
+"""MindSpore 2.10's `ops.function.nn_func.interpolate_ext` (its `mint.nn.functional.interpolate`) and the
+backward primitive of its trilinear mode, `UpsampleTrilinear3DGrad`.
+
+interpolate_ext resizes as ops.interpolate (ops/_interpolate.py: the same coordinates and weights) with its own
+rules (MindSpore's texts): the modes nearest / linear / bilinear / bicubic / trilinear, scale_factor in every
+mode (the scale of an axis 1 / scale_factor, or in / out with recompute_scale_factor), align_corners only for
+the interpolating modes, and float scale factors only."""
+from __future__ import annotations
+
+from ._interpolate import _RANKS, check_float_factors, resize_spatial, upsample_plan
+from ._resize import linear_weights, resize_axis
+
+__all__ = ["interpolate_ext", "UpsampleTrilinear3DGrad"]
+
+_EXT_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear")
+
+
+def _check_ext(rank: int, size, scale_factor, mode: str, align_corners, recompute) -> None:
+    if mode not in _EXT_MODES:
+        raise ValueError(f"For 'interpolate', 'mode' must be in '{list(_EXT_MODES)}', but got {mode}")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if size is not None and scale_factor is not None:
+        raise ValueError("For 'interpolate', 'size' and 'scale_factor' cannot be set simultaneously")
+    if size is None and scale_factor is None:
+        raise ValueError("For 'interpolate', 'size' and 'scale_factor' cannot be both empty")
+    if recompute and size is not None:
+        raise ValueError("For 'interpolate', it is incorrect to set 'recompute_scale_factor' to True after "
+                         "specifying an explicit 'size'.")
+    if rank not in _RANKS[mode]:
+        raise ValueError(f"For 'interpolate' in mode {mode}, the image rank must be one of {list(_RANKS[mode])}, "
+                         f"but got {rank}.")
+    if scale_factor is not None:
+        check_float_factors(scale_factor, "interpolate")
+
+
+def interpolate_ext(input, size=None, scale_factor=None, mode="nearest", align_corners=None,  # noqa: A002
+                    recompute_scale_factor=None):
+    """See the module's doc."""
+    _check_ext(input.ndim, size, scale_factor, mode, align_corners, recompute_scale_factor)
+    plan = upsample_plan(tuple(input.shape), size, scale_factor, bool(recompute_scale_factor))
+    return resize_spatial(input, plan, mode, bool(align_corners))
+
+
+class UpsampleTrilinear3DGrad:
+    """UpsampleTrilinear3DGrad(align_corners=False)(dy, input_size, output_size=None, scales=None): the
+    gradient of a trilinear resize of an input of input_size [N, C, D, H, W] to dy [..., D', H', W'] (output_size,
+    or 1 / scales the step of each axis): each spatial axis' weight matrix transposed, so leading (vmap) axes of
+    dy pass through."""
+
+    def __init__(self, align_corners=False):
+        self.align_corners = bool(align_corners)
+
+    def __call__(self, dy, input_size, output_size=None, scales=None):
+        if (output_size is None) == (scales is None):
+            raise ValueError("For 'UpsampleTrilinear3DGrad', exactly one of 'output_size' and 'scales' must be set")
+        spatial = [int(v) for v in tuple(input_size)[2:]]
+        outs = [int(v) for v in tuple(dy.shape)[-3:]]
+        if len(spatial) != 3 or (output_size is not None and [int(v) for v in output_size] != outs):
+            raise ValueError(f"For 'UpsampleTrilinear3DGrad', input_size must be 5-D and dy's last three axes the "
+                             f"output size, but got input_size {list(input_size)}, output_size {output_size} and "
+                             f"dy {list(dy.shape)}")
+        if scales is not None:
+            check_float_factors(list(scales), "UpsampleTrilinear3DGrad")
+        dx = dy
+        for k, (n_in, n_out) in enumerate(zip(spatial, outs)):
+            step = None if scales is None or self.align_corners else 1.0 / float(scales[k])
+            dx = resize_axis(dx, k - 3, linear_weights(n_in, n_out, self.align_corners, scale=step).T)
+        return dx
