@@ -13,6 +13,7 @@ from .. import ops as _ops
 from .._tensor import Tensor
 from ..ops._math_more import full_ext as full  # noqa: F401  (a number's own dtype; ops.full: int64)
 from . import nn, special  # noqa: F401  (mint.nn, mint.nn.functional, mint.special)
+from ._flatten import flatten  # noqa: F401
 
 # the same function in ops (its positional order and keywords are mint's)
 _SAME = ("abs", "acos", "acosh", "addmm", "addmv", "arange", "argmax", "asin", "asinh", "atan", "atanh",
@@ -42,7 +43,7 @@ _RENAMED = {
     "cumsum": ("cumsum", _DIM), "diff": ("diff", _DIM), "index_select": ("index_select", _DIM),
     "narrow": ("narrow", _DIM), "permute": ("permute", {"dims": "axis"}), "squeeze": ("squeeze", _DIM),
     "softmax": ("softmax", _DIM), "bmm": ("bmm", {"input": "input_x"}), "mv": ("mv", {"input": "mat"}),
-    "fix": ("trunc", {}), "clip": ("clamp", {}), "clamp": ("clamp", {}), "flatten": ("flatten", {}),
+    "fix": ("trunc", {}), "clip": ("clamp", {}), "clamp": ("clamp", {}),
     "meshgrid": ("meshgrid", {}),
 }
 
