@@ -230,17 +230,25 @@ def _load(path: str) -> dict:
     return {r["name"]: r for r in map(json.loads, open(path))} if os.path.exists(path) else {}
 
 
+def _classify(ms: dict, gs) -> tuple[str, str]:
+    """grad_diff.classify, and "params" where a layer's trainable_params() differ in order / names / shapes (the
+    parameters are filled by position: a different order is a different network, and get_by_list's order)."""
+    from grad_diff import classify
+    if gs and gs.get("outcome") == "ok" and ms.get("params") is not None and gs.get("params") != ms["params"]:
+        return "params", f"{gs.get('params')} vs MindSpore {ms['params']}"
+    return classify(ms, gs)
+
+
 def compare(folder: str, verbose: bool) -> dict:
     """Counts by outcome (grad_diff.classify: pass / value / grad / dtype / gs_error / ms_error); prints the
     silently wrong ones (value, grad) with their program text, and with -v the dtype and gradserve errors."""
     import collections
-    from grad_diff import classify
     progs = {p["name"]: p for p in map(json.loads, open(os.path.join(folder, "programs.jsonl")))}
     ms, gs = _load(os.path.join(folder, "ms.jsonl")), _load(os.path.join(folder, "gs.jsonl"))
-    results = {name: classify(ms[name], gs.get(name)) for name in progs if name in ms and ms[name]["outcome"] != "running"}
+    results = {name: _classify(ms[name], gs.get(name)) for name in progs if name in ms and ms[name]["outcome"] != "running"}
     counts = collections.Counter(o for o, _ in results.values())
     print(f"{len(results)} programs: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
-    shown = ("value", "grad") + (("dtype", "gs_error") if verbose else ())
+    shown = ("value", "grad", "params") + (("dtype", "gs_error") if verbose else ())
     for name, (outcome, detail) in results.items():
         if outcome in shown:
             print(f"--- {outcome} {name} [{progs[name]['mode']}]: {detail}\n{progs[name]['src']}")
