@@ -4,7 +4,6 @@ text in MindSpore 2.10 CPU (/work/msvenv) and in the SDK. The harness's own chec
 MindSpore 2.10.0 CPU's output (records of `ms_differential.py side ... ms` over PROGRAMS, and calls by hand, copied as
 literals below), NumPy, or derivatives worked by hand (where MindSpore's CPU answer is the wrong one)."""
 import ast
-import importlib.util
 import os
 import sys
 
@@ -19,6 +18,8 @@ import _ms_differential_gen as gen  # noqa: E402
 import _ms_differential_gen7 as gen7  # noqa: E402
 import ms_differential as msd  # noqa: E402
 from grad_diff import classify  # noqa: E402
+
+from clients._ms_shim import mindspore_is_gradserve  # noqa: E402,F401  (a fixture)
 
 
 # ----------------------------------------------------------------------------------------- the harness
@@ -134,23 +135,6 @@ MS_RECORDS = {  # MindSpore 2.10.0 CPU: `ms_differential.py side` over PROGRAMS
         "values": [_t('float32', (3, 2), 0.18741734325885773, -0.5275810360908508, 0.3871600925922394, 0.010525763034820557, -0.6115536689758301, -1.065687894821167)],
         "grads": [_t('float32', (3, 2), 0.10245825350284576, -0.42220503091812134, -0.08196581900119781, 0.2110910266637802, -0.02049248479306698, 0.21111398935317993), _t('float32', (2,), 0.5424544811248779, -0.4359608292579651), _t('float32', (2,), 2.918400764465332, 2.7272136211395264)]},
 }
-
-
-@pytest.fixture
-def mindspore_is_gradserve(on_real_server):
-    """`import mindspore` gives gradserve (mindspore_suite's rename-only shim) for the test's duration."""
-    spec = importlib.util.spec_from_file_location("_ms_shim7", os.path.join(ROOT, "benchmarks", "mindspore_suite",
-                                                                          "conftest.py"))
-    shim = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(shim)
-    finder = shim._Alias()
-    sys.meta_path.insert(0, finder)
-    try:
-        yield
-    finally:
-        sys.meta_path.remove(finder)
-        for name in [n for n in sys.modules if n == "mindspore" or n.startswith("mindspore.")]:
-            del sys.modules[name]
 
 
 @pytest.mark.parametrize("name", sorted(MS_RECORDS))
