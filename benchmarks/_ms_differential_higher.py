@@ -35,11 +35,10 @@ def op_grads(prog: dict, f, g, diff: list, weights: list, tangent):
     return ops.grad(loss, grad_position=every)(*diff)
 
 
-def layer_grads(prog: dict, net, inputs: list, weights: list, is_float):
+def layer_grads(prog: dict, net, loss, inputs: list, weights: list, is_float):
+    """loss: the weighted sum of net's outputs (flattened: LSTM's (out, (h, c)))."""
     from mindspore import ParameterTuple, ops
-    from grad_diff import _weighted_loss
     params, mode = ParameterTuple(net.trainable_params()), prog["mode"]
-    loss = _weighted_loss(net, weights)
     if mode == "sens_by_list" and len(weights) == 1 and weights[0] is not None:
         return ops.GradOperation(get_all=True, get_by_list=True, sens_param=True)(net, params)(*inputs, weights[0])
     if mode == "layer_grad_grad" and is_float(inputs[0]):

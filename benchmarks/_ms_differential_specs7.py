@@ -95,4 +95,4 @@ TENSOR = [
 # round 7's nn layers, drawn with these sizes (the builder: _ms_differential_gen7.layer7)
 LAYERS = ["MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer", "LSTM2", "GRU2", "LSTMbi",
           "GRUbi", "Conv1d", "Conv2d", "BatchNorm1d3", "BatchNorm2d", "LayerNorm2", "Embedding", "DenseAct", "Dense",
-          "LSTMCell", "GRUCell", "RNNCell", "Conv2dPad", "Conv1dTranspose", "InstanceNorm1d", "Transformer"]
+          "GRUCell", "RNNCell", "Conv2dPad", "Conv1dTranspose", "InstanceNorm1d", "Transformer"]

@@ -107,10 +107,10 @@ def _layer_grads(prog: dict, net, inputs: list, weights: list):
     from mindspore import ParameterTuple, ops
     from grad_diff import _weighted_loss
     params = net.trainable_params()
-    loss = _weighted_loss(net, weights)
+    loss = _weighted_loss(lambda *a: _flat(net(*a)), weights)  # LSTM's (out, (h, c)): one weight per tensor
     mode = prog["mode"] if params else "grad_input"
     if mode in higher.LAYER_MODES:
-        return higher.layer_grads(prog, net, inputs, weights, _is_float)
+        return higher.layer_grads(prog, net, loss, inputs, weights, _is_float)
     if mode == "grad_input" and not _is_float(inputs[0]):
         return []
     if mode == "by_list":
