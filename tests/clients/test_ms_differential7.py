@@ -217,3 +217,19 @@ def test_second_order_of_a_batched_matmul_is_not_zero():
     ga, gb = second(Tensor(a), Tensor(b))
     np.testing.assert_allclose(ga.asnumpy(), w @ vb.transpose(0, 2, 1), rtol=1e-10)
     np.testing.assert_allclose(gb.asnumpy(), va.transpose(0, 2, 1) @ w, rtol=1e-10)
+
+
+def test_a_zero_d_tensor_reduced_along_axis_0_or_minus_1():
+    """MindSpore 2.10 CPU on Tensor(float32 2.0): ops.max(x, 0) / ops.min(x, -1) / mint.max(x, 0) / ops.median(x, 0,
+    True) are (2.0, Int64 0) with 0-d shapes, ops.argmax(x, 0) and Tensor.argmin(-1, True) 0-d 0; ours refused them
+    ('argmax: axis 0 out of range'). ops.median(x, -2) stays an error (MindSpore's too)."""
+    x = Tensor(np.float32(2.0))
+    for vals, idx in (ops.max(x, 0), ops.min(x, -1), mint.max(x, 0), ops.median(x, 0, True), x.max(0)):
+        assert vals.shape == () and idx.shape == () and float(vals.asnumpy()) == 2.0 and int(idx.asnumpy()) == 0
+        assert str(idx.dtype) == "Int64"
+    assert ops.argmax(x, 0).shape == () and int(ops.argmax(x, 0).asnumpy()) == 0
+    assert x.argmin(-1, True).shape == () and int(x.argmin(-1, True).asnumpy()) == 0
+    g = ops.grad(lambda a: ops.max(a, 0)[0] * 3 + ops.median(a, -1)[0] * 2)(x)
+    assert g.shape == () and float(g.asnumpy()) == 5.0
+    with pytest.raises(Exception, match="axis"):
+        ops.median(x, -2)
