@@ -233,3 +233,35 @@ def test_a_zero_d_tensor_reduced_along_axis_0_or_minus_1():
     assert g.shape == () and float(g.asnumpy()) == 5.0
     with pytest.raises(Exception, match="axis"):
         ops.median(x, -2)
+
+
+def test_second_order_with_a_matmul_term_matches_mindspores_graph_mode():
+    """f(x, y) = sum(sin(x) * y) + sum(tanh(x @ y.T)); the gradient of sum(dx^2) + sum(dy) (dx, dy = grad f).
+    Expected: MindSpore 2.10 CPU under ms.jit (rounded to 5 places); its PyNative run drops the matmul's cross
+    term (dx [[-0.21517, 0.90584, ...]]): the same family as its zero second order of bmm / Dense."""
+    rs = np.random.RandomState(0)
+    x, y = Tensor(rs.standard_normal((2, 3)).astype(np.float32)), Tensor(rs.standard_normal((2, 3)).astype(np.float32))
+    first = ops.grad(lambda a, b: (ops.sin(a) * b).sum() + ops.tanh(a @ b.T).sum(), grad_position=(0, 1))
+
+    def second(a, b):
+        da, db = first(a, b)
+        return (da * da).sum() + db.sum()
+    gx, gy = ops.grad(second, grad_position=(0, 1))(x, y)
+    np.testing.assert_allclose(gx.asnumpy(), [[-1.06552, 1.23944, 0.47115], [1.55368, 1.38311, 12.98375]], atol=2e-5)
+    np.testing.assert_allclose(gy.asnumpy(), [[-2.79883, -1.60149, -0.22179], [9.01036, 7.79365, 2.21447]], atol=2e-5)
+
+
+def test_hessian_of_a_tanh_dense_layer():
+    """ops.jacfwd(ops.jacrev(sum(Dense(3, 2, 'tanh')(v)))): sum_k tanh''(z_k) W_k W_k^T (worked by hand, NumPy
+    float64). MindSpore 2.10 CPU gives -0.07585 for -0.07608 (0.3% off)."""
+    net = nn.Dense(3, 2, activation="tanh")
+    w = np.random.RandomState(0).standard_normal((2, 3)).astype(np.float32)
+    b = np.random.RandomState(1).standard_normal((2,)).astype(np.float32)
+    net.weight.set_data(Tensor(w))
+    net.bias.set_data(Tensor(b))
+    v = np.random.RandomState(0).standard_normal((1, 3)).astype(np.float32)
+    h = ops.jacfwd(ops.jacrev(lambda a: net(a).sum()))(Tensor(v)).asnumpy()
+    t = np.tanh(w.astype(np.float64) @ v[0].astype(np.float64) + b)
+    want = sum(-2 * t[k] * (1 - t[k] ** 2) * np.outer(w[k], w[k]) for k in range(2))
+    assert h.shape == (1, 3, 1, 3)
+    np.testing.assert_allclose(h.reshape(3, 3), want, rtol=1e-5, atol=1e-6)
