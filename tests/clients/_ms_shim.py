@@ -1,5 +1,5 @@
-"""The fixture the ms_differential tests share: `import mindspore` gives gradserve (benchmarks/mindspore_suite's
-rename-only shim) for a test's duration, against the real server."""
+"""What the ms_differential tests share: benchmarks/ and its mindspore_suite/ on sys.path (the harness's modules), and
+a fixture under which `import mindspore` gives gradserve (mindspore_suite's rename-only shim), against the real server."""
 import importlib.util
 import os
 import sys
@@ -7,6 +7,7 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path[:0] = [os.path.join(ROOT, "benchmarks"), os.path.join(ROOT, "benchmarks", "mindspore_suite")]
 
 
 @pytest.fixture

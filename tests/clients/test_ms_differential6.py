@@ -2,21 +2,16 @@
 in MindSpore 2.10 CPU, /work/msvenv, and in the SDK). The harness's own checks (generation, comparison; fast) and
 what it found. Expected values: MindSpore 2.10.0 CPU's output (records of `ms_differential.py side ... ms`,
 copied as literals below) or NumPy."""
-import os
-import sys
 
 import numpy as np
 import pytest
 
 from gradserve import Tensor, ops
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path[:0] = [os.path.join(ROOT, "benchmarks"), os.path.join(ROOT, "benchmarks", "mindspore_suite")]
+from clients._ms_shim import mindspore_is_gradserve  # noqa: F401  (a fixture; puts benchmarks/ on sys.path)
 import _ms_differential_gen as gen  # noqa: E402
 import ms_differential as msd  # noqa: E402
 from grad_diff import classify  # noqa: E402
-
-from clients._ms_shim import mindspore_is_gradserve  # noqa: E402,F401  (a fixture)
 
 
 # ----------------------------------------------------------------------------------------- the harness

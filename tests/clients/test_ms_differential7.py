@@ -4,22 +4,17 @@ text in MindSpore 2.10 CPU (/work/msvenv) and in the SDK. The harness's own chec
 MindSpore 2.10.0 CPU's output (records of `ms_differential.py side ... ms` over PROGRAMS, and calls by hand, copied as
 literals below), NumPy, or derivatives worked by hand (where MindSpore's CPU answer is the wrong one)."""
 import ast
-import os
-import sys
 
 import numpy as np
 import pytest
 
 from gradserve import Tensor, mint, nn, ops
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path[:0] = [os.path.join(ROOT, "benchmarks"), os.path.join(ROOT, "benchmarks", "mindspore_suite")]
+from clients._ms_shim import mindspore_is_gradserve  # noqa: F401  (a fixture; puts benchmarks/ on sys.path)
 import _ms_differential_gen as gen  # noqa: E402
 import _ms_differential_gen7 as gen7  # noqa: E402
 import ms_differential as msd  # noqa: E402
 from grad_diff import classify  # noqa: E402
-
-from clients._ms_shim import mindspore_is_gradserve  # noqa: E402,F401  (a fixture)
 
 
 # ----------------------------------------------------------------------------------------- the harness
