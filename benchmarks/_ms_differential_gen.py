@@ -12,7 +12,7 @@ import _ms_differential_specs as specs
 X_DTYPES = [("float32", 55), ("float16", 15), ("int32", 10), ("bool", 4), ("float64", 16)]
 OP_MODES = ["value_and_grad", "grad", "get_all", "sens", "jvp", "vjp", "jit_grad"]
 LAYER_MODES = ["by_list", "value_and_grad_weights", "grad_input"]
-_SIG = re.compile(r"(Tensor|ops)\.(\w+)\((.*)\)$")
+_SIG = re.compile(r"(Tensor|ops|mint|F)\.(\w+)\((.*)\)$")  # F: mint.nn.functional
 
 
 def _pick(rng: random.Random, weighted):
@@ -22,8 +22,8 @@ def _pick(rng: random.Random, weighted):
 class Draw:
     """One program's inputs as they are drawn: T(...) spellings, each a new argument of f."""
 
-    def __init__(self, rng: random.Random):
-        self.rng, self.inputs = rng, []
+    def __init__(self, rng: random.Random, empty_p: float = 0.05):
+        self.rng, self.inputs, self.empty_p = rng, [], empty_p
 
     def tensor(self, dtype: str, shape, domain: str = "normal") -> str:
         self.inputs.append(f"T({dtype!r}, {tuple(shape)!r}, {self.rng.randrange(1 << 30)}, {domain!r})")
@@ -32,9 +32,12 @@ class Draw:
     def shape(self, lo: int = 0, hi: int = 3, empty: bool = True) -> tuple:
         rank = self.rng.randint(lo, hi)
         dims = [self.rng.randint(1, 4) for _ in range(rank)]
-        if empty and dims and self.rng.random() < 0.05:
+        if empty and dims and self.rng.random() < self.empty_p:
             dims[self.rng.randrange(rank)] = 0
         return tuple(dims)
+
+
+X_SHAPES = {}  # more main-tensor kinds: name -> draw -> shape (round 7's module adds to it, and to X_KINDS / KINDS)
 
 
 def _x_shape(draw: Draw, kind: str) -> tuple:
@@ -47,6 +50,7 @@ def _x_shape(draw: Draw, kind: str) -> tuple:
              "mat2d": lambda: (r.randint(1, 4), r.randint(1, 4)), "mat_out": lambda: (r.randint(1, 4), r.randint(1, 4)),
              "x3d": lambda: (r.randint(1, 2), r.randint(1, 3), r.randint(3, 5)),
              "x4d": lambda: (r.randint(1, 2), r.randint(1, 3), r.randint(2, 4), r.randint(2, 4))}
+    fixed.update({k: (lambda make=make: make(draw)) for k, make in X_SHAPES.items()})
     return fixed[kind]() if kind in fixed else draw.shape()
 
 
@@ -176,7 +180,7 @@ def _parse(sig: str):
 
 def _call_text(draw: Draw, sig: str) -> str:
     """One call of sig with drawn arguments: required ones positional, optional ones left out (the default),
-    positional, or by keyword."""
+    positional, or by keyword ($name: keyword-only)."""
     holder, name, params = _parse(sig)
     r = draw.rng
     x_kind = next((k for _, k, _ in params if k in X_KINDS), "x")
@@ -186,24 +190,27 @@ def _call_text(draw: Draw, sig: str) -> str:
     args, positional = [], True
     for pname, kind, optional in params:
         if kind in X_KINDS:
-            if holder == "ops":
+            if holder != "Tensor":
                 args.append(receiver)
             continue
         if optional and r.random() < 0.4:
             positional = False
             continue
         value = repr(KINDS[kind](ctx))
-        if pname.startswith("*") or not optional or (positional and r.random() < 0.5):
+        if pname.startswith("$"):
+            positional = False
+            args.append(f"{pname[1:]}={value}")
+        elif pname.startswith("*") or not optional or (positional and r.random() < 0.5):
             args.append(value)
         else:
             positional = False
             args.append(f"{pname}={value}")
-    target = f"ops.{name}" if holder == "ops" else f"{receiver}.{name}"
+    target = f"{receiver}.{name}" if holder == "Tensor" else f"{holder}.{name}"
     return f"{target}({', '.join(args)})"
 
 
-def op_program(rng: random.Random, sig: str) -> dict:
-    draw = Draw(rng)
+def op_program(rng: random.Random, sig: str, empty_p: float = 0.05) -> dict:
+    draw = Draw(rng, empty_p)
     call = _call_text(draw, sig)
     params = ", ".join(f"a{i}" for i in range(len(draw.inputs)))
     src = f"inputs = [{', '.join(draw.inputs)}]\ndef f({params}):\n    return {call}\n"

@@ -6,7 +6,7 @@ real server. Forward values and gradients are compared: GradOperation get_all / 
 ops.grad (also under ms.jit), ops.value_and_grad (inputs and weights), ops.jvp, ops.vjp. The loss is sum(out_i * w_i) with
 fixed weights per program. Tolerances and the comparison: mindspore_suite/grad_diff.py.
 
-  python ms_differential.py run OUT_DIR [--seed S] [--count N] [-v]   # generate, both sides, compare
+  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7] [-v]   # generate, both sides, compare
   python ms_differential.py gs OUT_DIR [-v]       # gradserve's side of what MindSpore ran, then compare
   python ms_differential.py compare OUT_DIR [-v]
   python ms_differential.py side OUT_DIR ms|gs                          # one side, in the Python it runs under
@@ -21,6 +21,8 @@ import signal
 import subprocess
 import sys
 import types
+
+import _ms_differential_higher as higher
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SUITE = os.path.join(HERE, "mindspore_suite")
@@ -81,6 +83,9 @@ def _op_grads(prog: dict, f, inputs: list, weights: list):
         return f(*merged)
     loss, diff, every = _weighted_loss(g, weights), [inputs[i] for i in pos], tuple(range(len(pos)))
     mode, single = prog["mode"], len(weights) == 1 and weights[0] is not None
+    if mode in higher.OP_MODES:
+        return higher.op_grads(prog, f if len(pos) == len(inputs) else None, g, diff, weights,
+                               lambda dtype, shape, seed: make_tensor(dtype, shape, seed, "normal"))
     if mode == "value_and_grad":
         return ops.value_and_grad(loss, grad_position=every)(*diff)[1]
     if mode == "grad":
@@ -102,8 +107,10 @@ def _layer_grads(prog: dict, net, inputs: list, weights: list):
     from mindspore import ParameterTuple, ops
     from grad_diff import _weighted_loss
     params = net.trainable_params()
-    loss = _weighted_loss(net, weights)
+    loss = _weighted_loss(lambda *a: _flat(net(*a)), weights)  # LSTM's (out, (h, c)): one weight per tensor
     mode = prog["mode"] if params else "grad_input"
+    if mode in higher.LAYER_MODES:
+        return higher.layer_grads(prog, net, loss, inputs, weights, _is_float)
     if mode == "grad_input" and not _is_float(inputs[0]):
         return []
     if mode == "by_list":
@@ -127,9 +134,11 @@ def _program_module(prog: dict, names: dict) -> dict:
 
 def evaluate(prog: dict) -> dict:
     import mindspore as ms
-    from mindspore import Tensor, nn, ops
+    from mindspore import Tensor, mint, nn, ops
+    from mindspore.mint.nn import functional
     from grad_diff import _encode, _weights
-    ns = _program_module(prog, {"ms": ms, "ops": ops, "nn": nn, "Tensor": Tensor, "T": make_tensor})
+    ns = _program_module(prog, {"ms": ms, "ops": ops, "nn": nn, "mint": mint, "F": functional, "Tensor": Tensor,
+                                "T": make_tensor})
     inputs = ns["inputs"]
     record = {}
     if prog["kind"] == "layer":
@@ -191,19 +200,24 @@ def _run_side(python: str, folder: str, which: str, env: dict) -> None:
 
 def _available(holder: str, name: str) -> bool:
     import gradserve
-    return hasattr({"ops": gradserve.ops, "Tensor": gradserve.Tensor, "nn": gradserve.nn}[holder], name)
+    from gradserve import mint
+    from gradserve.mint.nn import functional
+    holders = {"ops": gradserve.ops, "Tensor": gradserve.Tensor, "nn": gradserve.nn, "mint": mint, "F": functional}
+    return hasattr(holders[holder], name)
 
 
-def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False) -> None:
+def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 7) -> None:
     """Generate, MindSpore's side, gradserve's side (the programs MindSpore ran: gs_only after a MindSpore side
     stopped part way), compare."""
     import _ms_differential_gen
+    import _ms_differential_gen7
     from doc_examples import _gradserve_env
     folder = os.path.abspath(folder)
     if not gs_only:
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, "programs.jsonl"), "w") as f:
-            for prog in _ms_differential_gen.programs(seed, count, _available):
+            draw = _ms_differential_gen7.programs7 if round_ == 7 else _ms_differential_gen.programs
+            for prog in draw(seed, count, _available):
                 f.write(json.dumps(prog) + "\n")
         _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
     with _gradserve_env() as env:
@@ -216,17 +230,25 @@ def _load(path: str) -> dict:
     return {r["name"]: r for r in map(json.loads, open(path))} if os.path.exists(path) else {}
 
 
+def _classify(ms: dict, gs) -> tuple[str, str]:
+    """grad_diff.classify, and "params" where a layer's trainable_params() differ in order / names / shapes (the
+    parameters are filled by position: a different order is a different network, and get_by_list's order)."""
+    from grad_diff import classify
+    if gs and gs.get("outcome") == "ok" and ms.get("params") is not None and gs.get("params") != ms["params"]:
+        return "params", f"{gs.get('params')} vs MindSpore {ms['params']}"
+    return classify(ms, gs)
+
+
 def compare(folder: str, verbose: bool) -> dict:
     """Counts by outcome (grad_diff.classify: pass / value / grad / dtype / gs_error / ms_error); prints the
     silently wrong ones (value, grad) with their program text, and with -v the dtype and gradserve errors."""
     import collections
-    from grad_diff import classify
     progs = {p["name"]: p for p in map(json.loads, open(os.path.join(folder, "programs.jsonl")))}
     ms, gs = _load(os.path.join(folder, "ms.jsonl")), _load(os.path.join(folder, "gs.jsonl"))
-    results = {name: classify(ms[name], gs.get(name)) for name in progs if name in ms and ms[name]["outcome"] != "running"}
+    results = {name: _classify(ms[name], gs.get(name)) for name in progs if name in ms and ms[name]["outcome"] != "running"}
     counts = collections.Counter(o for o, _ in results.values())
     print(f"{len(results)} programs: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
-    shown = ("value", "grad") + (("dtype", "gs_error") if verbose else ())
+    shown = ("value", "grad", "params") + (("dtype", "gs_error") if verbose else ())
     for name, (outcome, detail) in results.items():
         if outcome in shown:
             print(f"--- {outcome} {name} [{progs[name]['mode']}]: {detail}\n{progs[name]['src']}")
@@ -240,10 +262,12 @@ def main() -> None:
     ap.add_argument("which", nargs="?", choices=["ms", "gs"])
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--count", type=int, default=500)
+    ap.add_argument("--round", type=int, choices=[6, 7], default=7, help="6: one call / layer and the first-order "
+                    "forms; 7: higher order, mint / mint.nn.functional, layers through GradOperation")
     ap.add_argument("-v", action="store_true", help="also list dtype differences and gradserve errors")
     a = ap.parse_args()
     if a.command in ("run", "gs"):
-        run(a.folder, a.seed, a.count, a.v, gs_only=a.command == "gs")
+        run(a.folder, a.seed, a.count, a.v, gs_only=a.command == "gs", round_=a.round)
     elif a.command == "side":
         side(a.folder, a.which)
     else:

@@ -2,17 +2,13 @@
 in MindSpore 2.10 CPU, /work/msvenv, and in the SDK). The harness's own checks (generation, comparison; fast) and
 what it found. Expected values: MindSpore 2.10.0 CPU's output (records of `ms_differential.py side ... ms`,
 copied as literals below) or NumPy."""
-import importlib.util
-import os
-import sys
 
 import numpy as np
 import pytest
 
 from gradserve import Tensor, ops
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path[:0] = [os.path.join(ROOT, "benchmarks"), os.path.join(ROOT, "benchmarks", "mindspore_suite")]
+from clients._ms_shim import mindspore_is_gradserve  # noqa: F401  (a fixture; puts benchmarks/ on sys.path)
 import _ms_differential_gen as gen  # noqa: E402
 import ms_differential as msd  # noqa: E402
 from grad_diff import classify  # noqa: E402
@@ -87,23 +83,6 @@ MS_RECORDS = {  # MindSpore 2.10.0 CPU: `ms_differential.py side` over PROGRAMS
                                          -1.442325472831726, 0.7384346723556519, -1.04695463180542),
                                     _f32((2,), 1.6826183795928955, 1.9376335144042969)]},
 }
-
-
-@pytest.fixture
-def mindspore_is_gradserve(on_real_server):
-    """`import mindspore` gives gradserve (mindspore_suite's rename-only shim) for the test's duration."""
-    spec = importlib.util.spec_from_file_location("_ms_shim6", os.path.join(ROOT, "benchmarks", "mindspore_suite",
-                                                                          "conftest.py"))
-    shim = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(shim)
-    finder = shim._Alias()
-    sys.meta_path.insert(0, finder)
-    try:
-        yield
-    finally:
-        sys.meta_path.remove(finder)
-        for name in [n for n in sys.modules if n == "mindspore" or n.startswith("mindspore.")]:
-            del sys.modules[name]
 
 
 @pytest.mark.parametrize("name", sorted(MS_RECORDS))

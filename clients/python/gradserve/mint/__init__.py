@@ -13,6 +13,7 @@ from .. import ops as _ops
 from .._tensor import Tensor
 from ..ops._math_more import full_ext as full  # noqa: F401  (a number's own dtype; ops.full: int64)
 from . import nn, special  # noqa: F401  (mint.nn, mint.nn.functional, mint.special)
+from ._flatten import flatten  # noqa: F401
 
 # the same function in ops (its positional order and keywords are mint's)
 _SAME = ("abs", "acos", "acosh", "addmm", "addmv", "arange", "argmax", "asin", "asinh", "atan", "atanh",

@@ -61,6 +61,9 @@ class _LayerBase(Cell):
         from . import Dense, LayerNorm
         from ..common.initializer import HeUniform, Uniform
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=batch_first, dtype=dtype)
+        if norms == 3:  # the decoder's attention over memory, second as in MindSpore's __init__ (parameter order)
+            self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=batch_first,
+                                                     dtype=dtype)
         self.dense1 = Dense(d_model, dim_feedforward, weight_init=HeUniform(math.sqrt(5)),
                             bias_init=Uniform(1 / math.sqrt(d_model)), dtype=dtype)
         self.dropout = Dropout(p=dropout)
@@ -118,8 +121,6 @@ class TransformerDecoderLayer(_LayerBase):
                  norm_first: bool = False, dtype=_dt.float32):
         super().__init__(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
                          norm_first, dtype, norms=3)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=batch_first,
-                                                 dtype=dtype)
 
     def _mha_block(self, x, mem, attn_mask, key_padding_mask):
         x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask, key_padding_mask=key_padding_mask,

@@ -62,22 +62,26 @@ class DType:
 
 
 # -- logical reductions ----------------------------------------------------------------------------
-def _bool_reduce(op, x, axis, keep_dims):
+def _count_true(x, axis, keep_dims, negate: bool = False):
+    """How many elements (along axis) are true (false with negate), as float32: a count, so an empty axis
+    gives 0 (all: True, any: False, as NumPy; a max / min reduction refused it)."""
     x = x if isinstance(x, Tensor) else Tensor(x)
     # each element's truth first (x != 0: NaN true, -0.0 false): a min over floats would take NaN as
     # true beside a zero, and a cast to float32 would make a tiny float64 zero
     truth = x if x._dtype == _dt.bool_ else P.not_equal(x, Tensor(np.zeros((), x._dtype)))
-    return P.cast(op(P.cast(truth, _dt.float32), axis, keep_dims), _dt.bool_)
+    truth = P.logical_not(truth) if negate else truth
+    return P.sum(P.cast(truth, _dt.float32), axis, keep_dims)
 
 
 def all(input, axis=None, keep_dims=False):  # noqa: A001 - MindSpore's name
     """Whether every element (along axis) is true."""
-    return _bool_reduce(P.min, input, axis, keep_dims)
+    return P.equal(_count_true(input, axis, keep_dims, negate=True), Tensor(np.float32(0)))
 
 
 def any(input, axis=None, keep_dims=False):  # noqa: A001
-    """Whether some element (along axis) is true."""
-    return _bool_reduce(P.max, input, axis, keep_dims)
+    """Whether some element (along axis) is true (False over an empty axis: NumPy's; MindSpore 2.10's CPU
+    kernel gives True)."""
+    return P.greater(_count_true(input, axis, keep_dims), Tensor(np.float32(0)))
 
 
 # -- norms and distances -----------------------------------------------------------------------------

@@ -11,11 +11,13 @@ there: 0 for up to 3 elements, 2 for 4 or 5)."""
 from __future__ import annotations
 
 from ._extra import P
+from ._scalar_axis import one_element_axis
 
 __all__ = ["median", "nanmedian", "nansum", "aminmax"]
 
 
 def _lower_middle(x, axis: int, keepdims: bool, ignore_nan: bool):
+    x, axis, keepdims = one_element_axis(x, axis, keepdims)
     axis = axis % len(x.shape) if x.shape else 0
     _, order = P.sort(x, axis=axis, descending=False)  # stable (ties keep their order), NaN last
     count = P.sum(P.cast(P.equal(x, x), "int64"), axis=axis, keepdims=True)  # numbers per slice: NaN != NaN

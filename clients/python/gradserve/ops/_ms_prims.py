@@ -15,6 +15,7 @@ from __future__ import annotations
 from .. import dtype as _dt
 from .._trace import apply
 from ._extra import P
+from ._scalar_axis import one_element_axis
 from ._primitives import Primitive, stop_gradient
 
 __all__ = ["LayerNorm", "Pad", "pad", "Argmax", "Argmin", "argmax", "argmin"]
@@ -136,6 +137,7 @@ class Pad(Primitive):
 
 def index_of(op: str, x, axis, keep: bool, dtype: str):
     """op (argmax / argmin) along axis (None: of the flattened, 0-d), as indices of dtype."""
+    x, axis, keep = one_element_axis(x, axis, keep)
     if axis is None:  # of the flattened tensor, a 0-d index
         out = apply(op, [P.reshape(x, (-1,))], {"axis": 0, "keepdims": False})[0]
     else:

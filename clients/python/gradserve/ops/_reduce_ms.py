@@ -16,6 +16,7 @@ from .._misc import MutableBool
 from .._tensor import Tensor
 from . import _primitives
 from ._extra import P, all as _all, any as _any
+from ._scalar_axis import one_element_axis
 from .._late import late
 
 # MindSpore 2.10's ops and F bind these primitive instances: reduce_sum(x, axis=()) without keep_dims
@@ -36,6 +37,7 @@ def _first_extremum(x, axis: int, keepdims: bool, arg: str):
 
 
 def _extremum_with_index(x, axis, keepdims, red: str, arg: str):
+    x, axis, keepdims = one_element_axis(x, axis, keepdims)
     if axis is None:  # over all: the split rule (ReduceMax); the index is 0, whatever the input (MindSpore 2.10's
         # ops.max / ops.min docs print value= 0 for an extremum at flat index 5; so does its CPU run). keepdims is
         # ignored there: MindSpore 2.10 gives 0-d values and index (Tensor.max(keepdims=True) too), not [1, 1]

@@ -132,8 +132,9 @@ def var(x, *args, **kwargs):
         n *= x.shape[int(a)]
     d = P.sub(x, P.mean(x, list(axes), keepdims=True))
     # MindSpore 2.10 divides by n - ddof whatever it is: inf at n = ddof (NaN where the sum is 0: one element with
-    # ddof 1, an empty tensor), negative past it
-    return P.mul(P.sum(P.square(d), list(axes), keep), 1.0 / (n - ddof) if n != ddof else math.inf)
+    # ddof 1), negative past it; over no elements NaN whatever ddof is (0 / -1 would be -0.0)
+    scale = math.nan if n == 0 else 1.0 / (n - ddof) if n != ddof else math.inf
+    return P.mul(P.sum(P.square(d), list(axes), keep), scale)
 
 
 def std(x, *args, **kwargs):
