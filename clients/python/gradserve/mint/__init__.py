@@ -80,12 +80,6 @@ def sub(input, other, *, alpha=1):  # noqa: A002
     return _ops._alpha_arith.sub_ext(input, other, alpha)
 
 
-def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002 - MindSpore's names
-    """Dimensions start_dim..end_dim into one; every dimension by default (MindSpore 2.10's mint.flatten: (2, 3, 4)
-    -> (24,), where ops.flatten keeps the first)."""
-    return _ops.flatten(input, start_dim=start_dim, end_dim=end_dim)
-
-
 def masked_select(input, mask):  # noqa: A002
     """The elements of input where mask (broadcast) is True, as a 1-d Tensor."""
     return _ops.masked_select(input, mask)
