@@ -385,10 +385,11 @@ def selective_scan():
     return build
 
 
-def gp_pieces():
+def gp_pieces(legacy: bool = False):
     """Gaussian-process regression's pieces: an ARD RBF kernel by cdist of scaled inputs, its Cholesky factor
     (with jitter), alpha by cholesky_solve, the predictive mean at test points, the predictive variance by a
-    triangular solve, and the negative log marginal likelihood."""
+    triangular solve, and the negative log marginal likelihood. `legacy`: the older spellings GP code still
+    has (torch.triangular_solve, cholesky_inverse for K^-1, the variance by K^-1's quadratic form)."""
     def build():
         torch = _seed()
 
@@ -412,11 +413,51 @@ def gp_pieces():
                 alpha = torch.cholesky_solve(self.ytr, L)
                 ks = self.k(self.xtr, xs)
                 mean = ks.T @ alpha
-                v = torch.linalg.solve_triangular(L, ks, upper=False)
-                var = torch.exp(2 * self.log_sf) - (v * v).sum(0)
+                if legacy:
+                    v = torch.triangular_solve(ks, L, upper=False)[0]
+                    var = torch.exp(2 * self.log_sf) - (ks * (torch.cholesky_inverse(L) @ ks)).sum(0) + 0 * v.sum()
+                else:
+                    v = torch.linalg.solve_triangular(L, ks, upper=False)
+                    var = torch.exp(2 * self.log_sf) - (v * v).sum(0)
                 nll = 0.5 * (self.ytr * alpha).sum() + torch.log(torch.diagonal(L)).sum() + 0.5 * n * math.log(2 * math.pi)
                 return mean.squeeze(-1), var, nll
         return GP().eval(), (torch.rand(4, 2) * 3,)
+    return build
+
+
+def gnn_segments():
+    """A molecular GNN written with torch's own segment ops: atoms stored molecule by molecule, pair distances
+    by pdist (each pair once), DimeNet's sin(k r) / r radial basis (torch.special.spherical_bessel_j0 has no
+    derivative in torch: its output does not require grad), messages max-aggregated by index_reduce
+    (amax), the readout a segment_reduce mean over each molecule's atoms, a plane-wave phase exp(i k r) by a
+    Python complex number."""
+    def build():
+        torch = _seed()
+        n = 7
+        i, j = torch.triu_indices(n, n, 1)
+
+        class GNN(torch.nn.Module):
+            def __init__(self, f=8, nb=6):
+                super().__init__()
+                self.register_buffer("i", i)
+                self.register_buffer("j", j)
+                self.register_buffer("lengths", torch.tensor([3, 4]))
+                self.register_buffer("freq", torch.arange(1, nb + 1).float())
+                self.embed, self.filt = torch.nn.Linear(3, f), _mlp(torch, [2 * nb, f, f], torch.nn.SiLU)
+                self.out = _mlp(torch, [f, 8, 1], torch.nn.SiLU)
+
+            def forward(self, pos, feat):  # pos [n, 3], feat [n, 3]
+                d = torch.pdist(pos)  # [n (n - 1) / 2], pairs (i, j) with i < j in row-major order
+                kr = d[:, None] * self.freq
+                phase = torch.view_as_real(torch.exp(1j * kr)).flatten(1)[:, ::2]  # cos(k r)
+                basis = torch.cat([torch.sin(kr) / d[:, None], phase], -1)  # DimeNet's sin(k r) / r
+                h = self.embed(feat)
+                msg = h[self.j] * self.filt(basis)
+                agg = torch.zeros_like(h).index_reduce(0, self.i, msg, "amax", include_self=False)
+                h = h + agg
+                return torch.segment_reduce(self.out(h), "mean", lengths=self.lengths)
+        pos = torch.cumsum(torch.rand(n, 3) * 0.8, 0)
+        return GNN().eval(), (pos, torch.randn(n, 3))
     return build
 
 
@@ -434,6 +475,8 @@ CASES = [
     Case("diffusion_unet", SCIENCE, diffusion_unet()),
     Case("selective_scan_ssm", SCIENCE, selective_scan()),
     Case("gp_cholesky", SCIENCE, gp_pieces()),
+    Case("gp_cholesky_legacy_solves", SCIENCE, gp_pieces(legacy=True)),
+    Case("gnn_segment_pdist", SCIENCE, gnn_segments()),
 ]
 
 
@@ -540,7 +583,7 @@ def jax_schnet():
 
 def jax_gp_special():
     """GP regression by jax.scipy.linalg (cho_factor / cho_solve / solve_triangular) and jax.scipy.special
-    (gammaln, digamma, xlogy, logsumexp, erf) in one score."""
+    (gammaln, digamma, xlogy, logsumexp, erf, betainc) in one score."""
     def build():
         import jax
         import jax.numpy as jnp
@@ -562,7 +605,8 @@ def jax_gp_special():
             v = jsl.solve_triangular(c[0], k(xtr, xs), lower=True)
             var = 1.0 - (v * v).sum(0)
             a = p["alpha"]
-            score = jsp.gammaln(a + var) - jsp.digamma(a) * jsp.xlogy(var, var + 1) + jsp.erf(mean)
+            score = jsp.gammaln(a + var) - jsp.digamma(a) * jsp.xlogy(var, var + 1) + jsp.erf(mean) + \
+                jsp.betainc(2.0, 3.0, jax.nn.sigmoid(mean))
             return jnp.stack([mean, var, score, jsp.logsumexp(jnp.stack([mean, score]), 0)], -1)
         return fn, p, jax.random.uniform(jax.random.PRNGKey(1), (5, 2)) * 3
     return build
