@@ -14,7 +14,8 @@ e.g. `pip install --no-deps --target /work/impextra torchvision timm transformer
 A model whose package is missing is listed as skipped. `--float64` also runs torch's reference in float64 on the
 same weights (JAX under jax_enable_x64) and records ours and the framework's float32 errors against it (`f64`
 column: ours / torch or JAX float32): a mismatch where float32 torch is as far off float64 as ours is rounding at a
-kink or in an ill-conditioned op; one where float32 torch agrees with float64 and ours does not is our bug. Results accumulate in
+kink or in an ill-conditioned op; one where float32 torch agrees with float64 and ours does not points at us: a
+bug, or a kink where only our float32 rounded across zero (densenet121's row; perturbing the weights tells). Results accumulate in
 benchmarks/results/model_zoo.json (one entry per model and path); `--table` writes benchmarks/IMPORT_ZOO.md.
 """
 from __future__ import annotations
@@ -306,7 +307,7 @@ def write_table(results: dict):
              "equal); a gradient zero in exact arithmetic (a key bias under softmax) counts as zero. `f64` (rows run "
              "with --float64): ours / torch's (or JAX's) float32 largest error against the same framework in float64 on "
              "the same weights: "
-             "both large is rounding (a kink, an ill-conditioned op), ours alone large is a bug.", "",
+             "both large is rounding (a kink, an ill-conditioned op), ours alone large points at us (a bug, or a kink only our float32 crossed: see densenet121).", "",
              "| model | family | path | forward | grads | weights | f64 | status | note |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for case in CASES:
