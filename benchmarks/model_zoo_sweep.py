@@ -15,7 +15,8 @@ A model whose package is missing is listed as skipped. `--float64` also runs tor
 same weights (JAX under jax_enable_x64) and records ours and the framework's float32 errors against it (`f64`
 column: ours / torch or JAX float32): a mismatch where float32 torch is as far off float64 as ours is rounding at a
 kink or in an ill-conditioned op; one where float32 torch agrees with float64 and ours does not points at us: a
-bug, or a kink where only our float32 rounded across zero (densenet121's row; perturbing the weights tells). Results accumulate in
+bug, or a kink where only our float32 rounded across zero (densenet121's row; perturbing the weights tells).
+Results accumulate in
 benchmarks/results/model_zoo.json (one entry per model and path); `--table` writes benchmarks/IMPORT_ZOO.md.
 """
 from __future__ import annotations
@@ -292,7 +293,8 @@ def _fmt(v) -> str:
 
 
 def _fmt_f64(f64) -> str:
-    """ours / the reference framework's float32 (torch or JAX), each the larger of its forward and gradient errors against torch float64."""
+    """ours / the reference framework's float32 (torch or JAX), each the larger of its forward and gradient
+    errors against the framework in float64."""
     return "-" if not f64 else f"{_fmt(max(f64['ours']))} / {_fmt(max(f64['ref32']))}"
 
 
@@ -305,9 +307,9 @@ def write_table(results: dict):
              "the initializers that map back to one parameter by name or value: the dynamo exporter folds eval-mode "
              "batch norm into the convolutions, so fewer). Weights are nudged off their init (trained-like: no two "
              "equal); a gradient zero in exact arithmetic (a key bias under softmax) counts as zero. `f64` (rows run "
-             "with --float64): ours / torch's (or JAX's) float32 largest error against the same framework in float64 on "
-             "the same weights: "
-             "both large is rounding (a kink, an ill-conditioned op), ours alone large points at us (a bug, or a kink only our float32 crossed: see densenet121).", "",
+             "with --float64): ours / torch's (or JAX's) float32 largest error against the same framework in "
+             "float64 on the same weights: both large is rounding (a kink, an ill-conditioned op), ours alone large "
+             "points at us (a bug, or a kink only our float32 crossed: see densenet121).", "",
              "| model | family | path | forward | grads | weights | f64 | status | note |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for case in CASES:
@@ -318,7 +320,8 @@ def write_table(results: dict):
             why = re.sub(r"\x1b\[[0-9;]*m", "", r.get("why", ""))  # the exporter's colours
             note = "; ".join(t for t in (case.note, why[:160]) if t)
             lines.append(f"| {case.name} | {case.family} | {path} | {_fmt(r.get('forward'))} | "
-                         f"{_fmt(r.get('grads'))} | {r.get('weights', '-')} | {_fmt_f64(r.get('f64'))} | {r['status']} | "
+                         f"{_fmt(r.get('grads'))} | {r.get('weights', '-')} | {_fmt_f64(r.get('f64'))} | "
+                         f"{r['status']} | "
                          f"{note.replace('|', '/')} |")
     counts: dict = {}
     for r in results.values():

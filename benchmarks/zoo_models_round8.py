@@ -336,7 +336,8 @@ def diffusion_unet():
                 self.inc = nn.Conv2d(2, 8, 3, padding=1)
                 self.d1, self.down = Res(8, 8), nn.Conv2d(8, 8, 3, stride=2, padding=1)
                 self.mid, self.attn = Res(8, 16), Attn(16)
-                self.u1, self.outc = Res(24, 8), nn.Sequential(nn.GroupNorm(4, 8), nn.SiLU(), nn.Conv2d(8, 2, 3, padding=1))
+                self.u1 = Res(24, 8)
+                self.outc = nn.Sequential(nn.GroupNorm(4, 8), nn.SiLU(), nn.Conv2d(8, 2, 3, padding=1))
 
             def forward(self, x, t):  # x [b, 2, 8, 8], t [b] diffusion times
                 freqs = torch.exp(-math.log(1000.0) * torch.arange(4) / 4)
@@ -419,7 +420,8 @@ def gp_pieces(legacy: bool = False):
                 else:
                     v = torch.linalg.solve_triangular(L, ks, upper=False)
                     var = torch.exp(2 * self.log_sf) - (v * v).sum(0)
-                nll = 0.5 * (self.ytr * alpha).sum() + torch.log(torch.diagonal(L)).sum() + 0.5 * n * math.log(2 * math.pi)
+                nll = (0.5 * (self.ytr * alpha).sum() + torch.log(torch.diagonal(L)).sum()
+                       + 0.5 * n * math.log(2 * math.pi))
                 return mean.squeeze(-1), var, nll
         return GP().eval(), (torch.rand(4, 2) * 3,)
     return build
