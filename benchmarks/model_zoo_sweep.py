@@ -10,8 +10,13 @@ reference tensor's largest magnitude (float32; pass at 1e-4).
 The model packages are not gradserve's dependencies: install them beside it (never into the project's venv),
 e.g. `pip install --no-deps --target /work/impextra torchvision timm transformers flax ...`, and run
     PYTHONPATH=$PWD:$PWD/clients/python:$PWD/tests:/work/impextra python -m benchmarks.model_zoo_sweep
-        [--only NAME ...] [--paths export onnx-ts onnx-dynamo jax]
-A model whose package is missing is listed as skipped. Results accumulate in
+        [--only NAME ...] [--paths export onnx-ts onnx-dynamo jax] [--float64]
+A model whose package is missing is listed as skipped. `--float64` also runs torch's reference in float64 on the
+same weights (JAX under jax_enable_x64) and records ours and the framework's float32 errors against it (`f64`
+column: ours / torch or JAX float32): a mismatch where float32 torch is as far off float64 as ours is rounding at a
+kink or in an ill-conditioned op; one where float32 torch agrees with float64 and ours does not points at us: a
+bug, or a kink where only our float32 rounded across zero (densenet121's row; perturbing the weights tells).
+Results accumulate in
 benchmarks/results/model_zoo.json (one entry per model and path); `--table` writes benchmarks/IMPORT_ZOO.md.
 """
 from __future__ import annotations
@@ -28,10 +33,10 @@ import warnings
 
 import numpy as np
 
-from benchmarks import zoo_models, zoo_models_round6
+from benchmarks import zoo_models, zoo_models_round6, zoo_models_round8
 
 RTOL = 1e-4
-CASES = zoo_models.CASES + zoo_models_round6.CASES
+CASES = zoo_models.CASES + zoo_models_round6.CASES + zoo_models_round8.CASES
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "model_zoo.json")
 TABLE = os.path.join(HERE, "IMPORT_ZOO.md")
@@ -40,7 +45,8 @@ TABLE = os.path.join(HERE, "IMPORT_ZOO.md")
 def rel_err(got, want, floor: float = 0.0) -> float:
     """max |got - want| over max |want| (the reference's own scale), the scale at least `floor`: a gradient
     that is exactly zero in exact arithmetic (a key bias under softmax) is rounding noise in both."""
-    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    kind = np.complex128 if np.iscomplexobj(got) or np.iscomplexobj(want) else np.float64  # FNO's cfloat weights
+    got, want = np.asarray(got, kind), np.asarray(want, kind)
     if got.shape != want.shape:
         return float("inf")
     if want.size == 0:
@@ -54,7 +60,7 @@ def max_rel_err(pairs) -> float:
     """The largest rel_err over (got, want) pairs of one model; a tensor whose reference and ours are both
     under 1e-6 of the model's largest reference magnitude is zero up to rounding (a key bias's gradient under
     softmax: exactly zero in exact arithmetic) and is measured against that largest magnitude."""
-    pairs = [(np.asarray(g, np.float64), np.asarray(w, np.float64)) for g, w in pairs]
+    pairs = [(np.asarray(g), np.asarray(w)) for g, w in pairs]
     top = max((float(np.abs(w).max()) for _, w in pairs if w.size), default=0.0)
 
     def floor(g, w):
@@ -116,6 +122,17 @@ def distinct_weights(model, seed=3):
             p.requires_grad_(True)
 
 
+def _exporter_reason(e) -> str:
+    """The line of an exporter's error that names the op: the dynamo exporter's first line is only its step
+    ("Failed to convert the exported program ..."), the cause is further down (a DispatchError naming the aten
+    op, a RuntimeError from a decomposition)."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    named = [ln for ln in lines if re.match(r"<class '[\w.]+(Error|Exception)'>: ", ln)]
+    if named:
+        return re.sub(r"^<class '(?:[\w]+\.)*(\w+)'>", r"\1", named[0])
+    return f"{type(e).__name__}: {lines[0] if lines else ''}"
+
+
 def _import_torch(model, inputs, path):
     import gradserve as gs
 
@@ -124,24 +141,52 @@ def _import_torch(model, inputs, path):
     try:
         data = _onnx_bytes(model, inputs, "dynamo" if path == "onnx-dynamo" else "torchscript")
     except Exception as e:  # noqa: BLE001 - the exporter's refusal, reported as such
-        raise ExporterRefused(f"torch.onnx.export: {type(e).__name__}: {str(e).splitlines()[0][:200]}") from e
+        raise ExporterRefused(f"torch.onnx.export: {_exporter_reason(e)[:200]}") from e
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         net = gs.from_onnx(data)
     return net, match_unique(net, model)
 
 
-def check_torch(model, inputs, path) -> dict:
-    """One torch model through one path: {'forward': err, 'grads': err, 'weights': compared/total}."""
-    from gradserve import Tensor, ops
-    from importers.sweep import WeightedSumSq, torch_reference
+def check_torch(model, inputs, path, float64: bool = False) -> dict:
+    """One torch model through one path: {'forward': err, 'grads': err, 'weights': compared/total}; with
+    `float64`, also ours and torch float32's errors against torch in float64 on the same weights."""
+    import copy
+
+    from importers.sweep import torch_reference
 
     distinct_weights(model)
+    model64 = _widened(copy.deepcopy(model)) if float64 else None
     outs, cs, gx_want, gw_want = torch_reference(model, inputs)
     net, param_of = _import_torch(model, inputs, path)
+    got, gx, gw = _ours(net, inputs, cs, param_of, gw_want)
+    fwd, grads = _errors((got, gx, gw), ([o.numpy() for o in outs], gx_want, gw_want))
+    res = {"forward": fwd, "grads": grads, "weights": f"{len(gw)}/{len(gw_want)}"}
+    if float64:
+        xs64 = [x.double() if x.is_floating_point() else x for x in inputs]
+        o64, _, gx64, gw64 = torch_reference(model64, xs64)
+        ref64 = ([o.numpy() for o in o64], gx64, gw64)
+        res["f64"] = {"ours": _errors((got, gx, gw), ref64),
+                      "ref32": _errors(([o.numpy() for o in outs], gx_want, {n: gw_want[n] for n in gw}), ref64)}
+    return res
+
+
+def _widened(model):
+    """The model in float64, complex weights in complex128: Module.to(torch.float64) casts complex parameters
+    to real, dropping their imaginary parts (FNO's cfloat spectral weights)."""
+    import torch
+
+    return model._apply(lambda t: t.to(torch.complex128) if t.is_complex() else
+                        t.to(torch.float64) if t.is_floating_point() else t)
+
+
+def _ours(net, inputs, cs, param_of, gw_want):
+    """Our outputs, input gradients and the weight gradients mapped back to torch's parameter names."""
+    from gradserve import Tensor, ops
+    from importers.sweep import WeightedSumSq
+
     xs = [Tensor(x.numpy()) for x in inputs]
-    got = _outs(net(*xs))
-    fwd = max(rel_err(g.asnumpy(), w.numpy()) for g, w in zip(got, outs)) if len(got) == len(outs) else float("inf")
+    got = [g.asnumpy() for g in _outs(net(*xs))]
     pos = tuple(i for i, x in enumerate(inputs) if x.is_floating_point())
     weights = net.trainable_params()
     grads = ops.grad(WeightedSumSq(net, cs, len(xs)), grad_position=pos or None, weights=weights)(*xs)
@@ -150,7 +195,6 @@ def check_torch(model, inputs, path) -> dict:
         gx = gx if isinstance(gx, (tuple, list)) else (gx,)
     else:  # token ids only: the weights' gradients alone
         gx, gw = (), grads
-    pairs = [(g.asnumpy(), w) for g, w in zip(gx, gx_want)]
     # a parameter used twice (ALBERT's shared layers) can be exported as one initializer per use (each its
     # own transposed copy): its gradient is their sum
     summed: dict = {}
@@ -160,11 +204,21 @@ def check_torch(model, inputs, path) -> dict:
             continue
         g = g.asnumpy().T if transposed else g.asnumpy()
         summed[name] = summed[name] + g if name in summed else g
-    pairs += [(g, gw_want[name]) for name, g in summed.items()]
-    return {"forward": fwd, "grads": max_rel_err(pairs), "weights": f"{len(summed)}/{len(gw_want)}"}
+    return got, [g.asnumpy() for g in gx], summed
 
 
-def check_jax(fn, params, x) -> dict:
+def _errors(ours, ref):
+    """(forward error, gradient error) of (outputs, input grads, {name: weight grad}) against a reference's."""
+    got, gx, gw = ours
+    outs, gx_want, gw_want = ref
+    fwd = max(rel_err(g, w) for g, w in zip(got, outs)) if len(got) == len(outs) else float("inf")
+    pairs = list(zip(gx, gx_want)) + [(g, gw_want[name]) for name, g in gw.items()]
+    return fwd, max_rel_err(pairs)
+
+
+def check_jax(fn, params, x, options=None, float64: bool = False) -> dict:
+    """One JAX function through gs.from_jax (`options`: its keywords, e.g. while_max_trips); with `float64`, JAX
+    itself run again under jax_enable_x64 on the same values is the second reference."""
     import jax
 
     import gradserve as gs
@@ -173,24 +227,40 @@ def check_jax(fn, params, x) -> dict:
 
     want = np.asarray(jax.jit(fn)(params, x))
     c = np.random.default_rng(5).uniform(0.5, 1.5, want.shape).astype(np.float32)
-    jp, jx = jax.jit(jax.grad(lambda p, z: ((fn(p, z) * c) ** 2).sum() / 2, argnums=(0, 1)))(params, x)
-    net = gs.from_jax(fn, x, params=params)
+    ref = _jax_reference(fn, params, x, c)
+    net = gs.from_jax(fn, x, params=params, **(options or {}))
     xn = np.asarray(x)
-    fwd = rel_err(net(Tensor(xn)).asnumpy(), want)
+    got = net(Tensor(xn)).asnumpy()
     gx, gw = ops.grad(WeightedSumSq(net, [c], 1), grad_position=0, weights=net.trainable_params())(Tensor(xn))
-    leaves = jax.tree_util.tree_leaves(jp)
-    pairs = [(gx.asnumpy(), jx)] + [(g.asnumpy(), w) for g, w in zip(gw, leaves)]
-    return {"forward": fwd, "grads": max_rel_err(pairs), "weights": f"{len(gw)}/{len(leaves)}"}
+    ours = ([got], [gx.asnumpy()], {i: g.asnumpy() for i, g in enumerate(gw)})
+    fwd, grads = _errors(ours, ref)
+    res = {"forward": fwd, "grads": grads, "weights": f"{len(gw)}/{len(ref[2])}"}
+    if float64:
+        with jax.enable_x64(True):
+            wide = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64)
+                                          if np.issubdtype(np.asarray(a).dtype, np.floating) else a, (params, x))
+            ref64 = _jax_reference(fn, *wide, c.astype(np.float64))
+        res["f64"] = {"ours": _errors(ours, ref64), "ref32": _errors(ref, ref64)}
+    return res
 
 
-def run_case(case, path) -> dict:
+def _jax_reference(fn, params, x, c):
+    """JAX's value and gradients (input, then each parameter leaf by index) of the weighted sum of squares."""
+    import jax
+
+    want = np.asarray(jax.jit(fn)(params, x))
+    jp, jx = jax.jit(jax.grad(lambda p, z: ((fn(p, z) * c) ** 2).sum() / 2, argnums=(0, 1)))(params, x)
+    return [want], [np.asarray(jx)], {i: np.asarray(w) for i, w in enumerate(jax.tree_util.tree_leaves(jp))}
+
+
+def run_case(case, path, float64: bool = False) -> dict:
     t0 = time.perf_counter()
     try:
         built = case.build()
     except ImportError as e:
         return {"status": "skipped", "why": f"{type(e).__name__}: {e}"}
     try:
-        res = check_jax(*built) if case.family == "flax" else check_torch(*built, path)
+        res = check_jax(*built, float64=float64) if path == "jax" else check_torch(*built, path, float64)
     except ExporterRefused as e:
         return {"status": "exporter", "why": str(e)}
     except Exception as e:  # noqa: BLE001 - the sweep reports every failure and goes on
@@ -222,6 +292,12 @@ def _fmt(v) -> str:
     return "-" if v is None else f"{v:.1e}"
 
 
+def _fmt_f64(f64) -> str:
+    """ours / the reference framework's float32 (torch or JAX), each the larger of its forward and gradient
+    errors against the framework in float64."""
+    return "-" if not f64 else f"{_fmt(max(f64['ours']))} / {_fmt(max(f64['ref32']))}"
+
+
 def write_table(results: dict):
     lines = ["# Model zoo through the importers", "",
              "Generated by `python -m benchmarks.model_zoo_sweep --table` from benchmarks/results/model_zoo.json "
@@ -230,9 +306,12 @@ def write_table(results: dict):
              f"{RTOL:g} (float32). `weights`: weight gradients compared / the model's parameters (an ONNX path compares "
              "the initializers that map back to one parameter by name or value: the dynamo exporter folds eval-mode "
              "batch norm into the convolutions, so fewer). Weights are nudged off their init (trained-like: no two "
-             "equal); a gradient zero in exact arithmetic (a key bias under softmax) counts as zero.", "",
-             "| model | family | path | forward | grads | weights | status | note |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "equal); a gradient zero in exact arithmetic (a key bias under softmax) counts as zero. `f64` (rows run "
+             "with --float64): ours / torch's (or JAX's) float32 largest error against the same framework in "
+             "float64 on the same weights: both large is rounding (a kink, an ill-conditioned op), ours alone large "
+             "points at us (a bug, or a kink only our float32 crossed: see densenet121).", "",
+             "| model | family | path | forward | grads | weights | f64 | status | note |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for case in CASES:
         for path in case.paths:
             r = results.get(f"{case.name}/{path}")
@@ -241,7 +320,8 @@ def write_table(results: dict):
             why = re.sub(r"\x1b\[[0-9;]*m", "", r.get("why", ""))  # the exporter's colours
             note = "; ".join(t for t in (case.note, why[:160]) if t)
             lines.append(f"| {case.name} | {case.family} | {path} | {_fmt(r.get('forward'))} | "
-                         f"{_fmt(r.get('grads'))} | {r.get('weights', '-')} | {r['status']} | "
+                         f"{_fmt(r.get('grads'))} | {r.get('weights', '-')} | {_fmt_f64(r.get('f64'))} | "
+                         f"{r['status']} | "
                          f"{note.replace('|', '/')} |")
     counts: dict = {}
     for r in results.values():
@@ -257,6 +337,7 @@ def main():
     ap.add_argument("--only", nargs="*", help="model names (default: all)")
     ap.add_argument("--paths", nargs="*", help="paths to run (default: each model's)")
     ap.add_argument("--table", action="store_true", help="write benchmarks/IMPORT_ZOO.md from the results")
+    ap.add_argument("--float64", action="store_true", help="also compare against torch in float64 (see above)")
     ap.add_argument("--fake", action="store_true", help="an in-process engine-backed server, not a real one")
     args = ap.parse_args()
     if not (args.table and args.only is None):
@@ -307,9 +388,10 @@ def _sweep(args):
         for path in case.paths:
             if args.paths and path not in args.paths:
                 continue
-            r = run_case(case, path)
+            r = run_case(case, path, args.float64)
             print(f"{case.name:28s} {path:12s} {r['status']:9s} fwd {_fmt(r.get('forward'))} "
-                  f"grad {_fmt(r.get('grads'))} {r.get('weights', '')} {r.get('why', '')[:150]}", flush=True)
+                  f"grad {_fmt(r.get('grads'))} {r.get('weights', '')} {_fmt_f64(r.get('f64'))} "
+                  f"{r.get('why', '')[:150]}", flush=True)
             _save(f"{case.name}/{path}", r)
 
 

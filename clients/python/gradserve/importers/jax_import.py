@@ -410,6 +410,8 @@ class _Fn:
             return [getattr(torch_special, kind.split(".", 1)[1])(self.w, ins[0])]
         if kind in jax_special.COMPOSITE_OPS:  # (a, x), already broadcast to one shape by JAX
             return [self.w.binary(jax_special.COMPOSITE_OPS[kind], ins[0], ins[1])]
+        if kind in jax_special.TERNARY_OPS and len(ins) == 3:  # (a, b, x), broadcast to one shape by JAX
+            return [self.w.emit1(jax_special.TERNARY_OPS[kind], ins, {}, self.w.shape(ins[2]), self.w.dtype(ins[2]))]
         if kind in jax_special.REFUSED:
             raise UnsupportedModel(f"op {kind.split('.', 1)[1]} ({_where(op.location)}): {jax_special.REFUSED[kind]}",
                                    op=kind.split(".", 1)[1])

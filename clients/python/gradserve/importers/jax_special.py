@@ -1,4 +1,4 @@
-"""The incomplete gamma family (and erfc, lgamma, digamma, nextafter) through jax.export: kept whole, not as JAX's
+"""The incomplete gamma and beta families (and erfc, lgamma, digamma, nextafter) through jax.export: kept whole, not as JAX's
 inlined forms.
 
 JAX lowers lax.igamma / igammac (jax.scipy.special.gammainc / gammaincc, the gamma distribution's
@@ -23,6 +23,9 @@ PREFIX = "gradserve."
 # (nextafter: JAX lowers it to bit manipulation of the float's pattern, which the graph has no view of)
 COMPOSITE_OPS = {"gradserve.igamma": "igamma", "gradserve.igammac": "igammac", "gradserve.igamma_grad_a": "igamma_da",
                  "gradserve.nextafter": "nextafter"}
+# composite name -> engine op of three operands (a, b, x): jax.scipy.special.betainc lowers to a while loop run
+# to convergence (a continued fraction), which needs while_max_trips otherwise
+TERNARY_OPS = {"gradserve.regularized_incomplete_beta": "betainc"}
 REFUSED: dict[str, str] = {}  # composite name -> why it cannot be imported (none at present)
 # composite name of a one-operand special function (jax_import maps it to torch_special's composition)
 UNARY_COMPOSITES = {"gradserve.erfc", "gradserve.lgamma", "gradserve.digamma"}
@@ -41,7 +44,8 @@ def _primitives():
             # lgamma / digamma: the legalised forms' untaken branches have infinite derivatives (lgamma's gradient
             # was nan from x ~ 8 on: every Poisson / gamma / Beta log-likelihood); kept whole, their derivatives are
             # those of torch_special's float64 compositions (digamma, trigamma)
-            "lgamma": lax.lgamma_p, "digamma": lax.digamma_p}
+            "lgamma": lax.lgamma_p, "digamma": lax.digamma_p,
+            "regularized_incomplete_beta": lax.regularized_incomplete_beta_p}
 
 
 def _composite_rule(name: str, prim, original):

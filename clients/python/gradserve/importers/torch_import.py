@@ -14,7 +14,7 @@ import numpy as np
 from ._shared import composites as C
 from ._shared.division import int_divide, torch_div_rounded
 from ._shared.graph_writer import NARROW_INTS, GraphWriter, UnsupportedModel
-from . import torch_detection, torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_search_quant, torch_special  # noqa: F401,E501 - they add their rules to ATEN
+from . import torch_detection, torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_science, torch_search_quant, torch_special  # noqa: F401,E501 - they add their rules to ATEN
 from .torch_linalg import TOKEN, EffectToken
 from .torch_while import is_while_loop, while_loop
 from .torch_table import ATEN, _dt, aten
@@ -42,6 +42,11 @@ class _Ctx:
         if isinstance(a, (int, float, bool)):
             return self.w.const(_number(a, self.w.dtype(like))) if like is not None else \
                 self.w.const(np.asarray(a, np.float32))
+        if isinstance(a, complex):  # `1j * x`, `z * (1 + 0.5j)`: pair() made `like` complex
+            kind = self.w.dtype(like) if like is not None else "complex64"
+            if not kind.startswith("complex"):
+                raise UnsupportedModel(f"complex number {a!r} beside a {kind} tensor")
+            return self.w.const(np.asarray(a, kind))
         raise UnsupportedModel(f"unexpected argument {a!r}")
 
     def pair(self, a, b):
@@ -58,9 +63,11 @@ class _Ctx:
             va = self.env[a.name]
             if isinstance(b, float) and not self.w.dtype(va).startswith(("float", "bfloat", "complex")):
                 va = self.w.cast(va, "float32")
+            if isinstance(b, complex) and not self.w.dtype(va).startswith("complex"):  # torch: real * 1j is complex
+                va = self.w.cast(va, "complex128" if self.w.dtype(va) == "float64" else "complex64")
             return va, self.v(b, va)
-        vb = self.env[b.name]
-        return self.v(a, vb), vb
+        vb, va = self.pair(b, a)  # the number on the left: the same promotion
+        return va, vb
 
 
 def _number(value, dtype: str) -> np.ndarray:

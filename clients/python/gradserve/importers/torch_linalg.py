@@ -195,8 +195,11 @@ def _cholesky_ex(c, a, upper=False, check_errors=False):
 
 @aten("aten.cholesky_solve.default")
 def _cholesky_solve(c, b, factor, upper=False):
+    return cholesky_solve_values(c.w, c.v(b), c.v(factor), upper)
+
+
+def cholesky_solve_values(w, b: str, f: str, upper: bool) -> str:
     """(L L^T) x = b (upper: (U^T U) x = b), two triangular solves."""
-    w, b, f = c.w, c.v(b), c.v(factor)
     y = _trisolve(w, f, b, lower=not upper, transpose_a=upper)
     return _trisolve(w, f, y, lower=not upper, transpose_a=not upper)
 
