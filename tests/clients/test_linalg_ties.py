@@ -105,3 +105,49 @@ def test_pinv_outside_a_trace_and_thresholds_unchanged(fake):
     want, _ = _torch_grads(a, atol=1.5)
     np.testing.assert_allclose(ops.grad(lambda t: _loss(t, atol=1.5))(Tensor(a)).asnumpy(), want,
                                rtol=1e-10, atol=1e-12)
+
+
+# -- other losses with a derivative at ties (rotation-invariant inside the tied singular subspace) ---------------
+B = np.cos(np.arange(8.0)).reshape(4, 2)
+
+
+def test_least_squares_through_pinv_have_torchs_gradient_at_ties(fake):
+    """ops.lstsq and scipy.linalg.lstsq are pinv(A) B: NaN at s = 2, 2 before pinv had its own rule."""
+    import gradserve.scipy.linalg as gsl
+
+    a = CASES["s=2,2"]
+    t = torch.tensor(a, requires_grad=True)
+    (want,) = torch.autograd.grad((torch.linalg.pinv(t) @ torch.tensor(B)).sum(), t)
+    for solve in (lambda x: ops.lstsq(x, Tensor(B)), lambda x: gsl.lstsq(x, Tensor(B))[0]):
+        np.testing.assert_allclose(ops.grad(lambda x: solve(x).sum())(Tensor(a)).asnumpy(), want.numpy(),
+                                   rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("order", ["nuc", -2])
+def test_singular_value_norms_match_torch_at_ties(fake, order):
+    a = CASES["s=2,2"]
+    t = torch.tensor(a, requires_grad=True)
+    (want,) = torch.autograd.grad(torch.linalg.matrix_norm(t, order), t)
+    np.testing.assert_allclose(ops.grad(lambda x: ops.norm(x, order))(Tensor(a)).asnumpy(), want.numpy(),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_spectral_norm_at_a_tied_top_value_gives_a_subgradient(fake):
+    """||A||_2 with s = 3, 3: not differentiable; any U1 M V1^T (M >= 0, trace 1) is a subgradient, torch returns
+    LAPACK's u1 v1^T. Checked: finite, <G, A> = ||A||_2 (Euler, degree 1) and nuclear norm 1."""
+    a = U4 @ np.diag([3.0, 3.0, 1.0, 0.5]) @ V4.T
+    g = ops.grad(lambda x: ops.norm(x, 2))(Tensor(a)).asnumpy()
+    assert np.isfinite(g).all()
+    np.testing.assert_allclose((g * a).sum(), 3.0, rtol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(g, "nuc"), 1.0, rtol=1e-12)
+
+
+def test_pinv_gradient_in_float32_and_under_jit(fake):
+    import gradserve as ms
+
+    a = CASES["s=2,2"]
+    want, _ = _torch_grads(a)
+    got32 = ops.grad(_loss)(Tensor(a.astype(np.float32))).asnumpy()
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, want, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ms.jit(ops.grad(_loss))(Tensor(a)).asnumpy(), want, rtol=1e-10, atol=1e-12)
