@@ -151,3 +151,13 @@ def test_pinv_gradient_in_float32_and_under_jit(fake):
     assert got32.dtype == np.float32
     np.testing.assert_allclose(got32, want, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(ms.jit(ops.grad(_loss))(Tensor(a)).asnumpy(), want, rtol=1e-10, atol=1e-12)
+
+
+def test_pinv_third_derivative_at_a_tie_matches_torch(fake):
+    a, c2, c3 = CASES["s=2,2"], _c(CASES["s=2,2"]), np.sin(np.arange(16.0)).reshape(4, 4)
+    t = torch.tensor(a, requires_grad=True)
+    (g,) = torch.autograd.grad((torch.linalg.pinv(t) * torch.tensor(_weights(a))).sum(), t, create_graph=True)
+    (g2,) = torch.autograd.grad((g * torch.tensor(c2)).sum(), t, create_graph=True)
+    (want,) = torch.autograd.grad((g2 * torch.tensor(c3)).sum(), t)
+    second = lambda x: (ops.grad(lambda y: (ops.grad(_loss)(y) * Tensor(c2)).sum())(x) * Tensor(c3)).sum()
+    np.testing.assert_allclose(ops.grad(second)(Tensor(a)).asnumpy(), want.numpy(), rtol=1e-8, atol=1e-10)
