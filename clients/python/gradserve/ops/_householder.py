@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._bprop import call_with_rule
 from .._tensor import Tensor
-from .._trace import apply
+from .._trace import apply, current
 from ._primitives import Primitive
 from ._tensor_writer import writer_class as _writer_class
 
@@ -64,12 +65,20 @@ def qr(input, mode: str = "reduced"):  # noqa: A002 - MindSpore's names
 
 def pinv(x, *, atol=None, rtol=None, hermitian: bool = False):
     """The pseudo-inverse: singular values (hermitian: eigenvalues, by magnitude) at or below
-    max(atol, rtol * largest) count as 0; rtol defaults to max(m, n) * eps when neither is given (MindSpore's)."""
+    max(atol, rtol * largest) count as 0; rtol defaults to max(m, n) * eps when neither is given (MindSpore's).
+    Inside a trace its derivative is the closed form of d(pinv) (_pinv_rule), not the decomposition's: svd / eigh
+    have none at repeated singular values / eigenvalues (NaN there), pinv does (torch's pinv_backward)."""
     _float_matrices("pinv", x)
     m, n = x.shape[-2:]
     atol = 0.0 if atol is None else atol
     if rtol is None:
         rtol = max(m, n) * float(np.finfo(x.dtype.name).eps) if not atol else 0.0
+    if current() is None:
+        return _pinv_value(x, atol, rtol, hermitian)
+    return call_with_rule(lambda a: _pinv_value(a, atol, rtol, hermitian), _pinv_rule, "pinv", [x])
+
+
+def _pinv_value(x, atol, rtol, hermitian: bool):
     if hermitian:
         s, u = apply("eigh", [x], {"lower": True})
         v = u
@@ -83,6 +92,22 @@ def pinv(x, *, atol=None, rtol=None, hermitian: bool = False):
                             Tensor(np.zeros((), x.dtype.name))], {})[0]
     scaled = v * s_inv.expand_dims(-2)
     return apply("matmul", [scaled, u], {"transpose_b": True})[0]
+
+
+def _mm(a, b, ta: bool = False, tb: bool = False):
+    return apply("matmul", [a, b], {"transpose_a": ta, "transpose_b": tb})[0]
+
+
+def _pinv_rule(a, x, g):
+    """Cotangent of A for X = pinv(A) [n, m], dout G: from dX = -X dA X + X X^T dA^T (I - A X) + (I - X A) dA^T X^T X
+    (Golub & Pereyra; torch's pinv_backward), -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A), with the
+    projectors applied as B - A (X B) and C - (C X) A. Matmuls and transposes only: it differentiates again (through
+    X, i.e. this rule) and vmaps as they do. Exact wherever rank is locally constant (ties included); at a
+    rank-deficient A it is the derivative along rank-preserving perturbations, as torch's."""
+    gt_xxt = _mm(g, _mm(x, x, tb=True), ta=True)  # G^T X X^T [m, n]
+    xtx_gt = _mm(_mm(x, x, ta=True), g, tb=True)  # X^T X G^T [m, n]
+    return (gt_xxt - _mm(a, _mm(x, gt_xxt)) + xtx_gt - _mm(_mm(xtx_gt, x), a)
+            - _mm(_mm(x, g, ta=True), x, tb=True),)
 
 
 class Geqrf(Primitive):
