@@ -89,3 +89,16 @@ def test_a_hook_of_a_cell_with_parameters_computing_with_grad_output_in_a_grad_o
     np.testing.assert_allclose(g.asnumpy(), [30.0, 480.0, 2430.0])
     np.testing.assert_allclose(gw.asnumpy(), [3.0, 96.0, 729.0])
 
+
+
+def test_a_grad_of_the_gradients_of_a_cell_with_parameters_whose_hook_computes_with_grad_output(pynative):
+    """The inner grad asks w's gradient too (3 x^3 w^2): d/dx sum(dw) = [60, 480, 1620] (the hook's 10 times the
+    second pass's grad_output 6 x^2 w replaces all of x's), and d/dx sum(dx + dw) = [660, 2880, 7020] (MindSpore
+    2.10, both)."""
+    lin = Scale()
+    lin.register_backward_hook(lambda c, gi, go: (go[0] * 10,))
+    inner = ops.grad(lambda x: (lin(x) ** 3).sum(), grad_position=0, weights=lin.trainable_params())
+    np.testing.assert_allclose(ops.grad(lambda x: inner(x)[1][0].sum())(Tensor(X)).asnumpy(),
+                               [60.0, 480.0, 1620.0])
+    np.testing.assert_allclose(ops.grad(lambda x: inner(x)[0].sum() + inner(x)[1][0].sum())(Tensor(X)).asnumpy(),
+                               [660.0, 2880.0, 7020.0])

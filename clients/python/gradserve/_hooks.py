@@ -28,7 +28,8 @@ a reader: its gradient, a constant then, is a grad call's last); so does a cell 
 second pass gives the hook the whole gradient of the inputs, the first pass's backward uses of them included,
 which the custom bprop's explicit inputs would leave out); a hook found to compute with grad_output there has the
 program traced again, its cell in the custom-bprop form (_OUTPUT_COMPUTERS; a cell with Parameters too, the rule
-giving them their gradients as a {Parameter: gradient} part, which the hooks leave as they are, as MindSpore 2.10).
+giving them their gradients as a {Parameter: gradient} part, which the hooks leave as they are, as MindSpore 2.10;
+the inputs held constant there, so that a later pass reaches them through the hooks alone).
 Backward hooks run only where a gradient is taken: not in a forward-only call, nor inside a cell with a custom bprop.
 """
 from __future__ import annotations
@@ -466,8 +467,11 @@ class _WholeCellHook:
         params = self.internal_params
         if not params:
             return _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout)), {}
+        # the inputs' values held constant: a later pass reaches them through the hooks alone (the gradient of
+        # x w's w, dout x, gives x none), as MindSpore's second pass gives the hooks all of the inputs' gradient
+        held = tuple(late.ops.stop_gradient(x) if isinstance(x, Tensor) else x for x in xs)
         every, by_param = late.ops.GradOperation(get_all=True, get_by_list=True, sens_param=True)(call, params)(
-            *xs, dout)
+            *held, dout)
         return _tensors(every), dict(zip(params, _tensors(by_param)))
 
 
