@@ -27,7 +27,9 @@ grad_output, kept by an identity over its outputs, is given to be read (a hook c
 a reader: its gradient, a constant then, is a grad call's last); so does a cell in a grad of a grad (MindSpore's
 second pass gives the hook the whole gradient of the inputs, the first pass's backward uses of them included,
 which the custom bprop's explicit inputs would leave out); a hook found to compute with grad_output there has the
-program traced again, its cell in the custom-bprop form (_OUTPUT_COMPUTERS; refused for a cell with Parameters).
+program traced again, its cell in the custom-bprop form (_OUTPUT_COMPUTERS; a cell with Parameters too, the rule
+giving them their gradients as a {Parameter: gradient} part, which the hooks leave as they are, as MindSpore 2.10;
+the inputs held constant there, so that a later pass reaches them through the hooks alone).
 Backward hooks run only where a gradient is taken: not in a forward-only call, nor inside a cell with a custom bprop.
 """
 from __future__ import annotations
@@ -289,12 +291,12 @@ def _call_reading_output(call, fn, cell, grads, kept_output):
     try:
         return call(fn if nested or call is _plain_call else _ComputesLater(fn), cell, grads, tuple(kept_output))
     except _trace.TraceError as e:
-        if nested and _code(fn) not in _OUTPUT_COMPUTERS and not _has_params(cell):
+        if nested and _code(fn) not in _OUTPUT_COMPUTERS:
             _OUTPUT_COMPUTERS.add(_code(fn))
             raise _hook_probes.Retrace() from e
         raise NotImplementedError(
             f"backward hook {getattr(fn, '__name__', fn)!s} of {type(cell).__name__} computes with grad_output: "
-            "for a cell holding Parameters, with hooked cells or gradient hooks inside, or drawing random values, "
+            "for a cell with hooked cells or gradient hooks inside, or drawing random values, "
             "in a grad of a grad, gradserve gives it "
             "grad_output to read only (its values, after the run); use register_backward_pre_hook for a gradient "
             "computed from the outputs' one") from e
@@ -384,7 +386,7 @@ class _WholeCellHook:
     """A Parameter-free cell with backward hooks, as one call with a custom bprop: the rule has both the
     gradient of the outputs (dout: grad_output) and, by differentiating the cell's call again, the gradients
     of its inputs (grad_input), which the hooks may replace. (A cell with Parameters keeps the identity on
-    its inputs: a custom bprop would give its Parameters no gradient.)"""
+    its inputs, but for a hook computing with grad_output: then the rule gives the Parameters theirs.)"""
 
     def __init__(self, cell, hooks, plain, kwargs, n_pos: int):
         # (_whole_call's: the gradients of the inputs and of the outputs, probed in the trace tr of the call)
@@ -392,6 +394,9 @@ class _WholeCellHook:
         self.probe_out: _hook_probes.Probe | None = None
         self.tr: Any = None
         self.hooks_inside_ok = False  # (hooks inside a hook computing with grad_output: as in the rule they run)
+        # the cell's trainable Parameters, whose gradients the rule gives (a cell with Parameters takes this form
+        # only for a hook computing with grad_output: _OUTPUT_COMPUTERS)
+        self.internal_params = cell.trainable_params()
         # the Tensor keyword arguments are inputs of the call too (after the positional ones), so that their
         # gradients flow through the custom bprop; the hooks see the positional inputs' alone (MindSpore 2.10)
         self.cell, self.hooks, self.plain, self.n_pos = cell, hooks, plain, n_pos
@@ -432,7 +437,7 @@ class _WholeCellHook:
         probes = tr.root.__dict__.setdefault("_gs_probes", [])
         n_probes = len(probes)
         try:
-            every = _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout))  # (ops: above)
+            every, param_grads = self._differentiated(call, xs, dout)
         finally:
             _replaying[0] -= 1
         for p in probes[n_probes:]:  # (hooks inside, run in this rule: values of theirs that are read are lost)
@@ -452,7 +457,22 @@ class _WholeCellHook:
                 grads = _tensors(r)
                 if p_in is not None:  # (the gradients probed at the inputs are the hooks' result, not what they saw)
                     p_in.placeholders.clear()
-        return tuple(grads) + tuple(kw_grads)
+        grads = tuple(grads) + tuple(kw_grads)
+        return (grads, param_grads) if param_grads else grads
+
+    def _differentiated(self, call, xs, dout) -> tuple[tuple, dict]:
+        """(the gradients of call's inputs, {Parameter: its gradient}) at dout: the hooks replace the inputs'
+        alone, the cell's Parameters keep theirs (MindSpore 2.10), given as a rule's {Parameter: gradient} part
+        (_bprop._split_param_grads: for the Parameters internal_params lists)."""
+        params = self.internal_params
+        if not params:
+            return _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout)), {}
+        # the inputs' values held constant: a later pass reaches them through the hooks alone (the gradient of
+        # x w's w, dout x, gives x none), as MindSpore's second pass gives the hooks all of the inputs' gradient
+        held = tuple(late.ops.stop_gradient(x) if isinstance(x, Tensor) else x for x in xs)
+        every, by_param = late.ops.GradOperation(get_all=True, get_by_list=True, sens_param=True)(call, params)(
+            *held, dout)
+        return _tensors(every), dict(zip(params, _tensors(by_param)))
 
 
 def _whole_call(cell, bwd, plain, args, kwargs, hooks_inside_ok: bool = False):
@@ -507,8 +527,8 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     kept_output: list | None = [] if bwd and not computes_output and (
         _hooks_inside(cell) or _has_params(cell) or (_trace.grads_tracing[0] > 1 and not _hook_probes.tracing_rule[0])) \
         else None
-    if bwd and pos and current() is not None and len(pos) == len(args) and not _has_params(cell) and \
-            kept_output is None:
+    if bwd and pos and current() is not None and len(pos) == len(args) and \
+            (computes_output or not _has_params(cell)) and kept_output is None:
         try:
             out = _whole_call(cell, bwd, plain, args, kwargs, computes_output)  # grad_output at hand
             bwd = []

@@ -161,8 +161,8 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "it runs once a pass, its first time too; in a vjp of a grad the forward call runs its first pass and "
     "vjp_fn traces what it returned there again, its first time too), refused in "
     "GRAPH_MODE as MindSpore's compiler refuses it. A backward hook's grad_output of a cell with Parameters is "
-    "given to read (its values after the call; a hook returning a gradient computed from it runs in a grad call, "
-    "is refused in a grad of a grad: use register_backward_pre_hook), and computing with it is refused in a grad "
+    "given to read (its values after the call); a hook returning a gradient computed from it runs in a grad call "
+    "and in a grad of a grad (the Parameters' gradients left as they are), and computing with it is refused in a grad "
     "of a grad's cell with hooks inside that read their gradients (reading it works). A hook that keeps or reads "
     "its gradient inside a while loop on a Tensor is refused (MindSpore calls it once a trip; one returning a new "
     "gradient acts on each trip's); removing a hook inside the traced function acts on later uses only.",
