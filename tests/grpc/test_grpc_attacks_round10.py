@@ -12,6 +12,8 @@ with generous ceilings; the stub's process has no GRPC_EXPERIMENTS of its own (o
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 
 import grpc
@@ -24,7 +26,7 @@ from e2e.h2_raw import CANCEL, END_STREAM, HEADERS, REFUSED_STREAM, RST_STREAM, 
 from e2e.server import Server
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
-from service.grpc_server import HEADROOM_EXPERIMENT, enable_stream_headroom
+from service.grpc_experiments import HEADROOM_EXPERIMENT, enable_stream_headroom
 from service.proto import gradserve_pb2 as pb
 from service.proto import gradserve_pb2_grpc as pb_grpc
 from service.settings import Settings
@@ -150,3 +152,47 @@ def test_no_headroom_leaves_grpc_experiments_alone(monkeypatch):
     monkeypatch.delenv("GRPC_EXPERIMENTS", raising=False)
     enable_stream_headroom(Settings(grpc_stream_headroom=0))
     assert "GRPC_EXPERIMENTS" not in os.environ
+
+
+# The server's start up to its first use of grpc, in a process of its own: the experiment's name replaced by one
+# grpc does not know, so that grpc core names it in its log when (and only when) it reads GRPC_EXPERIMENTS.
+STARTS_GRPC_AFTER = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+import service.cli as cli
+import service.grpc_experiments as g
+g.HEADROOM_EXPERIMENT, enable = "gradserve_probe_experiment", g.enable_stream_headroom
+def then_grpc(settings):
+    print("grpc imported before:", "grpc" in sys.modules, flush=True)
+    enable(settings)
+    import grpc
+    grpc.server(ThreadPoolExecutor(1)).stop(None)
+    sys.exit(0)
+g.enable_stream_headroom = then_grpc
+cli.main([])
+"""
+
+
+def test_the_server_names_the_experiment_before_grpc_core_reads_it(tmp_path):
+    """grpc core reads GRPC_EXPERIMENTS once, when grpc is imported (1.85: a name set after `import grpc` is never
+    read): gradserve-server sets it before anything imports grpc (attach, which imports grpc, was too late)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADSERVE_", "GRPC_"))}
+    ran = subprocess.run([sys.executable, "-c", STARTS_GRPC_AFTER], env=env, cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert "grpc imported before: False" in ran.stdout
+    assert "Unknown experiment: gradserve_probe_experiment" in ran.stderr, ran.stderr[-2000:]
+
+
+@pytest.mark.parametrize("set_first, read", [(True, True), (False, False)])
+def test_grpc_core_reads_grpc_experiments_when_imported_not_later(set_first, read):
+    """The premise of the order above, pinned against the installed grpc: the name set before `import grpc` is
+    read (logged as unknown), the same name set after it, before grpc's first server, is not."""
+    setting = "import os; os.environ['GRPC_EXPERIMENTS'] = 'gradserve_probe_experiment'"
+    lines = [setting, "import grpc"] if set_first else ["import grpc", setting]
+    lines += ["from concurrent.futures import ThreadPoolExecutor", "grpc.server(ThreadPoolExecutor(1)).stop(None)"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRPC_")}
+    ran = subprocess.run([sys.executable, "-c", "\n".join(lines)], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert ("Unknown experiment: gradserve_probe_experiment" in ran.stderr) == read, ran.stderr[-2000:]
