@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -49,6 +48,7 @@ from .core import GRAPH_OFF_LOOP, Core, JobRequest, JobResult, drain_wait_s
 from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest,
                      ServiceError, Unauthorized, clip)
 from .grpc_conns import ConnWatch
+from .grpc_experiments import HEADROOM_EXPERIMENT, headroom_named
 from .grpc_inflate import Inflating, decoded, message_of, own_charge
 from .grpc_precheck import message_checks
 from .client_identity import metadata_forwarded
@@ -482,28 +482,13 @@ def peer_bounds(s: Settings) -> list:
               # a connection must finish its HTTP/2 preface and first SETTINGS as an HTTP head must arrive
               # (grpc's default, 120 s, let one peer hold every connection place with idle sockets)
               ("grpc.server_handshake_timeout_ms", ms(s.header_timeout_s))]
-    if s.grpc_stream_headroom > 0:  # answered calls not yet freed: room of their own (enable_stream_headroom)
+    if s.grpc_stream_headroom > 0:  # answered calls not yet freed: room of their own (service.grpc_experiments)
         bounds.append(("grpc.http2.max_deallocating_streams", s.grpc_stream_headroom))
     if s.grpc_max_connection_age_s > 0:
         grace = s.max_deadline_s + s.deadline_grace_s + s.send_timeout_s
         bounds += [("grpc.max_connection_age_ms", ms(s.grpc_max_connection_age_s)),
                    ("grpc.max_connection_age_grace_ms", ms(grace))]
     return bounds
-
-
-HEADROOM_EXPERIMENT = "h2_max_deallocating_streams_headroom"
-
-
-def enable_stream_headroom(s: Settings) -> None:
-    """grpc's reset protection refuses a stream while the connection's allocated calls pass max_concurrent_streams,
-    and a call stays allocated until the Python server has freed it, after its answer left: a plain stub with 96 of
-    128 calls in flight had some refused twice (grpc retries a refused stream once) under load. grpc core's
-    experiment of this name counts those answered-but-not-yet-freed streams against max_deallocating_streams
-    (grpc_stream_headroom) instead. Experiments are read from GRPC_EXPERIMENTS when grpc core first starts: before
-    this process makes its first server or channel (a name already there, or "-name", is left as it is)."""
-    have = [e.strip() for e in os.environ.get("GRPC_EXPERIMENTS", "").split(",") if e.strip()]
-    if s.grpc_stream_headroom > 0 and not any(e.lstrip("-") == HEADROOM_EXPERIMENT for e in have):
-        os.environ["GRPC_EXPERIMENTS"] = ",".join([*have, HEADROOM_EXPERIMENT])
 
 
 class GrpcServer:
@@ -590,8 +575,10 @@ def attach(app, settings: Settings, core: Core, services: tuple = ()) -> None:
     """Serve gRPC for the life of the FastAPI app: started once the core has started (inside the app's
     lifespan), drained and stopped before the core stops."""
     inner = app.router.lifespan_context
-
-    enable_stream_headroom(settings)
+    if settings.grpc_stream_headroom > 0 and not headroom_named():  # grpc read GRPC_EXPERIMENTS at its import
+        log.warning("grpc_stream_headroom: GRPC_EXPERIMENTS did not name %s before grpc was imported (gradserve-server "
+                    "names it; an embedding process must set it first): answered calls count against "
+                    "grpc_max_streams", HEADROOM_EXPERIMENT)
 
     @asynccontextmanager
     async def lifespan(a):

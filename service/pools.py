@@ -465,7 +465,9 @@ class Pool:
         gjson, frames = job.graph_text if with_graph else None, []
         if isinstance(gjson, tuple) and len(gjson) > 2:  # values by hash, once per worker: a shared memfd each,
             sending = w.weights.to_send(gjson[2])  # else their bytes as frames after the message
-            share = (lambda k, a: None) if by_pipe else (lambda k, a: self.shared_weights.region(k, weight_refs.raw(a)))
+            batch = [k for k, _ in sending]  # (none of one message's memfds closed for another of them)
+            share = (lambda k, a: None) if by_pipe else \
+                (lambda k, a: self.shared_weights.region(k, weight_refs.raw(a), keep=batch))
             named = [(k, a, share(k, a)) for k, a in sending]
             frames = [(k, a) for k, a, at in named if at is None]
             gjson = (gjson[0], gjson[1], [(k, a.nbytes, *at) if at else (k, a.nbytes) for k, a, at in named])

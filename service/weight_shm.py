@@ -32,8 +32,10 @@ class SharedWeights:
         self.max_bytes, self.nbytes = max_bytes, 0
         self.fds: OrderedDict = OrderedDict()  # key -> (fd, nbytes, ident)
 
-    def region(self, key: str, data: memoryview) -> tuple | None:
-        """(path, ident) of the memfd holding `data` (made on first need); None when none can be made."""
+    def region(self, key: str, data: memoryview, keep=()) -> tuple | None:
+        """(path, ident) of the memfd holding `data` (made on first need); None when none can be made. `keep`: the
+        keys of the message being written (this one's included), none closed for another: a worker maps them only
+        once the message arrives (a model above the budget would map none and go by pipe)."""
         got = self.fds.get(key)
         if got is None:
             try:
@@ -42,16 +44,14 @@ class SharedWeights:
                 log.warning("weight %s goes by pipe: no shared memfd (%s)", key, e)
                 return None
             self.nbytes += got[1]
-            self._trim(keep=key)
+            self._trim(keep={key, *keep})
         self.fds.move_to_end(key)
         return f"/proc/{os.getpid()}/fd/{got[0]}", got[2]
 
-    def _trim(self, keep: str) -> None:
-        while self.nbytes > self.max_bytes and len(self.fds) > 1:
-            key = next(iter(self.fds))
-            if key == keep:
-                self.fds.move_to_end(key)
-                continue
+    def _trim(self, keep: set) -> None:
+        for key in [k for k in self.fds if k not in keep]:  # least recently used first
+            if self.nbytes <= self.max_bytes:
+                break
             fd, n, _ = self.fds.pop(key)
             self.nbytes -= n
             os.close(fd)

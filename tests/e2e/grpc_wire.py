@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import grpc
 import numpy as np
 import pytest
 
-from e2e.h2_raw import DATA, END_STREAM, HEADERS, RawH2
+from e2e.h2_raw import DATA, END_STREAM, HEADERS, RawH2, rapid_reset
 from e2e.helpers import DX, X, Y, matmul_net, within
+from engine import GraphBuilder
+from engine.serialize import graph_to_json
 from service.codec import V2_TO_NP, v2_datatype
 from service.proto import gradserve_pb2 as pb
 
@@ -146,3 +149,57 @@ def served_again(call, ceiling: float, naming: str = ""):
         except grpc.RpcError as e:
             assert e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and naming in e.details() and \
                 time.monotonic() < end, (e.code(), e.details())
+
+
+# -- a stock stub's small calls (grpc_max_streams, grpc_stream_headroom) ------------------------------
+MISSING = "/gradserve.v1.Gradserve/MissingTensors"  # a call the server answers at once, no job
+ABSENT_HASH = "ab" * 32  # a tensor hash MISSING asks about
+SIN_X = np.linspace(-1.0, 1.0, 4)
+
+
+def sin_job() -> pb.EvalRequest:
+    """A tiny Eval (sin of SIN_X): np.sin(SIN_X) is its answer."""
+    gb = GraphBuilder("stock")
+    x = gb.input((4,), "float64", name="x")
+    return request("eval", {"graph": graph_to_json(gb.build(gb.sin(x))), "inputs": [SIN_X]})
+
+
+def sin_answer(stub, job) -> object:
+    """The job's output (sin of SIN_X) as a list, or the error's (code, details)."""
+    try:
+        out = stub.Eval(job, timeout=300).outputs[0]
+        return np.frombuffer(out.raw_contents, "<f8").tolist()
+    except grpc.RpcError as e:
+        return e.code(), e.details()
+
+
+def concurrent_answers(stub, width: int, each: int) -> list:
+    """sin_job asked `each` times by each of `width` threads at once on the stub's one channel: the answers that
+    are not np.sin(SIN_X) (an error's code and details), and a placeholder for each call that never returned."""
+    job, want = sin_job(), np.sin(SIN_X).tolist()
+    answers: list = []
+    lock = threading.Lock()
+
+    def ask():
+        mine = [sin_answer(stub, job) for _ in range(each)]
+        with lock:
+            answers.extend(mine)
+
+    threads = [threading.Thread(target=ask) for _ in range(width)]
+    [t.start() for t in threads]
+    [t.join(timeout=600) for t in threads]
+    return [a for a in answers if a != want] + ["no answer"] * (width * each - len(answers))
+
+
+def reset_flood_refused(target: str, stub) -> list:
+    """20 K MissingTensors calls opened and reset at once on one raw connection to `target`, while and after which
+    `stub` (another channel) has sin_job answered: the flood's refused streams."""
+    job, want = sin_job(), np.sin(SIN_X).tolist()
+
+    def answered():
+        assert sin_answer(stub, job) == want
+
+    refused = rapid_reset(target, MISSING, pb.MissingTensorsRequest(sha256=[ABSENT_HASH]).SerializeToString(),
+                          20, 1000, answered)
+    answered()
+    return refused

@@ -4,36 +4,28 @@ Why it saw REFUSED_STREAM (round 9's leftover): grpc core's reset protection ref
 connection's *allocated* calls pass max_concurrent_streams, and a call stays allocated until the Python server
 has freed it, after its answer reached the client; grpc retries a refused stream once, so a call failed when two
 tries met the lag (96 of 128 in flight under two CPU burners: 52-994 of 3000 refused), and a client's new calls
-right after it cancelled others (deadlines) were refused while the cancelled ones were not yet freed. The server now turns on
-grpc core's h2_max_deallocating_streams_headroom experiment: answered-but-not-freed calls count against
+right after it cancelled others (deadlines) were refused while the cancelled ones were not yet freed. The server now
+turns on grpc core's h2_max_deallocating_streams_headroom experiment (named before grpc is imported): answered-but-not-freed calls count against
 grpc_stream_headroom (128) instead, so a polite stub's calls are all answered, while a rapid-reset flood is still
 refused past grpc_max_streams + the headroom and another channel is served meanwhile. Waits are on answers,
 with generous ceilings; the stub's process has no GRPC_EXPERIMENTS of its own (only the server's is changed)."""
 from __future__ import annotations
 
 import os
-import threading
+import subprocess
+import sys
 
-import grpc
-import numpy as np
 import pytest
 
-from e2e.grpc_wire import open_channel, request
-from e2e.h2_raw import CANCEL, END_STREAM, HEADERS, REFUSED_STREAM, RST_STREAM, SETTINGS, RawH2, call_frames, frame, \
-    rapid_reset
+from e2e.grpc_wire import ABSENT_HASH, MISSING, concurrent_answers, reset_flood_refused
+from e2e.h2_raw import CANCEL, END_STREAM, HEADERS, REFUSED_STREAM, RST_STREAM, SETTINGS, RawH2, call_frames, frame
 from e2e.server import Server
-from engine import GraphBuilder
-from engine.serialize import graph_to_json
-from service.grpc_server import HEADROOM_EXPERIMENT, enable_stream_headroom
+from service.grpc_experiments import HEADROOM_EXPERIMENT, enable_stream_headroom
 from service.proto import gradserve_pb2 as pb
-from service.proto import gradserve_pb2_grpc as pb_grpc
 from service.settings import Settings
 
 CANCELLED, FRESH = 100, 100  # calls a client gave up on (deadline, cancel), then new ones: 100 open of 128
 WIDTH, EACH = 120, 16  # 120 threads at once on one channel (of grpc_max_streams 128), 16 calls each
-MISSING = "/gradserve.v1.Gradserve/MissingTensors"
-HASH = "ab" * 32
-X = np.linspace(-1.0, 1.0, 4)
 
 
 @pytest.fixture(scope="module")
@@ -45,43 +37,9 @@ def srv(tmp_path_factory):
     s.stop()
 
 
-@pytest.fixture(scope="module")
-def stub(srv):
+def test_a_stock_stubs_120_concurrent_calls_on_one_channel_are_all_answered(srv_stub):
     assert HEADROOM_EXPERIMENT not in os.environ.get("GRPC_EXPERIMENTS", "")  # a stock client, as it comes
-    ch = open_channel(srv.grpc_target)
-    yield pb_grpc.GradserveStub(ch)
-    ch.close()
-
-
-def _sin_job() -> pb.EvalRequest:
-    gb = GraphBuilder("stock")
-    x = gb.input((4,), "float64", name="x")
-    return request("eval", {"graph": graph_to_json(gb.build(gb.sin(x))), "inputs": [X]})
-
-
-def _answer(stub, job) -> object:
-    """The job's output (sin of X), or the error's (code, details)."""
-    try:
-        out = stub.Eval(job, timeout=300).outputs[0]
-        return np.frombuffer(out.raw_contents, "<f8").tolist()
-    except grpc.RpcError as e:
-        return e.code(), e.details()
-
-
-def test_a_stock_stubs_120_concurrent_calls_on_one_channel_are_all_answered(stub):
-    job, want = _sin_job(), np.sin(X).tolist()
-    answers: list = []
-    lock = threading.Lock()
-
-    def ask():
-        mine = [_answer(stub, job) for _ in range(EACH)]
-        with lock:
-            answers.extend(mine)
-
-    threads = [threading.Thread(target=ask) for _ in range(WIDTH)]
-    [t.start() for t in threads]
-    [t.join(timeout=600) for t in threads]
-    assert [a for a in answers if a != want] == [] and len(answers) == WIDTH * EACH
+    assert concurrent_answers(srv_stub, WIDTH, EACH) == []
 
 
 def _ended_streams(h: RawH2, sids: set) -> list:
@@ -109,7 +67,7 @@ def test_new_calls_after_cancelled_ones_within_the_cap_are_not_refused(srv):
             h.serve_control(kind, flags, payload)
             if kind == SETTINGS and not flags & 1:
                 break
-        ask = pb.MissingTensorsRequest(sha256=[HASH]).SerializeToString()
+        ask = pb.MissingTensorsRequest(sha256=[ABSENT_HASH]).SerializeToString()
         cancelled = [h.next_stream + 2 * i for i in range(CANCELLED)]
         fresh = [h.next_stream + 2 * (CANCELLED + i) for i in range(FRESH)]
         h.next_stream += 2 * (CANCELLED + FRESH)
@@ -120,18 +78,11 @@ def test_new_calls_after_cancelled_ones_within_the_cap_are_not_refused(srv):
         h.close()
 
 
-def test_a_rapid_reset_flood_is_still_refused_past_the_cap_and_its_headroom(srv, stub):
+def test_a_rapid_reset_flood_is_still_refused_past_the_cap_and_its_headroom(srv, srv_stub):
     """20 K calls opened and reset at once on one raw connection: streams past grpc_max_streams +
     grpc_stream_headroom allocated calls are refused, and another channel's job is answered meanwhile and after."""
-    job, want = _sin_job(), np.sin(X).tolist()
-
-    def answered():
-        assert _answer(stub, job) == want
-
-    refused = rapid_reset(srv.grpc_target, MISSING, pb.MissingTensorsRequest(sha256=[HASH]).SerializeToString(),
-                          20, 1000, answered)
-    assert refused, "no stream was refused: the reset calls are not bounded per connection"
-    assert _answer(stub, job) == want
+    assert reset_flood_refused(srv.grpc_target, srv_stub), \
+        "no stream was refused: the reset calls are not bounded per connection"
 
 
 @pytest.mark.parametrize("before, after", [
@@ -150,3 +101,47 @@ def test_no_headroom_leaves_grpc_experiments_alone(monkeypatch):
     monkeypatch.delenv("GRPC_EXPERIMENTS", raising=False)
     enable_stream_headroom(Settings(grpc_stream_headroom=0))
     assert "GRPC_EXPERIMENTS" not in os.environ
+
+
+# The server's start up to its first use of grpc, in a process of its own: the experiment's name replaced by one
+# grpc does not know, so that grpc core names it in its log when (and only when) it reads GRPC_EXPERIMENTS.
+STARTS_GRPC_AFTER = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+import service.cli as cli
+import service.grpc_experiments as g
+g.HEADROOM_EXPERIMENT, enable = "gradserve_probe_experiment", g.enable_stream_headroom
+def then_grpc(settings):
+    print("grpc imported before:", "grpc" in sys.modules, flush=True)
+    enable(settings)
+    import grpc
+    grpc.server(ThreadPoolExecutor(1)).stop(None)
+    sys.exit(0)
+g.enable_stream_headroom = then_grpc
+cli.main([])
+"""
+
+
+def test_the_server_names_the_experiment_before_grpc_core_reads_it(tmp_path):
+    """grpc core reads GRPC_EXPERIMENTS once, when grpc is imported (1.85: a name set after `import grpc` is never
+    read): gradserve-server sets it before anything imports grpc (attach, which imports grpc, was too late)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADSERVE_", "GRPC_"))}
+    ran = subprocess.run([sys.executable, "-c", STARTS_GRPC_AFTER], env=env, cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert "grpc imported before: False" in ran.stdout
+    assert "Unknown experiment: gradserve_probe_experiment" in ran.stderr, ran.stderr[-2000:]
+
+
+@pytest.mark.parametrize("set_first, read", [(True, True), (False, False)])
+def test_grpc_core_reads_grpc_experiments_when_imported_not_later(set_first, read):
+    """The premise of the order above, pinned against the installed grpc: the name set before `import grpc` is
+    read (logged as unknown), the same name set after it, before grpc's first server, is not."""
+    setting = "import os; os.environ['GRPC_EXPERIMENTS'] = 'gradserve_probe_experiment'"
+    lines = [setting, "import grpc"] if set_first else ["import grpc", setting]
+    lines += ["from concurrent.futures import ThreadPoolExecutor", "grpc.server(ThreadPoolExecutor(1)).stop(None)"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRPC_")}
+    ran = subprocess.run([sys.executable, "-c", "\n".join(lines)], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert ("Unknown experiment: gradserve_probe_experiment" in ran.stderr) == read, ran.stderr[-2000:]

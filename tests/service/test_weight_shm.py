@@ -73,3 +73,18 @@ def test_the_workers_cache_keeps_a_mapping_and_skips_one_it_could_not_map(shared
     cache.receive(None, [("a", a.nbytes, pa, ia), ("b", b.nbytes, pb, (ib[0], ib[1] + 1))])  # no frames read
     np.testing.assert_array_equal(np.frombuffer(cache.get("a"), np.float32), a)
     assert cache.get("b") is None and cache.nbytes == a.nbytes  # its job raises MissingWeight: sent again
+
+
+def test_one_jobs_values_stay_shared_together_even_past_the_budget():
+    """A model whose values by hash pass the budget (a 1 GB one, plan_cache_bytes 512 MiB): each of its values made
+    into a memfd for one job message must not close an earlier one of the same message before the worker maps it
+    (it could map none of them: the job asked again and every value went by pipe, a private copy per worker)."""
+    s = SharedWeights(max_bytes=2 * (1 << 16))
+    try:
+        batch = [f"k{i}" for i in range(4)]
+        got = [s.region(k, memoryview(values(1 << 14, i)).cast("B"), keep=batch) for i, k in enumerate(batch)]
+        assert all(mapped(*g, 1 << 16) is not None for g in got)
+        s.region("next", memoryview(values(1 << 14, 9)).cast("B"), keep=["next"])  # the next message trims
+        assert s.nbytes <= 2 * (1 << 16) and list(s.fds) == ["k3", "next"]
+    finally:
+        s.close()
