@@ -32,6 +32,7 @@ import signal
 import threading
 import time
 from collections import Counter, OrderedDict, deque
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -45,6 +46,7 @@ from .metrics import Metrics
 from .core_lending import WorkEstimates, pin_threads
 from .cpu_quota import usable_cpus
 from .settings import Settings
+from .ticker import Later
 
 log = logging.getLogger("gradserve.pools")
 _ctx = multiprocessing.get_context("spawn")
@@ -307,7 +309,9 @@ class Pool:
                              f"retry after {self.settings.retry_after_s}s", retry_after=self.settings.retry_after_s,
                              device=self.name, queue_size=self.settings.queue_size)
         self.queue.append(job)
-        job.timer = self.loop.call_at(job.deadline, self._on_deadline, job)
+        # on the loop's shared ticker (up to its tick late): a TimerHandle's heap push and cancel per job cost
+        # more, and a loop of jobs that finish in time leaves the heap full of cancelled handles
+        job.timer = Later(job.deadline - self.loop.time(), partial(self._on_deadline, job), self.loop)
         self._dispatch()
         if self.inline is not None and job.device_index is None:  # (after the dispatch: the job is sent first)
             self.inline.seen(job.key, job.graph_text, self.loop)
