@@ -394,8 +394,6 @@ class Pool:
                 if w is None:
                     continue
                 self.queue.remove(job)
-                if w.lent_to is not None:
-                    self._reclaim(w.lent_to)
                 self._start(w, job)
                 started = True
                 break
@@ -450,6 +448,8 @@ class Pool:
         return sorted(self.queue, key=lambda j: held[j.client])  # (sorted is stable)
 
     def _start(self, w: Worker, job: Job) -> None:
+        if w.lent_to is not None:  # its cores are lent: taken back first
+            self._reclaim(w.lent_to)
         job.worker = w
         job.started = time.perf_counter()
         w.job, w.state = job, "busy"
