@@ -24,17 +24,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
 
 import gradserve as gs  # noqa: E402
 
-from benchmarks import loops_workloads as LW  # noqa: E402
 from benchmarks._server import free_port, server_env, stop, wait_ready  # noqa: E402
-from benchmarks.engine_workloads import MLP_SIZES, _mlp_params  # noqa: E402
 from benchmarks.server_wakeups import main_thread  # noqa: E402
+from benchmarks.w2_client_cpu import w2_grad  # noqa: E402
 
 # the server's main, with its main thread profiled between SIGUSR1 and SIGUSR2 (stats written to argv[1])
 LAUNCH = r'''
@@ -56,7 +53,8 @@ def start(tree: str, stats: str, no_watch: bool) -> tuple[subprocess.Popen, str]
     env = server_env({"PYTHONPATH": f"{tree}:{tree}/clients/python"}, GRADSERVE_PORT=str(port),
                      GRADSERVE_GRPC_PORT=str(free_port()), GRADSERVE_DEVICES="cpu",
                      **({"W2_NO_WATCH": "1"} if no_watch else {}))
-    proc = subprocess.Popen([sys.executable, "-c", LAUNCH, stats], env=env, stdout=subprocess.DEVNULL,
+    # (cwd: `python -c` puts the working directory first on sys.path: the tree's own service package)
+    proc = subprocess.Popen([sys.executable, "-c", LAUNCH, stats], env=env, cwd=tree, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     wait_ready(proc, url + "/v2/health/ready")
@@ -100,7 +98,7 @@ def summary(busy: pstats.Stats, idle: pstats.Stats, tree: str, calls: int, wall_
     return lines[:40]
 
 
-def run_tree(name: str, tree: str, args, x, gfn, tmp: str) -> None:
+def run_tree(name: str, tree: str, args, tmp: str) -> None:
     from gradserve import context
 
     stats = os.path.join(tmp, f"{name}.prof")
@@ -108,7 +106,8 @@ def run_tree(name: str, tree: str, args, x, gfn, tmp: str) -> None:
     client = gs.Client(url)
     context._client = client
     try:
-        for _ in range(10):  # registered, compiled, regions sized; the connection stays open
+        gfn, x = w2_grad(gs, "pynative")  # registered, compiled, regions sized; the connection stays open
+        for _ in range(5):
             gfn(x)
         took = {}
 
@@ -144,14 +143,10 @@ def main() -> int:
     ap.add_argument("--no-watch", action="store_true")
     args = ap.parse_args()
     trees = [("this", str(ROOT))] + [tuple(t.split("=", 1)) for t in args.tree]
-    ps = _mlp_params(MLP_SIZES)
-    x = gs.Tensor(np.random.default_rng(1).standard_normal((256, MLP_SIZES[0])).astype(np.float32))
-    net = LW.mlp_sdk(gs, ps)
-    gfn = gs.ops.grad(net, None, net.trainable_params())
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             for name, path in trees if r % 2 == 0 else trees[::-1]:
-                run_tree(name, path, args, x, gfn, tmp)
+                run_tree(name, path, args, tmp)
     return 0
 
 
