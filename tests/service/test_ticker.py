@@ -113,3 +113,19 @@ def test_a_callback_that_raises_leaves_the_others_their_timer():
         return ran
 
     assert asyncio.run(main()) == [True]
+
+
+def test_later_says_it_was_cancelled_and_its_callback_never_runs():
+    async def main():
+        ran = []
+        kept, dropped = tk.Later(0.0, lambda: ran.append("kept")), tk.Later(0.0, lambda: ran.append("dropped"))
+        dropped.cancel()
+        for _ in range(200):
+            await asyncio.sleep(0.005)
+            if ran:
+                break
+        await asyncio.sleep(0.03)  # (past another tick: the cancelled one would have run by now)
+        return ran, kept, dropped
+
+    ran, kept, dropped = asyncio.run(main())
+    assert ran == ["kept"] and dropped.cancelled() and not kept.cancelled()
