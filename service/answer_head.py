@@ -8,8 +8,9 @@ device. Those bytes are kept per such layout (learnt from a head encoded in full
 prefix), and each answer of that layout is the kept bytes, the timing and a brace: bit for bit the full
 encoder's head (orjson writes compact members one after the other). This skips, per answer, a dict and a
 shape list per output and the dump of the whole head (~5 us of the main process's ~80 us per L3 request).
-Anything else (shared-memory placement, JSON answers, an output that is not a plain ndarray) is encoded in
-full by the caller.
+An answer whose every output a worker wrote into the client's shared memory region (W2's) is kept the same way,
+its layout adding each output's place (`encode_placed`). Anything else (some outputs placed, JSON answers, an
+output that is not a plain ndarray) is encoded in full by the caller.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from . import codec
 MAX_LAYOUTS = 256  # layouts kept (more programs or shapes at once: start again rather than grow)
 _TIMING = b',"timing":'
 _CT = (b"content-type", b"application/octet-stream")
+_JSON = (b"content-type", b"application/json")  # (every output placed in the client's region: no tensor bytes)
 _HL = codec.HEADER_LENGTH.lower().encode()
 _heads: dict = {}  # layout -> (the structure object, the head's bytes up to the timing's value)
 
@@ -43,10 +45,27 @@ def encode(outputs: list, structure, graph_id, device, timing: dict) -> tuple[by
     return b"".join([head, *raws]), [_CT, (_HL, b"%d" % len(head))]
 
 
-def _full(outputs: list, structure, graph_id, device, timing: dict, layout: tuple | None = None) -> tuple[bytes, list]:
+def encode_placed(outputs: list, placed: dict, structure, graph_id, device, timing: dict) -> tuple[bytes, list]:
+    """`encode` for an answer whose every output a worker wrote into the client's shared memory region
+    (`placed`: {index: its region parameters}, RegionIO.taken): a JSON head alone, the same bytes as
+    codec.encode_response(header, outputs, True, placed). The layout adds each output's place."""
+    key = [graph_id, device, id(structure)]
+    for i, (name, a) in enumerate(outputs):
+        p = placed[i]
+        key.append((name, a.shape, a.dtype, p["shared_memory_region"], p["shared_memory_offset"],
+                    p["shared_memory_byte_size"]))
+    layout = tuple(key)
+    hit = _heads.get(layout)
+    if hit is None or hit[0] is not structure:
+        return _full(outputs, structure, graph_id, device, timing, layout, placed)
+    return b"".join((hit[1], codec.dumps(timing), b"}")), [_JSON]
+
+
+def _full(outputs: list, structure, graph_id, device, timing: dict, layout: tuple | None = None,
+          placed: dict | None = None) -> tuple[bytes, list]:
     """The full encoder; with `layout`, the head's part before the timing's value is kept for it."""
     header = {"structure": structure, "graph_id": graph_id, "device": device, "timing": timing}
-    parts, headers = codec.encode_response_parts(header, outputs, True)
+    parts, headers = codec.encode_response_parts(header, outputs, True, placed)
     head = parts[0]
     if layout is not None and type(graph_id) is str and type(device) is str:
         tail = _TIMING + codec.dumps(timing) + b"}"

@@ -454,7 +454,9 @@ class Core:
         hit = pool.run_inline(d.key, next_job_id(), inputs, params, index) if inline else None
         if hit is not None:
             return self._result(gid, d, *hit, t0, t_prep)
-        job = Job(d.key, d.job_graph(), inputs, params, deadline, index, out_target=req.out_target, client=req.client)
+        # the lane was asked, in run_now (no wait since: with `prep` nothing awaits) or just above: it said no
+        job = Job(d.key, d.job_graph(), inputs, params, deadline, index, out_target=req.out_target, client=req.client,
+                  lane_asked=True)
         try:
             fut = pool.submit(job)
         finally:

@@ -362,9 +362,10 @@ def _raw_headers(headers: dict) -> list:
 
 def _small_answer(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
                   io: client_shm.RegionIO | None = None) -> Response | None:
-    """The result's timing given the read's times; then the answer when it is small and binary, with no
-    shared-memory placement (the head before its timing memoised per layout: service.answer_head), encoded here
-    without a coroutine; else None: `_job_response` encodes it."""
+    """The result's timing given the read's times; then the answer when it is small and binary with no
+    shared-memory placement, or binary with every output placed by the worker (the head before its timing
+    memoised per layout: service.answer_head), encoded here without a coroutine; else None: `_job_response`
+    encodes it."""
     t0 = call.t0
     timing = res.timing
     timing["read_decode_ms"] = round((t_dec - t0) * 1e3, 3)  # (the result's own dict: nobody else holds it)
@@ -372,6 +373,11 @@ def _small_answer(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
     if binary and (io is None or not io.output) and sum([a.nbytes for _, a in res.outputs]) <= BIG:
         out, raw = answer_head.encode(res.outputs, res.structure, res.graph_id, res.device, timing)
         return BodyResponse(out, [*raw, (_RID, call.request_id.encode("latin-1"))])
+    if binary and io is not None and io.output:
+        placed = io.taken(res.outputs)  # (checks the region is still registered; None: the worker wrote none)
+        if placed is not None and len(placed) == len(res.outputs):
+            out, raw = answer_head.encode_placed(res.outputs, placed, res.structure, res.graph_id, res.device, timing)
+            return BodyResponse(out, [*raw, (_RID, call.request_id.encode("latin-1"))])
     return None
 
 

@@ -32,6 +32,7 @@ import signal
 import threading
 import time
 from collections import Counter, OrderedDict, deque
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -46,6 +47,7 @@ from .metrics import Metrics
 from .core_lending import WorkEstimates, pin_threads
 from .cpu_quota import usable_cpus
 from .settings import Settings
+from .ticker import Later
 
 log = logging.getLogger("gradserve.pools")
 _ctx = multiprocessing.get_context("spawn")
@@ -94,6 +96,7 @@ class Job:
     reclaimed: bool = False  # its lenders were taken back while it ran
     out_target: tuple | None = None  # a client's region the worker writes the outputs into (service.client_shm)
     client: str = ""  # who it is for (jobs.client_of): workers are shared fairly among clients
+    lane_asked: bool = False  # the inline lane was asked for it just before (Core.run): submit does not ask again
 
 
 class Worker:
@@ -302,8 +305,20 @@ class Pool:
         timeline.stamp("srv.submit")
         job.future = self.loop.create_future()
         job.enqueued = time.perf_counter()  # measurements: perf_counter (loop.time() may tick in ms, e.g. uvloop)
-        if self.inline is not None and self._run_inline(job):
+        if self.inline is not None and not job.lane_asked and self._run_inline(job):
             return job.future
+        w = None if self.queue else self._pick(job)  # nothing queued: straight to a worker, as _dispatch would
+        if w is not None:
+            job.timer = Later(job.deadline - self.loop.time(), partial(self._on_deadline, job), self.loop)
+            self._start(w, job)
+        else:
+            self._enqueue(job)
+        if self.inline is not None and job.device_index is None:  # (after the dispatch: the job is sent first)
+            self.inline.seen(job.key, job.graph_text, self.loop)
+        return job.future
+
+    def _enqueue(self, job: Job) -> None:
+        """Queue `job` (429 when the queue is full and it takes no other client's place), then dispatch."""
         free = any(self._fits(w, job) for w in self.workers)
         if not free and len(self.queue) >= self.settings.queue_size and not self._evict_for(job.client):
             self.metrics.rejected.labels(self.name).inc()
@@ -311,11 +326,10 @@ class Pool:
                              f"retry after {self.settings.retry_after_s}s", retry_after=self.settings.retry_after_s,
                              device=self.name, queue_size=self.settings.queue_size)
         self.queue.append(job)
-        job.timer = self.loop.call_at(job.deadline, self._on_deadline, job)
+        # on the loop's shared ticker (up to its tick late): a TimerHandle's heap push and cancel per job cost
+        # more, and a loop of jobs that finish in time leaves the heap full of cancelled handles
+        job.timer = Later(job.deadline - self.loop.time(), partial(self._on_deadline, job), self.loop)
         self._dispatch()
-        if self.inline is not None and job.device_index is None:  # (after the dispatch: the job is sent first)
-            self.inline.seen(job.key, job.graph_text, self.loop)
-        return job.future
 
     def _run_inline(self, job: Job) -> bool:
         """Run `job` in this process when the inline lane takes it (service.inline); its future is done."""
@@ -387,22 +401,28 @@ class Pool:
         while self.queue:
             started = False
             for job in self._fair_order():
-                cands = [w for w in self.workers if self._fits(w, job)]
-                if not cands:
-                    continue
-                cands = [c for c in cands if c.lent_to is None] or cands  # a lender only when it must
-                w = next((c for c in cands if job.key in c.keys), None)
+                w = self._pick(job)
                 if w is None:
-                    pref = self.workers[hash(job.key) % len(self.workers)]
-                    w = pref if pref in cands else min(cands, key=lambda c: c.last_used)
+                    continue
                 self.queue.remove(job)
-                if w.lent_to is not None:
-                    self._reclaim(w.lent_to)
                 self._start(w, job)
                 started = True
                 break
             if not started:
                 break
+
+    def _pick(self, job: Job) -> Worker | None:
+        """The idle worker `job` goes to, None if none fits: one not lent if it can, one whose plan cache has
+        the job's program, else the program's own worker or the one idle longest."""
+        cands = [w for w in self.workers if self._fits(w, job)]
+        if not cands:
+            return None
+        cands = [c for c in cands if c.lent_to is None] or cands  # a lender only when it must
+        w = next((c for c in cands if job.key in c.keys), None)
+        if w is None:
+            pref = self.workers[hash(job.key) % len(self.workers)]
+            w = pref if pref in cands else min(cands, key=lambda c: c.last_used)
+        return w
 
     def evictable(self, client: str) -> Job | None:
         """A full queue still takes a job of a client holding fewer places than another: the newest job
@@ -439,6 +459,8 @@ class Pool:
         return sorted(self.queue, key=lambda j: held[j.client])  # (sorted is stable)
 
     def _start(self, w: Worker, job: Job) -> None:
+        if w.lent_to is not None:  # its cores are lent: taken back first
+            self._reclaim(w.lent_to)
         job.worker = w
         job.started = time.perf_counter()
         w.job, w.state = job, "busy"

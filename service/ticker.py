@@ -99,14 +99,20 @@ class Later:
     """fn() once delay_s has passed (up to TICK_S later), on the running loop's ticker: what a TimerHandle
     from call_later is to whoever holds it (`cancel()`), without its heap push and cancel."""
 
-    __slots__ = ("ticker", "key")
+    __slots__ = ("ticker", "key", "_cancelled")
 
     def __init__(self, delay_s: float, fn: Callable[[], None], loop: asyncio.AbstractEventLoop | None = None):
         self.ticker = ticker(loop)  # (loop: the running one, when the caller has it)
         self.key = self.ticker.after(delay_s, fn, loop)
+        self._cancelled = False
 
     def cancel(self) -> None:
         self.ticker.cancel(self.key)
+        self._cancelled = True
+
+    def cancelled(self) -> bool:
+        """cancel() was called (as TimerHandle.cancelled)."""
+        return self._cancelled
 
 
 class TimeLimit:

@@ -65,3 +65,43 @@ def test_outputs_that_are_not_plain_arrays_take_the_full_encoder():
     for k in range(2):
         assert answer_head.encode(outs, [0, 1], "g", "cpu", _timing(k)) == _full(outs, [0, 1], "g", "cpu", _timing(k))
     assert not answer_head._heads
+
+
+def _placed_outputs(offsets=(0, 64), region="r0", shapes=((4, 4), (3,))):
+    """Outputs a worker wrote into a client's region (InRegion) and their places, as RegionIO.taken gives them."""
+    from service.client_shm import InRegion
+
+    outs = [(f"out{i}", InRegion(off, shape, "float32")) for i, (off, shape) in enumerate(zip(offsets, shapes))]
+    placed = {i: {"shared_memory_region": region, "shared_memory_offset": a.offset, "shared_memory_byte_size": a.nbytes}
+              for i, (_, a) in enumerate(outs)}
+    return outs, placed
+
+
+def _full_placed(outputs, placed, structure, gid, device, timing):
+    header = {"structure": structure, "graph_id": gid, "device": device, "timing": timing}
+    body, headers = codec.encode_response(header, outputs, True, placed)
+    return body, [(k.encode(), v.encode()) for k, v in headers.items()]
+
+
+def test_placed_answers_are_the_full_encoders_bytes():
+    structure, gid = [0, 1], "sha256:" + "d" * 64
+    for k in range(5):
+        outs, placed = _placed_outputs()
+        got = answer_head.encode_placed(outs, placed, structure, gid, "cpu:1", _timing(k))
+        assert got == _full_placed(outs, placed, structure, gid, "cpu:1", _timing(k))
+        head = codec.loads(got[0])[0]
+        assert [t["parameters"]["shared_memory_offset"] for t in head["outputs"]] == [0, 64]
+        assert got[1] == [(b"content-type", b"application/json")]
+    assert len(answer_head._heads) == 1
+
+
+@pytest.mark.parametrize("change", ["offset", "region", "shape"])
+def test_a_changed_place_is_not_answered_from_another_ones_head(change):
+    structure, gid = [0, 1], "sha256:" + "e" * 64
+    outs, placed = _placed_outputs()
+    answer_head.encode_placed(outs, placed, structure, gid, "cpu", _timing(1))
+    outs, placed = _placed_outputs(**{"offset": {"offsets": (0, 128)}, "region": {"region": "r1"},
+                                      "shape": {"shapes": ((2, 8), (3,))}}[change])
+    for k in range(2):
+        assert answer_head.encode_placed(outs, placed, structure, gid, "cpu", _timing(k)) == \
+            _full_placed(outs, placed, structure, gid, "cpu", _timing(k))

@@ -113,3 +113,19 @@ def test_a_callback_that_raises_leaves_the_others_their_timer():
         return ran
 
     assert asyncio.run(main()) == [True]
+
+
+def test_later_says_it_was_cancelled_and_its_callback_never_runs():
+    async def main():
+        ran = []
+        kept, dropped = tk.Later(0.0, lambda: ran.append("kept")), tk.Later(0.0, lambda: ran.append("dropped"))
+        dropped.cancel()
+        for _ in range(200):
+            await asyncio.sleep(0.005)
+            if ran:
+                break
+        return ran, kept, dropped, dict(tk.ticker().pending)
+
+    ran, kept, dropped, pending = asyncio.run(main())
+    # the cancelled one is no longer pending: no tick can run it
+    assert ran == ["kept"] and not pending and dropped.cancelled() and not kept.cancelled()
