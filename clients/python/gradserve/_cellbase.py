@@ -45,7 +45,7 @@ class _CellTuple(tuple):
     """A Cell's tuple of Cells (`self.layers = (nn.ReLU(), nn.Tanh())`): indexed by a Tensor out of range in
     GRAPH_MODE, MindSpore 2.10's switch_layer error; otherwise a tuple."""
 
-    def __getitem__(self, index):
+    def __getitem__(self, index):  # type: ignore[override]  # a Cell or a switched cell, not a tuple
         if isinstance(index, Tensor) and context.get_context("mode") == context.GRAPH_MODE:
             i, n = index.__index__(), len(self)
             if not -n <= i < n:

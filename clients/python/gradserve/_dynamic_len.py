@@ -78,7 +78,7 @@ def _unknown(v):
 class DynamicTuple(MutableTuple):
     """mutable(tuple, True)."""
 
-    def __getitem__(self, i):
+    def __getitem__(self, i):  # type: ignore[override]  # an element marked unknown in a trace
         got = super().__getitem__(i)
         return got if isinstance(i, slice) else _unknown(got)
 
@@ -86,7 +86,7 @@ class DynamicTuple(MutableTuple):
 class DynamicList(MutableList):
     """mutable(list, True): setitem / append check the new element in a trace (see the module's doc)."""
 
-    def __getitem__(self, i):
+    def __getitem__(self, i):  # type: ignore[override]  # an element marked unknown in a trace
         got = super().__getitem__(i)
         return got if isinstance(i, slice) else _unknown(got)
 

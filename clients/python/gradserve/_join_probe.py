@@ -35,7 +35,7 @@ def restore(tr, snap: tuple) -> None:
      root._param_names) = shared
 
 
-def probe(tr, run_both_sides, reset_state, join_error: type) -> None:
+def probe(tr, run_both_sides, reset_state, join_error: type[BaseException]) -> None:
     """run_both_sides() in trace tr with value reads answered by nothing; raise its join_error, if any."""
     snap = snapshot(tr)
     reset_state()

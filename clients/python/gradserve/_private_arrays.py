@@ -17,6 +17,7 @@ sealed no more (and makes them data with each job: gradserve._trace.Program.ref)
 from __future__ import annotations
 
 import weakref
+from typing import Any, cast
 
 import numpy as np
 
@@ -55,10 +56,10 @@ def release(a) -> None:
 
 def released(a: np.ndarray) -> bool:
     """Whether a, or an array it views, went to user code (asnumpy(), np.asarray(t)): it may have been written."""
-    seen = 0
-    while a is not None and seen < 64:
-        if _released.get(id(a)) is a:
+    seen, cur = 0, cast(Any, a)
+    while cur is not None and seen < 64:
+        if _released.get(id(cur)) is cur:
             return True
-        a = a.obj if isinstance(a, memoryview) else getattr(a, "base", None)
+        cur = cur.obj if isinstance(cur, memoryview) else getattr(cur, "base", None)
         seen += 1
     return False

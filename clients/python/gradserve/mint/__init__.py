@@ -10,6 +10,7 @@ import functools
 import numpy as np
 
 from .. import ops as _ops
+from ..ops import _alpha_arith
 from .._tensor import Tensor
 from ..ops._math_more import full_ext as full  # noqa: F401  (a number's own dtype; ops.full: int64)
 from . import nn, special  # noqa: F401  (mint.nn, mint.nn.functional, mint.special)
@@ -72,12 +73,12 @@ globals().update({n: _renamed(getattr(_ops, op), names, n) for n, (op, names) in
 
 def add(input, other, *, alpha=1):  # noqa: A002
     """input + alpha * other."""
-    return _ops._alpha_arith.add_ext(input, other, alpha)
+    return _alpha_arith.add_ext(input, other, alpha)
 
 
 def sub(input, other, *, alpha=1):  # noqa: A002
     """input - alpha * other."""
-    return _ops._alpha_arith.sub_ext(input, other, alpha)
+    return _alpha_arith.sub_ext(input, other, alpha)
 
 
 def masked_select(input, mask):  # noqa: A002

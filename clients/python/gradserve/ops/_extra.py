@@ -249,7 +249,7 @@ class Flatten:
         return flatten(input_x)
 
 
-def one_hot(indices, depth, on_value=1, off_value=0, axis=-1):
+def one_hot(indices, depth, on_value: float = 1, off_value: float = 0, axis=-1):
     """A one-hot encoding of integer indices along a new last axis. Python numbers as on / off values: int64 where
     both are ints (the defaults: MindSpore 2.10's one_hot(Tensor([0, 2]), 3) is Int64), else float32."""
     eq = P.equal(P.expand_dims(indices, -1), Tensor(np.arange(int(depth), dtype=np.dtype(indices.dtype.name))))

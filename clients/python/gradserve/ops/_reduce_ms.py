@@ -43,7 +43,7 @@ def _extremum_with_index(x, axis, keepdims, red: str, arg: str):
         # ignored there: MindSpore 2.10 gives 0-d values and index (Tensor.max(keepdims=True) too), not [1, 1]
         vals = getattr(P, red)(x, axis=None, keepdims=False)
         return vals, P.zeros(tuple(vals.shape), "int64")
-    return _first_extremum(x, axis, keepdims, arg)
+    return _first_extremum(x, int(axis), keepdims, arg)
 
 
 def _init_and_select(name: str, x, initial, where, cmp):
