@@ -212,9 +212,10 @@ class Tensor:
         a = self._data
         if a is None:
             return self._concrete("asnumpy()").copy()
-        if a.base is not None or not a.flags.writeable:  # a view (of another Tensor's array: a reshape's result;
-            a = self._data = a.copy()  # of a shared memory region): first an array of its own, the same value
-        _private_arrays.release(a)
+        if not _private_arrays.handed_out(a):  # first an array of its own, the same value: no view made of the old
+            _private_arrays.release(a)  # one (a reshape's result, ...) sees writes; old released: frozen Parameters
+            a = self._data = a.copy()  # look again. A view's own copy leaves its source as it was (MindSpore's)
+            _private_arrays.release(a)
         return a
 
     def _host_copy(self) -> np.ndarray:
