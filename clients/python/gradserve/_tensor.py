@@ -233,7 +233,9 @@ class Tensor:
             return a.astype(dtype)
         if copy:  # np.array(t): NumPy's protocol asks for a copy and trusts it (it copies no more)
             return a.copy()
-        _private_arrays.release(a)  # (the caller may write into it: gradserve._private_arrays)
+        # (no copy, a result viewing its shared memory region too; the caller may write into it: released. A view
+        # of it another Tensor made before is not copied: asnumpy() is the way to an array of its own)
+        _private_arrays.release(a)
         return a
 
     def item(self, index=None):
