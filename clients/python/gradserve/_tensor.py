@@ -105,7 +105,7 @@ def _fmt_bfloat16(a: np.ndarray, kind: str, separator: str, width: int) -> str:
         return f"{f.item():{kind}}"
     pad = 0
     if kind == "g":
-        shown = f if f.size <= 1000 else f[tuple(np.r_[0:3, -3:0] if n > 6 else slice(None) for n in f.shape)]
+        shown = f if f.size <= 1000 else f[np.ix_(*[np.r_[0:3, n - 3:n] if n > 6 else np.arange(n) for n in f.shape])]
         pad = max(len(f"{v:g}") for v in shown.reshape(-1).tolist())
     text = np.array2string(f, separator=separator, max_line_width=width, threshold=1000, edgeitems=3,
                            formatter={"float_kind": lambda v: f"{v:{kind}}".rjust(pad)})
