@@ -111,3 +111,20 @@ def test_from_numpy_shares_the_array():
     np.testing.assert_array_equal(f(ones).asnumpy(), [1.0, 2.0])
     k[0] = 5.0
     np.testing.assert_array_equal(f(ones).asnumpy(), [5.0, 2.0])
+
+
+def test_a_write_into_the_source_leaves_its_view_results():
+    # MindSpore 2.10's op results own their memory (the test above: a write into y leaves x); so the other way: a
+    # write through x.asnumpy() leaves y = x.reshape(3, 2) / x[0] / ... as they were, made before the asnumpy() call
+    # or after it (here they viewed x's array: y[0, 0] read 99)
+    views = (lambda x: x.reshape(3, 2), lambda x: x.view(3, 2), lambda x: x.flatten(), lambda x: x[0],
+             lambda x: ops.expand_dims(x, 0), lambda x: x.transpose(1, 0))
+    for view in views:
+        for before, hand_out in ((True, Tensor.asnumpy), (False, Tensor.asnumpy), (False, np.asarray)):
+            x = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+            y = view(x) if before else None
+            a = hand_out(x)
+            y = y if before else view(x)
+            a[0, 0] = 99.0
+            assert x.asnumpy()[0, 0] == 99.0
+            assert y.asnumpy().reshape(-1)[0] == 0.0, (view(x).shape, before)

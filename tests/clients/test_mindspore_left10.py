@@ -331,3 +331,13 @@ def test_experimental_is_an_attribute_with_no_import():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ),
                          timeout=300, check=True)
     assert out.stdout.strip() == "Adam"
+
+
+def test_bfloat16_repr_summarised_in_2d_pads_to_the_widest_shown_element():
+    # the rule above (each '%g' right-aligned to the widest element shown): the shown corner [0, 39] holds 123.5,
+    # so every element is 5 wide (the width was taken from the diagonal's six elements only: '1')
+    a = np.ones((40, 40), np.float32)
+    a[0, 39] = 123.5
+    lines = repr(Tensor(a, ms.bfloat16)).split("\n")
+    assert lines[1] == "[[    1,     1,     1 ...     1,     1, 123.5],"
+    assert lines[2] == " [    1,     1,     1 ...     1,     1,     1],"

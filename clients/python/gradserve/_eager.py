@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import _private_arrays
 from ._infer import infer
 from ._tensor import Tensor, dtype_name
 from .errors import ShapeError
@@ -229,7 +230,9 @@ def run(op: str, inputs: list, attrs: dict):
     outs = compute(op, arrays, attrs)
     if outs is None:
         return None
-    return [_tensor(o) for o in outs]
+    # (a view of an array handed to user code, a reshape's of x after x.asnumpy(): its own copy, as MindSpore's
+    # results own their memory; a later write through the user's array leaves it)
+    return [_tensor(o.copy() if o.base is not None and _private_arrays.released(o) else o) for o in outs]
 
 
 def _tensor(a: np.ndarray, name: str | None = None):

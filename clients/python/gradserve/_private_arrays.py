@@ -4,10 +4,11 @@ The shared memory path (gradserve._shm) compares an unchanged large input's byte
 region before it skips writing them (issue #13: parameter values are data, uploaded once). For a sealed array
 that compare is skipped when it is the very array last placed there: nothing can have written into it since.
 The SDK never writes into a Tensor's array (its in-place methods, item assignment, set_data and the optimizers
-give the Tensor a new one), and user code can reach a Tensor's own array only through `np.asarray(t)` /
-`t.__array__()` (MindSpore's asnumpy() shares memory on CPU too; gradserve's returns a copy), which releases the
-array, and every array it views or that views it, for good: from then on it is compared byte for byte, as every
-other array is (a user's own array, a result viewing a shared region, an op's result).
+give the Tensor a new one), and user code can reach a Tensor's own array only through `t.asnumpy()` (shared,
+as MindSpore's on CPU), `Tensor.from_numpy` or `np.asarray(t)`, which release the array, and every array it
+views, for good (asnumpy() first gives the Tensor a copy of its own, and an eager op's view of a released array
+is copied: no other Tensor sees a write through it): from then on it is compared byte for byte, as every other
+array is (a user's own array, a result viewing a shared region, an op's result).
 
 A Parameter seals its own array whatever its size: a frozen Parameter's value is part of its registered graph
 (gradserve._trace._frozen), so a trace reused call after call must learn of a NumPy write into it. `releases`
@@ -52,6 +53,11 @@ def release(a) -> None:
         seen += 1
     if unsealed:  # (only then can a frozen Parameter's array have gone: asnumpy() of a loss each step costs nothing)
         releases[0] += 1
+
+
+def handed_out(a: np.ndarray) -> bool:
+    """Whether a itself (not an array it views) went to user code: Tensor.asnumpy() gives it out again as it is."""
+    return _released.get(id(a)) is a
 
 
 def released(a: np.ndarray) -> bool:

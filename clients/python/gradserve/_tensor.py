@@ -105,7 +105,7 @@ def _fmt_bfloat16(a: np.ndarray, kind: str, separator: str, width: int) -> str:
         return f"{f.item():{kind}}"
     pad = 0
     if kind == "g":
-        shown = f if f.size <= 1000 else f[tuple(np.r_[0:3, -3:0] if n > 6 else slice(None) for n in f.shape)]
+        shown = f if f.size <= 1000 else f[np.ix_(*[np.r_[0:3, n - 3:n] if n > 6 else np.arange(n) for n in f.shape])]
         pad = max(len(f"{v:g}") for v in shown.reshape(-1).tolist())
     text = np.array2string(f, separator=separator, max_line_width=width, threshold=1000, edgeitems=3,
                            formatter={"float_kind": lambda v: f"{v:{kind}}".rjust(pad)})
@@ -212,9 +212,10 @@ class Tensor:
         a = self._data
         if a is None:
             return self._concrete("asnumpy()").copy()
-        if a.base is not None or not a.flags.writeable:  # a view (of another Tensor's array: a reshape's result;
-            a = self._data = a.copy()  # of a shared memory region): first an array of its own, the same value
-        _private_arrays.release(a)
+        if not _private_arrays.handed_out(a):  # first an array of its own, the same value: no view made of the old
+            _private_arrays.release(a)  # one (a reshape's result, ...) sees writes; old released: frozen Parameters
+            a = self._data = a.copy()  # look again. A view's own copy leaves its source as it was (MindSpore's)
+            _private_arrays.release(a)
         return a
 
     def _host_copy(self) -> np.ndarray:
@@ -232,7 +233,9 @@ class Tensor:
             return a.astype(dtype)
         if copy:  # np.array(t): NumPy's protocol asks for a copy and trusts it (it copies no more)
             return a.copy()
-        _private_arrays.release(a)  # (the caller may write into it: gradserve._private_arrays)
+        # (no copy, a result viewing its shared memory region too; the caller may write into it: released. A view
+        # of it another Tensor made before is not copied: asnumpy() is the way to an array of its own)
+        _private_arrays.release(a)
         return a
 
     def item(self, index=None):

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _private_arrays
+from .. import _eager, _private_arrays
 from .._late import late
-from .._tensor import Tensor
+from .._tensor import _SUPPORTED_SET, Tensor, dtype_name
 from ._tensor_select import tensor_select
 from . import _tensor_storage  # noqa: F401  (Tensor.untyped_storage)
 
@@ -71,11 +71,10 @@ def _from_numpy(array) -> Tensor:
     (gradserve._private_arrays), so traces and the shared memory path compare its bytes."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"For 'from_numpy', the input must be a numpy.ndarray, but got {type(array).__name__}")
-    t = Tensor(array)
-    if t._data.dtype == array.dtype and array.flags.writeable:
-        _private_arrays.release(array)
-        t._data = array
-    return t
+    if not array.flags.writeable or dtype_name(array.dtype) not in _SUPPORTED_SET:
+        return Tensor(array)  # (a copy: of a read-only array, or converted to a dtype MindSpore has)
+    _private_arrays.release(array)
+    return _eager._tensor(array)  # (no copy made first: Tensor(array) copied, then the copy was dropped)
 
 
 def _resize(self, *new_shape):
