@@ -1,8 +1,9 @@
 """mint.nn.functional's convolutions, norms, embedding, pad and losses, mint.norm and Tensor.sum_to_size.
 
-Expected values and gradients: torch.nn.functional (torch 2.x CPU) run live on the same inputs, where
-MindSpore 2.10's mint forms are documented as PyTorch's (and were spot-checked in MindSpore 2.10 CPU for this
-task); signatures: inspect.signature of MindSpore 2.10's mindspore.mint.nn.functional (its venv, printed)."""
+Expected values and gradients: torch.nn.functional / torch.norm / Tensor.sum_to_size (torch 2.x CPU) run live
+on the same inputs: MindSpore 2.10 documents these mint forms as PyTorch's, and its CPU build has no kernel for
+several of them (KLDiv, Embedding, LinalgVectorNorm: "unregistered"; sum_to_size was checked there and agrees).
+Signatures: inspect.signature of MindSpore 2.10's mindspore.mint.nn.functional (its venv, printed)."""
 import inspect
 
 import numpy as np
