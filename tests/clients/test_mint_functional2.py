@@ -152,3 +152,11 @@ def test_sum_to_size_matches_torch(on_real_server):
     assert Tensor(x).sum_to_size(2, 3, 4).shape == (2, 3, 4)
     with pytest.raises(ValueError, match="not expandable"):
         Tensor(x).sum_to_size(2, 4)
+
+
+def test_ops_vector_norm_over_an_axis_pair_is_a_vector_norm(on_real_server):
+    from gradserve import ops  # (an axis pair used to give ops.norm's matrix 2-norm: the largest singular value)
+    x = _rand(3, 4, 2)
+    _check(lambda t: ops.vector_norm(t, 2, (0, 1)), lambda t: torch.linalg.vector_norm(t, 2, (0, 1)), [x], (0,))
+    _check(lambda t: ops.vector_norm(t, 1, (-1, 0), True),
+           lambda t: torch.linalg.vector_norm(t, 1, (-1, 0), True), [x], (0,))
