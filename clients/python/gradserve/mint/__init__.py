@@ -209,3 +209,18 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 def round(input, *, decimals=0):  # noqa: A001,A002
     """input rounded half to even at `decimals` places (Tensor.round's)."""
     return input.round(decimals)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """The p-norm of input's elements (all, or along dim) for a number p; 'fro': the 2-norm of the elements
+    (dim at most two axes); 'nuc': the nuclear norm of the matrices on dim (all axes when None)."""
+    if isinstance(p, (bool, int, float)):
+        return _ops.vector_norm(input, p, dim, keepdim, dtype=dtype)
+    if p == "fro":
+        if isinstance(dim, (list, tuple)) and len(dim) > 2:
+            raise ValueError(f"For 'norm', 'dim' may name at most 2 axes for the 'fro' norm, but got {dim!r}.")
+        return _ops.vector_norm(input, 2.0, dim, keepdim, dtype=dtype)
+    if p == "nuc":
+        axes = tuple(range(len(input.shape))) if dim is None else dim
+        return _ops.norm(input, "nuc", axes, keepdim, dtype=dtype)
+    raise ValueError(f"For 'norm', 'p' must be a number, 'fro' or 'nuc', but got {p!r}.")

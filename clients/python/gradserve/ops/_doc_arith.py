@@ -97,7 +97,22 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     if dim is None:
         out = late.ops.norm(late.ops.reshape(x, (-1,)), ord, 0, False, dtype=dtype)
         return late.ops.reshape(out, (1,) * len(x.shape)) if keepdim else out
+    if isinstance(dim, (tuple, list)) and len(dim) > 1:  # ops.norm takes an axis pair as a matrix norm
+        return _vector_norm_over(x, ord, dim, keepdim, dtype)
     return late.ops.norm(x, ord, dim, keepdim, dtype=dtype)
+
+
+def _vector_norm_over(x, ord, dim, keepdim, dtype):  # noqa: A002
+    """The vector norm over several axes: those moved last and merged into one."""
+    rank = len(x.shape)
+    axes = sorted({int(d) % rank for d in dim})
+    rest = [a for a in range(rank) if a not in axes]
+    moved = late.ops.transpose(x, tuple(rest + axes))
+    merged = late.ops.reshape(moved, tuple(x.shape[a] for a in rest) + (-1,))
+    out = late.ops.norm(merged, ord, -1, False, dtype=dtype)
+    if keepdim:
+        out = late.ops.reshape(out, tuple(1 if a in axes else x.shape[a] for a in range(rank)))
+    return out
 
 
 def matrix_power(input, n):  # noqa: A002

@@ -94,8 +94,19 @@ def _resize(self, *new_shape):
     return late.ops.reshape(flat, tuple(int(d) for d in shape))
 
 
+def _sum_to_size(self, *size):
+    """x.sum_to_size(*size) or ((size,)): x summed over its leading extra axes and over each axis that size
+    gives as 1 where x's is not, to the shape size (MindSpore 2.10's)."""
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+    lead = len(self.shape) - len(shape)
+    if lead < 0 or any(s != x and s != 1 for s, x in zip(shape, self.shape[lead:])):
+        raise ValueError(f"For sum_to_size, size {shape} is not expandable to the tensor size {tuple(self.shape)}.")
+    axes = tuple(range(lead)) + tuple(lead + i for i, (s, x) in enumerate(zip(shape, self.shape[lead:])) if s != x)
+    return late.ops.reshape(late.ops.sum(self, axes, True), shape) if axes else self
+
+
 _FORMS = {
-    "resize": _resize,
+    "resize": _resize, "sum_to_size": _sum_to_size,
     "permute": _permute, "argsort": _argsort, "remainder": _remainder, "addcmul": _addcmul, "addcdiv": _addcdiv,
     "where": _where, "select": tensor_select,
     "swapdims": lambda self, dim0, dim1: late.ops.swapaxes(self, dim0, dim1),

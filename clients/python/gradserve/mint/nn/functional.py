@@ -87,3 +87,8 @@ def glu(input, dim=-1):  # noqa: A002
 def linear(input, weight, bias=None):  # noqa: A002
     """input @ weight^T (+ bias): weight is (out_features, in_features) (ops.dense)."""
     return _ops.dense(input, weight, bias)
+
+
+from ._functional_more import (  # noqa: E402,F401  (convolutions, norms, embedding, pad, losses)
+    adaptive_avg_pool2d, conv1d, conv2d, cosine_embedding_loss, embedding, group_norm, kl_div, layer_norm,
+    nll_loss, normalize, pad, soft_margin_loss, threshold)

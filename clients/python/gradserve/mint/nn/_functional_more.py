@@ -1,0 +1,95 @@
+"""More of MindSpore 2.10's `mint.nn.functional`: convolutions, norms, embedding, pad and losses, each in
+mint's (PyTorch's) signature over the ops here, so derivatives and errors are those of the ops underneath."""
+from __future__ import annotations
+
+from ... import ops as _ops
+
+# the same function (and argument order) in ops
+(layer_norm, group_norm, cosine_embedding_loss, soft_margin_loss, adaptive_avg_pool2d) = (
+    _ops.layer_norm, _ops.group_norm, _ops.cosine_embedding_loss, _ops.soft_margin_loss, _ops.adaptive_avg_pool2d)
+
+
+def _pad_mode(padding):
+    """mint's padding (an int, a tuple, or 'same' / 'valid') as ops.convNd's (pad_mode, padding)."""
+    if isinstance(padding, str):
+        return padding, 0
+    return "pad", padding
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002 - MindSpore's names
+    """1-D convolution of (N, C_in, L) by (C_out, C_in / groups, K); padding an int, (p,), 'same' or 'valid'."""
+    mode, pad = _pad_mode(padding)
+    return _ops.conv1d(input, weight, bias, stride, mode, pad, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """2-D convolution of (N, C_in, H, W) by (C_out, C_in / groups, kH, kW); padding an int, (pH, pW),
+    'same' or 'valid'."""
+    mode, pad = _pad_mode(padding)
+    return _ops.conv2d(input, weight, bias, stride, mode, pad, dilation, groups)
+
+
+def pad(input, pad, mode="constant", value=None):  # noqa: A002
+    """input padded by pad (last dimension first: (left, right, top, bottom, ...)); mode 'constant' (value,
+    0 when None), 'reflect', 'replicate' or 'circular'."""
+    return _ops.pad(input, pad, mode, value)
+
+
+def threshold(input, threshold, value, inplace=False):  # noqa: A002 - (inplace: a new Tensor here either way)
+    """input where input > threshold, value elsewhere."""
+    return _ops.threshold(input, threshold, value)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):  # noqa: A002
+    """input / max(||input||_p along dim, eps)."""
+    norm = _ops.vector_norm(input, p, dim, True)
+    return input / _ops.clamp(norm, eps)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  # noqa: A002
+    """Negative log likelihood of log-probabilities input (N, C, ...) at the class indices target."""
+    return _ops.nll_loss(input, target, weight, ignore_index, reduction)
+
+
+def kl_div(input, target, reduction="mean", log_target=False):  # noqa: A002
+    """KL divergence of target from log-probabilities input: target * (log(target) - input) (0 where target is
+    0), or exp(target) * (target - input) when target is itself a log; reduced by 'none', 'sum', 'mean' (over
+    every element) or 'batchmean' (the sum over the first dimension's size)."""
+    if reduction not in ("none", "sum", "mean", "batchmean"):
+        raise ValueError(f"For 'kl_div', 'reduction' must be one of 'none', 'sum', 'mean', 'batchmean', "
+                         f"but got {reduction!r}.")
+    if log_target:
+        loss = _ops.exp(target) * (target - input)
+    else:
+        loss = _ops.xlogy(target, target) - target * input
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return _ops.mean(loss)
+    total = _ops.sum(loss)
+    return total / input.shape[0] if reduction == "batchmean" and len(input.shape) else total
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # noqa: A002
+              scale_grad_by_freq=False):
+    """weight's rows at the indices input. padding_idx: that row's gradient is 0. max_norm: rows whose
+    norm_type-norm is above it are scaled down to it (the value only, as PyTorch's renorm under no_grad; weight
+    itself is not written). scale_grad_by_freq: each row's gradient divided by its index's count in input."""
+    rows = _ops.gather(weight, input, 0)
+    if padding_idx is None and max_norm is None and not scale_grad_by_freq:
+        return rows
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    value = rows
+    if max_norm is not None:
+        norm = _ops.vector_norm(rows, norm_type, -1, True)
+        value = rows * (max_norm / _ops.clamp(norm, max_norm))
+    grad_scale = _ops.ones(tuple(input.shape), rows.dtype)
+    if scale_grad_by_freq:
+        flat = _ops.reshape(input, (-1,))
+        counts = _ops.sum(_ops.cast(_ops.equal(_ops.expand_dims(input, -1), flat), rows.dtype), -1)
+        grad_scale = grad_scale / counts
+    if padding_idx is not None:
+        grad_scale = grad_scale * _ops.cast(_ops.not_equal(input, padding_idx), rows.dtype)
+    scaled = rows * _ops.expand_dims(grad_scale, -1)
+    return _ops.stop_gradient(value) + (scaled - _ops.stop_gradient(scaled))  # value's values, scaled's gradient
