@@ -630,8 +630,10 @@ class Trace:
             return hit[1]
         name = self._const(x._data)
         self._consts[id(x)] = (x, name)
-        if given:  # (a captured Tensor written in place since gets a new array: run_program retraces)
-            a = x._data  # (its array went to user code: a NumPy write keeps the array, so its bytes are compared)
+        if given:  # (a captured Tensor written in place since gets a new array, and so does its first asnumpy():
+            # run_program retraces once. An array already handed out (asnumpy(), np.asarray) stays the Tensor's
+            # while user code writes through it: a copy of its bytes now is what later calls compare it with)
+            a = x._data
             self.root.const_data.append((x, a, a.copy() if _private_arrays.released(a) else None))
         return name
 
