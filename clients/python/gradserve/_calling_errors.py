@@ -32,8 +32,9 @@ def primitive_name(op: str) -> str:
     return PRIMITIVE_NAMES.get(op) or camel(op)
 
 
-def primitive_type(v: Any) -> str:
-    """A value's type as MindSpore's primitive-call errors write it: Tensor, string, List<int, float>, ..."""
+def primitive_type(v: Any, method_form: bool = False) -> str:
+    """A value's type as MindSpore's primitive-call errors write it: Tensor, string, List<int, float>, ...; its
+    Tensor-method overload errors (method_form) write list<int, float> and a bare class name for other objects."""
     if isinstance(v, Tensor):
         return "Tensor"
     if v is None:
@@ -41,14 +42,15 @@ def primitive_type(v: Any) -> str:
     if isinstance(v, str):
         return "string"
     if isinstance(v, (list, tuple)):
-        return f"{type(v).__name__.capitalize()}<{', '.join(primitive_type(e) for e in v)}>"
+        kind = type(v).__name__
+        return f"{kind if method_form else kind.capitalize()}<{', '.join(primitive_type(e, method_form) for e in v)}>"
     if isinstance(v, (bool, np.bool_)):
         return "bool"
     if isinstance(v, (int, np.integer)):
         return "int"
     if isinstance(v, (float, np.floating)):
         return "float"
-    return str(type(v))
+    return type(v).__name__ if method_form else str(type(v))
 
 
 def input_names(n: int) -> list[str]:
