@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ._calling_errors import primitive_type
 from ._tensor import Tensor
 
 # Tensor.<method>: its forms, in MindSpore 2.10's order ("*," makes the rest keyword-only)
@@ -31,21 +32,7 @@ FORMS: dict[str, list[str]] = {
 
 def describe(v: Any) -> str:
     """A value's type as MindSpore's messages write it: int, float, bool, string, None, Tensor, list<int, ...>."""
-    if isinstance(v, Tensor):
-        return "Tensor"
-    if v is None:
-        return "None"
-    if isinstance(v, (bool, np.bool_)):
-        return "bool"
-    if isinstance(v, (int, np.integer)):
-        return "int"
-    if isinstance(v, (float, np.floating)):
-        return "float"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, (list, tuple)):
-        return f"{type(v).__name__}<{', '.join(describe(e) for e in v)}>"
-    return type(v).__name__
+    return primitive_type(v, method_form=True)
 
 
 _ACCEPTS = {

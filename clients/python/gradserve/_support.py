@@ -171,7 +171,9 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "attribute, a jit function's closure, a frozen Parameter) sees it on its next call, in GRAPH_MODE too (MindSpore "
     "2.10's GRAPH_MODE forward call keeps the value it compiled with; its grad sees the write). A traced Tensor's "
     "asnumpy() (a value read in PyNative) is a copy, and so is the first asnumpy() of a Tensor whose array views another's "
-    "(a reshape's or an index's result: a write through it leaves the source as it was, as MindSpore's). "
+    "(a reshape's or an index's result: a write through it leaves the source as it was, as MindSpore's); "
+    "a write through x.asnumpy() leaves the results made from x (its reshape, view or index, before or after) as "
+    "they were, as MindSpore's results own their memory. "
     "`Tensor.from_numpy(a)` shares a's memory both ways, as MindSpore's; `Tensor(a)` copies it.",
     "The gradient of `ops.cumprod` (CumProd) is the true derivative also at zeros (torch's: d/dx of cumprod([2, 0, "
     "3, 4]).sum() is [1, 32, 0, 0]); MindSpore 2.10's CPU rule divides by the input and gives NaN there ([1, nan, "

@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _amp_cast, _attr_writes, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads
+from . import _amp_cast, _attr_writes, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -630,8 +630,10 @@ class Trace:
             return hit[1]
         name = self._const(x._data)
         self._consts[id(x)] = (x, name)
-        if given:  # (a captured Tensor written in place since gets a new array: run_program retraces)
-            a = x._data  # (its array went to user code: a NumPy write keeps the array, so its bytes are compared)
+        if given:  # (a captured Tensor written in place since gets a new array, and so does its first asnumpy():
+            # run_program retraces once. An array already handed out (asnumpy(), np.asarray) stays the Tensor's
+            # while user code writes through it: a copy of its bytes now is what later calls compare it with)
+            a = x._data
             self.root.const_data.append((x, a, a.copy() if _private_arrays.released(a) else None))
         return name
 
@@ -709,8 +711,7 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
     """Emit `op` (one node) in the active trace; with none active, run it on the service."""
     attrs = dict(attrs or {})
     full = _catalog.check(op, len(inputs), attrs)
-    inputs = [x if isinstance(x, Tensor) else _sequence_operand(x) if isinstance(x, (list, tuple)) and _traced_in(x)
-              else Tensor(x) if twin_of(x) is None else _scalar_tensor(x, Tensor(x)._dtype) for x in inputs]
+    inputs = [x if isinstance(x, Tensor) else _operand(op, x, inputs, full) for x in inputs]
     # mindspore.amp's casts, eager too (a function at level 'auto' runs its ops in the scope)
     mixed = _amp_cast.wrap(op, inputs, cast, lambda xs: apply(op, xs, attrs))
     if mixed is not None:
@@ -798,12 +799,25 @@ def _sequence_operand(v) -> Tensor:
     return apply1("stack", *[cast(t, dt) for t in items], axis=0)
 
 
+def _operand(op: str, x: Any, inputs: Sequence, attrs: dict, valid: str = "Tensor") -> Tensor:
+    """A non-Tensor input of `op` as a Tensor; one that makes none (a string, None, a ragged list) is MindSpore's
+    "Failed calling <Primitive> with ..." TypeError naming every input's type."""
+    if isinstance(x, (list, tuple)) and _traced_in(x):
+        return _sequence_operand(x)
+    try:
+        if x is None or isinstance(x, str):
+            raise TypeError(f"{type(x).__name__} is no Tensor value")
+        return Tensor(x) if twin_of(x) is None else _scalar_tensor(x, Tensor(x)._dtype)
+    except (TypeError, ValueError) as e:
+        raise _calling_errors.op_failed_calling(op, attrs, _catalog.OPS[op]["attrs"], list(inputs), valid) from e
+
+
 def binary(op: str, a: Any, b: Any) -> Tensor:
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if not ta and not _scalar(a):
-        a, ta = (_sequence_operand(a) if isinstance(a, (list, tuple)) and _traced_in(a) else Tensor(a)), True
+        a, ta = _operand(op, a, (a, b), {}, "Number, Tensor"), True
     if not tb and not _scalar(b):
-        b, tb = (_sequence_operand(b) if isinstance(b, (list, tuple)) and _traced_in(b) else Tensor(b)), True
+        b, tb = _operand(op, b, (a, b), {}, "Number, Tensor"), True
     if not ta and not tb:  # ops.add(5, 6) / ops.less_equal(5, 6): a 0-d Tensor, as MindSpore 2.10 (Tensor(5): int64)
         a, ta = Tensor(a), True
     if ta and tb:

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _param_state
 from .. import dtype as _dt
+from .._calling_errors import primitive_type as _primitive_type
 from .._tensor import Parameter, Tensor
 from .._trace import current
 from .._late import late  # _inplace and the ops: this module is imported while ops is being built
@@ -42,13 +43,6 @@ def _number(variable: Tensor, value, prim: str) -> Tensor:
     if isinstance(value, (float, np.floating)):
         _dt.check_written(variable._dtype, "float32", "so data type")
     return Tensor(np.asarray(value, dtype=variable._dtype))
-
-
-def _primitive_type(v) -> str:
-    """A value's type as MindSpore's primitive-call errors write it: List<float, float>, Tuple<int, int>, ..."""
-    if isinstance(v, (list, tuple)):
-        return f"{type(v).__name__.capitalize()}<{', '.join(_primitive_type(e) for e in v)}>"
-    return type(v).__name__ if isinstance(v, (bool, int, float, str)) else str(type(v))
 
 
 def _check_shape(prim: str, variable: Tensor, got: tuple) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtype as _dt
+from .._calling_errors import failed_calling
 from .._tensor import Tensor
 from .._trace import apply
 from ._primitives import Primitive, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
@@ -59,6 +60,9 @@ def _diag_index(n: int, m: int, offset: int) -> np.ndarray:
 
 def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):  # noqa: A002
     """The diagonal `offset` of the (dim1, dim2) planes, as a last axis (NumPy's / MindSpore's)."""
+    if not isinstance(input, Tensor):  # (MindSpore 2.10's Diagonal takes a Tensor only, a number or list too)
+        raise failed_calling("Diagonal", {"offset": offset, "dim1": dim1, "dim2": dim2}, {"input": input},
+                             {"input": "Tensor"}, dict.fromkeys(("offset", "dim1", "dim2"), "int"))
     d1, d2 = _axis(dim1, input.ndim, "diagonal"), _axis(dim2, input.ndim, "diagonal")
     if d1 == d2:
         raise ValueError(f"diagonal: dim1 and dim2 must differ, both are {d1}")

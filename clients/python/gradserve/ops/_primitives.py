@@ -17,16 +17,13 @@ from .. import dtype as _dt
 from .._infer import BINARY, BINARY_FLOAT, COMPARE
 from ..errors import IndexRangeError
 from .._tensor import Tensor, _is_bool
+from .._calling_errors import camel as _camel
 from .._misc import twin_of
 from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast
 from ._running_stats import update_running
 from . import _user_prim
 
 __all__: list[str] = []
-
-
-def _camel(name: str) -> str:
-    return "".join(p.capitalize() for p in name.split("_"))
 
 
 def _out(outs) -> Any:
