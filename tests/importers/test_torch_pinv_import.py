@@ -109,3 +109,20 @@ def test_pinv_float32_matches_torch(fake):
     a = _rand(3, 4, seed=7).float()
     model = Pinv()
     check_imported(gs.from_torch(model, (a,)), model, (a,))
+
+
+@pytest.mark.parametrize("matrix", ["square", "orthogonal"])
+def test_pinv_second_derivative_matches_torch(fake, matrix):
+    """The rule is matmuls of A, X and G: differentiating it again (through X, i.e. the rule) gives torch's
+    double backward of pinv_backward."""
+    a = MATRICES[matrix]()
+    c = _rand(*a.shape, seed=8)
+    model = Pinv()
+    net = gs.from_torch(model, (a,))
+    first = gs.ops.grad(lambda x: (net(x) * gs.Tensor(c.numpy())).sum())
+    got = gs.ops.grad(lambda x: (first(x) ** 2).sum())(gs.Tensor(a.numpy())).asnumpy()
+    a_t = a.clone().requires_grad_()
+    (g1,) = torch.autograd.grad((model(a_t) * c).sum(), a_t, create_graph=True)
+    (want,) = torch.autograd.grad((g1 ** 2).sum(), a_t)
+    assert np.isfinite(want.numpy()).all()
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-7, atol=1e-9)

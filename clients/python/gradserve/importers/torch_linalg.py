@@ -285,5 +285,6 @@ def _pinv_cotangent(w, a, x, g):
     pinv_backward; the formula and its derivation are ops.pinv's _pinv_rule), in matmuls only."""
     gt_xxt = w.matmul(g, w.matmul(x, x, transpose_b=True), transpose_a=True)
     xtx_gt = w.matmul(w.matmul(x, x, transpose_a=True), g, transpose_b=True)
-    return w.sub(w.add(w.sub(gt_xxt, w.matmul(a, w.matmul(x, gt_xxt))), w.sub(xtx_gt, w.matmul(w.matmul(xtx_gt, x), a))),
-                 w.matmul(w.matmul(x, g, transpose_a=True), x, transpose_b=True))
+    left = w.sub(gt_xxt, w.matmul(a, w.matmul(x, gt_xxt)))  # (I - A X) G^T X X^T
+    right = w.sub(xtx_gt, w.matmul(w.matmul(xtx_gt, x), a))  # X^T X G^T (I - X A)
+    return w.sub(w.add(left, right), w.matmul(w.matmul(x, g, transpose_a=True), x, transpose_b=True))
