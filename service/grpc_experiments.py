@@ -11,11 +11,11 @@ HEADROOM_EXPERIMENT = "h2_max_deallocating_streams_headroom"
 
 
 def enable_stream_headroom(s) -> None:
-    """grpc's reset protection refuses a stream while the connection's allocated calls pass max_concurrent_streams,
-    and a call stays allocated until the Python server has freed it, after its answer left: a plain stub with 96 of
-    128 calls in flight had some refused twice (grpc retries a refused stream once) under load. grpc core's
-    experiment of this name counts those answered-but-not-yet-freed streams against max_deallocating_streams
-    (grpc_stream_headroom) instead. A name already there, or "-name", is left as it is."""
+    """Names grpc core's h2_max_deallocating_streams_headroom experiment (off by default in grpc 1.85) for
+    grpc_stream_headroom. The refusals that setting removes (a stub's answered or cancelled calls not yet freed,
+    counted against max_concurrent_streams) are removed by its channel arg grpc.http2.max_deallocating_streams
+    alone: with the experiment forced off the same runs had none refused (benchmarks/SERVICE_REPORT.md round 10),
+    and on top of the arg no effect was measured. A name already there, or "-name", is left as it is."""
     have = [e.strip() for e in os.environ.get("GRPC_EXPERIMENTS", "").split(",") if e.strip()]
     if s.grpc_stream_headroom > 0 and not any(e.lstrip("-") == HEADROOM_EXPERIMENT for e in have):
         os.environ["GRPC_EXPERIMENTS"] = ",".join([*have, HEADROOM_EXPERIMENT])

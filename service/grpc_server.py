@@ -576,9 +576,9 @@ def attach(app, settings: Settings, core: Core, services: tuple = ()) -> None:
     lifespan), drained and stopped before the core stops."""
     inner = app.router.lifespan_context
     if settings.grpc_stream_headroom > 0 and not headroom_named():  # grpc read GRPC_EXPERIMENTS at its import
-        log.warning("grpc_stream_headroom: GRPC_EXPERIMENTS did not name %s before grpc was imported (gradserve-server "
-                    "names it; an embedding process must set it first): answered calls count against "
-                    "grpc_max_streams", HEADROOM_EXPERIMENT)
+        log.info("grpc_stream_headroom: GRPC_EXPERIMENTS did not name %s before grpc was imported (gradserve-server "
+                 "names it; an embedding process must set it first): the headroom rests on "
+                 "grpc.http2.max_deallocating_streams alone, which measured the same", HEADROOM_EXPERIMENT)
 
     @asynccontextmanager
     async def lifespan(a):
