@@ -90,7 +90,7 @@ def view_as_real(input):  # noqa: A002
     return late.ops.stack([late.ops.real(x), late.ops.imag(x)], -1)
 
 
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+def vector_norm(x, ord: float = 2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """The ord-norm of x's elements (all of them, or along dim): ops.norm's vector norms, of the flattened x
     when dim is None."""
     x = _tensor(x)
