@@ -79,13 +79,6 @@ def w2_call():
     return lambda: gfn(x)
 
 
-def l1_call():
-    data = LW.dp_data()
-    step, _ = LW.dp_sdk(gs, data, lr=1e-6)
-    R, E, F = gs.Tensor(data["R"]), gs.Tensor(data["E"]), gs.Tensor(data["F"])
-    return lambda: step(R, E, F).asnumpy()
-
-
 def l2_call():
     X, y = LW.logreg_data()
     f = gs.ops.vmap(gs.ops.grad(LW.logp_sdk(gs, X, y)))
@@ -298,7 +291,7 @@ def main() -> int:
         return 0
     instrument_sdk()
     for name in args.only.split(","):
-        run(name, {"W2": w2_call, "L1": l1_call, "L2": l2_call}[name], args.calls, local_plan(name) if args.plan else None)
+        run(name, {"W2": w2_call, "L1": lambda: LW.dp_step_call(gs), "L2": l2_call}[name], args.calls, local_plan(name) if args.plan else None)
     return 0
 
 
