@@ -1,11 +1,12 @@
 """Server main-process CPU per small job, lean HTTP path (service.lean_http) against uvicorn's ASGI path.
 
-    python benchmarks/lean_http_ab.py [--rounds 24] [--n 1000]
+    python benchmarks/lean_http_ab.py [--rounds 24] [--n 1000] [--bare]
 
 In one process: one app (real pools, the inline lane), two protocol classes as service.cli builds them
 (lean on, lean off), each on a fake transport; L3's and L1's requests as the SDK sends them (captured
 by benchmarks/percall_cpu.py) are fed to each in turn, rounds alternating; CPU (time.process_time) per
-request, and the median over rounds of the paired difference. No sockets: the difference is the
+request, and the median over rounds of the paired difference. --bare adds the job runner fed without
+HTTP (`Bare`): lean - bare is the HTTP layer's own cost on the lean path. No sockets: the difference is the
 protocol's and the app's own work, not the kernel's or the machine's other load.
 """
 from __future__ import annotations
@@ -46,6 +47,45 @@ class FakeTransport:
         pass
 
 
+class Bare:
+    """--bare: the job runner the lean path calls, fed the request's headers (split once, before timing) and
+    body with no HTTP parse and no response head: what is left of the main process's work per request when the
+    HTTP layer is gone, i.e. the most a framing without HTTP on the local socket could save (it would still
+    decode its own frame)."""
+
+    def __init__(self, runners: dict):
+        self.runners, self.memo = runners, {}
+
+    def data_received(self, data: bytes, t: "FakeTransport") -> None:
+        got = self.memo.get(data)
+        if got is None:
+            from service.http_app import job_headers
+
+            head, _, body = data.partition(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            raw = [(k.strip().lower(), v.strip()) for k, _, v in (ln.partition(b":") for ln in lines[1:])]
+            got = self.memo[data] = (self.runners[lines[0].split(b" ")[1]], job_headers(raw), body)
+        coro = self._run(got, t)  # started eagerly, as the lean path does (LeanProtocol._lean_start)
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return
+        from service.lean_http import _Rest
+
+        asyncio.get_running_loop().create_task(_Rest(coro, waiting).run())
+
+    @staticmethod
+    async def _run(got: tuple, t: "FakeTransport") -> None:
+        from service.lean_http import LeanBody
+
+        runner, heads, body = got
+        src = LeanBody()
+        src.chunks.append(body)
+        src.complete()
+        resp = await runner(heads, "127.0.0.1", src)
+        t.write(resp.body)
+
+
 def raw_request(r) -> bytes:
     method, path, content, headers = r[:4]
     h = {k.lower(): v for k, v in dict(headers).items()}
@@ -54,7 +94,7 @@ def raw_request(r) -> bytes:
         + bytes(content)
 
 
-async def measure(reqs: dict, rounds: int, n: int) -> dict:
+async def measure(reqs: dict, rounds: int, n: int, bare: bool = False) -> dict:
     import uvicorn
     from uvicorn.server import ServerState
 
@@ -76,11 +116,14 @@ async def measure(reqs: dict, rounds: int, n: int) -> dict:
             p.connection_made(t)
             protos[name] = (p, t)
 
+        if bare:
+            protos["bare"] = (Bare(app.state.job_runners), FakeTransport())
+
         async def one(name: str, data: bytes) -> None:
             p, t = protos[name]
             n0 = t.writes
             t.event.clear()
-            p.data_received(data)
+            p.data_received(data, t) if name == "bare" else p.data_received(data)
             while t.writes == n0:
                 await t.event.wait()
                 t.event.clear()
@@ -101,6 +144,9 @@ async def measure(reqs: dict, rounds: int, n: int) -> dict:
                     res[name].append((time.process_time() - c) / n * 1e6)
             out[wl] = {"asgi_us": statistics.median(res["asgi"]), "lean_us": statistics.median(res["lean"]),
                        "saved_us": statistics.median([a - b for a, b in zip(res["asgi"], res["lean"])])}
+            if bare:
+                out[wl].update(bare_us=statistics.median(res["bare"]),
+                               http_us=statistics.median([a - b for a, b in zip(res["lean"], res["bare"])]))
     return out
 
 
@@ -108,6 +154,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=24)
     ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--bare", action="store_true", help="also the job runner fed without HTTP (see Bare)")
     args = ap.parse_args()
     sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
     from benchmarks.percall_cpu import capture
@@ -116,7 +163,7 @@ def main() -> int:
         f = Path(tmp) / "reqs.pkl"
         capture(f)
         reqs = pickle.loads(f.read_bytes())
-    for wl, v in asyncio.run(measure(reqs, args.rounds, args.n)).items():
+    for wl, v in asyncio.run(measure(reqs, args.rounds, args.n, args.bare)).items():
         print(f"{wl}  " + "  ".join(f"{k} {x:6.1f}" for k, x in v.items()))
     return 0
 

@@ -68,6 +68,14 @@ def dp_sdk(gs, data, lr=1e-3):
     return step, net
 
 
+def dp_step_call(gs):
+    """L1's training step as the per-call tools drive it: a callable of no arguments (one step, its loss read)."""
+    data = dp_data()
+    step, _ = dp_sdk(gs, data, lr=1e-6)
+    R, E, F = gs.Tensor(data["R"]), gs.Tensor(data["E"]), gs.Tensor(data["F"])
+    return lambda: step(R, E, F).asnumpy()
+
+
 def dp_jax(data, lr=1e-3):
     import jax
     import jax.numpy as jnp

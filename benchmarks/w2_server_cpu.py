@@ -1,10 +1,12 @@
 """The server main process's own work in one W2 call (issue #13, h-w2server): CPU of its main thread per call,
 and with --profile what that thread runs (cProfile on the thread's CPU clock), trees side by side.
 
-    python benchmarks/w2_server_cpu.py [--tree name=PATH ...] [--calls 300] [--rounds 2] [--profile] [--no-watch]
+    python benchmarks/w2_server_cpu.py [--tree name=PATH ...] [--calls 300] [--rounds 2] [--only W2|L1] [--profile]
+        [--no-watch]
 
 One server per tree (this tree's first), the trees taking turns each round; this tree's SDK drives each
-(ops.grad of the MLP 784-512-512-10 w.r.t. its weights, one unchanged x: shared memory both ways). Per run:
+(ops.grad of the MLP 784-512-512-10 w.r.t. its weights, one unchanged x: shared memory both ways; --only L1:
+L1's training step instead, run inline in the main process, its compute included). Per run:
 the main thread's CPU per call (unprofiled, or profiled with --profile: a profiled call costs ~2-4x). With
 --profile: the Python calls a request makes and the loop's iterations a call, less what the same thread
 does meanwhile without calls (uvicorn's and gRPC's periodic wakes, profiled over an idle window of the same
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +34,7 @@ import gradserve as gs  # noqa: E402
 
 from benchmarks._server import free_port, server_env, stop, wait_ready  # noqa: E402
 from benchmarks.server_wakeups import main_thread  # noqa: E402
+from benchmarks import loops_workloads as LW  # noqa: E402
 from benchmarks.w2_client_cpu import w2_grad  # noqa: E402
 
 # the server's main, with its main thread profiled between SIGUSR1 and SIGUSR2 (stats written to argv[1])
@@ -106,15 +110,19 @@ def run_tree(name: str, tree: str, args, tmp: str) -> None:
     client = gs.Client(url)
     context._client = client
     try:
-        gfn, x = w2_grad(gs, "pynative")  # registered, compiled, regions sized; the connection stays open
+        if args.only == "L1":  # (a job the inline lane runs in the main process: its compute counts here)
+            call = LW.dp_step_call(gs)
+        else:
+            gfn, x = w2_grad(gs, "pynative")  # registered, compiled, regions sized; the connection stays open
+            call = partial(gfn, x)
         for _ in range(5):
-            gfn(x)
+            call()
         took = {}
 
         def calls():
             t = time.perf_counter()
             for _ in range(args.calls):
-                gfn(x)
+                call()
             took["s"] = time.perf_counter() - t
 
         c0 = main_thread(proc.pid)[1]
@@ -139,6 +147,7 @@ def main() -> int:
     ap.add_argument("--tree", action="append", default=[], help="name=path of another tree's server")
     ap.add_argument("--calls", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--only", choices=("W2", "L1"), default="W2", help="the call: W2, or L1's training step")
     for flag in ("--profile", "--no-watch"):  # (what each does: the module's docstring)
         ap.add_argument(flag, action="store_true")
     args = ap.parse_args()

@@ -1,6 +1,6 @@
-"""One W2 call (or L2's) laid out end to end across the SDK, the server and its worker.
+"""One W2 call (or L1's training step, or L2's) laid out end to end across the SDK, the server and its worker.
 
-    python benchmarks/w2_timeline.py [--calls 40] [--only W2,L2]
+    python benchmarks/w2_timeline.py [--calls 40] [--only W2,L1,L2]
 
 The server runs with GRADSERVE_TIMELINE=<tmp dir> (service.timeline: CLOCK_MONOTONIC stamps, one clock
 for every process of the host); this process stamps the SDK's side itself (wrapping the call, the body's
@@ -291,7 +291,7 @@ def main() -> int:
         return 0
     instrument_sdk()
     for name in args.only.split(","):
-        run(name, {"W2": w2_call, "L2": l2_call}[name], args.calls, local_plan(name) if args.plan else None)
+        run(name, {"W2": w2_call, "L1": lambda: LW.dp_step_call(gs), "L2": l2_call}[name], args.calls, local_plan(name) if args.plan else None)
     return 0
 
 
