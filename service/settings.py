@@ -278,8 +278,11 @@ class Settings(BaseSettings):
                                     "RESOURCE_EXHAUSTED missing_message_bytes, before either is parsed)." + _SHARE)
     derived_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Derived graphs kept by the server, in "
                                      "bytes." + _SHARE)
-    plan_cache_bytes: int = Field(512 * 1024 * 1024, ge=0, description="Graphs and compiled plans kept per "
-                                  "worker, in bytes (constants and graph text).")
+    plan_cache_bytes: int = Field(512 * 1024 * 1024, ge=0, description="Graphs, compiled plans and weights by "
+                                  "hash kept per worker, in bytes (constants and graph text), and the bound of the "
+                                  "server's shared copy of a pool's weights by hash (sealed memfds every worker "
+                                  "maps). 0: none kept past the job at hand (each job's graph is lowered and "
+                                  "compiled again, and its weights sent again).")
     batch_delay_ms: float = Field(0.0, ge=0, description="Derivative-aware dynamic batching: one client's concurrent "
                                   "jobs on the same derived graph and input shapes, without per-job parameters, "
                                   "arriving within this many ms run as one vmapped job (0: off; service.batching).")
