@@ -28,7 +28,7 @@ def lower(g: Graph, *, max_nodes: int | None = None, max_work: int | None = None
     outs = inline(b, g, inputs, {p.name: p for p in params})
     flat = Graph(inputs, params, b.eqns, tree_unflatten(g.outputs, outs),
                  param_values=g.param_values, functions=rule_functions(b.functions, b.eqns), name=g.name)
-    return optimize(flat) if opt else flat
+    return optimize(flat, b.budget) if opt else flat
 
 
 layers.lower = lower  # for vmap's flattening of function nodes (engine/vmap.py)

@@ -175,7 +175,8 @@ class Settings(BaseSettings):
     max_order: int = Field(4, ge=1, description="Highest derivative order a request may ask for.")
     max_work: int = Field(200_000, ge=1, description="Work allowed to build one derived graph or to lower one "
                           "graph for a worker: equations emitted and function calls inlined, before duplicates "
-                          "merge; 413 past it.")
+                          "merge, and each equation re-emitted or rewritten by the passes that simplify them (a "
+                          "unit: ~50-70 us of one core); 413 past it.")
     max_job_bytes: int = Field(4 * 1024 ** 3, ge=1, description="Per-job memory budget: a plan's estimated peak "
                                "bytes (inputs, parameters, constants, intermediates alive at once), checked before "
                                "it is compiled or run; 413 past it.")
