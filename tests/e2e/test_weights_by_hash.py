@@ -214,13 +214,18 @@ def _small_doc() -> tuple[dict, np.ndarray]:
     return doc, w
 
 
-@pytest.fixture(scope="module")
-def store_off(tmp_path_factory):
-    """A server whose tensor store is switched off (tensor_store_bytes=0), as an operator may run one."""
-    s = Server(tmp_path_factory.mktemp("store_off") / "server.log", devices="cpu",
-               env={**ENV, "GRADSERVE_TENSOR_STORE_BYTES": "0"})
+def _server_with_0(tmp_path_factory, setting: str):
+    """A server of this module's ENV with `setting` (GRADSERVE_<setting>) 0, as an operator may run one."""
+    s = Server(tmp_path_factory.mktemp(setting.lower()) / "server.log", devices="cpu",
+               env={**ENV, f"GRADSERVE_{setting}": "0"})
     yield s
     s.stop()
+
+
+@pytest.fixture(scope="module")
+def store_off(tmp_path_factory):
+    """A server whose tensor store is switched off (tensor_store_bytes=0)."""
+    yield from _server_with_0(tmp_path_factory, "TENSOR_STORE_BYTES")
 
 
 @pytest.mark.parametrize("transport", ["http", "grpc"])
@@ -277,10 +282,7 @@ def test_the_async_client_registers_by_hash_too(srv, http, monkeypatch):
 @pytest.fixture(scope="module")
 def plans_off(tmp_path_factory):
     """A server keeping no plans (plan_cache_bytes=0): nothing kept past the job at hand, weights included."""
-    s = Server(tmp_path_factory.mktemp("plans_off") / "server.log", devices="cpu",
-               env={**ENV, "GRADSERVE_PLAN_CACHE_BYTES": "0"})
-    yield s
-    s.stop()
+    yield from _server_with_0(tmp_path_factory, "PLAN_CACHE_BYTES")
 
 
 def _weight_memfds(pid: int) -> int:
