@@ -5,6 +5,7 @@ normals, no sampling)."""
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 
@@ -27,6 +28,10 @@ class LocationScale(Distribution):
     """The base of Normal and LogNormal; NAMES: what their errors call the two parameters."""
 
     NAMES = ("loc", "scale")
+    # each subclass's closed forms, with its own parameter names (what prob and the logs below are made of)
+    log_prob: Callable[..., Tensor]
+    cdf: Callable[..., Tensor]
+    survival_function: Callable[..., Tensor]
 
     def __init__(self, kind: str, loc, scale, seed, dtype, name: str):
         super().__init__()
