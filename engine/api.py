@@ -80,7 +80,8 @@ class Engine:
 
     Limits (None: unbounded), each a LimitExceeded naming its setting when passed:
       max_nodes      equations of a lowered graph (counted as it is built, after CSE)
-      max_work       equations emitted and functions inlined while lowering, before CSE
+      max_work       equations emitted and functions inlined while lowering, before CSE, and those
+                     re-emitted or rewritten by its optimisation passes (see builder.Budget)
       max_job_bytes  a plan's estimated peak bytes (`executor.estimate_bytes`), checked before
                      it is compiled or run
       max_job_flops  a plan's estimated operations (`executor.estimate_flops`), checked likewise: a

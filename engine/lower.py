@@ -16,7 +16,7 @@ from .ops.registry import layers
 def lower(g: Graph, *, max_nodes: int | None = None, max_work: int | None = None, budget: Budget | None = None,
           opt: bool = True, literal_nested_grads: bool = False) -> Graph:
     """max_nodes: equations the flat graph may have (counted as it is built, after CSE);
-    max_work: equations emitted and functions inlined before CSE (see Budget), or `budget`
+    max_work: equations emitted and functions inlined before CSE, and the passes' (see Budget), or `budget`
     to share one count with an enclosing build; literal_nested_grads: expand grad-of-grad
     nodes as written, not in the directional form. Past a limit: LimitExceeded naming it."""
     validate_graph(g)
@@ -28,7 +28,7 @@ def lower(g: Graph, *, max_nodes: int | None = None, max_work: int | None = None
     outs = inline(b, g, inputs, {p.name: p for p in params})
     flat = Graph(inputs, params, b.eqns, tree_unflatten(g.outputs, outs),
                  param_values=g.param_values, functions=rule_functions(b.functions, b.eqns), name=g.name)
-    return optimize(flat) if opt else flat
+    return optimize(flat, b.budget) if opt else flat
 
 
 layers.lower = lower  # for vmap's flattening of function nodes (engine/vmap.py)

@@ -164,10 +164,6 @@ def main(argv=None) -> int:
     from . import logs
 
     logs.setup(settings)  # text or JSON lines (--log-format); workers inherit the choice
-    if settings.grpc:  # grpc core reads GRPC_EXPERIMENTS when imported: before anything imports grpc
-        from . import grpc_experiments
-
-        grpc_experiments.enable_stream_headroom(settings)
     try:
         settings.check_security()
         for name in settings.pool_names:  # a missing runtime fails here, naming what to install

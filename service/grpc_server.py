@@ -48,7 +48,6 @@ from .core import GRAPH_OFF_LOOP, Core, JobRequest, JobResult, drain_wait_s
 from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest,
                      ServiceError, Unauthorized, clip)
 from .grpc_conns import ConnWatch
-from .grpc_experiments import HEADROOM_EXPERIMENT, headroom_named
 from .grpc_inflate import Inflating, decoded, message_of, own_charge
 from .grpc_precheck import message_checks
 from .client_identity import metadata_forwarded
@@ -482,7 +481,7 @@ def peer_bounds(s: Settings) -> list:
               # a connection must finish its HTTP/2 preface and first SETTINGS as an HTTP head must arrive
               # (grpc's default, 120 s, let one peer hold every connection place with idle sockets)
               ("grpc.server_handshake_timeout_ms", ms(s.header_timeout_s))]
-    if s.grpc_stream_headroom > 0:  # answered calls not yet freed: room of their own (service.grpc_experiments)
+    if s.grpc_stream_headroom > 0:  # answered calls not yet freed: room of their own
         bounds.append(("grpc.http2.max_deallocating_streams", s.grpc_stream_headroom))
     if s.grpc_max_connection_age_s > 0:
         grace = s.max_deadline_s + s.deadline_grace_s + s.send_timeout_s
@@ -575,10 +574,6 @@ def attach(app, settings: Settings, core: Core, services: tuple = ()) -> None:
     """Serve gRPC for the life of the FastAPI app: started once the core has started (inside the app's
     lifespan), drained and stopped before the core stops."""
     inner = app.router.lifespan_context
-    if settings.grpc_stream_headroom > 0 and not headroom_named():  # grpc read GRPC_EXPERIMENTS at its import
-        log.info("grpc_stream_headroom: GRPC_EXPERIMENTS did not name %s before grpc was imported (gradserve-server "
-                 "names it; an embedding process must set it first): the headroom rests on "
-                 "grpc.http2.max_deallocating_streams alone, which measured the same", HEADROOM_EXPERIMENT)
 
     @asynccontextmanager
     async def lifespan(a):

@@ -108,7 +108,7 @@ class Worker:
         self.state = "starting"
         self.job: Job | None = None
         self.keys: OrderedDict = OrderedDict()
-        self.weights = weight_refs.SentWeights(pool.settings.plan_cache_bytes or (1 << 62))  # keys its cache has
+        self.weights = weight_refs.SentWeights(pool.settings.plan_cache_bytes)  # keys its cache has
         self.info: dict = {}
         self.ready_event = asyncio.Event()
         self.fatal: str | None = None
@@ -159,7 +159,7 @@ class Pool:
         self._lanes = (metrics.lanes.labels(name, "worker"), metrics.lanes.labels(name, "inline"))
         self._weights_sent = (metrics.weights_sent.labels(name, "values"), metrics.weights_sent.labels(name, "bytes"))
         # values by hash as sealed memfds every worker maps: one copy for the pool (service.weight_shm)
-        self.shared_weights = SharedWeights(self.settings.plan_cache_bytes or (1 << 62))
+        self.shared_weights = SharedWeights(self.settings.plan_cache_bytes)  # 0: only the message at hand's
         self.tally = metrics.jobs  # the per-job counts above, batched until a scrape (metrics.JobTally)
         self.inline: InlineLane | None = None  # made in start(): it sets this process's BLAS threads
         metrics.shm_kept.labels(name).set_function(lambda: sum(w.slots.nbytes for w in self.workers))

@@ -175,7 +175,8 @@ class Settings(BaseSettings):
     max_order: int = Field(4, ge=1, description="Highest derivative order a request may ask for.")
     max_work: int = Field(200_000, ge=1, description="Work allowed to build one derived graph or to lower one "
                           "graph for a worker: equations emitted and function calls inlined, before duplicates "
-                          "merge; 413 past it.")
+                          "merge, and each equation re-emitted or rewritten by the passes that simplify them (a "
+                          "unit: ~50-70 us of one core); 413 past it.")
     max_job_bytes: int = Field(4 * 1024 ** 3, ge=1, description="Per-job memory budget: a plan's estimated peak "
                                "bytes (inputs, parameters, constants, intermediates alive at once), checked before "
                                "it is compiled or run; 413 past it.")
@@ -234,11 +235,9 @@ class Settings(BaseSettings):
                                         "False only where every gRPC peer is trusted.")
     grpc_stream_headroom: int = Field(128, ge=0, description="Calls a gRPC connection may hold answered or "
                                       "cancelled but not yet freed by the server, past grpc_max_streams, before its "
-                                      "new streams are refused: grpc.http2.max_deallocating_streams, which does the "
-                                      "work (alone, with the h2_max_deallocating_streams_headroom experiment forced "
-                                      "off: the same results). The server also names that experiment in "
-                                      "GRPC_EXPERIMENTS at start (off by default in grpc 1.85; no effect measured "
-                                      "on top of the arg). A plain grpcio stub's 3000 calls by 96 or 120 threads on "
+                                      "new streams are refused: the channel arg grpc.http2.max_deallocating_streams "
+                                      "(grpc core's h2_max_deallocating_streams_headroom experiment is not needed: "
+                                      "forced on or off, the same results). A plain grpcio stub's 3000 calls by 96 or 120 threads on "
                                       "one channel under two CPU burners: all answered (0: 45-1003 refused, 6 runs), "
                                       "and 100 new calls right after 100 cancelled: none refused (0: 62-71). A "
                                       "rapid-reset flood is still refused past grpc_max_streams + this. 0: off.")
@@ -280,8 +279,11 @@ class Settings(BaseSettings):
                                     "RESOURCE_EXHAUSTED missing_message_bytes, before either is parsed)." + _SHARE)
     derived_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Derived graphs kept by the server, in "
                                      "bytes." + _SHARE)
-    plan_cache_bytes: int = Field(512 * 1024 * 1024, ge=0, description="Graphs and compiled plans kept per "
-                                  "worker, in bytes (constants and graph text).")
+    plan_cache_bytes: int = Field(512 * 1024 * 1024, ge=0, description="Graphs, compiled plans and weights by "
+                                  "hash kept per worker, in bytes (constants and graph text), and the bound of the "
+                                  "server's shared copy of a pool's weights by hash (sealed memfds every worker "
+                                  "maps). 0: none kept past the job at hand (each job's graph is lowered and "
+                                  "compiled again, and its weights sent again).")
     batch_delay_ms: float = Field(0.0, ge=0, description="Derivative-aware dynamic batching: one client's concurrent "
                                   "jobs on the same derived graph and input shapes, without per-job parameters, "
                                   "arriving within this many ms run as one vmapped job (0: off; service.batching).")

@@ -85,7 +85,8 @@ class Plans:
         self.graphs: OrderedDict = OrderedDict()  # key -> (Graph, bytes)
         self.nbytes = 0
         self.max_entries = spec["cache_size"]
-        self.cap = spec.get("plan_cache_bytes") or (1 << 62)
+        cap = spec.get("plan_cache_bytes")  # 0: nothing kept past the job at hand (as the engine's plans)
+        self.cap = (1 << 62) if cap is None else cap
         self.limits = Limits(max_nodes=spec.get("max_nodes"))
         from .weight_refs import WeightCache
 

@@ -1,5 +1,6 @@
 """What the ms_differential tests share: benchmarks/ and its mindspore_suite/ on sys.path (the harness's modules), and
-a fixture under which `import mindspore` gives gradserve (mindspore_suite's rename-only shim), against the real server."""
+a fixture under which `import mindspore` gives gradserve (mindspore_suite's rename-only shim), against the real server,
+and the check every round's program generator passes."""
 import importlib.util
 import os
 import sys
@@ -24,3 +25,15 @@ def mindspore_is_gradserve(on_real_server):
         sys.meta_path.remove(finder)
         for name in [n for n in sys.modules if n == "mindspore" or n.startswith("mindspore.")]:
             del sys.modules[name]
+
+
+def assert_programs_reproducible(programs, seed: int, count: int, available, unlisted: tuple = ()) -> None:
+    """A round's generator (`programs(seed, count, available)`) gives the same programs for the same seed, each
+    compiles, and each calls an API the harness lists as available (holders in `unlisted` are the round's own: round
+    7's nn layers are built by the generator, not looked up)."""
+    first, again = programs(seed, count, available), programs(seed, count, available)
+    assert first == again
+    for prog in first:
+        compile(prog["src"], prog["name"], "exec")
+        holder, name = prog["api"].split(".")
+        assert holder in unlisted or available(holder, name), prog["api"]

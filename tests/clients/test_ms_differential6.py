@@ -8,6 +8,7 @@ import pytest
 
 from gradserve import Tensor, ops
 
+from clients._ms_shim import assert_programs_reproducible
 from clients._ms_shim import mindspore_is_gradserve  # noqa: F401  (a fixture; puts benchmarks/ on sys.path)
 import _ms_differential_gen as gen  # noqa: E402
 import ms_differential as msd  # noqa: E402
@@ -16,12 +17,7 @@ from grad_diff import classify  # noqa: E402
 
 # ----------------------------------------------------------------------------------------- the harness
 def test_programs_are_reproducible_compile_and_use_listed_names():
-    first, again = gen.programs(6, 120, msd._available), gen.programs(6, 120, msd._available)
-    assert first == again
-    for prog in first:
-        compile(prog["src"], prog["name"], "exec")
-        holder, name = prog["api"].split(".")
-        assert msd._available(holder, name), prog["api"]
+    assert_programs_reproducible(gen.programs, 6, 120, msd._available)
 
 
 def test_programs_draw_every_feature_the_brief_names():

@@ -1,12 +1,15 @@
-"""A derivative that explodes in size: a 4th-order gradient of a deep elementwise graph (reliab10).
+"""A derivative that explodes in size: a 4th-order gradient of a deep elementwise graph (reliab10, stop 41).
 
 A request of a few KB (100 layers of sin(y) * tanh(y), 300 nodes) asks for order 4 (max_order's default): the
-server derives it at once (nested grads, nothing expanded), and the worker lowers it: ~92 K equations emitted,
-17 K nodes after merging, 24 s of one core (12 s for 60 layers) - within max_work (200 K) and max_nodes, so it is
-not refused before the work. What bounds it is the job's deadline: past it the client has its 504 and the worker
-is replaced; meanwhile another client's jobs run on the other worker, and afterwards the pool is whole.
-Each step waits on an answer or a metric with a generous ceiling; the 2nd-order answer of a short chain is checked
-against central finite differences of the 1st-order gradient computed with NumPy."""
+server derives it at once (nested grads, nothing expanded), and the worker lowers it to 17 K nodes. Before stop 41
+that took 24 s of one core on a loaded box while charging 83.5 K units of max_work: a literal 4th-order nesting was
+built and dropped, and the rebuilds and passes were not counted. Now the literal try stops at order 3 and every
+rebuild and pass is charged (engine.optimize): 111 K units, ~6 s. This module's server has max_work 100 K (between
+the two), so the request is refused with 413 naming max_work (before: computed after ~10-24 s), its worker kept;
+a deadline under the lowering's time still answers 504 and replaces the worker. Meanwhile another client's jobs run
+on the other worker, and afterwards the pool is whole. Each step waits on an answer or a metric with a generous
+ceiling; the 2nd-order answer of a short chain is checked against central finite differences of the 1st-order
+gradient computed with NumPy."""
 from __future__ import annotations
 
 import numpy as np
@@ -20,9 +23,10 @@ from .server import Server
 
 KEYS = ("k1", "k2")
 ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "4", "GRADSERVE_API_KEYS": ",".join(KEYS),
-       "GRADSERVE_MAX_NODES": "100000", "GRADSERVE_MAX_ORDER": "4", "GRADSERVE_DEADLINE_GRACE_S": "2"}
+       "GRADSERVE_MAX_NODES": "100000", "GRADSERVE_MAX_ORDER": "4", "GRADSERVE_DEADLINE_GRACE_S": "0.5",
+       "GRADSERVE_MAX_WORK": "100000"}
 CEILING = 240.0
-DEADLINE_MS = 3000  # the attacker's own deadline: well under the ~24 s its lowering takes
+DEADLINE_MS = 500  # the attacker's own deadline (+ 0.5 s grace): well under the ~5 s its lowering takes to max_work
 
 
 @pytest.fixture(scope="module")
@@ -77,4 +81,21 @@ def test_a_fourth_order_blowup_is_bounded_by_its_deadline_and_others_are_served(
                         timeout=CEILING)
         wait_for_idle_pool(good, timeout=CEILING)
         assert metric(good, "gradserve_workers_live", device="cpu") == 2
+        canary(good, CEILING)
+
+
+def test_a_fourth_order_blowup_past_max_work_is_refused_naming_it_and_others_are_served(srv):
+    with client(srv, KEYS[0]) as bad, client(srv, KEYS[1]) as good:
+        restarts = metric(good, "gradserve_worker_restarts_total")
+        thread, box = in_thread(call, bad, "grad", {"graph": deep(100), "inputs": [np.ones(8)], "order": 4})
+        canary(good, CEILING)  # the other worker answers another client meanwhile
+        thread.join(CEILING)
+        assert not thread.is_alive(), "no answer to the blow-up within the ceiling"
+        r = box["result"]
+        assert r.status_code == 413, r.text[:300]
+        err = error_of(r)
+        assert err["code"] == "limit_exceeded" and err["detail"]["limit"] == "max_work", err
+        assert err["detail"]["value"] == 100_000 and "derivative order" in err["message"], err
+        wait_for_idle_pool(good, timeout=CEILING)
+        assert metric(good, "gradserve_worker_restarts_total") == restarts  # a refusal, not a crash
         canary(good, CEILING)

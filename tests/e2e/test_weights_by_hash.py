@@ -214,13 +214,18 @@ def _small_doc() -> tuple[dict, np.ndarray]:
     return doc, w
 
 
-@pytest.fixture(scope="module")
-def store_off(tmp_path_factory):
-    """A server whose tensor store is switched off (tensor_store_bytes=0), as an operator may run one."""
-    s = Server(tmp_path_factory.mktemp("store_off") / "server.log", devices="cpu",
-               env={**ENV, "GRADSERVE_TENSOR_STORE_BYTES": "0"})
+def _server_with_0(tmp_path_factory, setting: str):
+    """A server of this module's ENV with `setting` (GRADSERVE_<setting>) 0, as an operator may run one."""
+    s = Server(tmp_path_factory.mktemp(setting.lower()) / "server.log", devices="cpu",
+               env={**ENV, f"GRADSERVE_{setting}": "0"})
     yield s
     s.stop()
+
+
+@pytest.fixture(scope="module")
+def store_off(tmp_path_factory):
+    """A server whose tensor store is switched off (tensor_store_bytes=0)."""
+    yield from _server_with_0(tmp_path_factory, "TENSOR_STORE_BYTES")
 
 
 @pytest.mark.parametrize("transport", ["http", "grpc"])
@@ -272,3 +277,57 @@ def test_the_async_client_registers_by_hash_too(srv, http, monkeypatch):
 
     np.testing.assert_allclose(asyncio.run(run()), m(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
     assert _stored(http) - stored == 5  # (fc1's weight in three pieces, its bias, fc2's weight: as above)
+
+
+@pytest.fixture(scope="module")
+def plans_off(tmp_path_factory):
+    """A server keeping no plans (plan_cache_bytes=0): nothing kept past the job at hand, weights included."""
+    yield from _server_with_0(tmp_path_factory, "PLAN_CACHE_BYTES")
+
+
+def _weight_memfds(pid: int) -> int:
+    """The server's open memfds holding weights by hash (service.weight_shm)."""
+    import os
+
+    fds = f"/proc/{pid}/fd"
+    names = []
+    for fd in os.listdir(fds):
+        try:
+            names.append(os.readlink(f"{fds}/{fd}"))
+        except OSError:  # closed meanwhile
+            pass
+    return sum(n.startswith("/memfd:gradserve-weight") for n in names)
+
+
+def test_plan_cache_bytes_0_keeps_no_weights_past_the_job_at_hand(plans_off):
+    """Three graphs, each with its own 64 KiB weight by hash, run in turn and again: every answer is w @ x, and the
+    server holds the shared copy (a memfd) of the latest job's weight only (0 left them unbounded: 3 here)."""
+    import hashlib
+
+    x = np.ones((128, 1), np.float32)
+    with plans_off.client(timeout=120) as c:
+        gids, ws = [], []
+        for seed in range(3):
+            w = np.random.default_rng(seed).standard_normal((128, 128)).astype(np.float32)
+            head = json.dumps({"tensors": [{"name": "w", "shape": [128, 128], "datatype": "FP32",
+                                            "parameters": {"binary_data_size": w.nbytes}}]}).encode()
+            r = c.post("/v1/tensors", content=head + w.tobytes(), headers={
+                "Content-Type": "application/octet-stream", "Inference-Header-Content-Length": str(len(head))})
+            assert r.status_code == 201, r.text
+            key = hashlib.sha256(w.tobytes()).hexdigest()
+            doc = {"format": "gradserve.graph/1", "inputs": [{"name": "x", "shape": [128, 1], "dtype": "float32"}],
+                   "params": [{"name": "w", "shape": [128, 128], "dtype": "float32",
+                               "value": {"shape": [128, 128], "dtype": "float32", "sha256": [key]}}],
+                   "nodes": [{"op": "matmul", "inputs": ["w", "x"], "outputs": ["y"], "attrs": {}}], "outputs": "y"}
+            r = c.post("/v1/graphs", json={"graph": doc})
+            assert r.status_code in (200, 201), r.text
+            gids.append(r.json()["graph_id"])
+            ws.append(w)
+        for _ in range(2):
+            for gid, w in zip(gids, ws):
+                r = c.post("/v1/eval", json={"graph_id": gid, "inputs": [
+                    {"name": "x", "shape": [128, 1], "datatype": "FP32", "data": x.ravel().tolist()}]})
+                assert r.status_code == 200, r.text
+                np.testing.assert_allclose(np.reshape(r.json()["outputs"][0]["data"], (128, 1)), w @ x,
+                                           rtol=1e-4, atol=1e-4)
+                assert _weight_memfds(plans_off.proc.pid) <= 1

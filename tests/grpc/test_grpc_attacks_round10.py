@@ -6,24 +6,18 @@ has freed it, after its answer reached the client; grpc retries a refused stream
 tries met the lag (96-120 in flight under two CPU burners: 45-1003 of ~3000 refused), and a client's new calls
 right after it cancelled others (deadlines) were refused while the cancelled ones were not yet freed. The server now
 sets grpc.http2.max_deallocating_streams (grpc_stream_headroom, 128): calls closed on the wire but not yet freed
-count against it instead, which alone does the work (the h2_max_deallocating_streams_headroom experiment the server
-also names adds nothing measured), so a polite stub's calls are all answered, while a rapid-reset flood is still
+count against it instead, which alone does the work (grpc core's h2_max_deallocating_streams_headroom experiment,
+which the server named until stop 41, added nothing measured), so a polite stub's calls are all answered, while a rapid-reset flood is still
 refused past grpc_max_streams + the headroom and another channel is served meanwhile. Waits are on answers,
-with generous ceilings; the stub's process has no GRPC_EXPERIMENTS of its own (only the server's is changed)."""
+with generous ceilings."""
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
 
 import pytest
 
 from e2e.grpc_wire import ABSENT_HASH, MISSING, concurrent_answers, reset_flood_refused
 from e2e.h2_raw import CANCEL, END_STREAM, HEADERS, REFUSED_STREAM, RST_STREAM, SETTINGS, RawH2, call_frames, frame
 from e2e.server import Server
-from service.grpc_experiments import HEADROOM_EXPERIMENT, enable_stream_headroom
 from service.proto import gradserve_pb2 as pb
-from service.settings import Settings
 
 CANCELLED, FRESH = 100, 100  # calls a client gave up on (deadline, cancel), then new ones: 100 open of 128
 WIDTH, EACH = 120, 16  # 120 threads at once on one channel (of grpc_max_streams 128), 16 calls each
@@ -44,22 +38,13 @@ def srv(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def srv_no_headroom(tmp_path_factory):
-    """grpc_stream_headroom 0: neither the channel arg nor the experiment (the server as before reliab10)."""
+    """grpc_stream_headroom 0: no grpc.http2.max_deallocating_streams (the server as before reliab10)."""
     s = _server(tmp_path_factory, GRADSERVE_GRPC_STREAM_HEADROOM="0")
     yield s
     s.stop()
 
 
-@pytest.fixture(scope="module")
-def srv_arg_only(tmp_path_factory):
-    """The channel arg grpc.http2.max_deallocating_streams alone: the operator's "-name" keeps the experiment off."""
-    s = _server(tmp_path_factory, GRPC_EXPERIMENTS=f"-{HEADROOM_EXPERIMENT}")
-    yield s
-    s.stop()
-
-
 def test_a_stock_stubs_120_concurrent_calls_on_one_channel_are_all_answered(srv_stub):
-    assert HEADROOM_EXPERIMENT not in os.environ.get("GRPC_EXPERIMENTS", "")  # a stock client, as it comes
     assert concurrent_answers(srv_stub, WIDTH, EACH) == []
 
 
@@ -98,11 +83,10 @@ def _fresh_calls_refused_after_cancelled_ones(srv) -> list:
         h.close()
 
 
-@pytest.mark.parametrize("server", ["srv", "srv_arg_only"])
-def test_new_calls_after_cancelled_ones_within_the_cap_are_not_refused(request, server):
-    """With grpc_stream_headroom (its channel arg, with or without the experiment) the cancelled calls the server
-    has not freed yet count against the headroom, so none of the 100 new calls is refused (HTTP/2: 100 open of 128)."""
-    assert _fresh_calls_refused_after_cancelled_ones(request.getfixturevalue(server)) == []
+def test_new_calls_after_cancelled_ones_within_the_cap_are_not_refused(srv):
+    """With grpc_stream_headroom (its channel arg) the cancelled calls the server has not freed yet count against
+    the headroom, so none of the 100 new calls is refused (HTTP/2: 100 open of 128)."""
+    assert _fresh_calls_refused_after_cancelled_ones(srv) == []
 
 
 def test_without_headroom_new_calls_after_cancelled_ones_are_refused(srv_no_headroom):
@@ -117,65 +101,3 @@ def test_a_rapid_reset_flood_is_still_refused_past_the_cap_and_its_headroom(srv,
     grpc_stream_headroom allocated calls are refused, and another channel's job is answered meanwhile and after."""
     assert reset_flood_refused(srv.grpc_target, srv_stub), \
         "no stream was refused: the reset calls are not bounded per connection"
-
-
-@pytest.mark.parametrize("before, after", [
-    ("", HEADROOM_EXPERIMENT),
-    ("other_one", f"other_one,{HEADROOM_EXPERIMENT}"),
-    (f"-{HEADROOM_EXPERIMENT}", f"-{HEADROOM_EXPERIMENT}"),  # an operator's own "off" stays
-    (HEADROOM_EXPERIMENT, HEADROOM_EXPERIMENT),
-])
-def test_the_experiment_is_added_to_what_grpc_experiments_already_names(monkeypatch, before, after):
-    monkeypatch.setenv("GRPC_EXPERIMENTS", before)
-    enable_stream_headroom(Settings())
-    assert os.environ["GRPC_EXPERIMENTS"] == after
-
-
-def test_no_headroom_leaves_grpc_experiments_alone(monkeypatch):
-    monkeypatch.delenv("GRPC_EXPERIMENTS", raising=False)
-    enable_stream_headroom(Settings(grpc_stream_headroom=0))
-    assert "GRPC_EXPERIMENTS" not in os.environ
-
-
-# The server's start up to its first use of grpc, in a process of its own: the experiment's name replaced by one
-# grpc does not know, so that grpc core names it in its log when (and only when) it reads GRPC_EXPERIMENTS.
-STARTS_GRPC_AFTER = """
-import sys
-from concurrent.futures import ThreadPoolExecutor
-import service.cli as cli
-import service.grpc_experiments as g
-g.HEADROOM_EXPERIMENT, enable = "gradserve_probe_experiment", g.enable_stream_headroom
-def then_grpc(settings):
-    print("grpc imported before:", "grpc" in sys.modules, flush=True)
-    enable(settings)
-    import grpc
-    grpc.server(ThreadPoolExecutor(1)).stop(None)
-    sys.exit(0)
-g.enable_stream_headroom = then_grpc
-cli.main([])
-"""
-
-
-def test_the_server_names_the_experiment_before_grpc_core_reads_it(tmp_path):
-    """grpc core reads GRPC_EXPERIMENTS once, when grpc is imported (1.85: a name set after `import grpc` is never
-    read): gradserve-server sets it before anything imports grpc (attach, which imports grpc, was too late)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADSERVE_", "GRPC_"))}
-    ran = subprocess.run([sys.executable, "-c", STARTS_GRPC_AFTER], env=env, cwd=tmp_path, capture_output=True,
-                         text=True, timeout=300)
-    assert ran.returncode == 0, ran.stderr[-2000:]
-    assert "grpc imported before: False" in ran.stdout
-    assert "Unknown experiment: gradserve_probe_experiment" in ran.stderr, ran.stderr[-2000:]
-
-
-@pytest.mark.parametrize("set_first, read", [(True, True), (False, False)])
-def test_grpc_core_reads_grpc_experiments_when_imported_not_later(set_first, read):
-    """The premise of the order above, pinned against the installed grpc: the name set before `import grpc` is
-    read (logged as unknown), the same name set after it, before grpc's first server, is not."""
-    setting = "import os; os.environ['GRPC_EXPERIMENTS'] = 'gradserve_probe_experiment'"
-    lines = [setting, "import grpc"] if set_first else ["import grpc", setting]
-    lines += ["from concurrent.futures import ThreadPoolExecutor", "grpc.server(ThreadPoolExecutor(1)).stop(None)"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRPC_")}
-    ran = subprocess.run([sys.executable, "-c", "\n".join(lines)], env=env, capture_output=True, text=True,
-                         timeout=300)
-    assert ran.returncode == 0, ran.stderr[-2000:]
-    assert ("Unknown experiment: gradserve_probe_experiment" in ran.stderr) == read, ran.stderr[-2000:]

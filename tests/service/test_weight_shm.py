@@ -88,3 +88,26 @@ def test_one_jobs_values_stay_shared_together_even_past_the_budget():
         assert s.nbytes <= 2 * (1 << 16) and list(s.fds) == ["k3", "next"]
     finally:
         s.close()
+
+
+def test_a_budget_of_0_keeps_only_the_message_at_hand_in_every_store():
+    """plan_cache_bytes 0 (none kept past the job at hand, as the engine's plans): the server's memfds, its note of
+    what a worker has and the worker's values each keep only what the latest message needs (0 was unbounded)."""
+    from service.weight_refs import SentWeights
+
+    s = SharedWeights(max_bytes=0)
+    cache, sent = WeightCache(0), SentWeights(0)
+    try:
+        for i in range(3):
+            batch = [f"m{i}a", f"m{i}b"]
+            for j, k in enumerate(batch):
+                a = values(1 << 14, 10 * i + j)
+                assert s.region(k, memoryview(a).cast("B"), keep=batch) is not None
+                sent.sent(k, a.nbytes)
+            cache.receive(None, [(k, 1 << 16, *s.region(k, memoryview(values(1 << 14)).cast("B"), keep=batch))
+                                 for k in batch])
+            assert list(s.fds) == batch and s.nbytes == 2 << 16
+            assert list(cache.bufs) == batch and cache.nbytes == 2 << 16
+            assert list(sent.keys) == [batch[-1]]  # (a key the worker lacks comes back as need_graph: sent again)
+    finally:
+        s.close()
