@@ -71,6 +71,7 @@ def _squarings(b, a, theta: float):
     nd = a.aval.ndim
     norm = b.max(b.sum(b.abs(a), axis=(nd - 2,), keepdims=True), axis=(nd - 1,), keepdims=True)
     real = norm.dtype
+    norm = b.maximum(norm, _const(b, np.finfo(real).smallest_normal, real))  # (no log(0): a zero matrix, s = 0)
     s = b.ceil(b.div(b.log(b.div(norm, _const(b, theta, real))), _const(b, math.log(2.0), real)))
     return b.stop_gradient(b.maximum(s, _const(b, 0.0, real)))
 

@@ -24,6 +24,7 @@ KINDS = {
     "large-norm": RNG.uniform(-1, 1, (N, N)) * 8.0 - 10.0 * np.eye(N),  # ~3 squarings; exp stays finite
     "nilpotent": NILPOTENT,
     "diagonal": DIAGONAL,
+    "zero": np.zeros((N, N)),  # exp = I; its 1-norm 0 takes no log(0) into the squaring count
 }
 
 
@@ -45,7 +46,8 @@ def _close(got, want, rtol):
 
 
 def _squarings(a, degree=13):
-    return max(0, int(np.ceil(np.log2(np.abs(a).sum(axis=0).max() / _PADE[degree][1]))))
+    norm = max(np.abs(a).sum(axis=0).max(), np.finfo(np.float64).smallest_normal)
+    return max(0, int(np.ceil(np.log2(norm / _PADE[degree][1]))))
 
 
 def test_kinds_cover_no_squaring_and_several():
@@ -61,6 +63,8 @@ def test_value_matches_scipy_and_closed_forms(kind):
     _close(got, scipy.linalg.expm(a), 1e-13)
     if kind == "diagonal":
         _close(got, np.diag(np.exp(np.diag(a))), 1e-14)
+    if kind == "zero":
+        _close(got, np.eye(N), 1e-15)
     if kind == "nilpotent":
         _close(got, np.eye(N) + a + a @ a / 2 + a @ a @ a / 6, 1e-13)
 
