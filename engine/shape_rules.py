@@ -33,7 +33,7 @@ COMPLEX_OPS = frozenset((
     "stack", "split", "tile", "index", "index_scatter", "gather", "scatter_add", "sum", "mean", "reduce_to",
     "matmul", "einsum", "dot_general", "flip", "take_along_axis", "scatter_add_along", "dynamic_slice",
     "dynamic_update_slice", "cumsum", "cumprod", "linrec", "prod", "pad", "switch_run", "while_run", "check_false",
-    "custom_vjp", "fft", "irfft", "eigh", "eig", "solve", "matrix_inverse", "slogdet", "svd", "det", "det_grad"))
+    "custom_vjp", "fft", "irfft", "eigh", "eig", "solve", "matrix_inverse", "slogdet", "svd", "det", "det_grad", "matrix_exp"))
 
 
 class RuleError(Exception):
@@ -1168,7 +1168,7 @@ def _svd(avals, signs="lapack", full_matrices=False):
     return [(batch + (m, cols), a.dtype), (batch + (k,), a.dtype), (batch + (rows, n), a.dtype)]
 
 
-_COMPLEX_SQUARE = ("solve", "matrix_inverse", "slogdet", "det", "det_grad")  # LAPACK's complex forms (MindSpore 2.10 CPU has them)
+_COMPLEX_SQUARE = ("solve", "matrix_inverse", "slogdet", "det", "det_grad", "matrix_exp")  # LAPACK's complex forms (MindSpore 2.10 CPU has them)
 
 
 def _square(op, a):
@@ -1181,7 +1181,7 @@ def _square(op, a):
     return tuple(a.shape)
 
 
-@rule("cholesky", "matrix_inverse")
+@rule("cholesky", "matrix_inverse", "matrix_exp")
 def _square_out(op, avals):
     return [(_square(op, avals[0]), avals[0].dtype)]
 

@@ -8,3 +8,4 @@ from . import linalg_decomp  # noqa: F401,E402  (qr, eigh (LAPACK geqrf / orgqr,
 from . import linalg_eig  # noqa: F401,E402  (eig (LAPACK geev, complex outputs): engine/ops/linalg_eig.py)
 from . import assignment  # noqa: F401,E402  (linear_sum_assignment: engine/ops/assignment.py)
 from . import linalg_det  # noqa: F401,E402  (det, det_grad: derivatives exact at singular matrices: engine/ops/linalg_det.py)
+from . import linalg_expm  # noqa: F401,E402  (matrix_exp: a scaling-and-squaring Padé composite: engine/ops/linalg_expm.py)

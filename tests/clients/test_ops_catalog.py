@@ -166,6 +166,7 @@ CASES.update({  # square matrices (engine/ops/linalg_solve.py)
 })
 CASES.update({  # determinant and its derivatives (engine/ops/linalg_det.py)
     "det": [([A((2, 3, 3), F)], {}), ([A((3, 3), C64)], {})],
+    "matrix_exp": [([A((2, 3, 3), F)], {}), ([A((3, 3), C64)], {})],
     "det_grad": [([A((3, 3), F)], {}), ([A((2, 3, 3), F)] * 3, {})],
 })
 CASES.update({  # LU (engine/ops/linalg_lu.py)

@@ -194,6 +194,10 @@ CASES += [
     Case("det_grad", [X((4, 4)), X((4, 4))], name="one-direction-rank-3",
          sample=lambda rng: [_low_rank(rng, (4, 4), 3), rng.uniform(-1, 1, (4, 4))]),
     Case("det_grad", [X((2, 4, 4)), X((2, 4, 4)), X((2, 4, 4))], name="two-directions-batch"),
+    # matrix_exp (engine/ops/linalg_expm.py): no squaring at a small norm; a batch whose matrices need 0-2
+    Case("matrix_exp", [X((3, 3))], name="unscaled"),
+    Case("matrix_exp", [X((3, 3, 3))], name="batch-squarings",
+         sample=lambda rng: [rng.uniform(-1, 1, (3, 3, 3)) * np.array([0.5, 4.0, 8.0])[:, None, None]]),
 ]
 
 

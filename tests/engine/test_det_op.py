@@ -290,3 +290,22 @@ def test_fourth_derivative_composes_with_vmap_and_the_plan_cache():
         d2 = lambda y, i=i: torch.func.jvp(g, (y,), (torch.tensor(v[i]),))[1]  # noqa: E731
         d3 = lambda y, i=i: torch.func.jvp(d2, (y,), (torch.tensor(w[i]),))[1]  # noqa: E731
         _close(got[i], torch.func.jvp(d3, (torch.tensor(a[i]),), (torch.tensor(x[i]),))[1].numpy())
+
+
+def test_gradient_by_lu_where_well_conditioned_by_svd_near_singular():
+    """det's gradient takes det(a) a^-T (LU, in 64-bit) for a batch of well-conditioned matrices and the SVD
+    form otherwise (a rank n - 1 matrix, or one 1e-9 from it: det(a) a^-T is 0 / 0 or loses ~9 digits there);
+    each against the polynomial's cofactors."""
+    from engine.ops.linalg_det import _cofactors_by_lu
+
+    n = 6
+    regular = np.stack([_matrix(n, "random") + 3 * np.eye(n) for _ in range(3)])
+    near = np.stack([_matrix(n, "rank-1"), _matrix(n, "rank-1") + 1e-9 * RNG.uniform(-1, 1, (n, n))])
+    for a, by_lu in ((regular, True), (near, False)):
+        assert (_cofactors_by_lu(np, a) is not None) == by_lu
+        cof = _refs(a, a, a)[1]
+        _close(evaluate(grad(_det_graph(a.shape)), a), cof, scale=float(np.abs(cof).max()))
+    got32 = evaluate(grad(_det_graph(regular.shape, "float32")), regular.astype(np.float32))
+    assert got32.dtype == np.float32
+    want = _refs(regular.astype(np.float32).astype(np.float64), regular, regular)[1]
+    np.testing.assert_allclose(got32, want, rtol=0, atol=1e-6 * np.abs(want).max())

@@ -111,9 +111,8 @@ def test_spherical_bessel_j0_value_and_derivative():
     np.testing.assert_allclose(got, dwant, rtol=1e-5, atol=1e-6)
 
 
-def test_matrix_exp_is_refused_by_name():
-    """matrix_exp's scaling and squaring depends on the matrix's norm (data): refused, naming the op and node."""
-    from gradserve.importers import UnsupportedModel
-
-    with pytest.raises(UnsupportedModel, match=r"aten.linalg_matrix_exp.default \(node 'linalg_matrix_exp'\)"):
-        gs.from_torch(Net(lambda m, v: torch.linalg.matrix_exp(v @ m.w)).eval(), (torch.randn(4, 4),))
+@pytest.mark.parametrize("scale", [0.3, 6.0])  # no squaring; several (the norm is data: a masked count)
+def test_matrix_exp_imports_as_the_engine_op(scale):
+    """torch.linalg.matrix_exp / torch.matrix_exp: the engine's matrix_exp (engine/ops/linalg_expm.py); value
+    and gradients (input and weight) against torch's autograd."""
+    _check(lambda m, v: torch.linalg.matrix_exp(scale * v @ m.w) + torch.matrix_exp(v.T), (4, 4))

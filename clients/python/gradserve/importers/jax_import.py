@@ -22,7 +22,7 @@ from ._shared.bits import bits_to_float, shift
 from .jax_bits import LAYER_OPS as BIT_OPS
 from .jax_control import CONTROL_OPS, control
 from .jax_layers import LAYER_OPS, arg_reduce
-from .jax_lapack import lapack_call
+from .jax_lapack import lapack_call, library_function
 from .jax_rng import int_bitcast, rng_bit_generator
 
 # Integer types as they are: unsigned arithmetic wraps modulo 2^bits (hashes, RNG bits); carried as int64 a
@@ -306,7 +306,7 @@ class _Fn:
             from jaxlib.mlir import ir
 
             callee = ir.FlatSymbolRefAttr(op.attributes["callee"]).value
-            return self.run(self.funcs[callee], ins)
+            return library_function(self, callee, ins) or self.run(self.funcs[callee], ins)
         if short == "composite":
             return self.composite(op, ins)
         if short == "rng_bit_generator":

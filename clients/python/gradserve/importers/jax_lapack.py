@@ -18,12 +18,16 @@
       (composites.householder_qr / householder_product).
   @lapack_?geev_ffi / @lapack_?gees_ffi (non-symmetric eig / Schur) are refused: complex results, and
       a gradient JAX itself defines only for the eigenvalues of diagonalizable matrices.
+jnp.linalg.pinv (its private function @_pinv, whose custom_jvp JAX's export drops) -> the importers' pinv
+(composites.pinv: the closed-form derivative, exact at tied singular values where the SVD's is not).
 The kernel's options are the call's mhlo.backend_config (ASCII codes, as LAPACK's
 character arguments: uplo 'L' / 'U', trans_x 'N' / 'T' / 'C', diag 'U' / 'N', side 'L' / 'R').
 """
 from __future__ import annotations
 
 import re
+
+import numpy as np
 
 from ._shared import composites as C
 from ._shared.graph_writer import UnsupportedModel
@@ -169,3 +173,42 @@ def lapack_call(fn, op, target: str, ins: list[str], results: list) -> list[str]
     if m is None:
         return None
     return _HANDLERS[m.group(1)](fn, op, ins, target, results)
+
+
+# -- JAX library functions mapped whole ----------------------------------------------------------------
+def _kernels(fn, func, depth: int = 4) -> set[str]:
+    """The custom_call targets a function's body reaches, through the functions it calls (depth levels)."""
+    from jaxlib.mlir import ir
+
+    found: set[str] = set()
+    for op in func.regions[0].blocks[0].operations:
+        name = op.operation.name
+        if name == "stablehlo.custom_call":
+            found.add(ir.StringAttr(op.attributes["call_target_name"]).value)
+        elif name == "func.call" and depth:
+            found |= _kernels(fn, fn.funcs[ir.FlatSymbolRefAttr(op.attributes["callee"]).value], depth - 1)
+    return found
+
+
+def library_function(fn, callee: str, ins: list[str]) -> list[str] | None:
+    """A call of a JAX library function imported as one definition of ours, or None (import its body).
+    jnp.linalg.pinv's @_pinv(a[, rtol]): JAX's jvp rule is a custom_jvp the export drops, and the body's SVD
+    differentiates wrongly at tied singular values (0 for the identity's off-diagonal gradient); its values
+    are JAX's (rtol default 10 max(m, n) eps, cutoff rtol * the largest singular value, atol none)."""
+    if callee != "_pinv" or len(ins) not in (1, 2):
+        return None
+    w = fn.w
+    a = ins[0]
+    dt = w.dtype(a)
+    kernels = _kernels(fn, fn.funcs[callee])
+    svd, eigh = (any(re.match(rf"lapack_[sd]{k}(_ffi)?$", t) for t in kernels) for k in ("gesdd", "syevd"))
+    if dt not in ("float32", "float64") or svd == eigh:
+        return None
+    if len(ins) == 2:
+        rtol = w.reshape(ins[1], list(w.shape(ins[1])) + [1])
+    else:
+        rtol = w.scalar_like(10.0 * max(w.shape(a)[-2:]) * float(np.finfo(dt).eps), a)
+    if eigh:  # JAX's svd(hermitian=True) and its pinv rule read the symmetric part (a + a^T) / 2, not a triangle
+        nd = len(w.shape(a))
+        a = w.mul(w.add(a, w.transpose(a, list(range(nd - 2)) + [nd - 1, nd - 2])), w.scalar_like(0.5, a))
+    return [C.pinv(w, a, w.scalar_like(0.0, a), rtol, hermitian=eigh)]

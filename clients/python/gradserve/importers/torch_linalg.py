@@ -230,18 +230,20 @@ def _with_effects(ctx, token, op, *args, **kw):
 
 
 
+@aten("aten.linalg_matrix_exp.default", "aten.matrix_exp.default")
+def _matrix_exp(c, a):
+    """torch.linalg.matrix_exp / torch.matrix_exp: the engine's matrix_exp (scaling and squaring, Padé 13 / 7)."""
+    w, a = c.w, c.v(a)
+    return w.emit("matrix_exp", [a], {}, [w.avals[a]])[0]
+
+
 @aten("aten.linalg_pinv.atol_rtol_tensor", "aten.linalg_pinv.atol_rtol_float")
 def _pinv(c, a, atol=None, rtol=None, hermitian=False):
     """torch.linalg.pinv as ATen's (and ops.pinv's): singular values (hermitian: |eigenvalues|) at or below
     max(atol, rtol * largest) count as 0; rtol defaults to max(m, n) * eps, or 0 where atol > 0. Its derivative
     is pinv_backward's closed form (one custom_vjp node), not the decomposition's (NaN at tied values)."""
     w, a = c.w, c.v(a)
-    x = _pinv_value(w, a, _tolerance(c, atol, a), _rtol(c, atol, rtol, a), hermitian)
-    fw = w.function_writer(f"{w.name}_pinv_vjp")
-    ai, xi, g = (fw.input(n, *w.avals[v]) for n, v in (("a", a), ("x", x), ("dout", x)))
-    bprop = w.finish(fw, [_pinv_cotangent(fw, ai, xi, g)])
-    return w.emit("custom_vjp", [a, x], {"bprop": bprop, "n_in": 1, "n_out": 1, "params": [], "site": 0},
-                  [w.avals[x]])[0]
+    return C.pinv(w, a, _tolerance(c, atol, a), _rtol(c, atol, rtol, a), hermitian)
 
 
 def _tolerance(c, tol, a):
@@ -263,28 +265,3 @@ def _rtol(c, atol, rtol, a):
     return w.where(w.binary("greater", at, w.scalar_like(0.0, at)), w.scalar_like(0.0, at), default)
 
 
-def _pinv_value(w, a, atol, rtol, hermitian: bool):
-    *batch, m, n = w.shape(a)
-    dt, k = w.dtype(a), min(m, n)
-    if hermitian:
-        s, u = w.emit("eigh", [a], {"lower": True}, [(batch + [m], dt), (batch + [m, m], dt)])
-        v = u
-    else:
-        u, s, vh = w.emit("svd", [a], {}, [(batch + [m, k], dt), (batch + [k], dt), (batch + [k, n], dt)])
-        v = _mT(w, vh)
-    mag = w.unary("abs", s)
-    keep = w.binary("greater", mag, w.binary("maximum", atol, w.mul(rtol, w.reduce("max", mag, [-1], True))))
-    one, zero = w.scalar_like(1.0, s), w.scalar_like(0.0, s)
-    s_inv = w.where(keep, w.div(one, w.where(keep, s, one)), zero)
-    scaled = w.mul(v, w.reshape(s_inv, list(w.shape(s_inv)[:-1]) + [1, w.shape(s_inv)[-1]]))
-    return w.matmul(scaled, u, transpose_b=True)
-
-
-def _pinv_cotangent(w, a, x, g):
-    """dA for X = pinv(A), dout G: -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A) (torch's
-    pinv_backward; the formula and its derivation are ops.pinv's _pinv_rule), in matmuls only."""
-    gt_xxt = w.matmul(g, w.matmul(x, x, transpose_b=True), transpose_a=True)
-    xtx_gt = w.matmul(w.matmul(x, x, transpose_a=True), g, transpose_b=True)
-    left = w.sub(gt_xxt, w.matmul(a, w.matmul(x, gt_xxt)))  # (I - A X) G^T X X^T
-    right = w.sub(xtx_gt, w.matmul(w.matmul(xtx_gt, x), a))  # X^T X G^T (I - X A)
-    return w.sub(w.add(left, right), w.matmul(w.matmul(x, g, transpose_a=True), x, transpose_b=True))

@@ -66,7 +66,8 @@ def qr(input, mode: str = "reduced"):  # noqa: A002 - MindSpore's names
 def pinv(x, *, atol=None, rtol=None, hermitian: bool = False):
     """The pseudo-inverse: singular values (hermitian: eigenvalues, by magnitude) at or below
     max(atol, rtol * largest) count as 0; rtol defaults to max(m, n) * eps when neither is given (MindSpore's).
-    Inside a trace its derivative is the closed form of d(pinv) (_pinv_rule), not the decomposition's: svd / eigh
+    Inside a trace its derivative is the closed form of d(pinv) (_pinv_rule: importers' composites.pinv_cotangent,
+    one definition with torch_import's and from_jax's pinv), not the decomposition's: svd / eigh
     have none at repeated singular values / eigenvalues (NaN there), pinv does (torch's pinv_backward)."""
     _float_matrices("pinv", x)
     m, n = x.shape[-2:]
@@ -79,35 +80,21 @@ def pinv(x, *, atol=None, rtol=None, hermitian: bool = False):
 
 
 def _pinv_value(x, atol, rtol, hermitian: bool):
-    if hermitian:
-        s, u = apply("eigh", [x], {"lower": True})
-        v = u
-    else:
-        u, s, vt = apply("svd", [x], {})
-        v = apply("transpose", [vt], {"perm": [*range(x.ndim - 2), x.ndim - 1, x.ndim - 2]})[0]
-    mag = abs(s)
-    top = mag.max(axis=-1, keepdims=True)
-    keep = mag > apply("maximum", [top * rtol, Tensor(np.asarray(atol, x.dtype.name))], {})[0]
-    s_inv = apply("where", [keep, 1 / apply("where", [keep, s, Tensor(np.ones((), x.dtype.name))], {})[0],
-                            Tensor(np.zeros((), x.dtype.name))], {})[0]
-    scaled = v * s_inv.expand_dims(-2)
-    return apply("matmul", [scaled, u], {"transpose_b": True})[0]
+    from ..importers._shared.composites import pinv_value
 
-
-def _mm(a, b, ta: bool = False, tb: bool = False):
-    return apply("matmul", [a, b], {"transpose_a": ta, "transpose_b": tb})[0]
+    w = _writer_class()()
+    dt = x.dtype.name
+    return w.tensors[pinv_value(w, w.put(x), w.const(np.asarray(atol, dt)), w.const(np.asarray(rtol, dt)),
+                                hermitian)]
 
 
 def _pinv_rule(a, x, g):
-    """Cotangent of A for X = pinv(A) [n, m], dout G: from dX = -X dA X + X X^T dA^T (I - A X) + (I - X A) dA^T X^T X
-    (Golub & Pereyra; torch's pinv_backward), -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A), with the
-    projectors applied as B - A (X B) and C - (C X) A. Matmuls and transposes only: it differentiates again (through
-    X, i.e. this rule) and vmaps as they do. Exact wherever rank is locally constant (ties included); at a
-    rank-deficient A it is the derivative along rank-preserving perturbations, as torch's."""
-    gt_xxt = _mm(g, _mm(x, x, tb=True), ta=True)  # G^T X X^T [m, n]
-    xtx_gt = _mm(_mm(x, x, ta=True), g, tb=True)  # X^T X G^T [m, n]
-    return (gt_xxt - _mm(a, _mm(x, gt_xxt)) + xtx_gt - _mm(_mm(xtx_gt, x), a)
-            - _mm(_mm(x, g, ta=True), x, tb=True),)
+    """The cotangent of A for X = pinv(A): the importers' closed form (composites.pinv_cotangent, torch's
+    pinv_backward), run over SDK Tensors."""
+    from ..importers._shared.composites import pinv_cotangent
+
+    w = _writer_class()()
+    return (w.tensors[pinv_cotangent(w, w.put(a), w.put(x), w.put(g))],)
 
 
 class Geqrf(Primitive):

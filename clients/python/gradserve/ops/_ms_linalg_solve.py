@@ -2,7 +2,7 @@
 matrix_inverse / slogdet / det ops (engine/ops/linalg_solve.py): cholesky / Cholesky, inverse / MatrixInverse,
 matrix_solve / MatrixSolve, slogdet / LogMatrixDeterminant, det, logdet, cholesky_solve / CholeskySolve,
 MatrixTriangularSolve, cholesky_inverse / CholeskyInverse, lu_solve (and Tensor.lu_solve) from lu's factor
-and LAPACK's 1-based pivots, Tensor.slogdet. Matrices are the last two axes; inverse / matrix_solve / slogdet / det /
+and LAPACK's 1-based pivots, Tensor.slogdet, matrix_exp / MatrixExp (the engine's matrix_exp composite). Matrices are the last two axes; inverse / matrix_solve / slogdet / det /
 logdet also take complex matrices (adjoint: the conjugate transpose); the rest real only.
 Derivatives are the engine ops' own, to any order (MindSpore 2.10's CPU build has no CholeskyGrad).
 A matrix with no factor / no inverse gives NaN (as JAX; MindSpore raises)."""
@@ -19,7 +19,7 @@ from ._ms_more import _Fn
 
 __all__ = ["cholesky", "Cholesky", "inverse", "MatrixInverse", "matrix_solve", "MatrixSolve", "slogdet",
            "LogMatrixDeterminant", "det", "logdet", "cholesky_solve", "CholeskySolve", "MatrixTriangularSolve",
-           "cholesky_inverse", "CholeskyInverse", "lu_solve"]
+           "cholesky_inverse", "CholeskyInverse", "lu_solve", "matrix_exp", "MatrixExp"]
 
 
 def _mT(x):
@@ -68,6 +68,22 @@ def det(input):  # noqa: A002
         raise TypeError(f"det: input must be a floating-point or complex Tensor, got {input.dtype.name} "
                         f"{list(input.shape)}")
     return _op("det", input)  # a non-square input: the op's shape rule, a ShapeError (MindSpore's ValueError)
+
+
+def matrix_exp(input):  # noqa: A002
+    """exp of each matrix of input [..., n, n] (float16 / float32 / float64 / complex64 / complex128): the engine's
+    matrix_exp (scaling and squaring, Padé 13 / 7), differentiable to any order. NaN where the 1-norm is past the
+    squarings a graph holds (~1.5e15 64-bit, ~6.6e7 32-bit; engine/ops/linalg_expm.py). MindSpore 2.10's CPU build
+    has no MatrixExp kernel; its documented example and dtypes are the reference."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"For 'matrix_exp', the input must be a Tensor, but got {type(input).__name__}.")
+    if input.dtype.name not in _DET_DTYPES:
+        raise TypeError(f"For 'matrix_exp', the input must be float16, float32, float64, complex64 or complex128, "
+                        f"but got {input.dtype.name}.")
+    if input.ndim < 2 or input.shape[-1] != input.shape[-2]:
+        raise ValueError(f"For 'matrix_exp', the input must be square matrices [..., n, n], but got shape "
+                         f"{list(input.shape)}.")
+    return _op("matrix_exp", input)
 
 
 def logdet(input):  # noqa: A002
@@ -119,6 +135,15 @@ class MatrixSolve(_Fn):
 
     def __call__(self, matrix, rhs):
         return matrix_solve(matrix, rhs, self.adjoint)
+
+
+class MatrixExp(_Fn):
+    """ops.MatrixExp()(x): matrix_exp(x)."""
+
+    op = "matrix_exp"
+
+    def __call__(self, x):
+        return matrix_exp(x)
 
 
 class LogMatrixDeterminant(_Fn):

@@ -875,6 +875,56 @@ def householder_product(w: GraphWriter, packed: str, taus: str, cols: int) -> st
     return _apply_reflectors(w, vs, ts, m, cols, dt, batch)
 
 
+def _mT(w: GraphWriter, x: str) -> str:
+    nd = len(w.shape(x))
+    return w.transpose(x, list(range(nd - 2)) + [nd - 1, nd - 2])
+
+
+def pinv_value(w: GraphWriter, a: str, atol: str, rtol: str, hermitian: bool) -> str:
+    """The pseudo-inverse [..., n, m] of a [..., m, n] over svd (hermitian: eigh, reading the lower triangle):
+    singular values (|eigenvalues|) at or below max(atol, rtol * the largest) count as 0; atol / rtol broadcast
+    against the values [..., k] (a scalar, or [..., 1] per matrix)."""
+    *batch, m, n = w.shape(a)
+    dt, k = w.dtype(a), min(m, n)
+    if hermitian:
+        s, u = w.emit("eigh", [a], {"lower": True}, [(batch + [m], dt), (batch + [m, m], dt)])
+        v = u
+    else:
+        u, s, vh = w.emit("svd", [a], {}, [(batch + [m, k], dt), (batch + [k], dt), (batch + [k, n], dt)])
+        v = _mT(w, vh)
+    mag = w.unary("abs", s)
+    keep = w.binary("greater", mag, w.binary("maximum", atol, w.mul(rtol, w.reduce("max", mag, [-1], True))))
+    one, zero = w.scalar_like(1.0, s), w.scalar_like(0.0, s)
+    s_inv = w.where(keep, w.div(one, w.where(keep, s, one)), zero)
+    scaled = w.mul(v, w.reshape(s_inv, list(w.shape(s_inv)[:-1]) + [1, w.shape(s_inv)[-1]]))
+    return w.matmul(scaled, u, transpose_b=True)
+
+
+def pinv_cotangent(w: GraphWriter, a: str, x: str, g: str) -> str:
+    """dA for X = pinv(A) [n, m], dout G: from dX = -X dA X + X X^T dA^T (I - A X) + (I - X A) dA^T X^T X
+    (Golub & Pereyra; torch's pinv_backward), -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A), with the
+    projectors applied as B - A (X B) and C - (C X) A. Matmuls and transposes only: it differentiates again and
+    vmaps as they do. Exact wherever the rank is locally constant (tied singular values included, where an
+    SVD's derivative is NaN); at a rank-deficient A it is the derivative along rank-preserving perturbations,
+    as torch's."""
+    gt_xxt = w.matmul(g, w.matmul(x, x, transpose_b=True), transpose_a=True)  # G^T X X^T [m, n]
+    xtx_gt = w.matmul(w.matmul(x, x, transpose_a=True), g, transpose_b=True)  # X^T X G^T [m, n]
+    left = w.sub(gt_xxt, w.matmul(a, w.matmul(x, gt_xxt)))  # (I - A X) G^T X X^T
+    right = w.sub(xtx_gt, w.matmul(w.matmul(xtx_gt, x), a))  # X^T X G^T (I - X A)
+    return w.sub(w.add(left, right), w.matmul(w.matmul(x, g, transpose_a=True), x, transpose_b=True))
+
+
+def pinv(w: GraphWriter, a: str, atol: str, rtol: str, hermitian: bool) -> str:
+    """pinv_value as one custom_vjp node whose rule is pinv_cotangent (the importers' torch.linalg.pinv and
+    jnp.linalg.pinv; the SDK's ops.pinv wraps the same two with its own rule mechanism)."""
+    x = pinv_value(w, a, atol, rtol, hermitian)
+    fw = w.function_writer(f"{w.name}_pinv_vjp")
+    ai, xi, g = (fw.input(n, *w.avals[v]) for n, v in (("a", a), ("x", x), ("dout", x)))
+    bprop = w.finish(fw, [pinv_cotangent(fw, ai, xi, g)])
+    return w.emit("custom_vjp", [a, x], {"bprop": bprop, "n_in": 1, "n_out": 1, "params": [], "site": 0},
+                  [w.avals[x]])[0]
+
+
 def rounding_cast(w: GraphWriter, x: str, rounded, tag: str, orders: int = 2) -> str:
     """`rounded(w, x)` (a cast to a narrower float format, written as a rounding) with the derivative torch's
     autograd and JAX give a dtype conversion: the cotangent converted the same way (a cast's transpose is the
