@@ -874,7 +874,8 @@ def householder_product(w: GraphWriter, packed: str, taus: str, cols: int) -> st
     return _apply_reflectors(w, vs, ts, m, cols, dt, batch)
 
 
-def _mT(w: GraphWriter, x: str) -> str:
+def mT(w: GraphWriter, x: str) -> str:
+    """x [..., m, n] -> [..., n, m] (the importers' one matrix transpose)."""
     nd = len(w.shape(x))
     return w.transpose(x, list(range(nd - 2)) + [nd - 1, nd - 2])
 
@@ -890,7 +891,7 @@ def pinv_value(w: GraphWriter, a: str, atol: str, rtol: str, hermitian: bool) ->
         v = u
     else:
         u, s, vh = w.emit("svd", [a], {}, [(batch + [m, k], dt), (batch + [k], dt), (batch + [k, n], dt)])
-        v = _mT(w, vh)
+        v = mT(w, vh)
     mag = w.unary("abs", s)
     keep = w.binary("greater", mag, w.binary("maximum", atol, w.mul(rtol, w.reduce("max", mag, [-1], True))))
     one, zero = w.scalar_like(1.0, s), w.scalar_like(0.0, s)

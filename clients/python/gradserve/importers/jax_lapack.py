@@ -49,9 +49,7 @@ def _options(op) -> dict[str, str]:
     return out
 
 
-def _mT(w, x):
-    nd = len(w.shape(x))
-    return w.transpose(x, list(range(nd - 2)) + [nd - 1, nd - 2])
+_mT = C.mT
 
 
 def potrf(fn, op, ins, target, results):

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _mT(w, x):
-    nd = len(w.shape(x))
-    return w.transpose(x, list(range(nd - 2)) + [nd - 1, nd - 2])
+from ._shared.composites import mT as _mT
 
 
 def _trisolve(w, a, b, lower=True, transpose_a=False, unit_diagonal=False):

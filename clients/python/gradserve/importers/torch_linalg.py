@@ -12,9 +12,7 @@ from .lu_rect import lu_any, part as _part, rows as _rows
 from .torch_table import aten
 
 
-def _mT(w, x):
-    nd = len(w.shape(x))
-    return w.transpose(x, list(range(nd - 2)) + [nd - 1, nd - 2])
+_mT = C.mT
 
 
 def _empty(c, dtype):
