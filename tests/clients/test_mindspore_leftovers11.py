@@ -38,3 +38,49 @@ def test_kl_div_keeps_zero_log_zero():
     # xlogy's users that take 0 * log(0) = 0: MindSpore 2.10's ops.kl_div(input, target 0) is 0
     t, i = Tensor(np.array([0.0, 0.5], np.float32)), Tensor(np.array([-1.0, -0.5], np.float32))
     np.testing.assert_allclose(ops.kl_div(i, t, reduction="none").asnumpy(), [0, -0.09657359], rtol=1e-6)
+
+
+_BOOLS = np.array([True, False])
+
+
+@pytest.mark.parametrize("call", [ops.neg, ops.exp, ops.sin, ops.log, ops.sigmoid, ops.tanh, ops.erf, ops.sign,
+                                  lambda b: -b, lambda b: b.exp()])
+def test_unary_math_of_a_bool_tensor_is_a_type_error(call):
+    # MindSpore 2.10, both modes: TypeError "Select CPU operator[Exp] fail! Unsupported data type!" (ops.neg /
+    # exp / sin / log / sigmoid / tanh / erf / sign, `-b`, b.exp()); ours names the op and the dtype, and stays
+    # a ShapeError for code that caught that
+    with pytest.raises(TypeError, match=r"bool") as err:
+        call(Tensor(_BOOLS))
+    assert isinstance(err.value, ms.errors.ShapeError)
+
+
+def test_unary_math_that_takes_bools_is_unchanged():
+    # MindSpore 2.10: sqrt / reciprocal of bools -> Float32 [1, 0] / [1, inf]; abs / relu -> Bool
+    np.testing.assert_array_equal(ops.sqrt(Tensor(_BOOLS)).asnumpy(), [1.0, 0.0])
+    np.testing.assert_array_equal(ops.reciprocal(Tensor(_BOOLS)).asnumpy(), [1.0, np.inf])
+    for out in (ops.abs(Tensor(_BOOLS)), ops.relu(Tensor(_BOOLS))):
+        assert out.dtype == ms.bool_
+        np.testing.assert_array_equal(out.asnumpy(), _BOOLS)
+
+
+def test_matmul_of_a_string_or_none_is_mindspores_failed_calling():
+    t = Tensor(np.ones((2, 2), np.float32))
+    # MindSpore 2.10: 'Failed calling MatMulExt with "MatMulExt()(input=string, other=Tensor)".\nThe valid calling
+    # should be: \n"MatMulExt()(input=<Tensor>, other=<Tensor>)".' (and other=None for ops.matmul(t, None))
+    with pytest.raises(TypeError) as err:
+        ops.matmul("a", t)
+    assert str(err.value) == ('Failed calling MatMulExt with "MatMulExt()(input=string, other=Tensor)".\n'
+                              'The valid calling should be: \n"MatMulExt()(input=<Tensor>, other=<Tensor>)".')
+    with pytest.raises(TypeError, match=r'^Failed calling MatMulExt with "MatMulExt\(\)\(input=Tensor, other=None\)"'):
+        ops.matmul(t, None)
+
+
+@pytest.mark.parametrize("call, text", [
+    (lambda: ops.acos("str"), 'Failed calling ACos with "ACos()(input=string)".'),
+    (lambda: ops.exp("str"), 'Failed calling Exp with "Exp()(input=string)".'),
+    (lambda: ops.diagonal(1.0, 0, 0, 1),
+     'Failed calling Diagonal with "Diagonal(offset=int, dim1=int, dim2=int)(input=float)".')])
+def test_failed_calling_first_lines(call, text):
+    with pytest.raises(TypeError) as err:  # MindSpore 2.10's first line, word for word
+        call()
+    assert str(err.value).split("\n")[0] == text
