@@ -84,3 +84,66 @@ def test_failed_calling_first_lines(call, text):
     with pytest.raises(TypeError) as err:  # MindSpore 2.10's first line, word for word
         call()
     assert str(err.value).split("\n")[0] == text
+
+
+def _f32(*v):
+    return Tensor(np.array(v, np.float32))
+
+
+@pytest.mark.parametrize("index, shares", [(0, True), (slice(0, 1), True), ((0, slice(1, None)), True), (-1, True),
+                                           ((1, 2), True), (Ellipsis, False), (None, False), ([0, 1], False)])
+def test_item_assignment_writes_into_an_earlier_asnumpy_array(index, shares):
+    # MindSpore 2.10 (CPU, PyNative): `x[i] = v` with ints / slices writes into x's buffer (an array from
+    # x.asnumpy() / np.asarray(x) before it sees the write); `...`, None, a list, a Tensor or a mask give x a new one
+    x = Tensor(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], np.float32))
+    a, n = x.asnumpy(), np.asarray(x)
+    x[index] = 0.0
+    want = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], np.float32)
+    want[index] = 0.0
+    np.testing.assert_array_equal(x.asnumpy(), want)
+    for before in (a, n):
+        np.testing.assert_array_equal(before, want if shares else [[1, 2, 3], [4, 5, 6]])
+
+
+def test_mask_assignment_and_parameter_item_assignment():
+    x = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]], np.float32))
+    a = x.asnumpy()
+    x[x > 2] = 0.0  # MindSpore 2.10: x [[1, 2], [0, 0]], the earlier array unchanged
+    np.testing.assert_array_equal(x.asnumpy(), [[1, 2], [0, 0]])
+    np.testing.assert_array_equal(a, [[1, 2], [3, 4]])
+    p = ms.Parameter(_f32(1, 2, 3), name="w")
+    a = p.asnumpy()
+    p[0] = 9.0  # MindSpore 2.10: [9, 2, 3] in the earlier array too
+    np.testing.assert_array_equal(a, [9, 2, 3])
+    np.testing.assert_array_equal((p * 1).asnumpy(), [9, 2, 3])
+
+
+def test_parameter_assign_writes_into_an_earlier_asnumpy_array():
+    # MindSpore 2.10: ops.assign / assign_add / assign_sub of a Parameter write into its buffer (the arrays from
+    # asnumpy() and np.asarray() before see [5, 5, 5], then [6, 6, 6], then [5, 5, 5]); set_data / assign_value
+    # give it a new one, and so does ops.assign of a plain Tensor
+    p = ms.Parameter(_f32(1, 2, 3), name="w")
+    a, n = p.asnumpy(), np.asarray(p)
+    for op, value, want in ((ops.assign, 5.0, 5.0), (ops.assign_add, 1.0, 6.0), (ops.assign_sub, 1.0, 5.0)):
+        op(p, _f32(value, value, value))
+        for arr in (a, n, p.asnumpy()):
+            np.testing.assert_array_equal(arr, [want] * 3)
+    p.set_data(_f32(6, 6, 6))
+    np.testing.assert_array_equal(a, [5, 5, 5])
+    np.testing.assert_array_equal(p.asnumpy(), [6, 6, 6])
+    t = _f32(1, 2, 3)
+    b = t.asnumpy()
+    ops.assign(t, _f32(5, 5, 5))
+    np.testing.assert_array_equal(b, [1, 2, 3])
+    np.testing.assert_array_equal(t.asnumpy(), [5, 5, 5])
+
+
+def test_copy_and_in_place_methods_leave_an_earlier_array():
+    # MindSpore 2.10: x.copy_(y) and p.assign_value(y) give a new buffer (the earlier array keeps [1, 2, 3]);
+    # x.add_ / x.mul_ leave it too (MindSpore 2.10's PyNative CPU leaves x itself unchanged there, its GRAPH_MODE
+    # writes x: gradserve writes x, as tests/clients/test_mindspore_inplace.py checks)
+    for act in (lambda x: x.copy_(_f32(4, 4, 4)), lambda x: x.add_(1), lambda x: x.mul_(2)):
+        x = _f32(1, 2, 3)
+        a = x.asnumpy()
+        act(x)
+        np.testing.assert_array_equal(a, [1, 2, 3])
