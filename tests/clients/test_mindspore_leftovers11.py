@@ -147,3 +147,30 @@ def test_copy_and_in_place_methods_leave_an_earlier_array():
         a = x.asnumpy()
         act(x)
         np.testing.assert_array_equal(a, [1, 2, 3])
+
+
+def test_isconstant_of_the_length_of_a_dynamic_length_sequence():
+    # MindSpore 2.10, @jit: F.isconstant(len(x)) is False for mutable([t, t], True) and mutable([1, 2], True),
+    # True for mutable([t, t]) and a plain list; isconstant(x) False for each mutable one; isconstant(3) True
+    from gradserve.ops import functional as F
+
+    t = _f32(1.0)
+
+    @ms.jit
+    def f(x):
+        n = len(x)
+        return F.isconstant(len(x)), F.isconstant(n), F.isconstant(x), F.isconstant(3)
+
+    assert f(ms.mutable([t, t], True)) == (False, False, False, True)
+    assert f(ms.mutable([1, 2], True)) == (False, False, False, True)
+    assert f(ms.mutable([t, t])) == (True, True, False, True)
+    assert f([t, t])[:2] == (True, True)
+
+    @ms.jit
+    def total(x):  # the length still counts a loop: sum of the elements
+        s = x[0] * 0
+        for i in range(len(x)):
+            s = s + x[i]
+        return s
+
+    np.testing.assert_array_equal(total(ms.mutable([t, t, t], True)).asnumpy(), [3.0])

@@ -40,7 +40,7 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
-from . import _pyguard
+from . import _dynamic_len, _pyguard
 from ._member_in import member_in, member_not_in
 from .ops import _item_assign
 from ._branches import ControlFlowError, UNDEF, run_if, logic
@@ -435,7 +435,10 @@ _STDLIB = tuple(os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("s
 
 
 def _call(f):
-    """A user's plain function or method, rewritten before it runs inside rewritten code."""
+    """A user's plain function or method, rewritten before it runs inside rewritten code; len, the length of a
+    dynamic-length sequence as a value unknown when compiling (_dynamic_len.length)."""
+    if f is len:
+        return _dynamic_len.length
     return convert(f) if isinstance(f, (types.FunctionType, types.MethodType)) else f
 
 
