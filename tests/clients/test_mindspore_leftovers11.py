@@ -174,3 +174,38 @@ def test_isconstant_of_the_length_of_a_dynamic_length_sequence():
         return s
 
     np.testing.assert_array_equal(total(ms.mutable([t, t, t], True)).asnumpy(), [3.0])
+
+
+_W = np.array([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0], [1.0, 0.0]], np.float32)
+_IDS = np.array([0, 2, 0], np.int32)
+_C = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], np.float32)
+# max_norm 2: rows 0 and 2 (norms 5, 10) scaled by 2 / (norm + 1e-7), in the weight itself; row 1 (norm 0.5) and
+# row 3 (not read) kept. MindSpore 2.10's CPU build has no Embedding kernel ("The kernel Embedding unregistered"
+# for ops.embedding, mint.nn.functional.embedding, mint.nn.Embedding): the values are its documentation's rule,
+# PyTorch's (torch.nn.functional.embedding, max_norm=2.0: the same outputs, weight and gradient).
+_RENORMED = [[1.2, 1.6], [0.3, 0.4], [1.2, 1.6], [1.0, 0.0]]
+
+
+def test_embedding_max_norm_renormalises_the_weight_in_place():
+    for weight in (ms.Parameter(Tensor(_W), name="w"), Tensor(_W)):
+        out = ops.embedding(Tensor(_IDS), weight, max_norm=2.0)
+        np.testing.assert_allclose(out.asnumpy(), [[1.2, 1.6]] * 3, rtol=1e-6)
+        np.testing.assert_allclose(weight.asnumpy(), _RENORMED, rtol=1e-6)
+    w = ms.Parameter(Tensor(_W), name="w")
+    g = ms.grad(lambda v: (ms.mint.nn.functional.embedding(Tensor(_IDS), v, max_norm=2.0) * Tensor(_C)).sum())(w)
+    np.testing.assert_allclose(g.asnumpy(), [[6, 8], [0, 0], [3, 4], [0, 0]])  # torch: the renorm is no gradient's
+    np.testing.assert_allclose(w.asnumpy(), _RENORMED, rtol=1e-6)
+
+
+def test_mint_embedding_cell_takes_max_norm():
+    e = ms.mint.nn.Embedding(4, 2, max_norm=2.0, norm_type=1.0, _weight=Tensor(_W))
+    np.testing.assert_allclose(e(Tensor(_IDS)).asnumpy(), [[6 / 7, 8 / 7]] * 3, rtol=1e-6)  # l1 norms 7 and 14
+    np.testing.assert_allclose(e.weight.asnumpy(), [[6 / 7, 8 / 7], [0.3, 0.4], [6 / 7, 8 / 7], [1, 0]], rtol=1e-6)
+    # MindSpore 2.10's construction checks (EmbeddingExt)
+    with pytest.raises(TypeError, match=r"^For 'EmbeddingExt', the type of 'max_norm' should be 'float', but got "
+                                        r"type 'int'\.$"):
+        ms.mint.nn.Embedding(4, 2, max_norm=2)
+    with pytest.raises(ValueError, match=r"the 'padding_idx' must be in range of \[-4, 4\), but got 4"):
+        ms.mint.nn.Embedding(4, 2, padding_idx=4)
+    assert ms.mint.nn.Embedding(4, 3, padding_idx=1).weight.asnumpy()[1].tolist() == [0, 0, 0]
+    assert not ms.mint.nn.Embedding(4, 2, _weight=Tensor(_W), _freeze=True).weight.requires_grad
