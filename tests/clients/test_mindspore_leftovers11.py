@@ -209,3 +209,14 @@ def test_mint_embedding_cell_takes_max_norm():
         ms.mint.nn.Embedding(4, 2, padding_idx=4)
     assert ms.mint.nn.Embedding(4, 3, padding_idx=1).weight.asnumpy()[1].tolist() == [0, 0, 0]
     assert not ms.mint.nn.Embedding(4, 2, _weight=Tensor(_W), _freeze=True).weight.requires_grad
+
+
+
+def test_relu_and_softmax_cells_read_as_mindspores():
+    # a switch_layer join error quotes each Cell's construct: MindSpore's test_switch_layer_join_failed looks for
+    # nn.ReLU's `return self.relu(input)` and nn.Softmax's `return self.softmax(input)` (checked with the rest of
+    # that test in test_mindspore_left10.py); their input keyword is MindSpore 2.10's, `input`
+    x = _f32(-1.0, 0.0, 2.0)
+    np.testing.assert_array_equal(ms.nn.ReLU()(input=x).asnumpy(), [0.0, 0.0, 2.0])
+    np.testing.assert_allclose(ms.nn.Softmax()(input=x).asnumpy(), np.exp([-1, 0, 2]) / np.exp([-1, 0, 2]).sum(),
+                               rtol=1e-6)
