@@ -220,3 +220,40 @@ def test_relu_and_softmax_cells_read_as_mindspores():
     np.testing.assert_array_equal(ms.nn.ReLU()(input=x).asnumpy(), [0.0, 0.0, 2.0])
     np.testing.assert_allclose(ms.nn.Softmax()(input=x).asnumpy(), np.exp([-1, 0, 2]) / np.exp([-1, 0, 2]).sum(),
                                rtol=1e-6)
+
+
+def test_jit_print_is_the_runs_on_the_side_taken(capsys):
+    # MindSpore 2.10 (@jit, and GRAPH_MODE construct): print is a Print op of the graph: it prints on every call,
+    # only on the side of an `if` on a Tensor that the run takes (not the other), each argument on its own line,
+    # a Tensor as 'Tensor(shape=[2], dtype=Float32, value=[ 1.00000000e+00  2.00000000e+00])', a 0-d one as its
+    # value ('3'); ops.print_ alike
+    @ms.jit
+    def f(x):
+        print("top", x)
+        if x.sum() > 100:
+            print("untaken side")
+            y = x + 1
+        else:
+            print("taken side", x.sum())
+            y = x * 2
+        ops.print_("op", y)
+        return y
+
+    x = _f32(1.0, 2.0)
+    for _ in range(2):
+        np.testing.assert_array_equal(f(x).asnumpy(), [2.0, 4.0])
+    one = ("top\nTensor(shape=[2], dtype=Float32, value=[ 1.00000000e+00  2.00000000e+00])\ntaken side\n3\n"
+           "op\nTensor(shape=[2], dtype=Float32, value=[ 2.00000000e+00  4.00000000e+00])\n")
+    assert capsys.readouterr().out == one * 2
+
+    @ms.jit
+    def g(x):
+        if 1 > 2:  # a constant condition: Python's `if`, MindSpore prints its taken side each call too
+            print("const untaken")
+        else:
+            print("const taken")
+        return x
+
+    g(x)
+    g(x)
+    assert capsys.readouterr().out == "const taken\nconst taken\n"
