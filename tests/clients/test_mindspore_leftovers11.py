@@ -257,3 +257,64 @@ def test_jit_print_is_the_runs_on_the_side_taken(capsys):
     g(x)
     g(x)
     assert capsys.readouterr().out == "const taken\nconst taken\n"
+
+
+def _deformable_offsets():
+    from gradserve.ops.operations import nn_ops
+
+    return nn_ops.DeformableOffsets
+
+
+def test_deformable_offsets_as_mindspores_auto_diff_test():
+    # MindSpore's tests/st/ops/cpu/test_deformable_offsets_grad.py::test_auto_diff (x ones [1, 1, 2, 2], offsets
+    # 0.1, ksize (2, 2)); MindSpore 2.10 CPU: the output and both gradients (GradOperation(get_all=True) of a Cell)
+    op = _deformable_offsets()((1, 1, 1, 1), (0, 0, 0, 0), (2, 2))
+    x, off = Tensor(np.ones([1, 1, 2, 2]), ms.float32), Tensor(np.full((1, 12, 1, 1), 0.1, np.float32))
+    np.testing.assert_allclose(op(x, off).asnumpy(), [[[[0.1, 0.09], [0.09, 0.081]]]], rtol=1e-6)
+    gx, goff = ops.GradOperation(get_all=True)(lambda a, b: op(a, b))(x, off)
+    np.testing.assert_allclose(gx.asnumpy(), [[[[0.081, 0.09], [0.09, 0.1]]]], rtol=1e-6)
+    np.testing.assert_allclose(goff.asnumpy().ravel(), [0, -0.1, 0, -0.09, 0, 0, -0.1, -0.09, 1, 0.9, 0.9, 0.81],
+                               rtol=1e-6, atol=1e-7)
+
+
+def test_deformable_offsets_strided_padded_dilated_two_groups():
+    # MindSpore 2.10 CPU: DeformableOffsets((1, 1, 2, 1), (1, 0, 0, 1), (2, 2), (1, 1, 1, 2), 'NCHW', 2) of
+    # x = cos(arange(24)) [1, 2, 3, 4] and offsets = 0.7 sin(arange(144)) [1, 24, 2, 3]; the gradients of
+    # sum(out ** 2) (d/dx in full; d/doffsets: its sum, L1 norm and four entries)
+    x = Tensor(np.cos(np.arange(24)).reshape(1, 2, 3, 4).astype(np.float32))
+    off = Tensor((np.sin(np.arange(144)) * 0.7).reshape(1, 24, 2, 3).astype(np.float32))
+    op = _deformable_offsets()((1, 1, 2, 1), (1, 0, 0, 1), (2, 2), (1, 1, 1, 2), "NCHW", 2)
+    want = [[[[0, 0, 0, 0, 0, 0],
+              [3.1865945e-01, 4.6727996e-02, 4.7933571e-02, -2.3524384e-01, 1.2166411e-02, 0],
+              [2.8087983e-01, -3.0150035e-01, 1.4709805e-01, -1.7161431e-02, 3.7925631e-02, 3.8013954e-02],
+              [2.6394740e-01, 1.2064935e-01, 1.6784663e-01, 2.5220160e-04, 2.5432711e-02, -2.2782145e-04]],
+             [[2.2308700e-02, 5.5663843e-02, 0, 0, 0, 0],
+              [-9.1734907e-04, -4.3713991e-02, 4.6866757e-01, -7.8421175e-02, -1.0795457e-02, 0],
+              [3.9986338e-02, -3.8098365e-02, 2.1610475e-01, -2.6855087e-01, 2.0908146e-01, 7.2672134e-03],
+              [-2.3913722e-02, 8.2750857e-02, 4.2282718e-01, 4.1211370e-02, 2.4935837e-01, 0]]]]
+    np.testing.assert_allclose(op(x, off).asnumpy(), want, rtol=1e-5, atol=1e-7)
+    gx, goff = ms.grad(lambda a, b: (op(a, b) ** 2).sum(), (0, 1))(x, off)
+    np.testing.assert_allclose(gx.asnumpy(), [[[[2.0308769e-01, 3.9018221e-02, 2.9011322e-02, -1.1205030e-01],
+                                                [-2.0506340e-01, -2.4128545e-02, 2.0634265e-01, 8.3731174e-02],
+                                                [-3.7294888e-01, -2.3642600e-01, 5.0936323e-02, -1.6210716e-02]],
+                                               [[2.2404584e-01, 2.7976939e-01, -3.8856760e-02, -2.7354810e-02],
+                                                [-6.7643533e-03, -1.8063951e-01, -5.0633363e-02, 1.8726499e-01],
+                                                [-4.0881406e-04, -3.8904127e-01, -4.3887576e-01, 4.4666179e-02]]]],
+                               rtol=1e-5, atol=1e-7)
+    g = goff.asnumpy().ravel()
+    np.testing.assert_allclose([g.sum(), np.abs(g).sum(), g[3], g[57], g[88], g[136]],
+                               [-1.3643462657928467, 9.613585472106934, -0.054362666, -0.6130214, -0.36665085,
+                                -0.64623815], rtol=1e-5)
+
+
+def test_deformable_offsets_vmap_as_mindspores_test():
+    # MindSpore's tests/st/ops/cpu/test_deformable_conv.py::test_vmap: vmap over a leading axis is the stack of
+    # the per-item calls (MindSpore 2.10: shape [2, 2, 3, 9, 9], sum 118272.0)
+    op = _deformable_offsets()((1, 1, 1, 1), (0, 0, 0, 0), (3, 3))
+    x = Tensor(np.arange(2 * 2 * 3 * 5 * 5).reshape(2, 2, 3, 5, 5), ms.float32)
+    off = Tensor(np.ones((2, 2, 27, 3, 3)), ms.float32)
+    out1 = ops.vmap(op, in_axes=(0, 0), out_axes=0)(x, off)
+    out2 = ops.stack([op(x[i], off[i]) for i in range(2)])
+    assert out1.shape == (2, 2, 3, 9, 9)
+    np.testing.assert_allclose(out1.asnumpy(), out2.asnumpy())
+    assert float(out1.asnumpy().sum()) == 118272.0
