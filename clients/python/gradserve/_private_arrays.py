@@ -18,7 +18,7 @@ sealed no more (and makes them data with each job: gradserve._trace.Program.ref)
 from __future__ import annotations
 
 import weakref
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -71,7 +71,10 @@ def released(a: np.ndarray) -> bool:
     return False
 
 
-def kept_through_write(old, new):
+_Kept = TypeVar("_Kept", bound="np.ndarray | None")
+
+
+def kept_through_write(old: "np.ndarray | None", new: _Kept) -> _Kept:
     """The array a Tensor keeps when an in-place write replaces its array old by new: old itself, now holding
     new's values, when old went to user code (asnumpy() / np.asarray()) and is memory of its own of new's shape
     and dtype (MindSpore 2.10's CPU Tensor keeps its buffer through item assignment and a Parameter's Assign, so
@@ -80,4 +83,4 @@ def kept_through_write(old, new):
             or not old.flags.writeable or old.shape != new.shape or old.dtype != new.dtype):
         return new
     np.copyto(old, new)
-    return old
+    return cast(_Kept, old)
