@@ -148,6 +148,14 @@ def is_dynamic_sequence_element_unknown(x) -> bool:
     return len(x) == 0
 
 
+def length(x) -> int:
+    """len(x) in rewritten code: a dynamic-length sequence's length is not known when compiling, so in a trace it
+    is a mutable int (MindSpore 2.10, jit: F.isconstant(len(mutable([t, t], True))) is False; of a plain or a
+    mutable constant-length one, True)."""
+    n = len(x)
+    return MutableInt(n) if in_graph() and isinstance(x, (DynamicList, DynamicTuple)) else n
+
+
 def isconstant(x) -> bool:
     """F.isconstant(x): whether x is known when compiling: in a trace not a mutable number or sequence, nor a
     traced Tensor's value; outside one, always."""

@@ -7,7 +7,7 @@ engine/shape_rules.py by clients/python/tools/gen_ops.py; the SDK never imports 
 from __future__ import annotations
 
 from . import _shape_rules as R
-from .errors import ShapeError
+from .errors import DtypeError, ShapeError
 
 # op kinds the SDK's primitives dispatch on (broadcasting binary ops and comparisons)
 BINARY, BINARY_FLOAT, COMPARE = frozenset(R.BINARY), frozenset(R.BINARY_FLOAT), frozenset(R.COMPARE)
@@ -22,4 +22,5 @@ def infer(op: str, avals: list, attrs: dict) -> list:
     try:
         return rule([R.Aval(tuple(s), d) for s, d in avals], **attrs)
     except R.RuleError as e:
-        raise ShapeError(e.message, detail=e.detail) from None
+        # a refused dtype is MindSpore's TypeError (its kernels' "Unsupported data type"), a shape its ValueError
+        raise (DtypeError if "dtype" in e.detail else ShapeError)(e.message, detail=e.detail) from None

@@ -3,8 +3,8 @@
 The shared memory path (gradserve._shm) compares an unchanged large input's bytes with those already in its
 region before it skips writing them (issue #13: parameter values are data, uploaded once). For a sealed array
 that compare is skipped when it is the very array last placed there: nothing can have written into it since.
-The SDK never writes into a Tensor's array (its in-place methods, item assignment, set_data and the optimizers
-give the Tensor a new one), and user code can reach a Tensor's own array only through `t.asnumpy()` (shared,
+The SDK never writes into a sealed array (its in-place methods, item assignment, set_data and the optimizers
+give the Tensor a new one; only an array already handed out is written, kept_through_write), and user code can reach a Tensor's own array only through `t.asnumpy()` (shared,
 as MindSpore's on CPU), `Tensor.from_numpy` or `np.asarray(t)`, which release the array, and every array it
 views, for good (asnumpy() first gives the Tensor a copy of its own, and an eager op's view of a released array
 is copied: no other Tensor sees a write through it): from then on it is compared byte for byte, as every other
@@ -18,7 +18,7 @@ sealed no more (and makes them data with each job: gradserve._trace.Program.ref)
 from __future__ import annotations
 
 import weakref
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -69,3 +69,18 @@ def released(a: np.ndarray) -> bool:
         cur = cur.obj if isinstance(cur, memoryview) else getattr(cur, "base", None)
         seen += 1
     return False
+
+
+_Kept = TypeVar("_Kept", bound="np.ndarray | None")
+
+
+def kept_through_write(old: "np.ndarray | None", new: _Kept) -> _Kept:
+    """The array a Tensor keeps when an in-place write replaces its array old by new: old itself, now holding
+    new's values, when old went to user code (asnumpy() / np.asarray()) and is memory of its own of new's shape
+    and dtype (MindSpore 2.10's CPU Tensor keeps its buffer through item assignment and a Parameter's Assign, so
+    an array obtained before sees the write); else new. old is released already: nothing sealed is written."""
+    if (old is None or new is None or old is new or not handed_out(old) or old.base is not None
+            or not old.flags.writeable or old.shape != new.shape or old.dtype != new.dtype):
+        return new
+    np.copyto(old, new)
+    return cast(_Kept, old)

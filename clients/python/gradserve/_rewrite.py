@@ -40,7 +40,7 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
-from . import _pyguard
+from . import _dynamic_len, _graph_print, _pyguard
 from ._member_in import member_in, member_not_in
 from .ops import _item_assign
 from ._branches import ControlFlowError, UNDEF, run_if, logic
@@ -435,7 +435,12 @@ _STDLIB = tuple(os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("s
 
 
 def _call(f):
-    """A user's plain function or method, rewritten before it runs inside rewritten code."""
+    """A user's plain function or method, rewritten before it runs inside rewritten code; len, the length of a
+    dynamic-length sequence as a value unknown when compiling (_dynamic_len.length); print, a graph's."""
+    if f is len:
+        return _dynamic_len.length
+    if f is print and _graph_print.in_graph_run():  # (a graph's print is its run's; PyNative's Python's own)
+        return _graph_print.graph_print
     return convert(f) if isinstance(f, (types.FunctionType, types.MethodType)) else f
 
 

@@ -65,8 +65,6 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "A custom `bprop` gives gradients for its inputs; its cell's Parameters get zero, except those in a "
     "`{Parameter: gradient}` part of its result (`return (dx,), {self.w: dw}`, PyNative; GRAPH_MODE and jit "
     "refuse a rule that reads a Parameter, as MindSpore 2.10 does).",
-    "`ops.xlogy(0, y)` is 0 for every y (MindSpore's documentation, JAX, PyTorch) where MindSpore 2.10's CPU "
-    "kernel gives NaN for y <= 0; its derivative in y at (0, 0) is 0 here, NaN (0 / 0) in MindSpore.",
     "`ops.selu` / `nn.SeLU` for x < 0: the derivative is scale * alpha * exp(x) here; MindSpore 2.10's bprop "
     "(CPU, both modes) gives scale * (selu(x) + 1), which is not the derivative of its forward (-0.7627 at "
     "x = -4 where it is 0.0322).",
@@ -136,6 +134,10 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "under grad / value_and_grad / GradOperation / jvp / vjp / jacrev / jacfwd, nested derivatives and in a side "
     "of a traced `if` and the construct of a Cell with its own bprop (vjp_fn does not write it again); one written "
     "inside a `while` body, a vmap or a bprop method is a TraceError naming the Cell and attribute.",
+    "`print` (and `ops.print_` / `ops.Print`) in a GRAPH_MODE construct or a `jit` function prints at each call, "
+    "only where the run passes it (the side taken of an `if` on a Tensor), an argument a line, a Tensor in "
+    "MindSpore 2.10's Print format; one inside a `while` body on a Tensor or in a function traced for a "
+    "derivative prints once, while traced (MindSpore: at each pass).",
     "`nn.probability.distribution.Bernoulli` with probs 0 or 1 given at a call: prob / log_prob clamp them into "
     "[eps, 1 - eps] as MindSpore 2.10 does; entropy / kl_loss / cross_entropy give their limits there (entropy 0, "
     "KL(0 || 0.5) = log 2) where MindSpore 2.10 gives NaN.",

@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _amp_cast, _attr_writes, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads
+from . import _amp_cast, _attr_writes, _graph_print, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -1484,6 +1484,7 @@ class Program:
         self._written: _Written | None = None  # what _ref's doc was written from (_share_registration compares it)
         self.attr_writes: list = []  # the writes (_attr_writes.Write) given a Tensor of the run's: _set_attr_writes
         self.probes: list = []  # hooked points whose gradients are outputs after the user's (_hook_probes)
+        self.prints: list = []  # the prints each run makes, after the attributes are set (_graph_print)
         self._out_bytes: int | None = None
         self.out_tdef: Any = None  # the output structure (set by the tracer)
         self._shapes: list | None = None  # per output: (shape, size) the trace inferred (_conform)
@@ -1696,6 +1697,7 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
     prog.param_outs = {i: x for i, x in enumerate(flat_out) if isinstance(x, Parameter) and x._data is not None}
     prog.attr_writes = attr_writes
     prog.probes = probes
+    prog.prints = _graph_print.sites(root)
     return prog, tensors
 
 
@@ -1946,12 +1948,19 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     if prog.probes:  # (the attributes first: a grad of a grad's first-pass hook values come as those)
         value, grads = res
         try:
-            return _hook_probes.fire(prog.probes, (_set_attr_writes(prog, value), grads))
+            return _hook_probes.fire(prog.probes, (_printed(prog, _set_attr_writes(prog, value)), grads))
         except _hook_probes.Rerun as again:  # (a hook read its gradient and changed it: run again, it known)
             _refuse_rerun(prog)
             return _hook_probes.run_again(again.plan, lambda: run_program(
                 fn, args, cache=cache, label=label, names=names, graph=graph, compiled=compiled))
-    return _set_attr_writes(prog, res) if prog.attr_writes else res
+    return _printed(prog, _set_attr_writes(prog, res)) if prog.attr_writes or prog.prints else res
+
+
+def _printed(prog: "Program", value):
+    """value, once the prints the run passed are made (_graph_print)."""
+    if prog.prints:
+        _graph_print.emit(prog.prints)
+    return value
 
 
 def _refuse_rerun(prog: "Program") -> None:

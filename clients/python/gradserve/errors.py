@@ -8,7 +8,8 @@
         │   ├── InvalidGraph          400 invalid_graph
         │   │   └── UnknownOp         400 unknown_op
         │   ├── ShapeError            400 shape_error (also a ValueError)
-        │   │   └── IndexRangeError   (client side; also a RuntimeError, MindSpore's class)
+        │   │   ├── IndexRangeError   (client side; also a RuntimeError, MindSpore's class)
+        │   │   └── DtypeError        (client side; also a TypeError, MindSpore's class)
         │   └── DifferentiationError  400 differentiation_error (also a RuntimeError)
         │       └── GradPositionError (client side; also an IndexError and a ValueError)
         ├── AuthError                 401 unauthorized
@@ -89,6 +90,11 @@ class ShapeError(InvalidRequest, ValueError):
 class IndexRangeError(ShapeError, RuntimeError):
     """An index outside its axis, found in the client: a ShapeError, and MindSpore's RuntimeError (its kernels'
     range check)."""
+
+
+class DtypeError(ShapeError, TypeError):
+    """An operand of a dtype the op does not take (exp of a bool, a float index), found in the client: a
+    ShapeError, and MindSpore's TypeError (2.10: "Select CPU operator[Exp] fail! Unsupported data type!")."""
 
 
 class DifferentiationError(InvalidRequest, RuntimeError):
@@ -180,6 +186,6 @@ def from_response(status: int, body: Any, retry_after: float | None = None,
 
 
 __all__ = ["GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",
-           "InvalidGraph", "UnknownOp", "ShapeError", "IndexRangeError", "DifferentiationError", "GradPositionError", "AuthError", "NotFound",
+           "InvalidGraph", "UnknownOp", "ShapeError", "IndexRangeError", "DtypeError", "DifferentiationError", "GradPositionError", "AuthError", "NotFound",
            "GraphNotFound", "PayloadTooLarge", "LimitExceeded", "Overloaded", "InternalError", "WorkerDied",
            "ExecutionError", "NotImplementedFeature", "DeviceUnavailable", "DeadlineExceeded", "from_response"]

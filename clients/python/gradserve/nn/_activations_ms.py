@@ -12,14 +12,18 @@ __all__ = ["Softmax", "LogSoftmax", "FastGelu", "PReLU", "RReLU", "HShrink", "On
 
 
 class Softmax(Cell):
-    """nn.Softmax(axis=-1)."""
+    """nn.Softmax(axis=-1). Its construct reads as MindSpore 2.10's (`return self.softmax(input)`), which a
+    switch_layer join error quotes."""
 
     def __init__(self, axis=-1):
         super().__init__()
         self.axis = int(axis)
 
-    def construct(self, x):
-        return _ops.softmax(x, self.axis)
+    def softmax(self, input):  # noqa: A002 - MindSpore's name
+        return _ops.softmax(input, self.axis)
+
+    def construct(self, input):
+        return self.softmax(input)
 
 
 class LogSoftmax(Cell):

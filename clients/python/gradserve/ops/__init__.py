@@ -186,8 +186,9 @@ del _copied_to_submodules
 # h-msfid22: gcd, ReverseSequence / reverse_sequence, clip_by_norm, channel_shuffle, random picks,
 # EmbeddingLookup
 from . import _gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks, _embedding_lookup  # noqa: E402
+from . import _embedding  # noqa: E402  (h-msleft11: ops.embedding, max_norm's in-place renorm)
 
-for _topic in (_gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks, _embedding_lookup):
+for _topic in (_gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks, _embedding_lookup, _embedding):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 

@@ -37,7 +37,7 @@ from ._counting import bincount as bincount, histc as histc
 from ._crop_resize import CropAndResize as CropAndResize, crop_and_resize as crop_and_resize
 from ._ctc import CTCLoss as CTCLoss, CTCLossV2 as CTCLossV2, ctc_loss as ctc_loss
 from ._data_format import DataFormatDimMap as DataFormatDimMap
-from ._deform_conv import deformable_conv2d as deformable_conv2d
+from ._deform_conv import DeformableOffsets as DeformableOffsets, deformable_conv2d as deformable_conv2d
 from ._diagonal_scatter import MatrixDiagPartV3 as MatrixDiagPartV3, MatrixSetDiagV3 as MatrixSetDiagV3, ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals, make_tuple as make_tuple, matrix_diag_part as matrix_diag_part, matrix_set_diag as matrix_set_diag
 from ._doc_arith import ApproximateEqual as ApproximateEqual, Gcd as Gcd, Lcm as Lcm, MatrixPower as MatrixPower, MulNoNan as MulNoNan, Polar as Polar, PopulationCount as PopulationCount, approximate_equal as approximate_equal, isreal as isreal, lcm as lcm, matrix_power as matrix_power, mul_no_nan as mul_no_nan, polar as polar, population_count as population_count, vector_norm as vector_norm, view_as_real as view_as_real
 from ._doc_build import Bucketize as Bucketize, InvertPermutation as InvertPermutation, TrilIndices as TrilIndices, TriuIndices as TriuIndices, block_diag as block_diag, bucketize as bucketize, cartesian_prod as cartesian_prod, combinations as combinations, diag_embed as diag_embed, dot as dot, repeat_elements as repeat_elements, sequence_mask as sequence_mask, tril_indices as tril_indices, triu_indices as triu_indices
@@ -62,6 +62,7 @@ from ._einsum import Einsum as Einsum
 from ._elements_scatter import TensorScatterElements as TensorScatterElements, scatter as scatter, tensor_scatter_elements as tensor_scatter_elements
 from ._elementwise_more import Eps as Eps, HShrink as HShrink, NextAfter as NextAfter, fmax as fmax, fmin as fmin, frac as frac, heaviside as heaviside, nan_to_num as nan_to_num, nextafter as nextafter, nextafter as nextafter, sinc as sinc
 from ._elementwise_ms import DivNoNan as DivNoNan, EqualCount as EqualCount, FastGeLU as FastGeLU, Lerp as Lerp, div_no_nan as div_no_nan, fast_gelu as fast_gelu, is_nonzero as is_nonzero, signbit as signbit
+from ._embedding import embedding as embedding
 from ._embedding_lookup import EmbeddingLookup as EmbeddingLookup
 from ._erfinv import erfinv as erfinv
 from ._extra import DType as DType, Depend as Depend, Eye as Eye, Flatten as Flatten, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
@@ -1322,10 +1323,12 @@ __all__ = [
     'RandomCategorical',
     'random_categorical',
     'EmbeddingLookup',
+    'embedding',
     'SoftShrink',
     'InplaceUpdate',
     'Median',
     'deformable_conv2d',
+    'DeformableOffsets',
     'multinomial_with_replacement',
     'MultinomialWithReplacement',
     'FractionalAvgPool',

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _param_state
+from .. import _param_state, _private_arrays
 from .. import dtype as _dt
 from .._calling_errors import primitive_type as _primitive_type
 from .._tensor import Parameter, Tensor
@@ -58,7 +58,8 @@ def _check_shape(prim: str, variable: Tensor, got: tuple) -> None:
                          f"({', '.join(map(str, got))}), 'variable' shape: ({', '.join(map(str, want))}).{where}")
 
 
-def _store(variable: Parameter, value) -> None:
+def store(variable: Parameter, value) -> None:
+    """variable's new value (the in-place Tensor methods' way to a Parameter: no write into its buffer)."""
     if not isinstance(variable, Parameter):
         if isinstance(variable, Tensor):
             late.ops._inplace.write(variable, value, "assign")
@@ -70,6 +71,15 @@ def _store(variable: Parameter, value) -> None:
         variable.set_data(value._host_copy())
 
 
+def _store_through(variable, value) -> None:
+    """store; a Parameter written outside a trace keeps its buffer (MindSpore 2.10's Assign / AssignAdd /
+    AssignSub: an array its asnumpy() gave before sees the new value; a plain Tensor's is replaced, as there)."""
+    before = variable._data if isinstance(variable, Parameter) and current() is None else None
+    store(variable, value)
+    if before is not None:
+        variable._data = _private_arrays.kept_through_write(before, variable._data)
+
+
 def assign(variable: Parameter, value):
     """The Parameter's new value; inside a trace read as a Load of the Parameter (MindSpore 2.10: d/dp of
     what Assign returns reaches p, nothing reaches the assigned value)."""
@@ -78,12 +88,12 @@ def assign(variable: Parameter, value):
         # (0, not NaN, where x is not finite)
         x, ops, new = variable, late.ops, _value(variable, value)
         if not _dt.is_float(x._dtype):  # (no gradient to carry; bool has no sub)
-            _store(variable, ops.stop_gradient(new))
+            store(variable, ops.stop_gradient(new))
             return variable
         zero = ops.select(ops.equal(ops.sub(x, x), 0), ops.sub(x, ops.stop_gradient(x)), ops.zeros_like(x))
-        _store(variable, ops.add(ops.stop_gradient(new), zero))
+        store(variable, ops.add(ops.stop_gradient(new), zero))
         return variable
-    _store(variable, _value(variable, value))
+    _store_through(variable, _value(variable, value))
     tr = current()
     if tr is None:
         return variable
@@ -93,13 +103,13 @@ def assign(variable: Parameter, value):
 def assign_add(variable: Parameter, value):
     """Returns variable + value itself (MindSpore 2.10: its gradient reaches both)."""
     new = variable + _value(variable, value, "AssignAdd")  # a read of the variable: its value now, its gradient to it
-    _store(variable, new)
+    _store_through(variable, new)
     return new if current() is not None else variable
 
 
 def assign_sub(variable: Parameter, value):
     new = variable - _value(variable, value, "AssignSub")
-    _store(variable, new)
+    _store_through(variable, new)
     return new if current() is not None else variable
 
 

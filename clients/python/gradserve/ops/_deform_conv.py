@@ -5,10 +5,13 @@ product), one definition for ONNX's DeformConv, torchvision's deform_conv2d and 
 (dy, dx) pairs and the mask apart. Its derivatives (input, weight, offsets, bias) are the composite's."""
 from __future__ import annotations
 
+import numpy as np
+
 from .._tensor import Tensor
+from ._primitives import Primitive
 from ._tensor_writer import writer_class
 
-__all__ = ["deformable_conv2d"]
+__all__ = ["deformable_conv2d", "DeformableOffsets"]
 
 
 def _four(name: str, v, nc_one: bool) -> tuple:
@@ -72,3 +75,41 @@ def deformable_conv2d(x, weight, offsets, kernel_size, strides, padding, bias=No
                       strides=[st[2], st[3]], pads=[pad[0], pad[2]], dilations=[dil[2], dil[3]],
                       groups=int(groups), offset_groups=dg)
     return w.tensors[out]
+
+
+class DeformableOffsets(Primitive):
+    """nn_ops.DeformableOffsets(strides, pads, ksize, dilations=(1, 1, 1, 1), data_format='NCHW',
+    deformable_groups=1, modulated=True)(x, offsets): the bilinear reads deformable_conv2d multiplies by its
+    weight, [N, C, H_out * kh, W_out * kw] (output pixel (a, b)'s tap (i, j) at [a * kh + i, b * kw + j]), masked.
+    Composed as deformable_conv2d with a one-hot kernel per channel and tap (groups = C), so its values, gradients
+    and vmap are that composite's (checked against MindSpore 2.10's CPU kernel)."""
+
+    op = "deformable_offsets"  # (no engine op of that name: composed in __call__)
+
+    def __init__(self, strides, pads, ksize, dilations=(1, 1, 1, 1), data_format="NCHW", deformable_groups=1,
+                 modulated=True):
+        if data_format != "NCHW":
+            raise ValueError(f"For 'DeformableOffsets', only data_format 'NCHW' is supported (MindSpore 2.10's CPU "
+                             f"kernel), but got {data_format!r}")
+        if not isinstance(ksize, (tuple, list)) or len(ksize) != 2 or not all(isinstance(k, int) and k > 0
+                                                                             for k in ksize):
+            raise ValueError(f"For 'DeformableOffsets', 'ksize' must be a tuple of 2 positive ints, but got {ksize!r}")
+        self.name = "DeformableOffsets"
+        self.attrs = {"strides": tuple(strides), "pads": tuple(pads), "ksize": tuple(ksize),
+                      "dilations": tuple(dilations), "data_format": data_format,
+                      "deformable_groups": int(deformable_groups), "modulated": bool(modulated)}
+
+    def __call__(self, x, offsets):
+        a = self.attrs
+        if not isinstance(x, Tensor) or x.ndim != 4:
+            raise ValueError(f"For 'DeformableOffsets', 'x' must be a 4-D Tensor, but got "
+                             f"{list(x.shape) if isinstance(x, Tensor) else type(x).__name__}")
+        (kh, kw), c = a["ksize"], x.shape[1]
+        k = kh * kw
+        taps = np.tile(np.eye(k, dtype=np.float32), (c, 1)).reshape(c * k, 1, kh, kw)
+        one_hot = Tensor(taps).astype(x.dtype)  # channel c, tap t -> output channel c * k + t
+        cols = deformable_conv2d(x, one_hot, offsets, (kh, kw), a["strides"], a["pads"], None, a["dilations"],
+                                 groups=c, deformable_groups=a["deformable_groups"], modulated=a["modulated"])
+        n, _, oh, ow = cols.shape
+        cols = cols.reshape((n, c, kh, kw, oh, ow)).transpose((0, 1, 4, 2, 5, 3))
+        return cols.reshape((n, c, oh * kh, ow * kw))

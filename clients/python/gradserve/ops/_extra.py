@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from .. import dtype as _dt
+from .. import _graph_print
 from .._hooks import with_grad_rule
 from .._tensor import Tensor
 from .._trace import apply, current
@@ -377,10 +378,14 @@ def clip_by_value(x, clip_value_min=None, clip_value_max=None):
 
 # -- side effects and gradient hooks ------------------------------------------------------------------
 class Print:
-    """ops.Print()(*values): prints values (concrete ones outside a graph; inside a traced graph the
-    values exist only on the service, so what is printed is their description)."""
+    """ops.Print()(*values): prints values; in a GRAPH_MODE / jit graph at each run that passes it, its values
+    then (_graph_print, as MindSpore's Print op); elsewhere while traced (a value known then, else its
+    description)."""
 
     def __call__(self, *args):
+        if _graph_print.in_graph_run():
+            _graph_print.graph_print(*args)
+            return
         print(*[a if isinstance(a, (str, Tensor)) else repr(a) for a in args])
 
 

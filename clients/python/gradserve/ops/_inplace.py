@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _inplace_state, context as _context
+from .. import _inplace_state, _private_arrays, context as _context
 from .._late import late
 from .._tensor import Parameter, Tensor
 from .._trace import current
@@ -52,7 +52,7 @@ def write(self: Tensor, new, where: str) -> Tensor:
     if new._dtype != self._dtype:
         new = late.ops.cast(new, self._dtype)
     if isinstance(self, Parameter):
-        late.ops.assign(self, new)
+        late.ops._assign.store(self, new)
         return self
     tr = current()
     if tr is not None and self._data is None and self._trace is not tr and _in_if_sides(tr, self._trace):
@@ -168,7 +168,17 @@ def _setitem(self, index, value) -> None:
     the value x had is kept for trace_program's write-back."""
     if self._data is None and "_gs_input_value" not in self.__dict__:
         self._gs_input_value = self._name
+    before = self._data
     write(self, _item_setitem(self, index, value), "Tensor.__setitem__")
+    if current() is None and _writes_in_place(index):  # an asnumpy() array from before sees the write
+        self._data = _private_arrays.kept_through_write(before, self._data)
+
+
+def _writes_in_place(index) -> bool:
+    """Whether MindSpore 2.10 (CPU, PyNative) writes `x[index] = v` into x's own buffer: for ints and slices, alone
+    or in a tuple; an index with `...`, None, a list, a Tensor or a bool mask gives x a new buffer (checked)."""
+    return all(isinstance(i, slice) or isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
+               for i in (index if isinstance(index, tuple) else (index,)))
 
 
 setattr(Tensor, "__setitem__", _setitem)

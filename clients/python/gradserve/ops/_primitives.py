@@ -17,7 +17,7 @@ from .. import dtype as _dt
 from .._infer import BINARY, BINARY_FLOAT, COMPARE
 from ..errors import IndexRangeError
 from .._tensor import Tensor, _is_bool
-from .._calling_errors import camel as _camel
+from .._calling_errors import camel as _camel, failed_calling
 from .._misc import twin_of
 from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast
 from ._running_stats import update_running
@@ -348,6 +348,8 @@ Erf = CLASSES["Erf"]
 
 # -- functions with MindSpore's signatures ----------------------------------------------------------------
 def matmul(input, other, transpose_a: bool = False, transpose_b: bool = False):  # noqa: A002 - MindSpore's names
+    if any(x is None or isinstance(x, str) for x in (input, other)):  # (MindSpore 2.10's words for them)
+        raise failed_calling("MatMulExt", {}, {"input": input, "other": other}, {"input": "Tensor", "other": "Tensor"})
     a, b = (x if isinstance(x, Tensor) else Tensor(x) for x in (input, other))
     if (a.ndim == 1 or b.ndim == 1) and not (transpose_a or transpose_b):
         # NumPy's rule, as MindSpore 2.10's ops.matmul / Tensor.matmul: a 1-D a is a row, a 1-D b a column,

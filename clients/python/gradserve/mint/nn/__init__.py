@@ -9,9 +9,10 @@ from . import functional  # noqa: F401
 from . import functional as F  # noqa: N812 - MindSpore's alias
 
 Cell = _nn.Cell
-(ReLU, Sigmoid, Tanh, SiLU, Flatten, LogSigmoid, Mish, Dropout, Embedding, PReLU, PixelShuffle) = (
-    _nn.ReLU, _nn.Sigmoid, _nn.Tanh, _nn.SiLU, _nn.Flatten, _nn.LogSigmoid, _nn.Mish, _nn.Dropout, _nn.Embedding,
+(ReLU, Sigmoid, Tanh, SiLU, Flatten, LogSigmoid, Mish, Dropout, PReLU, PixelShuffle) = (
+    _nn.ReLU, _nn.Sigmoid, _nn.Tanh, _nn.SiLU, _nn.Flatten, _nn.LogSigmoid, _nn.Mish, _nn.Dropout,
     _nn.PReLU, _nn.PixelShuffle)
+from ._embedding import Embedding  # noqa: E402  (MindSpore's EmbeddingExt: PyTorch's signature, max_norm)
 
 
 class Identity(Cell):

@@ -3,10 +3,12 @@ mint's (PyTorch's) signature over the ops here, so derivatives and errors are th
 from __future__ import annotations
 
 from ... import ops as _ops
+from ...ops._math_more import xlogy_zero_at_zero
 
 # the same function (and argument order) in ops
-(layer_norm, group_norm, cosine_embedding_loss, soft_margin_loss, adaptive_avg_pool2d) = (
-    _ops.layer_norm, _ops.group_norm, _ops.cosine_embedding_loss, _ops.soft_margin_loss, _ops.adaptive_avg_pool2d)
+(layer_norm, group_norm, cosine_embedding_loss, soft_margin_loss, adaptive_avg_pool2d, embedding) = (
+    _ops.layer_norm, _ops.group_norm, _ops.cosine_embedding_loss, _ops.soft_margin_loss, _ops.adaptive_avg_pool2d,
+    _ops.embedding)
 
 
 def _pad_mode(padding):
@@ -61,7 +63,7 @@ def kl_div(input, target, reduction="mean", log_target=False):  # noqa: A002
     if log_target:
         loss = _ops.exp(target) * (target - input)
     else:
-        loss = _ops.xlogy(target, target) - target * input
+        loss = xlogy_zero_at_zero(target, target) - target * input
     if reduction == "none":
         return loss
     if reduction == "mean":
@@ -70,26 +72,3 @@ def kl_div(input, target, reduction="mean", log_target=False):  # noqa: A002
     return total / input.shape[0] if reduction == "batchmean" and len(input.shape) else total
 
 
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # noqa: A002
-              scale_grad_by_freq=False):
-    """weight's rows at the indices input. padding_idx: that row's gradient is 0. max_norm: rows whose
-    norm_type-norm is above it are scaled down to it (the value only, as PyTorch's renorm under no_grad; weight
-    itself is not written). scale_grad_by_freq: each row's gradient divided by its index's count in input."""
-    rows = _ops.gather(weight, input, 0)
-    if padding_idx is None and max_norm is None and not scale_grad_by_freq:
-        return rows
-    if padding_idx is not None and padding_idx < 0:
-        padding_idx += weight.shape[0]
-    value = rows
-    if max_norm is not None:
-        norm = _ops.vector_norm(rows, norm_type, -1, True)
-        value = rows * (max_norm / _ops.clamp(norm, max_norm))
-    grad_scale = _ops.ones(tuple(input.shape), rows.dtype)
-    if scale_grad_by_freq:
-        flat = _ops.reshape(input, (-1,))
-        counts = _ops.sum(_ops.cast(_ops.equal(_ops.expand_dims(input, -1), flat), rows.dtype), -1)
-        grad_scale = grad_scale / counts
-    if padding_idx is not None:
-        grad_scale = grad_scale * _ops.cast(_ops.not_equal(input, padding_idx), rows.dtype)
-    scaled = rows * _ops.expand_dims(grad_scale, -1)
-    return _ops.stop_gradient(value) + (scaled - _ops.stop_gradient(scaled))  # value's values, scaled's gradient
