@@ -65,6 +65,8 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "A custom `bprop` gives gradients for its inputs; its cell's Parameters get zero, except those in a "
     "`{Parameter: gradient}` part of its result (`return (dx,), {self.w: dw}`, PyNative; GRAPH_MODE and jit "
     "refuse a rule that reads a Parameter, as MindSpore 2.10 does).",
+    "`ops.xlogy(0, y)` is 0 for every y (MindSpore's documentation, JAX, PyTorch) where MindSpore 2.10's CPU "
+    "kernel gives NaN for y <= 0; its derivative in y at (0, 0) is 0 here, NaN (0 / 0) in MindSpore.",
     "`ops.selu` / `nn.SeLU` for x < 0: the derivative is scale * alpha * exp(x) here; MindSpore 2.10's bprop "
     "(CPU, both modes) gives scale * (selu(x) + 1), which is not the derivative of its forward (-0.7627 at "
     "x = -4 where it is 0.0322).",

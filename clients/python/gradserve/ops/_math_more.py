@@ -98,21 +98,9 @@ def _float_operands(x, y):
 
 
 def xlogy(input, other):  # noqa: A002
-    """input * log(other) as MindSpore 2.10's CPU kernel computes it: NaN at (0, y <= 0) and (0, NaN), not
-    the 0 its documentation promises (checked against MindSpore 2.10, both modes). Its gradient too:
-    d/d input = log(other) but 0 where input == 0 and other <= 0; d/d other = input / other (NaN at (0, 0))."""
-    x, y = _float_operands(input, other)
-    dead = P.logical_and(P.equal(x, 0.0), P.less_equal(y, 0.0))
-    # At the dead points 0 * log(y) is NaN and only y's derivative (0 / y) flows; elsewhere x * log(y).
-    # Each branch logs a y made safe where the select drops it, so neither leaks NaN into the other's gradient.
-    nan_branch = P.mul(P.log(P.select(dead, y, 1.0)), 0.0)
-    live = P.mul(x, P.log(P.select(dead, 1.0, y)))
-    return P.select(dead, nan_branch, live)
-
-
-def xlogy_zero_at_zero(input, other):  # noqa: A002
-    """input * log(other), but 0 where input == 0 and other <= 0: the limit 0 * log(0) = 0 that the KL losses
-    and entropies built on it take (MindSpore 2.10's ops.kl_div is 0 at a zero target too)."""
+    """input * log(other), 0 where input == 0 (MindSpore's documentation, JAX, PyTorch; MindSpore 2.10's CPU
+    kernel gives NaN at (0, y <= 0)). d/d input = log(other), but 0 where input == 0 and other <= 0, as
+    MindSpore 2.10's gradient; d/d other = input / other (0 at (0, 0) here, NaN in MindSpore)."""
     x, y = _float_operands(input, other)
     dead = P.logical_and(P.equal(x, 0.0), P.less_equal(y, 0.0))
     safe_y = P.select(dead, 1.0, y)  # keeps log's derivative finite where the select drops it

@@ -3,7 +3,6 @@ mint's (PyTorch's) signature over the ops here, so derivatives and errors are th
 from __future__ import annotations
 
 from ... import ops as _ops
-from ...ops._math_more import xlogy_zero_at_zero
 
 # the same function (and argument order) in ops
 (layer_norm, group_norm, cosine_embedding_loss, soft_margin_loss, adaptive_avg_pool2d, embedding) = (
@@ -63,7 +62,7 @@ def kl_div(input, target, reduction="mean", log_target=False):  # noqa: A002
     if log_target:
         loss = _ops.exp(target) * (target - input)
     else:
-        loss = xlogy_zero_at_zero(target, target) - target * input
+        loss = _ops.xlogy(target, target) - target * input
     if reduction == "none":
         return loss
     if reduction == "mean":

@@ -9,7 +9,6 @@ import numpy as np
 from ... import dtype as _dt
 from ... import ops
 from ..._tensor import Tensor
-from ...ops._math_more import xlogy_zero_at_zero as _xlogy
 from ._distributions import Distribution, checked_name_seed
 
 _DTYPES = _dt.FLOAT + ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")  # (MindSpore 2.10's)
@@ -67,11 +66,11 @@ class Bernoulli(Distribution):
 
     def entropy(self, probs1=None):
         p = self._p(probs1)
-        return -(_xlogy(p, p) + _xlogy(1 - p, 1 - p))
+        return -(ops.xlogy(p, p) + ops.xlogy(1 - p, 1 - p))
 
     def log_prob(self, value, probs1=None):
         p, x = ops.clamp(self._p(probs1), _EPS, 1.0 - _EPS), ops.cast(value, "float32")
-        return _xlogy(x, p) + _xlogy(1 - x, 1 - p)
+        return ops.xlogy(x, p) + ops.xlogy(1 - x, 1 - p)
 
     def prob(self, value, probs1=None):
         return ops.exp(self.log_prob(value, probs1))
@@ -94,7 +93,7 @@ class Bernoulli(Distribution):
     def kl_loss(self, dist, probs1_b, probs1_a=None):
         """KL(a || b) = a log(a / b) + (1 - a) log((1 - a) / (1 - b))."""
         b, a = self._other(dist, probs1_b), self._p(probs1_a)
-        return _xlogy(a, a) - _xlogy(a, b) + _xlogy(1 - a, 1 - a) - _xlogy(1 - a, 1 - b)
+        return ops.xlogy(a, a) - ops.xlogy(a, b) + ops.xlogy(1 - a, 1 - a) - ops.xlogy(1 - a, 1 - b)
 
     def cross_entropy(self, dist, probs1_b, probs1_a=None):
         """H(a, b) = H(a) + KL(a || b)."""
