@@ -10,7 +10,6 @@ from gradserve import Tensor, ops
 pytestmark = pytest.mark.usefixtures("on_real_server")
 
 
-
 def test_kl_div_keeps_zero_log_zero():
     # 0 * log(0) = 0 at a zero target: MindSpore 2.10's ops.kl_div(input, target 0) is 0
     t, i = Tensor(np.array([0.0, 0.5], np.float32)), Tensor(np.array([-1.0, -0.5], np.float32))
