@@ -171,7 +171,8 @@ def _sdk_calls(reqs_file: str) -> tuple[dict, dict, dict]:
 
     HTTPTransport.send = canned
     gs.set_context(server="http://127.0.0.1:9")
-    LW.graph_mode(gs)
+    if MODE[0] == "graph":
+        LW.graph_mode(gs)
     X, y = LW.logreg_data()
     vg = gs.ops.value_and_grad(LW.logp_sdk(gs, X, y))
     w = gs.Tensor(np.zeros(X.shape[1], np.float32))
@@ -326,7 +327,7 @@ def sdk_instructions(reqs_file: Path, trees: list, n: int, codec: bool = False) 
         out = reqs_file.parent / f"cg-{name}"
         env = dict(os.environ, PYTHONPATH=_paths(tree), PYTHONHASHSEED="0")
         cmd = ["valgrind", "--tool=callgrind", *CALLGRIND_MARKS, f"--callgrind-out-file={out}", sys.executable,
-               str(ROOT / "benchmarks" / "percall_cpu.py"), marked, str(reqs_file), "--n", str(n)]
+               str(ROOT / "benchmarks" / "percall_cpu.py"), marked, str(reqs_file), "--n", str(n), "--mode", MODE[0]]
         runs.append((name, out, subprocess.Popen(cmd, env=env, cwd=tree, stdout=subprocess.DEVNULL,
                                                  stderr=subprocess.PIPE, text=True)))
     res = {}
@@ -341,6 +342,7 @@ def sdk_instructions(reqs_file: Path, trees: list, n: int, codec: bool = False) 
 
 
 CODEC_PARTS = [" encode", " decode+Result"]
+MODE = ["graph"]  # the SDK calls' context mode (--mode): GRAPH_MODE, or PyNative (its guard check each call)
 
 
 def main() -> int:
@@ -356,10 +358,13 @@ def main() -> int:
     ap.add_argument("--codec", action="store_true",
                     help="the codec alone (request encode; answer decode + Result): with --instructions per tree, "
                          "else this tree's CPU with its memos and without, alternating in one process")
+    ap.add_argument("--mode", choices=("graph", "pynative"), default="graph",
+                    help="SDK: the calls in GRAPH_MODE (default) or PyNative, MindSpore's default")
     ap.add_argument("--_sdk", help=argparse.SUPPRESS)
     ap.add_argument("--_codec-marked", help=argparse.SUPPRESS)
     ap.add_argument("--_sdk-marked", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    MODE[0] = args.mode
     if args._sdk:
         print(json.dumps(sdk_cpu(args._sdk, 5, 1000)))
         return 0
@@ -389,7 +394,7 @@ def main() -> int:
                 for name, tree in (trees if k % 2 == 0 else trees[::-1]):
                     env = dict(os.environ, PYTHONPATH=_paths(tree))
                     got = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "percall_cpu.py"), "--_sdk",
-                                          str(reqs_file)], env=env, cwd=tree, capture_output=True, text=True, check=True)
+                                          str(reqs_file), "--mode", args.mode], env=env, cwd=tree, capture_output=True, text=True, check=True)
                     for wl, us in json.loads(got.stdout.strip().splitlines()[-1]).items():
                         res.setdefault(f"{wl} {name}", []).append(us)
             for k, v in res.items():

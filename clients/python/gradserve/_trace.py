@@ -634,7 +634,9 @@ class Trace:
             # run_program retraces once. An array already handed out (asnumpy(), np.asarray) stays the Tensor's
             # while user code writes through it: a copy of its bytes now is what later calls compare it with)
             a = x._data
-            self.root.const_data.append((x, a, a.copy() if _private_arrays.released(a) else None))
+            cd = self.root.const_data
+            if not any([c[0] is x and c[1] is a for c in cd]):  # (once a trace: a sub-trace captures it again)
+                cd.append((x, a, a.copy() if _private_arrays.released(a) else None))
         return name
 
     def _const(self, a: np.ndarray) -> str:
