@@ -105,7 +105,7 @@ class Recorder:
         self.ok = True
         self.globals: list = []  # (dict, name, object)
         self.cells: list = []  # (closure cell, object)
-        self.attrs: list = []  # (a weak reference to a function that ran, its _FUNCTION_STATE)
+        self.attrs: list = []  # (object, attribute, object): a function's code and defaults
         self.kept: list = []  # the values `seen` holds ids of (none is freed and its id reused meanwhile)
         self.items: list = []  # (container, its items' snapshot)
         self.seen: set = set()  # ids of values already checked (their objects are held by the lists above)
@@ -215,7 +215,9 @@ class Recorder:
 
     def _guard_function(self, f) -> None:
         """A function that ran: its code, defaults and closure cells (`k = 3.0` in the scope that made it)."""
-        self.attrs.append((weakref.ref(f), _FUNCTION_STATE(f)))
+        f_ = weakref.ref(f)
+        self.attrs.extend([(f_, "__code__", f.__code__), (f_, "__defaults__", f.__defaults__),
+                           (f_, "__kwdefaults__", f.__kwdefaults__)])
         if not self.guard_value((f.__defaults__, f.__kwdefaults__)):
             self._fail()
             return
@@ -354,21 +356,17 @@ class Guarded:
             if d.get(name, MISSING) is not v and (name in d or builtins.__dict__.get(name, MISSING) is not v):
                 return False
         for c, v in self.cells:
-            if type(v) is weakref.ref:  # (_held, inline: a call per cell on every call of the trace)
-                v = v()
-                if v is None:
-                    v = _DEAD
             try:
-                if c.cell_contents is not v:
+                if c.cell_contents is not _held(v):
                     return False
             except ValueError:
                 if v is not MISSING:
                     return False
         # a function or Cell gone since cannot run again (one made by the trace's Python: a rewritten copy, a
         # Cell made in construct); one reached from outside is held by a guard above or a snapshot below
-        for f, state in self.attrs:
+        for f, name, v in self.attrs:
             f = f()
-            if f is not None and not all(map(operator.is_, _FUNCTION_STATE(f), state)):
+            if f is not None and getattr(f, name) is not v:
                 return False
         for box, (keys, values) in self.items:  # (C loops: L1 checks ~150 items a call)
             if type(box) is weakref.ref:  # (a Cell's attributes)
@@ -380,10 +378,6 @@ class Guarded:
                     not all(map(operator.is_, box.values() if keys is not None else box, values)):
                 return False
         return True
-
-
-# what a function that ran is guarded on besides its closure cells: its code and defaults, read in one call
-_FUNCTION_STATE = operator.attrgetter("__code__", "__defaults__", "__kwdefaults__")
 
 
 def _hold(v):
