@@ -6,6 +6,7 @@
     python benchmarks/percall_cpu.py --sdk-only --instructions --tree base=/tmp/base --tree new=.
     python benchmarks/percall_cpu.py --sdk-only --instructions --codec --tree base=/tmp/base --tree new=.
     python benchmarks/percall_cpu.py --sdk-only --codec      # this tree's codec with its memos and without
+    python benchmarks/percall_cpu.py --sdk-only --instructions --mode pynative --tree base=/tmp/base --tree new=.
 
 server: L3's and L1's requests as the SDK sends them (captured once) are posted raw, in rounds of N,
 to one real server per tree in turn (order alternating); per request: the server's main-process CPU and
@@ -15,6 +16,7 @@ lane it runs in the main process, so main_cpu_us - compute_us is what the reques
 sdk: the SDK's own CPU per call (L3 value_and_grad, L1 training step with nn.SGD) with the wire canned
 (the transport's `send` returns the recorded response): one subprocess per tree, in turn; "cold": the
 same call measured after a COLD_GAP_S sleep each time, as a real call runs after waiting on the server.
+--mode pynative: the SDK's calls in PyNative (MindSpore's default: its guard check on each call), not GRAPH_MODE.
 Medians over rounds. The machine is shared: compare only trees measured side by side.
 --instructions: the SDK's instructions per call under callgrind (valgrind; ~2-4 min, the trees at once),
 nearly the same on a busy box as on a quiet one: within ~2% between runs of one tree (allocation addresses
