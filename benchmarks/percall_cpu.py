@@ -6,6 +6,7 @@
     python benchmarks/percall_cpu.py --sdk-only --instructions --tree base=/tmp/base --tree new=.
     python benchmarks/percall_cpu.py --sdk-only --instructions --codec --tree base=/tmp/base --tree new=.
     python benchmarks/percall_cpu.py --sdk-only --codec      # this tree's codec with its memos and without
+    python benchmarks/percall_cpu.py --sdk-only --instructions --mode pynative --tree base=/tmp/base --tree new=.
 
 server: L3's and L1's requests as the SDK sends them (captured once) are posted raw, in rounds of N,
 to one real server per tree in turn (order alternating); per request: the server's main-process CPU and
@@ -15,6 +16,7 @@ lane it runs in the main process, so main_cpu_us - compute_us is what the reques
 sdk: the SDK's own CPU per call (L3 value_and_grad, L1 training step with nn.SGD) with the wire canned
 (the transport's `send` returns the recorded response): one subprocess per tree, in turn; "cold": the
 same call measured after a COLD_GAP_S sleep each time, as a real call runs after waiting on the server.
+--mode pynative: the SDK's calls in PyNative (MindSpore's default: its guard check on each call), not GRAPH_MODE.
 Medians over rounds. The machine is shared: compare only trees measured side by side.
 --instructions: the SDK's instructions per call under callgrind (valgrind; ~2-4 min, the trees at once),
 nearly the same on a busy box as on a quiet one: within ~2% between runs of one tree (allocation addresses
@@ -171,7 +173,8 @@ def _sdk_calls(reqs_file: str) -> tuple[dict, dict, dict]:
 
     HTTPTransport.send = canned
     gs.set_context(server="http://127.0.0.1:9")
-    LW.graph_mode(gs)
+    if MODE[0] == "graph":
+        LW.graph_mode(gs)
     X, y = LW.logreg_data()
     vg = gs.ops.value_and_grad(LW.logp_sdk(gs, X, y))
     w = gs.Tensor(np.zeros(X.shape[1], np.float32))
@@ -326,7 +329,7 @@ def sdk_instructions(reqs_file: Path, trees: list, n: int, codec: bool = False) 
         out = reqs_file.parent / f"cg-{name}"
         env = dict(os.environ, PYTHONPATH=_paths(tree), PYTHONHASHSEED="0")
         cmd = ["valgrind", "--tool=callgrind", *CALLGRIND_MARKS, f"--callgrind-out-file={out}", sys.executable,
-               str(ROOT / "benchmarks" / "percall_cpu.py"), marked, str(reqs_file), "--n", str(n)]
+               str(ROOT / "benchmarks" / "percall_cpu.py"), marked, str(reqs_file), "--n", str(n), "--mode", MODE[0]]
         runs.append((name, out, subprocess.Popen(cmd, env=env, cwd=tree, stdout=subprocess.DEVNULL,
                                                  stderr=subprocess.PIPE, text=True)))
     res = {}
@@ -341,6 +344,7 @@ def sdk_instructions(reqs_file: Path, trees: list, n: int, codec: bool = False) 
 
 
 CODEC_PARTS = [" encode", " decode+Result"]
+MODE = ["graph"]  # the SDK calls' context mode (--mode): GRAPH_MODE, or PyNative (its guard check each call)
 
 
 def main() -> int:
@@ -356,10 +360,13 @@ def main() -> int:
     ap.add_argument("--codec", action="store_true",
                     help="the codec alone (request encode; answer decode + Result): with --instructions per tree, "
                          "else this tree's CPU with its memos and without, alternating in one process")
+    ap.add_argument("--mode", choices=("graph", "pynative"), default="graph",
+                    help="SDK: the calls in GRAPH_MODE (default) or PyNative, MindSpore's default")
     ap.add_argument("--_sdk", help=argparse.SUPPRESS)
     ap.add_argument("--_codec-marked", help=argparse.SUPPRESS)
     ap.add_argument("--_sdk-marked", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    MODE[0] = args.mode
     if args._sdk:
         print(json.dumps(sdk_cpu(args._sdk, 5, 1000)))
         return 0
@@ -389,7 +396,7 @@ def main() -> int:
                 for name, tree in (trees if k % 2 == 0 else trees[::-1]):
                     env = dict(os.environ, PYTHONPATH=_paths(tree))
                     got = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "percall_cpu.py"), "--_sdk",
-                                          str(reqs_file)], env=env, cwd=tree, capture_output=True, text=True, check=True)
+                                          str(reqs_file), "--mode", args.mode], env=env, cwd=tree, capture_output=True, text=True, check=True)
                     for wl, us in json.loads(got.stdout.strip().splitlines()[-1]).items():
                         res.setdefault(f"{wl} {name}", []).append(us)
             for k, v in res.items():

@@ -251,6 +251,31 @@ def test_a_class_attribute_and_a_mutable_default_changed_are_seen(traces):
         Config.scale, _scaled.__defaults__ = 2.0, ([1.0, 1.0, 1.0],)
 
 
+def _times(x, *, c=2.0):
+    return x * c
+
+
+def _times_ten(x, *, c=2.0):
+    return x * c * 10.0
+
+
+def _through_times(x):
+    return (x * _times(x)).sum()
+
+
+def test_a_called_functions_code_and_keyword_defaults_replaced_are_seen(traces):
+    g = ops.grad(_through_times)  # d/dx sum(x * x * c) = 2 c x
+    code, kw = _times.__code__, _times.__kwdefaults__
+    try:
+        _same_then(traces, lambda: g(X), 2 * 2.0 * XA)
+        _times.__kwdefaults__ = {"c": 3.0}
+        _same_then(traces, lambda: g(X), 2 * 3.0 * XA)
+        _times.__code__ = _times_ten.__code__
+        _same_then(traces, lambda: g(X), 2 * 30.0 * XA)
+    finally:
+        _times.__code__, _times.__kwdefaults__ = code, kw
+
+
 class SeededNoise(nn.Cell):
     def construct(self, x):
         return (x * ops.uniform((3,), Tensor(1.0), Tensor(2.0), seed=5)).sum()

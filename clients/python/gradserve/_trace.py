@@ -634,7 +634,9 @@ class Trace:
             # run_program retraces once. An array already handed out (asnumpy(), np.asarray) stays the Tensor's
             # while user code writes through it: a copy of its bytes now is what later calls compare it with)
             a = x._data
-            self.root.const_data.append((x, a, a.copy() if _private_arrays.released(a) else None))
+            cd = self.root.const_data
+            if not any([c[0] is x and c[1] is a for c in cd]):  # (once a trace: a sub-trace captures it again)
+                cd.append((x, a, a.copy() if _private_arrays.released(a) else None))
         return name
 
     def _const(self, a: np.ndarray) -> str:
@@ -1591,9 +1593,36 @@ def _conform(value, shapes: list):
             out.append(_eager._tensor(a.reshape(s[0]) if a.shape != s[0] and a.size == s[1] else a))
         else:
             return tuple(out)
+    elif type(value) is tuple:  # (value_and_grad's: arrays and flat tuples of arrays, without the walk below)
+        got = _conformed_pairs(value, shapes)
+        if got is not None:
+            return got
     at = [0]
     out = _conformed(value, shapes, at)
     return out if at[0] == len(shapes) else _wrap(value)
+
+
+def _conformed_pairs(value: tuple, shapes: list):
+    """_conform's answer for a tuple whose members are arrays or flat tuples of arrays (a value and its
+    gradients), as _conformed gives it; None for any other (_conformed's walk decides)."""
+    out: list = []
+    i, n = 0, len(shapes)
+    for v in value:
+        if type(v) is np.ndarray:
+            members, one = (v,), True
+        elif type(v) is tuple:
+            members, one = v, False
+        else:
+            return None
+        ts = []
+        for a in members:
+            if type(a) is not np.ndarray or i >= n or shapes[i] is None:
+                return None
+            s = shapes[i]
+            ts.append(_eager._tensor(a.reshape(s[0]) if a.shape != s[0] and a.size == s[1] else a))
+            i += 1
+        out.append(ts[0] if one else tuple(ts))
+    return tuple(out) if i == n else None
 
 
 def _conformed(v, shapes: list, at: list):

@@ -52,6 +52,8 @@ def _aliased(args, weights: Any = ()) -> dict | None:
     "params" {id(Parameter): its positions}; None when neither is."""
     if _context.get_context("mode") != _context.PYNATIVE_MODE or (len(args) < 2 and not weights):
         return None  # (one argument and no weights: nothing to alias; a loop's common call)
+    if not weights and len({id(a) for a in args}) == len(args):
+        return None  # (no argument twice, none a weight: a training loop's call, without the dicts below)
     at: dict = {}
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
