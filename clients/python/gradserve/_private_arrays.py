@@ -62,7 +62,7 @@ def handed_out(a: np.ndarray) -> bool:
 
 def released(a: np.ndarray) -> bool:
     """Whether a, or an array it views, went to user code (asnumpy(), np.asarray(t)): it may have been written."""
-    refs = _released.data  # (its dict of weak references, read directly: WeakValueDictionary.get is Python code,
+    refs = cast(Any, _released).data  # (its dict of weak references, read directly: WeakValueDictionary.get is Python code,
     if not refs:  # ~0.3 us a look-up, and a cached trace checks each of its captured Tensors on every call)
         return False
     seen, cur = 0, cast(Any, a)
