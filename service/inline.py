@@ -284,7 +284,7 @@ class InlineLane:
         try:
             # the parameters the lowered plan still has (Engine.run filters the same way)
             ps = {k: v for k, v in params.items() if k in plan.param_avals} if params else None
-            outs = _leaves(plan.run_host(inputs, ps or None))
+            outs = tree_flatten(plan.run_host(inputs, ps or None))
             own = _owned(inputs, params)
             outs = [_fresh(a, own) for a in outs]
         except Exception as e:  # noqa: BLE001 - as a worker: the job fails, the server goes on
@@ -316,17 +316,6 @@ def _warm() -> None:
     except Exception as e:  # noqa: BLE001 - then no plan compiles here and every job goes to workers
         log.warning("inline lane: the NumPy backend does not load in the server: %s", e)
     one_blas_thread()  # SciPy's own OpenBLAS, loaded just now, starts with a thread per core
-
-
-def _leaves(out) -> list:
-    """tree_flatten(out): a plan's outputs are most often one flat tuple of arrays (L1's, L3's), taken as it is
-    without a call per leaf."""
-    if isinstance(out, (tuple, list)):
-        for a in out:
-            if isinstance(a, (tuple, list)):
-                return tree_flatten(out)
-        return list(out)
-    return [out]
 
 
 def _owned(inputs: list, params: dict | None) -> list:

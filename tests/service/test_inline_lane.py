@@ -183,17 +183,3 @@ def test_an_output_that_is_one_of_the_jobs_arrays_comes_back_as_a_copy():
     # (a view cannot be an output that owns its memory)
     assert list(map(id, _owned([x, view], {"w": w, "v": view}))) == [id(x), id(w)]
 
-
-def test_the_lanes_output_leaves_are_tree_flattens():
-    """inline._leaves takes a flat tuple of outputs as it is: nested, namedtuple and single outputs as
-    engine.ir.tree_flatten lists them."""
-    from collections import namedtuple
-
-    from engine.ir import tree_flatten
-    from service.inline import _leaves
-
-    a, b, c = (np.full(2, k, np.float32) for k in range(3))
-    pair = namedtuple("pair", "x y")
-    for tree in ((a, b, c), [a, b], (a, (b, c)), [(a,), [b, (c,)]], pair(a, (b, c)), (pair(a, b), c), a, (), (a,)):
-        got, want = _leaves(tree), tree_flatten(tree)
-        assert type(got) is list and len(got) == len(want) and all(x is y for x, y in zip(got, want))
