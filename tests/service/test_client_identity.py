@@ -16,6 +16,7 @@ from starlette.requests import Request
 from service.api_keys import key_ok
 from service.client_identity import connection_peer, metadata_forwarded
 from service.http_app import job_headers
+from service import jobs
 from service.jobs import client_of, request_client
 from service.settings import Settings
 
@@ -53,7 +54,12 @@ def test_the_key_clients_memo_follows_the_keys_setting():
     assert client_of(core, "Bearer k-one", "10.0.0.1") == "host:10.0.0.1"
     core.settings.api_keys = "k-one"  # keys on again
     assert client_of(core, "Bearer k-one", "10.0.0.1") == one
+    core.settings.api_keys = "k-one,k-two"
     assert client_of(core, "Bearer k-two", "10.0.0.1") not in (one, "host:10.0.0.1")  # another header, another key
+    # every header kept carries a key of the setting it was kept under
+    assert jobs._KEY_CLIENTS and all(key_ok(h, [k.encode() for k in keys.split(",")]) for h, keys in jobs._KEY_CLIENTS)
+    assert client_of(core, "Bearer not-a-key", "10.0.0.1").startswith("key:")  # (as before: its digest)
+    assert all(h != "Bearer not-a-key" for h, _ in jobs._KEY_CLIENTS)  # (no check lets it in: not kept)
 
 
 def test_an_ipv6_host_is_its_64_prefix_and_a_mapped_ipv4_address_its_ipv4_one():
