@@ -182,4 +182,3 @@ def test_an_output_that_is_one_of_the_jobs_arrays_comes_back_as_a_copy():
     assert _fresh(view, _owned([], None)).base is None and _fresh(np.float32(2.5), _owned([], None)).shape == ()
     # (a view cannot be an output that owns its memory)
     assert list(map(id, _owned([x, view], {"w": w, "v": view}))) == [id(x), id(w)]
-
