@@ -165,12 +165,17 @@ Tree = Union[Var, tuple]
 
 
 def tree_flatten(tree) -> list:
-    if isinstance(tree, (tuple, list)):
-        out = []
-        for t in tree:
+    """The leaves of nested tuples and lists, in order (a leaf: a call per subtree, not per leaf: a small
+    job's outputs are flattened on every call, service.inline)."""
+    if not isinstance(tree, (tuple, list)):
+        return [tree]
+    out = []
+    for t in tree:
+        if isinstance(t, (tuple, list)):
             out.extend(tree_flatten(t))
-        return out
-    return [tree]
+        else:
+            out.append(t)
+    return out
 
 
 def tree_unflatten(tree, leaves: Iterator | list):

@@ -28,21 +28,28 @@ _heads: dict = {}  # layout -> (the structure object, the head's bytes up to the
 
 def encode(outputs: list, structure, graph_id, device, timing: dict) -> tuple[bytes, list]:
     """codec.encode_response(header, outputs, binary=True) for a job's header {structure, graph_id, device,
-    timing}: (body, its extra HTTP headers as (name, value) bytes), the same bytes."""
-    raws, key = [], [graph_id, device, id(structure)]
+    timing}: (body, its extra HTTP headers as (name, value) bytes), the same bytes. On a kept layout the
+    arrays join the body as they lie (C-contiguous, and each dtype, in the layout, one whose bytes
+    codec.tensor_to_bytes sends as they are): no memoryview made and cast per output."""
+    key = [graph_id, device, id(structure)]
     for name, a in outputs:
         if type(a) is not np.ndarray:
             return _full(outputs, structure, graph_id, device, timing)
-        raw = codec.tensor_to_bytes(a)
-        raws.append(raw)
-        key.append((name, a.shape, a.dtype, raw.nbytes))
+        key.append((name, a.shape, a.dtype, a.flags.c_contiguous))
     layout = tuple(key)
     hit = _heads.get(layout)
     # the structure object itself (a derived graph's, alive while kept here): its id is only unique meanwhile
     if hit is None or hit[0] is not structure:
-        return _full(outputs, structure, graph_id, device, timing, layout)
+        return _full(outputs, structure, graph_id, device, timing, layout if _as_they_lie(outputs) else None)
     head = b"".join((hit[1], codec.dumps(timing), b"}"))
-    return b"".join([head, *raws]), [_CT, (_HL, b"%d" % len(head))]
+    return b"".join([head, *[a for _, a in outputs]]), [_CT, (_HL, b"%d" % len(head))]
+
+
+def _as_they_lie(outputs: list) -> bool:
+    """Whether each output's bytes in the body are its memory as it lies (codec.tensor_to_bytes' own view
+    or copy of the same bytes), so that a layout of these may join the arrays themselves: C-contiguous,
+    and little-endian or of one byte (a big-endian one is swapped)."""
+    return all(a.flags.c_contiguous and a.dtype.byteorder != ">" for _, a in outputs)
 
 
 def encode_placed(outputs: list, placed: dict, structure, graph_id, device, timing: dict) -> tuple[bytes, list]:

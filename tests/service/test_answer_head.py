@@ -105,3 +105,21 @@ def test_a_changed_place_is_not_answered_from_another_ones_head(change):
     for k in range(2):
         assert answer_head.encode_placed(outs, placed, structure, gid, "cpu", _timing(k)) == \
             _full_placed(outs, placed, structure, gid, "cpu", _timing(k))
+
+
+@pytest.mark.parametrize("make", [
+    lambda k: np.arange(6, dtype=np.float32).reshape(2, 3).T + k,  # not C-contiguous
+    lambda k: (np.arange(4) + k).astype(">f4"),  # big-endian: swapped on the wire
+    lambda k: np.zeros((0, 3), np.float32),  # no elements
+    lambda k: np.full((), k, np.float64),  # 0-d
+    lambda k: np.arange(5) % (k + 2) == 0,  # bool
+    lambda k: (np.arange(3) * (k + 1)).astype(codec.BF16),
+    lambda k: np.arange(4, dtype=np.int64)[::2] + k,  # strided 1-D view
+])
+def test_outputs_joined_as_they_lie_are_the_full_encoders_bytes(make):
+    """A kept layout's answers join the arrays themselves: only where that is tensor_to_bytes' bytes."""
+    structure = [0, 1]
+    for k in range(3):
+        outs = [("out0", np.float32(k) * np.ones(2, np.float32)), ("out1", make(k))]
+        assert answer_head.encode(outs, structure, "g", "cpu", _timing(k)) == _full(outs, structure, "g", "cpu",
+                                                                                      _timing(k))

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from service.api_keys import key_ok
 from service.client_identity import connection_peer, metadata_forwarded
 from service.http_app import job_headers
+from service import jobs
 from service.jobs import client_of, request_client
 from service.settings import Settings
 
@@ -23,8 +24,8 @@ KEYS = ["k-one", "k-two"]
 
 
 def _core(keys=(), trusted="", prefix=64):
-    return SimpleNamespace(settings=SimpleNamespace(api_key_list=list(keys), trusted_proxies=trusted,
-                                                    ipv6_client_prefix=prefix))
+    return SimpleNamespace(settings=SimpleNamespace(api_keys=",".join(keys), api_key_list=list(keys),
+                                                    trusted_proxies=trusted, ipv6_client_prefix=prefix))
 
 
 CORE = _core(KEYS)
@@ -41,6 +42,24 @@ def test_two_keys_are_two_clients_and_no_key_is_the_peer_host():
     assert client_of(CORE, None, "10.0.0.1") == "host:10.0.0.1"
     open_core = _core()
     assert client_of(open_core, "Bearer anything", "10.0.0.2") == "host:10.0.0.2"  # (no keys: nothing is checked)
+
+
+def test_the_key_clients_memo_follows_the_keys_setting():
+    """client_of keeps each Authorization header's client (jobs._KEY_CLIENTS): a changed key list answers anew."""
+    core = Settings(api_keys="k-one,k-two")
+    core = SimpleNamespace(settings=core)
+    one = client_of(core, "Bearer k-one", "10.0.0.1")
+    assert one.startswith("key:") and client_of(core, "Bearer k-one", "10.0.0.1") == one
+    core.settings.api_keys = ""  # keys off: the same header is its peer host now, not the key's client
+    assert client_of(core, "Bearer k-one", "10.0.0.1") == "host:10.0.0.1"
+    core.settings.api_keys = "k-one"  # keys on again
+    assert client_of(core, "Bearer k-one", "10.0.0.1") == one
+    core.settings.api_keys = "k-one,k-two"
+    assert client_of(core, "Bearer k-two", "10.0.0.1") not in (one, "host:10.0.0.1")  # another header, another key
+    # every header kept carries a key of the setting it was kept under
+    assert jobs._KEY_CLIENTS and all(key_ok(h, [k.encode() for k in keys.split(",")]) for h, keys in jobs._KEY_CLIENTS)
+    assert client_of(core, "Bearer not-a-key", "10.0.0.1").startswith("key:")  # (as before: its digest)
+    assert all(h != "Bearer not-a-key" for h, _ in jobs._KEY_CLIENTS)  # (no check lets it in: not kept)
 
 
 def test_an_ipv6_host_is_its_64_prefix_and_a_mapped_ipv4_address_its_ipv4_one():
