@@ -41,6 +41,9 @@ from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
 from . import _pyguard
+from . import context as _context
+from ._tensor import Parameter
+from .ops._hypermap import MultitypeFuncGraph
 from ._member_in import member_in, member_not_in
 from .ops import _item_assign
 from ._branches import ControlFlowError, UNDEF, run_if, logic
@@ -436,7 +439,17 @@ _STDLIB = tuple(os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("s
 
 def _call(f):
     """A user's plain function or method, rewritten before it runs inside rewritten code."""
+    if isinstance(f, type) and f in _MADE_OUTSIDE_ONLY and _context.get_context("mode") == _context.GRAPH_MODE:
+        name = f"{_MADE_OUTSIDE_ONLY[f]}.{f.__name__}"  # MindSpore 2.10's refusal and text
+        raise ValueError(f"Failed to compile in GRAPH_MODE because creating class '{name}' instances is not supported "
+                         f"in 'construct' or @jit decorated function. Try to create class '{name}' instances external "
+                         "such as initialized in the method '__init__' before assigning.")
     return convert(f) if isinstance(f, (types.FunctionType, types.MethodType)) else f
+
+
+# classes MindSpore's graph mode does not let a construct / jit function instantiate (their MindSpore module)
+_MADE_OUTSIDE_ONLY = {Parameter: "mindspore.common.parameter",
+                      MultitypeFuncGraph: "mindspore.ops.composite.base"}
 
 
 class _Helpers:
