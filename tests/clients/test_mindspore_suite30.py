@@ -1,0 +1,149 @@
+"""Sample seed 30 of MindSpore's own tests (benchmarks/mindspore_suite/README.md, "Sample seed 30").
+
+Expected values and error texts: MindSpore 2.10 (CPU), run for this task in its own venv; the call that gave each
+is stated beside it."""
+import numpy as np
+import pytest
+
+import gradserve as ms
+from gradserve import Parameter, Tensor, nn, ops
+
+
+def test_monad_markers_pass_depend():
+    # tests/ut/python/fallback/test_graph_fallback.py did not collect (14 items): it imports common._monad.
+    # MindSpore 2.10: ops.depend(Tensor([1.0]), _monad.U) -> [1.]; U / IO are UMonad / IOMonad instances
+    import gradserve.common._monad as monad
+    from gradserve._c_expression import IOMonad, UMonad
+    assert isinstance(monad.U, UMonad) and isinstance(monad.IO, IOMonad)
+    x = Tensor(np.array([1.0], np.float32))
+    assert ops.depend(x, monad.U) is x
+
+
+@pytest.mark.parametrize("mode", [ms.GRAPH_MODE, ms.PYNATIVE_MODE])
+def test_rank_of_a_non_tensor_is_a_type_error(on_real_server, mode):
+    # tests/st/ops/cpu/test_rank_op.py::test_rank_invalid_input (was AttributeError: 'int' has no 'shape').
+    # MindSpore 2.10: PyNative Rank()(1) / ops.rank("str") -> TypeError "the input x must be Tensor!" (graph mode's
+    # Rank()(1) is also a TypeError, worded "Failed calling Rank with ...")
+    ms.set_context(mode=mode)
+
+    class RankNet(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.rank = ops.Rank()
+
+        def construct(self, x):
+            return self.rank(x)
+
+    for bad in (1, "str", [1, 2]):
+        with pytest.raises(TypeError):
+            RankNet()(bad)
+        with pytest.raises(TypeError, match="the input x must be Tensor!"):
+            ops.rank(bad)
+    assert RankNet()(Tensor(np.zeros((2, 3, 4), np.float32))) == 3
+
+
+class _ReturnsMethod(nn.Cell):
+    def func(self):
+        return 0
+
+    def construct(self):
+        return self.func
+
+
+def test_function_in_graph_output_is_refused(on_real_server):
+    # tests/ut/python/pipeline/parse/test_structure_output.py (3 items; was "cannot make a Tensor of dtype object").
+    # MindSpore 2.10 GRAPH_MODE: RuntimeError "Function in output is not supported. Please check your code."
+    ms.set_context(mode=ms.GRAPH_MODE)
+
+    class GetattrNet(nn.Cell):
+        def construct(self, x):
+            return x.abs(), getattr(x, "abs")
+
+    for net, args in ((_ReturnsMethod(), ()), (GetattrNet(), (Tensor(np.array([-1, 2], np.int32)),))):
+        with pytest.raises(RuntimeError, match="Function in output is not supported"):
+            net(*args)
+
+
+def test_function_in_pynative_output_is_that_function(on_real_server):
+    # MindSpore 2.10 PYNATIVE_MODE: _ReturnsMethod()() returns the bound method itself (printed
+    # "<bound method A.func of A()>"); before this round gradserve raised a TypeError there too
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    net = _ReturnsMethod()
+    out = net()
+    assert out == net.func and out() == 0
+
+
+def test_classes_made_inside_a_graph_construct_are_refused(on_real_server):
+    # tests/ut/python/graph_syntax/test_invalid_attribute.py (2 items: gradserve made the Parameter, and the
+    # MultitypeFuncGraph failed later with its own TypeError). MindSpore 2.10 GRAPH_MODE: ValueError "Failed to
+    # compile in GRAPH_MODE because creating class 'mindspore.common.parameter.Parameter' instances is not supported
+    # in 'construct' or @jit decorated function. ..."; PyNative makes both
+    class MakesParameter(nn.Cell):
+        def construct(self, x):
+            return Parameter(x, name="weight")
+
+    class MakesMultitype(nn.Cell):
+        def construct(self, x):
+            add = ops.MultitypeFuncGraph("add")
+            return add(x, 1)
+
+    x = Tensor(np.array([1, 2, 3], np.int64))
+    ms.set_context(mode=ms.GRAPH_MODE)
+    with pytest.raises(ValueError, match="creating class 'mindspore.common.parameter.Parameter' instances is not"):
+        MakesParameter()(x)
+    with pytest.raises(ValueError, match="creating class 'mindspore.ops.composite.base.MultitypeFuncGraph'"):
+        MakesMultitype()(x)
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    made = MakesParameter()(x)
+    assert isinstance(made, Parameter) and made.name == "weight"
+
+
+_VOLUME = np.arange(2 * 2 * 3 * 3 * 4, dtype=np.float32).reshape(2, 2, 3, 3, 4)
+
+
+def test_extract_volume_patches_values_and_layout(on_real_server):
+    # tests/st/ops/dynamic_shape/grad/test_extract_volume_patches.py (2 items: the op was missing). MindSpore 2.10,
+    # x = arange(144).reshape(2, 2, 3, 3, 4) float32, ExtractVolumePatches([1, 1, 2, 2, 3], [1, 1, 1, 2, 2], pad)(x):
+    # VALID (2, 24, 2, 1, 1), SAME (2, 24, 3, 2, 2); y[1, :, 1, 0, -1] as below (window positions outer, channels
+    # inner; SAME pads the odd column after)
+    x = Tensor(_VOLUME)
+    valid = ops.ExtractVolumePatches([1, 1, 2, 2, 3], [1, 1, 1, 2, 2], "VALID")(x)
+    assert valid.shape == (2, 24, 2, 1, 1)
+    assert valid.asnumpy()[1, :, 1, 0, -1].tolist() == [
+        84, 120, 85, 121, 86, 122, 88, 124, 89, 125, 90, 126, 96, 132, 97, 133, 98, 134, 100, 136, 101, 137, 102, 138]
+    same = ops.ExtractVolumePatches([1, 1, 2, 2, 3], [1, 1, 1, 2, 2], "SAME")(x)
+    assert same.shape == (2, 24, 3, 2, 2)
+    assert same.asnumpy()[1, :, 1, 0, -1].tolist() == [
+        86, 122, 87, 123, 0, 0, 90, 126, 91, 127, 0, 0, 98, 134, 99, 135, 0, 0, 102, 138, 103, 139, 0, 0]
+    # lower-case padding is accepted (MindSpore 2.10: shape (2, 16, 2, 2, 3)); float16 stays float16
+    assert ops.ExtractVolumePatches([1, 1, 2, 2, 2], [1, 1, 1, 1, 1], "valid")(x).shape == (2, 16, 2, 2, 3)
+    half = ops.ExtractVolumePatches([1, 1, 2, 2, 2], [1, 1, 1, 1, 1], "VALID")(Tensor(_VOLUME[:1, :1, :, :, :3]
+                                                                                     .astype(np.float16)))
+    assert half.dtype == ms.float16
+
+
+def test_extract_volume_patches_gradient(on_real_server):
+    # MindSpore 2.10: ms.grad(lambda t: (ExtractVolumePatches([1, 1, 2, 2, 3], [1, 1, 1, 2, 2], 'SAME')(t) ** 2)
+    # .sum())(x)[0, 0] for the x above (each element 2 x times the number of windows holding it)
+    g = ms.grad(lambda t: (ops.ExtractVolumePatches([1, 1, 2, 2, 3], [1, 1, 1, 2, 2], "SAME")(t) ** 2).sum())(
+        Tensor(_VOLUME))
+    np.testing.assert_array_equal(g.asnumpy()[0, 0], [
+        [[0, 2, 8, 6], [8, 10, 24, 14], [16, 18, 40, 22]],
+        [[48, 52, 112, 60], [64, 68, 144, 76], [80, 84, 176, 92]],
+        [[96, 100, 208, 108], [112, 116, 240, 124], [128, 132, 272, 140]]])
+
+
+@pytest.mark.parametrize("args, text", [
+    (([1, 1, 2, 2], [1, 1, 1, 1, 1], "VALID"), "the parameter 'kernel_size' must be an positive integer or a tuple of "
+                                               "three or five positive integer, but got (1, 1, 2, 2)"),
+    (([2, 1, 2, 2, 2], [1, 1, 1, 1, 1], "VALID"), "the 'kernel_size[0]' must be int and must = 1, but got '2'"),
+    (([1, 1, 2, 2, 2], [1, 1, 1, 1, 1], "FOO"), "the 'padding' must be str and must be in '['VALID', 'SAME']', but "
+                                                "got 'FOO'"),
+    (([1, 1, 4, 2, 2], [1, 1, 1, 1, 1], "VALID"), "input[2] - kernel_size[2] must be greater than or equal to 0, but "
+                                                  "got -1"),
+])
+def test_extract_volume_patches_argument_errors(on_real_server, args, text):
+    # MindSpore 2.10's ValueErrors and texts for these arguments (x of shape (2, 2, 3, 3, 4))
+    with pytest.raises(ValueError) as err:
+        ops.ExtractVolumePatches(*args)(Tensor(_VOLUME))
+    assert text in str(err.value)
