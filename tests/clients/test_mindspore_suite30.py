@@ -2,6 +2,8 @@
 
 Expected values and error texts: MindSpore 2.10 (CPU), run for this task in its own venv; the call that gave each
 is stated beside it."""
+import re
+
 import numpy as np
 import pytest
 
@@ -147,3 +149,69 @@ def test_extract_volume_patches_argument_errors(on_real_server, args, text):
     with pytest.raises(ValueError) as err:
         ops.ExtractVolumePatches(*args)(Tensor(_VOLUME))
     assert text in str(err.value)
+
+
+_KEY_TEXT = "make_dict evaluator key only supports string, number, type, none, constant tensor and tuple, but got "
+
+
+def test_graph_mode_dict_displays(on_real_server):
+    # tests/ut/python/graph_syntax/dict/test_dictionary.py (4 items). MindSpore 2.10 GRAPH_MODE, @jit:
+    # {[1, 2]: 3} -> RuntimeError "make_dict evaluator key only supports ..., but got [1, 2]"; {x: 10} with x a
+    # Tensor argument -> the same, "but got ValueAny"; {((3, [1, 2]), 3): 4}.values() -> (4,);
+    # {True: -1, 2: 2}.has_key(True), .has_key(3) -> (True, False)
+    ms.set_context(mode=ms.GRAPH_MODE)
+
+    @ms.jit
+    def list_key():
+        x = [1, 2]
+        return {x: 3}.values()
+
+    @ms.jit
+    def tensor_key(x):
+        return {x: 10}.values()
+
+    @ms.jit
+    def list_inside_tuple_key():
+        x = [1, 2]
+        return {((3, x), 3): 4}.values()
+
+    @ms.jit
+    def has_key():
+        dic = {True: -1, 2: 2}
+        return dic.has_key(True), dic.has_key(3)
+
+    with pytest.raises(RuntimeError, match=re.escape(_KEY_TEXT + "[1, 2]")):
+        list_key()
+    with pytest.raises(RuntimeError, match=_KEY_TEXT + "ValueAny"):
+        tensor_key(Tensor(np.array([1, 2], np.int32)))
+    assert list_inside_tuple_key() == (4,)
+    assert has_key() == (True, False)
+
+
+@pytest.mark.parametrize("mode", [ms.GRAPH_MODE, ms.PYNATIVE_MODE])
+def test_returned_dict_views_are_tuples(on_real_server, mode):
+    # MindSpore 2.10, both modes: @jit f(x) returning d.values(), d.keys() of d = {"a": x, "b": 2} gives
+    # ((x, 2), ('a', 'b')), tuples (gradserve refused them: "cannot make a Tensor of dtype object")
+    ms.set_context(mode=mode)
+
+    @ms.jit
+    def views(x):
+        d = {"a": x, "b": 2}
+        return d.values(), d.keys()
+
+    values, keys = views(Tensor(np.array([1.0], np.float32)))
+    assert isinstance(values, tuple) and keys == ("a", "b")
+    assert values[0].asnumpy().tolist() == [1.0] and values[1] == 2
+
+
+def test_pynative_cell_dicts_stay_python_dicts(on_real_server):
+    # MindSpore 2.10 PYNATIVE_MODE, a Cell's construct: d = {1: 2}; d.has_key(1) -> AttributeError ('dict' object
+    # has no attribute 'has_key'): Python's dict
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+
+    class HasKey(nn.Cell):
+        def construct(self):
+            return {1: 2}.has_key(1)
+
+    with pytest.raises(AttributeError, match="has_key"):
+        HasKey()()

@@ -277,6 +277,7 @@ def _listed(out):
 
 _FUNCTION_TYPES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.MethodWrapperType,
                    functools.partial)
+_DICT_VIEWS = (type({}.keys()), type({}.values()))
 
 
 def flatten_out(x) -> tuple[list, Any]:
@@ -284,6 +285,8 @@ def flatten_out(x) -> tuple[list, Any]:
     leaves."""
     if isinstance(x, _FUNCTION_TYPES):  # PyNative returns the very function (graph mode refuses: outputs_of)
         return [], ("static", x)
+    if isinstance(x, _DICT_VIEWS):  # a returned d.keys() / d.values(): MindSpore 2.10 gives a tuple
+        x = tuple(x)
     if isinstance(x, dict):
         leaves, defs = _children(x.values(), flatten_out)
         return leaves, ("dict", tuple(x), defs)
