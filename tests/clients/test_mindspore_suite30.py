@@ -215,3 +215,46 @@ def test_pynative_cell_dicts_stay_python_dicts(on_real_server):
 
     with pytest.raises(AttributeError, match="has_key"):
         HasKey()()
+
+
+def test_cauchy_distribution_matches_mindspore(on_real_server):
+    # tests/ut/python/fallback/test_graph_fallback.py::test_probability_cauchy (Cauchy was a placeholder). MindSpore
+    # 2.10: c = Cauchy(Tensor([0.5, -1.0]), Tensor([2.0, 0.5])), v = Tensor([1.0, 3.0]), float32 throughout
+    from gradserve.nn.probability import distribution as msd
+    c = msd.Cauchy(Tensor(np.array([0.5, -1.0], np.float32)), Tensor(np.array([2.0, 0.5], np.float32)))
+    v = Tensor(np.array([1.0, 3.0], np.float32))
+    expected = {
+        "prob": [0.14979280531406403, 0.00979413278400898],
+        "log_prob": [-1.8985016345977783, -4.625970363616943],
+        "cdf": [0.5779791474342346, 0.9604165554046631],
+        "log_cdf": [-0.5482174754142761, -0.04038816690444946],
+        "survival_function": [0.4220208525657654, 0.039583444595336914],
+        "log_survival": [-0.8627005815505981, -3.229344367980957],
+    }
+    for method, want in expected.items():
+        np.testing.assert_allclose(getattr(c, method)(v).asnumpy(), want, rtol=2e-6, err_msg=method)
+    # a call's loc / scale win: log_prob(v, [0.0], [1.0]) -> [-1.8378771543502808, -3.447315216064453]
+    one = Tensor(np.array([1.0], np.float32))
+    np.testing.assert_allclose(c.log_prob(v, Tensor(np.array([0.0], np.float32)), one).asnumpy(),
+                               [-1.8378771543502808, -3.447315216064453], rtol=2e-6)
+    np.testing.assert_allclose(c.mode().asnumpy(), [0.5, -1.0])
+    np.testing.assert_allclose(c.entropy().asnumpy(), [3.2241714000701904, 1.8378770351409912], rtol=2e-6)
+    # kl_loss / cross_entropy against Cauchy(1.0, 3.0) -> [0.0507722, 0.99633336] / [3.2749436, 2.8342104]
+    three = Tensor(np.array([3.0], np.float32))
+    np.testing.assert_allclose(c.kl_loss("Cauchy", one, three).asnumpy(), [0.05077219009399414, 0.9963333606719971],
+                               rtol=2e-6)
+    np.testing.assert_allclose(c.cross_entropy("Cauchy", one, three).asnumpy(),
+                               [3.2749435901641846, 2.8342103958129883], rtol=2e-6)
+    for method, text in (("mean", "mean is undefined"), ("var", "variance is undefined"),
+                         ("sd", "standard deviation is undefined")):
+        with pytest.raises(ValueError, match=f"{text} for Cauchy distribution."):
+            getattr(c, method)()
+    with pytest.raises(ValueError, match="scale must be greater than zero."):
+        msd.Cauchy(Tensor(np.array([0.0], np.float32)), Tensor(np.array([-1.0], np.float32)))
+    with pytest.raises(TypeError, match="the type loc must be subclass of Tensor. It can not be None"):
+        msd.Cauchy().prob(v)
+    # its gradient: d/dloc log_prob = 2 z / (scale (1 + z^2)), z = (v - loc) / scale (closed form)
+    loc, scale = np.array([0.5, -1.0], np.float32), np.array([2.0, 0.5], np.float32)
+    z = (np.array([1.0, 3.0]) - loc) / scale
+    g = ms.grad(lambda lo: c.log_prob(v, lo).sum())(Tensor(loc))
+    np.testing.assert_allclose(g.asnumpy(), 2 * z / (scale * (1 + z * z)), rtol=1e-5)
