@@ -1,6 +1,7 @@
-"""The loc / scale plumbing of MindSpore's two-parameter distributions (LogNormal, Cauchy): the parameters given
-when made or at each call (a call's win), cast to the distribution's float dtype, scale checked positive when its
-value is known, with MindSpore 2.10's texts."""
+"""The loc / scale plumbing of MindSpore's two-parameter distributions (Normal's mean / sd, LogNormal, Cauchy): the
+parameters given
+when made or at each call (a call's win), cast to the distribution's float dtype, scale checked positive when
+its value is known, with MindSpore 2.10's texts."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,10 @@ _NOT_GIVEN = "the type {} must be subclass of Tensor. It can not be None since i
 
 
 class LocScale(Distribution):
-    """A distribution of parameters loc and scale (subclasses: _SCALE_ERROR, MindSpore's text for scale <= 0)."""
+    """A distribution of a location and a scale (subclasses: _NAMES, MindSpore's names of the two; _SCALE_ERROR,
+    its text for a scale <= 0)."""
 
+    _NAMES = ("loc", "scale")
     _SCALE_ERROR = "scale must be greater than zero."
 
     def __init__(self, loc, scale, seed, dtype, name: str):
@@ -32,8 +35,8 @@ class LocScale(Distribution):
             try:
                 np.broadcast_shapes(self._loc.shape, self._scale.shape)
             except ValueError:
-                raise ValueError(f"For '{name}', the shapes of loc {self._loc.shape} and scale {self._scale.shape} "
-                                 "must broadcast") from None
+                raise ValueError(f"For '{name}', the shapes of {self._NAMES[0]} {self._loc.shape} and {self._NAMES[1]} "
+                                 f"{self._scale.shape} must broadcast") from None
 
     @property
     def loc(self):
@@ -54,7 +57,7 @@ class LocScale(Distribution):
         loc_t = self._loc if loc is None else self._tensor(loc)
         scale_t = self._scale if scale is None else self._tensor(scale)
         if loc_t is None:
-            raise TypeError(_NOT_GIVEN.format("loc"))
+            raise TypeError(_NOT_GIVEN.format(self._NAMES[0]))
         if scale_t is None:
-            raise TypeError(_NOT_GIVEN.format("scale"))
+            raise TypeError(_NOT_GIVEN.format(self._NAMES[1]))
         return loc_t, scale_t
