@@ -75,6 +75,37 @@ def test_function_in_pynative_output_is_that_function(on_real_server):
     assert out == net.func and out() == 0
 
 
+def test_pynative_returned_methods_are_each_cells_own(on_real_server):
+    # MindSpore 2.10 PYNATIVE_MODE: two instances of a Cell returning (x * 2, self.func), called twice each: their
+    # own methods (1 and 2 each time); a @jit function returning np.sin returns np.sin itself (also in GRAPH_MODE)
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+
+    class Scaled(nn.Cell):
+        def __init__(self, k):
+            super().__init__()
+            self.k = k
+
+        def func(self):
+            return self.k
+
+        def construct(self, x):
+            return x * 2, self.func
+
+    a, b = Scaled(1), Scaled(2)
+    x = Tensor(np.ones(2, np.float32))
+    for _ in range(2):
+        (ya, fa), (_, fb) = a(x), b(x)
+        assert (fa(), fb()) == (1, 2) and ya.asnumpy().tolist() == [2.0, 2.0]
+
+    @ms.jit
+    def with_ufunc(x):
+        return x + 1, np.sin
+
+    for mode in (ms.PYNATIVE_MODE, ms.GRAPH_MODE):
+        ms.set_context(mode=mode)
+        assert with_ufunc(x)[1] is np.sin
+
+
 def test_classes_made_inside_a_graph_construct_are_refused(on_real_server):
     # tests/ut/python/graph_syntax/test_invalid_attribute.py (2 items: gradserve made the Parameter, and the
     # MultitypeFuncGraph failed later with its own TypeError). MindSpore 2.10 GRAPH_MODE: ValueError "Failed to

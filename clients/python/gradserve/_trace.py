@@ -285,6 +285,8 @@ def flatten_out(x) -> tuple[list, Any]:
     leaves."""
     if isinstance(x, _FUNCTION_TYPES):  # PyNative returns the very function (graph mode refuses: outputs_of)
         return [], ("static", x)
+    if isinstance(x, np.ufunc):  # np.sin returned: MindSpore 2.10 returns it in both modes
+        return [], ("static", x)
     if isinstance(x, _DICT_VIEWS):  # a returned d.keys() / d.values(): MindSpore 2.10 gives a tuple
         x = tuple(x)
     if isinstance(x, dict):
