@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import collections.abc
 import contextlib
 import copy
 import functools
@@ -277,7 +278,6 @@ def _listed(out):
 
 _FUNCTION_TYPES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.MethodWrapperType,
                    functools.partial)
-_DICT_VIEWS = (type({}.keys()), type({}.values()))
 
 
 def flatten_out(x) -> tuple[list, Any]:
@@ -287,7 +287,7 @@ def flatten_out(x) -> tuple[list, Any]:
         return [], ("static", x)
     if isinstance(x, np.ufunc):  # np.sin returned: MindSpore 2.10 returns it in both modes
         return [], ("static", x)
-    if isinstance(x, _DICT_VIEWS):  # a returned d.keys() / d.values(): MindSpore 2.10 gives a tuple
+    if isinstance(x, (collections.abc.KeysView, collections.abc.ValuesView)):  # MindSpore 2.10 gives a tuple
         x = tuple(x)
     if isinstance(x, dict):
         leaves, defs = _children(x.values(), flatten_out)
