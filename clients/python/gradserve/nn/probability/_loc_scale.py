@@ -1,7 +1,7 @@
-"""The loc / scale plumbing of MindSpore's two-parameter distributions (Normal's mean / sd, LogNormal, Cauchy): the
-parameters given
-when made or at each call (a call's win), cast to the distribution's float dtype, scale checked positive when
-its value is known, with MindSpore 2.10's texts."""
+"""Cauchy's loc / scale plumbing: the parameters given when made or at each call (a call's win), cast to the
+distribution's float dtype, scale checked positive when its value is known, with MindSpore 2.10's texts. (Normal
+and LogNormal hold the same plumbing; main's _location_scale.LocationScale now shares it between them, and Cauchy
+should take that base when this branch is merged.)"""
 from __future__ import annotations
 
 import numpy as np

@@ -6,21 +6,63 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ... import dtype as _dt
 from ... import ops
-from ._loc_scale import LocScale
+from ..._tensor import Tensor
+from ._distributions import Distribution, checked_name_seed
 from ._normal import normal_kl, refuse_sample
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+_NOT_GIVEN = "the type {} must be subclass of Tensor. It can not be None since it is not specified during initialization."
 
 
-class LogNormal(LocScale):
+class LogNormal(Distribution):
     """LogNormal(loc=None, scale=None, seed=0, dtype=mstype.float32, name='LogNormal')."""
 
-    _SCALE_ERROR = "Standard deviation must be greater than zero."
-
     def __init__(self, loc=None, scale=None, seed=None, dtype=_dt.float32, name="LogNormal"):
-        super().__init__(loc, scale, seed, dtype, name)
+        super().__init__()
+        seed = checked_name_seed("LogNormal", name, seed)
+        if not _dt.is_float(dtype):
+            raise TypeError(f"For '{name}', the 'dtype' should be a float type (float16, float32 or float64), "
+                            f"but got '{dtype}'.")
+        self._dt, self.dtype, self.name, self.seed = _dt.to_name(dtype), dtype, name, seed
+        self._loc = None if loc is None else self._tensor(loc)
+        self._scale = None if scale is None else self._tensor(scale)
+        if self._scale is not None:
+            self._positive(self._scale)
+        if self._loc is not None and self._scale is not None:
+            try:
+                np.broadcast_shapes(self._loc.shape, self._scale.shape)
+            except ValueError:
+                raise ValueError(f"For '{name}', the shapes of loc {self._loc.shape} and scale {self._scale.shape} "
+                                 "must broadcast") from None
+
+    @property
+    def loc(self):
+        return self._loc
+
+    @property
+    def scale(self):
+        return self._scale
+
+    def _tensor(self, v) -> Tensor:
+        return v.astype(self._dt) if isinstance(v, Tensor) else Tensor(np.asarray(v, self._dt))
+
+    @staticmethod
+    def _positive(scale: Tensor) -> None:
+        if scale._data is not None and not np.all(np.asarray(scale._data) > 0):
+            raise ValueError("Standard deviation must be greater than zero.")
+
+    def _params(self, loc=None, scale=None) -> tuple[Tensor, Tensor]:
+        loc_t = self._loc if loc is None else self._tensor(loc)
+        scale_t = self._scale if scale is None else self._tensor(scale)
+        if loc_t is None:
+            raise TypeError(_NOT_GIVEN.format("loc"))
+        if scale_t is None:
+            raise TypeError(_NOT_GIVEN.format("scale"))
+        return loc_t, scale_t
 
     def _z(self, value, loc, scale):
         """(x > 0, the standardised log of x where x > 0 (1 elsewhere, so no NaN reaches a gradient))."""

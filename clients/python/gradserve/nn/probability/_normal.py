@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ... import dtype as _dt
 from ... import ops
-from ._loc_scale import LocScale
+from ..._tensor import Tensor
+from ._distributions import Distribution, checked_name_seed
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+_NOT_GIVEN = "the type {} must be subclass of Tensor. It can not be None since it is not specified during initialization."
 
 
 def normal_kl(mean_a, sd_a, mean_b, sd_b):
@@ -25,14 +29,42 @@ def refuse_sample(cls: str):
                               "cross_entropy)")
 
 
-class Normal(LocScale):
+class Normal(Distribution):
     """See the module's doc."""
 
-    _NAMES = ("mean", "sd")
-    _SCALE_ERROR = "Standard deviation must be greater than zero."
-
     def __init__(self, mean=None, sd=None, seed=None, dtype=_dt.float32, name="Normal"):
-        super().__init__(mean, sd, seed, dtype, name)
+        super().__init__()
+        seed = checked_name_seed("Normal", name, seed)
+        if not _dt.is_float(dtype):
+            raise TypeError(f"For '{name}', the 'dtype' should be a float type (float16, float32 or float64), "
+                            f"but got '{dtype}'.")
+        self._dt, self.dtype, self.name, self.seed = _dt.to_name(dtype), dtype, name, seed
+        self._mean = None if mean is None else self._tensor(mean)
+        self._sd = None if sd is None else self._positive(self._tensor(sd))
+        if self._mean is not None and self._sd is not None:
+            try:
+                np.broadcast_shapes(self._mean.shape, self._sd.shape)
+            except ValueError:
+                raise ValueError(f"For '{name}', the shapes of mean {self._mean.shape} and sd {self._sd.shape} must "
+                                 "broadcast") from None
+
+    def _tensor(self, v) -> Tensor:
+        return v.astype(self._dt) if isinstance(v, Tensor) else Tensor(np.asarray(v, self._dt))
+
+    @staticmethod
+    def _positive(sd: Tensor) -> Tensor:
+        if sd._data is not None and not np.all(np.asarray(sd._data) > 0):
+            raise ValueError("Standard deviation must be greater than zero.")
+        return sd
+
+    def _params(self, mean=None, sd=None) -> tuple[Tensor, Tensor]:
+        mean_t = self._mean if mean is None else self._tensor(mean)
+        sd_t = self._sd if sd is None else self._tensor(sd)
+        if mean_t is None:
+            raise TypeError(_NOT_GIVEN.format("mean"))
+        if sd_t is None:
+            raise TypeError(_NOT_GIVEN.format("sd"))
+        return mean_t, sd_t
 
     def _z(self, value, mean, sd):
         return (self._tensor(value) - mean) / sd
