@@ -1,11 +1,12 @@
 """`mindspore._c_expression`: MindSpore's C++ extension module. gradserve has no such module; MindSpore's own test
 packages import names from it at load time (`tests/vm_impl` imports `typing`, pi_jit's conftest
 `update_pijit_default_config`), so a name written in a program is a placeholder that raises NotImplementedError
-when used, and hasattr / getattr get an AttributeError (ops/operations/_missing.py). One real name: TensorPy, the
-C++ base of MindSpore's Tensor, here Tensor itself (MindSpore's tests pickle `TensorPy(x)`)."""
+when used, and hasattr / getattr get an AttributeError (ops/operations/_missing.py). Real names: TensorPy, the
+C++ base of MindSpore's Tensor, here Tensor itself (MindSpore's tests pickle `TensorPy(x)`); UMonad / IOMonad."""
 from __future__ import annotations
 
 from ._tensor import Tensor as TensorPy  # noqa: F401  MindSpore's C++ base of Tensor: here Tensor itself (pickles)
+from .common._monad import IOMonad, UMonad  # noqa: F401  the state markers (common._monad)
 from .ops.operations._missing import module_getattr
 
 __getattr__ = module_getattr("mindspore._c_expression")

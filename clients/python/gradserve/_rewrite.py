@@ -11,6 +11,7 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
    helpers (`self.f(x)`, `super().construct(x)`, module functions) is the engine's too;
 1b. item assignment: `x[i] = v` becomes `x = _gs_.setitem(x, i, v)` (see ops/_item_assign);
 1c. membership: `a in b` / `a not in b` become `_gs_.member_in(a, b)` / `member_not_in` (see _member_in);
+1d. dict displays: `{k: v}` becomes `_gs_.make_dict(k, v)` (MindSpore's graph-mode keys: see _graph_dict);
 2. jumps: in each loop, `break` / `continue` / `return v` become flags (`_gs_brkN`, `_gs_cntN`, and
    `_gs_ret` / `_gs_rv` for a return), and the statements after a jump run under `if <no flag set>:`; a
    `while` also tests the break flag, a `for` leaves Python's loop once the flag is a known True, and
@@ -41,6 +42,10 @@ from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
 from . import _dynamic_len, _graph_print, _pyguard
+from . import context as _context
+from ._tensor import Parameter
+from .ops._hypermap import MultitypeFuncGraph
+from ._graph_dict import make_dict
 from ._member_in import member_in, member_not_in
 from .ops import _item_assign
 from ._branches import ControlFlowError, UNDEF, run_if, logic
@@ -234,6 +239,19 @@ class _Members(ast.NodeTransformer):
         return node
 
 
+# -- pass 1d: dict displays ---------------------------------------------------------------------------------
+class _Dicts(ast.NodeTransformer):
+    """`{k1: v1, k2: v2}` as `_gs_.make_dict(k1, v1, k2, v2)` (MindSpore's graph-mode keys: _graph_dict); a
+    display with `**` unpacking stays Python's."""
+
+    def visit_Dict(self, node: ast.Dict):
+        self.generic_visit(node)
+        if any(k is None for k in node.keys):
+            return node
+        flat = [e for kv in zip(node.keys, node.values) for e in kv]
+        return ast.copy_location(_helper("make_dict", *flat), node)
+
+
 # -- pass 2: break / continue / return in loops -----------------------------------------------------------
 class _Jumps(ast.NodeTransformer):
     def __init__(self):
@@ -376,7 +394,7 @@ def _rewrite_function(f: types.FunctionType):
         return None
     ranges = _Ranges()
     fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
-    fdef.body = [_Members().visit(_Stores().visit(_Calls().visit(s))) for s in fdef.body]
+    fdef.body = [_Dicts().visit(_Members().visit(_Stores().visit(_Calls().visit(s)))) for s in fdef.body]
     jumps = _Jumps()
     fdef.body = _flatten([jumps.visit(s) for s in fdef.body])
     if jumps.returns:
@@ -436,12 +454,23 @@ _STDLIB = tuple(os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("s
 
 def _call(f):
     """A user's plain function or method, rewritten before it runs inside rewritten code; len, the length of a
-    dynamic-length sequence as a value unknown when compiling (_dynamic_len.length); print, a graph's."""
+    dynamic-length sequence as a value unknown when compiling (_dynamic_len.length); print, a graph's; a class
+    MindSpore refuses to make inside a graph, its refusal."""
     if f is len:
         return _dynamic_len.length
     if f is print and _graph_print.in_graph_run():  # (a graph's print is its run's; PyNative's Python's own)
         return _graph_print.graph_print
+    if isinstance(f, type) and f in _MADE_OUTSIDE_ONLY and _context.get_context("mode") == _context.GRAPH_MODE:
+        name = f"{_MADE_OUTSIDE_ONLY[f]}.{f.__name__}"  # MindSpore 2.10's refusal and text
+        raise ValueError(f"Failed to compile in GRAPH_MODE because creating class '{name}' instances is not supported "
+                         f"in 'construct' or @jit decorated function. Try to create class '{name}' instances external "
+                         "such as initialized in the method '__init__' before assigning.")
     return convert(f) if isinstance(f, (types.FunctionType, types.MethodType)) else f
+
+
+# classes MindSpore's graph mode does not let a construct / jit function instantiate (their MindSpore module)
+_MADE_OUTSIDE_ONLY = {Parameter: "mindspore.common.parameter",
+                      MultitypeFuncGraph: "mindspore.ops.composite.base"}
 
 
 class _Helpers:
@@ -452,6 +481,7 @@ class _Helpers:
     call = staticmethod(_call)
     member_in = staticmethod(member_in)
     member_not_in = staticmethod(member_not_in)
+    make_dict = staticmethod(make_dict)
     and_ = staticmethod(logic.and_)
     or_ = staticmethod(logic.or_)
     not_ = staticmethod(logic.not_)

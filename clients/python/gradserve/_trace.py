@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import collections.abc
 import contextlib
 import copy
 import functools
@@ -275,8 +276,19 @@ def _listed(out):
     return list(out) if isinstance(out, types.GeneratorType) else out
 
 
+_FUNCTION_TYPES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.MethodWrapperType,
+                   functools.partial)
+
+
 def flatten_out(x) -> tuple[list, Any]:
-    """flatten for outputs: dicts are trees too, and static values live in the tree, not the leaves."""
+    """flatten for outputs: dicts are trees too, and static values (functions too) live in the tree, not the
+    leaves."""
+    if isinstance(x, _FUNCTION_TYPES):  # PyNative returns the very function (graph mode refuses: outputs_of)
+        return [], ("static", x)
+    if isinstance(x, np.ufunc):  # np.sin returned: MindSpore 2.10 returns it in both modes
+        return [], ("static", x)
+    if isinstance(x, (collections.abc.KeysView, collections.abc.ValuesView)):  # MindSpore 2.10 gives a tuple
+        x = tuple(x)
     if isinstance(x, dict):
         leaves, defs = _children(x.values(), flatten_out)
         return leaves, ("dict", tuple(x), defs)
@@ -305,6 +317,15 @@ def flatten_out(x) -> tuple[list, Any]:
     if kind:
         return [x], ("pynum", kind)
     return [x], "*"
+
+
+def _holds_function(x, depth: int = 0) -> bool:
+    """Whether an output tree returns a function or method at any depth."""
+    if isinstance(x, (list, tuple)) and not isinstance(x, Tensor):
+        return depth <= 32 and any(_holds_function(v, depth + 1) for v in x)
+    if isinstance(x, dict):
+        return depth <= 32 and any(_holds_function(v, depth + 1) for v in x.values())
+    return isinstance(x, _FUNCTION_TYPES)
 
 
 def _holds_traced(x, depth: int = 0) -> bool:
@@ -694,6 +715,8 @@ class Trace:
     def outputs_of(self, out) -> Any:
         """(the graph's output tree of names, the output tree def). A tree with dicts or static values
         gives the graph a flat list of its Tensor leaves (the tree def rebuilds the rest)."""
+        if _context.get_context("mode") == _context.GRAPH_MODE and _holds_function(out):  # as MindSpore 2.10
+            raise RuntimeError("Function in output is not supported. Please check your code.")
         leaves, tdef = flatten_out(out)
         names = [self.ref(v if isinstance(v, Tensor) else Tensor(v)) for v in leaves]
         return (unflatten(tdef, names, as_list=True) if _plain_tree(tdef) else names), tdef

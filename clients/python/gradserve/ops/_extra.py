@@ -31,6 +31,8 @@ def shape(input_x) -> tuple:
 
 
 def rank(input_x) -> int:
+    if not isinstance(input_x, Tensor):  # MindSpore 2.10's check and text (PyNative, and ops.rank in both modes)
+        raise TypeError("the input x must be Tensor!")
     return len(input_x.shape)
 
 

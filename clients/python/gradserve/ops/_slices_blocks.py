@@ -1,5 +1,5 @@
 """ops.slice_scatter / select_scatter (src written onto a strided slice / one index of an axis), ops.unfold
-(sliding blocks as columns, im2col) and ops.fliplr / flipud (MindSpore 2.10's functions and Tensor methods).
+(sliding blocks as columns, im2col), ops.ExtractVolumePatches (its 3-D form) and ops.fliplr / flipud (MindSpore 2.10's functions and Tensor methods).
 All are moves of elements (scatter by positions, the engine's im2col, flip): gradients route to the elements
 moved."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from .._late import late
 from .._tensor import Tensor
 from .._trace import apply
 
-__all__ = ["slice_scatter", "select_scatter", "unfold", "fliplr", "flipud"]
+__all__ = ["slice_scatter", "select_scatter", "unfold", "ExtractVolumePatches", "fliplr", "flipud"]
 
 
 def _positions(shape: tuple, axis: int, picked: np.ndarray) -> np.ndarray:
@@ -90,6 +90,59 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
                                      "dilation": d})[0]  # [N, C, kh * kw, oh, ow]
     n, c, kk, oh, ow = cols.shape
     return late.ops.reshape(cols, (n, c * kk, oh * ow))
+
+
+def _volume_arg(arg: str, v) -> tuple:
+    """kernel_size / strides of ExtractVolumePatches: an int, 3 ints, or 5 ints whose first two are 1."""
+    name = "ExtractVolumePatches"
+    if isinstance(v, int) and not isinstance(v, bool):
+        v = (v,) * 3
+    if (not isinstance(v, (tuple, list)) or len(v) not in (3, 5)
+            or any(isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in v)):
+        raise ValueError(f"For '{name}', the parameter '{arg}' must be an positive integer or a tuple of three or "
+                         f"five positive integer, but got {tuple(v) if isinstance(v, list) else v}")
+    if len(v) == 5:
+        for i in (0, 1):
+            if v[i] != 1:
+                raise ValueError(f"For '{name}', the '{arg}[{i}]' must be int and must = 1, but got '{v[i]}' with "
+                                 "type 'int'.")
+        v = v[2:]
+    return tuple(v)
+
+
+class ExtractVolumePatches:
+    """P.ExtractVolumePatches(kernel_size, strides, padding)(x [N, C, D, H, W]) -> [N, C * kd * kh * kw, od, oh,
+    ow]: every window a column, the window's positions (d, h, w row-major) outer and the channels inner, as
+    MindSpore 2.10 lays them out; 'SAME' pads with zeros, the odd one after (TensorFlow's rule)."""
+
+    def __init__(self, kernel_size, strides, padding="VALID"):
+        self.kernel_size = _volume_arg("kernel_size", kernel_size)
+        self.strides = _volume_arg("strides", strides)
+        pad = padding.upper() if isinstance(padding, str) else padding
+        if pad not in ("VALID", "SAME"):
+            raise ValueError("For 'ExtractVolumePatches', the 'padding' must be str and must be in "
+                             f"'['VALID', 'SAME']', but got '{padding}'.")
+        self.padding = pad
+
+    def __call__(self, x):
+        if not isinstance(x, Tensor) or x.ndim != 5:
+            raise ValueError("For 'ExtractVolumePatches', the input must be a 5-D Tensor [N, C, D, H, W], got "
+                             f"{getattr(x, 'shape', type(x).__name__)}")
+        pads = []
+        for axis, (n, k, s) in enumerate(zip(x.shape[2:], self.kernel_size, self.strides)):
+            if self.padding == "VALID":
+                if n < k:
+                    raise ValueError(f"For primitive[ExtractVolumePatches], the padding = VALID, input[{axis + 2}] - "
+                                     f"kernel_size[{axis + 2}] must be greater than or equal to 0, but got {n - k}.")
+                pads.append([0, 0])
+            else:
+                total = max((-(-n // s) - 1) * s + k - n, 0)
+                pads.append([total // 2, total - total // 2])
+        cols = apply("im2col", [x], {"window": list(self.kernel_size), "strides": list(self.strides),
+                                     "padding": pads, "dilation": [1, 1, 1]})[0]  # [N, C, kd * kh * kw, od, oh, ow]
+        n, c, kk = cols.shape[:3]
+        o = late.ops
+        return o.reshape(o.transpose(cols, (0, 2, 1, 3, 4, 5)), (n, kk * c) + tuple(cols.shape[3:]))
 
 
 def fliplr(input):  # noqa: A002
