@@ -70,7 +70,7 @@ def main():
     with torch.no_grad():
         m64(x64)
     _, layer, idx = min((float(t.abs().min() / t.abs().max()), n, int(t.abs().argmin())) for n, t in pre.items())
-    print(f"nearest pre-ReLU unit: {layer} [{idx}] = {float(pre[layer].reshape(-1)[idx]):+.3e} "
+    print(f"nearest pre-ReLU unit: {layer} [{idx}] = {pre[layer].reshape(-1)[idx].item():+.3e} "
           f"(its tensor's scale {float(pre[layer].abs().max()):.2f})")
     xg = x64.clone().requires_grad_(True)
     m64(xg)
@@ -86,7 +86,7 @@ def main():
         fd_ours = (our_loss(net64, z + STEP * v) - our_loss(net64, z - STEP * v)) / (2 * STEP)
         gt64, go64 = torch_grad(m64, z), our_grad(net64, z)
         gt32, go32 = torch_grad(model, z.float()), our_grad(net32, z.float())
-        print(f"== at {label}: the unit {float(pre[layer].reshape(-1)[idx]):+.3e}")
+        print(f"== at {label}: the unit {pre[layer].reshape(-1)[idx].item():+.3e}")
         print(f"  along v: finite differences torch f64 {fd_torch:.10e}, ours f64 {fd_ours:.10e}; gradients "
               f"torch f64 {along(gt64, v):.10e}, ours f64 {along(go64, v):.10e}, torch f32 {along(gt32, v):.6e}, "
               f"ours f32 {along(go32, v):.6e}")

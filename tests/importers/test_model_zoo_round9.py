@@ -233,3 +233,39 @@ def test_sweep_counts_a_refusal_apart_from_a_failure():
             raise ValueError("a bug in the model")
     failed = run_case(Case("broken", "t", lambda: (Broken(), (torch.randn(2),))), "export")
     assert failed["status"] == "error" and "a bug in the model" in failed["why"]
+
+
+def _scatter_model(indices, updates_const=False):
+    from onnx import TensorProto, helper, numpy_helper
+
+    inits = [numpy_helper.from_array(np.asarray(indices, np.int64), "idx"),
+             numpy_helper.from_array(np.zeros(3, np.float32), "z")]
+    inputs = []
+    if updates_const:
+        inits.append(numpy_helper.from_array(np.ones(len(indices), np.float32), "u"))
+    else:
+        inputs.append(helper.make_tensor_value_info("u", TensorProto.FLOAT, [len(indices)]))
+    node = helper.make_node("ScatterElements", ["z", "idx", "u"], ["y"], axis=0, name="sc")
+    g = helper.make_graph([node], "g", inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
+def test_onnx_scatter_none_with_repeated_constant_indices_is_refused():
+    """What torch's TorchScript exporter writes for GAT's index_add: a plain ScatterElements over repeated
+    receivers (value the writes' mean here, gradient a write's: GAT's weight gradients were 37x off)."""
+    with pytest.raises(UnsupportedModel, match=r"ScatterElements \(node 'sc'.*repeated indices.*index_add"):
+        gs.from_onnx(_scatter_model([0, 0, 2]))
+    with pytest.raises(UnsupportedModel, match=r"repeated indices"):  # -3 is position 0
+        gs.from_onnx(_scatter_model([0, -3, 2]))
+    u = np.asarray([1.0, 2.0], np.float32)
+    np.testing.assert_array_equal(gs.from_onnx(_scatter_model([2, 0]))(Tensor(u)).asnumpy(), [2.0, 0.0, 1.0])
+    gs.from_onnx(_scatter_model([1, 1], updates_const=True))  # constant writes: the folded value, no gradient
+
+
+def test_gat_through_the_torchscript_exporter_is_refused_not_wrong():
+    from benchmarks.model_zoo_sweep import _onnx_bytes
+    from benchmarks.zoo_models_round9 import gat
+
+    model, inputs = gat()()
+    with pytest.raises(UnsupportedModel, match=r"repeated indices"):
+        gs.from_onnx(_onnx_bytes(model, inputs, "torchscript"))
