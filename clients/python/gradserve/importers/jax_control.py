@@ -111,7 +111,9 @@ def _adds_one(fn, value, arg, env: dict, bound: tuple = ()) -> bool:
         callee = fn.funcs[ir.FlatSymbolRefAttr(op.attributes["callee"]).value]
         block = callee.regions[0].blocks[0]
         r = next(i for i, res in enumerate(op.results) if res == value)
-        inner = tuple(zip(block.arguments, [_caller_value(o, bound) for o in op.operands]))
+        # the callee's arguments as the loop's own values; the outer pairs stay for values the callee's
+        # operands came from (jnp.where outlined inside an outlined step)
+        inner = bound + tuple(zip(block.arguments, [_caller_value(o, bound) for o in op.operands]))
         return _adds_one(fn, list(block.operations)[-1].operands[r], arg, {}, inner)
     if name == "stablehlo.select":
         return all(_adds_one(fn, v, arg, env, bound) for v in op.operands[1:])
