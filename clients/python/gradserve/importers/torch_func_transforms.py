@@ -30,9 +30,15 @@ def refuse_transform_nodes(ep, module) -> None:
 
 
 def transform_export_error(e: Exception, module) -> UnsupportedModel | None:
-    """torch.export's own failure on a grad transform over closed-over weights, named; None for any other."""
+    """torch.export's own failure inside a grad transform (over closed-over weights: "meta conversion to view
+    functorch tensor"; hessian under vmap: "Cannot access data pointer of Tensor that doesn't have storage",
+    raised from functorch's eager_transforms), named; None for any other."""
+    import traceback
+
     text = str(e)
-    if "functorch tensor" not in text and "TensorWrapper" not in text:
+    in_transform = any(f.filename.replace("\\", "/").endswith("torch/_functorch/eager_transforms.py")
+                       for f in traceback.extract_tb(e.__traceback__))
+    if "functorch tensor" not in text and "TensorWrapper" not in text and not in_transform:
         return None
     return UnsupportedModel(
         f"torch.export cannot trace {type(module).__name__}: its forward calls {_TRANSFORMS} (torch: "
