@@ -314,3 +314,12 @@ def test_gat_through_the_torchscript_exporter_is_refused_not_wrong():
     model, inputs = gat()()
     with pytest.raises(UnsupportedModel, match=r"repeated indices"):
         gs.from_onnx(_onnx_bytes(model, inputs, "torchscript"))
+
+
+@pytest.mark.parametrize("start, stop, trips", [(0.5, 2.6, 3), (0.5, 2.0, 2), (0.0, 3.0, 3)])
+def test_a_float_counter_from_a_fraction_runs_ceil_of_the_span(start, stop, trips):
+    def fn(p, x):
+        return lax.while_loop(lambda s: s[0] < stop, lambda s: (s[0] + 1.0, s[1] * p), (jnp.float32(start), x))[1]
+    x = np.asarray([1.5, -0.5], np.float32)
+    net = gs.from_jax(fn, x, params=jnp.float32(1.1))
+    np.testing.assert_allclose(net(Tensor(x)).asnumpy(), x * 1.1 ** trips, rtol=1e-6)

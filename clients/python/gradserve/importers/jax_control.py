@@ -161,8 +161,8 @@ def _counter_bound(fn, op, env: dict, cmp) -> float | None:
         return None
     if not _adds_one(fn, bblock.operations[len(bblock.operations) - 1].operands[k], bblock.arguments[k], env):
         return None
-    n = float(bound.reshape(-1)[0])
-    return n if not np.isfinite(n) else float(max(math.ceil(n) - int(start.reshape(-1)[0]), 0))
+    n = float(bound.reshape(-1)[0])  # c0 + k < N for k = 0 .. ceil(N - c0) - 1 (a float counter too)
+    return n if not np.isfinite(n) else float(max(math.ceil(n - float(start.reshape(-1)[0])), 0))
 
 
 def _while(fn, op, ins: list[str], env: dict) -> list[str]:
