@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +75,7 @@ def _static_trips(fn, op, env: dict) -> int | None:
 def _conjuncts(value) -> list:
     """The operations whose results the condition's value ANDs together (through `and`, i1 converts and
     `x != false`, as lax.while_loop's `a & b & c` lowers), each as the op producing one conjunct."""
-    op = getattr(value, "owner", None)
+    op: Any = getattr(value, "owner", None)
     name = getattr(op, "name", None)
     if name == "stablehlo.and":
         return _conjuncts(op.operands[0]) + _conjuncts(op.operands[1])
@@ -92,7 +93,7 @@ def _direction(cmp) -> str:
 
 
 def _is_false(value) -> bool:
-    op = getattr(value, "owner", None)
+    op: Any = getattr(value, "owner", None)
     while getattr(op, "name", None) == "stablehlo.broadcast_in_dim":
         op = op.operands[0].owner
     return getattr(op, "name", None) == "stablehlo.constant" and "false" in str(op.attributes["value"])
@@ -105,7 +106,7 @@ def _adds_one(fn, value, arg, env: dict, bound: tuple = ()) -> bool:
     from jaxlib.mlir import ir
 
     value = _caller_value(value, bound)
-    op = getattr(value, "owner", None)
+    op: Any = getattr(value, "owner", None)
     name = getattr(op, "name", None)
     if name == "func.call":
         callee = fn.funcs[ir.FlatSymbolRefAttr(op.attributes["callee"]).value]
@@ -150,7 +151,7 @@ def _counter_bound(fn, op, env: dict, cmp) -> float | None:
     if cmp.operation.name != "stablehlo.compare" or _direction(cmp) != "LT":
         return None
     lhs = cmp.operands[0]
-    owner = getattr(lhs, "owner", None)
+    owner: Any = getattr(lhs, "owner", None)
     if getattr(owner, "name", None) == "stablehlo.convert":  # float(i) < mxstep (odeint's default inf)
         lhs = owner.operands[0]
     cblock, bblock = op.regions[0].blocks[0], op.regions[1].blocks[0]
@@ -190,6 +191,7 @@ def _while(fn, op, ins: list[str], env: dict) -> list[str]:
     caps = _join(fn, [body, cond], [(b_args, b_outs), (c_args, c_outs)])
     name = w.finish(body.w, b_outs + [body.capture(pv) for pv in caps])
     cname = w.finish(cond.w, c_outs)
+    assert max_trips is not None  # no static trips here, so the refusal above saw a bound
     res = w.emit("while", ins + caps, {"cond": cname, "body": name, "max_trips": int(max_trips)},
                  [w.avals[v] for v in ins + caps])
     return res[:n]
