@@ -33,10 +33,10 @@ import warnings
 
 import numpy as np
 
-from benchmarks import zoo_models, zoo_models_round6, zoo_models_round8
+from benchmarks import zoo_models, zoo_models_round6, zoo_models_round8, zoo_models_round9
 
 RTOL = 1e-4
-CASES = zoo_models.CASES + zoo_models_round6.CASES + zoo_models_round8.CASES
+CASES = zoo_models.CASES + zoo_models_round6.CASES + zoo_models_round8.CASES + zoo_models_round9.CASES
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "model_zoo.json")
 TABLE = os.path.join(HERE, "IMPORT_ZOO.md")
@@ -254,6 +254,8 @@ def _jax_reference(fn, params, x, c):
 
 
 def run_case(case, path, float64: bool = False) -> dict:
+    from gradserve.importers import UnsupportedModel
+
     t0 = time.perf_counter()
     try:
         built = case.build()
@@ -263,6 +265,9 @@ def run_case(case, path, float64: bool = False) -> dict:
         res = check_jax(*built, float64=float64) if path == "jax" else check_torch(*built, path, float64)
     except ExporterRefused as e:
         return {"status": "exporter", "why": str(e)}
+    except UnsupportedModel as e:  # refused by name, saying what to do: not a failure
+        return {"status": "refused", "why": f"UnsupportedModel: {str(e)[:300]}",
+                "seconds": round(time.perf_counter() - t0, 1)}
     except Exception as e:  # noqa: BLE001 - the sweep reports every failure and goes on
         tb = traceback.format_exc().strip().splitlines()
         return {"status": "error", "why": f"{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}",
@@ -327,9 +332,13 @@ def write_table(results: dict):
     for r in results.values():
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     lines[4:4] = ["Summary (model x path): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) +
-                  ". `exporter`: torch.onnx.export itself failed; `mismatch` / `error`: see the note.", ""]
+                  ". `exporter`: torch.onnx.export itself failed; `refused`: the importer (or torch.export "
+                  "inside from_torch) refused the model by name, saying what cannot be imported and what to do; "
+                  "`mismatch` / `error` (any other failure): see the note.", ""]
+    sections = [m.SECTION for m in (zoo_models, zoo_models_round6, zoo_models_round8, zoo_models_round9)
+                if getattr(m, "SECTION", "")]  # a round's findings, kept with its models
     with open(TABLE, "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(lines + ([""] + sections if sections else [])) + "\n")
 
 
 def main():

@@ -357,13 +357,11 @@ CASES = [
     Case("swin_t", "torchvision", tv("swin_t", size=64)),
     Case("regnet_y_400mf", "torchvision", tv("regnet_y_400mf")),
     Case("densenet121", "torchvision", tv("densenet121"),
-         note="a ReLU kink, not an op: at these weights one pre-ReLU value (denseblock2.denselayer9.norm1) is "
-              "1.9e-6, inside float32 rounding, so the unit's derivative flips and the grads of that layer and "
-              "those feeding it differ 9e-3; at other weights (perturbed twice) all 364 grads agree to 1.6e-6. "
-              "--float64 (round 8, export row): ours 9.0e-3 off torch float64, torch float32 1.2e-6: at a kink "
-              "whichever float32 lands on the other side of zero looks off, so f64 alone cannot tell this from a "
-              "bug (keypointrcnn_rpn is the mirror: torch float32 on the wrong side); the perturbed weights are "
-              "what says kink (not re-examined in round 8)"),
+         note="a ReLU kink, not ours (round 9, benchmarks/densenet_kink.py): one pre-ReLU value "
+              "(denseblock2.denselayer9.relu1's input) is -4.1e-7 in float64, scale 13.8; our float32 puts it on "
+              "the positive side, torch's on the negative. In float64 ours equals torch's to 5e-16, and at inputs "
+              "moving it to +-1e-4 our float32 grads are 2-3e-7 off torch float64 (finite differences agree); "
+              "ours at x is the positive side's derivative (2.7e-7 off it). See the Round 9 section"),
     Case("squeezenet1_1", "torchvision", tv("squeezenet1_1", size=64)),
     Case("shufflenet_v2_x0_5", "torchvision", tv("shufflenet_v2_x0_5")),
     Case("mnasnet0_5", "torchvision", tv("mnasnet0_5")),

@@ -649,8 +649,9 @@ def jax_while_newton():
 
 
 _JAX_NOTES = {
-    "jax_odeint_dopri": "refused by name, as designed: the adaptive solver's lax.while_loop runs to convergence (no "
-                        "static trip count); the next row bounds it",
+    "jax_odeint_dopri": "refused by name, as designed: odeint's default mxstep=inf leaves its while loop unbounded; "
+                        "the refusal names mxstep (round 9: odeint(..., mxstep=N) imports, jax_odeint_mxstep) and "
+                        "while_max_trips (the next row)",
     "jax_odeint_dopri_bounded": "from_jax(..., while_max_trips=100): ours differentiates the solver's steps, JAX "
                                 "solves the adjoint ODE; both within the solver's rtol 1e-6",
     "jax_gp_scipy_special": "betainc was refused before round 8 (JAX lowers it to a convergence while loop); kept "

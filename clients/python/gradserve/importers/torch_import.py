@@ -16,6 +16,7 @@ from ._shared.division import int_divide, torch_div_rounded
 from ._shared.graph_writer import NARROW_INTS, GraphWriter, UnsupportedModel
 from . import torch_detection, torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_science, torch_search_quant, torch_special  # noqa: F401,E501 - they add their rules to ATEN
 from .torch_linalg import TOKEN, EffectToken
+from .torch_func_transforms import refuse_transform_nodes, transform_export_error
 from .torch_while import is_while_loop, while_loop
 from .torch_table import ATEN, _dt, aten
 
@@ -927,17 +928,24 @@ def _storage_key(t) -> tuple:
 
 def _export(module, args: tuple):
     """torch.export.export, its refusal of a data-dependent shape (a detector's NMS: how many boxes it keeps
-    depends on their values) named as such."""
+    depends on their values) and of a grad transform in forward (torch_func_transforms) named as such."""
     import torch
     from torch.fx.experimental.symbolic_shapes import GuardOnDataDependentSymNode
 
     try:
-        return torch.export.export(module, args)
+        ep = torch.export.export(module, args)
     except GuardOnDataDependentSymNode as e:
         raise UnsupportedModel(
             f"torch.export cannot trace {type(module).__name__}: a shape or a branch depends on tensor values (torch: "
             f"{str(e).splitlines()[0][:160]}); gradserve graphs have static shapes: import the part before it (a "
             "detector's backbone and head, without its NMS post-processing)") from None
+    except Exception as e:
+        named = transform_export_error(e, module)
+        if named is None:
+            raise
+        raise named from None
+    refuse_transform_nodes(ep, module)
+    return ep
 
 
 def _program_to_writer(module, args: tuple, decompose: bool):

@@ -253,6 +253,8 @@ def _scatter_elements(ctx, node, attrs):
     red = attrs.get("reduction", "none")
     if red in ("max", "min", "mul"):  # opset 16 / 18
         return [C.scatter_reduce_along(ctx.w, x, idx, upd, attrs.get("axis", 0), red, include_self=True)]
+    if red == "none":
+        _refuse_repeated_writes(ctx, node, _element_positions(ctx, node, attrs.get("axis", 0)))
     mode = {"none": "set", "add": "add"}.get(red, red)
     return [C.scatter_along(ctx.w, x, idx, upd, attrs.get("axis", 0), mode)]
 
@@ -267,11 +269,46 @@ def _scatter_nd(ctx, node, attrs):
     red = red.decode() if isinstance(red, bytes) else red
     if red not in ("none", "add", "mul", "max", "min"):
         raise UnsupportedModel(f"ScatterND reduction {red!r} (known: none, add, mul, max, min)")
+    if red == "none" and ctx.is_const(node.input[1]):
+        shape = list(w.shape(x))
+        at = ctx.cval(node.input[1], node).astype(np.int64)
+        at = np.where(at < 0, at + np.asarray(shape[:at.shape[-1]]), at)
+        _refuse_repeated_writes(ctx, node, np.ravel_multi_index(tuple(np.moveaxis(at, -1, 0)),
+                                                                 shape[:at.shape[-1]], mode="clip").reshape(-1))
     pos = C.gather_nd(w, C.iota_like(w, x), idx)
     if list(w.shape(pos)) != list(w.shape(upd)):
         raise UnsupportedModel(f"ScatterND updates of shape {list(w.shape(upd))} for indices {list(w.shape(idx))} "
                                f"into data {list(w.shape(x))} (want {list(w.shape(pos))})")
     return [C.put_positions(w, x, upd, pos, "set" if red == "none" else red)]
+
+
+def _element_positions(ctx, node, axis: int):
+    """ScatterElements' flat target positions when its indices are a constant, else None."""
+    if not ctx.is_const(node.input[1]):
+        return None
+    idx = ctx.cval(node.input[1], node).astype(np.int64)
+    shape = list(ctx.w.shape(ctx.val(node.input[0])))
+    axis %= len(shape)
+    if idx.ndim != len(shape):
+        return None  # the importer's own shape check names it
+    at = list(np.indices(idx.shape))
+    at[axis] = np.where(idx < 0, idx + shape[axis], idx)
+    return np.ravel_multi_index(tuple(at), shape, mode="clip").reshape(-1)
+
+
+def _refuse_repeated_writes(ctx, node, flat) -> None:
+    """A write (reduction none) of data to a position named twice by constant indices: ONNX leaves the
+    result undefined (onnxruntime keeps one write). torch.onnx's exporters write index_add, index_put(
+    accumulate=True) and scatter_reduce(mean) over repeated indices this way, meaning a sum or mean, so no
+    choice of ours is the model's: refused, where the positions are known at import."""
+    if flat is None or ctx.is_const(node.input[2]) or len(np.unique(flat)) == len(flat):
+        return
+    raise UnsupportedModel(
+        f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}): reduction 'none' with repeated indices: "
+        "ONNX leaves repeated writes undefined, and torch.onnx's exporters write index_add / index_put(accumulate)"
+        " / scatter_reduce(mean) over repeated indices this way (meaning their sum or mean); import the torch "
+        "model with from_torch (torch.export), or export it with reduction='add'",
+        op=node.op_type, node=node.name, version=ctx.opset)
 
 
 @handles("Hardmax")
