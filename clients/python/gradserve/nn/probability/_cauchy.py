@@ -8,14 +8,24 @@ import math
 
 from ... import dtype as _dt
 from ... import ops
-from ._loc_scale import LocScale
+from ._location_scale import LocationScale
 
 
-class Cauchy(LocScale):
+class Cauchy(LocationScale):
     """See the module's doc."""
 
+    SCALE_ERROR = "scale must be greater than zero."
+
     def __init__(self, loc=None, scale=None, seed=None, dtype=_dt.float32, name="Cauchy"):
-        super().__init__(loc, scale, seed, dtype, name)
+        super().__init__("Cauchy", loc, scale, seed, dtype, name)
+
+    @property
+    def loc(self):
+        return self._loc
+
+    @property
+    def scale(self):
+        return self._scale
 
     def _z(self, value, loc, scale):
         return (self._tensor(value) - loc) / scale
@@ -34,14 +44,8 @@ class Cauchy(LocScale):
     def cdf(self, value, loc=None, scale=None):
         return 0.5 + ops.atan(self._z(value, *self._params(loc, scale))) / math.pi
 
-    def log_cdf(self, value, loc=None, scale=None):
-        return ops.log(self.cdf(value, loc, scale))
-
     def survival_function(self, value, loc=None, scale=None):
         return 0.5 - ops.atan(self._z(value, *self._params(loc, scale))) / math.pi
-
-    def log_survival(self, value, loc=None, scale=None):
-        return ops.log(self.survival_function(value, loc, scale))
 
     def mean(self, loc=None, scale=None):
         raise ValueError("mean is undefined for Cauchy distribution.")

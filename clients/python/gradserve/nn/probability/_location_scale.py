@@ -1,4 +1,4 @@
-"""What Normal and LogNormal share: a distribution of a location and a positive scale (Normal's mean / sd, LogNormal's
+"""What Normal, LogNormal and Cauchy share: a distribution of a location and a positive scale (Normal's mean / sd, LogNormal's
 loc / scale of log X), made with them or given at each call (a call's win), checked as MindSpore 2.10 checks them,
 and what follows from the closed forms each defines (prob, the logs of cdf and survival function, the KL of the two
 normals, no sampling)."""
@@ -25,9 +25,11 @@ def normal_kl(mean_a, sd_a, mean_b, sd_b):
 
 
 class LocationScale(Distribution):
-    """The base of Normal and LogNormal; NAMES: what their errors call the two parameters."""
+    """The base of Normal, LogNormal and Cauchy; NAMES: what their errors call the two parameters; SCALE_ERROR:
+    MindSpore 2.10's text for a scale <= 0."""
 
     NAMES = ("loc", "scale")
+    SCALE_ERROR = "Standard deviation must be greater than zero."
     # each subclass's closed forms, with its own parameter names (what prob and the logs below are made of)
     log_prob: Callable[..., Tensor]
     cdf: Callable[..., Tensor]
@@ -54,10 +56,9 @@ class LocationScale(Distribution):
     def _tensor(self, v) -> Tensor:
         return v.astype(self._dt) if isinstance(v, Tensor) else Tensor(np.asarray(v, self._dt))
 
-    @staticmethod
-    def _positive(scale: Tensor) -> Tensor:
+    def _positive(self, scale: Tensor) -> Tensor:
         if scale._data is not None and not np.all(np.asarray(scale._data) > 0):
-            raise ValueError("Standard deviation must be greater than zero.")
+            raise ValueError(self.SCALE_ERROR)
         return scale
 
     def _params(self, loc=None, scale=None) -> tuple[Tensor, Tensor]:
