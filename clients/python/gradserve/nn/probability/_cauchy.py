@@ -42,10 +42,10 @@ class Cauchy(LocationScale):
         return 1.0 / (math.pi * scale * (1.0 + z * z))
 
     def cdf(self, value, loc=None, scale=None):
-        return 0.5 + ops.atan(self._z(value, *self._params(loc, scale))) / math.pi
+        return ops.atan(self._z(value, *self._params(loc, scale))) / math.pi + 0.5
 
     def survival_function(self, value, loc=None, scale=None):
-        return 0.5 - ops.atan(self._z(value, *self._params(loc, scale))) / math.pi
+        return -ops.atan(self._z(value, *self._params(loc, scale))) / math.pi + 0.5
 
     def mean(self, loc=None, scale=None):
         raise ValueError("mean is undefined for Cauchy distribution.")
