@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from . import client_shm
+from . import client_shm, shm
 from .client_shm import Region, RegionError, Regions, layout
 from .errors import InvalidRequest, LimitExceeded
 
@@ -270,7 +270,7 @@ class OutMaps:
         _, mm = self.maps.pop(ident)
         try:
             mm.close()
-        except BufferError:  # pragma: no cover - no view outlives a write
+        except BufferError:  # an output computed in place in it still alive: the mapping goes with the last one
             pass
 
 
@@ -338,7 +338,8 @@ def views(maps: OutMaps, target: tuple, avals: tuple) -> tuple[list, dict]:
     mm, base, where = _places(maps, target, [_nbytes(s, d) for s, d in avals])
     if mm is None:
         return [None] * len(avals), where
-    got = ([np.ndarray(s, dtype=d.newbyteorder("<"), buffer=mm, offset=base + where[i]) if i in where else None
+    # (shm.view: outputs computed in place hold the mapping, so a drop of it (_stale, _room) never unmaps them)
+    got = ([shm.view(mm, s, d.newbyteorder("<"), base + where[i]) if i in where else None
             for i, (s, d) in enumerate(avals)], where)
     kept = maps.views.setdefault(tuple(target[2]), {})
     if len(kept) >= MAX_VIEWS:

@@ -314,6 +314,19 @@ def _from_raw(ref: tuple) -> np.ndarray:
     return np.frombuffer(bytearray(raw), dtype=np.dtype(dt)).reshape(shape)  # writable, like an unpickled one
 
 
+def view(buf, shape, dt, offset: int = 0) -> np.ndarray:
+    """An array of `shape` on a mapping (an mmap or a memoryview of one) that holds the mapping's buffer export
+    while any view of it lives, so that closing the mapping meanwhile raises BufferError (the mapping then goes
+    with the last view) instead of unmapping memory the array still reads. np.ndarray(buffer=...) keeps only a
+    reference, no export: a close() unmapped under it, and a job read freed pages (a worker's SIGSEGV) or
+    whatever the allocator put there next (wrong values)."""
+    dtype = np.dtype(dt)
+    count = 1
+    for d in shape:
+        count *= d
+    return np.frombuffer(buf, dtype=dtype, count=count, offset=offset).reshape(shape)
+
+
 def get(ref: tuple, attached: list) -> np.ndarray:
     """The array of a ref: a view on the segment for shm refs (attached segments appended to `attached`)."""
     if ref[0] == "inline":
@@ -321,7 +334,7 @@ def get(ref: tuple, attached: list) -> np.ndarray:
     _, name, shape, dt, *off = ref
     seg = attach(name)
     attached.append(seg)
-    return np.ndarray(shape, dtype=np.dtype(dt), buffer=seg.buf, offset=off[0] if off else 0)
+    return view(seg.buf, shape, dt, off[0] if off else 0)
 
 
 def take_view(ref: tuple) -> np.ndarray:

@@ -246,13 +246,15 @@ class InputMaps:
 def _view(buf, shape, dt: str, off: int):
     import numpy as np
 
+    from . import shm
+
     dtype = np.dtype(dt)
     n = 1
     for d in shape:
         n *= d
     if off < 0 or off + n * dtype.itemsize > len(buf):  # (the server's offsets; a made region's size is its own)
         raise ValueError(f"an input of shape {list(shape)} at byte {off} runs past its shared memory ({len(buf)} bytes)")
-    a = np.ndarray(shape, dtype=dtype, buffer=buf, offset=off)
+    a = shm.view(buf, shape, dtype, off)  # (holds the mapping: InputMaps may drop it while this job reads it)
     a.flags.writeable = False  # the server's buffer (it may keep it for later jobs: client_shm.Kept), or the client's
     return a
 

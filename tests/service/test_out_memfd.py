@@ -313,3 +313,27 @@ def test_the_engine_computes_outputs_straight_into_the_made_region(fresh_maps, m
     finally:
         view.close()
         regs.close()
+
+
+def test_a_dropped_mapping_stays_while_an_output_computed_in_it_lives(fresh_maps):
+    """OutMaps may drop a mapping (its region closed, or room for another) while an output the engine computed
+    in place in it is still alive: the mapping must go with that output, never under it (a read of an
+    unmapped output killed the worker with SIGSEGV)."""
+    regs = _regions()
+    view = _made_view(regs, "o", 1 << 16)
+    try:
+        io = client_shm.RegionIO(regs, PEER)
+        io.set_output({"region": "o", "offset": 64})
+        target = io.target()
+        outs, where = out_memfd.views(fresh_maps, target, (((4,), np.dtype("<f4")),))
+        outs[0][:] = [1.0, 2.0, 3.0, 4.0]
+        ident = tuple(target[2])
+        mm = fresh_maps.maps[ident][1]
+        fresh_maps._drop(ident)
+        assert ident not in fresh_maps.maps and not mm.closed  # still mapped: the output views it
+        np.testing.assert_array_equal(outs[0], [1.0, 2.0, 3.0, 4.0])
+        assert np.frombuffer(view, np.float32, 4, where[0]).tolist() == [1.0, 2.0, 3.0, 4.0]
+        regs.release(io.using)
+    finally:
+        view.close()
+        regs.close()
