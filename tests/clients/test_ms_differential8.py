@@ -28,7 +28,7 @@ def test_round8_draws_every_form_the_brief_names():
     progs = gen8.programs8(8, 600, msd._available)
     apis = {p["api"] for p in progs}
     text = "\n".join(p["src"] for p in progs)
-    for form in ("promotion", "index.getitem", "index.setitem", "inplace", "control.jit", "control.eager", "loss",
+    for form in ("promotion", "index.getitem", "index.setitem", "inplace.jit", "inplace.eager", "control.jit", "control.eager", "loss",
                  "vmap"):
         assert any(a.startswith(form) for a in apis), form
     for name in ("F.conv1d", "F.conv2d", "F.layer_norm", "F.group_norm", "F.embedding", "F.pad", "F.normalize",
