@@ -66,3 +66,13 @@ def test_the_same_function_text_in_two_modules_reads_each_modules_globals(mindsp
         np.testing.assert_allclose(got, want, rtol=1e-6)
     t = Tensor(np.array([0.0, 1.0, 0.0], np.float32))
     assert ops.jvp(l1, (Tensor(x), Tensor(y)), (t, t * 0))[1].asnumpy() == pytest.approx(1 / 3)
+
+
+def test_vector_norm_takes_mindspores_keywords(mindspore_is_gradserve):
+    """MindSpore 2.10's ops.vector_norm(x, ord=2, axis=None, keepdims=False, *, dtype=None): `axis=` / `keepdims=`
+    were refused (TypeError: unexpected keyword 'axis'; the SDK spelled them dim / keepdim). Expected: closed forms."""
+    x = np.array([[3.0, -4.0], [1.0, 2.0]], np.float32)
+    got = ops.vector_norm(Tensor(x), 2, axis=(0, 1), keepdims=True)
+    assert got.shape == (1, 1) and float(got.asnumpy()[0, 0]) == pytest.approx(np.sqrt(30.0), rel=1e-6)
+    np.testing.assert_allclose(ops.vector_norm(Tensor(x), ord=1, axis=-1).asnumpy(), [7.0, 3.0])
+    np.testing.assert_allclose(ops.vector_norm(Tensor(x), float("inf"), axis=0, keepdims=True).asnumpy(), [[3.0, 4.0]])
