@@ -76,3 +76,32 @@ def test_vector_norm_takes_mindspores_keywords(mindspore_is_gradserve):
     assert got.shape == (1, 1) and float(got.asnumpy()[0, 0]) == pytest.approx(np.sqrt(30.0), rel=1e-6)
     np.testing.assert_allclose(ops.vector_norm(Tensor(x), ord=1, axis=-1).asnumpy(), [7.0, 3.0])
     np.testing.assert_allclose(ops.vector_norm(Tensor(x), float("inf"), axis=0, keepdims=True).asnumpy(), [[3.0, 4.0]])
+
+
+def _same(got, dtype: str, want):
+    assert got.dtype == getattr(__import__("gradserve").dtype, dtype), (got.dtype, dtype)
+    np.testing.assert_array_equal(got.asnumpy(), np.array(want, dtype))
+
+
+def test_integer_and_bool_tensors_with_a_python_float_promote_in_floor_divide_and_remainder(mindspore_is_gradserve):
+    """The number took the Tensor's dtype in floor_divide / remainder / floor_mod / div(rounding_mode) / mint.div:
+    int32 [6, -5, 7] // 2.5 divided by 2 ([3, -3, 3], int32), % 2.5 gave [0, 1, 1], bool [True, False] // 2 stayed
+    bool [True, False], mint.div(bool, 2) divided by True ([1, 0]), uint8 [1, 4] // 2.5 gave [0, 2]. Expected:
+    MindSpore 2.10.0 CPU's outputs (run by hand; the values are also floor(a / b) and a - floor(a / b) * b)."""
+    from gradserve import mint
+    i = Tensor(np.array([6, -5, 7], np.int32))
+    b = Tensor(np.array([True, False]))
+    _same(i // 2.5, "float32", [2, -2, 2])
+    _same(i % 2.5, "float32", [1, 0, 2])
+    _same(7.5 // i, "float32", [1, -2, 1])
+    _same(7.5 % i, "float32", [1.5, -2.5, 0.5])
+    _same(ops.floor_mod(i, 2.5), "float32", [1, 0, 2])
+    _same(ops.div(i, 2.5, rounding_mode="floor"), "float32", [2, -2, 2])
+    _same(ops.div(i, 2.5, rounding_mode="trunc"), "float32", [2, -2, 2])
+    _same(b // 2, "int64", [0, 0])
+    _same(b // 1.0, "float32", [1, 0])
+    _same(b % 2.0, "float32", [1, 0])
+    _same(mint.div(b, 2), "float32", [0.5, 0])
+    _same(Tensor(np.array([1, 4], np.uint8)) // 2.5, "float32", [0, 1])
+    _same(ops.floor_divide(i, 2), "int32", [3, -3, 3])  # an int number with an int Tensor: still integer
+    _same(ops.div(i, 4, rounding_mode="trunc"), "int32", [1, -1, 1])
