@@ -105,3 +105,18 @@ def test_integer_and_bool_tensors_with_a_python_float_promote_in_floor_divide_an
     _same(Tensor(np.array([1, 4], np.uint8)) // 2.5, "float32", [0, 1])
     _same(ops.floor_divide(i, 2), "int32", [3, -3, 3])  # an int number with an int Tensor: still integer
     _same(ops.div(i, 4, rounding_mode="trunc"), "int32", [1, -1, 1])
+
+
+def test_a_0d_tensor_reduced_along_axis_0_or_minus_1_is_its_element(mindspore_is_gradserve):
+    """ops.amax / amin / sum / mean / logsumexp / any, Tensor.amax / sum / mean / logsumexp and mint.amax of a 0-d
+    tensor along 0, -1, (0,) or [0] were refused ("max: axis -1 out of range for rank 0", NumPy's AxisError);
+    MindSpore 2.10.0 CPU (run by hand) gives the element, 0-d, as torch does. Expected: the element (closed form);
+    the gradient of 3 * sum(x, -1) is 3."""
+    from gradserve import mint
+    x = Tensor(np.float32(1.5))
+    for got in (ops.amax(x, -1), ops.amin(x, (0,)), ops.sum(x, -1), ops.mean(x, 0), ops.logsumexp(x, -1),
+                ops.amax(x, [0]), ops.sum(x, [0], True), x.amax(-1), x.sum(-1), x.mean((0,)), x.logsumexp(0),
+                mint.amax(x, -1), mint.sum(x, 0)):
+        assert got.shape == () and float(got) == 1.5
+    assert bool(ops.any(x, -1))
+    assert float(ops.grad(lambda t: ops.sum(t, -1) * 3)(x)) == 3.0
