@@ -6,7 +6,7 @@ real server. Forward values and gradients are compared: GradOperation get_all / 
 ops.grad (also under ms.jit), ops.value_and_grad (inputs and weights), ops.jvp, ops.vjp. The loss is sum(out_i * w_i) with
 fixed weights per program. Tolerances and the comparison: mindspore_suite/grad_diff.py.
 
-  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7] [-v]   # generate, both sides, compare
+  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|8] [-v]   # generate, both sides, compare
   python ms_differential.py gs OUT_DIR [-v]       # gradserve's side of what MindSpore ran, then compare
   python ms_differential.py compare OUT_DIR [-v]
   python ms_differential.py side OUT_DIR ms|gs                          # one side, in the Python it runs under
@@ -49,6 +49,10 @@ def make_tensor(dtype: str, shape: tuple, seed: int, domain: str):
         a = np.where(a > 0, 1.0, -1.0)
     elif domain == "ones":
         a = np.ones(shape)
+    elif domain == "ints":
+        a = rs.randint(-4, 5, shape)
+    elif domain == "nonzero":
+        a = rs.randint(1, 5, shape) * rs.choice([-1, 1], shape)
     elif domain.startswith("index"):
         a = rs.randint(0, max(1, int(domain[5:])), shape)
     elif seed % 5 == 0:
@@ -206,17 +210,19 @@ def _available(holder: str, name: str) -> bool:
     return hasattr(holders[holder], name)
 
 
-def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 7) -> None:
+def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 8) -> None:
     """Generate, MindSpore's side, gradserve's side (the programs MindSpore ran: gs_only after a MindSpore side
     stopped part way), compare."""
     import _ms_differential_gen
     import _ms_differential_gen7
+    import _ms_differential_gen8
     from doc_examples import _gradserve_env
     folder = os.path.abspath(folder)
     if not gs_only:
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, "programs.jsonl"), "w") as f:
-            draw = _ms_differential_gen7.programs7 if round_ == 7 else _ms_differential_gen.programs
+            draw = {6: _ms_differential_gen.programs, 7: _ms_differential_gen7.programs7,
+                    8: _ms_differential_gen8.programs8}[round_]
             for prog in draw(seed, count, _available):
                 f.write(json.dumps(prog) + "\n")
         _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
@@ -262,8 +268,9 @@ def main() -> None:
     ap.add_argument("which", nargs="?", choices=["ms", "gs"])
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--count", type=int, default=500)
-    ap.add_argument("--round", type=int, choices=[6, 7], default=7, help="6: one call / layer and the first-order "
-                    "forms; 7: higher order, mint / mint.nn.functional, layers through GradOperation")
+    ap.add_argument("--round", type=int, choices=[6, 7, 8], default=8, help="6: one call / layer and the first-order "
+                    "forms; 7: higher order, mint / mint.nn.functional, layers through GradOperation; 8: stop 40's "
+                    "names, promotion, indexing / setitem, in-place methods, control flow, loss Cells, vmap of grad")
     ap.add_argument("-v", action="store_true", help="also list dtype differences and gradserve errors")
     a = ap.parse_args()
     if a.command in ("run", "gs"):

@@ -421,6 +421,10 @@ def convert(fn: Callable) -> Callable:
     outer = _cache.get(target.__code__, lambda: _rewritten_or_none(target))
     if outer is None:
         return fn
+    if outer.__globals__ is not target.__globals__:
+        # equal code objects (the same text at the same line of another module or exec; Python's code equality
+        # leaves out the file) share one rewrite: it runs in this function's own globals, not the first one's
+        outer = types.FunctionType(outer.__code__, target.__globals__, outer.__name__)
     cells = []
     for c in target.__closure__ or ():
         try:

@@ -737,6 +737,8 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
     attrs = dict(attrs or {})
     full = _catalog.check(op, len(inputs), attrs)
     inputs = [x if isinstance(x, Tensor) else _operand(op, x, inputs, full) for x in inputs]
+    if op in _REDUCTIONS and _zero_d_along_its_axis(inputs[0], full.get("axis")):
+        attrs["axis"] = full["axis"] = None  # (MindSpore 2.10: a 0-d tensor along axis 0 / -1 is its element)
     # mindspore.amp's casts, eager too (a function at level 'auto' runs its ops in the scope)
     mixed = _amp_cast.wrap(op, inputs, cast, lambda xs: apply(op, xs, attrs))
     if mixed is not None:
@@ -775,6 +777,18 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
     if in_no_grad() and op != "stop_gradient":
         outs = [tr.emit("stop_gradient", [o._name], {}, [aval])[0] for o, aval in zip(outs, out_avals)]
     return outs
+
+
+_REDUCTIONS = frozenset({"sum", "mean", "max", "min", "prod", "logsumexp"})
+
+
+def _zero_d_along_its_axis(x: Tensor, axis) -> bool:
+    """A 0-d operand reduced along axis 0 / -1 (an int, or a list of them): all of it, as MindSpore 2.10 (and
+    torch) take it; the engine refuses an axis of a rank-0 operand."""
+    if x.ndim or axis is None:
+        return False
+    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+    return bool(axes) and all(a in (0, -1) for a in axes)
 
 
 def apply1(op: str, *inputs, **attrs) -> Tensor:

@@ -90,16 +90,16 @@ def view_as_real(input):  # noqa: A002
     return late.ops.stack([late.ops.real(x), late.ops.imag(x)], -1)
 
 
-def vector_norm(x, ord: float = 2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
-    """The ord-norm of x's elements (all of them, or along dim): ops.norm's vector norms, of the flattened x
-    when dim is None."""
+def vector_norm(x, ord: float = 2, axis=None, keepdims=False, *, dtype=None):  # noqa: A002
+    """The ord-norm of x's elements (all of them, or along axis: an int or a tuple): ops.norm's vector norms, of
+    the flattened x when axis is None. MindSpore 2.10's keywords: axis / keepdims (mint.norm's are dim / keepdim)."""
     x = _tensor(x)
-    if dim is None:
+    if axis is None:
         out = late.ops.norm(late.ops.reshape(x, (-1,)), ord, 0, False, dtype=dtype)
-        return late.ops.reshape(out, (1,) * len(x.shape)) if keepdim else out
-    if isinstance(dim, (tuple, list)) and len(dim) > 1:  # ops.norm takes an axis pair as a matrix norm
-        return _vector_norm_over(x, ord, dim, keepdim, dtype)
-    return late.ops.norm(x, ord, dim, keepdim, dtype=dtype)
+        return late.ops.reshape(out, (1,) * len(x.shape)) if keepdims else out
+    if isinstance(axis, (tuple, list)) and len(axis) > 1:  # ops.norm takes an axis pair as a matrix norm
+        return _vector_norm_over(x, ord, axis, keepdims, dtype)
+    return late.ops.norm(x, ord, axis, keepdims, dtype=dtype)
 
 
 def _vector_norm_over(x, ord, dim, keepdim, dtype):  # noqa: A002

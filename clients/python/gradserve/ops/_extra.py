@@ -11,7 +11,7 @@ from .. import dtype as _dt
 from .. import _graph_print
 from .._hooks import with_grad_rule
 from .._tensor import Tensor
-from .._trace import apply, current
+from .._trace import _scalar, _scalar_dtype, _scalar_tensor, apply, current
 from . import _primitives
 
 
@@ -309,15 +309,24 @@ class ReLU6:
 
 
 def _as_tensors(x, y):
-    """Two operands as Tensors of one dtype (MindSpore's promotion; a Python number takes the Tensor's)."""
+    """Two operands as Tensors of one dtype (MindSpore's promotion). A Python number as with an operator
+    (_trace._scalar_dtype): a float with an integer / bool Tensor is float32, an int with a bool one int64 (it took
+    the Tensor's dtype: int32 // 2.5 divided by 2, bool / 2 by True); a list takes the Tensor's dtype."""
     if not isinstance(x, Tensor) and not isinstance(y, Tensor):
         x = Tensor(x)
     if not isinstance(x, Tensor):
-        x = Tensor(np.asarray(x, dtype=np.dtype(y.dtype.name)))
+        x, y = _number_with(x, y), y if not _scalar(x) else P.cast(y, _scalar_dtype(x, y.dtype.name)[1])
     if not isinstance(y, Tensor):
-        y = Tensor(np.asarray(y, dtype=np.dtype(x.dtype.name)))
+        y, x = _number_with(y, x), x if not _scalar(y) else P.cast(x, _scalar_dtype(y, x.dtype.name)[1])
     dt = _dt.promote(x.dtype.name, y.dtype.name)
     return P.cast(x, dt), P.cast(y, dt)
+
+
+def _number_with(v, t: Tensor) -> Tensor:
+    """v (a Python number, or a list of them) as the operand beside Tensor t."""
+    if _scalar(v):
+        return _scalar_tensor(v, _scalar_dtype(v, t.dtype.name)[0])
+    return Tensor(np.asarray(v, dtype=np.dtype(t.dtype.name)))
 
 
 def floor(input):

@@ -21,7 +21,7 @@ from .._late import late  # CrossEntropyLoss: the training layer is built on ops
 from .._misc import random_ops_generator
 from .._tensor import Tensor, _is_bool
 from .._trace import current
-from ._extra import P, floor_div
+from ._extra import P, _as_tensors, floor_div
 from ._ms_misc import trunc
 from ._doc_math import _float
 from ._reduce_ms import sort
@@ -77,9 +77,9 @@ def divide(input, other, *, rounding_mode=None):  # noqa: A002
     if rounding_mode == "floor":
         return floor_div(input, other)
     if rounding_mode == "trunc":
-        q = true_divide(input, other)
-        q = trunc(q)
-        return P.cast(q, input.dtype) if isinstance(input, Tensor) and not _dt.is_float(input.dtype) else q
+        x, y = _as_tensors(input, other)  # (an integer input with a float number: float32, as MindSpore 2.10)
+        q = trunc(true_divide(x, y))
+        return q if _dt.is_float(x.dtype) else P.cast(q, x.dtype)
     raise ValueError(f"divide: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numbers
 
+from .._trace import _zero_d_along_its_axis
 from ._extra import P
 
 
 def one_element_axis(x, axis, keepdims):
     """(x, axis, keepdims) to reduce: a 0-d x with axis 0 / -1 as shape (1,) along axis 0, keepdims off."""
-    if not tuple(x.shape) and isinstance(axis, numbers.Integral) and not isinstance(axis, bool) and axis in (0, -1):
+    if isinstance(axis, numbers.Integral) and not isinstance(axis, bool) and _zero_d_along_its_axis(x, axis):
         return P.reshape(x, (1,)), 0, False
     return x, axis, keepdims
