@@ -26,17 +26,18 @@ around it as attribute writes are (_attr_writes.carry; filled and called first),
 (called again with them, as a cached trace's run calls them); a third (or higher) order's middle passes come
 out as the first does, each from a grad node above the one before (Probe.passes) and called in turn. A pass after
 the first calls a point's hooks only where it reaches the point, zeros included: the engine's grad `reached`
-flags, asked of its grad node after the values (wants_reach, _unreached). A hook that reads its gradient and
-returns a new one (PyNative) has the grad call run again (Rerun): at first order with the gradient it returned as
-a constant, not called again; in a grad of a grad's first pass it is called while traced, its values known, so
-that what it returns is differentiated by the later passes (its code remembered: _CHANGERS), and later runs emit
-the ops it traced then rather than call it again (_Piece): once a pass, its first time too. A vjp of a grad: the
-vjp's forward call (a grad) runs the first pass, a known changer there made traced with its values (a _Piece), and
-hands each changer's values and _Piece to vjp_fn's runs (_vjp_handover), which emit its ops again for
-the second pass to differentiate (or, with no _Piece, call it again traced with the forward's values). No value
-where none can be given: a point outside a derived function; a grad of a grad in GRAPH_MODE, a jvp over a grad
-(a hook that reads values there is refused by name, not skipped; a placeholder a hook stored there is refused
-when read after the call: Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
+flags, asked of its grad node after the values (wants_reach, _unreached); a point a backward computes (a Tensor
+hooked in a cell's backward hook), none of the grad node whose backward it is (Probe.rule_of). A hook that reads
+its gradient and returns a new one (PyNative) has the grad call run again (Rerun): at first order with the
+gradient it returned as a constant, not called again; in a grad of a grad's first pass it is called while traced,
+its values known, so that what it returns is differentiated by the later passes (its code remembered: _CHANGERS),
+and later runs emit the ops it traced then rather than call it again (_Piece): once a pass, its first time too. A
+vjp of a grad: the vjp's forward call (a grad) runs the first pass, a known changer there made traced with its
+values (a _Piece), and hands each changer's values and _Piece to vjp_fn's runs (_vjp_handover), which emit its ops
+again for the second pass to differentiate (or, with no _Piece, call it again traced with the forward's values). No
+value where none can be given: a point outside a derived function; a grad of a grad in GRAPH_MODE, a jvp over a grad
+(a hook that reads values there is refused by name, not skipped; a placeholder a hook stored there is refused when
+read after the call: Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
 """
 from __future__ import annotations
 
@@ -266,6 +267,9 @@ class Probe:
         self.fired = False  # whether a run gave the placeholders their values (a cached trace's next runs replay)
         self.in_rule_of = ""  # the cell whose backward hook's rule (_hooks._WholeCellHook) made the probe
         self.in_loop = False  # whether its point is inside a traced while loop (make)
+        # the trace whose rule (a custom bprop, a cell backward hook's) made the point: a tensor that backward
+        # computes (from grad_output) is no point of that trace's own grad node, which gives it no pass (take)
+        self.rule_of = tracing_rule[-1] if tracing_rule else None
 
     def placeholders_for(self, douts: tuple) -> tuple:
         ps = tuple(_placeholder(d) if isinstance(d, Tensor) and d._data is None else d for d in douts)
@@ -572,6 +576,10 @@ def take(tr, capture_inputs: dict) -> list:
     a second grad at one level): lost."""
     found = []
     for probe in tr.root.__dict__.get("_gs_probes", ()):
+        if probe.rule_of is not None and probe.rule_of.parent is tr:
+            # (a point in the backward of the function this node differentiates: MindSpore's pass of that grad never
+            # reaches it, a grad of it, a later pass, may; a first-order grad gives it none: its hooks are not called)
+            continue
         idx = [capture_inputs.get(id(z)) for z in probe.zs if z is not None]
         if any(i is not None for i in idx) and probe.live() and not probe.first_only:
             if probe.lost or None in idx or _in_user_vmap(tr) or \
@@ -632,21 +640,22 @@ def _in_user_vmap(tr) -> bool:
     return False
 
 
-# > 0 while a custom bprop rule is traced (_bprop): a grad node there (a cell hook's rule differentiating the
-# cell's call again) is the backward's own, not a grad of a grad, and its values cannot come out of the rule
-tracing_rule = [0]
+# the traces whose custom bprop rules are being traced (_bprop), innermost last: a grad node there (a cell hook's
+# rule differentiating the cell's call again) is the backward's own, not a grad of a grad, and its values cannot
+# come out of the rule; a point made there is in that trace's backward (Probe.rule_of)
+tracing_rule: list = []
 
 
 def _second_pass(probe: Probe) -> bool:
     """Whether a grad node below the root may give the probe its first pass (the root's then gives the second)."""
-    return not probe.inner and probe.grads is None and not tracing_rule[0] and \
+    return not probe.inner and probe.grads is None and not tracing_rule and \
         _context.get_context("mode") == _context.PYNATIVE_MODE
 
 
 def _next_pass(probe: Probe, tr, of_arg: bool = False) -> bool:
     """Whether a grad node in tr, below the root, may give the probe a middle pass of a third order: one above the
     node that gave its latest pass (a grad of the function that took that grad), in PyNative mode."""
-    if not probe.inner or probe.grads is not None or tracing_rule[0] or (probe.of_arg and not of_arg) or \
+    if not probe.inner or probe.grads is not None or tracing_rule or (probe.of_arg and not of_arg) or \
             _context.get_context("mode") != _context.PYNATIVE_MODE:
         return False
     return tr is not probe.pass_trace and _at_or_below(probe.pass_trace, tr)

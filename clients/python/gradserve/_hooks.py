@@ -525,7 +525,7 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     # a hook found to compute with grad_output takes the form giving it at hand (_OUTPUT_COMPUTERS)
     computes_output = any(_code(fn) in _OUTPUT_COMPUTERS for fn in bwd)
     kept_output: list | None = [] if bwd and not computes_output and (
-        _hooks_inside(cell) or _has_params(cell) or (_trace.grads_tracing[0] > 1 and not _hook_probes.tracing_rule[0])) \
+        _hooks_inside(cell) or _has_params(cell) or (_trace.grads_tracing[0] > 1 and not _hook_probes.tracing_rule)) \
         else None
     if bwd and pos and current() is not None and len(pos) == len(args) and \
             (computes_output or not _has_params(cell)) and kept_output is None:
