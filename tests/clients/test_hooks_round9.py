@@ -3,10 +3,14 @@ call log below is what it printed for the same program, PyNative).
 
 - a Tensor hook registered, inside a Cell's backward hook, on a Tensor computed from grad_output, in a grad of a
   grad: MindSpore calls it once, in the second pass (the first pass never reaches a Tensor its own backward
-  computes); gradserve called it in the first pass too, with zeros.
-(Left as they were, see the report of h-hooks9: with grad_output a constant (the loss a plain sum), MindSpore
-refuses that register_hook (RuntimeError "The tensor requires grad is false, ...") and calls a backward hook
-computing with grad_output once, where gradserve calls the Tensor hook once and that backward hook twice.)
+  computes); gradserve called it in the first pass too, with zeros;
+- a Cell backward hook that records grad_output and returns 10 grad_output, in a grad of a grad: MindSpore calls it
+  once (the second pass does not reach the cell: the first derivative is 10 grad_output, a constant); gradserve
+  called it twice for a cell with Parameters, the second time when it traced the program again with the cell in
+  the form giving the hook grad_output at hand.
+(Left as it was: with grad_output a constant (the loss a plain sum), MindSpore refuses that register_hook
+(RuntimeError "The tensor requires grad is false, which can not register tensor hook"), where gradserve calls
+the Tensor hook once with [1, 1].)
 """
 import numpy as np
 import pytest
@@ -59,3 +63,25 @@ def test_a_tensor_hook_registered_in_a_backward_hook_is_called_in_the_second_pas
     assert log == []
     np.testing.assert_allclose(ops.grad(ops.grad(f))(Tensor(X)).asnumpy(), [8.0, 8.0])
     assert log == [[1.0, 1.0]]
+
+
+@pytest.mark.parametrize("cell", [SquareScaled, SquareTripled])
+def test_a_backward_hook_computing_with_a_constant_grad_output_is_called_once_in_a_grad_of_a_grad(pynative, cell):
+    """f = sum(net(x)), the backward hook recording grad_output ([1, 1]) and returning 10 grad_output: f' = [10, 10],
+    f'' = [0, 0], the hook called once at either order (MindSpore 2.10, all four)."""
+    log: list = []
+
+    def cell_hook(c, grad_input, grad_output):
+        log.append([g.asnumpy().tolist() for g in grad_output])
+        return (grad_output[0] * 10,)
+
+    net = cell()
+    net.register_backward_hook(cell_hook)
+
+    def f(x):
+        return net(x).sum()
+    np.testing.assert_allclose(ops.grad(f)(Tensor(X)).asnumpy(), [10.0, 10.0])
+    assert log == [[[1.0, 1.0]]]
+    log.clear()
+    np.testing.assert_allclose(ops.grad(ops.grad(f))(Tensor(X)).asnumpy(), [0.0, 0.0])
+    assert log == [[[1.0, 1.0]]]

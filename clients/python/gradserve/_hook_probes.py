@@ -156,6 +156,77 @@ _KEEPERS: set = set()  # the _behaviour of the hooks that read their gradient an
 _KEEPERS_LOOSE: set = set()  # their _behaviour(fn, loose=True) (_kept_before)
 
 
+# the _Piece of a hook call made with its values known in a form then given up (a cell's backward hook found to compute
+# with grad_output in the identity form: _hooks), by _call_key: the call of the next run with those values emits
+# its ops rather than calls the hook again (MindSpore calls it once a pass: its Python, a log append, ran already)
+_given_up: dict = {}
+
+
+def _call_key(fn, values: list) -> tuple:
+    return _code(fn), tuple(None if v is None else (v.shape, str(v.dtype), v.tobytes()) for v in values)
+
+
+def planned_call(call) -> int | None:
+    """The index of the hook call that call (a Probe's) is about to make where it is planned with its values known
+    (Rerun), else None."""
+    probe = getattr(call, "__self__", None)
+    if not isinstance(probe, Probe):
+        return None
+    idx = len(probe.root.__dict__.get("_gs_calls", ()))
+    step = probe.root.__dict__.get("_gs_plan", {}).get(idx)
+    return idx if step is not None and step[0] in ("known", "replay") else None
+
+
+def stand_ins(tr, ts: tuple) -> tuple:
+    """Placeholders in trace tr for the placeholders ts of another trace (a cell's grad_output kept by its outputs'
+    identity), for a hook called with their values known to compute with them (_hooks._call_reading_output)."""
+    def one(t):
+        if not isinstance(t, Tensor) or t._data is not None or t._trace is tr:
+            return t
+        z = tr.emit("fill", [], {"shape": list(t.shape), "value": 0.0, "dtype": t._dtype},
+                    [(tuple(t.shape), t._dtype)])[0]
+        return _placeholder(z)
+    return tuple(one(t) for t in ts)
+
+
+def give_up(call, idx: int, fn, ins: tuple, r) -> bool:
+    """Whether what the hook fn returned (r) at call idx was computed from the stand-ins ins (stand_ins): then the
+    call's _Piece is kept for the next run's call with the same values (_given_up)."""
+    root = call.__self__.root
+    names = {t._name for t in ins if isinstance(t, Tensor) and t._data is None}
+    tr = next((t._trace for t in ins if isinstance(t, Tensor) and t._data is None), None)
+    for nd in [] if tr is None else tr.nodes:
+        if any(n in names for n in nd["inputs"]):
+            names.update(nd["outputs"])
+    if not any(isinstance(t, Tensor) and t._name in names for t in _leaves(r)):
+        return False
+    piece, values = root.__dict__.get("_gs_pieces", {}).get(idx), root.__dict__.get("_gs_known", {}).get(idx)
+    if piece is not None and values is not None:
+        _given_up[_call_key(fn, values)] = piece
+    return True
+
+
+def put_back(call, idx: int, ins: tuple, originals: tuple) -> None:
+    """The stand-ins ins of a call kept (give_up: False) replaced by the placeholders they stood for, in what the
+    probe keeps of the call (its later passes give those their values), those made known as they were."""
+    probe = call.__self__
+    for s, o in zip(ins, originals):
+        if s is not o and type(s) is KnownGrad and type(o) is HookGrad:
+            object.__setattr__(o, "__class__", KnownGrad)
+            o.__dict__["_gs_known"] = s.__dict__["_gs_known"]
+    swap = {id(s): o for s, o in zip(ins, originals)}
+    probe.kept = [(n, f, _with_values(a, swap)) for n, f, a in probe.kept]
+    probe.later = [(f, _with_values(a, swap), i) for f, a, i in probe.later]
+    calls = probe.root.__dict__["_gs_calls"]
+    calls[idx] = (calls[idx][0], _with_values(calls[idx][1], swap))
+    pieces = probe.root.__dict__.get("_gs_pieces", {})
+    if idx in pieces:  # (a later run's replay: from the hook's gradients alone, else the hook called again)
+        piece, stood = pieces[idx], {t._name for t, o in zip(ins, originals) if t is not o}
+        piece.ins = {i: n for i, n in piece.ins.items() if n not in stood}
+        if any(n in stood for nd in piece.nodes for n in nd["inputs"]):
+            del pieces[idx]
+
+
 class _Piece:
     """The ops a hook called while traced with its values known emitted (Rerun): a later run of the grad call
     emits them again in place of calling the hook once more (MindSpore runs it once a pass; its Python, a log
@@ -342,6 +413,8 @@ class Probe:
         piece = None
         if kind == "replay":  # (called in a run before: the ops it emitted then, not the hook again)
             what, piece = what
+        else:  # (called with these values in a form given up: its ops, not the hook again: given_up)
+            piece = _given_up.pop(_call_key(fn, what), None)
         for t, v in zip(_leaves(args), what):
             if type(t) is HookGrad and v is not None:
                 object.__setattr__(t, "__class__", KnownGrad)
