@@ -91,11 +91,11 @@ def _trace_rule(bprop, label: str, args, out, raw: list, tdef):
     # dout's stand-in: out's shapes and dtypes, but no value and no hooks of out's (a value read of dout while
     # tracing the rule is refused, not answered with out's value)
     dout = tuple(Tensor._symbolic(None, "%dout", o.shape, o._dtype) for o in raw)
-    _hook_probes.tracing_rule[0] += 1
+    _hook_probes.tracing_rule.append(_trace.current())  # (the trace the rule is traced in: its function)
     try:
         info = trace_function(rule, [*args, tuple(raw), dout], f"{label}_bprop")
     finally:
-        _hook_probes.tracing_rule[0] -= 1
+        _hook_probes.tracing_rule.pop()
     info.param_grads = param_grads
     return info
 

@@ -26,17 +26,18 @@ around it as attribute writes are (_attr_writes.carry; filled and called first),
 (called again with them, as a cached trace's run calls them); a third (or higher) order's middle passes come
 out as the first does, each from a grad node above the one before (Probe.passes) and called in turn. A pass after
 the first calls a point's hooks only where it reaches the point, zeros included: the engine's grad `reached`
-flags, asked of its grad node after the values (wants_reach, _unreached). A hook that reads its gradient and
-returns a new one (PyNative) has the grad call run again (Rerun): at first order with the gradient it returned as
-a constant, not called again; in a grad of a grad's first pass it is called while traced, its values known, so
-that what it returns is differentiated by the later passes (its code remembered: _CHANGERS), and later runs emit
-the ops it traced then rather than call it again (_Piece): once a pass, its first time too. A vjp of a grad: the
-vjp's forward call (a grad) runs the first pass, a known changer there made traced with its values (a _Piece), and
-hands each changer's values and _Piece to vjp_fn's runs (_vjp_handover), which emit its ops again for
-the second pass to differentiate (or, with no _Piece, call it again traced with the forward's values). No value
-where none can be given: a point outside a derived function; a grad of a grad in GRAPH_MODE, a jvp over a grad
-(a hook that reads values there is refused by name, not skipped; a placeholder a hook stored there is refused
-when read after the call: Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
+flags, asked of its grad node after the values (wants_reach, _unreached); a point a backward computes (a Tensor
+hooked in a cell's backward hook), none of the grad node whose backward it is (Probe.rule_of). A hook that reads
+its gradient and returns a new one (PyNative) has the grad call run again (Rerun): at first order with the
+gradient it returned as a constant, not called again; in a grad of a grad's first pass it is called while traced,
+its values known, so that what it returns is differentiated by the later passes (its code remembered: _CHANGERS),
+and later runs emit the ops it traced then rather than call it again (_Piece): once a pass, its first time too. A
+vjp of a grad: the vjp's forward call (a grad) runs the first pass, a known changer there made traced with its
+values (a _Piece), and hands each changer's values and _Piece to vjp_fn's runs (_vjp_handover), which emit its ops
+again for the second pass to differentiate (or, with no _Piece, call it again traced with the forward's values). No
+value where none can be given: a point outside a derived function; a grad of a grad in GRAPH_MODE, a jvp over a grad
+(a hook that reads values there is refused by name, not skipped; a placeholder a hook stored there is refused when
+read after the call: Unreached). A placeholder derived from the one given (`g * 2`) stays a placeholder.
 """
 from __future__ import annotations
 
@@ -155,6 +156,77 @@ _KEEPERS: set = set()  # the _behaviour of the hooks that read their gradient an
 _KEEPERS_LOOSE: set = set()  # their _behaviour(fn, loose=True) (_kept_before)
 
 
+# the _Piece of a hook call made with its values known in a form then given up (a cell's backward hook found to compute
+# with grad_output in the identity form: _hooks), by _call_key: the call of the next run with those values emits
+# its ops rather than calls the hook again (MindSpore calls it once a pass: its Python, a log append, ran already)
+_given_up: dict = {}
+
+
+def _call_key(fn, values: list) -> tuple:
+    return _code(fn), tuple(None if v is None else (v.shape, str(v.dtype), v.tobytes()) for v in values)
+
+
+def planned_call(call) -> int | None:
+    """The index of the hook call that call (a Probe's) is about to make where it is planned with its values known
+    (Rerun), else None."""
+    probe = getattr(call, "__self__", None)
+    if not isinstance(probe, Probe):
+        return None
+    idx = len(probe.root.__dict__.get("_gs_calls", ()))
+    step = probe.root.__dict__.get("_gs_plan", {}).get(idx)
+    return idx if step is not None and step[0] in ("known", "replay") else None
+
+
+def stand_ins(tr, ts: tuple) -> tuple:
+    """Placeholders in trace tr for the placeholders ts of another trace (a cell's grad_output kept by its outputs'
+    identity), for a hook called with their values known to compute with them (_hooks._call_reading_output)."""
+    def one(t):
+        if not isinstance(t, Tensor) or t._data is not None or t._trace is tr:
+            return t
+        z = tr.emit("fill", [], {"shape": list(t.shape), "value": 0.0, "dtype": t._dtype},
+                    [(tuple(t.shape), t._dtype)])[0]
+        return _placeholder(z)
+    return tuple(one(t) for t in ts)
+
+
+def give_up(call, idx: int, fn, ins: tuple, r) -> bool:
+    """Whether what the hook fn returned (r) at call idx was computed from the stand-ins ins (stand_ins): then the
+    call's _Piece is kept for the next run's call with the same values (_given_up)."""
+    root = call.__self__.root
+    names = {t._name for t in ins if isinstance(t, Tensor) and t._data is None}
+    tr = next((t._trace for t in ins if isinstance(t, Tensor) and t._data is None), None)
+    for nd in [] if tr is None else tr.nodes:
+        if any(n in names for n in nd["inputs"]):
+            names.update(nd["outputs"])
+    if not any(isinstance(t, Tensor) and t._name in names for t in _leaves(r)):
+        return False
+    piece, values = root.__dict__.get("_gs_pieces", {}).get(idx), root.__dict__.get("_gs_known", {}).get(idx)
+    if piece is not None and values is not None:
+        _given_up[_call_key(fn, values)] = piece
+    return True
+
+
+def put_back(call, idx: int, ins: tuple, originals: tuple) -> None:
+    """The stand-ins ins of a call kept (give_up: False) replaced by the placeholders they stood for, in what the
+    probe keeps of the call (its later passes give those their values), those made known as they were."""
+    probe = call.__self__
+    for s, o in zip(ins, originals):
+        if s is not o and type(s) is KnownGrad and type(o) is HookGrad:
+            object.__setattr__(o, "__class__", KnownGrad)
+            o.__dict__["_gs_known"] = s.__dict__["_gs_known"]
+    swap = {id(s): o for s, o in zip(ins, originals)}
+    probe.kept = [(n, f, _with_values(a, swap)) for n, f, a in probe.kept]
+    probe.later = [(f, _with_values(a, swap), i) for f, a, i in probe.later]
+    calls = probe.root.__dict__["_gs_calls"]
+    calls[idx] = (calls[idx][0], _with_values(calls[idx][1], swap))
+    pieces = probe.root.__dict__.get("_gs_pieces", {})
+    if idx in pieces:  # (a later run's replay: from the hook's gradients alone, else the hook called again)
+        piece, stood = pieces[idx], {t._name for t, o in zip(ins, originals) if t is not o}
+        piece.ins = {i: n for i, n in piece.ins.items() if n not in stood}
+        if any(n in stood for nd in piece.nodes for n in nd["inputs"]):
+            del pieces[idx]
+
+
 class _Piece:
     """The ops a hook called while traced with its values known emitted (Rerun): a later run of the grad call
     emits them again in place of calling the hook once more (MindSpore runs it once a pass; its Python, a log
@@ -266,6 +338,9 @@ class Probe:
         self.fired = False  # whether a run gave the placeholders their values (a cached trace's next runs replay)
         self.in_rule_of = ""  # the cell whose backward hook's rule (_hooks._WholeCellHook) made the probe
         self.in_loop = False  # whether its point is inside a traced while loop (make)
+        # the trace whose rule (a custom bprop, a cell backward hook's) made the point: a tensor that backward
+        # computes (from grad_output) is no point of that trace's own grad node, which gives it no pass (take)
+        self.rule_of = tracing_rule[-1] if tracing_rule else None
 
     def placeholders_for(self, douts: tuple) -> tuple:
         ps = tuple(_placeholder(d) if isinstance(d, Tensor) and d._data is None else d for d in douts)
@@ -338,6 +413,8 @@ class Probe:
         piece = None
         if kind == "replay":  # (called in a run before: the ops it emitted then, not the hook again)
             what, piece = what
+        else:  # (called with these values in a form given up: its ops, not the hook again: given_up)
+            piece = _given_up.pop(_call_key(fn, what), None)
         for t, v in zip(_leaves(args), what):
             if type(t) is HookGrad and v is not None:
                 object.__setattr__(t, "__class__", KnownGrad)
@@ -572,6 +649,10 @@ def take(tr, capture_inputs: dict) -> list:
     a second grad at one level): lost."""
     found = []
     for probe in tr.root.__dict__.get("_gs_probes", ()):
+        if probe.rule_of is not None and probe.rule_of.parent is tr:
+            # (a point in the backward of the function this node differentiates: MindSpore's pass of that grad never
+            # reaches it, a grad of it, a later pass, may; a first-order grad gives it none: its hooks are not called)
+            continue
         idx = [capture_inputs.get(id(z)) for z in probe.zs if z is not None]
         if any(i is not None for i in idx) and probe.live() and not probe.first_only:
             if probe.lost or None in idx or _in_user_vmap(tr) or \
@@ -632,21 +713,22 @@ def _in_user_vmap(tr) -> bool:
     return False
 
 
-# > 0 while a custom bprop rule is traced (_bprop): a grad node there (a cell hook's rule differentiating the
-# cell's call again) is the backward's own, not a grad of a grad, and its values cannot come out of the rule
-tracing_rule = [0]
+# the traces whose custom bprop rules are being traced (_bprop), innermost last: a grad node there (a cell hook's
+# rule differentiating the cell's call again) is the backward's own, not a grad of a grad, and its values cannot
+# come out of the rule; a point made there is in that trace's backward (Probe.rule_of)
+tracing_rule: list = []
 
 
 def _second_pass(probe: Probe) -> bool:
     """Whether a grad node below the root may give the probe its first pass (the root's then gives the second)."""
-    return not probe.inner and probe.grads is None and not tracing_rule[0] and \
+    return not probe.inner and probe.grads is None and not tracing_rule and \
         _context.get_context("mode") == _context.PYNATIVE_MODE
 
 
 def _next_pass(probe: Probe, tr, of_arg: bool = False) -> bool:
     """Whether a grad node in tr, below the root, may give the probe a middle pass of a third order: one above the
     node that gave its latest pass (a grad of the function that took that grad), in PyNative mode."""
-    if not probe.inner or probe.grads is not None or tracing_rule[0] or (probe.of_arg and not of_arg) or \
+    if not probe.inner or probe.grads is not None or tracing_rule or (probe.of_arg and not of_arg) or \
             _context.get_context("mode") != _context.PYNATIVE_MODE:
         return False
     return tr is not probe.pass_trace and _at_or_below(probe.pass_trace, tr)

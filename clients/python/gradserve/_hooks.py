@@ -26,10 +26,12 @@ hooked cells or gradient hooks inside (their values could not come out of its ru
 grad_output, kept by an identity over its outputs, is given to be read (a hook computing with it is stopped as
 a reader: its gradient, a constant then, is a grad call's last); so does a cell in a grad of a grad (MindSpore's
 second pass gives the hook the whole gradient of the inputs, the first pass's backward uses of them included,
-which the custom bprop's explicit inputs would leave out); a hook found to compute with grad_output there has the
-program traced again, its cell in the custom-bprop form (_OUTPUT_COMPUTERS; a cell with Parameters too, the rule
-giving them their gradients as a {Parameter: gradient} part, which the hooks leave as they are, as MindSpore 2.10;
-the inputs held constant there, so that a later pass reaches them through the hooks alone).
+which the custom bprop's explicit inputs would leave out); a hook found to compute with grad_output there (its
+values known, stand-ins of grad_output given: _hook_probes.give_up) has the program traced again, its cell in the
+custom-bprop form, where its ops are emitted again, the hook not called twice (_OUTPUT_COMPUTERS; a cell with
+Parameters too, the rule giving them their gradients as a {Parameter: gradient} part, which the hooks leave as they
+are, as MindSpore 2.10; the inputs held constant there, so that a later pass reaches them through the hooks
+alone).
 Backward hooks run only where a gradient is taken: not in a forward-only call, nor inside a cell with a custom bprop.
 """
 from __future__ import annotations
@@ -288,6 +290,17 @@ def _call_reading_output(call, fn, cell, grads, kept_output):
     if not kept_output:
         return call(fn, cell, grads, _NoGradOutput())
     nested = _trace.grads_tracing[0] > 1
+    idx = _hook_probes.planned_call(call) if nested and _code(fn) not in _OUTPUT_COMPUTERS else None
+    if idx is not None:
+        # (its values known: grad_output stands in here, so that a hook computing with it runs through, once; what
+        # it returned from it is emitted again, not called again, in the form giving grad_output at hand)
+        ins = _hook_probes.stand_ins(current(), tuple(kept_output))
+        r = call(fn, cell, grads, ins)
+        if r is not None and _hook_probes.give_up(call, idx, fn, ins, r):
+            _OUTPUT_COMPUTERS.add(_code(fn))
+            raise _hook_probes.Retrace()
+        _hook_probes.put_back(call, idx, ins, tuple(kept_output))
+        return r
     try:
         return call(fn if nested or call is _plain_call else _ComputesLater(fn), cell, grads, tuple(kept_output))
     except _trace.TraceError as e:
@@ -525,7 +538,7 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     # a hook found to compute with grad_output takes the form giving it at hand (_OUTPUT_COMPUTERS)
     computes_output = any(_code(fn) in _OUTPUT_COMPUTERS for fn in bwd)
     kept_output: list | None = [] if bwd and not computes_output and (
-        _hooks_inside(cell) or _has_params(cell) or (_trace.grads_tracing[0] > 1 and not _hook_probes.tracing_rule[0])) \
+        _hooks_inside(cell) or _has_params(cell) or (_trace.grads_tracing[0] > 1 and not _hook_probes.tracing_rule)) \
         else None
     if bwd and pos and current() is not None and len(pos) == len(args) and \
             (computes_output or not _has_params(cell)) and kept_output is None:
