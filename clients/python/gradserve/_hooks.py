@@ -8,8 +8,11 @@ Semantics checked against MindSpore 2.10 (CPU, PyNative) for this task:
 - backward_pre_hook fn(cell, grad_output) -> new grad_output or None (the gradient of the cell's outputs);
   backward_hook fn(cell, grad_input, grad_output) -> new grad_input or None (grad_input: the gradients of the
   cell's inputs, PyTorch's naming).
-Tensor hooks act in both modes (MindSpore 2.10 applies Tensor / Parameter.register_hook under GRAPH_MODE too:
-its tests/st/compiler/tensor_hook); cell hooks and HookBackward in PyNative mode only, as in MindSpore.
+Tensor and Cell hooks act in both modes (MindSpore 2.10 applies Tensor / Parameter.register_hook and the four Cell
+hook kinds under GRAPH_MODE too: its tests/st/compiler/tensor_hook; the cell kinds checked for this project, where
+a lambda hook not alone on its line is MindSpore's TypeError and a backward hook in a grad of a grad, applied by
+MindSpore in the first pass only, is refused: _check_graph_hooks); HookBackward in PyNative mode only, as in
+MindSpore (GRAPH_MODE ignores it).
 
 A hook runs while the program is traced: what it returns is compiled into the backward graph (an identity
 whose bprop is the hook), so a hook that changes the gradient works as in MindSpore; the gradient it sees
