@@ -8,8 +8,11 @@ Semantics checked against MindSpore 2.10 (CPU, PyNative) for this task:
 - backward_pre_hook fn(cell, grad_output) -> new grad_output or None (the gradient of the cell's outputs);
   backward_hook fn(cell, grad_input, grad_output) -> new grad_input or None (grad_input: the gradients of the
   cell's inputs, PyTorch's naming).
-Tensor hooks act in both modes (MindSpore 2.10 applies Tensor / Parameter.register_hook under GRAPH_MODE too:
-its tests/st/compiler/tensor_hook); cell hooks and HookBackward in PyNative mode only, as in MindSpore.
+Tensor and Cell hooks act in both modes (MindSpore 2.10 applies Tensor / Parameter.register_hook and the four Cell
+hook kinds under GRAPH_MODE too: its tests/st/compiler/tensor_hook; the cell kinds checked for this project, where
+a lambda hook not alone on its line is MindSpore's TypeError and a backward hook in a grad of a grad, applied by
+MindSpore in the first pass only, is refused: _check_graph_hooks); HookBackward in PyNative mode only, as in
+MindSpore (GRAPH_MODE ignores it).
 
 A hook runs while the program is traced: what it returns is compiled into the backward graph (an identity
 whose bprop is the hook), so a hook that changes the gradient works as in MindSpore; the gradient it sees
@@ -36,7 +39,10 @@ Backward hooks run only where a gradient is taken: not in a forward-only call, n
 """
 from __future__ import annotations
 
+import ast
+import inspect
 import itertools
+import textwrap
 from typing import Any
 import sys
 
@@ -234,7 +240,7 @@ class HookBackward:
         self.hook_fn = hook_fn
 
     def __call__(self, *inputs):
-        if not _pynative():
+        if not _pynative():  # (MindSpore 2.10 GRAPH_MODE ignores HookBackward: checked for this project)
             return inputs[0] if len(inputs) == 1 else inputs
         _trace.uncacheable()
         return with_grad_rule(inputs, lambda douts, call: call(self.hook_fn, douts))
@@ -271,8 +277,16 @@ def register_cell_hook(cell, kind: str, fn, with_kwargs: bool = False) -> HookHa
     if kind == "fwd_pre":
         fn = _pre_with_kwargs(fn) if with_kwargs else _pre_args_only(fn)
     elif kind == "fwd":
-        fn = fn if with_kwargs else (lambda c, a, k, out, _fn=fn: _fn(c, a, out))
+        fn = fn if with_kwargs else _fwd_args_only(fn)
     return HookHandle(cell_tables(cell)[kind], fn)
+
+
+def _fwd_args_only(fn):
+    """fn(cell, args, out) as fn(cell, args, kwargs, out)."""
+    def hook(cell, args, kwargs, out):
+        return fn(cell, args, out)
+    hook.user_fn = fn  # type: ignore[attr-defined]
+    return hook
 
 
 # the code of the cell backward hooks found to compute with grad_output where the identity form gives it to read
@@ -340,6 +354,7 @@ def _pre_args_only(fn):
     def hook(cell, args, kwargs):
         r = fn(cell, args)
         return None if r is None else (_tensors(r), kwargs)
+    hook.user_fn = fn  # type: ignore[attr-defined]
     return hook
 
 
@@ -353,6 +368,7 @@ def _pre_with_kwargs(fn):
             raise RuntimeError("forward pre hook with kwargs must return None or a tuple of (new_args, new_kwargs), "
                                f"got {type(r).__name__}")
         return _tensors(r[0]), r[1]
+    hook.user_fn = fn  # type: ignore[attr-defined]
     return hook
 
 
@@ -512,11 +528,53 @@ def _whole_call(cell, bwd, plain, args, kwargs, hooks_inside_ok: bool = False):
     return outs if isinstance(out, (tuple, list)) else outs[0]
 
 
+_KIND_NAMES = {"fwd_pre": "register_forward_pre_hook", "fwd": "register_forward_hook",
+               "bwd_pre": "register_backward_pre_hook", "bwd": "register_backward_hook"}
+
+
+def _lambda_parse_error(fn) -> str | None:
+    """MindSpore 2.10's GRAPH_MODE parses a lambda hook from its source line and refuses one that is not the
+    line's own expression (`h = lambda ...` passes; `cell.register_backward_hook(lambda ...)` does not): the
+    node type it found instead, or None."""
+    fn = getattr(fn, "user_fn", fn)  # (the forward kinds are stored wrapped: register_cell_hook)
+    if getattr(fn, "__name__", "") != "<lambda>":
+        return None
+    try:
+        src = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):
+        return None
+    body = ast.parse(src).body  # (a SyntaxError here is MindSpore's too: the source line alone does not parse)
+    if not body:
+        return None
+    stmt = body[0]
+    node = getattr(stmt, "value", stmt)
+    return None if isinstance(node, ast.Lambda) else type(node).__name__
+
+
+def _check_graph_hooks(tables: dict, refused: tuple, parsed: tuple) -> None:
+    """GRAPH_MODE: MindSpore's TypeError for a lambda hook it cannot parse; a clear refusal where gradserve's
+    answer would differ from MindSpore's (a backward hook in a grad of a grad: MindSpore 2.10 applies it in the
+    first pass only)."""
+    for kind in parsed:
+        for fn in tables[kind].values():
+            found = _lambda_parse_error(fn)
+            if found is not None:
+                raise TypeError(f"Parse Lambda Function Fail. Node type must be Lambda, but got {found}. Please "
+                                f"check lambda expression to make sure it is defined on a separate line. "
+                                f"({_KIND_NAMES[kind]} in GRAPH_MODE)")
+    for kind in refused:
+        if tables[kind]:
+            raise NotImplementedError(f"Cell.{_KIND_NAMES[kind]} in a grad of a grad under GRAPH_MODE is not "
+                                      f"supported by gradserve (MindSpore 2.10 applies the hook in the first "
+                                      f"pass only); use PYNATIVE_MODE, which applies it as MindSpore's PyNative")
+
+
 def call_cell(cell, args: tuple, kwargs: dict, plain):
     """cell(*args, **kwargs) with its hooks; plain(args, kwargs) is the call without them."""
     tables = cell.__dict__["_gs_hooks"]
-    if not _pynative():
-        return plain(args, kwargs)
+    graph = not _pynative()
+    if graph:
+        _check_graph_hooks(tables, (), ("fwd_pre", "fwd"))
     _trace.uncacheable()  # (inside a trace: its hooks are Python a PyNative call runs again)
     kwargs = dict(kwargs)
     for hid, fn in list(tables["fwd_pre"].items()):
@@ -529,6 +587,8 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     tr = current()
     no_grad_here = _bprop.custom_forward[0] > 0 or (tr is not None and tr.parent is None)
     bwd = [] if no_grad_here else list(tables["bwd"].values())
+    if graph and not no_grad_here:
+        _check_graph_hooks(tables, ("bwd",) if _trace.grads_tracing[0] > 1 else (), ("bwd_pre", "bwd"))
     pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     out = None
     # a cell with hooked cells inside keeps them out of a rule of its own (their values could not come out of it):
