@@ -1,5 +1,27 @@
-"""Small cells the hook tests share: sum(Power(n)(x)^2), whose inner cell takes the backward hooks."""
-from gradserve import nn
+"""Small cells the hook tests share: sum(Power(n)(x)^2), whose inner cell takes the backward hooks; N(x, y) at X, Y."""
+import numpy as np
+
+from gradserve import Parameter, Tensor, nn
+
+X = Tensor(np.array([1.0], np.float32))
+Y = Tensor(np.array([5.0], np.float32))
+
+
+class M(nn.Cell):
+    def construct(self, a, b):
+        return a * b * 3
+
+
+class N(nn.Cell):
+    """N(x, y) = M(x * w, y) + 1, w = 2: d/dx = 3yw = 30, d/dy = 3xw = 6; M's input gradients (15, 6)."""
+
+    def __init__(self, inner=None):
+        super().__init__()
+        self.m = inner if inner is not None else M()
+        self.w = Parameter(Tensor(np.array([2.0], np.float32)), name="w")
+
+    def construct(self, x, y):
+        return self.m(x * self.w, y) + 1
 
 
 class Power(nn.Cell):

@@ -9,28 +9,9 @@ import pytest
 import gradserve as ms
 from gradserve import Parameter, Tensor, nn, ops
 
-from clients._hook_cells import Squared
+from clients._hook_cells import M, N, Squared, X, Y  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
-
-X = Tensor(np.array([1.0], np.float32))
-Y = Tensor(np.array([5.0], np.float32))
-
-
-class M(nn.Cell):
-    def construct(self, a, b):
-        return a * b * 3
-
-
-class N(nn.Cell):
-    def __init__(self):
-        super().__init__()
-        self.m = M()
-        self.w = Parameter(Tensor(np.array([2.0], np.float32)), name="w")
-
-    def construct(self, x, y):
-        return self.m(x * self.w, y) + 1
-
 
 @pytest.fixture
 def pynative():

@@ -19,14 +19,6 @@ class Cauchy(LocationScale):
     def __init__(self, loc=None, scale=None, seed=None, dtype=_dt.float32, name="Cauchy"):
         super().__init__("Cauchy", loc, scale, seed, dtype, name)
 
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
-
     def _z(self, value, loc, scale):
         return (self._tensor(value) - loc) / scale
 

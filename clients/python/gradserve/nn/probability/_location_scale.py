@@ -53,6 +53,14 @@ class LocationScale(Distribution):
                 raise ValueError(f"For '{name}', the shapes of {a} {self._loc.shape} and {b} {self._scale.shape} "
                                  "must broadcast") from None
 
+    @property
+    def loc(self):
+        return self._loc
+
+    @property
+    def scale(self):
+        return self._scale
+
     def _tensor(self, v) -> Tensor:
         return v.astype(self._dt) if isinstance(v, Tensor) else Tensor(np.asarray(v, self._dt))
 

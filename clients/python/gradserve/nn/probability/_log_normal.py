@@ -17,14 +17,6 @@ class LogNormal(LocationScale):
     def __init__(self, loc=None, scale=None, seed=None, dtype=_dt.float32, name="LogNormal"):
         super().__init__("LogNormal", loc, scale, seed, dtype, name)
 
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
-
     def _z(self, value, loc, scale):
         """(x > 0, the standardised log of x where x > 0 (1 elsewhere, so no NaN reaches a gradient))."""
         x = self._tensor(value)
