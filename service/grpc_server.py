@@ -50,7 +50,7 @@ from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Inter
 from .grpc_conns import ConnWatch
 from .grpc_inflate import Inflating, decoded, message_of, own_charge
 from .grpc_precheck import message_checks
-from .client_identity import metadata_forwarded
+from .client_identity import metadata_forwarded, peer_key_of
 from .jobs import (BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id,
                    validate, validation_error, without_tensors)
 from .proto import gradserve_pb2 as pb
@@ -536,7 +536,8 @@ class GrpcServer:
         await self._set_health()
         await self.server.start()
         self._watch = asyncio.create_task(self._watch_core())
-        self._conns = asyncio.create_task(ConnWatch(self.core.metrics, self.port, s.grpc_max_connection_age_s).run())
+        self._conns = asyncio.create_task(ConnWatch(self.core.metrics, self.port, s.grpc_max_connection_age_s,
+                                                    peer_cap=s.peer_connection_cap, peer_key=peer_key_of(s)).run())
         log.info("gRPC on %s (gradserve.v1.Gradserve, grpc.health.v1, reflection)", _bind_address(s.host, self.port))
         return self.port
 

@@ -212,7 +212,9 @@ class Settings(BaseSettings):
                                          "address may hold open (TCP; the Unix socket's and trusted_proxies' are not "
                                          "counted; IPv6 by ipv6_client_prefix): past it, "
                                          "its new connections get 503 and are closed, so one peer's idle "
-                                         "connections never lock the others out. 1: no share.")
+                                         "connections never lock the others out. On the gRPC port (counted apart) "
+                                         "a peer's newest connections past it are closed within a second. 1: no "
+                                         "share.")
     grpc_max_streams: int = Field(128, ge=1, description="Concurrent gRPC calls per connection (HTTP/2 "
                                   "max_concurrent_streams); past it a peer's new calls wait for a free stream. "
                                   "With grpc_reset_protection a stream that arrives while the server still holds "
@@ -387,6 +389,12 @@ class Settings(BaseSettings):
         """max_parse_bytes, or its default (0: the largest of the body budget, four times max_body_bytes and
         PARSE_CAP_MIN)."""
         return self.max_parse_bytes or max(self.body_budget, 4 * self.max_body_bytes, PARSE_CAP_MIN)
+
+    @property
+    def peer_connection_cap(self) -> int | None:
+        """The most connections one peer holds open, HTTP and gRPC alike (None: no share)."""
+        share = self.peer_connection_share
+        return None if share >= 1 else max(1, int(self.max_connections * share))
 
     @property
     def pool_names(self) -> list[str]:
