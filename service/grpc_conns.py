@@ -128,7 +128,8 @@ class ConnWatch:
             self.share(live)
 
     def share(self, live: dict[int, str]) -> None:
-        """Shut down each peer's newest connections past peer_cap (socket ids grow as connections open)."""
+        """Shut down each peer's newest connections past peer_cap (grpc numbers its sockets as their handshakes end:
+        about the order they opened)."""
         by_peer: dict[str, list[tuple[int, tuple[str, int]]]] = defaultdict(list)
         for k, name in live.items():
             addr = grpc_peer_address(name.removeprefix("chttp2 "))
