@@ -41,7 +41,7 @@ from grpc_reflection.v1alpha import reflection
 from pydantic import ValidationError
 
 from .answer_wire import WireAnswers, counted_bytes, job_answer_bytes
-from .api_keys import key_ok
+from .api_keys import key_ok, metadata_authorization
 from .body_budget import parsed
 from . import client_shm, codec, gc_pause, models
 from .core import GRAPH_OFF_LOOP, Core, JobRequest, JobResult, drain_wait_s
@@ -293,18 +293,13 @@ class Servicer(pb_grpc.GradserveServicer):
     def _check_key(self, context) -> None:
         if not self.keys:
             return
-        auth = ""
-        for k, val in context.invocation_metadata() or ():
-            if k == "authorization":
-                auth = val if isinstance(val, str) else val.decode(errors="replace")
-                break
-        if not key_ok(auth, self.keys):
+        if not key_ok(metadata_authorization(context.invocation_metadata()), self.keys):
             raise Unauthorized("missing or wrong API key: send metadata authorization: Bearer <key>")
 
     def _client(self, context) -> str:
         """jobs.client_of for a call: its API key, else its peer's host (behind a trusted proxy: x-forwarded-for)."""
         md = context.invocation_metadata() or ()
-        return client_of(self.core, dict(md).get("authorization"), client_shm.grpc_peer_host(context.peer()),
+        return client_of(self.core, metadata_authorization(md), client_shm.grpc_peer_host(context.peer()),
                          metadata_forwarded(md))
 
     async def _job(self, kind: str, held, context) -> pb.JobResponse | bytes:
