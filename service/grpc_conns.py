@@ -33,6 +33,7 @@ from collections import defaultdict
 from grpc._cython import cygrpc  # channelz's C-core entry points (what grpcio-channelz serves over gRPC)
 
 from .client_shm import grpc_peer_address
+from .listen_filter import ListenFilter, listening, valid_peer
 
 log = logging.getLogger("gradserve.grpc")
 PAGE = 100  # sockets per channelz call
@@ -103,6 +104,7 @@ class ConnWatch:
         self.seen: dict[int, tuple[float, str]] = {}  # socket id -> (first seen, peer)
         self.ids: list[int] = []
         self.cut: set[int] = set()  # sockets shut down past their peer's share, not yet gone
+        self.gate: ListenFilter | None | bool = None  # the port's listening socket's filter (False: none to be had)
 
     def sample(self) -> None:
         now = time.monotonic()
@@ -124,18 +126,20 @@ class ConnWatch:
         for k, peer in live.items():
             self.seen.setdefault(k, (now, peer))
         self.metrics.grpc_connections.set(len(live))
-        if self.peer_cap is not None and len(live) > self.peer_cap:
+        if self.peer_cap is not None and (len(live) >= self.peer_cap or self.gate and self.gate.peers):
             self.share(live)
 
     def share(self, live: dict[int, str]) -> None:
         """Shut down each peer's newest connections past peer_cap (grpc numbers its sockets as their handshakes end:
-        about the order they opened)."""
+        about the order they opened), and drop new ones from each peer holding its share until it holds less."""
         by_peer: dict[str, list[tuple[int, tuple[str, int]]]] = defaultdict(list)
         for k, name in live.items():
             addr = grpc_peer_address(name.removeprefix("chttp2 "))
             key = None if addr is None else addr[0] if self.peer_key is None else self.peer_key(addr[0])
             if key is not None and k not in self.cut:
                 by_peer[key].append((k, addr))
+        # held back first: the places the shut-down connections free are not the same peer's to take back
+        self.hold_back({key for key, conns in by_peer.items() if len(conns) >= self.peer_cap})
         for key, conns in by_peer.items():
             if len(conns) > self.peer_cap:
                 over = sorted(conns)[self.peer_cap:]
@@ -143,6 +147,28 @@ class ConnWatch:
                 self.cut.update(k for k, _ in over)
                 log.info("peer %s holds %d gRPC connections, its share of max_connections (peer_connection_share "
                          "%d): its %d newest shut down", key, len(conns), self.peer_cap, shut)
+
+    def hold_back(self, peers: set[str]) -> None:
+        """New connections from `peers` dropped at the listening socket (service.listen_filter), the others let in:
+        shutting a peer's connections down frees places that a peer opening them again at once would take back
+        before anyone else could (a new channel of another peer was refused all the while)."""
+        if self.gate is None:
+            self.gate = (listening(self.port) if peers else None) or (False if peers else None)
+            if self.gate is False:
+                log.warning("no listening socket of port %d found to hold back peers past their share", self.port)
+        if not self.gate:
+            return
+        was = set(self.gate.peers)
+        try:
+            self.gate.drop(p for p in peers if valid_peer(p))
+        except OSError as e:
+            log.warning("holding back peers past their share on the gRPC port failed (%s): only shut down", e)
+            self.gate = False
+            return
+        for p in sorted(set(self.gate.peers) - was):
+            log.info("peer %s holds its share of gRPC connections: its new ones are held back", p)
+        for p in sorted(was - set(self.gate.peers)):
+            log.info("peer %s holds less than its share of gRPC connections again: its new ones are let in", p)
 
     async def run(self) -> None:
         while True:

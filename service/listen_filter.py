@@ -1,0 +1,127 @@
+"""New TCP connections from chosen peers dropped at a listening socket the server does not accept from itself.
+
+grpc core accepts the gRPC port's connections in C: Python never sees one before it holds a place. To keep a peer
+that already holds its share from taking more (service.grpc_conns), its packets to the listening socket (SYNs and
+handshake ACKs) are dropped by a classic BPF socket filter (SO_ATTACH_FILTER: no privilege needed), so its new
+connections never complete, while its open ones (sockets of their own) go on. Linux only; elsewhere, and if the
+kernel refuses, nothing is filtered (the caller logs it).
+
+A peer is an IPv4 address or an IPv6 prefix (service.client_identity.group: "2001:db8::/64").
+"""
+from __future__ import annotations
+
+import ctypes
+import ipaddress
+import os
+import socket
+import struct
+
+SO_ATTACH_FILTER, SO_DETACH_FILTER = 26, 27
+_NET = -0x100000 & 0xFFFFFFFF  # SKF_NET_OFF: offsets from the IP header (a TCP socket's filter starts at TCP's)
+_LDB, _LDW, _AND, _JEQ, _JA, _RET = 0x30, 0x20, 0x54, 0x15, 0x05, 0x06
+ACCEPT, DROP = 0xFFFFFFFF, 0
+MAX_PEERS = 64  # (each a few instructions: every conditional jump's 8-bit offset stays short)
+
+
+def _v6_tests(net: ipaddress.IPv6Network) -> list[tuple[int, int, int]]:
+    """(offset in the IPv6 header, mask, value) per 32-bit word of the source address the prefix fixes."""
+    raw, bits, out = net.network_address.packed, net.prefixlen, []
+    for j in range(4):
+        n = min(32, bits - 32 * j)
+        if n <= 0:
+            break
+        mask = (0xFFFFFFFF << (32 - n)) & 0xFFFFFFFF
+        out.append((8 + 4 * j, mask, int.from_bytes(raw[4 * j:4 * j + 4], "big") & mask))
+    return out
+
+
+def valid_peer(peer: str) -> bool:
+    """Whether `peer` is an address or a network this filter can match (not a name)."""
+    try:
+        ipaddress.ip_network(peer, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def program(peers: list[str]) -> bytes:
+    """The filter (struct sock_filter[]): drop packets whose source is one of `peers`, accept the rest."""
+    v4 = [int(ipaddress.IPv4Address(p)) for p in peers if ":" not in p]
+    v6 = [_v6_tests(ipaddress.IPv6Network(p if "/" in p else p + "/128", strict=False)) for p in peers if ":" in p]
+    code: list[tuple] = [(_LDB, _NET, None, None), (_AND, 0xF0, None, None), (_JEQ, 0x40, None, "v6")]
+    code.append((_LDW, _NET + 12, None, None))
+    code += [(_JEQ, ip, "drop4", None) for ip in v4]
+    code += [(_RET, ACCEPT, None, None), "drop4", (_RET, DROP, None, None), "v6"]
+    for i, tests in enumerate(v6):
+        for off, mask, value in tests:
+            code.append((_LDW, _NET + off, None, None))
+            if mask != 0xFFFFFFFF:
+                code.append((_AND, mask, None, None))
+            code.append((_JEQ, value, None, f"next{i}"))
+        code += [(_RET, DROP, None, None), f"next{i}"]
+    code.append((_RET, ACCEPT, None, None))
+    labels, n = {}, 0
+    for c in code:
+        if isinstance(c, str):
+            labels[c] = n
+        else:
+            n += 1
+    out, n = [], 0
+    for c in code:
+        if isinstance(c, str):
+            continue
+        op, k, jt, jf = c
+        off = [0 if j is None else labels[j] - (n + 1) for j in (jt, jf)]
+        out.append(struct.pack("HBBI", op, off[0], off[1], k))
+        n += 1
+    return b"".join(out)
+
+
+class ListenFilter:
+    """The filter of a port's listening sockets (duplicates of their descriptors: a filter is the socket's own)."""
+
+    def __init__(self, socks: list[socket.socket]):
+        self.socks = socks
+        self.peers: tuple[str, ...] = ()
+
+    def drop(self, peers) -> None:
+        """Drop new connections from `peers` (at most MAX_PEERS: the first; none: detach). OSError: refused."""
+        peers = tuple(sorted(peers))[:MAX_PEERS]
+        if peers == self.peers:
+            return
+        for s in self.socks:
+            if not peers:
+                s.setsockopt(socket.SOL_SOCKET, SO_DETACH_FILTER, 0)
+            else:
+                prog = program(list(peers))
+                buf = ctypes.create_string_buffer(prog, len(prog))
+                fprog = struct.pack("HL", len(prog) // 8, ctypes.addressof(buf))
+                s.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)  # (the kernel copies the program)
+        self.peers = peers
+
+    def close(self) -> None:
+        for s in self.socks:
+            s.close()
+
+
+def listening(port: int) -> ListenFilter | None:
+    """The filter of this process's TCP listening sockets on `port` (None: none found)."""
+    found, seen = [], set()
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            link = os.readlink(f"/proc/self/fd/{name}")
+            if not link.startswith("socket:") or link in seen:  # (one socket may have several descriptors)
+                continue
+            s = socket.socket(fileno=os.dup(int(name)))
+        except (OSError, ValueError):
+            continue
+        try:
+            if s.family in (socket.AF_INET, socket.AF_INET6) and s.type == socket.SOCK_STREAM \
+                    and s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) and s.getsockname()[1] == port:
+                found.append(s)
+                seen.add(link)
+                continue
+        except OSError:
+            pass
+        s.close()
+    return ListenFilter(found) if found else None
