@@ -6,7 +6,7 @@ handshake ACKs) are dropped by a classic BPF socket filter (SO_ATTACH_FILTER: no
 connections never complete, while its open ones (sockets of their own) go on. Linux only; elsewhere, and if the
 kernel refuses, nothing is filtered (the caller logs it).
 
-A peer is an IPv4 address or an IPv6 prefix (service.client_identity.group: "2001:db8::/64").
+A peer is an address or a network (service.client_identity.group: "192.0.2.1", "2001:db8::/64").
 """
 from __future__ import annotations
 
@@ -18,20 +18,21 @@ import struct
 
 SO_ATTACH_FILTER, SO_DETACH_FILTER = 26, 27
 _NET = -0x100000 & 0xFFFFFFFF  # SKF_NET_OFF: offsets from the IP header (a TCP socket's filter starts at TCP's)
-_LDB, _LDW, _AND, _JEQ, _JA, _RET = 0x30, 0x20, 0x54, 0x15, 0x05, 0x06
+_LDB, _LDW, _AND, _JEQ, _RET = 0x30, 0x20, 0x54, 0x15, 0x06
 ACCEPT, DROP = 0xFFFFFFFF, 0
-MAX_PEERS = 64  # (each a few instructions: every conditional jump's 8-bit offset stays short)
+MAX_PEERS = 48  # (a conditional jump's 8-bit offset must reach the IPv6 part past the IPv4 peers' 4 each)
 
 
-def _v6_tests(net: ipaddress.IPv6Network) -> list[tuple[int, int, int]]:
-    """(offset in the IPv6 header, mask, value) per 32-bit word of the source address the prefix fixes."""
+def _tests(net) -> list[tuple[int, int, int]]:
+    """(offset in the IP header, mask, value) per 32-bit word of the source address the network fixes."""
     raw, bits, out = net.network_address.packed, net.prefixlen, []
-    for j in range(4):
+    first = 12 if net.version == 4 else 8  # (the source address's offset in an IPv4 / IPv6 header)
+    for j in range(len(raw) // 4):
         n = min(32, bits - 32 * j)
         if n <= 0:
             break
         mask = (0xFFFFFFFF << (32 - n)) & 0xFFFFFFFF
-        out.append((8 + 4 * j, mask, int.from_bytes(raw[4 * j:4 * j + 4], "big") & mask))
+        out.append((first + 4 * j, mask, int.from_bytes(raw[4 * j:4 * j + 4], "big") & mask))
     return out
 
 
@@ -45,35 +46,33 @@ def valid_peer(peer: str) -> bool:
 
 
 def program(peers: list[str]) -> bytes:
-    """The filter (struct sock_filter[]): drop packets whose source is one of `peers`, accept the rest."""
-    v4 = [int(ipaddress.IPv4Address(p)) for p in peers if ":" not in p]
-    v6 = [_v6_tests(ipaddress.IPv6Network(p if "/" in p else p + "/128", strict=False)) for p in peers if ":" in p]
-    code: list[tuple] = [(_LDB, _NET, None, None), (_AND, 0xF0, None, None), (_JEQ, 0x40, None, "v6")]
-    code.append((_LDW, _NET + 12, None, None))
-    code += [(_JEQ, ip, "drop4", None) for ip in v4]
-    code += [(_RET, ACCEPT, None, None), "drop4", (_RET, DROP, None, None), "v6"]
-    for i, tests in enumerate(v6):
-        for off, mask, value in tests:
-            code.append((_LDW, _NET + off, None, None))
-            if mask != 0xFFFFFFFF:
-                code.append((_AND, mask, None, None))
-            code.append((_JEQ, value, None, f"next{i}"))
-        code += [(_RET, DROP, None, None), f"next{i}"]
-    code.append((_RET, ACCEPT, None, None))
+    """The filter (struct sock_filter[]): drop packets whose source is in one of `peers`, accept the rest."""
+    nets = [ipaddress.ip_network(p, strict=False) for p in peers]
+    code: list = [(_LDB, _NET, None, None), (_AND, 0xF0, None, None), (_JEQ, 0x40, None, "v6")]
+    for version in (4, 6):
+        if version == 6:
+            code.append("v6")
+        for i, net in enumerate(n for n in nets if n.version == version):
+            nxt = f"next{version}.{i}"
+            for off, mask, value in _tests(net):
+                code.append((_LDW, _NET + off, None, None))
+                if mask != 0xFFFFFFFF:
+                    code.append((_AND, mask, None, None))
+                code.append((_JEQ, value, None, nxt))
+            code += [(_RET, DROP, None, None), nxt]
+        code.append((_RET, ACCEPT, None, None))
     labels, n = {}, 0
     for c in code:
         if isinstance(c, str):
             labels[c] = n
         else:
             n += 1
-    out, n = [], 0
-    for c in code:
-        if isinstance(c, str):
-            continue
+    out = []
+    for c in (c for c in code if not isinstance(c, str)):
         op, k, jt, jf = c
-        off = [0 if j is None else labels[j] - (n + 1) for j in (jt, jf)]
-        out.append(struct.pack("HBBI", op, off[0], off[1], k))
-        n += 1
+        here = len(out) + 1
+        out.append(struct.pack("HBBI", op, 0 if jt is None else labels[jt] - here, 0 if jf is None else labels[jf] - here,
+                               k))
     return b"".join(out)
 
 

@@ -213,8 +213,8 @@ class Settings(BaseSettings):
                                          "counted; IPv6 by ipv6_client_prefix): past it, "
                                          "its new connections get 503 and are closed, so one peer's idle "
                                          "connections never lock the others out. On the gRPC port (counted apart) "
-                                         "a peer's newest connections past it are closed within a second. 1: no "
-                                         "share.")
+                                         "within a second a peer holding it has its new connections held back and "
+                                         "its newest past it closed. 1: no share.")
     grpc_max_streams: int = Field(128, ge=1, description="Concurrent gRPC calls per connection (HTTP/2 "
                                   "max_concurrent_streams); past it a peer's new calls wait for a free stream. "
                                   "With grpc_reset_protection a stream that arrives while the server still holds "

@@ -3,17 +3,17 @@
 grpc core accepts every connection itself, and its only cap (grpc.max_allowed_incoming_connections, set to
 max_connections) is server-wide: 1000 connections from one peer that sent the HTTP/2 preface and nothing more (each
 lives grpc_max_connection_age_s, 600 s) held every place, and a new channel from any other client failed
-(UNAVAILABLE, "failed to connect to all addresses"). Now a peer's newest connections past its share are shut down
-within a sample of the connection watch (a second), counted in gradserve_grpc_connections_closed_total{reason="share"}
-and logged, and another peer connects and is answered. The server: max_connections 40 (a peer's share 20).
-
-Left (the report says so): a peer that opens a new connection as soon as one is shut down still fills the places
-freed in between, so a brand-new channel of another peer may be refused meanwhile; connections already open are
-never touched.
+(UNAVAILABLE, "failed to connect to all addresses"). Now, within a sample of the connection watch (a second), a peer
+holding its share has its new connections dropped at the listening socket (service.listen_filter) and its newest past
+the share shut down (gradserve_grpc_connections_closed_total{reason="share"}, logged); once it holds less, its new
+ones are let in again. So a peer that opens a new connection as soon as one is shut down takes none of the places
+freed, and another peer connects and is answered. The server: max_connections 40 (a peer's share 20).
 """
 from __future__ import annotations
 
+import selectors
 import socket
+import threading
 import time
 
 import grpc
@@ -40,13 +40,13 @@ def srv(tmp_path_factory):
     s.stop()
 
 
-def _held(srv, n: int, source: str) -> list[socket.socket]:
+def _held(srv, n: int, source: str, timeout: float = CEILING) -> list[socket.socket]:
     """n gRPC connections from `source` that finish the HTTP/2 preface and then say nothing."""
     out = []
     for _ in range(n):
         s = socket.socket()
         s.bind((source, 0))
-        s.settimeout(CEILING)
+        s.settimeout(timeout)
         s.connect(("127.0.0.1", srv.grpc_port))
         s.sendall(PREFACE + frame(SETTINGS, 0, 0) + frame(SETTINGS, ACK, 0))
         out.append(s)
@@ -102,3 +102,59 @@ def test_one_peers_idle_grpc_connections_do_not_lock_others_out(srv):
         finally:
             for s in held:
                 s.close()
+
+
+PEER = "127.0.0.3"  # (not the test above's: its own hold-back may not be lifted yet)
+
+
+def test_a_peer_reopening_its_connections_gets_none_of_the_places_freed(srv):
+    """As above, while the peer opens a connection again as soon as one of its own ends: the places its shut-down
+    connections free stay free for others (before the listening socket's filter, every new channel of another peer
+    was refused all the while: 0 of 10), and once it goes away its new connections are let in again."""
+    with srv.client() as c:
+        before = metric(c, "gradserve_grpc_connections_closed_total", reason="share")
+        sel, stop, opened = selectors.DefaultSelector(), threading.Event(), []
+
+        def reopen() -> None:
+            for s in _held(srv, CAP, PEER):
+                sel.register(s, selectors.EVENT_READ)
+            opened.append(CAP)
+            while not stop.is_set():
+                for key, _ in sel.select(0.05):
+                    if not _readable_left(key.fileobj):
+                        sel.unregister(key.fileobj)
+                        key.fileobj.close()
+                        try:  # (held back: its handshake does not complete; given up on after a while)
+                            s = _held(srv, 1, PEER, timeout=2)[0]
+                        except OSError:
+                            continue
+                        sel.register(s, selectors.EVENT_READ)
+                        opened.append(1)
+
+        t = threading.Thread(target=reopen, daemon=True)
+        t.start()
+        try:
+            for _ in range(5):  # new channels of another peer, one after another, each answered
+                np.testing.assert_allclose(_answered_on_a_new_channel(srv), DX, rtol=1e-6)
+            assert f"peer {PEER} holds its share of gRPC connections: its new ones are held back" in srv.output()
+        finally:
+            stop.set()
+            t.join(CEILING)
+            for key in list(sel.get_map().values()):
+                key.fileobj.close()
+        assert metric(c, "gradserve_grpc_connections_closed_total", reason="share") - before >= CAP // 2
+        end = time.monotonic() + CEILING
+        while f"peer {PEER} holds less than its share of gRPC connections again" not in srv.output():
+            assert time.monotonic() < end, "the peer's new connections were never let in again"
+            time.sleep(0.2)
+        _held(srv, 1, PEER)[0].close()  # (its handshake completes again)
+
+
+def _readable_left(s: socket.socket) -> bool:
+    """Whether the server has not ended this connection yet (its bytes read and dropped)."""
+    try:
+        return bool(s.recv(65536))
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
