@@ -11,9 +11,10 @@ closed it, or it broke). Each age close is logged at INFO.
 One peer's share (peer_connection_share, as HTTP's service.http_guard.PeerShare): grpc core accepts every
 connection itself, its only cap (grpc.max_allowed_incoming_connections) server-wide, so one peer's idle connections
 (the HTTP/2 preface, then nothing: they live grpc_max_connection_age_s) held every place and no other client could
-connect. Each sample counts the open connections by peer (`peer_key`); a peer's newest past `peer_cap` are shut
-down through this process's own socket of each (found by its addresses in /proc/self/fd: grpc exposes no way to
-close one), grpc core sees them end and frees their places, counted as reason "share" and logged.
+connect. Each sample counts the open connections by peer (`peer_key`): a peer holding `peer_cap` has its new ones
+dropped at the listening socket (service.listen_filter) until it holds less, and its newest past `peer_cap` are
+shut down through this process's own socket of each (found by its addresses in /proc/self/fd: grpc exposes no way
+to close one); grpc core sees them end and frees their places, counted as reason "share" and logged.
 
 Not seen here: streams refused past grpc_max_streams (RST_STREAM REFUSED_STREAM; with grpc_reset_protection a
 call counts until the server has freed it). grpc core refuses them in its transport and channelz counts no

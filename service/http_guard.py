@@ -4,7 +4,8 @@ uvicorn bounds idle keep-alive connections (timeout_keep_alive) and open connect
 (limit_concurrency) but not the request head: a client sending its headers one byte a second,
 or an endless header, would hold a connection (and uvicorn's memory) for good. This protocol
 closes a connection whose head has not arrived `header_timeout_s` after the connection opened
-(or the previous response ended), and answers 431 to a head larger than `max_header_bytes`. A client
+(or the previous response ended), and answers 431 to a head larger than `max_header_bytes` (and to a chunked
+body's framing, chunk lines and trailers, that runs past it with no body byte between). A client
 that stops reading its response (the transport's buffer stays above its high-water mark, so uvicorn's
 flow control holds the writer) is dropped after `send_timeout_s` with transport.abort(): close() would
 wait for a buffer the client never takes, keeping the connection and its response for good.
