@@ -26,7 +26,6 @@ import asyncio
 import ipaddress
 import json
 import logging
-import os
 import socket
 import time
 from collections import defaultdict
@@ -34,7 +33,7 @@ from collections import defaultdict
 from grpc._cython import cygrpc  # channelz's C-core entry points (what grpcio-channelz serves over gRPC)
 
 from .client_shm import grpc_peer_address
-from .listen_filter import ListenFilter, listening, valid_peer
+from .listen_filter import ListenFilter, listening, port_sockets, valid_peer
 
 log = logging.getLogger("gradserve.grpc")
 PAGE = 100  # sockets per channelz call
@@ -78,16 +77,9 @@ def shut_down(peers: set[tuple[str, int]], port: int) -> int:
     """Shut down this process's TCP connections on local `port` whose peer (host, port) is in `peers` (through a
     duplicate of each descriptor: the owner, grpc core, sees its connection end and closes it); how many."""
     done = 0
-    for name in os.listdir("/proc/self/fd"):
+    for s, _ in port_sockets(port):
         try:
-            if not os.readlink(f"/proc/self/fd/{name}").startswith("socket:"):
-                continue
-            s = socket.socket(fileno=os.dup(int(name)))
-        except (OSError, ValueError):
-            continue  # (gone meanwhile, or the listing's own descriptor)
-        try:
-            if s.family in (socket.AF_INET, socket.AF_INET6) and s.type == socket.SOCK_STREAM \
-                    and s.getsockname()[1] == port and _plain(*s.getpeername()[:2]) in peers:
+            if _plain(*s.getpeername()[:2]) in peers:
                 s.shutdown(socket.SHUT_RDWR)
                 done += 1
         except (OSError, ValueError):

@@ -103,9 +103,10 @@ class ListenFilter:
             s.close()
 
 
-def listening(port: int) -> ListenFilter | None:
-    """The filter of this process's TCP listening sockets on `port` (None: none found)."""
-    found, seen = [], set()
+def port_sockets(port: int):
+    """This process's TCP sockets on local `port`, each once: (a duplicate of one of its descriptors, its
+    /proc link). The caller closes each duplicate (closing one leaves the socket to its owner)."""
+    seen = set()
     for name in os.listdir("/proc/self/fd"):
         try:
             link = os.readlink(f"/proc/self/fd/{name}")
@@ -113,14 +114,24 @@ def listening(port: int) -> ListenFilter | None:
                 continue
             s = socket.socket(fileno=os.dup(int(name)))
         except (OSError, ValueError):
-            continue
+            continue  # (gone meanwhile, or the listing's own descriptor)
         try:
             if s.family in (socket.AF_INET, socket.AF_INET6) and s.type == socket.SOCK_STREAM \
-                    and s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) and s.getsockname()[1] == port:
-                found.append(s)
+                    and s.getsockname()[1] == port:
                 seen.add(link)
+                yield s, link
                 continue
         except OSError:
             pass
         s.close()
+
+
+def listening(port: int) -> ListenFilter | None:
+    """The filter of this process's TCP listening sockets on `port` (None: none found)."""
+    found = []
+    for s, _ in port_sockets(port):
+        if s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+            found.append(s)
+        else:
+            s.close()
     return ListenFilter(found) if found else None
