@@ -70,9 +70,9 @@ def program(peers: list[str]) -> bytes:
     out = []
     for c in (c for c in code if not isinstance(c, str)):
         op, k, jt, jf = c
-        here = len(out) + 1
-        out.append(struct.pack("HBBI", op, 0 if jt is None else labels[jt] - here, 0 if jf is None else labels[jf] - here,
-                               k))
+        here = len(out) + 1  # (a jump counts from the next instruction)
+        jumps = [0 if j is None else labels[j] - here for j in (jt, jf)]
+        out.append(struct.pack("HBBI", op, *jumps, k))
     return b"".join(out)
 
 
