@@ -7,7 +7,8 @@ connections, each asking for a 64 MiB answer and reading none, held +1.5 GiB of 
 places were given back as each job ended), and at the defaults (send_timeout_s 30 s, 500 connections a peer, answers
 up to 512 MiB) a few such clients would take the server's memory whole. Now a client's streamed answers not yet
 taken count against http_unsent_answer_bytes: past it, its new jobs and an answer that would take it past are
-refused (429 overloaded naming the setting, retry after), while another client is served.
+refused (429 overloaded naming the setting, retry after; /v1's jobs and the Open Inference Protocol's inferences
+alike), while another client is served.
 
 A real server: one cpu worker, answers of 16 MiB, a budget of two of them.
 """
@@ -40,8 +41,12 @@ def big_graph() -> dict:
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
+    from oip.models import write_model
+
+    repo = tmp_path_factory.mktemp("models")
+    write_model(repo, "big", big_graph(), {"kind": "eval"})
     s = Server(tmp_path_factory.mktemp("unread_answers") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "8",
+               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "8", "GRADSERVE_MODEL_REPOSITORY": str(repo),
                     "GRADSERVE_MAX_ELEMENTS": str(ANSWER // 4), "GRADSERVE_SEND_TIMEOUT_S": "300",
                     "GRADSERVE_HTTP_UNSENT_ANSWER_BYTES": str(LIMIT)})
     yield s
@@ -89,8 +94,19 @@ def test_a_clients_unread_large_answers_are_bounded_and_others_are_served(srv):
         # another client (another peer host) is answered meanwhile, whole and right
         with _client("127.0.0.2") as other:
             r = other.post(f"{srv.url}/v1/eval", content=DATA, headers=HEADERS)
-        assert r.status_code == 200, r.text[:300]
-        np.testing.assert_allclose(decode(r)["outputs"][0]["array"], want, rtol=1e-6)
+            assert r.status_code == 200, r.text[:300]
+            np.testing.assert_allclose(decode(r)["outputs"][0]["array"], want, rtol=1e-6)
+            r = other.post(f"{srv.url}/v2/models/big/infer",  # (a large inference answer, streamed as /v1's)
+                           json={"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1.0]}],
+                                 "parameters": {"binary_data_output": True}})
+            assert r.status_code == 200, r.text[:300]
+            n = int(r.headers["inference-header-content-length"])
+            np.testing.assert_allclose(np.frombuffer(r.content[n:], np.float32), want, rtol=1e-6)
+        # the Open Inference Protocol's answers count in the same budget: this client's inference is refused too
+        with _client("127.0.0.1") as same:
+            r = same.post(f"{srv.url}/v2/models/big/infer",
+                          json={"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1.0]}]})
+        assert r.status_code == 429 and "http_unsent_answer_bytes" in r.text, r.text[:300]
         # the refusal names the setting (read from a refused connection: a small answer)
         refused = unread[-1]
         refused.settimeout(CEILING)
