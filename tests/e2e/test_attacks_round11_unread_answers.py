@@ -8,7 +8,7 @@ places were given back as each job ended), and at the defaults (send_timeout_s 3
 up to 512 MiB) a few such clients would take the server's memory whole. Now a client's streamed answers not yet
 taken count against http_unsent_answer_bytes: past it, its new jobs and an answer that would take it past are
 refused (429 overloaded naming the setting, retry after; /v1's jobs and the Open Inference Protocol's inferences
-alike), while another client is served.
+and UM-Bridge's operations alike), while another client is served.
 
 A real server: one cpu worker, answers of 16 MiB, a budget of two of them.
 """
@@ -33,10 +33,13 @@ CONNECTIONS = 6
 CEILING = 120.0
 
 
-def big_graph() -> dict:
+def big_graph(n: int = ANSWER // 4) -> dict:
     gb = GraphBuilder("big")
     x = gb.input((1,), name="x")
-    return graph_to_json(gb.build(gb.broadcast_to(gb.sin(x), shape=[ANSWER // 4])))
+    return graph_to_json(gb.build(gb.broadcast_to(gb.sin(x), shape=[n])))
+
+
+MID = 1 << 18  # a UM-Bridge answer's values: ~5 MB of JSON, streamed (above 1 MiB) and counted as /v1's
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +48,7 @@ def srv(tmp_path_factory):
 
     repo = tmp_path_factory.mktemp("models")
     write_model(repo, "big", big_graph(), {"kind": "eval"})
+    write_model(repo, "mid", big_graph(MID), {"kind": "eval"})
     s = Server(tmp_path_factory.mktemp("unread_answers") / "server.log", devices="cpu",
                env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "8", "GRADSERVE_MODEL_REPOSITORY": str(repo),
                     "GRADSERVE_MAX_ELEMENTS": str(ANSWER // 4), "GRADSERVE_SEND_TIMEOUT_S": "300",
@@ -102,11 +106,16 @@ def test_a_clients_unread_large_answers_are_bounded_and_others_are_served(srv):
             assert r.status_code == 200, r.text[:300]
             n = int(r.headers["inference-header-content-length"])
             np.testing.assert_allclose(np.frombuffer(r.content[n:], np.float32), want, rtol=1e-6)
-        # the Open Inference Protocol's answers count in the same budget: this client's inference is refused too
+            r = other.post(f"{srv.url}/umbridge/Evaluate", json={"name": "mid", "input": [[1.0]], "config": {}})
+            assert r.status_code == 200, r.text[:300]
+            np.testing.assert_allclose(r.json()["output"][0], want[:MID], rtol=1e-6)
+        # the Open Inference Protocol's and UM-Bridge's answers count in the same budget: this client's are refused
         with _client("127.0.0.1") as same:
-            r = same.post(f"{srv.url}/v2/models/big/infer",
-                          json={"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1.0]}]})
-        assert r.status_code == 429 and "http_unsent_answer_bytes" in r.text, r.text[:300]
+            for route, body in (("/v2/models/big/infer",
+                                 {"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1.0]}]}),
+                                ("/umbridge/Evaluate", {"name": "mid", "input": [[1.0]], "config": {}})):
+                r = same.post(f"{srv.url}{route}", json=body)
+                assert r.status_code == 429 and "http_unsent_answer_bytes" in r.text, (route, r.text[:300])
         # the refusal names the setting (read from a refused connection: a small answer)
         refused = unread[-1]
         refused.settimeout(CEILING)
