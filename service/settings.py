@@ -250,8 +250,9 @@ class Settings(BaseSettings):
                                           "an answer that would take it past, are refused: RESOURCE_EXHAUSTED "
                                           "overloaded naming this setting, retry after (service.answer_budget). "
                                           "An answer alone above it is sent when nothing else is held. 0: no limit.")
-    http_unsent_answer_bytes: int = Field(256 * 1024 ** 2, ge=0, description="Bytes of large HTTP answers (/v1 jobs, "
-                                          "OIP inferences, UM-Bridge operations: those streamed, above 1 MiB) one client (API key, else peer host) may have "
+    http_unsent_answer_bytes: int = Field(256 * 1024 ** 2, ge=0, description="Bytes of large HTTP answers (/v1 "
+                                          "jobs, OIP inferences, UM-Bridge operations: those streamed, above 1 MiB) "
+                                          "one client (API key, else peer host) may have "
                                           "waiting for it to read them (each until send_timeout_s). Past it, the "
                                           "client's new jobs, and an answer that would take it past, are refused: 429 "
                                           "overloaded naming this setting, retry after. An answer alone above it is "
