@@ -22,20 +22,22 @@ COUNTED = 64 << 10  # HTTP/2's default initial window (65,535 bytes): an answer 
 
 
 class UnsentAnswers:
-    """Per client: the counted answer bytes handed to grpc whose calls have not finished."""
+    """Per client: the counted answer bytes handed over (to grpc; to HTTP's streamed answers, `setting`
+    http_unsent_answer_bytes) and not yet taken."""
 
-    __slots__ = ("limit", "retry_after", "held")
+    __slots__ = ("limit", "retry_after", "held", "setting", "protocol")
 
-    def __init__(self, limit: int, retry_after: int = 1):
-        self.limit, self.retry_after = limit, retry_after
+    def __init__(self, limit: int, retry_after: int = 1, setting: str = "grpc_unsent_answer_bytes",
+                 protocol: str = "gRPC"):
+        self.limit, self.retry_after, self.setting, self.protocol = limit, retry_after, setting, protocol
         self.held: dict[str, int] = {}
 
     def _refuse(self, client: str, more: int) -> Overloaded:
         held = self.held.get(client, 0)
         what = "this job's answer" if more else "new jobs"
-        return Overloaded(f"this client's gRPC answers not yet read hold {held} bytes, past grpc_unsent_answer_bytes="
+        return Overloaded(f"this client's {self.protocol} answers not yet read hold {held} bytes, past {self.setting}="
                           f"{self.limit}: {what} refused until the client reads them; retry after "
-                          f"{self.retry_after}s", retry_after=self.retry_after, limit="grpc_unsent_answer_bytes",
+                          f"{self.retry_after}s", retry_after=self.retry_after, limit=self.setting,
                           unsent_bytes=held, answer_bytes=more or None)
 
     def check(self, client: str) -> None:
@@ -46,13 +48,21 @@ class UnsentAnswers:
     def hold(self, context, client: str, nbytes: int) -> None:
         """Before a counted answer is handed over: count it until its call finishes (context.add_done_callback),
         or Overloaded when it would take the client past the limit while others are still unsent."""
+        release = self.take(client, nbytes)
+        if release is not None:
+            context.add_done_callback(lambda _ctx: release())
+
+    def take(self, client: str, nbytes: int):
+        """Count `nbytes` of an answer about to be handed over: the function that gives them back once it is
+        taken or dropped (None: not counted), or Overloaded when it would take the client past the limit while
+        others are still unsent."""
         if nbytes < COUNTED or self.limit <= 0:
-            return
+            return None
         held = self.held.get(client, 0)
         if held and held + nbytes > self.limit:
             raise self._refuse(client, nbytes)
         self.held[client] = held + nbytes
-        context.add_done_callback(lambda _ctx: self._release(client, nbytes))
+        return lambda: self._release(client, nbytes)
 
     def _release(self, client: str, nbytes: int) -> None:
         left = self.held.get(client, 0) - nbytes

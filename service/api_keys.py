@@ -18,3 +18,14 @@ def key_ok(authorization: str | None, keys: list[bytes]) -> bool:
         return False
     t = token.encode()
     return any([hmac.compare_digest(t, k) for k in keys])  # a list, not any(genexpr): every key is compared
+
+
+def metadata_authorization(metadata) -> str:
+    """gRPC call metadata's authorization: its first value, as HTTP's first Authorization header ("" for none).
+    The key check and the client identity (jobs.client_of) both read this one: the check read the first and the
+    identity the last (dict(metadata)), so a valid key followed by any other value made each call a client of its
+    own, past every per-client share (fair dispatch, unsent answers, caches)."""
+    for k, val in metadata or ():
+        if k == "authorization":
+            return val if isinstance(val, str) else val.decode(errors="replace")
+    return ""

@@ -6,7 +6,6 @@ worker processes import this module (as the parent's __main__) before anything e
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 
 
@@ -73,7 +72,7 @@ def _extensions(app, settings, core):
 def http_protocol(settings, app, asgi) -> type:
     """uvicorn's protocol class, guarded (service.http_guard), with the lean path for small job requests
     unless switched off or the request must pass the access log, tracing (`asgi` wraps `app`) or API keys."""
-    from .client_identity import connection_peer
+    from .client_identity import peer_key_of
     from .http_guard import guarded_protocol
 
     lean = None
@@ -81,12 +80,8 @@ def http_protocol(settings, app, asgi) -> type:
         from .lean_http import LeanJobs
 
         lean = LeanJobs(app.state.job_runners, settings.max_body_bytes)
-    share = settings.peer_connection_share
-    peer_key = functools.partial(connection_peer, trusted_proxies=settings.trusted_proxies,
-                                 ipv6_prefix=settings.ipv6_client_prefix)
     return guarded_protocol(settings.header_timeout_s, settings.max_header_bytes, lean, settings.send_timeout_s,
-                            settings.body_timeout_s,
-                            None if share >= 1 else max(1, int(settings.max_connections * share)), peer_key)
+                            settings.body_timeout_s, settings.peer_connection_cap, peer_key_of(settings))
 
 
 def _unix_listener(settings, app):

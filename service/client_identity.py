@@ -9,6 +9,8 @@ are grouped, and behind a trusted reverse proxy the address the proxy says it se
   that the client itself may have written). From any other peer the header is ignored."""
 from __future__ import annotations
 
+import functools
+
 import ipaddress
 from functools import lru_cache
 
@@ -76,6 +78,12 @@ def connection_peer(peer: str, trusted_proxies: str, ipv6_prefix: int) -> str | 
     if trusted_proxies and _trusted(peer, _networks(trusted_proxies)):
         return None
     return group(peer, ipv6_prefix)
+
+
+def peer_key_of(settings):
+    """`connection_peer` with the server's settings: what a TCP connection's peer counts as (HTTP and gRPC alike)."""
+    return functools.partial(connection_peer, trusted_proxies=settings.trusted_proxies,
+                             ipv6_prefix=settings.ipv6_client_prefix)
 
 
 def client_host(peer: str | None, forwarded: str | None, trusted_proxies: str, ipv6_prefix: int) -> str:

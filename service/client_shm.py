@@ -44,6 +44,7 @@ import re
 import stat
 import threading
 from typing import Any
+from urllib.parse import unquote
 
 import numpy as np
 
@@ -86,14 +87,19 @@ def is_loopback_peer(host: str | None) -> bool:
 
 def grpc_peer_host(peer: str | None) -> str | None:
     """The address of a gRPC peer string: ipv4:127.0.0.1:5000, ipv6:[::1]:5000 (unix: none)."""
+    return (grpc_peer_address(peer) or (None,))[0]
+
+
+def grpc_peer_address(peer: str | None) -> tuple[str, int] | None:
+    """(host, port: 0 when none) of a gRPC peer string: ipv4:127.0.0.1:5000, ipv6:[::1]:5000 (also %-escaped:
+    grpc writes ipv6:%5B::1%5D:5000 as a URI); None for another kind (unix:)."""
     if not peer or ":" not in peer:
         return None
     kind, _, rest = peer.partition(":")
-    if kind == "ipv4":
-        return rest.rpartition(":")[0]
-    if kind == "ipv6":
-        return rest.rpartition(":")[0].strip("[]")
-    return None
+    if kind not in ("ipv4", "ipv6"):
+        return None
+    host, _, port = unquote(rest).rpartition(":")
+    return host.strip("[]"), int(port) if port.isdigit() else 0
 
 
 def _theirs(region: Region, client: str | None) -> bool:

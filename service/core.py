@@ -193,6 +193,8 @@ class Core:
         self.parse_share = ParseShare(s.parse_share, s.parse_burst_s, s.retry_after_s)
         self.parses = (self.body_budget, self.parse_share)  # (large bodies' decodes: body_budget.parsed)
         self.unsent_answers = UnsentAnswers(s.grpc_unsent_answer_bytes, s.retry_after_s)  # (gRPC answers)
+        self.unsent_http = UnsentAnswers(s.http_unsent_answer_bytes, s.retry_after_s, "http_unsent_answer_bytes",
+                                         "HTTP")  # (HTTP's streamed answers)
         self.decoders: Decoders | None = None  # (started by `start`)
         gc_pause.configure(s.gc_pause_max_s, s.gc_settle_objects)  # (the process's collector: the last server's setting)
         self.admitted_by: Counter = Counter()  # client -> its part of admitting

@@ -8,6 +8,14 @@ grpc_max_connection_age_s (the server asks it to go away then, and closes it aft
 age by up to -10%, and a socket is first seen up to one period after it opened), else "other" (the peer
 closed it, or it broke). Each age close is logged at INFO.
 
+One peer's share (peer_connection_share, as HTTP's service.http_guard.PeerShare): grpc core accepts every
+connection itself, its only cap (grpc.max_allowed_incoming_connections) server-wide, so one peer's idle connections
+(the HTTP/2 preface, then nothing: they live grpc_max_connection_age_s) held every place and no other client could
+connect. Each sample counts the open connections by peer (`peer_key`): a peer holding `peer_cap` has its new ones
+dropped at the listening socket (service.listen_filter) until it holds less, and its newest past `peer_cap` are
+shut down through this process's own socket of each (found by its addresses in /proc/self/fd: grpc exposes no way
+to close one); grpc core sees them end and frees their places, counted as reason "share" and logged.
+
 Not seen here: streams refused past grpc_max_streams (RST_STREAM REFUSED_STREAM; with grpc_reset_protection a
 call counts until the server has freed it). grpc core refuses them in its transport and channelz counts no
 stream for them; the SDK sends such a call again while its timeout lasts (the call never started:
@@ -15,11 +23,17 @@ gradserve._transport.grpc.refused_pause)."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
+import socket
 import time
+from collections import defaultdict
 
 from grpc._cython import cygrpc  # channelz's C-core entry points (what grpcio-channelz serves over gRPC)
+
+from .client_shm import grpc_peer_address
+from .listen_filter import ListenFilter, listening, port_sockets, valid_peer
 
 log = logging.getLogger("gradserve.grpc")
 PAGE = 100  # sockets per channelz call
@@ -52,11 +66,38 @@ def open_sockets(server_id: int) -> dict[int, str]:
         start = max(out) + 1
 
 
+def _plain(host: str, port: int) -> tuple[str, int]:
+    """A socket's peer as channelz names it: grpc's dual-stack sockets give IPv4 peers as ::ffff:a.b.c.d."""
+    mapped = ipaddress.ip_address(host.partition("%")[0])
+    mapped = mapped.ipv4_mapped if isinstance(mapped, ipaddress.IPv6Address) else None
+    return (str(mapped) if mapped else host), port
+
+
+def shut_down(peers: set[tuple[str, int]], port: int) -> int:
+    """Shut down this process's TCP connections on local `port` whose peer (host, port) is in `peers` (through a
+    duplicate of each descriptor: the owner, grpc core, sees its connection end and closes it); how many."""
+    done = 0
+    for s, _ in port_sockets(port):
+        try:
+            if _plain(*s.getpeername()[:2]) in peers:
+                s.shutdown(socket.SHUT_RDWR)
+                done += 1
+        except (OSError, ValueError):
+            pass  # (a listening socket has no peer)
+        finally:
+            s.close()  # the duplicate only
+    return done
+
+
 class ConnWatch:
-    def __init__(self, metrics, port: int, age_s: float, period_s: float = 1.0):
+    def __init__(self, metrics, port: int, age_s: float, period_s: float = 1.0, peer_cap: int | None = None,
+                 peer_key=None):
         self.metrics, self.port, self.age_s, self.period_s = metrics, port, age_s, period_s
+        self.peer_cap, self.peer_key = peer_cap, peer_key
         self.seen: dict[int, tuple[float, str]] = {}  # socket id -> (first seen, peer)
         self.ids: list[int] = []
+        self.cut: set[int] = set()  # sockets shut down past their peer's share, not yet gone
+        self.gate: ListenFilter | None | bool = None  # the port's listening socket's filter (False: none to be had)
 
     def sample(self) -> None:
         now = time.monotonic()
@@ -69,13 +110,58 @@ class ConnWatch:
             first, peer = self.seen.pop(k)
             lived = now - first + self.period_s  # (first seen up to a period after it opened)
             aged = self.age_s > 0 and lived >= 0.9 * self.age_s
-            self.metrics.grpc_closed.labels("age" if aged else "other").inc()
+            share = k in self.cut
+            self.cut.discard(k)
+            self.metrics.grpc_closed.labels("share" if share else "age" if aged else "other").inc()
             if aged:
                 log.info("gRPC connection %s closed after about %.0f s (grpc_max_connection_age_s=%g)",
                          peer.removeprefix("chttp2 "), lived, self.age_s)
         for k, peer in live.items():
             self.seen.setdefault(k, (now, peer))
         self.metrics.grpc_connections.set(len(live))
+        if self.peer_cap is not None and (len(live) >= self.peer_cap or self.gate and self.gate.peers):
+            self.share(live)
+
+    def share(self, live: dict[int, str]) -> None:
+        """Shut down each peer's newest connections past peer_cap (grpc numbers its sockets as their handshakes end:
+        about the order they opened), and drop new ones from each peer holding its share until it holds less."""
+        by_peer: dict[str, list[tuple[int, tuple[str, int]]]] = defaultdict(list)
+        for k, name in live.items():
+            addr = grpc_peer_address(name.removeprefix("chttp2 "))
+            key = None if addr is None else addr[0] if self.peer_key is None else self.peer_key(addr[0])
+            if key is not None and k not in self.cut:
+                by_peer[key].append((k, addr))
+        # held back first: the places the shut-down connections free are not the same peer's to take back
+        self.hold_back({key for key, conns in by_peer.items() if len(conns) >= self.peer_cap})
+        for key, conns in by_peer.items():
+            if len(conns) > self.peer_cap:
+                over = sorted(conns)[self.peer_cap:]
+                shut = shut_down({addr for _, addr in over}, self.port)
+                self.cut.update(k for k, _ in over)
+                log.info("peer %s holds %d gRPC connections, its share of max_connections (peer_connection_share "
+                         "%d): its %d newest shut down", key, len(conns), self.peer_cap, shut)
+
+    def hold_back(self, peers: set[str]) -> None:
+        """New connections from `peers` dropped at the listening socket (service.listen_filter), the others let in:
+        shutting a peer's connections down frees places that a peer opening them again at once would take back
+        before anyone else could (a new channel of another peer was refused all the while)."""
+        if self.gate is None:
+            self.gate = (listening(self.port) if peers else None) or (False if peers else None)
+            if self.gate is False:
+                log.warning("no listening socket of port %d found to hold back peers past their share", self.port)
+        if not self.gate:
+            return
+        was = set(self.gate.peers)
+        try:
+            self.gate.drop(p for p in peers if valid_peer(p))
+        except OSError as e:
+            log.warning("holding back peers past their share on the gRPC port failed (%s): only shut down", e)
+            self.gate = False
+            return
+        for p in sorted(set(self.gate.peers) - was):
+            log.info("peer %s holds its share of gRPC connections: its new ones are held back", p)
+        for p in sorted(was - set(self.gate.peers)):
+            log.info("peer %s holds less than its share of gRPC connections again: its new ones are let in", p)
 
     async def run(self) -> None:
         while True:

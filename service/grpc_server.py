@@ -41,7 +41,7 @@ from grpc_reflection.v1alpha import reflection
 from pydantic import ValidationError
 
 from .answer_wire import WireAnswers, counted_bytes, job_answer_bytes
-from .api_keys import key_ok
+from .api_keys import key_ok, metadata_authorization
 from .body_budget import parsed
 from . import client_shm, codec, gc_pause, models
 from .core import GRAPH_OFF_LOOP, Core, JobRequest, JobResult, drain_wait_s
@@ -50,7 +50,7 @@ from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Inter
 from .grpc_conns import ConnWatch
 from .grpc_inflate import Inflating, decoded, message_of, own_charge
 from .grpc_precheck import message_checks
-from .client_identity import metadata_forwarded
+from .client_identity import metadata_forwarded, peer_key_of
 from .jobs import (BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id,
                    validate, validation_error, without_tensors)
 from .proto import gradserve_pb2 as pb
@@ -293,18 +293,13 @@ class Servicer(pb_grpc.GradserveServicer):
     def _check_key(self, context) -> None:
         if not self.keys:
             return
-        auth = ""
-        for k, val in context.invocation_metadata() or ():
-            if k == "authorization":
-                auth = val if isinstance(val, str) else val.decode(errors="replace")
-                break
-        if not key_ok(auth, self.keys):
+        if not key_ok(metadata_authorization(context.invocation_metadata()), self.keys):
             raise Unauthorized("missing or wrong API key: send metadata authorization: Bearer <key>")
 
     def _client(self, context) -> str:
         """jobs.client_of for a call: its API key, else its peer's host (behind a trusted proxy: x-forwarded-for)."""
         md = context.invocation_metadata() or ()
-        return client_of(self.core, dict(md).get("authorization"), client_shm.grpc_peer_host(context.peer()),
+        return client_of(self.core, metadata_authorization(md), client_shm.grpc_peer_host(context.peer()),
                          metadata_forwarded(md))
 
     async def _job(self, kind: str, held, context) -> pb.JobResponse | bytes:
@@ -536,7 +531,8 @@ class GrpcServer:
         await self._set_health()
         await self.server.start()
         self._watch = asyncio.create_task(self._watch_core())
-        self._conns = asyncio.create_task(ConnWatch(self.core.metrics, self.port, s.grpc_max_connection_age_s).run())
+        self._conns = asyncio.create_task(ConnWatch(self.core.metrics, self.port, s.grpc_max_connection_age_s,
+                                                    peer_cap=s.peer_connection_cap, peer_key=peer_key_of(s)).run())
         log.info("gRPC on %s (gradserve.v1.Gradserve, grpc.health.v1, reflection)", _bind_address(s.host, self.port))
         return self.port
 

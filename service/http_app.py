@@ -13,6 +13,7 @@ import asyncio
 import gc
 import logging
 import time
+import weakref
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -26,6 +27,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from .answer_budget import UnsentAnswers
 from .api_keys import key_ok
 from . import (answer_head, client_shm, client_shm_http, codec, docs_assets, examples, gc_pause, head_memo, models,
                onnx_graphs, shm, tensor_http, timeline)
@@ -157,9 +159,15 @@ class PartsResponse(Response):
 
     CHUNK = 1 << 20
 
-    def __init__(self, parts: list, status_code: int, headers: dict, media_type: str, send_timeout_s: float):
+    def __init__(self, parts: list, status_code: int, headers: dict, media_type: str, send_timeout_s: float,
+                 unsent: UnsentAnswers | None = None, client: str = ""):
         self.parts = [memoryview(p).cast("B") for p in parts]
         self.send_timeout_s = send_timeout_s
+        # counted against the client's http_unsent_answer_bytes (`unsent`) until sent or dropped (Overloaded: past
+        # it). One peer's 24 connections of unread 64 MiB answers held +1.5 GiB of the server, past every admission
+        # place. (weakref.finalize: given back once, when sent, or when a response never sent is dropped)
+        release = None if unsent is None else unsent.take(client, sum(p.nbytes for p in self.parts))
+        self.release = None if release is None else weakref.finalize(self, release)
         headers = dict(headers, **{"content-length": str(sum(p.nbytes for p in self.parts))})
         super().__init__(None, status_code=status_code, headers=headers, media_type=media_type)
 
@@ -180,6 +188,8 @@ class PartsResponse(Response):
                      self.send_timeout_s)
         finally:
             self.parts = []
+            if self.release is not None:
+                self.release()
 
 
 def _tensors(raw: Any, path: str, reader, s: Settings) -> list:
@@ -397,7 +407,8 @@ async def _job_response(res, binary: bool, call: JobCall, send_timeout_s: float,
     if big and binary:  # header + tensor views, streamed: no assembled copy
         parts, headers = codec.encode_response_parts(header, res.outputs, binary, placed)
         headers[REQUEST_ID] = call.request_id
-        return PartsResponse(parts, 200, headers, headers["content-type"], send_timeout_s)
+        return PartsResponse(parts, 200, headers, headers["content-type"], send_timeout_s, call.core.unsent_http,
+                             call.client)
     if not big:
         out, headers = codec.encode_response(header, res.outputs, binary, placed)
         # latin-1, as the header was read (job_headers) and as Starlette writes it on an error: the same bytes back
@@ -405,7 +416,8 @@ async def _job_response(res, binary: bool, call: JobCall, send_timeout_s: float,
     out, headers = await asyncio.to_thread(codec.encode_response, header, res.outputs, binary, placed)
     headers[REQUEST_ID] = call.request_id
     # sent in chunks too, so a client that stops reading is cut off after send_timeout_s
-    return PartsResponse([out], 200, headers, headers["content-type"], send_timeout_s)
+    return PartsResponse([out], 200, headers, headers["content-type"], send_timeout_s, call.core.unsent_http,
+                         call.client)
 
 
 ERR_DOCS = {c: {"model": models.ErrorResponse} for c in (400, 401, 404, 408, 413, 429, 500, 503, 504)}
@@ -528,6 +540,7 @@ def _job_runner(ctx: AppContext, kind: str):
         io = client_shm.RegionIO(ctx.regions, host)
         try:
             try:
+                core.unsent_http.check(client)  # its large answers not yet read (service.answer_budget): 429
                 call.admit()  # 429 under overload: the body is not stored, decoded or run
             except Overloaded:
                 # read past (not stored): a client still sending would otherwise see the connection

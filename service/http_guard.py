@@ -4,7 +4,8 @@ uvicorn bounds idle keep-alive connections (timeout_keep_alive) and open connect
 (limit_concurrency) but not the request head: a client sending its headers one byte a second,
 or an endless header, would hold a connection (and uvicorn's memory) for good. This protocol
 closes a connection whose head has not arrived `header_timeout_s` after the connection opened
-(or the previous response ended), and answers 431 to a head larger than `max_header_bytes`. A client
+(or the previous response ended), and answers 431 to a head larger than `max_header_bytes` (and to a chunked
+body's framing, chunk lines and trailers, that runs past it with no body byte between). A client
 that stops reading its response (the transport's buffer stays above its high-water mark, so uvicorn's
 flow control holds the writer) is dropped after `send_timeout_s` with transport.abort(): close() would
 wait for a buffer the client never takes, keeping the connection and its response for good.
@@ -178,6 +179,11 @@ class HeadGuard:
     _body_timer: asyncio.TimerHandle | None = None
     _head_bytes = 0
     _in_head = True  # between requests, or reading a head
+    # a chunked body's framing (chunk lines, extensions, trailers) read since its last body byte: the parser keeps
+    # trailers (in the request's headers) and a long line (joined piece by piece, each join a copy) until it ends,
+    # so a client sending trailers for its whole body_timeout_s grew the server by ~200 MiB a second
+    _framing = 0
+    _got_body = False
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
@@ -189,9 +195,16 @@ class HeadGuard:
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._in_head:
+        in_body = not self._in_head
+        if in_body:
+            self._got_body = False
+        else:
             self._head_bytes += len(data)
         super().data_received(data)
+        if in_body and not self._in_head:  # the same request's body still: a read holding none of it is framing
+            self._framing = 0 if self._got_body else self._framing + len(data)
+            if self._framing > self.max_header_bytes:
+                self._framing_too_long()
         if self._in_head and self._head_bytes:  # a head begun in this chunk and not yet complete
             if self._head_bytes > self.max_header_bytes:  # still no end of the head in sight
                 self._refuse(b"431 Request Header Fields Too Large",
@@ -220,12 +233,16 @@ class HeadGuard:
         if cycle is not None and cycle.transport is self.transport:
             cycle.transport = OneSend(self.transport, cycle)
 
+    def on_body(self, body: bytes) -> None:
+        self._got_body = True
+        super().on_body(body)
+
     def on_message_complete(self) -> None:
         # the next byte starts a new head when the parser has read this request's whole body: not when
         # the response is done (an early answer, 413 or 429, may leave body bytes still to come)
         super().on_message_complete()
         self._in_head = True
-        self._head_bytes = 0
+        self._head_bytes = self._framing = 0
         self._body_disarm()
 
     def on_response_complete(self) -> None:
@@ -269,6 +286,16 @@ class HeadGuard:
             self._refuse(b"408 Request Timeout",
                          f"request head not received within header_timeout_s={self.header_timeout_s:g}")
         elif self._in_head and not self.transport.is_closing():  # never said anything: just close
+            self.transport.close()
+
+    def _framing_too_long(self) -> None:
+        msg = (f"request body framing (chunk lines, extensions, trailers) of {self._framing} bytes with no body "
+               f"byte between: above the limit max_header_bytes={self.max_header_bytes}")
+        log.info("%s: connection closed", msg)
+        cycle = getattr(self, "cycle", None)
+        if cycle is None or not cycle.response_started:
+            self._refuse(b"431 Request Header Fields Too Large", msg)
+        elif not self.transport.is_closing():  # answered already (an early 401, 404, 429): no second answer
             self.transport.close()
 
     def _refuse(self, status: bytes, msg: str) -> None:

@@ -13,7 +13,7 @@ import grpc
 import numpy as np
 from google.protobuf import json_format
 
-from .api_keys import key_ok
+from .api_keys import key_ok, metadata_authorization
 from . import client_shm, codec, cuda_shm, model_stats
 from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
@@ -132,8 +132,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
     def _check_key(self, context) -> None:
         if not self.keys:
             return
-        md = dict(context.invocation_metadata() or ())
-        if not key_ok(str(md.get("authorization", "")), self.keys):
+        if not key_ok(metadata_authorization(context.invocation_metadata()), self.keys):
             raise Unauthorized("missing or wrong API key: send metadata authorization: Bearer <key>")
 
     async def _fail(self, context, e: ServiceError):
@@ -210,7 +209,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         """The same client identity as every other protocol (service.jobs.client_of)."""
         md = context.invocation_metadata() or ()
         host = client_shm.grpc_peer_host(context.peer()) if host is None else host
-        return client_of(self.core, dict(md).get("authorization"), host, metadata_forwarded(md))
+        return client_of(self.core, metadata_authorization(md), host, metadata_forwarded(md))
 
     async def _infer(self, held, context, stream: bool = False, unary: bool = False) -> pb.ModelInferResponse:
         """One inference; ServiceError for the caller to answer (a call aborts, a stream sends it on). `held`: the

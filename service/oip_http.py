@@ -31,7 +31,8 @@ from .api_keys import key_ok
 from . import client_shm, codec, cuda_shm, model_stats
 from .core import Core
 from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_headers, http_status
-from .http_app import BIG, AsgiBody, ClientGone, charged, discard_body, into_buffer, run_watching, tensors_past
+from .http_app import (BIG, AsgiBody, ClientGone, PartsResponse, charged, discard_body, into_buffer, run_watching,
+                       tensors_past)
 from .http_body import content_coding, read_body, read_small_body, within
 from .jobs import request_client
 from .repository import Model, ModelRepository, check_inputs
@@ -310,6 +311,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
         client = request_client(core, request)  # (service.pools: workers are shared fairly among clients)
         try:
             model = repo.get(name, version)
+            core.unsent_http.check(client)  # its large answers not yet read (service.answer_budget): 429
             admission = await admit(core, client, request, settings)
             # (decompressed: its header length counts these)
             body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget)
@@ -343,6 +345,9 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             out, headers = await asyncio.to_thread(encode_infer, model, outs, rid) if big else \
                 encode_infer(model, outs, rid)
             model.stats.success(started, res.timing)
+            if big:  # streamed, counted against the client's http_unsent_answer_bytes (as /v1's)
+                return PartsResponse([out], 200, headers, headers["content-type"], settings.send_timeout_s,
+                                     core.unsent_http, client)
             return Response(out, headers=headers, media_type=headers["content-type"])
         except ServiceError as e:
             if model is not None:

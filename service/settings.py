@@ -212,7 +212,9 @@ class Settings(BaseSettings):
                                          "address may hold open (TCP; the Unix socket's and trusted_proxies' are not "
                                          "counted; IPv6 by ipv6_client_prefix): past it, "
                                          "its new connections get 503 and are closed, so one peer's idle "
-                                         "connections never lock the others out. 1: no share.")
+                                         "connections never lock the others out. On the gRPC port (counted apart) "
+                                         "within a second a peer holding it has its new connections held back and "
+                                         "its newest past it closed. 1: no share.")
     grpc_max_streams: int = Field(128, ge=1, description="Concurrent gRPC calls per connection (HTTP/2 "
                                   "max_concurrent_streams); past it a peer's new calls wait for a free stream. "
                                   "With grpc_reset_protection a stream that arrives while the server still holds "
@@ -248,6 +250,13 @@ class Settings(BaseSettings):
                                           "an answer that would take it past, are refused: RESOURCE_EXHAUSTED "
                                           "overloaded naming this setting, retry after (service.answer_budget). "
                                           "An answer alone above it is sent when nothing else is held. 0: no limit.")
+    http_unsent_answer_bytes: int = Field(256 * 1024 ** 2, ge=0, description="Bytes of large HTTP answers (/v1 "
+                                          "jobs, OIP inferences, UM-Bridge operations: those streamed, above 1 MiB) "
+                                          "one client (API key, else peer host) may have "
+                                          "waiting for it to read them (each until send_timeout_s). Past it, the "
+                                          "client's new jobs, and an answer that would take it past, are refused: 429 "
+                                          "overloaded naming this setting, retry after. An answer alone above it is "
+                                          "sent when nothing else is held. 0: no limit.")
     grpc_compressed_requests: bool = Field(True, description="Take gRPC request messages sent compressed "
                                            "(grpc-encoding gzip / deflate): grpc hands them over as sent and the "
                                            "server inflates each within max_body_bytes (RESOURCE_EXHAUSTED past "
@@ -387,6 +396,12 @@ class Settings(BaseSettings):
         """max_parse_bytes, or its default (0: the largest of the body budget, four times max_body_bytes and
         PARSE_CAP_MIN)."""
         return self.max_parse_bytes or max(self.body_budget, 4 * self.max_body_bytes, PARSE_CAP_MIN)
+
+    @property
+    def peer_connection_cap(self) -> int | None:
+        """The most connections one peer holds open, HTTP and gRPC alike (None: no share)."""
+        share = self.peer_connection_share
+        return None if share >= 1 else max(1, int(self.max_connections * share))
 
     @property
     def pool_names(self) -> list[str]:

@@ -24,9 +24,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from . import codec
+from .answer_budget import UnsentAnswers
 from .core import Core
 from .errors import InvalidRequest, ServiceError, http_headers, http_status
-from .http_app import BIG, AsgiBody, ClientGone, charged, run_watching
+from .http_app import BIG, AsgiBody, ClientGone, PartsResponse, charged, run_watching
 from .http_body import content_coding, read_body, read_small_body
 from .jobs import request_client
 from .oip_http import admit, key_checker
@@ -84,10 +85,15 @@ def um_error(e: ServiceError) -> JSONResponse:
     return JSONResponse(um_body(e), status_code=http_status(e.code), headers=http_headers(e))
 
 
-def um_output(output: list) -> Response:
+def um_output(output: list, unsent: UnsentAnswers | None = None, client: str = "",
+              send_timeout_s: float = 30.0) -> Response:
     """{"output": ...}; a non-finite value as the NaN / Infinity token (what /v1 writes, and what the umbridge
-    client's JSON reader takes), not a 500 from a strict encoder."""
-    return Response(json.dumps({"output": output}, separators=(",", ":")), media_type="application/json")
+    client's JSON reader takes), not a 500 from a strict encoder. Above BIG, streamed and counted against the
+    client's http_unsent_answer_bytes (`unsent`), as /v1's answers (Overloaded: past it)."""
+    body = json.dumps({"output": output}, separators=(",", ":")).encode()
+    if unsent is not None and len(body) > BIG:
+        return PartsResponse([body], 200, {}, "application/json", send_timeout_s, unsent, client)
+    return Response(body, media_type="application/json")
 
 
 def sizes(avals) -> list[int]:
@@ -226,6 +232,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
             admission = None
             try:
                 client = request_client(core, request)  # (service.pools: fair among clients)
+                core.unsent_http.check(client)  # its large answers not yet read (service.answer_budget): 429
                 # admitted before the body is read, as /v1 and /v2: the places bound how many bodies (up to
                 # max_body_bytes, from a few KiB compressed) are read and parsed at once
                 admission = await admit(core, client, request, settings)
@@ -246,7 +253,10 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
                     admission.release()
             arrays = [a for _, a in res.outputs]
             flat = [np.asarray(a, np.float64).reshape(-1).tolist() for a in arrays]
-            return um_output(flat if pick < 0 else flat[pick])
+            try:
+                return um_output(flat if pick < 0 else flat[pick], core.unsent_http, client, settings.send_timeout_s)
+            except ServiceError as e:
+                return um_error(e)
         handler.__name__ = op
         r.add_api_route(f"/{op}", handler, methods=["POST"], summary=f"UM-Bridge {op}")
 

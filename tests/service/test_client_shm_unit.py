@@ -36,6 +36,10 @@ def test_peers_and_the_setting():
     assert client_shm.grpc_peer_host("ipv4:127.0.0.1:5000") == "127.0.0.1"
     assert client_shm.grpc_peer_host("ipv6:[::1]:5000") == "::1"
     assert client_shm.grpc_peer_host("unix:/tmp/sock") is None
+    # (host, port), as grpc core writes peers (IPv6 %-escaped as a URI): the gRPC port's peer share reads them
+    assert client_shm.grpc_peer_address("ipv4:127.0.0.1:5000") == ("127.0.0.1", 5000)
+    assert client_shm.grpc_peer_address("ipv6:%5B::1%5D:5000") == ("::1", 5000)
+    assert client_shm.grpc_peer_host("ipv6:%5Bfd00::2%5D:7") == "fd00::2"
 
 
 def test_key_names():
