@@ -822,7 +822,13 @@ def _scalar(x: Any) -> bool:
 def _scalar_tensor(v, dtype: str) -> Tensor:
     """A Python number as an operand of dtype: a constant, or a mutable() number's twin (with_twin)."""
     twin = twin_of(v)
-    return Tensor(np.asarray(v, dtype=dtype)) if twin is None else cast(twin, dtype)
+    if twin is not None:
+        return cast(twin, dtype)
+    try:
+        return Tensor(np.asarray(v, dtype=dtype))
+    except OverflowError:  # an int out of an integer tensor's range wraps to it (two's complement), as MindSpore
+        # 2.10 converts it: uint8 [1, 200] + 300 is [45, 244] (300 -> 44); past int64 the OverflowError stays
+        return Tensor(np.asarray(v, np.int64).astype(dtype))
 
 
 def _traced_in(v) -> bool:
