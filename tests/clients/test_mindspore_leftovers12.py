@@ -46,6 +46,25 @@ def test_a_python_number_to_a_tensor_only_primitive_is_failed_calling(call, text
     assert str(err.value) == text
 
 
+@pytest.mark.parametrize("call, text", [
+    (lambda: ops.isnan(1.0), "IsNan], the type of input argument[x] must be Tensor but got Float32."),
+    (lambda: ops.bessel_i0([1, 2]), "BesselI0], the type of input argument[x] must be Tensor but got List[Int64*2]."),
+    (lambda: ops.softplus((1.0,)), "Softplus], the type of input argument[x] must be Tensor but got Tuple[Float32]."),
+    (lambda: ops.digamma(2), "Digamma], the type of input argument[input] must be Tensor but got Int64."),
+    (lambda: ops.selu("a"), "SeLU], the type of input argument[input_x] must be Tensor but got String."),
+    (lambda: ops.isnan([1, 2.0]), "IsNan], the type of input argument[x] must be Tensor but got List[Int64,Float32]."),
+    (lambda: ops.isnan([[1, 2]]), "IsNan], the type of input argument[x] must be Tensor but got List[List[Int64*2]]."),
+    (lambda: ops.Softplus()(1.0), "Softplus], the type of input argument[x] must be Tensor but got Float32.")])
+def test_older_primitives_refuse_a_python_value_in_their_words(call, text):
+    with pytest.raises(TypeError) as err:  # MindSpore 2.10, word for word
+        call()
+    assert str(err.value) == "For Primitive[" + text
+
+
+def test_mint_isnan_takes_a_python_number():
+    assert mint.isnan(1.0).asnumpy().tolist() is False  # MindSpore 2.10: Tensor(False), dtype Bool
+
+
 def test_the_sdks_own_calls_with_numbers_still_run():
     # the SDK's internals give these primitives Python numbers (unchecked forms): geomspace's sign / log / exp of
     # its ends, gelu's and erfc's constants; values: NumPy's geomspace, scipy.special.erfc, torch's gelu

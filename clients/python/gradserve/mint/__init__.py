@@ -69,6 +69,7 @@ globals().update({n: getattr(_ops, n) for n in _SAME})
 globals().update({n: getattr(_ops, op) for n, op in _ALIASES.items()})
 globals().update({n: _binary(getattr(_ops, n), n) for n in _BINARY})
 globals().update({n: _renamed(getattr(_ops, op), names, n) for n, (op, names) in _RENAMED.items()})
+isnan = _ops.isnan.__wrapped__  # MindSpore 2.10's mint.isnan(1.0) is Tensor(False) (ops.isnan(1.0): TypeError)
 
 
 def add(input, other, *, alpha=1):  # noqa: A002

@@ -77,7 +77,7 @@ class Primitive:
             inputs = _keyword_inputs(self.op, inputs, kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {sorted(kwargs)}")
-        if inputs and self.op in _tensor_only.INPUT_NAMES:  # (MindSpore 2.10: Exp()(1.0) is a TypeError too)
+        if inputs and (self.op in _tensor_only.INPUT_NAMES or self.op in _tensor_only.TYPED):  # (MindSpore 2.10: Exp()(1.0) is a TypeError too)
             _tensor_only.refuse(self.op, inputs[0])
             _tensor_only.refuse_kernel_dtype(self.op, inputs[0])
         return _run(self.op, inputs, self.attrs)

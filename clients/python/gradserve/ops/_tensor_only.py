@@ -1,5 +1,6 @@
 """The public forms of MindSpore's tensor-only unary primitives refuse a Python number, bool, list or tuple as
-MindSpore 2.10 does (its venv: `ops.exp(1.0)`, `ops.abs([1, 2])`, `ops.neg(2)`, `ops.Sqrt()([1, 2])`):
+MindSpore 2.10 does (its venv: `ops.exp(1.0)`, `ops.abs([1, 2])`, `ops.neg(2)`, `ops.Sqrt()([1, 2])`; a few with
+its older text, TYPED):
 
     Failed calling Exp with "Exp()(input=float)".
     The valid calling should be: 
@@ -29,10 +30,38 @@ ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asi
            "arctanh": "atanh", "negative": "neg", "absolute": "abs"}
 
 
+# op -> (MindSpore's primitive, its input's name) for those whose refusal is its older "For Primitive[...]" text
+# (MindSpore 2.10: `ops.isnan(1.0)` "For Primitive[IsNan], the type of input argument[x] must be Tensor but got
+# Float32."; `ops.bessel_i0([1, 2])` "... but got List[Int64*2]."; `ops.digamma(2)` "...[input] ... Int64.")
+TYPED = {"isnan": ("IsNan", "x"), "bessel_i0": ("BesselI0", "x"), "i0": ("BesselI0", "x"),
+         "bessel_i0e": ("BesselI0e", "input_x"), "bessel_i1": ("BesselI1", "x"), "bessel_i1e": ("BesselI1e", "input_x"),
+         "digamma": ("Digamma", "input"), "imag": ("Imag", "input"), "lgamma": ("Lgamma", "x"),
+         "softplus": ("Softplus", "x"), "inv": ("Inv", "x"), "invert": ("Invert", "x"), "mish": ("Mish", "input_x"),
+         "selu": ("SeLU", "input_x"), "softsign": ("Softsign", "input_x")}
+
+
+def _abstract_type(v: Any) -> str:
+    """A Python value's type as MindSpore's abstract names it: Float32, Int64, Bool, String, List[Int64*2]..."""
+    if isinstance(v, (list, tuple)):
+        parts = [_abstract_type(e) for e in v]
+        inner = f"{parts[0]}*{len(parts)}" if len(set(parts)) == 1 and len(parts) > 1 else ",".join(parts)
+        return f"{type(v).__name__.capitalize()}[{inner}]"
+    if v is None:
+        return "None"
+    for kind, name in ((bool, "Bool"), (int, "Int64"), (float, "Float32"), (str, "String")):
+        if isinstance(v, kind):
+            return name
+    return "External"
+
+
 def refuse(op: str, x: Any) -> None:
     """MindSpore's TypeError where x, the input of tensor-only `op`, is no Tensor."""
     if isinstance(x, Tensor):
         return
+    if op in TYPED:
+        prim, name = TYPED[op]
+        raise TypeError(f"For Primitive[{prim}], the type of input argument[{name}] must be Tensor but got "
+                        f"{_abstract_type(x)}.")
     prim = _PRIMS.get(op) or primitive_name(op)
     inputs, valid = {INPUT_NAMES[op]: x}, {INPUT_NAMES[op]: "Tensor"}
     if op == "round":  # Round()(input=float, decimals=int), its decimals a Tensor or an int
@@ -47,8 +76,9 @@ def checked(op: str, f: Callable) -> Callable:
 
     @functools.wraps(f)
     def g(*args, **kwargs):
-        x = args[0] if args else kwargs.get(INPUT_NAMES[op])
-        if args or INPUT_NAMES[op] in kwargs:
+        name = TYPED[op][1] if op in TYPED else INPUT_NAMES[op]
+        x = args[0] if args else kwargs.get(name)
+        if args or name in kwargs:
             refuse(op, x)
             refuse_kernel_dtype(op, x)
         return f(*args, **kwargs)
@@ -59,7 +89,7 @@ def checked(op: str, f: Callable) -> Callable:
 
 def bind(namespace: dict) -> None:
     """Replace the public functions of namespace (gradserve.ops's globals) by their checked forms."""
-    for name in [*INPUT_NAMES, *ALIASES]:
+    for name in [*INPUT_NAMES, *ALIASES, *TYPED]:
         if name in namespace:
             namespace[name] = checked(ALIASES.get(name, name), namespace[name])
 
