@@ -89,9 +89,11 @@ def checked(op: str, f: Callable) -> Callable:
 
 def bind(namespace: dict) -> None:
     """Replace the public functions of namespace (gradserve.ops's globals) by their checked forms."""
-    for name in [*INPUT_NAMES, *ALIASES, *TYPED]:
+    made: dict[int, Callable] = {}  # one checked form per function: an alias stays the same object (arcsin is asin)
+    for name in [*INPUT_NAMES, *TYPED, *ALIASES]:
         if name in namespace:
-            namespace[name] = checked(ALIASES.get(name, name), namespace[name])
+            f = namespace[name]
+            namespace[name] = made.setdefault(id(f), checked(ALIASES.get(name, name), f))
 
 
 # ops whose engine kernels take what MindSpore 2.10's refuse -> whether they take integers (the SDK's own calls
