@@ -102,6 +102,8 @@ def test_integer_and_bool_rules_of_floor_trunc_square_gelu():
     for t in (i, _BOOLS):  # trunc: the tensor as it is (Int32 [-3, 2]; Bool [True, False])
         out = ops.trunc(t)
         assert out.dtype == t.dtype and out.asnumpy().tolist() == t.asnumpy().tolist()
+    out = ops.frac(_BOOLS)  # Int64 [0, 0] (gradserve: Bool [False, False])
+    assert out.dtype == ms.int64 and out.asnumpy().tolist() == [0, 0]
     for t, name in ((_BOOLS, "Bool"), (i, "Int32")):
         with pytest.raises(TypeError, match=rf"^For gelu, the input dtype must be bfloat16, float16, float32 or "
                                             rf"float64, but got {name}\.$"):
