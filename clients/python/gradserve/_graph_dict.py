@@ -1,13 +1,16 @@
 """Dict displays `{k: v, ...}` in construct and in functions traced by grad / jit (the rewrite makes them
 `_gs_.make_dict(k1, v1, k2, v2, ...)`, evaluated in Python's order). In GRAPH_MODE they follow MindSpore 2.10's
 graph dicts: a list key, or a Tensor whose value is known only when the graph runs, is its RuntimeError; a list
-inside a tuple key is taken (as its tuple: Python cannot hash the list); the dict has `has_key`. PyNative keeps
-Python's dict."""
+inside a tuple key is taken (as its tuple: Python cannot hash the list); the dict has `has_key`. So does a
+@jit function's body in PyNative (MindSpore 2.10 compiles it as a graph: `{[1, 2]: x}` in it is the same
+RuntimeError, `d.has_key("a")` True); the rest of PyNative keeps Python's dict. (A @jit function called inside
+another PyNative trace, a grad's, runs as Python there: its body is not rewritten, its dicts are Python's.)"""
 from __future__ import annotations
 
 from typing import Any
 
 from . import context as _context
+from ._misc import current_trace
 from ._tensor import Tensor
 
 _KEY_TEXT = "make_dict evaluator key only supports string, number, type, none, constant tensor and tuple, but got {}"
@@ -22,9 +25,17 @@ class GraphDict(dict):
 
 def make_dict(*flat: Any) -> dict:
     pairs = zip(flat[::2], flat[1::2])
-    if _context.get_context("mode") != _context.GRAPH_MODE:
+    if not _graph_semantics():
         return dict(pairs)
     return GraphDict((_graph_key(k), v) for k, v in pairs)
+
+
+def _graph_semantics() -> bool:
+    """GRAPH_MODE, or the trace of a @jit function's own program (Trace.graph)."""
+    if _context.get_context("mode") == _context.GRAPH_MODE:
+        return True
+    tr = current_trace[0]()
+    return tr is not None and bool(tr.root.graph)
 
 
 def _graph_key(key: Any, inside_tuple: bool = False) -> Any:

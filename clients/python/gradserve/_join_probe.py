@@ -22,7 +22,7 @@ def snapshot(tr) -> tuple:
     root = tr.root
     own = (len(tr.nodes), len(tr.inputs), len(tr.captures), dict(tr._capture_names), dict(tr._consts), tr._n,
            dict(tr.params), dict(tr.outer), dict(tr.values))
-    shared = (root.reads, set(root.const_ids), list(root.const_data), dict(root.functions),
+    shared = (root.reads, set(root.const_ids), list(root.const_data), set(root.const_keys), dict(root.functions),
               dict(root._fn_by_content), dict(root.param_objs), dict(root._param_names))
     return own, shared
 
@@ -31,8 +31,8 @@ def restore(tr, snap: tuple) -> None:
     (nodes, inputs, captures, tr._capture_names, tr._consts, tr._n, tr.params, tr.outer, tr.values), shared = snap
     del tr.nodes[nodes:], tr.inputs[inputs:], tr.captures[captures:]
     root = tr.root
-    (root.reads, root.const_ids, root.const_data, root.functions, root._fn_by_content, root.param_objs,
-     root._param_names) = shared
+    (root.reads, root.const_ids, root.const_data, root.const_keys, root.functions, root._fn_by_content,
+     root.param_objs, root._param_names) = shared
 
 
 def probe(tr, run_both_sides, reset_state, join_error: type[BaseException]) -> None:

@@ -67,6 +67,12 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "refuse a rule that reads a Parameter, as MindSpore 2.10 does).",
     "`ops.xlogy(0, y)` is 0 for every y (MindSpore's documentation, JAX, PyTorch) where MindSpore 2.10's CPU "
     "kernel gives NaN for y <= 0; its derivative in y at (0, 0) is 0 here, NaN (0 / 0) in MindSpore.",
+    "`ops.div` / `/` of NaN by zero is NaN (MindSpore's documented true division, IEEE) where MindSpore 2.10's "
+    "CPU kernel gives -inf (float16 / 32 / 64); other divisions by zero agree (1 / 0 inf, 0 / 0 NaN).",
+    "An integer tensor compared or combined with a Python int outside its dtype's range: the int wraps into the "
+    "dtype (MindSpore's documented conversion: uint8 [1, 200] + 300 is [45, 244]; == 256 compares with 0), as "
+    "MindSpore 2.10 does for every operator but `<`, which its CPU build compares exactly (uint8 200 < 300 is "
+    "True there, False here, as its own `<=` and `>=` agree).",
     "`ops.selu` / `nn.SeLU` for x < 0: the derivative is scale * alpha * exp(x) here; MindSpore 2.10's bprop "
     "(CPU, both modes) gives scale * (selu(x) + 1), which is not the derivative of its forward (-0.7627 at "
     "x = -4 where it is 0.0322).",

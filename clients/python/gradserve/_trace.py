@@ -570,6 +570,7 @@ class Trace:
             self.origin: dict[int, Tensor] = {}  # id of an input -> the argument it stands for (pynative_captures)
             self.const_ids: set[int] = set()  # ids of the Tensors made constants (a cached trace's: run_program)
             self.const_data: list[tuple] = []  # (Tensor, its array) of each made a constant: a write since is seen
+            self.const_keys: set[tuple[int, int]] = set()  # (ids of) const_data's pairs: a set, not a scan of it
             self.functions: dict[str, dict] = {}
             self._fn_by_content: dict[bytes, str] = {}
             self.param_objs: dict[str, Parameter] = {}
@@ -655,9 +656,10 @@ class Trace:
             # run_program retraces once. An array already handed out (asnumpy(), np.asarray) stays the Tensor's
             # while user code writes through it: a copy of its bytes now is what later calls compare it with)
             a = x._data
-            cd = self.root.const_data
-            if not any([c[0] is x and c[1] is a for c in cd]):  # (once a trace: a sub-trace captures it again)
-                cd.append((x, a, a.copy() if _private_arrays.released(a) else None))
+            root = self.root
+            if (id(x), id(a)) not in root.const_keys:  # (once a trace: a sub-trace captures it again)
+                root.const_keys.add((id(x), id(a)))  # (const_data holds both: their ids stay theirs)
+                root.const_data.append((x, a, a.copy() if _private_arrays.released(a) else None))
         return name
 
     def _const(self, a: np.ndarray) -> str:
@@ -820,7 +822,13 @@ def _scalar(x: Any) -> bool:
 def _scalar_tensor(v, dtype: str) -> Tensor:
     """A Python number as an operand of dtype: a constant, or a mutable() number's twin (with_twin)."""
     twin = twin_of(v)
-    return Tensor(np.asarray(v, dtype=dtype)) if twin is None else cast(twin, dtype)
+    if twin is not None:
+        return cast(twin, dtype)
+    try:
+        return Tensor(np.asarray(v, dtype=dtype))
+    except OverflowError:  # an int out of an integer tensor's range wraps to it (two's complement), as MindSpore
+        # 2.10 converts it: uint8 [1, 200] + 300 is [45, 244] (300 -> 44); past int64 the OverflowError stays
+        return Tensor(np.asarray(v, np.int64).astype(dtype))
 
 
 def _traced_in(v) -> bool:

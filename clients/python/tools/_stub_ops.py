@@ -136,6 +136,7 @@ def render_stub() -> str:
     decls, aliases = [], []
     for name in ops.__all__:
         obj = getattr(ops, name)
+        obj = obj.__wrapped__ if getattr(obj, "_tensor_only", None) else obj  # (ops._tensor_only's checked forms)
         gen = generated.get(id(obj))
         if gen is not None and gen[0] == name:
             spec = _catalog.OPS[op_of[name]]

@@ -10,7 +10,7 @@ import functools
 import numpy as np
 
 from .. import ops as _ops
-from ..ops import _alpha_arith
+from ..ops import _alpha_arith, _ms_names
 from .._tensor import Tensor
 from ..ops._math_more import full_ext as full  # noqa: F401  (a number's own dtype; ops.full: int64)
 from . import nn, special  # noqa: F401  (mint.nn, mint.nn.functional, mint.special)
@@ -69,6 +69,7 @@ globals().update({n: getattr(_ops, n) for n in _SAME})
 globals().update({n: getattr(_ops, op) for n, op in _ALIASES.items()})
 globals().update({n: _binary(getattr(_ops, n), n) for n in _BINARY})
 globals().update({n: _renamed(getattr(_ops, op), names, n) for n, (op, names) in _RENAMED.items()})
+isnan = _ms_names.isnan  # MindSpore 2.10's mint.isnan(1.0) is Tensor(False) (ops.isnan(1.0): TypeError)
 
 
 def add(input, other, *, alpha=1):  # noqa: A002

@@ -173,6 +173,10 @@ functional.scatter = _elements_scatter.scatter
 # likewise the MindSpore signatures of _raw_op_signatures over the engine forms copied there (F.relu(x, inplace))
 for _name in _raw_op_signatures.__all__:
     setattr(functional, _name, getattr(_raw_op_signatures, _name))
+# MindSpore's "Failed calling Exp ..." for a Python number given to a tensor-only unary primitive's public form
+from . import _tensor_only  # noqa: E402
+
+_tensor_only.bind(globals())
 # and everywhere else the submodules copied a name that a later topic module replaced (operations.Sort was the
 # engine form taking `name` first: P.Sort(0) set no axis)
 for _module in [m for n, m in list(_sys.modules.items()) if n.startswith(f"{__name__}.") and

@@ -37,7 +37,10 @@ def sinc(input):
 
 
 def frac(x):
-    """The fractional part, x - trunc(x) (the sign of x); gradient 1. An integer tensor's: zeros of its dtype."""
+    """The fractional part, x - trunc(x) (the sign of x); gradient 1. An integer tensor's: zeros of its dtype; a
+    bool tensor's: int64 zeros (MindSpore 2.10: bool - trunc(bool) subtracts as int64)."""
+    if x.dtype.name == "bool":
+        return P.zeros_like(P.cast(x, "int64"))
     return P.zeros_like(x) if x.dtype.name.startswith(("int", "uint")) else x - late.ops.trunc(x)
 
 

@@ -12,7 +12,7 @@ from .. import _graph_print
 from .._hooks import with_grad_rule
 from .._tensor import Tensor
 from .._trace import _scalar, _scalar_dtype, _scalar_tensor, apply, current
-from . import _primitives
+from . import _primitives, _tensor_only
 
 
 class _Ops:
@@ -130,9 +130,12 @@ def _matrix_norm(x, ord, pair: tuple[int, int], keepdim: bool):  # noqa: A002
 def _singular_value_norm(x, ord, pair: tuple[int, int], keepdim: bool):  # noqa: A002
     """ord 2: the largest singular value of each (pair) plane, -2 the smallest, 'nuc' their sum (the engine's
     svd op). At tied extremes the gradient is split equally among them (MindSpore 2.10: I / 3 for the 2-norm
-    of the 3x3 identity)."""
+    of the 3x3 identity). An integer or bool input is taken as float32 (MindSpore 2.10: ops.norm / mint.norm of
+    int32 [[1, 2], [3, 4]]: 'nuc' 5.8309517, 2 5.4649854, float32; of bools too)."""
+    if x.dtype.name == "bool" or x.dtype.name.startswith(("int", "uint")):
+        x = P.cast(x, _dt.float32)
     if x.dtype.name not in _dt.FLOAT:
-        raise TypeError(f"ops.norm: ord={ord!r} needs a floating-point input, got {x.dtype.name}")
+        raise TypeError(f"ops.norm: ord={ord!r} needs a real input, got {x.dtype.name}")
     nd = len(x.shape)
     r, c = pair[0] % nd, pair[1] % nd
     rest = tuple(a for a in range(nd) if a not in (r, c))
@@ -172,8 +175,12 @@ def cdist(x1, x2, p=2.0):
 
 # -- activations -----------------------------------------------------------------------------------
 def gelu(input, approximate="none"):
-    """GELU: x * Phi(x) ('none', by erf) or its tanh approximation ('tanh')."""
+    """GELU: x * Phi(x) ('none', by erf) or its tanh approximation ('tanh'); float tensors only, as MindSpore 2.10
+    ("For gelu, the input dtype must be bfloat16, float16, float32 or float64, but got Bool.")."""
     x = input
+    if isinstance(x, Tensor) and x.dtype.name not in _dt.FLOAT:
+        raise TypeError(f"For gelu, the input dtype must be bfloat16, float16, float32 or float64, but got "
+                        f"{x.dtype}.")
     if approximate == "tanh":
         inner = P.mul(math.sqrt(2.0 / math.pi), P.add(x, P.mul(0.044715, P.mul(x, P.mul(x, x)))))
         return P.mul(P.mul(0.5, x), P.add(1.0, P.tanh(inner)))
@@ -330,9 +337,9 @@ def _number_with(v, t: Tensor) -> Tensor:
 
 
 def floor(input):
-    """Largest integer <= input (derivative zero, as MindSpore's Floor); integers as they are."""
-    if input.dtype.name not in _dt.FLOAT:
-        return input
+    """Largest integer <= input (derivative zero, as MindSpore's Floor); float tensors only (MindSpore 2.10
+    refuses bool and integer ones: its documented dtypes are float16 / float32 / float64 / bfloat16)."""
+    _tensor_only.refuse_dtype("floor", input, integers=False)
     return P.floor(input)  # the engine's op (class Floor is the generated primitive)
 
 

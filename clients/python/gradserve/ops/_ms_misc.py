@@ -157,8 +157,9 @@ def is_integer_tensor(x) -> bool:
 
 
 def trunc(input):  # noqa: A002
-    """Rounds toward zero (derivative zero, as floor's and ceil's); an integer tensor as it is."""
-    if is_integer_tensor(input):
+    """Rounds toward zero (derivative zero, as floor's and ceil's); an integer or bool tensor as it is (MindSpore
+    2.10: trunc of bools is a bool copy)."""
+    if is_integer_tensor(input) or (isinstance(input, Tensor) and input.dtype.name == "bool"):
         return input
     return P.select(P.less(input, P.zeros_like(input)), P.ceil(input), P.floor(input))
 

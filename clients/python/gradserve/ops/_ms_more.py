@@ -15,6 +15,7 @@ from .._tensor import Tensor
 from .._trace import apply
 from ._extra import P, _as_tensors
 from ._primitives import Primitive
+from . import _tensor_only
 
 __all__ = ["logspace", "CumSum", "Mod", "mod", "TruncateMod", "TensorShape", "dyn_shape", "erfc", "Erfc", "elu", "Elu", "bias_add", "BiasAdd", "L2Normalize", "range",
            "Range", "linspace", "LinSpace", "svd", "Svd"]
@@ -109,9 +110,8 @@ def _erfc_tail(x64: Tensor) -> Tensor:
 def erfc(input):
     """1 - erf(input), computed in float64 and to full precision in the tail (input >= 2, where 1 - erf loses every
     digit: erfc(9) = 4.1e-37); the derivative is exactly -2 / sqrt(pi) exp(-input^2) (erf's), at every order:
-    the tail's correction is a stop_gradient term."""
-    if input.dtype.name not in _dt.FLOAT:
-        input = P.cast(input, _dt.float32)
+    the tail's correction is a stop_gradient term. Float tensors only (MindSpore 2.10 refuses bool and integers)."""
+    _tensor_only.refuse_dtype("erfc", input, integers=False)
     x64 = P.cast(input, _dt.float64)
     plain = P.sub(1.0, P.erf(x64))
     tail_x = P.select(P.greater(x64, _CF_FROM), x64, P.fill("float64", (), _CF_FROM))

@@ -21,7 +21,7 @@ from .._calling_errors import camel as _camel, failed_calling
 from .._misc import twin_of
 from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast
 from ._running_stats import update_running
-from . import _user_prim
+from . import _tensor_only, _user_prim
 
 __all__: list[str] = []
 
@@ -77,6 +77,9 @@ class Primitive:
             inputs = _keyword_inputs(self.op, inputs, kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {sorted(kwargs)}")
+        if inputs and (self.op in _tensor_only.INPUT_NAMES or self.op in _tensor_only.TYPED):  # (MindSpore 2.10: Exp()(1.0) is a TypeError too)
+            _tensor_only.refuse(self.op, inputs[0])
+            _tensor_only.refuse_kernel_dtype(self.op, inputs[0])
         return _run(self.op, inputs, self.attrs)
 
     def add_prim_attr(self, name: str, value: Any) -> "Primitive":
