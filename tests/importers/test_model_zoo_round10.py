@@ -1,0 +1,126 @@
+"""Round 10 of the model zoo (benchmarks/IMPORT_ZOO.md): torch.autograd.grad inside a model's forward (a PINN's
+residual) and an op whose output shape depends on values (F.ctc_loss with tensor lengths) through from_torch.
+
+torch.export writes autograd.grad over the input alone as plain backward ops: faithful with create_graph=True
+(imported, checked against torch's double backward), silently wrong with create_graph=False (torch's gradient is
+a constant to the outer autograd, the written ops are not: ours was 1.7 where torch's input gradient is 0), so
+that is refused; over the weights (a PINN) torch.export itself fails, and the refusal names autograd.grad."""
+import numpy as np
+import pytest
+import torch
+
+import gradserve as gs
+from gradserve import Tensor, ops
+from gradserve.importers import UnsupportedModel
+
+pytestmark = pytest.mark.usefixtures("fake")
+
+
+class _GradOfInput(torch.nn.Module):
+    """out(d/dx sum(sin(x) x)): the gradient of a function of the input alone, then a layer."""
+
+    def __init__(self, create_graph: bool):
+        super().__init__()
+        torch.manual_seed(0)
+        self.out = torch.nn.Linear(3, 3)
+        self.create_graph = create_graph
+
+    def forward(self, x):
+        with torch.enable_grad():
+            if not x.requires_grad:
+                x = x.requires_grad_(True)
+            g = torch.autograd.grad((torch.sin(x) * x).sum(), x, create_graph=self.create_graph)[0]
+        return self.out(g)
+
+
+class _Burgers(torch.nn.Module):
+    """A PINN's residual u_t + u u_x - nu u_xx, the derivatives by autograd.grad through the network."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+
+    def forward(self, xt):
+        with torch.enable_grad():
+            xt = xt.requires_grad_(True)
+            u = self.net(xt)
+            du = torch.autograd.grad(u.sum(), xt, create_graph=True)[0]
+            u_xx = torch.autograd.grad(du[:, 0].sum(), xt, create_graph=True)[0][:, 0]
+        return du[:, 1] + u[:, 0] * du[:, 0] - 0.003 * u_xx
+
+
+def _torch_input_grad(model, x):
+    xr = x.clone().requires_grad_(True)
+    out = model(xr)
+    g = torch.autograd.grad((out ** 2).sum(), xr, allow_unused=True)[0]
+    return out.detach().numpy(), np.zeros(x.shape, np.float32) if g is None else g.numpy()
+
+
+def test_autograd_grad_with_create_graph_over_the_input_imports():
+    model = _GradOfInput(create_graph=True).eval()
+    net = gs.from_torch(model, (torch.randn(4, 3),))
+    x = torch.randn(4, 3)  # not the example input: the graph must read the input, not a traced constant
+    want, gx_want = _torch_input_grad(model, x)
+    got = net(Tensor(x.numpy())).asnumpy()
+    gx = ops.grad(lambda t: (net(t) ** 2).sum())(Tensor(x.numpy())).asnumpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert np.abs(gx_want).max() > 0.1  # the second-derivative path is really there
+    np.testing.assert_allclose(gx, gx_want, rtol=1e-5, atol=1e-5)
+
+
+def test_autograd_grad_without_create_graph_is_refused_not_differentiated():
+    # before: imported, and its input gradient was the second-derivative path's (1.7) where torch's is 0
+    with pytest.raises(UnsupportedModel, match=r"_GradOfInput calls torch\.autograd\.grad with create_graph=False"
+                                               r".*create_graph=True.*detach"):
+        gs.from_torch(_GradOfInput(create_graph=False).eval(), (torch.randn(4, 3),))
+
+
+def test_pinn_residual_by_autograd_grad_is_refused_by_name():
+    with pytest.raises(UnsupportedModel, match=r"cannot trace _Burgers: its forward calls torch\.autograd\.grad "
+                                               r"\(torch: .*\); import the network .*ops\.grad"):
+        gs.from_torch(_Burgers().eval(), (torch.rand(6, 2),))
+
+
+def test_the_refusals_route_gives_the_pinn_residual_and_its_gradients():
+    """What the refusal says to do: import u(x, t), take its derivatives with ops.grad; the residual and its
+    weight gradients match torch's double backward through the PINN."""
+    model = _Burgers().eval()
+    xt = torch.rand(6, 2) * 2 - 1
+    net = gs.from_torch(model.net, (xt,))
+    weights = net.trainable_params()
+
+    def residual(z):
+        u = net(z)
+        du = ops.grad(lambda a: net(a).sum())(z)
+        u_xx = ops.grad(lambda a: ops.grad(lambda b: net(b).sum())(a)[:, 0].sum())(z)[:, 0]
+        return du[:, 1] + u[:, 0] * du[:, 0] - 0.003 * u_xx
+
+    got = residual(Tensor(xt.numpy())).asnumpy()
+    gw = ops.grad(lambda z: (residual(z) ** 2).sum(), grad_position=None, weights=weights)(Tensor(xt.numpy()))
+    want = model(xt.clone())
+    tw = torch.autograd.grad((want ** 2).sum(), list(model.net.parameters()))
+    np.testing.assert_allclose(got, want.detach().numpy(), rtol=1e-5, atol=1e-6)
+    by_name = dict(zip([n for n, _ in model.net.named_parameters()], tw))
+    assert len(gw) == len(by_name)
+    for p, g in zip(weights, gw):
+        np.testing.assert_allclose(g.asnumpy(), by_name[p.name].numpy(), rtol=1e-4, atol=1e-6, err_msg=p.name)
+
+
+class _CtcHead(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.out = torch.nn.Linear(4, 5)
+
+    def forward(self, x):
+        lp = self.out(x).log_softmax(-1).transpose(0, 1)
+        return torch.nn.functional.ctc_loss(lp, torch.tensor([[1, 2, 2], [3, 1, 0]]), torch.tensor([7, 6]),
+                                            torch.tensor([3, 2]), reduction="none")
+
+
+def test_ctc_loss_with_tensor_lengths_is_refused_naming_the_op_and_the_route():
+    # before: torch's DynamicOutputShapeException ("aten._ctc_loss.Tensor") escaped unexplained
+    with pytest.raises(UnsupportedModel, match=r"cannot trace _CtcHead: aten\._ctc_loss\.Tensor has an output shape "
+                                               r"that depends on tensor values.*ops\.ctc_loss"):
+        gs.from_torch(_CtcHead().eval(), (torch.randn(2, 7, 4),))
