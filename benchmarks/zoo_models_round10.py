@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from benchmarks.zoo_models import Case, _seed
+from benchmarks.zoo_models import Case, _ids, _seed, hf
 from benchmarks.zoo_models_round8 import SCIENCE, _jax_init, _mlp
 
 COMMON = "torch"
@@ -570,7 +570,21 @@ def ctc():
     return build
 
 
+def _series(torch, config):
+    return (torch.randn(2, config.context_length, config.num_input_channels),)
+
+
+_HF = "transformers"
 CASES = [
+    Case("patchtst", _HF, hf("PatchTSTConfig", "PatchTSTModel", _series, num_input_channels=3, context_length=32,
+                            patch_length=8, patch_stride=8, d_model=16, num_attention_heads=2, num_hidden_layers=2,
+                            ffn_dim=32)),
+    Case("modernbert", _HF, hf("ModernBertConfig", "ModernBertModel", _ids, hidden_size=32, num_hidden_layers=3,
+                               num_attention_heads=4, intermediate_size=64, vocab_size=100, local_attention=4,
+                               global_attn_every_n_layers=2, pad_token_id=0, bos_token_id=1, eos_token_id=2,
+                               cls_token_id=1, sep_token_id=2)),
+    Case("mamba_hf", _HF, hf("MambaConfig", "MambaModel", _ids, hidden_size=32, state_size=4, num_hidden_layers=2,
+                             vocab_size=100, expand=2, conv_kernel=3)),
     Case("dimenet_angular", SCIENCE, dimenet()),
     Case("nequip_spherical_harmonics", SCIENCE, nequip_sh()),
     Case("pinn_autograd_grad_burgers", SCIENCE, pinn_autograd_grad()),

@@ -124,3 +124,51 @@ def test_ctc_loss_with_tensor_lengths_is_refused_naming_the_op_and_the_route():
     with pytest.raises(UnsupportedModel, match=r"cannot trace _CtcHead: aten\._ctc_loss\.Tensor has an output shape "
                                                r"that depends on tensor values.*ops\.ctc_loss"):
         gs.from_torch(_CtcHead().eval(), (torch.randn(2, 7, 4),))
+
+
+def _split_by_tile(repeats_shape):
+    """x [2, 6] split along axis 1 into sizes Tile([size / 3], repeats) computed from its Shape: shape arithmetic
+    folded at import (SplitToSequence needs constant sizes)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    n = helper.make_node
+    reps = np.full(repeats_shape, 3, np.int64)
+    nodes = [n("Shape", ["x"], ["s"]), n("Gather", ["s", "one"], ["d"], axis=0), n("Div", ["d", "three"], ["piece"]),
+             n("Tile", ["piece", "reps"], ["sizes"]), n("SplitToSequence", ["x", "sizes"], ["seq"], axis=1),
+             n("SequenceAt", ["seq", "one_"], ["mid"]), n("Mul", ["mid", "mid"], ["y"])]
+    inits = [numpy_helper.from_array(np.array([1], np.int64), "one"), numpy_helper.from_array(np.array([3], np.int64),
+             "three"), numpy_helper.from_array(reps, "reps"), numpy_helper.from_array(np.array(1, np.int64), "one_")]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 6])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], initializer=inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
+def test_tile_of_shape_arithmetic_folds_into_constant_split_sizes():
+    net = gs.from_onnx(_split_by_tile((1,)))
+    x = np.arange(12, dtype=np.float32).reshape(2, 6) / 7
+    np.testing.assert_allclose(net(Tensor(x)).asnumpy(), x[:, 2:4] ** 2, rtol=1e-6)
+    gx = ops.grad(lambda t: net(t).sum())(Tensor(x)).asnumpy()
+    want = np.zeros_like(x)
+    want[:, 2:4] = 2 * x[:, 2:4]
+    np.testing.assert_allclose(gx, want, rtol=1e-6)
+
+
+def test_tile_with_2d_repeats_is_refused_naming_the_exporter_route():
+    # torch's TorchScript exporter writes tensor_split(x, [i]) with repeats [[k]]: flattening them imported
+    # transformers' Mamba with its sequence split into 1-token pieces (forward 0.44 off torch, silently)
+    with pytest.raises(UnsupportedModel, match=r"Tile node .*repeats of shape \(1, 1\), ONNX requires 1-D.*"
+                                               r"tensor_split.*dynamo=True"):
+        gs.from_onnx(_split_by_tile((1, 1)))
+
+
+def test_torchscript_tensor_split_by_index_is_refused_not_misread():
+    import io
+
+    class Split(torch.nn.Module):
+        def forward(self, x):
+            a, b = torch.tensor_split(x, [x.shape[1] - 2], dim=1)
+            return a.sum(1) * 10 + b.sum(1)
+    f = io.BytesIO()
+    torch.onnx.export(Split(), (torch.randn(2, 5),), f, dynamo=False, opset_version=17)
+    with pytest.raises(UnsupportedModel, match=r"Tile node .*ONNX requires 1-D"):
+        gs.from_onnx(f.getvalue())
