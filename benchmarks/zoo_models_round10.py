@@ -112,6 +112,9 @@ def nequip_sh():
     return build
 
 
+BURGERS_NU = 0.01 / math.pi
+
+
 def pinn_autograd_grad():
     """A PINN whose forward returns Burgers' residual u_t + u u_x - nu u_xx: torch.autograd.grad with
     create_graph inside forward (how PINN codes write it)."""
@@ -129,7 +132,7 @@ def pinn_autograd_grad():
                     u = self.net(xt)
                     du = torch.autograd.grad(u.sum(), xt, create_graph=True)[0]
                     u_xx = torch.autograd.grad(du[:, 0].sum(), xt, create_graph=True)[0][:, 0]
-                return du[:, 1] + u[:, 0] * du[:, 0] - 0.01 / math.pi * u_xx
+                return du[:, 1] + u[:, 0] * du[:, 0] - BURGERS_NU * u_xx
         return Burgers().eval(), (torch.rand(12, 2) * 2 - 1,)
     return build
 

@@ -4,7 +4,9 @@ residual) and an op whose output shape depends on values (F.ctc_loss with tensor
 torch.export writes autograd.grad over the input alone as plain backward ops: faithful with create_graph=True
 (imported, checked against torch's double backward), silently wrong with create_graph=False (torch's gradient is
 a constant to the outer autograd, the written ops are not: ours was 1.7 where torch's input gradient is 0), so
-that is refused; over the weights (a PINN) torch.export itself fails, and the refusal names autograd.grad."""
+that is refused; over the weights (a PINN) torch.export itself fails, and the refusal names autograd.grad. ONNX:
+Tile of constants folds (static split sizes), Tile with repeats that are not 1-D (the TorchScript exporter's
+tensor_split by index) is refused."""
 import numpy as np
 import pytest
 import torch
@@ -33,21 +35,12 @@ class _GradOfInput(torch.nn.Module):
         return self.out(g)
 
 
-class _Burgers(torch.nn.Module):
-    """A PINN's residual u_t + u u_x - nu u_xx, the derivatives by autograd.grad through the network."""
+def _burgers():
+    """The zoo's PINN: Burgers' residual u_t + u u_x - nu u_xx by autograd.grad through the network."""
+    from benchmarks.zoo_models_round10 import BURGERS_NU, pinn_autograd_grad
 
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
-
-    def forward(self, xt):
-        with torch.enable_grad():
-            xt = xt.requires_grad_(True)
-            u = self.net(xt)
-            du = torch.autograd.grad(u.sum(), xt, create_graph=True)[0]
-            u_xx = torch.autograd.grad(du[:, 0].sum(), xt, create_graph=True)[0][:, 0]
-        return du[:, 1] + u[:, 0] * du[:, 0] - 0.003 * u_xx
+    model, _ = pinn_autograd_grad()()
+    return model, BURGERS_NU
 
 
 def _torch_input_grad(model, x):
@@ -77,15 +70,15 @@ def test_autograd_grad_without_create_graph_is_refused_not_differentiated():
 
 
 def test_pinn_residual_by_autograd_grad_is_refused_by_name():
-    with pytest.raises(UnsupportedModel, match=r"cannot trace _Burgers: its forward calls torch\.autograd\.grad "
+    with pytest.raises(UnsupportedModel, match=r"cannot trace Burgers: its forward calls torch\.autograd\.grad "
                                                r"\(torch: .*\); import the network .*ops\.grad"):
-        gs.from_torch(_Burgers().eval(), (torch.rand(6, 2),))
+        gs.from_torch(_burgers()[0], (torch.rand(6, 2),))
 
 
 def test_the_refusals_route_gives_the_pinn_residual_and_its_gradients():
     """What the refusal says to do: import u(x, t), take its derivatives with ops.grad; the residual and its
     weight gradients match torch's double backward through the PINN."""
-    model = _Burgers().eval()
+    model, nu = _burgers()
     xt = torch.rand(6, 2) * 2 - 1
     net = gs.from_torch(model.net, (xt,))
     weights = net.trainable_params()
@@ -94,7 +87,7 @@ def test_the_refusals_route_gives_the_pinn_residual_and_its_gradients():
         u = net(z)
         du = ops.grad(lambda a: net(a).sum())(z)
         u_xx = ops.grad(lambda a: ops.grad(lambda b: net(b).sum())(a)[:, 0].sum())(z)[:, 0]
-        return du[:, 1] + u[:, 0] * du[:, 0] - 0.003 * u_xx
+        return du[:, 1] + u[:, 0] * du[:, 0] - nu * u_xx
 
     got = residual(Tensor(xt.numpy())).asnumpy()
     gw = ops.grad(lambda z: (residual(z) ** 2).sum(), grad_position=None, weights=weights)(Tensor(xt.numpy()))
