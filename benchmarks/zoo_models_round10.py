@@ -667,8 +667,9 @@ def jax_checkpoint():
 
 
 def jax_custom_vjp():
-    """A custom_vjp the way libraries write one: a numerically safe norm (its backward divides by max(norm,
-    tiny)), inside a small model."""
+    """custom_vjp the way libraries write it: a numerically safe norm (its backward divides by max(norm, tiny))
+    and a gradient-clipping identity (its backward clips the cotangent: not the primal's derivative), in a small
+    model."""
     def build():
         import jax
         import jax.numpy as jnp
@@ -685,10 +686,15 @@ def jax_custom_vjp():
             x, n = res
             return (g * x / jnp.maximum(n, 1e-12),)
         safe_norm.defvjp(fwd, bwd)
+
+        @jax.custom_vjp
+        def clip_grad(x):
+            return x
+        clip_grad.defvjp(lambda x: (x, None), lambda _, g: (jnp.clip(g, -0.05, 0.05),))
         p = _jax_init({"w": (3, 8), "out": (9, 2)})
 
         def fn(p, x):
-            h = x @ p["w"]
+            h = clip_grad(x @ p["w"])
             return jnp.concatenate([h, safe_norm(h)], -1) @ p["out"]
         return fn, p, jax.random.normal(jax.random.PRNGKey(1), (6, 3))
     return build
