@@ -165,3 +165,33 @@ def test_torchscript_tensor_split_by_index_is_refused_not_misread():
     torch.onnx.export(Split(), (torch.randn(2, 5),), f, dynamo=False, opset_version=17)
     with pytest.raises(UnsupportedModel, match=r"Tile node .*ONNX requires 1-D"):
         gs.from_onnx(f.getvalue())
+
+
+def _cross_entropy_node_graph(fx_args: str):
+    """A SoftmaxCrossEntropyLoss node carrying the dynamo exporter's pkg.torch.onnx.fx_node metadata."""
+    from onnx import TensorProto, helper
+
+    node = helper.make_node("SoftmaxCrossEntropyLoss", ["x", "t"], ["y"], reduction="mean", name="node_ce")
+    p = node.metadata_props.add()
+    p.key, p.value = "pkg.torch.onnx.fx_node", (
+        "%cross_entropy_loss : [num_users=1] = call_function[target=torch.ops.aten.cross_entropy_loss.default]"
+        f"(args = ({fx_args}), kwargs = {{}})")
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 3]),
+                                        helper.make_tensor_value_info("t", TensorProto.INT64, [4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString()
+
+
+def test_cross_entropy_whose_label_smoothing_the_dynamo_exporter_dropped_is_refused():
+    # before: imported as the unsmoothed loss (CLIP's: 5.233 where torch's is 5.265, gradients 0.15 off)
+    with pytest.raises(UnsupportedModel, match=r"node 'node_ce' is torch's cross_entropy with label_smoothing=0\.1 "
+                                               r".*dynamo exporter dropped.*from_torch"):
+        gs.from_onnx(_cross_entropy_node_graph("%matmul, %arange, None, 1, -100, 0.1"))
+
+
+def test_cross_entropy_without_smoothing_imports_as_the_plain_loss():
+    net = gs.from_onnx(_cross_entropy_node_graph("%matmul, %arange, None, 1, -100, 0.0"))
+    x = np.arange(12, dtype=np.float32).reshape(4, 3) / 5
+    t = np.array([0, 2, 1, 2], np.int64)
+    want = torch.nn.functional.cross_entropy(torch.from_numpy(x), torch.from_numpy(t)).item()
+    np.testing.assert_allclose(net(Tensor(x), Tensor(t)).asnumpy(), want, rtol=1e-6)
