@@ -730,9 +730,9 @@ _NOTES = {
     "pinn_autograd_grad_burgers": "refused by name (round 10): torch.export fails on autograd.grad over the weights; "
                                   "the route the refusal gives (import u(x, t), ops.grad for u_x, u_t, u_xx) is checked "
                                   "in tests/importers/test_model_zoo_round10.py",
-    "clip_contrastive_loss": "onnx-dynamo: the exporter drops cross_entropy's label_smoothing (ours 5.232985 = torch "
-                             "without smoothing) and folds exp(logit_scale).clamp into a constant (4/5 weights): "
-                             "the file's model, not torch's",
+    "clip_contrastive_loss": "onnx-dynamo: the exporter drops cross_entropy's label_smoothing; before round 10 the "
+                             "file's unsmoothed loss imported as is (ours 5.232985 = torch without smoothing; grads "
+                             "0.15 off torch's), now refused by name from the node's fx_node metadata",
     "ctc_loss": "refused by name (round 10): aten._ctc_loss's output shape depends on the lengths' values; the "
                 "refusal says to apply gradserve's ops.ctc_loss to the imported log-probabilities",
 }
@@ -768,8 +768,12 @@ transformers 5.25 installed with --target into /work/impextra10).
   with Tile repeats [[k]] (ONNX requires 1-D; onnx.reference refuses the file): flattening them imported the
   model 0.44 off torch (8 one-token pieces where torch has 8 tokens and 0). Non-1-D repeats are refused by name,
   saying to export with dynamo=True (whose Mamba row is ok).
-- **Not ours, written down**: the dynamo exporter drops cross_entropy's label_smoothing (clip_contrastive_loss:
-  ours equals the file's model, torch without smoothing, to 1e-7); the TorchScript exporter's unfold(-2) writes a
+- **The dynamo exporter's dropped label_smoothing, refused** (clip_contrastive_loss): its SoftmaxCrossEntropyLoss
+  is the unsmoothed loss (ours equalled that, torch without smoothing, to 1e-7: forward 6.1e-3 and grads 0.15
+  off torch's, the row's mismatch). The node's pkg.torch.onnx.fx_node metadata keeps the ATen call with its
+  label_smoothing: a nonzero one is now refused by name (from_torch, or ops.cross_entropy on exported logits);
+  the sweep's two strict xfails of it (tests/importers/test_sweep_torch.py) are expected refusals now.
+- **Not ours, written down**: the TorchScript exporter's unfold(-2) writes a
   malformed Unsqueeze (PatchTST, refused at the Add it breaks); no complex exp / aten.complex (S4D),
   searchsorted (spline flow), cumprod (NeRF), _cdist_forward (Sinkhorn, dynamo) or index_add with repeated
   indices (TorchScript: DimeNet, NequIP-style, MoE) in the exporters.
@@ -778,7 +782,6 @@ transformers 5.25 installed with --target into /work/impextra10).
   shifted windows, KAN, top-2 MoE, a rational-quadratic spline flow, NeRF rendering, Sinkhorn, CLIP's loss,
   CTC, a PINN by autograd.grad, PatchTST / ModernBERT / Mamba (transformers); lax.scan GRU, flax nnx,
   jax.checkpoint, custom_vjp (a safe norm and a gradient clip whose backward is not the primal's derivative),
-  associative_scan. Every path that exported and imported is ok but clip_contrastive_loss's dynamo row (the
-  exporter's, above): grads within 1.3e-6 of torch / JAX float32; against float64 ours within 1.0e-6 but S4D's
+  associative_scan. Every path that exported and imported is ok or refused by name: grads within 1.3e-6 of torch / JAX float32; against float64 ours within 1.0e-6 but S4D's
   6.0e-6 (torch's float32 4.9e-6: its Vandermonde exp amplifies rounding for both).
 """
