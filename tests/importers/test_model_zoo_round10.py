@@ -64,9 +64,11 @@ def test_autograd_grad_with_create_graph_over_the_input_imports():
 
 def test_autograd_grad_without_create_graph_is_refused_not_differentiated():
     # before: imported, and its input gradient was the second-derivative path's (1.7) where torch's is 0
+    real = torch.autograd.grad
     with pytest.raises(UnsupportedModel, match=r"_GradOfInput calls torch\.autograd\.grad with create_graph=False"
                                                r".*create_graph=True.*detach"):
         gs.from_torch(_GradOfInput(create_graph=False).eval(), (torch.randn(4, 3),))
+    assert torch.autograd.grad is real  # the export's recording wrapper is gone again
 
 
 def test_pinn_residual_by_autograd_grad_is_refused_by_name():

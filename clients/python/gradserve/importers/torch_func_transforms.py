@@ -18,6 +18,8 @@ torch's is 0). Both are refused by name; create_graph=True over the input alone 
 from __future__ import annotations
 
 import contextlib
+import functools
+import threading
 
 from ._shared.graph_writer import UnsupportedModel
 
@@ -30,24 +32,40 @@ _AUTOGRAD_WORKAROUND = ("import the network being differentiated (u(x, t), the e
                         "build the derivative terms with gradserve's ops.grad (nested for second derivatives)")
 
 
+_recording = threading.local()  # this thread's list of create_graph flags while it exports
+_swap_lock = threading.Lock()
+_swap: dict = {"users": 0, "real": None}
+
+
 @contextlib.contextmanager
 def recording_autograd_grad():
-    """Yields a list that gets each torch.autograd.grad call's create_graph flag while the block runs (the
-    forward under torch.export's non-strict trace runs as Python). torch.autograd.grad is swapped for the
-    block's length: from_torch's export is the caller's own, single-threaded step."""
+    """Yields a list that gets each torch.autograd.grad call's create_graph flag made by this thread while the
+    block runs (torch.export's non-strict trace runs forward as Python, in the caller's thread). The recording
+    wrapper replaces torch.autograd.grad while any thread is inside such a block, then the original is back."""
     import torch
 
-    calls: list = []
-    real = torch.autograd.grad
+    with _swap_lock:
+        if _swap["users"] == 0:
+            _swap["real"] = real = torch.autograd.grad
 
-    def grad(*args, **kwargs):
-        calls.append(bool(kwargs.get("create_graph", args[4] if len(args) > 4 else False)))
-        return real(*args, **kwargs)
-    torch.autograd.grad = grad
+            @functools.wraps(real)
+            def grad(*args, **kwargs):
+                calls = getattr(_recording, "calls", None)
+                if calls is not None:
+                    calls.append(bool(kwargs.get("create_graph", args[4] if len(args) > 4 else False)))
+                return real(*args, **kwargs)
+            torch.autograd.grad = grad
+        _swap["users"] += 1
+    outer = getattr(_recording, "calls", None)
+    _recording.calls = calls = []
     try:
         yield calls
     finally:
-        torch.autograd.grad = real
+        _recording.calls = outer
+        with _swap_lock:
+            _swap["users"] -= 1
+            if _swap["users"] == 0:
+                torch.autograd.grad = _swap["real"]
 
 
 def autograd_grad_error(module, calls: list, torch_error: Exception | None = None) -> UnsupportedModel | None:
