@@ -943,6 +943,7 @@ def _export(module, args: tuple):
     from torch._subclasses.fake_tensor import DynamicOutputShapeException
     from torch.fx.experimental.symbolic_shapes import GuardOnDataDependentSymNode
 
+    grad_calls: list = []  # torch.autograd.grad calls in forward: their create_graph flags
     try:
         with recording_autograd_grad() as grad_calls:
             ep = torch.export.export(module, args)
