@@ -7,7 +7,8 @@ noise as an input), an S4D kernel (complex diagonal, Vandermonde, FFT convolutio
 (segment sums masked with -inf, exp), Perceiver cross-attention, Swin-style shifted-window attention (roll,
 window partition, relative position bias, shift mask), a KAN layer (Cox-de Boor B-splines), top-2 mixture of
 experts (topk, gather, index_add), a rational-quadratic spline flow (searchsorted), NeRF volume rendering
-(exclusive cumprod), log-domain Sinkhorn, a CLIP-style contrastive loss. JAX: lax.scan RNN, flax nnx MLP,
+(exclusive cumprod), log-domain Sinkhorn, a CLIP-style contrastive loss, a CTC head; transformers' PatchTST,
+ModernBERT and Mamba (its reference scan, no CUDA kernels) from small random configs. JAX: lax.scan RNN, flax nnx MLP,
 jax.checkpoint, custom_vjp, associative_scan (S5-style). Tiny shapes: the point is each construct and its
 gradient."""
 from __future__ import annotations
