@@ -4,6 +4,7 @@ Importing this module registers them in onnx_ops.HANDLERS."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -200,11 +201,34 @@ def _nll(ctx, node, attrs):
     if not w.dtype(labels).startswith(("int", "uint")):
         raise UnsupportedModel(f"{node.op_type} labels {i[1]!r} are {w.dtype(labels)}: the op takes class indices "
                                "(probability targets are not an ONNX loss; torch's dynamo exporter emits them so)")
+    _refuse_dropped_label_smoothing(node)
     weight = ctx.val(i[2]) if i[2] else None
     red = attrs.get("reduction", "mean")
     red = red.decode() if isinstance(red, bytes) else red
     logp = w.softmax("log_softmax", x, 1) if node.op_type == "SoftmaxCrossEntropyLoss" else x
     return [C.nll_loss(w, logp, labels, weight, attrs.get("ignore_index"), red), logp]
+
+
+_CE_ARGS = re.compile(r"aten\.cross_entropy_loss\.default\]\(args = \(([^()]*)\), kwargs = \{([^{}]*)\}")
+
+
+def _refuse_dropped_label_smoothing(node) -> None:
+    """torch's dynamo exporter writes F.cross_entropy(..., label_smoothing=s) as a plain SoftmaxCrossEntropyLoss
+    (ONNX's has no smoothing): the file's loss is not the model's. Its node metadata keeps the ATen call
+    (`pkg.torch.onnx.fx_node`: self, target, weight, reduction, ignore_index, label_smoothing), so say so."""
+    for prop in node.metadata_props:
+        m = _CE_ARGS.search(prop.value) if prop.key == "pkg.torch.onnx.fx_node" else None
+        if m is None:
+            continue
+        args = [a.strip() for a in m.group(1).split(",")]
+        kw = re.search(r"label_smoothing: ([-0-9.e+]+)", m.group(2))
+        smoothing = float(kw.group(1)) if kw else float(args[5]) if len(args) > 5 else 0.0
+        if smoothing:
+            raise UnsupportedModel(
+                f"{node.op_type} node {node.name!r} is torch's cross_entropy with label_smoothing={smoothing:g} (its "
+                "pkg.torch.onnx.fx_node metadata), which the dynamo exporter dropped: the file computes the loss "
+                "without it. Import the model with from_torch (torch.export keeps it), or export the logits and apply "
+                "gradserve's ops.cross_entropy(..., label_smoothing=...) to them")
 
 
 @handles("DepthToSpace")

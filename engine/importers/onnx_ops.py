@@ -247,6 +247,8 @@ def fold(ctx, node, attrs) -> bool:
         r = (np.fmod if attrs.get("fmod", 0) else np.mod)(xs[0], xs[1])
     elif op == "Expand":
         r = xs[0] * np.ones([int(d) for d in xs[1]], xs[0].dtype)
+    elif op == "Tile":  # shape arithmetic
+        r = np.tile(xs[0], _tile_repeats(node, xs[1]))
     elif op == "Transpose":  # the TorchScript exporter's reflect / replicate pads: [lo..., hi...] reordered
         r = np.transpose(xs[0], attrs.get("perm"))
     elif op == "Clip":  # timm's "same" padding: max((ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0) from Shape
@@ -255,6 +257,18 @@ def fold(ctx, node, attrs) -> bool:
         return False
     ctx.consts[out] = np.asarray(r)
     return True
+
+
+def _tile_repeats(node, repeats) -> list[int]:
+    """Tile's repeats, 1-D as ONNX requires. torch's TorchScript exporter writes tensor_split(x, [i], dim) with a
+    [[k]] here, reading the list of indices as a count of sections: its split sizes are not torch's (transformers'
+    Mamba: 8 pieces of 1 token where torch has 8 tokens and 0), and onnx.reference refuses the file too."""
+    if repeats.ndim != 1:
+        raise UnsupportedModel(
+            f"Tile node {node.name!r}: repeats of shape {tuple(repeats.shape)}, ONNX requires 1-D (the file is malformed; "
+            "torch's TorchScript exporter writes tensor_split(x, [index], dim) this way, as a number of sections, "
+            "which is not torch's split: export with torch.onnx.export(..., dynamo=True))")
+    return [int(d) for d in repeats]
 
 
 def _clip_const(xs, attrs):

@@ -16,7 +16,8 @@ from ._shared.division import int_divide, torch_div_rounded
 from ._shared.graph_writer import NARROW_INTS, GraphWriter, UnsupportedModel
 from . import torch_detection, torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_science, torch_search_quant, torch_special  # noqa: F401,E501 - they add their rules to ATEN
 from .torch_linalg import TOKEN, EffectToken
-from .torch_func_transforms import refuse_transform_nodes, transform_export_error
+from .torch_func_transforms import (autograd_grad_error, recording_autograd_grad, refuse_transform_nodes,
+                                    transform_export_error)
 from .torch_while import is_while_loop, while_loop
 from .torch_table import ATEN, _dt, aten
 
@@ -926,25 +927,42 @@ def _storage_key(t) -> tuple:
     return (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), tuple(t.stride()), t.dtype)
 
 
+def _dynamic_output_refusal(module, op: str) -> UnsupportedModel:
+    """An op whose output shape torch.export cannot know without values (F.ctc_loss with tensor lengths: its
+    alpha table), named, with the route for the one users meet most."""
+    hint = ("import the network up to the log-probabilities and apply gradserve's ops.ctc_loss (nn.CTCLoss) to its "
+            "output" if "ctc_loss" in op else "import the part before it")
+    return UnsupportedModel(f"torch.export cannot trace {type(module).__name__}: {op} has an output shape that "
+                            f"depends on tensor values; gradserve graphs have static shapes: {hint}")
+
+
 def _export(module, args: tuple):
     """torch.export.export, its refusal of a data-dependent shape (a detector's NMS: how many boxes it keeps
     depends on their values) and of a grad transform in forward (torch_func_transforms) named as such."""
     import torch
+    from torch._subclasses.fake_tensor import DynamicOutputShapeException
     from torch.fx.experimental.symbolic_shapes import GuardOnDataDependentSymNode
 
+    grad_calls: list = []  # torch.autograd.grad calls in forward: their create_graph flags
     try:
-        ep = torch.export.export(module, args)
+        with recording_autograd_grad() as grad_calls:
+            ep = torch.export.export(module, args)
     except GuardOnDataDependentSymNode as e:
         raise UnsupportedModel(
             f"torch.export cannot trace {type(module).__name__}: a shape or a branch depends on tensor values (torch: "
             f"{str(e).splitlines()[0][:160]}); gradserve graphs have static shapes: import the part before it (a "
             "detector's backbone and head, without its NMS post-processing)") from None
+    except DynamicOutputShapeException as e:
+        raise _dynamic_output_refusal(module, str(e)) from None
     except Exception as e:
-        named = transform_export_error(e, module)
+        named = transform_export_error(e, module) or autograd_grad_error(module, grad_calls, e)
         if named is None:
             raise
         raise named from None
     refuse_transform_nodes(ep, module)
+    named = autograd_grad_error(module, grad_calls)
+    if named is not None:
+        raise named
     return ep
 
 
