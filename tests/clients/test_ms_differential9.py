@@ -43,3 +43,22 @@ def test_a_complex64_input_is_drawn_the_same_on_both_sides(mindspore_is_gradserv
 
 
 # ----------------------------------------------------------------------------------------- wrong answers fixed
+def test_sqrt_reciprocal_and_exp2_of_a_complex_tensor_stay_complex(mindspore_is_gradserve):
+    """ops.sqrt / reciprocal / exp2 and Tensor.sqrt / reciprocal cast a complex64 tensor to float32 first (its real part):
+    sqrt([1+2j, -0.5+0.3j, -4]) was float32 [1, nan, nan] (MindSpore 2.10.0 CPU, run by hand: complex64
+    [1.272+0.786j, 0.204+0.736j, 2j]), reciprocal [1, -2, -0.25] (for [0.2-0.4j, -1.4706-0.8824j, -0.25]), exp2
+    [2, 0.707, 0.0625] (for [0.367+1.966j, 0.692+0.146j, 0.0625]). Expected: NumPy complex128 (closed forms; equal to
+    MindSpore's output above); integers still float32. The gradient of |sqrt(z)| summed: MindSpore's convention
+    dL/dx + i dL/dy, which for |sqrt z| = |z|^(1/2) is z / (2 |z|^(3/2)) (closed form; MindSpore gives the same)."""
+    from gradserve import Tensor, dtype, ops
+    z = np.array([1 + 2j, -0.5 + 0.3j, -4 + 0j], np.complex64)
+    zt = Tensor(z)
+    for got, want in ((ops.sqrt(zt), np.sqrt(z.astype(np.complex128))), (zt.sqrt(), np.sqrt(z.astype(np.complex128))),
+                      (ops.reciprocal(zt), 1 / z.astype(np.complex128)), (zt.reciprocal(), 1 / z.astype(np.complex128)),
+                      (ops.exp2(zt), 2 ** z.astype(np.complex128))):
+        assert got.dtype == dtype.complex64
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-6, atol=1e-6)
+    assert ops.sqrt(Tensor(z.astype(np.complex128))).dtype == dtype.complex128
+    np.testing.assert_allclose(ops.sqrt(Tensor(np.array([4, 2], np.int32))).asnumpy(), [2, np.sqrt(2)], rtol=1e-6)
+    grad = ops.grad(lambda a: ops.abs(ops.sqrt(a)).sum())(zt).asnumpy()
+    np.testing.assert_allclose(grad, z / (2 * np.abs(z) ** 1.5), rtol=1e-5)
