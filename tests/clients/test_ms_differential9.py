@@ -4,6 +4,7 @@ with float32, scans / sorts / scatters, linalg), run as the same text in MindSpo
 SDK. The harness's own checks and a regression test per wrong answer it found. Expected values: closed forms worked by
 hand, finite differences or torch float64 (each test says which)."""
 import numpy as np
+import pytest
 
 from clients._ms_shim import assert_programs_reproducible, mindspore_is_gradserve  # noqa: F401  (puts benchmarks/ on sys.path)
 import _ms_differential_gen9 as gen9  # noqa: E402
@@ -44,21 +45,68 @@ def test_a_complex64_input_is_drawn_the_same_on_both_sides(mindspore_is_gradserv
 
 # ----------------------------------------------------------------------------------------- wrong answers fixed
 def test_sqrt_reciprocal_and_exp2_of_a_complex_tensor_stay_complex(mindspore_is_gradserve):
-    """ops.sqrt / reciprocal / exp2 and Tensor.sqrt / reciprocal cast a complex64 tensor to float32 first (its real part):
+    """ops.sqrt / reciprocal / exp2 / tanhshrink and Tensor.sqrt / reciprocal cast a complex64 tensor to float32 first:
     sqrt([1+2j, -0.5+0.3j, -4]) was float32 [1, nan, nan] (MindSpore 2.10.0 CPU, run by hand: complex64
     [1.272+0.786j, 0.204+0.736j, 2j]), reciprocal [1, -2, -0.25] (for [0.2-0.4j, -1.4706-0.8824j, -0.25]), exp2
     [2, 0.707, 0.0625] (for [0.367+1.966j, 0.692+0.146j, 0.0625]). Expected: NumPy complex128 (closed forms; equal to
     MindSpore's output above); integers still float32. The gradient of |sqrt(z)| summed: MindSpore's convention
-    dL/dx + i dL/dy, which for |sqrt z| = |z|^(1/2) is z / (2 |z|^(3/2)) (closed form; MindSpore gives the same)."""
+    dL/dx + i dL/dy, which for |sqrt z| = |z|^(1/2) is z / (2 |z|^(3/2)) (closed form; MindSpore gives the same).
+    tanhshrink(z) = z - tanh(z) was float32 [0.238, -0.038, -3.0007] (MindSpore: complex64 -0.1667+2.2435j, ...)."""
     from gradserve import Tensor, dtype, ops
     z = np.array([1 + 2j, -0.5 + 0.3j, -4 + 0j], np.complex64)
-    zt = Tensor(z)
+    zt, zz = Tensor(z), z.astype(np.complex128)
     for got, want in ((ops.sqrt(zt), np.sqrt(z.astype(np.complex128))), (zt.sqrt(), np.sqrt(z.astype(np.complex128))),
                       (ops.reciprocal(zt), 1 / z.astype(np.complex128)), (zt.reciprocal(), 1 / z.astype(np.complex128)),
                       (ops.exp2(zt), 2 ** z.astype(np.complex128))):
         assert got.dtype == dtype.complex64
         np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(ops.tanhshrink(zt).asnumpy(), zz - np.tanh(zz), rtol=1e-5, atol=1e-6)
     assert ops.sqrt(Tensor(z.astype(np.complex128))).dtype == dtype.complex128
     np.testing.assert_allclose(ops.sqrt(Tensor(np.array([4, 2], np.int32))).asnumpy(), [2, np.sqrt(2)], rtol=1e-6)
     grad = ops.grad(lambda a: ops.abs(ops.sqrt(a)).sum())(zt).asnumpy()
     np.testing.assert_allclose(grad, z / (2 * np.abs(z) ** 1.5), rtol=1e-5)
+
+
+def test_mindspore_numpy_functions_of_a_complex_tensor_stay_complex(mindspore_is_gradserve):
+    """mindspore.numpy's sqrt / exp / log / log2 / log10 / log1p / expm1 / exp2 / reciprocal / mean cast a complex64 tensor
+    to float32 (its real part): mnp.exp([1+2j, -0.5+0.3j, -4]) was float32 [2.718, 0.607, 0.018] (MindSpore 2.10.0 CPU,
+    run by hand: complex64 [-1.131+2.472j, 0.579+0.179j, 0.018]), mnp.log [0, nan, nan], mnp.mean -1.1667 (for
+    -1.1667+0.7667j). Expected: NumPy complex128 (the same functions; equal to MindSpore's printed outputs)."""
+    import gradserve.numpy as mnp
+    from gradserve import Tensor, dtype
+    z = np.array([1 + 2j, -0.5 + 0.3j, -4 + 0j], np.complex64)
+    zz = z.astype(np.complex128)
+    for name, want in (("sqrt", np.sqrt(zz)), ("exp", np.exp(zz)), ("log", np.log(zz)), ("log2", np.log2(zz)),
+                       ("log10", np.log10(zz)), ("log1p", np.log1p(zz)), ("expm1", np.expm1(zz)), ("exp2", 2 ** zz),
+                       ("reciprocal", 1 / zz), ("mean", np.mean(zz))):
+        got = getattr(mnp, name)(Tensor(z))
+        assert got.dtype == dtype.complex64, name
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=2e-6, atol=2e-6, err_msg=name)
+
+
+def test_the_variance_of_a_complex_tensor_is_the_mean_squared_modulus(mindspore_is_gradserve):
+    """ops.var / std / var_mean and mindspore.numpy.var of a complex tensor took the real parts' variance (3.5556 for
+    the z below; NumPy 4.4236), Tensor.var / std the mean of the squared complex deviation (zt.var(0) was complex
+    [-0.75-1j, -0.06+0.175j, 4.8125-2.25j]; NumPy [1.25, 0.185, 5.3125]); MindSpore 2.10's CPU refuses. Expected:
+    NumPy's var / std (mean |z - mean|^2, real) and its gradient 2 (z - mean) / n in MindSpore's dL/dx + i dL/dy
+    convention (closed form)."""
+    import gradserve.numpy as mnp
+    from gradserve import Tensor, dtype, ops
+    z = np.array([[1 + 2j, -0.5 + 0.3j, -4], [2, 1j, 0.5 - 1j]], np.complex64)
+    zt = Tensor(z)
+    for got, want in ((ops.var(zt), np.var(z)), (ops.std(zt, 1, ddof=1), np.std(z, 1, ddof=1)),
+                      (zt.var(0), np.var(z, 0)), (zt.std(1, ddof=1), np.std(z, 1, ddof=1)), (mnp.var(zt), np.var(z)),
+                      (ops.var_mean(zt)[0], np.var(z))):
+        assert got.dtype == dtype.float32
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(ops.grad(lambda a: a.var())(zt).asnumpy(), 2 * (z - z.mean()) / z.size, rtol=1e-5)
+
+
+def test_mse_loss_of_complex_tensors_stays_mindspores_float32(mindspore_is_gradserve):
+    """Keeping complex tensors complex (above) must not change ops.mse_loss: MindSpore 2.10.0 CPU (run by hand) gives
+    float32 4.386667 for mse_loss(z, 2 z), z = [1+2j, -0.5+0.3j, -4]: the mean of the real parts of the squared
+    errors (-3, 0.16, 16), which the SDK gave before and gives still."""
+    from gradserve import Tensor, dtype, ops
+    z = Tensor(np.array([1 + 2j, -0.5 + 0.3j, -4 + 0j], np.complex64))
+    got = ops.mse_loss(z, z * 2)
+    assert got.dtype == dtype.float32 and float(got) == pytest.approx(4.386667, rel=1e-6)
