@@ -110,3 +110,21 @@ def test_mse_loss_of_complex_tensors_stays_mindspores_float32(mindspore_is_grads
     z = Tensor(np.array([1 + 2j, -0.5 + 0.3j, -4 + 0j], np.complex64))
     got = ops.mse_loss(z, z * 2)
     assert got.dtype == dtype.float32 and float(got) == pytest.approx(4.386667, rel=1e-6)
+
+
+def test_mint_div_true_divide_and_xlogy_of_complex_tensors_stay_complex(mindspore_is_gradserve):
+    """mint.div / ops.true_divide / ops.xlogy cast both operands to float32 when the first was not a float dtype, so a
+    complex64 pair lost its imaginary parts: mint.div(z, z + 1) was float32 [0.5, -1, 1.333] (MindSpore 2.10.0 CPU,
+    run by hand: complex64 [0.75+0.25j, -0.4706+0.8824j, 1.3333]), xlogy(z, z) float32 [0, nan, nan] (for
+    [-1.4096+2.7166j, -0.5106-1.4624j, -5.5452-12.5664j]), true_divide(1, z) float32 [1, -2, -0.25] (MindSpore refuses
+    an int32 with a complex64; the quotient is 1 / z). Expected: NumPy complex128 (closed forms; equal to MindSpore's
+    printed outputs); integers still divide as float32."""
+    from gradserve import Tensor, dtype, mint, ops
+    z = np.array([1 + 2j, -0.5 + 0.3j, -4 + 0j], np.complex64)
+    zt, zz = Tensor(z), z.astype(np.complex128)
+    for got, want in ((mint.div(zt, zt + 1), zz / (zz + 1)), (ops.true_divide(zt, zt + 1), zz / (zz + 1)),
+                      (ops.true_divide(1, zt), 1 / zz), (ops.xlogy(zt, zt), zz * np.log(zz))):
+        assert got.dtype == dtype.complex64
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=2e-6, atol=2e-6)
+    halves = mint.div(Tensor(np.array([1, 2, 3], np.int32)), Tensor(np.array([2, 4, 2], np.int32)))
+    assert halves.dtype == dtype.float32 and halves.asnumpy().tolist() == [0.5, 0.5, 1.5]
