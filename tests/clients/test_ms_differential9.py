@@ -128,3 +128,15 @@ def test_mint_div_true_divide_and_xlogy_of_complex_tensors_stay_complex(mindspor
         np.testing.assert_allclose(got.asnumpy(), want, rtol=2e-6, atol=2e-6)
     halves = mint.div(Tensor(np.array([1, 2, 3], np.int32)), Tensor(np.array([2, 4, 2], np.int32)))
     assert halves.dtype == dtype.float32 and halves.asnumpy().tolist() == [0.5, 0.5, 1.5]
+
+
+def test_sign_of_a_complex_tensor_is_its_unit_phase(mindspore_is_gradserve):
+    """ops.sign / Tensor.sign / mint.sign of a complex tensor were refused ("sign: not defined for complex operands");
+    MindSpore 2.10.0 CPU (run by hand) gives x / |x|, 0 at 0: [0.4472+0.8944j, -0.8575+0.5145j, -1, 0] for
+    [1+2j, -0.5+0.3j, -4, 0]. Expected: that closed form (NumPy's)."""
+    from gradserve import Tensor, dtype, mint, ops
+    z = np.array([1 + 2j, -0.5 + 0.3j, -4 + 0j, 0j], np.complex64)
+    want = np.where(z == 0, 0, z / np.where(z == 0, 1, np.abs(z)))
+    for got in (ops.sign(Tensor(z)), Tensor(z).sign(), mint.sign(Tensor(z))):
+        assert got.dtype == dtype.complex64
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-6, atol=1e-7)
