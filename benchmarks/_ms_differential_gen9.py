@@ -156,7 +156,7 @@ def bn_stats(d: gen.Draw):
 _CPLX = ["z * z", "z * ops.conj(z)", "z / (z + 2)", "ops.exp(z)", "z + ops.conj(z) * 0.5", "z * 3 - 1",
          "ops.conj(z)", "z / (ops.conj(z) - 3)", "ops.square(z)", "z * z * z", "ops.sqrt(z)", "ops.reciprocal(z + 1)",
          "ops.exp2(z)", "ops.log(z)", "ops.tanh(z)", "ops.sin(z) * 2", "ops.tanhshrink(z)", "z.sqrt() + z.reciprocal()",
-         "ops.var(z, keepdims=True) * z", "z - z.mean()"]
+         "ops.var(z, keepdims=True) * z", "z - z.mean()", "mint.div(z, z + 1)", "ops.xlogy(z, z + 2)", "ops.sign(z) * 2"]
 _BACK = ["ops.real({w}), ops.imag({w})", "ops.abs({w})", "ops.angle({w})", "ops.real({w})", "ops.imag({w})"]
 
 
