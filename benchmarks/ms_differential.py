@@ -6,7 +6,7 @@ real server. Forward values and gradients are compared: GradOperation get_all / 
 ops.grad (also under ms.jit), ops.value_and_grad (inputs and weights), ops.jvp, ops.vjp. The loss is sum(out_i * w_i) with
 fixed weights per program. Tolerances and the comparison: mindspore_suite/grad_diff.py.
 
-  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|8] [-v]   # generate, both sides, compare
+  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|8|9] [-v]   # generate, both sides, compare
   python ms_differential.py gs OUT_DIR [-v]       # gradserve's side of what MindSpore ran, then compare
   python ms_differential.py compare OUT_DIR [-v]
   python ms_differential.py side OUT_DIR ms|gs                          # one side, in the Python it runs under
@@ -57,6 +57,8 @@ def make_tensor(dtype: str, shape: tuple, seed: int, domain: str):
         a = rs.randint(0, max(1, int(domain[5:])), shape)
     elif seed % 5 == 0:
         a = np.round(a * 2) / 2
+    if dtype == "complex64":  # the imaginary parts: the stream's next draw
+        a = a + 1j * rs.standard_normal(shape)
     if dtype == "bool":
         a = a > 0
     elif dtype == "int32" and domain == "normal":
@@ -71,7 +73,8 @@ def _flat(out) -> list:
 
 
 def _is_float(t) -> bool:
-    return hasattr(t, "asnumpy") and t.asnumpy().dtype.kind == "f"
+    """A differentiated input: float, or complex (round 9)."""
+    return hasattr(t, "asnumpy") and t.asnumpy().dtype.kind in "fc"
 
 
 def _op_grads(prog: dict, f, inputs: list, weights: list):
@@ -155,6 +158,8 @@ def evaluate(prog: dict) -> dict:
     outs = _flat(f(*inputs))
     record["values"], record["grads"] = [_encode(o) for o in outs], None
     weights = _weights(prog["name"], outs)
+    if prog["mode"] == "value":  # f differentiates itself or updates state (round 9): its values only
+        return record
     if any(w is not None for w in weights) and (prog["kind"] == "layer" or any(map(_is_float, inputs))):
         grads = _layer_grads if prog["kind"] == "layer" else _op_grads
         record["grads"] = [_encode(g) for g in _flat(grads(prog, f, inputs, weights))]
@@ -210,19 +215,20 @@ def _available(holder: str, name: str) -> bool:
     return hasattr(holders[holder], name)
 
 
-def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 8) -> None:
+def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 9) -> None:
     """Generate, MindSpore's side, gradserve's side (the programs MindSpore ran: gs_only after a MindSpore side
     stopped part way), compare."""
     import _ms_differential_gen
     import _ms_differential_gen7
     import _ms_differential_gen8
+    import _ms_differential_gen9
     from doc_examples import _gradserve_env
     folder = os.path.abspath(folder)
     if not gs_only:
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, "programs.jsonl"), "w") as f:
             draw = {6: _ms_differential_gen.programs, 7: _ms_differential_gen7.programs7,
-                    8: _ms_differential_gen8.programs8}[round_]
+                    8: _ms_differential_gen8.programs8, 9: _ms_differential_gen9.programs9}[round_]
             for prog in draw(seed, count, _available):
                 f.write(json.dumps(prog) + "\n")
         _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
@@ -268,9 +274,11 @@ def main() -> None:
     ap.add_argument("which", nargs="?", choices=["ms", "gs"])
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--count", type=int, default=500)
-    ap.add_argument("--round", type=int, choices=[6, 7, 8], default=8, help="6: one call / layer and the first-order "
+    ap.add_argument("--round", type=int, choices=[6, 7, 8, 9], default=9, help="6: one call / layer and the first-order "
                     "forms; 7: higher order, mint / mint.nn.functional, layers through GradOperation; 8: stop 40's "
-                    "names, promotion, indexing / setitem, in-place methods, control flow, loss Cells, vmap of grad")
+                    "names, promotion, indexing / setitem, in-place methods, control flow, loss Cells, vmap of grad; "
+                    "9: gradient APIs with weights / has_aux / sens, layers in training mode, complex64, bfloat16, "
+                    "scans / scatters, linalg")
     ap.add_argument("-v", action="store_true", help="also list dtype differences and gradserve errors")
     a = ap.parse_args()
     if a.command in ("run", "gs"):

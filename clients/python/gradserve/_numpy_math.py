@@ -15,6 +15,7 @@ from . import dtype as _dt
 from . import ops as _ops
 from ._numpy_creation import asarray, dtype_name
 from ._tensor import Tensor
+from .ops._doc_math import _float as _as_float
 
 
 def _result(out, dtype):
@@ -22,8 +23,8 @@ def _result(out, dtype):
 
 
 def _float(x) -> Tensor:
-    t = asarray(x)
-    return t if t._dtype in _dt.FLOAT else _ops.cast(t, "float32")
+    """x as a Tensor; integers and bool as float32, float and complex as they are (ops' rule)."""
+    return _as_float(asarray(x))
 
 
 def _pair(x1, x2, keep: bool = False):

@@ -39,7 +39,9 @@ def addr(x, vec1, vec2, *, beta=1, alpha=1):
 
 
 def _float(x: Tensor) -> Tensor:
-    return x if _dt.is_float(x.dtype) else _ops().cast(x, "float32")
+    """Integers and bool as float32 (MindSpore 2.10); float and complex tensors as they are (a complex one cast to
+    float32 kept its real part only: sqrt(1+2j) was 1.0)."""
+    return x if x._dtype[0] in "fc" else _ops().cast(x, "float32")
 
 
 def exp2(input):  # noqa: A002

@@ -10,13 +10,10 @@ from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
 from . import _primitives
+from ._doc_math import _float
 from ._extra import P
 
 __all__ = ["sinc", "frac", "fmax", "fmin", "heaviside", "nan_to_num", "HShrink", "Eps", "nextafter", "NextAfter"]
-
-
-def _float(x: Tensor) -> Tensor:
-    return x if x._dtype[0] in "fc" else P.cast(x, "float32")  # ints and bool: float32 (MindSpore 2.10)
 
 
 def sinc(input):

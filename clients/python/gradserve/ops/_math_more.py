@@ -90,9 +90,15 @@ def hardtanh(input, min_val=-1.0, max_val=1.0):  # noqa: A002
     return clip_by_value(input, min_val, max_val)
 
 
+def _complex(*tensors) -> bool:
+    return any(t._dtype.startswith("complex") for t in tensors)
+
+
 def _float_operands(x, y):
+    """Integer / bool operands as float32; a complex one keeps both as they are (casting it to float32 kept its
+    real part: mint.div of complex64 divided the real parts)."""
     x, y = _as_tensors(x, y)
-    if x._dtype not in _dt.FLOAT:
+    if x._dtype not in _dt.FLOAT and not _complex(x, y):
         x, y = P.cast(x, _dt.float32), P.cast(y, _dt.float32)
     return x, y
 
@@ -102,6 +108,8 @@ def xlogy(input, other):  # noqa: A002
     kernel gives NaN at (0, y <= 0)). d/d input = log(other), but 0 where input == 0 and other <= 0, as
     MindSpore 2.10's gradient; d/d other = input / other (0 at (0, 0) here, NaN in MindSpore)."""
     x, y = _float_operands(input, other)
+    if _complex(x, y):  # x * log(y), as MindSpore 2.10's CPU kernel (no ordering of complex numbers for the 0 case)
+        return P.mul(x, P.log(y))
     dead = P.logical_and(P.equal(x, 0.0), P.less_equal(y, 0.0))
     safe_y = P.select(dead, 1.0, y)  # keeps log's derivative finite where the select drops it
     return P.mul(x, P.select(dead, 0.0, P.log(safe_y)))

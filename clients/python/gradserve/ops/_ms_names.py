@@ -190,6 +190,13 @@ def moment_axes(x, axis) -> tuple:
     return (axis,) if isinstance(axis, int) else tuple(axis)
 
 
+def squared_deviation(x, axes) -> Tensor:
+    """|x - mean(x over axes)|^2: a complex deviation counts by its modulus (NumPy, PyTorch; squaring it gave a
+    complex variance; MindSpore 2.10's CPU refuses complex var)."""
+    d = P.sub(x, P.mean(x, list(axes), True))
+    return P.add(P.square(P.real(d)), P.square(P.imag(d))) if x._dtype.startswith("complex") else P.square(d)
+
+
 def var(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
     """mean squared deviation over axis, times n / (n - ddof) (ddof True is 1: the unbiased estimate). An
     integer input is taken as float32 (as Tensor.var does): its own mean would be truncated (var([1, 2]) was 0)."""
@@ -197,7 +204,7 @@ def var(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
     input = _float(input)  # noqa: A001
     axes = moment_axes(input, axis)
     n = int(np.prod([input.shape[a] for a in axes]))
-    dev = P.square(P.sub(input, P.mean(input, axes, True)))
+    dev = squared_deviation(input, axes)
     # n - ddof as MindSpore 2.10 takes it: inf at n = ddof (NaN where the deviations are 0), negative past it
     return P.mul(P.mean(dev, axes, bool(keepdims)), n / (n - ddof) if n != ddof else math.inf)
 
@@ -267,8 +274,10 @@ def _reduced(loss, reduction: str, batchmean: bool = False, where: str = "loss")
 
 
 def mse_loss(input, target, reduction="mean"):  # noqa: A002
-    """MindSpore 2.10 takes integer operands as float32 (mse_loss of int32 [1, 2] and [0, 0] is 2.5, not 2)."""
-    return _reduced(_float(P.square(P.sub(input, target))), reduction)
+    """MindSpore 2.10 takes integer operands as float32 (mse_loss of int32 [1, 2] and [0, 0] is 2.5, not 2) and a
+    complex squared error as float32 too (its real part)."""
+    error = P.square(P.sub(input, target))
+    return _reduced(error if _dt.is_float(error.dtype) else P.cast(error, "float32"), reduction)
 
 
 def l1_loss(input, target, reduction="mean"):  # noqa: A002

@@ -16,6 +16,7 @@ from .. import _catalog
 from .. import dtype as _dt
 from .._infer import BINARY, BINARY_FLOAT, COMPARE
 from ..errors import IndexRangeError
+from .._late import late  # sign of complex: ops.sgn, an upper layer
 from .._tensor import Tensor, _is_bool
 from .._calling_errors import camel as _camel, failed_calling
 from .._misc import twin_of
@@ -719,6 +720,8 @@ ComplexAbs = CLASSES["Abs"]
 # -- MindSpore 2.10's sign of a real NaN is 0 (its CPU kernel, as torch's); the engine's sign keeps NumPy's / JAX's
 # NaN (its importers need that one)
 def sign(input):
+    if isinstance(input, Tensor) and input._dtype in _dt.COMPLEX:  # MindSpore 2.10: x / |x| (ops.sgn's); the engine
+        return late.ops.sgn(input)  # op refuses complex
     out = _out(apply("sign", [input], {}))
     if isinstance(input, Tensor) and input._dtype in _dt.FLOAT:
         return select(binary("not_equal", input, input), _out(apply("zeros_like", [out], {})), out)

@@ -14,7 +14,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._misc import MutableBool
 from ._extra import P
-from ._ms_names import moment_axes
+from ._ms_names import moment_axes, squared_deviation
 from ._ms_prims import index_of
 from ._reduce_ms import sort as _sort, topk as _topk, tensor_extremum
 
@@ -130,11 +130,10 @@ def var(x, *args, **kwargs):
     n = 1
     for a in axes:
         n *= x.shape[int(a)]
-    d = P.sub(x, P.mean(x, list(axes), keepdims=True))
     # MindSpore 2.10 divides by n - ddof whatever it is: inf at n = ddof (NaN where the sum is 0: one element with
     # ddof 1), negative past it; over no elements NaN whatever ddof is (0 / -1 would be -0.0)
     scale = math.nan if n == 0 else 1.0 / (n - ddof) if n != ddof else math.inf
-    return P.mul(P.sum(P.square(d), list(axes), keep), scale)
+    return P.mul(P.sum(squared_deviation(x, axes), list(axes), keep), scale)
 
 
 def std(x, *args, **kwargs):
