@@ -114,3 +114,68 @@ def test_tensor_bitwise_shift_methods(on_real_server, mode):
     left, right = Shifts()(x, Tensor(np.array([2, 1, 30], np.int32)))
     assert left.dtype == ms.int32 and right.dtype == ms.int32
     assert left.asnumpy().tolist() == [4, -6, 0] and right.asnumpy().tolist() == [0, -1, 50]
+
+
+# MindSpore 2.10 (CPU) of var, accum, grad, indices = _SAG_IN, lr 0.37: outputs (var, accum)
+# (a repeated index's rows summed first)
+_SAG_IN = ([[0.5, -1.0], [2.0, 0.25], [1.5, 3.0]], [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]],
+           [[0.7, -0.2], [0.1, 0.9], [-0.4, 0.3]], [2, 0, 2])
+_SAG_OUT = {
+    "v1": ([[0.3884407877922058, -1.3313473463058472], [2.0, 0.25], [1.3554903268814087, 2.9526262283325195]],
+           [[0.10999999940395355, 1.0099999904632568], [0.30000001192092896, 0.4000000059604645],
+            [0.5899999737739563, 0.6100000143051147]]),
+    "v1n": ([[0.38299572467803955, -1.7446106672286987], [2.0, 0.25], [1.343022346496582, 2.95223331451416]],
+            _SAG_IN[1]),
+}
+
+
+@pytest.mark.parametrize("case", ["v1", "v1n"])
+def test_sparse_apply_adagrad_matches_mindspore_bits(on_real_server, case):
+    # tests/st/ops/cpu/test_sparse_apply_adagrad{,_v2}.py (9 items: not implemented before)
+    from gradserve import Parameter
+    from gradserve.ops import operations as P
+    op = {"v1": P.SparseApplyAdagrad(lr=0.37), "v1n": P.SparseApplyAdagrad(lr=0.37, update_slots=False)}[case]
+    var = Parameter(Tensor(np.array(_SAG_IN[0], np.float32)), name="var")
+    accum = Parameter(Tensor(np.array(_SAG_IN[1], np.float32)), name="accum")
+    out_var, out_accum = op(var, accum, Tensor(np.array(_SAG_IN[2], np.float32)), Tensor(np.array(_SAG_IN[3], np.int32)))
+    want_var, want_accum = (np.array(v, np.float32) for v in _SAG_OUT[case])
+    np.testing.assert_array_equal(out_var.asnumpy(), want_var)
+    np.testing.assert_array_equal(out_accum.asnumpy(), want_accum)
+    np.testing.assert_array_equal(var.asnumpy(), want_var)  # written into the Parameters
+    np.testing.assert_array_equal(accum.asnumpy(), want_accum)
+
+
+def test_sparse_apply_adagrad_argument_errors():
+    # MindSpore 2.10: SparseApplyAdagrad(lr=1) TypeError "the type of 'lr' must be 'float', but got 'int'";
+    # update_slots=1 TypeError; float64 var / accum: TypeError "must be a type of {Tensor[Float16], Tensor[Float32]}"
+    from gradserve import Parameter
+    from gradserve.ops import operations as P
+    with pytest.raises(TypeError, match="'lr' must be 'float', but got 'int'"):
+        P.SparseApplyAdagrad(lr=1)
+    with pytest.raises(TypeError, match="'update_slots' should be 'bool'"):
+        P.SparseApplyAdagrad(lr=0.1, update_slots=1)
+    f64 = np.ones((2, 1), np.float64)
+    with pytest.raises(TypeError, match=r"Tensor\[Float16\], Tensor\[Float32\]"):
+        P.SparseApplyAdagrad(lr=0.1)(Parameter(Tensor(f64), name="v"), Parameter(Tensor(f64), name="a"),
+                                     Tensor(f64[:1]), Tensor(np.array([0], np.int32)))
+
+_V2_VAR = [[0.3931902050971985, -1.329719066619873], [2.0, 0.25], [1.2409999370574951, 3.0917856693267822]]
+_V2_ACCUM = [[0.10999999940395355, 1.0099999904632568], [0.30000001192092896, 0.4000000059604645],
+             [0.9900000095367432, 0.64000004529953]]
+
+
+def test_sparse_apply_adagrad_v2_values_and_repeated_index_refusal(on_real_server):
+    # MindSpore 2.10: SparseApplyAdagradV2(lr=0.37, epsilon=0.01) with indices [2, 0] of _SAG_IN's first two grad
+    # rows -> _V2_VAR, _V2_ACCUM;
+    # indices [2, 2, 2] gave two different vars in three runs there (a race in its CPU kernel): refused here
+    from gradserve import Parameter
+    from gradserve.ops import operations as P
+    op = P.SparseApplyAdagradV2(lr=0.37, epsilon=0.01)
+    var = Parameter(Tensor(np.array(_SAG_IN[0], np.float32)), name="var")
+    accum = Parameter(Tensor(np.array(_SAG_IN[1], np.float32)), name="accum")
+    grad = Tensor(np.array(_SAG_IN[2][:2], np.float32))
+    out_var, out_accum = op(var, accum, grad, Tensor(np.array([2, 0], np.int32)))
+    np.testing.assert_array_equal(out_var.asnumpy(), np.array(_V2_VAR, np.float32))
+    np.testing.assert_array_equal(out_accum.asnumpy(), np.array(_V2_ACCUM, np.float32))
+    with pytest.raises(ValueError, match="repeated index"):
+        op(var, accum, Tensor(np.array(_SAG_IN[2], np.float32)), Tensor(np.array([2, 2, 2], np.int32)))
