@@ -179,3 +179,30 @@ def test_sparse_apply_adagrad_v2_values_and_repeated_index_refusal(on_real_serve
     np.testing.assert_array_equal(out_accum.asnumpy(), np.array(_V2_ACCUM, np.float32))
     with pytest.raises(ValueError, match="repeated index"):
         op(var, accum, Tensor(np.array(_SAG_IN[2], np.float32)), Tensor(np.array([2, 2, 2], np.int32)))
+
+
+@pytest.mark.parametrize("mode", [ms.GRAPH_MODE, ms.PYNATIVE_MODE])
+def test_slice_grad(on_real_server, mode):
+    # tests/st/ops/cpu/test_slice_grad_op.py (4 items: not implemented before). MindSpore 2.10:
+    # G.SliceGrad()(dy [[1, 2], [3, 4]], zeros (3, 4), (1, 2), (2, 2)) -> dy at rows 1..2, columns 2..3;
+    # a size of -1: RuntimeError "For 'SliceGrad', the value of size can not be negative."
+    from gradserve.ops.operations import _grad_ops as G
+    context.set_context(mode=mode)
+    dy = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]], np.float32))
+    x = Tensor(np.zeros((3, 4), np.float32))
+    out = G.SliceGrad()(dy, x, (1, 2), (2, 2))
+    assert out.asnumpy().tolist() == [[0, 0, 0, 0], [0, 0, 1, 2], [0, 0, 3, 4]]
+    with pytest.raises(RuntimeError, match="size can not be negative"):
+        G.SliceGrad()(dy, x, (1, 2), (2, -1))
+
+
+@pytest.mark.parametrize("align_corners, want", [
+    (False, [[-12.0, -3.0, -1.0], [6.0, 4.5, 5.5]]),
+    (True, [[-5.5, -8.0, -2.5], [1.0, 8.0, 7.0]])])
+def test_resize_nearest_neighbor_grad(on_real_server, align_corners, want):
+    # tests/st/dynamic_shape/test_resize_nearest_neighbor_grad.py (2 items: not implemented before). MindSpore 2.10:
+    # ops.auto_generate.ResizeNearestNeighborGrad(align_corners)(arange(12).reshape(1, 1, 3, 4) - 5.5, (2, 3))
+    from gradserve import ops
+    g = Tensor(np.arange(12, dtype=np.float32).reshape(1, 1, 3, 4) - 5.5)
+    out = ops.auto_generate.ResizeNearestNeighborGrad(align_corners)(g, (2, 3))
+    np.testing.assert_allclose(out.asnumpy(), np.array([[want]], np.float32), rtol=1e-6)
