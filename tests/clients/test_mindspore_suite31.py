@@ -206,3 +206,36 @@ def test_resize_nearest_neighbor_grad(on_real_server, align_corners, want):
     g = Tensor(np.arange(12, dtype=np.float32).reshape(1, 1, 3, 4) - 5.5)
     out = ops.auto_generate.ResizeNearestNeighborGrad(align_corners)(g, (2, 3))
     np.testing.assert_allclose(out.asnumpy(), np.array([[want]], np.float32), rtol=1e-6)
+
+
+def test_ssim_argument_types_and_image_mismatch():
+    # tests/ut/python/nn/test_ssim.py (3 items: no error / ValueError before). MindSpore 2.10: SSIM(max_val=True),
+    # SSIM(filter_size=1.1), SSIM(filter_sigma=1), SSIM(k1=1) TypeError (SSIM(max_val=2) accepted); images of
+    # float32 and float16: TypeError "For 'SameTypeShape', the x dtype should be = y dtype: Float16, but got
+    # Float32."; of shapes (1, 3, 16, 16) and (..., 17): ValueError "... the x shape should be = y shape ..."
+    for bad in (dict(max_val=True), dict(filter_size=1.1), dict(filter_size=True), dict(filter_sigma=1),
+                dict(k1=1)):
+        with pytest.raises(TypeError, match="For 'SSIM'"):
+            nn.SSIM(**bad)
+    nn.SSIM(max_val=2)
+    a = Tensor(np.zeros((1, 3, 16, 16), np.float32))
+    with pytest.raises(TypeError, match="x dtype should be = y dtype: Float16, but got Float32"):
+        nn.SSIM()(a, Tensor(np.zeros((1, 3, 16, 16), np.float16)))
+    with pytest.raises(ValueError, match=r"x shape should be = y shape: \(1, 3, 16, 17\)"):
+        nn.SSIM()(a, Tensor(np.zeros((1, 3, 16, 17), np.float32)))
+
+
+def test_rprop_argument_errors_and_empty_parameters():
+    # tests/ut/python/nn/optim/test_rprop.py (3 items). MindSpore 2.10: etas / step_sizes as lists TypeError
+    # ("must be a tuple"); three etas ValueError "must be a tuple with the size of 2, but got 3."; Rprop([]) /
+    # nn.Adam([]): ValueError "For 'Optimizer', the argument parameters must not be empty."
+    params = nn.Dense(2, 2).trainable_params()
+    with pytest.raises(TypeError, match="etas must be a tuple"):
+        nn.Rprop(params, etas=[0.5, 1.2], learning_rate=0.1)
+    with pytest.raises(TypeError, match="step_sizes must be a tuple"):
+        nn.Rprop(params, step_sizes=[1e-6, 50.0], learning_rate=0.1)
+    with pytest.raises(ValueError, match="size of 2, but got 3"):
+        nn.Rprop(params, etas=(0.5, 1.2, 3.0))
+    for make in (lambda: nn.Rprop([]), lambda: nn.Adam([]), lambda: nn.Rprop(nn.Flatten().get_parameters())):
+        with pytest.raises(ValueError, match="For 'Optimizer', the argument parameters must not be empty."):
+            make()
