@@ -239,3 +239,30 @@ def test_rprop_argument_errors_and_empty_parameters():
     for make in (lambda: nn.Rprop([]), lambda: nn.Adam([]), lambda: nn.Rprop(nn.Flatten().get_parameters())):
         with pytest.raises(ValueError, match="For 'Optimizer', the argument parameters must not be empty."):
             make()
+
+
+_DO_DX = [0.034, -0.356, -0.244, 0.072, -0.336, -0.296, 0.048, -0.258, -0.18]
+_DO_DOFF = [-0.28, 0.0, -0.083333, -0.046667, 0.05, -0.25, -0.1, -0.116667, -0.186667, 0.0, -0.25, -0.1, 0.15, -0.75,
+            -0.3, -0.35, 0.56, 0.68, 1.333333, 0.116667, 0.033333, 0.916667, -0.3, -0.466667]
+
+
+@pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
+def test_deformable_offsets_grad(on_real_server, fmt):
+    # tests/st/ops/cpu/test_deformable_offsets_grad.py (6 items: not implemented before). MindSpore 2.10:
+    # G.DeformableOffsetsGrad((1, 1, 1, 1), (0, 0, 0, 0), (2, 2), data_format=fmt)(dout, x, offsets) with the
+    # inputs below (offsets of 1 x 2 output pixels where x gives 2 x 2: its kernel takes the offsets' pixels),
+    # rounded to 6 places there
+    from gradserve.ops.operations import _grad_ops as G
+    x = (np.arange(9, dtype=np.float32).reshape(1, 1, 3, 3) - 4) / 3
+    off = ((np.arange(24, dtype=np.float32) % 7 - 3) / 5).reshape(1, 12, 1, 2)
+    dout = (np.arange(8, dtype=np.float32).reshape(1, 1, 2, 4) - 3.5) / 2
+    if fmt == "NHWC":
+        dout, x, off = (t.transpose(0, 2, 3, 1) for t in (dout, x, off))
+    dx, doff = G.DeformableOffsetsGrad((1, 1, 1, 1), (0, 0, 0, 0), (2, 2), data_format=fmt)(
+        Tensor(dout), Tensor(x), Tensor(off))
+    want_doff = np.array(_DO_DOFF, np.float32).reshape(1, 12, 1, 2)
+    if fmt == "NHWC":
+        want_doff = want_doff.transpose(0, 2, 3, 1)
+    assert dx.shape == x.shape and doff.shape == off.shape
+    np.testing.assert_allclose(dx.asnumpy().ravel(), _DO_DX, atol=1e-6)
+    np.testing.assert_allclose(doff.asnumpy(), want_doff, atol=1e-6)

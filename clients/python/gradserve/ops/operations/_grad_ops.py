@@ -14,10 +14,11 @@ from ._missing import module_getattr
 __all__ = ["SoftplusGrad", "DropoutGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad", "ACosGrad",
            "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad", "PReLUGrad",
            "L2NormalizeGrad", "NLLLossGrad", "LRNGrad", "ROIAlignGrad", "SliceGrad",
-           "ResizeNearestNeighborGrad"]
+           "ResizeNearestNeighborGrad", "DeformableOffsetsGrad"]
 
 from .._lrn import LRNGrad  # noqa: E402
 from .._roi_align import ROIAlignGrad  # noqa: E402
+from .._deform_conv import DeformableOffsetsGrad  # noqa: E402
 from .._strided_slice_grad import StridedSliceGrad as _StridedSliceGrad  # noqa: E402
 
 
