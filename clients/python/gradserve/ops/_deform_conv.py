@@ -11,7 +11,7 @@ from .._tensor import Tensor
 from ._primitives import Primitive
 from ._tensor_writer import writer_class
 
-__all__ = ["deformable_conv2d", "DeformableOffsets", "DeformableOffsetsGrad"]
+__all__ = ["deformable_conv2d", "DeformableOffsets"]  # (DeformableOffsetsGrad: in _grad_ops only, as MindSpore)
 
 
 def _four(name: str, v, nc_one: bool) -> tuple:
