@@ -266,3 +266,15 @@ def test_deformable_offsets_grad(on_real_server, fmt):
     assert dx.shape == x.shape and doff.shape == off.shape
     np.testing.assert_allclose(dx.asnumpy().ravel(), _DO_DX, atol=1e-6)
     np.testing.assert_allclose(doff.asnumpy(), want_doff, atol=1e-6)
+
+
+def test_model_predict_backend(on_real_server):
+    # tests/ut/python/train/test_model_predict.py (no error before). MindSpore 2.10: backend 'gpu' / 0 / 'Lite':
+    # ValueError "For Model.predict, `backend` should be 'lite' or None, but got gpu"; 'lite' runs
+    from gradserve.train import Model
+    model = Model(nn.Dense(1, 1))
+    x = Tensor(np.ones((1, 1), np.float32))
+    for bad in ("gpu", 0, "Lite"):
+        with pytest.raises(ValueError, match="`backend` should be 'lite' or None"):
+            model.predict(x, backend=bad)
+    np.testing.assert_array_equal(model.predict(x, backend="lite").asnumpy(), model.predict(x).asnumpy())
