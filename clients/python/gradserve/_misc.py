@@ -54,7 +54,7 @@ class _TracedSequence:
         return late.dynamic_len.combined(self, other, super().__add__(other))  # type: ignore[misc]
 
     def __radd__(self, other):
-        base = list if isinstance(self, list) else tuple
+        base: Any = list if isinstance(self, list) else tuple
         return late.dynamic_len.combined(self, other, base.__add__(other, self) if isinstance(other, base)
                                          else NotImplemented)
 

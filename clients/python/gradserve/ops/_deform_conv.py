@@ -5,6 +5,8 @@ product), one definition for ONNX's DeformConv, torchvision's deform_conv2d and 
 (dy, dx) pairs and the mask apart. Its derivatives (input, weight, offsets, bias) are the composite's."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._tensor import Tensor
@@ -153,7 +155,7 @@ class DeformableOffsetsGrad:
                                  f"{full_w} output pixels)")
             offsets = P.pad(offsets, pads=[[0, 0], [0, 0], [0, full_h - oh], [0, full_w - ow]])
             dout = P.pad(dout, pads=[[0, 0], [0, 0], [0, (full_h - oh) * kh], [0, (full_w - ow) * kw]])
-        res = vjp(self.forward, x, offsets)
+        res: Any = vjp(self.forward, x, offsets)
         dx, doff = res[1](dout)
         doff = doff[:, :, :oh, :ow]
         dx, doff = P.cast(dx, dtype), P.cast(doff, dtype)
