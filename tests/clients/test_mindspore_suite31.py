@@ -278,3 +278,24 @@ def test_model_predict_backend(on_real_server):
         with pytest.raises(ValueError, match="`backend` should be 'lite' or None"):
             model.predict(x, backend=bad)
     np.testing.assert_array_equal(model.predict(x, backend="lite").asnumpy(), model.predict(x).asnumpy())
+
+
+def test_fractional_max_pool3d_with_fixed_ksize_and_its_window_rule(on_real_server):
+    # tests/st/ops/test_fractionalmaxpool3dwithfixedksize.py (not implemented before). MindSpore 2.10:
+    # nn_ops.FractionalMaxPool3DWithFixedKsize((2, 2, 2), (2, 3, 4))(x below, samples [[[0.3, 0.6, 0.9]]]) -> y, argmax
+    # (int64) below; ops.fractional_max_pool3d with out + k - 1 >= the input on an axis: its ValueError "out(): pool
+    # depth ,1too large relative to input depth4." (gradserve pooled such inputs before)
+    from gradserve import ops
+    from gradserve.ops.operations import nn_ops
+    x = Tensor((np.arange(120) * 7 % 13).astype(np.float32).reshape(1, 1, 4, 5, 6))
+    samples = Tensor(np.array([[[0.3, 0.6, 0.9]]], np.float32))
+    y, argmax = nn_ops.FractionalMaxPool3DWithFixedKsize((2, 2, 2), (2, 3, 4))(x, samples)
+    assert y.asnumpy().astype(int).tolist() == [[[[[12, 12, 11, 12], [11, 12, 12, 11], [12, 12, 12, 11]],
+                                                  [[11, 11, 12, 11], [12, 11, 11, 12], [12, 12, 11, 12]]]]]
+    assert argmax.dtype == ms.int64
+    assert argmax.asnumpy().tolist() == [[[[[37, 37, 9, 11], [48, 50, 50, 22], [24, 50, 50, 22]],
+                                           [[61, 61, 63, 100], [102, 74, 74, 76], [115, 115, 87, 89]]]]]
+    ones = Tensor(np.ones((1, 1, 4, 6, 6), np.float32))
+    with pytest.raises(ValueError, match="pool depth ,1too large relative to input depth4"):
+        ops.fractional_max_pool3d(ones, 1, output_size=(4, 2, 2), _random_samples=samples)
+    assert ops.fractional_max_pool3d(ones, 2, output_size=(2, 2, 2), _random_samples=samples).shape == (1, 1, 2, 2, 2)

@@ -73,7 +73,7 @@ from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._float_power import float_power as float_power, positive as positive
 from ._fractional_avg_pool import FractionalAvgPool as FractionalAvgPool
 from ._fractional_pool import FractionalMaxPool as FractionalMaxPool, FractionalMaxPoolWithFixedKsize as FractionalMaxPoolWithFixedKsize, fractional_max_pool2d as fractional_max_pool2d
-from ._fractional_pool3d import fractional_max_pool3d as fractional_max_pool3d
+from ._fractional_pool3d import FractionalMaxPool3DWithFixedKsize as FractionalMaxPool3DWithFixedKsize, fractional_max_pool3d as fractional_max_pool3d
 from ._fused_ada_factor import FusedAdaFactor as FusedAdaFactor, FusedAdaFactorWithGlobalNorm as FusedAdaFactorWithGlobalNorm
 from ._fused_sparse import FusedSparseFtrl as FusedSparseFtrl, FusedSparseProximalAdagrad as FusedSparseProximalAdagrad, SparseApplyAdagrad as SparseApplyAdagrad, SparseApplyAdagradV2 as SparseApplyAdagradV2, SparseApplyFtrl as SparseApplyFtrl
 from ._gcd_reverse_seq import ReverseSequence as ReverseSequence, gcd as gcd, reverse_sequence as reverse_sequence
@@ -1316,6 +1316,7 @@ __all__ = [
     'Scan',
     'ParameterizedTruncatedNormal',
     'fractional_max_pool3d',
+    'FractionalMaxPool3DWithFixedKsize',
     'CombinedNonMaxSuppression',
     'gcd',
     'reverse_sequence',
