@@ -8,8 +8,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._conv import _triple
-from ._fractional_pool import _out_size, _samples, _starts, window_max
-from ._primitives import Primitive, expand_dims
+from ._fractional_pool import FractionalMaxPoolWithFixedKsize, _out_size, _samples, _starts, window_max
+from ._primitives import expand_dims
 
 __all__ = ["fractional_max_pool3d", "FractionalMaxPool3DWithFixedKsize"]
 
@@ -43,15 +43,13 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
     return window_max(x, ((t * h + r) * w + q).reshape(n, c, od, oh, ow, kd * kh * kw), batched, return_indices)
 
 
-class FractionalMaxPool3DWithFixedKsize(Primitive):
+class FractionalMaxPool3DWithFixedKsize(FractionalMaxPoolWithFixedKsize):
     """ops.FractionalMaxPool3DWithFixedKsize(ksize, output_shape, data_format='NCDHW')(x, random_samples):
-    (y, argmax), argmax int64: fractional_max_pool3d with its samples (as FractionalMaxPoolWithFixedKsize in 2-D)."""
+    (y, argmax), argmax int64: fractional_max_pool3d with its samples."""
+    _format = "NCDHW"
 
     def __init__(self, ksize, output_shape, data_format="NCDHW"):
-        if data_format != "NCDHW":
-            raise ValueError(f"FractionalMaxPool3DWithFixedKsize: data_format must be 'NCDHW', got {data_format!r}")
-        self.attrs = {}
-        self.ksize, self.output_shape = ksize, output_shape
+        super().__init__(ksize, output_shape, data_format)
 
-    def __call__(self, x, random_samples):
-        return fractional_max_pool3d(x, self.ksize, self.output_shape, None, True, random_samples)
+    def _pool(self, *args):
+        return fractional_max_pool3d(*args)
