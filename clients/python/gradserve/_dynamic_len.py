@@ -75,12 +75,17 @@ def _unknown(v):
     return v
 
 
+def _sliced(seq, got):
+    """A slice of a dynamic-length sequence: in a trace dynamic-length too (its length unknown when compiling)."""
+    return type(seq)(got) if in_graph() else got
+
+
 class DynamicTuple(MutableTuple):
     """mutable(tuple, True)."""
 
     def __getitem__(self, i):  # type: ignore[override]  # an element marked unknown in a trace
         got = super().__getitem__(i)
-        return got if isinstance(i, slice) else _unknown(got)
+        return _sliced(self, got) if isinstance(i, slice) else _unknown(got)
 
 
 class DynamicList(MutableList):
@@ -88,7 +93,7 @@ class DynamicList(MutableList):
 
     def __getitem__(self, i):  # type: ignore[override]  # an element marked unknown in a trace
         got = super().__getitem__(i)
-        return got if isinstance(i, slice) else _unknown(got)
+        return _sliced(self, got) if isinstance(i, slice) else _unknown(got)
 
     def __setitem__(self, i, v) -> None:
         if not isinstance(i, slice):
@@ -130,9 +135,37 @@ def refuse_constant_length(x) -> None:
         raise RuntimeError("For 'mutable', can not convert a dynamic length sequence to constant length.")
 
 
+def combined(seq, other, out):
+    """seq + other, seq * other (out: the plain result) in a trace: a mutable sequence, dynamic-length when
+    either operand is or the count is a mutable int (MindSpore 2.10, jit: F.is_sequence_shape_unknown of
+    mutable([1, 2], True) * 2 and of mutable([1, 2]) * mutable(2) is True, of mutable([1, 2]) * 2 False)."""
+    if out is NotImplemented or not in_graph():
+        return out
+    dyn = isinstance(other, MutableInt) or any(isinstance(v, (DynamicList, DynamicTuple)) for v in (seq, other))
+    if isinstance(out, list):
+        return DynamicList(out) if dyn else MutableList(out)
+    return DynamicTuple(out) if dyn else MutableTuple(out)
+
+
+def check_index(seq, i) -> None:
+    """seq[i] with i a mutable int in a trace: an index out of range is MindSpore's ValueError when running
+    (Python's IndexError elsewhere)."""
+    if not (in_graph() and isinstance(i, MutableInt)) or -len(seq) <= i < len(seq):
+        return
+    if not len(seq):
+        prim = "list_getitem" if isinstance(seq, list) else "TupleGetItem"
+        raise ValueError(f"For primitive:'{prim}', cannot get item by index from an empty sequence.")
+    raise ValueError(f"For RealTupleGetItem, index is out of range: [{-len(seq)}, {len(seq)}), but got {int(i)}.")
+
+
 def is_sequence_value_unknown(x) -> bool:
-    """F.is_sequence_value_unknown(seq): in a trace, whether seq is mutable (its values are inputs)."""
-    return in_graph() and isinstance(x, (MutableList, MutableTuple))
+    """F.is_sequence_value_unknown(seq): in a trace, whether seq is mutable (its values are inputs) or holds a
+    value not known when compiling (a traced Tensor, a mutable number, such a sequence: MindSpore 2.10, jit:
+    of [x, 1] with x a Tensor argument True, of [1, 2] False)."""
+    if not (in_graph() and isinstance(x, (list, tuple))):
+        return False
+    return isinstance(x, (MutableList, MutableTuple)) or any(
+        is_sequence_value_unknown(v) if isinstance(v, (list, tuple)) else not isconstant(v) for v in x)
 
 
 def is_sequence_shape_unknown(x) -> bool:

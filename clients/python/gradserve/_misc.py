@@ -45,7 +45,30 @@ class MutableBool(int):
     __str__ = __repr__
 
 
-class MutableTuple(tuple):
+class _TracedSequence:
+    """A mutable() list / tuple in a trace: `+` / `*` keep it mutable (its values still unknown when compiling;
+    its length too when an operand is dynamic-length or the count a mutable int), and an index that is a
+    mutable int is checked as MindSpore's graph checks it (gradserve/_dynamic_len.py)."""
+
+    def __add__(self, other):
+        return late.dynamic_len.combined(self, other, super().__add__(other))  # type: ignore[misc]
+
+    def __radd__(self, other):
+        base: Any = list if isinstance(self, list) else tuple
+        return late.dynamic_len.combined(self, other, base.__add__(other, self) if isinstance(other, base)
+                                         else NotImplemented)
+
+    def __mul__(self, n):
+        return late.dynamic_len.combined(self, n, super().__mul__(n))  # type: ignore[misc]
+
+    __rmul__ = __mul__
+
+    def __getitem__(self, i):
+        late.dynamic_len.check_index(self, i)
+        return super().__getitem__(i)  # type: ignore[misc]
+
+
+class MutableTuple(_TracedSequence, tuple):
     """mutable((...)): an argument grad differentiates (a plain tuple is a constant to MindSpore 2.10's grad);
     in graph mode each number in it gets a gradient (0) and each Tensor its own, in the tuple's structure."""
 
@@ -59,7 +82,7 @@ _LOOP_TRACES = ("while_body", "while_cond", "while_probe")
 current_trace: list[Callable[[], Any]] = [lambda: None]  # _trace.current, set by _trace (which imports this module)
 
 
-class MutableList(list):
+class MutableList(_TracedSequence, list):
     """mutable([...]): as MutableTuple. A value a traced loop body computes cannot escape it into a list made
     outside the loop: append / extend / insert raise LoopEscape there (_while falls back to trip by trip)."""
 

@@ -195,7 +195,9 @@ class Model:
         return metrics, (eval_loss.eval() if eval_loss is not None else None)
 
     def predict(self, *predict_data, backend=None, config=None):
-        """The network's output for predict_data, in inference mode."""
+        """The network's output for predict_data, in inference mode (backend 'lite' runs the same network here)."""
+        if backend is not None and backend != "lite":  # MindSpore 2.10's check and text
+            raise ValueError(f"For Model.predict, `backend` should be 'lite' or None, but got {backend}")
         self._network.set_train(False)
         return self._network(*predict_data)
 

@@ -591,6 +591,8 @@ for _name in ("isneginf", "isposinf", "isinf", "isnan", "isfinite", "logaddexp",
               "masked_select", "sgn", "t", "copy"):
     setattr(Tensor, _name, _ops_method(_name, _name))
 setattr(Tensor, "bitwise_not", _ops_method("bitwise_not", "bitwise_not"))
+setattr(Tensor, "bitwise_left_shift", _ops_method("bitwise_left_shift", "bitwise_left_shift"))
+setattr(Tensor, "bitwise_right_shift", _ops_method("bitwise_right_shift", "bitwise_right_shift"))
 for _name in ("nanmedian", "aminmax", "float_power", "positive", "fmod", "det"):
     setattr(Tensor, _name, _ops_method(_name, _name))
 

@@ -163,7 +163,7 @@ class Optimizer(Cell):
         undecayed: dict | None = None
         items = list(parameters)
         if not items:
-            raise ValueError("an optimizer needs at least one Parameter")
+            raise ValueError("For 'Optimizer', the argument parameters must not be empty.")  # (MindSpore 2.10's text)
         order = _order_params(items)
         items = [it for it in items if not (isinstance(it, dict) and "params" not in it)]
         self.is_group = any(isinstance(it, dict) for it in items)

@@ -127,9 +127,13 @@ class ImageGradients(Cell):
 
 
 def _as_float_images(img1, img2, where: str):
-    if tuple(img1.shape) != tuple(img2.shape) or img1.dtype != img2.dtype:
-        raise ValueError(f"For '{where}', img1 and img2 must have one shape and dtype, but got {tuple(img1.shape)} "
-                         f"{img1.dtype} and {tuple(img2.shape)} {img2.dtype}.")
+    # MindSpore 2.10 checks both with SameTypeShape: a dtype mismatch is its TypeError, a shape mismatch ValueError
+    if img1.dtype != img2.dtype:
+        raise TypeError(f"For 'SameTypeShape' ({where}), the x dtype should be = y dtype: "
+                        f"{str(img2.dtype).capitalize()}, but got {str(img1.dtype).capitalize()}.")
+    if tuple(img1.shape) != tuple(img2.shape):
+        raise ValueError(f"For 'SameTypeShape' ({where}), the x shape should be = y shape: {tuple(img2.shape)}, but "
+                         f"got {tuple(img1.shape)}.")
     return _ops.cast(img1, "float32"), _ops.cast(img2, "float32")
 
 
@@ -165,6 +169,15 @@ class SSIM(Cell):
 
     def __init__(self, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03):
         super().__init__()
+        # MindSpore 2.10's TypeErrors: max_val an int or float, filter_size an int, filter_sigma / k1 / k2 floats
+        if isinstance(max_val, bool) or not isinstance(max_val, (int, float)):
+            raise TypeError(f"For 'SSIM', the type of 'max_val' should be one of '['int', 'float']', but got type "
+                            f"'{type(max_val).__name__}'.")
+        if isinstance(filter_size, bool) or not isinstance(filter_size, int):
+            raise TypeError(f"For 'SSIM', the 'filter_size' must be int, but got '{type(filter_size).__name__}'")
+        for name, v in (("filter_sigma", filter_sigma), ("k1", k1), ("k2", k2)):
+            if not isinstance(v, float):
+                raise TypeError(f"For 'SSIM', the type of '{name}' should be 'float', but got type '{type(v).__name__}'.")
         if not max_val > 0 or filter_size < 1 or not filter_sigma > 0:
             raise ValueError(f"For 'SSIM', max_val and filter_sigma must be positive and filter_size at least 1, "
                              f"but got {max_val}, {filter_size}, {filter_sigma}.")

@@ -73,9 +73,9 @@ from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._float_power import float_power as float_power, positive as positive
 from ._fractional_avg_pool import FractionalAvgPool as FractionalAvgPool
 from ._fractional_pool import FractionalMaxPool as FractionalMaxPool, FractionalMaxPoolWithFixedKsize as FractionalMaxPoolWithFixedKsize, fractional_max_pool2d as fractional_max_pool2d
-from ._fractional_pool3d import fractional_max_pool3d as fractional_max_pool3d
+from ._fractional_pool3d import FractionalMaxPool3DWithFixedKsize as FractionalMaxPool3DWithFixedKsize, fractional_max_pool3d as fractional_max_pool3d
 from ._fused_ada_factor import FusedAdaFactor as FusedAdaFactor, FusedAdaFactorWithGlobalNorm as FusedAdaFactorWithGlobalNorm
-from ._fused_sparse import FusedSparseFtrl as FusedSparseFtrl, FusedSparseProximalAdagrad as FusedSparseProximalAdagrad, SparseApplyFtrl as SparseApplyFtrl
+from ._fused_sparse import FusedSparseFtrl as FusedSparseFtrl, FusedSparseProximalAdagrad as FusedSparseProximalAdagrad, SparseApplyAdagrad as SparseApplyAdagrad, SparseApplyAdagradV2 as SparseApplyAdagradV2, SparseApplyFtrl as SparseApplyFtrl
 from ._gcd_reverse_seq import ReverseSequence as ReverseSequence, gcd as gcd, reverse_sequence as reverse_sequence
 from ._glu_huber import glu as glu, huber_loss as huber_loss, threshold as threshold
 from ._grid_sampler import GridSampler2D as GridSampler2D, GridSampler3D as GridSampler3D, grid_sample as grid_sample
@@ -1302,6 +1302,8 @@ __all__ = [
     'FusedSparseFtrl',
     'SparseApplyFtrl',
     'FusedSparseProximalAdagrad',
+    'SparseApplyAdagrad',
+    'SparseApplyAdagradV2',
     'SparseCountSparseOutput',
     'LSTM',
     'GRUV2',
@@ -1314,6 +1316,7 @@ __all__ = [
     'Scan',
     'ParameterizedTruncatedNormal',
     'fractional_max_pool3d',
+    'FractionalMaxPool3DWithFixedKsize',
     'CombinedNonMaxSuppression',
     'gcd',
     'reverse_sequence',

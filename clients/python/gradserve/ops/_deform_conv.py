@@ -5,13 +5,15 @@ product), one definition for ONNX's DeformConv, torchvision's deform_conv2d and 
 (dy, dx) pairs and the mask apart. Its derivatives (input, weight, offsets, bias) are the composite's."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._tensor import Tensor
 from ._primitives import Primitive
 from ._tensor_writer import writer_class
 
-__all__ = ["deformable_conv2d", "DeformableOffsets"]
+__all__ = ["deformable_conv2d", "DeformableOffsets"]  # (DeformableOffsetsGrad: in _grad_ops only, as MindSpore)
 
 
 def _four(name: str, v, nc_one: bool) -> tuple:
@@ -113,3 +115,50 @@ class DeformableOffsets(Primitive):
         n, _, oh, ow = cols.shape
         cols = cols.reshape((n, c, kh, kw, oh, ow)).transpose((0, 1, 4, 2, 5, 3))
         return cols.reshape((n, c, oh * kh, ow * kw))
+
+
+class DeformableOffsetsGrad:
+    """_grad_ops.DeformableOffsetsGrad(strides, pads, ksize, dilations=(1, 1, 1, 1), data_format='NCHW',
+    deformable_groups=1, modulated=True)(dout, x, offsets) -> (dx, doffsets): DeformableOffsets' derivative (its
+    vjp). As MindSpore 2.10's CPU kernel, the output pixels are those offsets holds (H_o x W_o, which may be fewer
+    than x gives: the rest take zero offsets and a zero dout here), NHWC is taken too (transposed to NCHW), and
+    float16 is computed in float32."""
+
+    def __init__(self, strides, pads, ksize, dilations=(1, 1, 1, 1), data_format="NCHW", deformable_groups=1,
+                 modulated=True):
+        if data_format not in ("NCHW", "NHWC"):
+            raise ValueError(f"For 'DeformableOffsetsGrad', 'data_format' must be 'NCHW' or 'NHWC', but got "
+                             f"{data_format!r}")
+        self.nhwc = data_format == "NHWC"
+        to_nchw = (lambda v: (v[0], v[3], v[1], v[2])) if self.nhwc else tuple
+        self.forward = DeformableOffsets(to_nchw(strides), pads, ksize, to_nchw(dilations), "NCHW",
+                                         deformable_groups, modulated)
+
+    def __call__(self, dout, x, offsets):
+        from . import _extra
+        from ._autodiff import vjp
+        P = _extra.P
+        dtype = x.dtype
+        if self.nhwc:
+            dout, x, offsets = (P.transpose(t, (0, 3, 1, 2)) for t in (dout, x, offsets))
+        dout, x, offsets = (P.cast(t, "float32") for t in (dout, x, offsets))
+        a = self.forward.attrs
+        (kh, kw), (_, _, sh, sw), (_, _, dh, dw) = a["ksize"], a["strides"], a["dilations"]
+        pt, pb, pl, pr = a["pads"]
+        full_h = (x.shape[2] + pt + pb - (dh * (kh - 1) + 1)) // sh + 1
+        full_w = (x.shape[3] + pl + pr - (dw * (kw - 1) + 1)) // sw + 1
+        oh, ow = offsets.shape[2], offsets.shape[3]
+        if (oh, ow) != (full_h, full_w):
+            if oh > full_h or ow > full_w or tuple(dout.shape[2:]) != (oh * kh, ow * kw):
+                raise ValueError(f"For 'DeformableOffsetsGrad', offsets of {oh} x {ow} pixels and dout of shape "
+                                 f"{list(dout.shape)} do not fit x of shape {list(x.shape)} (at most {full_h} x "
+                                 f"{full_w} output pixels)")
+            offsets = P.pad(offsets, pads=[[0, 0], [0, 0], [0, full_h - oh], [0, full_w - ow]])
+            dout = P.pad(dout, pads=[[0, 0], [0, 0], [0, (full_h - oh) * kh], [0, (full_w - ow) * kw]])
+        res: Any = vjp(self.forward, x, offsets)
+        dx, doff = res[1](dout)
+        doff = doff[:, :, :oh, :ow]
+        dx, doff = P.cast(dx, dtype), P.cast(doff, dtype)
+        if self.nhwc:
+            dx, doff = (P.transpose(t, (0, 2, 3, 1)) for t in (dx, doff))
+        return dx, doff

@@ -115,15 +115,19 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
 class FractionalMaxPoolWithFixedKsize(Primitive):
     """ops.FractionalMaxPoolWithFixedKsize(ksize, output_shape, data_format='NCHW')(input_x, random_samples):
     (y, argmax), argmax int64."""
+    _format = "NCHW"
 
     def __init__(self, ksize, output_shape, data_format="NCHW"):
-        if data_format != "NCHW":
-            raise ValueError(f"FractionalMaxPoolWithFixedKsize: data_format must be 'NCHW', got {data_format!r}")
+        if data_format != self._format:
+            raise ValueError(f"{type(self).__name__}: data_format must be '{self._format}', got {data_format!r}")
         self.attrs = {}
         self.ksize, self.output_shape = ksize, output_shape
 
+    def _pool(self, *args):
+        return fractional_max_pool2d(*args)
+
     def __call__(self, input_x, random_samples):
-        return fractional_max_pool2d(input_x, self.ksize, self.output_shape, None, True, random_samples)
+        return self._pool(input_x, self.ksize, self.output_shape, None, True, random_samples)
 
 
 def _boundaries(gen, size: int, out: int, pseudo_random: bool) -> np.ndarray:

@@ -8,10 +8,10 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._conv import _triple
-from ._fractional_pool import _out_size, _samples, _starts, window_max
+from ._fractional_pool import FractionalMaxPoolWithFixedKsize, _out_size, _samples, _starts, window_max
 from ._primitives import expand_dims
 
-__all__ = ["fractional_max_pool3d"]
+__all__ = ["fractional_max_pool3d", "FractionalMaxPool3DWithFixedKsize"]
 
 _NAME = "fractional_max_pool3d"
 
@@ -30,6 +30,10 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
     x = input if batched else expand_dims(input, 0)
     n, c, d, h, w = x.shape
     (kd, kh, kw), (od, oh, ow) = kernel, _out_size(_NAME, (d, h, w), kernel, output_size, output_ratio)
+    for axis, size, out, k in zip(("depth", "height", "width"), (d, h, w), (od, oh, ow), kernel):
+        if out + k - 1 >= size:  # MindSpore 2.10's kernel refuses windows reaching the last element (its text)
+            raise ValueError(f"For 'FractionalMaxPool3DWithFixedKsize', out(): pool {axis} ,{k}too large relative to "
+                             f"input {axis}{size}.")
     s = _samples(_NAME, _random_samples, n, c, 3).reshape(n * c, 3)
     deps, rows, cols = _starts(s[:, 0], d, od, kd), _starts(s[:, 1], h, oh, kh), _starts(s[:, 2], w, ow, kw)
     # flat position of every window element: [planes, od, oh, ow, kd, kh, kw]
@@ -37,3 +41,15 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
     r = rows[:, None, :, None, None, None, None] + np.arange(kh)[None, None, None, None, None, :, None]
     q = cols[:, None, None, :, None, None, None] + np.arange(kw)[None, None, None, None, None, None, :]
     return window_max(x, ((t * h + r) * w + q).reshape(n, c, od, oh, ow, kd * kh * kw), batched, return_indices)
+
+
+class FractionalMaxPool3DWithFixedKsize(FractionalMaxPoolWithFixedKsize):
+    """ops.FractionalMaxPool3DWithFixedKsize(ksize, output_shape, data_format='NCDHW')(x, random_samples):
+    (y, argmax), argmax int64: fractional_max_pool3d with its samples."""
+    _format = "NCDHW"
+
+    def __init__(self, ksize, output_shape, data_format="NCDHW"):
+        super().__init__(ksize, output_shape, data_format)
+
+    def _pool(self, *args):
+        return fractional_max_pool3d(*args)

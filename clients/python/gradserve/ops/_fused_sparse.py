@@ -1,4 +1,5 @@
-"""MindSpore's row-sparse optimizer primitives: FusedSparseFtrl / SparseApplyFtrl and FusedSparseProximalAdagrad.
+"""MindSpore's row-sparse optimizer primitives: FusedSparseFtrl / SparseApplyFtrl, FusedSparseProximalAdagrad and
+SparseApplyAdagrad / SparseApplyAdagradV2.
 Each updates only the rows of var (and its slots) that indices names, written into the Parameters; repeated
 indices add their gradient rows first, as MindSpore 2.10's CPU kernels do. The rows are picked with a mask built
 by index_add, so indices may be a traced value (a Unique's output inside a construct). The update rules are the
@@ -11,7 +12,8 @@ from ._extra import P
 from ._index_ms import index_add
 from .._tensor import Tensor
 
-__all__ = ["FusedSparseFtrl", "SparseApplyFtrl", "FusedSparseProximalAdagrad"]
+__all__ = ["FusedSparseFtrl", "SparseApplyFtrl", "FusedSparseProximalAdagrad", "SparseApplyAdagrad",
+           "SparseApplyAdagradV2"]
 
 
 def check_sparse_inputs(where: str, var, slots: dict, grad, indices) -> None:
@@ -142,3 +144,52 @@ class FusedSparseProximalAdagrad:
             prox = _shrunk(prox, rate, l1)
         acc1 = assign(accum, P.select(named, acc, accum))
         return assign(var, P.select(named, P.div(prox, scale), var)), acc1
+
+
+class SparseApplyAdagrad:
+    """(lr, update_slots=True, use_locking=False)(var, accum, grad, indices) -> (var, accum): for a named row
+    (repeats summed first), accum += g^2 (when update_slots); var -= g * (lr * (1 / sqrt(accum))): the CPU
+    kernel's order of operations (float32 results MindSpore 2.10's to the bit, checked in its venv)."""
+
+    epsilon = None  # V2: var -= g * (lr * (1 / sqrt(accum + epsilon))); a repeated index refused (see __call__)
+
+    def __init__(self, lr, update_slots=True, use_locking=False):
+        where = type(self).__name__
+        if not isinstance(lr, float):
+            raise TypeError(f"For '{where}', the type of 'lr' must be 'float', but got '{type(lr).__name__}'.")
+        for name, flag in (("update_slots", update_slots), ("use_locking", use_locking)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"For '{where}', the type of '{name}' should be 'bool', but got type "
+                                f"'{type(flag).__name__}'.")
+        self.lr, self.update_slots = lr, update_slots
+
+    def __call__(self, var, accum, grad, indices):
+        where = type(self).__name__
+        check_sparse_inputs(where, var, {"accum": accum}, grad, indices)
+        for name, t in (("var", var), ("accum", accum), ("grad", grad)):
+            if t._dtype not in ("float16", "float32"):
+                raise TypeError(f"For primitive[{where}], the input argument[{name}] must be a type of "
+                                f"{{Tensor[Float16], Tensor[Float32]}}, but got {t._dtype}.")
+        if self.epsilon is not None and _occurrence_passes(indices) is not None:
+            # MindSpore 2.10's V2 CPU kernel updates a repeated row from concurrent threads: its var then
+            # differs from run to run (indices [2, 2, 2]: two values in three runs, checked in its venv)
+            raise ValueError(f"For '{where}', gradserve does not support a repeated index in 'indices' (MindSpore's "
+                             f"CPU kernel gives a run-dependent result for one), got {indices._host_copy().tolist()}")
+        return self._step(var, accum, grad, indices)
+
+    def _step(self, var, accum, grad, indices):
+        g, named = summed_rows(var, grad, indices)
+        acc = P.add(accum, P.mul(g, g)) if self.update_slots else accum
+        root = P.sqrt(acc if self.epsilon is None else P.add(acc, self.epsilon))
+        new = P.sub(var, P.mul(g, P.mul(P.div(P.ones_like(root), root), self.lr)))
+        acc1 = assign(accum, P.select(named, acc, accum)) if self.update_slots else accum
+        return assign(var, P.select(named, new, var)), acc1
+
+
+class SparseApplyAdagradV2(SparseApplyAdagrad):
+    def __init__(self, lr, epsilon, use_locking=False, update_slots=True):
+        super().__init__(lr, update_slots, use_locking)
+        if not isinstance(epsilon, float):
+            raise TypeError(f"For 'SparseApplyAdagradV2', the type of 'epsilon' must be 'float', but got "
+                            f"'{type(epsilon).__name__}'.")
+        self.epsilon = epsilon

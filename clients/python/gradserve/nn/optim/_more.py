@@ -58,9 +58,11 @@ class Rprop(Optimizer):
     _state_names = ("prev", "step_size")
 
     def __init__(self, params, learning_rate=0.1, etas=(0.5, 1.2), step_sizes=(1e-6, 50.), weight_decay=0.):
-        for what, pair in (("etas", etas), ("step_sizes", step_sizes)):
-            if not isinstance(pair, tuple) or len(pair) != 2:
-                raise ValueError(f"For Rprop, {what} must be a tuple of 2 floats, got {pair!r}")
+        for what, pair in (("etas", etas), ("step_sizes", step_sizes)):  # MindSpore 2.10's exception types
+            if not isinstance(pair, tuple):
+                raise TypeError(f"For Rprop, {what} must be a tuple, but got {type(pair)}.")
+            if len(pair) != 2:
+                raise ValueError(f"For Rprop, {what} must be a tuple with the size of 2, but got {len(pair)}.")
         if not 0.0 < etas[0] < 1.0 or _float(etas[1], "etaplus", "Rprop") <= 1.0:
             raise ValueError(f"For Rprop, etas must be (etaminus in (0, 1), etaplus > 1), got {etas}")
         if _float(step_sizes[0], "min_step_sizes", "Rprop") > _float(step_sizes[1], "max_step_sizes", "Rprop"):

@@ -13,10 +13,59 @@ from ._missing import module_getattr
 
 __all__ = ["SoftplusGrad", "DropoutGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad", "ACosGrad",
            "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad", "PReLUGrad",
-           "L2NormalizeGrad", "NLLLossGrad", "LRNGrad", "ROIAlignGrad"]
+           "L2NormalizeGrad", "NLLLossGrad", "LRNGrad", "ROIAlignGrad", "SliceGrad",
+           "ResizeNearestNeighborGrad", "DeformableOffsetsGrad"]
 
 from .._lrn import LRNGrad  # noqa: E402
 from .._roi_align import ROIAlignGrad  # noqa: E402
+from .._deform_conv import DeformableOffsetsGrad  # noqa: E402
+from .._strided_slice_grad import StridedSliceGrad as _StridedSliceGrad  # noqa: E402
+
+
+def _nearest_rows(n_in: int, n_out: int, align_corners: bool) -> np.ndarray:
+    """(n_out, n_in) one-hot: which input row ResizeNearestNeighbor reads for each output row (MindSpore 2.10's CPU
+    kernel: floor(o * in / out), or with align_corners floor(o * float32((in - 1) / (out - 1)) + 0.5); fitted to
+    its ResizeNearestNeighborGrad on sizes 2..9 in its venv)."""
+    o = np.arange(n_out)
+    if align_corners:
+        scale = np.float32((n_in - 1) / (n_out - 1)) if n_out > 1 else np.float32(0)
+        src = np.floor(o * scale + 0.5)
+    else:
+        src = np.floor(o * (n_in / n_out))
+    return np.eye(n_in, dtype=np.float32)[np.minimum(src, n_in - 1).astype(np.int64)]
+
+
+class ResizeNearestNeighborGrad:
+    """ResizeNearestNeighborGrad(align_corners=False)(grad, size): the backward of ResizeNearestNeighbor from an
+    (N, C, *size) input: each input pixel the sum of the grad pixels that read it (rows^T @ grad @ cols)."""
+
+    def __init__(self, align_corners=False):
+        self.align_corners = bool(align_corners)
+
+    def __call__(self, grad, size):
+        size = size._host_copy().tolist() if isinstance(size, Tensor) else list(size)
+        if len(size) != 2 or grad.ndim != 4:
+            raise ValueError(f"For 'ResizeNearestNeighborGrad', grad must be 4-D and size two ints, got grad of shape "
+                             f"{list(grad.shape)} and size {size}")
+        rows = _nearest_rows(int(size[0]), grad.shape[2], self.align_corners)
+        cols = _nearest_rows(int(size[1]), grad.shape[3], self.align_corners)
+        rows_t, cols = (Tensor(m.astype(grad._dtype)) for m in (rows.T.copy(), cols))
+        return P.matmul(P.matmul(rows_t, grad), cols)
+
+
+class SliceGrad:
+    """SliceGrad()(dy, x, begin, size): zeros of x's shape with dy at x[begin : begin + size] (the backward of
+    Slice): StridedSliceGrad with unit strides."""
+
+    def __call__(self, dy, x, begin, size):
+        shape = tuple(x.shape)
+        if not len(begin) == len(size) == len(shape):
+            raise ValueError(f"For 'SliceGrad', 'begin' {tuple(begin)} and 'size' {tuple(size)} must have one entry "
+                             f"per axis of x's shape {list(shape)}")
+        if any(s < 0 for s in size):  # (MindSpore 2.10's CPU kernel takes no -1 here, unlike Slice)
+            raise RuntimeError("For 'SliceGrad', the value of size can not be negative.")
+        end = [b + s for b, s in zip(begin, size)]
+        return _StridedSliceGrad()(dy, shape, tuple(begin), end, (1,) * len(shape))
 
 
 class SoftplusGrad:
