@@ -56,7 +56,7 @@ class _Options(dict):
         self.writes += 1
         super().__delitem__(key)
 
-    def __ior__(self, other):
+    def __ior__(self, other: Any) -> "_Options":  # type: ignore[misc]  # (typeshed: dict.__or__ gives a dict)
         self.writes += 1
         return super().__ior__(other)
 
