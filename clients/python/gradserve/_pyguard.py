@@ -8,7 +8,7 @@ standard library and site-packages) and records:
   - each closure cell of that code's function, and its code and defaults: by identity;
   - each Cell whose construct runs, or that such a value holds: its attributes (its __dict__'s keys and
     values, by identity), its user classes' attributes, and the items of each list or dict among them;
-  - set_context's options. The first call of a signature is traced without the hook (_trace._guarded_trace).
+  - set_context's options (by their write count: context._Options). The first call of a signature is traced without the hook (_trace._guarded_trace).
 A value is guardable when it is immutable (numbers, strings, None, library classes, functions, NumPy /
 gradserve / math modules, tuples of guardable values), a user class (its attributes), a Tensor (captured
 Tensors written in place are _trace's const_data), a Cell, or a small list / dict of guardable values.
