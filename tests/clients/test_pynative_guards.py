@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from gradserve import Tensor, _trace, nn, ops
+from gradserve import context as gs_context
 
 pytestmark = pytest.mark.usefixtures("on_real_server")
 
@@ -401,3 +402,33 @@ def test_the_trace_counts_say_which_calls_traced_and_why():
     u = ops.grad(Unguardable())
     assert delta(lambda: u(X), 2) == {"traces": 2, "recorded": 1}
     assert delta(lambda: u(X), 3) == {"traces": 3, "unguarded": 3}
+
+
+class ContextReader(nn.Cell):
+    def construct(self, x):
+        k = 3.0 if gs_context.get_context("save_graphs") else 2.0
+        return (x * x * k).sum()
+
+
+def test_a_context_option_changed_by_set_context_or_reset_context_is_seen(traces):
+    # (the guard compares the options' write count, one comparison: each way of writing them must count)
+    g = ops.grad(ContextReader())
+    try:
+        _same_then(traces, lambda: g(X), 2 * 2.0 * XA)
+        gs_context.set_context(save_graphs=True)
+        _same_then(traces, lambda: g(X), 2 * 3.0 * XA)
+        gs_context.reset_context()
+        _same_then(traces, lambda: g(X), 2 * 2.0 * XA)
+    finally:
+        gs_context.reset_context()
+
+
+def test_every_write_to_the_context_options_is_counted():
+    opts = gs_context._Options({"a": 1, "b": 2})
+    writes = [lambda: opts.__setitem__("a", 3), lambda: opts.update(a=4), lambda: opts.setdefault("c", 5),
+              lambda: opts.pop("c"), lambda: opts.__delitem__("b"), lambda: opts.__ior__({"b": 6}),
+              lambda: opts.popitem(), lambda: opts.clear()]
+    for write in writes:
+        n = opts.writes
+        write()
+        assert opts.writes == n + 1, write

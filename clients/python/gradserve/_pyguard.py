@@ -8,7 +8,7 @@ standard library and site-packages) and records:
   - each closure cell of that code's function, and its code and defaults: by identity;
   - each Cell whose construct runs, or that such a value holds: its attributes (its __dict__'s keys and
     values, by identity), its user classes' attributes, and the items of each list or dict among them;
-  - set_context's options. The first call of a signature is traced without the hook (_trace._guarded_trace).
+  - set_context's options (by their write count: context._Options). The first call of a signature is traced without the hook (_trace._guarded_trace).
 A value is guardable when it is immutable (numbers, strings, None, library classes, functions, NumPy /
 gradserve / math modules, tuples of guardable values), a user class (its attributes), a Tensor (captured
 Tensors written in place are _trace's const_data), a Cell, or a small list / dict of guardable values.
@@ -111,7 +111,7 @@ class Recorder:
         self.seen: set = set()  # ids of values already checked (their objects are held by the lists above)
         self.frames: list = []  # frames of user code started while tracing (a nested function's closure)
         self.funcs: dict = {}  # code -> the functions reachable from fn with that code
-        self.items.append((context._state, _snapshot(context._state)))  # (any set_context since: traced again)
+        self.options = (context._state, context._state.writes)  # (any set_context since: traced again)
         self._reach(fn, 0)
 
     def _reach(self, obj, depth: int) -> None:
@@ -342,13 +342,14 @@ class Guarded:
     (traced afresh on every call; the last trace kept for its registration: _trace._share_registration),
     or, recorded False, was traced once without recording (a signature seen once costs no hook)."""
 
-    __slots__ = ("prog", "guarded", "recorded", "globals", "cells", "attrs", "items", "hits", "churn")
+    __slots__ = ("prog", "guarded", "recorded", "globals", "cells", "attrs", "items", "options", "hits", "churn")
 
     def __init__(self, prog, rec: "Recorder | None", churn: int = 0, recorded: bool = True):
         self.prog, self.hits, self.churn = prog, 0, churn  # churn: traces in a row whose guards failed unused
         self.guarded, self.recorded = rec is not None, recorded  # (recorded False: seen once, not recorded yet)
         if rec is not None:
             self.globals, self.cells, self.attrs, self.items = rec.globals, rec.cells, rec.attrs, rec.items
+            self.options = rec.options
 
     def holds(self) -> bool:
         for d, name, v in self.globals:
@@ -368,7 +369,10 @@ class Guarded:
             f = f()
             if f is not None and getattr(f, name) is not v:
                 return False
-        for box, (keys, values) in self.items:  # (C loops: L1 checks ~150 items a call)
+        opts, writes = self.options  # (one comparison: the ~50 options compared one by one cost ~1/3 of the check)
+        if opts.writes != writes:
+            return False
+        for box, (keys, values) in self.items:  # (C loops: L1 checks ~25 items a call)
             if type(box) is weakref.ref:  # (a Cell's attributes)
                 box = box()
                 if box is None:

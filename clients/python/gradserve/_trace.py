@@ -1909,10 +1909,18 @@ def _guarded_hit(guarded: dict, sig, leaves: list):
     if prog.root.const_data and _consts_written(prog.root.const_data):
         trace_counts["guard_failures"] += 1
         return None
-    if pynative_captures[0] and prog.root.const_ids and \
-            any([id(_stands_for(x)) in prog.root.const_ids for x in leaves if isinstance(x, Tensor)]):
+    if pynative_captures[0] and prog.root.const_ids and _took_an_argument(prog.root.const_ids, leaves):
         return None
     return prog
+
+
+def _took_an_argument(const_ids: set, leaves: list) -> bool:
+    """Whether a cached trace took one of this call's arguments as a constant (it captured the Tensor, or the
+    one an argument stands for): a plain loop, no call per leaf (every top-level PyNative grad call asks)."""
+    for x in leaves:
+        if isinstance(x, Tensor) and id(x.__dict__.get("_gs_stands_for", x)) in const_ids:  # (_stands_for's)
+            return True
+    return False
 
 
 def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label: str | Callable[[], str],
@@ -2005,7 +2013,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         if prog is not None and prog.root.const_data and _consts_written(prog.root.const_data):
             prog = None  # a captured Tensor written in place since (MindSpore reads its value now): traced again
         if prog is not None and pynative_captures[0] and prog.root.const_ids and \
-                any([id(_stands_for(x)) in prog.root.const_ids for x in leaves if isinstance(x, Tensor)]):
+                _took_an_argument(prog.root.const_ids, leaves):
             prog = None  # an argument the cached trace took as a constant (it captured it): traced again
     if prog is None:
         prog, _ = trace_program(fn, args, label=label() if callable(label) else label,

@@ -36,7 +36,52 @@ _MINDSPORE_ONLY = ("jit_level", "jit_config", "save_graphs", "save_graphs_path",
                    "env_config_path", "auto_tune_mode", "grad_for_scalar", "enable_sparse", "aoe_tune_mode",
                    "enable_dump", "save_dump_path", "device_type", "jit_syntax_level")
 _DEFAULTS.update({k: None for k in _MINDSPORE_ONLY})
-_state: dict[str, Any] = dict(_DEFAULTS)
+
+
+class _Options(dict):
+    """The context's options: a dict whose every write bumps `writes`, so that a PyNative trace's guard on
+    them is one comparison (_pyguard) instead of ~50 identity checks a call."""
+
+    __slots__ = ("writes",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.writes = 0
+
+    def __setitem__(self, key, value):
+        self.writes += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self.writes += 1
+        super().__delitem__(key)
+
+    def __ior__(self, other: Any) -> "_Options":  # type: ignore[misc]  # (typeshed: dict.__or__ gives a dict)
+        self.writes += 1
+        return super().__ior__(other)
+
+    def update(self, *args, **kwargs):
+        self.writes += 1
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key, default=None):
+        self.writes += 1
+        return super().setdefault(key, default)
+
+    def pop(self, *args):
+        self.writes += 1
+        return super().pop(*args)
+
+    def popitem(self):
+        self.writes += 1
+        return super().popitem()
+
+    def clear(self):
+        self.writes += 1
+        super().clear()
+
+
+_state: _Options = _Options(_DEFAULTS)
 _client = None
 _lock = threading.Lock()
 _CLIENT_KEYS = ("server", "api_key", "timeout", "max_retries", "transport", "http_transport", "binary_threshold",
