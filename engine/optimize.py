@@ -15,6 +15,7 @@ from __future__ import annotations
 from .builder import Budget, Builder
 from .contract import contract
 from .doubling import fold_doubling
+from .factor import factor_products
 from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
 from .ops.registry import OPS, layers
 from .simplify import _broadcast_shape
@@ -127,6 +128,8 @@ class _SignMotion:
             return v
         if v.id not in self.mat:
             e = self.made.get(v.id)
+            if e is not None and OPS[e.op].reshapes:  # -(r(a * c)) = r(a * (-c)): a reshape is a free view
+                e = self.made.get(e.inputs[0].id)
             c = None if e is None or e.op != "mul" or e.attrs or not is_float(x.dtype) else \
                 next((i for i in (1, 0) if e.inputs[i].id in self.const), None)
             if c is None:
@@ -134,7 +137,8 @@ class _SignMotion:
             else:  # -(a * c) = a * (-c): the plan computes -c once
                 ins = list(e.inputs)
                 ins[c] = self.emit("neg", [ins[c]], ins[c].aval)
-                self.mat[v.id] = self.emit("mul", ins, x.aval)
+                m = self.emit("mul", ins, e.outputs[0].aval)
+                self.mat[v.id] = m if m.aval == x.aval else self.emit("reshape", [m], x.aval, {"shape": tuple(x.shape)})
         return self.mat[v.id]
 
     def sole(self, x, out) -> bool:
@@ -252,7 +256,10 @@ def optimize(g: Graph, budget: Budget | None = None) -> Graph:
     # dce before the passes that read use counts, which the dead equations a pass leaves inflate
     g = fold_doubling(dce(contract(dce(unbroadcast(absorb_neg(g))))))
     # again: a doubling moved onto a constant scalar can leave c * (c' * x), which folds to x * (c * c')
-    return dce(collapse_reshapes(fold_doubling(dce(g))))
+    g = dce(collapse_reshapes(fold_doubling(dce(g))))
+    # signs once more (contract's products hide negations from the first pass), then shared factors, which
+    # pair best once the signs sit on the sums (a - b, not a + (-b))
+    return dce(factor_products(dce(absorb_neg(g))))
 
 
 layers.optimize = optimize  # for op rules that optimise the graphs they build (control flow)
