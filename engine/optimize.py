@@ -16,7 +16,9 @@ from .builder import Budget, Builder
 from .contract import contract
 from .doubling import fold_doubling
 from .factor import factor_products
-from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
+import numpy as np
+
+from .ir import NP_DTYPES, Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
 from .ops.registry import OPS, layers
 from .simplify import _broadcast_shape
 from .unbroadcast import unbroadcast
@@ -75,6 +77,7 @@ def absorb_neg(g: Graph) -> Graph:
     return Graph(g.inputs, g.params, s.eqns, tree_unflatten(g.outputs, outs), g.param_values, g.functions, g.name)
 
 
+SCALAR_FOLDS = {"neg": np.negative, "add": np.add, "sub": np.subtract, "mul": np.multiply}
 EVEN = ("square", "abs")  # f(-a) = f(a) exactly (for abs, of a real a: complex abs is even too)
 
 
@@ -141,6 +144,20 @@ class _SignMotion:
                 self.mat[v.id] = m if m.aval == x.aval else self.emit("reshape", [m], x.aval, {"shape": tuple(x.shape)})
         return self.mat[v.id]
 
+    def scalar(self, v) -> float | None:
+        """The value of v, a 0-d float constant made of fills and SCALAR_FOLDS (fold_doubling's c + c and
+        c1 * c2), as its dtype computes it; None for anything else."""
+        e = self.made.get(v.id)
+        if v.id not in self.const or v.aval.ndim != 0 or not is_float(v.dtype) or e is None or len(e.outputs) != 1:
+            return None
+        dt = NP_DTYPES[v.dtype]
+        if e.op == "fill" and not isinstance(e.attrs.get("value"), complex):
+            return float(np.asarray(e.attrs["value"], dt))
+        vals = [self.scalar(x) for x in e.inputs]
+        if None in vals or e.op not in SCALAR_FOLDS or e.attrs:
+            return None
+        return float(SCALAR_FOLDS[e.op](*[np.asarray(x, dt) for x in vals]))
+
     def sole(self, x, out) -> bool:
         """x is negated, used only here, and the consumer's result is no larger than x:
         its sign may move past the consumer without ever costing a bigger neg."""
@@ -187,6 +204,12 @@ class _SignMotion:
             self.env[out.id] = (v, not n)
             return True
         (a, na), (b, nb) = self.get(e.inputs[0]), self.get(e.inputs[1])
+        for i, (x, n) in enumerate(((b, nb), (a, na))):  # x * (+-1) = +-x exactly, for a product of the other's type
+            unit = self.scalar(x) if op == "mul" or (op == "div" and i == 0) else None
+            if unit is not None and abs(unit) == 1.0 and (a, b)[i].aval == out.aval:
+                v, m = ((a, na), (b, nb))[i]
+                self.env[out.id] = (v, m != (n != (unit < 0)))
+                return True
         if op in ("mul", "div"):
             # push a sign outwards only from operands used nowhere else
             if na and self.uses.get(e.inputs[0].id, 0) > 1:
