@@ -1,22 +1,29 @@
-"""A sum of products that share a factor computes the factor's product once: A @ X ± B @ X = (A ± B) @ X.
+"""A sum of products that share a finite constant factor computes the product once: A @ C ± B @ C = (A ± B) @ C.
 
-Reverse mode leaves such sums where one value reaches a parameter by two paths: L1's first-layer
-gradients are colsum(N) - colsum(M) and (G - M^T g) + N^T g, four products and three adds where
-one difference D = N - M, two products and one add do (three kernel steps less).
+contract.py turns each sum into a product with ones, so a difference of sums of one shape is two
+products and a sub: colsum(N) - colsum(M) in L1's first-layer bias gradient. One sub and one product
+(ones @ (N - M)) do the same (one kernel step less).
 
 `factor_products` looks at each maximal tree of float add/sub (operands of the output's shape, inner
-nodes used only in the tree), as signed terms; two terms that are products (matmul with equal attrs,
-or mul) used only there, with one operand the same value in the same place (constants made the same
-way count as the same: contract.py makes a `ones` per sum) and the other operands of one type, become
-one product of their (signed) sum. Differences made twice are made once. A tree with no such pair is
-left exactly as it was.
+nodes used only in the tree), as signed terms; two terms that are products (matmul with equal attrs, or
+mul), possibly viewed through a reshape, used only there, with one operand the same finite constant in
+the same place (constants made the same way count as the same: contract.py makes a `ones` per sum) and
+the other operands of one type, become one product of their (signed) sum. Differences made twice are
+made once. A tree with no such pair is left exactly as it was.
 
-Not exact: the sum is reassociated (as contract.py's are), so values agree to the dtype's precision,
-not bit for bit; as with any reassociation, a product that overflows, or an inf meeting a zero, may give
-inf or NaN in one order where the other gives a finite value (A = -B = 1e30, X = 1e10 in float32).
-It runs with the reassociating passes, after contract (whose products it factors).
+Why only a finite constant factor: with C finite, every infinite or NaN term of A @ C - B @ C has its
+counterpart in (A - B) @ C (an inf of A at k gives an inf of the same sign at k, two meet as inf - inf
+either way), so NaN and inf come out where they did. A factor computed at run time may hold an inf,
+and then A * inf - B * inf (NaN for A, B of one sign) would become (A - B) * inf, an inf: never done.
+Otherwise the sum is reassociated (as contract.py's are): values agree to the dtype's precision, not
+bit for bit, and a partial product that overflows may be finite in the factored order.
+It runs last (after contract, whose products with ones it factors, and the last sign motion).
 """
 from __future__ import annotations
+
+import math
+
+import numpy as np
 
 from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
 from .ops.registry import OPS
@@ -154,7 +161,7 @@ class _Factoring:
         places = (0, 1) if a.op == "mul" else (a.place,) if a.shared is not None else (0, 1)
         for p in places:
             for pb in ((p,) if a.op == "matmul" else (0, 1)):
-                if self._same(xa[p], xb[pb]) and xa[1 - p].aval == xb[1 - pb].aval:
+                if self._same(xa[p], xb[pb]) and self._finite(xa[p]) and xa[1 - p].aval == xb[1 - pb].aval:
                     return p, xa[p], xa[1 - p], xb[1 - pb]
         return None
 
@@ -169,6 +176,19 @@ class _Factoring:
                 not _plain(ex.attrs) or ex.attrs != ey.attrs:
             return False
         return all(self._same(p, q, depth + 1) for p, q in zip(ex.inputs, ey.inputs))
+
+    def _finite(self, x: Var, depth: int = 0) -> bool:
+        """x is a constant every element of which is finite: a fill or literal of finite values, or a
+        rearrangement of one (see the module doc for why the shared factor must be finite)."""
+        e = self.made.get(x.id)
+        if x.id not in self.const or e is None or depth > 8:
+            return False
+        if e.op == "fill":
+            return math.isfinite(e.attrs["value"])
+        if e.op == "const":
+            a = np.asarray(e.attrs["value"])
+            return a.dtype.kind in "biuf" and bool(np.all(np.isfinite(a)))
+        return OPS[e.op].rearranges and len(e.inputs) == 1 and self._finite(e.inputs[0], depth + 1)
 
     def _merge(self, a: _Term, b: _Term) -> _Term:
         """a + b of two terms sharing a.shared: one term over the signed sum of their other operands."""
