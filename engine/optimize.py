@@ -16,6 +16,7 @@ from .builder import Budget, Builder
 from .contract import contract
 from .doubling import fold_doubling
 from .factor import factor_products
+from .reuse import reuse_products
 import numpy as np
 
 from .ir import NP_DTYPES, Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
@@ -282,7 +283,7 @@ def optimize(g: Graph, budget: Budget | None = None) -> Graph:
     g = dce(collapse_reshapes(fold_doubling(dce(g))))
     # signs once more (contract's products hide negations from the first pass), then shared factors, which
     # pair best once the signs sit on the sums (a - b, not a + (-b))
-    return dce(factor_products(dce(absorb_neg(g))))
+    return dce(reuse_products(dce(factor_products(dce(absorb_neg(g))))))
 
 
 layers.optimize = optimize  # for op rules that optimise the graphs they build (control flow)

@@ -1,6 +1,7 @@
 """Issue #13's plan rules that remove kernel steps: sign motion once more after contract (a negation
-behind a reshape folds into a constant factor; a product with a constant +-1 is a signed operand) and
-engine/factor.py (A @ C - B @ C = (A - B) @ C, C a finite constant). Each rule on a small graph against
+behind a reshape folds into a constant factor; a product with a constant +-1 is a signed operand),
+engine/factor.py (A @ C - B @ C = (A - B) @ C, C a finite constant) and engine/reuse.py ((s * a) * b
+is s * (a * b) where a * b is made anyway). Each rule on a small graph against
 the unoptimised plan of the same graph (lower(..., opt=False)): values (bit for bit where the rule is
 exact, to float rounding where it reassociates), dtypes, shapes, and NaN / inf inputs; then the step
 count of a second-order graph (L1's shape and sizes), which the base tree (8ca7a5d4) plans in 61 kernel
@@ -146,13 +147,41 @@ def test_a_factor_computed_at_run_time_is_not_shared():
     same(got, outputs(raw, x, y, z), exact=True)
 
 
+# -- products the graph has ------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_product_chain_reuses_a_product_the_graph_has(dtype):
+    """w * d is an output; (s * w) * d and ((w * x) * 2) * d are s * (w * d) and ((w * d) * x) * 2:
+    two muls less (engine/reuse.py)."""
+    def build(gb, w, d, s, x):
+        wd = gb.mul(w, gb.exp(d))
+        return wd, gb.mul(gb.mul(s, w), gb.exp(d)), gb.mul(gb.mul(gb.mul(w, x), gb.scalar(2.0, dtype)), gb.exp(d))
+
+    w, d, s, x = (RNG.standard_normal(sh) for sh in ((1, 8), (6, 8), (1, 1), (6, 8)))
+    opt, raw = plans(build, w, d, s, x, dtype=dtype)
+    assert kernels(opt).count("mul") == 4 and kernels(raw).count("mul") == 6, (kernels(opt), kernels(raw))
+    for xs in ((w, d, s, x), (with_specials(w), with_specials(d), s, with_specials(x))):
+        same(outputs(opt, *xs, dtype=dtype), outputs(raw, *xs, dtype=dtype), exact=False)
+
+
+def test_a_product_is_not_rebuilt_around_its_own_factors():
+    """(a * b) * c with only its own inner product a * b in the graph: left as built, bit for bit."""
+    def build(gb, a, b, c):
+        return gb.mul(gb.mul(gb.exp(a), gb.tanh(b)), gb.exp(c))
+
+    a, b, c = (RNG.standard_normal((3, 4)) for _ in range(3))
+    opt, raw = plans(build, a, b, c)
+    assert kernels(opt) == ["exp", "tanh", "mul", "exp", "mul"], kernels(opt)
+    same(outputs(opt, a, b, c), outputs(raw, a, b, c), exact=True)
+
+
 # -- a second-order graph: L1's -----------------------------------------------------------------
-def test_deep_potential_step_at_l1_sizes_takes_three_kernel_steps_less():
-    """The base tree: 61 kernel steps with two negations; now 58 and none (one sign folded into the
-    scales, one into a sub, the bias gradient's two column sums one). Values against the unoptimised plan."""
+def test_deep_potential_step_at_l1_sizes_takes_five_kernel_steps_less():
+    """The base tree: 61 kernel steps with two negations; now 56 and none (one sign folded into the
+    scales, one into a sub, the bias gradient's two column sums one, two products of the second layer's
+    chain reuse w2 * (1 - tanh^2)). Values against the unoptimised plan."""
     g, _, _ = deep_potential_step("float32", 32, 16, 32)
     opt, raw = compile_graph(lower(g)), compile_graph(lower(g, opt=False))
-    assert len(kernels(opt)) <= 58 and "neg" not in kernels(opt), kernels(opt)
+    assert len(kernels(opt)) <= 56 and "neg" not in kernels(opt), kernels(opt)
     R, F = RNG.standard_normal((32, 3)) * 1.5, RNG.standard_normal((32, 3)) * 0.1
     E = np.asarray(RNG.standard_normal())
     got, ref = outputs(opt, R, E, F), outputs(raw, R, E, F)
