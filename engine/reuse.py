@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .contract import _factors as product_leaves
 from .ir import AVal, Eqn, Graph, Var, is_float, tree_flatten
 
 
@@ -43,30 +44,17 @@ def _plain_mul(e: Eqn) -> bool:
         is_float(e.outputs[0].dtype) and all(x.dtype == e.outputs[0].dtype for x in e.inputs)
 
 
-def _factors(v: Var, made: dict, uses: dict, out: list, inner: set, depth: int = 0) -> None:
-    """The factors of v, a factor of a product tree: itself, or where v is a plain mul used only in the
-    tree (added to `inner`), its operands' factors, left to right."""
-    e = made.get(v.id)
-    if e is None or not _plain_mul(e) or uses.get(v.id) != 1 or depth > 8:
-        out.append(v)
-        return
-    inner.add(v.id)
-    for x in e.inputs:
-        _factors(x, made, uses, out, inner, depth + 1)
-
-
 def _reassociated(e: Eqn, made: dict, products: dict, uses: dict) -> list[Eqn] | None:
     """e's product tree as a chain over a product the graph has, or None where no pair of factors is one."""
     fs: list[Var] = []
-    inner: set[int] = set()  # the tree's own products: finding one of them saves nothing
-    for x in e.inputs:
-        _factors(x, made, uses, fs, inner)
+    for x in e.inputs:  # the leaves of e's tree of muls used only in it (contract.py's walk)
+        product_leaves(x, made, uses, {}, fs)
     if len(fs) < 3:
         return None
     for i in range(len(fs)):
         for j in range(i + 1, len(fs)):
             p = products.get((min(fs[i].id, fs[j].id), max(fs[i].id, fs[j].id)))
-            if p is None or p.id in inner:
+            if p is None or uses.get(p.id) == 1:  # (a product of the tree itself is used once: nothing saved)
                 continue
             rest = [p] + [f for k, f in enumerate(fs) if k not in (i, j)]
             out, dt, acc, chain = e.outputs[0], e.outputs[0].dtype, rest[0], []
