@@ -16,7 +16,7 @@ counterpart in (A - B) @ C (an inf of A at k gives an inf of the same sign at k,
 either way), so NaN and inf come out where they did. A factor computed at run time may hold an inf,
 and then A * inf - B * inf (NaN for A, B of one sign) would become (A - B) * inf, an inf: never done.
 Otherwise the sum is reassociated (as contract.py's are): values agree to the dtype's precision, not
-bit for bit, and a partial product that overflows may be finite in the factored order.
+bit for bit, and a partial sum or product that overflows in one order may be finite in the other.
 It runs last (after contract, whose products with ones it factors, and the last sign motion).
 """
 from __future__ import annotations
