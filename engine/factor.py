@@ -220,5 +220,6 @@ class _Factoring:
 
 def _plain(attrs: dict) -> bool:
     """Attributes compared by value safely (no arrays, whose equality is elementwise)."""
-    return all(isinstance(v, (int, float, str, bool, type(None))) or
-               (isinstance(v, tuple) and all(isinstance(x, (int, float, str, bool)) for x in v)) for v in attrs.values())
+    scalars = (int, float, str, bool)
+    return all(v is None or isinstance(v, scalars) or (isinstance(v, tuple) and all(isinstance(x, scalars) for x in v))
+               for v in attrs.values())

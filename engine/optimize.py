@@ -15,15 +15,15 @@ product the graph already makes).
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .builder import Budget, Builder
 from .contract import contract
 from .doubling import fold_doubling
 from .factor import factor_products
-from .reuse import reuse_products
-import numpy as np
-
 from .ir import NP_DTYPES, Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
 from .ops.registry import OPS, layers
+from .reuse import reuse_products
 from .simplify import _broadcast_shape
 from .unbroadcast import unbroadcast
 
