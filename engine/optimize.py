@@ -15,13 +15,11 @@ product the graph already makes).
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .builder import Budget, Builder
 from .contract import contract
-from .doubling import fold_doubling
+from .doubling import fold_doubling, scalar_value
 from .factor import factor_products
-from .ir import NP_DTYPES, Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
+from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
 from .ops.registry import OPS, layers
 from .reuse import reuse_products
 from .simplify import _broadcast_shape
@@ -81,7 +79,6 @@ def absorb_neg(g: Graph) -> Graph:
     return Graph(g.inputs, g.params, s.eqns, tree_unflatten(g.outputs, outs), g.param_values, g.functions, g.name)
 
 
-SCALAR_FOLDS = {"neg": np.negative, "add": np.add, "sub": np.subtract, "mul": np.multiply}
 EVEN = ("square", "abs")  # f(-a) = f(a) exactly (for abs, of a real a: complex abs is even too)
 
 
@@ -149,18 +146,7 @@ class _SignMotion:
         return self.mat[v.id]
 
     def scalar(self, v) -> float | None:
-        """The value of v, a 0-d float constant made of fills and SCALAR_FOLDS (fold_doubling's c + c and
-        c1 * c2), as its dtype computes it; None for anything else."""
-        e = self.made.get(v.id)
-        if v.id not in self.const or v.aval.ndim != 0 or not is_float(v.dtype) or e is None or len(e.outputs) != 1:
-            return None
-        dt = NP_DTYPES[v.dtype]
-        if e.op == "fill" and not isinstance(e.attrs.get("value"), complex):
-            return float(np.asarray(e.attrs["value"], dt))
-        vals = [self.scalar(x) for x in e.inputs]
-        if None in vals or e.op not in SCALAR_FOLDS or e.attrs:
-            return None
-        return float(SCALAR_FOLDS[e.op](*[np.asarray(x, dt) for x in vals]))
+        return scalar_value(v, self.made, self.const)
 
     def sole(self, x, out) -> bool:
         """x is negated, used only here, and the consumer's result is no larger than x:

@@ -1,7 +1,8 @@
 """Issue #13's plan rules that remove kernel steps: sign motion once more after contract (a negation
 behind a reshape folds into a constant factor; a product with a constant +-1 is a signed operand),
-engine/factor.py (A @ C - B @ C = (A - B) @ C, C a finite constant) and engine/reuse.py ((s * a) * b
-is s * (a * b) where a * b is made anyway). Each rule on a small graph against
+engine/factor.py (A @ C - B @ C = (A - B) @ C, C a finite constant), engine/reuse.py ((s * a) * b
+is s * (a * b) where a * b is made anyway) and engine/doubling.py's scale sinking (K * f(c * x) is
+f(x) * (K * c), f linear). Each rule on a small graph against
 the unoptimised plan of the same graph (lower(..., opt=False)): values (bit for bit where the rule is
 exact, to float rounding where it reassociates), dtypes, shapes, and NaN / inf inputs; then the step
 count of a second-order graph (L1's shape and sizes), which the base tree (8ca7a5d4) plans in 61 kernel
@@ -174,14 +175,35 @@ def test_a_product_is_not_rebuilt_around_its_own_factors():
     same(outputs(opt, a, b, c), outputs(raw, a, b, c), exact=True)
 
 
+# -- scales --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_scale_sinks_into_a_constant_further_on(dtype):
+    """mask * sum((r(c * t) - r'(c * t)) * e, -1), c = 1/24 (L1's force residual): c goes into the mask,
+    which the plan folds; no product with a 0-d constant is left (engine/doubling.py)."""
+    mask = (1 - np.eye(5))
+
+    def build(gb, v, w):
+        s = gb.mul(gb.tanh(v), gb.scalar(1 / 24, dtype))
+        d = gb.sub(gb.reshape(s, shape=(5, 1, 3)), gb.reshape(s, shape=(1, 5, 3)))
+        return gb.mul(gb.sum(gb.mul(d, gb.exp(w)), axis=(-1,)), gb.const(mask.astype(dtype)))
+
+    v, w = RNG.standard_normal((5, 3)), RNG.standard_normal((5, 5, 3))
+    opt, raw = plans(build, v, w, dtype=dtype)
+    scaled = [e for e in opt.step_eqns if e.op == "mul" and any(x.aval.ndim == 0 for x in e.inputs)]
+    assert not scaled and len(kernels(opt)) == len(kernels(raw)) - 1, (kernels(opt), kernels(raw))
+    for xs in ((v, w), (with_specials(v), with_specials(w))):
+        same(outputs(opt, *xs, dtype=dtype), outputs(raw, *xs, dtype=dtype), exact=False)
+
+
 # -- a second-order graph: L1's -----------------------------------------------------------------
-def test_deep_potential_step_at_l1_sizes_takes_five_kernel_steps_less():
-    """The base tree: 61 kernel steps with two negations; now 56 and none (one sign folded into the
+def test_deep_potential_step_at_l1_sizes_takes_six_kernel_steps_less():
+    """The base tree: 61 kernel steps with two negations; now 55 and none (one sign folded into the
     scales, one into a sub, the bias gradient's two column sums one, two products of the second layer's
-    chain reuse w2 * (1 - tanh^2)). Values against the unoptimised plan."""
+    chain reuse w2 * (1 - tanh^2), the force residual's 1/24 sinks into the mask). Values against the
+    unoptimised plan."""
     g, _, _ = deep_potential_step("float32", 32, 16, 32)
     opt, raw = compile_graph(lower(g)), compile_graph(lower(g, opt=False))
-    assert len(kernels(opt)) <= 56 and "neg" not in kernels(opt), kernels(opt)
+    assert len(kernels(opt)) <= 55 and "neg" not in kernels(opt), kernels(opt)
     R, F = RNG.standard_normal((32, 3)) * 1.5, RNG.standard_normal((32, 3)) * 0.1
     E = np.asarray(RNG.standard_normal())
     got, ref = outputs(opt, R, E, F), outputs(raw, R, E, F)
