@@ -155,15 +155,9 @@ class _Doubling:
                     return self.emit("mul", ins, y), r[1]
             return None
         if e.op in ("add", "sub") and not e.attrs:  # r(s) - r'(s), s used only there: c moves out of both
-            srcs = [self._reshaped_from(x) for x in orig]
-            s = srcs[0]
-            if s is None or srcs[1] is not s or self.uses.get(s.id) != 2 or any(self.uses.get(x.id) != 1 for x in orig):
-                return None
-            r = self._unscaled(s, depth + 1)
-            if r is None:
-                return None
-            parts = [self.emit(self.made[x.id].op, [r[0]], x, self.made[x.id].attrs) for x in orig]
-            return self.emit(e.op, parts, y), r[1]
+            s = self._views_of_one(orig)
+            r = None if s is None else self._unscaled(s, depth + 1)
+            return None if r is None else (self.emit(e.op, self._views(orig, r[0]), y), r[1])
         if not OPS[e.op].linear:
             return None
         for j, x in enumerate(orig):  # linear in x where every other operand is a constant (matmul by ones)
@@ -213,17 +207,25 @@ class _Doubling:
             args[i] = q2
             return self.emit("mul", args, x)
         if e.op in ("add", "sub"):
-            srcs = [self._reshaped_from(y) for y in ins]
-            s = srcs[0]
-            if s is None or srcs[1] is not s or self.uses.get(s.id) != 2 or \
-                    any(self.uses.get(y.id) != 1 for y in ins):
-                return None
-            s2 = self._twice(s, depth + 1)
+            s = self._views_of_one(ins)
+            s2 = None if s is None else self._twice(s, depth + 1)
             if s2 is None:
                 return None
-            parts = [self.emit(self.made[y.id].op, [s2], y, self.made[y.id].attrs) for y in ins]
+            parts = self._views(ins, s2)
             return self.emit(e.op, parts, x)
         return None
+
+    def _views_of_one(self, ins) -> Var | None:
+        """s where ins are two reshapes r(s), r'(s), each used only once and s used only by them."""
+        srcs = [self._reshaped_from(y) for y in ins]
+        s = srcs[0]
+        if s is None or srcs[1] is not s or self.uses.get(s.id) != 2 or any(self.uses.get(y.id) != 1 for y in ins):
+            return None
+        return s
+
+    def _views(self, ins, s: Var) -> list:
+        """The reshapes that made ins, re-emitted of s."""
+        return [self.emit(self.made[y.id].op, [s], y, self.made[y.id].attrs) for y in ins]
 
     def _reshaped_from(self, y: Var) -> Var | None:
         e = self.made.get(y.id)
