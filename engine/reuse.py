@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .contract import _factors as product_leaves
 from .ir import AVal, Eqn, Graph, Var, is_float, tree_flatten
+
+
+MAX_EXPAND = 6  # products of a tree walked into (at most MAX_EXPAND + 2 leaves)
 
 
 def reuse_products(g: Graph) -> Graph:
@@ -44,11 +46,26 @@ def _plain_mul(e: Eqn) -> bool:
         is_float(e.outputs[0].dtype) and all(x.dtype == e.outputs[0].dtype for x in e.inputs)
 
 
+def _leaves(e: Eqn, made: dict, uses: dict) -> list[Var]:
+    """The leaves of e's tree of muls used only in it, left to right, expanding at most MAX_EXPAND of them:
+    a chain of products (the gradient of a deep chain: thousands of muls, each used once) is walked that far
+    from e, not to its end, so the pass stays linear (contract.py's walk goes to the end: it runs per sum)."""
+    out: list[Var] = []
+    todo, expanded = list(reversed(e.inputs)), 0
+    while todo:
+        x = todo.pop()
+        q = made.get(x.id)
+        if q is None or expanded >= MAX_EXPAND or not _plain_mul(q) or uses.get(x.id) != 1:
+            out.append(x)
+        else:
+            expanded += 1
+            todo.extend(reversed(q.inputs))
+    return out
+
+
 def _reassociated(e: Eqn, made: dict, products: dict, uses: dict) -> list[Eqn] | None:
     """e's product tree as a chain over a product the graph has, or None where no pair of factors is one."""
-    fs: list[Var] = []
-    for x in e.inputs:  # the leaves of e's tree of muls used only in it (contract.py's walk)
-        product_leaves(x, made, uses, {}, fs)
+    fs = _leaves(e, made, uses)
     if len(fs) < 3:
         return None
     for i in range(len(fs)):
