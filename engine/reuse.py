@@ -1,4 +1,5 @@
-"""(s * a) * b, where the graph already has a * b, is s * (a * b): one product of the chain less.
+"""(s * a) * b, where the graph already has a * b, is s * (a * b): one product of the chain less (more
+generally a tree of products used only in it, any two of whose factors the graph multiplies already).
 
 Reverse mode scales a cotangent by a weight and then by a derivative that the forward's backward already
 multiplied together: L1's second-layer chain has (c * w2) * (1 - t^2) beside w2 * (1 - t^2).
@@ -14,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 
 from .ir import AVal, Eqn, Graph, Var, is_float, tree_flatten
-
 
 MAX_EXPAND = 6  # products of a tree walked into (at most MAX_EXPAND + 2 leaves)
 
