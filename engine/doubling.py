@@ -11,11 +11,37 @@ Exact up to overflow and underflow: a power-of-two scale commutes with rounding,
 the same unless an intermediate 2 * q overflows (or p * q was subnormal); c1 * c2 is exact where
 either is a power of two (L1's 2 and 1/96) and within one rounding otherwise. It runs with the
 reassociating passes.
+
+More generally a constant scalar scale sinks into a constant further on: K * f(c * x), f linear along
+values used only there, is f(x) * (K * c) (_sink_scale; within a few roundings).
 """
 from __future__ import annotations
 
-from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
+import math
+
+import numpy as np
+
+from .ir import NP_DTYPES, Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
 from .ops.registry import OPS
+
+SINK_MAX_CONST = 1 << 16  # elements of a constant a scale sinks into (the plan keeps K * c beside K)
+SCALAR_FOLDS = {"neg": np.negative, "add": np.add, "sub": np.subtract, "mul": np.multiply}
+
+
+def scalar_value(v: Var, made: dict, const: set, depth: int = 0) -> float | None:
+    """The value of v, a 0-d float constant made of fills and SCALAR_FOLDS (this pass's c + c and c1 * c2),
+    as its dtype computes it; None for anything else. made: var id -> its equation; const: the ids of
+    values that depend on no input or parameter."""
+    e = made.get(v.id)
+    if v.id not in const or v.aval.ndim != 0 or not is_float(v.dtype) or e is None or len(e.outputs) != 1 or depth > 16:
+        return None
+    dt = NP_DTYPES[v.dtype]
+    if e.op == "fill":
+        return float(np.asarray(e.attrs["value"], dt))
+    vals = [scalar_value(x, made, const, depth + 1) for x in e.inputs]
+    if None in vals or e.op not in SCALAR_FOLDS or e.attrs:
+        return None
+    return float(SCALAR_FOLDS[e.op](*[np.asarray(x, dt) for x in vals]))
 
 
 def fold_doubling(g: Graph) -> Graph:
@@ -50,7 +76,7 @@ class _Doubling:
 
     def step(self, e: Eqn) -> None:
         ins = tuple(self.alias.get(x.id, x) for x in e.inputs)
-        if e.op == "mul" and ins == e.inputs and self._scale_chain(e):
+        if e.op == "mul" and ins == e.inputs and (self._scale_chain(e) or self._sink_scale(e)):
             return
         if e.op == "add" and len(ins) == 2 and ins[0] is ins[1] and not e.attrs and is_float(e.outputs[0].dtype) \
                 and self.uses.get(e.inputs[0].id) == 2 and ins[0].id not in self.const:  # c + c: the plan folds it
@@ -83,12 +109,80 @@ class _Doubling:
             return True
         return False
 
+    def _sink_scale(self, e: Eqn) -> bool:
+        """K * f(c * x), K a constant, c a constant scalar, f linear in its operand along a chain of values
+        used only there: f(x) * (K * c), one pass less (the plan folds K * c). L1's force residual is
+        scaled by 1/24 before a sum of broadcast differences, a product with the pair distances, a sum over
+        the coordinates, and the mask. Reassociates (c moves through sums and products): to float rounding;
+        c is finite and nonzero, so NaN and inf come out where they did up to overflow."""
+        if e.attrs or len(e.inputs) != 2 or not is_float(e.outputs[0].dtype):
+            return False
+        for i in (0, 1):
+            k, y = e.inputs[i], e.inputs[1 - i]
+            if k.id not in self.const or y.id in self.const or self.uses.get(y.id) != 1 or k.dtype != y.dtype or \
+                    k.aval.size > SINK_MAX_CONST:
+                continue
+            mark = len(self.eqns)
+            self.label = e.label
+            r = self._unscaled(y)
+            if r is None:
+                del self.eqns[mark:]  # what a failed walk emitted
+                continue
+            y2, c = r
+            kc = self.emit("mul", [k, c], k)
+            self.alias[e.outputs[0].id] = self.emit("mul", [y2, kc] if i else [kc, y2], e.outputs[0])
+            return True
+        return False
+
+    def _unscaled(self, y: Var, depth: int = 0) -> tuple[Var, Var] | None:
+        """(y', c) with y = c * y' (re-emitted without the scale), c a finite nonzero constant scalar, found
+        along y's chain of linear ops whose values are used only in it; None where there is none."""
+        y = self.alias.get(y.id, y)  # (use counts stay the original value's: the caller read them)
+        e = self.made.get(y.id)
+        if e is None or depth > 8 or len(e.outputs) != 1:
+            return None
+        orig = e.inputs  # the equation's own operands (their use counts) and what stands for them now
+        ins = [self.alias.get(x.id, x) for x in orig]
+        if e.op == "mul" and not e.attrs:
+            for j in (0, 1):
+                c, x = ins[j], ins[1 - j]
+                if self._scalar_const(c) and x.aval == y.aval and self._finite_nonzero(c):
+                    return x, c
+            for j in (0, 1):  # a product is linear in each factor
+                r = self._unscaled(orig[j], depth + 1) if self.uses.get(orig[j].id) == 1 else None
+                if r is not None:
+                    ins[j] = r[0]
+                    return self.emit("mul", ins, y), r[1]
+            return None
+        if e.op in ("add", "sub") and not e.attrs:  # r(s) - r'(s), s used only there: c moves out of both
+            s = self._views_of_one(orig)
+            r = None if s is None else self._unscaled(s, depth + 1)
+            return None if r is None else (self.emit(e.op, self._views(orig, r[0]), y), r[1])
+        if not OPS[e.op].linear:
+            return None
+        for j, x in enumerate(orig):  # linear in x where every other operand is a constant (matmul by ones)
+            if self.uses.get(x.id) != 1 or any(z.id not in self.const for n, z in enumerate(ins) if n != j):
+                continue
+            r = self._unscaled(x, depth + 1)
+            if r is not None:
+                ins[j] = r[0]
+                return self.emit(e.op, ins, y, e.attrs), r[1]
+        return None
+
+    def _finite_nonzero(self, c: Var) -> bool:
+        value = scalar_value(c, self.made, self.const)
+        return value is not None and math.isfinite(value) and value != 0
+
     def _scalar_const(self, v: Var) -> bool:
         return v.id in self.const and v.aval.ndim == 0 and v.dtype == v.aval.dtype
 
     def emit(self, op: str, ins: list, like: Var, attrs=None) -> Var:
         out = Var(like.aval)
-        self.eqns.append(Eqn(op, tuple(ins), attrs or {}, (out,), self.label))
+        e = Eqn(op, tuple(ins), attrs or {}, (out,), self.label)
+        self.eqns.append(e)
+        self.made[out.id] = e  # (what _unscaled walks may be a value this pass made)
+        if ins and all(x.id in self.const for x in ins):
+            self.const.add(out.id)
         return out
 
     def _twice(self, x: Var, depth: int = 0) -> Var | None:
@@ -113,17 +207,25 @@ class _Doubling:
             args[i] = q2
             return self.emit("mul", args, x)
         if e.op in ("add", "sub"):
-            srcs = [self._reshaped_from(y) for y in ins]
-            s = srcs[0]
-            if s is None or srcs[1] is not s or self.uses.get(s.id) != 2 or \
-                    any(self.uses.get(y.id) != 1 for y in ins):
-                return None
-            s2 = self._twice(s, depth + 1)
+            s = self._views_of_one(ins)
+            s2 = None if s is None else self._twice(s, depth + 1)
             if s2 is None:
                 return None
-            parts = [self.emit(self.made[y.id].op, [s2], y, self.made[y.id].attrs) for y in ins]
+            parts = self._views(ins, s2)
             return self.emit(e.op, parts, x)
         return None
+
+    def _views_of_one(self, ins) -> Var | None:
+        """s where ins are two reshapes r(s), r'(s), each used only once and s used only by them."""
+        srcs = [self._reshaped_from(y) for y in ins]
+        s = srcs[0]
+        if s is None or srcs[1] is not s or self.uses.get(s.id) != 2 or any(self.uses.get(y.id) != 1 for y in ins):
+            return None
+        return s
+
+    def _views(self, ins, s: Var) -> list:
+        """The reshapes that made ins, re-emitted of s."""
+        return [self.emit(self.made[y.id].op, [s], y, self.made[y.id].attrs) for y in ins]
 
     def _reshaped_from(self, y: Var) -> Var | None:
         e = self.made.get(y.id)

@@ -8,15 +8,20 @@ then `dce` drops what no output needs.
 
 `optimize` then runs the passes that may reassociate (values within the dtype's
 rounding, not bit for bit): sign motion (exact), unbroadcast.py, contract.py,
-doubling.py, and the reshape-chain rule once more over what they emitted.
+doubling.py, the reshape-chain rule once more over what they emitted, sign motion
+once more (contract's products hid negations from the first), factor.py (sums of
+products sharing a finite constant factor) and reuse.py (product chains over a
+product the graph already makes).
 """
 from __future__ import annotations
 
 from .builder import Budget, Builder
 from .contract import contract
-from .doubling import fold_doubling
+from .doubling import fold_doubling, scalar_value
+from .factor import factor_products
 from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
 from .ops.registry import OPS, layers
+from .reuse import reuse_products
 from .simplify import _broadcast_shape
 from .unbroadcast import unbroadcast
 
@@ -127,6 +132,8 @@ class _SignMotion:
             return v
         if v.id not in self.mat:
             e = self.made.get(v.id)
+            if e is not None and OPS[e.op].reshapes:  # -(r(a * c)) = r(a * (-c)): a reshape is a free view
+                e = self.made.get(e.inputs[0].id)
             c = None if e is None or e.op != "mul" or e.attrs or not is_float(x.dtype) else \
                 next((i for i in (1, 0) if e.inputs[i].id in self.const), None)
             if c is None:
@@ -134,8 +141,12 @@ class _SignMotion:
             else:  # -(a * c) = a * (-c): the plan computes -c once
                 ins = list(e.inputs)
                 ins[c] = self.emit("neg", [ins[c]], ins[c].aval)
-                self.mat[v.id] = self.emit("mul", ins, x.aval)
+                m = self.emit("mul", ins, e.outputs[0].aval)
+                self.mat[v.id] = m if m.aval == x.aval else self.emit("reshape", [m], x.aval, {"shape": tuple(x.shape)})
         return self.mat[v.id]
+
+    def scalar(self, v) -> float | None:
+        return scalar_value(v, self.made, self.const)
 
     def sole(self, x, out) -> bool:
         """x is negated, used only here, and the consumer's result is no larger than x:
@@ -183,6 +194,12 @@ class _SignMotion:
             self.env[out.id] = (v, not n)
             return True
         (a, na), (b, nb) = self.get(e.inputs[0]), self.get(e.inputs[1])
+        for i, (x, n) in enumerate(((b, nb), (a, na))):  # x * (+-1) = +-x exactly, for a product of the other's type
+            unit = self.scalar(x) if op == "mul" or (op == "div" and i == 0) else None
+            if unit is not None and abs(unit) == 1.0 and (a, b)[i].aval == out.aval:
+                v, m = ((a, na), (b, nb))[i]
+                self.env[out.id] = (v, m != (n != (unit < 0)))
+                return True
         if op in ("mul", "div"):
             # push a sign outwards only from operands used nowhere else
             if na and self.uses.get(e.inputs[0].id, 0) > 1:
@@ -240,7 +257,8 @@ def canonical(g: Graph, budget: Budget | None = None) -> Graph:
 def charge_passes(g: Graph, budget: Budget | None) -> None:
     """The rewriting passes after `canonical` (sign motion, unbroadcast, contract, doubling, with their dce)
     charged one unit per equation: together they take about what re-emitting the graph does (measured on a
-    17 K-equation 4th-order gradient: ~1.3 s against ~1.2 s for its rebuild)."""
+    17 K-equation 4th-order gradient: ~1.3 s against ~1.2 s for its rebuild; with the second sign motion,
+    factor.py and reuse.py, W6's 5.8 K-equation 5th-order chain: ~2.0 s against ~1.8 s, at load ~17)."""
     if budget is not None:
         budget.charge(g.name, len(g.eqns))
 
@@ -252,7 +270,10 @@ def optimize(g: Graph, budget: Budget | None = None) -> Graph:
     # dce before the passes that read use counts, which the dead equations a pass leaves inflate
     g = fold_doubling(dce(contract(dce(unbroadcast(absorb_neg(g))))))
     # again: a doubling moved onto a constant scalar can leave c * (c' * x), which folds to x * (c * c')
-    return dce(collapse_reshapes(fold_doubling(dce(g))))
+    g = dce(collapse_reshapes(fold_doubling(dce(g))))
+    # signs once more (contract's products hide negations from the first pass), then shared factors, which
+    # pair best once the signs sit on the sums (a - b, not a + (-b))
+    return dce(reuse_products(dce(factor_products(dce(absorb_neg(g))))))
 
 
 layers.optimize = optimize  # for op rules that optimise the graphs they build (control flow)
