@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from .builder import attrs_key
 from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
 from .ops.registry import OPS
 
@@ -173,7 +174,7 @@ class _Factoring:
             return False
         ex, ey = self.made.get(x.id), self.made.get(y.id)
         if ex is None or ey is None or ex.op != ey.op or len(ex.inputs) != len(ey.inputs) or \
-                not _plain(ex.attrs) or ex.attrs != ey.attrs:
+                attrs_key(ex.attrs) != attrs_key(ey.attrs):
             return False
         return all(self._same(p, q, depth + 1) for p, q in zip(ex.inputs, ey.inputs))
 
@@ -209,17 +210,10 @@ class _Factoring:
         return v if v.aval == out.aval else self._emit("reshape", (v,), out, {"shape": tuple(out.shape)})
 
     def _emit(self, op: str, ins: tuple, like: Var, attrs=None) -> Var:
-        key = (op, tuple(x.id for x in ins), repr(sorted((attrs or {}).items())))
+        key = (op, tuple(x.id for x in ins), attrs_key(attrs or {}))
         if key in self.made_here:
             return self.made_here[key]
         out = Var(like.aval)
         self.eqns.append(Eqn(op, tuple(ins), dict(attrs or {}), (out,), self.label))
         self.made_here[key] = out
         return out
-
-
-def _plain(attrs: dict) -> bool:
-    """Attributes compared by value safely (no arrays, whose equality is elementwise)."""
-    scalars = (int, float, str, bool)
-    return all(v is None or isinstance(v, scalars) or (isinstance(v, tuple) and all(isinstance(x, scalars) for x in v))
-               for v in attrs.values())
