@@ -86,25 +86,40 @@ class LeanBody:
         return self.event.wait()
 
 
-def response_head(status: int, default_headers: list, raw_headers: list, keep_alive: bool) -> tuple[bytes, bool]:
-    """(the response's status line and headers, whether the connection stays open), as uvicorn writes them."""
-    parts = [STATUS_LINE[status]]
-    close = False
-    for name, value in (*default_headers, *raw_headers):
+def _header_lines(headers) -> tuple[list, bool]:
+    parts, close = [], False
+    for name, value in headers:
         if name == b"connection" and b"close" in value.lower():
             close = True
         parts += (name, b": ", value, b"\r\n")
+    return parts, close
+
+
+# [status, the server's default headers (uvicorn replaces the list when the date changes, once a second), the
+# status line and those headers as bytes, whether they say close]: the head's start, the same for most answers
+_START: list = [None, None, b"", False]
+
+
+def response_head(status: int, default_headers: list, raw_headers: list, keep_alive: bool) -> tuple[bytes, bool]:
+    """(the response's status line and headers, whether the connection stays open), as uvicorn writes them."""
+    start = _START
+    if start[0] != status or start[1] is not default_headers:
+        parts, close = _header_lines(default_headers)
+        start = [status, default_headers, STATUS_LINE[status] + b"".join(parts), close]
+        _START[:] = start
+    parts, close = _header_lines(raw_headers)
+    close = close or start[3]
     if not keep_alive and not close:
         parts.append(b"connection: close\r\n")
     parts.append(b"\r\n")
-    return b"".join(parts), keep_alive and not close
+    return start[2] + b"".join(parts), keep_alive and not close
 
 
 # uvicorn's HttpToolsProtocol methods the lean path overrides or calls (internals, not its public API: an
 # uvicorn without them gets no lean path, service.http_guard.guarded_protocol checks `fits` first)
-UVICORN_HOOKS = ("on_headers_complete", "on_body", "on_message_complete", "data_received", "_start_asgi_task",
-                 "on_response_complete", "connection_lost", "shutdown", "_unset_keepalive_if_required",
-                 "timeout_keep_alive_handler")
+UVICORN_HOOKS = ("on_message_begin", "on_headers_complete", "on_body", "on_message_complete", "data_received",
+                 "_start_asgi_task", "on_response_complete", "connection_lost", "shutdown",
+                 "_unset_keepalive_if_required", "timeout_keep_alive_handler")
 
 
 def fits(base: type) -> bool:
@@ -142,9 +157,27 @@ class LeanProtocol:
         jobs.taken += 1
         return [runner, heads, LeanBody(), p.should_keep_alive()]
 
+    def on_message_begin(self) -> None:
+        # uvicorn's builds the request's ASGI scope here (two dicts and a copy of the lifespan state, ~1 us a
+        # request), which a lean request never reads: built by `asgi_scope` once a request leaves the lean path
+        self.url = b""
+        self.expect_100_continue = False
+        self.headers = []
+        self.scope = None
+
+    def asgi_scope(self) -> None:
+        """The request's ASGI scope as uvicorn's on_message_begin builds it, over the URL and headers parsed so far
+        (before uvicorn's on_headers_complete, which fills it in: here, and http_guard's 431 answer)."""
+        if self.scope is None:
+            url, headers, expect = self.url, self.headers, self.expect_100_continue
+            super().on_message_begin()
+            self.url, self.expect_100_continue = url, expect
+            self.headers = self.scope["headers"] = headers
+
     def on_headers_complete(self) -> None:
         self._lean = self._lean_take()
         if self._lean is None:
+            self.asgi_scope()
             super().on_headers_complete()
         else:
             timeline.stamp("srv.headers")
