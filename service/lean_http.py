@@ -14,6 +14,7 @@ server at its concurrency limit (uvicorn's 503).
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from starlette.requests import ClientDisconnect
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
@@ -86,8 +87,9 @@ class LeanBody:
         return self.event.wait()
 
 
-def _header_lines(headers) -> tuple[list, bool]:
-    parts, close = [], False
+def _header_lines(headers) -> tuple[list[bytes], bool]:
+    parts: list[bytes] = []
+    close = False
     for name, value in headers:
         if name == b"connection" and b"close" in value.lower():
             close = True
@@ -135,6 +137,8 @@ class LeanProtocol:
     _lean_busy: LeanBody | None = None  # the body of the lean request being answered
     _lean_ready = None  # a lean request whose body is whole, to start once its chunk is parsed (data_received)
     _lean_close = False  # a graceful shutdown began: close once the lean answer is out
+    scope: Any  # uvicorn's, per request (None on the lean path: `asgi_scope`)
+    headers: list
 
     def _lean_take(self):
         """[runner, heads, LeanBody, keep-alive] when this request can take the lean path, else None."""
@@ -172,7 +176,7 @@ class LeanProtocol:
             url, headers, expect = self.url, self.headers, self.expect_100_continue
             super().on_message_begin()
             self.url, self.expect_100_continue = url, expect
-            self.headers = self.scope["headers"] = headers
+            self.headers = self.scope["headers"] = headers  # type: ignore[index]  # (set by uvicorn just above)
 
     def on_headers_complete(self) -> None:
         self._lean = self._lean_take()
