@@ -284,19 +284,43 @@ class LeanProtocol:
     def on_response_complete(self) -> None:
         """uvicorn's (count the request, resume reading, start the next pipelined request, else arm the
         keep-alive timeout), with the keep-alive timeout on the loop's shared ticker (service.ticker.Later):
-        a TimerHandle pushed on the loop's heap and cancelled by the next request cost ~5 us a request."""
+        a TimerHandle pushed on the loop's heap and cancelled by the next request cost ~5 us a request. The
+        timer is armed once per idle spell, not per answer: the next request marks the connection busy
+        (`_unset_keepalive_if_required`) instead of cancelling it, and a timer that fires finds how long the
+        connection has really been idle (`_keep_alive_due`)."""
         self.server_state.total_requests += 1
         if self.transport.is_closing():
             return
-        self._unset_keepalive_if_required()
         self.flow.resume_reading()
         if self.pipeline:
+            self._idle_at = None
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)
         else:
-            self.timeout_keep_alive_task = Later(self.timeout_keep_alive, self.timeout_keep_alive_handler, self.loop)
+            self._idle_at = self.loop.time()
+            if self.timeout_keep_alive_task is None:
+                self.timeout_keep_alive_task = Later(self.timeout_keep_alive, self._keep_alive_due, self.loop)
+
+    _idle_at: float | None = None  # loop time of the answer after which the connection went idle; None: a request in
+
+    def _unset_keepalive_if_required(self) -> None:
+        self._idle_at = None  # (uvicorn's data_received: a request is coming; the timer, if armed, stands down)
+
+    def _keep_alive_due(self) -> None:
+        self.timeout_keep_alive_task = None
+        idle_at = self._idle_at
+        if idle_at is None:  # busy: its answer arms the timer again
+            return
+        left = idle_at + self.timeout_keep_alive - self.loop.time()
+        if left > 0:  # requests came and went since it was armed: idle for less than the timeout yet
+            self.timeout_keep_alive_task = Later(left, self._keep_alive_due, self.loop)
+        else:
+            self.timeout_keep_alive_handler()
 
     def connection_lost(self, exc) -> None:
+        task, self.timeout_keep_alive_task, self._idle_at = self.timeout_keep_alive_task, None, None
+        if task is not None:  # (its callback holds this protocol: released now, not at the timeout)
+            task.cancel()
         super().connection_lost(exc)
         for src in (self._lean_busy, self._lean and self._lean[2]):
             if src:

@@ -356,6 +356,31 @@ def test_an_idle_connection_after_a_lean_answer_closes_at_the_keep_alive_timeout
     assert 0.5 <= idle < 20, idle  # (0.05 s of the 1.0 had passed; a generous ceiling for a loaded box)
 
 
+def test_the_keep_alive_timeout_counts_from_the_last_answer():
+    """The keep-alive timer is armed once per idle spell (LeanProtocol._keep_alive_due): when it fires after
+    requests came and went, the connection has been idle for less than the timeout and stays open; it closes
+    once a whole timeout has passed since its last answer."""
+    async def main():
+        async with serving(idle_timeout_s=2.0) as (port, jobs, _):
+            r, w = await asyncio.open_connection("127.0.0.1", port)
+            loop = asyncio.get_running_loop()
+            try:
+                for pause in (1.4, 1.0, 0):  # the first answer's timer is due ~0.6 s before the third request
+                    w.write(request())
+                    await w.drain()
+                    assert (await read_response(r))[0] == 200
+                    t0 = loop.time()
+                    await asyncio.sleep(pause)
+                assert jobs.taken == 3
+                assert await asyncio.wait_for(r.read(), 20) == b""  # the server closed it
+                return loop.time() - t0
+            finally:
+                w.close()
+
+    idle = asyncio.run(main())
+    assert 1.5 <= idle < 20, idle  # (from the last answer; a generous ceiling for a loaded box)
+
+
 def test_a_coroutine_started_outside_a_task_goes_on_in_one():
     # what LeanProtocol._lean_start does with a job that waits: send(None) here, the rest in a task (_Rest)
     from service.lean_http import _Rest
