@@ -1,6 +1,7 @@
 """Server main-process CPU per small job, lean HTTP path (service.lean_http) against uvicorn's ASGI path.
 
     python benchmarks/lean_http_ab.py [--rounds 24] [--n 1000] [--bare]
+    python benchmarks/lean_http_ab.py --instructions [--n 300] [--tree base=/work/wt/base42 --tree new=.]
 
 In one process: one app (real pools, the inline lane), two protocol classes as service.cli builds them
 (lean on, lean off), each on a fake transport; L3's and L1's requests as the SDK sends them (captured
@@ -8,13 +9,18 @@ by benchmarks/percall_cpu.py) are fed to each in turn, rounds alternating; CPU (
 request, and the median over rounds of the paired difference. --bare adds the job runner fed without
 HTTP (`Bare`): lean - bare is the HTTP layer's own cost on the lean path. No sockets: the difference is the
 protocol's and the app's own work, not the kernel's or the machine's other load.
+--instructions: the same lean and bare requests counted in instructions under callgrind (valgrind), one process
+per tree, the trees at once: lean - bare per request is the HTTP layer's instructions, a count the box's load
+does not move (CPU time at load 15-21 read 40 us where an idle box reads 14).
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import pickle
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -94,11 +100,47 @@ def raw_request(r) -> bytes:
         + bytes(content)
 
 
-async def measure(reqs: dict, rounds: int, n: int, bare: bool = False) -> dict:
+def protocols(app, settings: dict, bare: bool) -> dict:
+    """{name: (protocol on a FakeTransport, the transport)} for each of `settings` ({name: Settings}), as
+    service.cli builds them, and "bare" (`Bare`)."""
     import uvicorn
     from uvicorn.server import ServerState
 
     from service.cli import http_protocol
+
+    protos = {}
+    for name, s in settings.items():
+        cls = http_protocol(s, app, app)
+        cfg = uvicorn.Config(app, http=cls, log_config=None, lifespan="off")
+        cfg.load()
+        p = cls(config=cfg, server_state=ServerState(), app_state={})
+        t = FakeTransport()
+        p.connection_made(t)
+        protos[name] = (p, t)
+    if bare:
+        protos["bare"] = (Bare(app.state.job_runners), FakeTransport())
+    return protos
+
+
+def feeder(protos: dict):
+    """one(name, data): the request fed to that protocol, awaited until its answer is written."""
+
+    async def one(name: str, data: bytes) -> bool:
+        p, t = protos[name]
+        n0 = t.writes
+        t.event.clear()
+        p.data_received(data, t) if name == "bare" else p.data_received(data)
+        waited = False
+        while t.writes == n0:
+            waited = True
+            await t.event.wait()
+            t.event.clear()
+        return waited  # (False: answered before data_received returned, the inline lane's small job)
+
+    return one
+
+
+async def measure(reqs: dict, rounds: int, n: int, bare: bool = False) -> dict:
     from service.http_app import create_app
     from service.settings import Settings
 
@@ -106,28 +148,8 @@ async def measure(reqs: dict, rounds: int, n: int, bare: bool = False) -> dict:
     s_on, s_off = Settings(devices="cpu", cpu_workers=1), Settings(devices="cpu", cpu_workers=1, lean_http=False)
     app = create_app(s_on)
     async with app.router.lifespan_context(app):
-        protos = {}
-        for name, s in (("lean", s_on), ("asgi", s_off)):
-            cls = http_protocol(s, app, app)
-            cfg = uvicorn.Config(app, http=cls, log_config=None, lifespan="off")
-            cfg.load()
-            p = cls(config=cfg, server_state=ServerState(), app_state={})
-            t = FakeTransport()
-            p.connection_made(t)
-            protos[name] = (p, t)
-
-        if bare:
-            protos["bare"] = (Bare(app.state.job_runners), FakeTransport())
-
-        async def one(name: str, data: bytes) -> None:
-            p, t = protos[name]
-            n0 = t.writes
-            t.event.clear()
-            p.data_received(data, t) if name == "bare" else p.data_received(data)
-            while t.writes == n0:
-                await t.event.wait()
-                t.event.clear()
-
+        protos = protocols(app, {"lean": s_on, "asgi": s_off}, bare)
+        one = feeder(protos)
         for r in reqs["regs"]:
             await one("asgi", raw_request(r))
         for wl in ("l3", "l1"):
@@ -150,18 +172,95 @@ async def measure(reqs: dict, rounds: int, n: int, bare: bool = False) -> dict:
     return out
 
 
+async def marked(reqs: dict, n: int) -> None:
+    """(in a subprocess under callgrind) n lean and n bare requests of each workload, each set between the marks
+    of benchmarks.percall_cpu.CALLGRIND_MARKS."""
+    from service.http_app import create_app
+    from service.settings import Settings
+
+    # the inline lane's limits opened: under callgrind a run is ~50x slower, and its budget would send the jobs
+    # to a worker (another process, not counted) after the first few
+    s = Settings(devices="cpu", cpu_workers=1, inline_max_ms=1000.0, inline_share=1.0)
+    app = create_app(s)
+    async with app.router.lifespan_context(app):
+        protos = protocols(app, {"lean": s}, bare=True)
+        one = feeder(protos)
+        for r in reqs["regs"]:
+            await one("lean", raw_request(r))
+        for wl in WORKLOADS:
+            data = raw_request(reqs[wl])
+            for name in PATHS:
+                inline, tries = 0, 0
+                while inline < 30:  # (the lane compiles a plan in a thread; till then a job goes to a worker)
+                    inline = 0 if await one(name, data) else inline + 1
+                    tries += 1
+                    if tries > 3000:
+                        raise RuntimeError(f"{wl} {name}: not answered inline after {tries} requests")
+                os.getppid()
+                waits = sum([await one(name, data) for _ in range(n)])
+                os.getpgrp()
+                if waits:
+                    raise RuntimeError(f"{wl} {name}: {waits} of {n} requests were not answered inline")
+
+
+WORKLOADS, PATHS = ("l3", "l1"), ("lean", "bare")
+
+
+def instructions(reqs_file: Path, trees: list, n: int) -> dict:
+    """{workload: {tree: {lean, bare, http: instructions per request}}}, one callgrind process per tree, at once."""
+    from benchmarks.percall_cpu import CALLGRIND_MARKS, _paths, _summary
+
+    runs = []
+    for name, tree in trees:
+        out = reqs_file.parent / f"cg-{name}"
+        env = dict(os.environ, PYTHONPATH=_paths(tree), PYTHONHASHSEED="0")
+        # the main thread's count only: the lane's compile thread and the pools' threads run meanwhile, ~50x
+        # longer under callgrind than natively
+        cmd = ["valgrind", "--tool=callgrind", "--separate-threads=yes", *CALLGRIND_MARKS,
+               f"--callgrind-out-file={out}", sys.executable,
+               str(ROOT / "benchmarks" / "lean_http_ab.py"), "--_marked", str(reqs_file), "--n", str(n)]
+        runs.append((name, out, subprocess.Popen(cmd, env=env, cwd=tree, stdout=subprocess.DEVNULL,
+                                                 stderr=subprocess.PIPE, text=True)))
+    res: dict = {wl: {} for wl in WORKLOADS}
+    for name, out, proc in runs:
+        _, err = proc.communicate()
+        if proc.returncode:
+            raise RuntimeError(f"callgrind run of {name} failed: {err[-2000:]}")
+        k = 0
+        for wl in WORKLOADS:
+            got = {}
+            for what in PATHS:  # one dump per mark pair, in order
+                k += 1
+                got[what] = _summary(Path(f"{out}.{k}-01")) / n
+            got["http"] = got["lean"] - got["bare"]
+            res[wl][name] = got
+    return res
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=24)
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--bare", action="store_true", help="also the job runner fed without HTTP (see Bare)")
+    ap.add_argument("--instructions", action="store_true", help="lean and bare in instructions (callgrind)")
+    ap.add_argument("--tree", action="append", default=[], help="--instructions: name=path of a tree (repeat)")
+    ap.add_argument("--_marked", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args._marked:  # (the tree measured is this process's PYTHONPATH)
+        asyncio.run(marked(pickle.loads(Path(args._marked).read_bytes()), args.n))
+        return 0
     sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
     from benchmarks.percall_cpu import capture
 
     with tempfile.TemporaryDirectory() as tmp:
         f = Path(tmp) / "reqs.pkl"
         capture(f)
+        if args.instructions:
+            trees = [tuple(t.split("=", 1)) for t in args.tree] or [("this", str(ROOT))]
+            for wl, by_tree in instructions(f, trees, args.n).items():
+                for name, v in by_tree.items():
+                    print(f"{wl} {name:8s} " + "  ".join(f"{k} {x / 1e3:7.1f}k" for k, x in v.items()))
+            return 0
         reqs = pickle.loads(f.read_bytes())
     for wl, v in asyncio.run(measure(reqs, args.rounds, args.n, args.bare)).items():
         print(f"{wl}  " + "  ".join(f"{k} {x:6.1f}" for k, x in v.items()))

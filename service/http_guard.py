@@ -223,6 +223,8 @@ class HeadGuard:
         self._disarm()
         if (n == 0 or n > limit) and len(self.url) + sum([len(k) + len(v) + 4 for k, v in self.headers]) > limit:
             app, self.app = self.app, self.too_large
+            if hasattr(self, "asgi_scope"):  # (the lean path builds a request's scope only when uvicorn needs it)
+                self.asgi_scope()
             try:
                 _Base.on_headers_complete(self)  # (uvicorn's own: never the lean path)
             finally:

@@ -14,6 +14,7 @@ server at its concurrency limit (uvicorn's 503).
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from starlette.requests import ClientDisconnect
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
@@ -86,25 +87,41 @@ class LeanBody:
         return self.event.wait()
 
 
-def response_head(status: int, default_headers: list, raw_headers: list, keep_alive: bool) -> tuple[bytes, bool]:
-    """(the response's status line and headers, whether the connection stays open), as uvicorn writes them."""
-    parts = [STATUS_LINE[status]]
+def _header_lines(headers) -> tuple[list[bytes], bool]:
+    parts: list[bytes] = []
     close = False
-    for name, value in (*default_headers, *raw_headers):
+    for name, value in headers:
         if name == b"connection" and b"close" in value.lower():
             close = True
         parts += (name, b": ", value, b"\r\n")
+    return parts, close
+
+
+# [status, the server's default headers (uvicorn replaces the list when the date changes, once a second), the
+# status line and those headers as bytes, whether they say close]: the head's start, the same for most answers
+_START: list = [None, None, b"", False]
+
+
+def response_head(status: int, default_headers: list, raw_headers: list, keep_alive: bool) -> tuple[bytes, bool]:
+    """(the response's status line and headers, whether the connection stays open), as uvicorn writes them."""
+    start = _START
+    if start[0] != status or start[1] is not default_headers:
+        parts, close = _header_lines(default_headers)
+        start = [status, default_headers, STATUS_LINE[status] + b"".join(parts), close]
+        _START[:] = start
+    parts, close = _header_lines(raw_headers)
+    close = close or start[3]
     if not keep_alive and not close:
         parts.append(b"connection: close\r\n")
     parts.append(b"\r\n")
-    return b"".join(parts), keep_alive and not close
+    return start[2] + b"".join(parts), keep_alive and not close
 
 
 # uvicorn's HttpToolsProtocol methods the lean path overrides or calls (internals, not its public API: an
 # uvicorn without them gets no lean path, service.http_guard.guarded_protocol checks `fits` first)
-UVICORN_HOOKS = ("on_headers_complete", "on_body", "on_message_complete", "data_received", "_start_asgi_task",
-                 "on_response_complete", "connection_lost", "shutdown", "_unset_keepalive_if_required",
-                 "timeout_keep_alive_handler")
+UVICORN_HOOKS = ("on_message_begin", "on_headers_complete", "on_body", "on_message_complete", "data_received",
+                 "_start_asgi_task", "on_response_complete", "connection_lost", "shutdown",
+                 "_unset_keepalive_if_required", "timeout_keep_alive_handler")
 
 
 def fits(base: type) -> bool:
@@ -120,6 +137,8 @@ class LeanProtocol:
     _lean_busy: LeanBody | None = None  # the body of the lean request being answered
     _lean_ready = None  # a lean request whose body is whole, to start once its chunk is parsed (data_received)
     _lean_close = False  # a graceful shutdown began: close once the lean answer is out
+    scope: Any  # uvicorn's, per request (None on the lean path: `asgi_scope`)
+    headers: list
 
     def _lean_take(self):
         """[runner, heads, LeanBody, keep-alive] when this request can take the lean path, else None."""
@@ -142,9 +161,27 @@ class LeanProtocol:
         jobs.taken += 1
         return [runner, heads, LeanBody(), p.should_keep_alive()]
 
+    def on_message_begin(self) -> None:
+        # uvicorn's builds the request's ASGI scope here (two dicts and a copy of the lifespan state, ~1 us a
+        # request), which a lean request never reads: built by `asgi_scope` once a request leaves the lean path
+        self.url = b""
+        self.expect_100_continue = False
+        self.headers = []
+        self.scope = None
+
+    def asgi_scope(self) -> None:
+        """The request's ASGI scope as uvicorn's on_message_begin builds it, over the URL and headers parsed so far
+        (before uvicorn's on_headers_complete, which fills it in: here, and http_guard's 431 answer)."""
+        if self.scope is None:
+            url, headers, expect = self.url, self.headers, self.expect_100_continue
+            super().on_message_begin()
+            self.url, self.expect_100_continue = url, expect
+            self.headers = self.scope["headers"] = headers  # type: ignore[index]  # (set by uvicorn just above)
+
     def on_headers_complete(self) -> None:
         self._lean = self._lean_take()
         if self._lean is None:
+            self.asgi_scope()
             super().on_headers_complete()
         else:
             timeline.stamp("srv.headers")
@@ -247,19 +284,43 @@ class LeanProtocol:
     def on_response_complete(self) -> None:
         """uvicorn's (count the request, resume reading, start the next pipelined request, else arm the
         keep-alive timeout), with the keep-alive timeout on the loop's shared ticker (service.ticker.Later):
-        a TimerHandle pushed on the loop's heap and cancelled by the next request cost ~5 us a request."""
+        a TimerHandle pushed on the loop's heap and cancelled by the next request cost ~5 us a request. The
+        timer is armed once per idle spell, not per answer: the next request marks the connection busy
+        (`_unset_keepalive_if_required`) instead of cancelling it, and a timer that fires finds how long the
+        connection has really been idle (`_keep_alive_due`)."""
         self.server_state.total_requests += 1
         if self.transport.is_closing():
             return
-        self._unset_keepalive_if_required()
         self.flow.resume_reading()
         if self.pipeline:
+            self._idle_at = None
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)
         else:
-            self.timeout_keep_alive_task = Later(self.timeout_keep_alive, self.timeout_keep_alive_handler, self.loop)
+            self._idle_at = self.loop.time()
+            if self.timeout_keep_alive_task is None:
+                self.timeout_keep_alive_task = Later(self.timeout_keep_alive, self._keep_alive_due, self.loop)
+
+    _idle_at: float | None = None  # loop time of the answer after which the connection went idle; None: a request in
+
+    def _unset_keepalive_if_required(self) -> None:
+        self._idle_at = None  # (uvicorn's data_received: a request is coming; the timer, if armed, stands down)
+
+    def _keep_alive_due(self) -> None:
+        self.timeout_keep_alive_task = None
+        idle_at = self._idle_at
+        if idle_at is None:  # busy: its answer arms the timer again
+            return
+        left = idle_at + self.timeout_keep_alive - self.loop.time()
+        if left > 0:  # requests came and went since it was armed: idle for less than the timeout yet
+            self.timeout_keep_alive_task = Later(left, self._keep_alive_due, self.loop)
+        else:
+            self.timeout_keep_alive_handler()
 
     def connection_lost(self, exc) -> None:
+        task, self.timeout_keep_alive_task, self._idle_at = self.timeout_keep_alive_task, None, None
+        if task is not None:  # (its callback holds this protocol: released now, not at the timeout)
+            task.cancel()
         super().connection_lost(exc)
         for src in (self._lean_busy, self._lean and self._lean[2]):
             if src:

@@ -356,6 +356,31 @@ def test_an_idle_connection_after_a_lean_answer_closes_at_the_keep_alive_timeout
     assert 0.5 <= idle < 20, idle  # (0.05 s of the 1.0 had passed; a generous ceiling for a loaded box)
 
 
+def test_the_keep_alive_timeout_counts_from_the_last_answer():
+    """The keep-alive timer is armed once per idle spell (LeanProtocol._keep_alive_due): when it fires after
+    requests came and went, the connection has been idle for less than the timeout and stays open; it closes
+    once a whole timeout has passed since its last answer."""
+    async def main():
+        async with serving(idle_timeout_s=2.0) as (port, jobs, _):
+            r, w = await asyncio.open_connection("127.0.0.1", port)
+            loop = asyncio.get_running_loop()
+            try:
+                for pause in (1.4, 1.0, 0):  # the first answer's timer is due ~0.6 s before the third request
+                    w.write(request())
+                    await w.drain()
+                    assert (await read_response(r))[0] == 200
+                    t0 = loop.time()
+                    await asyncio.sleep(pause)
+                assert jobs.taken == 3
+                assert await asyncio.wait_for(r.read(), 20) == b""  # the server closed it
+                return loop.time() - t0
+            finally:
+                w.close()
+
+    idle = asyncio.run(main())
+    assert 1.5 <= idle < 20, idle  # (from the last answer; a generous ceiling for a loaded box)
+
+
 def test_a_coroutine_started_outside_a_task_goes_on_in_one():
     # what LeanProtocol._lean_start does with a job that waits: send(None) here, the rest in a task (_Rest)
     from service.lean_http import _Rest
@@ -438,3 +463,61 @@ def test_bytes_the_parser_refuses_after_a_request_get_the_400_alone():
         return out
 
     assert asyncio.run(main()) == [(400, b""), (400, b"")]
+
+
+def test_a_request_leaving_the_lean_path_gets_uvicorns_scope():
+    """The lean protocol builds a request's ASGI scope only when the request leaves the lean path (uvicorn's
+    route, http_guard's 431): its method, path, query, headers (an Expect: 100-continue too) and peer are the
+    ones uvicorn gives, and a head above max_header_bytes is answered 431 on both paths."""
+    seen = []
+
+    async def main():
+        out = []
+        for lean in (True, False):
+            async with serving(lean=lean, max_header_bytes=4096) as (port, jobs, server):
+                app = server.config.loaded_app
+
+                async def spy(scope, receive, send, inner=server.config.app):
+                    if scope["type"] == "http":
+                        seen.append((lean, scope["method"], scope["path"], scope["query_string"],
+                                     dict(scope["headers"]).get(b"x-request-id"), scope["client"][0]))
+                    await inner(scope, receive, send)
+
+                server.config.loaded_app = spy
+                try:
+                    got = [comparable(a) for a in await exchange(port, request("/v1/eval?x=1"),
+                                                                 request(headers={"expect": "100-continue"}))]
+                    big = await exchange(port, request(headers={"x-big": "a" * 5000}))
+                finally:
+                    server.config.loaded_app = app
+                out.append((got, big[0][0], jobs.taken if jobs else 0))
+        return out
+
+    (lean, lean_big, taken), (asgi, asgi_big, _) = asyncio.run(main())
+    assert lean == asgi and [a[0] for a in lean] == [200, 200] and taken == 0
+    assert lean_big == asgi_big == 431
+    assert sorted(s[1:] for s in seen if s[0]) == sorted(s[1:] for s in seen if not s[0])
+    assert ("POST", "/v1/eval", b"x=1", b"rid", "127.0.0.1") in [s[1:] for s in seen if s[0]]
+
+
+def test_the_response_head_follows_the_servers_default_headers():
+    """response_head keeps the status line and the server's default headers as bytes while the same list
+    stands; uvicorn's new list (the date, once a second) or another status is written as given, and a
+    `connection: close` anywhere closes."""
+    from service.lean_http import response_head
+
+    def plain(status, defaults, raw, keep):  # (what uvicorn writes)
+        lines = b"".join(b"%s: %s\r\n" % h for h in (*defaults, *raw))
+        close = any(k == b"connection" and b"close" in v.lower() for k, v in (*defaults, *raw))
+        extra = b"connection: close\r\n" if not keep and not close else b""
+        return b"HTTP/1.1 %d %s\r\n" % (status, {200: b"OK", 429: b"Too Many Requests"}[status]) + lines + extra + \
+            b"\r\n", keep and not close
+
+    raw = [(b"content-length", b"12"), (b"x-request-id", b"r1")]
+    d1 = [(b"date", b"Sat, 05 Dec 2026 13:00:00 GMT"), (b"server", b"uvicorn")]
+    d2 = [(b"date", b"Sat, 05 Dec 2026 13:00:01 GMT"), (b"server", b"uvicorn")]
+    d3 = [*d2, (b"connection", b"Close")]
+    for status, defaults, rows, keep in ((200, d1, raw, True), (200, d1, raw, True), (200, d2, raw, True),
+                                         (429, d2, raw, True), (200, d2, raw, False), (200, d3, raw, True),
+                                         (200, d2, [*raw, (b"connection", b"close")], True), (200, d2, raw, True)):
+        assert response_head(status, defaults, rows, keep) == plain(status, defaults, rows, keep)
