@@ -23,6 +23,14 @@ TENSOR_FIELDS = ("inputs", "sens", "tangents", "v")
 
 
 # -- graphs (the seed's networks) ------------------------------------------------------------------
+def big_answer_graph(answer_bytes: int) -> dict:
+    """x [1] float64 -> 2 sin(x) broadcast to answer_bytes / 8 elements: a large answer to a one-element request."""
+    gb = GraphBuilder("big")
+    x = gb.input((1,), "float64", name="x")
+    b = gb.emit1("broadcast_to", gb.sin(x), shape=[answer_bytes // 8])
+    return graph_to_json(gb.build(gb.add(b, b)))
+
+
 def matmul_net(index: bool = False) -> dict:
     gb = GraphBuilder("net")
     x, y = gb.input((2, 3), name="x"), gb.input((3, 3), name="y")

@@ -18,12 +18,11 @@ import pytest
 from tritonclient.grpc import service_pb2 as opb  # (service.oip_proto would clash with it in one process)
 from tritonclient.grpc import service_pb2_grpc as opb_grpc
 
-from engine import GraphBuilder
-from engine.serialize import graph_to_json
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
 from .grpc_wire import arrays, open_channel, request, served_again, unread_calls
 from .h2_raw import RawH2
+from .helpers import big_answer_graph
 from .server import Server
 
 ANSWER = 1 << 20  # each answer: 2^17 float64, far above HTTP/2's initial window: held unsent by a peer granting none
@@ -33,19 +32,12 @@ CEILING = 240.0
 EVAL = "/gradserve.v1.Gradserve/Eval"
 
 
-def big_graph() -> dict:
-    gb = GraphBuilder("big")
-    x = gb.input((1,), "float64", name="x")
-    b = gb.emit1("broadcast_to", gb.sin(x), shape=[ANSWER // 8])
-    return graph_to_json(gb.build(gb.add(b, b)))
-
-
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
     from oip.models import write_model
 
     repo = tmp_path_factory.mktemp("models")
-    write_model(repo, "big", big_graph(), {"kind": "eval"})
+    write_model(repo, "big", big_answer_graph(ANSWER), {"kind": "eval"})
     s = Server(tmp_path_factory.mktemp("grpc_identity") / "server.log", devices="cpu",
                env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": str(CALLS), "GRADSERVE_API_KEYS": "k1,k2",
                     "GRADSERVE_GRPC_UNSENT_ANSWER_BYTES": str(LIMIT), "GRADSERVE_MODEL_REPOSITORY": str(repo)})
@@ -65,7 +57,7 @@ def big_infer() -> opb.ModelInferRequest:
 
 
 def test_a_repeated_authorization_is_the_first_keys_client_on_both_services(srv):
-    msg = request("eval", {"graph": big_graph(), "inputs": [np.ones(1)]})
+    msg = request("eval", {"graph": big_answer_graph(ANSWER), "inputs": [np.ones(1)]})
     want = np.full(ANSWER // 8, 2 * np.sin(1.0))
     h = RawH2(srv.grpc_target, window=0)
     ch = open_channel(srv.grpc_target)

@@ -13,6 +13,7 @@ import pytest
 
 from e2e.grpc_wire import arrays, open_channel, request, served_again, unread_calls
 from e2e.h2_raw import RawH2
+from e2e.helpers import big_answer_graph
 from e2e.server import Server
 from oip.models import write_model
 from tritonclient.grpc import service_pb2 as opb  # (service.oip_proto would clash with it in one process)
@@ -37,18 +38,10 @@ ENV = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": str(CALLS),
        "GRADSERVE_GRPC_UNSENT_ANSWER_BYTES": str(LIMIT), "GRADSERVE_API_KEYS": ",".join(KEYS)}
 
 
-def big_graph() -> dict:
-    """x [1] -> 2 sin(x) broadcast to 2^17 float64: a 1 MiB answer, far above HTTP/2's 64 KiB initial window."""
-    gb = GraphBuilder("big")
-    x = gb.input((1,), "float64", name="x")
-    b = gb.emit1("broadcast_to", gb.sin(x), shape=[ANSWER // 8])
-    return graph_to_json(gb.build(gb.add(b, b)))
-
-
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
     repo = tmp_path_factory.mktemp("models")
-    write_model(repo, "big", big_graph(), {"kind": "eval"})
+    write_model(repo, "big", big_answer_graph(ANSWER), {"kind": "eval"})
     s = Server(tmp_path_factory.mktemp("grpc_round8") / "server.log", devices="cpu",
                env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo)})
     yield s
@@ -56,7 +49,7 @@ def srv(tmp_path_factory):
 
 
 def big_eval():
-    return request("eval", {"graph": big_graph(), "inputs": [np.ones(1)]})
+    return request("eval", {"graph": big_answer_graph(ANSWER), "inputs": [np.ones(1)]})
 
 
 def big_infer():
