@@ -74,9 +74,10 @@ def checked(op: str, f: Callable) -> Callable:
     if getattr(f, "_tensor_only", None) == op:
         return f
 
+    name = TYPED[op][1] if op in TYPED else INPUT_NAMES[op]  # (the input's keyword: once, not per call)
+
     @functools.wraps(f)
     def g(*args, **kwargs):
-        name = TYPED[op][1] if op in TYPED else INPUT_NAMES[op]
         x = args[0] if args else kwargs.get(name)
         if args or name in kwargs:
             refuse(op, x)
