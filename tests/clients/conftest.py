@@ -25,6 +25,26 @@ def fake():
     gs.reset_context()
 
 
+def _in_mode(mode):
+    old = gs.get_context("mode")
+    gs.set_context(mode=mode)
+    yield
+    gs.set_context(mode=old)
+
+
+@pytest.fixture
+def graph_mode():
+    """The test in GRAPH_MODE, the mode before it restored after. Request it after on_real_server / fake
+    (their reset_context would undo it)."""
+    yield from _in_mode(gs.GRAPH_MODE)
+
+
+@pytest.fixture
+def pynative():
+    """The test in PYNATIVE_MODE, the mode before it restored after (same order as graph_mode)."""
+    yield from _in_mode(gs.PYNATIVE_MODE)
+
+
 # -- a real gradserve-server process ------------------------------------------------------------------
 def _service_importable() -> str | None:
     try:

@@ -5,7 +5,7 @@ called with its gradient. Expected values: NumPy by hand (d/dx sum(x^2) = 2x, d/
 import numpy as np
 import pytest
 
-from gradserve import Tensor, context, nn, ops
+from gradserve import Tensor, nn, ops
 
 pytestmark = pytest.mark.usefixtures("on_real_server")
 X = np.array([1.0, 2.0, 3.0], np.float32)
@@ -19,14 +19,6 @@ class Branchy(nn.Cell):
         else:
             out = (x * u).sum()
         return out
-
-
-@pytest.fixture
-def pynative():
-    old = context.get_context("mode")
-    context.set_context(mode=context.PYNATIVE_MODE)
-    yield
-    context.set_context(mode=old)
 
 
 @pytest.mark.parametrize("sign", [1.0, -1.0])

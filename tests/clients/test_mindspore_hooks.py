@@ -13,13 +13,6 @@ from clients._hook_cells import M, N, Squared, X, Y  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
 
-@pytest.fixture
-def pynative():
-    ms.set_context(mode=ms.PYNATIVE_MODE)
-    yield
-    ms.set_context(mode=ms.GRAPH_MODE)
-
-
 def grads(net):
     (gx, gy), (gw,) = ms.grad(net, grad_position=(0, 1), weights=net.trainable_params())(X, Y)
     return [float(gx.asnumpy()[0]), float(gy.asnumpy()[0]), float(gw.asnumpy()[0])]

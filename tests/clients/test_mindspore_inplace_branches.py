@@ -100,13 +100,6 @@ def _f32(v):
     return Tensor(np.array(v, np.float32))
 
 
-@pytest.fixture
-def graph_mode():
-    context.set_context(mode=context.GRAPH_MODE)
-    yield
-    context.set_context(mode=context.PYNATIVE_MODE)
-
-
 @pytest.mark.parametrize("x, y, out, x_after, y_after", [(2, 3, (2, 1), 2, 1), (5, 3, (8, 3), 8, 3)])
 def test_assign_add_sub_in_either_side_matches_mindspore(on_real_server, graph_mode, x, y, out, x_after, y_after):
     tx, ty = _f32(x), _f32(y)
