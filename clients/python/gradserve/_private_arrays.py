@@ -25,8 +25,15 @@ import numpy as np
 SEAL_BYTES = 64 * 1024  # smaller arrays never go by shared memory (gradserve._shm.THRESHOLD): not worth sealing
 
 _sealed: "weakref.WeakValueDictionary[int, np.ndarray]" = weakref.WeakValueDictionary()
-_released: "weakref.WeakValueDictionary[int, np.ndarray]" = weakref.WeakValueDictionary()  # handed out, any size
 releases = [0]  # how many times a sealed array was handed to user code (release)
+# Arrays handed out (any size): id -> a weak reference to the array. A plain dict, not a WeakValueDictionary: a
+# cached trace looks up each captured Tensor on every call, and WeakValueDictionary.get is Python code (~0.3 us).
+_released: "dict[int, weakref.ref[np.ndarray]]" = {}
+
+
+def _forget(key: int, ref: "weakref.ref[np.ndarray]") -> None:
+    if _released.get(key) is ref:  # (the id may name a newer array already: keep its entry)
+        del _released[key]
 
 
 def seal(a: np.ndarray, any_size: bool = False) -> None:
@@ -47,8 +54,9 @@ def release(a) -> None:
     seen, unsealed = 0, False
     while a is not None and seen < 64:
         unsealed = _sealed.pop(id(a), None) is not None or unsealed
-        if isinstance(a, np.ndarray):
-            _released[id(a)] = a
+        if isinstance(a, np.ndarray) and not handed_out(a):
+            key = id(a)
+            _released[key] = weakref.ref(a, lambda ref, key=key: _forget(key, ref))
         a = a.obj if isinstance(a, memoryview) else getattr(a, "base", None)
         seen += 1
     if unsealed:  # (only then can a frozen Parameter's array have gone: asnumpy() of a loss each step costs nothing)
@@ -57,17 +65,17 @@ def release(a) -> None:
 
 def handed_out(a: np.ndarray) -> bool:
     """Whether a itself (not an array it views) went to user code: Tensor.asnumpy() gives it out again as it is."""
-    return _released.get(id(a)) is a
+    r = _released.get(id(a))
+    return r is not None and r() is a
 
 
 def released(a: np.ndarray) -> bool:
     """Whether a, or an array it views, went to user code (asnumpy(), np.asarray(t)): it may have been written."""
-    refs = cast(Any, _released).data  # (its dict of weak references, read directly: WeakValueDictionary.get is Python code,
-    if not refs:  # ~0.3 us a look-up, and a cached trace checks each of its captured Tensors on every call)
+    if not _released:
         return False
     seen, cur = 0, cast(Any, a)
     while cur is not None and seen < 64:
-        r = refs.get(id(cur))
+        r = _released.get(id(cur))
         if r is not None and r() is cur:
             return True
         cur = cur.obj if isinstance(cur, memoryview) else getattr(cur, "base", None)
