@@ -1,0 +1,90 @@
+"""Round 11 of the model zoo (benchmarks/IMPORT_ZOO.md).
+
+- A continuous normalising flow's RK4 step (the zoo's cnf_rk4_exact_trace) failed on every path with a 500
+  (KeyError in the plan): the optimiser's factor_products left a sum tree reading an earlier tree's root that it
+  had replaced (tests/engine/test_plan_passes.py has the three-line graph); now it imports and matches torch.
+- torch.autograd.grad bound before the export (`from torch.autograd import grad`) is seen by the
+  create_graph=False refusal: under the export's torch-function modes grad() re-dispatches through the module's
+  torch.autograd.grad, which the recording replaced.
+- torch.polar below its domain (abs < 0, as nudged weights get): ours is the derivative of abs * (cos, sin),
+  torch's backward multiplies by sgn(result) and flips the sign there (the zoo's fno1d_rfft_polar mismatch)."""
+import numpy as np
+import pytest
+import torch
+from torch.autograd import grad as _bound_grad  # bound at import time, before any export
+
+import gradserve as gs
+from gradserve import Tensor, ops
+from gradserve.importers import UnsupportedModel
+
+pytestmark = pytest.mark.usefixtures("fake")
+
+
+def test_cnf_rk4_step_with_exact_trace_imports_and_matches_torch():
+    from benchmarks.model_zoo_sweep import check_torch
+    from benchmarks.zoo_models_round11 import cnf_rk4_trace
+
+    model, inputs = cnf_rk4_trace()()
+    res = check_torch(model, inputs, "export")
+    assert res["weights"] == "5/5"
+    assert res["forward"] < 1e-5 and res["grads"] < 1e-5, res
+
+
+class _BoundGrad(torch.nn.Module):
+    def __init__(self, create_graph: bool):
+        super().__init__()
+        torch.manual_seed(0)
+        self.out = torch.nn.Linear(3, 3)
+        self.create_graph = create_graph
+
+    def forward(self, x):
+        with torch.enable_grad():
+            if not x.requires_grad:
+                x = x.requires_grad_(True)
+            g = _bound_grad((torch.sin(x) * x).sum(), x, create_graph=self.create_graph)[0]
+        return self.out(g)
+
+
+def test_autograd_grad_bound_before_the_export_is_still_refused_without_create_graph():
+    with pytest.raises(UnsupportedModel, match=r"_BoundGrad calls torch\.autograd\.grad with create_graph=False"):
+        gs.from_torch(_BoundGrad(create_graph=False).eval(), (torch.randn(4, 3),))
+    assert torch.autograd.grad is _bound_grad  # the recording wrapper is gone again
+
+
+def test_autograd_grad_bound_before_the_export_with_create_graph_imports():
+    model = _BoundGrad(create_graph=True).eval()
+    net = gs.from_torch(model, (torch.randn(4, 3),))
+    x = torch.randn(4, 3)
+    xr = x.clone().requires_grad_(True)
+    want = torch.autograd.grad((model(xr) ** 2).sum(), xr)[0].numpy()
+    got = ops.grad(lambda t: (net(t) ** 2).sum())(Tensor(x.numpy())).asnumpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+class _Polar(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mag = torch.nn.Parameter(torch.tensor([0.7, -0.4, 1.2, -0.05]))
+        self.phase = torch.nn.Parameter(torch.tensor([0.3, 2.0, -1.1, 0.9]))
+
+    def forward(self, x):
+        return torch.view_as_real(torch.polar(self.mag, self.phase) * x)
+
+
+def test_polar_gradient_is_the_derivative_of_abs_cos_and_sin_also_below_zero():
+    model = _Polar().eval()
+    x = torch.tensor([1.5, -0.5, 0.8, 2.0])
+    net = gs.from_torch(model, (x,))
+    mag, ph = model.mag.detach().numpy(), model.phase.detach().numpy()
+    ct = np.random.default_rng(0).standard_normal((4, 2)).astype(np.float32)  # the output's cotangent
+    gw = ops.grad(lambda t: (net(t) * Tensor(ct)).sum(), weights=net.trainable_params())(Tensor(x.numpy()))
+    got = {p.name: g.asnumpy() for p, g in zip(net.trainable_params(), gw[1])}
+    xv = x.numpy()
+    # d/dmag of mag * x * (cos ph, sin ph) . ct, and d/dph of the same: closed forms, for either sign of mag
+    want_mag = xv * (np.cos(ph) * ct[:, 0] + np.sin(ph) * ct[:, 1])
+    want_ph = mag * xv * (-np.sin(ph) * ct[:, 0] + np.cos(ph) * ct[:, 1])
+    (g_mag,) = [g for n, g in got.items() if "mag" in n]
+    (g_ph,) = [g for n, g in got.items() if "phase" in n]
+    np.testing.assert_allclose(g_mag, want_mag, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(g_ph, want_ph, rtol=1e-5, atol=1e-6)
+    assert (mag < 0).any() and np.abs(want_mag[mag < 0]).min() > 0.05  # the negative entries are really tested
