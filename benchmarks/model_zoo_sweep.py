@@ -164,8 +164,8 @@ def check_torch(model, inputs, path, float64: bool = False) -> dict:
     got, gx, gw = _ours(net, inputs, cs, param_of, gw_want)
     fwd, grads = _errors((got, gx, gw), ([o.numpy() for o in outs], gx_want, gw_want))
     res = {"forward": fwd, "grads": grads, "weights": f"{len(gw)}/{len(gw_want)}"}
-    if getattr(net, "folded_weights", None):  # the importer warned (FoldedWeightsWarning): the row says so, since
-        # a folded value can still equal a parameter's (u * 1.0) and be matched to it by value
+    if grads > RTOL and getattr(net, "folded_weights", None):  # the importer warned (FoldedWeightsWarning): a
+        # mismatch row says so, since a folded value can still equal a parameter's (u * 1.0) and be matched to it
         res["why"] = f"FoldedWeightsWarning: the exporter folded {list(net.folded_weights)[:6]}"
     if float64:
         xs64 = [x.double() if x.is_floating_point() else x for x in inputs]

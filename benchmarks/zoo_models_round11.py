@@ -608,9 +608,73 @@ def eqx_attention():
     return build
 
 
+_NOTES = {
+    "fno1d_rfft_polar": "export: torch's, not ours: torch.polar's backward multiplies by sgn(result), so below its "
+                        "documented domain (abs >= 0; the sweep's weight nudge made some magnitudes negative) torch's "
+                        "gradient w.r.t. abs flips sign; ours is the derivative of abs (cos, sin) there, equal to "
+                        "torch's at every abs > 0 (tests/importers/test_model_zoo_round11.py)",
+    "cnf_rk4_exact_trace": "before round 11 every path failed with a 500 (KeyError in the plan: factor_products, "
+                           "fixed); onnx-dynamo: the exporter folds the parameter-only terms (u * t, the trace's "
+                           "(W1 W2)_jj) into initializers and drops u (FoldedWeightsWarning); dynamo=True, "
+                           "optimize=False imports with every gradient within 2.2e-7",
+    "gnn_scatter_reduce_softmax": "onnx-dynamo: the exporter writes scatter_reduce('mean', include_self=False) as "
+                                  "a plain write (ScatterElements reduction none) of the messages over repeated "
+                                  "receivers: refused by name (round 9's rule)",
+}
+CASES = [Case(c.name, c.family, c.build, c.paths, _NOTES.get(c.name, c.note)) for c in CASES]
 CASES += [Case(name, fam, build, paths=("jax",)) for name, fam, build in (
     ("jax_fft_poisson_rfft2", SCIENCE, jax_fft_poisson()), ("jax_cond_switch", COMMON, jax_cond_switch()),
     ("jax_vmap_pairwise_fori", SCIENCE, jax_vmap_pairwise_fori()), ("jax_dot_product_attention", COMMON, jax_dpa()),
     ("equinox_mha_block", "equinox", eqx_attention()))]
 
-SECTION = ""
+SECTION = """## Round 11
+
+Box: the 2-core shared VM, loaded by other helpers (load average 7-11 during the runs); every row of this round
+run with --float64 through a real gradserve-server on loopback (torchvision 0.28 / flax 0.12.8 / equinox 0.13.8
+from /work/impextra, transformers 5.25 from /work/impextra10).
+
+- **A crash on every path, closed: a continuous normalising flow's RK4 step** (cnf_rk4_exact_trace) answered
+  500 (KeyError in the plan; the numpy program: an unbound local). The optimiser's factor_products replaces a
+  factored sum's root by a new value; a later sum tree reaching that root through one of its own inner nodes read
+  the original equation's inputs and kept the dropped root. It now reads each equation as rewritten
+  (tests/engine/test_factor_products.py: a three-line graph; the CNF through from_torch in
+  tests/importers/test_model_zoo_round11.py). export and onnx-ts are within 2.1e-7 of torch now.
+- **torch.polar below zero is torch's, not ours** (fno1d_rfft_polar's export row): torch's backward multiplies
+  by sgn(result), so where a magnitude is negative (outside its documented domain; the sweep's weight nudge made
+  a few negative) its gradient w.r.t. abs flips sign: ours is the derivative of abs * (cos, sin) (closed form in
+  the test) and equals torch's wherever abs > 0 (every other gradient within 1.4e-6).
+- **The dynamo exporter's constant folding of parameter-only terms** (cnf_rk4_exact_trace, onnx-dynamo): u * t
+  and the trace's (W1 W2)_jj are folded into initializers and `u` is gone from the file; the importer warns
+  (FoldedWeightsWarning) and the sweep now writes the warning into a mismatching row (a folded u * 1.0 equals u
+  and was matched to it by value). With dynamo=True, optimize=False the file imports with every gradient within
+  2.2e-7.
+- **torch.autograd.grad bound before the export** (round 10's leftover): `from torch.autograd import grad` at
+  import time is seen by the create_graph=False refusal after all: under the export's torch-function modes
+  grad() re-dispatches through the module's own `torch.autograd.grad`, which the recording replaces. Round
+  10's docs said it escaped; it is refused like the plain call (docs/IMPORTERS.md corrected, a test pins it).
+- **Exporters' missing ops** (round 10's leftovers, looked at again): no file of this round or the last carried
+  searchsorted, cumprod, complex exp or index_add with repeats for the importer to miss: each stops in
+  torch.onnx.export (aten::searchsorted / aten.searchsorted, aten::cumprod / prims.prod, aten::complex /
+  complex aten.exp, TorchScript's index_add_ with duplicated indices; dynamo writes that one as ScatterND add,
+  which imports: DimeNet, NequIP, MoE are ok), nothing to add. torch.export carries all four and imports them.
+  New ones this round, all the exporters': TorchScript has no rms_norm, fft_rfft, linalg_cholesky,
+  scatter_reduce(mean) or SDPA with enable_gqa; dynamo has no _cdist_forward, and its slice_scatter of a complex
+  tensor fails; dynamo writes scatter_reduce(mean) over repeated receivers as a plain write (refused by name).
+- **float64 imports** (not in the table: each torch model and its inputs widened, imported in float64, against
+  torch float64 on the fake server): export rows within 1e-14 but where the model itself computes in float32
+  (transformers' rotary cos / sin, GPT-Neo's attention upcast, the DDPM's timestep embedding: 1e-7-1e-8, one
+  float32 ulp of numpy's against torch's cos / sin). ONNX rows up to 3.5e-7 (PaiNN, dynamo) are the files': the
+  dynamo exporter writes Python float scalars rounded through float32 into float64 files (math.pi as
+  3.1415927410125732; PaiNN's file is 1.9e-8 off torch float64 under onnx.reference, ours equals it to 1e-16),
+  and GPT-Neo's TorchScript file casts its attention to float32 (1.6e-8 off torch, ours equal to it).
+- **15 torch + 5 JAX held-out models**: PaiNN, SchNet over a radius cutoff, an Allegro-style tensor product,
+  FNO-1d by rfft / irfft with polar weights, a U-Net with transposed convolutions, scatter_reduce mean / amax
+  with a segment softmax, RoPE + GQA through SDPA(is_causal, enable_gqa), ALiBi with a sliding window, RMSNorm +
+  weight / spectral norm, a CNF's RK4 step, an ARD Matern-5/2 GP (cdist, cholesky, solve_triangular), a DDPM
+  step (GroupNorm, timestep embedding), GPT-Neo / OLMo-2 / Starcoder2 (transformers); jnp.fft.rfft2 / irfft2,
+  lax.cond / switch on the data, vmap inside with fori_loop, jax.nn.dot_product_attention (causal, local window),
+  an equinox MultiheadAttention block. Every path that exported and imported is ok, refused by name or explained
+  above: grads within 2.4e-6 of torch / JAX float32; against float64 ours within 6.5e-6 (Allegro, torch's own
+  float32 6.5e-6) and 1.3e-5 for the spectral norm (torch's float32 the same: sigma from stored power-iteration
+  vectors amplifies rounding for both).
+"""
