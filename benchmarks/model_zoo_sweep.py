@@ -354,6 +354,9 @@ def main():
     ap.add_argument("--table", action="store_true", help="write benchmarks/IMPORT_ZOO.md from the results")
     ap.add_argument("--float64", action="store_true", help="also compare against torch in float64 (see above)")
     ap.add_argument("--fake", action="store_true", help="an in-process engine-backed server, not a real one")
+    ap.add_argument("--import-float64", action="store_true",
+                    help="import each model in float64 instead (widened torch module and inputs, JAX under "
+                         "jax_enable_x64) against the framework in float64; printed, not saved")
     args = ap.parse_args()
     if not (args.table and args.only is None):
         with _service(args.fake):
@@ -403,11 +406,36 @@ def _sweep(args):
         for path in case.paths:
             if args.paths and path not in args.paths:
                 continue
+            if args.import_float64:
+                _print_float64_import(case, path)
+                continue
             r = run_case(case, path, args.float64)
             print(f"{case.name:28s} {path:12s} {r['status']:9s} fwd {_fmt(r.get('forward'))} "
                   f"grad {_fmt(r.get('grads'))} {r.get('weights', '')} {_fmt_f64(r.get('f64'))} "
                   f"{r.get('why', '')[:150]}", flush=True)
             _save(f"{case.name}/{path}", r)
+
+
+def _print_float64_import(case, path):
+    """One model imported in float64 against its framework in float64: dtype handling, and where the model or an
+    exporter rounds through float32 (round 11's notes)."""
+    try:
+        built = case.build()
+        if path == "jax":
+            import jax
+
+            with jax.enable_x64(True):
+                fn, params, x = built[:3]
+                params, x = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64) if np.issubdtype(
+                    np.asarray(a).dtype, np.floating) else a, (params, x))
+                r = check_jax(fn, params, x, *built[3:])
+        else:
+            model, inputs = built
+            r = check_torch(_widened(model), tuple(x.double() if x.is_floating_point() else x for x in inputs), path)
+        line = f"fwd {_fmt(r['forward'])} grad {_fmt(r['grads'])} {r['weights']}"
+    except Exception as e:  # noqa: BLE001 - reported, as the sweep does
+        line = f"{type(e).__name__}: {str(e).splitlines()[0][:150] if str(e) else ''}"
+    print(f"{case.name:28s} {path:12s} float64 import: {line}", flush=True)
 
 
 if __name__ == "__main__":
