@@ -22,9 +22,12 @@ from benchmarks.zoo_models_round8 import SCIENCE, _jax_init, _mlp
 COMMON = "torch"
 
 
-def _all_pairs(torch, n):
+def _register_all_pairs(module, torch, n):
+    """Every ordered pair j -> i (i != j) as the module's edge buffers src, dst: a dense neighbour list, which
+    the model's cutoff masks."""
     src, dst = zip(*[(j, i) for i in range(n) for j in range(n) if i != j])
-    return torch.tensor(src), torch.tensor(dst)
+    module.register_buffer("src", torch.tensor(src))
+    module.register_buffer("dst", torch.tensor(dst))
 
 
 def painn():
@@ -34,13 +37,11 @@ def painn():
     def build():
         torch = _seed()
         n, f, nr, cutoff = 5, 8, 6, 4.0
-        src, dst = _all_pairs(torch, n)
 
         class PaiNN(torch.nn.Module):
             def __init__(self):
                 super().__init__()
-                self.register_buffer("src", src)
-                self.register_buffer("dst", dst)
+                _register_all_pairs(self, torch, n)
                 self.embed = torch.nn.Embedding(4, f)
                 self.phi = _mlp(torch, [f, f, 3 * f], torch.nn.SiLU)
                 self.w = torch.nn.Linear(nr, 3 * f)
@@ -80,13 +81,11 @@ def schnet_radius():
     def build():
         torch = _seed()
         n, f, ng, r = 7, 16, 12, 2.5
-        src, dst = _all_pairs(torch, n)
 
         class SchNet(torch.nn.Module):
             def __init__(self):
                 super().__init__()
-                self.register_buffer("src", src)
-                self.register_buffer("dst", dst)
+                _register_all_pairs(self, torch, n)
                 self.register_buffer("mu", torch.linspace(0, r, ng))
                 self.embed = torch.nn.Embedding(3, f)
                 self.filt = torch.nn.ModuleList([_mlp(torch, [ng, f, f], torch.nn.Softplus) for _ in range(2)])
@@ -114,13 +113,11 @@ def allegro_tp():
     def build():
         torch = _seed()
         n, f, nr, cutoff = 6, 6, 5, 4.0
-        src, dst = _all_pairs(torch, n)
 
         class Allegro(torch.nn.Module):
             def __init__(self):
                 super().__init__()
-                self.register_buffer("src", src)
-                self.register_buffer("dst", dst)
+                _register_all_pairs(self, torch, n)
                 self.two_body = _mlp(torch, [nr + 2 * 3, 16, f], torch.nn.SiLU)
                 self.wv = torch.nn.Linear(f, f, bias=False)
                 self.env = _mlp(torch, [nr, 16, 3 * f], torch.nn.SiLU)

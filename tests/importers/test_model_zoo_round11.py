@@ -16,6 +16,7 @@ from torch.autograd import grad as _bound_grad  # bound at import time, before a
 import gradserve as gs
 from gradserve import Tensor, ops
 from gradserve.importers import UnsupportedModel
+from importers.test_model_zoo_round10 import _GradOfInput
 
 pytestmark = pytest.mark.usefixtures("fake")
 
@@ -30,29 +31,15 @@ def test_cnf_rk4_step_with_exact_trace_imports_and_matches_torch():
     assert res["forward"] < 1e-5 and res["grads"] < 1e-5, res
 
 
-class _BoundGrad(torch.nn.Module):
-    def __init__(self, create_graph: bool):
-        super().__init__()
-        torch.manual_seed(0)
-        self.out = torch.nn.Linear(3, 3)
-        self.create_graph = create_graph
-
-    def forward(self, x):
-        with torch.enable_grad():
-            if not x.requires_grad:
-                x = x.requires_grad_(True)
-            g = _bound_grad((torch.sin(x) * x).sum(), x, create_graph=self.create_graph)[0]
-        return self.out(g)
-
-
 def test_autograd_grad_bound_before_the_export_is_still_refused_without_create_graph():
-    with pytest.raises(UnsupportedModel, match=r"_BoundGrad calls torch\.autograd\.grad with create_graph=False"):
-        gs.from_torch(_BoundGrad(create_graph=False).eval(), (torch.randn(4, 3),))
+    model = _GradOfInput(create_graph=False, grad=_bound_grad).eval()
+    with pytest.raises(UnsupportedModel, match=r"_GradOfInput calls torch\.autograd\.grad with create_graph=False"):
+        gs.from_torch(model, (torch.randn(4, 3),))
     assert torch.autograd.grad is _bound_grad  # the recording wrapper is gone again
 
 
 def test_autograd_grad_bound_before_the_export_with_create_graph_imports():
-    model = _BoundGrad(create_graph=True).eval()
+    model = _GradOfInput(create_graph=True, grad=_bound_grad).eval()
     net = gs.from_torch(model, (torch.randn(4, 3),))
     x = torch.randn(4, 3)
     xr = x.clone().requires_grad_(True)
