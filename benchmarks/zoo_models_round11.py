@@ -657,13 +657,16 @@ from /work/impextra, transformers 5.25 from /work/impextra10).
   New ones this round, all the exporters': TorchScript has no rms_norm, fft_rfft, linalg_cholesky,
   scatter_reduce(mean) or SDPA with enable_gqa; dynamo has no _cdist_forward, and its slice_scatter of a complex
   tensor fails; dynamo writes scatter_reduce(mean) over repeated receivers as a plain write (refused by name).
-- **float64 imports** (not in the table: each torch model and its inputs widened, imported in float64, against
-  torch float64 on the fake server): export rows within 1e-14 but where the model itself computes in float32
-  (transformers' rotary cos / sin, GPT-Neo's attention upcast, the DDPM's timestep embedding: 1e-7-1e-8, one
-  float32 ulp of numpy's against torch's cos / sin). ONNX rows up to 3.5e-7 (PaiNN, dynamo) are the files': the
-  dynamo exporter writes Python float scalars rounded through float32 into float64 files (math.pi as
-  3.1415927410125732; PaiNN's file is 1.9e-8 off torch float64 under onnx.reference, ours equals it to 1e-16),
-  and GPT-Neo's TorchScript file casts its attention to float32 (1.6e-8 off torch, ours equal to it).
+- **float64 imports** (`--import-float64`, not in the table: each torch model and its inputs widened, each JAX
+  function under jax_enable_x64, imported in float64 against the framework in float64): torch.export and JAX
+  rows within 2e-14 but where the model computes in float32 by itself: OLMo-2 / Starcoder2's rotary cos / sin
+  (transformers' `.float()`), the DDPM's timestep embedding, jax.nn.dot_product_attention's softmax (its
+  StableHLO converts the logits to f32): 1e-8 to 6e-7, float32 rounding of numpy's against torch's / XLA's on
+  the same f32 ops. ONNX rows up to 3.5e-7 are the files' own (onnx.reference gives the same, ours equals the
+  file to 1e-16): the dynamo exporter writes Python float scalars rounded through float32 into float64 files
+  (math.pi as 3.1415927410125732: PaiNN, SchNet, Allegro), ONNX float attributes are float32 (U-Net's
+  LeakyReLU slope: 2.4e-10), GPT-Neo's TorchScript file casts its attention to float32 (1.6e-8). The polar and
+  folded-parameter rows are as in float32.
 - **15 torch + 5 JAX held-out models**: PaiNN, SchNet over a radius cutoff, an Allegro-style tensor product,
   FNO-1d by rfft / irfft with polar weights, a U-Net with transposed convolutions, scatter_reduce mean / amax
   with a segment softmax, RoPE + GQA through SDPA(is_causal, enable_gqa), ALiBi with a sliding window, RMSNorm +
