@@ -664,9 +664,9 @@ from /work/impextra, transformers 5.25 from /work/impextra10).
   StableHLO converts the logits to f32): 1e-8 to 6e-7, float32 rounding of numpy's against torch's / XLA's on
   the same f32 ops. ONNX rows up to 3.5e-7 are the files' own (onnx.reference gives the same, ours equals the
   file to 1e-16): the dynamo exporter writes Python float scalars rounded through float32 into float64 files
-  (math.pi as 3.1415927410125732: PaiNN, SchNet, Allegro), ONNX float attributes are float32 (U-Net's
-  LeakyReLU slope: 2.4e-10), GPT-Neo's TorchScript file casts its attention to float32 (1.6e-8). The polar and
-  folded-parameter rows are as in float32.
+  (math.pi as 3.1415927410125732: PaiNN, SchNet, Allegro), ONNX float attributes are float32 (LeakyReLU's
+  slope, BatchNorm's epsilon: the U-Net file 2.4e-10 off), GPT-Neo's TorchScript file casts its attention to
+  float32 (1.6e-8). The polar and folded-parameter rows are as in float32.
 - **15 torch + 5 JAX held-out models**: PaiNN, SchNet over a radius cutoff, an Allegro-style tensor product,
   FNO-1d by rfft / irfft with polar weights, a U-Net with transposed convolutions, scatter_reduce mean / amax
   with a segment softmax, RoPE + GQA through SDPA(is_causal, enable_gqa), ALiBi with a sliding window, RMSNorm +
