@@ -75,3 +75,40 @@ def test_polar_gradient_is_the_derivative_of_abs_cos_and_sin_also_below_zero():
     np.testing.assert_allclose(g_mag, want_mag, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(g_ph, want_ph, rtol=1e-5, atol=1e-6)
     assert (mag < 0).any() and np.abs(want_mag[mag < 0]).min() > 0.05  # the negative entries are really tested
+
+
+class _Mixture(torch.nn.Module):
+    """log p(x) of a 2-component Gaussian mixture through torch.distributions (validate_args as given)."""
+
+    def __init__(self, validate_args):
+        super().__init__()
+        self.logits = torch.nn.Parameter(torch.tensor([0.3, -0.2]))
+        self.loc = torch.nn.Parameter(torch.tensor([[0.5, -1.0], [-0.7, 0.4]]))
+        self.log_scale = torch.nn.Parameter(torch.tensor([[0.1, -0.3], [0.2, 0.05]]))
+        self.validate_args = validate_args
+
+    def forward(self, x):
+        D = torch.distributions
+        comp = D.Independent(D.Normal(self.loc, self.log_scale.exp(), validate_args=self.validate_args), 1)
+        return D.MixtureSameFamily(D.Categorical(logits=self.logits, validate_args=self.validate_args), comp,
+                                   validate_args=self.validate_args).log_prob(x)
+
+
+def test_distributions_argument_validation_is_named_with_the_switch_that_avoids_it():
+    with pytest.raises(UnsupportedModel, match=r"torch\.distributions' argument validation \(distribution\.py:\d+ "
+                                               r"in __init__\): construct the distributions with validate_args=False"):
+        gs.from_torch(_Mixture(validate_args=None).eval(), (torch.randn(5, 2),))
+
+
+def test_distributions_without_validation_import_and_match_torch():
+    model = _Mixture(validate_args=False).eval()
+    x = torch.randn(5, 2) * 1.5
+    net = gs.from_torch(model, (x,))
+    want = model(x)
+    tw = torch.autograd.grad(want.sum(), list(model.parameters()))
+    got = net(Tensor(x.numpy())).asnumpy()
+    gw = ops.grad(lambda t: net(t).sum(), weights=net.trainable_params())(Tensor(x.numpy()))[1]
+    np.testing.assert_allclose(got, want.detach().numpy(), rtol=1e-5, atol=1e-6)
+    by_name = {p.name: g.asnumpy() for p, g in zip(net.trainable_params(), gw)}
+    for (name, _), t in zip(model.named_parameters(), tw):
+        np.testing.assert_allclose(by_name[name], t.numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
