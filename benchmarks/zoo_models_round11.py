@@ -353,10 +353,10 @@ def reparam_norms():
     return build
 
 
-def cnf_rk4_trace():
+def cnf_rk4_trace(steps: int = 4):
     """A continuous normalising flow (FFJORD, Grathwohl et al. 2019) step: dynamics f(z, t) = W2 tanh(W1 z + U t
-    + b) with the exact Jacobian trace tr(W2 diag(1 - h^2) W1), the augmented (z, -log p) state through 4 unrolled
-    RK4 steps, then the standard-normal log-likelihood."""
+    + b) with the exact Jacobian trace tr(W2 diag(1 - h^2) W1), the augmented (z, -log p) state through `steps` unrolled
+    RK4 steps (4 in the zoo), then the standard-normal log-likelihood."""
     def build():
         torch = _seed()
         d, hidden = 3, 12
@@ -374,8 +374,8 @@ def cnf_rk4_trace():
                 return self.l2(h), -((1 - h ** 2) * jw).sum(-1)
 
             def forward(self, x):
-                z, logp, dt = x, torch.zeros(x.shape[0], dtype=x.dtype), 0.25
-                for i in range(4):
+                z, logp, dt = x, torch.zeros(x.shape[0], dtype=x.dtype), 1.0 / steps
+                for i in range(steps):
                     t = i * dt
                     k1 = self.dyn(z, t)
                     k2 = self.dyn(z + dt / 2 * k1[0], t + dt / 2)
