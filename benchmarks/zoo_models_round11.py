@@ -355,8 +355,8 @@ def reparam_norms():
 
 def cnf_rk4_trace(steps: int = 4):
     """A continuous normalising flow (FFJORD, Grathwohl et al. 2019) step: dynamics f(z, t) = W2 tanh(W1 z + U t
-    + b) with the exact Jacobian trace tr(W2 diag(1 - h^2) W1), the augmented (z, -log p) state through `steps` unrolled
-    RK4 steps (4 in the zoo), then the standard-normal log-likelihood."""
+    + b) with the exact Jacobian trace tr(W2 diag(1 - h^2) W1), the augmented (z, -log p) state through `steps`
+    unrolled RK4 steps (4 in the zoo), then the standard-normal log-likelihood."""
     def build():
         torch = _seed()
         d, hidden = 3, 12
