@@ -10,13 +10,14 @@ reference tensor's largest magnitude (float32; pass at 1e-4).
 The model packages are not gradserve's dependencies: install them beside it (never into the project's venv),
 e.g. `pip install --no-deps --target /work/impextra torchvision timm transformers flax ...`, and run
     PYTHONPATH=$PWD:$PWD/clients/python:$PWD/tests:/work/impextra python -m benchmarks.model_zoo_sweep
-        [--only NAME ...] [--paths export onnx-ts onnx-dynamo jax] [--float64]
+        [--only NAME ...] [--paths export onnx-ts onnx-dynamo jax] [--float64] [--import-float64]
 A model whose package is missing is listed as skipped. `--float64` also runs torch's reference in float64 on the
 same weights (JAX under jax_enable_x64) and records ours and the framework's float32 errors against it (`f64`
 column: ours / torch or JAX float32): a mismatch where float32 torch is as far off float64 as ours is rounding at a
 kink or in an ill-conditioned op; one where float32 torch agrees with float64 and ours does not points at us: a
 bug, or a kink where only our float32 rounded across zero (densenet121's row; perturbing the weights tells).
-Results accumulate in
+`--import-float64` imports each model in float64 instead (the torch module and inputs widened, JAX under
+jax_enable_x64) against the framework in float64, and prints the errors without saving them. Results accumulate in
 benchmarks/results/model_zoo.json (one entry per model and path); `--table` writes benchmarks/IMPORT_ZOO.md.
 """
 from __future__ import annotations
