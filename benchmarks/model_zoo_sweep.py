@@ -10,13 +10,14 @@ reference tensor's largest magnitude (float32; pass at 1e-4).
 The model packages are not gradserve's dependencies: install them beside it (never into the project's venv),
 e.g. `pip install --no-deps --target /work/impextra torchvision timm transformers flax ...`, and run
     PYTHONPATH=$PWD:$PWD/clients/python:$PWD/tests:/work/impextra python -m benchmarks.model_zoo_sweep
-        [--only NAME ...] [--paths export onnx-ts onnx-dynamo jax] [--float64]
+        [--only NAME ...] [--paths export onnx-ts onnx-dynamo jax] [--float64] [--import-float64]
 A model whose package is missing is listed as skipped. `--float64` also runs torch's reference in float64 on the
 same weights (JAX under jax_enable_x64) and records ours and the framework's float32 errors against it (`f64`
 column: ours / torch or JAX float32): a mismatch where float32 torch is as far off float64 as ours is rounding at a
 kink or in an ill-conditioned op; one where float32 torch agrees with float64 and ours does not points at us: a
 bug, or a kink where only our float32 rounded across zero (densenet121's row; perturbing the weights tells).
-Results accumulate in
+`--import-float64` imports each model in float64 instead (the torch module and inputs widened, JAX under
+jax_enable_x64) against the framework in float64, and prints the errors without saving them. Results accumulate in
 benchmarks/results/model_zoo.json (one entry per model and path); `--table` writes benchmarks/IMPORT_ZOO.md.
 """
 from __future__ import annotations
@@ -33,11 +34,12 @@ import warnings
 
 import numpy as np
 
-from benchmarks import zoo_models, zoo_models_round6, zoo_models_round8, zoo_models_round9, zoo_models_round10
+from benchmarks import zoo_models, zoo_models_round6, zoo_models_round8, zoo_models_round9, zoo_models_round10, \
+    zoo_models_round11
 
 RTOL = 1e-4
 CASES = (zoo_models.CASES + zoo_models_round6.CASES + zoo_models_round8.CASES + zoo_models_round9.CASES +
-         zoo_models_round10.CASES)
+         zoo_models_round10.CASES + zoo_models_round11.CASES)
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "model_zoo.json")
 TABLE = os.path.join(HERE, "IMPORT_ZOO.md")
@@ -163,6 +165,9 @@ def check_torch(model, inputs, path, float64: bool = False) -> dict:
     got, gx, gw = _ours(net, inputs, cs, param_of, gw_want)
     fwd, grads = _errors((got, gx, gw), ([o.numpy() for o in outs], gx_want, gw_want))
     res = {"forward": fwd, "grads": grads, "weights": f"{len(gw)}/{len(gw_want)}"}
+    if grads > RTOL and getattr(net, "folded_weights", None):  # the importer warned (FoldedWeightsWarning): a
+        # mismatch row says so, since a folded value can still equal a parameter's (u * 1.0) and be matched to it
+        res["why"] = f"FoldedWeightsWarning: the exporter folded {list(net.folded_weights)[:6]}"
     if float64:
         xs64 = [x.double() if x.is_floating_point() else x for x in inputs]
         o64, _, gx64, gw64 = torch_reference(model64, xs64)
@@ -337,7 +342,7 @@ def write_table(results: dict):
                   "inside from_torch) refused the model by name, saying what cannot be imported and what to do; "
                   "`mismatch` / `error` (any other failure): see the note.", ""]
     sections = [m.SECTION for m in (zoo_models, zoo_models_round6, zoo_models_round8, zoo_models_round9,
-                                 zoo_models_round10)
+                                 zoo_models_round10, zoo_models_round11)
                 if getattr(m, "SECTION", "")]  # a round's findings, kept with its models
     with open(TABLE, "w") as f:
         f.write("\n".join(lines + ([""] + sections if sections else [])) + "\n")
@@ -350,6 +355,9 @@ def main():
     ap.add_argument("--table", action="store_true", help="write benchmarks/IMPORT_ZOO.md from the results")
     ap.add_argument("--float64", action="store_true", help="also compare against torch in float64 (see above)")
     ap.add_argument("--fake", action="store_true", help="an in-process engine-backed server, not a real one")
+    ap.add_argument("--import-float64", action="store_true",
+                    help="import each model in float64 instead (widened torch module and inputs, JAX under "
+                         "jax_enable_x64) against the framework in float64; printed, not saved")
     args = ap.parse_args()
     if not (args.table and args.only is None):
         with _service(args.fake):
@@ -399,11 +407,36 @@ def _sweep(args):
         for path in case.paths:
             if args.paths and path not in args.paths:
                 continue
+            if args.import_float64:
+                _print_float64_import(case, path)
+                continue
             r = run_case(case, path, args.float64)
             print(f"{case.name:28s} {path:12s} {r['status']:9s} fwd {_fmt(r.get('forward'))} "
                   f"grad {_fmt(r.get('grads'))} {r.get('weights', '')} {_fmt_f64(r.get('f64'))} "
                   f"{r.get('why', '')[:150]}", flush=True)
             _save(f"{case.name}/{path}", r)
+
+
+def _print_float64_import(case, path):
+    """One model imported in float64 against its framework in float64: dtype handling, and where the model or an
+    exporter rounds through float32 (round 11's notes)."""
+    try:
+        built = case.build()
+        if path == "jax":
+            import jax
+
+            with jax.enable_x64(True):
+                fn, params, x = built[:3]
+                params, x = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64) if np.issubdtype(
+                    np.asarray(a).dtype, np.floating) else a, (params, x))
+                r = check_jax(fn, params, x, *built[3:])
+        else:
+            model, inputs = built
+            r = check_torch(_widened(model), tuple(x.double() if x.is_floating_point() else x for x in inputs), path)
+        line = f"fwd {_fmt(r['forward'])} grad {_fmt(r['grads'])} {r['weights']}"
+    except Exception as e:  # noqa: BLE001 - reported, as the sweep does
+        line = f"{type(e).__name__}: {str(e).splitlines()[0][:150] if str(e) else ''}"
+    print(f"{case.name:28s} {path:12s} float64 import: {line}", flush=True)
 
 
 if __name__ == "__main__":

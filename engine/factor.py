@@ -71,7 +71,10 @@ class _Factoring:
         for e in self.g.eqns:
             ins = tuple(self.alias.get(x.id, x) for x in e.inputs)
             if ins != e.inputs:
+                # the tree walk reads operands through `made`: a later tree reaching this equation must see
+                # the factored value an earlier root was replaced by, not that root's dropped output
                 e = Eqn(e.op, ins, e.attrs, e.outputs, e.label)
+                self.made.update((o.id, e) for o in e.outputs)
             if not (self._root(e) and self._factor(e)):
                 self.eqns.append(e)
         g = self.g

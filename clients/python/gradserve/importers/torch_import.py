@@ -936,6 +936,20 @@ def _dynamic_output_refusal(module, op: str) -> UnsupportedModel:
                             f"depends on tensor values; gradserve graphs have static shapes: {hint}")
 
 
+def _data_dependent_hint(e: Exception) -> str:
+    """What to do about a value-dependent branch: torch.distributions' argument validation (a constraint checked
+    on the values, on by default) is the common one where nothing of the model needs it."""
+    import traceback
+
+    frames = traceback.extract_tb(e.__traceback__)
+    where = next((f for f in reversed(frames) if "/torch/distributions/" in f.filename.replace("\\", "/")), None)
+    if where is not None:
+        return (f"the branch is torch.distributions' argument validation ({where.filename.rsplit('/', 1)[-1]}:"
+                f"{where.lineno} in {where.name}): construct the distributions with validate_args=False, or call "
+                "torch.distributions.Distribution.set_default_validate_args(False) before importing")
+    return "import the part before it (a detector's backbone and head, without its NMS post-processing)"
+
+
 def _export(module, args: tuple):
     """torch.export.export, its refusal of a data-dependent shape (a detector's NMS: how many boxes it keeps
     depends on their values) and of a grad transform in forward (torch_func_transforms) named as such."""
@@ -950,8 +964,7 @@ def _export(module, args: tuple):
     except GuardOnDataDependentSymNode as e:
         raise UnsupportedModel(
             f"torch.export cannot trace {type(module).__name__}: a shape or a branch depends on tensor values (torch: "
-            f"{str(e).splitlines()[0][:160]}); gradserve graphs have static shapes: import the part before it (a "
-            "detector's backbone and head, without its NMS post-processing)") from None
+            f"{str(e).splitlines()[0][:160]}); gradserve graphs have static shapes: {_data_dependent_hint(e)}") from None
     except DynamicOutputShapeException as e:
         raise _dynamic_output_refusal(module, str(e)) from None
     except Exception as e:
