@@ -434,6 +434,59 @@ def _view_kernel(e):
     return None if make is None else make(e)
 
 
+class ArenaViews:
+    """The views of arena buffers a NumPy program makes once per arena instead of on every run.
+
+    A value an out-kernel computes into an arena buffer is that buffer on every run (the kernel returns
+    its out), so a reshape, an alias, another view kernel of it, or its `.mT` operand, is the same view
+    every time: ~0.1-0.4 us a call saved (L1's plan has ~20). Only results that really view the buffer
+    (checked on the first arena: a reshape that would copy, a zero-size view, stays in the run)."""
+
+    def __init__(self):
+        self.name: dict[int, str] = {}  # slot -> its precomputed view's name
+        self.operand: dict[tuple, str] = {}  # (slot, ".mT") -> name
+        self.lines: list[str] = []  # __make's lines that bind them
+        self.ns: dict[str, Any] = {}  # the shapes and kernels those lines name
+        self._named: dict[str, str] = {}  # expression -> name (one view per distinct expression)
+
+    def bind(self, name: str, expr: str) -> str:
+        if expr not in self._named:
+            self._named[expr] = name
+            self.lines.append(f"{name} = {expr}")
+        return self._named[expr]
+
+
+def _arena_views(steps: list, kinds: list, buf_of: dict, bufs: list, outputs: set) -> ArenaViews:
+    av = ArenaViews()
+    base: dict[int, tuple] = {}  # slot -> (name, the first arena's object, its buffer)
+    for k, ((_fn, ins, out, _frees), kind) in enumerate(zip(steps, kinds)):
+        if kind[0] == "out":
+            for i, sfx in zip(ins, kind[3] or ()):
+                if sfx == ".mT" and i in base and (i, sfx) not in av.operand:
+                    av.operand[(i, sfx)] = av.bind(f"m{i}", f"{base[i][0]}.mT")
+            if type(out) is int and out in buf_of:
+                j = buf_of[out]
+                base[out] = (f"b{j}", bufs[j], bufs[j])
+            continue
+        if kind[0] != "view" or type(out) is not int or out in outputs or len(ins) != 1 or ins[0] not in base:
+            continue
+        name, obj, buf = base[ins[0]]
+        if kind[1] == "alias":
+            base[out] = base[ins[0]]
+            av.name[out] = name
+            continue
+        if type(kind[1]) is tuple:  # ("reshape", shape)
+            view, expr = obj.reshape(kind[1][1]), f"{name}.reshape(s{k})"
+            av.ns[f"s{k}"] = kind[1][1]
+        else:
+            view, expr = kind[1](obj), f"k{k}({name})"
+            av.ns[f"k{k}"] = kind[1]
+        if type(view) is np.ndarray and view.size and np.may_share_memory(view, buf):
+            av.name[out] = av.bind(f"w{k}", expr)
+            base[out] = (av.name[out], view, buf)
+    return av
+
+
 def _placeable(output_slots: list, produced_at: dict, avals: dict) -> "OutBuffers":
     """The outputs an out-kernel computes into a buffer of their own (each slot once, at its first place in
     the outputs): a caller may give that buffer."""
@@ -529,10 +582,13 @@ class NumpyProgram:
         self.arena_bytes = total if buf_of else 0
         self.placed = _placeable(plan.output_slots, produced_at, avals)
         # namespace: the kernels and constants the source names (kept for benchmarks/plan_bench.py --profile)
+        # the first arena, allocated now: it tells which views of its buffers stay views (_arena_views)
+        first = self._buffers() if buf_of else []
+        self.arena_views = _arena_views(steps, kinds, buf_of, first, outputs)
         self.source, self.namespace = self._generate(plan, steps, kinds, buf_of, consts, outputs, self.placed.at)
         exec(compile(self.source, f"<gradserve plan {plan.graph.name}>", "exec"), self.namespace)
         self._make = self.namespace["__make"]
-        self._arenas: list = []
+        self._arenas: list = [self._make(first)] if buf_of else []
         self._lock = threading.Lock()
 
     def _generate(self, plan, steps, kinds, buf_of, consts, outputs, placed):
@@ -540,6 +596,9 @@ class NumpyProgram:
         appear in it. An output in `placed` is computed into its buffer o<flat index>, or (None) a new array."""
         ns: dict[str, Any] = {"__builtins__": {}, "_asarray": np.asarray}
         v = lambda i: f"v{i}"  # noqa: E731
+        views = self.arena_views
+        ns.update(views.ns)
+        r = lambda i: views.name.get(i) or v(i)  # noqa: E731  (a value, by the name it is read under)
         body = []
         for i, c in enumerate(plan.env0):
             if c is not None:
@@ -550,7 +609,7 @@ class NumpyProgram:
         pargs = [v(i) for _, i in plan.param_slots]
         def out_operands(ins, out, kind) -> list:
             suffix = kind[3] or ("",) * len(ins)
-            operands = [v(i) + sfx for i, sfx in zip(ins, suffix)]
+            operands = [views.operand.get((i, sfx)) or r(i) + sfx for i, sfx in zip(ins, suffix)]
             if out in buf_of:
                 operands.append(f"b{buf_of[out]}")
             elif out in placed:
@@ -568,20 +627,23 @@ class NumpyProgram:
                             f"{(o2 or ['None'])[0]})")
             elif kind[0] == "out" and k - 1 in paired:
                 pass  # computed with the step before
+            elif out in views.name:
+                pass  # a view made once per arena (ArenaViews)
             elif kind[0] == "out":
                 ns[f"k{k}"] = kind[1]
                 body.append(f"{v(out)} = k{k}({', '.join(out_operands(ins, out, kind))})")
             elif kind[0] == "view" and kind[1] == "alias":
-                body.append(f"{v(out)} = {v(ins[0])}")
+                body.append(f"{v(out)} = {r(ins[0])}")
             elif kind[0] == "view" and type(kind[1]) is tuple:  # ("reshape", shape): the method, no kernel
                 ns[f"s{k}"] = kind[1][1]
-                body.append(f"{v(out)} = {v(ins[0])}.reshape(s{k})")
+                body.append(f"{v(out)} = {r(ins[0])}.reshape(s{k})")
             else:
                 ns[f"k{k}"] = kind[1] if kind[0] == "view" else fn
                 lhs = v(out) if type(out) is int else ", ".join(v(o) for o in out) + ("," if len(out) == 1 else "")
-                body.append(f"{lhs} = k{k}({', '.join(v(i) for i in ins)})")
+                body.append(f"{lhs} = k{k}({', '.join(r(i) for i in ins)})")
             # drop values allocated per call as soon as they are dead (arena buffers stay)
-            dead = [i for i in _frees if i not in outputs and i not in buf_of and i not in consts]
+            dead = [i for i in _frees if i not in outputs and i not in buf_of and i not in consts
+                    and i not in views.name]
             if dead:
                 body.append("del " + ", ".join(v(i) for i in dead))
         param_slots = {i for _, i in plan.param_slots}
@@ -591,7 +653,7 @@ class NumpyProgram:
                 return f"_asarray({v(i)}).copy()"  # never hand out the plan's or the graph's arrays
             if av.ndim == 0:
                 return f"_asarray({v(i)})"  # 0-d ufunc results are NumPy scalars
-            return v(i)
+            return r(i)
 
         def tree(t):
             if isinstance(t, (tuple, list)):
@@ -605,6 +667,7 @@ class NumpyProgram:
         src = ["def __make(B):"]
         if nb:
             src.append("    " + ", ".join(f"b{j}" for j in range(nb)) + (",", "")[nb > 1] + " = B")
+        src += ["    " + line for line in views.lines]
         oargs = [f"o{j}=None" for j in placed.values()]
         src.append(f"    def run({', '.join(args + pargs + oargs)}):")
         src += ["        " + line for line in body]
@@ -612,9 +675,11 @@ class NumpyProgram:
         src.append("    return run")
         return "\n".join(src) + "\n", ns
 
+    def _buffers(self) -> list:
+        return [np.empty(av.shape, NP_DTYPES[av.dtype]) for av in self.buf_avals]
+
     def _new_arena(self):
-        bufs = [np.empty(av.shape, NP_DTYPES[av.dtype]) for av in self.buf_avals]
-        return self._make(bufs)
+        return self._make(self._buffers())
 
     def __call__(self, inputs: list, params: list, outs: list | None = None):
         """outs: buffers for the outputs in `placed` order (OutBuffers.usable), None where there is none."""
