@@ -603,8 +603,6 @@ class NumpyProgram:
         for i, c in enumerate(plan.env0):
             if c is not None:
                 ns[f"c{i}"] = c
-        for i in consts:
-            body.append(f"{v(i)} = c{i}")
         args = [v(i) for i in plan.input_slots]
         pargs = [v(i) for _, i in plan.param_slots]
         def out_operands(ins, out, kind) -> list:
@@ -667,6 +665,8 @@ class NumpyProgram:
         src = ["def __make(B):"]
         if nb:
             src.append("    " + ", ".join(f"b{j}" for j in range(nb)) + (",", "")[nb > 1] + " = B")
+        # constants bound once per arena: run reads them from its closure (no global look-up per run)
+        src += [f"    {v(i)} = c{i}" for i in sorted(consts)]
         src += ["    " + line for line in views.lines]
         oargs = [f"o{j}=None" for j in placed.values()]
         src.append(f"    def run({', '.join(args + pargs + oargs)}):")
