@@ -404,7 +404,8 @@ def compile_graph(graph: Graph, backend: str | Backend = "numpy") -> Plan:
 def _out_kernel(e):
     """The op's NumPy out-kernel for this equation (its `np_out` flag): (kernel(*ins, out) -> array,
     kind, operand suffixes) or None. kind: "ew" = elementwise (an input that dies at this step may
-    share the output's buffer), "red" = reduction / matmul."""
+    share the output's buffer), "red" = reduction / matmul, "own" = elementwise in several calls (a buffer
+    of its own, as "red")."""
     if any(not isinstance(x.aval, AVal) for x in e.inputs) or len(e.outputs) != 1:
         return None
     make = OPS[e.op].np_out
