@@ -498,6 +498,52 @@ def _placeable(output_slots: list, produced_at: dict, avals: dict) -> "OutBuffer
     return OutBuffers(placed, [avals[sl] for sl in placed])
 
 
+def _assign_buffers(steps: list, kinds: list, releases: dict, fresh: set, end: dict, avals: dict):
+    """(origin slot -> buffer index, the buffers' avals, their bytes): a linear scan over the steps in which a
+    buffer belongs to one origin at a time (NumpyProgram)."""
+    free: dict[tuple, list[int]] = {}
+    buf_of: dict[int, int] = {}
+    buf_avals: list[AVal] = []
+    total = 0
+    for k, (st, kind) in enumerate(zip(steps, kinds)):
+        out = st[2]
+        dying = [g for g in releases.get(k, ()) if g in buf_of and g != out]
+        taken = None
+        if kind[0] == "out" and out not in fresh:
+            av = avals[out]
+            key = (av.shape, av.dtype)
+            if kind[2] == "ew":  # elementwise: write over an input that dies at this step
+                taken = next((g for g in dying if avals[g] == av), None)
+            if taken is not None:
+                buf_of[out] = buf_of[taken]
+            elif free.get(key):
+                buf_of[out] = free[key].pop()
+            else:
+                buf_of[out] = len(buf_avals)
+                buf_avals.append(av)
+                total += aval_bytes(av)
+        for g in dying:
+            if g != taken:
+                free.setdefault((avals[g].shape, avals[g].dtype), []).append(buf_of[g])
+        if kind[0] == "out" and out in buf_of and end.get(out, k) <= k:  # never read
+            free.setdefault((avals[out].shape, avals[out].dtype), []).append(buf_of[out])
+    return buf_of, buf_avals, total
+
+
+def _make_source(n_buffers: int, make: list, params: list, body: list, result: str) -> str:
+    """`__make(B)`: unpacks the arena's buffers, runs `make` once (constants bound in its closure, read by run
+    without a global look-up; ArenaViews' views), returns `run(*params)`: `body`, then `return result`."""
+    src = ["def __make(B):"]
+    if n_buffers:
+        src.append("    " + ", ".join(f"b{j}" for j in range(n_buffers)) + (",", "")[n_buffers > 1] + " = B")
+    src += ["    " + line for line in make]
+    src.append(f"    def run({', '.join(params)}):")
+    src += ["        " + line for line in body]
+    src.append(f"        return {result}")
+    src.append("    return run")
+    return "\n".join(src) + "\n"
+
+
 class NumpyProgram:
     """A Plan compiled to one Python function for NumPy (see the module docstring).
 
@@ -550,42 +596,16 @@ class NumpyProgram:
         releases: dict[int, list[int]] = {}
         for g, k in end.items():
             releases.setdefault(k, []).append(g)
-        # linear scan over steps: a buffer belongs to one origin at a time
-        free: dict[tuple, list[int]] = {}
-        buf_of: dict[int, int] = {}
-        buf_avals: list[AVal] = []
-        total = 0
-        for k, (st, kind) in enumerate(zip(steps, kinds)):
-            out = st[2]
-            dying = [g for g in releases.get(k, ()) if g in buf_of and g != out]
-            taken = None
-            if kind[0] == "out" and out not in fresh:
-                av = avals[out]
-                key = (av.shape, av.dtype)
-                if kind[2] == "ew":  # elementwise: write over an input that dies at this step
-                    taken = next((g for g in dying if avals[g] == av), None)
-                if taken is not None:
-                    buf_of[out] = buf_of[taken]
-                elif free.get(key):
-                    buf_of[out] = free[key].pop()
-                else:
-                    buf_of[out] = len(buf_avals)
-                    buf_avals.append(av)
-                    total += aval_bytes(av)
-            for g in dying:
-                if g != taken:
-                    free.setdefault((avals[g].shape, avals[g].dtype), []).append(buf_of[g])
-            if kind[0] == "out" and out in buf_of and end.get(out, k) <= k:  # never read
-                free.setdefault((avals[out].shape, avals[out].dtype), []).append(buf_of[out])
+        buf_of, buf_avals, total = _assign_buffers(steps, kinds, releases, fresh, end, avals)
         self.buf_avals = buf_avals if total <= ARENA_LIMIT_BYTES else []
         if total > ARENA_LIMIT_BYTES:
             buf_of = {}
         self.arena_bytes = total if buf_of else 0
         self.placed = _placeable(plan.output_slots, produced_at, avals)
-        # namespace: the kernels and constants the source names (kept for benchmarks/plan_bench.py --profile)
         # the first arena, allocated now: it tells which views of its buffers stay views (_arena_views)
         first = self._buffers() if buf_of else []
         self.arena_views = _arena_views(steps, kinds, buf_of, first, outputs)
+        # namespace: the kernels and constants the source names (kept for benchmarks/plan_bench.py --profile)
         self.source, self.namespace = self._generate(plan, steps, kinds, buf_of, consts, outputs, self.placed.at)
         exec(compile(self.source, f"<gradserve plan {plan.graph.name}>", "exec"), self.namespace)
         self._make = self.namespace["__make"]
@@ -662,19 +682,10 @@ class NumpyProgram:
         slot_index = {}
         for var, sl in zip(tree_flatten(plan.out_tree), plan.output_slots):
             slot_index[var.id] = sl
-        nb = len(self.buf_avals) if buf_of else 0
-        src = ["def __make(B):"]
-        if nb:
-            src.append("    " + ", ".join(f"b{j}" for j in range(nb)) + (",", "")[nb > 1] + " = B")
-        # constants bound once per arena: run reads them from its closure (no global look-up per run)
-        src += [f"    {v(i)} = c{i}" for i in sorted(consts)]
-        src += ["    " + line for line in views.lines]
         oargs = [f"o{j}=None" for j in placed.values()]
-        src.append(f"    def run({', '.join(args + pargs + oargs)}):")
-        src += ["        " + line for line in body]
-        src.append(f"        return {tree(plan.out_tree)}")
-        src.append("    return run")
-        return "\n".join(src) + "\n", ns
+        make = [f"{v(i)} = c{i}" for i in sorted(consts)] + views.lines
+        return _make_source(len(self.buf_avals) if buf_of else 0, make, args + pargs + oargs, body,
+                            tree(plan.out_tree)), ns
 
     def _buffers(self) -> list:
         return [np.empty(av.shape, NP_DTYPES[av.dtype]) for av in self.buf_avals]
