@@ -164,8 +164,10 @@ def profile(plan, inputs, params, n: int, top: int, cpu: bool = False) -> None:
         body.append(line)
         if line.startswith("        def run(") or line.startswith("    def run("):
             body.append("        _T.append(_pc())")
-        elif line.startswith("        ") and (" = k" in line or " = _matmul_pair(" in line):
-            body.append("        _T.append(_pc())")  # (a pair: two products in one split_gemm split)
+        elif line.startswith("        ") and (" = k" in line or " = _matmul_pair(" in line
+                                             or line.startswith("        u")):
+            # (a pair: two products in one split_gemm split; u<k>(...): one call of a split broadcast)
+            body.append("        _T.append(_pc())")
             marks.append(line.strip())
     ns = dict(prog.namespace, _T=[], _pc=time.process_time if cpu else time.perf_counter)
     exec(compile("\n".join(body) + "\n", "<profiled plan>", "exec"), ns)
@@ -179,12 +181,13 @@ def profile(plan, inputs, params, n: int, top: int, cpu: bool = False) -> None:
         rows.append(np.diff(T))
     med = np.median(np.array(rows), axis=0)
     total = float(med.sum())
-    print(f"  per-step {'CPU ' if cpu else ''}medians sum to {total * 1e6:.1f} us over {len(marks)} kernel steps")
+    print(f"  per-step {'CPU ' if cpu else ''}medians sum to {total * 1e6:.1f} us over "
+          f"{len({m.split('(')[0] if m.startswith('u') else m for m in marks})} kernel steps")
     for j in np.argsort(-med)[:top]:
-        if " = k" not in marks[j]:
+        if " = _matmul_pair(" in marks[j]:
             print(f"  {med[j] * 1e6:8.1f} us {100 * med[j] / total:4.1f}%  two matmuls in one split   {marks[j]}")
             continue
-        k = int(marks[j].split(" = k")[1].split("(")[0])
+        k = int(marks[j].split(" = k")[1].split("(")[0] if " = k" in marks[j] else marks[j][1:].split("(")[0])
         e = plan.step_eqns[k]
         shapes = " ".join("x".join(map(str, x.shape)) or "()" for x in e.inputs)
         attrs = {a: v for a, v in e.attrs.items() if v not in (None, False)}

@@ -449,6 +449,30 @@ class ArenaViews:
         self.lines: list[str] = []  # __make's lines that bind them
         self.ns: dict[str, Any] = {}  # the shapes and kernels those lines name
         self._named: dict[str, str] = {}  # expression -> name (one view per distinct expression)
+        # step -> (ufunc, its calls) of a split broadcast into an arena buffer (np_broadcast.binary_kernel),
+        # written out in the run: a call is ((operand name or None, index), (the other's), output view's name)
+        self.split: dict[int, tuple] = {}
+
+    def split_calls(self, k: int, ins: tuple, out: str, parts: tuple, base: dict) -> None:
+        fn, *picks, outs = parts
+        calls = []
+        for q, (pa, pb, po) in enumerate(zip(*picks, outs)):
+            operands = []
+            for i, pick, side in ((ins[0], pa, "a"), (ins[1], pb, "b")):
+                at = None if pick is None else pick[1]  # pick: None (the whole operand) or (Ellipsis, index)
+                whole = base[i][0] if i in base else None
+                operands.append((self.bind(f"x{k}{side}{q}", f"{whole}[..., {at}]") if whole and at is not None
+                                 else whole, at))
+            calls.append((*operands, self.bind(f"x{k}o{q}", f"{out}[..., {po[1]}]")))
+        self.split[k] = (fn, calls)
+
+    def split_lines(self, k: int, operands: list) -> list[str]:
+        """The run's lines of split step k, its operands read under these names where not made once."""
+        lines = []
+        for *picks, o in self.split[k][1]:
+            a, b = [name or (x if at is None else f"{x}[..., {at}]") for x, (name, at) in zip(operands, picks)]
+            lines.append(f"u{k}({a}, {b}, {o})")
+        return lines
 
     def bind(self, name: str, expr: str) -> str:
         if expr not in self._named:
@@ -468,6 +492,9 @@ def _arena_views(steps: list, kinds: list, buf_of: dict, bufs: list, outputs: se
             if type(out) is int and out in buf_of:
                 j = buf_of[out]
                 base[out] = (f"b{j}", bufs[j], bufs[j])
+                parts = getattr(kind[1], "parts", None)
+                if parts is not None:
+                    av.split_calls(k, ins, f"b{j}", parts, base)
             continue
         if kind[0] != "view" or type(out) is not int or out in outputs or len(ins) != 1 or ins[0] not in base:
             continue
@@ -648,6 +675,9 @@ class NumpyProgram:
                 pass  # computed with the step before
             elif out in views.name:
                 pass  # a view made once per arena (ArenaViews)
+            elif k in views.split:  # a split broadcast: its calls written out, on views made once per arena
+                ns[f"u{k}"] = views.split[k][0]
+                body += views.split_lines(k, [r(i) for i in ins]) + [f"{v(out)} = b{buf_of[out]}"]
             elif kind[0] == "out":
                 ns[f"k{k}"] = kind[1]
                 body.append(f"{v(out)} = k{k}({', '.join(out_operands(ins, out, kind))})")

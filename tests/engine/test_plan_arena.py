@@ -142,3 +142,31 @@ def test_a_split_broadcast_never_writes_over_an_operand_it_still_reads(index):
     x = np.random.default_rng(0).standard_normal((32, 32, 3)).astype(F32)
     w = np.random.default_rng(1).standard_normal((1, 32, 3)).astype(F32)
     _same(prog.run_host([x, w]), loop.run_host([x, w]))
+
+
+def _special(shape, dtype, seed):
+    a = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    a.flat[::5] = -0.0
+    a.flat[1::11], a.flat[2::13], a.flat[3::17] = np.nan, np.inf, -np.inf
+    return a
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("sa,sb", [((32, 1, 3), (1, 32, 3)), ((32, 32, 1), (3,)), ((40, 1, 2), (1, 30, 1))])
+def test_split_broadcasts_written_out_in_the_run_give_the_loops_bits(sa, sb, dtype):
+    """A split broadcast into an arena buffer is written out as its ufunc calls (ArenaViews.split), on operands
+    that are inputs (sliced in the run), arena values (sliced once per arena), and as an answer (the kernel)."""
+    gb = GraphBuilder("split")
+    a, b = gb.input(sa, dtype), gb.input(sb, dtype)
+    direct = gb.sub(a, b)  # operands: the inputs
+    ea, eb = gb.reshape(gb.exp(gb.reshape(a, shape=[-1])), shape=list(sa)), gb.tanh(b)
+    viewed = gb.div(ea, eb)  # operands: arena buffers, through a reshape
+    g = gb.build((gb.sin(direct), gb.sin(viewed), gb.sub(a, eb)))  # elementwise answers: every value compared
+    prog, loop = _plans(g)
+    run = _run_body(prog.program.source)
+    n = np.broadcast_shapes(sa, sb)[-1]
+    assert sum(line.strip().startswith("u") for line in run.splitlines()) == 2 * n
+    with np.errstate(all="ignore"):
+        for seed in range(2):
+            xs = [_special(sa, dtype, seed), _special(sb, dtype, seed + 7)]
+            _same(prog.run_host(xs), loop.run_host(xs))
