@@ -10,9 +10,11 @@ function (`NumpyProgram`): kernels, attributes and constants are bound once,
 every intermediate lives in a local variable, and the ops that can write into
 a preallocated buffer (ufuncs, matmul, reductions) do so into an arena of
 buffers assigned at compile time by liveness (a buffer is reused as soon as
-every value that may view it is dead). That removes the per-call allocation
-and page faults that dominate mid-sized graphs, and most of the dispatch
-overhead that dominates tiny ones. Outputs are fresh arrays, or the caller's: an
+every value that may view it is dead). Each arena (one per concurrent caller)
+binds once what is the same on every run: the folded constants, the views of
+its buffers (reshapes, transposed operands, a split broadcast's slices:
+ArenaViews). That removes the per-call allocation and page faults that dominate
+mid-sized graphs, and most of the dispatch overhead that dominates tiny ones. Outputs are fresh arrays, or the caller's: an
 output computed by an out-kernel is written straight into a buffer the caller gives
 for it (`run_host(..., outs=)`, e.g. a worker's mapping of the client's output
 region), which saves copying it there after the run.
