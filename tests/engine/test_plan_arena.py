@@ -170,3 +170,23 @@ def test_split_broadcasts_written_out_in_the_run_give_the_loops_bits(sa, sb, dty
         for seed in range(2):
             xs = [_special(sa, dtype, seed), _special(sb, dtype, seed + 7)]
             _same(prog.run_host(xs), loop.run_host(xs))
+
+
+def test_two_arenas_share_no_buffer_and_no_view():
+    """What a concurrent caller gets (a second arena) holds its own buffers and views of those, never the first's;
+    only the folded constants (read, never written) are common to both."""
+    gb = GraphBuilder("two")
+    a, b = gb.input((32, 1, 3), "float32"), gb.input((1, 32, 3), "float32")
+    d = gb.sub(gb.reshape(gb.exp(gb.reshape(a, shape=[-1])), shape=[32, 1, 3]), gb.tanh(b))  # split, arena operands
+    m = gb.matmul(gb.reshape(d, shape=[1024, 3]), gb.reshape(d, shape=[1024, 3]), transpose_a=True)
+    g = gb.build(gb.add(gb.sum(gb.mul(d, d)), gb.sum(gb.mul(m, gb.const(np.full((3, 3), 0.5, F32))))))
+    prog, _ = _plans(g)
+    consts = [c for c in prog.env0 if c is not None]
+
+    def arrays(run):
+        cells = [c.cell_contents for c in run.__closure__]
+        return [x for x in cells if isinstance(x, np.ndarray) and not any(x is c for c in consts)]
+
+    first, second = arrays(prog.program._arenas[0]), arrays(prog.program._new_arena())
+    assert len(first) == len(second) > len(prog.program.buf_avals)  # the buffers and their views
+    assert not any(np.may_share_memory(x, y) for x in first for y in second)
