@@ -14,10 +14,11 @@ every value that may view it is dead). Each arena (one per concurrent caller)
 binds once what is the same on every run: the folded constants, the views of
 its buffers (reshapes, transposed operands, a split broadcast's slices:
 ArenaViews). That removes the per-call allocation and page faults that dominate
-mid-sized graphs, and most of the dispatch overhead that dominates tiny ones. Outputs are fresh arrays, or the caller's: an
-output computed by an out-kernel is written straight into a buffer the caller gives
-for it (`run_host(..., outs=)`, e.g. a worker's mapping of the client's output
-region), which saves copying it there after the run.
+mid-sized graphs, and most of the dispatch overhead that dominates tiny ones.
+Outputs are fresh arrays, or the caller's: an output computed by an out-kernel
+is written straight into a buffer the caller gives for it (`run_host(..., outs=)`,
+e.g. a worker's mapping of the client's output region), which saves copying it
+there after the run.
 """
 from __future__ import annotations
 
@@ -456,6 +457,8 @@ class ArenaViews:
         self.split: dict[int, tuple] = {}
 
     def split_calls(self, k: int, ins: tuple, out: str, parts: tuple, base: dict) -> None:
+        """Step k's split broadcast (parts: np_broadcast's ufunc, picks, output indices) into buffer `out`, its
+        slices of the output and of operands that are arena values (in `base`) made once."""
         fn, *picks, outs = parts
         calls = []
         for q, (pa, pb, po) in enumerate(zip(*picks, outs)):
