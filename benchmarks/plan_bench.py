@@ -74,6 +74,27 @@ def workloads() -> dict:
             "L2": (l2, [W], None), "L3": (l3, [W[0]], None), "W2": (w2, [x], None)}
 
 
+def seed_workloads() -> dict:
+    """name -> (graph document, inputs, None): examples of shared/reference/seed_expected.md, as
+    tests/engine/test_seed.py builds them (plans of 2-8 steps: a run's fixed cost)."""
+    import importlib.util
+
+    from engine import grad, grad_operation, jvp, vjp
+    from engine.serialize import graph_to_json
+
+    spec = importlib.util.spec_from_file_location("_seed_graphs", ROOT / "tests" / "engine" / "test_seed.py")
+    S = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(S)
+    v3 = np.ones(3, np.float32)
+    graphs = {"S-grad-all": (grad_operation(S.matmul_net(), get_all=True), [S.X, S.Y]),
+              "S-grad-weights": (grad_operation(S.matmul_net(), get_by_list=True), [S.X, S.Y]),
+              "S-grad-element": (grad_operation(S.matmul_net(index=True)), [S.X, S.Y]),
+              "S-jvp": (jvp(S.sin_cos_net()), [S.XS, S.YS, v3, v3]),
+              "S-vjp": (vjp(S.sin_cos_net()), [S.XS, S.YS, v3]),
+              "S-grad-positions": (grad(S.xyz_net(), grad_position=(1, 2)), [S.A, S.B, S.C])}
+    return {k: (graph_to_json(g), xs, None) for k, (g, xs) in graphs.items()}
+
+
 def w2_by_hand(x, params: list):
     """W2's gradient written out in NumPy with the plan's kernels (the same products through
     split_gemm, ufuncs into buffers, tanh' as 1 - y*y from the forward output, no dL/dx): the floor a
@@ -164,8 +185,10 @@ def profile(plan, inputs, params, n: int, top: int, cpu: bool = False) -> None:
         body.append(line)
         if line.startswith("        def run(") or line.startswith("    def run("):
             body.append("        _T.append(_pc())")
-        elif line.startswith("        ") and (" = k" in line or " = _matmul_pair(" in line):
-            body.append("        _T.append(_pc())")  # (a pair: two products in one split_gemm split)
+        elif line.startswith("        ") and (" = k" in line or " = _matmul_pair(" in line
+                                             or line.startswith("        u")):
+            # (a pair: two products in one split_gemm split; u<k>(...): one call of a split broadcast)
+            body.append("        _T.append(_pc())")
             marks.append(line.strip())
     ns = dict(prog.namespace, _T=[], _pc=time.process_time if cpu else time.perf_counter)
     exec(compile("\n".join(body) + "\n", "<profiled plan>", "exec"), ns)
@@ -179,12 +202,13 @@ def profile(plan, inputs, params, n: int, top: int, cpu: bool = False) -> None:
         rows.append(np.diff(T))
     med = np.median(np.array(rows), axis=0)
     total = float(med.sum())
-    print(f"  per-step {'CPU ' if cpu else ''}medians sum to {total * 1e6:.1f} us over {len(marks)} kernel steps")
+    print(f"  per-step {'CPU ' if cpu else ''}medians sum to {total * 1e6:.1f} us over "
+          f"{len({m.split('(')[0] if m.startswith('u') else m for m in marks})} kernel steps")
     for j in np.argsort(-med)[:top]:
-        if " = k" not in marks[j]:
+        if " = _matmul_pair(" in marks[j]:
             print(f"  {med[j] * 1e6:8.1f} us {100 * med[j] / total:4.1f}%  two matmuls in one split   {marks[j]}")
             continue
-        k = int(marks[j].split(" = k")[1].split("(")[0])
+        k = int(marks[j].split(" = k")[1].split("(")[0] if " = k" in marks[j] else marks[j][1:].split("(")[0])
         e = plan.step_eqns[k]
         shapes = " ".join("x".join(map(str, x.shape)) or "()" for x in e.inputs)
         attrs = {a: v for a, v in e.attrs.items() if v not in (None, False)}
@@ -202,6 +226,7 @@ def main() -> int:
     ap.add_argument("--profile", type=int, metavar="TOP", default=0,
                     help="time each step of this checkout's plan; print the TOP costliest")
     ap.add_argument("--profile-cpu", action="store_true", help="--profile's times in process CPU, not wall")
+    ap.add_argument("--seed", action="store_true", help="also the seed examples' plans (S-...)")
     args = ap.parse_args()
     base = base_engine(args.base) if args.base else None
     from engine.backends import split_gemm
@@ -214,7 +239,7 @@ def main() -> int:
     if args.pin:
         pin_as_lent(splits)
     with threadpool_limits(1):
-        for name, (doc, inputs, params) in workloads().items():
+        for name, (doc, inputs, params) in {**workloads(), **(seed_workloads() if args.seed else {})}.items():
             if args.only and name not in args.only.split(","):
                 continue
             plans = [Engine().plan(graph_from_json(doc))]

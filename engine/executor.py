@@ -10,12 +10,15 @@ function (`NumpyProgram`): kernels, attributes and constants are bound once,
 every intermediate lives in a local variable, and the ops that can write into
 a preallocated buffer (ufuncs, matmul, reductions) do so into an arena of
 buffers assigned at compile time by liveness (a buffer is reused as soon as
-every value that may view it is dead). That removes the per-call allocation
-and page faults that dominate mid-sized graphs, and most of the dispatch
-overhead that dominates tiny ones. Outputs are fresh arrays, or the caller's: an
-output computed by an out-kernel is written straight into a buffer the caller gives
-for it (`run_host(..., outs=)`, e.g. a worker's mapping of the client's output
-region), which saves copying it there after the run.
+every value that may view it is dead). Each arena (one per concurrent caller)
+binds once what is the same on every run: the folded constants, the views of
+its buffers (reshapes, transposed operands, a split broadcast's slices:
+ArenaViews). That removes the per-call allocation and page faults that dominate
+mid-sized graphs, and most of the dispatch overhead that dominates tiny ones.
+Outputs are fresh arrays, or the caller's: an output computed by an out-kernel
+is written straight into a buffer the caller gives for it (`run_host(..., outs=)`,
+e.g. a worker's mapping of the client's output region), which saves copying it
+there after the run.
 """
 from __future__ import annotations
 
@@ -404,7 +407,8 @@ def compile_graph(graph: Graph, backend: str | Backend = "numpy") -> Plan:
 def _out_kernel(e):
     """The op's NumPy out-kernel for this equation (its `np_out` flag): (kernel(*ins, out) -> array,
     kind, operand suffixes) or None. kind: "ew" = elementwise (an input that dies at this step may
-    share the output's buffer), "red" = reduction / matmul."""
+    share the output's buffer), "red" = reduction / matmul, "own" = elementwise in several calls (a buffer
+    of its own, as "red")."""
     if any(not isinstance(x.aval, AVal) for x in e.inputs) or len(e.outputs) != 1:
         return None
     make = OPS[e.op].np_out
@@ -434,6 +438,88 @@ def _view_kernel(e):
     return None if make is None else make(e)
 
 
+class ArenaViews:
+    """The views of arena buffers a NumPy program makes once per arena instead of on every run.
+
+    A value an out-kernel computes into an arena buffer is that buffer on every run (the kernel returns
+    its out), so a reshape, an alias, another view kernel of it, or its `.mT` operand, is the same view
+    every time: ~0.1-0.4 us a call saved (L1's plan has ~20). Only results that really view the buffer
+    (checked on the first arena: a reshape that would copy, a zero-size view, stays in the run)."""
+
+    def __init__(self):
+        self.name: dict[int, str] = {}  # slot -> its precomputed view's name
+        self.operand: dict[tuple, str] = {}  # (slot, ".mT") -> name
+        self.lines: list[str] = []  # __make's lines that bind them
+        self.ns: dict[str, Any] = {}  # the shapes and kernels those lines name
+        self._named: dict[str, str] = {}  # expression -> name (one view per distinct expression)
+        # step -> (ufunc, its calls) of a split broadcast into an arena buffer (np_broadcast.binary_kernel),
+        # written out in the run: a call is ((operand name or None, index), (the other's), output view's name)
+        self.split: dict[int, tuple] = {}
+
+    def split_calls(self, k: int, ins: tuple, out: str, parts: tuple, base: dict) -> None:
+        """Step k's split broadcast (parts: np_broadcast's ufunc, picks, output indices) into buffer `out`, its
+        slices of the output and of operands that are arena values (in `base`) made once."""
+        fn, *picks, outs = parts
+        calls = []
+        for q, (pa, pb, po) in enumerate(zip(*picks, outs)):
+            operands = []
+            for i, pick, side in ((ins[0], pa, "a"), (ins[1], pb, "b")):
+                at = None if pick is None else pick[1]  # pick: None (the whole operand) or (Ellipsis, index)
+                whole = base[i][0] if i in base else None
+                operands.append((self.bind(f"x{k}{side}{q}", f"{whole}[..., {at}]") if whole and at is not None
+                                 else whole, at))
+            calls.append((*operands, self.bind(f"x{k}o{q}", f"{out}[..., {po[1]}]")))
+        self.split[k] = (fn, calls)
+
+    def split_lines(self, k: int, operands: list) -> list[str]:
+        """The run's lines of split step k, its operands read under these names where not made once."""
+        lines = []
+        for *picks, o in self.split[k][1]:
+            a, b = [name or (x if at is None else f"{x}[..., {at}]") for x, (name, at) in zip(operands, picks)]
+            lines.append(f"u{k}({a}, {b}, {o})")
+        return lines
+
+    def bind(self, name: str, expr: str) -> str:
+        if expr not in self._named:
+            self._named[expr] = name
+            self.lines.append(f"{name} = {expr}")
+        return self._named[expr]
+
+
+def _arena_views(steps: list, kinds: list, buf_of: dict, bufs: list, outputs: set) -> ArenaViews:
+    av = ArenaViews()
+    base: dict[int, tuple] = {}  # slot -> (name, the first arena's object, its buffer)
+    for k, ((_fn, ins, out, _frees), kind) in enumerate(zip(steps, kinds)):
+        if kind[0] == "out":
+            for i, sfx in zip(ins, kind[3] or ()):
+                if sfx == ".mT" and i in base and (i, sfx) not in av.operand:
+                    av.operand[(i, sfx)] = av.bind(f"m{i}", f"{base[i][0]}.mT")
+            if type(out) is int and out in buf_of:
+                j = buf_of[out]
+                base[out] = (f"b{j}", bufs[j], bufs[j])
+                parts = getattr(kind[1], "parts", None)
+                if parts is not None:
+                    av.split_calls(k, ins, f"b{j}", parts, base)
+            continue
+        if kind[0] != "view" or type(out) is not int or out in outputs or len(ins) != 1 or ins[0] not in base:
+            continue
+        name, obj, buf = base[ins[0]]
+        if kind[1] == "alias":
+            base[out] = base[ins[0]]
+            av.name[out] = name
+            continue
+        if type(kind[1]) is tuple:  # ("reshape", shape)
+            view, expr = obj.reshape(kind[1][1]), f"{name}.reshape(s{k})"
+            av.ns[f"s{k}"] = kind[1][1]
+        else:
+            view, expr = kind[1](obj), f"k{k}({name})"
+            av.ns[f"k{k}"] = kind[1]
+        if type(view) is np.ndarray and view.size and np.may_share_memory(view, buf):
+            av.name[out] = av.bind(f"w{k}", expr)
+            base[out] = (av.name[out], view, buf)
+    return av
+
+
 def _placeable(output_slots: list, produced_at: dict, avals: dict) -> "OutBuffers":
     """The outputs an out-kernel computes into a buffer of their own (each slot once, at its first place in
     the outputs): a caller may give that buffer."""
@@ -442,6 +528,52 @@ def _placeable(output_slots: list, produced_at: dict, avals: dict) -> "OutBuffer
         if sl in produced_at and sl not in placed:
             placed[sl] = j
     return OutBuffers(placed, [avals[sl] for sl in placed])
+
+
+def _assign_buffers(steps: list, kinds: list, releases: dict, fresh: set, end: dict, avals: dict):
+    """(origin slot -> buffer index, the buffers' avals, their bytes): a linear scan over the steps in which a
+    buffer belongs to one origin at a time (NumpyProgram)."""
+    free: dict[tuple, list[int]] = {}
+    buf_of: dict[int, int] = {}
+    buf_avals: list[AVal] = []
+    total = 0
+    for k, (st, kind) in enumerate(zip(steps, kinds)):
+        out = st[2]
+        dying = [g for g in releases.get(k, ()) if g in buf_of and g != out]
+        taken = None
+        if kind[0] == "out" and out not in fresh:
+            av = avals[out]
+            key = (av.shape, av.dtype)
+            if kind[2] == "ew":  # elementwise: write over an input that dies at this step
+                taken = next((g for g in dying if avals[g] == av), None)
+            if taken is not None:
+                buf_of[out] = buf_of[taken]
+            elif free.get(key):
+                buf_of[out] = free[key].pop()
+            else:
+                buf_of[out] = len(buf_avals)
+                buf_avals.append(av)
+                total += aval_bytes(av)
+        for g in dying:
+            if g != taken:
+                free.setdefault((avals[g].shape, avals[g].dtype), []).append(buf_of[g])
+        if kind[0] == "out" and out in buf_of and end.get(out, k) <= k:  # never read
+            free.setdefault((avals[out].shape, avals[out].dtype), []).append(buf_of[out])
+    return buf_of, buf_avals, total
+
+
+def _make_source(n_buffers: int, make: list, params: list, body: list, result: str) -> str:
+    """`__make(B)`: unpacks the arena's buffers, runs `make` once (constants bound in its closure, read by run
+    without a global look-up; ArenaViews' views), returns `run(*params)`: `body`, then `return result`."""
+    src = ["def __make(B):"]
+    if n_buffers:
+        src.append("    " + ", ".join(f"b{j}" for j in range(n_buffers)) + (",", "")[n_buffers > 1] + " = B")
+    src += ["    " + line for line in make]
+    src.append(f"    def run({', '.join(params)}):")
+    src += ["        " + line for line in body]
+    src.append(f"        return {result}")
+    src.append("    return run")
+    return "\n".join(src) + "\n"
 
 
 class NumpyProgram:
@@ -496,43 +628,20 @@ class NumpyProgram:
         releases: dict[int, list[int]] = {}
         for g, k in end.items():
             releases.setdefault(k, []).append(g)
-        # linear scan over steps: a buffer belongs to one origin at a time
-        free: dict[tuple, list[int]] = {}
-        buf_of: dict[int, int] = {}
-        buf_avals: list[AVal] = []
-        total = 0
-        for k, (st, kind) in enumerate(zip(steps, kinds)):
-            out = st[2]
-            dying = [g for g in releases.get(k, ()) if g in buf_of and g != out]
-            taken = None
-            if kind[0] == "out" and out not in fresh:
-                av = avals[out]
-                key = (av.shape, av.dtype)
-                if kind[2] == "ew":  # elementwise: write over an input that dies at this step
-                    taken = next((g for g in dying if avals[g] == av), None)
-                if taken is not None:
-                    buf_of[out] = buf_of[taken]
-                elif free.get(key):
-                    buf_of[out] = free[key].pop()
-                else:
-                    buf_of[out] = len(buf_avals)
-                    buf_avals.append(av)
-                    total += aval_bytes(av)
-            for g in dying:
-                if g != taken:
-                    free.setdefault((avals[g].shape, avals[g].dtype), []).append(buf_of[g])
-            if kind[0] == "out" and out in buf_of and end.get(out, k) <= k:  # never read
-                free.setdefault((avals[out].shape, avals[out].dtype), []).append(buf_of[out])
+        buf_of, buf_avals, total = _assign_buffers(steps, kinds, releases, fresh, end, avals)
         self.buf_avals = buf_avals if total <= ARENA_LIMIT_BYTES else []
         if total > ARENA_LIMIT_BYTES:
             buf_of = {}
         self.arena_bytes = total if buf_of else 0
         self.placed = _placeable(plan.output_slots, produced_at, avals)
+        # the first arena, allocated now: it tells which views of its buffers stay views (_arena_views)
+        first = self._buffers() if buf_of else []
+        self.arena_views = _arena_views(steps, kinds, buf_of, first, outputs)
         # namespace: the kernels and constants the source names (kept for benchmarks/plan_bench.py --profile)
         self.source, self.namespace = self._generate(plan, steps, kinds, buf_of, consts, outputs, self.placed.at)
         exec(compile(self.source, f"<gradserve plan {plan.graph.name}>", "exec"), self.namespace)
         self._make = self.namespace["__make"]
-        self._arenas: list = []
+        self._arenas: list = [self._make(first)] if buf_of else []
         self._lock = threading.Lock()
 
     def _generate(self, plan, steps, kinds, buf_of, consts, outputs, placed):
@@ -540,17 +649,18 @@ class NumpyProgram:
         appear in it. An output in `placed` is computed into its buffer o<flat index>, or (None) a new array."""
         ns: dict[str, Any] = {"__builtins__": {}, "_asarray": np.asarray}
         v = lambda i: f"v{i}"  # noqa: E731
+        views = self.arena_views
+        ns.update(views.ns)
+        r = lambda i: views.name.get(i) or v(i)  # noqa: E731  (a value, by the name it is read under)
         body = []
         for i, c in enumerate(plan.env0):
             if c is not None:
                 ns[f"c{i}"] = c
-        for i in consts:
-            body.append(f"{v(i)} = c{i}")
         args = [v(i) for i in plan.input_slots]
         pargs = [v(i) for _, i in plan.param_slots]
         def out_operands(ins, out, kind) -> list:
             suffix = kind[3] or ("",) * len(ins)
-            operands = [v(i) + sfx for i, sfx in zip(ins, suffix)]
+            operands = [views.operand.get((i, sfx)) or r(i) + sfx for i, sfx in zip(ins, suffix)]
             if out in buf_of:
                 operands.append(f"b{buf_of[out]}")
             elif out in placed:
@@ -568,20 +678,26 @@ class NumpyProgram:
                             f"{(o2 or ['None'])[0]})")
             elif kind[0] == "out" and k - 1 in paired:
                 pass  # computed with the step before
+            elif out in views.name:
+                pass  # a view made once per arena (ArenaViews)
+            elif k in views.split:  # a split broadcast: its calls written out, on views made once per arena
+                ns[f"u{k}"] = views.split[k][0]
+                body += views.split_lines(k, [r(i) for i in ins]) + [f"{v(out)} = b{buf_of[out]}"]
             elif kind[0] == "out":
                 ns[f"k{k}"] = kind[1]
                 body.append(f"{v(out)} = k{k}({', '.join(out_operands(ins, out, kind))})")
             elif kind[0] == "view" and kind[1] == "alias":
-                body.append(f"{v(out)} = {v(ins[0])}")
+                body.append(f"{v(out)} = {r(ins[0])}")
             elif kind[0] == "view" and type(kind[1]) is tuple:  # ("reshape", shape): the method, no kernel
                 ns[f"s{k}"] = kind[1][1]
-                body.append(f"{v(out)} = {v(ins[0])}.reshape(s{k})")
+                body.append(f"{v(out)} = {r(ins[0])}.reshape(s{k})")
             else:
                 ns[f"k{k}"] = kind[1] if kind[0] == "view" else fn
                 lhs = v(out) if type(out) is int else ", ".join(v(o) for o in out) + ("," if len(out) == 1 else "")
-                body.append(f"{lhs} = k{k}({', '.join(v(i) for i in ins)})")
+                body.append(f"{lhs} = k{k}({', '.join(r(i) for i in ins)})")
             # drop values allocated per call as soon as they are dead (arena buffers stay)
-            dead = [i for i in _frees if i not in outputs and i not in buf_of and i not in consts]
+            dead = [i for i in _frees if i not in outputs and i not in buf_of and i not in consts
+                    and i not in views.name]
             if dead:
                 body.append("del " + ", ".join(v(i) for i in dead))
         param_slots = {i for _, i in plan.param_slots}
@@ -591,7 +707,7 @@ class NumpyProgram:
                 return f"_asarray({v(i)}).copy()"  # never hand out the plan's or the graph's arrays
             if av.ndim == 0:
                 return f"_asarray({v(i)})"  # 0-d ufunc results are NumPy scalars
-            return v(i)
+            return r(i)
 
         def tree(t):
             if isinstance(t, (tuple, list)):
@@ -601,20 +717,16 @@ class NumpyProgram:
         slot_index = {}
         for var, sl in zip(tree_flatten(plan.out_tree), plan.output_slots):
             slot_index[var.id] = sl
-        nb = len(self.buf_avals) if buf_of else 0
-        src = ["def __make(B):"]
-        if nb:
-            src.append("    " + ", ".join(f"b{j}" for j in range(nb)) + (",", "")[nb > 1] + " = B")
         oargs = [f"o{j}=None" for j in placed.values()]
-        src.append(f"    def run({', '.join(args + pargs + oargs)}):")
-        src += ["        " + line for line in body]
-        src.append(f"        return {tree(plan.out_tree)}")
-        src.append("    return run")
-        return "\n".join(src) + "\n", ns
+        make = [f"{v(i)} = c{i}" for i in sorted(consts)] + views.lines
+        return _make_source(len(self.buf_avals) if buf_of else 0, make, args + pargs + oargs, body,
+                            tree(plan.out_tree)), ns
+
+    def _buffers(self) -> list:
+        return [np.empty(av.shape, NP_DTYPES[av.dtype]) for av in self.buf_avals]
 
     def _new_arena(self):
-        bufs = [np.empty(av.shape, NP_DTYPES[av.dtype]) for av in self.buf_avals]
-        return self._make(bufs)
+        return self._make(self._buffers())
 
     def __call__(self, inputs: list, params: list, outs: list | None = None):
         """outs: buffers for the outputs in `placed` order (OutBuffers.usable), None where there is none."""

@@ -37,4 +37,5 @@ def binary_kernel(fn, e):
         for pa, pb, po in zip(picks[0], picks[1], outs):
             fn(a if pa is None else a[pa], b if pb is None else b[pb], o[po])
         return o
+    split.parts = (fn, picks[0], picks[1], outs)  # a NumPy plan writes the calls out (executor.ArenaViews)
     return split

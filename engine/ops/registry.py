@@ -152,7 +152,12 @@ def flagged(flag: str) -> frozenset[str]:
 def ufunc_out(fn: Callable) -> Callable:
     """np_out of an elementwise op whose NumPy kernel is `fn(*ins, out)` (a ufunc or alike); a binary
     one split over a short last axis where broadcasting would make NumPy's loops short (np_broadcast)."""
-    return lambda e: (binary_kernel(fn, e), "ew", None)
+    def make(e):
+        k = binary_kernel(fn, e)
+        # a split is several calls, each reading its part of the operands: never written over an operand's
+        # buffer (an operand that views it would be read after the write); one ufunc call handles overlap
+        return k, ("ew" if k is fn else "own"), None
+    return make
 
 
 def get_op(name: str, node: str | None = None) -> OpDef:

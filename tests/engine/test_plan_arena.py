@@ -1,0 +1,192 @@
+"""The NumPy plan program's arena: views of arena buffers made once per arena (executor.ArenaViews), the
+constants bound once per arena, and the buffers an out-kernel may write over. Each graph runs on the program
+and on the backend-generic step loop (each op's impl rule) and must give the same bits, run after run."""
+import threading
+
+import numpy as np
+import pytest
+
+from engine import GraphBuilder
+from engine.errors import EngineError
+from engine.executor import compile_graph
+from engine.lower import lower
+
+F32 = np.float32
+RNG = np.random.default_rng(11)
+
+
+def _plans(g):
+    flat = lower(g, opt=False)  # as written: the views and the buffer reuse under test stay in the plan
+    prog, loop = compile_graph(flat), compile_graph(flat)
+    loop.program = None
+    assert prog.program is not None
+    return prog, loop
+
+
+def _flat(t):
+    return [a for x in t for a in _flat(x)] if isinstance(t, (tuple, list)) else [np.asarray(t)]
+
+
+def _same(got, want):
+    got, want = _flat(got), _flat(want)
+    assert len(got) == len(want)
+    for a, b in zip(got, want):
+        assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def _run_body(src: str) -> str:
+    return src.split("    def run(")[1]
+
+
+def _views_graph():
+    """exp into an arena buffer, read through a reshape, a reshape of that, an alias-free broadcast view, and
+    as a transposed matmul operand; a strided slice whose reshape must copy; answers that alias none of it."""
+    gb = GraphBuilder("views")
+    x = gb.input((8, 6), "float32")
+    e = gb.exp(x)
+    r = gb.reshape(gb.reshape(e, shape=[4, 12]), shape=[2, 24])
+    m = gb.matmul(e, e, transpose_a=True)  # e.mT as an operand
+    s = gb.reshape(gb.index(e, index=[[0, 8, 2]]), shape=[24])  # a (4, 6) view with row stride 2: reshape copies
+    b = gb.broadcast_to(gb.reshape(e, shape=[1, 48]), shape=[3, 48])
+    out = gb.add(gb.sum(gb.mul(r, r)), gb.sum(gb.mul(s, s)))
+    return gb.build((gb.add(out, gb.sum(m)), gb.tanh(b), gb.sin(s)))
+
+
+def test_views_of_arena_buffers_are_made_once_and_give_the_loops_bits():
+    prog, loop = _plans(_views_graph())
+    make, run = prog.program.source.split("    def run(")
+    # the reshapes and the .mT operand are bound in __make; the strided slice's copy stays in run
+    assert make.count(".reshape(") >= 3 and ".mT" in make and ".mT" not in run
+    assert run.count(".reshape(") >= 1
+    for _ in range(3):  # new inputs every run: a stale copy would repeat an earlier answer
+        x = RNG.standard_normal((8, 6)).astype(F32)
+        _same(prog.run_host([x]), loop.run_host([x]))
+
+
+def test_constants_are_read_from_the_closure_not_rebound_every_run():
+    gb = GraphBuilder("c")
+    x = gb.input((4,), "float32")
+    c = gb.const(np.array([1.0, -2.0, 0.5, 3.0], F32))
+    g = gb.build((gb.mul(gb.exp(x), c), c))
+    prog, loop = _plans(g)
+    assert " = c" not in _run_body(prog.program.source)
+    x = RNG.standard_normal(4).astype(F32)
+    got = prog.run_host([x])
+    _same(got, loop.run_host([x]))
+    got[1][:] = 0  # a constant output is a copy: the next run's is intact
+    _same(prog.run_host([x]), loop.run_host([x]))
+
+
+def test_an_answer_held_across_runs_is_not_overwritten():
+    prog, _ = _plans(_views_graph())
+    x1, x2 = (RNG.standard_normal((8, 6)).astype(F32) for _ in range(2))
+    held = prog.run_host([x1])
+    kept = [a.copy() for a in _flat(held)]
+    prog.run_host([x2])
+    prog.run_host([x2])
+    _same(held, kept)
+
+
+def test_a_failing_run_leaves_the_arena_sound():
+    gb = GraphBuilder("fail")
+    x = gb.input((6, 4), "float32")
+    i = gb.input((2, 4), "int32")
+    e = gb.reshape(gb.exp(x), shape=[6, 4])
+    t = gb.take_along_axis(gb.tanh(e), i, axis=0)  # an index out of range raises mid-run
+    g = gb.build((gb.mul(t, t), gb.sum(gb.reshape(e, shape=[24]))))
+    prog, loop = _plans(g)
+    good = np.array([[0, 5, 1, 2], [3, 3, 4, 0]], np.int32)
+    x = RNG.standard_normal((6, 4)).astype(F32)
+    _same(prog.run_host([x, good]), loop.run_host([x, good]))
+    with pytest.raises(EngineError):
+        prog.run_host([RNG.standard_normal((6, 4)).astype(F32), np.full((2, 4), 9, np.int32)])
+    x = RNG.standard_normal((6, 4)).astype(F32)
+    _same(prog.run_host([x, good]), loop.run_host([x, good]))
+
+
+def test_concurrent_runs_of_one_plan_keep_their_own_arenas_and_views():
+    prog, loop = _plans(_views_graph())
+    xs = [RNG.standard_normal((8, 6)).astype(F32) for _ in range(4)]
+    want = [_flat(loop.run_host([x])) for x in xs]
+    errors: list = []
+    start = threading.Barrier(4)
+
+    def worker(k):
+        start.wait()
+        for _ in range(40):
+            got = _flat(prog.run_host([xs[k]]))
+            if not all(a.tobytes() == b.tobytes() for a, b in zip(got, want[k])):
+                errors.append(k)
+
+    ts = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not errors
+    assert len(prog.program._arenas) >= 1
+
+
+@pytest.mark.parametrize("index", [[[0, 32, 1], [0, 1, 1], [0, 1, 1]],  # the first element of each row
+                                   [[0, 32, 1], [5, 6, 1], [2, -4, -1]]])  # a row, its last axis reversed
+def test_a_split_broadcast_never_writes_over_an_operand_it_still_reads(index):
+    """(32, 1, k) - (1, 32, 3) runs as one ufunc call per index of the last axis (np_broadcast.binary_kernel).
+    Given the buffer of a value it reads through a view (dying at that step), the first calls overwrote what
+    the later ones read: before the fix the program's sum was 44171.76 against the loop's 32823.03 (first case)."""
+    gb = GraphBuilder("overlap")
+    x = gb.input((32, 32, 3), "float32")
+    w = gb.input((1, 32, 3), "float32")
+    z = gb.sub(gb.index(gb.exp(x), index=index), w)
+    g = gb.build(gb.sum(gb.mul(z, z)))
+    prog, loop = _plans(g)
+    x = np.random.default_rng(0).standard_normal((32, 32, 3)).astype(F32)
+    w = np.random.default_rng(1).standard_normal((1, 32, 3)).astype(F32)
+    _same(prog.run_host([x, w]), loop.run_host([x, w]))
+
+
+def _special(shape, dtype, seed):
+    a = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    a.flat[::5] = -0.0
+    a.flat[1::11], a.flat[2::13], a.flat[3::17] = np.nan, np.inf, -np.inf
+    return a
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("sa,sb", [((32, 1, 3), (1, 32, 3)), ((32, 32, 1), (3,)), ((40, 1, 2), (1, 30, 1))])
+def test_split_broadcasts_written_out_in_the_run_give_the_loops_bits(sa, sb, dtype):
+    """A split broadcast into an arena buffer is written out as its ufunc calls (ArenaViews.split), on operands
+    that are inputs (sliced in the run), arena values (sliced once per arena), and as an answer (the kernel)."""
+    gb = GraphBuilder("split")
+    a, b = gb.input(sa, dtype), gb.input(sb, dtype)
+    direct = gb.sub(a, b)  # operands: the inputs
+    ea, eb = gb.reshape(gb.exp(gb.reshape(a, shape=[-1])), shape=list(sa)), gb.tanh(b)
+    viewed = gb.div(ea, eb)  # operands: arena buffers, through a reshape
+    g = gb.build((gb.sin(direct), gb.sin(viewed), gb.sub(a, eb)))  # elementwise answers: every value compared
+    prog, loop = _plans(g)
+    run = _run_body(prog.program.source)
+    n = np.broadcast_shapes(sa, sb)[-1]
+    assert sum(line.strip().startswith("u") for line in run.splitlines()) == 2 * n
+    with np.errstate(all="ignore"):
+        for seed in range(2):
+            xs = [_special(sa, dtype, seed), _special(sb, dtype, seed + 7)]
+            _same(prog.run_host(xs), loop.run_host(xs))
+
+
+def test_two_arenas_share_no_buffer_and_no_view():
+    """What a concurrent caller gets (a second arena) holds its own buffers and views of those, never the first's;
+    only the folded constants (read, never written) are common to both."""
+    gb = GraphBuilder("two")
+    a, b = gb.input((32, 1, 3), "float32"), gb.input((1, 32, 3), "float32")
+    d = gb.sub(gb.reshape(gb.exp(gb.reshape(a, shape=[-1])), shape=[32, 1, 3]), gb.tanh(b))  # split, arena operands
+    m = gb.matmul(gb.reshape(d, shape=[1024, 3]), gb.reshape(d, shape=[1024, 3]), transpose_a=True)
+    g = gb.build(gb.add(gb.sum(gb.mul(d, d)), gb.sum(gb.mul(m, gb.const(np.full((3, 3), 0.5, F32))))))
+    prog, _ = _plans(g)
+    consts = [c for c in prog.env0 if c is not None]
+
+    def arrays(run):
+        cells = [c.cell_contents for c in run.__closure__]
+        return [x for x in cells if isinstance(x, np.ndarray) and not any(x is c for c in consts)]
+
+    first, second = arrays(prog.program._arenas[0]), arrays(prog.program._new_arena())
+    assert len(first) == len(second) > len(prog.program.buf_avals)  # the buffers and their views
+    assert not any(np.may_share_memory(x, y) for x in first for y in second)
