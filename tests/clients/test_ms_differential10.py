@@ -186,3 +186,54 @@ def test_numpy_clip_maximum_compare_in_the_promoted_dtype_and_keep_the_tensors(m
     np.testing.assert_array_equal(mnp.clip(Tensor(np.array([1, 5], np.int8)), 0.5, 2.5).asnumpy(), [1, 2])
     np.testing.assert_array_equal(mnp.clip(Tensor(np.array([0, 1, 250], np.uint8)), -1, None).asnumpy(), [0, 1, 250])
     assert mnp.maximum(i8, Tensor(np.array([1, 1, 1], np.int64))).dtype == ms.int64  # neither 0-d: promoted
+
+
+def test_an_item_assignment_into_an_indexed_result_writes_back_into_its_source(mindspore_is_gradserve):
+    """PyNative: `row = x[0]; row[1:] = ...` left x as it was here. Expected: MindSpore 2.10.0 CPU, run by hand
+    (its getitem result remembers its parent; an item assignment writes back): x[0][1:] = 7 through a chain gives
+    [[1, 7, 3], [4, 5, 6]]; x[..., 1] then [0] = 9 gives [[1, 9, 3], ...]; a mask x[x > 2] then [0] = 9 gives
+    [[1, 2, 9], ...]; x[[0, 1]] then [0] = 9 gives row 0 all 9; `row[0] += 5` too; a copy / x * 1 does not write
+    back; a Parameter's row is written into the Parameter. Under jit nothing is written back (MindSpore's graph mode)."""
+    import mindspore as ms
+    from mindspore import Tensor
+
+    def x():
+        return Tensor(np.array([[1.0, 2, 3], [4, 5, 6]], np.float32))
+    a = x()
+    row = a[0]
+    tail = row[1:]
+    tail[0] = 7
+    np.testing.assert_array_equal(a.asnumpy(), [[1, 7, 3], [4, 5, 6]])
+    np.testing.assert_array_equal(row.asnumpy(), [1, 7, 3])
+    for index, want in ((np.s_[..., 1], [[1, 9, 3], [4, 5, 6]]), ([0, 1], [[9, 9, 9], [4, 5, 6]]),
+                        (np.s_[:, ::2], [[9, 2, 9], [4, 5, 6]]), (np.s_[1:, None], [[1, 2, 3], [9, 9, 9]])):
+        a = x()
+        part = a[index]
+        part[0] = 9
+        np.testing.assert_array_equal(a.asnumpy(), want)
+    a = x()
+    part = a[a > 2]
+    part[0] = 9
+    np.testing.assert_array_equal(a.asnumpy(), [[1, 2, 9], [4, 5, 6]])
+    a = x()
+    row = a[0]
+    row[0] += 5
+    np.testing.assert_array_equal(a.asnumpy(), [[6, 2, 3], [4, 5, 6]])
+    for made in (lambda t: t.copy(), lambda t: t * 1):
+        a = x()
+        other = made(a)
+        other[0] = 9
+        np.testing.assert_array_equal(a.asnumpy(), x().asnumpy())
+    p = ms.Parameter(x(), name="p")
+    row = p[0]
+    row[1] = 0
+    np.testing.assert_array_equal(p.asnumpy(), [[1, 0, 3], [4, 5, 6]])
+
+    @ms.jit
+    def g(t):
+        r = t[0]
+        r[1:] = 0
+        return t * 1, r
+    whole, r = g(x())
+    np.testing.assert_array_equal(whole.asnumpy(), x().asnumpy())
+    np.testing.assert_array_equal(r.asnumpy(), [1, 0, 0])
