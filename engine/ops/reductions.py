@@ -26,10 +26,7 @@ def _hit_weights(b, x, out, axes):
     if not is_inexact(x.dtype):  # integers: 1 / count truncated (MindSpore 2.10's integer
         hit = b.cast(b.equal(x, keep_axes(b, out, x, axes)), dtype="float64")  # division: 1 alone, 0 among ties)
         return b.cast(b.div(hit, b.sum(hit, axis=axes, keepdims=True)), dtype=x.dtype)
-    o = keep_axes(b, out, x, axes)  # a NaN result is hit at x's NaNs (PyTorch, MindSpore 2.10: the gradient of
-    # min([nan, 1, nan]) is [0.5, 0, 0.5]; with x == out alone no position was hit, 0 / 0 NaN everywhere)
-    hit = b.logical_or(b.equal(x, o), b.logical_and(b.not_equal(x, x), b.not_equal(o, o)))
-    hit = b.cast(hit, dtype=x.dtype)
+    hit = b.cast(b.equal(x, keep_axes(b, out, x, axes)), dtype=x.dtype)
     return b.div(hit, b.sum(hit, axis=axes, keepdims=True))
 
 
