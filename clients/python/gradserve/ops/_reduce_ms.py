@@ -93,37 +93,13 @@ def sort(input_x, axis=-1, descending=False):
     """MindSpore 2.10 ops.sort(input_x, axis=-1, descending=False) -> (values, int32 indices); stable, so
     tied values keep their order and each gets its own cotangent (as MindSpore)."""
     vals, idx = P.sort(input_x, axis=int(axis), descending=bool(descending))
-    if descending and _has_nan_order(input_x):
-        vals, idx = _nan_first(input_x, idx, int(axis))
     return vals, P.cast(idx, "int32")  # MindSpore 2.10's sort / topk indices are int32 (max's are int64)
-
-
-def _has_nan_order(x) -> bool:
-    return x._dtype.startswith(("float", "bfloat")) and x.ndim > 0 and x.size > 0
-
-
-def _nan_first(x, idx, axis: int):
-    """(values, indices) of a descending sort whose indices idx (the engine's: NaN last in both directions, as NumPy)
-    get x's NaNs first, in their order: PyTorch's and MindSpore 2.10's descending sort and topk take NaN as the
-    largest ([nan, -0.9, -inf] descending was [-0.9, -inf, nan], its top 1 -0.9). A roll by each row's NaN count."""
-    ax = axis % x.ndim
-    n = x.shape[ax]
-    count = P.sum(P.cast(P.not_equal(x, x), "int64"), ax, True)
-    j = Tensor(np.arange(n, dtype=np.int64).reshape([n if d == ax else 1 for d in range(x.ndim)]))
-    idx = P.take_along_axis(idx, P.remainder(P.add(P.sub(j, count), n), n), axis=ax)
-    return P.take_along_axis(x, idx, axis=ax), idx
 
 
 def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpore's names
     """MindSpore 2.10 ops.topk(input, k, dim=None (last), largest=True, sorted=True): among ties the first
-    indices are taken. The values always come sorted (sorted=False allows any order); NaN is the largest (sort's)."""
-    axis = -1 if dim is None else int(dim)
-    if largest and _has_nan_order(input):
-        vals, idx = sort(input, axis, True)
-        ax = axis % input.ndim
-        first = (slice(None),) * ax + (slice(0, int(k)),)
-        return vals[first], idx[first]
-    vals, idx = P.top_k(input, k=int(k), axis=axis, largest=bool(largest))
+    indices are taken. The values always come sorted (sorted=False allows any order)."""
+    vals, idx = P.top_k(input, k=int(k), axis=-1 if dim is None else int(dim), largest=bool(largest))
     return vals, P.cast(idx, "int32")
 
 
