@@ -224,3 +224,20 @@ def test_an_item_assignment_into_an_indexed_result_writes_back_into_its_source(m
     np.testing.assert_array_equal(whole.asnumpy(), x().asnumpy())
     np.testing.assert_array_equal(r.asnumpy(), [1, 0, 0])
 
+
+
+def test_numpy_around_of_integers_keeps_their_dtype(mindspore_is_gradserve):
+    """mindspore.numpy.around / round of int32 [15, -25] was float32. Expected: MindSpore 2.10.0 CPU, run by hand:
+    int32 [15, -25] (seed 102's programs 151 / 243, int32 and int64); decimals=-1 as NumPy's around: [20, -20] (half
+    to even; MindSpore 2.10 refuses decimals < 0)."""
+    import mindspore as ms
+    import mindspore.numpy as mnp
+    from mindspore import Tensor
+    for dt, msdt in ((np.int32, ms.int32), (np.int64, ms.int64)):
+        x = Tensor(np.array([15, -25], dt))
+        for got in (mnp.around(x), mnp.round(x), mnp.around(x, 1)):
+            assert got.dtype == msdt
+            np.testing.assert_array_equal(got.asnumpy(), [15, -25])
+        np.testing.assert_array_equal(mnp.around(x, -1).asnumpy(), np.around(np.array([15, -25], dt), -1))
+    y = np.array([2.675, 0.5, -1.5], np.float32)  # floats as before: NumPy's multiply-rint-divide
+    np.testing.assert_allclose(mnp.around(Tensor(y), 2).asnumpy(), np.around(y, 2), rtol=1e-6)

@@ -142,6 +142,11 @@ lcm = _binary(lambda a, b: _ops.abs(_ops.mul(_ops.floor_div(a, _ops.select(
 
 
 def around(a, decimals=0) -> Tensor:
+    """Half to even at decimals. An integer input keeps its dtype (NumPy's, MindSpore 2.10's: int32 [15, -25] is
+    int32, it was float32); decimals < 0 rounds it to tens ([20, -20]) and casts back."""
+    x = asarray(a)
+    if x._dtype not in _dt.FLOAT and not x._dtype.startswith("complex") and x._dtype != "bool":
+        return x if int(decimals) >= 0 else _ops.cast(around(_float(x), decimals), x._dtype)
     a = _float(a)
     scale = 10.0 ** int(decimals)
     return _ops.div(_ops.rint(_ops.mul(a, scale)), scale) if decimals else _ops.rint(a)
