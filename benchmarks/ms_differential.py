@@ -6,7 +6,7 @@ real server. Forward values and gradients are compared: GradOperation get_all / 
 ops.grad (also under ms.jit), ops.value_and_grad (inputs and weights), ops.jvp, ops.vjp. The loss is sum(out_i * w_i) with
 fixed weights per program. Tolerances and the comparison: mindspore_suite/grad_diff.py.
 
-  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|8|9] [-v]   # generate, both sides, compare
+  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|8|9|10] [-v]   # generate, both sides, compare
   python ms_differential.py gs OUT_DIR [-v]       # gradserve's side of what MindSpore ran, then compare
   python ms_differential.py compare OUT_DIR [-v]
   python ms_differential.py side OUT_DIR ms|gs                          # one side, in the Python it runs under
@@ -55,6 +55,18 @@ def make_tensor(dtype: str, shape: tuple, seed: int, domain: str):
         a = rs.randint(1, 5, shape) * rs.choice([-1, 1], shape)
     elif domain.startswith("index"):
         a = rs.randint(0, max(1, int(domain[5:])), shape)
+    elif domain == "halves":  # round 10: ties for round / argmax / sort
+        a = np.round(a * 2) / 2
+    elif domain == "wide":  # round 10: three decimals up to ~100 (integers: through int64, so uint8 wraps defined)
+        a = np.round(a * 40, 3)
+        if dtype not in ("float16", "float32", "float64", "complex64", "bool"):
+            a = a.astype(np.int64)
+    elif domain == "nans":  # round 10: every third entry NaN, the last one +-inf
+        a = a.ravel()
+        a[::3] = np.nan
+        if a.size > 1:
+            a[-1] = np.inf if seed % 2 else -np.inf
+        a = a.reshape(shape)
     elif seed % 5 == 0:
         a = np.round(a * 2) / 2
     if dtype == "complex64":  # the imaginary parts: the stream's next draw
@@ -141,11 +153,12 @@ def _program_module(prog: dict, names: dict) -> dict:
 
 def evaluate(prog: dict) -> dict:
     import mindspore as ms
+    import mindspore.numpy as mnp
     from mindspore import Tensor, mint, nn, ops
     from mindspore.mint.nn import functional
     from grad_diff import _encode, _weights
     ns = _program_module(prog, {"ms": ms, "ops": ops, "nn": nn, "mint": mint, "F": functional, "Tensor": Tensor,
-                                "T": make_tensor})
+                                "T": make_tensor, "mnp": mnp})
     inputs = ns["inputs"]
     record = {}
     if prog["kind"] == "layer":
@@ -215,20 +228,22 @@ def _available(holder: str, name: str) -> bool:
     return hasattr(holders[holder], name)
 
 
-def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 9) -> None:
+def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 10) -> None:
     """Generate, MindSpore's side, gradserve's side (the programs MindSpore ran: gs_only after a MindSpore side
     stopped part way), compare."""
     import _ms_differential_gen
     import _ms_differential_gen7
     import _ms_differential_gen8
     import _ms_differential_gen9
+    import _ms_differential_gen10
     from doc_examples import _gradserve_env
     folder = os.path.abspath(folder)
     if not gs_only:
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, "programs.jsonl"), "w") as f:
             draw = {6: _ms_differential_gen.programs, 7: _ms_differential_gen7.programs7,
-                    8: _ms_differential_gen8.programs8, 9: _ms_differential_gen9.programs9}[round_]
+                    8: _ms_differential_gen8.programs8, 9: _ms_differential_gen9.programs9,
+                    10: _ms_differential_gen10.programs10}[round_]
             for prog in draw(seed, count, _available):
                 f.write(json.dumps(prog) + "\n")
         _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
@@ -274,11 +289,13 @@ def main() -> None:
     ap.add_argument("which", nargs="?", choices=["ms", "gs"])
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--count", type=int, default=500)
-    ap.add_argument("--round", type=int, choices=[6, 7, 8, 9], default=9, help="6: one call / layer and the first-order "
+    ap.add_argument("--round", type=int, choices=[6, 7, 8, 9, 10], default=10, help="6: one call / layer and the first-order "
                     "forms; 7: higher order, mint / mint.nn.functional, layers through GradOperation; 8: stop 40's "
                     "names, promotion, indexing / setitem, in-place methods, control flow, loss Cells, vmap of grad; "
                     "9: gradient APIs with weights / has_aux / sens, layers in training mode, complex64, bfloat16, "
-                    "scans / scatters, linalg")
+                    "scans / scatters, linalg; 10: dtype promotion of every binary family, integer division / "
+                    "bitwise / rounding / clamp / where, reductions over Tensor / ops / mint / numpy, NaN handling, "
+                    "in-place writes through views")
     ap.add_argument("-v", action="store_true", help="also list dtype differences and gradserve errors")
     a = ap.parse_args()
     if a.command in ("run", "gs"):

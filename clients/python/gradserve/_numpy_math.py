@@ -47,9 +47,9 @@ def _unary(op, floats=False):
     return f
 
 
-def _binary(op, floats=False, keep=False):
+def _binary(op, floats=False):
     def f(x1, x2, dtype=None):
-        a, b = _pair(x1, x2, keep)
+        a, b = _pair(x1, x2)
         if floats and a._dtype not in _dt.FLOAT:
             a, b = _ops.cast(a, "float32"), _ops.cast(b, "float32")
         return _result(op(a, b), dtype)
@@ -80,7 +80,23 @@ add, subtract, multiply = _binary(_ops.add), _binary(_ops.sub), _binary(_ops.mul
 divide = true_divide = _binary(_ops.div, True)
 power = _binary(_ops.pow)
 float_power = _binary(lambda a, b: _ops.pow(_ops.cast(a, "float64"), _ops.cast(b, "float64")))
-maximum, minimum = _binary(_ops.maximum, keep=True), _binary(_ops.minimum, keep=True)
+def _extremum(op):
+    """MindSpore 2.10's numpy maximum / minimum: compared in the promoted dtype, the result then in the dtype of the
+    operand that is not 0-d (a number, a 0-d bound: int8 vs a 0-d int64 stays int8). The number taken in the
+    Tensor's dtype first changed values: clip(bool [True, False], -1) was [True, True] (-1 as True)."""
+    def f(x1, x2, dtype=None):
+        a, b = asarray(x1), asarray(x2)
+        out = op(*_pair(a, b))
+        if a.ndim == 0 and b.ndim:
+            out = _ops.cast(out, b._dtype)
+        elif b.ndim == 0 and a.ndim:
+            out = _ops.cast(out, a._dtype)
+        return _result(out, dtype)
+
+    return f
+
+
+maximum, minimum = _extremum(_ops.maximum), _extremum(_ops.minimum)
 fmax, fmin = maximum, minimum
 floor_divide = _binary(_ops.floor_div)
 remainder = mod = _binary(_ops.floor_mod)
@@ -126,6 +142,11 @@ lcm = _binary(lambda a, b: _ops.abs(_ops.mul(_ops.floor_div(a, _ops.select(
 
 
 def around(a, decimals=0) -> Tensor:
+    """Half to even at decimals. An integer input keeps its dtype (NumPy's, MindSpore 2.10's: int32 [15, -25] is
+    int32, it was float32); decimals < 0 rounds it to tens ([20, -20]) and casts back."""
+    x = asarray(a)
+    if x._dtype not in _dt.FLOAT and not x._dtype.startswith("complex") and x._dtype != "bool":
+        return x if int(decimals) >= 0 else _ops.cast(around(_float(x), decimals), x._dtype)
     a = _float(a)
     scale = 10.0 ** int(decimals)
     return _ops.div(_ops.rint(_ops.mul(a, scale)), scale) if decimals else _ops.rint(a)
@@ -139,9 +160,9 @@ def clip(a, a_min, a_max, dtype=None) -> Tensor:
         raise ValueError("mindspore.numpy.clip: a_min and a_max cannot both be None")
     out = asarray(a)
     if a_min is not None:
-        out = _ops.maximum(*_pair(out, a_min, keep=True))
+        out = maximum(out, a_min)
     if a_max is not None:
-        out = _ops.minimum(*_pair(out, a_max, keep=True))
+        out = minimum(out, a_max)
     return _result(out, dtype)
 
 

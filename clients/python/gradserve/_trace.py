@@ -815,6 +815,39 @@ def cast(x: Tensor, dtype: str) -> Tensor:
     return x if x._dtype == dtype else apply1("cast", x, dtype=dtype)
 
 
+# MindSpore 2.10 gives a Python int beside an integer Tensor that Tensor's dtype, wrapping one out of its range
+# (uint8 [1, 200] + 300 is [45, 244]; comparisons too: test_mindspore_leftovers12), except where its value decides
+# the answer: true division (uint8 [7] / -3 is -2.33 and / 300 0.023 in every spelling, not / 253 and / 44) and fmod
+# (the remainder by -3, then wrapped). Those ops take the number as int64 (the Tensor too; fmod's remainder goes
+# back to the Tensor's dtype).
+_BY_VALUE = frozenset({"div", "fmod"})
+
+
+def out_of_range(value, dtype: str) -> bool:
+    """value is a Python int that an integer dtype cannot hold (it would wrap)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or not dtype.startswith(("int", "uint")):
+        return False
+    info = np.iinfo(dtype)
+    return not info.min <= int(value) <= info.max
+
+
+def number_by_value(x, y) -> tuple:
+    """(x, y) with a Python int that the other operand's integer dtype cannot hold as an int64 Tensor: its value
+    kept where the result is not of that dtype (ops.true_divide / xlogy / atan2, div's 'trunc'; _BY_VALUE)."""
+    if isinstance(y, Tensor) and out_of_range(x, y._dtype):
+        return Tensor(np.asarray(x, np.int64)), y
+    if isinstance(x, Tensor) and out_of_range(y, x._dtype):
+        return x, Tensor(np.asarray(y, np.int64))
+    return x, y
+
+
+def _by_value(op: str, t: Tensor, number, number_first: bool) -> Tensor:
+    wide, n = cast(t, "int64"), Tensor(np.asarray(number, np.int64))
+    out = binary(op, n, wide) if number_first else binary(op, wide, n)
+    return cast(out, t._dtype) if op == "fmod" else out
+
+
 def _scalar(x: Any) -> bool:
     return isinstance(x, (int, float, complex, bool, np.generic))
 
@@ -873,9 +906,13 @@ def binary(op: str, a: Any, b: Any) -> Tensor:
             dt = promote(a._dtype, b._dtype)
             a, b = cast(a, dt), cast(b, dt)
     elif ta:
+        if op in _BY_VALUE and out_of_range(b, a._dtype):
+            return _by_value(op, a, b, False)
         sdt, tdt = _scalar_dtype(b, a._dtype)
         a, b = cast(a, tdt), _scalar_tensor(b, sdt)
     else:
+        if op in _BY_VALUE and out_of_range(a, b._dtype):
+            return _by_value(op, b, a, True)
         sdt, tdt = _scalar_dtype(a, b._dtype)
         b, a = cast(b, tdt), _scalar_tensor(a, sdt)
     if op in ("div", "pow") and a._dtype not in FLOAT and a._dtype not in COMPLEX:

@@ -348,6 +348,9 @@ def floor_div(input, other):
     input, other = _as_tensors(input, other)
     if input.dtype.name in _dt.FLOAT:
         return floor(P.div(input, other))
+    if input._dtype.startswith("complex"):  # MindSpore 2.10: floor of the quotient's real part, as a complex
+        # (the float64 cast below kept the real parts alone: -7 // (2-1j) was -4, 1 // 3j inf; now -3 and 0)
+        return P.cast(floor(P.real(P.div(input, other))), input.dtype)
     if input.dtype.name in ("int64", "uint64"):
         return _floor_div_64(input, other)
     q = floor(P.div(P.cast(input, _dt.float64), P.cast(other, _dt.float64)))  # exact below 2**53

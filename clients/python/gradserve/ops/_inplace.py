@@ -10,7 +10,7 @@ ops.assign (its value travels with the graph, see _param_state). The new value k
 and dtype: a result that does not broadcast to that shape is refused naming the method.
 
 A slice is a new Tensor, so `x[1:3].add_(1)` leaves x as it was, as MindSpore 2.10 does in PyNative (checked:
-no write-through); `x += 1` rebinds the name only in PyNative (another name for the old x keeps its value, as
+no write-through; an item assignment into the slice is written back into x, as there: _getitem); `x += 1` rebinds the name only in PyNative (another name for the old x keeps its value, as
 in 2.10) and is in place in GRAPH_MODE and jit (_augmented, below).
 A traced program (a Cell's construct, a jit function) writes the final value of an input it changed in place
 back into the caller's Tensor after the run, as MindSpore 2.10's GRAPH_MODE does (`net(x)` with `x.add_(1)` in
@@ -172,6 +172,27 @@ def _setitem(self, index, value) -> None:
     write(self, _item_setitem(self, index, value), "Tensor.__setitem__")
     if current() is None and _writes_in_place(index):  # an asnumpy() array from before sees the write
         self._data = _private_arrays.kept_through_write(before, self._data)
+    source = self.__dict__.get("_gs_item_of")
+    if source is not None and current() is None:
+        source[0][source[1]] = self  # into the Tensor it was indexed from (_getitem), and on up its chain
+
+
+_plain_getitem = Tensor.__getitem__
+
+
+def _getitem(self, index):
+    """x[index]. In PyNative the result remembers (x, index), and an item assignment into it is written back into x,
+    as MindSpore 2.10's PyNative does (checked: `row = x[0]; row[1:] = 0` zeroes x[0, 1:]; also through chains
+    x[0][1:], ..., None, negative steps, lists and masks; it was left unchanged here). Not done: a later write into x
+    reaching row (MindSpore's row shares x's buffer), nor writes through reshape / transpose / narrow / split
+    results (MindSpore's views too); an in-place method (row.add_(1)) writes nothing in MindSpore 2.10's PyNative."""
+    out = _plain_getitem(self, index)
+    if current() is None and isinstance(out, Tensor) and out is not self and out._data is not None:
+        out.__dict__["_gs_item_of"] = (self, index)
+    return out
+
+
+setattr(Tensor, "__getitem__", _getitem)
 
 
 def _writes_in_place(index) -> bool:

@@ -8,6 +8,7 @@ import math
 from . import _primitives as P
 from ._einsum import einsum
 from ._extra import norm
+from ._math_more import _float_operands
 from ._movement_ms import narrow
 
 __all__ = ["outer", "inner", "tensor_dot", "mv", "bmm", "addmm", "addmv", "baddbmm", "kron", "hypot", "logit",
@@ -76,7 +77,14 @@ def kron(input, other):  # noqa: A002
 
 
 def hypot(input, other):  # noqa: A002
-    return P.FUNCTIONS["sqrt"](input * input + other * other)
+    """sqrt(input^2 + other^2). Integers as float32 (squared in uint8, 200 was 8.2); float16 / bfloat16 squared in
+    float32 (300 ** 2 overflows float16: hypot(300, 400) was inf, MindSpore's 500)."""
+    x, y = _float_operands(input, other)
+    narrow = x._dtype if x._dtype in ("float16", "bfloat16") else None
+    if narrow:
+        x, y = P.cast(x, "float32"), P.cast(y, "float32")
+    out = P.FUNCTIONS["sqrt"](x * x + y * y)
+    return P.cast(out, narrow) if narrow else out
 
 
 def logit(input, eps=None):  # noqa: A002

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtype as _dt
 from .._tensor import Tensor
-from .._trace import _scalar_tensor
+from .._trace import _scalar_tensor, number_by_value
 from . import _primitives
 from ._extra import P, _as_tensors, clip_by_value
 
@@ -97,7 +97,7 @@ def _complex(*tensors) -> bool:
 def _float_operands(x, y):
     """Integer / bool operands as float32; a complex one keeps both as they are (casting it to float32 kept its
     real part: mint.div of complex64 divided the real parts)."""
-    x, y = _as_tensors(x, y)
+    x, y = _as_tensors(*number_by_value(x, y))  # uint8 / -3: -3, not 253 (_trace._BY_VALUE)
     if x._dtype not in _dt.FLOAT and not _complex(x, y):
         x, y = P.cast(x, _dt.float32), P.cast(y, _dt.float32)
     return x, y

@@ -20,7 +20,7 @@ from .. import dtype as _dt
 from .._late import late  # CrossEntropyLoss: the training layer is built on ops
 from .._misc import random_ops_generator
 from .._tensor import Tensor, _is_bool
-from .._trace import current
+from .._trace import current, number_by_value
 from ._extra import P, _as_tensors, floor_div
 from ._ms_misc import trunc
 from ._doc_math import _float
@@ -61,8 +61,11 @@ floor_divide = floor_div
 
 
 def subtract(input, other, *, alpha=1):  # noqa: A002
-    scaled = other if alpha == 1 and not _is_bool(alpha) and not _is_bool(other) else P.mul(other, alpha)
-    return P.sub(input, scaled)  # MindSpore 2.10: sub(input, alpha * other), so 1 * a bool other is int64
+    # MindSpore 2.10: sub(input, alpha * other), so 1 * a bool Tensor other is int64; a Python bool other is a
+    # number of the input's dtype (int8 - True is int8, as ops.sub; it was int64, uint8 [0] - True -1 for 255)
+    bool_tensor = isinstance(other, Tensor) and other._dtype == "bool"
+    scaled = other if alpha == 1 and not _is_bool(alpha) and not bool_tensor else P.mul(other, alpha)
+    return P.sub(input, scaled)
 
 
 def div(input, other, *, rounding_mode=None):  # noqa: A002
@@ -77,9 +80,13 @@ def divide(input, other, *, rounding_mode=None):  # noqa: A002
     if rounding_mode == "floor":
         return floor_div(input, other)
     if rounding_mode == "trunc":
-        x, y = _as_tensors(input, other)  # (an integer input with a float number: float32, as MindSpore 2.10)
+        # (an integer input with a float number: float32, as MindSpore 2.10; an int out of an integer input's range
+        # divides by its value, the quotient then wrapped into that dtype: uint8 [253] / -3 is 172, as MindSpore)
+        x, y = _as_tensors(*number_by_value(input, other))
         q = trunc(true_divide(x, y))
-        return q if _dt.is_float(x.dtype) else P.cast(q, x.dtype)
+        if _dt.is_float(x.dtype):
+            return q
+        return P.cast(P.cast(q, _dt.int64), P._promoted_dtype(input, other) or x.dtype)
     raise ValueError(f"divide: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
 
 

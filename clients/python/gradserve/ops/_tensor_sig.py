@@ -133,6 +133,8 @@ def var(x, *args, **kwargs):
     # MindSpore 2.10 divides by n - ddof whatever it is: inf at n = ddof (NaN where the sum is 0: one element with
     # ddof 1), negative past it; over no elements NaN whatever ddof is (0 / -1 would be -0.0)
     scale = math.nan if n == 0 else 1.0 / (n - ddof) if n != ddof else math.inf
+    if not (x._dtype.startswith(("float", "complex")) or x._dtype == "bfloat16"):  # integers as float32, as ops.var:
+        x = P.cast(x, "float32")  # their own mean truncates and uint8 deviations wrap (uint8 var was 124.5 for 5457)
     return P.mul(P.sum(squared_deviation(x, axes), list(axes), keep), scale)
 
 
