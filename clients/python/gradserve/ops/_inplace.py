@@ -173,8 +173,11 @@ def _setitem(self, index, value) -> None:
     if current() is None and _writes_in_place(index):  # an asnumpy() array from before sees the write
         self._data = _private_arrays.kept_through_write(before, self._data)
     source = self.__dict__.get("_gs_item_of")
-    if source is not None and current() is None:
-        source[0][source[1]] = self  # into the Tensor it was indexed from (_getitem), and on up its chain
+    if source is not None and current() is None:  # into the Tensor it was indexed from (_getitem), on up its chain:
+        parent, at = source  # only the elements written here, into the parent's value as it is now (a write into
+        fresh = _plain_getitem(parent, at)  # the parent since this Tensor was taken from it stays: they share
+        fresh[index] = value  # storage in MindSpore); fresh carries no _gs_item_of, so this writes it alone
+        parent[at] = fresh
 
 
 _plain_getitem = Tensor.__getitem__
