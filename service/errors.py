@@ -87,6 +87,18 @@ class LimitExceeded(ServiceError):
     code = "limit_exceeded"
 
 
+class UnsupportedMediaType(ServiceError):
+    """415 (HTTP only): a body the server cannot read as sent, e.g. application/onnx without the onnx extra, or a
+    Content-Encoding it does not decode (RFC 9110 15.5.16), which answers with Accept-Encoding naming the codings
+    it does."""
+
+    code = "unsupported_media_type"
+
+    def __init__(self, message: str, *, accept_encoding: str | None = None, **detail: Any):
+        super().__init__(message, **detail)
+        self.accept_encoding = accept_encoding
+
+
 class RequestTimeout(ServiceError):
     code = "request_timeout"  # the body did not arrive in time: the connection is closed after the answer
 
@@ -217,6 +229,8 @@ def http_headers(err: ServiceError) -> dict[str, str]:
         headers["Retry-After"] = str(err.retry_after)
     if isinstance(err, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(err, UnsupportedMediaType) and err.accept_encoding:
+        headers["Accept-Encoding"] = err.accept_encoding
     if isinstance(err, RequestTimeout):  # the rest of the body may still come: never read it as a request
         headers["Connection"] = "close"
     return headers
