@@ -5,11 +5,12 @@ so `gradserve-server --help` documents all of them. Nothing is read at import ti
 """
 from __future__ import annotations
 
-import ipaddress
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .client_identity import ip_of
 
 KNOWN_POOLS = ("cpu", "torchcpu", "gpu", "ascend")
 LOOPBACK_NAMES = ("localhost", "ip6-localhost")
@@ -436,10 +437,8 @@ class Settings(BaseSettings):
 
 
 def is_loopback(host: str) -> bool:
-    h = host.strip("[]")
-    if h in LOOPBACK_NAMES:
+    """A bind address on this host alone (::ffff:127.0.0.1 too: client_identity.ip_of, as a peer is read)."""
+    if host.strip("[]") in LOOPBACK_NAMES:
         return True
-    try:
-        return ipaddress.ip_address(h).is_loopback
-    except ValueError:
-        return False
+    ip = ip_of(host)
+    return ip is not None and ip.is_loopback
