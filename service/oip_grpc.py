@@ -124,8 +124,8 @@ def _typed_input(t, field: str, path: str, s: Settings) -> np.ndarray:
 
 
 def answer_bytes(resp: pb.ModelInferResponse) -> int:
-    """An inference answer's bytes (what grpc_unsent_answer_bytes counts): raw or typed contents alike."""
-    return resp.ByteSize()
+    """An inference answer's tensor bytes (what grpc_unsent_answer_bytes counts: outputs are always raw contents)."""
+    return sum(map(len, resp.raw_output_contents))
 
 
 class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
