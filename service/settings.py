@@ -245,7 +245,8 @@ class Settings(BaseSettings):
                                       "and 100 new calls right after 100 cancelled: none refused (0: 62-71). A "
                                       "rapid-reset flood is still refused past grpc_max_streams + this. 0: off.")
     grpc_unsent_answer_bytes: int = Field(128 * 1024 ** 2, ge=0, description="gRPC answer bytes (an answer under "
-                                          "64 KiB counts as 64 KiB: the budget bounds their number) one client (API key, else peer host) may have handed to "
+                                          "64 KiB counts as 64 KiB: the budget bounds their number; unary calls and ModelStreamInfer's answers alike) "
+                                          "one client (API key, else peer host) may have handed to "
                                           "grpc but not yet taken (a peer that grants no flow-control credit holds "
                                           "them until its connection closes). Past it, the client's new jobs, and "
                                           "an answer that would take it past, are refused: RESOURCE_EXHAUSTED "
