@@ -157,7 +157,7 @@ class Settings(BaseSettings):
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_tensors: int = Field(65536, ge=1, description="Most tensors in one request, gRPC or HTTP (inputs, params, "
                              "sens / tangents / v; an inference's inputs, requested outputs and raw contents; "
-                             "UM-Bridge's input vectors), refused (RESOURCE_EXHAUSTED, HTTP 413, naming max_tensors "
+                             "UM-Bridge's input vectors; and a graph's outputs, each a tensor of the answer), refused (RESOURCE_EXHAUSTED, HTTP 413, naming max_tensors "
                              "and the count per field) before any is looked at (HTTP: right after the parse, in "
                              "the JSON decoder process): 2 M empty gRPC tensors are 3.8 MiB of message but took "
                              "4.2 s and 1.2 GB as one Python object each; 1 M tiny JSON inputs took 22.8 s and "
