@@ -1,4 +1,9 @@
-"""What a body's text says (round 12): its Content-Encoding, and names holding a lone surrogate.
+"""What a request's text says (round 12): Connection: Upgrade, its Content-Encoding, names holding a lone surrogate.
+
+A request with Connection: Upgrade (curl --http2's h2c, a WebSocket, any other) had its body taken by the parser as
+the other protocol's: the app saw an empty body (a valid job answered 400 "the body is not valid JSON") and the
+connection hung, every later request on it unanswered. Nothing here speaks another protocol: such a request is now a
+400 saying so (send it without; HTTP/2 is the gRPC port's), and its connection is closed (service.http_guard).
 
 A Content-Encoding the server does not decode (br, zstd, two codings stacked) was a 400 on every route; RFC 9110
 (15.5.16) makes it a 415 Unsupported Media Type, with Accept-Encoding naming the codings read. Now it is, on every
@@ -21,6 +26,7 @@ or in gRPC graph_json; non-ASCII, right-to-left marks, emoji and NUL in names an
 from __future__ import annotations
 
 import json
+import socket
 
 import grpc
 import numpy as np
@@ -48,6 +54,33 @@ def srv(tmp_path_factory):
                env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MODEL_REPOSITORY": str(repo)})
     yield s
     s.stop()
+
+
+def exchange(srv, raw: bytes) -> bytes:
+    """Everything the server sends on one connection after `raw`, until it closes it (or CEILING passes)."""
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=CEILING) as s:
+        s.sendall(raw)
+        out = b""
+        while True:
+            more = s.recv(65536)
+            if not more:
+                return out
+            out += more
+
+
+def test_a_request_asking_to_upgrade_is_a_400_and_its_connection_closed(srv):
+    body, _ = body_for({"graph": big_graph(4), "inputs": [np.ones(1, np.float32)]}, "json")
+    for path, upgrade in (("/v1/eval", "h2c"), ("/v1/eval?x=1", "websocket"), ("/v2/models/m/infer", "foo")):
+        then = b"GET /v2/health/live HTTP/1.1\r\nhost: t\r\n\r\n"  # (never read as a request: the connection ends)
+        head = (f"POST {path} HTTP/1.1\r\nhost: t\r\ncontent-type: application/json\r\ncontent-length: {len(body)}"
+                f"\r\nconnection: Upgrade, HTTP2-Settings\r\nupgrade: {upgrade}\r\nhttp2-settings: AAMAAABkAAQAAP__"
+                "\r\n\r\n").encode()
+        out = exchange(srv, head + body + then)
+        assert out.startswith(b"HTTP/1.1 400 ") and out.count(b"HTTP/1.1 ") == 1, (path, out[:400])
+        assert b"Connection: Upgrade is not served" in out and b"connection: close" in out.lower(), (path, out[:400])
+    with srv.client(timeout=CEILING) as c:  # (the same request without it: served)
+        r = c.post("/v1/eval", content=body, headers=JSON)
+        np.testing.assert_allclose(decode(r)["outputs"][0]["array"], np.full(4, np.sin(1.0)), rtol=1e-6)
 
 
 ROUTES = ["/v1/eval", "/v1/graphs", "/v1/tensors", "/v2/models/m/infer", "/umbridge/Evaluate", "/umbridge/InputSizes",
