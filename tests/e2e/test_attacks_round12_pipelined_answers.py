@@ -32,6 +32,7 @@ CONNECTIONS = 30
 PIPELINED = 40
 CEILING = 120.0
 
+
 def kernel_held() -> int:
     """Answers one connection may have computed: as many as its socket's send buffer takes at most (tcp_wmem's
     largest: 4 MiB, 4 answers, on the box measured: 5 a connection seen), one in the server, and slack."""
