@@ -149,11 +149,14 @@ def _expect(d, key, kind, path, default=...):
 
 class Limits:
     def __init__(self, max_nodes: int | None = None, max_functions: int = 256, max_elements: int | None = None,
-                 max_depth: int = 64):
+                 max_depth: int = 64, max_outputs: int | None = None):
         self.max_nodes = max_nodes
         self.max_functions = max_functions
         self.max_elements = max_elements
         self.max_depth = max_depth
+        # outputs of one graph (the service's max_tensors: each is a tensor of the answer, or a cotangent asked
+        # for): a body of a million output names was a worker's whole deadline, or half a GiB in the server
+        self.max_outputs = max_outputs
 
 
 def source_map(g: Graph) -> dict[str, str]:
@@ -228,7 +231,7 @@ def _load_one(d, path, functions, limits, total, *, top, name) -> Graph:
         _load_node(b, env, nd, i, f"{path}.nodes[{i}]", name)
     if "outputs" not in d:
         raise InvalidGraph("missing field 'outputs'", path=path)
-    outputs = _output_tree(d["outputs"], f"{path}.outputs", env, limits.max_depth)
+    outputs = _output_tree(d["outputs"], f"{path}.outputs", env, limits, [0])
     if not tree_flatten(outputs):
         raise InvalidGraph("a graph needs at least one output", path=f"{path}.outputs")
     return Graph(inputs, params, b.eqns, outputs, values, {}, name)
@@ -308,12 +311,18 @@ def _load_node(b: Builder, env: dict, nd, i: int, p: str, name: str) -> None:
         env[nm] = v
 
 
-def _output_tree(t, p: str, env: dict, max_depth: int, depth: int = 0):
-    if depth > max_depth:
-        raise LimitExceeded(f"outputs nested deeper than {max_depth} (max_depth)", path=p,
-                            setting="max_depth", limit=max_depth, value=depth)
+def _output_tree(t, p: str, env: dict, limits: Limits, seen: list, depth: int = 0):
+    """The outputs' tree of names, its leaves counted in `seen` (refused past max_outputs as they are met)."""
+    if depth > limits.max_depth:
+        raise LimitExceeded(f"outputs nested deeper than {limits.max_depth} (max_depth)", path=p,
+                            setting="max_depth", limit=limits.max_depth, value=depth)
     if isinstance(t, list):
-        return tuple(_output_tree(s, f"{p}[{k}]", env, max_depth, depth + 1) for k, s in enumerate(t))
+        return tuple(_output_tree(s, f"{p}[{k}]", env, limits, seen, depth + 1) for k, s in enumerate(t))
+    seen[0] += 1
+    if limits.max_outputs is not None and seen[0] > limits.max_outputs:
+        raise LimitExceeded(f"the graph has more than {limits.max_outputs} outputs (max_tensors: each output is a "
+                            "tensor of the answer)", path=p, setting="max_tensors", limit=limits.max_outputs,
+                            value=seen[0])
     if not isinstance(t, str) or t not in env:
         raise InvalidGraph(f"output {t!r} is not defined", path=p)
     return env[t]

@@ -194,6 +194,7 @@ def main(argv=None) -> int:
                             # own reading (it trusts 127.0.0.1 by default) would make a second, different answer
                             proxy_headers=False,
                             limit_concurrency=settings.max_connections,
+                            ws="none",  # no WebSocket route: an upgrade request is refused (service.http_guard)
                             http=http_protocol(settings, app, asgi))
     server = Server(config)
     try:

@@ -37,16 +37,29 @@ def parse_networks(spec: str) -> tuple[Network, ...]:
 _networks = lru_cache(maxsize=8)(parse_networks)  # (the setting's string, parsed once)
 
 
-def _address(host: str) -> Address | None:
+@lru_cache(maxsize=1024)  # (a peer's address is parsed once, not on each of its requests; bounded for rotators)
+def ip_of(host: str | None) -> Address | None:
+    """The address a peer's host names, as one client: the one definition for identity (`group`), shared memory's
+    loopback right (service.client_shm), gRPC's connection shares (service.grpc_conns) and the bind check
+    (service.settings). Brackets and an IPv6 zone id are dropped, and an IPv4-mapped IPv6 address (::ffff:a.b.c.d,
+    what a dual-stack socket gives an IPv4 peer) is its IPv4 address; None for a name (the Unix socket's peer)."""
+    if not host:
+        return None
     try:
-        a = ipaddress.ip_address(host)
+        a = ipaddress.ip_address(host.strip("[]").partition("%")[0])
     except ValueError:
         return None
     return (a.ipv4_mapped or a) if isinstance(a, ipaddress.IPv6Address) else a
 
 
+def plain_host(host: str) -> str:
+    """`host` as `ip_of` reads it, written out (a name as it is)."""
+    a = ip_of(host)
+    return host if a is None else str(a)
+
+
 def _trusted(host: str, nets: tuple[Network, ...]) -> bool:
-    a = _address(host)
+    a = ip_of(host)
     return a is not None and any(a in n for n in nets)
 
 
@@ -66,7 +79,7 @@ def group(host: str, ipv6_prefix: int) -> str:
     address; anything else (IPv4, a name such as the Unix socket's peer) as it is."""
     if ":" not in host:  # (IPv4 and names: no parse on the common path)
         return host
-    a = _address(host)
+    a = ip_of(host)
     if a is None or a.version == 4:
         return str(a) if a is not None else host
     return str(ipaddress.IPv6Network((a.packed, ipv6_prefix), strict=False))  # (packed: no scope id)

@@ -36,8 +36,6 @@ OIP adapters) outputs are copied once, from where they are into the client's reg
 from __future__ import annotations
 
 import fcntl
-import functools
-import ipaddress
 import math
 import os
 import re
@@ -49,6 +47,7 @@ from urllib.parse import unquote
 import numpy as np
 
 from . import shm
+from .client_identity import ip_of
 from .codec import BF16
 from .local_socket import UNIX_PEER
 from .errors import Forbidden, InvalidRequest, LimitExceeded, RegionInUse
@@ -71,18 +70,13 @@ def check_peer(host: str | None, setting: str) -> None:
                              f"request came from {host or 'an unknown peer'}", peer=host or "", shared_memory=True)
 
 
-@functools.lru_cache(maxsize=256)  # asked on every request with a region; a peer's address is one of few
 def is_loopback_peer(host: str | None) -> bool:
     if not host:
         return False
     if host == UNIX_PEER:  # a connection on the server's Unix socket (service.local_socket): this host
         return True
-    try:
-        ip = ipaddress.ip_address(host.strip("[]").partition("%")[0])
-    except ValueError:
-        return False
-    mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:127.0.0.1 on a dual-stack socket
-    return (mapped or ip).is_loopback
+    ip = ip_of(host)  # (::ffff:127.0.0.1 on a dual-stack socket: 127.0.0.1)
+    return ip is not None and ip.is_loopback
 
 
 def grpc_peer_host(peer: str | None) -> str | None:

@@ -459,6 +459,18 @@ def encode_b64(name: str, a: np.ndarray) -> dict:
             "b64": base64.b64encode(tensor_to_bytes(a)).decode()}
 
 
+def echoable(s: str, path: str) -> str:
+    """`s`, a string an answer echoes (OIP's id), checked to be Unicode text: JSON's escape "\\ud800" (a lone
+    surrogate) parses to a str that no UTF-8 answer can hold (the answer failed: a 500). A 400 naming `path`."""
+    if not s.isascii():
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise InvalidRequest(f"{path} holds a lone surrogate (\\u{ord(s[e.start]):04x} at character {e.start}): "
+                                 "not Unicode text, it cannot be echoed", path=path) from None
+    return s
+
+
 def dumps(obj: Any) -> bytes:
     """Compact JSON; NumPy arrays inside are written by orjson directly (float32 as its shortest
     round-tripping decimal: 4.51, not 4.509999752044678)."""

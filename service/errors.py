@@ -14,7 +14,11 @@ DETAIL_CHARS = 256
 
 
 def clip(text: str, n: int) -> str:
-    """text cut to about n characters, saying so; a text cut already is left as it is."""
+    """text cut to about n characters, saying so (a text cut already is left as it is), a lone surrogate written as
+    its escape: a name the request gave as JSON's "\\ud800" echoed raw could not be encoded as UTF-8 (the answer, HTTP's
+    or gRPC's, failed: a 500 / UNKNOWN instead of the error)."""
+    if not text.isascii():
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= n + 40 else text[:n] + f"... ({len(text) - n} more characters)"
 
 
@@ -22,7 +26,7 @@ def _clip_detail(v: Any) -> Any:
     if isinstance(v, str):
         return clip(v, DETAIL_CHARS)
     if isinstance(v, dict):
-        return {k: _clip_detail(x) for k, x in v.items()}
+        return {clip(k, DETAIL_CHARS) if isinstance(k, str) else k: _clip_detail(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [_clip_detail(x) for x in v]
     return v
@@ -85,6 +89,18 @@ class PayloadTooLarge(ServiceError):
 
 class LimitExceeded(ServiceError):
     code = "limit_exceeded"
+
+
+class UnsupportedMediaType(ServiceError):
+    """415 (HTTP only): a body the server cannot read as sent, e.g. application/onnx without the onnx extra, or a
+    Content-Encoding it does not decode (RFC 9110 15.5.16), which answers with Accept-Encoding naming the codings
+    it does."""
+
+    code = "unsupported_media_type"
+
+    def __init__(self, message: str, *, accept_encoding: str | None = None, **detail: Any):
+        super().__init__(message, **detail)
+        self.accept_encoding = accept_encoding
 
 
 class RequestTimeout(ServiceError):
@@ -217,6 +233,8 @@ def http_headers(err: ServiceError) -> dict[str, str]:
         headers["Retry-After"] = str(err.retry_after)
     if isinstance(err, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(err, UnsupportedMediaType) and err.accept_encoding:
+        headers["Accept-Encoding"] = err.accept_encoding
     if isinstance(err, RequestTimeout):  # the rest of the body may still come: never read it as a request
         headers["Connection"] = "close"
     return headers

@@ -23,7 +23,6 @@ gradserve._transport.grpc.refused_pause)."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import socket
@@ -32,6 +31,7 @@ from collections import defaultdict
 
 from grpc._cython import cygrpc  # channelz's C-core entry points (what grpcio-channelz serves over gRPC)
 
+from .client_identity import plain_host
 from .client_shm import grpc_peer_address
 from .listen_filter import ListenFilter, listening, port_sockets, valid_peer
 
@@ -66,11 +66,6 @@ def open_sockets(server_id: int) -> dict[int, str]:
         start = max(out) + 1
 
 
-def _plain(host: str, port: int) -> tuple[str, int]:
-    """A socket's peer as channelz names it: grpc's dual-stack sockets give IPv4 peers as ::ffff:a.b.c.d."""
-    mapped = ipaddress.ip_address(host.partition("%")[0])
-    mapped = mapped.ipv4_mapped if isinstance(mapped, ipaddress.IPv6Address) else None
-    return (str(mapped) if mapped else host), port
 
 
 def shut_down(peers: set[tuple[str, int]], port: int) -> int:
@@ -79,7 +74,7 @@ def shut_down(peers: set[tuple[str, int]], port: int) -> int:
     done = 0
     for s, _ in port_sockets(port):
         try:
-            if _plain(*s.getpeername()[:2]) in peers:
+            if _peer(*s.getpeername()[:2]) in peers:
                 s.shutdown(socket.SHUT_RDWR)
                 done += 1
         except (OSError, ValueError):
@@ -87,6 +82,12 @@ def shut_down(peers: set[tuple[str, int]], port: int) -> int:
         finally:
             s.close()  # the duplicate only
     return done
+
+
+def _peer(host: str, port: int) -> tuple[str, int]:
+    """A connection's peer as one client's address (client_identity.ip_of): grpc's dual-stack sockets give IPv4
+    peers as ::ffff:a.b.c.d, which channelz names as IPv4."""
+    return plain_host(host), port
 
 
 class ConnWatch:
@@ -128,6 +129,7 @@ class ConnWatch:
         by_peer: dict[str, list[tuple[int, tuple[str, int]]]] = defaultdict(list)
         for k, name in live.items():
             addr = grpc_peer_address(name.removeprefix("chttp2 "))
+            addr = None if addr is None else _peer(*addr)
             key = None if addr is None else addr[0] if self.peer_key is None else self.peer_key(addr[0])
             if key is not None and k not in self.cut:
                 by_peer[key].append((k, addr))

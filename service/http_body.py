@@ -4,8 +4,8 @@ Every HTTP route that reads a body reads it here (`read_body`), or, on the job p
 its own way and hands them to `inflated` with the request's Content-Encoding (service.http_app._job_runner,
 for both the ASGI route and the lean path): one decompression, one limit. gzip and deflate (zlib-wrapped,
 as HTTP's deflate is) are read, as requests / httpx users and tritonclient's request_compression_algorithm
-send them; a body that inflates past the limit is a 413 (never held whole), a broken or unknown coding a 400
-naming what to send. A binary-extension header length counts decompressed bytes.
+send them; a body that inflates past the limit is a 413 (never held whole), a broken body a 400, a coding not read a
+415 naming what to send (RFC 9110). A binary-extension header length counts decompressed bytes.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import zlib
 from starlette.requests import ClientDisconnect, Request
 
 from .body_budget import FREE, BodyBudget, Charge
-from .errors import InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout
+from .errors import InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
 from .ticker import TimeLimit
 
 
@@ -104,6 +104,7 @@ async def inflated(body, coding: str | None, limit: int, budget: BodyBudget | No
     return await asyncio.to_thread(decompressed, body, coding, limit, budget, setting)
 
 
+ACCEPT_ENCODING = "gzip, deflate"  # the codings read (a 415's Accept-Encoding: RFC 9110 15.5.16)
 CHUNK = 1 << 16  # compressed bytes fed at a time: a member's end copies the rest of its chunk, not of the body
 OUT = 1 << 20  # inflated bytes made at a time
 MAX_MEMBERS = 1024  # gzip members in one body (a client sends one; concatenated files or BGZF blocks a few hundred)
@@ -120,8 +121,8 @@ def decompressed(body, encoding: str | None, limit: int, budget: BodyBudget | No
     if not codings:
         return body
     if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
-        raise InvalidRequest(f"Content-Encoding {encoding!r} is not supported: send gzip, deflate or none",
-                             path="Content-Encoding")
+        raise UnsupportedMediaType(f"Content-Encoding {encoding!r} is not supported: send gzip, deflate or none",
+                                   path="Content-Encoding", accept_encoding=ACCEPT_ENCODING)
     sent, kept = Charge(budget), Charge(budget)
     try:
         sent.cover(len(body), 0)

@@ -36,19 +36,32 @@ def _plain(status: bytes, msg: str) -> bytes:
             b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
 
 
-def _head_too_large(limit: int):
-    """An ASGI app that answers 431 and closes: what a complete head above the limit gets (service.http_guard's
-    GuardedHTTP.on_headers_complete runs it in place of the app, through uvicorn's cycle, so the head's body
-    is read past as for any early answer)."""
-    body = f"request head above the limit max_header_bytes={limit}".encode()
+def _refusal(status: int, msg: str):
+    """An ASGI app that answers `status` with `msg` and closes: what GuardedHTTP.on_headers_complete runs in place
+    of the app for a head it refuses, through uvicorn's cycle (so the head's body is read past as for any early
+    answer)."""
+    body = msg.encode()
     headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"),
                (b"content-length", str(len(body)).encode())]
 
     async def app(scope, receive, send) -> None:
-        await send({"type": "http.response.start", "status": 431, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
     return app
+
+
+def _head_too_large(limit: int):
+    """431: what a complete head above the limit gets."""
+    return _refusal(431, f"request head above the limit max_header_bytes={limit}")
+
+
+# A request asking to switch protocols (Connection: Upgrade, e.g. curl --http2's h2c or a WebSocket): the parser
+# takes what follows its head as the other protocol's, so its body never reached the app (a valid job was answered
+# "the body is not valid JSON") and the connection hung. Nothing here speaks another protocol: a clear 400, closed.
+UPGRADE_REFUSED = _refusal(400, "Connection: Upgrade is not served on this port (its body would be read as another "
+                                "protocol's): send the request without it (curl: --http1.1); HTTP/2 is the gRPC "
+                                "port's")
 
 
 JOIN_MAX = 1 << 16  # a held head is joined to a first body write up to this size (a copy), else sent before it
@@ -221,8 +234,12 @@ class HeadGuard:
         self._in_head = False
         self._head_bytes = 0
         self._disarm()
-        if (n == 0 or n > limit) and len(self.url) + sum([len(k) + len(v) + 4 for k, v in self.headers]) > limit:
-            app, self.app = self.app, self.too_large
+        refused = UPGRADE_REFUSED if self.parser.should_upgrade() else None
+        if refused is None and (n == 0 or n > limit) and \
+                len(self.url) + sum([len(k) + len(v) + 4 for k, v in self.headers]) > limit:
+            refused = self.too_large
+        if refused is not None:
+            app, self.app = self.app, refused
             if hasattr(self, "asgi_scope"):  # (the lean path builds a request's scope only when uvicorn needs it)
                 self.asgi_scope()
             try:
@@ -238,6 +255,9 @@ class HeadGuard:
     def on_body(self, body: bytes) -> None:
         self._got_body = True
         super().on_body(body)
+
+    def _unsupported_upgrade_warning(self) -> None:
+        pass  # (uvicorn's warning for each upgrade request: answered with UPGRADE_REFUSED, nothing to log)
 
     def on_message_complete(self) -> None:
         # the next byte starts a new head when the parser has read this request's whole body: not when

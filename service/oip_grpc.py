@@ -123,6 +123,11 @@ def _typed_input(t, field: str, path: str, s: Settings) -> np.ndarray:
         raise InvalidRequest(f"{path}: contents.{field}: {e}", path=path) from None
 
 
+def answer_bytes(resp: pb.ModelInferResponse) -> int:
+    """An inference answer's tensor bytes (what grpc_unsent_answer_bytes counts: outputs are always raw contents)."""
+    return sum(map(len, resp.raw_output_contents))
+
+
 class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
     def __init__(self, settings: Settings, core: Core, repo: ModelRepository):
         self.settings, self.core, self.repo = settings, core, repo
@@ -179,15 +184,15 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
 
     async def ModelInfer(self, held, context):
         try:
-            return self._unsent(context, await self._infer(held, context, unary=True))
+            return self._unsent(context, await self._infer(held, context))
         except ServiceError as e:
             return await self._fail(context, e)
 
     def _unsent(self, context, resp: pb.ModelInferResponse) -> pb.ModelInferResponse:
         """A unary answer counted against its client's grpc_unsent_answer_bytes until sent (service.answer_budget;
-        a stream's next answer waits for the last to be written)."""
-        n = sum(map(len, resp.raw_output_contents))  # (a small one counted as 64 KiB: answer_wire.counted_bytes)
-        self.core.unsent_answers.hold(context, self._client(context), counted_bytes(n))
+        a stream's: ModelStreamInfer)."""
+        # (a small one counted as 64 KiB: answer_wire.counted_bytes)
+        self.core.unsent_answers.hold(context, self._client(context), counted_bytes(answer_bytes(resp)))
         return resp
 
     async def ModelStreamInfer(self, request_iterator, context):
@@ -198,12 +203,21 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         except ServiceError as e:
             await self._fail(context, e)
             return
+        client = self._client(context)
         async for held in request_iterator:  # (each a grpc_inflate.Held: _infer drops its message once decoded)
             try:
                 resp = await self._infer(held, context, stream=True)
-                yield pb.ModelStreamInferResponse(infer_response=resp)
+                # counted as a unary answer is, until written: a stream's next answer waits for the last to be
+                # written, but a client holding many streams half-open held one uncounted answer on each
+                release = self.core.unsent_answers.take(client, counted_bytes(answer_bytes(resp)))
             except ServiceError as e:
                 yield pb.ModelStreamInferResponse(error_message=e.located_message)
+                continue
+            try:
+                yield pb.ModelStreamInferResponse(infer_response=resp)
+            finally:  # (resumed once written; closed when the stream ends unwritten)
+                if release is not None:
+                    release()
 
     def _client(self, context, host: str | None = None) -> str:
         """The same client identity as every other protocol (service.jobs.client_of)."""
@@ -211,7 +225,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         host = client_shm.grpc_peer_host(context.peer()) if host is None else host
         return client_of(self.core, metadata_authorization(md), host, metadata_forwarded(md))
 
-    async def _infer(self, held, context, stream: bool = False, unary: bool = False) -> pb.ModelInferResponse:
+    async def _infer(self, held, context, stream: bool = False) -> pb.ModelInferResponse:
         """One inference; ServiceError for the caller to answer (a call aborts, a stream sends it on). `held`: the
         request, or a grpc_inflate.Held of it (dropped once decoded, its copy given back to the body budget)."""
         request = message_of(held)
@@ -222,8 +236,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         client = self._client(context, host)
         try:
             self._check_key(context)
-            if unary:
-                self.core.unsent_answers.check(client)
+            self.core.unsent_answers.check(client)  # (its answers not yet read, unary and streamed alike)
             model = self.repo.get(request.model_name, request.model_version)
             admission = self.core.admit(client)
             req = model.job(check_inputs(model, decode_inputs(request, self.settings, io)), self.core)

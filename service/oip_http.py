@@ -196,7 +196,7 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
     rid = head.get("id")
     if rid is not None and not isinstance(rid, str):  # (the protocol's id is a string; clients read it as one)
         raise InvalidRequest("id must be a string", path="$.id")
-    return tensors, outs, binary, rid
+    return tensors, outs, binary, rid if rid is None else codec.echoable(rid, "$.id")
 
 
 def check_repository_params(params, action: str, path: str) -> None:

@@ -21,14 +21,10 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match
 
 from .body_budget import Charge
-from .errors import InvalidRequest, LimitExceeded, ServiceError
+from .errors import InvalidRequest, LimitExceeded, UnsupportedMediaType
 
 ONNX_TYPE = "application/onnx"
 log = logging.getLogger("gradserve.onnx")
-
-
-class UnsupportedMediaType(ServiceError):
-    code = "unsupported_media_type"
 
 
 def _content_type(scope) -> str:

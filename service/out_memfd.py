@@ -20,7 +20,8 @@ unregister, when the client's process (`pid`, with its start time) is gone, or w
 not been used for `idle_s` (checked on each create and register, and every SWEEP_S while made
 regions exist); the memory goes with the last
 mapping (the client's views stay valid). Bounds: every made region counts in `client_shm_max_regions`
-and one client (its pid, else its peer address) may make at most a quarter of that many; their bytes in
+and one client (its API key, else its host, as jobs.client_of; and its pid if it names one) may make at most a quarter
+of that many; their bytes in
 all at most `client_shm_made_bytes`, one client's at most a quarter of that. A flood of creates past
 those is a 413 to the flooder; other clients may find the total full and use regions of their own.
 
@@ -41,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from .client_identity import plain_host
 from . import client_shm, shm
 from .client_shm import Region, RegionError, Regions, layout
 from .errors import InvalidRequest, LimitExceeded
@@ -78,7 +80,7 @@ class MemfdRegion(Region):
     """A region the server made: its fd is the memfd, its size sealed (no fstat needed per use)."""
 
     made = True
-    __slots__ = ("owner", "started", "used", "idle_s")
+    __slots__ = ("owner", "started", "used", "idle_s", "share")
 
     def alive(self) -> bool:
         """False once its client's process is gone or it sat unused for idle_s: the next register or
@@ -150,11 +152,15 @@ def create(regions: Regions, name: Any, byte_size: Any, pid: Any, peer: str | No
     if size == 0:
         raise InvalidRequest("byte_size must be at least 1", path="byte_size")
     owner, started = _owner(pid, peer)
+    # whose share it takes: the client as every share counts it (its API key, else its host: jobs.client_of), and
+    # its process. The peer's address as written (::ffff:127.0.0.1 apart from 127.0.0.1) or a pid alone let one
+    # client's creates fill another's share (the pid of another client's process, or another key on one host).
+    share = (client if client is not None else plain_host(peer or ""), pid if started is not None else None)
     _sweep(regions)
     made = [r for r in regions.regions.values() if isinstance(r, MemfdRegion)]
-    total, mine = sum(r.byte_size for r in made), sum(r.byte_size for r in made if r.owner == owner)
+    total, mine = sum(r.byte_size for r in made), sum(r.byte_size for r in made if r.share == share)
     cap = regions.made_bytes
-    if sum(r.owner == owner for r in made) >= max(1, regions.max_regions // OWNER_SHARE):
+    if sum(r.share == share for r in made) >= max(1, regions.max_regions // OWNER_SHARE):
         raise LimitExceeded(f"this client holds {regions.max_regions // OWNER_SHARE} made shared memory regions, "
                             f"the most one may (client_shm_max_regions / {OWNER_SHARE}): unregister some",
                             limit="client_shm_max_regions", value=regions.max_regions)
@@ -174,6 +180,7 @@ def create(regions: Regions, name: Any, byte_size: Any, pid: Any, peer: str | No
     path = f"{PROC}{os.getpid()}/fd/{fd}"
     region = MemfdRegion(name, path, path, 0, size, fd, ident)
     region.owner, region.started, region.used, region.idle_s = owner, started, time.monotonic(), regions.idle_s
+    region.share = share
     region.client = client  # (only it may unregister it: Regions.unregister)
     try:
         regions._add(region)

@@ -5,11 +5,12 @@ so `gradserve-server --help` documents all of them. Nothing is read at import ti
 """
 from __future__ import annotations
 
-import ipaddress
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .client_identity import ip_of
 
 KNOWN_POOLS = ("cpu", "torchcpu", "gpu", "ascend")
 LOOPBACK_NAMES = ("localhost", "ip6-localhost")
@@ -156,7 +157,7 @@ class Settings(BaseSettings):
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_tensors: int = Field(65536, ge=1, description="Most tensors in one request, gRPC or HTTP (inputs, params, "
                              "sens / tangents / v; an inference's inputs, requested outputs and raw contents; "
-                             "UM-Bridge's input vectors), refused (RESOURCE_EXHAUSTED, HTTP 413, naming max_tensors "
+                             "UM-Bridge's input vectors; and a graph's outputs, each a tensor of the answer), refused (RESOURCE_EXHAUSTED, HTTP 413, naming max_tensors "
                              "and the count per field) before any is looked at (HTTP: right after the parse, in "
                              "the JSON decoder process): 2 M empty gRPC tensors are 3.8 MiB of message but took "
                              "4.2 s and 1.2 GB as one Python object each; 1 M tiny JSON inputs took 22.8 s and "
@@ -244,7 +245,8 @@ class Settings(BaseSettings):
                                       "and 100 new calls right after 100 cancelled: none refused (0: 62-71). A "
                                       "rapid-reset flood is still refused past grpc_max_streams + this. 0: off.")
     grpc_unsent_answer_bytes: int = Field(128 * 1024 ** 2, ge=0, description="gRPC answer bytes (an answer under "
-                                          "64 KiB counts as 64 KiB: the budget bounds their number) one client (API key, else peer host) may have handed to "
+                                          "64 KiB counts as 64 KiB: the budget bounds their number; unary calls and ModelStreamInfer's answers alike) "
+                                          "one client (API key, else peer host) may have handed to "
                                           "grpc but not yet taken (a peer that grants no flow-control credit holds "
                                           "them until its connection closes). Past it, the client's new jobs, and "
                                           "an answer that would take it past, are refused: RESOURCE_EXHAUSTED "
@@ -436,10 +438,8 @@ class Settings(BaseSettings):
 
 
 def is_loopback(host: str) -> bool:
-    h = host.strip("[]")
-    if h in LOOPBACK_NAMES:
+    """A bind address on this host alone (::ffff:127.0.0.1 too: client_identity.ip_of, as a peer is read)."""
+    if host.strip("[]") in LOOPBACK_NAMES:
         return True
-    try:
-        return ipaddress.ip_address(h).is_loopback
-    except ValueError:
-        return False
+    ip = ip_of(host)
+    return ip is not None and ip.is_loopback

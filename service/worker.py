@@ -184,55 +184,74 @@ class InputMaps:
     (service.client_shm.MAPPED_KINDS), mapped here straight from the server's fd (/proc/<server>/fd/<n>,
     checked to be the inode the server named and sealed against shrinking: service.out_memfd.open_made) and
     kept under its inode, so neither the server nor this worker copies it. Dropped when another comes once
-    the server has closed it (unregistered: its path no longer leads to that inode)."""
+    the server has closed it (unregistered: its path no longer leads to that inode).
+
+    Lifetime: a mapping the running job reads is pinned until the job ends (`done`): a later input of the same job
+    never evicts it (its views would keep it alive unkept, and a third input in it would map it again). A job whose
+    inputs pass the bounds gets the mappings past them for itself: closed with its `attached` segments."""
 
     def __init__(self, max_count: int = 32, max_bytes: int = 256 << 20):
         from collections import OrderedDict
 
         self.max_count, self.max_bytes = max_count, max_bytes
         self.segs: OrderedDict = OrderedDict()  # name (a made region: (path, ident)) -> (Segment, size)
+        self.pinned: set = set()  # the running job's kept mappings (names as in segs)
+
+    def done(self) -> None:
+        """The job ended: its mappings may be evicted again."""
+        self.pinned.clear()
 
     def get(self, ref: tuple, attached: list):
         """shm.get, with buffer mappings kept (other refs as shm.get: attached for this job only)."""
         from . import shm
 
         if ref[0] == "made":
-            return self._made(ref)
+            return self._made(ref, attached)
         if ref[0] != "shm" or len(ref) < 5:
             return shm.get(ref, attached)
         _, name, shape, dt, off = ref
         got = self.segs.get(name)
         if got is None:
-            got = self._add(name)
+            got = self._add(name, attached)
         else:
             self.segs.move_to_end(name)
+            self.pinned.add(name)
         return _view(got[0].buf, shape, dt, off)
 
-    def _made(self, ref: tuple):
+    def _made(self, ref: tuple, attached: list):
         """A view on a made region, mapped once (the server checked the tensor lies inside its region; the
         mapping's own size bounds it here again: the view never reaches past what is mapped)."""
         _, path, shape, dt, off, ident = ref
         key = (path, tuple(ident))
         got = self.segs.get(key)
         if got is None:
-            got = self._add(key, path)
+            got = self._add(key, attached, path)
         else:
             self.segs.move_to_end(key)
+            self.pinned.add(key)
         return _view(got[0].buf, shape, dt, off)
 
-    def _add(self, name, path: str | None = None) -> tuple:
+    def _add(self, name, attached: list, path: str | None = None) -> tuple:
         from . import shm
 
         mm, size = shm.map_segment(name) if path is None else _map_made(path, name[1])
         got = (shm.Segment(name, mm), size)
-        if mm is None or size > self.max_bytes:  # (an empty one has no mapping; a huge one is not kept)
+        if mm is None:  # (an empty one has no mapping)
             return got
-        for old in [n for n in self.segs if not _still_there(n)]:
+        if size > self.max_bytes:  # (a huge one is never kept: this job's only)
+            attached.append(got[0])
+            return got
+        for old in [n for n in self.segs if n not in self.pinned and not _still_there(n)]:
             self._drop(old)
-        while self.segs and (len(self.segs) >= self.max_count
-                             or sum(z for _, z in self.segs.values()) + size > self.max_bytes):
-            self._drop(next(iter(self.segs)))
+        free = [n for n in self.segs if n not in self.pinned]  # (oldest first)
+        while free and (len(self.segs) >= self.max_count
+                        or sum(z for _, z in self.segs.values()) + size > self.max_bytes):
+            self._drop(free.pop(0))
+        if len(self.segs) >= self.max_count or sum(z for _, z in self.segs.values()) + size > self.max_bytes:
+            attached.append(got[0])  # (this job's mappings hold the bounds: this job's only)
+            return got
         self.segs[name] = got
+        self.pinned.add(name)
         return got
 
     def _drop(self, name: str) -> None:
@@ -403,6 +422,7 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
         timeline.stamp("wk.out")
         shm.close_all(owned)  # the server unlinks output segments once read
     finally:
+        _INPUT_MAPS.done()
         shm.close_all(attached)
     timing = {"compute_ms": round((t1 - t0) * 1e3, 3), "output_ms": round((time.perf_counter() - t1) * 1e3, 3),
               "compile_cache": "miss" if engine.misses != misses else "hit",

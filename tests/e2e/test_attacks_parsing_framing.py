@@ -269,12 +269,12 @@ def _bomb(limit: int) -> bytes:
 @pytest.mark.parametrize("route", ["/v1/grad", "/umbridge/Evaluate"])
 def test_a_gzip_bomb_is_a_413_and_a_truncated_stream_a_400(c, route):
     """A body that inflates past max_body_bytes is a 413, never held whole; a truncated stream is a 400 naming
-    it; an unknown coding a 400 naming what to send; the server keeps serving (canary)."""
+    it; an unknown coding a 415 naming what to send (RFC 9110); the server keeps serving (canary)."""
     body = dict(COMPRESSIBLE)[route]
     plain = json.dumps(body).encode()
     for sent, coding, status, says in [(_bomb(BODY_LIMIT), "gzip", 413, "decompresses past the limit max_body_bytes"),
                                        (gzip.compress(plain)[:-9], "gzip", 400, "truncated"),
-                                       (plain, "br", 400, "send gzip, deflate or none"),
+                                       (plain, "br", 415, "send gzip, deflate or none"),
                                        (plain, "deflate", 400, "not valid deflate data")]:
         r = c.post(route, content=sent, headers={**JSON, "Content-Encoding": coding})
         assert r.status_code == status and says in r.text, (coding, r.status_code, r.text[:300])

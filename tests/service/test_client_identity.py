@@ -120,3 +120,36 @@ def test_a_connections_peer_is_its_client_group_and_a_trusted_proxy_is_not_count
     assert connection_peer("127.0.0.1", "10.0.0.0/8", 64) == "127.0.0.1"
     assert connection_peer("2001:db8::1", "", 64) == connection_peer("2001:db8::2:3", "", 64) == "2001:db8::/64"
     assert connection_peer("2001:db8::1", "", 128) != connection_peer("2001:db8::2", "", 128)
+
+
+def test_one_reading_of_a_real_dual_stack_sockets_peers():
+    """A real dual-stack listener (IPv6, V6ONLY off) accepting from 127.0.0.1 and ::1: the peer it reports
+    (::ffff:127.0.0.1 for the IPv4 one) is read alike, through client_identity.ip_of, by the client's identity, its
+    loopback right to shared memory, gRPC's per-peer connection share and the bind check."""
+    import socket
+
+    from service.client_identity import group, ip_of
+    from service.client_shm import is_loopback_peer
+    from service.grpc_conns import _peer
+    from service.settings import is_loopback
+
+    with socket.socket(socket.AF_INET6) as lsn:
+        lsn.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        lsn.bind(("::", 0))
+        lsn.listen(2)
+        port = lsn.getsockname()[1]
+        seen = {}
+        for src in ("127.0.0.1", "::1"):
+            with socket.create_connection((src, port)) as cl:
+                conn, peer = lsn.accept()
+                with conn:
+                    seen[src] = peer[0]
+                    assert conn.getpeername()[0] == peer[0] and cl.getsockname()[1] == peer[1]
+    assert seen == {"127.0.0.1": "::ffff:127.0.0.1", "::1": "::1"}, seen
+    mapped = seen["127.0.0.1"]
+    assert str(ip_of(mapped)) == "127.0.0.1" and group(mapped, 64) == group("127.0.0.1", 64) == "127.0.0.1"
+    assert connection_peer(mapped, "", 64) == "127.0.0.1"
+    assert _peer(mapped, 5000) == ("127.0.0.1", 5000) and _peer("[::1]", 5000) == ("::1", 5000)
+    assert is_loopback_peer(mapped) and is_loopback_peer("::1") and is_loopback_peer("[::1]")
+    assert is_loopback(mapped) and is_loopback("[::1]") and not is_loopback("::ffff:10.0.0.1")
+    assert group("::1", 64) == group("[::1]", 64) == group("::1%lo", 64) == "::/64"

@@ -127,6 +127,7 @@ def test_a_worker_drops_mappings_of_regions_the_server_closed(made):
     io, a = _tensor(regs, "<f4", (256, 784))
     maps = InputMaps()
     maps.get(shm.put(a, 1, []), [])
+    maps.done()  # (the job ended)
     regs.release(io.using)  # (as the sweep does when the client's process is gone)
     regs.unregister("r", PEER)
     other = client_shm.Regions()

@@ -50,14 +50,39 @@ def test_a_request_buffer_is_mapped_once_and_read_as_it_is_now(buffers, monkeypa
 def test_kept_mappings_are_bounded_and_unlinked_names_go(buffers):
     maps = InputMaps(max_count=2, max_bytes=3 * 4096)
     bs = [buffers(4096) for _ in range(3)]
-    for b in bs:
+    for b in bs:  # (a job each)
         maps.get(("shm", b.name, (1,), "<f4", 0), [])
+        maps.done()
     assert list(maps.segs) == [bs[1].name, bs[2].name]  # the oldest went
-    big = buffers(1 << 20)
-    maps.get(("shm", big.name, (1,), "<f4", 0), [])
-    assert big.name not in maps.segs  # above max_bytes: mapped for the job, not kept
+    big, job = buffers(1 << 20), []
+    maps.get(("shm", big.name, (1,), "<f4", 0), job)
+    assert big.name not in maps.segs and len(job) == 1  # above max_bytes: mapped for the job, not kept
+    shm.close_all(job)
+    maps.done()
     bs[1].release()  # the server unlinked it: dropped when another comes, though it fits
     b4 = buffers(4096)
     maps.get(("shm", b4.name, (1,), "<f4", 0), [])
     assert list(maps.segs) == [bs[2].name, b4.name]
 
+
+
+def test_a_jobs_mappings_stay_while_it_runs(buffers, monkeypatch):
+    """A job with more inputs' buffers than the bounds keep: none of its mappings is evicted by its own later
+    inputs (a third input in its first buffer is read through the same mapping, not mapped again); those past the
+    bounds are the job's own (closed with its attached segments); after the job the oldest go as before."""
+    maps = InputMaps(max_count=2, max_bytes=3 * 4096)
+    bs = [buffers(4096) for _ in range(3)]
+    calls = []
+    real = shm.map_segment
+    monkeypatch.setattr(shm, "map_segment", lambda name: calls.append(name) or real(name))
+    job: list = []
+    views = [maps.get(("shm", b.name, (1,), "<f4", 0), job) for b in bs]
+    again = maps.get(("shm", bs[0].name, (1,), "<f4", 0), job)
+    assert calls == [b.name for b in bs]  # (bs[0] not mapped twice)
+    assert list(maps.segs) == [bs[1].name, bs[0].name] and [s.name for s in job] == [bs[2].name]
+    del views, again
+    shm.close_all(job)
+    maps.done()
+    b4 = buffers(4096)
+    maps.get(("shm", b4.name, (1,), "<f4", 0), [])
+    assert list(maps.segs) == [bs[0].name, b4.name]
