@@ -9,7 +9,6 @@ import gradserve as ms
 from gradserve import Parameter, Tensor, nn, ops
 
 from clients._hook_cells import NestedSquares as _Outer, Power
-from clients.test_mindspore_hooks import pynative  # noqa: F401 (the fixture: PyNative for one test)
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
 

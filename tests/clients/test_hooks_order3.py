@@ -13,7 +13,6 @@ from gradserve import Tensor, ops
 
 from clients._hook_cells import SquareSum
 from clients.test_hooks_read_and_change import _tripling
-from clients.test_mindspore_hooks import pynative  # noqa: F401 (the fixture: PyNative for one test)
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
 

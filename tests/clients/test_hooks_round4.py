@@ -15,7 +15,6 @@ import gradserve as ms
 from gradserve import Tensor, ops
 
 from clients._hook_cells import NestedSquares
-from clients.test_mindspore_hooks import pynative  # noqa: F401 (the fixture: PyNative for one test)
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
 

@@ -14,7 +14,6 @@ import pytest
 import gradserve as ms
 from gradserve import Tensor, ops
 
-from clients.test_mindspore_hooks import pynative  # noqa: F401 (the fixture: PyNative for one test)
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
 

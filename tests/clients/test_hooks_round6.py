@@ -15,7 +15,6 @@ from gradserve import Tensor
 
 from clients.test_hooks_read_and_change import _chain
 from clients.test_hooks_round5 import XV, Y1X5, Z1, _sin_chain
-from clients.test_mindspore_hooks import pynative  # noqa: F401 (the fixture: PyNative for one test)
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
 

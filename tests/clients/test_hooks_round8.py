@@ -14,8 +14,6 @@ import pytest
 
 from gradserve import Parameter, Tensor, nn, ops
 
-from clients.test_mindspore_hooks import pynative  # noqa: F401 (the fixture: PyNative for one test)
-from clients.test_mindspore_inplace_branches import graph_mode  # noqa: F401 (GRAPH_MODE for one test)
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import context as _context
-from ._misc import current_trace
+from ._misc import current_trace, graph_semantics
 from ._tensor import Tensor
 
 _KEY_TEXT = "make_dict evaluator key only supports string, number, type, none, constant tensor and tuple, but got {}"
@@ -32,10 +32,7 @@ def make_dict(*flat: Any) -> dict:
 
 def _graph_semantics() -> bool:
     """GRAPH_MODE, or the trace of a @jit function's own program (Trace.graph)."""
-    if _context.get_context("mode") == _context.GRAPH_MODE:
-        return True
-    tr = current_trace[0]()
-    return tr is not None and bool(tr.root.graph)
+    return _context.get_context("mode") == _context.GRAPH_MODE or graph_semantics(current_trace[0]())
 
 
 def _graph_key(key: Any, inside_tuple: bool = False) -> Any:

@@ -13,6 +13,8 @@ from typing import Any
 
 from ._tensor import Parameter, Tensor
 from . import context as _context
+from ._misc import graph_bodies
+from ._rewrite import convert
 from ._trace import TraceCache, attribute_written, current, jit_body, run_program
 
 _programs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -64,7 +66,9 @@ def _compiled(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         _check_parameter_names((args, kwargs))
-        call = fn
+        # inside a trace the body is inlined, rewritten as run_program rewrites it outside one (its item
+        # assignments graph mode's: _inplace.assigned_item), else it would run with PyNative's semantics
+        call = convert(fn) if current() is not None else fn
         if kwargs and sig is not None:
             bound = sig.bind(*args, **kwargs)
             bound.apply_defaults()
@@ -72,8 +76,12 @@ def _compiled(fn):
             if bound.kwargs:  # keyword-only / **kwargs values: traced, as a Cell's (their names in the cache key)
                 call, args = _with_keywords(fn, args, bound.kwargs)
         if current() is not None:
-            with jit_body():  # (its captures stay constants in a PyNative grad: _trace.pynative_captures)
-                return call(*args)
+            graph_bodies[0] += 1
+            try:
+                with jit_body():  # (its captures stay constants in a PyNative grad: _trace.pynative_captures)
+                    return call(*args)
+            finally:
+                graph_bodies[0] -= 1
         cache = _programs.get(wrapper)
         if cache is None:
             cache = _programs[wrapper] = TraceCache()

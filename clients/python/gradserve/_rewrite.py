@@ -9,7 +9,8 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
 1. calls: `f(...)` becomes `_gs_.call(f)(...)`: a plain Python function or method of the user's (not
    gradserve's or a library's, not a Cell) is rewritten the same way before it runs, so control flow in
    helpers (`self.f(x)`, `super().construct(x)`, module functions) is the engine's too;
-1b. item assignment: `x[i] = v` becomes `x = _gs_.setitem(x, i, v)` (see ops/_item_assign);
+1b. item assignment: `x[i] = v` becomes `x = _gs_.setitem(x, i, v)` and `x[i] += v` (any operator)
+    `x = _gs_.setitem_op(x, i, operator.iadd, v)` (see ops/_inplace.assigned_item: graph mode's new value, PyNative's write in place);
 1c. membership: `a in b` / `a not in b` become `_gs_.member_in(a, b)` / `member_not_in` (see _member_in);
 1d. dict displays: `{k: v}` becomes `_gs_.make_dict(k, v)` (MindSpore's graph-mode keys: see _graph_dict);
 2. jumps: in each loop, `break` / `continue` / `return v` become flags (`_gs_brkN`, `_gs_cntN`, and
@@ -32,6 +33,7 @@ import ast
 import copy
 import inspect
 import linecache
+import operator
 import os
 import sysconfig
 import textwrap
@@ -47,7 +49,7 @@ from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
 from ._graph_dict import make_dict
 from ._member_in import member_in, member_not_in
-from .ops import _item_assign
+from .ops import _inplace
 from ._branches import ControlFlowError, UNDEF, run_if, logic
 from ._late import late
 from ._while import run_while
@@ -209,15 +211,30 @@ def _index_value(e):
     return e
 
 
+_IN_PLACE_OPS = {"Add": "iadd", "Sub": "isub", "Mult": "imul", "Div": "itruediv", "FloorDiv": "ifloordiv",
+                  "Mod": "imod", "Pow": "ipow", "MatMult": "imatmul", "BitAnd": "iand", "BitOr": "ior",
+                  "BitXor": "ixor", "LShift": "ilshift", "RShift": "irshift"}  # (ast's operator -> operator's)
+
+
 class _Stores(ast.NodeTransformer):
-    """`x[i] = v` as `x = _gs_.setitem(x, i, v)`: a Tensor's item assignment is a new value of x (loop
-    state, a branch's output), as in MindSpore's graph mode."""
+    """`x[i] = v` as `x = _gs_.setitem(x, i, v)` and `x[i] op= v` as `x = _gs_.setitem_op(x, i, <op>, v)`: a
+    Tensor's item assignment is a new value of x (loop state, a branch's output), as in MindSpore's graph mode."""
 
     def visit_Assign(self, node: ast.Assign):
         t = node.targets[0]
         if len(node.targets) == 1 and isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
             return ast.Assign(targets=[_name(t.value.id, True)],
                               value=_helper("setitem", _name(t.value.id), _index_value(t.slice), node.value))
+        return node
+
+    def visit_AugAssign(self, node: ast.AugAssign):
+        t, op = node.target, _IN_PLACE_OPS.get(type(node.op).__name__)
+        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and op is not None:
+            return ast.Assign(targets=[_name(t.value.id, True)],
+                              value=_helper("setitem_op", _name(t.value.id), _index_value(t.slice),
+                                            ast.Attribute(value=ast.Attribute(value=_name(_H), attr="operators",
+                                                                              ctx=ast.Load()), attr=op, ctx=ast.Load()),
+                                            node.value))
         return node
 
     def _own_names(self, node: ast.AST) -> ast.AST:
@@ -479,7 +496,9 @@ _MADE_OUTSIDE_ONLY = {Parameter: "mindspore.common.parameter",
 
 class _Helpers:
     """What rewritten code calls (one object, passed to the rewritten function as `_gs_`)."""
-    setitem = staticmethod(_item_assign.setitem)  # any known index; traced ints via _dynindex
+    setitem = staticmethod(_inplace.assigned_item)  # any known index; traced ints via _dynindex
+    setitem_op = staticmethod(_inplace.assigned_item_op)
+    operators = operator
     if_ = staticmethod(run_if)
     while_ = staticmethod(run_while)
     call = staticmethod(_call)

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _inplace_state, _private_arrays, context as _context
+from .. import _inplace_state, _private_arrays
 from .._late import late
+from .._misc import graph_semantics
 from .._tensor import Parameter, Tensor
 from .._trace import current
 from ._item_assign import setitem as _item_setitem
@@ -208,6 +209,25 @@ def _writes_in_place(index) -> bool:
 setattr(Tensor, "__setitem__", _setitem)
 
 
+def assigned_item(x, index, value):
+    """`x[index] = value` in rewritten code (_rewrite's pass 1b: `x = _gs_.setitem(x, index, value)`). With
+    GRAPH_MODE's semantics (GRAPH_MODE, a jit function's program) the new value is bound to the name x alone:
+    another name for x keeps the old value, as MindSpore 2.10's graph does (checked: `z = y; y[0] = 0` leaves
+    z). In PyNative the write is in place on a value of the trace being built, as eager MindSpore 2.10's (z
+    sees it, and its gradient follows); elsewhere (a loop body's or a branch's write to an outer value) it is
+    a new value, as in graph mode (the loop state, the branch's output)."""
+    if (isinstance(x, Tensor) and x._data is None and x._trace is current() and not isinstance(x, Parameter)
+            and not graph_semantics(x._trace)):
+        x[index] = value
+        return x
+    return _item_setitem(x, index, value)
+
+
+def assigned_item_op(x, index, op, value):
+    """`x[index] op= value` in rewritten code (op: operator.iadd, ...): x[index] read once, as Python does."""
+    return assigned_item(x, index, op(x[index], value))
+
+
 def _augmented(name: str, binary):
     """`x += y` (and -=, *=, /=, //=, %=): in place inside a GRAPH_MODE trace, on a value of the trace being
     built, as MindSpore 2.10's GRAPH_MODE does (checked: another name for x sees the new value, and an input
@@ -218,7 +238,7 @@ def _augmented(name: str, binary):
         new = binary(self, other)
         if (self._data is None and self._trace is current() and isinstance(new, Tensor)
                 and new._shape == self._shape and not isinstance(self, Parameter)
-                and (_context.get_context("mode") == _context.GRAPH_MODE or self._trace.root.graph)):
+                and graph_semantics(self._trace)):
             return write(self, new, f"Tensor.{name}")  # (a dtype differing is cast back: int x += 1.5 stays int)
         return new
     method.__name__ = name

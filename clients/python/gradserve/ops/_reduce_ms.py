@@ -189,10 +189,9 @@ _NUMPY_FORM = ("axis", "keepdims", "initial", "where", "return_indices")
 
 def graph_syntax() -> bool:
     """Whether a GRAPH_MODE construct or a jit function is being traced now (its overloads differ: below)."""
-    from .. import context
+    from .._misc import graph_semantics
     from .._trace import current
-    tr = current()
-    return tr is not None and (context.get_context("mode") == context.GRAPH_MODE or tr.root.graph)
+    return graph_semantics(current())
 
 
 def tensor_extremum(name: str, x, args, kwargs):
