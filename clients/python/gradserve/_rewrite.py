@@ -41,7 +41,7 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
-from . import _dynamic_len, _graph_minmax, _graph_names, _graph_print, _pyguard
+from . import _dynamic_len, _graph_minmax, _graph_names, _graph_print, _graph_zero_div, _pyguard
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
@@ -416,6 +416,11 @@ def _rewrite_function(f: types.FunctionType):
     if jumps.returns:
         fdef.body = [_set("_gs_ret", False), _set("_gs_rv", _helper("undef"))] + fdef.body
     fdef.body = _flatten([_Functional().visit(s) for s in fdef.body])
+    # a Python number divided by zero: MindSpore's graph ValueError (_graph_zero_div), raised where it happened
+    catch = ast.parse(f"try:\n    pass\nexcept ZeroDivisionError as _gs_z:\n    raise {_H}.zero_division(_gs_z)").body[0]
+    assert isinstance(catch, ast.Try)
+    catch.body = fdef.body
+    fdef.body = [catch]
     fdef.decorator_list = []
     fdef.args.defaults = []  # defaults are the original's values (set after), not re-evaluated here
     fdef.args.kw_defaults = [None] * len(fdef.args.kwonlyargs)
@@ -511,6 +516,7 @@ class _Helpers:
     member_not_in = staticmethod(member_not_in)
     make_dict = staticmethod(make_dict)
     getslice = staticmethod(_dynamic_len.getslice)
+    zero_division = staticmethod(_graph_zero_div.in_graph)
     and_ = staticmethod(logic.and_)
     or_ = staticmethod(logic.or_)
     not_ = staticmethod(logic.not_)
