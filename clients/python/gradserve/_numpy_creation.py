@@ -433,12 +433,25 @@ def _ramp_block(t: Tensor, axis: int, n: int, width: int, end, side: int) -> Ten
     return ramp if side == 0 else _ops.gather(ramp, Tensor(_np.arange(width - 1, -1, -1, dtype=_np.int64)), axis)
 
 
+def _odd_reflection(t: Tensor, axis: int, before: int, after: int, symmetric: bool) -> Tensor:
+    """reflect / symmetric padding with reflect_type 'odd' (2 * edge - the reflected value, repeated from each
+    new edge when a pad is wider than the axis, as NumPy): linear in the values along the axis, so the map NumPy
+    gives for the identity, applied by a matmul (integers through float64, exact for their sizes here)."""
+    n = t.shape[axis]
+    rows = _np.pad(_np.eye(n), [(before, after), (0, 0)], "symmetric" if symmetric else "reflect",
+                   reflect_type="odd")  # (n + before + after, n): each padded position from the n values
+    x = t if t._dtype in _dt.FLOAT else _ops.cast(t, "float64")
+    moved = _ops.swapaxes(x, axis, -1)
+    out = _ops.swapaxes(_ops.matmul(moved, _ops.cast(Tensor(rows.T), x._dtype)), axis, -1)
+    return out if x is t else _ops.cast(_ops.round(out), t._dtype)
+
+
 def pad(array, pad_width, mode="constant", stat_length=None, constant_values=0, end_values=0,  # noqa: A002
         reflect_type="even", **kwargs) -> Tensor:
     """NumPy's pad for the modes constant, edge, wrap, reflect, symmetric, mean, maximum, minimum and
-    linear_ramp (axis by axis in order, so later axes set the corners, as NumPy)."""
-    if reflect_type != "even":
-        raise ValueError("mindspore.numpy.pad: only reflect_type 'even' is supported")
+    linear_ramp (axis by axis in order, so later axes set the corners, as NumPy); reflect_type 'odd' too."""
+    if reflect_type not in ("even", "odd"):
+        raise ValueError(f"mindspore.numpy.pad: reflect_type must be 'even' or 'odd', got {reflect_type!r}")
     modes = ("constant", "edge", "wrap", "reflect", "symmetric", "mean", "maximum", "minimum", "linear_ramp")
     if mode not in modes:
         raise ValueError(f"mindspore.numpy.pad: mode must be one of {list(modes)}, got {mode!r}")
@@ -454,6 +467,9 @@ def pad(array, pad_width, mode="constant", stat_length=None, constant_values=0, 
         if before == 0 and after == 0:
             continue
         n = t.shape[axis]
+        if mode in ("reflect", "symmetric") and reflect_type == "odd":
+            t = _odd_reflection(t, axis, before, after, mode == "symmetric")
+            continue
         if mode in ("edge", "wrap", "reflect", "symmetric"):
             t = _ops.gather(t, Tensor(_axis_positions(mode, n, before, after).astype(_np.int64)), axis)
             continue
