@@ -105,6 +105,7 @@ def checked_sum(f: Callable) -> Callable:
             given = {"input": input, "dim": dim, "keepdim": keepdim, "dtype": dtype}
             raise failed_calling("SumExt", {}, given, _SUM_VALID)
         return f(input, dim, keepdim, dtype=dtype, **kwargs)
+    g._tensor_only = "sum"  # type: ignore[attr-defined]  # (a checked form: tools/_stub_ops reads __wrapped__)
     return g
 
 
