@@ -19,9 +19,10 @@ def free_loads(fdef: ast.FunctionDef) -> tuple:
     """(name, line) of each name fdef reads that nothing in it binds (a parameter, an assignment, an import, a
     def / class, a comprehension's or a nested function's own names), in source order. A name bound in any
     nested scope counts as bound (a lenient reading: only what is surely undefined is reported)."""
-    bound: set[str] = set()
+    a = fdef.args  # (its defaults, annotations and decorators are the enclosing scope's reads, not fdef's)
+    bound = {x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if x is not None}
     loads = []
-    for n in ast.walk(fdef):
+    for n in (n for stmt in fdef.body for n in ast.walk(stmt)):
         if isinstance(n, ast.Name):
             if isinstance(n.ctx, ast.Load):
                 loads.append((n.lineno, n.col_offset, n.id))
@@ -29,7 +30,7 @@ def free_loads(fdef: ast.FunctionDef) -> tuple:
                 bound.add(n.id)
         elif isinstance(n, ast.arg):
             bound.add(n.arg)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n is not fdef:
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bound.add(n.name)
         elif isinstance(n, (ast.Import, ast.ImportFrom)):
             bound.update((a.asname or a.name).split(".")[0] for a in n.names)
