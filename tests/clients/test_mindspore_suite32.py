@@ -281,3 +281,17 @@ def test_numpy_pad_odd_reflection(on_real_server):
     got = mnp.pad(mnp.asarray(xi), ((4, 5), (2, 2)), mode="symmetric", reflect_type="odd")
     assert got.dtype == ms.int32
     np.testing.assert_array_equal(got.asnumpy(), np.pad(xi, ((4, 5), (2, 2)), mode="symmetric", reflect_type="odd"))
+
+
+def test_numpy_pad_with_a_function(on_real_server):
+    # test_pad_gpu's "pad func" part: a function as mode, NumPy's contract (zeros around the array, then
+    # func(vector, (before, after), axis, kwargs) along each axis in turn; later axes see earlier ones' values)
+    def padder(vector, width, axis, kwargs):
+        vector[:width[0]] = kwargs.get("value", 10) + axis
+        if width[1]:
+            vector[-width[1]:] = -1 - axis
+        return vector
+
+    x = np.random.default_rng(2).random([2, 4]).astype(np.float32)
+    got = mnp.pad(mnp.asarray(x), ((2, 1), (3, 0)), mode=padder, value=99)
+    np.testing.assert_array_equal(got.asnumpy(), np.pad(x, ((2, 1), (3, 0)), mode=padder, value=99))

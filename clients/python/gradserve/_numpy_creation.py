@@ -446,13 +446,27 @@ def _odd_reflection(t: Tensor, axis: int, before: int, after: int, symmetric: bo
     return out if x is t else _ops.cast(_ops.round(out), t._dtype)
 
 
+def _pad_with(t: Tensor, pad_width, func, kwargs: dict) -> Tensor:
+    """pad with a function as mode (NumPy's): zeros around t, then func(vector, (before, after), axis, kwargs)
+    for each 1-D slice along each axis in turn, its returned vector kept."""
+    from ._numpy_funcs import apply_along_axis  # (that module imports this one)
+    widths = [(int(b), int(a)) for b, a in _pairs(pad_width, t.ndim, "pad_width")]
+    t = pad(t, widths)
+    for axis, pair in enumerate(widths):
+        t = apply_along_axis(func, axis, t, pair, axis, kwargs)
+    return t
+
+
 def pad(array, pad_width, mode="constant", stat_length=None, constant_values=0, end_values=0,  # noqa: A002
         reflect_type="even", **kwargs) -> Tensor:
     """NumPy's pad for the modes constant, edge, wrap, reflect, symmetric, mean, maximum, minimum and
-    linear_ramp (axis by axis in order, so later axes set the corners, as NumPy); reflect_type 'odd' too."""
+    linear_ramp (axis by axis in order, so later axes set the corners, as NumPy); reflect_type 'odd' too; a
+    function as mode, NumPy's way (_pad_with)."""
     if reflect_type not in ("even", "odd"):
         raise ValueError(f"mindspore.numpy.pad: reflect_type must be 'even' or 'odd', got {reflect_type!r}")
     modes = ("constant", "edge", "wrap", "reflect", "symmetric", "mean", "maximum", "minimum", "linear_ramp")
+    if callable(mode):
+        return _pad_with(asarray(array), pad_width, mode, kwargs)
     if mode not in modes:
         raise ValueError(f"mindspore.numpy.pad: mode must be one of {list(modes)}, got {mode!r}")
     t = asarray(array)
