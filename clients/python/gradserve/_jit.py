@@ -109,8 +109,7 @@ def jit_class(cls):
     an nn.Cell."""
     if not isinstance(cls, type):
         raise TypeError(f"Decorator jit_class can only be used for class type, but got {cls!r}.")
-    from ._cellbase import Cell  # (here: _cellbase imports the trace machinery this module is imported by)
-    if issubclass(cls, Cell):
+    if any(c.__name__ == "Cell" and c.__module__ == "gradserve.nn" for c in cls.__mro__):  # (nn sits above)
         raise TypeError(f"Decorator jit_class is used for user-defined classes and cannot be used for nn.Cell: {cls}.")
     if "_gs_jit_class" not in cls.__dict__:
         plain: Any = cls.__setattr__

@@ -18,6 +18,7 @@ import numpy as _np
 
 from . import dtype as _dt
 from . import ops as _ops
+from ._late import late
 from ._misc import random_ops_generator
 from ._tensor import Tensor
 
@@ -449,11 +450,10 @@ def _odd_reflection(t: Tensor, axis: int, before: int, after: int, symmetric: bo
 def _pad_with(t: Tensor, pad_width, func, kwargs: dict) -> Tensor:
     """pad with a function as mode (NumPy's): zeros around t, then func(vector, (before, after), axis, kwargs)
     for each 1-D slice along each axis in turn, its returned vector kept."""
-    from ._numpy_funcs import apply_along_axis  # (that module imports this one)
     widths = [(int(b), int(a)) for b, a in _pairs(pad_width, t.ndim, "pad_width")]
     t = pad(t, widths)
     for axis, pair in enumerate(widths):
-        t = apply_along_axis(func, axis, t, pair, axis, kwargs)
+        t = late.apply_along_axis(func, axis, t, pair, axis, kwargs)  # (_numpy_funcs: it imports this module)
     return t
 
 
