@@ -12,14 +12,6 @@ from gradserve.ops import functional as F
 from gradserve.ops.function.array_func import new_ones, new_zeros
 
 
-@pytest.fixture
-def graph_mode():
-    old = context.get_context("mode")
-    context.set_context(mode=context.GRAPH_MODE)
-    yield
-    context.set_context(mode=old)
-
-
 def _unknown(seq):
     return F.is_sequence_value_unknown(seq), F.is_sequence_shape_unknown(seq)
 
