@@ -16,7 +16,7 @@ __all__ = ["free_loads", "check"]
 
 
 def free_loads(fdef: ast.FunctionDef) -> tuple:
-    """(name, line) of each name fdef reads that nothing in it binds (a parameter, an assignment, an import, a
+    """(name, line) of each name fdef reads that nothing in it binds (its first read) (a parameter, an assignment, an import, a
     def / class, a comprehension's or a nested function's own names), in source order. A name bound in any
     nested scope counts as bound (a lenient reading: only what is surely undefined is reported)."""
     a = fdef.args  # (its defaults, annotations and decorators are the enclosing scope's reads, not fdef's)
@@ -40,7 +40,11 @@ def free_loads(fdef: ast.FunctionDef) -> tuple:
             bound.update(n.names)
         elif isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name:
             bound.add(n.name)
-    return tuple((name, line) for line, _, name in sorted(loads) if name not in bound)
+    first: dict[str, int] = {}  # each name once, at its first line
+    for line, _, name in sorted(loads):
+        if name not in bound:
+            first.setdefault(name, line)
+    return tuple(first.items())
 
 
 def check(f: types.FunctionType, loads: tuple) -> None:
