@@ -287,3 +287,26 @@ def test_numpy_pad_with_a_function(on_real_server):
     x = np.random.default_rng(2).random([2, 4]).astype(np.float32)
     got = mnp.pad(mnp.asarray(x), ((2, 1), (3, 0)), mode=padder, value=99)
     np.testing.assert_array_equal(got.asnumpy(), np.pad(x, ((2, 1), (3, 0)), mode=padder, value=99))
+
+
+def test_a_graph_condition_has_shape_empty_or_one(on_real_server, graph_mode):
+    # MindSpore 2.10, `if x:` in a construct: GRAPH_MODE takes shapes () and (1,) only ((1, 1): ValueError "Only
+    # tensor which shape is () or (1,) can be converted to bool, but got tensor shape is (1, 1)"; gradserve ran it);
+    # PyNative takes any one element ((1, 1) -> [[2.]]) and refuses (2,) with "The tensor should have only one
+    # element, but got 2, more than one element is ambiguous."
+    class N(nn.Cell):
+        def construct(self, x):
+            if x:
+                return x + 1
+            return x - 1
+
+    assert float(N()(Tensor(np.ones((1,), np.float32))).asnumpy()[0]) == 2.0
+    for shape in ((1, 1), (2,)):
+        text = ", ".join(map(str, shape))
+        with pytest.raises(ValueError, match=rf"Only tensor which shape is \(\) or \(1,\) can be converted to bool, "
+                                             rf"but got tensor shape is \({text}\)"):
+            N()(Tensor(np.ones(shape, np.float32)))
+    context.set_context(mode=context.PYNATIVE_MODE)
+    assert N()(Tensor(np.ones((1, 1), np.float32))).asnumpy().tolist() == [[2.0]]
+    with pytest.raises(ValueError, match="The tensor should have only one element, but got 2, more than one element"):
+        N()(Tensor(np.ones((2,), np.float32)))
