@@ -21,6 +21,7 @@ import numpy as np
 
 from . import _attr_writes, _inplace_state, _join_probe, _param_state, ops
 from ._branch_join import BranchJoinError, innermost_user_frame, refuse_number_against_tensor, refuse_other_structures
+from ._graph_dict import graph_semantics
 from .ops._reduce_ms import graph_syntax
 from ._late import late
 from ._tensor import Tensor
@@ -134,8 +135,8 @@ def explore(run):
             if isinstance(e, _ReadInBranch) and graph_syntax() and not _join_probe.probing():
                 _join_probe.probe(tr, lambda: _run(run, [], [0]), lambda: (_param_state.restore(start),
                                   _inplace_state.restore(written)), BranchJoinError)
-        except BranchJoinError:
-            raise  # (a graph compiles both sides: not decided by value)
+        except (BranchJoinError, AmbiguousTruth):
+            raise  # (a graph compiles both sides, and refuses a condition of another shape: not decided by value)
         except Exception as e:
             # a side that raises (`if x == 2: raise ValueError(...)`) or sides whose outputs no cond can join
             # (other dict keys, None against a Tensor): MindSpore runs only the side taken, so where this call's
@@ -206,9 +207,14 @@ def _run(run, prefix: list[bool], budget: list[int]):
 
 
 def _truth(c: Tensor) -> Tensor:
+    """A traced condition as a 0-d bool. MindSpore 2.10's refusals and texts: a graph's condition has shape ()
+    or (1,) (a (1, 1) one too is its ValueError), PyNative's any one element."""
+    if graph_semantics() and tuple(c.shape) not in ((), (1,)):
+        raise AmbiguousTruth("Only tensor which shape is () or (1,) can be converted to bool, but got tensor shape "
+                             f"is ({', '.join(map(str, c.shape))})")
     if c.size != 1:
-        raise AmbiguousTruth(f"the truth value of a Tensor of shape {list(c.shape)} is ambiguous: a branch "
-                               "needs a single element")
+        raise AmbiguousTruth(f"The tensor should have only one element, but got {c.size}, more than one element is "
+                             "ambiguous.")
     if c.shape != ():
         c = ops.reshape(c, ())
     return c if c._dtype == "bool" else ops.not_equal(c, 0)
@@ -376,9 +382,10 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple):
     if not _traced(test):
         return (true_fn if test else false_fn)(*state)
     note_if(test)
+    cond = _truth(test)  # (its refusal is the condition's, never decided by the value below)
     start, mark, attrs_at = _param_state.snapshot(), _inplace_state.mark(), _attr_writes.mark(current())
     try:
-        return _emit_cond(_truth(test), lambda: explore(lambda: true_fn(*state)),
+        return _emit_cond(cond, lambda: explore(lambda: true_fn(*state)),
                           lambda: explore(lambda: false_fn(*state)))
     except BranchJoinError as e:
         e.locate(sys._getframe())

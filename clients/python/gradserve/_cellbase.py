@@ -57,7 +57,8 @@ class _CellTuple(tuple):
 
 
 class Cell(BufferMethods, StateDictMethods, InsertMethods):
-    """Base class of networks: define `construct(self, *inputs)`; `__init__` need not be called."""
+    """Base class of networks: define `construct(self, *inputs)`; a subclass's own `__init__` calls
+    `super().__init__()` (a cell made without it cannot be called: MindSpore 2.10's AttributeError)."""
 
     __module__ = "gradserve.nn"  # its public home (repr, pickling), as before the move
 
@@ -116,6 +117,10 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         self._gs_call(args, kwargs, compile_only=True)
 
     def _gs_call(self, args: tuple, kwargs: dict, compile_only: bool = False) -> Any:
+        programs = self.__dict__.get("_gs_programs")
+        if programs is None:  # (Cell.__init__ not run)
+            raise AttributeError(f"The '{type(self).__name__}' object does not inherit attribute from 'cell'. Please "
+                                 "use 'super().__init__()'.")
         construct = self.construct
         if kwargs:
             bound = inspect.signature(construct).bind(*args, **kwargs)
@@ -129,10 +134,6 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         spec = self.__dict__.get("_gs_input_spec")
         if spec is not None:
             check_inputs(spec, args, type(self).__name__)
-        programs = self.__dict__.get("_gs_programs")
-        if programs is None:
-            programs = TraceCache()
-            object.__setattr__(self, "_gs_programs", programs)
         out = run_program(late.loops(construct), args, cache=programs, label=type(self).__name__,
                           compile_only=compile_only or (context.precompile_only()
                                                         and context.get_context("mode") == context.GRAPH_MODE))

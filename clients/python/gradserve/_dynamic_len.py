@@ -75,17 +75,12 @@ def _unknown(v):
     return v
 
 
-def _sliced(seq, got):
-    """A slice of a dynamic-length sequence: in a trace dynamic-length too (its length unknown when compiling)."""
-    return type(seq)(got) if in_graph() else got
-
-
 class DynamicTuple(MutableTuple):
     """mutable(tuple, True)."""
 
     def __getitem__(self, i):  # type: ignore[override]  # an element marked unknown in a trace
         got = super().__getitem__(i)
-        return _sliced(self, got) if isinstance(i, slice) else _unknown(got)
+        return got if isinstance(i, slice) else _unknown(got)
 
 
 class DynamicList(MutableList):
@@ -93,7 +88,7 @@ class DynamicList(MutableList):
 
     def __getitem__(self, i):  # type: ignore[override]  # an element marked unknown in a trace
         got = super().__getitem__(i)
-        return _sliced(self, got) if isinstance(i, slice) else _unknown(got)
+        return got if isinstance(i, slice) else _unknown(got)
 
     def __setitem__(self, i, v) -> None:
         if not isinstance(i, slice):
@@ -145,6 +140,42 @@ def combined(seq, other, out):
     if isinstance(out, list):
         return DynamicList(out) if dyn else MutableList(out)
     return DynamicTuple(out) if dyn else MutableTuple(out)
+
+
+def slice_of(seq, i, got):
+    """got = seq[i] of a list / tuple, in a trace: a slice with a mutable-int bound, or of a dynamic-length
+    sequence, is dynamic-length (its length unknown when compiling); any other slice of a mutable sequence is
+    mutable (its values unknown). MindSpore 2.10, jit: F.is_sequence_shape_unknown / is_sequence_value_unknown
+    of [1, 2, 3][mutable(1):] True / True, of mutable([1, 2, 3])[1:] False / True."""
+    if not (in_graph() and isinstance(i, slice) and isinstance(got, (list, tuple))):
+        return got
+    if any(isinstance(b, MutableInt) for b in (i.start, i.stop, i.step)) or isinstance(seq, (DynamicList,
+                                                                                            DynamicTuple)):
+        return DynamicList(got) if isinstance(got, list) else DynamicTuple(got)
+    if isinstance(seq, (MutableList, MutableTuple)):
+        return MutableList(got) if isinstance(got, list) else MutableTuple(got)
+    return got
+
+
+def getslice(seq, lower, upper, step):
+    """`seq[lower:upper:step]` read in rewritten code: a plain list / tuple sliced at a mutable int in a trace
+    is dynamic-length (slice_of); anything else is Python's slice (a mutable sequence's own __getitem__
+    marks its slices)."""
+    i = slice(lower, upper, step)
+    got = seq[i]
+    return slice_of(seq, i, got) if type(seq) in (list, tuple) else got
+
+
+def no_dynamic_input(f):
+    """map / zip / enumerate called in a trace: a dynamic-length argument is MindSpore's RuntimeError (2.10, jit;
+    enumerate reports it as zip, as MindSpore builds it on zip)."""
+    name = "map" if f is map else "zip"
+
+    def checked(*args, **kwargs):
+        if in_graph() and any(isinstance(a, (DynamicList, DynamicTuple)) for a in args):
+            raise RuntimeError(f"For '{name}', the dynamic length input is unsupported in graph mode.")
+        return f(*args, **kwargs)
+    return checked
 
 
 def check_index(seq, i) -> None:

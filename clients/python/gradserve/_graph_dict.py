@@ -25,12 +25,12 @@ class GraphDict(dict):
 
 def make_dict(*flat: Any) -> dict:
     pairs = zip(flat[::2], flat[1::2])
-    if not _graph_semantics():
+    if not graph_semantics():
         return dict(pairs)
     return GraphDict((_graph_key(k), v) for k, v in pairs)
 
 
-def _graph_semantics() -> bool:
+def graph_semantics() -> bool:
     """GRAPH_MODE, or the trace of a @jit function's own program (Trace.graph)."""
     return _context.get_context("mode") == _context.GRAPH_MODE or graph_semantics(current_trace[0]())
 

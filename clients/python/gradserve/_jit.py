@@ -113,9 +113,12 @@ def jit_class(cls):
     traced construct runs Python (only Tensor operations become graph ops), so any class already works.
     An attribute write to an instance inside a jit function (`obj.x = obj.x + 1`) is run on every call in
     MindSpore, and the reads around it see each call's value: so the trace that wrote is never reused
-    (_trace.attribute_written, as a Cell's `self.n = v`). As in MindSpore, only a class can be decorated."""
+    (_trace.attribute_written, as a Cell's `self.n = v`). As in MindSpore, only a class can be decorated, and not
+    an nn.Cell."""
     if not isinstance(cls, type):
         raise TypeError(f"Decorator jit_class can only be used for class type, but got {cls!r}.")
+    if any(c.__name__ == "Cell" and c.__module__ == "gradserve.nn" for c in cls.__mro__):  # (nn sits above)
+        raise TypeError(f"Decorator jit_class is used for user-defined classes and cannot be used for nn.Cell: {cls}.")
     if "_gs_jit_class" not in cls.__dict__:
         plain: Any = cls.__setattr__
 

@@ -47,8 +47,8 @@ class MutableBool(int):
 
 class _TracedSequence:
     """A mutable() list / tuple in a trace: `+` / `*` keep it mutable (its values still unknown when compiling;
-    its length too when an operand is dynamic-length or the count a mutable int), and an index that is a
-    mutable int is checked as MindSpore's graph checks it (gradserve/_dynamic_len.py)."""
+    its length too when an operand is dynamic-length or the count a mutable int), so do its slices, and an index
+    that is a mutable int is checked as MindSpore's graph checks it (gradserve/_dynamic_len.py)."""
 
     def __add__(self, other):
         return late.dynamic_len.combined(self, other, super().__add__(other))  # type: ignore[misc]
@@ -65,7 +65,7 @@ class _TracedSequence:
 
     def __getitem__(self, i):
         late.dynamic_len.check_index(self, i)
-        return super().__getitem__(i)  # type: ignore[misc]
+        return late.dynamic_len.slice_of(self, i, super().__getitem__(i))  # type: ignore[misc]
 
 
 class MutableTuple(_TracedSequence, tuple):

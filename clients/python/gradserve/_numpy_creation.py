@@ -18,6 +18,7 @@ import numpy as _np
 
 from . import dtype as _dt
 from . import ops as _ops
+from ._late import late
 from ._misc import random_ops_generator
 from ._tensor import Tensor
 
@@ -433,13 +434,39 @@ def _ramp_block(t: Tensor, axis: int, n: int, width: int, end, side: int) -> Ten
     return ramp if side == 0 else _ops.gather(ramp, Tensor(_np.arange(width - 1, -1, -1, dtype=_np.int64)), axis)
 
 
+def _odd_reflection(t: Tensor, axis: int, before: int, after: int, symmetric: bool) -> Tensor:
+    """reflect / symmetric padding with reflect_type 'odd' (2 * edge - the reflected value, repeated from each
+    new edge when a pad is wider than the axis, as NumPy): linear in the values along the axis, so the map NumPy
+    gives for the identity, applied by a matmul (integers through float64, exact for their sizes here)."""
+    n = t.shape[axis]
+    rows = _np.pad(_np.eye(n), [(before, after), (0, 0)], "symmetric" if symmetric else "reflect",
+                   reflect_type="odd")  # (n + before + after, n): each padded position from the n values
+    x = t if t._dtype in _dt.FLOAT else _ops.cast(t, "float64")
+    moved = _ops.swapaxes(x, axis, -1)
+    out = _ops.swapaxes(_ops.matmul(moved, _ops.cast(Tensor(rows.T), x._dtype)), axis, -1)
+    return out if x is t else _ops.cast(_ops.round(out), t._dtype)
+
+
+def _pad_with(t: Tensor, pad_width, func, kwargs: dict) -> Tensor:
+    """pad with a function as mode (NumPy's): zeros around t, then func(vector, (before, after), axis, kwargs)
+    for each 1-D slice along each axis in turn, its returned vector kept."""
+    widths = [(int(b), int(a)) for b, a in _pairs(pad_width, t.ndim, "pad_width")]
+    t = pad(t, widths)
+    for axis, pair in enumerate(widths):
+        t = late.apply_along_axis(func, axis, t, pair, axis, kwargs)  # (_numpy_funcs: it imports this module)
+    return t
+
+
 def pad(array, pad_width, mode="constant", stat_length=None, constant_values=0, end_values=0,  # noqa: A002
         reflect_type="even", **kwargs) -> Tensor:
     """NumPy's pad for the modes constant, edge, wrap, reflect, symmetric, mean, maximum, minimum and
-    linear_ramp (axis by axis in order, so later axes set the corners, as NumPy)."""
-    if reflect_type != "even":
-        raise ValueError("mindspore.numpy.pad: only reflect_type 'even' is supported")
+    linear_ramp (axis by axis in order, so later axes set the corners, as NumPy); reflect_type 'odd' too; a
+    function as mode, NumPy's way (_pad_with)."""
+    if reflect_type not in ("even", "odd"):
+        raise ValueError(f"mindspore.numpy.pad: reflect_type must be 'even' or 'odd', got {reflect_type!r}")
     modes = ("constant", "edge", "wrap", "reflect", "symmetric", "mean", "maximum", "minimum", "linear_ramp")
+    if callable(mode):
+        return _pad_with(asarray(array), pad_width, mode, kwargs)
     if mode not in modes:
         raise ValueError(f"mindspore.numpy.pad: mode must be one of {list(modes)}, got {mode!r}")
     t = asarray(array)
@@ -454,6 +481,9 @@ def pad(array, pad_width, mode="constant", stat_length=None, constant_values=0, 
         if before == 0 and after == 0:
             continue
         n = t.shape[axis]
+        if mode in ("reflect", "symmetric") and reflect_type == "odd":
+            t = _odd_reflection(t, axis, before, after, mode == "symmetric")
+            continue
         if mode in ("edge", "wrap", "reflect", "symmetric"):
             t = _ops.gather(t, Tensor(_axis_positions(mode, n, before, after).astype(_np.int64)), axis)
             continue

@@ -9,6 +9,7 @@ import itertools
 import numpy as np
 
 from . import ops as _ops
+from ._late import late
 from ._numpy_creation import asarray
 from ._tensor import Tensor
 from .dtype import promote
@@ -83,3 +84,6 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
         return Tensor(np.asarray(got).astype(dtype))
     values, i1, i2 = got
     return Tensor(values.astype(dtype)), Tensor(i1.astype(np.int32)), Tensor(i2.astype(np.int32))
+
+
+late.bind(apply_along_axis=apply_along_axis)  # (_numpy_creation.pad with a function as mode)

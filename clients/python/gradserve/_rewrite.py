@@ -43,11 +43,11 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
-from . import _dynamic_len, _graph_print, _pyguard
+from . import _dynamic_len, _graph_minmax, _graph_names, _graph_print, _graph_zero_div, _pyguard
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
-from ._graph_dict import make_dict
+from ._graph_dict import graph_semantics, make_dict
 from ._member_in import member_in, member_not_in
 from .ops import _inplace
 from ._branches import ControlFlowError, UNDEF, run_if, logic
@@ -256,6 +256,20 @@ class _Members(ast.NodeTransformer):
         return node
 
 
+# -- pass 1e: slices ---------------------------------------------------------------------------------------
+class _Slices(ast.NodeTransformer):
+    """`a[i:j:k]` read as `_gs_.getslice(a, i, j, k)`: a list / tuple sliced at a mutable int in a trace is a
+    dynamic-length one, as in MindSpore's graph mode (_dynamic_len.getslice); anything else is Python's slice."""
+
+    def visit_Subscript(self, node: ast.Subscript):
+        self.generic_visit(node)
+        e = node.slice
+        if not (isinstance(node.ctx, ast.Load) and isinstance(e, ast.Slice)):
+            return node
+        bounds = [b or ast.Constant(None) for b in (e.lower, e.upper, e.step)]
+        return ast.copy_location(_helper("getslice", node.value, *bounds), node)
+
+
 # -- pass 1d: dict displays ---------------------------------------------------------------------------------
 class _Dicts(ast.NodeTransformer):
     """`{k1: v1, k2: v2}` as `_gs_.make_dict(k1, v1, k2, v2)` (MindSpore's graph-mode keys: _graph_dict); a
@@ -409,14 +423,21 @@ def _rewrite_function(f: types.FunctionType):
     if fdef is None or any(isinstance(n, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await))
                            for n in _own(fdef.body)):
         return None
+    loads = _graph_names.free_loads(fdef)  # (before the passes below add names of their own)
     ranges = _Ranges()
     fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
-    fdef.body = [_Dicts().visit(_Members().visit(_Stores().visit(_Calls().visit(s)))) for s in fdef.body]
+    fdef.body = [_Slices().visit(_Dicts().visit(_Members().visit(_Stores().visit(_Calls().visit(s)))))
+                 for s in fdef.body]
     jumps = _Jumps()
     fdef.body = _flatten([jumps.visit(s) for s in fdef.body])
     if jumps.returns:
         fdef.body = [_set("_gs_ret", False), _set("_gs_rv", _helper("undef"))] + fdef.body
     fdef.body = _flatten([_Functional().visit(s) for s in fdef.body])
+    # a Python number divided by zero: MindSpore's graph ValueError (_graph_zero_div), raised where it happened
+    catch = ast.parse(f"try:\n    pass\nexcept ZeroDivisionError as _gs_z:\n    raise {_H}.zero_division(_gs_z)").body[0]
+    assert isinstance(catch, ast.Try)
+    catch.body = fdef.body
+    fdef.body = [catch]
     fdef.decorator_list = []
     fdef.args.defaults = []  # defaults are the original's values (set after), not re-evaluated here
     fdef.args.kw_defaults = [None] * len(fdef.args.kwonlyargs)
@@ -427,6 +448,7 @@ def _rewrite_function(f: types.FunctionType):
     mod = ast.fix_missing_locations(ast.Module(body=[outer], type_ignores=[]))
     ns: dict[str, Any] = {}
     exec(compile(mod, inspect.getsourcefile(f) or "<construct>", "exec"), f.__globals__, ns)  # noqa: S102 - own source
+    ns["_gs_outer"]._gs_loads = loads
     return ns["_gs_outer"]
 
 
@@ -438,6 +460,8 @@ def convert(fn: Callable) -> Callable:
     outer = _cache.get(target.__code__, lambda: _rewritten_or_none(target))
     if outer is None:
         return fn
+    if graph_semantics():  # a name nothing defines: MindSpore's NameError before the function runs
+        _graph_names.check(target, outer._gs_loads)
     if outer.__globals__ is not target.__globals__:
         # equal code objects (the same text at the same line of another module or exec; Python's code equality
         # leaves out the file) share one rewrite: it runs in this function's own globals, not the first one's
@@ -475,10 +499,15 @@ _STDLIB = tuple(os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("s
 
 def _call(f):
     """A user's plain function or method, rewritten before it runs inside rewritten code; len, the length of a
-    dynamic-length sequence as a value unknown when compiling (_dynamic_len.length); print, a graph's; a class
+    dynamic-length sequence as a value unknown when compiling (_dynamic_len.length); map / zip / enumerate in a
+    trace, MindSpore's refusal of a dynamic-length argument; max / min in a graph, its refusals; print, a graph's; a class
     MindSpore refuses to make inside a graph, its refusal."""
     if f is len:
         return _dynamic_len.length
+    if (f is map or f is zip or f is enumerate) and _dynamic_len.in_graph():
+        return _dynamic_len.no_dynamic_input(f)
+    if (f is max or f is min) and graph_semantics():
+        return _graph_minmax.checked(f)
     if f is print and _graph_print.in_graph_run():  # (a graph's print is its run's; PyNative's Python's own)
         return _graph_print.graph_print
     if isinstance(f, type) and f in _MADE_OUTSIDE_ONLY and _context.get_context("mode") == _context.GRAPH_MODE:
@@ -505,6 +534,8 @@ class _Helpers:
     member_in = staticmethod(member_in)
     member_not_in = staticmethod(member_not_in)
     make_dict = staticmethod(make_dict)
+    getslice = staticmethod(_dynamic_len.getslice)
+    zero_division = staticmethod(_graph_zero_div.in_graph)
     and_ = staticmethod(logic.and_)
     or_ = staticmethod(logic.or_)
     not_ = staticmethod(logic.not_)

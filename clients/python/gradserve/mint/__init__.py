@@ -40,7 +40,7 @@ _RENAMED = {
     "all": ("all", _KEEP), "any": ("any", _KEEP),
     "amax": ("amax", _KEEPS), "amin": ("amin", _KEEPS), "argmin": ("argmin", _KEEPS),
     "argsort": ("argsort", _DIM), "cat": ("cat", _DIM), "concat": ("concat", _DIM), "stack": ("stack", _DIM),
-    "chunk": ("chunk", _DIM), "split": ("split", _DIM), "cummax": ("cummax", _DIM), "cummin": ("cummin", _DIM),
+    "split": ("split", _DIM), "cummax": ("cummax", _DIM), "cummin": ("cummin", _DIM),
     "cumsum": ("cumsum", _DIM), "diff": ("diff", _DIM), "index_select": ("index_select", _DIM),
     "narrow": ("narrow", _DIM), "permute": ("permute", {"dims": "axis"}), "squeeze": ("squeeze", _DIM),
     "softmax": ("softmax", _DIM), "bmm": ("bmm", {"input": "input_x"}), "mv": ("mv", {"input": "mat"}),
@@ -80,6 +80,13 @@ def add(input, other, *, alpha=1):  # noqa: A002
 def sub(input, other, *, alpha=1):  # noqa: A002
     """input - alpha * other."""
     return _alpha_arith.sub_ext(input, other, alpha)
+
+
+def chunk(input, chunks, dim=0):  # noqa: A002
+    """ops.chunk with dim; an empty axis gives `chunks` empty pieces (MindSpore 2.10's mint.chunk; ops.chunk
+    gives one)."""
+    pieces = _ops.chunk(input, chunks, dim)
+    return pieces * int(chunks) if input.shape[dim] == 0 else pieces
 
 
 def masked_select(input, mask):  # noqa: A002

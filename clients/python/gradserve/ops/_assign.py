@@ -27,6 +27,8 @@ def _value(variable: Parameter, value, prim: str = "Assign") -> Tensor:
     if not isinstance(value, Tensor):
         return _number(variable, value, prim)
     _check_shape(prim, variable, tuple(value.shape))
+    if tuple(value.shape) != tuple(variable.shape):  # (a 0-d value for a [1] variable, or the other way round)
+        value = value.reshape(tuple(variable.shape))
     if value._dtype == variable._dtype:
         return value
     _dt.check_written(variable._dtype, value._dtype, "so data type")  # (MindSpore 2.10: float32 <- float64 refused)
@@ -42,7 +44,7 @@ def _number(variable: Tensor, value, prim: str) -> Tensor:
     _check_shape(prim, variable, ())
     if isinstance(value, (float, np.floating)):
         _dt.check_written(variable._dtype, "float32", "so data type")
-    return Tensor(np.asarray(value, dtype=variable._dtype))
+    return Tensor(np.asarray(value, dtype=variable._dtype).reshape(tuple(variable.shape)))
 
 
 def _check_shape(prim: str, variable: Tensor, got: tuple) -> None:
@@ -50,6 +52,11 @@ def _check_shape(prim: str, variable: Tensor, got: tuple) -> None:
     Parameter changes shape through set_data alone). Its words, then which Parameter."""
     want = tuple(variable.shape)
     where = f" (Parameter {variable.name!r} of shape {list(want)})" if isinstance(variable, Parameter) else ""
+    if sorted((got, want)) == [(), (1,)]:  # one element either way: AssignAdd / AssignSub take it (MindSpore 2.10)
+        if prim == "Assign":
+            raise RuntimeError(f"For 'Assign', the 'x' and 'y' must have the same dimension, but got the dimension of "
+                               f"'x': {len(want)} and the dimension of 'y': {len(got)}{where}")
+        return
     if len(got) != len(want):
         raise ValueError(f"For '{prim}','value' must have the same rank as 'variable'. But got 'value' rank: "
                          f"{len(got)}, 'variable' rank: {len(want)}.{where}")

@@ -9,10 +9,14 @@ __all__ = ["glu", "huber_loss", "threshold"]
 
 
 def glu(x, axis=-1):
-    """The gated linear unit: x's first half along axis times the sigmoid of its second half."""
+    """The gated linear unit: x's first half along axis times the sigmoid of its second half (an empty axis:
+    two empty halves, the result x's shape, as MindSpore 2.10's)."""
     n = x.shape[axis]
-    if n % 2:
-        raise ValueError(f"glu: the size of axis {axis} must be even, got {n} (shape {list(x.shape)})")
+    if n % 2:  # MindSpore 2.10's text (its Split's), the axis counted from 0
+        raise ValueError(f"For 'Split', x_shape[{axis % len(x.shape)}] must be divisible by output_num = 2, "
+                         f"but got {n}")
+    if n == 0:
+        return P.mul(x, P.sigmoid(x))
     a, b = P.split(x, n // 2, axis)
     return P.mul(a, P.sigmoid(b))
 

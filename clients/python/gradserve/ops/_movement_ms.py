@@ -145,9 +145,12 @@ def narrow(input, axis: int, start: int, length: int):  # noqa: A002
 
 
 def chunk(input, chunks: int, axis: int = 0):  # noqa: A002
-    """ceil(n / chunks)-sized pieces along axis (the last one smaller), as MindSpore's / PyTorch's."""
+    """ceil(n / chunks)-sized pieces along axis (the last one smaller), as MindSpore's / PyTorch's; an empty
+    axis is one piece, input itself (MindSpore 2.10's ops.chunk; mint.chunk makes `chunks` of them)."""
     ax = _axis(axis, input.ndim, "chunk")
     n = input.shape[ax]
+    if n == 0:
+        return (input,)
     size = -(-n // int(chunks))
     return tuple(_slice(input, ax, s, min(s + size, n)) for s in range(0, n, size))
 

@@ -1,5 +1,5 @@
 """MindSpore's optimizer primitives that update Parameters in place: ApplyGradientDescent, ApplyMomentum,
-ApplyAdagrad, ApplyRMSProp, ApplyCenteredRMSProp, Adam, ApplyAdamWithAmsgrad(V2) and ApplyFtrl, by their documented update rules over ops.assign
+ApplyAdagrad, ApplyRMSProp, ApplyCenteredRMSProp, Adam, ApplyAdamWithAmsgrad(V2), ApplyFtrl and ApplyAdaMax, by their documented update rules over ops.assign
 (inside a traced construct the update is the trace's; outside, the Parameters' data). Values checked against MindSpore 2.10
 on CPU for this task."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ from ._extra import P
 from .._late import late
 
 __all__ = ["AdamWeightDecay", "ApplyGradientDescent", "ApplyMomentum", "ApplyAdagrad", "ApplyRMSProp", "ApplyCenteredRMSProp", "Adam", "ApplyAdamWithAmsgrad",
-           "ApplyAdamWithAmsgradV2", "ApplyFtrl", "ApplyAdagradV2"]
+           "ApplyAdamWithAmsgradV2", "ApplyFtrl", "ApplyAdagradV2", "ApplyAdaMax"]
 
 
 class _Primitive:
@@ -138,6 +138,22 @@ class Adam(_Primitive):
 
 def _scalar(s, like):
     return s if isinstance(s, Tensor) else Tensor(np.asarray(s, dtype=like.dtype.name))
+
+
+class ApplyAdaMax(_Primitive):
+    """(var, m, v, beta1_power, lr, beta1, beta2, epsilon, grad) -> (var, m, v): m = beta1 m + (1 - beta1) grad,
+    v = max(beta2 v, |grad|), var -= lr / (1 - beta1_power) * m / (v + epsilon) (MindSpore's documented rule; the
+    AdaMax optimizer's step, nn/optim/_more.py)."""
+
+    def __call__(self, var, m, v, beta1_power, lr, beta1, beta2, epsilon, grad):
+        # Python numbers in var's dtype first (MindSpore's kernel: 1 - beta1 rounded as float32 there)
+        beta1_power, lr, beta1, beta2, epsilon = (
+            s if isinstance(s, Tensor) else Tensor(np.asarray(s, var.dtype.name))
+            for s in (beta1_power, lr, beta1, beta2, epsilon))
+        m1 = assign(m, P.add(P.mul(m, beta1), P.mul(grad, _one_minus(beta1))))
+        v1 = assign(v, P.maximum(P.mul(v, beta2), P.abs(grad)))
+        step = P.mul(P.div(lr, _one_minus(beta1_power)), P.div(m1, P.add(v1, epsilon)))
+        return assign(var, P.sub(var, step)), m1, v1
 
 
 def _one_minus(b):

@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
+import numpy as np
+
 from .. import dtype as _dt
 from .._calling_errors import failed_calling, primitive_name
 from .._tensor import Tensor
@@ -88,6 +90,25 @@ def checked(op: str, f: Callable) -> Callable:
     return g
 
 
+_SUM_VALID = {"input": "Tensor", "dim": "list of int, int, Tensor, tuple of int", "keepdim": "bool",
+              "dtype": "mindspore.dtype"}
+
+
+def checked_sum(f: Callable) -> Callable:
+    """ops.sum refusing a non-Tensor input, a dim that is no int / list / tuple / Tensor or a keepdim that is
+    no bool (MindSpore 2.10: `ops.sum(1, dim=2)`, `ops.sum(x, dim="error")`, `ops.sum(x, 2, keepdim=12)`: its
+    SumExt "Failed calling ..." TypeError)."""
+    @functools.wraps(f)
+    def g(input, dim=None, keepdim=False, *, dtype=None, **kwargs):  # noqa: A002 - MindSpore's names
+        if not isinstance(input, Tensor) or not (dim is None or isinstance(dim, (int, list, tuple, Tensor))) \
+                or not isinstance(keepdim, (bool, np.bool_)):
+            given = {"input": input, "dim": dim, "keepdim": keepdim, "dtype": dtype}
+            raise failed_calling("SumExt", {}, given, _SUM_VALID)
+        return f(input, dim, keepdim, dtype=dtype, **kwargs)
+    g._tensor_only = "sum"  # type: ignore[attr-defined]  # (a checked form: tools/_stub_ops reads __wrapped__)
+    return g
+
+
 def bind(namespace: dict) -> None:
     """Replace the public functions of namespace (gradserve.ops's globals) by their checked forms."""
     made: dict[int, Callable] = {}  # one checked form per function: an alias stays the same object (arcsin is asin)
@@ -95,6 +116,7 @@ def bind(namespace: dict) -> None:
         if name in namespace:
             f = namespace[name]
             namespace[name] = made.setdefault(id(f), checked(ALIASES.get(name, name), f))
+    namespace["sum"] = checked_sum(namespace["sum"])
 
 
 # ops whose engine kernels take what MindSpore 2.10's refuse -> whether they take integers (the SDK's own calls

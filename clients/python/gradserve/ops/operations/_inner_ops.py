@@ -1,9 +1,15 @@
 """`mindspore.ops.operations._inner_ops`: where MindSpore defines some op classes (SameTypeShape, ...); gradserve's are all
 in ops, and a name it lacks raises a clear error when used (see _missing.py)."""
+import builtins  # (`slice`, `any` below are ops', star-imported)
+
+import numpy as np
+
 from .. import *  # noqa: F401,F403
 from .. import __all__  # noqa: F401
 from ... import ops as _ops
 from ._missing import module_getattr
+from .._item_assign import setitem
+from ..._tensor import Tensor
 
 __getattr__ = module_getattr("mindspore.ops.operations._inner_ops", _ops)
 
@@ -23,3 +29,31 @@ class ConvertToDynamic:
 
     def __call__(self, x):
         return x
+
+
+class TensorCopySlices:
+    """TensorCopySlices()(x, value, begin, end, strides): a copy of x with x[b0:e0, b1:e1, ...] = value (one
+    slice per leading axis), as a Tensor item assignment: its gradient is the region's to value and the rest
+    to x. As MindSpore 2.10's CPU kernel: strides 1 only, a region contiguous in memory, and value holding as
+    many elements as the region (that kernel copies value's elements and leaves the rest of the region
+    unwritten: refused here), in any shape of that size."""
+
+    def __call__(self, x, value, begin, end, strides):
+        begin, end, strides = tuple(begin), tuple(end), tuple(strides)
+        if not len(begin) == len(end) == len(strides) <= x.ndim:
+            raise ValueError(f"For 'TensorCopySlices', begin {begin}, end {end} and strides {strides} must have the "
+                             f"same length, at most x's rank {x.ndim}")
+        if builtins.any(s != 1 for s in strides):
+            raise RuntimeError(f"The element in step only support 1, but got:{list(strides)}")
+        index = tuple(builtins.slice(b, e) for b, e in zip(begin, end))
+        region = np.empty(tuple(x.shape), np.bool_)[index].shape
+        partial = [k for k, (r, n) in enumerate(zip(region, x.shape)) if r != n]
+        if partial and builtins.any(r != 1 for r in region[:partial[-1]]):
+            raise RuntimeError("Only support copy continuous memory now. For example tensor[0, 0:100] is fine, but "
+                               "tensor[0:100, 0] is not supported.")
+        value = value if isinstance(value, Tensor) else Tensor(value, x.dtype)
+        if value.size != int(np.prod(region)):
+            raise ValueError(f"For 'TensorCopySlices', value of shape {list(value.shape)} does not fill the region "
+                             f"{list(region)} of x[{begin}:{end}] (MindSpore 2.10's CPU kernel copies only value's "
+                             "elements there)")
+        return setitem(x, index, value.reshape(region))
