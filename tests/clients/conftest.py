@@ -90,15 +90,6 @@ def on_real_server(real_server, monkeypatch):
     gs.reset_context()
 
 
-@pytest.fixture
-def graph_mode():
-    """GRAPH_MODE for the test, the mode before restored after."""
-    old = gs.context.get_context("mode")
-    gs.context.set_context(mode=gs.context.GRAPH_MODE)
-    yield
-    gs.context.set_context(mode=old)
-
-
 @pytest.fixture(params=["http", "grpc"])
 def on_real_server_each_transport(real_server, monkeypatch, request):
     """The front end pointed at the real server (CPU pool), once over HTTP and once over gRPC."""

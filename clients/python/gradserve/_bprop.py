@@ -12,7 +12,6 @@ import numpy as np
 
 from . import context as _context
 from . import _hook_probes, _trace
-from ._misc import graph_semantics
 from ._tensor import Parameter, Tensor
 from .errors import DifferentiationError
 from ._trace import (_call_inputs, _take_state, cast, flatten, innermost, tensor_group, trace_function,
@@ -142,7 +141,7 @@ def call_with_rule(construct, bprop, label: str, args, binfo=None):
                              "site": next(_sites)}, list(info.flat_out_avals))
         binfo.use(tr.nodes[-1], (args, out, raw, info.out_tdef))
         return unflatten(info.out_tdef, node_outs)
-    graph = graph_semantics(tr)
+    graph = _trace.graph_semantics(tr)
     if not graph and getattr(bprop, "_gs_jit", False):  # (MindSpore 2.10's PyNative check; GRAPH_MODE runs it)
         raise RuntimeError(f"Decorating bprop with '@jit' is not supported ({label}.bprop).")
     if binfo is None or isinstance(binfo, LateRule):

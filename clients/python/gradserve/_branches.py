@@ -21,11 +21,10 @@ import numpy as np
 
 from . import _attr_writes, _inplace_state, _join_probe, _param_state, ops
 from ._branch_join import BranchJoinError, innermost_user_frame, refuse_number_against_tensor, refuse_other_structures
-from ._graph_dict import graph_semantics
 from .ops._reduce_ms import graph_syntax
 from ._late import late
 from ._tensor import Tensor
-from ._trace import Trace, active, current, flatten_out, note_if, unflatten
+from ._trace import Trace, active, current, flatten_out, graph_semantics, note_if, unflatten
 
 MAX_DECISIONS = 32  # nested answers in one run: more means a loop on a traced value
 MAX_PATHS = 64  # cond nodes per traced function

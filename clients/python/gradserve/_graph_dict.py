@@ -3,14 +3,13 @@
 graph dicts: a list key, or a Tensor whose value is known only when the graph runs, is its RuntimeError; a list
 inside a tuple key is taken (as its tuple: Python cannot hash the list); the dict has `has_key`. So does a
 @jit function's body in PyNative (MindSpore 2.10 compiles it as a graph: `{[1, 2]: x}` in it is the same
-RuntimeError, `d.has_key("a")` True); the rest of PyNative keeps Python's dict. (A @jit function called inside
-another PyNative trace, a grad's, runs as Python there: its body is not rewritten, its dicts are Python's.)"""
+RuntimeError, `d.has_key("a")` True), also inlined into another PyNative trace (a grad's); the rest of PyNative
+keeps Python's dict."""
 from __future__ import annotations
 
 from typing import Any
 
-from . import context as _context
-from ._misc import current_trace, graph_semantics
+from ._trace import graph_semantics
 from ._tensor import Tensor
 
 _KEY_TEXT = "make_dict evaluator key only supports string, number, type, none, constant tensor and tuple, but got {}"
@@ -28,11 +27,6 @@ def make_dict(*flat: Any) -> dict:
     if not graph_semantics():
         return dict(pairs)
     return GraphDict((_graph_key(k), v) for k, v in pairs)
-
-
-def graph_semantics() -> bool:
-    """GRAPH_MODE, or the trace of a @jit function's own program (Trace.graph)."""
-    return _context.get_context("mode") == _context.GRAPH_MODE or graph_semantics(current_trace[0]())
 
 
 def _graph_key(key: Any, inside_tuple: bool = False) -> Any:

@@ -6,7 +6,7 @@ modulo operation on zero."); Python raises ZeroDivisionError. Rewritten code (gr
 one into the other: an exception of both classes, so that a user's `except ZeroDivisionError` still takes it."""
 from __future__ import annotations
 
-from ._graph_dict import graph_semantics
+from ._trace import graph_semantics
 
 __all__ = ["GraphZeroDivision", "in_graph"]
 

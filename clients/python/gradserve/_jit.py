@@ -13,8 +13,7 @@ from typing import Any
 
 from ._tensor import Parameter, Tensor
 from . import context as _context
-from ._misc import graph_bodies
-from ._rewrite import convert
+from ._late import late
 from ._trace import TraceCache, attribute_written, current, jit_body, run_program
 
 _programs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -68,7 +67,7 @@ def _compiled(fn):
         _check_parameter_names((args, kwargs))
         # inside a trace the body is inlined, rewritten as run_program rewrites it outside one (its item
         # assignments graph mode's: _inplace.assigned_item), else it would run with PyNative's semantics
-        call = convert(fn) if current() is not None else fn
+        call = late.loops(fn) if current() is not None else fn
         if kwargs and sig is not None:
             bound = sig.bind(*args, **kwargs)
             bound.apply_defaults()
@@ -76,12 +75,8 @@ def _compiled(fn):
             if bound.kwargs:  # keyword-only / **kwargs values: traced, as a Cell's (their names in the cache key)
                 call, args = _with_keywords(fn, args, bound.kwargs)
         if current() is not None:
-            graph_bodies[0] += 1
-            try:
-                with jit_body():  # (its captures stay constants in a PyNative grad: _trace.pynative_captures)
-                    return call(*args)
-            finally:
-                graph_bodies[0] -= 1
+            with jit_body():  # (its captures stay constants in a PyNative grad: _trace.pynative_captures)
+                return call(*args)
         cache = _programs.get(wrapper)
         if cache is None:
             cache = _programs[wrapper] = TraceCache()

@@ -82,18 +82,6 @@ _LOOP_TRACES = ("while_body", "while_cond", "while_probe")
 current_trace: list[Callable[[], Any]] = [lambda: None]  # _trace.current, set by _trace (which imports this module)
 
 
-graph_bodies = [0]  # @jit bodies being traced inline inside another trace now (_jit): graph code in either mode
-
-
-def graph_semantics(tr) -> bool:
-    """Whether the trace tr (None: no trace) is traced with GRAPH_MODE's semantics: in GRAPH_MODE, as a @jit
-    function's own program (Trace.graph) or inside a @jit body inlined into another trace, in either mode.
-    PyNative's are Python's (eager MindSpore's)."""
-    from . import context  # (context imports the client, which imports this module)
-    return tr is not None and (graph_bodies[0] > 0 or context.get_context("mode") == context.GRAPH_MODE
-                               or bool(tr.root.graph))
-
-
 class MutableList(_TracedSequence, list):
     """mutable([...]): as MutableTuple. A value a traced loop body computes cannot escape it into a list made
     outside the loop: append / extend / insert raise LoopEscape there (_while falls back to trip by trip)."""

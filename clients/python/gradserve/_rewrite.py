@@ -47,7 +47,8 @@ from . import _dynamic_len, _graph_minmax, _graph_names, _graph_print, _graph_ze
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
-from ._graph_dict import graph_semantics, make_dict
+from ._graph_dict import make_dict
+from ._trace import graph_semantics
 from ._member_in import member_in, member_not_in
 from .ops import _inplace
 from ._branches import ControlFlowError, UNDEF, run_if, logic

@@ -1181,8 +1181,7 @@ class InputWrites:
         2.10's GRAPH_MODE then writes back none of the in-place writes of an input not written before it
         (checked on CPU: `if self.p > 3: ...` then `x += 1` leaves the caller's x unchanged, `x += 1` before
         the `if` lands, and so do writes after it; an `if` reading x, `if x > self.p`, changes nothing)."""
-        graph = _context.get_context("mode") == _context.GRAPH_MODE or self.tr.root.graph
-        if not graph or cond._trace is not self.tr or _reads_input(self.tr, cond._name):
+        if not graph_semantics(self.tr) or cond._trace is not self.tr or _reads_input(self.tr, cond._name):
             return
         for s, name in self.starts:
             if s._trace is self.tr and s._name == name and "_gs_input_value" not in s.__dict__:
@@ -1341,9 +1340,25 @@ def _stands_for(x: Tensor) -> Tensor:
     return x.__dict__.get("_gs_stands_for", x)
 
 
+@contextlib.contextmanager
 def jit_body():
-    """Inside: no captured Tensor stands for an argument (a jit function's body, traced inline)."""
-    return _counted(capture_barrier)
+    """Inside: a jit function's body, traced inline into another trace: no captured Tensor stands for an
+    argument, and the body is graph code in either mode (graph_semantics)."""
+    with _counted(capture_barrier), _counted(graph_bodies):
+        yield
+
+
+graph_bodies: list = [0]  # jit bodies being traced inline now (jit_body)
+
+
+def graph_semantics(tr: "Trace | None" = None) -> bool:
+    """Whether code runs with GRAPH_MODE's semantics now: in GRAPH_MODE, or in either mode in the trace tr
+    (default: the trace being built) of a @jit function's own program (Trace.graph) or of a @jit body inlined
+    into another trace. PyNative's are Python's (eager MindSpore's)."""
+    if _context.get_context("mode") == _context.GRAPH_MODE:
+        return True
+    tr = tr if tr is not None else current()
+    return tr is not None and (graph_bodies[0] > 0 or bool(tr.root.graph))
 
 
 def _alias_sums(tr: "Trace", nargs: int, positions: Sequence[int], weights: Sequence[Parameter] = ()):

@@ -24,9 +24,8 @@ import numpy as np
 
 from .. import _inplace_state, _private_arrays
 from .._late import late
-from .._misc import graph_semantics
 from .._tensor import Parameter, Tensor
-from .._trace import current
+from .._trace import current, graph_semantics
 from ._item_assign import setitem as _item_setitem
 
 __all__ = ["InplaceIndexAdd", "inplace_index_add", "InplaceAddExt"]  # and Tensor's methods (set on Tensor below)

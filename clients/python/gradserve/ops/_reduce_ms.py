@@ -189,9 +189,9 @@ _NUMPY_FORM = ("axis", "keepdims", "initial", "where", "return_indices")
 
 def graph_syntax() -> bool:
     """Whether a GRAPH_MODE construct or a jit function is being traced now (its overloads differ: below)."""
-    from .._misc import graph_semantics
-    from .._trace import current
-    return graph_semantics(current())
+    from .._trace import current, graph_semantics
+    tr = current()
+    return tr is not None and graph_semantics(tr)
 
 
 def tensor_extremum(name: str, x, args, kwargs):
