@@ -56,8 +56,9 @@ _HL = codec.HEADER_LENGTH.lower().encode()
 _RID = REQUEST_ID.encode()
 _XFF = FORWARDED_FOR.encode()
 _CE = b"content-encoding"
+_LANE = b"x-gradserve-lane"  # a same-host client asking for a direct lane (service.lanes)
 _JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorization", _XFF,
-                          b"transfer-encoding", _CE))  # (the lean path takes no chunked body: service.lean_http)
+                          b"transfer-encoding", _CE, _LANE))  # (the lean path takes no chunked body: service.lean_http)
 
 
 def job_headers(raw: list) -> dict[bytes, str]:
@@ -566,6 +567,8 @@ def _job_runner(ctx: AppContext, kind: str):
                 req, binary = decode_job(kind, body, hl, settings, io, memo)
             del body
             req.out_target = io.target()  # a worker writes the outputs into the client's region itself
+            if settings.direct_lanes:
+                req.lane = heads.get(_LANE)
             t_dec = time.perf_counter()
             timeline.stamp("srv.decoded")
             res = call.run_now(req)  # the usual small job in a loop is answered here: nothing to watch

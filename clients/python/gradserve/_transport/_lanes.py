@@ -1,0 +1,153 @@
+"""A direct lane to one of the server's workers (EXPERIMENTAL, issue #13; the server's `direct_lanes` and this
+client's GRADSERVE_DIRECT_LANES=1, both off by default): a same-host client's repeated shared-memory job sent
+straight to the worker that ran it, without the server's process on the call's path (service.lanes).
+
+A shared-memory job (http._ShmCall) whose request is byte for byte one the lane was granted for (the same
+route, headers but the request id, and body: the body names the regions and carries the small tensors; the
+large ones lie in the regions, where the worker reads them) goes as a frame over the lane's socket; the
+worker's answer is the timing of its run, and the answer this client reads is the grant's HTTP answer with
+that timing (the outputs land where the grant's did: the worker checks it, else it answers "fallback").
+Everything else goes over HTTP, which asks for a lane (`X-Gradserve-Lane: ask`, or `add <token>` for another
+request of the same client). A lane that fails in any way (refused, revoked by the server, its worker killed
+or its answer an error) is dropped and that job goes over HTTP: a job is a pure function of its request, so
+running it again there gives what HTTP would have given (its error included); a new lane is asked for after
+RETRY_S.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import struct
+import threading
+import time
+from typing import Any
+
+from .. import errors
+from .._wire import HEADER_LENGTH
+from . import REQUEST_ID, _http1
+
+HEADER = "x-gradserve-lane"
+FRAME = struct.Struct("<QIQ")  # seq, template index, deadline ms (0: the grant's) (service.lanes.FRAME)
+ANSWER_HEAD = struct.Struct("<I")
+_TIMING = b',"timing":'
+_HL = HEADER_LENGTH.lower()  # (answer headers are read by lowercase name)
+RETRY_S = 1.0
+
+
+def wanted() -> bool:
+    return os.environ.get("GRADSERVE_DIRECT_LANES", "0").lower() in ("1", "true", "on")
+
+
+class Lanes:
+    """One client's lane: its socket, token and the requests it carries (by their bytes)."""
+
+    def __init__(self, timeout: Any):
+        self.timeout = _http1.timeouts(timeout)[1]
+        self.lock = threading.Lock()
+        self.path: str | None = None
+        self.token: str | None = None
+        self.sock: socket.socket | None = None
+        self.templates: dict = {}  # request key -> (index, status, headers, the answer's bytes before its timing)
+        self.seq = 0
+        self.retry_at = 0.0
+
+    @staticmethod
+    def _key(call) -> tuple:
+        heads = tuple(sorted((k, v) for k, v in call.headers.items() if k != REQUEST_ID))
+        return call.method, call.path, heads, bytes(call.content)
+
+    def exchange(self, call, timeout: Any) -> tuple | None:
+        """(status, headers, content) of `call` run on the lane; None: send it over HTTP (with `ask`'s header)."""
+        if self.token is None or not self.lock.acquire(blocking=False):
+            return None
+        try:
+            got = self.templates.get(self._key(call))
+            if got is None:
+                return None
+            index, status, headers, head = got
+            try:
+                answer = self._send(index, timeout)
+            except TimeoutError as e:
+                self.drop()
+                raise errors.APITimeoutError(f"{call.method} {call.path} timed out on the direct lane: {e}",
+                                             request_id=call.rid) from e
+            except OSError:
+                answer = None
+            if answer is None or "timing" not in answer:  # gone, revoked, an error or a fallback: over HTTP
+                self.drop()
+                return None
+            return status, headers, b"".join((head, json.dumps(answer["timing"], separators=(",", ":")).encode(),
+                                               b"}"))
+        finally:
+            self.lock.release()
+
+    def _send(self, index: int, timeout: Any) -> dict | None:
+        limit = _http1.timeouts(timeout)[1] if timeout is not None else self.timeout
+        if self.sock is None:
+            assert self.path is not None and self.token is not None
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.settimeout(limit)
+                s.connect(self.path)
+                s.sendall(self.token.encode())
+            except OSError:
+                s.close()
+                raise
+            self.sock = s
+        self.sock.settimeout(limit)
+        self.seq += 1
+        self.sock.sendall(FRAME.pack(self.seq, index, 0))
+        head = _read(self.sock, ANSWER_HEAD.size)
+        if head is None:
+            return None
+        body = _read(self.sock, ANSWER_HEAD.unpack(head)[0])
+        if body is None:
+            return None
+        d = json.loads(body)
+        return d if d.get("seq") == self.seq else None
+
+    def ask(self, call) -> None:
+        """The header asking the server for a lane for this request (none: not now)."""
+        if self.token is None:
+            if time.monotonic() >= self.retry_at:
+                call.headers[HEADER] = "ask"
+        elif len(self.templates) < 4:
+            call.headers[HEADER] = f"add {self.token}"
+
+    def learn(self, call, status: int, headers, content, resp: dict) -> None:
+        """The HTTP answer of a request that asked: a lane (and this request on it) where the server granted one."""
+        got = (resp.get("timing") or {}).get("direct_lane") if HEADER in call.headers else None
+        if not (isinstance(got, list) and len(got) == 3 and isinstance(content, (bytes, bytearray))) or \
+                headers.get(_HL) is not None:  # (its outputs in the body, not all in the region)
+            return
+        path, token, index = got
+        at = bytes(content).rfind(_TIMING)
+        if at < 0 or not bytes(content).endswith(b"}"):
+            return
+        with self.lock:
+            if token != self.token:
+                self.drop()
+                self.path, self.token = path, token
+            call.headers.pop(HEADER, None)
+            self.templates[self._key(call)] = (index, status, headers, bytes(content[:at + len(_TIMING)]))
+
+    def drop(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        self.path = self.token = None
+        self.templates.clear()
+        self.retry_at = time.monotonic() + RETRY_S
+
+    close = drop
+
+
+def _read(s: socket.socket, n: int) -> bytes | None:
+    buf = bytearray()
+    while len(buf) < n:
+        got = s.recv(n - len(buf))
+        if not got:
+            return None
+        buf += got
+    return bytes(buf)
