@@ -19,8 +19,10 @@ The server stays informed off the path: the worker posts ("lane_start", token, j
 ("lane_done", token, job id, timing) on its pipe; the pool kills a worker whose lane job runs past its
 deadline plus deadline_grace_s (the client's connection then ends), counts the jobs, and revokes a lease
 when another job would queue (("revoke",): the worker ends the lane after the job in flight and answers
-("revoked",)). A worker that dies ends its lease; the client's connection sees EOF and sends that job
-over HTTP. Never the pool's last idle worker; one lease per client.
+("revoked",)). A worker that dies ends its lease; the client's connection sees EOF and asks `GET /v1/lane/<token>` why:
+the error the pool recorded (WorkerDied, or DeadlineExceeded when the pool killed it past the deadline) is
+answered as that job's HTTP error would be, and the client raises it; a revoked lease answers 200 {"state":
+"revoked"} (the client sends that job over HTTP). Never the pool's last idle worker; one lease per client.
 """
 from __future__ import annotations
 
@@ -36,7 +38,8 @@ from typing import Any
 FRAME = struct.Struct("<QIQ")  # seq, template index, deadline ms from now (0: none)
 ANSWER_HEAD = struct.Struct("<I")  # the answer JSON's length
 TOKEN_BYTES = 32  # hex characters
-MAX_TEMPLATES = 4  # a lease's templates (a client's region pairs in rotation, a few request variants)
+MAX_TEMPLATES = 4
+ENDED_KEPT = 64  # ended leases whose cause GET /v1/lane/<token> answers  # a lease's templates (a client's region pairs in rotation, a few request variants)
 HEADER = "x-gradserve-lane"
 
 
@@ -177,3 +180,41 @@ def _read(s: socket.socket, n: int) -> bytes | None:
             return None
         buf += got
     return bytes(buf)
+
+
+class Ended:
+    """Why recent leases ended (token -> the ServiceError its client's job met, or None: revoked), bounded."""
+
+    def __init__(self) -> None:
+        from collections import OrderedDict
+
+        self.causes: OrderedDict = OrderedDict()
+
+    def note(self, token: str, err) -> None:
+        self.causes[token] = err
+        while len(self.causes) > ENDED_KEPT:
+            self.causes.popitem(last=False)
+
+
+def install(app, core) -> None:
+    """GET /v1/lane/<token>: why a lease ended (API keys checked as on every /v1 route)."""
+    from fastapi.responses import JSONResponse
+
+    from .api_keys import key_ok
+    from .http_app import error_response, unauthorized
+
+    async def lane(request):  # (a plain route, as GET /v1/local)
+        keys = getattr(app, "keys", None)
+        if keys and not key_ok(request.headers.get("authorization"), keys):
+            raise unauthorized()
+        token = request.path_params["token"]
+        for pool in core.pools.values():
+            if token in pool.lanes_ended.causes:
+                err = pool.lanes_ended.causes[token]
+                return JSONResponse({"state": "revoked"}) if err is None else error_response(err)
+            if any(lease.token == token for lease in pool.leases.values()):
+                return JSONResponse({"state": "held"})
+        return JSONResponse({"error": {"code": "not_found", "message": "no such lane", "detail": {}}},
+                            status_code=404)
+
+    app.add_route("/v1/lane/{token}", lane, methods=["GET"], include_in_schema=False)

@@ -168,6 +168,7 @@ class Pool:
         self.inline: InlineLane | None = None  # made in start(): it sets this process's BLAS threads
         self.lane_dir = lanes.LaneDir()  # direct lanes' sockets (service.lanes)
         self.leases: dict[str, lanes.Lease] = {}  # by client: one each
+        self.lanes_ended = lanes.Ended()
         metrics.shm_kept.labels(name).set_function(lambda: sum(w.slots.nbytes for w in self.workers))
         # read when scraped, not set twice per job (a gauge's set() takes a lock: ~15 us a job)
         metrics.queue_depth.labels(name).set_function(lambda: len(self.queue))
@@ -652,9 +653,6 @@ class Pool:
         if w.lent_to is not None:  # its replacement may take jobs at once: its cores come back first
             self._reclaim(w.lent_to)
         self._give_back(w)
-        if w.lease is not None:  # its client's lane sees EOF and goes over HTTP
-            lanes.unlink(w.lease.path)
-            self._end_lease(w)
         self._close(w)
         code = w.proc.exitcode if w.proc is not None else None
         if w.proc is not None:
@@ -666,10 +664,13 @@ class Pool:
         job = w.job
         w.job = None
         if job is not None:
-            self._fail(job, WorkerDied(f"worker {w.spec.label} (pid {w.pid}) died while running this job "
-                                       f"(exit code {code}); it has been replaced", device=w.spec.label,
-                                       exit_code=code))
+            self._fail(job, _died(w, code))
             self._release(job)
+        if w.lease is not None:  # its client's lane sees EOF and asks why (lanes.install)
+            lanes.unlink(w.lease.path)
+            self._end_lease(w, DeadlineExceeded(
+                f"the deadline passed while worker {w.spec.label} was running the lane's job; the worker was "
+                "recycled", device=w.spec.label, where="running") if reason == "deadline" else _died(w, code))
         was_up = w.ready_event.is_set() and not w.fatal
         if not w.ready_event.is_set():  # died during start
             w.fatal = w.fatal or f"exited with code {code} while starting"
@@ -794,10 +795,11 @@ class Pool:
         except OSError:
             pass
 
-    def _end_lease(self, w: Worker) -> None:
+    def _end_lease(self, w: Worker, cause: ServiceError | None = None) -> None:
         lease, w.lease = w.lease, None
         if lease is None:
             return
+        self.lanes_ended.note(lease.token, cause)
         if self.leases.get(lease.client) is lease:
             del self.leases[lease.client]
         for timer in lease.jobs.values():
@@ -841,6 +843,11 @@ class Pool:
         if job.timer:
             job.timer.cancel()
         shm.close_all(job.owned, unlink_too=True)
+
+
+def _died(w: Worker, code) -> WorkerDied:
+    return WorkerDied(f"worker {w.spec.label} (pid {w.pid}) died while running this job (exit code {code}); it "
+                      "has been replaced", device=w.spec.label, exit_code=code)
 
 
 # -- building pools from settings --------------------------------------------------------------------

@@ -8,10 +8,12 @@ large ones lie in the regions, where the worker reads them) goes as a frame over
 worker's answer is the timing of its run, and the answer this client reads is the grant's HTTP answer with
 that timing (the outputs land where the grant's did: the worker checks it, else it answers "fallback").
 Everything else goes over HTTP, which asks for a lane (`X-Gradserve-Lane: ask`, or `add <token>` for another
-request of the same client). A lane that fails in any way (refused, revoked by the server, its worker killed
-or its answer an error) is dropped and that job goes over HTTP: a job is a pure function of its request, so
-running it again there gives what HTTP would have given (its error included); a new lane is asked for after
-RETRY_S.
+request of the same client). A lane that fails is dropped (a new one is asked for after RETRY_S). A lane job whose
+connection ends without its answer (the worker killed: by a crash, or by the server past the job's deadline)
+raises what the server recorded for it (`GET /v1/lane/<token>`: WorkerDied or DeadlineExceeded, as that job's
+HTTP answer would have), through the client's retry policy as an HTTP error; otherwise (the lane refused or
+revoked, the job's answer an error or "fallback") that job goes over HTTP: a job is a pure function of its
+request, so running it there gives what HTTP would have given, its error included.
 """
 from __future__ import annotations
 
@@ -57,8 +59,9 @@ class Lanes:
         heads = tuple(sorted((k, v) for k, v in call.headers.items() if k != REQUEST_ID))
         return call.method, call.path, heads, bytes(call.content)
 
-    def exchange(self, call, timeout: Any) -> tuple | None:
-        """(status, headers, content) of `call` run on the lane; None: send it over HTTP (with `ask`'s header)."""
+    def exchange(self, call, timeout: Any, send) -> tuple | None:
+        """(status, headers, content) of `call` run on the lane; None: send it over HTTP (with `ask`'s header).
+        send: the transport's (method, path, content, headers, timeout, rid) -> (status, headers, content)."""
         if self.token is None or not self.lock.acquire(blocking=False):
             return None
         try:
@@ -66,8 +69,9 @@ class Lanes:
             if got is None:
                 return None
             index, status, headers, head = got
+            sent = False
             try:
-                answer = self._send(index, timeout)
+                sent, answer = self._send(index, timeout)
             except TimeoutError as e:
                 self.drop()
                 raise errors.APITimeoutError(f"{call.method} {call.path} timed out on the direct lane: {e}",
@@ -75,14 +79,18 @@ class Lanes:
             except OSError:
                 answer = None
             if answer is None or "timing" not in answer:  # gone, revoked, an error or a fallback: over HTTP
+                token = self.token
                 self.drop()
+                if sent and answer is None:  # its worker went away with the job: what the server recorded
+                    _why(send, token, call.rid)
                 return None
             return status, headers, b"".join((head, json.dumps(answer["timing"], separators=(",", ":")).encode(),
                                                b"}"))
         finally:
             self.lock.release()
 
-    def _send(self, index: int, timeout: Any) -> dict | None:
+    def _send(self, index: int, timeout: Any) -> tuple[bool, dict | None]:
+        """(whether the frame went out, the worker's answer or None when the connection ended first)."""
         limit = _http1.timeouts(timeout)[1] if timeout is not None else self.timeout
         if self.sock is None:
             assert self.path is not None and self.token is not None
@@ -98,14 +106,17 @@ class Lanes:
         self.sock.settimeout(limit)
         self.seq += 1
         self.sock.sendall(FRAME.pack(self.seq, index, 0))
-        head = _read(self.sock, ANSWER_HEAD.size)
-        if head is None:
-            return None
-        body = _read(self.sock, ANSWER_HEAD.unpack(head)[0])
+        try:
+            head = _read(self.sock, ANSWER_HEAD.size)
+            body = None if head is None else _read(self.sock, ANSWER_HEAD.unpack(head)[0])
+        except TimeoutError:
+            raise
+        except OSError:  # (reset: the worker killed)
+            body = None
         if body is None:
-            return None
+            return True, None
         d = json.loads(body)
-        return d if d.get("seq") == self.seq else None
+        return True, (d if d.get("seq") == self.seq else {})
 
     def ask(self, call) -> None:
         """The header asking the server for a lane for this request (none: not now)."""
@@ -151,3 +162,21 @@ def _read(s: socket.socket, n: int) -> bytes | None:
             return None
         buf += got
     return bytes(buf)
+
+
+def _why(send, token: str | None, rid: str, wait_s: float = 10.0) -> None:
+    """Raises the error the server recorded for the lane `token` (its worker died, or was killed past the job's
+    deadline); returns when there is none (revoked). The server may not have seen the worker's end yet ("held"):
+    asked again, for up to `wait_s`."""
+    from .http import _handle
+
+    end = time.monotonic() + wait_s
+    while token is not None:
+        status, headers, content = send("GET", f"/v1/lane/{token}", None, {}, None, rid)
+        if status != 200:
+            if status != 404:
+                _handle(status, headers, content, rid)  # (raises it)
+            return
+        if json.loads(bytes(content)).get("state") != "held" or time.monotonic() >= end:
+            return
+        time.sleep(0.02)

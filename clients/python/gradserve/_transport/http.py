@@ -194,7 +194,7 @@ class HTTPTransport:
             lanes = self._direct
             if lanes is None:
                 return call.finish(*self.send(call.method, call.path, call.content, call.headers, timeout, call.rid))
-            answer = lanes.exchange(call, timeout)
+            answer = lanes.exchange(call, timeout, self.send)
             if answer is not None:
                 return call.finish(*answer)
             lanes.ask(call)
