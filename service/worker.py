@@ -434,20 +434,23 @@ def _lane_keep(lane, msg: tuple, reply: tuple):
     return lane
 
 
-def _lane_turn(lane, conn, run) -> bool:
-    """Waits for the pipe or the lane; serves a lane connection or frame first. True: the pipe is readable."""
+def _lane_turn(lane, conn, run) -> str:
+    """Waits for the pipe or the lane: "pipe" when the pipe is readable (first: a client's frames in a row must
+    not keep the pool's revoke or stop waiting); else serves a lane connection or frame ("lane"), or "ended"
+    when the lane's client closed its connection."""
     import select
 
     ready = select.select([conn, *lane.fds()], [], [])[0]
+    if conn in ready:
+        return "pipe"
     if lane.conn is not None and lane.conn in ready:
         frame = lane.frame()
-        if frame is not None:
-            _lane_job(lane, conn, run, *frame)
-        return False
-    if lane.listener in ready:
+        if frame is None:
+            return "ended"
+        _lane_job(lane, conn, run, *frame)
+    elif lane.listener in ready:
         lane.accept()
-        return False
-    return True
+    return "lane"
 
 
 _SERVER_ONLY = ("plan_cache_bytes", "compute_cpu_ms", "cpu_wait_ms")  # timing the pool takes off a job's answer
@@ -502,8 +505,14 @@ def worker_main(conn, spec: dict, revoked=None) -> None:
     lane = None  # service.lanes.LaneServer while this worker holds a direct lane
     while True:
         try:
-            if lane is not None and not _lane_turn(lane, conn, run):
-                continue  # (a lane connection or frame: the pipe's turn comes when it is readable)
+            if lane is not None:
+                turn = _lane_turn(lane, conn, run)
+                if turn == "ended":  # its client went away: the worker goes back to the pool
+                    lane.close()
+                    lane = None
+                    conn.send_bytes(pickle.dumps(("revoked",), pickle.HIGHEST_PROTOCOL))
+                if turn != "pipe":
+                    continue
             msg = conn.recv()
         except (EOFError, OSError):
             break

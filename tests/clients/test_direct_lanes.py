@@ -72,8 +72,18 @@ def _until(cond, what: str, ceiling: float = CEILING_S):
     raise AssertionError(f"not within {ceiling}s: {what}")
 
 
-def _on_lane(c: gs.Client, call, calls: int = 8) -> list:
+def _settled(server) -> None:
+    """Both workers up (one the test killed before is replaced), at most one leased."""
+    def ready():
+        with _http(server) as h:
+            states = [w["state"] for p in h.get("/v1/devices").json()["pools"] for w in p["workers"]]
+        return all(st in ("idle", "leased") for st in states) and states.count("leased") <= 1
+    _until(ready, "both workers up")
+
+
+def _on_lane(server, call, calls: int = 8) -> list:
     """Calls until one ran on the direct lane (its timing says so); the results of all of them."""
+    _settled(server)
     out = []
     for _ in range(calls):
         r = call()
@@ -103,20 +113,20 @@ def test_lane_answers_equal_http_bit_for_bit_and_follow_changed_inputs(lane_serv
     plain = gs.Client(lane_server.url, api_key=KEYS[1], shared_memory=False)  # bytes over HTTP: no lane possible
     c = gs.Client(lane_server.url, api_key=KEYS[0])
     try:
-        before = _direct_jobs(lane_server)
-        got = _on_lane(c, lambda: c.grad(g, w2_inputs, grad_position=pos))
+        # (first: another client's job takes a leased worker's lent cores back, and so ends the lease)
         want = plain.grad(g, w2_inputs, grad_position=pos).outputs
+        changed = [w2_inputs[0] * np.float32(0.5), *w2_inputs[1:]]
+        want2 = plain.grad(g, changed, grad_position=pos).outputs
+        before = _direct_jobs(lane_server)
+        got = _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))
         for r in got + [c.grad(g, w2_inputs, grad_position=pos) for _ in range(3)]:
             assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(r.outputs, want))
         assert _direct_jobs(lane_server) >= before + 4
         # a changed input changes the request (its region's generation): HTTP, then a lane of its own
-        changed = [w2_inputs[0] * np.float32(0.5), *w2_inputs[1:]]
-        want2 = plain.grad(g, changed, grad_position=pos).outputs
-        for r in _on_lane(c, lambda: c.grad(g, changed, grad_position=pos)):
+        for r in _on_lane(lane_server, lambda: c.grad(g, changed, grad_position=pos)):
             assert all(np.array_equal(a, b) for a, b in zip(r.outputs, want2))
-        r = c.grad(g, w2_inputs, grad_position=pos)  # and back: the first request's lane again
-        assert r.timing.get("lane") == "direct"
-        assert all(np.array_equal(a, b) for a, b in zip(r.outputs, want))
+        for r in _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos)):  # and back (another generation)
+            assert all(np.array_equal(a, b) for a, b in zip(r.outputs, want))
     finally:
         c.close()
         plain.close()
@@ -128,7 +138,13 @@ def _killed_mid_job(server, sig: int, deadline_ms: int | None):
     g, xs = _slow_graph(), _slow_inputs()
     c = gs.Client(server.url, api_key=KEYS[0], deadline_ms=deadline_ms, max_retries=0)
     try:
-        _on_lane(c, lambda: c.grad(g, xs, grad_position=[0, 1]))
+        _settled(server)
+        seen: list = []
+        for _ in range(12):  # (results not kept: the call after these reuses their region pair, on its lane)
+            seen.append(c.grad(g, xs, grad_position=[0, 1]).timing.get("lane"))
+            if seen[-2:] == ["direct", "direct"]:
+                break
+        assert seen[-2:] == ["direct", "direct"], seen
         pid, started = _leased_pid(server), _direct_jobs(server)
         assert pid is not None
         box: dict = {}
@@ -180,7 +196,7 @@ def test_api_key_checked_for_the_grant_and_the_cause_and_a_wrong_token_refused(l
         bad.close()
     c = gs.Client(lane_server.url, api_key=KEYS[0])
     try:
-        _on_lane(c, lambda: c.grad(g, w2_inputs, grad_position=pos))
+        _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))
         lane = c._transport._direct
         assert httpx.get(f"{lane_server.url}/v1/lane/{lane.token}").status_code == 401
         with _http(lane_server) as h:
@@ -190,10 +206,13 @@ def test_api_key_checked_for_the_grant_and_the_cause_and_a_wrong_token_refused(l
         s.settimeout(CEILING_S)
         s.connect(lane.path)
         s.sendall(b"0" * 32 + _lanes.FRAME.pack(1, 0, 0))  # a wrong token, then a frame
-        assert s.recv(64) == b""  # closed: nothing ran
+        try:
+            assert s.recv(64) == b""  # closed: nothing ran
+        except ConnectionResetError:  # (closed with the frame unread)
+            pass
         s.close()
-        assert c.grad(g, w2_inputs, grad_position=pos).timing.get("lane") == "direct"  # the lane goes on
-        assert _direct_jobs(lane_server) == before + 1
+        assert _direct_jobs(lane_server) == before  # (closed in its accept: no frame was read)
+        _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))  # the lane goes on
     finally:
         c.close()
 
@@ -213,7 +232,7 @@ def test_an_http_client_is_not_starved_by_a_flooding_lane_client(lane_server, la
                 wrong.append(r)
 
     try:
-        _on_lane(flood, lambda: flood.grad(g, w2_inputs, grad_position=pos))
+        _on_lane(lane_server, lambda: flood.grad(g, w2_inputs, grad_position=pos))
         t = threading.Thread(target=run)
         t.start()
         _until(lambda: lanes_seen.count("direct") >= 5, "the flood on its lane")
