@@ -173,7 +173,7 @@ class Pool:
         # read when scraped, not set twice per job (a gauge's set() takes a lock: ~15 us a job)
         metrics.queue_depth.labels(name).set_function(lambda: len(self.queue))
         metrics.busy.labels(name).set_function(lambda: sum(w.state == "busy" for w in self.workers))
-        metrics.workers_live.labels(name).set_function(lambda: sum(w.state in ("idle", "busy") for w in self.workers))
+        metrics.workers_live.labels(name).set_function(lambda: sum(w.state in ("idle", "busy", "leased") for w in self.workers))
         metrics.cache_bytes.labels(f"plans:{name}").set_function(
             lambda: sum(w.plan_bytes for w in self.workers if w.state != "dead"))
 
@@ -268,12 +268,12 @@ class Pool:
     # -- state ---------------------------------------------------------------------------------------
     @property
     def live_workers(self) -> list[Worker]:
-        return [w for w in self.workers if w.state in ("idle", "busy")]
+        return [w for w in self.workers if w.state in ("idle", "busy", "leased")]
 
     def _able(self, w: Worker) -> bool:
-        """Can take work now or soon: idle, or running a job still within its deadline (one past it
-        is being recycled: its worker is out until replaced)."""
-        return w.state == "idle" or (w.state == "busy" and w.job is not None and self.loop is not None
+        """Can take work now or soon: idle, leased (revocable), or running a job still within its deadline (one
+        past it is being recycled: its worker is out until replaced)."""
+        return w.state in ("idle", "leased") or (w.state == "busy" and w.job is not None and self.loop is not None
                                      and w.job.deadline > self.loop.time())
 
     @property

@@ -119,11 +119,12 @@ class Lanes:
         return True, (d if d.get("seq") == self.seq else {})
 
     def ask(self, call) -> None:
-        """The header asking the server for a lane for this request (none: not now)."""
+        """The header asking the server for a lane for this request (none: not now, or it has one: another
+        thread's call holds the lane)."""
         if self.token is None:
             if time.monotonic() >= self.retry_at:
                 call.headers[HEADER] = "ask"
-        elif len(self.templates) < 4:
+        elif len(self.templates) < 4 and self._key(call) not in self.templates:
             call.headers[HEADER] = f"add {self.token}"
 
     def learn(self, call, status: int, headers, content, resp: dict) -> None:
