@@ -38,8 +38,8 @@ from typing import Any
 FRAME = struct.Struct("<QIQ")  # seq, template index, deadline ms from now (0: none)
 ANSWER_HEAD = struct.Struct("<I")  # the answer JSON's length
 TOKEN_BYTES = 32  # hex characters
-MAX_TEMPLATES = 4
-ENDED_KEPT = 64  # ended leases whose cause GET /v1/lane/<token> answers  # a lease's templates (a client's region pairs in rotation, a few request variants)
+MAX_TEMPLATES = 4  # a lease's templates (a client's region pairs in rotation, a few request variants)
+ENDED_KEPT = 64  # ended leases whose cause GET /v1/lane/<token> answers
 HEADER = "x-gradserve-lane"
 
 

@@ -173,7 +173,8 @@ class Pool:
         # read when scraped, not set twice per job (a gauge's set() takes a lock: ~15 us a job)
         metrics.queue_depth.labels(name).set_function(lambda: len(self.queue))
         metrics.busy.labels(name).set_function(lambda: sum(w.state == "busy" for w in self.workers))
-        metrics.workers_live.labels(name).set_function(lambda: sum(w.state in ("idle", "busy", "leased") for w in self.workers))
+        metrics.workers_live.labels(name).set_function(
+            lambda: sum(w.state in ("idle", "busy", "leased") for w in self.workers))
         metrics.cache_bytes.labels(f"plans:{name}").set_function(
             lambda: sum(w.plan_bytes for w in self.workers if w.state != "dead"))
 
@@ -768,7 +769,8 @@ class Pool:
             w.jobs_done += 1
             self.tally.inc(self._hits)
             self.tally.observe(self._compute, timing.get("compute_ms", 0) / 1e3)
-            self.work.note(lease.key, timing.get("compute_ms", 0), lease.lend is not None, timing.get("cpu_wait_ms", 0.0))
+            self.work.note(lease.key, timing.get("compute_ms", 0), lease.lend is not None,
+                           timing.get("cpu_wait_ms", 0.0))
             if lease.lend is None and not lease.revoking:  # lending found worth it since the grant: the lane too
                 lease.lend = self._borrow(w, lease.key)
                 if lease.lend is not None and w.conn is not None:

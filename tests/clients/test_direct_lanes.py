@@ -105,12 +105,13 @@ def _slow_graph(n: int = 1024, layers: int = 6) -> dict:
 
 def _slow_inputs(n: int = 1024) -> list:
     rng = np.random.default_rng(5)
-    return [rng.standard_normal((n, n)).astype(np.float32), (rng.standard_normal((n, n)) / np.sqrt(n)).astype(np.float32)]
+    x = rng.standard_normal((n, n)).astype(np.float32)
+    return [x, (rng.standard_normal((n, n)) / np.sqrt(n)).astype(np.float32)]
 
 
 def test_lane_answers_equal_http_bit_for_bit_and_follow_changed_inputs(lane_server, lanes_on, w2_inputs):
     g, pos = w2_graph(), list(range(len(w2_inputs)))
-    plain = gs.Client(lane_server.url, api_key=KEYS[1], shared_memory=False)  # bytes over HTTP: no lane possible
+    plain = gs.Client(lane_server.url, api_key=KEYS[1], shared_memory=False)  # bytes over HTTP: never a lane
     c = gs.Client(lane_server.url, api_key=KEYS[0])
     try:
         # (first: another client's job takes a leased worker's lent cores back, and so ends the lease)
@@ -125,7 +126,8 @@ def test_lane_answers_equal_http_bit_for_bit_and_follow_changed_inputs(lane_serv
         # a changed input changes the request (its region's generation): HTTP, then a lane of its own
         for r in _on_lane(lane_server, lambda: c.grad(g, changed, grad_position=pos)):
             assert all(np.array_equal(a, b) for a, b in zip(r.outputs, want2))
-        for r in _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos)):  # and back (another generation)
+        # and back (another generation of the region's bytes)
+        for r in _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos)):
             assert all(np.array_equal(a, b) for a, b in zip(r.outputs, want))
     finally:
         c.close()
