@@ -118,6 +118,8 @@ def test_lane_answers_equal_http_bit_for_bit_and_follow_changed_inputs(lane_serv
         want = plain.grad(g, w2_inputs, grad_position=pos).outputs
         changed = [w2_inputs[0] * np.float32(0.5), *w2_inputs[1:]]
         want2 = plain.grad(g, changed, grad_position=pos).outputs
+        more = [[w2_inputs[0] * np.float32(1.5 + k), *w2_inputs[1:]] for k in range(4)]
+        want_more = [plain.grad(g, xs, grad_position=pos).outputs for xs in more]
         before = _direct_jobs(lane_server)
         got = _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))
         for r in got + [c.grad(g, w2_inputs, grad_position=pos) for _ in range(3)]:
@@ -126,6 +128,9 @@ def test_lane_answers_equal_http_bit_for_bit_and_follow_changed_inputs(lane_serv
         # a changed input changes the request (its region's generation): HTTP, then a lane of its own
         for r in _on_lane(lane_server, lambda: c.grad(g, changed, grad_position=pos)):
             assert all(np.array_equal(a, b) for a, b in zip(r.outputs, want2))
+        for xs, want_k in zip(more, want_more):  # more requests than a lease keeps: a new lane (the old one ended)
+            for r in _on_lane(lane_server, lambda: c.grad(g, xs, grad_position=pos)):
+                assert all(np.array_equal(a, b) for a, b in zip(r.outputs, want_k))
         # and back (another generation of the region's bytes)
         for r in _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos)):
             assert all(np.array_equal(a, b) for a, b in zip(r.outputs, want))

@@ -35,6 +35,7 @@ ANSWER_HEAD = struct.Struct("<I")
 _TIMING = b',"timing":'
 _HL = HEADER_LENGTH.lower()  # (answer headers are read by lowercase name)
 RETRY_S = 1.0
+MAX_TEMPLATES = 4  # (service.lanes.MAX_TEMPLATES)
 
 
 def wanted() -> bool:
@@ -121,11 +122,19 @@ class Lanes:
     def ask(self, call) -> None:
         """The header asking the server for a lane for this request (none: not now, or it has one: another
         thread's call holds the lane)."""
-        if self.token is None:
-            if time.monotonic() >= self.retry_at:
-                call.headers[HEADER] = "ask"
-        elif len(self.templates) < 4 and self._key(call) not in self.templates:
-            call.headers[HEADER] = f"add {self.token}"
+        if self.token is not None and self._key(call) not in self.templates:
+            if len(self.templates) < MAX_TEMPLATES:
+                call.headers[HEADER] = f"add {self.token}"
+                return
+            if not self.lock.acquire(blocking=False):
+                return  # (another thread's call is on the lane)
+            try:  # full of requests not sent any more (regions replaced, inputs changed): a new lane
+                self.drop()
+                self.retry_at = 0.0
+            finally:
+                self.lock.release()
+        if self.token is None and time.monotonic() >= self.retry_at:
+            call.headers[HEADER] = "ask"
 
     def learn(self, call, status: int, headers, content, resp: dict) -> None:
         """The HTTP answer of a request that asked: a lane (and this request on it) where the server granted one."""
