@@ -262,6 +262,7 @@ class Pool:
             self._fail(job, err())
         self.queue.clear()
         for w in self.workers:
+            self._revoke(w)  # (a direct lane's job in flight finishes; its client's next one goes over HTTP: refused)
             if w.job is not None and w.state == "busy":
                 self._fail(w.job, err())
                 self._recycle(w, w.job, "drain")
