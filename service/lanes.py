@@ -1,28 +1,29 @@
-"""Direct lanes (EXPERIMENTAL, setting `direct_lanes`, off by default; issue #13): a same-host SDK client's
-repeated shared-memory job sent straight to one worker, the server main off the call's path.
+"""Direct lanes (EXPERIMENTAL, setting `direct_lanes`, off by default; issue #13): a same-host SDK client's repeated
+shared-memory job sent straight to one worker, the server main off the call's path.
 
-Grant: a job whose request carries `X-Gradserve-Lane: ask` (or `add <token>` for the same client's lease) and
-whose every input and parameter is a ref the worker reads on its own (a made region's "made" ref, read where
-the client writes it, or an "inline" value the request itself carried) and whose outputs go into a made
-region is run as usual; the pool also asks its worker to keep the job message as a template and to listen on
-a socket in the pool's 0700 directory. The job's timing then names the lane: `direct_lane: [path, token,
-template index]`. The worker is `leased`: it takes no other job until the lease ends.
+Grant: a job whose request carries `X-Gradserve-Lane: ask` (or `add <token>` for the same client's lease) and whose
+every input and parameter is a ref the worker reads on its own (a made region's "made" ref, read where the client
+writes it, or an "inline" value the request itself carried) and whose outputs go into a made region is run as usual;
+the pool also asks its worker to keep the job message as a template and to listen on a socket in the pool's 0700
+directory. The job's timing then names the lane: `direct_lane: [path, token, template index]`. The worker is
+`leased`: it takes no other job until the lease ends.
 
-A job on the lane (the SDK, gradserve._transport._lanes): a connection that first sends the token, then
-frames FRAME (seq, template index, deadline in ms, 0 none); the worker runs the template under a fresh job
-id and answers ANSWER_HEAD (the JSON's length) and JSON {"seq", "timing"} or {"seq", "error": error dict
-(worker.job_error)} or {"seq", "fallback": true} (the outputs did not land where the template's did: the
-client sends that job over HTTP). The same template with the same request bytes is the same job: made
-inputs are read where they lie, inline ones are the request's own bytes (the SDK keys a lane on them).
+A job on the lane (the SDK, gradserve._transport._lanes): a connection that first sends the token, then frames FRAME
+(seq, template index, deadline in ms, 0: the grant's); the worker runs the template again (under the grant's job id:
+a reclaim of the lease's lent cores names it) and answers ANSWER_HEAD (the JSON's length) and JSON {"seq", "timing"}
+or {"seq", "error": error dict (worker.job_error)} or {"seq", "fallback": true} (the outputs did not land where the
+template's did: the client sends that job over HTTP). The same template with the same request bytes is the same job:
+made inputs are read where they lie, inline ones are the request's own bytes (the SDK keys a lane on them).
 
-The server stays informed off the path: the worker posts ("lane_start", token, job id, deadline_s) and
-("lane_done", token, job id, timing) on its pipe; the pool kills a worker whose lane job runs past its
-deadline plus deadline_grace_s (the client's connection then ends), counts the jobs, and revokes a lease
-when another job would queue (("revoke",): the worker ends the lane after the job in flight and answers
-("revoked",)). A worker that dies ends its lease; the client's connection sees EOF and asks `GET /v1/lane/<token>` why:
-the error the pool recorded (WorkerDied, or DeadlineExceeded when the pool killed it past the deadline) is
-answered as that job's HTTP error would be, and the client raises it; a revoked lease answers 200 {"state":
-"revoked"} (the client sends that job over HTTP). Never the pool's last idle worker; one lease per client.
+The server stays informed off the path: the worker posts ("lane_start", token, seq, deadline_s) and ("lane_done",
+token, seq, timing) on its pipe; the pool kills a worker whose lane job runs past its deadline plus deadline_grace_s
+(the client's connection then ends), counts the jobs, lends the lease idle workers' cores (("lend", ...)), and
+revokes a lease when another client's job would queue or takes those cores back (("revoke",): the worker ends the
+lane after the job in flight and answers ("revoked",); as it does when its client closes the connection). A worker
+that dies ends its lease; the client's connection sees EOF and asks `GET /v1/lane/<token>` why: the error the pool
+recorded (WorkerDied, or DeadlineExceeded when the pool killed it past the deadline) is answered as that job's HTTP
+error would be, and the client raises it; a revoked lease answers 200 {"state": "revoked"} (the client sends that
+job over HTTP). Never the pool's last idle worker; one lease per client.
 """
 from __future__ import annotations
 
