@@ -81,7 +81,7 @@ def _settled(server) -> None:
     _until(ready, "both workers up")
 
 
-def _on_lane(server, call, calls: int = 8) -> list:
+def _on_lane(server, call, calls: int = 20) -> list:
     """Calls until one ran on the direct lane (its timing says so); the results of all of them."""
     _settled(server)
     out = []
