@@ -62,6 +62,7 @@ class JobRequest:
     # `prepared` slot holds what Core.prepare found for it (Core._prepared)
     recipe: Any = None
     client: str = ""  # who the job is for (jobs.client_of): the pools share workers fairly among clients
+    lane: str | None = None  # the client's X-Gradserve-Lane header: it asks for a direct lane (service.lanes)
 
 
 @dataclass
@@ -459,7 +460,7 @@ class Core:
             return self._result(gid, d, *hit, t0, t_prep)
         # the lane was asked, in run_now (no wait since: with `prep` nothing awaits) or just above: it said no
         job = Job(d.key, d.job_graph(), inputs, params, deadline, index, out_target=req.out_target, client=req.client,
-                  lane_asked=True)
+                  lane_asked=True, direct=req.lane)
         try:
             fut = pool.submit(job)
         finally:

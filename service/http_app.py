@@ -29,8 +29,8 @@ from starlette.requests import ClientDisconnect
 
 from .answer_budget import UnsentAnswers
 from .api_keys import key_ok
-from . import (answer_head, client_shm, client_shm_http, codec, docs_assets, examples, gc_pause, head_memo, models,
-               onnx_graphs, shm, tensor_http, timeline)
+from . import (answer_head, client_shm, client_shm_http, codec, docs_assets, examples, gc_pause, head_memo, lanes,
+               models, onnx_graphs, shm, tensor_http, timeline)
 from .client_identity import FORWARDED_FOR
 from .body_budget import FREE, Charge, parsed
 from .http_body import content_coding, inflated, read_body, read_raw, too_large, within
@@ -56,8 +56,9 @@ _HL = codec.HEADER_LENGTH.lower().encode()
 _RID = REQUEST_ID.encode()
 _XFF = FORWARDED_FOR.encode()
 _CE = b"content-encoding"
+_LANE = lanes.HEADER.encode()  # a same-host client asking for a direct lane
 _JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorization", _XFF,
-                          b"transfer-encoding", _CE))  # (the lean path takes no chunked body: service.lean_http)
+                          b"transfer-encoding", _CE, _LANE))  # (the lean path takes no chunked body: service.lean_http)
 
 
 def job_headers(raw: list) -> dict[bytes, str]:
@@ -566,6 +567,8 @@ def _job_runner(ctx: AppContext, kind: str):
                 req, binary = decode_job(kind, body, hl, settings, io, memo)
             del body
             req.out_target = io.target()  # a worker writes the outputs into the client's region itself
+            if settings.direct_lanes:
+                req.lane = heads.get(_LANE)
             t_dec = time.perf_counter()
             timeline.stamp("srv.decoded")
             res = call.run_now(req)  # the usual small job in a loop is answered here: nothing to watch
@@ -810,6 +813,8 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     app.state.core = core
     app.state.settings = settings
     docs_assets.install(app)  # /docs and /redoc with assets served here (no CDN)
+    if settings.direct_lanes:
+        lanes.install(app, core)  # GET /v1/lane/<token> (experimental direct lanes)
     _exception_handlers(app)
     jobs, direct = _job_routes(ctx)
     for r in (jobs, _graph_routes(ctx), *_info_routes(app, ctx), client_shm_http.router(core, settings, ctx.auth),

@@ -38,7 +38,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import shm, timeline, weight_refs
+from . import lanes, shm, timeline, weight_refs
 from .weight_shm import SharedWeights
 from .out_slots import OutputSlots
 from .errors import DeadlineExceeded, Overloaded, ServiceError, Unavailable, WorkerDied, from_engine
@@ -97,6 +97,8 @@ class Job:
     out_target: tuple | None = None  # a client's region the worker writes the outputs into (service.client_shm)
     client: str = ""  # who it is for (jobs.client_of): workers are shared fairly among clients
     lane_asked: bool = False  # the inline lane was asked for it just before (Core.run): submit does not ask again
+    direct: str | None = None  # its client's X-Gradserve-Lane header (service.lanes), when direct_lanes is on
+    lane_item: tuple | None = None  # what its worker message asks of a direct lane (service.lanes)
 
 
 class Worker:
@@ -121,6 +123,7 @@ class Worker:
         self.lent_to: Worker | None = None  # the busy worker using this idle worker's cores
         self.borrowed: list[Worker] = []  # the idle workers whose cores this one's job uses
         self.revoked = None  # shared with the process: the id of a job whose lent cores were reclaimed
+        self.lease: lanes.Lease | None = None  # the direct lane it holds for one client (state "leased")
 
     @property
     def pid(self) -> int | None:
@@ -156,17 +159,22 @@ class Pool:
         self._lent = metrics.cores_lent.labels(name)
         self._reclaims = metrics.lend_reclaims.labels(name)
         self.work = WorkEstimates()  # what each graph costs, to lend cores only where it pays
-        self._lanes = (metrics.lanes.labels(name, "worker"), metrics.lanes.labels(name, "inline"))
+        self._lanes = (metrics.lanes.labels(name, "worker"), metrics.lanes.labels(name, "inline"),
+                       metrics.lanes.labels(name, "direct"))
         self._weights_sent = (metrics.weights_sent.labels(name, "values"), metrics.weights_sent.labels(name, "bytes"))
         # values by hash as sealed memfds every worker maps: one copy for the pool (service.weight_shm)
         self.shared_weights = SharedWeights(self.settings.plan_cache_bytes)  # 0: only the message at hand's
         self.tally = metrics.jobs  # the per-job counts above, batched until a scrape (metrics.JobTally)
         self.inline: InlineLane | None = None  # made in start(): it sets this process's BLAS threads
+        self.lane_dir = lanes.LaneDir()  # direct lanes' sockets (service.lanes)
+        self.leases: dict[str, lanes.Lease] = {}  # by client: one each
+        self.lanes_ended = lanes.Ended()
         metrics.shm_kept.labels(name).set_function(lambda: sum(w.slots.nbytes for w in self.workers))
         # read when scraped, not set twice per job (a gauge's set() takes a lock: ~15 us a job)
         metrics.queue_depth.labels(name).set_function(lambda: len(self.queue))
         metrics.busy.labels(name).set_function(lambda: sum(w.state == "busy" for w in self.workers))
-        metrics.workers_live.labels(name).set_function(lambda: sum(w.state in ("idle", "busy") for w in self.workers))
+        metrics.workers_live.labels(name).set_function(
+            lambda: sum(w.state in ("idle", "busy", "leased") for w in self.workers))
         metrics.cache_bytes.labels(f"plans:{name}").set_function(
             lambda: sum(w.plan_bytes for w in self.workers if w.state != "dead"))
 
@@ -224,6 +232,7 @@ class Pool:
         self.stopping = True
         if self.inline is not None:
             self.inline.close()
+        self.lane_dir.close()
         self.shared_weights.close()  # (workers' mappings stay valid until they exit)
         for job in list(self.queue):
             self._fail(job, Unavailable("the server is shutting down", device=self.name))
@@ -253,6 +262,7 @@ class Pool:
             self._fail(job, err())
         self.queue.clear()
         for w in self.workers:
+            self._revoke(w)  # (a direct lane's job in flight finishes; its client's next one goes over HTTP: refused)
             if w.job is not None and w.state == "busy":
                 self._fail(w.job, err())
                 self._recycle(w, w.job, "drain")
@@ -260,12 +270,12 @@ class Pool:
     # -- state ---------------------------------------------------------------------------------------
     @property
     def live_workers(self) -> list[Worker]:
-        return [w for w in self.workers if w.state in ("idle", "busy")]
+        return [w for w in self.workers if w.state in ("idle", "busy", "leased")]
 
     def _able(self, w: Worker) -> bool:
-        """Can take work now or soon: idle, or running a job still within its deadline (one past it
-        is being recycled: its worker is out until replaced)."""
-        return w.state == "idle" or (w.state == "busy" and w.job is not None and self.loop is not None
+        """Can take work now or soon: idle, leased (revocable), or running a job still within its deadline (one
+        past it is being recycled: its worker is out until replaced)."""
+        return w.state in ("idle", "leased") or (w.state == "busy" and w.job is not None and self.loop is not None
                                      and w.job.deadline > self.loop.time())
 
     @property
@@ -307,7 +317,8 @@ class Pool:
         job.enqueued = time.perf_counter()  # measurements: perf_counter (loop.time() may tick in ms, e.g. uvloop)
         if self.inline is not None and not job.lane_asked and self._run_inline(job):
             return job.future
-        w = None if self.queue else self._pick(job)  # nothing queued: straight to a worker, as _dispatch would
+        w = self._leased_for(job) or (None if self.queue else self._pick(job))  # nothing queued: straight to a
+        # worker, as _dispatch would
         if w is not None:
             job.timer = Later(job.deadline - self.loop.time(), partial(self._on_deadline, job), self.loop)
             self._start(w, job)
@@ -326,6 +337,9 @@ class Pool:
                              f"retry after {self.settings.retry_after_s}s", retry_after=self.settings.retry_after_s,
                              device=self.name, queue_size=self.settings.queue_size)
         self.queue.append(job)
+        for o in self.workers:  # a job waits: leases give their workers back (service.lanes)
+            if o.lease is not None and o.lease.client != job.client:
+                self._revoke(o)
         # on the loop's shared ticker (up to its tick late): a TimerHandle's heap push and cancel per job cost
         # more, and a loop of jobs that finish in time leaves the heap full of cancelled handles
         job.timer = Later(job.deadline - self.loop.time(), partial(self._on_deadline, job), self.loop)
@@ -472,7 +486,11 @@ class Pool:
             p_refs = {k: shm.put(a, self.settings.shm_threshold_bytes, job.owned) for k, a in job.params.items()}
             job.inputs, job.params = [], {}  # the refs hold them now
             job.in_refs, job.p_refs = in_refs, p_refs
-            self._lend(w, job)
+            if w.lease is None:
+                self._lend(w, job)
+            elif w.borrowed:  # (a job added to a lease: the lease's lent cores, still its)
+                job.lend = w.lease.lend
+            job.lane_item = self._lane_item(w, job)
             self._send(w, job, with_graph=job.key not in w.keys)
         except Exception as e:  # noqa: BLE001 - e.g. /dev/shm full
             self._fail(job, WorkerDied(f"could not hand the job to worker {w.spec.label}: {e}", device=w.spec.label))
@@ -496,7 +514,8 @@ class Pool:
         else:
             sending = []
         w.conn.send_bytes(pickle.dumps(("job", job.id, job.key, gjson, job.in_refs,
-                                        job.p_refs, w.slots.listing(), job.lend, job.out_target), _PROTOCOL))
+                                        job.p_refs, w.slots.listing(), job.lend, job.out_target, job.lane_item),
+                                       _PROTOCOL))
         for k, a in frames:
             w.conn.send_bytes(weight_refs.raw(a))
         for k, a in sending:
@@ -512,9 +531,13 @@ class Pool:
     # -- core lending (service.core_lending) -------------------------------------------------------
     def _lend(self, w: Worker, job: Job) -> None:
         """A job starting with nothing queued behind it borrows the idle workers' cores."""
+        job.lend = self._borrow(w, job.key)
+
+    def _borrow(self, w: Worker, key: str) -> tuple | None:
+        """(cores, threads) the idle workers lend `w` for a run of `key`, now lent to it; None: none lent."""
         if not (self.settings.lend_cores and w.spec.cores and not self.queue
-                and self.work.worth_lending(job.key, self.settings.lend_min_ms)):
-            return
+                and self.work.worth_lending(key, self.settings.lend_min_ms)):
+            return None
         cores, threads, lenders = set(w.spec.cores), w.spec.threads, []
         for o in self.workers:  # with more workers than cores some share one: only new cores count
             if o.state == "idle" and o.lent_to is None and o.spec.cores and cores.isdisjoint(o.spec.cores):
@@ -522,10 +545,11 @@ class Pool:
                 threads += o.spec.threads  # the lenders' threads: the pool's total stays within the quota
                 lenders.append(o)
                 o.lent_to = w
-        if lenders:
-            w.borrowed = lenders
-            job.lend = (sorted(cores), threads)
-            self._lent.inc(len(cores) - len(w.spec.cores))
+        if not lenders:
+            return None
+        w.borrowed = lenders
+        self._lent.inc(len(cores) - len(w.spec.cores))
+        return sorted(cores), threads
 
     def _reclaim(self, borrower: Worker) -> None:
         """Take back every core lent to `borrower`'s job, now: its threads are pinned back to its own
@@ -533,6 +557,10 @@ class Pool:
         if borrower.job is not None and borrower.revoked is not None:
             borrower.revoked.value = borrower.job.id
             borrower.job.reclaimed = True
+        if borrower.lease is not None:  # its lane runs under the grant's job id: narrow from now on; ended
+            if borrower.revoked is not None:
+                borrower.revoked.value = borrower.lease.job_id
+            self._revoke(borrower)
         if borrower.pid is not None and borrower.state != "dead":
             pin_threads(borrower.pid, borrower.spec.cores)
         self._give_back(borrower)
@@ -568,6 +596,9 @@ class Pool:
             log.error("worker %s failed to start: %s", w.spec.label, msg[1])
             w.ready_event.set()
             return
+        if kind in ("lane_start", "lane_done", "revoked"):
+            self._lane_message(w, msg)
+            return
         job = w.job
         if job is None or msg[1] != job.id:
             return  # stale message of a job already failed
@@ -584,7 +615,15 @@ class Pool:
         timeline.stamp("srv.from_worker")
         w.job, w.state = None, "idle"
         w.jobs_done += 1
-        self._give_back(w)  # it narrowed itself before answering
+        if w.lease is not None:  # a lease's grant, or a template added to it: it holds the worker if it has one
+            if kind == "done" and "direct_lane" in msg[3]:
+                w.lease.templates += 1
+            if w.lease.templates and not w.lease.revoking:
+                w.state = "leased"
+            else:
+                self._end_lease(w)
+        if w.state != "leased":
+            self._give_back(w)  # it narrowed itself before answering
         if kind == "done":
             _, _, refs, timing = msg
             w.plan_bytes = timing.pop("plan_cache_bytes", w.plan_bytes)
@@ -627,10 +666,13 @@ class Pool:
         job = w.job
         w.job = None
         if job is not None:
-            self._fail(job, WorkerDied(f"worker {w.spec.label} (pid {w.pid}) died while running this job "
-                                       f"(exit code {code}); it has been replaced", device=w.spec.label,
-                                       exit_code=code))
+            self._fail(job, _died(w, code))
             self._release(job)
+        if w.lease is not None:  # its client's lane sees EOF and asks why (lanes.install)
+            lanes.unlink(w.lease.path)
+            self._end_lease(w, DeadlineExceeded(
+                f"the deadline passed while worker {w.spec.label} was running the lane's job; the worker was "
+                "recycled", device=w.spec.label, where="running") if reason == "deadline" else _died(w, code))
         was_up = w.ready_event.is_set() and not w.fatal
         if not w.ready_event.is_set():  # died during start
             w.fatal = w.fatal or f"exited with code {code} while starting"
@@ -665,6 +707,107 @@ class Pool:
             w.conn = None
         w.state = "dead"
         w.slots.close()
+
+    # -- direct lanes (service.lanes) ----------------------------------------------------------------
+    def _leased_for(self, job: Job) -> Worker | None:
+        """The worker of the lease a job adds a template to (its client's, between lane jobs), else None."""
+        want = lanes.asked(job.direct) if job.direct and self.settings.direct_lanes else None
+        if want is None or want[0] != "add":
+            return None
+        lease = self.leases.get(job.client)
+        if lease is None or lease.token != want[1] or lease.revoking:
+            return None
+        w = lease.worker
+        return w if w.state == "leased" and w.lease is lease and job.device_index in (None, w.spec.index) else None
+
+    def _lane_item(self, w: Worker, job: Job) -> tuple | None:
+        """What the job's message asks of a lane: ("new", path, token) for a grant, ("add", token), or None.
+        A grant needs a job the lane can replay (lanes.carried), no lease of its client's, and another idle
+        worker (never the pool's last)."""
+        want = lanes.asked(job.direct) if job.direct and self.settings.direct_lanes else None
+        if want is None or job.device_index is not None or not lanes.carried(job.in_refs, job.p_refs,
+                                                                            job.out_target):
+            return None
+        if want[0] == "add":
+            lease = w.lease
+            ok = lease is not None and lease.token == want[1] and lease.client == job.client and not lease.revoking
+            return ("add", lease.token) if ok and lease.templates < lanes.MAX_TEMPLATES else None
+        old = self.leases.get(job.client)
+        if old is not None:  # the client asks again: it lost its lane (this one's time it goes without)
+            self._revoke(old.worker)
+            return None
+        if w.lease is not None or \
+                not any(o.state == "idle" and o is not w for o in self.workers):  # (lent ones too: reclaimable)
+            return None
+        path, token = self.lane_dir.new_path()
+        w.lease = self.leases[job.client] = lanes.Lease(token, path, job.client, w, job.id, job.key, job.lend,
+                                                        max(0.0, job.deadline - self.loop.time()))
+        return ("new", path, token)
+
+    def _lane_message(self, w: Worker, msg: tuple) -> None:
+        lease = w.lease
+        if msg[0] == "revoked":
+            if lease is not None:
+                self._end_lease(w)
+            if w.state == "leased":
+                w.state = "idle"
+                self._give_back(w)
+            self._dispatch()
+            return
+        if lease is None or msg[1] != lease.token:
+            return  # (a lease already ended)
+        if msg[0] == "lane_start":
+            within = msg[3] or lease.within_s
+            lease.jobs[msg[2]] = Later(within + self.settings.deadline_grace_s,
+                                       partial(self._lane_overrun, w, lease, msg[2]), self.loop)
+            self.tally.inc(self._lanes[2])
+            return
+        timer = lease.jobs.pop(msg[2], None)
+        if timer is not None:
+            timer.cancel()
+        timing = msg[3]
+        if timing:
+            w.jobs_done += 1
+            self.tally.inc(self._hits)
+            self.tally.observe(self._compute, timing.get("compute_ms", 0) / 1e3)
+            self.work.note(lease.key, timing.get("compute_ms", 0), lease.lend is not None,
+                           timing.get("cpu_wait_ms", 0.0))
+            if lease.lend is None and not lease.revoking:  # lending found worth it since the grant: the lane too
+                lease.lend = self._borrow(w, lease.key)
+                if lease.lend is not None and w.conn is not None:
+                    w.conn.send_bytes(pickle.dumps(("lend", lease.lend), _PROTOCOL))
+
+    def _lane_overrun(self, w: Worker, lease: lanes.Lease, seq: int) -> None:
+        """A lane job past its deadline and the grace: its worker is killed, as a pool job's (the client's lane
+        sees EOF)."""
+        if w.lease is lease and seq in lease.jobs and w.proc is not None:
+            w.recycling = "deadline"
+            try:
+                os.kill(w.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def _revoke(self, w: Worker) -> None:
+        """Ask a leased worker to end its lane after the job in flight; it answers ("revoked",)."""
+        if w.lease is None or w.lease.revoking:
+            return
+        w.lease.revoking = True
+        try:
+            if w.conn is not None:
+                w.conn.send_bytes(pickle.dumps(("revoke",), _PROTOCOL))
+        except OSError:
+            pass
+
+    def _end_lease(self, w: Worker, cause: ServiceError | None = None) -> None:
+        lease, w.lease = w.lease, None
+        if lease is None:
+            return
+        self.lanes_ended.note(lease.token, cause)
+        if self.leases.get(lease.client) is lease:
+            del self.leases[lease.client]
+        for timer in lease.jobs.values():
+            timer.cancel()
+        lease.jobs.clear()
 
     # -- deadlines -----------------------------------------------------------------------------------
     def _on_deadline(self, job: Job) -> None:
@@ -703,6 +846,11 @@ class Pool:
         if job.timer:
             job.timer.cancel()
         shm.close_all(job.owned, unlink_too=True)
+
+
+def _died(w: Worker, code) -> WorkerDied:
+    return WorkerDied(f"worker {w.spec.label} (pid {w.pid}) died while running this job (exit code {code}); it "
+                      "has been replaced", device=w.spec.label, exit_code=code)
 
 
 # -- building pools from settings --------------------------------------------------------------------

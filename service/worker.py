@@ -435,6 +435,73 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
     return ("done", job_id, refs, timing)
 
 
+def _lane_keep(lane, msg: tuple, reply: tuple):
+    """A granted job (its message's 10th item: ("new", socket path, token) or ("add", token)) done: its message
+    kept as the lane's next template (the graph not sent again: the plan cache has it), and its timing names
+    the lane for the client (service.lanes). The lane, made on "new"."""
+    from .lanes import MAX_TEMPLATES, LaneServer
+
+    ask = msg[9]
+    if ask[0] == "new" and lane is None:
+        try:
+            lane = LaneServer(ask[1], ask[2])
+        except OSError:
+            return None
+    if lane is None or lane.token != ask[-1].encode() or len(lane.templates) >= MAX_TEMPLATES:
+        return lane
+    lane.templates.append(((*msg[:3], None, *msg[4:9]), reply[2]))
+    reply[3]["direct_lane"] = [lane.path, ask[-1], len(lane.templates) - 1]
+    return lane
+
+
+def _lane_turn(lane, conn, run) -> str:
+    """Waits for the pipe or the lane: "pipe" when the pipe is readable (first: a client's frames in a row must
+    not keep the pool's revoke or stop waiting); else serves a lane connection or frame ("lane"), or "ended"
+    when the lane's client closed its connection."""
+    import select
+
+    ready = select.select([conn, *lane.fds()], [], [])[0]
+    if conn in ready:
+        return "pipe"
+    if lane.conn is not None and lane.conn in ready:
+        frame = lane.frame()
+        if frame is None:
+            return "ended"
+        _lane_job(lane, conn, run, *frame)
+    elif lane.listener in ready:
+        lane.accept()
+    return "lane"
+
+
+_SERVER_ONLY = ("plan_cache_bytes", "compute_cpu_ms", "cpu_wait_ms")  # timing the pool takes off a job's answer
+
+
+def _lane_job(lane, conn, run, seq: int, index: int, deadline_ms: int) -> None:
+    """One job on the lane: the template run again (under its job id: a lent run's reclaim names it), the
+    pool told before (its deadline) and after (metrics), the client answered."""
+    if index >= len(lane.templates):
+        lane.answer({"seq": seq, "fallback": True})
+        return
+    msg, refs = lane.templates[index]
+    token = lane.token.decode()
+    conn.send_bytes(pickle.dumps(("lane_start", token, seq, deadline_ms / 1e3), pickle.HIGHEST_PROTOCOL))
+    try:
+        reply = run(msg)
+    except Exception as e:  # noqa: BLE001 - as a job on the pipe
+        reply = ("error", msg[1], job_error(e, msg[1]))
+    timing = None
+    if reply[0] == "done" and reply[2] == refs:
+        timing = reply[3]
+        lane.answer({"seq": seq, "timing": dict({k: v for k, v in timing.items() if k not in _SERVER_ONLY},
+                                                lane="direct")})
+    elif reply[0] == "error":
+        lane.answer({"seq": seq, "error": reply[2]})
+    else:  # (the plan cache lost its graph, or the outputs landed elsewhere: over HTTP)
+        lane.answer({"seq": seq, "fallback": True})
+    conn.send_bytes(pickle.dumps(("lane_done", token, seq, timing), pickle.HIGHEST_PROTOCOL))
+    timeline.flush()
+
+
 def worker_main(conn, spec: dict, revoked=None) -> None:
     # The server owns shutdown: Ctrl-C or a SIGTERM sent to the whole group must not kill jobs
     # half way. If the server dies, the pipe closes and this loop ends.
@@ -454,25 +521,48 @@ def worker_main(conn, spec: dict, revoked=None) -> None:
     conn.send(("ready", {"pid": os.getpid(), "backend": backend.name, "device": backend.device,
                          "cores": sorted(spec.get("cores") or [])}))
     plans, slots, threshold = Plans(engine, spec), SlotWriter(), spec["shm_threshold"]
+    run = lambda m: _run_job(engine, plans, slots, threshold, m, budget, revoked)  # noqa: E731
+    lane = None  # service.lanes.LaneServer while this worker holds a direct lane
     while True:
         try:
+            if lane is not None:
+                turn = _lane_turn(lane, conn, run)
+                if turn == "ended":  # its client went away: the worker goes back to the pool
+                    lane.close()
+                    lane = None
+                    conn.send_bytes(pickle.dumps(("revoked",), pickle.HIGHEST_PROTOCOL))
+                if turn != "pipe":
+                    continue
             msg = conn.recv()
         except (EOFError, OSError):
             break
         if msg[0] == "stop":
             break
+        if msg[0] == "lend" and lane is not None:  # the pool lends the lane idle workers' cores from now on
+            lane.templates = [((*m[:7], msg[1], *m[8:]), refs) for m, refs in lane.templates]
+            continue
+        if msg[0] == "revoke":
+            if lane is not None:
+                lane.close()
+                lane = None
+            conn.send_bytes(pickle.dumps(("revoked",), pickle.HIGHEST_PROTOCOL))
+            continue
         if msg[0] != "job":
             continue
         timeline.stamp("wk.recv")
         try:
             if isinstance(msg[3], tuple) and len(msg[3]) > 2:  # the values' frames follow: read them first
                 plans.weights.receive(conn, msg[3][2])
-            reply = _run_job(engine, plans, slots, threshold, msg, budget, revoked)
+            reply = run(msg)
         except Exception as e:  # noqa: BLE001 - the job fails, the worker goes on (MemoryError included)
             reply = ("error", msg[1], job_error(e, msg[1]))
+        if len(msg) > 9 and msg[9] is not None and reply[0] == "done":
+            lane = _lane_keep(lane, msg, reply)
         conn.send_bytes(pickle.dumps(reply, pickle.HIGHEST_PROTOCOL))  # (as Pool._send: no ForkingPickler)
         timeline.stamp("wk.sent")
         timeline.flush()
+    if lane is not None:
+        lane.close()
     try:
         conn.close()
     except OSError:

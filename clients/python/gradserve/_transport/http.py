@@ -17,7 +17,7 @@ from .. import _shm, errors
 from .._version import __version__
 from .._wire import HEADER_LENGTH, decode_response, encode_request
 from . import REQUEST_ID, given_request_id, new_request_id
-from . import _http1, _local
+from . import _http1, _lanes, _local
 
 ROUTES = {
     "health_live": ("GET", "/v2/health/live"),
@@ -172,6 +172,8 @@ class HTTPTransport:
         # same host: large tensors through shared memory (gradserve._shm)
         self._shm = _shm.SharedMemory(self.send) if transport is None and _shm.enabled(self.base_url, shared_memory) \
             else None
+        # a direct lane to a worker for repeated shared-memory jobs (experimental, off by default: _lanes)
+        self._direct = _lanes.Lanes(timeout) if self._shm is not None and _lanes.wanted() else None
 
     def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
              path_arg: str | None = None) -> dict:
@@ -189,7 +191,18 @@ class HTTPTransport:
         assert self._shm is not None
         call = _ShmCall(self._shm, lease, op, body, path_arg, self._rid)
         try:
-            return call.finish(*self.send(call.method, call.path, call.content, call.headers, timeout, call.rid))
+            lanes = self._direct
+            if lanes is None:
+                return call.finish(*self.send(call.method, call.path, call.content, call.headers, timeout, call.rid))
+            answer = lanes.exchange(call, timeout, self.send)
+            if answer is not None:
+                return call.finish(*answer)
+            lanes.ask(call)
+            answer = self.send(call.method, call.path, call.content, call.headers, timeout, call.rid)
+            resp = call.finish(*answer)
+            if resp is not None:
+                lanes.learn(call, *answer, resp)
+            return resp
         finally:
             call.abort()
 
@@ -214,6 +227,8 @@ class HTTPTransport:
             raise errors.APIConnectionError(f"{method} {self.base_url}{path}: {e!r}", request_id=rid) from e
 
     def close(self) -> None:
+        if self._direct is not None:
+            self._direct.close()
         if self._shm is not None:
             self._shm.close()
         if self._lean is not None:

@@ -1,0 +1,221 @@
+"""Direct lanes (EXPERIMENTAL, setting `direct_lanes`, off by default; issue #13): a same-host SDK client's repeated
+shared-memory job sent straight to one worker, the server main off the call's path.
+
+Grant: a job whose request carries `X-Gradserve-Lane: ask` (or `add <token>` for the same client's lease) and whose
+every input and parameter is a ref the worker reads on its own (a made region's "made" ref, read where the client
+writes it, or an "inline" value the request itself carried) and whose outputs go into a made region is run as usual;
+the pool also asks its worker to keep the job message as a template and to listen on a socket in the pool's 0700
+directory. The job's timing then names the lane: `direct_lane: [path, token, template index]`. The worker is
+`leased`: it takes no other job until the lease ends.
+
+A job on the lane (the SDK, gradserve._transport._lanes): a connection that first sends the token, then frames FRAME
+(seq, template index, deadline in ms, 0: the grant's); the worker runs the template again (under the grant's job id:
+a reclaim of the lease's lent cores names it) and answers ANSWER_HEAD (the JSON's length) and JSON {"seq", "timing"}
+or {"seq", "error": error dict (worker.job_error)} or {"seq", "fallback": true} (the outputs did not land where the
+template's did: the client sends that job over HTTP). The same template with the same request bytes is the same job:
+made inputs are read where they lie, inline ones are the request's own bytes (the SDK keys a lane on them).
+
+The server stays informed off the path: the worker posts ("lane_start", token, seq, deadline_s) and ("lane_done",
+token, seq, timing) on its pipe; the pool kills a worker whose lane job runs past its deadline plus deadline_grace_s
+(the client's connection then ends), counts the jobs, lends the lease idle workers' cores (("lend", ...)), and
+revokes a lease when another client's job would queue or takes those cores back (("revoke",): the worker ends the
+lane after the job in flight and answers ("revoked",); as it does when its client closes the connection). A worker
+that dies ends its lease; the client's connection sees EOF and asks `GET /v1/lane/<token>` why: the error the pool
+recorded (WorkerDied, or DeadlineExceeded when the pool killed it past the deadline) is answered as that job's HTTP
+error would be, and the client raises it; a revoked lease answers 200 {"state": "revoked"} (the client sends that
+job over HTTP). Never the pool's last idle worker; one lease per client.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import struct
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+FRAME = struct.Struct("<QIQ")  # seq, template index, deadline ms from now (0: none)
+ANSWER_HEAD = struct.Struct("<I")  # the answer JSON's length
+TOKEN_BYTES = 32  # hex characters
+MAX_TEMPLATES = 4  # a lease's templates (a client's region pairs in rotation, a few request variants)
+ENDED_KEPT = 64  # ended leases whose cause GET /v1/lane/<token> answers
+HEADER = "x-gradserve-lane"
+
+
+@dataclass(eq=False)
+class Lease:
+    token: str
+    path: str
+    client: str
+    worker: Any  # service.pools.Worker
+    job_id: int  # the grant's job id: every lane run goes under it (a reclaim of lent cores names it)
+    key: str  # the program's (derived graph's) key
+    lend: tuple | None  # the cores lent to the lease (at its grant or since: ("lend", ...)), while they stay lent
+    within_s: float  # the grant's deadline, from its start: a lane job's unless its frame names one
+    templates: int = 0
+    jobs: dict = field(default_factory=dict)  # lane job id -> its deadline timer (service.ticker.Later)
+    revoking: bool = False
+
+
+class LaneDir:
+    """The pool's directory for lane sockets: made 0700 on first use, removed at stop."""
+
+    def __init__(self) -> None:
+        self.path: str | None = None
+
+    def new_path(self) -> tuple[str, str]:
+        if self.path is None:
+            self.path = tempfile.mkdtemp(prefix="gradserve-lanes-")  # (mode 0700)
+        token = secrets.token_hex(TOKEN_BYTES // 2)
+        return os.path.join(self.path, token[:16]), token
+
+    def close(self) -> None:
+        if self.path is not None:
+            for n in os.listdir(self.path):
+                unlink(os.path.join(self.path, n))
+            try:
+                os.rmdir(self.path)
+            except OSError:
+                pass
+            self.path = None
+
+
+def unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def carried(in_refs: list, p_refs: dict, target: tuple | None) -> bool:
+    """Whether a job with these refs can be replayed from its message: every input is read where the client
+    writes it (made) or is the request's own bytes (inline), and its outputs go into a made region."""
+    from .out_memfd import is_made
+
+    if target is None or not is_made(target):
+        return False
+    return all(type(r) is tuple and r and r[0] in ("made", "inline") for r in [*in_refs, *p_refs.values()])
+
+
+def asked(header: str | None) -> tuple[str, str | None] | None:
+    """("ask", None) / ("add", token) from the request's lane header; None for anything else."""
+    if not header:
+        return None
+    kind, _, token = header.strip().partition(" ")
+    if kind == "ask" and not token:
+        return "ask", None
+    if kind == "add" and len(token) == TOKEN_BYTES:
+        return "add", token
+    return None
+
+
+class LaneServer:
+    """The worker's side: the listening socket, its one connection, the templates. Runs in the worker's loop
+    (worker.worker_main selects on the pipe and these sockets)."""
+
+    def __init__(self, path: str, token: str):
+        self.path, self.token = path, token.encode()
+        self.templates: list[tuple] = []  # (the job message, the output refs it gave)
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(1)
+        self.conn: socket.socket | None = None
+
+    def fds(self) -> list:
+        return [self.listener] + ([self.conn] if self.conn is not None else [])
+
+    def accept(self) -> None:
+        """A client connects: it must send the token first (else it is closed); one connection at a time."""
+        c, _ = self.listener.accept()
+        try:
+            c.settimeout(5.0)
+            got = _read(c, TOKEN_BYTES)
+            c.settimeout(None)
+        except OSError:
+            got = None
+        if got is None or not secrets.compare_digest(got, self.token):
+            c.close()
+            return
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = c
+
+    def frame(self) -> tuple | None:
+        """The next frame (seq, template index, deadline ms); None when the client went away."""
+        assert self.conn is not None
+        got = _read(self.conn, FRAME.size)
+        if got is None:
+            self.conn.close()
+            self.conn = None
+            return None
+        return FRAME.unpack(got)
+
+    def answer(self, d: dict) -> None:
+        if self.conn is None:
+            return
+        body = json.dumps(d, separators=(",", ":")).encode()
+        try:
+            self.conn.sendall(ANSWER_HEAD.pack(len(body)) + body)
+        except OSError:
+            self.conn.close()
+            self.conn = None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        self.listener.close()
+        unlink(self.path)
+
+
+def _read(s: socket.socket, n: int) -> bytes | None:
+    buf = bytearray()
+    while len(buf) < n:
+        try:
+            got = s.recv(n - len(buf))
+        except OSError:
+            return None
+        if not got:
+            return None
+        buf += got
+    return bytes(buf)
+
+
+class Ended:
+    """Why recent leases ended (token -> the ServiceError its client's job met, or None: revoked), bounded."""
+
+    def __init__(self) -> None:
+        from collections import OrderedDict
+
+        self.causes: OrderedDict = OrderedDict()
+
+    def note(self, token: str, err) -> None:
+        self.causes[token] = err
+        while len(self.causes) > ENDED_KEPT:
+            self.causes.popitem(last=False)
+
+
+def install(app, core) -> None:
+    """GET /v1/lane/<token>: why a lease ended (API keys checked as on every /v1 route)."""
+    from fastapi.responses import JSONResponse
+
+    from .api_keys import key_ok
+    from .http_app import error_response, unauthorized
+
+    async def lane(request):  # (a plain route, as GET /v1/local)
+        keys = getattr(app, "keys", None)
+        if keys and not key_ok(request.headers.get("authorization"), keys):
+            raise unauthorized()
+        token = request.path_params["token"]
+        for pool in core.pools.values():
+            if token in pool.lanes_ended.causes:
+                err = pool.lanes_ended.causes[token]
+                return JSONResponse({"state": "revoked"}) if err is None else error_response(err)
+            if any(lease.token == token for lease in pool.leases.values()):
+                return JSONResponse({"state": "held"})
+        return JSONResponse({"error": {"code": "not_found", "message": "no such lane", "detail": {}}},
+                            status_code=404)
+
+    app.add_route("/v1/lane/{token}", lane, methods=["GET"], include_in_schema=False)
