@@ -45,8 +45,10 @@ def wanted() -> bool:
 class Lanes:
     """One client's lane: its socket, token and the requests it carries (by their bytes)."""
 
-    def __init__(self, timeout: Any):
+    def __init__(self, timeout: Any, handle):
+        """handle: the transport's (status, headers, content, rid) -> the decoded body or its typed error raised."""
         self.timeout = _http1.timeouts(timeout)[1]
+        self.handle = handle
         self.lock = threading.Lock()
         self.path: str | None = None
         self.token: str | None = None
@@ -83,7 +85,7 @@ class Lanes:
                 token = self.token
                 self.drop()
                 if sent and answer is None:  # its worker went away with the job: what the server recorded
-                    _why(send, token, call.rid)
+                    _why(send, self.handle, token, call.rid)
                 return None
             return status, headers, b"".join((head, json.dumps(answer["timing"], separators=(",", ":")).encode(),
                                                b"}"))
@@ -174,18 +176,16 @@ def _read(s: socket.socket, n: int) -> bytes | None:
     return bytes(buf)
 
 
-def _why(send, token: str | None, rid: str, wait_s: float = 10.0) -> None:
+def _why(send, handle, token: str | None, rid: str, wait_s: float = 10.0) -> None:
     """Raises the error the server recorded for the lane `token` (its worker died, or was killed past the job's
     deadline); returns when there is none (revoked). The server may not have seen the worker's end yet ("held"):
     asked again, for up to `wait_s`."""
-    from .http import _handle
-
     end = time.monotonic() + wait_s
     while token is not None:
         status, headers, content = send("GET", f"/v1/lane/{token}", None, {}, None, rid)
         if status != 200:
             if status != 404:
-                _handle(status, headers, content, rid)  # (raises it)
+                handle(status, headers, content, rid)  # (raises it)
             return
         if json.loads(bytes(content)).get("state") != "held" or time.monotonic() >= end:
             return
