@@ -342,46 +342,102 @@ class Guarded:
     (traced afresh on every call; the last trace kept for its registration: _trace._share_registration),
     or, recorded False, was traced once without recording (a signature seen once costs no hook)."""
 
-    __slots__ = ("prog", "guarded", "recorded", "globals", "cells", "attrs", "items", "options", "hits", "churn")
+    __slots__ = ("prog", "guarded", "recorded", "check", "hits", "churn")
 
     def __init__(self, prog, rec: "Recorder | None", churn: int = 0, recorded: bool = True):
         self.prog, self.hits, self.churn = prog, 0, churn  # churn: traces in a row whose guards failed unused
         self.guarded, self.recorded = rec is not None, recorded  # (recorded False: seen once, not recorded yet)
         if rec is not None:
-            self.globals, self.cells, self.attrs, self.items = rec.globals, rec.cells, rec.attrs, rec.items
-            self.options = rec.options
+            self.check = _compiled(rec)  # (what it read, compared on each call: holds)
 
     def holds(self) -> bool:
-        for d, name, v in self.globals:
-            v = _held(v)
-            if d.get(name, MISSING) is not v and (name in d or builtins.__dict__.get(name, MISSING) is not v):
-                return False
-        for c, v in self.cells:
-            try:
-                if c.cell_contents is not _held(v):
-                    return False
-            except ValueError:
-                if v is not MISSING:
-                    return False
-        # a function or Cell gone since cannot run again (one made by the trace's Python: a rewritten copy, a
-        # Cell made in construct); one reached from outside is held by a guard above or a snapshot below
-        for f, name, v in self.attrs:
-            f = f()
-            if f is not None and getattr(f, name) is not v:
-                return False
-        opts, writes = self.options  # (one comparison: the ~50 options compared one by one cost ~1/3 of the check)
-        if opts.writes != writes:
-            return False
-        for box, (keys, values) in self.items:  # (C loops: L1 checks ~25 items a call)
-            if type(box) is weakref.ref:  # (a Cell's attributes)
-                box = box()
-                if box is None:
-                    continue
-                box = box.__dict__
-            if len(box) != len(values) or keys is not None and not all(map(operator.is_, box, keys)) or \
-                    not all(map(operator.is_, box.values() if keys is not None else box, values)):
-                return False
+        return self.check()
+
+
+_SOURCES: dict = {}  # a generated check's source -> its code object (traces read alike share it)
+
+
+def _compiled(rec: Recorder) -> Callable[[], bool]:
+    """rec's guards as one generated function of straight-line identity tests (TorchDynamo's way), its
+    constants its globals: the loops over (object, name, value) tuples this replaces spent most of their time
+    unpacking and dispatching, not comparing. The same tests in the same order: each global the code loaded
+    (the module's, else the builtin), closure cells, the functions' code and defaults, the context's write
+    count, then each box (a Cell's __dict__, a list or dict it holds, a class's attributes): its length, its
+    keys by identity in order (one C pass), each value by identity. A value held weakly (a Cell, a function)
+    fails once dead (never the object now at its address); a function or Cell gone is skipped (it cannot run
+    again). The source holds only names made here, counts and the function attributes' names (_guard_function's
+    three): nothing a user's object names."""
+    ns: dict = {"MISSING": MISSING, "B": builtins.__dict__, "is_": operator.is_, "_empty": _empty}
+    lines: list = []  # (the body's lines, at the try block's indent)
+
+    def const(v) -> str:
+        name = f"v{len(ns)}"
+        ns[name] = v
+        return name
+
+    for d, name, v in rec.globals:
+        d_, n_ = const(d), const(name)
+        found = f"{d_}.get({n_}, MISSING) is x or {n_} not in {d_} and B.get({n_}, MISSING) is x"
+        lines += [f"x = {const(v)}()", f"if x is None or not ({found}): return False"] if type(v) is weakref.ref \
+            else [f"x = {const(v)}", f"if not ({found}): return False"]
+    held = set()
+    for c, v in rec.cells:
+        if (id(c), id(v)) in held:  # (one function run twice: its cells recorded twice)
+            continue
+        held.add((id(c), id(v)))
+        c_ = const(c)
+        if v is MISSING:
+            lines.append(f"if not _empty({c_}): return False")
+        elif type(v) is weakref.ref:
+            lines += [f"x = {const(v)}()", f"if x is None or {c_}.cell_contents is not x: return False"]
+        else:
+            lines.append(f"if {c_}.cell_contents is not {const(v)}: return False")
+    by_function: dict = {}  # (weakref.ref(f) is one object per f: its attributes grouped by it, once each)
+    for f, name, v in rec.attrs:
+        if not name.isidentifier():
+            raise ValueError(f"a guarded attribute's name {name!r}")
+        by_function.setdefault(id(f), (f, {}))[1].setdefault(name, v)
+    for f, attrs in by_function.values():
+        lines += [f"f = {const(f)}()",
+                  f"if f is not None and ({' or '.join(f'f.{n} is not {const(v)}' for n, v in attrs.items())}): "
+                  "return False"]
+    lines.append(f"if {const(rec.options[0])}.writes != {int(rec.options[1])}: return False")
+    for box, (keys, values) in rec.items:
+        indent = ""
+        if type(box) is weakref.ref:  # (a Cell's attributes)
+            lines += [f"d = {const(box)}()", "if d is not None:", "    d = d.__dict__"]
+            indent = "    "
+        else:
+            lines.append(f"d = {const(box)}")
+        tests = [f"len(d) != {len(values)}"]
+        if keys is None:
+            tests += [f"d[{i}] is not {const(v)}" for i, v in enumerate(values)]
+        else:
+            tests.append(f"not all(map(is_, d, {const(keys)}))")
+            if all(type(k) is str for k in keys):  # (a look-up by a str key runs no user code)
+                tests += [f"d[{const(k)}] is not {const(v)}" for k, v in zip(keys, values)]
+            else:
+                tests.append(f"not all(map(is_, d.values(), {const(values)}))")
+        lines.append(f"{indent}if {' or '.join(tests)}: return False")
+    src = "\n".join(["def check():", "    try:", *(f"        {line}" for line in lines),
+                     "    except (ValueError, KeyError):  # (a cell emptied, a key gone: not what was read)",
+                     "        return False", "    return True", ""])
+    code = _SOURCES.get(src)
+    if code is None:
+        if len(_SOURCES) >= 256:
+            _SOURCES.clear()
+        code = _SOURCES[src] = compile(src, "<gradserve guard>", "exec")
+    exec(code, ns)  # noqa: S102 - source made above: names, counts and attribute names of our own
+    return ns["check"]
+
+
+def _empty(c) -> bool:
+    """Whether closure cell c is empty (a guard's `MISSING`: a name bound later in its scope)."""
+    try:
+        c.cell_contents
+    except ValueError:
         return True
+    return False
 
 
 def _hold(v):
