@@ -342,16 +342,13 @@ class Guarded:
     (traced afresh on every call; the last trace kept for its registration: _trace._share_registration),
     or, recorded False, was traced once without recording (a signature seen once costs no hook)."""
 
-    __slots__ = ("prog", "guarded", "recorded", "check", "hits", "churn")
+    __slots__ = ("prog", "guarded", "recorded", "holds", "hits", "churn")
 
     def __init__(self, prog, rec: "Recorder | None", churn: int = 0, recorded: bool = True):
         self.prog, self.hits, self.churn = prog, 0, churn  # churn: traces in a row whose guards failed unused
         self.guarded, self.recorded = rec is not None, recorded  # (recorded False: seen once, not recorded yet)
         if rec is not None:
-            self.check = _compiled(rec)  # (what it read, compared on each call: holds)
-
-    def holds(self) -> bool:
-        return self.check()
+            self.holds = _compiled(rec)  # holds(): whether all it read is unchanged (asked on each call)
 
 
 _SOURCES: dict = {}  # a generated check's source -> its code object (traces read alike share it)
