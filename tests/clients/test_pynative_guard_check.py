@@ -2,10 +2,12 @@
 sees every change to what a trace read, by whatever path it was written: a Cell attribute written past
 Cell.__setattr__ (object.__setattr__, the instance's __dict__), an attribute removed, added or moved in the
 __dict__'s order, a global bound over a builtin, a closure cell bound or emptied after the trace, a dict with
-keys other than strings, a global that is None (reused, not traced each call), and an attribute whose name is
-no identifier (the generated source holds no name the user's objects give). Each change is checked twice:
-the next call traces again (a count: fails with the check made unconditional) and gives the value by hand
-(d/dx sum(k * x * x) = 2 k x)."""
+keys other than strings, a dict subclass, a list, a global that is None (reused, not traced each call), and an
+attribute whose name is no identifier (the generated source holds no name the user's objects give). Each change
+is checked twice: the next call traces again (a count: fails with the check made unconditional) and gives the
+value by hand (d/dx sum(k * x * x) = 2 k x)."""
+from collections import OrderedDict
+
 import numpy as np
 import pytest
 
@@ -188,3 +190,23 @@ def test_a_cell_in_a_closure_replaced_is_seen(traces):
     cell = Scaled()  # the first freed (the guard holds it weakly), this one at the same address, maybe
     cell.k = 6.0
     _traced_again(traces, lambda: g(X), 2 * 6.0 * XA)
+
+
+class OrderedReader(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.cfg = OrderedDict(k=2.0)
+        self.ks = [2.0]
+
+    def construct(self, x):
+        return (x * x * self.cfg["k"] * self.ks[0]).sum()
+
+
+def test_a_dict_subclass_and_a_list_changed_in_place_are_seen(traces):
+    net = OrderedReader()
+    g = ops.grad(net)
+    _same_then(traces, lambda: g(X), 2 * 4.0 * XA)
+    net.cfg["k"] = 3.0  # (an OrderedDict: compared as the values it iterates, not by look-ups)
+    _traced_again(traces, lambda: g(X), 2 * 6.0 * XA)
+    net.ks[0] = 1.0
+    _traced_again(traces, lambda: g(X), 2 * 3.0 * XA)

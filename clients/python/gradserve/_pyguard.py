@@ -393,10 +393,10 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
     for f, name, v in rec.attrs:
         if not name.isidentifier():
             raise ValueError(f"a guarded attribute's name {name!r}")
-        by_function.setdefault(id(f), (f, {}))[1].setdefault(name, v)
+        by_function.setdefault(id(f), (f, {}))[1].setdefault((name, id(v)), (name, v))
     for f, attrs in by_function.values():
         lines += [f"f = {const(f)}()",
-                  f"if f is not None and ({' or '.join(f'f.{n} is not {const(v)}' for n, v in attrs.items())}): "
+                  f"if f is not None and ({' or '.join(f'f.{n} is not {const(v)}' for n, v in attrs.values())}): "
                   "return False"]
     lines.append(f"if {const(rec.options[0])}.writes != {int(rec.options[1])}: return False")
     for box, (keys, values) in rec.items:
@@ -407,14 +407,17 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
         else:
             lines.append(f"d = {const(box)}")
         tests = [f"len(d) != {len(values)}"]
-        if keys is None:
+        # (a plain list's or dict's items one by one, a dict's by str keys: a look-up that runs no user code)
+        inline = (type(box) is weakref.ref or type(box) in (list, dict, types.MappingProxyType)) and \
+            (keys is None or all(type(k) is str for k in keys))
+        if keys is not None:
+            tests.append(f"not all(map(is_, d, {const(keys)}))")
+        if not inline:
+            tests.append(f"not all(map(is_, {'d' if keys is None else 'd.values()'}, {const(values)}))")
+        elif keys is None:
             tests += [f"d[{i}] is not {const(v)}" for i, v in enumerate(values)]
         else:
-            tests.append(f"not all(map(is_, d, {const(keys)}))")
-            if all(type(k) is str for k in keys):  # (a look-up by a str key runs no user code)
-                tests += [f"d[{const(k)}] is not {const(v)}" for k, v in zip(keys, values)]
-            else:
-                tests.append(f"not all(map(is_, d.values(), {const(values)}))")
+            tests += [f"d[{const(k)}] is not {const(v)}" for k, v in zip(keys, values)]
         lines.append(f"{indent}if {' or '.join(tests)}: return False")
     src = "\n".join(["def check():", "    try:", *(f"        {line}" for line in lines),
                      "    except (ValueError, KeyError):  # (a cell emptied, a key gone: not what was read)",
