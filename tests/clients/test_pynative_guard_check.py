@@ -11,7 +11,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from gradserve import _pyguard, nn, ops
+from gradserve import Tensor, _pyguard, nn, ops
 
 from .test_pynative_guards import XA, X, _np, _same_then, traces  # noqa: F401 - (traces: a fixture)
 
@@ -210,3 +210,18 @@ def test_a_dict_subclass_and_a_list_changed_in_place_are_seen(traces):
     _traced_again(traces, lambda: g(X), 2 * 6.0 * XA)
     net.ks[0] = 1.0
     _traced_again(traces, lambda: g(X), 2 * 3.0 * XA)
+
+
+def test_a_guard_check_is_in_no_reference_cycle():
+    """The generated check's globals hold the guarded values (a Tensor attribute among them): it is
+    freed with its trace cache by reference counts, not left to a later garbage collection."""
+    from clients.test_loops_training import _cyclic_garbage
+
+    def fresh_cell():
+        net = Scaled()
+        net.big = Tensor(np.zeros(3, np.float32))
+        g = ops.grad(net)
+        for _ in range(3):  # (the second call records: a check made; the third runs it)
+            g(X)
+    left = dict(_cyclic_garbage(fresh_cell))
+    assert [k for k in ("check", "Guarded", "Scaled") if k in left] == []

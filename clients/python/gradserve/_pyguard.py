@@ -428,7 +428,7 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
             _SOURCES.clear()
         code = _SOURCES[src] = compile(src, "<gradserve guard>", "exec")
     exec(code, ns)  # noqa: S102 - source made above: names, counts and attribute names of our own
-    return ns["check"]
+    return ns.pop("check")  # (ns, its globals, keeps no reference to it: no cycle holding the guarded values)
 
 
 def _empty(c) -> bool:
