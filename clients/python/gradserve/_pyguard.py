@@ -9,6 +9,7 @@ standard library and site-packages) and records:
   - each Cell whose construct runs, or that such a value holds: its attributes (its __dict__'s keys and
     values, by identity), its user classes' attributes, and the items of each list or dict among them;
   - set_context's options (by their write count: context._Options). The first call of a signature is traced without the hook (_trace._guarded_trace).
+Each later call compares them all by one function generated for that trace (_compiled: identity tests).
 A value is guardable when it is immutable (numbers, strings, None, library classes, functions, NumPy /
 gradserve / math modules, tuples of guardable values), a user class (its attributes), a Tensor (captured
 Tensors written in place are _trace's const_data), a Cell, or a small list / dict of guardable values.
@@ -41,7 +42,6 @@ from ._tensor import Tensor
 _tls = threading.local()  # .rec: the Recorder of the trace this thread records (sys.setprofile is per thread)
 cell_types: list = [()]  # (Cell,), set by _cellbase (a layer above this one)
 MISSING = object()
-_DEAD = object()
 
 _HERE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _STDLIB = tuple({os.path.abspath(p) + os.sep for k in ("stdlib", "platstdlib") if (p := sysconfig.get_paths().get(k))})
@@ -444,14 +444,6 @@ def _hold(v):
     """v, or a weak reference where v is a Cell or a function: a guard kept in a Cell's or function's own cache
     must not keep it alive (nor make a reference cycle of it: Cells dropped are freed at once, as before)."""
     return weakref.ref(v) if isinstance(v, (cell_types[0], types.FunctionType)) else v
-
-
-def _held(h):
-    """The object a guard holds (_DEAD for a weak reference's that died: never the object now there)."""
-    if type(h) is not weakref.ref:
-        return h
-    v = h()
-    return _DEAD if v is None else v
 
 
 def _snapshot(box) -> tuple:
