@@ -6,7 +6,7 @@ Per step (medians, microseconds, wall): the SDK before the exchange (the value_a
 transport's send: cache look-up, PyNative's guard check, the request), the exchange (send to answer, with the
 server's own share from the answer's `timing`: read + decode, prepare, the plan's compute), after it (the
 answer made into Tensors), the optimizer's update (nn.SGD), and within "before" the guard check alone
-(PyNative: _pyguard.Guarded.holds). --jax: local JAX's jitted step runs between the SDK's steps, as in
+(PyNative: _pyguard.Guarded.holds, the check _pyguard._compiled generates). --jax: local JAX's jitted step runs between the SDK's steps, as in
 loops_bench.py (the SDK's code then runs with caches another program filled: closer to the bar's figures).
 The plan alone, in-process: benchmarks/plan_bench.py --only L1. Nothing here asserts a timing.
 """
@@ -33,7 +33,7 @@ from benchmarks.loops_bench import Server  # noqa: E402
 
 def pieces(mode: str, steps: int, with_jax: bool) -> dict:
     rec: dict = {"holds": 0.0}
-    send, holds = _http.HTTPTransport.send, _pyguard.Guarded.holds
+    send, compiled = _http.HTTPTransport.send, _pyguard._compiled
 
     def timed_send(self, *a, **k):
         rec["s0"] = time.perf_counter()
@@ -43,14 +43,18 @@ def pieces(mode: str, steps: int, with_jax: bool) -> dict:
         rec["timing"] = json.loads(bytes(r[2][:n]))["timing"] if n else {}
         return r
 
-    def timed_holds(self):
-        t = time.perf_counter()
-        try:
-            return holds(self)
-        finally:
-            rec["holds"] += time.perf_counter() - t
+    def timed_compiled(recorder):  # (each trace recorded from here on: its generated check, timed)
+        check = compiled(recorder)
 
-    _http.HTTPTransport.send, _pyguard.Guarded.holds = timed_send, timed_holds
+        def timed_holds():
+            t = time.perf_counter()
+            try:
+                return check()
+            finally:
+                rec["holds"] += time.perf_counter() - t
+        return timed_holds
+
+    _http.HTTPTransport.send, _pyguard._compiled = timed_send, timed_compiled
     srv = Server()
     try:
         gs.set_context(server=srv.url, device_target="CPU")
@@ -89,7 +93,7 @@ def pieces(mode: str, steps: int, with_jax: bool) -> dict:
                 jl.block_until_ready()
         return {k: round(statistics.median(v) * 1e6, 1) for k, v in out.items()} | {"lane": tm.get("lane")}
     finally:
-        _http.HTTPTransport.send, _pyguard.Guarded.holds = send, holds
+        _http.HTTPTransport.send, _pyguard._compiled = send, compiled
         gs.reset_context()
         srv.close()
 

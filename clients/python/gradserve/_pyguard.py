@@ -9,6 +9,7 @@ standard library and site-packages) and records:
   - each Cell whose construct runs, or that such a value holds: its attributes (its __dict__'s keys and
     values, by identity), its user classes' attributes, and the items of each list or dict among them;
   - set_context's options (by their write count: context._Options). The first call of a signature is traced without the hook (_trace._guarded_trace).
+Each later call compares them all by one function generated for that trace (_compiled: identity tests).
 A value is guardable when it is immutable (numbers, strings, None, library classes, functions, NumPy /
 gradserve / math modules, tuples of guardable values), a user class (its attributes), a Tensor (captured
 Tensors written in place are _trace's const_data), a Cell, or a small list / dict of guardable values.
@@ -41,7 +42,6 @@ from ._tensor import Tensor
 _tls = threading.local()  # .rec: the Recorder of the trace this thread records (sys.setprofile is per thread)
 cell_types: list = [()]  # (Cell,), set by _cellbase (a layer above this one)
 MISSING = object()
-_DEAD = object()
 
 _HERE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _STDLIB = tuple({os.path.abspath(p) + os.sep for k in ("stdlib", "platstdlib") if (p := sysconfig.get_paths().get(k))})
@@ -342,60 +342,108 @@ class Guarded:
     (traced afresh on every call; the last trace kept for its registration: _trace._share_registration),
     or, recorded False, was traced once without recording (a signature seen once costs no hook)."""
 
-    __slots__ = ("prog", "guarded", "recorded", "globals", "cells", "attrs", "items", "options", "hits", "churn")
+    __slots__ = ("prog", "guarded", "recorded", "holds", "hits", "churn")
 
     def __init__(self, prog, rec: "Recorder | None", churn: int = 0, recorded: bool = True):
         self.prog, self.hits, self.churn = prog, 0, churn  # churn: traces in a row whose guards failed unused
         self.guarded, self.recorded = rec is not None, recorded  # (recorded False: seen once, not recorded yet)
         if rec is not None:
-            self.globals, self.cells, self.attrs, self.items = rec.globals, rec.cells, rec.attrs, rec.items
-            self.options = rec.options
+            self.holds = _compiled(rec)  # holds(): whether all it read is unchanged (asked on each call)
 
-    def holds(self) -> bool:
-        for d, name, v in self.globals:
-            v = _held(v)
-            if d.get(name, MISSING) is not v and (name in d or builtins.__dict__.get(name, MISSING) is not v):
-                return False
-        for c, v in self.cells:
-            try:
-                if c.cell_contents is not _held(v):
-                    return False
-            except ValueError:
-                if v is not MISSING:
-                    return False
-        # a function or Cell gone since cannot run again (one made by the trace's Python: a rewritten copy, a
-        # Cell made in construct); one reached from outside is held by a guard above or a snapshot below
-        for f, name, v in self.attrs:
-            f = f()
-            if f is not None and getattr(f, name) is not v:
-                return False
-        opts, writes = self.options  # (one comparison: the ~50 options compared one by one cost ~1/3 of the check)
-        if opts.writes != writes:
-            return False
-        for box, (keys, values) in self.items:  # (C loops: L1 checks ~25 items a call)
-            if type(box) is weakref.ref:  # (a Cell's attributes)
-                box = box()
-                if box is None:
-                    continue
-                box = box.__dict__
-            if len(box) != len(values) or keys is not None and not all(map(operator.is_, box, keys)) or \
-                    not all(map(operator.is_, box.values() if keys is not None else box, values)):
-                return False
+
+_SOURCES: dict = {}  # a generated check's source -> its code object (traces read alike share it)
+
+
+def _compiled(rec: Recorder) -> Callable[[], bool]:
+    """rec's guards as one generated function of straight-line identity tests (TorchDynamo's way), its
+    constants its globals: the loops over (object, name, value) tuples this replaces spent most of their time
+    unpacking and dispatching, not comparing. The same tests in the same order: each global the code loaded
+    (the module's, else the builtin), closure cells, the functions' code and defaults, the context's write
+    count, then each box (a Cell's __dict__, a list or dict it holds, a class's attributes): its length, its
+    keys by identity in order (one C pass), each value by identity. A value held weakly (a Cell, a function)
+    fails once dead (never the object now at its address); a function or Cell gone is skipped (it cannot run
+    again). The source holds only names made here, counts and the function attributes' names (_guard_function's
+    three): nothing a user's object names."""
+    ns: dict = {"MISSING": MISSING, "B": builtins.__dict__, "is_": operator.is_, "_empty": _empty}
+    lines: list = []  # (the body's lines, at the try block's indent)
+
+    def const(v) -> str:
+        name = f"v{len(ns)}"
+        ns[name] = v
+        return name
+
+    for d, name, v in rec.globals:
+        d_, n_ = const(d), const(name)
+        found = f"{d_}.get({n_}, MISSING) is x or {n_} not in {d_} and B.get({n_}, MISSING) is x"
+        lines += [f"x = {const(v)}()", f"if x is None or not ({found}): return False"] if type(v) is weakref.ref \
+            else [f"x = {const(v)}", f"if not ({found}): return False"]
+    held = set()
+    for c, v in rec.cells:
+        if (id(c), id(v)) in held:  # (one function run twice: its cells recorded twice)
+            continue
+        held.add((id(c), id(v)))
+        c_ = const(c)
+        if v is MISSING:
+            lines.append(f"if not _empty({c_}): return False")
+        elif type(v) is weakref.ref:
+            lines += [f"x = {const(v)}()", f"if x is None or {c_}.cell_contents is not x: return False"]
+        else:
+            lines.append(f"if {c_}.cell_contents is not {const(v)}: return False")
+    by_function: dict = {}  # (weakref.ref(f) is one object per f: its attributes grouped by it, once each)
+    for f, name, v in rec.attrs:
+        if not name.isidentifier():
+            raise ValueError(f"a guarded attribute's name {name!r}")
+        by_function.setdefault(id(f), (f, {}))[1].setdefault((name, id(v)), (name, v))
+    for f, attrs in by_function.values():
+        lines += [f"f = {const(f)}()",
+                  f"if f is not None and ({' or '.join(f'f.{n} is not {const(v)}' for n, v in attrs.values())}): "
+                  "return False"]
+    lines.append(f"if {const(rec.options[0])}.writes != {int(rec.options[1])}: return False")
+    for box, (keys, values) in rec.items:
+        indent = ""
+        if type(box) is weakref.ref:  # (a Cell's attributes)
+            lines += [f"d = {const(box)}()", "if d is not None:", "    d = d.__dict__"]
+            indent = "    "
+        else:
+            lines.append(f"d = {const(box)}")
+        tests = [f"len(d) != {len(values)}"]
+        # (a plain list's or dict's items one by one, a dict's by str keys: a look-up that runs no user code)
+        inline = (type(box) is weakref.ref or type(box) in (list, dict, types.MappingProxyType)) and \
+            (keys is None or all(type(k) is str for k in keys))
+        if keys is not None:
+            tests.append(f"not all(map(is_, d, {const(keys)}))")
+        if not inline:
+            tests.append(f"not all(map(is_, {'d' if keys is None else 'd.values()'}, {const(values)}))")
+        elif keys is None:
+            tests += [f"d[{i}] is not {const(v)}" for i, v in enumerate(values)]
+        else:
+            tests += [f"d[{const(k)}] is not {const(v)}" for k, v in zip(keys, values)]
+        lines.append(f"{indent}if {' or '.join(tests)}: return False")
+    src = "\n".join(["def check():", "    try:", *(f"        {line}" for line in lines),
+                     "    except (ValueError, KeyError):  # (a cell emptied, a key gone: not what was read)",
+                     "        return False", "    return True", ""])
+    code = _SOURCES.get(src)
+    if code is None:
+        if len(_SOURCES) >= 256:
+            _SOURCES.clear()
+        code = _SOURCES[src] = compile(src, "<gradserve guard>", "exec")
+    exec(code, ns)  # noqa: S102 - source made above: names, counts and attribute names of our own
+    return ns.pop("check")  # (ns, its globals, keeps no reference to it: no cycle holding the guarded values)
+
+
+def _empty(c) -> bool:
+    """Whether closure cell c is empty (a guard's `MISSING`: a name bound later in its scope)."""
+    try:
+        c.cell_contents
+    except ValueError:
         return True
+    return False
 
 
 def _hold(v):
     """v, or a weak reference where v is a Cell or a function: a guard kept in a Cell's or function's own cache
     must not keep it alive (nor make a reference cycle of it: Cells dropped are freed at once, as before)."""
     return weakref.ref(v) if isinstance(v, (cell_types[0], types.FunctionType)) else v
-
-
-def _held(h):
-    """The object a guard holds (_DEAD for a weak reference's that died: never the object now there)."""
-    if type(h) is not weakref.ref:
-        return h
-    v = h()
-    return _DEAD if v is None else v
 
 
 def _snapshot(box) -> tuple:
