@@ -182,3 +182,22 @@ def test_an_output_that_is_one_of_the_jobs_arrays_comes_back_as_a_copy():
     assert _fresh(view, _owned([], None)).base is None and _fresh(np.float32(2.5), _owned([], None)).shape == ()
     # (a view cannot be an output that owns its memory)
     assert list(map(id, _owned([x, view], {"w": w, "v": view}))) == [id(x), id(w)]
+
+
+def test_parameters_the_plan_lacks_are_left_out():
+    """A parameter the plan does not have (one its lowering dropped) is not handed to it, which would refuse it;
+    the plan's own parameters are (lane.run passes them as they are when the plan has them all)."""
+    d = derived("take_params", take_graph())
+    x, i = take_args()
+
+    async def scenario():
+        lane = lane_of(inline_max_ms=1.0)
+        await noted(lane, d, 0.2)
+        plan = lane.plan_for(d.key)
+        plain, _ = lane.run(plan, d.key, 1, [x, i], {})
+        extra, _ = lane.run(plan, d.key, 2, [x, i], {"dropped": np.ones(2, np.float32)})
+        lane.close()
+        return plain, extra
+
+    plain, extra = asyncio.run(scenario())
+    assert len(plain) == len(extra) == 4 and all(np.array_equal(p, e) for p, e in zip(plain, extra))
