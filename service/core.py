@@ -283,7 +283,8 @@ class Core:
             raise Overloaded(f"every pool is full ({', '.join(self.pools)}): retry after {retry}s", retry_after=retry,
                              queue_size=self.settings.queue_size)
         self.admitting += 1
-        self.admitted_by[client] += 1
+        held = self.admitted_by
+        held[client] = held.get(client, 0) + 1  # (dict's own: Counter's `+=` on a client not held calls __missing__)
         return Admission(self, client)
 
     def _fewer_than_another(self, client: str) -> bool:
