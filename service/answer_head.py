@@ -8,6 +8,9 @@ device. Those bytes are kept per such layout (learnt from a head encoded in full
 prefix), and each answer of that layout is the kept bytes, the timing and a brace: bit for bit the full
 encoder's head (orjson writes compact members one after the other). This skips, per answer, a dict and a
 shape list per output and the dump of the whole head (~5 us of the main process's ~80 us per L3 request).
+A program's answers after the first few are in the layout it answered in last (`_last`, per graph id, device and
+structure object): each output is checked against that layout (name, shape, dtype object, C-contiguous ndarray)
+without the layout's key being built and hashed; any other output takes the layout path above.
 An answer whose every output a worker wrote into the client's shared memory region (W2's) is kept the same way,
 its layout adding each output's place (`encode_placed`). Anything else (some outputs placed, JSON answers, an
 output that is not a plain ndarray) is encoded in full by the caller.
