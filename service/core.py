@@ -21,6 +21,7 @@ import numpy as np
 from engine.ir import Graph
 from engine.serialize import Limits
 
+from .millis import ms3
 from . import codec, gc_pause, shm
 from .answer_budget import UnsentAnswers
 from .body_budget import BodyBudget
@@ -481,8 +482,8 @@ class Core:
     def _result(gid: str, d: Derived, outs: list, timing: dict, label: str, t0: float, t_prep: float) -> JobResult:
         if len(outs) != len(d.names):  # pragma: no cover - engine and core disagree on the structure
             raise ServiceError(f"the worker returned {len(outs)} tensors, {len(d.names)} expected")
-        timing = dict(timing, prepare_ms=round((t_prep - t0) * 1e3, 3),
-                      total_ms=round((time.perf_counter() - t0) * 1e3, 3))
+        timing = dict(timing, prepare_ms=ms3((t_prep - t0) * 1e3),
+                      total_ms=ms3((time.perf_counter() - t0) * 1e3))
         return JobResult(list(zip(d.names, outs)), d.structure, gid, label, timing)
 
 

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from .millis import ms3
 from .answer_budget import UnsentAnswers
 from .api_keys import key_ok
 from . import (answer_head, client_shm, client_shm_http, codec, docs_assets, examples, gc_pause, head_memo, models,
@@ -385,8 +386,8 @@ def _small_answer(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
     encodes it."""
     t0 = call.t0
     timing = res.timing
-    timing["read_decode_ms"] = round((t_dec - t0) * 1e3, 3)  # (the result's own dict: nobody else holds it)
-    timing["read_ms"] = round((t_read - t0) * 1e3, 3)
+    timing["read_decode_ms"] = ms3((t_dec - t0) * 1e3)  # (the result's own dict: nobody else holds it)
+    timing["read_ms"] = ms3((t_read - t0) * 1e3)
     if binary and (io is None or not io.output) and sum([a.nbytes for _, a in res.outputs]) <= BIG:
         out, raw = answer_head.encode(res.outputs, res.structure, res.graph_id, res.device, timing)
         return BodyResponse(out, [*raw, (_RID, call.request_id.encode("latin-1"))])
