@@ -25,7 +25,6 @@ import asyncio
 import inspect
 import os
 import pickle
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -151,28 +150,14 @@ async def marked(reqs: dict, n: int) -> None:
 
 def instructions(reqs_file: Path, trees: list, n: int, keep: Path) -> dict:
     """{workload: {tree: {piece: instructions per request}}}, one callgrind process per tree, at once."""
-    from benchmarks.percall_cpu import CALLGRIND_MARKS, _paths, _summary
+    from benchmarks.lean_http_ab import callgrind_dumps
 
-    runs = []
-    for name, tree in trees:
-        out = keep / f"cg-{name}"
-        env = dict(os.environ, PYTHONPATH=_paths(tree) + f":{ROOT}", PYTHONHASHSEED="0")
-        cmd = ["valgrind", "--tool=callgrind", "--separate-threads=yes", *CALLGRIND_MARKS,
-               f"--callgrind-out-file={out}", sys.executable, str(ROOT / "benchmarks" / "server_pieces.py"),
-               "--_marked", str(reqs_file), "--n", str(n)]
-        runs.append((name, out, subprocess.Popen(cmd, env=env, cwd=tree, stdout=subprocess.DEVNULL,
-                                                 stderr=subprocess.PIPE, text=True)))
     res: dict = {wl: {} for wl in WORKLOADS}
-    for name, out, proc in runs:
-        _, err = proc.communicate()
-        if proc.returncode:
-            raise RuntimeError(f"callgrind run of {name} failed: {err[-3000:]}")
-        k = 0
+    for name, counts in callgrind_dumps(ROOT / "benchmarks" / "server_pieces.py", reqs_file, trees, n, keep,
+                                        len(WORKLOADS) * len(PIECES)).items():
+        it = iter(counts)
         for wl in WORKLOADS:
-            got = {}
-            for piece in PIECES:  # one dump per mark pair, in order
-                k += 1
-                got[piece] = _summary(Path(f"{out}.{k}-01")) / n
+            got = {piece: next(it) for piece in PIECES}
             got["http"] = got["lean"] - got["bare"]
             got["runner_rest"] = got["bare"] - got["front"] - got["decode"] - got["run_now"] - got["answer"]
             got["core_rest"] = got["run_now"] - got["lane"]
