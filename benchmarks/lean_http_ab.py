@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -244,6 +245,29 @@ def instructions(reqs_file: Path, trees: list, n: int) -> dict:
     return res
 
 
+@contextmanager
+def captured():
+    """The SDK's L3 and L1 requests (benchmarks.percall_cpu.capture), pickled in a temporary folder: its path."""
+    sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
+    from benchmarks.percall_cpu import capture
+
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Path(tmp) / "reqs.pkl"
+        capture(f)
+        yield f
+
+
+def print_counts(res: dict) -> None:
+    """{workload: {tree: {what: instructions}}}, a line a workload and tree."""
+    for wl, by_tree in res.items():
+        for name, v in by_tree.items():
+            print(f"{wl} {name:8s} " + "  ".join(f"{k} {x / 1e3:7.1f}k" for k, x in v.items()))
+
+
+def trees_of(args) -> list:
+    return [tuple(t.split("=", 1)) for t in args.tree] or [("this", str(ROOT))]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=24)
@@ -256,17 +280,9 @@ def main() -> int:
     if args._marked:  # (the tree measured is this process's PYTHONPATH)
         asyncio.run(marked(pickle.loads(Path(args._marked).read_bytes()), args.n))
         return 0
-    sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
-    from benchmarks.percall_cpu import capture
-
-    with tempfile.TemporaryDirectory() as tmp:
-        f = Path(tmp) / "reqs.pkl"
-        capture(f)
+    with captured() as f:
         if args.instructions:
-            trees = [tuple(t.split("=", 1)) for t in args.tree] or [("this", str(ROOT))]
-            for wl, by_tree in instructions(f, trees, args.n).items():
-                for name, v in by_tree.items():
-                    print(f"{wl} {name:8s} " + "  ".join(f"{k} {x / 1e3:7.1f}k" for k, x in v.items()))
+            print_counts(instructions(f, trees_of(args), args.n))
             return 0
         reqs = pickle.loads(f.read_bytes())
     for wl, v in asyncio.run(measure(reqs, args.rounds, args.n, args.bare)).items():

@@ -26,7 +26,6 @@ import inspect
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,27 +166,22 @@ def instructions(reqs_file: Path, trees: list, n: int, keep: Path) -> dict:
 
 
 def main() -> int:
+    sys.path[:0] = [str(ROOT)]
+    from benchmarks.lean_http_ab import captured, print_counts, trees_of
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--tree", action="append", default=[], help="name=path of a tree (repeat)")
-    ap.add_argument("--keep", help="a folder for the callgrind files (else a temporary one)")
+    ap.add_argument("--keep", help="a folder for the callgrind files (else the capture's temporary one)")
     ap.add_argument("--_marked", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._marked:  # (the tree measured is this process's PYTHONPATH)
         asyncio.run(marked(pickle.loads(Path(args._marked).read_bytes()), args.n))
         return 0
-    sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
-    from benchmarks.percall_cpu import capture
-
-    with tempfile.TemporaryDirectory() as tmp:
-        f = Path(tmp) / "reqs.pkl"
-        capture(f)
-        keep = Path(args.keep) if args.keep else Path(tmp)
+    with captured() as f:
+        keep = Path(args.keep) if args.keep else f.parent
         keep.mkdir(parents=True, exist_ok=True)
-        trees = [tuple(t.split("=", 1)) for t in args.tree] or [("this", str(ROOT))]
-        for wl, by_tree in instructions(f, trees, args.n, keep).items():
-            for name, v in by_tree.items():
-                print(f"{wl} {name:6s} " + "  ".join(f"{k} {x / 1e3:.1f}k" for k, x in v.items()))
+        print_counts(instructions(f, trees_of(args), args.n, keep))
     return 0
 
 
