@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -206,35 +207,65 @@ async def marked(reqs: dict, n: int) -> None:
 WORKLOADS, PATHS = ("l3", "l1"), ("lean", "bare")
 
 
-def instructions(reqs_file: Path, trees: list, n: int) -> dict:
-    """{workload: {tree: {lean, bare, http: instructions per request}}}, one callgrind process per tree, at once."""
+def callgrind_dumps(script: Path, reqs_file: Path, trees: list, n: int, out_dir: Path, dumps: int) -> dict:
+    """{tree name: [instructions per request in each of its `dumps` dumps (mark pairs), in order]}: `script
+    --_marked reqs_file --n n` under callgrind, one process per tree (PYTHONPATH: the tree, then this one's
+    benchmarks), the trees at once."""
     from benchmarks.percall_cpu import CALLGRIND_MARKS, _paths, _summary
 
     runs = []
     for name, tree in trees:
-        out = reqs_file.parent / f"cg-{name}"
-        env = dict(os.environ, PYTHONPATH=_paths(tree), PYTHONHASHSEED="0")
+        out = out_dir / f"cg-{name}"
+        env = dict(os.environ, PYTHONPATH=_paths(tree) + f":{ROOT}", PYTHONHASHSEED="0")
         # the main thread's count only: the lane's compile thread and the pools' threads run meanwhile, ~50x
         # longer under callgrind than natively
         cmd = ["valgrind", "--tool=callgrind", "--separate-threads=yes", *CALLGRIND_MARKS,
-               f"--callgrind-out-file={out}", sys.executable,
-               str(ROOT / "benchmarks" / "lean_http_ab.py"), "--_marked", str(reqs_file), "--n", str(n)]
+               f"--callgrind-out-file={out}", sys.executable, str(script), "--_marked", str(reqs_file), "--n", str(n)]
         runs.append((name, out, subprocess.Popen(cmd, env=env, cwd=tree, stdout=subprocess.DEVNULL,
                                                  stderr=subprocess.PIPE, text=True)))
-    res: dict = {wl: {} for wl in WORKLOADS}
+    res = {}
     for name, out, proc in runs:
         _, err = proc.communicate()
         if proc.returncode:
             raise RuntimeError(f"callgrind run of {name} failed: {err[-2000:]}")
-        k = 0
+        res[name] = [_summary(Path(f"{out}.{k}-01")) / n for k in range(1, dumps + 1)]
+    return res
+
+
+def instructions(reqs_file: Path, trees: list, n: int) -> dict:
+    """{workload: {tree: {lean, bare, http: instructions per request}}}, one callgrind process per tree, at once."""
+    res: dict = {wl: {} for wl in WORKLOADS}
+    for name, counts in callgrind_dumps(ROOT / "benchmarks" / "lean_http_ab.py", reqs_file, trees, n,
+                                        reqs_file.parent, len(WORKLOADS) * len(PATHS)).items():
+        it = iter(counts)
         for wl in WORKLOADS:
-            got = {}
-            for what in PATHS:  # one dump per mark pair, in order
-                k += 1
-                got[what] = _summary(Path(f"{out}.{k}-01")) / n
+            got = {what: next(it) for what in PATHS}
             got["http"] = got["lean"] - got["bare"]
             res[wl][name] = got
     return res
+
+
+@contextmanager
+def captured():
+    """The SDK's L3 and L1 requests (benchmarks.percall_cpu.capture), pickled in a temporary folder: its path."""
+    sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
+    from benchmarks.percall_cpu import capture
+
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Path(tmp) / "reqs.pkl"
+        capture(f)
+        yield f
+
+
+def print_counts(res: dict) -> None:
+    """{workload: {tree: {what: instructions}}}, a line a workload and tree."""
+    for wl, by_tree in res.items():
+        for name, v in by_tree.items():
+            print(f"{wl} {name:8s} " + "  ".join(f"{k} {x / 1e3:7.1f}k" for k, x in v.items()))
+
+
+def trees_of(args) -> list:
+    return [tuple(t.split("=", 1)) for t in args.tree] or [("this", str(ROOT))]
 
 
 def main() -> int:
@@ -249,17 +280,9 @@ def main() -> int:
     if args._marked:  # (the tree measured is this process's PYTHONPATH)
         asyncio.run(marked(pickle.loads(Path(args._marked).read_bytes()), args.n))
         return 0
-    sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
-    from benchmarks.percall_cpu import capture
-
-    with tempfile.TemporaryDirectory() as tmp:
-        f = Path(tmp) / "reqs.pkl"
-        capture(f)
+    with captured() as f:
         if args.instructions:
-            trees = [tuple(t.split("=", 1)) for t in args.tree] or [("this", str(ROOT))]
-            for wl, by_tree in instructions(f, trees, args.n).items():
-                for name, v in by_tree.items():
-                    print(f"{wl} {name:8s} " + "  ".join(f"{k} {x / 1e3:7.1f}k" for k, x in v.items()))
+            print_counts(instructions(f, trees_of(args), args.n))
             return 0
         reqs = pickle.loads(f.read_bytes())
     for wl, v in asyncio.run(measure(reqs, args.rounds, args.n, args.bare)).items():

@@ -29,6 +29,7 @@ import numpy as np
 
 from engine.vmap import vmap_graph
 
+from .millis import ms3
 from .derivation import worker_json
 from .errors import DeadlineExceeded, Internal, clip
 from .pools import Job, Pool
@@ -124,7 +125,7 @@ class Batcher:
         except Exception:  # noqa: BLE001 - run them one by one: each caller gets its own result or error
             await asyncio.gather(*(self._single(it, pool, d, index, client) for it in items))
             return
-        timing = dict(timing, batch=n, batch_ms=round((time.perf_counter() - t0) * 1e3, 3))  # n: the caller's own
+        timing = dict(timing, batch=n, batch_ms=ms3((time.perf_counter() - t0) * 1e3))  # n: the caller's own
         for j, (_, _, fut, _) in enumerate(items):
             if not fut.done():
                 fut.set_result(([np.ascontiguousarray(o[j]) for o in outs], timing, label))

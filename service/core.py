@@ -21,6 +21,7 @@ import numpy as np
 from engine.ir import Graph
 from engine.serialize import Limits
 
+from .millis import ms3
 from . import codec, gc_pause, shm
 from .answer_budget import UnsentAnswers
 from .body_budget import BodyBudget
@@ -285,7 +286,8 @@ class Core:
             raise Overloaded(f"every pool is full ({', '.join(self.pools)}): retry after {retry}s", retry_after=retry,
                              queue_size=self.settings.queue_size)
         self.admitting += 1
-        self.admitted_by[client] += 1
+        held = self.admitted_by
+        held[client] = held.get(client, 0) + 1  # (dict's own: Counter's `+=` on a client not held calls __missing__)
         return Admission(self, client)
 
     def _fewer_than_another(self, client: str) -> bool:
@@ -482,8 +484,8 @@ class Core:
     def _result(gid: str, d: Derived, outs: list, timing: dict, label: str, t0: float, t_prep: float) -> JobResult:
         if len(outs) != len(d.names):  # pragma: no cover - engine and core disagree on the structure
             raise ServiceError(f"the worker returned {len(outs)} tensors, {len(d.names)} expected")
-        timing = dict(timing, prepare_ms=round((t_prep - t0) * 1e3, 3),
-                      total_ms=round((time.perf_counter() - t0) * 1e3, 3))
+        timing = dict(timing, prepare_ms=ms3((t_prep - t0) * 1e3),
+                      total_ms=ms3((time.perf_counter() - t0) * 1e3))
         return JobResult(list(zip(d.names, outs)), d.structure, gid, label, timing)
 
 

@@ -33,14 +33,16 @@ class Head:
     present as lists, one (field, key, dtype, shape, where) per tensor (where: its offset in the binary
     tail, or a `Shared` for a shared memory one), the bytes they take in the tail, and whether any is
     in shared memory (then only a request with a RegionIO may use it). `prepared`: what the core's
-    prepare found for this header's jobs (service.core.Core._prepared), once one passed it."""
+    prepare found for this header's jobs (service.core.Core._prepared), once one passed it; `template`: the
+    fields its JobRequests share (service.jobs.request_template; False until its first hit)."""
 
-    __slots__ = ("model", "strict", "lists", "tensors", "nbytes", "shared", "prepared")
+    __slots__ = ("model", "strict", "lists", "tensors", "nbytes", "shared", "prepared", "template")
 
     def __init__(self, model, strict: bool, lists: tuple, tensors: tuple, nbytes: int):
         self.model, self.strict, self.lists, self.tensors, self.nbytes = model, strict, lists, tensors, nbytes
         self.shared = any(type(t[4]) is Shared for t in tensors)
         self.prepared = None
+        self.template: dict | None | bool = False  # its jobs' JobRequest fields (jobs.request_template), once made
 
     def cut(self, tail: memoryview, regions=None) -> tuple[list, dict, dict]:
         """(inputs, params, {sens|tangents|v: [arrays]}): views of a tail of exactly `nbytes`, as a first

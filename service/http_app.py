@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from .millis import ms3
 from .answer_budget import UnsentAnswers
 from .api_keys import key_ok
 from . import (answer_head, client_shm, client_shm_http, codec, docs_assets, examples, gc_pause, head_memo, lanes,
@@ -36,8 +37,8 @@ from .body_budget import FREE, Charge, parsed
 from .http_body import content_coding, inflated, read_body, read_raw, too_large, within
 from .core import GRAPH_OFF_LOOP, Core, JobRequest, JobResult
 from .tensor_store import NAMES_BY_HASH
-from .jobs import (BIG, REQUEST_ID, TENSOR_STAND_INS, JobCall, client_of, envelopes_ok, job_request, offload,
-                   request_client, request_id, validate, validation_error, without_tensors)
+from .jobs import (BIG, REQUEST_ID, TENSOR_STAND_INS, JobCall, client_of, envelopes_ok, from_template, job_request,
+                   offload, request_client, request_id, request_template, validate, validation_error, without_tensors)
 from .errors import (Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized, http_headers,
                      http_status)
 from .settings import Settings
@@ -241,8 +242,15 @@ def _decode_known(kind: str, known: head_memo.Head, body, tail, regions) -> tupl
     if m.shared_memory_output is not None and regions is not None:
         regions.set_output(m.shared_memory_output)
     inputs, params, tensors = known.cut(tail, regions)
-    req = job_request(kind, m, inputs, params, tensors, size=len(body), strict=known.strict,
-                      output_format="binary" if m.binary_output else "json")
+    t = known.template
+    if t is False:
+        t = known.template = request_template(kind, m, strict=known.strict,
+                                              output_format="binary" if m.binary_output else "json")
+    if t is None:
+        req = job_request(kind, m, inputs, params, tensors, size=len(body), strict=known.strict,
+                          output_format="binary" if m.binary_output else "json")
+    else:
+        req = from_template(t, inputs, params, tensors, len(body))
     req.recipe = known  # (the core's prepare keeps what it found for this header there)
     return req, m.binary_output
 
@@ -379,8 +387,8 @@ def _small_answer(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
     encodes it."""
     t0 = call.t0
     timing = res.timing
-    timing["read_decode_ms"] = round((t_dec - t0) * 1e3, 3)  # (the result's own dict: nobody else holds it)
-    timing["read_ms"] = round((t_read - t0) * 1e3, 3)
+    timing["read_decode_ms"] = ms3((t_dec - t0) * 1e3)  # (the result's own dict: nobody else holds it)
+    timing["read_ms"] = ms3((t_read - t0) * 1e3)
     if binary and (io is None or not io.output) and sum([a.nbytes for _, a in res.outputs]) <= BIG:
         out, raw = answer_head.encode(res.outputs, res.structure, res.graph_id, res.device, timing)
         return BodyResponse(out, [*raw, (_RID, call.request_id.encode("latin-1"))])

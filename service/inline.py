@@ -282,8 +282,9 @@ class InlineLane:
         """(outputs, compute ms); a failure raises the ServiceError a worker's answer would."""
         t0, c0 = time.perf_counter(), time.thread_time()
         try:
-            # the parameters the lowered plan still has (Engine.run filters the same way)
-            ps = {k: v for k, v in params.items() if k in plan.param_avals} if params else None
+            # the parameters the lowered plan still has (Engine.run filters the same way): all of them, usually
+            ps = (params if params.keys() <= plan.param_avals.keys() else
+                  {k: v for k, v in params.items() if k in plan.param_avals}) if params else None
             outs = tree_flatten(plan.run_host(inputs, ps or None))
             own = _owned(inputs, params)
             outs = [_fresh(a, own) for a in outs]

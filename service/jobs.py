@@ -126,18 +126,42 @@ def validate(kind: str, head: dict):
         raise validation_error(e) from None
 
 
+def _fields(kind: str, m, strict: bool, output_format: str) -> dict:
+    """A JobRequest's fields that come from its validated model `m` (all but its tensors and size)."""
+    opts: dict[str, Any] = {f: getattr(m, f) for f in OPTION_FIELDS[kind]}
+    if NESTED[kind] and m.inner:
+        opts["inner"] = [g.model_dump(exclude_unset=True) for g in m.inner]
+    return dict(kind=kind, graph=m.graph, graph_id=m.graph_id, device=m.device,
+                deadline_s=m.deadline_ms / 1e3 if m.deadline_ms is not None else None, options=opts,
+                graph_strict=strict, output_format=output_format)
+
+
 def job_request(kind: str, m, inputs: list, params: dict, tensors: dict, *, size: int, strict: bool,
                 output_format: str) -> JobRequest:
     """The JobRequest of a validated model `m` and its decoded tensors (`tensors`: sens / tangents / v),
     whichever wire it came from."""
-    opts: dict[str, Any] = dict(tensors)
-    for f in OPTION_FIELDS[kind]:
-        opts[f] = getattr(m, f)
-    if NESTED[kind] and m.inner:
-        opts["inner"] = [g.model_dump(exclude_unset=True) for g in m.inner]
-    return JobRequest(kind=kind, inputs=inputs, graph=m.graph, graph_id=m.graph_id, params=params, device=m.device,
-                      deadline_s=m.deadline_ms / 1e3 if m.deadline_ms is not None else None, options=opts,
-                      size_hint=size, graph_strict=strict, output_format=output_format)
+    f = _fields(kind, m, strict, output_format)
+    f["options"] = {**tensors, **f["options"]}
+    return JobRequest(inputs=inputs, params=params, size_hint=size, **f)
+
+
+def request_template(kind: str, m, *, strict: bool, output_format: str) -> dict | None:
+    """job_request's fields for model `m` as a JobRequest holds them (its defaults too), for `from_template`: a
+    binary header met before (service.head_memo.Head) decodes to the same model each time; None when its
+    options hold nested specs (each request gets its own copies of those)."""
+    f = _fields(kind, m, strict, output_format)
+    return None if "inner" in f["options"] else vars(JobRequest(inputs=[], **f))
+
+
+def from_template(template: dict, inputs: list, params: dict, tensors: dict, size: int) -> JobRequest:
+    """job_request(kind, m, inputs, params, tensors, size=size, ...) for `request_template(kind, m, ...)`,
+    without the model's fields read again and the dataclass's __init__ (~2 us a request)."""
+    req = JobRequest.__new__(JobRequest)
+    fields = req.__dict__
+    fields.update(template)
+    fields["inputs"], fields["params"], fields["size_hint"] = inputs, params, size
+    fields["options"] = {**tensors, **template["options"]}
+    return req
 
 
 async def offload(big: bool, fn: Callable, *args) -> Any:

@@ -38,6 +38,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .millis import ms3
 from . import lanes, shm, timeline, weight_refs
 from .weight_shm import SharedWeights
 from .out_slots import OutputSlots
@@ -380,7 +381,7 @@ class Pool:
         self.tally.inc(self._lanes[1])
         outs, ms = self.inline.run(plan, key, job_id, inputs, params)
         self.tally.observe(self._compute, ms / 1e3)
-        ms = round(ms, 3)
+        ms = ms3(ms)
         return outs, {"compute_ms": ms, "output_ms": 0.0, "compile_cache": "hit", "threads": 1, "queue_ms": 0.0,
                       "worker_ms": ms, "reclaimed": False, "lane": "inline"}, self.name
 
@@ -638,8 +639,8 @@ class Pool:
             outs = w.slots.take_all(refs)  # views on reused slots, or on segments whose names are unlinked
             self.tally.inc(self._misses if timing.get("compile_cache") == "miss" else self._hits)
             self.tally.observe(self._compute, timing.get("compute_ms", 0) / 1e3)
-            timing = dict(timing, queue_ms=round((job.started - job.enqueued) * 1e3, 3),
-                          worker_ms=round((time.perf_counter() - job.started) * 1e3, 3), reclaimed=job.reclaimed,
+            timing = dict(timing, queue_ms=ms3((job.started - job.enqueued) * 1e3),
+                          worker_ms=ms3((time.perf_counter() - job.started) * 1e3), reclaimed=job.reclaimed,
                           lane="worker")
             if job.future and not job.future.done():
                 job.future.set_result((outs, timing, w.spec.label))

@@ -34,6 +34,7 @@ import signal
 import sys
 import time
 
+from .millis import ms3
 from . import timeline
 from .core_lending import RunDelay
 
@@ -424,14 +425,14 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
     finally:
         _INPUT_MAPS.done()
         shm.close_all(attached)
-    timing = {"compute_ms": round((t1 - t0) * 1e3, 3), "output_ms": round((time.perf_counter() - t1) * 1e3, 3),
+    timing = {"compute_ms": ms3((t1 - t0) * 1e3), "output_ms": ms3((time.perf_counter() - t1) * 1e3),
               "compile_cache": "miss" if engine.misses != misses else "hit",
-              "compile_ms": round((engine.compile_seconds - compiling) * 1e3, 3),
+              "compile_ms": ms3((engine.compile_seconds - compiling) * 1e3),
               "threads": threads, "plan_cache_bytes": plans.held}
     if lend is None:  # the run's own CPU, its compile's not counted: unlike its wall time, not longer on a loaded box
-        timing["compute_cpu_ms"] = round((c1 - c0 - engine.compile_cpu_seconds + compiling_cpu) * 1e3, 3)
+        timing["compute_cpu_ms"] = ms3((c1 - c0 - engine.compile_cpu_seconds + compiling_cpu) * 1e3)
     if waited is not None:
-        timing["cpu_wait_ms"] = round(waited, 3)
+        timing["cpu_wait_ms"] = ms3(waited)
     return ("done", job_id, refs, timing)
 
 

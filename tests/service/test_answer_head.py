@@ -21,8 +21,10 @@ def _timing(k: int) -> dict:  # a timing whose length changes call by call (the 
 @pytest.fixture(autouse=True)
 def _clear():
     answer_head._heads.clear()
+    answer_head._last.clear()
     yield
     answer_head._heads.clear()
+    answer_head._last.clear()
 
 
 def test_memoised_answers_are_the_full_encoders_bytes():
@@ -58,6 +60,37 @@ def test_a_changed_layout_is_not_answered_from_another_ones_head(change):
     for k in range(2):
         assert answer_head.encode(outs, structure, gid, device, _timing(k)) == \
             _full(outs, structure, gid, device, _timing(k))
+
+
+@pytest.mark.parametrize("change", ["shape", "dtype", "byteorder", "name", "strided", "not an array", "fewer"])
+def test_a_programs_last_layout_answers_only_outputs_of_that_layout(change):
+    """A program's answers after its layout is kept (`_last`, answered without the layout's key) still have each
+    output checked: another shape, dtype, name, a strided view or a scalar, or fewer outputs under the same
+    program take the layout path or the full encoder, whose bytes they get."""
+    structure, gid, device = [0, 1], "sha256:" + "f" * 64, "cpu"
+
+    def outs(k):
+        return [("out0", np.full((), k, np.float32)), ("out1", np.arange(4, dtype=np.float32) + k)]
+
+    for k in range(3):  # learnt, then kept as the program's last layout
+        assert answer_head.encode(outs(k), structure, gid, device, _timing(k)) == \
+            _full(outs(k), structure, gid, device, _timing(k))
+    assert len(answer_head._last) == 1
+    other = {"shape": np.arange(6, dtype=np.float32).reshape(2, 3), "dtype": np.arange(4, dtype=np.float64),
+             "byteorder": np.arange(4, dtype=">f4"), "strided": np.arange(8, dtype=np.float32)[::2],
+             "not an array": np.float32(3.0)}
+    for k in range(3):
+        got = outs(k)
+        if change == "name":
+            got[1] = ("grad", got[1][1])
+        elif change == "fewer":
+            got = got[:1]
+        else:
+            got[1] = ("out1", other[change] + k)
+        assert answer_head.encode(got, structure, gid, device, _timing(k)) == \
+            _full(got, structure, gid, device, _timing(k))
+        assert answer_head.encode(outs(k), structure, gid, device, _timing(k)) == \
+            _full(outs(k), structure, gid, device, _timing(k))
 
 
 def test_outputs_that_are_not_plain_arrays_take_the_full_encoder():

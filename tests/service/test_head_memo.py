@@ -72,6 +72,29 @@ def test_a_header_met_before_decodes_as_the_first_time(kind, arrays, options, mo
     assert all(not a.flags.writeable for a in req.inputs)  # views of the body, as a first decode gives
 
 
+@pytest.mark.parametrize("kind, arrays, options", CASES + [
+    ("grad", {"inputs": [rng.random(3, np.float32)]}, {"inner": [{"grad_position": [0]}], "grad_position": [0]})])
+def test_each_hit_of_a_header_is_its_own_job_request(kind, arrays, options):
+    """A header's hits build their JobRequests from the fields kept for it (jobs.request_template): each one equal
+    to a first decode's, field by field, with options of its own (what one job's path changes in it, no other
+    job sees), and a header that differs in a field (its deadline here) decodes to its own."""
+    s, memo = Settings(), head_memo.HeadMemo()
+    for deadline in (None, 250, 5):
+        body, hl = binary_body(arrays, **dict(options, deadline_ms=deadline))
+        reqs = [http_app.decode_job(kind, body, hl, s, None, memo)[0] for _ in range(3)]
+        want = http_app.decode_job(kind, body, hl, s)[0]
+        for req in reqs:
+            assert decoded(req) == decoded(want) and req.deadline_s == (deadline / 1e3 if deadline else None)
+            assert {k: v for k, v in vars(req).items() if k not in ("inputs", "params", "options", "recipe")} == \
+                {k: v for k, v in vars(want).items() if k not in ("inputs", "params", "options", "recipe")}
+        reqs[1].options["mutated"] = True
+        reqs[1].params["mutated"] = True
+        assert "mutated" not in reqs[2].options and "mutated" not in reqs[2].params
+        assert "mutated" not in http_app.decode_job(kind, body, hl, s, None, memo)[0].options
+    known = next(iter(memo.heads.values()))
+    assert (known.template is None) == ("inner" in options)  # (nested specs: each request its own copies)
+
+
 def test_a_known_header_with_a_wrong_tail_is_refused_as_always():
     s, memo = Settings(), head_memo.HeadMemo()
     body, hl = binary_body({"inputs": [np.ones(4, np.float32)]})

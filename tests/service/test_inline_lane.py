@@ -13,6 +13,7 @@ from engine import GraphBuilder
 from inline_jobs import F32, Worker, branch_graph, derived, lane_of, noted, take_args, take_graph, worker_answer
 from service import shm
 from service.errors import ServiceError, from_engine
+from service.millis import ms3
 
 
 def test_a_measured_small_plan_runs_inline_with_the_workers_results():
@@ -146,7 +147,7 @@ def test_a_workers_first_run_reports_its_compile_apart():
     worker = Worker()
     first, again = worker.timings(derived("take_first", take_graph()), take_args())
     assert first["compile_cache"] == "miss" and 0 < first["compile_ms"] <= first["compute_ms"]
-    assert first["compile_ms"] == round(worker.engine.compile_seconds * 1e3, 3)
+    assert first["compile_ms"] == ms3(worker.engine.compile_seconds * 1e3)
     assert again["compile_cache"] == "hit" and again["compile_ms"] == 0
 
 
@@ -182,3 +183,22 @@ def test_an_output_that_is_one_of_the_jobs_arrays_comes_back_as_a_copy():
     assert _fresh(view, _owned([], None)).base is None and _fresh(np.float32(2.5), _owned([], None)).shape == ()
     # (a view cannot be an output that owns its memory)
     assert list(map(id, _owned([x, view], {"w": w, "v": view}))) == [id(x), id(w)]
+
+
+def test_parameters_the_plan_lacks_are_left_out():
+    """A parameter the plan does not have (one its lowering dropped) is not handed to it, which would refuse it;
+    the plan's own parameters are (lane.run passes them as they are when the plan has them all)."""
+    d = derived("take_params", take_graph())
+    x, i = take_args()
+
+    async def scenario():
+        lane = lane_of(inline_max_ms=1.0)
+        await noted(lane, d, 0.2)
+        plan = lane.plan_for(d.key)
+        plain, _ = lane.run(plan, d.key, 1, [x, i], {})
+        extra, _ = lane.run(plan, d.key, 2, [x, i], {"dropped": np.ones(2, np.float32)})
+        lane.close()
+        return plain, extra
+
+    plain, extra = asyncio.run(scenario())
+    assert len(plain) == len(extra) == 4 and all(np.array_equal(p, e) for p, e in zip(plain, extra))
