@@ -13,6 +13,8 @@ import sys
 import time
 from datetime import datetime, timezone
 
+from .millis import ms3
+
 # attributes every LogRecord has: anything else on a record came in through `extra=`
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -83,7 +85,7 @@ class AccessLog:
             headers = dict(scope.get("headers") or ())
             rid = headers.get(b"x-request-id", b"").decode("latin-1") or None
             client = scope.get("client")
-            ms = round((time.perf_counter() - t0) * 1e3, 3)
+            ms = ms3((time.perf_counter() - t0) * 1e3)
             self.log.info("%s %s %s %.1fms", scope["method"], scope["path"], status[0], ms,
                           extra={"method": scope["method"], "path": scope["path"], "status": status[0], "ms": ms,
                                  "request_id": rid, "client": f"{client[0]}:{client[1]}" if client else None})
