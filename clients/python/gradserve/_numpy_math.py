@@ -67,8 +67,36 @@ log2, log10, sqrt = _unary(_ops.log2, True), _unary(_ops.log10, True), _unary(_o
 exp2 = _unary(lambda x: _ops.pow(2.0, x), True)
 cbrt = _unary(lambda x: _ops.mul(_ops.sign(x), _ops.pow(_ops.abs(x), 1.0 / 3.0)), True)
 square, negative, positive = _unary(_ops.square), _unary(_ops.neg), _unary(lambda x: x)
-absolute = _unary(lambda x: x if x._dtype == "bool" else _ops.abs(x))
-sign = _unary(_ops.sign)
+_ABS_KERNEL = ("int32", "float16", "float32", "float64")  # MindSpore 2.10 CPU's absolute kernel dtypes
+
+
+def absolute(x, dtype=None) -> Tensor:
+    """|x|, as mindspore.numpy.absolute documents it: an input of another dtype (given no dtype) goes through
+    float32 and back, so a complex one keeps |real part| (absolute([1+2j, -0.5-0.5j]) is [1, 0.5] + 0j, checked
+    on MindSpore 2.10) and an int64 beyond 2**24 is rounded to float32's precision."""
+    x = asarray(x)
+    if dtype is None and x._dtype not in _ABS_KERNEL:
+        return _ops.cast(_ops.abs(_ops.cast(x, "float32")), x._dtype)
+    return _result(_ops.abs(x), dtype)
+
+
+fabs = absolute
+
+
+def sign(x, dtype=None) -> Tensor:
+    """mindspore.numpy.sign: x / absolute(x) where x != 0, else 0 (MindSpore 2.10's definition): an integer
+    input gives float32 (a true division), nan gives nan as documented (ops.sign gives 0), +-inf +-1 as
+    documented (MindSpore's CPU answers nan there: inf / inf), a complex one x / |real part| (absolute's float32
+    round trip: sign(1+2j) is 1+2j, checked); a bool input is MindSpore's TypeError."""
+    x = asarray(x)
+    if x._dtype == "bool":
+        raise TypeError("sign does not accept dtype bool.")
+    if x._dtype in _dt.COMPLEX:
+        out = _ops.where(_ops.equal(x, 0), _ops.zeros_like(x), _ops.div(x, absolute(x)))
+    else:
+        f = _float(x)
+        out = _ops.where(_ops.isnan(f), f, _ops.sign(f))
+    return _result(out, dtype)
 reciprocal = _unary(lambda x: _ops.div(1.0, x), True)
 floor, ceil, trunc = _unary(_ops.floor, True), _unary(_ops.ceil, True), _unary(_ops.trunc, True)
 fix, rint = trunc, _unary(_ops.rint, True)
