@@ -97,7 +97,9 @@ class _Mixture(torch.nn.Module):
 def test_distributions_argument_validation_is_named_with_the_switch_that_avoids_it():
     with pytest.raises(UnsupportedModel, match=r"torch\.distributions' argument validation \(distribution\.py:\d+ "
                                                r"in __init__\): construct the distributions with validate_args=False"):
-        gs.from_torch(_Mixture(validate_args=None).eval(), (torch.randn(5, 2),))
+        # (validate_args=True, not None: torch's default is on until torch._dynamo's first use in the process
+        # turns it off for good, TorchPatcher.patch, which another test's dynamo export may have done)
+        gs.from_torch(_Mixture(validate_args=True).eval(), (torch.randn(5, 2),))
 
 
 def test_distributions_without_validation_import_and_match_torch():

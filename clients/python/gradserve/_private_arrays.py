@@ -18,7 +18,7 @@ sealed no more (and makes them data with each job: gradserve._trace.Program.ref)
 from __future__ import annotations
 
 import weakref
-from typing import Any, TypeVar, cast
+from typing import Any, Callable, TypeVar, cast
 
 import numpy as np
 
@@ -31,9 +31,12 @@ releases = [0]  # how many times a sealed array was handed to user code (release
 _released: "dict[int, weakref.ref[np.ndarray]]" = {}
 
 
-def _forget(key: int, ref: "weakref.ref[np.ndarray]") -> None:
-    if _released.get(key) is ref:  # (the id may name a newer array already: keep its entry)
-        del _released[key]
+def _forgetting(key: int) -> "Callable[[weakref.ref[np.ndarray]], None]":
+    """The callback of the entry for key: removes it once its array is gone."""
+    def forget(ref: "weakref.ref[np.ndarray]") -> None:
+        if _released.get(key) is ref:  # (the id may name a newer array already: keep its entry)
+            del _released[key]
+    return forget
 
 
 def seal(a: np.ndarray, any_size: bool = False) -> None:
@@ -55,8 +58,7 @@ def release(a) -> None:
     while a is not None and seen < 64:
         unsealed = _sealed.pop(id(a), None) is not None or unsealed
         if isinstance(a, np.ndarray) and not handed_out(a):
-            key = id(a)
-            _released[key] = weakref.ref(a, lambda ref, key=key: _forget(key, ref))
+            _released[id(a)] = weakref.ref(a, _forgetting(id(a)))
         a = a.obj if isinstance(a, memoryview) else getattr(a, "base", None)
         seen += 1
     if unsealed:  # (only then can a frozen Parameter's array have gone: asnumpy() of a loss each step costs nothing)

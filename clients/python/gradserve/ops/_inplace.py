@@ -217,7 +217,7 @@ def assigned_item(x, index, value):
     a new value, as in graph mode (the loop state, the branch's output)."""
     if (isinstance(x, Tensor) and x._data is None and x._trace is current() and not isinstance(x, Parameter)
             and not graph_semantics(x._trace)):
-        x[index] = value
+        _setitem(x, index, value)  # (Tensor.__setitem__)
         return x
     return _item_setitem(x, index, value)
 
