@@ -268,17 +268,32 @@ def trees_of(args) -> list:
     return [tuple(t.split("=", 1)) for t in args.tree] or [("this", str(ROOT))]
 
 
+def callgrind_args(doc: str | None, n: int) -> argparse.ArgumentParser:
+    """The front both callgrind drivers share (this one and server_pieces.py): --n, --tree and the hidden
+    --_marked that the capture's child process is started with."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=n)
+    ap.add_argument("--tree", action="append", default=[], help="name=path of a tree (repeat)")
+    ap.add_argument("--_marked", help=argparse.SUPPRESS)
+    return ap
+
+
+def ran_marked(args: argparse.Namespace, marked_fn) -> bool:
+    """In the child under callgrind (--_marked): run the marked requests and say so (the tree measured is this
+    process's PYTHONPATH; the file is the parent's own capture)."""
+    if not args._marked:
+        return False
+    asyncio.run(marked_fn(pickle.loads(Path(args._marked).read_bytes()), args.n))
+    return True
+
+
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = callgrind_args(__doc__, 1000)
     ap.add_argument("--rounds", type=int, default=24)
-    ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--bare", action="store_true", help="also the job runner fed without HTTP (see Bare)")
     ap.add_argument("--instructions", action="store_true", help="lean and bare in instructions (callgrind)")
-    ap.add_argument("--tree", action="append", default=[], help="--instructions: name=path of a tree (repeat)")
-    ap.add_argument("--_marked", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args._marked:  # (the tree measured is this process's PYTHONPATH)
-        asyncio.run(marked(pickle.loads(Path(args._marked).read_bytes()), args.n))
+    if ran_marked(args, marked):
         return 0
     with captured() as f:
         if args.instructions:

@@ -20,11 +20,8 @@ files stay there (callgrind_annotate DIR/cg-NAME.K-01 for C-level detail).
 """
 from __future__ import annotations
 
-import argparse
-import asyncio
 import inspect
 import os
-import pickle
 import sys
 from pathlib import Path
 
@@ -167,16 +164,12 @@ def instructions(reqs_file: Path, trees: list, n: int, keep: Path) -> dict:
 
 def main() -> int:
     sys.path[:0] = [str(ROOT)]
-    from benchmarks.lean_http_ab import captured, print_counts, trees_of
+    from benchmarks.lean_http_ab import callgrind_args, captured, print_counts, ran_marked, trees_of
 
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--n", type=int, default=100)
-    ap.add_argument("--tree", action="append", default=[], help="name=path of a tree (repeat)")
+    ap = callgrind_args(__doc__, 100)
     ap.add_argument("--keep", help="a folder for the callgrind files (else the capture's temporary one)")
-    ap.add_argument("--_marked", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args._marked:  # (the tree measured is this process's PYTHONPATH)
-        asyncio.run(marked(pickle.loads(Path(args._marked).read_bytes()), args.n))
+    if ran_marked(args, marked):
         return 0
     with captured() as f:
         keep = Path(args.keep) if args.keep else f.parent
