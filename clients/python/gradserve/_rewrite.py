@@ -118,6 +118,39 @@ def _assigned(stmts) -> list[str]:
     return sorted(names)
 
 
+def _names_read(fdef: ast.FunctionDef) -> "set[str] | None":
+    """Every name fdef reads or deletes, nested functions and comprehensions included; None where it may read
+    names it does not spell (locals() / vars() / eval / exec)."""
+    read = set()
+    for n in ast.walk(fdef):
+        if isinstance(n, ast.Name):
+            if n.id in ("locals", "vars", "eval", "exec") and isinstance(n.ctx, ast.Load):
+                return None
+            if not isinstance(n.ctx, ast.Store):
+                read.add(n.id)
+        elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+            read.add(n.target.id)  # (`y += 1` reads y: a side doing it takes y in)
+    return read
+
+
+def _locals_of(fdef: ast.FunctionDef) -> set[str]:
+    """The names local to fdef's own scope: its parameters and every name it binds (not nested scopes')."""
+    a = fdef.args
+    out = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs + [v for v in (a.vararg, a.kwarg) if v]}
+    own = list(_own(fdef.body))
+    comp = {id(t) for n in own if isinstance(n, ast.comprehension) for t in ast.walk(n.target)}  # (their scope's)
+    for n in own:
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and id(n) not in comp:
+            out.add(n.id)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            out.add(n.name)
+        elif isinstance(n, ast.alias):
+            out.add((n.asname or n.name).split(".")[0])
+    return out
+
+
 def _name(n: str, store: bool = False) -> ast.Name:
     return ast.Name(id=n, ctx=ast.Store() if store else ast.Load())
 
@@ -219,18 +252,24 @@ _IN_PLACE_OPS = {"Add": "iadd", "Sub": "isub", "Mult": "imul", "Div": "itruediv"
 
 class _Stores(ast.NodeTransformer):
     """`x[i] = v` as `x = _gs_.setitem(x, i, v)` and `x[i] op= v` as `x = _gs_.setitem_op(x, i, <op>, v)`: a
-    Tensor's item assignment is a new value of x (loop state, a branch's output), as in MindSpore's graph mode."""
+    Tensor's item assignment is a new value of x (loop state, a branch's output), as in MindSpore's graph mode.
+    Only where x is the function's own local: binding a global's or a closure's name here would make it local
+    (`STATS["n"] += 1` an UnboundLocalError); their item assignment stays Python's."""
+
+    def __init__(self, local: "set[str]"):
+        self.local = local
 
     def visit_Assign(self, node: ast.Assign):
         t = node.targets[0]
-        if len(node.targets) == 1 and isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+        if len(node.targets) == 1 and isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and \
+                t.value.id in self.local:
             return ast.Assign(targets=[_name(t.value.id, True)],
                               value=_helper("setitem", _name(t.value.id), _index_value(t.slice), node.value))
         return node
 
     def visit_AugAssign(self, node: ast.AugAssign):
         t, op = node.target, _IN_PLACE_OPS.get(type(node.op).__name__)
-        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and op is not None:
+        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and op is not None and t.value.id in self.local:
             return ast.Assign(targets=[_name(t.value.id, True)],
                               value=_helper("setitem_op", _name(t.value.id), _index_value(t.slice),
                                             ast.Attribute(value=ast.Attribute(value=_name(_H), attr="operators",
@@ -357,16 +396,25 @@ def _flatten(stmts):
 
 # -- passes 3 and 4: ifs and whiles as functions ---------------------------------------------------------
 class _Functional(ast.NodeTransformer):
-    def __init__(self):
+    def __init__(self, read: "set[str] | None"):
         self.n = 0
+        self.read = read  # the names the function reads anywhere (None: any may be, e.g. through locals())
+
+    def _outputs(self, names: list[str]) -> list[str]:
+        """An `if`'s outputs: the names it assigns that something reads. A name never read (`for _ in ...` in
+        a side) joins no cond: two sides' different Python numbers would otherwise become a traced value."""
+        return names if self.read is None else [n for n in names if n in self.read]
 
     def visit_If(self, node: ast.If):
         self.generic_visit(node)
-        if any(isinstance(n, (ast.Return, ast.Break, ast.Continue)) for n in _own(node.body + node.orelse)):
+        stmts = node.body + node.orelse
+        # (a break / continue of a loop nested in the `if` is that loop's: the `if` can still be a function)
+        if any(isinstance(n, ast.Return) for n in _own(stmts)) or \
+                any(isinstance(n, (ast.Break, ast.Continue)) for n in _own_in_loop(stmts)):
             node.test = _test(node.test)
             return node
         self.n += 1
-        names = [s for s in _assigned(node.body + node.orelse) if not s.startswith("_gs_fn")]
+        names = self._outputs([s for s in _assigned(stmts) if not s.startswith("_gs_fn")])
         t = _def(f"_gs_fn{self.n}t", names, node.body + [ast.Return(value=_tuple(names))])
         f = _def(f"_gs_fn{self.n}f", names, node.orelse + [ast.Return(value=_tuple(names))])
         call = _helper("if_", _test(node.test), _name(t.name), _name(f.name),
@@ -427,13 +475,15 @@ def _rewrite_function(f: types.FunctionType):
     loads = _graph_names.free_loads(fdef)  # (before the passes below add names of their own)
     ranges = _Ranges()
     fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
-    fdef.body = [_Slices().visit(_Dicts().visit(_Members().visit(_Stores().visit(_Calls().visit(s)))))
+    stores = _Stores(_locals_of(fdef))
+    fdef.body = [_Slices().visit(_Dicts().visit(_Members().visit(stores.visit(_Calls().visit(s)))))
                  for s in fdef.body]
     jumps = _Jumps()
     fdef.body = _flatten([jumps.visit(s) for s in fdef.body])
     if jumps.returns:
         fdef.body = [_set("_gs_ret", False), _set("_gs_rv", _helper("undef"))] + fdef.body
-    fdef.body = _flatten([_Functional().visit(s) for s in fdef.body])
+    functional = _Functional(_names_read(fdef))
+    fdef.body = _flatten([functional.visit(s) for s in fdef.body])
     # a Python number divided by zero: MindSpore's graph ValueError (_graph_zero_div), raised where it happened
     catch = ast.parse(f"try:\n    pass\nexcept ZeroDivisionError as _gs_z:\n    raise {_H}.zero_division(_gs_z)").body[0]
     assert isinstance(catch, ast.Try)
