@@ -9,7 +9,7 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
 1. calls: `f(...)` becomes `_gs_.call(f)(...)`: a plain Python function or method of the user's (not
    gradserve's or a library's, not a Cell) is rewritten the same way before it runs, so control flow in
    helpers (`self.f(x)`, `super().construct(x)`, module functions) is the engine's too;
-1b. item assignment: `x[i] = v` becomes `x = _gs_.setitem(x, i, v)` and `x[i] += v` (any operator)
+1b. item assignment to a local x: `x[i] = v` becomes `x = _gs_.setitem(x, i, v)` and `x[i] += v` (any operator)
     `x = _gs_.setitem_op(x, i, operator.iadd, v)` (see ops/_inplace.assigned_item: graph mode's new value, PyNative's write in place);
 1c. membership: `a in b` / `a not in b` become `_gs_.member_in(a, b)` / `member_not_in` (see _member_in);
 1d. dict displays: `{k: v}` becomes `_gs_.make_dict(k, v)` (MindSpore's graph-mode keys: see _graph_dict);
@@ -17,9 +17,10 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
    `_gs_ret` / `_gs_rv` for a return), and the statements after a jump run under `if <no flag set>:`; a
    `while` also tests the break flag, a `for` leaves Python's loop once the flag is a known True, and
    after the outermost loop `if _gs_ret: return _gs_rv` returns;
-3. ifs: `if test: A else: B` without a `return` inside becomes two functions of the names A and B
-   assign, and `names = _gs_.if_(test, true_fn, false_fn, names...)`: a cond when test is traced (each
-   side traced once: no re-trace of the code before it), Python's `if` otherwise;
+3. ifs: `if test: A else: B` without a `return` inside (nor a break / continue of an enclosing loop; a
+   nested loop's are its own) becomes two functions of the names A and B assign and the function reads,
+   and `names = _gs_.if_(test, true_fn, false_fn, names...)`: a cond when test is traced (each side traced
+   once: no re-trace of the code before it), Python's `if` otherwise;
 4. whiles: `while test: body` becomes `names = _gs_.while_(cond_fn, body_fn, names...)` (see _while).
 
 A name not bound yet where a branch or loop starts enters as UNDEF (a branch that leaves it so takes the
