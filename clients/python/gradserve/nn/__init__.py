@@ -422,10 +422,10 @@ __all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "Re
 __all__ += ["ELU"]
 
 # loops: optimizers, losses and training cells (their own module)
-from .._training import (SGD, Adam, CrossEntropyLoss, L1Loss, LossBase, Momentum, MSELoss, Optimizer,  # noqa: E402
+from .._training import (SGD, Adam, AdamOffload, CrossEntropyLoss, L1Loss, LossBase, Momentum, MSELoss, Optimizer,  # noqa: E402
                         TrainOneStepCell, WithLossCell)
 
-__all__ += ["Optimizer", "SGD", "Momentum", "Adam", "LossBase", "MSELoss", "L1Loss", "CrossEntropyLoss",
+__all__ += ["Optimizer", "SGD", "Momentum", "Adam", "AdamOffload", "LossBase", "MSELoss", "L1Loss", "CrossEntropyLoss",
             "WithLossCell", "TrainOneStepCell"]
 from ._loss_scale import DynamicLossScaleUpdateCell, FixedLossScaleUpdateCell, TrainOneStepWithLossScaleCell  # noqa: E402
 
