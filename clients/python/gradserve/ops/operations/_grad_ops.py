@@ -449,9 +449,9 @@ from .._fractional_max_pool_grad import FractionalMaxPoolGrad  # noqa: E402
 __all__ += ["FractionalMaxPoolGrad"]
 
 # the trilinear resize's backward (gradserve/ops/_interpolate_ext)
-from .._interpolate_ext import UpsampleTrilinear3DGrad  # noqa: E402
+from .._interpolate_ext import UpsampleNearest3DGrad, UpsampleTrilinear3DGrad  # noqa: E402
 
-__all__ += ["UpsampleTrilinear3DGrad"]
+__all__ += ["UpsampleTrilinear3DGrad", "UpsampleNearest3DGrad"]
 
 # Conv2D's weight gradient as a convolution (gradserve/ops/_conv_filter_grad)
 from .._conv_filter_grad import Conv2DBackpropFilter  # noqa: E402
