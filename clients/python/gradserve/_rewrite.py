@@ -506,7 +506,7 @@ def _call(f):
     if f is len:
         return _dynamic_len.length
     if (f is map or f is zip or f is enumerate) and _dynamic_len.in_graph():
-        return _dynamic_len.no_dynamic_input(f)
+        return _dynamic_len.no_dynamic_input(f, as_sequence=graph_semantics())
     if (f is max or f is min) and graph_semantics():
         return _graph_minmax.checked(f)
     if f is isinstance and graph_semantics():
