@@ -182,3 +182,23 @@ def test_adam_refusal_texts():
         with pytest.raises(ValueError, match=r"^For lazy Adam and Adam with offload, there is no parameter named "
                                              r"'use_amsgrad'\.but got 'use_amsgrad'=True\.$"):
             nn.Adam(w, use_amsgrad=True, **{kw: True})
+
+
+def test_len_of_a_0d_tensor_and_fftwithsize_texts(on_real_server):
+    # MindSpore 2.10: len(Tensor(100)) -> TypeError "Not support len of a 0-D tensor" (PyNative), "... tensor."
+    # in a jit function; FFTWithSize(2, True, True)(ones((2, 1), complex64)) -> ValueError "For 'FFTWithSize', the
+    # last dimension of the input cannot be 1, but got: 1"; with signal_sizes=(2, 1) the shape is (2, 1)
+    x = Tensor(np.array(100))
+    with pytest.raises(TypeError, match=r"^Not support len of a 0-D tensor$"):
+        len(x)
+
+    @jit
+    def f(t):
+        return len(t)
+
+    with pytest.raises(TypeError, match=r"^Not support len of a 0-D tensor\.$"):
+        f(x)
+    z = Tensor(np.ones((2, 1), np.complex64))
+    with pytest.raises(ValueError, match=r"For 'FFTWithSize', the last dimension of the input cannot be 1, but got: 1"):
+        P.FFTWithSize(2, True, True)(z)
+    assert P.FFTWithSize(2, True, True, signal_sizes=(2, 1))(z).shape == (2, 1)
