@@ -202,3 +202,19 @@ def test_len_of_a_0d_tensor_and_fftwithsize_texts(on_real_server):
     with pytest.raises(ValueError, match=r"For 'FFTWithSize', the last dimension of the input cannot be 1, but got: 1"):
         P.FFTWithSize(2, True, True)(z)
     assert P.FFTWithSize(2, True, True, signal_sizes=(2, 1))(z).shape == (2, 1)
+
+
+def test_log_module_and_mindrecord_placeholders(caplog):
+    # MindSpore's tests import `from mindspore import log as logger` and mindrecord's FileReader / TFRecordToMR at
+    # load time; log is Python logging at MindSpore's default level (GLOG_v 2: WARNING), mindrecord's names refuse
+    # when used
+    from gradserve import log as logger
+    from gradserve.mindrecord import TFRecordToMR
+
+    with caplog.at_level("WARNING", logger="gradserve"):
+        logger.warning("tensorflow module not found.")
+        logger.info("not shown at WARNING")
+    assert [r.getMessage() for r in caplog.records] == ["tensorflow module not found."]
+    assert logger.get_level() in ("0", "1", "2", "3", "4")
+    with pytest.raises(NotImplementedError, match=r"mindspore\.mindrecord\.TFRecordToMR is not implemented"):
+        TFRecordToMR("a.tfrecord", "b.mindrecord", {})
