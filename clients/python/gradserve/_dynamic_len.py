@@ -219,11 +219,17 @@ def is_dynamic_sequence_element_unknown(x) -> bool:
 def length(x) -> int:
     """len(x) in rewritten code: a dynamic-length sequence's length is not known when compiling, so in a trace it
     is a mutable int (MindSpore 2.10, jit: F.isconstant(len(mutable([t, t], True))) is False; of a plain or a
-    mutable constant-length one, True). A 0-d Tensor: MindSpore's graph text (PyNative's without the period)."""
-    if in_graph() and hasattr(x, "_dtype") and not x.shape:
-        raise TypeError("Not support len of a 0-D tensor.")
+    mutable constant-length one, True)."""
     n = len(x)
     return MutableInt(n) if in_graph() and isinstance(x, (DynamicList, DynamicTuple)) else n
+
+
+def graph_length(x) -> int:
+    """len(x) with graph semantics: length's, and a 0-d Tensor's refusal in MindSpore's graph text (PyNative's,
+    Tensor.__len__'s, has no period)."""
+    if hasattr(x, "_dtype") and not x.shape:
+        raise TypeError("Not support len of a 0-D tensor.")
+    return length(x)
 
 
 def isconstant(x) -> bool:

@@ -504,7 +504,7 @@ def _call(f):
     trace, MindSpore's refusal of a dynamic-length argument; max / min in a graph, its refusals; isinstance in a graph, its refusal's text; print, a graph's; a class
     MindSpore refuses to make inside a graph, its refusal."""
     if f is len:
-        return _dynamic_len.length
+        return _dynamic_len.graph_length if graph_semantics() else _dynamic_len.length
     if (f is map or f is zip or f is enumerate) and _dynamic_len.in_graph():
         return _dynamic_len.no_dynamic_input(f, as_sequence=graph_semantics())
     if (f is max or f is min) and graph_semantics():
