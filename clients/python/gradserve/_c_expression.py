@@ -2,11 +2,21 @@
 packages import names from it at load time (`tests/vm_impl` imports `typing`, pi_jit's conftest
 `update_pijit_default_config`), so a name written in a program is a placeholder that raises NotImplementedError
 when used, and hasattr / getattr get an AttributeError (ops/operations/_missing.py). Real names: TensorPy, the
-C++ base of MindSpore's Tensor, here Tensor itself (MindSpore's tests pickle `TensorPy(x)`); UMonad / IOMonad."""
+C++ base of MindSpore's Tensor, here Tensor itself (MindSpore's tests pickle `TensorPy(x)`); UMonad / IOMonad;
+`security.enable_security()`."""
 from __future__ import annotations
 
 from ._tensor import Tensor as TensorPy  # noqa: F401  MindSpore's C++ base of Tensor: here Tensor itself (pickles)
 from .common._monad import IOMonad, UMonad  # noqa: F401  the state markers (common._monad)
 from .ops.operations._missing import module_getattr
+
+
+class security:  # noqa: N801 - MindSpore's name (a C++ submodule there)
+    """MindSpore's build-time security switch (`enable_security()`: whether graph dumps and the like are compiled
+    out); gradserve has no such build: always False, as the MindSpore 2.10 wheels answer."""
+
+    @staticmethod
+    def enable_security() -> bool:
+        return False
 
 __getattr__ = module_getattr("mindspore._c_expression")

@@ -3,6 +3,8 @@ helpers call, with MindSpore's error classes (ValueError for a bad value, TypeEr
 are placeholders that raise when used (ops/operations/_missing.py)."""
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any
 
 from .ops.operations._missing import module_getattr
@@ -109,5 +111,28 @@ def _expand_tuple(n_dimensions):
         return m
     return convert
 
+
+
+def args_type_check(*type_args, **type_kwargs):
+    """A decorator: the named arguments of each call must be of the given types (None passes), else MindSpore's
+    TypeError "The parameter 'name' must be <type>, but got <type>"; types for **kwargs name its keys."""
+    def decorate(func):
+        sig = inspect.signature(func)
+        wanted = sig.bind_partial(*type_args, **type_kwargs).arguments
+        var_kw = next((p.name for p in sig.parameters.values() if p.kind is p.VAR_KEYWORD), None)
+        if var_kw in wanted:
+            wanted = wanted[var_kw]
+
+        @functools.wraps(func)
+        def checked(*args, **kwargs):
+            given = sig.bind(*args, **kwargs).arguments
+            if var_kw in given:
+                given = given[var_kw]
+            for name, value in given.items():
+                if name in wanted and value is not None and not isinstance(value, wanted[name]):
+                    raise TypeError(f"The parameter '{name}' must be {wanted[name]}, but got {type(value)}")
+            return func(*args, **kwargs)
+        return checked
+    return decorate
 
 __getattr__ = module_getattr("mindspore._checkparam")

@@ -166,15 +166,19 @@ def getslice(seq, lower, upper, step):
     return slice_of(seq, i, got) if type(seq) in (list, tuple) else got
 
 
-def no_dynamic_input(f):
+def no_dynamic_input(f, as_sequence: bool = False):
     """map / zip / enumerate called in a trace: a dynamic-length argument is MindSpore's RuntimeError (2.10, jit;
-    enumerate reports it as zip, as MindSpore builds it on zip)."""
+    enumerate reports it as zip, as MindSpore builds it on zip). as_sequence (graph semantics): the result is a
+    sequence, as MindSpore's graph builds it: map of a list a list, else a tuple (zip / enumerate: of tuples)."""
     name = "map" if f is map else "zip"
 
     def checked(*args, **kwargs):
         if in_graph() and any(isinstance(a, (DynamicList, DynamicTuple)) for a in args):
             raise RuntimeError(f"For '{name}', the dynamic length input is unsupported in graph mode.")
-        return f(*args, **kwargs)
+        out = f(*args, **kwargs)
+        if not as_sequence:
+            return out
+        return list(out) if f is map and len(args) > 1 and isinstance(args[1], list) else tuple(out)
     return checked
 
 
@@ -218,6 +222,14 @@ def length(x) -> int:
     mutable constant-length one, True)."""
     n = len(x)
     return MutableInt(n) if in_graph() and isinstance(x, (DynamicList, DynamicTuple)) else n
+
+
+def graph_length(x) -> int:
+    """len(x) with graph semantics: length's, and a 0-d Tensor's refusal in MindSpore's graph text (PyNative's,
+    Tensor.__len__'s, has no period)."""
+    if hasattr(x, "_dtype") and not x.shape:
+        raise TypeError("Not support len of a 0-D tensor.")
+    return length(x)
 
 
 def isconstant(x) -> bool:

@@ -44,7 +44,7 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
-from . import _dynamic_len, _graph_minmax, _graph_names, _graph_print, _graph_zero_div, _pyguard
+from . import _dynamic_len, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_zero_div, _pyguard
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
@@ -552,14 +552,16 @@ _STDLIB = tuple(os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("s
 def _call(f):
     """A user's plain function or method, rewritten before it runs inside rewritten code; len, the length of a
     dynamic-length sequence as a value unknown when compiling (_dynamic_len.length); map / zip / enumerate in a
-    trace, MindSpore's refusal of a dynamic-length argument; max / min in a graph, its refusals; print, a graph's; a class
+    trace, MindSpore's refusal of a dynamic-length argument; max / min in a graph, its refusals; isinstance in a graph, its refusal's text; print, a graph's; a class
     MindSpore refuses to make inside a graph, its refusal."""
     if f is len:
-        return _dynamic_len.length
+        return _dynamic_len.graph_length if graph_semantics() else _dynamic_len.length
     if (f is map or f is zip or f is enumerate) and _dynamic_len.in_graph():
-        return _dynamic_len.no_dynamic_input(f)
+        return _dynamic_len.no_dynamic_input(f, as_sequence=graph_semantics())
     if (f is max or f is min) and graph_semantics():
         return _graph_minmax.checked(f)
+    if f is isinstance and graph_semantics():
+        return _graph_isinstance.graph_isinstance
     if f is print and _graph_print.in_graph_run():  # (a graph's print is its run's; PyNative's Python's own)
         return _graph_print.graph_print
     if isinstance(f, type) and f in _MADE_OUTSIDE_ONLY and _context.get_context("mode") == _context.GRAPH_MODE:

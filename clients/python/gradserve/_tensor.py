@@ -267,7 +267,7 @@ class Tensor:
 
     def __len__(self) -> int:
         if not self._shape:
-            raise TypeError("len() of a 0-d Tensor")
+            raise TypeError("Not support len of a 0-D tensor")  # (MindSpore 2.10's text; a graph's ends in ".")
         return self._shape[0]
 
     def __iter__(self):

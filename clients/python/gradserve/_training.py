@@ -472,9 +472,11 @@ class Adam(Optimizer):
         if not isinstance(use_amsgrad, bool):
             raise TypeError(f"For 'Adam', 'use_amsgrad' must be a bool, got {type(use_amsgrad).__name__}")
         if kwargs.get("use_lazy") and kwargs.get("use_offload"):
-            raise ValueError("For 'Adam', use_lazy and use_offload cannot both be True")  # (MindSpore's rule)
+            raise ValueError("For 'Adam', 'use_lazy' and 'use_offload' can not both be True."  # (MindSpore's text)
+                             f"But got use_lazy={kwargs['use_lazy']}, use_offload={kwargs['use_offload']}.")
         if use_amsgrad and (kwargs.get("use_lazy") or kwargs.get("use_offload")):
-            raise ValueError("For 'Adam', use_amsgrad cannot be combined with use_lazy or use_offload")  # (ditto)
+            raise ValueError("For lazy Adam and Adam with offload, there is no parameter named 'use_amsgrad'."
+                             f"but got 'use_amsgrad'={use_amsgrad}.")  # (ditto)
         self.use_amsgrad = use_amsgrad  # (before Optimizer.__init__: _init_state reads it)
         if not (0 < beta1 < 1 and 0 < beta2 < 1) or eps <= 0:
             raise ValueError("Adam needs 0 < beta1, beta2 < 1 and eps > 0")
@@ -512,6 +514,17 @@ class Adam(Optimizer):
         num = b1 * m + (t(1) - b1) * g if self.use_nesterov else m
         return (m, v), w - lr_t * num / (np.sqrt(v) + t(self.eps))
 
+
+
+class AdamOffload(Adam):
+    """MindSpore 2.10's deprecated nn.AdamOffload: Adam's update run on the host (the same step here, where
+    every update is computed from dense gradients)."""
+
+    def __init__(self, params, learning_rate=1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+                 use_locking: bool = False, use_nesterov: bool = False, weight_decay: float = 0.0,
+                 loss_scale: float = 1.0):
+        super().__init__(params, learning_rate, beta1, beta2, eps, use_locking, use_nesterov, weight_decay,
+                         loss_scale, use_offload=True)
 
 # -- losses ---------------------------------------------------------------------------------------
 class LossBase(Cell):

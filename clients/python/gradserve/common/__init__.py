@@ -3,7 +3,8 @@ from .. import dtype
 from .._tensor import Parameter, ParameterTuple, Tensor
 from .._jit import jit, jit_class, ms_function
 from .._jit_config import JitConfig
-from .._misc import Variable, mutable, set_seed
+from .._misc import Variable, set_seed
+from .mutable import mutable  # (the function: rebinds the submodule's name, as MindSpore's package does)
 from .._function import _Function
 
 __all__ = ["dtype", "Tensor", "Parameter", "ParameterTuple", "jit", "jit_class", "JitConfig", "ms_function", "mutable", "Variable", "set_seed",

@@ -16,6 +16,7 @@ from .._tensor import Parameter, ParameterTuple, Tensor
 from .._cellbase import Cell, names_prefix
 from ..common.initializer import initializer
 from .._trace import emit_grad, emit_jvp, flatten, unflatten
+from ..ops._autodiff import check_cotangent_kind
 from ..ops._running_stats import update_running
 from ..ops import _ms_more as _ops_ms_more
 
@@ -413,8 +414,9 @@ class Vjp(Cell):
         outs, info = emit_grad(self.fn, inputs, positions=list(range(len(inputs))), sens=flatten(v)[0],
                                with_value=True, label=type(self.fn).__name__)
         k = len(info.flat_out_avals)
-        grads = tuple(outs[k:])
-        return unflatten(info.out_tdef, outs[:k]), (grads[0] if len(inputs) == 1 else grads)  # one input: the Tensor
+        grads, value = tuple(outs[k:]), unflatten(info.out_tdef, outs[:k])
+        check_cotangent_kind(value, v)
+        return value, (grads[0] if len(inputs) == 1 else grads)  # one input: the Tensor
 
 
 __all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "ReLU", "Softplus", "GELU", "LayerNorm", "Flatten", "LeakyReLU",
@@ -422,10 +424,10 @@ __all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "Re
 __all__ += ["ELU"]
 
 # loops: optimizers, losses and training cells (their own module)
-from .._training import (SGD, Adam, CrossEntropyLoss, L1Loss, LossBase, Momentum, MSELoss, Optimizer,  # noqa: E402
+from .._training import (SGD, Adam, AdamOffload, CrossEntropyLoss, L1Loss, LossBase, Momentum, MSELoss, Optimizer,  # noqa: E402
                         TrainOneStepCell, WithLossCell)
 
-__all__ += ["Optimizer", "SGD", "Momentum", "Adam", "LossBase", "MSELoss", "L1Loss", "CrossEntropyLoss",
+__all__ += ["Optimizer", "SGD", "Momentum", "Adam", "AdamOffload", "LossBase", "MSELoss", "L1Loss", "CrossEntropyLoss",
             "WithLossCell", "TrainOneStepCell"]
 from ._loss_scale import DynamicLossScaleUpdateCell, FixedLossScaleUpdateCell, TrainOneStepWithLossScaleCell  # noqa: E402
 

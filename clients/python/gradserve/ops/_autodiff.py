@@ -550,8 +550,13 @@ def _int_jvp_program(fn, n):
 
 def jvp(fn, inputs, v, has_aux: bool = False):
     """`jvp(fn, inputs, v) -> (fn(*inputs), J v)`; forward mode. has_aux: fn returns (out, *aux);
-    the result is (out, J v of out, aux)."""
+    the result is (out, J v of out, aux). MindSpore's checks first: inputs and v Tensors or sequences (TypeError),
+    as many of one as of the other (ValueError)."""
+    if not isinstance(inputs, (Tensor, tuple, list)) or not isinstance(v, (Tensor, tuple, list)):
+        raise TypeError("The inputs type must be a Tensor, tuple or list of Tensors.")
     xs, vs = _as_tuple(inputs), _as_tuple(v)
+    if len(xs) != len(vs):
+        raise ValueError(f"v has invalid length: should be {len(xs)}, but got {len(vs)}")
     target = _aux_wrapper(fn) if has_aux else fn
     integer = not has_aux and any(_is_int_tensor(x) for x in xs) and all(isinstance(x, Tensor) for x in xs)
     program = (_int_jvp_program if integer else _jvp_program)(target, len(xs))
@@ -572,6 +577,13 @@ def _vjp_program(fn, n, tuple_inputs):
         return value, (grads if tuple_inputs else grads[0])
 
     return program
+
+
+def check_cotangent_kind(out, v) -> None:
+    """A sequence of cotangents for a function whose output is one Tensor: MindSpore 2.10's TypeError (its graph
+    cannot join the tuple with the Tensor), where a 1-tuple would otherwise pass as the Tensor."""
+    if isinstance(out, Tensor) and isinstance(v, (tuple, list)):
+        raise TypeError("Type Join Failed: Abstract type AbstractTuple cannot join with AbstractTensor.")
 
 
 def _seed_vjp(fn, inputs, v):
@@ -647,6 +659,7 @@ def vjp(fn, *inputs, weights=None, has_aux: bool = False):
 
     def vjp_fn(*v):
         v = v[0] if len(v) == 1 else v
+        check_cotangent_kind(out[0] if has_aux else out, v)
         if g is None:
             return ()
         with _vjp_handover.vjp_backward(handed):

@@ -82,6 +82,8 @@ class FFTWithSize:
         if not self.inverse:
             return ops.rfftn(x, dim=dims, norm=self.norm)
         sizes = self.signal_sizes[-self.ndim:] if self.signal_sizes else None
+        if sizes is None and x.shape and x.shape[-1] == 1:  # (no output length to infer: MindSpore 2.10's refusal)
+            raise ValueError("For 'FFTWithSize', the last dimension of the input cannot be 1, but got: 1")
         return ops.irfftn(x, s=sizes, dim=dims, norm=self.norm)
 
 

@@ -106,6 +106,9 @@ def resize_spatial(x, plan, mode: str, align_corners: bool = False):
         if n_out <= 0:
             raise ValueError(f"For 'interpolate', the output size along axis {axis} would be {n_out}")
         if mode in ("nearest", "nearest-exact"):
+            if mode == "nearest" and (x._dtype == "bool" or x._dtype.startswith("int")):  # (MindSpore 2.10's CPU
+                # kernels: uint8 and the floats only)
+                raise TypeError(f"Select CPU operator[UpsampleNearest{len(plan)}D] fail! Unsupported data type!")
             x = P.gather(x, Tensor(_nearest_index(n_in, n_out, scale, mode == "nearest-exact")), axis)
             continue
         if mode == "area":

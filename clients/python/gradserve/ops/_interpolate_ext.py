@@ -1,5 +1,5 @@
 """MindSpore 2.10's `ops.function.nn_func.interpolate_ext` (its `mint.nn.functional.interpolate`) and the
-backward primitive of its trilinear mode, `UpsampleTrilinear3DGrad`.
+backward primitives of its trilinear and nearest modes, `UpsampleTrilinear3DGrad` / `UpsampleNearest3DGrad`.
 
 interpolate_ext resizes as ops.interpolate (ops/_interpolate.py: the same coordinates and weights) with its own
 rules (MindSpore's texts): the modes nearest / linear / bilinear / bicubic / trilinear, scale_factor in every
@@ -7,10 +7,12 @@ mode (the scale of an axis 1 / scale_factor, or in / out with recompute_scale_fa
 the interpolating modes, and float scale factors only."""
 from __future__ import annotations
 
-from ._interpolate import _RANKS, check_float_factors, resize_spatial, upsample_plan
+import numpy as np
+
+from ._interpolate import _RANKS, _nearest_index, check_float_factors, resize_spatial, upsample_plan
 from ._resize import linear_weights, resize_axis
 
-__all__ = ["interpolate_ext", "UpsampleTrilinear3DGrad"]
+__all__ = ["interpolate_ext", "UpsampleTrilinear3DGrad", "UpsampleNearest3DGrad"]
 
 _EXT_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear")
 
@@ -43,6 +45,20 @@ def interpolate_ext(input, size=None, scale_factor=None, mode="nearest", align_c
     return resize_spatial(input, plan, mode, bool(align_corners))
 
 
+def _grad_sizes(op: str, dy, input_size, output_size, scales) -> tuple[list[int], list[int]]:
+    """The spatial sizes of a 3-D upsample's input and output (dy's last three axes), checked."""
+    if (output_size is None) == (scales is None):
+        raise ValueError(f"For '{op}', exactly one of 'output_size' and 'scales' must be set")
+    spatial = [int(v) for v in tuple(input_size)[2:]]
+    outs = [int(v) for v in tuple(dy.shape)[-3:]]
+    if len(spatial) != 3 or (output_size is not None and [int(v) for v in output_size] != outs):
+        raise ValueError(f"For '{op}', input_size must be 5-D and dy's last three axes the output size, but got "
+                         f"input_size {list(input_size)}, output_size {output_size} and dy {list(dy.shape)}")
+    if scales is not None:
+        check_float_factors(list(scales), op)
+    return spatial, outs
+
+
 class UpsampleTrilinear3DGrad:
     """UpsampleTrilinear3DGrad(align_corners=False)(dy, input_size, output_size=None, scales=None): the
     gradient of a trilinear resize of an input of input_size [N, C, D, H, W] to dy [..., D', H', W'] (output_size,
@@ -53,18 +69,25 @@ class UpsampleTrilinear3DGrad:
         self.align_corners = bool(align_corners)
 
     def __call__(self, dy, input_size, output_size=None, scales=None):
-        if (output_size is None) == (scales is None):
-            raise ValueError("For 'UpsampleTrilinear3DGrad', exactly one of 'output_size' and 'scales' must be set")
-        spatial = [int(v) for v in tuple(input_size)[2:]]
-        outs = [int(v) for v in tuple(dy.shape)[-3:]]
-        if len(spatial) != 3 or (output_size is not None and [int(v) for v in output_size] != outs):
-            raise ValueError(f"For 'UpsampleTrilinear3DGrad', input_size must be 5-D and dy's last three axes the "
-                             f"output size, but got input_size {list(input_size)}, output_size {output_size} and "
-                             f"dy {list(dy.shape)}")
-        if scales is not None:
-            check_float_factors(list(scales), "UpsampleTrilinear3DGrad")
+        spatial, outs = _grad_sizes("UpsampleTrilinear3DGrad", dy, input_size, output_size, scales)
         dx = dy
         for k, (n_in, n_out) in enumerate(zip(spatial, outs)):
             step = None if scales is None or self.align_corners else 1.0 / float(scales[k])
             dx = resize_axis(dx, k - 3, linear_weights(n_in, n_out, self.align_corners, scale=step).T)
+        return dx
+
+
+class UpsampleNearest3DGrad:
+    """UpsampleNearest3DGrad()(dy, input_size, output_size=None, scales=None): the gradient of a nearest resize of
+    an input of input_size [N, C, D, H, W] to dy [..., D', H', W']: each input element gets the sum of the dy
+    elements read from it (the forward's source index, scale in / out or 1 / scales), leading (vmap) axes of dy
+    pass through."""
+
+    def __call__(self, dy, input_size, output_size=None, scales=None):
+        spatial, outs = _grad_sizes("UpsampleNearest3DGrad", dy, input_size, output_size, scales)
+        dx = dy
+        for k, (n_in, n_out) in enumerate(zip(spatial, outs)):
+            scale = n_in / n_out if scales is None else 1.0 / float(scales[k])
+            reads = np.eye(n_in)[_nearest_index(n_in, n_out, scale, False)]  # [out, in]: the source of each output
+            dx = resize_axis(dx, k - 3, reads.T)
         return dx

@@ -324,6 +324,14 @@ class Gather(Primitive):
         return gather(input_params, input_indices, axis, self.batch_dims)
 
 
+class SparseGatherV2(Gather):
+    """MindSpore's SparseGatherV2()(input_params, input_indices, axis): Gather's values; MindSpore hands its
+    gradient on as a RowTensor, here it is Gather's dense one (the same numbers once an optimizer applies it)."""
+
+    def __init__(self):
+        super().__init__()
+
+
 class Fill(Primitive):
     op = "fill"
 

@@ -1,4 +1,4 @@
 """`mindspore.nn.optim.adam`."""
-from . import Adam
+from . import Adam, AdamOffload
 
-__all__ = ["Adam"]
+__all__ = ["Adam", "AdamOffload"]

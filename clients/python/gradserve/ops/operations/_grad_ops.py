@@ -449,11 +449,39 @@ from .._fractional_max_pool_grad import FractionalMaxPoolGrad  # noqa: E402
 __all__ += ["FractionalMaxPoolGrad"]
 
 # the trilinear resize's backward (gradserve/ops/_interpolate_ext)
-from .._interpolate_ext import UpsampleTrilinear3DGrad  # noqa: E402
+from .._interpolate_ext import UpsampleNearest3DGrad, UpsampleTrilinear3DGrad  # noqa: E402
 
-__all__ += ["UpsampleTrilinear3DGrad"]
+__all__ += ["UpsampleTrilinear3DGrad", "UpsampleNearest3DGrad"]
 
 # Conv2D's weight gradient as a convolution (gradserve/ops/_conv_filter_grad)
 from .._conv_filter_grad import Conv2DBackpropFilter  # noqa: E402
 
 __all__ += ["Conv2DBackpropFilter"]
+
+
+class TraceV2Grad:
+    """TraceV2Grad()(dout, shape, offset=0, axis1=1, axis2=0): the backward of TraceV2 (the sum of the diagonal
+    `offset` of the (axis1, axis2) planes of an input of `shape`): zeros of `shape` with each plane's diagonal
+    elements (i along axis1, i + offset along axis2) set to dout, whose axes are the input's others in order."""
+
+    def __call__(self, dout, shape, offset=0, axis1=1, axis2=0):
+        if not isinstance(shape, Tensor):  # (MindSpore 2.10 takes a Tensor only)
+            raise TypeError(f"Failed calling TraceV2Grad with shape={type(shape).__name__}. The valid calling should be: "
+                            '"TraceV2Grad()(dout=<Tensor>, shape=<Tensor>, offset=<int>, axis1=<int>, axis2=<int>)".')
+        shape = [int(v) for v in shape._host_copy().tolist()]
+        nd = len(shape)
+        a1, a2 = int(axis1) % nd, int(axis2) % nd
+        rest = [d for d in range(nd) if d not in (a1, a2)]
+        if a1 == a2 or list(dout.shape) != [shape[d] for d in rest]:
+            raise ValueError(f"For 'TraceV2Grad', axis1 {axis1} and axis2 {axis2} must name two axes of shape {shape} "
+                             f"and dout's shape {list(dout.shape)} must be that of its other axes")
+        i, j = np.ogrid[:shape[a1], :shape[a2]]
+        diag = Tensor((j - i == int(offset)).astype(dout._dtype))
+        planes = P.mul(P.reshape(dout, tuple(dout.shape) + (1, 1)), diag)  # rest axes, then axis1, axis2
+        back = np.argsort(rest + [a1, a2]).tolist()
+        return P.transpose(planes, tuple(back))
+
+
+tracev2_grad_op = TraceV2Grad()
+
+__all__ += ["TraceV2Grad", "tracev2_grad_op"]
