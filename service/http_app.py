@@ -546,7 +546,7 @@ def _job_runner(ctx: AppContext, kind: str):
         client = client_of(core, heads.get(b"authorization"), host, heads.get(_XFF))
         call = JobCall(core, kind, "http", heads.get(_RID), client)
         buf = None
-        io = client_shm.RegionIO(ctx.regions, host)
+        io = client_shm.RegionIO(ctx.regions, host, client)
         try:
             try:
                 core.unsent_http.check(client)  # its large answers not yet read (service.answer_budget): 429
