@@ -4,6 +4,8 @@
   rest with no bound, deaf to its pipe: the pool's revoke (another client's job about to queue) and its stop
   went unanswered, and the worker was lost to every client. Now each read and write of a lane connection is
   bounded in all (lanes.IO_S): the connection is closed and the lease ends ("revoked").
+- a client that sends frames and never reads the answers: the worker waited in sendall for good once the
+  socket's buffers were full. Now the connection is closed past lanes.IO_S.
 - a frame whose deadline is 2^64 - 1 ms: the pool armed its overrun timer that far out, so a lane job that ran
   on (here: its worker stopped mid-job) was never killed, past max_deadline_s. Now a frame's deadline is at
   most max_deadline_s (lanes.job_deadline_s): the worker is killed past it and its grace, as an HTTP job's.
@@ -70,6 +72,27 @@ def test_a_truncated_frame_does_not_hold_the_leased_worker(lane_server, lanes_on
         finally:
             s.close()
         assert c.grad(g, w2_inputs, grad_position=pos).outputs  # the client goes on (HTTP, then a new lane)
+    finally:
+        c.close()
+
+
+def test_a_client_that_never_reads_its_answers_does_not_hold_the_worker(lane_server, lanes_on, w2_inputs):
+    """Frames the worker answers at once (a template index it has not: "fallback"), sent without end and never
+    read: once the socket's buffers are full the worker waited in sendall for good (and the attack's own sends
+    then blocked too, until its socket timeout). Now the worker gives the connection up: the sender's next
+    send fails with a broken pipe or reset, never its timeout."""
+    g, pos = w2_graph(), list(range(len(w2_inputs)))
+    c = gs.Client(lane_server.url, api_key=KEYS[0])
+    try:
+        _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))
+        s = _attach(c._transport._direct)
+        frames = b"".join(_lanes.FRAME.pack(i, 99, 0) for i in range(4096))  # 80 KiB of frames
+        try:
+            with pytest.raises((BrokenPipeError, ConnectionResetError)):
+                for _ in range(1000):  # (at most 80 MiB: the worker stops reading long before)
+                    s.sendall(frames)
+        finally:
+            s.close()
     finally:
         c.close()
 
