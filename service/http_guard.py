@@ -77,10 +77,12 @@ TE_HTTP10_REFUSED = _refusal(400, "Transfer-Encoding on an HTTP/1.0 request: its
 
 def te_refusal(headers: list, version: str):
     """The refusal for a request head's Transfer-Encoding (see TE_REFUSED), or None: none, or plain chunked."""
-    te = [v for k, v in headers if k == b"transfer-encoding"]  # (names as the parser gives them: lowercase)
-    if not te:
+    for k, _ in headers:  # (names as the parser gives them: lowercase; a plain loop: every request pays it)
+        if k == b"transfer-encoding":
+            break
+    else:
         return None
-    codings = [c.strip().lower() for v in te for c in v.split(b",") if c.strip()]
+    codings = [c.strip().lower() for k, v in headers if k == b"transfer-encoding" for c in v.split(b",") if c.strip()]
     if version != "1.1":
         return TE_HTTP10_REFUSED
     return None if codings == [b"chunked"] else TE_REFUSED
