@@ -88,8 +88,8 @@ def test_a_header_length_with_thousands_of_digits_is_read_or_refused_by_name(cli
 PIPELINED = b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"  # (its answer would name gradserve_ metrics)
 
 
-@pytest.mark.parametrize("version, te, status", [("1.1", b"gzip, chunked", b"501"), ("1.1", b"deflate, chunked", b"501"),
-                                                 ("1.0", b"chunked", b"400")])
+@pytest.mark.parametrize("version, te, status", [("1.1", b"gzip, chunked", b"501"),
+                                                 ("1.1", b"deflate, chunked", b"501"), ("1.0", b"chunked", b"400")])
 def test_a_transfer_encoding_the_server_would_misread_is_refused_and_closed(server, version, te, status):
     body, _ = body_for({"graph": matmul_net(), "inputs": [X, Y]}, "json")
     raw = (b"POST /v1/grad HTTP/%s\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: %s\r\n\r\n"
