@@ -96,9 +96,29 @@ def grpc_peer_address(peer: str | None) -> tuple[str, int] | None:
     return host.strip("[]"), int(port) if port.isdigit() else 0
 
 
+OWNER_SHARE = 4  # one API key may hold at most 1/OWNER_SHARE of the places (service.out_memfd: and of made bytes)
+
+
+def keyed(client: str | None) -> str | None:
+    """Who holds a registered region: an API key's client (service.jobs.client_of), else None. Shared memory is
+    for this host's peers only, so without keys every peer is this host: one client, as Triton's global names."""
+    return client if client is not None and client.startswith("key:") else None
+
+
+def _other_key(region: Region, client: str | None) -> bool:
+    """A region registered or made under another API key than `client`'s: not its to use or see."""
+    return keyed(region.client) != keyed(client)
+
+
 def _theirs(region: Region, client: str | None) -> bool:
-    """A region the server made for another client than `client` (named regions are everyone's)."""
-    return region.made and region.client != client
+    """A region not `client`'s to unregister: another API key's, or one the server made for another client
+    (without keys, named regions are everyone's: Triton's model)."""
+    return region.client != client if region.made else _other_key(region, client)
+
+
+def _not_yours(name: str, path: str) -> Forbidden:
+    return Forbidden(f"shared memory region {name!r} is another client's (registered or made under another API "
+                     "key): only it may use, unregister or see it", path=path, shared_memory_region=name)
 
 
 def object_name(key: Any) -> str:
@@ -361,13 +381,21 @@ class Regions:
                 raise LimitExceeded(f"{len(self.regions)} shared memory regions are registered, the most this server "
                                     f"allows (client_shm_max_regions={self.max_regions}): unregister some",
                                     limit="client_shm_max_regions", value=self.max_regions)
+            owner, share = keyed(region.client), max(1, self.max_regions // OWNER_SHARE)
+            # (made regions have their own share, service.out_memfd; without keys every peer is one client)
+            if (not region.made and owner is not None
+                    and sum(not r.made and keyed(r.client) == owner for r in self.regions.values()) >= share):
+                raise LimitExceeded(f"this client (API key) holds {share} registered shared memory regions, the most "
+                                    f"one may (client_shm_max_regions={self.max_regions} / {OWNER_SHARE}): "
+                                    "unregister some", limit="client_shm_max_regions", value=self.max_regions)
             self.regions[region.name] = region
 
     def unregister(self, name: str | None, peer: str | None, client: str | None = None) -> None:
         """One region, or all (name None) that `client` may unregister. An unknown name is not an error (as
         Triton). Region names are global (Triton's model: any client may unregister a region it registered by
-        name), except that a region the server made belongs to the client that made it (403 to another; "all"
-        leaves it), and no region is unregistered while a request uses it (409 naming it: its job would fail)."""
+        name), except that a region belongs to the API key it was registered under, and one the server made to
+        the client that made it (403 to another; "all" leaves it), and no region is unregistered while a request
+        uses it (409 naming it: its job would fail)."""
         self.allow(peer)
         with self.lock:
             if name is None:
@@ -375,8 +403,7 @@ class Regions:
             else:
                 gone = [r for r in [self.regions.get(name)] if r]
                 if gone and _theirs(gone[0], client):
-                    raise Forbidden(f"shared memory region {name!r} was made for another client: only it may "
-                                    "unregister it", path="name", shared_memory_region=name)
+                    raise _not_yours(name, "name")
             busy = [r.name for r in gone if r.users]
             if busy:
                 raise RegionInUse(f"shared memory region(s) {', '.join(map(repr, busy))} are used by a request "
@@ -388,15 +415,18 @@ class Regions:
         for r in gone:
             r.close()
 
-    def status(self, name: str | None, peer: str | None) -> list[dict]:
+    def status(self, name: str | None, peer: str | None, client: str | None = None) -> list[dict]:
+        """The regions `client` may use (another API key's are not listed: their keys name its objects)."""
         self.allow(peer)
         with self.lock:
             if name is None:
-                return [r.status() for r in self.regions.values()]
+                return [r.status() for r in self.regions.values() if not _other_key(r, client)]
             r = self.regions.get(name)
         if r is None:
             raise InvalidRequest(f"no shared memory region {name!r} is registered", path="name",
                                  shared_memory_region=name)
+        if _other_key(r, client):
+            raise _not_yours(name, "name")
         return [r.status()]
 
     def get(self, name: Any, path: str) -> Region:
@@ -407,10 +437,13 @@ class Regions:
                                  shared_memory_region=str(name))
         return r
 
-    def use(self, name: Any, path: str, using: list) -> Region:
-        """`get`, counted as used (by the request whose list `using` is) until `release(using)`."""
+    def use(self, name: Any, path: str, using: list, client: str | None = None) -> Region:
+        """`get`, counted as used (by the request whose list `using` is) until `release(using)`; another API
+        key's region is a 403 (its inputs are not this client's to read, its bytes not this client's to write)."""
         with self.lock:
             r = self.regions.get(name) if isinstance(name, str) else None
+            if r is not None and _other_key(r, client):
+                raise _not_yours(name, path)
             if r is not None and r not in using:
                 r.users += 1
                 using.append(r)
@@ -572,8 +605,8 @@ class RegionIO:
     """One request's use of the registry: the input tensors it reads (into buffers given back by
     `close` once the job is over), and where its outputs go."""
 
-    def __init__(self, regions: Regions, peer: str | None):
-        self.regions, self.peer = regions, peer
+    def __init__(self, regions: Regions, peer: str | None, client: str | None = None):
+        self.regions, self.peer, self.client = regions, peer, client  # (client: jobs.client_of, whose regions)
         self.held: list = []  # Buffers and Kept copies this request's inputs are in
         self.using: list[Region] = []  # regions it reads or writes: not unregistered before close()
         self.checked = False
@@ -596,7 +629,7 @@ class RegionIO:
         gen = params.get("shared_memory_generation")
         if gen is not None:
             gen = _int(gen, "shared_memory_generation", f"{path}.parameters.shared_memory_generation")
-        region = self.regions.use(name, f"{path}.parameters.shared_memory_region", self.using)
+        region = self.regions.use(name, f"{path}.parameters.shared_memory_region", self.using, self.client)
         dst = None
         if (dt.kind in MAPPED_KINDS and need >= self.regions.min_buffer_bytes and region.mapped is not False
                 and (region.offset + off) % dt.itemsize == 0):  # (aligned, as every kernel and backend expects)
@@ -641,7 +674,7 @@ class RegionIO:
         self._allow()
         if not isinstance(spec, dict) or set(spec) - {"region", "offset", "byte_size"}:
             raise InvalidRequest("shared_memory_output is {region, offset, byte_size}", path=path)
-        region = self.regions.use(spec.get("region"), f"{path}.region", self.using)
+        region = self.regions.use(spec.get("region"), f"{path}.region", self.using, self.client)
         off = _int(spec.get("offset", 0), "offset", f"{path}.offset")
         if off > region.byte_size:  # (else an omitted byte_size would come out negative and pass the check below)
             raise InvalidRequest(f"offset {off} is past the end of region {region.name!r} ({region.byte_size} bytes)",
@@ -703,7 +736,7 @@ class RegionIO:
         """OIP: an output the client asked for in a region (too small a region: 400 naming the sizes)."""
         self._allow()
         rname, off, size = params_of(params, path)
-        region = self.regions.use(rname, f"{path}.shared_memory_region", self.using)
+        region = self.regions.use(rname, f"{path}.shared_memory_region", self.using, self.client)
         a = np.asarray(a)
         if size is not None and size < a.nbytes:
             raise InvalidRequest(f"output {name!r} has {a.nbytes} bytes (shape {list(a.shape)}); "

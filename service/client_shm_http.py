@@ -84,10 +84,10 @@ def router(core, settings, dependencies: list) -> APIRouter:
 
     @r.get("/status", operation_id="shm_status_all", summary="Registered regions")
     async def status_all(request: Request):
-        return _answer(lambda: regions.status(None, _peer(request)))
+        return _answer(lambda: regions.status(None, _peer(request), request_client(core, request)))
 
     @r.get("/region/{name}/status", operation_id="shm_status", summary="One registered region")
     async def status(name: str, request: Request):
-        return _answer(lambda: regions.status(name, _peer(request)))
+        return _answer(lambda: regions.status(name, _peer(request), request_client(core, request)))
 
     return r

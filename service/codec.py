@@ -93,18 +93,32 @@ class BinaryReader:
             raise InvalidRequest(f"the body has {left} byte(s) after the last binary tensor", path="$")
 
 
+BEYOND = 1 << 64  # what header_int gives a number of more than 20 significant digits: above every size
+
+
+def header_int(value: str | None) -> int | None:
+    """A size header's value (Content-Length, the binary extension's header length) as a number; None when it is
+    not one. ASCII digits only: int() also takes "+24", "2_4", " 24 " and other scripts' digits ("²" passes
+    str.isdigit but not int()), which a proxy may read otherwise. Leading zeros are digits as HTTP says; past 20
+    significant ones the value is BEYOND (int() of more than 4300 digits raised ValueError: a 500)."""
+    if value is None or not (value.isascii() and value.isdigit()):
+        return None
+    digits = value.lstrip("0")
+    return int(digits or "0") if len(digits) <= 20 else BEYOND
+
+
 def split_raw(body: bytes, header_length: str | None) -> tuple[memoryview, memoryview | None]:
     """(the JSON header's bytes, the binary tail or None) of a body."""
     mv = memoryview(body)
     if header_length is None:
         return mv, None
-    # ASCII digits only: int() also takes "+24", "2_4" and " 24 ", which a proxy may read otherwise
-    if not (header_length.isascii() and header_length.isdigit()):
+    n = header_int(header_length)
+    if n is None:
         raise InvalidRequest(f"{HEADER_LENGTH} {header_length[:40]!r} is not a non-negative decimal integer",
                              header=HEADER_LENGTH)
-    n = int(header_length)
     if not 0 <= n <= len(mv):
-        raise InvalidRequest(f"{HEADER_LENGTH} {n} is outside the body of {len(mv)} bytes", header=HEADER_LENGTH)
+        raise InvalidRequest(f"{HEADER_LENGTH} {header_length[:40]} is outside the body of {len(mv)} bytes",
+                             header=HEADER_LENGTH)
     return mv[:n], mv[n:]
 
 

@@ -76,7 +76,7 @@ class NotFound(ServiceError):
 
 
 class Forbidden(ServiceError):
-    code = "forbidden"  # e.g. unregistering a shared memory region the server made for another client
+    code = "forbidden"  # e.g. naming a shared memory region another client (API key) holds
 
 
 class RegionInUse(ServiceError):
@@ -198,7 +198,7 @@ CODES: dict[str, tuple[int, str]] = {
     "shape_error": (400, "INVALID_ARGUMENT"),
     "differentiation_error": (400, "INVALID_ARGUMENT"),
     "unauthorized": (401, "UNAUTHENTICATED"),
-    "forbidden": (403, "PERMISSION_DENIED"),  # (HTTP only: the shared memory routes)
+    "forbidden": (403, "PERMISSION_DENIED"),  # another client's shared memory region
     "graph_not_found": (404, "NOT_FOUND"),
     "model_not_found": (404, "NOT_FOUND"),  # a model-repository name (Open Inference Protocol, UM-Bridge)
     "tensor_not_found": (404, "NOT_FOUND"),  # a graph names a parameter value by a hash not uploaded (tensor_store)
@@ -220,7 +220,7 @@ CODES: dict[str, tuple[int, str]] = {
     "draining": (503, "UNAVAILABLE"),
     "deadline_exceeded": (504, "DEADLINE_EXCEEDED"),
 }
-HTTP_ONLY = ("not_found", "method_not_allowed", "request_timeout", "unsupported_media_type", "forbidden",
+HTTP_ONLY = ("not_found", "method_not_allowed", "request_timeout", "unsupported_media_type",
              "region_in_use")  # never sent over gRPC
 HTTP_STATUS = {code: http for code, (http, _) in CODES.items()}
 

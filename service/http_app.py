@@ -100,16 +100,17 @@ async def read_job_body(request: Request, limit: int, shm_min: int, buffers: shm
     that reach the workers without a copy. The caller gives the buffer (second element) back to
     `buffers` once the job is over.
     """
-    if cl is None or not cl.isdigit():  # chunked: no size to preallocate
+    n = codec.header_int(cl)
+    if n is None:  # chunked: no size to preallocate
         return await read_raw(request, limit, ""), None  # ("": no Content-Length to look up again)
-    n = int(cl)
     if n > limit:
         raise too_large(limit, n)
     if n <= BIG // 16:  # small: one or two chunks, nothing to gain
         return await read_raw(request, limit, cl), None
     buf = None
-    if hl is not None and hl.isdigit() and int(hl) <= n and n - int(hl) >= max(1, shm_min):
-        pad = -int(hl) % 64
+    head = codec.header_int(hl)
+    if head is not None and head <= n and n - head >= max(1, shm_min):
+        pad = -head % 64
         buf = buffers.acquire(pad + n)
         mv = buf.mv[pad:pad + n]
     else:
@@ -134,7 +135,8 @@ async def read_job_body(request: Request, limit: int, shm_min: int, buffers: shm
 
 def tensors_past(body, hl: str | None, shm_min: int) -> bool:
     """Whether `body`'s binary tail (after its header length `hl`) holds at least `shm_min` bytes."""
-    return hl is not None and hl.isdigit() and int(hl) <= len(body) and len(body) - int(hl) >= max(1, shm_min)
+    head = codec.header_int(hl)
+    return head is not None and head <= len(body) and len(body) - head >= max(1, shm_min)
 
 
 async def into_buffer(body, hl: str, buffers: shm.BufferPool | None) -> tuple[memoryview, shm.Buffer]:
@@ -143,7 +145,7 @@ async def into_buffer(body, hl: str, buffers: shm.BufferPool | None) -> tuple[me
     inflated bytes, with their body-budget charge, go now instead of when the job is over (an 80 MiB body held
     80 MiB of the budget, and the server 160 MiB, while its job ran). The caller gives the buffer back (`buffers`
     None: a fresh one, the caller releases it)."""
-    pad = -int(hl) % 64
+    pad = -codec.header_int(hl) % 64  # (tensors_past read it)
     buf = buffers.acquire(pad + len(body)) if buffers is not None else shm.Buffer(pad + len(body))
     mv = buf.mv[pad:pad + len(body)]
     try:  # (numpy's copy lets the interpreter lock go)
@@ -546,7 +548,7 @@ def _job_runner(ctx: AppContext, kind: str):
         client = client_of(core, heads.get(b"authorization"), host, heads.get(_XFF))
         call = JobCall(core, kind, "http", heads.get(_RID), client)
         buf = None
-        io = client_shm.RegionIO(ctx.regions, host)
+        io = client_shm.RegionIO(ctx.regions, host, client)
         try:
             try:
                 core.unsent_http.check(client)  # its large answers not yet read (service.answer_budget): 429
@@ -697,8 +699,8 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
                                           "examples": examples.examples("register")}}}})
     async def register_graph(request: Request):
         # no admission place: the body's bytes as they arrive, then its parse, are held in the body budget
-        cl = request.headers.get("content-length")
-        if cl is not None and cl.isdigit() and int(cl) > FREE:  # (refused by its parse share before it is read)
+        cl = codec.header_int(request.headers.get("content-length"))
+        if cl is not None and cl > FREE:  # (refused by its parse share before it is read)
             core.parse_share.check(request_client(core, request))
         with Charge(core.body_budget) as held:
             body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget, held)

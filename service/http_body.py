@@ -16,6 +16,7 @@ import zlib
 from starlette.requests import ClientDisconnect, Request
 
 from .body_budget import FREE, BodyBudget, Charge
+from .codec import header_int
 from .errors import InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
 from .ticker import TimeLimit
 
@@ -49,8 +50,9 @@ async def read_raw(request: Request, limit: int, cl: str | None = None, held: Ch
     no admission place (a lone body goes ahead whatever its size: service.body_budget)."""
     if cl is None:
         cl = request.headers.get("content-length")
-    if cl is not None and cl.isdigit() and int(cl) > limit:
-        raise too_large(limit, int(cl), setting)
+    size = header_int(cl)
+    if size is not None and size > limit:
+        raise too_large(limit, size, setting)
     receive = request.receive
     chunks, n = [], 0
     while True:  # receive() itself, not request.stream(): no async generator per request

@@ -33,6 +33,7 @@ import secrets
 import socket
 import struct
 import tempfile
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,10 @@ TOKEN_BYTES = 32  # hex characters
 MAX_TEMPLATES = 4  # a lease's templates (a client's region pairs in rotation, a few request variants)
 ENDED_KEPT = 64  # ended leases whose cause GET /v1/lane/<token> answers
 HEADER = "x-gradserve-lane"
+# the longest a lane connection may keep its worker waiting on one read (the token, the rest of a frame) or one
+# answer's write (a client that stops reading): past it the connection is closed (the client falls back to HTTP),
+# so a truncated frame or a slow reader cannot hold the worker from its pipe (the pool's revoke, stop) for long
+IO_S = 5.0
 
 
 @dataclass(eq=False)
@@ -130,9 +135,8 @@ class LaneServer:
         """A client connects: it must send the token first (else it is closed); one connection at a time."""
         c, _ = self.listener.accept()
         try:
-            c.settimeout(5.0)
+            c.settimeout(IO_S)  # (kept: every later read and write of the connection is bounded alike)
             got = _read(c, TOKEN_BYTES)
-            c.settimeout(None)
         except OSError:
             got = None
         if got is None or not secrets.compare_digest(got, self.token):
@@ -171,16 +175,38 @@ class LaneServer:
 
 
 def _read(s: socket.socket, n: int) -> bytes | None:
+    """n bytes, or None when the peer closed or (a socket with a timeout) they took longer than it in all: a
+    trickle of a byte at a time gets no more time than one silent wait."""
+    limit = s.gettimeout()
+    end = None if limit is None else time.monotonic() + limit
     buf = bytearray()
-    while len(buf) < n:
-        try:
-            got = s.recv(n - len(buf))
-        except OSError:
-            return None
-        if not got:
-            return None
-        buf += got
-    return bytes(buf)
+    try:
+        while len(buf) < n:
+            if end is not None:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return None
+                s.settimeout(left)
+            try:
+                got = s.recv(n - len(buf))
+            except OSError:  # (socket.timeout too)
+                return None
+            if not got:
+                return None
+            buf += got
+        return bytes(buf)
+    finally:
+        if end is not None:
+            try:
+                s.settimeout(limit)
+            except OSError:
+                pass
+
+
+def job_deadline_s(frame_s: float, grant_s: float, max_s: float) -> float:
+    """A lane job's deadline: its frame's (0: the grant's), never past max_deadline_s (a frame's is the client's
+    own number, up to 2^64 ms: the pool would never kill a worker whose lane job runs on)."""
+    return min(frame_s or grant_s, max_s)
 
 
 class Ended:

@@ -20,6 +20,7 @@ from starlette.requests import ClientDisconnect
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
 from . import timeline
+from .codec import header_int
 from .http_app import PartsResponse, internal_error, job_headers
 from .http_body import within
 from .jobs import REQUEST_ID
@@ -154,9 +155,8 @@ class LeanProtocol:
         if limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit):
             return None  # uvicorn answers 503
         heads = job_headers(self.headers)  # (one pass over the headers: it keeps transfer-encoding too)
-        cl = heads.get(b"content-length")
-        if (cl is None or b"transfer-encoding" in heads or not (cl.isascii() and cl.isdigit())
-                or int(cl) > jobs.max_body):
+        cl = header_int(heads.get(b"content-length"))
+        if cl is None or b"transfer-encoding" in heads or cl > jobs.max_body:
             return None
         jobs.taken += 1
         return [runner, heads, LeanBody(), p.should_keep_alive()]

@@ -232,8 +232,8 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         admission = model = None
         started = model_stats.ModelStats.start()
         host = client_shm.grpc_peer_host(context.peer())
-        io = client_shm.RegionIO(self.regions, host)
         client = self._client(context, host)
+        io = client_shm.RegionIO(self.regions, host, client)
         try:
             self._check_key(context)
             self.core.unsent_answers.check(client)  # (its answers not yet read, unary and streamed alike)
@@ -329,10 +329,12 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         return pb.RepositoryModelUnloadResponse()
 
     async def _shm(self, context, fn, *args):
-        """A registry call with the peer's address; a refusal aborts with the error's status."""
+        """A registry call with the peer's address and its client (whose regions); a refusal aborts with the
+        error's status."""
         try:
             self._check_key(context)
-            return fn(*args, client_shm.grpc_peer_host(context.peer()))
+            host = client_shm.grpc_peer_host(context.peer())
+            return fn(*args, host, self._client(context, host))
         except ServiceError as e:
             return await self._fail(context, e)
 

@@ -307,8 +307,8 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
     async def infer(request: Request, name: str, version: str | None = None) -> Response:
         admission = model = buf = None
         started = model_stats.ModelStats.start()
-        io = client_shm.RegionIO(regions, request.client.host if request.client else None)
         client = request_client(core, request)  # (service.pools: workers are shared fairly among clients)
+        io = client_shm.RegionIO(regions, request.client.host if request.client else None, client)
         try:
             model = repo.get(name, version)
             core.unsent_http.check(client)  # its large answers not yet read (service.answer_budget): 429

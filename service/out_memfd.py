@@ -48,7 +48,8 @@ from .client_shm import Region, RegionError, Regions, layout
 from .errors import InvalidRequest, LimitExceeded
 
 SEALS = getattr(fcntl, "F_SEAL_SHRINK", 0) | getattr(fcntl, "F_SEAL_GROW", 0) | getattr(fcntl, "F_SEAL_SEAL", 0)
-OWNER_SHARE = 4  # one client may hold at most 1/OWNER_SHARE of client_shm_made_bytes (and of the region count)
+# one client may hold at most 1/OWNER_SHARE of client_shm_made_bytes (and of the region count)
+OWNER_SHARE = client_shm.OWNER_SHARE
 # made regions together hold at most 1/MADE_SHARE of the region count: a client is told apart by the pid it
 # names, so one naming several pids could else take every place and leave others no region of their own
 MADE_SHARE = 2

@@ -758,7 +758,7 @@ class Pool:
         if lease is None or msg[1] != lease.token:
             return  # (a lease already ended)
         if msg[0] == "lane_start":
-            within = msg[3] or lease.within_s
+            within = lanes.job_deadline_s(msg[3], lease.within_s, self.settings.max_deadline_s)
             lease.jobs[msg[2]] = Later(within + self.settings.deadline_grace_s,
                                        partial(self._lane_overrun, w, lease, msg[2]), self.loop)
             self.tally.inc(self._lanes[2])

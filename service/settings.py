@@ -321,7 +321,8 @@ class Settings(BaseSettings):
                                                    "only peers on this host may register and use regions; off: "
                                                    "none. Behind a same-host reverse proxy, set off.")
     client_shm_max_regions: int = Field(64, ge=0, description="Most client shared-memory regions registered at "
-                                        "once (regions whose object is gone are dropped first).")
+                                        "once (regions whose object is gone are dropped first); with API keys "
+                                        "one key at most a quarter of them.")
     client_shm_made_bytes: int = Field(256 << 20, ge=0, description="Most bytes of output regions the server "
                                        "makes for same-host clients (sealed memfds its workers keep mapped; "
                                        "one client at most a quarter). Past it clients use regions of their own.")

@@ -12,9 +12,12 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 E2E_DEVICES = os.environ.get("GRADSERVE_E2E_DEVICES", "cpu,torchcpu")
@@ -142,3 +145,29 @@ def shared_server(tmp_path_factory) -> Server:
     if s is None or s.proc.poll() is not None:
         s = _SHARED["server"] = Server(tmp_path_factory.mktemp("server") / "server.log")
     return s
+
+
+def module_server(folder: str, name: str = "srv", **server_kw):
+    """A module-scoped fixture `name`: that module's own server, Server(<tmp>/<folder>/server.log, **server_kw)
+    (its env on top of the e2e limits), stopped after the module's tests. The one definition of the attack
+    rounds' servers with their own settings (a module whose env needs a temporary folder, e.g. a model
+    repository, writes its fixture with `server_in`)."""
+    @pytest.fixture(scope="module", name=name)
+    def fixture(tmp_path_factory):
+        with server_in(tmp_path_factory, folder, **server_kw) as s:
+            yield s
+    return fixture
+
+
+@contextmanager
+def server_in(tmp_path_factory, folder: str, **server_kw) -> Iterator[Server]:
+    """A started Server logging to <tmp>/<folder>/server.log, stopped on leaving (its tests failed, or it never
+    became ready: no server left running)."""
+    waits = server_kw.pop("wait", True)
+    s = Server(tmp_path_factory.mktemp(folder) / "server.log", wait=False, **server_kw)
+    try:
+        if waits:
+            s.wait_ready()
+        yield s
+    finally:
+        s.stop()

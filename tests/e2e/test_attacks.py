@@ -18,7 +18,7 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
 from .helpers import F32, X, Y, call, canary, error_of, in_thread, matmul_net, slow_input, slow_net, within
-from .server import Server
+from .server import Server, module_server
 
 KEY = "attack-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -34,11 +34,7 @@ XIN = slow_input(1024)
 ENDLESS = slow_net(1024, 1400)  # minutes on one core, within max_nodes
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("attacks") / "server.log", env=ENV, devices="cpu")
-    yield s
-    s.stop()
+srv = module_server("attacks", env=ENV, devices="cpu")
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
-from .conftest import Server
+from .server import server_in
 from .helpers import call, decode
 
 W = np.array([1.0, 2.0, 3.0], np.float32)
@@ -44,12 +44,11 @@ def batching(tmp_path_factory):
     (repo / "sin_grad").mkdir()  # GRAPH as a repository model (Open Inference Protocol jobs batch too)
     (repo / "sin_grad" / "graph.json").write_text(json.dumps(GRAPH))
     (repo / "sin_grad" / "config.json").write_text(json.dumps({"kind": "grad"}))
-    s = Server(tmp_path_factory.mktemp("batching") / "server.log",
-               env={"GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "16",
-                    "GRADSERVE_BATCH_DELAY_MS": "1000", "GRADSERVE_API_KEYS": "k1,k2",
-                    "GRADSERVE_MODEL_REPOSITORY": str(repo)}, devices="cpu")
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "batching",
+                   env={"GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "16",
+                        "GRADSERVE_BATCH_DELAY_MS": "1000", "GRADSERVE_API_KEYS": "k1,k2",
+                        "GRADSERVE_MODEL_REPOSITORY": str(repo)}, devices="cpu") as s:
+        yield s
 
 
 def _grad(url: str, x: np.ndarray, key: str = "k1", **extra) -> httpx.Response:

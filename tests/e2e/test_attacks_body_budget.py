@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from .helpers import sin_net, status_kb, t
-from .server import Server
+from .server import server_in
 
 MIB = 1 << 20
 MAX_BODY = 48 * MIB
@@ -32,11 +32,10 @@ def srv(tmp_path_factory):
     from oip.models import write_repository  # (tests/ is on sys.path: the OIP suite's repository)
 
     repo = write_repository(tmp_path_factory.mktemp("models"))
-    s = Server(tmp_path_factory.mktemp("body_budget") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "2",
-                    "GRADSERVE_MAX_BODY_BYTES": str(MAX_BODY), "GRADSERVE_MODEL_REPOSITORY": str(repo)})
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "body_budget", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "2",
+                        "GRADSERVE_MAX_BODY_BYTES": str(MAX_BODY), "GRADSERVE_MODEL_REPOSITORY": str(repo)}) as s:
+        yield s
 
 
 def padded(doc: dict, size: int) -> bytes:

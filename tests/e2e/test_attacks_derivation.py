@@ -28,7 +28,7 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
 from .helpers import call, canary, decode, error_of
-from .server import Server
+from .server import module_server
 
 F32 = np.float32
 KEYS = ("k1", "k2")
@@ -42,11 +42,7 @@ def auth(key: str = "k1") -> dict:
     return {"Authorization": f"Bearer {key}"}
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("attacks_derivation") / "server.log", devices="cpu", env=ENV)
-    yield s
-    s.stop()
+srv = module_server("attacks_derivation", devices="cpu", env=ENV)
 
 
 @pytest.fixture

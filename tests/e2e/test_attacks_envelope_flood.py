@@ -15,20 +15,16 @@ from service.errors import InvalidRequest
 from service.jobs import validate
 
 from .helpers import status_kb
-from .server import Server
+from .server import module_server
 
 MIB = 2
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("flood") / "server.log", devices="cpu",
-               # max_tensors above the flood's count: the envelopes' validation is what is under test here (a
-               # body over the count is refused before it: test_attacks_request_counts)
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str((MIB + 1) << 20),
-                    "GRADSERVE_MAX_TENSORS": str(1 << 21)})
-    yield s
-    s.stop()
+srv = module_server("flood", devices="cpu",
+                    # max_tensors above the flood's count: the envelopes' validation is what is under test here (a
+                    # body over the count is refused before it: test_attacks_request_counts)
+                    env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str((MIB + 1) << 20),
+                         "GRADSERVE_MAX_TENSORS": str(1 << 21)})
 
 
 def test_a_flood_of_empty_envelopes_is_one_400_in_bounded_memory_and_others_are_served(srv):

@@ -15,18 +15,14 @@ import numpy as np
 import pytest
 
 from .helpers import X, Y, matmul_net
-from .server import Server
+from .server import Server, module_server
 
 BIG = "A" * 1_000_000
 CAP = 8192  # bytes any error answer may take here (message ~1 KB, a few detail strings of ~256 characters)
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("attacks_echo") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1"})
-    yield s
-    s.stop()
+srv = module_server("attacks_echo", devices="cpu",
+                    env={"GRADSERVE_CPU_WORKERS": "1"})
 
 
 @pytest.fixture

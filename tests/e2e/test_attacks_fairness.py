@@ -27,7 +27,7 @@ from service.pools import Pool, build_specs
 from service.settings import Settings
 
 from .helpers import body_for, slow_input, slow_net, victim_queue_waits, wait_for_pool
-from .server import Server
+from .server import Server, module_server
 from .test_unit_pool_scheduling import CEILING, loop, neg_job, rejected, settled, slow_job  # noqa: F401 - (loop: a fixture)
 
 
@@ -87,13 +87,9 @@ def test_a_full_queue_still_takes_a_job_of_a_client_holding_fewer_places(loop, p
 
 
 # -- through the server: a victim's latency during a flood ---------------------------------------------------
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("fairness") / "server.log", devices="cpu",
-               env={"GRADSERVE_QUEUE_SIZE": "16", "GRADSERVE_API_KEYS": "flood-key,victim-key",
-                    "GRADSERVE_INLINE_MAX_MS": "0", "GRADSERVE_DEFAULT_DEADLINE_S": "60"})
-    yield s
-    s.stop()
+srv = module_server("fairness", devices="cpu",
+                    env={"GRADSERVE_QUEUE_SIZE": "16", "GRADSERVE_API_KEYS": "flood-key,victim-key",
+                         "GRADSERVE_INLINE_MAX_MS": "0", "GRADSERVE_DEFAULT_DEADLINE_S": "60"})
 
 
 def client(srv: Server, key: str) -> httpx.Client:

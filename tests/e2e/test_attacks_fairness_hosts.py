@@ -10,24 +10,19 @@ import threading
 
 import grpc
 import httpx
-import pytest
 
 from .grpc_wire import open_channel, request
 from .helpers import slow_input, slow_net, victim_queue_waits, wait_for_pool
-from .server import Server
+from .server import Server, module_server
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
 CALLS = 20  # in flight from the flooding host: more than the queue's 16 places and the worker
 CEILING = 120.0
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("fair_hosts") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "16", "GRADSERVE_INLINE_MAX_MS": "0",
-                    "GRADSERVE_DEFAULT_DEADLINE_S": "60", "GRADSERVE_MAX_BODY_BYTES": str(8 << 20)})
-    yield s
-    s.stop()
+srv = module_server("fair_hosts", devices="cpu",
+                    env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "16", "GRADSERVE_INLINE_MAX_MS": "0",
+                         "GRADSERVE_DEFAULT_DEADLINE_S": "60", "GRADSERVE_MAX_BODY_BYTES": str(8 << 20)})
 
 
 def grpc_flood(srv: Server, stop: threading.Event, computes: list, codes: list) -> list[threading.Thread]:

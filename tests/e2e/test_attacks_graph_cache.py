@@ -15,18 +15,14 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
 from .helpers import call, decode, error_of
-from .server import Server
+from .server import Server, module_server
 
 F32 = np.float32
 ENV = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_API_KEYS": "k1,k2",
        "GRADSERVE_GRAPH_CACHE_BYTES": str(2 << 20), "GRADSERVE_GRAPH_CACHE_SIZE": "16"}
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("attacks_graph_cache") / "server.log", devices="cpu", env=ENV)
-    yield s
-    s.stop()
+srv = module_server("attacks_graph_cache", devices="cpu", env=ENV)
 
 
 def client(srv: Server, key: str) -> httpx.Client:

@@ -14,22 +14,17 @@ import struct
 import threading
 import time
 
-import pytest
 
 from . import grpc_wire as gw
 from .h2_raw import END_HEADERS, GOAWAY, HEADERS, PING, RST_STREAM, RawH2, frame, hpack
-from .server import Server
+from .server import module_server
 
 CEILING = 60.0
 CANCEL = struct.pack(">I", 8)  # RST_STREAM error code CANCEL
 BATCH = 500
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("attacks_h2") / "server.log", devices="cpu")
-    yield s
-    s.stop()
+srv = module_server("attacks_h2", devices="cpu")
 
 
 class Flood:

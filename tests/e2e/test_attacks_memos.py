@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from .helpers import sin_net, t
-from .server import Server
+from .server import server_in
 from .helpers import status_kb
 
 MIB = 1 << 20
@@ -24,10 +24,9 @@ def srv(tmp_path_factory):
     # glibc's malloc raises its mmap threshold as large blocks are freed, then keeps freed MiBs in its heap: the
     # RSS would count those (a path that frees 6 MiB strings showed +140 MiB with nothing kept). Fixed, blocks
     # over 1 MiB are mapped and unmapped, so the RSS shows what is kept.
-    s = Server(tmp_path_factory.mktemp("memos") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "MALLOC_MMAP_THRESHOLD_": str(MIB)})
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "memos", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "1", "MALLOC_MMAP_THRESHOLD_": str(MIB)}) as s:
+        yield s
 
 
 def test_long_scalar_fields_are_not_kept_by_the_model_memo(srv):

@@ -21,7 +21,7 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
 from .helpers import t
-from .server import Server
+from .server import Server, module_server
 from .helpers import status_kb
 
 MIB = 1 << 20
@@ -31,12 +31,8 @@ pytestmark = pytest.mark.skipif(not __import__("os").path.exists("/proc/self/cle
                                 reason="reads and resets the server's peak RSS through /proc (Linux)")
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("parse_budget") / "server.log", devices="cpu",
-               env={"GRADSERVE_MAX_ELEMENTS": str(1 << 22)})
-    yield s
-    s.stop()
+srv = module_server("parse_budget", devices="cpu",
+                    env={"GRADSERVE_MAX_ELEMENTS": str(1 << 22)})
 
 
 def floats_job(size: int) -> tuple[bytes, int]:

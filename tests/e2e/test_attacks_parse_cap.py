@@ -18,7 +18,7 @@ from engine.serialize import graph_to_json
 from service import body_budget
 
 from .helpers import status_kb, t
-from .server import Server
+from .server import module_server
 
 MIB = 1 << 20
 MAX_BODY = 9 * MIB
@@ -26,13 +26,9 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(),
                                 reason="reads and resets the server's peak RSS through /proc (Linux)")
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("parse_cap") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str(MAX_BODY),
-                    "GRADSERVE_MAX_ELEMENTS": str(1 << 22), "GRADSERVE_MAX_PARSE_BYTES": str(4 * MAX_BODY)})
-    yield s
-    s.stop()
+srv = module_server("parse_cap", devices="cpu",
+                    env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str(MAX_BODY),
+                         "GRADSERVE_MAX_ELEMENTS": str(1 << 22), "GRADSERVE_MAX_PARSE_BYTES": str(4 * MAX_BODY)})
 
 
 def test_a_lone_body_of_empty_objects_is_a_413_in_bounded_memory_and_a_large_b64_body_is_served(srv):

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from .helpers import status_kb
-from .server import Server
+from .server import server_in
 
 CEILING = 60
 SIN = {"graph": {"format": "gradserve.graph/1", "name": "s", "inputs": [{"name": "x", "shape": [1], "dtype": "float32"}],
@@ -26,11 +26,10 @@ SIN = {"graph": {"format": "gradserve.graph/1", "name": "s", "inputs": [{"name":
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
     # (header_timeout_s well past the test: the held connections stay until closed here)
-    s = Server(tmp_path_factory.mktemp("peer_connections") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_CONNECTIONS": "40",
-                    "GRADSERVE_HEADER_TIMEOUT_S": "600"})
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "peer_connections", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_CONNECTIONS": "40",
+                        "GRADSERVE_HEADER_TIMEOUT_S": "600"}) as s:
+        yield s
 
 
 def _from(address: str) -> httpx.Client:

@@ -30,7 +30,7 @@ from tritonclient.grpc import service_pb2_grpc as oip_grpc
 
 from . import grpc_wire as gw
 from .helpers import X, Y, call, canary, error_of, matmul_net
-from .server import Server
+from .server import server_in
 
 CEILING = 60.0
 
@@ -51,10 +51,9 @@ def srv(tmp_path_factory):
     repo = tmp_path_factory.mktemp("models")
     write_model(repo, "wide", wide_net(), {"kind": "eval"})
     write_model(repo, "seed_grad", matmul_net(), {"kind": "grad"})
-    s = Server(tmp_path_factory.mktemp("attacks_values") / "server.log", devices="cpu",
-               env={"GRADSERVE_MODEL_REPOSITORY": str(repo)})
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "attacks_values", devices="cpu",
+                   env={"GRADSERVE_MODEL_REPOSITORY": str(repo)}) as s:
+        yield s
 
 
 @pytest.fixture

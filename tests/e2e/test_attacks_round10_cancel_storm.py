@@ -16,7 +16,7 @@ import pytest
 
 from .helpers import body_for, call, canary, in_thread, metric, slow_input, slow_net, wait_for_idle_pool, \
     wait_for_metric
-from .server import Server
+from .server import module_server
 
 GRACE_S = 20.0
 ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_API_KEYS": "k1,k2", "GRADSERVE_DEADLINE_GRACE_S": str(GRACE_S),
@@ -26,11 +26,7 @@ SHORT = slow_net(512, 10)  # ~0.1 s of one core once compiled
 ENDLESS = slow_net(1024, 1400)  # minutes
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("cancel_storm") / "server.log", env=ENV, devices="cpu")
-    yield s
-    s.stop()
+srv = module_server("cancel_storm", env=ENV, devices="cpu")
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ from __future__ import annotations
 import socket
 
 import httpx
-import pytest
 
 from .helpers import canary
-from .server import Server
+from .server import module_server
 
 CAP = 40
 # The held connections' header window: the 503 must come inside it. Raise it if a box is slower than 5x the
@@ -28,11 +27,7 @@ ENV = {"GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_
 CEILING = 120.0
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("conncap") / "server.log", env=ENV, devices="cpu")
-    yield s
-    s.stop()
+srv = module_server("conncap", env=ENV, devices="cpu")
 
 
 def still_open(s: socket.socket) -> bool:

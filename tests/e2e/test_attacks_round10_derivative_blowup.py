@@ -13,13 +13,12 @@ gradient computed with NumPy."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
 from .helpers import call, canary, decode, error_of, in_thread, metric, wait_for_idle_pool, wait_for_metric
-from .server import Server
+from .server import module_server
 
 KEYS = ("k1", "k2")
 ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "4", "GRADSERVE_API_KEYS": ",".join(KEYS),
@@ -29,11 +28,7 @@ CEILING = 240.0
 DEADLINE_MS = 500  # the attacker's own deadline (+ 0.5 s grace): well under the ~5 s its lowering takes to max_work
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("blowup") / "server.log", env=ENV, devices="cpu")
-    yield s
-    s.stop()
+srv = module_server("blowup", env=ENV, devices="cpu")
 
 
 def client(srv, key: str):

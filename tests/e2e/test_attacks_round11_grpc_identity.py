@@ -23,7 +23,7 @@ from service.proto import gradserve_pb2_grpc as pb_grpc
 from .grpc_wire import arrays, open_channel, request, served_again, unread_calls
 from .h2_raw import RawH2
 from .helpers import big_answer_graph
-from .server import Server
+from .server import server_in
 
 ANSWER = 1 << 20  # each answer: 2^17 float64, far above HTTP/2's initial window: held unsent by a peer granting none
 LIMIT = 2 * ANSWER
@@ -38,11 +38,10 @@ def srv(tmp_path_factory):
 
     repo = tmp_path_factory.mktemp("models")
     write_model(repo, "big", big_answer_graph(ANSWER), {"kind": "eval"})
-    s = Server(tmp_path_factory.mktemp("grpc_identity") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": str(CALLS), "GRADSERVE_API_KEYS": "k1,k2",
-                    "GRADSERVE_GRPC_UNSENT_ANSWER_BYTES": str(LIMIT), "GRADSERVE_MODEL_REPOSITORY": str(repo)})
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "grpc_identity", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": str(CALLS), "GRADSERVE_API_KEYS": "k1,k2",
+                        "GRADSERVE_GRPC_UNSENT_ANSWER_BYTES": str(LIMIT), "GRADSERVE_MODEL_REPOSITORY": str(repo)}) as s:
+        yield s
 
 
 def auth(*keys: str) -> list:

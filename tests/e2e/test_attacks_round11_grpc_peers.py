@@ -25,7 +25,7 @@ from service.proto import gradserve_pb2_grpc as pb_grpc
 from . import grpc_wire as gw
 from .h2_raw import ACK, PREFACE, SETTINGS, frame
 from .helpers import DX, X, Y, matmul_net, metric
-from .server import Server
+from .server import server_in
 
 CEILING = 60
 CAP = 40
@@ -34,10 +34,9 @@ CAP = 40
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
     # (header_timeout_s well past the test: the handshakes are done, but HTTP's held sockets need not race it)
-    s = Server(tmp_path_factory.mktemp("grpc_peers") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_CONNECTIONS": str(CAP)})
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "grpc_peers", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_CONNECTIONS": str(CAP)}) as s:
+        yield s
 
 
 def _held(srv, n: int, source: str, timeout: float = CEILING) -> list[socket.socket]:

@@ -25,7 +25,7 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
 from .helpers import body_for, decode
-from .server import Server
+from .server import server_in
 
 ANSWER = 16 << 20  # bytes: 2^22 float32
 LIMIT = 2 * ANSWER + (64 << 10)  # (each answer is its tensor and a small JSON header)
@@ -49,12 +49,11 @@ def srv(tmp_path_factory):
     repo = tmp_path_factory.mktemp("models")
     write_model(repo, "big", big_graph(), {"kind": "eval"})
     write_model(repo, "mid", big_graph(MID), {"kind": "eval"})
-    s = Server(tmp_path_factory.mktemp("unread_answers") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "8", "GRADSERVE_MODEL_REPOSITORY": str(repo),
-                    "GRADSERVE_MAX_ELEMENTS": str(ANSWER // 4), "GRADSERVE_SEND_TIMEOUT_S": "300",
-                    "GRADSERVE_HTTP_UNSENT_ANSWER_BYTES": str(LIMIT)})
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "unread_answers", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "8", "GRADSERVE_MODEL_REPOSITORY": str(repo),
+                        "GRADSERVE_MAX_ELEMENTS": str(ANSWER // 4), "GRADSERVE_SEND_TIMEOUT_S": "300",
+                        "GRADSERVE_HTTP_UNSENT_ANSWER_BYTES": str(LIMIT)}) as s:
+        yield s
 
 
 DATA, HEADERS = body_for({"graph": big_graph(), "inputs": [np.ones(1, np.float32)]}, "binary")

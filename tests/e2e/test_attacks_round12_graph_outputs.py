@@ -20,19 +20,15 @@ from service.proto import gradserve_pb2_grpc as pb_grpc
 
 from .grpc_wire import open_channel, request
 from .helpers import body_for, decode
-from .server import Server
+from .server import module_server
 from .test_attacks_round11_unread_answers import big_graph
 
 MAX_TENSORS = 1000
 CEILING = 60.0
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("graph_outputs") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_TENSORS": str(MAX_TENSORS)})
-    yield s
-    s.stop()
+srv = module_server("graph_outputs", devices="cpu",
+                    env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_TENSORS": str(MAX_TENSORS)})
 
 
 def many_outputs(n: int) -> dict:

@@ -26,7 +26,7 @@ from tritonclient.grpc import service_pb2_grpc as opb_grpc
 from .grpc_wire import open_channel, served_again
 from .h2_raw import DATA, END_HEADERS, HEADERS, SETTINGS, WINDOW_UPDATE, RawH2, frame, hpack
 from .helpers import big_answer_graph
-from .server import Server
+from .server import server_in
 
 ANSWER = 1 << 20
 LIMIT = 2 * ANSWER + (64 << 10)  # (each answer is its tensor and a few bytes of message)
@@ -41,12 +41,11 @@ def srv(tmp_path_factory):
 
     repo = tmp_path_factory.mktemp("models")
     write_model(repo, "big", big_answer_graph(ANSWER), {"kind": "eval"})
-    s = Server(tmp_path_factory.mktemp("grpc_streams") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": str(2 * STREAMS),
-                    "GRADSERVE_API_KEYS": "k1,k2", "GRADSERVE_GRPC_UNSENT_ANSWER_BYTES": str(LIMIT),
-                    "GRADSERVE_MODEL_REPOSITORY": str(repo)})
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "grpc_streams", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": str(2 * STREAMS),
+                        "GRADSERVE_API_KEYS": "k1,k2", "GRADSERVE_GRPC_UNSENT_ANSWER_BYTES": str(LIMIT),
+                        "GRADSERVE_MODEL_REPOSITORY": str(repo)}) as s:
+        yield s
 
 
 def infer() -> opb.ModelInferRequest:

@@ -21,10 +21,9 @@ import time
 
 import httpx
 import numpy as np
-import pytest
 
 from .helpers import body_for, decode, metric
-from .server import Server
+from .server import module_server
 from .test_attacks_round11_unread_answers import big_graph
 
 ANSWER = (1 << 20) - (16 << 10)  # bytes: just under 1 MiB (written whole, not counted)
@@ -40,12 +39,8 @@ def kernel_held() -> int:
         return int(f.read().split()[2]) // ANSWER + 3
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("pipelined") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "64", "GRADSERVE_SEND_TIMEOUT_S": "300"})
-    yield s
-    s.stop()
+srv = module_server("pipelined", devices="cpu",
+                    env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "64", "GRADSERVE_SEND_TIMEOUT_S": "300"})
 
 
 def rss_mib(pid: int) -> float:

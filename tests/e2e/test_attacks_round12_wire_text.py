@@ -36,7 +36,7 @@ from service.proto import gradserve_pb2_grpc as pb_grpc
 
 from .grpc_wire import open_channel, request
 from .helpers import body_for, decode
-from .server import Server
+from .server import server_in
 from .test_attacks_round11_unread_answers import big_graph
 
 CEILING = 60.0
@@ -50,10 +50,9 @@ def srv(tmp_path_factory):
 
     repo = tmp_path_factory.mktemp("models")
     write_model(repo, "m", big_graph(4), {"kind": "eval"})
-    s = Server(tmp_path_factory.mktemp("unicode") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MODEL_REPOSITORY": str(repo)})
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "unicode", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MODEL_REPOSITORY": str(repo)}) as s:
+        yield s
 
 
 def exchange(srv, raw: bytes) -> bytes:

@@ -18,7 +18,7 @@ import pytest
 
 from .grpc_wire import error_body, rpc_error
 from .helpers import metric
-from .server import Server
+from .server import module_server
 
 MIB = 1 << 20
 CEILING = 120
@@ -26,16 +26,12 @@ STORE = 8 * MIB
 MAX_HASHES = 1 << 18  # (service.tensor_store.MAX_ENTRIES, as documented in README's limits table)
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("tensor_attacks") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_TENSOR_STORE_BYTES": str(STORE),
-                    # (one client's graphs: half of it, 8 MiB, the most a graph's values named by hash may come to)
-                    "GRADSERVE_GRAPH_CACHE_BYTES": str(2 * STORE),
-                    # (the e2e defaults, 8 MiB bodies and 1 M elements, are below 2^18 hashes and a 9 MiB value)
-                    "GRADSERVE_MAX_BODY_BYTES": str(64 * MIB), "GRADSERVE_MAX_ELEMENTS": str(4 * MIB)})
-    yield s
-    s.stop()
+srv = module_server("tensor_attacks", devices="cpu",
+                    env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_TENSOR_STORE_BYTES": str(STORE),
+                         # (one client's graphs: half of it, 8 MiB, the most a graph's values named by hash may come to)
+                         "GRADSERVE_GRAPH_CACHE_BYTES": str(2 * STORE),
+                         # (the e2e defaults, 8 MiB bodies and 1 M elements, are below 2^18 hashes and a 9 MiB value)
+                         "GRADSERVE_MAX_BODY_BYTES": str(64 * MIB), "GRADSERVE_MAX_ELEMENTS": str(4 * MIB)})
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import gradserve
 from gradserve import errors
 
 from .helpers import metric
-from .server import Server
+from .server import module_server
 
 MIB = 1 << 20
 N = 3 * MIB // 4  # float32: 3 MiB, three 1 MiB pieces
@@ -27,14 +27,10 @@ KEYS = [f"key-{i}" for i in range(8)]
 STORED = "gradserve_tensors_stored_total"
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("store_pressure") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_TENSOR_STORE_BYTES": str(8 * MIB),
-                    "GRADSERVE_GRAPH_CACHE_BYTES": str(64 * MIB), "GRADSERVE_MAX_BODY_BYTES": str(64 * MIB),
-                    "GRADSERVE_MAX_ELEMENTS": str(4 * MIB), "GRADSERVE_API_KEYS": ",".join(KEYS)})
-    yield s
-    s.stop()
+srv = module_server("store_pressure", devices="cpu",
+                    env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_TENSOR_STORE_BYTES": str(8 * MIB),
+                         "GRADSERVE_GRAPH_CACHE_BYTES": str(64 * MIB), "GRADSERVE_MAX_BODY_BYTES": str(64 * MIB),
+                         "GRADSERVE_MAX_ELEMENTS": str(4 * MIB), "GRADSERVE_API_KEYS": ",".join(KEYS)})
 
 
 def _graph(w: np.ndarray) -> dict:

@@ -18,7 +18,7 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
 from .helpers import call, canary, decode, error_of
-from .server import Server
+from .server import module_server
 
 F32 = np.float32
 MAX_WORK = 20_000
@@ -27,11 +27,7 @@ CALLS = 60  # 60 wide emissions: ~30 000 units, past max_work (240 when a node w
 ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_MAX_WORK": str(MAX_WORK)}
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("attacks_wide") / "server.log", devices="cpu", env=ENV)
-    yield s
-    s.stop()
+srv = module_server("attacks_wide", devices="cpu", env=ENV)
 
 
 @pytest.fixture

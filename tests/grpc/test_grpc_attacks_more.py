@@ -18,7 +18,7 @@ from e2e.grpc_wire import arrays, call, open_channel, request
 from e2e.grpc_wire import rpc_error as first_rpc_error
 from e2e.h2_raw import DATA, GOAWAY, HEADERS, SETTINGS, RawH2
 from e2e.helpers import DX, X, Y, matmul_net, metric, slow_input, slow_net
-from e2e.server import Server
+from e2e.server import server_in
 from oip.models import write_repository
 from tritonclient.grpc import service_pb2 as opb  # (service.oip_proto would clash with it in one process)
 from tritonclient.grpc import service_pb2_grpc as opb_grpc
@@ -39,10 +39,9 @@ EVAL = "/gradserve.v1.Gradserve/Eval"
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
     repo = write_repository(tmp_path_factory.mktemp("models"))
-    s = Server(tmp_path_factory.mktemp("grpc_attacks") / "server.log", devices="cpu",
-               env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo)})
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "grpc_attacks", devices="cpu",
+                   env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo)}) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")

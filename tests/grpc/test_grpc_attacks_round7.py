@@ -21,7 +21,7 @@ import pytest
 
 from e2e.grpc_wire import open_channel
 from e2e.h2_raw import rapid_reset
-from e2e.server import Server
+from e2e.server import Server, module_server
 from gradserve._transport.grpc import AsyncGRPCTransport, GRPCTransport
 from service.grpc_precheck import MISSING_MESSAGE_BYTES, count_entries
 from service.proto import gradserve_pb2 as pb
@@ -37,11 +37,7 @@ ENV = {"GRADSERVE_GRPC_MAX_STREAMS": "8", "GRADSERVE_CPU_WORKERS": "1", "GRADSER
        "GRADSERVE_MAX_BODY_BYTES": str(32 << 20)}
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("grpc_round7") / "server.log", devices="cpu", env=ENV)
-    yield s
-    s.stop()
+srv = module_server("grpc_round7", devices="cpu", env=ENV)
 
 
 def test_many_more_calls_than_streams_on_one_channel_are_all_answered_by_the_sdk(srv):

@@ -14,7 +14,7 @@ import pytest
 from e2e.grpc_wire import arrays, open_channel, request, served_again, unread_calls
 from e2e.h2_raw import RawH2
 from e2e.helpers import big_answer_graph
-from e2e.server import Server
+from e2e.server import server_in
 from oip.models import write_model
 from tritonclient.grpc import service_pb2 as opb  # (service.oip_proto would clash with it in one process)
 from tritonclient.grpc import service_pb2_grpc as opb_grpc
@@ -42,10 +42,9 @@ ENV = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": str(CALLS),
 def srv(tmp_path_factory):
     repo = tmp_path_factory.mktemp("models")
     write_model(repo, "big", big_answer_graph(ANSWER), {"kind": "eval"})
-    s = Server(tmp_path_factory.mktemp("grpc_round8") / "server.log", devices="cpu",
-               env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo)})
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "grpc_round8", devices="cpu",
+                   env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo)}) as s:
+        yield s
 
 
 def big_eval():

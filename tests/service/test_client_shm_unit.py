@@ -273,22 +273,23 @@ def test_routes_take_the_api_key_and_the_peer_in_process(obj):
 
 
 def test_a_region_in_use_is_not_unregistered_and_a_made_one_only_by_its_maker(obj):
-    """h-fuzz3: any client may unregister a named region (Triton's global names) but not while a request
-    reads it (409 region_in_use, and unregister-all then unregisters nothing); a region the server made is
-    its maker's (403 forbidden to another; another's unregister-all leaves it)."""
+    """h-fuzz3: without API keys any local client may unregister a named region (Triton's global names) but not
+    while a request reads it (409 region_in_use, and unregister-all then unregisters nothing); a region the
+    server made is its maker's (403 forbidden to another; another's unregister-all leaves it). (round 14: a
+    region registered under an API key is that key's: tests/e2e/test_attacks_round14_shm_regions.py)"""
     from service import out_memfd
     from service.errors import Forbidden, RegionInUse
 
     regs = client_shm.Regions(max_regions=8)
     try:
-        regs.register("in", obj, 0, 1 << 20, "127.0.0.1", client="key:a")
+        regs.register("in", obj, 0, 1 << 20, "127.0.0.1", client="host:127.0.0.1")
         io = client_shm.RegionIO(regs, "127.0.0.1")
         _read(regs, io, 0, None)
         for name in ("in", None):
             with pytest.raises(RegionInUse, match="'in'"):
-                regs.unregister(name, "127.0.0.1", "key:b")
+                regs.unregister(name, "::1", "host:::1")
         io.close()  # the request is answered
-        regs.unregister("in", "127.0.0.1", "key:b")
+        regs.unregister("in", "::1", "host:::1")
         assert regs.status(None, "127.0.0.1") == []
         if not out_memfd.available():
             return
@@ -296,8 +297,8 @@ def test_a_region_in_use_is_not_unregistered_and_a_made_one_only_by_its_maker(ob
         with pytest.raises(Forbidden, match="another client"):
             regs.unregister("made", "127.0.0.1", "key:b")
         regs.unregister(None, "127.0.0.1", "key:b")
-        assert [r["name"] for r in regs.status(None, "127.0.0.1")] == ["made"]
+        assert [r["name"] for r in regs.status(None, "127.0.0.1", "key:a")] == ["made"]
         regs.unregister("made", "127.0.0.1", "key:a")
-        assert regs.status(None, "127.0.0.1") == []
+        assert regs.status(None, "127.0.0.1", "key:a") == []
     finally:
         regs.close()
