@@ -781,7 +781,7 @@ def jax_jvp_hutchinson():
             def f(z):
                 return jnp.tanh(z @ p["w1"]) @ p["w2"]
             z, logp = x, jnp.zeros(x.shape[0])
-            for e in probes:
+            for e in probes.astype(x.dtype):
                 dz, jvp = jax.jvp(f, (z,), (e,))
                 z, logp = z + 0.3 * dz, logp - 0.3 * (e * jvp).sum(-1)
             return jnp.concatenate([z, logp[:, None]], -1)
