@@ -48,3 +48,67 @@ def test_tridiagonal_solve_imports_and_matches_jax(dtype):
     for k, corner in ((1, 0), (2, -1)):
         assert float(np.abs(np.asarray(leaves[k])[..., corner]).max()) == 0.0
         assert float(np.abs(gw[k].asnumpy()[..., corner]).max()) == 0.0
+
+
+# -- ONNX: constants the TorchScript exporter computes in the graph ------------------------------------------
+def _ts_onnx(model, inputs) -> bytes:
+    import io
+
+    import torch
+
+    f = io.BytesIO()
+    torch.onnx.export(model, inputs, f, dynamo=False, opset_version=17)
+    return f.getvalue()
+
+
+def test_boolean_mask_known_at_import_folds_through_nonzero():
+    """x[~eye] (VICReg's / Barlow Twins' off-diagonal terms): the TorchScript exporter writes NonZero of the
+    constant mask, refused before as any NonZero; its positions are static, so it folds."""
+    import torch
+
+    class OffDiagonal(torch.nn.Module):
+        def forward(self, x):
+            c = x.T @ x
+            return c[~torch.eye(4, dtype=torch.bool)] ** 2
+
+    x = torch.randn(5, 4)
+    net = gs.from_onnx(_ts_onnx(OffDiagonal(), (x,)))
+    xr = x.clone().requires_grad_(True)
+    want = OffDiagonal()(xr)
+    (gwant,) = torch.autograd.grad(want.sum(), xr)
+    got = net(Tensor(x.numpy())).asnumpy()
+    np.testing.assert_allclose(got, want.detach().numpy(), rtol=1e-5, atol=1e-6)
+    g = ops.grad(lambda t: net(t).sum())(Tensor(x.numpy())).asnumpy()
+    np.testing.assert_allclose(g, gwant.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_reformer_lsh_attention_through_the_torchscript_exporter_matches_torch():
+    """Reformer's LSH attention (the zoo's reformer_lsh_attention): the TorchScript exporter writes a size into a
+    Shape by ScatterElements before an Expand, refused before ("must be a constant here")."""
+    from benchmarks.model_zoo_sweep import check_torch
+    from benchmarks.zoo_models_round12 import reformer_lsh
+
+    model, inputs = reformer_lsh()()
+    res = check_torch(model, inputs, "onnx-ts")
+    assert res["weights"] == "4/4"
+    assert res["forward"] < 1e-5 and res["grads"] < 1e-5, res
+
+
+def test_scatter_elements_of_constants_with_repeated_positions_is_not_folded():
+    """Plain writes to one position twice: ONNX leaves which wins undefined, so the fold leaves the node to its
+    rule, which refuses it by name (round 9's rule) rather than picking NumPy's last write."""
+    from onnx import TensorProto, helper
+
+    from gradserve.importers import UnsupportedModel
+
+    data = helper.make_tensor("data", TensorProto.FLOAT, [4], [0.0, 0.0, 0.0, 0.0])
+    idx = helper.make_tensor("idx", TensorProto.INT64, [2], [1, 1])
+    upd = helper.make_tensor("upd", TensorProto.FLOAT, [2], [2.0, 3.0])
+    graph = helper.make_graph(
+        [helper.make_node("ScatterElements", ["data", "idx", "upd"], ["s"], axis=0),
+         helper.make_node("Add", ["x", "s"], ["y"])],
+        "repeated", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])], initializer=[data, idx, upd])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    with pytest.raises(UnsupportedModel, match="repeated"):
+        gs.from_onnx(model.SerializeToString())
