@@ -112,3 +112,45 @@ def test_scatter_elements_of_constants_with_repeated_positions_is_not_folded():
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     with pytest.raises(UnsupportedModel, match="repeated"):
         gs.from_onnx(model.SerializeToString())
+
+
+# -- torch.export: a boolean mask from factories alone ---------------------------------------------------------
+class _OffDiagonal:
+    """VICReg's covariance term as users write it: c[~torch.eye(d, dtype=torch.bool)] (refused before as
+    "boolean-mask indexing"); and a mask that depends on the input, which stays refused."""
+
+    @staticmethod
+    def module(data_mask: bool):
+        import torch
+
+        class OffDiagonal(torch.nn.Module):
+            def forward(self, x):
+                c = x.T @ x
+                mask = c > 0 if data_mask else ~torch.eye(4, dtype=torch.bool)
+                return c[mask] ** 2
+
+        return OffDiagonal().eval()
+
+
+def test_boolean_mask_from_factories_imports_through_torch_export():
+    import torch
+
+    model = _OffDiagonal.module(data_mask=False)
+    x = torch.randn(5, 4)
+    net = gs.from_torch(model, (x,))
+    xr = x.clone().requires_grad_(True)
+    want = model(xr)
+    (gwant,) = torch.autograd.grad((want * torch.arange(12.0)).sum(), xr)
+    np.testing.assert_allclose(net(Tensor(x.numpy())).asnumpy(), want.detach().numpy(), rtol=1e-5, atol=1e-6)
+    w = Tensor(np.arange(12.0, dtype=np.float32))
+    g = ops.grad(lambda t: (net(t) * w).sum())(Tensor(x.numpy())).asnumpy()
+    np.testing.assert_allclose(g, gwant.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_boolean_mask_from_the_data_is_still_refused():
+    import torch
+
+    from gradserve.importers import UnsupportedModel
+
+    with pytest.raises(UnsupportedModel, match="boolean-mask indexing"):
+        gs.from_torch(_OffDiagonal.module(data_mask=True), (torch.randn(5, 4),))
