@@ -864,7 +864,26 @@ def jax_student_t_mixture():
     return build
 
 
-_NOTES: dict = {}
+_NOTES = {
+    "ssl_vicreg_barlow_ntxent": "export / onnx-ts were refused before round 12 (a mask from torch.eye: now evaluated at "
+                                "import); grads 1.4e-5 on every path: proj.2.bias, which the VICReg / Barlow / "
+                                "invariance terms cancel exactly (centred or differenced), so its gradient is float32 "
+                                "noise for torch (5.8e-6 off float64) and us; each loss alone within 5e-7, our float64 "
+                                "import within 4e-14",
+    "dcn_v2_fm_ctr": "onnx-ts: the file's, not ours: the TorchScript exporter writes BCE-with-logits as log(sigmoid(x)) "
+                     "and log(1 - sigmoid(x)); onnx.reference on the file is 5.1e-6 off torch as ours is, and our "
+                     "float64 import of it is within 3.4e-14",
+    "reformer_lsh_attention": "onnx-ts was refused before round 12 (the exporter's expand(-1) writes a size into a Shape "
+                              "by ScatterElements: now folded)",
+    "pna_multi_aggregator": "onnx-dynamo: scatter_reduce(mean / amax / amin, include_self=False) written as a plain "
+                            "write over repeated receivers, refused by name (round 9's rule); TorchScript refuses mean",
+    "torch_compile_module": "a torch.compile'd module (OptimizedModule): from_torch and the dynamo exporter take the "
+                            "module it wraps (parameters named _orig_mod.*); TorchScript cannot trace it",
+    "jax_tridiagonal_cubic_spline": "refused before round 12 (@lapack_sgtsv_ffi, jax.lax.linalg.tridiagonal_solve): "
+                                    "now the dense solve of its three diagonals",
+    "hifigan_weight_norm": "nn.utils.weight_norm's hook form: the sweep's float64 copy detaches the computed weight "
+                           "first (deepcopy refuses a non-leaf; the hook recomputes it every forward)",
+}
 CASES = [Case(c.name, c.family, c.build, c.paths, _NOTES.get(c.name, c.note)) for c in CASES]
 CASES += [Case(name, fam, build, paths=("jax",)) for name, fam, build in (
     ("jax_expm_rigid_motion", SCIENCE, jax_expm()), ("jax_tridiagonal_cubic_spline", SCIENCE, jax_spline()),
@@ -872,4 +891,48 @@ CASES += [Case(name, fam, build, paths=("jax",)) for name, fam, build in (
     ("jax_soft_dtw_nested_scan", COMMON, jax_soft_dtw()), ("jax_fftn_3d_spectral", SCIENCE, jax_fftn_3d()),
     ("jax_student_t_mixture", SCIENCE, jax_student_t_mixture()))]
 
-SECTION = ""
+SECTION = """## Round 12
+
+Box: the 2-core shared VM, loaded by other helpers (load average 10-18 during the runs); every row of this round
+run with --float64 through a real gradserve-server on loopback (torch 2.13 CPU, jax 0.10 / optax 0.2.8 from
+/work/impextra, transformers 5.25 from /work/impextra10); none of these kinds was in an earlier round.
+
+- **No silently wrong gradient found.** The two rows whose gradients are 1e-5 off torch float32 were decided with
+  float64: dcn_v2_fm_ctr's onnx-ts row is the file's (the TorchScript exporter writes BCE-with-logits as
+  log(sigmoid(x)) and log(1 - sigmoid(x)): onnx.reference on the file is 5.1e-6 off torch's forward as ours
+  is; our float64 import of the file is within 3.4e-14 of torch float64); ssl_vicreg_barlow_ntxent's 1.4e-5 on
+  every path is the projector's last bias, whose gradient the VICReg / Barlow / invariance terms cancel exactly
+  (centred or differenced embeddings): float32 noise for torch too (5.8e-6 off float64, ours 1.8e-5), each loss
+  alone within 5e-7 of float64, and our float64 import within 4.2e-14.
+- **jax.lax.linalg.tridiagonal_solve imports** (jax_tridiagonal_cubic_spline, a natural cubic spline): its
+  @lapack_?gtsv_ffi was refused; it is the engine's solve of the dense matrix the three diagonals make
+  (jax_lapack.py), equal to JAX's value and gradients in float32 and float64 (tests/importers/test_model_zoo_round12.py).
+- **Boolean masks known at import** (ssl_vicreg_barlow_ntxent's c[~torch.eye(d, dtype=torch.bool)]): refused on
+  the export path as data-dependent indexing and on the TorchScript path as NonZero. from_torch now evaluates a
+  mask that no input, parameter or buffer reaches (deterministic ATen ops of factories) and indexes by its
+  positions (torch.export's unbacked size u0 and its range checks are static here); the ONNX importer folds
+  NonZero of a constant. A mask from the data is refused as before (test).
+- **ONNX ScatterElements of constants fold** (reformer_lsh_attention, onnx-ts: the TorchScript exporter writes
+  expand(-1, ...) of a gathered size as a ScatterElements into a Shape, refused as "must be a constant"): folded
+  when its writes go to distinct positions; repeated ones stay with the node's rule, which refuses them.
+- **Exporters' limits met, not ours**: TorchScript has no fft_rfft (Autoformer), sinc (SincNet), diag (the
+  Laplacian features), linalg_matrix_exp (SO(3)), scatter_reduce(mean) (PNA), index_add with repeated indices
+  (CGCNN), and cannot trace a torch.compile'd module; dynamo has no linalg_matrix_exp or _linalg_eigh, and
+  writes PNA's scatter_reduce(mean / amax / amin) over repeated receivers as a plain write (refused by name,
+  round 9's rule). from_torch takes every one of those models, a torch.compile'd module included (the module it
+  wraps, parameters named _orig_mod.*).
+- **The sweep**: nn.utils.weight_norm's hook form (HiFi-GAN) failed its float64 deepcopy (a computed, non-leaf
+  weight): the copy detaches it first (the hook recomputes it every forward).
+- **21 torch + 7 JAX held-out models** (this round's rows): PNA, ChebNet, Lennard-Jones under periodic boundaries
+  (minimum image by torch.round), CGCNN, soft-DTW, the Lovasz hinge, a sliced Wasserstein distance, Reformer's
+  LSH attention, Informer's ProbSparse attention, Autoformer's auto-correlation, N-BEATS, DCN-v2 + FM,
+  VICReg / Barlow Twins / NT-Xent, SO(3) by matrix_exp, Griffin's RG-LRU, SincNet, HiFi-GAN (weight_norm),
+  AdaptiveLogSoftmaxWithLoss.log_prob, Laplacian eigenvector features (eigh), a torch.compile'd module, ESM
+  (transformers); jax.scipy.linalg.expm, tridiagonal_solve, optax's losses, jax.jvp inside (FFJORD's
+  Hutchinson trace), soft-DTW by nested lax.scan, jnp.fft.fftn, a Student-t mixture (jax.scipy.stats,
+  logsumexp(b=)). 70 rows: 60 ok, 9 exporter, 1 refused by name; before this round's fixes 4 of the ok rows
+  were refused (SSL x2, Reformer onnx-ts, the spline) and HiFi-GAN's 3 errored in the sweep. Grads within
+  2.1e-6 of torch / JAX float32 but the two rows above; against float64 ours within 7.9e-6 (the Lovasz hinge,
+  torch's float32 8.0e-6: its sort + cumsum rounding both share).
+- **float64 imports** (--import-float64): FLOAT64_SUMMARY
+"""
