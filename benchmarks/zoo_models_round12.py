@@ -935,7 +935,9 @@ run with --float64 through a real gradserve-server on loopback (torch 2.13 CPU, 
   2.1e-6 of torch / JAX float32 but the two rows above; against float64 ours within 7.9e-6 (the Lovasz hinge,
   torch's float32 8.0e-6: its sort + cumsum rounding both share).
 - **float64 imports** (--import-float64): every torch.export and JAX row within 4.2e-14 of the framework in
-  float64 (most 1e-16 to 1e-15). ONNX rows up to 7.6e-7 are the files' own: onnx.reference on the float64 file
+  float64 (most 1e-16 to 1e-15) but where the model computes in float32 by itself: ESM's rotary embedding
+  (transformers' `q.float()`, `inv_freq.to(torch.float)`: 5.8e-8 on every path) and the optax row's softmax of
+  a float32 target closed over (6.9e-8): float32 rounding of numpy's against torch's / XLA's on the same ops. ONNX rows up to 7.6e-7 are the files' own: onnx.reference on the float64 file
   equals our import to 1.6e-16 (soft-DTW's TorchScript file 5.1e-8 off torch, Lennard-Jones' dynamo file 2.8e-7,
   SincNet's dynamo file 1.2e-8: Python float scalars and attributes stored as float32, as round 11 found); the
   SSL model's TorchScript file casts terms through float32 (Cast to=1 around `/ d` with a Python int: 1.4e-7).
