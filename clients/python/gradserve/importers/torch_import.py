@@ -758,19 +758,21 @@ def _static_mask(node, depth: int = 16):
 def _static_value(node, depth: int):
     """A node's value when it is a deterministic call_function of constants only, else None."""
     import torch
-    import torch.fx
+    from torch.fx.node import map_arg
 
-    if depth == 0 or node.op != "call_function" or not isinstance(node.target, torch._ops.OpOverload) or \
-            torch.Tag.nondeterministic_seeded in node.target.tags:
+    op = node.target
+    if depth == 0 or node.op != "call_function" or not isinstance(op, torch._ops.OpOverload) or \
+            torch.Tag.nondeterministic_seeded in op.tags:
         return None
     known: dict = {}
     for a in node.all_input_nodes:
         known[a] = _static_value(a, depth - 1)
         if known[a] is None:
             return None
-    args, kwargs = torch.fx.node.map_arg((node.args, node.kwargs), lambda a: known[a])
+    args = map_arg(node.args, lambda a: known[a])
+    kwargs = map_arg(node.kwargs, lambda a: known[a])
     with torch.no_grad():
-        return node.target(*args, **kwargs)
+        return op(*args, **kwargs)
 
 
 @aten("aten.linalg_vector_norm.default")
