@@ -35,11 +35,11 @@ import warnings
 import numpy as np
 
 from benchmarks import zoo_models, zoo_models_round6, zoo_models_round8, zoo_models_round9, zoo_models_round10, \
-    zoo_models_round11
+    zoo_models_round11, zoo_models_round12
 
 RTOL = 1e-4
 CASES = (zoo_models.CASES + zoo_models_round6.CASES + zoo_models_round8.CASES + zoo_models_round9.CASES +
-         zoo_models_round10.CASES + zoo_models_round11.CASES)
+         zoo_models_round10.CASES + zoo_models_round11.CASES + zoo_models_round12.CASES)
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "model_zoo.json")
 TABLE = os.path.join(HERE, "IMPORT_ZOO.md")
@@ -154,12 +154,10 @@ def _import_torch(model, inputs, path):
 def check_torch(model, inputs, path, float64: bool = False) -> dict:
     """One torch model through one path: {'forward': err, 'grads': err, 'weights': compared/total}; with
     `float64`, also ours and torch float32's errors against torch in float64 on the same weights."""
-    import copy
-
     from importers.sweep import torch_reference
 
     distinct_weights(model)
-    model64 = _widened(copy.deepcopy(model)) if float64 else None
+    model64 = _widened(_deepcopy(model)) if float64 else None
     outs, cs, gx_want, gw_want = torch_reference(model, inputs)
     net, param_of = _import_torch(model, inputs, path)
     got, gx, gw = _ours(net, inputs, cs, param_of, gw_want)
@@ -175,6 +173,21 @@ def check_torch(model, inputs, path, float64: bool = False) -> dict:
         res["f64"] = {"ours": _errors((got, gx, gw), ref64),
                       "ref32": _errors(([o.numpy() for o in outs], gx_want, {n: gw_want[n] for n in gw}), ref64)}
     return res
+
+
+def _deepcopy(model):
+    """copy.deepcopy of a module, also one with torch.nn.utils.weight_norm (the hook form, HiFi-GAN's): its
+    `weight` attribute is computed from g and v (not a graph leaf, which deepcopy refuses) and recomputed by the
+    hook before every forward, so a detached one copies the same module."""
+    import copy
+
+    from torch.nn.utils.weight_norm import WeightNorm
+
+    for mod in model.modules():
+        for hook in mod._forward_pre_hooks.values():
+            if isinstance(hook, WeightNorm):
+                setattr(mod, hook.name, getattr(mod, hook.name).detach())
+    return copy.deepcopy(model)
 
 
 def _widened(model):
@@ -342,7 +355,7 @@ def write_table(results: dict):
                   "inside from_torch) refused the model by name, saying what cannot be imported and what to do; "
                   "`mismatch` / `error` (any other failure): see the note.", ""]
     sections = [m.SECTION for m in (zoo_models, zoo_models_round6, zoo_models_round8, zoo_models_round9,
-                                 zoo_models_round10, zoo_models_round11)
+                                 zoo_models_round10, zoo_models_round11, zoo_models_round12)
                 if getattr(m, "SECTION", "")]  # a round's findings, kept with its models
     with open(TABLE, "w") as f:
         f.write("\n".join(lines + ([""] + sections if sections else [])) + "\n")

@@ -253,6 +253,12 @@ def fold(ctx, node, attrs) -> bool:
         r = np.transpose(xs[0], attrs.get("perm"))
     elif op == "Clip":  # timm's "same" padding: max((ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0) from Shape
         r = _clip_const(xs, attrs)
+    elif op == "ScatterElements":  # the TorchScript exporter's expand(-1, ...) writes a size into a Shape
+        r = _scatter_elements_const(xs, attrs)
+        if r is None:
+            return False
+    elif op == "NonZero" and xs[0].ndim:  # a mask known now (x[~eye]): its positions are static
+        r = np.stack(np.nonzero(xs[0])).astype(np.int64)
     else:
         return False
     ctx.consts[out] = np.asarray(r)
@@ -269,6 +275,23 @@ def _tile_repeats(node, repeats) -> list[int]:
             "torch's TorchScript exporter writes tensor_split(x, [index], dim) this way, as a number of sections, "
             "which is not torch's split: export with torch.onnx.export(..., dynamo=True))")
     return [int(d) for d in repeats]
+
+
+def _scatter_elements_const(xs, attrs):
+    """ScatterElements of constants, plain writes to distinct positions (repeated ones are left to the node's
+    rule, which refuses them: ONNX leaves their order undefined); None when it does not apply."""
+    data, idx, upd = xs
+    if attrs.get("reduction", "none") != "none":
+        return None
+    axis = int(attrs.get("axis", 0)) % data.ndim
+    idx = np.where(idx < 0, idx + data.shape[axis], idx)
+    grid = list(np.indices(idx.shape))
+    grid[axis] = idx
+    if len(set(zip(*(g.reshape(-1) for g in grid)))) != idx.size:
+        return None
+    r = data.copy()
+    np.put_along_axis(r, idx, upd.astype(data.dtype), axis)
+    return r
 
 
 def _clip_const(xs, attrs):

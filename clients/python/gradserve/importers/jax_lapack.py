@@ -16,6 +16,10 @@
       the reduced Q (orgqr finds it through the taus it is given); the reflectors below the diagonal, the
       taus, and a Q wider than qr's (mode 'complete' of a tall matrix) are LAPACK's steps as graph ops
       (composites.householder_qr / householder_product).
+  @lapack_?gtsv_ffi (tridiagonal solve, jax.lax.linalg.tridiagonal_solve; results: the three diagonals
+      overwritten by LAPACK's factorisation, the solution, info) -> solve of the dense matrix the diagonals
+      make (dl[0] and du[-1] unused, as LAPACK's); the overwritten diagonals (which tridiagonal_solve never
+      returns) are placeholders, as gesdd's overwritten input.
   @lapack_?geev_ffi / @lapack_?gees_ffi (non-symmetric eig / Schur) are refused: complex results, and
       a gradient JAX itself defines only for the eigenvalues of diagonalizable matrices.
 jnp.linalg.pinv (its private function @_pinv, whose custom_jvp JAX's export drops) -> the importers' pinv
@@ -33,7 +37,7 @@ from ._shared import composites as C
 from ._shared.graph_writer import UnsupportedModel
 from .lu_rect import lu_any
 
-_KERNEL = re.compile(r"lapack_[sd](potrf|trsm|getrf|gesdd|syevd|geqrf|orgqr)(_ffi)?$")
+_KERNEL = re.compile(r"lapack_[sd](potrf|trsm|getrf|gesdd|syevd|geqrf|orgqr|gtsv)(_ffi)?$")
 
 
 def _options(op) -> dict[str, str]:
@@ -148,8 +152,25 @@ def orgqr(fn, op, ins, target, results):
     return [C.householder_product(fn.w, ins[0], ins[1], shape[-1])]
 
 
+def gtsv(fn, op, ins, target, results):
+    """A X = B for the tridiagonal A with sub-, main and super-diagonals dl, d, du (batched alike): A built
+    dense (row i holds dl[i] at i - 1, d[i] at i, du[i] at i + 1) and solved by the engine's solve, whose
+    derivative is the solve's; n is small where users call it (splines, implicit steps)."""
+    if len(ins) != 4:
+        raise UnsupportedModel(f"@{target}: expected operands (dl, d, du, b), got {len(ins)}")
+    w = fn.w
+    dl, d, du, b = ins
+    n = w.shape(d)[-1]
+    a = None
+    for diag, offset in ((dl, -1), (d, 0), (du, 1)):
+        band = w.mul(w.reshape(diag, list(w.shape(diag)) + [1]), w.const(np.eye(n, k=offset, dtype=w.dtype(d))))
+        a = band if a is None else w.add(a, band)
+    x = w.emit1("solve", [a, b], {}, w.shape(b), w.dtype(b))
+    return [_zeros(fn, *results[i]) for i in range(3)] + [x, _zeros(fn, *results[4])]
+
+
 _HANDLERS = {"potrf": potrf, "trsm": trsm, "getrf": getrf, "gesdd": gesdd, "syevd": syevd, "geqrf": geqrf,
-             "orgqr": orgqr}
+             "orgqr": orgqr, "gtsv": gtsv}
 
 
 _REFUSED = re.compile(r"@(lapack_[sdcz](?:geev|gees)(?:_ffi)?)\b")

@@ -7,6 +7,7 @@ torch's own (node.meta["val"]), so a mapping that is not exact fails here, not l
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any, cast
 
 import numpy as np
@@ -731,7 +732,47 @@ def _gather(c, x, dim, idx, sparse_grad=False):
 
 @aten("aten.index.Tensor")
 def _index(c, x, indices):
-    return C.advanced_index(c.w, c.v(x), [None if i is None else c.v(i) for i in indices])
+    idxs: list = []
+    for i in indices:
+        mask = _static_mask(i)
+        if mask is None:
+            idxs.append(None if i is None else c.v(i))
+        else:  # x[mask] is x[mask.nonzero()]: one index per axis the mask covers, static positions
+            idxs.extend(c.w.const(_np(k)) for k in mask.nonzero(as_tuple=True))
+    return C.advanced_index(c.w, c.v(x), idxs)
+
+
+def _static_mask(node, depth: int = 16):
+    """The value of a boolean index computed from factories alone (x[~torch.eye(n, dtype=torch.bool)]: no
+    input, parameter or buffer reaches it), evaluated now by torch; None otherwise (a mask that depends on the
+    data, refused by advanced_index)."""
+    import torch
+    import torch.fx
+
+    if not isinstance(node, torch.fx.Node) or node.meta.get("val") is None or \
+            getattr(node.meta["val"], "dtype", None) is not torch.bool:
+        return None
+    return _static_value(node, depth)
+
+
+def _static_value(node, depth: int):
+    """A node's value when it is a deterministic call_function of constants only, else None."""
+    import torch
+    from torch.fx.node import map_arg
+
+    op = node.target
+    if depth == 0 or node.op != "call_function" or not isinstance(op, torch._ops.OpOverload) or \
+            torch.Tag.nondeterministic_seeded in op.tags:
+        return None
+    known: dict = {}
+    for a in node.all_input_nodes:
+        known[a] = _static_value(a, depth - 1)
+        if known[a] is None:
+            return None
+    args = map_arg(node.args, lambda a: known[a])
+    kwargs = map_arg(node.kwargs, lambda a: known[a])
+    with torch.no_grad():
+        return op(*args, **kwargs)
 
 
 @aten("aten.linalg_vector_norm.default")
@@ -837,8 +878,17 @@ def _var_mean(c, x, dim=None, correction=None, keepdim=False):
 
 
 # -- the driver ----------------------------------------------------------------------------------------------
+_SIZE_ARITHMETIC = {getattr(operator, k) for k in ("ge", "le", "gt", "lt", "eq", "ne", "add", "sub", "mul", "floordiv")}
+
+
+@aten("aten.sym_size.int")
+def _sym_size(c, x, dim):
+    """A size torch.export left symbolic (an unbacked one: x[mask] of a mask evaluated at import), static here."""
+    return int(c.w.shape(c.v(x))[dim])
+
+
 def _run_node(ctx: _Ctx, node):
-    import operator
+    import torch.fx
 
     if node.target is operator.getitem:
         src, i = node.args
@@ -846,6 +896,10 @@ def _run_node(ctx: _Ctx, node):
         if val is None:
             raise UnsupportedModel(f"output {i} of {src.target} (node {src.name!r}) is not supported")
         return val
+    if node.target in _SIZE_ARITHMETIC:  # on sizes known here (x[mask] of a static mask: torch's u0 >= 0 checks)
+        vals = [ctx.env[a.name] if isinstance(a, torch.fx.Node) else a for a in node.args]
+        if all(isinstance(v, (int, bool)) for v in vals):
+            return node.target(*vals)
     key = str(node.target)
     rule = ATEN.get(key)
     if rule is None:
@@ -864,8 +918,10 @@ def _check(ctx: _Ctx, node, val) -> None:
     meta = node.meta.get("val")
     if meta is None or not hasattr(meta, "shape") or not isinstance(val, str):  # tuples, effect tokens
         return
-    want = (tuple(int(d) for d in meta.shape), _dt(meta.dtype))
     got = ctx.w.avals[val]
+    # a size torch.export could not know (u0: x[mask] of a mask _static_mask evaluated) is ours to say
+    want = (tuple(int(d) if isinstance(d, int) or d.node.has_hint() else g
+                  for d, g in zip(meta.shape, list(got[0]) + [None] * len(meta.shape))), _dt(meta.dtype))
     if got != want:
         raise UnsupportedModel(f"op {node.target} (node {node.name!r}) mapped to {got}, torch says {want}",
                                op=str(node.target), node=node.name)
