@@ -121,3 +121,23 @@ def _ones(*shape):
 ])
 def test_value_and_grads_conformed_as_the_walk_gives_them(value, shapes):
     assert _same(_trace._conform(value, shapes), _walked(value, shapes))
+
+
+def test_sgd_steps_take_each_steps_learning_rate_through_its_memo():
+    """nn.SGD's plain step keeps the last step's rate as a 0-d array (_plain_step's memo): a rate changed
+    between steps (set_data on `learning_rate`, a dynamic rate's next value) is the next step's, and one set
+    to the same value again reuses it. Closed forms (powers of two: exact in float32)."""
+    w = gs.Parameter(gs.Tensor(np.array([1.0, 2.0], np.float32)), name="w")
+    g = (gs.Tensor(np.array([1.0, -1.0], np.float32)),)
+    opt = nn.SGD([w], learning_rate=0.5)
+    steps = [(None, [0.5, 2.5]), (0.25, [0.25, 2.75]), (0.25, [0.0, 3.0]), (-0.5, [0.5, 2.5]), (0.0, [0.5, 2.5])]
+    for lr, want in steps:
+        if lr is not None:
+            opt.learning_rate.set_data(gs.Tensor(np.array(lr, np.float32)))
+        opt(g)
+        assert w.asnumpy().tolist() == want
+    dyn = gs.Parameter(gs.Tensor(np.array([1.0, 2.0], np.float32)), name="dyn")
+    opt = nn.SGD([dyn], learning_rate=[0.5, 0.25, 0.125])  # (step t's rate is lr[t], the last after the end)
+    for want in ([0.5, 2.5], [0.25, 2.75], [0.125, 2.875], [0.0, 3.0]):
+        opt(g)
+        assert dyn.asnumpy().tolist() == want

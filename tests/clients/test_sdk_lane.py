@@ -347,3 +347,41 @@ def test_a_pinned_programs_answer_becomes_its_tensors_as_conform_makes_them(wire
     assert a.flags.writeable and not np.shares_memory(a, b)
     a[:] = -1
     assert got[4][1].asnumpy().tolist() == [0.0, 5.0, 10.0]
+
+
+def _tree(v) -> object:
+    """A value tree of Tensors as (nesting, shapes, dtypes, bytes) for comparing two of them."""
+    if type(v) is tuple:
+        return tuple(_tree(x) for x in v)
+    assert type(v) is gs.Tensor
+    return v.shape, str(v.dtype), v.asnumpy().tobytes()
+
+
+@pytest.mark.parametrize("structure", [[0, [1]], [[0, 1]], [[1], 0], [[0, 1], []], [1, 0, 1], [1, [0, [1]]], [0, 1, 1]])
+def test_a_pinned_programs_nested_answer_becomes_its_tensors_as_conform_makes_them(wire, monkeypatch, structure):
+    """value_and_grad's answer (a value and a tuple of gradients: outputs and flat lists of them, each output
+    once) becomes its Tensors on a pinned lane in one pass (_lane._tensors with the nesting), the same tree
+    as the general path's Result conformed; any other structure (an output twice, deeper) takes that path.
+    And a layout that changes between calls is seen: the answers switch to a flat structure on call 4."""
+    plannable = structure in ([0, [1]], [[0, 1]], [[1], 0], [[0, 1], []])
+    made: list = []
+    tensors = _lane._tensors
+    monkeypatch.setattr(_lane, "_tensors", lambda *a: made.append(a[2]) or tensors(*a))
+
+    def calls() -> list:
+        vg, out = gs.ops.value_and_grad(f), []
+        for k in range(6):
+            wire.structure = structure if k < 4 else [0, 1]
+            out.append(_tree(vg(gs.Tensor(np.array([0.5, -1.0, 2.0], np.float32) * k))))
+        return out
+
+    got = calls()
+    # calls 3 and 4 (the first registers the graph, the second pins the lane) nested; 5 and 6 flat again
+    assert made == ([made[0]] * 2 if plannable else []) + [None, None]
+    if plannable:
+        assert made[0] is not None
+    wire.n = 0
+    gs.reset_context()
+    gs.set_context(server="http://127.0.0.1:9", max_retries=2, mode=gs.GRAPH_MODE)
+    _no_lane(monkeypatch)
+    assert got == calls()

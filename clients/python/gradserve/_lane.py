@@ -13,7 +13,8 @@ hit for the call's signature) keeps its lane pinned on itself with what the lane
 a repeat of its last call is checked by identity and equality against the pin instead of deriving and hashing
 the lane's key again; any change (client, transport, graph ref and so the parameter set, device, deadline,
 JSON jobs, the graph's id, an array's shape or dtype) goes the key's way and pins anew. A pinned program whose
-outputs are a flat tuple of Tensors also keeps its answer's layout: an answer of that layout (checked in place,
+outputs are a tuple of Tensors and flat tuples of them (value_and_grad's value and gradients) also keeps its
+answer's layout: an answer of that layout (checked in place,
 `_wire.answer_timing`) becomes those Tensors directly (`_tensors`), without the Result and `_trace._conform`.
 The request's headers are a `_http1.Headers` template: the lean client writes their HTTP head from two pieces
 built once, the request id between them.
@@ -88,8 +89,8 @@ def eval_program(client: Any, prog: Any, arrays: list, params: dict | None, devi
     like the last one (same client, transport, graph ref (its parameter set), device, deadline, registered
     graph id, arrays' shapes and dtypes) reuses it without the lane's key derived and looked up again. A
     program evicted from the trace cache takes its pin with it; anything else goes `eval_traced`'s way.
-    shapes: the program's outputs are a flat tuple of Tensors (`_trace._conform`'s (shape, size) each): a
-    pinned call whose answer has the pin's layout then gives those Tensors (a tuple), not a Result."""
+    shapes: the program's outputs are tuples of Tensors (`_trace._conform`'s (shape, size) each): a pinned
+    call whose answer has the pin's layout, one of `_plan`'s, then gives those Tensors (a tuple), not a Result."""
     pin = prog._lane_pin
     if pin is not None and pin.client is client:
         ref = prog.ref()
@@ -169,7 +170,7 @@ def _known(content, n: int, pin: "_Pin | None", shapes: list | None) -> Result |
     plan = pin.tensors if pin is not None else None
     if plan is not None and plan[1] is not None and type(content) in (bytes, bytearray) and \
             answer_timing(content, n, plan[0]) is not NOT_OF:
-        return _tensors(plan[1], memoryview(content)[n:])
+        return _tensors(plan[1], memoryview(content)[n:], plan[2])
     mv = memoryview(content)
     known = known_answer(mv, n)
     if known is None:
@@ -178,7 +179,7 @@ def _known(content, n: int, pin: "_Pin | None", shapes: list | None) -> Result |
     if pin is not None and shapes is not None:
         plan = plan if plan is not None and plan[0] is lay else _plan(pin, lay, shapes)
         if plan[1] is not None:
-            return _tensors(plan[1], mv[n:])
+            return _tensors(plan[1], mv[n:], plan[2])
     members, flat = lay.members, lay.flat
     if flat is not None:  # Result.of's answer for a flat structure, without its walks
         arrays = lay.arrays(mv[n:])
@@ -191,24 +192,58 @@ def _known(content, n: int, pin: "_Pin | None", shapes: list | None) -> Result |
 
 
 def _plan(pin: "_Pin", lay: Any, shapes: list) -> tuple:
-    """(lay, per value: (its array's shape as _trace._conform gives it, dtype, offset)) when the layout's
-    structure is flat, names each output once and has one value per traced output (_conform's flat case);
-    (lay, None) otherwise (the Result is built, then conformed). Kept on the pin for the next answers."""
-    flat, plan = lay.flat, None
-    if flat is not None and len(flat) == len(shapes) and len(set(flat)) == len(flat) and None not in shapes:
+    """(lay, per value: (its array's shape as _trace._conform gives it, dtype, offset, dtype name), the nesting
+    (`_nesting`)) when the layout's structure is a tuple of outputs and flat tuples of them (a value and its
+    gradients) naming each output once, with one value per traced output (_conform's flat and pair cases);
+    (lay, None, None) otherwise (the Result is built, then conformed). Kept on the pin for the next answers."""
+    order, nest = _nesting(lay.members.get("structure", NO_STRUCTURE), len(lay.outputs))
+    plan = None
+    if order is not None and len(order) == len(shapes) and len(set(order)) == len(order) and None not in shapes:
         plan = []
-        for i, s in zip(flat, shapes):
+        for i, s in zip(order, shapes):
             _, shape, _, dt, start, _ = lay.outputs[i]
             # (_conform: the traced shape where the answer's differs for as many elements; a view either way)
             plan.append((s[0] if shape != s[0] and math.prod(shape) == s[1] else shape, dt, start, dtype_name(dt)))
-    pin.tensors = (lay, plan)
+    pin.tensors = (lay, plan, nest)
     return pin.tensors
 
 
-def _tensors(plan: list, tail: memoryview) -> tuple:
-    """The answer's values as Tensors, each array a view on one private copy of the bytes (as Result's)."""
+def _nesting(structure: Any, n: int) -> tuple:
+    """(the output indices in the order rebuild's value holds them, the nesting: None for a flat tuple, else
+    per member -1 (one output) or its length (a flat tuple of outputs)) for a list of indices and flat lists
+    of indices below n (bools excluded, as rebuild takes them for no index); (None, None) for any other."""
+    if type(structure) is not list:
+        return None, None
+    order: list = []
+    nest: list = []
+    for s in structure:
+        if type(s) is int and 0 <= s < n:
+            order.append(s)
+            nest.append(-1)
+        elif type(s) is list and all(type(i) is int and 0 <= i < n for i in s):
+            order += s
+            nest.append(len(s))
+        else:
+            return None, None
+    return order, None if all(k < 0 for k in nest) else tuple(nest)
+
+
+def _tensors(plan: list, tail: memoryview, nest: tuple | None = None) -> tuple:
+    """The answer's values as Tensors, each array a view on one private copy of the bytes (as Result's), in
+    the plan's nesting (`_nesting`)."""
     own = bytearray(tail)
-    return tuple([_tensor(np.ndarray(shape, dt, own, start), name) for shape, dt, start, name in plan])
+    ts = [_tensor(np.ndarray(shape, dt, own, start), name) for shape, dt, start, name in plan]
+    if nest is None:
+        return tuple(ts)
+    out, i = [], 0
+    for k in nest:
+        if k < 0:
+            out.append(ts[i])
+            i += 1
+        else:
+            out.append(tuple(ts[i:i + k]))
+            i += k
+    return tuple(out)
 
 
 def _key(client: Client, ref, arrays: list, params: dict | None, device, binary_output) -> tuple | None:

@@ -346,10 +346,17 @@ class Optimizer(Cell):
             if g.shape != p._shape:
                 raise ValueError(f"{type(self).__name__}: gradient {i} has shape {list(g.shape)}, "
                                  f"parameter {p.name!r} {list(p.shape)}")
-            if g.dtype != dt:
+            if g.dtype is not dt and g.dtype != dt:  # (one dtype object: the common case, no comparison)
                 return False
             gl.append(g)
-        lr, update = np.array(lr_of(step - 1), dt), self._plain_update
+        v, memo = lr_of(step - 1), self.__dict__.get("_gs_lr_memo")
+        # (the last step's rate again: a nonzero float equal to it has its bits (no -0.0, no NaN))
+        if memo is not None and type(v) is float and v and memo[0] == v and memo[1] is dt:
+            lr = memo[2]
+        else:  # (a 0-d array of our own: the ufuncs read it, nothing writes it)
+            lr = np.array(v, dt)
+            self.__dict__["_gs_lr_memo"] = (v, dt, lr)
+        update = self._plain_update
         for p, g in zip(params, gl):
             p._data = update(p._data, g, lr)  # (shape and dtype checked above: Parameter._assign without them)
             p._bump()
@@ -419,15 +426,15 @@ class SGD(Optimizer):
         return self.momentum == 0 and self.loss_scale == 1.0
 
     def _plain_update(self, w, g, lr):
-        new = np.multiply(g, lr)  # w - lr * g, as _update computes it
-        return np.subtract(w, new, out=new) if type(new) is np.ndarray else np.asarray(w - new)
+        new = np.multiply(g, lr)  # w - lr * g, as _update computes it (out positional: NumPy parses no keyword)
+        return np.subtract(w, new, new) if type(new) is np.ndarray else np.asarray(w - new)
 
     def _update(self, w, g, v, lr):
         if self.momentum == 0:  # w - lr * g into one fresh array (never in place: users may hold w)
             new = np.multiply(g, lr)
             if type(new) is not np.ndarray:  # a 0-d parameter: NumPy gave a scalar
                 return None, np.asarray(w - new)
-            return None, np.subtract(w, new, out=new)
+            return None, np.subtract(w, new, new)
         t = w.dtype.type
         v = g.copy() if v is None else t(self.momentum) * v + t(1 - self.dampening) * g
         step = g + t(self.momentum) * v if self.nesterov else v

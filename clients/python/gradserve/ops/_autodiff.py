@@ -48,9 +48,9 @@ def _weights_of(fn, weights):
 
 def _aliased(args, weights: Any = ()) -> dict | None:
     """{position: the positions holding the same Tensor object} where one Tensor is passed more than once or
-    a Parameter passed is also one of the weights (PyNative mode only), with "n" the number of arguments and
-    "params" {id(Parameter): its positions}; None when neither is."""
-    if _context.get_context("mode") != _context.PYNATIVE_MODE or (len(args) < 2 and not weights):
+    a Parameter passed is also one of the weights (asked in PyNative mode only: _Derived.__call__), with "n"
+    the number of arguments and "params" {id(Parameter): its positions}; None when neither is."""
+    if len(args) < 2 and not weights:
         return None  # (one argument and no weights: nothing to alias; a loop's common call)
     if not weights and len({id(a) for a in args}) == len(args):
         return None  # (no argument twice, none a weight: a training loop's call, without the dicts below)
@@ -82,11 +82,11 @@ class _Derived:
         # MindSpore 2.10 zeroes a requires_grad=False weight's gradient in a PyNative call only (not in
         # GRAPH_MODE, nor inside a jit / construct, where the weight gets its gradient): see _frozen_zeros
         top, mode = current(), _context.get_context("mode")  # (asked once: every call of a loop pays each)
-        self._pynative_call = top is None and mode == _context.PYNATIVE_MODE
+        pynative = self._pynative_call = top is None and mode == _context.PYNATIVE_MODE
         if top is None:
             key: tuple = (self.kind, self._key())
             asked = getattr(self, "weights", None)
-            if self._pynative_call and asked is not None:  # (_frozen_zeros reads their requires_grad)
+            if pynative and asked is not None:  # (_frozen_zeros reads their requires_grad)
                 key += (tuple([getattr(w, "requires_grad", True) for w in _weights_of(self.fn, asked)]),)
             memo = self.__dict__.get("_cache_memo")  # this function's last cache (a WeakKeyDictionary costs)
             if memo is not None and memo[0] == key and memo[2] is self.fn:
@@ -96,11 +96,17 @@ class _Derived:
                 self._cache_memo = (key, cache, self.fn)
             # (names and label matter only when the call traces (a signature not seen yet): methods, not
             # closures, which would make every call keep self and args in cells)
-            inputs = args[:-1] if self._sens_given() else args  # (the sens is no input: it aliases nothing)
-            has_param = any(isinstance(a, Parameter) for a in inputs)
-            groups = _aliased(inputs, _candidate_weights(self.fn, asked) if has_param else ()) \
-                if mode == _context.PYNATIVE_MODE else None
-            _trace.pynative_captures[0] = self._pynative_call  # a captured argument: see _trace.pynative_captures
+            groups = None
+            if pynative:  # (one Tensor at several positions: PyNative's own semantics)
+                inputs = args[:-1] if self._sens_given() else args  # (the sens is no input: it aliases nothing)
+                has_param = False
+                for a in inputs:  # (a loop, not any() over a generator: every call of a loop asks)
+                    if isinstance(a, Parameter):
+                        has_param = True
+                        break
+                if has_param or len(inputs) > 1:
+                    groups = _aliased(inputs, _candidate_weights(self.fn, asked) if has_param else ())
+            _trace.pynative_captures[0] = pynative  # a captured argument: see _trace.pynative_captures
             try:
                 if groups is None:
                     return run_program(self._emit, args, cache=cache, label=self._program_label, names=self._program_names,
