@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _private_arrays
+from . import _private_arrays, _views
 from . import dtype as _dt
 from ._late import late  # operators and methods run ops, bound by the layers above (see _late)
 from ._misc import without_twin
@@ -212,6 +212,10 @@ class Tensor:
         a = self._data
         if a is None:
             return self._concrete("asnumpy()").copy()
+        shared = _views.own_array(self)  # (a view's: its storage's, so that a write through it is seen by all)
+        if shared is not None:
+            _private_arrays.release(shared)
+            return shared
         if not _private_arrays.handed_out(a):  # first an array of its own, the same value: no view made of the old
             _private_arrays.release(a)  # one (a reshape's result, ...) sees writes; old released: frozen Parameters
             a = self._data = a.copy()  # look again. A view's own copy leaves its source as it was (MindSpore's)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _inplace_state, _private_arrays
+from .. import _inplace_state, _private_arrays, _views
 from .._late import late
 from .._tensor import Parameter, Tensor
 from .._trace import current, graph_semantics
@@ -68,6 +68,8 @@ def write(self: Tensor, new, where: str) -> Tensor:
                            "not supported; make it a Parameter (its updates are kept) or write `x = x.<op>(...)`")
     _inplace_state.record(self)
     self._become(new)
+    if tr is None:  # PyNative: into the storage it shares with its views (_views), as the in-place op documents
+        _views.wrote(self)
     return self
 
 
@@ -169,8 +171,14 @@ def _setitem(self, index, value) -> None:
     if self._data is None and "_gs_input_value" not in self.__dict__:
         self._gs_input_value = self._name
     before = self._data
+    in_place = _writes_in_place(index)
+    shared = current() is None and _views.member(self)
+    if shared and not in_place:  # a new buffer of its own: its views keep the old one (MindSpore 2.10's)
+        _views.leave(self)
     write(self, _item_setitem(self, index, value), "Tensor.__setitem__")
-    if current() is None and _writes_in_place(index):  # an asnumpy() array from before sees the write
+    if shared and in_place:  # written into the storage it shares (write): its source and views see it already
+        return
+    if current() is None and in_place:  # an asnumpy() array from before sees the write
         self._data = _private_arrays.kept_through_write(before, self._data)
     source = self.__dict__.get("_gs_item_of")
     if source is not None and current() is None:  # into the Tensor it was indexed from (_getitem), on up its chain:
@@ -192,6 +200,9 @@ def _getitem(self, index):
     out = _plain_getitem(self, index)
     if current() is None and isinstance(out, Tensor) and out is not self and out._data is not None:
         out.__dict__["_gs_item_of"] = (self, index)
+        basic = _views.basic_index(index)
+        if basic is not None:
+            _views.link(out, self, lambda a: a[basic])
     return out
 
 
