@@ -128,9 +128,16 @@ def _transposed(perm):
 
 
 def eager_op(op: str, inputs: list, attrs: dict, outs: list) -> list:
-    """An eager op's results, those of a view op (reshape, expand_dims, squeeze, transpose, broadcast_to) linked to
-    its input."""
-    if op in VIEW_OPS and len(outs) == 1 and inputs and not isinstance(outs[0], (list, tuple)):
+    """An eager op's results, those of a view op (reshape, expand_dims, squeeze, transpose, broadcast_to, split:
+    so split / chunk / unbind) linked to its input."""
+    if op == "split" and inputs:
+        axis = attrs["axis"] % max(inputs[0].ndim, 1)
+        lo = 0
+        for out in outs:  # (its parts in order: each one's extent along axis, whether sections or indices)
+            at = (slice(None),) * axis + (slice(lo, lo + out.shape[axis]),)
+            link(out, inputs[0], lambda a, at=at: a[at])
+            lo += out.shape[axis]
+    elif op in VIEW_OPS and len(outs) == 1 and inputs and not isinstance(outs[0], (list, tuple)):
         out = outs[0]
         if op == "transpose":
             link(out, inputs[0], _transposed(attrs.get("perm")))
@@ -143,7 +150,7 @@ def eager_op(op: str, inputs: list, attrs: dict, outs: list) -> list:
     return outs
 
 
-VIEW_OPS = frozenset({"reshape", "expand_dims", "squeeze", "transpose", "broadcast_to"})
+VIEW_OPS = frozenset({"reshape", "expand_dims", "squeeze", "transpose", "broadcast_to", "split"})
 
 
 def basic_index(index) -> tuple | None:
@@ -162,3 +169,12 @@ def basic_index(index) -> tuple | None:
         else:
             return None
     return tuple(out)
+
+
+def diagonal(offset: int, dim1: int, dim2: int) -> View:
+    """The view of ops.diagonal (NumPy's diagonal, made writable: a write through it is MindSpore's too)."""
+    def view(a: np.ndarray) -> np.ndarray:
+        v = a.diagonal(offset, dim1, dim2)
+        v.flags.writeable = True  # (ValueError where a is read-only: then no view, link)
+        return v
+    return view

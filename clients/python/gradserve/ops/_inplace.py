@@ -9,8 +9,10 @@ functional form (MindSpore 2.10 gives `x.add_(y)` the gradient of `x + y`). A Pa
 ops.assign (its value travels with the graph, see _param_state). The new value keeps the object's shape
 and dtype: a result that does not broadcast to that shape is refused naming the method.
 
-A slice is a new Tensor, so `x[1:3].add_(1)` leaves x as it was, as MindSpore 2.10 does in PyNative (checked:
-no write-through; an item assignment into the slice is written back into x, as there: _getitem); `x += 1` rebinds the name only in PyNative (another name for the old x keeps its value, as
+In PyNative a slice, a reshape, a transpose, ... of x is a view sharing x's storage, as MindSpore 2.10's (gradserve._views):
+an in-place write into either (an item assignment, an in-place method) is seen by both. (MindSpore 2.10's CPU
+in-place kernels write nothing in PyNative, checked: `x.add_(10)` leaves x; the documented in-place semantics are
+kept.) `x += 1` rebinds the name only in PyNative (another name for the old x keeps its value, as
 in 2.10) and is in place in GRAPH_MODE and jit (_augmented, below).
 A traced program (a Cell's construct, a jit function) writes the final value of an input it changed in place
 back into the caller's Tensor after the run, as MindSpore 2.10's GRAPH_MODE does (`net(x)` with `x.add_(1)` in
@@ -194,9 +196,9 @@ _plain_getitem = Tensor.__getitem__
 def _getitem(self, index):
     """x[index]. In PyNative the result remembers (x, index), and an item assignment into it is written back into x,
     as MindSpore 2.10's PyNative does (checked: `row = x[0]; row[1:] = 0` zeroes x[0, 1:]; also through chains
-    x[0][1:], ..., None, negative steps, lists and masks; it was left unchanged here). Not done: a later write into x
-    reaching row (MindSpore's row shares x's buffer), nor writes through reshape / transpose / narrow / split
-    results (MindSpore's views too); an in-place method (row.add_(1)) writes nothing in MindSpore 2.10's PyNative."""
+    x[0][1:], ..., None, negative steps, lists and masks). A basic index (ints, slices, None, ...) gives a view
+    sharing x's storage (gradserve._views): a later write into x reaches row too, as there (`row[[0, 2]] = v`
+    gives row a buffer of its own, after writing v back into x: checked)."""
     out = _plain_getitem(self, index)
     if current() is None and isinstance(out, Tensor) and out is not self and out._data is not None:
         out.__dict__["_gs_item_of"] = (self, index)
