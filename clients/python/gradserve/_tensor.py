@@ -207,18 +207,19 @@ class Tensor:
 
     def asnumpy(self) -> np.ndarray:
         """The Tensor's own array, as MindSpore 2.10's CPU asnumpy(): a write through it changes the Tensor (the
-        array is released: gradserve._private_arrays). A traced Tensor's value read is a copy. The SDK's own
+        array is released: gradserve._private_arrays); a PyNative view's (x[0], x.reshape(...): gradserve._views)
+        is a copy there, its source's the storage they share. A traced Tensor's value read is a copy. The SDK's own
         reads go through _host_copy, which cannot be written through."""
         a = self._data
         if a is None:
             return self._concrete("asnumpy()").copy()
-        shared = _views.own_array(self)  # (a view's: its storage's, so that a write through it is seen by all)
+        shared = _views.own_array(self)  # (a view's: a copy; its source's: the storage, seen by its views)
         if shared is not None:
             _private_arrays.release(shared)
             return shared
-        if not _private_arrays.handed_out(a):  # first an array of its own, the same value: no view made of the old
-            _private_arrays.release(a)  # one (a reshape's result, ...) sees writes; old released: frozen Parameters
-            a = self._data = a.copy()  # look again. A view's own copy leaves its source as it was (MindSpore's)
+        if not _private_arrays.handed_out(a):  # first an array of its own, the same value: no array an op made
+            _private_arrays.release(a)  # viewing the old one sees writes; old released: frozen Parameters
+            a = self._data = a.copy()  # look again
             _private_arrays.release(a)
         return a
 
@@ -237,6 +238,10 @@ class Tensor:
             return a.astype(dtype)
         if copy:  # np.array(t): NumPy's protocol asks for a copy and trusts it (it copies no more)
             return a.copy()
+        shared = _views.own_array(self)  # (a view's: a copy; its source's: the storage, seen by its views)
+        if shared is not None:
+            _private_arrays.release(shared)
+            return shared
         # (no copy, a result viewing its shared memory region too; the caller may write into it: released. A view
         # of it another Tensor made before is not copied: asnumpy() is the way to an array of its own)
         _private_arrays.release(a)

@@ -109,18 +109,22 @@ def wrote(t: Any) -> None:
 
 
 def own_array(t: Any) -> np.ndarray | None:
-    """For asnumpy() of a member: its storage moved to a fresh root of its own (so the array handed out, and the
-    root it views, are no array the SDK made before), members refreshed; t's new array. None: t is no member."""
-    if not member(t) or not t._data.flags.writeable:
+    """The array asnumpy() hands out for a member, as MindSpore 2.10's (checked): a view's is a copy (a write into it
+    changes neither the view nor its source); the source's is the storage itself (a write into it is seen by every
+    view, made before or after). The storage first moves to a fresh root (no array the SDK made before is handed
+    out), members refreshed. None: t is no member."""
+    if not member(t):
         return None
-    storage = t.__dict__["_gs_storage"][0]
+    storage, fn = t.__dict__["_gs_storage"]
+    if fn is not _same:
+        return t._data.copy()
     if not _private_arrays.handed_out(storage.root):
         storage.root = storage.root.copy()
         for ref, mfn in list(storage.members.values()):
             m = ref()
             if m is not None:
                 m._data = mfn(storage.root)
-    return t._data
+    return storage.root
 
 
 def _transposed(perm):
