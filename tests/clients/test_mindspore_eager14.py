@@ -16,7 +16,8 @@ says otherwise. x = arange(6).reshape(2, 3) float32 throughout:
   `x[0] = 1` leaves r. `r = x[0]; r[[0, 2]] = 10` writes x and r, then `x[0] = 1` leaves r [10, 1, 10]; `x[[0]] = 10`
   leaves r = x[0] as it was; `r = x.reshape(3, 2); r[[0]] = 9` leaves x, and `x[1] = 5` leaves r.
 - broadcast_to((2, 2, 3)) / expand_as: `x[0] = 9` is seen by r.
-- `x[0:2] = 7` is seen by x[0] and x[1] taken before.
+- `x[0:2] = 7` is seen by x[0] and x[1] taken before. ops.flatten(x) (default dims) and ops.Flatten()(x) are copies;
+  ops.flatten(x, start_dim=0) is a view; x.squeeze(0) / ops.squeeze(x, 0) of a (2, 3) x is x, a view.
 - asnumpy(): `y.asnumpy()` of a view is a copy (a write into it changes neither y nor x); `x.asnumpy()[0, 0] = 99`
   is seen by y = x.reshape / x[0] / x.transpose made before or after it (test_mindspore_asnumpy_copy).
 - ops.grad of `y = x * 1; r = y.reshape(6); r[0] = 0; (y * y).sum()` at arange(1, 7) is 2x; of `r = y[0];
@@ -269,3 +270,20 @@ def test_mint_nansum_and_cumprod():
 def test_numpy_sign_refuses_complex_as_documented():
     with pytest.raises(TypeError, match="complex inputs are not supported"):
         mnp.sign(Tensor(np.array([2j, 3 + 4j], np.complex64)))
+
+
+def test_ops_flatten_with_its_default_dims_is_a_copy_and_squeeze_keeps_other_axes():
+    # MindSpore 2.10: ops.flatten(x) / ops.Flatten()(x) leave x when written (its Flatten); ops.flatten(x,
+    # start_dim=0) and x.flatten() are views; x.squeeze(0) / ops.squeeze(x, 0) of a (2, 3) x is a view of x
+    for copy in (lambda x: ops.flatten(x), lambda x: ops.Flatten()(x)):
+        x = _x()
+        r = copy(x)
+        r[0] = 9
+        _eq(x, np.arange(6).reshape(2, 3))
+        _eq(r, [[9, 9, 9], [3, 4, 5]])
+    for view in (lambda x: ops.flatten(x, start_dim=0), lambda x: x.squeeze(0), lambda x: ops.squeeze(x, 0)):
+        x = _x()
+        r = view(x)
+        r[0] = 9
+        assert float(x.asnumpy()[0, 0]) == 9.0
+    assert tuple(ops.squeeze(Tensor(np.zeros((2, 1, 3), np.float32)), (0, 1)).shape) == (2, 3)

@@ -672,7 +672,7 @@ def _flatten(self, *args, order="C", start_dim=0, end_dim=-1):
         if (start_dim % self.ndim, end_dim % self.ndim) != (0, self.ndim - 1):
             raise ValueError("Tensor.flatten: order 'F' flattens all axes only (start_dim 0, end_dim -1)")
         x = late.ops.transpose(self, tuple(range(self.ndim - 1, -1, -1)))
-    return late.ops.flatten(x, start_dim=start_dim, end_dim=end_dim)
+    return late.ops._extra.flatten_dims(x, start_dim, end_dim)
 
 
 def _div(self, other, *, rounding_mode=None):

@@ -82,6 +82,8 @@ def leave(t: Any) -> None:
     info = t.__dict__.pop("_gs_storage", None)
     if info is not None:
         info[0].members.pop(id(t), None)
+        if t._data is not None and np.shares_memory(t._data, info[0].root):
+            t._data = t._data.copy()
 
 
 def member(t: Any) -> bool:

@@ -439,7 +439,17 @@ def expand_dims(input_x, axis: int):
 
 
 def squeeze(input, axis=None):
-    return _out(apply("squeeze", [input], {"axis": _axis(axis)}))
+    """An axis of size other than 1 is left as it is (MindSpore 2.10: x.squeeze(0) of a (2, 3) x is x, a view in
+    PyNative, checked; its documentation since 2.5 says so)."""
+    ax = _axis(axis)
+    if ax is not None and isinstance(input, Tensor):
+        nd = len(input.shape)
+        axes = [a for a in (ax if isinstance(ax, list) else [ax])
+                if not -nd <= a < nd or input.shape[a % nd] == 1]  # (out of range: the op's own error)
+        if not axes:
+            return reshape(input, tuple(input.shape))
+        ax = axes
+    return _out(apply("squeeze", [input], {"axis": ax}))
 
 
 def cast(input, dtype):  # noqa: A002 - MindSpore's name
