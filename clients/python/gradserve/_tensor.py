@@ -821,6 +821,9 @@ class Parameter(Tensor):
     __str__ = __repr__  # (MindSpore 2.10: str(p) and print(p) of a Parameter are its repr, not its values)
 
 
+_views.UNLINKED = (Parameter,)
+
+
 class ParameterTuple(tuple):
     """A tuple of Parameters (what `GradOperation(get_by_list=True)` differentiates)."""
 

@@ -21,6 +21,9 @@ import numpy as np
 from . import _private_arrays
 
 View = Callable[[np.ndarray], np.ndarray]
+# the Tensor types never linked: Parameter (its value is written by assign / set_data; set by _tensor, which imports
+# this module)
+UNLINKED: tuple = ()
 
 
 class _Storage:
@@ -51,8 +54,7 @@ def link(out: Any, parent: Any, fn: View, contiguous_only: bool = False, read_on
     (MindSpore's reshape / view copies a non-contiguous Tensor). Nothing is linked where fn does not give a view
     of out's shape (a copy). read_only: fn gives a read-only view (a broadcast: it sees writes into its source,
     and a write into it gives it a buffer of its own)."""
-    from ._tensor import Parameter  # (_tensor imports the ops that call here)
-    if (parent._data is None or out._data is None or isinstance(parent, Parameter) or isinstance(out, Parameter)
+    if (parent._data is None or out._data is None or isinstance(parent, UNLINKED) or isinstance(out, UNLINKED)
             or out is parent):
         return
     if contiguous_only and not parent._data.flags.c_contiguous:
