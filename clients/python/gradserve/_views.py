@@ -73,7 +73,7 @@ def link(out: Any, parent: Any, fn: View, contiguous_only: bool = False, read_on
     except (ValueError, IndexError):
         return
     if (v.shape != tuple(out.shape) or v.dtype != out._data.dtype or not (v.flags.writeable or read_only)
-            or not np.shares_memory(v, storage.root)):
+            or not np.may_share_memory(v, storage.root)):
         return
     out._data = v
     storage.add(out, member)
@@ -84,7 +84,7 @@ def leave(t: Any) -> None:
     info = t.__dict__.pop("_gs_storage", None)
     if info is not None:
         info[0].members.pop(id(t), None)
-        if t._data is not None and np.shares_memory(t._data, info[0].root):
+        if t._data is not None and np.may_share_memory(t._data, info[0].root):
             t._data = t._data.copy()
 
 
