@@ -131,6 +131,11 @@ def own_array(t: Any) -> np.ndarray | None:
     return storage.root
 
 
+def _sliced(axis: int, lo: int, hi: int) -> View:
+    at = (slice(None),) * axis + (slice(lo, hi),)
+    return lambda a: a[at]
+
+
 def _transposed(perm):
     return lambda a: a.transpose(tuple(reversed(range(a.ndim))) if perm is None else tuple(perm))
 
@@ -142,8 +147,7 @@ def eager_op(op: str, inputs: list, attrs: dict, outs: list) -> list:
         axis = attrs["axis"] % max(inputs[0].ndim, 1)
         lo = 0
         for out in outs:  # (its parts in order: each one's extent along axis, whether sections or indices)
-            at = (slice(None),) * axis + (slice(lo, lo + out.shape[axis]),)
-            link(out, inputs[0], lambda a, at=at: a[at])
+            link(out, inputs[0], _sliced(axis, lo, lo + out.shape[axis]))
             lo += out.shape[axis]
     elif op in VIEW_OPS and len(outs) == 1 and inputs and not isinstance(outs[0], (list, tuple)):
         out = outs[0]
@@ -165,7 +169,7 @@ def basic_index(index) -> tuple | None:
     """index as a NumPy basic index where MindSpore 2.10's getitem gives a view (ints, slices, None, ...), else None
     (a list, a Tensor, a bool: a copy there)."""
     parts = index if isinstance(index, tuple) else (index,)
-    out = []
+    out: list[Any] = []
     for i in parts:
         if isinstance(i, (bool, np.bool_)):
             return None
