@@ -86,16 +86,17 @@ fabs = absolute
 def sign(x, dtype=None) -> Tensor:
     """mindspore.numpy.sign: x / absolute(x) where x != 0, else 0 (MindSpore 2.10's definition): an integer
     input gives float32 (a true division), nan gives nan as documented (ops.sign gives 0), +-inf +-1 as
-    documented (MindSpore's CPU answers nan there: inf / inf), a complex one x / |real part| (absolute's float32
-    round trip: sign(1+2j) is 1+2j, checked); a bool input is MindSpore's TypeError."""
+    documented (MindSpore's CPU answers nan there: inf / inf); a bool input is MindSpore's TypeError. A complex
+    input is refused: its documentation says complex inputs are not supported (its CPU answer is no sign: 3+4j gives
+    1+1.333j, 2j and -2j give 0, checked)."""
     x = asarray(x)
     if x._dtype == "bool":
         raise TypeError("sign does not accept dtype bool.")
     if x._dtype in _dt.COMPLEX:
-        out = _ops.where(_ops.equal(x, 0), _ops.zeros_like(x), _ops.div(x, absolute(x)))
-    else:
-        f = _float(x)
-        out = _ops.where(_ops.isnan(f), f, _ops.sign(f))
+        raise TypeError(f"mindspore.numpy.sign: complex inputs are not supported (MindSpore 2.10's documentation), "
+                        f"got {x.dtype}; ops.sgn gives x / |x|")
+    f = _float(x)
+    out = _ops.where(_ops.isnan(f), f, _ops.sign(f))
     return _result(out, dtype)
 reciprocal = _unary(lambda x: _ops.div(1.0, x), True)
 floor, ceil, trunc = _unary(_ops.floor, True), _unary(_ops.ceil, True), _unary(_ops.trunc, True)

@@ -186,11 +186,19 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "the Tensor (a Parameter, an op's result), and a reused trace that took the Tensor as a constant (a Cell "
     "attribute, a jit function's closure, a frozen Parameter) sees it on its next call, in GRAPH_MODE too (MindSpore "
     "2.10's GRAPH_MODE forward call keeps the value it compiled with; its grad sees the write). A traced Tensor's "
-    "asnumpy() (a value read in PyNative) is a copy, and so is the first asnumpy() of a Tensor whose array views another's "
-    "(a reshape's or an index's result: a write through it leaves the source as it was, as MindSpore's); "
-    "a write through x.asnumpy() leaves the results made from x (its reshape, view or index, before or after) as "
-    "they were, as MindSpore's results own their memory. "
+    "asnumpy() (a value read in PyNative) is a copy, and so is asnumpy() of a PyNative view (below: a write through it "
+    "changes neither the view nor its source, as MindSpore's); a write through x.asnumpy() is seen by the views of x "
+    "made before or after it, as MindSpore's. "
     "`Tensor.from_numpy(a)` shares a's memory both ways, as MindSpore's; `Tensor(a)` copies it.",
+    "PyNative views share storage with their source, as MindSpore 2.10's: `x[0]`, `x[:, 1:]`, `x[None]`, `x[..., 0]`, "
+    "reshape / view / flatten / ravel / view_as (of a contiguous Tensor; a transposed one's reshape is a copy), "
+    "transpose / T / permute / swapaxes / movedim, expand_dims / unsqueeze / squeeze, narrow / select / diagonal, "
+    "split / chunk / unbind pieces and broadcast_to / expand_as: an item assignment or an in-place method through "
+    "either is seen by both, with no copy kept (gradserve._views). An item assignment with a list / mask / Tensor "
+    "index gives the Tensor a buffer of its own, as MindSpore's. MindSpore 2.10's CPU in-place kernels write nothing "
+    "in PyNative (`x.add_(1)` leaves x): their documented in-place semantics are followed; its negative-step views "
+    "write at the wrong places on CPU: NumPy's semantics here. Inside a trace (construct, jit, grad) values are not "
+    "linked (MindSpore's gradients there match: checked).",
     "The gradient of `ops.cumprod` (CumProd) is the true derivative also at zeros (torch's: d/dx of cumprod([2, 0, "
     "3, 4]).sum() is [1, 32, 0, 0]); MindSpore 2.10's CPU rule divides by the input and gives NaN there ([1, nan, "
     "0, 0]); its documentation says nothing of zeros.",

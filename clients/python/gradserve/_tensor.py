@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _private_arrays
+from . import _private_arrays, _views
 from . import dtype as _dt
 from ._late import late  # operators and methods run ops, bound by the layers above (see _late)
 from ._misc import without_twin
@@ -207,14 +207,19 @@ class Tensor:
 
     def asnumpy(self) -> np.ndarray:
         """The Tensor's own array, as MindSpore 2.10's CPU asnumpy(): a write through it changes the Tensor (the
-        array is released: gradserve._private_arrays). A traced Tensor's value read is a copy. The SDK's own
+        array is released: gradserve._private_arrays); a PyNative view's (x[0], x.reshape(...): gradserve._views)
+        is a copy there, its source's the storage they share. A traced Tensor's value read is a copy. The SDK's own
         reads go through _host_copy, which cannot be written through."""
         a = self._data
         if a is None:
             return self._concrete("asnumpy()").copy()
-        if not _private_arrays.handed_out(a):  # first an array of its own, the same value: no view made of the old
-            _private_arrays.release(a)  # one (a reshape's result, ...) sees writes; old released: frozen Parameters
-            a = self._data = a.copy()  # look again. A view's own copy leaves its source as it was (MindSpore's)
+        shared = _views.own_array(self)  # (a view's: a copy; its source's: the storage, seen by its views)
+        if shared is not None:
+            _private_arrays.release(shared)
+            return shared
+        if not _private_arrays.handed_out(a):  # first an array of its own, the same value: no array an op made
+            _private_arrays.release(a)  # viewing the old one sees writes; old released: frozen Parameters
+            a = self._data = a.copy()  # look again
             _private_arrays.release(a)
         return a
 
@@ -233,6 +238,10 @@ class Tensor:
             return a.astype(dtype)
         if copy:  # np.array(t): NumPy's protocol asks for a copy and trusts it (it copies no more)
             return a.copy()
+        shared = _views.own_array(self)  # (a view's: a copy; its source's: the storage, seen by its views)
+        if shared is not None:
+            _private_arrays.release(shared)
+            return shared
         # (no copy, a result viewing its shared memory region too; the caller may write into it: released. A view
         # of it another Tensor made before is not copied: asnumpy() is the way to an array of its own)
         _private_arrays.release(a)
@@ -663,7 +672,7 @@ def _flatten(self, *args, order="C", start_dim=0, end_dim=-1):
         if (start_dim % self.ndim, end_dim % self.ndim) != (0, self.ndim - 1):
             raise ValueError("Tensor.flatten: order 'F' flattens all axes only (start_dim 0, end_dim -1)")
         x = late.ops.transpose(self, tuple(range(self.ndim - 1, -1, -1)))
-    return late.ops.flatten(x, start_dim=start_dim, end_dim=end_dim)
+    return late.ops._extra.flatten_dims(x, start_dim, end_dim)
 
 
 def _div(self, other, *, rounding_mode=None):
@@ -810,6 +819,9 @@ class Parameter(Tensor):
                 f"requires_grad={self.requires_grad})")
 
     __str__ = __repr__  # (MindSpore 2.10: str(p) and print(p) of a Parameter are its repr, not its values)
+
+
+_views.UNLINKED = (Parameter,)
 
 
 class ParameterTuple(tuple):

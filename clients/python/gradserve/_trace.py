@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _amp_cast, _attr_writes, _graph_print, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads
+from . import _amp_cast, _attr_writes, _graph_print, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads, _views
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -749,7 +749,7 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
     if tr is None:
         local = _eager.run(op, inputs, full)  # NumPy here, the engine's kernels (see _eager)
         if local is not None:
-            return local
+            return _views.eager_op(op, inputs, full, local) if op in _views.VIEW_OPS else local
         # Run this one op on the service. 0-d operands (Python scalars, mostly) are baked into the
         # graph as constants rather than sent as inputs.
         consts = {i: x for i, x in enumerate(inputs) if x.ndim == 0 and x._data is not None}
@@ -766,7 +766,7 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
         except (TypeError, ValueError):  # (an attribute JSON cannot key: NaN / Infinity, an object)
             cache = None
         out = run_program(program, runtime, cache=cache, label=op, compiled=True)
-        return list(out)
+        return _views.eager_op(op, inputs, full, list(out)) if op in _views.VIEW_OPS else list(out)
     finite = _nonfinite_attrs.rewrite(op, inputs, full, apply1)  # (a graph's JSON holds no NaN / Infinity)
     if finite is not None:
         return finite

@@ -17,14 +17,14 @@ from . import nn, special  # noqa: F401  (mint.nn, mint.nn.functional, mint.spec
 from ._flatten import flatten  # noqa: F401
 
 # the same function in ops (its positional order and keywords are mint's)
-_SAME = ("abs", "acos", "acosh", "addmm", "addmv", "arange", "argmax", "asin", "asinh", "atan", "atanh",
+_SAME = ("abs", "acos", "acosh", "addmm", "addmv", "arange", "asin", "asinh", "atan", "atanh",
          "bitwise_not", "broadcast_to", "ceil", "cos", "cosh", "cross", "einsum", "erf", "erfc", "erfinv", "exp", "expm1",
          "eye", "floor", "full_like", "inverse", "isclose", "isfinite", "isinf", "isnan", "isneginf", "lerp",
          "log", "log10", "log1p", "log2", "logical_not", "matmul", "mm", "neg", "negative", "ones_like", "outer",
          "pow", "reciprocal", "roll", "rsqrt", "searchsorted", "sigmoid", "sign", "sin", "sinh", "sqrt",
          "square", "swapaxes", "tan", "tanh", "tile", "trace", "tril", "triu", "trunc", "unbind", "unsqueeze",
          "zeros_like", "where", "flip", "logsumexp", "t", "reshape", "real", "imag", "topk", "baddbmm",
-         "nan_to_num", "sinc", "frac", "fmax", "fmin", "diagonal_scatter")
+         "nan_to_num", "sinc", "frac", "fmax", "fmin", "diagonal_scatter", "cumprod")
 # two operands, called by position or as input= / other= (some ops here take them by position only)
 _BINARY = ("mul", "remainder", "fmod", "eq", "ne", "ge", "gt", "le", "lt", "greater", "greater_equal", "less",
            "less_equal", "not_equal", "maximum", "minimum", "logical_and", "logical_or", "logical_xor",
@@ -45,7 +45,7 @@ _RENAMED = {
     "narrow": ("narrow", _DIM), "permute": ("permute", {"dims": "axis"}), "squeeze": ("squeeze", _DIM),
     "softmax": ("softmax", _DIM), "bmm": ("bmm", {"input": "input_x"}), "mv": ("mv", {"input": "mat"}),
     "fix": ("trunc", {}), "clip": ("clamp", {}), "clamp": ("clamp", {}),
-    "meshgrid": ("meshgrid", {}),
+    "meshgrid": ("meshgrid", {}), "nansum": ("nansum", _KEEPS),
 }
 
 
@@ -107,6 +107,15 @@ def _extremum(name: str, input, dim=None, keepdim=False, *, other=None):  # noqa
         return getattr(_ops, "maximum" if name == "max" else "minimum")(input, dim if other is None else other)
     values, indices = getattr(_ops, name)(input, dim, bool(keepdim))
     return values if dim is None else (values, indices)
+
+
+def argmax(input, dim=None, keepdim=False):  # noqa: A002
+    """ops.argmax; a bool input refused, as MindSpore 2.10's mint.argmax (checked: its ArgMaxExt has no bool kernel;
+    ops.argmax takes one)."""
+    if isinstance(input, Tensor) and input._dtype == "bool":
+        raise RuntimeError("mint.argmax: a bool input is not supported (MindSpore 2.10: The kernel ArgMaxExt "
+                           "unregistered); cast it to an integer dtype first")
+    return _ops.argmax(input, dim, keepdim)
 
 
 def max(input, dim=None, keepdim=False, *, other=None):  # noqa: A001,A002

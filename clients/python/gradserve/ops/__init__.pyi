@@ -25,7 +25,7 @@ from ._bessel import i0 as i0
 from ._bessel_jyk import BesselJ0 as BesselJ0, BesselJ1 as BesselJ1, BesselK0 as BesselK0, BesselK0e as BesselK0e, BesselK1 as BesselK1, BesselK1e as BesselK1e, BesselY0 as BesselY0, BesselY1 as BesselY1, bessel_j0 as bessel_j0, bessel_j1 as bessel_j1, bessel_k0 as bessel_k0, bessel_k0e as bessel_k0e, bessel_k1 as bessel_k1, bessel_k1e as bessel_k1e, bessel_y0 as bessel_y0, bessel_y1 as bessel_y1
 from ._betainc import Betainc as Betainc
 from ._bilinear import bidense as bidense
-from ._bitwise import Invert as Invert, LeftShift as LeftShift, RightShift as RightShift, bitwise_left_shift as bitwise_left_shift, bitwise_not as bitwise_not, bitwise_right_shift as bitwise_right_shift, invert as invert
+from ._bitwise import Invert as Invert, LeftShift as LeftShift, RightShift as RightShift, bitwise_and as bitwise_and, bitwise_left_shift as bitwise_left_shift, bitwise_not as bitwise_not, bitwise_or as bitwise_or, bitwise_right_shift as bitwise_right_shift, bitwise_xor as bitwise_xor, invert as invert
 from ._boxes import BoundingBoxDecode as BoundingBoxDecode, BoundingBoxEncode as BoundingBoxEncode, CheckValid as CheckValid, IOU as IOU, bounding_box_decode as bounding_box_decode, bounding_box_encode as bounding_box_encode
 from ._candidate_sampler import UniformCandidateSampler as UniformCandidateSampler, uniform_candidate_sampler as uniform_candidate_sampler
 from ._channel_shuffle import channel_shuffle as channel_shuffle
@@ -61,7 +61,7 @@ from ._eigen import Eig as Eig, Eigh as Eigh, eig as eig
 from ._einsum import Einsum as Einsum
 from ._elements_scatter import TensorScatterElements as TensorScatterElements, scatter as scatter, tensor_scatter_elements as tensor_scatter_elements
 from ._elementwise_more import Eps as Eps, HShrink as HShrink, NextAfter as NextAfter, fmax as fmax, fmin as fmin, frac as frac, heaviside as heaviside, nan_to_num as nan_to_num, nextafter as nextafter, nextafter as nextafter, sinc as sinc
-from ._elementwise_ms import DivNoNan as DivNoNan, EqualCount as EqualCount, FastGeLU as FastGeLU, Lerp as Lerp, div_no_nan as div_no_nan, fast_gelu as fast_gelu, is_nonzero as is_nonzero, signbit as signbit
+from ._elementwise_ms import DivNoNan as DivNoNan, EqualCount as EqualCount, FastGeLU as FastGeLU, Lerp as Lerp, div_no_nan as div_no_nan, fast_gelu as fast_gelu, fmod as fmod, is_nonzero as is_nonzero, remainder as remainder, signbit as signbit
 from ._embedding import embedding as embedding
 from ._embedding_lookup import EmbeddingLookup as EmbeddingLookup
 from ._erfinv import erfinv as erfinv
@@ -2153,27 +2153,6 @@ def betainc_dx(*inputs: _TensorLike, order: int = ...) -> Tensor:
 
 
 @overload
-def bitwise_and(input: _TensorLike, other: _TensorLike) -> Tensor:
-    """elementwise bitwise_and of integer (or bool) operands of one dtype (not differentiable)"""
-@overload
-def bitwise_and(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
-
-
-@overload
-def bitwise_or(input: _TensorLike, other: _TensorLike) -> Tensor:
-    """elementwise bitwise_or of integer (or bool) operands of one dtype (not differentiable)"""
-@overload
-def bitwise_or(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
-
-
-@overload
-def bitwise_xor(input: _TensorLike, other: _TensorLike) -> Tensor:
-    """elementwise bitwise_xor of integer (or bool) operands of one dtype (not differentiable)"""
-@overload
-def bitwise_xor(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
-
-
-@overload
 def ceil(input: _TensorLike) -> Tensor:
     """elementwise ceil: the smallest integer >= x (derivative zero almost everywhere)"""
 @overload
@@ -2289,13 +2268,6 @@ def expm1(input: _TensorLike) -> Tensor:
     """elementwise expm1"""
 @overload
 def expm1(*, x: _TensorLike) -> Tensor: ...
-
-
-@overload
-def fmod(input: _TensorLike, other: _TensorLike) -> Tensor:
-    """a - trunc(a / b) * b, elementwise with NumPy broadcasting: the dividend's sign (torch.fmod, C fmod)"""
-@overload
-def fmod(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
 @overload
@@ -2517,13 +2489,6 @@ def reduce_to(input: _TensorLike, *, shape: Sequence[int]) -> Tensor:
     """sum a broadcast tensor back to `shape` (the transpose of broadcast_to)"""
 @overload
 def reduce_to(*, x: _TensorLike, shape: Sequence[int]) -> Tensor: ...
-
-
-@overload
-def remainder(input: _TensorLike, other: _TensorLike) -> Tensor:
-    """a - floor(a / b) * b, elementwise with NumPy broadcasting: the divisor's sign (torch.remainder, numpy.mod)"""
-@overload
-def remainder(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
 @overload

@@ -7,9 +7,11 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._extra import P
+from ._primitives import _promoted
 from .._late import late
 
-__all__ = ["Invert", "invert", "bitwise_not", "LeftShift", "RightShift", "bitwise_left_shift", "bitwise_right_shift"]
+__all__ = ["Invert", "invert", "bitwise_not", "LeftShift", "RightShift", "bitwise_left_shift", "bitwise_right_shift",
+           "bitwise_and", "bitwise_or", "bitwise_xor"]
 
 
 _UINT_MAX = {"uint8": 255, "uint16": 65535, "uint32": 2 ** 32 - 1, "uint64": 2 ** 64 - 1}
@@ -33,12 +35,31 @@ class Invert:
         return invert(x)
 
 
+def _bitwise(op: str):
+    def f(input, other):  # noqa: A002 - MindSpore's names
+        """ops.bitwise_and / or / xor: operands of different integer dtypes (or bool beside an integer) promote,
+        as MindSpore 2.10's (checked: int8 & int32 -> Int32, int8 | int64 -> Int64, uint8 ^ int16 -> Int16); a
+        Python int takes the Tensor's dtype."""
+        return getattr(P, op)(*_promoted(input, other))
+    f.__name__ = f.__qualname__ = op
+    return f
+
+
+bitwise_and, bitwise_or, bitwise_xor = (_bitwise(n) for n in ("bitwise_and", "bitwise_or", "bitwise_xor"))
+
+
+_SHIFT_PRIMS = {"bitwise_left_shift": "LeftShift", "bitwise_right_shift": "RightShift"}
+
+
 def _shift_operands(x, other, where: str):
     if not isinstance(x, Tensor):
         raise TypeError(f"For '{where}', input must be a Tensor, got {type(x).__name__}")
     dt = x.dtype.name
     if not (dt.startswith("int") or dt.startswith("uint")):
         raise TypeError(f"For '{where}', input must be an integer Tensor, got {dt}")
+    if isinstance(other, Tensor) and other._dtype != dt:  # (MindSpore 2.10 promotes nothing here: checked)
+        raise TypeError(f"For '{_SHIFT_PRIMS.get(where, where)}', the dtype of two args should be same, but the first "
+                        f"arg dtype {x.dtype} are not consistent with second arg dtype {other.dtype}")
     if not isinstance(other, Tensor):
         other = Tensor(np.asarray(other, dtype=dt))
     return x, other, dt

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._extra import P
 from ._math_more import lerp
-from ._primitives import CLASSES as _CLASSES
+from ._primitives import CLASSES as _CLASSES, FUNCTIONS as _FUNCTIONS
 
 __all__ = ["ACos", "Lerp", "FastGeLU", "fast_gelu", "EqualCount", "DivNoNan", "div_no_nan", "is_nonzero", "signbit"]
 
@@ -75,3 +75,25 @@ def signbit(input):  # noqa: A002 - MindSpore's name
     if input._dtype == "bool":
         return P.zeros_like(input)
     return P.less(input, P.zeros_like(input))
+
+
+def _bool_operands(input, other) -> bool:  # noqa: A002
+    from .._tensor import Tensor
+    return all(isinstance(v, bool) or isinstance(v, Tensor) and v._dtype == "bool" for v in (input, other))
+
+
+def _bool_kept(op: str):
+    def f(input, other):  # noqa: A002 - MindSpore's names
+        """ops.remainder / ops.fmod; of two bool operands a bool result, as MindSpore 2.10's (checked: remainder
+        and fmod of [True, False] by [True, True] are [False, False] Bool): computed on int8, cast back."""
+        prim = _FUNCTIONS[op]
+        if not _bool_operands(input, other):
+            return prim(input, other)
+        as_int = [P.cast(v, "int8") if not isinstance(v, bool) else int(v) for v in (input, other)]
+        return P.cast(prim(*as_int), "bool")
+    f.__name__ = f.__qualname__ = op
+    return f
+
+
+remainder, fmod = _bool_kept("remainder"), _bool_kept("fmod")
+__all__ += ["remainder", "fmod"]

@@ -12,6 +12,7 @@ from .. import _graph_print
 from .._hooks import with_grad_rule
 from .._tensor import Tensor
 from .._trace import _scalar, _scalar_dtype, _scalar_tensor, apply, current
+from .. import _views
 from . import _primitives, _tensor_only
 
 
@@ -245,7 +246,17 @@ class Eye:
 
 
 def flatten(input, order="C", *, start_dim=1, end_dim=-1):  # noqa: A002
-    """Dimensions start_dim..end_dim into one (MindSpore 2.x: from axis 1 by default)."""
+    """Dimensions start_dim..end_dim into one (MindSpore 2.x: from axis 1 by default). With the default dims the
+    result has a buffer of its own in PyNative (MindSpore 2.10's Flatten, checked: a write into it leaves input;
+    ops.flatten(x, start_dim=0) is a view of x there, as here: gradserve._views)."""
+    out = flatten_dims(input, start_dim, end_dim)
+    if (start_dim, end_dim) == (1, -1) and current() is None:
+        _views.leave(out)
+    return out
+
+
+def flatten_dims(input, start_dim: int, end_dim: int):  # noqa: A002
+    """Dimensions start_dim..end_dim of input into one (a reshape: in PyNative a view of input, as Tensor.flatten)."""
     nd = len(input.shape)
     if nd == 0:
         return P.reshape(input, (1,))

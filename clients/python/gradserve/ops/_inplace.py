@@ -9,8 +9,10 @@ functional form (MindSpore 2.10 gives `x.add_(y)` the gradient of `x + y`). A Pa
 ops.assign (its value travels with the graph, see _param_state). The new value keeps the object's shape
 and dtype: a result that does not broadcast to that shape is refused naming the method.
 
-A slice is a new Tensor, so `x[1:3].add_(1)` leaves x as it was, as MindSpore 2.10 does in PyNative (checked:
-no write-through; an item assignment into the slice is written back into x, as there: _getitem); `x += 1` rebinds the name only in PyNative (another name for the old x keeps its value, as
+In PyNative a slice, a reshape, a transpose, ... of x is a view sharing x's storage, as MindSpore 2.10's (gradserve._views):
+an in-place write into either (an item assignment, an in-place method) is seen by both. (MindSpore 2.10's CPU
+in-place kernels write nothing in PyNative, checked: `x.add_(10)` leaves x; the documented in-place semantics are
+kept.) `x += 1` rebinds the name only in PyNative (another name for the old x keeps its value, as
 in 2.10) and is in place in GRAPH_MODE and jit (_augmented, below).
 A traced program (a Cell's construct, a jit function) writes the final value of an input it changed in place
 back into the caller's Tensor after the run, as MindSpore 2.10's GRAPH_MODE does (`net(x)` with `x.add_(1)` in
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _inplace_state, _private_arrays
+from .. import _inplace_state, _private_arrays, _views
 from .._late import late
 from .._tensor import Parameter, Tensor
 from .._trace import current, graph_semantics
@@ -68,6 +70,8 @@ def write(self: Tensor, new, where: str) -> Tensor:
                            "not supported; make it a Parameter (its updates are kept) or write `x = x.<op>(...)`")
     _inplace_state.record(self)
     self._become(new)
+    if tr is None:  # PyNative: into the storage it shares with its views (_views), as the in-place op documents
+        _views.wrote(self)
     return self
 
 
@@ -169,8 +173,14 @@ def _setitem(self, index, value) -> None:
     if self._data is None and "_gs_input_value" not in self.__dict__:
         self._gs_input_value = self._name
     before = self._data
+    in_place = _writes_in_place(index)
+    shared = current() is None and _views.member(self)
+    if shared and not in_place:  # a new buffer of its own: its views keep the old one (MindSpore 2.10's)
+        _views.leave(self)
     write(self, _item_setitem(self, index, value), "Tensor.__setitem__")
-    if current() is None and _writes_in_place(index):  # an asnumpy() array from before sees the write
+    if shared and in_place:  # written into the storage it shares (write): its source and views see it already
+        return
+    if current() is None and in_place:  # an asnumpy() array from before sees the write
         self._data = _private_arrays.kept_through_write(before, self._data)
     source = self.__dict__.get("_gs_item_of")
     if source is not None and current() is None:  # into the Tensor it was indexed from (_getitem), on up its chain:
@@ -186,12 +196,15 @@ _plain_getitem = Tensor.__getitem__
 def _getitem(self, index):
     """x[index]. In PyNative the result remembers (x, index), and an item assignment into it is written back into x,
     as MindSpore 2.10's PyNative does (checked: `row = x[0]; row[1:] = 0` zeroes x[0, 1:]; also through chains
-    x[0][1:], ..., None, negative steps, lists and masks; it was left unchanged here). Not done: a later write into x
-    reaching row (MindSpore's row shares x's buffer), nor writes through reshape / transpose / narrow / split
-    results (MindSpore's views too); an in-place method (row.add_(1)) writes nothing in MindSpore 2.10's PyNative."""
+    x[0][1:], ..., None, negative steps, lists and masks). A basic index (ints, slices, None, ...) gives a view
+    sharing x's storage (gradserve._views): a later write into x reaches row too, as there (`row[[0, 2]] = v`
+    gives row a buffer of its own, after writing v back into x: checked)."""
     out = _plain_getitem(self, index)
     if current() is None and isinstance(out, Tensor) and out is not self and out._data is not None:
         out.__dict__["_gs_item_of"] = (self, index)
+        basic = _views.basic_index(index)
+        if basic is not None:
+            _views.link(out, self, lambda a: a[basic])
     return out
 
 

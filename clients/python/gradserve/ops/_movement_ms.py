@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtype as _dt
+from .. import _views, dtype as _dt
 from .._calling_errors import failed_calling
 from .._tensor import Tensor
-from .._trace import apply
+from .._trace import apply, current
 from ._primitives import Primitive, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
 
 __all__ = ["row_stack", "unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "tril", "triu", "movedim", "moveaxis",
@@ -70,7 +70,10 @@ def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):  # noqa: A00
     x = transpose(input, rest + [d1, d2])
     n, m = input.shape[d1], input.shape[d2]
     flat = reshape(x, tuple(input.shape[i] for i in rest) + (n * m,))
-    return gather(flat, Tensor(_diag_index(n, m, int(offset))), len(rest))
+    out = gather(flat, Tensor(_diag_index(n, m, int(offset))), len(rest))
+    if current() is None:  # PyNative: a view of input, as MindSpore 2.10's (a write through it reaches input)
+        _views.link(out, input, _views.diagonal(int(offset), d1, d2))
+    return out
 
 
 def trace(input):  # noqa: A002

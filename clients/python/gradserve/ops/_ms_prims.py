@@ -13,6 +13,7 @@ MindSpore 2.10 on CPU for this task):
 from __future__ import annotations
 
 from .. import dtype as _dt
+from .._tensor import Tensor
 from .._trace import apply
 from ._extra import P
 from ._scalar_axis import one_element_axis
@@ -136,7 +137,11 @@ class Pad(Primitive):
 
 
 def index_of(op: str, x, axis, keep: bool, dtype: str):
-    """op (argmax / argmin) along axis (None: of the flattened, 0-d), as indices of dtype."""
+    """op (argmax / argmin) along axis (None: of the flattened, 0-d), as indices of dtype. argmax takes a bool x, as
+    MindSpore 2.10's ops.argmax / Tensor.argmax (checked: [False, True, True] gives 1); its argmin and mint.argmax
+    refuse bool, as here."""
+    if op == "argmax" and isinstance(x, Tensor) and x._dtype == "bool":
+        x = P.cast(x, "int32")
     x, axis, keep = one_element_axis(x, axis, keep)
     if axis is None:  # of the flattened tensor, a 0-d index
         out = apply(op, [P.reshape(x, (-1,))], {"axis": 0, "keepdims": False})[0]

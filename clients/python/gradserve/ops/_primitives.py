@@ -447,7 +447,17 @@ def expand_dims(input_x, axis: int):
 
 
 def squeeze(input, axis=None):
-    return _out(apply("squeeze", [input], {"axis": _axis(axis)}))
+    """An axis of size other than 1 is left as it is (MindSpore 2.10: x.squeeze(0) of a (2, 3) x is x, a view in
+    PyNative, checked; its documentation since 2.5 says so)."""
+    ax = _axis(axis)
+    if ax is not None and isinstance(input, Tensor):
+        nd = len(input.shape)
+        axes = [a for a in (ax if isinstance(ax, list) else [ax])
+                if not -nd <= a < nd or input.shape[a % nd] == 1]  # (out of range: the op's own error)
+        if not axes:
+            return reshape(input, tuple(input.shape))
+        ax = axes
+    return _out(apply("squeeze", [input], {"axis": ax}))
 
 
 def cast(input, dtype):  # noqa: A002 - MindSpore's name
@@ -570,8 +580,19 @@ def _promoted(*values):
     each Tensor's gradient back in its own dtype. MindSpore 2.10's where / select / clamp promote this way."""
     dt = _promoted_dtype(*values)
     if dt is None:
-        return tuple(Tensor(v) for v in values)
+        dt = _numbers_dtype(values)
+        return tuple(Tensor(v) if dt is None else _scalar_tensor(v, dt) for v in values)
     return tuple(_cast(v, dt) if isinstance(v, Tensor) else _scalar_tensor(v, dt) for v in values)
+
+
+def _numbers_dtype(values) -> str | None:
+    """Python numbers of different kinds alone: the widest one's dtype (MindSpore 2.10: where(c, 1, 2.5) is
+    Float32 [1, 2.5], checked); None where all are of one kind (each its own Tensor)."""
+    kinds = {complex if isinstance(v, complex) else float if isinstance(v, float) else bool if isinstance(v, bool)
+             else int for v in values}
+    if len(kinds) < 2:
+        return None
+    return "complex64" if complex in kinds else "float32" if float in kinds else "int64"
 
 
 def _promoted_dtype(*values) -> str | None:

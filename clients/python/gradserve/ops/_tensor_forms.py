@@ -14,6 +14,7 @@ from ._extra import P, _as_tensors
 from ._ms_names import isinf
 from ._ms_misc import trunc
 from ._extra import floor_div
+from . import _tensor_only
 
 __all__ = ["copy", "logaddexp", "logaddexp2", "sgn", "isneginf", "isposinf", "cov", "masked_select", "MaskedSelect",
            "div_rounding"]
@@ -61,6 +62,7 @@ def sgn(input):  # noqa: A002
 
 
 def _signed_inf(input, negative: bool):
+    _tensor_only.refuse_complex("IsNegInf" if negative else "IsPosInf", input)
     if input._dtype not in _dt.FLOAT:  # integers and bools hold no infinity
         return P.not_equal(input, input)
     side = P.less(input, P.zeros_like(input)) if negative else P.greater(input, P.zeros_like(input))

@@ -127,6 +127,20 @@ _FLOAT_KERNELS = {"square": True, "floor": False}
 def refuse_kernel_dtype(op: str, x: Any) -> None:
     if op in _FLOAT_KERNELS:
         refuse_dtype(op, x, integers=_FLOAT_KERNELS[op])
+    if op in _REAL_ONLY:
+        refuse_complex(_REAL_ONLY[op], x)
+
+
+# ops MindSpore 2.10 refuses a complex input (checked: ops.isfinite / isnan of complex64, a TypeError)
+_REAL_ONLY = {"isfinite": "IsFinite", "isnan": "IsNan", "isinf": "IsInf"}
+
+
+def refuse_complex(prim: str, x: Any) -> None:
+    """MindSpore 2.10's TypeError for a complex input of an op with real kernels only (isfinite, isnan, isinf,
+    isneginf, isposinf: gradserve computed values for them)."""
+    if isinstance(x, Tensor) and x._dtype in _dt.COMPLEX:
+        raise TypeError(f"For primitive[{prim}], the input argument[x] must be a type of {{Bool, Float16, Float32, "
+                        f"Float64, Int8, Int16, Int32, Int64, UInt8, UInt16, UInt32, UInt64}}, but got {x.dtype}.")
 
 
 def refuse_dtype(op: str, x: Any, *, integers: bool = True) -> None:
