@@ -43,7 +43,7 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
-from . import _dynamic_len, _graph_minmax, _graph_names, _graph_print, _graph_zero_div, _pyguard
+from . import _dynamic_len, _graph_minmax, _graph_names, _graph_print, _graph_raise, _graph_zero_div, _pyguard
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
@@ -196,9 +196,36 @@ class _Ranges(ast.NodeTransformer):
 class _Calls(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call):
         self.generic_visit(node)
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and node.func.value.id == _H:
+            return node  # (a helper of an earlier pass)
         if not (isinstance(node.func, ast.Name) and node.func.id in ("locals", "super")):
             node.func = _helper("call", node.func)  # _call picks what to rewrite: the user's own functions
         return node
+
+
+# -- pass 1a: raise -----------------------------------------------------------------------------------------
+class _Raises(ast.NodeTransformer):
+    """`raise E(args)` / `raise E` (E a name) as `raise _gs_.raise_('E', lambda: E, lambda: (args,))` and the
+    f-strings among args as `_gs_.fstring(...)`: a graph's raise (see _graph_raise)."""
+
+    def visit_Raise(self, node: ast.Raise):
+        exc = node.exc
+        if isinstance(exc, ast.Name):
+            name, args = exc.id, ast.Constant(None)
+        elif isinstance(exc, ast.Call) and isinstance(exc.func, ast.Name) and not exc.keywords:
+            name = exc.func.id
+            args = _lazy(ast.Tuple(elts=[_FStrings().visit(a) for a in exc.args], ctx=ast.Load()))
+        else:
+            return node
+        node.exc = ast.copy_location(_helper("raise_", ast.Constant(name), _lazy(_name(name)), args), exc)
+        return node
+
+
+class _FStrings(ast.NodeTransformer):
+    def visit_JoinedStr(self, node: ast.JoinedStr):
+        parts = [ast.Tuple(elts=[self.visit(v.value), ast.Constant(v.conversion), v.format_spec or ast.Constant(None)],
+                           ctx=ast.Load()) if isinstance(v, ast.FormattedValue) else v for v in node.values]
+        return ast.copy_location(_helper("fstring", ast.Tuple(elts=parts, ctx=ast.Load())), node)
 
 
 # -- pass 1b: item assignment -------------------------------------------------------------------------------
@@ -427,7 +454,7 @@ def _rewrite_function(f: types.FunctionType):
     loads = _graph_names.free_loads(fdef)  # (before the passes below add names of their own)
     ranges = _Ranges()
     fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
-    fdef.body = [_Slices().visit(_Dicts().visit(_Members().visit(_Stores().visit(_Calls().visit(s)))))
+    fdef.body = [_Slices().visit(_Dicts().visit(_Members().visit(_Stores().visit(_Calls().visit(_Raises().visit(s))))))
                  for s in fdef.body]
     jumps = _Jumps()
     fdef.body = _flatten([jumps.visit(s) for s in fdef.body])
@@ -537,6 +564,8 @@ class _Helpers:
     make_dict = staticmethod(make_dict)
     getslice = staticmethod(_dynamic_len.getslice)
     zero_division = staticmethod(_graph_zero_div.in_graph)
+    raise_ = staticmethod(_graph_raise.raise_)
+    fstring = staticmethod(_graph_raise.fstring)
     and_ = staticmethod(logic.and_)
     or_ = staticmethod(logic.or_)
     not_ = staticmethod(logic.not_)
