@@ -167,3 +167,60 @@ def test_pynative_raise_is_pythons(on_real_server, pynative):
     with pytest.raises(RuntimeError, match="Unsupported exception type: UserWarning"):
         f(Tensor(1.0))
     assert context.get_context("mode") == context.PYNATIVE_MODE
+
+
+# -- max / min / any / all of traced Tensors and Python numbers ----------------------------------------------------
+def test_max_min_of_a_traced_tensor_and_a_number_take_the_runs_value(on_real_server, graph_mode):
+    # benchmarks/mindspore_suite/README.md, seed 32's leftovers (gradserve: BranchJoinError). MindSpore 2.10:
+    # max(x, 2), min(x, 2) of Tensor(5) -> (Tensor(5), 2), of Tensor(1) -> (2, Tensor(1)); float32 x with 2.5:
+    # max(x, 2.5), min(2.5, x), max((x, 2)) of 5 -> (Tensor(5.), 2.5, Tensor(5.)), of 1 -> (2.5, Tensor(1.), 2);
+    # max / min of two 0-d Tensors 5., 3. -> Tensors 5., 3.; jit max(x, 2) of Tensor(5.) -> Tensor(5.)
+    class Net(nn.Cell):
+        def construct(self, x):
+            return max(x, 2), min(x, 2)
+
+    class Floats(nn.Cell):
+        def construct(self, x):
+            return max(x, 2.5), min(2.5, x), max((x, 2))
+
+    net, floats = Net(), Floats()
+    for _ in range(2):  # (the same Cells again: a trace specialised on one call's value answers the next one's)
+        hi, lo = net(Tensor(5))
+        assert isinstance(hi, Tensor) and int(hi.asnumpy()) == 5 and lo == 2 and not isinstance(lo, Tensor)
+        hi, lo = net(Tensor(1))
+        assert hi == 2 and not isinstance(hi, Tensor) and isinstance(lo, Tensor) and int(lo.asnumpy()) == 1
+        got = floats(Tensor(np.float32(5)))
+        assert float(got[0].asnumpy()) == 5.0 and got[1] == 2.5 and float(got[2].asnumpy()) == 5.0
+        got = floats(Tensor(np.float32(1)))
+        assert got[0] == 2.5 and float(got[1].asnumpy()) == 1.0 and got[2] == 2 and not isinstance(got[2], Tensor)
+
+    class Two(nn.Cell):
+        def construct(self, x, y):
+            return max(x, y), min(x, y)
+
+    hi, lo = Two()(Tensor(5.0), Tensor(3.0))
+    assert float(hi.asnumpy()) == 5.0 and float(lo.asnumpy()) == 3.0
+
+    @jit
+    def f(x):
+        return max(x, 2)
+
+    assert float(f(Tensor(5.0)).asnumpy()) == 5.0
+
+
+def test_any_all_of_traced_tensors_are_python_bools(on_real_server, graph_mode):
+    # MindSpore 2.10: sum((x, 2)), any((x, 0)), all((x, 1)) of Tensor(3.0) -> (Tensor(5.), True, True) (Python bools;
+    # gradserve gave bool Tensors); any(x), all(x) of Tensor([0., 2.]) -> (True, False)
+    class Net(nn.Cell):
+        def construct(self, x):
+            return sum((x, 2)), any((x, 0)), all((x, 1)), any((x * 0, 0)), all((x, x * 0))
+
+    s, *truths = Net()(Tensor(3.0))
+    assert float(s.asnumpy()) == 5.0 and truths == [True, True, False, False]
+    assert all(type(t) is bool for t in truths)
+
+    class Elements(nn.Cell):
+        def construct(self, x):
+            return any(x), all(x)
+
+    assert Elements()(Tensor(np.array([0.0, 2.0], np.float32))) == (True, False)

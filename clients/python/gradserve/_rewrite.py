@@ -528,7 +528,7 @@ _STDLIB = tuple(os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("s
 def _call(f):
     """A user's plain function or method, rewritten before it runs inside rewritten code; len, the length of a
     dynamic-length sequence as a value unknown when compiling (_dynamic_len.length); map / zip / enumerate in a
-    trace, MindSpore's refusal of a dynamic-length argument; max / min in a graph, its refusals; print, a graph's; a class
+    trace, MindSpore's refusal of a dynamic-length argument; max / min / any / all in a graph, its rules; print, a graph's; a class
     MindSpore refuses to make inside a graph, its refusal."""
     if f is len:
         return _dynamic_len.length
@@ -536,6 +536,8 @@ def _call(f):
         return _dynamic_len.no_dynamic_input(f)
     if (f is max or f is min) and graph_semantics():
         return _graph_minmax.checked(f)
+    if (f is any or f is all) and graph_semantics():
+        return _graph_minmax.truth_by_value(f)
     if f is print and _graph_print.in_graph_run():  # (a graph's print is its run's; PyNative's Python's own)
         return _graph_print.graph_print
     if isinstance(f, type) and f in _MADE_OUTSIDE_ONLY and _context.get_context("mode") == _context.GRAPH_MODE:
