@@ -20,8 +20,8 @@ import threading
 import numpy as np
 
 from . import _attr_writes, _inplace_state, _join_probe, _param_state, ops
-from ._branch_join import BranchJoinError, innermost_user_frame, refuse_number_against_tensor, refuse_other_structures
-from ._graph_raise import UnsupportedRaise
+from ._branch_join import (BranchJoinError, UnsupportedRaise, innermost_user_frame, refuse_number_against_tensor,
+                           refuse_other_structures)
 from .ops._reduce_ms import graph_syntax
 from ._late import late
 from ._tensor import Tensor

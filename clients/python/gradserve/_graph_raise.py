@@ -21,6 +21,7 @@ import builtins
 from typing import Any, Callable
 
 from . import _branches, _graph_print
+from ._branch_join import UnsupportedRaise
 from ._tensor import Tensor
 from ._trace import graph_semantics
 
@@ -31,10 +32,6 @@ SUPPORTED = ("AssertionError", "AttributeError", "BaseException", "EnvironmentEr
              "IndentationError", "IndexError", "KeyError", "KeyboardInterrupt", "MemoryError", "NameError",
              "NotImplementedError", "OSError", "OverflowError", "RuntimeError", "RuntimeWarning", "StopIteration",
              "TypeError", "UnboundLocalError", "ValueError", "ZeroDivisionError")
-
-
-class UnsupportedRaise(RuntimeError):
-    """A graph's raise of an exception type MindSpore does not raise (see the module's doc)."""
 
 
 class _RunText(str):
