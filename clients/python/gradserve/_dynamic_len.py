@@ -179,9 +179,10 @@ def no_dynamic_input(f):
 
 
 def check_index(seq, i) -> None:
-    """seq[i] with i a mutable int in a trace: an index out of range is MindSpore's ValueError when running
-    (Python's IndexError elsewhere)."""
-    if not (in_graph() and isinstance(i, MutableInt)) or -len(seq) <= i < len(seq):
+    """seq[i] with i a mutable int, or of an empty mutable sequence, in a trace: an index out of range is
+    MindSpore's ValueError when running (Python's IndexError elsewhere)."""
+    if not (in_graph() and (isinstance(i, MutableInt) or isinstance(i, int) and not len(seq))) or \
+            -len(seq) <= i < len(seq):
         return
     if not len(seq):
         prim = "list_getitem" if isinstance(seq, list) else "TupleGetItem"
