@@ -25,7 +25,8 @@ def _refused(name: str) -> str:
 def test_raise_of_a_type_outside_mindspores_list_is_refused_where_compiled(on_real_server, graph_mode):
     # tests/ut/python/graph_syntax/statements/test_raise_const.py 14, 19, 21 (gradserve raised UserWarning /
     # NameError / ImportError). MindSpore 2.10: RuntimeError with this text for UserWarning, ImportError, a class of
-    # the user's, an undefined name, a local variable holding an exception (`raise e`: "type: e"); an `if` on a
+    # the user's, an undefined name, a local variable holding an exception (`raise e`: "type: e") or a class (`y =
+    # ValueError; raise y("alias")`: "type: y"); an `if` on a
     # Python value that skips it: no error (2 returned); an `if` on a Tensor: refused though the call takes the
     # other side (jit, x = 1.0 against 100).
     class Net(nn.Cell):
@@ -41,13 +42,16 @@ def test_raise_of_a_type_outside_mindspores_list_is_refused_where_compiled(on_re
             if x == 5:
                 e = ValueError("local")
                 raise e
+            if x == 6:
+                y = ValueError
+                raise y("alias")
             return x
 
-    for x, name in ((1, "UserWarning"), (2, "NotSupportError"), (3, "_MyError"), (4, "ImportError"), (5, "e")):
+    for x, name in ((1, "UserWarning"), (2, "NotSupportError"), (3, "_MyError"), (4, "ImportError"), (5, "e"), (6, "y")):
         with pytest.raises(RuntimeError) as got:
             Net()(x)
         assert str(got.value) == _refused(name)
-    assert Net()(6) == 6
+    assert Net()(7) == 7
 
     @jit
     def f(x):
