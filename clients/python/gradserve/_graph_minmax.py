@@ -87,7 +87,7 @@ def truth_by_value(f: Callable) -> Callable:
             values = _values(items)
             if values is not None:
                 return f(bool(v.reshape(())) if isinstance(v, np.ndarray) else v for v in values)
-        if _traced(items) and len(items.shape) == 1:
+        if isinstance(items, Tensor) and items._data is None and len(items.shape) == 1:
             value = items._value()
             if value is not None:
                 return f(bool(v) for v in value)

@@ -59,6 +59,9 @@ def raise_(name: str, exc: Callable[[], Any], args: "Callable[[], tuple] | None"
     return kind(text)
 
 
+_CONVERSIONS: "dict[int, Callable[[Any], str]]" = {ord("s"): str, ord("r"): repr, ord("a"): ascii}  # !s !r !a
+
+
 def fstring(parts: tuple) -> str:
     """An f-string among a raise's arguments: parts are its literal strings and (value, conversion, format spec)
     of each `{...}`. Python's, except a graph's plain `{v}` (see the module's doc)."""
@@ -74,7 +77,7 @@ def fstring(parts: tuple) -> str:
             out.append(_run_text(v, top=True) if variable else _const_text(v, top=True, quote=False, in_fstring=True))
             continue
         if conversion != -1:
-            v = {ord("s"): str, ord("r"): repr, ord("a"): ascii}[conversion](v)
+            v = _CONVERSIONS[conversion](v)
         out.append(format(v, spec or ""))
     return _RunText("".join(out)) if variable else "".join(out)
 

@@ -210,6 +210,7 @@ class _Raises(ast.NodeTransformer):
 
     def visit_Raise(self, node: ast.Raise):
         exc = node.exc
+        args: ast.expr
         if isinstance(exc, ast.Name):
             name, args = exc.id, ast.Constant(None)
         elif isinstance(exc, ast.Call) and isinstance(exc.func, ast.Name) and not exc.keywords:
