@@ -316,3 +316,19 @@ def test_nested_jit_functions_pass_dicts_lists_and_none(on_real_server, mode):
     assert float(got["s"].asnumpy()) == 4.0 and [float(t.asnumpy()) for t in got["l"]] == [8.0, 2.0]
     (a, none), (b, [y]) = maybe(Tensor(2.0))
     assert none is None and (float(a.asnumpy()), float(b.asnumpy()), float(y.asnumpy())) == (2.0, 4.0, 2.0)
+
+
+def test_a_list_display_times_a_mutable_int_is_dynamic_length(on_real_server):
+    # seed 31's leftovers (gradserve: a plain list, (False, False)). MindSpore 2.10, jit: [1, 2] * mutable(5) ->
+    # [1, 2, 1, 2, 1, 2, 1, 2, 1, 2], F.is_sequence_shape_unknown True, is_sequence_value_unknown True
+    from gradserve.common import mutable
+    from gradserve.ops import functional as F
+
+    @jit
+    def f():
+        a = [1, 2] * mutable(5)
+        return a, F.is_sequence_shape_unknown(a), F.is_sequence_value_unknown(a), (3,) * 2, 2 * [4]
+
+    a, shape_unknown, value_unknown, t, lst = f()
+    assert list(a) == [1, 2] * 5 and (shape_unknown, value_unknown) == (True, True)
+    assert tuple(t) == (3, 3) and list(lst) == [4, 4]

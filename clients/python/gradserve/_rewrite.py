@@ -13,6 +13,8 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
     `x = _gs_.setitem_op(x, i, operator.iadd, v)` (see ops/_inplace.assigned_item: graph mode's new value, PyNative's write in place);
 1c. membership: `a in b` / `a not in b` become `_gs_.member_in(a, b)` / `member_not_in` (see _member_in);
 1d. dict displays: `{k: v}` becomes `_gs_.make_dict(k, v)` (MindSpore's graph-mode keys: see _graph_dict);
+1e. raise: `raise E(args)` becomes `raise _gs_.raise_(...)` (a graph's raise: see _graph_raise); a list / tuple
+    display times n, `_gs_.repeated(left, right)` (dynamic-length by a mutable int: see _dynamic_len.repeated);
 2. jumps: in each loop, `break` / `continue` / `return v` become flags (`_gs_brkN`, `_gs_cntN`, and
    `_gs_ret` / `_gs_rv` for a return), and the statements after a jump run under `if <no flag set>:`; a
    `while` also tests the break flag, a `for` leaves Python's loop once the flag is a known True, and
@@ -300,6 +302,21 @@ class _Slices(ast.NodeTransformer):
 
 
 # -- pass 1d: dict displays ---------------------------------------------------------------------------------
+class _Repeats(ast.NodeTransformer):
+    """`[...] * n` / `n * (...)` (a list / tuple display) as `_gs_.repeated(left, right)` (_dynamic_len.repeated)."""
+
+    def visit_BinOp(self, node: ast.BinOp):
+        self.generic_visit(node)
+        if not isinstance(node.op, ast.Mult):
+            return node
+        if isinstance(node.left, _DISPLAYS) or isinstance(node.right, _DISPLAYS):
+            return ast.copy_location(_helper("repeated", node.left, node.right), node)
+        return node
+
+
+_DISPLAYS = (ast.List, ast.Tuple, ast.ListComp)
+
+
 class _Dicts(ast.NodeTransformer):
     """`{k1: v1, k2: v2}` as `_gs_.make_dict(k1, v1, k2, v2)` (MindSpore's graph-mode keys: _graph_dict); a
     display with `**` unpacking stays Python's."""
@@ -455,8 +472,8 @@ def _rewrite_function(f: types.FunctionType):
     loads = _graph_names.free_loads(fdef)  # (before the passes below add names of their own)
     ranges = _Ranges()
     fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
-    fdef.body = [_Slices().visit(_Dicts().visit(_Members().visit(_Stores().visit(_Calls().visit(_Raises().visit(s))))))
-                 for s in fdef.body]
+    fdef.body = [_Repeats().visit(_Slices().visit(_Dicts().visit(_Members().visit(_Stores().visit(_Calls().visit(
+        _Raises().visit(s))))))) for s in fdef.body]
     jumps = _Jumps()
     fdef.body = _flatten([jumps.visit(s) for s in fdef.body])
     if jumps.returns:
@@ -566,6 +583,7 @@ class _Helpers:
     member_not_in = staticmethod(member_not_in)
     make_dict = staticmethod(make_dict)
     getslice = staticmethod(_dynamic_len.getslice)
+    repeated = staticmethod(_dynamic_len.repeated)
     zero_division = staticmethod(_graph_zero_div.in_graph)
     raise_ = staticmethod(_graph_raise.raise_)
     fstring = staticmethod(_graph_raise.fstring)
