@@ -16,6 +16,11 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 JOIN_FAILED = "Cannot join the return values of different branches, perhaps you need to make them equal."
 
 
+class UnsupportedRaise(RuntimeError):
+    """A graph's raise of an exception type MindSpore does not raise (gradserve/_graph_raise). Not decided by value
+    afterwards either: refused on whichever side of an `if` on a Tensor it is compiled."""
+
+
 class BranchJoinError(TypeError):
     """A number against a Tensor from the two sides of an `if` in a graph. Not decided by value afterwards: a
     graph compiles both sides whatever this call's values are."""

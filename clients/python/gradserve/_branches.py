@@ -20,7 +20,8 @@ import threading
 import numpy as np
 
 from . import _attr_writes, _inplace_state, _join_probe, _param_state, ops
-from ._branch_join import BranchJoinError, innermost_user_frame, refuse_number_against_tensor, refuse_other_structures
+from ._branch_join import (BranchJoinError, UnsupportedRaise, innermost_user_frame, refuse_number_against_tensor,
+                           refuse_other_structures)
 from .ops._reduce_ms import graph_syntax
 from ._late import late
 from ._tensor import Tensor
@@ -87,6 +88,12 @@ class _Explorer:
         raise _Fork(self, t)
 
 
+def deciding_by_value() -> bool:
+    """Whether the code running is on the side of an `if` on a traced value that this call's value chose (a
+    side that raises: _graph_raise formats such a raise as its run's, not its compile's)."""
+    return getattr(_tls, "by_value", 0) > 0 or any(isinstance(e, _ByValue) for e in _stack())
+
+
 def _stack() -> list:
     s = getattr(_tls, "stack", None)
     if s is None:
@@ -134,7 +141,7 @@ def explore(run):
             if isinstance(e, _ReadInBranch) and graph_syntax() and not _join_probe.probing():
                 _join_probe.probe(tr, lambda: _run(run, [], [0]), lambda: (_param_state.restore(start),
                                   _inplace_state.restore(written)), BranchJoinError)
-        except (BranchJoinError, AmbiguousTruth):
+        except (BranchJoinError, AmbiguousTruth, UnsupportedRaise):
             raise  # (a graph compiles both sides, and refuses a condition of another shape: not decided by value)
         except Exception as e:
             # a side that raises (`if x == 2: raise ValueError(...)`) or sides whose outputs no cond can join
@@ -389,6 +396,8 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple):
     except BranchJoinError as e:
         e.locate(sys._getframe())
         raise
+    except UnsupportedRaise:
+        raise  # (compiled on either side)
     except Exception:
         # a side that raises, or sides no cond joins: decided by this call's value where known (explore's rule)
         tr = current()
@@ -400,7 +409,11 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple):
         _param_state.restore(start)
         _inplace_state.restore(mark)
         _attr_writes.restore(tr, attrs_at)  # (the side taken writes them again)
-        return (true_fn if bool(known.reshape(())) else false_fn)(*state)
+        _tls.by_value = getattr(_tls, "by_value", 0) + 1
+        try:
+            return (true_fn if bool(known.reshape(())) else false_fn)(*state)
+        finally:
+            _tls.by_value -= 1
     finally:
         _inplace_state.done()
 

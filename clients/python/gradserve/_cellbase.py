@@ -58,7 +58,8 @@ class _CellTuple(tuple):
 
 class Cell(BufferMethods, StateDictMethods, InsertMethods):
     """Base class of networks: define `construct(self, *inputs)`; a subclass's own `__init__` calls
-    `super().__init__()` (a cell made without it cannot be called: MindSpore 2.10's AttributeError)."""
+    `super().__init__()` (a cell made without it cannot be called, take a Parameter attribute or list its
+    Parameters: MindSpore 2.10's AttributeErrors)."""
 
     __module__ = "gradserve.nn"  # its public home (repr, pickling), as before the move
 
@@ -68,6 +69,8 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
             object.__setattr__(self, "_gs_no_prefix", True)
 
     def __setattr__(self, name, value):
+        if isinstance(value, Parameter) and "_gs_programs" not in self.__dict__:  # (MindSpore 2.10's refusal)
+            raise AttributeError("For 'insert_param_to_cell', please call Cell.__init__() firstly.")
         old = self.__dict__.get(name)
         if current() is not None:
             if isinstance(old, Parameter) and not isinstance(value, Parameter):
@@ -243,6 +246,8 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
             p.name = prefix + path
 
     def _own_and_child_params(self):
+        if "_gs_programs" not in self.__dict__:  # (Cell.__init__ not run: MindSpore 2.10's error, its Cell's _params)
+            raise AttributeError(f"The '{type(self).__name__}' object has no attribute '_params'.")
         return [p for _, p in self.parameters_and_names()]
 
     def get_parameters(self, expand: bool = True):

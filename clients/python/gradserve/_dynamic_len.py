@@ -142,6 +142,16 @@ def combined(seq, other, out):
     return DynamicTuple(out) if dyn else MutableTuple(out)
 
 
+def repeated(left, right):
+    """`left * right`, one of them a list / tuple display, in rewritten code: a plain sequence times a mutable int
+    in a trace is dynamic-length (MindSpore 2.10, jit: F.is_sequence_shape_unknown of [1, 2] * mutable(5) is True)."""
+    out = left * right
+    seq, n = (left, right) if isinstance(left, (list, tuple)) else (right, left)
+    if isinstance(seq, (list, tuple)) and not isinstance(seq, (MutableList, MutableTuple)) and isinstance(n, MutableInt):
+        return combined(seq, n, out)
+    return out
+
+
 def slice_of(seq, i, got):
     """got = seq[i] of a list / tuple, in a trace: a slice with a mutable-int bound, or of a dynamic-length
     sequence, is dynamic-length (its length unknown when compiling); any other slice of a mutable sequence is
@@ -183,9 +193,10 @@ def no_dynamic_input(f, as_sequence: bool = False):
 
 
 def check_index(seq, i) -> None:
-    """seq[i] with i a mutable int in a trace: an index out of range is MindSpore's ValueError when running
-    (Python's IndexError elsewhere)."""
-    if not (in_graph() and isinstance(i, MutableInt)) or -len(seq) <= i < len(seq):
+    """seq[i] with i a mutable int, or of an empty mutable sequence, in a trace: an index out of range is
+    MindSpore's ValueError when running (Python's IndexError elsewhere)."""
+    if not (in_graph() and (isinstance(i, MutableInt) or isinstance(i, int) and not len(seq))) or \
+            -len(seq) <= i < len(seq):
         return
     if not len(seq):
         prim = "list_getitem" if isinstance(seq, list) else "TupleGetItem"

@@ -5,14 +5,19 @@ an empty sequence ("max() arg is an empty sequence.", ValueError), a 0-d Tensor 
 iterate over a scalar tensor.", TypeError), a Tensor of more than one element among the values compared, or
 Tensors inside sequences given as separate arguments ("The truth value of an array with more than one element
 is ambiguous.", ValueError), and one sequence of sequences holding Tensors ("max() cannot support tensor in
-list or tuple nested now.", TypeError). Anything else is Python's max / min."""
+list or tuple nested now.", TypeError). Anything else is Python's max / min, except that a traced Tensor compared
+with a Python number is compared by its value in this call, as MindSpore's graph runs such a max at run time
+(`max(x, 2)`: x itself where x > 2, else 2; a cond could not join a Tensor with a number); so are any / all of
+traced one-element Tensors (a Python bool, not a Tensor; MindSpore 2.10 checked in its venv)."""
 from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from ._tensor import Tensor
 
-__all__ = ["checked"]
+__all__ = ["checked", "truth_by_value"]
 
 _AMBIGUOUS = "The truth value of an array with more than one element is ambiguous."
 
@@ -44,9 +49,47 @@ def _check(name: str, args: tuple, kwargs: dict) -> None:
         raise ValueError(_AMBIGUOUS)
 
 
+def _traced(v) -> bool:
+    return isinstance(v, Tensor) and v._data is None
+
+
+def _values(items) -> "list | None":
+    """items with each traced Tensor as its value in this call (None where one is not known)."""
+    out = []
+    for v in items:
+        if _traced(v):
+            v = v._value()
+            if v is None:
+                return None
+        out.append(v)
+    return out
+
+
 def checked(f: Callable) -> Callable:
     """f (builtins.max or min) with MindSpore's graph refusals first (see the module's doc)."""
     def run(*args, **kwargs):
         _check(f.__name__, args, kwargs)
+        items = args[0] if len(args) == 1 else args
+        if "key" not in kwargs and isinstance(items, (list, tuple)) and any(map(_traced, items)) and \
+                not all(isinstance(v, Tensor) for v in items):
+            values = _values(items)
+            if values is not None:  # (the first of the largest, as Python's)
+                return items[f(range(len(items)), key=lambda i: values[i])]
         return f(*args, **kwargs)
+    return run
+
+
+def truth_by_value(f: Callable) -> Callable:
+    """f (builtins.any or all) in a graph: over traced one-element Tensors, their values' (see the module's doc)."""
+    def run(items):
+        if isinstance(items, (list, tuple)) and any(map(_traced, items)) and \
+                all(v.size == 1 for v in items if isinstance(v, Tensor)):
+            values = _values(items)
+            if values is not None:
+                return f(bool(v.reshape(())) if isinstance(v, np.ndarray) else v for v in values)
+        if isinstance(items, Tensor) and items._data is None and len(items.shape) == 1:
+            value = items._value()
+            if value is not None:
+                return f(bool(v) for v in value)
+        return f(items)
     return run

@@ -22,9 +22,13 @@ def free_loads(fdef: ast.FunctionDef) -> tuple:
     a = fdef.args  # (its defaults, annotations and decorators are the enclosing scope's reads, not fdef's)
     bound = {x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if x is not None}
     loads = []
+    raised = set()  # `raise E(...)` / `raise E`: MindSpore reads E's name when the raise compiles (_graph_raise)
     for n in (n for stmt in fdef.body for n in ast.walk(stmt)):
+        if isinstance(n, ast.Raise):
+            e = n.exc.func if isinstance(n.exc, ast.Call) else n.exc
+            raised.add(id(e))
         if isinstance(n, ast.Name):
-            if isinstance(n.ctx, ast.Load):
+            if isinstance(n.ctx, ast.Load) and id(n) not in raised:
                 loads.append((n.lineno, n.col_offset, n.id))
             else:
                 bound.add(n.id)

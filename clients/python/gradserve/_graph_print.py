@@ -86,7 +86,15 @@ def _text(t: Tensor) -> str:
     a = t._host_copy()
     if a.ndim == 0:  # (C++'s stream: a float with 6 significant digits, '%g')
         return f"{float(a):g}" if a.dtype.kind == "f" else str(int(a))
-    if a.dtype.kind == "f":
+    return tensor_text(t, a, "")
+
+
+def tensor_text(t: Tensor, a: np.ndarray, scalar: str) -> str:
+    """A graph's text of Tensor t of value a (its print's, its constant raise's): shape, dtype and values (floats
+    '% .8e', a matrix from the next line; a 0-d one's value `scalar`)."""
+    if a.ndim == 0:
+        value = scalar
+    elif a.dtype.kind == "f":
         value = np.array2string(a, separator=" ", formatter={"float_kind": lambda v: f"{v: .8e}"})
     else:
         value = str(a)

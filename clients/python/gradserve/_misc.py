@@ -184,7 +184,9 @@ def mutable(input_data, dynamic_len: bool = False):
         return MutableFloat(input_data)
     if isinstance(input_data, (tuple, list)):
         items = [mutable(v) if isinstance(v, dict) else v for v in input_data]
-        if _has_numbers(items) or items:  # marked: grad differentiates a mutable tuple, a plain one is a constant
+        # marked: grad differentiates a mutable tuple, a plain one is a constant; an empty one made in a graph too (its
+        # index is MindSpore's ValueError there: _dynamic_len.check_index)
+        if _has_numbers(items) or items or late.dynamic_len.in_graph():
             marked = (MutableList if isinstance(input_data, list) else MutableTuple)(items)
             setattr(marked, "__ms_origin_object__", input_data)  # (MindSpore 2.10 keeps the object it came from)
             return marked

@@ -13,6 +13,8 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
     `x = _gs_.setitem_op(x, i, operator.iadd, v)` (see ops/_inplace.assigned_item: graph mode's new value, PyNative's write in place);
 1c. membership: `a in b` / `a not in b` become `_gs_.member_in(a, b)` / `member_not_in` (see _member_in);
 1d. dict displays: `{k: v}` becomes `_gs_.make_dict(k, v)` (MindSpore's graph-mode keys: see _graph_dict);
+1e. raise: `raise E(args)` becomes `raise _gs_.raise_(...)` (a graph's raise: see _graph_raise); a list / tuple
+    display times n, `_gs_.repeated(left, right)` (dynamic-length by a mutable int: see _dynamic_len.repeated);
 2. jumps: in each loop, `break` / `continue` / `return v` become flags (`_gs_brkN`, `_gs_cntN`, and
    `_gs_ret` / `_gs_rv` for a return), and the statements after a jump run under `if <no flag set>:`; a
    `while` also tests the break flag, a `for` leaves Python's loop once the flag is a known True, and
@@ -44,7 +46,8 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
-from . import _dynamic_len, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_zero_div, _pyguard
+from . import _dynamic_len, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
+from . import _graph_zero_div, _pyguard
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
@@ -230,9 +233,37 @@ class _Ranges(ast.NodeTransformer):
 class _Calls(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call):
         self.generic_visit(node)
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and node.func.value.id == _H:
+            return node  # (a helper of an earlier pass)
         if not (isinstance(node.func, ast.Name) and node.func.id in ("locals", "super")):
             node.func = _helper("call", node.func)  # _call picks what to rewrite: the user's own functions
         return node
+
+
+# -- pass 1a: raise -----------------------------------------------------------------------------------------
+class _Raises(ast.NodeTransformer):
+    """`raise E(args)` / `raise E` (E a name) as `raise _gs_.raise_('E', lambda: E, lambda: (args,))` and the
+    f-strings among args as `_gs_.fstring(...)`: a graph's raise (see _graph_raise)."""
+
+    def visit_Raise(self, node: ast.Raise):
+        exc = node.exc
+        args: ast.expr
+        if isinstance(exc, ast.Name):
+            name, args = exc.id, ast.Constant(None)
+        elif isinstance(exc, ast.Call) and isinstance(exc.func, ast.Name) and not exc.keywords:
+            name = exc.func.id
+            args = _lazy(ast.Tuple(elts=[_FStrings().visit(a) for a in exc.args], ctx=ast.Load()))
+        else:
+            return node
+        node.exc = ast.copy_location(_helper("raise_", ast.Constant(name), _lazy(_name(name)), args), exc)
+        return node
+
+
+class _FStrings(ast.NodeTransformer):
+    def visit_JoinedStr(self, node: ast.JoinedStr):
+        parts = [ast.Tuple(elts=[self.visit(v.value), ast.Constant(v.conversion), v.format_spec or ast.Constant(None)],
+                           ctx=ast.Load()) if isinstance(v, ast.FormattedValue) else v for v in node.values]
+        return ast.copy_location(_helper("fstring", ast.Tuple(elts=parts, ctx=ast.Load())), node)
 
 
 # -- pass 1b: item assignment -------------------------------------------------------------------------------
@@ -312,6 +343,21 @@ class _Slices(ast.NodeTransformer):
 
 
 # -- pass 1d: dict displays ---------------------------------------------------------------------------------
+class _Repeats(ast.NodeTransformer):
+    """`[...] * n` / `n * (...)` (a list / tuple display) as `_gs_.repeated(left, right)` (_dynamic_len.repeated)."""
+
+    def visit_BinOp(self, node: ast.BinOp):
+        self.generic_visit(node)
+        if not isinstance(node.op, ast.Mult):
+            return node
+        if isinstance(node.left, _DISPLAYS) or isinstance(node.right, _DISPLAYS):
+            return ast.copy_location(_helper("repeated", node.left, node.right), node)
+        return node
+
+
+_DISPLAYS = (ast.List, ast.Tuple, ast.ListComp)
+
+
 class _Dicts(ast.NodeTransformer):
     """`{k1: v1, k2: v2}` as `_gs_.make_dict(k1, v1, k2, v2)` (MindSpore's graph-mode keys: _graph_dict); a
     display with `**` unpacking stays Python's."""
@@ -477,8 +523,8 @@ def _rewrite_function(f: types.FunctionType):
     ranges = _Ranges()
     fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
     stores = _Stores(_locals_of(fdef))
-    fdef.body = [_Slices().visit(_Dicts().visit(_Members().visit(stores.visit(_Calls().visit(s)))))
-                 for s in fdef.body]
+    fdef.body = [_Repeats().visit(_Slices().visit(_Dicts().visit(_Members().visit(stores.visit(_Calls().visit(
+        _Raises().visit(s))))))) for s in fdef.body]
     jumps = _Jumps()
     fdef.body = _flatten([jumps.visit(s) for s in fdef.body])
     if jumps.returns:
@@ -552,7 +598,8 @@ _STDLIB = tuple(os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("s
 def _call(f):
     """A user's plain function or method, rewritten before it runs inside rewritten code; len, the length of a
     dynamic-length sequence as a value unknown when compiling (_dynamic_len.length); map / zip / enumerate in a
-    trace, MindSpore's refusal of a dynamic-length argument; max / min in a graph, its refusals; isinstance in a graph, its refusal's text; print, a graph's; a class
+    trace, MindSpore's refusal of a dynamic-length argument; max / min / any / all in a graph, its rules;
+    isinstance in a graph, its refusal's text; print, a graph's; a class
     MindSpore refuses to make inside a graph, its refusal."""
     if f is len:
         return _dynamic_len.graph_length if graph_semantics() else _dynamic_len.length
@@ -562,6 +609,8 @@ def _call(f):
         return _graph_minmax.checked(f)
     if f is isinstance and graph_semantics():
         return _graph_isinstance.graph_isinstance
+    if (f is any or f is all) and graph_semantics():
+        return _graph_minmax.truth_by_value(f)
     if f is print and _graph_print.in_graph_run():  # (a graph's print is its run's; PyNative's Python's own)
         return _graph_print.graph_print
     if isinstance(f, type) and f in _MADE_OUTSIDE_ONLY and _context.get_context("mode") == _context.GRAPH_MODE:
@@ -589,7 +638,10 @@ class _Helpers:
     member_not_in = staticmethod(member_not_in)
     make_dict = staticmethod(make_dict)
     getslice = staticmethod(_dynamic_len.getslice)
+    repeated = staticmethod(_dynamic_len.repeated)
     zero_division = staticmethod(_graph_zero_div.in_graph)
+    raise_ = staticmethod(_graph_raise.raise_)
+    fstring = staticmethod(_graph_raise.fstring)
     and_ = staticmethod(logic.and_)
     or_ = staticmethod(logic.or_)
     not_ = staticmethod(logic.not_)
