@@ -54,9 +54,11 @@ class Lease:
     key: str  # the program's (derived graph's) key
     lend: tuple | None  # the cores lent to the lease (at its grant or since: ("lend", ...)), while they stay lent
     within_s: float  # the grant's deadline, from its start: a lane job's unless its frame names one
+    kind: str = ""  # the grant's endpoint ("grad", ...): lane jobs are counted under it, as over HTTP
     templates: int = 0
     jobs: dict = field(default_factory=dict)  # lane job id -> its deadline timer (service.ticker.Later)
     revoking: bool = False
+    watch: Any = None  # the overdue watch a client's report armed (Pool.lane_overdue), while armed
 
 
 class LaneDir:
@@ -198,13 +200,14 @@ class Ended:
 
 
 def install(app, core) -> None:
-    """GET /v1/lane/<token>: why a lease ended (API keys checked as on every /v1 route)."""
+    """GET /v1/lane/<token>: why a lease ended; POST /v1/lane/<token>/overdue: its client waited a lane job's
+    deadline plus the grace (Pool.lane_overdue). API keys checked as on every /v1 route."""
     from fastapi.responses import JSONResponse
 
     from .api_keys import key_ok
     from .http_app import error_response, unauthorized
 
-    async def lane(request):  # (a plain route, as GET /v1/local)
+    def state(request, overdue: bool):  # (plain routes, as GET /v1/local)
         keys = getattr(app, "keys", None)
         if keys and not key_ok(request.headers.get("authorization"), keys):
             raise unauthorized()
@@ -213,9 +216,19 @@ def install(app, core) -> None:
             if token in pool.lanes_ended.causes:
                 err = pool.lanes_ended.causes[token]
                 return JSONResponse({"state": "revoked"}) if err is None else error_response(err)
-            if any(lease.token == token for lease in pool.leases.values()):
+            lease = next((lease for lease in pool.leases.values() if lease.token == token), None)
+            if lease is not None:
+                if overdue:
+                    pool.lane_overdue(lease)
                 return JSONResponse({"state": "held"})
         return JSONResponse({"error": {"code": "not_found", "message": "no such lane", "detail": {}}},
                             status_code=404)
 
+    async def lane(request):
+        return state(request, False)
+
+    async def lane_overdue(request):
+        return state(request, True)
+
     app.add_route("/v1/lane/{token}", lane, methods=["GET"], include_in_schema=False)
+    app.add_route("/v1/lane/{token}/overdue", lane_overdue, methods=["POST"], include_in_schema=False)

@@ -126,6 +126,12 @@ class JobTally:
         rec[1] += seconds
         rec[2][bisect_left(self.bounds, seconds)] += 1
 
+    def job(self, kind: str, device: str, outcome: str, seconds: float) -> None:
+        """One job of endpoint `kind` on `device` ("cpu:0": counted as its pool, "cpu") ended with `outcome`
+        (the error code, "ok", "cancelled") after `seconds`: every job path counts its jobs here (service.jobs'
+        requests, a direct lane's jobs: service.lanes)."""
+        self.note((kind, device.split(":")[0], outcome), seconds)
+
     def inc(self, counter) -> None:
         """counter.inc() (a labelled child), counted here until the next collection."""
         if self.batched:
