@@ -1,10 +1,13 @@
-"""The experimental direct lane (service.lanes, gradserve._transport._lanes) with a real server process (two
-CPU workers, API keys on, direct_lanes on) and real workers: a granted client's repeated shared-memory job
-goes straight to its leased worker, and answers as HTTP would: the same bytes; a worker killed mid-job (by a
-crash, or by the server past the job's deadline) raises WorkerDied / DeadlineExceeded as HTTP's answer would;
-the grant and the cause's route take the API key, and a lane socket refuses a wrong token; another client's
-job takes the leased worker back (the flooding lane client does not starve it); and the HTTP path whenever the
-server or the client has lanes off."""
+"""The direct lane (service.lanes, gradserve._transport._lanes; on by default) with a real server process (two
+CPU workers, API keys on, the default settings otherwise) and real workers: a granted client's repeated
+shared-memory job goes straight to its leased worker, and answers as HTTP would: the same bytes; lane jobs are
+counted as HTTP jobs (gradserve_requests_total, the latency histogram); a full queue of the lane client's own
+jobs revokes its lease (its jobs then meet HTTP's admission); a worker killed mid-job (by a crash, or by the
+server past the job's deadline) or stopped / killed before it took the lane job raises WorkerDied /
+DeadlineExceeded as HTTP's answer would, within the deadline and its grace, and the worker is replaced; the
+grant and the cause's route take the API key, and a lane socket refuses a wrong token; another client's job
+takes the leased worker back (the flooding lane client does not starve it); and the HTTP path whenever the
+server or the client has lanes off (GRADSERVE_DIRECT_LANES=0)."""
 from __future__ import annotations
 
 import os
@@ -33,7 +36,7 @@ CEILING_S = 60.0  # generous: a loaded 2-core CI box
 @pytest.fixture(scope="module")
 def lane_server(tmp_path_factory):
     s = RealServer(tmp_path_factory.mktemp("lanes") / "server.log",
-                   env={"GRADSERVE_DIRECT_LANES": "1", "GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "8",
+                   env={"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "8",
                         "GRADSERVE_API_KEYS": ",".join(KEYS)})
     yield s
     s.stop()
@@ -41,19 +44,37 @@ def lane_server(tmp_path_factory):
 
 @pytest.fixture
 def lanes_on(monkeypatch):
-    monkeypatch.setenv("GRADSERVE_DIRECT_LANES", "1")
+    monkeypatch.delenv("GRADSERVE_DIRECT_LANES", raising=False)  # (the default: on)
 
 
 def _http(server, key: str = KEYS[0]) -> httpx.Client:
     return httpx.Client(base_url=server.url, timeout=30, headers={"authorization": f"Bearer {key}"})
 
 
-def _direct_jobs(server) -> float:
+def _metric(server, name: str, *labels: str) -> float:
+    """The sample of `name` whose labels include each of `labels` ('lane="direct"'), 0 when there is none."""
     with _http(server) as h:
         for line in h.get("/metrics").text.splitlines():
-            if line.startswith("gradserve_job_lanes_total{") and 'lane="direct"' in line and 'device="cpu"' in line:
+            if line.startswith(name + "{") and all(x in line for x in labels):
                 return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+def _direct_jobs(server) -> float:
+    return _metric(server, "gradserve_job_lanes_total", 'lane="direct"', 'device="cpu"')
+
+
+def _grad_jobs(server) -> tuple[float, float]:
+    """(gradserve_requests_total, the latency histogram's count) of grad jobs that went well."""
+    return (_metric(server, "gradserve_requests_total", 'endpoint="grad"', 'outcome="ok"'),
+            _metric(server, "gradserve_request_latency_seconds_count", 'endpoint="grad"', 'device="cpu"',
+                    'outcome="ok"'))
+
+
+def _worker_pids(server, state: str) -> list:
+    with _http(server) as h:
+        pools = h.get("/v1/devices").json()["pools"]
+    return [w["pid"] for p in pools for w in p["workers"] if w["state"] == state]
 
 
 def _leased_pid(server) -> int | None:
@@ -262,10 +283,11 @@ def test_an_http_client_is_not_starved_by_a_flooding_lane_client(lane_server, la
         other.close()
 
 
-def test_http_when_the_server_has_no_lanes(real_server, lanes_on, w2_inputs):
+def test_http_when_the_server_has_no_lanes(tmp_path, lanes_on, w2_inputs):
     g, pos = w2_graph(), list(range(len(w2_inputs)))
-    c = gs.Client(real_server.url)
-    plain = gs.Client(real_server.url, shared_memory=False)
+    off = RealServer(tmp_path / "server.log", env={"GRADSERVE_DIRECT_LANES": "0", "GRADSERVE_CPU_WORKERS": "2"})
+    c = gs.Client(off.url)
+    plain = gs.Client(off.url, shared_memory=False)
     try:
         want = plain.grad(g, w2_inputs, grad_position=pos).outputs
         for _ in range(5):
@@ -276,10 +298,11 @@ def test_http_when_the_server_has_no_lanes(real_server, lanes_on, w2_inputs):
     finally:
         c.close()
         plain.close()
+        off.stop()
 
 
 def test_http_when_the_client_has_lanes_off(lane_server, monkeypatch, w2_inputs):
-    monkeypatch.delenv("GRADSERVE_DIRECT_LANES", raising=False)
+    monkeypatch.setenv("GRADSERVE_DIRECT_LANES", "0")
     g, pos = w2_graph(), list(range(len(w2_inputs)))
     c = gs.Client(lane_server.url, api_key=KEYS[0])
     try:
@@ -287,5 +310,100 @@ def test_http_when_the_client_has_lanes_off(lane_server, monkeypatch, w2_inputs)
         for _ in range(4):
             r = c.grad(g, w2_inputs, grad_position=pos)
             assert r.timing.get("lane") != "direct" and "direct_lane" not in r.timing
+    finally:
+        c.close()
+
+
+def test_lane_jobs_are_counted_as_http_jobs(lane_server, lanes_on, w2_inputs):
+    """Every job this client makes, over HTTP or on the lane, is one more grad request counted ok and one more
+    latency observation; the lane's N jobs included."""
+    g, pos = w2_graph(), list(range(len(w2_inputs)))
+    c = gs.Client(lane_server.url, api_key=KEYS[0])
+    try:
+        _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))  # (the grant and its first jobs)
+        time.sleep(0.5)  # (the lane's last report in)
+        before, n = _grad_jobs(lane_server), 12
+        lanes = [c.grad(g, w2_inputs, grad_position=pos).timing.get("lane") for _ in range(n)]
+        assert lanes.count("direct") == n, lanes  # (the guarantee: all N on the lane, none over HTTP)
+        want = (before[0] + n, before[1] + n)
+        _until(lambda: _grad_jobs(lane_server) == want, f"{n} lane jobs counted: {want}")
+        time.sleep(0.5)
+        assert _grad_jobs(lane_server) == want  # exactly N: none counted twice
+    finally:
+        c.close()
+
+
+def test_a_full_queue_of_the_lane_clients_own_jobs_revokes_its_lease(lane_server, lanes_on, w2_inputs):
+    """Over HTTP a client holding the whole queue is refused (429) past it; a lease would let its lane jobs past
+    that, so a full queue ends it: the lane client's next job goes over HTTP, through admission."""
+    g, pos = w2_graph(), list(range(len(w2_inputs)))
+    c = gs.Client(lane_server.url, api_key=KEYS[0])
+    stopped = None
+    threads: list = []
+    try:
+        _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))
+        token = c._transport._direct.token
+        stopped = _worker_pids(lane_server, "idle")[0]
+        os.kill(stopped, signal.SIGSTOP)  # the other worker takes one job and holds it: the rest queue
+        outcomes: list = []
+
+        def one():
+            with gs.Client(lane_server.url, api_key=KEYS[0], shared_memory=False, max_retries=0) as h:
+                try:
+                    h.grad(g, w2_inputs, grad_position=pos, deadline_ms=int(CEILING_S * 1e3))
+                    outcomes.append("ok")
+                except errors.APIStatusError as e:
+                    outcomes.append(type(e).__name__)
+
+        threads = [threading.Thread(target=one) for _ in range(10)]  # 1 held + a queue of 8 + more
+        for t in threads:
+            t.start()
+        with _http(lane_server) as h:
+            _until(lambda: h.get(f"/v1/lane/{token}").json() == {"state": "revoked"}, "the lease revoked")
+        os.kill(stopped, signal.SIGCONT)
+        stopped = None
+        for t in threads:
+            t.join(CEILING_S)
+        assert len(outcomes) == 10 and set(outcomes) <= {"ok", "Overloaded"}, outcomes
+        r = c.grad(g, w2_inputs, grad_position=pos)  # over HTTP: the lease is gone
+        assert r.timing.get("lane") != "direct"
+    finally:
+        if stopped is not None:
+            os.kill(stopped, signal.SIGCONT)
+        for t in threads:
+            t.join(CEILING_S)
+        c.close()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGSTOP, signal.SIGKILL])
+def test_a_worker_stopped_or_killed_before_it_takes_the_lane_job(lane_server, lanes_on, w2_inputs, sig):
+    """The leased worker stopped (or killed) between lane jobs: it never reads the next frame, so nothing
+    announces the job. The client, its answer not in within the deadline and grace, tells the server, which
+    kills the silent worker: DeadlineExceeded within deadline + grace (+ the round trips); a killed worker's
+    lane ends at once: WorkerDied, as over HTTP. Either way the worker is replaced."""
+    g, pos = w2_graph(), list(range(len(w2_inputs)))
+    deadline_ms = 2000
+    c = gs.Client(lane_server.url, api_key=KEYS[0], deadline_ms=deadline_ms, max_retries=0)
+    try:
+        seen = [r.timing.get("lane") for r in _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))]
+        assert c.grad(g, w2_inputs, grad_position=pos).timing.get("lane") == "direct", seen
+        pid = _leased_pid(lane_server)
+        assert pid is not None
+        restarts = _metric(lane_server, "gradserve_worker_restarts_total", 'device="cpu"')
+        os.kill(pid, sig)
+        t0 = time.monotonic()
+        with pytest.raises(errors.DeadlineExceeded if sig == signal.SIGSTOP else errors.WorkerDied):
+            c.grad(g, w2_inputs, grad_position=pos)
+        took = time.monotonic() - t0
+        grace = 0.5  # (deadline_grace_s's default)
+        if sig == signal.SIGSTOP:
+            assert deadline_ms / 1e3 <= took < deadline_ms / 1e3 + grace + 10.0, took  # (10 s: a loaded box)
+        else:
+            assert took < 10.0, took
+        _until(lambda: _metric(lane_server, "gradserve_worker_restarts_total", 'device="cpu"') > restarts,
+               "the worker replaced")
+        _settled(lane_server)
+        assert pid not in _worker_pids(lane_server, "idle") + _worker_pids(lane_server, "leased")
+        assert c.grad(g, w2_inputs, grad_position=pos).timing.get("lane") != "direct"  # (over HTTP, then asks)
     finally:
         c.close()
