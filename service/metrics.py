@@ -47,7 +47,7 @@ class Metrics:
                                      "another job arrived.", ["device"], registry=r)
         self.lanes = Counter("gradserve_job_lanes", "Jobs by where they ran: in a worker process (worker), in "
                              "the server's own process (inline; service.inline), or sent by a client straight to "
-                             "its leased worker (direct; service.lanes, experimental).", ["device", "lane"], registry=r)
+                             "its leased worker (direct; service.lanes).", ["device", "lane"], registry=r)
         self.tensors_stored = Counter("gradserve_tensors_stored", "Parameter values stored by content hash "
                                       "(POST /v1/tensors, gRPC PutTensors; one already kept is not stored again): "
                                       "unit=\"tensors\" counts them, unit=\"bytes\" their bytes.", ["unit"],

@@ -1,5 +1,5 @@
-"""A direct lane to one of the server's workers (EXPERIMENTAL, issue #13; the server's `direct_lanes` and this
-client's GRADSERVE_DIRECT_LANES=1, both off by default): a same-host client's repeated shared-memory job sent
+"""A direct lane to one of the server's workers (issue #13; the server's `direct_lanes`, on by default; this
+client's GRADSERVE_DIRECT_LANES=0 turns it off): a same-host client's repeated shared-memory job sent
 straight to the worker that ran it, without the server's process on the call's path (service.lanes).
 
 A shared-memory job (http._ShmCall) whose request is byte for byte one the lane was granted for (the same
@@ -11,9 +11,11 @@ Everything else goes over HTTP, which asks for a lane (`X-Gradserve-Lane: ask`, 
 request of the same client). A lane that fails is dropped (a new one is asked for after RETRY_S). A lane job whose
 connection ends without its answer (the worker killed: by a crash, or by the server past the job's deadline)
 raises what the server recorded for it (`GET /v1/lane/<token>`: WorkerDied or DeadlineExceeded, as that job's
-HTTP answer would have), through the client's retry policy as an HTTP error; otherwise (the lane refused or
-revoked, the job's answer an error or "fallback") that job goes over HTTP: a job is a pure function of its
-request, so running it there gives what HTTP would have given, its error included.
+HTTP answer would have), through the client's retry policy as an HTTP error; one whose answer does not come
+within the grant's deadline plus the server's grace (the worker stopped before it took the job) is reported
+(`POST /v1/lane/<token>/overdue`: the server kills the silent worker) and raises DeadlineExceeded alike;
+otherwise (the lane refused or revoked, the job's answer an error or "fallback") that job goes over HTTP: a job
+is a pure function of its request, so running it there gives what HTTP would have given, its error included.
 """
 from __future__ import annotations
 
