@@ -100,17 +100,29 @@ def _settled(server) -> None:
     _until(ready, "both workers up")
 
 
-def _on_lane(server, call, calls: int = 20, steady: bool = False) -> list:
-    """Calls until one ran on the direct lane (its timing says so; `steady`: two in a row, both regions of the
-    SDK's rotating pair granted); the results of all of them."""
+def _on_lane(server, call, calls: int = 20) -> list:
+    """Calls until one ran on the direct lane (its timing says so); the results of all of them."""
     _settled(server)
     out = []
     for _ in range(calls):
         r = call()
         out.append(r)
-        if [x.timing.get("lane") for x in out[-1 - steady:]] == ["direct"] * (1 + steady):
+        if r.timing.get("lane") == "direct":
             return out
     raise AssertionError(f"no call of {calls} went on the direct lane: {[r.timing.get('lane') for r in out]}")
+
+
+def _steady_on_lane(server, call, calls: int = 20) -> None:
+    """Calls, each result dropped at once, until two in a row ran on the direct lane: the request's bytes
+    settled (a Result left alive holds its SDK region pair: the next call takes another pair, whose request is
+    not granted yet; and the region's generations settle over the first calls)."""
+    _settled(server)
+    seen: list = []
+    for _ in range(calls):
+        seen.append(call().timing.get("lane"))
+        if seen[-2:] == ["direct", "direct"]:
+            return
+    raise AssertionError(f"not two calls in a row on the direct lane in {calls}: {seen}")
 
 
 def _slow_graph(n: int = 1024, layers: int = 6) -> dict:
@@ -319,12 +331,12 @@ def test_lane_jobs_are_counted_as_http_jobs(lane_server, lanes_on, w2_inputs):
     g, pos = w2_graph(), list(range(len(w2_inputs)))
     c = gs.Client(lane_server.url, api_key=KEYS[0])
     try:
-        _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos), steady=True)  # (the grants)
+        _steady_on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))
         time.sleep(0.5)  # (the lane's last report in)
         before, direct, n = _grad_jobs(lane_server), _direct_jobs(lane_server), 16
         lanes = [c.grad(g, w2_inputs, grad_position=pos).timing.get("lane") for _ in range(n)]
         on_lane = lanes.count("direct")
-        assert on_lane >= n - 2, lanes  # (an SDK region not used before: its first job over HTTP, granted)
+        assert on_lane == n, lanes
         want = (before[0] + n, before[1] + n)
         _until(lambda: _grad_jobs(lane_server) == want, f"{n} jobs counted ({on_lane} on the lane): {want}")
         time.sleep(0.5)
@@ -334,10 +346,14 @@ def test_lane_jobs_are_counted_as_http_jobs(lane_server, lanes_on, w2_inputs):
         c.close()
 
 
-def test_a_full_queue_of_the_lane_clients_own_jobs_revokes_its_lease(lane_server, lanes_on, w2_inputs):
+def test_a_full_queue_of_the_lane_clients_own_jobs_revokes_its_lease(tmp_path, lanes_on, w2_inputs):
     """Over HTTP a client holding the whole queue is refused (429) past it; a lease would let its lane jobs past
-    that, so a full queue ends it: the lane client's next job goes over HTTP, through admission."""
+    that, so a full queue ends it: the lane client's next job goes over HTTP, through admission. (A server that
+    lends no cores: a job on a lender would end the lease at once, whatever the queue.)"""
     g, pos = w2_graph(), list(range(len(w2_inputs)))
+    lane_server = RealServer(tmp_path / "server.log", env={"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "8",
+                                                           "GRADSERVE_LEND_CORES": "0",
+                                                           "GRADSERVE_API_KEYS": ",".join(KEYS)})
     c = gs.Client(lane_server.url, api_key=KEYS[0])
     stopped = None
     threads: list = []
@@ -374,6 +390,7 @@ def test_a_full_queue_of_the_lane_clients_own_jobs_revokes_its_lease(lane_server
         for t in threads:
             t.join(CEILING_S)
         c.close()
+        lane_server.stop()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGSTOP, signal.SIGKILL])
@@ -386,9 +403,11 @@ def test_a_worker_stopped_or_killed_before_it_takes_the_lane_job(lane_server, la
     job on a dying worker). Either way at once, and the worker is replaced."""
     g, pos = w2_graph(), list(range(len(w2_inputs)))
     deadline_ms = 2000
+    with gs.Client(lane_server.url, api_key=KEYS[1], shared_memory=False) as plain:
+        want = plain.grad(g, w2_inputs, grad_position=pos).outputs
     c = gs.Client(lane_server.url, api_key=KEYS[0], deadline_ms=deadline_ms, max_retries=0)
     try:
-        want = _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos), steady=True)[-1].outputs
+        _steady_on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))
         pid = _leased_pid(lane_server)
         assert pid is not None
         restarts = _metric(lane_server, "gradserve_worker_restarts_total", 'device="cpu"')
@@ -396,17 +415,17 @@ def test_a_worker_stopped_or_killed_before_it_takes_the_lane_job(lane_server, la
         t0 = time.monotonic()
         try:
             got = c.grad(g, w2_inputs, grad_position=pos)
+            lane = got.timing.get("lane")
         except errors.APIStatusError as e:
-            got = e
+            got, lane = e, None
         took = time.monotonic() - t0
         grace = 0.5  # (deadline_grace_s's default)
         if sig == signal.SIGSTOP:
-            assert isinstance(got, errors.DeadlineExceeded), got
+            assert isinstance(got, errors.DeadlineExceeded) and "held the lane's job" in str(got), got
             assert deadline_ms / 1e3 <= took < deadline_ms / 1e3 + grace + 10.0, took  # (10 s: a loaded box)
         else:
             assert isinstance(got, errors.WorkerDied) or (
-                got.timing.get("lane") != "direct" and all(np.array_equal(a, b) for a, b in zip(got.outputs, want))
-            ), got
+                lane != "direct" and all(np.array_equal(a, b) for a, b in zip(got.outputs, want))), got
             assert took < 10.0, took
         _until(lambda: _metric(lane_server, "gradserve_worker_restarts_total", 'device="cpu"') > restarts,
                "the worker replaced")
