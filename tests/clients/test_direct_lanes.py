@@ -244,6 +244,7 @@ def test_api_key_checked_for_the_grant_and_the_cause_and_a_wrong_token_refused(l
         _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))
         lane = c._transport._direct
         assert httpx.get(f"{lane_server.url}/v1/lane/{lane.token}").status_code == 401
+        assert httpx.post(f"{lane_server.url}/v1/lane/{lane.token}/overdue").status_code == 401
         with _http(lane_server) as h:
             assert h.get(f"/v1/lane/{lane.token}").json() == {"state": "held"}
         before = _direct_jobs(lane_server)
