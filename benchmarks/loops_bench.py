@@ -534,20 +534,20 @@ def main() -> int:
                     help="the context mode the loops run in: GRAPH_MODE (default) or PyNative, MindSpore's default")
     ap.add_argument("--w2-calls", type=int, default=0,
                     help="W2's timed calls (default 41): more to see its tail (per_call_ms, sdk_per_call p90 / max)")
-    ap.add_argument("--direct-lanes", action="store_true",
-                    help="the experimental direct lane on, server (direct_lanes) and SDK (GRADSERVE_DIRECT_LANES=1)")
+    ap.add_argument("--no-direct-lanes", action="store_true",
+                    help="the direct lane off (on by default), server (direct_lanes) and SDK (GRADSERVE_DIRECT_LANES=0)")
     args = ap.parse_args()
     only = set(args.only.split(","))
-    if args.direct_lanes:
-        os.environ["GRADSERVE_DIRECT_LANES"] = "1"
-    srv = Server({"GRADSERVE_DIRECT_LANES": "1"} if args.direct_lanes else None)
+    if args.no_direct_lanes:
+        os.environ["GRADSERVE_DIRECT_LANES"] = "0"
+    srv = Server({"GRADSERVE_DIRECT_LANES": "0"} if args.no_direct_lanes else None)
     res: dict = {"load_avg": os.getloadavg()}
     try:
         gs.set_context(server=srv.url, device_target="CPU")
         if args.mode == "graph":
             LW.graph_mode(gs)
         res["mode"] = args.mode
-        res["direct_lanes"] = args.direct_lanes
+        res["direct_lanes"] = not args.no_direct_lanes
         if "L1" in only:
             res["L1"] = counted(l1, srv, 20 if args.quick else 50)
         if "L2" in only:

@@ -462,7 +462,7 @@ class Core:
             return self._result(gid, d, *hit, t0, t_prep)
         # the lane was asked, in run_now (no wait since: with `prep` nothing awaits) or just above: it said no
         job = Job(d.key, d.job_graph(), inputs, params, deadline, index, out_target=req.out_target, client=req.client,
-                  lane_asked=True, direct=req.lane)
+                  lane_asked=True, direct=req.lane, kind=req.kind)
         try:
             fut = pool.submit(job)
         finally:

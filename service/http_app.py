@@ -824,7 +824,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     app.state.settings = settings
     docs_assets.install(app)  # /docs and /redoc with assets served here (no CDN)
     if settings.direct_lanes:
-        lanes.install(app, core)  # GET /v1/lane/<token> (experimental direct lanes)
+        lanes.install(app, core)  # GET /v1/lane/<token>, POST .../overdue (direct lanes)
     _exception_handlers(app)
     jobs, direct = _job_routes(ctx)
     for r in (jobs, _graph_routes(ctx), *_info_routes(app, ctx), client_shm_http.router(core, settings, ctx.auth),

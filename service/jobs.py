@@ -269,4 +269,4 @@ class JobCall:
         if self.admission is not None:  # a body that failed to read or decode never reached the core
             self.admission.release()
             self.admission = None
-        self.core.metrics.jobs.note((self.kind, self.device.split(":")[0], self.outcome), time.perf_counter() - self.t0)
+        self.core.metrics.jobs.job(self.kind, self.device, self.outcome, time.perf_counter() - self.t0)

@@ -1,12 +1,13 @@
-"""Direct lanes (EXPERIMENTAL, setting `direct_lanes`, off by default; issue #13): a same-host SDK client's repeated
+"""Direct lanes (setting `direct_lanes`, on by default; issue #13): a same-host SDK client's repeated
 shared-memory job sent straight to one worker, the server main off the call's path.
 
 Grant: a job whose request carries `X-Gradserve-Lane: ask` (or `add <token>` for the same client's lease) and whose
 every input and parameter is a ref the worker reads on its own (a made region's "made" ref, read where the client
 writes it, or an "inline" value the request itself carried) and whose outputs go into a made region is run as usual;
 the pool also asks its worker to keep the job message as a template and to listen on a socket in the pool's 0700
-directory. The job's timing then names the lane: `direct_lane: [path, token, template index]`. The worker is
-`leased`: it takes no other job until the lease ends.
+directory. The job's timing then names the lane: `direct_lane: [path, token, template index, wait_s]` (wait_s: the
+grant's deadline plus deadline_grace_s, how long the client waits for a lane job's answer). The worker is `leased`:
+it takes no other job until the lease ends.
 
 A job on the lane (the SDK, gradserve._transport._lanes): a connection that first sends the token, then frames FRAME
 (seq, template index, deadline in ms, 0: the grant's); the worker runs the template again (under the grant's job id:
@@ -16,14 +17,20 @@ template's did: the client sends that job over HTTP). The same template with the
 made inputs are read where they lie, inline ones are the request's own bytes (the SDK keys a lane on them).
 
 The server stays informed off the path: the worker posts ("lane_start", token, seq, deadline_s) and ("lane_done",
-token, seq, timing) on its pipe; the pool kills a worker whose lane job runs past its deadline plus deadline_grace_s
-(the client's connection then ends), counts the jobs, lends the lease idle workers' cores (("lend", ...)), and
-revokes a lease when another client's job would queue or takes those cores back (("revoke",): the worker ends the
-lane after the job in flight and answers ("revoked",); as it does when its client closes the connection). A worker
-that dies ends its lease; the client's connection sees EOF and asks `GET /v1/lane/<token>` why: the error the pool
-recorded (WorkerDied, or DeadlineExceeded when the pool killed it past the deadline) is answered as that job's HTTP
-error would be, and the client raises it; a revoked lease answers 200 {"state": "revoked"} (the client sends that
-job over HTTP). Never the pool's last idle worker; one lease per client.
+token, seq, timing, wall seconds) on its pipe. A lane job done is counted as its HTTP request would be (JobTally.job:
+gradserve_requests_total, the request latency histogram, under the grant's endpoint); an error answer or a fallback
+is not, its client sends that job over HTTP, where it is. The pool's fair order counts a lease's job in flight as its
+client's. The pool kills a worker whose lane job runs past its deadline plus deadline_grace_s (the client's
+connection then ends); a worker that never announces the job (stopped, stuck before it read the frame) leaves the
+client without an answer for wait_s: it posts /v1/lane/<token>/overdue and the pool kills the worker once it has
+been silent that long (Pool.lane_overdue), the lease's cause DeadlineExceeded. The pool counts the jobs, lends the
+lease idle workers' cores (("lend", ...)), and revokes a lease when another client's job would queue, when the queue
+is full (its client's jobs then meet HTTP's admission: a 429 past its share), or when its lent cores are taken back
+(("revoke",): the worker ends the lane after the job in flight and answers ("revoked",); as it does when its client
+closes the connection). A worker that dies ends its lease; the client's connection sees EOF and asks
+`GET /v1/lane/<token>` why: the error the pool recorded (WorkerDied, or DeadlineExceeded when the pool killed it past
+the deadline) is answered as that job's HTTP error would be, and the client raises it; a revoked lease answers 200
+{"state": "revoked"} (the client sends that job over HTTP). Never the pool's last idle worker; one lease per client.
 """
 from __future__ import annotations
 
@@ -59,9 +66,11 @@ class Lease:
     key: str  # the program's (derived graph's) key
     lend: tuple | None  # the cores lent to the lease (at its grant or since: ("lend", ...)), while they stay lent
     within_s: float  # the grant's deadline, from its start: a lane job's unless its frame names one
+    kind: str = ""  # the grant's endpoint ("grad", ...): lane jobs are counted under it, as over HTTP
     templates: int = 0
     jobs: dict = field(default_factory=dict)  # lane job id -> its deadline timer (service.ticker.Later)
     revoking: bool = False
+    watch: Any = None  # the overdue watch a client's report armed (Pool.lane_overdue), while armed
 
 
 class LaneDir:
@@ -224,13 +233,14 @@ class Ended:
 
 
 def install(app, core) -> None:
-    """GET /v1/lane/<token>: why a lease ended (API keys checked as on every /v1 route)."""
+    """GET /v1/lane/<token>: why a lease ended; POST /v1/lane/<token>/overdue: its client waited a lane job's
+    deadline plus the grace (Pool.lane_overdue). API keys checked as on every /v1 route."""
     from fastapi.responses import JSONResponse
 
     from .api_keys import key_ok
     from .http_app import error_response, unauthorized
 
-    async def lane(request):  # (a plain route, as GET /v1/local)
+    def state(request, overdue: bool):  # (plain routes, as GET /v1/local)
         keys = getattr(app, "keys", None)
         if keys and not key_ok(request.headers.get("authorization"), keys):
             raise unauthorized()
@@ -239,9 +249,19 @@ def install(app, core) -> None:
             if token in pool.lanes_ended.causes:
                 err = pool.lanes_ended.causes[token]
                 return JSONResponse({"state": "revoked"}) if err is None else error_response(err)
-            if any(lease.token == token for lease in pool.leases.values()):
+            lease = next((lease for lease in pool.leases.values() if lease.token == token), None)
+            if lease is not None:
+                if overdue:
+                    pool.lane_overdue(lease)
                 return JSONResponse({"state": "held"})
         return JSONResponse({"error": {"code": "not_found", "message": "no such lane", "detail": {}}},
                             status_code=404)
 
+    async def lane(request):
+        return state(request, False)
+
+    async def lane_overdue(request):
+        return state(request, True)
+
     app.add_route("/v1/lane/{token}", lane, methods=["GET"], include_in_schema=False)
+    app.add_route("/v1/lane/{token}/overdue", lane_overdue, methods=["POST"], include_in_schema=False)

@@ -47,7 +47,7 @@ class Metrics:
                                      "another job arrived.", ["device"], registry=r)
         self.lanes = Counter("gradserve_job_lanes", "Jobs by where they ran: in a worker process (worker), in "
                              "the server's own process (inline; service.inline), or sent by a client straight to "
-                             "its leased worker (direct; service.lanes, experimental).", ["device", "lane"], registry=r)
+                             "its leased worker (direct; service.lanes).", ["device", "lane"], registry=r)
         self.tensors_stored = Counter("gradserve_tensors_stored", "Parameter values stored by content hash "
                                       "(POST /v1/tensors, gRPC PutTensors; one already kept is not stored again): "
                                       "unit=\"tensors\" counts them, unit=\"bytes\" their bytes.", ["unit"],
@@ -125,6 +125,12 @@ class JobTally:
         rec[0] += 1
         rec[1] += seconds
         rec[2][bisect_left(self.bounds, seconds)] += 1
+
+    def job(self, kind: str, device: str, outcome: str, seconds: float) -> None:
+        """One job of endpoint `kind` on `device` ("cpu:0": counted as its pool, "cpu") ended with `outcome`
+        (the error code, "ok", "cancelled") after `seconds`: every job path counts its jobs here (service.jobs'
+        requests, a direct lane's jobs: service.lanes)."""
+        self.note((kind, device.split(":")[0], outcome), seconds)
 
     def inc(self, counter) -> None:
         """counter.inc() (a labelled child), counted here until the next collection."""

@@ -100,6 +100,7 @@ class Job:
     lane_asked: bool = False  # the inline lane was asked for it just before (Core.run): submit does not ask again
     direct: str | None = None  # its client's X-Gradserve-Lane header (service.lanes), when direct_lanes is on
     lane_item: tuple | None = None  # what its worker message asks of a direct lane (service.lanes)
+    kind: str = ""  # its endpoint ("grad", ...): a direct lane granted by it counts its jobs under it
 
 
 class Worker:
@@ -125,6 +126,7 @@ class Worker:
         self.borrowed: list[Worker] = []  # the idle workers whose cores this one's job uses
         self.revoked = None  # shared with the process: the id of a job whose lent cores were reclaimed
         self.lease: lanes.Lease | None = None  # the direct lane it holds for one client (state "leased")
+        self.heard = 0.0  # loop time of its last message: a leased worker silent past a lane job's deadline is stuck
 
     @property
     def pid(self) -> int | None:
@@ -338,8 +340,11 @@ class Pool:
                              f"retry after {self.settings.retry_after_s}s", retry_after=self.settings.retry_after_s,
                              device=self.name, queue_size=self.settings.queue_size)
         self.queue.append(job)
-        for o in self.workers:  # a job waits: leases give their workers back (service.lanes)
-            if o.lease is not None and o.lease.client != job.client:
+        # a job waits: other clients' leases give their workers back; a full queue ends every lease, its
+        # client's next job meets HTTP's admission (a 429 past its share), as all of its jobs would (service.lanes)
+        full = len(self.queue) >= self.settings.queue_size
+        for o in self.workers:
+            if o.lease is not None and (full or o.lease.client != job.client):
                 self._revoke(o)
         # on the loop's shared ticker (up to its tick late): a TimerHandle's heap push and cancel per job cost
         # more, and a loop of jobs that finish in time leaves the heap full of cancelled handles
@@ -471,6 +476,7 @@ class Pool:
             return list(self.queue)
         held = Counter(j.client for j in self.queue)
         held.update(w.job.client for w in self.workers if w.job is not None)
+        held.update(lease.client for lease in self.leases.values() if lease.jobs)  # (a lane job in flight)
         return sorted(self.queue, key=lambda j: held[j.client])  # (sorted is stable)
 
     def _start(self, w: Worker, job: Job) -> None:
@@ -580,7 +586,9 @@ class Pool:
         # message already in the pipe wakes us again (two select syscalls less per job)
         try:
             if w.conn is not None:
-                self._handle(w, w.conn.recv())
+                msg = w.conn.recv()
+                w.heard = self.loop.time()
+                self._handle(w, msg)
         except (EOFError, OSError):
             self._on_death(w)
 
@@ -617,8 +625,9 @@ class Pool:
         w.job, w.state = None, "idle"
         w.jobs_done += 1
         if w.lease is not None:  # a lease's grant, or a template added to it: it holds the worker if it has one
-            if kind == "done" and "direct_lane" in msg[3]:
+            if kind == "done" and "direct_lane" in msg[3]:  # (the client's wait for a lane job's answer too)
                 w.lease.templates += 1
+                msg[3]["direct_lane"].append(self.lane_wait_s(w.lease))
             if w.lease.templates and not w.lease.revoking:
                 w.state = "leased"
             else:
@@ -672,8 +681,8 @@ class Pool:
         if w.lease is not None:  # its client's lane sees EOF and asks why (lanes.install)
             lanes.unlink(w.lease.path)
             self._end_lease(w, DeadlineExceeded(
-                f"the deadline passed while worker {w.spec.label} was running the lane's job; the worker was "
-                "recycled", device=w.spec.label, where="running") if reason == "deadline" else _died(w, code))
+                f"the deadline passed while worker {w.spec.label} held the lane's job without answering; the "
+                "worker was recycled", device=w.spec.label, where="running") if reason == "deadline" else _died(w, code))
         was_up = w.ready_event.is_set() and not w.fatal
         if not w.ready_event.is_set():  # died during start
             w.fatal = w.fatal or f"exited with code {code} while starting"
@@ -742,8 +751,12 @@ class Pool:
             return None
         path, token = self.lane_dir.new_path()
         w.lease = self.leases[job.client] = lanes.Lease(token, path, job.client, w, job.id, job.key, job.lend,
-                                                        max(0.0, job.deadline - self.loop.time()))
+                                                        max(0.0, job.deadline - self.loop.time()), job.kind)
         return ("new", path, token)
+
+    def lane_wait_s(self, lease: lanes.Lease) -> float:
+        """How long a lane job may take before its worker is killed: the grant's deadline plus the grace."""
+        return lease.within_s + self.settings.deadline_grace_s
 
     def _lane_message(self, w: Worker, msg: tuple) -> None:
         lease = w.lease
@@ -767,7 +780,9 @@ class Pool:
         if timer is not None:
             timer.cancel()
         timing = msg[3]
-        if timing:
+        if timing:  # a job done, counted as its request over HTTP would be (an error answer or a fallback: its
+            # client sends it over HTTP, counted there)
+            self.tally.job(lease.kind, w.spec.label, "ok", msg[4])
             w.jobs_done += 1
             self.tally.inc(self._hits)
             self.tally.observe(self._compute, timing.get("compute_ms", 0) / 1e3)
@@ -778,15 +793,32 @@ class Pool:
                 if lease.lend is not None and w.conn is not None:
                     w.conn.send_bytes(pickle.dumps(("lend", lease.lend), _PROTOCOL))
 
-    def _lane_overrun(self, w: Worker, lease: lanes.Lease, seq: int) -> None:
-        """A lane job past its deadline and the grace: its worker is killed, as a pool job's (the client's lane
-        sees EOF)."""
-        if w.lease is lease and seq in lease.jobs and w.proc is not None:
+    def _lane_overrun(self, w: Worker, lease: lanes.Lease, seq: int | None) -> None:
+        """A lane job past its deadline and the grace (seq None: the worker silent that long, lane_overdue): its
+        worker is killed, as a pool job's (the client's lane sees EOF)."""
+        if w.lease is lease and (seq is None or seq in lease.jobs) and w.proc is not None:
             w.recycling = "deadline"
             try:
                 os.kill(w.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+    def lane_overdue(self, lease: lanes.Lease) -> None:
+        """The lease's client waited a lane job's deadline plus the grace without an answer (service.lanes): its
+        worker is killed once it has been silent that long (a lane job it announced has its own timer; one it
+        never read, the worker stopped or stuck, has only this), and the lease ends with DeadlineExceeded. A
+        worker heard from since is left alone: the client's wait began after that."""
+        w = lease.worker
+        if w.lease is not lease or lease.watch is not None:
+            return
+        heard = w.heard
+
+        def silent() -> None:
+            lease.watch = None
+            if w.lease is lease and w.heard == heard and w.proc is not None:
+                self._lane_overrun(w, lease, None)
+
+        lease.watch = Later(max(0.0, heard + self.lane_wait_s(lease) - self.loop.time()), silent, self.loop)
 
     def _revoke(self, w: Worker) -> None:
         """Ask a leased worker to end its lane after the job in flight; it answers ("revoked",)."""
@@ -809,6 +841,9 @@ class Pool:
         for timer in lease.jobs.values():
             timer.cancel()
         lease.jobs.clear()
+        if lease.watch is not None:
+            lease.watch.cancel()
+            lease.watch = None
 
     # -- deadlines -----------------------------------------------------------------------------------
     def _on_deadline(self, job: Job) -> None:

@@ -76,11 +76,13 @@ class Settings(BaseSettings):
                                  "compile) runs in the server's own process, without the worker hop, while a worker is "
                                  "idle, nothing is queued and the inline budget allows; 0: off (every job goes to "
                                  "a worker). The job's timing says which `lane` ran it.")
-    direct_lanes: bool = Field(False, description="EXPERIMENTAL (issue #13): a same-host SDK client (with "
-                               "GRADSERVE_DIRECT_LANES=1 in its own environment too) whose repeated shared-memory "
-                               "job has every tensor in regions the server made may be granted a direct lane to one "
-                               "CPU worker: its next identical requests go straight to that worker, the server "
-                               "main off the path (service.lanes; benchmarks/LOOPS_REPORT.md). Off by default.")
+    direct_lanes: bool = Field(True, description="Direct lanes (issue #13): a same-host SDK client whose repeated "
+                               "shared-memory job has every tensor in regions the server made may be granted a "
+                               "direct lane to one CPU worker (never the pool's last idle one): its next identical "
+                               "requests go straight to that worker, the server main off the path, counted, "
+                               "admitted and held to their deadline as HTTP jobs (service.lanes; "
+                               "benchmarks/LOOPS_REPORT.md). false: every job over HTTP (GRADSERVE_DIRECT_LANES=0 "
+                               "in a client's environment turns its side off).")
     inline_share: float = Field(0.5, gt=0, le=1, description="Most of the server's event loop the inline lane may "
                                 "use, as a share of wall time over a short window; past it jobs go to workers.")
     queue_size: int = Field(64, ge=0, description="Jobs waiting per pool beyond the busy workers; past it, 429.")

@@ -479,10 +479,12 @@ _SERVER_ONLY = ("plan_cache_bytes", "compute_cpu_ms", "cpu_wait_ms")  # timing t
 
 def _lane_job(lane, conn, run, seq: int, index: int, deadline_ms: int) -> None:
     """One job on the lane: the template run again (under its job id: a lent run's reclaim names it), the
-    pool told before (its deadline) and after (metrics), the client answered."""
+    pool told before (its deadline) and after (metrics: a job done, its wall time as the request's), the client
+    answered."""
     if index >= len(lane.templates):
         lane.answer({"seq": seq, "fallback": True})
         return
+    t0 = time.perf_counter()
     msg, refs = lane.templates[index]
     token = lane.token.decode()
     conn.send_bytes(pickle.dumps(("lane_start", token, seq, deadline_ms / 1e3), pickle.HIGHEST_PROTOCOL))
@@ -490,7 +492,7 @@ def _lane_job(lane, conn, run, seq: int, index: int, deadline_ms: int) -> None:
         reply = run(msg)
     except Exception as e:  # noqa: BLE001 - as a job on the pipe
         reply = ("error", msg[1], job_error(e, msg[1]))
-    timing = None
+    timing = None  # (an error answer or a fallback: its client sends the job over HTTP, counted there)
     if reply[0] == "done" and reply[2] == refs:
         timing = reply[3]
         lane.answer({"seq": seq, "timing": dict({k: v for k, v in timing.items() if k not in _SERVER_ONLY},
@@ -499,7 +501,8 @@ def _lane_job(lane, conn, run, seq: int, index: int, deadline_ms: int) -> None:
         lane.answer({"seq": seq, "error": reply[2]})
     else:  # (the plan cache lost its graph, or the outputs landed elsewhere: over HTTP)
         lane.answer({"seq": seq, "fallback": True})
-    conn.send_bytes(pickle.dumps(("lane_done", token, seq, timing), pickle.HIGHEST_PROTOCOL))
+    conn.send_bytes(pickle.dumps(("lane_done", token, seq, timing, time.perf_counter() - t0),
+                                 pickle.HIGHEST_PROTOCOL))
     timeline.flush()
 
 

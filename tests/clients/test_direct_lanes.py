@@ -1,10 +1,13 @@
-"""The experimental direct lane (service.lanes, gradserve._transport._lanes) with a real server process (two
-CPU workers, API keys on, direct_lanes on) and real workers: a granted client's repeated shared-memory job
-goes straight to its leased worker, and answers as HTTP would: the same bytes; a worker killed mid-job (by a
-crash, or by the server past the job's deadline) raises WorkerDied / DeadlineExceeded as HTTP's answer would;
-the grant and the cause's route take the API key, and a lane socket refuses a wrong token; another client's
-job takes the leased worker back (the flooding lane client does not starve it); and the HTTP path whenever the
-server or the client has lanes off."""
+"""The direct lane (service.lanes, gradserve._transport._lanes; on by default) with a real server process (two
+CPU workers, API keys on, the default settings otherwise) and real workers: a granted client's repeated
+shared-memory job goes straight to its leased worker, and answers as HTTP would: the same bytes; lane jobs are
+counted as HTTP jobs (gradserve_requests_total, the latency histogram); a full queue of the lane client's own
+jobs revokes its lease (its jobs then meet HTTP's admission); a worker killed mid-job (by a crash, or by the
+server past the job's deadline) or stopped / killed before it took the lane job raises WorkerDied /
+DeadlineExceeded as HTTP's answer would, within the deadline and its grace, and the worker is replaced; the
+grant and the cause's route take the API key, and a lane socket refuses a wrong token; another client's job
+takes the leased worker back (the flooding lane client does not starve it); and the HTTP path whenever the
+server or the client has lanes off (GRADSERVE_DIRECT_LANES=0)."""
 from __future__ import annotations
 
 import os
@@ -33,7 +36,7 @@ CEILING_S = 60.0  # generous: a loaded 2-core CI box
 @pytest.fixture(scope="module")
 def lane_server(tmp_path_factory):
     s = RealServer(tmp_path_factory.mktemp("lanes") / "server.log",
-                   env={"GRADSERVE_DIRECT_LANES": "1", "GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "8",
+                   env={"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "8",
                         "GRADSERVE_API_KEYS": ",".join(KEYS)})
     yield s
     s.stop()
@@ -41,19 +44,35 @@ def lane_server(tmp_path_factory):
 
 @pytest.fixture
 def lanes_on(monkeypatch):
-    monkeypatch.setenv("GRADSERVE_DIRECT_LANES", "1")
+    monkeypatch.delenv("GRADSERVE_DIRECT_LANES", raising=False)  # (the default: on)
 
 
 def _http(server, key: str = KEYS[0]) -> httpx.Client:
     return httpx.Client(base_url=server.url, timeout=30, headers={"authorization": f"Bearer {key}"})
 
 
-def _direct_jobs(server) -> float:
+def _metric(server, name: str, *labels: str) -> float:
+    """The samples of `name` whose labels include each of `labels` ('lane="direct"'), summed (0: none)."""
     with _http(server) as h:
-        for line in h.get("/metrics").text.splitlines():
-            if line.startswith("gradserve_job_lanes_total{") and 'lane="direct"' in line and 'device="cpu"' in line:
-                return float(line.rsplit(" ", 1)[1])
-    return 0.0
+        return sum(float(line.rsplit(" ", 1)[1]) for line in h.get("/metrics").text.splitlines()
+                   if line.startswith(name + "{") and all(x in line for x in labels))
+
+
+def _direct_jobs(server) -> float:
+    return _metric(server, "gradserve_job_lanes_total", 'lane="direct"', 'device="cpu"')
+
+
+def _grad_jobs(server) -> tuple[float, float]:
+    """(gradserve_requests_total, the latency histogram's count) of grad jobs that went well."""
+    return (_metric(server, "gradserve_requests_total", 'endpoint="grad"', 'code="ok"'),
+            _metric(server, "gradserve_request_latency_seconds_count", 'endpoint="grad"', 'device="cpu"',
+                    'code="ok"'))
+
+
+def _worker_pids(server, state: str) -> list:
+    with _http(server) as h:
+        pools = h.get("/v1/devices").json()["pools"]
+    return [w["pid"] for p in pools for w in p["workers"] if w["state"] == state]
 
 
 def _leased_pid(server) -> int | None:
@@ -91,6 +110,19 @@ def _on_lane(server, call, calls: int = 20) -> list:
         if r.timing.get("lane") == "direct":
             return out
     raise AssertionError(f"no call of {calls} went on the direct lane: {[r.timing.get('lane') for r in out]}")
+
+
+def _steady_on_lane(server, call, calls: int = 20) -> None:
+    """Calls, each result dropped at once, until two in a row ran on the direct lane: the request's bytes
+    settled (a Result left alive holds its SDK region pair: the next call takes another pair, whose request is
+    not granted yet; and the region's generations settle over the first calls)."""
+    _settled(server)
+    seen: list = []
+    for _ in range(calls):
+        seen.append(call().timing.get("lane"))
+        if seen[-2:] == ["direct", "direct"]:
+            return
+    raise AssertionError(f"not two calls in a row on the direct lane in {calls}: {seen}")
 
 
 def _slow_graph(n: int = 1024, layers: int = 6) -> dict:
@@ -141,7 +173,8 @@ def test_lane_answers_equal_http_bit_for_bit_and_follow_changed_inputs(lane_serv
 
 def _killed_mid_job(server, sig: int, deadline_ms: int | None):
     """A client on the lane with the slow graph; its next lane job's worker gets `sig` once the job started
-    (the server counted it); what that call raised, and the call after it."""
+    (the server counted it); what that call raised, the call after it, the deadline (ms) and how long the call
+    took from its start."""
     g, xs = _slow_graph(), _slow_inputs()
     if deadline_ms is not None:  # as long as it must be on this box: 8x a run (the grant's calls keep within it)
         with gs.Client(server.url, api_key=KEYS[0], shared_memory=False) as probe:
@@ -166,20 +199,22 @@ def _killed_mid_job(server, sig: int, deadline_ms: int | None):
                 box["error"] = e
 
         t = threading.Thread(target=call)
+        t0 = time.monotonic()
         t.start()
         _until(lambda: _direct_jobs(server) > started, "the lane job started")
         os.kill(pid, sig)
         t.join(CEILING_S)
+        took = time.monotonic() - t0
         assert not t.is_alive()
         after = c.grad(g, xs, grad_position=[0, 1])  # over HTTP, on the replaced worker or the other one
         assert after.timing.get("lane") != "direct"
-        return box.get("error"), after
+        return box.get("error"), after, deadline_ms, took
     finally:
         c.close()
 
 
 def test_a_worker_killed_mid_lane_job_raises_worker_died_as_http(lane_server, lanes_on):
-    err, after = _killed_mid_job(lane_server, signal.SIGKILL, None)
+    err, after, _, _ = _killed_mid_job(lane_server, signal.SIGKILL, None)
     assert isinstance(err, errors.WorkerDied), err
     assert "died while running this job" in str(err)
     assert np.isfinite(after.outputs[0]).all()
@@ -187,11 +222,11 @@ def test_a_worker_killed_mid_lane_job_raises_worker_died_as_http(lane_server, la
 
 def test_a_lane_job_past_its_deadline_raises_deadline_exceeded(lane_server, lanes_on):
     """The worker stopped mid-job (SIGSTOP: it never finishes): the server kills it past the deadline and its
-    grace, and the client raises DeadlineExceeded, as an HTTP job's 504."""
-    t0 = time.monotonic()
-    err, _ = _killed_mid_job(lane_server, signal.SIGSTOP, 1500)
+    grace, and the client raises DeadlineExceeded, as an HTTP job's 504: within the deadline and grace (the
+    call's time, its warm-up calls not counted: they take a minute on a loaded box)."""
+    err, _, deadline_ms, took = _killed_mid_job(lane_server, signal.SIGSTOP, 1500)
     assert isinstance(err, errors.DeadlineExceeded), err
-    assert time.monotonic() - t0 < CEILING_S
+    assert took < deadline_ms / 1e3 + 0.5 + 10.0, (took, deadline_ms)  # (grace 0.5 s; 10 s: a loaded box)
 
 
 def test_api_key_checked_for_the_grant_and_the_cause_and_a_wrong_token_refused(lane_server, lanes_on, w2_inputs):
@@ -209,6 +244,7 @@ def test_api_key_checked_for_the_grant_and_the_cause_and_a_wrong_token_refused(l
         _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))
         lane = c._transport._direct
         assert httpx.get(f"{lane_server.url}/v1/lane/{lane.token}").status_code == 401
+        assert httpx.post(f"{lane_server.url}/v1/lane/{lane.token}/overdue").status_code == 401
         with _http(lane_server) as h:
             assert h.get(f"/v1/lane/{lane.token}").json() == {"state": "held"}
         before = _direct_jobs(lane_server)
@@ -262,10 +298,11 @@ def test_an_http_client_is_not_starved_by_a_flooding_lane_client(lane_server, la
         other.close()
 
 
-def test_http_when_the_server_has_no_lanes(real_server, lanes_on, w2_inputs):
+def test_http_when_the_server_has_no_lanes(tmp_path, lanes_on, w2_inputs):
     g, pos = w2_graph(), list(range(len(w2_inputs)))
-    c = gs.Client(real_server.url)
-    plain = gs.Client(real_server.url, shared_memory=False)
+    off = RealServer(tmp_path / "server.log", env={"GRADSERVE_DIRECT_LANES": "0", "GRADSERVE_CPU_WORKERS": "2"})
+    c = gs.Client(off.url)
+    plain = gs.Client(off.url, shared_memory=False)
     try:
         want = plain.grad(g, w2_inputs, grad_position=pos).outputs
         for _ in range(5):
@@ -276,10 +313,11 @@ def test_http_when_the_server_has_no_lanes(real_server, lanes_on, w2_inputs):
     finally:
         c.close()
         plain.close()
+        off.stop()
 
 
 def test_http_when_the_client_has_lanes_off(lane_server, monkeypatch, w2_inputs):
-    monkeypatch.delenv("GRADSERVE_DIRECT_LANES", raising=False)
+    monkeypatch.setenv("GRADSERVE_DIRECT_LANES", "0")
     g, pos = w2_graph(), list(range(len(w2_inputs)))
     c = gs.Client(lane_server.url, api_key=KEYS[0])
     try:
@@ -287,5 +325,116 @@ def test_http_when_the_client_has_lanes_off(lane_server, monkeypatch, w2_inputs)
         for _ in range(4):
             r = c.grad(g, w2_inputs, grad_position=pos)
             assert r.timing.get("lane") != "direct" and "direct_lane" not in r.timing
+    finally:
+        c.close()
+
+
+def test_lane_jobs_are_counted_as_http_jobs(lane_server, lanes_on, w2_inputs):
+    """Every job this client makes, over HTTP or on the lane, is one more grad request counted ok and one more
+    latency observation: N jobs, N counted, the lane's among them (gradserve_job_lanes_total says how many)."""
+    g, pos = w2_graph(), list(range(len(w2_inputs)))
+    c = gs.Client(lane_server.url, api_key=KEYS[0])
+    try:
+        _steady_on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))
+        time.sleep(0.5)  # (the lane's last report in)
+        before, direct, n = _grad_jobs(lane_server), _direct_jobs(lane_server), 16
+        lanes = [c.grad(g, w2_inputs, grad_position=pos).timing.get("lane") for _ in range(n)]
+        on_lane = lanes.count("direct")
+        assert on_lane == n, lanes
+        want = (before[0] + n, before[1] + n)
+        _until(lambda: _grad_jobs(lane_server) == want, f"{n} jobs counted ({on_lane} on the lane): {want}")
+        time.sleep(0.5)
+        assert _grad_jobs(lane_server) == want  # exactly N: none counted twice, none left out
+        assert _direct_jobs(lane_server) == direct + on_lane
+    finally:
+        c.close()
+
+
+def test_a_full_queue_of_the_lane_clients_own_jobs_revokes_its_lease(tmp_path, lanes_on, w2_inputs):
+    """Over HTTP a client holding the whole queue is refused (429) past it; a lease would let its lane jobs past
+    that, so a full queue ends it: the lane client's next job goes over HTTP, through admission. (A server that
+    lends no cores: a job on a lender would end the lease at once, whatever the queue.)"""
+    g, pos = w2_graph(), list(range(len(w2_inputs)))
+    lane_server = RealServer(tmp_path / "server.log", env={"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "8",
+                                                           "GRADSERVE_LEND_CORES": "0",
+                                                           "GRADSERVE_API_KEYS": ",".join(KEYS)})
+    c = gs.Client(lane_server.url, api_key=KEYS[0])
+    stopped = None
+    threads: list = []
+    try:
+        _on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))
+        token = c._transport._direct.token
+        stopped = _worker_pids(lane_server, "idle")[0]
+        os.kill(stopped, signal.SIGSTOP)  # the other worker takes one job and holds it: the rest queue
+        outcomes: list = []
+
+        def one():
+            with gs.Client(lane_server.url, api_key=KEYS[0], shared_memory=False, max_retries=0) as h:
+                try:
+                    h.grad(g, w2_inputs, grad_position=pos, deadline_ms=int(CEILING_S * 1e3))
+                    outcomes.append("ok")
+                except errors.APIStatusError as e:
+                    outcomes.append(type(e).__name__)
+
+        threads = [threading.Thread(target=one) for _ in range(10)]  # 1 held + a queue of 8 + more
+        for t in threads:
+            t.start()
+        with _http(lane_server) as h:
+            _until(lambda: h.get(f"/v1/lane/{token}").json() == {"state": "revoked"}, "the lease revoked")
+        os.kill(stopped, signal.SIGCONT)
+        stopped = None
+        for t in threads:
+            t.join(CEILING_S)
+        assert len(outcomes) == 10 and set(outcomes) <= {"ok", "Overloaded"}, outcomes
+        r = c.grad(g, w2_inputs, grad_position=pos)  # over HTTP: the lease is gone
+        assert r.timing.get("lane") != "direct"
+    finally:
+        if stopped is not None:
+            os.kill(stopped, signal.SIGCONT)
+        for t in threads:
+            t.join(CEILING_S)
+        c.close()
+        lane_server.stop()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGSTOP, signal.SIGKILL])
+def test_a_worker_stopped_or_killed_before_it_takes_the_lane_job(lane_server, lanes_on, w2_inputs, sig):
+    """The leased worker stopped (or killed) between lane jobs: it never reads the next frame, so nothing
+    announces the job. Stopped: the client, its answer not in within the deadline and grace, tells the server,
+    which kills the silent worker: DeadlineExceeded within deadline + grace (+ the round trips), as HTTP's 504.
+    Killed: the lane is gone before the job reached it, so it runs over HTTP on the other worker, as an HTTP
+    job sent after a worker died would (or, the frame sent before the kill took effect, WorkerDied as HTTP's
+    job on a dying worker). Either way at once, and the worker is replaced."""
+    g, pos = w2_graph(), list(range(len(w2_inputs)))
+    deadline_ms = 2000
+    with gs.Client(lane_server.url, api_key=KEYS[1], shared_memory=False) as plain:
+        want = plain.grad(g, w2_inputs, grad_position=pos).outputs
+    c = gs.Client(lane_server.url, api_key=KEYS[0], deadline_ms=deadline_ms, max_retries=0)
+    try:
+        _steady_on_lane(lane_server, lambda: c.grad(g, w2_inputs, grad_position=pos))
+        pid = _leased_pid(lane_server)
+        assert pid is not None
+        restarts = _metric(lane_server, "gradserve_worker_restarts_total", 'device="cpu"')
+        os.kill(pid, sig)
+        t0 = time.monotonic()
+        try:
+            got = c.grad(g, w2_inputs, grad_position=pos)
+            lane = got.timing.get("lane")
+        except errors.APIStatusError as e:
+            got, lane = e, None
+        took = time.monotonic() - t0
+        grace = 0.5  # (deadline_grace_s's default)
+        if sig == signal.SIGSTOP:
+            assert isinstance(got, errors.DeadlineExceeded) and "held the lane's job" in str(got), got
+            assert deadline_ms / 1e3 <= took < deadline_ms / 1e3 + grace + 10.0, took  # (10 s: a loaded box)
+        else:
+            assert isinstance(got, errors.WorkerDied) or (
+                lane != "direct" and all(np.array_equal(a, b) for a, b in zip(got.outputs, want))), got
+            assert took < 10.0, took
+        _until(lambda: _metric(lane_server, "gradserve_worker_restarts_total", 'device="cpu"') > restarts,
+               "the worker replaced")
+        _settled(lane_server)
+        assert pid not in _worker_pids(lane_server, "idle") + _worker_pids(lane_server, "leased")
+        assert c.grad(g, w2_inputs, grad_position=pos).timing.get("lane") != "direct"  # (over HTTP, then asks)
     finally:
         c.close()

@@ -1,5 +1,5 @@
-"""A direct lane to one of the server's workers (EXPERIMENTAL, issue #13; the server's `direct_lanes` and this
-client's GRADSERVE_DIRECT_LANES=1, both off by default): a same-host client's repeated shared-memory job sent
+"""A direct lane to one of the server's workers (issue #13; the server's `direct_lanes`, on by default; this
+client's GRADSERVE_DIRECT_LANES=0 turns it off): a same-host client's repeated shared-memory job sent
 straight to the worker that ran it, without the server's process on the call's path (service.lanes).
 
 A shared-memory job (http._ShmCall) whose request is byte for byte one the lane was granted for (the same
@@ -11,9 +11,11 @@ Everything else goes over HTTP, which asks for a lane (`X-Gradserve-Lane: ask`, 
 request of the same client). A lane that fails is dropped (a new one is asked for after RETRY_S). A lane job whose
 connection ends without its answer (the worker killed: by a crash, or by the server past the job's deadline)
 raises what the server recorded for it (`GET /v1/lane/<token>`: WorkerDied or DeadlineExceeded, as that job's
-HTTP answer would have), through the client's retry policy as an HTTP error; otherwise (the lane refused or
-revoked, the job's answer an error or "fallback") that job goes over HTTP: a job is a pure function of its
-request, so running it there gives what HTTP would have given, its error included.
+HTTP answer would have), through the client's retry policy as an HTTP error; one whose answer does not come
+within the grant's deadline plus the server's grace (the worker stopped before it took the job) is reported
+(`POST /v1/lane/<token>/overdue`: the server kills the silent worker) and raises DeadlineExceeded alike;
+otherwise (the lane refused or revoked, the job's answer an error or "fallback") that job goes over HTTP: a job
+is a pure function of its request, so running it there gives what HTTP would have given, its error included.
 """
 from __future__ import annotations
 
@@ -39,7 +41,8 @@ MAX_TEMPLATES = 4  # (service.lanes.MAX_TEMPLATES)
 
 
 def wanted() -> bool:
-    return os.environ.get("GRADSERVE_DIRECT_LANES", "0").lower() in ("1", "true", "on")
+    """On unless GRADSERVE_DIRECT_LANES says off (0 / false / off); used only where the server grants a lane."""
+    return os.environ.get("GRADSERVE_DIRECT_LANES", "1").strip().lower() not in ("0", "false", "off", "no")
 
 
 class Lanes:
@@ -56,6 +59,7 @@ class Lanes:
         self.templates: dict = {}  # request key -> (index, status, headers, the answer's bytes before its timing)
         self.seq = 0
         self.retry_at = 0.0
+        self.wait_s = 0.0  # the lease's deadline plus the server's grace: how long a lane job's answer may take
 
     @staticmethod
     def _key(call) -> tuple:
@@ -75,6 +79,11 @@ class Lanes:
             sent = False
             try:
                 sent, answer = self._send(index, timeout)
+            except _Overdue:  # past the job's deadline and grace: the server is told, and says what it did
+                token = self.token
+                self.drop()
+                _why(send, self.handle, token, call.rid, max(10.0, self.wait_s), overdue=True)
+                return None
             except TimeoutError as e:
                 self.drop()
                 raise errors.APITimeoutError(f"{call.method} {call.path} timed out on the direct lane: {e}",
@@ -109,10 +118,14 @@ class Lanes:
         self.sock.settimeout(limit)
         self.seq += 1
         self.sock.sendall(FRAME.pack(self.seq, index, 0))
+        overdue = limit is None or self.wait_s < limit  # (else the caller's own timeout comes first)
+        self.sock.settimeout(max(self.wait_s, 1e-3) if overdue else limit)
         try:
             head = _read(self.sock, ANSWER_HEAD.size)
             body = None if head is None else _read(self.sock, ANSWER_HEAD.unpack(head)[0])
         except TimeoutError:
+            if overdue:
+                raise _Overdue from None
             raise
         except OSError:  # (reset: the worker killed)
             body = None
@@ -141,10 +154,10 @@ class Lanes:
     def learn(self, call, status: int, headers, content, resp: dict) -> None:
         """The HTTP answer of a request that asked: a lane (and this request on it) where the server granted one."""
         got = (resp.get("timing") or {}).get("direct_lane") if HEADER in call.headers else None
-        if not (isinstance(got, list) and len(got) == 3 and isinstance(content, (bytes, bytearray))) or \
+        if not (isinstance(got, list) and len(got) == 4 and isinstance(content, (bytes, bytearray))) or \
                 headers.get(_HL) is not None:  # (its outputs in the body, not all in the region)
             return
-        path, token, index = got
+        path, token, index, wait_s = got
         at = bytes(content).rfind(_TIMING)
         if at < 0 or not bytes(content).endswith(b"}"):
             return
@@ -152,6 +165,7 @@ class Lanes:
             if token != self.token:
                 self.drop()
                 self.path, self.token = path, token
+            self.wait_s = float(wait_s)
             call.headers.pop(HEADER, None)
             self.templates[self._key(call)] = (index, status, headers, bytes(content[:at + len(_TIMING)]))
 
@@ -176,13 +190,24 @@ def _read(s: socket.socket, n: int) -> bytes | None:
     return bytes(buf)
 
 
-def _why(send, handle, token: str | None, rid: str, wait_s: float = 10.0) -> None:
+class _Overdue(Exception):
+    """No answer within the lane's deadline plus grace (Lanes.wait_s)."""
+
+
+def _why(send, handle, token: str | None, rid: str, wait_s: float = 10.0, overdue: bool = False) -> None:
     """Raises the error the server recorded for the lane `token` (its worker died, or was killed past the job's
     deadline); returns when there is none (revoked). The server may not have seen the worker's end yet ("held"):
-    asked again, for up to `wait_s`."""
+    asked again, for up to `wait_s`. `overdue`: the job's answer did not come within its deadline and grace: the
+    server is told first (it kills the worker if it was silent that long: a worker stopped or stuck before it
+    took the job, which no timer of the server's covers)."""
     end = time.monotonic() + wait_s
+    first = True
     while token is not None:
-        status, headers, content = send("GET", f"/v1/lane/{token}", None, {}, None, rid)
+        if overdue and first:
+            status, headers, content = send("POST", f"/v1/lane/{token}/overdue", b"", {}, None, rid)
+        else:
+            status, headers, content = send("GET", f"/v1/lane/{token}", None, {}, None, rid)
+        first = False
         if status != 200:
             if status != 404:
                 handle(status, headers, content, rid)  # (raises it)

@@ -172,7 +172,7 @@ class HTTPTransport:
         # same host: large tensors through shared memory (gradserve._shm)
         self._shm = _shm.SharedMemory(self.send) if transport is None and _shm.enabled(self.base_url, shared_memory) \
             else None
-        # a direct lane to a worker for repeated shared-memory jobs (experimental, off by default: _lanes)
+        # a direct lane to a worker for repeated shared-memory jobs (on unless GRADSERVE_DIRECT_LANES=0: _lanes)
         self._direct = _lanes.Lanes(timeout, _handle) if self._shm is not None and _lanes.wanted() else None
 
     def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
