@@ -88,3 +88,23 @@ def test_binary_cross_entropy_gradient_at_probabilities_0_and_1_is_mindsporess(m
     g = ops.grad(lambda x: ops.binary_cross_entropy(ops.sigmoid(x), y))(x).asnumpy()
     p = 1 / (1 + np.exp(-LOGITS.astype(np.float64)))
     np.testing.assert_allclose(g, (p - y.asnumpy()) / 6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("spelling", ["ops.celu", "nn.CELU", "ops.selu"])
+def test_celu_and_selu_gradients_of_large_float16_inputs_are_finite(mindspore_is_gradserve, spelling):
+    """expm1 of the exponential branch was taken of every input, then thrown away by the select for x >= 0: float16
+    expm1(30) overflows, and the backward's 0 * inf made the gradient NaN (nn.CELU(0.1) at [3, 4] float16: [nan, nan]
+    for MindSpore's [1, 1] times the weights). Expected: the closed form (the linear branch's derivative 1, times
+    selu's scale 1.0507 = MindSpore 2.10.0 CPU's float16 1.0508), for x = [3, 4, 12] float16."""
+    import mindspore as ms
+    from mindspore import Tensor, nn, ops
+    fn = {"ops.celu": lambda x: ops.celu(x, 0.1), "nn.CELU": lambda x: nn.CELU(0.1)(x), "ops.selu": ops.selu}[spelling]
+    x = Tensor(np.array([3.0, 4.0, 12.0], np.float16))
+    grad = ops.grad(lambda x: fn(x).sum())(x).asnumpy()
+    slope = 1.0507 if spelling == "ops.selu" else 1.0
+    np.testing.assert_allclose(grad.astype(np.float64), [slope] * 3, rtol=1e-3)
+    # the exponential branch keeps its derivative: alpha * exp(x / alpha) / alpha at x = -0.5, alpha 0.1 -> exp(-5)
+    if spelling == "ops.celu":
+        g = ops.grad(lambda x: ops.celu(x, 0.1).sum())(Tensor(np.array([-0.5], np.float32))).asnumpy()
+        np.testing.assert_allclose(g, [np.exp(-5.0)], rtol=1e-5)
+    assert ms.float16 == x.dtype
