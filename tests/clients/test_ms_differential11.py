@@ -108,3 +108,28 @@ def test_celu_and_selu_gradients_of_large_float16_inputs_are_finite(mindspore_is
         g = ops.grad(lambda x: ops.celu(x, 0.1).sum())(Tensor(np.array([-0.5], np.float32))).asnumpy()
         np.testing.assert_allclose(g, [np.exp(-5.0)], rtol=1e-5)
     assert ms.float16 == x.dtype
+
+
+def test_adaptive_max_pool_gives_a_tied_windows_gradient_to_its_first_maximum(mindspore_is_gradserve):
+    """adaptive_max_pool1d / 2d split a window's gradient among tied maxima (amax's rule): 0.5 where MindSpore gives 1
+    (s113:102, jacrev). Expected: MindSpore 2.10.0 CPU, run by hand: for x below, adaptive_max_pool2d(x, (2, 2))'s
+    indices [[1, 2], [4, 6]] (the first maximum of each window, row-major) and the gradient of its sum
+    [[0, 1, 1, 0], [1, 0, 1, 0], [0, 0, 0, 0]]; adaptive_max_pool1d([1, 2, 2, 0, 2, 2], 2): [0, 1, 0, 0, 1, 0]."""
+    from mindspore import Tensor, ops
+    x = Tensor(np.array([[[[1, 2, 2, 0], [2, 1, 2, 2], [0, 2, 1, 0]]]], np.float32))
+    grad = ops.grad(lambda x: ops.adaptive_max_pool2d(x, (2, 2)).sum())(x).asnumpy()
+    np.testing.assert_array_equal(grad[0, 0], [[0, 1, 1, 0], [1, 0, 1, 0], [0, 0, 0, 0]])
+    y = Tensor(np.array([[[1, 2, 2, 0, 2, 2]]], np.float32))
+    values, where = ops.adaptive_max_pool1d(y, 2, True) if _takes_indices() else (None, None)
+    grad1 = ops.grad(lambda y: ops.adaptive_max_pool1d(y, 2).sum())(y).asnumpy()
+    np.testing.assert_array_equal(grad1[0, 0], [0, 1, 0, 0, 1, 0])
+    if where is not None:
+        np.testing.assert_array_equal(where.asnumpy()[0, 0], [1, 4])
+        np.testing.assert_array_equal(values.asnumpy()[0, 0], [2, 2])
+
+
+def _takes_indices() -> bool:
+    """The SDK's adaptive_max_pool1d takes return_indices (MindSpore 2.10's takes two arguments only)."""
+    import inspect
+    from mindspore import ops
+    return "return_indices" in inspect.signature(ops.adaptive_max_pool1d).parameters
