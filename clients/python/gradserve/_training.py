@@ -597,7 +597,8 @@ class CrossEntropyLoss(LossBase):
             per = -_ops.sum(target * logp * w, axis=-1)
             denom = float(labels.shape[0]) if labels.ndim > 1 else 1.0
         if self.reduction == "mean":
-            return _ops.sum(per) / denom
+            from .ops._losses_ms import mean_over_weights  # every target ignored: NaN, gradient 0 (MindSpore's)
+            return mean_over_weights(_ops.sum(per), denom) if isinstance(denom, Tensor) else _ops.sum(per) / denom
         if self.reduction == "sum":
             return _ops.sum(per)
         return per

@@ -66,13 +66,20 @@ def softplus(input, beta=1, threshold=20):  # noqa: A002
     return P.select(P.greater(bx, threshold), x, smooth)
 
 
+def _non_positive(linear, x):
+    """x where the exponential branch is kept, 0 elsewhere: expm1 of a large x kept out by the select would
+    overflow (float16 from 11.1, float32 from 88.7), and the backward's 0 * inf would make the gradient NaN."""
+    return P.select(linear, P.zeros_like(x), x)
+
+
 def celu(x, alpha=1.0):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); derivative 1 at 0 (both branches agree). x = 0 takes
     the linear branch, so the second derivative there is 0 (MindSpore 2.10's), not the exponential's 1 / alpha."""
     if float(alpha) == 0.0:
         raise ValueError("ops.celu: alpha must not be 0")
-    neg = P.mul(alpha, P.expm1(P.div(x, alpha)))
-    return P.select(P.greater_equal(x, P.zeros_like(x)), x, neg)
+    linear = P.greater_equal(x, P.zeros_like(x))
+    neg = P.mul(alpha, P.expm1(P.div(_non_positive(linear, x), alpha)))
+    return P.select(linear, x, neg)
 
 
 def selu(input_x):
@@ -87,8 +94,9 @@ def selu(input_x):
     if x.dtype not in ("float16", "float32", "float64"):
         raise TypeError(f"For primitive[SeLU], the input argument[input_x] must be a type of float16, float32, "
                         f"float64, int32 or int8, but got {x.dtype}")
-    neg = P.mul(_SELU_ALPHA, P.expm1(x))
-    return P.mul(_SELU_SCALE, P.select(P.greater_equal(x, P.zeros_like(x)), x, neg))
+    linear = P.greater_equal(x, P.zeros_like(x))
+    neg = P.mul(_SELU_ALPHA, P.expm1(_non_positive(linear, x)))
+    return P.mul(_SELU_SCALE, P.select(linear, x, neg))
 
 
 def logsigmoid(x):

@@ -2,11 +2,12 @@
 output_size) over the last axis of (N, C, L) or (C, L): output i is the max / mean of
 input[..., floor(i L / out) : ceil((i + 1) L / out)] (MindSpore 2.10's documented windows, those of torch);
 indices (int64) are positions along L. One slice and reduction per output position, so the derivative is
-that of max / mean."""
+that of max (to the first maximum of a window, as MindSpore's kernel) / mean."""
 from __future__ import annotations
 
 from .._tensor import Tensor
 from ._extra import P
+from ._reduce_ms import _first_extremum
 
 __all__ = ["adaptive_max_pool1d", "adaptive_avg_pool1d"]
 
@@ -23,11 +24,12 @@ def _windows(x, output_size, where: str) -> list[tuple[int, int]]:
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):  # noqa: A002 - MindSpore's names
     spans = _windows(input, output_size, "adaptive_max_pool1d")
-    values = P.stack([P.amax(input[..., lo:hi], -1) for lo, hi in spans], -1)
+    # the first maximum of a window gets its gradient (MindSpore's kernel and its indices; amax would split ties)
+    firsts = [_first_extremum(input[..., lo:hi], -1, False, "argmax") for lo, hi in spans]
+    values = P.stack([v for v, _ in firsts], -1)
     if not return_indices:
         return values
-    where = P.stack([P.add(P.cast(P.argmax(input[..., lo:hi], axis=-1), "int64"), lo) for lo, hi in spans], -1)
-    return values, where
+    return values, P.stack([P.add(P.cast(i, "int64"), lo) for (_, i), (lo, _hi) in zip(firsts, spans)], -1)
 
 
 def adaptive_avg_pool1d(input, output_size):  # noqa: A002

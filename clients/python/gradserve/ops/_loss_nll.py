@@ -9,7 +9,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._extra import P
-from ._losses_ms import NLLLoss
+from ._losses_ms import NLLLoss, mean_over_weights
 
 __all__ = ["nll_loss"]
 
@@ -67,6 +67,6 @@ def nll_loss(inputs, target, weight=None, ignore_index=-100, reduction="mean", l
     if reduction == "sum":
         return P.sum(loss)
     if reduction == "mean":
-        return P.div(P.sum(loss), total)
+        return mean_over_weights(P.sum(loss), total)
     out_shape = tuple(target.shape)
     return P.reshape(loss, out_shape)

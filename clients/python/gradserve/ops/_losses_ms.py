@@ -99,6 +99,14 @@ def _pick(x, classes):
     return P.reshape(gather_elements(x, 1, idx), (-1,))
 
 
+def mean_over_weights(loss_sum, total):
+    """loss_sum / total, the 'mean' of a weighted loss with ignored targets. When every target is ignored both are 0:
+    the value is NaN (MindSpore's), its gradient 0 as MindSpore's and torch's kernels give (they skip ignored rows),
+    not the 0 * inf = NaN of differentiating the quotient."""
+    smooth = P.div(loss_sum, P.where(P.equal(total, 0), P.ones_like(total), total))
+    return P.add(smooth, P.stop_gradient(P.sub(P.div(loss_sum, total), smooth)))
+
+
 class NLLLoss:
     """NLLLoss(reduction='mean', ignore_index=-100)(logits [N, C], target [N], weight [C]) -> (loss,
     total_weight): loss_i = -weight[t_i] logits[i, t_i] (0 where t_i == ignore_index), total_weight = the sum of
@@ -120,5 +128,5 @@ class NLLLoss:
         if self.reduction == "sum":
             loss = P.sum(loss)
         elif self.reduction == "mean":
-            loss = P.div(P.sum(loss), total)
+            loss = mean_over_weights(P.sum(loss), total)
         return loss, total

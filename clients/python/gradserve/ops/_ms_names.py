@@ -424,12 +424,25 @@ class KLDivLoss:
 _BCE_EPS = 1e-12  # MindSpore's CPU kernel: log of at least 1e-12, so 0 and 1 give finite losses
 
 
+def _bce_terms(p, labels, eps):
+    log_p = P.log(P.maximum(p, eps))
+    log_q = P.log(P.maximum(P.sub(1.0, p), eps))
+    return P.neg(P.add(P.mul(labels, log_p), P.mul(P.sub(1.0, labels), log_q)))
+
+
 def binary_cross_entropy(logits, labels, weight=None, reduction="mean"):
-    """-weight (labels log(logits) + (1 - labels) log(1 - logits)), logits being probabilities."""
+    """-weight (labels log(logits) + (1 - labels) log(1 - logits)), logits being probabilities, each log of at
+    least 1e-12. The gradient for logits is MindSpore's (and torch's) kernel rule (p - y) / max(p (1 - p), 1e-12):
+    the derivative of the value where p (1 - p) >= 1e-12; at p = 0 or 1 (a clamped or saturated probability) it
+    is (p - y) / 1e-12 (0 where p == y), not the clamped logs' -y / p + (1 - y) / (1 - p)."""
     eps = full_like(logits, _BCE_EPS)
-    log_p = P.log(P.maximum(logits, eps))
-    log_q = P.log(P.maximum(P.sub(1.0, logits), eps))
-    loss = P.neg(P.add(P.mul(labels, log_p), P.mul(P.sub(1.0, labels), log_q)))
+    inside = P.greater_equal(P.mul(logits, P.sub(1.0, logits)), eps)
+    smooth = _bce_terms(P.where(inside, logits, full_like(logits, 0.5)), labels, eps)  # no gradient leaks at edges
+    at_edge = P.stop_gradient(P.where(inside, P.zeros_like(logits),
+                                      P.div(P.sub(logits, labels), P.where(inside, P.ones_like(logits), eps))))
+    frozen = P.stop_gradient(logits)
+    edge = P.add(_bce_terms(frozen, labels, eps), P.mul(P.sub(logits, frozen), at_edge))
+    loss = P.where(inside, smooth, edge)
     return _reduced(loss if weight is None else P.mul(loss, weight), reduction)
 
 
