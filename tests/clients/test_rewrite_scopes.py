@@ -11,10 +11,10 @@
 """
 import numpy as np
 
-import gradserve as ms
-from gradserve import Parameter, Tensor, nn, ops
+from gradserve import Tensor, nn, ops
 from gradserve import dtype as mstype
-from gradserve.ops import composite as C
+
+from .test_mindspore_cf_alias import GradNet, IfAfterForInForBreak
 
 STATS = {"n": 0}
 
@@ -43,33 +43,16 @@ def test_a_closures_item_written_in_a_traced_function_stays_the_closures(fake, p
     assert cnt[0] >= 1
 
 
-class _Breaks(nn.Cell):
+class _Breaks(IfAfterForInForBreak):
     """MindSpore's test_if_after_for_in_for_break (tests/st/compiler/control), counting its runs."""
 
     def __init__(self):
         super().__init__()
-        self.param_a = Parameter(Tensor(5, mstype.int32), name="a")
-        self.param_b = Parameter(Tensor(2, mstype.int32), name="b")
         self.runs = 0
 
     def construct(self, x):
         self.runs += 1
-        out = x + self.param_a
-        for _ in range(0, 10):
-            x *= 2
-            if self.param_a % 2 == 0:
-                self.param_a += 1
-                continue
-            for _ in range(0, 5):
-                self.param_a += 1
-                x += self.param_b
-                if x > 10:
-                    break
-            if x > 100:
-                return x
-        if self.param_a > self.param_b:
-            out += x
-        return out
+        return super().construct(x)
 
 
 def test_an_if_around_a_loop_with_a_break_is_traced_once_a_side(fake, graph_mode):
@@ -78,14 +61,6 @@ def test_an_if_around_a_loop_with_a_break_is_traced_once_a_side(fake, graph_mode
     # one run for the trace, two for the `if _gs_ret: return` the loop's `return x` leaves at its end
     # (the branch explorer's sides); each `if` on a traced value inside is a cond traced once a side
     assert net.runs <= 3, net.runs
-
-    class GradNet(nn.Cell):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def construct(self, x):
-            return C.GradOperation(get_all=True)(self.inner)(x)
 
     (g,) = GradNet(_Breaks())(Tensor(2, mstype.int32))
     assert int(g.asnumpy()) == 16  # MindSpore 2.10 CPU
