@@ -3,6 +3,7 @@ as an httpx.MockTransport handler. Follows docs/API.md closely enough for the SD
 end-to-end tests use the real `gradserve-server`."""
 from __future__ import annotations
 
+import base64
 import json
 
 import httpx
@@ -39,6 +40,9 @@ class FakeServer:
                 n = t["parameters"]["binary_data_size"]
                 arrays.append(np.frombuffer(tail[off:off + n], dtype=dt).reshape(t["shape"]))
                 off += n
+            elif "b64" in t:  # (the SDK's JSON form of an array holding NaN / Inf: docs/API.md)
+                arrays.append(np.frombuffer(base64.b64decode(t["b64"]), dtype=dt.newbyteorder("<")).astype(dt)
+                              .reshape(t["shape"]))
             else:
                 data = pairs_as_complex(np.asarray(t["data"]), dt.name) if dt.kind == "c" else np.asarray(t["data"], dt)
                 arrays.append(data.reshape(t["shape"]))
