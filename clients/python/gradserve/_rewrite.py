@@ -151,7 +151,7 @@ def _locals_of(fdef: ast.FunctionDef) -> set[str]:
         elif isinstance(n, ast.ExceptHandler) and n.name:
             out.add(n.name)
         elif isinstance(n, ast.alias):
-            out.add((n.asname or n.name).split(".")[0])
+            out.add((n.asname or n.name or "").split(".")[0])
     return out
 
 
