@@ -266,6 +266,17 @@ def layer_program(rng: random.Random, name: str) -> dict:
             "param_seed": rng.randrange(1 << 30)}
 
 
+def form_programs(tag: str, form_program, forms, seed: int, count: int) -> list[dict]:
+    """count programs of a round made only of hand-written forms (rounds 10, 11): each form drawn by its weight,
+    named `tag:seed:index:api`."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        prog = form_program(rng, _pick(rng, forms))
+        out.append({"name": f"{tag}:{seed}:{i}:{prog['api']}", **prog})
+    return out
+
+
 def programs(seed: int, count: int, available) -> list[dict]:
     """count programs, about one in six an nn layer; each named by seed and index."""
     rng = random.Random(seed)

@@ -360,9 +360,4 @@ def form_program(rng: random.Random, form) -> dict:
 
 
 def programs11(seed: int, count: int, available) -> list[dict]:
-    rng = random.Random(seed)
-    out = []
-    for i in range(count):
-        prog = form_program(rng, gen._pick(rng, FORMS))
-        out.append({"name": f"r11:{seed}:{i}:{prog['api']}", **prog})
-    return out
+    return gen.form_programs("r11", form_program, FORMS, seed, count)
