@@ -15,6 +15,18 @@ import types
 __all__ = ["free_loads", "check"]
 
 
+def binds(n: ast.AST) -> list[str]:
+    """The names statement-level node n binds in the scope it stands in, besides assignment targets (a def /
+    class, an import, an `except ... as`, a match capture)."""
+    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [n.name]
+    if isinstance(n, (ast.Import, ast.ImportFrom)):
+        return [(a.asname or a.name).split(".")[0] for a in n.names]
+    if isinstance(n, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and n.name:
+        return [n.name]
+    return []
+
+
 def free_loads(fdef: ast.FunctionDef) -> tuple:
     """(name, line) of each name fdef reads that nothing in it binds (its first read) (a parameter, an assignment, an import, a
     def / class, a comprehension's or a nested function's own names), in source order. A name bound in any
@@ -34,16 +46,10 @@ def free_loads(fdef: ast.FunctionDef) -> tuple:
                 bound.add(n.id)
         elif isinstance(n, ast.arg):
             bound.add(n.arg)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(n.name)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in n.names)
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            bound.add(n.name)
         elif isinstance(n, (ast.Global, ast.Nonlocal)):
             bound.update(n.names)
-        elif isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name:
-            bound.add(n.name)
+        else:
+            bound.update(binds(n))
     first: dict[str, int] = {}  # each name once, at its first line
     for line, _, name in sorted(loads):
         if name not in bound:

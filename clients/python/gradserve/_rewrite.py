@@ -146,12 +146,8 @@ def _locals_of(fdef: ast.FunctionDef) -> set[str]:
     for n in own:
         if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and id(n) not in comp:
             out.add(n.id)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(n.name)
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            out.add(n.name)
-        elif isinstance(n, ast.alias):
-            out.add((n.asname or n.name or "").split(".")[0])
+        else:
+            out.update(_graph_names.binds(n))
     return out
 
 

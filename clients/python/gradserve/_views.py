@@ -43,6 +43,14 @@ class _Storage:
         self.members[key] = (weakref.ref(t, gone), fn)
         t.__dict__["_gs_storage"] = (self, fn)
 
+    def move_to(self, root: np.ndarray) -> None:
+        """The group's storage is root now: every live member gets its view of it."""
+        self.root = root
+        for ref, fn in list(self.members.values()):
+            m = ref()
+            if m is not None:
+                m._data = fn(root)
+
 
 def _same(a: np.ndarray) -> np.ndarray:
     return a
@@ -105,11 +113,7 @@ def wrote(t: Any) -> None:
     root = old.copy()
     fn(root)[...] = t._data
     # an array handed to user code (asnumpy()) keeps its buffer through the write, as MindSpore's CPU Tensor
-    storage.root = root = _private_arrays.kept_through_write(old, root)
-    for ref, mfn in list(storage.members.values()):
-        m = ref()
-        if m is not None:
-            m._data = mfn(root)
+    storage.move_to(_private_arrays.kept_through_write(old, root))
 
 
 def own_array(t: Any) -> np.ndarray | None:
@@ -123,11 +127,7 @@ def own_array(t: Any) -> np.ndarray | None:
     if fn is not _same:
         return t._data.copy()
     if not _private_arrays.handed_out(storage.root):
-        storage.root = storage.root.copy()
-        for ref, mfn in list(storage.members.values()):
-            m = ref()
-            if m is not None:
-                m._data = mfn(storage.root)
+        storage.move_to(storage.root.copy())
     return storage.root
 
 
