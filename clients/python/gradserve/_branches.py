@@ -372,6 +372,8 @@ def _fill_undef(x, other):
             return Tensor(np.zeros(tuple(other.shape), dtype=other._dtype))
         if isinstance(other, (tuple, list)):
             return type(other)(_fill_undef(UNDEF, o) for o in other)
+        if isinstance(other, dict):  # (not the other side's Tensors themselves: they are its trace's)
+            return {k: _fill_undef(UNDEF, v) for k, v in other.items()}
         return other
     if isinstance(x, (tuple, list)) and isinstance(other, (tuple, list)) and len(x) == len(other) and \
             not isinstance(x, Tensor) and not isinstance(other, Tensor):
@@ -383,8 +385,12 @@ def _traced(v) -> bool:
     return isinstance(v, Tensor) and v._data is None
 
 
-def run_if(test, true_fn, false_fn, state: tuple, names: tuple):
-    """`if test:` of rewritten code: Python's when test is a value, a cond of one trace per side when traced."""
+def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = False):
+    """`if test:` of rewritten code: Python's when test is a value, a cond of one trace per side when traced.
+    returns: an `if` of _rewrite's single exit, whose side that returned (`_gs_ret` the Python True) leaves
+    every name but the return value and the flag unset (no later code reads them: they join no cond)."""
+    if returns and "_gs_ret" in names:
+        true_fn, false_fn = _dead_after_return(true_fn, names), _dead_after_return(false_fn, names)
     if not _traced(test):
         return (true_fn if test else false_fn)(*state)
     note_if(test)
@@ -416,6 +422,18 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple):
             _tls.by_value -= 1
     finally:
         _inplace_state.done()
+
+
+_EXIT = ("_gs_ret", "_gs_rv")  # (_rewrite's return flag and value)
+
+
+def _dead_after_return(side, names: tuple):
+    def returned_or_not(*state):
+        out = side(*state)
+        if out[names.index("_gs_ret")] is not True:
+            return out
+        return tuple(v if n in _EXIT else UNDEF for n, v in zip(names, out))
+    return returned_or_not
 
 
 class logic:

@@ -396,7 +396,9 @@ class _Jumps(ast.NodeTransformer):
         setattr(node, "_gs_returns", returns)
         out: list[ast.stmt] = [_set(brk, False), _set(cnt, False), node]
         if returns and self.depth == 0:
-            out.append(ast.If(test=_name("_gs_ret"), body=[ast.Return(value=_name("_gs_rv"))], orelse=[]))
+            leave = ast.If(test=_name("_gs_ret"), body=[ast.Return(value=_name("_gs_rv"))], orelse=[])
+            setattr(leave, "_gs_loop_exit", True)  # (pass 2b folds it into its own flag)
+            out.append(leave)
         return out
 
     visit_While = visit_For = _loop
@@ -433,6 +435,67 @@ class _Jumps(ast.NodeTransformer):
         return out, False
 
 
+# -- pass 2b: one exit --------------------------------------------------------------------------------------
+class _SingleExit:
+    """A function whose `if`s (outside loops) hold a `return`: each `return v` as `_gs_rv = v; _gs_ret = True`,
+    the statements after an `if` that may have returned under `if _gs_.go(_gs_ret):`, and one `return _gs_rv`
+    at the end, so that pass 3 makes each such `if` a cond (each side traced once) instead of leaving its
+    test's bool() to the branch explorer (which re-runs the whole function per side: 2^(k+1)-1 runs for a
+    helper with an early return called k times)."""
+
+    @staticmethod
+    def applies(body) -> bool:
+        """Whether an `if` holds a return, and every return stands in `if`s only (not in a with / try / match
+        or a loop pass 2 left Python's: those keep Python's return, and the explorer)."""
+        found = False
+
+        def walk(stmts) -> bool:
+            nonlocal found
+            for s in stmts:
+                if isinstance(s, ast.If):
+                    if any(isinstance(n, ast.Return) for n in _own([s])):
+                        found = True
+                    if not (walk(s.body) and walk(s.orelse)):
+                        return False
+                elif not isinstance(s, ast.Return) and any(isinstance(n, ast.Return) for n in _own([s])):
+                    return False
+            return True
+        return walk(body) and found
+
+    def rewrite(self, body) -> list:
+        if not (body and isinstance(body[-1], ast.Return)):
+            body = body + [ast.Return(value=None)]  # (falling off the end returns None)
+        out, _ = self._block(body)
+        return out + [ast.Return(value=_name("_gs_rv"))]
+
+    def _block(self, stmts) -> "tuple[list[ast.stmt], bool]":
+        """(stmts with their returns as the flag and what follows a possible return guarded, whether any may
+        return)."""
+        out: list[ast.stmt] = []
+        for i, s in enumerate(stmts):
+            if isinstance(s, ast.Return):
+                out += [_set("_gs_rv", s.value or ast.Constant(None)), _set("_gs_ret", True)]
+                return out, True  # the rest of this block never runs
+            if getattr(s, "_gs_loop_exit", False):
+                pass  # a loop's `if _gs_ret: return _gs_rv`: the loop has set the flag and the value
+            elif isinstance(s, ast.If) and any(isinstance(n, ast.Return) for n in _own([s])):
+                s.body, _ = self._block(s.body)
+                s.orelse, _ = self._block(s.orelse)
+                setattr(s, "_gs_exit", True)
+                out.append(s)
+            else:
+                out.append(s)
+                continue
+            rest, _ = self._block(stmts[i + 1:])
+            if rest:  # (its other side: the function has returned, said by a Python True: see run_if's `returns`)
+                guard = ast.copy_location(ast.If(test=_helper("go", _name("_gs_ret")), body=rest,
+                                                 orelse=[_set("_gs_ret", True)]), s)
+                setattr(guard, "_gs_exit", True)
+                out.append(guard)
+            return out, True
+        return out, False
+
+
 def _flatten(stmts):
     return [s for b in stmts for s in (b if isinstance(b, list) else [b])]
 
@@ -463,6 +526,8 @@ class _Functional(ast.NodeTransformer):
         call = _helper("if_", _test(node.test), _name(t.name), _name(f.name),
                        _helper("vals", ast.Call(func=_name("locals"), args=[], keywords=[]), _strs(names)),
                        _strs(names))
+        if getattr(node, "_gs_exit", False):  # (pass 2b's: a side that returned leaves only the return value)
+            call.keywords = [ast.keyword(arg="returns", value=ast.Constant(True))]
         return [t, f, ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)]
 
     def visit_While(self, node: ast.While):
@@ -523,7 +588,10 @@ def _rewrite_function(f: types.FunctionType):
         _Raises().visit(s))))))) for s in fdef.body]
     jumps = _Jumps()
     fdef.body = _flatten([jumps.visit(s) for s in fdef.body])
-    if jumps.returns:
+    one_exit = _SingleExit.applies(fdef.body)
+    if one_exit:
+        fdef.body = _SingleExit().rewrite(fdef.body)
+    if jumps.returns or one_exit:
         fdef.body = [_set("_gs_ret", False), _set("_gs_rv", _helper("undef"))] + fdef.body
     functional = _Functional(_names_read(fdef))
     fdef.body = _flatten([functional.visit(s) for s in fdef.body])
