@@ -236,6 +236,21 @@ class _Calls(ast.NodeTransformer):
         return node
 
 
+# -- pass 1: zero-argument super() -------------------------------------------------------------------------
+def _explicit_super(fdef: ast.FunctionDef) -> None:
+    """`super()` as `super(__class__, self)` (self: the method's first parameter, never assigned): a
+    zero-argument super() reads the frame's first argument, which is another in the functions passes 2b and
+    3 make of a method's code (after an early return, a side of an `if`)."""
+    a = fdef.args
+    first = (a.posonlyargs + a.args)[:1]
+    if not first or first[0].arg in _assigned(fdef.body):
+        return
+    for n in _own(fdef.body):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "super" and not n.args \
+                and not n.keywords:
+            n.args = [_name("__class__"), _name(first[0].arg)]
+
+
 # -- pass 1a: raise -----------------------------------------------------------------------------------------
 class _Raises(ast.NodeTransformer):
     """`raise E(args)` / `raise E` (E a name) as `raise _gs_.raise_('E', lambda: E, lambda: (args,))` and the
@@ -581,6 +596,8 @@ def _rewrite_function(f: types.FunctionType):
                            for n in _own(fdef.body)):
         return None
     loads = _graph_names.free_loads(fdef)  # (before the passes below add names of their own)
+    if "__class__" in f.__code__.co_freevars:
+        _explicit_super(fdef)
     ranges = _Ranges()
     fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
     stores = _Stores(_locals_of(fdef))
