@@ -30,7 +30,8 @@ class BranchJoinError(TypeError):
     def locate(self, frame: types.FrameType | None) -> None:
         """Add the code of the user function whose `if` this is (frame: the `if`'s, or one inside gradserve
         below it: the nearest outside gradserve above it is taken)."""
-        while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_HERE):
+        while frame is not None and (os.path.abspath(frame.f_code.co_filename).startswith(_HERE) or
+                                     frame.f_code.co_name.startswith("_gs_fn")):  # (_rewrite's sides of an if)
             frame = frame.f_back
         if self.located or frame is None:
             return
