@@ -19,6 +19,15 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
    `_gs_ret` / `_gs_rv` for a return), and the statements after a jump run under `if <no flag set>:`; a
    `while` also tests the break flag, a `for` leaves Python's loop once the flag is a known True, and
    after the outermost loop `if _gs_ret: return _gs_rv` returns;
+2b. one exit: in a function where an `if` (outside loops) holds a `return`, each `return v` becomes
+   `_gs_rv = v; _gs_ret = True`, the statements after an `if` that may have returned run under
+   `if _gs_.go(_gs_ret):` (whose other side sets the flag: the function has returned) and the function ends
+   with one `return _gs_rv`; so each such `if` is a cond of pass 3 (each side traced once), where the branch
+   explorer re-ran the whole function per side (a helper with an early return called k times: 2^(k+1)-1
+   runs of construct). A side that returned leaves only the value and the flag (run_if's `returns`): what
+   it assigned joins no cond with the other side. Two sides' return values of other kinds of tree (a Tensor
+   against a tuple) are MindSpore's join TypeError; of one kind but other constants / keys (None against a
+   Tensor, other dict keys), the side taken by this call's values, as MindSpore's graph runs them;
 3. ifs: `if test: A else: B` without a `return` inside (nor a break / continue of an enclosing loop; a
    nested loop's are its own) becomes two functions of the names A and B assign and the function reads,
    and `names = _gs_.if_(test, true_fn, false_fn, names...)`: a cond when test is traced (each side traced
@@ -27,8 +36,10 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
 
 A name not bound yet where a branch or loop starts enters as UNDEF (a branch that leaves it so takes the
 other side's value's zeros; a loop learns its type from one probe trace of the body). An `if` with a
-`return` stays Python's; `bool()` of its traced test is then the branch explorer's (see _branches).
-A function whose source cannot be read, or that uses global / nonlocal / yield, is left as it is.
+`return` pass 2b cannot reach (a return inside a with / try / match, or in a loop pass 2 leaves Python's)
+stays Python's; `bool()` of its traced test is then the branch explorer's (see _branches), as in a
+function whose source cannot be read, or that uses global / nonlocal / yield, which is left as it is.
+A zero-argument `super()` becomes `super(__class__, self)`: passes 2b and 3 move code into nested functions.
 """
 from __future__ import annotations
 
