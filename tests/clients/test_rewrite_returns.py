@@ -92,18 +92,23 @@ def _chain_np(x):
 CHAIN_POINTS = ([2.0, 2.0], [1.0, 0.6], [0.1, 0.2], [1.2, 1.1], [1.4, 0.2], [1.45, 1.5])
 
 
-def test_if_elif_else_nested_ifs_and_a_loops_return_give_numpys_values_from_one_trace(fake, graph_mode):
+def _numpys_values_from_one_trace(fn, fn_np, points):
+    """jit(fn) at each point against NumPy's fn_np, bit for bit, and fn run once (one trace for them all)."""
     runs = []
 
     def counted(x):
         runs.append(1)
-        return _chain(x)
+        return fn(x)
 
-    f = gs.jit(counted)
-    for v in CHAIN_POINTS:
+    jf = gs.jit(counted)
+    for v in points:
         x = np.array(v, np.float32)
-        np.testing.assert_array_equal(f(Tensor(x)).asnumpy(), _chain_np(x), err_msg=str(v))
+        np.testing.assert_array_equal(jf(Tensor(x)).asnumpy(), fn_np(x), err_msg=str(v))
     assert len(runs) == 1
+
+
+def test_if_elif_else_nested_ifs_and_a_loops_return_give_numpys_values_from_one_trace(fake, graph_mode):
+    _numpys_values_from_one_trace(_chain, _chain_np, CHAIN_POINTS)
 
 
 def _three_ways(x):
@@ -232,17 +237,7 @@ def _doubles_until_np(x):
 
 
 def test_a_return_inside_a_loop_on_a_traced_test_composes(fake, graph_mode):
-    runs = []
-
-    def f(x):
-        runs.append(1)
-        return _doubles_until(x)
-
-    jf = gs.jit(f)
-    for v in ([1.0, 2.0], [20.0, 1.0], [0.01, 0.01]):
-        x = np.array(v, np.float32)
-        np.testing.assert_array_equal(jf(Tensor(x)).asnumpy(), _doubles_until_np(x))
-    assert len(runs) == 1
+    _numpys_values_from_one_trace(_doubles_until, _doubles_until_np, ([1.0, 2.0], [20.0, 1.0], [0.01, 0.01]))
 
 
 class _Base(nn.Cell):
