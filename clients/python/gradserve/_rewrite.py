@@ -486,7 +486,8 @@ class _SingleExit:
                 elif not isinstance(s, ast.Return) and any(isinstance(n, ast.Return) for n in _own([s])):
                     return False
             return True
-        return walk(body) and found
+        # (a `del` in code moved into a side's function would unbind that function's name, not the caller's)
+        return walk(body) and found and not any(isinstance(n, ast.Delete) for n in _own(body))
 
     def rewrite(self, body) -> list:
         if not (body and isinstance(body[-1], ast.Return)):
