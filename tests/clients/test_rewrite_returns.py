@@ -154,6 +154,27 @@ def test_tuples_none_and_names_dead_after_a_return_as_mindspore(fake, graph_mode
     np.testing.assert_allclose(gs.jit(_dead_of_another_structure)(x).asnumpy(), dead, rtol=1e-6)
 
 
+def _lists(x):
+    if x.sum() > 1:
+        return [x, x * 2]
+    return [x * 3, x]
+
+
+def test_lists_on_both_sides_join_in_one_trace(fake, graph_mode):
+    runs = []
+
+    def f(x):
+        runs.append(1)
+        return _lists(x)
+
+    jf = gs.jit(f)
+    for v, want in (([0.5, 1.0], [[0.5, 1.0], [1.0, 2.0]]), ([0.1, 0.2], [[0.3, 0.6], [0.1, 0.2]])):
+        out = jf(Tensor(np.array(v, np.float32)))
+        assert isinstance(out, list)
+        np.testing.assert_allclose([t.asnumpy() for t in out], want, rtol=1e-6)
+    assert len(runs) == 1  # (the zeros the side that has not returned yet holds are a list, not a constant)
+
+
 def _tensor_or_tuple(x):
     if x.sum() > 1:
         return x
