@@ -66,9 +66,9 @@ _CONTAINERS = ("tuple", "list", "dict")
 
 def _clashing_constants(a, b) -> bool:
     """Whether two output tree defs (_trace.flatten_out's) hold, at one place, constants of other types (a
-    string against a list or a number) or containers of other kinds (a Tensor against a tuple). Other differences (a dict's keys, None against a Tensor where the
-    rewritten loops carry one) are left to the caller: MindSpore 2.10's graphs run some of those as the side
-    taken."""
+    string against a list or a number) or containers of other kinds (a Tensor against a tuple). Other
+    differences (a dict's keys, None against a Tensor where the rewritten loops carry one) are left to the
+    caller: MindSpore 2.10's graphs run some of those as the side taken."""
     if a == b:
         return False
     if a == "*" or b == "*":  # a value (a Tensor, a number) against a string constant or a tuple / list / dict

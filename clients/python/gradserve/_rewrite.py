@@ -492,35 +492,31 @@ class _SingleExit:
     def rewrite(self, body) -> list:
         if not (body and isinstance(body[-1], ast.Return)):
             body = body + [ast.Return(value=None)]  # (falling off the end returns None)
-        out, _ = self._block(body)
-        return out + [ast.Return(value=_name("_gs_rv"))]
+        return self._block(body) + [ast.Return(value=_name("_gs_rv"))]
 
-    def _block(self, stmts) -> "tuple[list[ast.stmt], bool]":
-        """(stmts with their returns as the flag and what follows a possible return guarded, whether any may
-        return)."""
+    def _block(self, stmts) -> list:
+        """stmts with their returns as the flag and the value, and what follows a possible return guarded."""
         out: list[ast.stmt] = []
         for i, s in enumerate(stmts):
             if isinstance(s, ast.Return):
-                out += [_set("_gs_rv", s.value or ast.Constant(None)), _set("_gs_ret", True)]
-                return out, True  # the rest of this block never runs
+                return out + [_set("_gs_rv", s.value or ast.Constant(None)), _set("_gs_ret", True)]  # (rest: dead)
             if getattr(s, "_gs_loop_exit", False):
                 pass  # a loop's `if _gs_ret: return _gs_rv`: the loop has set the flag and the value
             elif isinstance(s, ast.If) and any(isinstance(n, ast.Return) for n in _own([s])):
-                s.body, _ = self._block(s.body)
-                s.orelse, _ = self._block(s.orelse)
+                s.body, s.orelse = self._block(s.body), self._block(s.orelse)
                 setattr(s, "_gs_exit", True)
                 out.append(s)
             else:
                 out.append(s)
                 continue
-            rest, _ = self._block(stmts[i + 1:])
+            rest = self._block(stmts[i + 1:])
             if rest:  # (its other side: the function has returned, said by a Python True: see run_if's `returns`)
                 guard = ast.copy_location(ast.If(test=_helper("go", _name("_gs_ret")), body=rest,
                                                  orelse=[_set("_gs_ret", True)]), s)
                 setattr(guard, "_gs_exit", True)
                 out.append(guard)
-            return out, True
-        return out, False
+            return out
+        return out
 
 
 def _flatten(stmts):
