@@ -49,7 +49,7 @@ class _Steps(nn.Cell):
 def test_a_helper_with_an_early_return_called_k_times_traces_construct_once(fake, graph_mode, k):
     net = _Steps(k)
     RUNS.clear()
-    for v in ([0.5, 1.0], [20.0, 1.0], [3.0, 4.0], [9.0, 2.5], [0.5, 1.0]):  # (every pattern of sides for k <= 3)
+    for v in ([0.5, 1.0], [20.0, 1.0], [3.0, 4.0], [9.0, 2.5], [0.5, 1.0]):  # (sides mixed along the k steps)
         x = np.array(v, np.float32)
         want = x
         for _ in range(k):
