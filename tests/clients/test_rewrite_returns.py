@@ -320,3 +320,23 @@ def test_vmap_takes_each_rows_side(fake, graph_mode):
     np.testing.assert_allclose(out, want, rtol=1e-6)
     g = ops.vmap(ops.grad(_cube_or_square))(Tensor(x)).asnumpy()
     np.testing.assert_allclose(g, [3 * r * r if r.sum() > 1 else 2 * r for r in x], rtol=1e-6)
+
+
+CALLS = 0
+
+
+def _counts_globally(x):
+    global CALLS
+    CALLS += 1
+    if x.sum() > 1:
+        return x * 2
+    return x - 1
+
+
+def test_a_function_with_global_is_left_to_the_branch_explorer(fake, graph_mode):
+    global CALLS
+    f = gs.jit(_counts_globally)
+    CALLS = 0
+    np.testing.assert_array_equal(f(Tensor(np.array([0.5, 1.0], np.float32))).asnumpy(), [1.0, 2.0])
+    assert CALLS == 3  # not rewritten: the trace, then one re-run a side
+    np.testing.assert_allclose(f(Tensor(np.array([0.1, 0.2], np.float32))).asnumpy(), [-0.9, -0.8], rtol=1e-6)
