@@ -30,7 +30,8 @@ class BranchJoinError(TypeError):
     def locate(self, frame: types.FrameType | None) -> None:
         """Add the code of the user function whose `if` this is (frame: the `if`'s, or one inside gradserve
         below it: the nearest outside gradserve above it is taken)."""
-        while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_HERE):
+        while frame is not None and (os.path.abspath(frame.f_code.co_filename).startswith(_HERE) or
+                                     frame.f_code.co_name.startswith("_gs_fn")):  # (_rewrite's sides of an if)
             frame = frame.f_back
         if self.located or frame is None:
             return
@@ -60,18 +61,23 @@ def refuse_number_against_tensor(number, tensor) -> None:
                               f"where the other gives a Tensor of {tensor.dtype}{list(tensor.shape)}.")
 
 
+_CONTAINERS = ("tuple", "list", "dict")
+
+
 def _clashing_constants(a, b) -> bool:
     """Whether two output tree defs (_trace.flatten_out's) hold, at one place, constants of other types (a
-    string against a list or a number). Other differences (a dict's keys, None against a Tensor where the
-    rewritten loops carry one) are left to the caller: MindSpore 2.10's graphs run some of those as the side
-    taken."""
+    string against a list or a number) or containers of other kinds (a Tensor against a tuple). Other
+    differences (a dict's keys, None against a Tensor where the rewritten loops carry one) are left to the
+    caller: MindSpore 2.10's graphs run some of those as the side taken."""
     if a == b:
         return False
-    if a == "*" or b == "*":  # a value (a Tensor, a number) against a string constant
-        other = b if a == "*" else a
-        return other[0] == "static" and isinstance(other[1], str)
+    if a == "*" or b == "*":  # a value (a Tensor, a number) against a string constant or a tuple / list / dict
+        other = b if a == "*" else a  # (MindSpore 2.10: `return x` against `return x, y` is the join TypeError)
+        return other[0] == "static" and isinstance(other[1], str) or other[0] in _CONTAINERS
     if a[0] == "static" and b[0] == "static":
         return type(a[1]) is not type(b[1])
+    if a[0] != b[0] and a[0] in _CONTAINERS and b[0] in _CONTAINERS:
+        return True  # a list against a tuple (a tuple of one length against another is not refused)
     if a[0] in ("static", "pynum") or a[:-1] != b[:-1] or len(a[-1]) != len(b[-1]):
         return False
     return any(_clashing_constants(x, y) for x, y in zip(a[-1], b[-1]))

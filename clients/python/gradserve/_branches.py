@@ -109,8 +109,9 @@ def decide(t: Tensor):
 
 
 def in_branch() -> bool:
-    """Whether the code running is on one side of an `if` emitted as a cond (past a decision of a replay)."""
-    return any(isinstance(e, _Explorer) and e.seen for e in _stack())
+    """Whether the code running is on one side of an `if` emitted as a cond (past a decision of a replay, or
+    in a side of run_if's)."""
+    return getattr(_tls, "sides", 0) > 0 or any(isinstance(e, _Explorer) and e.seen for e in _stack())
 
 
 def refuse_read_in_branch() -> bool:
@@ -267,7 +268,11 @@ def _emit_cond(pred: Tensor, true_side, false_side):
                  tuple(wrote_t.get(id(t), (t, t))[1] for t in written), _attr_writes.side_values(attrs, attrs_t))
         out_f = (out_f, tuple(_param_value(after_f, p) for p in params),
                  tuple(wrote_f.get(id(t), (t, t))[1] for t in written), _attr_writes.side_values(attrs, attrs_f))
-    out_t, out_f = _fill_undef(out_t, out_f), _fill_undef(out_f, out_t)
+    with active(tt):  # (in a list, a side's zeros are its trace's: a list of constants is a constant)
+        filled_t = _fill_undef(out_t, out_f)
+    with active(ft):
+        out_f = _fill_undef(out_f, out_t)
+    out_t = filled_t
     lt, tdt = flatten_out(_mark_numbers(out_t))
     lf, tdf = flatten_out(_mark_numbers(out_f))
     _same_structures(tdt, tdf)
@@ -364,18 +369,24 @@ def _leaf(x, other) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _fill_undef(x, other):
+def _fill_undef(x, other, in_list: bool = False):
     """x with each UNDEF where `other` has a value replaced by that value's zeros (or the value itself
-    when static): the side that never assigned a name gives something of the same type."""
+    when static): the side that never assigned a name gives something of the same type. In a list the zeros
+    are ops of the active trace (a list of constant Tensors is a constant of the graph, not a list output:
+    `return [x, y]` after an early return)."""
     if x is UNDEF and other is not UNDEF:
         if isinstance(other, Tensor):
+            if in_list:
+                return ops.zeros(tuple(other.shape), other.dtype)
             return Tensor(np.zeros(tuple(other.shape), dtype=other._dtype))
         if isinstance(other, (tuple, list)):
-            return type(other)(_fill_undef(UNDEF, o) for o in other)
+            return type(other)(_fill_undef(UNDEF, o, in_list or isinstance(other, list)) for o in other)
+        if isinstance(other, dict):  # (not the other side's Tensors themselves: they are its trace's)
+            return {k: _fill_undef(UNDEF, v, in_list) for k, v in other.items()}
         return other
     if isinstance(x, (tuple, list)) and isinstance(other, (tuple, list)) and len(x) == len(other) and \
             not isinstance(x, Tensor) and not isinstance(other, Tensor):
-        return type(x)(_fill_undef(a, b) for a, b in zip(x, other))
+        return type(x)(_fill_undef(a, b, in_list or isinstance(x, list)) for a, b in zip(x, other))
     return x
 
 
@@ -383,16 +394,26 @@ def _traced(v) -> bool:
     return isinstance(v, Tensor) and v._data is None
 
 
-def run_if(test, true_fn, false_fn, state: tuple, names: tuple):
-    """`if test:` of rewritten code: Python's when test is a value, a cond of one trace per side when traced."""
+def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = False):
+    """`if test:` of rewritten code: Python's when test is a value, a cond of one trace per side when traced.
+    returns: an `if` of _rewrite's single exit, whose side that returned (`_gs_ret` the Python True) leaves
+    every name but the return value and the flag unset (no later code reads them: they join no cond)."""
+    if returns and "_gs_ret" in names:
+        true_fn, false_fn = _dead_after_return(true_fn, names), _dead_after_return(false_fn, names)
     if not _traced(test):
         return (true_fn if test else false_fn)(*state)
     note_if(test)
     cond = _truth(test)  # (its refusal is the condition's, never decided by the value below)
+    if any(isinstance(e, _ByValue) for e in _stack()):  # explore's run deciding each `if` by its value
+        return (true_fn if _ByValue().decide(test) else false_fn)(*state)
     start, mark, attrs_at = _param_state.snapshot(), _inplace_state.mark(), _attr_writes.mark(current())
     try:
-        return _emit_cond(cond, lambda: explore(lambda: true_fn(*state)),
-                          lambda: explore(lambda: false_fn(*state)))
+        _tls.sides = getattr(_tls, "sides", 0) + 1  # (a value read in a side: explore's run by value: in_branch)
+        try:
+            return _emit_cond(cond, lambda: explore(lambda: true_fn(*state)),
+                              lambda: explore(lambda: false_fn(*state)))
+        finally:
+            _tls.sides -= 1
     except BranchJoinError as e:
         e.locate(sys._getframe())
         raise
@@ -416,6 +437,18 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple):
             _tls.by_value -= 1
     finally:
         _inplace_state.done()
+
+
+_EXIT = ("_gs_ret", "_gs_rv")  # (_rewrite's return flag and value)
+
+
+def _dead_after_return(side, names: tuple):
+    def returned_or_not(*state):
+        out = side(*state)
+        if out[names.index("_gs_ret")] is not True:
+            return out
+        return tuple(v if n in _EXIT else UNDEF for n, v in zip(names, out))
+    return returned_or_not
 
 
 class logic:

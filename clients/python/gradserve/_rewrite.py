@@ -19,6 +19,15 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
    `_gs_ret` / `_gs_rv` for a return), and the statements after a jump run under `if <no flag set>:`; a
    `while` also tests the break flag, a `for` leaves Python's loop once the flag is a known True, and
    after the outermost loop `if _gs_ret: return _gs_rv` returns;
+2b. one exit: in a function where an `if` (outside loops) holds a `return`, each `return v` becomes
+   `_gs_rv = v; _gs_ret = True`, the statements after an `if` that may have returned run under
+   `if _gs_.go(_gs_ret):` (whose other side sets the flag: the function has returned) and the function ends
+   with one `return _gs_rv`; so each such `if` is a cond of pass 3 (each side traced once), where the branch
+   explorer re-ran the whole function per side (a helper with an early return called k times: 2^(k+1)-1
+   runs of construct). A side that returned leaves only the value and the flag (run_if's `returns`): what
+   it assigned joins no cond with the other side. Two sides' return values of other kinds of tree (a Tensor
+   against a tuple) are MindSpore's join TypeError; of one kind but other constants / keys (None against a
+   Tensor, other dict keys), the side taken by this call's values, as MindSpore's graph runs them;
 3. ifs: `if test: A else: B` without a `return` inside (nor a break / continue of an enclosing loop; a
    nested loop's are its own) becomes two functions of the names A and B assign and the function reads,
    and `names = _gs_.if_(test, true_fn, false_fn, names...)`: a cond when test is traced (each side traced
@@ -27,8 +36,10 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
 
 A name not bound yet where a branch or loop starts enters as UNDEF (a branch that leaves it so takes the
 other side's value's zeros; a loop learns its type from one probe trace of the body). An `if` with a
-`return` stays Python's; `bool()` of its traced test is then the branch explorer's (see _branches).
-A function whose source cannot be read, or that uses global / nonlocal / yield, is left as it is.
+`return` pass 2b cannot reach (a return inside a with / try / match, or in a loop pass 2 leaves Python's)
+stays Python's; `bool()` of its traced test is then the branch explorer's (see _branches), as in a
+function whose source cannot be read, or that uses global / nonlocal / yield, which is left as it is.
+A zero-argument `super()` becomes `super(__class__, self)`: passes 2b and 3 move code into nested functions.
 """
 from __future__ import annotations
 
@@ -236,6 +247,21 @@ class _Calls(ast.NodeTransformer):
         return node
 
 
+# -- pass 1: zero-argument super() -------------------------------------------------------------------------
+def _explicit_super(fdef: ast.FunctionDef) -> None:
+    """`super()` as `super(__class__, self)` (self: the method's first parameter, never assigned): a
+    zero-argument super() reads the frame's first argument, which is another in the functions passes 2b and
+    3 make of a method's code (after an early return, a side of an `if`)."""
+    a = fdef.args
+    first = (a.posonlyargs + a.args)[:1]
+    if not first or first[0].arg in _assigned(fdef.body):
+        return
+    for n in _own(fdef.body):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "super" and not n.args \
+                and not n.keywords:
+            n.args = [_name("__class__"), _name(first[0].arg)]
+
+
 # -- pass 1a: raise -----------------------------------------------------------------------------------------
 class _Raises(ast.NodeTransformer):
     """`raise E(args)` / `raise E` (E a name) as `raise _gs_.raise_('E', lambda: E, lambda: (args,))` and the
@@ -396,7 +422,9 @@ class _Jumps(ast.NodeTransformer):
         setattr(node, "_gs_returns", returns)
         out: list[ast.stmt] = [_set(brk, False), _set(cnt, False), node]
         if returns and self.depth == 0:
-            out.append(ast.If(test=_name("_gs_ret"), body=[ast.Return(value=_name("_gs_rv"))], orelse=[]))
+            leave = ast.If(test=_name("_gs_ret"), body=[ast.Return(value=_name("_gs_rv"))], orelse=[])
+            setattr(leave, "_gs_loop_exit", True)  # (pass 2b folds it into its own flag)
+            out.append(leave)
         return out
 
     visit_While = visit_For = _loop
@@ -433,6 +461,64 @@ class _Jumps(ast.NodeTransformer):
         return out, False
 
 
+# -- pass 2b: one exit --------------------------------------------------------------------------------------
+class _SingleExit:
+    """A function whose `if`s (outside loops) hold a `return`: each `return v` as `_gs_rv = v; _gs_ret = True`,
+    the statements after an `if` that may have returned under `if _gs_.go(_gs_ret):`, and one `return _gs_rv`
+    at the end, so that pass 3 makes each such `if` a cond (each side traced once) instead of leaving its
+    test's bool() to the branch explorer (which re-runs the whole function per side: 2^(k+1)-1 runs for a
+    helper with an early return called k times)."""
+
+    @staticmethod
+    def applies(body) -> bool:
+        """Whether an `if` holds a return, and every return stands in `if`s only (not in a with / try / match
+        or a loop pass 2 left Python's: those keep Python's return, and the explorer)."""
+        found = False
+
+        def walk(stmts) -> bool:
+            nonlocal found
+            for s in stmts:
+                if isinstance(s, ast.If):
+                    if any(isinstance(n, ast.Return) for n in _own([s])):
+                        found = True
+                    if not (walk(s.body) and walk(s.orelse)):
+                        return False
+                elif not isinstance(s, ast.Return) and any(isinstance(n, ast.Return) for n in _own([s])):
+                    return False
+            return True
+        # (a `del` in code moved into a side's function would unbind that function's name, not the caller's)
+        return walk(body) and found and not any(isinstance(n, ast.Delete) for n in _own(body))
+
+    def rewrite(self, body) -> list:
+        if not (body and isinstance(body[-1], ast.Return)):
+            body = body + [ast.Return(value=None)]  # (falling off the end returns None)
+        return self._block(body) + [ast.Return(value=_name("_gs_rv"))]
+
+    def _block(self, stmts) -> list:
+        """stmts with their returns as the flag and the value, and what follows a possible return guarded."""
+        out: list[ast.stmt] = []
+        for i, s in enumerate(stmts):
+            if isinstance(s, ast.Return):
+                return out + [_set("_gs_rv", s.value or ast.Constant(None)), _set("_gs_ret", True)]  # (rest: dead)
+            if getattr(s, "_gs_loop_exit", False):
+                pass  # a loop's `if _gs_ret: return _gs_rv`: the loop has set the flag and the value
+            elif isinstance(s, ast.If) and any(isinstance(n, ast.Return) for n in _own([s])):
+                s.body, s.orelse = self._block(s.body), self._block(s.orelse)
+                setattr(s, "_gs_exit", True)
+                out.append(s)
+            else:
+                out.append(s)
+                continue
+            rest = self._block(stmts[i + 1:])
+            if rest:  # (its other side: the function has returned, said by a Python True: see run_if's `returns`)
+                guard = ast.copy_location(ast.If(test=_helper("go", _name("_gs_ret")), body=rest,
+                                                 orelse=[_set("_gs_ret", True)]), s)
+                setattr(guard, "_gs_exit", True)
+                out.append(guard)
+            return out
+        return out
+
+
 def _flatten(stmts):
     return [s for b in stmts for s in (b if isinstance(b, list) else [b])]
 
@@ -463,6 +549,8 @@ class _Functional(ast.NodeTransformer):
         call = _helper("if_", _test(node.test), _name(t.name), _name(f.name),
                        _helper("vals", ast.Call(func=_name("locals"), args=[], keywords=[]), _strs(names)),
                        _strs(names))
+        if getattr(node, "_gs_exit", False):  # (pass 2b's: a side that returned leaves only the return value)
+            call.keywords = [ast.keyword(arg="returns", value=ast.Constant(True))]
         return [t, f, ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)]
 
     def visit_While(self, node: ast.While):
@@ -516,6 +604,8 @@ def _rewrite_function(f: types.FunctionType):
                            for n in _own(fdef.body)):
         return None
     loads = _graph_names.free_loads(fdef)  # (before the passes below add names of their own)
+    if "__class__" in f.__code__.co_freevars:
+        _explicit_super(fdef)
     ranges = _Ranges()
     fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
     stores = _Stores(_locals_of(fdef))
@@ -523,7 +613,10 @@ def _rewrite_function(f: types.FunctionType):
         _Raises().visit(s))))))) for s in fdef.body]
     jumps = _Jumps()
     fdef.body = _flatten([jumps.visit(s) for s in fdef.body])
-    if jumps.returns:
+    one_exit = _SingleExit.applies(fdef.body)
+    if one_exit:
+        fdef.body = _SingleExit().rewrite(fdef.body)
+    if jumps.returns or one_exit:
         fdef.body = [_set("_gs_ret", False), _set("_gs_rv", _helper("undef"))] + fdef.body
     functional = _Functional(_names_read(fdef))
     fdef.body = _flatten([functional.visit(s) for s in fdef.body])

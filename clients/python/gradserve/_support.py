@@ -46,10 +46,12 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "functions they call are rewritten from their source (`if`/`elif`/`else` -> the engine's `cond`, only "
     "the taken side runs; `while` -> the engine's `while`, run at run time, at most "
     "`set_context(max_loop_trips=...)` trips, default 1000, more is an error of the run; `break` / "
-    "`continue` / `return` inside loops; `x[i] = v` and `x[i]` with a traced integer i; `for` over a range with traced bounds). Limits: "
-    "`for ... else` / `while ... else` (refused, as MindSpore does); an `if` holding a function-level "
-    "`return`, and functions whose source cannot be read, are explored by re-tracing (at most 64 "
-    "branches; a `while` there is an error).",
+    "`continue` / `return` inside loops; `return` inside `if`s, as one exit: each side traced once; `x[i] = v` "
+    "and `x[i]` with a traced integer i; `for` over a range with traced bounds). Limits: "
+    "`for ... else` / `while ... else` (refused, as MindSpore does); a `return` inside a `with` / `try` / "
+    "`match`, and functions whose source cannot be read or that use global / nonlocal / yield, are explored "
+    "by re-tracing (the function re-runs once per side of each `if` on a traced value; at most 64 branches; "
+    "a `while` there is an error).",
     "dtypes other than bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, bfloat16, float32, "
     "float64, complex64, complex128. bfloat16 Tensors hold ml_dtypes' NumPy bfloat16 (`asnumpy()` gives one, as "
     "MindSpore 2.10 gives its own); each op computes in float32 and rounds its result once (PyTorch's CPU rule), "
