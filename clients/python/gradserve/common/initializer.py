@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .. import dtype as _dt
+from .._jit_forbidden import refuse
 from .._late import late
 from .._tensor import Tensor
 
@@ -25,6 +26,10 @@ def _fans(shape) -> tuple[int, int]:
 
 
 class Initializer:
+    def __new__(cls, *args, **kwargs):
+        refuse("class", f"mindspore.common.initializer.{cls.__name__}")  # (in a program's graph: MindSpore's refusal)
+        return super().__new__(cls)
+
     def __call__(self, shape) -> np.ndarray:
         return self._sample(tuple(int(s) for s in shape))
 
@@ -228,6 +233,7 @@ _BY_NAME = {"zeros": Zero, "zero": Zero, "ones": One, "one": One, "normal": Norm
 def initializer(init, shape=None, dtype=_dt.float32) -> Tensor:
     """A Tensor of `shape` and `dtype` from `init`: a name ('normal', 'zeros', 'xavier_uniform', ...),
     an Initializer, a number, or a Tensor / array (whose shape must match)."""
+    refuse("function", "mindspore.common.initializer.initializer")  # (in a program's graph: MindSpore's refusal)
     dt = _dt.to_name(dtype)
     if isinstance(init, (Tensor, np.ndarray)):
         a = np.asarray(init._host_copy() if isinstance(init, Tensor) else init)
