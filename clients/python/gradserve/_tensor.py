@@ -451,6 +451,10 @@ class Tensor:
     # -- operators -----------------------------------------------------------------------------
     def _bin(self, op, other, reverse=False):
         if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic, list, tuple)):
+            if isinstance(other, str) and op in ("add", "sub", "mul"):  # (MindSpore 2.10's text, either side)
+                name = op.capitalize()
+                raise TypeError(f'Failed calling {name} with "{name}()(input=Tensor, other=string)".\nThe valid '
+                                f'calling should be: \n"{name}()(input=<Number, Tensor>, other=<Number, Tensor>)".')
             return NotImplemented
         if op == "sub" and not reverse and self._dtype == "bool" and _is_bool(other):
             return late.ops.logical_xor(self, other)  # MindSpore 2.10: bool - bool is bool (the difference's truth)
