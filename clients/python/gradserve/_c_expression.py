@@ -11,6 +11,7 @@ import numpy as np
 
 from ._tensor import Tensor as TensorPy  # noqa: F401  MindSpore's C++ base of Tensor: here Tensor itself (pickles)
 from .common._monad import IOMonad, UMonad  # noqa: F401  the state markers (common._monad)
+from .common.initializer import truncated_normal
 from .ops.operations._missing import module_getattr
 
 
@@ -31,14 +32,7 @@ def _random_uniform(seed: int, data: np.ndarray, low: float, high: float) -> Non
 
 
 def _truncated_normal(seed: int, data: np.ndarray, low: float, high: float, mean: float, sigma: float) -> None:
-    """Normal(mean, sigma) draws within [low, high] (those outside drawn again)."""
-    rng = np.random.default_rng(seed)
-    v = rng.normal(mean, sigma, data.shape)
-    bad = (v < low) | (v > high)
-    while bad.any():
-        v[bad] = rng.normal(mean, sigma, int(bad.sum()))
-        bad = (v < low) | (v > high)
-    data[...] = v
+    data[...] = truncated_normal(np.random.default_rng(seed), mean, sigma, low, high, data.shape)
 
 
 __getattr__ = module_getattr("mindspore._c_expression")

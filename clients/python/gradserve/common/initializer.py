@@ -83,13 +83,18 @@ class TruncatedNormal(Initializer):
         self.sigma, self.mean, self.a, self.b = sigma, mean, a, b
 
     def _sample(self, shape):
-        v = np.random.normal(self.mean, self.sigma, shape)
-        lo, hi = self.mean + self.a * self.sigma, self.mean + self.b * self.sigma
+        return truncated_normal(np.random, self.mean, self.sigma, self.mean + self.a * self.sigma,
+                                self.mean + self.b * self.sigma, shape)
+
+
+def truncated_normal(rng, mean, sigma, lo, hi, shape) -> np.ndarray:
+    """normal(mean, sigma) draws of rng (np.random or a Generator) within [lo, hi]: those outside drawn again."""
+    v = rng.normal(mean, sigma, shape)
+    bad = (v < lo) | (v > hi)
+    while bad.any():
+        v[bad] = rng.normal(mean, sigma, int(bad.sum()))
         bad = (v < lo) | (v > hi)
-        while bad.any():
-            v[bad] = np.random.normal(self.mean, self.sigma, int(bad.sum()))
-            bad = (v < lo) | (v > hi)
-        return v
+    return v
 
 
 class Uniform(Initializer):
