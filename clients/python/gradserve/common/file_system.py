@@ -2,9 +2,16 @@
 (MindSpore 2.10's basic backend; its MindIO backend is not part of gradserve)."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 
 class FileSystem:
     """create / open: Python's open, with create_args ("ab",) and open_args ("rb",) (MindSpore's basic backend)."""
+
+    create: Callable[..., Any]
+    create_args: tuple[str, ...]
+    open: Callable[..., Any]
+    open_args: tuple[str, ...]
 
     def __init__(self):
         _register_basic_file_system(self)

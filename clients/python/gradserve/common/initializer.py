@@ -33,9 +33,9 @@ class Initializer:
     def __call__(self, shape) -> np.ndarray:
         return self._sample(tuple(int(s) for s in shape))
 
-    def _sample(self, shape):
+    def _sample(self, shape) -> np.ndarray:
         """A subclass of MindSpore's kind writes into the array: `_initialize(arr)`."""
-        arr = np.zeros(shape)
+        arr: np.ndarray = np.zeros(shape)
         self._initialize(arr)
         return arr
 
