@@ -376,6 +376,8 @@ def _real_part(xp, x, dtype: str):
     return xp.real(x) if not is_complex(dtype) and complex_array(xp, x) else x
 
 
-# dout cast back to the input's dtype (an integer input is active only under grad's int_grads)
-vjp_rules["cast"] = lambda b, ins, outs, cts, dtype: [b.cast(cts[0], dtype=ins[0].dtype) if ins[0].dtype != "bool" else None]
+# dout cast back to the input's dtype (an integer or bool input is active only under grad's int_grads; a bool's
+# is MindSpore's cast of dout, True where it is non-zero: d(x * b.astype(f32))/db of x = 0.5 is True)
+vjp_rules["cast"] = lambda b, ins, outs, cts, dtype: [b.cast(cts[0], dtype=ins[0].dtype)
+                                                      if ins[0].dtype != "bool" or b.int_grads else None]
 jvp_rules["cast"] = lambda b, ins, outs, ts, dtype: [b.cast(ts[0], dtype=outs[0].dtype) if is_inexact(outs[0].dtype) else None]

@@ -11,6 +11,7 @@ from ._bprop import call_with_bprop, has_bprop
 from ._cell_buffers import BufferMethods, _Buffer, buffers_of
 from ._cell_insert import InsertMethods
 from ._jit import _with_keywords
+from ._jit_forbidden import refuse
 from ._late import late
 from ._state_dict import StateDictMethods
 from ._switch_layer import SwitchedCell
@@ -251,12 +252,15 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         return [p for _, p in self.parameters_and_names()]
 
     def get_parameters(self, expand: bool = True):
+        refuse("function", "mindspore.nn.cell.Cell.get_parameters")  # (in a program's graph: MindSpore's refusal)
         return iter(self._own_and_child_params())
 
     def trainable_params(self, recurse: bool = True) -> list[Parameter]:
+        refuse("function", "mindspore.nn.cell.Cell.trainable_params")
         return [p for p in self._own_and_child_params() if p.requires_grad]
 
     def untrainable_params(self, recurse: bool = True) -> list[Parameter]:
+        refuse("function", "mindspore.nn.cell.Cell.untrainable_params")
         return [p for p in self._own_and_child_params() if not p.requires_grad]
 
     def flatten_weights(self, fusion_size: int = 0) -> None:

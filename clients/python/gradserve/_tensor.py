@@ -17,6 +17,7 @@ import numpy as np
 
 from . import _private_arrays, _views
 from . import dtype as _dt
+from ._jit_forbidden import refuse
 from ._late import late  # operators and methods run ops, bound by the layers above (see _late)
 from ._misc import without_twin
 
@@ -450,6 +451,10 @@ class Tensor:
     # -- operators -----------------------------------------------------------------------------
     def _bin(self, op, other, reverse=False):
         if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic, list, tuple)):
+            if isinstance(other, str) and op in ("add", "sub", "mul"):  # (MindSpore 2.10's text, either side)
+                name = op.capitalize()
+                raise TypeError(f'Failed calling {name} with "{name}()(input=Tensor, other=string)".\nThe valid '
+                                f'calling should be: \n"{name}()(input=<Number, Tensor>, other=<Number, Tensor>)".')
             return NotImplemented
         if op == "sub" and not reverse and self._dtype == "bool" and _is_bool(other):
             return late.ops.logical_xor(self, other)  # MindSpore 2.10: bool - bool is bool (the difference's truth)
@@ -627,6 +632,7 @@ def _round(self, decimals=0):
 def _set_const_arg(self, const_arg=True):
     """Tensor.set_const_arg(const_arg=True): MindSpore compiles a const_arg Tensor's values into the graph; here
     every Tensor argument is a graph input, which gives the same values and gradients: nothing to change."""
+    refuse("Tensor", "set_const_arg")  # (in a program's graph: MindSpore's refusal)
     return self
 
 
@@ -767,6 +773,7 @@ class Parameter(Tensor):
     def set_data(self, data, slice_shape=False) -> "Parameter":
         """MindSpore 2.10: data cast to the Parameter's dtype; another shape becomes the Parameter's (its set_data
         checks no shape, slice_shape or not)."""
+        refuse("Parameter", "set_data")  # (in a program's graph: MindSpore's refusal)
         arr = _to_array(data, self._dtype)
         if arr.shape != self._shape:
             self._shape = tuple(arr.shape)
@@ -778,6 +785,7 @@ class Parameter(Tensor):
         return self
 
     def assign_value(self, value) -> "Parameter":
+        refuse("Parameter", "assign_value")
         return self.set_data(value)
 
     def set_dtype(self, dtype) -> _dt.Type:

@@ -2041,6 +2041,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     tdef: Any
     for a in args:
         if type(a) is not Tensor:
+            if _holds_itself(args, set()):  # (MindSpore 2.10's refusal and text)
+                raise RuntimeError("Detect recursion when converting python object.")
             leaves, tdef = flatten(list(args))
             sigs = tuple([_sig(x) for x in leaves])
             # a Tensor repeated in a list argument is one object in the trace (any mode): which, in the key
@@ -2088,6 +2090,18 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
             return _hook_probes.run_again(again.plan, lambda: run_program(
                 fn, args, cache=cache, label=label, names=names, graph=graph, compiled=compiled))
     return _printed(prog, _set_attr_writes(prog, res)) if prog.attr_writes or prog.prints else res
+
+
+def _holds_itself(x, open_: set) -> bool:
+    """Whether a list / tuple / dict argument contains itself at some depth (a = [1]; a.append(a))."""
+    if not isinstance(x, (list, tuple, dict)) or isinstance(x, Tensor):
+        return False
+    if id(x) in open_:
+        return True
+    open_.add(id(x))
+    found = any(_holds_itself(v, open_) for v in (x.values() if isinstance(x, dict) else x))
+    open_.discard(id(x))
+    return found
 
 
 def _printed(prog: "Program", value):

@@ -15,6 +15,7 @@ import threading
 from typing import Any
 
 from ._client import Client, normalize_device
+from ._jit_forbidden import refuse
 
 GRAPH_MODE = 0
 PYNATIVE_MODE = 1
@@ -154,6 +155,7 @@ def precompile_only() -> bool:
 
 def get_context(attr_key: str):
     """MindSpore 2.10's get_context(attr_key) (its tests pass the keyword)."""
+    refuse("function", "mindspore.context.get_context")  # (in a program's graph: MindSpore's refusal)
     if attr_key not in _state:
         raise ValueError(f"unknown context option {attr_key!r}")
     return _state[attr_key]

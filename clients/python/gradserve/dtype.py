@@ -50,6 +50,24 @@ bfloat16 = Type("bfloat16")
 half, single, double, float_ = float16, float32, float64, float32
 
 
+class _Category:
+    """MindSpore's type categories as `MultitypeFuncGraph.register` takes them (`register(mstype.number,
+    mstype.tensor_type)` is `register("Number", "Tensor")`); not element types."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __str__(self) -> str:
+        return self._name
+
+    __repr__ = __str__
+
+
+number, tensor_type = _Category("Number"), _Category("Tensor")
+
+
 def __getattr__(name: str):
     """mindspore.bool (MindSpore 2.x's spelling of bool_; a module attribute named bool would shadow the
     builtin in this module, so it is looked up here)."""

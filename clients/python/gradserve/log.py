@@ -6,6 +6,8 @@ import logging
 import os
 from typing import Any
 
+from ._jit_forbidden import refuse
+
 __all__ = ["debug", "info", "warning", "error", "critical", "get_level"]
 
 _GLOG_LEVELS = {"0": logging.DEBUG, "1": logging.INFO, "2": logging.WARNING, "3": logging.ERROR, "4": logging.CRITICAL}
@@ -19,22 +21,27 @@ def _logger() -> logging.Logger:
 
 
 def debug(msg: Any, *args: Any, **kwargs: Any) -> None:
+    refuse("function", "mindspore.log.debug")  # (in a program's graph: MindSpore's refusal)
     _logger().debug(msg, *args, **kwargs)
 
 
 def info(msg: Any, *args: Any, **kwargs: Any) -> None:
+    refuse("function", "mindspore.log.info")  # (in a program's graph: MindSpore's refusal)
     _logger().info(msg, *args, **kwargs)
 
 
 def warning(msg: Any, *args: Any, **kwargs: Any) -> None:
+    refuse("function", "mindspore.log.warning")  # (in a program's graph: MindSpore's refusal)
     _logger().warning(msg, *args, **kwargs)
 
 
 def error(msg: Any, *args: Any, **kwargs: Any) -> None:
+    refuse("function", "mindspore.log.error")  # (in a program's graph: MindSpore's refusal)
     _logger().error(msg, *args, **kwargs)
 
 
 def critical(msg: Any, *args: Any, **kwargs: Any) -> None:
+    refuse("function", "mindspore.log.critical")  # (in a program's graph: MindSpore's refusal)
     _logger().critical(msg, *args, **kwargs)
 
 

@@ -219,7 +219,8 @@ from .._overload_errors import bind as _bind_overload_errors  # noqa: E402
 from . import _fused_ada_factor, _sparse_segment_sqrt_n  # noqa: E402
 
 from . import _assert_op  # noqa: E402  Assert (h-msfid29)
-for _topic in (_fused_ada_factor, _sparse_segment_sqrt_n, _assert_op):
+from . import _nn_prims_v1  # noqa: E402  MaxPoolWithArgmax, DepthwiseConv2dNative (h-msfid34)
+for _topic in (_fused_ada_factor, _sparse_segment_sqrt_n, _assert_op, _nn_prims_v1):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 

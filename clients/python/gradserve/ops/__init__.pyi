@@ -108,6 +108,7 @@ from ._ms_names import BinaryCrossEntropy as BinaryCrossEntropy, IsFinite as IsF
 from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNorm, Pad as Pad, argmax as argmax, argmin as argmin, pad as pad
 from ._multinomial_repl import MultinomialWithReplacement as MultinomialWithReplacement, multinomial_with_replacement as multinomial_with_replacement
 from ._nms import NMSWithMask as NMSWithMask
+from ._nn_prims_v1 import DepthwiseConv2dNative as DepthwiseConv2dNative, MaxPoolWithArgmax as MaxPoolWithArgmax
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
 from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as pixel_unshuffle
 from ._prim_classes_more import InplaceUpdate as InplaceUpdate, Median as Median, SoftShrink as SoftShrink
@@ -1344,6 +1345,8 @@ __all__ = [
     'SparseSegmentSqrtN',
     'SparseSegmentSqrtNWithNumSegments',
     'Assert',
+    'MaxPoolWithArgmax',
+    'DepthwiseConv2dNative',
 ]
 
 class Acos(Primitive):

@@ -34,3 +34,23 @@ def clip_by_norm(x, max_norm, norm_type=2.0, error_if_nonfinite=False):
     coef = P.select(P.less(coef, 1.0), coef, P.ones_like(coef))  # (not scaled up when below max_norm)
     out = [P.mul(t, P.cast(coef, t.dtype)) for t in xs]
     return out[0] if single else tuple(out)  # (MindSpore 2.10 gives a tuple for a list too)
+
+
+class ClipByNorm:
+    """`_inner_ops.ClipByNorm(axis=None)(x, clip_norm)` over all of x's axes: x * clip_norm / max(l2norm, clip_norm)
+    (MindSpore 2.10's values and gradients). Over some axes only, MindSpore 2.10's CPU kernel gives values that are
+    not that formula per slice (checked: ClipByNorm(0) of a (3, 4) x scales column 1 by 0.5 / 1.91, its norm being
+    1.13); gradserve refuses those rather than give other numbers."""
+
+    def __init__(self, axis=None):
+        self.axis = axis
+
+    def __call__(self, x, clip_norm):
+        rank = len(x.shape)
+        axes = range(rank) if self.axis is None else (self.axis,) if isinstance(self.axis, int) else self.axis
+        if sorted(a % rank if rank else a for a in axes) != list(range(rank)):
+            raise NotImplementedError(f"ClipByNorm over axis {self.axis} of a rank-{rank} input: gradserve takes the "
+                                      "norm of all axes only (MindSpore 2.10's CPU values over some axes are not "
+                                      "reproduced); use ops.clip_by_norm or the formula")
+        norm = P.sqrt(P.sum(x * x, axis=tuple(range(rank)), keepdims=True))
+        return x * clip_norm / P.maximum(norm, clip_norm)

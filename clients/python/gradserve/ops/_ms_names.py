@@ -36,7 +36,9 @@ __all__ = ["subtract", "divide", "isnan", "isinf",
            "kl_div", "KLDivLoss", "binary_cross_entropy", "BinaryCrossEntropy", "SigmoidCrossEntropyWithLogits"]
 # ops.functional only (MindSpore's F): see F_ONLY
 F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "scalar_cast", "is_sequence_value_unknown",
-          "is_sequence_shape_unknown", "isconstant", "is_dynamic_sequence_element_unknown", "switch", "scalar_uadd", "scalar_usub", "scalar_log", "scalar_pow"]
+          "is_sequence_shape_unknown", "isconstant", "is_dynamic_sequence_element_unknown", "switch", "scalar_uadd", "scalar_usub", "scalar_log", "scalar_pow",
+          "scalar_add", "scalar_sub", "scalar_mul", "scalar_div", "scalar_floordiv", "scalar_mod", "scalar_lt",
+          "scalar_le", "scalar_gt", "scalar_ge", "scalar_max", "scalar_min"]
 
 
 # MindSpore's other spellings of ops that exist here under another name: one table, spelling -> the op's name
@@ -355,6 +357,62 @@ def scalar_log(x):
 def scalar_pow(x, y):
     """F.scalar_pow: x ** y of Python numbers (int ** int is an int, as MindSpore 2.10)."""
     return x ** y
+
+
+def _divisor(y, text: str = "The divisor could not be zero. But the divisor is zero now."):
+    if y == 0:  # (MindSpore 2.10's ValueError, for ints and floats alike)
+        raise ValueError(text)
+    return y
+
+
+# F.scalar_*: Python's operators on Python numbers (values checked against MindSpore 2.10: -3 // 2 is -2,
+# -3 % 2 is 1, scalar_div(3, 2) is 1.5, scalar_min(True, 2) is True)
+def scalar_add(x, y):
+    return x + y
+
+
+def scalar_sub(x, y):
+    return x - y
+
+
+def scalar_mul(x, y):
+    return x * y
+
+
+def scalar_div(x, y):
+    return x / _divisor(y)
+
+
+def scalar_floordiv(x, y):
+    return x // _divisor(y)
+
+
+def scalar_mod(x, y):
+    return x % _divisor(y, "Cannot perform modulo operation on zero.")
+
+
+def scalar_lt(x, y):
+    return x < y
+
+
+def scalar_le(x, y):
+    return x <= y
+
+
+def scalar_gt(x, y):
+    return x > y
+
+
+def scalar_ge(x, y):
+    return x >= y
+
+
+def scalar_max(x, y):
+    return max(x, y)
+
+
+def scalar_min(x, y):
+    return min(x, y)
 
 
 def scalar_cast(input_x, input_t):

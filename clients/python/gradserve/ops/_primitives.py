@@ -340,8 +340,18 @@ class Fill(Primitive):
 
 
 class Softmax(_Softmax):
-    def __init__(self, axis: int = -1):
-        super().__init__(axis=int(axis[0] if isinstance(axis, (tuple, list)) else axis))
+    def __init__(self, axis: int | tuple[int, ...] = -1):
+        axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+        self._axes = axes  # (MindSpore keeps a tuple; its checks come at the call)
+        super().__init__(axis=int(axes[0]) if len(axes) == 1 else -1)
+
+    def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
+        if not self._axes:
+            raise ValueError("For primitive[Softmax], the length of axis must be greater than or equal to 1, but got 0.")
+        if len(self._axes) > 1:  # (MindSpore's CPU kernel fails on it: a RuntimeError, no value)
+            raise RuntimeError(f"For primitive[Softmax], an axis tuple of more than one axis {self._axes} is not "
+                               "supported (MindSpore 2.10's CPU kernel refuses it too); give one axis")
+        return super().__call__(*inputs, **kwargs)
 
 
 class LogSoftmax(_LogSoftmax):

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._jit_forbidden import refuse
 from .._late import late
 from .._tensor import Parameter, Tensor
 from ..dtype import dtype_to_nptype
@@ -167,6 +168,7 @@ def _from_bytes(data: bytes, shape, dtype) -> Tensor:
 
 def _assign_value(self, value):
     """Tensor.assign_value(value): this Tensor takes value's values, shape and dtype (a Parameter: set_data)."""
+    refuse("Tensor", "assign_value")  # (in a program's graph: MindSpore's refusal)
     if isinstance(self, Parameter):
         return self.set_data(value)
     value = value if isinstance(value, Tensor) else Tensor(value)

@@ -37,10 +37,27 @@ def checked_name_seed(cls: str, name, seed) -> int:
 
 
 class Distribution(Cell):
-    """The base of the distributions (MindSpore's `Distribution`): a call's first argument names the method."""
+    """The base of the distributions (MindSpore's `Distribution(seed, dtype, name, param)`): a call's first argument
+    names the method; a method the subclass does not define is MindSpore's NotImplementedError."""
+
+    def __init__(self, seed=None, dtype=_dt.float32, name: str = "Distribution", param=None):
+        super().__init__()
+        self.seed, self.name, self.parameters = seed, name, dict(param or {})
 
     def construct(self, name: str, *args, **kwargs):
         return getattr(self, name)(*args, **kwargs)
+
+
+def _not_implemented(method: str):
+    def refuse(self, *args, **kwargs):
+        raise NotImplementedError(f"{method} is not implemented for {self.name} distribution.")  # (MindSpore's text)
+    refuse.__name__ = method
+    return refuse
+
+
+for _method in ("prob", "log_prob", "cdf", "log_cdf", "survival_function", "log_survival", "sd", "var", "mode", "mean",
+                "entropy", "kl_loss", "cross_entropy", "sample"):
+    setattr(Distribution, _method, _not_implemented(_method))
 
 
 class _Distribution(Distribution):

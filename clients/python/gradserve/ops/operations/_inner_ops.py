@@ -10,6 +10,7 @@ from ... import ops as _ops
 from ._missing import module_getattr
 from .._item_assign import setitem
 from ..._tensor import Tensor
+from .._clip_norm import ClipByNorm  # noqa: F401  (MindSpore's inner clip: an axis's l2 norm)
 
 __getattr__ = module_getattr("mindspore.ops.operations._inner_ops", _ops)
 
