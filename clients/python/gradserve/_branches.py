@@ -268,11 +268,7 @@ def _emit_cond(pred: Tensor, true_side, false_side):
                  tuple(wrote_t.get(id(t), (t, t))[1] for t in written), _attr_writes.side_values(attrs, attrs_t))
         out_f = (out_f, tuple(_param_value(after_f, p) for p in params),
                  tuple(wrote_f.get(id(t), (t, t))[1] for t in written), _attr_writes.side_values(attrs, attrs_f))
-    with active(tt):  # (in a list, a side's zeros are its trace's: a list of constants is a constant)
-        filled_t = _fill_undef(out_t, out_f)
-    with active(ft):
-        out_f = _fill_undef(out_f, out_t)
-    out_t = filled_t
+    out_t, out_f = _filled_sides(tt, ft, out_t, out_f)
     lt, tdt = flatten_out(_mark_numbers(out_t))
     lf, tdf = flatten_out(_mark_numbers(out_f))
     _same_structures(tdt, tdf)
@@ -324,6 +320,16 @@ def _emit_cond(pred: Tensor, true_side, false_side):
             _inplace_state.record(t)  # an enclosing `if` carries it on
             t._become(v)
     return out
+
+
+def _filled_sides(tt, ft, out_t, out_f):
+    """Each side's outputs with a name only the other side assigns filled with zeros made in its own trace (in a
+    list, a side's zeros are its trace's: a list of constants is a constant)."""
+    with active(tt):
+        filled_t = _fill_undef(out_t, out_f)
+    with active(ft):
+        filled_f = _fill_undef(out_f, out_t)
+    return filled_t, filled_f
 
 
 def _same_structures(tdt, tdf) -> None:
