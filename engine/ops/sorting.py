@@ -5,7 +5,13 @@ Ties: the first index wins (stable order), as in NumPy / PyTorch.
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
+from . import introselect
 from ._infer import rule_infer
+from .assignment import _host
 from .composite import dtype_name
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
@@ -51,3 +57,30 @@ defop("top_k", 1, rule_infer("top_k"), n_outputs=2,
 impl_rules["top_k"] = lambda xp, x, k, axis, largest: _sort_impl(xp, x, axis, largest, k)
 vjp_rules["top_k"] = _sort_vjp
 jvp_rules["top_k"] = _sort_jvp
+
+
+def _nth_element_impl(xp, x, k, axis, largest):
+    """Each row's first k after libstdc++'s nth_element by `>`, as MindSpore's CPU TopK(sorted=False) arranges
+    them; smallest first as ops.topk(largest=False) asks that kernel: on -x (a signed integer's minimum wraps
+    there too; unsigned and bool, which have no such kernel, by `<`)."""
+    ax = axis % x.ndim
+    host = np.moveaxis(_host(x), ax, -1)
+    rows = host.reshape(math.prod(host.shape[:-1]), host.shape[-1])
+    negate = not largest and host.dtype.kind in "fi"
+    rows = (-rows if negate else rows).tolist()
+    greater = largest or negate
+    idx = np.empty((len(rows), k), np.int64)
+    for r, v in enumerate(rows):
+        before = (lambda i, j, v=v: v[i] > v[j]) if greater else (lambda i, j, v=v: v[i] < v[j])
+        idx[r] = introselect.arrange(len(v), k, before)[:k]
+    idx = xp.asarray(np.ascontiguousarray(np.moveaxis(idx.reshape(host.shape[:-1] + (k,)), -1, ax)))
+    return xp.take_along_axis(x, idx, axis=ax), idx
+
+
+defop("top_k_unsorted", 1, rule_infer("top_k_unsorted"), n_outputs=2,
+      attrs={"k": Attr("int"), "axis": Attr("int", -1), "largest": Attr("bool", True)},
+      doc="(values, int64 indices) of the k largest (or smallest) along `axis` in the order libstdc++'s "
+          "std::nth_element leaves them (MindSpore's CPU TopK(sorted=False)); values differentiable")
+impl_rules["top_k_unsorted"] = _nth_element_impl
+vjp_rules["top_k_unsorted"] = _sort_vjp
+jvp_rules["top_k_unsorted"] = _sort_jvp

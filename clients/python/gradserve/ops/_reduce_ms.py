@@ -98,14 +98,11 @@ def sort(input_x, axis=-1, descending=False):
 
 def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpore's names
     """MindSpore 2.10 ops.topk(input, k, dim=None (last), largest=True, sorted=True): among ties the first
-    indices are taken. sorted=False with k the axis' length: the input in its own order (MindSpore's CPU kernel
-    leaves it so: std::nth_element at the end of the range moves nothing); with a smaller k the values come
-    sorted here, where that kernel leaves nth_element's arrangement (an order its docs leave unspecified)."""
+    indices are taken. sorted=False gives the order MindSpore's CPU kernel leaves: libstdc++'s nth_element
+    arrangement of the axis (engine op top_k_unsorted; k the axis' length: the input's own order), an order its
+    docs leave unspecified but one that kernel always gives for the same values."""
     axis = -1 if dim is None else int(dim)
-    if not sorted and input.ndim and int(k) == input.shape[axis]:
-        order = np.arange(input.shape[axis], dtype=np.int32).reshape((-1,) + (1,) * (input.ndim - 1 - axis % input.ndim))
-        return _primitives.apply("identity", [input], {})[0], Tensor(np.broadcast_to(order, tuple(input.shape)).copy())
-    vals, idx = P.top_k(input, k=int(k), axis=axis, largest=bool(largest))
+    vals, idx = (P.top_k if sorted else P.top_k_unsorted)(input, k=int(k), axis=axis, largest=bool(largest))
     return vals, P.cast(idx, "int32")
 
 
