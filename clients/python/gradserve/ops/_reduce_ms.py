@@ -41,6 +41,10 @@ def _extremum_with_index(x, axis, keepdims, red: str, arg: str):
     if axis is None:  # over all: the split rule (ReduceMax); the index is 0, whatever the input (MindSpore 2.10's
         # ops.max / ops.min docs print value= 0 for an extremum at flat index 5; so does its CPU run). keepdims is
         # ignored there: MindSpore 2.10 gives 0-d values and index (Tensor.max(keepdims=True) too), not [1, 1]
+        if getattr(x, "_dtype", None) == "bool":  # MindSpore 2.10 CPU's reduction kernel has no bool form (an axis:
+            # its ArgMaxWithValue / MaxDim refuse with a TypeError, as the engine's rule does)
+            raise RuntimeError("Reduce does not support this kernel data type: [Kernel Attr] all same: 0, "
+                               "input(Bool,Unknown,Bool) , output(Bool).")
         vals = getattr(P, red)(x, axis=None, keepdims=False)
         return vals, P.zeros(tuple(vals.shape), "int64")
     return _first_extremum(x, int(axis), keepdims, arg)
