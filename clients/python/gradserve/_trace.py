@@ -603,6 +603,11 @@ class Trace:
         if name is None:
             base = p.name or "param"
             name, k = base, 0
+            if p.name and name in r.param_objs and graph_semantics(self):
+                # two Parameter objects of one name in a graph (gathered in ParameterTuples, which do not
+                # rename them): MindSpore 2.10's compile refuses, as it names its graph inputs by them
+                raise RuntimeError(f"The parameter {name} , its name '{name}' already exists. Please set a unique "
+                                   "name for the parameter.")
             while name in r.param_objs:
                 k += 1
                 name = f"{base}_{k}"
