@@ -269,3 +269,40 @@ def test_summaries_are_refused_by_name():
                        (SummaryCollector, "mindspore.train.SummaryCollector")):
         with pytest.raises(NotImplementedError, match=f"{name} is not implemented by gradserve"):
             make("./summary_dir")
+
+
+def test_top_typeof():
+    from gradserve.common import dtype as mstype
+    from gradserve.ops.operations._inner_ops import TopTypeof
+
+    t = TopTypeof()
+    r = t(Tensor(1.0))
+    assert r is mstype.tensor_type and r is ms.tensor_type and isinstance(r, mstype.TensorType)
+    assert (repr(r), str(r)) == ("mindspore.tensor", "Tensor")
+    assert isinstance(t(Parameter(Tensor(1.0), name="p")), mstype.TensorType)
+    # MindSpore 2.10's (repr, str) of the others; a float's is float32
+    want = {1: ("mindspore.int", "Int"), True: ("mindspore.bool", "Bool"), (1,): ("mindspore.tuple_", "Tuple"),
+            "s": ("mindspore.string_", "String"), 1.0: ("mindspore.float32", "Float32")}
+    for v, rs in want.items():
+        assert (repr(t(v)), str(t(v))) == rs and not isinstance(t(v), mstype.TensorType)
+    for v, rs in (([1], ("mindspore.list_", "List")), ({"a": 1}, ("mindspore.Dictionary", "Dictionary")),
+                  (None, ("mindspore.type_none", "None")), (slice(1), ("mindspore.Slice", "Slice")),
+                  (..., ("mindspore.Ellipsis", "Ellipsis"))):
+        assert (repr(t(v)), str(t(v))) == rs
+
+    def judge(data, tuple_index):  # MindSpore's raise test: a bool Tensor index counts its dims
+        dims = 0
+        for index in tuple_index:
+            dims += index.ndim if isinstance(t(index), mstype.TensorType) and index.dtype == mstype.bool_ else 1
+        if dims > data.ndim:
+            raise IndexError(f"dim of index:{dims}, dim of data:{data.ndim}")
+
+    @jit
+    def bool_index(data, index):
+        judge(data, (0, index))
+        return data
+
+    data = Tensor(np.array([[0, 1], [2, 3]], np.int32))
+    with pytest.raises(IndexError, match="dim of index:3, dim of data:2"):  # MindSpore 2.10 jit: the same IndexError
+        bool_index(data, Tensor(np.array([[0, 1], [0, 1]], bool)))
+    assert bool_index(data, Tensor(np.array([0, 1], np.int32))).asnumpy().tolist() == [[0, 1], [2, 3]]

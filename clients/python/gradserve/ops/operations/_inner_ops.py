@@ -10,6 +10,7 @@ from ... import ops as _ops
 from ._missing import module_getattr
 from .._item_assign import setitem
 from ..._tensor import Tensor
+from ..._top_types import TopTypeof  # noqa: F401
 
 __getattr__ = module_getattr("mindspore.ops.operations._inner_ops", _ops)
 
