@@ -281,14 +281,13 @@ def test_top_typeof():
     assert (repr(r), str(r)) == ("mindspore.tensor", "Tensor")
     assert isinstance(t(Parameter(Tensor(1.0), name="p")), mstype.TensorType)
     # MindSpore 2.10's (repr, str) of the others; a float's is float32
-    want = {1: ("mindspore.int", "Int"), True: ("mindspore.bool", "Bool"), (1,): ("mindspore.tuple_", "Tuple"),
-            "s": ("mindspore.string_", "String"), 1.0: ("mindspore.float32", "Float32")}
-    for v, rs in want.items():
-        assert (repr(t(v)), str(t(v))) == rs and not isinstance(t(v), mstype.TensorType)
-    for v, rs in (([1], ("mindspore.list_", "List")), ({"a": 1}, ("mindspore.Dictionary", "Dictionary")),
-                  (None, ("mindspore.type_none", "None")), (slice(1), ("mindspore.Slice", "Slice")),
-                  (..., ("mindspore.Ellipsis", "Ellipsis"))):
-        assert (repr(t(v)), str(t(v))) == rs
+    want = [(1, ("mindspore.int", "Int")), (True, ("mindspore.bool", "Bool")), ((1,), ("mindspore.tuple_", "Tuple")),
+            ("s", ("mindspore.string_", "String")), (1.0, ("mindspore.float32", "Float32")),
+            ([1], ("mindspore.list_", "List")), ({"a": 1}, ("mindspore.Dictionary", "Dictionary")),
+            (None, ("mindspore.type_none", "None")), (slice(1), ("mindspore.Slice", "Slice")),
+            (..., ("mindspore.Ellipsis", "Ellipsis"))]
+    for v, rs in want:
+        assert (repr(t(v)), str(t(v))) == rs and not isinstance(t(v), mstype.TensorType), v
 
     def judge(data, tuple_index):  # MindSpore's raise test: a bool Tensor index counts its dims
         dims = 0
