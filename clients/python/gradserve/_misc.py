@@ -33,15 +33,20 @@ class MutableInt(int):
 
     # a plain list / tuple times a mutable int, wherever the list came from (a display is also rewritten to
     # dynamic_len.repeated): list * int asks the int's reflected method first when the int defines one
-    def __mul__(self, other):
-        if isinstance(other, (list, tuple)) and not isinstance(other, _TracedSequence):
+    def __mul__(self, other: Any) -> Any:
+        if _plain_sequence(other):
             return late.dynamic_len.repeated(other, self)
         return super().__mul__(other)
 
-    def __rmul__(self, other):
-        if isinstance(other, (list, tuple)) and not isinstance(other, _TracedSequence):
+    def __rmul__(self, other: Any) -> Any:
+        if _plain_sequence(other):
             return late.dynamic_len.repeated(other, self)
         return super().__rmul__(other)
+
+
+def _plain_sequence(v: Any) -> bool:
+    """A list / tuple that is not mutable() (those repeat themselves: _TracedSequence)."""
+    return isinstance(v, (list, tuple)) and not isinstance(v, _TracedSequence)
 
 
 class MutableFloat(float):
