@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import dtype as _dt
-from ._tensor import Tensor
-
 
 class TopType:
     """One top-level type: its str and repr are MindSpore's; equal to another of the same class and name."""
@@ -38,22 +35,8 @@ class TensorType(TopType):
 
 tensor_type = TensorType("Tensor", "mindspore.tensor")
 # bool before int (a bool is an int); MindSpore's class names (its reprs) beside its texts
-_KINDS = ((bool, TopType("Bool", "mindspore.bool")), (int, TopType("Int", "mindspore.int")),
-          (tuple, TopType("Tuple", "mindspore.tuple_")), (list, TopType("List", "mindspore.list_")),
-          (dict, TopType("Dictionary", "mindspore.Dictionary")), (type(None), TopType("None", "mindspore.type_none")),
-          (slice, TopType("Slice", "mindspore.Slice")), (type(...), TopType("Ellipsis", "mindspore.Ellipsis")),
-          (str, TopType("String", "mindspore.string_")))
-
-
-class TopTypeof:
-    """`_inner_ops.TopTypeof()(x)`: x's top-level type (see the module's doc)."""
-
-    def __call__(self, x: Any) -> Any:
-        if isinstance(x, Tensor):
-            return tensor_type
-        if isinstance(x, float):
-            return _dt.float32
-        for kind, top in _KINDS:
-            if isinstance(x, kind):
-                return top
-        raise TypeError(f"For 'TopTypeof', the type of {type(x).__name__!r} objects has no MindSpore top type here")
+KINDS = ((bool, TopType("Bool", "mindspore.bool")), (int, TopType("Int", "mindspore.int")),
+         (tuple, TopType("Tuple", "mindspore.tuple_")), (list, TopType("List", "mindspore.list_")),
+         (dict, TopType("Dictionary", "mindspore.Dictionary")), (type(None), TopType("None", "mindspore.type_none")),
+         (slice, TopType("Slice", "mindspore.Slice")), (type(...), TopType("Ellipsis", "mindspore.Ellipsis")),
+         (str, TopType("String", "mindspore.string_")))
