@@ -32,17 +32,19 @@ def test_topk_unsorted_gives_the_cpu_kernels_order():
 
 
 def test_topk_unsorted_ties_rows_dims_ints_and_the_tensor_method():
+    # ties at the k-th value: MindSpore's docs take the smaller indices; its CPU kernel gives [3, 5, 0] for the first
+    # row (values [3, 3, 3]): kept in place where it agrees with the docs (3, 0), 5 -> 1; values as the kernel's
     x2 = np.array([[3, 3, 1, 3, 2, 3], [1, 2, 3, 4, 5, 6]], np.float32)
     v, i = ops.TopK(sorted=False)(Tensor(x2), 3)
-    assert i.asnumpy().tolist() == [[3, 5, 0], [3, 5, 4]]
+    assert i.asnumpy().tolist() == [[3, 1, 0], [3, 5, 4]]
     np.testing.assert_array_equal(v.asnumpy(), [[3, 3, 3], [4, 6, 5]])
-    v, i = ops.topk(Tensor(x2.T.copy()), 1, dim=0, sorted=False)
-    assert i.asnumpy().tolist() == [[3, 5]] and v.asnumpy().tolist() == [[3, 6]]
+    v, i = ops.topk(Tensor(x2.T.copy()), 1, dim=0, sorted=False)  # the kernel: [[3, 5]]; the docs' tie: 0
+    assert i.asnumpy().tolist() == [[0, 5]] and v.asnumpy().tolist() == [[3, 6]]
     x = Tensor(np.array([_ROW, np.arange(10, dtype=np.float32)]))
     assert x.topk(3, sorted=False)[1].asnumpy().tolist() == [[4, 6, 2], [8, 9, 7]]
     assert x.topk(4, largest=False, sorted=False)[1].asnumpy().tolist() == [[1, 9, 3, 5], [1, 0, 2, 3]]
     y = np.array([[3, 1, 4, 1, 5, 9, 2, 6], [2, 7, 1, 8, 2, 8, 1, 8]], np.int32)
-    v, i = ops.TopK(sorted=False)(Tensor(y), 3)
+    v, i = ops.TopK(sorted=False)(Tensor(y), 3)  # (the second row's three 8s are all taken: the kernel's order)
     assert v.dtype == ms.int32 and v.asnumpy().tolist() == [[5, 6, 9], [8, 8, 8]]
     assert i.asnumpy().tolist() == [[4, 7, 5], [5, 3, 7]]
     assert ops.topk(Tensor(y.T.copy()), 3, dim=0, sorted=False)[1].asnumpy().tolist() == [[4, 5], [7, 3], [5, 7]]

@@ -223,7 +223,9 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "SummaryCollector, the summary ops' event files) is not implemented: NotImplementedError when used.",
     "`TopK(sorted=False)` / `ops.topk(..., sorted=False)`: the order MindSpore 2.10's CPU kernel leaves, libstdc++'s "
     "std::nth_element arrangement (reproduced step by step, ties and NaN included: equal to MindSpore's indices "
-    "on 2,154 rows); computed on the service's host, a Python loop per row (O(n) comparisons each).",
+    "on 2,154 rows); where that kernel takes other elements equal to the k-th value than the smaller indices its "
+    "docs promise, the docs' indices (the same values, in place). Computed on the service's host, a Python loop "
+    "per row (O(n) comparisons each).",
 ]
 
 

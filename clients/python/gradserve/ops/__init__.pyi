@@ -2039,7 +2039,7 @@ class Tanh(Primitive):
 
 
 class TopKUnsorted(Primitive):
-    """(values, int64 indices) of the k largest (or smallest) along `axis` in the order libstdc++'s std::nth_element leaves them (MindSpore's CPU TopK(sorted=False)); values differentiable"""
+    """(values, int64 indices) of the k largest (or smallest) along `axis` in the order libstdc++'s std::nth_element leaves them (MindSpore's CPU TopK(sorted=False)), of elements equal to the k-th the smaller indices (its docs); values differentiable"""
     def __init__(self, *, k: int, axis: int = ..., largest: bool = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Any: ...
 
@@ -2582,7 +2582,7 @@ def tanh(*, x: _TensorLike) -> Tensor: ...
 
 @overload
 def top_k_unsorted(input: _TensorLike, *, k: int, axis: int = ..., largest: bool = ...) -> Any:
-    """(values, int64 indices) of the k largest (or smallest) along `axis` in the order libstdc++'s std::nth_element leaves them (MindSpore's CPU TopK(sorted=False)); values differentiable"""
+    """(values, int64 indices) of the k largest (or smallest) along `axis` in the order libstdc++'s std::nth_element leaves them (MindSpore's CPU TopK(sorted=False)), of elements equal to the k-th the smaller indices (its docs); values differentiable"""
 @overload
 def top_k_unsorted(*, x: _TensorLike, k: int, axis: int = ..., largest: bool = ...) -> Any: ...
 

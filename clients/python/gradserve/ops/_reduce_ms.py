@@ -102,9 +102,10 @@ def sort(input_x, axis=-1, descending=False):
 
 def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpore's names
     """MindSpore 2.10 ops.topk(input, k, dim=None (last), largest=True, sorted=True): among ties the first
-    indices are taken. sorted=False gives the order MindSpore's CPU kernel leaves: libstdc++'s nth_element
-    arrangement of the axis (engine op top_k_unsorted; k the axis' length: the input's own order), an order its
-    docs leave unspecified but one that kernel always gives for the same values."""
+    indices are taken (MindSpore's docs). sorted=False gives the order MindSpore's CPU kernel leaves: libstdc++'s
+    nth_element arrangement of the axis (engine op top_k_unsorted; k the axis' length: the input's own order), an
+    order its docs leave unspecified but one that kernel always gives for the same values; where it takes other
+    elements equal to the k-th value than the smaller indices, those indices are the docs' (values the same)."""
     axis = -1 if dim is None else int(dim)
     vals, idx = (P.top_k if sorted else P.top_k_unsorted)(input, k=int(k), axis=axis, largest=bool(largest))
     return vals, P.cast(idx, "int32")
