@@ -1126,7 +1126,7 @@ def _arg(op, avals, axis, keepdims):
 def _sorted(op, x, axis, k=None):
     ax = _cum(op, x, axis, numeric=False)
     if k is not None and not 0 <= k <= x.shape[ax]:
-        raise RuleError(f"top_k: k={k} must be within [0, {x.shape[ax]}] (axis {axis} of {fmt(x)})", k=k)
+        raise RuleError(f"{op}: k={k} must be within [0, {x.shape[ax]}] (axis {axis} of {fmt(x)})", k=k)
     shape = tuple(x.shape) if k is None else tuple(x.shape[:ax]) + (k,) + tuple(x.shape[ax + 1:])
     return [(shape, x.dtype), (shape, "int64")]
 
@@ -1136,9 +1136,9 @@ def _sort(avals, axis, descending):
     return _sorted("sort", avals[0], axis)
 
 
-@rule("top_k")
-def _top_k(avals, k, axis, largest):
-    return _sorted("top_k", avals[0], axis, k)
+@rule("top_k", "top_k_unsorted")
+def _top_k(op, avals, k, axis, largest):
+    return _sorted(op, avals[0], axis, k)
 
 
 def _float_matrices(name, a):

@@ -5,7 +5,13 @@ Ties: the first index wins (stable order), as in NumPy / PyTorch.
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
+from . import introselect
 from ._infer import rule_infer
+from .assignment import _host
 from .composite import dtype_name
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
@@ -51,3 +57,48 @@ defop("top_k", 1, rule_infer("top_k"), n_outputs=2,
 impl_rules["top_k"] = lambda xp, x, k, axis, largest: _sort_impl(xp, x, axis, largest, k)
 vjp_rules["top_k"] = _sort_vjp
 jvp_rules["top_k"] = _sort_jvp
+
+
+def _nth_element_impl(xp, x, k, axis, largest):
+    """Each row's first k after libstdc++'s nth_element by `>`, as MindSpore's CPU TopK(sorted=False) arranges
+    them; smallest first as ops.topk(largest=False) asks that kernel: on -x (a signed integer's minimum wraps
+    there too; unsigned and bool, which have no such kernel, by `<`)."""
+    ax = axis % x.ndim
+    host = np.moveaxis(_host(x), ax, -1)
+    rows = host.reshape(math.prod(host.shape[:-1]), host.shape[-1])
+    negate = not largest and host.dtype.kind in "fi"
+    rows = (-rows if negate else rows).tolist()
+    greater = largest or negate
+    idx = np.empty((len(rows), k), np.int64)
+    for r, v in enumerate(rows):
+        before = (lambda i, j, v=v: v[i] > v[j]) if greater else (lambda i, j, v=v: v[i] < v[j])
+        idx[r] = _smaller_indices_at_the_cut(introselect.arrange(len(v), k, before)[:k], v, greater)
+    idx = xp.asarray(np.ascontiguousarray(np.moveaxis(idx.reshape(host.shape[:-1] + (k,)), -1, ax)))
+    return xp.take_along_axis(x, idx, axis=ax), idx
+
+
+def _smaller_indices_at_the_cut(picked: list, v: list, greater: bool) -> list:
+    """MindSpore's docs: of equal elements the smaller index is taken; its CPU kernel's nth_element may take others
+    of those equal to the k-th value (the cut). Those picked beyond the smallest such indices are swapped for the
+    missing ones, in place and ascending, so values and arrangement stay the kernel's (unchanged where it agrees)."""
+    if not picked or len(picked) == len(v):
+        return picked
+    cut = (min if greater else max)(v[i] for i in picked)
+    if cut != cut:  # NaN: no order to follow
+        return picked
+    at_cut = [p for p, i in enumerate(picked) if v[i] == cut]
+    want = [j for j, x in enumerate(v) if x == cut][:len(at_cut)]
+    extra, missing = [p for p in at_cut if picked[p] not in want], sorted(set(want) - set(picked))
+    for p, j in zip(extra, missing):
+        picked[p] = j
+    return picked
+
+
+defop("top_k_unsorted", 1, rule_infer("top_k_unsorted"), n_outputs=2,
+      attrs={"k": Attr("int"), "axis": Attr("int", -1), "largest": Attr("bool", True)},
+      doc="(values, int64 indices) of the k largest (or smallest) along `axis` in the order libstdc++'s "
+          "std::nth_element leaves them (MindSpore's CPU TopK(sorted=False)), of elements equal to the k-th the smaller "
+          "indices (its docs); values differentiable")
+impl_rules["top_k_unsorted"] = _nth_element_impl
+vjp_rules["top_k_unsorted"] = _sort_vjp
+jvp_rules["top_k_unsorted"] = _sort_jvp

@@ -141,6 +141,7 @@ CASES.update({  # the ops of issue #14 (engine/ops/conv.py ... control_flow.py)
     "argmin": [([A((2, 3), F)], {"axis": -1})],
     "sort": [([A((2, 3), F)], {"axis": 0, "descending": True})],
     "top_k": [([A((2, 5), F)], {"k": 2})],
+    "top_k_unsorted": [([A((2, 5), F)], {"k": 2})],
     "check_false": [([A((), "bool"), A((2, 3), F)], {"message": "m"})],
 })
 

@@ -114,6 +114,9 @@ CASES += [
     Case("top_k", [X((2, 5))], build=_first("top_k", k=3), sample=_sep((2, 5))),
     Case("top_k", [X((4, 2))], name="smallest-ax0", build=_first("top_k", k=2, axis=0, largest=False),
          sample=_sep((4, 2))),
+    Case("top_k_unsorted", [X((2, 5))], build=_first("top_k_unsorted", k=3), sample=_sep((2, 5))),
+    Case("top_k_unsorted", [X((4, 2))], name="smallest-ax0", build=_first("top_k_unsorted", k=2, axis=0,
+                                                                          largest=False), sample=_sep((4, 2))),
 ]
 
 

@@ -51,6 +51,8 @@ def __getattr__(name: str):
     alike (`ms.experimental.optim.Adam` with no import of it)."""
     if name == "bool":
         return dtype.bool_
+    if name == "tensor_type":  # (mindspore.tensor_type: TopTypeof's answer for a Tensor)
+        return dtype.tensor_type
     if name in ("mint", "experimental"):
         import importlib  # (`from . import mint` here asks this __getattr__ again first: a recursion)
         return importlib.import_module(f"{__name__}.{name}")

@@ -145,11 +145,10 @@ def combined(seq, other, out):
 def repeated(left, right):
     """`left * right`, one of them a list / tuple display, in rewritten code: a plain sequence times a mutable int
     in a trace is dynamic-length (MindSpore 2.10, jit: F.is_sequence_shape_unknown of [1, 2] * mutable(5) is True)."""
-    out = left * right
     seq, n = (left, right) if isinstance(left, (list, tuple)) else (right, left)
     if isinstance(seq, (list, tuple)) and not isinstance(seq, (MutableList, MutableTuple)) and isinstance(n, MutableInt):
-        return combined(seq, n, out)
-    return out
+        return combined(seq, n, seq * int(n))  # (int(): MutableInt's own * comes back here)
+    return left * right
 
 
 def slice_of(seq, i, got):

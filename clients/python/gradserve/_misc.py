@@ -31,6 +31,23 @@ class MutableDict(dict):
 class MutableInt(int):
     """mutable(3): a Python int MindSpore's graph mode treats as a variable (differentiated: see with_twin)."""
 
+    # a plain list / tuple times a mutable int, wherever the list came from (a display is also rewritten to
+    # dynamic_len.repeated): list * int asks the int's reflected method first when the int defines one
+    def __mul__(self, other: Any) -> Any:
+        if _plain_sequence(other):
+            return late.dynamic_len.repeated(other, self)
+        return super().__mul__(other)
+
+    def __rmul__(self, other: Any) -> Any:
+        if _plain_sequence(other):
+            return late.dynamic_len.repeated(other, self)
+        return super().__rmul__(other)
+
+
+def _plain_sequence(v: Any) -> bool:
+    """A list / tuple that is not mutable() (those repeat themselves: _TracedSequence)."""
+    return isinstance(v, (list, tuple)) and not isinstance(v, _TracedSequence)
+
 
 class MutableFloat(float):
     """mutable(3.0): likewise."""

@@ -218,6 +218,16 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "and rounds once (equal to that in 400 of 400 random cases), so a float32 sum can differ from MindSpore's "
     "by an ulp or a few. Matching it would mean float64 accumulation in the engine's sum kernel (twice its "
     "memory traffic on every float32 reduction), not done.",
+    "`set_context(save_graphs=..., save_graphs_path=...)` (and the other compiler / memory / logging options: "
+    "context._MINDSPORE_ONLY) are accepted and kept for get_context but do nothing: MindSpore writes its compiler's "
+    "IR files there (and makes the folder), gradserve has no such IR; its program is the graph a trace sends "
+    "(`gradserve.trace_graph(fn, inputs)` gives it, JSON). `mindspore.train.summary` (SummaryRecord, "
+    "SummaryCollector, the summary ops' event files) is not implemented: NotImplementedError when used.",
+    "`TopK(sorted=False)` / `ops.topk(..., sorted=False)`: the order MindSpore 2.10's CPU kernel leaves, libstdc++'s "
+    "std::nth_element arrangement (reproduced step by step, ties and NaN included: equal to MindSpore's indices "
+    "on 2,154 rows); where that kernel takes other elements equal to the k-th value than the smaller indices its "
+    "docs promise, the docs' indices (the same values, in place). Computed on the service's host, a Python loop "
+    "per row (O(n) comparisons each).",
 ]
 
 

@@ -840,6 +840,11 @@ class ParameterTuple(tuple):
         for p in items:
             if not isinstance(p, Parameter):
                 raise TypeError(f"ParameterTuple holds Parameters, got {type(p).__name__}")
+        seen: dict = {}
+        for p in items:  # MindSpore 2.10: two Parameter objects of one name in a tuple are refused (one twice is not)
+            if seen.setdefault(p.name, p) is not p:
+                raise ValueError(f"The value {p!r} , its name '{p.name}' already exists. Please set a unique name "
+                                 "for the parameter.")
         return super().__new__(cls, items)
 
     def clone(self, prefix: str, init="same") -> "ParameterTuple":

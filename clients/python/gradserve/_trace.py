@@ -603,6 +603,11 @@ class Trace:
         if name is None:
             base = p.name or "param"
             name, k = base, 0
+            if p.name and name in r.param_objs and graph_semantics(self):
+                # two Parameter objects of one name in a graph (gathered in ParameterTuples, which do not
+                # rename them): MindSpore 2.10's compile refuses, as it names its graph inputs by them
+                raise RuntimeError(f"The parameter {name} , its name '{name}' already exists. Please set a unique "
+                                   "name for the parameter.")
             while name in r.param_objs:
                 k += 1
                 name = f"{base}_{k}"
@@ -1426,7 +1431,7 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     if sens is not None:
         if len(sens) != len(info.flat_out_avals):
             raise ShapeError(f"sens: expected {len(info.flat_out_avals)} tensor(s), one per output of the "
-                             f"function, got {len(sens)}")
+                             f"function, got {len(sens)}", detail={"one_tensor_output": info.out_tdef == "*"})
         sens = list(sens) + [Tensor(np.zeros(s, d)) for s, d in info.state_avals]  # assigned values: no sens
         for s, (_, dt) in zip(sens, info.flat_out_avals + info.state_avals):
             s = s if isinstance(s, Tensor) else Tensor(np.asarray(s, dtype=dt))

@@ -70,9 +70,12 @@ number, tensor_type = _Category("Number"), _Category("Tensor")
 
 def __getattr__(name: str):
     """mindspore.bool (MindSpore 2.x's spelling of bool_; a module attribute named bool would shadow the
-    builtin in this module, so it is looked up here)."""
+    builtin in this module, so it is looked up here); TensorType / tensor_type (_top_types)."""
     if name == "bool":
         return bool_
+    if name in ("TensorType", "tensor_type"):  # (the top types: gradserve._top_types, which imports Tensor)
+        from . import _top_types
+        return getattr(_top_types, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _BY_NAME = {t.name: t for t in (float16, float32, float64, int32, int64, bool_, complex64, complex128, int8, int16, uint8,

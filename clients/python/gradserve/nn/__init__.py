@@ -16,7 +16,8 @@ from .._tensor import Parameter, ParameterTuple, Tensor
 from .._cellbase import Cell, names_prefix
 from ..common.initializer import initializer
 from .._trace import emit_grad, emit_jvp, flatten, unflatten
-from ..ops._autodiff import check_cotangent_kind
+from ..errors import ShapeError
+from ..ops._autodiff import check_cotangent_kind, check_cotangents_for_one_tensor
 from ..ops._running_stats import update_running
 from ..ops import _ms_more as _ops_ms_more
 
@@ -411,8 +412,12 @@ class Vjp(Cell):
 
     def construct(self, *args):
         inputs, v = args[:-1], args[-1]
-        outs, info = emit_grad(self.fn, inputs, positions=list(range(len(inputs))), sens=flatten(v)[0],
-                               with_value=True, label=type(self.fn).__name__)
+        try:
+            outs, info = emit_grad(self.fn, inputs, positions=list(range(len(inputs))), sens=flatten(v)[0],
+                                   with_value=True, label=type(self.fn).__name__)
+        except ShapeError as e:  # (v, v) for one output Tensor: the join failure, as a 1-tuple's below
+            check_cotangents_for_one_tensor(e.detail.get("one_tensor_output", False), v)
+            raise
         k = len(info.flat_out_avals)
         grads, value = tuple(outs[k:]), unflatten(info.out_tdef, outs[:k])
         check_cotangent_kind(value, v)

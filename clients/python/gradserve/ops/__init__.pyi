@@ -441,6 +441,7 @@ __all__ = [
     'TensorShape',
     'Tile',
     'TopK',
+    'TopKUnsorted',
     'Transpose',
     'TriangularSolve',
     'Trunc',
@@ -842,6 +843,7 @@ __all__ = [
     'tensor_split',
     'tile',
     'top_k',
+    'top_k_unsorted',
     'topk',
     'trace',
     'transpose',
@@ -2039,6 +2041,12 @@ class Tanh(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class TopKUnsorted(Primitive):
+    """(values, int64 indices) of the k largest (or smallest) along `axis` in the order libstdc++'s std::nth_element leaves them (MindSpore's CPU TopK(sorted=False)), of elements equal to the k-th the smaller indices (its docs); values differentiable"""
+    def __init__(self, *, k: int, axis: int = ..., largest: bool = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Any: ...
+
+
 class TriangularSolve(Primitive):
     """x = op(T)^-1 b for a's lower (upper) triangle T [..., n, n], b [..., n, k] (op: transpose_a; unit_diagonal: T's diagonal read as ones)"""
     def __init__(self, *, lower: bool = ..., transpose_a: bool = ..., unit_diagonal: bool = ...) -> None: ...
@@ -2573,6 +2581,13 @@ def tanh(input: _TensorLike) -> Tensor:
     """elementwise tanh"""
 @overload
 def tanh(*, x: _TensorLike) -> Tensor: ...
+
+
+@overload
+def top_k_unsorted(input: _TensorLike, *, k: int, axis: int = ..., largest: bool = ...) -> Any:
+    """(values, int64 indices) of the k largest (or smallest) along `axis` in the order libstdc++'s std::nth_element leaves them (MindSpore's CPU TopK(sorted=False)), of elements equal to the k-th the smaller indices (its docs); values differentiable"""
+@overload
+def top_k_unsorted(*, x: _TensorLike, k: int, axis: int = ..., largest: bool = ...) -> Any: ...
 
 
 @overload

@@ -588,7 +588,11 @@ def _vjp_program(fn, n, tuple_inputs):
 def check_cotangent_kind(out, v) -> None:
     """A sequence of cotangents for a function whose output is one Tensor: MindSpore 2.10's TypeError (its graph
     cannot join the tuple with the Tensor), where a 1-tuple would otherwise pass as the Tensor."""
-    if isinstance(out, Tensor) and isinstance(v, (tuple, list)):
+    check_cotangents_for_one_tensor(isinstance(out, Tensor), v)
+
+
+def check_cotangents_for_one_tensor(one_tensor: bool, v) -> None:
+    if one_tensor and isinstance(v, (tuple, list)):
         raise TypeError("Type Join Failed: Abstract type AbstractTuple cannot join with AbstractTensor.")
 
 

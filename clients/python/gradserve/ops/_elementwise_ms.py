@@ -2,7 +2,8 @@
 EqualCount, DivNoNan / div_no_nan, is_nonzero, signbit (values checked against MindSpore 2.10 on CPU when written)."""
 from __future__ import annotations
 
-from ._extra import P
+from .._tensor import Tensor
+from ._extra import P, complex_remainder
 from ._math_more import lerp
 from ._primitives import CLASSES as _CLASSES, FUNCTIONS as _FUNCTIONS
 
@@ -87,6 +88,9 @@ def _bool_kept(op: str):
         """ops.remainder / ops.fmod; of two bool operands a bool result, as MindSpore 2.10's (checked: remainder
         and fmod of [True, False] by [True, True] are [False, False] Bool): computed on int8, cast back."""
         prim = _FUNCTIONS[op]
+        if op == "remainder" and any(isinstance(v, complex) or isinstance(v, Tensor) and v._dtype.startswith("complex")
+                                     for v in (input, other)):
+            return complex_remainder(input, other)
         if not _bool_operands(input, other):
             return prim(input, other)
         as_int = [P.cast(v, "int8") if not isinstance(v, bool) else int(v) for v in (input, other)]

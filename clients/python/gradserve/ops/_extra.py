@@ -382,8 +382,19 @@ def floor_mod(x, y):
     """x - floor(x / y) * y: derivatives 1 and -floor(x / y), as MindSpore's FloorMod. Integers: the engine's
     exact remainder (floor_div's float64 quotient is off past 2**53: 2**64 - 1 mod 7 came out 1023)."""
     x, y = _as_tensors(x, y)
-    if x.dtype.name not in _dt.FLOAT and not x.dtype.name.startswith("complex"):
+    if x.dtype.name.startswith("complex"):  # (ops.remainder takes them: complex_remainder)
+        raise TypeError("Select CPU operator[FloorMod] fail! Unsupported data type!\nThe supported data types are "
+                        "integers and float16 / float32 / float64 (MindSpore 2.10's FloorMod), but got "
+                        f"input[{_dt.get(x.dtype).name.capitalize()} {_dt.get(y.dtype).name.capitalize()}]")
+    if x.dtype.name not in _dt.FLOAT:
         return apply("remainder", [x, y], {})[0]
+    return P.sub(x, P.mul(floor_div(x, y), y))
+
+
+def complex_remainder(x, y):
+    """MindSpore 2.10's ops.remainder of complex operands: x - floor_div(x, y) * y, the quotient's real part
+    floored (checked: remainder(7-2j, 1+2j) is 7-2j, remainder(-3+4j, 2-1j) is 1+2j); `%` refuses them."""
+    x, y = _as_tensors(x, y)
     return P.sub(x, P.mul(floor_div(x, y), y))
 
 

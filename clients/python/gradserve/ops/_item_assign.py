@@ -14,7 +14,7 @@ import numpy as np
 
 from .._late import late
 from .._tensor import Tensor
-from .._trace import current
+from .._trace import current, graph_semantics
 from ._extra import P
 from ._scatter_ms import tensor_scatter_update
 from . import _traced_index
@@ -57,7 +57,11 @@ def setitem(x, index, value):
     if _has_traced_int(index):
         return late.dyn_setitem(x, index, value)  # gradserve._dynindex
     if isinstance(index, Tensor) and index._data is None and index._dtype == "bool":
-        return _masked_write(x, index, value)
+        if graph_semantics() or _size(value) == 1:
+            return _masked_write(x, index, value)
+        # PyNative (traced for a gradient): MindSpore has the mask's value when it writes, so the mask is read
+        # here (the trace specialised on it) and its True positions take the value's elements
+        index = late.read_value(index)
     np_index = _numpy_index(index, "Tensor item assignment")
     if current() is None and x._data is not None and not (isinstance(value, Tensor) and value._data is None):
         out = np.array(x._data)
@@ -85,18 +89,27 @@ def setitem(x, index, value):
     return P.reshape(flat, tuple(x.shape))
 
 
+def _size(value) -> int:
+    return value.size if isinstance(value, Tensor) else int(np.size(value))
+
+
 def _masked_write(x: Tensor, mask: Tensor, value):
-    """x[mask] = value for a traced bool mask of x's shape and a single value: a select, so the shape stays
-    known (a value of several elements would need the mask's count of True values)."""
+    """x[mask] = value for a traced bool mask of x's shape, a select: a single value, or (GRAPH_MODE and jit) a
+    value MindSpore's graph broadcasts to x's shape first (its ValueError where it cannot: a value of the mask's
+    count of True values is not taken there)."""
     if tuple(mask.shape) != tuple(x.shape):
         raise IndexError(f"Tensor item assignment: a traced bool mask must have the Tensor's shape "
                          f"{list(x.shape)}, got {list(mask.shape)}")
     v = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=x._dtype))
-    if v.size != 1:
-        raise ValueError(f"Tensor item assignment with a traced bool mask takes a single value, got shape "
-                         f"{list(v.shape)}: how many elements the mask selects is not known to the graph")
-    v = P.broadcast_to(P.reshape(P.cast(v, x._dtype) if v._dtype != x._dtype else v, ()), tuple(x.shape))
-    return P.select(mask, v, x)
+    v = P.cast(v, x._dtype) if v._dtype != x._dtype else v
+    if v.size == 1:
+        return P.select(mask, P.broadcast_to(P.reshape(v, ()), tuple(x.shape)), x)
+    shape, target = list(v.shape), list(x.shape)
+    if len(shape) > len(target) or any(a not in (1, b) for a, b in zip(shape[::-1], target[::-1])):
+        raise ValueError("For 'BroadcastTo', in order to broadcast, each dimension pair must be equal or input "
+                         "dimension is 1 or target dimension is -1. But got x_shape: [const vector]"
+                         f"{{{', '.join(map(str, shape))}}}, target shape: [const vector]{{{', '.join(map(str, target))}}}.")
+    return P.select(mask, P.broadcast_to(v, tuple(x.shape)), x)
 
 
 def advanced(index) -> bool:

@@ -69,7 +69,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
 
 def top_k(input_x, k, sorted=True):  # noqa: A002 - MindSpore's names
     """MindSpore 2.10 ops.top_k (deprecated there for ops.topk): the k largest along the last axis, as
-    (values, int32 indices); the values always come sorted (sorted=False allows any order)."""
+    (values, int32 indices); sorted=False: MindSpore's CPU kernel's order (ops.topk's)."""
     return topk(input_x, k, None, True, sorted)
 
 

@@ -41,6 +41,10 @@ def _extremum_with_index(x, axis, keepdims, red: str, arg: str):
     if axis is None:  # over all: the split rule (ReduceMax); the index is 0, whatever the input (MindSpore 2.10's
         # ops.max / ops.min docs print value= 0 for an extremum at flat index 5; so does its CPU run). keepdims is
         # ignored there: MindSpore 2.10 gives 0-d values and index (Tensor.max(keepdims=True) too), not [1, 1]
+        if getattr(x, "_dtype", None) == "bool":  # MindSpore 2.10 CPU's reduction kernel has no bool form (an axis:
+            # its ArgMaxWithValue / MaxDim refuse with a TypeError, as the engine's rule does)
+            raise RuntimeError("Reduce does not support this kernel data type: [Kernel Attr] all same: 0, "
+                               "input(Bool,Unknown,Bool) , output(Bool).")
         vals = getattr(P, red)(x, axis=None, keepdims=False)
         return vals, P.zeros(tuple(vals.shape), "int64")
     return _first_extremum(x, int(axis), keepdims, arg)
@@ -98,14 +102,12 @@ def sort(input_x, axis=-1, descending=False):
 
 def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpore's names
     """MindSpore 2.10 ops.topk(input, k, dim=None (last), largest=True, sorted=True): among ties the first
-    indices are taken. sorted=False with k the axis' length: the input in its own order (MindSpore's CPU kernel
-    leaves it so: std::nth_element at the end of the range moves nothing); with a smaller k the values come
-    sorted here, where that kernel leaves nth_element's arrangement (an order its docs leave unspecified)."""
+    indices are taken (MindSpore's docs). sorted=False gives the order MindSpore's CPU kernel leaves: libstdc++'s
+    nth_element arrangement of the axis (engine op top_k_unsorted; k the axis' length: the input's own order), an
+    order its docs leave unspecified but one that kernel always gives for the same values; where it takes other
+    elements equal to the k-th value than the smaller indices, those indices are the docs' (values the same)."""
     axis = -1 if dim is None else int(dim)
-    if not sorted and input.ndim and int(k) == input.shape[axis]:
-        order = np.arange(input.shape[axis], dtype=np.int32).reshape((-1,) + (1,) * (input.ndim - 1 - axis % input.ndim))
-        return _primitives.apply("identity", [input], {})[0], Tensor(np.broadcast_to(order, tuple(input.shape)).copy())
-    vals, idx = P.top_k(input, k=int(k), axis=axis, largest=bool(largest))
+    vals, idx = (P.top_k if sorted else P.top_k_unsorted)(input, k=int(k), axis=axis, largest=bool(largest))
     return vals, P.cast(idx, "int32")
 
 

@@ -20,4 +20,7 @@ __all__ = ["Model", "Callback", "LossMonitor", "RunContext", "EarlyStopping", "R
            "ConfusionMatrixMetric", "BleuScore", "CosineSimilarity", "Dice", "Perplexity", "OcclusionSensitivity",
            "HausdorffDistance", "MeanSurfaceDistance", "RootMeanSquareDistance"]
 
-from . import amp, callback, loss_scale_manager, serialization  # noqa: E402,F401  (MindSpore's submodules)
+from . import amp, callback, loss_scale_manager, serialization, summary  # noqa: E402,F401  (MindSpore's submodules)
+from .summary import SummaryRecord, NoSummaries as _NoSummaries  # noqa: E402
+
+SummaryCollector = _NoSummaries("mindspore.train", "SummaryCollector")  # (a callback writing summaries: see .summary)

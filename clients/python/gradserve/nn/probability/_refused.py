@@ -9,7 +9,7 @@ from ...ops.operations._missing import Unimplemented
 class NotInGradserve(Unimplemented):
     def _refuse(self) -> NoReturn:
         raise NotImplementedError(f"{self._qualname} is not implemented by gradserve (MindSpore's probability "
-                                  "package: distributions other than Bernoulli / Cauchy / Normal / LogNormal / Laplace / HalfNormal, bijectors and "
+                                  "package: distributions other than Bernoulli / Cauchy / Normal / LogNormal / Laplace / HalfNormal, bijectors other than ScalarAffine and "
                                   "Bayesian layers are not supported)")
 
 

@@ -11,8 +11,25 @@ from ._missing import module_getattr
 from .._item_assign import setitem
 from ..._tensor import Tensor
 from .._clip_norm import ClipByNorm  # noqa: F401  (MindSpore's inner clip: an axis's l2 norm)
+from ... import dtype as _dt
+from ..._top_types import KINDS as _KINDS, tensor_type as _tensor_type
 
 __getattr__ = module_getattr("mindspore.ops.operations._inner_ops", _ops)
+
+
+class TopTypeof:
+    """TopTypeof()(x): x's top-level type, MindSpore 2.10's (gradserve._top_types): tensor_type for a Tensor, float32
+    for a float, Int / Bool / Tuple / List / Dictionary / None / Slice / Ellipsis / String for the others."""
+
+    def __call__(self, x):
+        if isinstance(x, Tensor):
+            return _tensor_type
+        if isinstance(x, float):
+            return _dt.float32
+        for kind, top in _KINDS:
+            if isinstance(x, kind):
+                return top
+        raise TypeError(f"For 'TopTypeof', {type(x).__name__!r} objects have no MindSpore top type here")
 
 
 class ConvertToDynamic:
