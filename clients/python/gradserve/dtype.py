@@ -52,7 +52,7 @@ half, single, double, float_ = float16, float32, float64, float32
 
 class _Category:
     """MindSpore's type categories as `MultitypeFuncGraph.register` takes them (`register(mstype.number,
-    mstype.tensor_type)` is `register("Number", "Tensor")`); not element types."""
+    mstype.tensor_type)` is `register("Number", "Tensor")`; tensor_type is _top_types'); not element types."""
 
     __slots__ = ("_name",)
 
@@ -65,17 +65,16 @@ class _Category:
     __repr__ = __str__
 
 
-number, tensor_type = _Category("Number"), _Category("Tensor")
+number = _Category("Number")
+# a Tensor's top type is one object: what TopTypeof answers and what MultitypeFuncGraph.register takes ("Tensor")
+from ._top_types import TensorType, tensor_type  # noqa: E402,F401  (_top_types imports nothing of gradserve)
 
 
 def __getattr__(name: str):
     """mindspore.bool (MindSpore 2.x's spelling of bool_; a module attribute named bool would shadow the
-    builtin in this module, so it is looked up here); TensorType / tensor_type (_top_types)."""
+    builtin in this module, so it is looked up here)."""
     if name == "bool":
         return bool_
-    if name in ("TensorType", "tensor_type"):  # (the top types: gradserve._top_types, which imports Tensor)
-        from . import _top_types
-        return getattr(_top_types, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _BY_NAME = {t.name: t for t in (float16, float32, float64, int32, int64, bool_, complex64, complex128, int8, int16, uint8,
