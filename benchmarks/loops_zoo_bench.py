@@ -1,0 +1,106 @@
+"""The held-out loops (benchmarks/loops_zoo.py) through the SDK against a real server, each beside its JAX /
+PyTorch twin in the same run:
+
+    python benchmarks/loops_zoo_bench.py                    # all loops, 200 steps each
+    python benchmarks/loops_zoo_bench.py --steps 20 --small --only hmc,newton_cg --json out.json
+
+Per loop: the largest relative difference from the twin over all steps (values step by step), the SDK's
+traces and the server's compile-cache misses after the warm-up steps (one per distinct input signature is
+expected), server + workers RSS before/after the timed steps, the median step of each side (interleaved)
+and their ratio, with the box's load average. Benchmarks are not tests: nothing here asserts a timing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "clients" / "python"))
+
+import gradserve as gs  # noqa: E402
+
+from benchmarks import loops_zoo as LZ  # noqa: E402
+from benchmarks.loops_bench import Server, med, settle  # noqa: E402
+
+
+def compile_misses(text: str) -> float:
+    return sum(float(m) for m in re.findall(r"^gradserve_compile_cache_misses_total\{[^}]*\} ([0-9.e+]+)$", text, re.M))
+
+
+def rel_diff(a: np.ndarray, b: np.ndarray) -> float:
+    """The largest |a - b| relative to b's scale (its largest magnitude, at least 1e-6)."""
+    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-6))
+
+
+def warm_steps(loop: LZ.Loop) -> int:
+    """Steps before counting: the first compiles with the initial weights inline, the second without them
+    (changed weights are data from then on), then one step per further input signature."""
+    return 2 + 3 * (loop.shapes - 1) + 1 if loop.shapes > 1 else 2
+
+
+def run_loop(name: str, srv: Server, steps: int, small: bool) -> dict:
+    gs.reset_context()
+    gs.set_context(server=srv.url, device_target="CPU")
+    loop = LZ.LOOPS[name](gs, small=small)
+    gs.set_context(mode=gs.GRAPH_MODE if loop.mode == "graph" else gs.PYNATIVE_MODE)
+    warm = warm_steps(loop)
+    diffs, ts, tj = [], [], []
+    rss0 = misses0 = traces0 = None
+    for i in range(warm + steps):
+        if i == warm:
+            settle()
+            rss0, misses0 = srv.rss_mib(), compile_misses(srv.http.get("/metrics").text)
+            traces0 = gs._trace.trace_stats()
+        t = time.perf_counter()
+        a = loop.sdk(i)
+        t1 = time.perf_counter()
+        b = loop.twin(i)
+        t2 = time.perf_counter()
+        if i >= warm:
+            ts.append(t1 - t)
+            tj.append(t2 - t1)
+        diffs.append(rel_diff(a, b))
+    traces1 = gs._trace.trace_stats()
+    rss1, misses1 = srv.rss_mib(), compile_misses(srv.http.get("/metrics").text)
+    return {"loop": name, "mode": loop.mode, "steps": steps, "warm": warm, "max_rel_diff": max(diffs),
+            "rtol": loop.rtol, "sdk_traces": traces1["traces"] - traces0["traces"],
+            "unguarded": traces1["unguarded"] - traces0["unguarded"],
+            "compile_misses": misses1 - misses0, "rss_growth_mib": rss1 - rss0,
+            "sdk_ms": med(ts) * 1e3, "twin_ms": med(tj) * 1e3, "ratio": med(ts) / med(tj),
+            "load": os.getloadavg()[0]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--only", default="")
+    ap.add_argument("--small", action="store_true")
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    names = [n for n in LZ.LOOPS if not a.only or n in a.only.split(",")]
+    srv = Server()
+    rows = []
+    try:
+        for n in names:
+            try:
+                r = run_loop(n, srv, a.steps, a.small)
+            except Exception as e:  # noqa: BLE001 - a failing loop is a finding, reported in its row
+                r = {"loop": n, "error": f"{type(e).__name__}: {e}"[:300]}
+            rows.append(r)
+            print(json.dumps(r), flush=True)
+    finally:
+        srv.close()
+    if a.json:
+        Path(a.json).write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
