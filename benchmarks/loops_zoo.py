@@ -11,6 +11,7 @@ Data and initial weights come from NumPy (seeded), so both sides start from the 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -24,6 +25,23 @@ class Loop:
     mode: str  # "graph" or "pynative": the context mode the SDK side runs in
     shapes: int = 1  # distinct input signatures the loop feeds
     rtol: float = 2e-4  # float32 precision after steps of compounding (float64 loops say less)
+
+
+def rel_diff(a: np.ndarray, b: np.ndarray) -> float:
+    """The largest |a - b| relative to b's scale (its largest magnitude, at least 1e-6)."""
+    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-6))
+
+
+def warm_steps(loop: Loop) -> int:
+    """Steps before counting retraces: the first compiles with the initial weights inline, the second without
+    them (changed weights are data from then on), then a step per further input signature."""
+    return 2 + 3 * (loop.shapes - 1) + 1 if loop.shapes > 1 else 2
+
+
+def compile_misses(metrics_text: str) -> float:
+    """The server's compile-cache misses so far, from its /metrics text."""
+    return sum(float(m) for m in re.findall(r"^gradserve_compile_cache_misses_total\{[^}]*\} ([0-9.e+]+)$",
+                                            metrics_text, re.M))
 
 
 def _flat(*xs) -> np.ndarray:

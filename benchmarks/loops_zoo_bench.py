@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -31,33 +30,18 @@ from benchmarks import loops_zoo as LZ  # noqa: E402
 from benchmarks.loops_bench import Server, med, settle  # noqa: E402
 
 
-def compile_misses(text: str) -> float:
-    return sum(float(m) for m in re.findall(r"^gradserve_compile_cache_misses_total\{[^}]*\} ([0-9.e+]+)$", text, re.M))
-
-
-def rel_diff(a: np.ndarray, b: np.ndarray) -> float:
-    """The largest |a - b| relative to b's scale (its largest magnitude, at least 1e-6)."""
-    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-6))
-
-
-def warm_steps(loop: LZ.Loop) -> int:
-    """Steps before counting: the first compiles with the initial weights inline, the second without them
-    (changed weights are data from then on), then one step per further input signature."""
-    return 2 + 3 * (loop.shapes - 1) + 1 if loop.shapes > 1 else 2
-
-
 def run_loop(name: str, srv: Server, steps: int, small: bool) -> dict:
     gs.reset_context()
     gs.set_context(server=srv.url, device_target="CPU")
     loop = LZ.LOOPS[name](gs, small=small)
     gs.set_context(mode=gs.GRAPH_MODE if loop.mode == "graph" else gs.PYNATIVE_MODE)
-    warm = warm_steps(loop)
+    warm = LZ.warm_steps(loop)
     diffs, ts, tj = [], [], []
     rss0 = misses0 = traces0 = None
     for i in range(warm + steps):
         if i == warm:
             settle()
-            rss0, misses0 = srv.rss_mib(), compile_misses(srv.http.get("/metrics").text)
+            rss0, misses0 = srv.rss_mib(), LZ.compile_misses(srv.http.get("/metrics").text)
             traces0 = gs._trace.trace_stats()
         t = time.perf_counter()
         a = loop.sdk(i)
@@ -67,9 +51,9 @@ def run_loop(name: str, srv: Server, steps: int, small: bool) -> dict:
         if i >= warm:
             ts.append(t1 - t)
             tj.append(t2 - t1)
-        diffs.append(rel_diff(a, b))
+        diffs.append(LZ.rel_diff(a, b))
     traces1 = gs._trace.trace_stats()
-    rss1, misses1 = srv.rss_mib(), compile_misses(srv.http.get("/metrics").text)
+    rss1, misses1 = srv.rss_mib(), LZ.compile_misses(srv.http.get("/metrics").text)
     return {"loop": name, "mode": loop.mode, "steps": steps, "warm": warm, "max_rel_diff": max(diffs),
             "rtol": loop.rtol, "sdk_traces": traces1["traces"] - traces0["traces"],
             "unguarded": traces1["unguarded"] - traces0["unguarded"],
