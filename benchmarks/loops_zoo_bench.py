@@ -70,6 +70,9 @@ def main() -> None:
     ap.add_argument("--json")
     a = ap.parse_args()
     names = [n for n in LZ.LOOPS if not a.only or n in a.only.split(",")]
+    import torch
+    # (torch's intra-op pool on the shared 2-core box: at load 18 a PyTorch twin's tiny step took ~200 ms)
+    torch.set_num_threads(1)
     srv = Server()
     rows = []
     try:

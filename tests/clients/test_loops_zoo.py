@@ -118,3 +118,34 @@ def test_a_read_of_a_stepped_parameter_in_the_same_trace_is_refused(on_real_serv
     with pytest.raises(TypeError, match="'weight'.*after SGD's step"):
         step(gs.Tensor(X))
     np.testing.assert_array_equal(net.weight.asnumpy(), [[1.0, 2.0]])  # (no step was taken)
+
+
+def test_a_derivative_function_called_in_a_pynative_trace_is_guarded_by_what_it_was_made_of(on_real_server):
+    """hvp = ops.grad(lambda v: ops.sum(grad_w()[0] * v), ...) (Newton-CG's, w.r.t. a Parameter): reused while
+    grad_w is what it was; a change of what grad_w was made of (its weights list) traces again, with its answer."""
+    gs.set_context(mode=gs.PYNATIVE_MODE)
+
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.w = gs.Parameter(gs.Tensor(np.array([0.5, -1.0, 2.0], np.float32)), name="w")
+            self.k = gs.Parameter(gs.Tensor(np.array([1.0, 2.0, 3.0], np.float32)), name="k")
+
+        def construct(self):
+            return ops.sum(ops.exp(self.w) * self.k * self.k)
+
+    net = Net()
+    weights = [net.w]
+    grad_w = ops.grad(net, None, weights)
+    hvp = ops.grad(lambda v: ops.sum(grad_w()[0] * v), None, [net.w])
+    v = gs.Tensor(np.ones(3, np.float32))
+    w, k = net.w.asnumpy(), net.k.asnumpy()
+    for _ in range(3):
+        np.testing.assert_allclose(hvp(v)[0].asnumpy(), np.exp(w) * k * k, rtol=1e-6)  # d2/dw2 . 1
+    before = gs._trace.trace_stats()["traces"]
+    for _ in range(3):
+        hvp(v)
+    assert gs._trace.trace_stats()["traces"] == before
+    weights[0] = net.k  # grad_w now gives d/dk = 2 k exp(w), and hvp d/dw of its sum: 2 k exp(w)
+    np.testing.assert_allclose(hvp(v)[0].asnumpy(), 2 * k * np.exp(w), rtol=1e-6)
+    assert gs._trace.trace_stats()["traces"] > before
