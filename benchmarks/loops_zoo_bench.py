@@ -1,7 +1,7 @@
 """The held-out loops (benchmarks/loops_zoo.py) through the SDK against a real server, each beside its JAX /
 PyTorch twin in the same run:
 
-    python benchmarks/loops_zoo_bench.py                    # all loops, 200 steps each
+    python benchmarks/loops_zoo_bench.py                    # all loops, 200 steps each, a process each
     python benchmarks/loops_zoo_bench.py --steps 20 --small --only hmc,newton_cg --json out.json
 
 Per loop: the largest relative difference from the twin over all steps (values step by step), the SDK's
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -68,8 +69,21 @@ def main() -> None:
     ap.add_argument("--only", default="")
     ap.add_argument("--small", action="store_true")
     ap.add_argument("--json")
+    ap.add_argument("--together", action="store_true",
+                    help="all loops in this process (default: each in a process of its own, with its own server)")
     a = ap.parse_args()
     names = [n for n in LZ.LOOPS if not a.only or n in a.only.split(",")]
+    if len(names) > 1 and not a.together:
+        # a loop run after one with a PyTorch twin took 2-4x its time alone (varying_batch 0.85 ms alone, 2.3 ms
+        # after langevin64, 3.6 ms after bn_train_one_step, same process, load 21-24): each loop on its own
+        rows = [json.loads(subprocess.run([sys.executable, __file__, "--steps", str(a.steps), "--only", n]
+                                          + (["--small"] if a.small else []), check=True, capture_output=True,
+                                          text=True).stdout.strip().splitlines()[-1]) for n in names]
+        for r in rows:
+            print(json.dumps(r), flush=True)
+        if a.json:
+            Path(a.json).write_text(json.dumps(rows, indent=1))
+        return
     import torch
     # (torch's intra-op pool on the shared 2-core box: at load 18 a PyTorch twin's tiny step took ~200 ms)
     torch.set_num_threads(1)
