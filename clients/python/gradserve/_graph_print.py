@@ -28,6 +28,12 @@ class _Site:
     def __init__(self, args: tuple):
         self.args = args
 
+    def run(self, values: list) -> None:
+        """Print, given the values of this site's Tensors in the run (in order)."""
+        k = iter(values)
+        for a in self.args:
+            builtins.print(_text(next(k)) if isinstance(a, Tensor) else a)
+
 
 def _deferred_in(tr) -> bool:
     """Whether a print in trace tr is the run's: tr is a GRAPH_MODE / jit program's root, or a side of a traced
@@ -50,34 +56,33 @@ def graph_print(*args, sep=" ", end="\n", file=None, flush=False):
     if file is not None or not in_graph_run():
         builtins.print(*args, sep=sep, end=end, file=file, flush=flush)
         return
-    tr = current_trace[0]()
-    site = _Site(args)
-    tensors = [a for a in args if isinstance(a, Tensor)]
-    # the values before the print: what the side of an `if` that does not pass it gives (flag 0)
+    add_site(current_trace[0](), _Site(args), [a for a in args if isinstance(a, Tensor)])
+
+
+def add_site(tr, site, tensors: list) -> None:
+    """Make `site` (an object with a `run(values)` method) one of the things the run of tr's program does after
+    it, where the run passes this point, given the values the Tensors `tensors` have there: a print, an
+    optimizer's step (_graph_steps)."""
+    # the values before the site: what the side of an `if` that does not pass it gives (flag 0)
     object.__setattr__(site, "_gs_print0", Tensor(np.zeros((), np.int32)))
     for i, t in enumerate(tensors, 1):
         object.__setattr__(site, f"_gs_print{i}", Tensor(np.zeros(tuple(t.shape), _dt.get(t._dtype).np)))
     _attr_writes.carry(tr, site, [Tensor(np.ones((), np.int32)), *tensors], "_gs_print")
+    site._gs_count = len(tensors)
     tr.root.__dict__.setdefault("_gs_prints", []).append(site)
 
 
 def sites(root) -> list:
-    """The prints a program's run makes (its root trace's, in the order traced)."""
+    """The prints (and other add_site sites) a program's run makes (its root trace's, in the order traced)."""
     return root.__dict__.get("_gs_prints", [])
 
 
 def emit(prints: list) -> None:
-    """After a run has set the sites' attributes: each print passed, in order."""
+    """After a run has set the sites' attributes: each site passed, in order."""
     for site in prints:
         if not int(np.asarray(site._gs_print0._host_copy())):
             continue
-        k = 0
-        for a in site.args:
-            if isinstance(a, Tensor):
-                k += 1
-                builtins.print(_text(site.__dict__[f"_gs_print{k}"]))
-            else:
-                builtins.print(a)
+        site.run([site.__dict__[f"_gs_print{k}"] for k in range(1, site._gs_count + 1)])
 
 
 def _text(t: Tensor) -> str:

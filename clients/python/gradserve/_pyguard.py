@@ -155,6 +155,9 @@ class Recorder:
                 self._guard_box(v.__dict__, 0, cell=True)
         if isinstance(v, cell_types[0]):  # its attributes, and its user classes' (`Net.scale = 3`)
             return self._guard_box(vars(v), 0, cell=True, owner=v) and all(self.guard_value(k) for k in type(v).__mro__)
+        per_call = getattr(type(v), "_gs_per_call", None)
+        if per_call is not None:  # a derivative function (ops.grad, vmap...): what it was made of, by identity
+            return self._guard_made_of(v, per_call, depth)
         if type(v) is tuple or isinstance(v, tuple) and type(v).__module__.startswith("gradserve"):
             return all(self.guard_value(x, depth + 1) for x in v)
         if isinstance(v, (list, dict)) and len(v) <= _MAX_ITEMS:
@@ -168,6 +171,19 @@ class Recorder:
         pairs = box.items() if isinstance(box, (dict, types.MappingProxyType)) else enumerate(box)
         return all(self.guard_value(k, depth + 1) and self.guard_value(v, depth + 1) for k, v in pairs
                    if not isinstance(v, _TRUSTED) and not (cell and isinstance(k, str) and k.startswith("_gs_")))
+
+    def _guard_made_of(self, v, per_call: tuple, depth: int) -> bool:
+        """A gradserve object whose attributes say what it computes (a derivative function a traced function
+        calls: `hvp = ops.grad(lambda v: ops.sum(grad_w()[0] * v), ...)`), less those it sets on each call
+        (`per_call`): each compared by identity, as a function's code is."""
+        ref = weakref.ref(v)
+        for k, x in list(vars(v).items()):
+            if k in per_call or k.startswith("_gs_"):
+                continue
+            if not self.guard_value(x, depth + 1):
+                return False
+            self.attrs.append((ref, k, x))
+        return True
 
     def profile(self, frame, event, arg) -> None:
         if event == "c_call":  # (the most frequent event: a user frame's code was seen at its "call")

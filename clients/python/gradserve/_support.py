@@ -148,6 +148,11 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "only where the run passes it (the side taken of an `if` on a Tensor), an argument a line, a Tensor in "
     "MindSpore 2.10's Print format; one inside a `while` body on a Tensor or in a function traced for a "
     "derivative prints once, while traced (MindSpore: at each pass).",
+    "An optimizer (`nn.SGD`, `nn.Adam`, ...) called in a `jit` train step or a Cell's construct "
+    "(`loss, grads = grad_fn(x, y); self.optimizer(grads); return loss`) updates its Parameters after the run, on "
+    "that run's gradients: the run's outputs (the loss) are those before the update, as MindSpore's, and the trace "
+    "is reused. A read of one of its Parameters after the call in the same traced function is a TypeError naming "
+    "it (its new value is not known while tracing).",
     "`nn.probability.distribution.Bernoulli` with probs 0 or 1 given at a call: prob / log_prob clamp them into "
     "[eps, 1 - eps] as MindSpore 2.10 does; entropy / kl_loss / cross_entropy give their limits there (entropy 0, "
     "KL(0 || 0.5) = log 2) where MindSpore 2.10 gives NaN.",

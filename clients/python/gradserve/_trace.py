@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _amp_cast, _attr_writes, _graph_print, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads, _views
+from . import _amp_cast, _attr_writes, _graph_print, _graph_steps, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads, _views
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -639,6 +639,7 @@ class Trace:
             raise TraceError(f"a traced Tensor ({x._name}) was used outside the trace that made it: a value of "
                              "construct escaped (kept on self, or returned by a derivative function and used later)")
         if isinstance(x, Parameter):
+            _graph_steps.check_read(self, x)
             pname = "%p:" + self.declare_param(x)
             assigned = _param_state.get(x)  # a value given to it earlier in this run (self.w = v)
             return pname if assigned is None else _param_state.read(self, x, pname, assigned)

@@ -11,10 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from . import _graph_steps
 from . import ops as _ops
 from ._tensor import Parameter, ParameterTuple, Tensor
 from ._cellbase import Cell
 from ._late import late
+from ._misc import current_trace
 from .ops._hypermap import HyperMap, Map
 
 
@@ -285,6 +287,8 @@ class Optimizer(Cell):
     def __call__(self, gradients):
         if type(self).construct is not Optimizer.construct:
             return self._user_step(gradients)
+        if current_trace[0]() is not None and _graph_steps.deferred(self, gradients):
+            return True  # (taken after the run of the traced function)
         grads = gradients if type(gradients) is tuple or type(gradients) is list else \
             list(gradients) if isinstance(gradients, (tuple, list)) else [gradients]
         params = self._gs_params

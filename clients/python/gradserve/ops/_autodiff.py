@@ -75,6 +75,9 @@ class _Derived:
 
     fn = None
     kind = "derived"
+    # what a call sets on it (caches, how it was called): not what it computes, unlike its other attributes
+    # (a PyNative trace calling it guards those: _pyguard)
+    _gs_per_call = ("_pynative_call", "_cache_memo", "__name__")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:

@@ -1,0 +1,107 @@
+"""The held-out loops (benchmarks/loops_zoo.py) through the SDK against a real server, each beside its JAX /
+PyTorch twin in the same run:
+
+    python benchmarks/loops_zoo_bench.py                    # all loops, 200 steps each, a process each
+    python benchmarks/loops_zoo_bench.py --steps 20 --small --only hmc,newton_cg --json out.json
+
+Per loop: the largest relative difference from the twin over all steps (values step by step), the SDK's
+traces and the server's compile-cache misses after the warm-up steps (one per distinct input signature is
+expected), server + workers RSS before/after the timed steps, the median step of each side (interleaved)
+and their ratio, with the box's load average. Benchmarks are not tests: nothing here asserts a timing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "clients" / "python"))
+
+import gradserve as gs  # noqa: E402
+
+from benchmarks import loops_zoo as LZ  # noqa: E402
+from benchmarks.loops_bench import Server, med, settle  # noqa: E402
+
+
+def run_loop(name: str, srv: Server, steps: int, small: bool) -> dict:
+    gs.reset_context()
+    gs.set_context(server=srv.url, device_target="CPU")
+    loop = LZ.LOOPS[name](gs, small=small)
+    gs.set_context(mode=gs.GRAPH_MODE if loop.mode == "graph" else gs.PYNATIVE_MODE)
+    warm = LZ.warm_steps(loop)
+    diffs, ts, tj = [], [], []
+    rss0 = misses0 = traces0 = None
+    for i in range(warm + steps):
+        if i == warm:
+            settle()
+            rss0, misses0 = srv.rss_mib(), LZ.compile_misses(srv.http.get("/metrics").text)
+            traces0 = gs._trace.trace_stats()
+        t = time.perf_counter()
+        a = loop.sdk(i)
+        t1 = time.perf_counter()
+        b = loop.twin(i)
+        t2 = time.perf_counter()
+        if i >= warm:
+            ts.append(t1 - t)
+            tj.append(t2 - t1)
+        diffs.append(LZ.rel_diff(a, b))
+    traces1 = gs._trace.trace_stats()
+    rss1, misses1 = srv.rss_mib(), LZ.compile_misses(srv.http.get("/metrics").text)
+    return {"loop": name, "mode": loop.mode, "steps": steps, "warm": warm, "max_rel_diff": max(diffs),
+            "rtol": loop.rtol, "sdk_traces": traces1["traces"] - traces0["traces"],
+            "unguarded": traces1["unguarded"] - traces0["unguarded"],
+            "compile_misses": misses1 - misses0, "rss_growth_mib": rss1 - rss0,
+            "sdk_ms": med(ts) * 1e3, "twin_ms": med(tj) * 1e3, "ratio": med(ts) / med(tj),
+            "load": os.getloadavg()[0]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--only", default="")
+    ap.add_argument("--small", action="store_true")
+    ap.add_argument("--json")
+    ap.add_argument("--together", action="store_true",
+                    help="all loops in this process (default: each in a process of its own, with its own server)")
+    a = ap.parse_args()
+    names = [n for n in LZ.LOOPS if not a.only or n in a.only.split(",")]
+    if len(names) > 1 and not a.together:
+        # a loop run after one with a PyTorch twin took 2-4x its time alone (varying_batch 0.85 ms alone, 2.3 ms
+        # after langevin64, 3.6 ms after bn_train_one_step, same process, load 21-24): each loop on its own
+        rows = [json.loads(subprocess.run([sys.executable, __file__, "--steps", str(a.steps), "--only", n]
+                                          + (["--small"] if a.small else []), check=True, capture_output=True,
+                                          text=True).stdout.strip().splitlines()[-1]) for n in names]
+        for r in rows:
+            print(json.dumps(r), flush=True)
+        if a.json:
+            Path(a.json).write_text(json.dumps(rows, indent=1))
+        return
+    import torch
+    # (torch's intra-op pool on the shared 2-core box: at load 18 a PyTorch twin's tiny step took ~200 ms)
+    torch.set_num_threads(1)
+    srv = Server()
+    rows = []
+    try:
+        for n in names:
+            try:
+                r = run_loop(n, srv, a.steps, a.small)
+            except Exception as e:  # noqa: BLE001 - a failing loop is a finding, reported in its row
+                r = {"loop": n, "error": f"{type(e).__name__}: {e}"[:300]}
+            rows.append(r)
+            print(json.dumps(r), flush=True)
+    finally:
+        srv.close()
+    if a.json:
+        Path(a.json).write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
