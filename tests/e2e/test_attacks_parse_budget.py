@@ -174,8 +174,8 @@ def test_one_clients_large_json_bodies_take_at_most_its_parse_share(tmp_path_fac
     while another client's same body is still parsed (its answer: the graph's own 413)."""
     body = ('{"graph": {"format": "gradserve.graph/1", "nodes": [' + ",".join(["0.5"] * ((2 << 20) - 1000)) + "]}}").encode()
     with server_in(tmp_path_factory, "parse_share", devices="cpu",
-                   env={"GRADSERVE_API_KEYS": "k1,k2", "GRADSERVE_PARSE_SHARE": "0.05", "GRADSERVE_PARSE_BURST_S": "0.3",
-                        "GRADSERVE_CPU_WORKERS": "1"}) as s:
+                   env={"GRADSERVE_API_KEYS": "k1,k2", "GRADSERVE_PARSE_SHARE": "0.05",
+                        "GRADSERVE_PARSE_BURST_S": "0.3", "GRADSERVE_CPU_WORKERS": "1"}) as s:
         with s.client(timeout=120, headers={"Authorization": "Bearer k2"}) as k2, \
                 s.client(timeout=120, headers={"Authorization": "Bearer k1"}) as k1:
             codes = []

@@ -43,14 +43,14 @@ def test_switch_run_with_branches_that_are_not_graphs_is_the_nodes_400(client):
     assert "AttributeError" not in err["message"], err
 
 
-@pytest.mark.parametrize("field, value, naming", [
-    ("deadline_ms", "NaN", "deadline_ms"), ("deadline_ms", "1e400", "deadline_ms"), ("deadline_ms", "-0.0", "deadline_ms"),
-    ("order", "NaN", "order"), ("order", "1e400", "order"), ("order", "2.0", "order"),
+@pytest.mark.parametrize("field, value", [
+    ("deadline_ms", "NaN"), ("deadline_ms", "1e400"), ("deadline_ms", "-0.0"), ("order", "NaN"), ("order", "1e400"),
+    ("order", "2.0"),
 ])
-def test_a_non_finite_or_odd_number_where_an_option_is_read_is_a_400_naming_it(client, field, value, naming):
+def test_a_non_finite_or_odd_number_where_an_option_is_read_is_a_400_naming_it(client, field, value):
     r = post(client, "grad", f'{{"graph": {json.dumps(SIN)}, "inputs": [{X}], "{field}": {value}}}')
     assert r.status_code == 400, r.text[:300]
-    assert error_of(r)["detail"]["path"] == f"$.{naming}", r.text[:300]
+    assert error_of(r)["detail"]["path"] == f"$.{field}", r.text[:300]
 
 
 @pytest.mark.parametrize("shape, where", [
@@ -67,7 +67,8 @@ def test_a_size_that_is_not_an_integer_is_a_400_naming_it(client, shape, where):
 def test_a_graph_size_of_minus_zero_float_is_a_400_naming_it(client):
     g = json.dumps(SIN).replace('"shape": [2]', '"shape": [-0.0]')
     r = post(client, "eval", f'{{"graph": {g}, "inputs": [{{"shape": [0], "datatype": "FP32", "data": []}}]}}')
-    assert r.status_code == 400 and error_of(r)["detail"]["path"] == "$.inputs[0].shape" and "non-negative" in r.text, r.text[:300]
+    assert r.status_code == 400, r.text[:300]
+    assert error_of(r)["detail"]["path"] == "$.inputs[0].shape" and "non-negative" in r.text, r.text[:300]
 
 
 def test_a_repeated_size_key_is_a_400_naming_the_object(client):
