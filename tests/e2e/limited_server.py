@@ -10,9 +10,10 @@ import json
 import socket
 
 import httpx
+import pytest
 
 from . import helpers
-from .server import Server
+from .server import server_in
 
 KEYS = ("k1", "k2")
 FLOPS = 10 ** 9
@@ -28,13 +29,18 @@ def auth(key: str = "k1") -> dict:
     return {"Authorization": f"Bearer {key}"}
 
 
-def limited_server(tmp_path_factory, name: str, **env: str) -> Server:
-    """This module's server (ENV, then `env`), with the OIP suite's models for the OIP and UM-Bridge routes."""
-    from oip.models import write_repository  # (tests/ is on sys.path: the OIP suite's repository)
+def limited_server(folder: str, **env: str):
+    """A module-scoped fixture `srv`: this module's server (ENV, then `env`) logging under <tmp>/<folder>, with
+    the OIP suite's models for the OIP and UM-Bridge routes (tests/e2e/server.py's `server_in`)."""
+    @pytest.fixture(scope="module", name="srv")
+    def fixture(tmp_path_factory):
+        from oip.models import write_repository  # (tests/ is on sys.path: the OIP suite's repository)
 
-    repo = write_repository(tmp_path_factory.mktemp("models"))
-    return Server(tmp_path_factory.mktemp(name) / "server.log", devices="cpu",
-                  env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo), **env})
+        repo = write_repository(tmp_path_factory.mktemp("models"))
+        with server_in(tmp_path_factory, folder, devices="cpu",
+                       env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo), **env}) as s:
+            yield s
+    return fixture
 
 
 # after each attack: a small job answered right, and no worker restarted by any attack so far

@@ -66,7 +66,6 @@ class Server:
     def __init__(self, log_path: Path, env: dict | None = None, args: list | None = None, wait: bool = True,
                  base_env: dict | None = None, devices: str = E2E_DEVICES):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.grpc_port = free_port()  # the same process serves gRPC (tests/grpc); never the shared default 8001
         while self.grpc_port == self.port:
             self.grpc_port = free_port()
@@ -77,6 +76,8 @@ class Server:
         full.update({"GRADSERVE_PORT": str(self.port), "GRADSERVE_HOST": "127.0.0.1", "GRADSERVE_DEVICES": devices,
                      "GRADSERVE_GRPC_PORT": str(self.grpc_port)})
         full.update(env or {})
+        # (a server on every address, "::", is reached on IPv6's loopback: dual-stack tests)
+        self.url = f"http://{'[::1]' if full['GRADSERVE_HOST'] == '::' else '127.0.0.1'}:{self.port}"
         self.log_path = log_path
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen([server_binary(), *(args or [])], env=full, stdout=self.log,

@@ -8,22 +8,16 @@ import socket
 import time
 
 import numpy as np
-import pytest
 
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 from service import codec
 
-from .server import Server
+from .server import module_server
 
 
-@pytest.fixture(scope="module")
-def tiny_server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("admission") / "server.log",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "1", "GRADSERVE_GRPC": "false"},
-               devices="cpu")
-    yield s
-    s.stop()
+tiny_server = module_server("admission", name="tiny_server", devices="cpu",
+                            env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "1", "GRADSERVE_GRPC": "false"})
 
 
 def _job() -> tuple[bytes, dict]:

@@ -38,11 +38,7 @@ from .limited_server import CEILING, FLOPS, SHM, auth, canary, create, limited_s
 F32 = np.float32
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = limited_server(tmp_path_factory, "attacks_bombs_regions_sockets")
-    yield s
-    s.stop()
+srv = limited_server("attacks_bombs_regions_sockets")
 
 
 # -- compute bombs ---------------------------------------------------------------------------------------------

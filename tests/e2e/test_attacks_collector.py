@@ -15,26 +15,24 @@ from benchmarks.graph_stall import chain
 from service import gc_pause
 
 from .helpers import error_of
-from .server import Server
+from .server import server_in
 
 
 @pytest.fixture(scope="module")
 def timed(tmp_path_factory):
     """A server with a timeline directory; yields (server, a function reading its own stamps: [(name, ns)],
     flushed by stopping it)."""
-    tmp = tmp_path_factory.mktemp("collector")
-    (tmp / "tl").mkdir()
-    s = Server(tmp / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_TIMELINE": str(tmp / "tl"),
-                    "GRADSERVE_MAX_JSON_CONTAINERS": "1000000", "GRADSERVE_MAX_NODES": "100000"})
+    tl = tmp_path_factory.mktemp("collector_tl")
+    with server_in(tmp_path_factory, "collector", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_TIMELINE": str(tl),
+                        "GRADSERVE_MAX_JSON_CONTAINERS": "1000000", "GRADSERVE_MAX_NODES": "100000"}) as s:
 
-    def stamps() -> list[tuple[str, int]]:
-        s.stop()
-        lines = (tmp / "tl" / f"{s.proc.pid}.tl").read_text().split("\n")
-        return [(f[1], int(f[2])) for f in (line.split() for line in lines) if len(f) == 3]
+        def stamps() -> list[tuple[str, int]]:
+            s.stop()  # (stopping twice is harmless)
+            lines = (tl / f"{s.proc.pid}.tl").read_text().split("\n")
+            return [(f[1], int(f[2])) for f in (line.split() for line in lines) if len(f) == 3]
 
-    yield s, stamps
-    s.stop()
+        yield s, stamps
 
 
 def collections_between(stamps: list, k: int) -> list[str]:

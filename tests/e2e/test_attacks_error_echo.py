@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from .helpers import X, Y, matmul_net
-from .server import Server, module_server
+from .server import module_server, server_in
 
 BIG = "A" * 1_000_000
 CAP = 8192  # bytes any error answer may take here (message ~1 KB, a few detail strings of ~256 characters)
@@ -96,11 +96,10 @@ def test_an_oip_error_echoing_a_long_model_name_is_cut_short(c):
 def models(tmp_path_factory):
     from oip.models import write_repository  # (tests/ is on sys.path: the OIP suite's repository)
     repo = write_repository(tmp_path_factory.mktemp("models"))
-    s = Server(tmp_path_factory.mktemp("attacks_echo_models") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MODEL_REPOSITORY": str(repo)})
-    with httpx.Client(base_url=s.url, timeout=120) as cl:
+    with server_in(tmp_path_factory, "attacks_echo_models", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MODEL_REPOSITORY": str(repo)}) as s, \
+            httpx.Client(base_url=s.url, timeout=120) as cl:
         yield cl
-    s.stop()
 
 
 def oip_inputs(**edit) -> list:

@@ -23,7 +23,7 @@ from engine.serialize import graph_to_json
 from service import codec
 
 from .helpers import DX, X, Y, body_for, call, decode, in_thread, matmul_net, metric, slow_input, slow_net, t
-from .server import Server
+from .server import Server, server_in
 
 ENV = {"GRADSERVE_BODY_TIMEOUT_S": "2", "GRADSERVE_HEADER_TIMEOUT_S": "2", "GRADSERVE_IDLE_TIMEOUT_S": "3",
        "GRADSERVE_SEND_TIMEOUT_S": "2", "GRADSERVE_MAX_HEADER_BYTES": "8192", "GRADSERVE_GRPC": "false"}
@@ -34,16 +34,13 @@ SLOW_JOB_S = 180  # seconds the deliberately slow job (about 1 s quiet) may take
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     """{"lean": server with the lean path, "asgi": the same without it}, started side by side."""
-    d = tmp_path_factory.mktemp("fastpaths")
-    s = {name: Server(d / f"{name}.log", env=dict(ENV, GRADSERVE_LEAN_HTTP=flag), devices="cpu", wait=False)
-         for name, flag in (("lean", "true"), ("asgi", "false"))}
-    try:
-        for one in s.values():
-            one.wait_ready()
-        yield s
-    finally:
-        for one in s.values():
-            one.stop()
+    with server_in(tmp_path_factory, "fastpaths_lean", env=dict(ENV, GRADSERVE_LEAN_HTTP="true"), devices="cpu",
+                   wait=False) as lean, \
+            server_in(tmp_path_factory, "fastpaths_asgi", env=dict(ENV, GRADSERVE_LEAN_HTTP="false"), devices="cpu",
+                      wait=False) as asgi:
+        lean.wait_ready()  # (both start side by side)
+        asgi.wait_ready()
+        yield {"lean": lean, "asgi": asgi}
 
 
 def _tensor(a: np.ndarray) -> dict:
@@ -686,13 +683,12 @@ def test_a_tiny_input_with_a_huge_broadcast_never_runs_inline(servers):
     settled(servers["lean"])
 
 
-def test_the_lean_path_keeps_the_connection_cap(tmp_path):
+def test_the_lean_path_keeps_the_connection_cap(tmp_path_factory):
     """At max_connections (6 here) a job request gets uvicorn's 503 on the lean path too, and once the
     silent connections are dropped (header_timeout_s) it is served."""
     # (one peer: the server-wide cap, not its share of it, test_attacks_peer_connections)
-    srv = Server(tmp_path / "cap.log", env=dict(ENV, GRADSERVE_MAX_CONNECTIONS="6", GRADSERVE_PEER_CONNECTION_SHARE="1"),
-                 devices="cpu")
-    try:
+    with server_in(tmp_path_factory, "fastpaths_cap", devices="cpu",
+                   env=dict(ENV, GRADSERVE_MAX_CONNECTIONS="6", GRADSERVE_PEER_CONNECTION_SHARE="1")) as srv:
         idle = [connect(srv) for _ in range(6)]
         try:
             end = time.monotonic() + CEILING
@@ -709,8 +705,7 @@ def test_the_lean_path_keeps_the_connection_cap(tmp_path):
         while shape(exchange(srv, [post()], 1)[0]) != (200,):
             assert time.monotonic() < end, "not served after the idle connections went"
             time.sleep(0.05)
-    finally:
-        srv.stop()
+
 
 def test_after_every_attack_both_servers_are_whole(servers):
     """(Last in this module.) Ready, a job answered, no admission place held, no worker restarted, nothing

@@ -22,7 +22,7 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
 from .helpers import DX, X, Y, canary, metric, pool_of, wait_for_pool, within
-from .server import Server
+from .server import server_in
 
 ONNX = {"Content-Type": "application/onnx"}
 
@@ -32,11 +32,10 @@ def srv(tmp_path_factory):
     from oip.models import write_repository  # (tests/ is on sys.path: the OIP suite's repository)
 
     repo = write_repository(tmp_path_factory.mktemp("models"))
-    s = Server(tmp_path_factory.mktemp("attacks_models") / "server.log", devices="cpu",
-               env={"GRADSERVE_MODEL_REPOSITORY": str(repo), "GRADSERVE_DEFAULT_DEADLINE_S": "5"})
-    s.repository = repo
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "attacks_models", devices="cpu",
+                   env={"GRADSERVE_MODEL_REPOSITORY": str(repo), "GRADSERVE_DEFAULT_DEADLINE_S": "5"}) as s:
+        s.repository = repo
+        yield s
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
 from .helpers import t
-from .server import Server, module_server
+from .server import module_server, server_in
 from .helpers import status_kb
 
 MIB = 1 << 20
@@ -167,16 +167,15 @@ def test_slow_graph_uploads_hold_at_most_the_budget_and_small_registrations_stil
         assert held == 0, "the budget is still held once the uploads are gone"
 
 
-def test_one_clients_large_json_bodies_take_at_most_its_parse_share(tmp_path):
+def test_one_clients_large_json_bodies_take_at_most_its_parse_share(tmp_path_factory):
     """orjson holds the GIL for a whole parse, so a client looping large JSON bodies stalled everyone (a 40 MiB
     one: 2.3-4.7 s without a health probe answered). Its parses' time is charged to it: past parse_share (here
     5 %, 0.3 s ahead) its bodies are refused before they are parsed, 429 naming parse_share with a Retry-After,
     while another client's same body is still parsed (its answer: the graph's own 413)."""
-    s = Server(tmp_path / "server.log", devices="cpu",
-               env={"GRADSERVE_API_KEYS": "k1,k2", "GRADSERVE_PARSE_SHARE": "0.05", "GRADSERVE_PARSE_BURST_S": "0.3",
-                    "GRADSERVE_CPU_WORKERS": "1"})
     body = ('{"graph": {"format": "gradserve.graph/1", "nodes": [' + ",".join(["0.5"] * ((2 << 20) - 1000)) + "]}}").encode()
-    try:
+    with server_in(tmp_path_factory, "parse_share", devices="cpu",
+                   env={"GRADSERVE_API_KEYS": "k1,k2", "GRADSERVE_PARSE_SHARE": "0.05",
+                        "GRADSERVE_PARSE_BURST_S": "0.3", "GRADSERVE_CPU_WORKERS": "1"}) as s:
         with s.client(timeout=120, headers={"Authorization": "Bearer k2"}) as k2, \
                 s.client(timeout=120, headers={"Authorization": "Bearer k1"}) as k1:
             codes = []
@@ -193,5 +192,3 @@ def test_one_clients_large_json_bodies_take_at_most_its_parse_share(tmp_path):
             assert r.status_code == 413 and "max_nodes" in r.text, r.text[:300]
             small = k2.post("/v1/graphs", json={"graph": {"nodes": []}})  # (small bodies are not timed)
             assert small.status_code != 429, small.text[:300]
-    finally:
-        s.stop()

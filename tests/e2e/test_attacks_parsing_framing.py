@@ -41,12 +41,8 @@ JOB_BYTES = 512 << 20  # per-job memory budget (max_job_bytes) of this server
 BODY_LIMIT = 64 << 20  # max_body_bytes of this server (a gzip bomb inflates this far, not 256 MiB, before its 413)
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = limited_server(tmp_path_factory, "attacks_parsing_framing", GRADSERVE_MAX_JOB_BYTES=str(JOB_BYTES),
-                       GRADSERVE_MAX_BODY_BYTES=str(BODY_LIMIT))
-    yield s
-    s.stop()
+srv = limited_server("attacks_parsing_framing", GRADSERVE_MAX_JOB_BYTES=str(JOB_BYTES),
+                     GRADSERVE_MAX_BODY_BYTES=str(BODY_LIMIT))
 
 
 def jt(a: np.ndarray) -> str:

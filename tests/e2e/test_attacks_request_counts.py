@@ -30,11 +30,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(),
                                 reason="reads and resets the server's peak RSS through /proc (Linux)")
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = limited_server(tmp_path_factory, "attacks_request_counts", GRADSERVE_MAX_BODY_BYTES=str(32 << 20))
-    yield s
-    s.stop()
+srv = limited_server("attacks_request_counts", GRADSERVE_MAX_BODY_BYTES=str(32 << 20))
 
 
 def _refused(r: httpx.Response, got: int, *counts: str) -> None:

@@ -24,24 +24,17 @@ from tritonclient.grpc import service_pb2 as opb  # (service.oip_proto would cla
 from tritonclient.grpc import service_pb2_grpc as opb_grpc
 
 from .grpc_wire import open_channel
-from .server import Server
+from .server import module_server
 
 REGIONS = 16
 SHARE = REGIONS // 4  # out_memfd.OWNER_SHARE
 CEILING = 60.0
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("dual_stack") / "server.log", devices="cpu", wait=False,
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_HOST": "::", "GRADSERVE_API_KEYS": "k1,k2",
-                    "GRADSERVE_CLIENT_SHM_MAX_REGIONS": str(REGIONS)})
-    s.url = f"http://[::1]:{s.port}"
-    try:
-        s.wait_ready()
-        yield s
-    finally:
-        s.stop()
+# (on "::" the server's url is IPv6's loopback, [::1])
+srv = module_server("dual_stack", devices="cpu",
+                    env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_HOST": "::", "GRADSERVE_API_KEYS": "k1,k2",
+                         "GRADSERVE_CLIENT_SHM_MAX_REGIONS": str(REGIONS)})
 
 
 def key(k: str) -> dict:

@@ -28,11 +28,7 @@ from .limited_server import CEILING, SHM, auth, canary, limited_server
 SHARE = 8 // 4  # limited_server's GRADSERVE_CLIENT_SHM_MAX_REGIONS / client_shm.OWNER_SHARE
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = limited_server(tmp_path_factory, "round14_shm")
-    yield s
-    s.stop()
+srv = limited_server("round14_shm")
 
 
 @pytest.fixture

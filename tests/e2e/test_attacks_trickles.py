@@ -25,7 +25,7 @@ import pytest
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
-from .server import Server
+from .server import server_in
 
 ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "2", "GRADSERVE_BODY_TIMEOUT_S": "2",
        "GRADSERVE_HEADER_TIMEOUT_S": "2", "GRADSERVE_IDLE_TIMEOUT_S": "2"}
@@ -44,11 +44,10 @@ def srv(tmp_path_factory):
     repo = write_repository(tmp_path_factory.mktemp("models"))
     write_big_model(repo / "big")
     write_endless_model(repo / "endless")
-    s = Server(tmp_path_factory.mktemp("attacks_trickles") / "server.log", devices="cpu",
-               env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo)})
-    s.repository = repo
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "attacks_trickles", devices="cpu",
+                   env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo)}) as s:
+        s.repository = repo
+        yield s
 
 
 @pytest.fixture(scope="module")

@@ -11,17 +11,13 @@ import time
 import pytest
 
 from .helpers import call, decode, in_thread, metric, pool_of, slow_input, slow_net, t, wait_for_pool
-from .server import Server
+from .server import Server, module_server
 
 pytestmark = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="lending needs two cores")
 ENV = {"GRADSERVE_LEND_MIN_MS": "0"}
 
 
-@pytest.fixture(scope="module")
-def lending(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("lending") / "server.log", env=ENV, devices="cpu")
-    yield s
-    s.stop()
+lending = module_server("lending", name="lending", env=ENV, devices="cpu")
 
 
 SLOW_S = 120  # what the slow job may take on a loaded box: its deadline and the client's wait

@@ -18,17 +18,13 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
 from .helpers import F32, call, decode, error_of, in_thread, metric, pool_of, slow_input, slow_net, wait_for_pool
-from .server import Server
+from .server import Server, module_server
 
 CEILING = 120  # seconds: a loaded 2-core box is slow, never this slow
 LANES = "gradserve_job_lanes_total"
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("inline") / "server.log", env={"GRADSERVE_INLINE_MAX_MS": "50"}, devices="cpu")
-    yield s
-    s.stop()
+srv = module_server("inline", env={"GRADSERVE_INLINE_MAX_MS": "50"}, devices="cpu")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from .helpers import call, decode, error_of, metric, wait_for_metric
-from .server import Server
+from .server import module_server
 
 MIB = 1 << 20
 ENV = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str(MIB), "GRADSERVE_MAX_OUTPUT_BYTES": str(MIB),
@@ -22,11 +22,7 @@ ONNX = {"Content-Type": "application/onnx"}
 K, N = 768, 1024  # a 3 MiB float32 weight: three times max_body_bytes
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("model_limits") / "server.log", env=ENV, devices="cpu")
-    yield s
-    s.stop()
+srv = module_server("model_limits", env=ENV, devices="cpu")
 
 
 @pytest.fixture

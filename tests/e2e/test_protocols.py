@@ -25,7 +25,7 @@ from .conftest import devices
 from .helpers import (F32, X, Y, cube_net, decode, matmul_net, sin_cos_net, sin_net, slow_net, square_net, stop_net,
                       xxy_net, xyz_net)
 from .proto import PROTOCOLS, Proto, same_bytes
-from .server import Server
+from .server import module_server
 
 S = np.array([[0.1, 0.6, 0.2], [0.8, 1.3, 1.1]], F32)
 XS, YS, V3 = np.array([0.8, 0.6, 0.2], F32), np.array([0.7, 0.4, 0.3], F32), np.ones(3, F32)
@@ -225,13 +225,8 @@ def test_devices_by_index_and_auto(proto):
                                                                                                "ascend")
 
 
-@pytest.fixture(scope="module")
-def keyed_server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("keys") / "server.log", env={"GRADSERVE_API_KEYS": "k1,k2",
-                                                                    "GRADSERVE_DEVICES": "cpu",
-                                                                    "GRADSERVE_CPU_WORKERS": "1"})
-    yield s
-    s.stop()
+keyed_server = module_server("keys", name="keyed_server",
+                             env={"GRADSERVE_API_KEYS": "k1,k2", "GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1"})
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from .helpers import metric
-from .server import Server
+from .server import Server, module_server
 
 torch = pytest.importorskip("torch")
 gs = pytest.importorskip("gradserve")
@@ -25,11 +25,7 @@ BY_HASH = str(256 * 1024)  # the SDK's GRADSERVE_WEIGHTS_BY_HASH_BYTES here (its
 STORED = "gradserve_tensors_stored_total"
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("weights_by_hash") / "server.log", env=ENV, devices="cpu")
-    yield s
-    s.stop()
+srv = module_server("weights_by_hash", env=ENV, devices="cpu")
 
 
 @pytest.fixture

@@ -9,18 +9,12 @@ import hashlib
 import json
 
 import numpy as np
-import pytest
 
-from .server import Server
+from .server import module_server
 from .test_inline_lane import until_inline
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("by_hash_inline") / "server.log", env={"GRADSERVE_INLINE_MAX_MS": "50"},
-               devices="cpu")
-    yield s
-    s.stop()
+srv = module_server("by_hash_inline", env={"GRADSERVE_INLINE_MAX_MS": "50"}, devices="cpu")
 
 
 def _upload(c, pieces: list) -> list:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from .helpers import call, decode, in_thread, metric, slow_input, slow_net, wait_for_metric, wait_for_pool
-from .server import Server
+from .server import module_server
 from .test_weights_by_hash_inline import _param, _upload, tanh_layer
 
 X, W, B = (4, 128), (128, 256), (256,)  # w: 128 KiB (by reference), b: 1 KiB (small: base64 as before)
@@ -22,13 +22,8 @@ CEILING = 120  # seconds: a loaded 2-core box is slow, never this slow
 STORE = 1 << 20  # the tensor store: one client's share (half) holds four 128 KiB values
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("by_ref") / "server.log", devices="cpu",
-               env={"GRADSERVE_INLINE_MAX_MS": "0", "GRADSERVE_CPU_WORKERS": "1",
-                    "GRADSERVE_TENSOR_STORE_BYTES": str(STORE)})
-    yield s
-    s.stop()
+srv = module_server("by_ref", devices="cpu", env={"GRADSERVE_INLINE_MAX_MS": "0", "GRADSERVE_CPU_WORKERS": "1",
+                                                  "GRADSERVE_TENSOR_STORE_BYTES": str(STORE)})
 
 
 @pytest.fixture
@@ -121,14 +116,10 @@ def test_a_job_queued_while_the_store_evicts_its_weights_computes_with_them(c):
     _check_grads(decode(call(c, "grad", _grad_body(gid, _x(6)), "binary")), _x(6), w, b)
 
 
-@pytest.fixture(scope="module")
-def batching(tmp_path_factory):
-    # a wide window (1 s, as tests/e2e/test_attacks_batching.py): concurrent requests land in one group
-    s = Server(tmp_path_factory.mktemp("by_ref_batch") / "server.log", devices="cpu",
-               env={"GRADSERVE_INLINE_MAX_MS": "0", "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_BATCH_DELAY_MS": "1000",
-                    "GRADSERVE_QUEUE_SIZE": "16"})
-    yield s
-    s.stop()
+# a wide window (1 s, as tests/e2e/test_attacks_batching.py): concurrent requests land in one group
+batching = module_server("by_ref_batch", name="batching", devices="cpu",
+                         env={"GRADSERVE_INLINE_MAX_MS": "0", "GRADSERVE_CPU_WORKERS": "1",
+                              "GRADSERVE_BATCH_DELAY_MS": "1000", "GRADSERVE_QUEUE_SIZE": "16"})
 
 
 def test_a_batch_of_grads_names_the_weights_by_key_too(batching):

@@ -16,7 +16,7 @@ import pytest
 
 from e2e.grpc_wire import ABSENT_HASH, MISSING, concurrent_answers, reset_flood_refused
 from e2e.h2_raw import CANCEL, END_STREAM, HEADERS, REFUSED_STREAM, RST_STREAM, SETTINGS, RawH2, call_frames, frame
-from e2e.server import Server
+from e2e.server import server_in
 from service.proto import gradserve_pb2 as pb
 
 CANCELLED, FRESH = 100, 100  # calls a client gave up on (deadline, cancel), then new ones: 100 open of 128
@@ -25,23 +25,21 @@ WIDTH, EACH = 120, 16  # 120 threads at once on one channel (of grpc_max_streams
 
 def _server(tmp_path_factory, **env):
     # the server's own defaults (no e2e queue of 2: 120 small jobs at once are a polite load), one cpu worker
-    return Server(tmp_path_factory.mktemp("grpc_round10") / "server.log", devices="cpu", base_env={},
-                  env={"GRADSERVE_CPU_WORKERS": "1", **env})
+    return server_in(tmp_path_factory, "grpc_round10", devices="cpu", base_env={},
+                     env={"GRADSERVE_CPU_WORKERS": "1", **env})
 
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    s = _server(tmp_path_factory)
-    yield s
-    s.stop()
+    with _server(tmp_path_factory) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
 def srv_no_headroom(tmp_path_factory):
     """grpc_stream_headroom 0: no grpc.http2.max_deallocating_streams (the server as before reliab10)."""
-    s = _server(tmp_path_factory, GRADSERVE_GRPC_STREAM_HEADROOM="0")
-    yield s
-    s.stop()
+    with _server(tmp_path_factory, GRADSERVE_GRPC_STREAM_HEADROOM="0") as s:
+        yield s
 
 
 def test_a_stock_stubs_120_concurrent_calls_on_one_channel_are_all_answered(srv_stub):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from e2e.grpc_wire import arrays, open_channel, request, rpc_error
 from e2e.helpers import DX, X, Y, matmul_net
-from e2e.server import Server
+from e2e.server import module_server
 from tritonclient.grpc import service_pb2 as opb
 from tritonclient.grpc import service_pb2_grpc as opb_grpc
 
@@ -28,12 +28,8 @@ pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"),
                                 reason="reads and resets the server's peak RSS through /proc (Linux)")
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("grpc_gz") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str(MAX_BODY)})  # (the default)
-    yield s
-    s.stop()
+srv = module_server("grpc_gz", devices="cpu",
+                    env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str(MAX_BODY)})  # (the default)
 
 
 def status_kb(pid: int, field: str) -> int:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from e2e.grpc_wire import arrays, call
 from e2e.helpers import DX, X, Y, matmul_net, metric, wait_for_metric
-from e2e.server import Server
+from e2e.server import module_server
 
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
@@ -22,13 +22,9 @@ AGE_S = 5.0
 OPEN, CLOSED = "gradserve_grpc_connections", "gradserve_grpc_connections_closed_total"
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("grpc_conns") / "server.log", devices="cpu",
-               env={"GRADSERVE_GRPC_MAX_CONNECTION_AGE_S": str(AGE_S), "GRADSERVE_MAX_DEADLINE_S": "2",
-                    "GRADSERVE_DEFAULT_DEADLINE_S": "2", "GRADSERVE_SEND_TIMEOUT_S": "1"})
-    yield s
-    s.stop()
+srv = module_server("grpc_conns", devices="cpu",
+                    env={"GRADSERVE_GRPC_MAX_CONNECTION_AGE_S": str(AGE_S), "GRADSERVE_MAX_DEADLINE_S": "2",
+                         "GRADSERVE_DEFAULT_DEADLINE_S": "2", "GRADSERVE_SEND_TIMEOUT_S": "1"})
 
 
 @pytest.fixture

@@ -7,11 +7,10 @@ closes the client's jobs run again. Waits are on frames and answers with generou
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from e2e.grpc_wire import arrays, open_channel, request, served_again, unread_calls
 from e2e.h2_raw import RawH2
-from e2e.server import Server
+from e2e.server import module_server
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 from service.proto import gradserve_pb2_grpc as pb_grpc
@@ -26,13 +25,9 @@ CEILING = 240.0
 KEYS = ("key-unread", "key-other")
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("grpc_small_answers") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_GRPC_UNSENT_ANSWER_BYTES": str(LIMIT),
-                    "GRADSERVE_API_KEYS": ",".join(KEYS)})
-    yield s
-    s.stop()
+srv = module_server("grpc_small_answers", devices="cpu",
+                    env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_GRPC_UNSENT_ANSWER_BYTES": str(LIMIT),
+                         "GRADSERVE_API_KEYS": ",".join(KEYS)})
 
 
 def small_eval():

@@ -9,23 +9,18 @@ generous ceilings."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from e2e.grpc_wire import SIN_X, concurrent_answers, reset_flood_refused, sin_answer, sin_job
-from e2e.server import Server
+from e2e.server import module_server
 from service.settings import Settings
 
 SEQUENTIAL = 1000
 WIDTH, EACH = 64, 16  # 64 threads at once on one channel, 16 calls each
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    # the server's own defaults (no e2e queue of 2: 64 jobs at once are a polite load), one cpu worker
-    s = Server(tmp_path_factory.mktemp("grpc_stock") / "server.log", devices="cpu", base_env={},
-               env={"GRADSERVE_CPU_WORKERS": "1"})
-    yield s
-    s.stop()
+# the server's own defaults (no e2e queue of 2: 64 jobs at once are a polite load), one cpu worker
+srv = module_server("grpc_stock", devices="cpu", base_env={},
+                    env={"GRADSERVE_CPU_WORKERS": "1"})
 
 
 def test_the_default_leaves_a_stock_client_room_above_64_calls_in_flight():

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from e2e.grpc_wire import open_channel
 from e2e.helpers import metric, slow_input, slow_net
-from e2e.server import Server
+from e2e.server import server_in
 from tritonclient.grpc import service_pb2 as opb
 from tritonclient.grpc import service_pb2_grpc as opb_grpc
 
@@ -32,11 +32,10 @@ def srv(tmp_path_factory):
 
     repo = tmp_path_factory.mktemp("stream_models")
     write_model(repo, "slow", slow_net(N, K), {"kind": "eval"})
-    s = Server(tmp_path_factory.mktemp("stream_charge") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MODEL_REPOSITORY": str(repo),
-                    "GRADSERVE_MAX_ELEMENTS": str(N * N), "GRADSERVE_DEFAULT_DEADLINE_S": "300"})
-    yield s
-    s.stop()
+    with server_in(tmp_path_factory, "stream_charge", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MODEL_REPOSITORY": str(repo),
+                        "GRADSERVE_MAX_ELEMENTS": str(N * N), "GRADSERVE_DEFAULT_DEADLINE_S": "300"}) as s:
+        yield s
 
 
 def _want(x: np.ndarray) -> float:

@@ -1290,7 +1290,9 @@ def _lu_perm(avals, permutation_size):
 @rule("switch_run")
 def _switch_run(avals, branches):
     """branches: flat graphs with inputs / flat_outputs (built by the engine at lowering only)."""
-    if not avals or not isinstance(branches, (list, tuple)) or not branches:
+    # (a graph sent on the wire can name this op, but its attrs are then JSON values, never graphs)
+    if not avals or not isinstance(branches, (list, tuple)) or not branches or \
+            not all(hasattr(g, "inputs") and hasattr(g, "flat_outputs") for g in branches):
         raise RuleError("switch_run: needs an index and branch graphs (it is made by lowering cond / switch)")
     for g in branches:
         if [(tuple(v.shape), v.dtype) for v in g.inputs] != [(tuple(a.shape), a.dtype) for a in avals[1:]]:
