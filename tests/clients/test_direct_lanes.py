@@ -438,3 +438,71 @@ def test_a_worker_stopped_or_killed_before_it_takes_the_lane_job(lane_server, la
         assert c.grad(g, w2_inputs, grad_position=pos).timing.get("lane") != "direct"  # (over HTTP, then asks)
     finally:
         c.close()
+
+
+def test_a_grant_whose_outputs_came_in_the_body_makes_no_lease(lane_server, lanes_on, w2_inputs):
+    """A client's first call has an output region too small for W2's gradients: the answer carries them in its
+    body, so the client cannot take a lane from it. The server makes none (before: a lease the client never used,
+    ended by its next call's ask, which got no grant: the lane came a call later, and the leased worker sat idle
+    in between): the second call is granted, the third runs on the lane."""
+    g, pos = w2_graph(), list(range(len(w2_inputs)))
+    _until(lambda: _leased_pid(lane_server) is None, "no worker leased (earlier tests' clients closed)")
+    c = gs.Client(lane_server.url, api_key=KEYS[0])
+    try:
+        first = c.grad(g, w2_inputs, grad_position=pos)
+        assert "direct_lane" not in first.timing, first.timing
+        assert _leased_pid(lane_server) is None  # (the worker answered after it ended the lease: no race)
+        del first  # (its outputs hold its region pair)
+        seen = [c.grad(g, w2_inputs, grad_position=pos).timing.get("lane") for _ in range(2)]
+        assert seen == ["worker", "direct"], seen
+    finally:
+        c.close()
+
+
+def test_a_lane_job_done_past_its_deadline_within_the_grace_answers_504_as_http(tmp_path, lanes_on):
+    """HTTP answers a job still running at its deadline with 504 DeadlineExceeded, whatever the job returns after
+    (Pool._on_deadline); a lane job that ends past its deadline but within the grace (its worker not killed) gets
+    the same answer, not its outputs (before: answered as if in time), counted as HTTP's 504; the worker and the
+    lane go on. The leased worker is stopped mid-job past the deadline, then resumed (a grace of 60 s: no kill)."""
+    g, xs = _slow_graph(), _slow_inputs()
+    server = RealServer(tmp_path / "server.log", env={"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_DEADLINE_GRACE_S": "60",
+                                                      "GRADSERVE_LEND_CORES": "0"})
+    try:
+        with gs.Client(server.url, shared_memory=False) as probe:  # 8x a run: the grant's calls keep within it
+            want = probe.grad(g, xs, grad_position=[0, 1]).outputs
+            deadline_ms = int(max(1500, 8 * probe.grad(g, xs, grad_position=[0, 1]).timing["compute_ms"]))
+        c = gs.Client(server.url, deadline_ms=deadline_ms, max_retries=0)
+        try:
+            _steady_on_lane(server, lambda: c.grad(g, xs, grad_position=[0, 1]))
+            pid, started = _leased_pid(server), _direct_jobs(server)
+            late = _metric(server, "gradserve_requests_total", 'endpoint="grad"', 'code="deadline_exceeded"')
+            assert pid is not None
+            box: dict = {}
+
+            def call():
+                try:
+                    box["result"] = c.grad(g, xs, grad_position=[0, 1])
+                except Exception as e:  # noqa: BLE001 - what the test checks
+                    box["error"] = e
+
+            t = threading.Thread(target=call)
+            t.start()
+            _until(lambda: _direct_jobs(server) > started, "the lane job started")
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                time.sleep(deadline_ms / 1e3 + 0.5)  # (past the deadline; the grace is 60 s)
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            t.join(CEILING_S)
+            assert not t.is_alive()
+            assert isinstance(box.get("error"), errors.DeadlineExceeded), box
+            assert box["error"].detail.get("where") == "running", box["error"].detail
+            _until(lambda: _metric(server, "gradserve_requests_total", 'endpoint="grad"',
+                                   'code="deadline_exceeded"') == late + 1, "the 504 counted as HTTP's")
+            r = c.grad(g, xs, grad_position=[0, 1])  # the same worker, the lane kept
+            assert r.timing.get("lane") == "direct" and _leased_pid(server) == pid
+            assert all(np.array_equal(a, b) for a, b in zip(r.outputs, want))
+        finally:
+            c.close()
+    finally:
+        server.stop()
