@@ -446,6 +446,7 @@ def test_a_grant_whose_outputs_came_in_the_body_makes_no_lease(lane_server, lane
     ended by its next call's ask, which got no grant: the lane came a call later, and the leased worker sat idle
     in between): the second call is granted, the third runs on the lane."""
     g, pos = w2_graph(), list(range(len(w2_inputs)))
+    _settled(lane_server)
     _until(lambda: _leased_pid(lane_server) is None, "no worker leased (earlier tests' clients closed)")
     c = gs.Client(lane_server.url, api_key=KEYS[0])
     try:
@@ -457,6 +458,28 @@ def test_a_grant_whose_outputs_came_in_the_body_makes_no_lease(lane_server, lane
         assert seen == ["worker", "direct"], seen
     finally:
         c.close()
+
+
+def test_a_client_closed_before_it_used_its_lane_gives_the_worker_back(lane_server, lanes_on, w2_inputs):
+    """A client granted a lane that closes before its next job (a script's last call) tells the worker: the worker
+    goes back to the pool at once (before: leased until another client's job would have queued; meanwhile the
+    pool had a worker less, and no other client could be granted a lane: never the pool's last idle worker)."""
+    g, pos = w2_graph(), list(range(len(w2_inputs)))
+    _settled(lane_server)
+    _until(lambda: _leased_pid(lane_server) is None, "no worker leased (earlier tests' clients closed)")
+    c = gs.Client(lane_server.url, api_key=KEYS[0])
+    try:
+        for _ in range(4):  # (the first call's outputs come in the body: no grant; then a grant, learned)
+            c.grad(g, w2_inputs, grad_position=pos)
+            if c._transport._direct.token is not None:
+                break
+        token = c._transport._direct.token
+        assert token is not None and _leased_pid(lane_server) is not None
+    finally:
+        c.close()
+    with _http(lane_server) as h:
+        _until(lambda: h.get(f"/v1/lane/{token}").json() == {"state": "revoked"}, "the lease ended")
+    assert _leased_pid(lane_server) is None
 
 
 def test_a_lane_job_done_past_its_deadline_within_the_grace_answers_504_as_http(tmp_path, lanes_on):

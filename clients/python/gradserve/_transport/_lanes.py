@@ -181,7 +181,20 @@ class Lanes:
         self.templates.clear()
         self.retry_at = time.monotonic() + RETRY_S
 
-    close = drop
+    def close(self) -> None:
+        """The lane dropped; one granted but never connected to is told so (a connection that sends its token and
+        ends, as a closed one): its worker goes back to the pool now, not when another client's job revokes it."""
+        if self.sock is None and self.path is not None and self.token is not None:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.settimeout(1.0)
+                s.connect(self.path)
+                s.sendall(self.token.encode())
+            except OSError:
+                pass
+            finally:
+                s.close()
+        self.drop()
 
 
 def _read(s: socket.socket, n: int) -> bytes | None:
