@@ -20,9 +20,10 @@ from it) makes no lane: its lease ends with the job. The same template with the 
 made inputs are read where they lie, inline ones are the request's own bytes (the SDK keys a lane on them).
 
 The server stays informed off the path: the worker posts ("lane_start", token, seq, deadline_s) and ("lane_done",
-token, seq, timing, wall seconds, the error code of an answer its client raises) on its pipe. A lane job done is counted as its HTTP request would be (JobTally.job:
-gradserve_requests_total, the request latency histogram, under the grant's endpoint); an error answer or a fallback
-is not, its client sends that job over HTTP, where it is. The pool's fair order counts a lease's job in flight as its
+token, seq, timing, wall seconds, the error code of an answer its client raises) on its pipe. A lane job done is
+counted as its HTTP request would be (JobTally.job: gradserve_requests_total, the request latency histogram, under
+the grant's endpoint), a late one's 504 too; an error answer or a fallback is not, its client sends that job over
+HTTP, where it is. The pool's fair order counts a lease's job in flight as its
 client's. The pool kills a worker whose lane job runs past its deadline plus deadline_grace_s (the client's
 connection then ends); a worker that never announces the job (stopped, stuck before it read the frame) leaves the
 client without an answer for wait_s: it posts /v1/lane/<token>/overdue and the pool kills the worker once it has
