@@ -7,7 +7,9 @@ server past the job's deadline) or stopped / killed before it took the lane job 
 DeadlineExceeded as HTTP's answer would, within the deadline and its grace, and the worker is replaced; the
 grant and the cause's route take the API key, and a lane socket refuses a wrong token; another client's job
 takes the leased worker back (the flooding lane client does not starve it); and the HTTP path whenever the
-server or the client has lanes off (GRADSERVE_DIRECT_LANES=0)."""
+server or the client has lanes off (GRADSERVE_DIRECT_LANES=0); a lane job done past its deadline within the grace
+answers HTTP's 504; a grant whose outputs came in the answer's body makes no lease; a client closed before it used
+its lane gives the worker back at once."""
 from __future__ import annotations
 
 import os
