@@ -13,13 +13,17 @@ A job on the lane (the SDK, gradserve._transport._lanes): a connection that firs
 (seq, template index, deadline in ms, 0: the grant's); the worker runs the template again (under the grant's job id:
 a reclaim of the lease's lent cores names it) and answers ANSWER_HEAD (the JSON's length) and JSON {"seq", "timing"}
 or {"seq", "error": error dict (worker.job_error)} or {"seq", "fallback": true} (the outputs did not land where the
-template's did: the client sends that job over HTTP). The same template with the same request bytes is the same job:
+template's did: the client sends that job over HTTP) or {"seq", "status", "body"}: HTTP's error answer, which the
+client raises (a job done past its deadline, within the grace: 504 DeadlineExceeded, as HTTP answers it; `late`).
+A grant whose outputs did not all land in the region (the answer's body carries some: the client cannot take a lane
+from it) makes no lane: its lease ends with the job. The same template with the same request bytes is the same job:
 made inputs are read where they lie, inline ones are the request's own bytes (the SDK keys a lane on them).
 
 The server stays informed off the path: the worker posts ("lane_start", token, seq, deadline_s) and ("lane_done",
-token, seq, timing, wall seconds) on its pipe. A lane job done is counted as its HTTP request would be (JobTally.job:
-gradserve_requests_total, the request latency histogram, under the grant's endpoint); an error answer or a fallback
-is not, its client sends that job over HTTP, where it is. The pool's fair order counts a lease's job in flight as its
+token, seq, timing, wall seconds, the error code of an answer its client raises) on its pipe. A lane job done is
+counted as its HTTP request would be (JobTally.job: gradserve_requests_total, the request latency histogram, under
+the grant's endpoint), a late one's 504 too; an error answer or a fallback is not, its client sends that job over
+HTTP, where it is. The pool's fair order counts a lease's job in flight as its
 client's. The pool kills a worker whose lane job runs past its deadline plus deadline_grace_s (the client's
 connection then ends); a worker that never announces the job (stopped, stuck before it read the frame) leaves the
 client without an answer for wait_s: it posts /v1/lane/<token>/overdue and the pool kills the worker once it has
@@ -129,8 +133,11 @@ class LaneServer:
     """The worker's side: the listening socket, its one connection, the templates. Runs in the worker's loop
     (worker.worker_main selects on the pipe and these sockets)."""
 
-    def __init__(self, path: str, token: str):
+    def __init__(self, path: str, token: str, grant_s: float = 0.0, max_s: float = 0.0, label: str = ""):
+        """grant_s, max_s: the grant's deadline and the server's max_deadline_s (job_deadline_s); label: the
+        worker's device (a late job's error names it)."""
         self.path, self.token = path, token.encode()
+        self.grant_s, self.max_s, self.label = grant_s, max_s, label
         self.templates: list[tuple] = []  # (the job message, the output refs it gave)
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(path)
@@ -210,6 +217,21 @@ def _read(s: socket.socket, n: int) -> bytes | None:
                 s.settimeout(limit)
             except OSError:
                 pass
+
+
+def late(lane: LaneServer, deadline_ms: int, took_s: float) -> tuple[int, dict, str] | None:
+    """(HTTP status, body, error code) of a lane job that ended `took_s` after its frame came, past its deadline
+    (within the grace: else the pool killed the worker): HTTP's 504 for the job (Pool._on_deadline fails it at the
+    deadline, whatever it would have returned), which the client raises. None: in time (or no deadline known)."""
+    from .errors import DeadlineExceeded, http_status
+
+    within = job_deadline_s(deadline_ms / 1e3, lane.grant_s, lane.max_s) if lane.max_s else 0.0
+    if not within or took_s <= within:
+        return None
+    err = DeadlineExceeded(f"the deadline passed while worker {lane.label} was running the lane's job (it ended "
+                           f"{(took_s - within) * 1e3:.0f} ms after it, within the grace)", device=lane.label,
+                           where="running")
+    return http_status(err.code), err.to_dict(), err.code
 
 
 def job_deadline_s(frame_s: float, grant_s: float, max_s: float) -> float:

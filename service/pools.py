@@ -731,7 +731,8 @@ class Pool:
         return w if w.state == "leased" and w.lease is lease and job.device_index in (None, w.spec.index) else None
 
     def _lane_item(self, w: Worker, job: Job) -> tuple | None:
-        """What the job's message asks of a lane: ("new", path, token) for a grant, ("add", token), or None.
+        """What the job's message asks of a lane: ("new", path, token, the grant's deadline, max_deadline_s, the
+        worker's label) for a grant, ("add", token), or None.
         A grant needs a job the lane can replay (lanes.carried), no lease of its client's, and another idle
         worker (never the pool's last)."""
         want = lanes.asked(job.direct) if job.direct and self.settings.direct_lanes else None
@@ -750,9 +751,11 @@ class Pool:
                 not any(o.state == "idle" and o is not w for o in self.workers):  # (lent ones too: reclaimable)
             return None
         path, token = self.lane_dir.new_path()
-        w.lease = self.leases[job.client] = lanes.Lease(token, path, job.client, w, job.id, job.key, job.lend,
-                                                        max(0.0, job.deadline - self.loop.time()), job.kind)
-        return ("new", path, token)
+        lease = w.lease = self.leases[job.client] = lanes.Lease(token, path, job.client, w, job.id, job.key,
+                                                                job.lend, max(0.0, job.deadline - self.loop.time()),
+                                                                job.kind)
+        # (the worker answers a lane job done past its deadline as HTTP would: it needs the grant's deadline)
+        return ("new", path, token, lease.within_s, self.settings.max_deadline_s, w.spec.label)
 
     def lane_wait_s(self, lease: lanes.Lease) -> float:
         """How long a lane job may take before its worker is killed: the grant's deadline plus the grace."""
@@ -780,6 +783,8 @@ class Pool:
         if timer is not None:
             timer.cancel()
         timing = msg[3]
+        if len(msg) > 5 and msg[5]:  # answered with an error its client raises (done past its deadline: 504)
+            self.tally.job(lease.kind, w.spec.label, msg[5], msg[4])
         if timing:  # a job done, counted as its request over HTTP would be (an error answer or a fallback: its
             # client sends it over HTTP, counted there)
             self.tally.job(lease.kind, w.spec.label, "ok", msg[4])

@@ -443,15 +443,18 @@ def _lane_keep(lane, msg: tuple, reply: tuple):
     from .lanes import MAX_TEMPLATES, LaneServer
 
     ask = msg[9]
+    if not all(r[0] == "client" for r in reply[2]):  # outputs the answer's body carries: the client cannot take
+        return lane  # a lane from it, so none is made (the pool ends a grant's lease at once, templates none)
+    token = ask[2] if ask[0] == "new" else ask[1]
     if ask[0] == "new" and lane is None:
         try:
-            lane = LaneServer(ask[1], ask[2])
+            lane = LaneServer(ask[1], token, *ask[3:])
         except OSError:
             return None
-    if lane is None or lane.token != ask[-1].encode() or len(lane.templates) >= MAX_TEMPLATES:
+    if lane is None or lane.token != token.encode() or len(lane.templates) >= MAX_TEMPLATES:
         return lane
     lane.templates.append(((*msg[:3], None, *msg[4:9]), reply[2]))
-    reply[3]["direct_lane"] = [lane.path, ask[-1], len(lane.templates) - 1]
+    reply[3]["direct_lane"] = [lane.path, token, len(lane.templates) - 1]
     return lane
 
 
@@ -481,6 +484,8 @@ def _lane_job(lane, conn, run, seq: int, index: int, deadline_ms: int) -> None:
     """One job on the lane: the template run again (under its job id: a lent run's reclaim names it), the
     pool told before (its deadline) and after (metrics: a job done, its wall time as the request's), the client
     answered."""
+    from .lanes import late
+
     if index >= len(lane.templates):
         lane.answer({"seq": seq, "fallback": True})
         return
@@ -492,8 +497,12 @@ def _lane_job(lane, conn, run, seq: int, index: int, deadline_ms: int) -> None:
         reply = run(msg)
     except Exception as e:  # noqa: BLE001 - as a job on the pipe
         reply = ("error", msg[1], job_error(e, msg[1]))
-    timing = None  # (an error answer or a fallback: its client sends the job over HTTP, counted there)
-    if reply[0] == "done" and reply[2] == refs:
+    timing, raised = None, None  # (an error answer or a fallback: its client sends the job over HTTP, counted there)
+    over = late(lane, deadline_ms, time.perf_counter() - t0)
+    if over is not None:  # done past its deadline, within the grace: HTTP's 504, which the client raises
+        status, body, raised = over
+        lane.answer({"seq": seq, "status": status, "body": body})
+    elif reply[0] == "done" and reply[2] == refs:
         timing = reply[3]
         lane.answer({"seq": seq, "timing": dict({k: v for k, v in timing.items() if k not in _SERVER_ONLY},
                                                 lane="direct")})
@@ -501,7 +510,7 @@ def _lane_job(lane, conn, run, seq: int, index: int, deadline_ms: int) -> None:
         lane.answer({"seq": seq, "error": reply[2]})
     else:  # (the plan cache lost its graph, or the outputs landed elsewhere: over HTTP)
         lane.answer({"seq": seq, "fallback": True})
-    conn.send_bytes(pickle.dumps(("lane_done", token, seq, timing, time.perf_counter() - t0),
+    conn.send_bytes(pickle.dumps(("lane_done", token, seq, timing, time.perf_counter() - t0, raised),
                                  pickle.HIGHEST_PROTOCOL))
     timeline.flush()
 

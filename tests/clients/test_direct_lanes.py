@@ -7,12 +7,15 @@ server past the job's deadline) or stopped / killed before it took the lane job 
 DeadlineExceeded as HTTP's answer would, within the deadline and its grace, and the worker is replaced; the
 grant and the cause's route take the API key, and a lane socket refuses a wrong token; another client's job
 takes the leased worker back (the flooding lane client does not starve it); and the HTTP path whenever the
-server or the client has lanes off (GRADSERVE_DIRECT_LANES=0)."""
+server or the client has lanes off (GRADSERVE_DIRECT_LANES=0); a lane job done past its deadline within the grace
+answers HTTP's 504; a grant whose outputs came in the answer's body makes no lease; a client closed before it used
+its lane gives the worker back at once."""
 from __future__ import annotations
 
 import os
 import signal
 import socket
+import struct
 import threading
 import time
 
@@ -438,3 +441,88 @@ def test_a_worker_stopped_or_killed_before_it_takes_the_lane_job(lane_server, la
         assert c.grad(g, w2_inputs, grad_position=pos).timing.get("lane") != "direct"  # (over HTTP, then asks)
     finally:
         c.close()
+
+
+def test_a_grant_whose_outputs_came_in_the_body_makes_no_lease(lane_server, lanes_on, w2_inputs):
+    """A client's first call has an output region too small for W2's gradients: the answer carries them in its
+    body, so the client cannot take a lane from it. The server makes none (before: a lease the client never used,
+    ended by its next call's ask, which got no grant: the lane came a call later, and the leased worker sat idle
+    in between): the second call is granted, the third runs on the lane."""
+    g, pos = w2_graph(), list(range(len(w2_inputs)))
+    _settled(lane_server)
+    _until(lambda: _leased_pid(lane_server) is None, "no worker leased (earlier tests' clients closed)")
+    c = gs.Client(lane_server.url, api_key=KEYS[0])
+    try:
+        first = c.grad(g, w2_inputs, grad_position=pos)
+        assert "direct_lane" not in first.timing, first.timing
+        assert _leased_pid(lane_server) is None  # (the worker answered after it ended the lease: no race)
+        del first  # (its outputs hold its region pair)
+        seen = [c.grad(g, w2_inputs, grad_position=pos).timing.get("lane") for _ in range(2)]
+        assert seen == ["worker", "direct"], seen
+    finally:
+        c.close()
+
+
+def test_a_client_closed_before_it_used_its_lane_gives_the_worker_back(lane_server, lanes_on, w2_inputs):
+    """A client granted a lane that closes before its next job (a script's last call) tells the worker: the worker
+    goes back to the pool at once (before: leased until another client's job would have queued; meanwhile the
+    pool had a worker less, and no other client could be granted a lane: never the pool's last idle worker)."""
+    g, pos = w2_graph(), list(range(len(w2_inputs)))
+    _settled(lane_server)
+    _until(lambda: _leased_pid(lane_server) is None, "no worker leased (earlier tests' clients closed)")
+    c = gs.Client(lane_server.url, api_key=KEYS[0])
+    try:
+        for _ in range(4):  # (the first call's outputs come in the body: no grant; then a grant, learned)
+            c.grad(g, w2_inputs, grad_position=pos)
+            if c._transport._direct.token is not None:
+                break
+        token = c._transport._direct.token
+        assert token is not None and _leased_pid(lane_server) is not None
+    finally:
+        c.close()
+    with _http(lane_server) as h:
+        _until(lambda: h.get(f"/v1/lane/{token}").json() == {"state": "revoked"}, "the lease ended")
+    assert _leased_pid(lane_server) is None
+
+
+class _FrameDeadline(struct.Struct):
+    """The lane's frame with a deadline of its own (ms; the SDK sends 0: the grant's)."""
+
+    def __init__(self, ms: int):
+        super().__init__(_lanes.FRAME.format)
+        self.ms = ms
+
+    def pack(self, seq, index, _deadline):  # type: ignore[override]
+        return super().pack(seq, index, self.ms)
+
+
+def test_a_lane_job_done_past_its_deadline_within_the_grace_answers_504_as_http(tmp_path, lanes_on, monkeypatch,
+                                                                                 w2_inputs):
+    """HTTP answers a job still running at its deadline with 504 DeadlineExceeded, whatever the job returns after
+    (Pool._on_deadline); a lane job that ends past its deadline but within the grace (its worker not killed) gets
+    the same answer, not its outputs (before: answered as if in time), counted as HTTP's 504; the worker and the
+    lane go on. The client's frames ask a 1 ms deadline (W2's run takes longer) on a server whose grace is 60 s."""
+    g, pos = w2_graph(), list(range(len(w2_inputs)))
+    server = RealServer(tmp_path / "server.log", env={"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_DEADLINE_GRACE_S": "60"})
+    try:
+        with gs.Client(server.url, shared_memory=False) as plain:
+            want = plain.grad(g, w2_inputs, grad_position=pos).outputs
+        c = gs.Client(server.url, max_retries=0)
+        try:
+            _steady_on_lane(server, lambda: c.grad(g, w2_inputs, grad_position=pos))
+            pid = _leased_pid(server)
+            late = _metric(server, "gradserve_requests_total", 'endpoint="grad"', 'code="deadline_exceeded"')
+            with monkeypatch.context() as m:
+                m.setattr(_lanes, "FRAME", _FrameDeadline(1))
+                with pytest.raises(errors.DeadlineExceeded) as got:
+                    c.grad(g, w2_inputs, grad_position=pos)
+            assert got.value.status == 504 and got.value.detail.get("where") == "running", got.value
+            _until(lambda: _metric(server, "gradserve_requests_total", 'endpoint="grad"',
+                                   'code="deadline_exceeded"') == late + 1, "the 504 counted as HTTP's")
+            r = c.grad(g, w2_inputs, grad_position=pos)  # the same worker, the lane kept
+            assert r.timing.get("lane") == "direct" and _leased_pid(server) == pid
+            assert all(np.array_equal(a, b) for a, b in zip(r.outputs, want))
+        finally:
+            c.close()
+    finally:
+        server.stop()

@@ -14,6 +14,7 @@ raises what the server recorded for it (`GET /v1/lane/<token>`: WorkerDied or De
 HTTP answer would have), through the client's retry policy as an HTTP error; one whose answer does not come
 within the grant's deadline plus the server's grace (the worker stopped before it took the job) is reported
 (`POST /v1/lane/<token>/overdue`: the server kills the silent worker) and raises DeadlineExceeded alike;
+a lane job done past its deadline (within the grace) raises DeadlineExceeded, as HTTP answers it (504);
 otherwise (the lane refused or revoked, the job's answer an error or "fallback") that job goes over HTTP: a job
 is a pure function of its request, so running it there gives what HTTP would have given, its error included.
 """
@@ -90,6 +91,9 @@ class Lanes:
                                              request_id=call.rid) from e
             except OSError:
                 answer = None
+            if answer is not None and "status" in answer:  # HTTP's error answer for this job (done past its
+                # deadline: 504), which the caller raises as HTTP's; the lane kept (its worker goes on)
+                return int(answer["status"]), {}, json.dumps(answer.get("body")).encode()
             if answer is None or "timing" not in answer:  # gone, revoked, an error or a fallback: over HTTP
                 token = self.token
                 self.drop()
@@ -177,7 +181,20 @@ class Lanes:
         self.templates.clear()
         self.retry_at = time.monotonic() + RETRY_S
 
-    close = drop
+    def close(self) -> None:
+        """The lane dropped; one granted but never connected to is told so (a connection that sends its token and
+        ends, as a closed one): its worker goes back to the pool now, not when another client's job revokes it."""
+        if self.sock is None and self.path is not None and self.token is not None:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.settimeout(1.0)
+                s.connect(self.path)
+                s.sendall(self.token.encode())
+            except OSError:
+                pass
+            finally:
+                s.close()
+        self.drop()
 
 
 def _read(s: socket.socket, n: int) -> bytes | None:
