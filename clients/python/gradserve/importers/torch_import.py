@@ -1035,11 +1035,42 @@ def _export(module, args: tuple):
     return ep
 
 
+def _detach_no_grad_outputs(ep) -> None:
+    """`with torch.no_grad():` (or set_grad_enabled(False)) in forward: torch.export keeps the block as a
+    wrap_with_set_grad_enabled(False, body, *args) call, whose outputs torch's autograd treats as constants (a
+    deep equilibrium layer's fixed-point iterations, a target network's values). run_decompositions inlines the
+    body and the stop-gradient is gone, so each output of such a body is detached first (nested bodies included:
+    the outermost decides)."""
+    import torch
+    from torch import fx
+
+    hop = getattr(torch.ops.higher_order, "wrap_with_set_grad_enabled", None)
+    for gm in list(ep.graph_module.modules()):
+        if not isinstance(gm, fx.GraphModule):
+            continue
+        for node in list(gm.graph.nodes):
+            if node.op != "call_function" or node.target is not hop or node.args[0] is not False:
+                continue
+            body = getattr(gm, node.args[1].target)
+            out = next(n for n in body.graph.nodes if n.op == "output")
+            detached = []
+            with body.graph.inserting_before(out):
+                for a in out.args[0]:
+                    if isinstance(a, fx.Node):
+                        d = body.graph.call_function(torch.ops.aten.detach.default, (a,))
+                        d.meta.update({k: a.meta[k] for k in ("val", "tensor_meta") if k in a.meta})
+                        a = d
+                    detached.append(a)
+            out.args = (type(out.args[0])(detached),)
+            body.recompile()
+
+
 def _program_to_writer(module, args: tuple, decompose: bool):
     import torch
     from torch.export.graph_signature import InputKind, OutputKind
 
     ep = _export(module, args)
+    _detach_no_grad_outputs(ep)
     if decompose:  # Core ATen, but detach kept: the default table makes it an alias, losing the stop-gradient
         table = torch.export.default_decompositions()
         table.pop(torch.ops.aten.detach.default)
