@@ -1039,8 +1039,9 @@ def _detach_no_grad_outputs(ep) -> None:
     """`with torch.no_grad():` (or set_grad_enabled(False)) in forward: torch.export keeps the block as a
     wrap_with_set_grad_enabled(False, body, *args) call, whose outputs torch's autograd treats as constants (a
     deep equilibrium layer's fixed-point iterations, a target network's values). run_decompositions inlines the
-    body and the stop-gradient is gone, so each output of such a body is detached first (nested bodies included:
-    the outermost decides)."""
+    body and the stop-gradient is gone, so each value such a body computes is detached first (an input it hands
+    back unchanged keeps its gradient, as in torch; an enable_grad() block inside is exported as its own region
+    between two no-grad ones)."""
     import torch
     from torch import fx
 
@@ -1056,7 +1057,7 @@ def _detach_no_grad_outputs(ep) -> None:
             detached = []
             with body.graph.inserting_before(out):
                 for a in out.args[0]:
-                    if isinstance(a, fx.Node):
+                    if isinstance(a, fx.Node) and a.op != "placeholder":
                         d = body.graph.call_function(torch.ops.aten.detach.default, (a,))
                         d.meta.update({k: a.meta[k] for k in ("val", "tensor_meta") if k in a.meta})
                         a = d
