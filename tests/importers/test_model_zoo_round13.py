@@ -97,3 +97,97 @@ def test_no_grad_block_in_forward_is_a_constant_to_the_gradient(how, dtype):
     if how == "context":  # the check tells the two apart: differentiating through the iterations is far off
         _, (gx_through, *_) = _torch_grads(_model("none").to(tdt), x, c)
         assert np.abs(gx_through - gx_want).max() > 0.05 * np.abs(gx_want).max()
+
+
+# -- backward rules of the model's own: torch.export keeps the forward's ops only ---------------------------------
+class _ReverseGrad:
+    """DANN's gradient reversal layer: forward the identity, backward -lambda g (the zoo's
+    dann_gradient_reversal_function, whose gradients through from_torch were 1.39 off torch's before)."""
+
+    @staticmethod
+    def function():
+        import torch
+
+        class ReverseGrad(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x.view_as(x)
+
+            @staticmethod
+            def backward(ctx, g):
+                return -0.3 * g
+
+        return ReverseGrad
+
+
+def _with_rule(kind: str):
+    import torch
+
+    reverse = _ReverseGrad.function()
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.f, self.d = torch.nn.Linear(3, 4), torch.nn.Linear(4, 2)
+
+        def forward(self, x):
+            h = torch.tanh(self.f(x))
+            if kind == "function":
+                h = reverse.apply(h)
+            elif kind == "tensor_hook" and h.requires_grad:
+                h.register_hook(lambda g: -0.3 * g)
+            elif kind.startswith("checkpoint"):
+                h = torch.utils.checkpoint.checkpoint(torch.tanh, h, use_reentrant=kind == "checkpoint")
+            return self.d(h)
+
+    torch.manual_seed(0)
+    net = Net().eval()
+    if kind == "module_hook":
+        net.d.register_full_backward_hook(lambda mod, gin, gout: tuple(-0.3 * g for g in gin))
+    elif kind == "parameter_hook":
+        net.f.weight.register_hook(lambda g: g.clamp(-0.01, 0.01))
+    return net
+
+
+@pytest.mark.parametrize("kind, named", [("function", "torch.autograd.Function .*ReverseGrad"),
+                                         ("tensor_hook", r"gradient hook \(Tensor.register_hook"),
+                                         ("module_hook", "backward hook on module 'd'"),
+                                         ("parameter_hook", "gradient hook on parameter 'f.weight'")])
+def test_a_backward_rule_of_the_models_own_is_refused_by_name(kind, named):
+    """Before, each imported with the forward's derivative: torch's gradients differ (checked here), ours did not
+    know. The recording wrappers are torch's own again afterwards."""
+    import torch
+
+    from gradserve.importers import UnsupportedModel
+
+    model = _with_rule(kind)
+    x = torch.randn(5, 3)
+    xr = x.clone().requires_grad_(True)
+    (g_rule,) = torch.autograd.grad(model(xr).sum(), xr) if kind != "parameter_hook" else \
+        torch.autograd.grad(model(xr).sum(), model.f.weight)
+    plain = _with_rule("none")
+    xp = x.clone().requires_grad_(True)
+    (g_plain,) = torch.autograd.grad(plain(xp).sum(), xp) if kind != "parameter_hook" else \
+        torch.autograd.grad(plain(xp).sum(), plain.f.weight)
+    assert np.abs((g_rule - g_plain).numpy()).max() > 1e-3  # the rule changes torch's gradient
+    real = (torch.autograd.Function.__dict__["apply"], torch.Tensor.register_hook, torch.autograd.grad)
+    with pytest.raises(UnsupportedModel, match=f"backward rule of its own .*{named}.*ops.custom_vjp"):
+        gs.from_torch(model, (x,))
+    assert (torch.autograd.Function.__dict__["apply"], torch.Tensor.register_hook, torch.autograd.grad) == real
+
+
+@pytest.mark.parametrize("reentrant", [True, False])
+def test_activation_checkpointing_imports_with_the_functions_gradient(reentrant):
+    """torch.utils.checkpoint: the reentrant form is torch's own autograd.Function whose forward runs under no_grad
+    (which the no-grad fix above would make a stop-gradient: zero gradients); it imports as the function it
+    wraps. The non-reentrant form has no Function."""
+    import torch
+
+    model = _with_rule("checkpoint" if reentrant else "checkpoint_nonreentrant")
+    x = torch.randn(5, 3)
+    xr = x.clone().requires_grad_(True)
+    model(xr).sum().backward()  # the reentrant checkpoint refuses torch.autograd.grad
+    want = xr.grad
+    net = gs.from_torch(model, (x,))
+    got = ops.grad(lambda t: net(t).sum())(Tensor(x.numpy())).asnumpy()
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-6)
