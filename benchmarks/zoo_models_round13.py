@@ -267,11 +267,19 @@ def deformable_attention():
 _ADJ = [(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 5), (5, 3), (5, 6), (6, 7), (7, 4), (1, 7)]
 
 
-def _adjacency(torch, n):
-    a = torch.zeros(n, n)
+def _sym_norm(a):
+    """D^-1/2 A D^-1/2 (a GCN's propagation matrix)."""
+    d = a.sum(1)
+    return a / (d[:, None] * d[None]).sqrt()
+
+
+def _register_graph(module, torch, n):
+    """The fixed graph (_ADJ with self-loops) as buffers: `a` and its normalised `an`."""
+    a = torch.eye(n)
     for i, j in _ADJ:
         a[i, j] = a[j, i] = 1.0
-    return a
+    module.register_buffer("a", a)
+    module.register_buffer("an", _sym_norm(a))
 
 
 def diffpool():
@@ -281,14 +289,11 @@ def diffpool():
     def build():
         torch = _seed()
         n = 8
-        a = _adjacency(torch, n) + torch.eye(n)
-        d = a.sum(1)
 
         class DiffPool(torch.nn.Module):
             def __init__(self):
                 super().__init__()
-                self.register_buffer("a", a)
-                self.register_buffer("an", a / torch.sqrt(d[:, None] * d[None]))
+                _register_graph(self, torch, n)
                 self.embed = torch.nn.Linear(5, 6)
                 self.assign = torch.nn.Linear(5, 3)
                 self.gcn2 = torch.nn.Linear(6, 4)
@@ -299,8 +304,7 @@ def diffpool():
                 xp, ap = s.T @ z, s.T @ self.a @ s
                 link = torch.linalg.matrix_norm(self.a - s @ s.T) / n ** 2
                 ent = -(s * torch.log(s + 1e-12)).sum(-1).mean()
-                dp = ap.sum(1)
-                out = torch.relu((ap / torch.sqrt(dp[:, None] * dp[None])) @ self.gcn2(xp)).mean(0)
+                out = torch.relu(_sym_norm(ap) @ self.gcn2(xp)).mean(0)
                 return out, link, ent
         return DiffPool().eval(), (torch.randn(n, 5),)
     return build
@@ -312,14 +316,11 @@ def sagpool():
     def build():
         torch = _seed()
         n = 8
-        a = _adjacency(torch, n) + torch.eye(n)
-        d = a.sum(1)
 
         class SAG(torch.nn.Module):
             def __init__(self):
                 super().__init__()
-                self.register_buffer("a", a)
-                self.register_buffer("an", a / torch.sqrt(d[:, None] * d[None]))
+                _register_graph(self, torch, n)
                 self.gcn1 = torch.nn.Linear(5, 6)
                 self.score = torch.nn.Linear(6, 1)
                 self.gcn2 = torch.nn.Linear(6, 4)
@@ -330,8 +331,7 @@ def sagpool():
                 val, idx = torch.topk(sc, 4)
                 hp = h[idx] * torch.tanh(val)[:, None]
                 ap = self.a[idx][:, idx]
-                dp = ap.sum(1)
-                g = torch.relu((ap / torch.sqrt(dp[:, None] * dp[None])) @ self.gcn2(hp))
+                g = torch.relu(_sym_norm(ap) @ self.gcn2(hp))
                 return torch.cat([g.max(0).values, g.mean(0)])
         return SAG().eval(), (torch.randn(n, 5),)
     return build
