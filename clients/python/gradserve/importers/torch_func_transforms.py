@@ -46,7 +46,7 @@ class Recorded:
     """What one export's forward called: each torch.autograd.grad call's create_graph flag, and each backward
     rule of its own (a torch.autograd.Function subclass defined outside torch, a tensor's gradient hook), named."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.grad_flags: list = []
         self.backward_rules: list = []
 
