@@ -191,3 +191,54 @@ def test_activation_checkpointing_imports_with_the_functions_gradient(reentrant)
     net = gs.from_torch(model, (x,))
     got = ops.grad(lambda t: net(t).sum())(Tensor(x.numpy())).asnumpy()
     np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# -- in-place detach and .data --------------------------------------------------------------------------------
+def _detaching(kind: str):
+    import torch
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.f = torch.nn.Linear(3, 4)
+
+        def forward(self, x):
+            h = torch.tanh(self.f(x))
+            g = h * 2
+            early = g + x.sum(-1, keepdim=True)  # read before the in-place detach: keeps its gradient in torch
+            if kind == "detach_":
+                g.detach_()
+            else:
+                g = g.data
+            return h + g + early
+
+    torch.manual_seed(0)
+    return Net().eval()
+
+
+def test_in_place_detach_in_forward_is_a_stop_gradient():
+    """tensor.detach_(): exported as aten.detach_, which the decomposition dropped (an in-place op changing no
+    value): the import differentiated through it, 0.60 off torch's input gradient (scale 0.30)."""
+    import torch
+
+    model = _detaching("detach_")
+    x = torch.randn(2, 3)
+    xr = x.clone().requires_grad_(True)
+    y = model(xr)
+    (want,) = torch.autograd.grad((y * y).sum(), xr)
+    net = gs.from_torch(model, (x,))
+    np.testing.assert_allclose(net(Tensor(x.numpy())).asnumpy(), y.detach().numpy(), rtol=1e-5, atol=1e-6)
+    got = ops.grad(lambda t: (net(t) * net(t)).sum())(Tensor(x.numpy())).asnumpy()
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_data_in_forward_is_refused_naming_it_and_the_route():
+    """tensor.data in forward: torch.export fails with "a fake tensor in the exported program constant's list",
+    which named nothing; the refusal names .data and .detach()."""
+    import torch
+
+    from gradserve.importers import UnsupportedModel
+
+    with pytest.raises(UnsupportedModel, match=r"reads tensor\.data .*use \.detach\(\)"):
+        gs.from_torch(_detaching("data"), (torch.randn(2, 3),))
+    assert "data" not in torch.Tensor.__dict__  # torch's own descriptor again

@@ -49,6 +49,7 @@ class Recorded:
     def __init__(self) -> None:
         self.grad_flags: list = []
         self.backward_rules: list = []
+        self.data_reads = 0  # tensor.data in forward: torch.export fails on it with a message that names nothing
 
     def rule(self, what: str) -> None:
         if what not in self.backward_rules:
@@ -88,9 +89,17 @@ def _install(torch) -> None:
         if rec is not None:
             rec.rule(f"a gradient hook (Tensor.register_hook({getattr(hook, '__qualname__', hook)!s}))")
         return real_hook(self, hook)
+    real_data = torch._C.TensorBase.__dict__["data"]  # torch.Tensor inherits it
+
+    def read_data(self):
+        rec = getattr(_recording, "rec", None)
+        if rec is not None:
+            rec.data_reads += 1
+        return real_data.__get__(self, type(self))
     torch.autograd.grad = grad
     torch.autograd.Function.apply = classmethod(apply)
     torch.Tensor.register_hook = register_hook
+    torch.Tensor.data = property(read_data, real_data.__set__)  # type: ignore[assignment,method-assign]
 
 
 @contextlib.contextmanager
@@ -117,6 +126,7 @@ def recording_autograd_grad():
                 torch.autograd.grad = _swap["grad"]
                 torch.autograd.Function.apply = _swap["apply"]
                 torch.Tensor.register_hook = _swap["hook"]
+                del torch.Tensor.data  # TensorBase's again
 
 
 def backward_rule_error(module, recorded: Recorded) -> UnsupportedModel | None:
@@ -138,6 +148,17 @@ def backward_rule_error(module, recorded: Recorded) -> UnsupportedModel | None:
         "the forward's ops, so the imported gradients would be their derivative, not the rule's; import the parts "
         "around it and write the rule with gradserve's ops.custom_vjp (or a Cell's bprop), or, for a "
         "straight-through estimator, write it with .detach() (y = x + (f(x) - x).detach()), which imports")
+
+
+def data_read_error(module, recorded: Recorded, torch_error: Exception) -> UnsupportedModel | None:
+    """torch.export's failure on `tensor.data` in forward ("a fake tensor in the exported program constant's
+    list"), named with the route; None when forward read no .data."""
+    if not recorded.data_reads or "fake tensor" not in str(torch_error):
+        return None
+    return UnsupportedModel(
+        f"torch.export cannot trace {type(module).__name__}: its forward reads tensor.data (torch: "
+        f"{str(torch_error).splitlines()[0][:120]}); use .detach() there (the same value without a gradient), "
+        "which imports")
 
 
 def autograd_grad_error(module, calls: list, torch_error: Exception | None = None) -> UnsupportedModel | None:

@@ -17,8 +17,9 @@ from ._shared.division import int_divide, torch_div_rounded
 from ._shared.graph_writer import NARROW_INTS, GraphWriter, UnsupportedModel
 from . import torch_detection, torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_science, torch_search_quant, torch_special  # noqa: F401,E501 - they add their rules to ATEN
 from .torch_linalg import TOKEN, EffectToken
-from .torch_func_transforms import (Recorded, autograd_grad_error, backward_rule_error, recording_autograd_grad,
-                                    refuse_transform_nodes, transform_export_error)
+from .torch_func_transforms import (Recorded, autograd_grad_error, backward_rule_error, data_read_error,
+                                    recording_autograd_grad, refuse_transform_nodes, transform_export_error)
+from .torch_stop_gradient import keep_stop_gradients
 from .torch_while import is_while_loop, while_loop
 from .torch_table import ATEN, _dt, aten
 
@@ -1024,7 +1025,8 @@ def _export(module, args: tuple):
     except DynamicOutputShapeException as e:
         raise _dynamic_output_refusal(module, str(e)) from None
     except Exception as e:
-        named = transform_export_error(e, module) or autograd_grad_error(module, recorded.grad_flags, e)
+        named = (transform_export_error(e, module) or autograd_grad_error(module, recorded.grad_flags, e) or
+                 data_read_error(module, recorded, e))
         if named is None:
             raise
         raise named from None
@@ -1035,43 +1037,12 @@ def _export(module, args: tuple):
     return ep
 
 
-def _detach_no_grad_outputs(ep) -> None:
-    """`with torch.no_grad():` (or set_grad_enabled(False)) in forward: torch.export keeps the block as a
-    wrap_with_set_grad_enabled(False, body, *args) call, whose outputs torch's autograd treats as constants (a
-    deep equilibrium layer's fixed-point iterations, a target network's values). run_decompositions inlines the
-    body and the stop-gradient is gone, so each value such a body computes is detached first (an input it hands
-    back unchanged keeps its gradient, as in torch; an enable_grad() block inside is exported as its own region
-    between two no-grad ones)."""
-    import torch
-    from torch import fx
-
-    hop = getattr(torch.ops.higher_order, "wrap_with_set_grad_enabled", None)
-    for gm in list(ep.graph_module.modules()):
-        if not isinstance(gm, fx.GraphModule):
-            continue
-        for node in list(gm.graph.nodes):
-            if node.op != "call_function" or node.target is not hop or node.args[0] is not False:
-                continue
-            body = getattr(gm, node.args[1].target)
-            out = next(n for n in body.graph.nodes if n.op == "output")
-            detached = []
-            with body.graph.inserting_before(out):
-                for a in out.args[0]:
-                    if isinstance(a, fx.Node) and a.op != "placeholder":
-                        d = body.graph.call_function(torch.ops.aten.detach.default, (a,))
-                        d.meta.update({k: a.meta[k] for k in ("val", "tensor_meta") if k in a.meta})
-                        a = d
-                    detached.append(a)
-            out.args = (type(out.args[0])(detached),)
-            body.recompile()
-
-
 def _program_to_writer(module, args: tuple, decompose: bool):
     import torch
     from torch.export.graph_signature import InputKind, OutputKind
 
     ep = _export(module, args)
-    _detach_no_grad_outputs(ep)
+    keep_stop_gradients(ep)
     if decompose:  # Core ATen, but detach kept: the default table makes it an alias, losing the stop-gradient
         table = torch.export.default_decompositions()
         table.pop(torch.ops.aten.detach.default)
