@@ -878,6 +878,12 @@ round (benchmarks or tests/importers zoo).
   .detach(). torch's own Functions are trusted; the reentrant torch.utils.checkpoint, whose forward runs under
   no_grad (which the fix above would make a stop-gradient: zero gradients), imports as the function it wraps
   (tests for each form). Both ONNX exporters inline the forward with nothing in the file to tell: by design.
+- **Two more found while closing those** (tests, not zoo rows): `tensor.detach_()` in forward is exported as
+  aten.detach_, which the decomposition dropped (an in-place op that changes no value): the import differentiated
+  through it (an input gradient 0.60 off where torch's largest is 0.30); it is the out-of-place detach now, later
+  uses reading the detached tensor. `tensor.data` in forward makes torch.export fail with "a fake tensor in the
+  exported program constant's list", which named nothing; from_torch records .data reads while exporting and
+  names them with the route (.detach()). Both graph passes live in gradserve/importers/torch_stop_gradient.py.
 - **Not ours, the exporters'**: the dynamo exporter's ONNX optimiser drops the `+ 1e-12` in SPH's
   sqrt(|d|^2 + 1e-12), so the file's function has sqrt(0) on the diagonal and nan input gradients (torch without
   the epsilon gives the same 18 nan entries; optimize=False keeps the Add and imports within 4.4e-7); it folds
