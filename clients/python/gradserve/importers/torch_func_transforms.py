@@ -14,6 +14,11 @@ here; over the input alone it writes the backward as plain ops, which is faithfu
 not with create_graph=False: torch's gradient is then a constant to the outer autograd, the written ops are
 not, and the imported graph would differentiate through them (zoo round 10: an input gradient 1.7 where
 torch's is 0). Both are refused by name; create_graph=True over the input alone imports.
+
+A backward rule of the model's own (a torch.autograd.Function in forward: a gradient reversal layer, a clipped
+or straight-through gradient; Tensor.register_hook in forward; a module's backward hook): torch.export keeps the
+forward's ops and drops the rule, so the imported gradients would silently be the forward's derivative (zoo
+round 13); refused by name, the first two recorded the same way, hooks on modules seen on the module.
 """
 from __future__ import annotations
 
@@ -32,40 +37,128 @@ _AUTOGRAD_WORKAROUND = ("import the network being differentiated (u(x, t), the e
                         "build the derivative terms with gradserve's ops.grad (nested for second derivatives)")
 
 
-_recording = threading.local()  # this thread's list of create_graph flags while it exports
+_recording = threading.local()  # this thread's Recorded while it exports
 _swap_lock = threading.Lock()
-_swap: dict = {"users": 0, "real": None}
+_swap: dict = {"users": 0, "grad": None, "apply": None, "hook": None}
+
+
+class Recorded:
+    """What one export's forward called: each torch.autograd.grad call's create_graph flag, and each backward
+    rule of its own (a torch.autograd.Function subclass defined outside torch, a tensor's gradient hook), named."""
+
+    def __init__(self) -> None:
+        self.grad_flags: list = []
+        self.backward_rules: list = []
+        self.data_reads = 0  # tensor.data in forward: torch.export fails on it with a message that names nothing
+
+    def rule(self, what: str) -> None:
+        if what not in self.backward_rules:
+            self.backward_rules.append(what)
+
+
+def _install(torch) -> None:
+    """Replace torch.autograd.grad, Function.apply and Tensor.register_hook by recording wrappers (under
+    _swap_lock)."""
+    _swap["grad"] = real_grad = torch.autograd.grad
+    _swap["apply"] = real_apply = torch.autograd.Function.__dict__["apply"]
+    _swap["hook"] = real_hook = torch.Tensor.register_hook
+
+    @functools.wraps(real_grad)
+    def grad(*args, **kwargs):
+        rec = getattr(_recording, "rec", None)
+        if rec is not None:
+            rec.grad_flags.append(bool(kwargs.get("create_graph", args[4] if len(args) > 4 else False)))
+        return real_grad(*args, **kwargs)
+
+    from torch.utils.checkpoint import CheckpointFunction
+
+    def apply(cls, *args, **kwargs):
+        rec = getattr(_recording, "rec", None)
+        if rec is not None and cls is CheckpointFunction:  # checkpoint(use_reentrant=True): its forward runs the
+            # function under no_grad (a stop-gradient to the import), its backward recomputes it with grad: the
+            # function itself, which its (run_function, preserve_rng_state, *args) call runs here
+            return args[0](*args[2:])
+        if rec is not None and not cls.__module__.startswith("torch."):  # torch's own (a module backward hook's)
+            # are seen where they are registered
+            rec.rule(f"the torch.autograd.Function {cls.__module__}.{cls.__qualname__}")
+        return real_apply.__func__(cls, *args, **kwargs)
+
+    @functools.wraps(real_hook)
+    def register_hook(self, hook):
+        rec = getattr(_recording, "rec", None)
+        if rec is not None:
+            rec.rule(f"a gradient hook (Tensor.register_hook({getattr(hook, '__qualname__', hook)!s}))")
+        return real_hook(self, hook)
+    real_data = torch._C.TensorBase.__dict__["data"]  # torch.Tensor inherits it
+
+    def read_data(self):
+        rec = getattr(_recording, "rec", None)
+        if rec is not None:
+            rec.data_reads += 1
+        return real_data.__get__(self, type(self))
+    torch.autograd.grad = grad
+    torch.autograd.Function.apply = classmethod(apply)
+    torch.Tensor.register_hook = register_hook
+    torch.Tensor.data = property(read_data, real_data.__set__)  # type: ignore[assignment,method-assign]
 
 
 @contextlib.contextmanager
 def recording_autograd_grad():
-    """Yields a list that gets each torch.autograd.grad call's create_graph flag made by this thread while the
-    block runs (torch.export's non-strict trace runs forward as Python, in the caller's thread). The recording
-    wrapper replaces torch.autograd.grad while any thread is inside such a block, then the original is back."""
+    """Yields a Recorded that gets what this thread's forward calls while the block runs (torch.export's
+    non-strict trace runs forward as Python, in the caller's thread). The recording wrappers replace
+    torch.autograd.grad and torch.autograd.Function.apply while any thread is inside such a block, then the
+    originals are back."""
     import torch
 
     with _swap_lock:
         if _swap["users"] == 0:
-            _swap["real"] = real = torch.autograd.grad
-
-            @functools.wraps(real)
-            def grad(*args, **kwargs):
-                calls = getattr(_recording, "calls", None)
-                if calls is not None:
-                    calls.append(bool(kwargs.get("create_graph", args[4] if len(args) > 4 else False)))
-                return real(*args, **kwargs)
-            torch.autograd.grad = grad
+            _install(torch)
         _swap["users"] += 1
-    outer = getattr(_recording, "calls", None)
-    _recording.calls = calls = []
+    outer = getattr(_recording, "rec", None)
+    _recording.rec = rec = Recorded()
     try:
-        yield calls
+        yield rec
     finally:
-        _recording.calls = outer
+        _recording.rec = outer
         with _swap_lock:
             _swap["users"] -= 1
             if _swap["users"] == 0:
-                torch.autograd.grad = _swap["real"]
+                torch.autograd.grad = _swap["grad"]
+                torch.autograd.Function.apply = _swap["apply"]
+                torch.Tensor.register_hook = _swap["hook"]
+                del torch.Tensor.data  # TensorBase's again
+
+
+def backward_rule_error(module, recorded: Recorded) -> UnsupportedModel | None:
+    """The refusal of a backward rule of the model's own: a torch.autograd.Function applied in forward, a
+    gradient hook registered on a tensor there, a module's backward hook. torch.export (and both ONNX exporters)
+    trace the forward only, so an imported graph would differentiate the forward's ops instead (a gradient
+    reversal layer's -lambda, a clipped or straight-through gradient): silently different gradients."""
+    rules = list(recorded.backward_rules)
+    for name, sub in module.named_modules():
+        if getattr(sub, "_backward_hooks", None) or getattr(sub, "_backward_pre_hooks", None):
+            rules.append(f"a backward hook on module {name or type(sub).__name__!r} "
+                         "(register_full_backward_hook / register_full_backward_pre_hook)")
+    rules += [f"a gradient hook on parameter {name!r} (register_hook)" for name, p in module.named_parameters()
+              if getattr(p, "_backward_hooks", None)]
+    if not rules:
+        return None
+    return UnsupportedModel(
+        f"{type(module).__name__} has a backward rule of its own ({'; '.join(rules[:3])}): torch.export keeps only "
+        "the forward's ops, so the imported gradients would be their derivative, not the rule's; import the parts "
+        "around it and write the rule with gradserve's ops.custom_vjp (or a Cell's bprop), or, for a "
+        "straight-through estimator, write it with .detach() (y = x + (f(x) - x).detach()), which imports")
+
+
+def data_read_error(module, recorded: Recorded, torch_error: Exception) -> UnsupportedModel | None:
+    """torch.export's failure on `tensor.data` in forward ("a fake tensor in the exported program constant's
+    list"), named with the route; None when forward read no .data."""
+    if not recorded.data_reads or "fake tensor" not in str(torch_error):
+        return None
+    return UnsupportedModel(
+        f"torch.export cannot trace {type(module).__name__}: its forward reads tensor.data (torch: "
+        f"{str(torch_error).splitlines()[0][:120]}); use .detach() there (the same value without a gradient), "
+        "which imports")
 
 
 def autograd_grad_error(module, calls: list, torch_error: Exception | None = None) -> UnsupportedModel | None:

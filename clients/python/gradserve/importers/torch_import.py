@@ -17,8 +17,9 @@ from ._shared.division import int_divide, torch_div_rounded
 from ._shared.graph_writer import NARROW_INTS, GraphWriter, UnsupportedModel
 from . import torch_detection, torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_science, torch_search_quant, torch_special  # noqa: F401,E501 - they add their rules to ATEN
 from .torch_linalg import TOKEN, EffectToken
-from .torch_func_transforms import (autograd_grad_error, recording_autograd_grad, refuse_transform_nodes,
-                                    transform_export_error)
+from .torch_func_transforms import (Recorded, autograd_grad_error, backward_rule_error, data_read_error,
+                                    recording_autograd_grad, refuse_transform_nodes, transform_export_error)
+from .torch_stop_gradient import keep_stop_gradients
 from .torch_while import is_while_loop, while_loop
 from .torch_table import ATEN, _dt, aten
 
@@ -1013,9 +1014,9 @@ def _export(module, args: tuple):
     from torch._subclasses.fake_tensor import DynamicOutputShapeException
     from torch.fx.experimental.symbolic_shapes import GuardOnDataDependentSymNode
 
-    grad_calls: list = []  # torch.autograd.grad calls in forward: their create_graph flags
+    recorded = Recorded()  # torch.autograd.grad calls and backward rules in forward
     try:
-        with recording_autograd_grad() as grad_calls:
+        with recording_autograd_grad() as recorded:
             ep = torch.export.export(module, args)
     except GuardOnDataDependentSymNode as e:
         raise UnsupportedModel(
@@ -1024,12 +1025,13 @@ def _export(module, args: tuple):
     except DynamicOutputShapeException as e:
         raise _dynamic_output_refusal(module, str(e)) from None
     except Exception as e:
-        named = transform_export_error(e, module) or autograd_grad_error(module, grad_calls, e)
+        named = (transform_export_error(e, module) or autograd_grad_error(module, recorded.grad_flags, e) or
+                 data_read_error(module, recorded, e))
         if named is None:
             raise
         raise named from None
     refuse_transform_nodes(ep, module)
-    named = autograd_grad_error(module, grad_calls)
+    named = autograd_grad_error(module, recorded.grad_flags) or backward_rule_error(module, recorded)
     if named is not None:
         raise named
     return ep
@@ -1040,6 +1042,7 @@ def _program_to_writer(module, args: tuple, decompose: bool):
     from torch.export.graph_signature import InputKind, OutputKind
 
     ep = _export(module, args)
+    keep_stop_gradients(ep)
     if decompose:  # Core ATen, but detach kept: the default table makes it an alias, losing the stop-gradient
         table = torch.export.default_decompositions()
         table.pop(torch.ops.aten.detach.default)
