@@ -87,8 +87,8 @@ def _smaller_indices_at_the_cut(picked: list, v: list, greater: bool) -> list:
     if cut != cut:  # NaN: no order to follow
         return picked
     at_cut = [p for p, i in enumerate(picked) if v[i] == cut]
-    want = [j for j, x in enumerate(v) if x == cut][:len(at_cut)]
-    extra, missing = [p for p in at_cut if picked[p] not in want], sorted(set(want) - set(picked))
+    want = set([j for j, x in enumerate(v) if x == cut][:len(at_cut)])  # (a set: a row of ties is linear, not quadratic)
+    extra, missing = [p for p in at_cut if picked[p] not in want], sorted(want - set(picked))
     for p, j in zip(extra, missing):
         picked[p] = j
     return picked
