@@ -1,0 +1,71 @@
+"""Round 12 of the silently-wrong-number hunt: benchmarks/ms_differential.py --round 12 (linear algebra and its
+gradients, the FFT family, cumulative ops, sorting / counting, special functions near their edges, vmap of them;
+first and higher order), run as the same text in MindSpore 2.10 CPU (/work/msvenv) and in the SDK, beside probes
+by hand. The harness's own checks and a regression test per wrong answer found. Expected values: MindSpore 2.10.0
+CPU runs by hand (written down here), torch 2.13 float64, SciPy, or closed forms (each test says which)."""
+import math
+
+import numpy as np
+import pytest
+
+from clients._ms_shim import mindspore_is_gradserve  # noqa: F401  (puts benchmarks/ on sys.path)
+import _ms_differential_gen12 as gen12  # noqa: E402
+import ms_differential as msd  # noqa: E402
+
+
+# ----------------------------------------------------------------------------------------- the harness
+def test_round12_programs_are_reproducible_compile_and_draw_every_form():
+    first, again = gen12.programs12(12, 400, msd._available), gen12.programs12(12, 400, msd._available)
+    assert first == again
+    for prog in first:
+        compile(prog["src"], prog["name"], "exec")
+    forms = {p["api"].split(".")[0] for p in first}
+    assert forms == {"linalg12", "fft12", "cum12", "sort12", "special12", "vmap12"}
+    modes = {p["mode"] for p in first}
+    assert modes >= {"value", "grad", "jvp", "jit_grad", "grad_grad", "jvp_grad", "hessian", "jacrev", "jacfwd"}
+    text = "\n".join(p["src"] for p in first)
+    for spelling in ("ops.slogdet(m)", "'complex64'", "1.001", "'ortho'", "ops.irfft(", "exclusive=True",
+                     "ops.searchsorted(", "ops.unique_consecutive(", "ops.erfinv(", "ops.vmap(g, in_axes=1"):
+        assert spelling in text, spelling
+
+
+# ----------------------------------------------------------------------------------------- wrong answers fixed
+def _grad(ops, fn, x):
+    return ops.grad(lambda t: fn(t).sum())(x).asnumpy()
+
+
+@pytest.mark.parametrize("name, x, expected", [
+    # MindSpore 2.10.0 CPU, run by hand (closed forms: J0' = -J1, J1' = J0 - J1 / x; SciPy's j0 / j1 agree)
+    ("bessel_j0", [-3.0, 3.0, 1.0], [0.339059, -0.339059, -0.440051]),
+    ("bessel_j1", [-3.0, 3.0, 1.0], [-0.373072, -0.373072, 0.325147]),
+    # closed forms (SciPy): Y0' = -Y1, K0' = -K1, K1' = -K0 - K1 / x at the branch edges 3 and 2
+    ("bessel_y0", [3.0], [-0.324674]),
+    ("bessel_k0", [2.0], [-0.139866]),
+    ("bessel_k1", [2.0], [-0.183827]),
+])
+def test_bessel_gradients_at_the_edges_of_their_approximations_are_whole(mindspore_is_gradserve, name, x, expected):
+    """The J / Y approximations switch at |x| = 3 and K's at 2; each branch read its argument through
+    minimum / maximum with the edge, whose gradient at a tie is split: bessel_j0's gradient at -3 was 0.169529
+    (half of MindSpore's 0.339059), bessel_j1's -0.186536 for -0.373072."""
+    import mindspore as ms
+    from mindspore import Tensor, ops
+    got = _grad(ops, getattr(ops, name), Tensor(np.array(x, np.float32), ms.float32))
+    np.testing.assert_allclose(got, expected, rtol=2e-4, atol=1e-6)
+
+
+def test_erfinv_gradient_is_inf_at_plus_minus_one_and_nan_beyond(mindspore_is_gradserve):
+    """erfinv's value at +-1 is +-inf and NaN beyond, but its gradient there was 0 (the edge values were
+    constants). Expected: MindSpore 2.10.0 CPU, run by hand: gradient [inf, inf, nan] at [-1, 1, 1.5] (torch
+    2.13 the same); inside, sqrt(pi) / 2 exp(erfinv(y)^2) (closed form) and its derivative unchanged."""
+    from mindspore import Tensor, ops
+    for dtype in (np.float32, np.float64):
+        x = Tensor(np.array([-1.0, 1.0, 1.5, -2.0, 0.5, 0.0], dtype))
+        value = ops.erfinv(x).asnumpy()
+        np.testing.assert_array_equal(value[:4], [-np.inf, np.inf, np.nan, np.nan])
+        got = _grad(ops, ops.erfinv, x)
+        np.testing.assert_array_equal(got[:4], [np.inf, np.inf, np.nan, np.nan])
+        inside = math.sqrt(math.pi) / 2 * np.exp(value[4:].astype(np.float64) ** 2)
+        np.testing.assert_allclose(got[4:], inside, rtol=1e-5)
+    second = ops.grad(ops.grad(lambda t: ops.erfinv(t).sum()))(Tensor(np.array([0.3], np.float64))).asnumpy()
+    e = 0.2724627147267544  # erfinv(0.3) (SciPy); d2/dy2 = 2 e (sqrt(pi) / 2 exp(e^2))^2
+    np.testing.assert_allclose(second, [2 * e * (math.sqrt(math.pi) / 2 * math.exp(e * e)) ** 2], rtol=1e-6)
