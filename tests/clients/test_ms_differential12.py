@@ -69,3 +69,21 @@ def test_erfinv_gradient_is_inf_at_plus_minus_one_and_nan_beyond(mindspore_is_gr
     second = ops.grad(ops.grad(lambda t: ops.erfinv(t).sum()))(Tensor(np.array([0.3], np.float64))).asnumpy()
     e = 0.2724627147267544  # erfinv(0.3) (SciPy); d2/dy2 = 2 e (sqrt(pi) / 2 exp(e^2))^2
     np.testing.assert_allclose(second, [2 * e * (math.sqrt(math.pi) / 2 * math.exp(e * e)) ** 2], rtol=1e-6)
+
+
+def test_searchsorted_puts_a_nan_value_after_every_number_and_compares_floats_in_an_int_sequence(
+        mindspore_is_gradserve):
+    """A NaN value was inserted at 0 (no entry is < NaN); MindSpore 2.10.0 CPU (run by hand), torch 2.13 and
+    NumPy put it at the end: ops.searchsorted([1, 3, 5], [nan, 4]) = [3, 2] on both sides. Float values into an
+    int32 sequence were truncated to int32 first: [2.5, 3.0, 3.5, -0.5] into [1, 3, 5] gave [1, 1, 1, 0] for
+    NumPy's [1, 1, 2, 0] (MindSpore 2.10's CPU kernel refuses mixed dtypes: "Unknown Error!")."""
+    import mindspore as ms
+    from mindspore import Tensor, ops
+    seq = Tensor(np.array([1.0, 3.0, 5.0], np.float32))
+    values = Tensor(np.array([np.nan, 4.0], np.float32))
+    for side in ("left", "right"):
+        np.testing.assert_array_equal(ops.searchsorted(seq, values, side=side).asnumpy(), [3, 2])
+    ints = Tensor(np.array([1, 3, 5], np.int32), ms.int32)
+    mixed = Tensor(np.array([2.5, 3.0, 3.5, -0.5], np.float32))
+    np.testing.assert_array_equal(ops.searchsorted(ints, mixed).asnumpy(), [1, 1, 2, 0])
+    np.testing.assert_array_equal(ops.searchsorted(ints, mixed, right=True).asnumpy(), [1, 2, 2, 0])
