@@ -87,3 +87,24 @@ def test_searchsorted_puts_a_nan_value_after_every_number_and_compares_floats_in
     mixed = Tensor(np.array([2.5, 3.0, 3.5, -0.5], np.float32))
     np.testing.assert_array_equal(ops.searchsorted(ints, mixed).asnumpy(), [1, 1, 2, 0])
     np.testing.assert_array_equal(ops.searchsorted(ints, mixed, right=True).asnumpy(), [1, 2, 2, 0])
+
+
+def test_numpy_nancumsum_widens_small_integers_as_cumsum(mindspore_is_gradserve):
+    """mindspore.numpy.nancumsum of uint8 [200, 100] wrapped in uint8 ([200, 44], s121:6 found the dtype);
+    MindSpore 2.10.0 CPU (run by hand): int32 [200, 300], as its mindspore.numpy.cumsum; bool [True, True]
+    int32 [1, 2]; NaNs still count as 0 ([[1, nan], [2, 3]] flattened: [1, 1, 3, 6]), dtype= still wins."""
+    import mindspore as ms
+    import mindspore.numpy as mnp
+    from mindspore import Tensor
+    out = mnp.nancumsum(Tensor(np.array([200, 100], np.uint8)))
+    assert out.dtype == ms.int32
+    np.testing.assert_array_equal(out.asnumpy(), [200, 300])
+    out = mnp.nancumsum(Tensor(np.array([True, True])))
+    assert out.dtype == ms.int32
+    np.testing.assert_array_equal(out.asnumpy(), [1, 2])
+    x = Tensor(np.array([[1.0, np.nan], [2.0, 3.0]], np.float32))
+    np.testing.assert_array_equal(mnp.nancumsum(x).asnumpy(), [1, 1, 3, 6])
+    np.testing.assert_array_equal(mnp.nancumsum(x, 0).asnumpy(), [[1, 0], [3, 3]])
+    out = mnp.nancumsum(Tensor(np.array([100, 100], np.int8)), dtype=ms.float32)
+    assert out.dtype == ms.float32
+    np.testing.assert_array_equal(out.asnumpy(), [100, 200])
