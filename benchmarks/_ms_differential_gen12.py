@@ -289,11 +289,7 @@ VALUE_ONLY = ("sort12",)
 
 
 def form_program(rng: random.Random, form) -> dict:
-    draw = gen.Draw(rng, 0)
-    api, body, pre = form(draw)
-    pre = getattr(draw, "pre", []) + pre
-    params = ", ".join(f"a{i}" for i in range(len(draw.inputs)))
-    src = "\n".join([f"inputs = [{', '.join(draw.inputs)}]", *pre, f"def f({params}):", *("    " + b for b in body)])
+    api, src, draw = gen.form_source(rng, form)
     floats = any(kind in " ".join(draw.inputs) for kind in ("'float", "'complex"))
     if api.startswith(VALUE_ONLY) and rng.random() < 0.7 or not floats:
         mode = "value"
