@@ -108,3 +108,22 @@ def test_numpy_nancumsum_widens_small_integers_as_cumsum(mindspore_is_gradserve)
     out = mnp.nancumsum(Tensor(np.array([100, 100], np.int8)), dtype=ms.float32)
     assert out.dtype == ms.float32
     np.testing.assert_array_equal(out.asnumpy(), [100, 200])
+
+
+def test_pinv_gradient_of_a_near_singular_float32_matrix_keeps_its_sign(mindspore_is_gradserve):
+    """s121:297: pinv of a 3x3 float32 matrix whose second row is the first times 1.001 plus 1e-3 times another:
+    the closed-form cotangent ran in float32 and its (I - A pinv(A)) terms cancelled: the gradient of sum(pinv)
+    at [0, 0] was 119.4 where MindSpore 2.10.0 CPU (the program's run) and torch 2.13 float64 give -124.45. Now
+    the rule runs in float64. Expected: the same function in float64 here (torch 2.13 float64 agrees)."""
+    from mindspore import Tensor, ops
+    rs = np.random.RandomState(992510869)
+    a = rs.standard_normal((3, 3)).astype(np.float32)
+    w = np.random.RandomState(7).uniform(0.5, 1.5, (3, 3)).astype(np.float32)
+
+    def loss(t):
+        m = ops.cat((t[:1], t[:1] * 1.001 + t[1:2] * 1e-3, t[2:]), 0)
+        return (ops.pinv(m) * Tensor(w.astype(t.asnumpy().dtype))).sum()
+    got = ops.grad(loss)(Tensor(a)).asnumpy()
+    exact = ops.grad(loss)(Tensor(a.astype(np.float64))).asnumpy()
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, exact, rtol=2e-3, atol=2e-2)
