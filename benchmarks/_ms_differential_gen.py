@@ -266,6 +266,17 @@ def layer_program(rng: random.Random, name: str) -> dict:
             "param_seed": rng.randrange(1 << 30)}
 
 
+def form_source(rng: random.Random, form) -> tuple[str, str, Draw]:
+    """One hand-written form (rounds 10-12) drawn: (its api, the program text, the Draw with its inputs).
+    Lines the form binds before `def f` (its Draw's `pre`, then its own) come after `inputs`."""
+    draw = Draw(rng, 0)
+    api, body, pre = form(draw)
+    pre = getattr(draw, "pre", []) + pre
+    params = ", ".join(f"a{i}" for i in range(len(draw.inputs)))
+    src = "\n".join([f"inputs = [{', '.join(draw.inputs)}]", *pre, f"def f({params}):", *("    " + b for b in body)])
+    return api, src, draw
+
+
 def form_programs(tag: str, form_program, forms, seed: int, count: int) -> list[dict]:
     """count programs of a round made only of hand-written forms (rounds 10, 11): each form drawn by its weight,
     named `tag:seed:index:api`."""

@@ -311,10 +311,7 @@ FORMS = [(promotion10, 35), (intdiv, 10), (bitwise, 6), (rounding, 8), (clamp, 8
 
 
 def form_program(rng: random.Random, form) -> dict:
-    draw = gen.Draw(rng, 0)
-    api, body, pre = form(draw)
-    params = ", ".join(f"a{i}" for i in range(len(draw.inputs)))
-    src = "\n".join([f"inputs = [{', '.join(draw.inputs)}]", *pre, f"def f({params}):", *("    " + b for b in body)])
+    api, src, draw = gen.form_source(rng, form)
     floats = any(f"'{t}'" in i for i in draw.inputs for t in ("float32", "float64"))
     discrete = api.startswith(("bitwise", "intdiv.int", "intdiv.uint", "rounding", "promo10.bitwise", "promo10.shift"))
     mode = "value" if not floats or discrete or rng.random() < 0.4 else rng.choice(gen.OP_MODES)

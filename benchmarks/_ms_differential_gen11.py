@@ -349,11 +349,7 @@ FORMS = [(getitem11, 14), (setitem11, 12), (shape11, 14), (activation11, 22), (l
 
 
 def form_program(rng: random.Random, form) -> dict:
-    draw = gen.Draw(rng, 0)
-    api, body, pre = form(draw)
-    pre = getattr(draw, "pre", []) + pre
-    params = ", ".join(f"a{i}" for i in range(len(draw.inputs)))
-    src = "\n".join([f"inputs = [{', '.join(draw.inputs)}]", *pre, f"def f({params}):", *("    " + b for b in body)])
+    api, src, _ = gen.form_source(rng, form)
     higher = rng.random() < 0.4
     mode = rng.choice(gen7.HIGHER_MODES if higher else gen.OP_MODES)
     return {"kind": "op", "api": api, "src": src + "\n", "mode": mode}

@@ -369,13 +369,13 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None, density=None) -> T
 
 
 def nancumsum(a, axis=None, dtype=None) -> Tensor:
-    """cumsum with NaNs counted as zero (over the flattened a when axis is None)."""
-    a = asarray(a, dtype)
-    if axis is None:
-        a, axis = _ops.reshape(a, (-1,)), 0
+    """cumsum with NaNs counted as zero (over the flattened a when axis is None); integers widened as
+    mindspore.numpy.cumsum's (uint8 [200, 100] is int32 [200, 300], as MindSpore 2.10; it wrapped to uint8)."""
+    from ._numpy_math import cumsum  # (that module imports this one)
+    a = asarray(a)
     if a._dtype in _dt.FLOAT:
         a = _ops.select(_ops.isnan(a), _ops.zeros_like(a), a)
-    return _ops.CumSum()(a, axis)
+    return cumsum(a, axis, dtype)
 
 
 # -- pad ---------------------------------------------------------------------------------------------------

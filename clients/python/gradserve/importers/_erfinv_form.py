@@ -27,9 +27,17 @@ def erfinv(w, y):
         slope = w.mul(w.unary("exp", w.unary("neg", w.mul(x, x))), _k(w, 2 / math.sqrt(math.pi), y64))
         x = w.sub(x, w.div(resid, slope))
     edge = w.binary("greater_equal", w.unary("abs", y64), _k(w, 1.0, y64))  # +-1: +-inf; beyond: nan
-    inf = w.mul(w.unary("sign", w.unary("stop_gradient", y64)), _k(w, np.inf, y64))
-    return w.cast(w.where(edge, w.where(w.binary("equal", w.unary("abs", y64), _k(w, 1.0, y64)), inf,
-                                        _k(w, np.nan, y64)), x), w.dtype(y))
+    sign = w.unary("sign", w.unary("stop_gradient", y64))
+    inf = w.mul(sign, _k(w, np.inf, y64))
+    edge_value = w.where(w.binary("equal", w.unary("abs", y64), _k(w, 1.0, y64)), inf, _k(w, np.nan, y64))
+    return w.cast(w.where(edge, w.add(edge_value, _edge_slope(w, y64, sign)), x), w.dtype(y))
+
+
+def _edge_slope(w, y, sign):
+    """0 in value, with erfinv's derivative at the edges: +inf at +-1 and NaN beyond (MindSpore's and torch's),
+    as the derivative of -sign(y) sqrt(1 - y^2) (0 at +-1, NaN beyond) less its value."""
+    s = w.mul(w.unary("neg", sign), w.unary("sqrt", w.sub(_k(w, 1.0, y), w.mul(y, y))))
+    return w.sub(s, w.unary("stop_gradient", s))
 
 
 _GILES_LOW = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,

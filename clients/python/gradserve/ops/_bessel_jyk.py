@@ -48,9 +48,13 @@ def _in_float32(fn):
 
 
 def _split(x, edge: float):
-    """(|x| clamped to (0, edge], |x| clamped to [edge, inf), the mask |x| <= edge): each branch's argument."""
+    """(|x| clamped to (0, edge], |x| clamped to [edge, inf), the mask |x| <= edge): each branch's argument.
+    Clamped by select, not minimum / maximum: at |x| = edge those split the gradient between |x| and the edge
+    (J0'(3) was half of -J1(3))."""
     ax = P.abs(x)
-    return P.maximum(P.minimum(ax, edge), 1e-30), P.maximum(ax, edge), P.less_equal(ax, edge)
+    is_small = P.less_equal(ax, edge)
+    at_edge = P.mul(P.ones_like(ax), edge)
+    return P.maximum(P.select(is_small, ax, at_edge), 1e-30), P.select(is_small, at_edge, ax), is_small
 
 
 def _sq(t):
@@ -85,7 +89,7 @@ def bessel_j1(x):
     """J1(x) (odd)."""
     _, big, is_small, over_x = _j1_over_x_parts(x)
     large = P.mul(P.sign(x), _oscillating(big, _F1, _T1, P.cos))
-    return P.select(is_small, P.mul(over_x, P.minimum(P.maximum(x, -3.0), 3.0)), large)
+    return P.select(is_small, P.mul(over_x, x), large)  # (over_x is of the clamped |x|: finite)
 
 
 def _second_kind_domain(x, value, at_zero: float):

@@ -76,7 +76,8 @@ def pinv(x, *, atol=None, rtol=None, hermitian: bool = False):
         rtol = max(m, n) * float(np.finfo(x.dtype.name).eps) if not atol else 0.0
     if current() is None:
         return _pinv_value(x, atol, rtol, hermitian)
-    return call_with_rule(lambda a: _pinv_value(a, atol, rtol, hermitian), _pinv_rule, "pinv", [x])
+    return call_with_rule(lambda a: _pinv_value(a, atol, rtol, hermitian),
+                          lambda a, out, g: _pinv_rule(a, out, g, atol, rtol, hermitian), "pinv", [x])
 
 
 def _pinv_value(x, atol, rtol, hermitian: bool):
@@ -88,13 +89,21 @@ def _pinv_value(x, atol, rtol, hermitian: bool):
                                 hermitian)]
 
 
-def _pinv_rule(a, x, g):
+def _pinv_rule(a, x, g, atol, rtol, hermitian: bool):
     """The cotangent of A for X = pinv(A): the importers' closed form (composites.pinv_cotangent, torch's
-    pinv_backward), run over SDK Tensors."""
+    pinv_backward), run over SDK Tensors. Below float64 it runs in float64 (X recomputed there, with the same
+    cutoffs): its (I - A X) terms cancel, and a near-singular float32 A (condition ~1e4) got a gradient of the
+    wrong sign (119.4 where float64 and MindSpore 2.10 give -124.45)."""
     from ..importers._shared.composites import pinv_cotangent
+    from ._extra import P
 
+    dt = a.dtype.name
+    if dt in ("float16", "bfloat16", "float32"):
+        a, g = P.cast(a, "float64"), P.cast(g, "float64")
+        x = _pinv_value(a, atol, rtol, hermitian)
     w = _writer_class()()
-    return (w.tensors[pinv_cotangent(w, w.put(a), w.put(x), w.put(g))],)
+    out = w.tensors[pinv_cotangent(w, w.put(a), w.put(x), w.put(g))]
+    return (out if out.dtype.name == dt else P.cast(out, dt),)
 
 
 class Geqrf(Primitive):

@@ -1,7 +1,8 @@
 """ops.SearchSorted(dtype=int64, right=False)(sorted_sequence, values) and ops.searchsorted(sorted_sequence,
 values, *, out_int32=False, right=False, side=None, sorter=None): for each value, the index in the sorted
 last axis of the sequence where it would be inserted (left: the count of entries < value; right: <= value),
-as numpy.searchsorted per row. sorted_sequence is 1-D (for all values) or has values' leading axes. Built as
+as numpy.searchsorted per row (NaN after every number; values and sequence compared in their promoted dtype).
+sorted_sequence is 1-D (for all values) or has values' leading axes. Built as
 a count of comparisons (no gradient: the result is an integer index)."""
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from .. import dtype as _dt
 from .._tensor import Tensor
 from ._extra import P
 from ._movement_ms import gather_elements
+from ._ms_names import isnan
 
 __all__ = ["SearchSorted", "searchsorted"]
 
@@ -22,9 +24,15 @@ def _search(sequence, values, right: bool, out_dtype: str, where: str):
     if sequence.ndim > 1 and tuple(sequence.shape[:-1]) != tuple(values.shape[:-1]):
         raise ValueError(f"For '{where}', 'sorted_sequence' {list(sequence.shape)} and 'values' "
                          f"{list(values.shape)} must agree on every axis but the last")
-    v = values if values._dtype == sequence._dtype else P.cast(values, sequence._dtype)
-    rows = P.expand_dims(sequence, -2) if sequence.ndim > 1 else sequence  # [..., 1, M] against [..., K, 1]
-    before = P.less_equal(rows, P.expand_dims(v, -1)) if right else P.less(rows, P.expand_dims(v, -1))
+    common = _dt.promote(sequence._dtype, values._dtype)  # float values in an int sequence: not truncated
+    v = values if values._dtype == common else P.cast(values, common)
+    seq = sequence if sequence._dtype == common else P.cast(sequence, common)
+    rows = P.expand_dims(seq, -2) if seq.ndim > 1 else seq  # [..., 1, M] against [..., K, 1]
+    v = P.expand_dims(v, -1)
+    before = P.less_equal(rows, v) if right else P.less(rows, v)
+    if _dt.is_float(common):  # a NaN value goes after every number (NumPy's, torch's, MindSpore's: len)
+        before = P.logical_or(before, P.logical_and(isnan(v), P.logical_not(isnan(rows))) if not right
+                              else isnan(v))
     count = P.sum(P.cast(before, out_dtype), -1)
     return count if count._dtype == out_dtype else P.cast(count, out_dtype)  # sum widens int32
 
