@@ -1,7 +1,7 @@
 """mindspore.numpy's array creation (`gradserve.numpy` re-exports these): asarray / array / asfarray, zeros /
 ones / full / empty and their _like forms, eye / identity / tri, linspace / logspace / geomspace, tril /
 triu, diag / diagflat / diagonal / trace, meshgrid / ix_ / indices, vander, the window functions, the
-triangle and diagonal index helpers, histogram_bin_edges, nancumsum, pad, rand / randn / randint.
+triangle and diagonal index helpers, histogram_bin_edges, pad, rand / randn / randint.
 
 Conventions are mindspore.numpy's (checked in MindSpore 2.10's venv): host data of Python / NumPy floats
 becomes float32 and integers int32; a dtype may be a gradserve dtype, a NumPy dtype, a string or the
@@ -368,16 +368,6 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None, density=None) -> T
     return cast(Tensor, linspace(lo, hi, int(bins) + 1))  # retstep False: the edges only
 
 
-def nancumsum(a, axis=None, dtype=None) -> Tensor:
-    """cumsum with NaNs counted as zero (over the flattened a when axis is None); integers widened as
-    mindspore.numpy.cumsum's (uint8 [200, 100] is int32 [200, 300], as MindSpore 2.10; it wrapped to uint8)."""
-    from ._numpy_math import cumsum  # (that module imports this one)
-    a = asarray(a)
-    if a._dtype in _dt.FLOAT:
-        a = _ops.select(_ops.isnan(a), _ops.zeros_like(a), a)
-    return cumsum(a, axis, dtype)
-
-
 # -- pad ---------------------------------------------------------------------------------------------------
 def _pairs(value, nd: int, what: str):
     """NumPy's broadcasting of a pad argument to one (before, after) pair per axis."""
@@ -550,4 +540,4 @@ __all__ = ["dtype_name", "asarray", "array", "asfarray", "zeros", "ones", "empty
            "ones_like", "full_like", "eye", "identity", "tri", "tril", "triu", "linspace", "logspace", "geomspace",
            "diagonal", "trace", "diag", "diagflat", "diag_indices", "meshgrid", "ix_", "indices", "vander", "bartlett",
            "blackman", "hamming", "hanning", "triu_indices", "tril_indices", "triu_indices_from", "tril_indices_from",
-           "histogram_bin_edges", "nancumsum", "pad", "randn", "rand", "randint"]
+           "histogram_bin_edges", "pad", "randn", "rand", "randint"]

@@ -361,6 +361,15 @@ def cumsum(a, axis=None, dtype=None) -> Tensor:
     return _result(_ops.CumSum()(_widened(a, "int32"), axis), dtype)
 
 
+def nancumsum(a, axis=None, dtype=None) -> Tensor:
+    """cumsum with NaNs counted as zero (over the flattened a when axis is None); integers widened as
+    cumsum's (uint8 [200, 100] is int32 [200, 300], as MindSpore 2.10; it wrapped to uint8)."""
+    a = asarray(a)
+    if a._dtype in _dt.FLOAT:
+        a = _ops.select(_ops.isnan(a), _ops.zeros_like(a), a)
+    return cumsum(a, axis, dtype)
+
+
 def cumprod(a, axis=None, dtype=None) -> Tensor:
     a = asarray(a)
     if axis is None:

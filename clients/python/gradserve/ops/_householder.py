@@ -95,15 +95,14 @@ def _pinv_rule(a, x, g, atol, rtol, hermitian: bool):
     cutoffs): its (I - A X) terms cancel, and a near-singular float32 A (condition ~1e4) got a gradient of the
     wrong sign (119.4 where float64 and MindSpore 2.10 give -124.45)."""
     from ..importers._shared.composites import pinv_cotangent
-    from ._extra import P
 
     dt = a.dtype.name
     if dt in ("float16", "bfloat16", "float32"):
-        a, g = P.cast(a, "float64"), P.cast(g, "float64")
+        a, g = a.astype("float64"), g.astype("float64")
         x = _pinv_value(a, atol, rtol, hermitian)
     w = _writer_class()()
     out = w.tensors[pinv_cotangent(w, w.put(a), w.put(x), w.put(g))]
-    return (out if out.dtype.name == dt else P.cast(out, dt),)
+    return (out if out.dtype.name == dt else out.astype(dt),)
 
 
 class Geqrf(Primitive):
