@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, NoReturn
 
-from ...ops.operations._missing import Unimplemented
+from ...ops.operations._missing import Unimplemented, module_getattr as _module_getattr
 
 
 class NotInGradserve(Unimplemented):
@@ -14,8 +14,4 @@ class NotInGradserve(Unimplemented):
 
 
 def module_getattr(where: str) -> Callable[[str], Any]:
-    def __getattr__(name: str) -> Any:
-        if name.startswith("_"):  # dunders and private names: the ordinary AttributeError (import machinery)
-            raise AttributeError(f"module {where!r} has no attribute {name!r}")
-        return NotInGradserve(where, name)
-    return __getattr__
+    return _module_getattr(where, placeholder=NotInGradserve)

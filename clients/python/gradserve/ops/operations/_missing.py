@@ -45,10 +45,12 @@ def _written_in_program(frame) -> bool:
     return 0 <= at < len(code) and code[at] in _WRITTEN
 
 
-def module_getattr(where: str, *sources: ModuleType) -> Callable[[str], Any]:
+def module_getattr(where: str, *sources: ModuleType,
+                   placeholder: type[Unimplemented] = Unimplemented) -> Callable[[str], Any]:
     """A module-level `__getattr__` for the module MindSpore calls `where`: a name found in one of `sources`
     (the SDK's modules) is that very object (an alias, never a copy); any other public name is a placeholder
-    where the program names it, an AttributeError for hasattr / getattr."""
+    (of class `placeholder`: its refusal's text) where the program names it, an AttributeError for hasattr /
+    getattr."""
 
     def __getattr__(name: str) -> Any:
         if name.startswith("_"):  # dunders and private names: the ordinary AttributeError (import machinery)
@@ -58,6 +60,6 @@ def module_getattr(where: str, *sources: ModuleType) -> Callable[[str], Any]:
                 return getattr(src, name)
         if not _written_in_program(sys._getframe(1)):  # hasattr / getattr: it does not exist
             raise AttributeError(f"module {where!r} has no attribute {name!r} (gradserve does not implement it)")
-        return Unimplemented(where, name)
+        return placeholder(where, name)
 
     return __getattr__

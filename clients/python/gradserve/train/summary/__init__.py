@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, NoReturn
 
-from ...ops.operations._missing import Unimplemented
+from ...ops.operations._missing import Unimplemented, module_getattr
 
 
 class NoSummaries(Unimplemented):
@@ -20,11 +20,7 @@ class NoSummaries(Unimplemented):
 
 
 def refusing(where: str) -> Callable[[str], Any]:
-    def __getattr__(name: str) -> Any:
-        if name.startswith("_"):  # dunders and private names: the ordinary AttributeError (import machinery)
-            raise AttributeError(f"module {where!r} has no attribute {name!r}")
-        return NoSummaries(where, name)
-    return __getattr__
+    return module_getattr(where, placeholder=NoSummaries)
 
 
 SummaryRecord = NoSummaries("mindspore.train.summary", "SummaryRecord")
