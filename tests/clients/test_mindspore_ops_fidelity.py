@@ -139,5 +139,5 @@ def test_tensor_methods(fake):
     np.testing.assert_allclose(m.tile((1, 2)).asnumpy(), np.tile(m.asnumpy(), (1, 2)))
     np.testing.assert_allclose(m.softmax(0).asnumpy().sum(0), [1, 1], rtol=1e-6)
     np.testing.assert_allclose(m.floor().asnumpy(), [[1, -2], [3, 0]])
-    with pytest.raises(TypeError, match="Tensor.add"):
-        t.add("x")
+    with pytest.raises(TypeError, match='Failed calling Add with "Add\\(\\)\\(input=Tensor, other=string\\)"'):
+        t.add("x")  # (MindSpore 2.10's text for Tensor.add and + of a str, checked in its venv)

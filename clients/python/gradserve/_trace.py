@@ -603,9 +603,11 @@ class Trace:
         if name is None:
             base = p.name or "param"
             name, k = base, 0
-            if p.name and name in r.param_objs and graph_semantics(self):
+            if p.name and name in r.param_objs and graph_semantics(self) and \
+                    not hasattr(p, "gs_draw") and not hasattr(r.param_objs[name], "gs_draw"):
                 # two Parameter objects of one name in a graph (gathered in ParameterTuples, which do not
-                # rename them): MindSpore 2.10's compile refuses, as it names its graph inputs by them
+                # rename them): MindSpore 2.10's compile refuses, as it names its graph inputs by them (not
+                # gradserve's own per-run draws: a dropout's mask, a sampler's draw, one per call site)
                 raise RuntimeError(f"The parameter {name} , its name '{name}' already exists. Please set a unique "
                                    "name for the parameter.")
             while name in r.param_objs:
