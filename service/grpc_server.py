@@ -476,6 +476,8 @@ def peer_bounds(s: Settings) -> list:
               # a connection must finish its HTTP/2 preface and first SETTINGS as an HTTP head must arrive
               # (grpc's default, 120 s, let one peer hold every connection place with idle sockets)
               ("grpc.server_handshake_timeout_ms", ms(s.header_timeout_s))]
+    if s.grpc_read_buffer_bytes > 0:  # what grpc core reads ahead of its parser, per connection (unbounded: 100s of MiB)
+        bounds.append(("grpc.experimental.tcp_max_read_buffer_size", min(s.grpc_read_buffer_bytes, 2**31 - 1)))
     if s.grpc_stream_headroom > 0:  # answered calls not yet freed: room of their own
         bounds.append(("grpc.http2.max_deallocating_streams", s.grpc_stream_headroom))
     if s.grpc_max_connection_age_s > 0:
