@@ -25,7 +25,7 @@ from service.proto import gradserve_pb2_grpc as pb_grpc
 
 MiB = 1 << 20
 FLOOD_BYTES = 1024 * MiB  # (unbounded, the read buffer passed 300 MiB within the first 1-2 GiB)
-FLOOD_RSS_MIB = 96  # measured with the bound: +1-5 MiB; without: +300-650 MiB
+FLOOD_RSS_MIB = 48  # measured with the bound: +0-2.4 MiB; without: +136-340 MiB (load ~20, 2 cores)
 UNKNOWN = 0x42  # a frame type HTTP/2 does not define: a receiver must ignore it
 pytestmark = pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(),
                                 reason="reads and resets the server's peak RSS through /proc (Linux)")
