@@ -256,7 +256,8 @@ class Settings(BaseSettings):
                                         "tcp_max_read_buffer_size). Unbounded, its read buffer grows with what a peer "
                                         "sends faster than it is parsed: frames of an unknown type, or a header block "
                                         "of CONTINUATIONs, written as fast as loopback takes them, grew the server's "
-                                        "RSS by 300-650 MiB for as long as the connection lasted (1 MiB: +1-5 MiB). "
+                                        "RSS by 136-650 MiB for as long as the connection lasted (1 MiB: +0-5 MiB; "
+                                        "16 such connections: +968 MiB, 1 MiB: +19 MiB). "
                                         "0: grpc's own (unbounded).")
     grpc_unsent_answer_bytes: int = Field(128 * 1024 ** 2, ge=0, description="gRPC answer bytes (an answer under "
                                           "64 KiB counts as 64 KiB: the budget bounds their number; unary calls and ModelStreamInfer's answers alike) "
