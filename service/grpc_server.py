@@ -463,7 +463,8 @@ def peer_bounds(s: Settings) -> list:
     handshake done within header_timeout_s, and
     every connection is told to go away after grpc_max_connection_age_s and closed once the longest job
     and its sending could have ended: what a peer that takes nothing holds is freed then. (grpc's
-    keepalive does not catch such a peer: tests/grpc/test_grpc_attacks_more.py.)"""
+    keepalive does not catch such a peer: tests/grpc/test_grpc_attacks_more.py.) What grpc core reads of a
+    connection ahead of its parser is at most grpc_read_buffer_bytes (tests/grpc/test_grpc_frame_floods.py)."""
     ms = lambda sec: max(1, min(int(sec * 1000), 2**31 - 1))  # noqa: E731 - grpc takes C int milliseconds
     bounds = [("grpc.max_concurrent_streams", s.grpc_max_streams),
               # calls count against it until freed, not until their streams close (grpc_reset_protection)
