@@ -463,7 +463,8 @@ def peer_bounds(s: Settings) -> list:
     handshake done within header_timeout_s, and
     every connection is told to go away after grpc_max_connection_age_s and closed once the longest job
     and its sending could have ended: what a peer that takes nothing holds is freed then. (grpc's
-    keepalive does not catch such a peer: tests/grpc/test_grpc_attacks_more.py.)"""
+    keepalive does not catch such a peer: tests/grpc/test_grpc_attacks_more.py.) What grpc core reads of a
+    connection ahead of its parser is at most grpc_read_buffer_bytes (tests/grpc/test_grpc_frame_floods.py)."""
     ms = lambda sec: max(1, min(int(sec * 1000), 2**31 - 1))  # noqa: E731 - grpc takes C int milliseconds
     bounds = [("grpc.max_concurrent_streams", s.grpc_max_streams),
               # calls count against it until freed, not until their streams close (grpc_reset_protection)
@@ -476,6 +477,8 @@ def peer_bounds(s: Settings) -> list:
               # a connection must finish its HTTP/2 preface and first SETTINGS as an HTTP head must arrive
               # (grpc's default, 120 s, let one peer hold every connection place with idle sockets)
               ("grpc.server_handshake_timeout_ms", ms(s.header_timeout_s))]
+    if s.grpc_read_buffer_bytes > 0:  # what grpc core reads ahead of its parser, per connection (unbounded: 100s of MiB)
+        bounds.append(("grpc.experimental.tcp_max_read_buffer_size", min(s.grpc_read_buffer_bytes, 2**31 - 1)))
     if s.grpc_stream_headroom > 0:  # answered calls not yet freed: room of their own
         bounds.append(("grpc.http2.max_deallocating_streams", s.grpc_stream_headroom))
     if s.grpc_max_connection_age_s > 0:

@@ -251,6 +251,14 @@ class Settings(BaseSettings):
                                       "one channel under two CPU burners: all answered (0: 45-1003 refused, 6 runs), "
                                       "and 100 new calls right after 100 cancelled: none refused (0: 62-71). A "
                                       "rapid-reset flood is still refused past grpc_max_streams + this. 0: off.")
+    grpc_read_buffer_bytes: int = Field(1024 ** 2, ge=0, description="Bytes grpc core reads from one gRPC "
+                                        "connection's socket before it parses them (the channel arg grpc.experimental."
+                                        "tcp_max_read_buffer_size). Unbounded, its read buffer grows with what a peer "
+                                        "sends faster than it is parsed: frames of an unknown type, or a header block "
+                                        "of CONTINUATIONs, written as fast as loopback takes them, grew the server's "
+                                        "RSS by 136-650 MiB for as long as the connection lasted (1 MiB: +0-5 MiB; "
+                                        "16 such connections: +968 MiB, 1 MiB: +19 MiB). "
+                                        "0: grpc's own (unbounded).")
     grpc_unsent_answer_bytes: int = Field(128 * 1024 ** 2, ge=0, description="gRPC answer bytes (an answer under "
                                           "64 KiB counts as 64 KiB: the budget bounds their number; unary calls and ModelStreamInfer's answers alike) "
                                           "one client (API key, else peer host) may have handed to "

@@ -10,9 +10,9 @@ while each goes on from one raw connection, another caller's calls are answered 
   calls answered.
 
 No finding to fix here: these pin grpc core's behaviour so that an upgrade or an option that loosens it shows.
-(Seen, not fixed: while a peer writes frames as fast as loopback takes them, CONTINUATION or any other kind,
-grpc core's read buffers grow the server's RSS by hundreds of MiB, given back when the connection ends.
-Each flood here is bounded in bytes: 8-64 MiB.) Waits are on answers and frames, with generous ceilings."""
+(While a peer wrote frames as fast as loopback takes them, of an unknown type or CONTINUATION, grpc core's read
+buffer grew the server's RSS by hundreds of MiB: bounded since by grpc_read_buffer_bytes, checked by
+tests/grpc/test_grpc_frame_floods.py. Each flood here is bounded in bytes: 8-64 MiB.) Waits are on answers and frames, with generous ceilings."""
 from __future__ import annotations
 
 import socket
