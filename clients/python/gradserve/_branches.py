@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _attr_writes, _inplace_state, _join_probe, _param_state, ops
 from ._branch_join import (BranchJoinError, UnsupportedRaise, innermost_user_frame, refuse_number_against_tensor,
-                           refuse_other_structures)
+                           refuse_other_dtypes, refuse_other_structures)
 from .ops._reduce_ms import graph_syntax
 from ._late import late
 from ._tensor import Tensor
@@ -280,6 +280,9 @@ def _emit_cond(pred: Tensor, true_side, false_side):
         if a is UNDEF and b is UNDEF:  # a name neither side assigns
             static[k] = UNDEF
             continue
+        number = _joined_number(a, b, k)  # (two Python numbers: a graph's join is a number too, of their kind)
+        if number is None and isinstance(a, Tensor) and isinstance(b, Tensor):
+            refuse_other_dtypes(a, b, k)
         with active(tt):
             a = _leaf(a, b)
         with active(ft):  # against the true side's own leaf: two numbers are no number against a Tensor
@@ -293,7 +296,7 @@ def _emit_cond(pred: Tensor, true_side, false_side):
         if a._dtype != b._dtype or tuple(a.shape) != tuple(b.shape):
             raise ControlFlowError(f"the branches of an `if` on a traced value give {a.dtype}{list(a.shape)} "
                                    f"and {b.dtype}{list(b.shape)} for output {k}")
-        pairs.append((k, a, b))
+        pairs.append((k, a, b, number))
     for c in ft.captures[len(tt.captures):]:
         tt.ref(c)
     names = []
@@ -306,9 +309,11 @@ def _emit_cond(pred: Tensor, true_side, false_side):
             parent.params.setdefault(pname, aval)
     ins = [parent.ref(pred)] + [parent.ref(c) for c in ft.captures]
     outs = parent.emit("cond", ins, {"true_fn": names[0], "false_fn": names[1]},
-                       [(tuple(a.shape), a._dtype) for _, a, _ in pairs]) if pairs else []
+                       [(tuple(a.shape), a._dtype) for _, a, _, _ in pairs]) if pairs else []
     leaves = [static.get(k) for k in range(len(lt))]
-    for (k, _, _), o in zip(pairs, outs):
+    for (k, _, _, number), o in zip(pairs, outs):
+        if number is not None:  # comes back from the run a Python number, as MindSpore 2.10's graph gives it
+            setattr(o, "_py_number", number)
         leaves[k] = o
     out = unflatten(tdt, leaves)
     if params or written or attrs:
@@ -363,10 +368,33 @@ def _mark_numbers(x):
     return x
 
 
+def _number_kind(x) -> "str | None":
+    """'int' / 'float' for a Python number of a branch's output, or a join of two (marked: _joined_number)."""
+    if isinstance(x, _Num):
+        v = x.v
+        return None if isinstance(v, (bool, np.bool_)) else "float" if isinstance(v, (float, np.floating)) else \
+            "int" if isinstance(v, (int, np.integer)) else None
+    return getattr(x, "_py_number", None) if isinstance(x, Tensor) else None
+
+
+def _joined_number(a, b, output: int) -> "str | None":
+    """The kind of number a graph's join of a and b is ('int' / 'float'), where both are numbers (or joins of
+    numbers) of one kind; two of other kinds are MindSpore 2.10's join TypeError in a graph."""
+    ka, kb = _number_kind(a), _number_kind(b)
+    if ka is None or kb is None:
+        return None
+    if ka != kb:
+        refuse_other_dtypes(a.v if isinstance(a, _Num) else (1.0 if ka == "float" else 1),
+                            b.v if isinstance(b, _Num) else (1.0 if kb == "float" else 1), output)
+        return None
+    return ka
+
+
 def _leaf(x, other) -> Tensor:
     if isinstance(x, _Num):
         if isinstance(other, Tensor):  # the other side's dtype and shape (a flag, a counter, a clipped value)
-            refuse_number_against_tensor(x.v, other)  # (but not in a graph)
+            if _number_kind(other) is None:  # (a join of numbers: a number)
+                refuse_number_against_tensor(x.v, other)  # (but not in a graph)
             return Tensor(np.full(tuple(other.shape), x.v, dtype=other._dtype))
         v = other.v if isinstance(other, _Num) else x.v
         dt = "bool" if isinstance(v, (bool, np.bool_)) and isinstance(x.v, (bool, np.bool_)) else \

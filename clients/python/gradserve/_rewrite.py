@@ -523,6 +523,15 @@ def _flatten(stmts):
     return [s for b in stmts for s in (b if isinstance(b, list) else [b])]
 
 
+def _at_line(new: ast.stmt, old: ast.stmt) -> ast.stmt:
+    """new, and each node made for it, at old's first line (a join's error names the `if`'s line)."""
+    for n in ast.walk(new):
+        if getattr(n, "lineno", None) is None and isinstance(n, (ast.stmt, ast.expr)):
+            n.lineno = n.end_lineno = old.lineno
+            n.col_offset = n.end_col_offset = old.col_offset
+    return new
+
+
 # -- passes 3 and 4: ifs and whiles as functions ---------------------------------------------------------
 class _Functional(ast.NodeTransformer):
     def __init__(self, read: "set[str] | None"):
@@ -551,7 +560,8 @@ class _Functional(ast.NodeTransformer):
                        _strs(names))
         if getattr(node, "_gs_exit", False):  # (pass 2b's: a side that returned leaves only the return value)
             call.keywords = [ast.keyword(arg="returns", value=ast.Constant(True))]
-        return [t, f, ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)]
+        done = ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)
+        return [t, f, _at_line(done, node)]
 
     def visit_While(self, node: ast.While):
         self.generic_visit(node)
