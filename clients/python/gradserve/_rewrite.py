@@ -525,6 +525,8 @@ def _flatten(stmts):
 
 def _at_line(new: ast.stmt, old: ast.stmt) -> ast.stmt:
     """new, and each node made for it, at old's first line (a join's error names the `if`'s line)."""
+    if getattr(old, "lineno", None) is None:  # (an `if` an earlier pass made: fix_missing_locations places it)
+        return new
     for n in ast.walk(new):
         if getattr(n, "lineno", None) is None and isinstance(n, (ast.stmt, ast.expr)):
             n.lineno = n.end_lineno = old.lineno
