@@ -10,7 +10,8 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
    gradserve's or a library's, not a Cell) is rewritten the same way before it runs, so control flow in
    helpers (`self.f(x)`, `super().construct(x)`, module functions) is the engine's too;
 1b. item assignment to a local x: `x[i] = v` becomes `x = _gs_.setitem(x, i, v)` and `x[i] += v` (any operator)
-    `x = _gs_.setitem_op(x, i, operator.iadd, v)` (see ops/_inplace.assigned_item: graph mode's new value, PyNative's write in place);
+    `x = _gs_.setitem_op(x, i, operator.iadd, v)` (see ops/_inplace.assigned_item: graph mode's new value, PyNative's write in place;
+    a list's at a mutable() int index: _seq_setitem);
 1c. membership: `a in b` / `a not in b` become `_gs_.member_in(a, b)` / `member_not_in` (see _member_in);
 1d. dict displays: `{k: v}` becomes `_gs_.make_dict(k, v)` (MindSpore's graph-mode keys: see _graph_dict);
 1e. raise: `raise E(args)` becomes `raise _gs_.raise_(...)` (a graph's raise: see _graph_raise); a list / tuple
@@ -58,14 +59,13 @@ from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
 from . import _dynamic_len, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
-from . import _graph_zero_div, _pyguard
+from . import _graph_zero_div, _pyguard, _seq_setitem
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
 from ._graph_dict import make_dict
 from ._trace import graph_semantics
 from ._member_in import member_in, member_not_in
-from .ops import _inplace
 from ._branches import ControlFlowError, UNDEF, run_if, logic
 from ._late import late
 from ._while import run_while
@@ -729,8 +729,8 @@ _MADE_OUTSIDE_ONLY = {Parameter: "mindspore.common.parameter",
 
 class _Helpers:
     """What rewritten code calls (one object, passed to the rewritten function as `_gs_`)."""
-    setitem = staticmethod(_inplace.assigned_item)  # any known index; traced ints via _dynindex
-    setitem_op = staticmethod(_inplace.assigned_item_op)
+    setitem = staticmethod(_seq_setitem.assigned)  # a list's at a mutable() int; else _inplace's (_dynindex...)
+    setitem_op = staticmethod(_seq_setitem.assigned_op)
     operators = operator
     if_ = staticmethod(run_if)
     while_ = staticmethod(run_while)
