@@ -428,14 +428,18 @@ def _traced(v) -> bool:
     return isinstance(v, Tensor) and v._data is None
 
 
-def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = False):
+def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = False, fresh: tuple = ()):
     """`if test:` of rewritten code: Python's when test is a value, a cond of one trace per side when traced.
     returns: an `if` of _rewrite's single exit, whose side that returned (`_gs_ret` the Python True) leaves
-    every name but the return value and the flag unset (no later code reads them: they join no cond)."""
+    every name but the return value and the flag unset (no later code reads them: they join no cond).
+    fresh: the names of lists / dicts a side changes in place: on a traced test each side (each run of it)
+    changes a copy of its own, joined as an output."""
     if returns and "_gs_ret" in names:
         true_fn, false_fn = _dead_after_return(true_fn, names), _dead_after_return(false_fn, names)
     if not _traced(test):
         return (true_fn if test else false_fn)(*state)
+    if fresh:
+        true_fn, false_fn = _on_copies(true_fn, names, fresh), _on_copies(false_fn, names, fresh)
     note_if(test)
     cond = _truth(test)  # (its refusal is the condition's, never decided by the value below)
     if any(isinstance(e, _ByValue) for e in _stack()):  # explore's run deciding each `if` by its value
@@ -471,6 +475,22 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
             _tls.by_value -= 1
     finally:
         _inplace_state.done()
+
+
+def _on_copies(side, names: tuple, fresh: tuple):
+    def on_copies(*state):
+        return side(*(_copy(v) if n in fresh else v for n, v in zip(names, state)))
+    return on_copies
+
+
+def _copy(v):
+    """A shallow copy of a list / dict (of its own class: a mutable() one stays one); anything else as it is."""
+    if isinstance(v, (list, dict)) and not isinstance(v, Tensor):
+        new = type(v)(v)
+        if hasattr(v, "__dict__"):
+            new.__dict__.update(v.__dict__)
+        return new
+    return v
 
 
 _EXIT = ("_gs_ret", "_gs_rv")  # (_rewrite's return flag and value)

@@ -523,6 +523,30 @@ def _flatten(stmts):
     return [s for b in stmts for s in (b if isinstance(b, list) else [b])]
 
 
+_MUTATORS = frozenset(("append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort", "update",
+                       "setdefault", "popitem"))  # (a list's / dict's methods that change it in place)
+
+
+def _mutated(stmts) -> list[str]:
+    """The local names a side of an `if` changes in place (`out.append(v)`, `out[i] = v` as pass 1b wrote it):
+    on a traced test each side changes a copy of its own, and the name is an output of the cond (a list
+    appended to in one side only joins as the side taken's, not both sides' appends)."""
+    out = set()
+    for n in _own(stmts):
+        if not isinstance(n, ast.Call):
+            continue
+        f = n.func  # (`out.append` itself, or pass 1's `_gs_.call(out.append)`)
+        if isinstance(f, ast.Call) and isinstance(f.func, ast.Attribute) and f.func.attr == "call" and f.args:
+            f = f.args[0]
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id != _H:
+            if f.attr in _MUTATORS:
+                out.add(f.value.id)
+        elif isinstance(f, ast.Attribute) and f.attr in ("setitem", "setitem_op") and n.args and \
+                isinstance(n.args[0], ast.Name):
+            out.add(n.args[0].id)
+    return sorted(out)
+
+
 def _at_line(new: ast.stmt, old: ast.stmt) -> ast.stmt:
     """new, and each node made for it, at old's first line (a join's error names the `if`'s line)."""
     if getattr(old, "lineno", None) is None:  # (an `if` an earlier pass made: fix_missing_locations places it)
@@ -554,7 +578,8 @@ class _Functional(ast.NodeTransformer):
             node.test = _test(node.test)
             return node
         self.n += 1
-        names = self._outputs([s for s in _assigned(stmts) if not s.startswith("_gs_fn")])
+        fresh = _mutated(stmts)
+        names = self._outputs(sorted(set(s for s in _assigned(stmts) if not s.startswith("_gs_fn")) | set(fresh)))
         t = _def(f"_gs_fn{self.n}t", names, node.body + [ast.Return(value=_tuple(names))])
         f = _def(f"_gs_fn{self.n}f", names, node.orelse + [ast.Return(value=_tuple(names))])
         call = _helper("if_", _test(node.test), _name(t.name), _name(f.name),
@@ -562,6 +587,8 @@ class _Functional(ast.NodeTransformer):
                        _strs(names))
         if getattr(node, "_gs_exit", False):  # (pass 2b's: a side that returned leaves only the return value)
             call.keywords = [ast.keyword(arg="returns", value=ast.Constant(True))]
+        if fresh and names:
+            call.keywords.append(ast.keyword(arg="fresh", value=_strs([n for n in fresh if n in names])))
         done = ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)
         return [t, f, _at_line(done, node)]
 
