@@ -72,14 +72,13 @@ def _ms_dtype(v) -> str:
     return str(v.dtype)
 
 
-def refuse_other_dtypes(true_value, false_value, output: int) -> None:
+def refuse_other_dtypes(true_value, false_value) -> None:
     """Raise BranchJoinError where a graph joins two sides' values (Tensors, or Python numbers) of other dtypes:
     MindSpore 2.10 promotes none of them (float32 against float64, int32 against int64, an int against a float),
-    whatever this call's values; PyNative runs only the side taken."""
+    whatever this call's values; PyNative runs only the side taken. dtype1 is the true side's, as MindSpore's."""
     a, b = _ms_dtype(true_value), _ms_dtype(false_value)
     if graph_syntax() and a != b:
-        raise BranchJoinError(f"{JOIN_FAILED}\nType Join Failed: dtype1 = {a}, dtype2 = {b} (the true side's and the "
-                              f"false side's output {output}).")
+        raise BranchJoinError(f"{JOIN_FAILED}\nType Join Failed: dtype1 = {a}, dtype2 = {b}.")
 
 
 _CONTAINERS = ("tuple", "list", "dict")

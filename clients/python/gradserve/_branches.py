@@ -242,7 +242,9 @@ def _side(parent: Trace, label: str, side, seed: list[Tensor], attrs_at: int):
     return tr, out, attrs
 
 
-def _emit_cond(pred: Tensor, true_side, false_side):
+def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False):
+    """swapped: the true side is the source's false branch (_rewrite's guard after an early return), for the
+    join errors' order."""
     parent = current()
     assert parent is not None, "explore runs inside a trace"
     start, mark, attrs_at = _param_state.snapshot(), _inplace_state.mark(), _attr_writes.mark(parent)
@@ -280,9 +282,9 @@ def _emit_cond(pred: Tensor, true_side, false_side):
         if a is UNDEF and b is UNDEF:  # a name neither side assigns
             static[k] = UNDEF
             continue
-        number = _joined_number(a, b, k)  # (two Python numbers: a graph's join is a number too, of their kind)
+        number = _joined_number(*((b, a) if swapped else (a, b)))  # (two Python numbers: a graph's join is a number too, of their kind)
         if number is None and isinstance(a, Tensor) and isinstance(b, Tensor):
-            refuse_other_dtypes(a, b, k)
+            refuse_other_dtypes(*((b, a) if swapped else (a, b)))
         with active(tt):
             a = _leaf(a, b)
         with active(ft):  # against the true side's own leaf: two numbers are no number against a Tensor
@@ -377,7 +379,7 @@ def _number_kind(x) -> "str | None":
     return getattr(x, "_py_number", None) if isinstance(x, Tensor) else None
 
 
-def _joined_number(a, b, output: int) -> "str | None":
+def _joined_number(a, b) -> "str | None":
     """The kind of number a graph's join of a and b is ('int' / 'float'), where both are numbers (or joins of
     numbers) of one kind; two of other kinds are MindSpore 2.10's join TypeError in a graph."""
     ka, kb = _number_kind(a), _number_kind(b)
@@ -385,7 +387,7 @@ def _joined_number(a, b, output: int) -> "str | None":
         return None
     if ka != kb:
         refuse_other_dtypes(a.v if isinstance(a, _Num) else (1.0 if ka == "float" else 1),
-                            b.v if isinstance(b, _Num) else (1.0 if kb == "float" else 1), output)
+                            b.v if isinstance(b, _Num) else (1.0 if kb == "float" else 1))
         return None
     return ka
 
@@ -428,12 +430,13 @@ def _traced(v) -> bool:
     return isinstance(v, Tensor) and v._data is None
 
 
-def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = False, fresh: tuple = ()):
+def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = False, fresh: tuple = (),
+           swapped: bool = False):
     """`if test:` of rewritten code: Python's when test is a value, a cond of one trace per side when traced.
     returns: an `if` of _rewrite's single exit, whose side that returned (`_gs_ret` the Python True) leaves
     every name but the return value and the flag unset (no later code reads them: they join no cond).
     fresh: the names of lists / dicts a side changes in place: on a traced test each side (each run of it)
-    changes a copy of its own, joined as an output."""
+    changes a copy of its own, joined as an output. swapped: see _emit_cond."""
     if returns and "_gs_ret" in names:
         true_fn, false_fn = _dead_after_return(true_fn, names), _dead_after_return(false_fn, names)
     if not _traced(test):
@@ -449,7 +452,7 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
         _tls.sides = getattr(_tls, "sides", 0) + 1  # (a value read in a side: explore's run by value: in_branch)
         try:
             return _emit_cond(cond, lambda: explore(lambda: true_fn(*state)),
-                              lambda: explore(lambda: false_fn(*state)))
+                              lambda: explore(lambda: false_fn(*state)), swapped)
         finally:
             _tls.sides -= 1
     except BranchJoinError as e:

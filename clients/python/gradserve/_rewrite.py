@@ -514,6 +514,7 @@ class _SingleExit:
                 guard = ast.copy_location(ast.If(test=_helper("go", _name("_gs_ret")), body=rest,
                                                  orelse=[_set("_gs_ret", True)]), s)
                 setattr(guard, "_gs_exit", True)
+                setattr(guard, "_gs_swapped", True)  # (its true side runs the code after the `if`: the false branch)
                 out.append(guard)
             return out
         return out
@@ -587,6 +588,8 @@ class _Functional(ast.NodeTransformer):
                        _strs(names))
         if getattr(node, "_gs_exit", False):  # (pass 2b's: a side that returned leaves only the return value)
             call.keywords = [ast.keyword(arg="returns", value=ast.Constant(True))]
+        if getattr(node, "_gs_swapped", False):
+            call.keywords.append(ast.keyword(arg="swapped", value=ast.Constant(True)))
         if fresh and names:
             call.keywords.append(ast.keyword(arg="fresh", value=_strs([n for n in fresh if n in names])))
         done = ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)
