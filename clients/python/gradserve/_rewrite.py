@@ -27,10 +27,12 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
    explorer re-ran the whole function per side (a helper with an early return called k times: 2^(k+1)-1
    runs of construct). A side that returned leaves only the value and the flag (run_if's `returns`): what
    it assigned joins no cond with the other side. Two sides' return values of other kinds of tree (a Tensor
-   against a tuple) are MindSpore's join TypeError; of one kind but other constants / keys (None against a
-   Tensor, other dict keys), the side taken by this call's values, as MindSpore's graph runs them;
+   against a tuple) or other dtypes (float32 against float64, an int against a float: _branches) are MindSpore's
+   join TypeError; of one kind but other constants / keys (None against a Tensor, other dict keys, tuples of
+   other lengths), the side taken by this call's values, as MindSpore's graph runs them;
 3. ifs: `if test: A else: B` without a `return` inside (nor a break / continue of an enclosing loop; a
-   nested loop's are its own) becomes two functions of the names A and B assign and the function reads,
+   nested loop's are its own) becomes two functions of the names A and B assign (or change in place:
+   `out.append(v)`, each side then on a copy of its own: _mutated) and the function reads,
    and `names = _gs_.if_(test, true_fn, false_fn, names...)`: a cond when test is traced (each side traced
    once: no re-trace of the code before it), Python's `if` otherwise;
 4. whiles: `while test: body` becomes `names = _gs_.while_(cond_fn, body_fn, names...)` (see _while).

@@ -11,8 +11,9 @@ over the names the body assigns (the loop state). `run_while` runs a plain Pytho
 condition is not a traced value; otherwise it traces the condition and the body as functions of the
 graph (other values they read become extra state, passed through unchanged) and emits `while` with
 `max_trips` from `set_context(max_loop_trips=...)`: a loop still running after that many trips is an
-error of the run. A state name not bound before the loop (a temporary of the body) enters as the
-zeros of what one probe trace of the body assigns to it.
+error of the run. A state name not bound before the loop (a temporary of the body, the value of a
+`return (a, b)` inside it) enters as the zeros of what one probe trace of the body assigns to it; a tuple /
+list (or sparse tensor) in the state is its leaves (_tree_state).
 """
 from __future__ import annotations
 
