@@ -282,7 +282,8 @@ def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False):
         if a is UNDEF and b is UNDEF:  # a name neither side assigns
             static[k] = UNDEF
             continue
-        number = _joined_number(*((b, a) if swapped else (a, b)))  # (two Python numbers: a graph's join is a number too, of their kind)
+        # (two Python numbers: a graph's join is a number too, of their kind)
+        number = _joined_number(*((b, a) if swapped else (a, b)))
         if number is None and isinstance(a, Tensor) and isinstance(b, Tensor):
             refuse_other_dtypes(*((b, a) if swapped else (a, b)))
         with active(tt):

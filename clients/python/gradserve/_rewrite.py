@@ -10,8 +10,8 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
    gradserve's or a library's, not a Cell) is rewritten the same way before it runs, so control flow in
    helpers (`self.f(x)`, `super().construct(x)`, module functions) is the engine's too;
 1b. item assignment to a local x: `x[i] = v` becomes `x = _gs_.setitem(x, i, v)` and `x[i] += v` (any operator)
-    `x = _gs_.setitem_op(x, i, operator.iadd, v)` (see ops/_inplace.assigned_item: graph mode's new value, PyNative's write in place;
-    a list's at a mutable() int index: _seq_setitem);
+    `x = _gs_.setitem_op(x, i, operator.iadd, v)` (see ops/_inplace.assigned_item: graph mode's new value,
+    PyNative's write in place; a list's at a mutable() int index: _seq_setitem);
 1c. membership: `a in b` / `a not in b` become `_gs_.member_in(a, b)` / `member_not_in` (see _member_in);
 1d. dict displays: `{k: v}` becomes `_gs_.make_dict(k, v)` (MindSpore's graph-mode keys: see _graph_dict);
 1e. raise: `raise E(args)` becomes `raise _gs_.raise_(...)` (a graph's raise: see _graph_raise); a list / tuple
@@ -563,9 +563,10 @@ def _at_line(new: ast.stmt, old: ast.stmt) -> ast.stmt:
 
 # -- passes 3 and 4: ifs and whiles as functions ---------------------------------------------------------
 class _Functional(ast.NodeTransformer):
-    def __init__(self, read: "set[str] | None"):
+    def __init__(self, read: "set[str] | None", local: "set[str]"):
         self.n = 0
         self.read = read  # the names the function reads anywhere (None: any may be, e.g. through locals())
+        self.local = local  # the function's own names (a global's list changed in a side stays Python's)
 
     def _outputs(self, names: list[str]) -> list[str]:
         """An `if`'s outputs: the names it assigns that something reads. A name never read (`for _ in ...` in
@@ -581,7 +582,7 @@ class _Functional(ast.NodeTransformer):
             node.test = _test(node.test)
             return node
         self.n += 1
-        fresh = _mutated(stmts)
+        fresh = [n for n in _mutated(stmts) if n in self.local]
         names = self._outputs(sorted(set(s for s in _assigned(stmts) if not s.startswith("_gs_fn")) | set(fresh)))
         t = _def(f"_gs_fn{self.n}t", names, node.body + [ast.Return(value=_tuple(names))])
         f = _def(f"_gs_fn{self.n}f", names, node.orelse + [ast.Return(value=_tuple(names))])
@@ -662,7 +663,7 @@ def _rewrite_function(f: types.FunctionType):
         fdef.body = _SingleExit().rewrite(fdef.body)
     if jumps.returns or one_exit:
         fdef.body = [_set("_gs_ret", False), _set("_gs_rv", _helper("undef"))] + fdef.body
-    functional = _Functional(_names_read(fdef))
+    functional = _Functional(_names_read(fdef), _locals_of(fdef))
     fdef.body = _flatten([functional.visit(s) for s in fdef.body])
     # a Python number divided by zero: MindSpore's graph ValueError (_graph_zero_div), raised where it happened
     catch = ast.parse(f"try:\n    pass\nexcept ZeroDivisionError as _gs_z:\n    raise {_H}.zero_division(_gs_z)").body[0]
