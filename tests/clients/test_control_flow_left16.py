@@ -51,6 +51,9 @@ def test_a_tuple_returned_inside_a_traced_while_has_mindspores_value_and_gradien
         a, b = net(x, n)
         return (a * b).sum()
     np.testing.assert_allclose(ops.grad(loss)(Tensor(np.array(x, np.float32)), n).asnumpy(), grad, rtol=1e-5)
+    value, g = ops.value_and_grad(loss)(Tensor(np.array(x, np.float32)), n)
+    np.testing.assert_allclose(float(value.asnumpy()), (np.float32(want[0]) * np.float32(want[1])).sum(), rtol=1e-6)
+    np.testing.assert_allclose(g.asnumpy(), grad, rtol=1e-5)
 
 
 def test_the_loop_returning_a_tuple_is_traced_once_for_either_exit(fake, graph_mode):
