@@ -61,6 +61,26 @@ def refuse_number_against_tensor(number, tensor) -> None:
                               f"where the other gives a Tensor of {tensor.dtype}{list(tensor.shape)}.")
 
 
+def _ms_dtype(v) -> str:
+    """A join's dtype as MindSpore 2.10's message names it (a Python int is Int64, a float Float32)."""
+    if isinstance(v, bool):
+        return "Bool"
+    if isinstance(v, int):
+        return "Int64"
+    if isinstance(v, float):
+        return "Float32"
+    return str(v.dtype)
+
+
+def refuse_other_dtypes(true_value, false_value) -> None:
+    """Raise BranchJoinError where a graph joins two sides' values (Tensors, or Python numbers) of other dtypes:
+    MindSpore 2.10 promotes none of them (float32 against float64, int32 against int64, an int against a float),
+    whatever this call's values; PyNative runs only the side taken. dtype1 is the true side's, as MindSpore's."""
+    a, b = _ms_dtype(true_value), _ms_dtype(false_value)
+    if graph_syntax() and a != b:
+        raise BranchJoinError(f"{JOIN_FAILED}\nType Join Failed: dtype1 = {a}, dtype2 = {b}.")
+
+
 _CONTAINERS = ("tuple", "list", "dict")
 
 

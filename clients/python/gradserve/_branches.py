@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _attr_writes, _inplace_state, _join_probe, _param_state, ops
 from ._branch_join import (BranchJoinError, UnsupportedRaise, innermost_user_frame, refuse_number_against_tensor,
-                           refuse_other_structures)
+                           refuse_other_dtypes, refuse_other_structures)
 from .ops._reduce_ms import graph_syntax
 from ._late import late
 from ._tensor import Tensor
@@ -242,7 +242,9 @@ def _side(parent: Trace, label: str, side, seed: list[Tensor], attrs_at: int):
     return tr, out, attrs
 
 
-def _emit_cond(pred: Tensor, true_side, false_side):
+def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False):
+    """swapped: the true side is the source's false branch (_rewrite's guard after an early return), for the
+    join errors' order."""
     parent = current()
     assert parent is not None, "explore runs inside a trace"
     start, mark, attrs_at = _param_state.snapshot(), _inplace_state.mark(), _attr_writes.mark(parent)
@@ -280,6 +282,10 @@ def _emit_cond(pred: Tensor, true_side, false_side):
         if a is UNDEF and b is UNDEF:  # a name neither side assigns
             static[k] = UNDEF
             continue
+        # (two Python numbers: a graph's join is a number too, of their kind)
+        number = _joined_number(*((b, a) if swapped else (a, b)))
+        if number is None and isinstance(a, Tensor) and isinstance(b, Tensor):
+            refuse_other_dtypes(*((b, a) if swapped else (a, b)))
         with active(tt):
             a = _leaf(a, b)
         with active(ft):  # against the true side's own leaf: two numbers are no number against a Tensor
@@ -293,7 +299,7 @@ def _emit_cond(pred: Tensor, true_side, false_side):
         if a._dtype != b._dtype or tuple(a.shape) != tuple(b.shape):
             raise ControlFlowError(f"the branches of an `if` on a traced value give {a.dtype}{list(a.shape)} "
                                    f"and {b.dtype}{list(b.shape)} for output {k}")
-        pairs.append((k, a, b))
+        pairs.append((k, a, b, number))
     for c in ft.captures[len(tt.captures):]:
         tt.ref(c)
     names = []
@@ -306,9 +312,11 @@ def _emit_cond(pred: Tensor, true_side, false_side):
             parent.params.setdefault(pname, aval)
     ins = [parent.ref(pred)] + [parent.ref(c) for c in ft.captures]
     outs = parent.emit("cond", ins, {"true_fn": names[0], "false_fn": names[1]},
-                       [(tuple(a.shape), a._dtype) for _, a, _ in pairs]) if pairs else []
+                       [(tuple(a.shape), a._dtype) for _, a, _, _ in pairs]) if pairs else []
     leaves = [static.get(k) for k in range(len(lt))]
-    for (k, _, _), o in zip(pairs, outs):
+    for (k, _, _, number), o in zip(pairs, outs):
+        if number is not None:  # comes back from the run a Python number, as MindSpore 2.10's graph gives it
+            setattr(o, "_py_number", number)
         leaves[k] = o
     out = unflatten(tdt, leaves)
     if params or written or attrs:
@@ -363,10 +371,33 @@ def _mark_numbers(x):
     return x
 
 
+def _number_kind(x) -> "str | None":
+    """'int' / 'float' for a Python number of a branch's output, or a join of two (marked: _joined_number)."""
+    if isinstance(x, _Num):
+        v = x.v
+        return None if isinstance(v, (bool, np.bool_)) else "float" if isinstance(v, (float, np.floating)) else \
+            "int" if isinstance(v, (int, np.integer)) else None
+    return getattr(x, "_py_number", None) if isinstance(x, Tensor) else None
+
+
+def _joined_number(a, b) -> "str | None":
+    """The kind of number a graph's join of a and b is ('int' / 'float'), where both are numbers (or joins of
+    numbers) of one kind; two of other kinds are MindSpore 2.10's join TypeError in a graph."""
+    ka, kb = _number_kind(a), _number_kind(b)
+    if ka is None or kb is None:
+        return None
+    if ka != kb:
+        refuse_other_dtypes(a.v if isinstance(a, _Num) else (1.0 if ka == "float" else 1),
+                            b.v if isinstance(b, _Num) else (1.0 if kb == "float" else 1))
+        return None
+    return ka
+
+
 def _leaf(x, other) -> Tensor:
     if isinstance(x, _Num):
         if isinstance(other, Tensor):  # the other side's dtype and shape (a flag, a counter, a clipped value)
-            refuse_number_against_tensor(x.v, other)  # (but not in a graph)
+            if _number_kind(other) is None:  # (a join of numbers: a number)
+                refuse_number_against_tensor(x.v, other)  # (but not in a graph)
             return Tensor(np.full(tuple(other.shape), x.v, dtype=other._dtype))
         v = other.v if isinstance(other, _Num) else x.v
         dt = "bool" if isinstance(v, (bool, np.bool_)) and isinstance(x.v, (bool, np.bool_)) else \
@@ -400,14 +431,19 @@ def _traced(v) -> bool:
     return isinstance(v, Tensor) and v._data is None
 
 
-def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = False):
+def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = False, fresh: tuple = (),
+           swapped: bool = False):
     """`if test:` of rewritten code: Python's when test is a value, a cond of one trace per side when traced.
     returns: an `if` of _rewrite's single exit, whose side that returned (`_gs_ret` the Python True) leaves
-    every name but the return value and the flag unset (no later code reads them: they join no cond)."""
+    every name but the return value and the flag unset (no later code reads them: they join no cond).
+    fresh: the names of lists / dicts a side changes in place: on a traced test each side (each run of it)
+    changes a copy of its own, joined as an output. swapped: see _emit_cond."""
     if returns and "_gs_ret" in names:
         true_fn, false_fn = _dead_after_return(true_fn, names), _dead_after_return(false_fn, names)
     if not _traced(test):
         return (true_fn if test else false_fn)(*state)
+    if fresh:
+        true_fn, false_fn = _on_copies(true_fn, names, fresh), _on_copies(false_fn, names, fresh)
     note_if(test)
     cond = _truth(test)  # (its refusal is the condition's, never decided by the value below)
     if any(isinstance(e, _ByValue) for e in _stack()):  # explore's run deciding each `if` by its value
@@ -417,7 +453,7 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
         _tls.sides = getattr(_tls, "sides", 0) + 1  # (a value read in a side: explore's run by value: in_branch)
         try:
             return _emit_cond(cond, lambda: explore(lambda: true_fn(*state)),
-                              lambda: explore(lambda: false_fn(*state)))
+                              lambda: explore(lambda: false_fn(*state)), swapped)
         finally:
             _tls.sides -= 1
     except BranchJoinError as e:
@@ -443,6 +479,22 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
             _tls.by_value -= 1
     finally:
         _inplace_state.done()
+
+
+def _on_copies(side, names: tuple, fresh: tuple):
+    def on_copies(*state):
+        return side(*(_copy(v) if n in fresh else v for n, v in zip(names, state)))
+    return on_copies
+
+
+def _copy(v):
+    """A shallow copy of a list / dict (of its own class: a mutable() one stays one); anything else as it is."""
+    if isinstance(v, (list, dict)) and not isinstance(v, Tensor):
+        new = type(v)(v)
+        if hasattr(v, "__dict__"):
+            new.__dict__.update(v.__dict__)
+        return new
+    return v
 
 
 _EXIT = ("_gs_ret", "_gs_rv")  # (_rewrite's return flag and value)

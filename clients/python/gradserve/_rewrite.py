@@ -10,7 +10,8 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
    gradserve's or a library's, not a Cell) is rewritten the same way before it runs, so control flow in
    helpers (`self.f(x)`, `super().construct(x)`, module functions) is the engine's too;
 1b. item assignment to a local x: `x[i] = v` becomes `x = _gs_.setitem(x, i, v)` and `x[i] += v` (any operator)
-    `x = _gs_.setitem_op(x, i, operator.iadd, v)` (see ops/_inplace.assigned_item: graph mode's new value, PyNative's write in place);
+    `x = _gs_.setitem_op(x, i, operator.iadd, v)` (see ops/_inplace.assigned_item: graph mode's new value,
+    PyNative's write in place; a list's at a mutable() int index: _seq_setitem);
 1c. membership: `a in b` / `a not in b` become `_gs_.member_in(a, b)` / `member_not_in` (see _member_in);
 1d. dict displays: `{k: v}` becomes `_gs_.make_dict(k, v)` (MindSpore's graph-mode keys: see _graph_dict);
 1e. raise: `raise E(args)` becomes `raise _gs_.raise_(...)` (a graph's raise: see _graph_raise); a list / tuple
@@ -26,10 +27,12 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
    explorer re-ran the whole function per side (a helper with an early return called k times: 2^(k+1)-1
    runs of construct). A side that returned leaves only the value and the flag (run_if's `returns`): what
    it assigned joins no cond with the other side. Two sides' return values of other kinds of tree (a Tensor
-   against a tuple) are MindSpore's join TypeError; of one kind but other constants / keys (None against a
-   Tensor, other dict keys), the side taken by this call's values, as MindSpore's graph runs them;
+   against a tuple) or other dtypes (float32 against float64, an int against a float: _branches) are MindSpore's
+   join TypeError; of one kind but other constants / keys (None against a Tensor, other dict keys, tuples of
+   other lengths), the side taken by this call's values, as MindSpore's graph runs them;
 3. ifs: `if test: A else: B` without a `return` inside (nor a break / continue of an enclosing loop; a
-   nested loop's are its own) becomes two functions of the names A and B assign and the function reads,
+   nested loop's are its own) becomes two functions of the names A and B assign (or change in place:
+   `out.append(v)`, each side then on a copy of its own: _mutated) and the function reads,
    and `names = _gs_.if_(test, true_fn, false_fn, names...)`: a cond when test is traced (each side traced
    once: no re-trace of the code before it), Python's `if` otherwise;
 4. whiles: `while test: body` becomes `names = _gs_.while_(cond_fn, body_fn, names...)` (see _while).
@@ -58,14 +61,13 @@ from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
 from . import _dynamic_len, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
-from . import _graph_zero_div, _pyguard
+from . import _graph_zero_div, _pyguard, _seq_setitem
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
 from ._graph_dict import make_dict
 from ._trace import graph_semantics
 from ._member_in import member_in, member_not_in
-from .ops import _inplace
 from ._branches import ControlFlowError, UNDEF, run_if, logic
 from ._late import late
 from ._while import run_while
@@ -514,6 +516,7 @@ class _SingleExit:
                 guard = ast.copy_location(ast.If(test=_helper("go", _name("_gs_ret")), body=rest,
                                                  orelse=[_set("_gs_ret", True)]), s)
                 setattr(guard, "_gs_exit", True)
+                setattr(guard, "_gs_swapped", True)  # (its true side runs the code after the `if`: the false branch)
                 out.append(guard)
             return out
         return out
@@ -523,11 +526,47 @@ def _flatten(stmts):
     return [s for b in stmts for s in (b if isinstance(b, list) else [b])]
 
 
+_MUTATORS = frozenset(("append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort", "update",
+                       "setdefault", "popitem"))  # (a list's / dict's methods that change it in place)
+
+
+def _mutated(stmts) -> list[str]:
+    """The local names a side of an `if` changes in place (`out.append(v)`, `out[i] = v` as pass 1b wrote it):
+    on a traced test each side changes a copy of its own, and the name is an output of the cond (a list
+    appended to in one side only joins as the side taken's, not both sides' appends)."""
+    out = set()
+    for n in _own(stmts):
+        if not isinstance(n, ast.Call):
+            continue
+        f = n.func  # (`out.append` itself, or pass 1's `_gs_.call(out.append)`)
+        if isinstance(f, ast.Call) and isinstance(f.func, ast.Attribute) and f.func.attr == "call" and f.args:
+            f = f.args[0]
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id != _H:
+            if f.attr in _MUTATORS:
+                out.add(f.value.id)
+        elif isinstance(f, ast.Attribute) and f.attr in ("setitem", "setitem_op") and n.args and \
+                isinstance(n.args[0], ast.Name):
+            out.add(n.args[0].id)
+    return sorted(out)
+
+
+def _at_line(new: ast.stmt, old: ast.stmt) -> ast.stmt:
+    """new, and each node made for it, at old's first line (a join's error names the `if`'s line)."""
+    if getattr(old, "lineno", None) is None:  # (an `if` an earlier pass made: fix_missing_locations places it)
+        return new
+    for n in ast.walk(new):
+        if getattr(n, "lineno", None) is None and isinstance(n, (ast.stmt, ast.expr)):
+            n.lineno = n.end_lineno = old.lineno
+            n.col_offset = n.end_col_offset = old.col_offset
+    return new
+
+
 # -- passes 3 and 4: ifs and whiles as functions ---------------------------------------------------------
 class _Functional(ast.NodeTransformer):
-    def __init__(self, read: "set[str] | None"):
+    def __init__(self, read: "set[str] | None", local: "set[str]"):
         self.n = 0
         self.read = read  # the names the function reads anywhere (None: any may be, e.g. through locals())
+        self.local = local  # the function's own names (a global's list changed in a side stays Python's)
 
     def _outputs(self, names: list[str]) -> list[str]:
         """An `if`'s outputs: the names it assigns that something reads. A name never read (`for _ in ...` in
@@ -543,7 +582,8 @@ class _Functional(ast.NodeTransformer):
             node.test = _test(node.test)
             return node
         self.n += 1
-        names = self._outputs([s for s in _assigned(stmts) if not s.startswith("_gs_fn")])
+        fresh = [n for n in _mutated(stmts) if n in self.local]
+        names = self._outputs(sorted(set(s for s in _assigned(stmts) if not s.startswith("_gs_fn")) | set(fresh)))
         t = _def(f"_gs_fn{self.n}t", names, node.body + [ast.Return(value=_tuple(names))])
         f = _def(f"_gs_fn{self.n}f", names, node.orelse + [ast.Return(value=_tuple(names))])
         call = _helper("if_", _test(node.test), _name(t.name), _name(f.name),
@@ -551,7 +591,12 @@ class _Functional(ast.NodeTransformer):
                        _strs(names))
         if getattr(node, "_gs_exit", False):  # (pass 2b's: a side that returned leaves only the return value)
             call.keywords = [ast.keyword(arg="returns", value=ast.Constant(True))]
-        return [t, f, ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)]
+        if getattr(node, "_gs_swapped", False):
+            call.keywords.append(ast.keyword(arg="swapped", value=ast.Constant(True)))
+        if fresh and names:
+            call.keywords.append(ast.keyword(arg="fresh", value=_strs([n for n in fresh if n in names])))
+        done = ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)
+        return [t, f, _at_line(done, node)]
 
     def visit_While(self, node: ast.While):
         self.generic_visit(node)
@@ -618,7 +663,7 @@ def _rewrite_function(f: types.FunctionType):
         fdef.body = _SingleExit().rewrite(fdef.body)
     if jumps.returns or one_exit:
         fdef.body = [_set("_gs_ret", False), _set("_gs_rv", _helper("undef"))] + fdef.body
-    functional = _Functional(_names_read(fdef))
+    functional = _Functional(_names_read(fdef), _locals_of(fdef))
     fdef.body = _flatten([functional.visit(s) for s in fdef.body])
     # a Python number divided by zero: MindSpore's graph ValueError (_graph_zero_div), raised where it happened
     catch = ast.parse(f"try:\n    pass\nexcept ZeroDivisionError as _gs_z:\n    raise {_H}.zero_division(_gs_z)").body[0]
@@ -717,8 +762,8 @@ _MADE_OUTSIDE_ONLY = {Parameter: "mindspore.common.parameter",
 
 class _Helpers:
     """What rewritten code calls (one object, passed to the rewritten function as `_gs_`)."""
-    setitem = staticmethod(_inplace.assigned_item)  # any known index; traced ints via _dynindex
-    setitem_op = staticmethod(_inplace.assigned_item_op)
+    setitem = staticmethod(_seq_setitem.assigned)  # a list's at a mutable() int; else _inplace's (_dynindex...)
+    setitem_op = staticmethod(_seq_setitem.assigned_op)
     operators = operator
     if_ = staticmethod(run_if)
     while_ = staticmethod(run_while)

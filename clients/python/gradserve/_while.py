@@ -11,8 +11,9 @@ over the names the body assigns (the loop state). `run_while` runs a plain Pytho
 condition is not a traced value; otherwise it traces the condition and the body as functions of the
 graph (other values they read become extra state, passed through unchanged) and emits `while` with
 `max_trips` from `set_context(max_loop_trips=...)`: a loop still running after that many trips is an
-error of the run. A state name not bound before the loop (a temporary of the body) enters as the
-zeros of what one probe trace of the body assigns to it.
+error of the run. A state name not bound before the loop (a temporary of the body, the value of a
+`return (a, b)` inside it) enters as the zeros of what one probe trace of the body assigns to it; a tuple /
+list (or sparse tensor) in the state is its leaves (_tree_state).
 """
 from __future__ import annotations
 
@@ -51,15 +52,22 @@ def run_while(cond_fn: Callable, body_fn: Callable, state: tuple, names: tuple):
             return state
         state = body_fn(*state)
         c = cond_fn(*state)
-    if any(isinstance(v, SparseTensor) for v in state):
-        return _sparse_state(cond_fn, body_fn, state, names)
+    if any(_is_tree(v) for v in state):
+        return _tree_state(cond_fn, body_fn, state, names)
     return _emit_while(cond_fn, body_fn, state, names)  # the trips so far are in the trace already
 
 
-def _sparse_state(cond_fn, body_fn, state: tuple, names: tuple):
-    """A sparse tensor in the loop state (gradserve._sparse): its parts are the state; its kind and shape
-    must stay (as a Tensor's dtype and shape must)."""
-    trees = [flatten(v) if isinstance(v, SparseTensor) else None for v in state]
+def _is_tree(v) -> bool:
+    """A loop variable of many leaves: a tuple / list (a `return (a, b)` in the body: pass 2's `_gs_rv`) or a
+    sparse tensor (gradserve._sparse)."""
+    return isinstance(v, SparseTensor) or (isinstance(v, (tuple, list)) and not isinstance(v, Tensor) and
+                                           (type(v) in (tuple, list) or hasattr(type(v), "_fields")))
+
+
+def _tree_state(cond_fn, body_fn, state: tuple, names: tuple):
+    """Loop variables that are trees: their leaves are the state; the tree (a tuple's length, a sparse tensor's
+    kind and shape) must stay, as a Tensor's dtype and shape must."""
+    trees = [flatten(v) if _is_tree(v) else None for v in state]
     flat_names = [m for n, t in zip(names, trees) for m in ([n] if t is None else
                                                              [f"{n}_{k}" for k in range(len(t[0]))])]
 
@@ -73,10 +81,11 @@ def _sparse_state(cond_fn, body_fn, state: tuple, names: tuple):
             if t is None:
                 flat.append(v)
                 continue
-            leaves, tdef = flatten(v) if isinstance(v, SparseTensor) else ([], None)
+            leaves, tdef = flatten(v) if _is_tree(v) else ([], None)
             if tdef != t[1]:
                 raise LoopError(f"`while` on a traced value: loop variable {n!r} enters as {state[names.index(n)]!r} "
-                                f"and leaves the body as {v!r}; a sparse tensor must keep its kind and shape")
+                                f"and leaves the body as {v!r}; a tuple / list must keep its length (and a sparse "
+                                "tensor its kind and shape)")
             flat.extend(leaves)
         return tuple(flat)
 
@@ -127,8 +136,8 @@ def _graph_while(parent: Trace, cond_fn, body_fn, state: tuple, names: tuple, st
         state, params = _probe(parent, body_fn, state, names, start)
         if any(v is UNDEF for v in state):  # names no path of the body assigns: not loop state
             return _without_unbound(cond_fn, body_fn, state, names)
-        if any(isinstance(v, SparseTensor) for v in state):  # (a sparse value the body gives a temporary)
-            return _sparse_state(cond_fn, body_fn, state, names)
+        if any(_is_tree(v) for v in state):  # (a tuple / sparse value the body gives a temporary)
+            return _tree_state(cond_fn, body_fn, state, names)
     while True:  # Parameters the body assigns are loop state too: found by tracing, then traced again
         k = len(state)
         full = tuple(state) + tuple(_param_value(start, p) for p in params)
@@ -271,9 +280,13 @@ def _probe(parent: Trace, body_fn: Callable, state: tuple, names: tuple, start: 
     _param_state.restore(start)
     new = []
     for v, o, n in zip(state, out, names):
-        if v is UNDEF and isinstance(o, SparseTensor):  # the zeros of its parts, its kind and shape
-            new.append(type(o).from_parts([Tensor(np.zeros(tuple(p.shape), dtype=p._dtype)) for p in o.parts()],
-                                          o.shape))
+        if v is UNDEF and _is_tree(o):  # the zeros of its leaves in its tree (a tuple, a sparse tensor)
+            leaves, tdef = flatten(o)
+            zeros = [_as_state(x, n) if x is not UNDEF else x for x in leaves]
+            if any(x is UNDEF for x in zeros):
+                raise LoopError(f"`while` on a traced value: loop variable {n!r} is not bound before the loop "
+                                f"and the body gives it {o!r}, which holds a variable not bound on that path")
+            new.append(unflatten(tdef, [Tensor(np.zeros(tuple(x.shape), dtype=x._dtype)) for x in zeros]))
             continue
         if v is UNDEF and o is not UNDEF:
             if not isinstance(o, (Tensor, int, float, bool, np.number, np.bool_)):
