@@ -274,32 +274,7 @@ def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False):
     lt, tdt = flatten_out(_mark_numbers(out_t))
     lf, tdf = flatten_out(_mark_numbers(out_f))
     _same_structures(tdt, tdf)
-    static, pairs = {}, []
-    for k, (a, b) in enumerate(zip(lt, lf)):
-        if isinstance(a, _Num) and isinstance(b, _Num) and a.v == b.v:
-            static[k] = a.v  # the same number either way: no output of the cond
-            continue
-        if a is UNDEF and b is UNDEF:  # a name neither side assigns
-            static[k] = UNDEF
-            continue
-        # (two Python numbers: a graph's join is a number too, of their kind)
-        number = _joined_number(*((b, a) if swapped else (a, b)))
-        if number is None and isinstance(a, Tensor) and isinstance(b, Tensor):
-            refuse_other_dtypes(*((b, a) if swapped else (a, b)))
-        with active(tt):
-            a = _leaf(a, b)
-        with active(ft):  # against the true side's own leaf: two numbers are no number against a Tensor
-            b = _leaf(b, lt[k])
-        if a._dtype == b._dtype and tuple(a.shape) != tuple(b.shape) and a.size == b.size == 1:
-            shape = max(tuple(a.shape), tuple(b.shape), key=len)  # one element either way: the longer shape
-            with active(tt):
-                a = ops.reshape(a, shape)
-            with active(ft):
-                b = ops.reshape(b, shape)
-        if a._dtype != b._dtype or tuple(a.shape) != tuple(b.shape):
-            raise ControlFlowError(f"the branches of an `if` on a traced value give {a.dtype}{list(a.shape)} "
-                                   f"and {b.dtype}{list(b.shape)} for output {k}")
-        pairs.append((k, a, b, number))
+    static, pairs = _paired_leaves(tt, ft, lt, lf, swapped)
     for c in ft.captures[len(tt.captures):]:
         tt.ref(c)
     names = []
@@ -328,6 +303,38 @@ def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False):
             _inplace_state.record(t)  # an enclosing `if` carries it on
             t._become(v)
     return out
+
+
+def _paired_leaves(tt, ft, lt, lf, swapped: bool):
+    """The cond's outputs: leaves the same number either way (or unassigned) go to `static`; the others, each
+    side's leaf made a Tensor of one dtype and shape in its own trace, to `pairs` (MindSpore's join rules)."""
+    static, pairs = {}, []
+    for k, (a, b) in enumerate(zip(lt, lf)):
+        if isinstance(a, _Num) and isinstance(b, _Num) and a.v == b.v:
+            static[k] = a.v  # the same number either way: no output of the cond
+            continue
+        if a is UNDEF and b is UNDEF:  # a name neither side assigns
+            static[k] = UNDEF
+            continue
+        # (two Python numbers: a graph's join is a number too, of their kind)
+        number = _joined_number(*((b, a) if swapped else (a, b)))
+        if number is None and isinstance(a, Tensor) and isinstance(b, Tensor):
+            refuse_other_dtypes(*((b, a) if swapped else (a, b)))
+        with active(tt):
+            a = _leaf(a, b)
+        with active(ft):  # against the true side's own leaf: two numbers are no number against a Tensor
+            b = _leaf(b, lt[k])
+        if a._dtype == b._dtype and tuple(a.shape) != tuple(b.shape) and a.size == b.size == 1:
+            shape = max(tuple(a.shape), tuple(b.shape), key=len)  # one element either way: the longer shape
+            with active(tt):
+                a = ops.reshape(a, shape)
+            with active(ft):
+                b = ops.reshape(b, shape)
+        if a._dtype != b._dtype or tuple(a.shape) != tuple(b.shape):
+            raise ControlFlowError(f"the branches of an `if` on a traced value give {a.dtype}{list(a.shape)} "
+                                   f"and {b.dtype}{list(b.shape)} for output {k}")
+        pairs.append((k, a, b, number))
+    return static, pairs
 
 
 def _filled_sides(tt, ft, out_t, out_f):
