@@ -284,6 +284,14 @@ class Tensor:
         for i in range(len(self)):
             yield self[i]
 
+    def __contains__(self, element) -> bool:
+        """MindSpore's `in`: a number or Tensor equal to some element (broadcast, as `==`); anything else, a
+        list included, is not in (Python's fallback through __iter__ found [1] in Tensor([1, 2]) and failed
+        on a Tensor of two elements)."""
+        if isinstance(element, (Tensor, numbers.Number)):
+            return bool((element == self).any())
+        return False
+
     def __bool__(self) -> bool:
         if self._data is None:  # an `if` on a traced value: the trace explores both answers
             v = late.decide(self)
