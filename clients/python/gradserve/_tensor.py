@@ -349,6 +349,14 @@ class Tensor:
     def astype(self, dtype) -> "Tensor":
         return late.ops.cast(self, dtype)
 
+    def set_dtype(self, dtype) -> _dt.Type:
+        """MindSpore 2.10's: its values cast to dtype in place (float to int truncates, as astype); returns
+        dtype."""
+        new = self.astype(dtype)
+        self._become(new)
+        self._dtype = new._dtype
+        return _dt.get(self._dtype)
+
     def reshape(self, *shape) -> "Tensor":
         packed = len(shape) == 1 and isinstance(shape[0], (tuple, list))
         if packed:
