@@ -297,7 +297,7 @@ class Tensor:
         list included, is not in (Python's fallback through __iter__ found [1] in Tensor([1, 2]) and failed
         on a Tensor of two elements)."""
         if isinstance(element, (Tensor, numbers.Number)):
-            return bool((element == self).any())
+            return bool((self == element).any())
         return False
 
     def __bool__(self) -> bool:
