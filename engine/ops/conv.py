@@ -52,7 +52,9 @@ def unpatches(xp, p, g: Geom):
     n, c = p.shape[:2]
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(g.spatial, g.padding))
     buf = xp.zeros((n, c) + padded, dtype=p.dtype)
-    for i, sl in enumerate(_offsets(g)):
+    # Window elements last to first: each input position then sums its windows in ascending output order,
+    # as MindSpore's CPU kernels (and PyTorch's) do; the float32 sum's last bit depends on the order.
+    for i, sl in reversed(list(enumerate(_offsets(g)))):
         idx = (slice(None), slice(None)) + sl
         buf[idx] = buf[idx] + p[:, :, i, ...]
     return buf[(slice(None), slice(None)) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(g.spatial, g.padding))]

@@ -42,6 +42,7 @@ complex64, complex128 = dtype.complex64, dtype.complex128
 int8, int16, uint8 = dtype.int8, dtype.int16, dtype.uint8  # images arrive as uint8: no gradient, as MindSpore
 uint16, uint32, uint64 = dtype.uint16, dtype.uint32, dtype.uint64  # named only: Tensors refuse them (dtype.to_name)
 bfloat16 = dtype.bfloat16  # named only, as uint16
+int_, tuple_, list_, number, float_ = dtype.int_, dtype.tuple_, dtype.list_, dtype.number, dtype.float_  # (IsInstance)
 dtype_to_nptype = dtype.dtype_to_nptype  # (MindSpore exports it at the top level too)
 
 

@@ -57,7 +57,12 @@ def _to_array(data, dtype) -> np.ndarray:
     if dtype is not None:
         return _as_dtype(data, _dt.to_name(dtype))
     was_array = isinstance(data, (np.ndarray, np.generic))
-    arr = np.array(data)
+    try:
+        arr = np.array(data)
+    except ValueError:  # a ragged nesting ([[3], [4, 5]]): MindSpore 2.10's class and text
+        arr = np.array(None)
+    if isinstance(data, (list, tuple)) and arr.dtype.kind in "OUSV":
+        raise TypeError(f"For Tensor, the input_data is {data} that contain unsupported element.")
     name = dtype_name(arr.dtype)
     if not was_array:  # Python numbers: MindSpore's defaults
         if arr.dtype.kind == "f":
@@ -70,7 +75,10 @@ def _to_array(data, dtype) -> np.ndarray:
         return arr.astype(np.int64 if arr.dtype.itemsize > 4 else np.int32)
     if arr.dtype.kind == "f":
         return arr.astype(np.float64 if arr.dtype.itemsize > 8 else np.float32)
-    raise TypeError(f"cannot make a Tensor of dtype {arr.dtype}; supported: {', '.join(_SUPPORTED)}")
+    what = (f"because the element type '{type(arr.flat[0])}' of array is not supported" if arr.dtype.kind == "V"
+            and arr.size else f"numpy array: {arr}, data type: {arr.dtype}")
+    prefix = "initializing tensor by numpy array failed, " if was_array else ""  # (MindSpore 2.10's words)
+    raise TypeError(f"{prefix}cannot make a Tensor of dtype {arr.dtype} ({what}); supported: {', '.join(_SUPPORTED)}")
 
 
 def _fmt_scalar(v, dtype) -> str:
@@ -284,6 +292,14 @@ class Tensor:
         for i in range(len(self)):
             yield self[i]
 
+    def __contains__(self, element) -> bool:
+        """MindSpore's `in`: a number or Tensor equal to some element (broadcast, as `==`); anything else, a
+        list included, is not in (Python's fallback through __iter__ found [1] in Tensor([1, 2]) and failed
+        on a Tensor of two elements)."""
+        if isinstance(element, (Tensor, numbers.Number)):
+            return bool((self == element).any())
+        return False
+
     def __bool__(self) -> bool:
         if self._data is None:  # an `if` on a traced value: the trace explores both answers
             v = late.decide(self)
@@ -340,6 +356,14 @@ class Tensor:
     # -- conversions and methods ---------------------------------------------------------------------
     def astype(self, dtype) -> "Tensor":
         return late.ops.cast(self, dtype)
+
+    def set_dtype(self, dtype) -> _dt.Type:
+        """MindSpore 2.10's: its values cast to dtype in place (float to int truncates, as astype); returns
+        dtype."""
+        new = self.astype(dtype)
+        self._become(new)
+        self._dtype = new._dtype
+        return _dt.get(self._dtype)
 
     def reshape(self, *shape) -> "Tensor":
         packed = len(shape) == 1 and isinstance(shape[0], (tuple, list))

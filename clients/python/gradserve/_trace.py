@@ -289,6 +289,8 @@ def flatten_out(x) -> tuple[list, Any]:
         return [], ("static", x)
     if isinstance(x, (collections.abc.KeysView, collections.abc.ValuesView)):  # MindSpore 2.10 gives a tuple
         x = tuple(x)
+    if isinstance(x, (filter, map)):  # a lazy iterator: MindSpore 2.10's graph gives its items as a list
+        x = list(x)
     if isinstance(x, dict):
         leaves, defs = _children(x.values(), flatten_out)
         return leaves, ("dict", tuple(x), defs)

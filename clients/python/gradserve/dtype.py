@@ -68,6 +68,9 @@ class _Category:
 number = _Category("Number")
 # a Tensor's top type is one object: what TopTypeof answers and what MultitypeFuncGraph.register takes ("Tensor")
 from ._top_types import TensorType, tensor_type  # noqa: E402,F401  (_top_types imports nothing of gradserve)
+from ._top_types import KINDS as _KINDS  # noqa: E402
+# MindSpore's mstype.int_ / tuple_ / list_: the top types TopTypeof gives an int, a tuple, a list (equal to them)
+int_, tuple_, list_ = (dict(_KINDS)[k] for k in (int, tuple, list))
 
 
 def __getattr__(name: str):

@@ -345,6 +345,11 @@ class Softmax(_Softmax):
         self._axes = axes  # (MindSpore keeps a tuple; its checks come at the call)
         super().__init__(axis=int(axes[0]) if len(axes) == 1 else -1)
 
+    @property
+    def axis(self) -> tuple[int, ...]:
+        """MindSpore's attribute: the axes as a tuple (Softmax(1).axis == (1,))."""
+        return self._axes
+
     def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
         if not self._axes:
             raise ValueError("For primitive[Softmax], the length of axis must be greater than or equal to 1, but got 0.")

@@ -122,6 +122,9 @@ def _scatter_rows(values: Tensor, flat: Tensor, p: int, rest: tuple) -> Tensor:
 def scatter_nd(indices, updates, shape):
     """zeros of `shape` with updates added at the index rows (repeated rows accumulate, as MindSpore)."""
     shape = tuple(int(s) for s in (shape._host_copy() if isinstance(shape, Tensor) else shape))
+    if getattr(indices, "ndim", None) == 0:  # MindSpore 2.10's shape inference: its class and text
+        raise RuntimeError("scatter_nd: The input [shape] must not be a scalar. (indices is a scalar; it needs a "
+                           "last axis of index rows)")
     flat, p, rest = _rows(indices, shape, updates, "scatter_nd")
     u = _op("reshape", updates, shape=[flat.shape[0], *rest])
     return _op("reshape", _scatter_rows(u, flat, p, rest), shape=list(shape))

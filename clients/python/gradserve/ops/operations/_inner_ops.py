@@ -12,7 +12,7 @@ from .._item_assign import setitem
 from ..._tensor import Tensor
 from .._clip_norm import ClipByNorm  # noqa: F401  (MindSpore's inner clip: an axis's l2 norm)
 from ... import dtype as _dt
-from ..._top_types import KINDS as _KINDS, tensor_type as _tensor_type
+from ..._top_types import KINDS as _KINDS, TopType as _TopType, tensor_type as _tensor_type
 
 __getattr__ = module_getattr("mindspore.ops.operations._inner_ops", _ops)
 
@@ -30,6 +30,24 @@ class TopTypeof:
             if isinstance(x, kind):
                 return top
         raise TypeError(f"For 'TopTypeof', {type(x).__name__!r} objects have no MindSpore top type here")
+
+
+class IsInstance:
+    """IsInstance()(inst, type_): MindSpore 2.10's check of a constant against a type: a Python int is Int (and
+    int64), a float float32 (float_), a bool Bool; number holds all three; list_ / tuple_ their sequences; a
+    Tensor only tensor_type."""
+
+    def __call__(self, inst, type_):
+        if not isinstance(type_, (_dt.Type, _TopType, _dt._Category)):
+            raise TypeError(f"For 'IsInstance', the type of 'type_' should be 'Type', but got type "
+                            f"'{type(type_).__name__}'.")
+        if type_ is _dt.number:
+            return isinstance(inst, (int, float)) and not isinstance(inst, Tensor)
+        top = TopTypeof()(inst)
+        if top == type_:
+            return True
+        scalar = {bool: _dt.bool_, int: _dt.int64}.get(type(inst))  # (a float's top type is float32 already)
+        return scalar is not None and isinstance(type_, _dt.Type) and scalar == type_
 
 
 class ConvertToDynamic:
