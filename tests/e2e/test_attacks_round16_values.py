@@ -80,7 +80,7 @@ def test_an_empty_tensor_whose_span_numpy_cannot_index_is_the_max_elements_413(c
     assert ok.status_code == 200, ok.text[:300]
 
 
-def test_an_empty_tensor_with_a_huge_span_over_grpc_is_invalid_argument(server):
+def test_an_empty_tensor_with_a_huge_span_over_grpc_is_resource_exhausted(server):
     ch = open_channel(server.grpc_target)
     try:
         m = request("eval", {"graph": sin_of([0, 2 ** 62]), "inputs": [np.zeros(0, np.float32)]})
@@ -159,3 +159,23 @@ def test_inner_specs_past_max_order_are_refused_before_any_is_read(client, serve
     ok = post(client, "grad", json.dumps({"graph": SIN_SUM, "inputs": [{"shape": [2], "datatype": "FP32",
                                                                        "data": [0.5, 1]}], "inner": [{}]}))
     assert ok.status_code == 200, ok.text[:300]  # (one inner spec: order 2, under the e2e max_order=3)
+
+
+def test_inner_specs_past_max_order_over_grpc_are_refused_before_any_is_read(server):
+    """The gRPC head read each inner spec into a dict, then the model read it again: 200 000 empty specs are
+    refused by their count (RESOURCE_EXHAUSTED naming max_order), and the next call on the channel is answered."""
+    ch = open_channel(server.grpc_target)
+    try:
+        stub = pb_grpc.GradserveStub(ch)
+        x = np.array([0.5, 1.0], np.float32)
+        m = request("grad", {"graph": SIN_SUM, "inputs": [x]})
+        for _ in range(200_000):
+            m.inner.add()
+        e = rpc_error(stub.Grad, m, timeout=120)
+        assert e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, (e.code(), e.details())
+        assert "derivative order 200001 is above the limit max_order" in e.details(), e.details()
+        ok = request("grad", {"graph": SIN_SUM, "inputs": [x]})
+        ok.inner.add()
+        assert len(stub.Grad(ok, timeout=120).outputs) == 1
+    finally:
+        ch.close()
