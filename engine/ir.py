@@ -55,9 +55,9 @@ def check_size(shape: tuple[int, ...], what: str, *, node: str | None = None, pa
                          node=node, path=path, rank=len(shape), max_rank=MAX_RANK)
     n = extent(shape)
     if n > MAX_ELEMENTS:
-        raise ShapeError(f"{what} of shape {list(shape)} would have {n} elements{' but for its 0' if 0 in shape else ''}"
-                         f", more than the {MAX_ELEMENTS} one tensor may have", node=node, path=path,
-                         shape=list(shape), max_elements=MAX_ELEMENTS)
+        empty = " but for its 0" if 0 in shape else ""
+        raise ShapeError(f"{what} of shape {list(shape)} would have {n} elements{empty}, more than the {MAX_ELEMENTS} "
+                         "one tensor may have", node=node, path=path, shape=list(shape), max_elements=MAX_ELEMENTS)
 
 
 def extent(shape) -> int:

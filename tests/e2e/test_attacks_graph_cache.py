@@ -75,9 +75,7 @@ def test_an_upload_cannot_claim_another_graphs_id(srv):
 def test_two_clients_filling_the_cache_between_them_keep_a_third_clients_graph(srv, size, count):
     """k1 and k2 each register distinct graphs without end, each within its half: before round 16 the cache then
     dropped its oldest entry of all, k3's graph (its jobs by id got 404). bytes: ~145 KB graphs (registry.json_bytes
-    + graph_bytes), 7 to a half: 2 x 7 and k3's one are past 2 MB, under 16 entries; entries: tiny ones, 8 a half."""k1 and k2 each register distinct graphs without end, each within its half: before round 16 the cache then
-    dropped its oldest entry of all, k3's graph (its jobs by id got 404). bytes: ~145 KB graphs (registry.json_bytes + graph_bytes), 7 to a half (2 x 7
-    and k3's one: past 2 MB, under 16 entries); entries: tiny ones, 8 to a half."""
+    + graph_bytes), 7 to a half: 2 x 7 and k3's one are past 2 MB, under 16 entries; entries: tiny ones, 8 a half."""
     with client(srv, "k3") as victim, client(srv, "k1") as one, client(srv, "k2") as other:
         mine = register(victim, scaled_net(-2.5, size))
         for i in range(count // 2):
