@@ -121,7 +121,7 @@ def _fail_fast(head: dict) -> None:
 def validate(kind: str, head: dict, max_order: int | None = None):
     """The request's JSON form (tensors as envelopes) checked by the model both protocols share; with `max_order`,
     an `inner` list too long for it is refused before any of its specs is read (derivation.check_order)."""
-    inner = head.get("inner") if max_order is not None else None
+    inner = head.get("inner") if max_order is not None and NESTED[kind] else None
     if type(inner) is list:
         order = head.get("order")
         check_order((order if type(order) is int and order > 0 else 1) + len(inner), max_order)
