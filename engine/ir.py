@@ -53,10 +53,18 @@ def check_size(shape: tuple[int, ...], what: str, *, node: str | None = None, pa
     if len(shape) > MAX_RANK:
         raise ShapeError(f"{what} of rank {len(shape)} has more than the {MAX_RANK} axes one tensor may have",
                          node=node, path=path, rank=len(shape), max_rank=MAX_RANK)
-    n = math.prod(shape)
+    n = extent(shape)
     if n > MAX_ELEMENTS:
-        raise ShapeError(f"{what} of shape {list(shape)} would have {n} elements, more than the {MAX_ELEMENTS} "
+        empty = " but for its 0" if 0 in shape else ""
+        raise ShapeError(f"{what} of shape {list(shape)} would have {n} elements{empty}, more than the {MAX_ELEMENTS} "
                          "one tensor may have", node=node, path=path, shape=list(shape), max_elements=MAX_ELEMENTS)
+
+
+def extent(shape) -> int:
+    """The product of a shape's non-zero dimensions: its element count, or for an empty tensor the count its other
+    dimensions span. NumPy checks that span too (an empty [0, 2^63 - 1] float32 array is "too big", a dimension
+    of 2^63 past its index type), so a limit on elements holds it, not the count alone (0)."""
+    return math.prod(s for s in shape if s)
 
 
 def is_float(dtype: str) -> bool:

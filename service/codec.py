@@ -21,6 +21,7 @@ import ml_dtypes
 import numpy as np
 import orjson
 
+from engine.ir import MAX_ELEMENTS, extent
 from engine.shape_rules import complex_as_pairs, pairs_as_complex
 
 from . import gc_pause, repeated_keys
@@ -166,11 +167,27 @@ def _parse(raw, what: str, path: str | None) -> tuple[Any, bool]:
     except orjson.JSONDecodeError:
         where = {"path": path} if path else {}
         try:
-            return json.loads(bytes(raw) if isinstance(raw, memoryview) else raw), False
+            return json.loads(bytes(raw) if isinstance(raw, memoryview) else raw, parse_int=json_int), False
         except RecursionError:
             raise InvalidRequest(f"{what} is nested too deeply", **where) from None
         except (ValueError, UnicodeDecodeError) as e:
             raise InvalidRequest(f"{what} is not valid JSON: {e}", **where) from None
+
+
+INT_RANGE = (-(1 << 63), (1 << 64) - 1)  # the integers orjson reads as int (int64's low end, uint64's high end)
+
+
+def json_int(token: str) -> int | float:
+    """An integer token as orjson reads it: an int in INT_RANGE, a float past it (inf past float64's range). Python
+    json's reader (a body with a NaN or Infinity token) reads them through this, so the same number means the same
+    value with or without such a token: 10^23 in FP32 data was its float value, but a 400 ("an integer past
+    int64") when the body also held a NaN, and a 5000-digit one leaked int()'s digit limit. No int() is made of a
+    token longer than INT_RANGE's (int() of a long digit string is quadratic)."""
+    if len(token) <= 20:
+        v = int(token)
+        if INT_RANGE[0] <= v <= INT_RANGE[1]:
+            return v
+    return float(token)
 
 
 class JsonLimits(NamedTuple):
@@ -240,6 +257,11 @@ def _elements(shape: Any, path: str, max_elements: int | None) -> tuple[tuple[in
     if max_elements is not None and n > max_elements:
         raise LimitExceeded(f"tensor has {n} elements, above the limit max_elements={max_elements}",
                             path=path, limit="max_elements", value=max_elements)
+    if not n and shape:
+        limit = MAX_ELEMENTS if max_elements is None else max_elements
+        if (span := extent(shape)) > limit:  # (an empty tensor whose other sizes NumPy cannot index: was a 500)
+            raise LimitExceeded(f"tensor of shape {shape} is empty, but its other dimensions span {span} elements, "
+                                f"above the limit max_elements={limit}", path=path, limit="max_elements", value=limit)
     return tuple(shape), n
 
 

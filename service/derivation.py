@@ -59,6 +59,15 @@ class Derived:
         return self._output_sizes()[1]
 
 
+def check_order(total: int, max_order: int) -> None:
+    """LimitExceeded naming max_order when a grad job's derivative order (its order plus its inner specs) is above
+    it. The adapters call it on a request's `inner` list before reading any spec (service.jobs.validate, the gRPC
+    head): 100 000 `{}` specs (400 KB of JSON) were a model and a dict each, and held the event loop 3.8 s."""
+    if total > max_order:
+        raise LimitExceeded(f"derivative order {total} is above the limit max_order={max_order}",
+                            path="$.order", limit="max_order", value=max_order)
+
+
 def graph_text(d: dict) -> str:
     """A derived graph's JSON text for the worker. orjson's when it holds no null (so no None, and no NaN or
     infinity: orjson writes those as null): one C call holding the GIL ~30 ms for a 99 K-node chain, where
@@ -288,10 +297,7 @@ class Deriver:
     def _derive_grad(self, g: Graph, spec: dict, labels: list) -> tuple[Graph, list]:
         inner = spec.get("inner") or []
         order = spec.get("order") or 1
-        total = order + len(inner)
-        if total > self.max_order:
-            raise LimitExceeded(f"derivative order {total} is above the limit max_order={self.max_order}",
-                                path="$.order", limit="max_order", value=self.max_order)
+        check_order(order + len(inner), self.max_order)
         if order < 1:
             raise InvalidRequest("order must be >= 1", path="$.order")
         op_form = bool(spec.get("get_all") or spec.get("get_by_list"))

@@ -44,6 +44,7 @@ from .answer_wire import WireAnswers, counted_bytes, job_answer_bytes
 from .api_keys import key_ok, metadata_authorization
 from .body_budget import parsed
 from . import client_shm, codec, gc_pause, models
+from .derivation import check_order
 from .core import GRAPH_OFF_LOOP, Core, JobRequest, JobResult, drain_wait_s
 from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest,
                      ServiceError, Unauthorized, clip)
@@ -189,6 +190,7 @@ def _head(kind: str, m, s: Settings) -> tuple[dict, bool]:
         if m.value_and_grad:
             head["value_and_grad"] = True
         if len(m.inner):
+            check_order((m.order if m.HasField("order") and m.order > 0 else 1) + len(m.inner), s.max_order)
             inner = []
             for i, s in enumerate(m.inner):
                 d: dict[str, Any] = {}

@@ -226,13 +226,13 @@ def _light_key(kind: str, head: dict) -> tuple | None:
     return tuple(key)
 
 
-def _model(kind: str, head: dict, memo: head_memo.HeadMemo | None):
+def _model(kind: str, head: dict, memo: head_memo.HeadMemo | None, max_order: int):
     """validate(kind, without_tensors(head)), from `memo` when a head with the same light key was
     validated before: a client in a loop sends the same fields around new tensors (L3: ~10 us a job)."""
     key = _light_key(kind, head) if memo is not None else None
     m = memo.model(key) if key is not None else None
     if m is None:
-        m = validate(kind, without_tensors(head))
+        m = validate(kind, without_tensors(head), max_order)
         if key is not None:
             memo.put_model(key, m)
     return m
@@ -271,7 +271,7 @@ def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings,
     reader = codec.BinaryReader(tail)
     if not isinstance(head, dict):
         raise InvalidRequest("the body must be a JSON object", path="$")
-    m = _model(kind, head, memo)
+    m = _model(kind, head, memo, s.max_order)
     reader.regions = regions  # tensors may name client shared memory regions
     if m.shared_memory_output is not None and regions is not None:
         regions.set_output(m.shared_memory_output)

@@ -21,6 +21,7 @@ from .codec import envelope_ok
 from .client_identity import FORWARDED_FOR, client_host
 from . import models
 from .core import Core, JobRequest, JobResult
+from .derivation import check_order
 from .errors import InvalidRequest, ServiceError
 
 BIG = 1 << 20  # requests and responses above this are decoded / encoded off the event loop
@@ -117,8 +118,13 @@ def _fail_fast(head: dict) -> None:
         raise validation_error(e, bad[0]) from None
 
 
-def validate(kind: str, head: dict):
-    """The request's JSON form (tensors as envelopes) checked by the model both protocols share."""
+def validate(kind: str, head: dict, max_order: int | None = None):
+    """The request's JSON form (tensors as envelopes) checked by the model both protocols share; with `max_order`,
+    an `inner` list too long for it is refused before any of its specs is read (derivation.check_order)."""
+    inner = head.get("inner") if max_order is not None and NESTED[kind] else None
+    if type(inner) is list:
+        order = head.get("order")
+        check_order((order if type(order) is int and order > 0 else 1) + len(inner), max_order)
     _fail_fast(head)
     try:
         return models.REQUEST_MODELS[kind].model_validate(head)

@@ -34,8 +34,8 @@ class LRU:
     both bounds: past it, the owner's own oldest entries go first. Without, one client putting distinct
     entries without end evicted every other client's (a registered graph gone: its jobs by id got 404).
 
-    With `idle_owner_first` (and `share`), past the bounds the owner least recently active (put or got) loses its
-    oldest entry first, not the oldest entry of all."""
+    Past the bounds (all owners within their shares), the owner holding the most loses its oldest entry first;
+    with `idle_owner_first`, the owner least recently active (put or got) does. Not the oldest entry of all."""
 
     def __init__(self, cap_bytes: int, max_entries: int, share: float | None = None, idle_owner_first: bool = False):
         self.cap_bytes = cap_bytes
@@ -90,12 +90,17 @@ class LRU:
             return True
 
     def _victim(self):
-        """The entry to drop past the bounds: the oldest; with idle_owner_first, an owned oldest entry gives way to
-        the oldest of the least recently active owner."""
+        """The entry to drop past the bounds: the oldest; an owned oldest entry gives way to the oldest of the owner
+        holding the most (of the bound that is past: bytes, else entries), or with idle_owner_first to the oldest
+        of the least recently active owner. Two clients each within their share filled a cache between them, and
+        the oldest of all was a third client's registered graph (its jobs by id got 404)."""
         oldest = next(iter(self.d))
-        if not self.idle_owner_first or self.owner_of.get(oldest) is None:
+        if self.owner_of.get(oldest) is None:
             return oldest
-        return next(iter(next(iter(self.owned.values()))))
+        if self.idle_owner_first:
+            return next(iter(next(iter(self.owned.values()))))
+        held = self.owner_bytes if self.nbytes > self.cap_bytes else {o: len(ks) for o, ks in self.owned.items()}
+        return next(iter(self.owned[max(held, key=held.__getitem__)]))  # (ties: the least recently active)
 
     def _drop(self, k) -> None:
         _, n = self.d.pop(k)

@@ -18,7 +18,7 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
 from .helpers import F32, X, Y, call, canary, error_of, in_thread, matmul_net, slow_input, slow_net, within
-from .server import Server, module_server
+from .server import module_server, server_in
 
 KEY = "attack-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -331,9 +331,8 @@ def test_a_dead_workers_segments_are_swept(srv, c):
     canary(c)
 
 
-def test_nothing_left_in_dev_shm_after_stop(tmp_path):
-    s = Server(tmp_path / "server.log", env=dict(ENV, GRADSERVE_GRPC="false"), devices="cpu")
-    try:
+def test_nothing_left_in_dev_shm_after_stop(tmp_path_factory):
+    with server_in(tmp_path_factory, "dev_shm_after_stop", env=dict(ENV, GRADSERVE_GRPC="false"), devices="cpu") as s:
         with httpx.Client(base_url=s.url, headers=AUTH, timeout=60) as c:
             big = np.ones((1 << 18,), F32)
             gb = GraphBuilder("neg")
@@ -342,11 +341,8 @@ def test_nothing_left_in_dev_shm_after_stop(tmp_path):
             w = pool(c)["workers"][1]
             with open(f"/dev/shm/gs_{s.proc.pid}_w{w['pid']}_0123456789abcdef", "wb") as f:
                 f.write(b"\0" * 4096)
-    finally:
-        pid = s.proc.pid
-        s.stop()
     assert s.proc.returncode == 0
-    assert [n for n in os.listdir("/dev/shm") if n.startswith(f"gs_{pid}_")] == []
+    assert [n for n in os.listdir("/dev/shm") if n.startswith(f"gs_{s.proc.pid}_")] == []
 
 
 # -- 7. both protocols admitted alike: tests/grpc/test_grpc_attacks.py ---------------------------------------

@@ -1,10 +1,12 @@
 """Attacks on the registered-graph cache (graphs by content id, bounded in bytes and entries, shared by all):
 one client registering distinct graphs without end evicted every other client's, whose jobs by graph_id then
 got 404 graph_not_found. Now one client's entries hold at most half the cache (bytes and entries,
-service.registry.LRU's per-owner share): past it, that client's own oldest go first.
+service.registry.LRU's per-owner share): past it, that client's own oldest go first. Round 16: two clients, each
+within its half, filled the cache between them and the oldest entry of all went, a third client's graph; now past
+the whole cache the client holding the most gives way.
 
 A graph id names its content (the server hashes what it got: an upload cannot claim another's id: 400).
-Against a real server (API keys k1 / k2 as two clients, a 2 MB / 16-entry cache). Expected values by hand."""
+Against a real server (API keys k1 / k2 / k3 as three clients, a 2 MB / 16-entry cache). Expected values by hand."""
 from __future__ import annotations
 
 import httpx
@@ -18,7 +20,7 @@ from .helpers import call, decode, error_of
 from .server import Server, module_server
 
 F32 = np.float32
-ENV = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_API_KEYS": "k1,k2",
+ENV = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_API_KEYS": "k1,k2,k3",
        "GRADSERVE_GRAPH_CACHE_BYTES": str(2 << 20), "GRADSERVE_GRAPH_CACHE_SIZE": "16"}
 
 
@@ -67,3 +69,18 @@ def test_an_upload_cannot_claim_another_graphs_id(srv):
         r = call(attacker, "eval", {"graph": scaled_net(8.0, 4), "graph_id": mine, "inputs": [np.ones(4, F32)]})
         assert r.status_code == 400 and error_of(r)["detail"]["path"] == "$.graph_id", r.text[:300]
         np.testing.assert_allclose(decode(eval_by_id(victim, mine, 4))["outputs"][0]["array"], np.full(4, 14.0))
+
+
+@pytest.mark.parametrize("size, count", [(4_000, 40), (4, 100)], ids=["bytes", "entries"])
+def test_two_clients_filling_the_cache_between_them_keep_a_third_clients_graph(srv, size, count):
+    """k1 and k2 each register distinct graphs without end, each within its half: before round 16 the cache then
+    dropped its oldest entry of all, k3's graph (its jobs by id got 404). bytes: ~145 KB graphs (registry.json_bytes
+    + graph_bytes), 7 to a half: 2 x 7 and k3's one are past 2 MB, under 16 entries; entries: tiny ones, 8 a half."""
+    with client(srv, "k3") as victim, client(srv, "k1") as one, client(srv, "k2") as other:
+        mine = register(victim, scaled_net(-2.5, size))
+        for i in range(count // 2):
+            register(one, scaled_net(float(1000 + i + size), size))
+            register(other, scaled_net(float(2000 + i + size), size))
+        r = eval_by_id(victim, mine, size)
+        assert r.status_code == 200, r.text[:300]
+        np.testing.assert_allclose(decode(r)["outputs"][0]["array"], np.full(size, -5.0, F32))

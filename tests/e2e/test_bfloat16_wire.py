@@ -50,7 +50,7 @@ def test_value_and_grad_in_bfloat16(proto, enc, device):
     np.testing.assert_allclose(v.astype(np.float32), loss, rtol=2 ** -8)
 
 
-def test_a_bfloat16_job_is_held_to_max_job_bytes_with_its_float32_copies(tmp_path):
+def test_a_bfloat16_job_is_held_to_max_job_bytes_with_its_float32_copies(tmp_path_factory):
     """Each bfloat16 node computes on float32 copies of its operands and result (engine/executor.py _widened).
     sum(tanh(x * y)) over n elements holds, while the product runs: x and y (4n bytes), their float32
     copies (8n), the float32 product (4n) and its bfloat16 rounding (2n), 18n in all (measured in
@@ -58,15 +58,14 @@ def test_a_bfloat16_job_is_held_to_max_job_bytes_with_its_float32_copies(tmp_pat
     ran it: a client could make a worker hold ~2-3x the limit in bfloat16. Refused before it runs now,
     naming the setting; a quarter of it runs and its value is PyTorch's."""
     from .helpers import call, decode, error_of
-    from .server import Server
+    from .server import server_in
 
     n = 1 << 20
     gb = GraphBuilder("bmem")
     x, y = gb.input((n,), "bfloat16", name="x"), gb.input((n,), "bfloat16", name="y")
     big = graph_to_json(gb.build(gb.sum(gb.tanh(gb.mul(x, y)))))
-    s = Server(tmp_path / "server.log", devices="cpu", env={"GRADSERVE_CPU_WORKERS": "1",
-                                                            "GRADSERVE_MAX_JOB_BYTES": str(12 * n)})
-    try:
+    env = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_JOB_BYTES": str(12 * n)}
+    with server_in(tmp_path_factory, "bf16_job_bytes", devices="cpu", env=env) as s:
         with s.client() as c:
             xs = np.full(n, 0.5, BF16)
             r = call(c, "eval", {"graph": big, "inputs": [xs, xs]}, enc="binary")
@@ -82,5 +81,3 @@ def test_a_bfloat16_job_is_held_to_max_job_bytes_with_its_float32_copies(tmp_pat
             t = torch.tensor(xs.astype(np.float32)).to(torch.bfloat16)
             want = torch.tanh(t * t).float().sum().item()  # (float32 sum of the rounded tanh values)
             np.testing.assert_allclose(float(v.astype(np.float32)), want, rtol=2 ** -7)
-    finally:
-        s.stop()

@@ -18,7 +18,7 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
 from .helpers import F32, call, decode, error_of, in_thread, metric, pool_of, slow_input, slow_net, wait_for_pool
-from .server import Server, module_server
+from .server import module_server, server_in
 
 CEILING = 120  # seconds: a loaded 2-core box is slow, never this slow
 LANES = "gradserve_job_lanes_total"
@@ -173,12 +173,11 @@ def test_with_every_worker_busy_a_small_job_waits_for_a_worker(c):
         assert box["result"]["timing"]["lane"] == "worker", box
 
 
-def test_past_the_budget_jobs_go_to_workers(tmp_path):
+def test_past_the_budget_jobs_go_to_workers(tmp_path_factory):
     """A share so small that the first inline job spends the budget for hours: the jobs after it go to
     workers."""
-    s = Server(tmp_path / "server.log", env={"GRADSERVE_INLINE_MAX_MS": "50", "GRADSERVE_INLINE_SHARE": "1e-9"},
-               devices="cpu")
-    try:
+    env = {"GRADSERVE_INLINE_MAX_MS": "50", "GRADSERVE_INLINE_SHARE": "1e-9"}
+    with server_in(tmp_path_factory, "inline_budget", env=env, devices="cpu") as s:
         with s.client() as c:
             rng = np.random.default_rng(3)
             body = {"graph": mlp_net("mlp_budget"), "inputs": [rng.normal(size=(4, 8)).astype(F32),
@@ -187,8 +186,6 @@ def test_past_the_budget_jobs_go_to_workers(tmp_path):
             after = [run(c, "eval", body)["timing"]["lane"] for _ in range(5)]
             assert after == ["worker"] * 5
             assert metric(c, LANES, device="cpu", lane="inline") == 1
-    finally:
-        s.stop()
 
 
 def test_a_job_answered_before_any_wait_keeps_its_deadline_place_and_count(c):

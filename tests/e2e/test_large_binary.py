@@ -14,19 +14,15 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 from service import codec
 
-from .conftest import Server
+from .server import module_server, server_in
 
 N = (64 << 20) // 4
 
 
-@pytest.fixture(scope="module")
-def big_server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("big") / "server.log",
-               env={"GRADSERVE_MAX_BODY_BYTES": str(256 << 20), "GRADSERVE_MAX_ELEMENTS": str(1 << 25),
-                    "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_DEVICES": "cpu", "GRADSERVE_GRPC": "false",
-                    "GRADSERVE_SEND_TIMEOUT_S": "600"})  # the slow reader below pauses on purpose
-    yield s
-    s.stop()
+big_server = module_server("big", "big_server",
+                           env={"GRADSERVE_MAX_BODY_BYTES": str(256 << 20), "GRADSERVE_MAX_ELEMENTS": str(1 << 25),
+                                "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_DEVICES": "cpu", "GRADSERVE_GRPC": "false",
+                                "GRADSERVE_SEND_TIMEOUT_S": "600"})  # the slow reader below pauses on purpose
 
 
 def _binary(head: dict, arrays: list) -> tuple[bytes, dict]:
@@ -115,12 +111,11 @@ def _segments_of(pid: int) -> set:
     return {n for n in os.listdir("/dev/shm") if n.startswith(f"gs_{pid}_")}
 
 
-def test_a_killed_servers_shared_memory_is_swept_by_the_next_one(tmp_path):
+def test_a_killed_servers_shared_memory_is_swept_by_the_next_one(tmp_path_factory):
     """Kept request buffers and output slots outlive jobs; if the server is killed they would stay in
     /dev/shm. Their names carry the server's pid, and the next server to start unlinks them."""
     env = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_DEVICES": "cpu", "GRADSERVE_GRPC": "false"}
-    first = Server(tmp_path / "first.log", env=env)
-    try:
+    with server_in(tmp_path_factory, "first", env=env) as first:
         n = (2 << 20) // 4
         gb = GraphBuilder("neg")
         g = graph_to_json(gb.build(gb.neg(gb.input((n,), name="x"))))
@@ -131,10 +126,8 @@ def test_a_killed_servers_shared_memory_is_swept_by_the_next_one(tmp_path):
         del r
         assert len(_segments_of(first.proc.pid)) >= 2  # the kept request buffer and the output slot
         workers = first.worker_pids()
-    finally:
         first.proc.kill()  # SIGKILL: no chance to clean up (its worker exits when the pipe closes)
         first.proc.wait(10)
-        first.log.close()
     # the orphaned worker may still be winding down (and unlinking its own slots): wait for it, so what
     # is left is what nobody alive owns, then the next server must sweep it (no race with the worker)
     deadline = time.monotonic() + 60
@@ -142,8 +135,7 @@ def test_a_killed_servers_shared_memory_is_swept_by_the_next_one(tmp_path):
         time.sleep(0.05)
     left = _segments_of(first.proc.pid)
     assert left  # at least the killed server's own kept request buffer
-    second = Server(tmp_path / "second.log", env=env)
-    try:
+    with server_in(tmp_path_factory, "second", env=env) as second:
         assert _segments_of(first.proc.pid) == set()
         assert "left by servers no longer running" in second.output()
         with second.client() as c:
@@ -151,8 +143,6 @@ def test_a_killed_servers_shared_memory_is_swept_by_the_next_one(tmp_path):
             assert r.status_code == 200, r.text[:300]
         del r
         assert len(_segments_of(second.proc.pid)) >= 2
-    finally:
-        second.stop()
     assert second.proc.returncode == 0
     assert _segments_of(second.proc.pid) == set()  # a clean stop (SIGTERM) unlinks what it kept
 
@@ -172,15 +162,14 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("binary", [True, False], ids=["binary", "json"])
-def test_a_client_that_stops_reading_is_cut_off(tmp_path, binary):
+def test_a_client_that_stops_reading_is_cut_off(tmp_path_factory, binary):
     """A client that asks for a large output and never reads it would hold the output's memory (a shared
     memory slot, or the encoded JSON) and its connection for good: past send_timeout_s the server closes
     the connection, and other clients are served all along."""
     env = {"GRADSERVE_MAX_BODY_BYTES": str(256 << 20), "GRADSERVE_MAX_ELEMENTS": str(1 << 25),
            "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_DEVICES": "cpu", "GRADSERVE_GRPC": "false",
            "GRADSERVE_SEND_TIMEOUT_S": "1"}
-    srv = Server(tmp_path / "server.log", env=env)
-    try:
+    with server_in(tmp_path_factory, "stops_reading", env=env) as srv:
         n = (32 << 20) // 4 if binary else 1 << 20  # either is far more than the loopback socket buffers hold
         gb = GraphBuilder("neg")
         g = graph_to_json(gb.build(gb.neg(gb.input((n,), name="x"))))
@@ -215,5 +204,3 @@ def test_a_client_that_stops_reading_is_cut_off(tmp_path, binary):
             assert r.status_code == 200
             assert np.array_equal(codec.decode_response(r.content, r.headers.get(codec.HEADER_LENGTH))
                                   ["outputs"][0]["array"], -np.ones(4, np.float32))
-    finally:
-        srv.stop()

@@ -11,7 +11,7 @@ import numpy as np
 
 from .conftest import Server, server_binary
 from .helpers import call, decode, slow_input, slow_net
-from .server import DRAIN_ENV
+from .server import DRAIN_ENV, server_in
 
 
 def _alive(pid: int) -> bool:
@@ -81,9 +81,8 @@ def _running(s: Server, job: dict, timeout: float) -> tuple:
     return th, box
 
 
-def test_sigterm_drains(tmp_path):
-    s = Server(tmp_path / "drain.log", env=DRAIN_ENV)
-    try:
+def test_sigterm_drains(tmp_path_factory):
+    with server_in(tmp_path_factory, "drain", env=DRAIN_ENV) as s:
         pids = s.worker_pids()
         # seconds on one core (~1 s on a fast AVX-512 one): in flight well past the SIGTERM's effect; its
         # deadline past a loaded box's slowdown (the default, 30 s, is not)
@@ -108,8 +107,6 @@ def test_sigterm_drains(tmp_path):
             time.sleep(0.1)
         assert not any(_alive(p) for p in pids), "workers outlived the server"
         assert "draining" in s.output()
-    finally:
-        s.stop()
 
 
 def _server_read_all(server_port: int, client_port: int) -> bool:
@@ -125,7 +122,7 @@ def _server_read_all(server_port: int, client_port: int) -> bool:
     return False
 
 
-def test_sigterm_drain_caps_long_jobs_with_an_answer(tmp_path):
+def test_sigterm_drain_caps_long_jobs_with_an_answer(tmp_path_factory):
     """A job whose own deadline (300 s) is far past the default one (1 s) is not cut when the default deadline's
     time passes: the drain waits for it up to drain_max_s (8 s), and then it ends with 503 draining naming
     the setting, running (HTTP) or queued (gRPC) alike, never with a dropped connection. A request whose body
@@ -145,62 +142,62 @@ def test_sigterm_drain_caps_long_jobs_with_an_answer(tmp_path):
 
     env = {**DRAIN_ENV, "GRADSERVE_DEFAULT_DEADLINE_S": "1", "GRADSERVE_DRAIN_MAX_S": "8",
            "GRADSERVE_MAX_NODES": "10000", "GRADSERVE_MAX_ELEMENTS": str(1 << 21)}
-    s = Server(tmp_path / "cap.log", env=env)
-    sock = None
-    try:
-        job = {"graph": slow_net(1024, 4000), "inputs": [slow_input(1024)], "deadline_ms": 300_000}
-        th, box = _running(s, job, 120)
-        ch = grpc.insecure_channel(s.grpc_target)
-        queued = pb_grpc.GradserveStub(ch).Eval.future(request("eval", job), timeout=120)
-        end = time.monotonic() + 60
-        while httpx.get(s.url + "/v1/devices").json()["pools"][0]["queue_depth"] < 1:
-            assert time.monotonic() < end and not queued.done(), f"the gRPC job was not queued: {queued}"
-            time.sleep(0.05)
-        # a request whose head is in and whose body is still on its way when the SIGTERM comes
-        content, headers = body_for({"graph": matmul_net(), "inputs": [X, Y]}, "json")
-        head = (f"POST /v1/eval HTTP/1.1\r\nHost: x\r\nContent-Type: {headers.get('content-type', 'application/json')}"
-                f"\r\nContent-Length: {len(content)}\r\n\r\n").encode()
-        sock = socket.create_connection(("127.0.0.1", s.port), timeout=60)
-        sock.sendall(head + content[:10])
-        end = time.monotonic() + 30
-        while not _server_read_all(s.port, sock.getsockname()[1]):
-            assert time.monotonic() < end, "the server never read the request head"
-            time.sleep(0.02)
-        t_term = time.monotonic()
-        s.proc.send_signal(signal.SIGTERM)
-        end = time.monotonic() + 30
-        while "draining" not in s.output():
-            assert time.monotonic() < end, "no drain logged"
-            time.sleep(0.05)
-        sock.sendall(content[10:])
-        reply = b""
-        while b"\r\n\r\n" not in reply or len(reply.split(b"\r\n\r\n", 1)[1]) < int(
-                reply.split(b"content-length: ", 1)[-1].split(b"\r\n", 1)[0] or b"0"):
-            more = sock.recv(65536)
-            if not more:
-                break
-            reply += more
-        status, rest = reply.split(b"\r\n", 1)
-        assert b" 503 " in status, reply[:2000]
-        assert b"retry-after: " in rest.lower(), reply[:2000]
-        assert json.loads(rest.split(b"\r\n\r\n", 1)[1])["error"]["code"] == "draining"
+    with server_in(tmp_path_factory, "drain_cap", env=env) as s:
+        sock = None
+        try:
+            job = {"graph": slow_net(1024, 4000), "inputs": [slow_input(1024)], "deadline_ms": 300_000}
+            th, box = _running(s, job, 120)
+            ch = grpc.insecure_channel(s.grpc_target)
+            queued = pb_grpc.GradserveStub(ch).Eval.future(request("eval", job), timeout=120)
+            end = time.monotonic() + 60
+            while httpx.get(s.url + "/v1/devices").json()["pools"][0]["queue_depth"] < 1:
+                assert time.monotonic() < end and not queued.done(), f"the gRPC job was not queued: {queued}"
+                time.sleep(0.05)
+            # a request whose head is in and whose body is still on its way when the SIGTERM comes
+            content, headers = body_for({"graph": matmul_net(), "inputs": [X, Y]}, "json")
+            kind = headers.get("content-type", "application/json")
+            head = (f"POST /v1/eval HTTP/1.1\r\nHost: x\r\nContent-Type: {kind}"
+                    f"\r\nContent-Length: {len(content)}\r\n\r\n").encode()
+            sock = socket.create_connection(("127.0.0.1", s.port), timeout=60)
+            sock.sendall(head + content[:10])
+            end = time.monotonic() + 30
+            while not _server_read_all(s.port, sock.getsockname()[1]):
+                assert time.monotonic() < end, "the server never read the request head"
+                time.sleep(0.02)
+            t_term = time.monotonic()
+            s.proc.send_signal(signal.SIGTERM)
+            end = time.monotonic() + 30
+            while "draining" not in s.output():
+                assert time.monotonic() < end, "no drain logged"
+                time.sleep(0.05)
+            sock.sendall(content[10:])
+            reply = b""
+            while b"\r\n\r\n" not in reply or len(reply.split(b"\r\n\r\n", 1)[1]) < int(
+                    reply.split(b"content-length: ", 1)[-1].split(b"\r\n", 1)[0] or b"0"):
+                more = sock.recv(65536)
+                if not more:
+                    break
+                reply += more
+            status, rest = reply.split(b"\r\n", 1)
+            assert b" 503 " in status, reply[:2000]
+            assert b"retry-after: " in rest.lower(), reply[:2000]
+            assert json.loads(rest.split(b"\r\n\r\n", 1)[1])["error"]["code"] == "draining"
 
-        th.join(120)
-        r = box["r"]
-        assert r.status_code != 200, "the long job finished before the drain's cap: not a cap (make it slower)"
-        assert r.status_code == 503, r.text
-        err = r.json()["error"]
-        assert err["code"] == "draining" and "drain_max_s" in err["message"], err
-        assert r.headers.get("retry-after")
-        # past the old bound (default deadline + grace + 5 s) the job was still waited for; ended by the cap
-        assert time.monotonic() - t_term >= 8 - 0.5
-        e = queued.exception(120)
-        assert e is not None and e.code() == grpc.StatusCode.UNAVAILABLE, e
-        assert "drain_max_s" in e.details(), e.details()
-        ch.close()
-        assert s.proc.wait(60) == 0, s.output()
-        assert "drain_max_s=8s end with 503 draining" in s.output()
-    finally:
-        if sock is not None:
-            sock.close()
-        s.stop()
+            th.join(120)
+            r = box["r"]
+            assert r.status_code != 200, "the long job finished before the drain's cap: not a cap (make it slower)"
+            assert r.status_code == 503, r.text
+            err = r.json()["error"]
+            assert err["code"] == "draining" and "drain_max_s" in err["message"], err
+            assert r.headers.get("retry-after")
+            # past the old bound (default deadline + grace + 5 s) the job was still waited for; ended by the cap
+            assert time.monotonic() - t_term >= 8 - 0.5
+            e = queued.exception(120)
+            assert e is not None and e.code() == grpc.StatusCode.UNAVAILABLE, e
+            assert "drain_max_s" in e.details(), e.details()
+            ch.close()
+            assert s.proc.wait(60) == 0, s.output()
+            assert "drain_max_s=8s end with 503 draining" in s.output()
+        finally:
+            if sock is not None:
+                sock.close()

@@ -21,7 +21,7 @@ import pytest
 
 from e2e.grpc_wire import open_channel
 from e2e.h2_raw import rapid_reset
-from e2e.server import Server, module_server
+from e2e.server import module_server, server_in
 from gradserve._transport.grpc import AsyncGRPCTransport, GRPCTransport
 from service.grpc_precheck import MISSING_MESSAGE_BYTES, count_entries
 from service.proto import gradserve_pb2 as pb
@@ -154,14 +154,12 @@ def _ask_all(stub, n: int) -> list:
     return out
 
 
-def test_without_reset_protection_a_bare_stubs_calls_are_all_answered(tmp_path):
-    s = Server(tmp_path / "server.log", devices="cpu", env={**ENV, "GRADSERVE_GRPC_RESET_PROTECTION": "false"})
-    try:
+def test_without_reset_protection_a_bare_stubs_calls_are_all_answered(tmp_path_factory):
+    env = {**ENV, "GRADSERVE_GRPC_RESET_PROTECTION": "false"}
+    with server_in(tmp_path_factory, "no_reset_protection", devices="cpu", env=env) as s:
         ch = open_channel(s.grpc_target)
         answers = _ask_all(pb_grpc.GradserveStub(ch), CALLS)
         ch.close()
-    finally:
-        s.stop()
     assert [a for a in answers if a != [HASH]] == [] and len(answers) == CALLS
 
 

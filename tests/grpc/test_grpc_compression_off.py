@@ -8,17 +8,16 @@ import grpc
 import numpy as np
 from e2e.grpc_wire import arrays, call, open_channel, request, rpc_error
 from e2e.helpers import DX, X, Y, matmul_net
-from e2e.server import Server
+from e2e.server import server_in
 from tritonclient.grpc import service_pb2 as opb  # (service.oip_proto would clash with it in one process)
 from tritonclient.grpc import service_pb2_grpc as opb_grpc
 
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
 
-def test_compressed_grpc_calls_are_refused_uninflated_when_off(tmp_path):
-    s = Server(tmp_path / "server.log", devices="cpu", env={"GRADSERVE_CPU_WORKERS": "1",
-                                                            "GRADSERVE_GRPC_COMPRESSED_REQUESTS": "false"})
-    try:
+def test_compressed_grpc_calls_are_refused_uninflated_when_off(tmp_path_factory):
+    env = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_GRPC_COMPRESSED_REQUESTS": "false"}
+    with server_in(tmp_path_factory, "compression_off", devices="cpu", env=env) as s:
         ch = open_channel(s.grpc_target)
         stub, oip = pb_grpc.GradserveStub(ch), opb_grpc.GRPCInferenceServiceStub(ch)
         m = request("grad", {"graph": matmul_net(), "inputs": [X, Y]})
@@ -32,5 +31,3 @@ def test_compressed_grpc_calls_are_refused_uninflated_when_off(tmp_path):
                                    rtol=1e-6)
         assert oip.ServerLive(opb.ServerLiveRequest(), timeout=60).live
         ch.close()
-    finally:
-        s.stop()

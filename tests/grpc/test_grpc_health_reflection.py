@@ -9,7 +9,7 @@ import time
 
 import grpc
 import numpy as np
-from e2e.server import DRAIN_ENV, Server
+from e2e.server import DRAIN_ENV, server_in
 from e2e.helpers import X, Y, matmul_net, slow_input, slow_net
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from e2e.grpc_wire import arrays, call, request, rpc_error
@@ -61,21 +61,17 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_no_grpc(tmp_path):
+def test_no_grpc(tmp_path_factory):
     """--no-grpc: no gRPC port. (API keys over both protocols: tests/e2e/test_protocols.py::test_api_keys.)"""
-    off = Server(tmp_path / "off.log", env={"GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1"},
-                 args=["--no-grpc"])
-    try:
+    with server_in(tmp_path_factory, "no_grpc", env={"GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1"},
+                   args=["--no-grpc"]) as off:
         assert not _port_open(off.grpc_port)
         assert "gRPC on" not in off.output()
-    finally:
-        off.stop()
 
 
-def test_sigterm_drains_grpc(tmp_path):
+def test_sigterm_drains_grpc(tmp_path_factory):
     """SIGTERM: health turns NOT_SERVING / the port closes, the in-flight gRPC job finishes, exit 0."""
-    s = Server(tmp_path / "drain.log", env=DRAIN_ENV)
-    try:
+    with server_in(tmp_path_factory, "drain", env=DRAIN_ENV) as s:
         ch = grpc.insecure_channel(s.grpc_target)
         stub = pb_grpc.GradserveStub(ch)
         call(stub, "grad", {"graph": matmul_net(), "inputs": [X, Y]})
@@ -108,5 +104,3 @@ def test_sigterm_drains_grpc(tmp_path):
         assert np.isfinite(arrays(fut.result(330))[0]).all()  # the in-flight job finished
         ch.close()
         assert s.proc.wait(30) == 0
-    finally:
-        s.stop()

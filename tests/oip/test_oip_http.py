@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from e2e.helpers import X, Y, slow_input
-from e2e.server import Server, server_binary
+from e2e.server import server_binary, server_in
 
 from .models import simple_net, write_model
 from .test_triton_client_calls import seed_inputs
@@ -249,15 +249,14 @@ def test_a_bad_model_fails_the_start_naming_folder_and_problem(tmp_path, graph, 
     assert str(folder) in p.stderr and message in p.stderr, p.stderr
 
 
-def test_api_keys_guard_the_model_protocols(tmp_path, repo_dir):
+def test_api_keys_guard_the_model_protocols(tmp_path_factory, repo_dir):
     """With API keys configured, /v2/models, /umbridge and inference.GRPCInferenceService need one."""
     import grpc
     import tritonclient.grpc as grpcclient
 
-    s = Server(tmp_path / "server.log", devices="cpu",
-               env={"GRADSERVE_MODEL_REPOSITORY": str(repo_dir), "GRADSERVE_CPU_WORKERS": "1",
-                    "GRADSERVE_API_KEYS": "k1"})
-    try:
+    with server_in(tmp_path_factory, "oip_api_keys", devices="cpu",
+                   env={"GRADSERVE_MODEL_REPOSITORY": str(repo_dir), "GRADSERVE_CPU_WORKERS": "1",
+                        "GRADSERVE_API_KEYS": "k1"}) as s:
         r = httpx.get(s.url + "/v2/models/seed_grad")  # in each protocol's error form (the clients print it)
         assert r.status_code == 401 and "missing or wrong API key" in r.json()["error"]
         r = httpx.get(s.url + "/umbridge/Info")
@@ -286,8 +285,6 @@ def test_api_keys_guard_the_model_protocols(tmp_path, repo_dir):
         assert e.value.status() == str(grpc.StatusCode.UNAUTHENTICATED)
         g.unregister_cuda_shared_memory(headers={"authorization": "Bearer k1"})
         c.unregister_cuda_shared_memory(headers={"Authorization": "Bearer k1"})
-    finally:
-        s.stop()
 
 
 def infer_with_headers(c, headers):

@@ -128,3 +128,22 @@ def test_idle_owner_first_counts_a_hit_as_activity():
     assert c.get("a1") == 0  # a is now the more recently active owner
     c.put("c1", 0, 20, owner="c")
     assert "a1" in c.d and "b1" not in c.d
+
+
+def test_past_the_bounds_the_owner_holding_the_most_gives_way():
+    """Two owners each within their share fill the cache between them: their own oldest go, never a third owner's
+    older entry (round 16: two loopback addresses evicted a client's registered graph); by bytes when the bytes
+    are past, by entries when the count is."""
+    c = LRU(1000, 10, share=0.5)
+    c.put("theirs", "t", 1, owner="c")
+    for i in range(20):
+        c.put(f"a{i}", 0, 1, owner="a")
+        c.put(f"b{i}", 0, 1, owner="b")
+    assert c.get("theirs") == "t" and len(c.d) == 10
+    assert len(c.owned["a"]) + len(c.owned["b"]) == 9 and max(len(c.owned["a"]), len(c.owned["b"])) == 5
+    d = LRU(100, 100, share=0.5)
+    d.put("theirs", "t", 10, owner="c")
+    for i in range(10):
+        d.put(f"a{i}", 0, 20, owner="a")
+        d.put(f"b{i}", 0, 20, owner="b")
+    assert d.get("theirs") == "t" and d.nbytes <= 100 and d.owner_bytes["c"] == 10

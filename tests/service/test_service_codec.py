@@ -286,3 +286,16 @@ def test_true_false_among_numbers_are_refused(datatype, data):
     with pytest.raises(InvalidRequest) as e:
         codec.decode_tensor({"shape": list(np.shape(data)), "datatype": datatype, "data": data}, "$.inputs[0]")
     assert e.value.detail["path"] == "$.inputs[0].data" and "true/false are not numbers" in str(e.value)
+
+
+@pytest.mark.parametrize("token", ["-9223372036854775808", "-9223372036854775809", "18446744073709551615",
+                                   "18446744073709551616", "99999999999999999999999", "1" + "0" * 400, "-0", "7"])
+def test_an_integer_reads_the_same_with_or_without_a_nan_token(token):
+    """orjson's reading (an int within [-2^63, 2^64 - 1], a float past it, inf past float64) is Python json's too:
+    a body with a NaN token (json's path) means the same numbers as one without."""
+    alone, by_orjson = codec.loads(f"[{token}]")
+    beside_nan, by_orjson_too = codec.loads(f"[{token}, NaN]")
+    assert not by_orjson_too and (by_orjson or len(token) > 300)  # (orjson refuses a number past float64)
+    want = int(token) if -(2 ** 63) <= int(token) <= 2 ** 64 - 1 else float(token)
+    assert alone == [want] and type(alone[0]) is type(want)
+    assert beside_nan[0] == want and type(beside_nan[0]) is type(want)

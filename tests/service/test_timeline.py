@@ -13,7 +13,7 @@ import gradserve as gs
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 from service import timeline
-from tests.e2e.server import Server
+from tests.e2e.server import server_in
 
 
 def _read(d) -> list[tuple[int, str, int]]:
@@ -50,11 +50,10 @@ def test_on_writes_stamps_in_order(tmp_path, monkeypatch):
     assert (tmp_path / f"{os.getpid()}.tl").exists()
 
 
-def test_a_worker_job_laid_out_across_processes(tmp_path):
+def test_a_worker_job_laid_out_across_processes(tmp_path, tmp_path_factory):
     d = tmp_path / "tl"
     d.mkdir()
-    srv = Server(tmp_path / "server.log", env={"GRADSERVE_TIMELINE": str(d)}, devices="cpu")
-    try:
+    with server_in(tmp_path_factory, "timeline", env={"GRADSERVE_TIMELINE": str(d)}, devices="cpu") as srv:
         client = gs.Client(srv.url)
         x = np.random.default_rng(0).standard_normal((256, 512)).astype(np.float32)  # 0.5 MB: shared memory
         gb = GraphBuilder("tl")
@@ -65,8 +64,7 @@ def test_a_worker_job_laid_out_across_processes(tmp_path):
         assert r.timing["lane"] == "worker"
         workers = set(srv.worker_pids())
         client.close()
-    finally:
-        srv.stop()  # the server writes its stamps at exit; a worker after each job
+    # (stopped: the server writes its stamps at exit; a worker after each job)
     by_pid = defaultdict(dict)
     for pid, name, ns in _read(d):
         by_pid[pid][name] = ns  # the last of each: the job (a worker may have run a warm-up before)
