@@ -239,12 +239,15 @@ _INFERRED_MAX = 4096
 
 def _inferred(op: str, avals: list, attrs: dict) -> list:
     """`infer` remembered per (op, operand shapes and dtypes, attributes): a loop's eager ops repeat the same few
-    signatures, and the rule (~5 us) is a pure function of them. Attributes that cannot key (`_keys`: lists,
-    arrays) and refusals (raised, never kept) go to `infer` each time. Values key with their type (axis 1, 1.0
-    and True hash alike)."""
-    if not all(_keys(v) for v in attrs.values()):
-        return infer(op, avals, attrs)
-    key = (op, tuple(avals), tuple((k, type(v), v) for k, v in attrs.items()))
+    signatures, and the rule (~5 us) is a pure function of them. Attributes that cannot key (`_keyed`: arrays,
+    nested lists) and refusals (raised, never kept) go to `infer` each time."""
+    key = [op, tuple(avals)]
+    for k, v in attrs.items():
+        kv = _keyed(v)
+        if kv is None:
+            return infer(op, avals, attrs)
+        key += (k, kv)
+    key = tuple(key)
     got = _INFERRED.get(key)
     if got is None:
         got = infer(op, avals, attrs)
@@ -254,10 +257,16 @@ def _inferred(op: str, avals: list, attrs: dict) -> list:
     return got
 
 
-def _keys(v) -> bool:
-    """Whether an attribute's value can key `_INFERRED`: a Python scalar, a string, None, or a tuple of them (not
-    an object a later write could change under its hash)."""
-    return type(v) in _PLAIN or (type(v) is tuple and all(type(e) in _PLAIN for e in v))
+def _keyed(v):
+    """An attribute's value as a key, by value and type (axis 1, 1.0 and True hash alike; a list and a tuple of the
+    same numbers may not mean the same): a Python scalar, a string, None, or a list / tuple of them; else None
+    (not an object whose hash is its identity, which a later write could change under it)."""
+    t = type(v)
+    if t in _PLAIN:
+        return (t, v)
+    if (t is list or t is tuple) and all(type(e) in _PLAIN for e in v):
+        return (t, tuple(v), tuple(map(type, v)))
+    return None
 
 
 _PLAIN = frozenset({type(None), bool, int, float, str})
