@@ -241,13 +241,13 @@ def _inferred(op: str, avals: list, attrs: dict) -> list:
     """`infer` remembered per (op, operand shapes and dtypes, attributes): a loop's eager ops repeat the same few
     signatures, and the rule (~5 us) is a pure function of them. Attributes that cannot key (`_keyed`: arrays,
     nested lists) and refusals (raised, never kept) go to `infer` each time."""
-    key = [op, tuple(avals)]
+    parts: list = [op, tuple(avals)]
     for k, v in attrs.items():
         kv = _keyed(v)
         if kv is None:
             return infer(op, avals, attrs)
-        key += (k, kv)
-    key = tuple(key)
+        parts += (k, kv)
+    key = tuple(parts)
     got = _INFERRED.get(key)
     if got is None:
         got = infer(op, avals, attrs)
