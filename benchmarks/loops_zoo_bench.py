@@ -3,17 +3,24 @@ PyTorch twin in the same run:
 
     python benchmarks/loops_zoo_bench.py                    # all loops, 200 steps each, a process each
     python benchmarks/loops_zoo_bench.py --steps 20 --small --only hmc,newton_cg --json out.json
+    python benchmarks/loops_zoo_bench.py --counts --steps 100     # per step by counting, not by wall time
 
 Per loop: the largest relative difference from the twin over all steps (values step by step), the SDK's
 traces and the server's compile-cache misses after the warm-up steps (one per distinct input signature is
 expected), server + workers RSS before/after the timed steps, the median step of each side (interleaved)
 and their ratio, with the box's load average. Benchmarks are not tests: nothing here asserts a timing.
+
+`--counts`: what a step costs where wall time lies (a loaded box: a step's wall time there is mostly run-queue
+waits, longer for longer CPU bursts), per step: requests the server answered, eager ops the SDK ran on NumPy,
+CPU time (every thread's run time, /proc schedstat) of the SDK's process, of the server's and of its workers,
+and the twin's CPU time in the same process; the least of three blocks of each.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -28,6 +35,7 @@ sys.path.insert(0, str(ROOT / "clients" / "python"))
 import gradserve as gs  # noqa: E402
 
 from benchmarks import loops_zoo as LZ  # noqa: E402
+from benchmarks._server import cpu_ns  # noqa: E402
 from benchmarks.loops_bench import Server, med, settle  # noqa: E402
 
 
@@ -63,6 +71,52 @@ def run_loop(name: str, srv: Server, steps: int, small: bool) -> dict:
             "load": os.getloadavg()[0]}
 
 
+def count_loop(name: str, srv: Server, steps: int, small: bool) -> dict:
+    from gradserve import _eager
+
+    gs.reset_context()
+    gs.set_context(server=srv.url, device_target="CPU")
+    loop = LZ.LOOPS[name](gs, small=small)
+    gs.set_context(mode=gs.GRAPH_MODE if loop.mode == "graph" else gs.PYNATIVE_MODE)
+    warm = LZ.warm_steps(loop)
+    for i in range(warm):
+        loop.sdk(i), loop.twin(i)
+    eager, compute = [0], _eager.compute
+
+    def counted(*a, **k):
+        eager[0] += 1
+        return compute(*a, **k)
+
+    _eager.compute = counted
+    best: dict = {}
+    try:
+        settle()
+        for _ in range(3):
+            eager[0], r0, s0, c0 = 0, requests(srv), srv.cpu_s(), cpu_ns(os.getpid())
+            for i in range(warm, warm + steps):
+                loop.sdk(i)
+            c1, s1, r1 = cpu_ns(os.getpid()), srv.cpu_s(), requests(srv)
+            for i in range(warm, warm + steps):
+                loop.twin(i)
+            c2 = cpu_ns(os.getpid())
+            row = {"requests": (r1 - r0) / steps, "eager_ops": eager[0] / steps, "sdk_cpu_ms": (c1 - c0) / steps / 1e6,
+                   "server_cpu_ms": (s1[0] - s0[0]) / steps * 1e3, "workers_cpu_ms": (s1[1] - s0[1]) / steps * 1e3,
+                   "twin_cpu_ms": (c2 - c1) / steps / 1e6}
+            for k, v in row.items():
+                best[k] = v if k in ("requests", "eager_ops") else min(v, best.get(k, v))
+    finally:
+        _eager.compute = compute
+    total = best["sdk_cpu_ms"] + best["server_cpu_ms"] + best["workers_cpu_ms"]
+    return {"loop": name, "mode": loop.mode, "steps": steps, **best, "cpu_ratio": total / best["twin_cpu_ms"],
+            "load": os.getloadavg()[0]}
+
+
+def requests(srv: Server) -> float:
+    """Job requests the server answered so far, every endpoint and outcome."""
+    return sum(float(v) for v in re.findall(r"^gradserve_requests_total\{[^}]*\} (\S+)$",
+                                            srv.http.get("/metrics").text, re.M))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=200)
@@ -71,13 +125,15 @@ def main() -> None:
     ap.add_argument("--json")
     ap.add_argument("--together", action="store_true",
                     help="all loops in this process (default: each in a process of its own, with its own server)")
+    ap.add_argument("--counts", action="store_true", help="per step by counting (requests, eager ops, CPU)")
     a = ap.parse_args()
     names = [n for n in LZ.LOOPS if not a.only or n in a.only.split(",")]
     if len(names) > 1 and not a.together:
         # a loop run after one with a PyTorch twin took 2-4x its time alone (varying_batch 0.85 ms alone, 2.3 ms
         # after langevin64, 3.6 ms after bn_train_one_step, same process, load 21-24): each loop on its own
         rows = [json.loads(subprocess.run([sys.executable, __file__, "--steps", str(a.steps), "--only", n]
-                                          + (["--small"] if a.small else []), check=True, capture_output=True,
+                                          + (["--small"] if a.small else []) + (["--counts"] if a.counts else []),
+                                          check=True, capture_output=True,
                                           text=True).stdout.strip().splitlines()[-1]) for n in names]
         for r in rows:
             print(json.dumps(r), flush=True)
@@ -92,7 +148,7 @@ def main() -> None:
     try:
         for n in names:
             try:
-                r = run_loop(n, srv, a.steps, a.small)
+                r = (count_loop if a.counts else run_loop)(n, srv, a.steps, a.small)
             except Exception as e:  # noqa: BLE001 - a failing loop is a finding, reported in its row
                 r = {"loop": n, "error": f"{type(e).__name__}: {e}"[:300]}
             rows.append(r)

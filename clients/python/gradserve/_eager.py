@@ -207,9 +207,10 @@ def compute(op: str, arrays: list, attrs: dict) -> list[np.ndarray] | None:
     kernel = KERNELS.get(op)
     if kernel is None:
         return None
-    avals = infer(op, [(a.shape, a.dtype.name) for a in arrays], attrs)  # the service's shape/dtype errors
+    names = [dtype_name(a.dtype) for a in arrays]  # (remembered per dtype: dtype.name is ~2 us each)
+    avals = _inferred(op, [(a.shape, n) for a, n in zip(arrays, names)], attrs)  # the service's shape/dtype errors
     kw = dict(attrs, _shape=tuple(avals[0][0])) if op in _SHAPE_ONLY else attrs
-    if attrs.get("dtype") == "bfloat16" or any(a.dtype == _BF16 for a in arrays):
+    if "bfloat16" in names or attrs.get("dtype") == "bfloat16":
         # bfloat16 is storage: the op computes in float32 and its result is rounded once below (the engine's
         # rule, engine/executor.py `_widened`)
         arrays = [a.astype(np.float32) if a.dtype == _BF16 else a for a in arrays]
@@ -217,7 +218,58 @@ def compute(op: str, arrays: list, attrs: dict) -> list[np.ndarray] | None:
     with np.errstate(all="ignore"):  # IEEE results (inf, nan) as the engine gives them, no warnings
         out = kernel(*arrays, **kw)
     outs = list(out) if isinstance(out, tuple) else [out]
-    return [np.ascontiguousarray(o).astype(dt, copy=False).reshape(shape) for o, (shape, dt) in zip(outs, avals)]
+    return [_fitted(o, tuple(shape), dt, arrays) for o, (shape, dt) in zip(outs, avals)]
+
+
+def _fitted(o, shape: tuple, dt: str, arrays: list) -> np.ndarray:
+    """A kernel's result as a C-contiguous array of the inferred dtype and shape, converted / reshaped only where
+    it differs (a reshape is a view, which `run` then checks against the arrays handed to user code: ~2-4 us an
+    op). An input returned as it is (identity, real of a real array) still becomes a view of it, as before."""
+    o = np.ascontiguousarray(o)  # (a 0-d result comes back 1-d: the shape check below restores it)
+    if dtype_name(o.dtype) != dt:
+        o = o.astype(dt)
+    if o.shape != shape or any(o is a for a in arrays):
+        o = o.reshape(shape)
+    return o
+
+
+_INFERRED: dict = {}
+_INFERRED_MAX = 4096
+
+
+def _inferred(op: str, avals: list, attrs: dict) -> list:
+    """`infer` remembered per (op, operand shapes and dtypes, attributes): a loop's eager ops repeat the same few
+    signatures, and the rule (~5 us) is a pure function of them. Attributes that cannot key (`_keyed`: arrays,
+    nested lists) and refusals (raised, never kept) go to `infer` each time."""
+    parts: list = [op, tuple(avals)]
+    for k, v in attrs.items():
+        kv = _keyed(v)
+        if kv is None:
+            return infer(op, avals, attrs)
+        parts += (k, kv)
+    key = tuple(parts)
+    got = _INFERRED.get(key)
+    if got is None:
+        got = infer(op, avals, attrs)
+        if len(_INFERRED) >= _INFERRED_MAX:
+            _INFERRED.clear()
+        _INFERRED[key] = got
+    return got
+
+
+def _keyed(v):
+    """An attribute's value as a key, by value and type (axis 1, 1.0 and True hash alike; a list and a tuple of the
+    same numbers may not mean the same): a Python scalar, a string, None, or a list / tuple of them; else None
+    (not an object whose hash is its identity, which a later write could change under it)."""
+    t = type(v)
+    if t in _PLAIN:
+        return (t, v)
+    if (t is list or t is tuple) and all(type(e) in _PLAIN for e in v):
+        return (t, tuple(v), tuple(map(type, v)))
+    return None
+
+
+_PLAIN = frozenset({type(None), bool, int, float, str})
 
 
 def run(op: str, inputs: list, attrs: dict):
