@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 import threading
 
 from ._shared.graph_writer import UnsupportedModel
+from .torch_inner_grad import traced_grad
 
 _WORKAROUND = ("import the function being differentiated (the energy) with from_torch and take its gradient "
                "with gradserve (ops.grad; nested ops.grad differentiates the force again for training)")
@@ -56,6 +58,15 @@ class Recorded:
             self.backward_rules.append(what)
 
 
+def _grad_arguments(args: tuple, kwargs: dict) -> tuple:
+    """torch.autograd.grad's (outputs, inputs, grad_outputs, create_graph, allow_unused, is_grads_batched)."""
+    names = ("outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "only_inputs", "allow_unused",
+             "is_grads_batched")
+    bound = dict(zip(names, args), **kwargs)
+    return (bound["outputs"], bound["inputs"], bound.get("grad_outputs"), bool(bound.get("create_graph")),
+            bound.get("allow_unused"), bool(bound.get("is_grads_batched")))
+
+
 def _install(torch) -> None:
     """Replace torch.autograd.grad, Function.apply and Tensor.register_hook by recording wrappers (under
     _swap_lock)."""
@@ -66,7 +77,10 @@ def _install(torch) -> None:
     @functools.wraps(real_grad)
     def grad(*args, **kwargs):
         rec = getattr(_recording, "rec", None)
-        if rec is not None:
+        if rec is not None and not sys._getframe(1).f_globals.get("__name__", "").startswith("torch."):
+            marked = traced_grad(torch, *_grad_arguments(args, kwargs))
+            if marked is not None:  # imported as gradserve's grad of the exported ops (torch_inner_grad)
+                return marked
             rec.grad_flags.append(bool(kwargs.get("create_graph", args[4] if len(args) > 4 else False)))
         return real_grad(*args, **kwargs)
 
