@@ -8,12 +8,13 @@ values, functorch TensorWrappers) where the input and the weights were, around `
 Importing that graph would answer for the example input whatever input is sent: a silently wrong force.
 torch.func.vmap is not refused: export writes it as batched Core ATen ops (the zoo checks its gradients).
 
-torch.autograd.grad in forward (a PINN's residual u_t + u u_x - nu u_xx): with the weights inside the
-differentiated function torch.export fails ("fake tensor in the exported program constant's list"), named
-here; over the input alone it writes the backward as plain ops, which is faithful with create_graph=True but
-not with create_graph=False: torch's gradient is then a constant to the outer autograd, the written ops are
-not, and the imported graph would differentiate through them (zoo round 10: an input gradient 1.7 where
-torch's is 0). Both are refused by name; create_graph=True over the input alone imports.
+torch.autograd.grad in forward (a PINN's residual u_t + u u_x - nu u_xx, a potential's forces): with the
+weights inside the differentiated function torch.export fails ("fake tensor in the exported program constant's
+list"); over the input alone it writes the backward as plain ops, faithful with create_graph=True but not with
+create_graph=False (torch's gradient is then a constant to the outer autograd: zoo round 10, an input gradient
+1.7 where torch's is 0). Since round 14 the recording answers each call by a marker op that the importer makes
+gradserve's own grad of the exported ops (torch_inner_grad.py); a batched call (is_grads_batched) runs torch's
+and keeps the refusals below.
 
 A backward rule of the model's own (a torch.autograd.Function in forward: a gradient reversal layer, a clipped
 or straight-through gradient; Tensor.register_hook in forward; a module's backward hook): torch.export keeps the
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import sys
 import threading
 
 from ._shared.graph_writer import UnsupportedModel
@@ -77,7 +77,7 @@ def _install(torch) -> None:
     @functools.wraps(real_grad)
     def grad(*args, **kwargs):
         rec = getattr(_recording, "rec", None)
-        if rec is not None and not sys._getframe(1).f_globals.get("__name__", "").startswith("torch."):
+        if rec is not None:  # (a grad bound before the export re-dispatches here under export's modes: round 11)
             marked = traced_grad(torch, *_grad_arguments(args, kwargs))
             if marked is not None:  # imported as gradserve's grad of the exported ops (torch_inner_grad)
                 return marked
