@@ -92,7 +92,7 @@ def _slice(node, outs, ins):
     return inside, read
 
 
-def inner_grad(ctx, node, convert_node, make_ctx) -> list:
+def inner_grad(ctx, node, convert_node, make_ctx) -> tuple:
     """The marker node as a `grad` node (see the module doc); its graph values, one per differentiated input."""
     outs, ins, gouts, create_graph = node.args
     inside, read = _slice(node, outs, ins)
@@ -115,4 +115,4 @@ def inner_grad(ctx, node, convert_node, make_ctx) -> list:
     sens = [ctx.v(g) for g in gouts]
     grads = ctx.w.emit("grad", args + sens, {"fn": name, "positions": list(range(len(ins))), "sens": True},
                        [ctx.w.avals[ctx.env[x.name]] for x in ins])
-    return grads if create_graph else [ctx.w.unary("stop_gradient", g) for g in grads]
+    return tuple(grads if create_graph else [ctx.w.unary("stop_gradient", g) for g in grads])
