@@ -109,7 +109,14 @@ def inner_grad(ctx, node, convert_node, make_ctx) -> tuple:
         else:  # a size, a graph module, an effect token: the same inside
             sub.env[n.name] = val
     for n in inside:
-        sub.env[n.name] = convert_node(sub, n)
+        try:
+            sub.env[n.name] = convert_node(sub, n)
+        except KeyError as e:  # a nested call whose own slice reads what this one neither computes nor reads
+            raise UnsupportedModel(
+                f"torch.autograd.grad (node {node.name!r}) differentiates another autograd.grad call (node "
+                f"{n.name!r}) whose ops read {e.args[0]!r} from outside both: not supported; differentiate the "
+                "inner call's inputs in the outer one too, or build the terms with gradserve's nested ops.grad",
+                op="torch.autograd.grad", node=node.name) from None
     fn_outs = [sub.env[o.name] for o in outs]
     name = ctx.w.finish(sub.w, fn_outs)
     sens = [ctx.v(g) for g in gouts]
