@@ -175,3 +175,41 @@ def test_jax_internal_stop_gradients_are_not_rules():
     x = jnp.ones((3, 4))
     assert not has_custom_rule(lambda z: jax.nn.log_softmax(z) + jax.nn.logsumexp(z, -1, keepdims=True), (x,))
     assert has_custom_rule(lambda z: jax.nn.log_softmax(z) * jax.lax.stop_gradient(z), (x,))
+
+
+def test_lagrangian_network_by_nested_autograd_grad_mixed_partials_imports():
+    """A Lagrangian neural network (Cranmer et al. 2020): q'' = (d2L/dqd2)^-1 (dL/dq - d2L/dqd dq qd), its Hessian
+    blocks by autograd.grad of autograd.grad over (qd, q) in another order; trained through them (third
+    derivatives of the network w.r.t. its weights)."""
+    import torch
+
+    class LNN(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.lag = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Softplus(), torch.nn.Linear(16, 1))
+
+        def forward(self, q, qd):
+            q, qd = q.requires_grad_(True), qd.requires_grad_(True)
+            lag = self.lag(torch.cat([q, qd], -1)).sum()
+            dq, dqd = torch.autograd.grad(lag, (q, qd), create_graph=True)
+            rows = [torch.autograd.grad(dqd[:, i].sum(), (qd, q), create_graph=True) for i in range(2)]
+            hess = torch.stack([r[0] for r in rows], 1)
+            mixed = torch.stack([r[1] for r in rows], 1)
+            return torch.linalg.solve(hess, (dq - (mixed @ qd[..., None])[..., 0])[..., None])[..., 0]
+
+    model = LNN().eval()
+    q, qd = torch.randn(3, 2), torch.randn(3, 2)
+    net = gs.from_torch(model, (q * 0.9, qd * 1.1))
+    want = model(q.clone(), qd.clone())
+    tw = torch.autograd.grad((want ** 2).sum(), list(model.parameters()), allow_unused=True)
+    np.testing.assert_allclose(net(Tensor(q.numpy()), Tensor(qd.numpy())).asnumpy(), want.detach().numpy(),
+                               rtol=1e-4, atol=1e-4 * float(want.abs().max()))
+    gw = ops.grad(lambda a, b: (net(a, b) ** 2).sum(), grad_position=None, weights=net.trainable_params())(
+        Tensor(q.numpy()), Tensor(qd.numpy()))
+    by_name = dict(zip([n for n, _ in model.named_parameters()], tw))
+    scale = max(float(t.abs().max()) for t in tw if t is not None)
+    for p, g in zip(net.trainable_params(), gw):
+        t = by_name[p.name]  # None: the last bias reaches no second derivative (torch's unused)
+        np.testing.assert_allclose(g.asnumpy(), np.zeros(g.shape) if t is None else t.numpy(), rtol=1e-4,
+                                   atol=1e-5 * scale, err_msg=p.name)
