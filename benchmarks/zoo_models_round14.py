@@ -873,6 +873,11 @@ round (rounds 6-13, benchmarks and tests/importers zoo).
   above); before this round's fixes 3 of the ok rows were refused (the forces, the eikonal loss, the fake quantiser)
   and 1 was silently wrong (GAE). Grads within 3.5e-6 of torch / JAX float32 (lstsq's SVD, JAX's own float32 9.1e-6
   off float64, ours 5.7e-6); against float64 ours within 5.7e-6.
+- **float64 imports** (--import-float64): every torch.export and JAX row within 3.3e-14 of the framework in float64
+  (jnp.linalg.lstsq's SVD; most 1e-16 to 2e-15, the forces' and the eikonal loss's second derivatives 9.4e-16 /
+  8.4e-16) but the learnable fake quantiser, whose torch kernel rejects float64 scales.
+- **Also checked in tests** (not rows): a Lagrangian neural network's mixed partials (autograd.grad of autograd.grad
+  over (qd, q)) through torch.linalg.solve, trained through them (third derivatives), within 1.5e-6 of torch.
 - **The sweep**: a forward that calls requires_grad_ on its input (the potential's positions) left the caller's
   tensor requiring grad and the harness's .numpy() failed: the reference runs on clones; a torch kernel that takes
   float32 only in the float64 reference leaves the f64 column out with the reason.
