@@ -53,6 +53,8 @@ def traced_grad(torch, outputs, inputs, grad_outputs=None, create_graph=False, a
     ins = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, torch.Tensor):
         grad_outputs = [grad_outputs] * len(outs) if grad_outputs is None or len(outs) == 1 else [grad_outputs]
+    if any(g is None and o.numel() != 1 for o, g in zip(outs, grad_outputs)):
+        raise RuntimeError("grad can be implicitly created only for scalar outputs")  # torch's own check
     gos = [torch.ones_like(o) if g is None else g for o, g in zip(outs, grad_outputs)]
     return tuple(marker_op()(outs, ins, gos, bool(create_graph)))
 
