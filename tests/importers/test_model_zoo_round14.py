@@ -2,7 +2,7 @@
 
 - A silently wrong gradient closed: lax.stop_gradient called in a JAX function leaves nothing in the StableHLO
   that jax.export writes, so from_jax differentiated through it (PPO's GAE advantages from stop_gradient(values):
-  0.39 off jax.grad, float64 too; the zoo row jax_gae_reverse_scan_ppo checks it, 23 s here). A user's
+  0.39 off jax.grad, float64 too; the zoo row jax_gae_reverse_scan_ppo checks that model; as a test it took 23 s). A user's
   stop_gradient now routes the function through JAX's own VJP, as a custom rule does (jax_custom.py); JAX's
   internal ones (log_softmax's max shift) do not.
 - torch.autograd.grad inside forward imports (torch_inner_grad.py): an MLP potential's forces -dE/dx with
