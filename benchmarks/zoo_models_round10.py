@@ -728,9 +728,9 @@ _NOTES = {
                 "fails at the same Add)",
     "mamba_hf": "onnx-ts: the TorchScript exporter writes tensor_split(x, [index]) as a section count (Tile repeats "
                 "[[k]], not ONNX's 1-D): refused since round 10; flattening the repeats imported it 0.44 off torch",
-    "pinn_autograd_grad_burgers": "refused by name (round 10): torch.export fails on autograd.grad over the weights; "
-                                  "the route the refusal gives (import u(x, t), ops.grad for u_x, u_t, u_xx) is checked "
-                                  "in tests/importers/test_model_zoo_round10.py",
+    "pinn_autograd_grad_burgers": "export: refused by name in rounds 10-13 (torch.export fails on autograd.grad over "
+                                  "the weights); imported since round 14, each call gradserve's grad of the exported "
+                                  "ops (torch_inner_grad.py); both ONNX exporters fail on it",
     "clip_contrastive_loss": "onnx-dynamo: the exporter drops cross_entropy's label_smoothing; before round 10 the "
                              "file's unsmoothed loss imported as is (ours 5.232985 = torch without smoothing; grads "
                              "0.15 off torch's), now refused by name from the node's fx_node metadata",

@@ -656,12 +656,12 @@ _NOTES: dict = {
                                     "TorchScript has no erfc",
     "orthogonal_householder_cayley": "torch.onnx's limits: TorchScript has no mH (the Householder map's conjugate "
                                      "transpose), dynamo no _linalg_solve_ex (the Cayley map)",
-    "sliced_score_matching_autograd": "torch.autograd.grad over a network in forward: torch.export itself fails "
-                                      "(round 10's PINN); refused naming the call and the route (import the score "
-                                      "network, take the Jacobian-vector term with nested ops.grad)",
-    "maml_inner_step_functional_call": "torch.autograd.grad w.r.t. the parameters in forward: torch.export itself "
-                                       "fails; refused naming it (import the network, take the inner step's "
-                                       "gradient with ops.grad)",
+    "sliced_score_matching_autograd": "torch.autograd.grad over a network in forward: refused by name in round 13 "
+                                      "(torch.export itself fails); imported since round 14 (gradserve's grad of the "
+                                      "exported ops, torch_inner_grad.py); both ONNX exporters fail on it",
+    "maml_inner_step_functional_call": "torch.autograd.grad w.r.t. the parameters in forward: refused by name in round "
+                                       "13 (torch.export itself fails); imported since round 14 (torch_inner_grad.py)"
+                                       "; both ONNX exporters fail on it",
 }
 CASES = [
     Case("orthogonal_householder_cayley", COMMON, orthogonal_param()),

@@ -70,7 +70,8 @@ def _batch_norm_grads_contiguous(model):
 
 def torch_reference(model, inputs):
     """Outputs, the fixed loss weights, and torch's gradients of the loss w.r.t. float inputs and params."""
-    outs = [o.detach() for o in _outs(model(*inputs))]
+    outs = [o.detach() for o in _outs(model(*[x.clone() for x in inputs]))]  # (a forward may requires_grad_ its
+    # input: a potential's positions for its forces)
     cs = _weights(outs)
     xs = [x.clone().requires_grad_(x.is_floating_point()) for x in inputs]
     params = dict(model.named_parameters())

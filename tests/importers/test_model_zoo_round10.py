@@ -4,7 +4,8 @@ residual) and an op whose output shape depends on values (F.ctc_loss with tensor
 torch.export writes autograd.grad over the input alone as plain backward ops: faithful with create_graph=True
 (imported, checked against torch's double backward), silently wrong with create_graph=False (torch's gradient is
 a constant to the outer autograd, the written ops are not: ours was 1.7 where torch's input gradient is 0), so
-that is refused; over the weights (a PINN) torch.export itself fails, and the refusal names autograd.grad. ONNX:
+that was refused; over the weights (a PINN) torch.export itself fails, and that was refused by name. Since round
+14 both import (gradserve's grad of the exported ops, gradserve/importers/torch_inner_grad.py). ONNX:
 Tile of constants folds (static split sizes), Tile with repeats that are not 1-D (the TorchScript exporter's
 tensor_split by index) is refused."""
 import numpy as np
@@ -64,19 +65,43 @@ def test_autograd_grad_with_create_graph_over_the_input_imports():
     np.testing.assert_allclose(gx, gx_want, rtol=1e-5, atol=1e-5)
 
 
-def test_autograd_grad_without_create_graph_is_refused_not_differentiated():
-    # before: imported, and its input gradient was the second-derivative path's (1.7) where torch's is 0
+def test_autograd_grad_without_create_graph_imports_as_a_constant():
+    # round 10: imported with the second-derivative path (an input gradient 1.7 where torch's is 0), then refused;
+    # round 14: gradserve's grad of the exported ops, stop_gradient'ed as torch's create_graph=False result is
     real = torch.autograd.grad
-    with pytest.raises(UnsupportedModel, match=r"_GradOfInput calls torch\.autograd\.grad with create_graph=False"
-                                               r".*create_graph=True.*detach"):
-        gs.from_torch(_GradOfInput(create_graph=False).eval(), (torch.randn(4, 3),))
+    model = _GradOfInput(create_graph=False).eval()
+    net = gs.from_torch(model, (torch.randn(4, 3),))
     assert torch.autograd.grad is real  # the export's recording wrapper is gone again
+    x = torch.randn(4, 3)
+    want, gx_want = _torch_input_grad(model, x)
+    got = net(Tensor(x.numpy())).asnumpy()
+    gx, gw = ops.grad(lambda t: (net(t) ** 2).sum(), grad_position=0, weights=net.trainable_params())(
+        Tensor(x.numpy()))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert not gx_want.any()  # torch's: the gradient is a constant to the outer autograd
+    np.testing.assert_array_equal(gx.asnumpy(), gx_want)
+    xr = x.clone().requires_grad_(True)
+    tw = torch.autograd.grad((model(xr) ** 2).sum(), [model.out.weight, model.out.bias])
+    for g, t in zip(gw, tw):
+        np.testing.assert_allclose(g.asnumpy(), t.numpy(), rtol=1e-5, atol=1e-5)
 
 
-def test_pinn_residual_by_autograd_grad_is_refused_by_name():
-    with pytest.raises(UnsupportedModel, match=r"cannot trace Burgers: its forward calls torch\.autograd\.grad "
-                                               r"\(torch: .*\); import the network .*ops\.grad"):
-        gs.from_torch(_burgers()[0], (torch.rand(6, 2),))
+def test_pinn_residual_by_autograd_grad_imports_with_its_second_derivatives():
+    # before round 14: refused by name (torch.export fails on autograd.grad over the weights); now each call is
+    # gradserve's grad of the exported ops, nested for u_xx, and the weights' gradients go through both
+    model, _ = _burgers()
+    net = gs.from_torch(model, (torch.rand(6, 2),))
+    xt = torch.rand(6, 2) * 2 - 1  # not the example input
+    got = net(Tensor(xt.numpy())).asnumpy()
+    gw = ops.grad(lambda z: (net(z) ** 2).sum(), grad_position=None, weights=net.trainable_params())(
+        Tensor(xt.numpy()))
+    want = model(xt.clone())
+    tw = dict(zip([n for n, _ in model.named_parameters()],
+                  torch.autograd.grad((want ** 2).sum(), list(model.parameters()))))
+    np.testing.assert_allclose(got, want.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert len(gw) == len(tw)
+    for p, g in zip(net.trainable_params(), gw):
+        np.testing.assert_allclose(g.asnumpy(), tw[p.name].numpy(), rtol=1e-4, atol=1e-6, err_msg=p.name)
 
 
 def test_the_refusals_route_gives_the_pinn_residual_and_its_gradients():

@@ -4,7 +4,7 @@
   (KeyError in the plan): the optimiser's factor_products left a sum tree reading an earlier tree's root that it
   had replaced (tests/engine/test_plan_passes.py has the three-line graph); now it imports and matches torch.
 - torch.autograd.grad bound before the export (`from torch.autograd import grad`) is seen by the
-  create_graph=False refusal: under the export's torch-function modes grad() re-dispatches through the module's
+  recording (round 11: its create_graph=False refusal; since round 14 the call imports): under the export's torch-function modes grad() re-dispatches through the module's
   torch.autograd.grad, which the recording replaced.
 - torch.polar below its domain (abs < 0, as nudged weights get): ours is the derivative of abs * (cos, sin),
   torch's backward multiplies by sgn(result) and flips the sign there (the zoo's fno1d_rfft_polar mismatch)."""
@@ -31,11 +31,16 @@ def test_cnf_rk4_step_with_exact_trace_imports_and_matches_torch():
     assert res["forward"] < 1e-5 and res["grads"] < 1e-5, res
 
 
-def test_autograd_grad_bound_before_the_export_is_still_refused_without_create_graph():
+def test_autograd_grad_bound_before_the_export_is_still_seen_without_create_graph():
+    # the recording sees the bound grad (round 11: refused; round 14: imported as a constant, as torch's)
     model = _GradOfInput(create_graph=False, grad=_bound_grad).eval()
-    with pytest.raises(UnsupportedModel, match=r"_GradOfInput calls torch\.autograd\.grad with create_graph=False"):
-        gs.from_torch(model, (torch.randn(4, 3),))
+    net = gs.from_torch(model, (torch.randn(4, 3),))
     assert torch.autograd.grad is _bound_grad  # the recording wrapper is gone again
+    x = torch.randn(4, 3)
+    got = ops.grad(lambda t: (net(t) ** 2).sum())(Tensor(x.numpy())).asnumpy()
+    np.testing.assert_array_equal(got, np.zeros((4, 3), np.float32))  # torch's input gradient: none
+    np.testing.assert_allclose(net(Tensor(x.numpy())).asnumpy(), model(x.clone()).detach().numpy(), rtol=1e-5,
+                               atol=1e-6)
 
 
 def test_autograd_grad_bound_before_the_export_with_create_graph_imports():

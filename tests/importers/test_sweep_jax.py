@@ -23,16 +23,11 @@ def _outs(y):
     return list(y) if isinstance(y, (tuple, list)) else [y]
 
 
-# StableHLO has no stop-gradient: jax.export lowers lax.stop_gradient to nothing, so the exported program of a
-# straight-through estimator has JAX's value but not its gradient (the format loses it; torch.export keeps detach).
-NO_STOP_GRADIENT = {"vq_codebook_stop_gradient_straight_through"}
-
-
 def _params():
+    # (vq_codebook_stop_gradient_straight_through was a strict xfail until round 14: StableHLO has no stop-gradient,
+    # jax.export lowers lax.stop_gradient to nothing; a user's stop_gradient now goes through JAX's own VJP)
     for name in sorted(JCASES):
-        marks = [pytest.mark.xfail(reason="StableHLO has no stop-gradient: jax.export drops lax.stop_gradient",
-                                   strict=True, raises=AssertionError)] if name in NO_STOP_GRADIENT else []
-        yield pytest.param(name, marks=marks, id=name)
+        yield pytest.param(name, id=name)
 
 
 def _reference(fn, ref, params, inputs):

@@ -144,7 +144,8 @@ def _hoist_functions(tr, body: dict, label: str) -> dict:
 
     def renamed(b: dict) -> dict:
         nodes = [dict(nd, attrs={k: ([ren[x] for x in v] if isinstance(v, list) else ren[v])
-                                 if k in _FN_ATTRS and nd["op"] in _CONTROL_OPS else v
+                                 if (k in _FN_ATTRS and nd["op"] in _CONTROL_OPS) or
+                                 (k == "fn" and nd["op"] in _FUNCTION_OPS) else v
                                  for k, v in nd["attrs"].items()}) for nd in b["nodes"]]
         return dict(b, nodes=nodes)
 
@@ -156,3 +157,4 @@ def _hoist_functions(tr, body: dict, label: str) -> dict:
 
 
 _CONTROL_OPS = ("cond", "switch", "scan", "fori_loop", "while", "custom_vjp")  # ops whose attrs name functions
+_FUNCTION_OPS = ("call", "grad", "jvp")  # name theirs by `fn` (torch.autograd.grad in forward: torch_inner_grad)

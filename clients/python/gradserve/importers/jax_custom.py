@@ -1,6 +1,7 @@
 """A JAX function with a custom derivative rule (jax.custom_vjp anywhere; jax.custom_jvp defined
-outside JAX itself) exports to StableHLO as its primal computation only: differentiating that
-would silently drop the user's rule. Such a function imports as one engine `custom_vjp` node whose
+outside JAX itself; lax.stop_gradient called by the user's code) exports to StableHLO as its primal
+computation only (stop_gradient leaves nothing in it): differentiating that would silently drop the
+user's rule (round 14: PPO's advantages from stop_gradient(values) differentiated, 0.39 off jax.grad). Such a function imports as one engine `custom_vjp` node whose
 forward is the StableHLO and whose reverse rule is JAX's own VJP of the function, exported too
 (Exported.vjp(), which applies the custom rules). That VJP is itself wrapped the same way with its own
 VJP, RULE_ORDERS deep, so gradients, jvps (the rule's double vjp) and second derivatives (Hessian-vector
@@ -22,10 +23,23 @@ def _user_jvp(eqn, jax_dir: str) -> bool:
     return not path.startswith(jax_dir)  # unknown origin: treated as the user's (the safe side)
 
 
+def _user_stop_gradient(eqn, jax_dir: str) -> bool:
+    """A lax.stop_gradient the user's code called (PPO's stop_gradient(values), a target network's): the frame that
+    called into JAX for it is outside JAX. JAX's own (logsumexp's and log_softmax's max shift) cancel in the math and
+    are not rules; a library's outside JAX (flax, optax) counts as the user's (the safe side)."""
+    tb = eqn.source_info.traceback
+    frames = list(tb.frames) if tb is not None else []  # innermost first
+    for inner, outer in zip(frames, frames[1:]):
+        if not outer.file_name.startswith(jax_dir):
+            return inner.function_name == "stop_gradient"
+    return not frames  # unknown origin: the user's
+
+
 def _walk(jaxpr, jax_dir: str) -> bool:
     for e in jaxpr.eqns:
         name = e.primitive.name
-        if name.startswith("custom_vjp_call") or (name.startswith("custom_jvp_call") and _user_jvp(e, jax_dir)):
+        if name.startswith("custom_vjp_call") or (name.startswith("custom_jvp_call") and _user_jvp(e, jax_dir)) or \
+                (name == "stop_gradient" and _user_stop_gradient(e, jax_dir)):
             return True
         for v in e.params.values():
             for sub in v if isinstance(v, (tuple, list)) else (v,):

@@ -8,12 +8,13 @@ values, functorch TensorWrappers) where the input and the weights were, around `
 Importing that graph would answer for the example input whatever input is sent: a silently wrong force.
 torch.func.vmap is not refused: export writes it as batched Core ATen ops (the zoo checks its gradients).
 
-torch.autograd.grad in forward (a PINN's residual u_t + u u_x - nu u_xx): with the weights inside the
-differentiated function torch.export fails ("fake tensor in the exported program constant's list"), named
-here; over the input alone it writes the backward as plain ops, which is faithful with create_graph=True but
-not with create_graph=False: torch's gradient is then a constant to the outer autograd, the written ops are
-not, and the imported graph would differentiate through them (zoo round 10: an input gradient 1.7 where
-torch's is 0). Both are refused by name; create_graph=True over the input alone imports.
+torch.autograd.grad in forward (a PINN's residual u_t + u u_x - nu u_xx, a potential's forces): with the
+weights inside the differentiated function torch.export fails ("fake tensor in the exported program constant's
+list"); over the input alone it writes the backward as plain ops, faithful with create_graph=True but not with
+create_graph=False (torch's gradient is then a constant to the outer autograd: zoo round 10, an input gradient
+1.7 where torch's is 0). Since round 14 the recording answers each call by a marker op that the importer makes
+gradserve's own grad of the exported ops (torch_inner_grad.py); a batched call (is_grads_batched) runs torch's
+and keeps the refusals below.
 
 A backward rule of the model's own (a torch.autograd.Function in forward: a gradient reversal layer, a clipped
 or straight-through gradient; Tensor.register_hook in forward; a module's backward hook): torch.export keeps the
@@ -27,6 +28,7 @@ import functools
 import threading
 
 from ._shared.graph_writer import UnsupportedModel
+from .torch_inner_grad import traced_grad
 
 _WORKAROUND = ("import the function being differentiated (the energy) with from_torch and take its gradient "
                "with gradserve (ops.grad; nested ops.grad differentiates the force again for training)")
@@ -56,6 +58,15 @@ class Recorded:
             self.backward_rules.append(what)
 
 
+def _grad_arguments(args: tuple, kwargs: dict) -> tuple:
+    """torch.autograd.grad's (outputs, inputs, grad_outputs, create_graph, allow_unused, is_grads_batched)."""
+    names = ("outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "only_inputs", "allow_unused",
+             "is_grads_batched")
+    bound = dict(zip(names, args), **kwargs)
+    return (bound["outputs"], bound["inputs"], bound.get("grad_outputs"), bool(bound.get("create_graph")),
+            bound.get("allow_unused"), bool(bound.get("is_grads_batched")))
+
+
 def _install(torch) -> None:
     """Replace torch.autograd.grad, Function.apply and Tensor.register_hook by recording wrappers (under
     _swap_lock)."""
@@ -66,7 +77,10 @@ def _install(torch) -> None:
     @functools.wraps(real_grad)
     def grad(*args, **kwargs):
         rec = getattr(_recording, "rec", None)
-        if rec is not None:
+        if rec is not None:  # (a grad bound before the export re-dispatches here under export's modes: round 11)
+            marked = traced_grad(torch, *_grad_arguments(args, kwargs))
+            if marked is not None:  # imported as gradserve's grad of the exported ops (torch_inner_grad)
+                return marked
             rec.grad_flags.append(bool(kwargs.get("create_graph", args[4] if len(args) > 4 else False)))
         return real_grad(*args, **kwargs)
 

@@ -19,6 +19,7 @@ from . import torch_detection, torch_fft, torch_math_ops, torch_more, torch_scat
 from .torch_linalg import TOKEN, EffectToken
 from .torch_func_transforms import (Recorded, autograd_grad_error, backward_rule_error, data_read_error,
                                     recording_autograd_grad, refuse_transform_nodes, transform_export_error)
+from .torch_inner_grad import inner_grad, marker_op
 from .torch_stop_gradient import keep_stop_gradients
 from .torch_while import is_while_loop, while_loop
 from .torch_table import ATEN, _dt, aten
@@ -928,20 +929,27 @@ def _check(ctx: _Ctx, node, val) -> None:
                                op=str(node.target), node=node.name)
 
 
+def _convert_call(ctx: _Ctx, node):
+    """One call_function node's graph value(s) in ctx's writer."""
+    if _is_cond(node):
+        val = _cond(ctx, node)
+    elif is_while_loop(node):
+        val = while_loop(ctx, node, _convert_nodes, _Ctx)
+    elif node.target is marker_op():  # torch.autograd.grad in forward
+        val = inner_grad(ctx, node, _convert_call, _Ctx)
+    else:
+        val = _run_node(ctx, node)
+    _check(ctx, node, val)
+    return val
+
+
 def _convert_nodes(ctx: _Ctx, gm) -> list[str]:
     """The call_function nodes of graph module `gm` into ctx's writer; the graph values of its outputs."""
     import torch.fx
 
     for node in gm.graph.nodes:
         if node.op == "call_function":
-            if _is_cond(node):
-                val = _cond(ctx, node)
-            elif is_while_loop(node):
-                val = while_loop(ctx, node, _convert_nodes, _Ctx)
-            else:
-                val = _run_node(ctx, node)
-            _check(ctx, node, val)
-            ctx.env[node.name] = val
+            ctx.env[node.name] = _convert_call(ctx, node)
         elif node.op == "get_attr" and isinstance(getattr(gm, node.target, None), torch.fx.GraphModule):
             ctx.env[node.name] = getattr(gm, node.target)  # a branch of torch.cond (a graph, not code)
         elif node.op == "output":

@@ -81,9 +81,11 @@ def _fake_quant(c, x, scale, zero_point, qmin: int, qmax: int, axis: int | None)
     scale; the gradient w.r.t. x is 1 where q lies in [qmin, qmax] and 0 elsewhere (the straight-through
     estimator torch's backward computes; the exact derivative is zero almost everywhere), none w.r.t. the
     scale or zero point (torch's backward gives them none). Returns (out, mask)."""
-    w, x = c.w, c.v(x)
+    def val(a, like=None):  # a node, a number, or a graph value already (the learnable form's rounded zero point)
+        return a if isinstance(a, str) else c.v(a, like)
+    w, x = c.w, val(x)
     dt = w.dtype(x)
-    sc, zp = c.v(scale, x), c.v(zero_point, x)
+    sc, zp = val(scale, x), val(zero_point, x)
     if axis is not None:
         nd = len(w.shape(x))
         shape = [-1 if i == axis % nd else 1 for i in range(nd)]
@@ -120,3 +122,44 @@ def _fq_tensor_qparams(c, x, scale, zero_point, fake_quant_enabled, quant_min, q
 @aten("aten.fake_quantize_per_channel_affine_cachemask.default")
 def _fq_channel(c, x, scale, zero_point, axis, quant_min, quant_max):
     return _fake_quant(c, x, scale, zero_point, quant_min, quant_max, axis)
+
+
+def _learnable_fake_quant(c, x, scale, zero_point, qmin: int, qmax: int, grad_factor: float, axis: int | None):
+    """torch._fake_quantize_learnable_per_{tensor,channel}_affine (LSQ+: QAT with a trained scale and zero point):
+    the value and x's gradient are _fake_quant's with the zero point rounded half to even and clamped (torch's
+    forward); the scale's gradient is grad_factor times (qmin - zp) below the range, (qmax - zp) above it,
+    (fake(x) - x) / scale inside, the zero point's -grad_factor scale outside and 0 inside (torch's backward),
+    each added as (p - stop_gradient(p)) times the stopped factor: zero in value."""
+    w = c.w
+    xv = c.v(x)
+    dt = w.dtype(xv)
+    sc, zp = w.cast(c.v(scale), dt), w.cast(c.v(zero_point), dt)
+    zr = w.binary("minimum", w.binary("maximum", w.unary("round", zp), w.scalar_like(qmin, zp)),
+                  w.scalar_like(qmax, zp))
+    out, mask = _fake_quant(c, xv, sc, zr, qmin, qmax, axis)
+    if axis is not None:
+        nd = len(w.shape(xv))
+        shape = [-1 if i == axis % nd else 1 for i in range(nd)]
+        sc, zp, zr = w.reshape(sc, shape), w.reshape(zp, shape), w.reshape(zr, shape)
+    s_, z_ = w.unary("stop_gradient", sc), w.unary("stop_gradient", zr)
+    xs = w.unary("stop_gradient", xv)
+    below = w.binary("less", w.add(w.unary("round", w.mul(xs, w.div(w.scalar_like(1.0, s_), s_))), z_),
+                     w.scalar_like(qmin, xs))
+    inside = w.div(w.sub(w.unary("stop_gradient", out), xs), s_)
+    edge = w.where(below, w.sub(w.scalar_like(qmin, z_), z_), w.sub(w.scalar_like(qmax, z_), z_))
+    d_scale = w.where(mask, inside, edge)
+    d_zp = w.where(mask, w.scalar_like(0, s_), w.unary("neg", s_))
+    gf = w.scalar_like(grad_factor, sc)
+    moved = w.add(w.mul(w.mul(w.sub(sc, s_), gf), d_scale),
+                  w.mul(w.mul(w.sub(zp, w.unary("stop_gradient", zp)), gf), d_zp))
+    return w.add(out, moved)
+
+
+@aten("aten._fake_quantize_learnable_per_tensor_affine.default")
+def _lfq_tensor(c, x, scale, zero_point, quant_min, quant_max, grad_factor=1.0):
+    return _learnable_fake_quant(c, x, scale, zero_point, quant_min, quant_max, grad_factor, None)
+
+
+@aten("aten._fake_quantize_learnable_per_channel_affine.default")
+def _lfq_channel(c, x, scale, zero_point, axis, quant_min, quant_max, grad_factor=1.0):
+    return _learnable_fake_quant(c, x, scale, zero_point, quant_min, quant_max, grad_factor, axis)
