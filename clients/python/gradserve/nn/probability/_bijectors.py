@@ -1,7 +1,7 @@
-"""`mindspore.nn.probability.bijector`'s base Bijector and ScalarAffine (y = scale * x + shift), with MindSpore
+"""`mindspore.nn.probability.bijector`'s base Bijector, ScalarAffine (y = scale * x + shift) and GumbelCDF, with MindSpore
 2.10's checks and texts (checked in its venv): a bijector's parameters are float Tensors of one dtype (a Python
 float or list is float32), cast to the value's dtype when used; a value must be a float Tensor. The other bijectors
-(PowerTransform, Exp, Softplus, GumbelCDF, Invert) are not implemented (see the package)."""
+(PowerTransform, Exp, Softplus, Invert) are not implemented (see the package)."""
 from __future__ import annotations
 
 import numpy as np
@@ -74,6 +74,11 @@ class Bijector(Cell):
     def inverse_log_jacobian(self, value):
         return self._inverse_log_jacobian(self._checked(value))
 
+    @staticmethod
+    def _like(p: Tensor, x: Tensor) -> Tensor:
+        """A parameter in the value's dtype (MindSpore's cast_param_by_value)."""
+        return p if p._dtype == x._dtype else p.astype(x._dtype)
+
     def _forward(self, x):
         raise NotImplementedError(f"forward is not implemented for {type(self).__name__}")
 
@@ -105,9 +110,6 @@ class ScalarAffine(Bijector):
 
     __str__ = __repr__
 
-    def _like(self, p: Tensor, x: Tensor) -> Tensor:
-        return p if p._dtype == x._dtype else p.astype(x._dtype)
-
     def _forward(self, x):
         return self._like(self._scale, x) * x + self._like(self._shift, x) * _ops.ones_like(x)
 
@@ -119,3 +121,46 @@ class ScalarAffine(Bijector):
 
     def _inverse_log_jacobian(self, y):
         return -self._forward_log_jacobian(y)
+
+
+class GumbelCDF(Bijector):
+    """y = exp(-exp(-(x - loc) / scale)), the Gumbel distribution's CDF; scale must be > 0 (MindSpore's ValueError)."""
+
+    def __init__(self, loc=0.0, scale=1.0, name="GumbelCDF"):
+        super().__init__(name=name, param={"loc": loc, "scale": scale, "name": name,
+                                           "param_dict": {"loc": loc, "scale": scale}})
+        self._loc = self._add_parameter(loc, "loc")
+        self._scale = self._add_parameter(scale, "scale")
+        if not np.all(np.asarray(self._scale.asnumpy()) > 0):
+            raise ValueError("scale must be greater than zero.")
+
+    @property
+    def loc(self) -> Tensor:
+        return self._loc
+
+    @property
+    def scale(self) -> Tensor:
+        return self._scale
+
+    def __repr__(self) -> str:
+        if not self._loc.shape and not self._scale.shape:
+            return f"GumbelCDF(loc = {self._loc}, scale = {self._scale})"
+        return f"GumbelCDF(batch_shape = {tuple(np.broadcast_shapes(self._loc.shape, self._scale.shape))})"
+
+    __str__ = __repr__
+
+    def _z(self, x):
+        return (x - self._like(self._loc, x)) / self._like(self._scale, x)
+
+    def _forward(self, x):
+        return _ops.exp(-_ops.exp(-self._z(x)))
+
+    def _inverse(self, y):
+        return self._like(self._loc, y) - self._like(self._scale, y) * _ops.log(-_ops.log(y))
+
+    def _forward_log_jacobian(self, x):
+        z = self._z(x)
+        return -z - _ops.exp(-z) - _ops.log(self._like(self._scale, x))
+
+    def _inverse_log_jacobian(self, y):
+        return _ops.log(self._like(self._scale, y) / (-y * _ops.log(y)))
