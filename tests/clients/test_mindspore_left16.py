@@ -101,7 +101,8 @@ def test_rate_schedules_and_lists_step_as_mindspore():
         np.testing.assert_allclose(got, listed[name], rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("wd", [lambda: Tensor(0.1, ms.float32), lambda: Parameter(Tensor(0.1, ms.float32), name="wd")])
+@pytest.mark.parametrize("wd", [lambda: Tensor(0.1, ms.float32),
+                                lambda: Parameter(Tensor(0.1, ms.float32), name="wd")])
 def test_a_tensor_weight_decay_is_refused(wd):
     # MindSpore 2.10: TypeError "For 'Optimizer', the argument 'Weight_decay' must be int, float or Cell.but got
     # <class '...Tensor'>" (SGD, Momentum, Adam, AdamWeightDecay, RMSProp, Adagrad, ... alike); was taken
@@ -239,19 +240,20 @@ def test_clip_by_norm_over_axes_follows_the_documented_formula():
         np.testing.assert_allclose(inner.ClipByNorm(axis)(Tensor(x), one).asnumpy(), want, rtol=1e-5)
 
 
+def _coo(indices, values):
+    return Tensor(np.array(indices), ms.int64), Tensor(np.array(values, np.float32)), Tensor(np.array([3, 4]), ms.int64)
+
+
 def test_sparse_add():
-    i64 = ms.int64
-    idx, val, shp = SparseAdd()(Tensor(np.array([[0, 1], [1, 2], [2, 3]]), i64), Tensor(np.array([1, 2, 0.1], np.float32)),
-                                Tensor(np.array([3, 4]), i64), Tensor(np.array([[0, 1], [1, 1], [2, 0]]), i64),
-                                Tensor(np.array([-0.95, 4, 0.05], np.float32)), Tensor(np.array([3, 4]), i64),
+    idx, val, shp = SparseAdd()(*_coo([[0, 1], [1, 2], [2, 3]], [1, 2, 0.1]), *_coo([[0, 1], [1, 1], [2, 0]],
+                                                                                    [-0.95, 4, 0.05]),
                                 Tensor(np.array(0.1, np.float32)))
+    # (0, 1): 1 - 0.95 = 0.05 < 0.1 dropped; (2, 0)'s 0.05, in one input only, kept
     assert idx.dtype == ms.int64 and idx.asnumpy().tolist() == [[1, 1], [1, 2], [2, 0], [2, 3]]
     np.testing.assert_allclose(val.asnumpy(), [4.0, 2.0, 0.05, 0.1], rtol=1e-6)
     assert shp.asnumpy().tolist() == [3, 4]
     # indices out of order: one merge walk in the given order
-    idx, val, _ = SparseAdd()(Tensor(np.array([[2, 3], [0, 1]]), i64), Tensor(np.array([1.0, 2.0], np.float32)),
-                              Tensor(np.array([3, 4]), i64), Tensor(np.array([[1, 1], [0, 1]]), i64),
-                              Tensor(np.array([4.0, 5.0], np.float32)), Tensor(np.array([3, 4]), i64),
+    idx, val, _ = SparseAdd()(*_coo([[2, 3], [0, 1]], [1.0, 2.0]), *_coo([[1, 1], [0, 1]], [4.0, 5.0]),
                               Tensor(np.array(0.0, np.float32)))
     assert idx.asnumpy().tolist() == [[1, 1], [0, 1], [2, 3], [0, 1]] and val.asnumpy().tolist() == [4, 5, 1, 2]
 

@@ -11,7 +11,8 @@ from .._tensor import Tensor
 from ._gcd_reverse_seq import gcd  # (the one definition; Gcd and lcm build on it)
 
 __all__ = ["approximate_equal", "lcm", "mul_no_nan", "polar", "population_count", "isreal", "view_as_real",
-           "vector_norm", "matrix_norm", "matrix_power", "ApproximateEqual", "Gcd", "Lcm", "MulNoNan", "Polar", "PopulationCount",
+           "vector_norm", "matrix_norm", "matrix_power", "ApproximateEqual", "Gcd", "Lcm", "MulNoNan", "Polar",
+           "PopulationCount",
            "MatrixPower"]
 
 def _tensor(x) -> Tensor:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ._sparse_count import read_fixing_size
 
 __all__ = ["SparseAdd"]
 
@@ -15,9 +16,7 @@ _WHERE = "For 'SparseAdd'"
 
 
 def _read(t, name: str) -> np.ndarray:
-    if not isinstance(t, Tensor):
-        raise TypeError(f"{_WHERE}, '{name}' must be a Tensor, got {type(t).__name__}")
-    return np.asarray(t._concrete(f"SparseAdd's {name} (they fix the output's size)"))
+    return read_fixing_size(t, name, "SparseAdd")
 
 
 def _coo(indices, values, shape, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,7 +1,7 @@
-"""`mindspore.nn.probability.bijector`'s base Bijector, ScalarAffine (y = scale * x + shift) and GumbelCDF, with MindSpore
-2.10's checks and texts (checked in its venv): a bijector's parameters are float Tensors of one dtype (a Python
-float or list is float32), cast to the value's dtype when used; a value must be a float Tensor. The other bijectors
-(PowerTransform, Exp, Softplus, Invert) are not implemented (see the package)."""
+"""`mindspore.nn.probability.bijector`'s base Bijector, ScalarAffine (y = scale * x + shift) and GumbelCDF, with
+MindSpore 2.10's checks and texts (checked in its venv): a bijector's parameters are float Tensors of one dtype (a
+Python float or list is float32), cast to the value's dtype when used; a value must be a float Tensor. The other
+bijectors (PowerTransform, Exp, Softplus, Invert) are not implemented (see the package)."""
 from __future__ import annotations
 
 import numpy as np
@@ -74,6 +74,12 @@ class Bijector(Cell):
     def inverse_log_jacobian(self, value):
         return self._inverse_log_jacobian(self._checked(value))
 
+    def _described(self, params: dict) -> str:
+        """MindSpore's repr: the parameters' values where all are scalars, else their broadcast batch shape."""
+        if not any(p.shape for p in params.values()):
+            return f"{type(self).__name__}(" + ", ".join(f"{k} = {v}" for k, v in params.items()) + ")"
+        return f"{type(self).__name__}(batch_shape = {tuple(np.broadcast_shapes(*(p.shape for p in params.values())))})"
+
     @staticmethod
     def _like(p: Tensor, x: Tensor) -> Tensor:
         """A parameter in the value's dtype (MindSpore's cast_param_by_value)."""
@@ -104,9 +110,7 @@ class ScalarAffine(Bijector):
         return self._shift
 
     def __repr__(self) -> str:
-        if not self._scale.shape and not self._shift.shape:
-            return f"ScalarAffine(scale = {self._scale}, shift = {self._shift})"
-        return f"ScalarAffine(batch_shape = {tuple(np.broadcast_shapes(self._scale.shape, self._shift.shape))})"
+        return self._described({"scale": self._scale, "shift": self._shift})
 
     __str__ = __repr__
 
@@ -143,9 +147,7 @@ class GumbelCDF(Bijector):
         return self._scale
 
     def __repr__(self) -> str:
-        if not self._loc.shape and not self._scale.shape:
-            return f"GumbelCDF(loc = {self._loc}, scale = {self._scale})"
-        return f"GumbelCDF(batch_shape = {tuple(np.broadcast_shapes(self._loc.shape, self._scale.shape))})"
+        return self._described({"loc": self._loc, "scale": self._scale})
 
     __str__ = __repr__
 
