@@ -85,6 +85,18 @@ def test_the_optimizers_own_rate_assigned_or_set_before_the_first_step():
     np.testing.assert_allclose(net.w.asnumpy(), [-3.5, -4.0], rtol=1e-6)
 
 
+def test_the_optimizers_own_rate_set_after_a_step_in_graph_mode(graph_mode):
+    # MindSpore 2.10 GRAPH_MODE: opt.learning_rate.set_data(1.0) after step 1 applies (SGD w2 [-2.3, -2.4], then
+    # [-5.3, -6.4]; Momentum [-5, -6], [-13.13, -16.84]; Adam [-0.1, 0.9], [-1.09999, -0.09999])
+    want = {"SGD": [[-2.3, -2.4], [-5.3, -6.4]], "Momentum": [[-5.0, -6.0], [-13.13, -16.84]],
+            "Adam": [[-0.099997, 0.900003], [-1.09999, -0.09999]]}
+    for name, w in want.items():
+        make = _OPTS[name][0]
+        got = _steps(lambda P: make(P, Parameter(Tensor(0.1, ms.float32), name="lr")),
+                     lambda opt: opt.learning_rate.set_data(Tensor(1.0, ms.float32)), n=3)
+        np.testing.assert_allclose(got[1:], w, rtol=1e-5, atol=1e-5)
+
+
 def test_rate_schedules_and_lists_step_as_mindspore():
     # ExponentialDecayLR(0.1, 0.5, 1) and [0.1, 0.2, 0.3]: w after three SGD / Momentum / Adam steps
     sched = {"SGD": [[0.7, 1.6], [0.55, 1.4], [0.475, 1.3]],
