@@ -176,7 +176,8 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         registered: only those MindSpore registers (not a plain list's, tuple's or dict's). MindSpore keeps the
         registered ones in one dict by key, so a ParameterTuple item whose name an earlier one has replaces it in
         place (checked in 2.10, both modes: two ParameterTuples of a 'name_a' list the later one once)."""
-        out, tuple_keys = [], self.__dict__.get("_gs_tuple_keys", {})
+        out: list = []
+        tuple_keys = self.__dict__.get("_gs_tuple_keys", {})
         at: dict = {}  # a registered key -> its place in out
         for k, v in vars(self).items():
             if k.startswith("_gs_") or (registered and isinstance(v, (list, tuple, dict))

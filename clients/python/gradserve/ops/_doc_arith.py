@@ -133,7 +133,7 @@ def matrix_axes(axis, rank: int, name: str = "matrix_norm") -> tuple[int, int]:
     return r, c
 
 
-def matrix_norm(A, ord="fro", axis=(-2, -1), keepdims=False, *, dtype=None):  # noqa: A002 - MindSpore's names
+def matrix_norm(A, ord="fro", axis: tuple | list = (-2, -1), keepdims=False, *, dtype=None):  # noqa: A002, N803
     """The matrix norm of each plane over axis (MindSpore 2.10's ops.matrix_norm): 'fro', 'nuc', 2 / -2 (largest /
     smallest singular value), 1 / -1 (largest / smallest column sum of |x|), inf / -inf (row sums); ops.norm's own
     matrix norms over that pair."""
