@@ -27,7 +27,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     return _ops.vector_norm(x, float(ord), dim, keepdim, dtype=dtype)
 
 
-def matrix_norm(A, ord="fro", dim: tuple | list = (-2, -1), keepdim=False, *, dtype=None):  # noqa: A002, N803
+def matrix_norm(A, ord: str | float = "fro", dim: tuple | list = (-2, -1), keepdim=False, *,  # noqa: A002, N803
+                dtype=None):
     """The matrix norm of each plane over the pair dim: ops.matrix_norm with mint's keywords."""
     return _ops.matrix_norm(A, ord, dim, keepdim, dtype=dtype)
 

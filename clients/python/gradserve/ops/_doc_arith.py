@@ -133,7 +133,8 @@ def matrix_axes(axis, rank: int, name: str = "matrix_norm") -> tuple[int, int]:
     return r, c
 
 
-def matrix_norm(A, ord="fro", axis: tuple | list = (-2, -1), keepdims=False, *, dtype=None):  # noqa: A002, N803
+def matrix_norm(A, ord: str | float = "fro", axis: tuple | list = (-2, -1), keepdims=False, *,  # noqa: A002, N803
+                dtype=None):
     """The matrix norm of each plane over axis (MindSpore 2.10's ops.matrix_norm): 'fro', 'nuc', 2 / -2 (largest /
     smallest singular value), 1 / -1 (largest / smallest column sum of |x|), inf / -inf (row sums); ops.norm's own
     matrix norms over that pair."""
