@@ -33,7 +33,8 @@ COMPLEX_OPS = frozenset((
     "stack", "split", "tile", "index", "index_scatter", "gather", "scatter_add", "sum", "mean", "reduce_to",
     "matmul", "einsum", "dot_general", "flip", "take_along_axis", "scatter_add_along", "dynamic_slice",
     "dynamic_update_slice", "cumsum", "cumprod", "linrec", "prod", "pad", "switch_run", "while_run", "check_false",
-    "custom_vjp", "fft", "irfft", "eigh", "eig", "solve", "matrix_inverse", "slogdet", "svd", "det", "det_grad", "matrix_exp"))
+    "custom_vjp", "fft", "irfft", "eigh", "eig", "solve", "matrix_inverse", "slogdet", "svd", "det", "det_grad", "matrix_exp",
+    "qr"))
 
 
 class RuleError(Exception):
@@ -1141,9 +1142,10 @@ def _top_k(op, avals, k, axis, largest):
     return _sorted(op, avals[0], axis, k)
 
 
-def _float_matrices(name, a):
-    """(batch, m, n, min(m, n)) of a floating-point operand of matrices [..., m, n] (svd, qr)."""
-    if a.dtype not in FLOAT or len(a.shape) < 2:
+def _float_matrices(name, a, complex_ok: bool = False):
+    """(batch, m, n, min(m, n)) of a floating-point (complex_ok: or complex) operand of matrices [..., m, n] (svd,
+    qr)."""
+    if (a.dtype not in FLOAT and not (complex_ok and a.dtype in COMPLEX)) or len(a.shape) < 2:
         raise RuleError(f"{name}: needs a floating-point operand of rank >= 2 (matrices [..., m, n]), got {fmt(a)}",
                         shape=list(a.shape), dtype=a.dtype)
     *batch, m, n = a.shape
@@ -1233,8 +1235,9 @@ def _lu(avals):
 
 @rule("qr")
 def _qr(avals):
+    """Real or complex matrices (LAPACK's complex form, MindSpore 2.10 CPU's too)."""
     a = avals[0]
-    batch, m, n, k = _float_matrices("qr", a)
+    batch, m, n, k = _float_matrices("qr", a, complex_ok=True)
     return [(batch + (m, k), a.dtype), (batch + (k, n), a.dtype)]
 
 

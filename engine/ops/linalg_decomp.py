@@ -113,6 +113,7 @@ def _qr_vjp(b, ins, outs, cts):
     gq, gr = cts
     if gq is None and gr is None:
         return [None]
+    _refuse_complex(b, ins[0], "qr")
     m, n = q.shape[-2], r.shape[-1]
     if m >= n:
         return [_qr_vjp_tall(b, q, r, gq, gr)]
@@ -140,6 +141,7 @@ def _qr_jvp(b, ins, outs, ts):
     da = ts[0]
     if da is None:
         return [None, None]
+    _refuse_complex(b, ins[0], "qr")
     q, r = outs
     m, n = q.shape[-2], r.shape[-1]
     if m >= n:
@@ -192,11 +194,12 @@ def _diag(b, x):
     return b.sum(b.mul(x, b.emit1("const", value=np.eye(n, dtype=x.dtype))), axis=(x.aval.ndim - 1,))
 
 
-def _refuse_complex(b, a) -> None:
+def _refuse_complex(b, a, op: str = "eigh") -> None:
     if a.dtype in COMPLEX_DTYPES:
-        raise DifferentiationError(f"failed to compute derivative: op 'eigh' of a complex (Hermitian) matrix "
-                                   f"{a.aval}: its derivative is implemented for real symmetric matrices only",
-                                   node=b.node_label, op="eigh")
+        kind = ("a complex (Hermitian) matrix", "real symmetric matrices") if op == "eigh" else \
+            ("a complex matrix", "real matrices")
+        raise DifferentiationError(f"failed to compute derivative: op '{op}' of {kind[0]} {a.aval}: its derivative "
+                                   f"is implemented for {kind[1]} only", node=b.node_label, op=op)
 
 
 def _eigh_jvp(b, ins, outs, ts, lower):
@@ -233,8 +236,9 @@ def _eigh_vjp(b, ins, outs, cts, lower):
 
 
 defop("qr", 1, rule_infer("qr"), n_outputs=2,
-      doc="(q, r): the reduced QR a = q r of real matrices [..., m, n] (LAPACK geqrf / orgqr signs, k = min(m, n)); "
-          "derivatives need r's diagonal nonzero", flops=matrix_flops)
+      doc="(q, r): the reduced QR a = q r of real or complex matrices [..., m, n] (LAPACK geqrf / orgqr signs, "
+          "k = min(m, n); complex: r's diagonal real); derivatives need r's diagonal nonzero, none of a complex a",
+      flops=matrix_flops)
 defop("eigh", 1, rule_infer("eigh"), n_outputs=2, attrs={"lower": Attr("bool", True)},
       doc="(w ascending, v): eigenpairs of the symmetric (complex a: Hermitian) matrix a's lower (upper: "
           "lower=False) triangle defines, a [..., n, n] (LAPACK syevd / heevd; w real); v's derivative is inf / "

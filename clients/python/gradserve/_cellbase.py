@@ -173,14 +173,28 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
     def _own_params(self, registered: bool = False) -> list:
         """(key, Parameter) of the cell's own Parameters, MindSpore's: a Parameter attribute under the
         attribute's name, a ParameterTuple's (or a list's, a dict's) items under their names when set.
-        registered: only those MindSpore registers (not a plain list's, tuple's or dict's)."""
-        out, tuple_keys = [], self.__dict__.get("_gs_tuple_keys", {})
+        registered: only those MindSpore registers (not a plain list's, tuple's or dict's). MindSpore keeps the
+        registered ones in one dict by key, so a ParameterTuple item whose name an earlier one has replaces it in
+        place (checked in 2.10, both modes: two ParameterTuples of a 'name_a' list the later one once)."""
+        out: list = []
+        tuple_keys = self.__dict__.get("_gs_tuple_keys", {})
+        at: dict = {}  # a registered key -> its place in out
         for k, v in vars(self).items():
             if k.startswith("_gs_") or (registered and isinstance(v, (list, tuple, dict))
                                         and not isinstance(v, (ParameterTuple, Cell))):
                 continue
             if isinstance(v, Parameter):
+                at.setdefault(k, len(out))
                 out.append((k, v))
+            elif isinstance(v, ParameterTuple):
+                keys = tuple_keys.get(k, ())
+                for i, x in enumerate(v):
+                    key = keys[i] if i < len(keys) else x.name
+                    if key in at:
+                        out[at[key]] = (key, x)
+                    else:
+                        at[key] = len(out)
+                        out.append((key, x))
             elif isinstance(v, (list, tuple)) and not isinstance(v, (Tensor, Cell)):
                 keys = tuple_keys.get(k, ())
                 out += [(keys[i] if i < len(keys) else x.name, x) for i, x in enumerate(v) if isinstance(x, Parameter)]

@@ -1436,7 +1436,8 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     if sens is not None:
         if len(sens) != len(info.flat_out_avals):
             raise ShapeError(f"sens: expected {len(info.flat_out_avals)} tensor(s), one per output of the "
-                             f"function, got {len(sens)}", detail={"one_tensor_output": info.out_tdef == "*"})
+                             f"function, got {len(sens)}", detail={"one_tensor_output": info.out_tdef == "*",
+                                                                   "out_avals": list(info.flat_out_avals)})
         sens = list(sens) + [Tensor(np.zeros(s, d)) for s, d in info.state_avals]  # assigned values: no sens
         for s, (_, dt) in zip(sens, info.flat_out_avals + info.state_avals):
             s = s if isinstance(s, Tensor) else Tensor(np.asarray(s, dtype=dt))

@@ -97,8 +97,11 @@ def _dynamic_lr(learning_rate, items: list) -> int | None:
 
 def _decay(v, name: str):
     """A weight decay: a number, or (MindSpore's dynamic weight decay) a Cell / callable of the 0-based
-    global step, asked once a step."""
-    if callable(v) and not isinstance(v, Tensor):
+    global step, asked once a step. A Tensor or Parameter is MindSpore 2.10's TypeError (it takes int, float or
+    Cell only: a decay that changes is a Cell)."""
+    if isinstance(v, Tensor):
+        raise TypeError(f"For 'Optimizer', the argument 'Weight_decay' must be int, float or Cell.but got {type(v)}")
+    if callable(v):
         return _schedule(v, name)
     return _scalar(v, name)
 

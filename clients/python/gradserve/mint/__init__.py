@@ -13,7 +13,7 @@ from .. import ops as _ops
 from ..ops import _alpha_arith, _ms_names
 from .._tensor import Tensor
 from ..ops._math_more import full_ext as full  # noqa: F401  (a number's own dtype; ops.full: int64)
-from . import nn, special  # noqa: F401  (mint.nn, mint.nn.functional, mint.special)
+from . import linalg, nn, special  # noqa: F401  (mint.linalg, mint.nn, mint.nn.functional, mint.special)
 from ._flatten import flatten  # noqa: F401
 
 # the same function in ops (its positional order and keywords are mint's)
@@ -37,6 +37,7 @@ _DIM = {"dim": "axis"}
 _KEEP = {"dim": "axis", "keepdim": "keep_dims"}
 _KEEPS = {"dim": "axis", "keepdim": "keepdims"}
 _RENAMED = {
+    "unique_consecutive": ("unique_consecutive", {"return_inverse": "return_idx", "dim": "axis"}),
     "all": ("all", _KEEP), "any": ("any", _KEEP),
     "amax": ("amax", _KEEPS), "amin": ("amin", _KEEPS), "argmin": ("argmin", _KEEPS),
     "argsort": ("argsort", _DIM), "cat": ("cat", _DIM), "concat": ("concat", _DIM), "stack": ("stack", _DIM),

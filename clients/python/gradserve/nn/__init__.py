@@ -403,6 +403,19 @@ class Jvp(Cell):
         return unflatten(info.out_tdef, vals), unflatten(info.out_tdef, tans)
 
 
+def _joined_cotangents(v, out_avals):
+    """More cotangents than a tuple output has (MindSpore 2.10, checked): where the outputs and every cotangent are
+    Tensors of one shape and dtype, its tuples join and the extra cotangents are ignored (the first ones are used);
+    otherwise its TypeError. None where v is not such a longer tuple."""
+    if out_avals is None or not isinstance(v, (tuple, list)) or len(v) <= len(out_avals):
+        return None
+    kinds = {(tuple(t.shape), t._dtype) if isinstance(t, Tensor) else None for t in v}
+    kinds |= {(tuple(s), str(d)) for s, d in out_avals}
+    if len(kinds) != 1 or None in kinds:
+        raise TypeError("Type Join Failed: Abstract type AbstractTuple cannot join with AbstractTuple.")
+    return tuple(v[:len(out_avals)])
+
+
 class Vjp(Cell):
     """`nn.Vjp(net)(*inputs, v)` -> (net(*inputs), v^T J): a tuple over the inputs, the Tensor for one input."""
 
@@ -417,7 +430,11 @@ class Vjp(Cell):
                                    with_value=True, label=type(self.fn).__name__)
         except ShapeError as e:  # (v, v) for one output Tensor: the join failure, as a 1-tuple's below
             check_cotangents_for_one_tensor(e.detail.get("one_tensor_output", False), v)
-            raise
+            v = _joined_cotangents(v, e.detail.get("out_avals"))
+            if v is None:
+                raise
+            outs, info = emit_grad(self.fn, inputs, positions=list(range(len(inputs))), sens=list(v),
+                                   with_value=True, label=type(self.fn).__name__)
         k = len(info.flat_out_avals)
         grads, value = tuple(outs[k:]), unflatten(info.out_tdef, outs[:k])
         check_cotangent_kind(value, v)

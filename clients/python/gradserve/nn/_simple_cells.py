@@ -1,12 +1,12 @@
 """MindSpore 2.10's small cells over gradserve.ops: nn.Identity, ReLU6, Softmin, Softsign, SoftShrink, Threshold,
-Unflatten, GLU, Tril, ChannelShuffle; the losses nn.BCELoss, BCEWithLogitsLoss, HuberLoss, MAELoss, RMSELoss."""
+Unflatten, GLU, Tril, ChannelShuffle, ClipByNorm; the losses nn.BCELoss, BCEWithLogitsLoss, HuberLoss, MAELoss, RMSELoss."""
 from __future__ import annotations
 
 from .. import ops as _ops
 from .._cellbase import Cell
 from .._training import LossBase
 
-__all__ = ["Identity", "Tril", "Triu", "CentralCrop", "ChannelShuffle", "ReLU6", "Softmin", "Softsign", "SoftShrink", "Threshold", "Unflatten", "GLU", "BCELoss",
+__all__ = ["Identity", "ClipByNorm", "Tril", "Triu", "CentralCrop", "ChannelShuffle", "ReLU6", "Softmin", "Softsign", "SoftShrink", "Threshold", "Unflatten", "GLU", "BCELoss",
            "BCEWithLogitsLoss", "HuberLoss", "MAELoss", "RMSELoss"]
 
 
@@ -18,6 +18,17 @@ class Identity(Cell):
 
     def construct(self, x):
         return x
+
+
+class ClipByNorm(Cell):
+    """nn.ClipByNorm(axis=None)(x, clip_norm): x * clip_norm / max(l2norm(x, axis), clip_norm) (the inner op's)."""
+
+    def __init__(self, axis=None):
+        super().__init__()
+        self.clip_by_norm = _ops.operations._inner_ops.ClipByNorm(axis)
+
+    def construct(self, x, clip_norm):
+        return self.clip_by_norm(x, clip_norm)
 
 
 class Tril(Cell):

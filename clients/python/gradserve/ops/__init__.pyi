@@ -39,7 +39,7 @@ from ._ctc import CTCLoss as CTCLoss, CTCLossV2 as CTCLossV2, ctc_loss as ctc_lo
 from ._data_format import DataFormatDimMap as DataFormatDimMap
 from ._deform_conv import DeformableOffsets as DeformableOffsets, deformable_conv2d as deformable_conv2d
 from ._diagonal_scatter import MatrixDiagPartV3 as MatrixDiagPartV3, MatrixSetDiagV3 as MatrixSetDiagV3, ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals, make_tuple as make_tuple, matrix_diag_part as matrix_diag_part, matrix_set_diag as matrix_set_diag
-from ._doc_arith import ApproximateEqual as ApproximateEqual, Gcd as Gcd, Lcm as Lcm, MatrixPower as MatrixPower, MulNoNan as MulNoNan, Polar as Polar, PopulationCount as PopulationCount, approximate_equal as approximate_equal, isreal as isreal, lcm as lcm, matrix_power as matrix_power, mul_no_nan as mul_no_nan, polar as polar, population_count as population_count, vector_norm as vector_norm, view_as_real as view_as_real
+from ._doc_arith import ApproximateEqual as ApproximateEqual, Gcd as Gcd, Lcm as Lcm, MatrixPower as MatrixPower, MulNoNan as MulNoNan, Polar as Polar, PopulationCount as PopulationCount, approximate_equal as approximate_equal, isreal as isreal, lcm as lcm, matrix_norm as matrix_norm, matrix_power as matrix_power, mul_no_nan as mul_no_nan, polar as polar, population_count as population_count, vector_norm as vector_norm, view_as_real as view_as_real
 from ._doc_build import Bucketize as Bucketize, InvertPermutation as InvertPermutation, TrilIndices as TrilIndices, TriuIndices as TriuIndices, block_diag as block_diag, bucketize as bucketize, cartesian_prod as cartesian_prod, combinations as combinations, diag_embed as diag_embed, dot as dot, repeat_elements as repeat_elements, sequence_mask as sequence_mask, tril_indices as tril_indices, triu_indices as triu_indices
 from ._doc_conv_diag import Conv2DBackpropInput as Conv2DBackpropInput, Conv2DTranspose as Conv2DTranspose, Conv3DTranspose as Conv3DTranspose, MatrixDiagV3 as MatrixDiagV3, matrix_diag as matrix_diag
 from ._doc_decode_solve import CTCGreedyDecoder as CTCGreedyDecoder, MatrixSolveLs as MatrixSolveLs, ctc_greedy_decoder as ctc_greedy_decoder
@@ -133,7 +133,7 @@ from ._segment_sorted import SegmentMax as SegmentMax, SegmentMean as SegmentMea
 from ._slices_blocks import ExtractVolumePatches as ExtractVolumePatches, fliplr as fliplr, flipud as flipud, select_scatter as select_scatter, slice_scatter as slice_scatter, unfold as unfold
 from ._space_batch import BatchToSpaceND as BatchToSpaceND, SpaceToBatchND as SpaceToBatchND, batch_to_space_nd as batch_to_space_nd, space_to_batch_nd as space_to_batch_nd
 from ._sparse_adam import FusedSparseAdam as FusedSparseAdam, FusedSparseLazyAdam as FusedSparseLazyAdam
-from ._sparse_add import SparseTensorDenseAdd as SparseTensorDenseAdd
+from ._sparse_add import SparseAdd as SparseAdd
 from ._sparse_count import SparseCountSparseOutput as SparseCountSparseOutput
 from ._sparse_dense_cwise import SparseDenseCwiseAdd as SparseDenseCwiseAdd, SparseDenseCwiseMul as SparseDenseCwiseMul
 from ._sparse_segment_sqrt_n import SparseSegmentSqrtN as SparseSegmentSqrtN, SparseSegmentSqrtNWithNumSegments as SparseSegmentSqrtNWithNumSegments
@@ -956,7 +956,7 @@ __all__ = [
     'max_unpool3d',
     'crop_and_resize',
     'CropAndResize',
-    'SparseTensorDenseAdd',
+    'SparseAdd',
     'csr_to_coo',
     'csr_to_dense',
     'coo_add',
@@ -1156,6 +1156,7 @@ __all__ = [
     'isreal',
     'view_as_real',
     'vector_norm',
+    'matrix_norm',
     'matrix_power',
     'ApproximateEqual',
     'Gcd',

@@ -1,6 +1,6 @@
 """MindSpore 2.10 element-wise and matrix functions from its documented examples, composed of existing ops (so
 the float ones are differentiable through the engine): approximate_equal, lcm (and Gcd), mul_no_nan, polar,
-population_count, isreal, view_as_real, vector_norm, matrix_power, and their primitives."""
+population_count, isreal, view_as_real, vector_norm, matrix_norm, matrix_power, and their primitives."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +11,8 @@ from .._tensor import Tensor
 from ._gcd_reverse_seq import gcd  # (the one definition; Gcd and lcm build on it)
 
 __all__ = ["approximate_equal", "lcm", "mul_no_nan", "polar", "population_count", "isreal", "view_as_real",
-           "vector_norm", "matrix_power", "ApproximateEqual", "Gcd", "Lcm", "MulNoNan", "Polar", "PopulationCount",
+           "vector_norm", "matrix_norm", "matrix_power", "ApproximateEqual", "Gcd", "Lcm", "MulNoNan", "Polar",
+           "PopulationCount",
            "MatrixPower"]
 
 def _tensor(x) -> Tensor:
@@ -113,6 +114,36 @@ def _vector_norm_over(x, ord, dim, keepdim, dtype):  # noqa: A002
     if keepdim:
         out = late.ops.reshape(out, tuple(1 if a in axes else x.shape[a] for a in range(rank)))
     return out
+
+
+_MATRIX_ORDS = (2, -2, 1, -1, float("inf"), float("-inf"), "fro", "nuc")
+
+
+def matrix_axes(axis, rank: int, name: str = "matrix_norm") -> tuple[int, int]:
+    """MindSpore 2.10's checks of a matrix norm's axis pair (its texts): a list / tuple of two distinct axes of x."""
+    if not isinstance(axis, (list, tuple)):
+        raise TypeError(f"For {name} , the axis should be tuple of int, but got {type(axis)}")
+    if len(axis) != 2:
+        raise ValueError(f"For {name}, the length of axis should be 2, but got {len(axis)}.")
+    if any(not -rank <= a < rank for a in axis):
+        raise ValueError("For norm, the dim is out of range.")
+    r, c = (int(a) % rank for a in axis)
+    if r == c:
+        raise ValueError(f"For {name}, the elements of axis can not be duplicate.")
+    return r, c
+
+
+def matrix_norm(A, ord: str | float = "fro", axis: tuple | list = (-2, -1), keepdims=False, *,  # noqa: A002, N803
+                dtype=None):
+    """The matrix norm of each plane over axis (MindSpore 2.10's ops.matrix_norm): 'fro', 'nuc', 2 / -2 (largest /
+    smallest singular value), 1 / -1 (largest / smallest column sum of |x|), inf / -inf (row sums); ops.norm's own
+    matrix norms over that pair."""
+    x = _tensor(A)
+    r, c = matrix_axes(axis, len(x.shape))
+    if isinstance(ord, bool) or ord not in _MATRIX_ORDS:
+        raise ValueError("For matrix_norm, the ord mode must be in [2, -2, 1, -1, float('inf'), float('-inf'), "
+                         f"'fro', 'nuc'] but got {ord}.")
+    return late.ops.norm(x, ord, (r, c), keepdims, dtype=dtype)
 
 
 def matrix_power(input, n):  # noqa: A002

@@ -391,9 +391,20 @@ def floor_mod(x, y):
     return P.sub(x, P.mul(floor_div(x, y), y))
 
 
+def _complex_by_real_tensor(x, y) -> bool:
+    return isinstance(x, Tensor) and isinstance(y, Tensor) and x.dtype.name in _dt.COMPLEX \
+        and y.dtype.name not in _dt.COMPLEX
+
+
 def complex_remainder(x, y):
     """MindSpore 2.10's ops.remainder of complex operands: x - floor_div(x, y) * y, the quotient's real part
-    floored (checked: remainder(7-2j, 1+2j) is 7-2j, remainder(-3+4j, 2-1j) is 1+2j); `%` refuses them."""
+    floored (checked: remainder(7-2j, 1+2j) is 7-2j, remainder(-3+4j, 2-1j) is 1+2j); `%` refuses them. A complex x
+    by a real Tensor is its TypeError (its Mul kernel takes no complex-by-real pair; a real x by a complex y and a
+    complex x by a Python number run)."""
+    if _complex_by_real_tensor(x, y):
+        raise TypeError("Select CPU operator[Mul] fail! Unsupported data type!\nThe supported data types are "
+                        "pairs of one dtype (MindSpore 2.10's remainder of a complex Tensor by a real one), but got "
+                        f"input[{_dt.get(x.dtype).name.capitalize()} {_dt.get(y.dtype).name.capitalize()}]")
     x, y = _as_tensors(x, y)
     return P.sub(x, P.mul(floor_div(x, y), y))
 

@@ -55,6 +55,9 @@ def qr(input, mode: str = "reduced"):  # noqa: A002 - MindSpore's names
     m, n = input.shape[-2:]
     if mode == "reduced" or m <= n:
         return q, r
+    if input.dtype.name.startswith("complex"):  # (the Householder composite below is real)
+        raise TypeError(f"For 'qr', mode='complete' of complex matrices with more rows than columns is not supported "
+                        f"(gradserve), got {input.dtype.name}{list(input.shape)}; mode='reduced' is.")
     from ..importers._shared.composites import householder_qr
 
     w = _writer_class()()

@@ -15,10 +15,14 @@ __all__ = ["SparseCountSparseOutput"]
 _WHERE = "For 'SparseCountSparseOutput'"
 
 
-def _read(t, name: str) -> np.ndarray:
+def read_fixing_size(t, name: str, op: str = "SparseCountSparseOutput") -> np.ndarray:
+    """A Tensor argument's values, read because they fix op's output size (inside a trace too)."""
     if not isinstance(t, Tensor):
-        raise TypeError(f"{_WHERE}, '{name}' must be a Tensor, got {type(t).__name__}")
-    return np.asarray(t._concrete(f"SparseCountSparseOutput's {name} (they fix the output's size)"))
+        raise TypeError(f"For '{op}', '{name}' must be a Tensor, got {type(t).__name__}")
+    return np.asarray(t._concrete(f"{op}'s {name} (they fix the output's size)"))
+
+
+_read = read_fixing_size
 
 
 def _batch_rows(indices: np.ndarray, shape: np.ndarray, n: int) -> np.ndarray:

@@ -1,7 +1,7 @@
-"""`mindspore.nn.probability.bijector`'s base Bijector and ScalarAffine (y = scale * x + shift), with MindSpore
-2.10's checks and texts (checked in its venv): a bijector's parameters are float Tensors of one dtype (a Python
-float or list is float32), cast to the value's dtype when used; a value must be a float Tensor. The other bijectors
-(PowerTransform, Exp, Softplus, GumbelCDF, Invert) are not implemented (see the package)."""
+"""`mindspore.nn.probability.bijector`'s base Bijector, ScalarAffine (y = scale * x + shift) and GumbelCDF, with
+MindSpore 2.10's checks and texts (checked in its venv): a bijector's parameters are float Tensors of one dtype (a
+Python float or list is float32), cast to the value's dtype when used; a value must be a float Tensor. The other
+bijectors (PowerTransform, Exp, Softplus, Invert) are not implemented (see the package)."""
 from __future__ import annotations
 
 import numpy as np
@@ -74,6 +74,17 @@ class Bijector(Cell):
     def inverse_log_jacobian(self, value):
         return self._inverse_log_jacobian(self._checked(value))
 
+    def _described(self, params: dict) -> str:
+        """MindSpore's repr: the parameters' values where all are scalars, else their broadcast batch shape."""
+        if not any(p.shape for p in params.values()):
+            return f"{type(self).__name__}(" + ", ".join(f"{k} = {v}" for k, v in params.items()) + ")"
+        return f"{type(self).__name__}(batch_shape = {tuple(np.broadcast_shapes(*(p.shape for p in params.values())))})"
+
+    @staticmethod
+    def _like(p: Tensor, x: Tensor) -> Tensor:
+        """A parameter in the value's dtype (MindSpore's cast_param_by_value)."""
+        return p if p._dtype == x._dtype else p.astype(x._dtype)
+
     def _forward(self, x):
         raise NotImplementedError(f"forward is not implemented for {type(self).__name__}")
 
@@ -99,14 +110,9 @@ class ScalarAffine(Bijector):
         return self._shift
 
     def __repr__(self) -> str:
-        if not self._scale.shape and not self._shift.shape:
-            return f"ScalarAffine(scale = {self._scale}, shift = {self._shift})"
-        return f"ScalarAffine(batch_shape = {tuple(np.broadcast_shapes(self._scale.shape, self._shift.shape))})"
+        return self._described({"scale": self._scale, "shift": self._shift})
 
     __str__ = __repr__
-
-    def _like(self, p: Tensor, x: Tensor) -> Tensor:
-        return p if p._dtype == x._dtype else p.astype(x._dtype)
 
     def _forward(self, x):
         return self._like(self._scale, x) * x + self._like(self._shift, x) * _ops.ones_like(x)
@@ -119,3 +125,44 @@ class ScalarAffine(Bijector):
 
     def _inverse_log_jacobian(self, y):
         return -self._forward_log_jacobian(y)
+
+
+class GumbelCDF(Bijector):
+    """y = exp(-exp(-(x - loc) / scale)), the Gumbel distribution's CDF; scale must be > 0 (MindSpore's ValueError)."""
+
+    def __init__(self, loc=0.0, scale=1.0, name="GumbelCDF"):
+        super().__init__(name=name, param={"loc": loc, "scale": scale, "name": name,
+                                           "param_dict": {"loc": loc, "scale": scale}})
+        self._loc = self._add_parameter(loc, "loc")
+        self._scale = self._add_parameter(scale, "scale")
+        if not np.all(np.asarray(self._scale.asnumpy()) > 0):
+            raise ValueError("scale must be greater than zero.")
+
+    @property
+    def loc(self) -> Tensor:
+        return self._loc
+
+    @property
+    def scale(self) -> Tensor:
+        return self._scale
+
+    def __repr__(self) -> str:
+        return self._described({"loc": self._loc, "scale": self._scale})
+
+    __str__ = __repr__
+
+    def _z(self, x):
+        return (x - self._like(self._loc, x)) / self._like(self._scale, x)
+
+    def _forward(self, x):
+        return _ops.exp(-_ops.exp(-self._z(x)))
+
+    def _inverse(self, y):
+        return self._like(self._loc, y) - self._like(self._scale, y) * _ops.log(-_ops.log(y))
+
+    def _forward_log_jacobian(self, x):
+        z = self._z(x)
+        return -z - _ops.exp(-z) - _ops.log(self._like(self._scale, x))
+
+    def _inverse_log_jacobian(self, y):
+        return _ops.log(self._like(self._scale, y) / (-y * _ops.log(y)))

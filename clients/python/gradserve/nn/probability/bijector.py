@@ -1,7 +1,7 @@
-"""`mindspore.nn.probability.bijector`: Bijector and ScalarAffine (_bijectors); the other bijectors are not
-implemented (see the package)."""
-from ._bijectors import Bijector, ScalarAffine
+"""`mindspore.nn.probability.bijector`: Bijector, ScalarAffine and GumbelCDF (_bijectors); the other bijectors
+are not implemented (see the package)."""
+from ._bijectors import Bijector, GumbelCDF, ScalarAffine
 from ._refused import module_getattr
 
-__all__ = ["Bijector", "ScalarAffine"]
+__all__ = ["Bijector", "GumbelCDF", "ScalarAffine"]
 __getattr__ = module_getattr("mindspore.nn.probability.bijector")
