@@ -6,10 +6,93 @@ import numpy as np
 import pytest
 
 import gradserve as ms
-from gradserve import Tensor
+from gradserve import Tensor, context, mint, nn, ops
 from gradserve.nn.probability import distribution as msd
 
 V = np.array([0.3, 1.5], np.float32)
+X16 = np.array([[1.5, 2.7, -3.2], [4.9, 5.1, 6.0]], np.float16)
+
+
+# -- silently different before -----------------------------------------------------------------------------
+def test_mint_prod_computes_in_its_integer_dtype(on_real_server):
+    # st/ops/test_ops_reduce_extend.py: mint.prod(x, dim, dtype=int8 / uint8 / int32) gave int64 and the unwrapped
+    # product (int8 over all: -720). MindSpore 2.10, x = X16: the input cast to dtype, the product wrapped in it
+    x = Tensor(X16)
+    for dt, dim, want in ((ms.int8, -1, [-6, 120]), (ms.int8, None, 48), (ms.uint8, -1, [250, 120]),
+                          (ms.uint8, None, 48), (ms.int32, -1, [-6, 120]), (ms.int32, None, -720)):
+        out = mint.prod(x, dim, False, dtype=dt)
+        assert out.dtype == dt and out.asnumpy().tolist() == want, (dt, dim)
+    out = mint.prod(Tensor(np.array([[100, 3], [-7, 50]], np.int32)), 1, dtype=ms.int8)
+    assert out.dtype == ms.int8 and out.asnumpy().tolist() == [44, -94]
+    # unchanged: no dtype widens narrow integers to int64; float32 of float16; the gradient is float16
+    assert mint.prod(Tensor(np.array([1, 2], np.int8))).dtype == ms.int64
+    np.testing.assert_allclose(mint.prod(x, -1, dtype=ms.float32).asnumpy(), [-12.953086853027344, 149.9381103515625],
+                               rtol=1e-6)
+    g = ops.GradOperation()(lambda a: mint.prod(a, -1, False, dtype=ms.int8))(x)
+    assert g.dtype == ms.float16 and g.asnumpy().tolist() == [[-6.0, -3.0, 2.0], [30.0, 24.0, 20.0]]
+
+
+class _OneGradient(nn.Cell):
+    def construct(self, x, y):
+        return x * y
+
+    def bprop(self, x, y, out, dout):
+        return (dout,)
+
+
+class _LoneTensor(nn.Cell):
+    def construct(self, x):
+        return x * 2
+
+    def bprop(self, x, out, dout):
+        return dout * 3
+
+
+class _NoneRule(nn.Cell):
+    def construct(self, x):
+        return x * 2
+
+    def bprop(self, x, out, dout):
+        return None
+
+
+def test_what_a_bprop_returns_checked_by_mode(on_real_server):
+    # ut/python/optimizer/test_bprop_exception.py: a GRAPH_MODE bprop returning a Tensor ran; a None was zeros.
+    # MindSpore 2.10, GradOperation(get_all=True) at x = [1] (y = [2]):
+    x, y = Tensor([1.0], ms.float32), Tensor([2.0], ms.float32)
+    grad = ops.GradOperation(get_all=True)
+    # PyNative: a lone Tensor is the gradient ([3]); too few: RuntimeError; None: TypeError
+    assert grad(_LoneTensor())(x)[0].asnumpy().tolist() == [3.0]
+    with pytest.raises(RuntimeError, match="Grad size should lager than forward inputs, but got 1 vs 2"):
+        grad(_OneGradient())(x, y)
+    with pytest.raises(TypeError, match="The python function output is none."):
+        grad(_NoneRule())(x)
+    # @jit in PyNative and GRAPH_MODE: anything but a tuple is TypeError; too few: RuntimeError
+    with pytest.raises(TypeError, match="For bprop function, output should be a tuple, but got"):
+        ms.jit(lambda a: grad(_LoneTensor())(a))(x)
+    context.set_context(mode=context.GRAPH_MODE)
+    for cell in (_LoneTensor(), _NoneRule()):
+        with pytest.raises(TypeError, match="For bprop function, output should be a tuple, but got"):
+            grad(cell)(x)
+    with pytest.raises(RuntimeError, match=r"The output size of the 'bprop' must match the number of parameters in "
+                                           r"its corresponding primal function '_OneGradient\(\)' : 1 vs. 2."):
+        grad(_OneGradient())(x, y)
+
+
+def test_transpose_of_a_float_axis_is_refused(on_real_server):
+    # ut/python/graph_syntax/tensor/tensor_methods/test_tensor_transpose.py: x.transpose(1.0, 0) truncated 1.0 and
+    # transposed; MindSpore 2.10 (PyNative) TypeError "transpose(): argument 'dim0' (position 1) must be int, not
+    # float." (GRAPH_MODE: its TypeError 'Failed calling transpose with "transpose(float, int)"...')
+    x = Tensor(np.arange(24, dtype=np.float32).reshape(2, 3, 4))
+    with pytest.raises(TypeError, match=r"transpose\(\): argument 'dim0' \(position 1\) must be int, not float."):
+        x.transpose(1.0, 0)
+    context.set_context(mode=context.GRAPH_MODE)
+    with pytest.raises(TypeError):
+        ms.jit(lambda a: a.transpose(1.0, 0))(x)
+    # ints as before: (2, 0, 1) / ((2, 0, 1),) -> (4, 2, 3); (0, 2) -> (4, 3, 2); () -> (4, 3, 2); np.int64(1), 0
+    for args, shape in (((2, 0, 1), (4, 2, 3)), (((2, 0, 1),), (4, 2, 3)), ((0, 2), (4, 3, 2)), ((), (4, 3, 2)),
+                        ((np.int64(1), 0), (3, 2, 4))):
+        assert x.transpose(*args).shape == shape
 
 
 # -- missing names -------------------------------------------------------------------------------------------

@@ -162,6 +162,9 @@ def transpose(x, *args):
     """Tensor.transpose(dim0, dim1) (two axes swapped) / transpose(*axes) (a permutation, none: reversed)."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
+    if any(isinstance(a, bool) or not isinstance(a, numbers.Integral) for a in args):
+        # (a float axis was truncated; _overload_errors words MindSpore 2.10's TypeError)
+        raise TypeError(f"For 'transpose', the axes must be ints, but got {args!r}")
     if len(args) == 2 and x.ndim != 2:  # on 2-D both forms agree
         perm = list(range(x.ndim))
         a, b = (int(d) % x.ndim for d in args)
