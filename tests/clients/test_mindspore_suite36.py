@@ -151,3 +151,22 @@ def test_exponential_checks(on_real_server):
         msd.Exponential(dtype=ms.float32).prob(Tensor(V))
     with pytest.raises(ValueError, match="Expected dist input is Exponential, but got Normal."):
         msd.Exponential(0.5).kl_loss("Normal", Tensor([1.0], ms.float32))
+
+
+def test_apply_adadelta(on_real_server):
+    # st/ops/cpu/test_apply_adadelta_op.py: ApplyAdadelta was NotImplementedError. MindSpore 2.10, P.ApplyAdadelta()
+    # of Parameters var [1, -2, 0.5], accum [0.1, 0, 2], accum_update [0, 0.3, 1], lr 0.1, rho 0.9, epsilon 1e-4,
+    # grad [0.7, -1.2, 0.05] (float32): the three outputs, each also written into its Parameter
+    from gradserve import Parameter
+    from gradserve.ops import operations as P
+    var = Parameter(Tensor(np.array([1.0, -2.0, 0.5], np.float32)), name="var")
+    acc = Parameter(Tensor(np.array([0.1, 0.0, 2.0], np.float32)), name="acc")
+    au = Parameter(Tensor(np.array([0.0, 0.3, 1.0], np.float32)), name="au")
+    out = P.ApplyAdadelta()(var, acc, au, Tensor(0.1, ms.float32), Tensor(0.9, ms.float32), Tensor(1e-4, ms.float32),
+                            Tensor(np.array([0.7, -1.2, 0.05], np.float32)))
+    want = ([0.9981231093406677, -1.8268262147903442, 0.496273398399353],
+            [0.13899999856948853, 0.14400003850460052, 1.8002499341964722],
+            [3.5226461477577686e-05, 0.5698916912078857, 0.9001388549804688])
+    for got, param, expect in zip(out, (var, acc, au), want):
+        np.testing.assert_allclose(got.asnumpy(), expect, rtol=1e-6)
+        np.testing.assert_allclose(param.asnumpy(), expect, rtol=1e-6)
