@@ -86,6 +86,11 @@ def test_transpose_of_a_float_axis_is_refused(on_real_server):
     x = Tensor(np.arange(24, dtype=np.float32).reshape(2, 3, 4))
     with pytest.raises(TypeError, match=r"transpose\(\): argument 'dim0' \(position 1\) must be int, not float."):
         x.transpose(1.0, 0)
+    with pytest.raises(TypeError, match=r"transpose\(\): argument 'dim0' \(position 1\) must be int, not bool."):
+        x.transpose(True, 0)
+    # three ints on a 2-D Tensor stay the permutation's ValueError (MindSpore 2.10's class)
+    with pytest.raises(ValueError):
+        Tensor(np.ones((2, 3), np.float32)).transpose(0, 2, 1)
     context.set_context(mode=context.GRAPH_MODE)
     with pytest.raises(TypeError):
         ms.jit(lambda a: a.transpose(1.0, 0))(x)

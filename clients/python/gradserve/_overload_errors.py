@@ -27,7 +27,6 @@ FORMS: dict[str, list[str]] = {
             "initial=<number,None>, where=<bool,Tensor>, return_indices=<bool>"],
     "less": ["other=<number>", "other=<number,bool,Tensor>"],
     "abs": [""],
-    "transpose": ["dim0=<int>, dim1=<int>", "axes=<int,Tuple,None,List>"],
 }
 
 
