@@ -175,3 +175,28 @@ def test_apply_adadelta(on_real_server):
     for got, param, expect in zip(out, (var, acc, au), want):
         np.testing.assert_allclose(got.asnumpy(), expect, rtol=1e-6)
         np.testing.assert_allclose(param.asnumpy(), expect, rtol=1e-6)
+
+
+def test_coo_tensor_of_narrow_indices_in_a_graph(on_real_server):
+    # ut/python/ir/test_sparse_tensor.py: MindSpore 2.10, COOTensor(indices [[0, 0], [0, 1]], values, shape) made in a
+    # GRAPH_MODE construct: shape (2, 2, 2) -> TypeError "For COOTensor, `indices.shape[...]` must be equal to the
+    # second dimension of `indices`: 3 but got 2"; indices wider than the shape's rank: ValueError; (3, 4): made
+    from gradserve import COOTensor
+
+    class Make(nn.Cell):
+        def __init__(self, shape):
+            super().__init__()
+            self.shape = shape
+
+        def construct(self, i, v):
+            return COOTensor(i, v, self.shape)
+
+    i2 = Tensor(np.array([[0, 0], [0, 1]], np.int32))
+    i3 = Tensor(np.array([[0, 0, 0], [0, 0, 1]], np.int32))
+    v = Tensor(np.array([100, 200], np.float32))
+    context.set_context(mode=context.GRAPH_MODE)
+    with pytest.raises(TypeError, match="must be equal to the second dimension of `indices`: 3 but got 2"):
+        Make((2, 2, 2))(i2, v)
+    with pytest.raises(ValueError):
+        Make((2, 2))(i3, v)
+    assert Make((3, 4))(i2, v).shape == (3, 4)
