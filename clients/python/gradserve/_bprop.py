@@ -66,6 +66,7 @@ def trace_rule(cell, args, out, raw: list, tdef):
 def _trace_rule(bprop, label: str, args, out, raw: list, tdef):
     """bprop(*args, out, dout) traced as the rule of a call at args whose outputs are `out`."""
     n = len(args)
+    graph = _trace.graph_semantics()  # (the caller's: the rule is traced as a function of its own)
 
     param_grads: list[str] = []  # the Parameters whose gradients the rule gives (a {Parameter: grad} part)
 
@@ -73,10 +74,14 @@ def _trace_rule(bprop, label: str, args, out, raw: list, tdef):
         # out and dout come in as their Tensor leaves (a None among construct's outputs is no input) and are
         # rebuilt in construct's structure here
         a = (*a[:n], unflatten(tdef, list(a[n])), unflatten(tdef, list(a[n + 1])))
-        grads, by_param = _split_param_grads(bprop(*a), getattr(bprop, "__self__", None))
+        grads = _checked_result(bprop(*a), graph)
+        grads, by_param = _split_param_grads(grads, getattr(bprop, "__self__", None))
         grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
         if len(grads) < n:  # more are ignored: the first n are the inputs' (MindSpore 2.10, both modes)
-            raise ValueError(f"{label}.bprop returned {len(grads)} gradient(s); construct takes {n} input(s)")
+            if graph:  # (MindSpore 2.10's texts in each mode)
+                raise RuntimeError(f"The output size of the 'bprop' must match the number of parameters in its "
+                                   f"corresponding primal function '{label}()' : {len(grads)} vs. {n}.")
+            raise RuntimeError(f"Grad size should lager than forward inputs, but got {len(grads)} vs {n}")
         grads = grads[:n]
         strict = bool(_context.get_context("check_bprop"))
         leaves = []
@@ -98,6 +103,16 @@ def _trace_rule(bprop, label: str, args, out, raw: list, tdef):
         _hook_probes.tracing_rule.pop()
     info.param_grads = param_grads
     return info
+
+
+def _checked_result(grads, graph: bool):
+    """MindSpore 2.10's refusals of what a bprop returned: in GRAPH_MODE / @jit anything but a tuple (PyNative takes
+    a lone Tensor or a list as the gradients); in PyNative None."""
+    if graph and not isinstance(grads, tuple):
+        raise TypeError(f"For bprop function, output should be a tuple, but got {type(grads).__name__}")
+    if grads is None:
+        raise TypeError("The python function output is none.")
+    return grads
 
 
 def _split_param_grads(grads, cell):

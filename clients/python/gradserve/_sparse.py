@@ -19,6 +19,16 @@ from ._late import late
 from ._tensor import Tensor
 
 
+def _refuse_in_graph(who: str, name: str, got: tuple, want: tuple) -> None:
+    """A COOTensor's indices narrower than the shape's rank, made in a GRAPH_MODE construct / @jit function: MindSpore
+    2.10's TypeError (its graph's check; wider ones, and PyNative's, are ValueErrors)."""
+    from ._trace import graph_semantics
+    if who == "COOTensor" and name == "indices" and len(got) == 2 and got[0] == want[0] and got[1] < want[1] \
+            and graph_semantics():
+        raise TypeError(f"For COOTensor, `indices.shape[{list(got)}]` must be equal to the second dimension of "
+                        f"`indices`: {want[1]} but got {got[1]}")
+
+
 def _as_shape(shape, who: str) -> tuple:
     if isinstance(shape, Tensor):
         shape = shape._host_copy().tolist()
@@ -74,6 +84,7 @@ class SparseTensor:
         for name, (spelled, want) in zip(self._parts_names, self._layout(nnz)):
             got = tuple(getattr(self, "_" + name).shape)
             if got != tuple(want):
+                _refuse_in_graph(who, name, got, want)
                 raise ValueError(f"{who}: {name} must be {spelled} = {list(want)} for shape {self.shape}, got "
                                  f"{list(got)}")
 

@@ -220,8 +220,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
-    """the product over dim (all when None), cast to dtype first when given."""
-    return _reduce("prod", input, dim, keepdim, dtype)
+    """the product over dim (all when None), cast to dtype first when given and computed in it (an integer dtype
+    wraps and stays, as MindSpore 2.10's; without one, ops.prod's int64 for narrower integers)."""
+    return _ops.prod(input, dim, bool(keepdim), dtype=dtype)
 
 
 def round(input, *, decimals=0):  # noqa: A001,A002

@@ -1,5 +1,5 @@
 """MindSpore's optimizer primitives that update Parameters in place: ApplyGradientDescent, ApplyMomentum,
-ApplyAdagrad, ApplyRMSProp, ApplyCenteredRMSProp, Adam, ApplyAdamWithAmsgrad(V2), ApplyFtrl and ApplyAdaMax, by their documented update rules over ops.assign
+ApplyAdagrad, ApplyAdadelta, ApplyRMSProp, ApplyCenteredRMSProp, Adam, ApplyAdamWithAmsgrad(V2), ApplyFtrl and ApplyAdaMax, by their documented update rules over ops.assign
 (inside a traced construct the update is the trace's; outside, the Parameters' data). Values checked against MindSpore 2.10
 on CPU for this task."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from ._assign import assign
 from ._extra import P
 from .._late import late
 
-__all__ = ["AdamWeightDecay", "ApplyGradientDescent", "ApplyMomentum", "ApplyAdagrad", "ApplyRMSProp", "ApplyCenteredRMSProp", "Adam", "ApplyAdamWithAmsgrad",
+__all__ = ["AdamWeightDecay", "ApplyGradientDescent", "ApplyMomentum", "ApplyAdagrad", "ApplyAdadelta", "ApplyRMSProp", "ApplyCenteredRMSProp", "Adam", "ApplyAdamWithAmsgrad",
            "ApplyAdamWithAmsgradV2", "ApplyFtrl", "ApplyAdagradV2", "ApplyAdaMax"]
 
 
@@ -67,6 +67,22 @@ class ApplyAdagrad(_Primitive):
     def __call__(self, var, accum, lr, grad):
         acc = assign(accum, P.add(accum, P.mul(grad, grad))) if self.update_slots else accum
         return assign(var, P.sub(var, P.div(P.mul(lr, grad), P.sqrt(acc)))), acc
+
+
+class ApplyAdadelta(_Primitive):
+    """(var, accum, accum_update, lr, rho, epsilon, grad) -> (var, accum, accum_update), MindSpore's documented rule:
+    accum = rho accum + (1 - rho) grad^2; update = sqrt(accum_update + epsilon) / sqrt(accum + epsilon) * grad;
+    accum_update = rho accum_update + (1 - rho) update^2; var -= lr update. Scalars may be Python numbers."""
+
+    def __init__(self, use_locking=False):
+        self.use_locking = use_locking
+
+    def __call__(self, var, accum, accum_update, lr, rho, epsilon, grad):
+        lr, rho, epsilon = (_scalar(s, var) for s in (lr, rho, epsilon))
+        acc = assign(accum, P.add(P.mul(accum, rho), P.mul(P.mul(grad, grad), _one_minus(rho))))
+        update = P.mul(P.div(P.sqrt(P.add(accum_update, epsilon)), P.sqrt(P.add(acc, epsilon))), grad)
+        acc_up = assign(accum_update, P.add(P.mul(accum_update, rho), P.mul(P.mul(update, update), _one_minus(rho))))
+        return assign(var, P.sub(var, P.mul(lr, update))), acc, acc_up
 
 
 class ApplyAdagradV2(_Primitive):

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtype as _dt
+from .._calling_errors import primitive_type
 from .._misc import MutableBool
 from ._extra import P
 from ._ms_names import moment_axes, squared_deviation
@@ -162,6 +163,11 @@ def transpose(x, *args):
     """Tensor.transpose(dim0, dim1) (two axes swapped) / transpose(*axes) (a permutation, none: reversed)."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
+    bad = [i for i, a in enumerate(args) if isinstance(a, bool) or not isinstance(a, numbers.Integral)]
+    if bad:  # (a float axis was truncated) MindSpore 2.10's TypeError; its text for the (dim0, dim1) form
+        name = ("dim0", "dim1")[bad[0]] if len(args) == 2 else "axes"
+        raise TypeError(f"transpose(): argument '{name}' (position {bad[0] + 1}) must be int, not "
+                        f"{primitive_type(args[bad[0]], method_form=True)}.")
     if len(args) == 2 and x.ndim != 2:  # on 2-D both forms agree
         perm = list(range(x.ndim))
         a, b = (int(d) % x.ndim for d in args)
