@@ -8,7 +8,7 @@ reads the name here, and the upper module fills it in at import (`gradserve/__in
     from ._late import late
     late.ops.reshape(x, shape)          # filled by gradserve.ops: late.bind(ops=<the ops module>)
 
-Names: ops (gradserve.ops), sparse (ops._sparse_tensor: the sparse tensors' methods), binary / getitem (_trace), decide / explore / refuse_read_in_branch (_branches), loops (_while), CrossEntropyLoss (_training),
+Names: ops (gradserve.ops), sparse (ops._sparse_tensor: the sparse tensors' methods), binary / getitem / graph_semantics (_trace), decide / explore / refuse_read_in_branch (_branches), loops (_while), CrossEntropyLoss (_training),
 initializer (common.initializer), trace_graph (_trace), read_value (_value_reads: a traced Tensor's value in this call),
 apply_along_axis (_numpy_funcs, for _numpy_creation.pad).
 """

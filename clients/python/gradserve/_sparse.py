@@ -22,9 +22,8 @@ from ._tensor import Tensor
 def _refuse_in_graph(who: str, name: str, got: tuple, want: tuple) -> None:
     """A COOTensor's indices narrower than the shape's rank, made in a GRAPH_MODE construct / @jit function: MindSpore
     2.10's TypeError (its graph's check; wider ones, and PyNative's, are ValueErrors)."""
-    from ._trace import graph_semantics
     if who == "COOTensor" and name == "indices" and len(got) == 2 and got[0] == want[0] and got[1] < want[1] \
-            and graph_semantics():
+            and late.graph_semantics():
         raise TypeError(f"For COOTensor, `indices.shape[{list(got)}]` must be equal to the second dimension of "
                         f"`indices`: {want[1]} but got {got[1]}")
 

@@ -2217,4 +2217,4 @@ def trace_graph(fn: Callable, inputs: Sequence) -> dict:
 
 
 # Tensor's operators and indexing, and Client's tracing of a callable, reach this layer through _late
-late.bind(binary=binary, getitem=getitem, trace_graph=trace_graph)
+late.bind(binary=binary, getitem=getitem, trace_graph=trace_graph, graph_semantics=graph_semantics)
