@@ -46,3 +46,20 @@ def test_tensor_max_min_take_a_tuple_of_axes_positionally(mindspore_is_gradserve
                                   [[[0, 0], [1, 0]], [[0, 1], [0, 0]]])
     values, indices = z.max(1, True)  # one axis positionally: still (values, indices) in PyNative
     np.testing.assert_array_equal(indices.asnumpy(), [[[0, 0]], [[0, 1]]])
+
+
+def test_pow_exponent_gradient_at_base_zero_and_negative_exponent_is_minus_inf(mindspore_is_gradserve):
+    """d/dy 0 ** y = log(0) * 0 ** y: 0 for y >= 0 (the limit), and for y < 0 log(0) * inf = -inf. Ours took the
+    limit 0 for every y and multiplied it by 0 ** y = inf: NaN. Expected: MindSpore 2.10.0 CPU, run by hand
+    (ops.pow(0.0, x) at x = [0, 2, -1, -0.5]: [0, 0, -inf, -inf]; torch 2.13 the same); the second derivative at
+    base 0 and y > 0 is 0 (0 ** y is 0 there: closed form; MindSpore gives NaN)."""
+    from mindspore import Tensor, ops
+    x = Tensor(np.array([0.0, 2.0, -1.0, -0.5], np.float32))
+    np.testing.assert_array_equal(ops.grad(lambda t: ops.pow(0.0, t).sum())(x).asnumpy(), [0, 0, -np.inf, -np.inf])
+    base = Tensor(np.array([0.0, 0.0, 3.0], np.float64))
+    y = Tensor(np.array([2.0, 0.5, 1.0], np.float64))
+    second = ops.grad(lambda t: ops.grad(lambda s: ops.pow(base, s).sum())(t).sum())(y).asnumpy()
+    np.testing.assert_allclose(second, [0.0, 0.0, 3.0 * np.log(3.0) ** 2], rtol=1e-12)
+    _, tangent = ops.jvp(lambda t: ops.pow(Tensor(np.array([0.0, 0.0, 3.0], np.float32)), t),
+                         Tensor(np.array([2.0, -1.0, 1.0], np.float32)), Tensor(np.ones(3, np.float32)))
+    np.testing.assert_allclose(tangent.asnumpy(), [0.0, -np.inf, 3 * np.log(3.0)], rtol=1e-6)
