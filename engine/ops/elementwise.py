@@ -228,17 +228,22 @@ def _pow_dx(b, x, y):
     return b.mul(y, b.pow(x, b.sub(y, b.scalar(1.0, y.dtype))))
 
 
-def _pow_dy(b, x, out):
-    # d/dy x**y = log(x) * x**y; defined as 0 where x == 0 (the limit used by JAX and PyTorch).
-    safe = b.where(b.equal(x, b.zeros_like(x)), b.full_like(x, 1.0), x)
-    return b.mul(b.log(safe), out)
+def _pow_dy(b, x, y, out):
+    # d/dy x**y = log(x) * x**y; defined as 0 where x == 0 and y >= 0 (the limit used by JAX and PyTorch). At x == 0,
+    # y < 0 it stays log(0) * inf = -inf, as MindSpore 2.10 and PyTorch give (JAX's 0 * inf there is NaN).
+    zero = b.zeros_like(x)
+    limit = b.equal(x, zero)
+    if not is_complex(y.dtype):
+        limit = b.logical_and(limit, b.greater_equal(y, b.zeros_like(y)))
+    x = b.where(limit, b.full_like(x, 1.0), x)  # log's own gradient stays finite where the limit is taken
+    return b.where(limit, b.zeros_like(out), b.mul(b.log(x), out))
 
 
 _binary("pow", lambda xp, x, y: xp.pow(x, y),
         lambda b, ins, outs, cts: [b.mul(cts[0], conj(b, _pow_dx(b, ins[0], ins[1]))),
-                                   b.mul(cts[0], conj(b, _pow_dy(b, ins[0], outs[0])))],
+                                   b.mul(cts[0], conj(b, _pow_dy(b, ins[0], ins[1], outs[0])))],
         lambda b, ins, outs, ts: [_sum_tangents(b, ts[0] and b.mul(ts[0], _pow_dx(b, ins[0], ins[1])),
-                                                ts[1] and b.mul(ts[1], _pow_dy(b, ins[0], outs[0])))],
+                                                ts[1] and b.mul(ts[1], _pow_dy(b, ins[0], ins[1], outs[0])))],
         float_only=True, np_out=ufunc_out(np.pow))
 
 

@@ -207,10 +207,12 @@ def tensor_extremum(name: str, x, args, kwargs):
     (ties split); dim= / keepdim= -> (values, indices); a NumPy-style keyword (axis, keepdims, initial, where,
     return_indices) -> the values alone (both with return_indices=True), positional arguments then being axis,
     keepdims (the rest keyword-only). Positional arguments alone: (values, indices) in PyNative, the NumPy form's values
-    in a GRAPH_MODE construct or jit function. With an axis the first tied index gets the gradient in every form."""
+    in a GRAPH_MODE construct or jit function, and a tuple / list of axes first the NumPy form's values (amax / amin's)
+    everywhere. With one axis the first tied index gets the gradient in every form."""
     f = max if name == "max" else min
+    several = bool(args) and isinstance(args[0], (tuple, list))  # axes: only the NumPy form takes them (PyNative too)
     if any(k in kwargs for k in _NUMPY_FORM) or (args and "dim" not in kwargs and "keepdim" not in kwargs
-                                                  and graph_syntax()):
+                                                  and (several or graph_syntax())):
         if len(args) > 2:  # (initial, where and return_indices are keyword-only there)
             raise TypeError(f"Tensor.{name}: takes at most 2 positional arguments (axis, keepdims), got {args}")
         for key, value in zip(("axis", "keepdims"), args):
