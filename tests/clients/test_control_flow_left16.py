@@ -342,6 +342,36 @@ def test_lists_changed_in_a_side_of_a_traced_if(fake):
     np.testing.assert_array_equal(_write_on_one_side(Tensor(XN)).asnumpy(), XN * 2)
 
 
+def _noted(log):
+    """A hook-style closure over the caller's list, appending in an `if` on a Python value."""
+    def note(v, tag):
+        if tag != "skip":
+            log.append(tag)
+        return v * 2
+    return note
+
+
+@jit
+def _calls_a_closure_over_its_list(x):
+    log = []
+    note = _noted(log)
+    y = note(note(x, "a"), "skip")
+    return note(y, "b"), len(log)
+
+
+def test_a_def_nested_in_rewritten_code_appends_to_its_outer_list(fake):
+    """The rewrite's copy of a list changed in an `if` side is the function's own list only: `log` is the nested
+    def's free variable (binding it there made it local to the def, unbound when it ran: a stop-46 merge
+    regression that hooks writing to a caller's list met first). Plain Python values: x * 8 and two notes."""
+    seen = []
+    note = _noted(seen)
+    np.testing.assert_array_equal(ops.grad(lambda x: note(x, "g").sum())(Tensor(X)).asnumpy(), [2.0, 2.0])
+    assert seen == ["g"]
+    y, n = _calls_a_closure_over_its_list(Tensor(X))
+    np.testing.assert_array_equal(y.asnumpy(), X * 8)
+    assert n == 2
+
+
 # -- other control flow: break in a nested if, continue (MindSpore's values; gradients closed forms) --------------
 @jit
 def _break_in_nested_if(x):

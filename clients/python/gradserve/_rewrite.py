@@ -573,6 +573,17 @@ class _Functional(ast.NodeTransformer):
         a side) joins no cond: two sides' different Python numbers would otherwise become a traced value."""
         return names if self.read is None else [n for n in names if n in self.read]
 
+    def visit_FunctionDef(self, node: ast.FunctionDef):
+        """A def nested in the function (a hook, a helper) has a scope of its own: a list of the outer function
+        it changes in an `if` is its free variable, never copied there (binding the name would make it local
+        to the def, unbound when the def runs)."""
+        outer, self.local = self.local, _locals_of(node)
+        try:
+            self.generic_visit(node)
+        finally:
+            self.local = outer
+        return node
+
     def visit_If(self, node: ast.If):
         self.generic_visit(node)
         stmts = node.body + node.orelse

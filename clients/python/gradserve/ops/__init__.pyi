@@ -133,7 +133,7 @@ from ._segment_sorted import SegmentMax as SegmentMax, SegmentMean as SegmentMea
 from ._slices_blocks import ExtractVolumePatches as ExtractVolumePatches, fliplr as fliplr, flipud as flipud, select_scatter as select_scatter, slice_scatter as slice_scatter, unfold as unfold
 from ._space_batch import BatchToSpaceND as BatchToSpaceND, SpaceToBatchND as SpaceToBatchND, batch_to_space_nd as batch_to_space_nd, space_to_batch_nd as space_to_batch_nd
 from ._sparse_adam import FusedSparseAdam as FusedSparseAdam, FusedSparseLazyAdam as FusedSparseLazyAdam
-from ._sparse_add import SparseAdd as SparseAdd
+from ._sparse_add import SparseTensorDenseAdd as SparseTensorDenseAdd
 from ._sparse_count import SparseCountSparseOutput as SparseCountSparseOutput
 from ._sparse_dense_cwise import SparseDenseCwiseAdd as SparseDenseCwiseAdd, SparseDenseCwiseMul as SparseDenseCwiseMul
 from ._sparse_segment_sqrt_n import SparseSegmentSqrtN as SparseSegmentSqrtN, SparseSegmentSqrtNWithNumSegments as SparseSegmentSqrtNWithNumSegments
@@ -957,7 +957,7 @@ __all__ = [
     'max_unpool3d',
     'crop_and_resize',
     'CropAndResize',
-    'SparseAdd',
+    'SparseTensorDenseAdd',
     'csr_to_coo',
     'csr_to_dense',
     'coo_add',
