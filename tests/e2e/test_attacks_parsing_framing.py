@@ -279,12 +279,17 @@ def test_a_gzip_bomb_is_a_413_and_a_truncated_stream_a_400(c, route):
 
 # -- numbers, shapes and datatypes --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("where", ["data", "shape", "param"])
-def test_a_number_with_a_million_digits_is_a_400(c, where):
+def test_a_number_with_a_million_digits_reads_as_json_floats_do(c, where):
+    """A number of a million digits costs no int() of it (quadratic) and means what a float of its size means
+    (service/codec.json_int: past int64 / uint64 an integer token is a float, as orjson reads it): in tensor data
+    the infinity 1e400 is (the same answer), in a shape a 400, a float parameter's 1.999... its rounding 2.0."""
     big = "9" * 1_000_000
     body = json.loads(json.dumps({"graph": matmul_net(), "inputs": [json.loads(jt(X)), json.loads(jt(Y))]}))
     text = json.dumps(body)
     if where == "data":
-        text = text.replace('"data": [0.800000011920929', '"data": [%s' % big, 1)
+        y0 = '"data": [%s' % json.dumps(float(Y[0, 0]))  # (y's first value: d/dx's first column is y's first row sum)
+        text, as_inf = (text.replace(y0, '"data": [%s' % v, 1) for v in (big, "1e400"))
+        assert big in text and "1e400" in as_inf
     elif where == "shape":
         text = text.replace('"shape": [2, 3]', '"shape": [%s, 3]' % big, 1)
     else:
@@ -293,6 +298,13 @@ def test_a_number_with_a_million_digits_is_a_400(c, where):
     r = c.post("/v1/grad", content=text.encode(), headers=JSON)
     if where == "param":  # a float of a million digits is a float: 1.999... rounds to 2.0, and runs
         np.testing.assert_allclose(decode(r)["outputs"][0]["array"], 2 * DX, rtol=1e-6)
+    elif where == "data":
+        r_inf = c.post("/v1/grad", content=as_inf.encode(), headers=JSON)
+        assert r.status_code == r_inf.status_code == 200, (r.text[:300], r_inf.text[:300])
+        got = decode(r)["outputs"][0]["array"]
+        np.testing.assert_array_equal(got, decode(r_inf)["outputs"][0]["array"])
+        assert np.isposinf(got[:, 0]).all(), got
+        np.testing.assert_allclose(got[:, 1:], DX[:, 1:], rtol=1e-6)
     else:
         assert r.status_code in (400, 413), r.text[:300]
     canary(c)
