@@ -53,13 +53,11 @@ REFUSED = {("embedding_bag_modes", "dynamo"): r"op Loop \(node .*no trip count M
 # that learns to export them turns the case into a failure to look at.
 _PACKED = ("torch.export: pack_padded_sequence's batch sizes are data (FakeTensor sizes)", TypeError)
 TORCH_EXPORT_CANNOT = {"lstm_packed_padded_sequences": _PACKED, "gru_bidirectional_packed_sequences": _PACKED}
-# round 7's two that torch.export fails on (neither ONNX exporter exports them either: skipped there with torch's
-# reason), refused by name since zoo round 10: aten._ctc_loss's data-dependent output shape, and
-# torch.autograd.grad in forward (torch's "fake tensor among the program's constants")
+# round 7's one that torch.export fails on (neither ONNX exporter exports it either: skipped there with torch's
+# reason), refused by name since zoo round 10: aten._ctc_loss's data-dependent output shape. (Its other,
+# torch.autograd.grad in forward, imports since zoo round 14: checked against torch below.)
 REFUSED.update({("ctc_loss_head", "export"): r"cannot trace .*aten\._ctc_loss\.Tensor has an output shape that "
-                                              r"depends on tensor values.*ops\.ctc_loss",
-                ("hamiltonian_nn_autograd_grad_in_forward", "export"): r"its forward calls torch\.autograd\.grad "
-                                                                        r"\(torch: .*\); import the network"})
+                                              r"depends on tensor values.*ops\.ctc_loss"})
 # Weights whose ONNX gradient differs from torch's by the format: ONNX Gather has no padding_idx, so the
 # padding row of an embedding gets a gradient there (torch.export keeps padding_idx and is checked).
 ONNX_FORMAT_LOSES = {"embedding_positional_encodings": {"tok.weight"},
