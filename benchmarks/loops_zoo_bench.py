@@ -39,12 +39,17 @@ from benchmarks._server import cpu_ns  # noqa: E402
 from benchmarks.loops_bench import Server, med, settle  # noqa: E402
 
 
-def run_loop(name: str, srv: Server, steps: int, small: bool) -> dict:
+def _loop_on(name: str, srv: Server, small: bool):
+    """Loop `name` made against srv in a fresh SDK context of its mode; (the loop, its warm-up steps)."""
     gs.reset_context()
     gs.set_context(server=srv.url, device_target="CPU")
     loop = LZ.LOOPS[name](gs, small=small)
     gs.set_context(mode=gs.GRAPH_MODE if loop.mode == "graph" else gs.PYNATIVE_MODE)
-    warm = LZ.warm_steps(loop)
+    return loop, LZ.warm_steps(loop)
+
+
+def run_loop(name: str, srv: Server, steps: int, small: bool) -> dict:
+    loop, warm = _loop_on(name, srv, small)
     diffs, ts, tj = [], [], []
     rss0 = misses0 = traces0 = None
     for i in range(warm + steps):
@@ -74,11 +79,7 @@ def run_loop(name: str, srv: Server, steps: int, small: bool) -> dict:
 def count_loop(name: str, srv: Server, steps: int, small: bool) -> dict:
     from gradserve import _eager
 
-    gs.reset_context()
-    gs.set_context(server=srv.url, device_target="CPU")
-    loop = LZ.LOOPS[name](gs, small=small)
-    gs.set_context(mode=gs.GRAPH_MODE if loop.mode == "graph" else gs.PYNATIVE_MODE)
-    warm = LZ.warm_steps(loop)
+    loop, warm = _loop_on(name, srv, small)
     for i in range(warm):
         loop.sdk(i), loop.twin(i)
     eager, compute = [0], _eager.compute

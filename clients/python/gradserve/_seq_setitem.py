@@ -18,16 +18,12 @@ from ._misc import MutableInt
 from .ops import _inplace
 
 
-def _mutable_int(i) -> bool:
-    return isinstance(i, MutableInt)
-
-
 def assigned(x, index, value):
     """rewritten code's `x = _gs_.setitem(x, index, value)`."""
     if type(x) in (list, _dl.MutableList) and _dl.in_graph():
-        if _mutable_int(index):
+        if isinstance(index, MutableInt):
             return _item(x, index, value)
-        if isinstance(index, slice) and (any(_mutable_int(b) for b in (index.start, index.stop, index.step)) or
+        if isinstance(index, slice) and (any(isinstance(b, MutableInt) for b in (index.start, index.stop, index.step)) or
                                          isinstance(value, (_dl.DynamicList, _dl.DynamicTuple))):
             return _slice(x, index, value)
     if isinstance(x, _dl.DynamicList) and isinstance(index, slice) and _dl.in_graph():

@@ -235,11 +235,6 @@ def assigned_item(x, index, value):
     return _item_setitem(x, index, value)
 
 
-def assigned_item_op(x, index, op, value):
-    """`x[index] op= value` in rewritten code (op: operator.iadd, ...): x[index] read once, as Python does."""
-    return assigned_item(x, index, op(x[index], value))
-
-
 def _augmented(name: str, binary):
     """`x += y` (and -=, *=, /=, //=, %=): in place inside a GRAPH_MODE trace, on a value of the trace being
     built, as MindSpore 2.10's GRAPH_MODE does (checked: another name for x sees the new value, and an input

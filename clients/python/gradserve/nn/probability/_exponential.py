@@ -53,9 +53,11 @@ class Exponential(Distribution):
             raise TypeError(_NOT_GIVEN)
         return self._rate
 
-    def _below_zero(self, value):
+    def _on_support(self, value, inside_at):
+        """inside_at(x) where x >= 0 (the density's support), 0 below it."""
         x = self._tensor(value)
-        return ops.lt(x, 0.0), x
+        inside = inside_at(x)
+        return ops.select(ops.broadcast_to(ops.lt(x, 0.0), inside.shape), ops.zeros_like(inside), inside)
 
     def log_prob(self, value, rate=None):
         r = self._r(rate)
@@ -68,18 +70,14 @@ class Exponential(Distribution):
 
     def cdf(self, value, rate=None):
         r = self._r(rate)
-        below, x = self._below_zero(value)
-        inside = 1.0 - ops.exp(-r * x)
-        return ops.select(ops.broadcast_to(below, inside.shape), ops.zeros_like(inside), inside)
+        return self._on_support(value, lambda x: 1.0 - ops.exp(-r * x))
 
     def log_cdf(self, value, rate=None):
         return ops.log(self.cdf(value, rate))
 
     def log_survival(self, value, rate=None):
         r = self._r(rate)
-        below, x = self._below_zero(value)
-        inside = -r * x
-        return ops.select(ops.broadcast_to(below, inside.shape), ops.zeros_like(inside), inside)
+        return self._on_support(value, lambda x: -r * x)
 
     def survival_function(self, value, rate=None):
         return ops.exp(self.log_survival(value, rate))
