@@ -59,10 +59,12 @@ class Derived:
         return self._output_sizes()[1]
 
 
-def check_order(total: int, max_order: int) -> None:
+def check_order(order: object, inner_count: int, max_order: int) -> None:
     """LimitExceeded naming max_order when a grad job's derivative order (its order plus its inner specs) is above
-    it. The adapters call it on a request's `inner` list before reading any spec (service.jobs.validate, the gRPC
-    head): 100 000 `{}` specs (400 KB of JSON) were a model and a dict each, and held the event loop 3.8 s."""
+    it. An order that is not a positive int counts as the default 1 here (its own check names it). The adapters call
+    it on a request's `inner` list before reading any spec (service.jobs.validate, the gRPC head): 100 000 `{}` specs
+    (400 KB of JSON) were a model and a dict each, and held the event loop 3.8 s."""
+    total = (order if type(order) is int and order > 0 else 1) + inner_count
     if total > max_order:
         raise LimitExceeded(f"derivative order {total} is above the limit max_order={max_order}",
                             path="$.order", limit="max_order", value=max_order)
@@ -296,8 +298,8 @@ class Deriver:
 
     def _derive_grad(self, g: Graph, spec: dict, labels: list) -> tuple[Graph, list]:
         inner = spec.get("inner") or []
+        check_order(spec.get("order"), len(inner), self.max_order)
         order = spec.get("order") or 1
-        check_order(order + len(inner), self.max_order)
         if order < 1:
             raise InvalidRequest("order must be >= 1", path="$.order")
         op_form = bool(spec.get("get_all") or spec.get("get_by_list"))

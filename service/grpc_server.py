@@ -190,7 +190,7 @@ def _head(kind: str, m, s: Settings) -> tuple[dict, bool]:
         if m.value_and_grad:
             head["value_and_grad"] = True
         if len(m.inner):
-            check_order((m.order if m.HasField("order") and m.order > 0 else 1) + len(m.inner), s.max_order)
+            check_order(m.order if m.HasField("order") else None, len(m.inner), s.max_order)
             inner = []
             for i, s in enumerate(m.inner):
                 d: dict[str, Any] = {}

@@ -123,8 +123,7 @@ def validate(kind: str, head: dict, max_order: int | None = None):
     an `inner` list too long for it is refused before any of its specs is read (derivation.check_order)."""
     inner = head.get("inner") if max_order is not None and NESTED[kind] else None
     if type(inner) is list:
-        order = head.get("order")
-        check_order((order if type(order) is int and order > 0 else 1) + len(inner), max_order)
+        check_order(head.get("order"), len(inner), max_order)
     _fail_fast(head)
     try:
         return models.REQUEST_MODELS[kind].model_validate(head)
