@@ -1,5 +1,5 @@
-"""engine/ops/np_broadcast.py: binary ufuncs split over a short last axis give the unsplit values,
-and the plans use the split exactly where both operands broadcast to a short last axis."""
+"""engine/ops/np_broadcast.py: binary ufuncs called on views with the last two axes swapped give the plain
+call's values, and the plans use the swap exactly where both operands broadcast to a short last axis."""
 import numpy as np
 import pytest
 
@@ -49,6 +49,13 @@ def test_kept_as_numpy_elsewhere(sa, sb):
     assert binary_kernel(np.add, _Eqn(sa, sb, np.broadcast_shapes(sa, sb))) is np.add
 
 
+def test_a_kernel_that_is_no_ufunc_is_kept():
+    """Only a ufunc takes order="C" (its iteration order); a Python kernel is called as it is."""
+    def k_max(x, y, o=None):
+        return np.maximum(x, y, out=o)
+    assert binary_kernel(k_max, _Eqn((32, 1, 3), (1, 32, 3), (32, 32, 3))) is k_max
+
+
 def test_plan_uses_the_split_and_equals_the_generic_loop():
     gb = GraphBuilder("t")
     x = gb.input((48, 3), "float32")
@@ -56,8 +63,8 @@ def test_plan_uses_the_split_and_equals_the_generic_loop():
     g = gb.build(gb.mul(d, d))
     plan = compile_graph(g)
     kernels = {e.op: _out_kernel(e) for e in plan.graph.eqns if e.op in ("sub", "mul")}
-    assert kernels["sub"][0].__name__ == "split" and kernels["mul"][0] is np.multiply  # mul: d has the out shape
+    assert kernels["sub"][0].__name__ == "swapped" and kernels["mul"][0] is np.multiply  # mul: d has the out shape
     X = RNG.standard_normal((48, 3)).astype(np.float32)
     fast = plan.run_host([X])
-    plan.program = None  # the backend-generic step loop: the impl rules, no split
+    plan.program = None  # the backend-generic step loop: the impl rules, no swap
     assert fast.tobytes() == plan.run_host([X]).tobytes()
