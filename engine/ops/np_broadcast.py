@@ -15,13 +15,20 @@ import math
 
 import numpy as np
 
-SPLIT_MAX = 4  # a last axis up to this long is swapped inward
-SPLIT_MIN_ROWS = 1024  # and only with this many elements per index (fewer: NumPy's loop is as fast)
-SPLIT_MIN_RUN = 16  # nor when the loop along the second-to-last axis would itself be short
+SWAP_MAX = 4  # a last axis up to this long is swapped inward
+SWAP_MIN_ROWS = 1024  # and only with this many elements per index (fewer: NumPy's loop is as fast)
+SWAP_MIN_RUN = 16  # nor when the loop along the second-to-last axis would itself be short
 
 # an operand of rank 0, 1, >= 2 seen with the output's last two axes swapped: (expression, view)
 SWAPS = {0: (None, None), 1: ("[:, None]", lambda x: x[:, None]),
          2: (".swapaxes(-1, -2)", lambda x: x.swapaxes(-1, -2))}
+
+
+def _merges(s: tuple, out: tuple) -> bool:
+    """NumPy merges the output's last two axes into one loop for an operand of shape s: it broadcasts along both
+    or has both whole ((1, 40, 2) - (30, 1, 1) is 30 loops of 80: a swap would only make them short)."""
+    s = (1,) * (len(out) - len(s)) + s
+    return s[-2:] == (1, 1) or s[-2:] == out[-2:]
 
 
 def binary_kernel(fn, e):
@@ -30,9 +37,9 @@ def binary_kernel(fn, e):
         return fn
     out = tuple(e.outputs[0].shape)
     shapes = [tuple(x.shape) for x in e.inputs]
-    if len(out) < 2 or not 2 <= out[-1] <= SPLIT_MAX or out[-2] < SPLIT_MIN_RUN or any(s == out for s in shapes):
+    if len(out) < 2 or not 2 <= out[-1] <= SWAP_MAX or out[-2] < SWAP_MIN_RUN or any(s == out for s in shapes):
         return fn
-    if math.prod(out) // out[-1] < SPLIT_MIN_ROWS:
+    if math.prod(out) // out[-1] < SWAP_MIN_ROWS or all(_merges(s, out) for s in shapes):
         return fn
     (ea, va), (eb, vb) = [SWAPS[min(len(s), 2)] for s in shapes]
 
