@@ -187,7 +187,7 @@ def profile(plan, inputs, params, n: int, top: int, cpu: bool = False) -> None:
             body.append("        _T.append(_pc())")
         elif line.startswith("        ") and (" = k" in line or " = _matmul_pair(" in line
                                              or line.startswith("        u")):
-            # (a pair: two products in one split_gemm split; u<k>(...): one call of a split broadcast)
+            # (a pair: two products in one split_gemm split; u<k>(...): a broadcast called on swapped views)
             body.append("        _T.append(_pc())")
             marks.append(line.strip())
     ns = dict(prog.namespace, _T=[], _pc=time.process_time if cpu else time.perf_counter)

@@ -12,7 +12,7 @@ a preallocated buffer (ufuncs, matmul, reductions) do so into an arena of
 buffers assigned at compile time by liveness (a buffer is reused as soon as
 every value that may view it is dead). Each arena (one per concurrent caller)
 binds once what is the same on every run: the folded constants, the views of
-its buffers (reshapes, transposed operands, a split broadcast's slices:
+its buffers (reshapes, transposed operands, a swapped broadcast's views:
 ArenaViews). That removes the per-call allocation and page faults that dominate
 mid-sized graphs, and most of the dispatch overhead that dominates tiny ones.
 Outputs are fresh arrays, or the caller's: an output computed by an out-kernel
@@ -452,32 +452,25 @@ class ArenaViews:
         self.lines: list[str] = []  # __make's lines that bind them
         self.ns: dict[str, Any] = {}  # the shapes and kernels those lines name
         self._named: dict[str, str] = {}  # expression -> name (one view per distinct expression)
-        # step -> (ufunc, its calls) of a split broadcast into an arena buffer (np_broadcast.binary_kernel),
-        # written out in the run: a call is ((operand name or None, index), (the other's), output view's name)
+        # step -> (ufunc, its call) of a swapped broadcast into an arena buffer (np_broadcast.binary_kernel),
+        # written out in the run: ((operand view's name or None, its expression), (the other's), output view's name)
         self.split: dict[int, tuple] = {}
 
     def split_calls(self, k: int, ins: tuple, out: str, parts: tuple, base: dict) -> None:
-        """Step k's split broadcast (parts: np_broadcast's ufunc, picks, output indices) into buffer `out`, its
-        slices of the output and of operands that are arena values (in `base`) made once."""
-        fn, *picks, outs = parts
-        calls = []
-        for q, (pa, pb, po) in enumerate(zip(*picks, outs)):
-            operands = []
-            for i, pick, side in ((ins[0], pa, "a"), (ins[1], pb, "b")):
-                at = None if pick is None else pick[1]  # pick: None (the whole operand) or (Ellipsis, index)
-                whole = base[i][0] if i in base else None
-                operands.append((self.bind(f"x{k}{side}{q}", f"{whole}[..., {at}]") if whole and at is not None
-                                 else whole, at))
-            calls.append((*operands, self.bind(f"x{k}o{q}", f"{out}[..., {po[1]}]")))
-        self.split[k] = (fn, calls)
+        """Step k's swapped broadcast (parts: np_broadcast's ufunc and its operands' view expressions) into
+        buffer `out`, its views of the output and of operands that are arena values (in `base`) made once."""
+        fn, *exprs = parts
+        operands = []
+        for i, expr, side in ((ins[0], exprs[0], "a"), (ins[1], exprs[1], "b")):
+            whole = base[i][0] if i in base else None
+            operands.append((self.bind(f"x{k}{side}", f"{whole}{expr}") if whole and expr else whole, expr))
+        self.split[k] = (fn, (*operands, self.bind(f"x{k}o", f"{out}.swapaxes(-1, -2)")))
 
     def split_lines(self, k: int, operands: list) -> list[str]:
-        """The run's lines of split step k, its operands read under these names where not made once."""
-        lines = []
-        for *picks, o in self.split[k][1]:
-            a, b = [name or (x if at is None else f"{x}[..., {at}]") for x, (name, at) in zip(operands, picks)]
-            lines.append(f"u{k}({a}, {b}, {o})")
-        return lines
+        """The run's line of swapped step k, its operands read under these names where not made once."""
+        *picks, o = self.split[k][1]
+        a, b = [name or f"{x}{expr or ''}" for x, (name, expr) in zip(operands, picks)]
+        return [f"u{k}({a}, {b}, {o}, order='C')"]
 
     def bind(self, name: str, expr: str) -> str:
         if expr not in self._named:
@@ -680,7 +673,7 @@ class NumpyProgram:
                 pass  # computed with the step before
             elif out in views.name:
                 pass  # a view made once per arena (ArenaViews)
-            elif k in views.split:  # a split broadcast: its calls written out, on views made once per arena
+            elif k in views.split:  # a swapped broadcast: its call written out, on views made once per arena
                 ns[f"u{k}"] = views.split[k][0]
                 body += views.split_lines(k, [r(i) for i in ins]) + [f"{v(out)} = b{buf_of[out]}"]
             elif kind[0] == "out":

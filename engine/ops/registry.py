@@ -151,11 +151,11 @@ def flagged(flag: str) -> frozenset[str]:
 
 def ufunc_out(fn: Callable) -> Callable:
     """np_out of an elementwise op whose NumPy kernel is `fn(*ins, out)` (a ufunc or alike); a binary
-    one split over a short last axis where broadcasting would make NumPy's loops short (np_broadcast)."""
+    one called on swapped views where broadcasting would make NumPy's loops short (np_broadcast)."""
     def make(e):
         k = binary_kernel(fn, e)
-        # a split is several calls, each reading its part of the operands: never written over an operand's
-        # buffer (an operand that views it would be read after the write); one ufunc call handles overlap
+        # a swapped call gets a buffer of its own: its output view overlaps an operand's buffer only
+        # through a NumPy copy of that operand (one ufunc call handles overlap, at that cost)
         return k, ("ew" if k is fn else "own"), None
     return make
 

@@ -1,5 +1,5 @@
-"""engine/ops/np_broadcast.py: binary ufuncs split over a short last axis give the unsplit values,
-and the plans use the split exactly where both operands broadcast to a short last axis."""
+"""engine/ops/np_broadcast.py: binary ufuncs called on views with the last two axes swapped give the plain
+call's values, and the plans use the swap exactly where both operands broadcast to a short last axis."""
 import numpy as np
 import pytest
 
@@ -17,7 +17,7 @@ class _Eqn:  # the parts of an equation binary_kernel reads
 
 
 SPLIT = [((32, 1, 3), (1, 32, 3)), ((64, 1, 2), (1, 64, 2)), ((100, 1, 4), (1, 100, 1)), ((32, 32, 1), (3,)),
-         ((1, 40, 2), (30, 1, 1))]
+         ((1, 40, 1), (30, 1, 2))]
 
 
 @pytest.mark.parametrize("sa,sb", SPLIT)
@@ -44,9 +44,34 @@ def test_split_equals_the_ufunc(sa, sb, fn, dtype):
                                    ((16, 1, 3), (1, 16, 3)),  # too few elements per index
                                    ((8, 8, 1, 3), (1, 1, 8, 3)),  # each split call would loop over 8
                                    ((32, 1, 8), (1, 32, 8)),  # last axis not short
-                                   ((4096,), (1,))])
+                                   ((4096,), (1,)),
+                                   ((1, 40, 2), (30, 1, 1))])  # NumPy merges the last two axes: 30 loops of 80
 def test_kept_as_numpy_elsewhere(sa, sb):
     assert binary_kernel(np.add, _Eqn(sa, sb, np.broadcast_shapes(sa, sb))) is np.add
+
+
+def test_a_kernel_that_is_no_ufunc_is_kept():
+    """Only a ufunc takes order="C" (its iteration order); a Python kernel is called as it is."""
+    def k_max(x, y, o=None):
+        return np.maximum(x, y, out=o)
+    assert binary_kernel(k_max, _Eqn((32, 1, 3), (1, 32, 3), (32, 32, 3))) is k_max
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+def test_maximum_and_minimum_swap_as_the_arithmetic_does(op):
+    """Their out-kernels are the ufuncs (since stop 47; a Python wrapper before, which the swap leaves as it is):
+    the same swapped call, the step loop's values, NaN included."""
+    gb = GraphBuilder("m")
+    x = gb.input((48, 3), "float32")
+    g = gb.build(getattr(gb, op)(gb.expand_dims(x, axis=1), gb.expand_dims(gb.tanh(x), axis=0)))
+    plan = compile_graph(g)
+    (e,) = [e for e in plan.graph.eqns if e.op == op]
+    assert _out_kernel(e)[0].__name__ == "swapped"
+    X = RNG.standard_normal((48, 3)).astype(np.float32)
+    X[5, 1] = np.nan
+    fast = plan.run_host([X])
+    plan.program = None
+    assert fast.tobytes() == plan.run_host([X]).tobytes()
 
 
 def test_plan_uses_the_split_and_equals_the_generic_loop():
@@ -56,8 +81,8 @@ def test_plan_uses_the_split_and_equals_the_generic_loop():
     g = gb.build(gb.mul(d, d))
     plan = compile_graph(g)
     kernels = {e.op: _out_kernel(e) for e in plan.graph.eqns if e.op in ("sub", "mul")}
-    assert kernels["sub"][0].__name__ == "split" and kernels["mul"][0] is np.multiply  # mul: d has the out shape
+    assert kernels["sub"][0].__name__ == "swapped" and kernels["mul"][0] is np.multiply  # mul: d has the out shape
     X = RNG.standard_normal((48, 3)).astype(np.float32)
     fast = plan.run_host([X])
-    plan.program = None  # the backend-generic step loop: the impl rules, no split
+    plan.program = None  # the backend-generic step loop: the impl rules, no swap
     assert fast.tobytes() == plan.run_host([X]).tobytes()

@@ -210,3 +210,17 @@ def test_deep_potential_step_at_l1_sizes_takes_six_kernel_steps_less():
     for a, b in zip(got, ref):
         assert a.shape == b.shape and a.dtype == b.dtype == np.float32
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6 * float(np.max(np.abs(b))))
+
+
+def test_deep_potential_step_at_l1_sizes_runs_one_numpy_call_a_kernel_step():
+    """The NumPy program of L1's plan calls a kernel once per kernel step: its two pair differences
+    ((32, 1, 3) - (1, 32, 3), np_broadcast's swapped views) one ufunc call each. Base47: 59 calls a run,
+    each pair difference three (one per coordinate). Values against the unoptimised plan above."""
+    import re
+
+    g, _, _ = deep_potential_step("float32", 32, 16, 32)
+    plan = compile_graph(lower(g))
+    run = plan.program.source.split("    def run(")[1]
+    calls = [ln.strip() for ln in run.splitlines() if re.search(r"= k\d+\(|^\s*u\d+\(|_matmul_pair\(", ln)]
+    assert len(calls) == len(kernels(plan)), calls
+    assert sum(c.startswith("u") for c in calls) == 2, calls
