@@ -89,7 +89,8 @@ def setup_worker() -> None:
 
 class AccessLog:
     """ASGI middleware: one line per HTTP request, whatever its outcome (200, 429, 504, 499 when the
-    client went away first), with the request id the client sent (X-Request-ID) when there is one."""
+    client went away first), with the request id the client sent (X-Request-ID) when there is one (it and the
+    path clipped to MESSAGE_CHARS)."""
 
     def __init__(self, app, logger: str = "gradserve.access"):
         self.app = app
@@ -112,10 +113,10 @@ class AccessLog:
             raise
         finally:
             headers = dict(scope.get("headers") or ())
-            rid = headers.get(b"x-request-id", b"").decode("latin-1") or None
+            rid = clip(headers.get(b"x-request-id", b"").decode("latin-1"), MESSAGE_CHARS) or None
             client = scope.get("client")
             ms = ms3((time.perf_counter() - t0) * 1e3)
-            path = clip(scope["path"], MESSAGE_CHARS)  # (a request line may be max_header_bytes long)
+            path = clip(scope["path"], MESSAGE_CHARS)  # (clipped, as rid: a request head may be max_header_bytes)
             self.log.info("%s %s %s %.1fms", scope["method"], path, status[0], ms,
                           extra={"method": scope["method"], "path": path, "status": status[0], "ms": ms,
                                  "request_id": rid, "client": f"{client[0]}:{client[1]}" if client else None})

@@ -126,3 +126,33 @@ def test_a_traceback_never_reads_as_a_record_of_its_own():
     assert RECORD.match(out[0]) and out[0].endswith("job 7\\r\\x1b[2J failed"), out
     assert len(out) > 2 and all(line.startswith("  ") for line in out[1:]), out
     assert "  2026-12-06 06:00:00,000 INFO gradserve.http: FORGED'" in out, out
+
+
+def test_a_long_request_id_is_clipped_in_the_access_record():
+    """JSON lines carry the X-Request-ID the client sent: before, all of it (a 50 000-character header made a
+    50 KB line a request); now clipped as the path is. The access log's middleware, in process."""
+    import asyncio
+
+    records: list = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def send(message):
+        pass
+
+    access = logs.AccessLog(app, logger="gradserve.access.round17")
+    access.log.addHandler(Keep())
+    access.log.setLevel(logging.INFO)  # (its own logger: the test process's root level is not under test)
+    access.log.propagate = False
+    scope = {"type": "http", "method": "GET", "path": "/v1/x", "client": ("127.0.0.1", 1),
+             "headers": [(b"x-request-id", b"R" * 50_000)]}
+    asyncio.run(access(scope, None, send))
+    line = logs.JsonFormatter().format(records[0])
+    assert records[0].status == 204 and len(records[0].request_id) < 1100, len(records[0].request_id)
+    assert len(line) < 1500 and "more characters" in line, len(line)
