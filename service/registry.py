@@ -234,10 +234,11 @@ class Registry:
         large for the cache to keep, rather than a 201 whose graph_id is at once unknown (404)."""
         hit = self.graphs.get(gid)
         if hit is not None:
-            return hit[1]
+            return self._held(hit[1], client)
         n = self.count_nodes(d)
         # (values named by hash: their bytes, within what the cache keeps for one client)
-        full = d if self.values is None else self.values.resolved(d, int(self.graphs.cap_bytes * CLIENT_SHARE))
+        share = int(self.graphs.cap_bytes * CLIENT_SHARE)
+        full = d if self.values is None else self.values.resolved(d, share, client=client)
         try:
             with gc_pause.paused_if(n >= gc_pause.NODES):
                 g = graph_from_json(full, self.limits)
@@ -275,7 +276,14 @@ class Registry:
         if hit is None:
             raise NotFound(f"graph {graph_id} is not registered on this server; send it inline or POST /v1/graphs",
                            graph_id=graph_id)
-        return graph_id, hit[1]
+        return graph_id, self._held(hit[1], client)
+
+    def _held(self, g: Graph, client: str | None) -> Graph:
+        """A cached graph, for a client that holds the values it names by hash (else TensorNotFound)."""
+        pieces = vars(g).get(weight_refs.PIECES)
+        if pieces and self.values is not None:
+            self.values.check_held(pieces, client)
+        return g
 
     def json_of(self, graph_id: str) -> tuple[bytes, Graph]:
         """A registered graph's JSON text and its loaded form."""

@@ -24,6 +24,7 @@ import numpy as np
 from . import weight_shm
 
 MARK = "_weight_keys"  # on a registered engine Graph: {param name: key} of its values named by hash
+PIECES = "_value_pieces"  # and [(param index, its pieces' hashes)]: what a client must hold to use the graph
 MIN_BYTES = 1 << 16  # a smaller value stays base64 in the text (one message; a frame costs more than its bytes)
 
 
@@ -36,11 +37,13 @@ def key_of_pieces(keys: list) -> str:
 
 
 def mark(g: Any, doc: dict) -> None:
-    """Record on the registry's loaded graph which of its values the request named by hash."""
-    keys = {p["name"]: key_of_pieces(p["value"]["sha256"]) for p in doc.get("params") or []
-            if isinstance(p, dict) and isinstance(p.get("value"), dict) and isinstance(p["value"].get("sha256"), list)}
-    if keys:
-        vars(g)[MARK] = keys
+    """Record on the registry's loaded graph which of its values the request named by hash (and their pieces:
+    service.tensor_store.TensorStore.check_held)."""
+    named = [(i, p) for i, p in enumerate(doc.get("params") or [])
+             if isinstance(p, dict) and isinstance(p.get("value"), dict) and isinstance(p["value"].get("sha256"), list)]
+    if named:
+        vars(g)[MARK] = {p["name"]: key_of_pieces(p["value"]["sha256"]) for _, p in named}
+        vars(g)[PIECES] = [(i, p["value"]["sha256"]) for i, p in named]
 
 
 def by_identity(g: Any) -> dict:
