@@ -244,6 +244,7 @@ class Registry:
                 g = graph_from_json(full, self.limits)
             if full is not d:
                 weight_refs.mark(g, d)  # (derivation keeps them as references: service.weight_refs)
+                weight_refs.allow(g, client)  # (resolved: the client held every piece)
         except EngineError as e:
             raise engine_error(e, self.limits.max_elements) from None
         except RecursionError:
@@ -279,10 +280,13 @@ class Registry:
         return graph_id, self._held(hit[1], client)
 
     def _held(self, g: Graph, client: str | None) -> Graph:
-        """A cached graph, for a client that holds the values it names by hash (else TensorNotFound)."""
+        """A cached graph, for a client that held the values it names by hash (service.tensor_store): when it
+        registered or first used the graph, or now (else TensorNotFound); the store evicting them later changes
+        nothing (the graph keeps its values)."""
         pieces = vars(g).get(weight_refs.PIECES)
-        if pieces and self.values is not None:
+        if pieces and self.values is not None and client not in vars(g).get(weight_refs.USERS, ()):
             self.values.check_held(pieces, client)
+            weight_refs.allow(g, client)
         return g
 
     def json_of(self, graph_id: str) -> tuple[bytes, Graph]:

@@ -21,7 +21,8 @@ bytes alive by reference (counted in the graph cache's bytes while it is registe
 
 A hash is not a key to the bytes: a kept piece is a client's (jobs.client_of: its API key, else its host) once that
 client has uploaded its bytes (`hold`). For any other, `missing` lists it and a graph naming it is a 404
-tensor_not_found, as if it were not kept (registering, or a job by graph_id whose graph names it): a client that
+tensor_not_found, as if it were not kept (registering, or a job by graph_id whose graph names it; a client that
+held them when it registered or used the graph keeps it after an eviction: Registry._held): a client that
 learnt another's hashes (a graph's JSON shared without its weights) could else run that client's weights (and
 read them back as derivatives), and `missing` told it which bytes another client had uploaded. Bytes uploaded
 by two clients are kept once.

@@ -25,6 +25,8 @@ from . import weight_shm
 
 MARK = "_weight_keys"  # on a registered engine Graph: {param name: key} of its values named by hash
 PIECES = "_value_pieces"  # and [(param index, its pieces' hashes)]: what a client must hold to use the graph
+USERS = "_value_users"  # and the clients that held them (an ordered set): the store's eviction then changes nothing
+MAX_USERS = 64  # (past it the longest-known client shows its pieces again)
 MIN_BYTES = 1 << 16  # a smaller value stays base64 in the text (one message; a frame costs more than its bytes)
 
 
@@ -44,6 +46,16 @@ def mark(g: Any, doc: dict) -> None:
     if named:
         vars(g)[MARK] = {p["name"]: key_of_pieces(p["value"]["sha256"]) for _, p in named}
         vars(g)[PIECES] = [(i, p["value"]["sha256"]) for i, p in named]
+        vars(g)[USERS] = {}
+
+
+def allow(g: Any, client: Any) -> None:
+    """`client` held the values the graph names (service.tensor_store): it may use the graph from now on."""
+    users = vars(g).get(USERS)
+    if users is not None and client not in users:
+        users[client] = None
+        if len(users) > MAX_USERS:
+            users.pop(next(iter(users)), None)
 
 
 def by_identity(g: Any) -> dict:
