@@ -16,6 +16,7 @@ server process (the inline lane) (text, source map, {key: array}).
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from typing import Any, Callable
 
@@ -27,6 +28,7 @@ MARK = "_weight_keys"  # on a registered engine Graph: {param name: key} of its 
 PIECES = "_value_pieces"  # and [(param index, its pieces' hashes)]: what a client must hold to use the graph
 USERS = "_value_users"  # and the clients that held them (an ordered set): the store's eviction then changes nothing
 MAX_USERS = 64  # (past it the longest-known client shows its pieces again)
+_USERS_LOCK = threading.Lock()
 MIN_BYTES = 1 << 16  # a smaller value stays base64 in the text (one message; a frame costs more than its bytes)
 
 
@@ -53,9 +55,10 @@ def allow(g: Any, client: Any) -> None:
     """`client` held the values the graph names (service.tensor_store): it may use the graph from now on."""
     users = vars(g).get(USERS)
     if users is not None and client not in users:
-        users[client] = None
-        if len(users) > MAX_USERS:
-            users.pop(next(iter(users)), None)
+        with _USERS_LOCK:  # (registry loads run in threads too)
+            users[client] = None
+            if len(users) > MAX_USERS:
+                users.pop(next(iter(users)), None)
 
 
 def by_identity(g: Any) -> dict:
