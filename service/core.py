@@ -407,7 +407,7 @@ class Core:
         if hit is None or req.graph is not None or req.kind not in KINDS:
             return None
         g, dkey, d = hit
-        gid, g_now = self.registry.load(None, req.graph_id)  # (NotFound as always when it is gone)
+        gid, g_now = self.registry.load(None, req.graph_id, client=req.client)  # (NotFound when it is gone)
         if g_now is not g or self.deriver.cache.get(dkey) is not d:
             return None
         return gid, d, list(req.inputs) + _extra(req), dict(req.params or {})

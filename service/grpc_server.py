@@ -434,7 +434,8 @@ class Servicer(pb_grpc.GradserveServicer):
             keys = request.sha256  # (counted before it is copied, then checked off the loop: 2^18 held it ~0.7 s)
             if len(keys) > MAX_ENTRIES:
                 raise InvalidRequest(f"expected a list of at most {MAX_ENTRIES} sha256 hex digests", path="$.sha256")
-            missing = await asyncio.to_thread(lambda: self.core.tensors.missing(list(keys)))
+            client = self._client(context)
+            missing = await asyncio.to_thread(lambda: self.core.tensors.missing(list(keys), client))
             return pb.MissingTensorsResponse(missing=missing, **self.core.tensors.limits())
 
         return await self._guard(context, fn)

@@ -1,6 +1,10 @@
 """Logging: text or JSON lines (--log-format), the optional access log (--access-log), and the same
 setup in worker processes (they inherit GRADSERVE_LOG_FORMAT / GRADSERVE_LOG_LEVEL from the server).
 
+A text line is one record: what a client named (a path, a model or node name) may hold newlines or terminal
+escapes, which are written as escapes (`one_line`), and a traceback's lines are indented, so a request cannot
+forge a line of its own or recolour a terminal (JSON lines escape them by JSON's rules).
+
 A JSON line is one object: ts (ISO 8601, UTC), level, logger, message, the fields passed as
 `extra=` (e.g. the access log's method, path, status, ms, request_id), and exc (the traceback).
 """
@@ -13,11 +17,36 @@ import sys
 import time
 from datetime import datetime, timezone
 
+from .errors import MESSAGE_CHARS, clip
 from .millis import ms3
 
 # attributes every LogRecord has: anything else on a record came in through `extra=`
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# C0 controls but tab, DEL, C1 controls and Unicode's line / paragraph separators: as Python escapes them
+_ESCAPES = {c: ascii(chr(c))[1:-1] for c in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029] if c != 0x09}
+
+
+def one_line(text: str) -> str:
+    """text with no line break or terminal control left in it (each written as its escape, e.g. \\n, \\x1b)."""
+    return text.translate(_ESCAPES)
+
+
+class TextFormatter(logging.Formatter):
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return one_line(super().formatMessage(record))
+
+    def formatException(self, ei) -> str:
+        return _indented(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return _indented(super().formatStack(stack_info))
+
+
+def _indented(text: str) -> str:
+    """A traceback's lines, each indented: no line of it reads as a record of its own (its last line holds the
+    exception's message, which may hold what a client sent)."""
+    return "\n".join("  " + one_line(line) for line in text.splitlines())
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,7 +66,7 @@ class JsonFormatter(logging.Formatter):
 def configure(fmt: str = "text", level: str = "info") -> None:
     """The root handler (stderr) in the chosen format; uvicorn's loggers go through it too."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter(TEXT_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -60,7 +89,8 @@ def setup_worker() -> None:
 
 class AccessLog:
     """ASGI middleware: one line per HTTP request, whatever its outcome (200, 429, 504, 499 when the
-    client went away first), with the request id the client sent (X-Request-ID) when there is one."""
+    client went away first), with the request id the client sent (X-Request-ID) when there is one (it and the
+    path clipped to MESSAGE_CHARS)."""
 
     def __init__(self, app, logger: str = "gradserve.access"):
         self.app = app
@@ -83,9 +113,10 @@ class AccessLog:
             raise
         finally:
             headers = dict(scope.get("headers") or ())
-            rid = headers.get(b"x-request-id", b"").decode("latin-1") or None
+            rid = clip(headers.get(b"x-request-id", b"").decode("latin-1"), MESSAGE_CHARS) or None
             client = scope.get("client")
             ms = ms3((time.perf_counter() - t0) * 1e3)
-            self.log.info("%s %s %s %.1fms", scope["method"], scope["path"], status[0], ms,
-                          extra={"method": scope["method"], "path": scope["path"], "status": status[0], "ms": ms,
+            path = clip(scope["path"], MESSAGE_CHARS)  # (clipped, as rid: a request head may be max_header_bytes)
+            self.log.info("%s %s %s %.1fms", scope["method"], path, status[0], ms,
+                          extra={"method": scope["method"], "path": path, "status": status[0], "ms": ms,
                                  "request_id": rid, "client": f"{client[0]}:{client[1]}" if client else None})

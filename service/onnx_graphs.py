@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match
 
 from .body_budget import Charge
-from .errors import InvalidRequest, LimitExceeded, UnsupportedMediaType
+from .errors import MESSAGE_CHARS, InvalidRequest, LimitExceeded, UnsupportedMediaType, clip
 
 ONNX_TYPE = "application/onnx"
 log = logging.getLogger("gradserve.onnx")
@@ -93,7 +93,8 @@ def convert(body: bytes, settings, opts: dict | None = None, warnings: list | No
     except RecursionError:
         raise InvalidRequest("the ONNX model is nested too deeply", code="invalid_graph") from None
     except Exception as e:  # noqa: BLE001 - a converter bug on odd input: still the client's 400, and logged
-        log.warning("ONNX conversion raised %s: %s", type(e).__name__, e)
+        # (clipped as registry's graph_from_json warning: the text may echo a 1 MB name into the log)
+        log.warning("ONNX conversion raised %s: %s", type(e).__name__, clip(str(e), MESSAGE_CHARS))
         raise InvalidRequest(f"the ONNX model could not be converted: {type(e).__name__}: {e}",
                              code="invalid_graph") from None
 

@@ -234,15 +234,17 @@ class Registry:
         large for the cache to keep, rather than a 201 whose graph_id is at once unknown (404)."""
         hit = self.graphs.get(gid)
         if hit is not None:
-            return hit[1]
+            return self._held(hit[1], client)
         n = self.count_nodes(d)
         # (values named by hash: their bytes, within what the cache keeps for one client)
-        full = d if self.values is None else self.values.resolved(d, int(self.graphs.cap_bytes * CLIENT_SHARE))
+        share = int(self.graphs.cap_bytes * CLIENT_SHARE)
+        full = d if self.values is None else self.values.resolved(d, share, client=client)
         try:
             with gc_pause.paused_if(n >= gc_pause.NODES):
                 g = graph_from_json(full, self.limits)
             if full is not d:
                 weight_refs.mark(g, d)  # (derivation keeps them as references: service.weight_refs)
+                weight_refs.allow(g, client)  # (resolved: the client held every piece)
         except EngineError as e:
             raise engine_error(e, self.limits.max_elements) from None
         except RecursionError:
@@ -275,7 +277,17 @@ class Registry:
         if hit is None:
             raise NotFound(f"graph {graph_id} is not registered on this server; send it inline or POST /v1/graphs",
                            graph_id=graph_id)
-        return graph_id, hit[1]
+        return graph_id, self._held(hit[1], client)
+
+    def _held(self, g: Graph, client: str | None) -> Graph:
+        """A cached graph, for a client that held the values it names by hash (service.tensor_store): when it
+        registered or first used the graph, or now (else TensorNotFound); the store evicting them later changes
+        nothing (the graph keeps its values)."""
+        pieces = vars(g).get(weight_refs.PIECES)
+        if pieces and self.values is not None and client not in vars(g).get(weight_refs.USERS, ()):
+            self.values.check_held(pieces, client)
+            weight_refs.allow(g, client)
+        return g
 
     def json_of(self, graph_id: str) -> tuple[bytes, Graph]:
         """A registered graph's JSON text and its loaded form."""

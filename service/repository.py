@@ -35,7 +35,7 @@ from .errors import InvalidRequest, NotFound, ServiceError
 from .model_stats import ModelStats
 
 log = logging.getLogger("gradserve.repository")
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")  # (fullmatch: "$" let a trailing newline pass)
 # request-body keys that a config cannot set: the graph is graph.json, tensors are model inputs
 NOT_IN_CONFIG = {"graph": "the graph is graph.json", "graph_id": "the graph is graph.json",
                  "inputs": "inputs are the graph's", "params": "parameter values are the graph's",
@@ -245,7 +245,7 @@ class ModelRepository:
     def _folder(self, name: str) -> Path:
         if self.root is None:
             raise NotFound("this server has no model repository (--model-repository)", code="model_not_found")
-        if not NAME.match(name):
+        if not NAME.fullmatch(name):
             raise InvalidRequest(f"{name!r} is not a model name (letters, digits, _ . -)")
         folder = self.root / name
         if not folder.is_dir():

@@ -347,7 +347,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", description="Log lines as text or as one JSON object "
                                                 "per line (timestamp, level, logger, message, extra fields).")
     access_log: bool = Field(False, description="Log one line per HTTP request (method, path, status, ms, "
-                             "request id).")
+                             "request id; the path and request id clipped to 1,024 characters).")
     otel: bool = Field(False, description="OpenTelemetry tracing: a span per HTTP request (needs the "
                        "opentelemetry-sdk package; exporter from the standard OTEL_* variables).")
     lean_http: bool = Field(True, description="Small plain POST /v1/<job> requests go from the HTTP parser "

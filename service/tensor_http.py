@@ -55,7 +55,9 @@ def router(core, settings, dependencies) -> APIRouter:
         with Charge(core.body_budget) as held:
             body = await _missing_body(request, settings, core.body_budget, held)
             # (off the loop, the answer's JSON too: 2^18 hashes' parse, checks and answer held others' probes ~2 s)
-            return Response(await asyncio.to_thread(_missing, core.tensors, body), media_type="application/json")
+            client = request_client(core, request)
+            return Response(await asyncio.to_thread(_missing, core.tensors, body, client),
+                            media_type="application/json")
 
     return r
 
@@ -67,10 +69,10 @@ async def _missing_body(request: Request, settings, budget, held) -> bytes:
     return await read_body(request, limit, settings.body_timeout_s, budget, held, setting=setting)
 
 
-def _missing(store, body: bytes) -> bytes:
-    """The answer's JSON: {"missing": [the hashes the body names that `store` does not keep], and what the store
-    keeps: "store_bytes" in all, "client_bytes" for one client}."""
+def _missing(store, body: bytes, client: str | None) -> bytes:
+    """The answer's JSON: {"missing": [the hashes the body names that `store` does not keep for `client`], and what
+    the store keeps: "store_bytes" in all, "client_bytes" for one client}."""
     head = codec.loads(body)[0]
     if not isinstance(head, dict):
         raise InvalidRequest('expected {"sha256": [hex digest, ...]}', path="$")
-    return orjson.dumps({"missing": store.missing(head.get("sha256")), **store.limits()})
+    return orjson.dumps({"missing": store.missing(head.get("sha256"), client), **store.limits()})

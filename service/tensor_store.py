@@ -18,6 +18,14 @@ value is the kept piece itself (a copy where that piece is a view of a joined va
 buffer alive); more pieces are joined once and kept from then on as views of that buffer, which a graph naming the
 same pieces shares (_Pieces). Eviction never breaks a graph already registered: it keeps its
 bytes alive by reference (counted in the graph cache's bytes while it is registered).
+
+A hash is not a key to the bytes: a kept piece is a client's (jobs.client_of: its API key, else its host) once that
+client has uploaded its bytes (`hold`). For any other, `missing` lists it and a graph naming it is a 404
+tensor_not_found, as if it were not kept (registering, or a job by graph_id whose graph names it; a client that
+held them when it registered or used the graph keeps it after an eviction: Registry._held): a client that
+learnt another's hashes (a graph's JSON shared without its weights) could else run that client's weights (and
+read them back as derivatives), and `missing` told it which bytes another client had uploaded. Bytes uploaded
+by two clients are kept once.
 """
 from __future__ import annotations
 
@@ -37,6 +45,7 @@ from .registry import CLIENT_SHARE, LRU
 log = logging.getLogger("gradserve.tensors")
 HEX = re.compile(r"[0-9a-f]{64}")
 MAX_ENTRIES = 1 << 18
+MAX_HOLDERS = 64  # clients a kept piece remembers as its uploaders (past it the longest-known one uploads again)
 
 
 class TensorNotFound(NotFound):
@@ -56,6 +65,23 @@ class _Pieces(LRU):
     def __init__(self, cap_bytes: int):
         super().__init__(cap_bytes, MAX_ENTRIES, share=CLIENT_SHARE, idle_owner_first=True)
         self.groups: dict[str, tuple] = {}  # a piece's key -> the keys of the value it is a view of, in order
+        self.holders: dict[str, dict] = {}  # a kept piece's key -> the clients that uploaded it (an ordered set)
+
+    def hold(self, k, client) -> bool:
+        """Whether `k` is kept; if so, `client` uploaded its bytes: the piece is that client's to name too."""
+        with self.lock:
+            if k not in self.d:
+                return False
+            held = self.holders.setdefault(k, {})
+            held[client] = None
+            if len(held) > MAX_HOLDERS:
+                del held[next(iter(held))]
+            return True
+
+    def held(self, k, client) -> Any:
+        """The piece's bytes when it is kept and `client` uploaded them; else None."""
+        raw = self.get(k)
+        return raw if raw is not None and client in self.holders.get(k, ()) else None
 
     def joined(self, keys: list, pieces: tuple) -> Any:
         """The value's bytes, `pieces` (kept under `keys`) in order: a value already joined gives its buffer; else
@@ -78,9 +104,11 @@ class _Pieces(LRU):
 
     def _drop(self, k) -> None:
         super()._drop(k)
+        self.holders.pop(k, None)
         for sibling in self.groups.pop(k, ()):
             if self.groups.pop(sibling, None) is not None and sibling in self.d:
                 super()._drop(sibling)
+                self.holders.pop(sibling, None)
 
 
 class TensorStore:
@@ -107,9 +135,9 @@ class TensorStore:
         """(its hash, whether it was new) of one tensor's bytes, kept within the budget."""
         self.check_on()
         key = content_hash(raw)
-        if self.kept.get(key) is not None:
+        if self.kept.hold(key, client):
             return key, False
-        if not self.kept.put(key, bytes(raw), len(raw), owner=client):
+        if not self.kept.put(key, bytes(raw), len(raw), owner=client) or not self.kept.hold(key, client):
             cap = self.kept.cap_bytes
             raise LimitExceeded(f"a tensor of {len(raw)} bytes is more than the tensor store keeps for one client "
                                 f"(tensor_store_bytes={cap}, {self.limits()['client_bytes']} per client)",
@@ -119,20 +147,26 @@ class TensorStore:
             self.metrics.tensors_stored.labels("bytes").inc(len(raw))
         return key, True
 
-    def missing(self, keys: Any, path: str = "$.sha256") -> list[str]:
-        """The hashes among `keys` this store does not keep (a client sends those)."""
+    def missing(self, keys: Any, client: str | None, path: str = "$.sha256") -> list[str]:
+        """The hashes among `keys` this store does not keep for `client` (it sends those)."""
         self.check_on()
         if not isinstance(keys, list) or len(keys) > MAX_ENTRIES:
             raise InvalidRequest(f"expected a list of at most {MAX_ENTRIES} sha256 hex digests", path=path)
         _check_digests(keys, path)
-        return [k for k in keys if self.kept.get(k) is None]
+        return [k for k in keys if self.kept.held(k, client) is None]
 
-    def resolved(self, doc: dict, max_bytes: int | None = None) -> dict:
+    def check_held(self, pieces: list, client: str | None) -> None:
+        """TensorNotFound (as `resolved` would) unless every value piece a registered graph names (weight_refs'
+        PIECES: [(param index, hashes)]) is `client`'s: its cached graph serves a client that uploaded them."""
+        for i, keys in pieces:
+            self._pieces(keys, f"$.graph.params[{i}].value", client)
+
+    def resolved(self, doc: dict, max_bytes: int | None = None, *, client: str | None) -> dict:
         """`doc` with each parameter value named by hash given its pieces' bytes ({"raw": (bytes, ...)}, which only
         this process can write: JSON has no bytes nor tuples); `doc` itself when it names none. Their bytes in all
         are refused past `max_bytes` (the registry's graph_cache_bytes share) before any piece is joined: a graph
         may name one kept piece many times (~70 bytes of JSON each)."""
-        out = _with_values(doc, "$.graph", self._pieces)  # (values belong to the top graph only)
+        out = _with_values(doc, "$.graph", lambda keys, path: self._pieces(keys, path, client))  # (top graph only)
         total = sum(len(piece) for p, was in zip(out["params"], doc["params"]) if _by_hash(was)
                     for piece in p["value"]["raw"]) if out is not doc else 0
         if max_bytes is not None and total > max_bytes:
@@ -148,18 +182,19 @@ class TensorStore:
                     p["value"]["raw"] = (bytes(raw[0]),)
         return out
 
-    def _pieces(self, keys: Any, path: str) -> tuple[bytes, ...]:
+    def _pieces(self, keys: Any, path: str, client: str | None) -> tuple[bytes, ...]:
         if not isinstance(keys, list) or not keys:
             raise InvalidRequest("sha256 must be a non-empty list of hex digests (the value's pieces, in order)",
                                  code="invalid_graph", path=f"{path}.sha256")
         _check_digests(keys, f"{path}.sha256", code="invalid_graph")  # (all of them first: a bad one is a 400)
         pieces = []
         for i, key in enumerate(keys):
-            raw = self.kept.get(key)
-            if raw is None:
+            raw = self.kept.held(key, client)
+            if raw is None:  # (not kept, or not uploaded by this client: the same answer)
                 cap = self.kept.cap_bytes
                 raise TensorNotFound(f"parameter value piece sha256 {key} is not in this server's tensor "
-                                     "store: upload it first (POST /v1/tensors, gRPC PutTensors); pieces are kept "
+                                     "store for this client: upload it first (POST /v1/tensors, gRPC PutTensors); "
+                                     "a client names the pieces it uploaded itself; pieces are kept "
                                      f"within tensor_store_bytes={cap}, one client's in half of it, so a model whose "
                                      "weights are larger does not fit", path=path, sha256=key, piece=i,
                                      limit="tensor_store_bytes", value=cap)

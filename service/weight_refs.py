@@ -16,6 +16,7 @@ server process (the inline lane) (text, source map, {key: array}).
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from typing import Any, Callable
 
@@ -24,6 +25,10 @@ import numpy as np
 from . import weight_shm
 
 MARK = "_weight_keys"  # on a registered engine Graph: {param name: key} of its values named by hash
+PIECES = "_value_pieces"  # and [(param index, its pieces' hashes)]: what a client must hold to use the graph
+USERS = "_value_users"  # and the clients that held them (an ordered set): the store's eviction then changes nothing
+MAX_USERS = 64  # (past it the longest-known client shows its pieces again)
+_USERS_LOCK = threading.Lock()
 MIN_BYTES = 1 << 16  # a smaller value stays base64 in the text (one message; a frame costs more than its bytes)
 
 
@@ -36,11 +41,24 @@ def key_of_pieces(keys: list) -> str:
 
 
 def mark(g: Any, doc: dict) -> None:
-    """Record on the registry's loaded graph which of its values the request named by hash."""
-    keys = {p["name"]: key_of_pieces(p["value"]["sha256"]) for p in doc.get("params") or []
-            if isinstance(p, dict) and isinstance(p.get("value"), dict) and isinstance(p["value"].get("sha256"), list)}
-    if keys:
-        vars(g)[MARK] = keys
+    """Record on the registry's loaded graph which of its values the request named by hash (and their pieces:
+    service.tensor_store.TensorStore.check_held)."""
+    named = [(i, p) for i, p in enumerate(doc.get("params") or [])
+             if isinstance(p, dict) and isinstance(p.get("value"), dict) and isinstance(p["value"].get("sha256"), list)]
+    if named:
+        vars(g)[MARK] = {p["name"]: key_of_pieces(p["value"]["sha256"]) for _, p in named}
+        vars(g)[PIECES] = [(i, p["value"]["sha256"]) for i, p in named]
+        vars(g)[USERS] = {}
+
+
+def allow(g: Any, client: Any) -> None:
+    """`client` held the values the graph names (service.tensor_store): it may use the graph from now on."""
+    users = vars(g).get(USERS)
+    if users is not None and client not in users:
+        with _USERS_LOCK:  # (registry loads run in threads too)
+            users[client] = None
+            if len(users) > MAX_USERS:
+                users.pop(next(iter(users)), None)
 
 
 def by_identity(g: Any) -> dict:

@@ -76,7 +76,8 @@ def by_hash_graph(core) -> dict:
     weight is 200 pieces, ~13 KiB)."""
     g = chain(3)
     w = np.array([0.5, -1.0, 2.0, 4.0], np.float32)
-    key, _ = core.tensors.put(w.tobytes(), "c1")
+    for client in ("host:127.0.0.1", ""):  # (uploaded by both that name it: the ASGI client, a bare JobRequest)
+        key, _ = core.tensors.put(w.tobytes(), client)
     g["params"] = [{"name": "w", "shape": [4], "dtype": "float32",
                     "value": {"shape": [4], "dtype": "float32", "sha256": [key]}}]
     g["nodes"].append({"op": "mul", "inputs": [g["outputs"], "w"], "outputs": ["scaled"], "attrs": {}})

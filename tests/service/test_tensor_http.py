@@ -23,7 +23,7 @@ GZ = {"content-type": "application/json", "content-encoding": "gzip"}
 
 
 def _client(budget: BodyBudget, store_bytes: int = MIB) -> TestClient:
-    core = SimpleNamespace(body_budget=budget, tensors=TensorStore(store_bytes))
+    core = SimpleNamespace(body_budget=budget, tensors=TensorStore(store_bytes), settings=Settings())
     app = FastAPI()
     app.include_router(router(core, Settings(), []))
     return TestClient(app)  # (raises the route's own exception)

@@ -32,9 +32,9 @@ def test_pieces_are_kept_once_by_hash_and_joined_in_order():
     out = put_all(store, [a, b, a], "c1")
     assert out == {"sha256": [hashlib.sha256(raw[:8]).hexdigest(), hashlib.sha256(raw[8:]).hexdigest(),
                               hashlib.sha256(raw[:8]).hexdigest()], "stored": 2}
-    assert store.missing(out["sha256"] + ["0" * 64]) == ["0" * 64]
+    assert store.missing(out["sha256"] + ["0" * 64], "c1") == ["0" * 64]
     doc = _graph(out["sha256"][:2])
-    g = graph_from_json(store.resolved(doc), Limits())
+    g = graph_from_json(store.resolved(doc, client="c1"), Limits())
     np.testing.assert_array_equal(g.param_values["w"], w)
     assert doc["params"][0]["value"]["sha256"] == out["sha256"][:2]  # (the graph as sent is left as it is)
 
@@ -42,7 +42,7 @@ def test_pieces_are_kept_once_by_hash_and_joined_in_order():
 def test_a_piece_not_kept_is_named_and_a_store_too_small_says_so():
     store = TensorStore(16)
     with pytest.raises(NotFound) as e:
-        store.resolved(_graph(["ab" * 32]))
+        store.resolved(_graph(["ab" * 32]), client=None)
     assert e.value.code == "tensor_not_found" and e.value.detail["path"] == "$.graph.params[0].value"
     with pytest.raises(LimitExceeded) as e:
         put_all(store, [np.zeros(12, np.uint8)], "c1")  # more than one client's half of 16 bytes
@@ -84,7 +84,7 @@ def test_a_piece_named_many_times_is_refused_before_its_bytes_are_joined():
 
     def load():
         try:
-            graph_from_json(store.resolved(doc, 1 << 30), Limits())
+            graph_from_json(store.resolved(doc, 1 << 30, client="c1"), Limits())
         except EngineError as e:
             errors.append(e)
     assert _peak_bytes(load) < 32 << 20  # (before: the 256 MiB join, then the length check)
@@ -99,16 +99,16 @@ def test_a_graph_whose_named_values_pass_the_budget_is_refused_naming_it():
     value = {"shape": [1 << 18], "dtype": "float32", "sha256": [key]}
     doc = {**_graph([key]), "params": [{"name": f"w{i}", "shape": [1 << 18], "dtype": "float32", "value": value}
                                        for i in range(64)]}
-    assert _peak_bytes(lambda: pytest.raises(LimitExceeded, store.resolved, doc, 16 << 20)) < 8 << 20
+    assert _peak_bytes(lambda: pytest.raises(LimitExceeded, store.resolved, doc, 16 << 20, client="c1")) < 8 << 20
     with pytest.raises(LimitExceeded) as e:
-        store.resolved(doc, 16 << 20)
+        store.resolved(doc, 16 << 20, client="c1")
     assert e.value.detail["limit"] == "graph_cache_bytes" and e.value.detail["got"] == 64 << 20
-    assert len(store.resolved(doc, 64 << 20)["params"]) == 64  # (at the budget: resolved)
+    assert len(store.resolved(doc, 64 << 20, client="c1")["params"]) == 64  # (at the budget: resolved)
 
 
 @pytest.mark.parametrize("key", [7, "AB" * 32, "ab" * 31, None])
 def test_a_piece_that_is_no_sha256_digest_is_the_graphs_error_not_a_missing_tensor(key):
     store = TensorStore(1 << 20)
     with pytest.raises(InvalidRequest) as e:  # (400 invalid_graph, where a hash not uploaded is 404)
-        store.resolved(_graph(["ab" * 32, key]))
+        store.resolved(_graph(["ab" * 32, key]), client=None)
     assert e.value.code == "invalid_graph" and e.value.detail["path"] == "$.graph.params[0].value.sha256[1]"

@@ -23,7 +23,7 @@ def test_a_one_piece_value_is_the_stores_bytes_read_only_and_outlives_their_evic
     w = np.random.default_rng(0).standard_normal(256).astype(np.float32)
     store = TensorStore(4 * w.nbytes)
     (key,) = put_all(store, [np.frombuffer(w.tobytes(), np.uint8)], None)["sha256"]
-    g = graph_from_json(store.resolved(_graph([256], [key])), Limits())
+    g = graph_from_json(store.resolved(_graph([256], [key]), client=None), Limits())
     got = g.param_values["w"]
     assert np.shares_memory(got, np.frombuffer(store.kept.get(key), np.uint8))  # (no copy of its own)
     assert not got.flags.writeable
@@ -52,15 +52,16 @@ def test_a_value_of_several_pieces_is_joined_once_and_its_pieces_are_kept_as_vie
     keys = put_all(store, _pieces(w, 512), None)["sha256"]
     assert len(keys) == 3
     counted = store.kept.nbytes
-    got = graph_from_json(store.resolved(_graph([3, 100], keys)), Limits()).param_values["w"]
+    got = graph_from_json(store.resolved(_graph([3, 100], keys), client=None), Limits()).param_values["w"]
     np.testing.assert_array_equal(got, w)
     assert not got.flags.writeable
     assert all(np.shares_memory(got, v) for v in _views(store, keys))  # (one buffer: the graph's and the store's)
     assert b"".join(v.tobytes() for v in _views(store, keys)) == w.tobytes() and store.kept.nbytes == counted
     # another graph naming the same value: the same buffer, no copy
-    again = graph_from_json(store.resolved(_graph([3, 100], keys)), Limits()).param_values["w"]
+    again = graph_from_json(store.resolved(_graph([3, 100], keys), client=None), Limits()).param_values["w"]
     assert np.shares_memory(again, got)
-    np.testing.assert_array_equal(evaluate(graph_from_json(store.resolved(_graph([3, 100], keys)), Limits()),
+    np.testing.assert_array_equal(evaluate(graph_from_json(store.resolved(_graph([3, 100], keys), client=None),
+                                                           Limits()),
                                            np.full((3, 100), 2, np.float32)), 2 * w)
 
 
@@ -69,7 +70,7 @@ def test_a_joined_values_pieces_leave_the_store_together():
     w = np.random.default_rng(2).standard_normal(384).astype(np.float32)  # 1536 bytes: 3 pieces of 512
     store = TensorStore(4 * 512)
     keys = put_all(store, _pieces(w, 512), None)["sha256"]
-    got = graph_from_json(store.resolved(_graph([384], keys)), Limits()).param_values["w"]
+    got = graph_from_json(store.resolved(_graph([384], keys), client=None), Limits()).param_values["w"]
     other = put_all(store, [np.full(512, 7, np.uint8)], None)["sha256"]  # the store full: 4 of 4 pieces
     assert store.kept.nbytes == 4 * 512
     put_all(store, [np.full(512, 8, np.uint8)], None)  # one more: the oldest piece goes, and its two siblings
@@ -79,7 +80,8 @@ def test_a_joined_values_pieces_leave_the_store_together():
     # uploaded again, they resolve again (joined anew)
     keys2 = put_all(store, _pieces(w, 512), None)["sha256"]
     assert keys2 == keys
-    np.testing.assert_array_equal(graph_from_json(store.resolved(_graph([384], keys)), Limits()).param_values["w"], w)
+    np.testing.assert_array_equal(
+        graph_from_json(store.resolved(_graph([384], keys), client=None), Limits()).param_values["w"], w)
 
 
 def test_a_value_naming_one_piece_twice_or_another_values_piece_is_joined_as_a_copy():
@@ -87,14 +89,14 @@ def test_a_value_naming_one_piece_twice_or_another_values_piece_is_joined_as_a_c
     store = TensorStore(1 << 20)
     keys = put_all(store, _pieces(w, 512), None)["sha256"]
     assert keys[0] == keys[1]
-    got = graph_from_json(store.resolved(_graph([256], keys)), Limits()).param_values["w"]
+    got = graph_from_json(store.resolved(_graph([256], keys), client=None), Limits()).param_values["w"]
     np.testing.assert_array_equal(got, w)
     assert not np.shares_memory(got, _views(store, keys[:1])[0])
     v = np.arange(256, dtype=np.float32)
     vkeys = put_all(store, _pieces(v, 512), None)["sha256"]
-    first = graph_from_json(store.resolved(_graph([256], vkeys)), Limits()).param_values["w"]
+    first = graph_from_json(store.resolved(_graph([256], vkeys), client=None), Limits()).param_values["w"]
     mixed = vkeys[:1] + keys[:1]  # (a value whose first piece is v's: v's buffer is not its)
-    got = graph_from_json(store.resolved(_graph([256], mixed)), Limits()).param_values["w"]
+    got = graph_from_json(store.resolved(_graph([256], mixed), client=None), Limits()).param_values["w"]
     np.testing.assert_array_equal(got, np.concatenate([v[:128], w[:128]]))
     assert np.shares_memory(first, _views(store, vkeys[:1])[0]) and not np.shares_memory(got, first)
 
@@ -116,8 +118,8 @@ def test_a_one_piece_value_naming_a_joined_values_piece_does_not_keep_that_whole
     w = np.random.default_rng(3).standard_normal(64 * 256).astype(np.float32)
     store = TensorStore(1 << 20)
     keys = put_all(store, _pieces(w, 1024), None)["sha256"]
-    graph_from_json(store.resolved(_graph([64 * 256], keys)), Limits())  # (joined: its pieces kept as views)
-    got = graph_from_json(store.resolved(_graph([256], keys[5:6])), Limits()).param_values["w"]
+    graph_from_json(store.resolved(_graph([64 * 256], keys), client=None), Limits())  # (joined: pieces kept as views)
+    got = graph_from_json(store.resolved(_graph([256], keys[5:6]), client=None), Limits()).param_values["w"]
     np.testing.assert_array_equal(got, w[5 * 256:6 * 256])
     assert not got.flags.writeable
     assert _buffer_bytes(got) == got.nbytes == 1024
@@ -130,7 +132,8 @@ def test_a_value_whose_pieces_two_clients_uploaded_leaves_the_other_clients_piec
     store = TensorStore(8 * 512)  # one client's half: 4 pieces
     pieces = _pieces(w, 512)
     keys = put_all(store, pieces[:2], "a")["sha256"] + put_all(store, pieces[2:], "b")["sha256"]
-    got = graph_from_json(store.resolved(_graph([384], keys)), Limits()).param_values["w"]
+    assert put_all(store, pieces[2:], "a")["stored"] == 0  # (a names b's piece once it sent it too: kept once, b's)
+    got = graph_from_json(store.resolved(_graph([384], keys), client="a"), Limits()).param_values["w"]
     np.testing.assert_array_equal(got, w)
     put_all(store, [np.full(512, i, np.uint8) for i in range(3)], "a")  # a's fifth piece: a's oldest goes
     assert store.kept.get(keys[0]) is None
