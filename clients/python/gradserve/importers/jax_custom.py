@@ -1,5 +1,5 @@
 """A JAX function with a custom derivative rule (jax.custom_vjp anywhere; jax.custom_jvp defined
-outside JAX itself; lax.stop_gradient called by the user's code) exports to StableHLO as its primal
+outside JAX itself, or JAX's own around a while loop; lax.stop_gradient called by the user's code) exports to StableHLO as its primal
 computation only (stop_gradient leaves nothing in it): differentiating that would silently drop the
 user's rule (round 14: PPO's advantages from stop_gradient(values) differentiated, 0.39 off jax.grad). Such a function imports as one engine `custom_vjp` node whose
 forward is the StableHLO and whose reverse rule is JAX's own VJP of the function, exported too
@@ -23,6 +23,28 @@ def _user_jvp(eqn, jax_dir: str) -> bool:
     return not path.startswith(jax_dir)  # unknown origin: treated as the user's (the safe side)
 
 
+def _loops(jaxpr) -> bool:
+    """Whether a jaxpr runs a while loop (at any depth)."""
+    return any(e.primitive.name == "while" or any(_loops(j) for j in _sub_jaxprs(e)) for e in jaxpr.eqns)
+
+
+def _sub_jaxprs(eqn):
+    for v in eqn.params.values():
+        for sub in v if isinstance(v, (tuple, list)) else (v,):
+            inner = getattr(sub, "jaxpr", None)
+            inner = getattr(inner, "jaxpr", inner)  # ClosedJaxpr.jaxpr, or a Jaxpr itself
+            if inner is not None and hasattr(inner, "eqns"):
+                yield inner
+
+
+def _jvp_rule(eqn, jax_dir: str) -> bool:
+    """A custom_jvp whose rule the import must keep: the user's, or JAX's own around a while loop run to
+    convergence (expi, expn, exp1: their series differentiated as written is the iteration's derivative, nan for
+    expi at x > 0 from the untaken x < 0 branch; the rule is the closed form exp(x) / x). JAX's other rules
+    (relu's at 0, logsumexp's) equal the written derivative where it exists and are not worth the doubled graph."""
+    return _user_jvp(eqn, jax_dir) or _loops(eqn.params["call_jaxpr"].jaxpr)
+
+
 def _user_stop_gradient(eqn, jax_dir: str) -> bool:
     """A lax.stop_gradient the user's code called (PPO's stop_gradient(values), a target network's): the frame that
     called into JAX for it is outside JAX. JAX's own (logsumexp's and log_softmax's max shift) cancel in the math and
@@ -38,15 +60,11 @@ def _user_stop_gradient(eqn, jax_dir: str) -> bool:
 def _walk(jaxpr, jax_dir: str) -> bool:
     for e in jaxpr.eqns:
         name = e.primitive.name
-        if name.startswith("custom_vjp_call") or (name.startswith("custom_jvp_call") and _user_jvp(e, jax_dir)) or \
+        if name.startswith("custom_vjp_call") or (name.startswith("custom_jvp_call") and _jvp_rule(e, jax_dir)) or \
                 (name == "stop_gradient" and _user_stop_gradient(e, jax_dir)):
             return True
-        for v in e.params.values():
-            for sub in v if isinstance(v, (tuple, list)) else (v,):
-                inner = getattr(sub, "jaxpr", None)
-                inner = getattr(inner, "jaxpr", inner)  # ClosedJaxpr.jaxpr, or a Jaxpr itself
-                if inner is not None and hasattr(inner, "eqns") and _walk(inner, jax_dir):
-                    return True
+        if any(_walk(inner, jax_dir) for inner in _sub_jaxprs(e)):
+            return True
     return False
 
 
