@@ -1,12 +1,12 @@
-"""A JAX function with a custom derivative rule (jax.custom_vjp anywhere; jax.custom_jvp defined
-outside JAX itself, or JAX's own around a while loop; lax.stop_gradient called by the user's code) exports to StableHLO as its primal
-computation only (stop_gradient leaves nothing in it): differentiating that would silently drop the
-user's rule (round 14: PPO's advantages from stop_gradient(values) differentiated, 0.39 off jax.grad). Such a function imports as one engine `custom_vjp` node whose
-forward is the StableHLO and whose reverse rule is JAX's own VJP of the function, exported too
-(Exported.vjp(), which applies the custom rules). That VJP is itself wrapped the same way with its own
-VJP, RULE_ORDERS deep, so gradients, jvps (the rule's double vjp) and second derivatives (Hessian-vector
-products) follow the user's rule as jax.grad does; beyond that the innermost VJP is differentiated as
-written (its custom parts as their primals)."""
+"""A JAX function with a custom derivative rule (jax.custom_vjp anywhere; jax.custom_jvp defined outside JAX
+itself, or JAX's own around a while loop; lax.stop_gradient called by the user's code) exports to StableHLO as its
+primal computation only (stop_gradient leaves nothing in it): differentiating that would silently drop the user's
+rule (round 14: PPO's advantages from stop_gradient(values) differentiated, 0.39 off jax.grad). Such a function
+imports as one engine `custom_vjp` node whose forward is the StableHLO and whose reverse rule is JAX's own VJP of the
+function, exported too (Exported.vjp(), which applies the custom rules). That VJP is itself wrapped the same way
+with its own VJP, RULE_ORDERS deep, so gradients, jvps (the rule's double vjp) and second derivatives
+(Hessian-vector products) follow the user's rule as jax.grad does; beyond that the innermost VJP is differentiated
+as written (its custom parts as their primals)."""
 from __future__ import annotations
 
 import os
