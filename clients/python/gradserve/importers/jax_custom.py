@@ -74,10 +74,21 @@ def has_custom_rule(fn, call_args: tuple) -> bool:
     return _walk(jax.make_jaxpr(fn)(*call_args).jaxpr, os.path.dirname(jax.__file__))
 
 
-def with_jax_vjp(w: GraphWriter, exp, leaves: list[str], outputs: list[str], run_module, order: int = 1) -> list[str]:
-    """`outputs` (computed from `leaves`) passed through a custom_vjp node whose rule is exp.vjp();
-    `run_module(writer, exported, args)` converts an Exported's StableHLO (jax_import's)."""
-    vexp = exp.vjp()
+def _vjp_of_vjp(vexp):
+    """vexp.vjp(), or None where JAX cannot differentiate its own VJP (jax 0.10.2: exp1's and expn's second
+    derivative fails in JAX's lowering, jax.hessian of them too): that VJP is then differentiated as written, as
+    beyond RULE_ORDERS."""
+    try:
+        return vexp.vjp()
+    except Exception:  # noqa: BLE001 (JAX's failure, whichever kind: the documented fallback)
+        return None
+
+
+def with_jax_vjp(w: GraphWriter, exp, leaves: list[str], outputs: list[str], run_module, order: int = 1,
+                 vexp=None) -> list[str]:
+    """`outputs` (computed from `leaves`) passed through a custom_vjp node whose rule is `vexp` (exp.vjp() unless
+    given); `run_module(writer, exported, args)` converts an Exported's StableHLO (jax_import's)."""
+    vexp = exp.vjp() if vexp is None else vexp
     if vexp is None:
         raise UnsupportedModel("the function has a custom derivative rule but its export carries no VJP")
     fw = w.function_writer(f"{w.name}_jax_vjp")
@@ -88,8 +99,9 @@ def with_jax_vjp(w: GraphWriter, exp, leaves: list[str], outputs: list[str], run
     grads = run_module(fw, vexp, xs + douts)
     if len(grads) != len(xs):
         raise UnsupportedModel(f"JAX's VJP gives {len(grads)} cotangents for {len(xs)} inputs")
-    if order < RULE_ORDERS:
-        grads = with_jax_vjp(fw, vexp, xs + douts, grads, run_module, order + 1)
+    inner = _vjp_of_vjp(vexp) if order < RULE_ORDERS else None
+    if inner is not None:
+        grads = with_jax_vjp(fw, vexp, xs + douts, grads, run_module, order + 1, inner)
     bprop = w.finish(fw, grads)
     return w.emit("custom_vjp", list(leaves) + list(outputs),
                   {"bprop": bprop, "n_in": len(leaves), "n_out": len(outputs), "params": [], "site": 0},
