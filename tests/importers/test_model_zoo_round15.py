@@ -39,6 +39,29 @@ def test_jax_expi_gradient_keeps_jaxs_rule_on_both_sides_of_zero():
     np.testing.assert_allclose(gx.asnumpy(), np.exp(xw) / xw * np.asarray(p["w"]), rtol=1e-5)  # the closed form
 
 
+def test_a_rule_whose_vjp_jax_cannot_differentiate_still_imports_with_the_rule():
+    """exp1's and expn's rules (kept since round 15) have VJPs JAX 0.10.2 cannot differentiate again (jax.hessian
+    of them fails too); the import then differentiates that VJP as written instead of failing. A rule whose backward
+    runs a lax.while_loop (JAX has no reverse mode for it) is the same case, small."""
+    import jax
+    import jax.numpy as jnp
+
+    @jax.custom_vjp
+    def square(x):
+        return x * x
+
+    def bwd(x, g):
+        n = jnp.asarray(3) + (x.size > 100)  # a trip count JAX does not know statically: a while loop
+        return (jax.lax.fori_loop(0, n, lambda i, acc: acc + g * x * (2.0 / 3.0), jnp.zeros_like(x)),)
+    square.defvjp(lambda x: (square(x), x), bwd)
+    with pytest.raises(Exception):
+        jax.jit(jax.grad(lambda z: jax.grad(lambda y: square(y).sum())(z).sum())).lower(jnp.ones(3))  # JAX's own
+    x = np.asarray([0.5, -1.5, 2.0], np.float32)
+    net = gs.from_jax(lambda z: jnp.sin(square(z)), x, while_max_trips=10)
+    gx = ops.grad(lambda z: net(z).sum())(Tensor(x))
+    np.testing.assert_allclose(gx.asnumpy(), np.asarray(jax.grad(lambda z: jnp.sin(square(z)).sum())(x)), rtol=1e-6)
+
+
 def _unused_model(torch, materialize: bool):
     class Unused(torch.nn.Module):
         """Forces from an energy of x alone, differentiated w.r.t. (x, y): y's gradient is torch's None."""
