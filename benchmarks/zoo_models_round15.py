@@ -519,17 +519,17 @@ not here: a sliced Wasserstein model and SimCLR's NT-Xent written for this round
   emits it), so once defined it cannot change another model's graph. Tested by importing a model with the marker
   forbidden.
 - **16 held-out models, 12 torch + 4 JAX**: RNN-T's transducer loss (the alpha lattice by logaddexp), soft ranks by
-  pairwise sigmoids with a Spearman loss, a multi-bandwidth MMD by cdist, WGAN-GP's gradient penalty (torch's autograd.grad at
-  interpolates, second derivatives; round 12 ran it in JAX only), CORAL ordinal logits,
-  PixelCNN++'s discretized logistic mixture (nested where over edge bins), a neural HMM's forward algorithm,
-  DeltaNet's delta rule, LambdaRank's |delta NDCG| weights (argsort of argsort), mixup with CutMix (slice assignment
-  into a clone), a port-Hamiltonian field (allow_unused), the center loss; JAX: expi / exp1 / expn, DP-SGD's
-  per-example clipped gradients (vmap of grad, trained through: second derivatives), the RNN-T lattice by nested
-  lax.scan, DeltaNet by lax.scan with a matrix carry. 40 rows: 33 ok, 6 exporter, 1 mismatch (not ours: the
-  TorchScript exporter's cdist, a nan at zero distance that torch differentiating the same ONNX decomposition also
-  gives). Before this round's fixes 2 of the ok rows failed: port_hamiltonian (refused) and expi (nan gradients).
-  Every ok row's grads within 1.1e-6 of torch / JAX float32 but PixelCNN++'s 2.2e-5, which is rounding (torch float32
-  is 2.4e-5 off float64, ours 2.8e-5); against float64 ours within 1.0e-6 elsewhere.
+  pairwise sigmoids with a Spearman loss, a multi-bandwidth MMD by cdist, WGAN-GP's gradient penalty (torch's
+  autograd.grad at interpolates, second derivatives; round 12 ran it in JAX only), CORAL ordinal logits, PixelCNN++'s
+  discretized logistic mixture (nested where over edge bins), a neural HMM's forward algorithm, DeltaNet's delta rule,
+  LambdaRank's |delta NDCG| weights (argsort of argsort), mixup with CutMix (slice assignment into a clone), a
+  port-Hamiltonian field (allow_unused), the center loss; JAX: expi / exp1 / expn, DP-SGD's per-example clipped
+  gradients (vmap of grad, trained through: second derivatives), the RNN-T lattice by nested lax.scan, DeltaNet by
+  lax.scan with a matrix carry. 40 rows: 33 ok, 6 exporter, 1 mismatch (not ours: the TorchScript exporter's cdist, a
+  nan at zero distance that torch differentiating the same ONNX decomposition also gives). Before this round's fixes 2
+  of the ok rows failed: port_hamiltonian (refused) and expi (nan gradients). Every ok row's grads within 1.1e-6 of
+  torch / JAX float32 but PixelCNN++'s 2.2e-5, which is rounding (torch float32 is 2.4e-5 off float64, ours 2.8e-5);
+  against float64 ours within 1.0e-6 elsewhere.
 - **float64 imports** (--import-float64): every torch.export and JAX row within 2.8e-14 of the framework in float64
   (PixelCNN++'s; most 1e-16 to 1.3e-15).
 - **Not ours, the exporters'**: TorchScript has no logaddexp (RNN-T) and writes cdist as a square root (nan at zero
