@@ -35,12 +35,13 @@ import warnings
 import numpy as np
 
 from benchmarks import zoo_models, zoo_models_round6, zoo_models_round8, zoo_models_round9, zoo_models_round10, \
-    zoo_models_round11, zoo_models_round12, zoo_models_round13, zoo_models_round14
+    zoo_models_round11, zoo_models_round12, zoo_models_round13, zoo_models_round14, \
+    zoo_models_round15
 
 RTOL = 1e-4
 CASES = (zoo_models.CASES + zoo_models_round6.CASES + zoo_models_round8.CASES + zoo_models_round9.CASES +
          zoo_models_round10.CASES + zoo_models_round11.CASES + zoo_models_round12.CASES +
-         zoo_models_round13.CASES + zoo_models_round14.CASES)
+         zoo_models_round13.CASES + zoo_models_round14.CASES + zoo_models_round15.CASES)
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "model_zoo.json")
 TABLE = os.path.join(HERE, "IMPORT_ZOO.md")
@@ -361,7 +362,7 @@ def write_table(results: dict):
                   "`mismatch` / `error` (any other failure): see the note.", ""]
     sections = [m.SECTION for m in (zoo_models, zoo_models_round6, zoo_models_round8, zoo_models_round9,
                                  zoo_models_round10, zoo_models_round11, zoo_models_round12, zoo_models_round13,
-                                 zoo_models_round14)
+                                 zoo_models_round14, zoo_models_round15)
                 if getattr(m, "SECTION", "")]  # a round's findings, kept with its models
     with open(TABLE, "w") as f:
         f.write("\n".join(lines + ([""] + sections if sections else [])) + "\n")

@@ -7,7 +7,7 @@
   internal ones (log_softmax's max shift) do not.
 - torch.autograd.grad inside forward imports (torch_inner_grad.py): an MLP potential's forces -dE/dx with
   create_graph=True, trained on energies and forces (second derivatives w.r.t. the weights), float32 and float64;
-  an input the outputs do not reach is refused by name.
+  an input the outputs do not reach: round 15 (test_model_zoo_round15.py).
 - torch._fake_quantize_learnable_per_{tensor,channel}_affine (LSQ+): value and the scale / zero-point / input
   gradients of torch's backward.
 Expected values: torch's and JAX's own autograd on the same models, built here."""
@@ -18,7 +18,6 @@ import pytest
 
 import gradserve as gs
 from gradserve import Tensor, ops
-from gradserve.importers import UnsupportedModel
 
 pytestmark = pytest.mark.usefixtures("fake")
 
@@ -75,26 +74,6 @@ def test_potential_forces_by_autograd_grad_in_forward_import_with_second_derivat
     tg = _compare_torch(model, pos + 0.05 * torch.randn(pos.shape, dtype=pos.dtype),
                         1e-4 if dtype == "float32" else 1e-10)
     assert float(tg[1].abs().max()) > 1e-3  # the weights' gradient through the forces is really there
-
-
-def test_autograd_grad_of_an_input_the_outputs_do_not_use_is_refused_by_name():
-    import torch
-
-    class Unused(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lin = torch.nn.Linear(3, 1)
-
-        def forward(self, x, y):
-            x = x.requires_grad_(True)
-            y = y.requires_grad_(True)
-            e = self.lin(x).sum()
-            gx, gy = torch.autograd.grad(e, (x, y), create_graph=True, allow_unused=True)
-            return gx
-
-    with pytest.raises(UnsupportedModel, match=r"torch\.autograd\.grad \(node .*\): its outputs do not depend on "
-                                               r"input 1 \('y'\).*allow_unused"):
-        gs.from_torch(Unused().eval(), (torch.randn(2, 3), torch.randn(2, 3)))
 
 
 @pytest.mark.parametrize("per_channel", [False, True])

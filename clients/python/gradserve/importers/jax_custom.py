@@ -1,12 +1,12 @@
-"""A JAX function with a custom derivative rule (jax.custom_vjp anywhere; jax.custom_jvp defined
-outside JAX itself; lax.stop_gradient called by the user's code) exports to StableHLO as its primal
-computation only (stop_gradient leaves nothing in it): differentiating that would silently drop the
-user's rule (round 14: PPO's advantages from stop_gradient(values) differentiated, 0.39 off jax.grad). Such a function imports as one engine `custom_vjp` node whose
-forward is the StableHLO and whose reverse rule is JAX's own VJP of the function, exported too
-(Exported.vjp(), which applies the custom rules). That VJP is itself wrapped the same way with its own
-VJP, RULE_ORDERS deep, so gradients, jvps (the rule's double vjp) and second derivatives (Hessian-vector
-products) follow the user's rule as jax.grad does; beyond that the innermost VJP is differentiated as
-written (its custom parts as their primals)."""
+"""A JAX function with a custom derivative rule (jax.custom_vjp anywhere; jax.custom_jvp defined outside JAX
+itself, or JAX's own around a while loop; lax.stop_gradient called by the user's code) exports to StableHLO as its
+primal computation only (stop_gradient leaves nothing in it): differentiating that would silently drop the user's
+rule (round 14: PPO's advantages from stop_gradient(values) differentiated, 0.39 off jax.grad). Such a function
+imports as one engine `custom_vjp` node whose forward is the StableHLO and whose reverse rule is JAX's own VJP of the
+function, exported too (Exported.vjp(), which applies the custom rules). That VJP is itself wrapped the same way
+with its own VJP, RULE_ORDERS deep, so gradients, jvps (the rule's double vjp) and second derivatives
+(Hessian-vector products) follow the user's rule as jax.grad does; beyond that the innermost VJP is differentiated
+as written (its custom parts as their primals)."""
 from __future__ import annotations
 
 import os
@@ -21,6 +21,28 @@ def _user_jvp(eqn, jax_dir: str) -> bool:
     src = str(getattr(info, "func_src_info", "") or "")
     path = src.rsplit(" at ", 1)[-1]
     return not path.startswith(jax_dir)  # unknown origin: treated as the user's (the safe side)
+
+
+def _loops(jaxpr) -> bool:
+    """Whether a jaxpr runs a while loop (at any depth)."""
+    return any(e.primitive.name == "while" or any(_loops(j) for j in _sub_jaxprs(e)) for e in jaxpr.eqns)
+
+
+def _sub_jaxprs(eqn):
+    for v in eqn.params.values():
+        for sub in v if isinstance(v, (tuple, list)) else (v,):
+            inner = getattr(sub, "jaxpr", None)
+            inner = getattr(inner, "jaxpr", inner)  # ClosedJaxpr.jaxpr, or a Jaxpr itself
+            if inner is not None and hasattr(inner, "eqns"):
+                yield inner
+
+
+def _jvp_rule(eqn, jax_dir: str) -> bool:
+    """A custom_jvp whose rule the import must keep: the user's, or JAX's own around a while loop run to
+    convergence (expi, expn, exp1: their series differentiated as written is the iteration's derivative, nan for
+    expi at x > 0 from the untaken x < 0 branch; the rule is the closed form exp(x) / x). JAX's other rules
+    (relu's at 0, logsumexp's) equal the written derivative where it exists and are not worth the doubled graph."""
+    return _user_jvp(eqn, jax_dir) or _loops(eqn.params["call_jaxpr"].jaxpr)
 
 
 def _user_stop_gradient(eqn, jax_dir: str) -> bool:
@@ -38,15 +60,11 @@ def _user_stop_gradient(eqn, jax_dir: str) -> bool:
 def _walk(jaxpr, jax_dir: str) -> bool:
     for e in jaxpr.eqns:
         name = e.primitive.name
-        if name.startswith("custom_vjp_call") or (name.startswith("custom_jvp_call") and _user_jvp(e, jax_dir)) or \
+        if name.startswith("custom_vjp_call") or (name.startswith("custom_jvp_call") and _jvp_rule(e, jax_dir)) or \
                 (name == "stop_gradient" and _user_stop_gradient(e, jax_dir)):
             return True
-        for v in e.params.values():
-            for sub in v if isinstance(v, (tuple, list)) else (v,):
-                inner = getattr(sub, "jaxpr", None)
-                inner = getattr(inner, "jaxpr", inner)  # ClosedJaxpr.jaxpr, or a Jaxpr itself
-                if inner is not None and hasattr(inner, "eqns") and _walk(inner, jax_dir):
-                    return True
+        if any(_walk(inner, jax_dir) for inner in _sub_jaxprs(e)):
+            return True
     return False
 
 
@@ -56,10 +74,21 @@ def has_custom_rule(fn, call_args: tuple) -> bool:
     return _walk(jax.make_jaxpr(fn)(*call_args).jaxpr, os.path.dirname(jax.__file__))
 
 
-def with_jax_vjp(w: GraphWriter, exp, leaves: list[str], outputs: list[str], run_module, order: int = 1) -> list[str]:
-    """`outputs` (computed from `leaves`) passed through a custom_vjp node whose rule is exp.vjp();
-    `run_module(writer, exported, args)` converts an Exported's StableHLO (jax_import's)."""
-    vexp = exp.vjp()
+def _vjp_of_vjp(vexp):
+    """vexp.vjp(), or None where JAX cannot differentiate its own VJP (jax 0.10.2: exp1's and expn's second
+    derivative fails in JAX's lowering, jax.hessian of them too): that VJP is then differentiated as written, as
+    beyond RULE_ORDERS."""
+    try:
+        return vexp.vjp()
+    except Exception:  # noqa: BLE001 (JAX's failure, whichever kind: the documented fallback)
+        return None
+
+
+def with_jax_vjp(w: GraphWriter, exp, leaves: list[str], outputs: list[str], run_module, order: int = 1,
+                 vexp=None) -> list[str]:
+    """`outputs` (computed from `leaves`) passed through a custom_vjp node whose rule is `vexp` (exp.vjp() unless
+    given); `run_module(writer, exported, args)` converts an Exported's StableHLO (jax_import's)."""
+    vexp = exp.vjp() if vexp is None else vexp
     if vexp is None:
         raise UnsupportedModel("the function has a custom derivative rule but its export carries no VJP")
     fw = w.function_writer(f"{w.name}_jax_vjp")
@@ -70,8 +99,9 @@ def with_jax_vjp(w: GraphWriter, exp, leaves: list[str], outputs: list[str], run
     grads = run_module(fw, vexp, xs + douts)
     if len(grads) != len(xs):
         raise UnsupportedModel(f"JAX's VJP gives {len(grads)} cotangents for {len(xs)} inputs")
-    if order < RULE_ORDERS:
-        grads = with_jax_vjp(fw, vexp, xs + douts, grads, run_module, order + 1)
+    inner = _vjp_of_vjp(vexp) if order < RULE_ORDERS else None
+    if inner is not None:
+        grads = with_jax_vjp(fw, vexp, xs + douts, grads, run_module, order + 1, inner)
     bprop = w.finish(fw, grads)
     return w.emit("custom_vjp", list(leaves) + list(outputs),
                   {"bprop": bprop, "n_in": len(leaves), "n_out": len(outputs), "params": [], "site": 0},

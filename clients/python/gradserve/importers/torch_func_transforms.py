@@ -59,12 +59,13 @@ class Recorded:
 
 
 def _grad_arguments(args: tuple, kwargs: dict) -> tuple:
-    """torch.autograd.grad's (outputs, inputs, grad_outputs, create_graph, allow_unused, is_grads_batched)."""
+    """torch.autograd.grad's (outputs, inputs, grad_outputs, create_graph, allow_unused, is_grads_batched,
+    materialize_grads)."""
     names = ("outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "only_inputs", "allow_unused",
-             "is_grads_batched")
+             "is_grads_batched", "materialize_grads")
     bound = dict(zip(names, args), **kwargs)
     return (bound["outputs"], bound["inputs"], bound.get("grad_outputs"), bool(bound.get("create_graph")),
-            bound.get("allow_unused"), bool(bound.get("is_grads_batched")))
+            bound.get("allow_unused"), bool(bound.get("is_grads_batched")), bool(bound.get("materialize_grads")))
 
 
 def _install(torch) -> None:

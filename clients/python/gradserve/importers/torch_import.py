@@ -19,7 +19,7 @@ from . import torch_detection, torch_fft, torch_math_ops, torch_more, torch_scat
 from .torch_linalg import TOKEN, EffectToken
 from .torch_func_transforms import (Recorded, autograd_grad_error, backward_rule_error, data_read_error,
                                     recording_autograd_grad, refuse_transform_nodes, transform_export_error)
-from .torch_inner_grad import inner_grad, marker_op
+from .torch_inner_grad import inner_grad, is_marker
 from .torch_stop_gradient import keep_stop_gradients
 from .torch_while import is_while_loop, while_loop
 from .torch_table import ATEN, _dt, aten
@@ -935,7 +935,7 @@ def _convert_call(ctx: _Ctx, node):
         val = _cond(ctx, node)
     elif is_while_loop(node):
         val = while_loop(ctx, node, _convert_nodes, _Ctx)
-    elif node.target is marker_op():  # torch.autograd.grad in forward
+    elif is_marker(node.target):  # torch.autograd.grad in forward
         val = inner_grad(ctx, node, _convert_call, _Ctx)
     else:
         val = _run_node(ctx, node)

@@ -20,9 +20,16 @@ _lock = threading.Lock()
 _lib: list = []  # the torch.library.Library holding the marker, kept alive once defined
 
 
+def is_marker(target) -> bool:
+    """Whether an exported node's target is the marker, without defining it: only a forward that called
+    torch.autograd.grad while from_torch exported it (traced_grad) defines the op, so importing any other model
+    leaves torch's op registry as it was."""
+    return bool(_lib) and target is marker_op()
+
+
 def marker_op():
-    """torch.ops.gradserve_import.autograd_grad (defined on first use: its implementation only raises, since it
-    exists to be traced; its fake implementation gives each input's shape)."""
+    """torch.ops.gradserve_import.autograd_grad (defined on first use, once per process: its implementation only
+    raises, since it exists to be traced; its fake implementation gives each input's shape)."""
     import torch
 
     with _lock:
@@ -43,20 +50,44 @@ def marker_op():
     return torch.ops.gradserve_import.autograd_grad.default
 
 
+def _used(outs: list, ins: list) -> list[bool]:
+    """Which of `ins` torch's autograd graph (recorded while torch.export traces) reaches from `outs`: what
+    torch.autograd.grad answers None for under allow_unused=True (or refuses without it)."""
+    seen, stack = set(), [o.grad_fn for o in outs if o.grad_fn is not None]
+    while stack:
+        fn = stack.pop()
+        if fn is None or fn in seen:
+            continue
+        seen.add(fn)
+        stack.extend(f for f, _ in fn.next_functions)
+    leaves = {id(getattr(fn, "variable", None)) for fn in seen}
+    out_ids = {id(o) for o in outs}
+    return [id(i) in out_ids or (i.grad_fn in seen if i.grad_fn is not None else id(i) in leaves) for i in ins]
+
+
 def traced_grad(torch, outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=None,
-                is_grads_batched=False):
+                is_grads_batched=False, materialize_grads=False):
     """torch.autograd.grad's call as the marker node (under torch.export); None where the call is not one the
-    importer takes (batched grads), for the real call to run."""
+    importer takes (batched grads), for the real call to run. An input the outputs do not reach gets torch's
+    answer without a node: None under allow_unused (zeros under materialize_grads), torch's error otherwise."""
     if is_grads_batched:
         return None
     outs = [outputs] if isinstance(outputs, torch.Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs)
+    for k, o in enumerate(outs):
+        if not o.requires_grad:
+            raise RuntimeError(f"element {k} of tensors does not require grad and does not have a grad_fn")  # torch's
+    used = _used(outs, ins)
+    if not all(used) and not (allow_unused or materialize_grads):
+        raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                           "Set allow_unused=True if this is the desired behavior.")  # torch's own check
     if grad_outputs is None or isinstance(grad_outputs, torch.Tensor):
         grad_outputs = [grad_outputs] * len(outs) if grad_outputs is None or len(outs) == 1 else [grad_outputs]
     if any(g is None and o.numel() != 1 for o, g in zip(outs, grad_outputs)):
         raise RuntimeError("grad can be implicitly created only for scalar outputs")  # torch's own check
     gos = [torch.ones_like(o) if g is None else g for o, g in zip(outs, grad_outputs)]
-    return tuple(marker_op()(outs, ins, gos, bool(create_graph)))
+    grads = iter(marker_op()(outs, [i for i, u in zip(ins, used) if u], gos, bool(create_graph)) if any(used) else ())
+    return tuple(next(grads) if u else torch.zeros_like(i) if materialize_grads else None for i, u in zip(ins, used))
 
 
 def _slice(node, outs, ins):
