@@ -197,6 +197,8 @@ __all__ = [
     'BesselI1',
     'BesselI1e',
     'Betainc',
+    'BetaincDa',
+    'BetaincDb',
     'BetaincDx',
     'BiasAdd',
     'BinaryCrossEntropy',
@@ -502,6 +504,8 @@ __all__ = [
     'bessel_i1',
     'bessel_i1e',
     'betainc',
+    'betainc_da',
+    'betainc_db',
     'betainc_dx',
     'bias_add',
     'binary_cross_entropy',
@@ -1437,6 +1441,18 @@ class BesselI1e(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class BetaincDa(Primitive):
+    """elementwise d/da I_x(a, b) (betainc's derivative w.r.t. a) with NumPy broadcasting; 0 at x = 0 and 1, NaN outside betainc's domain; not differentiable itself"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class BetaincDb(Primitive):
+    """elementwise d/db I_x(a, b) (betainc's derivative w.r.t. b) with NumPy broadcasting; 0 at x = 0 and 1, NaN outside betainc's domain; not differentiable itself"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
 class BetaincDx(Primitive):
     """elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy broadcasting, or its order-th x-derivative (attribute order, 0 the density), with its limits at x = 0 and 1; differentiable w.r.t. x only"""
     def __init__(self, *, order: int = ...) -> None: ...
@@ -2158,7 +2174,15 @@ def bessel_i1e(*, x: _TensorLike) -> Tensor: ...
 
 
 def betainc(*inputs: _TensorLike) -> Tensor:
-    """elementwise I_x(a, b), the regularized incomplete beta function (MindSpore ops.Betainc) with NumPy broadcasting; a, b > 0, 0 <= x <= 1 (NaN outside); differentiable w.r.t. x (any order)"""
+    """elementwise I_x(a, b), the regularized incomplete beta function (MindSpore ops.Betainc) with NumPy broadcasting; a, b > 0, 0 <= x <= 1 (NaN outside); differentiable w.r.t. x (any order) and a, b (first order)"""
+
+
+def betainc_da(*inputs: _TensorLike) -> Tensor:
+    """elementwise d/da I_x(a, b) (betainc's derivative w.r.t. a) with NumPy broadcasting; 0 at x = 0 and 1, NaN outside betainc's domain; not differentiable itself"""
+
+
+def betainc_db(*inputs: _TensorLike) -> Tensor:
+    """elementwise d/db I_x(a, b) (betainc's derivative w.r.t. b) with NumPy broadcasting; 0 at x = 0 and 1, NaN outside betainc's domain; not differentiable itself"""
 
 
 def betainc_dx(*inputs: _TensorLike, order: int = ...) -> Tensor:
