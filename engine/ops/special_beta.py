@@ -171,13 +171,13 @@ _WHY = ("its mixed second derivative w.r.t. a or b (the density's derivative w.r
         "betainc is differentiable w.r.t. a and b to first order, w.r.t. x to any order")
 
 
-def _partials(b, ins):
-    """d/da, d/db and d/dx of betainc at ins, in that order."""
-    return [b.emit1("betainc_da", *ins), b.emit1("betainc_db", *ins), _dx(b, ins)]
+_PARTIALS = (lambda b, ins: b.emit1("betainc_da", *ins), lambda b, ins: b.emit1("betainc_db", *ins), _dx)
 
 
 def _jvp(b, ins, outs, ts):
-    parts = [b.mul(t, d) for t, d in zip(ts, _partials(b, ins)) if t is not None]
+    # (only the partials a tangent needs: a forward pass of the x-tangent alone never emits betainc_da / _db,
+    # whose own derivatives are refused)
+    parts = [b.mul(t, d(b, ins)) for t, d in zip(ts, _PARTIALS) if t is not None]
     return [functools.reduce(b.add, parts) if parts else None]
 
 
@@ -186,7 +186,7 @@ defop("betainc", 3, rule_infer("betainc"), flops=_loop_flops, scratch=_float64_t
           "broadcasting; a, b > 0, 0 <= x <= 1 (NaN outside); differentiable w.r.t. x (any order) and a, b "
           "(first order)")
 impl_rules["betainc"] = _regularized
-vjp_rules["betainc"] = lambda b, ins, outs, cts: [b.mul(cts[0], d) for d in _partials(b, ins)]
+vjp_rules["betainc"] = lambda b, ins, outs, cts: [b.mul(cts[0], d(b, ins)) for d in _PARTIALS]
 jvp_rules["betainc"] = _jvp
 
 def _dx_scratch(e) -> int:
