@@ -43,6 +43,8 @@ other side's value's zeros; a loop learns its type from one probe trace of the b
 stays Python's; `bool()` of its traced test is then the branch explorer's (see _branches), as in a
 function whose source cannot be read, or that uses global / nonlocal / yield, which is left as it is.
 A zero-argument `super()` becomes `super(__class__, self)`: passes 2b and 3 move code into nested functions.
+With GRAPH_MODE's semantics (GRAPH_MODE, a jit function) a function holding a `try` statement is MindSpore 2.10's
+RuntimeError "Unsupported statement 'Try'." when called; PyNative runs it as Python.
 """
 from __future__ import annotations
 
@@ -660,6 +662,7 @@ def _rewrite_function(f: types.FunctionType):
                            for n in _own(fdef.body)):
         return None
     loads = _graph_names.free_loads(fdef)  # (before the passes below add names of their own)
+    tries = any(isinstance(n, ast.Try) for n in _own(fdef.body))  # (the user's own: before the catch added below)
     if "__class__" in f.__code__.co_freevars:
         _explicit_super(fdef)
     ranges = _Ranges()
@@ -691,7 +694,7 @@ def _rewrite_function(f: types.FunctionType):
     mod = ast.fix_missing_locations(ast.Module(body=[outer], type_ignores=[]))
     ns: dict[str, Any] = {}
     exec(compile(mod, inspect.getsourcefile(f) or "<construct>", "exec"), f.__globals__, ns)  # noqa: S102 - own source
-    ns["_gs_outer"]._gs_loads = loads
+    ns["_gs_outer"]._gs_loads, ns["_gs_outer"]._gs_tries = loads, tries
     return ns["_gs_outer"]
 
 
@@ -705,6 +708,8 @@ def convert(fn: Callable) -> Callable:
         return fn
     if graph_semantics():  # a name nothing defines: MindSpore's NameError before the function runs
         _graph_names.check(target, outer._gs_loads)
+        if outer._gs_tries:  # MindSpore 2.10's graph parser refuses try (its own tests check this text)
+            raise RuntimeError("Unsupported statement 'Try'.")
     if outer.__globals__ is not target.__globals__:
         # equal code objects (the same text at the same line of another module or exec; Python's code equality
         # leaves out the file) share one rewrite: it runs in this function's own globals, not the first one's
