@@ -175,3 +175,77 @@ def test_ops_fold_values_and_gradient(fake):
     padded = ops.fold(Tensor(np.arange(36, dtype=np.float32).reshape(1, 4, 9)), Tensor(np.array([2, 2], np.int32)), 2, 1,
                       1, 1)
     assert padded.asnumpy().tolist() == [[[[62, 66], [74, 78]]]]
+
+
+# -- GRAPH_MODE texts (MindSpore 2.10 CPU, GRAPH_MODE, a Cell or @jit) ----------------------------------------------
+class _Split(nn.Cell):
+    def construct(self, x):
+        out = (x, x * 2)
+        return out[-1], out[-2], out[-3]
+
+
+class _List(nn.Cell):
+    def construct(self, x):
+        t = [x, x * 2]
+        return t[2]
+
+
+class _Try(nn.Cell):
+    def construct(self, a, b):
+        try:
+            v = a + b
+        finally:
+            v = a
+        return v
+
+
+_A = Tensor(np.array([1.0, 2.0], np.float32))
+
+
+def test_graph_mode_index_out_of_range_texts(fake, graph_mode):
+    # (MindSpore's own tests/ut/python/graph_syntax/tuple/test_tuple_index_by_negative.py checks the first text)
+    with pytest.raises(IndexError, match=r"^TupleGetItem evaluator index should be in range\[-2, 2\), but got -3\.$"):
+        _Split()(_A)
+    with pytest.raises(IndexError, match=r"^list_getitem evaluator index should be in range\[-2, 2\), but got 2\.$"):
+        _List()(_A)
+
+
+def test_pynative_keeps_pythons_index_error(fake, pynative):
+    with pytest.raises(IndexError, match="tuple index out of range"):
+        _Split()(_A)
+
+
+def test_try_is_refused_in_graph_mode_and_jit_but_runs_in_pynative(fake):
+    # MindSpore's tests/st/compiler/syntax/simple_expression/test_parse_exception.py checks this text
+    ms.set_context(mode=ms.GRAPH_MODE)
+    with pytest.raises(RuntimeError, match=r"^Unsupported statement 'Try'\.$"):
+        _Try()(_A, _A)
+
+    @ms.jit
+    def f(a):
+        try:
+            v = a * 2
+        except ValueError:
+            v = a
+        return v
+    with pytest.raises(RuntimeError, match=r"^Unsupported statement 'Try'\.$"):
+        f(_A)
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    assert _Try()(_A, _A).asnumpy().tolist() == [1.0, 2.0]
+
+
+def test_functional_tuple_setitem(fake, graph_mode):
+    from gradserve.ops import functional as F
+
+    @ms.jit
+    def f(a):
+        return F.tuple_setitem((a, a * 2, 3), 1, a * 5)
+    got = f(_A)
+    assert (got[0].asnumpy().tolist(), got[1].asnumpy().tolist(), got[2]) == ([1.0, 2.0], [5.0, 10.0], 3)
+
+    def g(a):
+        t = F.tuple_setitem((a, a * 2), 0, a * a)
+        return t[0] + t[1]
+    assert ms.grad(ms.jit(g))(_A).asnumpy().tolist() == [4.0, 6.0]
+    with pytest.raises(IndexError, match=r"^tuple_setitem evaluator the index: 3 to set out of range: \[-2,1\]\.$"):
+        F.tuple_setitem((_A, _A), 3, _A)
