@@ -113,6 +113,14 @@ def test_power_transform_outside_its_domain_and_gradients(fake):
         B.PowerTransform(power=-1.0)
 
 
+def test_bijector_reprs_and_parameters(fake):
+    from gradserve.nn.probability import bijector as B
+    b, e = B.PowerTransform(power=2.0), B.Exp()
+    assert (str(b), str(e), b.name, e.name, b.is_constant_jacobian, b.is_injective) == \
+        ("PowerTransform(power = 2.0)", "Exp(exp)", "PowerTransform", "Exp", False, True)
+    assert e.parameters == {"power": 0.0, "name": "Exp", "param_dict": {"power": 0.0}}
+
+
 # -- mint.scatter / scatter_add / index_add, ops.fold ---------------------------------------------------------------
 _X = np.arange(12, dtype=np.float32).reshape(3, 4)
 _IDX = np.array([[0, 1, 0, 2], [2, 0, 1, 1]], np.int64)
