@@ -82,8 +82,9 @@ def is_inexact(dtype: str) -> bool:
 
 def carries(dtype: str, ints: bool) -> bool:
     """Whether a value of `dtype` carries a derivative: floats and complex; with int_grads (MindSpore's
-    rule), ints too."""
-    return is_inexact(dtype) or (ints and dtype in INT_DTYPES)
+    rule), ints and bools too (a bool's cotangent is a bool: MindSpore's reshape of a bool Tensor passes
+    its sens back, its default sens is True)."""
+    return is_inexact(dtype) or (ints and (dtype in INT_DTYPES or dtype == "bool"))
 
 
 @dataclass(frozen=True)

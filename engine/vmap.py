@@ -37,7 +37,7 @@ _UNARY = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "square
 _NARY = ("add", "sub", "mul", "div", "pow", "atan2", "maximum", "minimum", "equal", "not_equal", "less", "less_equal",
          "greater", "greater_equal", "logical_and", "logical_or", "bitwise_and", "bitwise_or", "bitwise_xor", "where",
          "complex", "remainder", "fmod", "igamma", "igammac", "igamma_dx", "igamma_da", "nextafter",
-         "betainc", "betainc_dx")
+         "betainc", "betainc_dx", "betainc_da", "betainc_db")
 
 
 @_rule(*_UNARY)

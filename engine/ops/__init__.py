@@ -7,6 +7,7 @@ from . import rounding  # noqa: F401  (floor / ceil / round, remainder / fmod: e
 from . import segment  # noqa: F401  (segment_reduce max / min / prod: engine/ops/segment.py)
 from . import special_gamma  # noqa: F401  (igamma / igammac / igamma_dx: engine/ops/special_gamma.py)
 from . import special_beta  # noqa: F401  (betainc / betainc_dx)
+from . import special_beta_ab  # noqa: F401  (betainc_da / betainc_db)
 from . import bessel  # noqa: F401  (bessel_i0 / i0e / i1 / i1e with exact derivatives: engine/ops/bessel.py)
 from . import fft  # noqa: F401  (fft / rfft / irfft over chosen axes: engine/ops/fft.py)
 from .registry import FUNCTION_OPS, OPS, OpDef, get_op, impl_rules, jvp_rules, op_catalog, vjp_rules

@@ -25,7 +25,7 @@ defop("grad", None, typed_by_function, function=True, n_outputs=None,
           "outputs = [values if with_value] + grads for positions + grads for weights "
           "[+ if reached: one bool scalar per grad, whether the derivative reaches that input or weight "
           "(false: no path from a differentiated output passes it, its grad is a structural zero)]; "
-          "int_grads: integer values carry (integer) derivatives, as in MindSpore")
+          "int_grads: integer and bool values carry (integer / bool) derivatives, as in MindSpore")
 defop("jvp", None, typed_by_function, function=True, n_outputs=None,
       attrs={"fn": Attr("str"), "positions": Attr("ints", None, optional=True)},
       doc="forward-mode derivative of `fn`: inputs = args + one tangent per position; outputs = values + tangents")

@@ -13,11 +13,13 @@ a = b = 10^5..10^6, ~2e-8 at 10^7, ~2e-7 at 10^8 (against SciPy; MindSpore 2.10 
 0 <= x <= 1 (NaN outside, as MindSpore 2.10 CPU); I_0 = 0, I_1 = 1.
 
 Derivatives: w.r.t. x in closed form (betainc_dx, whose attribute order gives the density's own x-derivatives
-by Leibniz' rule, with their limits at x = 0 and 1), to any order, both modes. W.r.t. a and b: a DifferentiationError naming
-the op. MindSpore 2.10 returns zeros there (its bprop's placeholder), which is not the derivative.
+by Leibniz' rule, with their limits at x = 0 and 1), to any order, both modes. W.r.t. a and b to first order:
+betainc_da / betainc_db (engine/ops/special_beta_ab.py). MindSpore 2.10 returns zeros there (its bprop's
+placeholder), which is not the derivative.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 from ._infer import rule_infer
@@ -165,16 +167,27 @@ def _dx(b, ins, order=0):
     return b.emit1("betainc_dx", *ins, **({"order": order} if order else {}))  # order 0: the default, unwritten
 
 
-_WHY = ("its derivative w.r.t. a and b (series of digamma terms) is not implemented (MindSpore 2.10 returns "
-        "zeros there, which is not the derivative); differentiate w.r.t. x only, or keep a and b constant")
+_WHY = ("its mixed second derivative w.r.t. a or b (the density's derivative w.r.t. a, b) is not implemented; "
+        "betainc is differentiable w.r.t. a and b to first order, w.r.t. x to any order")
+
+
+_PARTIALS = (lambda b, ins: b.emit1("betainc_da", *ins), lambda b, ins: b.emit1("betainc_db", *ins), _dx)
+
+
+def _jvp(b, ins, outs, ts):
+    # (only the partials a tangent needs: a forward pass of the x-tangent alone never emits betainc_da / _db,
+    # whose own derivatives are refused)
+    parts = [b.mul(t, d(b, ins)) for t, d in zip(ts, _PARTIALS) if t is not None]
+    return [functools.reduce(b.add, parts) if parts else None]
+
 
 defop("betainc", 3, rule_infer("betainc"), flops=_loop_flops, scratch=_float64_temporaries(24),
-      underivable={0: _WHY, 1: _WHY},
       doc="elementwise I_x(a, b), the regularized incomplete beta function (MindSpore ops.Betainc) with NumPy "
-          "broadcasting; a, b > 0, 0 <= x <= 1 (NaN outside); differentiable w.r.t. x (any order)")
+          "broadcasting; a, b > 0, 0 <= x <= 1 (NaN outside); differentiable w.r.t. x (any order) and a, b "
+          "(first order)")
 impl_rules["betainc"] = _regularized
-vjp_rules["betainc"] = lambda b, ins, outs, cts: [None, None, b.mul(cts[0], _dx(b, ins))]
-jvp_rules["betainc"] = lambda b, ins, outs, ts: [None if ts[2] is None else b.mul(ts[2], _dx(b, ins))]
+vjp_rules["betainc"] = lambda b, ins, outs, cts: [b.mul(cts[0], d(b, ins)) for d in _PARTIALS]
+jvp_rules["betainc"] = _jvp
 
 def _dx_scratch(e) -> int:
     """_float64_temporaries' count for the density: ~14, and ~4 more for each term of Leibniz' rule (its

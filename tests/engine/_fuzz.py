@@ -92,6 +92,8 @@ def _extra_seeds() -> dict[str, Any]:
     seeds["linear_sum_assignment"] = lambda gb: gb.emit(
         "linear_sum_assignment", [gb.input((3, 4), "float64"), gb.const(np.asarray(3, np.int64))], {"maximize": True})
     seeds["igamma_da"] = lambda gb: gb.emit("igamma_da", [gb.input((3, 4), "float64"), gb.input((3, 4), "float64")], {})
+    for name in ("betainc_da", "betainc_db"):
+        seeds[name] = lambda gb, name=name: gb.emit(name, [gb.input((3, 4), "float64") for _ in range(3)], {})
     return seeds
 
 

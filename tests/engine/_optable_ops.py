@@ -15,6 +15,9 @@ EXEMPT = {
     "linear_sum_assignment": "integer matching (piecewise constant in the cost): nondiff",
     "igamma_da": "d/da of igamma, refused by name for both inputs: its values, and igamma's first derivative "
                  "w.r.t. a, are checked in tests/engine/test_igamma_grad_a.py",
+    "betainc_da": "d/da of betainc, refused by name for every input: its values, and betainc's first derivatives "
+                  "w.r.t. a and b, are checked in tests/engine/test_betainc_grad_ab.py",
+    "betainc_db": "d/db of betainc: as betainc_da",
 }
 
 
@@ -373,8 +376,8 @@ def _gamma_of_x(op):
 CASES += [Case(op, [K(_GAMMA_A), X((3, 4), 0.3, 5.0)], name="x", build=_gamma_of_x(op))
           for op in ("igamma", "igammac", "igamma_dx")]
 
-# the regularized incomplete beta function (engine/ops/special_beta.py): differentiable w.r.t. x only, so a and b
-# are constants; x on both sides of (a + 1) / (a + b + 2) (the fraction of I_x(a, b) and of 1 - I_{1-x}(b, a))
+# the regularized incomplete beta function (engine/ops/special_beta.py): differentiable w.r.t. a and b to first
+# order only (tests/engine/test_betainc_grad_ab.py), so here a and b are constants; x on both sides of (a + 1) / (a + b + 2) (the fraction of I_x(a, b) and of 1 - I_{1-x}(b, a))
 _BETA_A, _BETA_B = np.array([[0.7], [2.5], [6.0]]), np.array([[1.5], [0.8], [3.0]])
 
 

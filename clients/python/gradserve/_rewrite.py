@@ -14,7 +14,8 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
     PyNative's write in place; a list's at a mutable() int index: _seq_setitem);
 1c. membership: `a in b` / `a not in b` become `_gs_.member_in(a, b)` / `member_not_in` (see _member_in);
 1d. dict displays: `{k: v}` becomes `_gs_.make_dict(k, v)` (MindSpore's graph-mode keys: see _graph_dict);
-1e. raise: `raise E(args)` becomes `raise _gs_.raise_(...)` (a graph's raise: see _graph_raise); a list / tuple
+1e. reads: `a[i:j]` / `a[i]` become `_gs_.getslice(...)` / `_gs_.getitem(a, i)` (_dynamic_len, _graph_index);
+    raise: `raise E(args)` becomes `raise _gs_.raise_(...)` (a graph's raise: see _graph_raise); a list / tuple
     display times n, `_gs_.repeated(left, right)` (dynamic-length by a mutable int: see _dynamic_len.repeated);
 2. jumps: in each loop, `break` / `continue` / `return v` become flags (`_gs_brkN`, `_gs_cntN`, and
    `_gs_ret` / `_gs_rv` for a return), and the statements after a jump run under `if <no flag set>:`; a
@@ -43,6 +44,8 @@ other side's value's zeros; a loop learns its type from one probe trace of the b
 stays Python's; `bool()` of its traced test is then the branch explorer's (see _branches), as in a
 function whose source cannot be read, or that uses global / nonlocal / yield, which is left as it is.
 A zero-argument `super()` becomes `super(__class__, self)`: passes 2b and 3 move code into nested functions.
+With GRAPH_MODE's semantics (GRAPH_MODE, a jit function) a function holding a `try` statement is MindSpore 2.10's
+RuntimeError "Unsupported statement 'Try'." when called; PyNative runs it as Python.
 """
 from __future__ import annotations
 
@@ -61,7 +64,7 @@ from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
 from . import _dynamic_len, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
-from . import _graph_zero_div, _pyguard, _seq_setitem
+from . import _graph_index, _graph_zero_div, _pyguard, _seq_setitem
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
@@ -355,13 +358,20 @@ class _Members(ast.NodeTransformer):
 # -- pass 1e: slices ---------------------------------------------------------------------------------------
 class _Slices(ast.NodeTransformer):
     """`a[i:j:k]` read as `_gs_.getslice(a, i, j, k)`: a list / tuple sliced at a mutable int in a trace is a
-    dynamic-length one, as in MindSpore's graph mode (_dynamic_len.getslice); anything else is Python's slice."""
+    dynamic-length one, as in MindSpore's graph mode (_dynamic_len.getslice); anything else is Python's slice.
+    `a[i]` (no slice in i) read as `_gs_.getitem(a, i)`: MindSpore's text for a tuple / list index out of range
+    (_graph_index)."""
 
     def visit_Subscript(self, node: ast.Subscript):
         self.generic_visit(node)
         e = node.slice
-        if not (isinstance(node.ctx, ast.Load) and isinstance(e, ast.Slice)):
+        if not isinstance(node.ctx, ast.Load):
             return node
+        if not isinstance(e, ast.Slice):
+            parts = e.elts if isinstance(e, ast.Tuple) else [e]
+            if any(isinstance(p, (ast.Slice, ast.Starred)) for p in parts):
+                return node
+            return ast.copy_location(_helper("getitem", node.value, e), node)
         bounds = [b or ast.Constant(None) for b in (e.lower, e.upper, e.step)]
         return ast.copy_location(_helper("getslice", node.value, *bounds), node)
 
@@ -660,6 +670,7 @@ def _rewrite_function(f: types.FunctionType):
                            for n in _own(fdef.body)):
         return None
     loads = _graph_names.free_loads(fdef)  # (before the passes below add names of their own)
+    tries = any(isinstance(n, ast.Try) for n in _own(fdef.body))  # (the user's own: before the catch added below)
     if "__class__" in f.__code__.co_freevars:
         _explicit_super(fdef)
     ranges = _Ranges()
@@ -691,7 +702,7 @@ def _rewrite_function(f: types.FunctionType):
     mod = ast.fix_missing_locations(ast.Module(body=[outer], type_ignores=[]))
     ns: dict[str, Any] = {}
     exec(compile(mod, inspect.getsourcefile(f) or "<construct>", "exec"), f.__globals__, ns)  # noqa: S102 - own source
-    ns["_gs_outer"]._gs_loads = loads
+    ns["_gs_outer"]._gs_loads, ns["_gs_outer"]._gs_tries = loads, tries
     return ns["_gs_outer"]
 
 
@@ -705,6 +716,8 @@ def convert(fn: Callable) -> Callable:
         return fn
     if graph_semantics():  # a name nothing defines: MindSpore's NameError before the function runs
         _graph_names.check(target, outer._gs_loads)
+        if outer._gs_tries:  # MindSpore 2.10's graph parser refuses try (its own tests check this text)
+            raise RuntimeError("Unsupported statement 'Try'.")
     if outer.__globals__ is not target.__globals__:
         # equal code objects (the same text at the same line of another module or exec; Python's code equality
         # leaves out the file) share one rewrite: it runs in this function's own globals, not the first one's
@@ -783,6 +796,7 @@ class _Helpers:
     member_not_in = staticmethod(member_not_in)
     make_dict = staticmethod(make_dict)
     getslice = staticmethod(_dynamic_len.getslice)
+    getitem = staticmethod(_graph_index.getitem)
     repeated = staticmethod(_dynamic_len.repeated)
     zero_division = staticmethod(_graph_zero_div.in_graph)
     raise_ = staticmethod(_graph_raise.raise_)

@@ -219,8 +219,8 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "w_ih, w_hh, (w_hr), bias = b_ih + b_hh per direction; reserve and state are zeros [1, 1] (MindSpore's "
     "kernel workspaces). A w of the wrong size is a ValueError (MindSpore's CPU kernel reads past it).",
     "`ops.Betainc`: computed in float64 and rounded (MindSpore 2.10's CPU kernel computes in float32, a few ulp "
-    "off); differentiable w.r.t. x to any order; w.r.t. a and b a DifferentiationError naming the op, where "
-    "MindSpore 2.10 returns zeros (not the derivative).",
+    "off); differentiable w.r.t. x to any order and w.r.t. a and b to first order (the hypergeometric series "
+    "differentiated term by term), where MindSpore 2.10 returns zeros (its bprop's placeholder, not the derivative).",
     "`ops.ForiLoop(unroll=False)` (and `WhileLoop`) in GRAPH_MODE / jit with a traced index: the engine's while, "
     "differentiable to any order (second derivatives checked against finite differences); MindSpore 2.10 refuses "
     "the second order of its rolled loop.",

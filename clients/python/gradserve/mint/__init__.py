@@ -15,6 +15,7 @@ from .._tensor import Tensor
 from ..ops._math_more import full_ext as full  # noqa: F401  (a number's own dtype; ops.full: int64)
 from . import linalg, nn, special  # noqa: F401  (mint.linalg, mint.nn, mint.nn.functional, mint.special)
 from ._flatten import flatten  # noqa: F401
+from ._scatter import index_add, scatter, scatter_add  # noqa: F401
 
 # the same function in ops (its positional order and keywords are mint's)
 _SAME = ("abs", "acos", "acosh", "addmm", "addmv", "arange", "asin", "asinh", "atan", "atanh",

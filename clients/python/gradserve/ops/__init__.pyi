@@ -130,7 +130,7 @@ from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSu
 from ._scatter_write import ScatterAdd as ScatterAdd, ScatterDiv as ScatterDiv, ScatterMax as ScatterMax, ScatterMin as ScatterMin, ScatterMul as ScatterMul, ScatterNdAdd as ScatterNdAdd, ScatterNdDiv as ScatterNdDiv, ScatterNdMax as ScatterNdMax, ScatterNdMin as ScatterNdMin, ScatterNdMul as ScatterNdMul, ScatterNdSub as ScatterNdSub, ScatterNdUpdate as ScatterNdUpdate, ScatterSub as ScatterSub, ScatterUpdate as ScatterUpdate, scatter_add as scatter_add, scatter_div as scatter_div, scatter_max as scatter_max, scatter_min as scatter_min, scatter_mul as scatter_mul, scatter_nd_add as scatter_nd_add, scatter_nd_div as scatter_nd_div, scatter_nd_max as scatter_nd_max, scatter_nd_min as scatter_nd_min, scatter_nd_mul as scatter_nd_mul, scatter_nd_sub as scatter_nd_sub, scatter_nd_update as scatter_nd_update, scatter_sub as scatter_sub, scatter_update as scatter_update
 from ._searchsorted import SearchSorted as SearchSorted, searchsorted as searchsorted
 from ._segment_sorted import SegmentMax as SegmentMax, SegmentMean as SegmentMean, SegmentMin as SegmentMin, SegmentProd as SegmentProd
-from ._slices_blocks import ExtractVolumePatches as ExtractVolumePatches, fliplr as fliplr, flipud as flipud, select_scatter as select_scatter, slice_scatter as slice_scatter, unfold as unfold
+from ._slices_blocks import ExtractVolumePatches as ExtractVolumePatches, fliplr as fliplr, flipud as flipud, fold as fold, select_scatter as select_scatter, slice_scatter as slice_scatter, unfold as unfold
 from ._space_batch import BatchToSpaceND as BatchToSpaceND, SpaceToBatchND as SpaceToBatchND, batch_to_space_nd as batch_to_space_nd, space_to_batch_nd as space_to_batch_nd
 from ._sparse_adam import FusedSparseAdam as FusedSparseAdam, FusedSparseLazyAdam as FusedSparseLazyAdam
 from ._sparse_add import SparseTensorDenseAdd as SparseTensorDenseAdd
@@ -197,6 +197,8 @@ __all__ = [
     'BesselI1',
     'BesselI1e',
     'Betainc',
+    'BetaincDa',
+    'BetaincDb',
     'BetaincDx',
     'BiasAdd',
     'BinaryCrossEntropy',
@@ -502,6 +504,8 @@ __all__ = [
     'bessel_i1',
     'bessel_i1e',
     'betainc',
+    'betainc_da',
+    'betainc_db',
     'betainc_dx',
     'bias_add',
     'binary_cross_entropy',
@@ -1300,6 +1304,7 @@ __all__ = [
     'slice_scatter',
     'select_scatter',
     'unfold',
+    'fold',
     'ExtractVolumePatches',
     'fliplr',
     'flipud',
@@ -1433,6 +1438,18 @@ class BesselI1(Primitive):
 
 class BesselI1e(Primitive):
     """elementwise modified Bessel function exp(-|x|) I1(x) (float32 precision); derivatives of any order by the Bessel identities"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class BetaincDa(Primitive):
+    """elementwise d/da I_x(a, b) (betainc's derivative w.r.t. a) with NumPy broadcasting; 0 at x = 0 and 1, NaN outside betainc's domain; not differentiable itself"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class BetaincDb(Primitive):
+    """elementwise d/db I_x(a, b) (betainc's derivative w.r.t. b) with NumPy broadcasting; 0 at x = 0 and 1, NaN outside betainc's domain; not differentiable itself"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -2158,7 +2175,15 @@ def bessel_i1e(*, x: _TensorLike) -> Tensor: ...
 
 
 def betainc(*inputs: _TensorLike) -> Tensor:
-    """elementwise I_x(a, b), the regularized incomplete beta function (MindSpore ops.Betainc) with NumPy broadcasting; a, b > 0, 0 <= x <= 1 (NaN outside); differentiable w.r.t. x (any order)"""
+    """elementwise I_x(a, b), the regularized incomplete beta function (MindSpore ops.Betainc) with NumPy broadcasting; a, b > 0, 0 <= x <= 1 (NaN outside); differentiable w.r.t. x (any order) and a, b (first order)"""
+
+
+def betainc_da(*inputs: _TensorLike) -> Tensor:
+    """elementwise d/da I_x(a, b) (betainc's derivative w.r.t. a) with NumPy broadcasting; 0 at x = 0 and 1, NaN outside betainc's domain; not differentiable itself"""
+
+
+def betainc_db(*inputs: _TensorLike) -> Tensor:
+    """elementwise d/db I_x(a, b) (betainc's derivative w.r.t. b) with NumPy broadcasting; 0 at x = 0 and 1, NaN outside betainc's domain; not differentiable itself"""
 
 
 def betainc_dx(*inputs: _TensorLike, order: int = ...) -> Tensor:

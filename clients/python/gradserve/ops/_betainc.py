@@ -1,6 +1,6 @@
 """ops.Betainc (MindSpore 2.10's primitive): I_x(a, b), the regularized incomplete beta function, on the engine's
 betainc op (engine/ops/special_beta.py). a, b and x share one shape and one dtype (float32 or float64), as
-MindSpore requires (no broadcasting). Differentiable w.r.t. x; w.r.t. a and b a DifferentiationError (MindSpore
+MindSpore requires (no broadcasting). Differentiable w.r.t. x, and w.r.t. a and b to first order (MindSpore
 returns zeros there, which is not the derivative)."""
 from __future__ import annotations
 

@@ -2,12 +2,14 @@
 ops.tensor_scatter_elements(input_x, indices, updates, axis=0, reduction="none") and its class
 TensorScatterElements(axis=0, reduction="none"), over the engine's scatter (ONNX ScatterElements):
 out[..index[i, j]..] = src[i, j] along axis (reduction "add": added). MindSpore 2.10's CPU kernel wants index and
-src of one shape, no larger than input on the other axes; a repeated index's value is its kernel's to pick (here
-they add)."""
+src of one shape, no larger than input on the other axes; a repeated index keeps the last value written in
+index's row-major order (MindSpore 2.10's CPU kernel: `ops.scatter` / `mint.scatter` of rows [1, 1] give src's second
+row; was their sum), its gradient to that value only."""
 from __future__ import annotations
 
 import numpy as np
 
+from .._late import late
 from .._tensor import Tensor
 from .._trace import apply
 from ._extra import P
@@ -37,16 +39,27 @@ def _elements(x, indices, updates, axis, reduction: str, where: str):
     if any(int(i) > int(n) for d, (i, n) in enumerate(zip(indices.shape, x.shape)) if d != ax):
         raise ValueError(f"For '{where}', 'index' {list(indices.shape)} must not be larger than 'input' "
                          f"{list(x.shape)} on an axis but {ax}")
+    if reduction == "none":
+        return _last_written(x, indices, updates, ax)
     # index may be smaller than input on the other axes (the engine's scatter wants them equal): pad it and src
-    # with zeros there, and count a position written only where a mask padded with zeros says so
-    mask = _pad(P.ones_like(updates), x, ax)
+    # with zeros there
     idx, vals = _pad(indices, x, ax), _pad(updates, x, ax)
     spec = {"shape": [int(n) for n in x.shape], "axis": ax}
-    added = _out(apply("scatter_add_along", [vals, idx], spec))
-    if reduction == "add":
-        return P.add(x, added)
-    hit = P.greater(_out(apply("scatter_add_along", [mask, idx], spec)), 0.0)
-    return P.select(hit, added, x)
+    return P.add(x, _out(apply("scatter_add_along", [vals, idx], spec)))
+
+
+def _last_written(x, indices, updates, ax: int):
+    """x with updates written at indices along ax, a repeated target keeping the last write: each element's flat
+    position in x (its index along ax, its own coordinates elsewhere) through tensor_scatter_update, whose
+    repeated rows keep the last."""
+    shape = [int(n) for n in x.shape]
+    strides = np.cumprod([1] + shape[:0:-1])[::-1]
+    grid = np.indices(tuple(indices.shape))
+    others = sum(grid[d] * strides[d] for d in range(len(shape)) if d != ax)
+    idx = P.select(P.less(indices, 0), indices + shape[ax], indices)  # (a negative index counts from the end)
+    flat = P.add(P.mul(idx, int(strides[ax])), Tensor(np.asarray(others, np.dtype(indices._dtype))))
+    out = late.ops.tensor_scatter_update(P.reshape(x, (-1,)), P.reshape(flat, (-1, 1)), P.reshape(updates, (-1,)))
+    return P.reshape(out, tuple(shape))
 
 
 def _pad(t, like, ax: int):

@@ -1,5 +1,5 @@
 """ops.slice_scatter / select_scatter (src written onto a strided slice / one index of an axis), ops.unfold
-(sliding blocks as columns, im2col), ops.ExtractVolumePatches (its 3-D form) and ops.fliplr / flipud (MindSpore 2.10's functions and Tensor methods).
+(sliding blocks as columns, im2col) and ops.fold (its adjoint: columns summed back, col2im), ops.ExtractVolumePatches (its 3-D form) and ops.fliplr / flipud (MindSpore 2.10's functions and Tensor methods).
 All are moves of elements (scatter by positions, the engine's im2col, flip): gradients route to the elements
 moved."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from .._late import late
 from .._tensor import Tensor
 from .._trace import apply
 
-__all__ = ["slice_scatter", "select_scatter", "unfold", "ExtractVolumePatches", "fliplr", "flipud"]
+__all__ = ["slice_scatter", "select_scatter", "unfold", "fold", "ExtractVolumePatches", "fliplr", "flipud"]
 
 
 def _positions(shape: tuple, axis: int, picked: np.ndarray) -> np.ndarray:
@@ -90,6 +90,22 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
                                      "dilation": d})[0]  # [N, C, kh * kw, oh, ow]
     n, c, kk, oh, ow = cols.shape
     return late.ops.reshape(cols, (n, c * kk, oh * ow))
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
+    """[N, C * kh * kw, L] -> [N, C, *output_size]: each column's block (dilated, strided) added back at its place,
+    the padding cut off (MindSpore 2.10's ops.fold: torch's fold; output_size a Tensor or 2 ints)."""
+    if not isinstance(input, Tensor) or input.ndim != 3:
+        raise ValueError(f"For 'fold', 'input' must be a 3-D Tensor [N, C * kh * kw, L], got "
+                         f"{getattr(input, 'shape', type(input).__name__)}")
+    k = _pair("fold", "kernel_size", kernel_size, 1)
+    n, ck, blocks = (int(v) for v in input.shape)
+    if ck % (k[0] * k[1]):
+        raise ValueError(f"For 'fold', the input's dim 1 ({ck}) must be divisible by the kernel's size "
+                         f"{k[0]} * {k[1]}")
+    size = output_size.asnumpy().tolist() if isinstance(output_size, Tensor) else output_size
+    cols = late.ops.reshape(input, (n, ck // (k[0] * k[1]), k[0] * k[1], blocks))
+    return late.ops.col2im(cols, size, k, dilation, padding, stride)
 
 
 def _volume_arg(arg: str, v) -> tuple:
