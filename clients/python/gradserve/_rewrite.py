@@ -61,7 +61,7 @@ from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
 from . import _dynamic_len, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
-from . import _graph_zero_div, _pyguard, _seq_setitem
+from . import _graph_zero_div, _private_names, _pyguard, _seq_setitem
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
@@ -659,6 +659,7 @@ def _rewrite_function(f: types.FunctionType):
     if fdef is None or any(isinstance(n, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await))
                            for n in _own(fdef.body)):
         return None
+    _private_names.mangle(fdef, f)  # (compiled outside its class: `self.__x` as Python spells it there)
     loads = _graph_names.free_loads(fdef)  # (before the passes below add names of their own)
     if "__class__" in f.__code__.co_freevars:
         _explicit_super(fdef)
@@ -691,8 +692,13 @@ def _rewrite_function(f: types.FunctionType):
     mod = ast.fix_missing_locations(ast.Module(body=[outer], type_ignores=[]))
     ns: dict[str, Any] = {}
     exec(compile(mod, inspect.getsourcefile(f) or "<construct>", "exec"), f.__globals__, ns)  # noqa: S102 - own source
-    ns["_gs_outer"]._gs_loads = loads
-    return ns["_gs_outer"]
+    outer_fn = ns["_gs_outer"]
+    # the rewrite keeps f's qualified name: a call's TypeError names `Net.construct()` as Python's would
+    outer_fn.__code__ = outer_fn.__code__.replace(co_consts=tuple(
+        c.replace(co_qualname=f.__code__.co_qualname) if isinstance(c, types.CodeType) and c.co_name == fdef.name
+        else c for c in outer_fn.__code__.co_consts))
+    outer_fn._gs_loads = loads
+    return outer_fn
 
 
 def convert(fn: Callable) -> Callable:
