@@ -67,7 +67,7 @@ from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
 from ._graph_dict import make_dict
 from ._trace import graph_semantics
-from ._member_in import member_in, member_not_in
+from ._member_in import graph_index, member_in, member_not_in
 from ._branches import ControlFlowError, UNDEF, run_if, logic
 from ._late import late
 from ._while import run_while
@@ -749,13 +749,20 @@ _STDLIB = tuple(os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("s
 def _call(f):
     """A user's plain function or method, rewritten before it runs inside rewritten code; len, the length of a
     dynamic-length sequence as a value unknown when compiling (_dynamic_len.length); map / zip / enumerate in a
-    trace, MindSpore's refusal of a dynamic-length argument; max / min / any / all in a graph, its rules;
+    trace, MindSpore's refusal of a dynamic-length argument; tuple / list in a trace, of a mutable sequence a
+    mutable one (_dynamic_len.keep_kind); a list's / tuple's index in a graph, MindSpore's matches (_member_in);
+    max / min / any / all in a graph, its rules;
     isinstance in a graph, its refusal's text; print, a graph's; a class
     MindSpore refuses to make inside a graph, its refusal."""
     if f is len:
         return _dynamic_len.graph_length if graph_semantics() else _dynamic_len.length
     if (f is map or f is zip or f is enumerate) and _dynamic_len.in_graph():
         return _dynamic_len.no_dynamic_input(f, as_sequence=graph_semantics())
+    if isinstance(f, types.BuiltinMethodType) and f.__name__ == "index" and isinstance(f.__self__, (list, tuple)) \
+            and graph_semantics():
+        return graph_index(f.__self__)
+    if (f is tuple or f is list) and _dynamic_len.in_graph():
+        return _dynamic_len.keep_kind(f)
     if (f is max or f is min) and graph_semantics():
         return _graph_minmax.checked(f)
     if f is isinstance and graph_semantics():
