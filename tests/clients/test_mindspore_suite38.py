@@ -159,3 +159,29 @@ def test_grad_primitives(on_real_server):
                                                                [35, 76, 41, 88, 47], [28, 59, 31, 65, 34]]]]
     with pytest.raises(ValueError, match="the half_pixel_centers must be false when align_corners is true"):
         rn(True, True)
+
+
+def test_comprehension_of_two_fors_refused_in_a_graph(on_real_server):
+    # ut/python/graph_syntax/statements/test_list_comp.py: ran in jit. MindSpore 2.10: TypeError at parse time in
+    # jit (either mode) and GRAPH_MODE's construct; PyNative's construct runs it; one `for` per level is fine
+    def flat():
+        return tuple([y for x in ((1, 2), (3, 4)) for y in x])
+
+    def table():
+        return {x + y: 1 for x in (1, 2) for y in (3, 4)}
+
+    with pytest.raises(TypeError, match=r"The 'generators' supports 1 'comprehension' in ListComp/GeneratorExp, "
+                                        r"but got 2 comprehensions."):
+        jit(flat)()
+    with pytest.raises(TypeError, match="in DictComp/GeneratorExp, but got 2 comprehensions."):
+        jit(table)()
+    assert jit(lambda: tuple([[y for y in x] for x in ((1, 2), (3, 4))]))() == ([1, 2], [3, 4])
+
+    class Flat(nn.Cell):
+        def construct(self, a):
+            return tuple([y for x in ((1, 2), (3, 4)) for y in x])
+
+    assert Flat()(Tensor(1)) == (1, 2, 3, 4)
+    context.set_context(mode=context.GRAPH_MODE)
+    with pytest.raises(TypeError, match="ListComp/GeneratorExp, but got 2 comprehensions."):
+        Flat()(Tensor(1))

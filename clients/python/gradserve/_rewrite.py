@@ -698,6 +698,7 @@ def _rewrite_function(f: types.FunctionType):
         c.replace(co_qualname=f.__code__.co_qualname) if isinstance(c, types.CodeType) and c.co_name == fdef.name
         else c for c in outer_fn.__code__.co_consts))
     outer_fn._gs_loads = loads
+    outer_fn._gs_refusal = _graph_names.comprehension_refusal(fdef)
     return outer_fn
 
 
@@ -711,6 +712,8 @@ def convert(fn: Callable) -> Callable:
         return fn
     if graph_semantics():  # a name nothing defines: MindSpore's NameError before the function runs
         _graph_names.check(target, outer._gs_loads)
+        if outer._gs_refusal:  # (syntax its graph mode does not parse: a comprehension of two `for`s)
+            raise TypeError(outer._gs_refusal)
     if outer.__globals__ is not target.__globals__:
         # equal code objects (the same text at the same line of another module or exec; Python's code equality
         # leaves out the file) share one rewrite: it runs in this function's own globals, not the first one's
