@@ -78,7 +78,7 @@ def comprehension_refusal(fdef: ast.FunctionDef) -> "str | None":
     """MindSpore 2.10's parse-time TypeError text for fdef's first comprehension with more than one `for`
     (`[y for x in xs for y in x]`), which its graph mode does not take; None when there is none."""
     for n in ast.walk(fdef):
-        if type(n) in _COMPREHENSIONS and len(n.generators) > 1:
+        if isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.DictComp)) and len(n.generators) > 1:
             return (f"The 'generators' supports 1 'comprehension' in {_COMPREHENSIONS[type(n)]}/GeneratorExp, but got "
                     f"{len(n.generators)} comprehensions.")
     return None
