@@ -42,6 +42,16 @@ def _strict_outputs(out: Any) -> Any:
     return walk(out)
 
 
+def _check_self(construct: Any, n_args: int) -> None:
+    """A construct written without `self` (its one parameter takes the arguments) in GRAPH_MODE: MindSpore 2.10's
+    TypeError; PyNative's is Python's own (the call's positional count)."""
+    code = getattr(construct, "__code__", None)
+    if code is None or context.get_context("mode") != context.GRAPH_MODE or code.co_flags & inspect.CO_VARARGS:
+        return
+    if code.co_argcount == n_args and code.co_varnames[:1] != ("self",):
+        raise TypeError("For 'Cell', the method 'construct' must have parameter 'self'. ")
+
+
 class _CellTuple(tuple):
     """A Cell's tuple of Cells (`self.layers = (nn.ReLU(), nn.Tanh())`): indexed by a Tensor out of range in
     GRAPH_MODE, MindSpore 2.10's switch_layer error; otherwise a tuple."""
@@ -103,7 +113,7 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         object.__setattr__(self, name, value)
 
     def construct(self, *inputs: Any, **kwargs: Any) -> Any:  # (*Any, **Any): any override fits
-        raise NotImplementedError(f"{type(self).__name__}.construct is not defined")
+        raise AttributeError("For 'Cell', the method 'construct' is not defined.")  # (MindSpore 2.10's, either mode)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if "_gs_amp" in self.__dict__:  # (mindspore.amp: the cell's ops in its precision)
@@ -126,6 +136,7 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
             raise AttributeError(f"The '{type(self).__name__}' object does not inherit attribute from 'cell'. Please "
                                  "use 'super().__init__()'.")
         construct = self.construct
+        _check_self(type(self).construct, len(args))
         if kwargs:
             bound = inspect.signature(construct).bind(*args, **kwargs)
             args, kwargs = bound.args, bound.kwargs  # kwargs left: keyword-only and **kwargs parameters

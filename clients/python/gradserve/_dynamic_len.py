@@ -191,6 +191,21 @@ def no_dynamic_input(f, as_sequence: bool = False):
     return checked
 
 
+def keep_kind(f):
+    """tuple(seq) / list(seq) in a trace: of a dynamic-length seq dynamic-length, of a mutable one mutable (MindSpore
+    2.10, jit: F.is_sequence_shape_unknown / is_sequence_value_unknown of tuple(mutable([1, 2], True)) True / True,
+    of tuple(mutable([1, 2])) False / True)."""
+    def made(*args, **kwargs):
+        out = f(*args, **kwargs)
+        src = args[0] if len(args) == 1 and not kwargs else None
+        if isinstance(src, (DynamicList, DynamicTuple)):
+            return DynamicList(out) if f is list else DynamicTuple(out)
+        if isinstance(src, (MutableList, MutableTuple)):
+            return MutableList(out) if f is list else MutableTuple(out)
+        return out
+    return made
+
+
 def check_index(seq, i) -> None:
     """seq[i] with i a mutable int, or of an empty mutable sequence, in a trace: an index out of range is
     MindSpore's ValueError when running (Python's IndexError elsewhere)."""

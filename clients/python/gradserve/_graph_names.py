@@ -12,7 +12,7 @@ import builtins
 import linecache
 import types
 
-__all__ = ["free_loads", "check"]
+__all__ = ["free_loads", "check", "comprehension_refusal"]
 
 
 def binds(n: ast.AST) -> list[str]:
@@ -69,3 +69,16 @@ def check(f: types.FunctionType, loads: tuple) -> None:
         text = linecache.getline(path, line).rstrip()
         raise NameError(f"The name '{name}' is not defined, or not supported in graph mode.\n\n"
                         f"# In file {path}:{line}\n{text}\n")
+
+
+_COMPREHENSIONS = {ast.ListComp: "ListComp", ast.GeneratorExp: "ListComp", ast.DictComp: "DictComp"}  # (its texts)
+
+
+def comprehension_refusal(fdef: ast.FunctionDef) -> "str | None":
+    """MindSpore 2.10's parse-time TypeError text for fdef's first comprehension with more than one `for`
+    (`[y for x in xs for y in x]`), which its graph mode does not take; None when there is none."""
+    for n in ast.walk(fdef):
+        if isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.DictComp)) and len(n.generators) > 1:
+            return (f"The 'generators' supports 1 'comprehension' in {_COMPREHENSIONS[type(n)]}/GeneratorExp, but got "
+                    f"{len(n.generators)} comprehensions.")
+    return None

@@ -64,13 +64,13 @@ from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
 from . import _dynamic_len, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
-from . import _graph_index, _graph_zero_div, _pyguard, _seq_setitem
+from . import _graph_index, _graph_zero_div, _private_names, _pyguard, _seq_setitem
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
 from ._graph_dict import make_dict
 from ._trace import graph_semantics
-from ._member_in import member_in, member_not_in
+from ._member_in import graph_index, member_in, member_not_in
 from ._branches import ControlFlowError, UNDEF, run_if, logic
 from ._late import late
 from ._while import run_while
@@ -669,6 +669,7 @@ def _rewrite_function(f: types.FunctionType):
     if fdef is None or any(isinstance(n, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await))
                            for n in _own(fdef.body)):
         return None
+    _private_names.mangle(fdef, f)  # (compiled outside its class: `self.__x` as Python spells it there)
     loads = _graph_names.free_loads(fdef)  # (before the passes below add names of their own)
     tries = any(isinstance(n, ast.Try) for n in _own(fdef.body))  # (the user's own: before the catch added below)
     if "__class__" in f.__code__.co_freevars:
@@ -702,8 +703,14 @@ def _rewrite_function(f: types.FunctionType):
     mod = ast.fix_missing_locations(ast.Module(body=[outer], type_ignores=[]))
     ns: dict[str, Any] = {}
     exec(compile(mod, inspect.getsourcefile(f) or "<construct>", "exec"), f.__globals__, ns)  # noqa: S102 - own source
-    ns["_gs_outer"]._gs_loads, ns["_gs_outer"]._gs_tries = loads, tries
-    return ns["_gs_outer"]
+    outer_fn = ns["_gs_outer"]
+    # the rewrite keeps f's qualified name: a call's TypeError names `Net.construct()` as Python's would
+    outer_fn.__code__ = outer_fn.__code__.replace(co_consts=tuple(
+        c.replace(co_qualname=f.__code__.co_qualname) if isinstance(c, types.CodeType) and c.co_name == fdef.name
+        else c for c in outer_fn.__code__.co_consts))
+    outer_fn._gs_loads, outer_fn._gs_tries = loads, tries
+    outer_fn._gs_refusal = _graph_names.comprehension_refusal(fdef)
+    return outer_fn
 
 
 def convert(fn: Callable) -> Callable:
@@ -718,6 +725,8 @@ def convert(fn: Callable) -> Callable:
         _graph_names.check(target, outer._gs_loads)
         if outer._gs_tries:  # MindSpore 2.10's graph parser refuses try (its own tests check this text)
             raise RuntimeError("Unsupported statement 'Try'.")
+        if outer._gs_refusal:  # (syntax its graph mode does not parse: a comprehension of two `for`s)
+            raise TypeError(outer._gs_refusal)
     if outer.__globals__ is not target.__globals__:
         # equal code objects (the same text at the same line of another module or exec; Python's code equality
         # leaves out the file) share one rewrite: it runs in this function's own globals, not the first one's
@@ -756,13 +765,20 @@ _STDLIB = tuple(os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("s
 def _call(f):
     """A user's plain function or method, rewritten before it runs inside rewritten code; len, the length of a
     dynamic-length sequence as a value unknown when compiling (_dynamic_len.length); map / zip / enumerate in a
-    trace, MindSpore's refusal of a dynamic-length argument; max / min / any / all in a graph, its rules;
+    trace, MindSpore's refusal of a dynamic-length argument; tuple / list in a trace, of a mutable sequence a
+    mutable one (_dynamic_len.keep_kind); a list's / tuple's index in a graph, MindSpore's matches (_member_in);
+    max / min / any / all in a graph, its rules;
     isinstance in a graph, its refusal's text; print, a graph's; a class
     MindSpore refuses to make inside a graph, its refusal."""
     if f is len:
         return _dynamic_len.graph_length if graph_semantics() else _dynamic_len.length
     if (f is map or f is zip or f is enumerate) and _dynamic_len.in_graph():
         return _dynamic_len.no_dynamic_input(f, as_sequence=graph_semantics())
+    if isinstance(f, types.BuiltinMethodType) and f.__name__ == "index" and isinstance(f.__self__, (list, tuple)) \
+            and graph_semantics():
+        return graph_index(f.__self__)
+    if (f is tuple or f is list) and _dynamic_len.in_graph():
+        return _dynamic_len.keep_kind(f)
     if (f is max or f is min) and graph_semantics():
         return _graph_minmax.checked(f)
     if f is isinstance and graph_semantics():

@@ -66,7 +66,8 @@ def _is_whole(o, seq: Any) -> bool:
     if o is seq:
         return True
     twin_at = seq._gs_twin_at
-    if type(o) not in (tuple, list) or len(o) != len(seq) or not twin_at:
+    # (tuple(x) / list(x) in a trace are mutable sequences themselves: _dynamic_len.keep_kind)
+    if not isinstance(o, (tuple, list)) or len(o) != len(seq) or not twin_at:
         return False
     plain = list.__iter__(seq) if isinstance(seq, list) else tuple.__iter__(seq)
     for k, (e, s) in enumerate(zip(tuple.__iter__(o) if isinstance(o, tuple) else list.__iter__(o), plain)):

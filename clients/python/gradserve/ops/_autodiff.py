@@ -652,12 +652,20 @@ def _snapshots(inputs) -> tuple:
     return tuple(made[id(x)] if id(x) in made else made.setdefault(id(x), _snapshot(x)) for x in inputs)
 
 
+def _check_vjp_items(items: tuple) -> None:
+    """vjp's inputs and vjp_fn's cotangents: each a Tensor, tuple or list (MindSpore 2.10's TypeError otherwise, in
+    either mode: vjp(net, 1), vjp_fn(1.0))."""
+    if not all(isinstance(x, (Tensor, tuple, list)) for x in items):
+        raise TypeError("The inputs type must be Tensor.")
+
+
 def vjp(fn, *inputs, weights=None, has_aux: bool = False):
     """MindSpore 2.x `vjp(fn, *inputs, weights=None, has_aux=False) -> (out, vjp_fn[, aux])`, where
     `vjp_fn(v)` gives the input gradients (a tuple; with weights, (input grads, weight grads)).
     The seed's `vjp(fn, inputs, v) -> (out, v^T J)` is recognised by `_is_seed_vjp`'s rule."""
     if _is_seed_vjp(fn, inputs, weights, has_aux):
         return _seed_vjp(fn, inputs[0], inputs[1])
+    _check_vjp_items(inputs)
     # vjp_fn differentiates at the inputs the forward saw: a forward that writes an input in place (x.add_(1) in
     # a GRAPH_MODE construct) has changed the caller's Tensor by the time vjp_fn runs
     at = inputs if current() is not None else _snapshots(inputs)
@@ -671,6 +679,7 @@ def vjp(fn, *inputs, weights=None, has_aux: bool = False):
     g = _FunctionalGrad(target, positions or None, weights, True, False, False, state=False) if (positions or weights) else None
 
     def vjp_fn(*v):
+        _check_vjp_items(v)
         v = v[0] if len(v) == 1 else v
         check_cotangent_kind(out[0] if has_aux else out, v)
         if g is None:

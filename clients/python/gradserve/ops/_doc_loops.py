@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import functools
 
+from .._trace import current
+
 __all__ = ["Partial", "partial"]
 
 
@@ -11,14 +13,17 @@ def _callable(fn, name: str, where: str) -> None:
         raise TypeError(f"For '{where}', '{name}' must be callable, got {type(fn).__name__}")
 
 
-def partial(func, *args):
-    """func with its first arguments fixed."""
+def partial(func, *args, **kwargs):
+    """func with its first arguments fixed; keywords too inside a graph (MindSpore 2.10 binds them there only:
+    outside one, Python's TypeError as MindSpore's)."""
     _callable(func, "func", "partial")
-    return functools.partial(func, *args)
+    if kwargs and current() is None:
+        raise TypeError(f"Partial.__call__() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    return functools.partial(func, *args, **kwargs)
 
 
 class Partial:
     """ops.Partial()(func, *args): partial."""
 
-    def __call__(self, func, *args):
-        return partial(func, *args)
+    def __call__(self, func, *args, **kwargs):
+        return partial(func, *args, **kwargs)

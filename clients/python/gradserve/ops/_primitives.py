@@ -7,6 +7,7 @@ registry); MindSpore's names and call signatures are layered on top where they d
 from __future__ import annotations
 
 import builtins  # (max / min / sum below are ops: MindSpore's names)
+import inspect
 import math
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -20,7 +21,7 @@ from .._late import late  # sign of complex: ops.sgn, an upper layer
 from .._tensor import Tensor, _is_bool
 from .._calling_errors import camel as _camel, failed_calling
 from .._misc import twin_of
-from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast
+from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast, current
 from ._running_stats import update_running
 from . import _tensor_only, _user_prim
 
@@ -719,12 +720,24 @@ class BatchNorm(Primitive):
         super().__init__(epsilon=float(epsilon), training=bool(is_training))
         self.momentum = momentum
 
-    def __call__(self, x, scale, bias, mean, variance):
+    def __call__(self, *inputs, **by_name):
+        # MindSpore's input names bind keywords inside a graph only (2.10: outside one, Python's TypeError)
+        if by_name and current() is None:
+            raise TypeError(f"BatchNorm.__call__() got an unexpected keyword argument '{next(iter(by_name))}'")
+        x, scale, bias, mean, variance = _bind(inputs, by_name, ("input_x", "scale", "bias", "mean", "variance"))
         y = apply("batch_norm", [x, scale, bias, mean, variance], self.attrs)[0]
         stats = _bn_stats(x, mean, variance, self.attrs["training"])
         if self.attrs["training"]:  # Parameters given as mean / variance are moving statistics (MindSpore's)
             update_running(x, mean, variance, self.momentum)
         return (y, *stats)
+
+
+def _bind(inputs: tuple, by_name: dict, names: tuple) -> tuple:
+    """inputs, then those given by their names, in names' order (a missing or doubled one: the signature's
+    TypeError)."""
+    slots = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
+    bound = inspect.Signature(slots).bind(*inputs, **by_name)
+    return tuple(bound.arguments[n] for n in names)
 
 
 def _channel_fill(x, value: float) -> Tensor:

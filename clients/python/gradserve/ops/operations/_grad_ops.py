@@ -14,20 +14,25 @@ from ._missing import module_getattr
 __all__ = ["SoftplusGrad", "DropoutGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad", "ACosGrad",
            "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad", "PReLUGrad",
            "L2NormalizeGrad", "NLLLossGrad", "LRNGrad", "ROIAlignGrad", "SliceGrad",
-           "ResizeNearestNeighborGrad", "DeformableOffsetsGrad"]
+           "ResizeNearestNeighborGrad", "ResizeNearestNeighborV2Grad", "DeformableOffsetsGrad",
+           "FastGeLUGrad", "SigmoidCrossEntropyWithLogitsGrad"]
 
+from .._act_grad_prims import FastGeLUGrad, SigmoidCrossEntropyWithLogitsGrad  # noqa: E402
 from .._lrn import LRNGrad  # noqa: E402
 from .._roi_align import ROIAlignGrad  # noqa: E402
 from .._deform_conv import DeformableOffsetsGrad  # noqa: E402
 from .._strided_slice_grad import StridedSliceGrad as _StridedSliceGrad  # noqa: E402
 
 
-def _nearest_rows(n_in: int, n_out: int, align_corners: bool) -> np.ndarray:
+def _nearest_rows(n_in: int, n_out: int, align_corners: bool, half_pixel: bool = False) -> np.ndarray:
     """(n_out, n_in) one-hot: which input row ResizeNearestNeighbor reads for each output row (MindSpore 2.10's CPU
     kernel: floor(o * in / out), or with align_corners floor(o * float32((in - 1) / (out - 1)) + 0.5); fitted to
-    its ResizeNearestNeighborGrad on sizes 2..9 in its venv)."""
+    its ResizeNearestNeighborGrad on sizes 2..9 in its venv; V2's half_pixel_centers floor((o + 0.5) * in / out),
+    checked against its ResizeNearestNeighborV2Grad)."""
     o = np.arange(n_out)
-    if align_corners:
+    if half_pixel:
+        src = np.floor((o.astype(np.float32) + np.float32(0.5)) * np.float32(n_in / n_out))
+    elif align_corners:
         scale = np.float32((n_in - 1) / (n_out - 1)) if n_out > 1 else np.float32(0)
         src = np.floor(o * scale + 0.5)
     else:
@@ -39,18 +44,32 @@ class ResizeNearestNeighborGrad:
     """ResizeNearestNeighborGrad(align_corners=False)(grad, size): the backward of ResizeNearestNeighbor from an
     (N, C, *size) input: each input pixel the sum of the grad pixels that read it (rows^T @ grad @ cols)."""
 
+    half_pixel_centers = False
+
     def __init__(self, align_corners=False):
         self.align_corners = bool(align_corners)
 
     def __call__(self, grad, size):
         size = size._host_copy().tolist() if isinstance(size, Tensor) else list(size)
         if len(size) != 2 or grad.ndim != 4:
-            raise ValueError(f"For 'ResizeNearestNeighborGrad', grad must be 4-D and size two ints, got grad of shape "
+            raise ValueError(f"For '{type(self).__name__}', grad must be 4-D and size two ints, got grad of shape "
                              f"{list(grad.shape)} and size {size}")
-        rows = _nearest_rows(int(size[0]), grad.shape[2], self.align_corners)
-        cols = _nearest_rows(int(size[1]), grad.shape[3], self.align_corners)
+        rows = _nearest_rows(int(size[0]), grad.shape[2], self.align_corners, self.half_pixel_centers)
+        cols = _nearest_rows(int(size[1]), grad.shape[3], self.align_corners, self.half_pixel_centers)
         rows_t, cols = (Tensor(m.astype(grad._dtype)) for m in (rows.T.copy(), cols))
         return P.matmul(P.matmul(rows_t, grad), cols)
+
+
+class ResizeNearestNeighborV2Grad(ResizeNearestNeighborGrad):
+    """ResizeNearestNeighborV2Grad(align_corners=False, half_pixel_centers=False)(grad, size), NCHW: V1's backward,
+    half_pixel_centers reading input row floor((o + 0.5) * in / out)."""
+
+    def __init__(self, align_corners=False, half_pixel_centers=False):
+        super().__init__(align_corners)
+        if self.align_corners and half_pixel_centers:
+            raise ValueError("For ResizeNearestNeighborV2Grad, the half_pixel_centers must be false when align_corners "
+                             "is true, but half_pixel_centers got True.")
+        self.half_pixel_centers = bool(half_pixel_centers)
 
 
 class SliceGrad:
