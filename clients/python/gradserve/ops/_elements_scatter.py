@@ -2,8 +2,10 @@
 ops.tensor_scatter_elements(input_x, indices, updates, axis=0, reduction="none") and its class
 TensorScatterElements(axis=0, reduction="none"), over the engine's scatter (ONNX ScatterElements):
 out[..index[i, j]..] = src[i, j] along axis (reduction "add": added). MindSpore 2.10's CPU kernel wants index and
-src of one shape, no larger than input on the other axes; a repeated index's value is its kernel's to pick (here
-they add)."""
+src of one shape, no larger than input on the other axes. A repeated index keeps one written src, never a sum
+(this added them before): here the last in row-major order (NumPy's and torch's CPU order, tensor_scatter_update's),
+and only that src gets the gradient. MindSpore 2.10's CPU kernel keeps one of them in its own order (checked: index
+[[1, 1]] -> the last, [[0, 1, 0, 1]] -> the first)."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,6 +14,7 @@ from .._tensor import Tensor
 from .._trace import apply
 from ._extra import P
 from ._primitives import _out
+from ._scatter_ms import last_writes
 
 __all__ = ["scatter", "tensor_scatter_elements", "TensorScatterElements"]
 
@@ -42,11 +45,23 @@ def _elements(x, indices, updates, axis, reduction: str, where: str):
     mask = _pad(P.ones_like(updates), x, ax)
     idx, vals = _pad(indices, x, ax), _pad(updates, x, ax)
     spec = {"shape": [int(n) for n in x.shape], "axis": ax}
-    added = _out(apply("scatter_add_along", [vals, idx], spec))
     if reduction == "add":
-        return P.add(x, added)
+        return P.add(x, _out(apply("scatter_add_along", [vals, idx], spec)))
+    wins, _ = last_writes(_destinations(idx, ax, tuple(int(n) for n in x.shape)), int(np.prod(x.shape)))
+    vals = P.select(P.reshape(wins, tuple(idx.shape)), vals, P.zeros_like(vals))
+    added = _out(apply("scatter_add_along", [vals, idx], spec))
     hit = P.greater(_out(apply("scatter_add_along", [mask, idx], spec)), 0.0)
     return P.select(hit, added, x)
+
+
+def _destinations(idx, ax: int, shape: tuple) -> Tensor:
+    """[N] int64: the flat position in shape that each entry of idx (padded to shape but on ax) writes to."""
+    strides = np.cumprod((shape[1:] + (1,))[::-1])[::-1]
+    grid = np.indices(tuple(idx.shape))
+    base = sum(grid[d] * strides[d] for d in range(len(shape)) if d != ax)
+    along = P.cast(idx, "int64")
+    along = P.select(P.less(along, 0), along + shape[ax], along)  # negative indices count from the end
+    return P.reshape(along * int(strides[ax]) + Tensor(np.asarray(base, np.int64)), (-1,))
 
 
 def _pad(t, like, ax: int):
