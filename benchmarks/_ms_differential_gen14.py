@@ -15,6 +15,7 @@ each a function of a Draw returning (api, body lines, lines before `def f`)), pl
 from __future__ import annotations
 
 import random
+import re
 
 import _ms_differential_gen as gen
 import _ms_differential_gen7 as gen7
@@ -59,13 +60,20 @@ def _bias_shape(r: random.Random, n: int) -> tuple:
     return r.choice([(n,), (1,), ()])
 
 
-def cell14(d: gen.Draw):
-    """A user-written Cell: the api names the control flow; the layer modes differentiate w.r.t. its Parameters."""
+def _flow_input(d: gen.Draw) -> tuple[int, str]:
+    """x of a _FLOW body drawn: (its last dim n, w's length; its float dtype)."""
     r = d.rng
     n = r.randint(1, 4)
     shape = (r.randint(1, 3), n) if r.random() < 0.7 else (n,)
     ft = _f(r)
     d.tensor(ft, shape, r.choice(["normal", "normal", "halves"]))
+    return n, ft
+
+
+def cell14(d: gen.Draw):
+    """A user-written Cell: the api names the control flow; the layer modes differentiate w.r.t. its Parameters."""
+    r = d.rng
+    n, ft = _flow_input(d)
     name = r.choice(sorted(_FLOW))
     jit = r.random() < 0.5
     nested = r.random() < 0.35
@@ -86,16 +94,12 @@ def cell14(d: gen.Draw):
 
 def _self_refs(line: str) -> str:
     """w / b of a _FLOW body as the Cell's Parameters (whole words only)."""
-    import re
     return re.sub(r"\b([wb])\b", r"self.\1", line)
 
 
 def flow14(d: gen.Draw):
     r = d.rng
-    n = r.randint(1, 4)
-    shape = (r.randint(1, 3), n) if r.random() < 0.7 else (n,)
-    ft = _f(r)
-    d.tensor(ft, shape, r.choice(["normal", "normal", "halves"]))
+    n, ft = _flow_input(d)
     d.tensor(ft, (n,))
     d.tensor(ft, _bias_shape(r, n))
     name = r.choice(sorted(_FLOW))
