@@ -102,7 +102,7 @@ def expand_dims(a, axis) -> Tensor:
         raise TypeError(f"For 'expand_dims', the 'axis' must be an int or a tuple of ints, but got {axis!r}")
     a = asarray(a)
     if not isinstance(axis, (tuple, list)):
-        return _ops.expand_dims(a, axis)
+        return _ops.expand_dims(a, int(axis))
     nd = len(a.shape) + len(axis)  # NumPy's tuple form: each axis a position of the result
     for ax in axis:
         if not -nd <= ax < nd:
