@@ -2,7 +2,7 @@
 higher order over an op program, GradOperation(get_all, get_by_list, sens_param) and second order over a layer."""
 from __future__ import annotations
 
-OP_MODES = ("grad_grad", "jvp_grad", "hessian", "jacrev", "jacfwd", "vjp_multi")
+OP_MODES = ("grad_grad", "jvp_grad", "hessian", "jacrev", "jacfwd", "vjp_multi", "grad3")
 LAYER_MODES = ("all_by_list", "sens_by_list", "layer_grad_grad")
 
 
@@ -30,6 +30,9 @@ def op_grads(prog: dict, f, g, diff: list, weights: list, tangent):
         return ops.jacrev(g, grad_position=every)(*diff)
     if mode == "jacfwd":
         return ops.jacfwd(g, grad_position=every)(*diff)
+    if mode == "grad3":  # round 14: a third order, each level a weighted sum of the last one's gradients
+        second = ops.grad(_second_loss(ops.grad(loss, grad_position=every), prog["name"], diff), grad_position=every)
+        return ops.grad(_second_loss(second, prog["name"] + "/third", diff), grad_position=every)(*diff)
     if mode == "vjp_multi" and all(w is not None for w in weights):
         return ops.vjp(g, *diff)[1](weights[0] if len(weights) == 1 else tuple(weights))
     return ops.grad(loss, grad_position=every)(*diff)

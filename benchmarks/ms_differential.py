@@ -6,7 +6,7 @@ real server. Forward values and gradients are compared: GradOperation get_all / 
 ops.grad (also under ms.jit), ops.value_and_grad (inputs and weights), ops.jvp, ops.vjp. The loss is sum(out_i * w_i) with
 fixed weights per program. Tolerances and the comparison: mindspore_suite/grad_diff.py.
 
-  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|8|9|10|11|12|13] [-v]   # generate, both sides, compare
+  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|8|9|10|11|12|13|14] [-v]   # generate, both sides, compare
   python ms_differential.py gs OUT_DIR [-v]       # gradserve's side of what MindSpore ran, then compare
   python ms_differential.py compare OUT_DIR [-v]
   python ms_differential.py side OUT_DIR ms|gs                          # one side, in the Python it runs under
@@ -228,7 +228,7 @@ def _available(holder: str, name: str) -> bool:
     return hasattr(holders[holder], name)
 
 
-def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 13) -> None:
+def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 14) -> None:
     """Generate, MindSpore's side, gradserve's side (the programs MindSpore ran: gs_only after a MindSpore side
     stopped part way), compare."""
     import _ms_differential_gen
@@ -239,6 +239,7 @@ def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False
     import _ms_differential_gen11
     import _ms_differential_gen12
     import _ms_differential_gen13
+    import _ms_differential_gen14
     from doc_examples import _gradserve_env
     folder = os.path.abspath(folder)
     if not gs_only:
@@ -247,7 +248,8 @@ def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False
             draw = {6: _ms_differential_gen.programs, 7: _ms_differential_gen7.programs7,
                     8: _ms_differential_gen8.programs8, 9: _ms_differential_gen9.programs9,
                     10: _ms_differential_gen10.programs10, 11: _ms_differential_gen11.programs11,
-                    12: _ms_differential_gen12.programs12, 13: _ms_differential_gen13.programs13}[round_]
+                    12: _ms_differential_gen12.programs12, 13: _ms_differential_gen13.programs13,
+                    14: _ms_differential_gen14.programs14}[round_]
             for prog in draw(seed, count, _available):
                 f.write(json.dumps(prog) + "\n")
         _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
@@ -293,7 +295,7 @@ def main() -> None:
     ap.add_argument("which", nargs="?", choices=["ms", "gs"])
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--count", type=int, default=500)
-    ap.add_argument("--round", type=int, choices=[6, 7, 8, 9, 10, 11, 12, 13], default=13, help="6: one call / layer and the first-order "
+    ap.add_argument("--round", type=int, choices=[6, 7, 8, 9, 10, 11, 12, 13, 14], default=14, help="6: one call / layer and the first-order "
                     "forms; 7: higher order, mint / mint.nn.functional, layers through GradOperation; 8: stop 40's "
                     "names, promotion, indexing / setitem, in-place methods, control flow, loss Cells, vmap of grad; "
                     "9: gradient APIs with weights / has_aux / sens, layers in training mode, complex64, bfloat16, "
@@ -303,7 +305,9 @@ def main() -> None:
                     "parameters and kinks / ties, losses with options, pooling / conv / norm options, higher order; "
                     "12: linear algebra, FFT, cumulative ops, sorting / counting, special functions, vmap of them; 13: complex gradients, int / bool mixed into float graphs, "
                     "empty broadcasting, strided slicing, gather / scatter with duplicates, NaN branches of where, "
-                    "multi-axis reductions, interpolate, embedding, conv / pad options, layers in eval / train")
+                    "multi-axis reductions, interpolate, embedding, conv / pad options, layers in eval / train; 14: user-written "
+                    "Cells with control flow on Tensor values, nested Cells, third order, keyword defaults across spellings, "
+                    "optimizers / in-place Parameter updates between gradients, several outputs, norm layers train -> eval")
     ap.add_argument("-v", action="store_true", help="also list dtype differences and gradserve errors")
     a = ap.parse_args()
     if a.command in ("run", "gs"):

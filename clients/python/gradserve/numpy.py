@@ -5,8 +5,6 @@ Creation follows mindspore.numpy's defaults: Python / NumPy floats become float3
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as _np
 
 from . import dtype as _dt
@@ -102,8 +100,18 @@ def unique(x, return_inverse=False):
 def expand_dims(a, axis) -> Tensor:
     if isinstance(axis, bool) or not isinstance(axis, (int, _np.integer, tuple, list)):
         raise TypeError(f"For 'expand_dims', the 'axis' must be an int or a tuple of ints, but got {axis!r}")
-    axes: Any = axis  # (ops.expand_dims takes the tuple form too)
-    return _ops.expand_dims(asarray(a), axes)
+    a = asarray(a)
+    if not isinstance(axis, (tuple, list)):
+        return _ops.expand_dims(a, int(axis))
+    nd = len(a.shape) + len(axis)  # NumPy's tuple form: each axis a position of the result
+    for ax in axis:
+        if not -nd <= ax < nd:
+            raise ValueError(f"axis {ax} is out of bounds for array of dimension {nd}")
+    axes = {ax % nd for ax in axis}
+    if len(axes) != len(axis):
+        raise ValueError(f"duplicate axes in {tuple(axis)}.")
+    sizes = iter(a.shape)
+    return _ops.reshape(a, tuple(1 if i in axes else next(sizes) for i in range(nd)))
 
 
 def squeeze(a, axis=None) -> Tensor:

@@ -62,6 +62,7 @@ def _last_written(x, indices, updates, ax: int):
     return P.reshape(out, tuple(shape))
 
 
+
 def _pad(t, like, ax: int):
     for d in range(t.ndim):
         short = int(like.shape[d]) - int(t.shape[d])

@@ -155,13 +155,20 @@ def _result(input_x, x2: Tensor) -> Tensor:
     return _op("reshape", x2, shape=list(input_x.shape))
 
 
+def last_writes(dest: Tensor, num: int) -> tuple[Tensor, Tensor]:
+    """(bool [N]: whether each of N writes, in order, is the last to its position dest[i] in [0, num); [num]:
+    each position's last write, the int's lowest where none lands). A repeated position keeps its last write."""
+    n = dest.shape[0]
+    last = _reduce(_arange(n, dest), dest, num, "max")
+    return _op("equal", _op("gather", last, dest, axis=0), _arange(n, dest)), last
+
+
 def tensor_scatter_update(input_x, indices, updates):
     """input_x with the rows named by indices replaced by updates (a repeated row: the last update, as
     MindSpore documents; the gradient goes to that update only)."""
     flat, x, u, p, rest = _operands(input_x, indices, updates, "tensor_scatter_update")
     n = flat.shape[0]
-    last = _reduce(_arange(n, flat), flat, p, "max")  # per position: its last row (none: the int's lowest)
-    wins = _op("equal", _op("gather", last, flat, axis=0), _arange(n, flat))
+    wins, last = last_writes(flat, p)
     tail = [1] * len(rest)
     picked = _op("where", _op("reshape", wins, shape=[n] + tail), u, _float_like(u, 0))
     hit = _op("reshape", _op("greater_equal", last, _const(np.zeros((), flat.dtype.name))), shape=[p] + tail)
