@@ -6,6 +6,7 @@ from __future__ import annotations
 import linecache
 import os
 import sys
+import types
 
 import numpy as np
 
@@ -17,7 +18,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 
 def _user_line() -> str:
     """'# In file F:N' and the source line of the nearest caller outside gradserve ('' if none)."""
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     while frame is not None and (os.path.abspath(frame.f_code.co_filename).startswith(_HERE) or
                                  frame.f_code.co_name.startswith("_gs_fn")):
         frame = frame.f_back
