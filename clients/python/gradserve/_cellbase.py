@@ -103,8 +103,7 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         object.__setattr__(self, name, value)
 
     def construct(self, *inputs: Any, **kwargs: Any) -> Any:  # (*Any, **Any): any override fits
-        # MindSpore 2.10's class and text (it names 'Cell', not the subclass)
-        raise AttributeError("For 'Cell', the method 'construct' is not defined.")
+        raise AttributeError("For 'Cell', the method 'construct' is not defined.")  # (MindSpore 2.10's, either mode)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if "_gs_amp" in self.__dict__:  # (mindspore.amp: the cell's ops in its precision)
