@@ -82,7 +82,7 @@ class MultiFieldEmbeddingLookup(EmbeddingLookup):
                              f"'{list(_OPERATORS)}', but got '{operator}'.")
         self.field_size, self.operator = field_size, operator
 
-    def construct(self, input_indices, input_values, field_ids):
+    def construct(self, input_indices, input_values, field_ids):  # type: ignore[override]  # (MindSpore subclasses it too)
         for t, name in ((input_indices, "input_indices"), (input_values, "input_values"), (field_ids, "field_ids")):
             _check_2d(t, name)
         _check_dtype(input_indices, "input_indices", ("int32", "int64"), "one of [mindspore.int32, mindspore.int64]")
