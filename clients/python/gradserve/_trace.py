@@ -45,6 +45,7 @@ from ._dynamic_len import DynamicList, DynamicTuple
 from ._misc import current_trace as _misc_current_trace
 from ._misc import MUTABLE_NUMBERS, MutableDict, MutableFloat, MutableInt, MutableList, MutableTuple, twin_of, with_twin
 from ._sparse import SPARSE_CLASSES, SPARSE_KIND, SparseTensor
+from ._slice_bounds import slice_bound
 from ._tensor import Parameter, Tensor
 
 _tls = threading.local()
@@ -950,9 +951,7 @@ def _index_item(it):
     if isinstance(it, Tensor) and it._data is not None and it.ndim == 0 and it._dtype.startswith("int"):
         return int(it._data)
     if isinstance(it, slice):
-        def v(x):
-            return None if x is None else int(x)
-        return [v(it.start), v(it.stop), v(it.step)]
+        return [slice_bound(it.start), slice_bound(it.stop), slice_bound(it.step)]
     raise IndexError(f"unsupported index {it!r}: use ints, slices, None, ... (or a Tensor of ints alone)")
 
 

@@ -25,7 +25,7 @@ _SAME = ("abs", "acos", "acosh", "addmm", "addmv", "arange", "asin", "asinh", "a
          "pow", "reciprocal", "roll", "rsqrt", "searchsorted", "sigmoid", "sign", "sin", "sinh", "sqrt",
          "square", "swapaxes", "tan", "tanh", "tile", "trace", "tril", "triu", "trunc", "unbind", "unsqueeze",
          "zeros_like", "where", "flip", "logsumexp", "t", "reshape", "real", "imag", "topk", "baddbmm",
-         "nan_to_num", "sinc", "frac", "fmax", "fmin", "diagonal_scatter", "cumprod")
+         "nan_to_num", "sinc", "frac", "fmax", "fmin", "diagonal_scatter", "cumprod", "nonzero")
 # two operands, called by position or as input= / other= (some ops here take them by position only)
 _BINARY = ("mul", "remainder", "fmod", "eq", "ne", "ge", "gt", "le", "lt", "greater", "greater_equal", "less",
            "less_equal", "not_equal", "maximum", "minimum", "logical_and", "logical_or", "logical_xor",

@@ -532,9 +532,9 @@ from ._transformer import (Transformer, TransformerDecoder, TransformerDecoderLa
 __all__ += ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder", "TransformerDecoder",
             "Transformer"]
 
-from ._embedding_lookup import EmbeddingLookup  # noqa: E402
+from ._embedding_lookup import EmbeddingLookup, MultiFieldEmbeddingLookup  # noqa: E402
 
-__all__ += ["EmbeddingLookup"]
+__all__ += ["EmbeddingLookup", "MultiFieldEmbeddingLookup"]
 
 from ._adaptive_pool1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d  # noqa: E402
 

@@ -1,12 +1,12 @@
 """MindSpore 2.10's small cells over gradserve.ops: nn.Identity, ReLU6, Softmin, Softsign, SoftShrink, Threshold,
-Unflatten, GLU, Tril, ChannelShuffle, ClipByNorm; the losses nn.BCELoss, BCEWithLogitsLoss, HuberLoss, MAELoss, RMSELoss."""
+Unflatten, GLU, Tril, ChannelShuffle, ClipByNorm, Norm; the losses nn.BCELoss, BCEWithLogitsLoss, HuberLoss, MAELoss, RMSELoss."""
 from __future__ import annotations
 
 from .. import ops as _ops
 from .._cellbase import Cell
 from .._training import LossBase
 
-__all__ = ["Identity", "ClipByNorm", "Tril", "Triu", "CentralCrop", "ChannelShuffle", "ReLU6", "Softmin", "Softsign", "SoftShrink", "Threshold", "Unflatten", "GLU", "BCELoss",
+__all__ = ["Identity", "ClipByNorm", "Norm", "Tril", "Triu", "CentralCrop", "ChannelShuffle", "ReLU6", "Softmin", "Softsign", "SoftShrink", "Threshold", "Unflatten", "GLU", "BCELoss",
            "BCEWithLogitsLoss", "HuberLoss", "MAELoss", "RMSELoss"]
 
 
@@ -29,6 +29,22 @@ class ClipByNorm(Cell):
 
     def construct(self, x, clip_norm):
         return self.clip_by_norm(x, clip_norm)
+
+
+class Norm(Cell):
+    """nn.Norm(axis=(), keep_dims=False)(x): sqrt(sum(x^2, axis)); without keep_dims every size-1 axis of the kept-dims
+    sum is squeezed (MindSpore 2.10's Squeeze(axis): axis () squeezes all of them)."""
+
+    def __init__(self, axis=(), keep_dims=False):
+        super().__init__()
+        if not isinstance(keep_dims, bool):
+            raise TypeError(f"For 'Norm', the type of 'keep_dims' should be 'bool', but got "
+                            f"'{type(keep_dims).__name__}'.")
+        self.axis, self.keep_dims = axis, keep_dims
+
+    def construct(self, x):
+        out = _ops.sqrt(_ops.ReduceSum(True)(_ops.square(x), self.axis))
+        return out if self.keep_dims else _ops.squeeze(out, self.axis)
 
 
 class Tril(Cell):

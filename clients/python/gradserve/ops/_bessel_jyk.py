@@ -9,11 +9,11 @@ derivative (that of the formulas) has no NaN. Outside the domain, as SciPy: Y an
 (in float16 the rounding of each of the ~20 steps put k0e(2) 5 ulps off)."""
 from __future__ import annotations
 
-import functools
 import math
 
 from ._bessel import _op_class, _poly
 from ._extra import P
+from ._half_precision import in_float32 as _in_float32
 
 __all__ = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "bessel_k0", "bessel_k0e", "bessel_k1", "bessel_k1e",
            "BesselJ0", "BesselJ1", "BesselY0", "BesselY1", "BesselK0", "BesselK0e", "BesselK1", "BesselK1e"]
@@ -35,16 +35,6 @@ _K0_LARGE = (1.25331414, -0.07832358, 0.02189568, -0.01062446, 0.00587872, -0.00
 _K1_LARGE = (1.25331414, 0.23498619, -0.03655620, 0.01504268, -0.00780353, 0.00325614, -0.00068245)
 
 _TWO_OVER_PI = 2.0 / math.pi
-
-
-def _in_float32(fn):
-    """fn on float16 / bfloat16 input computed in float32, the result cast back to the input's dtype."""
-    @functools.wraps(fn)
-    def wrapped(x):
-        if getattr(x, "_dtype", None) not in ("float16", "bfloat16"):
-            return fn(x)
-        return P.cast(fn(P.cast(x, "float32")), x._dtype)
-    return wrapped
 
 
 def _split(x, edge: float):

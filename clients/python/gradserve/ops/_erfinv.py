@@ -5,9 +5,10 @@ _tensor_writer, so a trace records the same elementwise graph."""
 from __future__ import annotations
 
 from .._tensor import Tensor
+from ._bessel import _op_class
 from ._tensor_writer import writer_class
 
-__all__ = ["erfinv"]
+__all__ = ["erfinv", "Erfinv"]
 
 
 def erfinv(input):  # noqa: A002
@@ -20,3 +21,6 @@ def erfinv(input):  # noqa: A002
     from ..importers._erfinv_form import erfinv as _compose
     w = writer_class()()
     return w.tensors[_compose(w, w.put(input))]
+
+
+Erfinv = _op_class("Erfinv", erfinv)  # MindSpore's primitive form: P.Erfinv()(x)

@@ -21,7 +21,7 @@ from ._extra import P
 from .._late import late
 
 __all__ = ["random_poisson", "RandomPoisson", "standard_normal", "StandardNormal", "standard_laplace",
-           "StandardLaplace", "Cauchy", "shuffle", "RandomShuffle", "uniform", "multinomial", "Multinomial",
+           "StandardLaplace", "Cauchy", "shuffle", "RandomShuffle", "uniform", "Uniform", "multinomial", "Multinomial",
            "randperm", "Randperm"]
 
 _POISSON_OUT = ("float16", "float32", "float64", "int32", "int64")
@@ -220,6 +220,31 @@ def uniform(shape, minval, maxval, seed=None, dtype=None):
         span = o.cast(o.sub(hi, lo), "float32")
         return o.add(o.cast(o.floor(o.mul(u, span)), "int32"), o.cast(lo, "int32"))
     return o.add(o.cast(lo, "float32"), o.mul(u, o.cast(o.sub(hi, lo), "float32")))
+
+
+class Uniform:
+    """random_ops.Uniform(minval=0.0, maxval=1.0, seed=0, offset=0)(x): draws of U[minval, maxval) shaped and typed as
+    x (float16 / 32 / 64; MindSpore 2.10's checks, classes and texts). A seed > 0 gives the op its own generator."""
+
+    def __init__(self, minval=0.0, maxval=1.0, seed=0, offset=0):
+        for name, v in (("minval", minval), ("maxval", maxval)):
+            if not isinstance(v, float):
+                raise TypeError(f"For 'Uniform', the '{name}' must be float, but got '{type(v).__name__}'")
+        if minval > maxval:
+            raise ValueError(f"For 'Uniform', the 'minval' should be <= maxval: {maxval}, but got {minval}.")
+        self.minval, self.maxval, self.seed, self.offset = minval, maxval, seed, offset
+        self._rng = _generator([s for s in (seed, offset) if isinstance(s, int) and s > 0])
+
+    def __call__(self, x):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For Primitive[Uniform], the type of input argument[x] must be Tensor but got "
+                            f"{type(x).__name__}.")
+        if x._dtype not in ("float16", "float32", "float64"):
+            raise TypeError("For primitive[Uniform], the input argument[x] must be a type of {Tensor[Float16], "
+                            f"Tensor[Float32], Tensor[Float64]}}, but got Tensor[{x.dtype}].")
+        dims, lo, span = tuple(x.shape), self.minval, self.maxval - self.minval
+        return _out(lambda: lo + span * (self._rng or random_ops_generator()).random(size=dims), dims, x._dtype,
+                    "Uniform")
 
 
 def _multinomial(x, num_samples, replacement: bool, rng, dtype: str, where: str) -> Tensor:

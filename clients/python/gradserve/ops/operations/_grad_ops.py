@@ -234,6 +234,18 @@ class MaximumGrad(_PairGrad):
         return P.greater(a, b)
 
 
+class MaximumGradGrad:
+    """(grad_x=True, grad_y=True)(x1, x2, dx1, dx2) -> (0 like x1, 0 like x2, dx1 where x1 >= x2 else dx2, broadcast):
+    maximum's gradient differentiated again. MindSpore 2.10's CPU kernel: the flags change nothing, a tie takes dx1
+    (x1 = x2 = 3, dx1 8, dx2 10: 8), integers stay integers."""
+
+    def __init__(self, grad_x: bool = True, grad_y: bool = True):
+        self.grad_x, self.grad_y = bool(grad_x), bool(grad_y)
+
+    def __call__(self, x1, x2, dx1, dx2):
+        return P.zeros_like(x1), P.zeros_like(x2), P.where(P.greater_equal(x1, x2), dx1, dx2)
+
+
 def _same_shape(prim: str, x, dout) -> None:
     """MindSpore's shape check of an elementwise grad primitive (its texts, ValueError)."""
     xs, ds = tuple(x.shape), tuple(dout.shape)
@@ -264,7 +276,7 @@ class GeLUGrad:
         return P.mul(dy, P.add(P.mul(P.add(t, 1.0), 0.5), slope))
 
 
-__all__ += ["MinimumGrad", "MaximumGrad", "HSigmoidGrad", "GeLUGrad"]
+__all__ += ["MinimumGrad", "MaximumGrad", "MaximumGradGrad", "HSigmoidGrad", "GeLUGrad"]
 
 from .._grid_sampler import GridSampler2DGrad, GridSampler3DGrad  # noqa: E402
 
