@@ -104,6 +104,7 @@ def run_complex_case(seed: int):
     dtype = str(rng.choice(["complex64", "complex128"]))
     kind = ("vjp", "jvp")[int(rng.integers(2))]
     xs, ms_fn, jx_fn, name = complex_inputs(rng)
+    jx_fn = jax.jit(jx_fn)  # (see run_op_case)
     label = f"complex_in:{name}/{kind}/{dtype}"
     try:
         got, want = run_complex(kind, xs, ms_fn, jx_fn, rng, dtype)
@@ -127,6 +128,9 @@ def run_op_case(seed: int):
     label = f"{name}/{kind}/{dtype}"
     try:
         xs, ms_fn, jx_fn = CASES[name](rng)
+        # jit: JAX's transforms then compile the op's reference whole, not each primitive at each new shape
+        # (eager, those compiles were most of the references' CPU); the values are XLA's either way
+        jx_fn = jax.jit(jx_fn)
         got, want = run_kind(kind, xs, ms_fn, jx_fn, rng, dtype)
     except Exception as e:  # noqa: BLE001 - an error on a valid program is a finding, reported with the seed
         return "error", label, f"{type(e).__name__}: {str(e)[:300]}"

@@ -30,7 +30,9 @@ def _closed(p: Program, lib):
         i, k = Tensor(p.int_in), Tensor(p.bool_in)
         return lambda *fl: p.run(ops, fl, i, k)
     i, k = jnp.asarray(p.int_in), jnp.asarray(p.bool_in)
-    return lambda *fl: p.run(jnp, fl, i, k)
+    # jit: JAX's transforms of the program then compile it whole, a few times a case, not each primitive at
+    # each new shape (eager, those compiles were most of the references' CPU); the values are XLA's either way
+    return jax.jit(lambda *fl: p.run(jnp, fl, i, k))
 
 
 def _ms_floats(p):
