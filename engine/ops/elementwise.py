@@ -285,9 +285,16 @@ def _unless_loses(b, v, loses):
     return b.where(loses, b.zeros_like(v), v)
 
 
-# (the out-kernels are the ufuncs themselves, as add's: np_broadcast swaps only a ufunc's broadcast)
-for _name, _impl, _first, _k in (("maximum", lambda xp, x, y: xp.maximum(x, y), True, np.maximum),
-                                 ("minimum", lambda xp, x, y: xp.minimum(x, y), False, np.minimum)):
+def _k_maximum(x, y, o=None):
+    return np.maximum(x, y, out=o)
+
+
+def _k_minimum(x, y, o=None):
+    return np.minimum(x, y, out=o)
+
+
+for _name, _impl, _first, _k in (("maximum", lambda xp, x, y: xp.maximum(x, y), True, _k_maximum),
+                                 ("minimum", lambda xp, x, y: xp.minimum(x, y), False, _k_minimum)):
     def _vjp(b, ins, outs, cts, _first=_first):
         x_loses, y_loses, share = _shares(b, ins[0], ins[1], _first)
         ct = b.mul(cts[0], share)  # (the same for both operands: only the masks differ)

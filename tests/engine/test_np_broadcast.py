@@ -57,23 +57,6 @@ def test_a_kernel_that_is_no_ufunc_is_kept():
     assert binary_kernel(k_max, _Eqn((32, 1, 3), (1, 32, 3), (32, 32, 3))) is k_max
 
 
-@pytest.mark.parametrize("op", ["maximum", "minimum"])
-def test_maximum_and_minimum_swap_as_the_arithmetic_does(op):
-    """Their out-kernels are the ufuncs (since stop 47; a Python wrapper before, which the swap leaves as it is):
-    the same swapped call, the step loop's values, NaN included."""
-    gb = GraphBuilder("m")
-    x = gb.input((48, 3), "float32")
-    g = gb.build(getattr(gb, op)(gb.expand_dims(x, axis=1), gb.expand_dims(gb.tanh(x), axis=0)))
-    plan = compile_graph(g)
-    (e,) = [e for e in plan.graph.eqns if e.op == op]
-    assert _out_kernel(e)[0].__name__ == "swapped"
-    X = RNG.standard_normal((48, 3)).astype(np.float32)
-    X[5, 1] = np.nan
-    fast = plan.run_host([X])
-    plan.program = None
-    assert fast.tobytes() == plan.run_host([X]).tobytes()
-
-
 def test_plan_uses_the_split_and_equals_the_generic_loop():
     gb = GraphBuilder("t")
     x = gb.input((48, 3), "float32")
