@@ -1,0 +1,41 @@
+"""A name one side of a traced `if` assigns and nothing bound before it: MindSpore 2.10's graph refuses to read it
+after the `if` (UnboundLocalError "The local variable 'y' is not defined in false branch, but defined in true
+branch.", naming the line that reads it). The rewrite (_rewrite, pass 3) unbinds such a name after the `if`, so a
+later read is Python's UnboundLocalError, given here MindSpore's text; a name never read after stays harmless."""
+from __future__ import annotations
+
+import linecache
+import re
+import threading
+
+from ._branches import UNDEF
+
+_tls = threading.local()
+
+
+def unbound(value, name: str, side: str) -> bool:
+    """True (the rewrite then deletes the name) when value is UNDEF: only `side` ("true" / "false") assigned it."""
+    if value is not UNDEF:
+        return False
+    if not hasattr(_tls, "sides"):
+        _tls.sides = {}
+    _tls.sides[name] = side
+    return True
+
+
+def error(e: UnboundLocalError) -> UnboundLocalError:
+    """e in MindSpore's words when it reads a name an `if` left unbound (e itself otherwise)."""
+    m = re.search(r"local variable '(\w+)'", str(e))
+    side = getattr(_tls, "sides", {}).get(m.group(1)) if m else None
+    if side is None:
+        return e
+    other = "false" if side == "true" else "true"
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = ""
+    if tb is not None:
+        path, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+        where = f"\nIn file {path}:{line}\n    {linecache.getline(path, line).strip()}"
+    return UnboundLocalError(f"The local variable '{m.group(1)}' is not defined in {other} branch, but defined in "
+                             f"{side} branch.{where}")
