@@ -1,0 +1,58 @@
+"""Sample seed 39 of MindSpore's own tests (benchmarks/mindspore_suite/README.md, "Sample seed 39").
+
+Expected values and error texts: MindSpore 2.10 (CPU), run for this task in its own venv (GRAPH_MODE); the cell that
+gave each is stated beside it."""
+import pytest
+
+from gradserve import Tensor, context, nn
+from gradserve import dtype as mstype
+
+
+class _TrueOnly(nn.Cell):
+    def construct(self, x):
+        if x < 0:
+            y = 5
+        return y  # noqa: F821 - unbound when x >= 0: the point of the test
+
+
+class _FalseOnly(nn.Cell):
+    def construct(self, x):
+        if x < 0:
+            x = x + 1
+        else:
+            z = x * 2
+        return z  # noqa: F821
+
+
+class _NotRead(nn.Cell):
+    def construct(self, x):
+        if x < 0:
+            y = 0  # noqa: F841
+        return x * 2
+
+
+class _BoundBefore(nn.Cell):
+    def construct(self, x):
+        y = x + 1
+        if x < 0:
+            y = x * 3
+        return y
+
+
+# -- silently different before -----------------------------------------------------------------------------
+def test_a_name_one_side_of_a_traced_if_assigns_is_unbound_after(on_real_server):
+    # ut/python/pipeline/parse/test_use_local_vaiable.py: `if x < 0: y = 5` then `return y` returned the other side's
+    # zeros (0 at x = [1]). MindSpore 2.10 GRAPH_MODE: UnboundLocalError naming the sides and the line that reads it
+    context.set_context(mode=context.GRAPH_MODE)
+    for v in (1.0, -2.0):
+        with pytest.raises(UnboundLocalError) as err:
+            _TrueOnly()(Tensor([v], mstype.float32))
+        assert "The local variable 'y' is not defined in false branch, but defined in true branch." in str(err.value)
+        assert "return y" in str(err.value)
+        with pytest.raises(UnboundLocalError,
+                           match="The local variable 'z' is not defined in true branch, but defined in false branch."):
+            _FalseOnly()(Tensor([v], mstype.float32))
+    # unchanged (MindSpore 2.10 gives the same): a name not read after, or bound before the if
+    assert _NotRead()(Tensor([-2.0], mstype.float32)).asnumpy().tolist() == [-4.0]
+    assert _BoundBefore()(Tensor([1.0], mstype.float32)).asnumpy().tolist() == [2.0]
+    assert _BoundBefore()(Tensor([-2.0], mstype.float32)).asnumpy().tolist() == [-6.0]
