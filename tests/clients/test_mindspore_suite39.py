@@ -4,7 +4,7 @@ Expected values and error texts: MindSpore 2.10 (CPU), run for this task in its 
 gave each is stated beside it."""
 import pytest
 
-from gradserve import Tensor, context, nn
+from gradserve import Tensor, nn
 from gradserve import dtype as mstype
 
 
@@ -40,10 +40,9 @@ class _BoundBefore(nn.Cell):
 
 
 # -- silently different before -----------------------------------------------------------------------------
-def test_a_name_one_side_of_a_traced_if_assigns_is_unbound_after(on_real_server):
+def test_a_name_one_side_of_a_traced_if_assigns_is_unbound_after(on_real_server, graph_mode):
     # ut/python/pipeline/parse/test_use_local_vaiable.py: `if x < 0: y = 5` then `return y` returned the other side's
     # zeros (0 at x = [1]). MindSpore 2.10 GRAPH_MODE: UnboundLocalError naming the sides and the line that reads it
-    context.set_context(mode=context.GRAPH_MODE)
     for v in (1.0, -2.0):
         with pytest.raises(UnboundLocalError) as err:
             _TrueOnly()(Tensor([v], mstype.float32))
