@@ -24,6 +24,14 @@ class _FalseOnly(nn.Cell):
         return z  # noqa: F821
 
 
+class _WhileOnly(nn.Cell):
+    def construct(self, x):
+        while x < 0:
+            y = 0
+            x = x + 1
+        return y  # noqa: F821
+
+
 class _NotRead(nn.Cell):
     def construct(self, x):
         if x < 0:
@@ -51,6 +59,12 @@ def test_a_name_one_side_of_a_traced_if_assigns_is_unbound_after(on_real_server,
         with pytest.raises(UnboundLocalError,
                            match="The local variable 'z' is not defined in true branch, but defined in false branch."):
             _FalseOnly()(Tensor([v], mstype.float32))
+        # a name only a while body assigns: MindSpore 2.10 GRAPH_MODE refuses its read after the loop (was 0)
+        with pytest.raises(UnboundLocalError) as err:
+            _WhileOnly()(Tensor([v], mstype.float32))
+        assert "The local variable 'y' defined in the 'while' loop body cannot be used outside of the loop body. " \
+               "Please define variable 'y' before 'while'." in str(err.value)
+        assert "return y" in str(err.value)
     # unchanged (MindSpore 2.10 gives the same): a name not read after, or bound before the if
     assert _NotRead()(Tensor([-2.0], mstype.float32)).asnumpy().tolist() == [-4.0]
     assert _BoundBefore()(Tensor([1.0], mstype.float32)).asnumpy().tolist() == [2.0]

@@ -637,7 +637,17 @@ class _Functional(ast.NodeTransformer):
         call = _helper("while_", _name(c.name), _name(b.name),
                        _helper("vals", ast.Call(func=_name("locals"), args=[], keywords=[]), _strs(names)),
                        _strs(names))
-        return [c, b, ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)]
+        # a user's name the body alone assigns (not a traced range's loop variable): unbound after (_graph_unbound)
+        ranged = node.body and isinstance(node.body[0], ast.Assign) and \
+            isinstance(node.body[0].value, ast.Name) and node.body[0].value.id.startswith("_gs_i")
+        user = [] if ranged else [n for n in names if not n.startswith("_gs_")]
+        pre = _set(f"_gs_undef{self.n}", _helper("undefined", ast.Call(func=_name("locals"), args=[], keywords=[]),
+                                                  _strs(user)))
+        post = [_at_line(ast.If(test=_helper("unbound_loop", ast.Constant(n), _name(pre.targets[0].id)),
+                                body=[ast.Delete(targets=[ast.Name(id=n, ctx=ast.Del())])], orelse=[]), node)
+                for n in user]
+        loop = ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)
+        return [c, b] + ([_at_line(pre, node)] if user else []) + [loop] + post
 
 
 def _source_def(f: types.FunctionType) -> "ast.FunctionDef | None":
@@ -804,6 +814,8 @@ class _Helpers:
     zero_division = staticmethod(_graph_zero_div.in_graph)
     unbound = staticmethod(_graph_unbound.unbound)
     unbound_error = staticmethod(_graph_unbound.error)
+    undefined = staticmethod(_graph_unbound.undefined)
+    unbound_loop = staticmethod(_graph_unbound.unbound_loop)
     raise_ = staticmethod(_graph_raise.raise_)
     fstring = staticmethod(_graph_raise.fstring)
     and_ = staticmethod(logic.and_)
