@@ -69,3 +69,19 @@ def test_a_name_one_side_of_a_traced_if_assigns_is_unbound_after(on_real_server,
     assert _NotRead()(Tensor([-2.0], mstype.float32)).asnumpy().tolist() == [-4.0]
     assert _BoundBefore()(Tensor([1.0], mstype.float32)).asnumpy().tolist() == [2.0]
     assert _BoundBefore()(Tensor([-2.0], mstype.float32)).asnumpy().tolist() == [-6.0]
+
+
+def _if_only(x):
+    if x < 0:
+        y = x * 3
+    return y  # noqa: F821
+
+
+def test_pynative_keeps_the_taken_sides_value_and_jit_refuses(on_real_server):
+    # MindSpore 2.10 PyNative at x = [-2]: ops.grad of the function above is [3.] (Python's branch assigned y);
+    # ms.jit of it is GRAPH_MODE's UnboundLocalError
+    from gradserve import jit, ops
+    x = Tensor([-2.0], mstype.float32)
+    assert ops.grad(_if_only)(x).asnumpy().tolist() == [3.0]
+    with pytest.raises(UnboundLocalError, match="The local variable 'y' is not defined in false branch"):
+        jit(_if_only)(x)

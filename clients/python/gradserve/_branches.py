@@ -463,6 +463,8 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
             out = _emit_cond(cond, lambda: explore(lambda: true_fn(*state)),
                              lambda: explore(lambda: false_fn(*state)), swapped)
             # a name only one side assigns, unbound before: unbound after (not the other side's zeros)
+            if not one_sided or not graph_semantics():
+                return out
             return tuple(UNDEF if n in one_sided and v is UNDEF else o for n, v, o in zip(names, state, out))
         finally:
             _tls.sides -= 1

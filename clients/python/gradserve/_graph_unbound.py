@@ -2,7 +2,8 @@
 after the `if` (UnboundLocalError "The local variable 'y' is not defined in false branch, but defined in true
 branch.", naming the line that reads it), nor a name a `while` body alone assigns after the loop. The rewrite
 (_rewrite, passes 3 and 4) unbinds such a name after the `if` / `while`, so a later read is Python's
-UnboundLocalError, given here MindSpore's text; a name never read after stays harmless."""
+UnboundLocalError, given here MindSpore's text; a name never read after stays harmless. PyNative (a grad's trace
+of it included) runs Python's branch, whose value it keeps."""
 from __future__ import annotations
 
 import linecache
@@ -10,13 +11,14 @@ import re
 import threading
 
 from ._branches import UNDEF
+from ._trace import graph_semantics
 
 _tls = threading.local()
 
 
 def unbound(value, name: str, side: str) -> bool:
     """True (the rewrite then deletes the name) when value is UNDEF: only `side` ("true" / "false") assigned it."""
-    if value is not UNDEF:
+    if value is not UNDEF or not graph_semantics():
         return False
     if not hasattr(_tls, "sides"):
         _tls.sides = {}
