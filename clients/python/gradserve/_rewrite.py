@@ -38,7 +38,9 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
 4. whiles: `while test: body` becomes `names = _gs_.while_(cond_fn, body_fn, names...)` (see _while).
 
 A name not bound yet where a branch or loop starts enters as UNDEF (a branch that leaves it so takes the
-other side's value's zeros; a loop learns its type from one probe trace of the body). An `if` with a
+other side's value's zeros; a loop learns its type from one probe trace of the body); with GRAPH_MODE's
+semantics a user's name so assigned by one side of a traced `if` or by a `while` body alone is unbound after it
+(MindSpore's UnboundLocalError where it is read: _graph_unbound). An `if` with a
 `return` pass 2b cannot reach (a return inside a with / try / match, or in a loop pass 2 leaves Python's)
 stays Python's; `bool()` of its traced test is then the branch explorer's (see _branches), as in a
 function whose source cannot be read, or that uses global / nonlocal / yield, which is left as it is.
