@@ -85,3 +85,25 @@ def test_pynative_keeps_the_taken_sides_value_and_jit_refuses(on_real_server):
     assert ops.grad(_if_only)(x).asnumpy().tolist() == [3.0]
     with pytest.raises(UnboundLocalError, match="The local variable 'y' is not defined in false branch"):
         jit(_if_only)(x)
+
+
+def test_index_of_a_tensor_wants_one_integer_element():
+    # ut/python/common/test_npy_bfloat16.py: operator.index of a bfloat16 Tensor gave 1 ("bfloat16" read as bool).
+    # MindSpore 2.10 PyNative: bfloat16 / float32 / two int32 elements are ValueError; int32, [int32], bool index
+    import operator
+    from gradserve import bfloat16, bool_, float32, int32
+    for t in (Tensor(1, dtype=bfloat16), Tensor(1.0, float32), Tensor([1, 2], int32)):
+        with pytest.raises(ValueError, match="Only integer tensors of a single element can be converted to an index."):
+            operator.index(t)
+    assert [10, 20, 30][Tensor(2, int32)] == 30 and [10, 20, 30][Tensor([2], int32)] == 30
+    assert operator.index(Tensor(True, bool_)) == 1
+
+
+def test_np_dtype_bfloat16_builds_numpy_arrays():
+    # MindSpore 2.10: mindspore.common.np_dtype.bfloat16 is NumPy's bfloat16 scalar type (np.dtype of it: bfloat16)
+    import numpy as np
+    from gradserve import bfloat16
+    from gradserve.common import np_dtype
+    x = np.array([1, 2, 3], dtype=np_dtype.bfloat16)
+    assert np.dtype(np_dtype.bfloat16).name == "bfloat16" and x.dtype == np_dtype.bfloat16
+    assert Tensor(x).dtype == bfloat16 and Tensor(x).asnumpy().dtype == np_dtype.bfloat16
