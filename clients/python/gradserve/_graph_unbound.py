@@ -39,11 +39,13 @@ def unbound_loop(name: str, undefined_names: tuple) -> bool:
 def error(e: UnboundLocalError) -> UnboundLocalError:
     """e in MindSpore's words when it reads a name an `if` left unbound (e itself otherwise)."""
     m = re.search(r"local variable '(\w+)'", str(e))
-    side = getattr(_tls, "sides", {}).get(m.group(1)) if m else None
+    if m is None:
+        return e
+    name = m.group(1)
+    side = getattr(_tls, "sides", {}).get(name)
     if side is None:
         return e
     other = "false" if side == "true" else "true"
-    name = m.group(1)
     tb = e.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next

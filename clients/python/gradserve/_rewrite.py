@@ -643,9 +643,9 @@ class _Functional(ast.NodeTransformer):
         ranged = node.body and isinstance(node.body[0], ast.Assign) and \
             isinstance(node.body[0].value, ast.Name) and node.body[0].value.id.startswith("_gs_i")
         user = [] if ranged else [n for n in names if not n.startswith("_gs_")]
-        pre = _set(f"_gs_undef{self.n}", _helper("undefined", ast.Call(func=_name("locals"), args=[], keywords=[]),
-                                                  _strs(user)))
-        post = [_at_line(ast.If(test=_helper("unbound_loop", ast.Constant(n), _name(pre.targets[0].id)),
+        undef = f"_gs_undef{self.n}"
+        pre = _set(undef, _helper("undefined", ast.Call(func=_name("locals"), args=[], keywords=[]), _strs(user)))
+        post = [_at_line(ast.If(test=_helper("unbound_loop", ast.Constant(n), _name(undef)),
                                 body=[ast.Delete(targets=[ast.Name(id=n, ctx=ast.Del())])], orelse=[]), node)
                 for n in user]
         loop = ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)
