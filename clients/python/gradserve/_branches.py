@@ -439,12 +439,13 @@ def _traced(v) -> bool:
 
 
 def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = False, fresh: tuple = (),
-           swapped: bool = False):
+           swapped: bool = False, one_sided: tuple = ()):
     """`if test:` of rewritten code: Python's when test is a value, a cond of one trace per side when traced.
     returns: an `if` of _rewrite's single exit, whose side that returned (`_gs_ret` the Python True) leaves
     every name but the return value and the flag unset (no later code reads them: they join no cond).
     fresh: the names of lists / dicts a side changes in place: on a traced test each side (each run of it)
-    changes a copy of its own, joined as an output. swapped: see _emit_cond."""
+    changes a copy of its own, joined as an output. swapped: see _emit_cond. one_sided: names one side alone
+    assigns: unbound before, they come back UNDEF from a cond (_graph_unbound)."""
     if returns and "_gs_ret" in names:
         true_fn, false_fn = _dead_after_return(true_fn, names), _dead_after_return(false_fn, names)
     if not _traced(test):
@@ -459,8 +460,12 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
     try:
         _tls.sides = getattr(_tls, "sides", 0) + 1  # (a value read in a side: explore's run by value: in_branch)
         try:
-            return _emit_cond(cond, lambda: explore(lambda: true_fn(*state)),
-                              lambda: explore(lambda: false_fn(*state)), swapped)
+            out = _emit_cond(cond, lambda: explore(lambda: true_fn(*state)),
+                             lambda: explore(lambda: false_fn(*state)), swapped)
+            # a name only one side assigns, unbound before: unbound after (not the other side's zeros)
+            if not one_sided or not graph_semantics():
+                return out
+            return tuple(UNDEF if n in one_sided and v is UNDEF else o for n, v, o in zip(names, state, out))
         finally:
             _tls.sides -= 1
     except BranchJoinError as e:

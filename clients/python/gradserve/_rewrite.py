@@ -39,7 +39,9 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
 4. whiles: `while test: body` becomes `names = _gs_.while_(cond_fn, body_fn, names...)` (see _while).
 
 A name not bound yet where a branch or loop starts enters as UNDEF (a branch that leaves it so takes the
-other side's value's zeros; a loop learns its type from one probe trace of the body). An `if` with a
+other side's value's zeros; a loop learns its type from one probe trace of the body); with GRAPH_MODE's
+semantics a user's name so assigned by one side of a traced `if` or by a `while` body alone is unbound after it
+(MindSpore's UnboundLocalError where it is read: _graph_unbound). An `if` with a
 `return` pass 2b cannot reach (a return inside a with / try / match, or in a loop pass 2 leaves Python's)
 stays Python's; `bool()` of its traced test is then the branch explorer's (see _branches), as in a
 function whose source cannot be read, or that uses global / nonlocal / yield, which is left as it is.
@@ -64,7 +66,7 @@ from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
 from . import _dynamic_len, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
-from . import _graph_index, _graph_zero_div, _private_names, _pyguard, _seq_setitem
+from . import _graph_index, _graph_unbound, _graph_zero_div, _private_names, _pyguard, _seq_setitem
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
@@ -617,7 +619,23 @@ class _Functional(ast.NodeTransformer):
         if fresh and names:
             call.keywords.append(ast.keyword(arg="fresh", value=_strs([n for n in fresh if n in names])))
         done = ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)
-        return [t, f, _at_line(done, node)]
+        after = [] if getattr(node, "_gs_exit", False) else self._unbind(node, names, call)
+        return [t, f, _at_line(done, node)] + after
+
+    @staticmethod
+    def _unbind(node: ast.If, names: list[str], call: ast.Call) -> list[ast.stmt]:
+        """A user's name only one side assigns: unbound after the `if` where the cond left it so (_graph_unbound)."""
+        body, orelse = set(_assigned(node.body)), set(_assigned(node.orelse))
+        one = [n for n in names if not n.startswith("_gs_") and (n in body) != (n in orelse)]
+        if one:
+            call.keywords.append(ast.keyword(arg="one_sided", value=_strs(one)))
+        side = {n: ast.Constant("true" if n in body else "false") for n in one}
+        # (read through locals(): a loop's next pass may meet the name already unbound)
+        value = {n: ast.Subscript(value=_helper("vals", ast.Call(func=_name("locals"), args=[], keywords=[]),
+                                                _strs([n])), slice=ast.Constant(0), ctx=ast.Load()) for n in one}
+        return [_at_line(ast.If(test=_helper("unbound", value[n], ast.Constant(n), side[n]),
+                                body=[ast.Delete(targets=[ast.Name(id=n, ctx=ast.Del())])], orelse=[]), node)
+                for n in one]
 
     def visit_While(self, node: ast.While):
         self.generic_visit(node)
@@ -631,7 +649,17 @@ class _Functional(ast.NodeTransformer):
         call = _helper("while_", _name(c.name), _name(b.name),
                        _helper("vals", ast.Call(func=_name("locals"), args=[], keywords=[]), _strs(names)),
                        _strs(names))
-        return [c, b, ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)]
+        # a user's name the body alone assigns (not a traced range's loop variable): unbound after (_graph_unbound)
+        ranged = node.body and isinstance(node.body[0], ast.Assign) and \
+            isinstance(node.body[0].value, ast.Name) and node.body[0].value.id.startswith("_gs_i")
+        user = [] if ranged else [n for n in names if not n.startswith("_gs_")]
+        undef = f"_gs_undef{self.n}"
+        pre = _set(undef, _helper("undefined", ast.Call(func=_name("locals"), args=[], keywords=[]), _strs(user)))
+        post = [_at_line(ast.If(test=_helper("unbound_loop", ast.Constant(n), _name(undef)),
+                                body=[ast.Delete(targets=[ast.Name(id=n, ctx=ast.Del())])], orelse=[]), node)
+                for n in user]
+        loop = ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)
+        return [c, b] + ([_at_line(pre, node)] if user else []) + [loop] + post
 
 
 def _source_def(f: types.FunctionType) -> "ast.FunctionDef | None":
@@ -689,7 +717,8 @@ def _rewrite_function(f: types.FunctionType):
     functional = _Functional(_names_read(fdef), _locals_of(fdef))
     fdef.body = _flatten([functional.visit(s) for s in fdef.body])
     # a Python number divided by zero: MindSpore's graph ValueError (_graph_zero_div), raised where it happened
-    catch = ast.parse(f"try:\n    pass\nexcept ZeroDivisionError as _gs_z:\n    raise {_H}.zero_division(_gs_z)").body[0]
+    catch = ast.parse(f"try:\n    pass\nexcept ZeroDivisionError as _gs_z:\n    raise {_H}.zero_division(_gs_z)\n"
+                      f"except UnboundLocalError as _gs_u:\n    raise {_H}.unbound_error(_gs_u)").body[0]
     assert isinstance(catch, ast.Try)
     catch.body = fdef.body
     fdef.body = [catch]
@@ -815,6 +844,10 @@ class _Helpers:
     getitem = staticmethod(_graph_index.getitem)
     repeated = staticmethod(_dynamic_len.repeated)
     zero_division = staticmethod(_graph_zero_div.in_graph)
+    unbound = staticmethod(_graph_unbound.unbound)
+    unbound_error = staticmethod(_graph_unbound.error)
+    undefined = staticmethod(_graph_unbound.undefined)
+    unbound_loop = staticmethod(_graph_unbound.unbound_loop)
     raise_ = staticmethod(_graph_raise.raise_)
     fstring = staticmethod(_graph_raise.fstring)
     and_ = staticmethod(logic.and_)

@@ -321,7 +321,8 @@ class Tensor:
         return int(self._one("int()"))
 
     def __index__(self) -> int:
-        if self._dtype[0] not in "iub":  # (MindSpore 2.10's message)
+        integer = self._dtype == "bool" or self._dtype.startswith(("int", "uint"))  # (not bfloat16)
+        if not integer or self.size != 1:  # (MindSpore 2.10's message, for both)
             raise ValueError("Only integer tensors of a single element can be converted to an index.")
         return int(self._one("int()"))
 
