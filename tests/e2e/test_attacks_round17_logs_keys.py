@@ -34,8 +34,8 @@ import numpy as np
 import pytest
 
 from service import logs
-from service.oip_proto import grpc_predict_v2_pb2 as opb
-from service.oip_proto import grpc_predict_v2_pb2_grpc as opb_grpc
+from tritonclient.grpc import service_pb2 as opb  # (service.oip_proto would clash with it in one process)
+from tritonclient.grpc import service_pb2_grpc as opb_grpc
 from service.proto import gradserve_pb2 as pb
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
