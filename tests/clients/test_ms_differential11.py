@@ -9,25 +9,18 @@ import pytest
 
 from clients._ms_shim import mindspore_is_gradserve  # noqa: F401  (puts benchmarks/ on sys.path)
 import _ms_differential_gen11 as gen11  # noqa: E402
-import ms_differential as msd  # noqa: E402
+from clients import _ms_rounds  # noqa: E402
 
 LOGITS = np.array([[0.5, 1.0, -2.0], [0.0, 0.5, 0.5]], np.float32)
 
 
 # ----------------------------------------------------------------------------------------- the harness
 def test_round11_programs_are_reproducible_compile_and_draw_every_form():
-    first, again = gen11.programs11(11, 400, msd._available), gen11.programs11(11, 400, msd._available)
-    assert first == again
-    for prog in first:
-        compile(prog["src"], prog["name"], "exec")
-    forms = {p["api"].split(".")[0] for p in first}
-    assert forms == {"getitem11", "setitem11", "shape11", "act11", "kink11", "loss11", "pool11", "nc11"}
-    modes = {p["mode"] for p in first}
-    assert modes >= {"grad", "jvp", "jit_grad", "grad_grad", "jvp_grad", "hessian", "jacrev", "jacfwd"}
-    text = "\n".join(p["src"] for p in first)
-    for spelling in ("ms.int32)", "ms.int64)", "ignore_index=", "label_smoothing=0.1", "log_target=", "ceil_mode=True",
-                     "count_include_pad=False", "divisor_override=3", "training=False", "'halves'", "+=", "None, ..."):
-        assert spelling in text, spelling
+    _ms_rounds.checked_programs(gen11.programs11, 11,
+        forms={"getitem11", "setitem11", "shape11", "act11", "kink11", "loss11", "pool11", "nc11"},
+        modes={"grad", "jvp", "jit_grad", "grad_grad", "jvp_grad", "hessian", "jacrev", "jacfwd"},
+        spellings=("ms.int32)", "ms.int64)", "ignore_index=", "label_smoothing=0.1", "log_target=", "ceil_mode=True",
+                   "count_include_pad=False", "divisor_override=3", "training=False", "'halves'", "+=", "None, ..."))
 
 
 # ----------------------------------------------------------------------------------------- wrong answers fixed
