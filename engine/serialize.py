@@ -223,10 +223,10 @@ def check_expansion(g: Graph, max_work: int) -> None:
     """413 max_work for a graph whose `call` / `grad` / `jvp` nodes inline more equations than max_work allows.
 
     Each use of a function inlines its equations again, so functions that use functions twice per level make
-    2**K copies from a few KiB (a chain of 20 such functions: a million): lowering charged each one to
-    max_work and was refused only once it had spent it, ~10 s of a worker (of the server's deriving threads for
-    a derivative) per request. The count here, one for an equation and for a use of a function its inlining
-    (one) and the function's own count, is what lowering charges at the least (Builder.emit, autodiff.inline), from the loaded
+    2**K copies from a few KiB (a chain of 20 such functions: a million): lowering charged each one to max_work
+    and was refused only once it had spent it, ~7 s of one core in a worker (in the server's deriving threads for
+    a derivative) per request. The count here (an equation one; a use of a function its inlining, one, and the
+    function's own count) is what lowering charges at the least (Builder.emit, autodiff.inline), from the loaded
     graph in O(nodes): functions use only those defined before them, so one pass in order has every total."""
     totals: dict[str, int] = {}
     for name, f in g.functions.items():

@@ -19,8 +19,8 @@ from gradserve._transport import _lanes
 from service.lanes import MAX_PENDING
 
 from .test_client_shm import w2_graph, w2_inputs  # noqa: F401 - (w2_inputs: a fixture)
-from .test_direct_lanes import (CEILING_S, KEYS, _on_lane, _steady_on_lane, _until, lane_server,  # noqa: F401 - (fixtures)
-                                lanes_on)
+from .test_direct_lanes import (KEYS, _on_lane, _steady_on_lane, _until,  # noqa: F401 - (fixtures)
+                                lane_server, lanes_on)
 
 
 def _silent(path: str) -> socket.socket:
