@@ -149,8 +149,11 @@ def _expect(d, key, kind, path, default=...):
 
 class Limits:
     def __init__(self, max_nodes: int | None = None, max_functions: int = 256, max_elements: int | None = None,
-                 max_depth: int = 64, max_outputs: int | None = None):
+                 max_depth: int = 64, max_outputs: int | None = None, max_work: int | None = None):
         self.max_nodes = max_nodes
+        # (the service's max_work: a graph whose calls alone inline more than it can never be lowered; see
+        # check_expansion)
+        self.max_work = max_work
         self.max_functions = max_functions
         self.max_elements = max_elements
         self.max_depth = max_depth
@@ -207,8 +210,45 @@ def graph_from_json(d: Any, limits: Limits | None = None, *, sources: dict[str, 
         raise InvalidGraph(f"name must be a string, got {name!r}", path="$.name")
     g = _load_one(d, "$", functions, limits, total, top=True, name=name)
     g.functions = functions
+    if limits.max_work is not None:
+        check_expansion(g, limits.max_work)
     g.source = "$" if sources is None else None  # a derived graph's own body is none of the caller's
     return g
+
+
+INLINED = ("call", "grad", "jvp")  # function ops that emit their function's equations where they stand
+
+
+def check_expansion(g: Graph, max_work: int) -> None:
+    """413 max_work for a graph whose `call` / `grad` / `jvp` nodes inline more equations than max_work allows.
+
+    Each use of a function inlines its equations again, so functions that use functions twice per level make
+    2**K copies from a few KiB (a chain of 20 such functions: a million): lowering charged each one to max_work
+    and was refused only once it had spent it, ~7 s of one core in a worker (in the server's deriving threads for
+    a derivative) per request. The count here (an equation one; a use of a function its inlining, one, and the
+    function's own count) is what lowering charges at the least (Builder.emit, autodiff.inline), from the loaded
+    graph in O(nodes): functions use only those defined before them, so one pass in order has every total."""
+    totals: dict[str, int] = {}
+    for name, f in g.functions.items():
+        totals[name] = _expanded(f, totals)
+    n = _expanded(g, totals)
+    if n > max_work:
+        worst = max(range(len(g.eqns)), key=lambda i: _expanded_eqn(g.eqns[i], totals))
+        where = f"{g.source or '$'}.nodes[{worst}]"
+        raise LimitExceeded(f"the graph's function uses inline {n} equations (a function used twice by a function "
+                            f"used twice doubles them), more than max_work ({max_work}) lets one graph build (the most "
+                            f"through this {g.eqns[worst].op} node)", path=where, setting="max_work",
+                            limit=max_work, value=n)
+
+
+def _expanded(f: Graph, totals: dict[str, int]) -> int:
+    return sum(_expanded_eqn(e, totals) for e in f.eqns)
+
+
+def _expanded_eqn(e, totals: dict[str, int]) -> int:
+    """An equation emits one; a use of a function is the inlining (one) and the function's equations."""
+    fn = e.attrs.get("fn") if e.op in INLINED else None
+    return 1 + totals[fn] if isinstance(fn, str) and fn in totals else 1
 
 
 def _load_one(d, path, functions, limits, total, *, top, name) -> Graph:

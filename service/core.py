@@ -177,7 +177,7 @@ class Core:
         self.metrics = metrics or Metrics()
         self.pools: dict[str, Pool] = {}
         self.limits = Limits(max_nodes=s.max_nodes, max_elements=s.max_elements, max_depth=s.max_depth,
-                             max_outputs=s.max_tensors)
+                             max_outputs=s.max_tensors, max_work=s.max_work)
         self.registry = Registry(self.limits, s.max_nodes, s.graph_cache_bytes, s.graph_cache_size)
         self.tensors = self.registry.values = TensorStore(s.tensor_store_bytes, self.metrics)
         self.deriver = Deriver(s.max_order, s.max_work, s.derived_cache_bytes, s.graph_cache_size,

@@ -58,6 +58,7 @@ HEADER = "x-gradserve-lane"
 # answer's write (a client that stops reading): past it the connection is closed (the client falls back to HTTP),
 # so a truncated frame or a slow reader cannot hold the worker from its pipe (the pool's revoke, stop) for long
 IO_S = 5.0
+MAX_PENDING = 4  # connections at a time whose token has not all come (a client sends it as it connects)
 
 
 @dataclass(eq=False)
@@ -143,24 +144,58 @@ class LaneServer:
         self.listener.bind(path)
         self.listener.listen(1)
         self.conn: socket.socket | None = None
+        # connections whose token has not all come: socket -> (its bytes so far, when it is given up)
+        self.pending: dict[socket.socket, tuple[bytearray, float]] = {}
 
     def fds(self) -> list:
-        return [self.listener] + ([self.conn] if self.conn is not None else [])
+        return [self.listener, *self.pending] + ([self.conn] if self.conn is not None else [])
+
+    def wait_s(self) -> float | None:
+        """How long the worker may wait for its fds: until the first unsent token's time is up (None: no bound)."""
+        if not self.pending:
+            return None
+        return max(0.0, min(end for _, end in self.pending.values()) - time.monotonic())
 
     def accept(self) -> None:
-        """A client connects: it must send the token first (else it is closed); one connection at a time."""
+        """A client connects: it must send the token first (else it is closed); one connection at a time. The
+        token is read as it comes (greet), never waited for: a peer that connects and sends nothing held the
+        worker (its lane client's frames, the pool's revoke) for IO_S a connection."""
         c, _ = self.listener.accept()
+        c.setblocking(False)
+        self.pending[c] = (bytearray(), time.monotonic() + IO_S)
+        while len(self.pending) > MAX_PENDING:  # (the oldest goes: a flood keeps no more than these open)
+            self._drop(next(iter(self.pending)))
+
+    def greet(self, c: socket.socket) -> None:
+        """A pending connection is readable: more of its token; the lane's connection once it is all there."""
+        buf, _ = self.pending[c]
         try:
-            c.settimeout(IO_S)  # (kept: every later read and write of the connection is bounded alike)
-            got = _read(c, TOKEN_BYTES)
+            got = c.recv(TOKEN_BYTES - len(buf))  # (never past the token: a frame sent with it stays queued)
+        except BlockingIOError:
+            return
         except OSError:
-            got = None
-        if got is None or not secrets.compare_digest(got, self.token):
+            got = b""
+        buf += got
+        if got and len(buf) < TOKEN_BYTES:
+            return
+        del self.pending[c]
+        if len(buf) < TOKEN_BYTES or not secrets.compare_digest(bytes(buf), self.token):
             c.close()
             return
+        c.settimeout(IO_S)  # (kept: every later read and write of the connection is bounded alike)
         if self.conn is not None:
             self.conn.close()
         self.conn = c
+
+    def expire(self) -> None:
+        """Pending connections past their time are closed."""
+        now = time.monotonic()
+        for c in [c for c, (_, end) in self.pending.items() if end <= now]:
+            self._drop(c)
+
+    def _drop(self, c: socket.socket) -> None:
+        del self.pending[c]
+        c.close()
 
     def frame(self) -> tuple | None:
         """The next frame (seq, template index, deadline ms); None when the client went away."""
@@ -186,6 +221,8 @@ class LaneServer:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+        for c in list(self.pending):
+            self._drop(c)
         self.listener.close()
         unlink(self.path)
 

@@ -464,7 +464,8 @@ def _lane_turn(lane, conn, run) -> str:
     when the lane's client closed its connection."""
     import select
 
-    ready = select.select([conn, *lane.fds()], [], [])[0]
+    ready = select.select([conn, *lane.fds()], [], [], lane.wait_s())[0]
+    lane.expire()
     if conn in ready:
         return "pipe"
     if lane.conn is not None and lane.conn in ready:
@@ -474,6 +475,9 @@ def _lane_turn(lane, conn, run) -> str:
         _lane_job(lane, conn, run, *frame)
     elif lane.listener in ready:
         lane.accept()
+    else:
+        for c in [c for c in ready if c in lane.pending]:
+            lane.greet(c)
     return "lane"
 
 

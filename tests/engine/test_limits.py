@@ -107,6 +107,44 @@ def test_work_counts_inlined_copies_that_cse_merges():
     assert time.perf_counter() - t0 < 10
 
 
+
+def _nesting(levels: int, op: str):
+    """f_0(x) = sum(sin(x)); f_k(x) = sum(<op> of f_{k-1} at x) + f_{k-1}(x): each level inlines f_{k-1} twice,
+    once through `op` (grad: its backward too; jvp: with tangents)."""
+    gb = GraphBuilder("main")
+    x = gb.input((3,), name="x")
+    f = GraphBuilder("f_0")
+    fx = f.input((3,), name="x")
+    name = gb.function(f.build(f.sum(f.sin(fx))), "f_0")
+    for k in range(1, levels + 1):
+        f = GraphBuilder(f"f_{k}", functions=dict(gb.functions))
+        fx = f.input((3,), name="x")
+        d = (f.emit("grad", [fx], {"fn": name, "positions": [0]}) if op == "grad"
+             else f.emit("jvp", [fx, fx], {"fn": name}))[-1]
+        name = gb.function(f.build(f.add(f.sum(d), f.emit("call", [fx], {"fn": name})[0])), f"f_{k}")
+    return gb.build(gb.emit("call", [x], {"fn": name})[0])
+
+
+@pytest.mark.parametrize("build", [lambda: _doubling(10), lambda: _nesting(5, "grad"), lambda: _nesting(6, "jvp")])
+def test_the_load_time_expansion_count_is_at_most_the_lowerings_work(build):
+    """check_expansion refuses a graph before lowering only if lowering would: its count is at most the work
+    lowering charges (so it never refuses what max_work lets through)."""
+    g = graph_from_json(graph_to_json(build()))
+    budget = Budget()
+    lower(g, budget=budget)
+    with pytest.raises(LimitExceeded) as ei:
+        graph_from_json(graph_to_json(build()), Limits(max_work=1))
+    assert ei.value.setting == "max_work" and 1 < ei.value.detail["value"] <= budget.work
+    graph_from_json(graph_to_json(build()), Limits(max_work=budget.work))  # (what lowering spends: loads)
+
+
+def test_a_doubling_past_the_work_budget_is_refused_at_load():
+    t0 = time.process_time()
+    with pytest.raises(LimitExceeded) as ei:
+        graph_from_json(graph_to_json(_doubling(40)), Limits(max_work=200_000))
+    assert ei.value.setting == "max_work" and ei.value.detail["value"] > 2 ** 40
+    assert time.process_time() - t0 < 5  # (CPU, not wall: counted, never expanded)
+
 def test_engine_applies_its_work_budget():
     g = _doubling(30)
     with pytest.raises(LimitExceeded) as ei:
