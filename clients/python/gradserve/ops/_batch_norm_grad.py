@@ -20,15 +20,15 @@ class BatchNormGrad:
     """See the module's doc."""
 
     def __init__(self, is_training: bool = False, epsilon: float = 1e-5, data_format: str = "NCHW"):
-        if data_format not in ("NCHW", "NHWC"):
-            raise ValueError(f"For 'BatchNormGrad', data_format must be 'NCHW' or 'NHWC', but got {data_format!r}")
+        if data_format != "NCHW":  # MindSpore 2.10's CPU kernel stops on NHWC ("Memcpy_s error."): no value to match
+            raise NotImplementedError(f"For 'BatchNormGrad', gradserve takes data_format 'NCHW' only (MindSpore's CPU "
+                                      f"kernel as well), but got {data_format!r}")
         self.is_training, self.epsilon, self.data_format = bool(is_training), float(epsilon), data_format
 
     def __call__(self, dy, x, scale, save_mean, save_variance, reserve=None):
         nd = x.ndim
-        channel = nd - 1 if self.data_format == "NHWC" and nd > 2 else 1
-        axes = tuple(d for d in range(nd) if d != channel)
-        shape = tuple(x.shape[channel] if d == channel else 1 for d in range(nd))
+        axes = (0,) + tuple(range(2, nd))  # the channel axis is 1 ((N, C) or (N, C, ...))
+        shape = (1, x.shape[1]) + (1,) * (nd - 2)
         mean, var = stop_gradient(P.reshape(save_mean, shape)), stop_gradient(P.reshape(save_variance, shape))
         s = P.reshape(scale, shape)
         if self.is_training:  # the statistics' dependence on x for the second derivative only (values unchanged)
