@@ -3,6 +3,8 @@
 composition (pinv's closed-form rule), so one definition of pinv's derivative serves both."""
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["LstsqV2Grad", "lstsq_v2_grad_op"]
 
 
@@ -12,7 +14,8 @@ class LstsqV2Grad:
     def __call__(self, dx, a, b):
         from .. import ops
 
-        _, back = ops.vjp(lambda a_, b_: ops.matmul(ops.pinv(a_), b_), a, b)
+        vjp: Any = ops.vjp  # (its annotation is the general one: outputs, a function, maybe aux)
+        _, back = vjp(lambda a_, b_: ops.matmul(ops.pinv(a_), b_), a, b)
         return back(dx)
 
 
