@@ -1,9 +1,20 @@
 """`mindspore.common._pijit_context`: MindSpore's bytecode-capture (pi_jit) context. gradserve has no bytecode
-capture; MindSpore's test helpers import `PIJitCaptureContext` from here at load time, so a name written in a
-program is a placeholder that raises NotImplementedError when used (ops/operations/_missing.py), and the tests
-of that helper's file that do not capture bytecode still run."""
+capture; as `jit(capture_mode="bytecode")` (_jit.jit), `PIJitCaptureContext(jit_config, fullgraph)(fn)` is
+`jit(fn)`: the same values, compiled by tracing. Any other name of the module raises NotImplementedError when used
+(ops/operations/_missing.py)."""
 from __future__ import annotations
 
+from .._jit import jit
 from ..ops.operations._missing import module_getattr
 
 __getattr__ = module_getattr("mindspore.common._pijit_context")
+
+
+class PIJitCaptureContext:
+    """See the module's doc (MindSpore's arguments: fullgraph=False, jit_config=None)."""
+
+    def __init__(self, fullgraph: bool = False, jit_config=None):
+        self.fullgraph, self.jit_config = fullgraph, jit_config
+
+    def __call__(self, fn):
+        return jit(fn)

@@ -516,3 +516,10 @@ class TraceV2Grad:
 tracev2_grad_op = TraceV2Grad()
 
 __all__ += ["TraceV2Grad", "tracev2_grad_op"]
+
+
+# BatchNorm's backward and LstsqV2's (gradserve/ops/_batch_norm_grad, _lstsq_v2_grad)
+from .._batch_norm_grad import BatchNormGrad  # noqa: E402
+from .._lstsq_v2_grad import LstsqV2Grad, lstsq_v2_grad_op  # noqa: E402
+
+__all__ += ["BatchNormGrad", "LstsqV2Grad", "lstsq_v2_grad_op"]
