@@ -124,7 +124,8 @@ def main() -> int:
         for tname, _ in trees:
             a = np.array(got[tname])
             med = np.median(a, axis=0)
-            print(f"{name:22s} {tname:6s} {med[0]:8.1f} {med[1]:8.1f} {med[2]:10.1f} {med[:3].sum():9.1f} {med[3]:8.1f}")
+            print(f"{name:22s} {tname:6s} {med[0]:8.1f} {med[1]:8.1f} {med[2]:10.1f} {med[:3].sum():9.1f} "
+                  f"{med[3]:8.1f}")
         d = np.array(got[trees[1][0]]) - np.array(got[trees[0][0]])
         dm = np.median(d, axis=0)
         print(f"{name:22s} {'diff':6s} {dm[0]:8.1f} {dm[1]:8.1f} {dm[2]:10.1f} {np.median(d[:, :3].sum(1)):9.1f} "

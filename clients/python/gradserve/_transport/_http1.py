@@ -8,8 +8,8 @@ pool. httpx stays the transport for https, proxies, credentials in the URL and a
 transport (see `usable`).
 
 System calls per request on a kept connection: one poll (the idle check, on a poll object kept with the
-connection), then send (written directly: `_send_all`) and poll + recv (the socket's timeout mode); settimeout (a system call even
-when the value stays) only when a call's timeout differs from the connection's last.
+connection), then one write (`_send_all`: no poll before it) and poll + recv (the socket's timeout mode);
+settimeout (a system call even when the value stays) only when a call's timeout differs from the connection's last.
 
 What it does as httpx does: TCP_NODELAY; an idle connection that the server closed is dropped before
 reuse; if writing the request fails (a server answering 413 or 429 before the body is read closes its
