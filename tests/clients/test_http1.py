@@ -408,3 +408,90 @@ def test_a_header_templates_head_is_the_plain_heads(serve):
             c.request("POST", "/v1/eval", b"x" * 9, t.of("x-request-id", "a\r\nx-injected: 1"))
         c.close()
     assert all(b"x-injected" not in h for h in heads)
+
+
+def _pair(buf: int = 4096):
+    """A connected pair with small buffers; `a` in timeout mode (non-blocking underneath), as the client's."""
+    a, b = socket.socketpair()
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, buf)
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buf)
+    a.settimeout(10)
+    return a, b
+
+
+def _read_all(b, n: int, out: list, delay: float = 0.0):
+    time.sleep(delay)
+    got = bytearray()
+    while len(got) < n:
+        chunk = b.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    out.append(bytes(got))
+
+
+def test_a_request_past_the_socket_buffer_is_written_whole_and_in_order():
+    """The small-request send writes what the buffer takes at once and the rest within the write timeout: a
+    reader that starts late still gets every byte in order, whether the buffer had room (a partial write) or
+    was full (nothing written at first)."""
+    data = np.random.default_rng(3).integers(0, 256, _http1.SMALL_BODY, np.uint8).tobytes()
+    for prefill in (False, True):
+        a, b = _pair()
+        sent = b""
+        if prefill:  # the buffer full before the call: its first write takes nothing
+            a.setblocking(False)
+            try:
+                while True:
+                    sent += b"p" * a.send(b"p" * 1024)
+            except BlockingIOError:
+                pass
+            a.settimeout(10)
+        out: list = []
+        reader = threading.Thread(target=_read_all, args=(b, len(sent) + len(data), out, 0.2))
+        reader.start()
+        _http1._send_all(a, data)
+        reader.join(30)
+        assert out == [sent + data], prefill
+        a.close()
+        b.close()
+
+
+def test_a_small_request_write_keeps_its_timeout():
+    """A peer that never reads: the send fails with the write timeout (as sendall's), not blocking for good."""
+    a, b = _pair()
+    a.settimeout(0.3)
+    t = time.monotonic()
+    with pytest.raises(TimeoutError):
+        _http1._send_all(a, b"x" * _http1.SMALL_BODY)
+    assert time.monotonic() - t < 30
+    a.close()
+    b.close()
+
+
+def test_a_small_request_is_one_write_with_no_poll_first(serve, monkeypatch):
+    """A kept connection's small request is one os.write of head and body (a socket with a timeout polls before
+    each send: a system call saved on every SDK call)."""
+    import os
+
+    writes = []
+    write = os.write
+
+    def counted(fd, data):
+        writes.append(bytes(data))
+        return write(fd, data)
+
+    def script(conn, i):
+        while True:
+            head, body = read_request(conn)
+            if not head:
+                return
+            conn.sendall(ok(b'{"ok":1}'))
+
+    monkeypatch.setattr(os, "write", counted)
+    s = serve(script)
+    c = _http1.HTTP1Client(s.url, {}, 10)
+    for _ in range(3):
+        assert c.request("POST", "/v1/eval", b'{"a":1}', {}).content == b'{"ok":1}'
+    c.close()
+    assert len(writes) == 3 and all(w.startswith(b"POST /v1/eval HTTP/1.1\r\n") and w.endswith(b'{"a":1}')
+                                    for w in writes)

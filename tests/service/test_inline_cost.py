@@ -52,3 +52,33 @@ def test_a_preempted_inline_run_does_not_send_a_small_graph_back_to_the_workers(
         lane.close()
 
     asyncio.run(scenario())
+
+
+def test_a_run_within_the_limit_reads_the_cpu_clock_once(monkeypatch):
+    """A thread's CPU time is at most its wall time: a run within inline_max_ms costs its wall time for every
+    decision (the clock's second system call left out); one past it still costs its CPU time (above)."""
+    d = derived("cost_within", take_graph())
+    args = take_args()
+    reads = []
+
+    def thread_time():
+        reads.append(1)
+        return time.thread_time()
+
+    fake = types.SimpleNamespace(perf_counter=time.perf_counter, thread_time=thread_time)
+
+    async def scenario():
+        lane = lane_of(inline_max_ms=1000.0)  # (a box however loaded runs this plan well within a second)
+        await noted(lane, d, 0.2)
+        monkeypatch.setattr(inline, "time", fake)
+        for _ in range(COST_RUNS):
+            lane.tokens = lane.capacity
+            plan = lane.plan_for(d.key)
+            assert plan is not None
+            reads.clear()
+            _, ms = lane.run(plan, d.key, 1, args, {})
+            assert len(reads) == 1 and lane.costs[d.key][-1] == ms <= 1000.0
+        assert lane.plan_for(d.key) is not None
+        lane.close()
+
+    asyncio.run(scenario())

@@ -8,8 +8,8 @@ pool. httpx stays the transport for https, proxies, credentials in the URL and a
 transport (see `usable`).
 
 System calls per request on a kept connection: one poll (the idle check, on a poll object kept with the
-connection), then poll + send and poll + recv (the socket's timeout mode); settimeout (a system call even
-when the value stays) only when a call's timeout differs from the connection's last.
+connection), then one write (`_send_all`: no poll before it) and poll + recv (the socket's timeout mode);
+settimeout (a system call even when the value stays) only when a call's timeout differs from the connection's last.
 
 What it does as httpx does: TCP_NODELAY; an idle connection that the server closed is dropped before
 reuse; if writing the request fails (a server answering 413 or 429 before the body is read closes its
@@ -272,7 +272,7 @@ class HTTP1Client:
             s.settimeout(wt)
         try:
             if len(body) <= SMALL_BODY:
-                s.sendall(head + body if body else head)
+                _send_all(s, head + body if body else head)
             else:
                 s.sendall(head)
                 s.sendall(body)
@@ -289,6 +289,23 @@ class HTTP1Client:
             if write_error is not None:
                 raise _NoResponse(f"{e} (writing the request: {write_error!r})") from write_error
             raise
+
+
+def _send_all(s: socket.socket, data: bytes) -> None:
+    """s.sendall(data) without the poll it makes first in timeout mode (a system call, ~3 us on a VM, on every
+    SDK call): a socket with a timeout is non-blocking, so one write takes what the buffer holds (a small
+    request on a kept connection: all of it); the rest, if any, goes by sendall with its timeout."""
+    n = 0
+    if _RAW_WRITE:
+        try:
+            n = os.write(s.fileno(), data)
+        except BlockingIOError:  # (the buffer full: sendall waits for room within the write timeout)
+            n = 0
+    if n < len(data):
+        s.sendall(memoryview(data)[n:])
+
+
+_RAW_WRITE = os.name == "posix"  # (a Windows socket is no file descriptor os.write takes)
 
 
 def unix_connect(path: str, timeout: float | None) -> socket.socket:
