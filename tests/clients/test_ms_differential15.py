@@ -70,6 +70,10 @@ def _out_of_range_calls():
         (lambda: ops.flatten(x, start_dim=1, end_dim=0), ValueError, "'start_dim' cannot come after 'end_dim'"),
         (lambda: ops.flatten(Tensor(1.5), start_dim=3, end_dim=4), ValueError, "out of range"),
         (lambda: ops.flatten(Tensor(_X[0]), start_dim=0, end_dim=1), ValueError, "out of range"),
+        # a repeated axis: flipped once (ops.flip) or twice (mindspore.numpy.flip) before
+        (lambda: ops.flip(x, (0, 0)), ValueError, "For ReverseV2, 'axis' cannot contain duplicate dimensions, but got 0"),
+        (lambda: x.flip((1, -1)), ValueError, "duplicate dimensions, but got 1"),
+        (lambda: mnp.flip(x, (0, 0)), ValueError, 'duplicate value in "axis"'),
     ]
 
 

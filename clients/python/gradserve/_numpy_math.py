@@ -214,6 +214,8 @@ def _axes(a: Tensor, axis) -> tuple:
     for ax in axes:  # (wrapped, sum(x2d, axis=2) was silently axis 0)
         if not -n <= ax < n:
             raise ValueError(f"axis {ax} is out of bounds for array of dimension {a.ndim}")
+    if len({ax % n for ax in axes}) != len(axes):  # (flip(m, (0, 0)) flipped twice: NumPy / MindSpore 2.10 refuse)
+        raise ValueError('duplicate value in "axis"')
     return tuple(ax % n for ax in axes)
 
 

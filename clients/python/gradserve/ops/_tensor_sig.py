@@ -106,6 +106,10 @@ def flip(x, *args, **kwargs):
     _done("flip", args, kwargs, 1)
     dims = _need("flip", dims, "dims")
     dims = [dims] if isinstance(dims, numbers.Integral) else list(dims)
+    seen = [int(d) % x.ndim for d in dims if -x.ndim <= int(d) < x.ndim]
+    twice = [d for i, d in enumerate(seen) if d in seen[:i]]
+    if twice:  # flipped once or twice (not at all)? MindSpore 2.10 refuses, with this text
+        raise ValueError(f"For ReverseV2, 'axis' cannot contain duplicate dimensions, but got {twice[0]}")
     return P.flip(x, axis=[int(d) for d in dims])
 
 
