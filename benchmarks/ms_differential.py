@@ -6,7 +6,8 @@ real server. Forward values and gradients are compared: GradOperation get_all / 
 ops.grad (also under ms.jit), ops.value_and_grad (inputs and weights), ops.jvp, ops.vjp. The loss is sum(out_i * w_i) with
 fixed weights per program. Tolerances and the comparison: mindspore_suite/grad_diff.py.
 
-  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|8|9|10|11|12|13|14] [-v]   # generate, both sides, compare
+  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|...|15] [--refusals] [-v]   # generate, both sides, compare
+  (--refusals: gradserve also runs what MindSpore refused; an answer there counts as ms_refuses)
   python ms_differential.py gs OUT_DIR [-v]       # gradserve's side of what MindSpore ran, then compare
   python ms_differential.py compare OUT_DIR [-v]
   python ms_differential.py side OUT_DIR ms|gs                          # one side, in the Python it runs under
@@ -191,7 +192,8 @@ def side(folder: str, which: str) -> None:
     done = {json.loads(line)["name"] for line in open(out)} if os.path.exists(out) else set()
     signal.signal(signal.SIGALRM, _on_alarm)
     ms_side = _load(os.path.join(folder, "ms.jsonl")) if which == "gs" else {}
-    compared = {name for name, r in ms_side.items() if r["outcome"] == "ok"}  # not MindSpore's errors
+    refusals = os.environ.get("MS_DIFF_REFUSALS") == "1"  # round 15: also what MindSpore refused
+    compared = {name for name, r in ms_side.items() if r["outcome"] == "ok" or refusals}
     with open(out, "a") as f:
         for prog in map(json.loads, open(os.path.join(folder, "programs.jsonl"))):
             if prog["name"] in done or (which == "gs" and prog["name"] not in compared):
@@ -228,7 +230,8 @@ def _available(holder: str, name: str) -> bool:
     return hasattr(holders[holder], name)
 
 
-def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 14) -> None:
+def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 15,
+        refusals: bool = False) -> None:
     """Generate, MindSpore's side, gradserve's side (the programs MindSpore ran: gs_only after a MindSpore side
     stopped part way), compare."""
     import _ms_differential_gen
@@ -240,6 +243,7 @@ def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False
     import _ms_differential_gen12
     import _ms_differential_gen13
     import _ms_differential_gen14
+    import _ms_differential_gen15
     from doc_examples import _gradserve_env
     folder = os.path.abspath(folder)
     if not gs_only:
@@ -249,12 +253,12 @@ def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False
                     8: _ms_differential_gen8.programs8, 9: _ms_differential_gen9.programs9,
                     10: _ms_differential_gen10.programs10, 11: _ms_differential_gen11.programs11,
                     12: _ms_differential_gen12.programs12, 13: _ms_differential_gen13.programs13,
-                    14: _ms_differential_gen14.programs14}[round_]
+                    14: _ms_differential_gen14.programs14, 15: _ms_differential_gen15.programs15}[round_]
             for prog in draw(seed, count, _available):
                 f.write(json.dumps(prog) + "\n")
         _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
     with _gradserve_env() as env:
-        _run_side(sys.executable, folder, "gs", env)
+        _run_side(sys.executable, folder, "gs", dict(env, MS_DIFF_REFUSALS="1" if refusals else "0"))
     compare(folder, verbose)
 
 
@@ -267,6 +271,8 @@ def _classify(ms: dict, gs) -> tuple[str, str]:
     """grad_diff.classify, and "params" where a layer's trainable_params() differ in order / names / shapes (the
     parameters are filled by position: a different order is a different network, and get_by_list's order)."""
     from grad_diff import classify
+    if ms["outcome"] == "error" and gs and gs.get("outcome") == "ok":
+        return "ms_refuses", f"gradserve answers; MindSpore: {ms.get('error')}"
     if gs and gs.get("outcome") == "ok" and ms.get("params") is not None and gs.get("params") != ms["params"]:
         return "params", f"{gs.get('params')} vs MindSpore {ms['params']}"
     return classify(ms, gs)
@@ -281,7 +287,7 @@ def compare(folder: str, verbose: bool) -> dict:
     results = {name: _classify(ms[name], gs.get(name)) for name in progs if name in ms and ms[name]["outcome"] != "running"}
     counts = collections.Counter(o for o, _ in results.values())
     print(f"{len(results)} programs: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
-    shown = ("value", "grad", "params") + (("dtype", "gs_error") if verbose else ())
+    shown = ("value", "grad", "params") + (("dtype", "gs_error", "ms_refuses") if verbose else ())
     for name, (outcome, detail) in results.items():
         if outcome in shown:
             print(f"--- {outcome} {name} [{progs[name]['mode']}]: {detail}\n{progs[name]['src']}")
@@ -295,7 +301,7 @@ def main() -> None:
     ap.add_argument("which", nargs="?", choices=["ms", "gs"])
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--count", type=int, default=500)
-    ap.add_argument("--round", type=int, choices=[6, 7, 8, 9, 10, 11, 12, 13, 14], default=14, help="6: one call / layer and the first-order "
+    ap.add_argument("--round", type=int, choices=list(range(6, 16)), default=15, help="6: one call / layer and the first-order "
                     "forms; 7: higher order, mint / mint.nn.functional, layers through GradOperation; 8: stop 40's "
                     "names, promotion, indexing / setitem, in-place methods, control flow, loss Cells, vmap of grad; "
                     "9: gradient APIs with weights / has_aux / sens, layers in training mode, complex64, bfloat16, "
@@ -307,11 +313,15 @@ def main() -> None:
                     "empty broadcasting, strided slicing, gather / scatter with duplicates, NaN branches of where, "
                     "multi-axis reductions, interpolate, embedding, conv / pad options, layers in eval / train; 14: user-written "
                     "Cells with control flow on Tensor values, nested Cells, third order, keyword defaults across spellings, "
-                    "optimizers / in-place Parameter updates between gradients, several outputs, norm layers train -> eval")
+                    "optimizers / in-place Parameter updates between gradients, several outputs, norm layers train -> eval; 15: "
+                    "keyword arguments and NumPy-style Tensor method arguments, integer / float16 / bfloat16 reductions with "
+                    "dtype=, negative and out-of-range axes, alpha= / beta= / value= and in-place methods under grad, "
+                    "gradient API spellings (top-level mindspore.grad, return_ids, get_all=False, tuple sens)")
+    ap.add_argument("--refusals", action="store_true", help="gradserve also runs the programs MindSpore refused")
     ap.add_argument("-v", action="store_true", help="also list dtype differences and gradserve errors")
     a = ap.parse_args()
     if a.command in ("run", "gs"):
-        run(a.folder, a.seed, a.count, a.v, gs_only=a.command == "gs", round_=a.round)
+        run(a.folder, a.seed, a.count, a.v, gs_only=a.command == "gs", round_=a.round, refusals=a.refusals)
     elif a.command == "side":
         side(a.folder, a.which)
     else:

@@ -15,7 +15,10 @@ from . import dtype as _dt
 from . import ops as _ops
 from ._numpy_creation import asarray, dtype_name
 from ._tensor import Tensor
+from .ops._axis_range import checked_axis
 from .ops._doc_math import _float as _as_float
+
+_NP_AXIS = "axis {axis} is out of bounds for array of dimension {ndim}"  # NumPy's (and MindSpore 2.10's) text
 
 
 def _result(out, dtype):
@@ -211,6 +214,8 @@ def _axes(a: Tensor, axis) -> tuple:
     for ax in axes:  # (wrapped, sum(x2d, axis=2) was silently axis 0)
         if not -n <= ax < n:
             raise ValueError(f"axis {ax} is out of bounds for array of dimension {a.ndim}")
+    if len({ax % n for ax in axes}) != len(axes):  # (flip(m, (0, 0)) flipped twice: NumPy / MindSpore 2.10 refuse)
+        raise ValueError('duplicate value in "axis"')
     return tuple(ax % n for ax in axes)
 
 
@@ -381,7 +386,7 @@ def cumprod(a, axis=None, dtype=None) -> Tensor:
 def diff(a, n=1, axis=-1, prepend=None, append=None) -> Tensor:
     """The n-th difference along axis; a prepend / append number is broadcast to one slice (NumPy)."""
     a = asarray(a)
-    axis %= a.ndim
+    axis = checked_axis(axis, a.ndim, ValueError, _NP_AXIS)
 
     def edge(v):
         if v is None:
@@ -507,7 +512,7 @@ def moveaxis(a, source, destination) -> Tensor:
 def rollaxis(x, axis, start=0) -> Tensor:
     x = asarray(x)
     nd = x.ndim
-    axis, start = axis % nd, start + nd if start < 0 else start
+    axis, start = checked_axis(axis, nd, ValueError, _NP_AXIS), start + nd if start < 0 else start
     if axis < start:
         start -= 1
     return moveaxis(x, axis, start) if axis != start else x
@@ -594,7 +599,7 @@ def take_along_axis(arr, indices, axis) -> Tensor:
     arr, idx = asarray(arr), asarray(indices)
     if axis is None:
         arr, axis = _ops.reshape(arr, (-1,)), 0
-    axis %= arr.ndim
+    axis = checked_axis(axis, arr.ndim, ValueError, _NP_AXIS)
     shape = list(_np.broadcast_shapes(tuple(arr.shape[:axis]) + (1,) + tuple(arr.shape[axis + 1:]),
                                       tuple(idx.shape[:axis]) + (1,) + tuple(idx.shape[axis + 1:])))
     arr_shape, idx_shape = list(shape), list(shape)

@@ -10,6 +10,7 @@ from typing import Any, cast
 import numpy as np
 
 from . import ops as _ops
+from .ops._axis_range import checked_axis
 from .ops._extra import P as _P  # the engine ops' own forms (scatter_add with shape / axis)
 from ._numpy_creation import asarray
 from ._tensor import Tensor
@@ -209,7 +210,8 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     Tensor, or a list of them for several axes."""
     f = _float(asarray(f))
     axes = tuple(range(f.ndim)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
-    axes = tuple(a % f.ndim for a in axes)
+    axes = tuple(checked_axis(a, f.ndim, ValueError, "axis {axis} is out of bounds for array of dimension {ndim}")
+                 for a in axes)
     if edge_order != 1:
         raise NotImplementedError("gradient: edge_order 1 only")
     spacing = [1.0] * len(axes) if not varargs else list(varargs) * len(axes) if len(varargs) == 1 else list(varargs)

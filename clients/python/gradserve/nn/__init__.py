@@ -17,6 +17,7 @@ from .._cellbase import Cell, names_prefix
 from ..common.initializer import initializer
 from .._trace import emit_grad, emit_jvp, flatten, unflatten
 from ..errors import ShapeError
+from ..ops._axis_range import checked_axis
 from ..ops._autodiff import check_cotangent_kind, check_cotangents_for_one_tensor
 from ..ops._running_stats import update_running
 from ..ops import _ms_more as _ops_ms_more
@@ -241,6 +242,8 @@ class Flatten(Cell):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def construct(self, x):
+        for d in (self.start_dim, self.end_dim):  # MindSpore 2.10's nn.Flatten: no defaults' pass for rank 0 / 1
+            checked_axis(d, max(x.ndim, 1), ValueError, "'start_dim' or 'end_dim' out of range.")
         return _ops.flatten(x, start_dim=self.start_dim, end_dim=self.end_dim)
 
 

@@ -258,9 +258,14 @@ def flatten(input, order="C", *, start_dim=1, end_dim=-1):  # noqa: A002
 def flatten_dims(input, start_dim: int, end_dim: int):  # noqa: A002
     """Dimensions start_dim..end_dim of input into one (a reshape: in PyNative a view of input, as Tensor.flatten)."""
     nd = len(input.shape)
-    if nd == 0:
-        return P.reshape(input, (1,))
+    if not (-max(nd, 1) <= start_dim < max(nd, 1) and -max(nd, 1) <= end_dim < max(nd, 1)) \
+            and (nd > 1 or (start_dim, end_dim) != (1, -1)):  # rank 0 / 1 also take ops.flatten's defaults
+        raise ValueError("'start_dim' or 'end_dim' out of range.")  # MindSpore 2.10's text (never wrapped round)
+    if nd <= 1:
+        return P.reshape(input, (-1,))
     s, e = start_dim % nd, end_dim % nd
+    if s > e:
+        raise ValueError("For 'flatten', 'start_dim' cannot come after 'end_dim'.")
     merged = int(np.prod(input.shape[s:e + 1], dtype=np.int64))
     return P.reshape(input, tuple(input.shape[:s]) + (merged,) + tuple(input.shape[e + 1:]))
 

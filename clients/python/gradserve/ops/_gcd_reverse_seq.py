@@ -5,6 +5,7 @@ import numpy as np
 
 from .._late import late
 from .._tensor import Tensor
+from ._axis_range import checked_axis
 from ._extra import P
 
 __all__ = ["gcd", "reverse_sequence", "ReverseSequence"]
@@ -34,7 +35,10 @@ def gcd(input, other):  # noqa: A002 - MindSpore's name
 def reverse_sequence(x, seq_lengths, seq_dim, batch_dim=0):
     """Reverses the first seq_lengths[b] entries along seq_dim of each slice b along batch_dim (the rest kept)."""
     nd = len(x.shape)
-    seq_dim, batch_dim = int(seq_dim) % nd, int(batch_dim) % nd
+    seq_dim = checked_axis(seq_dim, nd, ValueError, "For 'ReverseSequence', the 'seq_dim' must be in range of [0, {ndim}), "
+                                                    "but got {axis} with type 'int'.")
+    batch_dim = checked_axis(batch_dim, nd, ValueError, "For 'ReverseSequence', the 'batch_dim' must be in range of [0, "
+                                                        "{ndim}), but got {axis} with type 'int'.")
     if seq_dim == batch_dim:
         raise ValueError(f"For 'ReverseSequence', seq_dim and batch_dim must differ, both are {seq_dim}")
     if tuple(seq_lengths.shape) != (x.shape[batch_dim],):

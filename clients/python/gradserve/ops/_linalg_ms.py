@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from . import _primitives as P
+from ._axis_range import checked_axis
 from ._einsum import einsum
 from ._extra import norm
 from ._math_more import _float_operands
@@ -116,7 +117,7 @@ def diff(x, n=1, axis=-1, prepend=None, append=None):
     if prepend is not None or append is not None:
         parts = [t for t in (prepend, x, append) if t is not None]
         x = P.concat(parts, axis)
-    ax = axis % x.ndim
+    ax = checked_axis(axis, x.ndim, ValueError, "axis {axis} is out of bounds for array of dimension {ndim}")  # NumPy's
     for _ in range(int(n)):
         m = x.shape[ax]
         x = narrow(x, ax, 1, m - 1) - narrow(x, ax, 0, m - 1)

@@ -11,14 +11,17 @@ there: 0 for up to 3 elements, 2 for 4 or 5)."""
 from __future__ import annotations
 
 from ._extra import P
+from ._axis_range import checked_axis
 from ._scalar_axis import one_element_axis
+
+_MEDIAN_AXIS = "For primitive[Median], the axis must be in [-{ndim},{ndim}), but got {axis}."  # MindSpore 2.10's
 
 __all__ = ["median", "nanmedian", "nansum", "aminmax"]
 
 
 def _lower_middle(x, axis: int, keepdims: bool, ignore_nan: bool):
     x, axis, keepdims = one_element_axis(x, axis, keepdims)
-    axis = axis % len(x.shape) if x.shape else 0
+    axis = checked_axis(axis, len(x.shape), ValueError, _MEDIAN_AXIS) if x.shape else 0
     _, order = P.sort(x, axis=axis, descending=False)  # stable (ties keep their order), NaN last
     count = P.sum(P.cast(P.equal(x, x), "int64"), axis=axis, keepdims=True)  # numbers per slice: NaN != NaN
     if ignore_nan:  # the middle of the numbers

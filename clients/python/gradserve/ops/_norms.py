@@ -2,6 +2,7 @@
 where a norm is 0 (values checked against MindSpore 2.10 on CPU when written)."""
 from __future__ import annotations
 
+from ._axis_range import checked_axis
 from ._extra import P
 from ._math_more import full_like
 
@@ -22,9 +23,11 @@ def renorm(input, p, axis: int, maxnorm: float):  # noqa: A002
     """Each slice along `axis` whose p-norm exceeds maxnorm scaled to norm maxnorm (by maxnorm / (norm + 1e-7))."""
     if float(p) <= 0:
         raise ValueError(f"renorm: p must be > 0, got {p}")
-    ax = int(axis) % len(input.shape)
+    ax = checked_axis(axis, len(input.shape), RuntimeError,
+                      "For 'Renorm, the attribute 'dim' must be in range [-{ndim}, {ndim}), but got {axis}")  # MindSpore 2.10's
     others = tuple(a for a in range(len(input.shape)) if a != ax)
-    norm = _p_norm(input, p, others, True)
+    # a 1-D input: each slice one element, its norm |x| (an empty axes tuple would mean every axis)
+    norm = _p_norm(input, p, others, True) if others else P.abs(input)
     scale = P.div(float(maxnorm), P.add(norm, 1e-7))
     over = P.greater(norm, full_like(norm, float(maxnorm)))
     factor = P.select(over, scale, P.ones_like(norm))

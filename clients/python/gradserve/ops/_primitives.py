@@ -449,8 +449,10 @@ def reshape(input, shape):
 
 
 def transpose(input, dims=None):
-    out = _out(apply("transpose", [input], {"perm": None if dims is None else [int(p) for p in dims]}))
     n = len(input.shape) if isinstance(input, Tensor) else 0
+    if dims is not None:  # negative entries count from the end (MindSpore 2.10: transpose(x, (-1, -2)) of a 2-D x)
+        dims = [int(p) + n if -n <= int(p) < 0 else int(p) for p in dims]
+    out = _out(apply("transpose", [input], {"perm": dims}))
     moved = n > 1 if dims is None else [int(p) % n if n else int(p) for p in dims] != list(range(n))
     if moved and isinstance(out, Tensor) and out._data is not None:
         # MindSpore 2.10's PyNative transpose is a strided view: is_contiguous() False (ops/_tensor_op_methods)

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import dtype as _dt
 from .._tensor import Tensor
+from ._axis_range import checked_axis
 from ._extra import P
 from ._linalg_ms import outer
 from .._late import late
@@ -73,7 +74,8 @@ def cross(input, other, dim=None):  # noqa: A002
         dim = next((i for i, n in enumerate(shape) if n == 3), None)
         if dim is None:
             raise ValueError(f"cross: no axis of size 3 in shape {list(shape)}")
-    dim = int(dim) % len(shape)
+    dim = checked_axis(dim, len(shape), ValueError, 
+                      f"For 'Cross', dim must be between {-len(shape)} and {len(shape) - 1} , but got {{axis}}.")
     if shape[dim] != 3:
         raise ValueError(f"cross: axis {dim} of shape {list(shape)} must have size 3")
 

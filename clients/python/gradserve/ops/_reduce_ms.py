@@ -16,6 +16,7 @@ from .._misc import MutableBool
 from .._tensor import Tensor
 from . import _primitives
 from ._extra import P, all as _all, any as _any
+from ._axis_range import checked_axis
 from ._scalar_axis import one_element_axis
 from .._late import late
 
@@ -118,7 +119,7 @@ def _cum_extremum(x, axis: int, red: str):
     NaN on, NaN at the last NaN's index (MindSpore 2.10: [4, nan, 1, nan] -> indices [0, 1, 1, 3]). Built from
     an n x n prefix mask along the axis: O(n^2) work, fine for the lengths cumulative ops see in models."""
     nd = len(x.shape)
-    ax = int(axis) % nd
+    ax = checked_axis(axis, nd, ValueError, f"For primitive[Cum{red}], the axis must be in [-{{ndim}},{{ndim}}), but got {{axis}}.")
     perm = [d for d in range(nd) if d != ax] + [ax]
     xt = P.transpose(x, perm) if ax != nd - 1 else x
     n = xt.shape[-1]
@@ -275,8 +276,10 @@ def logcumsumexp(input, axis):  # noqa: A002
     logsumexp over a masked [..., n, n] copy (-inf above the diagonal), so its derivative is logsumexp's."""
     x = input
     if x.ndim == 0:
-        return x
-    ax = int(axis) % x.ndim
+        raise ValueError("For primitive[CumulativeLogsumexp], the input x rank must be greater than or equal to 1, "
+                         "but got 0.")  # MindSpore 2.10's
+    ax = checked_axis(axis, x.ndim, RuntimeError, "For 'CumulativeLogsumexp, 'axis' must be in range [-{ndim}, {ndim}), "
+                      "but got: {axis}")  # MindSpore 2.10's text
     n = x.shape[ax]
     xm = late.ops.moveaxis(x, ax, -1)  # [..., n]
     # a select, not an added -inf mask: a row that is all -inf (x_0 = -inf) has a nan softmax, and through an

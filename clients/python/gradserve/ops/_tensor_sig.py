@@ -14,6 +14,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._calling_errors import primitive_type
 from .._misc import MutableBool
+from ._axis_range import checked_axis
 from ._extra import P
 from ._ms_names import moment_axes, squared_deviation
 from ._ms_prims import index_of
@@ -105,6 +106,10 @@ def flip(x, *args, **kwargs):
     _done("flip", args, kwargs, 1)
     dims = _need("flip", dims, "dims")
     dims = [dims] if isinstance(dims, numbers.Integral) else list(dims)
+    seen = [int(d) % x.ndim for d in dims if -x.ndim <= int(d) < x.ndim]
+    twice = [d for i, d in enumerate(seen) if d in seen[:i]]
+    if twice:  # flipped once or twice (not at all)? MindSpore 2.10 refuses, with this text
+        raise ValueError(f"For ReverseV2, 'axis' cannot contain duplicate dimensions, but got {twice[0]}")
     return P.flip(x, axis=[int(d) for d in dims])
 
 
@@ -170,7 +175,8 @@ def transpose(x, *args):
                         f"{primitive_type(args[bad[0]], method_form=True)}.")
     if len(args) == 2 and x.ndim != 2:  # on 2-D both forms agree
         perm = list(range(x.ndim))
-        a, b = (int(d) % x.ndim for d in args)
+        a, b = (checked_axis(d, x.ndim, ValueError, "Dimension out of range (expected to be in range of "
+                             "[-{ndim}, {ndim}), but got {axis})") for d in args)
         perm[a], perm[b] = perm[b], perm[a]
         args = tuple(perm)
     return P.transpose(x, [int(a) for a in args] if args else None)
