@@ -29,6 +29,17 @@ def _check(name: str, x, grid, mode: str, padding: str, ranks=(4,)) -> None:
                          f"{padding!r}")
 
 
+def _same_dtype(rank: int, x: Tensor, grid: Tensor) -> None:
+    """MindSpore 2.10 refuses a grid whose dtype is not x's (gradserve cast it to x's: a value where MindSpore has
+    none); its two kernels word it differently."""
+    if grid.dtype == x.dtype:
+        return
+    if rank == 5:
+        raise TypeError("For primitive[GridSampler3D], the input type must be same.")
+    raise TypeError(f"Input grid must have the same data type with input x! input[x] data type = Tensor[{x.dtype}] "
+                    f"but input[grid] data type = Tensor[{grid.dtype}]")
+
+
 def _sample(x: Tensor, grid: Tensor, mode: str, padding: str, align_corners: bool) -> Tensor:
     from ..importers._shared.composites import grid_sample as _composite
     w = writer_class()()
@@ -38,6 +49,7 @@ def _sample(x: Tensor, grid: Tensor, mode: str, padding: str, align_corners: boo
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):  # noqa: A002
     """ops.grid_sample on a 4-D or 5-D input (align_corners None is False)."""
     _check("grid_sample", input, grid, mode, padding_mode, (4, 5))
+    _same_dtype(input.ndim, input, grid)
     return _sample(input, grid, mode, padding_mode, bool(align_corners))
 
 
@@ -50,6 +62,7 @@ class GridSampler2D:
 
     def __call__(self, input_x, grid):
         _check(type(self).__name__, input_x, grid, self.interpolation_mode, self.padding_mode, (self._rank,))
+        _same_dtype(self._rank, input_x, grid)
         return _sample(input_x, grid, self.interpolation_mode, self.padding_mode, self.align_corners)
 
 

@@ -11,8 +11,8 @@ from ..._tensor import Tensor
 from .._extra import P
 from ._missing import module_getattr
 
-__all__ = ["SoftplusGrad", "DropoutGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad", "ACosGrad",
-           "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad", "PReLUGrad",
+__all__ = ["SoftplusGrad", "DropoutGrad", "ReluGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad", "ACosGrad",
+           "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad", "BatchNormGrad", "PReLUGrad",
            "L2NormalizeGrad", "NLLLossGrad", "LRNGrad", "ROIAlignGrad", "SliceGrad",
            "ResizeNearestNeighborGrad", "ResizeNearestNeighborV2Grad", "DeformableOffsetsGrad",
            "FastGeLUGrad", "SigmoidCrossEntropyWithLogitsGrad"]
@@ -110,6 +110,13 @@ class DropoutGrad:
 def _masked(dy, keep):
     """dy where keep holds, else 0 (not dy * mask: -0.0 for a negative dy; no gradient flows through keep)."""
     return P.where(keep, dy, P.zeros_like(dy))
+
+
+class ReluGrad:
+    """ReluGrad()(dy, x) = dy where x > 0, else 0 (MindSpore 2.10's `ops.auto_generate.ReluGrad`: 0 at x = 0 and -0.0)."""
+
+    def __call__(self, dy, x):
+        return _masked(dy, P.greater(x, 0))
 
 
 class ReLU6Grad:
@@ -336,6 +343,46 @@ class LayerNormGrad:
         if not batch:  # begin_params_axis 0: gamma spans x, nothing to sum (an empty axis tuple would sum all)
             return dx, P.mul(dy, xhat), dy
         return dx, P.sum(P.mul(dy, xhat), batch), P.sum(dy, batch)
+
+
+class BatchNormGrad:
+    """BatchNormGrad(is_training, epsilon, data_format)(dout, x, scale, saved_mean, saved_variance, reserve) ->
+    (dx, dscale, dbias) of y = (x - mean) rstd scale + bias over every axis but the channel (1, NCHW), rstd =
+    1 / sqrt(saved_variance + epsilon): xhat = (x - mean) rstd, dscale / dbias the sums of dout xhat / dout; dx =
+    scale rstd (dout - mean(dout) - xhat mean(dout xhat)) in training, scale rstd dout in inference (MindSpore
+    2.10's CPU kernel, checked on random inputs with a mean / variance not x's own; reserve is not read)."""
+
+    def __init__(self, is_training: bool = False, epsilon: float = 1e-5, data_format: str = "NCHW"):
+        if data_format != "NCHW":
+            raise NotImplementedError(f"BatchNormGrad: data_format {data_format!r} is not implemented by gradserve "
+                                      "(NCHW only)")
+        self.is_training, self.epsilon = bool(is_training), float(epsilon)
+
+    def __call__(self, dout, x, scale, saved_mean, saved_variance, reserve):
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        axes = tuple(a for a in range(x.ndim) if a != 1)
+        mean, var = _bn_saved_stats(x, saved_mean, saved_variance, shape, axes, self.is_training)
+        rstd = P.rsqrt(P.add(var, self.epsilon))
+        xhat = P.mul(P.sub(x, mean), rstd)
+        dscale, dbias = P.sum(P.mul(dout, xhat), axes), P.sum(dout, axes)
+        g = P.mul(P.reshape(scale, shape), rstd)
+        if not self.is_training:
+            return P.mul(dout, g), dscale, dbias
+        centred = P.sub(P.sub(dout, P.mean(dout, axes, True)), P.mul(xhat, P.mean(P.mul(dout, xhat), axes, True)))
+        return P.mul(g, centred), dscale, dbias
+
+
+def _bn_saved_stats(x, saved_mean, saved_variance, shape, axes, training: bool):
+    """The saved statistics as BatchNormGrad's derivative (MindSpore 2.10's BatchNormGradGrad) sees them: no gradient
+    reaches saved_mean / saved_variance; in training their values are kept but their derivative in x is that of x's
+    own batch mean and of mean((x - saved_mean)^2) (fitted to its gradients at statistics not x's own)."""
+    mean = P.stop_gradient(P.reshape(saved_mean, shape))
+    var = P.stop_gradient(P.reshape(saved_variance, shape))
+    if not training:
+        return mean, var
+    mx = P.mean(x, axes, True)
+    vx = P.mean(P.square(P.sub(x, mean)), axes, True)
+    return P.add(mean, P.sub(mx, P.stop_gradient(mx))), P.add(var, P.sub(vx, P.stop_gradient(vx)))
 
 
 class PReLUGrad:
