@@ -16,8 +16,8 @@ from .._tensor import Tensor
 from .._trace import apply, current
 from ._primitives import Primitive, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
 
-__all__ = ["row_stack", "unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "Diag", "tril", "triu", "movedim", "moveaxis",
-           "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
+__all__ = ["row_stack", "unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "Diag", "tril", "triu", "movedim",
+           "moveaxis", "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
            "GatherD", "masked_fill", "hstack", "vstack", "ReverseV2", "flip", "repeat_interleave"]
 
 from ._tensor_sig import flip  # noqa: E402  ops.flip(input, dims): MindSpore's form, Tensor.flip's (the engine's takes axis=)
@@ -87,7 +87,8 @@ def diag(input):  # noqa: A002
     """x of shape s placed on the diagonal of a tensor of shape s + s, zeros elsewhere (MindSpore's Diag: a vector's
     square matrix, and out[i..., i...] = x[i...] for any rank >= 1)."""
     if input.ndim < 1:
-        raise ValueError(f"For primitive[Diag], the input rank must be greater than or equal to 1, but got {input.ndim}.")
+        raise ValueError("For primitive[Diag], the input rank must be greater than or equal to 1, but got "
+                         f"{input.ndim}.")
     n = int(np.prod(input.shape))
     flat = reshape(input, (n,)) if input.ndim != 1 else input
     padded = concat([flat, Tensor(np.zeros((1,), np.dtype(input._dtype)))], 0)

@@ -11,9 +11,9 @@ from ..._tensor import Tensor
 from .._extra import P
 from ._missing import module_getattr
 
-__all__ = ["SoftplusGrad", "DropoutGrad", "ReluGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad", "ACosGrad",
-           "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad", "BatchNormGrad", "PReLUGrad",
-           "L2NormalizeGrad", "NLLLossGrad", "LRNGrad", "ROIAlignGrad", "SliceGrad",
+__all__ = ["SoftplusGrad", "DropoutGrad", "ReluGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad",
+           "ACosGrad", "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad",
+           "BatchNormGrad", "PReLUGrad", "L2NormalizeGrad", "NLLLossGrad", "LRNGrad", "ROIAlignGrad", "SliceGrad",
            "ResizeNearestNeighborGrad", "ResizeNearestNeighborV2Grad", "DeformableOffsetsGrad",
            "FastGeLUGrad", "SigmoidCrossEntropyWithLogitsGrad"]
 
@@ -113,7 +113,8 @@ def _masked(dy, keep):
 
 
 class ReluGrad:
-    """ReluGrad()(dy, x) = dy where x > 0, else 0 (MindSpore 2.10's `ops.auto_generate.ReluGrad`: 0 at x = 0 and -0.0)."""
+    """ReluGrad()(dy, x) = dy where x > 0, else 0 (MindSpore 2.10's `ops.auto_generate.ReluGrad`: 0 at x = 0 and
+    -0.0)."""
 
     def __call__(self, dy, x):
         return _masked(dy, P.greater(x, 0))
