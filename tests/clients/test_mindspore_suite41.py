@@ -33,6 +33,24 @@ def test_grid_sampler_refuses_a_grid_of_another_dtype(on_real_server):
     assert out.shape == (2, 3, 3, 3) and np.allclose(out.asnumpy(), 1.0)
 
 
+def test_grid_sampler_kernels_take_floats_only(on_real_server):
+    # beside the sample: an int32 grid to GridSampler2DGrad gave an int32 dgrid; MindSpore 2.10's CPU kernels refuse
+    # integer (and bfloat16) inputs at kernel selection, forward and backward
+    from gradserve.ops.operations import _grad_ops as G
+    i32 = np.int32
+    with pytest.raises(TypeError, match=r"^Select CPU operator\[GridSampler2D\] fail! Unsupported data type!$"):
+        ops.GridSampler2D()(Tensor(np.ones((1, 1, 2, 2), i32)), Tensor(np.zeros((1, 2, 2, 2), i32)))
+    with pytest.raises(TypeError, match=r"^Select CPU operator\[GridSampler3D\] fail! Unsupported data type!$"):
+        ops.GridSampler3D()(Tensor(np.ones((1, 1, 2, 2, 2), i32)), Tensor(np.zeros((1, 2, 2, 2, 3), i32)))
+    with pytest.raises(TypeError, match=r"^Select CPU operator\[GridSampler2D\] fail! Unsupported data type!$"):
+        bf16 = mstype.bfloat16
+        ops.GridSampler2D()(Tensor(np.ones((1, 1, 2, 2)), bf16), Tensor(np.zeros((1, 2, 2, 2)), bf16))
+    f32 = np.float32
+    with pytest.raises(TypeError, match=r"^Select CPU operator\[GridSampler2DGrad\] fail! Unsupported data type!$"):
+        ones = Tensor(np.ones((1, 1, 2, 2), f32))
+        G.GridSampler2DGrad("bilinear", "zeros", False)(ones, ones, Tensor(np.zeros((1, 2, 2, 2), i32)))
+
+
 # -- refused before ---------------------------------------------------------------------------------------
 def test_diag_of_any_rank(on_real_server):
     # st/dynamic_shape/test_diag.py: ops.diag of a matrix was gradserve's ValueError "expects a vector".
