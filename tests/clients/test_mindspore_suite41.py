@@ -138,7 +138,18 @@ class _CooInLoop(nn.Cell):
         return x
 
 
-def test_while_variable_leaving_the_body_as_an_outer_tensor(on_real_server):
+class _OuterInLoopGrad(nn.Cell):
+    def construct(self, a, b, values, w):
+        x = values * 3
+        y = w
+        while a > b:
+            x = values
+            y = y * w
+            b = b + 1
+        return x * y
+
+
+def test_while_variable_leaving_the_body_as_an_outer_tensor(on_real_server, graph_mode):
     # st/sparse/test_coo.py::test_coo_tensor_in_while: 400 invalid_graph "while body takes n + 1 input(s), given n"
     # (the body took the outer Tensor as an input only when its outputs were named). MindSpore 2.10 @jit:
     i32 = mstype.int32
@@ -150,3 +161,9 @@ def test_while_variable_leaving_the_body_as_an_outer_tensor(on_real_server):
     out = _CooInLoop()(Tensor(3, i32), Tensor(0, i32), Tensor([[0, 1], [1, 2]]), values)
     assert out.indices.asnumpy().tolist() == [[0, 1], [1, 2]] and out.values.asnumpy().tolist() == [8, 16]
     assert out.shape == (3, 4)
+    # its gradient, GRAPH_MODE (MindSpore 2.10: ops.grad(net, (2, 3)) at a = 3 and a = 0, b = 0)
+    w = Tensor([1.5, -2.0], mstype.float32)
+    dv, dw = ops.grad(_OuterInLoopGrad(), (2, 3))(Tensor(3, i32), Tensor(0, i32), values, w)
+    assert dv.asnumpy().tolist() == [5.0625, 16.0] and dw.asnumpy().tolist() == [13.5, -64.0]
+    dv, dw = ops.grad(_OuterInLoopGrad(), (2, 3))(Tensor(0, i32), Tensor(0, i32), values, w)
+    assert dv.asnumpy().tolist() == [4.5, -6.0] and dw.asnumpy().tolist() == [3.0, 6.0]
