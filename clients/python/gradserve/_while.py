@@ -257,6 +257,12 @@ def _emit(parent: Trace, st, bt, out, ct, c) -> list:
     with active(ct):
         c = _truth(c if isinstance(c, Tensor) else Tensor(np.asarray(bool(c))))
         cname = ct.ref(c)
+    # a loop variable that leaves the body as an outer Tensor (a sparse tensor remade from the loop's inputs) is
+    # a capture the body takes only now: the cond takes it too, as body and cond take the same inputs
+    for x in bt.captures[len(ct.captures):]:
+        ct.ref(x)
+    for x in ct.captures[len(bt.captures):]:
+        bt.ref(x)
     body = bt.add_function(bt.body(new + passthrough), "while_body")
     cond = ct.add_function(ct.body([cname]), "while_cond")
     for tr in (bt, ct):  # parameters read in the loop are read through this body too

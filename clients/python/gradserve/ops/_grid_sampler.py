@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import dtype as _dt
 from .._tensor import Tensor
 from ._tensor_writer import writer_class
 
@@ -29,6 +30,23 @@ def _check(name: str, x, grid, mode: str, padding: str, ranks=(4,)) -> None:
                          f"{padding!r}")
 
 
+def _same_dtype(rank: int, x: Tensor, grid: Tensor) -> None:
+    """MindSpore 2.10 refuses a grid whose dtype is not x's (gradserve cast it to x's: a value where MindSpore has
+    none); its two kernels word it differently."""
+    if grid.dtype == x.dtype:
+        return
+    if rank == 5:
+        raise TypeError("For primitive[GridSampler3D], the input type must be same.")
+    raise TypeError(f"Input grid must have the same data type with input x! input[x] data type = Tensor[{x.dtype}] "
+                    f"but input[grid] data type = Tensor[{grid.dtype}]")
+
+
+def _float_kernel(kernel: str, *tensors: Tensor) -> None:
+    """MindSpore 2.10's CPU kernels take float16 / 32 / 64 only (integer or bfloat16: its kernel-select TypeError)."""
+    if any(t._dtype not in _dt.FLOAT or t._dtype == "bfloat16" for t in tensors):
+        raise TypeError(f"Select CPU operator[{kernel}] fail! Unsupported data type!")
+
+
 def _sample(x: Tensor, grid: Tensor, mode: str, padding: str, align_corners: bool) -> Tensor:
     from ..importers._shared.composites import grid_sample as _composite
     w = writer_class()()
@@ -38,6 +56,8 @@ def _sample(x: Tensor, grid: Tensor, mode: str, padding: str, align_corners: boo
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):  # noqa: A002
     """ops.grid_sample on a 4-D or 5-D input (align_corners None is False)."""
     _check("grid_sample", input, grid, mode, padding_mode, (4, 5))
+    _same_dtype(input.ndim, input, grid)
+    _float_kernel("GridSampler3D" if input.ndim == 5 else "GridSampler2D", input)
     return _sample(input, grid, mode, padding_mode, bool(align_corners))
 
 
@@ -50,6 +70,8 @@ class GridSampler2D:
 
     def __call__(self, input_x, grid):
         _check(type(self).__name__, input_x, grid, self.interpolation_mode, self.padding_mode, (self._rank,))
+        _same_dtype(self._rank, input_x, grid)
+        _float_kernel(type(self).__name__, input_x)
         return _sample(input_x, grid, self.interpolation_mode, self.padding_mode, self.align_corners)
 
 
@@ -70,6 +92,7 @@ class GridSampler2DGrad:
     def __call__(self, grad, input_x, grid):
         from ._autodiff import vjp
         _check(type(self).__name__, input_x, grid, self.interpolation_mode, self.padding_mode, (self._rank,))
+        _float_kernel(type(self).__name__, grad, input_x, grid)
         mode, pad, ac = self.interpolation_mode, self.padding_mode, self.align_corners
         res: Any = vjp(lambda a, g: _sample(a, g, mode, pad, ac), input_x, grid)
         grads: Any = res[1](grad)

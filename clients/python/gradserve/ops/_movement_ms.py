@@ -16,8 +16,8 @@ from .._tensor import Tensor
 from .._trace import apply, current
 from ._primitives import Primitive, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
 
-__all__ = ["row_stack", "unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "tril", "triu", "movedim", "moveaxis",
-           "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
+__all__ = ["row_stack", "unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "Diag", "tril", "triu", "movedim",
+           "moveaxis", "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
            "GatherD", "masked_fill", "hstack", "vstack", "ReverseV2", "flip", "repeat_interleave"]
 
 from ._tensor_sig import flip  # noqa: E402  ops.flip(input, dims): MindSpore's form, Tensor.flip's (the engine's takes axis=)
@@ -84,14 +84,26 @@ def trace(input):  # noqa: A002
 
 
 def diag(input):  # noqa: A002
-    """A vector as the diagonal of a square matrix (zeros elsewhere)."""
-    if input.ndim != 1:
-        raise ValueError(f"diag: expects a vector, got shape {list(input.shape)}")
-    n = input.shape[0]
-    padded = concat([input, Tensor(np.zeros((1,), np.dtype(input._dtype)))], 0)
+    """x of shape s placed on the diagonal of a tensor of shape s + s, zeros elsewhere (MindSpore's Diag: a vector's
+    square matrix, and out[i..., i...] = x[i...] for any rank >= 1)."""
+    if input.ndim < 1:
+        raise ValueError("For primitive[Diag], the input rank must be greater than or equal to 1, but got "
+                         f"{input.ndim}.")
+    n = int(np.prod(input.shape))
+    flat = reshape(input, (n,)) if input.ndim != 1 else input
+    padded = concat([flat, Tensor(np.zeros((1,), np.dtype(input._dtype)))], 0)
     k = np.arange(n * n)
     idx = np.where(k % (n + 1) == 0, k // (n + 1), n).astype(np.int64)
-    return reshape(gather(padded, Tensor(idx), 0), (n, n))
+    return reshape(gather(padded, Tensor(idx), 0), tuple(input.shape) * 2)
+
+
+class Diag(Primitive):
+    """ops.Diag()(x): ops.diag's primitive."""
+
+    op = "gather"
+
+    def __call__(self, input_x):
+        return diag(input_x)
 
 
 def _band(x, keep: np.ndarray):

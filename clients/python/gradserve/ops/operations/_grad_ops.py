@@ -11,9 +11,9 @@ from ..._tensor import Tensor
 from .._extra import P
 from ._missing import module_getattr
 
-__all__ = ["SoftplusGrad", "DropoutGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad", "ACosGrad",
-           "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad", "PReLUGrad",
-           "L2NormalizeGrad", "NLLLossGrad", "LRNGrad", "ROIAlignGrad", "SliceGrad",
+__all__ = ["SoftplusGrad", "DropoutGrad", "ReluGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad",
+           "ACosGrad", "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad",
+           "PReLUGrad", "L2NormalizeGrad", "NLLLossGrad", "LRNGrad", "ROIAlignGrad", "SliceGrad",
            "ResizeNearestNeighborGrad", "ResizeNearestNeighborV2Grad", "DeformableOffsetsGrad",
            "FastGeLUGrad", "SigmoidCrossEntropyWithLogitsGrad"]
 
@@ -110,6 +110,14 @@ class DropoutGrad:
 def _masked(dy, keep):
     """dy where keep holds, else 0 (not dy * mask: -0.0 for a negative dy; no gradient flows through keep)."""
     return P.where(keep, dy, P.zeros_like(dy))
+
+
+class ReluGrad:
+    """ReluGrad()(dy, x) = dy where x > 0, else 0 (MindSpore 2.10's `ops.auto_generate.ReluGrad`: 0 at x = 0 and
+    -0.0)."""
+
+    def __call__(self, dy, x):
+        return _masked(dy, P.greater(x, 0))
 
 
 class ReLU6Grad:
