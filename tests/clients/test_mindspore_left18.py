@@ -275,3 +275,41 @@ def test_moments_and_focal_loss_in_a_graph(on_real_server, graph_mode):
     np.testing.assert_allclose(ms.grad(_MomentsFocal())(x, labels).asnumpy()[0, :2],
                                [[0.00639, 0.01278, 0.01917, 0.02556], [-0.03805, -0.07609, -0.11414, -0.15218]],
                                rtol=1e-3)
+
+
+# -- ops.UniformReal and ops.TruncatedNormal (missing before): the laws and MindSpore's argument rules ------------
+def test_uniform_real(on_real_server):
+    u = ops.UniformReal(seed=5)((20000,)).asnumpy()
+    assert u.dtype == np.float32 and u.min() >= 0 and u.max() < 1
+    assert abs(u.mean() - 0.5) < 0.01 and abs(u.var() - 1 / 12) < 0.005  # (the law's; MindSpore 2.10: 0.5009, 0.0834)
+    shape = Tensor(np.array([2, 3], np.int32))
+    assert ops.UniformReal()(shape).shape == (2, 3)
+    same = [ops.UniformReal(seed=3, seed2=4)((4,)).asnumpy() for _ in range(2)]  # MindSpore 2.10: equal
+    np.testing.assert_array_equal(*same)
+    op = ops.UniformReal(seed=3)
+    assert not (op((4,)).asnumpy() == op((4,)).asnumpy()).all()  # one op draws anew (MindSpore 2.10)
+    with pytest.raises(ValueError, match="For primitive\\[UniformReal\\], the the 1th dimension of input shape must be "
+                                         "greater than or equal to 0, but got -3."):
+        ops.UniformReal()((2, -3))
+    with pytest.raises(ValueError, match="For 'UniformReal', the 'seed' must be int and must >= 0, but got '-1'"):
+        ops.UniformReal(seed=-1)
+    with pytest.raises(TypeError, match="For 'UniformReal', the 'seed' must be int, but got 'float'"):
+        ops.UniformReal(seed=1.5)
+
+
+def test_truncated_normal(on_real_server):
+    from scipy.stats import truncnorm
+    v = ops.TruncatedNormal(seed=7)(Tensor(np.array([20000, 2], np.int32))).asnumpy()
+    assert v.dtype == np.float32 and v.shape == (20000, 2) and np.abs(v).max() <= 2
+    # N(0, 1) kept within [-2, 2] (SciPy's truncnorm; MindSpore 2.10's 200,000 draws: variance 0.771, |x| < 2)
+    assert abs(v.mean()) < 0.02 and abs(v.var() - truncnorm(-2, 2).var()) < 0.02
+    for dt in (ms.float16, ms.float64):  # MindSpore 2.10: Float16, Float64
+        assert ops.TruncatedNormal(dtype=dt)(Tensor(np.array([2, 3], np.int64))).dtype == dt
+    with pytest.raises(TypeError, match=r"For 'TruncatedNormal', the 'dtype' should be one of \[mindspore.float16, "
+                                        r"mindspore.float32, mindspore.float64\], but got 'mindspore.int32'."):
+        ops.TruncatedNormal(dtype=ms.int32)
+    with pytest.raises(ValueError, match="For 'TruncatedNormal', the input tensor shape must >= 2, but got 1"):
+        ops.TruncatedNormal()(Tensor(np.array([5], np.int32)))
+    with pytest.raises(TypeError, match=r"For Primitive\[TruncatedNormal\], the type of input argument\[shape\] must "
+                                        "be Tensor"):
+        ops.TruncatedNormal()((2, 3))
