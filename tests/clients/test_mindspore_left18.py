@@ -313,3 +313,37 @@ def test_truncated_normal(on_real_server):
     with pytest.raises(TypeError, match=r"For Primitive\[TruncatedNormal\], the type of input argument\[shape\] must "
                                         "be Tensor"):
         ops.TruncatedNormal()((2, 3))
+
+
+# -- a keyword construct has no parameter for; a staticmethod construct (texts as MindSpore 2.10's) ---------------
+class _SoftmaxByKeyword(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.s = nn.Softmax(-1)
+
+    def construct(self, x):
+        return self.s(x=x)
+
+
+class _Static(nn.Cell):
+    @staticmethod
+    def construct(x):
+        return x * 2
+
+
+def test_unexpected_keyword_and_static_construct_texts(on_real_server):
+    x = Tensor(np.array([1.0, 2.0], np.float32))
+    # PyNative: Python's call text naming the method (was inspect's "missing a required argument: 'input'")
+    with pytest.raises(TypeError, match="^Softmax.construct\\(\\) got an unexpected keyword argument 'x'$"):
+        nn.Softmax()(x=x)
+    np.testing.assert_allclose(_Static()(x).asnumpy(), [2, 4])  # MindSpore 2.10 PyNative runs it
+    ms.set_context(mode=ms.GRAPH_MODE)
+    try:
+        with pytest.raises(RuntimeError, match="^Got an unexpected keyword argument 'x'$"):
+            _SoftmaxByKeyword()(x)  # inside a graph (MindSpore 2.10 GRAPH_MODE)
+        with pytest.raises(TypeError, match="missing a required argument: 'input'"):
+            nn.Softmax()(x=x)  # a GRAPH_MODE call's own: the binding's, as MindSpore 2.10's
+        with pytest.raises(RuntimeError, match="^Parse Resolve convert failed.$"):
+            _Static()(x)  # (was "the method 'construct' must have parameter 'self'")
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
