@@ -42,10 +42,10 @@ class ForScope(ast.NodeTransformer):
         end = (getattr(node, "end_lineno", None) or getattr(node, "lineno", 0), getattr(node, "end_col_offset", 0) or 0)
         return {name for line, col, name in self.loads if (line, col) >= end}
 
-    def visit_FunctionDef(self, node):
+    def _own_scope(self, node: ast.AST) -> ast.AST:
         return node  # (a nested def's loops are its own scope's: rewritten when it runs)
 
-    visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = _own_scope
 
     def visit_For(self, node: ast.For):
         self.generic_visit(node)

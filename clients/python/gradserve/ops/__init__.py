@@ -84,10 +84,9 @@ from . import _bilinear, _pixel_shuffle  # noqa: E402  bidense, pixel_shuffle / 
 from . import _space_batch  # noqa: E402  space_to_batch_nd / SpaceToBatchND, batch_to_space_nd / BatchToSpaceND
 from . import _max_unpool, _crop_resize  # noqa: E402  max_unpool1d / 2d / 3d, crop_and_resize
 from . import _sparse_add  # noqa: E402  SparseTensorDenseAdd
-from . import _random_real  # noqa: E402  UniformReal, TruncatedNormal
 
 for _topic in (_scatter_write, _random_draws, _bilinear, _pixel_shuffle, _space_batch, _max_unpool, _crop_resize,
-               _sparse_add, _random_real):
+               _sparse_add):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]  # (scatter_add / ScatterAdd: MindSpore's replace the op's)
 

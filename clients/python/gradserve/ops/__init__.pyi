@@ -116,7 +116,7 @@ from ._prim_forms import Addcdiv as Addcdiv, Addcmul as Addcmul, Bincount as Bin
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Sign as Sign, Softmax as Softmax, SparseGatherV2 as SparseGatherV2, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, sign as sign, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, addbmm as addbmm, cross as cross, cumprod as cumprod, cumsum as cumsum, ger as ger
 from ._ps_roi_pooling import PSROIPooling as PSROIPooling
-from ._random_draws import Cauchy as Cauchy, Multinomial as Multinomial, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, Randperm as Randperm, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, Uniform as Uniform, multinomial as multinomial, random_poisson as random_poisson, randperm as randperm, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal, uniform as uniform
+from ._random_draws import Cauchy as Cauchy, Multinomial as Multinomial, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, Randperm as Randperm, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, Uniform as Uniform, UniformReal as UniformReal, multinomial as multinomial, random_poisson as random_poisson, randperm as randperm, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal, uniform as uniform
 from ._random_gamma import RandomGamma as RandomGamma, random_gamma as random_gamma
 from ._random_picks import RandomCategorical as RandomCategorical, RandomChoiceWithMask as RandomChoiceWithMask, random_categorical as random_categorical
 from ._raw_op_signatures import Sort as Sort, TopK as TopK, col2im as col2im, flip as flip, group_norm as group_norm, layer_norm as layer_norm, ones_like as ones_like, relu as relu, round as round, top_k as top_k, zeros_like as zeros_like
@@ -141,7 +141,7 @@ from ._sparse_tensor import SparseAddmm as SparseAddmm, SparseMatrixAdd as Spars
 from ._split import dsplit as dsplit, expand as expand, hsplit as hsplit, tensor_split as tensor_split, vsplit as vsplit
 from ._square_sum_all import SquareSumAll as SquareSumAll
 from ._tensor_forms import MaskedSelect as MaskedSelect, copy as copy, cov as cov, isneginf as isneginf, isposinf as isposinf, logaddexp as logaddexp, logaddexp2 as logaddexp2, masked_select as masked_select, sgn as sgn
-from ._truncated_normal import ParameterizedTruncatedNormal as ParameterizedTruncatedNormal
+from ._truncated_normal import ParameterizedTruncatedNormal as ParameterizedTruncatedNormal, TruncatedNormal as TruncatedNormal
 from ._unique import Unique as Unique, UniqueWithPad as UniqueWithPad, unique as unique, unique_with_pad as unique_with_pad
 from ._vander import vander as vander
 from ._windows import hamming_window as hamming_window, hann_window as hann_window
@@ -950,6 +950,7 @@ __all__ = [
     'Multinomial',
     'randperm',
     'Randperm',
+    'UniformReal',
     'bidense',
     'pixel_shuffle',
     'pixel_unshuffle',
@@ -1329,6 +1330,7 @@ __all__ = [
     'ForiLoop',
     'Scan',
     'ParameterizedTruncatedNormal',
+    'TruncatedNormal',
     'fractional_max_pool3d',
     'FractionalMaxPool3DWithFixedKsize',
     'CombinedNonMaxSuppression',

@@ -11,4 +11,4 @@ from .gen_ops_def import contiguous  # noqa: E402,F401
 
 __getattr__ = module_getattr("mindspore.ops.auto_generate", _ops, _grad_ops)  # (MindSpore generates its grad primitives here too: MinimumGrad...)
 
-from .._group_norm_prim import GroupNorm  # noqa: E402,F401  (MindSpore's: (y, mean, rstd))
+from .._group_norm_prim import GroupNorm  # type: ignore[assignment]  # noqa: E402,F401  (MindSpore's: (y, mean, rstd))
