@@ -347,3 +347,21 @@ def test_unexpected_keyword_and_static_construct_texts(on_real_server):
             _Static()(x)  # (was "the method 'construct' must have parameter 'self'")
     finally:
         ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+def test_im2col(on_real_server):
+    x = Tensor(np.arange(40, dtype=np.float32).reshape(1, 2, 4, 5))
+    out = ops.Im2Col(ksizes=(2, 3), strides=2, dilations=1, pads=1)(x)
+    assert out.shape == (1, 2, 6, 9)
+    # MindSpore 2.10 PyNative: channel 0's first two kernel positions
+    np.testing.assert_array_equal(out.asnumpy()[0, 0, :2], [[0, 0, 0, 0, 6, 8, 0, 16, 18], [0, 0, 0, 5, 7, 9, 15, 17, 19]])
+    np.testing.assert_array_equal(out.asnumpy()[0, 1, 5], [21, 23, 0, 31, 33, 0, 0, 0, 0])
+    g = ms.grad(lambda v: (ops.Im2Col(ksizes=2, dilations=2)(v) ** 2).sum())(x)
+    np.testing.assert_array_equal(g.asnumpy()[0, 0], [[0, 2, 8, 6, 8], [10, 12, 28, 16, 18], [20, 22, 48, 26, 28],
+                                                      [30, 32, 68, 36, 38]])  # MindSpore 2.10 ms.grad
+    assert ops.Im2Col(ksizes=2)(Tensor(np.ones((1, 2, 3, 3), np.int32))).dtype == ms.int32
+    with pytest.raises(ValueError, match=r"For 'Im2Col', the pads size should be in : \[1, 2\], but got 4."):
+        ops.Im2Col(ksizes=2, pads=(1, 0, 2, 1))
+    with pytest.raises(ValueError, match=r"For primitive\[Im2Col\], the dimension of input x must be equal to 4, but "
+                                         "got 3."):
+        ops.Im2Col(ksizes=2)(Tensor(np.ones((2, 3, 3), np.float32)))

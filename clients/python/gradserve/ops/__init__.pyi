@@ -130,7 +130,7 @@ from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSu
 from ._scatter_write import ScatterAdd as ScatterAdd, ScatterDiv as ScatterDiv, ScatterMax as ScatterMax, ScatterMin as ScatterMin, ScatterMul as ScatterMul, ScatterNdAdd as ScatterNdAdd, ScatterNdDiv as ScatterNdDiv, ScatterNdMax as ScatterNdMax, ScatterNdMin as ScatterNdMin, ScatterNdMul as ScatterNdMul, ScatterNdSub as ScatterNdSub, ScatterNdUpdate as ScatterNdUpdate, ScatterSub as ScatterSub, ScatterUpdate as ScatterUpdate, scatter_add as scatter_add, scatter_div as scatter_div, scatter_max as scatter_max, scatter_min as scatter_min, scatter_mul as scatter_mul, scatter_nd_add as scatter_nd_add, scatter_nd_div as scatter_nd_div, scatter_nd_max as scatter_nd_max, scatter_nd_min as scatter_nd_min, scatter_nd_mul as scatter_nd_mul, scatter_nd_sub as scatter_nd_sub, scatter_nd_update as scatter_nd_update, scatter_sub as scatter_sub, scatter_update as scatter_update
 from ._searchsorted import SearchSorted as SearchSorted, searchsorted as searchsorted
 from ._segment_sorted import SegmentMax as SegmentMax, SegmentMean as SegmentMean, SegmentMin as SegmentMin, SegmentProd as SegmentProd
-from ._slices_blocks import ExtractVolumePatches as ExtractVolumePatches, fliplr as fliplr, flipud as flipud, fold as fold, select_scatter as select_scatter, slice_scatter as slice_scatter, unfold as unfold
+from ._slices_blocks import ExtractVolumePatches as ExtractVolumePatches, Im2Col as Im2Col, fliplr as fliplr, flipud as flipud, fold as fold, select_scatter as select_scatter, slice_scatter as slice_scatter, unfold as unfold
 from ._space_batch import BatchToSpaceND as BatchToSpaceND, SpaceToBatchND as SpaceToBatchND, batch_to_space_nd as batch_to_space_nd, space_to_batch_nd as space_to_batch_nd
 from ._sparse_adam import FusedSparseAdam as FusedSparseAdam, FusedSparseLazyAdam as FusedSparseLazyAdam
 from ._sparse_add import SparseTensorDenseAdd as SparseTensorDenseAdd
@@ -1308,6 +1308,7 @@ __all__ = [
     'select_scatter',
     'unfold',
     'fold',
+    'Im2Col',
     'ExtractVolumePatches',
     'fliplr',
     'flipud',
