@@ -2,8 +2,8 @@
 (y, mean, rstd), mean and rstd = 1 / sqrt(var + eps) per sample and group ([N, num_groups], var the biased
 variance over the group's channels and positions). y is ops.group_norm's. MindSpore's bprop of it passes no
 gradient through mean and rstd (its dx is y's alone: for sum(y**3) + 3 sum(mean) + 2 sum(rstd**2) MindSpore 2.10
-gives x's gradient of sum(y**3), which JAX's through all three does not); so mean and rstd are gradient-stopped
-here, as MindSpore's statistics for its backward pass."""
+gives x's gradient of sum(y**3), which JAX's through all three does not; PyTorch's aten.native_group_norm passes
+none through them either); so mean and rstd are gradient-stopped here, statistics for the backward pass."""
 from __future__ import annotations
 
 from ._extra import P
