@@ -16,7 +16,7 @@ from ._late import late
 from ._state_dict import StateDictMethods
 from ._switch_layer import SwitchedCell
 from ._tensor import Parameter, ParameterTuple, Tensor
-from ._trace import TraceCache, attribute_written, cast, current, mode_epoch, run_program
+from ._trace import TraceCache, attribute_written, cast, current, graph_semantics, mode_epoch, run_program
 
 
 def names_prefix(cell: "Cell") -> str:
@@ -42,14 +42,31 @@ def _strict_outputs(out: Any) -> Any:
     return walk(out)
 
 
-def _check_self(construct: Any, n_args: int) -> None:
+def _check_self(construct: Any, n_args: int, cls: type) -> None:
     """A construct written without `self` (its one parameter takes the arguments) in GRAPH_MODE: MindSpore 2.10's
-    TypeError; PyNative's is Python's own (the call's positional count)."""
+    TypeError; PyNative's is Python's own (the call's positional count). A staticmethod construct: its graph
+    parser's RuntimeError (PyNative runs it)."""
     code = getattr(construct, "__code__", None)
     if code is None or context.get_context("mode") != context.GRAPH_MODE or code.co_flags & inspect.CO_VARARGS:
         return
+    if isinstance(inspect.getattr_static(cls, "construct", None), staticmethod):
+        raise RuntimeError("Parse Resolve convert failed.")
     if code.co_argcount == n_args and code.co_varnames[:1] != ("self",):
         raise TypeError("For 'Cell', the method 'construct' must have parameter 'self'. ")
+
+
+def _unexpected_keywords(construct: Any, cls: str, kwargs: dict) -> None:
+    """A keyword construct has no parameter for: MindSpore 2.10's texts, PyNative's Python's TypeError naming the
+    method, a call inside a graph's RuntimeError (a GRAPH_MODE call's own is the binding's, as MindSpore's)."""
+    params = inspect.signature(construct).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+    for k in kwargs:
+        if k not in params or params[k].kind is inspect.Parameter.POSITIONAL_ONLY:
+            if current() is not None and graph_semantics():
+                raise RuntimeError(f"Got an unexpected keyword argument '{k}'")
+            if context.get_context("mode") != context.GRAPH_MODE:
+                raise TypeError(f"{cls}.construct() got an unexpected keyword argument '{k}'")
 
 
 class _CellTuple(tuple):
@@ -136,8 +153,9 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
             raise AttributeError(f"The '{type(self).__name__}' object does not inherit attribute from 'cell'. Please "
                                  "use 'super().__init__()'.")
         construct = self.construct
-        _check_self(type(self).construct, len(args))
+        _check_self(type(self).construct, len(args), type(self))
         if kwargs:
+            _unexpected_keywords(construct, type(self).__name__, kwargs)
             bound = inspect.signature(construct).bind(*args, **kwargs)
             args, kwargs = bound.args, bound.kwargs  # kwargs left: keyword-only and **kwargs parameters
         if kwargs:

@@ -1,8 +1,8 @@
 """A name one side of a traced `if` assigns and nothing bound before it: MindSpore 2.10's graph refuses to read it
 after the `if` (UnboundLocalError "The local variable 'y' is not defined in false branch, but defined in true
-branch.", naming the line that reads it), nor a name a `while` body alone assigns after the loop. The rewrite
-(_rewrite, passes 3 and 4) unbinds such a name after the `if` / `while`, so a later read is Python's
-UnboundLocalError, given here MindSpore's text; a name never read after stays harmless. PyNative (a grad's trace
+branch.", naming the line that reads it), nor a name a `while` or `for` body alone assigns after the loop. The
+rewrite (_rewrite, passes 3 and 4; _for_scope) unbinds such a name after the `if` / `while` / `for`, so a later
+read is Python's UnboundLocalError, given here MindSpore's text; a name never read after stays harmless. PyNative (a grad's trace
 of it included) runs Python's branch, whose value it keeps."""
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ def unbound_loop(name: str, undefined_names: tuple) -> bool:
     return unbound(UNDEF, name, "while") if name in undefined_names else False
 
 
+def unbound_for(name: str, undefined_names: tuple, local: dict) -> bool:
+    """True (the rewrite then deletes the name) when name was unbound where its `for` started and the loop bound
+    it (a loop of no pass leaves it unbound: its read is then MindSpore's error all the same)."""
+    return unbound(UNDEF, name, "for") and name in local if name in undefined_names else False
+
+
 def error(e: UnboundLocalError) -> UnboundLocalError:
     """e in MindSpore's words when it reads a name an `if` left unbound (e itself otherwise)."""
     m = re.search(r"local variable '(\w+)'", str(e))
@@ -53,8 +59,8 @@ def error(e: UnboundLocalError) -> UnboundLocalError:
     if tb is not None:
         path, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
         where = f"\nIn file {path}:{line}\n    {linecache.getline(path, line).strip()}"
-    if side == "while":
-        return UnboundLocalError(f"The local variable '{name}' defined in the 'while' loop body cannot be used outside "
-                                 f"of the loop body. Please define variable '{name}' before 'while'.{where}")
+    if side in ("while", "for"):
+        return UnboundLocalError(f"The local variable '{name}' defined in the '{side}' loop body cannot be used "
+                                 f"outside of the loop body. Please define variable '{name}' before '{side}'.{where}")
     return UnboundLocalError(f"The local variable '{name}' is not defined in {other} branch, but defined in "
                              f"{side} branch.{where}")

@@ -76,6 +76,7 @@ from ._member_in import graph_index, member_in, member_not_in
 from ._branches import ControlFlowError, UNDEF, run_if, logic
 from ._late import late
 from ._while import run_while
+from ._for_scope import FOR_NOTE, ForScope as _ForScope
 
 CACHE_SIZE = 1024  # rewritten functions kept (least recently used dropped): programs that make functions
 # at run time (lambdas, closures per call) have a new code object only when the source is new, but
@@ -136,7 +137,9 @@ def _own_in_loop(stmts):
 
 
 def _assigned(stmts) -> list[str]:
-    names = {n.id for n in _own(stmts) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    """The names stmts assign (not _for_scope's notes: each is read in the block that sets it, never an output)."""
+    names = {n.id for n in _own(stmts) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+             and not n.id.startswith(FOR_NOTE)}
     return sorted(names)
 
 
@@ -146,7 +149,8 @@ def _names_read(fdef: ast.FunctionDef) -> "set[str] | None":
     read = set()
     for n in ast.walk(fdef):
         if isinstance(n, ast.Name):
-            if n.id in ("locals", "vars", "eval", "exec") and isinstance(n.ctx, ast.Load):
+            if n.id in ("locals", "vars", "eval", "exec") and isinstance(n.ctx, ast.Load) and \
+                    not getattr(n, "_gs_own", False):  # (_for_scope's own locals() reads only its loop's names)
                 return None
             if not isinstance(n.ctx, ast.Store):
                 read.add(n.id)
@@ -597,6 +601,8 @@ class _Functional(ast.NodeTransformer):
         return node
 
     def visit_If(self, node: ast.If):
+        if getattr(node, "_gs_keep", False):
+            return node  # (_for_scope's unbinding: a Python `if`)
         self.generic_visit(node)
         stmts = node.body + node.orelse
         # (a break / continue of a loop nested in the `if` is that loop's: the `if` can still be a function)
@@ -702,6 +708,7 @@ def _rewrite_function(f: types.FunctionType):
     tries = any(isinstance(n, ast.Try) for n in _own(fdef.body))  # (the user's own: before the catch added below)
     if "__class__" in f.__code__.co_freevars:
         _explicit_super(fdef)
+    fdef.body = _flatten([_ForScope(fdef).visit(s) for s in fdef.body])
     ranges = _Ranges()
     fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
     stores = _Stores(_locals_of(fdef))
@@ -848,6 +855,7 @@ class _Helpers:
     unbound_error = staticmethod(_graph_unbound.error)
     undefined = staticmethod(_graph_unbound.undefined)
     unbound_loop = staticmethod(_graph_unbound.unbound_loop)
+    unbound_for = staticmethod(_graph_unbound.unbound_for)
     raise_ = staticmethod(_graph_raise.raise_)
     fstring = staticmethod(_graph_raise.fstring)
     and_ = staticmethod(logic.and_)

@@ -477,9 +477,10 @@ from ._metrics import MAE, MSE, Accuracy, Loss, Metric  # noqa: E402
 
 __all__ += ["Metric", "Accuracy", "Loss", "MAE", "MSE"]
 
-from ._math import MatMul, Range, SparseTensorDenseMatmul  # noqa: E402
+from ._math import MatMul, Moments, Range, SparseTensorDenseMatmul  # noqa: E402
+from ._focal_loss import FocalLoss  # noqa: E402
 
-__all__ += ["MatMul", "Range", "SparseTensorDenseMatmul"]
+__all__ += ["MatMul", "Moments", "Range", "SparseTensorDenseMatmul", "FocalLoss"]
 
 from ._conv3d import Conv3d, Conv3dTranspose  # noqa: E402
 from ._pooling import AvgPool1d, AvgPool3d, LPPool1d, LPPool2d, MaxPool1d, MaxPool3d  # noqa: E402

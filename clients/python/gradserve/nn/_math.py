@@ -1,9 +1,10 @@
-"""nn.MatMul, nn.SparseTensorDenseMatmul, nn.Range: MindSpore's Cells over ops.matmul, ops.SparseTensorDenseMatmul and
-numpy.arange."""
+"""nn.MatMul, nn.SparseTensorDenseMatmul, nn.Range, nn.Moments: MindSpore's Cells over ops.matmul,
+ops.SparseTensorDenseMatmul, numpy.arange and means."""
 from __future__ import annotations
 
 import numpy as np
 
+from .. import dtype as _dt
 from .. import ops as _ops
 from .._cellbase import Cell
 from .._tensor import Tensor
@@ -56,3 +57,37 @@ class Range(Cell):
 
     def construct(self):
         return Tensor(self._values)
+
+
+class Moments(Cell):
+    """nn.Moments(axis=None, keep_dims=None)(x) -> (mean, variance) over axis (None: all), the variance biased
+    (MindSpore 2.10: float16 / float32 only, float16 computed in float32; the variance's gradient takes the mean as
+    a constant, which changes nothing: d/dmean of sum((x - mean)**2) is 0 at the mean)."""
+
+    def __init__(self, axis=None, keep_dims=None):
+        super().__init__()
+        axis = () if axis is None else axis
+        items = axis if isinstance(axis, tuple) else (axis,)
+        if not isinstance(axis, (int, tuple)) or any(isinstance(a, bool) or not isinstance(a, int) for a in items):
+            raise TypeError(f"For 'Moments', the type of 'axis' should be one of ['int', 'tuple'] holding ints, "
+                            f"but got {axis!r}.")
+        keep_dims = False if keep_dims is None else keep_dims
+        if not isinstance(keep_dims, bool):
+            raise TypeError(f"For 'Moments', the type of 'keep_dims' should be 'bool', but got "
+                            f"type '{type(keep_dims).__name__}'.")
+        self.axis, self.keep_dims = axis, keep_dims
+
+    def construct(self, x):
+        if x.dtype not in (_dt.float16, _dt.float32):  # (MindSpore 2.10's text)
+            raise TypeError(f"For 'Moments', the 'input x' should be one of [mindspore.float16, mindspore.float32], "
+                            f"but got '{x.dtype!r}'.")
+        half = x.dtype == _dt.float16
+        x = _ops.cast(x, _dt.float32) if half else x
+        axis = self.axis if self.axis != () else None
+        mean = x.mean(axis, True)
+        diff = x - _ops.stop_gradient(mean)
+        variance = (diff * diff).mean(axis, self.keep_dims)
+        mean = mean if self.keep_dims else x.mean(axis, False)
+        if half:
+            return _ops.cast(mean, _dt.float16), _ops.cast(variance, _dt.float16)
+        return mean, variance

@@ -116,7 +116,7 @@ from ._prim_forms import Addcdiv as Addcdiv, Addcmul as Addcmul, Bincount as Bin
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Sign as Sign, Softmax as Softmax, SparseGatherV2 as SparseGatherV2, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, sign as sign, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, addbmm as addbmm, cross as cross, cumprod as cumprod, cumsum as cumsum, ger as ger
 from ._ps_roi_pooling import PSROIPooling as PSROIPooling
-from ._random_draws import Cauchy as Cauchy, Multinomial as Multinomial, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, Randperm as Randperm, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, Uniform as Uniform, multinomial as multinomial, random_poisson as random_poisson, randperm as randperm, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal, uniform as uniform
+from ._random_draws import Cauchy as Cauchy, Multinomial as Multinomial, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, Randperm as Randperm, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, Uniform as Uniform, UniformReal as UniformReal, multinomial as multinomial, random_poisson as random_poisson, randperm as randperm, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal, uniform as uniform
 from ._random_gamma import RandomGamma as RandomGamma, random_gamma as random_gamma
 from ._random_picks import RandomCategorical as RandomCategorical, RandomChoiceWithMask as RandomChoiceWithMask, random_categorical as random_categorical
 from ._raw_op_signatures import Sort as Sort, TopK as TopK, col2im as col2im, flip as flip, group_norm as group_norm, layer_norm as layer_norm, ones_like as ones_like, relu as relu, round as round, top_k as top_k, zeros_like as zeros_like
@@ -130,7 +130,7 @@ from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSu
 from ._scatter_write import ScatterAdd as ScatterAdd, ScatterDiv as ScatterDiv, ScatterMax as ScatterMax, ScatterMin as ScatterMin, ScatterMul as ScatterMul, ScatterNdAdd as ScatterNdAdd, ScatterNdDiv as ScatterNdDiv, ScatterNdMax as ScatterNdMax, ScatterNdMin as ScatterNdMin, ScatterNdMul as ScatterNdMul, ScatterNdSub as ScatterNdSub, ScatterNdUpdate as ScatterNdUpdate, ScatterSub as ScatterSub, ScatterUpdate as ScatterUpdate, scatter_add as scatter_add, scatter_div as scatter_div, scatter_max as scatter_max, scatter_min as scatter_min, scatter_mul as scatter_mul, scatter_nd_add as scatter_nd_add, scatter_nd_div as scatter_nd_div, scatter_nd_max as scatter_nd_max, scatter_nd_min as scatter_nd_min, scatter_nd_mul as scatter_nd_mul, scatter_nd_sub as scatter_nd_sub, scatter_nd_update as scatter_nd_update, scatter_sub as scatter_sub, scatter_update as scatter_update
 from ._searchsorted import SearchSorted as SearchSorted, searchsorted as searchsorted
 from ._segment_sorted import SegmentMax as SegmentMax, SegmentMean as SegmentMean, SegmentMin as SegmentMin, SegmentProd as SegmentProd
-from ._slices_blocks import ExtractVolumePatches as ExtractVolumePatches, fliplr as fliplr, flipud as flipud, fold as fold, select_scatter as select_scatter, slice_scatter as slice_scatter, unfold as unfold
+from ._slices_blocks import ExtractVolumePatches as ExtractVolumePatches, Im2Col as Im2Col, fliplr as fliplr, flipud as flipud, fold as fold, select_scatter as select_scatter, slice_scatter as slice_scatter, unfold as unfold
 from ._space_batch import BatchToSpaceND as BatchToSpaceND, SpaceToBatchND as SpaceToBatchND, batch_to_space_nd as batch_to_space_nd, space_to_batch_nd as space_to_batch_nd
 from ._sparse_adam import FusedSparseAdam as FusedSparseAdam, FusedSparseLazyAdam as FusedSparseLazyAdam
 from ._sparse_add import SparseTensorDenseAdd as SparseTensorDenseAdd
@@ -141,7 +141,7 @@ from ._sparse_tensor import SparseAddmm as SparseAddmm, SparseMatrixAdd as Spars
 from ._split import dsplit as dsplit, expand as expand, hsplit as hsplit, tensor_split as tensor_split, vsplit as vsplit
 from ._square_sum_all import SquareSumAll as SquareSumAll
 from ._tensor_forms import MaskedSelect as MaskedSelect, copy as copy, cov as cov, isneginf as isneginf, isposinf as isposinf, logaddexp as logaddexp, logaddexp2 as logaddexp2, masked_select as masked_select, sgn as sgn
-from ._truncated_normal import ParameterizedTruncatedNormal as ParameterizedTruncatedNormal
+from ._truncated_normal import ParameterizedTruncatedNormal as ParameterizedTruncatedNormal, TruncatedNormal as TruncatedNormal
 from ._unique import Unique as Unique, UniqueWithPad as UniqueWithPad, unique as unique, unique_with_pad as unique_with_pad
 from ._vander import vander as vander
 from ._windows import hamming_window as hamming_window, hann_window as hann_window
@@ -951,6 +951,7 @@ __all__ = [
     'Multinomial',
     'randperm',
     'Randperm',
+    'UniformReal',
     'bidense',
     'pixel_shuffle',
     'pixel_unshuffle',
@@ -1308,6 +1309,7 @@ __all__ = [
     'select_scatter',
     'unfold',
     'fold',
+    'Im2Col',
     'ExtractVolumePatches',
     'fliplr',
     'flipud',
@@ -1330,6 +1332,7 @@ __all__ = [
     'ForiLoop',
     'Scan',
     'ParameterizedTruncatedNormal',
+    'TruncatedNormal',
     'fractional_max_pool3d',
     'FractionalMaxPool3DWithFixedKsize',
     'CombinedNonMaxSuppression',

@@ -1,6 +1,6 @@
 """MindSpore's random_poisson / RandomPoisson, standard_normal / StandardNormal, standard_laplace /
 StandardLaplace, Cauchy, uniform, shuffle / RandomShuffle (a permutation of the first axis) and multinomial /
-Multinomial (class indices drawn by the rows' weights), randperm / Randperm.
+Multinomial (class indices drawn by the rows' weights), randperm / Randperm, UniformReal (float32 in [0, 1)).
 
 Values are drawn on the client (numpy's generator): eagerly at the call, or inside a traced construct / jit
 as per-run data (a Parameter the program draws anew before each run, as dropout's masks: ops/_dropout.py),
@@ -22,7 +22,7 @@ from .._late import late
 
 __all__ = ["random_poisson", "RandomPoisson", "standard_normal", "StandardNormal", "standard_laplace",
            "StandardLaplace", "Cauchy", "shuffle", "RandomShuffle", "uniform", "Uniform", "multinomial", "Multinomial",
-           "randperm", "Randperm"]
+           "randperm", "Randperm", "UniformReal"]
 
 _POISSON_OUT = ("float16", "float32", "float64", "int32", "int64")
 
@@ -344,3 +344,36 @@ class Randperm:
             out[:count] = random_ops_generator().permutation(count)
             return out
         return _out(draw, (self.max_length,), self.dtype, "Randperm")
+
+
+def _seeds_checked(where: str, *seeds) -> list:
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, int):
+            raise TypeError(f"For '{where}', the 'seed' must be int, but got '{type(s).__name__}'")
+        if s < 0:
+            raise ValueError(f"For '{where}', the 'seed' must be int and must >= 0, but got '{s}' with type 'int'.")
+    return list(seeds)
+
+
+class UniformReal:
+    """ops.UniformReal(seed=0, seed2=0)(shape): float32 draws in [0, 1); shape a tuple of ints or a 1-D int
+    Tensor; one op draws anew on each call, two ops of the same nonzero seeds the same values."""
+
+    def __init__(self, seed=0, seed2=0):
+        self.seed, self.seed2 = _seeds_checked("UniformReal", seed, seed2)
+        self._rng = _generator([self.seed, self.seed2])
+
+    def __call__(self, shape):
+        if isinstance(shape, Tensor):
+            dims = _shape_from_tensor(shape, "UniformReal")
+        elif isinstance(shape, tuple) and all(isinstance(d, int) and not isinstance(d, bool) for d in shape):
+            for i, d in enumerate(shape):
+                if d < 0:
+                    raise ValueError(f"For primitive[UniformReal], the the {i}th dimension of input shape must be "
+                                     f"greater than or equal to 0, but got {d}.")
+            dims = shape
+        else:
+            raise TypeError(f"For 'UniformReal', 'shape' must be a tuple of ints or a 1-D int Tensor, got "
+                            f"{type(shape).__name__}")
+        rng = self._rng
+        return _out(lambda: (rng or random_ops_generator()).random(size=dims), dims, "float32", "UniformReal")

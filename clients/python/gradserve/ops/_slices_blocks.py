@@ -1,5 +1,7 @@
 """ops.slice_scatter / select_scatter (src written onto a strided slice / one index of an axis), ops.unfold
-(sliding blocks as columns, im2col) and ops.fold (its adjoint: columns summed back, col2im), ops.ExtractVolumePatches (its 3-D form) and ops.fliplr / flipud (MindSpore 2.10's functions and Tensor methods).
+(sliding blocks as columns, im2col; P.Im2Col its [N, C, kh * kw, L] form) and ops.fold (its adjoint: columns
+summed back, col2im), ops.ExtractVolumePatches (its 3-D form) and ops.fliplr / flipud (MindSpore 2.10's functions
+and Tensor methods).
 All are moves of elements (scatter by positions, the engine's im2col, flip): gradients route to the elements
 moved."""
 from __future__ import annotations
@@ -10,7 +12,7 @@ from .._late import late
 from .._tensor import Tensor
 from .._trace import apply
 
-__all__ = ["slice_scatter", "select_scatter", "unfold", "fold", "ExtractVolumePatches", "fliplr", "flipud"]
+__all__ = ["slice_scatter", "select_scatter", "unfold", "fold", "Im2Col", "ExtractVolumePatches", "fliplr", "flipud"]
 
 
 def _positions(shape: tuple, axis: int, picked: np.ndarray) -> np.ndarray:
@@ -90,6 +92,23 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
                                      "dilation": d})[0]  # [N, C, kh * kw, oh, ow]
     n, c, kk, oh, ow = cols.shape
     return late.ops.reshape(cols, (n, c * kk, oh * ow))
+
+
+class Im2Col:
+    """P.Im2Col(ksizes, strides=1, dilations=1, pads=0)(x [N, C, H, W]) -> [N, C, kh * kw, L]: unfold's columns
+    with the channels an axis of their own (MindSpore 2.10; pads one or two ints, as unfold's padding)."""
+
+    def __init__(self, ksizes, strides=1, dilations=1, pads=0):
+        if isinstance(pads, (tuple, list)) and len(pads) not in (1, 2):  # (MindSpore 2.10's text)
+            raise ValueError(f"For 'Im2Col', the pads size should be in : [1, 2], but got {len(pads)}.")
+        self.ksizes, self.strides, self.dilations, self.pads = ksizes, strides, dilations, pads
+
+    def __call__(self, x):
+        if not isinstance(x, Tensor) or x.ndim != 4:
+            raise ValueError(f"For primitive[Im2Col], the dimension of input x must be equal to 4, but got "
+                             f"{getattr(x, 'ndim', type(x).__name__)}.")
+        cols = unfold(x, self.ksizes, self.dilations, self.pads, self.strides)
+        return late.ops.reshape(cols, (int(x.shape[0]), int(x.shape[1]), -1, int(cols.shape[2])))
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002

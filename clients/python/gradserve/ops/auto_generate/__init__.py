@@ -10,3 +10,5 @@ from . import gen_ops_def, gen_ops_prim  # noqa: E402,F401
 from .gen_ops_def import contiguous  # noqa: E402,F401
 
 __getattr__ = module_getattr("mindspore.ops.auto_generate", _ops, _grad_ops)  # (MindSpore generates its grad primitives here too: MinimumGrad...)
+
+from .._group_norm_prim import GroupNorm  # type: ignore[assignment]  # noqa: E402,F401  (MindSpore's: (y, mean, rstd))
