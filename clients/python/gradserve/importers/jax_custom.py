@@ -1,10 +1,11 @@
-"""A JAX function with a custom derivative rule (jax.custom_vjp anywhere; jax.custom_jvp defined outside JAX
-itself, or JAX's own around a while loop; lax.stop_gradient called by the user's code) exports to StableHLO as its
-primal computation only (stop_gradient leaves nothing in it): differentiating that would silently drop the user's
-rule (round 14: PPO's advantages from stop_gradient(values) differentiated, 0.39 off jax.grad). Such a function
-imports as one engine `custom_vjp` node whose forward is the StableHLO and whose reverse rule is JAX's own VJP of the
-function, exported too (Exported.vjp(), which applies the custom rules). That VJP is itself wrapped the same way
-with its own VJP, RULE_ORDERS deep, so gradients, jvps (the rule's double vjp) and second derivatives
+"""A JAX function with a custom derivative rule (jax.custom_vjp anywhere; jax.custom_jvp defined outside JAX itself, or
+JAX's own around a while loop or lax.custom_root's; lax.custom_linear_solve, jax.scipy.sparse.linalg's solvers;
+lax.stop_gradient called by the user's code) exports to StableHLO as its primal computation only (stop_gradient
+leaves nothing in it): differentiating that would silently drop the user's rule (round 14: PPO's advantages from
+stop_gradient(values) differentiated, 0.39 off jax.grad; round 16: custom_root and cg, 0.05 and 0.08 off). Such a
+function imports as one engine `custom_vjp` node whose forward is the StableHLO and whose reverse rule is JAX's own
+VJP of the function, exported too (Exported.vjp(), which applies the custom rules). That VJP is itself wrapped the
+same way with its own VJP, RULE_ORDERS deep, so gradients, jvps (the rule's double vjp) and second derivatives
 (Hessian-vector products) follow the user's rule as jax.grad does; beyond that the innermost VJP is differentiated
 as written (its custom parts as their primals)."""
 from __future__ import annotations
@@ -42,7 +43,16 @@ def _jvp_rule(eqn, jax_dir: str) -> bool:
     convergence (expi, expn, exp1: their series differentiated as written is the iteration's derivative, nan for
     expi at x > 0 from the untaken x < 0 branch; the rule is the closed form exp(x) / x). JAX's other rules
     (relu's at 0, logsumexp's) equal the written derivative where it exists and are not worth the doubled graph."""
-    return _user_jvp(eqn, jax_dir) or _loops(eqn.params["call_jaxpr"].jaxpr)
+    return _user_jvp(eqn, jax_dir) or _loops(eqn.params["call_jaxpr"].jaxpr) or _implicit(eqn, jax_dir)
+
+
+def _implicit(eqn, jax_dir: str) -> bool:
+    """lax.custom_root's rule (implicit differentiation at the root found): the solver's iterations differentiated as
+    written are another derivative wherever the solve stops short of the root (round 16: 2 Newton steps, an input
+    gradient 0.05 off jax.grad's 0.55)."""
+    info = getattr(eqn.params.get("jvp_jaxpr_fun"), "debug_info", None)
+    path = str(getattr(info, "func_src_info", "") or "").rsplit(" at ", 1)[-1].split(":", 1)[0]
+    return path == os.path.join(jax_dir, "_src", "lax", "control_flow", "solves.py")
 
 
 def _user_stop_gradient(eqn, jax_dir: str) -> bool:
@@ -60,8 +70,9 @@ def _user_stop_gradient(eqn, jax_dir: str) -> bool:
 def _walk(jaxpr, jax_dir: str) -> bool:
     for e in jaxpr.eqns:
         name = e.primitive.name
+        # custom_linear_solve's rule is the solve again (transposed); its loop differentiated as written is not
         if name.startswith("custom_vjp_call") or (name.startswith("custom_jvp_call") and _jvp_rule(e, jax_dir)) or \
-                (name == "stop_gradient" and _user_stop_gradient(e, jax_dir)):
+                (name == "stop_gradient" and _user_stop_gradient(e, jax_dir)) or name == "custom_linear_solve":
             return True
         if any(_walk(inner, jax_dir) for inner in _sub_jaxprs(e)):
             return True
