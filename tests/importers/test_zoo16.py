@@ -87,8 +87,8 @@ def test_jax_model(name):
     assert _jax_err(hv.asnumpy(), want_hv) < 2e-5
 
 
-def test_custom_root_and_linear_solve_rules_are_not_the_iterations_derivative():
-    """The two rules differ from the unrolled solvers' derivative at these points (so the tests above can fail)."""
+def test_custom_root_rule_is_not_the_iterations_derivative():
+    """custom_root's rule differs from the unrolled Newton steps' derivative here (so the test above can fail)."""
     import jax
     from jax import lax
 
@@ -100,6 +100,19 @@ def test_custom_root_and_linear_solve_rules_are_not_the_iterations_derivative():
         return jax.numpy.sin(y) * b
     np.testing.assert_allclose(unrolled(p, x), fn(p, x), rtol=1e-6)
     assert _jax_err(jax.grad(lambda z: unrolled(p, z).sum())(x), jax.grad(lambda z: fn(p, z).sum())(x)) > 1e-2
+
+
+def test_only_iterative_linear_solves_take_jaxs_rule():
+    """jnp.linalg.solve is a custom_linear_solve too (LU, triangular solves: exact, its written derivative is the
+    rule's): it keeps the single graph; cg's loop does not."""
+    import jax.numpy as jnp
+
+    from gradserve.importers.jax_custom import has_custom_rule
+
+    a, b = np.eye(3, dtype=np.float32) * 2, np.ones(3, np.float32)
+    assert not has_custom_rule(lambda m, v: jnp.linalg.solve(m, v), (a, b))
+    fn, p, x, _ = JAX_MODELS["jax_cg_custom_linear_solve"]
+    assert has_custom_rule(fn, (p, x))
 
 
 # ---- ONNX opset 18-21 graphs (onnx.helper), against onnx.reference (value) and torch (value and gradients)
@@ -172,7 +185,7 @@ def test_onnx20_spatial_transformer_affine_grid_grid_sample(mode):
 
     rng = np.random.default_rng(2)
     x = rng.normal(size=(2, 3, 5, 6)).astype(np.float32)
-    theta = np.array([[1, 0.1, 0.05], [-0.2, 0.9, 0.1]], np.float32) + rng.normal(size=(2, 2, 3)).astype(np.float32) * .1
+    theta = np.array([[1, 0.1, 0.05], [-0.2, 0.9, 0.1]]) + rng.normal(size=(2, 2, 3)) * 0.1
     inits = {"theta": theta.astype(np.float32), "size": np.array([2, 3, 4, 5], np.int64)}
     model = _onnx_model([helper.make_node("AffineGrid", ["theta", "size"], ["grid"], align_corners=0),
                          helper.make_node("GridSample", ["x", "grid"], ["y"], mode=mode, padding_mode="border",

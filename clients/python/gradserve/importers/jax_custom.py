@@ -1,5 +1,5 @@
 """A JAX function with a custom derivative rule (jax.custom_vjp anywhere; jax.custom_jvp defined outside JAX itself, or
-JAX's own around a while loop or lax.custom_root's; lax.custom_linear_solve, jax.scipy.sparse.linalg's solvers;
+JAX's own around a while loop or lax.custom_root's; an iterative lax.custom_linear_solve, jax.scipy.sparse.linalg's;
 lax.stop_gradient called by the user's code) exports to StableHLO as its primal computation only (stop_gradient
 leaves nothing in it): differentiating that would silently drop the user's rule (round 14: PPO's advantages from
 stop_gradient(values) differentiated, 0.39 off jax.grad; round 16: custom_root and cg, 0.05 and 0.08 off). Such a
@@ -24,9 +24,17 @@ def _user_jvp(eqn, jax_dir: str) -> bool:
     return not path.startswith(jax_dir)  # unknown origin: treated as the user's (the safe side)
 
 
-def _loops(jaxpr) -> bool:
-    """Whether a jaxpr runs a while loop (at any depth)."""
-    return any(e.primitive.name == "while" or any(_loops(j) for j in _sub_jaxprs(e)) for e in jaxpr.eqns)
+def _loops(jaxpr, kinds=("while",)) -> bool:
+    """Whether a jaxpr runs a loop of one of these kinds (at any depth)."""
+    return any(e.primitive.name in kinds or any(_loops(j, kinds) for j in _sub_jaxprs(e)) for e in jaxpr.eqns)
+
+
+def _iterative_solve(eqn) -> bool:
+    """A lax.custom_linear_solve whose solve iterates (jax.scipy.sparse.linalg's cg / gmres / bicgstab, a user's
+    Jacobi sweeps): its rule is the solve again (transposed), its loop differentiated as written another derivative
+    wherever it stops short. jnp.linalg.solve's (LU, triangular solves) is exact: its written derivative is the
+    rule's."""
+    return any(_loops(j, ("while", "scan")) for j in _sub_jaxprs(eqn))
 
 
 def _sub_jaxprs(eqn):
@@ -70,9 +78,9 @@ def _user_stop_gradient(eqn, jax_dir: str) -> bool:
 def _walk(jaxpr, jax_dir: str) -> bool:
     for e in jaxpr.eqns:
         name = e.primitive.name
-        # custom_linear_solve's rule is the solve again (transposed); its loop differentiated as written is not
         if name.startswith("custom_vjp_call") or (name.startswith("custom_jvp_call") and _jvp_rule(e, jax_dir)) or \
-                (name == "stop_gradient" and _user_stop_gradient(e, jax_dir)) or name == "custom_linear_solve":
+                (name == "stop_gradient" and _user_stop_gradient(e, jax_dir)) or \
+                (name == "custom_linear_solve" and _iterative_solve(e)):
             return True
         if any(_walk(inner, jax_dir) for inner in _sub_jaxprs(e)):
             return True
