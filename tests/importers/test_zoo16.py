@@ -5,6 +5,7 @@ framework (value, gradients w.r.t. the input and every weight, a jvp, a Hessian-
   lax.custom_linear_solve (jax.scipy.sparse.linalg.cg) exported as the solver's iterations, which the import
   differentiated as written: wherever the solve stops short (2 Newton steps, cg with maxiter=3) that is another
   derivative than JAX's implicit rule (0.051 / 0.076 off jax.grad). Both go through JAX's VJP now (jax_custom.py).
+- jnp.sinc's second derivative at 0 was 0 (JAX's own custom_jvp, its Maclaurin terms, dropped): -pi^2 / 3 now.
 - JAX's expn / exp1 / expi in float64 stopped at while_max_trips=200 (limit_exceeded): each series ran on every
   element, its trip count set by elements whose result is discarded (jax_series.py).
 Expected values: torch's and JAX's own autodiff on the same models, onnx.reference and torch for the ONNX graphs,
@@ -113,6 +114,20 @@ def test_only_iterative_linear_solves_take_jaxs_rule():
     assert not has_custom_rule(lambda m, v: jnp.linalg.solve(m, v), (a, b))
     fn, p, x, _ = JAX_MODELS["jax_cg_custom_linear_solve"]
     assert has_custom_rule(fn, (p, x))
+
+
+def test_jax_sinc_keeps_its_maclaurin_rule_at_zero():
+    # before round 16: second derivative 0 at x = 0 (jnp.sinc's primal there is the constant 1); JAX's: -pi^2 / 3
+    import jax
+    import jax.numpy as jnp
+
+    x = np.array([0.0, 0.5, -1.5], np.float32)
+    net = gs.from_jax(lambda z: jnp.sinc(z) * z[::-1], x)
+    h = ops.grad(lambda z: ops.grad(lambda y: net(y).sum())(z).sum())(Tensor(x)).asnumpy()
+    want = jax.grad(lambda z: jax.grad(lambda y: (jnp.sinc(y) * y[::-1]).sum())(z).sum())(x)
+    np.testing.assert_allclose(h, want, rtol=1e-5, atol=1e-6)
+    g = ops.grad(lambda z: net(z).sum())(Tensor(x)).asnumpy()
+    np.testing.assert_allclose(g, jax.grad(lambda y: (jnp.sinc(y) * y[::-1]).sum())(x), rtol=1e-5, atol=1e-6)
 
 
 # ---- ONNX opset 18-21 graphs (onnx.helper), against onnx.reference (value) and torch (value and gradients)

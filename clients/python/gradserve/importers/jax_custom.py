@@ -1,13 +1,13 @@
 """A JAX function with a custom derivative rule (jax.custom_vjp anywhere; jax.custom_jvp defined outside JAX itself, or
-JAX's own around a while loop or lax.custom_root's; an iterative lax.custom_linear_solve, jax.scipy.sparse.linalg's;
-lax.stop_gradient called by the user's code) exports to StableHLO as its primal computation only (stop_gradient
-leaves nothing in it): differentiating that would silently drop the user's rule (round 14: PPO's advantages from
-stop_gradient(values) differentiated, 0.39 off jax.grad; round 16: custom_root and cg, 0.05 and 0.08 off). Such a
-function imports as one engine `custom_vjp` node whose forward is the StableHLO and whose reverse rule is JAX's own
-VJP of the function, exported too (Exported.vjp(), which applies the custom rules). That VJP is itself wrapped the
-same way with its own VJP, RULE_ORDERS deep, so gradients, jvps (the rule's double vjp) and second derivatives
-(Hessian-vector products) follow the user's rule as jax.grad does; beyond that the innermost VJP is differentiated
-as written (its custom parts as their primals)."""
+JAX's own around a while loop, lax.custom_root's or jnp.sinc's; an iterative lax.custom_linear_solve,
+jax.scipy.sparse.linalg's; lax.stop_gradient called by the user's code) exports to StableHLO as its primal
+computation only (stop_gradient leaves nothing in it): differentiating that would silently drop the user's rule
+(round 14: PPO's advantages from stop_gradient(values) differentiated, 0.39 off jax.grad; round 16: custom_root and
+cg, 0.05 and 0.08 off). Such a function imports as one engine `custom_vjp` node whose forward is the StableHLO and
+whose reverse rule is JAX's own VJP of the function, exported too (Exported.vjp(), which applies the custom rules).
+That VJP is itself wrapped the same way with its own VJP, RULE_ORDERS deep, so gradients, jvps (the rule's double
+vjp) and second derivatives (Hessian-vector products) follow the user's rule as jax.grad does; beyond that the
+innermost VJP is differentiated as written (its custom parts as their primals)."""
 from __future__ import annotations
 
 import os
@@ -55,12 +55,16 @@ def _jvp_rule(eqn, jax_dir: str) -> bool:
 
 
 def _implicit(eqn, jax_dir: str) -> bool:
-    """lax.custom_root's rule (implicit differentiation at the root found): the solver's iterations differentiated as
-    written are another derivative wherever the solve stops short of the root (round 16: 2 Newton steps, an input
-    gradient 0.05 off jax.grad's 0.55)."""
+    """JAX's own rules that are not the written derivative where it exists: lax.custom_root's (implicit
+    differentiation at the root found; the solver's iterations differentiated as written are another derivative
+    wherever the solve stops short: round 16, 2 Newton steps, an input gradient 0.05 off jax.grad's 0.55), and
+    jnp.sinc's at 0 (its Maclaurin terms; the written primal there is the constant 1: second derivative 0, not
+    -pi^2 / 3)."""
     info = getattr(eqn.params.get("jvp_jaxpr_fun"), "debug_info", None)
-    path = str(getattr(info, "func_src_info", "") or "").rsplit(" at ", 1)[-1].split(":", 1)[0]
-    return path == os.path.join(jax_dir, "_src", "lax", "control_flow", "solves.py")
+    name, _, where = str(getattr(info, "func_src_info", "") or "").rpartition(" at ")
+    path = where.split(":", 1)[0]
+    return path == os.path.join(jax_dir, "_src", "lax", "control_flow", "solves.py") or (
+        name == "_sinc_maclaurin_jvp" and path.startswith(jax_dir))
 
 
 def _user_stop_gradient(eqn, jax_dir: str) -> bool:
