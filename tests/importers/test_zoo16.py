@@ -5,7 +5,7 @@ framework (value, gradients w.r.t. the input and every weight, a jvp, a Hessian-
   lax.custom_linear_solve (jax.scipy.sparse.linalg.cg) exported as the solver's iterations, which the import
   differentiated as written: wherever the solve stops short (2 Newton steps, cg with maxiter=3) that is another
   derivative than JAX's implicit rule (0.051 / 0.076 off jax.grad). Both go through JAX's VJP now (jax_custom.py).
-- jnp.sinc's second derivative at 0 was 0 (JAX's own custom_jvp, its Maclaurin terms, dropped): -pi^2 / 3 now.
+- torch.sinc's gradient at 0 was nan (torch's: 0). jnp.sinc's second derivative at 0 was 0 (JAX's own custom_jvp, its Maclaurin terms, dropped): -pi^2 / 3 now.
 - JAX's expn / exp1 / expi in float64 stopped at while_max_trips=200 (limit_exceeded): each series ran on every
   element, its trip count set by elements whose result is discarded (jax_series.py).
 Expected values: torch's and JAX's own autodiff on the same models, onnx.reference and torch for the ONNX graphs,
@@ -128,6 +128,29 @@ def test_jax_sinc_keeps_its_maclaurin_rule_at_zero():
     np.testing.assert_allclose(h, want, rtol=1e-5, atol=1e-6)
     g = ops.grad(lambda z: net(z).sum())(Tensor(x)).asnumpy()
     np.testing.assert_allclose(g, jax.grad(lambda y: (jnp.sinc(y) * y[::-1]).sum())(x), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_torch_sinc_derivatives_at_and_near_zero(dtype):
+    # before round 16: a nan gradient at x = 0 (torch's decomposition's untaken 0 / 0); torch's own is 0. The second
+    # derivative at 0 is the math's -pi^2 / 3 (torch's own double backward gives nan there; JAX's rule -pi^2 / 3)
+    class Sinc(torch.nn.Module):
+        def forward(self, x):
+            return torch.sinc(x)
+
+    x = torch.tensor([0.0, 0.002, -0.003, 0.5, 1.5, -2.25], dtype=dtype)
+    net = gs.from_torch(Sinc(), (x + 0.3,))
+    xn = x.numpy()
+    tol = dict(rtol=2e-6, atol=1e-6) if dtype == torch.float32 else dict(rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(net(Tensor(xn)).asnumpy(), torch.sinc(x).numpy(), **tol)
+    xr = x.double().requires_grad_(True)  # torch float64 (its float32 gradient near 0 cancels: 0.3% off at 0.002)
+    tg = torch.autograd.grad(torch.sinc(xr).sum(), xr, create_graph=True)[0]
+    th = torch.autograd.grad(tg.sum(), xr)[0].numpy()
+    g = ops.grad(lambda z: net(z).sum())(Tensor(xn)).asnumpy()
+    np.testing.assert_allclose(g, tg.detach().numpy(), **tol)
+    h = ops.grad(lambda z: ops.grad(lambda y: net(y).sum())(z).sum())(Tensor(xn)).asnumpy()
+    np.testing.assert_allclose(h[1:], th[1:], rtol=max(tol["rtol"], 1e-10), atol=tol["atol"])  # torch's cancels
+    assert np.isnan(th[0]) and abs(h[0] + np.pi ** 2 / 3) < 1e-5
 
 
 # ---- ONNX opset 18-21 graphs (onnx.helper), against onnx.reference (value) and torch (value and gradients)
