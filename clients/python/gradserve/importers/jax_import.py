@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from . import jax_special
+from .jax_series import own_domains
 from ._shared.division import int_divide
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
 from ._shared.bits import bits_to_float, shift
@@ -470,7 +471,7 @@ def jax_to_writer(fn, example_args: tuple, params=None, while_max_trips: int | N
     from .jax_custom import has_custom_rule, with_jax_vjp
 
     call_args = ((params,) if params is not None else ()) + tuple(example_args)
-    with jax_special.kept_whole():
+    with jax_special.kept_whole(), own_domains(fn, call_args):
         return _export_to_writer(fn, call_args, params, while_max_trips)
 
 

@@ -1054,6 +1054,7 @@ def _program_to_writer(module, args: tuple, decompose: bool):
     if decompose:  # Core ATen, but detach kept: the default table makes it an alias, losing the stop-gradient
         table = torch.export.default_decompositions()
         table.pop(torch.ops.aten.detach.default)
+        table.pop(torch.ops.aten.sinc.default, None)  # its where(x == 0, 1, sin / x): nan derivative at 0 (torch's: 0)
         ep = ep.run_decompositions(table)
     w = GraphWriter(type(module).__name__)
     ctx = _Ctx(w)

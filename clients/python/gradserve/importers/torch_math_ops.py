@@ -1,6 +1,8 @@
 """More ATen rules for torch_import (registered into torch_table.ATEN on import): special functions and
-distances users differentiate (erfc, cdist, logaddexp, hypot, frac, xlogy) and grid sampling."""
+distances users differentiate (erfc, cdist, logaddexp, hypot, frac, xlogy, sinc) and grid sampling."""
 from __future__ import annotations
+
+import math
 
 from ._shared import composites as C
 from ._shared.graph_writer import UnsupportedModel
@@ -53,6 +55,23 @@ def _xlogy(c, a, b):
     zero = w.binary("equal", va, w.scalar_like(0, va))
     safe = w.where(zero, w.scalar_like(1, vb), vb)
     return w.where(zero, w.scalar_like(0, va), w.mul(va, w.unary("log", safe)))
+
+
+@aten("aten.sinc.default")
+def _sinc(c, x):
+    """sin(pi x) / (pi x), 1 at 0. torch's decomposition, where(x == 0, 1, sin / x), has a nan derivative at 0 (the
+    untaken quotient's 0 / 0; torch's own: 0). Here |pi x| < 0.01 reads the Maclaurin terms to t^6 (the rest, and
+    its derivative's, below float64's rounding; its derivatives at 0 are the function's: 0, -pi^2 / 3, as JAX's rule)
+    and the quotient a safe x."""
+    w, x = c.w, c.v(x)
+    t = w.mul(x, w.scalar_like(math.pi, x))
+    small = w.binary("less", w.unary("abs", t), w.scalar_like(0.01, x))
+    safe = w.where(small, w.scalar_like(1, x), t)
+    t2 = w.mul(t, t)
+    inner = w.add(w.scalar_like(1 / 120, x), w.mul(t2, w.scalar_like(-1 / 5040, x)))
+    inner = w.add(w.scalar_like(-1 / 6, x), w.mul(t2, inner))
+    series = w.add(w.scalar_like(1, x), w.mul(t2, inner))
+    return w.where(small, series, w.div(w.unary("sin", safe), safe))
 
 
 @aten("aten.grid_sampler_2d.default", "aten.grid_sampler_3d.default")
