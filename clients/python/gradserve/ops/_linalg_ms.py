@@ -82,9 +82,9 @@ _F64_MAX = 1.7976931348623157e308
 
 def hypot(input, other):  # noqa: A002
     """sqrt(input^2 + other^2), squared in float64 and rounded once to the operands' dtype: a float32 square
-    overflows past 1.8e19 and underflows below 1e-23 (hypot(1e20, 1) was 0 and its gradient 0, hypot(3e-30, 4e-30)
-    inf; MindSpore 2.10: 1e20 and 5e-30, gradients 1, 1e-20 and 0.6, 0.8); float16 likewise (hypot(300, 400) was
-    inf, 500). Integers as float32 (squared in uint8, 200 was 8.2)."""
+    overflows past 1.8e19 and underflows below 1e-23 (hypot(1e20, 1) was inf and its gradient 0, hypot(3e-30,
+    4e-30) 0 and its gradient inf; MindSpore 2.10: 1e20 and 5e-30, gradients 1, 1e-20 and 0.6, 0.8); float16
+    likewise (hypot(300, 400) was inf, 500). Integers as float32 (squared in uint8, 200 was 8.2)."""
     x, y = _float_operands(input, other)
     a, b = P.cast(x, "float64"), P.cast(y, "float64")
     f = P.FUNCTIONS
