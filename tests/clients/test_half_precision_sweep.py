@@ -103,3 +103,15 @@ def test_hypot_of_float32_past_its_squares_range(fake):
     gx, gy = gs.grad(lambda a, b: ops.hypot(a, b).sum(), grad_position=(0, 1))(x, y)
     np.testing.assert_allclose(gx.asnumpy()[[0, 1, 3, 6]], [1.0, 0.6, 0.6, -0.89442718], rtol=1e-6)
     np.testing.assert_allclose(gy.asnumpy()[[0, 1, 3, 6]], [1e-20, 0.8, 0.8, 0.44721359], rtol=1e-6)
+
+
+def test_floor_divide_of_float32_whose_quotient_underflows(fake):
+    """MindSpore 2.10 CPU divides float32 in double: a quotient below float32's range is still negative, its floor
+    -1 (ours was floor(-0) = -0). Values from MindSpore 2.10 on the same inputs (1 // -inf is -0 there too)."""
+    x = Tensor(np.array([1e-39, 1.0, -3e-30, 5e-30, 7.0, 1.0, 0.0, np.inf], np.float32))
+    y = Tensor(np.array([-1e30, -1e30, 2e20, 1e-20, 2.0, -np.inf, -1.0, -1.0], np.float32))
+    want = np.array([-1, -1, -1, 0, 3, -0.0, -0.0, -np.inf], np.float32)
+    for got in (ops.floor_divide(x, y), ops.div(x, y, rounding_mode="floor"), x // y):
+        assert got.dtype == gs.float32
+        np.testing.assert_array_equal(got.asnumpy(), want)
+        np.testing.assert_array_equal(np.signbit(got.asnumpy()), np.signbit(want))

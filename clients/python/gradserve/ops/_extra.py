@@ -14,7 +14,7 @@ from .._tensor import Tensor
 from .._trace import _scalar, _scalar_dtype, _scalar_tensor, apply, current
 from .. import _views
 from . import _primitives, _tensor_only
-from ._half_precision import in_float32
+from ._half_precision import in_float32, in_float64
 
 
 class _Ops:
@@ -360,8 +360,8 @@ def floor(input):
     return P.floor(input)  # the engine's op (class Floor is the generated primitive)
 
 
-@in_float32  # float16: the quotient in float32, as MindSpore 2.10 (a float16 one underflows: 6e-8 // -3 was -0, its -1)
-def _floor_quotient(x, y):
+@in_float64  # the quotient in float64, as MindSpore 2.10's CPU kernel: a narrower one underflows to -0 (float16
+def _floor_quotient(x, y):  # 1.4e-6 // -11456 and float32 1e-39 // -1e30 were -0, MindSpore's -1)
     return floor(P.div(x, y))
 
 

@@ -8,7 +8,7 @@ import math
 from . import _primitives as P
 from ._einsum import einsum
 from ._extra import norm
-from ._half_precision import in_float32
+from ._half_precision import in_float32, in_float64
 from ._math_more import _float_operands
 from ._movement_ms import narrow
 
@@ -85,13 +85,15 @@ def hypot(input, other):  # noqa: A002
     overflows past 1.8e19 and underflows below 1e-23 (hypot(1e20, 1) was inf and its gradient 0, hypot(3e-30,
     4e-30) 0 and its gradient inf; MindSpore 2.10: 1e20 and 5e-30, gradients 1, 1e-20 and 0.6, 0.8); float16
     likewise (hypot(300, 400) was inf, 500). Integers as float32 (squared in uint8, 200 was 8.2)."""
-    x, y = _float_operands(input, other)
-    a, b = P.cast(x, "float64"), P.cast(y, "float64")
+    return _hypot(*_float_operands(input, other))
+
+
+@in_float64
+def _hypot(a, b):
     f = P.FUNCTIONS
     out = f["sqrt"](a * a + b * b)
     inf = f["logical_or"](f["greater"](f["abs"](a), _F64_MAX), f["greater"](f["abs"](b), _F64_MAX))
-    out = P.select(inf, f["ones_like"](out) * math.inf, out)  # inf beside a NaN is inf (IEEE, MindSpore 2.10)
-    return P.cast(out, (x + y).dtype)
+    return P.select(inf, f["ones_like"](out) * math.inf, out)  # inf beside a NaN is inf (IEEE, MindSpore 2.10)
 
 
 @in_float32  # float16: MindSpore 2.10 rounds once (its gradient was an ulp off at 342 of 8192 values)
