@@ -39,10 +39,9 @@ def addr(x, vec1, vec2, *, beta=1, alpha=1):
 
 
 def _float(x: Tensor) -> Tensor:
-    """Integers and bool as float32 (MindSpore 2.10); float (bfloat16 too: it was float32, so var and sinc of a
-    bfloat16 Tensor came back Float32) and complex tensors as they are (a complex one cast to float32 kept its real
-    part only: sqrt(1+2j) was 1.0)."""
-    return x if x._dtype[0] in "fc" or x._dtype == "bfloat16" else _ops().cast(x, "float32")
+    """Integers and bool as float32 (MindSpore 2.10); float and complex tensors as they are (a complex one cast to
+    float32 kept its real part only: sqrt(1+2j) was 1.0)."""
+    return x if x._dtype[0] in "fc" else _ops().cast(x, "float32")
 
 
 def exp2(input):  # noqa: A002
