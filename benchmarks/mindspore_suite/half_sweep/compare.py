@@ -1,8 +1,15 @@
-"""python compare.py ms_res.npy gs_res.npy: per case, the elements whose bits differ (NaNs of any payload equal)."""
+"""python compare.py MS.npz GS.npz [show]: per case, the elements whose bits differ (NaNs of any payload equal)."""
 import sys
 import numpy as np
 
-if __name__ != "__main__": pass
+
+
+def load(path) -> dict:
+    """run_side.py's results: case -> bits, or the refusal's text."""
+    with np.load(path) as f:
+        return {k.replace(".", "/"): (str(f[k]) if f[k].dtype.kind == "U" else f[k]) for k in f.files}
+
+
 def as_f32(b, dt):
     b = np.asarray(b, np.uint16)
     return b.view(np.float16).astype(np.float32) if dt == "float16" else (b.astype(np.uint32) << 16).view(np.float32)
@@ -13,11 +20,9 @@ def ulps(b):
     return np.where(b & 0x8000, -(b & 0x7FFF), b)
 
 
-if __name__ == '__main__':
-    ms = np.load(sys.argv[1], allow_pickle=True).item()
-    gs = np.load(sys.argv[2], allow_pickle=True).item()
+if __name__ == "__main__":
+    ms, gs = load(sys.argv[1]), load(sys.argv[2])
     show = len(sys.argv) > 3
-    out = {}
     for k, m in ms.items():
         g = gs.get(k)
         dt = k.split("/")[0]

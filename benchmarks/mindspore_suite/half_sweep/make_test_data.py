@@ -1,15 +1,14 @@
-"""The test's data (tests/clients/data/ms210_half_sweep.npz): per case, inputs and MindSpore 2.10's outputs (bits),
-at up to 96 points where the SDK before this change differed from MindSpore (and matches now) and 32 more."""
+"""python make_test_data.py OUT.npz MS.npz BEFORE.npz AFTER.npz: the test's data (tests/clients/data/
+ms210_half_sweep.npz): per case, inputs and MindSpore 2.10's outputs (bits), at up to 96 points where ours before differed from MindSpore (and
+after matches) and 32 more."""
 import os
 import sys
 import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import spec
-from compare import as_f32
+from compare import as_f32, load
 
-ms = np.load("ms_res.npy", allow_pickle=True).item()
-before = np.load("gs_before.npy", allow_pickle=True).item()
-after = np.load("gs_after.npy", allow_pickle=True).item()
+ms, before, after = load(sys.argv[2]), load(sys.argv[3]), load(sys.argv[4])  # MindSpore's, ours before and after
 CASES = ["float16/u/hardsigmoid", "float16/u/softsign", "float16/r/std", "float16/b/lerp_half", "float16/u/gelu_tanh",
          "float16/ug/gelu_tanh", "float16/u/logit", "float16/ug/logit", "float16/b/floor_divide", "float16/b/div_floor"]
 

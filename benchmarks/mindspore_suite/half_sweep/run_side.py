@@ -1,8 +1,8 @@
-"""python run_side.py ms|gs|gs32 OUT.npy [filter]: every case of spec.cases() on one side, results as raw bits (a
+"""python run_side.py ms|gs|gs32 OUT.npz [filter]: every case of spec.cases() on one side, results as raw bits (a
 bfloat16 one as its float32's top half), refusals as their exception class and text. ms: MindSpore 2.10 CPU, PyNative
 (/work/msvenv/bin/python); gs: the SDK over an in-process engine (the tests' FakeServer: PYTHONPATH=.:clients/python:
 tests from the repository root); gs32: float16 cases computed in float32 and rounded once (which ops that would fix).
-Then compare.py MS.npy GS.npy [show] lists the differing elements per case."""
+Then compare.py MS.npz GS.npz [show] lists the differing elements per case."""
 import os
 import sys
 import numpy as np
@@ -83,4 +83,4 @@ for key, dt, kind, name in spec.cases():
         res[key] = f"ERR {type(e).__name__}: {str(e).strip().splitlines()[0][:200] if str(e).strip() else ''}"
     print(key, "ok" if not isinstance(res[key], str) else res[key][:120], flush=True)
 
-np.save(out, np.array(res, dtype=object), allow_pickle=True)
+np.savez_compressed(out, **{k.replace("/", "."): (np.array(v) if isinstance(v, str) else v) for k, v in res.items()})
