@@ -25,6 +25,8 @@ FORWARD = {
     "float16.b.div_floor": lambda x, y: ops.div(x, y, rounding_mode="floor"),
     "float16.ug.gelu_tanh": lambda x: gs.grad(lambda t: ops.gelu(t, approximate="tanh").sum())(x),
     "float16.ug.logit": lambda x: gs.grad(lambda t: ops.logit(t).sum())(x),
+    "float16.ug.asin": lambda x: gs.grad(lambda t: ops.asin(t).sum())(x),  # (the engine's rule)
+    "float16.ug.acos": lambda x: gs.grad(lambda t: ops.acos(t).sum())(x),
 }
 
 

@@ -10,7 +10,8 @@ from compare import as_f32, load
 
 ms, before, after = load(sys.argv[2]), load(sys.argv[3]), load(sys.argv[4])  # MindSpore's, ours before and after
 CASES = ["float16/u/hardsigmoid", "float16/u/softsign", "float16/r/std", "float16/b/lerp_half", "float16/u/gelu_tanh",
-         "float16/ug/gelu_tanh", "float16/u/logit", "float16/ug/logit", "float16/b/floor_divide", "float16/b/div_floor"]
+         "float16/ug/gelu_tanh", "float16/u/logit", "float16/ug/logit", "float16/b/floor_divide", "float16/b/div_floor",
+         "float16/ug/asin", "float16/ug/acos"]
 
 
 def same(a, b):
