@@ -79,9 +79,12 @@ class _Pieces(LRU):
             return True
 
     def held(self, k, client) -> Any:
-        """The piece's bytes when it is kept and `client` uploaded them; else None."""
-        raw = self.get(k)
-        return raw if raw is not None and client in self.holders.get(k, ()) else None
+        """The piece's bytes when it is kept and `client` uploaded them; else None. Only a holder's question
+        refreshes the piece's place in the order (another client's kept it from eviction without using it)."""
+        with self.lock:
+            if client not in self.holders.get(k, ()):
+                return None
+        return self.get(k)
 
     def joined(self, keys: list, pieces: tuple) -> Any:
         """The value's bytes, `pieces` (kept under `keys`) in order: a value already joined gives its buffer; else

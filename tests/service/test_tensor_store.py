@@ -112,3 +112,18 @@ def test_a_piece_that_is_no_sha256_digest_is_the_graphs_error_not_a_missing_tens
     with pytest.raises(InvalidRequest) as e:  # (400 invalid_graph, where a hash not uploaded is 404)
         store.resolved(_graph(["ab" * 32, key]), client=None)
     assert e.value.code == "invalid_graph" and e.value.detail["path"] == "$.graph.params[0].value.sha256[1]"
+
+
+def test_a_piece_asked_for_by_a_client_that_does_not_hold_it_keeps_its_place_in_the_order():
+    """held() for a client that did not upload the piece answers None and leaves its age alone: it was refreshed, so
+    another client's questions kept a piece from eviction that its uploader no longer used."""
+    from service.tensor_store import _Pieces
+    kept = _Pieces(1000)  # (one client's share: 500 bytes)
+    for k in ("old", "new"):
+        assert kept.put(k, b"x" * 200, 200, owner="c1") and kept.hold(k, "c1")
+    assert kept.held("old", "c2") is None
+    kept.put("third", b"x" * 200, 200, owner="c1")  # past c1's share: its least recently used piece goes
+    assert "old" not in kept.d and "new" in kept.d
+    assert kept.held("new", "c1") == b"x" * 200  # (the holder's own question answers and refreshes it)
+    kept.put("fourth", b"x" * 200, 200, owner="c1")
+    assert "new" in kept.d and "third" not in kept.d

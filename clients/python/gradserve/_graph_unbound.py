@@ -14,15 +14,18 @@ from ._branches import UNDEF
 from ._trace import graph_semantics
 
 _tls = threading.local()
+MAX_SIDES = 256  # names a thread remembers (the latest ones): a long-lived thread tracing many programs grew it without end
 
 
 def unbound(value, name: str, side: str) -> bool:
     """True (the rewrite then deletes the name) when value is UNDEF: only `side` ("true" / "false") assigned it."""
     if value is not UNDEF or not graph_semantics():
         return False
-    if not hasattr(_tls, "sides"):
-        _tls.sides = {}
-    _tls.sides[name] = side
+    sides = _tls.__dict__.setdefault("sides", {})
+    sides.pop(name, None)  # (re-inserted: the latest last)
+    sides[name] = side
+    if len(sides) > MAX_SIDES:
+        del sides[next(iter(sides))]
     return True
 
 

@@ -33,6 +33,7 @@ def hardswish(input):  # noqa: A002 - MindSpore's names
     return _integer_as_input(x, P.select(P.less(x, -3.0), P.zeros_like(mid), P.select(P.greater(x, 3.0), x, mid)))
 
 
+@in_float32  # float16: MindSpore 2.10's kernel rounds once (x + 3 in float16 put 619 of 8192 values an ulp off)
 def hardsigmoid(input):  # noqa: A002
     """relu6(x + 3) / 6. The slope 1/6 holds on the open (-3, 3): MindSpore 2.10 gives 0 at x = +-3.
     (x + 3) / 6 rounds as MindSpore's kernel does (x / 6 + 0.5 is an ulp off at x = -1, -2, 2)."""

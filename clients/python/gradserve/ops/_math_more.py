@@ -10,6 +10,7 @@ from .._tensor import Tensor
 from .._trace import _scalar_tensor, number_by_value
 from . import _primitives
 from ._extra import P, _as_tensors, clip_by_value
+from ._half_precision import in_float32
 
 
 def _fill_dtype(value) -> str:
@@ -121,6 +122,7 @@ def atan2(input, other):  # noqa: A002
     return _primitives.FUNCTIONS["atan2"](*_float_operands(input, other))
 
 
+@in_float32  # float16: MindSpore 2.10 rounds once (956 of 8192 values at weight 0.5 were an ulp off)
 def lerp(input, end, weight):  # noqa: A002
     """input + weight * (end - input); derivatives 1 - weight, weight and end - input."""
     d = P.sub(end, input)

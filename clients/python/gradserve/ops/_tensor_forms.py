@@ -15,6 +15,7 @@ from ._ms_names import isinf
 from ._ms_misc import trunc
 from ._extra import floor_div
 from . import _tensor_only
+from ._half_precision import in_float32
 
 __all__ = ["copy", "logaddexp", "logaddexp2", "sgn", "isneginf", "isposinf", "cov", "masked_select", "MaskedSelect",
            "div_rounding"]
@@ -41,12 +42,13 @@ def logaddexp(input, other):  # noqa: A002 - MindSpore's names
 
 def logaddexp2(input, other):  # noqa: A002
     """log2(2**input + 2**other): logaddexp of the inputs scaled by ln 2, scaled back."""
-    ln2 = float(np.log(2.0))
     x, y = _as_tensors(input, other)
-    x, y = _float(x), _float(y)
-    if x._dtype in ("float16", "bfloat16"):  # computed in float32, rounded once (half-precision steps drift by an
-        # ulp: MindSpore docs, ops.logaddexp2 of float16 [1, 2, 3] and 2 print 2.586, not 2.584)
-        return P.cast(logaddexp2(P.cast(x, "float32"), P.cast(y, "float32")), x._dtype)
+    return _logaddexp2(_float(x), _float(y))
+
+
+@in_float32  # half precision rounded once (its steps drift by an ulp: MindSpore docs, ops.logaddexp2 of float16
+def _logaddexp2(x, y):  # [1, 2, 3] and 2 print 2.586, not 2.584)
+    ln2 = float(np.log(2.0))
     return P.div(logaddexp(P.mul(x, ln2), P.mul(y, ln2)), ln2)
 
 

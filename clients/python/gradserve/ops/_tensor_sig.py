@@ -16,6 +16,7 @@ from .._calling_errors import primitive_type
 from .._misc import MutableBool
 from ._axis_range import checked_axis
 from ._extra import P
+from ._half_precision import in_float32
 from ._ms_names import moment_axes, squared_deviation
 from ._ms_prims import index_of
 from ._reduce_ms import sort as _sort, topk as _topk, tensor_extremum
@@ -129,6 +130,7 @@ def _moments(name, x, args, kwargs):
     return axis, 0 if ddof is _UNSET else int(ddof), bool(keep)
 
 
+@in_float32  # float16 / bfloat16 rounded once, as ops.var (and MindSpore 2.10's kernel for std)
 def var(x, *args, **kwargs):
     """sum((x - mean)^2) / (n - ddof) over axis (None: all)."""
     axis, ddof, keep = _moments("var", x, args, kwargs)
@@ -144,6 +146,7 @@ def var(x, *args, **kwargs):
     return P.mul(P.sum(squared_deviation(x, axes), list(axes), keep), scale)
 
 
+@in_float32
 def std(x, *args, **kwargs):
     """sqrt(var) with var's arguments."""
     return P.sqrt(var(x, *args, **kwargs))
