@@ -21,11 +21,25 @@ from ._tensor import Tensor
 
 def _refuse_in_graph(who: str, name: str, got: tuple, want: tuple) -> None:
     """A COOTensor's indices narrower than the shape's rank, made in a GRAPH_MODE construct / @jit function: MindSpore
-    2.10's TypeError (its graph's check; wider ones, and PyNative's, are ValueErrors)."""
+    2.10's TypeError (its graph's check; wider ones, and PyNative's, are ValueErrors); a RowTensor's values likewise."""
     if who == "COOTensor" and name == "indices" and len(got) == 2 and got[0] == want[0] and got[1] < want[1] \
             and late.graph_semantics():
         raise TypeError(f"For COOTensor, `indices.shape[{list(got)}]` must be equal to the second dimension of "
                         f"`indices`: {want[1]} but got {got[1]}")
+    if who == "RowTensor" and name == "values" and late.graph_semantics():
+        _refuse_row_values_in_graph(got, want)
+
+
+def _refuse_row_values_in_graph(got: tuple, want: tuple) -> None:
+    """A RowTensor whose values do not fit dense_shape past its first axis, made in a GRAPH_MODE construct / @jit
+    function: MindSpore 2.10's TypeError and texts (its graph's MakeRowTensor check; its PyNative checks nothing)."""
+    if len(got) != len(want):
+        raise TypeError(f"The size of dense_shape must be the same with the dimension of values {len(got)}, but got "
+                        f"{len(want)}")
+    for i in range(1, len(got)):
+        if got[i] != want[i]:
+            raise TypeError(f"The {i}th element of dense_shape must be same with the {i}th dimension of values "
+                            f"{got[i]}, but got {want[i]}")
 
 
 def _as_shape(shape, who: str) -> tuple:
