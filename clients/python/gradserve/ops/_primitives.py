@@ -22,6 +22,7 @@ from .._tensor import Tensor, _is_bool
 from .._calling_errors import camel as _camel, failed_calling
 from .._misc import twin_of
 from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast, current
+from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
 from ._running_stats import update_running
 from . import _tensor_only, _user_prim
 
@@ -466,12 +467,14 @@ def expand_dims(input_x, axis: int):
 
 def squeeze(input, axis=None):
     """An axis of size other than 1 is left as it is (MindSpore 2.10: x.squeeze(0) of a (2, 3) x is x, a view in
-    PyNative, checked; its documentation since 2.5 says so)."""
+    PyNative, checked; its documentation since 2.5 says so). MindSpore 2.10 also takes a repeated axis as one
+    ((0, 0) of a (1, 2, 1) x gives (2, 1)) and squeezes a 0-d x over any axis (1 too) to itself."""
     ax = _axis(axis)
     if ax is not None and isinstance(input, Tensor):
         nd = len(input.shape)
-        axes = [a for a in (ax if isinstance(ax, list) else [ax])
-                if not -nd <= a < nd or input.shape[a % nd] == 1]  # (out of range: the op's own error)
+        axes = sorted({checked_axis(a, nd, ValueError, DIM_OUT_OF_RANGE)
+                       for a in (ax if isinstance(ax, list) else [ax])} if nd else ())
+        axes = [a for a in axes if input.shape[a] == 1]
         if not axes:
             return reshape(input, tuple(input.shape))
         ax = axes

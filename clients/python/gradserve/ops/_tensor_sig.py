@@ -14,7 +14,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._calling_errors import primitive_type
 from .._misc import MutableBool
-from ._axis_range import checked_axis
+from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
 from ._extra import P
 from ._ms_names import moment_axes, squared_deviation
 from ._ms_prims import index_of
@@ -175,8 +175,7 @@ def transpose(x, *args):
                         f"{primitive_type(args[bad[0]], method_form=True)}.")
     if len(args) == 2 and x.ndim != 2:  # on 2-D both forms agree
         perm = list(range(x.ndim))
-        a, b = (checked_axis(d, x.ndim, ValueError, "Dimension out of range (expected to be in range of "
-                             "[-{ndim}, {ndim}), but got {axis})") for d in args)
+        a, b = (checked_axis(d, x.ndim, ValueError, DIM_OUT_OF_RANGE) for d in args)
         perm[a], perm[b] = perm[b], perm[a]
         args = tuple(perm)
     return P.transpose(x, [int(a) for a in args] if args else None)
@@ -278,3 +277,13 @@ def mean(x, *args, **kwargs):
 def unsqueeze(x, dim):
     """Tensor.unsqueeze(dim) = expand_dims."""
     return P.expand_dims(x, int(dim))
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """Tensor.diagonal(offset=0, axis1=0, axis2=1): MindSpore 2.10's method spells the axes axis1/axis2 (its
+    dim1= is a TypeError there), ops.diagonal spells them dim1/dim2."""
+    from ._movement_ms import diagonal as op  # (that module imports this one's flip)
+    return op(x, offset, axis1, axis2)
+
+
+diagonal.__qualname__ = "Tensor.diagonal"  # Python's wrong-argument TypeError names it as MindSpore's does

@@ -1,0 +1,56 @@
+"""Leftovers, round 19 (h-left19): Tensor.diagonal's axis1/axis2, squeeze of a repeated axis, refusals MindSpore
+makes (mean over a repeated 0-d axis, mint.flatten's range, CumulativeLogsumexp's int axis), entr's gradient at 0.
+
+Expected values and error texts: MindSpore 2.10 (CPU, PyNative), run for this task in its own venv (/work/msvenv),
+and JAX / PyTorch where named."""
+import numpy as np
+import pytest
+
+from gradserve import Tensor, mint, ops
+
+_X = np.arange(12, dtype=np.float32).reshape(3, 4) * 0.1 + 0.3
+
+
+# -- 1. Tensor.diagonal(offset, axis1, axis2): MindSpore's method keywords (ops.diagonal's are dim1/dim2) -------
+def test_tensor_diagonal_axis_keywords():
+    x = Tensor(_X)
+    want = [0.4, 0.9, 1.4]  # MindSpore 2.10: x.diagonal(offset=-1, axis1=1, axis2=0), also (-1, 1, 0)
+    np.testing.assert_allclose(x.diagonal(offset=-1, axis1=1, axis2=0).asnumpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(x.diagonal(-1, axis2=0, axis1=1).asnumpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(x.diagonal(-1, 1, 0).asnumpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(ops.diagonal(x, offset=-1, dim1=1, dim2=0).asnumpy(), want, rtol=1e-6)
+
+
+def test_tensor_diagonal_refusals():
+    x = Tensor(_X)
+    with pytest.raises(TypeError, match=r"^Tensor\.diagonal\(\) got an unexpected keyword argument 'dim1'$"):
+        x.diagonal(offset=1, dim1=1, dim2=0)  # MindSpore 2.10's text
+    with pytest.raises(ValueError, match=r"^For 'Diagonal', dim1 and dim2 cannot be identical, but got : "
+                                         r"dim1 =1 and dim2 = 1\.$"):
+        x.diagonal(offset=-1, axis1=1)  # axis2 defaults to 1 (MindSpore 2.10)
+    with pytest.raises(ValueError, match=r"^Dimension out of range \(expected to be in range of \[-2, 2\), "
+                                         r"but got 2\)$"):
+        x.diagonal(1, 2, 0)
+    with pytest.raises(TypeError, match=r"Failed calling Diagonal with \"Diagonal\(offset=int, dim1=float, "
+                                        r"dim2=int\)\(input=Tensor\)\""):
+        x.diagonal(1, 1.0, 0)
+
+
+# -- 2. squeeze: a repeated axis counts once; a 0-d input squeezes to itself ------------------------------------
+@pytest.mark.parametrize("axis, shape", [((0, 0), (2, 1)), ((0, -3), (2, 1)), ((0, 0, 2), (2,)), ((2, -1), (1, 2))])
+def test_squeeze_repeated_axis(axis, shape):
+    x = ops.ones((1, 2, 1))
+    assert ops.squeeze(x, axis).shape == shape  # MindSpore 2.10
+    assert x.squeeze(axis).shape == shape
+
+
+@pytest.mark.parametrize("axis", [0, -1, 1, (0, 0)])
+def test_squeeze_0d(axis):
+    out = ops.squeeze(Tensor(np.float32(2.0)), axis)  # MindSpore 2.10: () for each, 1 too
+    assert out.shape == () and float(out.asnumpy()) == 2.0
+
+
+def test_squeeze_axis_out_of_range():
+    with pytest.raises(ValueError, match=r"^Dimension out of range \(expected to be in range of \[-3, 3\), "
+                                         r"but got -4\)$"):
+        ops.squeeze(ops.ones((1, 2, 1)), (-4,))  # MindSpore 2.10's text
