@@ -54,3 +54,38 @@ def test_squeeze_axis_out_of_range():
     with pytest.raises(ValueError, match=r"^Dimension out of range \(expected to be in range of \[-3, 3\), "
                                          r"but got -4\)$"):
         ops.squeeze(ops.ones((1, 2, 1)), (-4,))  # MindSpore 2.10's text
+
+
+# -- 3. refusals MindSpore 2.10 makes, with its exception class and text -----------------------------------------
+_DIM0_TWICE = r"^dim=0 appears multiple times in the list of dims$"  # MindSpore 2.10's RuntimeError text
+
+
+@pytest.mark.parametrize("reduce", [lambda x, a: ops.mean(x, a), lambda x, a: x.mean(a), lambda x, a: ops.sum(x, a),
+                                    lambda x, a: ops.amax(x, a), lambda x, a: mint.mean(x, a)])
+def test_reduce_repeated_axis_refused(reduce):
+    with pytest.raises(RuntimeError, match=_DIM0_TWICE):
+        reduce(Tensor(np.float32(2.0)), (-1, 0))  # 0-d: -1 and 0 are the same dim
+    with pytest.raises(RuntimeError, match=_DIM0_TWICE):
+        reduce(Tensor(np.ones((2, 3), np.float32)), (0, -2))
+
+
+def test_mint_flatten_dim_range():
+    with pytest.raises(ValueError, match=r"^Dimension out of range \(expected to be in range of \[-1, 1\), "
+                                         r"but got 1\)$"):
+        mint.flatten(Tensor(np.ones(3, np.float32)), 1)  # MindSpore 2.10's text
+    with pytest.raises(ValueError, match=r"^Dimension out of range \(expected to be in range of \[-2, 2\), "
+                                         r"but got 2\)$"):
+        mint.flatten(Tensor(np.ones((2, 3), np.float32)), 0, 2)
+    with pytest.raises(ValueError, match=r"^For 'flatten', 'start_dim' cannot come after 'end_dim'\.$"):
+        mint.flatten(Tensor(np.ones((2, 3), np.float32)), 1, 0)
+    assert mint.flatten(Tensor(np.float32(2.0)), 0).shape == (1,)  # MindSpore 2.10: a 0-d input gives (1,)
+
+
+@pytest.mark.parametrize("axis, kind", [(0, "Int64"), (0.0, "Float32"), (True, "Bool")])
+def test_cumulative_logsumexp_axis_must_be_tensor(axis, kind):
+    x = Tensor(np.ones((2, 3), np.float32))
+    with pytest.raises(TypeError, match=rf"^For Primitive\[CumulativeLogsumexp\], the type of input argument\[axis\] "
+                                        rf"must be Tensor but got {kind}\.$"):
+        ops.CumulativeLogsumexp()(x, axis)
+    np.testing.assert_allclose(ops.CumulativeLogsumexp()(x, Tensor(-1)).asnumpy()[0],
+                               [1.0, 1.6931472, 2.0986123], rtol=1e-6)  # MindSpore 2.10

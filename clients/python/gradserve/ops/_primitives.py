@@ -157,6 +157,18 @@ def _axis(axis):
     return [int(a) for a in axis] if isinstance(axis, (tuple, list)) else int(axis)
 
 
+def _reduce_axis(x, axis):
+    """_axis(axis) for a reduction; an axis named twice (0 and -1 of a 0-d x too) is MindSpore 2.10's RuntimeError."""
+    ax = _axis(axis)
+    if isinstance(ax, list) and isinstance(x, Tensor):
+        nd = len(x.shape)
+        seen = [a % nd if nd and -nd <= a < nd else 0 if not nd and a in (0, -1) else a for a in ax]
+        twice = [a for i, a in enumerate(seen) if a in seen[:i]]
+        if twice:
+            raise RuntimeError(f"dim={twice[0]} appears multiple times in the list of dims")
+    return ax
+
+
 def _refuse_bool_mean(op: str, x) -> None:
     """MindSpore 2.10 refuses a bool tensor's mean; the engine's was a bool (mean([True, False, False]) True)."""
     if op == "mean" and isinstance(x, Tensor) and x.dtype.name == "bool":
@@ -399,7 +411,7 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdi
     to_bool = dtype is not None and _dt.to_name(dtype) == "bool"
     # dtype bool: MindSpore 2.10 gives a Bool Tensor, True where the sum is nonzero (any of the values)
     x = _widened(input) if dtype is None or to_bool else cast(input, dtype)
-    out = _out(apply("sum", [x], {"axis": _axis(dim), "keepdims": bool(keepdim)}))
+    out = _out(apply("sum", [x], {"axis": _reduce_axis(x, dim), "keepdims": bool(keepdim)}))
     return _cast(out, "bool") if to_bool else out
 
 
@@ -424,7 +436,7 @@ def _reduction(op):
     def f(x, axis=None, keep_dims: bool = False, *, keepdims=None):
         kd = keepdims if keepdims is not None else keep_dims
         _refuse_bool_mean(op, x)
-        return _out(apply(op, [x], {"axis": _axis(axis), "keepdims": bool(kd)}))
+        return _out(apply(op, [x], {"axis": _reduce_axis(x, axis), "keepdims": bool(kd)}))
 
     f.__name__ = f.__qualname__ = op
     return f
