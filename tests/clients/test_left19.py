@@ -89,3 +89,42 @@ def test_cumulative_logsumexp_axis_must_be_tensor(axis, kind):
         ops.CumulativeLogsumexp()(x, axis)
     np.testing.assert_allclose(ops.CumulativeLogsumexp()(x, Tensor(-1)).asnumpy()[0],
                                [1.0, 1.6931472, 2.0986123], rtol=1e-6)  # MindSpore 2.10
+
+
+# -- 4. entr imported from JAX / torch: the gradient at 0 is +inf (each framework's own), not nan -----------------
+_ENTR_AT = np.array([0.0, -1.0, 0.5, 2.0], np.float32)
+
+
+def _grad_of(net):
+    return ops.grad(lambda z: net(z).sum())(Tensor(_ENTR_AT)).asnumpy()
+
+
+def test_jax_entr_gradient_at_zero(fake):
+    import jax
+    from jax.scipy.special import entr
+
+    import gradserve as gs
+
+    net = gs.from_jax(entr, _ENTR_AT)
+    want = np.asarray(jax.grad(lambda z: entr(z).sum())(_ENTR_AT))  # JAX: [inf, nan, -0.30685, -1.69315]
+    assert np.isposinf(want[0]) and np.isnan(want[1])
+    np.testing.assert_allclose(_grad_of(net), want, rtol=1e-6)
+    np.testing.assert_allclose(net(Tensor(_ENTR_AT)).asnumpy(), np.asarray(entr(_ENTR_AT)), rtol=1e-6)
+
+
+def test_torch_entr_gradient_at_zero(fake):
+    import torch
+
+    import gradserve as gs
+
+    class Entr(torch.nn.Module):
+        def forward(self, z):
+            return torch.special.entr(z)
+
+    net = gs.from_torch(Entr(), (torch.from_numpy(_ENTR_AT),))
+    xt = torch.from_numpy(_ENTR_AT.copy()).requires_grad_(True)
+    y = torch.special.entr(xt)
+    (want,) = torch.autograd.grad(y.sum(), xt)  # torch: [inf, nan, -0.30685, -1.69315]
+    assert np.isposinf(want[0].item()) and np.isnan(want[1].item())
+    np.testing.assert_allclose(_grad_of(net), want.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(net(Tensor(_ENTR_AT)).asnumpy(), y.detach().numpy(), rtol=1e-6)
