@@ -604,7 +604,7 @@ def _sig_method(name: str):
 
 # sum, mean, max, min, argmax, sort, topk, cumsum, std, var, squeeze, transpose, view, gather, ...
 for _name in ("argmax", "argmin", "max", "min", "sort", "topk", "cumsum", "flip", "var", "std", "squeeze",
-              "transpose", "view", "repeat", "gather", "index_select", "sum", "mean", "unsqueeze", "diagonal"):
+              "transpose", "view", "repeat", "gather", "index_select", "sum", "mean", "unsqueeze"):
     setattr(Tensor, _name, _sig_method(_name))
 for _name, _op in (("add", "add"), ("sub", "sub"), ("subtract", "sub"), ("mul", "mul"), ("multiply", "mul"),
                    ("pow", "pow"), ("bitwise_and", "bitwise_and"), ("bitwise_or", "bitwise_or"),
@@ -636,6 +636,15 @@ for _name in ("nanmedian", "aminmax", "float_power", "positive", "fmod", "det"):
     setattr(Tensor, _name, _ops_method(_name, _name))
 
 
+def _diagonal(self, offset=0, axis1=0, axis2=1):
+    """Tensor.diagonal(offset=0, axis1=0, axis2=1): MindSpore 2.10's method spells the axes axis1 / axis2 (dim1= is
+    a TypeError there); ops.diagonal spells them dim1 / dim2."""
+    return late.ops.diagonal(self, offset, axis1, axis2)
+
+
+_diagonal.__name__, _diagonal.__qualname__ = "diagonal", "Tensor.diagonal"  # (as Python's argument errors name it)
+
+
 def _median(self, *args, **kwargs):
     """Tensor.median(axis=-1, keepdims=False) / (dim=, keepdim=): (values, indices), ops/_median.py."""
     return late.ops._median.tensor_median(self, *args, **kwargs)
@@ -661,7 +670,8 @@ def _set_const_arg(self, const_arg=True):
     return self
 
 
-for _name, _method in (("median", _median), ("nansum", _nansum), ("round", _round), ("set_const_arg", _set_const_arg)):
+for _name, _method in (("median", _median), ("nansum", _nansum), ("round", _round), ("set_const_arg", _set_const_arg),
+                       ("diagonal", _diagonal)):
     setattr(Tensor, _name, _method)
 setattr(Tensor, "to", _ops_method("to", "cast"))  # Tensor.to(dtype)
 def _cast_method(name: str, dtype: str):

@@ -278,12 +278,3 @@ def unsqueeze(x, dim):
     """Tensor.unsqueeze(dim) = expand_dims."""
     return P.expand_dims(x, int(dim))
 
-
-def diagonal(x, offset=0, axis1=0, axis2=1):
-    """Tensor.diagonal(offset=0, axis1=0, axis2=1): MindSpore 2.10's method spells the axes axis1/axis2 (its
-    dim1= is a TypeError there), ops.diagonal spells them dim1/dim2."""
-    from ._movement_ms import diagonal as op  # (that module imports this one's flip)
-    return op(x, offset, axis1, axis2)
-
-
-diagonal.__qualname__ = "Tensor.diagonal"  # Python's wrong-argument TypeError names it as MindSpore's does
