@@ -128,3 +128,11 @@ def test_torch_entr_gradient_at_zero(fake):
     assert np.isposinf(want[0].item()) and np.isnan(want[1].item())
     np.testing.assert_allclose(_grad_of(net), want.numpy(), rtol=1e-6)
     np.testing.assert_allclose(net(Tensor(_ENTR_AT)).asnumpy(), y.detach().numpy(), rtol=1e-6)
+
+
+def test_tensor_squeeze_takes_one_axis_argument():
+    with pytest.raises(TypeError, match=r'^Failed calling squeeze with "squeeze\(int, int\)"\.\nThe valid calling '
+                                        r'should be:\n"Tensor\.squeeze\(axis=<int,Tuple,List>\)"\n'
+                                        r'"Tensor\.squeeze\(axis=<int,Tuple,None,List>\)"$'):
+        ops.ones((1, 2, 1)).squeeze(0, 0)  # MindSpore 2.10's text (squeeze(0, 2) too); the axes go in one tuple
+    assert ops.ones((1, 2, 1)).squeeze((0, 2)).shape == (2,)

@@ -150,9 +150,10 @@ def std(x, *args, **kwargs):
 
 
 def squeeze(x, *args, **kwargs):
-    """Tensor.squeeze(*axis): squeeze(), squeeze(0), squeeze((0, 1)), squeeze(axis=0)."""
-    axis = args if len(args) > 1 else _take("squeeze", args, kwargs, 0, ("axis",))
-    _done("squeeze", (), kwargs, 0)
+    """Tensor.squeeze(axis=None): squeeze(), squeeze(0), squeeze((0, 1)), squeeze(axis=0); squeeze(0, 2) is MindSpore
+    2.10's TypeError (its overload text: _overload_errors)."""
+    axis = _take("squeeze", args, kwargs, 0, ("axis",))
+    _done("squeeze", args, kwargs, 1)
     _int_axes("squeeze", axis)
     return P.squeeze(x, axis)
 
