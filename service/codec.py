@@ -26,7 +26,7 @@ from engine.shape_rules import complex_as_pairs, pairs_as_complex
 
 from . import gc_pause, repeated_keys
 from .body_budget import count_bytes
-from .errors import InvalidRequest, LimitExceeded
+from .errors import InvalidRequest, LimitExceeded, NotJson
 from .json_decoder import OFFLOAD_MIN
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
@@ -171,7 +171,7 @@ def _parse(raw, what: str, path: str | None) -> tuple[Any, bool]:
         except RecursionError:
             raise InvalidRequest(f"{what} is nested too deeply", **where) from None
         except (ValueError, UnicodeDecodeError) as e:
-            raise InvalidRequest(f"{what} is not valid JSON: {e}", **where) from None
+            raise NotJson(f"{what} is not valid JSON: {e}", **where) from None
 
 
 INT_RANGE = (-(1 << 63), (1 << 64) - 1)  # the integers orjson reads as int (int64's low end, uint64's high end)

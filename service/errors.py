@@ -67,6 +67,11 @@ class InvalidRequest(ServiceError):
     code = "invalid_request"  # also carries engine codes: invalid_graph, unknown_op, shape_error, ...
 
 
+class NotJson(InvalidRequest):
+    """400: a body that does not parse as JSON (a 415 on the job routes where its Content-Type says it is something
+    else: service.media_type)."""
+
+
 class Unauthorized(ServiceError):
     code = "unauthorized"
 

@@ -34,12 +34,13 @@ from . import (answer_head, client_shm, client_shm_http, codec, docs_assets, exa
                models, onnx_graphs, shm, tensor_http, timeline)
 from .client_identity import FORWARDED_FOR
 from .body_budget import FREE, Charge, parsed
+from . import media_type
 from .http_body import content_coding, inflated, read_body, read_raw, too_large, within
 from .core import GRAPH_OFF_LOOP, Core, JobRequest, JobResult
 from .tensor_store import NAMES_BY_HASH
 from .jobs import (BIG, REQUEST_ID, TENSOR_STAND_INS, JobCall, client_of, envelopes_ok, from_template, job_request,
                    offload, request_client, request_id, request_template, validate, validation_error, without_tensors)
-from .errors import (Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized, http_headers,
+from .errors import (Internal, InvalidRequest, NotJson, Overloaded, ServiceError, Unauthorized, http_headers,
                      http_status)
 from .settings import Settings
 from .ticker import ticker
@@ -59,7 +60,7 @@ _XFF = FORWARDED_FOR.encode()
 _CE = b"content-encoding"
 _LANE = lanes.HEADER.encode()  # a same-host client asking for a direct lane
 _JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorization", _XFF,
-                          b"transfer-encoding", _CE, _LANE))  # (the lean path takes no chunked body: service.lean_http)
+                          b"transfer-encoding", _CE, _LANE, b"content-type"))  # (the lean path takes no chunked body: service.lean_http)
 
 
 def job_headers(raw: list) -> dict[bytes, str]:
@@ -569,12 +570,15 @@ def _job_runner(ctx: AppContext, kind: str):
                     body, buf = await into_buffer(body, hl, buffers)
             t_read = time.perf_counter()
             timeline.stamp("srv.read")
-            if len(body) > BIG:  # (its parse's memory from the body budget: service.body_budget)
-                own = coding is not None and buf is None  # (its inflated bytes still held in the budget)
-                req, binary = await asyncio.to_thread(charged, core.parses, client, body, hl, own,
-                                                      decode_job, kind, body, hl, settings, io, memo)
-            else:
-                req, binary = decode_job(kind, body, hl, settings, io, memo)
+            try:
+                if len(body) > BIG:  # (its parse's memory from the body budget: service.body_budget)
+                    own = coding is not None and buf is None  # (its inflated bytes still held in the budget)
+                    req, binary = await asyncio.to_thread(charged, core.parses, client, body, hl, own,
+                                                          decode_job, kind, body, hl, settings, io, memo)
+                else:
+                    req, binary = decode_job(kind, body, hl, settings, io, memo)
+            except NotJson as e:  # sent as something else (a form, multipart): a 415 saying so
+                raise media_type.named(e, heads.get(b"content-type"), f"/v1/{kind}") from None
             del body
             req.out_target = io.target()  # a worker writes the outputs into the client's region itself
             if settings.direct_lanes:

@@ -27,6 +27,7 @@ FORMS: dict[str, list[str]] = {
             "initial=<number,None>, where=<bool,Tensor>, return_indices=<bool>"],
     "less": ["other=<number>", "other=<number,bool,Tensor>"],
     "abs": [""],
+    "squeeze": ["axis=<int,Tuple,List>", "axis=<int,Tuple,None,List>"],
 }
 
 

@@ -616,7 +616,7 @@ for _name, _op in (*((n, n) for n in (
         "asinh", "atan", "atanh", "cosh", "sinh", "tan", "erf", "expm1", "log1p", "reciprocal", "rsqrt",
         "sigmoid", "sign", "neg", "ceil", "trunc", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
         "logical_and", "logical_or", "logical_not", "matmul", "floor", "tile", "broadcast_to", "amax", "amin",
-        "prod", "logsumexp", "norm", "softmax", "diagonal", "trace", "tril", "triu", "roll", "swapaxes",
+        "prod", "logsumexp", "norm", "softmax", "trace", "tril", "triu", "roll", "swapaxes",
         "moveaxis", "movedim", "unbind", "narrow", "chunk", "masked_fill", "gather_elements", "outer", "inner",
         "diff", "hypot", "logit", "kron", "addmm", "addmv", "baddbmm", "bmm", "mv", "ger", "cross", "cumprod",
         "expand", "tensor_split", "hsplit", "vsplit", "dsplit",
@@ -634,6 +634,15 @@ setattr(Tensor, "bitwise_left_shift", _ops_method("bitwise_left_shift", "bitwise
 setattr(Tensor, "bitwise_right_shift", _ops_method("bitwise_right_shift", "bitwise_right_shift"))
 for _name in ("nanmedian", "aminmax", "float_power", "positive", "fmod", "det"):
     setattr(Tensor, _name, _ops_method(_name, _name))
+
+
+def _diagonal(self, offset=0, axis1=0, axis2=1):
+    """Tensor.diagonal(offset=0, axis1=0, axis2=1): MindSpore 2.10's method spells the axes axis1 / axis2 (dim1= is
+    a TypeError there); ops.diagonal spells them dim1 / dim2."""
+    return late.ops.diagonal(self, offset, axis1, axis2)
+
+
+_diagonal.__name__, _diagonal.__qualname__ = "diagonal", "Tensor.diagonal"  # (as Python's argument errors name it)
 
 
 def _median(self, *args, **kwargs):
@@ -661,7 +670,8 @@ def _set_const_arg(self, const_arg=True):
     return self
 
 
-for _name, _method in (("median", _median), ("nansum", _nansum), ("round", _round), ("set_const_arg", _set_const_arg)):
+for _name, _method in (("median", _median), ("nansum", _nansum), ("round", _round), ("set_const_arg", _set_const_arg),
+                       ("diagonal", _diagonal)):
     setattr(Tensor, _name, _method)
 setattr(Tensor, "to", _ops_method("to", "cast"))  # Tensor.to(dtype)
 def _cast_method(name: str, dtype: str):

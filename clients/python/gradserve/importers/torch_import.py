@@ -1055,6 +1055,7 @@ def _program_to_writer(module, args: tuple, decompose: bool):
         table = torch.export.default_decompositions()
         table.pop(torch.ops.aten.detach.default)
         table.pop(torch.ops.aten.sinc.default, None)  # its where(x == 0, 1, sin / x): nan derivative at 0 (torch's: 0)
+        table.pop(torch.ops.aten.special_entr.default, None)  # its untaken x log x: nan derivative at 0 (torch's: inf)
         ep = ep.run_decompositions(table)
     w = GraphWriter(type(module).__name__)
     ctx = _Ctx(w)

@@ -1,5 +1,5 @@
 """More ATen rules for torch_import (registered into torch_table.ATEN on import): special functions and
-distances users differentiate (erfc, cdist, logaddexp, hypot, frac, xlogy, sinc) and grid sampling."""
+distances users differentiate (erfc, cdist, logaddexp, hypot, frac, xlogy, sinc, entr) and grid sampling."""
 from __future__ import annotations
 
 import math
@@ -72,6 +72,20 @@ def _sinc(c, x):
     inner = w.add(w.scalar_like(-1 / 6, x), w.mul(t2, inner))
     series = w.add(w.scalar_like(1, x), w.mul(t2, inner))
     return w.where(small, series, w.div(w.unary("sin", safe), safe))
+
+
+@aten("aten.special_entr.default")
+def _entr(c, x):
+    """-x log x for x > 0, 0 at 0, -inf below; derivative -(log x + 1) as torch's: +inf at 0 (torch's decomposition,
+    where over an unguarded x log x, gave 0 * inf = nan there) and nan below 0 (torch's and JAX's, from log x). At
+    0 the taken branch is sqrt(x): value 0, derivative +inf; the x log x branch reads a safe 1 there."""
+    w, x = c.w, c.v(x)
+    zero = w.binary("equal", x, w.scalar_like(0, x))
+    one = w.scalar_like(1, x)
+    xlogx = w.unary("neg", w.mul(x, w.unary("log", w.where(zero, one, x))))  # x < 0: nan, untaken (its gradient nan)
+    at_zero = w.unary("sqrt", w.where(zero, x, one))
+    inner = w.where(zero, at_zero, xlogx)
+    return w.where(w.binary("less", x, w.scalar_like(0, x)), w.scalar_like(-math.inf, x), inner)
 
 
 @aten("aten.grid_sampler_2d.default", "aten.grid_sampler_3d.default")

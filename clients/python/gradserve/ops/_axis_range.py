@@ -3,6 +3,9 @@ op's MindSpore 2.10 exception class and text, never wrapped round by `%` (round 
 answered along axis 0, where MindSpore raises)."""
 from __future__ import annotations
 
+# MindSpore 2.10's text for a view op's dim outside [-ndim, ndim) (transpose, diagonal, mint.flatten, ...)
+DIM_OUT_OF_RANGE = "Dimension out of range (expected to be in range of [-{ndim}, {ndim}), but got {axis})"
+
 
 def checked_axis(axis, ndim: int, exc: type, text: str) -> int:
     """axis as an index in [0, ndim); outside [-ndim, ndim): exc(text), text formatted with axis and ndim."""

@@ -14,6 +14,7 @@ from .. import _views, dtype as _dt
 from .._calling_errors import failed_calling
 from .._tensor import Tensor
 from .._trace import apply, current
+from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
 from ._primitives import Primitive, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
 
 __all__ = ["row_stack", "unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "Diag", "tril", "triu", "movedim",
@@ -60,12 +61,14 @@ def _diag_index(n: int, m: int, offset: int) -> np.ndarray:
 
 def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):  # noqa: A002
     """The diagonal `offset` of the (dim1, dim2) planes, as a last axis (NumPy's / MindSpore's)."""
-    if not isinstance(input, Tensor):  # (MindSpore 2.10's Diagonal takes a Tensor only, a number or list too)
-        raise failed_calling("Diagonal", {"offset": offset, "dim1": dim1, "dim2": dim2}, {"input": input},
-                             {"input": "Tensor"}, dict.fromkeys(("offset", "dim1", "dim2"), "int"))
-    d1, d2 = _axis(dim1, input.ndim, "diagonal"), _axis(dim2, input.ndim, "diagonal")
-    if d1 == d2:
-        raise ValueError(f"diagonal: dim1 and dim2 must differ, both are {d1}")
+    args = {"offset": offset, "dim1": dim1, "dim2": dim2}
+    ints = all(isinstance(v, (int, np.integer)) for v in args.values())
+    if not isinstance(input, Tensor) or not ints:  # (MindSpore 2.10's Diagonal takes a Tensor and ints only)
+        raise failed_calling("Diagonal", args, {"input": input}, {"input": "Tensor"}, dict.fromkeys(args, "int"))
+    d1, d2 = (checked_axis(d, input.ndim, ValueError, DIM_OUT_OF_RANGE) for d in (dim1, dim2))
+    if d1 == d2:  # MindSpore 2.10's text
+        raise ValueError("For 'Diagonal', dim1 and dim2 cannot be identical, but got : "
+                         f"dim1 ={dim1} and dim2 = {dim2}.")
     rest = [i for i in range(input.ndim) if i not in (d1, d2)]
     x = transpose(input, rest + [d1, d2])
     n, m = input.shape[d1], input.shape[d2]

@@ -107,6 +107,11 @@ class CumulativeLogsumexp:
         self.exclusive, self.reverse = bool(exclusive), bool(reverse)
 
     def __call__(self, x, axis):
+        if not isinstance(axis, Tensor):  # MindSpore 2.10's primitive takes the axis as a Tensor only
+            kind = "Bool" if isinstance(axis, (bool, np.bool_)) else "Int64" if isinstance(axis, (int, np.integer)) \
+                else "Float32" if isinstance(axis, (float, np.floating)) else type(axis).__name__
+            raise TypeError(f"For Primitive[CumulativeLogsumexp], the type of input argument[axis] must be Tensor "
+                            f"but got {kind}.")
         axis = _int("CumulativeLogsumexp", axis) % len(x.shape)
         ops = late.ops
         y = ops.flip(x, (axis,)) if self.reverse else x

@@ -22,6 +22,7 @@ from .._tensor import Tensor, _is_bool
 from .._calling_errors import camel as _camel, failed_calling
 from .._misc import twin_of
 from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast, current
+from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
 from ._running_stats import update_running
 from . import _tensor_only, _user_prim
 
@@ -154,6 +155,18 @@ def _axis(axis):
     if axis is None or axis == () or axis == []:
         return None
     return [int(a) for a in axis] if isinstance(axis, (tuple, list)) else int(axis)
+
+
+def _reduce_axis(x, axis):
+    """_axis(axis) for a reduction; an axis named twice (0 and -1 of a 0-d x too) is MindSpore 2.10's RuntimeError."""
+    ax = _axis(axis)
+    if isinstance(ax, list) and isinstance(x, Tensor):
+        nd = len(x.shape)
+        seen = [a % nd if nd and -nd <= a < nd else 0 if not nd and a in (0, -1) else a for a in ax]
+        twice = [a for i, a in enumerate(seen) if a in seen[:i]]
+        if twice:
+            raise RuntimeError(f"dim={twice[0]} appears multiple times in the list of dims")
+    return ax
 
 
 def _refuse_bool_mean(op: str, x) -> None:
@@ -398,7 +411,7 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdi
     to_bool = dtype is not None and _dt.to_name(dtype) == "bool"
     # dtype bool: MindSpore 2.10 gives a Bool Tensor, True where the sum is nonzero (any of the values)
     x = _widened(input) if dtype is None or to_bool else cast(input, dtype)
-    out = _out(apply("sum", [x], {"axis": _axis(dim), "keepdims": bool(keepdim)}))
+    out = _out(apply("sum", [x], {"axis": _reduce_axis(x, dim), "keepdims": bool(keepdim)}))
     return _cast(out, "bool") if to_bool else out
 
 
@@ -423,7 +436,7 @@ def _reduction(op):
     def f(x, axis=None, keep_dims: bool = False, *, keepdims=None):
         kd = keepdims if keepdims is not None else keep_dims
         _refuse_bool_mean(op, x)
-        return _out(apply(op, [x], {"axis": _axis(axis), "keepdims": bool(kd)}))
+        return _out(apply(op, [x], {"axis": _reduce_axis(x, axis), "keepdims": bool(kd)}))
 
     f.__name__ = f.__qualname__ = op
     return f
@@ -466,12 +479,14 @@ def expand_dims(input_x, axis: int):
 
 def squeeze(input, axis=None):
     """An axis of size other than 1 is left as it is (MindSpore 2.10: x.squeeze(0) of a (2, 3) x is x, a view in
-    PyNative, checked; its documentation since 2.5 says so)."""
+    PyNative, checked; its documentation since 2.5 says so). MindSpore 2.10 also takes a repeated axis as one
+    ((0, 0) of a (1, 2, 1) x gives (2, 1)) and squeezes a 0-d x over any axis (1 too) to itself."""
     ax = _axis(axis)
     if ax is not None and isinstance(input, Tensor):
         nd = len(input.shape)
-        axes = [a for a in (ax if isinstance(ax, list) else [ax])
-                if not -nd <= a < nd or input.shape[a % nd] == 1]  # (out of range: the op's own error)
+        axes = sorted({checked_axis(a, nd, ValueError, DIM_OUT_OF_RANGE)
+                       for a in (ax if isinstance(ax, list) else [ax])} if nd else ())
+        axes = [a for a in axes if input.shape[a] == 1]
         if not axes:
             return reshape(input, tuple(input.shape))
         ax = axes

@@ -14,7 +14,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._calling_errors import primitive_type
 from .._misc import MutableBool
-from ._axis_range import checked_axis
+from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
 from ._extra import P
 from ._half_precision import in_float32
 from ._ms_names import moment_axes, squared_deviation
@@ -153,9 +153,10 @@ def std(x, *args, **kwargs):
 
 
 def squeeze(x, *args, **kwargs):
-    """Tensor.squeeze(*axis): squeeze(), squeeze(0), squeeze((0, 1)), squeeze(axis=0)."""
-    axis = args if len(args) > 1 else _take("squeeze", args, kwargs, 0, ("axis",))
-    _done("squeeze", (), kwargs, 0)
+    """Tensor.squeeze(axis=None): squeeze(), squeeze(0), squeeze((0, 1)), squeeze(axis=0); squeeze(0, 2) is MindSpore
+    2.10's TypeError (its overload text: _overload_errors)."""
+    axis = _take("squeeze", args, kwargs, 0, ("axis",))
+    _done("squeeze", args, kwargs, 1)
     _int_axes("squeeze", axis)
     return P.squeeze(x, axis)
 
@@ -178,8 +179,7 @@ def transpose(x, *args):
                         f"{primitive_type(args[bad[0]], method_form=True)}.")
     if len(args) == 2 and x.ndim != 2:  # on 2-D both forms agree
         perm = list(range(x.ndim))
-        a, b = (checked_axis(d, x.ndim, ValueError, "Dimension out of range (expected to be in range of "
-                             "[-{ndim}, {ndim}), but got {axis})") for d in args)
+        a, b = (checked_axis(d, x.ndim, ValueError, DIM_OUT_OF_RANGE) for d in args)
         perm[a], perm[b] = perm[b], perm[a]
         args = tuple(perm)
     return P.transpose(x, [int(a) for a in args] if args else None)
@@ -281,3 +281,4 @@ def mean(x, *args, **kwargs):
 def unsqueeze(x, dim):
     """Tensor.unsqueeze(dim) = expand_dims."""
     return P.expand_dims(x, int(dim))
+
