@@ -59,8 +59,9 @@ _RID = REQUEST_ID.encode()
 _XFF = FORWARDED_FOR.encode()
 _CE = b"content-encoding"
 _LANE = lanes.HEADER.encode()  # a same-host client asking for a direct lane
+# (the lean path takes no chunked body: service.lean_http; content-type only names a body that did not parse)
 _JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorization", _XFF,
-                          b"transfer-encoding", _CE, _LANE, b"content-type"))  # (the lean path takes no chunked body: service.lean_http)
+                          b"transfer-encoding", _CE, _LANE, b"content-type"))
 
 
 def job_headers(raw: list) -> dict[bytes, str]:
