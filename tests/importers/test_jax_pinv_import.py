@@ -14,7 +14,16 @@ from gradserve import Tensor, ops
 from .sweep import close
 
 pytestmark = pytest.mark.usefixtures("fake")
-jax.config.update("jax_enable_x64", True)
+
+
+@pytest.fixture(autouse=True)
+def _x64():
+    """float64 JAX for these tests, whatever the files collected after this one left (test_sweep_jax.py turns it
+    off at import: run with tests/importers alone, the module-level switch this replaces was undone)."""
+    was = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield
+    jax.config.update("jax_enable_x64", was)
 
 RNG = np.random.default_rng(5)
 U4, V4 = (np.linalg.qr(RNG.standard_normal((4, 4)))[0] for _ in range(2))
