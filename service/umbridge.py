@@ -23,6 +23,8 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
+from engine.ir import is_complex, is_float
+
 from . import codec
 from .answer_budget import UnsentAnswers
 from .core import Core
@@ -41,8 +43,10 @@ def support(model: Model) -> dict:
     """ModelInfo's support, the model's for every outWrt / inWrt: Evaluate unless a tensor is complex (UM-Bridge
     vectors are real); the derivatives when every input and output is floating-point (an integer or boolean
     one has no derivative)."""
-    kinds = {np.dtype(v.dtype).kind for v in [*model.parsed.inputs, *model.parsed.flat_outputs]}
-    return {"Evaluate": "c" not in kinds, **{op: kinds <= {"f"} for op in DERIVATIVES}}
+    dtypes = {np.dtype(v.dtype).name for v in [*model.parsed.inputs, *model.parsed.flat_outputs]}
+    # (the engine's floats: bfloat16 among them, which NumPy's kind calls "V", so a bfloat16 model's derivatives
+    # were refused as "not floating-point")
+    return {"Evaluate": not any(map(is_complex, dtypes)), **{op: all(map(is_float, dtypes)) for op in DERIVATIVES}}
 
 
 def check_support(model: Model, op: str) -> None:

@@ -77,3 +77,25 @@ def test_umbridge_large_body_integers_past_2_53_are_refused():
     for v in (float("nan"), float("inf")):  # (JSON's NaN / Infinity tokens; the umbridge client will not send them)
         with pytest.raises(UMError, match=r"input\[0\] \(INT64\): a value is not an integer"):
             input_tensor([v, 0, 0, 0, 0, 0], aval, "input[0]")
+
+
+# -- UM-Bridge: a bfloat16 model's derivatives ------------------------------------------------------------------------
+BF16_X = [1.1015625, -2.5, 0.0078125, 3.0, -0.3359375, 7.5]  # bfloat16 values
+BF16_S = [1.0, 2.0, 3.0, 0.5, 0.25, -1.0]
+
+
+def test_umbridge_bfloat16_model_has_its_derivatives(server):
+    """bf16: f(x) = (x * x, exp(x)), x: (2, 3) bfloat16. ModelInfo said no derivatives (NumPy's kind of bfloat16
+    is "V", read as "not floating-point") though the engine derives bfloat16 graphs; expected: PyTorch's
+    bfloat16 autograd on the same values."""
+    torch = pytest.importorskip("torch")
+    m = umbridge.HTTPModel(server.url + "/umbridge", "bf16")
+    assert m.supports_gradient() and m.supports_apply_jacobian() and m.supports_apply_hessian()
+    x = torch.tensor(BF16_X).to(torch.bfloat16).requires_grad_()
+    s, ones = torch.tensor(BF16_S).to(torch.bfloat16), torch.ones(6, dtype=torch.bfloat16)
+    (g_exp,) = torch.autograd.grad(torch.exp(x), x, s)
+    (g_sq,) = torch.autograd.grad(x * x, x, s, create_graph=True)
+    (hv,) = torch.autograd.grad(g_sq, x, ones)
+    assert m.gradient(1, 0, [BF16_X], BF16_S) == g_exp.float().tolist()
+    assert m.apply_jacobian(0, 0, [BF16_X], BF16_S) == (2 * x.detach() * s).float().tolist()
+    assert m.apply_hessian(0, 0, 0, [BF16_X], BF16_S, ones.float().tolist()) == hv.float().tolist()
