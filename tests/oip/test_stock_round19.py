@@ -9,11 +9,19 @@ the OIP suite's real server (tests/oip/conftest.py). What these found (before th
 Expected values: Python's integer arithmetic (exact) and NumPy on the inputs (dtypes: x + x, not x)."""
 from __future__ import annotations
 
+import asyncio
+import queue
 from types import SimpleNamespace
 
+import httpx
 import numpy as np
 import pytest
+import tritonclient.grpc as grpcclient
+import tritonclient.grpc.aio as grpcaio
+import tritonclient.http as httpclient
+import tritonclient.http.aio as httpaio
 import umbridge  # the test extra: fail, never skip
+from tritonclient.utils import InferenceServerException
 
 from .models import DTYPES
 
@@ -99,3 +107,99 @@ def test_umbridge_bfloat16_model_has_its_derivatives(server):
     assert m.gradient(1, 0, [BF16_X], BF16_S) == g_exp.float().tolist()
     assert m.apply_jacobian(0, 0, [BF16_X], BF16_S) == (2 * x.detach() * s).float().tolist()
     assert m.apply_hessian(0, 0, 0, [BF16_X], BF16_S, ones.float().tolist()) == hv.float().tolist()
+
+
+# -- tritonclient: the calls no other test makes ----------------------------------------------------------------------
+X = np.array([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]], np.float32)
+Y = np.array([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]], np.float32)
+DX = (np.ones((2, 3), np.float32) @ Y.T)  # seed_grad: z = sum(x @ y), d/dx = ones @ y.T
+CEILING = 60  # s: an answer on a loaded machine
+
+
+def seed_inputs(mod) -> list:
+    ins = [mod.InferInput("x", [2, 3], "FP32"), mod.InferInput("y", [3, 3], "FP32")]
+    ins[0].set_data_from_numpy(X)
+    ins[1].set_data_from_numpy(Y)
+    return ins
+
+
+def test_server_metadata_lists_the_model_configuration_extension(http, grpc_):
+    """Triton names its /config and ModelConfig "model_configuration" among its extensions (client code checks
+    the list before calling get_model_config); this server serves it and did not list it."""
+    for exts in (http.get_server_metadata()["extensions"], list(grpc_.get_server_metadata().extensions),
+                 grpc_.get_server_metadata(as_json=True)["extensions"]):
+        assert {"model_configuration", "model_repository", "statistics", "binary_tensor_data",
+                "system_shared_memory"} <= set(exts), exts
+    assert http.get_model_config("seed_grad")["input"][0]["name"] == "x"
+
+
+def test_grpc_async_infer_calls_back_and_its_deadline_is_kept(grpc_):
+    got: queue.Queue = queue.Queue()
+    grpc_.async_infer("seed_grad", seed_inputs(grpcclient), callback=lambda result, error: got.put((result, error)),
+                      request_id="cb1", client_timeout=CEILING)
+    result, error = got.get(timeout=CEILING)
+    assert error is None and result.get_response().id == "cb1"
+    np.testing.assert_allclose(result.as_numpy("d/dx"), DX, rtol=1e-6)
+    slow = grpcclient.InferInput("x", [256, 256], "FP32")
+    slow.set_data_from_numpy(np.ones((256, 256), np.float32))
+    with pytest.raises(InferenceServerException) as e:  # (the client's own deadline: 1 ms for 100 matmuls)
+        grpc_.infer("slow", [slow], client_timeout=0.001)
+    assert e.value.status() == "StatusCode.DEADLINE_EXCEEDED"
+    np.testing.assert_allclose(grpc_.infer("seed_grad", seed_inputs(grpcclient)).as_numpy("d/dx"), DX, rtol=1e-6)
+
+
+def test_http_offline_body_and_response_parsing(server):
+    """generate_request_body / parse_response_body: the body a user sends with their own HTTP library."""
+    body, n = httpclient.InferenceServerClient.generate_request_body(
+        seed_inputs(httpclient), outputs=[httpclient.InferRequestedOutput("d/dx")], request_id="off1")
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer", content=body,
+                   headers={"Inference-Header-Content-Length": str(n)}, timeout=CEILING)
+    assert r.status_code == 200, r.text
+    res = httpclient.InferenceServerClient.parse_response_body(
+        r.content, header_length=int(r.headers["Inference-Header-Content-Length"]))
+    assert res.get_response()["id"] == "off1"
+    np.testing.assert_allclose(res.as_numpy("d/dx"), DX, rtol=1e-6)
+
+
+def test_asyncio_clients_every_other_call(server):
+    """The asyncio clients' calls test_triton_client_calls.py's asyncio test does not make. (tritonclient 2.41's
+    http.aio cannot compress a request: its module uses gzip / zlib without importing them, a NameError before
+    anything is sent; its response compression works.)"""
+    async def run():
+        h = httpaio.InferenceServerClient(server.url.removeprefix("http://"))
+        g = grpcaio.InferenceServerClient(server.grpc_target)
+        try:
+            for c in (h, g):
+                assert await c.is_server_live() and await c.is_model_ready("seed_grad")
+                assert not await c.is_model_ready("nope")
+                await c.unload_model("seed_cube_eval")
+                assert not await c.is_model_ready("seed_cube_eval")
+                await c.load_model("seed_cube_eval")
+                assert await c.is_model_ready("seed_cube_eval")
+                await c.unregister_system_shared_memory()
+                await c.unregister_cuda_shared_memory()
+                for call in (c.get_trace_settings(), c.get_log_settings(), c.update_log_settings({"log_info": True}),
+                             c.update_trace_settings(settings={"trace_rate": "1"}),
+                             c.register_cuda_shared_memory("r", b"\0" * 64, 0, 16)):
+                    with pytest.raises(InferenceServerException) as e:
+                        await call
+                    assert e.value.status() in ("404", "400", "StatusCode.UNIMPLEMENTED",
+                                                "StatusCode.INVALID_ARGUMENT"), str(e.value)
+            assert await h.get_system_shared_memory_status() == [] == await h.get_cuda_shared_memory_status()
+            assert await g.get_system_shared_memory_status(as_json=True) == {}
+            assert (await h.get_model_config("seed_grad"))["input"][0]["dims"] == [2, 3]
+            assert (await g.get_model_config("seed_grad", as_json=True))["config"]["input"][0]["dims"] == ["2", "3"]
+            assert (await h.get_inference_statistics("seed_grad"))["model_stats"][0]["name"] == "seed_grad"
+            assert (await g.get_inference_statistics("seed_grad", as_json=True))["model_stats"][0]["version"] == "1"
+            outs = []
+            for alg in ("gzip", "deflate"):
+                r = await h.infer("seed_grad", seed_inputs(httpclient), response_compression_algorithm=alg,
+                                  timeout=60_000_000)
+                outs.append(r.as_numpy("d/dx"))
+            return outs
+        finally:
+            await h.close()
+            await g.close()
+
+    for got in asyncio.run(asyncio.wait_for(run(), CEILING)):
+        np.testing.assert_allclose(got, DX, rtol=1e-6)
