@@ -203,3 +203,18 @@ def test_asyncio_clients_every_other_call(server):
 
     for got in asyncio.run(asyncio.wait_for(run(), CEILING)):
         np.testing.assert_allclose(got, DX, rtol=1e-6)
+
+
+def test_umbridge_mixed_hessian_is_in_inwrt1s_space(server):
+    """ApplyHessian(o, i1, i2, sens, vec): vec in input i2's space, the answer in input i1's (UM-Bridge's
+    reference server checks the answer's length against inputSizes[inWrt1]). seed_grad's graph is x @ y (z = 1)
+    with x: 2 x 3, y: 3 x 3; d2(s . x @ y)/dx_ab dy_cd = s_ad [b == c], so the (x, y) block applied to v (3 x 3)
+    is s @ v.T and the (y, x) block applied to w (2 x 3) is w.T @ s: different sizes, so a transposed convention
+    cannot pass (the `um` model's blocks are diagonal: they cannot tell)."""
+    m = umbridge.HTTPModel(server.url + "/umbridge", "seed_grad")
+    x, y = np.arange(6.0) / 10, np.arange(9.0) / 7
+    s, v, w = np.array([1.0, 2, 3, -1, 0.5, 2]), np.linspace(-1, 1, 9), np.linspace(2, -3, 6)
+    hxy = m.apply_hessian(0, 0, 1, [x.tolist(), y.tolist()], s.tolist(), v.tolist())
+    np.testing.assert_allclose(hxy, (s.reshape(2, 3) @ v.reshape(3, 3).T).ravel(), rtol=1e-6)
+    hyx = m.apply_hessian(0, 1, 0, [x.tolist(), y.tolist()], s.tolist(), w.tolist())
+    np.testing.assert_allclose(hyx, (w.reshape(2, 3).T @ s.reshape(2, 3)).ravel(), rtol=1e-6)
