@@ -39,7 +39,8 @@ from .repository import Model, ModelRepository, check_inputs
 from .settings import Settings
 
 log = logging.getLogger("gradserve.oip")
-EXTENSIONS = ["binary_tensor_data", "model_repository", "umbridge", "system_shared_memory", "statistics"]
+EXTENSIONS = ["binary_tensor_data", "model_repository", "model_configuration", "umbridge", "system_shared_memory",
+              "statistics"]  # (model_configuration: Triton's name for its /config and ModelConfig, served)
 # Triton's extensions a stock client may call that this server has not: refused saying what to use instead
 # (HTTP 404 at their routes, gRPC UNIMPLEMENTED: service.oip_grpc.ABSENT), never a bare "Not Found"
 NO_TRACE = "Triton's trace settings are not supported: traces are OpenTelemetry spans (--otel)"

@@ -23,6 +23,8 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
+from engine.ir import is_complex, is_float
+
 from . import codec
 from .answer_budget import UnsentAnswers
 from .core import Core
@@ -41,8 +43,10 @@ def support(model: Model) -> dict:
     """ModelInfo's support, the model's for every outWrt / inWrt: Evaluate unless a tensor is complex (UM-Bridge
     vectors are real); the derivatives when every input and output is floating-point (an integer or boolean
     one has no derivative)."""
-    kinds = {np.dtype(v.dtype).kind for v in [*model.parsed.inputs, *model.parsed.flat_outputs]}
-    return {"Evaluate": "c" not in kinds, **{op: kinds <= {"f"} for op in DERIVATIVES}}
+    dtypes = {np.dtype(v.dtype).name for v in [*model.parsed.inputs, *model.parsed.flat_outputs]}
+    # (the engine's floats: bfloat16 among them, which NumPy's kind calls "V", so a bfloat16 model's derivatives
+    # were refused as "not floating-point")
+    return {"Evaluate": not any(map(is_complex, dtypes)), **{op: all(map(is_float, dtypes)) for op in DERIVATIVES}}
 
 
 def check_support(model: Model, op: str) -> None:
@@ -96,6 +100,13 @@ def um_output(output: list, unsent: UnsentAnswers | None = None, client: str = "
     return Response(body, media_type="application/json")
 
 
+def out_vector(a) -> list:
+    """An output flattened: integers as JSON integers (as float64, int64 / uint64 values from 2^53 on were
+    rounded), the rest as float64 (booleans 0.0 / 1.0)."""
+    a = np.asarray(a)
+    return (a if a.dtype.kind in "iu" else a.astype(np.float64)).reshape(-1).tolist()
+
+
 def sizes(avals) -> list[int]:
     return [math.prod(v.shape) for v in avals]
 
@@ -117,6 +128,38 @@ def _vector(v: Any, size: int, what: str) -> np.ndarray:
     return a
 
 
+def input_tensor(v: Any, aval, what: str) -> np.ndarray:
+    """An input vector as the graph's tensor: floating-point values rounded to its dtype (as OIP's JSON data);
+    integer and boolean ones only where the dtype holds the value exactly (a plain cast truncated 1.5 to 1,
+    wrapped 300 to 44 in int8, read 0.5 as true and 2^62 + 1 as 2^62: silently wrong answers)."""
+    a, dt = _vector(v, math.prod(aval.shape), what), np.dtype(aval.dtype)
+    if dt.kind == "b":
+        if not np.isin(a, (0.0, 1.0)).all():
+            raise UMError("InvalidInput", f"{what} (BOOL): a value is neither 0 nor 1")
+    elif dt.kind in "iu":
+        a = _exact_ints(v, a, dt, what)
+    return a.astype(dt).reshape(aval.shape)
+
+
+def _exact_ints(v: Any, a: np.ndarray, dt: np.dtype, what: str) -> np.ndarray:
+    name = codec.v2_datatype(dt)
+    if not np.isfinite(a).all() or (a != np.trunc(a)).any():
+        raise UMError("InvalidInput", f"{what} ({name}): a value is not an integer")
+    if a.size and np.abs(a).max() >= 2.0 ** 53:  # float64 rounded it: the JSON's own integers, read again
+        if type(v) is not list:  # (a large body's vectors were read as float64 in a decoder process)
+            raise UMError("InvalidInput", f"{what} ({name}): a value from 2^53 on in a body this large "
+                          "cannot be read exactly (send it in a smaller request or through the Open Inference "
+                          "Protocol)")
+        try:
+            return codec.exact_ints(v, dt, name)
+        except OverflowError as e:
+            raise UMError("InvalidInput", f"{what}: {e}") from None
+    info = np.iinfo(dt)
+    if a.size and (a.min() < info.min or a.max() > info.max):
+        raise UMError("InvalidInput", f"{what}: a value is out of the range of {name}")
+    return a
+
+
 class Call:
     """One UM-Bridge request on a model: its inputs as the graph's tensors."""
 
@@ -131,8 +174,7 @@ class Call:
         raw = body.get("input")
         if not isinstance(raw, list) or len(raw) != len(self.ins):
             raise UMError("InvalidInput", f"input must be a list of {len(self.ins)} vectors (one per model input)")
-        self.x = [self.tensor(_vector(v, math.prod(a.shape), f"input[{i}]"), a) for i, (v, a) in
-                  enumerate(zip(raw, self.ins))]
+        self.x = [input_tensor(v, a, f"input[{i}]") for i, (v, a) in enumerate(zip(raw, self.ins))]
         self.device = device_of(body, model)
 
     @staticmethod
@@ -252,7 +294,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
                 if admission is not None:
                     admission.release()
             arrays = [a for _, a in res.outputs]
-            flat = [np.asarray(a, np.float64).reshape(-1).tolist() for a in arrays]
+            flat = [out_vector(a) for a in arrays]
             try:
                 return um_output(flat if pick < 0 else flat[pick], core.unsent_http, client, settings.send_timeout_s)
             except ServiceError as e:

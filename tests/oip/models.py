@@ -70,7 +70,7 @@ MODELS = {
     "dtypes": (dtypes_net(), {"kind": "eval"}),
     "narrow_ints": (dtypes_net(("int8", "uint8")), {"kind": "eval"}),  # (gRPC's typed contents: no FP16 input)
     "counted": (cube_net(), {"kind": "eval"}),
-    "bf16": (bf16_net(), {"kind": "eval"}),  # only tests/oip/test_statistics.py infers it: its counts are known
+    "bf16": (bf16_net(), {"kind": "eval"}),
 }
 
 

@@ -2,7 +2,8 @@
 UM-Bridge runs it against a model server (`pytest test_model_schema.py --model_url=...`): it checks the first
 model of /Info, so each case leaves one model loaded (the repository extension): two inputs and two outputs
 (`um`), one input and a scalar output (`logpost`), and integer / boolean tensors whose derivatives ModelInfo
-says are unsupported (`dtypes`: the suite then wants UnsupportedFeature errors)."""
+says are unsupported (`dtypes`: the suite then wants UnsupportedFeature errors), and a bfloat16 model whose
+derivatives are supported (`bf16`: round 19; ModelInfo refused them before)."""
 from __future__ import annotations
 
 import hashlib
@@ -18,7 +19,7 @@ from e2e.server import Server
 from .models import MODELS, write_model
 
 SUITE = Path(__file__).parent / "third_party" / "umbridge_conformity_1_0"
-NAMES = ("um", "logpost", "dtypes")
+NAMES = ("um", "logpost", "dtypes", "bf16")
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def only(server: Server, name: str) -> None:
         assert c.get("/umbridge/Info").json()["models"] == [name]
 
 
-@pytest.mark.parametrize("name, value", [("um", "0.5"), ("logpost", "0.0"), ("dtypes", "1")])
+@pytest.mark.parametrize("name, value", [("um", "0.5"), ("logpost", "0.0"), ("dtypes", "1"), ("bf16", "0.5")])
 def test_umbridge_conformity_suite_passes(um_server, tmp_path, name, value):
     only(um_server, name)
     suite = tmp_path / "suite"
