@@ -33,6 +33,7 @@ from .errors import (DeadlineExceeded, Draining, InvalidRequest, LimitExceeded, 
 from .metrics import Metrics
 from .pools import Job, Pool, PoolStartError, build_specs, next_job_id
 from .routing import route
+from .refusals import Refusals
 from .registry import Registry
 from .tensor_store import TensorStore, names_values
 from .settings import Settings
@@ -187,6 +188,7 @@ class Core:
         # queued job
         self.executor = ThreadPoolExecutor(max_workers=s.derive_threads, thread_name_prefix="gradserve-derive")
         self.derive_share = DeriveShare(self.executor, s.derive_threads)
+        self.refusals = Refusals()  # programs a worker refused for max_work / max_nodes: refused again at once
         self.draining = False
         self._drain_cap: asyncio.TimerHandle | None = None  # (begin_drain)
         self.started = False
@@ -461,6 +463,7 @@ class Core:
         if hit is not None:
             return self._result(gid, d, *hit, t0, t_prep)
         # the lane was asked, in run_now (no wait since: with `prep` nothing awaits) or just above: it said no
+        self.refusals.check(pool.name, d.key)
         job = Job(d.key, d.job_graph(), inputs, params, deadline, index, out_target=req.out_target, client=req.client,
                   lane_asked=True, direct=req.lane, kind=req.kind)
         try:
@@ -472,6 +475,9 @@ class Core:
             outs, timing, label = await fut
         except asyncio.CancelledError:
             pool.cancel(job)  # the client is gone: drop it, or recycle the worker running it
+            raise
+        except ServiceError as e:
+            self.refusals.note(pool.name, d.key, e)
             raise
         finally:
             # job -> future -> exception -> traceback -> this frame -> job: break the cycle, else a failed

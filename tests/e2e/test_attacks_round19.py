@@ -1,5 +1,11 @@
-"""Round 19's wire attacks on the inference routes (one real server, two CPU workers, the OIP test repository,
-API keys k1 / k2). All held (see the round's SERVICE_REPORT entry); pinned here so a change that breaks them fails:
+"""Round 19's attacks (one real server, two CPU workers, the OIP test repository, API keys k1 / k2, max_work 30 000).
+
+Fixed: a derived graph a worker refused for max_work was built again, to max_work, each time it was sent (an
+order-3 /v1/grad of a ~1,200-node graph: ~8 s of one idle core, 50-68 s at load 12, per send; two sends at once
+held both workers and another client's job met its deadline queued). Now the refusal is remembered per program
+(service.refusals) and a repeat is refused without a worker.
+
+Held (see the round's SERVICE_REPORT entry); pinned here so a change that breaks them fails:
 
 - declared sizes past 64 bits, negative, fractional, NaN / Infinity tokens in an OIP tensor's shape, the binary
   extension's Inference-Header-Content-Length and binary_data_size: 400 / 413 naming the field, nothing allocated;
@@ -21,7 +27,7 @@ import pytest
 from tritonclient.grpc import service_pb2 as opb  # (service.oip_proto would clash with it in one process)
 from tritonclient.grpc import service_pb2_grpc as opb_grpc
 
-from .helpers import DX, X, Y, canary, matmul_net
+from .helpers import DX, X, Y, canary, matmul_net, metric
 from .server import server_in
 
 KEYS = ("k1", "k2")
@@ -30,6 +36,7 @@ OIP = "/v2/models/seed_grad/infer"  # matmul_net's d/dx: DX at X, Y
 XT = {"name": "x", "datatype": "FP32", "shape": [2, 3], "data": X.ravel().tolist()}
 YT = {"name": "y", "datatype": "FP32", "shape": [3, 3], "data": Y.ravel().tolist()}
 UM_X, UM_Y = [0.5, 1.0, 2.0], [1.0, 2.0, 3.0]
+MAX_WORK = 30_000  # (an order-2 grad of wide(300) charges ~43 000 to lower, order 1 ~5 000: engine.builder.Budget)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +46,8 @@ def srv(tmp_path_factory):
     repo = write_repository(tmp_path_factory.mktemp("models"))
     with server_in(tmp_path_factory, "attacks_round19", devices="cpu",
                    env={"GRADSERVE_MODEL_REPOSITORY": str(repo), "GRADSERVE_API_KEYS": ",".join(KEYS),
-                        "GRADSERVE_MAX_ELEMENTS": str(1 << 27)}) as s:  # (the answer's budget acts first)
+                        "GRADSERVE_MAX_ELEMENTS": str(1 << 27),  # (the answer's budget acts first)
+                        "GRADSERVE_MAX_WORK": str(MAX_WORK), "GRADSERVE_MAX_NODES": "100000"}) as s:
         yield s
 
 
@@ -210,4 +218,47 @@ def test_a_load_unload_loop_beside_inferences_on_the_model(srv, c):
                 assert r.status_code == 404 and "not loaded" in r.text, r.text[:300]
     assert seen == {200, 404}
     np.testing.assert_allclose(oip_dx(c.post(OIP, json={"inputs": [XT, YT]})), DX, rtol=1e-6)
+    canary(c, no_restarts=True)
+
+
+def wide(n: int) -> dict:
+    """sum(y_n): y_0 = x, y_{i+1} = tanh(y_i) for even i, sin(y_i * x) for odd i (x: 3 floats)."""
+    nodes, y = [], "x"
+    for i in range(n):
+        if i % 2:
+            nodes += [{"op": "mul", "inputs": [y, "x"], "outputs": [f"m{i}"]},
+                      {"op": "sin", "inputs": [f"m{i}"], "outputs": [f"y{i}"]}]
+        else:
+            nodes.append({"op": "tanh", "inputs": [y], "outputs": [f"y{i}"]})
+        y = f"y{i}"
+    nodes.append({"op": "sum", "inputs": [y], "outputs": ["z"]})
+    return {"format": "gradserve.graph/1", "inputs": [{"name": "x", "shape": [3], "dtype": "float32"}],
+            "outputs": "z", "nodes": nodes}
+
+
+def wide_value(n: int, x: np.ndarray) -> float:
+    y = x
+    for i in range(n):
+        y = np.sin(y * x) if i % 2 else np.tanh(y)
+    return float(np.sum(y))
+
+
+def test_a_derivation_refused_for_max_work_is_refused_again_without_a_worker(c):
+    x = np.array([0.1, 0.2, 0.3])
+    body = {"graph": wide(300), "inputs": [{"shape": [3], "datatype": "FP32", "data": x.tolist()}], "order": 2}
+    ran = metric(c, "gradserve_job_lanes_total", device="cpu", lane="worker")
+    first = c.post("/v1/grad", json=body)
+    assert first.status_code == 413 and first.json()["error"]["detail"]["limit"] == "max_work", first.text[:300]
+    assert metric(c, "gradserve_job_lanes_total", device="cpu", lane="worker") == ran + 1  # (built in a worker)
+    for _ in range(3):
+        again = c.post("/v1/grad", json=body)
+        assert again.status_code == 413 and again.json()["error"]["message"] == first.json()["error"]["message"]
+        assert again.json()["error"]["detail"]["limit"] == "max_work"
+    assert metric(c, "gradserve_job_lanes_total", device="cpu", lane="worker") == ran + 1  # no worker built them
+    # the same graph's first derivative is another program: built and right (central differences, float64)
+    r = c.post("/v1/grad", json=dict(body, order=1))
+    assert r.status_code == 200, r.text[:300]
+    h, eye = 1e-6, np.eye(3)
+    fd = [(wide_value(300, x + h * e) - wide_value(300, x - h * e)) / (2 * h) for e in eye]
+    np.testing.assert_allclose(r.json()["outputs"][0]["data"], fd, rtol=2e-3, atol=1e-5)
     canary(c, no_restarts=True)
