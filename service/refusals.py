@@ -13,7 +13,7 @@ from collections import OrderedDict
 
 from .errors import LimitExceeded, ServiceError
 
-KEPT = 1024  # programs remembered (an entry is the error's message and detail: ~1 KB)
+KEPT = 1024  # programs remembered (an entry is the error's message and detail as answered, clipped: a few KB)
 DETERMINISTIC = ("max_work", "max_nodes")  # settings a build is refused by the same way every time
 
 
@@ -34,10 +34,11 @@ class Refusals:
         """Remember `e` when it is a build refusal by a deterministic setting (the oldest entry goes past KEPT)."""
         if not isinstance(e, ServiceError) or e.code != "limit_exceeded":
             return
-        detail = {k: v for k, v in (e.detail or {}).items() if k != "request_id"}
+        answered = e.to_dict()["error"]  # (clipped: a node's label may hold a long name of the caller's)
+        detail = {k: v for k, v in answered["detail"].items() if k != "request_id"}
         if detail.get("limit") not in DETERMINISTIC:
             return
-        self.errors[(pool, key)] = (e.message, detail)
+        self.errors[(pool, key)] = (answered["message"], detail)
         self.errors.move_to_end((pool, key))
         while len(self.errors) > self.kept:
             self.errors.popitem(last=False)

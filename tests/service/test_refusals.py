@@ -45,3 +45,12 @@ def test_at_most_kept_programs_are_remembered():
     r.check("cpu", "k0")
     with pytest.raises(LimitExceeded):
         r.check("cpu", "k4")
+
+
+def test_what_is_kept_is_clipped_as_answered():
+    e = from_engine({"code": "limit_exceeded", "message": "took more than 10 steps at " + "f" * 100_000,
+                     "detail": {"setting": "max_work", "limit": 10, "value": 11, "node": "g" * 100_000}})
+    r = Refusals()
+    r.note("cpu", "k", e)
+    message, detail = r.errors["cpu", "k"]
+    assert len(message) < 2_000 and len(detail["node"]) < 1_000 and detail["limit"] == "max_work"
