@@ -438,6 +438,7 @@ class Core:
         deadline = loop.time() + within_s
         prep = self._prepared(req)  # a header met before: prepare's answer without its coroutine
         if prep is not None and (self.batcher is None or not Batcher.eligible(prep[2], prep[3])):
+            self.refusals.check(pool.name, prep[1].key)
             t_prep = time.perf_counter()
             if loop.time() >= deadline:
                 raise DeadlineExceeded("the deadline passed while the request was being validated")
@@ -458,12 +459,12 @@ class Core:
         if self.batcher is not None and Batcher.eligible(inputs, params):  # (its place held until it is batched)
             outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index, req.client, admission)
             return self._result(gid, d, outs, timing, label, t0, t_prep)
+        self.refusals.check(pool.name, d.key)  # (before the inline lane too: it would lower it ahead again)
         # (`inline`: run_now has not asked the lane yet)
         hit = pool.run_inline(d.key, next_job_id(), inputs, params, index) if inline else None
         if hit is not None:
             return self._result(gid, d, *hit, t0, t_prep)
         # the lane was asked, in run_now (no wait since: with `prep` nothing awaits) or just above: it said no
-        self.refusals.check(pool.name, d.key)
         job = Job(d.key, d.job_graph(), inputs, params, deadline, index, out_target=req.out_target, client=req.client,
                   lane_asked=True, direct=req.lane, kind=req.kind)
         try:
