@@ -33,6 +33,7 @@ from .errors import (DeadlineExceeded, Draining, InvalidRequest, LimitExceeded, 
 from .metrics import Metrics
 from .pools import Job, Pool, PoolStartError, build_specs, next_job_id
 from .routing import route
+from .refusals import Refusals
 from .registry import Registry
 from .tensor_store import TensorStore, names_values
 from .settings import Settings
@@ -187,6 +188,7 @@ class Core:
         # queued job
         self.executor = ThreadPoolExecutor(max_workers=s.derive_threads, thread_name_prefix="gradserve-derive")
         self.derive_share = DeriveShare(self.executor, s.derive_threads)
+        self.refusals = Refusals()  # programs a worker refused for max_work / max_nodes: refused again at once
         self.draining = False
         self._drain_cap: asyncio.TimerHandle | None = None  # (begin_drain)
         self.started = False
@@ -436,6 +438,7 @@ class Core:
         deadline = loop.time() + within_s
         prep = self._prepared(req)  # a header met before: prepare's answer without its coroutine
         if prep is not None and (self.batcher is None or not Batcher.eligible(prep[2], prep[3])):
+            self.refusals.check(pool.name, prep[1].key)
             t_prep = time.perf_counter()
             if loop.time() >= deadline:
                 raise DeadlineExceeded("the deadline passed while the request was being validated")
@@ -456,6 +459,7 @@ class Core:
         if self.batcher is not None and Batcher.eligible(inputs, params):  # (its place held until it is batched)
             outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index, req.client, admission)
             return self._result(gid, d, outs, timing, label, t0, t_prep)
+        self.refusals.check(pool.name, d.key)  # (before the inline lane too: it would lower it ahead again)
         # (`inline`: run_now has not asked the lane yet)
         hit = pool.run_inline(d.key, next_job_id(), inputs, params, index) if inline else None
         if hit is not None:
@@ -472,6 +476,9 @@ class Core:
             outs, timing, label = await fut
         except asyncio.CancelledError:
             pool.cancel(job)  # the client is gone: drop it, or recycle the worker running it
+            raise
+        except ServiceError as e:
+            self.refusals.note(pool.name, d.key, e)
             raise
         finally:
             # job -> future -> exception -> traceback -> this frame -> job: break the cycle, else a failed

@@ -1,0 +1,44 @@
+"""Build refusals remembered: a derived graph a worker refused for max_work / max_nodes is refused again at once.
+
+Lowering a derived graph in a worker is a pure function of the graph, the spec and those two settings (the
+budget counts equations emitted, never time), so the 413 a program met once it meets every time. Round 19: an
+order-3 /v1/grad of an ~1,200-node graph (37 KB of JSON) spent max_work (200 000, ~8 s of one idle core, 50-68 s
+at load 12) in a worker before its 413, each time it was sent; a client sending it twice at once held both CPU
+workers and another client's job met its deadline in the queue (504). Now the second and later sends of the same
+program are answered from here in microseconds. (A client varying the graph still pays max_work per variant:
+that bound is max_work's own.)"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from .errors import LimitExceeded, ServiceError
+
+KEPT = 1024  # programs remembered (an entry is the error's message and detail as answered, clipped: a few KB)
+DETERMINISTIC = ("max_work", "max_nodes")  # settings a build is refused by the same way every time
+
+
+class Refusals:
+    def __init__(self, kept: int = KEPT):
+        self.kept = kept
+        self.errors: OrderedDict[tuple, tuple[str, dict]] = OrderedDict()
+
+    def check(self, pool: str, key: str) -> None:
+        """Raise the refusal remembered for this program on this pool, if any."""
+        got = self.errors.get((pool, key))
+        if got is not None:
+            e = LimitExceeded(got[0])
+            e.detail = dict(got[1])
+            raise e
+
+    def note(self, pool: str, key: str, e: BaseException) -> None:
+        """Remember `e` when it is a build refusal by a deterministic setting (the oldest entry goes past KEPT)."""
+        if not isinstance(e, ServiceError) or e.code != "limit_exceeded":
+            return
+        answered = e.to_dict()["error"]  # (clipped: a node's label may hold a long name of the caller's)
+        detail = {k: v for k, v in answered["detail"].items() if k != "request_id"}
+        if detail.get("limit") not in DETERMINISTIC:
+            return
+        self.errors[(pool, key)] = (answered["message"], detail)
+        self.errors.move_to_end((pool, key))
+        while len(self.errors) > self.kept:
+            self.errors.popitem(last=False)
