@@ -1,0 +1,125 @@
+"""Sample seed 44 of MindSpore's own tests (benchmarks/mindspore_suite/README.md, "Sample seed 44").
+
+Expected values and error texts: MindSpore 2.10 (CPU, PyNative), run for this task in its own venv; the call that
+gave each is stated beside it."""
+import numpy as np
+import pytest
+
+from gradserve import Tensor, nn, ops
+from gradserve.ops import functional as F
+from gradserve.ops.operations import manually_defined as M
+
+
+def _x():
+    return Tensor(np.arange(20).reshape(10, 2).astype(np.float32))
+
+
+# -- answers where MindSpore refuses, before ------------------------------------------------------------------
+def test_split_sizes_are_checked(on_real_server):
+    # ops.split(x, (2, 3)) of 10 rows gave two chunks (2 and 8 rows), split(x, True) ten, split(x, ()) the whole;
+    # MindSpore 2.10 refuses each (ops.split, the same texts from Tensor.split)
+    x = _x()
+    with pytest.raises(ValueError, match=r"^The sum of 'split_size_or_sections' should be equal to 10, but got 5\.$"):
+        ops.split(x, (2, 3))
+    with pytest.raises(ValueError, match=r"^The sum of 'split_size_or_sections' should be equal to 10, but got 0\.$"):
+        ops.split(x, ())
+    with pytest.raises(ValueError, match=r"equal to 10, but got 5\."):
+        x.split([2, 3])
+    with pytest.raises(TypeError, match=r"^Type of Argument `split_size_or_sections` should be integer, tuple\(int\) "
+                                        r"or list\(int\), but got <class 'bool'>$"):
+        ops.split(x, True)
+    with pytest.raises(TypeError, match=r"^Each element in 'split_size_or_sections' should be integer, but got "
+                                        r"<class 'bool'>\.$"):
+        ops.split(x, (True, 9))
+    with pytest.raises(TypeError, match=r"^Type of Argument `axis` should be integer but got <class 'bool'>$"):
+        ops.split(x, 2, True)
+    with pytest.raises(TypeError, match=r"^Each element in 'split_size_or_sections' should be non-negative, but got "
+                                        r"\[2, -1, 9\]\.$"):
+        ops.split(x, [2, -1, 9])
+    with pytest.raises(ValueError, match=r"^For split, the value of 'split_size_or_sections' must be more than zero, "
+                                         r"but got 0\.$"):
+        ops.split(x, 0)
+    with pytest.raises(ValueError, match=r"^axis 5 is out of bounds for array of dimension 2$"):
+        ops.split(x, 2, 5)
+    with pytest.raises(ValueError):  # mint.split(x, (2, 3)): MindSpore's SplitWithSize ValueError
+        from gradserve import mint
+        mint.split(x, (2, 3))
+    # what MindSpore 2.10 answers: a 0 size is an empty chunk; 11 of 10 rows one chunk
+    assert [t.shape for t in ops.split(x, (2, 0, 8))] == [(2, 2), (0, 2), (8, 2)]
+    assert [t.shape for t in ops.split(x, 11)] == [(10, 2)]
+
+
+def test_dot_refuses_rank_one_and_other_dtypes(on_real_server):
+    # ops.dot / Tensor.dot of a vector and a matrix answered ([16, 22] for ones(3) . arange(6).reshape(3, 2));
+    # MindSpore 2.10's CPU dot takes ranks >= 2 of float16 / float32 only
+    with pytest.raises(ValueError) as err:
+        ops.dot(Tensor(np.ones(3, np.float32)), Tensor(np.ones((3, 2), np.float32)))
+    assert str(err.value) == ("For 'dot', the inputs x1, x2 should have 'dimension >= 2',but got 'len(x1_shape)': (1) "
+                              "and 'len(x2_shape)': (2).")
+    with pytest.raises(ValueError, match=r"'len\(x1_shape\)': \(2\) and 'len\(x2_shape\)': \(1\)\."):
+        Tensor(np.ones((2, 3), np.float32)).dot(Tensor(np.ones(3, np.float32)))
+    with pytest.raises(TypeError, match=r"^The 'x1' doesn't support 'Int32' and expect to receive \[mindspore\.float16, "
+                                        r"mindspore\.float32\]\.$"):
+        ops.dot(Tensor(np.ones((2, 3), np.int32)), Tensor(np.ones((3, 2), np.int32)))
+    with pytest.raises(TypeError, match=r"^The 'x2' doesn't support 'Float64'"):
+        ops.dot(Tensor(np.ones((2, 3), np.float32)), Tensor(np.ones((3, 2), np.float64)))
+
+
+def test_psnr_max_val_must_be_a_number(on_real_server):
+    # ut/python/nn/test_psnr.py: nn.PSNR(True) was built with max_val 1.0; MindSpore 2.10 refuses
+    with pytest.raises(TypeError, match=r"^For 'PSNR', the type of 'max_val' should be one of '\['int', 'float'\]', "
+                                        r"but got type 'bool'\.$"):
+        nn.PSNR(True)
+    with pytest.raises(TypeError, match=r"but got type 'str'\.$"):
+        nn.PSNR("a")
+    with pytest.raises(ValueError, match=r"^For 'PSNR', the argument 'max_val' must > 0\.0, but got 0\.$"):
+        nn.PSNR(0)
+    with pytest.raises(TypeError, match=r"^For 'SSIM', the type of 'max_val'"):
+        nn.SSIM(max_val=True)
+
+
+# -- refused before ---------------------------------------------------------------------------------------------
+def test_tensor_split_forms(on_real_server):
+    # st/tensor/overload/test_split.py: Tensor.split did not exist. MindSpore 2.10's two forms
+    x = _x()
+    a = np.arange(20).reshape(10, 2)
+    for out in (x.split(5), x.split(split_size=5, dim=0), x.split(split_size_or_sections=5, axis=0)):
+        assert [t.asnumpy().tolist() for t in out] == [a[:5].tolist(), a[5:].tolist()]
+    assert [t.shape for t in x.split(3)] == [(3, 2), (3, 2), (3, 2), (1, 2)]
+    assert [t.shape for t in x.split((2, 3, 5))] == [(2, 2), (3, 2), (5, 2)]
+    assert [t.asnumpy()[:, 0].tolist() for t in x.split(1, dim=1)] == [a[:, 0].tolist(), a[:, 1].tolist()]
+    assert [t.shape for t in x.split(1, axis=-1)] == [(10, 1), (10, 1)]
+    with pytest.raises(TypeError, match=r'^Failed calling split with "split\(split_size=int, axis=int\)"\.\n'
+                                        r'The valid calling should be:\n"Tensor\.split\(split_size=<int>, dim=<int>\)"'):
+        x.split(split_size=4, axis=0)
+    with pytest.raises(TypeError, match=r'^Failed calling split with "split\(float\)"\.'):
+        x.split(2.0)
+    # its gradient: ones into each chunk's rows (the chunks' sum weighted by 1, 2, 3)
+    g = ops.grad(lambda t: sum((i + 1) * c.sum() for i, c in enumerate(t.split((2, 3, 5)))))(x)
+    assert g.asnumpy()[:, 0].tolist() == [1, 1, 2, 2, 2, 3, 3, 3, 3, 3]
+
+
+def test_tensor_dot(on_real_server):
+    # st/tensor/test_dot.py: Tensor.dot did not exist. MindSpore 2.10: (2, 3) . (1, 3, 2) -> (2, 1, 2), and its grads
+    a = Tensor(np.arange(6).reshape(2, 3).astype(np.float32))
+    b = Tensor(np.arange(6).reshape(1, 3, 2).astype(np.float32))
+    out = a.dot(b)
+    assert out.shape == (2, 1, 2) and out.asnumpy().tolist() == [[[10.0, 13.0]], [[28.0, 40.0]]]
+    ga, gb = ops.grad(lambda x, y: x.dot(y), (0, 1))(a, b)
+    assert ga.asnumpy().tolist() == [[1, 5, 9], [1, 5, 9]]
+    assert gb.asnumpy().tolist() == [[[3, 3], [5, 5], [7, 7]]]
+    with pytest.raises(TypeError, match=r'^Failed calling dot with "dot\(float\)"\.\nThe valid calling should be:\n'
+                                        r'"Tensor\.dot\(other=<Tensor>\)"'):
+        a.dot(2.0)
+
+
+def test_manually_defined_scalar_ops():
+    # st/dynamic_shape/test_ops_scalar_arithmetic.py imports them from ops.operations.manually_defined (placeholders
+    # that refused before). MindSpore 2.10: scalar_eq(3, 3) True, (3, 4) False, (3.0, 3) True; scalar_bool(0) False,
+    # (2.5) True; floordiv(-7, 2) -4, (7.5, 2) 3.0; div(3, 2) 1.5; mod(-3, 2) 1; pow(2, 3) 8; max(2, 3.0) 3.0
+    assert (M.scalar_eq(3, 3), M.scalar_eq(3, 4), M.scalar_eq(3.0, 3)) == (True, False, True)
+    assert F.scalar_eq(3, 3) is True and not hasattr(F, "scalar_bool")
+    assert (M.scalar_bool(0), M.scalar_bool(2.5)) == (False, True)
+    assert (M.scalar_floordiv(-7, 2), M.scalar_floordiv(7.5, 2), M.scalar_div(3, 2)) == (-4, 3.0, 1.5)
+    assert (M.scalar_mod(-3, 2), M.scalar_pow(2, 3), M.scalar_max(2, 3.0)) == (1, 8, 3.0)
+    assert (M.scalar_add(3, 4), M.scalar_lt(3, 4), M.scalar_ge(3, 4), M.scalar_usub(2)) == (7, True, False, -2)
