@@ -123,3 +123,53 @@ def test_manually_defined_scalar_ops():
     assert (M.scalar_floordiv(-7, 2), M.scalar_floordiv(7.5, 2), M.scalar_div(3, 2)) == (-4, 3.0, 1.5)
     assert (M.scalar_mod(-3, 2), M.scalar_pow(2, 3), M.scalar_max(2, 3.0)) == (1, 8, 3.0)
     assert (M.scalar_add(3, 4), M.scalar_lt(3, 4), M.scalar_ge(3, 4), M.scalar_usub(2)) == (7, True, False, -2)
+
+
+class _Write(nn.Cell):
+    def construct(self, a, b, u):
+        a[b] = u
+        return a
+
+
+class _Whole(nn.Cell):
+    def construct(self, a, b):
+        a[...] = b
+        return a
+
+
+class _Read(nn.Cell):
+    def construct(self, a):
+        return a[6, 3, 4]
+
+
+def test_bool_mask_of_leading_dims(on_real_server):
+    # st/pynative/test_tensor_getitem.py: a traced bool mask of fewer dims than x was an IndexError of ours;
+    # MindSpore 2.10 (PyNative and GRAPH_MODE) pads it with trailing 1s and writes whole rows
+    a = Tensor(np.arange(24).reshape(2, 3, 4).astype(np.float32))
+    r = _Write()(a, Tensor(np.array([True, False])), Tensor([-1.0])).asnumpy()
+    assert r.sum() == 198.0 and r[:, 0, 0].tolist() == [-1.0, 12.0]
+    r = _Write()(a, Tensor(np.array([[True, False, True], [False, False, True]])), 7.0).asnumpy()
+    assert r.sum() == 230.0 and r[:, :, 1].tolist() == [[7.0, 5.0, 7.0], [13.0, 17.0, 7.0]]
+    x = Tensor(np.arange(60).reshape(3, 4, 5).astype(np.float32))
+    with pytest.raises(ValueError, match=r"^operands could not be broadcast together with remapped shapes "
+                                         r"\[original->remapped\]: \(2,1,1\)  and requested shape \(3,4,5\)$"):
+        _Write()(x, Tensor([True, True]), Tensor([1.0]))
+    with pytest.raises(ValueError, match=r"^For 'ScatterNd', .* but got P = 1, N = 3$"):
+        _Write()(Tensor(np.arange(54.0).astype(np.float32)), Tensor(np.ones((3, 4, 5), bool)), Tensor([1.0]))
+
+
+def test_whole_write_and_index_bounds(on_real_server):
+    # st/pynative/test_tensor_getitem.py. MindSpore 2.10: a[...] = b of shape (1, 3, 4, 5) into (3, 4, 5) writes b;
+    # an int index outside its axis is IndexError "index 6 is out of bounds for dimension with size 6" (a traced
+    # read was our server's ShapeError, an eager one NumPy's text)
+    x = Tensor(np.arange(60).reshape(3, 4, 5).astype(np.float32))
+    assert _Whole()(x, Tensor(np.full((1, 3, 4, 5), -1, np.float32))).asnumpy().sum() == -60.0
+    with pytest.raises(ValueError):
+        _Whole()(x, Tensor(np.full((2, 3, 4, 5), -1, np.float32)))
+    t = Tensor(np.ones([6, 8, 10], np.int32))
+    with pytest.raises(IndexError, match=r"^index 6 is out of bounds for dimension with size 6$"):
+        _Read()(t)
+    with pytest.raises(IndexError, match=r"^index -7 is out of bounds for dimension with size 6$"):
+        t[-7, 3, 4]
+    with pytest.raises(IndexError, match=r"^index -11 is out of bounds for dimension with size 10$"):
+        t[1, ..., -11]
