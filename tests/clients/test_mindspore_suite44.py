@@ -173,3 +173,26 @@ def test_whole_write_and_index_bounds(on_real_server):
         t[-7, 3, 4]
     with pytest.raises(IndexError, match=r"^index -11 is out of bounds for dimension with size 10$"):
         t[1, ..., -11]
+
+
+def test_resize_nearest_neighbor_corners_and_half_pixels(on_real_server):
+    # st/dynamic_shape/test_resize_nearest_neighbor_v2.py: align_corners / half_pixel_centers were refused.
+    # MindSpore 2.10 (ResizeNearestNeighborV2 on arange(35).reshape(1, 1, 5, 7)): the flat indices read
+    x = Tensor(np.arange(35).reshape(1, 1, 5, 7).astype(np.float32))
+
+    def v2(ac, hp, size):
+        return ops.ResizeNearestNeighborV2(ac, hp)(x, Tensor(np.array(size, np.int32))).asnumpy().reshape(-1).tolist()
+    assert v2(True, False, (2, 3)) == [0, 3, 6, 28, 31, 34]
+    assert v2(True, False, (7, 4)) == [0, 2, 4, 6, 7, 9, 11, 13, 7, 9, 11, 13, 14, 16, 18, 20, 21, 23, 25, 27, 21, 23,
+                                       25, 27, 28, 30, 32, 34]
+    assert v2(False, True, (2, 3)) == [8, 10, 12, 22, 24, 26]
+    assert v2(False, True, (1, 1)) == [17]
+    assert ops.ResizeNearestNeighbor((2, 3), True)(x).asnumpy().reshape(-1).tolist() == [0, 3, 6, 28, 31, 34]
+    # the gradient of sum(out * arange(36)) for half_pixel_centers and size (9, 4)
+    w = Tensor(np.arange(36.0).reshape(1, 1, 9, 4).astype(np.float32))
+    g = ops.grad(lambda t: (ops.ResizeNearestNeighborV2(False, True)(t, Tensor(np.array((9, 4), np.int32))) * w).sum())(x)
+    assert g.asnumpy().reshape(-1).tolist() == [4, 0, 6, 0, 8, 0, 10, 20, 0, 22, 0, 24, 0, 26, 16, 0, 17, 0, 18, 0, 19,
+                                                44, 0, 46, 0, 48, 0, 50, 60, 0, 62, 0, 64, 0, 66]
+    with pytest.raises(ValueError, match=r"^For ResizeNearestNeighborV2, the half_pixel_centers must be false when "
+                                         r"align_corners is true, but half_pixel_centers got True\.$"):
+        ops.ResizeNearestNeighborV2(True, True)(x, Tensor(np.array((2, 2), np.int32)))
