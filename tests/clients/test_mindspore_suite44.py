@@ -196,3 +196,35 @@ def test_resize_nearest_neighbor_corners_and_half_pixels(on_real_server):
     with pytest.raises(ValueError, match=r"^For ResizeNearestNeighborV2, the half_pixel_centers must be false when "
                                          r"align_corners is true, but half_pixel_centers got True\.$"):
         ops.ResizeNearestNeighborV2(True, True)(x, Tensor(np.array((2, 2), np.int32)))
+
+
+class _SetParam(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        from gradserve import Parameter
+        self.p = Parameter(0.0, name="p", requires_grad=False)
+
+    def construct(self, x):
+        self.p = x
+        return self.p
+
+
+def test_parameter_attribute_takes_numbers_only(on_real_server):
+    # ut/python/pipeline/parse/test_parse.py::test_assign_check_none: `self.p = None` in construct filled p with NaN
+    # (a string / tuple: NumPy's errors). MindSpore 2.10 refuses: GRAPH_MODE its Assign's TypeError, PyNative its
+    # Parameter's (PyNative `self.p = None` rebinds the attribute to None there: refused here)
+    import gradserve as ms
+    try:
+        ms.set_context(mode=ms.GRAPH_MODE)
+        for v, text in ((None, "None"), ("s", "String"), ((1, 2), r"Tuple\[Int64\*2\]")):
+            with pytest.raises(TypeError, match=rf'^Failed calling Assign with "value={text}"\.$'):
+                _SetParam()(v)
+        net = _SetParam()
+        net(2.0)
+        assert float(net.p.asnumpy()) == 2.0
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+        with pytest.raises(TypeError, match=r"^Parameter 'p' already exists in network, can not assign this type: "
+                                            r"'<class 'str'>' as a parameter\.$"):
+            _SetParam()("s")
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
