@@ -28,6 +28,9 @@ FORMS: dict[str, list[str]] = {
     "less": ["other=<number>", "other=<number,bool,Tensor>"],
     "abs": [""],
     "squeeze": ["axis=<int,Tuple,List>", "axis=<int,Tuple,None,List>"],
+    "split": ["split_size=<int>, dim=<int>", "split_size=<Tuple,List>, dim=<int>",
+              "split_size_or_sections=<int,Tuple,List>, axis=<int>"],
+    "dot": ["other=<Tensor>"],
 }
 
 
@@ -52,6 +55,8 @@ _ACCEPTS = {
 # parameters of FORMS that take no None but have a default (max(dim, keepdim=False), max(axis=None, keepdims=False)):
 # not required, so `x.max(1)` fits a form and an error of its own (the axis out of range) is not rewritten
 _DEFAULTED = frozenset({"keepdim", "keepdims"})
+# ... and per method (split(5): its dim / axis default to 0)
+_DEFAULTED_IN = {"split": frozenset({"dim", "axis"})}
 
 
 def _params(form: str) -> list[tuple[str, list[str], bool]]:
@@ -84,7 +89,7 @@ def _fits(v, types: list[str]) -> bool:
     return any(_ACCEPTS.get(t, lambda _: False)(v) for t in types)
 
 
-def _reason(form: str, args: tuple, kwargs: dict) -> tuple | None:
+def _reason(form: str, args: tuple, kwargs: dict, defaulted: frozenset = _DEFAULTED) -> tuple | None:
     """Why a call does not match a form: ("keyword", name) / ("types", index of the first argument to underline,
     (the parameter, its position or None for a keyword, the value)) / ("count", None); None where it matches."""
     params = _params(form)
@@ -94,7 +99,7 @@ def _reason(form: str, args: tuple, kwargs: dict) -> tuple | None:
         if k not in {p[0] for p in params}:
             return "keyword", k  # type: ignore[return-value]
     given = {p[0] for p in params[:len(args)]} | set(kwargs)
-    if any(not kw_only and "None" not in types and name not in given and name not in _DEFAULTED
+    if any(not kw_only and "None" not in types and name not in given and name not in defaulted
            for name, types, kw_only in params):
         return "count", None  # a parameter that takes no None is required (MindSpore's forms: add(other))
     for i, v in enumerate(args):
@@ -114,7 +119,8 @@ def overload_error(method: str, args: tuple, kwargs: dict) -> TypeError | None:
     """MindSpore's TypeError for Tensor.<method>(*args, **kwargs) (args after self), or None where a form
     matches (the failure is then not one of overload resolution)."""
     forms = FORMS[method]
-    found = [_reason(f, args, kwargs) for f in forms]
+    defaulted = _DEFAULTED | _DEFAULTED_IN.get(method, frozenset())
+    found = [_reason(f, args, kwargs, defaulted) for f in forms]
     if any(r is None for r in found):
         return None
     reasons: list[tuple] = [r for r in found if r is not None]

@@ -40,8 +40,29 @@ def get(p):
     return None if hit is None else hit[1]
 
 
+def _assign_type(v) -> str:
+    """A non-number's type as MindSpore 2.10's GRAPH_MODE Assign refusal writes it: None, String, Tuple[Int64*2]."""
+    if v is None or isinstance(v, str):
+        return "None" if v is None else "String"
+    kinds = {"Bool" if isinstance(e, bool) else "Int64" if isinstance(e, int) else "Float32" for e in v}
+    one = kinds.pop() if len(kinds) == 1 and all(isinstance(e, (int, float)) for e in v) else None
+    return f"{type(v).__name__.capitalize()}[{one}*{len(v)}]" if one else type(v).__name__
+
+
+def _refuse_non_number(p, value) -> None:
+    """`self.w = None` / a string / a tuple in construct: MindSpore 2.10 refuses (GRAPH_MODE its Assign's TypeError,
+    PyNative its Parameter one); it was taken as a fill value here (None: NaN)."""
+    if isinstance(value, (bool, int, float, complex, np.number, np.bool_, np.ndarray)):
+        return
+    if late.graph_semantics():
+        raise TypeError(f'Failed calling Assign with "value={_assign_type(value)}".')
+    raise TypeError(f"Parameter '{p.name}' already exists in network, can not assign this type: '{type(value)}' as a "
+                    "parameter.")
+
+
 def assign(p, value) -> None:
     if not isinstance(value, Tensor):  # `self.w = 0`: a value of w's dtype and shape
+        _refuse_non_number(p, value)
         value = Tensor(np.full(tuple(p.shape), value, dtype=p._dtype))
     elif value._data is not None:
         value = _concrete_as_param(p, value)

@@ -604,7 +604,7 @@ def _sig_method(name: str):
 
 # sum, mean, max, min, argmax, sort, topk, cumsum, std, var, squeeze, transpose, view, gather, ...
 for _name in ("argmax", "argmin", "max", "min", "sort", "topk", "cumsum", "flip", "var", "std", "squeeze",
-              "transpose", "view", "repeat", "gather", "index_select", "sum", "mean", "unsqueeze"):
+              "transpose", "view", "repeat", "gather", "index_select", "sum", "mean", "unsqueeze", "split", "dot"):
     setattr(Tensor, _name, _sig_method(_name))
 for _name, _op in (("add", "add"), ("sub", "sub"), ("subtract", "sub"), ("mul", "mul"), ("multiply", "mul"),
                    ("pow", "pow"), ("bitwise_and", "bitwise_and"), ("bitwise_or", "bitwise_or"),

@@ -955,6 +955,20 @@ def _index_item(it):
     raise IndexError(f"unsupported index {it!r}: use ints, slices, None, ... (or a Tensor of ints alone)")
 
 
+def _check_int_items(items, shape) -> None:
+    """An int index outside its axis: MindSpore 2.10's IndexError and text (PyNative; its GRAPH_MODE raises an
+    IndexError too), eager or traced alike (a traced read was the server's ShapeError)."""
+    used = sum(1 for i in items if i is not None and i != "...")
+    axis = 0
+    for it in items:
+        if it == "...":
+            axis += max(len(shape) - used, 0)
+        elif it is not None:
+            if isinstance(it, int) and axis < len(shape) and not -shape[axis] <= it < shape[axis]:
+                raise IndexError(f"index {it} is out of bounds for dimension with size {shape[axis]}")
+            axis += 1
+
+
 def getitem(t: Tensor, index) -> Tensor:
     if late.adv_index(index):  # bool masks, lists beside other parts: ops/_item_assign (NumPy's rules)
         return late.adv_getitem(t, index)
@@ -969,6 +983,7 @@ def getitem(t: Tensor, index) -> Tensor:
             return Tensor(t._data[idx._data])
         return apply1("gather", t, idx, axis=0)
     items = [_index_item(i) for i in (index if isinstance(index, tuple) else (index,))]
+    _check_int_items(items, tuple(t.shape))
     if current() is None and t._data is not None:  # concrete data movement: exact, done here
         np_index: Any = tuple(Ellipsis if i == "..." else (slice(*i) if isinstance(i, list) else i) for i in items)
         return Tensor(np.array(t._data[np_index]))  # (not ascontiguousarray: that makes a 0-d result 1-d)

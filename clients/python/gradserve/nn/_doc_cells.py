@@ -137,14 +137,22 @@ def _as_float_images(img1, img2, where: str):
     return _ops.cast(img1, "float32"), _ops.cast(img2, "float32")
 
 
+def _check_max_val(cell: str, max_val) -> None:
+    """MindSpore 2.10's TypeError for a max_val (PSNR's, SSIM's) that is not an int or float (a bool neither)."""
+    if isinstance(max_val, bool) or not isinstance(max_val, (int, float)):
+        raise TypeError(f"For '{cell}', the type of 'max_val' should be one of '['int', 'float']', but got type "
+                        f"'{type(max_val).__name__}'.")
+
+
 class PSNR(Cell):
     """nn.PSNR(max_val=1.0)(img1, img2): 10 log10(max_val^2 / MSE) per image of (N, C, H, W). (MindSpore scales an
     integer image and max_val by the dtype's maximum alike: the ratio is the same.)"""
 
     def __init__(self, max_val=1.0):
         super().__init__()
-        if not max_val > 0:
-            raise ValueError(f"For 'PSNR', 'max_val' must be positive, but got {max_val}.")
+        _check_max_val("PSNR", max_val)  # (True was taken as 1.0)
+        if not max_val > 0:  # MindSpore 2.10's text
+            raise ValueError(f"For 'PSNR', the argument 'max_val' must > 0.0, but got {max_val}.")
         self.max_val = float(max_val)
 
     def construct(self, img1, img2):
@@ -170,9 +178,7 @@ class SSIM(Cell):
     def __init__(self, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03):
         super().__init__()
         # MindSpore 2.10's TypeErrors: max_val an int or float, filter_size an int, filter_sigma / k1 / k2 floats
-        if isinstance(max_val, bool) or not isinstance(max_val, (int, float)):
-            raise TypeError(f"For 'SSIM', the type of 'max_val' should be one of '['int', 'float']', but got type "
-                            f"'{type(max_val).__name__}'.")
+        _check_max_val("SSIM", max_val)
         if isinstance(filter_size, bool) or not isinstance(filter_size, int):
             raise TypeError(f"For 'SSIM', the 'filter_size' must be int, but got '{type(filter_size).__name__}'")
         for name, v in (("filter_sigma", filter_sigma), ("k1", k1), ("k2", k2)):

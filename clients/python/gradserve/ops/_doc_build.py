@@ -91,8 +91,16 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):  # noqa: A002
 
 def dot(input, other):  # noqa: A002
     """NumPy's dot: the sum over input's last axis and other's second-to-last; shape input.shape[:-1] +
-    other.shape[:-2] + other.shape[-1:]."""
-    if len(input.shape) < 1 or len(other.shape) < 2 or input.shape[-1] != other.shape[-2]:
+    other.shape[:-2] + other.shape[-1:]. MindSpore 2.10 refuses ranks below 2 and dtypes other than float16 /
+    float32 (a 1-D input was answered here)."""
+    if len(input.shape) < 2 or len(other.shape) < 2:
+        raise ValueError(f"For 'dot', the inputs x1, x2 should have 'dimension >= 2',but got 'len(x1_shape)': "
+                         f"({len(input.shape)}) and 'len(x2_shape)': ({len(other.shape)}).")
+    for name, t in (("x1", input), ("x2", other)):
+        if str(t.dtype) not in ("Float16", "Float32"):
+            raise TypeError(f"The '{name}' doesn't support '{t.dtype}' and expect to receive [mindspore.float16, "
+                            "mindspore.float32].")
+    if input.shape[-1] != other.shape[-2]:
         raise ValueError(f"For 'dot', input's last axis must match other's second-to-last, but got shapes "
                          f"{tuple(input.shape)} and {tuple(other.shape)}.")
     return late.ops.tensor_dot(input, other, ((len(input.shape) - 1,), (len(other.shape) - 2,)))

@@ -78,11 +78,40 @@ class MaxUnpool3D(_MaxUnpool):
     _fn = "max_unpool3d"
 
 
-def _nearest(x, size, align_corners: bool, half_pixel_centers: bool):
-    if align_corners or half_pixel_centers:
-        raise NotImplementedError("ResizeNearestNeighbor: align_corners / half_pixel_centers are not supported; "
-                                  "use ops.interpolate(mode='nearest') for the default coordinates")
-    return late.ops.interpolate(x, size=tuple(int(s) for s in size), mode="nearest")
+def nearest_index(n_in: int, n_out: int, align_corners: bool, half_pixel: bool = False) -> np.ndarray:
+    """Which input row ResizeNearestNeighbor(V2) reads for each of n_out output rows (MindSpore 2.10's CPU kernel:
+    floor(o * in / out), or with align_corners floor(o * float32((in - 1) / (out - 1)) + 0.5); fitted to its
+    ResizeNearestNeighborGrad on sizes 2..9 in its venv; V2's half_pixel_centers floor((o + 0.5) * in / out),
+    checked against its ResizeNearestNeighborV2 and V2Grad)."""
+    o = np.arange(n_out)
+    if half_pixel:
+        src = np.floor((o.astype(np.float32) + np.float32(0.5)) * np.float32(n_in / n_out))
+    elif align_corners:
+        scale = np.float32((n_in - 1) / (n_out - 1)) if n_out > 1 else np.float32(0)
+        src = np.floor(o * scale + 0.5)
+    else:
+        src = np.floor(o * (n_in / n_out))
+    return np.minimum(src, n_in - 1).astype(np.int64)
+
+
+def _nearest(x, size, align_corners: bool, half_pixel_centers: bool, v2: bool = False):
+    if half_pixel_centers and not v2:  # (V1's half-pixel rows differ from V2's in MindSpore 2.10: not fitted)
+        raise NotImplementedError("ResizeNearestNeighbor: half_pixel_centers is not supported; use "
+                                  "ResizeNearestNeighborV2")
+    if align_corners and half_pixel_centers:
+        raise ValueError("For ResizeNearestNeighborV2, the half_pixel_centers must be false when align_corners is "
+                         "true, but half_pixel_centers got True.")
+    size = tuple(int(s) for s in size)
+    if not (align_corners or half_pixel_centers):
+        return late.ops.interpolate(x, size=size, mode="nearest")
+    if x.ndim != 4 or len(size) != 2:
+        raise ValueError(f"ResizeNearestNeighbor: x must be 4-D (NCHW) and size two ints, got x of shape "
+                         f"{list(x.shape)} and size {list(size)}")
+    # a gather per axis: exact values (inf / nan kept), its gradient the sum over the pixels that read each one
+    for axis, n in ((2, size[0]), (3, size[1])):
+        rows = nearest_index(int(x.shape[axis]), n, align_corners, half_pixel_centers)
+        x = late.ops.gather(x, Tensor(rows), axis)
+    return x
 
 
 class ResizeNearestNeighbor:
@@ -103,7 +132,7 @@ class ResizeNearestNeighborV2:
 
     def __call__(self, image, size):
         size = size._host_copy().tolist() if isinstance(size, Tensor) else list(size)
-        return _nearest(image, size, self.align_corners, self.half_pixel_centers)
+        return _nearest(image, size, self.align_corners, self.half_pixel_centers, v2=True)
 
 
 class ResizeLinear1D:

@@ -47,11 +47,24 @@ def _numpy_index(index, where: str):
     return tuple(out) if isinstance(index, tuple) else out[0]
 
 
+def _whole_value(x: Tensor, index, value):
+    """x[...] = value of x's shape with leading 1s ((1, 3, 4, 5) into (3, 4, 5)): MindSpore 2.10 writes it (in
+    both modes), as NumPy does; x[1:] = a value of more dims than the region it refuses (BroadcastTo)."""
+    whole = index is Ellipsis or isinstance(index, tuple) and len(index) == 1 and index[0] is Ellipsis
+    if not whole or not isinstance(value, Tensor):
+        return value
+    k = value.ndim - x.ndim
+    if k > 0 and tuple(value.shape) == (1,) * k + tuple(x.shape):
+        return P.reshape(value, tuple(x.shape))
+    return value
+
+
 def setitem(x, index, value):
     """x with x[index] = value, as a new Tensor (x itself unchanged)."""
     if not isinstance(x, Tensor):
         x[index] = value  # a list, a dict, a NumPy array: Python's own item assignment
         return x
+    value = _whole_value(x, index, value)
     if _traced_index.has_traced_array(index):
         return _traced_index.setitem(x, index, value)
     if _has_traced_int(index):
@@ -93,13 +106,30 @@ def _size(value) -> int:
     return value.size if isinstance(value, Tensor) else int(np.size(value))
 
 
+def _mask_to(mask: Tensor, shape: tuple) -> Tensor:
+    """A bool mask of fewer dims than x, as MindSpore 2.10 writes with it: padded with trailing 1s and broadcast
+    to x's shape (a (3,) mask of a (3, 4, 5) x picks whole rows); its ValueError where that does not broadcast."""
+    if mask.ndim > len(shape):  # (MindSpore 2.10's text, PyNative and GRAPH_MODE)
+        raise ValueError(f"For 'ScatterNd', if the rank of output tensor is 'P' (length of the 'shape'), and the last "
+                         f"dimension of 'indices' is 'N', the 'N' should be less than or equal to 'P', but got P = "
+                         f"{len(shape)}, N = {mask.ndim}")
+    padded = tuple(mask.shape) + (1,) * (len(shape) - mask.ndim)
+    if any(a not in (1, b) for a, b in zip(padded, shape)):
+        if graph_semantics():
+            raise ValueError("For 'BroadcastTo', in order to broadcast, each dimension pair must be equal or input "
+                             f"dimension is 1 or target dimension is -1. But got x_shape: {padded}, target shape: "
+                             f"{shape}.")
+        raise ValueError(f"operands could not be broadcast together with remapped shapes [original->remapped]: "
+                         f"({','.join(map(str, padded))})  and requested shape ({','.join(map(str, shape))})")
+    return P.broadcast_to(P.reshape(mask, padded), shape)
+
+
 def _masked_write(x: Tensor, mask: Tensor, value):
     """x[mask] = value for a traced bool mask of x's shape, a select: a single value, or (GRAPH_MODE and jit) a
     value MindSpore's graph broadcasts to x's shape first (its ValueError where it cannot: a value of the mask's
     count of True values is not taken there)."""
     if tuple(mask.shape) != tuple(x.shape):
-        raise IndexError(f"Tensor item assignment: a traced bool mask must have the Tensor's shape "
-                         f"{list(x.shape)}, got {list(mask.shape)}")
+        mask = _mask_to(mask, tuple(x.shape))
     v = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=x._dtype))
     v = P.cast(v, x._dtype) if v._dtype != x._dtype else v
     if v.size == 1:

@@ -39,7 +39,7 @@ __all__ = ["subtract", "divide", "isnan", "isinf",
 F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "scalar_cast", "is_sequence_value_unknown",
           "is_sequence_shape_unknown", "isconstant", "is_dynamic_sequence_element_unknown", "switch", "scalar_uadd", "scalar_usub", "scalar_log", "scalar_pow",
           "scalar_add", "scalar_sub", "scalar_mul", "scalar_div", "scalar_floordiv", "scalar_mod", "scalar_lt",
-          "scalar_le", "scalar_gt", "scalar_ge", "scalar_max", "scalar_min"]
+          "scalar_eq", "scalar_le", "scalar_gt", "scalar_ge", "scalar_max", "scalar_min"]
 
 
 # MindSpore's other spellings of ops that exist here under another name: one table, spelling -> the op's name
@@ -398,6 +398,10 @@ def scalar_mod(x, y):
 
 def scalar_lt(x, y):
     return x < y
+
+
+def scalar_eq(x, y):
+    return x == y
 
 
 def scalar_le(x, y):

@@ -514,14 +514,38 @@ def stack(tensors, axis: int = 0):
 
 def split(tensor, split_size_or_sections, axis: int = 0):
     """MindSpore 2.x: an int is the size of each chunk; a list, the sizes of the chunks."""
-    x = tensor
-    n = x.shape[axis]
-    if isinstance(split_size_or_sections, int):
-        size = split_size_or_sections
-        points = list(range(size, n, size))
-    else:
-        points = list(np.cumsum(list(split_size_or_sections))[:-1].tolist())
-    return tuple(apply("split", [x], {"indices": [int(p) for p in points], "axis": int(axis)}))
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"expect `tensor` is a Tensor, but got {type(tensor)}")
+    axis = _split_axis(axis, tensor.ndim)
+    points = _split_points(split_size_or_sections, int(tensor.shape[axis]))
+    return tuple(apply("split", [tensor], {"indices": points, "axis": axis}))
+
+
+def _split_axis(axis, ndim: int) -> int:
+    if type(axis) is not int:  # (bool too: MindSpore 2.10 refuses split(x, 2, True))
+        raise TypeError(f"Type of Argument `axis` should be integer but got {type(axis)}")
+    return checked_axis(axis, ndim, ValueError, "axis {axis} is out of bounds for array of dimension {ndim}")
+
+
+def _split_points(sizes, n: int) -> list[int]:
+    """The cut points of split's chunks along an axis of length n, with MindSpore 2.10's checks and texts: a size
+    given as True, (2, 3.0) or numpy ints is a TypeError there, sizes not summing to n a ValueError (they were
+    cut at the given points and the rest kept as one more chunk)."""
+    if type(sizes) is int:
+        if sizes <= 0:
+            raise ValueError(f"For split, the value of 'split_size_or_sections' must be more than zero, but got {sizes}.")
+        return list(range(sizes, n, sizes))
+    if not isinstance(sizes, (tuple, list)):
+        raise TypeError("Type of Argument `split_size_or_sections` should be integer, tuple(int) or list(int), "
+                        f"but got {type(sizes)}")
+    for s in sizes:
+        if type(s) is not int:
+            raise TypeError(f"Each element in 'split_size_or_sections' should be integer, but got {type(s)}.")
+    if any(s < 0 for s in sizes):
+        raise TypeError(f"Each element in 'split_size_or_sections' should be non-negative, but got {sizes}.")
+    if builtins.sum(sizes) != n:
+        raise ValueError(f"The sum of 'split_size_or_sections' should be equal to {n}, but got {builtins.sum(sizes)}.")
+    return [int(p) for p in np.cumsum(sizes)[:-1]]
 
 
 def tile(input, dims):

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import dtype as _dt
 from .._calling_errors import primitive_type
+from .._late import late
 from .._misc import MutableBool
 from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
 from ._extra import P
@@ -282,3 +283,24 @@ def unsqueeze(x, dim):
     """Tensor.unsqueeze(dim) = expand_dims."""
     return P.expand_dims(x, int(dim))
 
+
+
+def split(x, *args, **kwargs):
+    """Tensor.split(split_size_or_sections, axis=0) / split(split_size, dim=0): ops.split (a keyword of one form
+    with one of the other, split(split_size=4, axis=0), is refused as MindSpore 2.10 does: _overload_errors)."""
+    if ("split_size" in kwargs and "axis" in kwargs) or ("split_size_or_sections" in kwargs and "dim" in kwargs):
+        raise TypeError("Tensor.split: keywords of two calling forms")
+    sizes = _need("split", _take("split", args, kwargs, 0, ("split_size_or_sections", "split_size")),
+                  "split_size_or_sections")
+    axis = _take("split", args, kwargs, 1, ("axis", "dim"), 0)
+    _done("split", args, kwargs, 2)
+    return P.split(x, sizes, axis)
+
+
+def dot(x, *args, **kwargs):
+    """Tensor.dot(other): ops.dot (MindSpore 2.10's CPU build: NumPy's dot of tensors of rank >= 2)."""
+    other = _need("dot", _take("dot", args, kwargs, 0, ("other",)), "other")
+    _done("dot", args, kwargs, 1)
+    if not isinstance(other, type(x)):
+        raise TypeError(f"Tensor.dot: other must be a Tensor, got {type(other).__name__}")
+    return late.ops.dot(x, other)

@@ -22,22 +22,12 @@ from .._lrn import LRNGrad  # noqa: E402
 from .._roi_align import ROIAlignGrad  # noqa: E402
 from .._deform_conv import DeformableOffsetsGrad  # noqa: E402
 from .._strided_slice_grad import StridedSliceGrad as _StridedSliceGrad  # noqa: E402
+from .._doc_resize_pad import nearest_index  # noqa: E402
 
 
 def _nearest_rows(n_in: int, n_out: int, align_corners: bool, half_pixel: bool = False) -> np.ndarray:
-    """(n_out, n_in) one-hot: which input row ResizeNearestNeighbor reads for each output row (MindSpore 2.10's CPU
-    kernel: floor(o * in / out), or with align_corners floor(o * float32((in - 1) / (out - 1)) + 0.5); fitted to
-    its ResizeNearestNeighborGrad on sizes 2..9 in its venv; V2's half_pixel_centers floor((o + 0.5) * in / out),
-    checked against its ResizeNearestNeighborV2Grad)."""
-    o = np.arange(n_out)
-    if half_pixel:
-        src = np.floor((o.astype(np.float32) + np.float32(0.5)) * np.float32(n_in / n_out))
-    elif align_corners:
-        scale = np.float32((n_in - 1) / (n_out - 1)) if n_out > 1 else np.float32(0)
-        src = np.floor(o * scale + 0.5)
-    else:
-        src = np.floor(o * (n_in / n_out))
-    return np.eye(n_in, dtype=np.float32)[np.minimum(src, n_in - 1).astype(np.int64)]
+    """(n_out, n_in) one-hot: which input row ResizeNearestNeighbor reads for each output row (nearest_index)."""
+    return np.eye(n_in, dtype=np.float32)[nearest_index(n_in, n_out, align_corners, half_pixel)]
 
 
 class ResizeNearestNeighborGrad:
