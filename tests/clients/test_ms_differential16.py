@@ -63,3 +63,19 @@ def test_cross_entropy_takes_axis_1_as_the_class_axis_of_nd_logits(mindspore_is_
     v, g = ops.value_and_grad(lambda z: ops.cross_entropy(z, lab4, cw, reduction="sum"))(x4)
     assert float(v) == pytest.approx(9.509013, rel=1e-5)
     np.testing.assert_allclose(g.asnumpy()[0, 1], [[0.246667, 0.516901], [-1.363354, -1.5329]], atol=3e-6)
+
+
+def test_multi_margin_loss_takes_int64_targets_only(mindspore_is_gradserve):
+    """MindSpore 2.10.0 CPU (run by hand, /work/ms_suite_fuzz16/p_mm.py) refuses an int32 / int16 / uint8 target in
+    ops.multi_margin_loss, nn.MultiMarginLoss and ops.MultiMarginLoss with this TypeError; ours answered. An int64
+    target gives 0.51666665 (MindSpore's value for these scores and [2, 0])."""
+    from mindspore import Tensor, nn, ops
+    x = Tensor(np.array([[0.3, -1.2, 0.5], [0.7, 2.0, -0.4]], np.float32))
+    for dt in (np.int32, np.int16, np.uint8):
+        t = Tensor(np.array([2, 0], dt))
+        for call in (lambda: ops.multi_margin_loss(x, t), lambda: nn.MultiMarginLoss()(x, t),
+                     lambda: ops.MultiMarginLoss()(x, t)):
+            with pytest.raises(TypeError, match=r"For primitive\[MultiMarginLoss\], the input argument\[target\] must be "
+                                                r"a type of \{Tensor\[Int64\]\}, but got Tensor\["):
+                call()
+    assert float(ops.multi_margin_loss(x, Tensor(np.array([2, 0], np.int64)))) == pytest.approx(0.51666665, rel=1e-6)
