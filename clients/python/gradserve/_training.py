@@ -573,9 +573,9 @@ class L1Loss(LossBase):
 
 
 class CrossEntropyLoss(LossBase):
-    """Cross entropy of logits (N, C) against class indices (N,) or class probabilities (N, C), with
-    optional class `weight`, `ignore_index` and `label_smoothing` (MindSpore's / PyTorch's definition:
-    a weighted mean divides by the summed weights of the counted targets)."""
+    """Cross entropy of logits (N, C) or (N, C, d1, ...) against class indices (N, d1, ...) or class probabilities
+    of the logits' shape, with optional class `weight`, `ignore_index` and `label_smoothing` (MindSpore's /
+    PyTorch's definition: a weighted mean divides by the summed weights of the counted targets)."""
 
     def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0):
         super().__init__(reduction)
@@ -584,6 +584,10 @@ class CrossEntropyLoss(LossBase):
         self.label_smoothing = float(label_smoothing)
 
     def construct(self, logits, labels):
+        if logits.ndim > 2:  # (N, C, d1, ...): the class axis is 1 (MindSpore's, torch's); moved last here
+            perm = (0, *range(2, logits.ndim), 1)
+            logits = _ops.transpose(logits, perm)
+            labels = labels if labels._dtype.startswith("int") else _ops.transpose(labels, perm)
         n_cls = logits.shape[-1]
         logp = _ops.log_softmax(logits, axis=-1)
         w = self.weight if self.weight is not None else Tensor(np.ones(n_cls, logits._dtype))
@@ -602,7 +606,7 @@ class CrossEntropyLoss(LossBase):
             if self.label_smoothing:
                 target = labels * (1.0 - self.label_smoothing) + self.label_smoothing / n_cls
             per = -_ops.sum(target * logp * w, axis=-1)
-            denom = float(labels.shape[0]) if labels.ndim > 1 else 1.0
+            denom = float(np.prod(labels.shape[:-1])) if labels.ndim > 1 else 1.0  # the rows, N * d1 * ...
         if self.reduction == "mean":
             from .ops._losses_ms import mean_over_weights  # every target ignored: NaN, gradient 0 (MindSpore's)
             return mean_over_weights(_ops.sum(per), denom) if isinstance(denom, Tensor) else _ops.sum(per) / denom

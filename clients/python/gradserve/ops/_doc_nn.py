@@ -95,6 +95,9 @@ def multi_margin_loss(input, target, p=1, margin: float = 1, weight=None, reduct
         raise ValueError(f"For 'multi_margin_loss', 'p' must be 1 or 2, but got {p!r}.")
     if len(input.shape) != 2:
         raise ValueError(f"For 'multi_margin_loss', the input must be (N, C), got {tuple(input.shape)}.")
+    if str(target.dtype) != "Int64":  # MindSpore 2.10's kernel takes int64 targets only (int32 / uint8: this text)
+        raise TypeError("For primitive[MultiMarginLoss], the input argument[target] must be a type of {Tensor[Int64]}, "
+                        f"but got Tensor[{target.dtype}].")
     n, c = input.shape
     picked = ops.gather_elements(input, 1, ops.reshape(ops.cast(target, "int64"), (n, 1)))  # x[i, y_i]
     hinge = ops.maximum(ops.add(ops.sub(float(margin), picked), input), ops.zeros_like(input))
