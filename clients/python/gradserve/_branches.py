@@ -234,7 +234,10 @@ def _side(parent: Trace, label: str, side, seed: list[Tensor], attrs_at: int):
         tr.ref(c)
     with active(tr):
         out = side()
-        assigned = [v for _, v in _param_state.snapshot().values()] + [now for _, now in _inplace_state.changed(0)]
+        # (Tensors of this trace's enclosing ones written in place: the log also holds inputs of traces already
+        # dropped, a loop body traced again once it was found to assign a Parameter)
+        assigned = ([v for _, v in _param_state.snapshot().values()] +
+                    [now for _, now in _inplace_state.changed(0, parent)])
         for leaf in flatten_out(out)[0] + assigned:  # an enclosing value returned as it is is a capture too
             if isinstance(leaf, Tensor):
                 tr.ref(leaf)

@@ -109,10 +109,14 @@ def _as_state(v, name: str):
 def _function(parent: Trace, label: str, fn: Callable, state: list[tuple[Tensor, str]], seed: list[Tensor]):
     tr = Trace(parent, label)
     inner = [tr.new_input(s.shape, s._dtype, n) for s, n in state]
+    names = [t._name for t in inner]
     for c in seed:
         tr.ref(c)
     with active(tr):
         out = late.explore(lambda: fn(*inner))
+    # loop variables the body wrote in place (`x -= 1` with GRAPH_MODE's semantics) and gives back as themselves
+    outs = out if isinstance(out, tuple) else ()  # (a body's state; a cond's one value)
+    tr.written_state = [o is t and t._name != n for o, t, n in zip(outs, inner, names)]  # type: ignore[attr-defined]
     return tr, out
 
 
@@ -153,7 +157,18 @@ def _graph_while(parent: Trace, cond_fn, body_fn, state: tuple, names: tuple, st
     outs = _emit(parent, st, *traced)
     for p, v in zip(params, outs[k:]):
         _param_state.assign(p, v)
-    return tuple(outs[:k])
+    return _written_back(parent, st, traced[0].written_state, outs[:k])
+
+
+def _written_back(parent: Trace, st, written: list, outs: list) -> tuple:
+    """A loop variable the body writes in place (`x -= 1` in GRAPH_MODE) that entered as a Tensor of this trace:
+    that Tensor takes the loop's result and stays the name's value, as MindSpore 2.10's graph writes it (an input
+    so written lands in the caller's Tensor: `x = 7; for ..: x -= 1; while x > 1: x -= 1` leaves the caller's 1)."""
+    res = list(outs)
+    for i, ((s, _), w) in enumerate(zip(st, written)):
+        if w and _traced(s) and s._trace is parent:
+            res[i] = late.ops._inplace.write(s, outs[i], "while")
+    return tuple(res)
 
 
 def _reshaped(st, out) -> bool:
