@@ -245,6 +245,23 @@ def _side(parent: Trace, label: str, side, seed: list[Tensor], attrs_at: int):
     return tr, out, attrs
 
 
+class AliasedJoin(ControlFlowError):
+    pass
+
+
+def _refuse_aliased_join(parent: Trace, leaves: list) -> None:
+    """A side that leaves a name bound, unchanged, to an enclosing Tensor written in place (`out = x` then `x -= 1`
+    before `if x < 5: continue`): MindSpore 2.10's graph keeps out the same Tensor as x on that side, so x's next
+    write reaches out (x = 1 there gives -2, not 0); a cond's output is a Tensor of its own. run_if decides such an
+    `if` by the condition's value where this call's is known, else this refusal."""
+    for leaf in leaves:
+        if isinstance(leaf, Tensor) and (leaf._trace is parent or parent.is_ancestor(leaf._trace)) \
+                and _inplace_state.graph_written(leaf) and graph_semantics():
+            raise AliasedJoin("an `if` on a traced value whose side keeps a name bound to a Tensor written in place "
+                              "before it (as `out = x; x -= 1`): MindSpore's graph lets that name see x's later "
+                              "writes, which a joined output cannot; this call's condition value is not known here")
+
+
 def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False):
     """swapped: the true side is the source's false branch (_rewrite's guard after an early return), for the
     join errors' order."""
@@ -276,6 +293,7 @@ def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False):
     out_t, out_f = _filled_sides(tt, ft, out_t, out_f)
     lt, tdt = flatten_out(_mark_numbers(out_t))
     lf, tdf = flatten_out(_mark_numbers(out_f))
+    _refuse_aliased_join(parent, lt + lf)
     _same_structures(tdt, tdf)
     static, pairs = _paired_leaves(tt, ft, lt, lf, swapped)
     for c in ft.captures[len(tt.captures):]:

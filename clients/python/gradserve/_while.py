@@ -152,7 +152,7 @@ def _graph_while(parent: Trace, cond_fn, body_fn, state: tuple, names: tuple, st
         if not more:
             break
         params += more
-    if _reshaped(st, traced[1]):
+    if _reshaped(st, traced[1]) or _aliased_write(st, traced[0].written_state):
         return _unrolled(cond_fn, body_fn, entry, names)
     outs = _emit(parent, st, *traced)
     for p, v in zip(params, outs[k:]):
@@ -169,6 +169,15 @@ def _written_back(parent: Trace, st, written: list, outs: list) -> tuple:
         if w and _traced(s) and s._trace is parent:
             res[i] = late.ops._inplace.write(s, outs[i], "while")
     return tuple(res)
+
+
+def _aliased_write(st, written: list) -> bool:
+    """Whether the body writes in place a loop variable that enters as the same Tensor as another (`out = x` before
+    `while ..: x -= 1; out = out + x`): MindSpore 2.10's graph lets the other name see the write while it is not
+    rebound (x = 5 there gives 19, not 20), which one graph body for every trip cannot say; the loop runs trip by
+    trip on Python's objects."""
+    entries = [s for s, _ in st]
+    return any(w and any(e is entries[i] for j, e in enumerate(entries) if j != i) for i, w in enumerate(written))
 
 
 def _reshaped(st, out) -> bool:
