@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .. import ops as _ops
 from .._cellbase import Cell
-from .._tensor import Parameter, ParameterTuple, Tensor
+from .._tensor import ParameterTuple
+from ..ops._autodiff import grad_operation_with_value
 from .._training import WithLossCell
 
 __all__ = ["WithGradCell", "ForwardValueAndGrad"]
@@ -43,15 +44,5 @@ class ForwardValueAndGrad(Cell):
         self.grad = _ops.GradOperation(get_all=get_all, get_by_list=get_by_list, sens_param=sens_param)
 
     def construct(self, *inputs):
-        value = self.network(*_unaliased(inputs[:-1] if self.sens_param else inputs))
-        fn = self.grad(self.network, self.weights) if self.get_by_list else self.grad(self.network)
-        return value, fn(*inputs)
-
-
-def _unaliased(inputs: tuple) -> tuple:
-    """The traced inputs as new Tensor objects of the same values: the forward's in-place writes to them (`x -= 1`
-    with GRAPH_MODE's semantics) must not reach the gradient's inputs. MindSpore 2.10 GRAPH_MODE's
-    ForwardValueAndGrad differentiates at the entry values (`x -= 1; return x * x` at 3: value 4, gradient 4; the
-    gradient was taken at the written x, 2) and the caller's x is written once (2)."""
-    return tuple(type(x)._symbolic(x._trace, x._name, x._shape, x._dtype)
-                 if isinstance(x, Tensor) and x._data is None and not isinstance(x, Parameter) else x for x in inputs)
+        fn = grad_operation_with_value(self.grad, self.network, self.weights if self.get_by_list else None)
+        return fn(*inputs)
