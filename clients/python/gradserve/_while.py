@@ -107,6 +107,7 @@ def _as_state(v, name: str):
 
 
 def _function(parent: Trace, label: str, fn: Callable, state: list[tuple[Tensor, str]], seed: list[Tensor]):
+    """(the trace, fn's result, for each loop variable whether fn wrote it in place and gives it back as itself)."""
     tr = Trace(parent, label)
     inner = [tr.new_input(s.shape, s._dtype, n) for s, n in state]
     names = [t._name for t in inner]
@@ -116,8 +117,7 @@ def _function(parent: Trace, label: str, fn: Callable, state: list[tuple[Tensor,
         out = late.explore(lambda: fn(*inner))
     # loop variables the body wrote in place (`x -= 1` with GRAPH_MODE's semantics) and gives back as themselves
     outs = out if isinstance(out, tuple) else ()  # (a body's state; a cond's one value)
-    tr.written_state = [o is t and t._name != n for o, t, n in zip(outs, inner, names)]  # type: ignore[attr-defined]
-    return tr, out
+    return tr, out, [o is t and t._name != n for o, t, n in zip(outs, inner, names)]
 
 
 def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
@@ -147,17 +147,17 @@ def _graph_while(parent: Trace, cond_fn, body_fn, state: tuple, names: tuple, st
         full = tuple(state) + tuple(_param_value(start, p) for p in params)
         st = [(_as_state(v, n), n) for v, n in zip(full, tuple(names) + tuple(f"w_{p.name}" for p in params))]
         body, cond = _with_params(body_fn, cond_fn, params, k)
-        traced, found = _trace_loop(parent, cond, body, st, start)
+        traced, found, written = _trace_loop(parent, cond, body, st, start)
         more = [p for p in found if all(p is not q for q in params)]
         if not more:
             break
         params += more
-    if _reshaped(st, traced[1]) or _aliased_write(st, traced[0].written_state):
+    if _reshaped(st, traced[1]) or _aliased_write(st, written):
         return _unrolled(cond_fn, body_fn, entry, names)
     outs = _emit(parent, st, *traced)
     for p, v in zip(params, outs[k:]):
         _param_state.assign(p, v)
-    return _written_back(parent, st, traced[0].written_state, outs[:k])
+    return _written_back(parent, st, written, outs[:k])
 
 
 def _written_back(parent: Trace, st, written: list, outs: list) -> tuple:
@@ -254,14 +254,14 @@ def _with_params(body_fn, cond_fn, params: list, k: int):
 
 
 def _trace_loop(parent: Trace, cond_fn, body_fn, st, start: dict):
-    """(the body's and the cond's traces and results, the Parameters the body assigns); each traced from
-    the Parameters' values at the loop's entry."""
-    bt, out = _function(parent, "while_body", body_fn, st, [])
+    """(the body's and the cond's traces and results, the Parameters the body assigns, the loop variables it writes in
+    place: _function); each traced from the Parameters' values at the loop's entry."""
+    bt, out, written = _function(parent, "while_body", body_fn, st, [])
     found = _param_state.changed(start, _param_state.snapshot())
     _param_state.restore(start)
-    ct, c = _function(parent, "while_cond", cond_fn, st, bt.captures)
+    ct, c, _ = _function(parent, "while_cond", cond_fn, st, bt.captures)
     _param_state.restore(start)
-    return (bt, out, ct, c), found
+    return (bt, out, ct, c), found, written
 
 
 def _emit(parent: Trace, st, bt, out, ct, c) -> list:
