@@ -214,3 +214,43 @@ def test_concat_offset_v1(on_real_server, request, mode):
     for bad_axis, bad in ((-1, two), (2, two), (0, (two[0], Tensor(np.array([3, 5], np.int32))))):
         with pytest.raises(RuntimeError, match=r"^Launch kernel failed, name:Default/ConcatOffsetV1"):
             op(Tensor(bad_axis, mstype.int32), bad)
+
+
+def _out_plus_written(x):
+    out = x
+    x -= 1
+    return out + x
+
+
+def test_bytecode_capture_keeps_python_semantics(on_real_server, pynative):
+    # MindSpore 2.10 (Python 3.11) PyNative: jit(f, capture_mode="bytecode") at [5] gives [9], x unchanged, as f
+    # itself (its capture_mode="ast": [8], x [4]); gradserve's bytecode capture was the ast one ([8], x [4])
+    x = _i32(5)
+    assert jit(_out_plus_written, capture_mode="bytecode")(x).asnumpy().tolist() == [9] and x.asnumpy().tolist() == [5]
+    x = _i32(5)
+    assert jit(_out_plus_written, capture_mode="ast")(x).asnumpy().tolist() == [8] and x.asnumpy().tolist() == [4]
+    x = _i32(5)
+    assert jit(CountDown().construct, capture_mode="bytecode")(x).asnumpy().tolist() == [1]
+    assert x.asnumpy().tolist() == [5]
+
+
+class BumpInt(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.param = Parameter(-4, name="p")
+
+    def construct(self, x):
+        self.param += 2
+        return x + self.param
+
+
+def test_setting_a_parameter_attribute_to_a_tensor_sets_its_data(on_real_server, pynative):
+    # MindSpore 2.10 PyNative: construct run as Python ([1] -> [-1]) keeps p a Parameter (-2) of the Cell; a Cell
+    # call after it gives [1]. gradserve replaced the attribute with a Tensor (parameters_dict lost 'p')
+    net, x = BumpInt(), _i32(1)
+    assert net.construct(x).asnumpy().tolist() == [-1]
+    assert isinstance(net.param, Parameter) and int(net.param.asnumpy()) == -2 and list(net.parameters_dict()) == ["p"]
+    assert net(x).asnumpy().tolist() == [1] and int(net.param.asnumpy()) == 0
+    old = net.param
+    net.param = Tensor(2.7, mstype.float32)  # MindSpore 2.10: the same Parameter, data 2 (Int32)
+    assert net.param is old and int(net.param.asnumpy()) == 2 and net.param.dtype == mstype.int32
