@@ -234,7 +234,10 @@ def _side(parent: Trace, label: str, side, seed: list[Tensor], attrs_at: int):
         tr.ref(c)
     with active(tr):
         out = side()
-        assigned = [v for _, v in _param_state.snapshot().values()] + [now for _, now in _inplace_state.changed(0)]
+        # (Tensors of this trace's enclosing ones written in place: the log also holds inputs of traces already
+        # dropped, a loop body traced again once it was found to assign a Parameter)
+        assigned = ([v for _, v in _param_state.snapshot().values()] +
+                    [now for _, now in _inplace_state.changed(0, parent)])
         for leaf in flatten_out(out)[0] + assigned:  # an enclosing value returned as it is is a capture too
             if isinstance(leaf, Tensor):
                 tr.ref(leaf)
@@ -242,9 +245,36 @@ def _side(parent: Trace, label: str, side, seed: list[Tensor], attrs_at: int):
     return tr, out, attrs
 
 
-def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False):
+class AliasedJoin(ControlFlowError):
+    pass
+
+
+def _shared_locals(frame) -> frozenset:
+    """The ids of the traced Tensors that two or more local variables of frame (the code holding an `if`) name."""
+    seen: dict[int, int] = {}
+    for v in frame.f_locals.values():
+        if isinstance(v, Tensor) and v._data is None:
+            seen[id(v)] = seen.get(id(v), 0) + 1
+    return frozenset(k for k, n in seen.items() if n > 1)
+
+
+def _refuse_aliased_join(parent: Trace, leaves: list, shared: frozenset) -> None:
+    """A side that leaves a name bound, unchanged, to an enclosing Tensor written in place that another local
+    variable names too (`out = x` then `x -= 1` before `if x < 5: continue`): MindSpore 2.10's graph keeps out the
+    same Tensor as x on that side, so x's next write reaches out (x = 1 there gives -2, not 0); a cond's output is
+    a Tensor of its own. run_if decides such an `if` by the condition's value where this call's is known, else
+    this refusal."""
+    for leaf in leaves:
+        if id(leaf) in shared and (leaf._trace is parent or parent.is_ancestor(leaf._trace)) \
+                and _inplace_state.graph_written(leaf) and graph_semantics():
+            raise AliasedJoin("an `if` on a traced value whose side keeps a name bound to a Tensor written in place "
+                              "before it (as `out = x; x -= 1`): MindSpore's graph lets that name see x's later "
+                              "writes, which a joined output cannot; this call's condition value is not known here")
+
+
+def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False, shared: frozenset = frozenset()):
     """swapped: the true side is the source's false branch (_rewrite's guard after an early return), for the
-    join errors' order."""
+    join errors' order. shared: _shared_locals of the code holding the `if`."""
     parent = current()
     assert parent is not None, "explore runs inside a trace"
     start, mark, attrs_at = _param_state.snapshot(), _inplace_state.mark(), _attr_writes.mark(parent)
@@ -273,6 +303,7 @@ def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False):
     out_t, out_f = _filled_sides(tt, ft, out_t, out_f)
     lt, tdt = flatten_out(_mark_numbers(out_t))
     lf, tdf = flatten_out(_mark_numbers(out_f))
+    _refuse_aliased_join(parent, lt + lf, shared)
     _same_structures(tdt, tdf)
     static, pairs = _paired_leaves(tt, ft, lt, lf, swapped)
     for c in ft.captures[len(tt.captures):]:
@@ -461,7 +492,7 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
         _tls.sides = getattr(_tls, "sides", 0) + 1  # (a value read in a side: explore's run by value: in_branch)
         try:
             out = _emit_cond(cond, lambda: explore(lambda: true_fn(*state)),
-                             lambda: explore(lambda: false_fn(*state)), swapped)
+                             lambda: explore(lambda: false_fn(*state)), swapped, _shared_locals(sys._getframe(1)))
             # a name only one side assigns, unbound before: unbound after (not the other side's zeros)
             if not one_sided or not graph_semantics():
                 return out

@@ -106,6 +106,11 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
                 return
             if not name.startswith("_gs_"):
                 attribute_written(self, name, value)  # (`self.calls += 1` in construct: run each call)
+        elif isinstance(old, Parameter) and isinstance(value, Tensor) and not isinstance(value, Parameter):
+            # MindSpore 2.10 PyNative: `self.w = t` (`self.w += 2` in a construct run as Python) keeps w a Parameter
+            # and sets its data, cast to its dtype (Parameter(-4) then 2.7: 2, Int32); it was replaced by a Tensor
+            old.set_data(value)
+            return
         if isinstance(value, Parameter) and value._auto_name:
             value.name = name
             value._auto_name = False

@@ -80,3 +80,14 @@ def restore(m: int, outside=None) -> None:
         if outside is None or _encloses(trace, outside):
             t._data, t._trace, t._name = data, trace, name
     del log[m:]
+
+
+def note_graph_write(t: Tensor) -> None:
+    """t was just written in place in a GRAPH_MODE trace (its binding now that trace's value)."""
+    t.__dict__["_gs_graph_written"] = t._trace
+
+
+def graph_written(t: Tensor) -> bool:
+    """Whether t's present value is one an in-place write of its trace gave it (note_graph_write): another name
+    may be bound to the same Tensor and see the next write (`out = x; x -= 1` in MindSpore 2.10's graph)."""
+    return t._data is None and t.__dict__.get("_gs_graph_written") is t._trace

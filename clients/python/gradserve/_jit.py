@@ -94,10 +94,21 @@ def _compiled(fn):
 
 def jit(function=None, *args, **kwargs):
     """`@jit`, `@jit(...)` or `jit(fn, ...)`; options (mode, input_signature, jit_level, backend, ...)
-    are accepted and do not change the result."""
+    are accepted and do not change the result, but capture_mode="bytecode" (see bytecode_capture)."""
+    wrap = bytecode_capture if kwargs.get("capture_mode") == "bytecode" else _compiled
     if function is None or not callable(function):
-        return _compiled
-    return _compiled(function)
+        return wrap
+    return wrap(function)
+
+
+def bytecode_capture(fn):
+    """`jit(fn, capture_mode="bytecode")`: MindSpore 2.10's bytecode capture keeps Python's semantics, and on this
+    Python (3.11) gives what PyNative gives: `out = x; x -= 1; return out + x` at [5] is [9] with the caller's x
+    unchanged (its `ast` capture, GRAPH_MODE's in-place write: [8], x [4]; checked), so fn runs as it is."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
 
 
 ms_function = jit

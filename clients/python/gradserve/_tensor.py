@@ -782,6 +782,10 @@ class Parameter(Tensor):
     """A trainable tensor with a name (`Parameter(Tensor(...), name='z')`). Its value travels with the graph."""
 
     def __init__(self, default_input, name: str | None = None, requires_grad: bool = True, layerwise_parallel=False):
+        if isinstance(default_input, (bool, np.bool_)):
+            raise ValueError("Parameter data can not be `bool`")  # (MindSpore 2.10's text)
+        if type(default_input) is int:  # MindSpore 2.10: an int32 Parameter (Tensor(-4) is int64); wraps as a cast
+            default_input = np.asarray(default_input).astype(np.int32)
         super().__init__(default_input)
         self._own_array()
         self.name = name if name is not None else f"Parameter#{next(_UNNAMED)}"  # MindSpore's generated names

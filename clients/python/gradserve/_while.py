@@ -107,13 +107,17 @@ def _as_state(v, name: str):
 
 
 def _function(parent: Trace, label: str, fn: Callable, state: list[tuple[Tensor, str]], seed: list[Tensor]):
+    """(the trace, fn's result, for each loop variable whether fn wrote it in place and gives it back as itself)."""
     tr = Trace(parent, label)
     inner = [tr.new_input(s.shape, s._dtype, n) for s, n in state]
+    names = [t._name for t in inner]
     for c in seed:
         tr.ref(c)
     with active(tr):
         out = late.explore(lambda: fn(*inner))
-    return tr, out
+    # loop variables the body wrote in place (`x -= 1` with GRAPH_MODE's semantics) and gives back as themselves
+    outs = out if isinstance(out, tuple) else ()  # (a body's state; a cond's one value)
+    return tr, out, [o is t and t._name != n for o, t, n in zip(outs, inner, names)]
 
 
 def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
@@ -143,17 +147,37 @@ def _graph_while(parent: Trace, cond_fn, body_fn, state: tuple, names: tuple, st
         full = tuple(state) + tuple(_param_value(start, p) for p in params)
         st = [(_as_state(v, n), n) for v, n in zip(full, tuple(names) + tuple(f"w_{p.name}" for p in params))]
         body, cond = _with_params(body_fn, cond_fn, params, k)
-        traced, found = _trace_loop(parent, cond, body, st, start)
+        traced, found, written = _trace_loop(parent, cond, body, st, start)
         more = [p for p in found if all(p is not q for q in params)]
         if not more:
             break
         params += more
-    if _reshaped(st, traced[1]):
+    if _reshaped(st, traced[1]) or _aliased_write(st, written):
         return _unrolled(cond_fn, body_fn, entry, names)
     outs = _emit(parent, st, *traced)
     for p, v in zip(params, outs[k:]):
         _param_state.assign(p, v)
-    return tuple(outs[:k])
+    return _written_back(parent, st, written, outs[:k])
+
+
+def _written_back(parent: Trace, st, written: list, outs: list) -> tuple:
+    """A loop variable the body writes in place (`x -= 1` in GRAPH_MODE) that entered as a Tensor of this trace:
+    that Tensor takes the loop's result and stays the name's value, as MindSpore 2.10's graph writes it (an input
+    so written lands in the caller's Tensor: `x = 7; for ..: x -= 1; while x > 1: x -= 1` leaves the caller's 1)."""
+    res = list(outs)
+    for i, ((s, _), w) in enumerate(zip(st, written)):
+        if w and _traced(s) and s._trace is parent:
+            res[i] = late.ops._inplace.write(s, outs[i], "while")
+    return tuple(res)
+
+
+def _aliased_write(st, written: list) -> bool:
+    """Whether the body writes in place a loop variable that enters as the same Tensor as another (`out = x` before
+    `while ..: x -= 1; out = out + x`): MindSpore 2.10's graph lets the other name see the write while it is not
+    rebound (x = 5 there gives 19, not 20), which one graph body for every trip cannot say; the loop runs trip by
+    trip on Python's objects."""
+    entries = [s for s, _ in st]
+    return any(w and any(e is entries[i] for j, e in enumerate(entries) if j != i) for i, w in enumerate(written))
 
 
 def _reshaped(st, out) -> bool:
@@ -230,14 +254,14 @@ def _with_params(body_fn, cond_fn, params: list, k: int):
 
 
 def _trace_loop(parent: Trace, cond_fn, body_fn, st, start: dict):
-    """(the body's and the cond's traces and results, the Parameters the body assigns); each traced from
-    the Parameters' values at the loop's entry."""
-    bt, out = _function(parent, "while_body", body_fn, st, [])
+    """(the body's and the cond's traces and results, the Parameters the body assigns, the loop variables it writes in
+    place: _function); each traced from the Parameters' values at the loop's entry."""
+    bt, out, written = _function(parent, "while_body", body_fn, st, [])
     found = _param_state.changed(start, _param_state.snapshot())
     _param_state.restore(start)
-    ct, c = _function(parent, "while_cond", cond_fn, st, bt.captures)
+    ct, c, _ = _function(parent, "while_cond", cond_fn, st, bt.captures)
     _param_state.restore(start)
-    return (bt, out, ct, c), found
+    return (bt, out, ct, c), found, written
 
 
 def _emit(parent: Trace, st, bt, out, ct, c) -> list:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import ops as _ops
 from .._cellbase import Cell
 from .._tensor import ParameterTuple
+from ..ops._autodiff import grad_operation_with_value
 from .._training import WithLossCell
 
 __all__ = ["WithGradCell", "ForwardValueAndGrad"]
@@ -43,6 +44,5 @@ class ForwardValueAndGrad(Cell):
         self.grad = _ops.GradOperation(get_all=get_all, get_by_list=get_by_list, sens_param=sens_param)
 
     def construct(self, *inputs):
-        value = self.network(*(inputs[:-1] if self.sens_param else inputs))
-        fn = self.grad(self.network, self.weights) if self.get_by_list else self.grad(self.network)
-        return value, fn(*inputs)
+        fn = grad_operation_with_value(self.grad, self.network, self.weights if self.get_by_list else None)
+        return fn(*inputs)

@@ -265,6 +265,7 @@ class GradOperation:
 
 class _GradOperationFn(_Derived):
     kind = "grad"
+    with_value = False  # (nn.ForwardValueAndGrad's: (value, gradients) of one trace, value_and_grad's way)
 
     def __init__(self, op: GradOperation, fn, weights):
         self.op, self.fn, self.weights = op, fn, weights
@@ -297,7 +298,7 @@ class _GradOperationFn(_Derived):
     def _key(self):
         w = self._weight_ids()
         return ("GradOperation", self.op.get_all, self.op.get_by_list, self.op.sens_param, w,
-                isinstance(self.weights, Parameter))
+                isinstance(self.weights, Parameter), self.with_value)
 
     def _emit(self, *args):
         op = self.op
@@ -316,12 +317,22 @@ class _GradOperationFn(_Derived):
         if implicit and weights != []:
             outs = _grad_in_use_order(self.fn, args, positions, weights, sens)
         elif positions or weights or (op.get_by_list and op.get_all):
-            outs, _ = emit_grad(self.fn, args, positions=positions, weights=weights or [], sens=sens, label=_label(self.fn),
-                                twins=True)
+            outs, info = emit_grad(self.fn, args, positions=positions, weights=weights or [], sens=sens,
+                                   label=_label(self.fn), twins=True, with_value=self.with_value)
+            if self.with_value:
+                n = len(info.flat_out_avals)
+                value, outs = unflatten(info.out_tdef, outs[:n]), outs[n:]
+                return value, self._shaped(positions, zeros, outs, args, weights, asked, implicit)
         elif zeros:
             outs = []  # mutable() numbers alone: their zeros
-        else:
-            return ()  # nothing to differentiate (no inputs, or Python scalars only): MindSpore gives ()
+        else:  # nothing to differentiate (no inputs, or Python scalars only): MindSpore gives ()
+            return (self.fn(*args), ()) if self.with_value else ()
+        grads = self._shaped(positions, zeros, outs, args, weights, asked, implicit)
+        return (self.fn(*args), grads) if self.with_value else grads
+
+    def _shaped(self, positions, zeros, outs, args, weights, asked, implicit):
+        """The gradients as GradOperation's options arrange them."""
+        op = self.op
         pg = tuple(_merged(asked, positions, outs[:len(positions)], zeros, args))
         wg = tuple(outs[len(positions):])
         if not implicit:
@@ -335,6 +346,14 @@ class _GradOperationFn(_Derived):
         if op.get_by_list:
             return wg
         return pg[0]
+
+
+def grad_operation_with_value(op: GradOperation, fn, weights) -> _GradOperationFn:
+    """op(fn, weights) giving (fn's value, the gradients) from one trace of fn (its Parameter and input writes made
+    once, the gradients at the entry values): nn.ForwardValueAndGrad."""
+    g = _GradOperationFn(op, fn, weights)
+    g.with_value = True
+    return g
 
 
 def _is_tensor_arg(a) -> bool:

@@ -70,6 +70,8 @@ def write(self: Tensor, new, where: str) -> Tensor:
                            "not supported; make it a Parameter (its updates are kept) or write `x = x.<op>(...)`")
     _inplace_state.record(self)
     self._become(new)
+    if tr is not None and graph_semantics(tr):
+        _inplace_state.note_graph_write(self)
     if tr is None:  # PyNative: into the storage it shares with its views (_views), as the in-place op documents
         _views.wrote(self)
     return self
