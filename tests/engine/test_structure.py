@@ -144,7 +144,7 @@ def test_no_import_cycle_among_sdk_modules():
 # The SDK's layers, lowest first: a module imports its own layer or lower ones (within a layer the cycle
 # test above keeps the order). Upward calls go through gradserve/_late.py. A new module joins a layer here.
 SDK_LAYERS = [
-    ("base", ["dtype", "errors", "_private_arrays", "_views", "_catalog", "_shape_rules", "_infer", "_version", "_wire", "_late", "_misc", "_seq_twins", "_dynamic_len", "_jit_forbidden", "_slice_bounds", "_top_types",
+    ("base", ["dtype", "errors", "_private_arrays", "_views", "_catalog", "_shape_rules", "_infer", "_version", "_wire", "_late", "_misc", "_join_kinds", "_seq_twins", "_dynamic_len", "_jit_forbidden", "_slice_bounds", "_top_types",
               "_proto", "_extends", "_jit_config",
               "importers._shared",  # the importers' graph writer and composites: NumPy only (ops/_householder runs them)
               "importers._erfinv_form"]),  # erfinv on a graph writer: NumPy only (ops/_erfinv runs it)

@@ -1,0 +1,144 @@
+"""MindSpore leftovers, round 20 (h-left20; benchmarks/mindspore_suite/README.md, "Leftovers, round 20").
+
+Expected values and error texts: MindSpore 2.10 (CPU), run for this task in its own venv (/work/msvenv; the probes are
+/work/ms_suite_left20/p*.py); the mode that gave each is stated beside it."""
+import numpy as np
+import pytest
+
+import gradserve as ms
+from gradserve import Tensor, nn
+
+_JOIN = "Cannot join the return values of different branches, perhaps you need to make them equal."
+_LOW, _HIGH = np.array([1.0, 2.0], np.float32), np.array([3.0, 4.0], np.float32)  # sum > 3: False, True
+
+
+# -- 1. numbers of other kinds joined by a traced `if` (a bool against an int, an int against a float) -------------
+def _bool_int_returned(x):
+    if x.sum() > 3:
+        y = True
+    else:
+        y = 2
+    return y
+
+
+def _bool_int_in_tuple(x):
+    if x.sum() > 3:
+        y = True
+    else:
+        y = 2
+    return x, y
+
+
+def _bool_int_early(x):
+    if x.sum() > 3:
+        return True
+    return 2
+
+
+def _int_float_plus_one(x):
+    if x.sum() > 3:
+        y = 1
+    else:
+        y = 2.5
+    return y + 1
+
+
+def _bool_float_plus_one(x):
+    if x.sum() > 3:
+        y = True
+    else:
+        y = 2.5
+    return y + 1
+
+
+@pytest.mark.parametrize("f, dtypes", [(_bool_int_returned, "Bool, dtype2 = Int64"),
+                                       (_bool_int_in_tuple, "Bool, dtype2 = Int64"),
+                                       (_bool_int_early, "Bool, dtype2 = Int64"),
+                                       (_int_float_plus_one, "Int64, dtype2 = Float32"),
+                                       (_bool_float_plus_one, "Int64, dtype2 = Float32")])
+def test_a_returned_number_whose_type_differs_by_path_is_the_join_type_error(on_real_server, f, dtypes):
+    # the first three gave an Int64 Tensor (2 or 1); MindSpore 2.10 (ms.jit) refuses each whatever the data
+    for x in (_LOW, _HIGH):
+        with pytest.raises(TypeError) as err:
+            ms.jit(f)(Tensor(x))
+        assert _JOIN in str(err.value) and f"Type Join Failed: dtype1 = {dtypes}." in str(err.value)
+
+
+def test_a_bool_int_join_returned_from_a_graph_mode_construct_is_refused(on_real_server):
+    class Net(nn.Cell):
+        def construct(self, x):
+            return _bool_int_returned(x)
+
+    ms.set_context(mode=ms.GRAPH_MODE)
+    with pytest.raises(TypeError, match="Type Join Failed: dtype1 = Bool, dtype2 = Int64"):
+        Net()(Tensor(_LOW))  # MindSpore 2.10 GRAPH_MODE: the same TypeError
+
+
+def _int_float_times_x(x):
+    if x.sum() > 3:
+        y = 1
+    else:
+        y = 2.5
+    return x * y
+
+
+def _int_float_in_arithmetic(x):
+    if x.sum() > 3:
+        y = 1
+    else:
+        y = 2.5
+    return x + y * 2
+
+
+def _bool_int_used(x):
+    if x.sum() > 3:
+        y = True
+    else:
+        y = 2
+    return x * y, y + 1, y * 2, y > 1
+
+
+def _bool_float_over_two(x):
+    if x.sum() > 3:
+        y = True
+    else:
+        y = 2.5
+    return x * y, y * 1.0
+
+
+def test_numbers_of_other_kinds_used_in_arithmetic_run_as_mindspores(on_real_server):
+    # MindSpore 2.10 (ms.jit) compiles each path's continuation with its own type: these run (int against float
+    # was our refusal, bool against int a value); the numbers come back Python numbers, as its graph gives them
+    f = ms.jit(_int_float_times_x)
+    np.testing.assert_array_equal(f(Tensor(_LOW)).asnumpy(), [2.5, 5.0])
+    np.testing.assert_array_equal(f(Tensor(_HIGH)).asnumpy(), [3.0, 4.0])
+    np.testing.assert_array_equal(ms.jit(_int_float_in_arithmetic)(Tensor(_LOW)).asnumpy(), [6.0, 7.0])
+    np.testing.assert_array_equal(ms.jit(_int_float_in_arithmetic)(Tensor(_HIGH)).asnumpy(), [5.0, 6.0])
+    t, plus, twice, more = ms.jit(_bool_int_used)(Tensor(_LOW))
+    np.testing.assert_array_equal(t.asnumpy(), [2.0, 4.0])
+    assert (plus, twice, more) == (3, 4, True) and type(plus) is int and type(more) is bool
+    t, plus, twice, more = ms.jit(_bool_int_used)(Tensor(_HIGH))
+    np.testing.assert_array_equal(t.asnumpy(), [3.0, 4.0])
+    assert (plus, twice, more) == (2, 2, False) and type(twice) is int
+    t, one = ms.jit(_bool_float_over_two)(Tensor(_HIGH))
+    np.testing.assert_array_equal(t.asnumpy(), [3.0, 4.0])
+    assert one == 1.0 and type(one) is float
+
+
+def test_the_gradient_through_an_int_float_join(on_real_server):
+    # MindSpore 2.10 ms.grad of x * y: 2.5 per element on the float path, 1 on the int path
+    np.testing.assert_array_equal(ms.grad(_int_float_times_x)(Tensor(_LOW)).asnumpy(), [2.5, 2.5])
+    np.testing.assert_array_equal(ms.grad(_int_float_times_x)(Tensor(_HIGH)).asnumpy(), [1.0, 1.0])
+
+
+def _neg_bool_int(x):
+    if x.sum() > 3:
+        y = True
+    else:
+        y = 2
+    return -y
+
+
+def test_negating_a_join_with_a_bool_path_is_mindspores_type_error(on_real_server):
+    with pytest.raises(TypeError, match=r"For 'ScalarUsub, \[bool\] is not a valid input dtype\."):
+        ms.jit(_neg_bool_int)(Tensor(_LOW))  # MindSpore 2.10 ms.jit's text
