@@ -142,3 +142,37 @@ def _neg_bool_int(x):
 def test_negating_a_join_with_a_bool_path_is_mindspores_type_error(on_real_server):
     with pytest.raises(TypeError, match=r"For 'ScalarUsub, \[bool\] is not a valid input dtype\."):
         ms.jit(_neg_bool_int)(Tensor(_LOW))  # MindSpore 2.10 ms.jit's text
+
+
+# -- 3. CumulativeLogsumexp's axis Tensor -------------------------------------------------------------------------
+_CLS_DTYPES = "must be a type of {Tensor[Int16], Tensor[Int32], Tensor[Int64]}, but got Tensor[%s]."
+
+
+@pytest.mark.parametrize("axis, dtype", [(0.0, "float32"), (0.0, "float64"), (False, "bool"), (0, "int8"),
+                                         (0, "uint8")])
+def test_cumulative_logsumexp_refuses_an_axis_of_another_dtype_with_mindspores_text(axis, dtype):
+    x = Tensor(np.array([1.0, 2.0, 3.0], np.float32))
+    with pytest.raises(TypeError) as err:  # MindSpore 2.10 PyNative's text (int8 / uint8 were answered)
+        ms.ops.CumulativeLogsumexp()(x, Tensor(np.array(axis, dtype)))
+    assert str(err.value) == "For primitive[CumulativeLogsumexp], the input argument[axis] " + \
+        _CLS_DTYPES % Tensor(np.array(axis, dtype)).dtype
+
+
+@pytest.mark.parametrize("shape, axis, text", [((3,), 5, "[-1, 1), but got: 5"), ((3,), -2, "[-1, 1), but got: -2"),
+                                               ((2, 3), 2, "[-2, 2), but got: 2")])
+def test_cumulative_logsumexp_refuses_an_axis_out_of_range(shape, axis, text):
+    # each answered along axis % ndim before; MindSpore 2.10 PyNative refuses with this RuntimeError
+    x = Tensor(np.arange(np.prod(shape), dtype=np.float32).reshape(shape))
+    with pytest.raises(RuntimeError) as err:
+        ms.ops.CumulativeLogsumexp()(x, Tensor(axis))
+    assert str(err.value) == "For 'CumulativeLogsumexp, 'axis' must be in range " + text
+
+
+def test_cumulative_logsumexp_takes_int16_and_a_negative_axis_and_refuses_a_1d_axis():
+    x = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    out = ms.ops.CumulativeLogsumexp()(x, Tensor(np.array(-1, np.int16))).asnumpy()
+    # MindSpore 2.10 PyNative (axis -1): [[0, 1.3132616, 2.4076059], [3, 4.3132615, 5.407606]]
+    np.testing.assert_allclose(out, [[0.0, 1.31326163, 2.40760589], [3.0, 4.31326151, 5.40760612]], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"^For primitive\[CumulativeLogsumexp\], the axis dimension must be equal to "
+                                         r"0, but got 1\.$"):
+        ms.ops.CumulativeLogsumexp()(x, Tensor(np.array([1, 0])))
