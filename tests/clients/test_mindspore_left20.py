@@ -176,3 +176,26 @@ def test_cumulative_logsumexp_takes_int16_and_a_negative_axis_and_refuses_a_1d_a
     with pytest.raises(ValueError, match=r"^For primitive\[CumulativeLogsumexp\], the axis dimension must be equal to "
                                          r"0, but got 1\.$"):
         ms.ops.CumulativeLogsumexp()(x, Tensor(np.array([1, 0])))
+
+
+# -- 4. grid samplers: 'bicubic' is no mode of MindSpore 2.10's ------------------------------------------------------
+_X4 = np.random.RandomState(0).rand(1, 2, 4, 5).astype(np.float32)
+_G4 = np.random.RandomState(1).uniform(-1.6, 1.6, (1, 3, 4, 2)).astype(np.float32)
+
+
+@pytest.mark.parametrize("call, text", [
+    (lambda: ms.ops.grid_sample(Tensor(_X4), Tensor(_G4), mode="bicubic", padding_mode="border"),
+     'Failed to convert the value "bicubic" of input \'interpolation_mode\' of \'grid_sampler_2d\' to enum.'),
+    (lambda: ms.ops.grid_sample(Tensor(_X4[:, :, None]), Tensor(np.zeros((1, 1, 3, 4, 3), np.float32)),
+                                mode="bicubic"),
+     'Failed to convert the value "bicubic" of input \'interpolation_mode\' of \'grid_sampler_3d\' to enum.'),
+    (lambda: ms.ops.grid_sample(Tensor(_X4), Tensor(_G4), padding_mode="foo"),
+     'Failed to convert the value "foo" of input \'padding_mode\' of \'grid_sampler_2d\' to enum.'),
+    (lambda: ms.ops.GridSampler2D("bicubic", "reflection", False),
+     'Failed to convert the value "bicubic" of input \'interpolation_mode\' of \'GridSampler2D\' to enum.'),
+    (lambda: ms.ops.GridSampler3D("bilinear", "foo", False),
+     'Failed to convert the value "foo" of input \'padding_mode\' of \'GridSampler3D\' to enum.')])
+def test_grid_samplers_refuse_bicubic_and_unknown_paddings_with_mindspores_text(call, text):
+    with pytest.raises(ValueError) as err:  # MindSpore 2.10 PyNative's texts (the primitives refuse when made)
+        call()
+    assert str(err.value) == text
