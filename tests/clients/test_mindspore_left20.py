@@ -199,3 +199,37 @@ def test_grid_samplers_refuse_bicubic_and_unknown_paddings_with_mindspores_text(
     with pytest.raises(ValueError) as err:  # MindSpore 2.10 PyNative's texts (the primitives refuse when made)
         call()
     assert str(err.value) == text
+
+
+# -- 2. a user primitive with no Python forward ----------------------------------------------------------------------
+class _InferOnly(ms.ops.PrimitiveWithInfer):
+    @ms.ops.prim_attr_register
+    def __init__(self):
+        self.init_prim_io_names(inputs=["x"], outputs=["y"])
+
+    def infer_shape(self, s):
+        return s
+
+    def infer_dtype(self, t):
+        return t
+
+
+class _Bare(ms.ops.Primitive):
+    @ms.ops.prim_attr_register
+    def __init__(self):
+        pass
+
+
+@pytest.mark.parametrize("mode", [ms.GRAPH_MODE, ms.PYNATIVE_MODE])
+def test_a_user_primitive_with_no_forward_is_mindspores_runtime_error(on_real_server, mode):
+    ms.set_context(mode=mode)
+    x = Tensor(np.array([1.0, 2.0], np.float32))
+    with pytest.raises(RuntimeError) as err:  # MindSpore 2.10, both modes: its kernel-select RuntimeError
+        _InferOnly()(x)
+    assert "Kernel select failed:\nUnsupported op [_InferOnly] on CPU, Please confirm whether the device target " \
+           "setting is correct" in str(err.value)
+    with pytest.raises(RuntimeError) as err:  # MindSpore 2.10: no evaluator in a graph, no __infer__ in PyNative
+        ms.jit(lambda t: _Bare()(t))(x) if mode == ms.GRAPH_MODE else _Bare()(x)
+    text = "Operator '_Bare' is invalid, or no matching evaluator could be found." if mode == ms.GRAPH_MODE else \
+        "prim:_Bare has no attr:__infer__"
+    assert str(err.value).startswith(text)
