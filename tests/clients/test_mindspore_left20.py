@@ -233,3 +233,13 @@ def test_a_user_primitive_with_no_forward_is_mindspores_runtime_error(on_real_se
     text = "Operator '_Bare' is invalid, or no matching evaluator could be found." if mode == ms.GRAPH_MODE else \
         "prim:_Bare has no attr:__infer__"
     assert str(err.value).startswith(text)
+
+
+# -- 5. mindspore.rewrite: refused by name -----------------------------------------------------------------------------
+def test_rewrite_names_import_and_refuse_when_used():
+    # MindSpore 2.10's mindspore.rewrite.__all__; its SymbolTree regenerates a network's Python source (not here)
+    from gradserve.rewrite import Node, NodeType, ScopedValue, SymbolTree, ValueType  # noqa: F401 - importable
+    for use in (lambda: SymbolTree.create(nn.ReLU()), lambda: NodeType.CallCell, lambda: Node.create_call_cell(),
+                lambda: ScopedValue.create_naming_value("x")):
+        with pytest.raises(NotImplementedError, match=r"gradserve has no mindspore\.rewrite"):
+            use()

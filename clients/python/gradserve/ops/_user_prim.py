@@ -12,7 +12,7 @@ import types
 from typing import Any, Callable
 
 from .._bprop import call_with_rule
-from .._trace import current
+from .._trace import current, graph_semantics
 from .vm_impl_registry import Registry, get_vm_impl_fn
 
 # MindSpore's table of derivative rules by primitive (mindspore.ops._grad_experimental.grad_base.bprop_getters)
@@ -52,12 +52,11 @@ def _ms_text(prim, name: str) -> str:
     bprop, MindSpore's graph prunes the forward where only the gradient is asked, and gives the bprop's value;
     gradserve's trace runs the forward, so it refuses there too.)"""
     from .. import context
-    from ._reduce_ms import graph_syntax
     if callable(getattr(prim, "__infer__", None)) or callable(getattr(prim, "infer_shape", None)):
         device = context.get_context("device_target")
         return (f"Kernel select failed:\nUnsupported op [{name}] on {device}, Please confirm whether the device target "
                 "setting is correct, or refer to 'mindspore.ops' at https://www.mindspore.cn to query the operator "
                 "support list.")
-    if graph_syntax():
+    if current() is not None and graph_semantics():  # (a GRAPH_MODE construct, a jit function)
         return f"Operator '{name}' is invalid, or no matching evaluator could be found."
     return f"prim:{name} has no attr:__infer__"
