@@ -243,3 +243,24 @@ def test_rewrite_names_import_and_refuse_when_used():
                 lambda: ScopedValue.create_naming_value("x")):
         with pytest.raises(NotImplementedError, match=r"gradserve has no mindspore\.rewrite"):
             use()
+
+
+class _JoinsInPyNative(nn.Cell):
+    def construct(self, x):
+        if x.sum() > 3:
+            y, z = True, 1
+        else:
+            y, z = 2, 2.5
+        return x * z, y, z
+
+
+def test_pynative_gives_the_taken_sides_number_of_other_kinds(on_real_server):
+    # MindSpore 2.10 PyNative runs the side taken: (x * 2.5, 2, 2.5) and (x, True, 1), Python numbers; gradserve
+    # gave 0-d Tensors of the joined dtype (Int64 1 for True, Float32 1 for the int 1)
+    net = _JoinsInPyNative()
+    t, y, z = net(Tensor(_LOW))
+    np.testing.assert_array_equal(t.asnumpy(), [2.5, 5.0])
+    assert (y, z) == (2, 2.5) and type(y) is int and type(z) is float
+    t, y, z = net(Tensor(_HIGH))
+    np.testing.assert_array_equal(t.asnumpy(), [3.0, 4.0])
+    assert y is True and z == 1 and type(z) is int

@@ -357,8 +357,14 @@ def _kinds_clash(tt, ft, a, b, swapped: bool):
     (true leaf, false leaf, (each path's kind, the join's TypeError)), both leaves of the widest kind; None for
     anything else. MindSpore 2.10 refuses only a returned value whose type differs by path (_join_kinds)."""
     ka, kb = _side_kinds(a), _side_kinds(b)
-    if ka is None or kb is None or len(set(ka + kb)) < 2 or not graph_syntax():
+    if ka is None or kb is None or len(set(ka + kb)) < 2:
         return None
+    if not graph_syntax():  # PyNative runs the side taken: its number as it is (explore decides by value)
+        tr = current()
+        if tr is None or tr.root.known is None:
+            return None  # (values unknown, a vmap: joined as the wider number, as before)
+        raise ControlFlowError(f"the branches of an `if` on a traced value give numbers of other kinds ({ka[0]}, "
+                               f"{kb[0]})")
     dt = _DTYPE_OF_KIND[_join_kinds.widest(ka + kb)]
     with active(tt):
         la = ops.cast(a, dt) if isinstance(a, Tensor) else Tensor(np.asarray(a.v, dtype=dt))
