@@ -264,3 +264,19 @@ def test_pynative_gives_the_taken_sides_number_of_other_kinds(on_real_server):
     t, y, z = net(Tensor(_HIGH))
     np.testing.assert_array_equal(t.asnumpy(), [3.0, 4.0])
     assert y is True and z == 1 and type(z) is int
+
+
+def test_mint_grid_sample_is_ops_grid_sample(on_real_server):
+    # missing before; MindSpore 2.10's mint.nn.functional.grid_sample(input, grid, mode, padding_mode, align_corners)
+    # gives ops.grid_sample's values (PyNative, the inputs of /work/ms_suite_left20/p4.py)
+    rng = np.random.RandomState(0)
+    x = Tensor(rng.rand(1, 2, 4, 5).astype(np.float32))
+    g = Tensor(rng.rand(1, 3, 4, 2).astype(np.float32) * 3.2 - 1.6)
+    f = ms.mint.nn.functional.grid_sample
+    np.testing.assert_allclose(f(x, g).asnumpy().ravel()[:6],
+                               [0.47291684, 0.0, 0.7399966, 0.04690719, 0.57372785, 0.91466236], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(f(x, g, mode="nearest", padding_mode="reflection", align_corners=True).asnumpy()
+                               .ravel()[:6], [0.4375872, 0.96366274, 0.92559665, 0.5488135, 0.4375872, 0.891773])
+    dg = ms.grad(lambda a, b: f(a, b, padding_mode="border").sum(), (0, 1))(x, g)[1]
+    np.testing.assert_allclose(dg.asnumpy().ravel()[:6], [-1.5313834, 1.2084694, -1.9587078, 0.0, -1.683742,
+                                                          1.280478], rtol=1e-5, atol=1e-6)
