@@ -280,3 +280,24 @@ def test_mint_grid_sample_is_ops_grid_sample(on_real_server):
     dg = ms.grad(lambda a, b: f(a, b, padding_mode="border").sum(), (0, 1))(x, g)[1]
     np.testing.assert_allclose(dg.asnumpy().ravel()[:6], [-1.5313834, 1.2084694, -1.9587078, 0.0, -1.683742,
                                                           1.280478], rtol=1e-5, atol=1e-6)
+
+
+# -- 3. a reduction's axis out of range ------------------------------------------------------------------------------
+@pytest.mark.parametrize("call, text", [
+    (lambda: ms.ops.std(Tensor(np.array(2.5, np.float32)), 1), "[-0, 0), but got 1."),
+    (lambda: ms.ops.var(Tensor(np.array(2.5, np.float32)), 0), "[-0, 0), but got 0."),
+    (lambda: ms.ops.var(Tensor(np.ones((2, 3), np.float32)), 2), "[-2, 2), but got 2."),
+    (lambda: ms.ops.var_mean(Tensor(np.ones((2, 3), np.float32)), -3), "[-2, 2), but got -3."),
+    (lambda: ms.ops.std(Tensor(np.ones((2, 3), np.float32)), (0, 2)), "[-2, 2), but got 2."),
+    (lambda: Tensor(np.ones((2, 3), np.float32)).std(2), "[-2, 2), but got 2.")])
+def test_var_and_std_refuse_an_axis_out_of_range_with_mindspores_value_error(call, text):
+    with pytest.raises(ValueError) as err:  # MindSpore 2.10 PyNative's (gradserve's was an IndexError)
+        call()
+    assert str(err.value) == "The 'axis' must be in the range of " + text
+
+
+def test_mean_of_a_0d_tensor_over_axis_1_is_a_value_error():
+    # MindSpore 2.10: ValueError "For primitive[ReduceMean], the axis value must be in [-1,1), but got 1." (the
+    # class matches; the text is gradserve's)
+    with pytest.raises(ValueError):
+        ms.ops.mean(Tensor(np.array(2.5, np.float32)), 1)
