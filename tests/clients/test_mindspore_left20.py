@@ -301,3 +301,19 @@ def test_mean_of_a_0d_tensor_over_axis_1_is_a_value_error():
     # class matches; the text is gradserve's)
     with pytest.raises(ValueError):
         ms.ops.mean(Tensor(np.array(2.5, np.float32)), 1)
+
+
+def _int_tensor_times_int_float(x, n):
+    if x.sum() > 3:
+        y = 1
+    else:
+        y = 2.5
+    return n * y
+
+
+def test_an_int_tensor_times_an_int_float_join_returned_is_the_join_error(on_real_server):
+    # MindSpore 2.10 ms.jit: Int32 on one path, Float32 on the other: its join TypeError, whatever the data
+    n = Tensor(np.array([1, 2], np.int32))
+    for x in (_LOW, _HIGH):
+        with pytest.raises(TypeError, match="Type Join Failed: dtype1 = Int32, dtype2 = Float32."):
+            ms.jit(_int_tensor_times_int_float)(Tensor(x), n)

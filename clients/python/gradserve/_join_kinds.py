@@ -17,10 +17,16 @@ _COMPARE = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equa
 _MS_NAME = {"bool": "Bool", "int": "Int64", "float": "Float32"}  # (a Python int is Int64 in its message)
 
 
+def _ms_name(k: str) -> str:
+    """A kind's name in MindSpore's message; a Tensor dtype (int32, uint8: a Tensor's product with the join) as
+    MindSpore prints it."""
+    return _MS_NAME.get(k) or ("UInt" + k[4:] if k.startswith("uint") else k.capitalize())
+
+
 def join_text(kinds) -> str:
     """MindSpore 2.10's join message for a value of these kinds by path: the first path's, then the first other."""
     other = next(k for k in kinds if k != kinds[0])
-    return f"Type Join Failed: dtype1 = {_MS_NAME[kinds[0]]}, dtype2 = {_MS_NAME[other]}."
+    return f"Type Join Failed: dtype1 = {_ms_name(kinds[0])}, dtype2 = {_ms_name(other)}."
 
 
 def kind_of(v) -> "str | None":
@@ -34,12 +40,16 @@ def kind_of(v) -> "str | None":
     return None
 
 
-def path_kinds(x) -> "tuple | None":
-    """x's kind on each path of its join (one kind for a plain number), None for no number."""
+def path_kinds(x, tensors: bool = False) -> "tuple | None":
+    """x's kind on each path of its join (one kind for a plain number), None for no number (tensors: a Tensor's
+    dtype is its kind)."""
     mark = getattr(x, "_join_kinds", None)
     if mark is not None:
         return mark[0]
-    k = kind_of(x) if not hasattr(x, "shape") or isinstance(x, np.generic) else getattr(x, "_py_number", None)
+    if hasattr(x, "shape") and not isinstance(x, np.generic):  # a Tensor: a joined number's kind, or its dtype
+        k = getattr(x, "_py_number", None) or (str(x._dtype) if tensors else None)
+        return None if k is None else (k,)
+    k = kind_of(x)
     return None if k is None else (k,)
 
 
@@ -48,8 +58,13 @@ def widest(kinds) -> str:
 
 
 def _result_kind(op: str, a: str, b: str) -> str:
+    """The kind (or a Tensor's dtype) of op(a, b) on one path."""
     if op in _COMPARE:
         return "bool"
+    if a not in _ORDER or b not in _ORDER:  # a Tensor's dtype: kept, but an integer one with a float is float32
+        t, o = (a, b) if a not in _ORDER else (b, a)
+        floating = t.startswith(("float", "bfloat", "complex"))
+        return "float32" if not floating and (op == "div" or o == "float" or o.startswith("float")) else t
     if op == "div" or "float" in (a, b):
         return "float"
     return "int"  # (bool + bool, bool * int: Python's int)
@@ -59,7 +74,7 @@ def carry(op: str, out, a, b):
     """out = op(a, b) marked with each path's kind where a or b carries a join's kinds, the other is a number (or
     one too) and the result's kind still differs by path; out as it is otherwise."""
     mark = getattr(a, "_join_kinds", None) or getattr(b, "_join_kinds", None)
-    ka, kb = path_kinds(a), path_kinds(b)
+    ka, kb = path_kinds(a, True), path_kinds(b, True)
     if mark is None or ka is None or kb is None or not hasattr(out, "shape"):
         return out
     n = max(len(ka), len(kb))
@@ -71,7 +86,7 @@ def carry(op: str, out, a, b):
 def _mark(out, kinds: tuple, err) -> None:
     if len(set(kinds)) > 1:
         out.__dict__["_join_kinds"] = (kinds, err)
-    else:  # one kind on every path: a graph's number of that kind (comes back a Python number: _trace.unflatten)
+    elif kinds[0] in _ORDER:  # one kind of number on every path: a graph's number (comes back a Python number)
         out.__dict__["_py_number"] = kinds[0]
 
 
