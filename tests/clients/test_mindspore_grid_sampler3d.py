@@ -61,7 +61,7 @@ def test_matches_mindspore_literals(fake, mode, pad, ac, y, gx, gg):
 def test_bad_grid_and_mode_are_named(fake):
     with pytest.raises(ValueError, match=r"GridSampler3D.*\[N, D_out, H_out, W_out, 3\].*\[1, 1, 1, 2, 2\]"):
         ops.GridSampler3D()(Tensor(X), Tensor(np.zeros((1, 1, 1, 2, 2), np.float32)))
-    with pytest.raises(ValueError, match="GridSampler3D.*interpolation_mode.*bicubic"):
+    with pytest.raises(ValueError, match="\"bicubic\" of input 'interpolation_mode' of 'GridSampler3D'"):  # MS 2.10's
         ops.GridSampler3D("bicubic")(Tensor(X), Tensor(G))
-    with pytest.raises(ValueError, match="GridSampler2D.*padding_mode.*mirror"):
+    with pytest.raises(ValueError, match="\"mirror\" of input 'padding_mode' of 'GridSampler2D'"):
         ops.GridSampler2D("bilinear", "mirror")(Tensor(X[0]), Tensor(G[0, ..., :2]))

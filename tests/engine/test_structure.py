@@ -144,7 +144,7 @@ def test_no_import_cycle_among_sdk_modules():
 # The SDK's layers, lowest first: a module imports its own layer or lower ones (within a layer the cycle
 # test above keeps the order). Upward calls go through gradserve/_late.py. A new module joins a layer here.
 SDK_LAYERS = [
-    ("base", ["dtype", "errors", "_private_arrays", "_views", "_catalog", "_shape_rules", "_infer", "_version", "_wire", "_late", "_misc", "_seq_twins", "_dynamic_len", "_jit_forbidden", "_slice_bounds", "_top_types",
+    ("base", ["dtype", "errors", "_private_arrays", "_views", "_catalog", "_shape_rules", "_infer", "_version", "_wire", "_late", "_misc", "_join_kinds", "_seq_twins", "_dynamic_len", "_jit_forbidden", "_slice_bounds", "_top_types",
               "_proto", "_extends", "_jit_config",
               "importers._shared",  # the importers' graph writer and composites: NumPy only (ops/_householder runs them)
               "importers._erfinv_form"]),  # erfinv on a graph writer: NumPy only (ops/_erfinv runs it)
@@ -155,7 +155,7 @@ SDK_LAYERS = [
     ("ops", ["ops", "_vmap", "_vmap_out", "_vmap_ensemble", "_jacobian", "_taylor", "_dynindex", "numpy", "_numpy_creation", "_numpy_math", "_numpy_stats", "_numpy_funcs", "_numpy_logic", "scipy", "scipy.fft", "scipy.linalg", "scipy.ops", "scipy.utils"]),
     ("nn", ["_branch_join", "_seq_setitem", "_join_probe", "_branches", "_graph_raise", "_while", "_member_in", "_graph_dict", "_graph_minmax", "_graph_isinstance", "_graph_names", "_graph_zero_div", "_graph_index", "_private_names", "_graph_unbound", "_for_scope", "_rewrite", "_switch_layer", "_cellbase", "_training", "_function", "nn"]),
     ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph", "_checkpoint", "_callbacks", "_on_request_exit", "_model", "amp", "train", "dataset", "mint", "runtime", "device_context", "experimental",
-               "_c_expression", "_checkparam", "log", "mindrecord",
+               "_c_expression", "_checkparam", "log", "mindrecord", "rewrite",
                "ops.function"]),  # MindSpore's spelling: re-exports, and custom_vjp (a Cell)
 ]
 

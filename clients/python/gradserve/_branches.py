@@ -19,8 +19,8 @@ import threading
 
 import numpy as np
 
-from . import _attr_writes, _inplace_state, _join_probe, _param_state, ops
-from ._branch_join import (BranchJoinError, UnsupportedRaise, innermost_user_frame, refuse_number_against_tensor,
+from . import _attr_writes, _inplace_state, _join_kinds, _join_probe, _param_state, ops
+from ._branch_join import (JOIN_FAILED, BranchJoinError, UnsupportedRaise, innermost_user_frame, refuse_number_against_tensor,
                            refuse_other_dtypes, refuse_other_structures)
 from .ops._reduce_ms import graph_syntax
 from ._late import late
@@ -204,8 +204,10 @@ def _run(run, prefix: list[bool], budget: list[int]):
         if budget[0] > MAX_PATHS:
             raise TooManyBranches(f"more than {MAX_PATHS} branches on traced values in one traced function")
         try:
-            return _emit_cond(_truth(cond), lambda: _run(run, prefix + [True], budget),
-                              lambda: _run(run, prefix + [False], budget))
+            out = _emit_cond(_truth(cond), lambda: _run(run, prefix + [True], budget),
+                             lambda: _run(run, prefix + [False], budget))
+            locate_kinds(out, at_if)
+            return out
         except BranchJoinError as e:
             e.locate(at_if)
             raise
@@ -321,7 +323,9 @@ def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False, share
                        [(tuple(a.shape), a._dtype) for _, a, _, _ in pairs]) if pairs else []
     leaves = [static.get(k) for k in range(len(lt))]
     for (k, _, _, number), o in zip(pairs, outs):
-        if number is not None:  # comes back from the run a Python number, as MindSpore 2.10's graph gives it
+        if isinstance(number, tuple):  # numbers of other kinds by path (_join_kinds)
+            o.__dict__["_join_kinds"] = number
+        elif number is not None:  # comes back from the run a Python number, as MindSpore 2.10's graph gives it
             setattr(o, "_py_number", number)
         leaves[k] = o
     out = unflatten(tdt, leaves)
@@ -347,6 +351,10 @@ def _paired_leaves(tt, ft, lt, lf, swapped: bool):
         if a is UNDEF and b is UNDEF:  # a name neither side assigns
             static[k] = UNDEF
             continue
+        clash = _kinds_clash(tt, ft, a, b, swapped)
+        if clash is not None:
+            pairs.append((k, *clash))
+            continue
         # (two Python numbers: a graph's join is a number too, of their kind)
         number = _joined_number(*((b, a) if swapped else (a, b)))
         if number is None and isinstance(a, Tensor) and isinstance(b, Tensor):
@@ -366,6 +374,43 @@ def _paired_leaves(tt, ft, lt, lf, swapped: bool):
                                    f"and {b.dtype}{list(b.shape)} for output {k}")
         pairs.append((k, a, b, number))
     return static, pairs
+
+
+_DTYPE_OF_KIND = {"bool": "bool", "int": "int64", "float": "float32"}
+
+
+def _side_kinds(x) -> "tuple | None":
+    return _join_kinds.path_kinds(x.v if isinstance(x, _Num) else x)
+
+
+def _kinds_clash(tt, ft, a, b, swapped: bool):
+    """Two numbers of other kinds (bool, int, float; or joins of them) from the two sides of an `if` in a graph:
+    (true leaf, false leaf, (each path's kind, the join's TypeError)), both leaves of the widest kind; None for
+    anything else. MindSpore 2.10 refuses only a returned value whose type differs by path (_join_kinds)."""
+    ka, kb = _side_kinds(a), _side_kinds(b)
+    if ka is None or kb is None or len(set(ka + kb)) < 2:
+        return None
+    if not graph_syntax():  # PyNative runs the side taken: its number as it is (explore decides by value)
+        tr = current()
+        if tr is None or tr.root.known is None:
+            return None  # (values unknown, a vmap: joined as the wider number, as before)
+        raise ControlFlowError(f"the branches of an `if` on a traced value give numbers of other kinds ({ka[0]}, "
+                               f"{kb[0]})")
+    dt = _DTYPE_OF_KIND[_join_kinds.widest(ka + kb)]
+    with active(tt):
+        la = ops.cast(a, dt) if isinstance(a, Tensor) else Tensor(np.asarray(a.v, dtype=dt))
+    with active(ft):
+        lb = ops.cast(b, dt) if isinstance(b, Tensor) else Tensor(np.asarray(b.v, dtype=dt))
+    kinds = kb + ka if swapped else ka + kb  # (dtype1 is the source's true side)
+    return la, lb, (kinds, BranchJoinError(f"{JOIN_FAILED}\n{_join_kinds.join_text(kinds)}"))
+
+
+def locate_kinds(out, frame) -> None:
+    """Name the `if` (its frame) in the join errors that out's leaves of kinds differing by path carry."""
+    for leaf in flatten_out(out)[0]:
+        mark = getattr(leaf, "_join_kinds", None)
+        if mark is not None:
+            mark[1].locate(frame)
 
 
 def _filled_sides(tt, ft, out_t, out_f):
@@ -420,15 +465,9 @@ def _number_kind(x) -> "str | None":
 
 def _joined_number(a, b) -> "str | None":
     """The kind of number a graph's join of a and b is ('int' / 'float'), where both are numbers (or joins of
-    numbers) of one kind; two of other kinds are MindSpore 2.10's join TypeError in a graph."""
+    numbers) of one kind (two of other kinds in a graph: _kinds_clash)."""
     ka, kb = _number_kind(a), _number_kind(b)
-    if ka is None or kb is None:
-        return None
-    if ka != kb:
-        refuse_other_dtypes(a.v if isinstance(a, _Num) else (1.0 if ka == "float" else 1),
-                            b.v if isinstance(b, _Num) else (1.0 if kb == "float" else 1))
-        return None
-    return ka
+    return ka if ka is not None and ka == kb else None
 
 
 def _leaf(x, other) -> Tensor:
@@ -493,6 +532,7 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
         try:
             out = _emit_cond(cond, lambda: explore(lambda: true_fn(*state)),
                              lambda: explore(lambda: false_fn(*state)), swapped, _shared_locals(sys._getframe(1)))
+            locate_kinds(out, sys._getframe())
             # a name only one side assigns, unbound before: unbound after (not the other side's zeros)
             if not one_sided or not graph_semantics():
                 return out

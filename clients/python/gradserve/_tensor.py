@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _private_arrays, _views
+from . import _join_kinds, _private_arrays, _views
 from . import dtype as _dt
 from ._jit_forbidden import refuse
 from ._late import late  # operators and methods run ops, bound by the layers above (see _late)
@@ -485,7 +485,10 @@ class Tensor:
             return late.ops.logical_xor(self, other)  # MindSpore 2.10: bool - bool is bool (the difference's truth)
         if op in ("mul", "div"):  # MindSpore 2.10 gives a mutable() number no gradient through these
             other = without_twin(other)
-        return late.binary(op, other, self) if reverse else late.binary(op, self, other)
+        out = late.binary(op, other, self) if reverse else late.binary(op, self, other)
+        if "_join_kinds" in self.__dict__ or "_join_kinds" in getattr(other, "__dict__", ()):
+            out = _join_kinds.carry(op, out, *((other, self) if reverse else (self, other)))
+        return out
 
     def __add__(self, o): return self._bin("add", o)
     def __radd__(self, o): return self._bin("add", o, True)
@@ -552,6 +555,7 @@ class Tensor:
         return late.ops.matmul(o, self)
 
     def __neg__(self):
+        _join_kinds.refuse_neg(self)
         return late.ops.neg(self)
 
     def __pos__(self):

@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _amp_cast, _attr_writes, _graph_print, _graph_steps, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads, _views
+from . import _amp_cast, _attr_writes, _join_kinds, _graph_print, _graph_steps, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads, _views
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -232,7 +232,7 @@ def twinned(a) -> bool:
     return isinstance(a, (MutableInt, MutableFloat)) and mutable_numbers(a)
 
 
-_PYNUM = {"float": float, "int": int}  # a mutable() number's gradient is a Python number (an int truncated)
+_PYNUM = {"float": float, "int": int, "bool": bool}  # a mutable() number's gradient is a Python number (an int truncated)
 
 
 def as_number(t: Tensor, a) -> Tensor:
@@ -731,6 +731,7 @@ class Trace:
         if _context.get_context("mode") == _context.GRAPH_MODE and _holds_function(out):  # as MindSpore 2.10
             raise RuntimeError("Function in output is not supported. Please check your code.")
         leaves, tdef = flatten_out(out)
+        _join_kinds.refuse_returned(leaves)  # (a number whose type differs by path: MindSpore 2.10's join error)
         names = [self.ref(v if isinstance(v, Tensor) else Tensor(v)) for v in leaves]
         return (unflatten(tdef, names, as_list=True) if _plain_tree(tdef) else names), tdef
 

@@ -23,11 +23,16 @@ def _check(name: str, x, grid, mode: str, padding: str, ranks=(4,)) -> None:
         want = " or ".join("[N, C, H, W] and 'grid' [N, H_out, W_out, 2]" if r == 4 else
                            "[N, C, D, H, W] and 'grid' [N, D_out, H_out, W_out, 3]" for r in ranks)
         raise ValueError(f"For '{name}', 'input_x' must be {want}, but got {list(x.shape)} and {list(grid.shape)}")
-    if mode not in ("bilinear", "nearest"):
-        raise ValueError(f"For '{name}', 'interpolation_mode' must be 'bilinear' or 'nearest', but got {mode!r}")
-    if padding not in ("zeros", "border", "reflection"):
-        raise ValueError(f"For '{name}', 'padding_mode' must be 'zeros', 'border' or 'reflection', but got "
-                         f"{padding!r}")
+    _check_modes("grid_sampler_3d" if x.ndim == 5 else "grid_sampler_2d" if name == "grid_sample" else name,
+                 mode, padding)
+
+
+def _check_modes(name: str, mode, padding) -> None:
+    """MindSpore 2.10's enum refusal (ValueError, its text): 'bicubic' is no mode of its grid samplers."""
+    for which, v, known in (("interpolation_mode", mode, ("bilinear", "nearest")),
+                            ("padding_mode", padding, ("zeros", "border", "reflection"))):
+        if v not in known:
+            raise ValueError(f'Failed to convert the value "{v}" of input \'{which}\' of \'{name}\' to enum.')
 
 
 def _same_dtype(rank: int, x: Tensor, grid: Tensor) -> None:
@@ -66,6 +71,7 @@ class GridSampler2D:
     _rank = 4
 
     def __init__(self, interpolation_mode="bilinear", padding_mode="zeros", align_corners=False):
+        _check_modes(type(self).__name__, interpolation_mode, padding_mode)  # (MindSpore 2.10 refuses them here)
         self.interpolation_mode, self.padding_mode, self.align_corners = interpolation_mode, padding_mode, align_corners
 
     def __call__(self, input_x, grid):
@@ -87,6 +93,7 @@ class GridSampler2DGrad:
     _rank = 4
 
     def __init__(self, interpolation_mode="bilinear", padding_mode="zeros", align_corners=False, output_mask=(1, 1)):
+        _check_modes(type(self).__name__, interpolation_mode, padding_mode)  # (MindSpore 2.10 refuses them here)
         self.interpolation_mode, self.padding_mode, self.align_corners = interpolation_mode, padding_mode, align_corners
 
     def __call__(self, grad, input_x, grid):

@@ -197,7 +197,11 @@ def moment_axes(x, axis) -> tuple:
     no axes made n = 1, the sum of squares' root for ddof 0 and NaN for ddof 1), else an int or ints."""
     if axis is None or (isinstance(axis, (tuple, list)) and len(axis) == 0):
         return tuple(range(x.ndim))
-    return (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    for a in axes:  # MindSpore 2.10's ValueError (was an IndexError of ours; 0-d: "[-0, 0)", no axis at all)
+        if not -x.ndim <= a < x.ndim:
+            raise ValueError(f"The 'axis' must be in the range of [-{x.ndim}, {x.ndim}), but got {a}.")
+    return axes
 
 
 def squared_deviation(x, axes) -> Tensor:

@@ -9,6 +9,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
+from ._axis_range import checked_axis
 
 __all__ = ["Addcdiv", "Addcmul", "Bincount", "ConjugateTranspose", "Cross", "CumulativeLogsumexp", "DiagPart", "Fmax",
            "GLU", "Heaviside", "Hypot", "IsClose", "LogSpace", "LogicalXor", "Logit", "LowerBound", "UpperBound",
@@ -98,6 +99,22 @@ class Cross:
         return late.ops.cross(input, other, None if self.dim == -65530 else self.dim)
 
 
+_AXIS_DTYPES = {"int16": "Int16", "int32": "Int32", "int64": "Int64"}
+
+
+def _logsumexp_axis(axis: Tensor, ndim: int) -> int:
+    """CumulativeLogsumexp's axis Tensor as an index in [0, ndim), refused as MindSpore 2.10 refuses it: another
+    dtype than int16 / int32 / int64, a rank other than 0, outside [-ndim, ndim) (was wrapped round by `%`)."""
+    if axis._dtype not in _AXIS_DTYPES:
+        raise TypeError("For primitive[CumulativeLogsumexp], the input argument[axis] must be a type of "
+                        f"{{Tensor[Int16], Tensor[Int32], Tensor[Int64]}}, but got Tensor[{axis.dtype}].")
+    if axis.ndim != 0:
+        raise ValueError(f"For primitive[CumulativeLogsumexp], the axis dimension must be equal to 0, but got "
+                         f"{axis.ndim}.")
+    return checked_axis(_int("CumulativeLogsumexp", axis), max(ndim, 1), RuntimeError,
+                        "For 'CumulativeLogsumexp, 'axis' must be in range [-{ndim}, {ndim}), but got: {axis}")
+
+
 class CumulativeLogsumexp:
     """ops.CumulativeLogsumexp(exclusive=False, reverse=False)(x, axis): log of the running sum of exp along
     axis (from the end with reverse; without the element itself with exclusive, an empty sum being the
@@ -112,7 +129,7 @@ class CumulativeLogsumexp:
                 else "Float32" if isinstance(axis, (float, np.floating)) else type(axis).__name__
             raise TypeError(f"For Primitive[CumulativeLogsumexp], the type of input argument[axis] must be Tensor "
                             f"but got {kind}.")
-        axis = _int("CumulativeLogsumexp", axis) % len(x.shape)
+        axis = _logsumexp_axis(axis, len(x.shape))
         ops = late.ops
         y = ops.flip(x, (axis,)) if self.reverse else x
         out = ops.logcumsumexp(y, axis)

@@ -12,7 +12,7 @@ import types
 from typing import Any, Callable
 
 from .._bprop import call_with_rule
-from .._trace import current
+from .._trace import current, graph_semantics
 from .vm_impl_registry import Registry, get_vm_impl_fn
 
 # MindSpore's table of derivative rules by primitive (mindspore.ops._grad_experimental.grad_base.bprop_getters)
@@ -40,6 +40,23 @@ def run_unimplemented(prim, inputs: tuple, kwargs: dict) -> Any:
     where = " (its vm_impl reads values: it runs in PyNative calls outside a graph or gradient only)" \
         if impl is not None else ""
     raise NotImplementedError(
-        f"{name}: a user-defined Primitive with no implementation{where} (no engine op is named {name!r}). "
+        f"{_ms_text(prim, name)}\n{name}: a user-defined Primitive with no implementation{where} (no engine op is named {name!r}). "
         f"Define {name}.__call__ composing existing ops (a rule registered with bprop_getters.register({name}) "
         f"then gives its derivative), or use the ops directly")
+
+
+def _ms_text(prim, name: str) -> str:
+    """MindSpore 2.10's RuntimeError text for a user primitive it cannot run (gradserve's NotImplementedError is a
+    RuntimeError too): one with an infer (a PrimitiveWithInfer, an __infer__) has no kernel on the device, in both
+    modes; one without is no evaluator in a graph and lacks __infer__ in PyNative. (With an infer and a registered
+    bprop, MindSpore's graph prunes the forward where only the gradient is asked, and gives the bprop's value;
+    gradserve's trace runs the forward, so it refuses there too.)"""
+    from .. import context
+    if callable(getattr(prim, "__infer__", None)) or callable(getattr(prim, "infer_shape", None)):
+        device = context.get_context("device_target")
+        return (f"Kernel select failed:\nUnsupported op [{name}] on {device}, Please confirm whether the device target "
+                "setting is correct, or refer to 'mindspore.ops' at https://www.mindspore.cn to query the operator "
+                "support list.")
+    if current() is not None and graph_semantics():  # (a GRAPH_MODE construct, a jit function)
+        return f"Operator '{name}' is invalid, or no matching evaluator could be found."
+    return f"prim:{name} has no attr:__infer__"
