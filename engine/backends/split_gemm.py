@@ -29,10 +29,16 @@ import os
 import threading
 from queue import SimpleQueue
 
+import ml_dtypes
 import numpy as np
 
 _GEMM_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
 _DOT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# float16 products are computed in float32 by BLAS and rounded once, as MindSpore's CPU MatMul, PyTorch's CPU and
+# XLA's are: NumPy's own float16 loop has no BLAS (a (2048, 2048) @ (2048, 768) product took ~15 s of CPU, past a
+# job's deadline; (256, 2048) @ (2048, 768): 1.8 s -> 0.04 s) and sums in another order than their kernels.
+# (bfloat16 never gets here from a plan: the NumPy backend widens its nodes to float32, numpy_backend.widen.)
+_HALF_DTYPES = frozenset(np.dtype(t) for t in (np.float16, ml_dtypes.bfloat16))
 BLOCK_WORK = 1 << 23  # multiply-adds in the smallest block: OpenBLAS's regular GEMM path (see above)
 # Blocks per thread: each block is one BLAS call that packs again the operand it does not cut, so every
 # block more costs CPU on a CPU-bound box (W2's plan at 2 threads, process CPU interleaved call by call: 1 block
@@ -193,6 +199,8 @@ def kernel_for(a_shape: tuple, b_shape: tuple, a_dtype, b_dtype):
     if may_split(a_shape[:-1] + b_shape[-1:], a_shape[-1]):
         return matmul
     a_dtype, b_dtype = np.dtype(a_dtype), np.dtype(b_dtype)
+    if a_dtype in _HALF_DTYPES and b_dtype == a_dtype:
+        return matmul
     if len(a_shape) == 2 and len(b_shape) == 2 and a_dtype in _DOT_DTYPES and b_dtype == a_dtype:
         # a large output: matmul picks np.matmul per call where the operands let BLAS run (see DOT_MAX_BYTES);
         # a column times a row never (_matmul_blas)
@@ -275,7 +283,10 @@ def _pair_member(product):
 
 
 def matmul(a, b, out=None):
-    """np.matmul(a, b[, out]), split across the intra-op threads when it is large (bitwise the same)."""
+    """np.matmul(a, b[, out]), split across the intra-op threads when it is large (bitwise the same); a
+    float16 product in float32, rounded once (_HALF_DTYPES)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype in _HALF_DTYPES and b.dtype == a.dtype:
+        return _half_matmul(a, b, out)
     if _threads > 1:
         product = _splittable(a, b, out)
         if product is not None:
@@ -293,6 +304,14 @@ def matmul(a, b, out=None):
         except (ValueError, TypeError):
             pass
     return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+
+
+def _half_matmul(a, b, out):
+    wide = matmul(a.astype(np.float32), b.astype(np.float32))
+    if out is None:
+        return wide.astype(a.dtype)
+    out[...] = wide  # (np.matmul's out= semantics: the rounded product written into out)
+    return out
 
 
 def _matmul_blas(a, b, out) -> bool:
