@@ -12,6 +12,7 @@ import numpy as np
 
 from ..ir import is_complex, is_inexact
 from ._infer import complex_array, conj, rule_infer
+from .composite import dtype_name
 from .registry import Attr, defop, impl_rules, jvp_rules, ufunc_out, vjp_rules
 
 
@@ -53,8 +54,8 @@ def _k_sin(x, o=None):  # float16 in float32, rounded once, as the impl: NumPy's
     return np.sin(x, o, dtype=np.float32) if o is not None else np.sin(x, dtype=np.float32).astype(np.float16)
 
 
-def _sin_impl(xp, x):
-    return xp.astype(xp.sin(xp.astype(x, xp.float32)), xp.float16) if x.dtype == xp.float16 else xp.sin(x)
+def _sin_impl(xp, x):  # (by name: a namespace without float16, array-api-strict's, has no xp.float16)
+    return xp.astype(xp.sin(xp.astype(x, xp.float32)), x.dtype) if dtype_name(x.dtype) == "float16" else xp.sin(x)
 
 
 def _k_rsqrt(x, o=None):  # 1 / sqrt(x)
