@@ -163,15 +163,16 @@ def test_exp2_and_copysign_of_bfloat16_are_float32_as_mindspore(fake):
 
 
 def test_cumprod_and_prod_grad_through_inf(fake):
-    """cumprod's scan turned inf * 0 into NaN and -0 + 0 into +0 (float32 [2, 3, inf, ...] gave [2, 6, nan, ...]).
-    Values from MindSpore 2.10 CPU on the same rows (float32)."""
+    """cumprod's scan turned inf * 0 into NaN and -0 + 0 into +0 (float32 [2, 3, inf, ...] gave [2, 6, nan, ...]);
+    under vmap too (its batching rule ran the composite). Values from MindSpore 2.10 CPU on the same rows (float32)."""
     cases = [([[2, 3, np.inf, 0.5, -2, 0]], [[2, 6, np.inf, np.inf, -np.inf, np.nan]],
               [[np.nan, np.nan, -0.0, np.nan, np.nan, -np.inf]]),
              ([[-0.5, 3, 0.0, 2, 4], [1, -np.inf, 2, 0.5, 3]], [[-0.5, -1.5, -0.0, -0.0, -0.0], [1] + [-np.inf] * 4],
               [[0, -0.0, -12, -0.0, -0.0], [-np.inf, 3, -np.inf, -np.inf, -np.inf]])]
     for rows, want, want_grad in cases:
         x = Tensor(np.array(rows, np.float32))
-        for got, expected in ((ops.cumprod(x, 1), want), (gs.grad(lambda t: ops.prod(t, 1).sum())(x), want_grad)):
+        for got, expected in ((ops.cumprod(x, 1), want), (gs.vmap(lambda r: ops.cumprod(r, 0))(x), want),
+                              (gs.grad(lambda t: ops.prod(t, 1).sum())(x), want_grad)):
             got, expected = got.asnumpy(), np.array(expected, np.float32)
             np.testing.assert_array_equal(got, expected)
             number = ~np.isnan(expected)
