@@ -1,7 +1,7 @@
 """Batching rules of the axis ops, gathers (gather, scatter_add, segment_reduce too), dynamic slices and
 check_false (engine/ops/cumulative.py, segment.py, sorting.py, indexing.py, movement.py, control_flow.py).
 
-Ops along one axis (cumsum, linrec, argmax / argmin, sort, top_k, take_along_axis,
+Ops along one axis (cumsum, cumprod, linrec, argmax / argmin, sort, top_k, take_along_axis,
 scatter_add_along) run once with that axis shifted past the batch axis. Dynamic slices
 with unbatched starts are one dynamic slice with start 0 on the batch axis; with batched
 starts each example reads its own window, done as gathers (take_along_axis with
@@ -19,7 +19,7 @@ from .ir import Var
 I64 = "int64"
 
 
-@rule("cumsum", "argmax", "argmin", "sort", "top_k", "top_k_unsorted")
+@rule("cumsum", "cumprod", "argmax", "argmin", "sort", "top_k", "top_k_unsorted")
 def _along_axis(b, e, ins, batched, size):
     return b.emit(e.op, ins, dict(e.attrs, axis=norm_axis(e.attrs["axis"], e.inputs[0].aval.ndim) + 1))
 

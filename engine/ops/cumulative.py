@@ -18,17 +18,23 @@ from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 CUM_ATTRS = {"axis": Attr("int", 0), "exclusive": Attr("bool", False), "reverse": Attr("bool", False)}
 
 
-def _cumsum_impl(xp, x, axis, exclusive, reverse):
-    ax = axis % x.ndim
-    if reverse:
-        x = xp.flip(x, axis=ax)
-    n = x.shape[ax]
-    y = xp.cumulative_sum(x, axis=ax, include_initial=exclusive)
-    if y.dtype != x.dtype:  # NumPy sums small integers (uint8, int8, int16) as (u)int64: keep the input's dtype
-        y = xp.astype(y, x.dtype)
-    if exclusive:
-        y = y[(slice(None),) * ax + (slice(0, n), ...)]
-    return xp.flip(y, axis=ax) if reverse else y
+def _cumulative(name):
+    """The kernel of cumsum / cumprod: xp.cumulative_<name> (the array API's), exclusive by its initial element."""
+    def impl(xp, x, axis, exclusive, reverse):
+        ax = axis % x.ndim
+        if reverse:
+            x = xp.flip(x, axis=ax)
+        n = x.shape[ax]
+        y = getattr(xp, f"cumulative_{name}")(x, axis=ax, include_initial=exclusive)
+        if y.dtype != x.dtype:  # NumPy sums small integers (uint8, int8, int16) as (u)int64: keep the input's dtype
+            y = xp.astype(y, x.dtype)
+        if exclusive:
+            y = y[(slice(None),) * ax + (slice(0, n), ...)]
+        return xp.flip(y, axis=ax) if reverse else y
+    return impl
+
+
+_cumsum_impl = _cumulative("sum")
 
 
 defop("cumsum", 1, rule_infer("cumsum"), attrs=CUM_ATTRS,
@@ -122,3 +128,16 @@ def prod_others(b, x, axes):
 
 defcomposite("cumprod", 1, _cumprod, attrs=CUM_ATTRS,
              doc="running product along `axis` (exclusive, reverse as cumsum); derivatives exact with zeros")
+
+
+def _cumprod_impl(xp, x, axis, exclusive, reverse):
+    """The product itself where the backend has it: the linrec's scan (h = a h + b from 0) turns inf * 0 into NaN
+    and -0 + 0 into +0, so cumprod([2, 3, inf, 0.5]) was [2, 6, nan, nan] (MindSpore 2.10 and NumPy: inf, inf)
+    and a running -0 came back +0. The composite stays the derivative's definition."""
+    if hasattr(xp, "cumulative_prod"):
+        return _cumulative("prod")(xp, x, axis, exclusive, reverse)
+    return _composite_impl(xp, x, axis=axis, exclusive=exclusive, reverse=reverse)
+
+
+_composite_impl = impl_rules["cumprod"]
+impl_rules["cumprod"] = _cumprod_impl

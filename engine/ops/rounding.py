@@ -40,19 +40,23 @@ def _trunc(b, q):
 def _quotient(name: str):
     """q of a - q * b: floor(a / b) for remainder, trunc(a / b) for fmod. Integers: the same quotient, exact
     below 2**53, through float64 and back (MindSpore 2.10's FloorMod gradient on ints is that integer -q; a zero
-    divisor, where the op gives 0, gives q = 0)."""
+    divisor, where the op gives 0, gives q = 0). remainder's narrower floats divide in float64 too, as MindSpore's
+    FloorDiv kernel: float16 1.4e-6 / -11456 underflowed to -0, floor -0, where MindSpore's gradient for b is 1
+    (fmod's stays: in float64, 220 of MindSpore 2.10's 16384 float16 gradient values would differ, now 1)."""
     def q(b, x, y):
         out_dtype = dtype_name(x.dtype)
         integer = out_dtype.startswith(("int", "uint"))
-        if integer:
+        wide = integer or (name == "remainder" and out_dtype in ("float16", "bfloat16", "float32"))
+        if wide:
             x, y = b.cast(x, dtype="float64"), b.cast(y, dtype="float64")
+        if integer:
             zero = b.equal(y, b.zeros_like(y))
             y = b.where(zero, b.full_like(y, 1.0), y)
         ratio = b.div(x, y)
         quotient = b.floor(ratio) if name == "remainder" else _trunc(b, ratio)
         if integer:
-            quotient = b.cast(b.where(zero, b.zeros_like(quotient), quotient), dtype=out_dtype)
-        return quotient
+            quotient = b.where(zero, b.zeros_like(quotient), quotient)
+        return b.cast(quotient, dtype=out_dtype) if wide else quotient
     return q
 
 

@@ -74,9 +74,16 @@ def _softmax(x, axis):
     return e / xp.sum(e, axis=axis, keepdims=True)
 
 
+def _sin(x):
+    """float16 in float32, rounded once (the engine's kernel: NumPy's float16 sin(300) is an ulp off)."""
+    return xp.astype(xp.sin(xp.astype(x, xp.float32)), xp.float16) if x.dtype == xp.float16 else xp.sin(x)
+
+
 def _log_softmax(x, axis):
     if x.shape[axis] == 0:
         return xp.zeros_like(x)
+    if x.dtype == np.float16:  # float32 inside, rounded once (the engine's kernel; MindSpore 2.10's)
+        return xp.astype(_log_softmax(xp.astype(x, xp.float32), axis), xp.float16)
     s = x - xp.max(x, axis=axis, keepdims=True)
     return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
 
@@ -151,7 +158,7 @@ def _complex(re, im):
 KERNELS: dict[str, Callable[..., Any]] = {
     "exp": lambda x: xp.exp(x), "log": lambda x: xp.log(x), "log1p": lambda x: xp.log1p(x),
     "expm1": lambda x: xp.expm1(x), "sqrt": lambda x: xp.sqrt(x), "rsqrt": lambda x: 1 / xp.sqrt(x),
-    "reciprocal": lambda x: 1 / x, "square": lambda x: x * x, "sin": lambda x: xp.sin(x),
+    "reciprocal": lambda x: 1 / x, "square": lambda x: x * x, "sin": _sin,
     "cos": lambda x: xp.cos(x), "tan": lambda x: xp.tan(x), "sinh": lambda x: xp.sinh(x),
     "cosh": lambda x: xp.cosh(x), "tanh": lambda x: xp.tanh(x), "asin": lambda x: xp.asin(x),
     "acos": lambda x: xp.acos(x), "atan": lambda x: xp.atan(x), "asinh": lambda x: xp.asinh(x),

@@ -40,14 +40,22 @@ def addr(x, vec1, vec2, *, beta=1, alpha=1):
 
 def _float(x: Tensor) -> Tensor:
     """Integers and bool as float32 (MindSpore 2.10); float and complex tensors as they are (a complex one cast to
-    float32 kept its real part only: sqrt(1+2j) was 1.0)."""
-    return x if x._dtype[0] in "fc" else _ops().cast(x, "float32")
+    float32 kept its real part only: sqrt(1+2j) was 1.0; bfloat16 was taken for an integer: sqrt, reciprocal, exp2,
+    tanhshrink, copysign of bfloat16 came back Float32)."""
+    return x if x._dtype in _dt.FLOAT or x._dtype in _dt.COMPLEX else _ops().cast(x, "float32")
+
+
+def _float_bf16_wide(x: Tensor) -> Tensor:
+    """_float, bfloat16 as float32: MindSpore 2.10's exp2 and copysign(x, number) of bfloat16 answer Float32 (exp2:
+    float32's 2 ** x exactly)."""
+    x = _float(x)
+    return _ops().cast(x, "float32") if x._dtype == "bfloat16" else x
 
 
 def exp2(input):  # noqa: A002
     """2 ** input (float32 for an integer input): a power of 2, exact at integer exponents (MindSpore 2.10: exp2(3)
     is 8, where exp(3 ln 2) is 7.999999999999998)."""
-    x = _float(input)
+    x = _float_bf16_wide(input)
     return _ops().pow(_ops().fill(x._dtype, tuple(x.shape), 2.0), x)
 
 
@@ -59,7 +67,7 @@ def ldexp(x, other):
 
 def copysign(x, other):
     """|x| with the sign of other (a number or a Tensor; -0.0 counts as negative)."""
-    x = _float(x)
+    x = _float_bf16_wide(x)
     size = _ops().abs(x)
     if not isinstance(other, Tensor):
         return _ops().neg(size) if math.copysign(1.0, float(other)) < 0 else size
