@@ -291,13 +291,32 @@ class Optimizer(Cell):
         return out + [(k, p) for k, p in super()._own_params(registered) if id(p) not in seen]
 
     def _steps_done(self) -> int:
-        """The steps taken (global_step's value: a loaded checkpoint's, too)."""
-        return int(self.global_step._data[0])
+        """The steps taken (global_step's value: a loaded checkpoint's, too; the memo holds the array it wrote)."""
+        a, memo = self.global_step._data, self.__dict__.get("_gs_steps_memo")
+        return memo[1] if memo is not None and memo[0] is a else int(a.reshape(-1)[0])
 
     def _set_steps(self, n: int) -> None:
-        gs = self.global_step
-        gs._data = np.array([n], np.int32)
+        """global_step = n, in place in the array the last step wrote (no one else holds it: asnumpy hands out
+        a copy it puts in its place), else in a new one (a loaded or handed-out array keeps its value)."""
+        gs, memo = self.global_step, self.__dict__.get("_gs_steps_memo")
+        if memo is not None and memo[0] is gs._data:
+            memo[0][0] = memo[1] = n
+        else:
+            a = gs._data = np.empty(1, np.int32)
+            a[0] = n
+            self.__dict__["_gs_steps_memo"] = [a, n]
         gs._bump()
+
+    def _next_step(self) -> int:
+        """global_step += 1 (as _set_steps: one call a step on the loop's path); the new value."""
+        memo = self.__dict__.get("_gs_steps_memo")
+        if memo is None or memo[0] is not self.global_step._data:
+            self._set_steps(self._steps_done() + 1)
+            return self.__dict__["_gs_steps_memo"][1]
+        n = memo[1] = memo[1] + 1
+        memo[0][0] = n
+        self.global_step._bump()
+        return n
 
     def _hyper_parameter(self, name: str, value: float) -> Parameter:
         """A hyper-parameter MindSpore keeps as a float32 0-d Parameter `name` (Momentum's momentum): its value is
@@ -390,8 +409,7 @@ class Optimizer(Cell):
         params = self._gs_params
         if len(grads) != len(params):
             raise ValueError(f"{type(self).__name__}: {len(grads)} gradient(s) for {len(params)} parameter(s)")
-        step = self._steps_done() + 1
-        self._set_steps(step)
+        step = self._next_step()
         if self._gs_plain is not None and self._plain_now() and self._plain_step(grads, step):
             return True
         lrs: dict = {}  # the step's learning rate per group and dtype (a schedule is asked once a step)
@@ -497,7 +515,7 @@ class Optimizer(Cell):
     def _user_step(self, gradients):
         """A subclass's own construct (MindSpore's way of writing an optimizer: primitive updates, assign on
         Parameters), run as a Cell is: traced, its Parameter writes taken back."""
-        self._set_steps(self._steps_done() + 1)
+        self._next_step()
         return Cell.__call__(self, gradients)
 
 
