@@ -39,6 +39,8 @@ OPTS = {
     "Adadelta": lambda p: nn.Adadelta(p),
     "AdaMax": lambda p: nn.AdaMax(p),
     "Rprop": lambda p: nn.Rprop(p),
+    "ASGD": lambda p: nn.ASGD(p),
+    "LARS": lambda p: nn.LARS(nn.Momentum(p, 0.1, 0.9)),
     "MomList": lambda p: nn.Momentum(p, [0.1, 0.05, 0.02], 0.9),
     "MomSched": lambda p: nn.Momentum(p, nn.ExponentialDecayLR(0.1, 0.9, 1), 0.9),
 }
@@ -64,11 +66,16 @@ PATHS = {
     "Adadelta": [*B, *_slots("accum", "accum_update")],
     "AdaMax": [*B, "beta1_power", *_slots("moment1", "moment2")],
     "Rprop": [*B, *_slots("prev", "step_size")],
+    "ASGD": [*B, "mu_fc.weight", "mu_fc.bias", "eta_fc.weight", "eta_fc.bias", *_slots("ax_")],
+    # (MindSpore's LARS holds a Parameter 'fake_param' too, after fake_lr: not in gradserve's)
+    "LARS": [*B, "opt.learning_rate", "opt.momentum", *("opt." + n for n in _slots("moments"))],
     "MomList": ["global_step", *W, "momentum", *_slots("moments"), "learning_rate.learning_rate"],
     "MomSched": ["global_step", *W, "momentum", *_slots("moments")],
 }
 SHAPES = {"global_step": (1,), "learning_rate": (), "momentum": (), "beta1_power": (), "beta2_power": (),
-          "learning_rate.learning_rate": (3,)}
+          "learning_rate.learning_rate": (3,), "opt.learning_rate": (), "opt.momentum": (),
+          "mu_fc.weight": (), "mu_fc.bias": (), "eta_fc.weight": (), "eta_fc.bias": ()}
+NAMES = {"LARS": ["global_step", "fake_lr", *W, "learning_rate", "momentum", *_slots("moments")]}
 
 _M1 = [1.225000023841858, -0.1499999463558197, 2.0199999809265137, 0.9149998426437378, -0.32249993085861206,
        -0.29499995708465576, 0.40299999713897705, 0.3739999532699585]  # Momentum's moments (weight, then bias)
@@ -78,6 +85,8 @@ _AV = [0.001289443694986403, 0.0012478249846026301, 0.0052409362979233265, 0.003
        0.0019832870457321405, 0.0006169770495034754, 0.00016230800247285515, 0.001170955365523696]
 _WM = [0.8025000095367432, 1.1649999618530273, 0.3179999589920044, 0.5735000371932983, 1.1097500324249268,
        1.159500002861023, -0.08730000257492065, -0.013399988412857056]  # Momentum's weight and bias
+_ASGD_W = [0.8699721097946167, 1.0299692153930664, 0.7499749660491943, 0.8749727010726929, 1.0399692058563232,
+           1.0424690246582031, -0.044999197125434875, -0.0349995419383049]
 # MindSpore 2.10's values after the three steps: {name: weight's values + bias's} per slot, flattened
 VALUES = {
     "SGDm": {"": _WM, "momentum": [0.8999999761581421], "accum": _M1, "stat": [0.0] * 8},
@@ -104,6 +113,7 @@ VALUES = {
                  "moment": [0.01113259419798851, 0.002866602735593915, 0.0043253167532384396, -0.0015025148168206215,
                             0.000573350116610527, 0.0010170703753829002, 0.0031371088698506355,
                             0.0036816447973251343]},
+    "ASGD": {"": _ASGD_W, "mu_": [1.0, 1.0], "eta_": [0.09999775141477585] * 2, "ax_": _ASGD_W},
     "MomList": {"": [0.9129999876022339, 1.128000020980835, 0.6196000576019287, 0.7392000555992126,
                      1.0327000617980957, 1.1084001064300537, -0.046560004353523254, 0.03452000394463539],
                 "moments": _M1},
@@ -125,7 +135,8 @@ def _steps(opt, grads):
 
 def _slot(opt, prefix):
     d = opt.parameters_dict()
-    keys = W if prefix == "" else [f"{prefix}.{n}" for n in W] if f"{prefix}.fc.weight" in d else [prefix]
+    keys = W if prefix == "" else [f"{prefix}.{n}" for n in W] if f"{prefix}.fc.weight" in d else \
+        [f"{prefix}{n}" for n in W] if f"{prefix}fc.weight" in d else [prefix]
     return np.concatenate([d[k].asnumpy().ravel() for k in keys])
 
 
@@ -134,7 +145,7 @@ def test_the_state_is_the_optimizers_parameters_under_mindspores_names(kind):
     net, opt = _make(kind)
     paths = [n for n, _ in opt.parameters_and_names()]
     assert paths == PATHS[kind]
-    names = [n.split(".", 1)[1] if n.startswith("learning_rate.") else n for n in paths]
+    names = NAMES.get(kind) or [n.split(".", 1)[1] if n.startswith("learning_rate.") else n for n in paths]
     assert list(opt.parameters_dict()) == names
     for path, p in opt.parameters_and_names():
         want = (1,) if (kind, path) == ("AdaMax", "beta1_power") else \

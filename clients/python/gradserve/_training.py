@@ -192,18 +192,24 @@ class _StateSlots:
         return (self[i] for i in range(len(self)))
 
 
+def _slot_name(prefix: str, key: str) -> str:
+    """A state Parameter's name: `prefix.key` (ParameterTuple.clone's), or prefix's '{}' filled (ASGD's 'mu_{}')."""
+    return prefix.format(key) if "{}" in prefix else f"{prefix}.{key}"
+
+
 def _state_slots(state: list, params: list, keys: tuple, prefixes: tuple) -> tuple[_StateSlots, list]:
     """The state of `_init_state` as Parameters `<prefix>.<parameter's name>` (a None prefix: an SDK-side slot),
     float state in each Parameter's dtype (MindSpore's clone); and (key, Parameter) of the named slots."""
     single = not isinstance(state[0], tuple)
     rows = [(st,) if single else st for st in state]
-    slots, named = [], []
+    slots: list[Any] = []  # (a ParameterTuple, or a list of _Slot, per slot)
+    named: list = []
     for k, prefix in enumerate(prefixes):
         if prefix is None:
             slots.append([_Slot(r[k]) for r in rows])
             continue
-        tup = ParameterTuple(Parameter(Tensor(np.asarray(r[k])), name=f"{prefix}.{key}", requires_grad=p.requires_grad)
-                             for r, p, key in zip(rows, params, keys))
+        tup = ParameterTuple(Parameter(Tensor(np.asarray(r[k])), name=_slot_name(prefix, key),
+                                       requires_grad=p.requires_grad) for r, p, key in zip(rows, params, keys))
         slots.append(tup)
         named.append((prefix, tup))
     return _StateSlots(slots, single), named
@@ -262,7 +268,7 @@ class Optimizer(Cell):
         self._gs_param_keys = tuple(p.name for p in params)
         self._gs_wd_arg = weight_decay
         self.loss_scale = _scalar(loss_scale, "loss_scale")
-        self._gs_state = [self._init_state(p._data) for p in params]
+        self._gs_state: Any = [self._init_state(p._data) for p in params]  # (a list, or _StateSlots below)
         self._gs_slot_params: list = []  # (key, ParameterTuple) of the state's Parameters, MindSpore's order
         if self._state_prefixes:
             self._gs_state, self._gs_slot_params = _state_slots(self._gs_state, params, self._gs_param_keys,
@@ -281,10 +287,10 @@ class Optimizer(Cell):
         their names when it was built: a cell that puts it under attribute `a` renames them `a.<that name>`),
         the hyper-parameters and state Parameters, then a per-step rate's (held by a cell `learning_rate`)."""
         rates = {id(x): x for x in self._gs_lr_of if isinstance(x, Parameter)}
-        fixed = [(x.name, x) for x in rates.values() if not self.dynamic_lr]
+        fixed = [(x.name if self.is_group_lr else "learning_rate", x) for x in rates.values() if not self.dynamic_lr]
         steps = [("learning_rate.learning_rate" if len(rates) == 1 else f"learning_rate.{i}.learning_rate", x)
                  for i, x in enumerate(rates.values()) if self.dynamic_lr]
-        slots = [(f"{k}.{key}", p) for k, tup in self._gs_slot_params for key, p in zip(self._gs_param_keys, tup)]
+        slots = [(_slot_name(k, key), p) for k, tup in self._gs_slot_params for key, p in zip(self._gs_param_keys, tup)]
         out = [("global_step", self.global_step), *fixed, *zip(self._gs_param_keys, self._gs_params),
                *self._gs_extra, *slots, *steps]
         seen = {id(p) for _, p in out}
@@ -373,6 +379,8 @@ class Optimizer(Cell):
 
     def _init_state(self, p: np.ndarray, /) -> Any:
         return None
+
+    global_step: Parameter  # (set by __init__; declared: __getattr__'s type is not its)
 
     # MindSpore's names for the state (one Tensor per parameter), e.g. Adam's `moment1`; an optimizer whose
     # _init_state returns one array (not a tuple) names it with a 1-tuple

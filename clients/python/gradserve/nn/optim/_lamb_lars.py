@@ -72,6 +72,10 @@ class LARS(Optimizer):
             raise NotImplementedError("For 'LARS', use_clip=True is not supported by gradserve (use_clip=False is)")
         params = optimizer.parameters
         super().__init__(0.0, list(params))
+        # MindSpore 2.10's: one global_step, the wrapped optimizer's (its step counts LARS's), and LARS's own
+        # rate a Parameter 'fake_lr' (the wrapped optimizer's 'learning_rate' is the one used)
+        object.__setattr__(self, "global_step", optimizer.global_step)
+        self._gs_lr_of[0].name = "fake_lr"
         self.opt = optimizer
         self.lars_flag = tuple(bool(lars_filter(p)) for p in params)
         # MindSpore's LARS takes over the weight decay and the loss scale of the optimizer it wraps
@@ -112,5 +116,4 @@ class LARS(Optimizer):
                     if w_norm > 0 and g_norm > 0 else t(1)
                 g = (g + d * w) * coeff
             out.append(g)
-        self._set_steps(step0 + 1)
         return self.opt(out)

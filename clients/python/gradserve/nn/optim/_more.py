@@ -31,6 +31,7 @@ class ASGD(Optimizer):
     """Averaged SGD: w = w (1 - lambd eta) - eta g; ax, the average, follows w (ax += (w - ax) mu once mu < 1);
     then eta = lr / (1 + lambd lr t)^alpha and mu = 1 / max(1, t - t0) (t: the step, from 1)."""
     _state_names = ("mu", "eta", "ax")
+    _state_prefixes = ("mu_{}", "eta_{}", "ax_")  # (MindSpore 2.10's names: 'mu_fc.weight', 'ax_.fc.weight')
 
     def __init__(self, params, learning_rate=0.1, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0):
         self.lambd, self.alpha = _float(lambd, "lambd", "ASGD"), _float(alpha, "alpha", "ASGD")
