@@ -169,24 +169,25 @@ class _StateSlots:
     """An optimizer's state held as MindSpore holds it, one Parameter per slot and parameter (`moment1.fc.weight`):
     state[i] reads parameter i's state from them (its one array, or a tuple of one per slot) and state[i] = st
     writes it back, so a checkpoint holds the state and a loaded one is what the next step reads."""
-    __slots__ = ("slots", "single")
+    __slots__ = ("slots", "single", "rows")
 
     def __init__(self, slots: list, single: bool):
         self.slots, self.single = slots, single
+        self.rows = list(zip(*slots))  # (each parameter's holders, one per slot: what a step reads and writes)
 
     def __len__(self) -> int:
-        return len(self.slots[0])
+        return len(self.rows)
 
     def __getitem__(self, i: int) -> Any:
         if self.single:
-            return self.slots[0][i]._data
-        return tuple(s[i]._data for s in self.slots)
+            return self.rows[i][0]._data
+        return tuple([p._data for p in self.rows[i]])  # (a list first: ~2x faster than a generator's tuple)
 
     def __setitem__(self, i: int, st: Any) -> None:
-        for s, a in zip(self.slots, (st,) if self.single else st):
-            p = s[i]
-            p._data = a if type(a) is np.ndarray else np.asarray(a, p._data.dtype)
-            p._bump()
+        for p, a in zip(self.rows[i], (st,) if self.single else st):
+            if a is not p._data:  # (a slot the step left as it was: no new version)
+                p._data = a if type(a) is np.ndarray else np.asarray(a, p._data.dtype)
+                p._bump()
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
@@ -644,8 +645,8 @@ class Adam(Optimizer):
             for p, b in ((b1p, self.beta1), (b2p, self.beta2)):
                 p._data = np.asarray(p._data * np.float32(b), np.float32)
                 p._bump()
-            self.__dict__["_gs_beta_memo"] = (n, b1p._data)
-        return t(b1p._data), t(b2p._data)
+            memo = self.__dict__["_gs_beta_memo"] = (n, b1p._data, b1p._data[()], b2p._data[()])
+        return (memo[2], memo[3]) if t is np.float32 else (t(memo[2]), t(memo[3]))  # (float32's: no conversion)
 
     def _update(self, w, g, state, lr):
         t = w.dtype.type
