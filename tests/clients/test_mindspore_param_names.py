@@ -88,8 +88,6 @@ def test_auto_prefix_false_wrappers_rename_nothing_but_a_prefixing_parent_rename
     assert names(wrapped) == ["w.net.dense.weight", "w.net.dense.bias"]
 
 
-@pytest.mark.xfail(strict=True, reason="gradserve's optimizers keep their state (step, lr, moments) as arrays, "
-                   "not Parameters, so checkpoints of a training cell lack them")
 def test_an_optimizers_state_is_parameters():
     net = SimpleNet()
     step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.MSELoss()), nn.Momentum(net.trainable_params(), 0.1, 0.9))

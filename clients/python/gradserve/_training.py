@@ -154,6 +154,68 @@ def _round_state(new: Any, old: Any) -> Any:
     return np.asarray(new).astype(_BF16) if isinstance(old, np.ndarray) and old.dtype == _BF16 else new
 
 
+class _Slot:
+    """A state array kept in the SDK only (a slot MindSpore does not make, e.g. RMSProp's mean_grad uncentered)."""
+    __slots__ = ("_data",)
+
+    def __init__(self, a: np.ndarray):
+        self._data = a
+
+    def _bump(self) -> None:
+        pass
+
+
+class _StateSlots:
+    """An optimizer's state held as MindSpore holds it, one Parameter per slot and parameter (`moment1.fc.weight`):
+    state[i] reads parameter i's state from them (its one array, or a tuple of one per slot) and state[i] = st
+    writes it back, so a checkpoint holds the state and a loaded one is what the next step reads."""
+    __slots__ = ("slots", "single", "rows")
+
+    def __init__(self, slots: list, single: bool):
+        self.slots, self.single = slots, single
+        self.rows = list(zip(*slots))  # (each parameter's holders, one per slot: what a step reads and writes)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> Any:
+        if self.single:
+            return self.rows[i][0]._data
+        return tuple([p._data for p in self.rows[i]])  # (a list first: ~2x faster than a generator's tuple)
+
+    def __setitem__(self, i: int, st: Any) -> None:
+        for p, a in zip(self.rows[i], (st,) if self.single else st):
+            if a is not p._data:  # (a slot the step left as it was: no new version)
+                p._data = a if type(a) is np.ndarray else np.asarray(a, p._data.dtype)
+                p._bump()
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+
+def _slot_name(prefix: str, key: str) -> str:
+    """A state Parameter's name: `prefix.key` (ParameterTuple.clone's), or prefix's '{}' filled (ASGD's 'mu_{}')."""
+    return prefix.format(key) if "{}" in prefix else f"{prefix}.{key}"
+
+
+def _state_slots(state: list, params: list, keys: tuple, prefixes: tuple) -> tuple[_StateSlots, list]:
+    """The state of `_init_state` as Parameters `<prefix>.<parameter's name>` (a None prefix: an SDK-side slot),
+    float state in each Parameter's dtype (MindSpore's clone); and (key, Parameter) of the named slots."""
+    single = not isinstance(state[0], tuple)
+    rows = [(st,) if single else st for st in state]
+    slots: list[Any] = []  # (a ParameterTuple, or a list of _Slot, per slot)
+    named: list = []
+    for k, prefix in enumerate(prefixes):
+        if prefix is None:
+            slots.append([_Slot(r[k]) for r in rows])
+            continue
+        tup = ParameterTuple(Parameter(Tensor(np.asarray(r[k])), name=_slot_name(prefix, key),
+                                       requires_grad=p.requires_grad) for r, p, key in zip(rows, params, keys))
+        slots.append(tup)
+        named.append((prefix, tup))
+    return _StateSlots(slots, single), named
+
+
 class Optimizer(Cell):
     """Base of the optimizers: `opt(grads)` updates `opt.parameters` in place, grads in the same order.
 
@@ -207,8 +269,14 @@ class Optimizer(Cell):
         self._gs_param_keys = tuple(p.name for p in params)
         self._gs_wd_arg = weight_decay
         self.loss_scale = _scalar(loss_scale, "loss_scale")
-        self._gs_state = [self._init_state(p._data) for p in params]
-        self.global_step = 0
+        self._gs_state: Any = [self._init_state(p._data) for p in params]  # (a list, or _StateSlots below)
+        self._gs_slot_params: list = []  # (key, ParameterTuple) of the state's Parameters, MindSpore's order
+        if self._state_prefixes:
+            self._gs_state, self._gs_slot_params = _state_slots(self._gs_state, params, self._gs_param_keys,
+                                                                self._state_prefixes)
+        self._gs_extra: list = []  # (key, Parameter) of hyper-parameters MindSpore keeps as Parameters (momentum)
+        # the steps taken: MindSpore's int32 Parameter of shape (1,), saved and loaded with the checkpoint
+        object.__setattr__(self, "global_step", Parameter(Tensor(np.zeros(1, np.int32)), name="global_step"))
         self._gs_plain = _plain_rule(params, self._group)
 
     @property
@@ -216,9 +284,53 @@ class Optimizer(Cell):
         return self._gs_params
 
     def _own_params(self, registered: bool = False) -> list:
-        """The network's Parameters it updates, under their names when it was built (MindSpore's optimizer
-        holds them so: a cell that puts it under attribute `a` renames them `a.<that name>`)."""
-        return [*zip(self._gs_param_keys, self._gs_params), *super()._own_params(registered)]
+        """MindSpore's order: global_step, a fixed learning rate, the network's Parameters it updates (under
+        their names when it was built: a cell that puts it under attribute `a` renames them `a.<that name>`),
+        the hyper-parameters and state Parameters, then a per-step rate's (held by a cell `learning_rate`)."""
+        rates = {id(x): x for x in self._gs_lr_of if isinstance(x, Parameter)}
+        fixed = [(x.name if self.is_group_lr else "learning_rate", x) for x in rates.values() if not self.dynamic_lr]
+        steps = [("learning_rate.learning_rate" if len(rates) == 1 else f"learning_rate.{i}.learning_rate", x)
+                 for i, x in enumerate(rates.values()) if self.dynamic_lr]
+        slots = [(_slot_name(k, key), p) for k, tup in self._gs_slot_params for key, p in zip(self._gs_param_keys, tup)]
+        out = [("global_step", self.global_step), *fixed, *zip(self._gs_param_keys, self._gs_params),
+               *self._gs_extra, *slots, *steps]
+        seen = {id(p) for _, p in out}
+        return out + [(k, p) for k, p in super()._own_params(registered) if id(p) not in seen]
+
+    def _steps_done(self) -> int:
+        """The steps taken (global_step's value: a loaded checkpoint's, too; the memo holds the array it wrote)."""
+        a, memo = self.global_step._data, self.__dict__.get("_gs_steps_memo")
+        return memo[1] if memo is not None and memo[0] is a else int(a.reshape(-1)[0])
+
+    def _set_steps(self, n: int) -> None:
+        """global_step = n, in place in the array the last step wrote (no one else holds it: asnumpy hands out
+        a copy it puts in its place), else in a new one (a loaded or handed-out array keeps its value)."""
+        gs, memo = self.global_step, self.__dict__.get("_gs_steps_memo")
+        if memo is not None and memo[0] is gs._data:
+            memo[0][0] = memo[1] = n
+        else:
+            a = gs._data = np.empty(1, np.int32)
+            a[0] = n
+            self.__dict__["_gs_steps_memo"] = [a, n]
+        gs._bump()
+
+    def _next_step(self) -> int:
+        """global_step += 1 (as _set_steps: one call a step on the loop's path); the new value."""
+        memo = self.__dict__.get("_gs_steps_memo")
+        if memo is None or memo[0] is not self.global_step._data:
+            self._set_steps(self._steps_done() + 1)
+            return self.__dict__["_gs_steps_memo"][1]
+        n = memo[1] = memo[1] + 1
+        memo[0][0] = n
+        self.global_step._bump()
+        return n
+
+    def _hyper_parameter(self, name: str, value: float) -> Parameter:
+        """A hyper-parameter MindSpore keeps as a float32 0-d Parameter `name` (Momentum's momentum): its value is
+        read at each step, so a loaded checkpoint's is the one used."""
+        p = Parameter(Tensor(np.array(value, np.float32)), name=name)
+        self._gs_extra.append((name, p))
+        return p
 
     @property
     def learning_rate(self):
@@ -263,20 +375,29 @@ class Optimizer(Cell):
     def get_lr(self) -> Any:
         """The learning rate the next step uses; with groups' own rates a tuple of each parameter's (MindSpore's)."""
         if self.is_group_lr:
-            return tuple(g["lr"](self.global_step) for g in self._group)
-        return self._group[0]["lr"](self.global_step)
+            return tuple(g["lr"](self._steps_done()) for g in self._group)
+        return self._group[0]["lr"](self._steps_done())
 
     def _init_state(self, p: np.ndarray, /) -> Any:
         return None
 
+    global_step: Parameter  # (set by __init__; declared: __getattr__'s type is not its)
+
     # MindSpore's names for the state (one Tensor per parameter), e.g. Adam's `moment1`; an optimizer whose
     # _init_state returns one array (not a tuple) names it with a 1-tuple
     _state_names: tuple = ()
+    # the prefixes of the Parameters MindSpore holds that state in (`moment1` -> 'moment1.fc.weight'), one per slot
+    # of _init_state's tuple (None: a slot kept in the SDK only); () keeps the whole state in the SDK
+    _state_prefixes: tuple = ()
 
     def __getattr__(self, name):
         names = getattr(type(self), "_state_names", ())  # (a class attribute: never this __getattr__ again)
         state = self.__dict__.get("_gs_state")
-        if name in names and state is not None:
+        if name in names and isinstance(state, _StateSlots):  # MindSpore's: the ParameterTuple itself
+            k = names.index(name)
+            if k < len(state.slots) and isinstance(state.slots[k], ParameterTuple):
+                return state.slots[k]
+        elif name in names and state is not None:
             k = names.index(name)
             if all(isinstance(s, tuple) and k < len(s) for s in state):
                 return tuple(Tensor(np.array(s[k])) for s in state)
@@ -297,7 +418,7 @@ class Optimizer(Cell):
         params = self._gs_params
         if len(grads) != len(params):
             raise ValueError(f"{type(self).__name__}: {len(grads)} gradient(s) for {len(params)} parameter(s)")
-        step = self.__dict__["global_step"] = self.global_step + 1  # (a plain attribute: not via Cell.__setattr__)
+        step = self._next_step()
         if self._gs_plain is not None and self._plain_now() and self._plain_step(grads, step):
             return True
         lrs: dict = {}  # the step's learning rate per group and dtype (a schedule is asked once a step)
@@ -403,13 +524,17 @@ class Optimizer(Cell):
     def _user_step(self, gradients):
         """A subclass's own construct (MindSpore's way of writing an optimizer: primitive updates, assign on
         Parameters), run as a Cell is: traced, its Parameter writes taken back."""
-        self.__dict__["global_step"] = self.global_step + 1
+        self._next_step()
         return Cell.__call__(self, gradients)
 
 
 class SGD(Optimizer):
     """v = momentum * v + (1 - dampening) * g (v = g on the first step); p -= lr * v, or with
     nesterov p -= lr * (g + momentum * v). momentum 0: p -= lr * g."""
+
+    _lr_0d = True  # (~0.7 us less per parameter and step)
+    # MindSpore's: `accum` (the momentum buffer v) and `stat` (1 until a parameter's first step with momentum)
+    _state_names = _state_prefixes = ("accum", "stat")
 
     def __init__(self, params, learning_rate=0.1, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, loss_scale: float = 1.0):
@@ -419,15 +544,10 @@ class SGD(Optimizer):
             raise ValueError("nesterov needs momentum > 0 and dampening = 0")
         self.momentum, self.dampening, self.nesterov = float(momentum), float(dampening), bool(nesterov)
         super().__init__(learning_rate, params, weight_decay, loss_scale)
+        self._gs_momentum = self._hyper_parameter("momentum", momentum)
 
-    _lr_0d = True  # (~0.7 us less per parameter and step)
-
-    @property
-    def accum(self) -> tuple:
-        """MindSpore's `accum`: each parameter's momentum buffer v (zeros before the first step and while
-        momentum is 0), read-only copies."""
-        return tuple(Tensor(np.zeros_like(p._data) if v is None else v.copy())
-                     for p, v in zip(self._gs_params, self._gs_state))
+    def _init_state(self, p):
+        return np.zeros_like(p), np.ones_like(p)
 
     def _plain_now(self) -> bool:
         return self.momentum == 0 and self.loss_scale == 1.0
@@ -436,16 +556,22 @@ class SGD(Optimizer):
         new = np.multiply(g, lr)  # w - lr * g, as _update computes it (out positional: NumPy parses no keyword)
         return np.subtract(w, new, new) if type(new) is np.ndarray else np.asarray(w - new)
 
-    def _update(self, w, g, v, lr):
+    def _update(self, w, g, state, lr):
         if self.momentum == 0:  # w - lr * g into one fresh array (never in place: users may hold w)
-            new = np.multiply(g, lr)
+            new = np.multiply(g, lr)  # (accum and stat stay as they are: MindSpore 2.10's SGD without momentum)
             if type(new) is not np.ndarray:  # a 0-d parameter: NumPy gave a scalar
-                return None, np.asarray(w - new)
-            return None, np.subtract(w, new, new)
+                return state, np.asarray(w - new)
+            return state, np.subtract(w, new, new)
         t = w.dtype.type
-        v = g.copy() if v is None else t(self.momentum) * v + t(1 - self.dampening) * g
-        step = g + t(self.momentum) * v if self.nesterov else v
-        return v, w - lr * step
+        v, stat = state
+        m = t(self._gs_momentum._data)
+        first = stat != 0  # (per element, as MindSpore's kernel: a loaded checkpoint's stat decides)
+        later = m * v + t(1 - self.dampening) * g
+        v = later if not first.any() else g.copy() if first.all() else np.where(first, g, later)
+        if first.any():
+            stat = np.zeros_like(stat)
+        step = g + m * v if self.nesterov else v
+        return (v, stat), w - lr * step
 
 
 class Momentum(Optimizer):
@@ -457,14 +583,15 @@ class Momentum(Optimizer):
             raise ValueError("momentum must be >= 0")
         self.momentum, self.use_nesterov = float(momentum), bool(use_nesterov)
         super().__init__(learning_rate, params, weight_decay, loss_scale)
+        self._gs_momentum = self._hyper_parameter("momentum", momentum)
 
-    _state_names = ("moments",)
+    _state_names = _state_prefixes = ("moments",)
 
     def _init_state(self, p):
         return np.zeros_like(p)
 
     def _update(self, w, g, v, lr):
-        m = w.dtype.type(self.momentum)
+        m = w.dtype.type(self._gs_momentum._data)
         v = v * m + g
         return v, (w - (g * lr + v * m * lr) if self.use_nesterov else w - lr * v)
 
@@ -496,25 +623,30 @@ class Adam(Optimizer):
             raise ValueError("Adam needs 0 < beta1, beta2 < 1 and eps > 0")
         self.beta1, self.beta2, self.eps, self.use_nesterov = float(beta1), float(beta2), float(eps), bool(use_nesterov)
         super().__init__(learning_rate, params, weight_decay, loss_scale)
+        self._gs_beta_p = (self._hyper_parameter("beta1_power", 1.0), self._hyper_parameter("beta2_power", 1.0))
 
     _state_names = ("moment1", "moment2", "vhat")  # (vhat: with use_amsgrad only, as MindSpore's)
+
+    @property
+    def _state_prefixes(self) -> tuple:  # type: ignore[override]
+        return self._state_names if self.use_amsgrad else self._state_names[:2]
 
     def _init_state(self, p):
         return (np.zeros_like(p),) * (3 if self.use_amsgrad else 2)  # m, v (and vhat): never written in place
 
     def _beta_powers(self, t):
-        """beta1 ** step and beta2 ** step as MindSpore 2.10 keeps them: float32 Parameters multiplied by the
-        betas once a step, so 1 - beta2 ** step carries float32's rounding (1 - float32(0.999) = 0.00099998713:
-        the bias correction 6e-6 off the exact one, which its test_adam_op's losses show)."""
-        n = self.global_step
-        memo = self.__dict__.get("_gs_beta_powers")
-        if memo is None or memo[0] > n:
-            memo = (0, np.float32(1), np.float32(1))
-        k, p1, p2 = memo
-        for _ in range(n - k):
-            p1, p2 = p1 * np.float32(self.beta1), p2 * np.float32(self.beta2)
-        self.__dict__["_gs_beta_powers"] = (n, p1, p2)
-        return t(p1), t(p2)
+        """beta1 ** step and beta2 ** step as MindSpore 2.10 keeps them: float32 Parameters `beta1_power` and
+        `beta2_power` multiplied by the betas once a step, so 1 - beta2 ** step carries float32's rounding
+        (1 - float32(0.999) = 0.00099998713: the bias correction 6e-6 off the exact one, which its test_adam_op's
+        losses show). Once a step: the memo holds the step and the array it wrote (a loaded one is not it)."""
+        b1p, b2p = self._gs_beta_p
+        n, memo = self._steps_done(), self.__dict__.get("_gs_beta_memo")
+        if memo is None or memo[0] != n or memo[1] is not b1p._data:
+            for p, b in ((b1p, self.beta1), (b2p, self.beta2)):
+                p._data = np.asarray(p._data * np.float32(b), np.float32)
+                p._bump()
+            memo = self.__dict__["_gs_beta_memo"] = (n, b1p._data, b1p._data[()], b2p._data[()])
+        return (memo[2], memo[3]) if t is np.float32 else (t(memo[2]), t(memo[3]))  # (float32's: no conversion)
 
     def _update(self, w, g, state, lr):
         t = w.dtype.type

@@ -14,7 +14,7 @@ __all__ = ["Adagrad", "RMSProp", "Adadelta"]
 
 class Adagrad(Optimizer):
     """accum += g^2 (update_slots); w -= lr g / sqrt(accum); accum starts at `accum`."""
-    _state_names = ("accum",)
+    _state_names = _state_prefixes = ("accum",)
 
     def __init__(self, params, accum=0.1, learning_rate=0.001, update_slots=True, loss_scale=1.0, weight_decay=0.0):
         if not accum >= 0:
@@ -37,6 +37,10 @@ class RMSProp(Optimizer):
     sqrt(ms - mg^2 + eps), else sqrt(ms + eps); mom = momentum mom + lr g / denominator; w -= mom."""
     _state_names = ("mean_square", "moment", "mean_grad")
 
+    @property
+    def _state_prefixes(self) -> tuple:  # type: ignore[override]  # (mean_grad a Parameter when centered only)
+        return self._state_names if self.centered else (*self._state_names[:2], None)
+
     def __init__(self, params, learning_rate=0.1, decay=0.9, momentum=0.0, epsilon=1e-10, use_locking=False,
                  centered=False, loss_scale=1.0, weight_decay=0.0):
         if not (decay >= 0.0 and momentum >= 0.0 and epsilon > 0.0):
@@ -44,6 +48,8 @@ class RMSProp(Optimizer):
         self.decay, self.momentum, self.epsilon = float(decay), float(momentum), float(epsilon)
         self.centered = bool(centered)
         super().__init__(learning_rate, params, weight_decay, loss_scale)
+        if self.centered:  # (MindSpore makes mean_grad first)
+            self._gs_slot_params = self._gs_slot_params[2:] + self._gs_slot_params[:2]
 
     def _init_state(self, p):
         return np.ones_like(p), np.zeros_like(p), np.zeros_like(p)
@@ -65,7 +71,7 @@ class RMSProp(Optimizer):
 class Adadelta(Optimizer):
     """accum = rho accum + (1 - rho) g^2; update = sqrt(accum_update + eps) / sqrt(accum + eps) g;
     accum_update = rho accum_update + (1 - rho) update^2; w -= lr update (P.ApplyAdadelta); both start at 0."""
-    _state_names = ("accum", "accum_update")
+    _state_names = _state_prefixes = ("accum", "accum_update")
 
     def __init__(self, params, learning_rate=1.0, rho=0.9, epsilon=1e-6, loss_scale=1.0, weight_decay=0.0):
         if not 0.0 <= rho <= 1.0 or not epsilon >= 0.0:

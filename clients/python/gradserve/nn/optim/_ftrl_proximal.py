@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._training import Optimizer, _decay
+from ..._training import Optimizer, _decay, _state_slots
 from ._more import _float
 
 __all__ = ["FTRL", "ProximalAdagrad"]
@@ -28,7 +28,7 @@ class FTRL(Optimizer):
     (accum'^-p / lr + 2 l2) where |linear| > l1, else 0 (p: lr_power). A fixed float learning rate only, and
     without parameter groups the weight decay reaches every parameter (MindSpore's decay_flags), 'beta' and
     'gamma' too."""
-    _state_names = ("moments", "linear")
+    _state_names = _state_prefixes = ("moments", "linear")
 
     def __init__(self, params, initial_accum=0.1, learning_rate=0.001, lr_power=-0.5, l1=0.0, l2=0.0,
                  use_locking=False, loss_scale=1.0, weight_decay=0.0):
@@ -44,7 +44,9 @@ class FTRL(Optimizer):
         self.lr_power = lr_power
         self.l1, self.l2 = _non_negative(l1, "l1", "FTRL"), _non_negative(l2, "l2", "FTRL")
         _use_locking(use_locking, "FTRL")
-        self._gs_state = [self._init_state(p._data) for p in self._gs_params]  # (initial_accum known only now)
+        self._gs_state, self._gs_slot_params = _state_slots(  # (initial_accum known only now)
+            [self._init_state(p._data) for p in self._gs_params], list(self._gs_params), self._gs_param_keys,
+            self._state_prefixes)
         if not self.is_group:
             decayed = {"lr": self._group[0]["lr"], "weight_decay": _decay(weight_decay, "weight_decay")}
             self._group = [decayed] * len(self._group)
@@ -70,7 +72,7 @@ class FTRL(Optimizer):
 class ProximalAdagrad(Optimizer):
     """accum += g^2; a = lr / sqrt(accum); prox = w - a g; w = sign(prox) max(|prox| - a l1, 0) / (1 + a l2)
     (MindSpore 2.10's kernel takes the adaptive rate a in the shrink and the l2 term: ops.ApplyProximalAdagrad)."""
-    _state_names = ("accum",)
+    _state_names = _state_prefixes = ("accum",)
 
     def __init__(self, params, accum=0.1, learning_rate=0.001, l1=0.0, l2=0.0, use_locking=False, loss_scale=1.0,
                  weight_decay=0.0):

@@ -28,6 +28,8 @@ class Lamb(_AdamDecoupled):
     """m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; r = (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps);
     u = r + wd w; w -= lr * trust * u with trust = ||w|| / ||u|| per parameter (see the module)."""
 
+    _state_prefixes = ("lamb_m", "lamb_v")  # (MindSpore's Parameters of its moments1 / moments2)
+
     def __init__(self, params, learning_rate, beta1=0.9, beta2=0.999, eps=1e-6, weight_decay=0.0):
         b1, b2, e = (_float(v, n, "Lamb") for v, n in ((beta1, "beta1"), (beta2, "beta2"), (eps, "eps")))
         for name, v in (("beta1", b1), ("beta2", b2)):
@@ -40,7 +42,7 @@ class Lamb(_AdamDecoupled):
 
     def _update_decayed(self, w, g, state, lr, wd):
         t = w.dtype.type
-        b1, b2, step = t(self.beta1), t(self.beta2), self.global_step
+        b1, b2, step = t(self.beta1), t(self.beta2), self._steps_done()
         m, v = self._adam_moments(g, state, t)
         m_hat = m / (t(1) - b1 ** t(step))  # b1^t in the parameter's dtype, as MindSpore's float32 beta1 Tensor
         v_hat = v / (t(1) - b2 ** t(step))
@@ -70,6 +72,10 @@ class LARS(Optimizer):
             raise NotImplementedError("For 'LARS', use_clip=True is not supported by gradserve (use_clip=False is)")
         params = optimizer.parameters
         super().__init__(0.0, list(params))
+        # MindSpore 2.10's: one global_step, the wrapped optimizer's (its step counts LARS's), and LARS's own
+        # rate a Parameter 'fake_lr' (the wrapped optimizer's 'learning_rate' is the one used)
+        object.__setattr__(self, "global_step", optimizer.global_step)
+        self._gs_lr_of[0].name = "fake_lr"
         self.opt = optimizer
         self.lars_flag = tuple(bool(lars_filter(p)) for p in params)
         # MindSpore's LARS takes over the weight decay and the loss scale of the optimizer it wraps
@@ -90,7 +96,7 @@ class LARS(Optimizer):
         params = self._gs_params
         if len(grads) != len(params):
             raise ValueError(f"LARS: {len(grads)} gradient(s) for {len(params)} parameter(s)")
-        step0 = self.opt.global_step  # the 0-based step a dynamic weight decay is asked at
+        step0 = self.opt._steps_done()  # the 0-based step a dynamic weight decay is asked at
         scale = self._inner_scale
         out = []
         for p, g, use, wd in zip(params, grads, self.lars_flag, self._decays):
@@ -110,5 +116,4 @@ class LARS(Optimizer):
                     if w_norm > 0 and g_norm > 0 else t(1)
                 g = (g + d * w) * coeff
             out.append(g)
-        self.__dict__["global_step"] = step0 + 1
         return self.opt(out)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._tensor import Tensor
+from ..._tensor import Parameter, Tensor
 from ..._training import Optimizer
 
 
@@ -31,6 +31,7 @@ class ASGD(Optimizer):
     """Averaged SGD: w = w (1 - lambd eta) - eta g; ax, the average, follows w (ax += (w - ax) mu once mu < 1);
     then eta = lr / (1 + lambd lr t)^alpha and mu = 1 / max(1, t - t0) (t: the step, from 1)."""
     _state_names = ("mu", "eta", "ax")
+    _state_prefixes = ("mu_{}", "eta_{}", "ax_")  # (MindSpore 2.10's names: 'mu_fc.weight', 'ax_.fc.weight')
 
     def __init__(self, params, learning_rate=0.1, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0):
         self.lambd, self.alpha = _float(lambd, "lambd", "ASGD"), _float(alpha, "alpha", "ASGD")
@@ -42,7 +43,7 @@ class ASGD(Optimizer):
 
     def _update(self, w, g, state, lr):
         mu, eta, ax = state
-        t, step = w.dtype.type, self.global_step
+        t, step = w.dtype.type, self._steps_done()
         eta = lr if step == 1 else eta  # the first step's eta is its learning rate
         new = w * (t(1) - t(self.lambd) * eta) - eta * g
         ax = ax + (new - ax) * mu if mu != 1 else new.copy()
@@ -55,7 +56,7 @@ class Rprop(Optimizer):
     """Resilient backpropagation: per element, the step size grows by etaplus where the gradient kept its sign
     since the last step, shrinks by etaminus where it flipped (and that gradient counts as 0), clipped to
     step_sizes; w -= sign(g) step. The first step's size is the learning rate."""
-    _state_names = ("prev", "step_size")
+    _state_names = _state_prefixes = ("prev", "step_size")
 
     def __init__(self, params, learning_rate=0.1, etas=(0.5, 1.2), step_sizes=(1e-6, 50.), weight_decay=0.):
         for what, pair in (("etas", etas), ("step_sizes", step_sizes)):  # MindSpore 2.10's exception types
@@ -77,7 +78,7 @@ class Rprop(Optimizer):
     def _update(self, w, g, state, lr):
         prev, size = state
         t = w.dtype.type
-        if self.global_step == 1:
+        if self._steps_done() == 1:
             size = np.full_like(w, lr)
         sign = np.sign(g * prev)
         factor = np.where(sign > 0, t(self.etaplus), np.where(sign < 0, t(self.etaminus), t(1)))
@@ -88,9 +89,7 @@ class Rprop(Optimizer):
 
 class AdaMax(Optimizer):
     """m = b1 m + (1 - b1) g; v = max(b2 v, |g|); w -= lr / (1 - b1^t) m / (v + eps) (P.ApplyAdaMax)."""
-    _state_names = ("moment1", "moment2")
-    _beta1_power: np.float32  # b1^t, updated once a step
-    _power_step: int
+    _state_names = _state_prefixes = ("moment1", "moment2")
 
     def __init__(self, params, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0.0,
                  loss_scale=1.0):
@@ -101,27 +100,32 @@ class AdaMax(Optimizer):
             raise ValueError(f"For 'AdaMax', 'eps' must be positive, but got {eps}")
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         super().__init__(learning_rate, params, weight_decay, loss_scale)
-        self.__dict__["_beta1_power"] = np.float32(1.0)
-        self.__dict__["_power_step"] = 0
+        # b1^t: MindSpore's float32 Parameter of shape (1,), multiplied by beta1 once a step
+        self._gs_b1p = Parameter(Tensor(np.ones(1, np.float32)), name="beta1_power")
+        self._gs_extra.append(("beta1_power", self._gs_b1p))
 
     def _init_state(self, p):
         return np.zeros_like(p), np.zeros_like(p)
 
     def _update(self, w, g, state, lr):
-        if self._power_step != self.global_step:  # once a step (float32, as MindSpore's beta1_power Parameter)
-            self.__dict__["_beta1_power"] = np.float32(self._beta1_power * np.float32(self.beta1))
-            self.__dict__["_power_step"] = self.global_step
+        b1p, n, memo = self._gs_b1p, self._steps_done(), self.__dict__.get("_gs_b1p_memo")
+        if memo is None or memo[0] != n or memo[1] is not b1p._data:  # (once a step; a loaded value is new)
+            b1p._data = b1p._data * np.float32(self.beta1)
+            b1p._bump()
+            self.__dict__["_gs_b1p_memo"] = (n, b1p._data)
         t = w.dtype.type
         m, v = state
         m = t(self.beta1) * m + (t(1) - t(self.beta1)) * g
         v = np.maximum(t(self.beta2) * v, np.abs(g))
-        return (m, v), w - lr / (t(1) - t(self._beta1_power)) * m / (v + t(self.eps))
+        return (m, v), w - lr / (t(1) - t(b1p._data[0])) * m / (v + t(self.eps))
 
 
 class AdamWeightDecay(_AdamDecoupled):
     """MindSpore's AdamWeightDecay (no bias correction, decoupled decay): m = b1 m + (1-b1) g;
     v = b2 v + (1-b2) g^2; w -= lr (m / (sqrt(v) + eps) + weight_decay w). weight_decay may be a Cell of the
     global step (MindSpore's dynamic weight decay)."""
+
+    _state_prefixes = ("adam_m", "adam_v")  # (MindSpore's Parameters of its moments1 / moments2)
 
     def __init__(self, params, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-6, weight_decay=0.0):
         b1, b2, e = (_float(v, n, "AdamWeightDecay") for v, n in ((beta1, "beta1"), (beta2, "beta2"), (eps, "eps")))
