@@ -30,6 +30,7 @@ _BRANCHES = ("_expn1", "_expn2")
 _F64_SPLIT = 1.5  # float64: the power series up to here (see the module doc)
 _local = threading.local()
 _install_lock = threading.Lock()
+_DISPATCHERS: set = set()  # ours, installed in JAX's module (once)
 
 
 def _runs_series(jaxpr) -> bool:
@@ -68,7 +69,7 @@ def _series_on_domain(series, fraction):
         by_fraction = fraction(jnp.where((x > 1) & ~near, x, two), n)
         by_series = series(jnp.where(near, x, jnp.ones_like(x)), jnp.where(near, n, jnp.ones_like(n)))
         return jnp.where(near, by_series, by_fraction)
-    expn1.gradserve_dispatch = expn2.gradserve_dispatch = True
+    _DISPATCHERS.update((expn1, expn2))
     return expn1, expn2
 
 
@@ -77,7 +78,7 @@ def _install(special) -> bool:
         current = [getattr(special, name, None) for name in _BRANCHES]
         if None in current:
             return False
-        if not all(getattr(f, "gradserve_dispatch", False) for f in current):
+        if not all(f in _DISPATCHERS for f in current):
             special._expn1, special._expn2 = _series_on_domain(*current)
         return True
 
