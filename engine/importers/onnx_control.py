@@ -147,6 +147,8 @@ def _loop(ctx, node, attrs) -> list[str]:
                                f"{len(v_names)} loop-carried value(s)")
     trips = _trip_count(ctx, node)
     c = node.input[1] if len(node.input) > 1 else ""
+    if trips is not None and c and not ctx.is_const(c) and _unrolls_past_limit(ctx, body, trips):
+        return _sentinel_while(ctx, node, body, v_names)
     if trips is None and not node.input[0]:  # (a computed M would have to stop the loop too)
         trips = _counter_bound(ctx, node, body)
     if trips is None and node.input[0] and ctx.limits.get("loop_max_trips") is not None:
@@ -169,6 +171,23 @@ def _loop(ctx, node, attrs) -> list[str]:
     elif (c and not ctx.is_const(c)) or not _passes_condition(body):
         return _while(ctx, node, body, v_names, trips)
     return _scan(ctx, node, body, v_names, trips)
+
+
+def _unrolls_past_limit(ctx, body, trips: int) -> bool:
+    return trips * max(len(body.node), 1) > (ctx.limits.get("max_nodes") or MAX_UNROLLED_NODES)
+
+
+def _sentinel_while(ctx, node, body, v_names) -> list[str]:
+    """A Loop whose constant M is out of reach (the TorchScript exporter writes a Python `while` as M = INT64_MAX
+    and a computed condition): the condition stops it, bounded by a constant-step counter in it or by the caller's
+    loop_max_trips (more at run time is an error); M stays the loop's own bound (i < M) either way."""
+    bound = _counter_bound(ctx, node, body) or ctx.limits.get("loop_max_trips")
+    if bound is None:
+        raise UnsupportedModel(f"Loop node {node.name!r}: a while (trip count M = {_trip_count(ctx, node)}, a "
+                               "computed condition that is not a constant-step counter against a constant): give "
+                               "loop_max_trips (from_onnx / the convert query) to bound it; refused")
+    _check_unroll(ctx, node, body, int(bound))
+    return _while(ctx, node, body, v_names, int(bound), runtime_m=node.input[0])
 
 
 def _check_unroll(ctx, node, body, trips: int) -> None:

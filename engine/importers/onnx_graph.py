@@ -267,6 +267,17 @@ def onnx_to_writer(model, *, input_shapes: dict | None = None, limits: dict | No
         raise
 
 
+def _fixed_dims(name: str, declared: list, given: list) -> list:
+    """input_shapes fixes the file's dynamic dims only: a static dim is what the exporter traced (a TorchScript file
+    without dynamic_axes bakes the batch into its Reshape constants, so another batch would be read silently wrong;
+    onnxruntime refuses such an input too)."""
+    if declared and (len(given) != len(declared) or any(
+            d is not None and d > 0 and g != d for d, g in zip(declared, given))):
+        raise UnsupportedModel(f"input_shapes[{name!r}] = {given} contradicts the model's declared shape "
+                               f"{['?' if d is None else d for d in declared]}: only its dynamic dims can be fixed")
+    return given
+
+
 def _model_to_writer(m, input_shapes: dict | None, limits: dict, scalar_weights: tuple = ()):
     check_model(m, limits)
     ctx = _Ctx(m, limits)
@@ -290,7 +301,7 @@ def _model_to_writer(m, input_shapes: dict | None, limits: dict, scalar_weights:
         for k, d in enumerate(tt.shape.dim):
             dims.append(d.dim_value if d.HasField("dim_value") else None)
         if input_shapes and vi.name in input_shapes:
-            dims = list(input_shapes[vi.name])
+            dims = _fixed_dims(vi.name, dims, list(input_shapes[vi.name]))
         if any(d is None or d < 0 for d in dims):
             raise UnsupportedModel(f"input {vi.name!r} has a dynamic shape {dims}: gradserve graphs are static; "
                                    f"pass input_shapes={{{vi.name!r}: [...]}}")
