@@ -153,8 +153,26 @@ class Conv2D(Primitive):
         self.stride, self.dilation = ntuple(stride, n, f"{name}: stride"), ntuple(dilation, n, f"{name}: dilation")
 
     def __call__(self, x, weight, bias=None):
+        self._check_weight(weight)
         return conv_nd(type(self).__name__, self._rank, x, weight, bias, self.stride, self.pad_mode, self.pad, self.dilation,
                        self.group)
+
+
+    def _check_weight(self, weight) -> None:
+        """MindSpore 2.10 refuses a weight whose out-channels or kernel differ from the constructor's out_channel /
+        kernel_size (Conv2D a RuntimeError, Conv3D a ValueError); the op would otherwise run on the weight's."""
+        shape = tuple(int(v) for v in weight.shape)
+        if len(shape) != self._rank + 2:
+            return  # conv_nd's rank error
+        err = RuntimeError if self._rank < 3 else ValueError
+        name = type(self).__name__
+        if shape[0] != self.out_channel:
+            raise err(f"For '{name}', 'w_shape[0]' must be equal to 'out_channel', but got 'w_shape[0]': {shape[0]}, "
+                      f"'out_channel': {self.out_channel}.")
+        for i, k in enumerate(self.kernel_size):
+            if shape[2 + i] != k:
+                raise err(f"For '{name}', 'w_shape[{2 + i}]' must be equal to 'kernel_size[{i}]', but got "
+                          f"'w_shape[{2 + i}]': {shape[2 + i]}, 'kernel_size[{i}]': {k}.")
 
 
 class Conv3D(Conv2D):
