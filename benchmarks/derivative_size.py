@@ -63,6 +63,7 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, nargs="*", default=list(SEEDS))
     args = ap.parse_args(argv)
+    jax.config.update("jax_enable_x64", True)  # float64 references, as the tests ask by a marker (tests/jax_mode.py)
     print("| graph | derivative | built | final | jax eqns |")
     print("|---|---|---|---|---|")
     for name in FAMILIES:

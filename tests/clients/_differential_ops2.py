@@ -26,12 +26,10 @@ import math
 import numpy as np
 
 import jax
+import jax.numpy as jnp
+import jax.scipy.special as jss
 
-jax.config.update("jax_enable_x64", True)
-import jax.numpy as jnp  # noqa: E402
-import jax.scipy.special as jss  # noqa: E402
-
-from gradserve import Tensor, ops  # noqa: E402
+from gradserve import Tensor, ops
 
 
 def _draw(rng, shape, lo=0.3, hi=1.5):

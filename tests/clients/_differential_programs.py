@@ -10,12 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 import jax
+import jax.numpy as jnp
 
-jax.config.update("jax_enable_x64", True)
-import jax.numpy as jnp  # noqa: E402
-
-from gradserve import Tensor, ops  # noqa: E402
-import gradserve as gs  # noqa: E402
+from gradserve import Tensor, ops
+import gradserve as gs
 
 FLOAT_SHAPES = [(3, 4), (4,), (3, 1), (1, 4), (3, 4), ()]
 INDICES = np.array([2, 0, 1, 0], np.int32)

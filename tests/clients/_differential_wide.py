@@ -7,6 +7,7 @@ import sys
 sys.path[:0] = ["tests", "tests/clients"]
 
 import httpx  # noqa: E402
+import jax  # noqa: E402
 
 import gradserve as gs  # noqa: E402
 from clients._fake_server import FakeServer  # noqa: E402
@@ -16,6 +17,7 @@ from clients._differential_specs import run_case  # noqa: E402
 def run_seeds(run, first: int, n: int, key=lambda name: name, every: int = 100) -> None:
     """run(seed) -> (status, name, detail) for n seeds from first, against an in-process engine server; prints each
     case that is not ok, progress every `every` seeds, and the counts by status and by key(name)."""
+    jax.config.update("jax_enable_x64", True)  # float64 references, as the tests ask by a marker (tests/jax_mode.py)
     server = FakeServer()
     gs.reset_context()
     gs.set_context(server="http://fake", http_transport=httpx.MockTransport(server), max_retries=0)

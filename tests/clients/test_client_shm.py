@@ -267,6 +267,7 @@ def test_when_it_is_tried(monkeypatch):
     assert not s.wanted("register_graph", {"inputs": [np.zeros(1 << 15, F32)]})
 
 
+@pytest.mark.jax_x64  # the float64 JAX reference (tests/jax_mode.py)
 def test_raw_v1_job_with_regions(real_server):
     """/v1 by hand: x and w read from a region, the outputs placed in another one (64-byte aligned) while
     they fit, the rest in the response; values against JAX."""

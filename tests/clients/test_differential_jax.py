@@ -35,6 +35,8 @@ from ._differential_programs import Program
 from ._differential_rest import REST_SPECS
 from ._differential_specs import compare, run_case
 
+pytestmark = pytest.mark.jax_x64  # float64 JAX references (tests/jax_mode.py)
+
 SDK_SEEDS = range(0, 32)
 BOTH_TRANSPORTS_SEEDS = range(32, 40)  # also over gRPC
 REST_SEEDS = range(0, 18)

@@ -17,6 +17,8 @@ from gradserve import Tensor, ops
 from ._differential_cells2 import run_cell_case
 from ._differential_opruns2 import run_complex_case, run_op_case
 
+pytestmark = pytest.mark.jax_x64  # float64 JAX references (tests/jax_mode.py)
+
 OP_SEEDS = range(0, 36)
 CELL_SEEDS = range(0, 16)
 CELL_SEEDS_EACH_TRANSPORT = range(16, 20)

@@ -18,8 +18,6 @@ import jax.numpy as jnp
 from jax import lax
 from jax.scipy import special as jsp
 
-jax.config.update("jax_enable_x64", True)
-
 FLOATS = ("float16", "float32", "float64")
 
 

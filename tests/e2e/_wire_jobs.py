@@ -158,6 +158,7 @@ def main(argv: list[str]) -> int:
     from e2e.proto import Proto
     from e2e.server import Server
 
+    jax.config.update("jax_enable_x64", True)  # float64 references, as the tests ask by a marker (tests/jax_mode.py)
     n, first = int(argv[0]), int(argv[1]) if len(argv) > 1 else 0
     srv = Server(Path(tempfile.mkdtemp()) / "server.log")
     bad = skipped = 0

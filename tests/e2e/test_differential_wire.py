@@ -12,6 +12,8 @@ import pytest
 
 from ._wire_jobs import KINDS, SKIP, run_one
 
+pytestmark = pytest.mark.jax_x64  # float64 JAX references (tests/jax_mode.py)
+
 SEEDS = range(10)  # ~4 s a seed on a busy 2-core box; the wide runner takes thousands
 ENCODINGS = ("json", "b64", "binary")
 

@@ -16,8 +16,6 @@ from engine.api import GraphBuilder
 from engine.ir import Graph
 from engine.serialize import graph_from_json
 
-jax.config.update("jax_enable_x64", True)
-
 IDX = np.array([0, 2, 2, 1], np.int64)
 KERNEL = np.array([[[[0.5, -0.25], [0.75, 1.0]]]])
 

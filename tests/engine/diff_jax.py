@@ -26,8 +26,6 @@ from engine.ir import tree_flatten
 from engine.transforms import grad, jvp, vjp
 from engine.vmap import vmap_graph
 
-jax.config.update("jax_enable_x64", True)
-
 # op -> (jax fn, domain (lo, hi), smooth: derivatives compared away from kinks)
 UNARY = {
     "abs": (jnp.abs, (-2, 2), True), "acos": (jnp.arccos, (-0.95, 0.95), True),
@@ -336,6 +334,7 @@ def main(argv=None):
     p.add_argument("--ops", default="", help="comma-separated subset")
     p.add_argument("--backend", default="numpy", help="numpy, torch, cupy")
     a = p.parse_args(argv)
+    jax.config.update("jax_enable_x64", True)  # float64 references, as the tests ask by a marker (tests/jax_mode.py)
     BACKEND[0] = a.backend
     h = Hunt(a.seed)
     only = set(filter(None, a.ops.split(",")))

@@ -142,6 +142,7 @@ def test_a_sum_over_a_middle_axis_with_short_runs_is_a_product_with_ones(shape, 
     np.testing.assert_allclose(got, np.exp(x.astype(np.float32).astype(np.float64)).sum(axis), rtol=1e-5)
 
 
+@pytest.mark.jax_x64  # JAX in float64 (it came from importing test_plan_passes, which switched it: tests/jax_mode.py)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_the_deep_potential_step_at_l1_sizes_matches_jax(dtype):
     """Issue #13's L1 graph at its own sizes (32 atoms, 16 features, 32 hidden), where the rewrite fires:

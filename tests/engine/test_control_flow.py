@@ -12,7 +12,7 @@ from engine.errors import InvalidGraph, LimitExceeded, ShapeError
 from engine.serialize import graph_from_json, graph_to_json
 
 jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.jax_x64  # float64 JAX references (tests/jax_mode.py)
 jnp, lax = jax.numpy, jax.lax
 F64 = "float64"
 

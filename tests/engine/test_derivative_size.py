@@ -18,6 +18,8 @@ from engine import Engine, hessian, lower
 from e2e._wire_jobs import mismatch
 from _derivative_families import FAMILIES, derived_for_seed, family_graph, family_input, jax_order, nested_grad
 
+pytestmark = pytest.mark.jax_x64  # float64 JAX references (tests/jax_mode.py)
+
 # family -> (built ceiling of orders 1, 2, 3; built ceiling of the hessian); measured (order 1/2/3, hessian):
 # elementwise 15/27/49, 55; reductions 25/35/53, 72; softmax 14/27/55, 54; cumulative 20/28/38, 83;
 # stack_concat_split 29/53/99, 89; where_max_clip 51/68/66, 116 (69/84/79, 137 before maximum / minimum's

@@ -9,7 +9,7 @@ import pytest
 from engine import Engine, GraphBuilder, hessian, jacobian
 
 jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.jax_x64  # float64 JAX references (tests/jax_mode.py)
 jnp, lax = jax.numpy, jax.lax
 F64 = "float64"
 RNG = np.random.default_rng(1)

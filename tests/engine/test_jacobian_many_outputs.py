@@ -12,7 +12,7 @@ from engine.serialize import graph_from_json, graph_to_json
 from engine.transforms import PULLBACK_PER_OUTPUT_MAX
 
 jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.jax_x64  # float64 JAX references (tests/jax_mode.py)
 jnp = jax.numpy
 RNG = np.random.default_rng(7)
 

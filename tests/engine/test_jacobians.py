@@ -7,7 +7,7 @@ from engine.errors import DifferentiationError, LimitExceeded
 
 jax = pytest.importorskip("jax")
 jnp = jax.numpy
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.jax_x64  # float64 JAX references (tests/jax_mode.py)
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=3)

@@ -16,12 +16,7 @@ from engine import Engine, GraphBuilder, grad, jvp  # noqa: E402
 
 FULL = (2, 3)
 OFFSET = 0.0371  # keeps maximum/minimum operands apart: ties are kinks (MindSpore and JAX split them differently)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def x64():
-    with jax.enable_x64(True):
-        yield
+pytestmark = pytest.mark.jax_x64  # float64 JAX references (tests/jax_mode.py)
 
 
 # Each op: (arity, engine emitter, JAX function). Operands are pool values whose shapes all

@@ -105,10 +105,10 @@ def test_consumers_take_the_source_and_the_broadcast_goes():
         close(g, r, "float32")
 
 
+@pytest.mark.jax_x64  # float64 JAX reference (tests/jax_mode.py)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_gradient_of_a_summed_dense_layer_matches_jax(dtype):
     jax = pytest.importorskip("jax")
-    jax.config.update("jax_enable_x64", True)
     h0, w0, b0 = (RNG.standard_normal(s) for s in ((32, 16), (1, 16), (1,)))
     gb = GraphBuilder("dense")
     h = gb.input((32, 16), dtype=dtype)

@@ -18,7 +18,7 @@ from engine.ops.composite import COMPOSITES, composite_graph
 
 jax = pytest.importorskip("jax")
 jnp = jax.numpy
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.jax_x64  # float64 JAX references (tests/jax_mode.py)
 B = 3
 rng = np.random.default_rng(0)
 

@@ -10,7 +10,7 @@ from engine.errors import DifferentiationError
 
 jax = pytest.importorskip("jax")
 jnp = jax.numpy
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.jax_x64  # float64 JAX references (tests/jax_mode.py)
 rng = np.random.default_rng(0)
 WV, BV, X = rng.normal(size=(3, 2)), rng.normal(size=(2,)), rng.normal(size=3)
 

@@ -10,7 +10,7 @@ from engine import Engine, GraphBuilder, grad_operation, jvp
 from engine.lower import lower
 
 jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.jax_x64  # float64 JAX references (tests/jax_mode.py)
 jnp = jax.numpy
 F64 = "float64"
 

@@ -24,7 +24,7 @@ def newton_custom_root(p, x):
 def cg_short(p, x):
     """jax.scipy.sparse.linalg.cg (lax.custom_linear_solve around a counted while loop) stopped at maxiter=3 on a
     4 x 4 SPD system M M^T + I: JAX's gradient is the transposed solve (cg again), not the loop's derivative."""
-    a = p["m"] @ p["m"].T + jnp.eye(4, dtype=p["m"].dtype)  # (float32 also where another file left jax_enable_x64 on)
+    a = p["m"] @ p["m"].T + jnp.eye(4, dtype=p["m"].dtype)  # (the parameters' dtype in either jax_enable_x64 mode)
     sol, _ = jax.scipy.sparse.linalg.cg(lambda v: a @ v, x @ p["w"], maxiter=3, tol=0.0)
     return jnp.tanh(sol)
 

@@ -35,7 +35,7 @@ def test_torch_bounds(fake, name):
 def test_jax_bounds(fake, name):
     jax = pytest.importorskip("jax")
     jnp = jax.numpy
-    # float32 bounds: lax.clamp wants one dtype, and other test files turn on jax_enable_x64 (a Python
+    # float32 bounds: lax.clamp wants one dtype, and under jax_enable_x64 (a Python
     # float is then float64)
     lo, hi = np.float32(-1.0), np.float32(1.0)
     fn = {"lax.clamp": lambda x: jax.lax.clamp(lo, x, hi), "jnp.clip": lambda x: jnp.clip(x, -1.0, 1.0),

@@ -1,8 +1,6 @@
 """Round 12's leftovers in the StableHLO importer: bfloat16 models through jax.export (values as JAX computes them
 op by op, gradients as close to float32's as JAX's own bfloat16 gradients are), lax.population_count and lax.clz
 of every integer width (bit for bit against XLA), lax.nextafter (the engine's nextafter, bit for bit)."""
-import contextlib
-
 import jax
 import jax.numpy as jnp
 import ml_dtypes
@@ -12,19 +10,10 @@ from jax import lax
 
 import gradserve as gs
 from gradserve import Tensor, nn, ops
+from jax_mode import jax_x64
 
 pytestmark = pytest.mark.usefixtures("fake")
 BF16 = np.dtype(ml_dtypes.bfloat16)
-
-
-@contextlib.contextmanager
-def x64(on: bool):
-    was = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", on or was)
-    try:
-        yield
-    finally:
-        jax.config.update("jax_enable_x64", was)
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32, np.uint64, np.int64])
@@ -38,7 +27,7 @@ def test_population_count_and_clz_match_xla(dtype):
     def fn(a):
         return lax.population_count(a), lax.clz(a)
 
-    with x64(info.bits == 64):  # (JAX narrows 64-bit integers to 32 bits otherwise)
+    with jax_x64(info.bits == 64):  # (JAX narrows 64-bit integers to 32 bits otherwise)
         net = gs.from_jax(fn, x)
         want = jax.jit(fn)(x)
     for g, w in zip(net(Tensor(x)), want):
@@ -135,17 +124,8 @@ def test_rng_bit_generator_matches_xla_bit_for_bit(shape):
             np.testing.assert_array_equal(g.asnumpy(), np.asarray(w))
 
 
-@pytest.fixture
-def x32():
-    """JAX's default 32-bit mode for this test (a file run before may leave jax_enable_x64 on: jax.random then
-    draws float64 noise from uint64 bits, a form the importer refuses by name)."""
-    was = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", False)
-    yield
-    jax.config.update("jax_enable_x64", was)
-
-
-def test_model_with_an_rbg_key_noise_and_dropout_matches_jax(x32):
+@pytest.mark.jax_x64(False)  # 32-bit: in float64 jax.random draws float64 noise from uint64 bits, refused by name
+def test_model_with_an_rbg_key_noise_and_dropout_matches_jax():
     """jax.random with the "rbg" key implementation inside a model (its bits from rng_bit_generator): the noise and
     the dropout mask are JAX's, so the value and the gradients are jax.grad's."""
     def fn(w, x):
@@ -197,7 +177,7 @@ def test_integer_bitcasts_match_xla(src, dst):
     def fn(a):
         return lax.bitcast_convert_type(a, dst)
 
-    with x64(True):
+    with jax_x64(True):
         net = gs.from_jax(fn, x)
         want = np.asarray(jax.jit(fn)(x))
     got = net(Tensor(x)).asnumpy()

@@ -13,17 +13,7 @@ from gradserve import Tensor, ops
 
 from .sweep import close
 
-pytestmark = pytest.mark.usefixtures("fake")
-
-
-@pytest.fixture(autouse=True)
-def _x64():
-    """float64 JAX for these tests, whatever the files collected after this one left (test_sweep_jax.py turns it
-    off at import: run with tests/importers alone, the module-level switch this replaces was undone)."""
-    was = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    yield
-    jax.config.update("jax_enable_x64", was)
+pytestmark = [pytest.mark.usefixtures("fake"), pytest.mark.jax_x64]  # float64 JAX (tests/jax_mode.py)
 
 RNG = np.random.default_rng(5)
 U4, V4 = (np.linalg.qr(RNG.standard_normal((4, 4)))[0] for _ in range(2))

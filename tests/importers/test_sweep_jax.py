@@ -12,7 +12,7 @@ from gradserve import Tensor, ops
 from .jax_zoo import JCASES
 from .sweep import WeightedSumSq, close
 
-jax.config.update("jax_enable_x64", False)
+pytestmark = pytest.mark.jax_x64(False)  # JAX's default 32-bit mode (tests/jax_mode.py)
 
 
 def _name(path):

@@ -31,7 +31,7 @@ except ModuleNotFoundError as e:  # (a venv installed before the pin: say how to
     raise ImportError(f"{e}: tritonclient.utils.shared_memory needs pkg_resources; reinstall the test extra "
                       "(pip install -e '.[test]': setuptools<82)") from e
 
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.jax_x64  # float64 JAX references (tests/jax_mode.py)
 F32 = np.float32
 N, D, H = 64, 128, 256  # x: 32 KiB, w: 128 KiB
 

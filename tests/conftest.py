@@ -1,0 +1,39 @@
+"""Suite-wide: JAX's float64 mode per module or per test, from the `jax_x64` marker (tests/jax_mode.py says why)."""
+import contextlib
+
+import pytest
+
+from jax_mode import jax_x64
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "jax_x64(on=True): run with JAX's jax_enable_x64 set to `on`, restored after "
+                                       "(on a module: also for its module-scoped fixtures)")
+
+
+def _asked(markers) -> bool | None:
+    marks = [m for m in markers if m.name == "jax_x64"]
+    return None if not marks else bool(marks[0].args[0] if marks[0].args else marks[0].kwargs.get("on", True))
+
+
+@contextlib.contextmanager
+def _mode(on: bool | None):
+    if on is None:
+        yield
+    else:
+        with jax_x64(on):
+            yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _jax_x64_module(request):
+    """A module's mark, set before its module-scoped fixtures (autouse first within a scope) and for all its tests."""
+    with _mode(_asked(request.node.iter_markers())):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _jax_x64_test(request):
+    """A mark on the test itself (or on its parameter) over its module's."""
+    with _mode(_asked(request.node.own_markers)):
+        yield
