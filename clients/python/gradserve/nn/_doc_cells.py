@@ -18,14 +18,14 @@ __all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Softm
            "get_activation"]
 
 # MindSpore 2.10's activation names (nn.get_activation, nn.Dense(activation=...)), in its order, -> our nn classes.
-# Case-sensitive, and no 'softplus' / 'selu' / 'swish' / 'celu' there (checked: KeyError); 'logsoftmaxExt' has no class here.
+# Case-sensitive, no 'softplus' / 'selu' / 'swish' / 'celu' (checked: KeyError); 'logsoftmaxExt' has no class here.
 _ACTIVATION_NAMES = {"softmin": "Softmin", "softmax": "Softmax", "softmax2d": "Softmax2d", "logsoftmax": "LogSoftmax",
                      "logsoftmaxExt": None, "relu": "ReLU", "relu6": "ReLU6", "rrelu": "RReLU", "silu": "SiLU",
                      "tanh": "Tanh", "tanhshrink": "Tanhshrink", "hardtanh": "Hardtanh", "gelu": "GELU",
                      "fast_gelu": "FastGelu", "elu": "ELU", "sigmoid": "Sigmoid", "softsign": "Softsign",
                      "prelu": "PReLU", "preluExt": "mint.nn.PReLU", "leakyrelu": "LeakyReLU", "hswish": "HSwish",
-                     "hsigmoid": "HSigmoid", "logsigmoid": "LogSigmoid", "softshrink": "SoftShrink", "hshrink": "HShrink",
-                     "threshold": "Threshold", "mish": "Mish"}
+                     "hsigmoid": "HSigmoid", "logsigmoid": "LogSigmoid", "softshrink": "SoftShrink",
+                     "hshrink": "HShrink", "threshold": "Threshold", "mish": "Mish"}
 
 
 def get_activation(name, prim_name=None):
