@@ -43,3 +43,43 @@ def test_dense_softsign_value(on_real_server):
                    activation="softsign")
     out = net(Tensor(np.array([[3.0, 1.0]], np.float32))).asnumpy()
     np.testing.assert_allclose(out, [[0.5]], rtol=1e-6)  # softsign(1) = 1 / 2, by hand
+
+
+# -- eager x[index] = v with v of more dims than the region (NumPy drops the leading 1s; MindSpore refuses) ------
+_BROADCAST_TEXT = "For primitive [BroadcastTo]: input's rank should be less equal to the number of proposed_shape, but got "
+
+
+@pytest.mark.parametrize("index, value_shape, ranks", [
+    (slice(1, None), (1, 2, 4, 5), "4 and 3"), (0, (1, 4, 5), "3 and 2"), (0, (1, 1, 5), "3 and 2"),
+    ((0, 1), (1, 5), "2 and 1"), ((0, 1), (1, 1, 5), "3 and 1"), ((slice(None), 0), (1, 3, 5), "3 and 2"),
+    ([0, 1], (1, 2, 4, 5), "4 and 3"), ((Ellipsis, 0), (1, 3, 4), "3 and 2"), ((None, 0), (1, 1, 4, 5), "4 and 3"),
+    ((0, None), (1, 1, 1, 4, 5), "5 and 3")])
+def test_eager_item_assignment_of_a_higher_rank_value_is_mindspores_value_error(pynative, index, value_shape, ranks):
+    # MindSpore 2.10 PyNative: ValueError, the ranks as given (value's and the indexed region's)
+    x = Tensor(np.zeros((3, 4, 5), np.float32))
+    with pytest.raises(ValueError) as info:
+        x[index] = Tensor(np.ones(value_shape, np.float32))
+    assert str(info.value) == _BROADCAST_TEXT + ranks
+    assert float(x.asnumpy().sum()) == 0.0
+
+
+def test_eager_item_assignment_into_a_scalar_region(pynative):
+    # MindSpore 2.10 PyNative: x[0] = (1,) writes; (1, 1) is its SetItem ValueError
+    x = Tensor(np.zeros((3,), np.float32))
+    x[0] = Tensor(np.array([2.0], np.float32))
+    np.testing.assert_array_equal(x.asnumpy(), [2.0, 0.0, 0.0])
+    with pytest.raises(ValueError) as info:
+        x[1] = Tensor(np.ones((1, 1), np.float32))
+    assert str(info.value) == ("For SetItem, the shape of right value must be () or (1, ) when shape of left value "
+                               "is 0, but got[const vector]{1, 1}")
+
+
+@pytest.mark.parametrize("index, value_shape, total", [
+    (slice(1, None), (1, 4, 5), 40.0), (Ellipsis, (1, 3, 4, 5), 60.0), (None, (1, 1, 3, 4, 5), 60.0),
+    (Ellipsis, (1, 1, 3, 4, 5), 60.0), (None, (1, 1, 1, 3, 4, 5), 60.0), ([0, 1], (2, 4, 5), 40.0),
+    (slice(1, None), (), 40.0)])
+def test_eager_item_assignments_mindspore_writes(pynative, index, value_shape, total):
+    # MindSpore 2.10 PyNative writes each of these: the sum of x afterwards as given
+    x = Tensor(np.zeros((3, 4, 5), np.float32))
+    x[index] = Tensor(np.ones(value_shape, np.float32))
+    assert float(x.asnumpy().sum()) == total
