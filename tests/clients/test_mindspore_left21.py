@@ -83,3 +83,28 @@ def test_eager_item_assignments_mindspore_writes(pynative, index, value_shape, t
     x = Tensor(np.zeros((3, 4, 5), np.float32))
     x[index] = Tensor(np.ones(value_shape, np.float32))
     assert float(x.asnumpy().sum()) == total
+
+
+# -- Tensor.index_put / ops.IndexPut: the values a 1-D Tensor --------------------------------------------------------
+@pytest.mark.parametrize("indices, value_shape", [
+    ((np.array([0, 1]), np.array([1, 2])), (2, 1)), ((np.array([0, 1]), np.array([1, 2])), ()),
+    ((np.array([0, 1]), np.array([1, 2])), (1, 1)), ((np.array([0, 1]),), (2, 4))])
+def test_index_put_values_of_rank_other_than_one_are_mindspores_value_error(indices, value_shape):
+    # MindSpore 2.10 (PyNative): ValueError "For primitive[IndexPut], the rank of x2 must be equal to 1, but got N."
+    x = Tensor(np.zeros((3, 4), np.float32))
+    where = tuple(Tensor(i.astype(np.int32)) for i in indices)
+    text = f"For primitive[IndexPut], the rank of x2 must be equal to 1, but got {len(value_shape)}."
+    with pytest.raises(ValueError) as info:
+        x.index_put(where, Tensor(np.ones(value_shape, np.float32)))
+    assert str(info.value) == text
+    with pytest.raises(ValueError) as info:
+        ms.ops.IndexPut()(x, Tensor(np.ones(value_shape, np.float32)), where)
+    assert str(info.value) == text
+
+
+def test_index_put_one_value_broadcasts(fake):
+    # MindSpore 2.10: values of shape (1,) or (2,) at [0, 1] x [1, 2] of zeros (3, 4): the sum 2.0
+    x = Tensor(np.zeros((3, 4), np.float32))
+    where = (Tensor(np.array([0, 1], np.int32)), Tensor(np.array([1, 2], np.int32)))
+    for shape in ((1,), (2,)):
+        assert float(x.index_put(where, Tensor(np.ones(shape, np.float32))).asnumpy().sum()) == 2.0
