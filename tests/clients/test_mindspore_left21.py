@@ -108,3 +108,30 @@ def test_index_put_one_value_broadcasts(fake):
     where = (Tensor(np.array([0, 1], np.int32)), Tensor(np.array([1, 2], np.int32)))
     for shape in ((1,), (2,)):
         assert float(x.index_put(where, Tensor(np.ones(shape, np.float32))).asnumpy().sum()) == 2.0
+
+
+# -- `self.p = x` (p a Parameter) then `return self.p`: PyNative the Parameter, GRAPH_MODE a Tensor ------------------
+class _SetThenReturn(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.p = Parameter(Tensor(np.ones(3, np.float32)), name="p")
+
+    def construct(self, x):
+        self.p = x
+        return self.p
+
+
+@pytest.mark.parametrize("mode", [ms.PYNATIVE_MODE, ms.GRAPH_MODE])
+def test_a_parameter_attribute_assigned_then_returned(on_real_server, mode):
+    # MindSpore 2.10: PyNative returns the Parameter p (value [1, 2, 3]); GRAPH_MODE a Tensor [1, 2, 3]; in both
+    # net.p stays a Parameter holding [1, 2, 3]
+    ms.set_context(mode=mode)
+    net = _SetThenReturn()
+    out = net(Tensor(np.array([1.0, 2.0, 3.0], np.float32)))
+    if mode == ms.PYNATIVE_MODE:
+        assert isinstance(out, Parameter) and out.name == "p"
+    else:
+        assert type(out) is Tensor
+    np.testing.assert_array_equal(out.asnumpy(), [1.0, 2.0, 3.0])
+    assert isinstance(net.p, Parameter)
+    np.testing.assert_array_equal(net.p.asnumpy(), [1.0, 2.0, 3.0])

@@ -1845,7 +1845,10 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
     prog = Program(root, outputs, len(tensors), out_avals, (sparams, snames),
                    ([k for k, _ in written], [n for _, n in written]))
     prog.out_tdef = out_tdef
-    prog.param_outs = {i: x for i, x in enumerate(flat_out) if isinstance(x, Parameter) and x._data is not None}
+    # a Parameter returned as it is stays that Parameter in PyNative (Python returns the object); a graph's output
+    # (GRAPH_MODE, a jit function) is a Tensor of its value (MindSpore 2.10 checked, `self.p = x; return self.p` too)
+    prog.param_outs = {} if graph_semantics(root) else {
+        i: x for i, x in enumerate(flat_out) if isinstance(x, Parameter) and x._data is not None}
     prog.attr_writes = attr_writes
     prog.probes = probes
     prog.prints = _graph_print.sites(root)
@@ -2152,7 +2155,7 @@ def _refuse_rerun(prog: "Program") -> None:
 
 def _parameters_out(prog: "Program", out):
     """out with each output that was a Parameter itself (`return self.w`) given back as that Parameter, its
-    name kept, as MindSpore does in both modes (its value is the run's: state was written back by _run)."""
+    name kept, as MindSpore's PyNative does (its value is the run's: state was written back by _run)."""
     leaves, tdef = flatten_out(out)
     for i, p in prog.param_outs.items():
         leaves[i] = p
