@@ -135,3 +135,40 @@ def test_a_parameter_attribute_assigned_then_returned(on_real_server, mode):
     np.testing.assert_array_equal(out.asnumpy(), [1.0, 2.0, 3.0])
     assert isinstance(net.p, Parameter)
     np.testing.assert_array_equal(net.p.asnumpy(), [1.0, 2.0, 3.0])
+
+
+# -- `self.x[0] = 9` in construct with self.x never set ------------------------------------------------------------
+class _NeverSet(nn.Cell):
+    def construct(self, x):
+        self.x[0] = 9
+        return x
+
+
+def test_item_assignment_into_an_unset_attribute(on_real_server):
+    # MindSpore 2.10: GRAPH_MODE TypeError, PyNative AttributeError, these texts
+    x = Tensor(np.array([1.0, 2.0, 3.0], np.float32))
+    ms.set_context(mode=ms.GRAPH_MODE)
+    with pytest.raises(TypeError) as info:
+        _NeverSet()(x)
+    assert str(info.value) == "'self.x' should be initialized in the '__init__' function before subscript."
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    with pytest.raises(AttributeError) as info:
+        _NeverSet()(x)
+    assert str(info.value) == "The '_NeverSet' object has no attribute 'x'."
+
+
+class _ListAttribute(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.x = [0, 0]
+
+    def construct(self, y):
+        self.x[0] = 9
+        return y * 2
+
+
+def test_item_assignment_into_a_set_attribute_runs(on_real_server, pynative):
+    net = _ListAttribute()
+    out = net(Tensor(np.array([1.0, 2.0], np.float32)))
+    np.testing.assert_array_equal(out.asnumpy(), [2.0, 4.0])  # by hand
+    assert net.x == [9, 0]  # Python's list write (PyNative runs construct's Python)
