@@ -172,3 +172,47 @@ def test_item_assignment_into_a_set_attribute_runs(on_real_server, pynative):
     out = net(Tensor(np.array([1.0, 2.0], np.float32)))
     np.testing.assert_array_equal(out.asnumpy(), [2.0, 4.0])  # by hand
     assert net.x == [9, 0]  # Python's list write (PyNative runs construct's Python)
+
+
+# -- a return inside a loop in GRAPH_MODE: MindSpore 2.10 refuses only where the returned dtypes / kinds differ ------
+class _ReturnsAnotherDtype(nn.Cell):
+    def construct(self, x):
+        i = 0
+        while i < 3:
+            if x.sum() > 5:
+                return x.astype(ms.int32)
+            x = x + 1
+            i += 1
+        return x
+
+
+class _ReturnsANumber(nn.Cell):
+    def construct(self, x):
+        for _ in range(3):
+            if x.sum() > 5:
+                return x
+        return 0
+
+
+class _ReturnsAnotherShape(nn.Cell):
+    def construct(self, x):
+        while x.sum() < 10:
+            if x.sum() > 5:
+                return x.sum()
+            x = x + 1
+        return x
+
+
+@pytest.mark.parametrize("cls", [_ReturnsAnotherDtype, _ReturnsANumber])
+def test_loop_returns_of_different_kinds_are_refused(on_real_server, graph_mode, cls):
+    # MindSpore 2.10 GRAPH_MODE: TypeError, for x = [1, 1] and [3, 3] alike
+    for v in ([1.0, 1.0], [3.0, 3.0]):
+        with pytest.raises(TypeError, match="^Cannot join the return values of different branches, perhaps you need "
+                                            "to make them equal."):
+            cls()(Tensor(np.array(v, np.float32)))
+
+
+def test_loop_returns_of_different_shapes_run(on_real_server, graph_mode):
+    # MindSpore 2.10 GRAPH_MODE: 6.0 (a scalar) for x = [1, 1] and [3, 3]
+    for v in ([1.0, 1.0], [3.0, 3.0]):
+        assert float(_ReturnsAnotherShape()(Tensor(np.array(v, np.float32))).asnumpy()) == 6.0
