@@ -18,19 +18,20 @@ __all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Softm
            "get_activation"]
 
 # MindSpore 2.10's activation names (nn.get_activation, nn.Dense(activation=...)), in its order, -> our nn classes.
+# (preluExt's defaults are PReLU's: one slope, 0.25.)
 # Case-sensitive, no 'softplus' / 'selu' / 'swish' / 'celu' (checked: KeyError); 'logsoftmaxExt' has no class here.
 _ACTIVATION_NAMES = {"softmin": "Softmin", "softmax": "Softmax", "softmax2d": "Softmax2d", "logsoftmax": "LogSoftmax",
                      "logsoftmaxExt": None, "relu": "ReLU", "relu6": "ReLU6", "rrelu": "RReLU", "silu": "SiLU",
                      "tanh": "Tanh", "tanhshrink": "Tanhshrink", "hardtanh": "Hardtanh", "gelu": "GELU",
                      "fast_gelu": "FastGelu", "elu": "ELU", "sigmoid": "Sigmoid", "softsign": "Softsign",
-                     "prelu": "PReLU", "preluExt": "mint.nn.PReLU", "leakyrelu": "LeakyReLU", "hswish": "HSwish",
+                     "prelu": "PReLU", "preluExt": "PReLU", "leakyrelu": "LeakyReLU", "hswish": "HSwish",
                      "hsigmoid": "HSigmoid", "logsigmoid": "LogSigmoid", "softshrink": "SoftShrink",
                      "hshrink": "HShrink", "threshold": "Threshold", "mish": "Mish"}
 
 
 def get_activation(name, prim_name=None):
     """nn.get_activation(name): a new activation cell of that name (MindSpore 2.10's table); None for None."""
-    from .. import mint, nn  # the package's classes (it imports this module last)
+    from .. import nn  # the package's classes (it imports this module last)
     if name is None:
         return None
     if name not in _ACTIVATION_NAMES:
@@ -39,7 +40,7 @@ def get_activation(name, prim_name=None):
     cls = _ACTIVATION_NAMES[name]
     if cls is None:
         raise NotImplementedError(f"nn.get_activation({name!r}): not supported here (nn.LogSoftmaxExt is missing)")
-    return (getattr(mint.nn, cls[8:]) if cls.startswith("mint.nn.") else getattr(nn, cls))()
+    return getattr(nn, cls)()
 
 
 class AdaptiveAvgPool2d(Cell):
