@@ -67,3 +67,17 @@ def error(e: UnboundLocalError) -> UnboundLocalError:
                                  f"outside of the loop body. Please define variable '{name}' before '{side}'.{where}")
     return UnboundLocalError(f"The local variable '{name}' is not defined in {other} branch, but defined in "
                              f"{side} branch.{where}")
+
+
+def self_item_target(obj, name: str):
+    """`self.x` as the target of `self.x[i] = v` (the rewrite, _rewrite._Stores): with x never set, MindSpore
+    2.10's GRAPH_MODE TypeError, its PyNative Cell's AttributeError text (both checked); else self.x."""
+    try:
+        return getattr(obj, name)
+    except AttributeError:
+        if name in dir(type(obj)):  # (a property's own AttributeError: as raised)
+            raise
+        if graph_semantics():
+            raise TypeError(f"'self.{name}' should be initialized in the '__init__' function before subscript.") \
+                from None
+        raise AttributeError(f"The '{type(obj).__name__}' object has no attribute '{name}'.") from None

@@ -330,6 +330,9 @@ class _Stores(ast.NodeTransformer):
                 t.value.id in self.local:
             return ast.Assign(targets=[_name(t.value.id, True)],
                               value=_helper("setitem", _name(t.value.id), _index_value(t.slice), node.value))
+        if len(node.targets) == 1 and isinstance(t, ast.Subscript) and isinstance(t.value, ast.Attribute) and \
+                isinstance(t.value.value, ast.Name) and t.value.value.id == "self":  # (x never set: MindSpore's error)
+            t.value = _helper("self_item_target", _name("self"), ast.Constant(t.value.attr))
         return node
 
     def visit_AugAssign(self, node: ast.AugAssign):
@@ -853,6 +856,7 @@ class _Helpers:
     zero_division = staticmethod(_graph_zero_div.in_graph)
     unbound = staticmethod(_graph_unbound.unbound)
     unbound_error = staticmethod(_graph_unbound.error)
+    self_item_target = staticmethod(_graph_unbound.self_item_target)
     undefined = staticmethod(_graph_unbound.undefined)
     unbound_loop = staticmethod(_graph_unbound.unbound_loop)
     unbound_for = staticmethod(_graph_unbound.unbound_for)

@@ -1846,7 +1846,8 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
     prog = Program(root, outputs, len(tensors), out_avals, (sparams, snames),
                    ([k for k, _ in written], [n for _, n in written]))
     prog.out_tdef = out_tdef
-    prog.param_outs = {i: x for i, x in enumerate(flat_out) if isinstance(x, Parameter) and x._data is not None}
+    prog.param_outs = {} if graph_semantics(root) else {  # (_parameters_out: a graph's output is a Tensor)
+        i: x for i, x in enumerate(flat_out) if isinstance(x, Parameter) and x._data is not None}
     prog.attr_writes = attr_writes
     prog.probes = probes
     prog.prints = _graph_print.sites(root)
@@ -2153,7 +2154,9 @@ def _refuse_rerun(prog: "Program") -> None:
 
 def _parameters_out(prog: "Program", out):
     """out with each output that was a Parameter itself (`return self.w`) given back as that Parameter, its
-    name kept, as MindSpore does in both modes (its value is the run's: state was written back by _run)."""
+    name kept, as MindSpore's PyNative does (its value is the run's: state was written back by _run). A graph's
+    (GRAPH_MODE, a jit function in either mode) is a Tensor of that value there (MindSpore 2.10 checked): not
+    kept as a Parameter (_trace_program_once)."""
     leaves, tdef = flatten_out(out)
     for i, p in prog.param_outs.items():
         leaves[i] = p

@@ -178,9 +178,6 @@ Mish = _activation("Mish", lambda x: _ops.mish(x))
 SeLU = _activation("SeLU", lambda x: _ops.selu(x))
 LogSigmoid = _activation("LogSigmoid", lambda x: _ops.logsigmoid(x))
 Tanhshrink = _activation("Tanhshrink", lambda x: _ops.tanhshrink(x))
-_ACTIVATIONS = {"tanh": Tanh, "sigmoid": Sigmoid, "relu": ReLU, "softplus": Softplus,
-                "gelu": lambda: GELU(), "hswish": HSwish, "hsigmoid": HSigmoid, "silu": SiLU, "mish": Mish,
-                "selu": SeLU, "logsigmoid": LogSigmoid}
 
 
 def _init_value(init, shape, dt) -> Tensor:

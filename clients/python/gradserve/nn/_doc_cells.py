@@ -17,25 +17,30 @@ __all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Softm
            "MultiMarginLoss", "PoissonNLLLoss", "DiceLoss", "MultiClassDiceLoss", "TripletMarginWithDistanceLoss",
            "get_activation"]
 
-# MindSpore's activation names beyond Dense's table (nn/__init__._ACTIVATIONS) -> their nn classes
-_MORE_ACTIVATIONS = {"softmax": "Softmax", "logsoftmax": "LogSoftmax", "relu6": "ReLU6", "tanhshrink": "Tanhshrink",
-                     "hardtanh": "Hardtanh", "fast_gelu": "FastGelu", "elu": "ELU", "softsign": "Softsign",
-                     "prelu": "PReLU", "leakyrelu": "LeakyReLU", "softshrink": "SoftShrink", "hshrink": "HShrink",
-                     "softmin": "Softmin", "softmax2d": "Softmax2d"}
+# MindSpore 2.10's activation names (nn.get_activation, nn.Dense(activation=...)), in its order, -> our nn classes.
+# (preluExt's defaults are PReLU's: one slope, 0.25.)
+# Case-sensitive, no 'softplus' / 'selu' / 'swish' / 'celu' (checked: KeyError); 'logsoftmaxExt' has no class here.
+_ACTIVATION_NAMES = {"softmin": "Softmin", "softmax": "Softmax", "softmax2d": "Softmax2d", "logsoftmax": "LogSoftmax",
+                     "logsoftmaxExt": None, "relu": "ReLU", "relu6": "ReLU6", "rrelu": "RReLU", "silu": "SiLU",
+                     "tanh": "Tanh", "tanhshrink": "Tanhshrink", "hardtanh": "Hardtanh", "gelu": "GELU",
+                     "fast_gelu": "FastGelu", "elu": "ELU", "sigmoid": "Sigmoid", "softsign": "Softsign",
+                     "prelu": "PReLU", "preluExt": "PReLU", "leakyrelu": "LeakyReLU", "hswish": "HSwish",
+                     "hsigmoid": "HSigmoid", "logsigmoid": "LogSigmoid", "softshrink": "SoftShrink",
+                     "hshrink": "HShrink", "threshold": "Threshold", "mish": "Mish"}
 
 
 def get_activation(name, prim_name=None):
-    """nn.get_activation(name): a new activation cell of that (case-insensitive) name; None for None."""
+    """nn.get_activation(name): a new activation cell of that name (MindSpore 2.10's table); None for None."""
     from .. import nn  # the package's classes (it imports this module last)
     if name is None:
         return None
-    key = str(name).lower()
-    if key in nn._ACTIVATIONS:
-        return nn._ACTIVATIONS[key]()
-    if key in _MORE_ACTIVATIONS:
-        return getattr(nn, _MORE_ACTIVATIONS[key])()
-    raise KeyError(f"For '{prim_name or 'get_activation'}', the activation {name!r} is not supported; use one of "
-                   f"{sorted(set(nn._ACTIVATIONS) | set(_MORE_ACTIVATIONS))}")
+    if name not in _ACTIVATION_NAMES:
+        lead = f"For '{prim_name}', the" if prim_name else "The"
+        raise KeyError(f"{lead} 'name' must be in {list(_ACTIVATION_NAMES)}, but got {name}.")
+    cls = _ACTIVATION_NAMES[name]
+    if cls is None:
+        raise NotImplementedError(f"nn.get_activation({name!r}): not supported here (nn.LogSoftmaxExt is missing)")
+    return getattr(nn, cls)()
 
 
 class AdaptiveAvgPool2d(Cell):

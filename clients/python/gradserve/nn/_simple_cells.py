@@ -101,6 +101,9 @@ class ChannelShuffle(Cell):
         return _ops.channel_shuffle(x, self.groups)
 
 
+_REQUIRED = object()  # an init argument with no default (Python's TypeError when missing, as MindSpore's class)
+
+
 def _cell(name: str, fn, doc: str, **defaults):
     """A Cell class calling fn(x, *its init arguments in order)."""
     def __init__(self, *args, **kwargs):
@@ -108,6 +111,10 @@ def _cell(name: str, fn, doc: str, **defaults):
         values = dict(defaults)
         values.update(zip(defaults, args))
         values.update(kwargs)
+        missing = [f"'{k}'" for k, v in values.items() if v is _REQUIRED]
+        if missing:
+            raise TypeError(f"{name}.__init__() missing {len(missing)} required positional argument"
+                            f"{'s' if len(missing) > 1 else ''}: {' and '.join(missing)}")
         self._fn_args = tuple(values[k] for k in defaults)
 
     def construct(self, x):
@@ -120,7 +127,7 @@ Softmin = _cell("Softmin", _ops.softmin, "nn.Softmin(axis=-1)(x): softmax(-x).",
 Softsign = _cell("Softsign", _ops.softsign, "nn.Softsign()(x): x / (1 + |x|).")
 SoftShrink = _cell("SoftShrink", _ops.softshrink, "nn.SoftShrink(lambd=0.5)(x).", lambd=0.5)
 Threshold = _cell("Threshold", _ops.threshold, "nn.Threshold(threshold, value)(x): x where x > threshold, else value.",
-                  threshold=None, value=None)
+                  threshold=_REQUIRED, value=_REQUIRED)
 GLU = _cell("GLU", _ops.glu, "nn.GLU(axis=-1)(x): x's first half times the sigmoid of its second half.", axis=-1)
 
 

@@ -59,6 +59,23 @@ def _whole_value(x: Tensor, index, value):
     return value
 
 
+def _fit_value_rank(x: Tensor, index, np_index, value):
+    """PyNative's refusal of a Tensor value of more dims than the region it goes to (MindSpore 2.10 checked:
+    x[1:] = (1, 2, 4, 5) into (3, 4, 5), x[0] = (1, 4, 5), x[[0, 1]] / a mask the same; NumPy would drop the
+    leading 1s). x[...] = v and x[None] = v write such a value there; its GRAPH_MODE accepts x[0] = (1, 4, 5).
+    A (1,) value into one element is written (as there; NumPy refuses it): the value reshaped to ()."""
+    if graph_semantics() or not isinstance(value, Tensor) or index is Ellipsis or index is None:
+        return value
+    region = np.zeros(tuple(x.shape), dtype=bool)[np_index].ndim
+    if region == 0 and value.ndim > 1:
+        raise ValueError(f"For SetItem, the shape of right value must be () or (1, ) when shape of left value is 0, "
+                         f"but got[const vector]{{{', '.join(str(d) for d in value.shape)}}}")
+    if 0 < region < value.ndim:
+        raise ValueError(f"For primitive [BroadcastTo]: input's rank should be less equal to the number of "
+                         f"proposed_shape, but got {value.ndim} and {region}")
+    return P.reshape(value, ()) if region == 0 and tuple(value.shape) == (1,) else value
+
+
 def setitem(x, index, value):
     """x with x[index] = value, as a new Tensor (x itself unchanged)."""
     if not isinstance(x, Tensor):
@@ -76,6 +93,7 @@ def setitem(x, index, value):
         # here (the trace specialised on it) and its True positions take the value's elements
         index = late.read_value(index)
     np_index = _numpy_index(index, "Tensor item assignment")
+    value = _fit_value_rank(x, index, np_index, value)
     if current() is None and x._data is not None and not (isinstance(value, Tensor) and value._data is None):
         out = np.array(x._data)
         v = value._data if isinstance(value, Tensor) else np.asarray(value)

@@ -106,10 +106,12 @@ def _with_value(kind: str):
 
 def _index_put(self, indices, values, accumulate=False):
     """Tensor.index_put(indices, values, accumulate=False): self[indices[0], indices[1], ...] = values (+= with
-    accumulate, repeated positions adding up), as a new Tensor."""
+    accumulate, repeated positions adding up), as a new Tensor. values: a 1-D Tensor (MindSpore's IndexPut)."""
     if not isinstance(indices, (tuple, list)) or not indices or len(indices) > len(self.shape):
         raise ValueError(f"Tensor.index_put: indices must be a tuple or list of 1 to {len(self.shape)} index "
                          f"Tensors, but got {indices!r}")
+    if isinstance(values, Tensor) and values.ndim != 1:  # MindSpore 2.10's IndexPut (checked: 0-d and 2-d values)
+        raise ValueError(f"For primitive[IndexPut], the rank of x2 must be equal to 1, but got {values.ndim}.")
     shape = np.broadcast_shapes(*(tuple(i.shape) for i in indices))
     where = late.ops.stack([late.ops.broadcast_to(late.ops.cast(i, "int64"), shape) for i in indices], -1)
     rows = tuple(where.shape[:-1]) + tuple(self.shape[len(indices):])
