@@ -469,9 +469,9 @@ class Pool:
         413, and nothing tells a costly program from a cheap one until it has run; one client sending two such
         at once held both workers and another client's small job met its deadline queued (SERVICE_REPORT round
         19). It starts as soon as a worker frees (or at once while another is idle); known costs never wait."""
-        if not self.settings.first_build_cap or len(self.workers) < 2:
-            return False
-        for o in self.workers:  # (cheapest tests first: this runs on each pick)
+        if job.key in w.keys or not self.settings.first_build_cap or len(self.workers) < 2:
+            return False  # (idle `w` built it: a known cost, the usual case; cheapest tests first, on each pick)
+        for o in self.workers:
             if o.state == "idle" and o is not w:
                 return False
         if not any(o.job is not None and o.job.first_build and o.job.client == job.client for o in self.workers
