@@ -293,12 +293,13 @@ class Pool:
 
     @property
     def room(self) -> int:
-        """Jobs this pool can take now without a 429: idle workers plus free queue places."""
-        room = max(0, self.settings.queue_size - len(self.queue))
+        """Jobs this pool can take now without a 429: idle workers plus free queue places (a job the first-build
+        cap holds from an idle worker queues in that worker's place: _enqueue)."""
+        room = self.settings.queue_size - len(self.queue)
         for w in self.workers:  # (a loop, not sum(genexpr): this runs on every request's admission)
             if w.state == "idle":
                 room += 1
-        return room
+        return max(0, room)
 
     def device_indices(self) -> list[int]:
         return [s.index for s in self.specs]
@@ -340,9 +341,9 @@ class Pool:
     def _enqueue(self, job: Job) -> None:
         """Queue `job` (429 when the queue is full and it takes no other client's place), then dispatch."""
         free = self._pick(job) is not None  # (an idle worker a first build may not take is not free to it)
-        if not free and len(self.queue) >= self.settings.queue_size and not self._evict_for(job.client):
+        if not free and len(self.queue) >= self._places(job) and not self._evict_for(job.client):
             self.metrics.rejected.labels(self.name).inc()
-            raise Overloaded(f"pool {self.name!r} is full: {len(self.queue)} job(s) queued, every worker busy; "
+            raise Overloaded(f"pool {self.name!r} is full: {len(self.queue)} job(s) queued, no worker free to it; "
                              f"retry after {self.settings.retry_after_s}s", retry_after=self.settings.retry_after_s,
                              device=self.name, queue_size=self.settings.queue_size)
         self.queue.append(job)
@@ -356,6 +357,17 @@ class Pool:
         # more, and a loop of jobs that finish in time leaves the heap full of cancelled handles
         job.timer = Later(job.deadline - self.loop.time(), partial(self._on_deadline, job), self.loop)
         self._dispatch()
+
+    def _places(self, job: Job) -> int:
+        """Queue places for `job` that no worker takes now: queue_size, plus one for each idle worker it fits but
+        the first-build cap holds it from (_first_build_waits). A held job queues in that worker's place, as
+        Pool.room counts it: without this a client's job that admission let in and the server derived met a 429
+        beside an idle worker, and the cap cost the client a place (its 4th of 2 workers + 2 queue places)."""
+        places = self.settings.queue_size
+        for w in self.workers:
+            if self._fits(w, job):
+                places += 1
+        return places
 
     def _run_inline(self, job: Job) -> bool:
         """Run `job` in this process when the inline lane takes it (service.inline); its future is done."""

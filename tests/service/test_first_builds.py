@@ -124,13 +124,34 @@ def test_start_marks_a_first_build(monkeypatch):
     assert not d.first_build
 
 
-def test_a_held_job_is_not_free_when_the_queue_is_full():
-    p = pool(queue_size=0)
-    building(p, p.workers[0], "p1", "a")
+def test_a_held_job_queues_in_its_idle_workers_place_and_no_more(monkeypatch):
+    """Admission counts the idle worker as a place (Pool.room): a job held from it queues there even when the
+    queue is full (before, an admitted, derived job met 429 beside the idle worker), and that takes the place:
+    the client's next job is refused, as with the worker busy. Another client's job still takes the worker."""
+    from service import pools
     from service.errors import Overloaded
 
+    monkeypatch.setattr(pools, "Later", lambda *a: None)
+    p = pool(queue_size=1)
+    building(p, p.workers[0], "p1", "a")
+    p.queue.append(job("q1", "a"))  # the queue is full
+    assert p.room == 1  # the idle worker
+    p._enqueue(held := job("p2", "a"))
+    assert list(p.queue)[-1] is held and p.workers[1].state == "idle" and p.room == 0
+    with pytest.raises(Overloaded, match="no worker free"):
+        p._enqueue(job("p3", "a"))
+    off = pool(queue_size=1, first_build_cap=False)  # the same places with the cap off: 2 workers + 1
+    building(off, off.workers[0], "p1", "a")
+    started = []
+    monkeypatch.setattr(off, "_start", lambda w, j: started.append(j) or setattr(w, "state", "busy"))
+    off._enqueue(job("p2", "a"))
+    off._enqueue(job("p3", "a"))
     with pytest.raises(Overloaded):
-        p._enqueue(job("p2", "a"))
+        off._enqueue(job("p4", "a"))
+    assert len(started) == 1 and len(off.queue) == 1
+    monkeypatch.setattr(p, "_start", lambda w, j: started.append(j) or setattr(w, "state", "busy"))
+    p._enqueue(theirs := job("b1", "b"))  # another client: the idle worker is its, the queue over by the held one
+    assert started[-1] is theirs and p.room == 0
 
 
 def test_a_held_twin_meets_the_first_builds_refusal_instead_of_building_again(monkeypatch):
