@@ -219,6 +219,7 @@ class Core:
             log.warning("unlinked %d shared-memory segment(s) left by servers no longer running", len(stale))
         for name in self.settings.pool_names:  # fail fast on a missing runtime before spawning anything
             self.pools[name] = Pool(name, build_specs(name, self.settings), self.settings, self.metrics)
+            self.pools[name].refusals = self.refusals
         try:
             await asyncio.gather(*(p.start() for p in self.pools.values()))
         except BaseException:

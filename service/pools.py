@@ -7,6 +7,8 @@ loop: it reads worker pipes with `loop.add_reader`, so no thread per worker.
 - Routing: a free worker that already compiled the job's graph wins (plan-cache affinity),
   then the worker the graph hashes to, then any free worker.
 - Bounded queue: jobs wait when every worker is busy; past `queue_size`, Overloaded (429).
+- First builds: a job of unknown cost does not take the last idle worker while its client has one running
+  (Pool._first_build_waits): a client's new programs cannot hold every worker.
 - Deadline: a queued job past it is dropped; a running one fails (504) and its worker is
   given `deadline_grace_s` to finish before it is killed and replaced.
 - A worker that dies fails only its job (WorkerDied) and is replaced; restarts are counted.
@@ -44,6 +46,7 @@ from .weight_shm import SharedWeights
 from .out_slots import OutputSlots
 from .errors import DeadlineExceeded, Overloaded, ServiceError, Unavailable, WorkerDied, from_engine
 from .inline import InlineLane
+from .refusals import Refusals
 from .metrics import Metrics
 from .core_lending import WorkEstimates, pin_threads
 from .cpu_quota import usable_cpus
@@ -101,6 +104,7 @@ class Job:
     direct: str | None = None  # its client's X-Gradserve-Lane header (service.lanes), when direct_lanes is on
     lane_item: tuple | None = None  # what its worker message asks of a direct lane (service.lanes)
     kind: str = ""  # its endpoint ("grad", ...): a direct lane granted by it counts its jobs under it
+    first_build: bool = False  # it started as a build of unknown cost (Pool._cost_unknown; first_build_cap on)
 
 
 class Worker:
@@ -162,6 +166,8 @@ class Pool:
         self._lent = metrics.cores_lent.labels(name)
         self._reclaims = metrics.lend_reclaims.labels(name)
         self.work = WorkEstimates()  # what each graph costs, to lend cores only where it pays
+        self.refusals: Refusals | None = None  # Core's memo of build refusals: a first build's twin, held queued
+        # while the first ran (_first_build_waits), meets the first's 413 instead of building again
         self._lanes = (metrics.lanes.labels(name, "worker"), metrics.lanes.labels(name, "inline"),
                        metrics.lanes.labels(name, "direct"))
         self._weights_sent = (metrics.weights_sent.labels(name, "values"), metrics.weights_sent.labels(name, "bytes"))
@@ -287,12 +293,13 @@ class Pool:
 
     @property
     def room(self) -> int:
-        """Jobs this pool can take now without a 429: idle workers plus free queue places."""
-        room = max(0, self.settings.queue_size - len(self.queue))
+        """Jobs this pool can take now without a 429: idle workers plus free queue places (a job the first-build
+        cap holds from an idle worker queues in that worker's place: _enqueue)."""
+        room = self.settings.queue_size - len(self.queue)
         for w in self.workers:  # (a loop, not sum(genexpr): this runs on every request's admission)
             if w.state == "idle":
                 room += 1
-        return room
+        return max(0, room)
 
     def device_indices(self) -> list[int]:
         return [s.index for s in self.specs]
@@ -333,10 +340,10 @@ class Pool:
 
     def _enqueue(self, job: Job) -> None:
         """Queue `job` (429 when the queue is full and it takes no other client's place), then dispatch."""
-        free = any(self._fits(w, job) for w in self.workers)
-        if not free and len(self.queue) >= self.settings.queue_size and not self._evict_for(job.client):
+        free = self._pick(job) is not None  # (an idle worker a first build may not take is not free to it)
+        if not free and len(self.queue) >= self._places(job) and not self._evict_for(job.client):
             self.metrics.rejected.labels(self.name).inc()
-            raise Overloaded(f"pool {self.name!r} is full: {len(self.queue)} job(s) queued, every worker busy; "
+            raise Overloaded(f"pool {self.name!r} is full: {len(self.queue)} job(s) queued, no worker free to it; "
                              f"retry after {self.settings.retry_after_s}s", retry_after=self.settings.retry_after_s,
                              device=self.name, queue_size=self.settings.queue_size)
         self.queue.append(job)
@@ -350,6 +357,17 @@ class Pool:
         # more, and a loop of jobs that finish in time leaves the heap full of cancelled handles
         job.timer = Later(job.deadline - self.loop.time(), partial(self._on_deadline, job), self.loop)
         self._dispatch()
+
+    def _places(self, job: Job) -> int:
+        """Queue places for `job` that no worker takes now: queue_size, plus one for each idle worker it fits but
+        the first-build cap holds it from (_first_build_waits). A held job queues in that worker's place, as
+        Pool.room counts it: without this a client's job that admission let in and the server derived met a 429
+        beside an idle worker, and the cap cost the client a place (its 4th of 2 workers + 2 queue places)."""
+        places = self.settings.queue_size
+        for w in self.workers:
+            if self._fits(w, job):
+                places += 1
+        return places
 
     def _run_inline(self, job: Job) -> bool:
         """Run `job` in this process when the inline lane takes it (service.inline); its future is done."""
@@ -425,11 +443,23 @@ class Pool:
                 if w is None:
                     continue
                 self.queue.remove(job)
+                if self.refusals is not None and self.refusals.errors and self._refused(job):
+                    started = True
+                    break
                 self._start(w, job)
                 started = True
                 break
             if not started:
                 break
+
+    def _refused(self, job: Job) -> bool:
+        """A queued job whose program a worker refused meanwhile (max_work / max_nodes) fails with that refusal."""
+        try:
+            self.refusals.check(self.name, job.key)
+        except ServiceError as e:
+            self._fail(job, e)
+            return True
+        return False
 
     def _pick(self, job: Job) -> Worker | None:
         """The idle worker `job` goes to, None if none fits: one not lent if it can, one whose plan cache has
@@ -442,7 +472,31 @@ class Pool:
         if w is None:
             pref = self.workers[hash(job.key) % len(self.workers)]
             w = pref if pref in cands else min(cands, key=lambda c: c.last_used)
-        return w
+        return None if self._first_build_waits(job, w) else w
+
+    def _first_build_waits(self, job: Job, w: Worker) -> bool:
+        """Whether `job` waits in the queue rather than take idle worker `w`: it would be the pool's last idle
+        worker (of two or more), the job's cost is unknown and its client already has a job of unknown cost
+        running. Why: a first build may spend max_work in lowering (8 s of an idle core, 50 s loaded) before its
+        413, and nothing tells a costly program from a cheap one until it has run; one client sending two such
+        at once held both workers and another client's small job met its deadline queued (SERVICE_REPORT round
+        19). It starts as soon as a worker frees (or at once while another is idle); known costs never wait."""
+        if job.key in w.keys or not self.settings.first_build_cap or len(self.workers) < 2:
+            return False  # (idle `w` built it: a known cost, the usual case; cheapest tests first, on each pick)
+        for o in self.workers:
+            if o.state == "idle" and o is not w:
+                return False
+        if not any(o.job is not None and o.job.first_build and o.job.client == job.client for o in self.workers
+                   if o.state == "busy"):
+            return False
+        return self._cost_unknown(job.key)
+
+    def _cost_unknown(self, key: str) -> bool:
+        """No worker has built program `key` (one building it now does not count) and none has timed a run of it."""
+        for o in self.workers:
+            if key in o.keys and not (o.job is not None and o.job.first_build and o.job.key == key):
+                return False
+        return self.work.typical_ms(key) is None
 
     def evictable(self, client: str) -> Job | None:
         """A full queue still takes a job of a client holding fewer places than another: the newest job
@@ -482,6 +536,7 @@ class Pool:
     def _start(self, w: Worker, job: Job) -> None:
         if w.lent_to is not None:  # its cores are lent: taken back first
             self._reclaim(w.lent_to)
+        job.first_build = self.settings.first_build_cap and job.key not in w.keys and self._cost_unknown(job.key)
         job.worker = w
         job.started = time.perf_counter()
         w.job, w.state = job, "busy"
@@ -654,7 +709,10 @@ class Pool:
             if job.future and not job.future.done():
                 job.future.set_result((outs, timing, w.spec.label))
         else:
-            self._fail(job, from_engine(msg[2]))
+            err = from_engine(msg[2])
+            if self.refusals is not None:  # (before the dispatch below: a queued twin is refused, not built)
+                self.refusals.note(self.name, job.key, err)
+            self._fail(job, err)
         self._release(job)
         self._dispatch()
 

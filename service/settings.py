@@ -85,6 +85,12 @@ class Settings(BaseSettings):
                                "in a client's environment turns its side off).")
     inline_share: float = Field(0.5, gt=0, le=1, description="Most of the server's event loop the inline lane may "
                                 "use, as a share of wall time over a short window; past it jobs go to workers.")
+    first_build_cap: bool = Field(True, description="A job whose cost is unknown (a program no worker has built and "
+                                  "none has timed: its build may spend max_work, tens of seconds) does not take a "
+                                  "pool's last idle worker while its client already has such a job running there; it "
+                                  "waits in the queue, in that worker's place (not one of queue_size's), until a worker frees "
+                                  "(Pool._first_build_waits). One client's new programs cannot hold every worker. "
+                                  "false: first builds start like any job.")
     queue_size: int = Field(64, ge=0, description="Jobs waiting per pool beyond the busy workers; past it, 429.")
     retry_after_s: int = Field(1, ge=1, description="Retry-After seconds sent with 429.")
     default_deadline_s: float = Field(30.0, gt=0, description="Per-job deadline when a request sets none (504 past "

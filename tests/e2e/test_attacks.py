@@ -22,7 +22,8 @@ from .server import module_server, server_in
 
 KEY = "attack-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
-ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "2", "GRADSERVE_API_KEYS": KEY,
+AUTH2 = {"Authorization": "Bearer attack-key-2"}  # another client's
+ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "2", "GRADSERVE_API_KEYS": f"{KEY},attack-key-2",
        "GRADSERVE_DEADLINE_GRACE_S": "4", "GRADSERVE_BODY_TIMEOUT_S": "2", "GRADSERVE_HEADER_TIMEOUT_S": "2",
        "GRADSERVE_IDLE_TIMEOUT_S": "2", "GRADSERVE_MAX_HEADER_BYTES": "8192", "GRADSERVE_MAX_CONNECTIONS": "40",
        "GRADSERVE_MAX_OUTPUT_BYTES": str(1 << 20), "GRADSERVE_MAX_WORK": "20000", "GRADSERVE_GRAPH_CACHE_BYTES": str(4 << 20),
@@ -114,8 +115,9 @@ def test_deadline_holds_and_readiness_follows_the_pool(srv, c):
     and the 503 body says nothing of the pools (API keys are set); then it is ready again."""
     all_idle(c)  # both jobs must run, not one run and one queue
     body = {"graph": ENDLESS, "inputs": [XIN], "deadline_ms": 500}
-    ths = [in_thread(call, httpx.Client(base_url=srv.url, headers=AUTH, timeout=60), "eval", body, "binary")
-           for _ in range(2)]
+    # two clients: one client's second first build would wait for its first (Pool._first_build_waits)
+    ths = [in_thread(call, httpx.Client(base_url=srv.url, headers=auth, timeout=60), "eval", body, "binary")
+           for auth in (AUTH, AUTH2)]
     for th, box in ths:
         th.join(60)
         assert box["result"].status_code == 504, box

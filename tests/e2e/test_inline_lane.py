@@ -163,6 +163,9 @@ def test_with_every_worker_busy_a_small_job_waits_for_a_worker(c):
     until_inline(c, "eval", body)
     # seconds on one core; a deadline past a loaded box's slowdown (the default, 30 s, is not)
     slow = {"graph": slow_net(512, 300), "inputs": [slow_input(512)], "deadline_ms": 300_000}
+    # its plan built first: a client's second job of unknown cost waits for its first rather than take the last
+    # idle worker (Pool._first_build_waits), and this test needs both running
+    run(c, "eval", slow)
     busy = [in_thread(run, c, "eval", slow) for _ in range(2)]
     wait_for_pool(c, "the workers did not become busy", lambda p: p["busy"] == 2, timeout=CEILING)
     # no idle worker: it is queued as ever, never run ahead of the queue (behind a slow job: the same deadline)

@@ -34,6 +34,13 @@ JOIN_S = 330  # how long a test waits for such a job's answer
 RESTARTS = "gradserve_worker_restarts_total"
 
 
+def built(proto: Proto, kind: str, graph: dict, inputs: list) -> None:
+    """Run a job once so that its plan is built: a client's second job of unknown cost waits for its first rather
+    than take the last idle worker (Pool._first_build_waits), and the tests that need one client's two slow jobs
+    running at once send programs of known cost."""
+    assert proto.call(kind, graph, inputs, device="cpu", enc="binary", **PATIENT).status == 200
+
+
 def assert_healthy(proto: Proto, device: str = "cpu") -> None:
     assert proto.live()
     np.testing.assert_allclose(proto.call("grad", matmul_net(), [X, Y], device=device).ok().arrays[0], DX, rtol=1e-6)
@@ -65,6 +72,7 @@ def test_a_killed_worker_loses_no_other_job(proto, server, client):
     worker and a third waits in the queue. The killed job alone gets 500 worker_died (the pool does not retry
     it: a job may be a long derivation, and a crash may be the job's own doing); the running and the queued job
     are answered, the queued one's gradient NumPy's, and the pool is refilled."""
+    built(proto, "eval", SLOW, [XIN])
     wait_for_idle_pool(client)
     th_a, a = in_thread(proto.call, "eval", SLOW, [XIN], device="cpu", enc="binary", **PATIENT)
     victim = busy_worker(client)
@@ -132,6 +140,7 @@ def test_queued_jobs_past_deadline_and_abandoned(proto, server, client):
     job whose client goes away (HTTP: the connection closes; gRPC: the call is cancelled) leaves the queue
     while the others still run."""
     long = ("eval", slow_net(512, BUSY_K), [XIN])
+    built(proto, *long)
     busy = [in_thread(proto.call, *long, device="cpu", enc="binary", **PATIENT) for _ in range(2)]
     wait_for_pool(client, "workers did not become busy", lambda p: p["busy"] == 2)
     a = proto.call("grad", matmul_net(), [X, Y], device="cpu", deadline_ms=200).failed(504, "deadline_exceeded")
