@@ -187,7 +187,7 @@ class Core:
         # jobs waiting for a thread hold their admission place, so the wait counts against admission like a
         # queued job
         self.executor = ThreadPoolExecutor(max_workers=s.derive_threads, thread_name_prefix="gradserve-derive")
-        self.derive_share = DeriveShare(self.executor, s.derive_threads)
+        self.derive_share = DeriveShare(self.executor, s.derive_threads, self.metrics.derive_full.inc)
         self.refusals = Refusals()  # programs a worker refused for max_work / max_nodes: refused again at once
         self.draining = False
         self._drain_cap: asyncio.TimerHandle | None = None  # (begin_drain)

@@ -8,7 +8,9 @@ threads - 1 derivations at once (at least one), so a thread stays free for the o
 here, on the loop, holding nothing but their admission place (Core.admit shares those between clients).
 
 A derivation counts as running until its thread is done with it: a client that cancels (disconnects) and
-asks again gets no extra thread."""
+asks again gets no extra thread. One submitted while every thread is taken is counted (on_full): it waits
+in the executor's queue (other clients' derivations hold every thread), which the share is there to spare
+one client's."""
 from __future__ import annotations
 
 import asyncio
@@ -17,9 +19,11 @@ from concurrent.futures import Executor
 
 
 class DeriveShare:
-    def __init__(self, executor: Executor, threads: int):
+    def __init__(self, executor: Executor, threads: int, on_full=None):
         self.executor = executor
+        self.threads = threads
         self.per_client = max(1, threads - 1)
+        self.on_full = on_full  # called for a derivation submitted with every thread taken (metric)
         self.running: Counter = Counter()  # client -> derivations submitted and not yet done with
         self.waiting: dict[str, deque] = {}  # client -> futures of its derivations waiting for a turn
 
@@ -36,6 +40,8 @@ class DeriveShare:
                 raise
             finally:
                 self._forget(client, turn)
+        if self.on_full is not None and sum(self.running.values()) >= self.threads:
+            self.on_full()
         self.running[client] += 1
         work = self.executor.submit(fn, *args)
         work.add_done_callback(lambda _: _call_soon(loop, self._done, client))

@@ -71,6 +71,9 @@ class Metrics:
                                         "or failed.", ["outcome"], registry=r)
         self.rejected = Counter("gradserve_rejected", "Jobs refused with 429 because the queue was full.",
                                 ["device"], registry=r)
+        self.derive_full = Counter("gradserve_derive_full", "Derivations that found every derive thread taken "
+                                   "(settings.derive_threads) and waited in the queue for one "
+                                   "(service.derive_share).", registry=r)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

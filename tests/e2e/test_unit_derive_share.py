@@ -76,3 +76,26 @@ def test_a_cancelled_waiter_passes_its_turn_on():
             assert await asyncio.wait_for(last, CEILING) == "a3"
             assert not share.running and not share.waiting
     asyncio.run(main())
+
+
+def test_a_derivation_finding_every_thread_taken_is_counted():
+    """on_full (the server's gradserve_derive_full_total): the e2e attack asserts none over its run."""
+    async def main():
+        with ThreadPoolExecutor(2) as ex:
+            full: list = []
+            share = DeriveShare(ex, 2, lambda: full.append(1))
+            gate = threading.Event()
+            a1 = asyncio.ensure_future(share.run("a", blocker(gate, "a1")))
+            b1 = asyncio.ensure_future(share.run("b", blocker(gate, "b1")))
+            await _settle(share, "a", 1)
+            await _settle(share, "b", 1)
+            a2 = asyncio.ensure_future(share.run("a", lambda: "a2"))  # waits for a's turn, not for a thread
+            await asyncio.sleep(0.05)
+            assert not full and not a2.done()
+            c1 = asyncio.ensure_future(share.run("c", lambda: "c1"))  # both threads taken: counted
+            await asyncio.sleep(0.05)
+            assert len(full) == 1 and not c1.done()
+            gate.set()
+            assert await asyncio.wait_for(asyncio.gather(a1, b1, a2, c1), CEILING) == ["a1", "b1", "a2", "c1"]
+            assert len(full) == 1
+    asyncio.run(main())
