@@ -64,3 +64,36 @@ def check_against_torch(net, model, x: torch.Tensor, jvp_model=None):
     want_hv = torch.autograd.grad((want[0] * v).sum(), xt)[0]
     close(hv.asnumpy(), want_hv.numpy(), "hessian-vector product")
     assert np.abs(want_hv.numpy()).max() > 1e-3  # the second-order check is not of a zero
+
+
+def jax_err(got, want) -> float:
+    """Largest absolute difference, relative to the reference's largest entry (at least 1)."""
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    return float(np.abs(got - want).max() / max(1.0, np.abs(want).max()))
+
+
+def check_against_jax(fn, p: dict, x, kw: dict):
+    """An imported JAX function `fn(p, x)` against JAX's own autodiff: value, gradients w.r.t. x and every
+    parameter, a jvp, and a Hessian-vector product w.r.t. x (float32 tolerances)."""
+    import jax
+
+    import gradserve as gs
+
+    net = gs.from_jax(fn, x * 1.1, params=p, **kw)
+    out = fn(p, x)
+    assert jax_err(net(Tensor(x)).asnumpy(), out) < 1e-5
+    c = np.random.default_rng(0).uniform(0.5, 1.5, out.shape).astype(np.float32)
+    gx, gw = ops.grad(lambda z: (net(z) * Tensor(c)).sum(), grad_position=0, weights=net.trainable_params())(
+        Tensor(x))
+    jw, jx = jax.grad(lambda q, z: (fn(q, z) * c).sum(), argnums=(0, 1))(p, x)
+    assert jax_err(gx.asnumpy(), jx) < 1e-5
+    assert sorted(q.name for q in net.trainable_params()) == sorted(p)
+    for q, g in zip(net.trainable_params(), gw):
+        assert jax_err(g.asnumpy(), jw[q.name]) < 1e-5, q.name
+    v = np.random.default_rng(1).normal(size=x.shape).astype(np.float32)
+    _, tan = ops.jvp(net, Tensor(x), Tensor(v))
+    assert jax_err(tan.asnumpy(), jax.jvp(lambda z: fn(p, z), (x,), (v,))[1]) < 1e-5
+    hv = ops.grad(lambda z: (ops.grad(lambda y: (net(y) * Tensor(c)).sum())(z) * Tensor(v)).sum())(Tensor(x))
+    want_hv = jax.grad(lambda z: (jax.grad(lambda y: (fn(p, y) * c).sum())(z) * v).sum())(x)
+    assert np.abs(want_hv).max() > 1e-2  # the second-order check is not of a zero
+    assert jax_err(hv.asnumpy(), want_hv) < 2e-5

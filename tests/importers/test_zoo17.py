@@ -19,7 +19,7 @@ import torch
 import gradserve as gs
 from gradserve import Tensor, ops
 
-from .checks import check_against_torch
+from .checks import check_against_jax, check_against_torch
 from .jax_zoo17 import MODELS as JAX_MODELS
 from .models import close
 from .zoo17 import MODELS as TORCH_MODELS
@@ -136,34 +136,9 @@ def test_torchscript_while_past_loop_max_trips_is_an_error():
         gs.from_onnx(m, loop_max_trips=2)(Tensor(x.numpy())).asnumpy()
 
 
-def _jax_err(got, want):
-    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
-    return float(np.abs(got - want).max() / max(1.0, np.abs(want).max()))
-
-
 @pytest.mark.parametrize("name", sorted(JAX_MODELS))
 def test_jax_model(name):
-    import jax
-
-    fn, p, x, kw = JAX_MODELS[name]
-    net = gs.from_jax(fn, x * 1.1, params=p, **kw)
-    out = fn(p, x)
-    assert _jax_err(net(Tensor(x)).asnumpy(), out) < 1e-5
-    c = np.random.default_rng(0).uniform(0.5, 1.5, out.shape).astype(np.float32)
-    gx, gw = ops.grad(lambda z: (net(z) * Tensor(c)).sum(), grad_position=0, weights=net.trainable_params())(
-        Tensor(x))
-    jw, jx = jax.grad(lambda q, z: (fn(q, z) * c).sum(), argnums=(0, 1))(p, x)
-    assert _jax_err(gx.asnumpy(), jx) < 1e-5
-    assert sorted(q.name for q in net.trainable_params()) == sorted(p)
-    for q, g in zip(net.trainable_params(), gw):
-        assert _jax_err(g.asnumpy(), jw[q.name]) < 1e-5, q.name
-    v = np.random.default_rng(1).normal(size=x.shape).astype(np.float32)
-    _, tan = ops.jvp(net, Tensor(x), Tensor(v))
-    assert _jax_err(tan.asnumpy(), jax.jvp(lambda z: fn(p, z), (x,), (v,))[1]) < 1e-5
-    hv = ops.grad(lambda z: (ops.grad(lambda y: (net(y) * Tensor(c)).sum())(z) * Tensor(v)).sum())(Tensor(x))
-    want_hv = jax.grad(lambda z: (jax.grad(lambda y: (fn(p, y) * c).sum())(z) * v).sum())(x)
-    assert np.abs(want_hv).max() > 1e-2  # the second-order check is not of a zero
-    assert _jax_err(hv.asnumpy(), want_hv) < 2e-5
+    check_against_jax(*JAX_MODELS[name])
 
 
 # ---- JAX's expn near x = 1 (jax_series.py)
