@@ -66,6 +66,26 @@ def check_against_torch(net, model, x: torch.Tensor, jvp_model=None):
     assert np.abs(want_hv.numpy()).max() > 1e-3  # the second-order check is not of a zero
 
 
+def torch_case(models: dict, name: str):
+    """(model, input) of a zoo entry `name`: (build, make_input); the input drawn after seeding torch."""
+    build, make_input = models[name]
+    model = build()
+    torch.manual_seed(1)
+    return model, make_input()
+
+
+def check_torch_export(model, x: torch.Tensor):
+    """`model` imported by torch.export (traced at 1.1 x) against PyTorch's autodiff (check_against_torch). The
+    reference runs SDPA's math kernel: the flash kernel has neither forward AD nor a double backward."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    import gradserve as gs
+
+    net = gs.from_torch(model, (x * 1.1,))
+    with sdpa_kernel([SDPBackend.MATH]):
+        check_against_torch(net, model, x)
+
+
 def jax_err(got, want) -> float:
     """Largest absolute difference, relative to the reference's largest entry (at least 1)."""
     got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)

@@ -17,7 +17,7 @@ import torch
 import gradserve as gs
 from gradserve import Tensor, ops
 
-from .checks import check_against_jax, check_against_torch, jax_err
+from .checks import check_against_jax, check_torch_export, torch_case, jax_err
 from .jax_zoo16 import MODELS as JAX_MODELS
 from .models import close, to_onnx
 from .zoo16 import MODELS as TORCH_MODELS
@@ -25,22 +25,9 @@ from .zoo16 import MODELS as TORCH_MODELS
 pytestmark = pytest.mark.usefixtures("fake")
 
 
-def _torch_case(name):
-    build, make_input = TORCH_MODELS[name]
-    model = build()
-    torch.manual_seed(1)
-    return model, make_input()
-
-
 @pytest.mark.parametrize("name", sorted(TORCH_MODELS))
 def test_torch_model_through_torch_export(name):
-    model, x = _torch_case(name)
-    net = gs.from_torch(model, (x * 1.1,))
-    # torch's flash SDPA kernel has neither forward AD nor a double backward: its math kernel for the reference
-    from torch.nn.attention import SDPBackend, sdpa_kernel
-
-    with sdpa_kernel([SDPBackend.MATH]):
-        check_against_torch(net, model, x)
+    check_torch_export(*torch_case(TORCH_MODELS, name))
 
 
 @pytest.mark.parametrize("name", ["gated_linear_attention", "mixture_of_depths", "switch_capacity_moe"])
@@ -49,7 +36,7 @@ def test_torch_model_through_onnx(name):
     gradient against torch."""
     import onnx
 
-    model, x = _torch_case(name)
+    model, x = torch_case(TORCH_MODELS, name)
     net = gs.from_onnx(onnx.load_from_string(to_onnx(model, x)))
     close(net(Tensor(x.numpy())).asnumpy(), model(x).detach().numpy(), "value")
     c = torch.from_numpy(np.random.default_rng(5).uniform(0.5, 1.5, tuple(model(x).shape)).astype(np.float32))

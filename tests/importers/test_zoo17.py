@@ -19,7 +19,7 @@ import torch
 import gradserve as gs
 from gradserve import Tensor, ops
 
-from .checks import check_against_jax, check_against_torch
+from .checks import check_against_jax, check_torch_export, torch_case
 from .jax_zoo17 import MODELS as JAX_MODELS
 from .models import close
 from .zoo17 import MODELS as TORCH_MODELS
@@ -28,22 +28,9 @@ from .zoo17 import ScriptedHalvingLoop
 pytestmark = pytest.mark.usefixtures("fake")
 
 
-def _torch_case(name):
-    build, make_input = TORCH_MODELS[name]
-    model = build()
-    torch.manual_seed(1)
-    return model, make_input()
-
-
 @pytest.mark.parametrize("name", sorted(TORCH_MODELS))
 def test_torch_model_through_torch_export(name):
-    model, x = _torch_case(name)
-    net = gs.from_torch(model, (x * 1.1,))
-    # torch's flash SDPA kernel has no forward AD (the ISAB's jvp reference): its math kernel
-    from torch.nn.attention import SDPBackend, sdpa_kernel
-
-    with sdpa_kernel([SDPBackend.MATH]):
-        check_against_torch(net, model, x)
+    check_torch_export(*torch_case(TORCH_MODELS, name))
 
 
 def _value_and_input_grad(net, model, x):
@@ -73,7 +60,7 @@ def test_onnx_dynamic_batch_fixed_at_another_size(name, dynamo):
     against torch at batch 3."""
     import onnx
 
-    model, x = _torch_case(name)
+    model, x = torch_case(TORCH_MODELS, name)
     m = onnx.load_from_string(_export(model, x, dynamo))
     assert m.graph.input[0].type.tensor_type.shape.dim[0].dim_param  # the batch is dynamic in the file
     x3 = torch.randn((3,) + tuple(x.shape[1:]), generator=torch.Generator().manual_seed(3))
