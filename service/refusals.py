@@ -62,8 +62,12 @@ class RefusedWork:
         return max(0.0, owed - self.share * (now - at))
 
     def charge(self, client: str, seconds: float, now: float) -> None:
-        if self.share > 0:
-            self.level[client] = (self._now_level(client, now) + seconds, now)
+        if self.share <= 0:
+            return
+        self.level[client] = (self._now_level(client, now) + seconds, now)
+        if len(self.level) > KEPT:  # (clients that went away owing: their drained accounts are dropped)
+            for k in [k for k in self.level if self._now_level(k, now) <= 0]:
+                del self.level[k]
 
     def wait_s(self, client: str, now: float) -> float:
         """Seconds until `client` may start a job of unknown cost again (0: now); forgets drained accounts."""

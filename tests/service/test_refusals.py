@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from service.errors import DeadlineExceeded, LimitExceeded, from_engine
-from service.refusals import RefusedWork, Refusals
+from service.refusals import KEPT, RefusedWork, Refusals
 
 
 def build_refusal(setting: str = "max_work") -> LimitExceeded:
@@ -80,3 +80,10 @@ def test_refused_work_share_0_never_waits():
     w = RefusedWork(share=0.0, burst=1.0)
     w.charge("a", 1e6, 0.0)
     assert w.wait_s("a", 0.0) == 0.0 and not w.level
+
+
+def test_refused_work_forgets_drained_accounts_past_kept():
+    w = RefusedWork(share=1.0, burst=1.0)
+    for i in range(KEPT + 1):
+        w.charge(f"c{i}", 1.0, float(i))  # each drained a second after its charge
+    assert len(w.level) <= 2
