@@ -8,7 +8,9 @@ Fixed:
   refused_work_burst_s at once) and past that its programs of unknown cost get 429 naming refused_work_share, while
   its known programs and every other client's jobs run (here share 0.001 and burst 0.05 s: one refusal is past it);
 - a graph input named with a lone surrogate (JSON "\\ud800") ran on a worker, then its answer (d/d<name>) could not be
-  encoded: 500 TypeError. Now 400 invalid_graph naming the name at load.
+  encoded: 500 TypeError. Now 400 invalid_graph naming the name at load;
+- an OIP input whose datatype is an object or a list: 500 (TypeError unhashable, and the connection reset). Now 400
+  naming $.inputs[i].datatype.
 
 Held (see the round's SERVICE_REPORT entry), pinned here: request-smuggling framings (CL + TE, TE + CL, two
 Content-Lengths, obs-fold, odd Transfer-Encodings) on each route: one 400 and the connection closed, the request
@@ -257,6 +259,15 @@ def test_a_lone_surrogate_in_a_graph_name_is_400_naming_it(c):
     assert decode(r)["outputs"][0]["name"] == "d/d\u202ex\u0000"
     r = c.post(OIP, content=json.dumps({"inputs": [XT, YT]})[:-1] + ', "id": "\\udfff"}')
     assert r.status_code == 400 and "$.id" in r.text, r.text[:300]
+
+
+@pytest.mark.parametrize("datatype", ["{}", "[]", '{"a": 1}', '[["FP32"]]'])
+def test_an_oip_datatype_that_is_an_object_or_a_list_is_400_naming_it(c, datatype):
+    # (it was a 500: TypeError unhashable, from the datatype table's lookup; found by round 20's sweep of JSON types
+    # over every field)
+    x = json.dumps(dict(XT, datatype="MARK")).replace('"MARK"', datatype)
+    r = c.post(OIP, content='{"inputs": [%s, %s]}' % (x, json.dumps(YT)))
+    assert r.status_code == 400 and "$.inputs[0].datatype" in r.text, r.text[:300]
 
 
 # -- a worker killed mid-job, each protocol ----------------------------------------------------------------------------
