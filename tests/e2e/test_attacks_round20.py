@@ -10,7 +10,8 @@ Fixed:
 - a graph input named with a lone surrogate (JSON "\\ud800") ran on a worker, then its answer (d/d<name>) could not be
   encoded: 500 TypeError. Now 400 invalid_graph naming the name at load;
 - an OIP input whose datatype is an object or a list: 500 (TypeError unhashable, and the connection reset). Now 400
-  naming $.inputs[i].datatype.
+  naming $.inputs[i].datatype;
+- /v1's deadline_ms `true` read as 1 ms (a 504 for a malformed field): now a number only, 400 naming it.
 
 Held (see the round's SERVICE_REPORT entry), pinned here: request-smuggling framings (CL + TE, TE + CL, two
 Content-Lengths, obs-fold, odd Transfer-Encodings) on each route: one 400 and the connection closed, the request
@@ -268,6 +269,17 @@ def test_an_oip_datatype_that_is_an_object_or_a_list_is_400_naming_it(c, datatyp
     x = json.dumps(dict(XT, datatype="MARK")).replace('"MARK"', datatype)
     r = c.post(OIP, content='{"inputs": [%s, %s]}' % (x, json.dumps(YT)))
     assert r.status_code == 400 and "$.inputs[0].datatype" in r.text, r.text[:300]
+
+
+@pytest.mark.parametrize("value", ["true", "false", '"5000"'])
+def test_a_deadline_that_is_not_a_number_is_400_naming_it(c, value):
+    # (`true` was read as 1 ms: a 504 "deadline passed" for a malformed field)
+    body = json.dumps({"graph": sin_graph(), "inputs": [X1], "deadline_ms": "MARK"}).replace('"MARK"', value)
+    r = c.post("/v1/eval", content=body)
+    assert r.status_code == 400 and error_of(r)["detail"]["path"] == "$.deadline_ms", r.text[:300]
+    r = c.post("/v1/eval", content=body.replace(value, "5000.5"))
+    assert r.status_code == 200, r.text[:300]
+    np.testing.assert_allclose(decode(r)["outputs"][0]["array"], np.sin([0.5]), rtol=1e-6)
 
 
 # -- a worker killed mid-job, each protocol ----------------------------------------------------------------------------
