@@ -348,8 +348,7 @@ class Pool:
         wait = self.refused_work.wait_s(job.client, job.enqueued)
         if wait <= 0 or not self._cost_unknown(job.key):
             return
-        retry = max(self.settings.retry_after_s, math.ceil(wait))
-        self.metrics.rejected.labels(self.name).inc()
+        retry = max(self.settings.retry_after_s, math.ceil(wait))  # (not gradserve_rejected: the queue had room)
         raise Overloaded(f"pool {self.name!r}: this client's builds refused for max_work / max_nodes took past its "
                          f"share of worker time (refused_work_share={self.settings.refused_work_share} of a worker, "
                          f"refused_work_burst_s={self.settings.refused_work_burst_s}); a program not built before "
