@@ -30,7 +30,6 @@ import re
 import signal
 import socket
 import threading
-import time
 import zlib
 
 import grpc
