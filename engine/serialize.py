@@ -282,9 +282,21 @@ def _define(env: dict, nm, aval: AVal, p: str) -> Var:
         raise InvalidGraph("a name must be a non-empty string", path=p)
     if nm in env:
         raise InvalidGraph(f"name {nm!r} is defined twice", path=p)
+    if not nm.isascii():
+        _check_text(nm, p)
     v = Var(aval, nm)
     env[nm] = v
     return v
+
+
+def _check_text(nm: str, p: str) -> None:
+    """A name is Unicode text: JSON's escape "\\ud800" (a lone surrogate) reads as a str no UTF-8 answer can hold,
+    and answers echo names (an input's gradient is named d/d<name>: round 20, a 500 after the worker's run)."""
+    try:
+        nm.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InvalidGraph(f"a name holds a lone surrogate (\\u{ord(nm[e.start]):04x} at character {e.start}): "
+                           "not Unicode text", path=p) from None
 
 
 def _aval_of(item: dict, p: str) -> AVal:

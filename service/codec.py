@@ -51,7 +51,7 @@ TENSOR_KEYS = {"name", "shape", "datatype", "data", "b64", "parameters"}
 
 
 def np_dtype(datatype: Any, path: str) -> np.dtype:
-    if datatype in V2_TO_NP:
+    if type(datatype) is str and datatype in V2_TO_NP:  # (an object or a list there was a 500: unhashable)
         return V2_TO_NP[datatype]
     if isinstance(datatype, str) and datatype in UNSUPPORTED:
         raise InvalidRequest(UNSUPPORTED[datatype], path=f"{path}.datatype", datatype=datatype)

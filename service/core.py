@@ -211,6 +211,7 @@ class Core:
         m.body_budget.labels("held").set_function(lambda: self.body_budget.used)
         m.body_budget.labels("total").set_function(lambda: self.body_budget.total)
         m.admitting.set_function(lambda: self.admitting)
+        m.derive_peak.set_function(lambda: self.derive_share.peak)
 
     # -- lifecycle -------------------------------------------------------------------------------------
     async def start(self) -> None:

@@ -26,6 +26,9 @@ class DeriveShare:
         self.on_full = on_full  # called for a derivation submitted with every thread taken (metric)
         self.running: Counter = Counter()  # client -> derivations submitted and not yet done with
         self.waiting: dict[str, deque] = {}  # client -> futures of its derivations waiting for a turn
+        # the most one client has had running at once (gradserve_derive_client_peak): the share's bound, checked
+        # by tests whenever a client's derivations overlap (derive_full needs another client's to meet them)
+        self.peak = 0
 
     async def run(self, client: str, fn, *args):
         loop = asyncio.get_running_loop()
@@ -43,6 +46,7 @@ class DeriveShare:
         if self.on_full is not None and sum(self.running.values()) >= self.threads:
             self.on_full()
         self.running[client] += 1
+        self.peak = max(self.peak, self.running[client])
         work = self.executor.submit(fn, *args)
         work.add_done_callback(lambda _: _call_soon(loop, self._done, client))
         return await asyncio.wrap_future(work, loop=loop)

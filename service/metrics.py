@@ -74,6 +74,10 @@ class Metrics:
         self.derive_full = Counter("gradserve_derive_full", "Derivations that found every derive thread taken "
                                    "(settings.derive_threads) and waited in the queue for one "
                                    "(service.derive_share).", registry=r)
+        self.derive_peak = Gauge("gradserve_derive_client_peak", "The most derivations one client has had on derive "
+                                 "threads at once since the server started (service.derive_share caps it at "
+                                 "derive_threads - 1, at least 1): a check that holds whenever the derivations "
+                                 "overlap, not only when another client's meets them.", registry=r)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 Positions = Union[StrictInt, list[StrictInt]]
 
@@ -31,7 +31,9 @@ class Job(BaseModel):
     inputs: list[Tensor] = Field(default_factory=list, description="one tensor per graph input, in order")
     params: dict[str, Tensor] | None = Field(None, description="parameter values overriding the graph's")
     device: StrictStr = Field("cpu", description="cpu, cpu:0, torchcpu, gpu, gpu:1, ascend, ascend:0 or auto")
-    deadline_ms: float | None = Field(None, gt=0, description="per-job deadline (default from settings); 504 past it")
+    # (strict: `true` read as 1 ms, a 504 for a malformed field; a number only, as a 400 names it otherwise)
+    deadline_ms: StrictFloat | None = Field(None, gt=0, description="per-job deadline (default from settings); 504 "
+                                            "past it")
     binary_output: StrictBool = Field(False, description="answer with the binary tensor extension")
     shared_memory_output: dict[str, Any] | None = Field(None, description="system shared memory (same-host "
                                                         "clients): {region, offset, byte_size}; the outputs that fit "

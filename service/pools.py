@@ -27,6 +27,7 @@ import asyncio
 import importlib.util
 import itertools
 import logging
+import math
 import multiprocessing
 import os
 import pickle
@@ -46,7 +47,7 @@ from .weight_shm import SharedWeights
 from .out_slots import OutputSlots
 from .errors import DeadlineExceeded, Overloaded, ServiceError, Unavailable, WorkerDied, from_engine
 from .inline import InlineLane
-from .refusals import Refusals
+from .refusals import RefusedWork, Refusals
 from .metrics import Metrics
 from .core_lending import WorkEstimates, pin_threads
 from .cpu_quota import usable_cpus
@@ -168,6 +169,7 @@ class Pool:
         self.work = WorkEstimates()  # what each graph costs, to lend cores only where it pays
         self.refusals: Refusals | None = None  # Core's memo of build refusals: a first build's twin, held queued
         # while the first ran (_first_build_waits), meets the first's 413 instead of building again
+        self.refused_work = RefusedWork(settings.refused_work_share, settings.refused_work_burst_s)
         self._lanes = (metrics.lanes.labels(name, "worker"), metrics.lanes.labels(name, "inline"),
                        metrics.lanes.labels(name, "direct"))
         self._weights_sent = (metrics.weights_sent.labels(name, "values"), metrics.weights_sent.labels(name, "bytes"))
@@ -325,6 +327,8 @@ class Pool:
         timeline.stamp("srv.submit")
         job.future = self.loop.create_future()
         job.enqueued = time.perf_counter()  # measurements: perf_counter (loop.time() may tick in ms, e.g. uvloop)
+        if self.refused_work.level:
+            self._check_refused_work(job)
         if self.inline is not None and not job.lane_asked and self._run_inline(job):
             return job.future
         w = self._leased_for(job) or (None if self.queue else self._pick(job))  # nothing queued: straight to a
@@ -337,6 +341,19 @@ class Pool:
         if self.inline is not None and job.device_index is None:  # (after the dispatch: the job is sent first)
             self.inline.seen(job.key, job.graph_text, self.loop)
         return job.future
+
+    def _check_refused_work(self, job: Job) -> None:
+        """429 for a job of unknown cost from a client whose refused builds took past its share of worker time
+        (RefusedWork); its known programs, and every other client's, go on as before."""
+        wait = self.refused_work.wait_s(job.client, job.enqueued)
+        if wait <= 0 or not self._cost_unknown(job.key):
+            return
+        retry = max(self.settings.retry_after_s, math.ceil(wait))  # (not gradserve_rejected: the queue had room)
+        raise Overloaded(f"pool {self.name!r}: this client's builds refused for max_work / max_nodes took past its "
+                         f"share of worker time (refused_work_share={self.settings.refused_work_share} of a worker, "
+                         f"refused_work_burst_s={self.settings.refused_work_burst_s}); a program not built before "
+                         f"waits: retry after {retry}s", retry_after=retry, device=self.name,
+                         limit="refused_work_share")
 
     def _enqueue(self, job: Job) -> None:
         """Queue `job` (429 when the queue is full and it takes no other client's place), then dispatch."""
@@ -710,8 +727,11 @@ class Pool:
                 job.future.set_result((outs, timing, w.spec.label))
         else:
             err = from_engine(msg[2])
-            if self.refusals is not None:  # (before the dispatch below: a queued twin is refused, not built)
-                self.refusals.note(self.name, job.key, err)
+            # (before the dispatch below: a queued twin is refused, not built); the worker time it took is charged
+            # to its client's account of refused builds
+            if self.refusals is not None and self.refusals.note(self.name, job.key, err):
+                now = time.perf_counter()
+                self.refused_work.charge(job.client, now - job.started, now)
             self._fail(job, err)
         self._release(job)
         self._dispatch()

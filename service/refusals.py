@@ -30,15 +30,50 @@ class Refusals:
             e.detail = dict(got[1])
             raise e
 
-    def note(self, pool: str, key: str, e: BaseException) -> None:
-        """Remember `e` when it is a build refusal by a deterministic setting (the oldest entry goes past KEPT)."""
+    def note(self, pool: str, key: str, e: BaseException) -> bool:
+        """Remember `e` when it is a build refusal by a deterministic setting (the oldest entry goes past KEPT);
+        whether it was one."""
         if not isinstance(e, ServiceError) or e.code != "limit_exceeded":
-            return
+            return False
         answered = e.to_dict()["error"]  # (clipped: a node's label may hold a long name of the caller's)
         detail = {k: v for k, v in answered["detail"].items() if k != "request_id"}
         if detail.get("limit") not in DETERMINISTIC:
-            return
+            return False
         self.errors[(pool, key)] = (answered["message"], detail)
         self.errors.move_to_end((pool, key))
         while len(self.errors) > self.kept:
             self.errors.popitem(last=False)
+        return True
+
+
+class RefusedWork:
+    """Worker time each client's refused builds took, as a leaky bucket: it drains at `share` worker-seconds a
+    second; a client whose account is past `burst` seconds waits (wait_s) before another job of unknown cost.
+    Why: the memo above answers a repeat, but a client sending a new heavy program each time (none remembered)
+    spent max_work per send (50 s of a worker at load) with one worker always its own (round 20); this bounds
+    that client's share of the pool to `share` of one worker over time, whatever it varies."""
+
+    def __init__(self, share: float, burst: float):
+        self.share, self.burst = share, burst
+        self.level: dict[str, tuple[float, float]] = {}  # client -> (seconds owed, when last drained)
+
+    def _now_level(self, client: str, now: float) -> float:
+        owed, at = self.level.get(client, (0.0, now))
+        return max(0.0, owed - self.share * (now - at))
+
+    def charge(self, client: str, seconds: float, now: float) -> None:
+        if self.share <= 0:
+            return
+        self.level[client] = (self._now_level(client, now) + seconds, now)
+        if len(self.level) > KEPT:  # (clients that went away owing: their drained accounts are dropped)
+            for k in [k for k in self.level if self._now_level(k, now) <= 0]:
+                del self.level[k]
+
+    def wait_s(self, client: str, now: float) -> float:
+        """Seconds until `client` may start a job of unknown cost again (0: now); forgets drained accounts."""
+        if client not in self.level:
+            return 0.0
+        owed = self._now_level(client, now)
+        if owed <= 0:
+            del self.level[client]
+        return max(0.0, (owed - self.burst) / self.share)

@@ -91,6 +91,14 @@ class Settings(BaseSettings):
                                   "waits in the queue, in that worker's place (not one of queue_size's), until a worker frees "
                                   "(Pool._first_build_waits). One client's new programs cannot hold every worker. "
                                   "false: first builds start like any job.")
+    refused_work_share: float = Field(0.5, ge=0, description="Most of one worker, as a share of wall time, that one "
+                                      "client's builds refused for max_work / max_nodes may take over time: past "
+                                      "refused_work_burst_s of worker time so spent, that client's jobs of unknown cost "
+                                      "get 429 (Retry-After: until its account is back under) while its known programs "
+                                      "run as before (service.refusals.RefusedWork). 0: no bound. (Clients are API "
+                                      "keys, else peer hosts: without keys, every client of one host shares it.)")
+    refused_work_burst_s: float = Field(120.0, gt=0, description="Worker seconds of refused builds a client may spend "
+                                        "at once before refused_work_share applies.")
     queue_size: int = Field(64, ge=0, description="Jobs waiting per pool beyond the busy workers; past it, 429.")
     retry_after_s: int = Field(1, ge=1, description="Retry-After seconds sent with 429.")
     default_deadline_s: float = Field(30.0, gt=0, description="Per-job deadline when a request sets none (504 past "

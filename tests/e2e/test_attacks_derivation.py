@@ -193,6 +193,11 @@ def test_one_clients_slow_derivations_leave_room_and_a_thread_for_another(srv, c
     assert len(answers) == attacks
     assert metric(c, "gradserve_derive_full_total") == full, "a derivation waited for a thread: the attacker's " \
         f"took them all (the other client waited {waited:.2f} s, alone {solo:.2f} s; {served} more served)"
+    # the share's bound itself, whether or not another client's derivation met the attacker's (round 20: the count
+    # above needs that meeting, so it caught an attacker given both threads only by timing): the attacker's
+    # admitted derivations overlap (two or more admitted at once, each ~0.7 s of CPU), so one thread each at most,
+    # and reached, says the server's peak of any client's derivations at once
+    assert metric(c, "gradserve_derive_client_peak") == 1, "a client ran more derivations at once than its share"
     canary(c, no_restarts=True)
     assert not (during and waited >= max(10 * solo, 1.0)), \
         f"the other client waited for an attack derivation to end: {waited:.2f} s (alone {solo:.2f} s); attacks " \

@@ -40,6 +40,7 @@ def test_a_client_at_its_share_waits_and_another_client_runs():
             gate.set()
             assert await asyncio.wait_for(asyncio.gather(first, second), CEILING) == ["a1", "a2"]
             assert not share.running and not share.waiting
+            assert share.peak == 1  # (gradserve_derive_client_peak: a's two never ran at once)
     asyncio.run(main())
 
 
@@ -98,4 +99,20 @@ def test_a_derivation_finding_every_thread_taken_is_counted():
             gate.set()
             assert await asyncio.wait_for(asyncio.gather(a1, b1, a2, c1), CEILING) == ["a1", "b1", "a2", "c1"]
             assert len(full) == 1
+    asyncio.run(main())
+
+
+def test_the_peak_counts_one_clients_overlapping_derivations():
+    """gradserve_derive_client_peak: with three threads a client may run two at once, and the peak says so
+    (deterministic: both block until released; the e2e attack asserts the two-thread server's peak is 1)."""
+    async def main():
+        with ThreadPoolExecutor(3) as ex:
+            share = DeriveShare(ex, 3)
+            gate = threading.Event()
+            runs = [asyncio.ensure_future(share.run("a", blocker(gate, f"a{i}"))) for i in range(3)]
+            await _settle(share, "a", 2)
+            assert share.peak == 2 and len(share.waiting["a"]) == 1  # the third waits for a's turn
+            gate.set()
+            assert await asyncio.wait_for(asyncio.gather(*runs), CEILING) == ["a0", "a1", "a2"]
+            assert share.peak == 2
     asyncio.run(main())

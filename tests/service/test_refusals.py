@@ -1,11 +1,12 @@
 """service.refusals: only build refusals by max_work / max_nodes are remembered (a memory or deadline failure can
-pass next time), per pool and program, at most KEPT of them."""
+pass next time), per pool and program, at most KEPT of them; RefusedWork, each client's account of the worker time
+its refused builds took (a leaky bucket: times are given, no clock)."""
 from __future__ import annotations
 
 import pytest
 
 from service.errors import DeadlineExceeded, LimitExceeded, from_engine
-from service.refusals import Refusals
+from service.refusals import KEPT, RefusedWork, Refusals
 
 
 def build_refusal(setting: str = "max_work") -> LimitExceeded:
@@ -54,3 +55,35 @@ def test_what_is_kept_is_clipped_as_answered():
     r.note("cpu", "k", e)
     message, detail = r.errors["cpu", "k"]
     assert len(message) < 2_000 and len(detail["node"]) < 1_000 and detail["limit"] == "max_work"
+
+
+def test_note_says_whether_it_was_a_build_refusal():
+    r = Refusals()
+    assert r.note("cpu", "k", build_refusal()) is True
+    assert r.note("cpu", "k2", DeadlineExceeded("late")) is False
+
+
+def test_refused_work_waits_past_the_burst_and_drains_at_the_share():
+    w = RefusedWork(share=0.25, burst=10.0)
+    assert w.wait_s("a", 0.0) == 0.0
+    w.charge("a", 8.0, 0.0)
+    assert w.wait_s("a", 0.0) == 0.0  # within the burst
+    w.charge("a", 6.0, 0.0)  # 14 owed, 4 past the burst: 4 / 0.25 = 16 s
+    assert w.wait_s("a", 0.0) == pytest.approx(16.0)
+    assert w.wait_s("a", 8.0) == pytest.approx(8.0)  # drained 2 of the 4
+    assert w.wait_s("b", 0.0) == 0.0  # another client owes nothing
+    assert w.wait_s("a", 16.0) == 0.0
+    assert w.wait_s("a", 100.0) == 0.0 and "a" not in w.level  # drained to nothing: forgotten
+
+
+def test_refused_work_share_0_never_waits():
+    w = RefusedWork(share=0.0, burst=1.0)
+    w.charge("a", 1e6, 0.0)
+    assert w.wait_s("a", 0.0) == 0.0 and not w.level
+
+
+def test_refused_work_forgets_drained_accounts_past_kept():
+    w = RefusedWork(share=1.0, burst=1.0)
+    for i in range(KEPT + 1):
+        w.charge(f"c{i}", 1.0, float(i))  # each drained a second after its charge
+    assert len(w.level) <= 2
