@@ -138,15 +138,16 @@ def check_request_params(params, path: str, also: frozenset = frozenset()) -> No
 
 
 def timeout_s(head: dict) -> float | None:
-    """The request's `timeout` parameter (microseconds, Triton's convention) in seconds, if any."""
+    """The request's `timeout` parameter (microseconds, Triton's convention) in seconds, if any (0: none, as
+    Triton reads it)."""
     params = head.get("parameters") if isinstance(head, dict) else None
     t = params.get("timeout") if isinstance(params, dict) else None
     if t is None:
         return None
-    if isinstance(t, bool) or not isinstance(t, int) or t <= 0:
-        raise InvalidRequest("parameters.timeout must be a positive integer (microseconds)",
+    if isinstance(t, bool) or not isinstance(t, int) or t < 0:
+        raise InvalidRequest("parameters.timeout must be a non-negative integer (microseconds)",
                              path="$.parameters.timeout")
-    return t / 1e6
+    return t / 1e6 or None
 
 
 def given(params):
@@ -334,8 +335,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             req = model.job(check_inputs(model, tensors), core)
             check_outputs(model, wanted)  # (after the inputs: a request wrong in both hears of its inputs)
             req.client = client
-            if timeout is not None:  # the client's timeout bounds the job's deadline
-                req.deadline_s = min(timeout, req.deadline_s or settings.default_deadline_s)
+            req.queue_timeout_s = timeout  # (Triton's: it bounds the wait in the queue, never the run)
             req.size_hint = len(body)
             del body  # (decoded: its bytes, and what they hold of the body budget, go now, not when the job ends)
             res = await run_watching(core.run(req, admission), AsgiBody(request).gone)

@@ -1,0 +1,140 @@
+"""Stock clients, round 20: tritonclient (HTTP and gRPC) on the OIP suite's real server (tests/oip/conftest.py,
+one cpu worker). What these found (before the fixes):
+
+- The request's `timeout` parameter (tritonclient's infer(timeout=µs)) bounded the whole job: a request still
+  queued when it passed answered 504 / DEADLINE_EXCEEDED ("the deadline passed while the job was queued"), one
+  running past it was stopped (504). Triton's timeout is its queue policy's: a request still queued then is
+  rejected UNAVAILABLE "Request timeout expired" (triton-inference-server/core's dynamic batcher; HTTP 503,
+  tritonclient.http raises it with status "503"), and a running request is never stopped by it. `timeout: 0` (Triton:
+  no timeout) was refused 400.
+
+Expected values: NumPy on the inputs (the slow model: 100 chained tanh(y @ x), summed, in float64)."""
+from __future__ import annotations
+
+import threading
+
+import httpx
+import numpy as np
+import pytest
+import tritonclient.grpc as grpcclient
+import tritonclient.http as httpclient
+from tritonclient.utils import InferenceServerException
+
+from e2e.helpers import busy_worker, slow_input, wait_for_idle_pool
+
+CEILING = 120  # s: an answer on a loaded machine
+N = 256
+
+
+def slow_expected(x: np.ndarray) -> float:
+    """tests/e2e/helpers.slow_net(256, 100) in NumPy (float64)."""
+    x = x.astype(np.float64)
+    y = x
+    for _ in range(100):
+        y = np.tanh(y @ x)
+    return float(y.sum())
+
+
+def contracting_input() -> np.ndarray:
+    """An input whose 100 tanh(y @ x) steps neither vanish (slow_input's do, to 2e-175) nor amplify float32's
+    rounding: 0.97 I plus small noise."""
+    noise = np.random.default_rng(1).standard_normal((N, N)) / (20 * np.sqrt(N))
+    return (0.97 * np.eye(N) + noise).astype(np.float32)
+
+
+def slow_in(mod, x):
+    i = mod.InferInput("x", [N, N], "FP32")
+    i.set_data_from_numpy(x)
+    return [i]
+
+
+def occupy(server, jobs: int = 1) -> threading.Thread:
+    """`jobs` slow requests from another client (their own connections) running and queued on the one worker."""
+    def send():
+        with httpx.Client(base_url=server.url, timeout=CEILING, headers={"authorization": "Bearer blocker"}) as c:
+            threads = [threading.Thread(target=lambda: c.post(
+                "/v2/models/slow/infer", content=head + x.tobytes(),
+                headers={"Inference-Header-Content-Length": str(len(head))})) for _ in range(jobs)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    import json
+    x = slow_input(N)
+    head = json.dumps({"inputs": [{"name": "x", "shape": [N, N], "datatype": "FP32",
+                                   "parameters": {"binary_data_size": x.nbytes}}]}).encode()
+    t = threading.Thread(target=send, daemon=True)
+    t.start()
+    return t
+
+
+@pytest.fixture
+def pool(server):
+    with httpx.Client(base_url=server.url, timeout=CEILING) as c:
+        wait_for_idle_pool(c)
+        yield c
+
+
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
+def test_a_timeout_passed_in_the_queue_is_tritons_unavailable(server, pool, protocol):
+    """Queued behind another client's slow jobs past its 1 ms: Triton's rejection, on each protocol."""
+    mod = httpclient if protocol == "http" else grpcclient
+    c = httpclient.InferenceServerClient(server.url.removeprefix("http://"), network_timeout=CEILING) \
+        if protocol == "http" else grpcclient.InferenceServerClient(server.grpc_target)
+    blocker = occupy(server)
+    try:
+        busy_worker(pool)  # premise: the one worker runs a slow job, so the next one queues
+        kw = {} if protocol == "http" else {"client_timeout": CEILING}
+        with pytest.raises(InferenceServerException) as e:
+            c.infer("slow", slow_in(mod, slow_input(N)), timeout=1000, **kw)
+        assert e.value.message() == "Request timeout expired", str(e.value)
+        assert e.value.status() == ("503" if protocol == "http" else "StatusCode.UNAVAILABLE"), str(e.value)
+    finally:
+        blocker.join(CEILING)
+        c.close()
+
+
+def test_a_timeout_passed_in_the_queue_over_plain_http_is_503(server, pool):
+    """The v2 error body as Triton's: {"error": "Request timeout expired"} with 503."""
+    x = slow_input(N)
+    import json
+    head = json.dumps({"inputs": [{"name": "x", "shape": [N, N], "datatype": "FP32",
+                                   "parameters": {"binary_data_size": x.nbytes}}],
+                       "parameters": {"timeout": 1000}}).encode()
+    blocker = occupy(server)
+    try:
+        busy_worker(pool)
+        r = pool.post("/v2/models/slow/infer", content=head + x.tobytes(),
+                      headers={"Inference-Header-Content-Length": str(len(head))})
+        assert (r.status_code, r.json()) == (503, {"error": "Request timeout expired"}), r.text
+    finally:
+        blocker.join(CEILING)
+
+
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
+def test_a_timeout_never_stops_a_running_request(server, pool, protocol):
+    """Idle server, 1 ms timeout, a job of ~100 matmuls: it runs at once and answers (it was 504: stopped)."""
+    mod = httpclient if protocol == "http" else grpcclient
+    c = httpclient.InferenceServerClient(server.url.removeprefix("http://"), network_timeout=CEILING) \
+        if protocol == "http" else grpcclient.InferenceServerClient(server.grpc_target)
+    x = contracting_input()
+    try:
+        kw = {} if protocol == "http" else {"client_timeout": CEILING}
+        r = c.infer("slow", slow_in(mod, x), timeout=1000, **kw)
+        np.testing.assert_allclose(r.as_numpy(r.get_response()["outputs"][0]["name"] if protocol == "http"
+                                              else r.get_response().outputs[0].name), slow_expected(x), rtol=1e-3)
+        r = c.infer("slow", slow_in(mod, x), timeout=0, **kw)  # Triton's "no timeout"
+        assert r.get_response() is not None
+    finally:
+        c.close()
+
+
+def test_the_grpc_call_deadline_still_bounds_the_job(server, pool):
+    """client_timeout is the call's deadline (not Triton's queue timeout): DEADLINE_EXCEEDED, as before."""
+    c = grpcclient.InferenceServerClient(server.grpc_target)
+    try:
+        with pytest.raises(InferenceServerException) as e:
+            c.infer("slow", slow_in(grpcclient, slow_input(N)), client_timeout=0.001)
+        assert e.value.status() == "StatusCode.DEADLINE_EXCEEDED", str(e.value)
+    finally:
+        c.close()
