@@ -138,3 +138,15 @@ def test_the_grpc_call_deadline_still_bounds_the_job(server, pool):
         assert e.value.status() == "StatusCode.DEADLINE_EXCEEDED", str(e.value)
     finally:
         c.close()
+
+
+def test_the_grpc_health_check_names_the_inference_service(server):
+    """grpc.health.v1 Check for `inference.GRPCInferenceService` (a probe naming the service it needs) was NOT_FOUND;
+    Triton's Check answers its readiness whatever the name: SERVING, as for the server ("")."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    with grpc.insecure_channel(server.grpc_target) as ch:
+        check = health_pb2_grpc.HealthStub(ch).Check
+        for name in ("", "inference.GRPCInferenceService"):
+            r = check(health_pb2.HealthCheckRequest(service=name), timeout=CEILING)
+            assert r.status == health_pb2.HealthCheckResponse.SERVING, name
