@@ -237,8 +237,8 @@ GRPC_ATTACKS = {
         r.parameters["priority"], "string_param", "high")), INVALID, "priority must be a non-negative integer"),
     "a timeout that is a string": (lambda: _with(grpc_request(), lambda r: setattr(
         r.parameters["timeout"], "string_param", "1s")), INVALID, "timeout must be a non-negative integer"),
-    "a version the model has not": (lambda: _with(grpc_request(), lambda r: setattr(r, "model_version", "../1")),
-                                    NOT_FOUND, "has no version '../1'"),
+    "a version that is no number": (lambda: _with(grpc_request(), lambda r: setattr(r, "model_version", "../1")),
+                                    INVALID, "failed to get model version from specified version string '../1'"),
     "70,000 empty inputs": (lambda: _with(grpc_request(), lambda r: r.inputs.extend(
         [pb.ModelInferRequest.InferInputTensor()] * 70_000)), EXHAUSTED, "above the limit max_tensors=65536"),
     "a model name of 1 MB": (lambda: _with(grpc_request(), lambda r: setattr(r, "model_name", "A" * (1 << 20))),

@@ -178,3 +178,34 @@ def test_a_priority_is_tritons_default_level_not_a_refusal(server, protocol):
             np.testing.assert_allclose(r.as_numpy("d/dx"), np.ones((2, 3)) @ y.T, rtol=1e-6)  # d sum(x @ y) / dx
     finally:
         c.close()
+
+
+# Triton's server reads a version string with C's stol (src/common.cc GetModelVersionFromString): its leading
+# integer; none at all or a negative one is INVALID_ARG (400), a number the model has not NOT_FOUND (404)
+@pytest.mark.parametrize("version, status, says", [
+    ("01", 200, None), (" 1", 200, None), ("1.0", 200, None), ("1abc", 200, None),
+    ("2", 404, "Request for unknown model: model 'seed_grad' has no version '2'"),
+    ("0", 404, "Request for unknown model: model 'seed_grad' has no version '0'"),
+    ("abc", 400, "failed to get model version from specified version string 'abc' (details: stol), version "
+                 "should be an integral value > 0"),
+    ("99999999999999999999", 400, "failed to get model version from specified version string"),
+    ("-1", 400, "invalid model version specified '-1' , version should be an integral value > 0"),
+])
+def test_model_versions_are_read_as_triton_reads_them(server, version, status, says):
+    h = httpx.get(f"{server.url}/v2/models/seed_grad/versions/{version}", timeout=CEILING)
+    assert h.status_code == status, h.text
+    if says is None:
+        assert h.json()["versions"] == ["1"]
+    else:
+        assert h.json()["error"].startswith(says), h.text
+    g = grpcclient.InferenceServerClient(server.grpc_target)
+    try:
+        if says is None:
+            assert g.get_model_metadata("seed_grad", version).versions == ["1"]
+        else:
+            with pytest.raises(InferenceServerException) as e:
+                g.get_model_metadata("seed_grad", version)
+            assert e.value.status() == ("StatusCode.NOT_FOUND" if status == 404 else "StatusCode.INVALID_ARGUMENT")
+            assert e.value.message().startswith(says), str(e.value)
+    finally:
+        g.close()
