@@ -11,8 +11,11 @@ one cpu worker). What these found (before the fixes):
 Expected values: NumPy on the inputs (the slow model: 100 chained tanh(y @ x), summed, in float64)."""
 from __future__ import annotations
 
+import json
 import threading
+import time
 
+import grpc
 import httpx
 import numpy as np
 import pytest
@@ -20,7 +23,7 @@ import tritonclient.grpc as grpcclient
 import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
-from e2e.helpers import busy_worker, slow_input, wait_for_idle_pool
+from e2e.helpers import X, Y, busy_worker, slow_input, wait_for_idle_pool
 
 CEILING = 120  # s: an answer on a loaded machine
 N = 256
@@ -42,6 +45,13 @@ def contracting_input() -> np.ndarray:
     return (0.97 * np.eye(N) + noise).astype(np.float32)
 
 
+def client(server, protocol: str):
+    """tritonclient's client and module of `protocol`."""
+    if protocol == "http":
+        return httpclient.InferenceServerClient(server.url.removeprefix("http://"), network_timeout=CEILING), httpclient
+    return grpcclient.InferenceServerClient(server.grpc_target), grpcclient
+
+
 def slow_in(mod, x):
     i = mod.InferInput("x", [N, N], "FP32")
     i.set_data_from_numpy(x)
@@ -59,7 +69,6 @@ def occupy(server, jobs: int = 1) -> threading.Thread:
                 t.start()
             for t in threads:
                 t.join()
-    import json
     x = slow_input(N)
     head = json.dumps({"inputs": [{"name": "x", "shape": [N, N], "datatype": "FP32",
                                    "parameters": {"binary_data_size": x.nbytes}}]}).encode()
@@ -78,9 +87,7 @@ def pool(server):
 @pytest.mark.parametrize("protocol", ["http", "grpc"])
 def test_a_timeout_passed_in_the_queue_is_tritons_unavailable(server, pool, protocol):
     """Queued behind another client's slow jobs past its 1 ms: Triton's rejection, on each protocol."""
-    mod = httpclient if protocol == "http" else grpcclient
-    c = httpclient.InferenceServerClient(server.url.removeprefix("http://"), network_timeout=CEILING) \
-        if protocol == "http" else grpcclient.InferenceServerClient(server.grpc_target)
+    c, mod = client(server, protocol)
     blocker = occupy(server)
     try:
         busy_worker(pool)  # premise: the one worker runs a slow job, so the next one queues
@@ -97,7 +104,6 @@ def test_a_timeout_passed_in_the_queue_is_tritons_unavailable(server, pool, prot
 def test_a_timeout_passed_in_the_queue_over_plain_http_is_503(server, pool):
     """The v2 error body as Triton's: {"error": "Request timeout expired"} with 503."""
     x = slow_input(N)
-    import json
     head = json.dumps({"inputs": [{"name": "x", "shape": [N, N], "datatype": "FP32",
                                    "parameters": {"binary_data_size": x.nbytes}}],
                        "parameters": {"timeout": 1000}}).encode()
@@ -114,9 +120,7 @@ def test_a_timeout_passed_in_the_queue_over_plain_http_is_503(server, pool):
 @pytest.mark.parametrize("protocol", ["http", "grpc"])
 def test_a_timeout_never_stops_a_running_request(server, pool, protocol):
     """Idle server, 1 ms timeout, a job of ~100 matmuls: it runs at once and answers (it was 504: stopped)."""
-    mod = httpclient if protocol == "http" else grpcclient
-    c = httpclient.InferenceServerClient(server.url.removeprefix("http://"), network_timeout=CEILING) \
-        if protocol == "http" else grpcclient.InferenceServerClient(server.grpc_target)
+    c, mod = client(server, protocol)
     x = contracting_input()
     try:
         kw = {} if protocol == "http" else {"client_timeout": CEILING}
@@ -144,9 +148,6 @@ def test_the_grpc_health_check_names_the_inference_service(server):
     """grpc.health.v1 Check for `inference.GRPCInferenceService` (a probe naming the service it needs) was NOT_FOUND;
     Triton's Check answers its readiness whatever the name: SERVING once ready, as for the server ("") (an
     earlier test may leave the server briefly not ready: NOT_SERVING, then SERVING)."""
-    import time
-
-    import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
     with grpc.insecure_channel(server.grpc_target) as ch:
         check = health_pb2_grpc.HealthStub(ch).Check
@@ -164,18 +165,14 @@ def test_the_grpc_health_check_names_the_inference_service(server):
 def test_a_priority_is_tritons_default_level_not_a_refusal(server, protocol):
     """infer(priority=) was refused 400 / INVALID_ARGUMENT; Triton takes a priority past the model's priority levels
     (none here) as the default level (core's InferenceRequest::SetPriority): answered, as any request."""
-    mod = httpclient if protocol == "http" else grpcclient
-    c = httpclient.InferenceServerClient(server.url.removeprefix("http://"), network_timeout=CEILING) \
-        if protocol == "http" else grpcclient.InferenceServerClient(server.grpc_target)
-    x = np.array([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]], np.float32)
-    y = np.array([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]], np.float32)
+    c, mod = client(server, protocol)
     ins = [mod.InferInput("x", [2, 3], "FP32"), mod.InferInput("y", [3, 3], "FP32")]
-    ins[0].set_data_from_numpy(x)
-    ins[1].set_data_from_numpy(y)
+    ins[0].set_data_from_numpy(X)
+    ins[1].set_data_from_numpy(Y)
     try:
         for p in (1, 7, 2 ** 40):
             r = c.infer("seed_grad", ins, priority=p)
-            np.testing.assert_allclose(r.as_numpy("d/dx"), np.ones((2, 3)) @ y.T, rtol=1e-6)  # d sum(x @ y) / dx
+            np.testing.assert_allclose(r.as_numpy("d/dx"), np.ones((2, 3)) @ Y.T, rtol=1e-6)  # d sum(x @ y) / dx
     finally:
         c.close()
 
