@@ -58,7 +58,7 @@ def slow_in(mod, x):
     return [i]
 
 
-def occupy(server, jobs: int = 1) -> threading.Thread:
+def occupy(server, jobs: int = 2) -> threading.Thread:
     """`jobs` slow requests from another client (their own connections) running and queued on the one worker."""
     def send():
         with httpx.Client(base_url=server.url, timeout=CEILING, headers={"authorization": "Bearer blocker"}) as c:
@@ -90,7 +90,7 @@ def test_a_timeout_passed_in_the_queue_is_tritons_unavailable(server, pool, prot
     c, mod = client(server, protocol)
     blocker = occupy(server)
     try:
-        busy_worker(pool)  # premise: the one worker runs a slow job, so the next one queues
+        busy_worker(pool)  # premise: the one worker runs a slow job, another queued behind it: the next one queues
         kw = {} if protocol == "http" else {"client_timeout": CEILING}
         with pytest.raises(InferenceServerException) as e:
             c.infer("slow", slow_in(mod, slow_input(N)), timeout=1000, **kw)
