@@ -346,7 +346,8 @@ def model_version(version: str | None) -> int | None:
     if not version:
         return None
     m = _STOL.match(version)
-    if m is None or not -2 ** 63 <= int(m[1]) < 2 ** 63:
+    # (past 20 digits it is out of int64's range: never read as a Python int, which refuses 4,300 digits and more)
+    if m is None or len(m[1]) > 21 or not -2 ** 63 <= int(m[1]) < 2 ** 63:
         raise InvalidRequest(f"failed to get model version from specified version string '{version}' (details: "
                              "stol), version should be an integral value > 0")
     if int(m[1]) < 0:

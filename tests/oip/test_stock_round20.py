@@ -186,6 +186,7 @@ def test_a_priority_is_tritons_default_level_not_a_refusal(server, protocol):
     ("abc", 400, "failed to get model version from specified version string 'abc' (details: stol), version "
                  "should be an integral value > 0"),
     ("99999999999999999999", 400, "failed to get model version from specified version string"),
+    ("9" * 5000, 400, "failed to get model version from specified version string"),  # (an int() of it raises)
     ("-1", 400, "invalid model version specified '-1' , version should be an integral value > 0"),
 ])
 def test_model_versions_are_read_as_triton_reads_them(server, version, status, says):
