@@ -65,6 +65,7 @@ class JobRequest:
     recipe: Any = None
     client: str = ""  # who the job is for (jobs.client_of): the pools share workers fairly among clients
     lane: str | None = None  # the client's X-Gradserve-Lane header: it asks for a direct lane (service.lanes)
+    queue_timeout_s: float | None = None  # how long it may wait in its pool's queue (Job.queue_timeout)
 
 
 @dataclass
@@ -468,7 +469,7 @@ class Core:
             return self._result(gid, d, *hit, t0, t_prep)
         # the lane was asked, in run_now (no wait since: with `prep` nothing awaits) or just above: it said no
         job = Job(d.key, d.job_graph(), inputs, params, deadline, index, out_target=req.out_target, client=req.client,
-                  lane_asked=True, direct=req.lane, kind=req.kind)
+                  lane_asked=True, direct=req.lane, kind=req.kind, queue_timeout=req.queue_timeout_s)
         try:
             fut = pool.submit(job)
         finally:

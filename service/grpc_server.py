@@ -545,7 +545,9 @@ class GrpcServer:
     async def _set_health(self) -> None:
         status = health_pb2.HealthCheckResponse.SERVING if self.core.ready() else \
             health_pb2.HealthCheckResponse.NOT_SERVING
-        for name in ("", SERVICE):
+        # every service served by name (the OIP's `inference.GRPCInferenceService` too: Triton's Check answers its
+        # readiness whatever the name), "" for the server
+        for name in ("", SERVICE, *(n for n, _ in self.services)):
             await self.health.set(name, status)
 
     async def _watch_core(self) -> None:

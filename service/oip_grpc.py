@@ -248,12 +248,12 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             if stream and FINAL in request.parameters and not isinstance(params.get(FINAL), bool):
                 raise InvalidRequest(f"{FINAL} must be a bool_param", path=f"parameters.{FINAL}")
             final = stream and params.get(FINAL) is True  # (one response a request: it is the last)
-            # the call's deadline and the request's `timeout` parameter (Triton's, in µs: tritonclient's
-            # infer(timeout=)) both bound the job's
-            bounds = [b for b in (context.time_remaining(), timeout_s({"parameters": params})) if b is not None]
-            if bounds:
+            # the call's deadline bounds the job's; the request's `timeout` parameter (Triton's, in µs:
+            # tritonclient's infer(timeout=)) its wait in the queue, as Triton's does
+            if (left := context.time_remaining()) is not None:
                 own = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s
-                req.deadline_s = max(1e-3, min(own, *bounds))
+                req.deadline_s = max(1e-3, min(own, left))
+            req.queue_timeout_s = timeout_s({"parameters": params})
             for i, o in enumerate(request.outputs):
                 check_output_params(o.parameters, f"outputs[{i}] ({o.name})")
             wanted = [(o.name, True, param_dict(o.parameters) if "shared_memory_region" in o.parameters else None)

@@ -62,12 +62,13 @@ INPUT_PARAMS = {"binary_data_size", *client_shm.SHM_PARAMS, *_HINTS}
 OUTPUT_PARAMS = {"binary_data", *client_shm.SHM_PARAMS, *_HINTS}
 # `headers`: the HTTP headers a request came with, as MLServer writes them into its parameters (a forwarded request
 # carries them on; Triton reserves the key): information, read by nobody (the server reads its real headers)
-REQUEST_PARAMS = {"binary_data_output", "timeout", "headers", *_HINTS}
+# `priority`: Triton reads a priority past the model's priority levels (none here: no model has any) as the
+# default one (core's InferenceRequest::SetPriority), so its clients' infer(priority=) works on every model
+REQUEST_PARAMS = {"binary_data_output", "timeout", "priority", "headers", *_HINTS}
 # Triton's request parameters that promise what this server does not do: refused by name, never ignored
-# (the client would believe its sequence's state kept, or its priority given)
+# (the client would believe its sequence's state kept)
 _SEQUENCES = "sequences (Triton's sequence batcher) are not supported: each request stands alone"
-UNKEPT_PARAMS = {"sequence_id": _SEQUENCES, "sequence_start": _SEQUENCES, "sequence_end": _SEQUENCES,
-                 "priority": "priority levels are not supported: clients are served fairly by turns"}
+UNKEPT_PARAMS = {"sequence_id": _SEQUENCES, "sequence_start": _SEQUENCES, "sequence_end": _SEQUENCES}
 
 
 def server_version() -> str:
@@ -138,15 +139,18 @@ def check_request_params(params, path: str, also: frozenset = frozenset()) -> No
 
 
 def timeout_s(head: dict) -> float | None:
-    """The request's `timeout` parameter (microseconds, Triton's convention) in seconds, if any."""
+    """The request's queue parameters, Triton's: `timeout` (microseconds) in seconds, if any (0: none, as Triton
+    reads it); `priority` checked (an unsigned integer) and, as Triton does for a model without priority levels,
+    not used."""
     params = head.get("parameters") if isinstance(head, dict) else None
-    t = params.get("timeout") if isinstance(params, dict) else None
-    if t is None:
-        return None
-    if isinstance(t, bool) or not isinstance(t, int) or t <= 0:
-        raise InvalidRequest("parameters.timeout must be a positive integer (microseconds)",
-                             path="$.parameters.timeout")
-    return t / 1e6
+    params = params if isinstance(params, dict) else {}
+    for name in ("timeout", "priority"):
+        v = params.get(name)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+            raise InvalidRequest(f"parameters.{name} must be a non-negative integer" +
+                                 (" (microseconds)" if name == "timeout" else ""), path=f"$.parameters.{name}")
+    t = params.get("timeout")
+    return t / 1e6 if t else None
 
 
 def given(params):
@@ -334,8 +338,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             req = model.job(check_inputs(model, tensors), core)
             check_outputs(model, wanted)  # (after the inputs: a request wrong in both hears of its inputs)
             req.client = client
-            if timeout is not None:  # the client's timeout bounds the job's deadline
-                req.deadline_s = min(timeout, req.deadline_s or settings.default_deadline_s)
+            req.queue_timeout_s = timeout  # (Triton's: it bounds the wait in the queue, never the run)
             req.size_hint = len(body)
             del body  # (decoded: its bytes, and what they hold of the body budget, go now, not when the job ends)
             res = await run_watching(core.run(req, admission), AsgiBody(request).gone)

@@ -106,6 +106,9 @@ class Job:
     lane_item: tuple | None = None  # what its worker message asks of a direct lane (service.lanes)
     kind: str = ""  # its endpoint ("grad", ...): a direct lane granted by it counts its jobs under it
     first_build: bool = False  # it started as a build of unknown cost (Pool._cost_unknown; first_build_cap on)
+    # how long it may wait queued (s; the OIP `timeout` parameter): Triton's queue policy, which rejects a request
+    # still queued then and never stops one running (Pool._on_deadline)
+    queue_timeout: float | None = None
 
 
 class Worker:
@@ -372,7 +375,8 @@ class Pool:
                 self._revoke(o)
         # on the loop's shared ticker (up to its tick late): a TimerHandle's heap push and cancel per job cost
         # more, and a loop of jobs that finish in time leaves the heap full of cancelled handles
-        job.timer = Later(job.deadline - self.loop.time(), partial(self._on_deadline, job), self.loop)
+        until = job.deadline if job.queue_timeout is None else min(job.deadline, self.loop.time() + job.queue_timeout)
+        job.timer = Later(until - self.loop.time(), partial(self._on_deadline, job), self.loop)
         self._dispatch()
 
     def _places(self, job: Job) -> int:
@@ -931,13 +935,20 @@ class Pool:
     # -- deadlines -----------------------------------------------------------------------------------
     def _on_deadline(self, job: Job) -> None:
         """The deadline is the server's: it holds whether or not anyone still waits for the result."""
+        # (the queue timeout's timer, set by _enqueue: job.queue_timeout)
+        early = job.queue_timeout is not None and self.loop.time() < job.deadline
         if job in self.queue:
             self.queue.remove(job)
-            self._fail(job, DeadlineExceeded("the deadline passed while the job was queued", device=self.name,
-                                             where="queued"))
+            # Triton's text and code (its dynamic batcher's rejection of a request past its timeout: UNAVAILABLE)
+            self._fail(job, Unavailable("Request timeout expired", device=self.name, where="queued") if early else
+                       DeadlineExceeded("the deadline passed while the job was queued", device=self.name,
+                                        where="queued"))
             return
         w = job.worker
         if w is None or w.job is not job:  # already over
+            return
+        if early:  # it left the queue in time: the deadline alone bounds it now
+            job.timer = Later(job.deadline - self.loop.time(), partial(self._on_deadline, job), self.loop)
             return
         self._fail(job, DeadlineExceeded(f"the deadline passed while worker {w.spec.label} was running the job; "
                                          "the worker is recycled if it does not finish", device=w.spec.label,

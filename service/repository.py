@@ -319,7 +319,7 @@ class ModelRepository:
             known = ", ".join(self.models) or "none"
             raise NotFound(f"{UNKNOWN}model {name!r} is not loaded on this server (loaded: {known})",
                            code="model_not_found", model=name)
-        if version not in (None, "", "1"):
+        if model_version(version) not in (None, 1):
             raise NotFound(f"{UNKNOWN}model {name!r} has no version {version!r} (it has version 1)",
                            code="model_not_found", model=name)
         return m
@@ -334,6 +334,25 @@ class ModelRepository:
                 entry["reason"] = "unloaded"
             out.append(entry)
         return out
+
+
+_STOL = re.compile(r"[ \t\n\v\f\r]*([+-]?[0-9]+)")  # what C's stol reads of a string: its leading integer
+
+
+def model_version(version: str | None) -> int | None:
+    """A request's model version as Triton reads it (its server's GetModelVersionFromString: C's stol, so "01",
+    " 1" and "1.0" are version 1; none or "" the latest, None here); Triton's INVALID_ARG words for one that is
+    not an integer or is negative (HTTP 400, not an unknown version's 404)."""
+    if not version:
+        return None
+    m = _STOL.match(version)
+    # (past 20 digits it is out of int64's range: never read as a Python int, which refuses 4,300 digits and more)
+    if m is None or len(m[1]) > 21 or not -2 ** 63 <= int(m[1]) < 2 ** 63:
+        raise InvalidRequest(f"failed to get model version from specified version string '{version}' (details: "
+                             "stol), version should be an integral value > 0")
+    if int(m[1]) < 0:
+        raise InvalidRequest(f"invalid model version specified '{version}' , version should be an integral value > 0")
+    return int(m[1])
 
 
 def check_inputs(model: Model, tensors: dict[str, np.ndarray]) -> list:

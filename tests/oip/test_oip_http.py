@@ -307,11 +307,11 @@ def test_unsupported_output_parameters_and_the_timeout_parameter(server):
     x = slow_input(256)
     slow = {"inputs": [{"name": "x", "shape": [256, 256], "datatype": "FP32",
                         "parameters": {"binary_data_size": x.nbytes}}],
-            "parameters": {"timeout": 1000}}  # 1 ms: the ~1 s job cannot make it
+            "parameters": {"timeout": 1000}}  # 1 ms: Triton's queue timeout, which never stops a running job
     head = json.dumps(slow).encode()
     r = httpx.post(server.url + "/v2/models/slow/infer", content=head + x.tobytes(),
                    headers={"Inference-Header-Content-Length": str(len(head))}, timeout=60)
-    assert r.status_code == 504 and "deadline" in r.json()["error"], r.text
+    assert r.status_code == 200, r.text  # (one expired in the queue: test_stock_round20.py)
 
 
 @pytest.mark.parametrize("method, path", [("POST", "/v1/models/seed_grad:predict"), ("POST", "/v1/models/seed_grad:explain"),
