@@ -571,7 +571,10 @@ def _on_copies(side, names: tuple, fresh: tuple):
 
 
 def _copy(v):
-    """A shallow copy of a list / dict (of its own class: a mutable() one stays one); anything else as it is."""
+    """A shallow copy of a list / dict (of its own class: a mutable() one stays one) or a NumPy array (a side's
+    `x += 1` changes it in place, and a side may run more than once); anything else as it is."""
+    if isinstance(v, np.ndarray):
+        return v.copy()
     if isinstance(v, (list, dict)) and not isinstance(v, Tensor):
         new = type(v)(v)
         if hasattr(v, "__dict__"):

@@ -550,11 +550,14 @@ _MUTATORS = frozenset(("append", "extend", "insert", "pop", "remove", "clear", "
 
 
 def _mutated(stmts) -> list[str]:
-    """The local names a side of an `if` changes in place (`out.append(v)`, `out[i] = v` as pass 1b wrote it):
+    """The local names a side of an `if` changes in place (`out.append(v)`, `out[i] = v` as pass 1b wrote it,
+    `x += v`, in place for a NumPy array or a list):
     on a traced test each side changes a copy of its own, and the name is an output of the cond (a list
     appended to in one side only joins as the side taken's, not both sides' appends)."""
     out = set()
     for n in _own(stmts):
+        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):  # (`x += 1` of a NumPy array or a list)
+            out.add(n.target.id)
         if not isinstance(n, ast.Call):
             continue
         f = n.func  # (`out.append` itself, or pass 1's `_gs_.call(out.append)`)
