@@ -550,14 +550,11 @@ _MUTATORS = frozenset(("append", "extend", "insert", "pop", "remove", "clear", "
 
 
 def _mutated(stmts) -> list[str]:
-    """The local names a side of an `if` changes in place (`out.append(v)`, `out[i] = v` as pass 1b wrote it,
-    `x += v`, in place for a NumPy array or a list):
+    """The local names a side of an `if` changes in place (`out.append(v)`, `out[i] = v` as pass 1b wrote it):
     on a traced test each side changes a copy of its own, and the name is an output of the cond (a list
     appended to in one side only joins as the side taken's, not both sides' appends)."""
     out = set()
     for n in _own(stmts):
-        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):  # (`x += 1` of a NumPy array or a list)
-            out.add(n.target.id)
         if not isinstance(n, ast.Call):
             continue
         f = n.func  # (`out.append` itself, or pass 1's `_gs_.call(out.append)`)
@@ -570,6 +567,11 @@ def _mutated(stmts) -> list[str]:
                 isinstance(n.args[0], ast.Name):
             out.add(n.args[0].id)
     return sorted(out)
+
+
+def _aug_targets(stmts) -> list[str]:
+    """The names a side of an `if` rebinds with `x += v` (in place for a NumPy array or a list)."""
+    return sorted({n.target.id for n in _own(stmts) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)})
 
 
 def _at_line(new: ast.stmt, old: ast.stmt) -> ast.stmt:
@@ -630,6 +632,9 @@ class _Functional(ast.NodeTransformer):
             call.keywords.append(ast.keyword(arg="swapped", value=ast.Constant(True)))
         if fresh and names:
             call.keywords.append(ast.keyword(arg="fresh", value=_strs([n for n in fresh if n in names])))
+        rebound = [n for n in _aug_targets(stmts) if n in self.local and n in names]
+        if rebound:
+            call.keywords.append(ast.keyword(arg="rebound", value=_strs(rebound)))
         done = ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)
         after = [] if getattr(node, "_gs_exit", False) else self._unbind(node, names, call)
         return [t, f, _at_line(done, node)] + after
