@@ -44,6 +44,7 @@ uint16, uint32, uint64 = dtype.uint16, dtype.uint32, dtype.uint64  # named only:
 bfloat16 = dtype.bfloat16  # named only, as uint16
 int_, tuple_, list_, number, float_ = dtype.int_, dtype.tuple_, dtype.list_, dtype.number, dtype.float_  # (IsInstance)
 dtype_to_nptype = dtype.dtype_to_nptype  # (MindSpore exports it at the top level too)
+dtype_to_pytype, string, type_none = dtype.dtype_to_pytype, dtype.string, dtype.type_none
 
 
 def __getattr__(name: str):
@@ -90,4 +91,4 @@ from ._tensor_function import tensor  # noqa: E402  (mindspore.tensor, MindSpore
 from ._cellbase import recompute  # noqa: E402  (mindspore.recompute)
 from ._sparse import COOTensor, CSRTensor, RowTensor  # noqa: E402  (client-side structures of Tensors)
 
-__all__ += ["recompute", "tensor", "COOTensor", "CSRTensor", "RowTensor", "dtype_to_nptype"]
+__all__ += ["recompute", "tensor", "COOTensor", "CSRTensor", "RowTensor", "dtype_to_nptype", "dtype_to_pytype", "string", "type_none"]

@@ -509,19 +509,21 @@ def _traced(v) -> bool:
 
 
 def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = False, fresh: tuple = (),
-           swapped: bool = False, one_sided: tuple = ()):
+           swapped: bool = False, one_sided: tuple = (), rebound: tuple = ()):
     """`if test:` of rewritten code: Python's when test is a value, a cond of one trace per side when traced.
     returns: an `if` of _rewrite's single exit, whose side that returned (`_gs_ret` the Python True) leaves
     every name but the return value and the flag unset (no later code reads them: they join no cond).
     fresh: the names of lists / dicts a side changes in place: on a traced test each side (each run of it)
     changes a copy of its own, joined as an output. swapped: see _emit_cond. one_sided: names one side alone
-    assigns: unbound before, they come back UNDEF from a cond (_graph_unbound)."""
+    assigns: unbound before, they come back UNDEF from a cond (_graph_unbound). rebound: the names a side's `x += v`
+    rebinds: a NumPy array or a list there is copied for each side (run) too, as MindSpore 2.10's value semantics
+    (an array's item write, `x[0] = v`, is not: MindSpore applies both sides' item writes to NumPy arrays)."""
     if returns and "_gs_ret" in names:
         true_fn, false_fn = _dead_after_return(true_fn, names), _dead_after_return(false_fn, names)
     if not _traced(test):
         return (true_fn if test else false_fn)(*state)
-    if fresh:
-        true_fn, false_fn = _on_copies(true_fn, names, fresh), _on_copies(false_fn, names, fresh)
+    if fresh or rebound:
+        true_fn, false_fn = _on_copies(true_fn, names, fresh, rebound), _on_copies(false_fn, names, fresh, rebound)
     note_if(test)
     cond = _truth(test)  # (its refusal is the condition's, never decided by the value below)
     if any(isinstance(e, _ByValue) for e in _stack()):  # explore's run deciding each `if` by its value
@@ -564,14 +566,17 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
         _inplace_state.done()
 
 
-def _on_copies(side, names: tuple, fresh: tuple):
+def _on_copies(side, names: tuple, fresh: tuple, rebound: tuple = ()):
     def on_copies(*state):
-        return side(*(_copy(v) if n in fresh else v for n, v in zip(names, state)))
+        return side(*(_copy(v, n in rebound) if n in fresh or n in rebound else v for n, v in zip(names, state)))
     return on_copies
 
 
-def _copy(v):
-    """A shallow copy of a list / dict (of its own class: a mutable() one stays one); anything else as it is."""
+def _copy(v, arrays: bool = False):
+    """A shallow copy of a list / dict (of its own class: a mutable() one stays one), and with arrays of a NumPy
+    array (a side's `x += 1` would change it in place, and a side may run more than once); anything else as it is."""
+    if arrays and isinstance(v, np.ndarray):
+        return v.copy()
     if isinstance(v, (list, dict)) and not isinstance(v, Tensor):
         new = type(v)(v)
         if hasattr(v, "__dict__"):

@@ -569,6 +569,11 @@ def _mutated(stmts) -> list[str]:
     return sorted(out)
 
 
+def _aug_targets(stmts) -> list[str]:
+    """The names a side of an `if` rebinds with `x += v` (in place for a NumPy array or a list)."""
+    return sorted({n.target.id for n in _own(stmts) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)})
+
+
 def _at_line(new: ast.stmt, old: ast.stmt) -> ast.stmt:
     """new, and each node made for it, at old's first line (a join's error names the `if`'s line)."""
     if getattr(old, "lineno", None) is None:  # (an `if` an earlier pass made: fix_missing_locations places it)
@@ -627,6 +632,9 @@ class _Functional(ast.NodeTransformer):
             call.keywords.append(ast.keyword(arg="swapped", value=ast.Constant(True)))
         if fresh and names:
             call.keywords.append(ast.keyword(arg="fresh", value=_strs([n for n in fresh if n in names])))
+        rebound = [n for n in _aug_targets(stmts) if n in self.local and n in names]
+        if rebound:
+            call.keywords.append(ast.keyword(arg="rebound", value=_strs(rebound)))
         done = ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)
         after = [] if getattr(node, "_gs_exit", False) else self._unbind(node, names, call)
         return [t, f, _at_line(done, node)] + after

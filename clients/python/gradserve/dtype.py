@@ -71,6 +71,7 @@ from ._top_types import TensorType, tensor_type  # noqa: E402,F401  (_top_types 
 from ._top_types import KINDS as _KINDS  # noqa: E402
 # MindSpore's mstype.int_ / tuple_ / list_: the top types TopTypeof gives an int, a tuple, a list (equal to them)
 int_, tuple_, list_ = (dict(_KINDS)[k] for k in (int, tuple, list))
+string, type_none = dict(_KINDS)[str], dict(_KINDS)[type(None)]  # (mstype.string / type_none: str String, None)
 
 
 def __getattr__(name: str):
@@ -177,7 +178,44 @@ def pytype_to_dtype(obj):
         raise NotImplementedError(f"pytype_to_dtype: unsupported type {obj!r}") from None
 
 
+# MindSpore 2.10's Python types of its non-element types (dtype_to_pytype) and back (get_py_obj_dtype)
+_PY_OF_KIND = ((int_, int), (list_, list), (tuple_, tuple), (string, str), (type_none, type(None)))
+
+
+def dtype_to_pytype(type_):
+    """mindspore.dtype_to_pytype: bool for bool_, int / float / complex for the integer / float / complex dtypes,
+    list / tuple / str / NoneType for list_ / tuple_ / string / type_none; anything else is MindSpore's KeyError."""
+    if isinstance(type_, Type) and type_.name in _BY_NAME:
+        name = type_.name
+        return bool if name == "bool" else complex if name in COMPLEX else float if name in FLOAT else int
+    for kind, py in _PY_OF_KIND:
+        if type(type_) is type(kind) and type_ == kind:
+            return py
+    raise KeyError(type_)
+
+
+def get_py_obj_dtype(obj):
+    """mindspore.common.dtype.get_py_obj_dtype: the dtype of a Python object or type (a Python float float64, an
+    int int64, a NumPy scalar its own; list / tuple / str / None their kinds). MindSpore's parametrized answers (a
+    Tensor's tensor[float32], a dtype's type_type) are not modelled: refused."""
+    if not isinstance(obj, type):
+        if isinstance(obj, Type) or hasattr(obj, "asnumpy"):
+            raise NotImplementedError(f"get_py_obj_dtype: {type(obj).__name__} objects are not supported by gradserve")
+        obj = type(obj)
+    for kind, py in _PY_OF_KIND[1:]:
+        if obj is py:
+            return kind
+    if obj in (float, complex):
+        return get("float64" if obj is float else "complex128")
+    if obj is bool or obj is int or issubclass(obj, np.generic):
+        try:
+            return get(obj)
+        except TypeError:
+            pass
+    raise NotImplementedError(f"The python type {obj} cannot be converted to MindSpore type.")
+
+
 __all__ = ["Type", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "int8", "int16",
            "uint8", "uint16", "uint32", "uint64", "bfloat16", "half",
            "single", "double", "float_", "to_name", "get", "is_float", "promote", "check_implicit", "dtype_to_nptype",
-           "pytype_to_dtype"]
+           "pytype_to_dtype", "dtype_to_pytype", "get_py_obj_dtype", "string", "type_none"]

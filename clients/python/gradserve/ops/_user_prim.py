@@ -37,12 +37,26 @@ def run_unimplemented(prim, inputs: tuple, kwargs: dict) -> Any:
     impl = get_vm_impl_fn(prim)
     if impl is not None and current() is None:
         return impl(*inputs, **kwargs)
+    _run_user_infer(prim, inputs)
     where = " (its vm_impl reads values: it runs in PyNative calls outside a graph or gradient only)" \
         if impl is not None else ""
     raise NotImplementedError(
         f"{_ms_text(prim, name)}\n{name}: a user-defined Primitive with no implementation{where} (no engine op is named {name!r}). "
         f"Define {name}.__call__ composing existing ops (a rule registered with bprop_getters.register({name}) "
         f"then gives its derivative), or use the ops directly")
+
+
+def _run_user_infer(prim, inputs: tuple) -> None:
+    """MindSpore infers a primitive's output before it selects a kernel, so an error the user's infer_shape /
+    infer_dtype raises is the program's error there, not the missing kernel (MindSpore 2.10: a MockNeg whose
+    infer_dtype raises TypeError("InferError") is that TypeError, in GRAPH_MODE too; infer_dtype runs first). Shapes go
+    in as lists, dtypes as the inputs' dtypes (MindSpore's are tensor[float32], not modelled); run only where every
+    input is a Tensor (other inputs' abstract forms differ)."""
+    if not inputs or not all(hasattr(x, "shape") and hasattr(x, "dtype") for x in inputs):
+        return
+    for method, args in (("infer_dtype", [x.dtype for x in inputs]), ("infer_shape", [list(x.shape) for x in inputs])):
+        if callable(getattr(prim, method, None)):
+            getattr(prim, method)(*args)
 
 
 def _ms_text(prim, name: str) -> str:
