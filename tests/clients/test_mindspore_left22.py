@@ -1,0 +1,190 @@
+"""MindSpore leftovers, round 22 (h-left22; benchmarks/mindspore_suite/README.md, "Leftovers, round 22").
+
+Expected values and error texts: MindSpore 2.10 (CPU), run for this task in its own venv (/work/msvenv; the probes are
+/work/ms_suite_left22/p1.py (`p1.py j`: ms.jit) and p1b.py, GRAPH_MODE + ms.jit); stated beside each."""
+import numpy as np
+import pytest
+
+import gradserve as ms
+from gradserve import Tensor
+
+_LOW, _HIGH = np.array([1.0, 2.0], np.float32), np.array([3.0, 4.0], np.float32)  # sum > 3: False, True
+_JOIN = "Cannot join the return values of different branches, perhaps you need to make them equal."
+
+
+# -- 1. a number joined by a traced `if` of other kinds by path (bool / int / float), then used ----------------------
+def _index_bool_int(x):
+    if x.sum() > 3:
+        y = True
+    else:
+        y = 1
+    return x[y]
+
+
+def _index_int_bool(x):
+    if x.sum() > 3:
+        y = 1
+    else:
+        y = True
+    return x[y]
+
+
+def _index_bool_zero(x):
+    if x.sum() > 3:
+        y = True
+    else:
+        y = 0
+    return x[y]
+
+
+def _index_int_float(x):
+    if x.sum() > 3:
+        y = 1
+    else:
+        y = 2.5
+    return x[y]
+
+
+def _range_bool_int(x):
+    if x.sum() > 3:
+        y = True
+    else:
+        y = 2
+    s = x
+    for _ in range(y):
+        s = s + 1
+    return s
+
+
+def _range_int_float(x):
+    if x.sum() > 3:
+        y = 1
+    else:
+        y = 2.5
+    s = x
+    for _ in range(y):
+        s = s + 1
+    return s
+
+
+def _returned_true_or_one(x):
+    if x.sum() > 3:
+        y = True
+    else:
+        y = 1
+    return y
+
+
+def _returned_one_float_or_int(x):
+    if x.sum() > 3:
+        y = 1.0
+    else:
+        y = 1
+    return x * y, y + 1
+
+
+def _list_times_int(x):
+    if x.sum() > 3:
+        y = 3
+    else:
+        y = 2
+    return [x] * y
+
+
+def _list_times_bool_or_int(x):
+    if x.sum() > 3:
+        y = True
+    else:
+        y = 2
+    return [x] * y
+
+
+def _indexed_sum(x):
+    if x.sum() > 3:
+        y = True
+    else:
+        y = 1
+    return (x * x)[y].sum()
+
+
+def _tuple_index_zero_or_true(x):
+    if x.sum() > 3:
+        y = 0
+    else:
+        y = True
+    return x[y, 1]
+
+
+@pytest.mark.parametrize("fn, low, high", [
+    # MindSpore 2.10 ms.jit: each path indexes with its own number (x[True] adds an axis of 1, x[1] is element 1);
+    # gradserve gave x[True] on both paths of True / 1 (True == 1 was taken for "the same number either way")
+    (_index_bool_int, 2.0, [[3.0, 4.0]]),
+    (_index_int_bool, [[1.0, 2.0]], 4.0),
+    (_index_bool_zero, 1.0, [[3.0, 4.0]]),  # (gradserve gave x[1] = 4.0 on the bool path)
+])
+def test_index_joined_bool_int_is_each_paths(on_real_server, graph_mode, fn, low, high):
+    for x, want in ((_LOW, low), (_HIGH, high)):
+        out = ms.jit(fn)(Tensor(x)).asnumpy()
+        assert out.shape == np.shape(want)
+        np.testing.assert_array_equal(out, want)
+
+
+def test_tuple_index_joined_bool_int(on_real_server, graph_mode):
+    # MindSpore 2.10 ms.jit: x[0, 1] = 2.0 (int path), x[True, 1] = 4.0 (bool path: shape ())
+    for row, want in ((_LOW, 2.0), (_HIGH, 4.0)):
+        out = ms.jit(_tuple_index_zero_or_true)(Tensor(np.stack([row, row]))).asnumpy()
+        assert out.shape == () and out == want
+
+
+def test_gradient_through_index_joined_bool_int(on_real_server, graph_mode):
+    # MindSpore 2.10 ms.jit(ms.grad(f)) and ms.grad(ms.jit(f)): [0, 4] (x[1] ** 2) and [6, 8] (x[True] ** 2, summed)
+    for x, want in ((_LOW, [0.0, 4.0]), (_HIGH, [6.0, 8.0])):
+        np.testing.assert_allclose(ms.jit(ms.grad(_indexed_sum))(Tensor(x)).asnumpy(), want)
+        np.testing.assert_allclose(ms.grad(ms.jit(_indexed_sum))(Tensor(x)).asnumpy(), want)
+
+
+def test_index_joined_with_a_float_path_is_mindspores_index_error(on_real_server, graph_mode):
+    # MindSpore 2.10 ms.jit, either input (its graph compiles both paths): IndexError, this text
+    for x in (_LOW, _HIGH):
+        with pytest.raises(IndexError) as info:
+            ms.jit(_index_int_float)(Tensor(x))
+        assert str(info.value) == "Number index of tensor must be int or bool, but got 2.5."
+
+
+@pytest.mark.parametrize("fn, abstract", [
+    (_range_bool_int, "AbstractScalar(Type: Bool, Value: true, Shape: NoShape)"),  # (gradserve looped y times)
+    (_range_int_float, "AbstractScalar(Type: Float32, Value: 2.5, Shape: NoShape)"),  # (gradserve: 3 trips)
+])
+def test_range_of_a_joined_bool_or_float_is_mindspores_type_error(on_real_server, graph_mode, fn, abstract):
+    # MindSpore 2.10 ms.jit, either input: TypeError "For 'make_range', the 0th input should be a int scalar ..."
+    for x in (_LOW, _HIGH):
+        with pytest.raises(TypeError) as info:
+            ms.jit(fn)(Tensor(x))
+        assert str(info.value) == f"For 'make_range', the 0th input should be a int scalar but got {abstract}"
+
+
+@pytest.mark.parametrize("fn, types", [(_returned_true_or_one, "dtype1 = Bool, dtype2 = Int64."),
+                                       (_returned_one_float_or_int, "dtype1 = Float32, dtype2 = Int64.")])
+def test_equal_numbers_of_other_kinds_returned_are_the_join_error(on_real_server, graph_mode, fn, types):
+    # MindSpore 2.10 ms.jit, either input: TypeError, the join's text (gradserve returned True / 1.0 as one number)
+    for x in (_LOW, _HIGH):
+        with pytest.raises(TypeError) as info:
+            ms.jit(fn)(Tensor(x))
+        assert str(info.value).startswith(f"{_JOIN}\nType Join Failed: {types}")
+
+
+def test_list_times_a_joined_int_repeats_the_list(on_real_server, graph_mode):
+    # MindSpore 2.10 ms.jit: a list of 2 / 3 copies of x (gradserve gave the Tensor product [[2, 4]] / [[9, 12]])
+    for x, n in ((_LOW, 2), (_HIGH, 3)):
+        out = ms.jit(_list_times_int)(Tensor(x))
+        assert isinstance(out, list) and len(out) == n
+        for o in out:
+            np.testing.assert_array_equal(o.asnumpy(), x)
+
+
+def test_list_times_a_joined_bool_or_int(on_real_server, graph_mode):
+    # MindSpore 2.10 ms.jit: the int path's 2 copies; its bool path gives [Tensor (1, 2)], no Python rule: refused
+    out = ms.jit(_list_times_bool_or_int)(Tensor(_LOW))
+    assert isinstance(out, list) and len(out) == 2
+    with pytest.raises(RuntimeError, match="a list times a number joined by an `if` on a traced value, a bool"):
+        ms.jit(_list_times_bool_or_int)(Tensor(_HIGH))
