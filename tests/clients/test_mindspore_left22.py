@@ -188,3 +188,33 @@ def test_list_times_a_joined_bool_or_int(on_real_server, graph_mode):
     assert isinstance(out, list) and len(out) == 2
     with pytest.raises(RuntimeError, match="a list times a number joined by an `if` on a traced value, a bool"):
         ms.jit(_list_times_bool_or_int)(Tensor(_HIGH))
+
+
+# -- 4. ResizeNearestNeighbor (V1) with half_pixel_centers ----------------------------------------------------------
+class _Resize(ms.nn.Cell):
+    def __init__(self, size, align_corners=False, half_pixel_centers=False):
+        super().__init__()
+        self.op = ms.ops.ResizeNearestNeighbor(size, align_corners=align_corners, half_pixel_centers=half_pixel_centers)
+
+    def construct(self, x):
+        return self.op(x)
+
+
+def test_resize_nearest_v1_half_pixel_centers_values_and_gradient(on_real_server, graph_mode):
+    # MindSpore 2.10 (GRAPH_MODE, PyNative the same; probe /work/ms_suite_left22/p4c.py): V1's CPU kernel reads
+    # floor(o * in / out) with half_pixel_centers=True too (gradserve refused: NotImplementedError)
+    x = Tensor(np.arange(15, dtype=np.float32).reshape(1, 1, 3, 5))
+    net = _Resize((7, 4), half_pixel_centers=True)
+    want = [[0, 1, 2, 3]] * 3 + [[5, 6, 7, 8]] * 2 + [[10, 11, 12, 13]] * 2
+    np.testing.assert_array_equal(net(x).asnumpy().reshape(7, 4), want)
+    sens = Tensor(np.arange(28, dtype=np.float32).reshape(1, 1, 7, 4))
+    grad = ms.ops.GradOperation(sens_param=True)(net)(x, sens).asnumpy().reshape(3, 5)
+    np.testing.assert_array_equal(grad, [[12, 15, 18, 21, 0], [28, 30, 32, 34, 0], [44, 46, 48, 50, 0]])
+
+
+def test_resize_nearest_v1_align_corners_with_half_pixel_is_mindspores_value_error(on_real_server, graph_mode):
+    # MindSpore 2.10, both modes: ValueError, this text (gradserve's was a NotImplementedError)
+    with pytest.raises(ValueError) as info:
+        _Resize((7, 4), align_corners=True, half_pixel_centers=True)(Tensor(np.ones((1, 1, 3, 5), np.float32)))
+    assert str(info.value) == ("For ResizeNearestNeighbor, the half_pixel_centers must be false when align_corners is "
+                               "true, but half_pixel_centers got True.")
