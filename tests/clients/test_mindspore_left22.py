@@ -264,3 +264,41 @@ def test_layer_norm_second_derivative_is_torch_float64s(on_real_server, graph_mo
         Tensor(x), Tensor(g), Tensor(b), Tensor(w))
     for o, want in zip(got[:3], _torch_second(x, g, b, w, norm_axis)):
         np.testing.assert_allclose(o.asnumpy(), want, rtol=2e-5, atol=2e-5 * np.abs(want).max())
+
+
+# -- 3. Conv2DTranspose / Conv2DBackpropInput differentiated with out_channel / kernel_size not the weight's ----------
+class _ConvT(ms.nn.Cell):
+    def __init__(self, out_channel, kernel_size):
+        super().__init__()
+        self.op = ms.ops.Conv2DTranspose(out_channel=out_channel, kernel_size=kernel_size)
+
+    def construct(self, d, w):
+        return self.op(d, w, (1, 3, 4, 4))
+
+
+_CONV_T = [(2, 2, None),  # (the weight's own: runs)
+           (3, 2, "'w_shape[0]' must be equal to 'out_channel', but got 'w_shape[0]': 2, 'out_channel': 3."),
+           (3, 3, "'w_shape[0]' must be equal to 'out_channel', but got 'w_shape[0]': 2, 'out_channel': 3."),
+           (2, 3, "'w_shape[2]' must be equal to 'kernel_size[0]', but got 'w_shape[2]': 2, 'kernel_size[0]': 3."),
+           (2, (2, 3), "'w_shape[3]' must be equal to 'kernel_size[1]', but got 'w_shape[3]': 2, 'kernel_size[1]': 3.")]
+
+
+@pytest.mark.parametrize("mode", ["graph", "pynative"])
+@pytest.mark.parametrize("out_channel, kernel_size, text", _CONV_T)
+def test_conv2d_transpose_gradient_refuses_a_weight_its_attributes_disagree_with(on_real_server, mode, out_channel,
+                                                                                kernel_size, text):
+    # MindSpore 2.10, both modes (/work/ms_suite_left22/p3.py): the forward runs on the weight's shape; its gradient
+    # (its bprop a Conv2D of these attributes) is RuntimeError "For 'Conv2D', ..." (gradserve answered it)
+    ms.set_context(mode=ms.GRAPH_MODE if mode == "graph" else ms.PYNATIVE_MODE)
+    rng = np.random.RandomState(0)
+    dout, w = Tensor(rng.randn(1, 2, 3, 3).astype(np.float32)), Tensor(rng.randn(2, 3, 2, 2).astype(np.float32))
+    net = _ConvT(out_channel, kernel_size)
+    assert net(dout, w).shape == (1, 3, 4, 4)
+    if text is None:
+        grads = ms.ops.GradOperation(get_all=True)(net)(dout, w)
+        assert [g.shape for g in grads] == [(1, 2, 3, 3), (2, 3, 2, 2)]
+        return
+    for grad in (ms.ops.GradOperation()(net), ms.ops.GradOperation(get_all=True)(net)):
+        with pytest.raises(RuntimeError) as info:
+            grad(dout, w)
+        assert str(info.value) == f"For 'Conv2D', {text}"
