@@ -190,6 +190,58 @@ def test_list_times_a_joined_bool_or_int(on_real_server, graph_mode):
         ms.jit(_list_times_bool_or_int)(Tensor(_HIGH))
 
 
+
+def _zeros_of_int_or_float(x):
+    if x.sum() > 3:
+        y = 1
+    else:
+        y = 2.0
+    return ms.ops.zeros((y, 2))
+
+
+def _tile_by_bool_or_int(x):
+    if x.sum() > 3:
+        y = True
+    else:
+        y = 2
+    return ms.ops.tile(x, (y,))
+
+
+def _int_of_int_or_float(x):
+    if x.sum() > 3:
+        y = 1
+    else:
+        y = 2.0
+    return x * int(y)
+
+
+def _tuple_item_and_slice(x):
+    if x.sum() > 3:
+        y = True
+    else:
+        y = 0
+    return (x, x * 2)[y], x[y:]
+
+
+@pytest.mark.parametrize("fn", [_zeros_of_int_or_float, _tile_by_bool_or_int])
+def test_joined_bool_or_float_as_an_ops_int_argument_is_refused(on_real_server, graph_mode, fn):
+    # MindSpore 2.10 ms.jit, either input: TypeError 'Failed calling Zeros with "Zeros()(size=tuple<float, int>, ..."'
+    # / 'Failed calling Tile with "Tile()(input=Tensor, dims=tuple<bool>)"' (gradserve read the path's value: (2, 2)
+    # zeros from 2.0, a tile by True)
+    for x in (_LOW, _HIGH):
+        with pytest.raises(TypeError, match="refuses it on every path"):
+            ms.jit(fn)(Tensor(x))
+
+
+def test_joined_numbers_a_user_reads_or_indexes_a_tuple_with_run(on_real_server, graph_mode):
+    # MindSpore 2.10 ms.jit: x * int(y) is [2, 4] / [3, 4]; (x, 2x)[y] and x[y:] take the path's number (0 / True)
+    np.testing.assert_array_equal(ms.jit(_int_of_int_or_float)(Tensor(_LOW)).asnumpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(ms.jit(_int_of_int_or_float)(Tensor(_HIGH)).asnumpy(), [3.0, 4.0])
+    for x, item, tail in ((_LOW, [1.0, 2.0], [1.0, 2.0]), (_HIGH, [6.0, 8.0], [4.0])):
+        a, b = ms.jit(_tuple_item_and_slice)(Tensor(x))
+        np.testing.assert_array_equal(a.asnumpy(), item)
+        np.testing.assert_array_equal(b.asnumpy(), tail)
+
 # -- 4. ResizeNearestNeighbor (V1) with half_pixel_centers ----------------------------------------------------------
 class _Resize(ms.nn.Cell):
     def __init__(self, size, align_corners=False, half_pixel_centers=False):

@@ -9,6 +9,9 @@ function returns is that refusal (_trace.Trace.outputs_of)."""
 from __future__ import annotations
 
 import numbers
+import os
+import sys
+from typing import Any
 
 import numpy as np
 
@@ -127,13 +130,21 @@ def by_path_index(index):
     (x[True] adds an axis, x[1] takes an element: MindSpore runs each path's own), read from the `if`'s condition
     (a value read: the trace is specialised on it), refused where that is not known."""
     parts = index if isinstance(index, tuple) else (index,)
-    if not any(getattr(i, "_join_kinds", None) is not None for i in parts):
+    if not any(getattr(i, "_join_kinds", None) is not None or isinstance(i, slice) for i in parts):
         return index
-    out = tuple(_path_number(i) for i in parts)
+    out = tuple(_in_slice(i) if isinstance(i, slice) else path_number(i) for i in parts)
     return out if isinstance(index, tuple) else out[0]
 
 
-def _path_number(i):
+def _in_slice(s: slice) -> slice:
+    """A slice's bounds of bool / int joins as the path's numbers (x[y:] with y True / 1 is x[1:] either way)."""
+    def bound(v):
+        mark = getattr(v, "_join_kinds", None)
+        return v if mark is None or "float" in mark[0] else path_number(v)
+    return slice(bound(s.start), bound(s.stop), bound(s.step))
+
+
+def path_number(i):
     mark = getattr(i, "_join_kinds", None)
     if mark is None:
         return i
@@ -161,7 +172,7 @@ def _taken_kind(mark) -> "str | None":
     return mark[0][int(not bool(truth.reshape(()))) ^ int(swapped)]
 
 
-def repeat(seq, y):
+def repeat(seq, y) -> Any:  # (Any: Tensor operators keep their type)
     """seq * y (a list or tuple) with y a graph's number (a joined one: _py_number, or of kinds by path): the path
     this call takes repeats seq by its int, as MindSpore's graph does on that path (gradserve gave the Tensor
     product of the list, no path's); a bool or float path is refused (no repetition of Python's rule there)."""
@@ -170,10 +181,26 @@ def repeat(seq, y):
     taken = _taken_kind(mark) if mark is not None else kinds[0]
     v = y._value() if taken == "int" else None
     if v is None:
-        other = " or ".join(sorted(set(kinds) - {"int"})) or "number this trace does not know"
+        other = " or ".join(sorted({str(k) for k in kinds if k} - {"int"})) or "number this trace does not know"
         raise DiffersByPath(f"a {type(seq).__name__} times a number joined by an `if` on a traced value, a {other} "
                             "on a path: no repetition by path")
     return seq * int(v)
+
+
+_SDK = os.path.dirname(os.path.abspath(__file__))
+
+
+def refuse_op_read(t) -> None:
+    """int(t) / operator.index(t) of a joined number with a bool or float path, by the SDK's own code (an op reading a
+    shape, an axis, multiples): MindSpore 2.10's graph refuses such a number there on every path (TypeError "Failed
+    calling Zeros with ...(size=tuple<float, int>...)"); a user's own int(y) runs (its frame is no SDK file)."""
+    bad = next((k for k in t._join_kinds[0] if k != "int"), None)
+    caller = sys._getframe(2).f_code.co_filename
+    if bad is None or not os.path.abspath(caller).startswith(_SDK):
+        return
+    raise TypeError(f"a number that is a {bad} on a path of an `if` on a traced value, where an op takes an int (a "
+                    f"shape, an axis, a count): MindSpore 2.10's graph refuses it on every path (its TypeError "
+                    f"'Failed calling ... tuple<{bad}, ...>'); make it an int on every path")
 
 
 def _abstract(mark, kind: str) -> str:

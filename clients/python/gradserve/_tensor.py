@@ -318,9 +318,13 @@ class Tensor:
         return float(self._one("float()"))
 
     def __int__(self) -> int:
+        if "_join_kinds" in self.__dict__:
+            _join_kinds.refuse_op_read(self)
         return int(self._one("int()"))
 
     def __index__(self) -> int:
+        if "_join_kinds" in self.__dict__:
+            _join_kinds.refuse_op_read(self)
         integer = self._dtype == "bool" or self._dtype.startswith(("int", "uint"))  # (not bfloat16)
         if not integer or self.size != 1:  # (MindSpore 2.10's message, for both)
             raise ValueError("Only integer tensors of a single element can be converted to an index.")
