@@ -54,6 +54,4 @@ def test_max_unpool_and_resizes_match_torch(fake):
     got = ops.ResizeLinear1D("align_corners")(Tensor(line.numpy()), (8,)).asnumpy()
     np.testing.assert_allclose(got, F.interpolate(line, size=8, mode="linear", align_corners=True).numpy(),
                                rtol=1e-6, atol=1e-6)  # torch
-    # (align_corners now computes: test_mindspore_suite44; V1's half-pixel rows, which differ from V2's, do not)
-    with pytest.raises(NotImplementedError, match="half_pixel_centers"):
-        ops.ResizeNearestNeighbor((2, 2), half_pixel_centers=True)(Tensor(x.numpy()))
+    # (align_corners computes: test_mindspore_suite44; V1's half_pixel_centers, MindSpore 2.10's rows: test_mindspore_left22)

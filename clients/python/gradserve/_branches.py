@@ -142,7 +142,7 @@ def explore(run):
             if isinstance(e, _ReadInBranch) and graph_syntax() and not _join_probe.probing():
                 _join_probe.probe(tr, lambda: _run(run, [], [0]), lambda: (_param_state.restore(start),
                                   _inplace_state.restore(written)), BranchJoinError)
-        except (BranchJoinError, AmbiguousTruth, UnsupportedRaise):
+        except (BranchJoinError, AmbiguousTruth, UnsupportedRaise, _join_kinds.PathRefusal):
             raise  # (a graph compiles both sides, and refuses a condition of another shape: not decided by value)
         except Exception as e:
             # a side that raises (`if x == 2: raise ValueError(...)`) or sides whose outputs no cond can join
@@ -323,8 +323,8 @@ def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False, share
                        [(tuple(a.shape), a._dtype) for _, a, _, _ in pairs]) if pairs else []
     leaves = [static.get(k) for k in range(len(lt))]
     for (k, _, _, number), o in zip(pairs, outs):
-        if isinstance(number, tuple):  # numbers of other kinds by path (_join_kinds)
-            o.__dict__["_join_kinds"] = number
+        if isinstance(number, tuple):  # numbers of other kinds by path (_join_kinds), and how to tell the path
+            o.__dict__["_join_kinds"] = number + ((pred, swapped),)
         elif number is not None:  # comes back from the run a Python number, as MindSpore 2.10's graph gives it
             setattr(o, "_py_number", number)
         leaves[k] = o
@@ -345,7 +345,8 @@ def _paired_leaves(tt, ft, lt, lf, swapped: bool):
     side's leaf made a Tensor of one dtype and shape in its own trace, to `pairs` (MindSpore's join rules)."""
     static, pairs = {}, []
     for k, (a, b) in enumerate(zip(lt, lf)):
-        if isinstance(a, _Num) and isinstance(b, _Num) and a.v == b.v:
+        if isinstance(a, _Num) and isinstance(b, _Num) and a.v == b.v and \
+                _join_kinds.kind_of(a.v) == _join_kinds.kind_of(b.v):  # (True == 1 == 1.0: kinds differ)
             static[k] = a.v  # the same number either way: no output of the cond
             continue
         if a is UNDEF and b is UNDEF:  # a name neither side assigns
@@ -402,7 +403,9 @@ def _kinds_clash(tt, ft, a, b, swapped: bool):
     with active(ft):
         lb = ops.cast(b, dt) if isinstance(b, Tensor) else Tensor(np.asarray(b.v, dtype=dt))
     kinds = kb + ka if swapped else ka + kb  # (dtype1 is the source's true side)
-    return la, lb, (kinds, BranchJoinError(f"{JOIN_FAILED}\n{_join_kinds.join_text(kinds)}"))
+    va, vb = ((x.v,) if isinstance(x, _Num) else (None,) * len(k) for x, k in ((a, ka), (b, kb)))
+    values = vb + va if swapped else va + vb  # (each path's number where it is one: refusals name it)
+    return la, lb, (kinds, BranchJoinError(f"{JOIN_FAILED}\n{_join_kinds.join_text(kinds)}"), values)
 
 
 def locate_kinds(out, frame) -> None:
@@ -636,8 +639,11 @@ class logic:
         return not _traced(flag) and bool(flag)
 
     @staticmethod
-    def static_range(*bounds) -> bool:
-        return not any(_traced(v) for v in bounds)
+    def static_range(*args) -> bool:
+        """Whether range(*args) (a `for`'s) has no traced bound; a joined number of a bool or float path is
+        MindSpore's refusal."""
+        _join_kinds.refuse_range(args)
+        return not any(_traced(v) for v in args)
 
     @staticmethod
     def range_go(i, stop, step):

@@ -3,12 +3,15 @@ or list under GRAPH_MODE's semantics is MindSpore 2.10's IndexError text, which 
 ("TupleGetItem evaluator index should be in range[-2, 2), but got -3"); PyNative keeps Python's."""
 from __future__ import annotations
 
+from . import _join_kinds
 from ._trace import graph_semantics
 
 _KIND = {tuple: "TupleGetItem", list: "list_getitem"}
 
 
 def getitem(seq, i):
+    if getattr(i, "_join_kinds", None) is not None and isinstance(seq, (tuple, list)):
+        i = _join_kinds.path_number(i)  # (t[y], y True / 1 by path: the path's number)
     try:
         return seq[i]
     except IndexError:

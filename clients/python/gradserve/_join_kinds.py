@@ -9,6 +9,9 @@ function returns is that refusal (_trace.Trace.outputs_of)."""
 from __future__ import annotations
 
 import numbers
+import os
+import sys
+from typing import Any
 
 import numpy as np
 
@@ -97,13 +100,133 @@ def refuse_neg(a) -> None:
         raise TypeError("For 'ScalarUsub, [bool] is not a valid input dtype.")
 
 
+class PathRefusal(Exception):
+    """MindSpore 2.10's refusal of a use of a joined number that a path's kind cannot take: its graph compiles
+    every path, so it refuses whatever this call's values are (not decided by value: _branches.explore)."""
+
+
+class _IndexRefusal(PathRefusal, IndexError):
+    pass
+
+
+class _RangeRefusal(PathRefusal, TypeError):
+    pass
+
+
+class DiffersByPath(RuntimeError):
+    """A use whose result differs in shape or structure by path (x[y] with y True / 1): one graph cannot hold
+    both, so the explore runs again deciding the `if` by this call's value, as MindSpore runs the path taken."""
+
+
+def _path_value(mark, kind: str):
+    """The value of mark's first path of this kind where the `if` gave a Python number there, else None."""
+    values = mark[2] if len(mark) > 2 else ()
+    return next((v for k, v in zip(mark[0], values) if k == kind and v is not None), None)
+
+
+def by_path_index(index):
+    """x[y] with y (or a part of a tuple index) a joined number: a float path is MindSpore 2.10's IndexError on
+    every path (its graph compiles each); a bool path beside an int one indexes as the path this call takes
+    (x[True] adds an axis, x[1] takes an element: MindSpore runs each path's own), read from the `if`'s condition
+    (a value read: the trace is specialised on it), refused where that is not known."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(getattr(i, "_join_kinds", None) is not None or isinstance(i, slice) for i in parts):
+        return index
+    out = tuple(_in_slice(i) if isinstance(i, slice) else path_number(i) for i in parts)
+    return out if isinstance(index, tuple) else out[0]
+
+
+def _in_slice(s: slice) -> slice:
+    """A slice's bounds of bool / int joins as the path's numbers (x[y:] with y True / 1 is x[1:] either way)."""
+    def bound(v):
+        mark = getattr(v, "_join_kinds", None)
+        return v if mark is None or "float" in mark[0] else path_number(v)
+    return slice(bound(s.start), bound(s.stop), bound(s.step))
+
+
+def path_number(i):
+    mark = getattr(i, "_join_kinds", None)
+    if mark is None:
+        return i
+    if "float" in mark[0]:
+        v = _path_value(mark, "float")
+        raise _IndexRefusal(f"Number index of tensor must be int or bool, but got {'a float' if v is None else v}.")
+    taken = _taken_kind(mark)
+    v = i._value() if taken is not None else None
+    if v is None:
+        raise DiffersByPath("an index that is a bool on one path of an `if` on a traced value and an int on the "
+                            "other (x[True] adds an axis, x[1] takes an element): results of other shapes by path, "
+                            "and this call's path is not known here (a loop body, vmap)")
+    return bool(v) if taken == "bool" else int(v)
+
+
+def _taken_kind(mark) -> "str | None":
+    """The kind of the path this call takes, from the join's condition's value; None where not known (a join of
+    joins, carried through arithmetic, a value this trace does not know)."""
+    if len(mark) < 4 or len(mark[0]) != 2:
+        return None
+    pred, swapped = mark[3]
+    truth = pred._value()
+    if truth is None:
+        return None
+    return mark[0][int(not bool(truth.reshape(()))) ^ int(swapped)]
+
+
+def repeat(seq, y) -> Any:  # (Any: Tensor operators keep their type)
+    """seq * y (a list or tuple) with y a graph's number (a joined one: _py_number, or of kinds by path): the path
+    this call takes repeats seq by its int, as MindSpore's graph does on that path (gradserve gave the Tensor
+    product of the list, no path's); a bool or float path is refused (no repetition of Python's rule there)."""
+    mark = getattr(y, "_join_kinds", None)
+    kinds = mark[0] if mark is not None else (getattr(y, "_py_number", None),)
+    taken = _taken_kind(mark) if mark is not None else kinds[0]
+    v = y._value() if taken == "int" else None
+    if v is None:
+        other = " or ".join(sorted({str(k) for k in kinds if k} - {"int"})) or "number this trace does not know"
+        raise DiffersByPath(f"a {type(seq).__name__} times a number joined by an `if` on a traced value, a {other} "
+                            "on a path: no repetition by path")
+    return seq * int(v)
+
+
+_SDK = os.path.dirname(os.path.abspath(__file__))
+
+
+def refuse_op_read(t) -> None:
+    """int(t) / operator.index(t) of a joined number with a bool or float path, by the SDK's own code (an op reading a
+    shape, an axis, multiples): MindSpore 2.10's graph refuses such a number there on every path (TypeError "Failed
+    calling Zeros with ...(size=tuple<float, int>...)"); a user's own int(y) runs (its frame is no SDK file)."""
+    bad = next((k for k in t._join_kinds[0] if k != "int"), None)
+    caller = sys._getframe(2).f_code.co_filename
+    if bad is None or not os.path.abspath(caller).startswith(_SDK):
+        return
+    raise TypeError(f"a number that is a {bad} on a path of an `if` on a traced value, where an op takes an int (a "
+                    f"shape, an axis, a count): MindSpore 2.10's graph refuses it on every path (its TypeError "
+                    f"'Failed calling ... tuple<{bad}, ...>'); make it an int on every path")
+
+
+def _abstract(mark, kind: str) -> str:
+    v = _path_value(mark, kind)
+    shown = "" if v is None else f"Value: {str(v).lower() if kind == 'bool' else v}, "
+    return f"AbstractScalar(Type: {_ms_name(kind)}, {shown}Shape: NoShape)"
+
+
+def refuse_range(args) -> None:
+    """range(...) of a joined number with a bool or float path: MindSpore 2.10's make_range TypeError (its graph
+    compiles every path), naming the first argument and path that is no int."""
+    for n, a in enumerate(args):
+        mark = getattr(a, "_join_kinds", None)
+        bad = next((k for k in mark[0] if k != "int"), None) if mark is not None else None
+        if bad is not None:
+            raise _RangeRefusal(f"For 'make_range', the {n}th input should be a int scalar but got "
+                                f"{_abstract(mark, bad)}")
+
+
 def refuse_returned(leaves) -> None:
     """Raise the join's TypeError (made where the `if` was joined, naming its code) for a returned leaf whose type
     differs by path, naming the types the leaf has by path."""
     for leaf in leaves:
         mark = getattr(leaf, "_join_kinds", None)
         if mark is not None:
-            kinds, err = mark
+            kinds, err = mark[:2]
             text = str(err.args[0])
             first = text.split("\n")
             first = [join_text(kinds) if line.startswith("Type Join Failed:") else line for line in first]

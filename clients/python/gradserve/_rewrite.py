@@ -243,7 +243,7 @@ class _Ranges(ast.NodeTransformer):
         loop = ast.While(test=_helper("range_go", _name(i), part(1), part(2)), orelse=[], body=[
             _set(node.target.id, _name(i)), _set(i, ast.BinOp(left=_name(i), op=ast.Add(), right=part(2))),
             *copy.deepcopy(node.body)])
-        return ast.If(test=_helper("static_range", *[part(k) for k in range(3)]), body=[node],
+        return ast.If(test=_helper("static_range", *copy.deepcopy(it.args)), body=[node],  # (the call's own args)
                       orelse=[_set(i, part(0)), loop])
 
 

@@ -318,9 +318,13 @@ class Tensor:
         return float(self._one("float()"))
 
     def __int__(self) -> int:
+        if "_join_kinds" in self.__dict__:
+            _join_kinds.refuse_op_read(self)
         return int(self._one("int()"))
 
     def __index__(self) -> int:
+        if "_join_kinds" in self.__dict__:
+            _join_kinds.refuse_op_read(self)
         integer = self._dtype == "bool" or self._dtype.startswith(("int", "uint"))  # (not bfloat16)
         if not integer or self.size != 1:  # (MindSpore 2.10's message, for both)
             raise ValueError("Only integer tensors of a single element can be converted to an index.")
@@ -483,6 +487,9 @@ class Tensor:
             return NotImplemented
         if op == "sub" and not reverse and self._dtype == "bool" and _is_bool(other):
             return late.ops.logical_xor(self, other)  # MindSpore 2.10: bool - bool is bool (the difference's truth)
+        if op == "mul" and isinstance(other, (list, tuple)) and self._data is None and (
+                "_join_kinds" in self.__dict__ or getattr(self, "_py_number", None)):
+            return _join_kinds.repeat(other, self)  # ([x] * y, y joined by an `if`: a sequence by path)
         if op in ("mul", "div"):  # MindSpore 2.10 gives a mutable() number no gradient through these
             other = without_twin(other)
         out = late.binary(op, other, self) if reverse else late.binary(op, self, other)

@@ -971,6 +971,7 @@ def _check_int_items(items, shape) -> None:
 
 
 def getitem(t: Tensor, index) -> Tensor:
+    index = _join_kinds.by_path_index(index)  # (a number joined by an `if`, of other kinds by path)
     if late.adv_index(index):  # bool masks, lists beside other parts: ops/_item_assign (NumPy's rules)
         return late.adv_getitem(t, index)
     if any(isinstance(i, Tensor) and i._data is None and i.ndim == 0 for i in

@@ -8,10 +8,11 @@ import math
 
 import numpy as np
 
+from .. import _trace
 from .._late import late
-from .._tensor import Tensor
+from .._tensor import Parameter, Tensor
 from .._trace import apply
-from ._conv import _pair, _triple, explicit_padding
+from ._conv import Conv2D, _pair, _triple, explicit_padding
 from ._diagonal_scatter import _ALIGNS, _band_k, matrix_set_diag
 from ._prim_forms import _int
 
@@ -53,6 +54,11 @@ class Conv2DTranspose:
 
     def __call__(self, dout, weight, input_size):
         name = type(self).__name__
+        if _trace.grads_tracing[0] and any(isinstance(t, Parameter) or isinstance(t, Tensor) and t._data is None
+                                           for t in (dout, weight)):
+            # MindSpore 2.10's bprop is a Conv2D of these attributes: differentiated, its refusal of a weight whose
+            # shape differs from out_channel / kernel_size (the forward runs on the weight's; checked in its venv)
+            Conv2D(self.out_channel, self.kernel_size)._check_weight(weight)
         size = [int(v) for v in (input_size._host_copy().tolist() if isinstance(input_size, Tensor) else input_size)]
         if len(size) != 4 or len(dout.shape) != 4 or len(weight.shape) != 4:
             raise ValueError(f"For '{name}', dout, weight and input_size must be 4-D, got {list(dout.shape)}, "

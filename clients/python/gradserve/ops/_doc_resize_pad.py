@@ -95,12 +95,11 @@ def nearest_index(n_in: int, n_out: int, align_corners: bool, half_pixel: bool =
 
 
 def _nearest(x, size, align_corners: bool, half_pixel_centers: bool, v2: bool = False):
-    if half_pixel_centers and not v2:  # (V1's half-pixel rows differ from V2's in MindSpore 2.10: not fitted)
-        raise NotImplementedError("ResizeNearestNeighbor: half_pixel_centers is not supported; use "
-                                  "ResizeNearestNeighborV2")
     if align_corners and half_pixel_centers:
-        raise ValueError("For ResizeNearestNeighborV2, the half_pixel_centers must be false when align_corners is "
-                         "true, but half_pixel_centers got True.")
+        raise ValueError(f"For ResizeNearestNeighbor{'V2' if v2 else ''}, the half_pixel_centers must be false when "
+                         "align_corners is true, but half_pixel_centers got True.")
+    if not v2:  # V1's CPU kernel in MindSpore 2.10 reads floor(o * in / out) with half_pixel_centers too (its rows
+        half_pixel_centers = False  # for every in, out in 1..12 and its gradient, checked in its venv)
     size = tuple(int(s) for s in size)
     if not (align_corners or half_pixel_centers):
         return late.ops.interpolate(x, size=size, mode="nearest")
