@@ -3,8 +3,9 @@ packages import names from it at load time (`tests/vm_impl` imports `typing`, pi
 `update_pijit_default_config`), so a name written in a program is a placeholder that raises NotImplementedError
 when used, and hasattr / getattr get an AttributeError (ops/operations/_missing.py). Real names: TensorPy, the
 C++ base of MindSpore's Tensor, here Tensor itself (MindSpore's tests pickle `TensorPy(x)`); UMonad / IOMonad;
-`security.enable_security()`; the initializers' seeded fills `_random_normal` / `_random_uniform` / `_truncated_normal`
-(NumPy's generator of that seed: the same seed, the same values; not MindSpore's stream)."""
+`security.enable_security()`; jit_mode_pi_enable / disable (no-ops: bytecode capture runs Python here); the
+initializers' seeded fills `_random_normal` / `_random_uniform` / `_truncated_normal` (NumPy's generator of that
+seed: the same seed, the same values; not MindSpore's stream)."""
 from __future__ import annotations
 
 import numpy as np
@@ -22,6 +23,25 @@ class security:  # noqa: N801 - MindSpore's name (a C++ submodule there)
     @staticmethod
     def enable_security() -> bool:
         return False
+
+_pi_jit = [False]  # MindSpore's bytecode-capture switch (off at start); gradserve computes the same either way
+
+
+def _switch_pi_jit(on: bool) -> bool:
+    changed, _pi_jit[0] = _pi_jit[0] != on, on
+    return changed
+
+
+def jit_mode_pi_enable() -> bool:
+    """MindSpore's switch turning bytecode capture (`jit(capture_mode="bytecode")`) on; True where it was off (its
+    answers, MindSpore 2.10). gradserve runs such a function as Python (_jit.bytecode_capture), on or off."""
+    return _switch_pi_jit(True)
+
+
+def jit_mode_pi_disable() -> bool:
+    """The switch turned off (such functions then run in PyNative): True where it was on."""
+    return _switch_pi_jit(False)
+
 
 def _random_normal(seed: int, data: np.ndarray, mean: float, sigma: float) -> None:
     data[...] = np.random.default_rng(seed).normal(mean, sigma, data.shape)

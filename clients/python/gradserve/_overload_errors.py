@@ -31,6 +31,7 @@ FORMS: dict[str, list[str]] = {
     "split": ["split_size=<int>, dim=<int>", "split_size=<Tuple,List>, dim=<int>",
               "split_size_or_sections=<int,Tuple,List>, axis=<int>"],
     "dot": ["other=<Tensor>"],
+    "mm": ["mat2=<Tensor>"],
 }
 
 

@@ -160,11 +160,12 @@ from . import _data_format, _sparse_dense_cwise  # noqa: E402  DataFormatDimMap,
 from . import _bernoulli  # noqa: E402  bernoulli (MindSpore's signature and argument rules)
 from . import _loop_prims, _truncated_normal  # noqa: E402  WhileLoop, ForiLoop, Scan, ParameterizedTruncatedNormal
 from . import _fractional_pool3d, _combined_nms  # noqa: E402  fractional_max_pool3d, CombinedNonMaxSuppression
+from . import _mm  # noqa: E402  mm: MatMul's 2-D, one-dtype checks (was matmul's alias; h-msfid46)
 
 for _topic in (_fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _elements_scatter, _vander, _in_top_k, _nms,
                _list_diff, _min_max_ext, _ps_roi_pooling, _lrn, _slices_blocks, _fractional_pool, _fused_sparse,
                _sparse_count, _raw_op_signatures, _recurrent, _recurrent_gru, _data_format, _sparse_dense_cwise,
-               _bernoulli, _loop_prims, _truncated_normal, _fractional_pool3d, _combined_nms):
+               _bernoulli, _loop_prims, _truncated_normal, _fractional_pool3d, _combined_nms, _mm):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]  # (scatter: its MindSpore form replaces the op's)
 # functional (F) copied the engine form of scatter when imported above: MindSpore's replaces it there (and so in

@@ -8,7 +8,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
-from ._gcd_reverse_seq import gcd  # (the one definition; Gcd and lcm build on it)
+from ._gcd_reverse_seq import euclid, gcd  # (the one definition; Gcd and lcm build on it)
 
 __all__ = ["approximate_equal", "lcm", "mul_no_nan", "polar", "population_count", "isreal", "view_as_real",
            "vector_norm", "matrix_norm", "matrix_power", "ApproximateEqual", "Gcd", "Lcm", "MulNoNan", "Polar",
@@ -35,14 +35,29 @@ def _check_integers(name: str, *xs) -> None:
             raise TypeError(f"For '{name}', the inputs must be integer Tensors, but got {x.dtype}.")
 
 
+def _lcm_operand(v, other):
+    """A Python int or bool beside a Tensor takes that Tensor's dtype (MindSpore 2.10: lcm(int32 x, 4) is int32);
+    a float is float32 (and so refused)."""
+    if isinstance(v, Tensor):
+        return v
+    like = other._dtype if isinstance(other, Tensor) and isinstance(v, (int, np.integer)) else None
+    return Tensor(np.asarray(v, like)) if like else _tensor(v)
+
+
 def lcm(input, other):  # noqa: A002
-    """The least common multiple, element-wise (non-negative; 0 if either is 0)."""
+    """The least common multiple, element-wise (non-negative; 0 if either is 0). As MindSpore 2.10: the two
+    promoted to one dtype, which must be int32 or int64 (int8 / int16 / uint8 / bool / float refused)."""
     ops = late.ops
-    a, b = _tensor(input), _tensor(other)
-    g = gcd(a, b)
-    zero = Tensor(np.zeros((), g._dtype))
-    safe = ops.select(ops.equal(g, zero), Tensor(np.ones((), g._dtype)), g)
-    out = ops.abs(ops.mul(ops.floor_divide(ops.cast(a, g._dtype), safe), ops.cast(b, g._dtype)))
+    a, b = _lcm_operand(input, other), _lcm_operand(other, input)
+    dtype = _dt.promote(a._dtype, b._dtype)
+    if dtype not in ("int32", "int64"):
+        raise TypeError("For primitive[Lcm], the input argument[x1] must be a type of {Tensor[Int32], Tensor[Int64]}, "
+                        f"but got Tensor[{_dt.get(dtype)}].")
+    a, b = ops.cast(a, dtype), ops.cast(b, dtype)
+    g = euclid(a, b)
+    zero = Tensor(np.zeros((), dtype))
+    safe = ops.select(ops.equal(g, zero), Tensor(np.ones((), dtype)), g)
+    out = ops.abs(ops.mul(ops.floor_divide(a, safe), b))
     return ops.select(ops.equal(g, zero), zero, out)
 
 

@@ -13,6 +13,7 @@ from .._hooks import with_grad_rule
 from .._tensor import Tensor
 from .._trace import _scalar, _scalar_dtype, _scalar_tensor, apply, current
 from .. import _views
+from .._calling_errors import failed_calling
 from . import _primitives, _tensor_only
 from ._half_precision import in_float32, in_float64
 
@@ -282,15 +283,39 @@ class Flatten:
 
 
 def one_hot(indices, depth, on_value: float = 1, off_value: float = 0, axis=-1):
-    """A one-hot encoding of integer indices along a new last axis. Python numbers as on / off values: int64 where
-    both are ints (the defaults: MindSpore 2.10's one_hot(Tensor([0, 2]), 3) is Int64), else float32."""
+    """A one-hot encoding of integer indices along a new last axis. A Python number as on / off value: int64 for an
+    int, float32 for a float (MindSpore 2.10's one_hot(Tensor([0, 2]), 3) is Int64; (1.0, 0) is refused)."""
+    on, off = _tensor_of(on_value), _tensor_of(off_value)
+    _check_one_hot(indices, int(depth), on, off)
     eq = P.equal(P.expand_dims(indices, -1), Tensor(np.arange(int(depth), dtype=np.dtype(indices.dtype.name))))
-    ints = not [v for v in (on_value, off_value) if not isinstance(v, (int, np.integer)) or isinstance(v, bool)]
-    number = np.int64 if ints else np.float32
-    on = on_value if isinstance(on_value, Tensor) else Tensor(number(on_value))
-    off = off_value if isinstance(off_value, Tensor) else Tensor(number(off_value))
     out = P.select(eq, P.broadcast_to(on, tuple(eq.shape)), P.broadcast_to(off, tuple(eq.shape)))
     return out if axis == -1 else P.transpose(out, _move_last(len(eq.shape), axis))
+
+
+def _tensor_of(v) -> Tensor:
+    """A Python number as MindSpore's OneHot reads it: True bool, 1 int64, 1.0 float32."""
+    if isinstance(v, Tensor):
+        return v
+    if isinstance(v, (bool, np.bool_)):
+        return Tensor(np.bool_(v))
+    return Tensor(np.int64(v) if isinstance(v, (int, np.integer)) else np.float32(v))
+
+
+def _check_one_hot(indices, depth: int, on, off) -> None:
+    """MindSpore 2.10's OneHot refusals, in its order (its venv): a negative depth, indices not int32 / int64, on and
+    off values of two dtypes (a float with an int number too: one_hot(i, 3, 1.0, 0)), or neither float16 / float32 /
+    int32 / int64."""
+    if depth < 0:
+        raise ValueError(f"For primitive[OneHot], the depth value must be greater than or equal to 0, but got {depth}.")
+    if indices._dtype not in ("int32", "int64"):
+        raise TypeError("For primitive[OneHot], the input argument[indices] must be a type of {Tensor[Int32], "
+                        f"Tensor[Int64]}}, but got Tensor[{indices.dtype}].")
+    if on._dtype != off._dtype:
+        raise TypeError(f"For primitive[OneHot], the input type must be same.\nname:[off_value]:Tensor[{off.dtype}]."
+                        f"\nname:[on_value]:Tensor[{on.dtype}].")
+    if on._dtype not in ("float16", "float32", "int32", "int64"):
+        raise TypeError("For primitive[OneHot], the input argument[off_value] must be a type of {Tensor[Float16], "
+                        f"Tensor[Float32], Tensor[Int32], Tensor[Int64]}}, but got Tensor[{off.dtype}].")
 
 
 def _move_last(nd, axis):
@@ -328,7 +353,12 @@ class LeakyReLU:
 
 def relu6(x):
     """min(max(x, 0), 6) with MindSpore 2.10's derivative: 0 at x == 0 (relu's), 1 at x == 6 (the clip's
-    inclusive bound; minimum would split that tie)."""
+    inclusive bound; minimum would split that tie). float16 / float32 only, as MindSpore's ReLU6 (its texts)."""
+    if not isinstance(x, Tensor):
+        raise failed_calling("ReLU6", {}, {"x": x}, {"x": "Tensor"})
+    if x._dtype not in ("float16", "float32"):
+        raise TypeError("For primitive[ReLU6], the input argument[input_x] must be a type of {Tensor[Float16], "
+                        f"Tensor[Float32]}}, but got Tensor[{x.dtype}].")
     return P.clip(P.relu(x), max=6.0)
 
 

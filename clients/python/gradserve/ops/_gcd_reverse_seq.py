@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtype as _dt
+from .._calling_errors import failed_calling
 from .._late import late
 from .._tensor import Tensor
 from ._axis_range import checked_axis
@@ -16,12 +18,21 @@ _EUCLID_STEPS = {8: 13, 16: 24, 32: 47, 64: 93}
 
 
 def gcd(input, other):  # noqa: A002 - MindSpore's name
-    """The elementwise greatest common divisor of two integer Tensors (broadcast; gcd(0, 0) = 0, never negative)."""
-    a, b = P.abs(input), P.abs(other)
-    if a.dtype != b.dtype:
-        raise TypeError(f"For 'gcd', input and other must have the same dtype, got {a.dtype} and {b.dtype}")
-    if not np.issubdtype(np.dtype(a.dtype.name), np.integer):
-        raise TypeError(f"For 'gcd', the inputs must be integer Tensors, got {a.dtype}")
+    """The elementwise greatest common divisor of two integer Tensors (broadcast; gcd(0, 0) = 0, never negative).
+    As MindSpore 2.10: the two promoted to one dtype first (int16 with int32 is int32), which must be int16 / int32 /
+    int64 (int8, uint8, bool, float refused); a Python number is its "Failed calling Gcd" TypeError."""
+    if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
+        raise failed_calling("Gcd", {}, {"input": input, "other": other}, {"input": "Tensor", "other": "Tensor"})
+    dtype = _dt.promote(input._dtype, other._dtype)
+    if dtype not in ("int16", "int32", "int64"):
+        raise TypeError(f"For Primitive[Gcd], the type of the input tensor must be [Int16, Int32, Int64], but got "
+                        f"{_dt.get(dtype)}!")
+    return euclid(P.cast(input, dtype), P.cast(other, dtype))
+
+
+def euclid(a: Tensor, b: Tensor) -> Tensor:
+    """gcd of two integer Tensors of one dtype, unchecked (gcd's and lcm's arithmetic)."""
+    a, b = P.abs(a), P.abs(b)
     shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
     a, b = P.broadcast_to(a, shape), P.broadcast_to(b, shape)
     zero, one = P.zeros_like(b), P.ones_like(b)

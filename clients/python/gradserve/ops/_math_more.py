@@ -21,9 +21,15 @@ def _fill_dtype(value) -> str:
 
 
 def full(size, fill_value, *, dtype=None):
-    """A Tensor of `size` filled with `fill_value` (a number, or a 0-d Tensor whose gradient flows). A number
-    without dtype makes int64, whatever the number (MindSpore 2.10's ops.full: full((2,), 1.2) is [1, 1])."""
-    return full_ext(size, fill_value, dtype=dtype or (None if isinstance(fill_value, Tensor) else "int64"))
+    """A Tensor of `size` (a tuple or list) filled with `fill_value` (a number, or a Tensor whose gradient flows).
+    Without dtype it is int64, whatever the value, a Tensor's too (MindSpore 2.10's ops.full: full((2,), 1.2) and
+    full((2,), Tensor(2.5)) are [1, 1] and [2, 2] int64)."""
+    if not isinstance(size, (list, tuple)):
+        kind = "<class 'mindspore.common.tensor.Tensor'>" if isinstance(size, Tensor) else type(size)
+        raise TypeError(f"For 'ops.full', 'size' must be a tuple or list of ints, but got {kind}.")
+    if dtype is not None and not isinstance(dtype, (_dt.Type, str)):  # (a NumPy type: MindSpore 2.10 refuses it)
+        raise TypeError(f"For 'ops.full', 'dtype' must be mindspore.type, but got {dtype}.")
+    return full_ext(size, fill_value, dtype=dtype or "int64")
 
 
 def full_ext(size, fill_value, *, dtype=None):

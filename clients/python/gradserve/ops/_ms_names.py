@@ -1,7 +1,7 @@
 """MindSpore 2.10's functional spellings that are other names for ops already here, or short compositions of
 them (forms checked against MindSpore 2.10 on CPU for this task): the comparison aliases gt / ge / lt / le / eq
 / ne, multiply / subtract / divide / negative, isnan / isinf / isfinite (and the IsNan / IsInf / IsFinite
-classes), log2 / log10, deg2rad / rad2deg, mm, floor_divide, logical_xor, tanhshrink / softshrink / hardshrink,
+classes), log2 / log10, deg2rad / rad2deg, floor_divide, logical_xor, tanhshrink / softshrink / hardshrink,
 softmin, var / std, argsort, isclose, numel / ravel / t, is_tensor / is_floating_point / is_complex,
 mse_loss / l1_loss / cross_entropy / kl_div / binary_cross_entropy (and their primitives), the
 SoftmaxCrossEntropyWithLogits / SigmoidCrossEntropyWithLogits primitives, and F's
@@ -48,7 +48,7 @@ F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "sc
 # functions below.
 ALIASES = {
     "gt": "greater", "ge": "greater_equal", "lt": "less", "le": "less_equal", "eq": "equal", "ne": "not_equal",
-    "multiply": "mul", "negative": "neg", "mm": "matmul",
+    "multiply": "mul", "negative": "neg",
     "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
     "arctan2": "atan2",
 }

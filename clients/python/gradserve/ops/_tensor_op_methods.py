@@ -20,7 +20,7 @@ _SAME = ("hardshrink", "erfc", "log2", "log10", "i0", "deg2rad", "rad2deg", "inv
          "cummin", "index_fill", "renorm", "svd", "cholesky", "cholesky_inverse", "cholesky_solve", "inverse",
          "sinc", "frac", "fmax", "fmin", "heaviside", "eigvals", "diagonal_scatter", "searchsorted", "nan_to_num",
          "nonzero", "argwhere", "nextafter", "bincount", "histc", "slice_scatter", "select_scatter", "unfold", "erfinv",
-         "repeat_interleave", "signbit", "gcd", "reverse_sequence", "unsorted_segment_min", "unsorted_segment_max",
+         "repeat_interleave", "signbit", "gcd", "lcm", "reverse_sequence", "unsorted_segment_min", "unsorted_segment_max",
          "copysign", "multinomial", "adjoint", "count_nonzero", "logcumsumexp", "ldexp", "addr",
          "nanmean", "isreal", "lstsq", "diagflat")
 # (Tensor.ptp / scatter: ops/_tensor_meta.py)
