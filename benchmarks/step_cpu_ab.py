@@ -5,8 +5,8 @@
 Per workload, one runner process per tree (the SDK of that tree, against a server of that tree, started by it),
 both warm; then blocks of N steps, the trees in turn (the order swapped each pair). Per block and process: CPU run
 time (every thread's, /proc/<pid>/task/*/schedstat, ns) of the SDK's process, the server's main process and its
-workers, divided by N. Medians over the pairs, and the median of the per-pair differences (new - base), which a
-load that drifts between pairs moves less. Workloads: `l1` (L1's training step, GRAPH_MODE), `l1_pynative`, `l3`
+workers, divided by N (L1's steps read their loss, as loops_bench's L1 does: from stop 50). Medians over the pairs,
+and the median of the per-pair differences (new - base), which a load that drifts between pairs moves less. Workloads: `l1` (L1's training step, GRAPH_MODE), `l1_pynative`, `l3`
 (one small value_and_grad), and the held-out loops of benchmarks/loops_zoo.py by name. Wall time is printed but
 means little on a shared box. Nothing here asserts a timing.
 """
@@ -45,11 +45,9 @@ def _runner(name: str) -> None:
                 X, y = LW.logreg_data()
                 vg, w = gs.ops.value_and_grad(LW.logp_sdk(gs, X, y)), gs.Tensor(np.zeros(X.shape[1], np.float32))
                 step = lambda i: vg(w)[1].asnumpy()  # noqa: E731
-            else:
-                data = LW.dp_data()
-                sdk, _ = LW.dp_sdk(gs, data, lr=1e-6)
-                R, E, F = gs.Tensor(data["R"]), gs.Tensor(data["E"]), gs.Tensor(data["F"])
-                step = lambda i: sdk(R, E, F)  # noqa: E731
+            else:  # (the loss read each step, as loops_bench's L1 reads it: asnumpy() is on a loop's path)
+                call = LW.dp_step_call(gs)
+                step = lambda i: call()  # noqa: E731
             warm = 20
         else:
             from benchmarks import loops_zoo as LZ

@@ -30,6 +30,7 @@ class _Ref(weakref.ref):
     entry: no closure made per entry, as WeakValueDictionary's Python-level pop and a closure per entry cost
     an L1 step ~3 us (its loss's asnumpy(): three pops and two entries)."""
     __slots__ = ("key",)
+    key: int
 
 
 def _entry(table: dict, a: np.ndarray) -> None:
