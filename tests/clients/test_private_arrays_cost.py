@@ -56,7 +56,8 @@ def test_entries_go_with_their_arrays_over_a_loop():
         assert _private_arrays.sealed(p)
     del a, p
     gc.collect()
-    assert (len(_private_arrays._sealed), len(_private_arrays._released)) == (sealed, released)
+    # (at most as many as before: an array an earlier test left may have gone meanwhile; 500 steps' left: 1,000)
+    assert len(_private_arrays._sealed) <= sealed and len(_private_arrays._released) <= released
 
 
 def test_a_new_array_at_a_freed_arrays_address_is_neither_sealed_nor_handed_out():
