@@ -1,14 +1,17 @@
 """CPU per step of a loop through the SDK against a real server, per process, two source trees alternating (issue #13).
 
-    python benchmarks/step_cpu_ab.py --tree base=/work/wt/base48 --tree new=. [--pairs 9] [--only l1,l3,newton_cg]
+    python benchmarks/step_cpu_ab.py --tree base=/work/wt/base48 --tree new=. [--pairs 9] [--only l1,l3] [--crossed]
 
 Per workload, one runner process per tree (the SDK of that tree, against a server of that tree, started by it),
 both warm; then blocks of N steps, the trees in turn (the order swapped each pair). Per block and process: CPU run
 time (every thread's, /proc/<pid>/task/*/schedstat, ns) of the SDK's process, the server's main process and its
-workers, divided by N. Medians over the pairs, and the median of the per-pair differences (new - base), which a
-load that drifts between pairs moves less. Workloads: `l1` (L1's training step, GRAPH_MODE), `l1_pynative`, `l3`
-(one small value_and_grad), and the held-out loops of benchmarks/loops_zoo.py by name. Wall time is printed but
-means little on a shared box. Nothing here asserts a timing.
+workers, divided by N (L1's steps read their loss, as loops_bench's L1 does: from stop 50). Medians over the pairs,
+and the median of the per-pair differences (new - base), which a load that drifts between pairs moves less. The
+runner started second runs slower, whichever tree it runs (LOOPS_REPORT, stop 50: the same code both sides gave
+-0.5 to +78 us a step at load 16-20): `--crossed` runs each workload in both start orders and prints the mean of
+the two differences, in which that excess cancels. Workloads: `l1` (L1's training step, GRAPH_MODE),
+`l1_pynative`, `l3` (one small value_and_grad), and the held-out loops of benchmarks/loops_zoo.py by name. Wall
+time is printed but means little on a shared box. Nothing here asserts a timing.
 """
 from __future__ import annotations
 
@@ -45,11 +48,9 @@ def _runner(name: str) -> None:
                 X, y = LW.logreg_data()
                 vg, w = gs.ops.value_and_grad(LW.logp_sdk(gs, X, y)), gs.Tensor(np.zeros(X.shape[1], np.float32))
                 step = lambda i: vg(w)[1].asnumpy()  # noqa: E731
-            else:
-                data = LW.dp_data()
-                sdk, _ = LW.dp_sdk(gs, data, lr=1e-6)
-                R, E, F = gs.Tensor(data["R"]), gs.Tensor(data["E"]), gs.Tensor(data["F"])
-                step = lambda i: sdk(R, E, F)  # noqa: E731
+            else:  # (the loss read each step, as loops_bench's L1 reads it: asnumpy() is on a loop's path)
+                call = LW.dp_step_call(gs)
+                step = lambda i: call()  # noqa: E731
             warm = 20
         else:
             from benchmarks import loops_zoo as LZ
@@ -102,11 +103,26 @@ def ab(name: str, trees: list, pairs: int, n: int) -> dict:
             p.wait(120)
 
 
+def _print_ab(name: str, trees: list, got: dict, note: str) -> np.ndarray:
+    """Print each tree's medians and the median of the pair differences (new - base); return the latter."""
+    for tname, _ in trees:
+        med = np.median(np.array(got[tname]), axis=0)
+        print(f"{name:22s} {tname:6s} {med[0]:8.1f} {med[1]:8.1f} {med[2]:10.1f} {med[:3].sum():9.1f} {med[3]:8.1f}")
+    d = np.array(got[trees[1][0]]) - np.array(got[trees[0][0]])
+    dm = np.median(d, axis=0)
+    print(f"{name:22s} {'diff':6s} {dm[0]:8.1f} {dm[1]:8.1f} {dm[2]:10.1f} {np.median(d[:, :3].sum(1)):9.1f} "
+          f"{dm[3]:8.1f}   (new - base, median of pairs; {note}; load {os.getloadavg()[0]:.1f})", flush=True)
+    return dm
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tree", action="append", default=[], help="name=path of a source tree (two, the first the base)")
     ap.add_argument("--pairs", type=int, default=9)
     ap.add_argument("--only", default="l1,l1_pynative,l3,newton_cg,dpsgd_vmap")
+    ap.add_argument("--crossed", action="store_true",
+                    help="each workload twice, the runners started in either order: the runner started second "
+                         "runs slower, whichever tree (LOOPS_REPORT, stop 50); the mean of the two differences")
     ap.add_argument("--json")
     ap.add_argument("--_runner", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -119,17 +135,15 @@ def main() -> int:
     print(f"{'workload':22s} {'tree':6s} {'sdk_us':>8s} {'main_us':>8s} {'workers_us':>10s} {'total_us':>9s} "
           f"{'wall_us':>8s}   (medians of {args.pairs} blocks; load {os.getloadavg()[0]:.1f})")
     for name in args.only.split(","):
-        got = ab(name, trees, args.pairs, STEPS.get(name, 60))
-        out[name] = got
-        for tname, _ in trees:
-            a = np.array(got[tname])
-            med = np.median(a, axis=0)
-            print(f"{name:22s} {tname:6s} {med[0]:8.1f} {med[1]:8.1f} {med[2]:10.1f} {med[:3].sum():9.1f} "
-                  f"{med[3]:8.1f}")
-        d = np.array(got[trees[1][0]]) - np.array(got[trees[0][0]])
-        dm = np.median(d, axis=0)
-        print(f"{name:22s} {'diff':6s} {dm[0]:8.1f} {dm[1]:8.1f} {dm[2]:10.1f} {np.median(d[:, :3].sum(1)):9.1f} "
-              f"{dm[3]:8.1f}   (new - base, median of pairs; load {os.getloadavg()[0]:.1f})", flush=True)
+        diffs = []
+        for order in (trees, trees[::-1]) if args.crossed else (trees,):
+            got = ab(name, order, args.pairs, STEPS.get(name, 60))
+            out[name if order is trees else f"{name}@swapped"] = got
+            diffs.append(_print_ab(name, trees, got, f"{order[1][0]} started second"))
+        if args.crossed:
+            dm = (diffs[0] + diffs[1]) / 2
+            print(f"{name:22s} {'cross':6s} {dm[0]:8.1f} {dm[1]:8.1f} {dm[2]:10.1f} {dm[:3].sum():9.1f} {dm[3]:8.1f}"
+                  "   (new - base, the two start orders' mean: the second runner's excess cancels)", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(out))
     return 0

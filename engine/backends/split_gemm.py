@@ -64,6 +64,10 @@ SKEW = 1
 # that held 3.6% of the perf samples of W2's one-thread plan (benchmarks/LOOPS_REPORT.md, "W2's CPU per
 # call"); below, np.dot's ~1-2 us less dispatch a call (L1's small products) is worth more than the memset
 DOT_MAX_BYTES = 1 << 16
+# np.dot without its Python-level dispatcher: NumPy's np.dot runs a Python function (multiarray.dot, the
+# __array_function__ dispatcher) on every call, ~0.15 us; the method runs the same C product (the same
+# PyArray_MatrixProduct2, out and errors alike). L1's plan makes 14 small products a call.
+dot = np.ndarray.dot
 
 _threads = 1
 _helpers: list[threading.Thread] = []
@@ -205,7 +209,7 @@ def kernel_for(a_shape: tuple, b_shape: tuple, a_dtype, b_dtype):
         # a large output: matmul picks np.matmul per call where the operands let BLAS run (see DOT_MAX_BYTES);
         # a column times a row never (_matmul_blas)
         small = a_shape[0] * b_shape[1] * a_dtype.itemsize < DOT_MAX_BYTES
-        return np.dot if small or a_shape[1] == 1 else matmul
+        return dot if small or a_shape[1] == 1 else matmul
     return np.matmul
 
 
@@ -300,7 +304,7 @@ def matmul(a, b, out=None):
         # mismatched shapes and an out that is not C-contiguous of the dtype: np.matmul then runs (or
         # says what is wrong, in its own words)
         try:
-            return np.dot(a, b, out)
+            return dot(a, b, out)
         except (ValueError, TypeError):
             pass
     return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)

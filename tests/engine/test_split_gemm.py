@@ -335,7 +335,7 @@ def test_large_outputs_take_np_matmul_bit_for_bit_as_np_dot(dtype, monkeypatch):
     rng = np.random.default_rng(12)
     dots = []
     real = np.dot
-    monkeypatch.setattr(split_gemm.np, "dot", lambda *a: dots.append(a) or real(*a))
+    monkeypatch.setattr(split_gemm, "dot", lambda *a: dots.append(a) or real(*a))
     with threadpool_limits(1, user_api="blas"):
         for m, k, n in ((256, 784, 512), (1, 300, 20000), (20000, 300, 1), (130, 7, 130), (256, 2, 512)):
             for ta in (False, True):
@@ -354,7 +354,7 @@ def test_large_outputs_take_np_matmul_bit_for_bit_as_np_dot(dtype, monkeypatch):
         assert split_gemm.matmul(strided, b).tobytes() == real(strided, b).tobytes()
         assert len(dots) == 1
         assert split_gemm.kernel_for((300, 8), (8, 300), dtype, dtype) is split_gemm.matmul
-        assert split_gemm.kernel_for((60, 8), (8, 60), dtype, dtype) is split_gemm.np.dot  # (the wrapper above)
+        assert split_gemm.kernel_for((60, 8), (8, 60), dtype, dtype) is split_gemm.dot  # (the wrapper above)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -366,7 +366,7 @@ def test_a_column_times_a_row_takes_np_dot_at_any_output_size(dtype, monkeypatch
     rng = np.random.default_rng(13)
     dots = []
     real = np.dot
-    monkeypatch.setattr(split_gemm.np, "dot", lambda *a: dots.append(a) or real(*a))
+    monkeypatch.setattr(split_gemm, "dot", lambda *a: dots.append(a) or real(*a))
     with threadpool_limits(1, user_api="blas"), np.errstate(invalid="ignore"):
         for m, n in ((1024, 16), (256, 512), (3, 5)):
             for ta in (False, True):
@@ -383,13 +383,13 @@ def test_a_column_times_a_row_takes_np_dot_at_any_output_size(dtype, monkeypatch
                     assert out.tobytes() == ref.tobytes(), (m, n, ta, tb)
                     assert split_gemm.matmul(a, b).tobytes() == ref.tobytes(), (m, n, ta, tb)
                     assert len(dots) == 2, (m, n, ta, tb)
-        assert split_gemm.kernel_for((1024, 1), (1, 16), dtype, dtype) is split_gemm.np.dot  # (the plan's binding)
+        assert split_gemm.kernel_for((1024, 1), (1, 16), dtype, dtype) is split_gemm.dot  # (the plan's binding)
 
 
 def test_two_matrix_products_take_np_dot(monkeypatch):
     calls = []
     real = np.dot
-    monkeypatch.setattr(split_gemm.np, "dot", lambda *a: calls.append(a) or real(*a))
+    monkeypatch.setattr(split_gemm, "dot", lambda *a: calls.append(a) or real(*a))
     a, b = np.ones((4, 3), np.float32), np.ones((3, 5), np.float32)
     split_gemm.matmul(a, b, np.empty((4, 5), np.float32))
     assert len(calls) == 1
@@ -397,6 +397,37 @@ def test_two_matrix_products_take_np_dot(monkeypatch):
     split_gemm.matmul(a, b.astype(np.float64))
     split_gemm.matmul(a.astype(np.complex64), b.astype(np.complex64))
     assert len(calls) == 1
+
+
+def test_a_plans_small_products_run_no_python_code_of_numpys():
+    """np.dot runs NumPy's Python-level __array_function__ dispatcher (multiarray.dot) on every call, ~0.15 us;
+    a plan's small products (L1's 14 a request) bind the method instead: the same C product, counted here
+    as no Python frame of NumPy's while the plan runs, and the bits np.matmul gives (the generic loop's)."""
+    import sys
+
+    g, xs = _mlp_grad(batch=8, sizes=(5, 7, 3), dtype="float32")
+    flat = lower(g)
+    prog = compile_graph(flat)
+    loop = compile_graph(flat)
+    loop.program = None
+    ref = [np.asarray(a).tobytes() for a in tree_flatten(loop.run_host(list(xs)))]
+    prog.run_host(list(xs))  # (warm: the arena made)
+    numpy_frames: list = []
+
+    def hook(frame, event, arg):
+        if event == "call" and "numpy" in frame.f_code.co_filename:
+            numpy_frames.append(f"{frame.f_code.co_filename}:{frame.f_code.co_name}")
+    sys.setprofile(hook)
+    try:
+        got = prog.run_host(list(xs))
+    finally:
+        sys.setprofile(None)
+    assert numpy_frames == []
+    assert [np.asarray(a).tobytes() for a in tree_flatten(got)] == ref
+    a, b = np.ones((4, 3), np.float32), np.arange(15, dtype=np.float32).reshape(3, 5)
+    with pytest.raises(ValueError):  # (np.dot's refusal, before writing: matmul then words it as NumPy does)
+        split_gemm.dot(a, b, np.empty((5, 4), np.float32))
+    assert split_gemm.dot(a, b).tobytes() == np.dot(a, b).tobytes()
 
 
 def test_may_split_is_false_only_where_no_thread_count_splits():
@@ -419,8 +450,8 @@ def test_may_split_is_false_only_where_no_thread_count_splits():
 
 def test_kernel_for_binds_one_call_kernels_only_below_the_split():
     f32, f64, c64 = np.dtype("float32"), np.dtype("float64"), np.dtype("complex64")
-    assert split_gemm.kernel_for((32, 16), (16, 32), f32, f32) is np.dot
-    assert split_gemm.kernel_for((32, 16), (16, 32), f64, f64) is np.dot
+    assert split_gemm.kernel_for((32, 16), (16, 32), f32, f32) is split_gemm.dot
+    assert split_gemm.kernel_for((32, 16), (16, 32), f64, f64) is split_gemm.dot
     assert split_gemm.kernel_for((32, 1, 32), (32, 32, 16), f32, f32) is np.matmul  # batched
     assert split_gemm.kernel_for((32, 16), (16, 32), c64, c64) is np.matmul  # complex: as matmul does
     assert split_gemm.kernel_for((32, 16), (16, 32), f32, f64) is np.matmul  # mixed: NumPy's own rules
@@ -439,7 +470,7 @@ def test_compiled_plan_binds_small_products_and_writes_reshapes_inline(threads):
     y = gb.reshape(gb.matmul(a, w), shape=(4, 6))
     bg = grad_operation(gb.build(gb.sum(gb.mul(y, y))), get_by_list=True)
     bx = [np.random.default_rng(4).standard_normal((4, 3, 5)).astype(np.float32)]
-    for graph, inputs, want in ((g, xs, np.dot), (bg, bx, np.matmul)):
+    for graph, inputs, want in ((g, xs, split_gemm.dot), (bg, bx, np.matmul)):
         flat = lower(graph)
         prog = compile_graph(flat)
         ns = prog.program.namespace

@@ -18,37 +18,57 @@ sealed no more (and makes them data with each job: gradserve._trace.Program.ref)
 from __future__ import annotations
 
 import weakref
-from typing import Any, Callable, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
 SEAL_BYTES = 64 * 1024  # smaller arrays never go by shared memory (gradserve._shm.THRESHOLD): not worth sealing
 
-_sealed: "weakref.WeakValueDictionary[int, np.ndarray]" = weakref.WeakValueDictionary()
+
+class _Ref(weakref.ref):
+    """A weak reference to an array that knows its key (its id), so that one module-level callback removes its
+    entry: no closure made per entry, as WeakValueDictionary's Python-level pop and a closure per entry cost
+    an L1 step ~3 us (its loss's asnumpy(): three pops and two entries)."""
+    __slots__ = ("key",)
+    key: int
+
+
+def _entry(table: dict, a: np.ndarray) -> None:
+    """table[id(a)] = a weak reference to a, removed once a is gone."""
+    r = _Ref(a, _forget_sealed if table is _sealed else _forget_released)
+    r.key = id(a)
+    table[r.key] = r
+
+
+def _forget_sealed(r: _Ref) -> None:
+    if _sealed.get(r.key) is r:  # (the id may name a newer array already: keep its entry)
+        del _sealed[r.key]
+
+
+def _forget_released(r: _Ref) -> None:
+    if _released.get(r.key) is r:
+        del _released[r.key]
+
+
+# Sealed arrays: id -> a weak reference to the array. Arrays handed out (any size): the same. Plain dicts, not
+# WeakValueDictionary: a cached trace looks up each captured Tensor on every call, and asnumpy() of each answer
+# releases it, while WeakValueDictionary's get and pop are Python code (~0.3-0.5 us each).
+_sealed: "dict[int, _Ref]" = {}
+_released: "dict[int, _Ref]" = {}
 releases = [0]  # how many times a sealed array was handed to user code (release)
-# Arrays handed out (any size): id -> a weak reference to the array. A plain dict, not a WeakValueDictionary: a
-# cached trace looks up each captured Tensor on every call, and WeakValueDictionary.get is Python code (~0.3 us).
-_released: "dict[int, weakref.ref[np.ndarray]]" = {}
-
-
-def _forgetting(key: int) -> "Callable[[weakref.ref[np.ndarray]], None]":
-    """The callback of the entry for key: removes it once its array is gone."""
-    def forget(ref: "weakref.ref[np.ndarray]") -> None:
-        if _released.get(key) is ref:  # (the id may name a newer array already: keep its entry)
-            del _released[key]
-    return forget
 
 
 def seal(a: np.ndarray, any_size: bool = False) -> None:
     """a, an array the caller just made and owns alone (a copy; no view of it exists), is the SDK's own.
     any_size: sealed however small (a Parameter's: its value may be part of a registered graph)."""
     if (any_size or a.nbytes >= SEAL_BYTES) and a.base is None:
-        _sealed[id(a)] = a
+        _entry(_sealed, a)
 
 
 def sealed(a: np.ndarray) -> bool:
     """Whether nothing outside the SDK can hold a, or any view of its memory."""
-    return _sealed.get(id(a)) is a
+    r = _sealed.get(id(a))
+    return r is not None and r() is a
 
 
 def release(a) -> None:
@@ -56,9 +76,10 @@ def release(a) -> None:
     stride-trick wrappers), are sealed no more."""
     seen, unsealed = 0, False
     while a is not None and seen < 64:
-        unsealed = _sealed.pop(id(a), None) is not None or unsealed
+        r = _sealed.pop(id(a), None)  # (an entry of a dead array: none; callbacks run when an array goes)
+        unsealed = r is not None and r() is a or unsealed
         if isinstance(a, np.ndarray) and not handed_out(a):
-            _released[id(a)] = weakref.ref(a, _forgetting(id(a)))
+            _entry(_released, a)
         a = a.obj if isinstance(a, memoryview) else getattr(a, "base", None)
         seen += 1
     if unsealed:  # (only then can a frozen Parameter's array have gone: asnumpy() of a loss each step costs nothing)
