@@ -6,7 +6,6 @@ tensors come from raw_input_contents (or the typed contents), the inference is t
 """
 from __future__ import annotations
 
-import functools
 import logging
 
 import grpc
@@ -14,7 +13,7 @@ import numpy as np
 from google.protobuf import json_format
 
 from .api_keys import key_ok, metadata_authorization
-from . import client_shm, codec, cuda_shm, model_stats
+from . import classification, client_shm, codec, cuda_shm, model_stats
 from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_inflate import decoded, message_of
@@ -22,7 +21,7 @@ from .grpc_server import grpc_code
 from .client_identity import metadata_forwarded
 from .answer_wire import counted_bytes
 from .jobs import client_of
-from .oip_http import (EXTENSIONS, NO_LOG, NO_TRACE, check_input_params, check_output_params,
+from .oip_http import (EXTENSIONS, check_input_params, check_output_params,
                        check_outputs, check_repository_params, check_request_params, place_outputs, select_outputs,
                        server_version, timeout_s, triton_config)
 from .oip_proto import grpc_predict_v2_pb2 as pb
@@ -36,21 +35,6 @@ CONTENTS = {"FP32": "fp32_contents", "FP64": "fp64_contents", "INT32": "int_cont
             "BOOL": "bool_contents", "INT8": "int_contents", "INT16": "int_contents",
             "UINT8": "uint_contents", "UINT16": "uint_contents", "UINT32": "uint_contents",
             "UINT64": "uint64_contents"}  # FP16 travels only as raw contents (the protocol says so)
-
-
-# Triton's methods this server has not, refused by name with what to use instead (UNIMPLEMENTED; without
-# them gRPC's own answer is "Method not found!"). Not in the proto: no request of theirs is ever read.
-ABSENT = {"TraceSetting": NO_TRACE, "LogSettings": NO_LOG}
-
-
-async def _refuse(message: str, request: bytes, context) -> None:
-    await context.abort(grpc.StatusCode.UNIMPLEMENTED, message)
-
-
-def absent_methods() -> grpc.GenericRpcHandler:
-    return grpc.method_handlers_generic_handler(SERVICE, {
-        name: grpc.unary_unary_rpc_method_handler(functools.partial(_refuse, message))
-        for name, message in ABSENT.items()})
 
 
 # Triton's stream parameter: mark each response that is its request's last (here: every one) with
@@ -256,8 +240,10 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             req.queue_timeout_s = timeout_s({"parameters": params})
             for i, o in enumerate(request.outputs):
                 check_output_params(o.parameters, f"outputs[{i}] ({o.name})")
-            wanted = [(o.name, True, param_dict(o.parameters) if "shared_memory_region" in o.parameters else None)
-                      for o in request.outputs] or None
+            wanted = [(o.name, True, param_dict(o.parameters) if "shared_memory_region" in o.parameters else None,
+                       classification.class_count(param_dict(o.parameters).get("classification", 0),
+                                                  f"outputs[{i}] ({o.name}).parameters.classification"))
+                      for i, o in enumerate(request.outputs)] or None
             check_outputs(model, wanted)
             rid = request.id
             del request  # its copy goes back to the body budget while the job waits and runs
@@ -281,6 +267,10 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             resp.parameters["triton_final_response"].bool_param = True
         for name, a, _, placed in outs:
             a = np.asarray(a)
+            if a.dtype == object:  # a classification's strings (Triton's BYTES)
+                resp.outputs.add(name=name, datatype="BYTES", shape=list(a.shape))
+                resp.raw_output_contents.append(classification.serialized(a))
+                continue
             o = resp.outputs.add(name=name, datatype=codec.v2_datatype(a.dtype), shape=list(a.shape))
             if placed is not None:  # in the client's region; an empty entry keeps raw contents aligned with outputs
                 o.parameters["shared_memory_region"].string_param = placed["shared_memory_region"]
@@ -300,6 +290,35 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             return await self._fail(context, e)
         return json_format.ParseDict(report, pb.ModelStatisticsResponse())
 
+    async def TraceSetting(self, request, context):
+        """Triton's trace settings (service.triton_settings); an empty value list is Triton's "clear"."""
+        kept = self.repo.triton_settings
+        try:
+            self._check_key(context)
+            model = self.repo.trace_model(request.model_name) if request.model_name else None
+            given = {k: list(v.value) for k, v in request.settings.items()}
+            # (Triton's gRPC values are lists of strings: a number is its one string)
+            body = {k: v if k == "trace_level" or not v else v[0] if len(v) == 1 else v for k, v in given.items()}
+            now = kept.update_trace(model, body) if body else kept.trace_of(model)
+        except ServiceError as e:
+            return await self._fail(context, e)
+        V = pb.TraceSettingResponse.SettingValue
+        return pb.TraceSettingResponse(settings={k: V(value=v if isinstance(v, list) else [v]) for k, v in now.items()})
+
+    async def LogSettings(self, request, context):
+        kept = self.repo.triton_settings
+        try:
+            self._check_key(context)
+            body = {k: getattr(v, c) if (c := v.WhichOneof("parameter_choice")) else None
+                    for k, v in request.settings.items()}
+            now = kept.update_log(body) if body else dict(kept.log)
+        except ServiceError as e:
+            return await self._fail(context, e)
+        V = pb.LogSettingsResponse.SettingValue
+        return pb.LogSettingsResponse(settings={
+            k: V(bool_param=v) if isinstance(v, bool) else V(uint32_param=v) if isinstance(v, int) else
+            V(string_param=v) for k, v in now.items()})
+
     async def RepositoryIndex(self, request, context):
         try:
             self._check_key(context)
@@ -312,9 +331,11 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
     async def _repository(self, request, context, action: str):
         try:
             self._check_key(context)
-            check_repository_params({k: None for k in request.parameters}, action, "parameters")
+            params = {k: getattr(v, c) if (c := v.WhichOneof("parameter_choice")) else None
+                      for k, v in request.parameters.items()}
+            config = check_repository_params(params, action, "parameters")
             if action == "load":
-                await self.repo.load_async(request.model_name)
+                await self.repo.load_async(request.model_name, config)
             else:
                 self.repo.unload(request.model_name)
         except ServiceError as e:
@@ -358,8 +379,7 @@ def service(settings: Settings, core: Core, repo: ModelRepository) -> tuple[str,
 
     def add(server) -> None:
         pb_grpc.add_GRPCInferenceServiceServicer_to_server(servicer, server)
-        server.add_generic_rpc_handlers((absent_methods(), cuda_shm.grpc_handlers(SERVICE, servicer._check_key,
-                                                                                  servicer._fail)))
+        server.add_generic_rpc_handlers((cuda_shm.grpc_handlers(SERVICE, servicer._check_key, servicer._fail),))
     # their handlers take grpc_inflate.Held messages (grpc_server.held_methods)
     add.held = (f"/{SERVICE}/ModelInfer", f"/{SERVICE}/ModelStreamInfer")
     return SERVICE, add

@@ -9,8 +9,10 @@
     POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension
     POST /v2/repository/index, /v2/repository/models/<m>/load, .../unload
     /v2/cudasharedmemory/...                      as a Triton without GPUs: nothing registered (service.cuda_shm)
-    Triton's trace / log / generate routes and KServe's V1 ones (/v1/models...): a 404 saying what to use
-    instead (ABSENT_ROUTES, NO_V1)
+    GET/POST /v2/trace/setting, /v2/models/<m>/trace/setting, /v2/logging: Triton's settings, kept and answered
+    (service.triton_settings), changing nothing here
+    Triton's generate routes and KServe's V1 ones (/v1/models...): a 404 saying what to use instead
+    (ABSENT_ROUTES, NO_V1)
 
 A thin adapter: the body is decoded by service.codec, the inference is the model's `JobRequest`
 run by `Core.run` (service.repository). Errors are the V2 body `{"error": "<message>"}` with the
@@ -19,6 +21,7 @@ status of the error's code (service.errors), which stock clients print.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from importlib import metadata as _metadata
@@ -28,7 +31,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from .api_keys import key_ok
-from . import client_shm, codec, cuda_shm, model_stats
+from . import classification, client_shm, codec, cuda_shm, model_stats
 from .core import Core
 from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_headers, http_status
 from .http_app import (BIG, AsgiBody, ClientGone, PartsResponse, charged, discard_body, into_buffer, run_watching,
@@ -40,14 +43,11 @@ from .settings import Settings
 
 log = logging.getLogger("gradserve.oip")
 EXTENSIONS = ["binary_tensor_data", "model_repository", "model_configuration", "umbridge", "system_shared_memory",
-              "statistics"]  # (model_configuration: Triton's name for its /config and ModelConfig, served)
+              "statistics", "classification", "trace", "logging"]  # (model_configuration: Triton's name for its /config and ModelConfig, served)
 # Triton's extensions a stock client may call that this server has not: refused saying what to use instead
-# (HTTP 404 at their routes, gRPC UNIMPLEMENTED: service.oip_grpc.ABSENT), never a bare "Not Found"
-NO_TRACE = "Triton's trace settings are not supported: traces are OpenTelemetry spans (--otel)"
-NO_LOG = "Triton's log settings are not supported: the log level is set at start (--log-level)"
+# (HTTP 404 at their routes), never a bare "Not Found"
 NO_GENERATE = "Triton's generate extension (text generation) is not supported: use POST /v2/models/<model>/infer"
-ABSENT_ROUTES = {NO_TRACE: ("/v2/trace/setting", "/v2/models/{name}/trace/setting"), NO_LOG: ("/v2/logging",),
-                 NO_GENERATE: tuple(f"/v2/models/{{name}}{v}/{g}" for v in ("", "/versions/{version}")
+ABSENT_ROUTES = {NO_GENERATE: tuple(f"/v2/models/{{name}}{v}/{g}" for v in ("", "/versions/{version}")
                                     for g in ("generate", "generate_stream"))}
 # KServe's V1 protocol ({"instances": [...]} rows of one unnamed input): the models here take named, typed tensors
 # of fixed shapes (no batch dimension to split rows from), so a V1 caller is told the V2 call to make
@@ -59,7 +59,7 @@ V1_ROUTES = ("/v1/models", "/v1/models/{name}", "/v1/models/{name}:predict", "/v
 # "np" for plain tensors): accepted everywhere and read by nobody, so those clients work unchanged
 _HINTS = {"content_type"}
 INPUT_PARAMS = {"binary_data_size", *client_shm.SHM_PARAMS, *_HINTS}
-OUTPUT_PARAMS = {"binary_data", *client_shm.SHM_PARAMS, *_HINTS}
+OUTPUT_PARAMS = {"binary_data", "classification", *client_shm.SHM_PARAMS, *_HINTS}
 # `headers`: the HTTP headers a request came with, as MLServer writes them into its parameters (a forwarded request
 # carries them on; Triton reserves the key): information, read by nobody (the server reads its real headers)
 # `priority`: Triton reads a priority past the model's priority levels (none here: no model has any) as the
@@ -197,25 +197,29 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
                 check_output_params(given(o["parameters"]), f"$.outputs[{i}].parameters")
             b = _flag(o.get("parameters"), "binary_data", f"$.outputs[{i}].parameters")
             shm = o["parameters"] if client_shm.params_of(o.get("parameters"), f"$.outputs[{i}]") else None
-            outs.append((o["name"], binary if b is None else b, shm))
+            k = given(o.get("parameters") or {}).get("classification", 0)
+            outs.append((o["name"], binary if b is None else b, shm,
+                         classification.class_count(k, f"$.outputs[{i}].parameters.classification")))
     rid = head.get("id")
     if rid is not None and not isinstance(rid, str):  # (the protocol's id is a string; clients read it as one)
         raise InvalidRequest("id must be a string", path="$.id")
     return tensors, outs, binary, rid if rid is None else codec.echoable(rid, "$.id")
 
 
-def check_repository_params(params, action: str, path: str) -> None:
-    """A load / unload request's parameters (HTTP and gRPC): Triton's load overrides (`config`, `file:<path>`)
-    are refused by name, never ignored (the client would believe its config applied: a model's config is its
-    folder's config.json); unload's `unload_dependents` is accepted (no model here has dependents)."""
+def check_repository_params(params, action: str, path: str) -> str | None:
+    """A load / unload request's parameters (HTTP and gRPC); load's `config` override returned (applied by
+    service.config_override); Triton's `file:<path>` overrides refused by name, never ignored (the client would
+    believe its files used); unload's `unload_dependents` is accepted (no model here has dependents)."""
     if params is None:
-        return
+        return None
     if not isinstance(params, dict):
         raise InvalidRequest("parameters must be an object", path=path)
-    extra = sorted(set(params) - ({"unload_dependents"} if action == "unload" else set()))
+    extra = sorted(set(params) - ({"unload_dependents"} if action == "unload" else {"config"}))
     if extra:
         raise InvalidRequest(f"{action} parameters {extra} are not supported: a model is its repository folder "
-                             "(graph.json, config.json) as it is; edit it there and load again", path=path)
+                             "(graph.json, config.json); edit it there and load again" +
+                             (" (or load with a config override)" if action == "load" else ""), path=path)
+    return params.get("config")
 
 
 def check_input_params(params: dict, path: str) -> None:
@@ -231,28 +235,29 @@ def check_input_params(params: dict, path: str) -> None:
 
 
 def check_output_params(params, path: str) -> None:
-    """A requested output's parameters, HTTP and gRPC alike: the classification extension (Triton's
-    class_count) and any other unknown one are refused, never ignored (the client would read a tensor as
-    class labels)."""
+    """A requested output's parameters, HTTP and gRPC alike: any unknown one is refused, never ignored."""
     extra = set(params) - OUTPUT_PARAMS
     if extra:
-        raise InvalidRequest(f"unsupported output parameters {sorted(extra)}: the classification extension is not "
-                             "supported (the outputs are tensors)" if "classification" in extra else
-                             f"unsupported output parameters {sorted(extra)}", path=path)
+        raise InvalidRequest(f"unsupported output parameters {sorted(extra)}", path=path)
 
 
 def check_outputs(model: Model, wanted: list | None) -> None:
     """The requested outputs, before the job runs: each one the model has, each named once (a name repeated
     was answered with a copy of the output each time: a request of 20 bytes an entry asked for gigabytes)."""
-    names = [spec.name for spec in model.outputs]
+    types = {spec.name: spec.datatype for spec in model.outputs}
     seen: set = set()
-    for i, (n, *_) in enumerate(wanted or ()):
-        if n not in names:
-            raise InvalidRequest(f"model {model.name!r} has no output {n!r}; its outputs: {names}",
+    for i, (n, _, shm, *k) in enumerate(wanted or ()):
+        if n not in types:
+            raise InvalidRequest(f"model {model.name!r} has no output {n!r}; its outputs: {list(types)}",
                                  path=f"$.outputs[{i}]")
         if n in seen:
             raise InvalidRequest(f"output {n!r} is requested twice", path=f"$.outputs[{i}]")
         seen.add(n)
+        if k and k[0]:  # Triton's classification extension (service.classification)
+            classification.check_classifiable(types[n], f"$.outputs[{i}]")
+            if shm:
+                raise InvalidRequest("a classification output cannot be written to shared memory",
+                                     path=f"$.outputs[{i}].parameters")
 
 
 def select_outputs(model: Model, results: list, wanted: list | None, binary: bool) -> list:
@@ -261,7 +266,8 @@ def select_outputs(model: Model, results: list, wanted: list | None, binary: boo
     by_name = {spec.name: a for spec, (_, a) in zip(model.outputs, results)}
     if wanted is None:
         return [(n, a, binary, None) for n, a in by_name.items()]
-    return [(n, by_name[n], *rest) for n, *rest in wanted]
+    return [(n, classification.top_k(by_name[n], k[0]) if k and k[0] else by_name[n], b, shm)
+            for n, b, shm, *k in wanted]
 
 
 def place_outputs(outputs: list, io: client_shm.RegionIO) -> list:
@@ -277,9 +283,12 @@ def encode_infer(model: Model, outputs: list, rid: Any) -> tuple[bytes, dict]:
             tensors.append({"name": name, "shape": list(a.shape), "datatype": codec.v2_datatype(a.dtype),
                             "parameters": placed})
             continue
-        d, raw = codec.encode_tensor(name, a, binary) if binary else (
-            {"name": name, "shape": list(a.shape), "datatype": codec.v2_datatype(a.dtype), "data": codec.json_data(a)},
-            None)
+        if getattr(a, "dtype", None) == object:  # a classification's strings (Triton's BYTES)
+            d, raw = classification.encode(name, a, binary)
+        else:
+            d, raw = codec.encode_tensor(name, a, binary) if binary else (
+                {"name": name, "shape": list(a.shape), "datatype": codec.v2_datatype(a.dtype),
+                 "data": codec.json_data(a)}, None)
         tensors.append(d)
         if raw is not None:
             raws.append(raw)
@@ -419,6 +428,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
         r.add_api_route(prefix + "/infer", infer, methods=["POST"], summary="Inference (derivatives of the model)")
         r.add_api_route(prefix + "/stats", statistics, methods=["GET"], summary="Model statistics (Triton's)")
     repository_routes(r, settings, repo)
+    settings_routes(r, settings, repo)
     cuda_shm.http_routes(r, v2_error)
     for message, paths in [*ABSENT_ROUTES.items(), (NO_V1, V1_ROUTES)]:
         for path in paths:
@@ -432,15 +442,43 @@ def _refuse(message: str):
     return refuse
 
 
+async def small_object(settings: Settings, request: Request, what: str) -> dict:
+    body = await read_small_body(request, settings.body_timeout_s)
+    head = codec.loads(body)[0] if body.strip() else {}  # (stock clients send no body when nothing is set)
+    if not isinstance(head, dict):
+        raise InvalidRequest(f"the {what} request must be a JSON object", path="$")
+    return head
+
+
+def settings_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -> None:
+    """Triton's trace and log settings (service.triton_settings): GET answers them, POST updates and answers."""
+    kept = repo.triton_settings
+
+    async def trace(request: Request, name: str = ""):
+        try:
+            model = repo.trace_model(name) if name else None
+            if request.method == "POST":
+                return kept.update_trace(model, await small_object(settings, request, "trace setting"))
+            return kept.trace_of(model)
+        except ServiceError as e:
+            return v2_error(e)
+
+    async def logging_(request: Request):
+        try:
+            if request.method == "POST":
+                return kept.update_log(await small_object(settings, request, "log setting"))
+            return dict(kept.log)
+        except ServiceError as e:
+            return v2_error(e)
+    for path in ("/v2/trace/setting", "/v2/models/{name}/trace/setting"):
+        r.add_api_route(path, trace, methods=["GET", "POST"], summary="Triton's trace settings (kept, no effect)")
+    r.add_api_route("/v2/logging", logging_, methods=["GET", "POST"], summary="Triton's log settings (kept, no effect)")
+
+
 def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -> None:
     """The model repository extension: index, load, unload."""
 
-    async def json_object(request: Request, what: str) -> dict:
-        body = await read_small_body(request, settings.body_timeout_s)
-        head = codec.loads(body)[0] if body.strip() else {}  # (stock clients send no body when nothing is set)
-        if not isinstance(head, dict):
-            raise InvalidRequest(f"the {what} request must be a JSON object", path="$")
-        return head
+    json_object = functools.partial(small_object, settings)
 
     @r.post("/v2/repository/index", operation_id="v2_repository_index")
     async def index(request: Request):
@@ -450,15 +488,15 @@ def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -
         except ServiceError as e:
             return v2_error(e)
 
-    async def repository_params(request: Request, action: str) -> None:
+    async def repository_params(request: Request, action: str) -> str | None:
         head = await json_object(request, action)
-        check_repository_params(head.get("parameters"), action, "$.parameters")
+        return check_repository_params(head.get("parameters"), action, "$.parameters")
 
     @r.post("/v2/repository/models/{name}/load", operation_id="v2_repository_load")
     async def load(name: str, request: Request):
         try:
-            await repository_params(request, "load")
-            await repo.load_async(name)
+            config = await repository_params(request, "load")
+            await repo.load_async(name, config)
         except ServiceError as e:
             return v2_error(e)
         return {}

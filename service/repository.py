@@ -27,12 +27,13 @@ from pydantic import ValidationError
 
 from engine.ir import Graph
 
-from . import models
+from . import config_override, models
 from .codec import NP_TO_V2
 from .core import KINDS, Core, JobRequest
 from .derivation import spec_of
 from .errors import InvalidRequest, NotFound, ServiceError
 from .model_stats import ModelStats
+from .triton_settings import TritonSettings
 
 log = logging.getLogger("gradserve.repository")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")  # (fullmatch: "$" let a trailing newline pass)
@@ -170,9 +171,12 @@ def _output_names(given: Any, derived: list[str]) -> list[str]:
     return given
 
 
-def load_model(core: Core, folder: Path) -> Model:
-    """One model folder, derived through the core as its jobs will be; RepositoryError naming the problem."""
+def load_model(core: Core, folder: Path, override: dict | None = None) -> Model:
+    """One model folder, derived through the core as its jobs will be; RepositoryError naming the problem.
+    `override`: Triton's config override (service.config_override), its options over config.json's."""
     config = _read_json(folder / "config.json")
+    if override is not None:
+        config = {**config, **config_override.options(override)}
     kind = config.get("kind")
     if kind not in KINDS:
         raise RepositoryError(f"config.json: kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -192,7 +196,10 @@ def load_model(core: Core, folder: Path) -> Model:
     outputs = [TensorSpec(n, NP_TO_V2[v.dtype], list(v.shape)) for n, v in zip(outs, dg.flat_outputs)]
     if "sens" in opts:
         opts = {k: v for k, v in opts.items() if k != "sens"}
-    return Model(folder.name, kind, graph, gid, g, opts, device, deadline, inputs, outputs)
+    model = Model(folder.name, kind, graph, gid, g, opts, device, deadline, inputs, outputs)
+    if override is not None:
+        config_override.check_model(override, model)
+    return model
 
 
 def signature(folder: Path) -> tuple | None:
@@ -224,6 +231,7 @@ class ModelRepository:
         self.signatures: dict[str, tuple] = {}  # loaded model -> its files' signature when read
         self.reads: dict[str, tuple] = {}  # folder -> (signature, its Model or why it failed) of its last read
         self._reading = asyncio.Lock()
+        self.triton_settings = TritonSettings()  # Triton's trace / log settings, kept for its clients (HTTP, gRPC)
 
     def folders(self) -> list[str]:
         if self.root is None:
@@ -282,9 +290,9 @@ class ModelRepository:
             self.signatures[name] = sig
         return read
 
-    def _read(self, folder: Path):
+    def _read(self, folder: Path, override: dict | None = None):
         try:
-            read = load_model(self.core, folder)
+            read = load_model(self.core, folder, override)
         except RepositoryError as e:
             read = e
         self.core.metrics.repository_reads.labels("failed" if isinstance(read, RepositoryError) else "loaded").inc()
@@ -295,9 +303,18 @@ class ModelRepository:
         sig = signature(folder)
         return self._unchanged(name, sig) or self._keep(name, sig, self._read(folder))
 
-    async def load_async(self, name: str) -> Model:
-        """`load` for a request: the read off the event loop, one at a time (a flood of loads holds one thread)."""
+    async def load_async(self, name: str, config: str | None = None) -> Model:
+        """`load` for a request: the read off the event loop, one at a time (a flood of loads holds one thread).
+        `config`: Triton's config override (service.config_override); a model loaded with one is read again by
+        the next load (its signature is not kept), as Triton's undoes an override."""
         folder = self._folder(name)
+        if config is not None:
+            override = config_override.parse(config, name)
+            async with self._reading:
+                read = await asyncio.to_thread(self._read, folder, override)
+                if isinstance(read, RepositoryError):  # (the folder as it was stays served)
+                    raise InvalidRequest(f"Invalid config override: {read.message}")
+                return self._keep(name, None, read)
         sig = signature(folder)
         if (kept := self._unchanged(name, sig)) is not None:
             return kept
@@ -314,15 +331,20 @@ class ModelRepository:
 
     def get(self, name: str, version: str | None = None) -> Model:
         m = self.models.get(name)
-        # UNKNOWN: Triton's words, which its stock examples (and client code written from them) look for
+        # Triton's words (core's ModelRepositoryManager::GetModel: UNKNOWN + its ModelLifeCycle's text, the version
+        # as the integer it read), which its stock examples (and client code written from them) look for
         if m is None:
-            known = ", ".join(self.models) or "none"
-            raise NotFound(f"{UNKNOWN}model {name!r} is not loaded on this server (loaded: {known})",
-                           code="model_not_found", model=name)
-        if model_version(version) not in (None, 1):
-            raise NotFound(f"{UNKNOWN}model {name!r} has no version {version!r} (it has version 1)",
-                           code="model_not_found", model=name)
+            raise NotFound(f"{UNKNOWN}'{name}' is not found", code="model_not_found", model=name)
+        v = model_version(version)
+        if v not in (None, 1):
+            raise NotFound(f"{UNKNOWN}'{name}' version {v} is not found", code="model_not_found", model=name)
         return m
+
+    def trace_model(self, name: str) -> str:
+        """A trace setting's model: a loaded one (Triton's INVALID_ARG words, its space before the colon)."""
+        if name not in self.models:
+            raise InvalidRequest(f"Request for unknown model : {name}")
+        return name
 
     def index(self) -> list[dict]:
         out = []

@@ -242,7 +242,7 @@ GRPC_ATTACKS = {
     "70,000 empty inputs": (lambda: _with(grpc_request(), lambda r: r.inputs.extend(
         [pb.ModelInferRequest.InferInputTensor()] * 70_000)), EXHAUSTED, "above the limit max_tensors=65536"),
     "a model name of 1 MB": (lambda: _with(grpc_request(), lambda r: setattr(r, "model_name", "A" * (1 << 20))),
-                             NOT_FOUND, "model 'AAAA"),
+                             NOT_FOUND, "Request for unknown model: 'AAAA"),
 }
 
 

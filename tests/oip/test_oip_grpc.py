@@ -61,7 +61,7 @@ def test_server_and_model_metadata(triton):
 def test_grpc_errors_carry_status_and_message(triton):
     with pytest.raises(InferenceServerException) as e:
         infer(triton, "nope", {"x": X})
-    assert e.value.status() == "StatusCode.NOT_FOUND" and "not loaded" in e.value.message()
+    assert e.value.status() == "StatusCode.NOT_FOUND" and "'nope' is not found" in e.value.message()
     with pytest.raises(InferenceServerException) as e:
         infer(triton, "seed_grad", {"x": X, "y": X})
     assert e.value.status() == "StatusCode.INVALID_ARGUMENT" and "input 'y'" in e.value.message()

@@ -96,7 +96,7 @@ def test_errors_are_v2_bodies_that_the_client_prints(triton, server):
         infer(triton, "seed_grad", {"x": X})
     with pytest.raises(InferenceServerException, match=r"input 'y': expected FP32\[3, 3\], got FP64"):
         infer(triton, "seed_grad", {"x": X, "y": Y.astype(np.float64)})
-    with pytest.raises(InferenceServerException, match="not loaded"):
+    with pytest.raises(InferenceServerException, match="is not found"):
         infer(triton, "nope", {"x": X})
     r = httpx.post(server.url + "/v2/models/seed_grad/infer", content=b"{not json")
     assert r.status_code == 400 and isinstance(r.json()["error"], str)
@@ -170,7 +170,7 @@ def test_repository_index_unload_load(triton, server):
     assert names["seed_grad"] == "READY" and len(names) >= 9
     triton.unload_model("seed_cube_eval")
     assert not triton.is_model_ready("seed_cube_eval")
-    with pytest.raises(InferenceServerException, match="not loaded"):
+    with pytest.raises(InferenceServerException, match="is not found"):
         infer(triton, "seed_cube_eval", {"x": np.ones((2, 2), F32), "y": np.ones((2, 2), F32)})
     triton.load_model("seed_cube_eval")
     a = np.array([[1, 2], [3, 4]], F32)
@@ -298,8 +298,11 @@ def test_unsupported_output_parameters_and_the_timeout_parameter(server):
     base = {"inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": X.ravel().tolist()},
                        {"name": "y", "shape": [3, 3], "datatype": "FP32", "data": Y.ravel().tolist()}]}
     r = httpx.post(server.url + "/v2/models/seed_grad/infer",
-                   json={**base, "outputs": [{"name": "d/dx", "parameters": {"classification": 2}}]})
+                   json={**base, "outputs": [{"name": "d/dx", "parameters": {"classification": -2}}]})
     assert r.status_code == 400 and "classification" in r.json()["error"]
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer",
+                   json={**base, "outputs": [{"name": "d/dx", "parameters": {"colour": 2}}]})
+    assert r.status_code == 400 and "unsupported output parameters ['colour']" in r.json()["error"]
     r = httpx.post(server.url + "/v2/models/seed_grad/infer", json={**base, "parameters": {"timeout": -5}})
     assert r.status_code == 400 and "timeout" in r.json()["error"]
     r = httpx.post(server.url + "/v2/models/seed_grad/infer", json={**base, "parameters": {"timeout": 20_000_000}})

@@ -181,8 +181,8 @@ def test_a_priority_is_tritons_default_level_not_a_refusal(server, protocol):
 # integer; none at all or a negative one is INVALID_ARG (400), a number the model has not NOT_FOUND (404)
 @pytest.mark.parametrize("version, status, says", [
     ("01", 200, None), (" 1", 200, None), ("1.0", 200, None), ("1abc", 200, None),
-    ("2", 404, "Request for unknown model: model 'seed_grad' has no version '2'"),
-    ("0", 404, "Request for unknown model: model 'seed_grad' has no version '0'"),
+    ("2", 404, "Request for unknown model: 'seed_grad' version 2 is not found"),
+    ("0", 404, "Request for unknown model: 'seed_grad' version 0 is not found"),
     ("abc", 400, "failed to get model version from specified version string 'abc' (details: stol), version "
                  "should be an integral value > 0"),
     ("99999999999999999999", 400, "failed to get model version from specified version string"),

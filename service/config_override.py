@@ -1,0 +1,90 @@
+"""Triton's load with a `config` override (tritonclient's load_model(name, config=<JSON>)): a model configuration
+in Triton's JSON form, applied where it maps onto a model here, refused by name where it does not (never ignored:
+the client would believe it applied).
+
+    parameters        {"<option>": {"string_value": "..."}}: the model's config.json options over the folder's
+                      (kind, device, output_names and the kind's options; a value that reads as JSON is that value),
+                      as GET .../config writes them
+    name              the model's own (Triton loads the folder it names)
+    platform, backend what the model's config answers (gradserve_<kind>, gradserve)
+    max_batch_size    0 (the models here take fixed shapes, no batch dimension)
+    input, output     what the loaded model has (name, data_type, dims): checked after the load
+Anything else (dynamic_batching: the server's --batch-delay-ms; instance_group, sequence_batching, ...) is refused.
+A later load without override reads the folder again (as Triton's undoes an override).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import InvalidRequest
+
+KNOWN = {"name", "platform", "backend", "max_batch_size", "input", "output", "parameters"}
+WHY = {"dynamic_batching": "dynamic batching is the server's (--batch-delay-ms), not a model's",
+       "sequence_batching": "sequences are not supported", "instance_group": "workers are the server's (--cpu-workers)"}
+
+
+def _bad(message: str) -> InvalidRequest:
+    return InvalidRequest(f"Invalid config override: {message}", path="$.parameters.config")
+
+
+def parse(text: Any, name: str) -> dict:
+    """The override as a dict, its keys checked; the options it sets (by its `parameters`)."""
+    if not isinstance(text, str):
+        raise _bad("the config parameter must be a string (the model configuration's JSON)")
+    try:
+        d = json.loads(text)
+    except ValueError as e:
+        raise _bad(f"not JSON: {e}") from None
+    if not isinstance(d, dict):
+        raise _bad("must be a JSON object")
+    extra = sorted(set(d) - KNOWN)
+    if extra:
+        why = "; ".join(WHY[k] for k in extra if k in WHY)
+        raise _bad(f"{extra} cannot be applied here" + (f" ({why})" if why else f" (applied: {sorted(KNOWN)})"))
+    if d.get("name", name) != name:
+        raise _bad(f"name {d['name']!r} is not the model's ({name!r})")
+    mbs = d.get("max_batch_size", 0)
+    if isinstance(mbs, str) and mbs.lstrip("-").isdigit():  # (protobuf's JSON writes an int as a string too)
+        mbs = int(mbs)
+    if mbs != 0:
+        raise _bad(f"max_batch_size {mbs!r} cannot be applied: the models here have no batch dimension "
+                   "(max_batch_size 0, fixed shapes)")
+    return d
+
+
+def options(d: dict) -> dict:
+    """config.json's entries set by the override's parameters."""
+    params = d.get("parameters", {})
+    if not isinstance(params, dict):
+        raise _bad("parameters must be an object")
+    out = {}
+    for k, v in params.items():
+        if not isinstance(v, dict) or set(v) != {"string_value"} or not isinstance(v["string_value"], str):
+            raise _bad(f"parameters.{k} must be {{\"string_value\": \"...\"}}")
+        s = v["string_value"]
+        try:
+            out[k] = s if k in ("kind", "device") else json.loads(s)
+        except ValueError:
+            out[k] = s
+    return out
+
+
+def check_model(d: dict, model) -> None:
+    """The override's platform, backend, input and output against the model loaded with it."""
+    if d.get("platform", model.metadata()["platform"]) != model.metadata()["platform"]:
+        raise _bad(f"platform {d['platform']!r} is not the model's ({model.metadata()['platform']!r})")
+    if d.get("backend", "gradserve") != "gradserve":
+        raise _bad(f"backend {d['backend']!r} is not the model's ('gradserve')")
+    for key, specs in (("input", model.inputs), ("output", model.outputs)):
+        if key not in d:
+            continue
+        has = {t.name: (f"TYPE_{t.datatype}", list(t.shape)) for t in specs}
+        given = d[key] if isinstance(d[key], list) else [None]
+        for t in given:
+            ok = isinstance(t, dict) and isinstance(t.get("dims"), list) and all(
+                (isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, str) and x.lstrip("-").isdigit())
+                for x in t["dims"])
+            got = (t.get("data_type"), [int(x) for x in t["dims"]]) if ok else None
+            if not ok or t.get("name") not in has or got != has[t["name"]]:
+                raise _bad(f"{key} {t!r} is not one of the model's ({has})")
