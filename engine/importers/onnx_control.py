@@ -10,7 +10,10 @@
   max_trips = M when M is a constant (the loop can never run more); without M, a condition that
   compares a constant-step counter with a constant gives the bound (`while i < n`); a computed M (a
   graph input, say) is compared at run time, bounded by the caller's limits["loop_max_trips"]; otherwise
-  refused, naming the node. Scan outputs of such a loop have no static length: refused.
+  refused, naming the node. Its scan outputs (ONNX: concatenated over the trips actually run) get a static
+  length L: the length the model declares for them (value_info / graph output), else the constant M; each trip
+  writes its row of an [L, ...] buffer carried by the while, and a run that stops after other than L trips is
+  a run-time error naming the node (never rows the loop did not write); neither known: refused.
 - `Scan` (opset 9+) -> `scan` over the scan inputs moved to axis 0 (reversed where their direction
   says), the outer values the body reads carried unchanged; scan outputs moved / reversed back.
 
@@ -233,36 +236,84 @@ def _while(ctx, node, body, v_names, trips, runtime_m: str = "") -> list[str]:
     """A while over (i, condition, state..., captures..., [M]): runs while the condition holds and i < M, M the
     constant `trips` or the graph value `runtime_m` (carried unchanged; `trips` is then only the bound)."""
     nv = len(v_names)
-    if len(body.output) > 1 + nv:
-        raise UnsupportedModel(f"scan outputs of a Loop with a computed condition (node {node.name!r}) have no "
-                               "static length: refused (a gradserve while carries only its state)")
+    n_ys = len(body.output) - 1 - nv
+    rows = _scan_length(ctx, node, nv, trips, runtime_m) if n_ys else 0
     base = node.name or "Loop"
     sub = ctx.subgraph(body, f"{base}_body")
     i_in = sub.declare(body.input[0].name, (), "int64")
     c_in = sub.declare(body.input[1].name, (), "bool")
     vs = _carried(ctx, sub, body, v_names)
     outs = sub.convert(body)
-    _check_carry(sub, vs, outs[1:], body)
+    _check_carry(sub, vs, outs[1:1 + nv], body)
     sw = sub.w
     c_out = sw.cast(sw.reshape(outs[0], ()), "bool")
+    bufs = [sw.input(f"{base}_scan_output{k}", (rows,) + sw.shape(y), sw.dtype(y)) for k, y in enumerate(outs[1 + nv:])]
     caps = list(sub.captures)
     cap_ins = [sub.captures[n] for n in caps]
     m_in = [sw.input(f"{base}_trip_count", (), "int64")] if runtime_m else []
-    state_in = [i_in, c_in] + vs + cap_ins + m_in
+    state_in = [i_in, c_in] + vs + bufs + cap_ins + m_in
     sw.reorder_inputs(state_in)
-    body_fn = ctx.w.finish(sw, [sw.add(i_in, sw.const(np.asarray(1, np.int64))), c_out] + outs[1:] + cap_ins + m_in)
+    written = [_write_row(sw, b, y, i_in) for b, y in zip(bufs, outs[1 + nv:])]
+    body_fn = ctx.w.finish(sw, [sw.add(i_in, sw.const(np.asarray(1, np.int64))), c_out] + outs[1:1 + nv] + written
+                           + cap_ins + m_in)
     cw = ctx.w.function_writer(f"{base}_cond")  # runs while the condition holds and i < M
     ci = [cw.input(f"s{k}", *sw.avals[v]) for k, v in enumerate(state_in)]
     below = cw.binary("less", ci[0], ci[-1] if runtime_m else cw.const(np.asarray(trips, np.int64)))
     cond_fn = ctx.w.finish(cw, [cw.binary("logical_and", ci[1], below)])
     c = node.input[1] if len(node.input) > 1 else ""
     c0 = ctx.w.cast(_scalar(ctx, c, "the initial condition"), "bool") if c else ctx.w.const(np.asarray(True))
-    state = [ctx.w.const(np.asarray(0, np.int64)), c0] + [ctx.val(v) for v in v_names] + [ctx.val(n) for n in caps]
+    state = [ctx.w.const(np.asarray(0, np.int64)), c0] + [ctx.val(v) for v in v_names]
+    state += [ctx.w.const(np.zeros(sw.shape(b), sw.dtype(b))) for b in bufs] + [ctx.val(n) for n in caps]
     if runtime_m:
         state.append(ctx.w.cast(_scalar(ctx, runtime_m, "the trip count M"), "int64"))
     res = ctx.w.emit("while", state, {"cond": cond_fn, "body": body_fn, "max_trips": trips},
                      [sw.avals[v] for v in state_in])
-    return res[2:2 + nv]
+    return res[2:2 + nv] + [_all_rows_written(ctx.w, node, res[0], rows, y) for y in res[2 + nv:2 + nv + n_ys]]
+
+
+def _scan_length(ctx, node, nv: int, bound: int, runtime_m: str) -> int:
+    """The static length of a while's scan outputs: the length the model declares for them (all equal), else the
+    constant trip count M (see the module doc); refused when neither is known or the loop cannot run that far."""
+    declared = {_declared_rows(ctx.current_graph, o) for o in node.output[nv:] if o}
+    declared.discard(None)
+    if len(declared) > 1:
+        raise UnsupportedModel(f"Loop node {node.name!r}: its scan outputs are declared with different lengths "
+                               f"{sorted(declared)}; refused")
+    m = _trip_count(ctx, node) if not runtime_m else None
+    rows = declared.pop() if declared else m
+    if rows is None:
+        raise UnsupportedModel(f"Loop node {node.name!r} has a computed condition and scan outputs whose length is "
+                               "the number of trips run (data): give them a static length (declare the Loop "
+                               "output's first dim in the model, or a constant trip count M); refused")
+    if rows > bound:
+        raise UnsupportedModel(f"Loop node {node.name!r}: its scan outputs are declared {rows} rows long but the "
+                               f"loop runs at most {bound} trips; refused")
+    return rows
+
+
+def _declared_rows(graph, name: str) -> int | None:
+    """The static first dim the graph declares for value `name` (its outputs, value_info), else None."""
+    for vi in list(graph.output) + list(graph.value_info):
+        if vi.name == name and vi.type.HasField("tensor_type") and vi.type.tensor_type.HasField("shape"):
+            dims = vi.type.tensor_type.shape.dim
+            if dims and dims[0].HasField("dim_value"):
+                return int(dims[0].dim_value)
+    return None
+
+
+def _write_row(w, buf: str, y: str, i: str) -> str:
+    """buf with row i set to y (the trip's scan output)."""
+    zero = w.const(np.asarray(0, np.int64))
+    row = w.reshape(y, (1,) + w.shape(y))
+    return w.emit1("dynamic_update_slice", [buf, row, i] + [zero] * len(w.shape(y)), {}, w.shape(buf), w.dtype(buf))
+
+
+def _all_rows_written(w, node, trips_run: str, rows: int, y: str) -> str:
+    """y, or a run-time error when the loop ran other than `rows` trips (its scan output's static length)."""
+    other = w.binary("not_equal", trips_run, w.const(np.asarray(rows, np.int64)))
+    msg = (f"Loop node {node.name!r}: its scan outputs have the static length {rows} but the loop stopped after "
+           "another number of trips (its computed condition)")
+    return w.emit1("check_false", [other, y], {"message": msg}, w.shape(y), w.dtype(y))
 
 
 def _axis0(w, x: str, axis: int, reverse: bool, to_front: bool) -> str:

@@ -66,6 +66,16 @@ def check_against_torch(net, model, x: torch.Tensor, jvp_model=None):
     assert np.abs(want_hv.numpy()).max() > 1e-3  # the second-order check is not of a zero
 
 
+def check_value_and_input_grad(net, model, x: torch.Tensor):
+    """An imported Cell (an ONNX file, say, whose weights do not map back to the model's) against torch: the value
+    and the gradient w.r.t. the input of a random weighting of the output."""
+    close(net(Tensor(x.numpy())).asnumpy(), model(x).detach().numpy(), "value")
+    c = torch.from_numpy(np.random.default_rng(5).uniform(0.5, 1.5, tuple(model(x).shape)).astype(np.float32))
+    gx = ops.grad(lambda z: (net(z) * Tensor(c.numpy())).sum())(Tensor(x.numpy()))
+    xr = x.clone().requires_grad_(True)
+    close(gx.asnumpy(), torch.autograd.grad((model(xr) * c).sum(), xr)[0].numpy(), "grad x")
+
+
 def torch_case(models: dict, name: str):
     """(model, input) of a zoo entry `name`: (build, make_input); the input drawn after seeding torch."""
     build, make_input = models[name]
@@ -94,11 +104,15 @@ def jax_err(got, want) -> float:
 
 def check_against_jax(fn, p: dict, x, kw: dict):
     """An imported JAX function `fn(p, x)` against JAX's own autodiff: value, gradients w.r.t. x and every
-    parameter, a jvp, and a Hessian-vector product w.r.t. x (float32 tolerances)."""
+    parameter, a jvp, and a Hessian-vector product w.r.t. x (float32 tolerances). kw["jvp_by_jacrev"]: JAX
+    refuses forward mode through a custom_vjp, so the jvp is compared with its rule's Jacobian (jax.jacrev) times v
+    (a rule linear in the cotangent: the engine's forward mode is the rule's double vjp)."""
     import jax
 
     import gradserve as gs
 
+    kw = dict(kw)
+    by_jacrev = kw.pop("jvp_by_jacrev", False)
     net = gs.from_jax(fn, x * 1.1, params=p, **kw)
     out = fn(p, x)
     assert jax_err(net(Tensor(x)).asnumpy(), out) < 1e-5
@@ -112,7 +126,12 @@ def check_against_jax(fn, p: dict, x, kw: dict):
         assert jax_err(g.asnumpy(), jw[q.name]) < 1e-5, q.name
     v = np.random.default_rng(1).normal(size=x.shape).astype(np.float32)
     _, tan = ops.jvp(net, Tensor(x), Tensor(v))
-    assert jax_err(tan.asnumpy(), jax.jvp(lambda z: fn(p, z), (x,), (v,))[1]) < 1e-5
+    if by_jacrev:
+        jac = np.asarray(jax.jacrev(lambda z: fn(p, z))(x)).reshape(out.size, x.size)
+        want_tan = (jac @ v.reshape(-1)).reshape(out.shape)
+    else:
+        want_tan = jax.jvp(lambda z: fn(p, z), (x,), (v,))[1]
+    assert jax_err(tan.asnumpy(), want_tan) < 1e-5
     hv = ops.grad(lambda z: (ops.grad(lambda y: (net(y) * Tensor(c)).sum())(z) * Tensor(v)).sum())(Tensor(x))
     want_hv = jax.grad(lambda z: (jax.grad(lambda y: (fn(p, y) * c).sum())(z) * v).sum())(x)
     assert np.abs(want_hv).max() > 1e-2  # the second-order check is not of a zero

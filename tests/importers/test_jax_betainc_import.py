@@ -1,5 +1,5 @@
 """jax.scipy.special.betainc through from_jax: JAX lowers it to a while loop run to convergence (a continued
-fraction), refused without while_max_trips before; kept whole (jax_special.kept_whole) it imports as the
+fraction), refused without while_max_trips before; kept whole (jax_special.export) it imports as the
 engine's betainc. Value and x-gradient against JAX and SciPy; a Beta distribution's cdf of a model's output."""
 import jax
 import jax.numpy as jnp

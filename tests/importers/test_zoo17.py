@@ -19,9 +19,8 @@ import torch
 import gradserve as gs
 from gradserve import Tensor, ops
 
-from .checks import check_against_jax, check_torch_export, torch_case
+from .checks import check_against_jax, check_torch_export, check_value_and_input_grad, torch_case
 from .jax_zoo17 import MODELS as JAX_MODELS
-from .models import close
 from .zoo17 import MODELS as TORCH_MODELS
 from .zoo17 import ScriptedHalvingLoop
 
@@ -31,14 +30,6 @@ pytestmark = pytest.mark.usefixtures("fake")
 @pytest.mark.parametrize("name", sorted(TORCH_MODELS))
 def test_torch_model_through_torch_export(name):
     check_torch_export(*torch_case(TORCH_MODELS, name))
-
-
-def _value_and_input_grad(net, model, x):
-    close(net(Tensor(x.numpy())).asnumpy(), model(x).detach().numpy(), "value")
-    c = torch.from_numpy(np.random.default_rng(5).uniform(0.5, 1.5, tuple(model(x).shape)).astype(np.float32))
-    gx = ops.grad(lambda z: (net(z) * Tensor(c.numpy())).sum())(Tensor(x.numpy()))
-    xr = x.clone().requires_grad_(True)
-    close(gx.asnumpy(), torch.autograd.grad((model(xr) * c).sum(), xr)[0].numpy(), "grad x")
 
 
 def _export(model, x, dynamo: bool) -> bytes:
@@ -66,7 +57,7 @@ def test_onnx_dynamic_batch_fixed_at_another_size(name, dynamo):
     x3 = torch.randn((3,) + tuple(x.shape[1:]), generator=torch.Generator().manual_seed(3))
     with pytest.raises(gs.importers.UnsupportedModel, match="dynamic shape"):
         gs.from_onnx(m)
-    _value_and_input_grad(gs.from_onnx(m, input_shapes={"x": list(x3.shape)}), model, x3)
+    check_value_and_input_grad(gs.from_onnx(m, input_shapes={"x": list(x3.shape)}), model, x3)
 
 
 def test_input_shapes_cannot_override_a_static_dim():
@@ -84,7 +75,7 @@ def test_input_shapes_cannot_override_a_static_dim():
     with pytest.raises(gs.importers.UnsupportedModel, match=r"contradicts the model's declared shape \[2, 3, 4\]"):
         gs.from_onnx(m, input_shapes={"x": [4, 3, 4]})
     x = torch.randn(2, 3, 4)
-    _value_and_input_grad(gs.from_onnx(m, input_shapes={"x": [2, 3, 4]}), Flat(), x)
+    check_value_and_input_grad(gs.from_onnx(m, input_shapes={"x": [2, 3, 4]}), Flat(), x)
 
 
 def _scripted_onnx():
@@ -113,7 +104,7 @@ def test_torchscript_while_for_if_through_onnx():
     for scale in (3.0, 0.3, -3.0, -0.3):
         x = base * scale
         signs.add(bool(model(x).sum() > 0) if scale > 0 else None)
-        _value_and_input_grad(net, model, x)
+        check_value_and_input_grad(net, model, x)
 
 
 def test_torchscript_while_past_loop_max_trips_is_an_error():

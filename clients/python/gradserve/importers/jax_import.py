@@ -465,23 +465,17 @@ class _Fn:
 
 
 def jax_to_writer(fn, example_args: tuple, params=None, while_max_trips: int | None = None):
-    import jax
-    from jax import export
-
-    from .jax_custom import has_custom_rule, with_jax_vjp
-
     call_args = ((params,) if params is not None else ()) + tuple(example_args)
-    with jax_special.kept_whole(), own_domains(fn, call_args):
+    with own_domains(fn, call_args):
         return _export_to_writer(fn, call_args, params, while_max_trips)
 
 
 def _export_to_writer(fn, call_args: tuple, params, while_max_trips: int | None):
     import jax
-    from jax import export
 
     from .jax_custom import has_custom_rule, with_jax_vjp
 
-    exp = export.export(jax.jit(fn))(*call_args)
+    exp = jax_special.export(fn, call_args)
     leaves_kp = jax.tree_util.tree_flatten_with_path(call_args)[0]
     n_param = len(jax.tree_util.tree_leaves(params)) if params is not None else 0
     w = GraphWriter(getattr(fn, "__name__", "jax_fn"))

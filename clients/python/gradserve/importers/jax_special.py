@@ -5,17 +5,19 @@ JAX lowers lax.igamma / igammac (jax.scipy.special.gammainc / gammaincc, the gam
 cdf / sf) and igamma_grad_a to StableHLO while loops whose trip count is data (a series or continued
 fraction run to convergence): nothing in the module says "igamma" any more. (lax.random_gamma_grad is a
 Python function in JAX 0.10, not a primitive: its loops arrive as loops and are refused as such.)
-While from_jax exports, `kept_whole()` lowers those primitives as `stablehlo.composite
+from_jax exports through `export()`, which lowers those primitives as `stablehlo.composite
 "gradserve.<primitive>"` ops (their decomposition: JAX's own lowering, so the module still computes
 what JAX computes); the importer maps the composite's name (`COMPOSITE_OPS`) to the engine op, or
 refuses it naming why (`REFUSED`).
 
-The override is JAX-global for the duration of one export, behind a lock; another thread lowering one
-of these primitives meanwhile gets the composite, whose meaning is JAX's lowering unchanged.
+The override is local to that export: JAX's per-call lowering rules (jax.export's _override_lowering_rules,
+carried in the lowering parameters, which are part of JAX's lowering cache key), also for the VJPs exported
+from it. JAX's lowering table is never touched, so another thread's jit or export meanwhile lowers these
+primitives as JAX does (tests/importers/test_zoo18.py runs one beside an export).
 """
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import threading
 
 PREFIX = "gradserve."
@@ -30,8 +32,8 @@ REFUSED: dict[str, str] = {}  # composite name -> why it cannot be imported (non
 # composite name of a one-operand special function (jax_import maps it to torch_special's composition)
 UNARY_COMPOSITES = {"gradserve.erfc", "gradserve.lgamma", "gradserve.digamma"}
 
-_lock = threading.Lock()
-_inside = threading.local()
+_inside = threading.local()  # lowering a composite's decomposition (in this thread): JAX's own rule
+_rules: tuple = ()  # (primitive, rule) pairs, made once
 
 
 def _primitives():
@@ -69,20 +71,38 @@ def _composite_rule(name: str, prim, original):
     return rule
 
 
-@contextlib.contextmanager
-def kept_whole():
-    """While active, the incomplete gamma primitives lower as named composites (see the module doc)."""
-    from jax._src.interpreters import mlir
+def _override_rules() -> tuple:
+    global _rules
+    if not _rules:
+        from jax._src.interpreters import mlir
 
-    with _lock:
-        saved = {}
-        for name, prim in _primitives().items():
-            if prim not in mlir._lowerings:
-                continue
-            saved[prim] = mlir._lowerings[prim]  # JAX's entry (its rule and inline flag), put back as it was
-            mlir.register_lowering(prim, _composite_rule(name, prim, saved[prim].rule))
-        try:
-            yield
-        finally:
-            for prim, entry in saved.items():
-                mlir._lowerings[prim] = entry
+        _rules = tuple((prim, _composite_rule(name, prim, mlir._lowerings[prim].rule))
+                       for name, prim in _primitives().items() if prim in mlir._lowerings)
+    return _rules
+
+
+def export(fn, call_args: tuple, platforms=None):
+    """jax.export of jit(fn) at `call_args` with the special primitives kept whole, in this export only;
+    its .vjp() (and theirs) exported the same way."""
+    import jax
+    from jax import export as jexport
+
+    exp = jexport.export(jax.jit(fn), platforms=platforms, _override_lowering_rules=_override_rules())(*call_args)
+
+    def flat(*leaves):
+        args, kwargs = exp.in_tree.unflatten(leaves)
+        return jax.tree_util.tree_leaves(fn(*args, **kwargs))
+    return dataclasses.replace(exp, _get_vjp=lambda e: _export_vjp(flat, e))
+
+
+def _export_vjp(flat, exp):
+    """The VJP of `exp` (computed by the flat function `flat`), as JAX's Exported.vjp builds it: a function of the
+    primal inputs and the output cotangents, giving the input cotangents."""
+    import jax
+
+    n = len(exp.in_avals)
+
+    def vjp_fun(*xs_cts):
+        return jax.vjp(flat, *xs_cts[:n])[1](list(xs_cts[n:]))
+    avals = list(exp.in_avals) + [a.to_tangent_aval() for a in exp.out_avals]
+    return export(vjp_fun, tuple(avals), platforms=exp.platforms)

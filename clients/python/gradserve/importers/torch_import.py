@@ -21,7 +21,7 @@ from .torch_func_transforms import (Recorded, autograd_grad_error, backward_rule
                                     recording_autograd_grad, refuse_transform_nodes, transform_export_error)
 from .torch_inner_grad import inner_grad, is_marker
 from .torch_stop_gradient import keep_stop_gradients
-from .torch_while import is_while_loop, while_loop
+from .torch_while import is_scan, is_while_loop, scan, while_loop
 from .torch_table import ATEN, _dt, aten
 
 def _np(t) -> np.ndarray:
@@ -935,6 +935,8 @@ def _convert_call(ctx: _Ctx, node):
         val = _cond(ctx, node)
     elif is_while_loop(node):
         val = while_loop(ctx, node, _convert_nodes, _Ctx)
+    elif is_scan(node):
+        val = scan(ctx, node, _convert_nodes, _Ctx)
     elif is_marker(node.target):  # torch.autograd.grad in forward
         val = inner_grad(ctx, node, _convert_call, _Ctx)
     else:

@@ -1,7 +1,9 @@
 """torch's while_loop higher-order op (torch._higher_order_ops.while_loop, as torch.export keeps it) -> the
 engine's scan: a counted loop (`i < n` with n a number, i carried from a constant, `i + 1` in the body) has a
 static trip count, so it unrolls with an exact reverse mode; any other loop's trip count is data, refused naming
-the node (gradserve graphs have static shapes and bounded loops)."""
+the node (gradserve graphs have static shapes and bounded loops). torch's scan higher-order op
+(torch._higher_order_ops.scan) -> the engine's scan over its xs' first axis (torch.export has already moved the
+scanned dim there and flipped them for reverse=True)."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,6 +15,12 @@ def is_while_loop(node) -> bool:
     import torch
 
     return node.target is getattr(torch.ops.higher_order, "while_loop", None)
+
+
+def is_scan(node) -> bool:
+    import torch
+
+    return node.target is getattr(torch.ops.higher_order, "scan", None)
 
 
 def _fill_value(w, v: str):
@@ -84,3 +92,38 @@ def while_loop(ctx, node, convert_nodes, make_ctx) -> tuple:
     res = ctx.w.emit("scan", state, {"body": name, "length": trips, "n_carry": len(state), "reverse": False},
                      [ctx.w.avals[v] for v in state])
     return tuple(res[:len(carried)])
+
+
+def scan(ctx, node, convert_nodes, make_ctx) -> tuple:
+    """scan(combine_fn, init, xs, additional_inputs): combine(carry..., x slices..., additional...) gives (next
+    carry..., ys...); the engine's scan carries (carry..., additional...) (the additional inputs unchanged) over the
+    xs' first axis. Returns (final carry..., stacked ys...)."""
+    combine = ctx.env[node.args[0].name]
+    init, xs = [ctx.v(a) for a in node.args[1]], [ctx.v(a) for a in node.args[2]]
+    extra = [ctx.v(a) for a in (node.args[3] if len(node.args) > 3 else ())]
+    lengths = {ctx.w.shape(x)[0] for x in xs}
+    phs = [n for n in combine.graph.nodes if n.op == "placeholder"]
+    if len(lengths) != 1 or len(phs) != len(init) + len(xs) + len(extra):
+        raise UnsupportedModel(f"torch scan node {node.name!r}: xs of lengths {sorted(lengths)}, a combine_fn of "
+                               f"{len(phs)} operand(s) for {len(init) + len(xs) + len(extra)}", op="scan",
+                               node=node.name)
+    n, nc, nx = lengths.pop(), len(init), len(xs)
+    avals = ([ctx.w.avals[v] for v in init] + [(ctx.w.shape(x)[1:], ctx.w.dtype(x)) for x in xs]
+             + [ctx.w.avals[v] for v in extra])
+    sub = make_ctx(ctx.w.function_writer(f"{node.name}_combine"))
+    ins = []
+    for ph, aval in zip(phs, avals):
+        sub.env[ph.name] = sub.w.input(ph.name, *aval)
+        ins.append(sub.env[ph.name])
+    outs = convert_nodes(sub, combine)
+    for k, (i, o) in enumerate(zip(ins[:nc], outs[:nc])):
+        if sub.w.avals[i] != sub.w.avals[o]:
+            raise UnsupportedModel(f"torch scan node {node.name!r}: carried value {k} changes from {sub.w.avals[i]} "
+                                   f"to {sub.w.avals[o]} in one step", op="scan", node=node.name)
+    sub.w.reorder_inputs(ins[:nc] + ins[nc + nx:] + ins[nc:nc + nx])
+    name = ctx.w.finish(sub.w, outs[:nc] + ins[nc + nx:] + outs[nc:])
+    carry = init + extra
+    ys = [((n,) + tuple(sub.w.shape(y)), sub.w.dtype(y)) for y in outs[nc:]]
+    res = ctx.w.emit("scan", carry + xs, {"body": name, "length": n, "n_carry": len(carry), "reverse": False},
+                     [ctx.w.avals[v] for v in carry] + ys)
+    return tuple(res[:nc]) + tuple(res[len(carry):])
