@@ -1,0 +1,70 @@
+"""Round 17 of the silently-wrong-number hunt: benchmarks/ms_differential.py --round 17 (mint.nn.functional, empty
+tensors and int / bool mixed into float math, keepdims with tuple axes, negative indices into gather / scatter, kinks
+(clamp at its bound, norms at 0), ties (max / min / sort / topk), broadcast where, in-place methods under jvp, jit
+closures over Parameters), run as the same text in MindSpore 2.10 CPU (/work/msvenv) and in the SDK. The harness's
+own check and a regression test per wrong answer found. Each test says where its expected values come from."""
+import numpy as np
+import pytest
+
+from clients._ms_shim import mindspore_is_gradserve  # noqa: F401  (puts benchmarks/ on sys.path)
+import _ms_differential_gen17 as gen17  # noqa: E402
+from clients import _ms_rounds  # noqa: E402
+
+
+# ----------------------------------------------------------------------------------------- the harness
+def test_round17_programs_are_reproducible_compile_and_draw_every_form():
+    _ms_rounds.checked_programs(gen17.programs17, 17,
+                                forms={"mintf17", "edge17", "reduce17", "negidx17", "kink17", "tie17", "where17",
+                                       "inplace17", "closure17"},
+                                modes={"value", "jvp", "vjp", "jit_grad", "sens", "grad_grad", "grad3", "hessian"},
+                                spellings=("F.gelu(", "keepdim=True", "ops.stop_gradient(", "Tensor([-", ".mul_(",
+                                           "@ms.jit", "ops.where(", "ops.topk(", "(0, ", "w.set_data(", "'ones'",
+                                           "F.normalize(", ".sub_("))
+
+
+# ----------------------------------------------------------------------------------------- wrong answers fixed
+_X = np.array([[1., 2., 3.], [4., 5., 6.]], np.float32)
+_W = np.array([[1., 10., 100.], [1000., 10000., 100000.]], np.float32)
+
+
+@pytest.mark.parametrize("spelling", ["ops.scatter", "tensor_scatter_elements", "TensorScatterElements", "mint.scatter",
+                                      "Tensor.scatter"])
+def test_scatter_gives_every_repeated_src_value_its_gradient(mindspore_is_gradserve, spelling):
+    """A repeated target (index rows [0, 2, 0], also spelled [-3, 2, 0]) keeps the last src value written, but src's
+    gradient is the output's gathered at index: each duplicate gets it. Ours gave the overwritten ones 0 (silently:
+    [0, 100, 1, 0, 100000, 1000]). Expected: MindSpore 2.10.0 CPU, run by hand (/work/ms_suite_fuzz17/p_scat2.py,
+    all five spellings the same; torch 2.13's scatter agrees)."""
+    import mindspore as ms
+    from mindspore import Tensor, mint, ops
+    x, w = Tensor(_X), Tensor(_W)
+    for rows in ([[0, 2, 0], [0, 2, 0]], [[-3, 2, 0], [0, -1, -3]]):
+        index = Tensor(np.array(rows), ms.int64)
+        fn = {"ops.scatter": lambda a, s: ops.scatter(a, 1, index, s),
+              "tensor_scatter_elements": lambda a, s: ops.tensor_scatter_elements(a, index, s, 1),
+              "TensorScatterElements": lambda a, s: ops.TensorScatterElements(1)(a, index, s),
+              "mint.scatter": lambda a, s: mint.scatter(a, 1, index, s),
+              "Tensor.scatter": lambda a, s: a.scatter(1, index, s)}[spelling]
+        np.testing.assert_array_equal(fn(x, x * 2).asnumpy(), [[6, 2, 4], [12, 5, 10]])
+        gx, gs = ops.grad(lambda a, s: (fn(a, s) * w).sum(), (0, 1))(x, x * 2)
+        np.testing.assert_array_equal(gx.asnumpy(), [[0, 10, 0], [0, 10000, 0]])
+        np.testing.assert_array_equal(gs.asnumpy(), [[1, 100, 1], [1000, 100000, 1000]])
+
+
+def test_scatter_repeated_targets_forward_and_second_order(mindspore_is_gradserve):
+    """jvp and grad of grad through a scatter with repeated targets, and an int32 scatter (no gradient): MindSpore
+    2.10.0 CPU's numbers (/work/ms_suite_fuzz17/p_scat3.py, p_scat4.py). A src value that is not finite gets no gradient here (MindSpore: 1)."""
+    import mindspore as ms
+    from mindspore import Tensor, ops
+    x, index = Tensor(_X), Tensor(np.array([[0, 2, 0], [0, 2, 0]]), ms.int64)
+    out, tan = ops.jvp(lambda a, s: ops.scatter(a, 1, index, s * s), (x, x * 2), (x * 0 + 1, x * 0 + 1))
+    np.testing.assert_array_equal(out.asnumpy().ravel(), [36, 2, 16, 144, 5, 100])
+    np.testing.assert_array_equal(tan.asnumpy().ravel(), [16, 1, 8, 40, 1, 20])
+    inner = ops.grad(lambda t: (ops.scatter(x, 1, index, t * t) * x).sum())
+    np.testing.assert_array_equal(ops.grad(lambda s: (inner(s) * x).sum())(x).asnumpy().ravel(), [35, 44, 30, 236, 200, 219])
+    ints = ops.scatter(Tensor(np.arange(6).reshape(2, 3).astype(np.int32)), 1, index, Tensor(np.full((2, 3), 7, np.int32)))
+    np.testing.assert_array_equal(ints.asnumpy().ravel(), [7, 1, 7, 7, 4, 7])
+    from mindspore.ops import GradOperation  # integers too: every repeated write's gradient (p_scat4.py)
+    grads = GradOperation(get_all=True)(lambda a, i, s: ops.scatter(a, 1, i, s))(
+        Tensor(np.arange(6, dtype=np.int32).reshape(2, 3)), Tensor(np.array([[0, 0], [1, 0]], np.int32)),
+        Tensor(np.array([[5, 6], [7, 8]], np.int32)))
+    assert [g.asnumpy().tolist() for g in grads] == [[[0, 1, 1], [0, 0, 1]], [[0, 0], [0, 0]], [[1, 1], [1, 1]]]
