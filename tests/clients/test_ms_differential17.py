@@ -68,3 +68,47 @@ def test_scatter_repeated_targets_forward_and_second_order(mindspore_is_gradserv
         Tensor(np.arange(6, dtype=np.int32).reshape(2, 3)), Tensor(np.array([[0, 0], [1, 0]], np.int32)),
         Tensor(np.array([[5, 6], [7, 8]], np.int32)))
     assert [g.asnumpy().tolist() for g in grads] == [[[0, 1, 1], [0, 0, 1]], [[0, 0], [0, 0]], [[1, 1], [1, 1]]]
+
+
+_TIED = np.array([[1., 3., -3.], [2., -2., 2.]], np.float32)  # |x|'s largest tied in both rows, the smallest in row 2
+
+
+@pytest.mark.parametrize("spelling, want", [
+    ("vector_norm(x, inf, 1)", [[0, 1, 0], [2, 0, 0]]), ("vector_norm(x, -inf, 1)", [[1, 0, 0], [2, 0, 0]]),
+    ("vector_norm(x, inf, 0)", [[0, 1, -1], [1, 0, 0]]), ("vector_norm(x, inf)", [[0, 1, 0], [0, 0, 0]]),
+    ("vector_norm(x, -inf)", [[1, 0, 0], [0, 0, 0]]), ("norm(x, inf, 1)", [[0, 1, 0], [2, 0, 0]]),
+    ("norm(x, -inf, 1)", [[1, 0, 0], [2, 0, 0]]), ("x.norm(inf, 1)", [[0, 1, 0], [2, 0, 0]]),
+    ("matrix_norm(x, 1)", [[0, 1, 0], [0, -1, 0]]), ("matrix_norm(x, inf)", [[1, 1, -1], [0, 0, 0]])])
+def test_inf_and_one_norms_give_a_tie_to_the_first_extreme(mindspore_is_gradserve, spelling, want):
+    """ops.norm / vector_norm / matrix_norm / Tensor.norm with ord inf / -inf (and a matrix's 1-norm): at tied
+    magnitudes the gradient goes to the first one (MindSpore 2.10's ArgMaxWithValue rule); ours split it among the
+    ties (silently: [0, 0.5, -0.5] for row [1, 3, -3]). Expected: MindSpore 2.10.0 CPU, run by hand
+    (/work/ms_suite_fuzz17/p_norminf.py; the loss weights each output by [1, 2], a scalar by 1)."""
+    from mindspore import Tensor, ops
+    inf = float("inf")
+    fn = {"vector_norm(x, inf, 1)": lambda x: ops.vector_norm(x, inf, 1),
+          "vector_norm(x, -inf, 1)": lambda x: ops.vector_norm(x, -inf, 1),
+          "vector_norm(x, inf, 0)": lambda x: ops.vector_norm(x, inf, 0), "vector_norm(x, inf)": lambda x: ops.vector_norm(x, inf),
+          "vector_norm(x, -inf)": lambda x: ops.vector_norm(x, -inf), "norm(x, inf, 1)": lambda x: ops.norm(x, inf, 1),
+          "norm(x, -inf, 1)": lambda x: ops.norm(x, -inf, 1), "x.norm(inf, 1)": lambda x: x.norm(inf, 1),
+          "matrix_norm(x, 1)": lambda x: ops.matrix_norm(x, 1), "matrix_norm(x, inf)": lambda x: ops.matrix_norm(x, inf)}[spelling]
+    x = Tensor(_TIED)
+    out = fn(x)
+    w = Tensor(np.array([1., 2.], np.float32)) if out.shape == (2,) else ops.ones_like(out)
+    np.testing.assert_array_equal(ops.grad(lambda a: (fn(a) * w).sum())(x).asnumpy(), want)
+
+
+def test_mint_inf_norm_keeps_the_split_and_lp_norm_takes_int_p_only(mindspore_is_gradserve):
+    """mint.linalg.vector_norm / mint.norm at ties keep torch 2.13's split (MindSpore 2.10's CPU has no kernel for
+    them; [0, 0.5, -0.5] for row [1, 3, -3]). ops.LpNorm with a float or bool p: MindSpore 2.10.0 CPU's TypeError at
+    construction (p=inf gave NaN gradients here); p < 0 its ValueError (p_norminf.py, by hand)."""
+    from mindspore import Tensor, mint, ops
+    x = Tensor(_TIED)
+    for fn in (lambda a: mint.linalg.vector_norm(a, float("inf"), 1), lambda a: mint.norm(a, float("inf"), 1)):
+        np.testing.assert_allclose(ops.grad(lambda a: fn(a).sum())(x).asnumpy(),
+                                   [[0, 0.5, -0.5], [1 / 3, -1 / 3, 1 / 3]], rtol=1e-6)
+    for p, kind in ((2.0, "float"), (float("inf"), "float"), (True, "bool")):
+        with pytest.raises(TypeError, match=rf"^For 'LpNorm', the type of 'p' should be 'int', but got type '{kind}'\.$"):
+            ops.LpNorm(axis=1, p=p)
+    with pytest.raises(ValueError, match=r"^For 'LpNorm', the 'p' must be int and must >= 0, but got '-1' with type 'int'\.$"):
+        ops.LpNorm(axis=1, p=-1)
