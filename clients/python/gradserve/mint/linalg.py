@@ -17,7 +17,7 @@ def inv(input):  # noqa: A002 - MindSpore's names
     return _ops.inverse(input)
 
 
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+def vector_norm(x, ord: float = 2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """The ord-norm of x's elements along dim (an int, a tuple, or None: all of them)."""
     if not isinstance(x, Tensor):
         raise TypeError(f"For `vector_norm`, the `x` must be Tensor!, but get {type(x)}.")
