@@ -277,15 +277,35 @@ def form_source(rng: random.Random, form) -> tuple[str, str, Draw]:
     return api, src, draw
 
 
-def form_programs(tag: str, form_program, forms, seed: int, count: int) -> list[dict]:
-    """count programs of a round made only of hand-written forms (rounds 10, 11): each form drawn by its weight,
-    named `tag:seed:index:api`."""
+def form_programs(tag: str, form_program, forms, seed: int, count: int, net_program=None,
+                  net_weight: float = 0.0) -> list[dict]:
+    """count programs of a round (10 on): each a hand-written form drawn by its weight, or with net_program one in
+    1 / net_weight a network (rounds 14, 16, 17); named `tag:seed:index:api`. The one round driver the
+    generators share: a round's programs are its forms, its form_program (modes) and its net_program."""
     rng = random.Random(seed)
     out = []
     for i in range(count):
-        prog = form_program(rng, _pick(rng, forms))
+        if net_program is not None and rng.random() < net_weight:
+            prog = net_program(rng)
+        else:
+            prog = form_program(rng, _pick(rng, forms))
         out.append({"name": f"{tag}:{seed}:{i}:{prog['api']}", **prog})
     return out
+
+
+def first_or_higher(rng: random.Random, higher_modes: list, p: float = 0.35) -> str:
+    """A differentiating mode: one of higher_modes with probability p, else a first-order one (OP_MODES)."""
+    return rng.choice(higher_modes if rng.random() < p else OP_MODES)
+
+
+def net_program(rng: random.Random, form, tail: tuple = ()) -> dict:
+    """A user-written network (form(Draw) -> (api, lines binding `net`), then tail lines) through a layer mode."""
+    import _ms_differential_higher as higher
+    draw = Draw(rng, 0)
+    api, lines = form(draw)
+    src = "\n".join([f"inputs = [{', '.join(draw.inputs)}]", *lines, *tail]) + "\n"
+    mode = rng.choice(LAYER_MODES + list(higher.LAYER_MODES))
+    return {"kind": "layer", "api": api, "src": src, "mode": mode, "param_seed": rng.randrange(1 << 30)}
 
 
 def programs(seed: int, count: int, available) -> list[dict]:

@@ -294,7 +294,7 @@ def form_program(rng: random.Random, form) -> dict:
     if api.startswith(VALUE_ONLY) and rng.random() < 0.7 or not floats:
         mode = "value"
     else:
-        mode = rng.choice(gen7.HIGHER_MODES if rng.random() < 0.35 else gen.OP_MODES)
+        mode = gen.first_or_higher(rng, gen7.HIGHER_MODES)
     return {"kind": "op", "api": api, "src": src + "\n", "mode": mode}
 
 

@@ -19,10 +19,8 @@ import re
 
 import _ms_differential_gen as gen
 import _ms_differential_gen7 as gen7
-import _ms_differential_higher as higher
 from _ms_differential_gen9 import _const
 
-FIRST = gen.OP_MODES
 HIGHER = gen7.HIGHER_MODES + ["grad3"]
 
 
@@ -320,25 +318,11 @@ def form_program(rng: random.Random, form) -> dict:
     api, src, draw = gen.form_source(rng, form)
     if form in (train14, api14, norm14):
         mode = "value"
-    elif rng.random() < 0.35:
-        mode = rng.choice(HIGHER)
     else:
-        mode = rng.choice(FIRST)
+        mode = gen.first_or_higher(rng, HIGHER)
     return {"kind": "op", "api": api, "src": src + "\n", "mode": mode}
 
 
-def cell_program(rng: random.Random) -> dict:
-    draw = gen.Draw(rng, 0)
-    api, lines = cell14(draw)
-    src = "\n".join([f"inputs = [{', '.join(draw.inputs)}]", *lines, "net.set_train(False)"]) + "\n"
-    mode = rng.choice(gen.LAYER_MODES + list(higher.LAYER_MODES))
-    return {"kind": "layer", "api": api, "src": src, "mode": mode, "param_seed": rng.randrange(1 << 30)}
-
-
 def programs14(seed: int, count: int, available) -> list[dict]:
-    rng = random.Random(seed)
-    out = []
-    for i in range(count):
-        prog = cell_program(rng) if rng.random() < CELL_WEIGHT else form_program(rng, gen._pick(rng, FORMS))
-        out.append({"name": f"r14:{seed}:{i}:{prog['api']}", **prog})
-    return out
+    return gen.form_programs("r14", form_program, FORMS, seed, count,
+                             lambda rng: gen.net_program(rng, cell14, ("net.set_train(False)",)), CELL_WEIGHT)

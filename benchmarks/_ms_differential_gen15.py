@@ -233,10 +233,8 @@ def form_program(rng: random.Random, form) -> dict:
     api, src, draw = gen.form_source(rng, form)
     if form is api15 or (form is dtype15 and api.split(".")[1] not in ("float16", "bfloat16")):
         mode = "value"
-    elif form is kw15 and rng.random() < 0.3:
-        mode = rng.choice(HIGHER)
     else:
-        mode = rng.choice(FIRST)
+        mode = gen.first_or_higher(rng, HIGHER, 0.3) if form is kw15 else rng.choice(FIRST)
     return {"kind": "op", "api": api, "src": src + "\n", "mode": mode}
 
 

@@ -22,10 +22,8 @@ import random
 
 import _ms_differential_gen as gen
 import _ms_differential_gen7 as gen7
-import _ms_differential_higher as higher
 from _ms_differential_gen9 import _const
 
-FIRST = gen.OP_MODES
 HIGHER = gen7.HIGHER_MODES + ["grad3"]
 
 
@@ -354,25 +352,14 @@ def form_program(rng: random.Random, form) -> dict:
     api, src, draw = gen.form_source(rng, form)
     if form is api16:
         mode = "value"
-    elif rng.random() < 0.35:
-        mode = rng.choice(HIGHER)
     else:
-        mode = rng.choice(FIRST)
+        mode = gen.first_or_higher(rng, HIGHER)
     return {"kind": "op", "api": api, "src": src + "\n", "mode": mode}
 
 
 def layer_program(rng: random.Random) -> dict:
-    draw = gen.Draw(rng, 0)
-    api, lines = gen._pick(rng, LAYER_FORMS)(draw)
-    src = "\n".join([f"inputs = [{', '.join(draw.inputs)}]", *lines]) + "\n"
-    mode = rng.choice(gen.LAYER_MODES + list(higher.LAYER_MODES))
-    return {"kind": "layer", "api": api, "src": src, "mode": mode, "param_seed": rng.randrange(1 << 30)}
+    return gen.net_program(rng, gen._pick(rng, LAYER_FORMS))
 
 
 def programs16(seed: int, count: int, available) -> list[dict]:
-    rng = random.Random(seed)
-    out = []
-    for i in range(count):
-        prog = layer_program(rng) if rng.random() < LAYER_WEIGHT else form_program(rng, gen._pick(rng, FORMS))
-        out.append({"name": f"r16:{seed}:{i}:{prog['api']}", **prog})
-    return out
+    return gen.form_programs("r16", form_program, FORMS, seed, count, layer_program, LAYER_WEIGHT)

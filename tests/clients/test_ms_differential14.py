@@ -24,8 +24,10 @@ def test_round14_programs_are_reproducible_compile_and_draw_every_form():
 def test_scatter_with_a_repeated_index_keeps_one_write(mindspore_is_gradserve):
     """ops.scatter / Tensor.scatter / tensor_scatter_elements (reduction 'none') added the src values written to one
     position: row [1, 1] of src [3, 4] gave 7, a value no write makes. MindSpore 2.10.0 CPU (run by hand) keeps one
-    write (4 here; its kernel's order varies), torch 2.13 the last: now the last in row-major order, and only it
-    gets the gradient. Expected values: MindSpore 2.10.0 CPU runs by hand (values), closed form (gradient)."""
+    write (4 here; its kernel's order varies), torch 2.13 the last: now the last in row-major order. The gradient
+    reaches every src value written (the output's gathered at index: [9, 9] for row [1, 1]; round 17 found the
+    overwritten 3 given 0 here). Expected values: MindSpore 2.10.0 CPU runs by hand (/work/ms_suite_fuzz17/p_scat4.py
+    for the gradient)."""
     from mindspore import Tensor, ops
     x = Tensor(np.zeros((3, 4), np.float32))
     src = Tensor(np.array([[0.86, -0.74], [1., 2.], [3., 4.]], np.float32))
@@ -37,7 +39,7 @@ def test_scatter_with_a_repeated_index_keeps_one_write(mindspore_is_gradserve):
     np.testing.assert_allclose(ops.tensor_scatter_elements(x, idx, src, 1, "add").asnumpy()[2], [0, 7, 0, 0])
     w = Tensor(np.arange(12, dtype=np.float32).reshape(3, 4))
     g = ops.grad(lambda s: (ops.scatter(x, 1, idx, s) * w).sum())(src)
-    np.testing.assert_allclose(g.asnumpy(), [[0, 1], [6, 7], [0, 9]])  # the overwritten 3 changes nothing
+    np.testing.assert_allclose(g.asnumpy(), [[0, 1], [6, 7], [9, 9]])  # MindSpore 2.10.0 CPU's
     rows = ops.scatter(Tensor(np.full((3, 3), 9., np.float32)), 0, Tensor(np.array([[1, 1], [1, 0]], np.int32)),
                        Tensor(np.array([[1., 2.], [3., 4.]], np.float32)))
     np.testing.assert_allclose(rows.asnumpy(), [[9, 4, 9], [3, 2, 9], [9, 9, 9]])  # MindSpore 2.10.0 CPU's

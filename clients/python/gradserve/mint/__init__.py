@@ -235,7 +235,7 @@ def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """The p-norm of input's elements (all, or along dim) for a number p; 'fro': the 2-norm of the elements
     (dim at most two axes); 'nuc': the nuclear norm of the matrices on dim (all axes when None)."""
     if isinstance(p, (bool, int, float)):
-        return _ops.vector_norm(input, p, dim, keepdim, dtype=dtype)
+        return linalg.vector_norm(input, float(p), dim, keepdim, dtype=dtype)
     if p == "fro":
         if isinstance(dim, (list, tuple)) and len(dim) > 2:
             raise ValueError(f"For 'norm', 'dim' may name at most 2 axes for the 'fro' norm, but got {dim!r}.")

@@ -17,13 +17,17 @@ def inv(input):  # noqa: A002 - MindSpore's names
     return _ops.inverse(input)
 
 
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+def vector_norm(x, ord: float = 2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """The ord-norm of x's elements along dim (an int, a tuple, or None: all of them)."""
     if not isinstance(x, Tensor):
         raise TypeError(f"For `vector_norm`, the `x` must be Tensor!, but get {type(x)}.")
     if not isinstance(ord, (bool, int, float)):
         raise ValueError(f"For `vector_norm`, the ord mode must be one of [bool, int, float, inf, -inf], "
                          f"but got {ord}.")
+    if ord in (float("inf"), float("-inf")):  # ties share the gradient (torch's rule, which mint follows; ops.norm
+        # gives it to the first, as MindSpore 2.10's ArgMaxWithValue; MindSpore's CPU has no mint norm kernel)
+        a = _ops.abs(x if dtype is None else _ops.cast(x, dtype))
+        return (_ops.amax if ord > 0 else _ops.amin)(a, dim, bool(keepdim))
     return _ops.vector_norm(x, float(ord), dim, keepdim, dtype=dtype)
 
 

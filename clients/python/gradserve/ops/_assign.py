@@ -87,6 +87,13 @@ def _store_through(variable, value) -> None:
         variable._data = _private_arrays.kept_through_write(before, variable._data)
 
 
+def zero_carrying_gradient(x):
+    """x - stop_gradient(x): zeros whose gradient is x's (added to a value computed without one, that value gets
+    x's gradient); 0, not NaN, where x is not finite."""
+    ops = late.ops
+    return ops.select(ops.equal(ops.sub(x, x), 0), ops.sub(x, ops.stop_gradient(x)), ops.zeros_like(x))
+
+
 def assign(variable: Parameter, value):
     """The Parameter's new value; inside a trace read as a Load of the Parameter (MindSpore 2.10: d/dp of
     what Assign returns reaches p, nothing reaches the assigned value)."""
@@ -97,8 +104,7 @@ def assign(variable: Parameter, value):
         if not _dt.is_float(x._dtype):  # (no gradient to carry; bool has no sub)
             store(variable, ops.stop_gradient(new))
             return variable
-        zero = ops.select(ops.equal(ops.sub(x, x), 0), ops.sub(x, ops.stop_gradient(x)), ops.zeros_like(x))
-        store(variable, ops.add(ops.stop_gradient(new), zero))
+        store(variable, ops.add(ops.stop_gradient(new), zero_carrying_gradient(x)))
         return variable
     _store_through(variable, _value(variable, value))
     tr = current()

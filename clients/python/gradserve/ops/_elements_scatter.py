@@ -4,7 +4,8 @@ TensorScatterElements(axis=0, reduction="none"), over the engine's scatter (ONNX
 out[..index[i, j]..] = src[i, j] along axis (reduction "add": added). MindSpore 2.10's CPU kernel wants index and
 src of one shape, no larger than input on the other axes; a repeated index keeps the last value written in
 index's row-major order (MindSpore 2.10's CPU kernel: `ops.scatter` / `mint.scatter` of rows [1, 1] give src's second
-row; was their sum), its gradient to that value only."""
+row; was their sum), while the gradient reaches every src value written there (MindSpore 2.10 and torch: src's
+gradient is the output's gathered at index; the losing duplicates' was 0 here)."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,7 +14,8 @@ from .._late import late
 from .._tensor import Tensor
 from .._trace import apply
 from ._extra import P
-from ._primitives import _out
+from ._assign import zero_carrying_gradient
+from ._primitives import _out, stop_gradient
 
 __all__ = ["scatter", "tensor_scatter_elements", "TensorScatterElements"]
 
@@ -58,8 +60,16 @@ def _last_written(x, indices, updates, ax: int):
     others = sum(grid[d] * strides[d] for d in range(len(shape)) if d != ax)
     idx = P.select(P.less(indices, 0), indices + shape[ax], indices)  # (a negative index counts from the end)
     flat = P.add(P.mul(idx, int(strides[ax])), Tensor(np.asarray(others, np.dtype(indices._dtype))))
-    out = late.ops.tensor_scatter_update(P.reshape(x, (-1,)), P.reshape(flat, (-1, 1)), P.reshape(updates, (-1,)))
-    return P.reshape(out, tuple(shape))
+    carry = updates._dtype != "bool"  # (bool: no gradient, and no sub)
+    last = P.reshape(late.ops.tensor_scatter_update(P.reshape(x, (-1,)), P.reshape(flat, (-1, 1)),
+                                                    P.reshape(stop_gradient(updates) if carry else updates, (-1,))),
+                     tuple(shape))
+    if not carry:
+        return last
+    # the values: the last write; src's gradient: every write's (zeros carrying each src value's gradient, summed
+    # where written; a src value that is not finite gets none)
+    zeros = zero_carrying_gradient(updates)
+    return P.add(last, _out(apply("scatter_add_along", [_pad(zeros, x, ax), _pad(idx, x, ax)], {"shape": shape, "axis": ax})))
 
 
 

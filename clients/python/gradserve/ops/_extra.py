@@ -10,6 +10,7 @@ import numpy as np
 from .. import dtype as _dt
 from .. import _graph_print
 from .._hooks import with_grad_rule
+from .._late import late  # ops.max / ops.min with their index (an upper layer)
 from .._tensor import Tensor
 from .._trace import _scalar, _scalar_dtype, _scalar_tensor, apply, current
 from .. import _views
@@ -106,10 +107,8 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - M
         return P.sqrt(P.sum(P.square(P.abs(x) if x.dtype.name in _dt.COMPLEX else x), dim, keepdim))
     if ord == 1:
         return P.sum(P.abs(x), dim, keepdim)
-    if ord == math.inf:
-        return P.max(P.abs(x), dim, keepdim)
-    if ord == -math.inf:
-        return P.min(P.abs(x), dim, keepdim)
+    if ord in (math.inf, -math.inf):
+        return _first_extreme(P.abs(x), dim, keepdim, ord > 0)
     if ord == 0:
         return P.sum(P.cast(P.not_equal(x, 0.0), x.dtype), dim, keepdim)
     return P.pow(P.sum(P.pow(P.abs(x), float(ord)), dim, keepdim), 1.0 / float(ord))
@@ -121,13 +120,27 @@ def _matrix_norm(x, ord, pair: tuple[int, int], keepdim: bool):  # noqa: A002
     r, c = pair
     if ord in (1, -1, math.inf, -math.inf):
         summed, over = (r, c) if ord in (1, -1) else (c, r)
-        s = P.sum(P.abs(x), summed, True)
-        out = (P.max if ord in (1, math.inf) else P.min)(s, over, True)
+        out = _first_extreme(P.sum(P.abs(x), summed, True), over, True, ord in (1, math.inf))
         return out if keepdim else P.squeeze(out, sorted({r % len(x.shape), c % len(x.shape)}))
     if ord in (2, -2, "nuc"):
         return _singular_value_norm(x, ord, pair, keepdim)
     raise ValueError(f"ops.norm: ord={ord!r} is not a matrix norm; use 2, -2, 1, -1, inf, -inf, 'fro', 'nuc' "
                      "or None (as MindSpore 2.10)")
+
+
+def _first_extreme(x, dim, keepdim: bool, largest: bool):
+    """The max / min of x along one axis (of all of x when dim is None) whose gradient goes to the first extreme
+    only: MindSpore 2.10's inf / -inf / 1 / -1 norms (ops.norm, vector_norm, matrix_norm, Tensor.norm) take it by
+    ArgMaxWithValue's rule, not ReduceMax's split among ties (norm(x, inf, 1) of rows [1, 3, -3]: [0, 1, 0])."""
+    if isinstance(dim, (tuple, list)) and len(dim) == 1:
+        dim = dim[0]
+    if dim is not None and not isinstance(dim, (int, np.integer)):  # several axes: ReduceMax's split
+        return (P.max if largest else P.min)(x, dim, keepdim)
+    extreme = late.ops.max if largest else late.ops.min
+    if dim is None:
+        out = extreme(P.reshape(x, (-1,)), 0, False)[0]
+        return P.reshape(out, (1,) * len(x.shape)) if keepdim else out
+    return extreme(x, int(dim), bool(keepdim))[0]
 
 
 def _singular_value_norm(x, ord, pair: tuple[int, int], keepdim: bool):  # noqa: A002

@@ -49,7 +49,11 @@ class LpNorm:
     (MindSpore's floor; the gradient is 0 there)."""
 
     def __init__(self, axis, p: int = 2, keep_dims: bool = False, epsilon: float = 1e-12):
-        if float(p) <= 0:
+        if isinstance(p, bool) or not isinstance(p, int):  # (MindSpore 2.10's checks and texts; p=inf gave NaN here)
+            raise TypeError(f"For 'LpNorm', the type of 'p' should be 'int', but got type '{type(p).__name__}'.")
+        if p < 0:
+            raise ValueError(f"For 'LpNorm', the 'p' must be int and must >= 0, but got '{p}' with type 'int'.")
+        if p == 0:
             raise ValueError(f"LpNorm: p must be > 0 here, got {p}")
         self.axis = (int(axis),) if isinstance(axis, int) else tuple(int(a) for a in axis)
         self.p, self.keep_dims, self.epsilon = p, bool(keep_dims), float(epsilon)

@@ -8,11 +8,11 @@ from ...ops._interpolate_ext import interpolate_ext as interpolate  # noqa: F401
 # the same function in ops
 (softshrink, hardshrink, hardswish, hardsigmoid, sigmoid, tanh, mse_loss, l1_loss, binary_cross_entropy, mish,
  logsigmoid, relu6, selu, dropout2d, one_hot, prelu, max_pool2d, avg_pool2d, avg_pool1d, adaptive_avg_pool1d,
- batch_norm, cross_entropy, pixel_shuffle, grid_sample) = (
+ batch_norm, cross_entropy, pixel_shuffle, grid_sample, clamp) = (
     _ops.softshrink, _ops.hardshrink, _ops.hardswish, _ops.hardsigmoid, _ops.sigmoid, _ops.tanh, _ops.mse_loss,
     _ops.l1_loss, _ops.binary_cross_entropy, _ops.mish, _ops.logsigmoid, _ops.relu6, _ops.selu, _ops.dropout2d,
     _ops.one_hot, _ops.prelu, _ops.max_pool2d, _ops.avg_pool2d, _ops.avg_pool1d, _ops.adaptive_avg_pool1d,
-    _ops.batch_norm, _ops.cross_entropy, _ops.pixel_shuffle, _ops.grid_sample)
+    _ops.batch_norm, _ops.cross_entropy, _ops.pixel_shuffle, _ops.grid_sample, _ops.clamp)
 
 
 def softplus(input, beta=1, threshold=20):  # noqa: A002 - MindSpore's names
