@@ -3,8 +3,9 @@ packages import names from it at load time (`tests/vm_impl` imports `typing`, pi
 `update_pijit_default_config`), so a name written in a program is a placeholder that raises NotImplementedError
 when used, and hasattr / getattr get an AttributeError (ops/operations/_missing.py). Real names: TensorPy, the
 C++ base of MindSpore's Tensor, here Tensor itself (MindSpore's tests pickle `TensorPy(x)`); UMonad / IOMonad;
-`security.enable_security()`; the initializers' seeded fills `_random_normal` / `_random_uniform` / `_truncated_normal`
-(NumPy's generator of that seed: the same seed, the same values; not MindSpore's stream)."""
+`security.enable_security()`; pi_jit's switch `jit_mode_pi_enable` / `jit_mode_pi_disable`; the initializers'
+seeded fills `_random_normal` / `_random_uniform` / `_truncated_normal` (NumPy's generator of that seed: the same
+seed, the same values; not MindSpore's stream)."""
 from __future__ import annotations
 
 import numpy as np
@@ -22,6 +23,19 @@ class security:  # noqa: N801 - MindSpore's name (a C++ submodule there)
     @staticmethod
     def enable_security() -> bool:
         return False
+
+def jit_mode_pi_enable() -> bool:
+    """pi_jit's global switch for `jit(capture_mode="bytecode")`. gradserve's bytecode capture runs the function as
+    Python (_jit.bytecode_capture), which is what MindSpore 2.10 gives with the switch on or off, in PyNative and
+    GRAPH_MODE alike (`out = x; x -= 1; return out + x` at [5]: [9], x stays [5]; checked): nothing to switch.
+    True, as MindSpore's."""
+    return True
+
+
+def jit_mode_pi_disable() -> bool:
+    """The switch off (jit_mode_pi_enable): the same results; True, as MindSpore's."""
+    return True
+
 
 def _random_normal(seed: int, data: np.ndarray, mean: float, sigma: float) -> None:
     data[...] = np.random.default_rng(seed).normal(mean, sigma, data.shape)
