@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import gradserve.common as ms_common
+import gradserve as gs
 from gradserve import Tensor, _c_expression, jit, nn, ops
 from gradserve import dtype as mstype
 
@@ -89,3 +90,51 @@ def test_pi_jit_switch_leaves_bytecode_capture_python(on_real_server):
         x = Tensor(np.array([5.0], np.float32))
         np.testing.assert_array_equal(f(x).asnumpy(), [9.0])
         np.testing.assert_array_equal(x.asnumpy(), [5.0])
+
+
+class _NoneBesideIndex(nn.Cell):
+    def __init__(self, k):
+        super().__init__()
+        self.k = k
+
+    def construct(self, x, i):
+        if self.k == 0:
+            return x[None, i, ::2]
+        if self.k == 1:
+            return x[i, None, ::2]
+        return x[None, i]
+
+
+@pytest.mark.parametrize("mode", [0, 1])
+def test_none_beside_a_traced_index(on_real_server, mode):
+    # MindSpore 2.10 (probe/p9.py), GRAPH_MODE and PyNative alike: None beside a Tensor index given to construct
+    # (gradserve refused: "None and bool beside a traced index array", "too many indices ... 3")
+    gs.set_context(mode=mode)
+    x = Tensor(np.arange(12, dtype=np.float32).reshape(3, 4))
+    grad = ops.GradOperation()
+    np.testing.assert_array_equal(_NoneBesideIndex(0)(x, Tensor(1, mstype.int64)).asnumpy(), [[4, 6]])
+    np.testing.assert_array_equal(grad(_NoneBesideIndex(1))(x, Tensor(1, mstype.int64)).asnumpy(),
+                                  [[0, 0, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]])
+    rows = Tensor(np.array([2, 0]), mstype.int32)
+    np.testing.assert_array_equal(_NoneBesideIndex(0)(x, rows).asnumpy(), [[[8, 10], [0, 2]]])
+    np.testing.assert_array_equal(grad(_NoneBesideIndex(0))(x, rows).asnumpy(),
+                                  [[1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 1, 0]])
+    np.testing.assert_array_equal(grad(_NoneBesideIndex(2))(x, rows).asnumpy(),
+                                  [[1, 1, 1, 1], [0, 0, 0, 0], [1, 1, 1, 1]])
+
+
+NUMPY_INDEXES = [lambda x, i: x[..., None, i], lambda x, i: x[None, ..., i], lambda x, i: x[None, i, None, ::2],
+                 lambda x, i: x[:, None, i, 1:4:2], lambda x, i: x[i, None, i], lambda x, i: x[None, :, i, ::-1]]
+
+
+@pytest.mark.parametrize("k", range(len(NUMPY_INDEXES)))
+def test_none_beside_a_traced_index_matches_numpy(on_real_server, k):
+    # NumPy's values and shapes (the read) and counts of each element read (its gradient), traced under jit
+    f = NUMPY_INDEXES[k]
+    x = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
+    for iv in (np.array(2), np.array([2, 0, -1]), np.array([[1], [0]])):
+        got = jit(f)(Tensor(x), Tensor(iv.astype(np.int32)))
+        np.testing.assert_array_equal(got.asnumpy(), f(x, iv))
+        g = ops.grad(jit(lambda t, i: f(t, i).sum()))(Tensor(x), Tensor(iv.astype(np.int32)))
+        picked = f(np.arange(x.size).reshape(x.shape), iv).ravel()
+        np.testing.assert_array_equal(g.asnumpy(), np.bincount(picked, minlength=x.size).reshape(x.shape))
