@@ -13,6 +13,7 @@ import numpy as np
 from . import ops
 from ._late import late
 from ._tensor import Tensor
+from .ops import _traced_index
 
 
 def _int_scalar(it) -> bool:
@@ -62,6 +63,10 @@ def _plan(t: Tensor, index):
 
 
 def getitem(t: Tensor, index) -> Tensor:
+    t, index = _traced_index.without_none(t, index)
+    if any(isinstance(it, slice) and it.step not in (None, 1) for it in
+           (index if isinstance(index, tuple) else (index,))):  # a strided slice: gathered positions instead
+        return _traced_index.getitem(t, index)
     starts, sizes, drop = _plan(t, index)
     out = ops.dynamic_slice(t, *starts, sizes=tuple(sizes))
     keep = tuple(s for a, s in enumerate(sizes) if a not in drop)

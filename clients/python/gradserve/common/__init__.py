@@ -1,5 +1,6 @@
 """`mindspore.common` spellings: dtype, Tensor, Parameter, ParameterTuple, jit, set_seed."""
 from .. import dtype
+from ..dtype import dtype_to_nptype, pytype_to_dtype
 from .._tensor import Parameter, ParameterTuple, Tensor
 from .._jit import jit, jit_class, ms_function
 from .._jit_config import JitConfig
@@ -8,4 +9,4 @@ from .mutable import mutable  # (the function: rebinds the submodule's name, as 
 from .._function import _Function
 
 __all__ = ["dtype", "Tensor", "Parameter", "ParameterTuple", "jit", "jit_class", "JitConfig", "ms_function", "mutable", "Variable", "set_seed",
-           "_Function"]
+           "_Function", "dtype_to_nptype", "pytype_to_dtype"]

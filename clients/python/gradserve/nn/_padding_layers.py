@@ -4,6 +4,7 @@ constant pads may be negative, a crop; reflect / replicate pads not)."""
 from __future__ import annotations
 
 from .. import ops as _ops
+from ..ops._ms_prims import pad_any_rank
 from .._cellbase import Cell
 
 __all__ = ["ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad2d", "ReflectionPad1d", "ReflectionPad2d",
@@ -64,7 +65,7 @@ class _PadNd(Cell):
                 if max(lo, hi) >= n:
                     raise ValueError(f"For '{name}', reflection pads must be less than the size of the axis they "
                                      f"pad: axis {len(x.shape) - 1 - k} of size {n} padded by {lo} and {hi}")
-        return _ops.pad(x, self.padding, mode=self.mode)
+        return pad_any_rank(x, self.padding, mode=self.mode)
 
 
 class ConstantPad1d(_PadNd):

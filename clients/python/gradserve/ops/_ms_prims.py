@@ -71,15 +71,34 @@ def _pad_pairs(padding, ndim: int, what: str) -> list:
 _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge"}
 
 
+def _check_pad_v3(mode: str, npads: int, ndim: int) -> None:
+    """MindSpore 2.10's checks (PadV3) for ops.pad's reflect / replicate / circular modes, in its order and texts:
+    2 pads take a 2-d / 3-d input, 4 a 3-d / 4-d, 6 a 4-d / 5-d (n + 1 dims count as n + 2: a batch axis is added
+    first), and reflect takes at most 4 dims counted so, so never 6 pads."""
+    if npads > 6:
+        raise ValueError(f"For 'pad', the padding must be less than or equal to 6, but got {npads}.")
+    if npads % 2 or npads == 0:
+        raise ValueError(f"For 'pad', mode '{mode}' takes 2, 4 or 6 pads, got {npads}.")
+    n = npads // 2
+    dims = ndim + 1 if ndim == n + 1 else ndim
+    if dims < 3:
+        raise ValueError("For primitive[PadV3], the input dims for edge, reflect or circular mode must be greater "
+                         f"than or equal to 3, but got {ndim}.")
+    limit, name = (4, "reflect") if mode == "reflect" else (5, "edge")
+    if dims > limit:
+        raise ValueError(f"For primitive[PadV3], the input dims for {name} mode must be less than or equal to "
+                         f"{limit}, but got {dims}.")
+    if dims != n + 2:
+        raise ValueError(f"For primitive[PadV3], the input dims when padding's size equal {npads} must be equal to "
+                         f"{n + 2}, but got {dims}.")
+
+
 def _circular(x, padding):
     """MindSpore's circular mode: each padded axis continued periodically (its start after its end and its end
-    before its start). MindSpore 2.10 takes 2 pads for a 2-d / 3-d x, 4 for 3-d / 4-d, 6 for 4-d / 5-d. A
-    negative pad crops its side first and the positive ones wrap around what is left (MindSpore's and torch's
-    values). A pad beyond that length (MindSpore reads past the axis, torch refuses) is refused."""
-    ndim, n = len(x.shape), len(padding) // 2
-    if len(padding) not in (2, 4, 6) or ndim not in (n + 1, n + 2):
-        raise ValueError(f"For 'pad', mode 'circular' takes 2, 4 or 6 pads for an input of {n + 1} or {n + 2} dims "
-                         f"({len(padding)} pads given for {ndim} dims).")
+    before its start); the pads and dims allowed: _check_pad_v3. A negative pad crops its side first and the
+    positive ones wrap around what is left (MindSpore's and torch's values). A pad beyond that length (MindSpore
+    reads past the axis, torch refuses) is refused."""
+    ndim = len(x.shape)
     for axis, (lo, hi) in enumerate(_pad_pairs(padding, ndim, "ops.pad")):
         before = (slice(None),) * axis
         size = x.shape[axis] - max(-lo, 0) - max(-hi, 0)
@@ -98,7 +117,16 @@ def _circular(x, padding):
 
 
 def pad(input_x, padding, mode: str = "constant", value=None):
-    """ops.pad(input_x, padding, mode='constant', value=None); mode 'circular': see _circular."""
+    """ops.pad(input_x, padding, mode='constant', value=None); mode 'circular': see _circular. Modes other than
+    'constant' take the pads and ranks MindSpore's PadV3 takes (_check_pad_v3)."""
+    if mode in ("reflect", "replicate", "circular") and value is None:
+        _check_pad_v3(mode, len(padding), len(input_x.shape))
+    return pad_any_rank(input_x, padding, mode, value)
+
+
+def pad_any_rank(input_x, padding, mode: str = "constant", value=None):
+    """pad without PadV3's rank checks: for nn's padding layers and mint's pad, whose MindSpore counterparts
+    check ranks their own way."""
     if mode == "circular":
         if value is not None:
             raise ValueError(f"For 'pad', the padding mode 'circular' can not set value, but got value {value}.")

@@ -23,11 +23,30 @@ def has_traced_array(index) -> bool:
                for it in parts)
 
 
+def without_none(x: Tensor, index):
+    """(x with a length-1 axis where each None of a read's index stands, the index with those Nones as full
+    slices): NumPy's and MindSpore's result (a None is a new axis and, like a slice, parts advanced indices)."""
+    items = list(index if isinstance(index, tuple) else (index,))
+    if not any(it is None for it in items) or sum(it is Ellipsis for it in items) > 1:
+        return x, index
+    used = sum(1 for it in items if it is not None and it is not Ellipsis)
+    shape, axis = list(x.shape), 0
+    for it in items:
+        if it is Ellipsis:
+            axis += max(x.ndim - used, 0)
+        elif it is None:
+            shape.insert(axis, 1)
+            axis += 1
+        else:
+            axis += 1
+    return P.reshape(x, tuple(shape)), tuple(slice(None) if it is None else it for it in items)
+
+
 def _parts(x: Tensor, index, where: str) -> list:
     items = list(index if isinstance(index, tuple) else (index,))
     if sum(it is Ellipsis for it in items) > 1:
         raise IndexError(f"{where}: an index can only have a single ellipsis ('...')")
-    if any(it is None or isinstance(it, (bool, np.bool_)) for it in items):
+    if any(it is None or isinstance(it, (bool, np.bool_)) for it in items):  # (a read's Nones: without_none)
         raise IndexError(f"{where}: None and bool beside a traced index array are not supported")
     if Ellipsis in items:
         k = items.index(Ellipsis)
@@ -102,6 +121,7 @@ def positions(x: Tensor, index, where: str):
 
 
 def getitem(x: Tensor, index) -> Tensor:
+    x, index = without_none(x, index)
     pos, shape = positions(x, index, "Tensor indexing")
     flat = P.gather(P.reshape(x, (-1,)), P.reshape(pos, (-1,)), 0)
     return P.reshape(flat, shape)

@@ -3,6 +3,7 @@ mint's (PyTorch's) signature over the ops here, so derivatives and errors are th
 from __future__ import annotations
 
 from ... import ops as _ops
+from ...ops._ms_prims import pad_any_rank
 
 # the same function (and argument order) in ops
 (layer_norm, group_norm, cosine_embedding_loss, soft_margin_loss, adaptive_avg_pool2d, embedding) = (
@@ -33,7 +34,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def pad(input, pad, mode="constant", value=None):  # noqa: A002
     """input padded by pad (last dimension first: (left, right, top, bottom, ...)); mode 'constant' (value,
     0 when None), 'reflect', 'replicate' or 'circular'."""
-    return _ops.pad(input, pad, mode, value)
+    return pad_any_rank(input, pad, mode, value)
 
 
 def threshold(input, threshold, value, inplace=False):  # noqa: A002 - (inplace: a new Tensor here either way)
