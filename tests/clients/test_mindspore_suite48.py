@@ -84,9 +84,12 @@ def test_pi_jit_switch_leaves_bytecode_capture_python(on_real_server):
         x -= 1
         return out + x
 
-    # MindSpore 2.10: both switches return True; f at [5] is [9] and x stays [5] with the switch on or off
-    for switch in (_c_expression.jit_mode_pi_disable, _c_expression.jit_mode_pi_enable):
-        assert switch() is True
+    # MindSpore 2.10: each switch returns whether it flipped the state (from off: disable False, enable True,
+    # enable False, disable True); f at [5] is [9] and x stays [5] with the switch on or off
+    _c_expression.jit_mode_pi_disable()  # a known state, whatever earlier tests left
+    for switch, flipped in ((_c_expression.jit_mode_pi_disable, False), (_c_expression.jit_mode_pi_enable, True),
+                            (_c_expression.jit_mode_pi_enable, False), (_c_expression.jit_mode_pi_disable, True)):
+        assert switch() is flipped
         x = Tensor(np.array([5.0], np.float32))
         np.testing.assert_array_equal(f(x).asnumpy(), [9.0])
         np.testing.assert_array_equal(x.asnumpy(), [5.0])
