@@ -225,6 +225,10 @@ def check_input_params(params: dict, path: str) -> None:
     extra = set(params) - INPUT_PARAMS
     if extra:
         raise InvalidRequest(f"unsupported input parameters {sorted(extra)}", path=path)
+    _check_region_name(params, path)
+
+
+def _check_region_name(params: dict, path: str) -> None:
     if "shared_memory_region" in params and not isinstance(params["shared_memory_region"], str):
         raise InvalidRequest("shared_memory_region must be a string (the region's name; gRPC: a string_param)",
                              path=f"{path}.shared_memory_region")
@@ -233,12 +237,14 @@ def check_input_params(params: dict, path: str) -> None:
 def check_output_params(params, path: str) -> None:
     """A requested output's parameters, HTTP and gRPC alike: the classification extension (Triton's
     class_count) and any other unknown one are refused, never ignored (the client would read a tensor as
-    class labels)."""
+    class labels). A region's name is a string (gRPC's InferParameter of no type was taken as no region, then
+    the placing failed: INTERNAL)."""
     extra = set(params) - OUTPUT_PARAMS
     if extra:
         raise InvalidRequest(f"unsupported output parameters {sorted(extra)}: the classification extension is not "
                              "supported (the outputs are tensors)" if "classification" in extra else
                              f"unsupported output parameters {sorted(extra)}", path=path)
+    _check_region_name(params, path)
 
 
 def check_outputs(model: Model, wanted: list | None) -> None:
