@@ -33,7 +33,7 @@ from .errors import (DeadlineExceeded, Draining, InvalidRequest, LimitExceeded, 
 from .metrics import Metrics
 from .pools import Job, Pool, PoolStartError, build_specs, next_job_id
 from .routing import route
-from .refusals import Refusals
+from .refusals import DETERMINISTIC, Refusals
 from .registry import Registry
 from .tensor_store import TensorStore, names_values
 from .settings import Settings
@@ -382,8 +382,8 @@ class Core:
         """Cheap checks first (inputs, params, limits), then the derivation: in the executor unless cached."""
         return self._prepared(req) or await self._prepare(req)
 
-    async def _prepare(self, req: JobRequest) -> tuple[str, Derived, list, dict]:
-        """prepare in full (its memo, _prepared, did not answer)."""
+    async def _prepare(self, req: JobRequest, pool: Pool | None = None) -> tuple[str, Derived, list, dict]:
+        """prepare in full (its memo, _prepared, did not answer); `pool`: the one the job goes to."""
         if req.kind not in KINDS:
             raise InvalidRequest(f"unknown job kind {req.kind!r}")
         if req.size_hint > (1 << 20) or (type(req.graph) is dict and (
@@ -393,14 +393,34 @@ class Core:
             gid, g = self.registry.load(req.graph, req.graph_id, req.graph_strict, req.client)
         check_inputs(self._checks(gid, g, GraphChecks), req)
         spec = spec_of(req.kind, req.options)
-        d = self.deriver.cached(req.kind, gid, spec)
-        if d is None:
-            d = await self.derive_share.run(req.client, self.deriver.derive, req.kind, gid, g, spec, req.client)
+        d = self.deriver.cached(req.kind, gid, spec) or await self._derive(req, gid, g, spec, pool)
         inputs = check_extra(d, self._checks(d.key, d, DerivedChecks), req)
         self._check_output(d, req)
         if req.recipe is not None and req.graph is None:
             req.recipe.prepared = (g, (gid, self.deriver.spec_key(req.kind, spec)), d)
         return gid, d, inputs, dict(req.params or {})
+
+    async def _derive(self, req: JobRequest, gid: str, g: Graph, spec: dict, pool: Pool | None) -> Derived:
+        """A derivation not cached, in the server's threads. Its cost is unknown: a client past its share of
+        refused work waits (429), and a build refused there for max_work / max_nodes is charged to its account
+        the thread's CPU time, as a worker's refused build is its worker time (service.refusals.RefusedWork)."""
+        if pool is not None and pool.refused_work.level:
+            pool.check_refused_work(req.client, time.perf_counter())
+        spent = [0.0]
+
+        def timed(*args):
+            t = time.thread_time()
+            try:
+                return self.deriver.derive(*args)
+            finally:
+                spent[0] = time.thread_time() - t
+
+        try:
+            return await self.derive_share.run(req.client, timed, req.kind, gid, g, spec, req.client)
+        except LimitExceeded as e:
+            if pool is not None and e.detail.get("limit") in DETERMINISTIC:
+                pool.refused_work.charge(req.client, spent[0], time.perf_counter())
+            raise
 
     def _prepared(self, req: JobRequest) -> tuple | None:
         """prepare's answer for a request decoded from a binary header whose first job passed it (a client in a
@@ -455,7 +475,7 @@ class Core:
         """`run` from where `run_now` left it (`front`); releases `admission` once the job is in a pool (the
         caller releases it when this raises before)."""
         t0, loop, deadline, pool, index, prep, inline = front
-        gid, d, inputs, params = prep or await self._prepare(req)
+        gid, d, inputs, params = prep or await self._prepare(req, pool)
         t_prep = time.perf_counter()
         if loop.time() >= deadline:
             raise DeadlineExceeded("the deadline passed while the request was being validated")

@@ -239,7 +239,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
                 req.deadline_s = max(1e-3, min(own, left))
             req.queue_timeout_s = timeout_s({"parameters": params})
             for i, o in enumerate(request.outputs):
-                check_output_params(o.parameters, f"outputs[{i}] ({o.name})")
+                check_output_params(param_values(o.parameters), f"outputs[{i}] ({o.name}).parameters")
             wanted = [(o.name, True, param_dict(o.parameters) if "shared_memory_region" in o.parameters else None,
                        classification.class_count(param_dict(o.parameters).get("classification", 0),
                                                   f"outputs[{i}] ({o.name}).parameters.classification"))

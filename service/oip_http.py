@@ -229,16 +229,22 @@ def check_input_params(params: dict, path: str) -> None:
     extra = set(params) - INPUT_PARAMS
     if extra:
         raise InvalidRequest(f"unsupported input parameters {sorted(extra)}", path=path)
+    _check_region_name(params, path)
+
+
+def _check_region_name(params: dict, path: str) -> None:
     if "shared_memory_region" in params and not isinstance(params["shared_memory_region"], str):
         raise InvalidRequest("shared_memory_region must be a string (the region's name; gRPC: a string_param)",
                              path=f"{path}.shared_memory_region")
 
 
 def check_output_params(params, path: str) -> None:
-    """A requested output's parameters, HTTP and gRPC alike: any unknown one is refused, never ignored."""
+    """A requested output's parameters, HTTP and gRPC alike: any unknown one is refused, never ignored. A region's
+    name is a string (gRPC's InferParameter of no type was taken as no region, then the placing failed: INTERNAL)."""
     extra = set(params) - OUTPUT_PARAMS
     if extra:
         raise InvalidRequest(f"unsupported output parameters {sorted(extra)}", path=path)
+    _check_region_name(params, path)
 
 
 def check_outputs(model: Model, wanted: list | None) -> None:

@@ -348,8 +348,14 @@ class Pool:
     def _check_refused_work(self, job: Job) -> None:
         """429 for a job of unknown cost from a client whose refused builds took past its share of worker time
         (RefusedWork); its known programs, and every other client's, go on as before."""
-        wait = self.refused_work.wait_s(job.client, job.enqueued)
-        if wait <= 0 or not self._cost_unknown(job.key):
+        if self._cost_unknown(job.key):
+            self.check_refused_work(job.client, job.enqueued)
+
+    def check_refused_work(self, client: str, now: float) -> None:
+        """The 429 above for `client` (the caller knows the cost is unknown: also a derivation not cached, in the
+        server's threads: service.core)."""
+        wait = self.refused_work.wait_s(client, now)
+        if wait <= 0:
             return
         retry = max(self.settings.retry_after_s, math.ceil(wait))  # (not gradserve_rejected: the queue had room)
         raise Overloaded(f"pool {self.name!r}: this client's builds refused for max_work / max_nodes took past its "
