@@ -113,3 +113,63 @@ def test_v1_does_not_shadow_the_job_api(server):
     assert r.status_code == 405, r.text
     r = httpx.get(f"{server.url}/v1/devices", timeout=CEILING)
     assert r.status_code == 200, r.text
+
+
+# -- round 21's leftovers: Triton's codes (server src/http_server.cc HttpCodeFromError: UNSUPPORTED 501, UNAVAILABLE
+# 503; grpc: UNIMPLEMENTED, UNAVAILABLE), its unload, its HTTP reading of an empty trace level list
+
+def clients_of(http, grpc_):
+    return [("http", http), ("grpc", grpc_)]
+
+
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
+def test_unload_of_a_model_not_loaded_succeeds_as_tritons(http, grpc_, protocol):
+    """core's LoadUnloadModels: a name not in its global map unloads nothing and reports no error (was 404 here)."""
+    c = http if protocol == "http" else grpc_
+    c.unload_model("nope")  # (raises on an error)
+    assert c.is_model_ready("seed_grad")  # nothing else unloaded
+
+
+@pytest.mark.parametrize("protocol, unsupported, unavailable", [
+    ("http", "501", "503"), ("grpc", "StatusCode.UNIMPLEMENTED", "StatusCode.UNAVAILABLE")])
+def test_settings_refusals_carry_tritons_codes(http, grpc_, protocol, unsupported, unavailable):
+    from tritonclient.utils import InferenceServerException
+
+    c = http if protocol == "http" else grpc_
+    for call, code, says in [
+            (lambda: c.update_trace_settings(None, {"trace_file": "x.log"}), unsupported,
+             "trace file location can not be updated through network protocol"),
+            (lambda: c.update_log_settings({"log_file": "x.log"}), unsupported,
+             "log file location can not be updated through network protocol"),
+            (lambda: c.update_log_settings({"log_format": "xml"}), unavailable,
+             "invalid argument for --log_format, got: xml")]:
+        with pytest.raises(InferenceServerException) as e:
+            call()
+        assert e.value.status() == code and says in e.value.message(), str(e.value)
+    assert c.get_log_settings(**({} if protocol == "http" else {"as_json": True}))  # (still answered)
+    log = http.get_log_settings()
+    assert log["log_format"] == "default" and log["log_file"] == "", log  # nothing changed
+
+
+def test_http_empty_trace_level_leaves_it_unchanged(server, http):
+    """Triton's HTTP HandleTrace reads each listed level: [] lists none and sets nothing (gRPC's empty value is its
+    'clear')."""
+    u = f"{server.url}/v2/models/seed_grad/trace/setting"
+    try:
+        r = httpx.post(u, json={"trace_level": ["TIMESTAMPS"]}, timeout=CEILING)
+        assert r.status_code == 200 and r.json()["trace_level"] == ["TIMESTAMPS"], r.text
+        r = httpx.post(u, json={"trace_level": []}, timeout=CEILING)
+        assert r.status_code == 200 and r.json()["trace_level"] == ["TIMESTAMPS"], r.text
+        r = httpx.post(u, json={"trace_level": None}, timeout=CEILING)  # null: cleared, the server's again
+        assert r.json()["trace_level"] == ["OFF"], r.text
+    finally:
+        http.update_trace_settings("seed_grad", {"trace_level": None})
+
+
+def test_grpc_empty_trace_level_clears_it(grpc_, http):
+    try:
+        grpc_.update_trace_settings("seed_grad", {"trace_level": ["TENSORS"]})
+        r = grpc_.update_trace_settings("seed_grad", {"trace_level": []}, as_json=True)
+        assert r["settings"]["trace_level"]["value"] == ["OFF"], r
+    finally:
+        http.update_trace_settings("seed_grad", {"trace_level": None})
