@@ -4,10 +4,14 @@ codes left from round 21 (tritonclient), on the OIP suite's real server (tests/o
 
 - KServe V1 (`GET /v1/models`, `GET /v1/models/<m>`, `POST /v1/models/<m>:predict` with {"instances": [...]}) was
   refused 404 naming the V2 call; now served (service/kserve_v1.py), each instance one inference.
+- Triton's codes: trace_file / log_file refusals were 400 / INVALID_ARGUMENT (Triton: UNSUPPORTED, HTTP 501, gRPC
+  UNIMPLEMENTED), an unknown log_format 400 (Triton: UNAVAILABLE, 503); HTTP {"trace_level": []} cleared the level
+  (Triton's HTTP sets nothing); unloading a model not loaded was 404 (Triton: success).
 
 Expected values: KServe's (kserve/kserve python/kserve/kserve/errors.py and protocol/rest/v1_endpoints.py: its
 routes, {"models": [...]}, {"name", "ready"}, ModelNotFound "Model with name m does not exist." 404, InvalidInput
-400, {"error": ...}); the numbers from NumPy on the inputs (the math of each test model, written here).
+400, {"error": ...}); Triton's (server src/http_server.cc HandleTrace / HandleLogging / HttpCodeFromError, core
+model_repository_manager.cc LoadUnloadModels); the numbers from NumPy on the inputs (the math of each test model, written here).
 """
 from __future__ import annotations
 
@@ -64,6 +68,19 @@ def test_v1_predict_named_inputs_and_outputs(server):
         assert set(p) == set(outs), p
         np.testing.assert_allclose(p[outs[0]], np.sin(x) * y, rtol=1e-12)
         np.testing.assert_allclose(p[outs[1]], x * x * y, rtol=1e-12)
+
+
+def test_v1_predict_keeps_nan_and_infinity(server):
+    """um at x = Infinity: sin(inf) * y is NaN, inf * inf * y is Infinity; JSON has neither, and orjson would write
+    null: the answer keeps Python json's NaN / Infinity tokens, as the V2 routes do."""
+    body = b'{"instances": [{"x": [Infinity, 0.0, 1.0], "y": [1.0, 2.0, 3.0]}]}'
+    r = v1(server, "POST", "/um:predict", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    p = r.json()["predictions"][0]  # (httpx reads the tokens back as Python json does)
+    vals = sorted(p.values(), key=lambda v: np.isnan(v[0]))
+    assert vals[0][0] == np.inf and np.isnan(vals[1][0]), r.text
+    np.testing.assert_allclose(vals[0][1:], [0.0, 3.0])  # x * x * y
+    np.testing.assert_allclose(vals[1][1:], [0.0, np.sin(1) * 3], rtol=1e-12)  # sin(x) * y
 
 
 def test_v1_predict_grad_model_nested_to_shape(server):
