@@ -298,7 +298,8 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             model = self.repo.trace_model(request.model_name) if request.model_name else None
             given = {k: list(v.value) for k, v in request.settings.items()}
             # (Triton's gRPC values are lists of strings: a number is its one string)
-            body = {k: v if k == "trace_level" or not v else v[0] if len(v) == 1 else v for k, v in given.items()}
+            body = {k: None if not v else v if k == "trace_level" else v[0] if len(v) == 1 else v
+                    for k, v in given.items()}
             now = kept.update_trace(model, body) if body else kept.trace_of(model)
         except ServiceError as e:
             return await self._fail(context, e)

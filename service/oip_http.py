@@ -11,8 +11,8 @@
     /v2/cudasharedmemory/...                      as a Triton without GPUs: nothing registered (service.cuda_shm)
     GET/POST /v2/trace/setting, /v2/models/<m>/trace/setting, /v2/logging: Triton's settings, kept and answered
     (service.triton_settings), changing nothing here
-    Triton's generate routes and KServe's V1 ones (/v1/models...): a 404 saying what to use instead
-    (ABSENT_ROUTES, NO_V1)
+    Triton's generate routes: a 404 saying what to use instead (ABSENT_ROUTES); KServe's V1 routes
+    (/v1/models...): service.kserve_v1
 
 A thin adapter: the body is decoded by service.codec, the inference is the model's `JobRequest`
 run by `Core.run` (service.repository). Errors are the V2 body `{"error": "<message>"}` with the
@@ -49,12 +49,6 @@ EXTENSIONS = ["binary_tensor_data", "model_repository", "model_configuration", "
 NO_GENERATE = "Triton's generate extension (text generation) is not supported: use POST /v2/models/<model>/infer"
 ABSENT_ROUTES = {NO_GENERATE: tuple(f"/v2/models/{{name}}{v}/{g}" for v in ("", "/versions/{version}")
                                     for g in ("generate", "generate_stream"))}
-# KServe's V1 protocol ({"instances": [...]} rows of one unnamed input): the models here take named, typed tensors
-# of fixed shapes (no batch dimension to split rows from), so a V1 caller is told the V2 call to make
-NO_V1 = ("KServe's V1 protocol is not served: the models are served over the Open Inference Protocol (KServe V2): "
-         "POST /v2/models/<model>/infer with named tensors, GET /v2/models/<model> for its inputs, "
-         "GET /v2/models/<model>/ready")
-V1_ROUTES = ("/v1/models", "/v1/models/{name}", "/v1/models/{name}:predict", "/v1/models/{name}:explain")
 # MLServer / KServe codecs tag requests and tensors with `content_type` (a hint for the caller's own decoding,
 # "np" for plain tensors): accepted everywhere and read by nobody, so those clients work unchanged
 _HINTS = {"content_type"}
@@ -436,7 +430,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
     repository_routes(r, settings, repo)
     settings_routes(r, settings, repo)
     cuda_shm.http_routes(r, v2_error)
-    for message, paths in [*ABSENT_ROUTES.items(), (NO_V1, V1_ROUTES)]:
+    for message, paths in ABSENT_ROUTES.items():
         for path in paths:
             r.add_api_route(path, _refuse(message), methods=["GET", "POST"], include_in_schema=False)
     return r

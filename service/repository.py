@@ -325,9 +325,10 @@ class ModelRepository:
             return self._keep(name, sig, await asyncio.to_thread(self._read, folder))
 
     def unload(self, name: str) -> None:
+        """A name not loaded (or not in the repository) is unloaded already: success, as Triton answers it (core's
+        LoadUnloadModels finds no identifier for it in its global map, so unloads nothing and reports nothing)."""
         self.signatures.pop(name, None)
-        if self.models.pop(name, None) is None:
-            raise NotFound(f"model {name!r} is not loaded", code="model_not_found", model=name)
+        self.models.pop(name, None)
 
     def get(self, name: str, version: str | None = None) -> Model:
         m = self.models.get(name)

@@ -10,7 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .errors import InvalidRequest
+from .errors import InvalidRequest, ServiceError
+
+# Triton's codes for what it refuses beside INVALID_ARG (its HTTP server's HttpCodeFromError: UNSUPPORTED is 501,
+# UNAVAILABLE 503; gRPC UNIMPLEMENTED, UNAVAILABLE)
+UNSUPPORTED, UNAVAILABLE = "not_implemented", "backend_unavailable"
 
 TRACE_DEFAULT = {"trace_level": ["OFF"], "trace_rate": "1000", "trace_count": "-1", "log_frequency": "0",
                  "trace_file": "", "trace_mode": "triton"}  # Triton's defaults (no --trace-config)
@@ -67,10 +71,12 @@ class TritonSettings:
         if unknown:
             raise InvalidRequest(f"unknown trace setting(s) {unknown} (known: {sorted(TRACE_DEFAULT)})", path="$")
         if "trace_file" in body:
-            raise InvalidRequest("trace file location can not be updated through network protocol", path="$")
+            raise ServiceError("trace file location can not be updated through network protocol", code=UNSUPPORTED)
         if "trace_mode" in body:
             raise InvalidRequest("trace mode can not be updated through network protocol", path="$")
-        new = {k: None if v is None or v == [] else _level(v) if k == "trace_level" else _stoi(k, v) for k, v in body.items()}
+        # (a level list [] sets nothing, as Triton's HTTP reads it: no level in it; gRPC's empty value is a null)
+        new = {k: None if v is None else _level(v) if k == "trace_level" else _stoi(k, v) for k, v in body.items()
+               if not (k == "trace_level" and v == [])}
         target = self.model_trace.setdefault(model, {}) if model else self.trace
         for k, v in new.items():
             if v is None:  # Triton's "clear": a model's falls back to the server's, the server's to its start
@@ -85,7 +91,7 @@ class TritonSettings:
             raise InvalidRequest(f"unknown log setting(s) {unknown} (known: {sorted(LOG_DEFAULT)})", path="$")
         body = {k: v for k, v in body.items() if v is not None}  # (Triton skips a null)
         if "log_file" in body:
-            raise InvalidRequest("log file location can not be updated through network protocol", path="$.log_file")
+            raise ServiceError("log file location can not be updated through network protocol", code=UNSUPPORTED)
         for k in ("log_info", "log_warning", "log_error"):
             if k in body and not isinstance(body[k], bool):
                 raise InvalidRequest(f"'{k}' must be true or false", path=f"$.{k}")
@@ -93,6 +99,6 @@ class TritonSettings:
         if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2 ** 32:
             raise InvalidRequest("'log_verbose_level' must be an unsigned integer", path="$.log_verbose_level")
         if body.get("log_format", "default") not in ("default", "ISO8601"):
-            raise InvalidRequest(f"invalid argument for --log_format, got: {body['log_format']}", path="$.log_format")
+            raise ServiceError(f"invalid argument for --log_format, got: {body['log_format']}", code=UNAVAILABLE)
         self.log.update(body)
         return dict(self.log)

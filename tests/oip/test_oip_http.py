@@ -261,7 +261,7 @@ def test_api_keys_guard_the_model_protocols(tmp_path_factory, repo_dir):
         assert r.status_code == 401 and "missing or wrong API key" in r.json()["error"]
         r = httpx.get(s.url + "/umbridge/Info")
         assert r.status_code == 401 and r.json()["error"]["type"] == "InvalidInput"
-        r = httpx.post(s.url + "/v1/models/seed_grad:predict", json={"instances": []})  # (KServe V1's refusal)
+        r = httpx.post(s.url + "/v1/models/seed_grad:predict", json={"instances": []})  # (KServe V1)
         assert r.status_code == 401 and "missing or wrong API key" in r.json()["error"]
         c = httpclient.InferenceServerClient(s.url.removeprefix("http://"))
         with pytest.raises(InferenceServerException, match="missing or wrong API key"):  # a key in parameters is none
@@ -317,15 +317,15 @@ def test_unsupported_output_parameters_and_the_timeout_parameter(server):
     assert r.status_code == 200, r.text  # (one expired in the queue: test_stock_round20.py)
 
 
-@pytest.mark.parametrize("method, path", [("POST", "/v1/models/seed_grad:predict"), ("POST", "/v1/models/seed_grad:explain"),
-                                          ("GET", "/v1/models/seed_grad"), ("GET", "/v1/models")])
-def test_kserve_v1_calls_are_refused_naming_the_v2_call_to_make(server, method, path):
-    """A KServe V1 caller ({"instances": [...]} rows) is told, in KServe's error form {"error": "<message>"}, that
-    the models are served over V2 and which call to make (it was a bare "Not Found" in gradserve's /v1 form)."""
-    r = httpx.request(method, server.url + path, json={"instances": [X.tolist()]} if method == "POST" else None)
-    assert r.status_code == 404, r.text
-    msg = r.json()["error"]
-    assert "KServe's V1 protocol is not served" in msg and "POST /v2/models/<model>/infer" in msg, msg
+@pytest.mark.parametrize("method, path", [("POST", "/v1/models/seed_grad:explain"), ("GET", "/v1/models/seed_grad"),
+                                          ("GET", "/v1/models")])
+def test_kserve_v1_errors_in_kserves_form(server, method, path):
+    """KServe's V1 routes (served: tests/oip/test_stock_round22.py) answer in KServe's error form {"error": ...}:
+    explain (no model has an explainer) 501, another method 405 (it was a bare "Not Found" in gradserve's /v1
+    form)."""
+    if method == "POST":
+        r = httpx.post(server.url + path, json={"instances": [X.tolist()]})
+        assert r.status_code == 501 and "explain is not supported" in r.json()["error"], r.text
     r = httpx.request("DELETE", server.url + path)  # another method: the same form
     assert r.status_code == 405 and r.json() == {"error": "Method Not Allowed"}, r.text
 

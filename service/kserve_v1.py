@@ -1,0 +1,191 @@
+"""KServe's V1 data plane over HTTP, for the models of a repository (beside the V2 routes of service.oip_http).
+
+    GET  /v1/models                 {"models": [names]}
+    GET  /v1/models/<m>             {"name": m, "ready": true}; unknown 404, server not ready 503 (KServe's texts)
+    POST /v1/models/<m>:predict     {"instances": [...]} (or {"inputs": [...]}, KServe's alias) -> {"predictions": [...]}
+    POST /v1/models/<m>:explain     refused: no model here has an explainer
+
+Each instance is one inference of the model: the value of its only input, or an object of its named inputs, each
+of the input's full (fixed) shape; each prediction is the value of its only output, or an object of its named
+outputs, in instance order. A thin adapter: each instance is the model's `JobRequest`, run by `Core.run` one after
+another, each admitted as a V2 inference is. Errors: KServe's {"error": ...} with its status (ModelNotFound 404,
+ModelNotReady 503, InvalidInput 400).
+
+gradserve's own API is under /v1 too (/v1/<job kind>, /v1/graphs, /v1/tensors, /v1/devices, /v1/lane, /v1/local):
+no job kind is named `models`, so the two coexist; a model's routes are /v1/models/<m> with KServe's `:verb` suffix.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+from . import codec, model_stats, oip_http
+from .core import Core
+from .errors import InvalidRequest, LimitExceeded, NotFound, ServiceError, http_headers, http_status
+from .http_app import AsgiBody, ClientGone, run_watching
+from .http_body import read_body
+from .jobs import request_client
+from .repository import Model, ModelRepository, check_inputs
+from .settings import Settings
+
+NO_EXPLAIN = ("KServe's explain is not supported: no model here has an explainer; "
+              "POST /v1/models/<model>:predict for its outputs")
+NOT_A_LIST = 'Expected "instances" or "inputs" to be a list'  # (KServe's Model.validate words)
+
+
+class NotReady(ServiceError):
+    code = "backend_unavailable"  # 503, KServe's ModelNotReady
+
+
+def v1_error(e: ServiceError) -> JSONResponse:
+    return JSONResponse({"error": e.located_message}, status_code=http_status(e.code), headers=http_headers(e))
+
+
+def model_of(repo: ModelRepository, core: Core, name: str) -> Model:
+    """The loaded model, in KServe's words when it is not there or the server is not ready."""
+    try:
+        m = repo.get(name)
+    except NotFound:
+        raise NotFound(f"Model with name {name} does not exist.", code="model_not_found", model=name) from None
+    if not core.ready():
+        raise NotReady(f"Model with name {name} is not ready.")
+    return m
+
+
+def instances_of(head) -> list:
+    """The request's instances: "instances", or KServe's alias "inputs" (both given: refused unless equal)."""
+    if not isinstance(head, dict):
+        raise InvalidRequest("the predict request must be a JSON object {\"instances\": [...]}", path="$")
+    given = [k for k in ("instances", "inputs") if k in head]
+    if not given:
+        raise InvalidRequest(f'{NOT_A_LIST}: the request has neither', path="$")
+    if len(given) == 2 and head["instances"] != head["inputs"]:
+        raise InvalidRequest("both instances and inputs are given, and they differ: send one", path="$")
+    rows = head[given[0]]
+    if not isinstance(rows, list):
+        raise InvalidRequest(NOT_A_LIST, path=f"$.{given[0]}")
+    return rows
+
+
+def nested_shape(v) -> list:
+    """The shape of a nested list as its first elements have it (decode_tensor refuses a ragged one)."""
+    shape = []
+    while isinstance(v, list):
+        shape.append(len(v))
+        if not v:
+            break
+        v = v[0]
+    return shape
+
+
+def instance_inputs(model: Model, row, path: str, s: Settings) -> dict:
+    """{input name: array} of one instance; each value of the input's shape exactly (never reshaped)."""
+    names = [t.name for t in model.inputs]
+    if len(names) == 1 and not isinstance(row, dict):  # (a value is never an object: an object names inputs)
+        row = {names[0]: row}
+    elif not isinstance(row, dict):
+        raise InvalidRequest(f"model {model.name!r} has inputs {names}: each instance must be an object of them",
+                             path=path)
+    specs = {t.name: t for t in model.inputs}
+    out = {}
+    for name, value in row.items():
+        spec = specs.get(name)
+        if spec is None:
+            continue  # (check_inputs names it)
+        p = f"{path}.{name}" if len(names) > 1 else path
+        if nested_shape(value) != list(spec.shape):
+            raise InvalidRequest(f"model {model.name!r}, input {name!r}: expected {spec.datatype}{spec.shape}, got a "
+                                 f"value of shape {nested_shape(value)}", code="shape_error", path=p)
+        out[name] = codec.decode_tensor({"name": name, "shape": list(spec.shape), "datatype": spec.datatype,
+                                         "data": value}, p, max_elements=s.max_elements, max_depth=s.max_depth)
+    return {**out, **{k: None for k in row if k not in specs}}
+
+
+def prediction(model: Model, outputs: list):
+    """One instance's answer: its only output's value, or {name: value}; nested as the output's shape."""
+    def value(a):
+        a = codec.widened(np.asarray(a))
+        return np.stack([a.real, a.imag], -1).tolist() if a.dtype.kind == "c" else a.tolist()
+    vals = {spec.name: value(a) for spec, (_, a) in zip(model.outputs, outputs)}
+    return next(iter(vals.values())) if len(vals) == 1 else vals
+
+
+def encode(predictions: list) -> bytes:
+    """orjson writes NaN / Infinity as null: such an answer keeps Python json's NaN / Infinity tokens (as the V2
+    routes' JSON does: service.codec.json_data)."""
+    body = orjson.dumps({"predictions": predictions})
+    if b"null" in body:
+        body = json.dumps({"predictions": predictions}, separators=(",", ":")).encode()
+    return body
+
+
+def predict_handler(settings: Settings, core: Core, repo: ModelRepository):
+    async def predict(request: Request, name: str) -> Response:
+        admission = model = None
+        started = model_stats.ModelStats.start()
+        client = request_client(core, request)
+        try:
+            model = model_of(repo, core, name)
+            core.unsent_http.check(client)
+            admission = await oip_http.admit(core, client, request, settings)
+            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget)
+            rows = instances_of(codec.loads(body, limits=codec.JsonLimits.of(settings))[0])
+            if len(rows) * len(model.inputs) > settings.max_tensors:
+                raise LimitExceeded(f"{len(rows)} instances of {len(model.inputs)} inputs each are more than "
+                                    f"max_tensors={settings.max_tensors} tensors", path="$.instances",
+                                    limit="max_tensors", value=settings.max_tensors)
+            inputs = [check_inputs(model, instance_inputs(model, r, f"$.instances[{i}]", settings))
+                      for i, r in enumerate(rows)]  # (every instance checked before any runs)
+            predictions = []
+            for i, arrays in enumerate(inputs):
+                req = model.job(arrays, core)
+                req.client = client
+                admission = admission or core.admit(client)  # (each instance admitted as one inference)
+                res = await run_watching(core.run(req, admission), AsgiBody(request).gone)
+                admission = None  # (Core.run released it)
+                model.stats.success(started, res.timing)
+                started = model_stats.ModelStats.start()
+                predictions.append(prediction(model, res.outputs))
+            return Response(encode(predictions), media_type="application/json")
+        except ServiceError as e:
+            if model is not None:
+                model.stats.fail(started)
+            return v1_error(e)
+        except ClientGone:
+            return Response(status_code=499)
+        finally:
+            if admission is not None:
+                admission.release()
+    return predict
+
+
+def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
+    r = APIRouter(tags=["KServe V1"], dependencies=[Depends(oip_http.key_checker(settings))])
+
+    @r.get("/v1/models", operation_id="v1_models")
+    async def models():
+        return {"models": list(repo.models)}
+
+    @r.get("/v1/models/{name}", operation_id="v1_model_ready")
+    async def ready(name: str):
+        try:
+            model_of(repo, core, name)
+        except ServiceError as e:
+            return v1_error(e)
+        return {"name": name, "ready": True}
+
+    r.add_api_route("/v1/models/{name}:predict", predict_handler(settings, core, repo), methods=["POST"],
+                    operation_id="v1_predict", summary="KServe V1 predict (each instance one inference)")
+
+    async def explain(name: str):
+        try:
+            model_of(repo, core, name)
+            raise ServiceError(NO_EXPLAIN, code="not_implemented")
+        except ServiceError as e:
+            return v1_error(e)
+    r.add_api_route("/v1/models/{name}:explain", explain, methods=["POST"], include_in_schema=False)
+    return r
