@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from .. import _catalog
+from .. import _catalog, _join_kinds
 from .. import dtype as _dt
 from .._infer import BINARY, BINARY_FLOAT, COMPARE
 from ..errors import IndexRangeError
@@ -150,11 +150,18 @@ for _name, _spec in _catalog.OPS.items():
 
 # -- MindSpore's signatures where they differ ---------------------------------------------------------
 def _axis(axis):
+    _join_kinds.refuse_arg(axis)  # (an `if`'s join of a bool / float with an int: refused on every path)
     if isinstance(axis, Tensor):  # a traced axis: its value in this call (MindSpore's dynamic rank)
         axis = axis._host_copy().tolist()
     if axis is None or axis == () or axis == []:
         return None
     return [int(a) for a in axis] if isinstance(axis, (tuple, list)) else int(axis)
+
+
+def _flag(v) -> bool:
+    """keep_dims / keepdim as a bool (a joined number with an int / float path refused, as MindSpore 2.10's graph)."""
+    _join_kinds.refuse_arg(v, "bool")
+    return bool(v)
 
 
 def _reduce_axis(x, axis):
@@ -181,7 +188,7 @@ def _reduce_class(name: str, op: str):
         def __init__(self, keep_dims: bool = False):
             self.op = op
             self.attrs = {}
-            self.keep_dims = bool(keep_dims)
+            self.keep_dims = _flag(keep_dims)
 
         def __call__(self, x, axis=()):
             _refuse_bool_mean(op, x)
@@ -411,7 +418,7 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdi
     to_bool = dtype is not None and _dt.to_name(dtype) == "bool"
     # dtype bool: MindSpore 2.10 gives a Bool Tensor, True where the sum is nonzero (any of the values)
     x = _widened(input) if dtype is None or to_bool else cast(input, dtype)
-    out = _out(apply("sum", [x], {"axis": _reduce_axis(x, dim), "keepdims": bool(keepdim)}))
+    out = _out(apply("sum", [x], {"axis": _reduce_axis(x, dim), "keepdims": _flag(keepdim)}))
     return _cast(out, "bool") if to_bool else out
 
 
@@ -429,14 +436,14 @@ def prod(input, axis=None, keep_dims: bool = False, dtype=None, *, keepdims=None
     """MindSpore 2.10's ops.prod; dtype: input cast to it first (the product computed and returned in it)."""
     kd = keepdims if keepdims is not None else keep_dims
     x = _widened(input) if dtype is None else cast(input, dtype)
-    return _out(apply("prod", [x], {"axis": _axis(axis), "keepdims": bool(kd)}))
+    return _out(apply("prod", [x], {"axis": _axis(axis), "keepdims": _flag(kd)}))
 
 
 def _reduction(op):
     def f(x, axis=None, keep_dims: bool = False, *, keepdims=None):
         kd = keepdims if keepdims is not None else keep_dims
         _refuse_bool_mean(op, x)
-        return _out(apply(op, [x], {"axis": _reduce_axis(x, axis), "keepdims": bool(kd)}))
+        return _out(apply(op, [x], {"axis": _reduce_axis(x, axis), "keepdims": _flag(kd)}))
 
     f.__name__ = f.__qualname__ = op
     return f
@@ -449,7 +456,7 @@ amin = min = _reduction("min")  # noqa: A001
 
 def logsumexp(input, dim=None, keepdim: bool = False):  # noqa: A002 - MindSpore 2.10's names
     """log(sum(exp(input))) over dim (None: all axes), stable (the engine op subtracts the maximum)."""
-    return _out(apply("logsumexp", [input], {"axis": _axis(dim), "keepdims": bool(keepdim)}))
+    return _out(apply("logsumexp", [input], {"axis": _axis(dim), "keepdims": _flag(keepdim)}))
 
 
 def reshape(input, shape):

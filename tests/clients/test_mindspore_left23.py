@@ -1,0 +1,113 @@
+"""MindSpore leftovers, round 23 (h-left23; benchmarks/mindspore_suite/README.md, "Leftovers, round 23").
+
+Expected values and error texts: MindSpore 2.10 (CPU), run for this task in its own venv (/work/msvenv; the probes are
+/work/ms_suite_left23/p1.py and p1b.py, GRAPH_MODE + ms.jit); stated beside each."""
+import numpy as np
+import pytest
+
+import gradserve as ms
+from gradserve import Tensor
+
+_X = np.arange(6, dtype=np.float32).reshape(2, 3)
+_UP, _DOWN = Tensor(1.0), Tensor(-1.0)  # the `if`'s condition c > 0: True / False
+
+
+# -- 1. a reduction's axis / keep_dims given a number joined by a traced `if` of bool / int kinds --------------------
+def _joined(c):
+    if c > 0:
+        y = True
+    else:
+        y = 0
+    return y
+
+
+def _sum_axis(x, c):
+    return x.sum(axis=_joined(c))
+
+
+def _ops_sum_dim(x, c):
+    return ms.ops.sum(x, dim=_joined(c))
+
+
+def _reduce_sum_axis(x, c):
+    return ms.ops.ReduceSum()(x, _joined(c))
+
+
+def _reduce_max_axis(x, c):
+    return ms.ops.ReduceMax()(x, _joined(c))
+
+
+def _mean_axis(x, c):
+    return ms.ops.mean(x, _joined(c))
+
+
+def _sum_axis_tuple(x, c):
+    return x.sum(axis=(_joined(c),))
+
+
+def _prod_axis(x, c):
+    return x.prod(axis=_joined(c))
+
+
+def _any_axis(x, c):
+    return (x > 1).any(axis=_joined(c))
+
+
+def _logsumexp_axis(x, c):
+    return ms.ops.logsumexp(x, _joined(c))
+
+
+def _norm_dim(x, c):
+    return ms.ops.norm(x, dim=_joined(c))
+
+
+def _squeeze_axis(x, c):
+    return ms.ops.squeeze(x.reshape(1, 6), _joined(c))
+
+
+def _reduce_sum_keep_dims(x, c):
+    return ms.ops.ReduceSum(keep_dims=_joined(c))(x, 1)
+
+
+def _sum_keepdims_positional(x, c):
+    return x.sum(1, _joined(c))
+
+
+@pytest.mark.parametrize("fn", [_sum_axis, _ops_sum_dim, _reduce_sum_axis, _reduce_max_axis, _mean_axis,
+                                _sum_axis_tuple, _prod_axis, _any_axis, _logsumexp_axis, _norm_dim, _squeeze_axis,
+                                _reduce_sum_keep_dims, _sum_keepdims_positional])
+def test_joined_bool_int_as_a_reductions_axis_or_keep_dims_is_refused(on_real_server, graph_mode, fn):
+    # MindSpore 2.10 ms.jit, either path: TypeError 'Failed calling sum with "sum(axis=bool)"', 'Failed calling
+    # ReduceSum with "ReduceSum(keep_dims=bool, skip_mode=bool)(x=Tensor, axis=bool)"', '... SumExt()(... dim=
+    # tuple<bool> ...', 'Failed calling Squeeze with "Squeeze(axis=bool)..."', '... ReduceSum(keep_dims=int, ...',
+    # (x.sum(1, y): "For 'SumExt', the input 'dtype' expect a type, but got AbstractScalar(Type: Int64, ...")
+    # gradserve summed along the path's axis (True: 1, 0: 0)
+    for c in (_UP, _DOWN):
+        with pytest.raises(TypeError, match="refuses it on every path"):
+            ms.jit(fn)(Tensor(_X), c)
+
+
+def _sum_axis_joined_ints(x, c):
+    if c > 0:
+        y = 1
+    else:
+        y = 0
+    return x.sum(axis=y, keepdims=True)
+
+
+def _sum_keepdims_joined_bools(x, c):
+    if c > 0:
+        y = True
+    else:
+        y = False
+    return x.sum(axis=1, keepdims=y)
+
+
+def test_joined_numbers_of_one_kind_as_axis_or_keep_dims_run(on_real_server, graph_mode):
+    # MindSpore 2.10 ms.jit: [[3], [12]] / [[3, 5, 7]]; keepdims True / False: [[3], [12]] / [3, 12]; grad all ones
+    f, g = ms.jit(_sum_axis_joined_ints), ms.jit(_sum_keepdims_joined_bools)
+    np.testing.assert_array_equal(f(Tensor(_X), _UP).asnumpy(), [[3.0], [12.0]])
+    np.testing.assert_array_equal(f(Tensor(_X), _DOWN).asnumpy(), [[3.0, 5.0, 7.0]])
+    np.testing.assert_array_equal(g(Tensor(_X), _UP).asnumpy(), [[3.0], [12.0]])
+    np.testing.assert_array_equal(g(Tensor(_X), _DOWN).asnumpy(), [3.0, 12.0])
+    np.testing.assert_array_equal(ms.grad(f)(Tensor(_X), _UP).asnumpy(), np.ones((2, 3)))
