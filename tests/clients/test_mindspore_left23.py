@@ -111,3 +111,50 @@ def test_joined_numbers_of_one_kind_as_axis_or_keep_dims_run(on_real_server, gra
     np.testing.assert_array_equal(g(Tensor(_X), _UP).asnumpy(), [[3.0], [12.0]])
     np.testing.assert_array_equal(g(Tensor(_X), _DOWN).asnumpy(), [3.0, 12.0])
     np.testing.assert_array_equal(ms.grad(f)(Tensor(_X), _UP).asnumpy(), np.ones((2, 3)))
+
+
+# -- 2. a Python bool as an eager op's shape / axis (PyNative) --------------------------------------------------------
+_V = np.array([1.0, 2.0], np.float32)
+_BOOL_ARGS = [  # (call, MindSpore 2.10 PyNative's TypeError text, its first line; /work/ms_suite_left23/p2.py)
+    (lambda x, v: ms.ops.zeros((True, 2)),
+     'Failed calling Zeros with "Zeros()(size=Tuple<bool, int>, dtype=mindspore.dtype)".'),
+    (lambda x, v: ms.ops.zeros(True), 'Failed calling Zeros with "Zeros()(size=bool, dtype=mindspore.dtype)".'),
+    (lambda x, v: ms.ops.ones((2, True)),
+     'Failed calling Ones with "Ones()(shape=Tuple<int, bool>, dtype=mindspore.dtype)".'),
+    (lambda x, v: ms.ops.tile(v, (True,)), 'Failed calling Tile with "Tile()(input=Tensor, dims=Tuple<bool>)".'),
+    (lambda x, v: ms.ops.tile(v, (2, True)), 'Failed calling Tile with "Tile()(input=Tensor, dims=Tuple<int, bool>)".'),
+    (lambda x, v: ms.ops.broadcast_to(v, (True, 2)),
+     'Failed calling BroadcastTo with "BroadcastTo(shape=Tuple<bool, int>)(input=Tensor)".'),
+    (lambda x, v: ms.ops.fill(ms.float32, (True, 2), 1.0),
+     "For primitive[FillV2], the input argument[input[shape]] must be a type of {Int32, Int64}, but got Bool."),
+    (lambda x, v: ms.ops.full((True, 2), 1.0),
+     "For primitive[FillV2], the input argument[input[shape]] must be a type of {Int32, Int64}, but got Bool."),
+]
+
+
+@pytest.mark.parametrize("call, text", _BOOL_ARGS)
+def test_a_bool_in_an_eager_shape_is_mindspores_type_error(on_real_server, pynative, call, text):
+    # MindSpore 2.10 PyNative refuses each; gradserve read True as 1 ((1, 2) zeros, a tile by 1)
+    with pytest.raises(TypeError) as e:
+        call(Tensor(_X), Tensor(_V))
+    assert str(e.value).split("\n")[0] == text
+
+
+@pytest.mark.parametrize("call", [lambda x: x.sum(axis=True), lambda x: x.sum(axis=(True,)),
+                                  lambda x: ms.ops.sum(x, dim=True), lambda x: ms.ops.ReduceSum()(x, True),
+                                  lambda x: x.mean(axis=True), lambda x: ms.ops.ReduceMean()(x, True),
+                                  lambda x: ms.ops.squeeze(x.reshape(1, 6), True)])
+def test_a_bool_as_an_eager_reductions_axis_is_refused(on_real_server, pynative, call):
+    # MindSpore 2.10 PyNative: TypeError 'Failed calling sum with "sum(axis=bool)"', '... sum(axis=Tuple<bool>)',
+    # 'Failed calling SumExt with "SumExt()(input=Tensor, dim=bool, ...', 'Failed calling ReduceSum with "ReduceSum(
+    # keep_dims=bool, skip_mode=bool)(x=Tensor, axis=bool)"', '... mean(axis=bool)', '... ReduceMean(...)(x=Tensor,
+    # axis=bool)', 'Failed calling Squeeze with "Squeeze(axis=bool)(input=Tensor)"'; gradserve summed along axis 1
+    with pytest.raises(TypeError, match="MindSpore 2.10 refuses a bool there"):
+        call(Tensor(_X))
+
+
+def test_ints_as_eager_shapes_and_axes_still_run(on_real_server, pynative):
+    # NumPy: zeros((1, 2)), tile([1, 2], (2,)) and the sum along axis 1
+    assert ms.ops.zeros((1, 2)).shape == (1, 2)
+    np.testing.assert_array_equal(ms.ops.tile(Tensor(_V), (2,)).asnumpy(), np.tile(_V, 2))
+    np.testing.assert_array_equal(Tensor(_X).sum(axis=1).asnumpy(), _X.sum(axis=1))

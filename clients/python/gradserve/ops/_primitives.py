@@ -19,7 +19,7 @@ from .._infer import BINARY, BINARY_FLOAT, COMPARE
 from ..errors import IndexRangeError
 from .._late import late  # sign of complex: ops.sgn, an upper layer
 from .._tensor import Tensor, _is_bool
-from .._calling_errors import camel as _camel, failed_calling
+from .._calling_errors import camel as _camel, failed_calling, primitive_type
 from .._misc import twin_of
 from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast, current
 from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
@@ -149,8 +149,25 @@ for _name, _spec in _catalog.OPS.items():
 
 
 # -- MindSpore's signatures where they differ ---------------------------------------------------------
+def _has_bool(v) -> bool:
+    """A Python (or NumPy) bool as an int argument, or in a tuple / list of them: MindSpore 2.10 refuses it (its
+    argument types are checked before any value is read; True is no 1 there)."""
+    return isinstance(v, (bool, np.bool_)) or (isinstance(v, (tuple, list)) and any(_has_bool(e) for e in v))
+
+
+def _refuse_bools(v, prim: str, call: str, valid: str) -> None:
+    """MindSpore 2.10's TypeError for a bool in `v`: `call` / `valid` formatted with {t}, v's type as it writes it."""
+    if _has_bool(v):
+        t = primitive_type(v)
+        raise TypeError(f'Failed calling {prim} with "{call.format(t=t)}".\nThe valid calling should be: \n"{valid}".')
+
+
 def _axis(axis):
     _join_kinds.refuse_arg(axis)  # (an `if`'s join of a bool / float with an int: refused on every path)
+    if _has_bool(axis):  # (MindSpore 2.10: TypeError 'Failed calling sum with "sum(axis=bool)"', both modes)
+        raise TypeError(f"the axis must be an int, a tuple / list of int or a Tensor, not {primitive_type(axis)}: "
+                        f"MindSpore 2.10 refuses a bool there (its TypeError 'Failed calling ... axis="
+                        f"{primitive_type(axis)}'); True is no axis 1")
     if isinstance(axis, Tensor):  # a traced axis: its value in this call (MindSpore's dynamic rank)
         axis = axis._host_copy().tolist()
     if axis is None or axis == () or axis == []:
@@ -556,6 +573,7 @@ def _split_points(sizes, n: int) -> list[int]:
 
 
 def tile(input, dims):
+    _refuse_bools(dims, "Tile", "Tile()(input=Tensor, dims={t})", "Tile()(input=<Tensor>, dims=<Tensor, tuple of int>)")
     return _out(apply("tile", [input], {"reps": [int(m) for m in dims]}))
 
 
@@ -573,6 +591,8 @@ def _resolved_shape(x, shape) -> list:
 
 
 def broadcast_to(input, shape):
+    _refuse_bools(shape, "BroadcastTo", "BroadcastTo(shape={t})(input=Tensor)",
+                  "BroadcastTo(shape=<list of int, Tensor, tuple of int>)(input=<Tensor>)")
     return _out(apply("broadcast_to", [input], {"shape": _resolved_shape(input, shape)}))
 
 
@@ -684,7 +704,15 @@ def select(condition, input, other):  # noqa: A002 - MindSpore 2.10's names (sel
 where = select
 
 
+def refuse_fill_bools(shape) -> None:
+    """ops.fill / ops.full of a shape holding a bool: MindSpore 2.10's FillV2 TypeError (True is no size 1 there)."""
+    if _has_bool(shape):
+        raise TypeError("For primitive[FillV2], the input argument[input[shape]] must be a type of {Int32, Int64}, but "
+                        "got Bool.")
+
+
 def fill(type, shape, value):  # noqa: A002
+    refuse_fill_bools(shape)
     shape = [int(s) for s in shape]
     if twin_of(value) is not None:  # a mutable() number: its twin broadcast, so that it gets a gradient
         return broadcast_to(_scalar_tensor(value, _dt.to_name(type)), shape)
@@ -692,10 +720,14 @@ def fill(type, shape, value):  # noqa: A002
 
 
 def zeros(size, dtype=None):
+    _refuse_bools(size, "Zeros", "Zeros()(size={t}, dtype=mindspore.dtype)",
+                  "Zeros()(size=<list of int, int, Tensor, tuple of int>, dtype=<mindspore.dtype>)")
     return fill(dtype or _dt.float32, (size,) if isinstance(size, int) else size, 0.0)
 
 
 def ones(shape, dtype=None):
+    _refuse_bools(shape, "Ones", "Ones()(shape={t}, dtype=mindspore.dtype)",
+                  "Ones()(shape=<list of int, int, Tensor, tuple of int>, dtype=<mindspore.dtype>)")
     return fill(dtype or _dt.float32, (shape,) if isinstance(shape, int) else shape, 1.0)
 
 
