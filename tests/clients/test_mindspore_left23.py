@@ -158,3 +158,47 @@ def test_ints_as_eager_shapes_and_axes_still_run(on_real_server, pynative):
     assert ms.ops.zeros((1, 2)).shape == (1, 2)
     np.testing.assert_array_equal(ms.ops.tile(Tensor(_V), (2,)).asnumpy(), np.tile(_V, 2))
     np.testing.assert_array_equal(Tensor(_X).sum(axis=1).asnumpy(), _X.sum(axis=1))
+
+
+# -- 3. ReduceSum(skip_mode=True) with an empty axis: (), [] and an empty Tensor ---------------------------------------
+def _empty_axes():
+    return [(), [], Tensor(np.zeros((0,), np.int64)), Tensor(np.zeros((0,), np.int32))]
+
+
+class _SkipTimes(ms.nn.Cell):
+    def __init__(self, axis, keep_dims):
+        super().__init__()
+        self.op, self.axis = ms.ops.ReduceSum(keep_dims=keep_dims, skip_mode=True), axis
+
+    def construct(self, x):
+        return self.op(x, self.axis) * (x + 1)
+
+
+@pytest.mark.parametrize("keep_dims", [False, True])
+def test_skip_mode_empty_axis_in_pynative_is_the_broadcast_total_with_an_identity_gradient(on_real_server, pynative,
+                                                                                           keep_dims):
+    # MindSpore 2.10 PyNative, each form of the empty axis and keep_dims: all 15 (2, 3); the gradient of
+    # ReduceSum(x, ()) * (x + 1) is 15 + x + 1 (its bprop: dout itself); gradserve gave x ((), []) or the 0-d 15
+    # (an empty Tensor) and 2x + 1 / 36 as gradients
+    for axis in _empty_axes():
+        out = ms.ops.ReduceSum(keep_dims=keep_dims, skip_mode=True)(Tensor(_X), axis)
+        np.testing.assert_array_equal(out.asnumpy(), np.full((2, 3), 15.0))
+        grad = ms.ops.GradOperation()(_SkipTimes(axis, keep_dims))(Tensor(_X))
+        np.testing.assert_array_equal(grad.asnumpy(), 15.0 + _X + 1)
+
+
+@pytest.mark.parametrize("keep_dims", [False, True])
+def test_skip_mode_empty_axis_in_a_graph_is_x(on_real_server, graph_mode, keep_dims):
+    # MindSpore 2.10 GRAPH_MODE: the Cell's gradient is 2x + 1 (the forward is x there) for each form; ms.jit of
+    # ReduceSum(skip_mode=True)(x, ()) / (x, empty Tensor) gives x
+    for axis in _empty_axes():
+        grad = ms.ops.GradOperation()(_SkipTimes(axis, keep_dims))(Tensor(_X))
+        np.testing.assert_array_equal(grad.asnumpy(), 2 * _X + 1)
+        out = ms.jit(lambda x, a=axis: ms.ops.ReduceSum(keep_dims=keep_dims, skip_mode=True)(x, a))(Tensor(_X))
+        np.testing.assert_array_equal(out.asnumpy(), _X)
+
+
+def test_skip_mode_with_an_axis_reduces(on_real_server, pynative):
+    # MindSpore 2.10: ReduceSum(skip_mode=True)(x, (1,)) is [3, 12]; without skip_mode an empty Tensor axis is 15
+    np.testing.assert_array_equal(ms.ops.ReduceSum(skip_mode=True)(Tensor(_X), (1,)).asnumpy(), [3.0, 12.0])
+    assert float(ms.ops.ReduceSum()(Tensor(_X), Tensor(np.zeros((0,), np.int64))).asnumpy()) == 15.0

@@ -21,7 +21,7 @@ from .._late import late  # sign of complex: ops.sgn, an upper layer
 from .._tensor import Tensor, _is_bool
 from .._calling_errors import camel as _camel, failed_calling, primitive_type
 from .._misc import twin_of
-from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast, current
+from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast, current, graph_semantics
 from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
 from ._running_stats import update_running
 from . import _tensor_only, _user_prim
@@ -217,17 +217,30 @@ def _reduce_class(name: str, op: str):
 
 
 class ReduceSum(_reduce_class("ReduceSum", "sum")):  # type: ignore[misc]  # a class made at import time
-    """MindSpore ReduceSum(keep_dims=False, skip_mode=False)(x, axis=()): skip_mode with an empty axis gives x
-    as it is (MindSpore's: no reduction then) instead of the sum of all its elements."""
+    """MindSpore ReduceSum(keep_dims=False, skip_mode=False)(x, axis=()): skip_mode with an empty axis ((), [] or
+    an empty Tensor) is MindSpore 2.10's: x as it is in a graph; in PyNative the sum of all of x's elements
+    broadcast to x's shape, its gradient dout itself (MindSpore's bprop is the graph's identity's)."""
 
     def __init__(self, keep_dims: bool = False, skip_mode: bool = False):
         super().__init__(keep_dims)
         self.skip_mode = bool(skip_mode)
 
     def __call__(self, x, axis=()):
-        if self.skip_mode and isinstance(axis, (tuple, list)) and not axis:
-            return x
+        empty = axis.size == 0 if isinstance(axis, Tensor) else isinstance(axis, (tuple, list)) and not axis
+        if self.skip_mode and empty:
+            return _skipped(x)
         return super().__call__(x, axis)
+
+
+def _skipped(x):
+    """ReduceSum(skip_mode=True) of an empty axis (its doc: x unchanged): x in a GRAPH_MODE construct or jit function;
+    MindSpore 2.10's PyNative kernel sums all of x and broadcasts it (x = arange(6).reshape(2, 3): all 15), while
+    its gradient stays the identity's (dout), as the graph's."""
+    tr = current()
+    if tr is not None and graph_semantics(tr):
+        return x
+    total = broadcast_to(_out(apply("sum", [x], {"axis": None, "keepdims": False})), tuple(x.shape))
+    return stop_gradient(total) + (x - stop_gradient(x))  # (value: the total exactly; gradient: dout)
 
 
 ReduceMean = _reduce_class("ReduceMean", "mean")
