@@ -717,7 +717,7 @@ def select(condition, input, other):  # noqa: A002 - MindSpore 2.10's names (sel
 where = select
 
 
-def refuse_fill_bools(shape) -> None:
+def _refuse_fill_bools(shape) -> None:
     """ops.fill / ops.full of a shape holding a bool: MindSpore 2.10's FillV2 TypeError (True is no size 1 there)."""
     if _has_bool(shape):
         raise TypeError("For primitive[FillV2], the input argument[input[shape]] must be a type of {Int32, Int64}, but "
@@ -725,7 +725,7 @@ def refuse_fill_bools(shape) -> None:
 
 
 def fill(type, shape, value):  # noqa: A002
-    refuse_fill_bools(shape)
+    _refuse_fill_bools(shape)
     shape = [int(s) for s in shape]
     if twin_of(value) is not None:  # a mutable() number: its twin broadcast, so that it gets a gradient
         return broadcast_to(_scalar_tensor(value, _dt.to_name(type)), shape)
