@@ -202,3 +202,23 @@ def test_skip_mode_with_an_axis_reduces(on_real_server, pynative):
     # MindSpore 2.10: ReduceSum(skip_mode=True)(x, (1,)) is [3, 12]; without skip_mode an empty Tensor axis is 15
     np.testing.assert_array_equal(ms.ops.ReduceSum(skip_mode=True)(Tensor(_X), (1,)).asnumpy(), [3.0, 12.0])
     assert float(ms.ops.ReduceSum()(Tensor(_X), Tensor(np.zeros((0,), np.int64))).asnumpy()) == 15.0
+
+
+# -- 5. an InsertGradientOf hook returning a Python number -------------------------------------------------------------
+class _Hooked(ms.nn.Cell):
+    def __init__(self, number):
+        super().__init__()
+        self.hook = ms.ops.InsertGradientOf(lambda dx: number)
+
+    def construct(self, x):
+        return self.hook(x) * 3
+
+
+def test_a_hooks_non_whole_float_for_an_integer_input_is_refused_not_truncated(on_real_server, pynative):
+    # MindSpore 2.10 PyNative: the gradient is Tensor(2.5, Float32) for an int32 x (/work/ms_suite_left23/p5b.py);
+    # gradserve cast it to x's dtype: Int32 2
+    with pytest.raises(TypeError, match="would truncate it"):
+        ms.ops.GradOperation()(_Hooked(2.5))(Tensor(np.array(1, np.int32)))
+    # a float32 x: MindSpore 2.10 gives 2.5 (Float32) there too
+    g = ms.ops.GradOperation()(_Hooked(2.5))(Tensor(np.array(1.5, np.float32)))
+    assert float(g.asnumpy()) == 2.5
