@@ -203,6 +203,21 @@ def refuse_op_read(t) -> None:
                     f"'Failed calling ... tuple<{bad}, ...>'); make it an int on every path")
 
 
+def refuse_arg(v, want: str = "int") -> None:
+    """An op's axis (want "int") or flag (keep_dims: "bool") given a joined number, alone or in a tuple / list,
+    whose kind is another on some path: MindSpore 2.10's graph refuses it on every path (its TypeError 'Failed
+    calling ReduceSum with "...(x=Tensor, axis=bool)"'); read by value here it took the path's number (x.sum(axis=y)
+    with y True / 0 summed along axis 1 or 0)."""
+    for a in v if isinstance(v, (tuple, list)) else (v,):
+        mark = getattr(a, "_join_kinds", None)
+        bad = next((k for k in mark[0] if k != want), None) if mark is not None else None
+        if bad is not None:
+            raise TypeError(f"a number that is a{'n' if bad == 'int' else ''} {bad} on a path of an `if` on a traced value, where an op takes "
+                            f"a{'n' if want == 'int' else ''} {want} (an axis, keep_dims): MindSpore 2.10's graph "
+                            f"refuses it on every path (its TypeError 'Failed calling ... {bad}'); make it "
+                            f"a{'n' if want == 'int' else ''} {want} on every path")
+
+
 def _abstract(mark, kind: str) -> str:
     v = _path_value(mark, kind)
     shown = "" if v is None else f"Value: {str(v).lower() if kind == 'bool' else v}, "

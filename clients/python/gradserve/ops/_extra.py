@@ -516,7 +516,18 @@ class InsertGradientOf:
     def __call__(self, x):
         if current() is None:
             return x
-        return with_grad_rule((x,), lambda douts, call: (call(self.f, douts[0]),))
+        return with_grad_rule((x,), lambda douts, call: (_hook_number(call(self.f, douts[0]), douts[0]),))
+
+
+def _hook_number(g, dout):
+    """An InsertGradientOf hook's result. A Python float that is no whole number for an integer x is refused: MindSpore
+    2.10 gives it as the gradient (2.5 Float32), where casting it to x's dtype here would truncate it (2 Int32)."""
+    integer = getattr(dout, "_dtype", "float32").startswith(("int", "uint", "bool"))
+    if isinstance(g, (float, np.floating)) and integer and not float(g).is_integer():
+        raise TypeError(f"InsertGradientOf: the hook returned the Python float {g} as the gradient of an {dout._dtype} "
+                        f"input; MindSpore 2.10 gives it as a Float32 gradient ({g}), gradserve would truncate it to "
+                        f"{dout._dtype}: return a Tensor, or make the input a float one")
+    return g
 
 
 __all__ = ["shape", "rank", "size", "dtype", "Shape", "Rank", "Size", "DType", "all", "any", "norm", "cdist",

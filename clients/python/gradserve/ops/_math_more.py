@@ -34,6 +34,7 @@ def full(size, fill_value, *, dtype=None):
 
 def full_ext(size, fill_value, *, dtype=None):
     """mint.full: as ops.full, but a number without dtype gives its own dtype (bool, int64, float32)."""
+    _primitives._refuse_fill_bools(size)
     shape = (int(size),) if isinstance(size, (int, np.integer)) else tuple(int(s) for s in size)
     if isinstance(fill_value, Tensor):
         v = fill_value if dtype is None else P.cast(fill_value, dtype)

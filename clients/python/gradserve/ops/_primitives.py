@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from .. import _catalog
+from .. import _catalog, _join_kinds
 from .. import dtype as _dt
 from .._infer import BINARY, BINARY_FLOAT, COMPARE
 from ..errors import IndexRangeError
 from .._late import late  # sign of complex: ops.sgn, an upper layer
 from .._tensor import Tensor, _is_bool
-from .._calling_errors import camel as _camel, failed_calling
+from .._calling_errors import camel as _camel, failed_calling, primitive_type
 from .._misc import twin_of
-from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast, current
+from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast, current, graph_semantics
 from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
 from ._running_stats import update_running
 from . import _tensor_only, _user_prim
@@ -149,12 +149,36 @@ for _name, _spec in _catalog.OPS.items():
 
 
 # -- MindSpore's signatures where they differ ---------------------------------------------------------
+def _has_bool(v) -> bool:
+    """A Python (or NumPy) bool as an int argument, or in a tuple / list of them: MindSpore 2.10 refuses it (its
+    argument types are checked before any value is read; True is no 1 there)."""
+    return isinstance(v, (bool, np.bool_)) or (isinstance(v, (tuple, list)) and any(_has_bool(e) for e in v))
+
+
+def _refuse_bools(v, prim: str, call: str, valid: str) -> None:
+    """MindSpore 2.10's TypeError for a bool in `v`: `call` / `valid` formatted with {t}, v's type as it writes it."""
+    if _has_bool(v):
+        t = primitive_type(v)
+        raise TypeError(f'Failed calling {prim} with "{call.format(t=t)}".\nThe valid calling should be: \n"{valid}".')
+
+
 def _axis(axis):
+    _join_kinds.refuse_arg(axis)  # (an `if`'s join of a bool / float with an int: refused on every path)
+    if _has_bool(axis):  # (MindSpore 2.10: TypeError 'Failed calling sum with "sum(axis=bool)"', both modes)
+        raise TypeError(f"the axis must be an int, a tuple / list of int or a Tensor, not {primitive_type(axis)}: "
+                        f"MindSpore 2.10 refuses a bool there (its TypeError 'Failed calling ... axis="
+                        f"{primitive_type(axis)}'); True is no axis 1")
     if isinstance(axis, Tensor):  # a traced axis: its value in this call (MindSpore's dynamic rank)
         axis = axis._host_copy().tolist()
     if axis is None or axis == () or axis == []:
         return None
     return [int(a) for a in axis] if isinstance(axis, (tuple, list)) else int(axis)
+
+
+def _flag(v) -> bool:
+    """keep_dims / keepdim as a bool (a joined number with an int / float path refused, as MindSpore 2.10's graph)."""
+    _join_kinds.refuse_arg(v, "bool")
+    return bool(v)
 
 
 def _reduce_axis(x, axis):
@@ -181,7 +205,7 @@ def _reduce_class(name: str, op: str):
         def __init__(self, keep_dims: bool = False):
             self.op = op
             self.attrs = {}
-            self.keep_dims = bool(keep_dims)
+            self.keep_dims = _flag(keep_dims)
 
         def __call__(self, x, axis=()):
             _refuse_bool_mean(op, x)
@@ -193,17 +217,30 @@ def _reduce_class(name: str, op: str):
 
 
 class ReduceSum(_reduce_class("ReduceSum", "sum")):  # type: ignore[misc]  # a class made at import time
-    """MindSpore ReduceSum(keep_dims=False, skip_mode=False)(x, axis=()): skip_mode with an empty axis gives x
-    as it is (MindSpore's: no reduction then) instead of the sum of all its elements."""
+    """MindSpore ReduceSum(keep_dims=False, skip_mode=False)(x, axis=()): skip_mode with an empty axis ((), [] or
+    an empty Tensor) is MindSpore 2.10's: x as it is in a graph; in PyNative the sum of all of x's elements
+    broadcast to x's shape, its gradient dout itself (MindSpore's bprop is the graph's identity's)."""
 
     def __init__(self, keep_dims: bool = False, skip_mode: bool = False):
         super().__init__(keep_dims)
         self.skip_mode = bool(skip_mode)
 
     def __call__(self, x, axis=()):
-        if self.skip_mode and isinstance(axis, (tuple, list)) and not axis:
-            return x
+        empty = axis.size == 0 if isinstance(axis, Tensor) else isinstance(axis, (tuple, list)) and not axis
+        if self.skip_mode and empty:
+            return _skipped(x)
         return super().__call__(x, axis)
+
+
+def _skipped(x):
+    """ReduceSum(skip_mode=True) of an empty axis (its doc: x unchanged): x in a GRAPH_MODE construct or jit function;
+    MindSpore 2.10's PyNative kernel sums all of x and broadcasts it (x = arange(6).reshape(2, 3): all 15), while
+    its gradient stays the identity's (dout), as the graph's."""
+    tr = current()
+    if tr is not None and graph_semantics(tr):
+        return x
+    total = broadcast_to(_out(apply("sum", [x], {"axis": None, "keepdims": False})), tuple(x.shape))
+    return stop_gradient(total) + (x - stop_gradient(x))  # (value: the total exactly; gradient: dout)
 
 
 ReduceMean = _reduce_class("ReduceMean", "mean")
@@ -411,7 +448,7 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdi
     to_bool = dtype is not None and _dt.to_name(dtype) == "bool"
     # dtype bool: MindSpore 2.10 gives a Bool Tensor, True where the sum is nonzero (any of the values)
     x = _widened(input) if dtype is None or to_bool else cast(input, dtype)
-    out = _out(apply("sum", [x], {"axis": _reduce_axis(x, dim), "keepdims": bool(keepdim)}))
+    out = _out(apply("sum", [x], {"axis": _reduce_axis(x, dim), "keepdims": _flag(keepdim)}))
     return _cast(out, "bool") if to_bool else out
 
 
@@ -429,14 +466,14 @@ def prod(input, axis=None, keep_dims: bool = False, dtype=None, *, keepdims=None
     """MindSpore 2.10's ops.prod; dtype: input cast to it first (the product computed and returned in it)."""
     kd = keepdims if keepdims is not None else keep_dims
     x = _widened(input) if dtype is None else cast(input, dtype)
-    return _out(apply("prod", [x], {"axis": _axis(axis), "keepdims": bool(kd)}))
+    return _out(apply("prod", [x], {"axis": _axis(axis), "keepdims": _flag(kd)}))
 
 
 def _reduction(op):
     def f(x, axis=None, keep_dims: bool = False, *, keepdims=None):
         kd = keepdims if keepdims is not None else keep_dims
         _refuse_bool_mean(op, x)
-        return _out(apply(op, [x], {"axis": _reduce_axis(x, axis), "keepdims": bool(kd)}))
+        return _out(apply(op, [x], {"axis": _reduce_axis(x, axis), "keepdims": _flag(kd)}))
 
     f.__name__ = f.__qualname__ = op
     return f
@@ -449,7 +486,7 @@ amin = min = _reduction("min")  # noqa: A001
 
 def logsumexp(input, dim=None, keepdim: bool = False):  # noqa: A002 - MindSpore 2.10's names
     """log(sum(exp(input))) over dim (None: all axes), stable (the engine op subtracts the maximum)."""
-    return _out(apply("logsumexp", [input], {"axis": _axis(dim), "keepdims": bool(keepdim)}))
+    return _out(apply("logsumexp", [input], {"axis": _axis(dim), "keepdims": _flag(keepdim)}))
 
 
 def reshape(input, shape):
@@ -549,6 +586,7 @@ def _split_points(sizes, n: int) -> list[int]:
 
 
 def tile(input, dims):
+    _refuse_bools(dims, "Tile", "Tile()(input=Tensor, dims={t})", "Tile()(input=<Tensor>, dims=<Tensor, tuple of int>)")
     return _out(apply("tile", [input], {"reps": [int(m) for m in dims]}))
 
 
@@ -566,6 +604,8 @@ def _resolved_shape(x, shape) -> list:
 
 
 def broadcast_to(input, shape):
+    _refuse_bools(shape, "BroadcastTo", "BroadcastTo(shape={t})(input=Tensor)",
+                  "BroadcastTo(shape=<list of int, Tensor, tuple of int>)(input=<Tensor>)")
     return _out(apply("broadcast_to", [input], {"shape": _resolved_shape(input, shape)}))
 
 
@@ -677,7 +717,15 @@ def select(condition, input, other):  # noqa: A002 - MindSpore 2.10's names (sel
 where = select
 
 
+def _refuse_fill_bools(shape) -> None:
+    """ops.fill / ops.full of a shape holding a bool: MindSpore 2.10's FillV2 TypeError (True is no size 1 there)."""
+    if _has_bool(shape):
+        raise TypeError("For primitive[FillV2], the input argument[input[shape]] must be a type of {Int32, Int64}, but "
+                        "got Bool.")
+
+
 def fill(type, shape, value):  # noqa: A002
+    _refuse_fill_bools(shape)
     shape = [int(s) for s in shape]
     if twin_of(value) is not None:  # a mutable() number: its twin broadcast, so that it gets a gradient
         return broadcast_to(_scalar_tensor(value, _dt.to_name(type)), shape)
@@ -685,10 +733,14 @@ def fill(type, shape, value):  # noqa: A002
 
 
 def zeros(size, dtype=None):
+    _refuse_bools(size, "Zeros", "Zeros()(size={t}, dtype=mindspore.dtype)",
+                  "Zeros()(size=<list of int, int, Tensor, tuple of int>, dtype=<mindspore.dtype>)")
     return fill(dtype or _dt.float32, (size,) if isinstance(size, int) else size, 0.0)
 
 
 def ones(shape, dtype=None):
+    _refuse_bools(shape, "Ones", "Ones()(shape={t}, dtype=mindspore.dtype)",
+                  "Ones()(shape=<list of int, int, Tensor, tuple of int>, dtype=<mindspore.dtype>)")
     return fill(dtype or _dt.float32, (shape,) if isinstance(shape, int) else shape, 1.0)
 
 

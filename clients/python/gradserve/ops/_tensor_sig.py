@@ -248,7 +248,7 @@ def sum(x, *args, **kwargs):  # noqa: A001
     keep = rest.pop(0) if rest else _take("sum", (), kwargs, 0, ("keepdims", "keepdim"), False)
     initial = rest.pop(0) if rest else kwargs.pop("initial", None)
     _done("sum", rest, kwargs, 0)
-    out = P.sum(x, axis, bool(keep), dtype=dtype)  # (in dtype: int32 stays int32)
+    out = P.sum(x, axis, keep, dtype=dtype)  # (in dtype: int32 stays int32; keep read by P.sum)
     if initial is None:
         return out
     out = P.add(out, initial)  # MindSpore 2.10 casts back to bool only (an int32 sum plus 2.5 is float32)
