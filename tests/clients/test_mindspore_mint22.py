@@ -131,6 +131,8 @@ F32 = np.array([[1.0, -2.5, 3.0], [0.5, 4.0, -1.0]], np.float32)
      + "    match failed because incorrect keyword name: axis, keep_dims"),
     (((0, 1),), {}, 'Failed calling prod with "prod(Tuple<int, int>)".' + _PROD
      + "    match failed because invalid types: (Tuple<int, int>)\n" + " " * 41 + "~" * 17),
+    (((0, 1), True), {}, 'Failed calling prod with "prod(Tuple<int, int>, bool)".' + _PROD
+     + "    match failed because invalid types: (Tuple<int, int>, bool)\n" + " " * 41 + "~" * 17 + " " * 6),
     ((1, 1), {}, 'Failed calling prod with "prod(int, int)".' + _PROD
      + "    match failed because invalid types: (int, int)\n" + " " * 46 + "~" * 5),
     ((True,), {}, 'Failed calling prod with "prod(bool)".'),

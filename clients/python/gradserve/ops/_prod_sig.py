@@ -39,7 +39,8 @@ def _error(args: tuple, kwargs: dict) -> TypeError | None:
         return None
     lines.append(f"{_HEAD}{', '.join(parts)})")
     start = len(_HEAD) + len(", ".join(parts[:bad[0]])) + (2 if bad[0] else 0)
-    lines.append(" " * start + "~" * (len(lines[-1]) - start + 1))
+    tail = len(lines[-1]) + 1 - start - len(parts[bad[0]]) - 2  # MindSpore's: the argument and ", " (or ")") marked
+    lines.append(" " * start + "~" * (len(parts[bad[0]]) + 2) + " " * tail)
     return TypeError("\n".join(lines))
 
 
