@@ -75,3 +75,21 @@ def op_failed_calling(op: str, attrs: dict, attr_kinds: dict, inputs: list, vali
     named = dict(zip(input_names(len(inputs)), inputs))
     types = {k: _KIND_TYPES.get(attr_kinds.get(k, "any"), "any") for k in attrs}
     return failed_calling(primitive_name(op), attrs, named, dict.fromkeys(named, valid), types)
+
+
+def refuse_input_dtype(prim: str, arg: str, x: Any, allowed: tuple[str, ...], tensor_form: bool = False) -> None:
+    """MindSpore's TypeError for a primitive's input of a dtype its kernels do not take ("For primitive[HShrink],
+    the input argument[input_x] must be a type of {BFloat16, Float16, Float32}, but got Int32."; tensor_form:
+    its {Tensor[Float16], ...} spelling, as LpNorm's). allowed: the dtypes' names (float16, ...)."""
+    if not isinstance(x, Tensor) or x._dtype in allowed:
+        return
+    def spell(name: str) -> str:
+        return f"Tensor[{name}]" if tensor_form else name
+    names = ", ".join(spell(str(_dt_name(a))) for a in allowed)
+    raise TypeError(f"For primitive[{prim}], the input argument[{arg}] must be a type of {{{names}}}, but got "
+                    f"{spell(str(x.dtype))}.")
+
+
+def _dt_name(name: str) -> str:
+    """float16 -> Float16, bfloat16 -> BFloat16 (MindSpore's type names)."""
+    return "BFloat16" if name == "bfloat16" else name.capitalize()

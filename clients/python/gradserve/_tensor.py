@@ -386,6 +386,7 @@ class Tensor:
 
     if TYPE_CHECKING:  # set below from ops/_tensor_sig.py (MindSpore's overloaded calling forms)
         def sum(self, *args: Any, **kwargs: Any) -> "Tensor": ...
+        def prod(self, *args: Any, **kwargs: Any) -> "Tensor": ...
         def mean(self, *args: Any, **kwargs: Any) -> "Tensor": ...
         def var(self, *args: Any, **kwargs: Any) -> "Tensor": ...
         def std(self, *args: Any, **kwargs: Any) -> "Tensor": ...
@@ -615,7 +616,8 @@ def _sig_method(name: str):
 
 # sum, mean, max, min, argmax, sort, topk, cumsum, std, var, squeeze, transpose, view, gather, ...
 for _name in ("argmax", "argmin", "max", "min", "sort", "topk", "cumsum", "flip", "var", "std", "squeeze",
-              "transpose", "view", "repeat", "gather", "index_select", "sum", "mean", "unsqueeze", "split", "dot"):
+              "transpose", "view", "repeat", "gather", "index_select", "sum", "mean", "unsqueeze", "split", "dot",
+              "prod"):
     setattr(Tensor, _name, _sig_method(_name))
 for _name, _op in (("add", "add"), ("sub", "sub"), ("subtract", "sub"), ("mul", "mul"), ("multiply", "mul"),
                    ("pow", "pow"), ("bitwise_and", "bitwise_and"), ("bitwise_or", "bitwise_or"),
@@ -627,7 +629,7 @@ for _name, _op in (*((n, n) for n in (
         "asinh", "atan", "atanh", "cosh", "sinh", "tan", "erf", "expm1", "log1p", "reciprocal", "rsqrt",
         "sigmoid", "sign", "neg", "ceil", "trunc", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
         "logical_and", "logical_or", "logical_not", "matmul", "floor", "tile", "broadcast_to", "amax", "amin",
-        "prod", "logsumexp", "norm", "softmax", "trace", "tril", "triu", "roll", "swapaxes",
+        "logsumexp", "norm", "softmax", "trace", "tril", "triu", "roll", "swapaxes",
         "moveaxis", "movedim", "unbind", "narrow", "chunk", "masked_fill", "gather_elements", "outer", "inner",
         "diff", "hypot", "logit", "kron", "addmm", "addmv", "baddbmm", "bmm", "mv", "ger", "cross", "cumprod",
         "expand", "tensor_split", "hsplit", "vsplit", "dsplit",

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtype as _dt
+from .._calling_errors import refuse_input_dtype
 from .._late import late  # CrossEntropyLoss: the training layer is built on ops
 from .._misc import random_ops_generator
 from .._tensor import Tensor, _is_bool
@@ -176,14 +177,19 @@ def tanhshrink(input):  # noqa: A002
     return P.sub(input, P.tanh(input))
 
 
+_SHRINK_DTYPES = ("bfloat16", "float16", "float32")  # MindSpore 2.10's HShrink / SoftShrink (an int: its TypeError)
+
+
 def softshrink(input, lambd=0.5):  # noqa: A002
     """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    refuse_input_dtype("SoftShrink", "input_x", input, _SHRINK_DTYPES)
     zero = P.zeros_like(input)
     return P.select(P.greater(input, lambd), P.sub(input, lambd),
                     P.select(P.less(input, -lambd), P.add(input, lambd), zero))
 
 
 def hardshrink(input, lambd=0.5):  # noqa: A002
+    refuse_input_dtype("HShrink", "input_x", input, _SHRINK_DTYPES)
     return P.select(P.greater(P.abs(input), lambd), input, P.zeros_like(input))
 
 

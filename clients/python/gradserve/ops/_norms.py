@@ -2,6 +2,7 @@
 where a norm is 0 (values checked against MindSpore 2.10 on CPU when written)."""
 from __future__ import annotations
 
+from .._calling_errors import refuse_input_dtype
 from ._axis_range import checked_axis
 from ._extra import P
 from ._math_more import full_like
@@ -53,12 +54,13 @@ class LpNorm:
             raise TypeError(f"For 'LpNorm', the type of 'p' should be 'int', but got type '{type(p).__name__}'.")
         if p < 0:
             raise ValueError(f"For 'LpNorm', the 'p' must be int and must >= 0, but got '{p}' with type 'int'.")
-        if p == 0:
-            raise ValueError(f"LpNorm: p must be > 0 here, got {p}")
         self.axis = (int(axis),) if isinstance(axis, int) else tuple(int(a) for a in axis)
         self.p, self.keep_dims, self.epsilon = p, bool(keep_dims), float(epsilon)
 
     def __call__(self, input):  # noqa: A002
+        refuse_input_dtype("LpNorm", "input", input, ("float16", "float32"), tensor_form=True)
+        if self.p == 0:  # the count of nonzero elements, no epsilon floor, a zero gradient (MindSpore 2.10's)
+            return P.sum(P.cast(P.not_equal(input, P.zeros_like(input)), input._dtype), self.axis, self.keep_dims)
         n = _p_norm(input, self.p, self.axis, self.keep_dims)
         eps = full_like(n, self.epsilon)
         return P.select(P.less(n, eps), eps, n)

@@ -304,3 +304,6 @@ def dot(x, *args, **kwargs):
     if not isinstance(other, type(x)):
         raise TypeError(f"Tensor.dot: other must be a Tensor, got {type(other).__name__}")
     return late.ops.dot(x, other)
+
+
+from ._prod_sig import prod  # noqa: E402,F401  (Tensor.prod: MindSpore 2.10's single form and its TypeErrors)

@@ -91,3 +91,6 @@ def linear(input, weight, bias=None):  # noqa: A002
 from ._functional_more import (  # noqa: E402,F401  (convolutions, norms, embedding, pad, losses)
     adaptive_avg_pool2d, conv1d, conv2d, cosine_embedding_loss, embedding, group_norm, kl_div, layer_norm,
     nll_loss, normalize, pad, soft_margin_loss, threshold)
+from ._functional_3d import (  # noqa: E402,F401  (3-d pools, conv_transpose2d, fold, upsample, in-place)
+    adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool3d, conv3d, conv_transpose2d, elu_, fold,
+    hardtanh_, max_unpool2d, relu_, sigmoid_, threshold_, unfold, upsample)
