@@ -45,8 +45,16 @@ def _sum_axis_tuple(x, c):
     return x.sum(axis=(_joined(c),))
 
 
-def _prod_axis(x, c):
-    return x.prod(axis=_joined(c))
+def _prod_dim(x, c):
+    return x.prod(_joined(c))  # (MindSpore 2.10's Tensor.prod has no axis= keyword: h-mint22's signature)
+
+
+def _prod_dim_joined_ints(x, c):
+    if c > 0:
+        y = 1
+    else:
+        y = 0
+    return x.prod(y)
 
 
 def _any_axis(x, c):
@@ -74,7 +82,7 @@ def _sum_keepdims_positional(x, c):
 
 
 @pytest.mark.parametrize("fn", [_sum_axis, _ops_sum_dim, _reduce_sum_axis, _reduce_max_axis, _mean_axis,
-                                _sum_axis_tuple, _prod_axis, _any_axis, _logsumexp_axis, _norm_dim, _squeeze_axis,
+                                _sum_axis_tuple, _any_axis, _logsumexp_axis, _norm_dim, _squeeze_axis,
                                 _reduce_sum_keep_dims, _sum_keepdims_positional])
 def test_joined_bool_int_as_a_reductions_axis_or_keep_dims_is_refused(on_real_server, graph_mode, fn):
     # MindSpore 2.10 ms.jit, either path: TypeError 'Failed calling sum with "sum(axis=bool)"', 'Failed calling
@@ -85,6 +93,18 @@ def test_joined_bool_int_as_a_reductions_axis_or_keep_dims_is_refused(on_real_se
     for c in (_UP, _DOWN):
         with pytest.raises(TypeError, match="refuses it on every path"):
             ms.jit(fn)(Tensor(_X), c)
+
+
+def test_prod_of_a_joined_number_takes_the_int_path_and_refuses_a_bool_one(on_real_server, graph_mode):
+    # MindSpore 2.10 ms.jit on arange(1, 7) as (2, 3): y = 1 / 0 by path gives [6, 120] / [4, 10, 18]; y = True / 0
+    # is TypeError 'Failed calling prod with "prod(bool)".' on either path (h-mint22's signature check took the
+    # traced int for a Tensor and refused it: 'prod(Tensor)')
+    x = Tensor(np.arange(1, 7, dtype=np.float32).reshape(2, 3))
+    np.testing.assert_array_equal(ms.jit(_prod_dim_joined_ints)(x, _UP).asnumpy(), [6.0, 120.0])
+    np.testing.assert_array_equal(ms.jit(_prod_dim_joined_ints)(x, _DOWN).asnumpy(), [4.0, 10.0, 18.0])
+    for c in (_UP, _DOWN):
+        with pytest.raises(TypeError, match=r'Failed calling prod with "prod\(bool\)"\.'):
+            ms.jit(_prod_dim)(x, c)
 
 
 def _sum_axis_joined_ints(x, c):

@@ -14,9 +14,19 @@ _NAMES = ("dim", "keepdim", "dtype")
 _HEAD = "    match failed because invalid types: ("
 
 
+def _number_kind(v) -> str | None:
+    """A graph's number (a Python number traced, or joined by an `if`): its kind, the first that is no int where the
+    paths differ (MindSpore 2.10 names that one: 'prod(bool)' for y = True / 0), else None."""
+    mark = getattr(v, "__dict__", {}).get("_join_kinds")
+    if mark is not None:
+        return next((k for k in mark[0] if k != "int"), "int")
+    return getattr(v, "_py_number", None)
+
+
 def _fits(name: str, v) -> bool:
     if name == "dim":
-        return v is None or (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)))
+        return v is None or (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))) or \
+            _number_kind(v) == "int"
     if name == "keepdim":
         return isinstance(v, (bool, np.bool_))
     return v is None or isinstance(v, _dt.Type) or v in (bool, int, float)
@@ -24,7 +34,8 @@ def _fits(name: str, v) -> bool:
 
 def _error(args: tuple, kwargs: dict) -> TypeError | None:
     """MindSpore's TypeError for Tensor.prod(*args, **kwargs), None where the call fits its form."""
-    parts = [primitive_type(a) for a in args] + [f"{k}={primitive_type(v)}" for k, v in kwargs.items()]
+    parts = [_number_kind(a) or primitive_type(a) for a in args] + \
+        [f"{k}={_number_kind(v) or primitive_type(v)}" for k, v in kwargs.items()]
     lines = [f'Failed calling prod with "prod({", ".join(parts)})".', "The valid calling should be:",
              f'"Tensor.prod({_FORM})"']
     unknown = [k for k in kwargs if k not in _NAMES]
