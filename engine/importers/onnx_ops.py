@@ -32,6 +32,7 @@ _FOLD = {
     "Div": lambda a, b: (_trunc_div(a, b) if a.dtype.kind in "iu" else a / b).astype(a.dtype),
     "Max": lambda *xs: np.maximum.reduce(np.broadcast_arrays(*xs)),
     "Min": lambda *xs: np.minimum.reduce(np.broadcast_arrays(*xs)),
+    "Relu": lambda x: np.maximum(x, 0).astype(x.dtype),  # a length clamped at 0 (ONNX's expanded Range)
 }
 
 
