@@ -20,6 +20,7 @@ import numpy as np
 from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
 from .onnx_contrib import CONTRIB, DOMAIN as CONTRIB_DOMAIN
 from .onnx_control import CONTROL_HANDLERS
+from .onnx_training import DOMAIN as TRAINING_DOMAIN, TRAINING
 from .graph_writer import NP_DTYPES
 from .onnx_ops import HANDLERS, NARROW_CARRIER, _np_dtype, fold, widen_narrow
 from . import onnx_attention, onnx_detection, onnx_featurizers, onnx_layers, onnx_pointwise, onnx_quant, onnx_recent, onnx_rnn, onnx_seq, onnx_spectral  # noqa: F401,E402 (add rules)
@@ -211,6 +212,10 @@ def _attrs(node, ctx) -> dict[str, Any]:
     return out
 
 
+# The ops accepted outside the default domain, by domain.
+DOMAIN_OPS = {CONTRIB_DOMAIN: CONTRIB, TRAINING_DOMAIN: TRAINING}
+
+
 def check_model(m, limits: dict) -> None:
     """Refusals that need no decoding: custom domains, local functions, external data, size. A custom domain is
     refused where a node uses it (`_walk`): an opset import alone loads nothing (ONNX's expanded FlexAttention
@@ -240,9 +245,11 @@ def _walk(graph, limits: dict, depth: int) -> int:
                                    "embed the weights in the model")
     n = len(graph.node)
     for node in graph.node:
-        if node.domain not in ("", "ai.onnx") and not (node.domain == CONTRIB_DOMAIN and node.op_type in CONTRIB):
+        known = DOMAIN_OPS.get(node.domain, {})
+        if node.domain not in ("", "ai.onnx") and node.op_type not in known:
             raise UnsupportedModel(f"op {node.domain}.{node.op_type} (node {node.name!r}) is in a custom domain: "
-                                   f"refused, its ops are not implemented here (of {CONTRIB_DOMAIN}, known: {', '.join(sorted(CONTRIB))})",
+                                   "refused, its ops are not implemented here" +
+                                   (f" (of {node.domain}, known: {', '.join(sorted(known))})" if known else ""),
                                    op=node.op_type, node=node.name)
         for a in node.attribute:
             for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
@@ -434,8 +441,8 @@ def _convert_node(ctx, graph, node) -> None:
     attrs = _attrs(node, ctx)
     if fold(ctx, node, attrs):
         return
-    if node.domain == CONTRIB_DOMAIN:
-        h = CONTRIB[node.op_type]  # (check_model let only these through)
+    if node.domain in DOMAIN_OPS:
+        h = DOMAIN_OPS[node.domain][node.op_type]  # (check_model let only these through)
     else:
         h = HANDLERS.get(node.op_type) or CONTROL_HANDLERS.get(node.op_type)
     if h is None:
