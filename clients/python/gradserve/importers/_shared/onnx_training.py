@@ -34,7 +34,7 @@ def _adagrad(ctx, node, attrs):
     new_x, new_h = [], []
     for x, g, h in zip(*([ctx.val(n) for n in names] for names in (xs, gs, hs))):
         w, s, r, t, _ = _step(ctx, node, x)
-        g = w.add(w.mul(s(attrs.get("norm_coefficient", 0.0)), x), g)
+        g = w.add(w.mul(s(attrs.get("norm_coefficient", 0.0)), x), g)  # the L2 term's gradient added
         rate = w.div(r, w.add(s(1.0), w.mul(t, s(attrs.get("decay_factor", 0.0)))))
         h2 = w.add(h, w.mul(g, g))
         new_x.append(w.sub(x, w.div(w.mul(rate, g), w.add(w.unary("sqrt", h2), s(attrs.get("epsilon", 0.0))))))
