@@ -107,3 +107,16 @@ def test_refusals_name_the_op_the_node_and_why(name, why):
 
     with pytest.raises(UnsupportedModel, match=why):
         S.convert(_cases()[name].model)
+
+
+def test_optional_get_element_of_a_constant_shape_stays_a_constant():
+    """A shape passed through OptionalGetElement still reads as a static Reshape target (NumPy's reshape)."""
+    from engine import evaluate
+
+    nodes = [helper.make_node("Constant", [], ["s"], value=helper.make_tensor("v", TensorProto.INT64, [2], [3, 2])),
+             helper.make_node("OptionalGetElement", ["s"], ["s2"]), helper.make_node("Reshape", ["x", "s2"], ["y"])]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [6])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+    x = np.arange(6, dtype=np.float32)
+    np.testing.assert_array_equal(evaluate(_convert(m), x), x.reshape(3, 2))

@@ -111,6 +111,9 @@ def _optional_get(ctx, node, attrs):
     """On a tensor or sequence (opset 18+ allows them) the identity; an optional-typed value is not modelled
     (refused where it is made or enters the model)."""
     name = node.input[0]
+    if ctx.is_const(name):  # stays a constant (a shape read downstream)
+        ctx.consts[node.output[0]] = ctx.cval(name, node)
+        return []
     return [_seq(ctx, name, node) if name in getattr(ctx, "seqs", {}) else ctx.val(name)]
 
 
