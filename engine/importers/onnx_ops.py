@@ -32,6 +32,7 @@ _FOLD = {
     "Div": lambda a, b: (_trunc_div(a, b) if a.dtype.kind in "iu" else a / b).astype(a.dtype),
     "Max": lambda *xs: np.maximum.reduce(np.broadcast_arrays(*xs)),
     "Min": lambda *xs: np.minimum.reduce(np.broadcast_arrays(*xs)),
+    "Relu": lambda x: np.maximum(x, 0).astype(x.dtype),  # a length clamped at 0 (ONNX's expanded Range)
 }
 
 
@@ -241,8 +242,8 @@ def fold(ctx, node, attrs) -> bool:
         r = xs[0].astype(_np_dtype(ctx.onnx, attrs["to"], f"Cast node {node.name!r}"))
     elif op == "Reshape":
         r = xs[0].reshape(_reshape_target(xs[0].shape, xs[1], attrs.get("allowzero", 0)))
-    elif op == "Range":
-        r = np.arange(xs[0], xs[1], xs[2]).astype(xs[0].dtype)
+    elif op == "Range":  # a 1-element 1-D bound reads as its element (onnx.reference and onnxruntime accept it)
+        r = np.arange(*(x.item() for x in xs)).astype(xs[0].dtype)
     elif op == "Mod":
         r = (np.fmod if attrs.get("fmod", 0) else np.mod)(xs[0], xs[1])
     elif op == "Expand":
@@ -257,11 +258,23 @@ def fold(ctx, node, attrs) -> bool:
         r = _scatter_elements_const(xs, attrs)
         if r is None:
             return False
+    elif op == "Split" and xs[0].ndim:  # shape arithmetic (ONNX's expanded AffineGrid splits its size input)
+        return _fold_split(ctx, node, attrs, xs[0])
     elif op == "NonZero" and xs[0].ndim:  # a mask known now (x[~eye]): its positions are static
         r = np.stack(np.nonzero(xs[0])).astype(np.int64)
     else:
         return False
     ctx.consts[out] = np.asarray(r)
+    return True
+
+
+def _fold_split(ctx, node, attrs, x) -> bool:
+    axis = int(attrs.get("axis", 0)) % x.ndim
+    sizes = _split_sizes(ctx, node, attrs, x.shape[axis])
+    if 0 in sizes or len(sizes) != len(node.output):
+        return False  # the node's rule decides (and names what it refuses)
+    for o, piece in zip(node.output, np.split(x, np.cumsum(sizes)[:-1], axis)):
+        ctx.consts[o] = piece
     return True
 
 
@@ -316,7 +329,8 @@ def _check_fold_size(ctx, node, xs) -> None:
         shape = [int(d) for d in xs[-1].reshape(-1)]
         n = math.prod(np.broadcast_shapes(xs[0].shape, tuple(shape))) if op == "Expand" else math.prod(shape)
     elif op == "Range":
-        n = int(max(0, math.ceil((float(xs[1]) - float(xs[0])) / float(xs[2])))) if float(xs[2]) else 0
+        a, b, d = (float(x.item()) for x in xs)
+        n = int(max(0, math.ceil((b - a) / d))) if d else 0
     else:
         n = max((x.size for x in xs if x is not None), default=0)
     cap = ctx.limits.get("max_elements") or FOLD_MAX_ELEMENTS

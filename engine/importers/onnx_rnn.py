@@ -50,10 +50,7 @@ class _Rnn:
         _acts_ok(node, attrs, len(self.dirs))
         self.lens = None  # per batch element, when some sequences end early (a packed batch's lengths)
         if i[4]:
-            lens = ctx.cval(i[4], node) if ctx.is_const(i[4]) else None
-            if lens is None:
-                raise UnsupportedModel(f"{node.op_type} with sequence_lens computed at run time (not a constant)")
-            lens = np.asarray(lens).reshape(-1)
+            lens = np.asarray(ctx.cval(i[4], node)).reshape(-1)  # a run-time one is refused there, naming it
             if lens.shape != (self.batch,) or np.any(lens < 0) or np.any(lens > self.seq):
                 raise UnsupportedModel(f"{node.op_type} sequence_lens {lens.tolist()}: not one length in "
                                        f"[0, {self.seq}] per batch element ({self.batch})")

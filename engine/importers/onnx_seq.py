@@ -1,5 +1,5 @@
 """ONNX sequence ops (SequenceEmpty / Construct / At / Insert / Erase / Length, SplitToSequence,
-ConcatFromSequence) over sequences whose length and positions are static. A sequence is never a graph
+ConcatFromSequence, and OptionalGetElement / OptionalHasElement on a plain tensor or sequence) over sequences whose length and positions are static. A sequence is never a graph
 value: it is the Python list of its tensors' writer values (ctx.seqs, by ONNX name), so reading one
 element is free and gradients flow through each element as through any tensor. A position that is
 not a constant, a sequence crossing an If / Loop boundary and a sequence output of the model are
@@ -103,3 +103,24 @@ def _concat_from_sequence(ctx, node, attrs):
     if attrs.get("new_axis", 0):
         return [ctx.w.stack(s, int(attrs["axis"]))]
     return [ctx.w.concat(s, int(attrs["axis"]))]
+
+
+@handles("OptionalGetElement")
+def _optional_get(ctx, node, attrs):
+    """On a tensor or sequence (opset 18+ allows them) the identity; an optional-typed value is not modelled
+    (refused where it is made or enters the model)."""
+    name = node.input[0]
+    if ctx.is_const(name):  # stays a constant (a shape read downstream)
+        ctx.consts[node.output[0]] = ctx.cval(name, node)
+        return []
+    return [_seq(ctx, name, node) if name in getattr(ctx, "seqs", {}) else ctx.val(name)]
+
+
+@handles("OptionalHasElement")
+def _optional_has(ctx, node, attrs):
+    """False for a missing input (no input, or the name ''), true for a tensor or sequence: a static fact."""
+    name = _ins(node)[0]
+    if name and name not in getattr(ctx, "seqs", {}):
+        ctx.val(name)  # a value this graph has (refused, naming it, otherwise)
+    ctx.consts[node.output[0]] = np.asarray(bool(name))
+    return []

@@ -197,20 +197,20 @@ def check_graph(name, nodes, ins, inits, opset, spec=None):
     check_vjp_against_central_difference(g, list(ins.values()), got, eps=1e-3)
 
 
-def check_vjp_against_central_difference(g, xs, got, eps):
-    """<J^T w, d> of the first output w.r.t. the first input against a central difference of <w, f>, step eps."""
+def check_vjp_against_central_difference(g, xs, got, eps, arg: int = 0):
+    """<J^T w, d> of the first output w.r.t. input `arg` against a central difference of <w, f>, step eps."""
     rng = np.random.default_rng(1)
     w = rng.standard_normal(np.shape(got[0]))
-    d = rng.standard_normal(xs[0].shape)
+    d = rng.standard_normal(np.shape(xs[arg]))
 
     def f(z):
-        o = evaluate(g, z.astype(np.float32), *xs[1:])
+        o = evaluate(g, *xs[:arg], np.asarray(z).astype(np.float32), *xs[arg + 1:])
         return float(np.sum(w * np.asarray(o[0] if isinstance(o, tuple) else o, np.float64)))
 
-    fd = (f(xs[0] + eps * d) - f(xs[0] - eps * d)) / (2 * eps)
+    fd = (f(xs[arg] + eps * d) - f(xs[arg] - eps * d)) / (2 * eps)
     cts = [w.astype(np.float32)] + [np.zeros(np.shape(o), np.asarray(o).dtype) for o in got[1:]]  # TopK's indices
     _, grads = evaluate(vjp(g), *xs, *cts)
-    got_d = float(np.sum(np.asarray(grads[0], np.float64) * d))
+    got_d = float(np.sum(np.asarray(grads[arg], np.float64) * d))
     assert np.isfinite(fd) and abs(got_d - fd) <= 2e-2 * max(1.0, abs(fd)), (got_d, fd)
 
 

@@ -49,7 +49,11 @@ def _if(ctx, node, attrs) -> list[str]:
         taken = attrs["then_branch" if bool(c[0]) else "else_branch"]
         for t in taken.initializer:
             ctx.consts[t.name] = ctx.array(t, "branch initializer")
-        return ctx.convert(taken)
+        outs = ctx.convert(taken)
+        for o, b in zip(node.output, taken.output):  # a constant result stays one (a shape read downstream)
+            if b.name in ctx.consts:
+                ctx.consts[o] = ctx.consts[b.name]
+        return [None if b.name in ctx.consts else v for b, v in zip(taken.output, outs)]
     pred = ctx.w.cast(_scalar(ctx, node.input[0], "the condition"), "bool")
     base = node.name or "If"
     subs = [ctx.subgraph(attrs[k], f"{base}_{k}") for k in ("else_branch", "then_branch")]

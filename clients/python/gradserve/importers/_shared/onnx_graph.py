@@ -21,6 +21,7 @@ import numpy as np
 from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
 from .onnx_contrib import CONTRIB, DOMAIN as CONTRIB_DOMAIN
 from .onnx_control import CONTROL_HANDLERS
+from .onnx_training import DOMAIN as TRAINING_DOMAIN, TRAINING
 from .graph_writer import NP_DTYPES
 from .onnx_ops import HANDLERS, NARROW_CARRIER, _np_dtype, fold, widen_narrow
 from . import onnx_attention, onnx_detection, onnx_featurizers, onnx_layers, onnx_pointwise, onnx_quant, onnx_recent, onnx_rnn, onnx_seq, onnx_spectral  # noqa: F401,E402 (add rules)
@@ -212,12 +213,14 @@ def _attrs(node, ctx) -> dict[str, Any]:
     return out
 
 
+# The ops accepted outside the default domain, by domain.
+DOMAIN_OPS = {CONTRIB_DOMAIN: CONTRIB, TRAINING_DOMAIN: TRAINING}
+
+
 def check_model(m, limits: dict) -> None:
-    """Refusals that need no decoding: custom domains, local functions, external data, size."""
-    for o in m.opset_import:
-        if o.domain not in ("", "ai.onnx", CONTRIB_DOMAIN):
-            raise UnsupportedModel(f"opset domain {o.domain!r} (version {o.version}) is refused: only the default "
-                                   "ONNX domain is imported (custom op domains name code this server will not load)")
+    """Refusals that need no decoding: custom domains, local functions, external data, size. A custom domain is
+    refused where a node uses it (`_walk`): an opset import alone loads nothing (ONNX's expanded FlexAttention
+    tests import ai.onnx.preview and use only default-domain ops)."""
     if len(m.functions):
         raise UnsupportedModel(f"the model defines local functions ({m.functions[0].domain}.{m.functions[0].name}): "
                                "refused (custom op domains)")
@@ -243,9 +246,11 @@ def _walk(graph, limits: dict, depth: int) -> int:
                                    "embed the weights in the model")
     n = len(graph.node)
     for node in graph.node:
-        if node.domain not in ("", "ai.onnx") and not (node.domain == CONTRIB_DOMAIN and node.op_type in CONTRIB):
+        known = DOMAIN_OPS.get(node.domain, {})
+        if node.domain not in ("", "ai.onnx") and node.op_type not in known:
             raise UnsupportedModel(f"op {node.domain}.{node.op_type} (node {node.name!r}) is in a custom domain: "
-                                   f"refused (of {CONTRIB_DOMAIN}, known: {', '.join(sorted(CONTRIB))})",
+                                   "refused, its ops are not implemented here" +
+                                   (f" (of {node.domain}, known: {', '.join(sorted(known))})" if known else ""),
                                    op=node.op_type, node=node.name)
         for a in node.attribute:
             for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
@@ -297,7 +302,9 @@ def _model_to_writer(m, input_shapes: dict | None, limits: dict, scalar_weights:
             continue
         tt = vi.type.tensor_type
         if not vi.type.HasField("tensor_type"):
-            raise UnsupportedModel(f"input {vi.name!r} is not a tensor")
+            kind = str(vi.type.WhichOneof("value")).removesuffix("_type")
+            raise UnsupportedModel(f"input {vi.name!r} is a {kind}, not a tensor: model inputs of sequence, optional "
+                                   "or map type are not modelled")
         dims = []
         for k, d in enumerate(tt.shape.dim):
             dims.append(d.dim_value if d.HasField("dim_value") else None)
@@ -421,17 +428,29 @@ def convert_graph(ctx, graph) -> list[str]:
     return [ctx.val(o.name) for o in graph.output]
 
 
+_DATA_SHAPE = "its output's shape depends on the input's values (gradserve graphs have static shapes)"
+_RANDOM = "it draws random numbers (a gradserve graph is a deterministic function of its inputs)"
+# Ops refused by design, with the reason the refusal gives (the rest are simply not implemented yet).
+_WHY_NOT = {"NonZero": _DATA_SHAPE, "ImageDecoder": "it decodes encoded image bytes: " + _DATA_SHAPE,
+            "Bernoulli": _RANDOM, "RandomUniform": _RANDOM, "RandomUniformLike": _RANDOM, "RandomNormal": _RANDOM,
+            "RandomNormalLike": _RANDOM, "Multinomial": _RANDOM,
+            "Optional": "optional-typed values are not modelled (only OptionalGetElement / OptionalHasElement "
+                        "on a tensor or sequence are imported)"}
+
+
 def _convert_node(ctx, graph, node) -> None:
     attrs = _attrs(node, ctx)
     if fold(ctx, node, attrs):
         return
-    if node.domain == CONTRIB_DOMAIN:
-        h = CONTRIB[node.op_type]  # (check_model let only these through)
+    if node.domain in DOMAIN_OPS:
+        h = DOMAIN_OPS[node.domain][node.op_type]  # (check_model let only these through)
     else:
         h = HANDLERS.get(node.op_type) or CONTROL_HANDLERS.get(node.op_type)
     if h is None:
+        why = _WHY_NOT.get(node.op_type)
         raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}) is not supported by "
-                               "the ONNX importer", op=node.op_type, node=node.name, version=ctx.opset)
+                               "the ONNX importer" + (f": {why}" if why else ""), op=node.op_type, node=node.name,
+                               version=ctx.opset)
     outs = h(ctx, node, attrs)
     for i, o in enumerate(node.output):
         if o and i < len(outs) and isinstance(outs[i], list):
