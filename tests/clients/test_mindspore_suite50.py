@@ -86,3 +86,100 @@ def test_dataset_engine_iterators_cleanup_hooks_import():
     # after each test; before, the import failed and no file of a batch holding a dataset test collected
     from gradserve.dataset.engine.iterators import _cleanup, _unset_iterator_cleanup
     assert _cleanup() is None and _unset_iterator_cleanup() is None
+
+
+def _event_callback(step_size=1):
+    from gradserve.dataset.callback import DSCallback
+
+    class Events(DSCallback):
+        def __init__(self):
+            super().__init__(step_size)
+            self.ev = []
+
+        def _add(self, name, c):
+            self.ev.append((name, c.cur_epoch_num, c.cur_step_num_in_epoch, c.cur_step_num))
+
+        def ds_begin(self, c):
+            self._add("begin", c)
+
+        def ds_epoch_begin(self, c):
+            self._add("epoch_begin", c)
+
+        def ds_epoch_end(self, c):
+            self._add("epoch_end", c)
+
+        def ds_step_begin(self, c):
+            self._add("step_begin", c)
+
+        def ds_step_end(self, c):
+            self._add("step_end", c)
+    return Events()
+
+
+def test_map_callbacks_fire_mindspores_events():
+    # MindSpore 2.10 (probe/dscb.py): step_size 2 counts the steps of each epoch (1 and 3), the step number
+    # runs on over epochs; MindSpore runs step begins ahead of ends, so the order within a kind is compared
+    import gradserve.dataset as ds
+    cb = _event_callback(2)
+    data = ds.NumpySlicesDataset([1, 2, 3], shuffle=False).map(operations=(lambda x: x), callbacks=cb)
+    it = data.create_tuple_iterator(num_epochs=2)
+    for _ in range(2):
+        for _ in it:
+            pass
+    assert sorted(cb.ev) == sorted([
+        ("begin", 0, 0, 0), ("epoch_begin", 1, 0, 0), ("step_begin", 1, 1, 1), ("step_begin", 1, 3, 3),
+        ("step_end", 1, 1, 1), ("step_end", 1, 3, 3), ("epoch_end", 1, 3, 3), ("epoch_begin", 2, 0, 3),
+        ("step_begin", 2, 1, 4), ("step_end", 2, 1, 4), ("step_begin", 2, 3, 6), ("step_end", 2, 3, 6),
+        ("epoch_end", 2, 3, 6)])
+    assert [e[0] for e in cb.ev if "epoch" in e[0]] == ["epoch_begin", "epoch_end"] * 2
+
+
+def test_map_callbacks_see_one_epoch_over_a_repeat_and_not_the_size_pass():
+    # MindSpore 2.10 (probe/dscb.py): repeat(2) above the map is one epoch of 4 steps; get_dataset_size fires none
+    import gradserve.dataset as ds
+    cb = _event_callback()
+    data = ds.NumpySlicesDataset([1, 2], shuffle=False).map(operations=(lambda x: x), callbacks=cb).repeat(2)
+    for _ in data:
+        pass
+    assert sorted(cb.ev) == sorted([("begin", 0, 0, 0), ("epoch_begin", 1, 0, 0)] + [
+        (k, 1, s, s) for s in range(1, 5) for k in ("step_begin", "step_end")] + [("epoch_end", 1, 4, 4)])
+    assert data.get_dataset_size() == 4 and len(cb.ev) == 11
+
+
+def test_map_callbacks_refusals_as_mindspore(monkeypatch):
+    # MindSpore 2.10 (probe/dscb.py) texts; its type names are mindspore.dataset's, ours gradserve's
+    import gradserve.dataset as ds
+    from gradserve.dataset.callback import DSCallback
+    data = ds.NumpySlicesDataset([1, 2], shuffle=False)
+    with pytest.raises(TypeError, match=r"^Argument callbacks with value 0 is not of type \[<class '.*DSCallback'>\], "
+                                        r"but got <class 'int'>\.$"):
+        data.map(operations=(lambda x: x), callbacks=0)
+    with pytest.raises(TypeError, match=r"^Argument callbacks\[1\] with value 0 is not of type"):
+        data.map(operations=(lambda x: x), callbacks=[_event_callback(), 0])
+    with pytest.raises(ValueError, match=r"^Input step_size is not within the required interval of \[1, 2147483647\]\.$"):
+        _event_callback(0)
+    with pytest.raises(TypeError, match=r"^Argument step_size with value 1\.5 is not of type \[<class 'int'>\], but "
+                                        r"got <class 'float'>\.$"):
+        _event_callback(1.5)
+
+    class Bad(DSCallback):
+        pass
+    with pytest.raises(AttributeError, match=r"^Inheriting Callback class without overriding any methods, check the "
+                                             r"usage of user defined Callback\.$"):
+        for _ in data.map(operations=(lambda x: x), callbacks=Bad()):
+            pass
+    monkeypatch.setenv("MS_INDEPENDENT_DATASET", "True")
+    with pytest.raises(RuntimeError, match=r"^Dataset Callbacks is not supported in Dataset Independent mode\.$"):
+        data.map(operations=(lambda x: x), callbacks=[_event_callback()])
+
+
+def test_map_refuses_a_waited_callback():
+    # MindSpore 2.10 synchronises a WaitedDSCallback with Model.train's steps; gradserve refuses it, not ignores it
+    import gradserve.dataset as ds
+    from gradserve.dataset.callback import WaitedDSCallback
+
+    class W(WaitedDSCallback):
+        def sync_step_begin(self, train_run_context, ds_run_context):
+            pass
+    with pytest.raises(NotImplementedError, match="WaitedDSCallback"):
+        ds.NumpySlicesDataset([1, 2], shuffle=False).map(operations=(lambda x: x), callbacks=W())
