@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .._tensor import Tensor
-from . import callback, config
+from . import _ds_events, callback, config
 
 Row = tuple  # one sample: a tuple of NumPy arrays, one per column
 
@@ -95,7 +95,7 @@ class _Epochs:
     def __init__(self, ds: Dataset, num_epochs: int, conv: Callable):
         self._ds, self._conv, self._left = ds, conv, num_epochs
         self._it: Iterator | None = None
-        self._runs = [(m, callback.Run(m._cbs)) for m in _maps_with_callbacks(ds)]
+        self._runs = [(m, _ds_events.Run(m._cbs)) for m in _maps_with_callbacks(ds)]
         for _, run in self._runs:
             run.begin()
 
@@ -270,8 +270,8 @@ class _Shuffle(_Step):
 class _Map(_Step):
     def __init__(self, child, operations, input_columns, output_columns, callbacks=None):
         super().__init__(child)
-        self._cbs = [] if callbacks is None else callback.checked(callbacks)
-        self._run: callback.Run | None = None  # (set by an iterator while its epoch runs)
+        self._cbs = [] if callbacks is None else _ds_events.checked(callbacks)
+        self._run: _ds_events.Run | None = None  # (set by an iterator while its epoch runs)
         ops = operations if isinstance(operations, (list, tuple)) else [operations]
         if not ops or not all(callable(f) for f in ops):
             raise TypeError("Dataset.map: operations must be callables")
