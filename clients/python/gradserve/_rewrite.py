@@ -66,7 +66,7 @@ from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
 from . import _dynamic_len, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
-from . import _graph_index, _graph_unbound, _graph_zero_div, _private_names, _pyguard, _seq_setitem
+from . import _graph_index, _graph_shift, _graph_unbound, _graph_zero_div, _private_names, _pyguard, _seq_setitem
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
@@ -347,6 +347,31 @@ class _Stores(ast.NodeTransformer):
 
     def _own_names(self, node: ast.AST) -> ast.AST:
         return node  # a nested function's own names
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = _own_names
+
+
+class _Shifts(ast.NodeTransformer):
+    """`a << b` / `a >> b` (and `x <<= b` of a name) as `_gs_.shift('<<', a, b)`: MindSpore's int64 rules for
+    Python scalars in a graph (_graph_shift); Tensors' shifts are unchanged."""
+    _OPS = {ast.LShift: "<<", ast.RShift: ">>"}
+
+    def visit_BinOp(self, node: ast.BinOp):
+        self.generic_visit(node)
+        op = self._OPS.get(type(node.op))
+        return node if op is None else ast.copy_location(_helper("shift", ast.Constant(op), node.left, node.right),
+                                                         node)
+
+    def visit_AugAssign(self, node: ast.AugAssign):
+        self.generic_visit(node)
+        op = self._OPS.get(type(node.op))
+        if op is None or not isinstance(node.target, ast.Name):
+            return node
+        value = _helper("shift", ast.Constant(op), _name(node.target.id), node.value)
+        return ast.copy_location(ast.Assign(targets=[_name(node.target.id, True)], value=value), node)
+
+    def _own_names(self, node: ast.AST) -> ast.AST:
+        return node  # a nested function: rewritten on its own when called (_call)
 
     visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = _own_names
 
@@ -723,8 +748,8 @@ def _rewrite_function(f: types.FunctionType):
     ranges = _Ranges()
     fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
     stores = _Stores(_locals_of(fdef))
-    fdef.body = [_Repeats().visit(_Slices().visit(_Dicts().visit(_Members().visit(stores.visit(_Calls().visit(
-        _Raises().visit(s))))))) for s in fdef.body]
+    fdef.body = [_Shifts().visit(_Repeats().visit(_Slices().visit(_Dicts().visit(_Members().visit(stores.visit(
+        _Calls().visit(_Raises().visit(s)))))))) for s in fdef.body]
     jumps = _Jumps()
     fdef.body = _flatten([jumps.visit(s) for s in fdef.body])
     one_exit = _SingleExit.applies(fdef.body)
@@ -862,6 +887,7 @@ class _Helpers:
     getitem = staticmethod(_graph_index.getitem)
     repeated = staticmethod(_dynamic_len.repeated)
     zero_division = staticmethod(_graph_zero_div.in_graph)
+    shift = staticmethod(_graph_shift.shift)
     unbound = staticmethod(_graph_unbound.unbound)
     unbound_error = staticmethod(_graph_unbound.error)
     self_item_target = staticmethod(_graph_unbound.self_item_target)

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .._tensor import Tensor
-from . import config
+from . import _ds_events, callback, config
 
 Row = tuple  # one sample: a tuple of NumPy arrays, one per column
 
@@ -45,7 +45,7 @@ class Dataset:
         return _Shuffle(self, buffer_size)
 
     def map(self, operations=None, input_columns=None, output_columns=None, **kwargs) -> "Dataset":
-        return _Map(self, operations, input_columns, output_columns)
+        return _Map(self, operations, input_columns, output_columns, kwargs.get("callbacks"))
 
     def take(self, count: int = -1) -> "Dataset":
         return _Slice(self, 0, None if count == -1 else count)
@@ -59,6 +59,10 @@ class Dataset:
     def get_dataset_size(self) -> int:
         """Rows (batches after batch) in one epoch; a pass over the data counts them."""
         return sum(1 for _ in self._rows())
+
+    def output_shapes(self) -> list[list[int]]:
+        """Each column's shape in the first row (a pass that fires no map callbacks, as MindSpore's)."""
+        return [list(np.shape(v)) for v in next(iter(self._rows()))]
 
     def get_batch_size(self) -> int:
         return 1
@@ -91,6 +95,9 @@ class _Epochs:
     def __init__(self, ds: Dataset, num_epochs: int, conv: Callable):
         self._ds, self._conv, self._left = ds, conv, num_epochs
         self._it: Iterator | None = None
+        self._runs = [(m, _ds_events.Run(m._cbs)) for m in _maps_with_callbacks(ds)]
+        for _, run in self._runs:
+            run.begin()
 
     def __iter__(self):
         return self
@@ -101,11 +108,26 @@ class _Epochs:
                 raise StopIteration
             self._left -= self._left > 0
             self._it = self._ds._rows()
+            for m, run in self._runs:  # (the map steps fire events only while an iterator's epoch runs)
+                m._run = run
+                run.epoch_begin()
         try:
             return self._conv(next(self._it))
         except StopIteration:
             self._it = None
+            for m, run in self._runs:
+                m._run = None
+                run.epoch_end()
             raise
+
+
+def _maps_with_callbacks(ds: Dataset) -> list:
+    steps = []
+    while isinstance(ds, _Step):
+        if isinstance(ds, _Map) and ds._cbs:
+            steps.append(ds)
+        ds = ds._child
+    return steps[::-1]  # (the source's side first)
 
 
 def _rng():
@@ -246,8 +268,10 @@ class _Shuffle(_Step):
 
 
 class _Map(_Step):
-    def __init__(self, child, operations, input_columns, output_columns):
+    def __init__(self, child, operations, input_columns, output_columns, callbacks=None):
         super().__init__(child)
+        self._cbs = [] if callbacks is None else _ds_events.checked(callbacks)
+        self._run: _ds_events.Run | None = None  # (set by an iterator while its epoch runs)
         ops = operations if isinstance(operations, (list, tuple)) else [operations]
         if not ops or not all(callable(f) for f in ops):
             raise TypeError("Dataset.map: operations must be callables")
@@ -259,16 +283,20 @@ class _Map(_Step):
 
     def _rows(self):
         for r in self._child._rows():
-            vals: Any = tuple(r[i] for i in self._in)
-            for f in self._ops:
-                vals = f(*vals)
-                vals = vals if isinstance(vals, tuple) else (vals,)
-            if len(vals) != len(self._in):
-                raise RuntimeError(f"Dataset.map: {len(vals)} output(s) for {len(self._in)} input column(s)")
-            row = list(r)
-            for i, v in zip(self._in, vals):
-                row[i] = v._host_copy() if isinstance(v, Tensor) else np.asarray(v)
-            yield tuple(row)
+            run = self._run
+            yield self._row(r) if run is None else run.step(lambda: self._row(r))
+
+    def _row(self, r):
+        vals: Any = tuple(r[i] for i in self._in)
+        for f in self._ops:
+            vals = f(*vals)
+            vals = vals if isinstance(vals, tuple) else (vals,)
+        if len(vals) != len(self._in):
+            raise RuntimeError(f"Dataset.map: {len(vals)} output(s) for {len(self._in)} input column(s)")
+        row = list(r)
+        for i, v in zip(self._in, vals):
+            row[i] = v._host_copy() if isinstance(v, Tensor) else np.asarray(v)
+        return tuple(row)
 
 
 class _Slice(_Step):

@@ -1,0 +1,1 @@
+"""`mindspore.dataset.engine`: only the iterator bookkeeping that MindSpore's dataset tests' conftest imports."""
