@@ -38,6 +38,9 @@ def _first_extremum(x, axis: int, keepdims: bool, arg: str):
 
 
 def _extremum_with_index(x, axis, keepdims, red: str, arg: str):
+    prim = "ArgMaxWithValue" if red == "max" else "ArgMinWithValue"
+    _primitives._refuse_bools(axis, prim, prim + "(axis={t}, keep_dims=bool)(input=Tensor)",
+                              f"{prim}(axis=<int>, keep_dims=<bool>)(input=<Tensor>)")
     x, axis, keepdims = one_element_axis(x, axis, keepdims)
     if axis is None:  # over all: the split rule (ReduceMax); the index is 0, whatever the input (MindSpore 2.10's
         # ops.max / ops.min docs print value= 0 for an extremum at flat index 5; so does its CPU run). keepdims is
