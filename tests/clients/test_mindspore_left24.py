@@ -98,3 +98,53 @@ def test_int_axes_still_run(on_real_server, pynative):
     np.testing.assert_array_equal(x.max(axis=1).asnumpy(), _X.max(1))
     np.testing.assert_array_equal(ms.ops.roll(x, 1, 1).asnumpy(), np.roll(_X, 1, 1))
     np.testing.assert_array_equal(ms.ops.flip(x, (1,)).asnumpy(), _X[:, ::-1])
+
+
+# -- 2. a user's ReduceSum / ReduceMean / ...()(x, None) ---------------------------------------------------------------
+# MindSpore 2.10 (p2.py, PyNative and a GRAPH_MODE Cell alike) refuses each with this TypeError; gradserve reduced all
+_NONE_AXIS = [
+    (ms.ops.ReduceSum, 'Failed calling ReduceSum with "ReduceSum(keep_dims=bool, skip_mode=bool)(x=Tensor, axis=None)".'),
+    (ms.ops.ReduceMean, 'Failed calling ReduceMean with "ReduceMean(keep_dims=bool)(x=Tensor, axis=None)".'),
+    (ms.ops.ReduceMax, 'Failed calling ReduceMax with "ReduceMax(keep_dims=bool)(x=Tensor, axis=None)".'),
+    (ms.ops.ReduceMin, 'Failed calling ReduceMin with "ReduceMin(keep_dims=bool)(x=Tensor, axis=None)".'),
+    (ms.ops.ReduceProd, 'Failed calling ReduceProd with "ReduceProd(keep_dims=bool)(x=Tensor, axis=None)".'),
+    (ms.ops.ReduceAny, 'Failed calling ReduceAny with "ReduceAny(keep_dims=bool)(x=Tensor, axis=None)".'),
+]
+
+
+@pytest.mark.parametrize("prim, text", _NONE_AXIS)
+@pytest.mark.parametrize("keep_dims", [False, True])
+def test_a_users_none_axis_of_a_reduce_primitive_is_mindspores_type_error(on_real_server, pynative, prim, text,
+                                                                           keep_dims):
+    x = Tensor(_X > 1) if prim is ms.ops.ReduceAny else Tensor(_X)
+    with pytest.raises(TypeError) as e:
+        prim(keep_dims=keep_dims)(x, None)
+    assert str(e.value).split("\n")[0] == text
+
+
+class _SumNone(ms.nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.sum = ms.ops.ReduceSum()
+
+    def construct(self, x):
+        return self.sum(x, None)
+
+
+def test_a_none_axis_in_a_graph_cell_and_under_grad_is_refused(on_real_server, graph_mode):
+    # MindSpore 2.10 GRAPH_MODE: the Cell's call gives the same TypeError (p2.py g)
+    with pytest.raises(TypeError, match=r'Failed calling ReduceSum with "ReduceSum\(keep_dims=bool, skip_mode=bool\)'
+                                        r'\(x=Tensor, axis=None\)"'):
+        ms.grad(_SumNone())(Tensor(_X))
+
+
+def test_reduce_all_none_and_the_other_none_forms_still_reduce_everything(on_real_server, pynative):
+    # MindSpore 2.10 (p2.py): ReduceAll()(x > 1, None) False, ReduceSum()(x) and (x, ()) 28, x.sum(None) /
+    # ops.sum(x, None) 28, ops.mean(x, None) 3.5
+    x = Tensor(_X)
+    assert not bool(ms.ops.ReduceAll()(Tensor(_X > 1), None).asnumpy())
+    assert float(ms.ops.ReduceSum()(x).asnumpy()) == 28.0
+    assert float(ms.ops.ReduceSum()(x, ()).asnumpy()) == 28.0
+    assert float(x.sum(None).asnumpy()) == 28.0
+    assert float(ms.ops.sum(x, None).asnumpy()) == 28.0
+    assert float(ms.ops.mean(x, None).asnumpy()) == 3.5

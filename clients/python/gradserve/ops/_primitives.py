@@ -208,6 +208,16 @@ def _reduce_class(name: str, op: str):
             self.keep_dims = _flag(keep_dims)
 
         def __call__(self, x, axis=()):
+            if axis is None:  # (MindSpore 2.10 refuses it, both modes; SDK code reducing all axes calls _reduce())
+                attrs = "keep_dims=bool, skip_mode=bool" if name == "ReduceSum" else "keep_dims=bool"
+                valid = "keep_dims=<bool>, skip_mode=<bool>" if name == "ReduceSum" else "keep_dims=<bool>"
+                raise TypeError(f'Failed calling {name} with "{name}({attrs})(x=Tensor, axis=None)".\nThe valid '
+                                f'calling should be: \n"{name}({valid})(x=<Tensor>, axis=<list of int, int, Tensor, '
+                                'tuple of int>)".')
+            return self._reduce(x, axis)
+
+        def _reduce(self, x, axis):
+            """The SDK's own entry: axis None reduces all axes (a user's call of None is refused above)."""
             _refuse_bool_mean(op, x)
             return _out(apply(op, [x], {"axis": _axis(axis), "keepdims": self.keep_dims}))
 

@@ -273,6 +273,13 @@ class ReduceAll(_BoolReduce):
 class ReduceAny(_BoolReduce):
     _fn = staticmethod(_any)
 
+    def __call__(self, x, axis=()):
+        if axis is None:  # (MindSpore 2.10 refuses it; ReduceAll takes None as all axes)
+            raise TypeError('Failed calling ReduceAny with "ReduceAny(keep_dims=bool)(x=Tensor, axis=None)".\nThe valid '
+                            'calling should be: \n"ReduceAny(keep_dims=<bool>)(x=<Tensor>, axis=<list of int, int, '
+                            'Tensor, tuple of int>)".')
+        return super().__call__(x, axis)
+
 
 def logcumsumexp(input, axis):  # noqa: A002
     """log(cumsum(exp(input), axis)), stable at any scale: out_i = logsumexp over j <= i of input_j, as one
