@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _views, dtype as _dt
-from .._calling_errors import failed_calling
+from .._calling_errors import failed_calling, primitive_type
 from .._tensor import Tensor
 from .._trace import apply, current
 from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
-from ._primitives import Primitive, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
+from ._primitives import Primitive, _has_bool, _refuse_bools, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
 
 __all__ = ["row_stack", "unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "Diag", "tril", "triu", "movedim",
            "moveaxis", "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
@@ -144,7 +144,7 @@ def swapaxes(input, axis0: int, axis1: int):  # noqa: A002
 
 
 def permute(input, axis):  # noqa: A002
-    return transpose(input, list(axis))
+    return transpose(input, tuple(axis))  # (a tuple: MindSpore's Transpose text names "Tuple<...>")
 
 
 def unsqueeze(input, dim: int):  # noqa: A002
@@ -174,6 +174,9 @@ def chunk(input, chunks: int, axis: int = 0):  # noqa: A002
 
 
 def roll(input, shifts, dims=None):  # noqa: A002
+    if _has_bool(dims):
+        _refuse_bools(dims, "Roll", f"Roll(shifts={primitive_type(shifts)}, dims={{t}})(input=Tensor)",
+                      "Roll(shifts=<list of int, int, tuple of int>, dims=<list of int, int, tuple of int>)(input=<Tensor>)")
     if dims is None:
         return reshape(roll(reshape(input, (-1,)), shifts, 0), input.shape)
     shifts = [shifts] if isinstance(shifts, int) else list(shifts)

@@ -17,7 +17,7 @@ from .._tensor import Tensor
 from .._trace import apply
 from ._extra import P
 from ._scalar_axis import one_element_axis
-from ._primitives import Primitive, stop_gradient
+from ._primitives import Primitive, _has_bool, _refuse_bools, stop_gradient
 
 __all__ = ["LayerNorm", "Pad", "pad", "Argmax", "Argmin", "argmax", "argmin"]
 
@@ -168,6 +168,9 @@ def index_of(op: str, x, axis, keep: bool, dtype: str):
     """op (argmax / argmin) along axis (None: of the flattened, 0-d), as indices of dtype. argmax takes a bool x, as
     MindSpore 2.10's ops.argmax / Tensor.argmax (checked: [False, True, True] gives 1); its argmin and mint.argmax
     refuse bool, as here."""
+    prim, arg = ("Argmax", "input_x") if op == "argmax" else ("Argmin", "x")
+    _refuse_bools(axis, prim, prim + "(axis={t}, output_type=mindspore.dtype)(" + arg + "=Tensor)",
+                  f"{prim}(axis=<int>, output_type=<mindspore.dtype>)({arg}=<Tensor>)")
     if op == "argmax" and isinstance(x, Tensor) and x._dtype == "bool":
         x = P.cast(x, "int32")
     x, axis, keep = one_element_axis(x, axis, keep)
@@ -184,7 +187,7 @@ class _ArgIndex(Primitive):
     op = ""
 
     def __init__(self, axis: int = -1, output_type=_dt.int32):
-        self.attrs, self.axis = {}, int(axis)
+        self.attrs, self.axis = {}, (axis if _has_bool(axis) else int(axis))  # (a bool: refused when called)
         self.dtype = _dt.to_name(output_type)
 
     def __call__(self, x):

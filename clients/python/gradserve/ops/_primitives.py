@@ -208,6 +208,16 @@ def _reduce_class(name: str, op: str):
             self.keep_dims = _flag(keep_dims)
 
         def __call__(self, x, axis=()):
+            if axis is None:  # (MindSpore 2.10 refuses it, both modes; SDK code reducing all axes calls _reduce())
+                attrs = "keep_dims=bool, skip_mode=bool" if name == "ReduceSum" else "keep_dims=bool"
+                valid = "keep_dims=<bool>, skip_mode=<bool>" if name == "ReduceSum" else "keep_dims=<bool>"
+                raise TypeError(f'Failed calling {name} with "{name}({attrs})(x=Tensor, axis=None)".\nThe valid '
+                                f'calling should be: \n"{name}({valid})(x=<Tensor>, axis=<list of int, int, Tensor, '
+                                'tuple of int>)".')
+            return self._reduce(x, axis)
+
+        def _reduce(self, x, axis):
+            """The SDK's own entry: axis None reduces all axes (a user's call of None is refused above)."""
             _refuse_bool_mean(op, x)
             return _out(apply(op, [x], {"axis": _axis(axis), "keepdims": self.keep_dims}))
 
@@ -500,6 +510,8 @@ def reshape(input, shape):
 
 def transpose(input, dims=None):
     n = len(input.shape) if isinstance(input, Tensor) else 0
+    _refuse_bools(dims, "Transpose", "Transpose()(input=Tensor, dims={t})",
+                  "Transpose()(input=<Tensor>, dims=<list of int, tuple of int>)")
     if dims is not None:  # negative entries count from the end (MindSpore 2.10: transpose(x, (-1, -2)) of a 2-D x)
         dims = [int(p) + n if -n <= int(p) < 0 else int(p) for p in dims]
     out = _out(apply("transpose", [input], {"perm": dims}))
@@ -511,6 +523,8 @@ def transpose(input, dims=None):
 
 
 def expand_dims(input_x, axis: int):
+    _refuse_bools(axis, "ExpandDims", "ExpandDims()(input_x=Tensor, axis={t})",
+                  "ExpandDims()(input_x=<Tensor>, axis=<Tensor, int>)")
     return _out(apply("expand_dims", [input_x], {"axis": int(axis)}))
 
 
@@ -536,6 +550,9 @@ def cast(input, dtype):  # noqa: A002 - MindSpore's name
 
 
 def concat(tensors, axis: int = 0):
+    if _has_bool(axis):
+        _refuse_bools(axis, "Concat", f"Concat(axis={{t}})(tensors={primitive_type(tensors)})",
+                      "Concat(axis=<int>)(tensors=<list of tensor, tuple of Tensor>)")
     return _out(apply("concat", list(tensors), {"axis": int(axis)}))
 
 
@@ -545,6 +562,8 @@ cat = concat
 def stack(tensors, axis: int = 0):
     """A Tensor given for `tensors` is one item (MindSpore 2.10: stack(x) has shape (1, *x.shape)), not a
     sequence of its rows."""
+    if _has_bool(axis):  # (MindSpore 2.10's text)
+        raise TypeError(f"For 'Stack', the type of 'axis' should be 'int', but got type '{primitive_type(axis)}'.")
     items = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     return _out(apply("stack", items, {"axis": int(axis)}))
 
@@ -611,15 +630,19 @@ def broadcast_to(input, shape):
 
 def softmax(input, axis: int = -1, *, dtype=None):  # noqa: A002 - MindSpore's names
     """MindSpore 2.10's ops.softmax; dtype: input cast to it first (the result in it)."""
+    _refuse_bools(axis, "Softmax", "Softmax(axis={t})(input=Tensor)", "Softmax(axis=<int, tuple of int>)(input=<Tensor>)")
     x = input if dtype is None else cast(input, dtype)
     return _out(apply("softmax", [x], {"axis": int(axis)}))
 
 
 def log_softmax(logits, axis: int = -1):
+    _refuse_bools(axis, "LogSoftmax", "LogSoftmax(axis={t})(logits=Tensor)", "LogSoftmax(axis=<int>)(logits=<Tensor>)")
     return _out(apply("log_softmax", [logits], {"axis": int(axis)}))
 
 
 def gather(input_params, input_indices, axis: int = 0, batch_dims: int = 0):
+    _refuse_bools(axis, "Gather", "Gather(batch_dims=int)(input_params=Tensor, input_indices=Tensor, axis={t})",
+                  "Gather(batch_dims=<int>)(input_params=<Tensor>, input_indices=<Tensor>, axis=<Tensor, int>)")
     if batch_dims:
         return _gather_batched(input_params, input_indices, int(axis), int(batch_dims))
     _gather_range(input_params, input_indices, int(axis))

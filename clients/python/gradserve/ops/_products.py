@@ -10,6 +10,7 @@ from .._tensor import Tensor
 from ._axis_range import checked_axis
 from ._extra import P
 from ._linalg_ms import outer
+from ._primitives import _refuse_bools
 from .._late import late
 
 __all__ = ["Dense", "Ger", "ger", "CumProd", "cumprod", "cumsum", "cross", "addbmm"]
@@ -53,6 +54,8 @@ def cumprod(input, dim, dtype=None):  # noqa: A002
     CumProd primitive keeps the input's dtype)."""
     if dtype is None and input._dtype not in _dt.FLOAT + _dt.COMPLEX:
         dtype = _dt.int64
+    _refuse_bools(dim, "CumProd", "CumProd(exclusive=bool, reverse=bool)(x=Tensor, axis={t})",
+                  "CumProd(exclusive=<bool>, reverse=<bool>)(x=<Tensor>, axis=<int>)")
     x = input if dtype is None else P.cast(input, dtype)
     return P.cumprod(x, axis=int(dim))
 
@@ -60,6 +63,8 @@ def cumprod(input, dim, dtype=None):  # noqa: A002
 def cumsum(x, axis, dtype=None):
     """MindSpore's ops.cumsum(x, axis, dtype=None): x cast to dtype first, then the running sum. The engine op's
     own wrapper took axis only by keyword, so the documented ops.cumsum(x, 0) was refused."""
+    _refuse_bools(axis, "CumSum", "CumSum(exclusive=bool, reverse=bool)(input=Tensor, axis={t})",
+                  "CumSum(exclusive=<bool>, reverse=<bool>)(input=<Tensor>, axis=<int>)")
     y = x if dtype is None else P.cast(x, dtype)
     return P.cumsum(y, axis=int(axis))
 

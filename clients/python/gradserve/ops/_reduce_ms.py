@@ -38,6 +38,9 @@ def _first_extremum(x, axis: int, keepdims: bool, arg: str):
 
 
 def _extremum_with_index(x, axis, keepdims, red: str, arg: str):
+    prim = "ArgMaxWithValue" if red == "max" else "ArgMinWithValue"
+    _primitives._refuse_bools(axis, prim, prim + "(axis={t}, keep_dims=bool)(input=Tensor)",
+                              f"{prim}(axis=<int>, keep_dims=<bool>)(input=<Tensor>)")
     x, axis, keepdims = one_element_axis(x, axis, keepdims)
     if axis is None:  # over all: the split rule (ReduceMax); the index is 0, whatever the input (MindSpore 2.10's
         # ops.max / ops.min docs print value= 0 for an extremum at flat index 5; so does its CPU run). keepdims is
@@ -269,6 +272,13 @@ class ReduceAll(_BoolReduce):
 
 class ReduceAny(_BoolReduce):
     _fn = staticmethod(_any)
+
+    def __call__(self, x, axis=()):
+        if axis is None:  # (MindSpore 2.10 refuses it; ReduceAll takes None as all axes)
+            raise TypeError('Failed calling ReduceAny with "ReduceAny(keep_dims=bool)(x=Tensor, axis=None)".\nThe valid '
+                            'calling should be: \n"ReduceAny(keep_dims=<bool>)(x=<Tensor>, axis=<list of int, int, '
+                            'Tensor, tuple of int>)".')
+        return super().__call__(x, axis)
 
 
 def logcumsumexp(input, axis):  # noqa: A002

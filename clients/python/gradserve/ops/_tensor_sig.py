@@ -20,6 +20,7 @@ from ._extra import P
 from ._half_precision import in_float32
 from ._ms_names import moment_axes, squared_deviation
 from ._ms_prims import index_of
+from ._primitives import _has_bool, _refuse_bools
 from ._reduce_ms import sort as _sort, topk as _topk, tensor_extremum
 
 _UNSET: Any = object()
@@ -50,9 +51,21 @@ def _flat(x):
     return P.reshape(x, (-1,))
 
 
+def _refuse_bool_axis(name: str, args, kwargs) -> None:
+    """A bool as Tensor.<name>'s axis / dim (first positional or keyword): MindSpore 2.10's overload TypeError
+    ('Failed calling max with "max(axis=bool)"', "argmax(bool)", ...); True is no axis 1 there."""
+    key = next((k for k in ("axis", "dim") if k in kwargs), None)
+    v = kwargs[key] if key else (args[0] if args else None)
+    if _has_bool(v):
+        form = f"{key}={primitive_type(v)}" if key else primitive_type(v)
+        raise TypeError(f'Failed calling {name} with "{name}({form})".\nThe valid calling should be:\n'
+                        f'"Tensor.{name}(dim=<int>, ...)" / "Tensor.{name}(axis=<int>, ...)"')
+
+
 def _arg_extremum(name):
     def f(x, *args, **kwargs):
         """Tensor.argmax(axis=None, keepdims=False) / argmax(dim=None, keepdim=False); None: of the flattened."""
+        _refuse_bool_axis(name, args, kwargs)
         axis = _take(name, args, kwargs, 0, ("axis", "dim"))
         keep = _take(name, args, kwargs, 1, ("keepdims", "keepdim"), False)
         _done(name, args, kwargs, 2)
@@ -66,10 +79,12 @@ argmax, argmin = _arg_extremum("argmax"), _arg_extremum("argmin")
 
 
 def max(x, *args, **kwargs):  # noqa: A001
+    _refuse_bool_axis("max", args, kwargs)
     return tensor_extremum("max", x, args, kwargs)
 
 
 def min(x, *args, **kwargs):  # noqa: A001
+    _refuse_bool_axis("min", args, kwargs)
     return tensor_extremum("min", x, args, kwargs)
 
 
@@ -93,6 +108,7 @@ def topk(x, k, *args, **kwargs):
 
 def cumsum(x, *args, **kwargs):
     """Tensor.cumsum(dim, *, dtype=None) / cumsum(axis=None, dtype=None); None: of the flattened."""
+    _refuse_bool_axis("cumsum", args, kwargs)
     axis = _take("cumsum", args, kwargs, 0, ("axis", "dim"))
     dtype = _take("cumsum", args, kwargs, 1, ("dtype",))
     _done("cumsum", args, kwargs, 2)
@@ -107,6 +123,8 @@ def flip(x, *args, **kwargs):
     dims = _take("flip", args, kwargs, 0, ("dims",))
     _done("flip", args, kwargs, 1)
     dims = _need("flip", dims, "dims")
+    _refuse_bools(dims, "ReverseV2", "ReverseV2(axis={t})(input=Tensor)",
+                  "ReverseV2(axis=<list of int, tuple of int>)(input=<Tensor>)")
     dims = [dims] if isinstance(dims, numbers.Integral) else list(dims)
     seen = [int(d) % x.ndim for d in dims if -x.ndim <= int(d) < x.ndim]
     twice = [d for i, d in enumerate(seen) if d in seen[:i]]
@@ -188,6 +206,10 @@ def transpose(x, *args):
 
 def view(x, *shape):
     """Tensor.view(*shape) / view(shape): reshape (-1 allowed). view(dtype) (a bit cast) is not supported."""
+    if _has_bool(shape):  # (MindSpore 2.10's text: "view(bool, int)", "view(Tuple<bool, int>)"; True is no size 1)
+        raise TypeError(f'Failed calling view with "view({", ".join(primitive_type(s) for s in shape)})".\nThe valid '
+                        'calling should be:\n"Tensor.view(shape=<Tensor, list of int, tuple of int>)"\n'
+                        '"Tensor.view(dtype=<mstype>)"')
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
