@@ -95,7 +95,9 @@ def upsample_plan(shape, size, scale_factor, recompute: bool) -> list[tuple[int,
     factors = [float(f) for f in _per_axis(scale_factor, len(spatial), rank, "scale_factor")]
     plan = []
     for n, f in zip(spatial, factors):
-        o = int(math.floor(n * f))
+        # MindSpore 2.10 sizes a recomputed scale in double, a scale its kernel takes in float32 (floor(100 * 1.13)
+        # is 112 in double, 113 in float32: it gives 113)
+        o = int(math.floor(n * f)) if recompute else int(np.floor(np.float32(n) * np.float32(f)))
         plan.append((n, o, (n / o if o else 0.0) if recompute else 1.0 / f))
     return plan
 
