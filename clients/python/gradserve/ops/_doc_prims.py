@@ -32,8 +32,8 @@ class SparseSoftmaxCrossEntropyWithLogits:
             raise ValueError(f"For '{where}', logits must be [N, C] and labels [N], got {list(logits.shape)} and "
                              f"{list(labels.shape)}")
         n, classes = int(logits.shape[0]), int(logits.shape[1])
-        hot = ops.one_hot(ops.cast(labels, "int64"), classes, Tensor(np.ones((), logits._dtype)),
-                          Tensor(np.zeros((), logits._dtype)))
+        # (float32 on / off values, then the logits' dtype: OneHot itself refuses float64 ones, as MindSpore's)
+        hot = ops.cast(ops.one_hot(ops.cast(labels, "int64"), classes, 1.0, 0.0), logits.dtype)
         if self.is_grad:
             return ops.div(ops.sub(ops.softmax(logits, -1), hot), float(n))
         return ops.neg(ops.div(ops.sum(ops.mul(ops.log_softmax(logits, -1), hot)), float(n)))
