@@ -738,6 +738,8 @@ class RegionIO:
         rname, off, size = params_of(params, path)
         region = self.regions.use(rname, f"{path}.shared_memory_region", self.using, self.client)
         a = np.asarray(a)
+        if size is not None:  # the declared span lies in the region, whatever the answer's size (Triton's check)
+            region.within(off, size, f"{path}.shared_memory_byte_size")
         if size is not None and size < a.nbytes:
             raise InvalidRequest(f"output {name!r} has {a.nbytes} bytes (shape {list(a.shape)}); "
                                  f"shared_memory_byte_size {size} is too small", path=path,

@@ -211,6 +211,31 @@ def test_region_too_small_wrong_sizes_and_unknown(server, mlp, regions):
         httpx.post(f"{server.url}/v2/systemsharedmemory/region/small/unregister")
 
 
+def test_an_output_span_past_its_region_is_refused_whatever_the_answer_size(server, mlp, regions):
+    """An output's shared_memory_offset + shared_memory_byte_size must lie in the region (Triton checks the declared
+    span, not the answer's bytes): byte_size 2^63-1 or one past the end is a 400 naming the region, even where the
+    d/dx answer itself (N*D*4 bytes) would fit; the exact span is answered."""
+    x, w = mlp[0], mlp[1]
+    h = regions(x.nbytes)
+    assert _register(server.url, "span", h._shm_key, x.nbytes).status_code == 200
+    try:
+        def infer(byte_size):
+            body = {"inputs": [{"name": "x", "shape": [N, D], "datatype": "FP32", "data": x.ravel().tolist()},
+                               {"name": "w", "shape": [D, H], "datatype": "FP32", "data": w.ravel().tolist()}],
+                    "outputs": [{"name": "d/dx", "parameters": {"shared_memory_region": "span",
+                                                                "shared_memory_byte_size": byte_size}}]}
+            return httpx.post(f"{server.url}/v2/models/shm_mlp/infer", json=body, timeout=60)
+
+        for too_far in (2 ** 63 - 1, x.nbytes + 1):
+            r = infer(too_far)
+            assert r.status_code == 400 and "run past the end of region 'span'" in r.json()["error"], r.text
+        r = infer(x.nbytes)
+        assert r.status_code == 200, r.text
+        np.testing.assert_allclose(shm.get_contents_as_numpy(h, F32, [N, D]), mlp[2], rtol=2e-4, atol=1e-5)
+    finally:
+        httpx.post(f"{server.url}/v2/systemsharedmemory/region/span/unregister")
+
+
 def test_region_removed_or_shrunk_after_registration(server, mlp, regions):
     x = mlp[0]
     h = regions(x.nbytes)
