@@ -109,7 +109,7 @@ def prediction(model: Model, outputs: list):
     """One instance's answer: its only output's value, or {name: value}; nested as the output's shape."""
     def value(a):
         a = codec.widened(np.asarray(a))
-        return np.stack([a.real, a.imag], -1).tolist() if a.dtype.kind == "c" else a.tolist()
+        return (codec.complex_as_pairs(a) if a.dtype.kind == "c" else a).tolist()
     vals = {spec.name: value(a) for spec, (_, a) in zip(model.outputs, outputs)}
     return next(iter(vals.values())) if len(vals) == 1 else vals
 

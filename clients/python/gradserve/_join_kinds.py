@@ -187,6 +187,13 @@ def repeat(seq, y) -> Any:  # (Any: Tensor operators keep their type)
     return seq * int(v)
 
 
+def other_kind(v, want: str = "int") -> "str | None":
+    """The first kind other than `want` among the paths of a number joined by an `if` (None: not a join, or `want`
+    on every path): what MindSpore 2.10's graph refuses where an op takes a `want`."""
+    mark = getattr(v, "_join_kinds", None)
+    return None if mark is None else next((k for k in mark[0] if k != want), None)
+
+
 _SDK = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -194,7 +201,7 @@ def refuse_op_read(t) -> None:
     """int(t) / operator.index(t) of a joined number with a bool or float path, by the SDK's own code (an op reading a
     shape, an axis, multiples): MindSpore 2.10's graph refuses such a number there on every path (TypeError "Failed
     calling Zeros with ...(size=tuple<float, int>...)"); a user's own int(y) runs (its frame is no SDK file)."""
-    bad = next((k for k in t._join_kinds[0] if k != "int"), None)
+    bad = other_kind(t)
     caller = sys._getframe(2).f_code.co_filename
     if bad is None or not os.path.abspath(caller).startswith(_SDK):
         return
@@ -209,8 +216,7 @@ def refuse_arg(v, want: str = "int") -> None:
     calling ReduceSum with "...(x=Tensor, axis=bool)"'); read by value here it took the path's number (x.sum(axis=y)
     with y True / 0 summed along axis 1 or 0)."""
     for a in v if isinstance(v, (tuple, list)) else (v,):
-        mark = getattr(a, "_join_kinds", None)
-        bad = next((k for k in mark[0] if k != want), None) if mark is not None else None
+        bad = other_kind(a, want)
         if bad is not None:
             raise TypeError(f"a number that is a{'n' if bad == 'int' else ''} {bad} on a path of an `if` on a traced value, where an op takes "
                             f"a{'n' if want == 'int' else ''} {want} (an axis, keep_dims): MindSpore 2.10's graph "
@@ -228,11 +234,10 @@ def refuse_range(args) -> None:
     """range(...) of a joined number with a bool or float path: MindSpore 2.10's make_range TypeError (its graph
     compiles every path), naming the first argument and path that is no int."""
     for n, a in enumerate(args):
-        mark = getattr(a, "_join_kinds", None)
-        bad = next((k for k in mark[0] if k != "int"), None) if mark is not None else None
+        bad = other_kind(a)
         if bad is not None:
             raise _RangeRefusal(f"For 'make_range', the {n}th input should be a int scalar but got "
-                                f"{_abstract(mark, bad)}")
+                                f"{_abstract(a._join_kinds, bad)}")
 
 
 def refuse_returned(leaves) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _join_kinds
 from .. import dtype as _dt
 from .._calling_errors import primitive_type
 from ._extra import P
@@ -17,9 +18,8 @@ _HEAD = "    match failed because invalid types: ("
 def _number_kind(v) -> str | None:
     """A graph's number (a Python number traced, or joined by an `if`): its kind, the first that is no int where the
     paths differ (MindSpore 2.10 names that one: 'prod(bool)' for y = True / 0), else None."""
-    mark = getattr(v, "__dict__", {}).get("_join_kinds")
-    if mark is not None:
-        return next((k for k in mark[0] if k != "int"), "int")
+    if getattr(v, "_join_kinds", None) is not None:
+        return _join_kinds.other_kind(v) or "int"
     return getattr(v, "_py_number", None)
 
 
