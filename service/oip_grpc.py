@@ -23,7 +23,7 @@ from .answer_wire import counted_bytes
 from .jobs import client_of
 from .oip_http import (EXTENSIONS, check_input_params, check_output_params,
                        check_outputs, check_repository_params, check_request_params, place_outputs, select_outputs,
-                       server_version, timeout_s, triton_config)
+                       server_version, queue_params, triton_config)
 from .oip_proto import grpc_predict_v2_pb2 as pb
 from .oip_proto import grpc_predict_v2_pb2_grpc as pb_grpc
 from .repository import ModelRepository, check_inputs
@@ -237,7 +237,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             if (left := context.time_remaining()) is not None:
                 own = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s
                 req.deadline_s = max(1e-3, min(own, left))
-            req.queue_timeout_s = timeout_s({"parameters": params})
+            req.queue_timeout_s = queue_params({"parameters": params})
             for i, o in enumerate(request.outputs):
                 check_output_params(param_values(o.parameters), f"outputs[{i}] ({o.name}).parameters")
             wanted = [(o.name, True, param_dict(o.parameters) if "shared_memory_region" in o.parameters else None,

@@ -132,7 +132,7 @@ def check_request_params(params, path: str, also: frozenset = frozenset()) -> No
                              f" (supported: {sorted(REQUEST_PARAMS)})"), path=path)
 
 
-def timeout_s(head: dict) -> float | None:
+def queue_params(head: dict) -> float | None:
     """The request's queue parameters, Triton's: `timeout` (microseconds) in seconds, if any (0: none, as Triton
     reads it); `priority` checked (an unsigned integer) and, as Triton does for a model without priority levels,
     not used."""
@@ -339,7 +339,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             def decode():
                 head, reader, _ = codec.split_body(body, hl, codec.JsonLimits.of(settings))
                 reader.regions = io
-                return (*decode_infer(head, reader, settings), timeout_s(head))
+                return (*decode_infer(head, reader, settings), queue_params(head))
             # large bodies are parsed off the event loop (as /v1 does)
             tensors, wanted, binary, rid, timeout = await asyncio.to_thread(
                 charged, core.parses, client, body, hl, coded and buf is None, decode) \
