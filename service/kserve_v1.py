@@ -140,11 +140,12 @@ def encode(predictions: list) -> bytes:
 WHOLE = ("deadline_exceeded", "overloaded", "draining", "unauthorized")
 
 
-async def run_instances(core: Core, model: Model, inputs: list, client: str, admission, gone, most: int) -> list:
+async def run_instances(core: Core, model: Model, inputs: list, client: str, admission, gone, most: int,
+                        results: list) -> None:
     """Each instance's JobResult, in order: up to `most` instances as one job (Core.run_stacked: vmap of the
     model's derived graph), or one job each where they cannot be (or the batch failed: each instance then gets
-    its own answer, and the first error names its instance). `admission` is released (or used) here."""
-    results: list = []
+    its own answer, and the first error names its instance). `admission` is released (or used) here. The
+    results go to `results` as they come (those before an error stay: the model's statistics count them)."""
     try:
         for lo in range(0, len(inputs), most):
             reqs = [model.job(arrays, core) for arrays in inputs[lo:lo + most]]
@@ -159,15 +160,16 @@ async def run_instances(core: Core, model: Model, inputs: list, client: str, adm
                 if isinstance(e, ServiceError) and e.code in WHOLE:
                     raise
                 got = None
-            results += got if got is not None else await one_by_one(core, reqs, lo, client, admission, gone)
+            if got is None:
+                await one_by_one(core, reqs, lo, client, admission, gone, results)
+            else:
+                results += got
     finally:
         if admission is not None:
             admission.release()
-    return results
 
 
-async def one_by_one(core: Core, reqs: list, lo: int, client: str, admission, gone) -> list:
-    out = []
+async def one_by_one(core: Core, reqs: list, lo: int, client: str, admission, gone, out: list) -> None:
     for i, req in enumerate(reqs, lo):
         admission = admission if admission.core is not None else core.admit(client)  # (each admitted as one)
         try:
@@ -175,12 +177,12 @@ async def one_by_one(core: Core, reqs: list, lo: int, client: str, admission, go
         except ServiceError as e:
             e.detail["path"] = f"$.instances[{i}]"  # (the job's own path names nothing the V1 caller sent)
             raise
-    return out
 
 
 def predict_handler(settings: Settings, core: Core, repo: ModelRepository):
     async def predict(request: Request, name: str) -> Response:
         admission = model = None
+        results: list = []  # each instance's JobResult as it comes (counted even when a later one fails)
         started = model_stats.ModelStats.start()
         client = request_client(core, request)
         try:
@@ -194,11 +196,9 @@ def predict_handler(settings: Settings, core: Core, repo: ModelRepository):
                                     f"max_tensors={settings.max_tensors} tensors", path="$.instances",
                                     limit="max_tensors", value=settings.max_tensors)
             inputs = [instance_arrays(model, r, i, settings) for i, r in enumerate(rows)]  # (all before any runs)
-            results = await run_instances(core, model, inputs, client, admission, AsgiBody(request).gone,
-                                          settings.max_batch)
+            await run_instances(core, model, inputs, client, admission, AsgiBody(request).gone, settings.max_batch,
+                                results)
             admission = None  # (run_instances released it)
-            for res in results:
-                model.stats.success(started, res.timing)
             predictions = [prediction(model, res.outputs) for res in results]
             return Response(encode(predictions), media_type="application/json")
         except ServiceError as e:
@@ -210,6 +210,8 @@ def predict_handler(settings: Settings, core: Core, repo: ModelRepository):
         finally:
             if admission is not None:
                 admission.release()
+            for res in results if model is not None else ():
+                model.stats.success(started, res.timing)
     return predict
 
 
