@@ -49,8 +49,7 @@ class Batcher:
         self.delay_s = delay_s
         self.max_batch = max_batch
         self.groups: dict[tuple, _Group] = {}
-        self._plans: dict[tuple, tuple[str, Any]] = {}  # (derived key, n) -> (key, graph: text or with values by key)
-        self._cache_size = cache_size
+        self.plans = VmapPlans(cache_size)
         self._running: set = set()  # the groups' tasks (the loop keeps only weak references to tasks)
 
     @staticmethod
@@ -113,14 +112,12 @@ class Batcher:
 
     async def _batch(self, items: list, pool: Pool, d, index, client: str) -> None:
         n = len(items)
-        size = 1 << (n - 1).bit_length()
         t0 = time.perf_counter()
         try:
-            bkey, text = self._vmapped(d, size)
-            rows = [it[0] for it in items] + [items[-1][0]] * (size - n)
-            stacked = [np.stack([r[i] for r in rows]) for i in range(len(rows[0]))]
+            size, inputs = stacked([it[0] for it in items])
+            bkey, text = self.plans.get(d, size)
             # to the latest deadline: a member's own ends its wait alone (run's expiry), not the batch
-            outs, timing, label = await pool.submit(Job(bkey, text, stacked, {}, max(it[1] for it in items), index,
+            outs, timing, label = await pool.submit(Job(bkey, text, inputs, {}, max(it[1] for it in items), index,
                                                         client=client))
         except Exception:  # noqa: BLE001 - run them one by one: each caller gets its own result or error
             await asyncio.gather(*(self._single(it, pool, d, index, client) for it in items))
@@ -130,16 +127,33 @@ class Batcher:
             if not fut.done():
                 fut.set_result(([np.ascontiguousarray(o[j]) for o in outs], timing, label))
 
-    def _vmapped(self, d, size: int) -> tuple[str, Any]:
+
+class VmapPlans:
+    """vmap(derived graph) of each (derived key, batch size) as a worker's job graph, kept for the next batch
+    (a bounded memo: the oldest goes first)."""
+
+    def __init__(self, size: int = 64):
+        self._plans: dict[tuple, tuple[str, Any]] = {}  # (derived key, n) -> (key, graph: text or with values by key)
+        self._size = size
+
+    def get(self, d, size: int) -> tuple[str, Any]:
         hit = self._plans.get((d.key, size))
         if hit is None:
             vg = vmap_graph(d.graph, size)  # (the same value arrays: named by key as in d, service.weight_refs)
             text, weights = worker_json(vg, {id(a): (a, k) for k, a in getattr(d, "weights", {}).items()})
             hit = (f"{d.key}|vmap{size}", (text, None, weights) if weights else text)
-            if len(self._plans) >= self._cache_size:
+            if len(self._plans) >= self._size:
                 self._plans.pop(next(iter(self._plans)))
             self._plans[(d.key, size)] = hit
         return hit
+
+
+def stacked(rows: list[list]) -> tuple[int, list]:
+    """The batch size (len(rows) rounded up to a power of two, so a derived graph compiles at most log2(max) plans)
+    and each input stacked on a new first axis, the last row repeated to fill it (its results dropped)."""
+    size = 1 << (len(rows) - 1).bit_length()
+    rows = rows + [rows[-1]] * (size - len(rows))
+    return size, [np.stack([r[i] for r in rows]) for i in range(len(rows[0]))]
 
 
 def _expire(fut: asyncio.Future) -> None:

@@ -37,7 +37,7 @@ from .refusals import DETERMINISTIC, Refusals
 from .registry import Registry
 from .tensor_store import TensorStore, names_values
 from .settings import Settings
-from .batching import Batcher
+from .batching import Batcher, VmapPlans, stacked
 
 log = logging.getLogger("gradserve.core")
 # the most output bytes one gRPC answer carries: protobuf parses no message of 2 GiB or more ("Wire format was
@@ -194,6 +194,7 @@ class Core:
         self._drain_cap: asyncio.TimerHandle | None = None  # (begin_drain)
         self.started = False
         self.batcher = Batcher(settings.batch_delay_ms / 1e3, settings.max_batch) if settings.batch_delay_ms else None
+        self.vmaps = self.batcher.plans if self.batcher is not None else VmapPlans()  # (run_stacked's)
         self.admitting = 0  # admitted requests not yet handed to a pool (see admit)
         self.body_budget = BodyBudget(s.body_budget, s.retry_after_s, s.parse_cap)  # (compressed bodies inflating)
         self.parse_share = ParseShare(s.parse_share, s.parse_burst_s, s.retry_after_s)
@@ -509,6 +510,46 @@ class Core:
             job.future = None
             del fut
         return self._result(gid, d, outs, timing, label, t0, t_prep)
+
+    async def run_stacked(self, reqs: list[JobRequest], admission: "Admission | None" = None) -> list | None:
+        """Jobs of one derived graph with the same input shapes (KServe V1's instances) run as ONE job of vmap(derived
+        graph), each answered its own slice (a per-example result, as service.batching's); None, nothing run, when
+        they are not such jobs (parameter values, another graph). Each is checked (prepare) first; `admission` is
+        released once the job is in a pool. A failure of the whole is raised: the caller runs them one by one."""
+        if self.draining:
+            raise self.draining_error()
+        t0 = time.perf_counter()
+        preps = [await self.prepare(r) for r in reqs]
+        gid, d = preps[0][0], preps[0][1]
+        shapes = {tuple((a.shape, a.dtype.str) for a in p[2]) for p in preps}
+        if len(reqs) < 2 or len(shapes) > 1 or any(p[1].key != d.key or p[3] for p in preps) or not preps[0][2]:
+            return None
+        t_prep = time.perf_counter()
+        pool, index = self._route(reqs[0].device)
+        loop = pool.loop or asyncio.get_running_loop()
+        size, inputs = stacked([p[2] for p in preps])
+        bkey, text = self.vmaps.get(d, size)
+        self.refusals.check(pool.name, bkey)
+        job = Job(bkey, text, inputs, {}, loop.time() + self.deadline_of(reqs[0].deadline_s), index,
+                  client=reqs[0].client)
+        try:
+            fut = pool.submit(job)
+        finally:
+            if admission is not None:
+                admission.release()
+        try:
+            outs, timing, label = await fut
+        except asyncio.CancelledError:
+            pool.cancel(job)
+            raise
+        except ServiceError as e:
+            self.refusals.note(pool.name, bkey, e)
+            raise
+        finally:
+            job.future = None
+        timing = dict(timing, batch=len(reqs))
+        return [self._result(gid, d, [np.ascontiguousarray(o[j]) for o in outs], timing, label, t0, t_prep)
+                for j in range(len(reqs))]
 
     @staticmethod
     def _result(gid: str, d: Derived, outs: list, timing: dict, label: str, t0: float, t_prep: float) -> JobResult:

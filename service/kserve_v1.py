@@ -7,8 +7,10 @@
 
 Each instance is one inference of the model: the value of its only input, or an object of its named inputs, each
 of the input's full (fixed) shape; each prediction is the value of its only output, or an object of its named
-outputs, in instance order. A thin adapter: each instance is the model's `JobRequest`, run by `Core.run` one after
-another, each admitted as a V2 inference is. Errors: KServe's {"error": ...} with its status (ModelNotFound 404,
+outputs, in instance order. A thin adapter: each instance is the model's `JobRequest`; up to max_batch of them run
+as one job of vmap(the model's derived graph) (Core.run_stacked, per-example answers as service.batching's), one
+after another where they cannot (parameter values) or the batch failed (each then answered or refused alone,
+an error naming its instance: `(at $.instances[i])`). Errors: KServe's {"error": ...} with its status (ModelNotFound 404,
 ModelNotReady 503, InvalidInput 400).
 
 gradserve's own API is under /v1 too (/v1/<job kind>, /v1/graphs, /v1/tensors, /v1/devices, /v1/lane, /v1/local):
@@ -105,6 +107,17 @@ def instance_inputs(model: Model, row, path: str, s: Settings) -> dict:
     return {**out, **{k: None for k in row if k not in specs}}
 
 
+def instance_arrays(model: Model, row, i: int, s: Settings) -> list:
+    """Instance i's arrays in the model's input order, checked; a refusal names the instance."""
+    path = f"$.instances[{i}]"
+    try:
+        return check_inputs(model, instance_inputs(model, row, path, s))
+    except ServiceError as e:
+        if not str(e.detail.get("path", "")).startswith(path):
+            e.detail["path"] = path
+        raise
+
+
 def prediction(model: Model, outputs: list):
     """One instance's answer: its only output's value, or {name: value}; nested as the output's shape."""
     def value(a):
@@ -123,9 +136,53 @@ def encode(predictions: list) -> bytes:
     return body
 
 
+# failures of a batch that running its instances one by one would not mend: passed on as they are
+WHOLE = ("deadline_exceeded", "overloaded", "draining", "unauthorized")
+
+
+async def run_instances(core: Core, model: Model, inputs: list, client: str, admission, gone, most: int,
+                        results: list) -> None:
+    """Each instance's JobResult, in order: up to `most` instances as one job (Core.run_stacked: vmap of the
+    model's derived graph), or one job each where they cannot be (or the batch failed: each instance then gets
+    its own answer, and the first error names its instance). `admission` is released (or used) here. The
+    results go to `results` as they come (those before an error stay: the model's statistics count them)."""
+    try:
+        for lo in range(0, len(inputs), most):
+            reqs = [model.job(arrays, core) for arrays in inputs[lo:lo + most]]
+            for req in reqs:
+                req.client = client
+            admission = admission if admission is not None and admission.core is not None else core.admit(client)
+            try:
+                got = await run_watching(core.run_stacked(reqs, admission), gone) if len(reqs) > 1 else None
+            except ClientGone:
+                raise
+            except Exception as e:  # noqa: BLE001 - the batch failed (vmap of an op without its rule, a limit): alone
+                if isinstance(e, ServiceError) and e.code in WHOLE:
+                    raise
+                got = None
+            if got is None:
+                await one_by_one(core, reqs, lo, client, admission, gone, results)
+            else:
+                results += got
+    finally:
+        if admission is not None:
+            admission.release()
+
+
+async def one_by_one(core: Core, reqs: list, lo: int, client: str, admission, gone, out: list) -> None:
+    for i, req in enumerate(reqs, lo):
+        admission = admission if admission.core is not None else core.admit(client)  # (each admitted as one)
+        try:
+            out.append(await run_watching(core.run(req, admission), gone))
+        except ServiceError as e:
+            e.detail["path"] = f"$.instances[{i}]"  # (the job's own path names nothing the V1 caller sent)
+            raise
+
+
 def predict_handler(settings: Settings, core: Core, repo: ModelRepository):
     async def predict(request: Request, name: str) -> Response:
         admission = model = None
+        results: list = []  # each instance's JobResult as it comes (counted even when a later one fails)
         started = model_stats.ModelStats.start()
         client = request_client(core, request)
         try:
@@ -138,18 +195,11 @@ def predict_handler(settings: Settings, core: Core, repo: ModelRepository):
                 raise LimitExceeded(f"{len(rows)} instances of {len(model.inputs)} inputs each are more than "
                                     f"max_tensors={settings.max_tensors} tensors", path="$.instances",
                                     limit="max_tensors", value=settings.max_tensors)
-            inputs = [check_inputs(model, instance_inputs(model, r, f"$.instances[{i}]", settings))
-                      for i, r in enumerate(rows)]  # (every instance checked before any runs)
-            predictions = []
-            for i, arrays in enumerate(inputs):
-                req = model.job(arrays, core)
-                req.client = client
-                admission = admission or core.admit(client)  # (each instance admitted as one inference)
-                res = await run_watching(core.run(req, admission), AsgiBody(request).gone)
-                admission = None  # (Core.run released it)
-                model.stats.success(started, res.timing)
-                started = model_stats.ModelStats.start()
-                predictions.append(prediction(model, res.outputs))
+            inputs = [instance_arrays(model, r, i, settings) for i, r in enumerate(rows)]  # (all before any runs)
+            await run_instances(core, model, inputs, client, admission, AsgiBody(request).gone, settings.max_batch,
+                                results)
+            admission = None  # (run_instances released it)
+            predictions = [prediction(model, res.outputs) for res in results]
             return Response(encode(predictions), media_type="application/json")
         except ServiceError as e:
             if model is not None:
@@ -160,6 +210,8 @@ def predict_handler(settings: Settings, core: Core, repo: ModelRepository):
         finally:
             if admission is not None:
                 admission.release()
+            for res in results if model is not None else ():
+                model.stats.success(started, res.timing)
     return predict
 
 
@@ -179,7 +231,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
         return {"name": name, "ready": True}
 
     r.add_api_route("/v1/models/{name}:predict", predict_handler(settings, core, repo), methods=["POST"],
-                    operation_id="v1_predict", summary="KServe V1 predict (each instance one inference)")
+                    operation_id="v1_predict", summary="KServe V1 predict (the instances one batched job)")
 
     async def explain(name: str):
         try:

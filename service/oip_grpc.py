@@ -312,7 +312,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             self._check_key(context)
             body = {k: getattr(v, c) if (c := v.WhichOneof("parameter_choice")) else None
                     for k, v in request.settings.items()}
-            now = kept.update_log(body) if body else dict(kept.log)
+            now = kept.update_log(body, grpc=True) if body else dict(kept.log)
         except ServiceError as e:
             return await self._fail(context, e)
         V = pb.LogSettingsResponse.SettingValue

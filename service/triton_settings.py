@@ -3,7 +3,8 @@ TraceSetting, LogSettings): kept and answered as Triton's server does (its value
 tritonclient's get/update_trace_settings and get/update_log_settings work. They change nothing here: traces are
 OpenTelemetry spans (--otel) and the log level is set at start (--log-level); docs/MODELS.md says so.
 Values are Triton's strings (a trace level a list); a name Triton does not know is refused by name (Triton
-skips it), as is a trace level it does not know.
+skips it), as is a trace level it does not know; `trace_mode` is taken when it names the mode in use
+('triton'; Triton skips the name, whatever its value) and refused otherwise.
 """
 from __future__ import annotations
 
@@ -72,11 +73,14 @@ class TritonSettings:
             raise InvalidRequest(f"unknown trace setting(s) {unknown} (known: {sorted(TRACE_DEFAULT)})", path="$")
         if "trace_file" in body:
             raise ServiceError("trace file location can not be updated through network protocol", code=UNSUPPORTED)
-        if "trace_mode" in body:
-            raise InvalidRequest("trace mode can not be updated through network protocol", path="$")
+        mode = body.get("trace_mode")
+        if mode not in (None, TRACE_DEFAULT["trace_mode"]):  # (Triton reads no trace_mode from a request)
+            raise InvalidRequest(f"trace_mode can not be updated through network protocol: Triton's HTTP and gRPC "
+                                 f"trace settings skip it, its mode is --trace-config's at start (here always "
+                                 f"'triton'), got: {mode}", path="$.trace_mode")
         # (a level list [] sets nothing, as Triton's HTTP reads it: no level in it; gRPC's empty value is a null)
         new = {k: None if v is None else _level(v) if k == "trace_level" else _stoi(k, v) for k, v in body.items()
-               if not (k == "trace_level" and v == [])}
+               if k != "trace_mode" and not (k == "trace_level" and v == [])}
         target = self.model_trace.setdefault(model, {}) if model else self.trace
         for k, v in new.items():
             if v is None:  # Triton's "clear": a model's falls back to the server's, the server's to its start
@@ -85,20 +89,37 @@ class TritonSettings:
                 target[k] = v
         return self.trace_of(model)
 
-    def update_log(self, body: dict) -> dict:
+    def update_log(self, body: dict, grpc: bool = False) -> dict:
+        """Triton's HandleLogging / LogSettings: log_file refused first, then each setting read and applied in
+        Triton's order before the next is read, so a request refused at one keeps those applied before it (an
+        unknown name is refused before any). HTTP skips a null; gRPC reads a value of no kind (None) as the wrong
+        kind. Texts per protocol, as Triton words them (2.41's http_server.cc and grpc_server.cc)."""
         unknown = sorted(set(body) - set(LOG_DEFAULT))
         if unknown:
             raise InvalidRequest(f"unknown log setting(s) {unknown} (known: {sorted(LOG_DEFAULT)})", path="$")
-        body = {k: v for k, v in body.items() if v is not None}  # (Triton skips a null)
-        if "log_file" in body:
+        if "log_file" in body and (grpc or body["log_file"] is not None):
             raise ServiceError("log file location can not be updated through network protocol", code=UNSUPPORTED)
-        for k in ("log_info", "log_warning", "log_error"):
-            if k in body and not isinstance(body[k], bool):
-                raise InvalidRequest(f"'{k}' must be true or false", path=f"$.{k}")
-        v = body.get("log_verbose_level", 0)
-        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2 ** 32:
-            raise InvalidRequest("'log_verbose_level' must be an unsigned integer", path="$.log_verbose_level")
-        if body.get("log_format", "default") not in ("default", "ISO8601"):
-            raise ServiceError(f"invalid argument for --log_format, got: {body['log_format']}", code=UNAVAILABLE)
-        self.log.update(body)
+        for k in _LOG_ORDER:
+            if k in body and (grpc or body[k] is not None):
+                self.log[k] = _log_value(k, body[k], grpc)
         return dict(self.log)
+
+
+_LOG_ORDER = ("log_info", "log_warning", "log_error", "log_verbose_level", "log_format")  # (Triton's)
+# what each setting must be: (its Python type, Triton's HTTP text (TritonJson's As*), gRPC's kind word)
+_LOG_KIND = {"log_verbose_level": (int, "attempt to access JSON non-unsigned-integer as unsigned-integer", "int32"),
+             "log_format": (str, "attempt to access JSON non-string as string", "string")}
+
+
+def _log_value(k: str, v: Any, grpc: bool) -> Any:
+    kind, http_text, word = _LOG_KIND.get(k, (bool, "attempt to access JSON non-boolean as boolean", "boolean"))
+    if not isinstance(v, kind) or (kind is int and (isinstance(v, bool) or v < 0)):
+        raise InvalidRequest(f"expect {word} for '{k}'" if grpc else http_text, path=f"$.{k}")
+    if k == "log_verbose_level" and v >= 2 ** 32:  # (Triton's HTTP takes a uint64 and casts it to int32)
+        raise InvalidRequest("'log_verbose_level' must be below 2^32", path="$.log_verbose_level")
+    if k == "log_format" and v not in ("default", "ISO8601"):
+        # (HTTP's is UNAVAILABLE with the command line's flag name; gRPC's INVALID_ARG without the dashes)
+        if grpc:
+            raise InvalidRequest(f"invalid argument for log_format, got: {v}", path="$.log_format")
+        raise ServiceError(f"invalid argument for --log_format, got: {v}", code=UNAVAILABLE)
+    return v

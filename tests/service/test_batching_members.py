@@ -56,7 +56,7 @@ def _batcher(monkeypatch, broken: bool = False) -> Batcher:
             raise ValueError("vmap cannot be built")
         return f"{d.key}|vmap{size}", "{}"
 
-    monkeypatch.setattr(b, "_vmapped", vmapped)
+    monkeypatch.setattr(b.plans, "get", vmapped)  # (batching.VmapPlans: the vmapped job graphs)
     return b
 
 
