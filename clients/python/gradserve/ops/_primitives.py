@@ -23,6 +23,7 @@ from .._calling_errors import camel as _camel, failed_calling, primitive_type
 from .._misc import twin_of
 from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast, current, graph_semantics
 from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
+from ._nan_scan import scan_like
 from ._running_stats import update_running
 from . import _tensor_only, _user_prim
 
@@ -219,7 +220,9 @@ def _reduce_class(name: str, op: str):
         def _reduce(self, x, axis):
             """The SDK's own entry: axis None reduces all axes (a user's call of None is refused above)."""
             _refuse_bool_mean(op, x)
-            return _out(apply(op, [x], {"axis": _axis(axis), "keepdims": self.keep_dims}))
+            ax = _axis(axis)
+            x = scan_like(x, ax, op) if op in ("max", "min") else x  # (NaN as MindSpore's CPU scan)
+            return _out(apply(op, [x], {"axis": ax, "keepdims": self.keep_dims}))
 
     _Reduce.__name__ = _Reduce.__qualname__ = name
     _Reduce.__doc__ = f"MindSpore {name}(keep_dims=False)(x, axis=()): engine op {op}"
@@ -483,7 +486,9 @@ def _reduction(op):
     def f(x, axis=None, keep_dims: bool = False, *, keepdims=None):
         kd = keepdims if keepdims is not None else keep_dims
         _refuse_bool_mean(op, x)
-        return _out(apply(op, [x], {"axis": _reduce_axis(x, axis), "keepdims": _flag(kd)}))
+        ax = _reduce_axis(x, axis)
+        x = scan_like(x, ax, op) if op in ("max", "min") else x  # (NaN as MindSpore's CPU scan)
+        return _out(apply(op, [x], {"axis": ax, "keepdims": _flag(kd)}))
 
     f.__name__ = f.__qualname__ = op
     return f

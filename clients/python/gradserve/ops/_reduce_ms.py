@@ -18,6 +18,7 @@ from . import _primitives
 from ._extra import P, all as _all, any as _any
 from ._axis_range import checked_axis
 from ._scalar_axis import one_element_axis
+from ._nan_scan import all_extremum, scan_like
 from .._late import late
 
 # MindSpore 2.10's ops and F bind these primitive instances: reduce_sum(x, axis=()) without keep_dims
@@ -30,7 +31,7 @@ __all__ = ["max", "min", "amax", "amin", "ArgMaxWithValue", "ArgMinWithValue", "
 
 def _first_extremum(x, axis: int, keepdims: bool, arg: str):
     """(values, int64 indices) along one axis; the values' gradient reaches only the first tied index."""
-    idx = getattr(P, arg)(x, axis=int(axis), keepdims=True)
+    idx = getattr(P, arg)(scan_like(x, int(axis), arg), axis=int(axis), keepdims=True)  # (NaN: MindSpore's CPU scan)
     vals = P.take_along_axis(x, idx, axis=int(axis))
     if not keepdims:
         vals, idx = P.squeeze(vals, int(axis)), P.squeeze(idx, int(axis))
@@ -49,7 +50,7 @@ def _extremum_with_index(x, axis, keepdims, red: str, arg: str):
             # its ArgMaxWithValue / MaxDim refuse with a TypeError, as the engine's rule does)
             raise RuntimeError("Reduce does not support this kernel data type: [Kernel Attr] all same: 0, "
                                "input(Bool,Unknown,Bool) , output(Bool).")
-        vals = getattr(P, red)(x, axis=None, keepdims=False)
+        vals = all_extremum(x, red)  # (NaN: MindSpore's CPU scan and its gradient)
         return vals, P.zeros(tuple(vals.shape), "int64")
     return _first_extremum(x, int(axis), keepdims, arg)
 
