@@ -112,3 +112,76 @@ def test_integers_and_nan_free_floats_reduce_as_before(on_real_server, pynative)
     np.testing.assert_array_equal(P.argmax(Tensor(x), 1).asnumpy(), [0, 1])
     y = np.array([[-np.inf, -np.inf], [2.0, 2.0]], np.float32)  # ties: the first index (MindSpore's and NumPy's)
     np.testing.assert_array_equal(P.max(Tensor(y), 1)[1].asnumpy(), [0, 0])
+
+
+# -- 3. a Python bool as an eager op's int argument (the ops round 24's readers did not cover) ------------------------
+# MindSpore 2.10 PyNative's TypeError, its first line (p3.py); gradserve read True as 1 (each ran before this round)
+_X = np.arange(8, dtype=np.float32).reshape(2, 4)
+_I = np.array([[0, 1], [1, 0]], np.int32)
+_BOOL_ARGS = [
+    (lambda x: P.repeat_interleave(x, 2, True), "For 'repeat_elements', the type of 'axis' must be 'int', but got 'bool'."),
+    (lambda x: x.repeat(True, 1),
+     "repeat(): argument 'repeats' (position 1) must be tuple of int but found type of bool at pos 0."),
+    (lambda x: P.topk(x, True), "For primitive[TopK], the input argument[k] must be a type of {Int32, Int64}, but got Bool."),
+    (lambda x: P.narrow(x, 1, 0, True), "The input value must be 'int',  but got 'bool'."),
+    (lambda x: P.chunk(x, 2, True), 'Failed calling Split with "Split(axis=bool, output_num=int)(input_x=Tensor)".'),
+    (lambda x: P.chunk(x, True, 0), 'Failed calling Split with "Split(axis=int, output_num=bool)(input_x=Tensor)".'),
+    (lambda x: P.diagonal(x, 0, True, 0),
+     'Failed calling Diagonal with "Diagonal(offset=int, dim1=bool, dim2=int)(input=Tensor)".'),
+    (lambda x: P.triu(x, True), 'Failed calling Triu with "Triu(diagonal=bool)(input=Tensor)".'),
+    (lambda x: P.tril(x, True), "For 'Tril', the type of 'diagonal' should be 'int', but got type 'bool'."),
+    (lambda x: P.one_hot(Tensor(np.array([0, 1], np.int32)), True, Tensor(1.0), Tensor(0.0)),
+     'Failed calling OneHot with "OneHot(axis=int)(indices=Tensor, depth=bool, on_value=Tensor, off_value=Tensor)".'),
+    (lambda x: P.sort(x, True), "For 'Sort', the type of 'axis' should be 'int', but got type 'bool'."),
+    (lambda x: P.argsort(x, True), "For 'Sort', the type of 'axis' should be 'int', but got type 'bool'."),
+    (lambda x: P.cummax(x, True), 'Failed calling Cummax with "Cummax(axis=bool)(input=Tensor)".'),
+    (lambda x: P.cummin(x, True), "For 'cummin', the date type of 'axis' must be Int, but got True."),
+    (lambda x: P.flatten(x, start_dim=True), "For 'flatten', both 'start_dim' and 'end_dim' must be int."),
+    (lambda x: P.unbind(x, True), "For 'Unstack', the type of 'axis' should be 'int', but got type 'bool'."),
+    (lambda x: P.unstack(x, True), "For 'Unstack', the type of 'axis' should be 'int', but got type 'bool'."),
+    (lambda x: P.gather_elements(x, True, Tensor(_I)),
+     'Failed calling GatherD with "GatherD()(x=Tensor, dim=bool, index=Tensor)".'),
+    (lambda x: P.median(x, True), "For 'Median', the type of 'axis' should be 'int', but got type 'bool'."),
+    (lambda x: P.cross(Tensor(np.ones((3, 3), np.float32)), Tensor(np.ones((3, 3), np.float32)), True),
+     'Failed calling Cross with "Cross(dim=bool)(input=Tensor, other=Tensor)".'),
+    (lambda x: P.eye(True, 2), 'Failed calling Eye with "Eye()(n=bool, m=int, dtype=mindspore.dtype)".'),
+    (lambda x: ms.mint.eye(True), 'Failed calling Eye with "Eye()(n=bool, m=bool, dtype=mindspore.dtype)".'),
+    (lambda x: x.flatten(True), 'Failed calling flatten with "flatten(bool)".'),
+    (lambda x: x.unsqueeze(True), 'Failed calling unsqueeze with "unsqueeze(bool)".'),
+    (lambda x: Tensor(np.array([1.0, 2.0], np.float32)).expand((True, 2)),
+     "broadcast_to(): argument 'shape' (position 1) must be tuple of int but found type of tuple at pos 0."),
+    (lambda x: x.narrow(True, 0, 1), 'Failed calling narrow with "narrow(bool, int, int)".'),
+    (lambda x: x.gather(Tensor(np.array([0], np.int32)), True), 'Failed calling gather with "gather(Tensor, bool)".'),
+    (lambda x: x.std(True), 'Failed calling std with "std(bool)".'),
+    (lambda x: x.var(True), 'Failed calling var with "var(bool)".'),
+    (lambda x: x.index_select(True, Tensor(np.array([0], np.int32))),
+     'Failed calling index_select with "index_select(bool, Tensor)".'),
+    (lambda x: ms.mint.flatten(x, True),
+     'Failed calling FlattenExt with "FlattenExt()(input=Tensor, start_dim=bool, end_dim=int)".'),
+    (lambda x: ms.mint.transpose(x, True, 0),
+     'Failed calling TransposeExtView with "TransposeExtView()(input=Tensor, dim0=bool, dim1=int)".'),
+    (lambda x: ms.mint.full((True, 2), 1.0),
+     'Failed calling FillScalar with "FillScalar()(size=Tuple<bool, int>, fill_value=float, dtype=mindspore.dtype)".'),
+    (lambda x: ms.nn.Flatten(True)(x), "For 'flatten', both 'start_dim' and 'end_dim' must be int."),
+    (lambda x: ms.nn.Softmax(True)(x), 'Failed calling Softmax with "Softmax(axis=Tuple<bool>)(input=Tensor)".'),
+    (lambda x: ms.nn.LogSoftmax(True)(x), 'Failed calling LogSoftmax with "LogSoftmax(axis=bool)(logits=Tensor)".'),
+]
+
+
+@pytest.mark.parametrize("call,text", _BOOL_ARGS)
+def test_a_bool_as_an_int_argument_is_mindspores_type_error(on_real_server, pynative, call, text):
+    with pytest.raises(TypeError) as e:
+        call(Tensor(_X))
+    assert str(e.value).split("\n")[0] == text
+
+
+def test_the_bool_forms_mindspore_reads_as_int_still_run(on_real_server, pynative):
+    x = Tensor(_X)  # MindSpore 2.10 (p3.py): ops.narrow(x, True, 0, 1) (2, 1), ops.movedim / swapaxes(x, True, 0) (4, 2)
+    assert P.narrow(x, True, 0, 1).shape == (2, 1)
+    assert P.movedim(x, True, 0).shape == (4, 2)
+    assert P.swapaxes(x, True, 0).shape == (4, 2)
+    assert P.topk(x, 1, True)[0].shape == (2, 1)
+    assert ms.ops.full((2, 2), 1.0).shape == (2, 2) and ms.mint.full((2, 2), 1.0).dtype == ms.float32
+    with pytest.raises(TypeError, match=r"For primitive\[FillV2\]"):  # ops.full's own text (p3.py)
+        ms.ops.full((True, 2), 1.0)
+

@@ -11,6 +11,7 @@ there: 0 for up to 3 elements, 2 for 4 or 5)."""
 from __future__ import annotations
 
 from ._extra import P
+from . import _primitives
 from ._axis_range import checked_axis
 from ._scalar_axis import one_element_axis
 
@@ -41,6 +42,7 @@ def median(input, axis: int | None = -1, keepdims=False):  # noqa: A002 - MindSp
     value, no index: mint.median / Tensor.median(dim=None)'s form)."""
     if axis is None:
         return _lower_middle(P.reshape(input, (-1,)), 0, False, False)[0]
+    _primitives.refuse_bool(axis, "For 'Median', the type of 'axis' should be 'int', but got type 'bool'.")
     return _lower_middle(input, int(axis), bool(keepdims), False)
 
 

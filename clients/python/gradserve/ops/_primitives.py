@@ -163,6 +163,12 @@ def _refuse_bools(v, prim: str, call: str, valid: str) -> None:
         raise TypeError(f'Failed calling {prim} with "{call.format(t=t)}".\nThe valid calling should be: \n"{valid}".')
 
 
+def refuse_bool(v, text: str) -> None:
+    """MindSpore 2.10's TypeError `text` for a Python bool in `v`, an op's int argument (True is no 1 there)."""
+    if _has_bool(v):
+        raise TypeError(text)
+
+
 def _axis(axis):
     _join_kinds.refuse_arg(axis)  # (an `if`'s join of a bool / float with an int: refused on every path)
     if _has_bool(axis):  # (MindSpore 2.10: TypeError 'Failed calling sum with "sum(axis=bool)"', both modes)
