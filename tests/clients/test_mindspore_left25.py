@@ -185,3 +185,71 @@ def test_the_bool_forms_mindspore_reads_as_int_still_run(on_real_server, pynativ
     with pytest.raises(TypeError, match=r"For primitive\[FillV2\]"):  # ops.full's own text (p3.py)
         ms.ops.full((True, 2), 1.0)
 
+
+# -- 2. what a gradient hook returns (PyNative) ------------------------------------------------------------------------
+class _Inner(ms.nn.Cell):
+    def construct(self, x):
+        return x * 2
+
+
+class _Hooked(ms.nn.Cell):
+    def __init__(self, ret):
+        super().__init__()
+        self.inner = _Inner()
+        self.inner.register_backward_hook(lambda cell, gin, gout: ret(gin[0]))
+
+    def construct(self, x):
+        return self.inner(x) * 3
+
+
+def _tensor_hooked(ret):
+    def f(x):
+        y = x * 2
+        y.register_hook(ret)
+        return y * 3
+    return f
+
+
+_X2 = np.array([1.0, 2.0], np.float32)
+_CONSISTENT = ("The output type of function: hook_backward_grad is not consistent with the expected, it should be Tensor "
+               "shape:[[const vector]{2}]Float32, but got ")
+# MindSpore 2.10 PyNative (p2.py): its exception class and first line; gradserve answered the dtype ones (Int32 / Float64
+# as Float32 [1, 1]) and the two-tuple ([6, 6]), and refused the others with a ShapeError of its own
+_CELL_HOOK_RESULTS = [
+    (lambda d: 2, TypeError, "The output type of function: hook_backward_grad should be a tensor but got int."),
+    (lambda d: 2.5, TypeError, "The output type of function: hook_backward_grad should be a tensor but got float."),
+    (lambda d: True, TypeError, "The output type of function: hook_backward_grad should be a tensor but got bool."),
+    (lambda d: ms.ops.ones((3,), ms.float32), ValueError, _CONSISTENT + "Tensor shape:[[const vector]{3}]Float32"),
+    (lambda d: ms.ops.ones(d.shape, ms.int32), ValueError, _CONSISTENT + "Tensor shape:[[const vector]{2}]Int32"),
+    (lambda d: ms.ops.ones(d.shape, ms.float64), ValueError, _CONSISTENT + "Tensor shape:[[const vector]{2}]Float64"),
+    (lambda d: Tensor(3.0), ValueError, _CONSISTENT + "Tensor shape:[[const vector]{}]Float32"),
+    (lambda d: (d, d), TypeError, "The backward hook return value size is 2 not equal to expect grad input size 1"),
+]
+
+
+@pytest.mark.parametrize("ret,cls,text", _CELL_HOOK_RESULTS)
+def test_a_cell_backward_hooks_result_is_checked_as_mindspores(on_real_server, pynative, ret, cls, text):
+    with pytest.raises(cls) as e:
+        ms.ops.GradOperation()(_Hooked(ret))(Tensor(_X2))
+    assert str(e.value).split("\n")[0] == text
+
+
+@pytest.mark.parametrize("ret,name", [(lambda d: 2, "int"), (lambda d: 2.5, "float"), (lambda d: True, "bool"),
+                                      (lambda d: (d * 2,), "tuple"), (lambda d: (d, d), "tuple")])
+def test_a_tensor_hook_returning_no_tensor_is_mindspores_runtime_error(on_real_server, pynative, ret, name):
+    # MindSpore 2.10 PyNative (p2.py); gradserve took the one-tuple as the gradient ([12, 12])
+    with pytest.raises(RuntimeError) as e:
+        ms.ops.GradOperation()(_tensor_hooked(ret))(Tensor(_X2))
+    assert str(e.value).split("\n")[0] == f"Tensor hook should be return Tensor, but get type: {name}."
+
+
+def test_hooks_returning_what_mindspore_takes_still_run(on_real_server, pynative):
+    # MindSpore 2.10 PyNative (p2.py): a cell hook's (d * 2,) [12, 12], None [6, 6]; a Tensor hook's Int32 ones [2, 2]
+    # (Float32), None [6, 6]
+    g = ms.ops.GradOperation()
+    np.testing.assert_array_equal(g(_Hooked(lambda d: (d * 2,)))(Tensor(_X2)).asnumpy(), [12.0, 12.0])
+    np.testing.assert_array_equal(g(_Hooked(lambda d: None))(Tensor(_X2)).asnumpy(), [6.0, 6.0])
+    out = g(_tensor_hooked(lambda d: ms.ops.ones(d.shape, ms.int32)))(Tensor(_X2))
+    np.testing.assert_array_equal(out.asnumpy(), [2.0, 2.0])
+    assert out.dtype == ms.float32
+    np.testing.assert_array_equal(g(_tensor_hooked(lambda d: None))(Tensor(_X2)).asnumpy(), [6.0, 6.0])
