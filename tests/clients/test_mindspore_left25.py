@@ -2,6 +2,8 @@
 
 Expected values: MindSpore 2.10 (CPU), run for this task in its own venv (/work/msvenv; the probes are
 /work/ms_suite_left25/p1.py, p1b.py, p1c.py, p1d.py, PyNative); stated beside each."""
+import operator
+
 import numpy as np
 import pytest
 
@@ -253,3 +255,37 @@ def test_hooks_returning_what_mindspore_takes_still_run(on_real_server, pynative
     np.testing.assert_array_equal(out.asnumpy(), [2.0, 2.0])
     assert out.dtype == ms.float32
     np.testing.assert_array_equal(g(_tensor_hooked(lambda d: None))(Tensor(_X2)).asnumpy(), [6.0, 6.0])
+
+
+# -- 5. a joined number read by an op vs by the user: an explicit entry for the user's int / operator.index -----------
+_LOW, _HIGH = np.array([1.0, 2.0], np.float32), np.array([2.0, 2.0], np.float32)
+
+
+def _halved(y):
+    return int(y) // 1  # (a user's helper: rewritten too, its int is the user's)
+
+
+def _user_reads_of_int_or_float(x):
+    if x.sum() > 3:
+        y = 1
+    else:
+        y = 2.0
+    return x * _halved(y) + x * operator.index(int(y))
+
+
+def _op_reads_int_or_float(x):
+    if x.sum() > 3:
+        y = 1
+    else:
+        y = 2.0
+    return ms.ops.ones((2, y))
+
+
+def test_a_users_int_of_a_joined_number_runs_and_an_ops_read_is_refused(on_real_server, graph_mode):
+    # MindSpore 2.10 ms.jit (round 22's p1 family): x * int(y) runs with the path's number ([2, 4] / [3, 4] for one
+    # product; twice here); ops.ones((2, y)) is its TypeError on every input
+    np.testing.assert_array_equal(ms.jit(_user_reads_of_int_or_float)(Tensor(_LOW)).asnumpy(), [4.0, 8.0])
+    np.testing.assert_array_equal(ms.jit(_user_reads_of_int_or_float)(Tensor(_HIGH)).asnumpy(), [4.0, 4.0])
+    for x in (_LOW, _HIGH):
+        with pytest.raises(TypeError, match="refuses it on every path"):
+            ms.jit(_op_reads_int_or_float)(Tensor(x))
