@@ -43,7 +43,7 @@ def median(input, axis: int | None = -1, keepdims=False):  # noqa: A002 - MindSp
     value, no index: mint.median / Tensor.median(dim=None)'s form)."""
     if axis is None:
         return _lower_middle(P.reshape(input, (-1,)), 0, False, False)[0]
-    _primitives.refuse_bool(axis, "For 'Median', the type of 'axis' should be 'int', but got type 'bool'.")
+    _primitives._refuse_bool(axis, "For 'Median', the type of 'axis' should be 'int', but got type 'bool'.")
     return _lower_middle(input, int(axis), bool(keepdims), False)
 
 

@@ -15,7 +15,7 @@ from .._calling_errors import failed_calling, primitive_type
 from .._tensor import Tensor
 from .._trace import apply, current
 from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
-from ._primitives import Primitive, _has_bool, _refuse_bools, refuse_bool, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
+from ._primitives import Primitive, _has_bool, _refuse_bools, _refuse_bool, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
 
 __all__ = ["row_stack", "unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "Diag", "tril", "triu", "movedim",
            "moveaxis", "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
@@ -32,7 +32,7 @@ def _axis(axis: int, ndim: int, name: str) -> int:
 
 def unstack(input_x, axis: int = 0):  # noqa: A002
     """The slices of input_x along axis, that axis removed."""
-    refuse_bool(axis, "For 'Unstack', the type of 'axis' should be 'int', but got type 'bool'.")  # (MindSpore 2.10's)
+    _refuse_bool(axis, "For 'Unstack', the type of 'axis' should be 'int', but got type 'bool'.")  # (MindSpore 2.10's)
     ax = _axis(axis, input_x.ndim, "unstack")
     n = input_x.shape[ax]
     parts = apply("split", [input_x], {"sections": int(n), "axis": ax}) if n > 1 else [input_x]
@@ -116,7 +116,7 @@ def _band(x, keep: np.ndarray):
 
 
 def tril(input, diagonal: int = 0):  # noqa: A002
-    refuse_bool(diagonal, "For 'Tril', the type of 'diagonal' should be 'int', but got type 'bool'.")
+    _refuse_bool(diagonal, "For 'Tril', the type of 'diagonal' should be 'int', but got type 'bool'.")
     n, m = input.shape[-2:]
     return _band(input, np.tril(np.ones((n, m), bool), int(diagonal)))
 
@@ -159,7 +159,7 @@ def _slice(x, ax: int, start: int, stop: int):
 
 
 def narrow(input, axis: int, start: int, length: int):  # noqa: A002
-    refuse_bool(length, "The input value must be 'int',  but got 'bool'.")  # (MindSpore 2.10 reads a bool axis as int)
+    _refuse_bool(length, "The input value must be 'int',  but got 'bool'.")  # (MindSpore 2.10 reads a bool axis as int)
     ax = _axis(axis, input.ndim, "narrow")
     if not 0 <= start <= start + length <= input.shape[ax]:
         raise ValueError(f"narrow: [{start}, {start + length}) is outside axis {ax} of size {input.shape[ax]}")
@@ -222,7 +222,7 @@ def repeat_interleave(input, repeats, axis=None, *, dim=None, output_size=None):
     if not isinstance(input, Tensor):
         raise TypeError(f"For 'repeat_interleave', 'input' must be a Tensor, got {type(input).__name__}")
     axis = dim if axis is None else axis
-    refuse_bool(axis, "For 'repeat_elements', the type of 'axis' must be 'int', but got 'bool'.")  # (MindSpore 2.10's)
+    _refuse_bool(axis, "For 'repeat_elements', the type of 'axis' must be 'int', but got 'bool'.")  # (MindSpore 2.10's)
     x = reshape(input, (-1,)) if axis is None else input
     ax = 0 if axis is None else _axis(int(axis), max(x.ndim, 1), "repeat_interleave")
     n = int(x.shape[ax]) if x.ndim else 1

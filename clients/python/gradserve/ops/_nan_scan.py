@@ -24,6 +24,8 @@ def scan_like(x, axis, op: str):
         return x
     nd = len(x.shape)
     axes = range(nd) if axis is None else [a % nd for a in ((axis,) if isinstance(axis, int) else axis)]
+    if any(x.shape[a] == 0 for a in axes):  # (nothing to scan: the op's own refusal of an empty reduction)
+        return x
     first = x
     for a in axes:  # the first element along each reduced axis (kept as a size-1 axis)
         first = apply("gather", [first, Tensor(np.zeros(1, np.int64))], {"axis": a})[0]
@@ -39,7 +41,7 @@ def all_extremum(x, op: str):
     """ops.max / ops.min / Tensor.max() / mint.max of all of x (op max / min): the scan's answer; where it is NaN
     (x's first element is) its gradient is split equally among x's NaN elements, as MindSpore 2.10 CPU's
     ([nan, 1, nan, 2] -> [0.5, 0, 0.5, 0]; ReduceMax / amax give NaN everywhere there, the engine op's rule)."""
-    if not isinstance(x, Tensor) or x._dtype not in ("float16", "float32", "float64") or not x.shape:
+    if not isinstance(x, Tensor) or x._dtype not in ("float16", "float32", "float64") or not x.shape or not x.size:
         return apply(op, [x], {"axis": None, "keepdims": False})[0]
     zero = Tensor(np.zeros((), x._dtype))
     first = apply("reshape", [x], {"shape": [-1]})[0]

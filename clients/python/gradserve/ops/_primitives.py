@@ -163,7 +163,7 @@ def _refuse_bools(v, prim: str, call: str, valid: str) -> None:
         raise TypeError(f'Failed calling {prim} with "{call.format(t=t)}".\nThe valid calling should be: \n"{valid}".')
 
 
-def refuse_bool(v, text: str) -> None:
+def _refuse_bool(v, text: str) -> None:
     """MindSpore 2.10's TypeError `text` for a Python bool in `v`, an op's int argument (True is no 1 there)."""
     if _has_bool(v):
         raise TypeError(text)

@@ -101,7 +101,7 @@ def amin(input, axis=None, keepdims=False, *, initial=None, where=None):  # noqa
 def sort(input_x, axis=-1, descending=False):
     """MindSpore 2.10 ops.sort(input_x, axis=-1, descending=False) -> (values, int32 indices); stable, so
     tied values keep their order and each gets its own cotangent (as MindSpore)."""
-    _primitives.refuse_bool(axis, "For 'Sort', the type of 'axis' should be 'int', but got type 'bool'.")
+    _primitives._refuse_bool(axis, "For 'Sort', the type of 'axis' should be 'int', but got type 'bool'.")
     vals, idx = P.sort(input_x, axis=int(axis), descending=bool(descending))
     return vals, P.cast(idx, "int32")  # MindSpore 2.10's sort / topk indices are int32 (max's are int64)
 
@@ -112,7 +112,7 @@ def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpo
     nth_element arrangement of the axis (engine op top_k_unsorted; k the axis' length: the input's own order), an
     order its docs leave unspecified but one that kernel always gives for the same values; where it takes other
     elements equal to the k-th value than the smaller indices, those indices are the docs' (values the same)."""
-    _primitives.refuse_bool(k, "For primitive[TopK], the input argument[k] must be a type of {Int32, Int64}, but got Bool.")
+    _primitives._refuse_bool(k, "For primitive[TopK], the input argument[k] must be a type of {Int32, Int64}, but got Bool.")
     axis = -1 if dim is None else int(dim)
     vals, idx = (P.top_k if sorted else P.top_k_unsorted)(input, k=int(k), axis=axis, largest=bool(largest))
     return vals, P.cast(idx, "int32")
@@ -155,7 +155,7 @@ def cummax(input, axis):  # noqa: A002 - MindSpore's names
 
 def cummin(input, axis):  # noqa: A002
     """MindSpore 2.10 ops.cummin(input, axis) -> (values, int32 indices, as MindSpore's); ties: the last index."""
-    _primitives.refuse_bool(axis, f"For 'cummin', the date type of 'axis' must be Int, but got {axis}.")
+    _primitives._refuse_bool(axis, f"For 'cummin', the date type of 'axis' must be Int, but got {axis}.")
     vals, idx = _cum_extremum(input, axis, "min")
     return vals, P.cast(idx, "int32")
 
