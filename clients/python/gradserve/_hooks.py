@@ -138,8 +138,31 @@ def _tensor_rule(fn):
     def rule(douts, call):
         _trace.uncacheable()  # (the hook is Python: a PyNative call runs it again)
         r = call(fn, douts[0])
+        if r is not None and not isinstance(r, Tensor) and _pynative():  # (MindSpore 2.10 PyNative's text)
+            raise RuntimeError(f"Tensor hook should be return Tensor, but get type: {type(r).__name__}.")
         return None if r is None else (r,)
     return rule
+
+
+def _backward_hook_result(r, grads) -> tuple:
+    """A Cell backward hook's new grad_input, checked as MindSpore 2.10 PyNative checks it: a Tensor or a tuple of
+    them, one per input, each of its input gradient's shape and dtype (a number, a tuple of two for one input, an
+    Int32 or (3,) gradient for a Float32 (2,) input: its TypeError / ValueError, where gradserve used or cast them)."""
+    new = _tensors(r)
+    if not _pynative():
+        return new
+    if not isinstance(r, (Tensor, tuple, list)):
+        raise TypeError(f"The output type of function: hook_backward_grad should be a tensor but got {type(r).__name__}.")
+    if len(new) != len(grads):
+        raise TypeError(f"The backward hook return value size is {len(new)} not equal to expect grad input size "
+                        f"{len(grads)}")
+    for g, want in zip(new, grads):
+        if isinstance(g, Tensor) and isinstance(want, Tensor) and (g.shape != want.shape or g.dtype != want.dtype):
+            def form(t):
+                return f"Tensor shape:[[const vector]{{{', '.join(str(n) for n in t.shape)}}}]{t.dtype}"
+            raise ValueError("The output type of function: hook_backward_grad is not consistent with the expected, it "
+                             f"should be {form(want)}, but got {form(g)}")
+    return new
 
 
 def _through_hooks(x, table: dict, made: dict | None = None, of_arg: bool = False) -> Any:
@@ -483,7 +506,7 @@ class _WholeCellHook:
         for fn in self.hooks:
             r = call(fn, self.cell, grads, douts)
             if r is not None:
-                grads = _tensors(r)
+                grads = _backward_hook_result(r, grads)
                 if p_in is not None:  # (the gradients probed at the inputs are the hooks' result, not what they saw)
                     p_in.placeholders.clear()
         grads = tuple(grads) + tuple(kw_grads)
@@ -611,7 +634,7 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
         def rule(grads, call):
             for fn in bwd:
                 r = _call_reading_output(call, fn, cell, grads, kept_output)
-                grads = grads if r is None else _tensors(r)
+                grads = grads if r is None else _backward_hook_result(r, grads)
             return grads
         moved = _tensors(with_grad_rule(tuple(args[i] for i in pos), rule))
         listed = list(args)

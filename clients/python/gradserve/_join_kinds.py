@@ -9,8 +9,6 @@ function returns is that refusal (_trace.Trace.outputs_of)."""
 from __future__ import annotations
 
 import numbers
-import os
-import sys
 from typing import Any
 
 import numpy as np
@@ -194,16 +192,29 @@ def other_kind(v, want: str = "int") -> "str | None":
     return None if mark is None else next((k for k in mark[0] if k != want), None)
 
 
-_SDK = os.path.dirname(os.path.abspath(__file__))
+# > 0 while a user's own int(y) / operator.index(y) runs: the rewritten code's call of int / operator.index goes
+# through user_read (_rewrite._call); every other read of a join is an op's (an SDK module's int(axis), index(n))
+_user_reads = [0]
+
+
+def user_read(f):
+    """The user's int / operator.index as rewritten code calls it: a joined number's read is allowed there (MindSpore
+    2.10's graph: `x * int(y)` runs with y True / 1 joined), where an op's read of it is refused (refuse_op_read)."""
+    def read(*args, **kwargs):
+        _user_reads[0] += 1
+        try:
+            return f(*args, **kwargs)
+        finally:
+            _user_reads[0] -= 1
+    return read
 
 
 def refuse_op_read(t) -> None:
-    """int(t) / operator.index(t) of a joined number with a bool or float path, by the SDK's own code (an op reading a
-    shape, an axis, multiples): MindSpore 2.10's graph refuses such a number there on every path (TypeError "Failed
-    calling Zeros with ...(size=tuple<float, int>...)"); a user's own int(y) runs (its frame is no SDK file)."""
+    """int(t) / operator.index(t) of a joined number with a bool or float path, by an op (a shape, an axis, multiples
+    read by the SDK's own code): MindSpore 2.10's graph refuses such a number there on every path (TypeError "Failed
+    calling Zeros with ...(size=tuple<float, int>...)"); a user's own int(y) runs (user_read)."""
     bad = other_kind(t)
-    caller = sys._getframe(2).f_code.co_filename
-    if bad is None or not os.path.abspath(caller).startswith(_SDK):
+    if bad is None or _user_reads[0]:
         return
     raise TypeError(f"a number that is a {bad} on a path of an `if` on a traced value, where an op takes an int (a "
                     f"shape, an axis, a count): MindSpore 2.10's graph refuses it on every path (its TypeError "

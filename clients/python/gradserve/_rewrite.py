@@ -66,7 +66,7 @@ from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
 from . import _dynamic_len, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
-from . import _graph_index, _graph_shift, _graph_unbound, _graph_zero_div, _private_names, _pyguard, _seq_setitem
+from . import _graph_index, _graph_shift, _join_kinds, _graph_unbound, _graph_zero_div, _private_names, _pyguard, _seq_setitem
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
@@ -844,6 +844,8 @@ def _call(f):
     MindSpore refuses to make inside a graph, its refusal."""
     if f is len:
         return _dynamic_len.graph_length if graph_semantics() else _dynamic_len.length
+    if f is int or f is operator.index:  # (the user's own read of a joined number: allowed, where an op's is not)
+        return _join_kinds.user_read(f)
     if (f is map or f is zip or f is enumerate) and _dynamic_len.in_graph():
         return _dynamic_len.no_dynamic_input(f, as_sequence=graph_semantics())
     if isinstance(f, types.BuiltinMethodType) and f.__name__ == "index" and isinstance(f.__self__, (list, tuple)) \

@@ -617,7 +617,7 @@ def _sig_method(name: str):
 # sum, mean, max, min, argmax, sort, topk, cumsum, std, var, squeeze, transpose, view, gather, ...
 for _name in ("argmax", "argmin", "max", "min", "sort", "topk", "cumsum", "flip", "var", "std", "squeeze",
               "transpose", "view", "repeat", "gather", "index_select", "sum", "mean", "unsqueeze", "split", "dot",
-              "prod"):
+              "prod", "narrow", "expand"):
     setattr(Tensor, _name, _sig_method(_name))
 for _name, _op in (("add", "add"), ("sub", "sub"), ("subtract", "sub"), ("mul", "mul"), ("multiply", "mul"),
                    ("pow", "pow"), ("bitwise_and", "bitwise_and"), ("bitwise_or", "bitwise_or"),
@@ -630,9 +630,9 @@ for _name, _op in (*((n, n) for n in (
         "sigmoid", "sign", "neg", "ceil", "trunc", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
         "logical_and", "logical_or", "logical_not", "matmul", "floor", "tile", "broadcast_to", "amax", "amin",
         "logsumexp", "norm", "softmax", "trace", "tril", "triu", "roll", "swapaxes",
-        "moveaxis", "movedim", "unbind", "narrow", "chunk", "masked_fill", "gather_elements", "outer", "inner",
+        "moveaxis", "movedim", "unbind", "chunk", "masked_fill", "gather_elements", "outer", "inner",
         "diff", "hypot", "logit", "kron", "addmm", "addmv", "baddbmm", "bmm", "mv", "ger", "cross", "cumprod",
-        "expand", "tensor_split", "hsplit", "vsplit", "dsplit",
+        "tensor_split", "hsplit", "vsplit", "dsplit",
         "fill_diagonal")),
         ("clip", "clamp"), ("arctan2", "atan2"), ("negative", "neg"), ("absolute", "abs"), ("arcsin", "asin"),
         ("arccos", "acos"), ("arctan", "atan"), ("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh"),
@@ -712,6 +712,7 @@ def _flatten(self, *args, order="C", start_dim=0, end_dim=-1):
         order, args = args[0], args[1:]
     if len(args) > 2:
         raise TypeError(f"Tensor.flatten takes at most start_dim and end_dim, got {len(args)} positional arguments")
+    late.ops._tensor_sig._refuse_bool_call("flatten", args, {}, (0, 1))  # (a bool: MindSpore 2.10's TypeError)
     if len(args) >= 1:
         start_dim = args[0]
     if len(args) == 2:

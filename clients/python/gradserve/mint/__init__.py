@@ -11,8 +11,10 @@ import numpy as np
 
 from .. import ops as _ops
 from ..ops import _alpha_arith, _ms_names
+from .._calling_errors import failed_calling
 from .._tensor import Tensor
-from ..ops._math_more import full_ext as full  # noqa: F401  (a number's own dtype; ops.full: int64)
+from ..ops._primitives import _has_bool, _refuse_bools
+from ..ops._math_more import full_ext
 from . import linalg, nn, special  # noqa: F401  (mint.linalg, mint.nn, mint.nn.functional, mint.special)
 from ._flatten import flatten  # noqa: F401
 from ._scatter import index_add, scatter, scatter_add  # noqa: F401
@@ -151,6 +153,15 @@ def std_mean(input, dim=None, *, correction=1, keepdim=False):  # noqa: A002
     return std(input, dim, correction=correction, keepdim=keepdim), _ops.mean(input, dim, bool(keepdim))
 
 
+def full(size, fill_value, *, dtype=None):
+    """mint.full: ops.full's, but a number without dtype gives its own dtype (bool, int64, float32); a bool among the
+    sizes is MindSpore 2.10's FillScalar TypeError (ops.full's is FillV2's)."""
+    _refuse_bools(size, "FillScalar", "FillScalar()(size={t}, fill_value=" + type(fill_value).__name__ +
+                  ", dtype=mindspore.dtype)", "FillScalar()(size=<list of int, tuple of int>, fill_value=<number>, "
+                  "dtype=<mindspore.dtype>)")
+    return full_ext(size, fill_value, dtype=dtype)
+
+
 def sort(input, *, dim=-1, descending=False, stable=False):  # noqa: A002
     """(values, indices) along dim; always stable here (stable=True's order)."""
     return _ops.sort(input, dim, descending)
@@ -158,6 +169,9 @@ def sort(input, *, dim=-1, descending=False, stable=False):  # noqa: A002
 
 def transpose(input, dim0, dim1):  # noqa: A002
     """input with dims dim0 and dim1 swapped (PyTorch's transpose; ops.transpose takes a permutation)."""
+    if _has_bool((dim0, dim1)):  # (MindSpore 2.10's; ops.swapaxes reads True as 1)
+        raise failed_calling("TransposeExtView", {}, {"input": input, "dim0": dim0, "dim1": dim1},
+                             {"input": "Tensor", "dim0": "int", "dim1": "int"})
     return _ops.swapaxes(input, dim0, dim1)
 
 

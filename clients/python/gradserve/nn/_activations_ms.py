@@ -7,6 +7,7 @@ from .. import ops as _ops
 from .._cellbase import Cell
 from .._tensor import Parameter, Tensor
 from ..ops._elementwise_ms import fast_gelu
+from ..ops._primitives import _has_bool, _refuse_bools
 
 __all__ = ["Softmax", "LogSoftmax", "FastGelu", "PReLU", "RReLU", "HShrink", "OneHot"]
 
@@ -17,10 +18,12 @@ class Softmax(Cell):
 
     def __init__(self, axis=-1):
         super().__init__()
-        self.axis = int(axis)
+        self.axis = axis if _has_bool(axis) else int(axis)  # (a bool: refused when called, as MindSpore 2.10)
         self.softmax = _ops.Softmax(self.axis)  # MindSpore's attribute: the primitive (its .axis a tuple)
 
     def construct(self, input):  # noqa: A002 - MindSpore's name
+        _refuse_bools((self.axis,), "Softmax", "Softmax(axis={t})(input=Tensor)",
+                      "Softmax(axis=<int, tuple of int>)(input=<Tensor>)")
         return self.softmax(input)
 
 
@@ -29,9 +32,10 @@ class LogSoftmax(Cell):
 
     def __init__(self, axis=-1):
         super().__init__()
-        self.axis = int(axis)
+        self.axis = axis if _has_bool(axis) else int(axis)  # (a bool: refused when called, as MindSpore 2.10)
 
     def construct(self, x):
+        _refuse_bools(self.axis, "LogSoftmax", "LogSoftmax(axis={t})(logits=Tensor)", "LogSoftmax(axis=<int>)(logits=<Tensor>)")
         return _ops.log_softmax(x, self.axis)
 
 

@@ -257,6 +257,10 @@ class Ones:
 
 
 def eye(n, m=None, dtype=None):
+    if _primitives._has_bool(n) or _primitives._has_bool(m):  # (MindSpore 2.10's text)
+        t = _primitives.primitive_type
+        raise TypeError(f'Failed calling Eye with "Eye()(n={t(n)}, m={t(n if m is None else m)}, dtype=mindspore.dtype)'
+                        '".\nThe valid calling should be: \n"Eye()(n=<int>, m=<int>, dtype=<mindspore.dtype>)".')
     return Tensor(np.eye(int(n), None if m is None else int(m)), dtype=dtype or _dt.float32)
 
 
@@ -269,6 +273,8 @@ def flatten(input, order="C", *, start_dim=1, end_dim=-1):  # noqa: A002
     """Dimensions start_dim..end_dim into one (MindSpore 2.x: from axis 1 by default). With the default dims the
     result has a buffer of its own in PyNative (MindSpore 2.10's Flatten, checked: a write into it leaves input;
     ops.flatten(x, start_dim=0) is a view of x there, as here: gradserve._views)."""
+    if _primitives._has_bool(start_dim) or _primitives._has_bool(end_dim):
+        raise TypeError("For 'flatten', both 'start_dim' and 'end_dim' must be int.")  # (MindSpore 2.10's)
     out = flatten_dims(input, start_dim, end_dim)
     if (start_dim, end_dim) == (1, -1) and current() is None:
         _views.leave(out)
@@ -299,6 +305,9 @@ def one_hot(indices, depth, on_value: float = 1, off_value: float = 0, axis=-1):
     """A one-hot encoding of integer indices along a new last axis. A Python number as on / off value: int64 for an
     int, float32 for a float (MindSpore 2.10's one_hot(Tensor([0, 2]), 3) is Int64; (1.0, 0) is refused)."""
     on, off = _tensor_of(on_value), _tensor_of(off_value)
+    if _primitives._has_bool(depth):
+        raise failed_calling("OneHot", {"axis": axis}, {"indices": indices, "depth": depth, "on_value": on, "off_value": off},
+                             {"indices": "Tensor", "depth": "Tensor, int", "on_value": "Tensor", "off_value": "Tensor"})
     _check_one_hot(indices, int(depth), on, off)
     eq = P.equal(P.expand_dims(indices, -1), Tensor(np.arange(int(depth), dtype=np.dtype(indices.dtype.name))))
     out = P.select(eq, P.broadcast_to(on, tuple(eq.shape)), P.broadcast_to(off, tuple(eq.shape)))

@@ -11,6 +11,8 @@ there: 0 for up to 3 elements, 2 for 4 or 5)."""
 from __future__ import annotations
 
 from ._extra import P
+from . import _primitives
+from ._reduce_ms import _first_extremum
 from ._axis_range import checked_axis
 from ._scalar_axis import one_element_axis
 
@@ -41,6 +43,7 @@ def median(input, axis: int | None = -1, keepdims=False):  # noqa: A002 - MindSp
     value, no index: mint.median / Tensor.median(dim=None)'s form)."""
     if axis is None:
         return _lower_middle(P.reshape(input, (-1,)), 0, False, False)[0]
+    _primitives._refuse_bool(axis, "For 'Median', the type of 'axis' should be 'int', but got type 'bool'.")
     return _lower_middle(input, int(axis), bool(keepdims), False)
 
 
@@ -64,10 +67,14 @@ def nansum(input, axis=None, keepdims=False, *, dtype=None):  # noqa: A002
 
 
 def aminmax(input, *, axis=0, keepdims=False):  # noqa: A002
-    """(min, max) over axis (all when None); of a 0-d input, itself for any axis (MindSpore 2.10: shape ())."""
+    """(min, max) over axis (all when None); of a 0-d input, itself for any axis (MindSpore 2.10: shape ()). Along an
+    axis each is ArgMinWithValue's / ArgMaxWithValue's (MindSpore 2.10 CPU, checked): a NaN counts only where it comes
+    first, and the gradient goes to the first index of the extremum alone ([3, 1, 3, 1]: max 3 at index 0)."""
     if not input.shape:
         axis = None
-    return P.min(input, axis=axis, keepdims=bool(keepdims)), P.max(input, axis=axis, keepdims=bool(keepdims))
+    if axis is None:
+        return P.min(input, axis=None, keepdims=bool(keepdims)), P.max(input, axis=None, keepdims=bool(keepdims))
+    return tuple(_first_extremum(input, int(axis), bool(keepdims), arg)[0] for arg in ("argmin", "argmax"))
 
 
 def tensor_median(input, axis=-1, keepdims=False, *, dim=None, keepdim=None):  # noqa: A002

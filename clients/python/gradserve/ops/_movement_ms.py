@@ -15,7 +15,7 @@ from .._calling_errors import failed_calling, primitive_type
 from .._tensor import Tensor
 from .._trace import apply, current
 from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
-from ._primitives import Primitive, _has_bool, _refuse_bools, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
+from ._primitives import Primitive, _has_bool, _refuse_bools, _refuse_bool, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
 
 __all__ = ["row_stack", "unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "Diag", "tril", "triu", "movedim",
            "moveaxis", "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
@@ -32,6 +32,7 @@ def _axis(axis: int, ndim: int, name: str) -> int:
 
 def unstack(input_x, axis: int = 0):  # noqa: A002
     """The slices of input_x along axis, that axis removed."""
+    _refuse_bool(axis, "For 'Unstack', the type of 'axis' should be 'int', but got type 'bool'.")  # (MindSpore 2.10's)
     ax = _axis(axis, input_x.ndim, "unstack")
     n = input_x.shape[ax]
     parts = apply("split", [input_x], {"sections": int(n), "axis": ax}) if n > 1 else [input_x]
@@ -62,7 +63,7 @@ def _diag_index(n: int, m: int, offset: int) -> np.ndarray:
 def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):  # noqa: A002
     """The diagonal `offset` of the (dim1, dim2) planes, as a last axis (NumPy's / MindSpore's)."""
     args = {"offset": offset, "dim1": dim1, "dim2": dim2}
-    ints = all(isinstance(v, (int, np.integer)) for v in args.values())
+    ints = all(isinstance(v, (int, np.integer)) and not _has_bool(v) for v in args.values())
     if not isinstance(input, Tensor) or not ints:  # (MindSpore 2.10's Diagonal takes a Tensor and ints only)
         raise failed_calling("Diagonal", args, {"input": input}, {"input": "Tensor"}, dict.fromkeys(args, "int"))
     d1, d2 = (checked_axis(d, input.ndim, ValueError, DIM_OUT_OF_RANGE) for d in (dim1, dim2))
@@ -115,11 +116,13 @@ def _band(x, keep: np.ndarray):
 
 
 def tril(input, diagonal: int = 0):  # noqa: A002
+    _refuse_bool(diagonal, "For 'Tril', the type of 'diagonal' should be 'int', but got type 'bool'.")
     n, m = input.shape[-2:]
     return _band(input, np.tril(np.ones((n, m), bool), int(diagonal)))
 
 
 def triu(input, diagonal: int = 0):  # noqa: A002
+    _refuse_bools(diagonal, "Triu", "Triu(diagonal={t})(input=Tensor)", "Triu(diagonal=<Tensor, int>)(input=<Tensor>)")
     n, m = input.shape[-2:]
     return _band(input, np.triu(np.ones((n, m), bool), int(diagonal)))
 
@@ -156,6 +159,7 @@ def _slice(x, ax: int, start: int, stop: int):
 
 
 def narrow(input, axis: int, start: int, length: int):  # noqa: A002
+    _refuse_bool(length, "The input value must be 'int',  but got 'bool'.")  # (MindSpore 2.10 reads a bool axis as int)
     ax = _axis(axis, input.ndim, "narrow")
     if not 0 <= start <= start + length <= input.shape[ax]:
         raise ValueError(f"narrow: [{start}, {start + length}) is outside axis {ax} of size {input.shape[ax]}")
@@ -165,6 +169,9 @@ def narrow(input, axis: int, start: int, length: int):  # noqa: A002
 def chunk(input, chunks: int, axis: int = 0):  # noqa: A002
     """ceil(n / chunks)-sized pieces along axis (the last one smaller), as MindSpore's / PyTorch's; an empty
     axis is one piece, input itself (MindSpore 2.10's ops.chunk; mint.chunk makes `chunks` of them)."""
+    if _has_bool(axis) or _has_bool(chunks):
+        raise failed_calling("Split", {"axis": axis, "output_num": chunks}, {"input_x": input}, {"input_x": "Tensor"},
+                             {"axis": "int", "output_num": "int"})
     ax = _axis(axis, input.ndim, "chunk")
     n = input.shape[ax]
     if n == 0:
@@ -215,6 +222,7 @@ def repeat_interleave(input, repeats, axis=None, *, dim=None, output_size=None):
     if not isinstance(input, Tensor):
         raise TypeError(f"For 'repeat_interleave', 'input' must be a Tensor, got {type(input).__name__}")
     axis = dim if axis is None else axis
+    _refuse_bool(axis, "For 'repeat_elements', the type of 'axis' must be 'int', but got 'bool'.")  # (MindSpore 2.10's)
     x = reshape(input, (-1,)) if axis is None else input
     ax = 0 if axis is None else _axis(int(axis), max(x.ndim, 1), "repeat_interleave")
     n = int(x.shape[ax]) if x.ndim else 1
@@ -233,6 +241,8 @@ def gather_elements(input, dim: int, index):  # noqa: A002
     axes (MindSpore 2.10, torch.gather: gather_d(x[3, 4], 1, index[2, 2]) reads x's first two rows): input is cut to
     it there first. A 0-d input reads as one element on axis 0 or -1 (MindSpore 2.10: gather_elements(5.0, 0, 0) is
     5.0, an index [0] gives [5.0])."""
+    _refuse_bools(dim, "GatherD", "GatherD()(x=Tensor, dim={t}, index=Tensor)",
+                  "GatherD()(x=<Tensor>, dim=<Tensor, int>, index=<Tensor>)")
     if input.ndim == 0 and dim in (0, -1):
         index_shape = tuple(index.shape) if isinstance(index, Tensor) else ()
         flat = gather_elements(reshape(input, (1,)), 0, reshape(index, (1,)) if not index_shape else index)

@@ -17,6 +17,7 @@ from .._tensor import Tensor
 from .._trace import apply
 from ._extra import P
 from ._scalar_axis import one_element_axis
+from ._nan_scan import scan_like
 from ._primitives import Primitive, _has_bool, _refuse_bools, stop_gradient
 
 __all__ = ["LayerNorm", "Pad", "pad", "Argmax", "Argmin", "argmax", "argmin"]
@@ -175,9 +176,9 @@ def index_of(op: str, x, axis, keep: bool, dtype: str):
         x = P.cast(x, "int32")
     x, axis, keep = one_element_axis(x, axis, keep)
     if axis is None:  # of the flattened tensor, a 0-d index
-        out = apply(op, [P.reshape(x, (-1,))], {"axis": 0, "keepdims": False})[0]
-    else:
-        out = apply(op, [x], {"axis": int(axis), "keepdims": bool(keep)})[0]
+        out = apply(op, [scan_like(P.reshape(x, (-1,)), 0, op)], {"axis": 0, "keepdims": False})[0]
+    else:  # (NaN as MindSpore's CPU scan)
+        out = apply(op, [scan_like(x, int(axis), op)], {"axis": int(axis), "keepdims": bool(keep)})[0]
     return out if out._dtype == dtype else P.cast(out, dtype)
 
 

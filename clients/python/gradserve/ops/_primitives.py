@@ -23,6 +23,7 @@ from .._calling_errors import camel as _camel, failed_calling, primitive_type
 from .._misc import twin_of
 from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast, current, graph_semantics
 from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
+from ._nan_scan import scan_like
 from ._running_stats import update_running
 from . import _tensor_only, _user_prim
 
@@ -162,6 +163,12 @@ def _refuse_bools(v, prim: str, call: str, valid: str) -> None:
         raise TypeError(f'Failed calling {prim} with "{call.format(t=t)}".\nThe valid calling should be: \n"{valid}".')
 
 
+def _refuse_bool(v, text: str) -> None:
+    """MindSpore 2.10's TypeError `text` for a Python bool in `v`, an op's int argument (True is no 1 there)."""
+    if _has_bool(v):
+        raise TypeError(text)
+
+
 def _axis(axis):
     _join_kinds.refuse_arg(axis)  # (an `if`'s join of a bool / float with an int: refused on every path)
     if _has_bool(axis):  # (MindSpore 2.10: TypeError 'Failed calling sum with "sum(axis=bool)"', both modes)
@@ -219,7 +226,9 @@ def _reduce_class(name: str, op: str):
         def _reduce(self, x, axis):
             """The SDK's own entry: axis None reduces all axes (a user's call of None is refused above)."""
             _refuse_bool_mean(op, x)
-            return _out(apply(op, [x], {"axis": _axis(axis), "keepdims": self.keep_dims}))
+            ax = _axis(axis)
+            x = scan_like(x, ax, op) if op in ("max", "min") else x  # (NaN as MindSpore's CPU scan)
+            return _out(apply(op, [x], {"axis": ax, "keepdims": self.keep_dims}))
 
     _Reduce.__name__ = _Reduce.__qualname__ = name
     _Reduce.__doc__ = f"MindSpore {name}(keep_dims=False)(x, axis=()): engine op {op}"
@@ -483,7 +492,9 @@ def _reduction(op):
     def f(x, axis=None, keep_dims: bool = False, *, keepdims=None):
         kd = keepdims if keepdims is not None else keep_dims
         _refuse_bool_mean(op, x)
-        return _out(apply(op, [x], {"axis": _reduce_axis(x, axis), "keepdims": _flag(kd)}))
+        ax = _reduce_axis(x, axis)
+        x = scan_like(x, ax, op) if op in ("max", "min") else x  # (NaN as MindSpore's CPU scan)
+        return _out(apply(op, [x], {"axis": ax, "keepdims": _flag(kd)}))
 
     f.__name__ = f.__qualname__ = op
     return f

@@ -71,6 +71,8 @@ def cumsum(x, axis, dtype=None):
 
 def cross(input, other, dim=None):  # noqa: A002
     """the cross product of 3-vectors along dim (None: the first axis of size 3), input x other."""
+    _refuse_bools(dim, "Cross", "Cross(dim={t})(input=Tensor, other=Tensor)",
+                  "Cross(dim=<int>)(input=<Tensor>, other=<Tensor>)")
     if tuple(input.shape) != tuple(other.shape):
         raise ValueError(f"cross: input and other must have one shape, got {list(input.shape)} and "
                          f"{list(other.shape)}")

@@ -18,6 +18,7 @@ from . import _primitives
 from ._extra import P, all as _all, any as _any
 from ._axis_range import checked_axis
 from ._scalar_axis import one_element_axis
+from ._nan_scan import all_extremum, scan_like
 from .._late import late
 
 # MindSpore 2.10's ops and F bind these primitive instances: reduce_sum(x, axis=()) without keep_dims
@@ -30,7 +31,7 @@ __all__ = ["max", "min", "amax", "amin", "ArgMaxWithValue", "ArgMinWithValue", "
 
 def _first_extremum(x, axis: int, keepdims: bool, arg: str):
     """(values, int64 indices) along one axis; the values' gradient reaches only the first tied index."""
-    idx = getattr(P, arg)(x, axis=int(axis), keepdims=True)
+    idx = getattr(P, arg)(scan_like(x, int(axis), arg), axis=int(axis), keepdims=True)  # (NaN: MindSpore's CPU scan)
     vals = P.take_along_axis(x, idx, axis=int(axis))
     if not keepdims:
         vals, idx = P.squeeze(vals, int(axis)), P.squeeze(idx, int(axis))
@@ -49,7 +50,7 @@ def _extremum_with_index(x, axis, keepdims, red: str, arg: str):
             # its ArgMaxWithValue / MaxDim refuse with a TypeError, as the engine's rule does)
             raise RuntimeError("Reduce does not support this kernel data type: [Kernel Attr] all same: 0, "
                                "input(Bool,Unknown,Bool) , output(Bool).")
-        vals = getattr(P, red)(x, axis=None, keepdims=False)
+        vals = all_extremum(x, red)  # (NaN: MindSpore's CPU scan and its gradient)
         return vals, P.zeros(tuple(vals.shape), "int64")
     return _first_extremum(x, int(axis), keepdims, arg)
 
@@ -100,6 +101,7 @@ def amin(input, axis=None, keepdims=False, *, initial=None, where=None):  # noqa
 def sort(input_x, axis=-1, descending=False):
     """MindSpore 2.10 ops.sort(input_x, axis=-1, descending=False) -> (values, int32 indices); stable, so
     tied values keep their order and each gets its own cotangent (as MindSpore)."""
+    _primitives._refuse_bool(axis, "For 'Sort', the type of 'axis' should be 'int', but got type 'bool'.")
     vals, idx = P.sort(input_x, axis=int(axis), descending=bool(descending))
     return vals, P.cast(idx, "int32")  # MindSpore 2.10's sort / topk indices are int32 (max's are int64)
 
@@ -110,6 +112,7 @@ def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpo
     nth_element arrangement of the axis (engine op top_k_unsorted; k the axis' length: the input's own order), an
     order its docs leave unspecified but one that kernel always gives for the same values; where it takes other
     elements equal to the k-th value than the smaller indices, those indices are the docs' (values the same)."""
+    _primitives._refuse_bool(k, "For primitive[TopK], the input argument[k] must be a type of {Int32, Int64}, but got Bool.")
     axis = -1 if dim is None else int(dim)
     vals, idx = (P.top_k if sorted else P.top_k_unsorted)(input, k=int(k), axis=axis, largest=bool(largest))
     return vals, P.cast(idx, "int32")
@@ -146,11 +149,13 @@ def _cum_extremum(x, axis: int, red: str):
 
 def cummax(input, axis):  # noqa: A002 - MindSpore's names
     """MindSpore 2.10 ops.cummax(input, axis) -> (values, int64 indices); ties: the last index."""
+    _primitives._refuse_bools(axis, "Cummax", "Cummax(axis={t})(input=Tensor)", "Cummax(axis=<int>)(input=<Tensor>)")
     return _cum_extremum(input, axis, "max")
 
 
 def cummin(input, axis):  # noqa: A002
     """MindSpore 2.10 ops.cummin(input, axis) -> (values, int32 indices, as MindSpore's); ties: the last index."""
+    _primitives._refuse_bool(axis, f"For 'cummin', the date type of 'axis' must be Int, but got {axis}.")
     vals, idx = _cum_extremum(input, axis, "min")
     return vals, P.cast(idx, "int32")
 

@@ -51,6 +51,40 @@ def _flat(x):
     return P.reshape(x, (-1,))
 
 
+def _refuse_bool_call(name: str, args, kwargs, checked) -> None:
+    """A bool among Tensor.<name>'s int arguments (the positions and keywords in `checked`): MindSpore 2.10's
+    overload TypeError, its first line listing every argument's type ('Failed calling gather with "gather(Tensor,
+    bool)".'); True is no 1 there."""
+    given = [args[i] for i in checked if isinstance(i, int) and i < len(args)]
+    if any(_has_bool(v) for v in given + [kwargs[k] for k in checked if isinstance(k, str) and k in kwargs]):
+        form = ", ".join([primitive_type(a, True) for a in args] +
+                         [f"{k}={primitive_type(v, True)}" for k, v in kwargs.items()])
+        raise TypeError(f'Failed calling {name} with "{name}({form})".\nThe valid calling should be:\n'
+                        f'"Tensor.{name}(...)" with int arguments')
+
+
+def _refuse_bool_sizes(name: str, what: str, sizes) -> None:
+    """A bool among Tensor.repeat's / expand's sizes: MindSpore 2.10's text ("repeat(): argument 'repeats' (position 1)
+    must be tuple of int but found type of bool at pos 0."; a tuple given whole is its "type of tuple at pos 0")."""
+    for i, s in enumerate(sizes):
+        if _has_bool(s):
+            kind = type(s).__name__ if isinstance(s, (tuple, list)) else "bool"
+            raise TypeError(f"{name}(): argument '{what}' (position 1) must be tuple of int but found type of {kind} "
+                            f"at pos {i}.")
+
+
+def narrow(x, *args, **kwargs):
+    """Tensor.narrow(dim, start, length): ops.narrow's (a bool refused, as MindSpore 2.10's Tensor method does)."""
+    _refuse_bool_call("narrow", args, kwargs, (0, 2, "dim", "axis", "length"))
+    return late.ops.narrow(x, *args, **kwargs)
+
+
+def expand(x, *sizes):
+    """Tensor.expand(*sizes) / expand(sizes): ops.expand's (a bool refused with MindSpore 2.10's text)."""
+    _refuse_bool_sizes("broadcast_to", "shape", sizes)
+    return late.ops.expand(x, *sizes)
+
+
 def _refuse_bool_axis(name: str, args, kwargs) -> None:
     """A bool as Tensor.<name>'s axis / dim (first positional or keyword): MindSpore 2.10's overload TypeError
     ('Failed calling max with "max(axis=bool)"', "argmax(bool)", ...); True is no axis 1 there."""
@@ -152,6 +186,7 @@ def _moments(name, x, args, kwargs):
 @in_float32  # float16 / bfloat16 rounded once, as ops.var (and MindSpore 2.10's kernel for std)
 def var(x, *args, **kwargs):
     """sum((x - mean)^2) / (n - ddof) over axis (None: all)."""
+    _refuse_bool_axis("var", args, kwargs)
     axis, ddof, keep = _moments("var", x, args, kwargs)
     axes = moment_axes(x, int(axis) if isinstance(axis, numbers.Integral) else axis)
     n = 1
@@ -168,6 +203,7 @@ def var(x, *args, **kwargs):
 @in_float32
 def std(x, *args, **kwargs):
     """sqrt(var) with var's arguments."""
+    _refuse_bool_axis("std", args, kwargs)
     return P.sqrt(var(x, *args, **kwargs))
 
 
@@ -221,6 +257,7 @@ def view(x, *shape):
 def repeat(x, *repeats):
     """Tensor.repeat(*repeats) / repeat(repeats): the tensor tiled (PyTorch's repeat), as MindSpore 2.10's
     doc says (its CPU build has no kernel for it); more repeats than axes add leading axes."""
+    _refuse_bool_sizes("repeat", "repeats", repeats)
     reps = tuple(repeats[0]) if len(repeats) == 1 and isinstance(repeats[0], (tuple, list)) else repeats
     reps = tuple(int(r) for r in reps)
     if len(reps) < x.ndim:
@@ -233,6 +270,7 @@ def repeat(x, *repeats):
 def gather(x, *args, **kwargs):
     """Tensor.gather(dim, index) (PyTorch's: take_along_axis) / gather(input_indices, axis, batch_dims=0)
     (MindSpore's Gather: whole slices); an int first argument, or dim= / index=, is the first form."""
+    _refuse_bool_call("gather", args, kwargs, (0, 1, 2, "dim", "axis", "batch_dims"))
     if "dim" in kwargs or "index" in kwargs or (args and isinstance(args[0], numbers.Integral)):
         dim = _take("gather", args, kwargs, 0, ("dim",))
         index = _take("gather", args, kwargs, 1, ("index",))
@@ -249,6 +287,7 @@ def gather(x, *args, **kwargs):
 
 def index_select(x, *args, **kwargs):
     """Tensor.index_select(axis, index) / index_select(dim, index): whole slices along one axis."""
+    _refuse_bool_call("index_select", args, kwargs, (0, "axis", "dim"))
     axis = _take("index_select", args, kwargs, 0, ("axis", "dim"))
     index = _take("index_select", args, kwargs, 1, ("index",))
     _done("index_select", args, kwargs, 2)
@@ -303,6 +342,7 @@ def mean(x, *args, **kwargs):
 
 def unsqueeze(x, dim):
     """Tensor.unsqueeze(dim) = expand_dims."""
+    _refuse_bool_call("unsqueeze", (dim,), {}, (0,))
     return P.expand_dims(x, int(dim))
 
 
