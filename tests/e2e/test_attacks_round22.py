@@ -13,7 +13,9 @@ Fixed:
 - OIP gRPC typed contents in another field than the datatype's (int_contents beside an FP32's fp32_contents)
   were ignored: now INVALID_ARGUMENT naming the input and both fields (Triton refuses them too); "has contents
   while raw_input_contents is given" now names the input;
-- UM-Bridge InputSizes / OutputSizes with a config device no pool has answered 200: now refused as Evaluate is.
+- UM-Bridge InputSizes / OutputSizes with a config device no pool has answered 200: now refused as Evaluate is;
+- a repository load (or a config override) naming a device no server has, or a deadline past max_deadline_s, loaded
+  (200) and then refused every infer (400): now 400 at the load.
 
 Held (see the round's SERVICE_REPORT entry), pinned here in a table: ONNX external data naming a file (absolute,
 relative, /proc, through a Constant, inside an If branch: refused, nothing read), initializers declaring 2^40 /
@@ -22,6 +24,8 @@ the limit, protobuf nested 20 000 deep, custom domains; broadcast_to / tile / fi
 k = 2^40. After each the server still answers another client's grad right. Expected values: d/dx sum(sin x) =
 cos x (by hand); sin applied 100 times (NumPy, float32 as the graph computes it)."""
 from __future__ import annotations
+
+import json
 
 import grpc
 import httpx
@@ -342,3 +346,19 @@ def test_umbridge_sizes_of_a_known_device_answer(c):
     r = c.post("/umbridge/InputSizes", headers=H1, json={"name": "um", "config": {"device": "cpu"}})
     assert r.status_code == 200 and r.json() == {"inputSizes": [3, 3]}, r.text
 
+
+
+@pytest.mark.parametrize("option, value, status, words", [
+    ("device", "nope", 400, "unknown device 'nope'"),  # fixed: loaded (200), then every infer 400
+    ("deadline_ms", "1e300", 400, "deadline must be in"),  # fixed: loaded (200), then every infer 400
+    ("device", "gpu", 200, ""),  # (a device this server does not run: 503 at the job, as a job naming it)
+])
+def test_a_config_override_no_job_could_run_is_refused_at_the_load(c, option, value, status, words):
+    override = json.dumps({"parameters": {option: {"string_value": value}}})
+    r = c.post("/v2/repository/models/seed_jvp/load", headers=H1, json={"parameters": {"config": override}})
+    try:
+        assert r.status_code == status, r.text
+        assert words in r.text
+    finally:
+        assert c.post("/v2/repository/models/seed_jvp/load", headers=H1, json={}).status_code == 200
+    probe(c)
