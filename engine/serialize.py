@@ -236,8 +236,9 @@ def check_expansion(g: Graph, max_work: int) -> None:
         worst = max(range(len(g.eqns)), key=lambda i: _expanded_eqn(g.eqns[i], totals))
         where = f"{g.source or '$'}.nodes[{worst}]"
         raise LimitExceeded(f"the graph's function uses inline {n} equations (a function used twice by a function "
-                            f"used twice doubles them), more than max_work ({max_work}) lets one graph build (the most "
-                            f"through this {g.eqns[worst].op} node)", path=where, setting="max_work",
+                            f"used twice doubles them; a fori_loop / scan inlines its body once a trip), more than "
+                            f"max_work ({max_work}) lets one graph build (the most through this {g.eqns[worst].op} "
+                            "node)", path=where, setting="max_work",
                             limit=max_work, value=n)
 
 
@@ -245,8 +246,18 @@ def _expanded(f: Graph, totals: dict[str, int]) -> int:
     return sum(_expanded_eqn(e, totals) for e in f.eqns)
 
 
+UNROLLED = {"fori_loop": lambda a: a.get("upper", 0) - a.get("lower", 0), "scan": lambda a: a.get("length", 0)}
+
+
 def _expanded_eqn(e, totals: dict[str, int]) -> int:
-    """An equation emits one; a use of a function is the inlining (one) and the function's equations."""
+    """An equation emits one; a use of a function is the inlining (one) and the function's equations; a
+    fori_loop / scan is unrolled (engine.ops.control_flow), its body inlined once a trip (a 300-byte fori_loop of
+    2^62 trips spent max_work, ~2-4 s of a worker, before its 413)."""
+    if e.op in UNROLLED:
+        body, trips = e.attrs.get("body"), UNROLLED[e.op](e.attrs)
+        if isinstance(body, str) and body in totals and isinstance(trips, int) and trips > 0:
+            return trips * (1 + totals[body])
+        return 1
     fn = e.attrs.get("fn") if e.op in INLINED else None
     return 1 + totals[fn] if isinstance(fn, str) and fn in totals else 1
 

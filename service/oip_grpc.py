@@ -70,8 +70,11 @@ def decode_inputs(m: pb.ModelInferRequest, s: Settings, io: client_shm.RegionIO 
     raw = list(m.raw_input_contents)
     if raw and len(raw) != in_shm.count(False):
         raise InvalidRequest(f"raw_input_contents has {len(raw)} entries for {in_shm.count(False)} inputs")
-    if raw and any(t.HasField("contents") for t in m.inputs):  # (the protocol: one or the other, never both)
-        raise InvalidRequest("an input has contents while raw_input_contents is given: send one or the other")
+    both = [i for i, t in enumerate(m.inputs) if raw and t.HasField("contents")]
+    if both:  # (the protocol: one or the other, never both)
+        path = f"inputs[{both[0]}] ({m.inputs[both[0]].name})"
+        raise InvalidRequest(f"{path} has contents while raw_input_contents is given: send one or the other",
+                             path=path)
     out: dict = {}
     k = 0
     for i, t in enumerate(m.inputs):
@@ -97,6 +100,10 @@ def _typed_input(t, field: str, path: str, s: Settings) -> np.ndarray:
     """A tensor from its typed contents; the shape checked as every decoded tensor's is (negative dims, or
     a product that wraps int64, would otherwise reach reshape and fail as UNKNOWN)."""
     shape, n = codec.tensor_shape(list(t.shape), path, s.max_elements)
+    other = next((f.name for f, _ in t.contents.ListFields() if f.name != field), None)
+    if other is not None:  # (ignored before: values the client meant went unread; Triton refuses them too)
+        raise InvalidRequest(f"{path}: contents.{other} given for a {t.datatype} input, whose values go in "
+                             f"contents.{field}", path=path)
     vals = getattr(t.contents, field)
     if len(vals) != n:
         raise InvalidRequest(f"{path}: {len(vals)} values in contents.{field}; shape {list(shape)} needs {n}",

@@ -38,10 +38,10 @@ class ParseShare:
             owed = self._owed(client, self.clock())
         if owed > self.burst_s:
             retry = max(self.retry_after_s, math.ceil((owed - self.burst_s) / self.share))
-            raise Overloaded(f"this client's large JSON bodies took more than parse_share={self.share:g} of the "
-                             f"server's time (over parse_burst_s={self.burst_s:g}): retry after {retry}s, or send "
-                             "tensors in the binary extension", retry_after=retry, limit="parse_share",
-                             value=self.share)
+            raise Overloaded(f"this client's large JSON bodies (and model imports) took more than "
+                             f"parse_share={self.share:g} of the server's time (over parse_burst_s={self.burst_s:g}): "
+                             f"retry after {retry}s, or send tensors in the binary extension", retry_after=retry,
+                             limit="parse_share", value=self.share)
 
     def spend(self, client: str, seconds: float) -> None:
         with self._lock:

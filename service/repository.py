@@ -31,8 +31,9 @@ from . import config_override, models
 from .codec import NP_TO_V2
 from .core import KINDS, Core, JobRequest
 from .derivation import spec_of
-from .errors import InvalidRequest, NotFound, ServiceError
+from .errors import InvalidRequest, NotFound, ServiceError, Unavailable
 from .model_stats import ModelStats
+from .routing import route
 from .triton_settings import TritonSettings
 
 log = logging.getLogger("gradserve.repository")
@@ -171,6 +172,19 @@ def _output_names(given: Any, derived: list[str]) -> list[str]:
     return given
 
 
+def _check_job_settings(core: Core, device: str | None, deadline: float | None) -> None:
+    """A device name no server has, or a deadline past max_deadline_s, refused at the load (a load, or a config
+    override, with device "nope" or deadline_ms 1e300 answered 200, then every infer 400); a device this server
+    does not run (503) is left to the jobs, as for a job naming it."""
+    try:
+        core.deadline_of(deadline)
+        route(core.pools, device)
+    except InvalidRequest as e:
+        raise RepositoryError(f"config.json: {e.message}") from None
+    except Unavailable:
+        pass
+
+
 def load_model(core: Core, folder: Path, override: dict | None = None) -> Model:
     """One model folder, derived through the core as its jobs will be; RepositoryError naming the problem.
     `override`: Triton's config override (service.config_override), its options over config.json's."""
@@ -181,6 +195,7 @@ def load_model(core: Core, folder: Path, override: dict | None = None) -> Model:
     if kind not in KINDS:
         raise RepositoryError(f"config.json: kind must be one of {', '.join(KINDS)}, got {kind!r}")
     opts, device, deadline = _options(kind, {k: v for k, v in config.items() if k != "output_names"})
+    _check_job_settings(core, device, deadline)
     graph = _read_json(folder / "graph.json")
     try:
         gid, g = core.registry.load(graph, None, strict=True)

@@ -149,8 +149,9 @@ class Settings(BaseSettings):
                                  "max_body_bytes (a b64 body of the largest size, or JSON numbers about a third "
                                  "of it, is served) and 1 GiB (~10 M JSON numbers).")
     parse_share: float = Field(0.5, gt=0, le=1, description="Share of the server's time one client's large "
-                               "JSON bodies (above 1 MiB) may take to parse and decode, on average: orjson holds "
-                               "the GIL for a whole parse, stalling every other client. Past it (by more than "
+                               "JSON bodies (above 1 MiB) may take to parse and decode, and its ONNX model imports to "
+                               "convert and register, on average: orjson holds the GIL for a whole parse, stalling "
+                               "every other client. Past it (by more than "
                                "parse_burst_s), 429 overloaded naming parse_share, with the Retry-After that pays "
                                "it back.")
     parse_burst_s: float = Field(4.0, gt=0, description="Seconds of parsing a client may run ahead of its "

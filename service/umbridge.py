@@ -34,6 +34,7 @@ from .http_body import content_coding, read_body, read_small_body
 from .jobs import request_client
 from .oip_http import admit, key_checker
 from .repository import Model, ModelRepository
+from .routing import route
 from .settings import Settings
 
 DERIVATIVES = ("Gradient", "ApplyJacobian", "ApplyHessian")
@@ -255,7 +256,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
     async def input_sizes(request: Request):
         try:
             body, m = await body_and_model(request)
-            device_of(body, m)  # a config Evaluate would refuse is refused here too
+            route(core.pools, device_of(body, m))  # a config Evaluate would refuse (its device too) is refused here
         except ServiceError as e:
             return um_error(e)
         return {"inputSizes": sizes(m.parsed.inputs)}
@@ -264,7 +265,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
     async def output_sizes(request: Request):
         try:
             body, m = await body_and_model(request)
-            device_of(body, m)  # a config Evaluate would refuse is refused here too
+            route(core.pools, device_of(body, m))  # a config Evaluate would refuse (its device too) is refused here
         except ServiceError as e:
             return um_error(e)
         return {"outputSizes": sizes(m.parsed.flat_outputs)}

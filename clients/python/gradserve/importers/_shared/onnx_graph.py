@@ -221,6 +221,7 @@ def check_model(m, limits: dict) -> None:
     """Refusals that need no decoding: custom domains, local functions, external data, size. A custom domain is
     refused where a node uses it (`_walk`): an opset import alone loads nothing (ONNX's expanded FlexAttention
     tests import ai.onnx.preview and use only default-domain ops)."""
+    _check_opset(m)
     if len(m.functions):
         raise UnsupportedModel(f"the model defines local functions ({m.functions[0].domain}.{m.functions[0].name}): "
                                "refused (custom op domains)")
@@ -231,6 +232,25 @@ def check_model(m, limits: dict) -> None:
                                  f"max_nodes={max_nodes}", "max_nodes", max_nodes)
     if len(m.graph.sparse_initializer):
         raise UnsupportedModel("sparse initializers are not supported")
+
+
+def _check_opset(m) -> None:
+    """The default domain's version must be one ONNX defines: ops read it (Softmax's axis, Resize's modes, ...), so
+    a model importing none (read as 0: the oldest rules) or one past the installed onnx's newest (rules not known
+    here) would convert with meanings its exporter did not give (ONNX's checker refuses both too)."""
+    import onnx
+
+    versions = sorted({o.version for o in m.opset_import if o.domain in ("", "ai.onnx")})
+    newest = onnx.defs.onnx_opset_version()
+    if not versions and not any(n.domain in ("", "ai.onnx") for n in m.graph.node):
+        return  # (no op of the default domain: ONNX's training-op tests import ai.onnx.preview.training alone)
+    if not versions:
+        raise UnsupportedModel("the model's opset_import names no version of the default ONNX domain: its ops' "
+                               f"meaning depends on it (import one in 1..{newest})")
+    if len(versions) > 1 or not 1 <= versions[0] <= newest:
+        raise UnsupportedModel(f"the model's opset_import gives the default ONNX domain version(s) {versions}: "
+                               f"one version in 1..{newest} (this importer's onnx {onnx.__version__}) is needed",
+                               version=versions[0])
 
 
 def _walk(graph, limits: dict, depth: int) -> int:
