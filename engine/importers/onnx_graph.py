@@ -20,6 +20,8 @@ import numpy as np
 from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
 from .onnx_contrib import CONTRIB, DOMAIN as CONTRIB_DOMAIN
 from .onnx_control import CONTROL_HANDLERS
+from .onnx_ml import DOMAIN as ML_DOMAIN, ML
+from .onnx_ml_classify import CLASSIFY
 from .onnx_training import DOMAIN as TRAINING_DOMAIN, TRAINING
 from .graph_writer import NP_DTYPES
 from .onnx_ops import HANDLERS, NARROW_CARRIER, _np_dtype, fold, widen_narrow
@@ -213,7 +215,7 @@ def _attrs(node, ctx) -> dict[str, Any]:
 
 
 # The ops accepted outside the default domain, by domain.
-DOMAIN_OPS = {CONTRIB_DOMAIN: CONTRIB, TRAINING_DOMAIN: TRAINING}
+DOMAIN_OPS = {CONTRIB_DOMAIN: CONTRIB, TRAINING_DOMAIN: TRAINING, ML_DOMAIN: {**ML, **CLASSIFY}}
 
 
 def check_model(m, limits: dict) -> None:
