@@ -16,7 +16,21 @@ import gradserve as gs
 from gradserve import Tensor, ops
 from gradserve.importers import UnsupportedModel
 
+from .checks import check_against_jax, check_torch_export, torch_case
+from .jax_zoo19 import MODELS as JAX_MODELS
+from .zoo19 import MODELS as TORCH_MODELS
+
 pytestmark = pytest.mark.usefixtures("fake")
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_MODELS))
+def test_torch_model_through_torch_export(name):
+    check_torch_export(*torch_case(TORCH_MODELS, name))
+
+
+@pytest.mark.parametrize("name", sorted(JAX_MODELS))
+def test_jax_model(name):
+    check_against_jax(*JAX_MODELS[name])
 
 
 # -- custom_vjp rules nonlinear in the cotangent -----------------------------------------------------------------
