@@ -8,6 +8,8 @@
 - ai.onnx.ml's numeric ops (scikit-learn exports) imported: values against Operators-ml.md's formulas, onnx.reference
   and onnxruntime 1.32 (literal, where the two runtimes disagree), gradients against torch on the same formula.
 Expected values: JAX's, torch's, onnx.reference's and onnxruntime's own (written in where used)."""
+import functools
+
 import numpy as np
 import pytest
 import torch
@@ -326,3 +328,32 @@ def test_sklearn_logistic_pipeline_gradient():
     _, tan = ops.jvp(lambda z: net(z)[1], Tensor(x), Tensor(v))
     np.testing.assert_allclose(tan.asnumpy(), torch.func.jvp(fn, (torch.tensor(x),), (torch.tensor(v),))[1].numpy(),
                                rtol=2e-4, atol=1e-6)
+
+
+@functools.lru_cache(maxsize=1)
+def _flex_cases() -> dict:
+    from .onnx_node_suite import node_cases
+
+    return {c.name: c for c in node_cases() if c.name.startswith("test_flexattention")}
+
+
+@pytest.mark.parametrize("case", ["test_flexattention", "test_flexattention_gqa", "test_flexattention_double",
+                                  "test_flexattention_scaled"])
+def test_flexattention_node_value_and_gradients(case):
+    """ai.onnx.preview.FlexAttention (was refused as a custom domain) through its schema's function body: the node
+    suite's expected output (onnx.reference's), and the gradients w.r.t. Q, K and V of a random weighting against
+    torch's scaled_dot_product_attention (math kernel; enable_gqa for grouped heads) on the same inputs."""
+    c = _flex_cases()[case]
+    (q, k, v), (want,) = c.data_sets[0]
+    net = gs.from_onnx(c.model)
+    np.testing.assert_allclose(net(Tensor(q), Tensor(k), Tensor(v)).asnumpy(), want, rtol=1e-4, atol=1e-6)
+    scale = next((a.f for a in c.model.graph.node[0].attribute if a.name == "scale"), None)
+    w = np.random.default_rng(6).uniform(0.5, 1.5, want.shape).astype(want.dtype)
+    got = ops.grad(lambda a, b, d: (net(a, b, d) * Tensor(w)).sum(), grad_position=(0, 1, 2))(
+        Tensor(q), Tensor(k), Tensor(v))
+    ts = [torch.tensor(a, requires_grad=True) for a in (q, k, v)]
+    with torch.nn.attention.sdpa_kernel([torch.nn.attention.SDPBackend.MATH]):
+        y = torch.nn.functional.scaled_dot_product_attention(*ts, scale=scale, enable_gqa=q.shape[1] != k.shape[1])
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=1e-4, atol=1e-6)
+    for g, wg in zip(got, torch.autograd.grad((y * torch.from_numpy(w)).sum(), ts)):
+        np.testing.assert_allclose(g.asnumpy(), wg.numpy(), rtol=2e-4, atol=1e-6)
