@@ -99,6 +99,24 @@ def test_custom_vjp_rule_linear_in_cotangent_keeps_forward_mode():
     np.testing.assert_allclose(tan.asnumpy(), np.asarray(jax.jacrev(scaled)(x)) @ v, rtol=1e-5, atol=1e-7)
 
 
+def test_forward_mode_refusal_reads_the_float_part_only():
+    """Integer inputs and outputs do not make a linear rule look nonlinear (linear_transpose refuses int -> float
+    maps), and stop_gradient alone (JAX's jvp exists) is never refused; the clip rule is."""
+    import jax
+    import jax.numpy as jnp
+
+    from gradserve.importers.jax_custom import forward_mode_refusal
+
+    @jax.custom_vjp
+    def doubled(x):
+        return x
+    doubled.defvjp(lambda x: (x, None), lambda _, g: (g * 2,))
+    p, x, i = {"w": np.ones(3, np.float32)}, np.ones(3, np.float32), np.array([0, 2], np.int32)
+    assert forward_mode_refusal(lambda q, z, k: ((doubled(z) * q["w"])[k], k + 1), (p, x, i)) == ""
+    assert forward_mode_refusal(lambda q, z, k: jnp.take(jax.lax.stop_gradient(q["w"]) * z, k), (p, x, i)) == ""
+    assert "not linear" in forward_mode_refusal(lambda q, z, k: _clip_rule()(z)[k], (p, x, i))
+
+
 # -- an ONNX Loop whose trip count is an input ---------------------------------------------------------------------
 
 def _loop_with_input_trip_count(rows):

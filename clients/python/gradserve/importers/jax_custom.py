@@ -99,17 +99,31 @@ def has_custom_rule(fn, call_args: tuple) -> bool:
 
 
 def forward_mode_refusal(fn, call_args: tuple) -> str:
-    """Why forward mode through `fn`'s custom rules is not defined, or "": JAX refuses jvp through a custom_vjp and
+    """Why forward mode through `fn`'s custom_vjp rules is not defined, or "": JAX refuses jvp through a custom_vjp and
     the engine's jvp (the rule's double vjp at dout = ones) is J t only for a rule linear in the cotangent (a
     gradient clip or a rule using dout twice is not: its double vjp is silently neither JAX's jacrev nor the
-    forward's derivative). Linear means JAX can transpose the function's VJP (jax.linear_transpose), traced only."""
+    forward's derivative). Linear means JAX can transpose the VJP of fn's float part (jax.linear_transpose, traced
+    only; integer inputs fixed, integer outputs left out). custom_jvp / stop_gradient alone: "" (JAX's jvp exists)."""
     import jax
+    import jax.numpy as jnp
 
-    def transposed(*args):
-        out, vjp = jax.vjp(fn, *args)
-        return jax.linear_transpose(vjp, out)(args)
+    if not _loops(jax.make_jaxpr(fn)(*call_args).jaxpr, ("custom_vjp_call", "custom_vjp_call_jaxpr")):
+        return ""
+    leaves, tree = jax.tree_util.tree_flatten(call_args)
+    floats = [i for i, a in enumerate(leaves) if jnp.issubdtype(jnp.result_type(a), jnp.inexact)]
+
+    def on_floats(*xs):
+        full = list(leaves)
+        for i, x in zip(floats, xs):
+            full[i] = x
+        outs = jax.tree_util.tree_leaves(fn(*jax.tree_util.tree_unflatten(tree, full)))
+        return [o for o in outs if jnp.issubdtype(o.dtype, jnp.inexact)]
+
+    def transposed(*xs):
+        out, vjp = jax.vjp(on_floats, *xs)
+        return jax.linear_transpose(vjp, out)(xs) if out else None
     try:
-        jax.make_jaxpr(transposed)(*call_args)
+        jax.make_jaxpr(transposed)(*[leaves[i] for i in floats])
     except Exception as e:  # noqa: BLE001 (JAX's refusal to transpose, whichever kind: the rule is not linear)
         return (f"the function's custom derivative rule is not linear in its cotangent (JAX cannot transpose its "
                 f"VJP: {type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}); JAX refuses "
