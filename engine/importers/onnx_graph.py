@@ -20,6 +20,9 @@ import numpy as np
 from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
 from .onnx_contrib import CONTRIB, DOMAIN as CONTRIB_DOMAIN
 from .onnx_control import CONTROL_HANDLERS
+from .onnx_ml import DOMAIN as ML_DOMAIN, ML
+from .onnx_ml_classify import CLASSIFY
+from .onnx_preview import DOMAIN as PREVIEW_DOMAIN, PREVIEW
 from .onnx_training import DOMAIN as TRAINING_DOMAIN, TRAINING
 from .graph_writer import NP_DTYPES
 from .onnx_ops import HANDLERS, NARROW_CARRIER, _np_dtype, fold, widen_narrow
@@ -60,6 +63,7 @@ class _Ctx:
         self.frozen: set[str] = set()
         self.scalar_weights: set[str] = set()  # 0-d float initializers the caller names as weights
         self.opset = next((o.version for o in m.opset_import if o.domain in ("", "ai.onnx")), 0)
+        self.opset_imports = {o.domain: o.version for o in m.opset_import}
         self.depth = 0
 
     def visible(self, name: str) -> bool:
@@ -148,6 +152,7 @@ class _SubCtx(_Ctx):
     def __init__(self, parent: _Ctx, graph, base: str):
         self.onnx, self.np_helper, self.limits, self.opset = parent.onnx, parent.np_helper, parent.limits, parent.opset
         self.parent, self.depth, self.frozen = parent, parent.depth + 1, parent.frozen
+        self.opset_imports = parent.opset_imports
         self.w = parent.w.function_writer(base)
         self.env, self.inits, self.captures, self.seqs = {}, {}, {}, {}
         self.consts = {t.name: self.array(t, "sub-graph initializer") for t in graph.initializer}
@@ -194,8 +199,8 @@ def _attrs(node, ctx) -> dict[str, Any]:
     for a in node.attribute:
         if a.ref_attr_name:
             raise UnsupportedModel(f"node {node.name!r}: attribute references belong to ONNX functions")
-        if a.type == onnx.AttributeProto.GRAPH and node.op_type in CONTROL_HANDLERS:
-            out[a.name] = a.g  # converted by the op's handler, in a scope of its own
+        if a.type == onnx.AttributeProto.GRAPH and (node.op_type in CONTROL_HANDLERS or node.domain == PREVIEW_DOMAIN):
+            out[a.name] = a.g  # converted by the op's handler, in a scope of its own (a preview op's: in its body)
         elif a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
             raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}) carries a sub-graph: "
                                    "only If, Loop and Scan sub-graphs are imported", op=node.op_type, node=node.name,
@@ -213,7 +218,7 @@ def _attrs(node, ctx) -> dict[str, Any]:
 
 
 # The ops accepted outside the default domain, by domain.
-DOMAIN_OPS = {CONTRIB_DOMAIN: CONTRIB, TRAINING_DOMAIN: TRAINING}
+DOMAIN_OPS = {CONTRIB_DOMAIN: CONTRIB, TRAINING_DOMAIN: TRAINING, ML_DOMAIN: {**ML, **CLASSIFY}, PREVIEW_DOMAIN: PREVIEW}
 
 
 def check_model(m, limits: dict) -> None:

@@ -21,11 +21,13 @@ inputs are the bprop function's captures, then the parameters it reads (named by
 inlined with ordinary ops, so a second derivative differentiates the user's rule (and reaches
 `out` through this node again, i.e. through the custom rule), as MindSpore does.
 
-Forward mode is the double-vjp of the rule at dout = ones (MindSpore's jvp is built that way).
+Forward mode is the double-vjp of the rule at dout = ones (MindSpore's jvp is built that way). That is J t only
+for a rule linear in dout; `no_jvp` (a reason, set by an importer whose framework refuses forward mode through such
+a rule, e.g. JAX's custom_vjp with a rule nonlinear in the cotangent) makes forward mode an error instead.
 """
 from __future__ import annotations
 
-from ..errors import InvalidGraph
+from ..errors import DifferentiationError, InvalidGraph
 from ..ir import Var, is_inexact
 from ._infer import rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, layers, vjp_rules
@@ -35,13 +37,13 @@ OP = "custom_vjp"
 
 defop(OP, None, rule_infer(OP), min_arity=1, n_outputs=None,
       attrs={"bprop": Attr("str"), "n_in": Attr("int"), "n_out": Attr("int"), "params": Attr("any", ()),
-             "site": Attr("int", 0), "param_grads": Attr("any", ())},
+             "site": Attr("int", 0), "param_grads": Attr("any", ()), "no_jvp": Attr("str", "")},
       doc="outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, "
           "outputs, douts, extra non-parameter inputs) -> one cotangent per input, then one per parameter named "
-          "in param_grads")
+          "in param_grads; no_jvp: why forward mode is refused (empty: the rule's double vjp)")
 
 
-def _impl(xp, *arrays, bprop, n_in, n_out, params, site, param_grads=()):
+def _impl(xp, *arrays, bprop, n_in, n_out, params, site, param_grads=(), no_jvp=""):
     outs = arrays[n_in:n_in + n_out]
     return outs[0] if n_out == 1 else tuple(outs)
 
@@ -75,7 +77,7 @@ def _param_slots(ins, params, param_grads) -> list[int]:
     return [base + list(params).index(p) for p in param_grads]
 
 
-def _vjp(b, ins, outs, cts, bprop, n_in, n_out, params, site, param_grads=()):
+def _vjp(b, ins, outs, cts, bprop, n_in, n_out, params, site, param_grads=(), no_jvp=""):
     xs, _, captures, penv = _split(ins, n_in, n_out, params)
     grads = _bprop(b, bprop, xs, outs, cts, captures, penv, param_grads)
     out = grads[:n_in] + [None] * (len(ins) - n_in)
@@ -84,8 +86,10 @@ def _vjp(b, ins, outs, cts, bprop, n_in, n_out, params, site, param_grads=()):
     return out
 
 
-def _jvp(b, ins, outs, ts, bprop, n_in, n_out, params, site, param_grads=()):
+def _jvp(b, ins, outs, ts, bprop, n_in, n_out, params, site, param_grads=(), no_jvp=""):
     """J t = d/du <bprop(x, out, u), t> at u = ones (linear in u for a true derivative rule)."""
+    if no_jvp:
+        raise DifferentiationError(f"{OP}: forward mode is not defined here: {no_jvp}", node=b.node_label)
     xs, _, captures, penv = _split(ins, n_in, n_out, params)
     us = [b.identity(b.full_like(o, 1.0)) for o in outs]
     start = len(b.eqns)

@@ -1323,7 +1323,7 @@ def _check_false(avals, message):
 
 
 @rule("custom_vjp")
-def _custom_vjp(avals, bprop, n_in, n_out, params, site, param_grads=()):
+def _custom_vjp(avals, bprop, n_in, n_out, params, site, param_grads=(), no_jvp=""):
     """Outputs: the raw forward outputs (operands n_in..n_in+n_out); the rest are the rule's captures."""
     if n_in < 0 or n_out < 1 or len(avals) < n_in + n_out:
         raise RuleError(f"custom_vjp: {len(avals)} input(s) cannot hold n_in={n_in} inputs and n_out={n_out} outputs")

@@ -98,6 +98,40 @@ def has_custom_rule(fn, call_args: tuple) -> bool:
     return _walk(jax.make_jaxpr(fn)(*call_args).jaxpr, os.path.dirname(jax.__file__))
 
 
+def forward_mode_refusal(fn, call_args: tuple) -> str:
+    """Why forward mode through `fn`'s custom_vjp rules is not defined, or "": JAX refuses jvp through a custom_vjp and
+    the engine's jvp (the rule's double vjp at dout = ones) is J t only for a rule linear in the cotangent (a
+    gradient clip or a rule using dout twice is not: its double vjp is silently neither JAX's jacrev nor the
+    forward's derivative). Linear means JAX can transpose the VJP of fn's float part (jax.linear_transpose, traced
+    only; integer inputs fixed, integer outputs left out). custom_jvp / stop_gradient alone: "" (JAX's jvp exists)."""
+    import jax
+    import jax.numpy as jnp
+
+    if not _loops(jax.make_jaxpr(fn)(*call_args).jaxpr, ("custom_vjp_call", "custom_vjp_call_jaxpr")):
+        return ""
+    leaves, tree = jax.tree_util.tree_flatten(call_args)
+    floats = [i for i, a in enumerate(leaves) if jnp.issubdtype(jnp.result_type(a), jnp.inexact)]
+
+    def on_floats(*xs):
+        full = list(leaves)
+        for i, x in zip(floats, xs):
+            full[i] = x
+        outs = jax.tree_util.tree_leaves(fn(*jax.tree_util.tree_unflatten(tree, full)))
+        return [o for o in outs if jnp.issubdtype(o.dtype, jnp.inexact)]
+
+    def transposed(*xs):
+        out, vjp = jax.vjp(on_floats, *xs)
+        return jax.linear_transpose(vjp, out)(xs) if out else None
+    try:
+        jax.make_jaxpr(transposed)(*[leaves[i] for i in floats])
+    except Exception as e:  # noqa: BLE001 (JAX's refusal to transpose, whichever kind: the rule is not linear)
+        return (f"the function's custom derivative rule is not linear in its cotangent (JAX cannot transpose its "
+                f"VJP: {type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}); JAX refuses "
+                "forward mode through a custom_vjp (TypeError: can't apply forward-mode autodiff (jvp) to a "
+                "custom_vjp function.): use reverse mode (grad, vjp)")
+    return ""
+
+
 def _vjp_of_vjp(vexp):
     """vexp.vjp(), or None where JAX cannot differentiate its own VJP (jax 0.10.2: exp1's and expn's second
     derivative fails in JAX's lowering, jax.hessian of them too): that VJP is then differentiated as written, as
@@ -109,9 +143,10 @@ def _vjp_of_vjp(vexp):
 
 
 def with_jax_vjp(w: GraphWriter, exp, leaves: list[str], outputs: list[str], run_module, order: int = 1,
-                 vexp=None) -> list[str]:
+                 vexp=None, no_jvp: str = "") -> list[str]:
     """`outputs` (computed from `leaves`) passed through a custom_vjp node whose rule is `vexp` (exp.vjp() unless
-    given); `run_module(writer, exported, args)` converts an Exported's StableHLO (jax_import's)."""
+    given); `run_module(writer, exported, args)` converts an Exported's StableHLO (jax_import's); `no_jvp`:
+    forward_mode_refusal's reason, kept on the node (the engine refuses forward mode through it)."""
     vexp = exp.vjp() if vexp is None else vexp
     if vexp is None:
         raise UnsupportedModel("the function has a custom derivative rule but its export carries no VJP")
@@ -127,6 +162,6 @@ def with_jax_vjp(w: GraphWriter, exp, leaves: list[str], outputs: list[str], run
     if inner is not None:
         grads = with_jax_vjp(fw, vexp, xs + douts, grads, run_module, order + 1, inner)
     bprop = w.finish(fw, grads)
-    return w.emit("custom_vjp", list(leaves) + list(outputs),
-                  {"bprop": bprop, "n_in": len(leaves), "n_out": len(outputs), "params": [], "site": 0},
+    attrs = {"bprop": bprop, "n_in": len(leaves), "n_out": len(outputs), "params": [], "site": 0}
+    return w.emit("custom_vjp", list(leaves) + list(outputs), dict(attrs, no_jvp=no_jvp) if no_jvp else attrs,
                   [w.avals[o] for o in outputs])

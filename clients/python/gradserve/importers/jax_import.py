@@ -473,7 +473,7 @@ def jax_to_writer(fn, example_args: tuple, params=None, while_max_trips: int | N
 def _export_to_writer(fn, call_args: tuple, params, while_max_trips: int | None):
     import jax
 
-    from .jax_custom import has_custom_rule, with_jax_vjp
+    from .jax_custom import forward_mode_refusal, has_custom_rule, with_jax_vjp
 
     exp = jax_special.export(fn, call_args)
     leaves_kp = jax.tree_util.tree_flatten_with_path(call_args)[0]
@@ -490,8 +490,8 @@ def _export_to_writer(fn, call_args: tuple, params, while_max_trips: int | None)
     try:
         outputs = run_module(w, exp, leaves, while_max_trips)
         if has_custom_rule(fn, call_args):  # the rule is not in the StableHLO: JAX's own VJP carries it
-            outputs = with_jax_vjp(w, exp, leaves, outputs,
-                                   lambda fw, e, a: run_module(fw, e, a, while_max_trips))
+            outputs = with_jax_vjp(w, exp, leaves, outputs, lambda fw, e, a: run_module(fw, e, a, while_max_trips),
+                                   no_jvp=forward_mode_refusal(fn, call_args))
     except UnsupportedModel as e:
         e.in_model(w.name)
         raise

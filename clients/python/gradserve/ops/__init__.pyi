@@ -1564,8 +1564,8 @@ class Cumsum(Primitive):
 
 
 class CustomVjp(Primitive):
-    """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input, then one per parameter named in param_grads"""
-    def __init__(self, *, bprop: str, n_in: int, n_out: int, param_grads: Any = ..., params: Any = ..., site: int = ...) -> None: ...
+    """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input, then one per parameter named in param_grads; no_jvp: why forward mode is refused (empty: the rule's double vjp)"""
+    def __init__(self, *, bprop: str, n_in: int, n_out: int, no_jvp: str = ..., param_grads: Any = ..., params: Any = ..., site: int = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Any: ...
 
 
@@ -2257,8 +2257,8 @@ def cosh(input: _TensorLike) -> Tensor:
 def cosh(*, x: _TensorLike) -> Tensor: ...
 
 
-def custom_vjp(*inputs: _TensorLike, bprop: str, n_in: int, n_out: int, param_grads: Any = ..., params: Any = ..., site: int = ...) -> Any:
-    """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input, then one per parameter named in param_grads"""
+def custom_vjp(*inputs: _TensorLike, bprop: str, n_in: int, n_out: int, no_jvp: str = ..., param_grads: Any = ..., params: Any = ..., site: int = ...) -> Any:
+    """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input, then one per parameter named in param_grads; no_jvp: why forward mode is refused (empty: the rule's double vjp)"""
 
 
 def det_grad(*inputs: _TensorLike) -> Tensor:

@@ -287,7 +287,8 @@ def _scan_length(ctx, node, nv: int, bound: int, runtime_m: str) -> int:
     m = _trip_count(ctx, node) if not runtime_m else None
     rows = declared.pop() if declared else m
     if rows is None:
-        raise UnsupportedModel(f"Loop node {node.name!r} has a computed condition and scan outputs whose length is "
+        why = "a trip count M computed at run time" if runtime_m else "a computed condition"
+        raise UnsupportedModel(f"Loop node {node.name!r} has {why} and scan outputs whose length is "
                                "the number of trips run (data): give them a static length (declare the Loop "
                                "output's first dim in the model, or a constant trip count M); refused")
     if rows > bound:
@@ -317,7 +318,7 @@ def _all_rows_written(w, node, trips_run: str, rows: int, y: str) -> str:
     """y, or a run-time error when the loop ran other than `rows` trips (its scan output's static length)."""
     other = w.binary("not_equal", trips_run, w.const(np.asarray(rows, np.int64)))
     msg = (f"Loop node {node.name!r}: its scan outputs have the static length {rows} but the loop stopped after "
-           "another number of trips (its computed condition)")
+           "another number of trips (its trip count M or its computed condition)")
     return w.emit1("check_false", [other, y], {"message": msg}, w.shape(y), w.dtype(y))
 
 
