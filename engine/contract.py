@@ -206,8 +206,8 @@ def _sum(em: "Emitter", v: Var, axes: tuple) -> Var:
 
 def _contracted(em: "Emitter", inner: list[Var], red: tuple, n: int, pad) -> Var | None:
     """sum over `red` of the product of `inner` as one matmul, kept dims (rank n), or None."""
-    a = max(inner, key=lambda v: v.aval.size)
-    rest = [v for v in inner if v is not a]
+    i = max(range(len(inner)), key=lambda j: inner[j].aval.size)
+    a, rest = inner[i], inner[:i] + inner[i + 1:]  # by position: A may be a factor twice (x * x * w)
     pa = pad(a)
     p_shape = (1,) * n
     for v in rest:

@@ -224,6 +224,18 @@ def test_random_sums_of_broadcast_products():
     assert rewritten >= 10, rewritten
 
 
+@pytest.mark.parametrize("order", [(0, 0, 1), (0, 1, 0), (1, 0, 0), (0, 0, 0, 1)])
+def test_a_factor_that_comes_twice_keeps_both_copies(order):
+    """sum(x * x * w, axis=1) with x (32, 16) and w (16,): A is x and the rest is (x, w); the pass had dropped
+    every copy of A from the rest (by identity), summing x * w instead ([8, 19, 30] for [14, 41, 90] at the
+    small sizes MindSpore 2.10's vmap probe of round 18 used). Reference: NumPy in float64."""
+    x, w = RNG.standard_normal((32, 16)), RNG.standard_normal((16,))
+    flat, (got,) = lowered(lambda gb, x, w: gb.sum(product(gb, [(x, w)[i] for i in order]), axis=(1,)), x, w)
+    f = [v.astype(np.float32).astype(np.float64) for v in (x, w)]
+    want = (f[0] ** order.count(0) * f[1]).sum(1)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
 @pytest.mark.parametrize("sa,sb,rewritten", [
     ((32, 32, 1), (16,), True),  # L1's exponent argument
     ((16,), (32, 32, 1), True),  # the operands the other way round
