@@ -1,0 +1,129 @@
+"""Sample seed 52 of MindSpore's own tests (benchmarks/mindspore_suite/README.md, "Sample seed 52").
+
+What the sample's misses asked for: nn.probability.distribution.Gamma (test_beta.py's eight argument checks), the
+dataset config's debug-mode flag and its default seed (test_pipeline_debug_mode.py reads both in every setup and
+teardown), and the train callbacks / metrics at the top level (`from mindspore import Callback`). Expected values and
+texts: MindSpore 2.10 CPU runs (/work/ms_suite52/probe/g1.py, g2.py, d.py, s.py hold the same programs); Gamma's
+gradients: the closed form's derivatives (d/da log_prob = log b + log x - digamma(a), d/db = a / b - x), written
+out with SciPy."""
+import numpy as np
+import pytest
+from scipy import special
+
+import gradserve
+import gradserve.nn.probability.distribution as msd
+from gradserve import Tensor, dtype
+from gradserve.dataset import config
+
+
+def _raises(exc, text, fn, *args, **kwargs):
+    with pytest.raises(exc) as e:
+        fn(*args, **kwargs)
+    assert str(e.value) == text
+
+
+# MindSpore 2.10 (probe/g1.py; g2.py 0 for the first: one process a case, its kernel errors repeat the first's text)
+@pytest.mark.parametrize("args, kwargs, exc, text", [
+    (([0.], [1.]), {}, ValueError, "concentration must be greater than zero."),
+    (([-1.], [1.]), {}, ValueError, "concentration must be greater than zero."),
+    (([1.], [0.]), {}, ValueError, "rate must be greater than zero."),
+    ((3., [4.]), {}, TypeError, "Input concentration can't be scalar"),
+    (([3.], -4.), {}, TypeError, "Input rate can't be scalar"),
+    (([0.], [1.]), {"name": 1.0}, TypeError, "For 'Gamma', the type of 'name' should be 'str', but got type 'float'."),
+    (([0.], [1.]), {"seed": "seed"}, TypeError, "For 'Gamma', the 'seed' must be int, but got 'str'"),
+    (([1.], [2.]), {"seed": 1.5}, TypeError, "For 'Gamma', the 'seed' must be int, but got 'float'"),
+    (([0.], [1.]), {"dtype": dtype.int32}, TypeError,
+     "For 'Gamma', the 'dtype' should be one of [mindspore.float16, mindspore.float32, mindspore.float64, "
+     "mindspore.bfloat16, mindspore.float8_e4m3fn, mindspore.float8_e5m2, mindspore.hifloat8], but got "
+     "'mindspore.int32'."),
+])
+def test_gamma_argument_checks(args, kwargs, exc, text):
+    _raises(exc, text, msd.Gamma, *args, **kwargs)
+
+
+def test_gamma_shapes_must_broadcast():  # MindSpore 2.10: a ValueError (its broadcast check's text)
+    with pytest.raises(ValueError):
+        msd.Gamma([[2.], [1.]], [[2.], [3.], [4.]], dtype=dtype.float32)
+    assert isinstance(msd.Gamma([[2.], [1.]], [[2.], [3.]]), msd.Distribution)
+
+
+def test_gamma_parameters_missing():  # MindSpore 2.10's text for a Gamma made without them
+    _raises(TypeError, "the type concentration must be subclass of Tensor. It can not be None since it is not "
+            "specified during initialization.", msd.Gamma().mean)
+    _raises(ValueError, "Expected dist input is Gamma, but got Normal.",
+            msd.Gamma([1.], [2.]).kl_loss, "Normal", Tensor([1.0]), Tensor([1.0]))
+
+
+def test_gamma_closed_forms(on_real_server):  # MindSpore 2.10 CPU, PyNative (probe/g1.py)
+    g = msd.Gamma(np.array([3.0, 4.0]), np.array([4.0, 6.0]), dtype=dtype.float32)
+    x = Tensor([0.5, 1.0], dtype.float32)
+    close = dict(rtol=2e-6, atol=1e-6)
+    np.testing.assert_allclose(g.mean().asnumpy(), [0.75, 0.6666667], **close)
+    np.testing.assert_allclose(g.sd().asnumpy(), [0.4330127, 0.33333334], **close)
+    np.testing.assert_allclose(g.var().asnumpy(), [0.1875, 0.11111111], **close)
+    np.testing.assert_allclose(g.mode().asnumpy(), [0.5, 0.5], **close)
+    # MindSpore gives 0.46128333 / 0.23164654: its float32 digamma; scipy's float64 value is 0.4612842
+    np.testing.assert_allclose(g.entropy().asnumpy(), [0.46128333, 0.23164654], rtol=1e-5, atol=5e-6)
+    np.testing.assert_allclose(g.prob(x).asnumpy(), [1.0826823, 0.5354104], **close)
+    np.testing.assert_allclose(g.log_prob(x).asnumpy(), [0.07944155, -0.6247215], **close)
+    np.testing.assert_allclose(g.cdf(x).asnumpy(), [0.3233235, 0.84879625], **close)
+    kl = g.kl_loss("Gamma", Tensor([1.0]), Tensor([1.0]))
+    np.testing.assert_allclose(kl.asnumpy(), [0.2887168, 0.4350202], rtol=1e-5, atol=5e-6)
+    np.testing.assert_allclose(msd.Gamma().mean(Tensor([2.0]), Tensor([3.0])).asnumpy(), [0.6666667], **close)
+    assert msd.Gamma([2.0], [3.0], dtype=dtype.float64).mean().dtype == dtype.float64
+
+
+def test_gamma_outside_the_support(on_real_server):  # MindSpore 2.10 CPU (probe/g2.py 2): nan, not -inf / 0
+    g = msd.Gamma(np.array([0.5, 1.0, 3.0]), np.array([2.0, 2.0, 2.0]), dtype=dtype.float32)
+    x = Tensor([-1.0, 0.0, 0.5], dtype.float32)
+    nan = np.nan
+    close = dict(rtol=2e-6, atol=1e-6)
+    np.testing.assert_allclose(g.mode().asnumpy(), [nan, nan, 1.0], **close)
+    np.testing.assert_allclose(g.log_prob(x).asnumpy(), [nan, nan, -1.0], **close)
+    np.testing.assert_allclose(g.prob(x).asnumpy(), [nan, nan, 0.36787882], **close)
+    np.testing.assert_allclose(g.cdf(x).asnumpy(), [nan, 0.0, 0.08030137], **close)
+    np.testing.assert_allclose(g.survival_function(x).asnumpy(), [nan, 1.0, 0.91969866], **close)
+    np.testing.assert_allclose(g.log_cdf(x).asnumpy(), [nan, -np.inf, -2.5219686], **close)
+    np.testing.assert_allclose(g.log_survival(x).asnumpy(), [nan, 0.0, -0.08370921], rtol=1e-5, atol=1e-6)
+    with pytest.raises(NotImplementedError):  # MindSpore 2.10 CPU: "Unsupported op [Gamma] on CPU"
+        g.sample((2,))
+
+
+def test_gamma_log_prob_gradients(on_real_server):  # the closed form's derivatives (SciPy's digamma)
+    xv, av, bv = np.array([0.5, 1.0]), np.array([3.0, 4.0]), np.array([4.0, 6.0])
+
+    def f(a, b):
+        return msd.Gamma().log_prob(Tensor(xv, dtype.float32), a, b).sum()
+    da, db = gradserve.grad(f, grad_position=(0, 1))(Tensor(av, dtype.float32), Tensor(bv, dtype.float32))
+    np.testing.assert_allclose(da.asnumpy(), np.log(bv) + np.log(xv) - special.digamma(av), rtol=1e-5)
+    np.testing.assert_allclose(db.asnumpy(), av / bv - xv, rtol=1e-5)
+
+
+@pytest.fixture
+def fresh_config(monkeypatch):
+    monkeypatch.setattr(config, "_state", {"seed": None, "rng": None, "debug_mode": False})
+
+
+def test_dataset_default_seed(fresh_config):  # MindSpore 2.10: 5489 until set; set_seed(None) its TypeError
+    assert config.get_seed() == 5489
+    _raises(TypeError, "seed isn't of type int.", config.set_seed, None)
+    config.set_seed(0)
+    assert config.get_seed() == 0 and config._generator() is not None
+    config.set_seed(5489)  # MindSpore's default seed: its shuffles differ from process to process again
+    assert config.get_seed() == 5489 and config._generator() is None
+
+
+def test_dataset_debug_mode_flag(fresh_config):  # MindSpore 2.10's checks and texts
+    assert config.get_debug_mode() is False
+    config.set_debug_mode(True)
+    assert config.get_debug_mode() is True
+    config.set_debug_mode(False, [])
+    assert config.get_debug_mode() is False
+    _raises(TypeError, "debug_mode_flag isn't of type boolean.", config.set_debug_mode, 1)
+    _raises(TypeError, "debug_hook_list is not a list.", config.set_debug_mode, True, 3)
+    _raises(TypeError, "All items in debug_hook_list must be of type DebugHook.", config.set_debug_mode, True, [3])
+
+
+def test_train_names_at_the_top_level():  # MindSpore 2.10: `from mindspore.train import *` in its __init__
+    for name in ("Callback", "RunContext", "LossMonitor", "EarlyStopping", "Metric", "Accuracy", "auc", "names"):
+        assert getattr(gradserve, name) is getattr(gradserve.train, name)
