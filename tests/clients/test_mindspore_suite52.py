@@ -127,3 +127,61 @@ def test_dataset_debug_mode_flag(fresh_config):  # MindSpore 2.10's checks and t
 def test_train_names_at_the_top_level():  # MindSpore 2.10: `from mindspore.train import *` in its __init__
     for name in ("Callback", "RunContext", "LossMonitor", "EarlyStopping", "Metric", "Accuracy", "auc", "names"):
         assert getattr(gradserve, name) is getattr(gradserve.train, name)
+
+
+class _Steps(gradserve.Callback):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_train_step_end(self, run_context):
+        args = run_context.original_args()
+        self.seen.append((args.net_outputs.asnumpy().tolist(), type(args.train_network).__name__))
+
+
+class _Square(gradserve.nn.Cell):
+    def construct(self, x):
+        return gradserve.ops.square(x)
+
+
+def test_model_without_an_optimizer_runs_forward(on_real_server):  # MindSpore 2.10 (probe/m2.py)
+    from gradserve.train import Model
+    data = gradserve.dataset.NumpySlicesDataset((np.arange(3, dtype=np.float32), np.ones(3, np.float32)),
+                                                shuffle=False)
+    steps = _Steps()
+    Model(_Square(), loss_fn=gradserve.nn.MSELoss()).train(1, data, callbacks=steps)
+    assert steps.seen == [(1.0, "WithLossCell"), (0.0, "WithLossCell"), (9.0, "WithLossCell")]
+    steps = _Steps()
+    Model(_Square()).train(1, gradserve.dataset.NumpySlicesDataset(np.arange(3, dtype=np.float32), shuffle=False),
+                           callbacks=steps)
+    assert steps.seen == [(0.0, "_Square"), (1.0, "_Square"), (4.0, "_Square")]
+
+
+def _order(it):
+    return [int(r[0]) for r in it]
+
+
+def test_seeded_shuffle_restarts_per_iterator_and_set_init_step(on_real_server, fresh_config):
+    """MindSpore 2.10 (probe/m.py, seed 0, 6 rows): two iterators give one order, an iterator's two epochs two; a
+    Model.train run repeats; set_init_step(3) gives the run's rows from the 4th on, set_init_step(8) with
+    initial_epoch=1 its last 4 (the orders themselves are MindSpore's generator's: not compared)."""
+    from gradserve.train import Model
+    config.set_seed(0)
+    d = gradserve.dataset.NumpySlicesDataset(np.arange(6).astype(np.int32), shuffle=True)
+    first = _order(d.create_tuple_iterator(num_epochs=1, output_numpy=True))
+    assert _order(d.create_tuple_iterator(num_epochs=1, output_numpy=True)) == first
+    it = d.create_tuple_iterator(num_epochs=2, output_numpy=True)
+    epoch1, epoch2 = _order(it), _order(it)
+    assert epoch1 == first and sorted(epoch2) == list(range(6)) and epoch2 != epoch1
+
+    def run(epochs, initial_epoch=0):
+        steps = _Steps()
+        Model(_Square()).train(epochs, d, callbacks=steps, initial_epoch=initial_epoch)
+        return [v for v, _ in steps.seen]
+    whole = run(2)
+    assert whole == [float(v * v) for v in epoch1 + epoch2]
+    assert run(2) == whole
+    d.set_init_step(3)
+    assert run(2) == whole[3:]
+    d.set_init_step(8)
+    assert run(2, initial_epoch=1) == whole[8:]

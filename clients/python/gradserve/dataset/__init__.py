@@ -29,6 +29,7 @@ class Dataset:
     """A pipeline step: `_rows()` yields one epoch's rows; `_cols` names the columns."""
 
     _cols: list[str]
+    _init_step = 0
 
     def _rows(self) -> Iterator[Row]:
         raise NotImplementedError
@@ -52,6 +53,13 @@ class Dataset:
 
     def skip(self, count: int) -> "Dataset":
         return _Slice(self, count, None)
+
+    def set_init_step(self, init_step: int) -> None:
+        """The step (row or batch, counted over epochs) the next iterator starts at, as MindSpore's for resuming
+        training: the rows before it are drawn and dropped, so that a seeded shuffle gives the orders it gave."""
+        if isinstance(init_step, bool) or not isinstance(init_step, int) or init_step < 0:
+            raise ValueError(f"Dataset.set_init_step: init_step must be an int >= 0, got {init_step!r}")
+        self._init_step = init_step
 
     def get_col_names(self) -> list[str]:
         return list(self._cols)
@@ -90,11 +98,14 @@ def _out(v: np.ndarray, output_numpy: bool):
 
 
 class _Epochs:
-    """An iterator over at most num_epochs passes (-1: no limit); a `for` over it starts the next pass."""
+    """An iterator over at most num_epochs passes (-1: no limit); a `for` over it starts the next pass. Its random
+    steps draw from a generator of its own (config._for_iterator); the dataset's set_init_step rows are drawn and
+    dropped first, over pass ends (the next pass then starts: those passes do not count in num_epochs)."""
 
     def __init__(self, ds: Dataset, num_epochs: int, conv: Callable):
         self._ds, self._conv, self._left = ds, conv, num_epochs
         self._it: Iterator | None = None
+        self._gen, self._skip = config._for_iterator(), ds._init_step
         self._runs = [(m, _ds_events.Run(m._cbs)) for m in _maps_with_callbacks(ds)]
         for _, run in self._runs:
             run.begin()
@@ -103,14 +114,25 @@ class _Epochs:
         return self
 
     def __next__(self):
+        saved = config._activate(self._gen)
+        try:
+            return self._next()
+        finally:
+            config._activate(saved)
+
+    def _next(self):
         if self._it is None:
             if self._left == 0:
                 raise StopIteration
             self._left -= self._left > 0
             self._it = self._ds._rows()
+            first = self._fast_forward() if self._skip else None
+            self._skip = 0
             for m, run in self._runs:  # (the map steps fire events only while an iterator's epoch runs)
                 m._run = run
                 run.epoch_begin()
+            if first is not None:
+                return self._conv(first)
         try:
             return self._conv(next(self._it))
         except StopIteration:
@@ -119,6 +141,22 @@ class _Epochs:
                 m._run = None
                 run.epoch_end()
             raise
+
+    def _fast_forward(self):
+        """Drops the set_init_step rows; the row after them (None: no rows at all) is the epoch's first."""
+        emptied = False
+        while True:
+            try:
+                row = next(self._it)
+            except StopIteration:
+                if emptied:  # two pass ends in a row: the dataset has no rows
+                    return None
+                self._it, emptied = self._ds._rows(), True
+                continue
+            emptied = False
+            if self._skip == 0:
+                return row
+            self._skip -= 1
 
 
 def _maps_with_callbacks(ds: Dataset) -> list:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-_state: dict = {"seed": None, "rng": None, "debug_mode": False}
+_state: dict = {"seed": None, "rng": None, "debug_mode": False, "active": None}
 
 
 # MindSpore's default seed (std::mt19937's): get_seed's answer until one is set, and set to it, its shuffles are
@@ -26,7 +26,20 @@ def get_seed() -> int:
 
 
 def _generator():
-    return _state["rng"]
+    """The generator random steps draw from: the running iterator's (see _for_iterator), else set_seed's."""
+    return _state.get("active") or _state["rng"]
+
+
+def _for_iterator():
+    """A generator of its own for a new iterator, from the seed: MindSpore 2.10 restarts a seeded pipeline's draws
+    at each new iterator (two iterators give the same order; the epochs of one iterator differ). None unseeded."""
+    return None if _state["rng"] is None else np.random.RandomState(_state["seed"])
+
+
+def _activate(gen):
+    """Makes gen the running iterator's generator; returns the one it replaces (to put back)."""
+    saved, _state["active"] = _state.get("active"), gen
+    return saved
 
 
 def set_debug_mode(debug_mode_flag: bool, debug_hook_list: list | None = None) -> None:
