@@ -185,3 +185,72 @@ def test_seeded_shuffle_restarts_per_iterator_and_set_init_step(on_real_server, 
     assert run(2) == whole[3:]
     d.set_init_step(8)
     assert run(2, initial_epoch=1) == whole[8:]
+
+
+def _rows(d):
+    return [[c.tolist() for c in r] for r in d.create_tuple_iterator(output_numpy=True)]
+
+
+def _gen_ragged():
+    for i in range(3):
+        yield (np.array([i] * (i + 1)), np.array([i]))
+
+
+def _gen_pairs():
+    for i in range(4):
+        yield (np.array([i]), np.array([i]))
+
+
+def _numbers(lo, hi, col="a"):
+    return gradserve.dataset.NumpySlicesDataset(np.arange(lo, hi), column_names=[col], shuffle=False)
+
+
+def test_concat():  # MindSpore 2.10 (probe/c.py, c2.py)
+    assert [r[0] for r in _rows(_numbers(0, 3) + _numbers(10, 12))] == [0, 1, 2, 10, 11]
+    assert [r[0] for r in _rows(_numbers(0, 3).concat([_numbers(10, 12), _numbers(20, 21)]))] == [0, 1, 2, 10, 11, 20]
+    assert (_numbers(0, 3) + _numbers(10, 12)).get_dataset_size() == 5
+    with pytest.raises(RuntimeError, match="Invalid columns, 'column name' or 'column order' of concat datasets "
+                                           "should be the same."):
+        _rows(_numbers(0, 3) + _numbers(10, 12, "c"))
+
+
+def test_padded_batch():  # MindSpore 2.10 (probe/b.py)
+    def make():
+        return gradserve.dataset.GeneratorDataset(_gen_ragged, ["a", "b"], shuffle=False)
+    assert _rows(make().padded_batch(2, pad_info={"a": (None, -1)})) == [[[[0, -1], [1, 1]], [[0], [1]]],
+                                                                          [[[2, 2, 2]], [[2]]]]
+    assert _rows(make().padded_batch(2, pad_info={"a": ([4], 7)})) == [[[[0, 7, 7, 7], [1, 1, 7, 7]], [[0], [1]]],
+                                                                        [[[2, 2, 2, 7]], [[2]]]]
+    assert _rows(make().padded_batch(2, pad_info={"a": ([1], 5)})) == [[[[0], [1]], [[0], [1]]], [[[2]], [[2]]]]
+    with pytest.raises(RuntimeError):  # MindSpore: "Cannot batch tensors with different shapes in column 0. ..."
+        _rows(make().padded_batch(2, pad_info={"b": ([2], 5)}))
+
+
+def test_per_batch_map_and_batch_size_callable():  # MindSpore 2.10 (probe/b.py)
+    def make():
+        return gradserve.dataset.GeneratorDataset(_gen_pairs, ["a", "b"], shuffle=False)
+
+    def both(a, b, info):
+        return [x * 10 for x in a], [y + info.get_batch_num() for y in b]
+
+    def first(a, info):
+        return ([x * 10 for x in a],)
+    expect_both = [[[[0], [10]], [[0], [1]]], [[[20], [30]], [[3], [4]]]]
+    assert _rows(make().batch(2, per_batch_map=both, input_columns=["a", "b"])) == expect_both
+    assert _rows(make().batch(2, per_batch_map=both)) == expect_both
+    assert _rows(make().batch(2, per_batch_map=first, input_columns=["a"])) == [[[[0], [10]], [[0], [1]]],
+                                                                                [[[20], [30]], [[2], [3]]]]
+    assert _rows(make().batch(lambda info: info.get_batch_num() + 1)) == [[[[0]], [[0]]], [[[1], [2]], [[1], [2]]],
+                                                                          [[[3]], [[3]]]]
+
+
+def test_batch_info_epoch_is_the_iterators():  # MindSpore 2.10's test_pipeline_debug_mode expectations
+    def sign(col, info):
+        return ([((-1) ** info.get_epoch_num()) * v for v in col],)
+    d = gradserve.dataset.GeneratorDataset(_gen_pairs, ["a", "b"], shuffle=False)
+    d = d.batch(2, per_batch_map=sign, input_columns=["a"]).repeat(2)
+    it = d.create_dict_iterator(num_epochs=2, output_numpy=True)
+    first = [r["a"].ravel().tolist() for r in it]
+    second = [r["a"].ravel().tolist() for r in it]
+    assert first == [[0, 1], [2, 3], [0, 1], [2, 3]]
+    assert second == [[0, -1], [-2, -3], [0, -1], [-2, -3]]
