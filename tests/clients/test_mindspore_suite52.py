@@ -254,3 +254,14 @@ def test_batch_info_epoch_is_the_iterators():  # MindSpore 2.10's test_pipeline_
     second = [r["a"].ravel().tolist() for r in it]
     assert first == [[0, 1], [2, 3], [0, 1], [2, 3]]
     assert second == [[0, -1], [-2, -3], [0, -1], [-2, -3]]
+
+
+def test_sink_mode_refused_in_debug_mode(on_real_server, fresh_config):  # MindSpore 2.10 (probe/sink.py)
+    from gradserve.train import Model
+    config.set_debug_mode(True)
+    data = gradserve.dataset.NumpySlicesDataset(np.arange(4, dtype=np.float32), shuffle=False)
+    _raises(ValueError, "Dataset sink mode is not supported when dataset pipeline debug mode is on. Please manually "
+            "turn off sink mode.", Model(_Square()).train, 1, data, dataset_sink_mode=True)
+    steps = _Steps()
+    Model(_Square()).train(1, data, dataset_sink_mode=False, callbacks=steps)
+    assert [v for v, _ in steps.seen] == [0.0, 1.0, 4.0, 9.0]

@@ -19,7 +19,7 @@ from . import amp
 from ._callbacks import Callback, LossMonitor, RunContext, _CallbackManager, _InternalCallbackParam
 from ._cellbase import Cell
 from ._tensor import Tensor
-from .dataset import Dataset
+from .dataset import Dataset, config as _ds_config
 from .nn._metrics import Loss
 from ._training import WithLossCell
 
@@ -110,8 +110,11 @@ class Model:
                   (valid_dataset, valid_frequency))
 
     def _run(self, epoch, dataset, callbacks, sink, initial_epoch, valid):
-        step_cell = self.train_network
         sink_mode, sink_size = sink
+        if sink_mode and _ds_config.get_debug_mode():  # (MindSpore 2.10's check and text)
+            raise ValueError("Dataset sink mode is not supported when dataset pipeline debug mode is on. Please "
+                             "manually turn off sink mode.")
+        step_cell = self.train_network
         params = _InternalCallbackParam(epoch_num=epoch, cur_epoch_num=initial_epoch, cur_step_num=0,
                                         batch_num=sink_size if sink_mode and sink_size > 0 else _batch_count(dataset),
                                         net_outputs=None, train_network=step_cell, network=self._network,
