@@ -78,10 +78,23 @@ from . import amp  # noqa: E402  (mindspore.amp)
 from .amp import DynamicLossScaleManager, FixedLossScaleManager, LossScaleManager  # noqa: E402  (top level too)
 
 from . import train  # noqa: E402  (mindspore.train)
+# MindSpore's `from mindspore.train import *`: its callbacks and metrics at the top level too
+from .train import (  # noqa: E402
+    Accuracy, BleuScore, Callback, ConfusionMatrix, ConfusionMatrixMetric, CosineSimilarity, Dice,
+    EarlyStopping, F1, Fbeta, HausdorffDistance, Loss, LossMonitor, MAE, MSE, MeanSurfaceDistance, Metric,
+    OcclusionSensitivity, OnRequestExit, Perplexity, Precision, ROC, Recall, ReduceLROnPlateau,
+    RootMeanSquareDistance, RunContext, SummaryCollector, SummaryRecord, Top1CategoricalAccuracy,
+    Top5CategoricalAccuracy, TopKCategoricalAccuracy, auc, get_metric_fn, names, rearrange_inputs)
 from . import device_context  # noqa: E402  (mindspore.device_context: backend settings, recorded)
 
 __all__ += ["save_checkpoint", "load_checkpoint", "load_param_into_net", "Model", "train", "device_context", "amp",
             "DynamicLossScaleManager", "FixedLossScaleManager", "LossScaleManager"]
+__all__ += ["Accuracy", "BleuScore", "Callback", "ConfusionMatrix", "ConfusionMatrixMetric", "CosineSimilarity",
+            "Dice", "EarlyStopping", "F1", "Fbeta", "HausdorffDistance", "Loss", "LossMonitor", "MAE", "MSE",
+            "MeanSurfaceDistance", "Metric", "OcclusionSensitivity", "OnRequestExit", "Perplexity", "Precision",
+            "ROC", "Recall", "ReduceLROnPlateau", "RootMeanSquareDistance", "RunContext", "SummaryCollector",
+            "SummaryRecord", "Top1CategoricalAccuracy", "Top5CategoricalAccuracy", "TopKCategoricalAccuracy", "auc",
+            "get_metric_fn", "names", "rearrange_inputs"]
 
 from . import numpy  # noqa: E402  (mindspore.numpy, after the ops it is built from)
 

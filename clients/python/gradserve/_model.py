@@ -8,7 +8,8 @@ Callbacks are objects with MindSpore's hooks (on_train_begin / on_train_epoch_be
 on_train_step_end / on_train_epoch_end / on_train_end, and on_eval_* likewise), each given a run context
 whose original_args() has cur_epoch_num, cur_step_num, epoch_num, batch_num, net_outputs, train_network.
 amp_level and kwargs' loss_scale_manager build the training step as `amp.build_train_network` does (the
-network cast in place). Not supported: boost_level, eval_indexes; dataset_sink_mode in eval.
+network cast in place); without an optimizer train runs the network (with a loss_fn: WithLossCell) forward and
+updates nothing, as MindSpore 2.10. Not supported: boost_level, eval_indexes; dataset_sink_mode in eval.
 """
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from . import amp
 from ._callbacks import Callback, LossMonitor, RunContext, _CallbackManager, _InternalCallbackParam
 from ._cellbase import Cell
 from ._tensor import Tensor
+from .dataset import Dataset, config as _ds_config
 from .nn._metrics import Loss
+from ._training import WithLossCell
 
 
 def _should_eval(epoch: int, frequency) -> bool:
@@ -29,6 +32,12 @@ def _batch_count(dataset) -> int | None:
     if hasattr(dataset, "get_dataset_size"):
         return dataset.get_dataset_size()
     return len(dataset) if hasattr(dataset, "__len__") else None
+
+
+def _passes(dataset, epochs: int):
+    """What each epoch of a run reads: one iterator of the SDK's dataset for the whole run (its passes are its
+    epochs: a seeded shuffle's orders and set_init_step's start, as MindSpore's), else the dataset itself."""
+    return dataset.create_tuple_iterator(num_epochs=epochs) if isinstance(dataset, Dataset) else dataset
 
 
 def _batches(dataset):
@@ -68,9 +77,12 @@ class Model:
     @property
     def train_network(self):
         if self._train_step is None:
-            if self._optimizer is None:
-                raise ValueError("Model.train: the Model has no optimizer")
-            self._train_step = amp.build_train_network(self._network, self._optimizer, self._loss_fn, **self._amp)
+            if self._optimizer is None:  # MindSpore 2.10: the network (with loss_fn: WithLossCell) forward, no update
+                self._train_step = self._network if self._loss_fn is None else WithLossCell(self._network,
+                                                                                            self._loss_fn)
+            else:
+                self._train_step = amp.build_train_network(self._network, self._optimizer, self._loss_fn,
+                                                           **self._amp)
         return self._train_step
 
     @property
@@ -98,14 +110,18 @@ class Model:
                   (valid_dataset, valid_frequency))
 
     def _run(self, epoch, dataset, callbacks, sink, initial_epoch, valid):
-        step_cell = self.train_network
         sink_mode, sink_size = sink
+        if sink_mode and _ds_config.get_debug_mode():  # (MindSpore 2.10's check and text)
+            raise ValueError("Dataset sink mode is not supported when dataset pipeline debug mode is on. Please "
+                             "manually turn off sink mode.")
+        step_cell = self.train_network
         params = _InternalCallbackParam(epoch_num=epoch, cur_epoch_num=initial_epoch, cur_step_num=0,
                                         batch_num=sink_size if sink_mode and sink_size > 0 else _batch_count(dataset),
                                         net_outputs=None, train_network=step_cell, network=self._network,
                                         optimizer=self._optimizer, mode="train", dataset_sink_mode=bool(sink_mode),
                                         train_dataset=dataset)
         ctx, cbs = RunContext(params), _CallbackManager(callbacks)
+        source = _passes(dataset, epoch - initial_epoch)
         self._network.set_train(True)
         try:
             with cbs:
@@ -115,7 +131,7 @@ class Model:
                     params.pop("metrics", None)
                     params.pop("eval_results", None)
                     cbs.on_train_epoch_begin(ctx)
-                    self._epoch(step_cell, dataset, params, ctx, cbs)
+                    self._epoch(step_cell, source, params, ctx, cbs)
                     if valid is not None and valid[0] is not None and _should_eval(ep + 1, valid[1]):
                         self._eval_in_fit(valid[0], params, cbs)
                     cbs.on_train_epoch_end(ctx)

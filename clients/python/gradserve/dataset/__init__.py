@@ -13,7 +13,8 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .._tensor import Tensor
-from . import _ds_events, callback, config
+from . import _batching, _ds_events, callback, config
+from ._batching import BatchInfo
 
 Row = tuple  # one sample: a tuple of NumPy arrays, one per column
 
@@ -29,12 +30,19 @@ class Dataset:
     """A pipeline step: `_rows()` yields one epoch's rows; `_cols` names the columns."""
 
     _cols: list[str]
+    _init_step = 0
 
     def _rows(self) -> Iterator[Row]:
         raise NotImplementedError
 
-    def batch(self, batch_size: int, drop_remainder: bool = False, **kwargs) -> "Dataset":
+    def batch(self, batch_size, drop_remainder: bool = False, **kwargs) -> "Dataset":
+        """batch_size: an int or a callable of a BatchInfo; per_batch_map / input_columns as MindSpore's."""
         return _Batch(self, batch_size, drop_remainder, kwargs)
+
+    def padded_batch(self, batch_size, drop_remainder: bool = False, num_parallel_workers=None,
+                     pad_info=None) -> "Dataset":
+        """batch, with pad_info's columns ({name: (shape or None, value)}) padded or cut to one shape."""
+        return _Batch(self, batch_size, drop_remainder, {"pad_info": pad_info})
 
     def repeat(self, count: int | None = None) -> "Dataset":
         return _Repeat(self, count)
@@ -47,11 +55,25 @@ class Dataset:
     def map(self, operations=None, input_columns=None, output_columns=None, **kwargs) -> "Dataset":
         return _Map(self, operations, input_columns, output_columns, kwargs.get("callbacks"))
 
+    def concat(self, datasets) -> "Dataset":
+        """This dataset's rows, then each other's (MindSpore's `concat`; `a + b` too)."""
+        return _Concat([self, *(datasets if isinstance(datasets, (list, tuple)) else [datasets])])
+
+    def __add__(self, other) -> "Dataset":
+        return self.concat(other)
+
     def take(self, count: int = -1) -> "Dataset":
         return _Slice(self, 0, None if count == -1 else count)
 
     def skip(self, count: int) -> "Dataset":
         return _Slice(self, count, None)
+
+    def set_init_step(self, init_step: int) -> None:
+        """The step (row or batch, counted over epochs) the next iterator starts at, as MindSpore's for resuming
+        training: the rows before it are drawn and dropped, so that a seeded shuffle gives the orders it gave."""
+        if isinstance(init_step, bool) or not isinstance(init_step, int) or init_step < 0:
+            raise ValueError(f"Dataset.set_init_step: init_step must be an int >= 0, got {init_step!r}")
+        self._init_step = init_step
 
     def get_col_names(self) -> list[str]:
         return list(self._cols)
@@ -90,11 +112,14 @@ def _out(v: np.ndarray, output_numpy: bool):
 
 
 class _Epochs:
-    """An iterator over at most num_epochs passes (-1: no limit); a `for` over it starts the next pass."""
+    """An iterator over at most num_epochs passes (-1: no limit); a `for` over it starts the next pass. Its random
+    steps draw from a generator of its own (config._for_iterator); the dataset's set_init_step rows are drawn and
+    dropped first, over pass ends (the next pass then starts: those passes do not count in num_epochs)."""
 
     def __init__(self, ds: Dataset, num_epochs: int, conv: Callable):
         self._ds, self._conv, self._left = ds, conv, num_epochs
         self._it: Iterator | None = None
+        self._gen, self._skip, self._epoch = config._for_iterator(), ds._init_step, -1
         self._runs = [(m, _ds_events.Run(m._cbs)) for m in _maps_with_callbacks(ds)]
         for _, run in self._runs:
             run.begin()
@@ -103,14 +128,30 @@ class _Epochs:
         return self
 
     def __next__(self):
+        saved, saved_epoch = config._activate(self._gen), _running["epoch"]
+        try:
+            return self._next()
+        finally:
+            config._activate(saved)
+            _running["epoch"] = saved_epoch
+
+    def _next(self):
         if self._it is None:
             if self._left == 0:
                 raise StopIteration
             self._left -= self._left > 0
-            self._it = self._ds._rows()
+            self._epoch += 1
+            _running["epoch"] = self._epoch
+            it, first = self._ds._rows(), None
+            if self._skip:
+                it, first = self._fast_forward(it)
+            self._it, self._skip = it, 0
             for m, run in self._runs:  # (the map steps fire events only while an iterator's epoch runs)
                 m._run = run
                 run.epoch_begin()
+            if first is not None:
+                return self._conv(first)
+        _running["epoch"] = self._epoch
         try:
             return self._conv(next(self._it))
         except StopIteration:
@@ -119,6 +160,22 @@ class _Epochs:
                 m._run = None
                 run.epoch_end()
             raise
+
+    def _fast_forward(self, it: Iterator) -> tuple[Iterator, Row | None]:
+        """Drops the set_init_step rows: the pass it ends in and the row after them (None: no rows at all)."""
+        emptied = False
+        while True:
+            try:
+                row = next(it)
+            except StopIteration:
+                if emptied:  # two pass ends in a row: the dataset has no rows
+                    return it, None
+                it, emptied = self._ds._rows(), True
+                continue
+            emptied = False
+            if self._skip == 0:
+                return it, row
+            self._skip -= 1
 
 
 def _maps_with_callbacks(ds: Dataset) -> list:
@@ -132,6 +189,9 @@ def _maps_with_callbacks(ds: Dataset) -> list:
 
 def _rng():
     return config._generator() or np.random
+
+
+_running = {"epoch": 0}  # the running iterator's epoch (from 0), for batch's BatchInfo
 
 
 class GeneratorDataset(Dataset):
@@ -208,29 +268,42 @@ class _Step(Dataset):
 class _Batch(_Step):
     def __init__(self, child, batch_size, drop_remainder, kwargs):
         super().__init__(child)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        if not callable(batch_size) and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                         or batch_size < 1):
             raise ValueError(f"Dataset.batch: batch_size must be a positive int, got {batch_size!r}")
-        unknown = {k for k, v in kwargs.items() if v is not None and k != "num_parallel_workers"}
+        known = {"num_parallel_workers", "python_multiprocessing", "per_batch_map", "input_columns", "pad_info"}
+        unknown = {k for k, v in kwargs.items() if v is not None and k not in known}
         if unknown:
             raise NotImplementedError(f"Dataset.batch: {sorted(unknown)} not supported")
-        self._n, self._drop = batch_size, bool(drop_remainder)
+        self._n, self._drop, self._map = batch_size, bool(drop_remainder), kwargs.get("per_batch_map")
+        ins = kwargs.get("input_columns")
+        ins = [ins] if isinstance(ins, str) else list(ins or self._cols)
+        self._in = [child._col(c) for c in ins]
+        self._pad = {child._col(c): spec for c, spec in (kwargs.get("pad_info") or {}).items()}
 
     def get_batch_size(self) -> int:
+        if callable(self._n):
+            raise NotImplementedError("Dataset.get_batch_size: the batch size is a callable (per batch)")
         return self._n
 
     def _rows(self):
-        buf: list = []
+        epoch, k, buf = _running["epoch"], 0, []
+        size = _batching.size_of(self._n, _batching.BatchInfo(epoch, k))
         for r in self._child._rows():
             buf.append(r)
-            if len(buf) == self._n:
-                yield self._stack(buf)
-                buf = []
+            if len(buf) == size:
+                yield self._stack(buf, _batching.BatchInfo(epoch, k))
+                buf, k = [], k + 1
+                size = _batching.size_of(self._n, _batching.BatchInfo(epoch, k))
         if buf and not self._drop:
-            yield self._stack(buf)
+            yield self._stack(buf, _batching.BatchInfo(epoch, k))
 
-    def _stack(self, rows):
+    def _stack(self, rows, info):
+        rows = _batching.pad(rows, self._pad) if self._pad else rows
+        cols = (_batching.per_batch(self._map, rows, self._in, info) if self._map is not None
+                else [list(c) for c in zip(*rows)])
         try:
-            return tuple(np.stack(col) for col in zip(*rows))
+            return tuple(np.stack(col) for col in cols)
         except ValueError as e:
             raise RuntimeError(f"Dataset.batch: rows of a batch differ in shape ({e}); pad them first") from None
 
@@ -299,6 +372,29 @@ class _Map(_Step):
         return tuple(row)
 
 
+class _Concat(Dataset):
+    def __init__(self, children: list):
+        if not all(isinstance(c, Dataset) for c in children):
+            raise TypeError("Dataset.concat: datasets must be Datasets")
+        cols = [c._cols for c in children]
+        if any(c != cols[0] for c in cols):  # (MindSpore 2.10's RuntimeError and text, raised when it iterates)
+            raise RuntimeError(f"Invalid columns, 'column name' or 'column order' of concat datasets should be the "
+                               f"same. (Dataset.concat: {cols})")
+        if any(_maps_with_callbacks(c) for c in children):  # (their events are fired from the top step's chain)
+            raise NotImplementedError("Dataset.concat: a map with callbacks below a concat is not supported")
+        self._children, self._cols = children, list(cols[0])
+
+    def _rows(self):
+        for c in self._children:
+            yield from c._rows()
+
+    def get_batch_size(self) -> int:
+        return self._children[0].get_batch_size()
+
+    def get_dataset_size(self) -> int:
+        return sum(c.get_dataset_size() for c in self._children)
+
+
 class _Slice(_Step):
     def __init__(self, child, start, count):
         super().__init__(child)
@@ -313,4 +409,4 @@ class _Slice(_Step):
             yield r
 
 
-__all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "config"]
+__all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "BatchInfo", "config"]

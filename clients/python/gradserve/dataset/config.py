@@ -1,23 +1,62 @@
-"""`mindspore.dataset.config`: the seed of the datasets' shuffles."""
+"""`mindspore.dataset.config`: the seed of the datasets' shuffles, and the debug-mode flag (recorded only: the
+pipelines here already run in the caller's thread, one row at a time, as MindSpore's debug mode runs them)."""
 from __future__ import annotations
 
 import numpy as np
 
-_state: dict = {"seed": None, "rng": None}
+_state: dict = {"seed": None, "rng": None, "debug_mode": False, "active": None}
+
+
+# MindSpore's default seed (std::mt19937's): get_seed's answer until one is set, and set to it, its shuffles are
+# unseeded (each run draws anew: MindSpore 2.10 gives other orders in each process for both)
+_DEFAULT_SEED = 5489
 
 
 def set_seed(seed: int) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError("seed isn't of type int.")  # (MindSpore 2.10's text)
+    if not 0 <= seed < 2**32:
         raise ValueError(f"dataset.config.set_seed: seed must be an int in [0, 2**32), got {seed!r}")
-    _state["seed"], _state["rng"] = seed, np.random.RandomState(seed)
+    _state["seed"] = seed
+    _state["rng"] = None if seed == _DEFAULT_SEED else np.random.RandomState(seed)
 
 
-def get_seed() -> int | None:
-    return _state["seed"]
+def get_seed() -> int:
+    return _DEFAULT_SEED if _state["seed"] is None else _state["seed"]
 
 
 def _generator():
-    return _state["rng"]
+    """The generator random steps draw from: the running iterator's (see _for_iterator), else set_seed's."""
+    return _state.get("active") or _state["rng"]
 
 
-__all__ = ["set_seed", "get_seed"]
+def _for_iterator():
+    """A generator of its own for a new iterator, from the seed: MindSpore 2.10 restarts a seeded pipeline's draws
+    at each new iterator (two iterators give the same order; the epochs of one iterator differ). None unseeded."""
+    return None if _state["rng"] is None else np.random.RandomState(_state["seed"])
+
+
+def _activate(gen):
+    """Makes gen the running iterator's generator; returns the one it replaces (to put back)."""
+    saved, _state["active"] = _state.get("active"), gen
+    return saved
+
+
+def set_debug_mode(debug_mode_flag: bool, debug_hook_list: list | None = None) -> None:
+    """MindSpore 2.10's argument checks and texts; a debug hook must be a `dataset.debug.DebugHook`, which
+    gradserve does not have, so any item in the list is refused as MindSpore refuses a non-hook."""
+    if not isinstance(debug_mode_flag, bool):
+        raise TypeError("debug_mode_flag isn't of type boolean.")
+    if debug_hook_list is not None:
+        if not isinstance(debug_hook_list, list):
+            raise TypeError("debug_hook_list is not a list.")
+        if debug_hook_list:
+            raise TypeError("All items in debug_hook_list must be of type DebugHook.")
+    _state["debug_mode"] = debug_mode_flag
+
+
+def get_debug_mode() -> bool:
+    return _state["debug_mode"]
+
+
+__all__ = ["set_seed", "get_seed", "set_debug_mode", "get_debug_mode"]
