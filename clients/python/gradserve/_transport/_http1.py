@@ -277,7 +277,7 @@ class HTTP1Client:
     # -- one exchange ------------------------------------------------------------------------------
     def _exchange(self, s: socket.socket, method: str, head: bytes, body, rt, wt) -> tuple[Response, bool]:
         if _KERNEL_READ_TIMEOUT and type(s) is _Conn and len(body) <= SMALL_BODY and _kernel_timeout(rt):
-            return _blocking_exchange(s, method, head + body if body else head, rt, wt)
+            return _blocking_exchange(s, method, head, body, rt, wt)
         if s.gettimeout() != wt:  # (settimeout costs a system call even when the value stays)
             s.settimeout(wt)
         try:
@@ -340,22 +340,24 @@ def _kernel_timeout(t: float | None) -> bool:
     return t is None or (type(t) is float and 0 < t < 1e9)
 
 
-def _blocking_exchange(s: "_Conn", method: str, data: bytes, rt: float | None, wt: float | None) -> tuple[Response, bool]:
-    """HTTP1Client._exchange on a blocking connection: the request by one non-blocking send (the rest, if a full
-    buffer leaves any, by sendall within the write timeout), the answer read with SO_RCVTIMEO = rt (each recv
-    waits at most rt, as a socket timeout's does; the kernel's EAGAIN then is the TimeoutError)."""
+def _blocking_exchange(s: "_Conn", method: str, head: bytes, body, rt: float | None,
+                       wt: float | None) -> tuple[Response, bool]:
+    """HTTP1Client._exchange on a blocking connection: the request by one non-blocking sendmsg of head and body
+    (not joined first: no copy of the body; the rest, if a full buffer leaves any, by sendall within the write
+    timeout), the answer read with SO_RCVTIMEO = rt (each recv waits at most rt, as a socket timeout's does; the
+    kernel's EAGAIN then is the TimeoutError)."""
     if s.gettimeout() is not None:  # (a connection made with a connect timeout, or left in timeout mode)
         s.settimeout(None)
     write_error: OSError | None = None
     try:
         try:
-            n = s.send(data, socket.MSG_DONTWAIT)
+            n = s.sendmsg((head, body) if body else (head,), (), socket.MSG_DONTWAIT)
         except BlockingIOError:  # (the buffer full)
             n = 0
-        if n < len(data):
+        if n < len(head) + len(body):
             s.settimeout(wt)
             try:
-                s.sendall(memoryview(data)[n:])
+                s.sendall((head + body)[n:])  # (rare: a full buffer; the copy does not matter then)
             finally:
                 s.settimeout(None)
     except (BrokenPipeError, ConnectionResetError) as e:  # read what a server said before closing (as _exchange)
@@ -453,8 +455,10 @@ def _read_response(s: socket.socket, method: str) -> tuple[Response, bool]:
     if not cl.isdigit():
         raise ProtocolError(f"bad Content-Length {cl!r}")
     n = int(cl)
-    if len(rest) >= n:
-        return Response(status, headers, bytes(rest[:n])), keep and len(rest) == n
+    if len(rest) == n:  # (the common case: the body whole in what came with the head; the bytearray itself, as
+        return Response(status, headers, rest), keep  # a body read in several recvs is: no two more copies)
+    if len(rest) > n:
+        return Response(status, headers, bytes(rest[:n])), False
     body = bytearray(n)
     body[:len(rest)] = rest
     view, got = memoryview(body), len(rest)
