@@ -177,7 +177,7 @@ def _body(head: bytes, arrays: list, params: dict | None, pin: "_Pin | None") ->
             return b"".join([head, *arrays, *params.values()] if params else [head, *arrays])
         except TypeError:  # (an array that is not C-contiguous)
             pass
-    chunks = [head]
+    chunks: list = [head]
     chunks += [_raw(a) for a in arrays]
     if params:
         chunks += [_raw(a) for a in params.values()]
