@@ -470,7 +470,7 @@ def test_a_small_request_write_keeps_its_timeout():
 
 
 def test_a_small_request_is_one_send_and_one_recv_with_no_poll(serve, monkeypatch):
-    """A kept connection's small request is one non-blocking send (sendmsg) of head and body, and its answer one recv on a
+    """A kept connection's small request is one non-blocking send of head and body, and its answer one recv on a
     blocking socket whose read timeout is the kernel's (SO_RCVTIMEO): CPython polls before every send and recv
     of a socket in timeout mode (a system call each, ~2-3 us on a VM; strace: poll 2 + write + recvfrom a
     request before, poll 1 + sendto + recvfrom after). The read timeout is given to the kernel once while it
@@ -478,11 +478,11 @@ def test_a_small_request_is_one_send_and_one_recv_with_no_poll(serve, monkeypatc
     if not _http1._KERNEL_READ_TIMEOUT:
         pytest.skip("kernel read timeouts are the Linux path")
     calls: list = []
-    send, recv, setsockopt = _http1._Conn.sendmsg, _http1._Conn.recv, _http1._Conn.setsockopt
+    send, recv, setsockopt = _http1._Conn.send, _http1._Conn.recv, _http1._Conn.setsockopt
 
-    def counted_send(self, buffers, ancillary, flags):
-        calls.append(("send", b"".join(buffers), flags, self.gettimeout()))
-        return send(self, buffers, ancillary, flags)
+    def counted_send(self, data, flags=0):
+        calls.append(("send", bytes(data), flags, self.gettimeout()))
+        return send(self, data, flags)
 
     def counted_recv(self, n, flags=0):
         calls.append(("recv", self.gettimeout(), self.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16)))
@@ -502,7 +502,7 @@ def test_a_small_request_is_one_send_and_one_recv_with_no_poll(serve, monkeypatc
 
     s = serve(script)
     c = _http1.HTTP1Client(s.url, {}, 10)
-    monkeypatch.setattr(_http1._Conn, "sendmsg", counted_send)
+    monkeypatch.setattr(_http1._Conn, "send", counted_send)
     monkeypatch.setattr(_http1._Conn, "recv", counted_recv)
     monkeypatch.setattr(_http1._Conn, "setsockopt", counted_setsockopt)
     for timeout in (None, None, None, 2.5):  # (None: the client's 10 s)
@@ -586,32 +586,3 @@ def test_a_response_body_read_with_its_head_is_that_buffer_not_copies_of_it():
     assert resp.content == body and not keep
     a.close()
     b.close()
-
-
-@pytest.mark.skipif(not _http1._KERNEL_READ_TIMEOUT, reason="kernel read timeouts are the Linux path")
-def test_a_small_request_goes_as_head_and_body_in_one_sendmsg_not_joined(serve, monkeypatch):
-    """The request's head and body go out in one sendmsg of the two buffers (the body not copied into a joined
-    request first), and the server reads the same bytes as before."""
-    got, sent = [], []
-    sendmsg = _http1._Conn.sendmsg
-
-    def counted(self, buffers, *a):
-        sent.append([bytes(x) for x in buffers])
-        return sendmsg(self, buffers, *a)
-
-    def script(conn, i):
-        while True:
-            head, body = read_request(conn)
-            if not head:
-                return
-            got.append(body)
-            conn.sendall(ok(b'{"ok":1}'))
-
-    monkeypatch.setattr(_http1._Conn, "sendmsg", counted)
-    s = serve(script)
-    c = _http1.HTTP1Client(s.url, {}, 10)
-    big = bytes(range(256)) * 64
-    for data in (b'{"a":1}', big):
-        assert c.request("POST", "/v1/eval", data, {}).content == b'{"ok":1}'
-    c.close()
-    assert got == [b'{"a":1}', big] and [len(m) for m in sent] == [2, 2] and sent[1][1] == big

@@ -342,22 +342,23 @@ def _kernel_timeout(t: float | None) -> bool:
 
 def _blocking_exchange(s: "_Conn", method: str, head: bytes, body, rt: float | None,
                        wt: float | None) -> tuple[Response, bool]:
-    """HTTP1Client._exchange on a blocking connection: the request by one non-blocking sendmsg of head and body
-    (not joined first: no copy of the body; the rest, if a full buffer leaves any, by sendall within the write
-    timeout), the answer read with SO_RCVTIMEO = rt (each recv waits at most rt, as a socket timeout's does; the
-    kernel's EAGAIN then is the TimeoutError)."""
+    """HTTP1Client._exchange on a blocking connection: the request (head + body: a few KB joined cost less than
+    sendmsg's own work on two buffers) by one non-blocking send (the rest, if a full buffer leaves any, by
+    sendall within the write timeout), the answer read with SO_RCVTIMEO = rt (each recv waits at most rt, as a
+    socket timeout's does; the kernel's EAGAIN then is the TimeoutError)."""
     if s.gettimeout() is not None:  # (a connection made with a connect timeout, or left in timeout mode)
         s.settimeout(None)
     write_error: OSError | None = None
+    data = head + body if body else head
     try:
         try:
-            n = s.sendmsg((head, body) if body else (head,), (), socket.MSG_DONTWAIT)
+            n = s.send(data, socket.MSG_DONTWAIT)
         except BlockingIOError:  # (the buffer full)
             n = 0
-        if n < len(head) + len(body):
+        if n < len(data):
             s.settimeout(wt)
             try:
-                s.sendall((head + body)[n:])  # (rare: a full buffer; the copy does not matter then)
+                s.sendall(memoryview(data)[n:])
             finally:
                 s.settimeout(None)
     except (BrokenPipeError, ConnectionResetError) as e:  # read what a server said before closing (as _exchange)
