@@ -385,3 +385,35 @@ def test_a_pinned_programs_nested_answer_becomes_its_tensors_as_conform_makes_th
     gs.set_context(server="http://127.0.0.1:9", max_retries=2, mode=gs.GRAPH_MODE)
     _no_lane(monkeypatch)
     assert got == calls()
+
+
+def test_a_pinned_programs_request_joins_its_arrays_with_no_copy_of_each(wire, monkeypatch):
+    """A pinned program's request joins its arrays' memory itself: no _raw copy per array once pinned (counted;
+    one an array a call before), and the bytes the general path sends (the test above). An array that is not
+    C-contiguous goes _raw's way (row-major bytes), as does every array of a pin with a dtype whose memory is
+    not its wire bytes (big-endian, bfloat16)."""
+    import types
+
+    import ml_dtypes
+
+    raws: list = []
+    raw = _lane._raw
+    monkeypatch.setattr(_lane, "_raw", lambda a: raws.append(a.shape) or raw(a))
+    vg = gs.ops.value_and_grad(f)
+    w = gs.Tensor(np.array([0.5, -1.0, 2.0], np.float32))
+    counts = []
+    for _ in range(5):
+        vg(w)
+        counts.append(len(raws))
+    assert counts == [0, 1, 1, 1, 1]  # (the first call registers the graph; the second pins its lane)
+    strided = np.arange(12, dtype=np.float32).reshape(3, 4)[:, ::2]
+    pin = types.SimpleNamespace(direct=True)
+    assert _lane._body(b"H", [strided, np.float32([1, 2])], None, pin) == \
+        b"H" + strided.copy().tobytes() + np.float32([1, 2]).tobytes()
+    assert _lane._body(b"H", [np.float32([1, 2])], {"p": np.int64([3])}, pin) == \
+        b"H" + np.float32([1, 2]).tobytes() + np.int64([3]).tobytes()
+    assert _lane._direct([((2,), np.dtype("<f4")), ((), np.dtype(np.bool_))])
+    assert not _lane._direct([((2,), np.dtype("<f4")), ((2,), np.dtype(">f4"))])
+    assert not _lane._direct([((2,), np.dtype(ml_dtypes.bfloat16))])
+    assert _lane._body(b"H", [np.array([1.5, 2.0], ">f4")], None, types.SimpleNamespace(direct=False)) == \
+        b"H" + np.float32([1.5, 2.0]).tobytes()
