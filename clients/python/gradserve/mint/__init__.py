@@ -15,6 +15,8 @@ from .._tensor import Tensor
 from ..ops._math_more import full_ext as full  # noqa: F401  (a number's own dtype; ops.full: int64)
 from . import linalg, nn, special  # noqa: F401  (mint.linalg, mint.nn, mint.nn.functional, mint.special)
 from ._flatten import flatten  # noqa: F401
+from ._random import (bernoulli, multinomial, normal, rand, rand_like, randint, randint_like,  # noqa: F401
+                      randn, randn_like, randperm)
 from ._scatter import index_add, scatter, scatter_add  # noqa: F401
 from ._torchlike import (addcdiv, addcmul, count_nonzero, diag, dot, empty, empty_like, item,  # noqa: F401
                          kthvalue, linspace, select, take, triangular_solve, unique, vdot)
