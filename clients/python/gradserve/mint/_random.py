@@ -93,8 +93,11 @@ def normal(mean=0.0, std=1.0, size=None, generator=None):
 
 
 def bernoulli(input, *, generator=None):  # noqa: A002
-    """0 / 1 draws in input's shape and dtype, each 1 with the probability input holds there."""
-    return _ops.bernoulli(input, input)
+    """0 / 1 draws in input's shape and dtype (a float type), each 1 with the probability input holds there."""
+    if _float_dtype(input.dtype, "bernoulli") in ("float32", "float64"):
+        return _ops.bernoulli(input, input)
+    p = _ops.cast(input, "float32")  # (ops.bernoulli takes float32 / float64 only)
+    return _ops.cast(_ops.bernoulli(p, p), input.dtype)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):  # noqa: A002
