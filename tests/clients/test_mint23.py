@@ -227,3 +227,16 @@ def test_bernoulli_dtypes_as_torch(on_real_server):
         mint.bernoulli(Tensor(np.array([0, 1])))
     with pytest.raises(ValueError, match=r"p should be in \[0, 1\]"):  # torch: 'Expected p_in >= 0 && p_in <= 1'
         mint.bernoulli(Tensor(np.array([1.5], np.float32)))
+
+
+def test_values_from_mindspores_own_tests(on_real_server):
+    # tests/st/ops/test_ops_unique.py (test_ops_unique_forward_with_dim) and test_ops_histc_ext.py (int32 input)
+    x = Tensor(np.array([[1, 3, 2, 3, 4, 5, 3, 2], [2, 4, 3, 2, 2, 5, 2, 5], [1, 3, 2, 3, 4, 5, 3, 2]]))
+    out, inverse, counts = mint.unique(x, True, True, True, 1)
+    assert out.asnumpy().tolist() == [[1, 2, 2, 3, 3, 4, 5], [2, 3, 5, 2, 4, 2, 5], [1, 2, 2, 3, 3, 4, 5]]
+    assert inverse.asnumpy().tolist() == [0, 4, 1, 3, 5, 6, 3, 2] and counts.asnumpy().tolist() == [1, 1, 1, 2, 1, 1, 1]
+    out, inverse, counts = mint.unique(x, True, True, True, 0)
+    assert out.asnumpy().tolist() == [[1, 3, 2, 3, 4, 5, 3, 2], [2, 4, 3, 2, 2, 5, 2, 5]]
+    assert inverse.asnumpy().tolist() == [0, 1, 0] and counts.asnumpy().tolist() == [2, 1]
+    got = mint.histc(Tensor(np.array([1, 2, 1], np.int32)), 4, 0.0, 3.0)
+    assert got.asnumpy().tolist() == [0, 2, 1, 0]
