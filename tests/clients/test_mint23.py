@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 import gradserve as ms
-from gradserve import Tensor, grad, mint
+from gradserve import Tensor, mint
+
+from ._torch_float64 import assert_matches_torch
 
 torch = pytest.importorskip("torch")
 RNG = np.random.RandomState(23)
@@ -58,16 +60,7 @@ CASES = [
 
 @pytest.mark.parametrize("name,ours,ref,arrays", CASES, ids=[c[0] for c in CASES])
 def test_mint_names_match_torch_float64(on_real_server, name, ours, ref, arrays):
-    xs = [Tensor(a) for a in arrays]
-    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out, expected = ours(*xs), ref(*ts)
-    assert out.shape == tuple(expected.shape)
-    np.testing.assert_allclose(out.asnumpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
-    got = grad(lambda *a: (ours(*a) * ours(*a)).sum(), grad_position=tuple(range(len(xs))))(*xs)
-    got = got if isinstance(got, tuple) else (got,)
-    want = torch.autograd.grad((expected * expected).sum(), ts)
-    for g, w in zip(got, want):
-        np.testing.assert_allclose(g.asnumpy(), w.numpy(), rtol=1e-10, atol=1e-12)
+    assert_matches_torch(torch, ours, ref, arrays)
 
 
 def test_integer_results_match_torch(on_real_server):
