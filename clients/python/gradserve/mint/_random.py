@@ -4,6 +4,8 @@ rules are MindSpore's: its CPU has no kernel for them, "Create kernelmod for op 
 kernel RandpermExt / NormalTensorTensor / BernoulliExt / MultinomialExt unregistered.")."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import dtype as _dt
@@ -96,7 +98,7 @@ def bernoulli(input, *, generator=None):  # noqa: A002
     """0 / 1 draws in input's shape and dtype (a float type), each 1 with the probability input holds there."""
     if _float_dtype(input.dtype, "bernoulli") in ("float32", "float64"):
         return _ops.bernoulli(input, input)
-    p = _ops.cast(input, "float32")  # (ops.bernoulli takes float32 / float64 only)
+    p: Any = _ops.cast(input, "float32")  # (ops.bernoulli takes float32 / float64 only; its p: a Tensor too)
     return _ops.cast(_ops.bernoulli(p, p), input.dtype)
 
 
