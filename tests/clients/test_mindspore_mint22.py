@@ -13,6 +13,8 @@ from gradserve import Tensor, grad, ops
 from gradserve.common import dtype as mstype
 from gradserve.mint.nn import functional as F
 
+from ._torch_float64 import assert_matches_torch
+
 torch = pytest.importorskip("torch")
 T = torch.nn.functional
 RNG = np.random.RandomState(22)
@@ -52,15 +54,7 @@ TORCH_CASES = [
 
 @pytest.mark.parametrize("name,ours,ref,arrays", TORCH_CASES, ids=[c[0] for c in TORCH_CASES])
 def test_mint_functional_names_match_torch_float64(on_real_server, name, ours, ref, arrays):
-    xs = [Tensor(a) for a in arrays]
-    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out, expected = ours(*xs), ref(*ts)
-    np.testing.assert_allclose(out.asnumpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
-    got = grad(lambda *a: (ours(*a) * ours(*a)).sum(), grad_position=tuple(range(len(xs))))(*xs)
-    got = got if isinstance(got, tuple) else (got,)
-    want = torch.autograd.grad((expected * expected).sum(), ts)
-    for g, w in zip(got, want):
-        np.testing.assert_allclose(g.asnumpy(), w.numpy(), rtol=1e-10, atol=1e-12)
+    assert_matches_torch(torch, ours, ref, arrays)
 
 
 def test_max_unpool2d_matches_torch(on_real_server):

@@ -282,7 +282,10 @@ def masked_fill(input_x, mask, value):
 
 
 def hstack(tensors):
-    return concat(list(tensors), 0 if tensors[0].ndim == 1 else 1)
+    """The Tensors (0-d ones as 1-d: MindSpore 2.10's hstack of two 0-d Tensors is shape (2,)) joined along axis 0
+    when the first is then 1-d, else axis 1."""
+    parts = [reshape(t, (1,)) if t.ndim == 0 else t for t in tensors]
+    return concat(parts, 0 if parts[0].ndim == 1 else 1)
 
 
 def vstack(inputs):

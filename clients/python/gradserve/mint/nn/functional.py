@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from ... import ops as _ops
 from ...ops._interpolate_ext import interpolate_ext as interpolate  # noqa: F401  (MindSpore's rules)
+from .._flatten import flatten  # noqa: F401  (MindSpore 2.10's F.flatten is mint.flatten: start_dim=0)
+
+broadcast_to = _ops.broadcast_to
 
 # the same function in ops
 (softshrink, hardshrink, hardswish, hardsigmoid, sigmoid, tanh, mse_loss, l1_loss, binary_cross_entropy, mish,
