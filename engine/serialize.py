@@ -25,7 +25,7 @@ import numpy as np
 from .builder import Builder
 from .errors import EngineError, InvalidGraph, LimitExceeded, ShapeError
 from .ir import DTYPES, NP_DTYPES, AVal, Graph, UniqueNames, Var, check_size, tree_flatten
-from .ops.registry import OPS, REQUIRED
+from .ops.registry import FUNCTION_OPS, OPS, REQUIRED
 from .shape_rules import complex_as_pairs, pairs_as_complex
 
 FORMAT = "gradserve.graph/1"
@@ -219,6 +219,20 @@ def graph_from_json(d: Any, limits: Limits | None = None, *, sources: dict[str, 
 INLINED = ("call", "grad", "jvp")  # function ops that emit their function's equations where they stand
 
 
+def least_work(d: dict) -> int:
+    """What check_expansion counts at the least, from a graph's JSON before it is loaded: a node loads as one
+    equation, and a call / grad / jvp / vmap node's function's nodes inline with it (its own uses not followed).
+    A 99 000-node body past max_work was loaded whole (~2 s of CPU) before check_expansion refused it."""
+    fns = d.get("functions") if isinstance(d.get("functions"), dict) else {}
+    sizes = {k: len(f["nodes"]) for k, f in fns.items() if isinstance(f, dict) and isinstance(f.get("nodes"), list)}
+    n = 0
+    for nd in d.get("nodes") if isinstance(d.get("nodes"), list) else ():
+        attrs = nd.get("attrs") if isinstance(nd, dict) else None
+        fn = attrs.get("fn") if isinstance(attrs, dict) and nd.get("op") in INLINED + ("vmap",) else None
+        n += 1 + (sizes.get(fn, 0) if isinstance(fn, str) else 0)
+    return n
+
+
 def check_expansion(g: Graph, max_work: int) -> None:
     """413 max_work for a graph whose `call` / `grad` / `jvp` nodes inline more equations than max_work allows.
 
@@ -229,30 +243,35 @@ def check_expansion(g: Graph, max_work: int) -> None:
     function's own count) is what lowering charges at the least (Builder.emit, autodiff.inline), from the loaded
     graph in O(nodes): functions use only those defined before them, so one pass in order has every total."""
     totals: dict[str, int] = {}
-    for name, f in g.functions.items():
-        totals[name] = _expanded(f, totals)
-    n = _expanded(g, totals)
+    fns = g.functions
+    for name, f in fns.items():
+        totals[name] = _expanded(f, totals, fns)
+    n = _expanded(g, totals, fns)
     if n > max_work:
-        worst = max(range(len(g.eqns)), key=lambda i: _expanded_eqn(g.eqns[i], totals))
+        worst = max(range(len(g.eqns)), key=lambda i: _expanded_eqn(g.eqns[i], totals, fns))
         where = f"{g.source or '$'}.nodes[{worst}]"
         raise LimitExceeded(f"the graph's function uses inline {n} equations (a function used twice by a function "
-                            f"used twice doubles them; a fori_loop / scan inlines its body once a trip), more than "
+                            f"used twice doubles them; a fori_loop / scan inlines its body once a trip, a vmap "
+                            f"batches its body's, an op with no batching rule once per example), more than "
                             f"max_work ({max_work}) lets one graph build (the most through this {g.eqns[worst].op} "
                             "node)", path=where, setting="max_work",
                             limit=max_work, value=n)
 
 
-def _expanded(f: Graph, totals: dict[str, int]) -> int:
-    return sum(_expanded_eqn(e, totals) for e in f.eqns)
+def _expanded(f: Graph, totals: dict[str, int], fns: dict[str, Graph]) -> int:
+    return sum(_expanded_eqn(e, totals, fns) for e in f.eqns)
 
 
 UNROLLED = {"fori_loop": lambda a: a.get("upper", 0) - a.get("lower", 0), "scan": lambda a: a.get("length", 0)}
 
 
-def _expanded_eqn(e, totals: dict[str, int]) -> int:
+def _expanded_eqn(e, totals: dict[str, int], fns: dict[str, Graph]) -> int:
     """An equation emits one; a use of a function is the inlining (one) and the function's equations; a
     fori_loop / scan is unrolled (engine.ops.control_flow), its body inlined once a trip (a 300-byte fori_loop of
-    2^62 trips spent max_work, ~2-4 s of a worker, before its 413)."""
+    2^62 trips spent max_work, ~2-4 s of a worker, before its 413); a vmap lowers its function (as a call) and
+    then batches it (engine.vmap: see vmap_work)."""
+    if e.op == "vmap" and isinstance(e.attrs.get("fn"), str) and e.attrs["fn"] in totals:
+        return 1 + totals[e.attrs["fn"]] + vmap_work(e, fns[e.attrs["fn"]])
     if e.op in UNROLLED:
         body, trips = e.attrs.get("body"), UNROLLED[e.op](e.attrs)
         if isinstance(body, str) and body in totals and isinstance(trips, int) and trips > 0:
@@ -260,6 +279,32 @@ def _expanded_eqn(e, totals: dict[str, int]) -> int:
         return 1
     fn = e.attrs.get("fn") if e.op in INLINED else None
     return 1 + totals[fn] if isinstance(fn, str) and fn in totals else 1
+
+
+def vmap_work(e, f: Graph) -> int:
+    """The least work of batching function f's own equations for vmap node e (engine.vmap.expand_vmap): each
+    equation is emitted again, once, by its batching rule; one with a batched input and no rule of its own
+    (engine.batching.unrolled: an einsum with "..." or no "->", linear_sum_assignment) once per example, with an
+    index per batched input. A vmap over 10^6 examples of such an op spent max_work in a worker before its 413."""
+    from .batching import BATCH_RULES  # (registered by engine.vmap's import)
+
+    axes = e.attrs.get("in_axes", 0)
+    axes = list(axes) if isinstance(axes, (list, tuple)) else [axes] * len(f.inputs)
+    mapped = [(v, x, a) for v, x, a in zip(f.inputs, e.inputs, axes) if isinstance(a, int) and x.aval.ndim]
+    if not mapped:
+        return sum(q.op not in FUNCTION_OPS for q in f.eqns)
+    size = mapped[0][1].aval.shape[mapped[0][2] % mapped[0][1].aval.ndim]
+    batched, n = {v.id for v, _, _ in mapped}, 0
+    for q in f.eqns:
+        hit = sum(x.id in batched for x in q.inputs)
+        n += q.op not in FUNCTION_OPS  # (a function op's own equations are batched instead: in totals)
+        if not hit or q.op in FUNCTION_OPS:  # (a nested function's outputs: not followed, the count stays a floor)
+            continue
+        batched.update(o.id for o in q.outputs)
+        eq = str(q.attrs.get("equation", "")).replace(" ", "")
+        if q.op not in BATCH_RULES or (q.op == "einsum" and ("->" not in eq or "..." in eq)):
+            n += size * (1 + hit) + len(q.outputs) - 1
+    return n
 
 
 def _load_one(d, path, functions, limits, total, *, top, name) -> Graph:

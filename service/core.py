@@ -197,7 +197,8 @@ class Core:
         self.vmaps = self.batcher.plans if self.batcher is not None else VmapPlans()  # (run_stacked's)
         self.admitting = 0  # admitted requests not yet handed to a pool (see admit)
         self.body_budget = BodyBudget(s.body_budget, s.retry_after_s, s.parse_cap)  # (compressed bodies inflating)
-        self.parse_share = ParseShare(s.parse_share, s.parse_burst_s, s.retry_after_s)
+        self.parse_share = ParseShare(s.parse_share, s.parse_burst_s, s.retry_after_s,
+                                      imports_per_client=s.imports_per_client)
         self.parses = (self.body_budget, self.parse_share)  # (large bodies' decodes: body_budget.parsed)
         self.unsent_answers = UnsentAnswers(s.grpc_unsent_answer_bytes, s.retry_after_s)  # (gRPC answers)
         self.unsent_http = UnsentAnswers(s.http_unsent_answer_bytes, s.retry_after_s, "http_unsent_answer_bytes",

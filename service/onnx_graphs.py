@@ -81,7 +81,7 @@ def convert(body: bytes, settings, opts: dict | None = None, warnings: list | No
     from engine.serialize import tensor_to_json
 
     opts = dict(opts or {})
-    limits = {"max_nodes": settings.max_nodes, "max_elements": settings.max_elements,
+    limits = {"max_nodes": settings.max_nodes, "max_elements": settings.max_elements, "max_work": settings.max_work,
               "loop_max_trips": opts.pop("loop_max_trips", None)}
     try:
         return onnx_to_graph(body, encode=lambda a: tensor_to_json(a, b64=True), limits=limits, **opts,
@@ -106,9 +106,27 @@ CONVERT_COST = 3
 
 
 def _import(core, client: str, body: bytes, settings, opts: dict, warnings: list) -> dict:
-    """convert, then register, in one thread, its CPU time charged to `client` (service.parse_share)."""
-    with core.parse_share.timing(client):
-        return core.register_graph(convert(body, settings, opts, warnings))
+    """convert, then register, in one thread, its CPU time charged to `client` (service.parse_share); ends the
+    import that register_onnx started (here: a request cancelled meanwhile leaves this thread running)."""
+    try:
+        with core.parse_share.timing(client):
+            return core.register_graph(convert(body, settings, opts, warnings))
+    finally:
+        core.parse_share.end_import(client)
+
+
+async def _one_import(core, client, request, read_body, held, settings, opts, warnings) -> dict:
+    """The body read and imported, one of the client's imports_per_client (429 naming it past them, before the
+    body is read): _import's thread ends the import, or this when the body's read fails first."""
+    core.parse_share.start_import(client)
+    try:
+        body = await read_body(request, settings.max_model_bytes, "max_model_bytes", held)
+        held.cover(CONVERT_COST * len(body), 0, alone=0)
+    except BaseException:
+        core.parse_share.end_import(client)
+        raise
+    # (shielded: a request cancelled before the thread starts would never end the import, the client refused for good)
+    return await asyncio.shield(asyncio.to_thread(_import, core, client, body, settings, opts, warnings))
 
 
 def mount(app: FastAPI, core, settings, dependencies, read_body) -> None:
@@ -128,10 +146,8 @@ def mount(app: FastAPI, core, settings, dependencies, read_body) -> None:
             # JSON graph's (service.body_budget): uploads at once share the budget (429 past it), a lone one goes
             # ahead whatever its size within max_model_bytes
             with Charge(core.body_budget) as held:
-                body = await read_body(request, settings.max_model_bytes, "max_model_bytes", held)
-                held.cover(CONVERT_COST * len(body), 0, alone=0)
                 warnings: list[str] = []
-                out = await asyncio.to_thread(_import, core, client, body, settings, opts, warnings)
+                out = await _one_import(core, client, request, read_body, held, settings, opts, warnings)
         except UnsupportedMediaType as e:
             return JSONResponse(e.to_dict(), status_code=415)
         return JSONResponse({**out, "warnings": warnings} if warnings else out, status_code=201)

@@ -23,10 +23,31 @@ MAX_CLIENTS = 4096  # past this many clients with a debt, those whose debt was p
 
 
 class ParseShare:
-    def __init__(self, share: float, burst_s: float, retry_after_s: int = 1, clock=time.monotonic):
+    def __init__(self, share: float, burst_s: float, retry_after_s: int = 1, clock=time.monotonic,
+                 imports_per_client: int = 1):
         self.share, self.burst_s, self.retry_after_s, self.clock = share, burst_s, retry_after_s, clock
         self._debts: dict[str, tuple[float, float]] = {}  # client -> (seconds owed, when last paid down)
         self._lock = threading.Lock()
+        self.imports_per_client = imports_per_client
+        self._importing: dict[str, int] = {}  # client -> its model imports under way
+
+    def start_import(self, client: str) -> None:
+        """A model import of `client` begins, or 429 naming imports_per_client when it has that many under way: its
+        share bounds its imports' total time, not their overlap (four at once held another client's grad 2.5 s).
+        Each start is paired with one end_import."""
+        with self._lock:
+            n = self._importing.get(client, 0)
+            if n >= self.imports_per_client:
+                raise Overloaded(f"this client has {n} model import(s) under way, the most imports_per_client="
+                                 f"{self.imports_per_client} allows: retry after it ends", retry_after=self.retry_after_s,
+                                 limit="imports_per_client", value=self.imports_per_client)
+            self._importing[client] = n + 1
+
+    def end_import(self, client: str) -> None:
+        with self._lock:
+            n = self._importing.pop(client, 1) - 1
+            if n > 0:
+                self._importing[client] = n
 
     def _owed(self, client: str, now: float) -> float:
         owed, at = self._debts.get(client, (0.0, now))

@@ -17,7 +17,7 @@ import orjson
 
 from engine.errors import EngineError
 from engine.ir import Graph
-from engine.serialize import Limits, graph_from_json, graph_hash
+from engine.serialize import Limits, graph_from_json, graph_hash, least_work
 
 from . import gc_pause, weight_refs
 from .errors import MESSAGE_CHARS, InvalidRequest, LimitExceeded, NotFound, ServiceError, clip, from_engine
@@ -219,7 +219,9 @@ class Registry:
         return gid, size
 
     def count_nodes(self, d: dict) -> int:
-        """The graph's nodes, its functions' too; 413 naming max_nodes past it."""
+        """The graph's nodes, its functions' too; 413 naming max_nodes past it, or max_work past what the
+        graph's own nodes surely build (engine.serialize.least_work: a node list alone past max_work was hashed
+        and loaded whole before check_expansion's 413, 99 000 tiny nodes ~2.5 s of CPU)."""
         n = len(d.get("nodes") or []) if isinstance(d.get("nodes"), list) else 0
         fns = d.get("functions")
         if isinstance(fns, dict):
@@ -227,6 +229,11 @@ class Registry:
         if n > self.max_nodes:
             raise LimitExceeded(f"graph has {n} nodes, above the limit max_nodes={self.max_nodes}",
                                 path="$.graph.nodes", limit="max_nodes", value=self.max_nodes)
+        max_work = self.limits.max_work
+        if max_work is not None and n > max_work and (least := least_work(d)) > max_work:
+            raise LimitExceeded(f"graph has {least} nodes to build (its own and the functions its nodes inline), "
+                                f"each at least a step of work: above the limit max_work={max_work}",
+                                path="$.graph.nodes", limit="max_work", value=max_work, got=least)
         return n
 
     def _parse(self, gid: str, d: dict, size: int, client: str | None, keep: bool = False) -> Graph:
@@ -266,6 +273,8 @@ class Registry:
              client: str | None = None, keep: bool = False) -> tuple[str, Graph]:
         """The graph sent (registered for `client`, within its share of the cache) or registered by id."""
         if graph is not None:
+            if type(graph) is dict:
+                self.count_nodes(graph)  # (before the hash: a graph past max_nodes / max_work is never hashed)
             gid, size = self._hash(graph, strict)
             if graph_id is not None and graph_id != gid:
                 raise InvalidRequest(f"graph_id {graph_id} does not match the graph sent (its id is {gid})",

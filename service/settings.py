@@ -156,6 +156,10 @@ class Settings(BaseSettings):
                                "it back.")
     parse_burst_s: float = Field(4.0, gt=0, description="Seconds of parsing a client may run ahead of its "
                                  "parse_share before its large JSON bodies are refused.")
+    imports_per_client: int = Field(1, ge=1, description="ONNX model imports (POST /v1/graphs, application/onnx) "
+                                    "one client may have under way at once; past it, 429 overloaded naming "
+                                    "imports_per_client (parse_share bounds their total time, not their overlap: "
+                                    "four at once held another client's requests seconds).")
     json_decoders: int = Field(2, ge=0, description="Processes that parse JSON bodies above 1 MiB (started on "
                                "the first such body), so that a parse never holds the server's interpreter lock: "
                                "other requests, health probes too, are answered meanwhile. 0: parsed in the "

@@ -17,7 +17,10 @@ from .server import module_server
 MIB = 1 << 20
 ENV = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str(MIB), "GRADSERVE_MAX_OUTPUT_BYTES": str(MIB),
        "GRADSERVE_MAX_MODEL_BYTES": str(8 * MIB), "GRADSERVE_MAX_BINARY_OUTPUT_BYTES": str(6 * MIB),
-       "GRADSERVE_MAX_ELEMENTS": str(4 * MIB), "GRADSERVE_GRAPH_CACHE_BYTES": str(12 * MIB)}  # (the e2e default is lower than the 2 M-element answer below)
+       "GRADSERVE_MAX_ELEMENTS": str(4 * MIB), "GRADSERVE_GRAPH_CACHE_BYTES": str(12 * MIB),  # (the e2e default is lower than the 2 M-element answer below)
+       # the body-budget test's two uploads come from one client (no API keys: one address), which
+       # imports_per_client's default (1) would refuse before the budget does
+       "GRADSERVE_IMPORTS_PER_CLIENT": "2"}
 ONNX = {"Content-Type": "application/onnx"}
 K, N = 768, 1024  # a 3 MiB float32 weight: three times max_body_bytes
 

@@ -125,7 +125,35 @@ def _nesting(levels: int, op: str):
     return gb.build(gb.emit("call", [x], {"fn": name})[0])
 
 
-@pytest.mark.parametrize("build", [lambda: _doubling(10), lambda: _nesting(5, "grad"), lambda: _nesting(6, "jvp")])
+def _vmaps(body: list, count: int, batch: int, functions: dict | None = None):
+    """`count` vmaps over x [batch, 3] of a function of a [3] whose nodes are `body` (a -> o), summed."""
+    f = {"inputs": [{"name": "a", "shape": [3], "dtype": "float32"}], "nodes": body, "outputs": "o"}
+    nodes = [{"op": "vmap", "inputs": ["x"], "outputs": [f"v{i}"], "attrs": {"fn": "f"}} for i in range(count)]
+    nodes += [{"op": "add", "inputs": ["v0" if i == 0 else f"s{i - 1}", f"v{i + 1}"], "outputs": [f"s{i}"]}
+              for i in range(count - 1)]
+    nodes.append({"op": "sum", "inputs": [f"s{count - 2}" if count > 1 else "v0"], "outputs": ["z"]})
+    return graph_from_json({"format": "gradserve.graph/1", "functions": {**(functions or {}), "f": f},
+                            "inputs": [{"name": "x", "shape": [batch, 3], "dtype": "float32"}], "nodes": nodes,
+                            "outputs": "z"})
+
+
+def _sins(n: int) -> list:
+    return [{"op": "sin", "inputs": ["a" if i == 0 else f"t{i - 1}"], "outputs": [f"t{i}" if i < n - 1 else "o"]}
+            for i in range(n)]
+
+
+_ROWS = {"inputs": [{"name": "a", "shape": [3], "dtype": "float32"}], "nodes": _sins(50), "outputs": "o"}
+_EINSUM = [{"op": "einsum", "inputs": ["a"], "outputs": ["o"], "attrs": {"equation": "...i->...i"}}]
+
+
+@pytest.mark.parametrize("build", [lambda: _doubling(10), lambda: _nesting(5, "grad"), lambda: _nesting(6, "jvp"),
+                                   # vmap (round 23): its function lowered, then batched; an einsum with "..."
+                                   # has no batching rule of its own (once per example)
+                                   lambda: _vmaps(_sins(100), 1, 4), lambda: _vmaps(_sins(100), 10, 4),
+                                   lambda: _vmaps(_EINSUM, 1, 500), lambda: _vmaps([{**_EINSUM[0], "outputs": ["e"]}, {"op": "cos", "inputs": ["e"], "outputs": ["o"]}],
+                                                  3, 50),
+                                   lambda: _vmaps([{"op": "call", "inputs": ["a"], "outputs": ["o"],
+                                                    "attrs": {"fn": "g"}}], 5, 4, {"g": _ROWS})])
 def test_the_load_time_expansion_count_is_at_most_the_lowerings_work(build):
     """check_expansion refuses a graph before lowering only if lowering would: its count is at most the work
     lowering charges (so it never refuses what max_work lets through)."""

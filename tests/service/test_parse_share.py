@@ -27,3 +27,19 @@ def test_a_client_past_its_share_is_refused_until_it_has_paid_back():
         sum(range(1000))
     now[0] += 10.0
     share.check("a")
+
+
+@pytest.mark.parametrize("most", [1, 2])
+def test_a_clients_imports_past_imports_per_client_are_refused_until_one_ends(most):
+    p = ParseShare(0.5, 4.0, imports_per_client=most)
+    for _ in range(most):
+        p.start_import("a")
+    with pytest.raises(Overloaded) as e:
+        p.start_import("a")
+    assert e.value.detail["limit"] == "imports_per_client" and e.value.detail["value"] == most
+    p.start_import("b")  # (another client's: its own count)
+    p.end_import("a")
+    p.start_import("a")  # (one ended: one more may begin)
+    for _ in range(most):
+        p.end_import("a")
+    assert "a" not in p._importing  # (a client with none under way is forgotten)
