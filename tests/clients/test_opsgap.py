@@ -186,3 +186,224 @@ def test_one_definition_each():
     assert array_ops.SpaceToDepth is ops.SpaceToDepth
     assert ops.absolute is ops.abs and ops.reverse is ops.flip and ops.pows is ops.pow
     assert issubclass(ops.Pack, ops.Stack) and issubclass(ops.Unpack, ops.Unstack)
+
+
+# -- ResizeBicubic (ops/_resize_bicubic.py) and NuclearNorm --------------------------------------------------------
+IMG = (np.arange(1, 25, dtype=np.float32).reshape(1, 2, 3, 4) ** 1.5) / 10
+WEIGHT = np.linspace(-1, 1, 96, dtype=np.float32).reshape(1, 2, 6, 8)
+
+RESIZE = {  # MindSpore 2.10 CPU (/work/ms_suite_opsgap/ms_ref2.py): (align_corners, half_pixel_centers),
+    # size, channel 0 of the value, the gradient of sum(out * WEIGHT[..., :h, :w])
+    'ResizeBicubic': ((False, False), (6, 8), [[0.1, 0.1692239, 0.2828427, 0.39208442, 0.5196153, 0.6820051, 0.8,
+            0.8262861], [0.46070766, 0.56103885, 0.7175886, 0.8600527, 1.017421, 1.2137154, 1.3537912, 1.385326],
+            [1.118034, 1.2580204, 1.4696939, 1.6553234, 1.8520257, 2.0932274, 2.2627416, 2.3012462], [2.0044577,
+            2.1738725, 2.4272532, 2.6465585, 2.8750699, 3.1529996, 3.346964, 3.3912039], [2.7, 2.8855753, 3.1622777,
+            3.4009366, 3.6482873, 3.9481683, 4.1569223, 4.204607], [2.8483093, 3.038159, 3.3209574, 3.5645876,
+            3.8166869, 4.122069, 4.3345017, 4.3830466]],
+        [[[[-1.9192536, -2.751552, -2.5019734, -2.9535365], [-2.009529, -2.8341386, -2.5190792, -2.8898845],
+            [-0.92845404, -1.1939143, -0.9157894, -0.8355264]], [[0.07910157, 0.2237767, 0.34013155, 0.59909546],
+            [0.9657998, 1.5957958, 1.7125, 2.3995886], [2.6241775, 4.0955586, 4.1368423, 5.4802637]]]]),
+    'ResizeBicubic_ac': ((True, False), (6, 8), [[0.1, 0.15814479, 0.24215415, 0.3531249, 0.43439007, 0.57208014,
+            0.7008894, 0.8], [0.38138875, 0.45986032, 0.5703311, 0.70947015, 0.80723673, 0.96925086, 1.1180758,
+            1.2316194], [0.7867204, 0.8901521, 1.0331709, 1.2071065, 1.3253704, 1.5176748, 1.691492, 1.8230861],
+            [1.4945449, 1.6245828, 1.8025504, 2.0145328, 2.1557271, 2.3822613, 2.5846272, 2.7369752], [2.158905,
+            2.304191, 2.5024266, 2.7371106, 2.8924603, 3.1404343, 3.360952, 3.5266132], [2.7, 2.8558748, 3.068259,
+            3.318985, 3.484478, 3.7479026, 3.9815784, 4.1569223]],
+        [[[[-2.3946211, -3.6307173, -3.4079304, -2.0469398], [-2.4550245, -3.6108215, -3.231066, -1.862376],
+            [-0.4858921, -0.60590816, -0.38312227, -0.13821064]], [[0.13821073, 0.38312232, 0.6059082, 0.4858921],
+            [1.8623761, 3.2310662, 3.6108212, 2.4550252], [2.0469398, 3.4079306, 3.6307168, 2.3946214]]]]),
+    'ResizeBicubic_hp': ((False, True), (6, 8), [[-0.004645381, 0.03714309, 0.12555699, 0.22911294, 0.34159437,
+            0.47695827, 0.6248089, 0.6946598], [0.2398156, 0.29314256, 0.4059791, 0.53210264, 0.66357946, 0.8182268,
+            0.9843633, 1.0628554], [0.7569223, 0.8346761, 0.9992147, 1.1731124, 1.3447996, 1.5402669, 1.745111,
+            1.8418946], [1.5039688, 1.6026745, 1.8115596, 2.0272012, 2.234912, 2.4674447, 2.7078924, 2.8215003],
+            [2.382803, 2.4962332, 2.7362823, 2.9821534, 3.216968, 3.4779418, 3.746211, 3.8729658], [2.7979355,
+            2.9183266, 3.173108, 3.433269, 3.6808949, 3.955311, 4.23673, 4.369698]],
+        [[[[-3.743529, -3.475621, -3.3073466, -3.2186642], [-2.2386558, -2.0168998, -1.8558966, -1.7364709],
+            [-0.93598896, -0.7403546, -0.5720802, -0.41112414]], [[0.41112414, 0.57208014, 0.74035466, 0.9359889],
+            [1.7364713, 1.8558967, 2.0168998, 2.2386558], [3.2186646, 3.3073468, 3.4756212, 3.7435293]]]]),
+    'ResizeBicubic_down': ((False, True), (2, 3), [[0.27991724, 0.5964267, 1.0044426], [2.4676657, 3.0988119,
+            3.778407]],
+        [[[[-0.653209, -0.52687114, -0.5223564, -0.6238025], [-0.3198099, -0.25748914, -0.25506452, -0.30401754],
+            [-0.5378072, -0.43205392, -0.42753914, -0.5084007]], [[0.0027588455, 0.012089959, 0.016604727,
+            0.032165367], [0.03246911, 0.03195294, 0.034377538, 0.048261497], [0.11816059, 0.10690719, 0.11142196,
+            0.14756711]]]]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RESIZE))
+def test_resize_bicubic_matches_mindspore(name, on_real_server):
+    flags, size, want, want_grad = RESIZE[name]
+    resize = ops.ResizeBicubic(*flags)
+    out = resize(T(IMG), T(np.array(size, np.int32)))
+    assert tuple(out.shape) == (1, 2, *size) and out.dtype == IMG.dtype
+    np.testing.assert_allclose(out.asnumpy()[0, 0], want, rtol=1e-5, atol=1e-6)
+    weight = T(WEIGHT[:, :, :size[0], :size[1]])
+    grad = ops.grad(lambda a: (resize(a, T(np.array(size, np.int32))) * weight).sum())(T(IMG))
+    np.testing.assert_allclose(grad.asnumpy(), want_grad, rtol=1e-5, atol=1e-6)
+
+
+def test_resize_bicubic_keeps_float64_and_refuses_as_mindspore():
+    out = ops.ResizeBicubic()(T(IMG.astype(np.float64)), (4, 5))  # MindSpore 2.10: a tuple size works, Float64 out
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.asnumpy()[0, 0, 1], [0.7205377, 0.9366135, 1.2109629, 1.5412939, 1.7671822],
+                               rtol=1e-5)  # MindSpore 2.10 (float64 input)
+    with pytest.raises(ValueError, match="For primitive.ResizeBicubic., the image rank must be equal to 4, but got 3."):
+        ops.ResizeBicubic()(T(IMG[0]), (4, 5))
+    with pytest.raises(ValueError, match="the size value must be greater than 0, but got 0."):
+        ops.ResizeBicubic()(T(IMG), T(np.array([0, 5], np.int32)))
+    with pytest.raises(ValueError, match="half_pixel_centers must be false when align_corners is true, but "
+                                         "half_pixel_centers got True."):
+        ops.ResizeBicubic(True, True)(T(IMG), (4, 5))
+    with pytest.raises(ValueError, match="the number of size must be equal to 2, but got 3."):
+        ops.ResizeBicubic()(T(IMG), T(np.array([4, 5, 6], np.int32)))
+
+
+CUBE = np.cos(np.arange(24, dtype=np.float32)).reshape(2, 3, 4)
+
+
+@pytest.mark.parametrize("x, dim, keepdim", [
+    (X[:, :2].T @ X[:, :2] + np.eye(2, dtype=np.float32), None, False), (SQ, None, False), (CUBE, [2, 0], True),
+    (np.diag([3., 4.]).astype(np.float32), [-1, -2], False), (np.eye(2), None, False)])
+def test_nuclear_norm_is_the_sum_of_singular_values(x, dim, keepdim, on_real_server):
+    """numpy.linalg.svd as the reference: MindSpore 2.10 on CPU agrees on SQ (6.6125183) and CUBE ([2.5822272,
+    2.5486712, 2.3231647]) but answers 1 for eye(2) and 3 for diag(3, 4), and refuses the gradient (no bprop); the
+    gradient of a nuclear norm at distinct nonzero singular values is U V^T."""
+    nn = ops.NuclearNorm(dim=dim, keepdim=keepdim)
+    planes = np.moveaxis(x, [d % x.ndim for d in dim or (0, 1)], [-2, -1]).astype(np.float64)
+    u, s, vt = np.linalg.svd(planes)
+    want = s.sum(-1)
+    out = nn(T(x))
+    assert out.dtype == x.dtype
+    np.testing.assert_allclose(out.asnumpy().reshape(want.shape), want, rtol=1e-5)
+    if dim is None and x.dtype == np.float32 and len(set(np.round(s, 4))) == len(s):
+        grad = ops.grad(lambda a: nn(a))(T(x))
+        np.testing.assert_allclose(grad.asnumpy(), u @ vt, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("make, error, text", [  # MindSpore 2.10's exception classes and texts
+    (lambda: ops.NuclearNorm()(T(CUBE)), ValueError,
+     "For 'NuclearNorm', when dim is not set, or dim is None, the input_size must be equal to 2, but got 3."),
+    (lambda: ops.NuclearNorm()(T(np.ones((2, 2), np.int32))), TypeError,
+     "For primitive[NuclearNorm], the input argument[x] must be a type of {Tensor[Float32], Tensor[Float64]}, but "
+     "got Tensor[Int32]."),
+    (lambda: ops.NuclearNorm(dim=[0]), ValueError,
+     "For 'NuclearNorm', the 'length of dim_size' must be int and must = 2, but got '1' with type 'int'."),
+    (lambda: ops.NuclearNorm(dim=[1, 1])(T(SQ)), ValueError,
+     "For 'NuclearNorm', the elements in attribute dim must be different."),
+])
+def test_nuclear_norm_refusals_are_mindspores(make, error, text):
+    with pytest.raises(error) as info:
+        make()
+    assert str(info.value) == text
+
+
+# -- Col2Im, iou, DataFormatVecPermute -----------------------------------------------------------------------------
+COL2IM = {  # MindSpore 2.10 CPU (/work/ms_suite_opsgap/ms_ref3.py): channel 0 of the value and of the gradient
+    'unit': ([[0.0, 0.5620555, 1.566284, 0.98935825], [-0.39545292, -0.6755042, -0.36246085, -0.087044954],
+        [0.65028787, 0.5487523, -0.97024876, -0.8462204]],
+             [[1.0, 0.5403023, -0.4161468, -0.6536436, 0.28366217, 0.96017027], [0.5403023, -0.4161468, -0.9899925,
+        0.28366217, 0.96017027, 0.75390226], [-0.6536436, 0.28366217, 0.96017027, -0.14550003, -0.91113025,
+        -0.8390715], [0.28366217, 0.96017027, 0.75390226, -0.91113025, -0.8390715, 0.004425698]]),
+    'pad': ([[-0.99177885, -0.13235176, -0.6435381, 0.7625584, 0.29636857, 0.95637596], [-0.28790334, -0.9589243,
+        -0.96139747, -0.2794155, -0.75098723, 0.6569866], [0.7451132, -0.6636339, -0.15862267, -0.9880316,
+        -0.91652155, -0.40403765], [0.9129453, 0.41211846, 0.8366556, -0.54402107, -0.008851309, -0.9999902]],
+            [[0.0, 0.0, 0.0, 0.0, 0.0, 0.75390226, -0.91113025, 0.004425698, 0.0, 0.9887046, -0.54772925,
+        -0.53283304], [0.0, 0.0, 0.0, 0.0, 0.96017027, -0.14550003, -0.8390715, 0.0, 0.6603167, 0.40808207,
+        -0.99996084, 0.0], [0.0, 0.5403023, -0.9899925, 0.28366217, 0.0, 0.9074468, -0.7596879, -0.27516335, 0.0,
+        0.0, 0.0, 0.0], [1.0, -0.4161468, -0.6536436, 0.0, 0.84385395, 0.13673723, -0.9576595, 0.0, 0.0, 0.0, 0.0,
+        0.0]]),
+}
+IOU = [[0.6666667, 0.125], [0.44444445, 0.23529412], [0.14285715, 0.6]]  # MindSpore 2.10
+IOF = [[0.6666667, 0.33333334], [0.44444445, 0.44444445], [0.16666667, 0.75]]  # MindSpore 2.10
+ANCHORS = np.array([[0, 0, 1, 1.], [1, 1, 3, 4]], np.float32)
+GT = np.array([[0, 0, 1, 2.], [0, 0, 2, 2], [1, 0, 3, 3]], np.float32)
+
+
+@pytest.mark.parametrize("name, cols, flags, size", [
+    ("unit", np.sin(np.arange(48, dtype=np.float32)).reshape(1, 2, 4, 6), ([2, 2], [1, 1], [0, 0], [1, 1]), [3, 4]),
+    ("pad", np.sin(np.arange(96, dtype=np.float32)).reshape(1, 2, 4, 12), ([2, 2], [1, 1], [1, 1], [2, 2]), [4, 6])])
+def test_col2im_matches_mindspore(name, cols, flags, size, on_real_server):
+    fold = ops.Col2Im(*flags)
+    weight = T(np.cos(np.arange(2 * size[0] * size[1], dtype=np.float32)).reshape(1, 2, *size))
+    out = fold(T(cols), T(np.array(size, np.int32)))
+    np.testing.assert_allclose(out.asnumpy()[0, 0], COL2IM[name][0], rtol=1e-5, atol=1e-6)
+    grad = ops.grad(lambda a: (fold(a, T(np.array(size, np.int32))) * weight).sum())(T(cols))
+    np.testing.assert_allclose(grad.asnumpy()[0, 0], COL2IM[name][1], rtol=1e-5, atol=1e-6)
+
+
+def test_iou_matches_mindspore(on_real_server):
+    np.testing.assert_allclose(ops.iou(T(ANCHORS), T(GT)).asnumpy(), IOU, rtol=1e-6)
+    np.testing.assert_allclose(ops.iou(T(ANCHORS), T(GT), mode="iof").asnumpy(), IOF, rtol=1e-6)
+
+
+def test_data_format_vec_permute_matches_mindspore(on_real_server):
+    out = ops.DataFormatVecPermute()(T(np.array([1, 2, 3, 4], np.int32)))
+    assert out.dtype == np.int32 and out.asnumpy().tolist() == [1, 4, 2, 3]  # MindSpore 2.10
+    out = ops.DataFormatVecPermute("NCHW", "NHWC")(T(np.array([1, 2, 3, 4], np.int64)))
+    assert out.dtype == np.int64 and out.asnumpy().tolist() == [1, 3, 4, 2]  # MindSpore 2.10
+    out = ops.DataFormatVecPermute()(T(np.arange(8, dtype=np.int32).reshape(4, 2)))
+    assert out.asnumpy().tolist() == [[0, 1], [6, 7], [2, 3], [4, 5]]  # MindSpore 2.10
+    assert ops.DataFormatVecPermute("NHWC", "NHWC")(T(np.array([1, 2, 3, 4], np.int32))).asnumpy().tolist() == \
+        [1, 2, 3, 4]  # MindSpore 2.10
+
+
+@pytest.mark.parametrize("make, error, text", [  # MindSpore 2.10's exception classes and texts
+    (lambda: ops.DataFormatVecPermute()(T(np.array([5, 6], np.int32))), ValueError,
+     "For DataFormatVecPermute, input shape must be (4, ) or (4, 2), but got [const vector]{2}."),
+    (lambda: ops.DataFormatVecPermute()(T(np.arange(4, dtype=np.int32).reshape(2, 2))), ValueError,
+     "For DataFormatVecPermute, input shape must be (4, ) or (4, 2), but got [const vector]{2, 2}."),
+    (lambda: ops.DataFormatVecPermute()(T(np.array([1, 2, 3, 4], np.float32))), TypeError,
+     "For primitive[DataFormatVecPermute], the input argument[x] must be a type of {Tensor[Int32], Tensor[Int64]}, "
+     "but got Tensor[Float32]."),
+    (lambda: ops.DataFormatVecPermute("NDHWC", "NCHW"), ValueError,
+     "For 'DataFormatVecPermute', the 'src_format' must be str and must be in '['NHWC', 'NCHW']', but got 'NDHWC'."),
+])
+def test_data_format_vec_permute_refusals_are_mindspores(make, error, text):
+    with pytest.raises(error) as info:
+        make()
+    assert str(info.value) == text
+
+
+# -- conv3d_transpose ----------------------------------------------------------------------------------------------
+CONV3DT = {  # MindSpore 2.10 CPU (/work/ms_suite_opsgap/ms_ref4.py): keywords, shape, the value's first 8, the
+    # gradients' first 8 (input, weight) of sum(out * cos(0.7 k)) and the three sums
+    'valid': ({}, [1, 2, 4, 3, 4], [0.71919006, 0.9045839, 0.44841465, 0.24008638, -1.1560006, -1.8960092,
+        -1.0154339, -0.28282452], [4.307737, 5.3341923, 3.8518925, -2.9983413, -5.1445136, -4.871135, 0.46852016,
+        -3.0723324], [1.1984351, 0.3274541, -1.4355508, -0.80147934, -1.4038954, -1.4276106, 1.1387813, 1.5073619],
+        (0.3834437, -0.01751077, 0.2302729)),
+    'stride': (dict(stride=2, padding=1, pad_mode="pad"), [1, 2, 4, 2, 4], [0.4001508, 0.6580841, 0.5545274,
+        -0.039829195, -0.41823035, 0.49106705, -0.20982812, 0.2814674], [1.4509753, 0.6224313, -0.37447196,
+        0.6381223, 1.1742473, -0.59592116, -0.18178105, 1.6623782], [1.8774828, 0.92546755, 1.8901843, 0.8603874,
+        1.744266, 0.8128427, 1.4358196, 0.7429149], (-6.933987, 3.166356, 7.871885)),
+    'same': (dict(pad_mode="same"), [1, 2, 3, 2, 3], [0.71919006, 0.9045839, 0.44841465, -1.1560006, -1.8960092,
+        -1.0154339, 0.2813558, 0.8044255], [3.4705553, 4.5929227, 1.6439319, 0.99874634, -0.19067585, -0.8009319,
+        -4.32411, -2.308967], [1.0486908, 1.4267355, -0.15755773, -0.6765345, -2.204911, -0.047513187, 1.8177981,
+        0.5887747], (-6.458672, 1.069091, 11.35375)),
+    'group': (dict(group=2), [1, 4, 4, 3, 4], [0.0, 0.841471, 1.3639461, 0.49129546, 0.14112, -1.0307305,
+        -2.5792778, -1.4183066], [4.307737, 5.3341923, 3.8518925, -2.9983413, -5.1445136, -4.871135, 0.46852016,
+        -3.0723324], [1.1984351, 0.3274542, -1.4355508, -0.8014795, -1.4038954, -1.4276106, 1.1387813, 1.5073618],
+        (0.3834443, 0.1697698, -1.117815)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONV3DT))
+def test_conv3d_transpose_matches_mindspore(name, on_real_server):
+    kw, shape, first, gx_first, gw_first, sums = CONV3DT[name]
+    x = T(np.sin(np.arange(36, dtype=np.float32)).reshape(1, 2, 3, 2, 3))
+    w = T(np.cos(np.arange(32, dtype=np.float32)).reshape(2, 2, 2, 2, 2))
+    out = ops.conv3d_transpose(x, w, **kw)
+    assert list(out.shape) == shape
+    weight = T(np.cos(np.arange(out.size, dtype=np.float32) * 0.7).reshape(out.shape))
+    gx, gw = ops.grad(lambda a, b: (ops.conv3d_transpose(a, b, **kw) * weight).sum(), grad_position=(0, 1))(x, w)
+    for got, want in ((out, first), (gx, gx_first), (gw, gw_first)):
+        np.testing.assert_allclose(got.asnumpy().reshape(-1)[:8], want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose([out.asnumpy().sum(), gx.asnumpy().sum(), gw.asnumpy().sum()], sums, rtol=1e-4,
+                               atol=1e-5)
+
+
+def test_conv3d_transpose_output_padding_needs_pad_mode_pad():
+    with pytest.raises(ValueError) as info:  # MindSpore 2.10's text (Conv3DTranspose's own check)
+        ops.conv3d_transpose(T(np.ones((1, 2, 3, 2, 3), np.float32)), T(np.ones((2, 2, 2, 2, 2), np.float32)),
+                             stride=2, output_padding=1)
+    assert str(info.value) == ("For 'Conv3DTranspose', the 'output_padding' must be zero or (0, 0, 0) when "
+                               "'pad_mode' is not \"pad\", but got 'output_padding' is 1 and 'pad_mode' is valid.")

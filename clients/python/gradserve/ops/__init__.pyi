@@ -36,7 +36,7 @@ from ._conv import AvgPool as AvgPool, AvgPool3D as AvgPool3D, Conv2D as Conv2D,
 from ._counting import bincount as bincount, histc as histc
 from ._crop_resize import CropAndResize as CropAndResize, crop_and_resize as crop_and_resize
 from ._ctc import CTCLoss as CTCLoss, CTCLossV2 as CTCLossV2, ctc_loss as ctc_loss
-from ._data_format import DataFormatDimMap as DataFormatDimMap
+from ._data_format import DataFormatDimMap as DataFormatDimMap, DataFormatVecPermute as DataFormatVecPermute
 from ._deform_conv import DeformableOffsets as DeformableOffsets, deformable_conv2d as deformable_conv2d
 from ._diagonal_scatter import MatrixDiagPartV3 as MatrixDiagPartV3, MatrixSetDiagV3 as MatrixSetDiagV3, ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals, make_tuple as make_tuple, matrix_diag_part as matrix_diag_part, matrix_set_diag as matrix_set_diag
 from ._doc_arith import ApproximateEqual as ApproximateEqual, Gcd as Gcd, Lcm as Lcm, MatrixPower as MatrixPower, MulNoNan as MulNoNan, Polar as Polar, PopulationCount as PopulationCount, approximate_equal as approximate_equal, isreal as isreal, lcm as lcm, matrix_norm as matrix_norm, matrix_power as matrix_power, mul_no_nan as mul_no_nan, polar as polar, population_count as population_count, vector_norm as vector_norm, view_as_real as view_as_real
@@ -111,7 +111,7 @@ from ._multinomial_repl import MultinomialWithReplacement as MultinomialWithRepl
 from ._nms import NMSWithMask as NMSWithMask
 from ._nn_prims_v1 import DepthwiseConv2dNative as DepthwiseConv2dNative, MaxPoolWithArgmax as MaxPoolWithArgmax
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
-from ._opsgap import DepthToSpace as DepthToSpace, Expand as Expand, FastGelu as FastGelu, MaskedFill as MaskedFill, NanToNum as NanToNum, Pack as Pack, Sinc as Sinc, SmoothL1Loss as SmoothL1Loss, SpaceToDepth as SpaceToDepth, Trace as Trace, Triu as Triu, Unpack as Unpack, UnravelIndex as UnravelIndex, diff_ext as diff_ext, expand_as as expand_as, log_matrix_determinant as log_matrix_determinant, shape_ as shape_, view_as as view_as
+from ._opsgap import Col2Im as Col2Im, DepthToSpace as DepthToSpace, Expand as Expand, FastGelu as FastGelu, MaskedFill as MaskedFill, NanToNum as NanToNum, NuclearNorm as NuclearNorm, Pack as Pack, Sinc as Sinc, SmoothL1Loss as SmoothL1Loss, SpaceToDepth as SpaceToDepth, Trace as Trace, Triu as Triu, Unpack as Unpack, UnravelIndex as UnravelIndex, conv3d_transpose as conv3d_transpose, diff_ext as diff_ext, expand_as as expand_as, iou as iou, log_matrix_determinant as log_matrix_determinant, shape_ as shape_, view_as as view_as
 from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as pixel_unshuffle
 from ._prim_classes_more import InplaceUpdate as InplaceUpdate, Median as Median, SoftShrink as SoftShrink
 from ._prim_forms import Addcdiv as Addcdiv, Addcmul as Addcmul, Bincount as Bincount, ConjugateTranspose as ConjugateTranspose, Cross as Cross, CumulativeLogsumexp as CumulativeLogsumexp, DiagPart as DiagPart, Fmax as Fmax, GLU as GLU, Heaviside as Heaviside, Hypot as Hypot, IsClose as IsClose, LogSpace as LogSpace, LogicalXor as LogicalXor, Logit as Logit, LowerBound as LowerBound, LuSolve as LuSolve, MatrixBandPart as MatrixBandPart, MatrixDeterminant as MatrixDeterminant, Mvlgamma as Mvlgamma, NonZero as NonZero, ReduceStd as ReduceStd, SquaredDifference as SquaredDifference, Tril as Tril, TruncateDiv as TruncateDiv, UpperBound as UpperBound, Zeta as Zeta
@@ -126,6 +126,7 @@ from ._recurrent import LSTM as LSTM
 from ._recurrent_gru import GRUV2 as GRUV2
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, Cummax as Cummax, Cummin as Cummin, ReduceAll as ReduceAll, ReduceAny as ReduceAny, amax as amax, amin as amin, cummax as cummax, cummin as cummin, logcumsumexp as logcumsumexp, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
 from ._resize import ResizeBilinearV2 as ResizeBilinearV2
+from ._resize_bicubic import ResizeBicubic as ResizeBicubic
 from ._roi_align import ROIAlign as ROIAlign
 from ._scale_translate import ScaleAndTranslate as ScaleAndTranslate
 from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSum as SegmentSum, TensorScatterAdd as TensorScatterAdd, TensorScatterDiv as TensorScatterDiv, TensorScatterMax as TensorScatterMax, TensorScatterMin as TensorScatterMin, TensorScatterMul as TensorScatterMul, TensorScatterSub as TensorScatterSub, TensorScatterUpdate as TensorScatterUpdate, UnsortedSegmentMax as UnsortedSegmentMax, UnsortedSegmentMin as UnsortedSegmentMin, UnsortedSegmentProd as UnsortedSegmentProd, UnsortedSegmentSum as UnsortedSegmentSum, gather_nd as gather_nd, scatter_nd as scatter_nd, tensor_scatter_add as tensor_scatter_add, tensor_scatter_div as tensor_scatter_div, tensor_scatter_max as tensor_scatter_max, tensor_scatter_min as tensor_scatter_min, tensor_scatter_mul as tensor_scatter_mul, tensor_scatter_sub as tensor_scatter_sub, tensor_scatter_update as tensor_scatter_update, unsorted_segment_max as unsorted_segment_max, unsorted_segment_min as unsorted_segment_min, unsorted_segment_prod as unsorted_segment_prod, unsorted_segment_sum as unsorted_segment_sum
@@ -1326,6 +1327,7 @@ __all__ = [
     'LSTM',
     'GRUV2',
     'DataFormatDimMap',
+    'DataFormatVecPermute',
     'SparseDenseCwiseAdd',
     'SparseDenseCwiseMul',
     'bernoulli',
@@ -1370,6 +1372,10 @@ __all__ = [
     'SpaceToDepth',
     'DepthToSpace',
     'UnravelIndex',
+    'NuclearNorm',
+    'Col2Im',
+    'iou',
+    'conv3d_transpose',
     'diff_ext',
     'expand_as',
     'view_as',
@@ -1382,6 +1388,7 @@ __all__ = [
     'pows',
     'matrix_determinant',
     'isnan_ext',
+    'ResizeBicubic',
     'FusedAdaFactor',
     'FusedAdaFactorWithGlobalNorm',
     'SparseSegmentSqrtN',

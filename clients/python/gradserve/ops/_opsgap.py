@@ -17,7 +17,7 @@ from ._movement_ms import Unstack
 from ._primitives import Stack
 
 __all__ = ["Triu", "Trace", "Sinc", "NanToNum", "SmoothL1Loss", "FastGelu", "MaskedFill", "Expand", "Pack",
-           "Unpack", "SpaceToDepth", "DepthToSpace", "UnravelIndex", "diff_ext", "expand_as", "view_as",
+           "Unpack", "SpaceToDepth", "DepthToSpace", "UnravelIndex", "NuclearNorm", "Col2Im", "iou", "conv3d_transpose", "diff_ext", "expand_as", "view_as",
            "log_matrix_determinant", "shape_"]
 
 # MindSpore's other names for one gradserve function: name -> the function's name in gradserve.ops
@@ -187,6 +187,55 @@ class UnravelIndex:
         coords = np.array(np.unravel_index(np.asarray(flat, np.int64), shape))
         out = coords.reshape((len(shape), *indices.shape))
         return Tensor(out.astype(np.dtype(str(indices._dtype))))
+
+
+class NuclearNorm:
+    """ops.NuclearNorm(dim=None, keepdim=False)(x): the sum of the singular values of each plane over the two
+    axes dim (None: a matrix), ops.norm's 'nuc'. MindSpore 2.10 on CPU refuses its gradient (no bprop) and
+    answers 1 for the 2 x 2 identity and 3 for diag(3, 4) (the math: 2 and 7, numpy.linalg.svd); gradserve gives
+    the math and its gradient."""
+
+    def __init__(self, dim=None, keepdim: bool = False):
+        if dim is not None and len(dim) != 2:
+            raise ValueError(f"For 'NuclearNorm', the 'length of dim_size' must be int and must = 2, but got "
+                             f"'{len(dim)}' with type 'int'.")
+        self.dim, self.keepdim = (None if dim is None else tuple(dim)), bool(keepdim)
+
+    def __call__(self, x):
+        if x.dtype not in (_dt.float32, _dt.float64):
+            raise TypeError(f"For primitive[NuclearNorm], the input argument[x] must be a type of "
+                            f"{{Tensor[Float32], Tensor[Float64]}}, but got Tensor[{x.dtype}].")
+        if self.dim is None and x.ndim != 2:
+            raise ValueError(f"For 'NuclearNorm', when dim is not set, or dim is None, the input_size must be equal "
+                             f"to 2, but got {x.ndim}.")
+        dim = (0, 1) if self.dim is None else self.dim
+        if dim[0] % x.ndim == dim[1] % x.ndim:
+            raise ValueError("For 'NuclearNorm', the elements in attribute dim must be different.")
+        return late.ops.norm(x, "nuc", dim, self.keepdim)
+
+
+class Col2Im:
+    """ops.Col2Im(kernel_size, dilation=1, padding=0, stride=1)(x, output_size): ops.col2im's class form."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def __call__(self, x, output_size):
+        size = _known_ints(output_size, "Col2Im") if isinstance(output_size, Tensor) else output_size
+        return late.ops.col2im(x, size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+
+def iou(anchor_boxes, gt_boxes, mode="iou"):
+    """ops.iou: ops.IOU(mode)'s functional form ([len(gt_boxes), len(anchor_boxes)])."""
+    return late.ops.IOU(mode)(anchor_boxes, gt_boxes)
+
+
+def conv3d_transpose(inputs, weight, pad_mode="valid", padding=0, stride=1, dilation=1, group=1,
+                     output_padding=0):
+    """ops.conv3d_transpose: ops.Conv3DTranspose's functional form, weight [C_in, C_out / group, kd, kh, kw]."""
+    w = tuple(weight.shape)
+    return late.ops.Conv3DTranspose(w[0], w[1] * group, w[2:], 1, pad_mode, padding, stride, dilation, group,
+                                    output_padding)(inputs, weight)
 
 
 def diff_ext(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
