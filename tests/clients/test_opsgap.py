@@ -407,3 +407,26 @@ def test_conv3d_transpose_output_padding_needs_pad_mode_pad():
                              stride=2, output_padding=1)
     assert str(info.value) == ("For 'Conv3DTranspose', the 'output_padding' must be zero or (0, 0, 0) when "
                                "'pad_mode' is not \"pad\", but got 'output_padding' is 1 and 'pad_mode' is valid.")
+
+
+# -- ApplyAddSign, ApplyPowerSign (ops/_apply_sign.py) -------------------------------------------------------------
+SIGN_M = np.array([[0.2, -1., -3.], [0.25, 0.5, 0.]], np.float32)
+SIGN_G = np.array([[2., 1., -3.], [-0.25, 1., 2.]], np.float32)
+SIGN_VAR = np.array([[1., -2., 3.], [0.5, 0., -1.]], np.float32)
+SIGN_NEW_M = [[0.38000005, -0.79999995, -3.0], [0.19999999, 0.55, 0.20000005]]  # MindSpore 2.10 (both ops)
+
+
+@pytest.mark.parametrize("op, args, want", [  # MindSpore 2.10 CPU (/work/ms_suite_opsgap/ms_ref5.py): the new var
+    (ops.ApplyAddSign, (0.1, 1.0, 0.5, 0.9), [[0.7, -2.05, 3.45], [0.5125, -0.15, -1.3]]),
+    (ops.ApplyAddSign, tuple(np.float32(v) for v in (0.1, 1.0, 0.5, 0.9)), [[0.7, -2.05, 3.45], [0.5125, -0.15, -1.3]]),
+    (ops.ApplyPowerSign, (0.1, np.e, 0.5, 0.9), [[0.22143054, -2.0256882, 4.1678543], [0.506422, -0.38928473,
+                                                                                        -1.7785695]])])
+def test_add_sign_and_power_sign_update_in_place_as_mindspore(op, args, want):
+    from gradserve import Parameter
+    var, m = Parameter(T(SIGN_VAR.copy()), name="var"), Parameter(T(SIGN_M.copy()), name="m")
+    scalars = [T(a) if isinstance(a, np.floating) else a for a in args]
+    new_var, new_m = op()(var, m, *scalars, T(SIGN_G))
+    for got in (new_var, var):
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-6)
+    for got in (new_m, m):
+        np.testing.assert_allclose(got.asnumpy(), SIGN_NEW_M, rtol=1e-6)

@@ -16,6 +16,7 @@ from .._vmap import vmap as vmap
 from ._activations import CeLU as CeLU, HSigmoid as HSigmoid, HSwish as HSwish, Mish as Mish, SeLU as SeLU, celu as celu, hardsigmoid as hardsigmoid, hardswish as hardswish, logsigmoid as logsigmoid, mish as mish, rrelu as rrelu, selu as selu, silu as silu, softplus as softplus
 from ._adaptive_pool1d import adaptive_avg_pool1d as adaptive_avg_pool1d, adaptive_max_pool1d as adaptive_max_pool1d
 from ._apply_proximal import ApplyAdagradDA as ApplyAdagradDA, ApplyProximalAdagrad as ApplyProximalAdagrad, ApplyProximalGradientDescent as ApplyProximalGradientDescent, SparseApplyRMSProp as SparseApplyRMSProp
+from ._apply_sign import ApplyAddSign as ApplyAddSign, ApplyPowerSign as ApplyPowerSign
 from ._assert_op import Assert as Assert
 from ._assign import Assign as Assign, AssignAdd as AssignAdd, AssignSub as AssignSub, assign as assign, assign_add as assign_add, assign_sub as assign_sub
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
@@ -1389,6 +1390,8 @@ __all__ = [
     'matrix_determinant',
     'isnan_ext',
     'ResizeBicubic',
+    'ApplyAddSign',
+    'ApplyPowerSign',
     'FusedAdaFactor',
     'FusedAdaFactorWithGlobalNorm',
     'SparseSegmentSqrtN',
