@@ -212,6 +212,13 @@ for _topic in (_betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool, 
 
 from . import _tensor_meta  # noqa: E402,F401  Tensor.nbytes / strides / H / ptp / take / index_put / scatter ...
 
+# h-opsgap: MindSpore 2.10 ops names that run on its CPU (class forms and other names of existing ops)
+from . import _opsgap, _resize_bicubic, _apply_sign  # noqa: E402
+
+globals().update({k: getattr(m, k) for m in (_opsgap, _resize_bicubic, _apply_sign) for k in m.__all__})
+globals().update({alias: globals()[op] for alias, op in _opsgap.ALIASES.items()})
+__all__ += [*_opsgap.__all__, *_opsgap.ALIASES, *_resize_bicubic.__all__, *_apply_sign.__all__]
+
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
 from .._overload_errors import bind as _bind_overload_errors  # noqa: E402
 

@@ -16,6 +16,7 @@ from .._vmap import vmap as vmap
 from ._activations import CeLU as CeLU, HSigmoid as HSigmoid, HSwish as HSwish, Mish as Mish, SeLU as SeLU, celu as celu, hardsigmoid as hardsigmoid, hardswish as hardswish, logsigmoid as logsigmoid, mish as mish, rrelu as rrelu, selu as selu, silu as silu, softplus as softplus
 from ._adaptive_pool1d import adaptive_avg_pool1d as adaptive_avg_pool1d, adaptive_max_pool1d as adaptive_max_pool1d
 from ._apply_proximal import ApplyAdagradDA as ApplyAdagradDA, ApplyProximalAdagrad as ApplyProximalAdagrad, ApplyProximalGradientDescent as ApplyProximalGradientDescent, SparseApplyRMSProp as SparseApplyRMSProp
+from ._apply_sign import ApplyAddSign as ApplyAddSign, ApplyPowerSign as ApplyPowerSign
 from ._assert_op import Assert as Assert
 from ._assign import Assign as Assign, AssignAdd as AssignAdd, AssignSub as AssignSub, assign as assign, assign_add as assign_add, assign_sub as assign_sub
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
@@ -36,7 +37,7 @@ from ._conv import AvgPool as AvgPool, AvgPool3D as AvgPool3D, Conv2D as Conv2D,
 from ._counting import bincount as bincount, histc as histc
 from ._crop_resize import CropAndResize as CropAndResize, crop_and_resize as crop_and_resize
 from ._ctc import CTCLoss as CTCLoss, CTCLossV2 as CTCLossV2, ctc_loss as ctc_loss
-from ._data_format import DataFormatDimMap as DataFormatDimMap
+from ._data_format import DataFormatDimMap as DataFormatDimMap, DataFormatVecPermute as DataFormatVecPermute
 from ._deform_conv import DeformableOffsets as DeformableOffsets, deformable_conv2d as deformable_conv2d
 from ._diagonal_scatter import MatrixDiagPartV3 as MatrixDiagPartV3, MatrixSetDiagV3 as MatrixSetDiagV3, ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals, make_tuple as make_tuple, matrix_diag_part as matrix_diag_part, matrix_set_diag as matrix_set_diag
 from ._doc_arith import ApproximateEqual as ApproximateEqual, Gcd as Gcd, Lcm as Lcm, MatrixPower as MatrixPower, MulNoNan as MulNoNan, Polar as Polar, PopulationCount as PopulationCount, approximate_equal as approximate_equal, isreal as isreal, lcm as lcm, matrix_norm as matrix_norm, matrix_power as matrix_power, mul_no_nan as mul_no_nan, polar as polar, population_count as population_count, vector_norm as vector_norm, view_as_real as view_as_real
@@ -70,7 +71,7 @@ from ._fft import fft as fft, fft2 as fft2, fftn as fftn, hfft as hfft, hfft2 as
 from ._fft_freq import fftfreq as fftfreq, rfftfreq as rfftfreq
 from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
-from ._float_power import float_power as float_power, positive as positive
+from ._float_power import float_power as float_power, float_power as float_power_ext, positive as positive
 from ._fractional_avg_pool import FractionalAvgPool as FractionalAvgPool
 from ._fractional_pool import FractionalMaxPool as FractionalMaxPool, FractionalMaxPoolWithFixedKsize as FractionalMaxPoolWithFixedKsize, fractional_max_pool2d as fractional_max_pool2d
 from ._fractional_pool3d import FractionalMaxPool3DWithFixedKsize as FractionalMaxPool3DWithFixedKsize, fractional_max_pool3d as fractional_max_pool3d
@@ -102,29 +103,31 @@ from ._min_max_ext import max_ext as max_ext, min_ext as min_ext
 from ._mm import mm as mm
 from ._movement_ms import Diag as Diag, GatherD as GatherD, ReverseV2 as ReverseV2, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, repeat_interleave as repeat_interleave, roll as roll, row_stack as row_stack, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
 from ._ms_apply import Adam as Adam, AdamWeightDecay as AdamWeightDecay, ApplyAdaMax as ApplyAdaMax, ApplyAdadelta as ApplyAdadelta, ApplyAdagrad as ApplyAdagrad, ApplyAdagradV2 as ApplyAdagradV2, ApplyAdamWithAmsgrad as ApplyAdamWithAmsgrad, ApplyAdamWithAmsgradV2 as ApplyAdamWithAmsgradV2, ApplyCenteredRMSProp as ApplyCenteredRMSProp, ApplyFtrl as ApplyFtrl, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
-from ._ms_linalg_solve import Cholesky as Cholesky, CholeskyInverse as CholeskyInverse, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixExp as MatrixExp, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_inverse as cholesky_inverse, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, lu_solve as lu_solve, matrix_exp as matrix_exp, matrix_solve as matrix_solve, slogdet as slogdet
+from ._ms_linalg_solve import Cholesky as Cholesky, CholeskyInverse as CholeskyInverse, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixExp as MatrixExp, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_inverse as cholesky_inverse, cholesky_solve as cholesky_solve, det as det, det as matrix_determinant, inverse as inverse, logdet as logdet, lu_solve as lu_solve, matrix_exp as matrix_exp, matrix_solve as matrix_solve, slogdet as slogdet
 from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, deepcopy as deepcopy, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
 from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, TensorShape as TensorShape, TruncateMod as TruncateMod, bias_add as bias_add, dyn_shape as dyn_shape, elu as elu, erfc as erfc, linspace as linspace, logspace as logspace, mod as mod, range as range, svd as svd
-from ._ms_names import BinaryCrossEntropy as BinaryCrossEntropy, IsFinite as IsFinite, IsInf as IsInf, IsNan as IsNan, KLDivLoss as KLDivLoss, SigmoidCrossEntropyWithLogits as SigmoidCrossEntropyWithLogits, SoftmaxCrossEntropyWithLogits as SoftmaxCrossEntropyWithLogits, argsort as argsort, binary_cross_entropy as binary_cross_entropy, cross_entropy as cross_entropy, deg2rad as deg2rad, div as div, divide as divide, floor_divide as floor_divide, hardshrink as hardshrink, is_complex as is_complex, is_floating_point as is_floating_point, is_tensor as is_tensor, isclose as isclose, isfinite as isfinite, isinf as isinf, isnan as isnan, kl_div as kl_div, l1_loss as l1_loss, log10 as log10, log2 as log2, logical_xor as logical_xor, mse_loss as mse_loss, numel as numel, rad2deg as rad2deg, rand as rand, rand_like as rand_like, randint as randint, randn as randn, randn_like as randn_like, ravel as ravel, reciprocal as reciprocal, softmin as softmin, softshrink as softshrink, sqrt as sqrt, std as std, std_mean as std_mean, subtract as subtract, t as t, tanhshrink as tanhshrink, var as var, var_mean as var_mean
+from ._ms_names import BinaryCrossEntropy as BinaryCrossEntropy, IsFinite as IsFinite, IsInf as IsInf, IsNan as IsNan, KLDivLoss as KLDivLoss, SigmoidCrossEntropyWithLogits as SigmoidCrossEntropyWithLogits, SoftmaxCrossEntropyWithLogits as SoftmaxCrossEntropyWithLogits, argsort as argsort, binary_cross_entropy as binary_cross_entropy, cross_entropy as cross_entropy, deg2rad as deg2rad, div as div, divide as divide, floor_divide as floor_divide, hardshrink as hardshrink, is_complex as is_complex, is_floating_point as is_floating_point, is_tensor as is_tensor, isclose as isclose, isfinite as isfinite, isinf as isinf, isnan as isnan, isnan as isnan_ext, kl_div as kl_div, l1_loss as l1_loss, log10 as log10, log2 as log2, logical_xor as logical_xor, mse_loss as mse_loss, numel as numel, rad2deg as rad2deg, rand as rand, rand_like as rand_like, randint as randint, randn as randn, randn_like as randn_like, ravel as ravel, reciprocal as reciprocal, softmin as softmin, softshrink as soft_shrink, softshrink as softshrink, sqrt as sqrt, std as std, std_mean as std_mean, subtract as subtract, t as t, tanhshrink as tanhshrink, var as var, var_mean as var_mean
 from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNorm, Pad as Pad, argmax as argmax, argmin as argmin, pad as pad
 from ._multinomial_repl import MultinomialWithReplacement as MultinomialWithReplacement, multinomial_with_replacement as multinomial_with_replacement
 from ._nms import NMSWithMask as NMSWithMask
 from ._nn_prims_v1 import DepthwiseConv2dNative as DepthwiseConv2dNative, MaxPoolWithArgmax as MaxPoolWithArgmax
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
+from ._opsgap import Col2Im as Col2Im, DepthToSpace as DepthToSpace, Expand as Expand, FastGelu as FastGelu, MaskedFill as MaskedFill, NanToNum as NanToNum, NuclearNorm as NuclearNorm, Pack as Pack, Sinc as Sinc, SmoothL1Loss as SmoothL1Loss, SpaceToDepth as SpaceToDepth, Trace as Trace, Triu as Triu, Unpack as Unpack, UnravelIndex as UnravelIndex, conv3d_transpose as conv3d_transpose, diff_ext as diff_ext, expand_as as expand_as, iou as iou, log_matrix_determinant as log_matrix_determinant, shape_ as shape_, view_as as view_as
 from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as pixel_unshuffle
 from ._prim_classes_more import InplaceUpdate as InplaceUpdate, Median as Median, SoftShrink as SoftShrink
 from ._prim_forms import Addcdiv as Addcdiv, Addcmul as Addcmul, Bincount as Bincount, ConjugateTranspose as ConjugateTranspose, Cross as Cross, CumulativeLogsumexp as CumulativeLogsumexp, DiagPart as DiagPart, Fmax as Fmax, GLU as GLU, Heaviside as Heaviside, Hypot as Hypot, IsClose as IsClose, LogSpace as LogSpace, LogicalXor as LogicalXor, Logit as Logit, LowerBound as LowerBound, LuSolve as LuSolve, MatrixBandPart as MatrixBandPart, MatrixDeterminant as MatrixDeterminant, Mvlgamma as Mvlgamma, NonZero as NonZero, ReduceStd as ReduceStd, SquaredDifference as SquaredDifference, Tril as Tril, TruncateDiv as TruncateDiv, UpperBound as UpperBound, Zeta as Zeta
-from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Sign as Sign, Softmax as Softmax, SparseGatherV2 as SparseGatherV2, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, sign as sign, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
+from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Sign as Sign, Softmax as Softmax, SparseGatherV2 as SparseGatherV2, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, abs as absolute, add as add, addn as addn, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, pow as pows, prod as prod, reshape as reshape, select as select, sign as sign, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, addbmm as addbmm, cross as cross, cumprod as cumprod, cumsum as cumsum, ger as ger
 from ._ps_roi_pooling import PSROIPooling as PSROIPooling
 from ._random_draws import Cauchy as Cauchy, Multinomial as Multinomial, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, Randperm as Randperm, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, Uniform as Uniform, UniformReal as UniformReal, multinomial as multinomial, random_poisson as random_poisson, randperm as randperm, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal, uniform as uniform
 from ._random_gamma import RandomGamma as RandomGamma, random_gamma as random_gamma
 from ._random_picks import RandomCategorical as RandomCategorical, RandomChoiceWithMask as RandomChoiceWithMask, random_categorical as random_categorical
-from ._raw_op_signatures import Sort as Sort, TopK as TopK, col2im as col2im, flip as flip, group_norm as group_norm, layer_norm as layer_norm, ones_like as ones_like, relu as relu, round as round, top_k as top_k, zeros_like as zeros_like
+from ._raw_op_signatures import Sort as Sort, TopK as TopK, col2im as col2im, flip as flip, flip as reverse, group_norm as group_norm, layer_norm as layer_norm, ones_like as ones_like, relu as relu, round as round, top_k as top_k, zeros_like as zeros_like
 from ._recurrent import LSTM as LSTM
 from ._recurrent_gru import GRUV2 as GRUV2
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, Cummax as Cummax, Cummin as Cummin, ReduceAll as ReduceAll, ReduceAny as ReduceAny, amax as amax, amin as amin, cummax as cummax, cummin as cummin, logcumsumexp as logcumsumexp, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
 from ._resize import ResizeBilinearV2 as ResizeBilinearV2
+from ._resize_bicubic import ResizeBicubic as ResizeBicubic
 from ._roi_align import ROIAlign as ROIAlign
 from ._scale_translate import ScaleAndTranslate as ScaleAndTranslate
 from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSum as SegmentSum, TensorScatterAdd as TensorScatterAdd, TensorScatterDiv as TensorScatterDiv, TensorScatterMax as TensorScatterMax, TensorScatterMin as TensorScatterMin, TensorScatterMul as TensorScatterMul, TensorScatterSub as TensorScatterSub, TensorScatterUpdate as TensorScatterUpdate, UnsortedSegmentMax as UnsortedSegmentMax, UnsortedSegmentMin as UnsortedSegmentMin, UnsortedSegmentProd as UnsortedSegmentProd, UnsortedSegmentSum as UnsortedSegmentSum, gather_nd as gather_nd, scatter_nd as scatter_nd, tensor_scatter_add as tensor_scatter_add, tensor_scatter_div as tensor_scatter_div, tensor_scatter_max as tensor_scatter_max, tensor_scatter_min as tensor_scatter_min, tensor_scatter_mul as tensor_scatter_mul, tensor_scatter_sub as tensor_scatter_sub, tensor_scatter_update as tensor_scatter_update, unsorted_segment_max as unsorted_segment_max, unsorted_segment_min as unsorted_segment_min, unsorted_segment_prod as unsorted_segment_prod, unsorted_segment_sum as unsorted_segment_sum
@@ -1325,6 +1328,7 @@ __all__ = [
     'LSTM',
     'GRUV2',
     'DataFormatDimMap',
+    'DataFormatVecPermute',
     'SparseDenseCwiseAdd',
     'SparseDenseCwiseMul',
     'bernoulli',
@@ -1356,6 +1360,38 @@ __all__ = [
     'MultinomialWithReplacement',
     'FractionalAvgPool',
     'ScaleAndTranslate',
+    'Triu',
+    'Trace',
+    'Sinc',
+    'NanToNum',
+    'SmoothL1Loss',
+    'FastGelu',
+    'MaskedFill',
+    'Expand',
+    'Pack',
+    'Unpack',
+    'SpaceToDepth',
+    'DepthToSpace',
+    'UnravelIndex',
+    'NuclearNorm',
+    'Col2Im',
+    'iou',
+    'conv3d_transpose',
+    'diff_ext',
+    'expand_as',
+    'view_as',
+    'log_matrix_determinant',
+    'shape_',
+    'absolute',
+    'float_power_ext',
+    'reverse',
+    'soft_shrink',
+    'pows',
+    'matrix_determinant',
+    'isnan_ext',
+    'ResizeBicubic',
+    'ApplyAddSign',
+    'ApplyPowerSign',
     'FusedAdaFactor',
     'FusedAdaFactorWithGlobalNorm',
     'SparseSegmentSqrtN',

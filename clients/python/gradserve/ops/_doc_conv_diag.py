@@ -99,6 +99,9 @@ class Conv3DTranspose:
         self.pad, self.stride = pad, list(_triple(stride, f"{name}: stride"))
         self.dilation = list(_triple(dilation, f"{name}: dilation"))
         self.output_padding = list(_triple(output_padding, f"{name}: output_padding"))
+        if any(self.output_padding) and self.pad_mode != "pad":  # (MindSpore 2.10's refusal and text)
+            raise ValueError(f"For '{name}', the 'output_padding' must be zero or (0, 0, 0) when 'pad_mode' is not "
+                             f"\"pad\", but got 'output_padding' is {output_padding} and 'pad_mode' is {pad_mode}.")
         if data_format != "NCDHW":
             raise ValueError(f"For '{name}', only data_format 'NCDHW' is supported, got {data_format!r}")
 
