@@ -136,6 +136,22 @@ def test_graph_list_insert_pop_of_a_tensor_index(graph_mode):
     assert _insert_at(-1)() == [1, 2, 9, 3] and _pop_at(0)() == ([2, 3], 1)  # ints as Python's
 
 
+def test_graph_list_pop_refuses_a_mutable_int_insert_takes_it(graph_mode):  # MindSpore 2.10's
+    @jit
+    def ins(i):
+        x = [1, 2, 3]
+        x.insert(i, 7)
+        return x
+
+    @jit
+    def pop(i):
+        x = [1, 2, 3]
+        return x.pop(i)
+    assert ins(ms.mutable(1)) == [1, 7, 2, 3]
+    with pytest.raises(TypeError, match="Integer argument expected, but got ValueAny type value: ValueAny"):
+        pop(ms.mutable(1))
+
+
 def test_pynative_list_insert_stays_pythons(on_real_server):
     context.set_context(mode=context.PYNATIVE_MODE)
 

@@ -4,11 +4,12 @@ or list under GRAPH_MODE's semantics is MindSpore 2.10's IndexError text, which 
 
 A list's insert / pop in a graph: MindSpore 2.10 takes an int index only, where Python takes any __index__ (True,
 a one-element Tensor) and would insert or pop where MindSpore refuses; a float, bool, str, None or Tensor index is
-its TypeError (texts checked in its venv; insert's depends on the syntax level)."""
+its TypeError, and pop's mutable() int too (texts checked in its venv; insert's depends on the syntax level)."""
 from __future__ import annotations
 
 from . import _join_kinds
 from ._graph_shift import scalar_imm
+from ._misc import MutableBool, MutableFloat, MutableInt
 from ._tensor import Tensor
 from ._trace import graph_semantics
 from .context import syntax_level
@@ -33,7 +34,8 @@ _REFUSED = (float, bool, str, type(None), Tensor)  # (kinds MindSpore names; oth
 
 
 def _int_expected(i) -> TypeError:
-    kind, value = ("ValueAny", "ValueAny") if isinstance(i, Tensor) else scalar_imm(i)
+    unknown = isinstance(i, (Tensor, MutableInt, MutableFloat, MutableBool))  # (a value known when run only)
+    kind, value = ("ValueAny", "ValueAny") if unknown else scalar_imm(i)
     return TypeError(f"Integer argument expected, but got {kind} type value: {value}")
 
 
@@ -53,7 +55,7 @@ def checked_insert(seq: list):
 def checked_pop(seq: list):
     """seq.pop in a graph."""
     def pop(i=-1):
-        if isinstance(i, _REFUSED):
+        if isinstance(i, (*_REFUSED, MutableInt)):  # (insert takes a mutable int; pop does not)
             raise _int_expected(i)
         return seq.pop(i)
     return pop
