@@ -118,38 +118,31 @@ def test_graph_list_insert_pop_take_an_int_only(graph_mode, monkeypatch, idx, ki
         _insert_at(idx)()
 
 
-def test_graph_list_insert_pop_of_a_tensor_index(graph_mode):
-    @jit
-    def ins(i):
-        x = [1, 2, 3]
-        x.insert(i, 9)
-        return x
+@jit
+def _insert_arg(i):
+    x = [1, 2, 3]
+    x.insert(i, 7)
+    return x
 
-    @jit
-    def pop(i):
-        x = [1, 2, 3]
-        return x.pop(i)
+
+@jit
+def _pop_arg(i):
+    x = [1, 2, 3]
+    return x.pop(i)
+
+
+def test_graph_list_insert_pop_of_a_tensor_index(graph_mode):
     with pytest.raises(TypeError, match=r"For 'ListInsert', input\[1\] should be Scalar, but got Tensor\[Int64\]\."):
-        ins(Tensor(1))
+        _insert_arg(Tensor(1))
     with pytest.raises(TypeError, match="Integer argument expected, but got ValueAny type value: ValueAny"):
-        pop(Tensor(1))
+        _pop_arg(Tensor(1))
     assert _insert_at(-1)() == [1, 2, 9, 3] and _pop_at(0)() == ([2, 3], 1)  # ints as Python's
 
 
 def test_graph_list_pop_refuses_a_mutable_int_insert_takes_it(graph_mode):  # MindSpore 2.10's
-    @jit
-    def ins(i):
-        x = [1, 2, 3]
-        x.insert(i, 7)
-        return x
-
-    @jit
-    def pop(i):
-        x = [1, 2, 3]
-        return x.pop(i)
-    assert ins(ms.mutable(1)) == [1, 7, 2, 3]
+    assert _insert_arg(ms.mutable(1)) == [1, 7, 2, 3]
     with pytest.raises(TypeError, match="Integer argument expected, but got ValueAny type value: ValueAny"):
-        pop(ms.mutable(1))
+        _pop_arg(ms.mutable(1))
 
 
 def test_pynative_list_insert_stays_pythons(on_real_server):
