@@ -10,19 +10,29 @@ import operator
 
 from ._trace import graph_semantics
 
-__all__ = ["shift"]
+__all__ = ["shift", "scalar_imm"]
 
 _I64 = (-(2 ** 63), 2 ** 63 - 1)
 _NAMES = {"<<": "BitLeftShift", ">>": "BitRightShift"}
 
 
-def _imm(v) -> str:
-    """A scalar as MindSpore's error text names it ('type of x:Int64Imm, value of x:3')."""
+def scalar_imm(v) -> tuple[str, str]:
+    """A Python scalar as MindSpore's graph error texts name it: its kind and value (('BoolImm', 'true'))."""
+    if v is None:
+        return "None", "None"
     if isinstance(v, bool):
-        return f"BoolImm, value of {{}}:{str(v).lower()}"
+        return "BoolImm", str(v).lower()
     if isinstance(v, float):
-        return f"FP32Imm, value of {{}}:{v:g}"
-    return f"Int64Imm, value of {{}}:{v}"
+        return "FP32Imm", f"{v:g}"
+    if isinstance(v, str):
+        return "StringImm", v
+    return "Int64Imm", str(v)
+
+
+def _imm(v) -> str:
+    """('type of x:Int64Imm, value of x:3')"""
+    kind, value = scalar_imm(v)
+    return f"{kind}, value of {{}}:{value}"
 
 
 def shift(op: str, x, y):

@@ -839,6 +839,7 @@ def _call(f):
     dynamic-length sequence as a value unknown when compiling (_dynamic_len.length); map / zip / enumerate in a
     trace, MindSpore's refusal of a dynamic-length argument; tuple / list in a trace, of a mutable sequence a
     mutable one (_dynamic_len.keep_kind); a list's / tuple's index in a graph, MindSpore's matches (_member_in);
+    a list's insert / pop in a graph, its int index (_graph_index);
     max / min / any / all in a graph, its rules;
     isinstance in a graph, its refusal's text; print, a graph's; a class
     MindSpore refuses to make inside a graph, its refusal."""
@@ -851,6 +852,9 @@ def _call(f):
     if isinstance(f, types.BuiltinMethodType) and f.__name__ == "index" and isinstance(f.__self__, (list, tuple)) \
             and graph_semantics():
         return graph_index(f.__self__)
+    if isinstance(f, types.BuiltinMethodType) and f.__name__ in ("insert", "pop") and type(f.__self__) is list \
+            and graph_semantics():
+        return _graph_index.checked_insert(f.__self__) if f.__name__ == "insert" else _graph_index.checked_pop(f.__self__)
     if (f is tuple or f is list) and _dynamic_len.in_graph():
         return _dynamic_len.keep_kind(f)
     if (f is max or f is min) and graph_semantics():

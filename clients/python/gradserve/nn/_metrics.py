@@ -48,7 +48,8 @@ class Metric:
 
     def set_indexes(self, indexes):
         if not isinstance(indexes, list) or not all(isinstance(i, int) for i in indexes):
-            raise ValueError(f"For 'set_indexes', the argument 'indexes' must be a list of int, but got {indexes!r}.")
+            raise ValueError("For 'set_indexes', the argument 'indexes' must be a list and all its elements must "
+                             "be int, please check whether it is correct.")
         self._indexes = indexes
         return self
 
@@ -80,34 +81,74 @@ class Metric:
         raise NotImplementedError
 
 
+def is_one_hot(y: np.ndarray) -> bool:
+    """0 / 1 labels with exactly one 1 along axis 1 (MindSpore then reads y as its argmax over that axis)."""
+    return y.ndim > 1 and bool(np.all(y * y == y)) and bool(np.all(y.sum(axis=1) == 1))
+
+
 class Accuracy(Metric):
-    """nn.Accuracy(eval_type='classification'): correct predictions / samples, the argmax of the logits
-    against class indices (or one-hot labels)."""
+    """nn.Accuracy(eval_type): 'classification' compares the argmax over axis 1 of the logits (N, C, ...) with
+    class indices (N, ...) or one-hot labels; 'multilabel' counts the samples whose 0 / 1 labels all match
+    along axis 1. MindSpore 2.10's checks and texts; eval is a NumPy float64, as MindSpore's."""
 
     def __init__(self, eval_type: str = "classification"):
-        if eval_type != "classification":
-            raise NotImplementedError(f"Accuracy: eval_type {eval_type!r} is not supported ('classification')")
+        if eval_type not in ("classification", "multilabel"):
+            raise TypeError(f"The argument 'eval_type' must be in {{'classification', 'multilabel'}}, "
+                            f"but got {eval_type}")
+        self._type = eval_type
         super().__init__()
 
     def clear(self) -> None:
-        self._correct, self._total = 0, 0
+        self._correct, self._total, self._classes = 0, 0, 0
 
     @rearrange_inputs
     def update(self, *inputs) -> None:
-        check_inputs("Accuracy", inputs, "predicted value", "true value")
-        pred = np.argmax(_np(inputs[0]), axis=-1)
-        y = _np(inputs[1])
-        y = np.argmax(y, axis=-1) if y.ndim == pred.ndim + 1 else y
-        if y.shape != pred.shape:
-            raise ValueError(f"Accuracy.update: labels of shape {list(y.shape)} for predictions of shape "
-                             f"{list(pred.shape)}")
-        self._correct += int((pred == y).sum())
-        self._total += int(pred.size)
+        if len(inputs) != 2:
+            raise ValueError(f"For 'Accuracy.update', it needs 2 inputs (predicted value, true value), but got "
+                             f"{len(inputs)}")
+        y_pred, y = self._convert_data(inputs[0]), self._convert_data(inputs[1])
+        if self._type == "classification" and y_pred.ndim == y.ndim and is_one_hot(y):
+            y = y.argmax(axis=1)
+        self._check_shapes(y_pred, y)
+        if self._type == "multilabel" and not (np.all(y_pred * y_pred == y_pred) and np.all(y * y == y)):
+            raise ValueError("In multilabel case, all elements in y_pred (predicted value) and y (true value) should "
+                             "be 0 or 1.Please check whether your inputs y_pred and y are correct.")
+        if self._classes and y_pred.shape[1] != self._classes:
+            raise ValueError(f"For 'Accuracy.update', class number not match, last input predicted data contain "
+                             f"{self._classes} classes, but current predicted data contain {y_pred.shape[1]} "
+                             f"classes, please check your predicted value(inputs[0]).")
+        self._classes = y_pred.shape[1]
+        hits = y_pred.argmax(axis=1) == y if self._type == "classification" else np.all(y_pred == y, axis=1)
+        self._correct += int(hits.sum())
+        self._total += int(hits.size)
+
+    def _check_shapes(self, y_pred: np.ndarray, y: np.ndarray) -> None:
+        if self._type == "multilabel":
+            if y_pred.ndim != y.ndim:
+                raise ValueError(f"In multilabel case, the dimension of y_pred (predicted value) should equal to the "
+                                 f"dimension of y (true value), but got y_pred dimension: {y_pred.ndim} and y "
+                                 f"dimension: {y.ndim}.")
+            if y_pred.shape != y.shape:
+                raise ValueError(f"In multilabel case, the shape of y_pred (predicted value) should equal to the "
+                                 f"shape of y (true value), but got y_pred shape: {y_pred.shape} and y shape: "
+                                 f"{y.shape}.")
+            return
+        if y_pred.ndim != y.ndim + 1:
+            raise ValueError(f"In classification case, the dimension of y_pred (predicted value) should equal to the "
+                             f"dimension of y (true value) add 1, but got y_pred dimension: {y_pred.ndim} and y "
+                             f"dimension: {y.ndim}.")
+        if y.shape != (y_pred.shape[0],) + y_pred.shape[2:]:
+            raise ValueError(f"In classification case, y_pred (predicted value) shape and y (true value) shape can "
+                             f"not match, y shape should be equal to y_pred shape that the value at index 1 is "
+                             f"deleted. Such as y_pred shape (1, 2, 3), then y shape should be (1, 3). But got y_pred "
+                             f"shape {y_pred.shape} and y shape {y.shape}")
 
     def eval(self) -> float:
         if not self._total:
-            raise RuntimeError("The 'Accuracy' can not be calculated, because the number of samples is 0.")
-        return self._correct / self._total
+            raise RuntimeError("The 'Accuracy' can not be calculated, because the number of samples is 0, please "
+                               "check whether your inputs(predicted value, true value) are empty, or has called "
+                               "update method before calling eval method.")
+        return np.float64(self._correct) / self._total
 
 
 class Loss(Metric):

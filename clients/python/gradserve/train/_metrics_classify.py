@@ -7,14 +7,9 @@ import sys
 
 import numpy as np
 
-from ..nn._metrics import Metric, check_inputs, rearrange_inputs
+from ..nn._metrics import Metric, is_one_hot, check_inputs, rearrange_inputs
 
 _EPS = sys.float_info.min  # MindSpore's: 0 / (0 + eps) is 0, never a NaN
-
-
-def _is_one_hot(y: np.ndarray) -> bool:
-    """Labels of 0 / 1 with exactly one 1 along axis 1."""
-    return y.ndim > 1 and bool(np.equal(y ** 2, y).all()) and bool((y.sum(axis=1) == 1).all())
 
 
 def _check_eval_type(name: str, eval_type: str) -> str:
@@ -42,7 +37,7 @@ class _PerClass(Metric):
     def _one_hots(self, inputs, eval_type: str = "classification") -> tuple[np.ndarray, np.ndarray]:
         check_inputs(self._name, inputs, "predicted value", "true value")
         y_pred, y = self._convert_data(inputs[0]), self._convert_data(inputs[1])
-        if eval_type == "classification" and y_pred.ndim == y.ndim and _is_one_hot(y):
+        if eval_type == "classification" and y_pred.ndim == y.ndim and is_one_hot(y):
             y = y.argmax(axis=1)
         self._check_shapes(y_pred, y, eval_type)
         classes = y_pred.shape[1]
@@ -181,7 +176,7 @@ class TopKCategoricalAccuracy(Metric):
     def update(self, *inputs) -> None:
         check_inputs("TopKCategoricalAccuracy", inputs, "predicted value", "true value")
         y_pred, y = self._convert_data(inputs[0]), self._convert_data(inputs[1])
-        if y_pred.ndim == y.ndim and _is_one_hot(y):
+        if y_pred.ndim == y.ndim and is_one_hot(y):
             y = y.argmax(axis=1)
         top = np.argsort(-y_pred, axis=1, kind="stable")[:, :self.k]
         self._correct_num += int((top == y.reshape(-1, 1)).sum())

@@ -34,6 +34,8 @@ class Bijector(Cell):
 
     def _add_parameter(self, value, name: str) -> Tensor:
         """value as a float Tensor (Python floats and lists as float32), all of a bijector's of one dtype."""
+        if value is None:
+            raise TypeError(f"{name} cannot be type {type(value)}")
         if isinstance(value, str):
             raise TypeError(f"Unable to convert input of type {type(value)} to a Tensor of type Float32")
         if isinstance(value, (bool, np.bool_)):
@@ -48,6 +50,8 @@ class Bijector(Cell):
         if not t._dtype.startswith(("float", "bfloat")):
             raise TypeError(f"For '{type(self).__name__}', the 'dtype of {name}' should be one of {_FLOATS}, but got "
                             f"'mindspore.{t._dtype}'.")
+        if self.dtype is not None and t.dtype != self.dtype:
+            raise TypeError(f"{name} should have the same dtype as the bijector's dtype.")
         if self._param_dtype is not None and t._dtype != self._param_dtype:
             raise TypeError(f"{name} should have the same dtype as other arguments.")
         self._param_dtype = t._dtype
@@ -55,6 +59,9 @@ class Bijector(Cell):
 
     @staticmethod
     def _checked(value) -> Tensor:
+        if value is None:  # MindSpore 2.10's text: its dtype read comes first for None
+            raise TypeError("For Primitive[Dtype], the input argument[input_x] must be a Tensor, CSRTensor or "
+                            "COOTensor, but got <class 'NoneType'>.")
         if not isinstance(value, Tensor):
             raise TypeError("For input value of bijector, input type must be a Tensor or Parameter.")
         if not value._dtype.startswith(("float", "bfloat")):
@@ -62,17 +69,29 @@ class Bijector(Cell):
                             f"{value.dtype}")
         return value
 
+    def _check_value_dtype(self, value) -> Tensor:
+        """A float Tensor, or one of the bijector's dtype where it has one (MindSpore 2.10's checks and texts)."""
+        if self.dtype is None or value is None or not isinstance(value, Tensor):
+            return self._checked(value)
+        if value.dtype != self.dtype:
+            raise TypeError(f"For 'SameTypeShape', the x dtype should be = y dtype: {self.dtype}, but got "
+                            f"{value.dtype}.")
+        return value
+
+    def cast_param_by_value(self, value, para) -> Tensor:
+        return self._like(para, value)
+
     def forward(self, value):
-        return self._forward(self._checked(value))
+        return self._forward(self._check_value_dtype(value))
 
     def inverse(self, value):
-        return self._inverse(self._checked(value))
+        return self._inverse(self._check_value_dtype(value))
 
     def forward_log_jacobian(self, value):
-        return self._forward_log_jacobian(self._checked(value))
+        return self._forward_log_jacobian(self._check_value_dtype(value))
 
     def inverse_log_jacobian(self, value):
-        return self._inverse_log_jacobian(self._checked(value))
+        return self._inverse_log_jacobian(self._check_value_dtype(value))
 
     def _described(self, params: dict) -> str:
         """MindSpore's repr: the parameters' values where all are scalars, else their broadcast batch shape."""

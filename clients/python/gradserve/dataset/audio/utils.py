@@ -1,0 +1,19 @@
+"""`mindspore.dataset.audio.utils`: the enums the audio transforms take."""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class MelType(str, Enum):
+    """The mel scale: HTK's 2595 * log10(1 + f / 700), or Slaney's (linear below 1 kHz, logarithmic above)."""
+    HTK = "htk"
+    SLANEY = "slaney"
+
+
+class NormType(str, Enum):
+    """A mel filter bank's normalisation: none, or Slaney's (each triangle divided by its width: equal area)."""
+    NONE = "none"
+    SLANEY = "slaney"
+
+
+__all__ = ["MelType", "NormType"]
