@@ -22,7 +22,7 @@ def _fill(arr, value):
     return [row[0] for row in data.create_tuple_iterator(num_epochs=1, output_numpy=True)][0]
 
 
-# MindSpore 2.10 (probe/fill.py): the value cast to the column's type as C casts it
+# MindSpore 2.10 (probe/fill.py, more.py): the value cast to the column's type as C casts it
 @pytest.mark.parametrize("arr, value, expected", [
     (np.array([4, 5, 6, 7], np.uint8), -3, np.array([253, 253, 253, 253], np.uint8)),
     (np.array([4, 5, 6, 7], np.int32), 3.7, np.array([3, 3, 3, 3], np.int32)),
@@ -34,6 +34,10 @@ def _fill(arr, value):
     (np.array([[1, 2], [3, 4]], np.int16), 9, np.array([[9, 9], [9, 9]], np.int16)),
     (np.array(5, np.int32), 9, np.array(9, np.int32)),
     (np.array([1, 2], np.uint32), -1, np.array([4294967295, 4294967295], np.uint32)),
+    (np.array([1.0, 2.0], np.float32), True, np.array([1.0, 1.0], np.float32)),
+    (np.array([1.0, 2.0], np.float32), 1e39, np.array([np.inf, np.inf], np.float32)),
+    (np.array([1, 2], np.int32), 1e20, np.array([-2147483648, -2147483648], np.int32)),
+    (np.array([True, False]), 0.0, np.array([False, False])),
     (np.array(["45555", "45555"]), "error", np.array(["error", "error"])),
     (np.array([b"A", b"B", b"C"]), b"abc", np.array([b"abc", b"abc", b"abc"])),
 ])
@@ -64,8 +68,9 @@ def test_fill_value_types_and_eager_call():  # MindSpore 2.10 (probe/fill.py)
                                      f"'bytes'>], but got <class '{kind}'>.")
     out = T.Fill(3)(np.array([1, 2], np.int8))
     assert out.dtype == np.int8 and out.tolist() == [3, 3]
-    with pytest.raises(RuntimeError):  # MindSpore 2.10: "Template type and Tensor type are not compatible"
-        _fill(np.array([4.0, 5.0], np.float16), 1e6)
+    for value in (2.5, 1e6):  # MindSpore 2.10 fills no float16 column
+        with pytest.raises(RuntimeError, match="Template type and Tensor type are not compatible"):
+            _fill(np.array([4.0, 5.0], np.float16), value)
 
 
 X = np.array([0.3, 4.0, np.pi, np.e, -2.0], np.float32)
