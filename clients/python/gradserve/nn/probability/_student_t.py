@@ -50,8 +50,12 @@ class StudentT(Distribution):
     def log_prob(self, value, df=None, mean=None, sd=None):
         df, mean, sd = self._params(df, mean, sd)
         y = (self._tensor(value) - mean) / sd
+        # lgamma((df + 1) / 2) - lgamma(df / 2) in float64: in float32 the two cancel to noise for a large df
+        # (df 1e6: prob 0.368 at 0.5, MindSpore 2.10's 0.327, SciPy's 0.35207)
+        wide = ops.cast(df, _dt.float64)
+        ratio = ops.cast(ops.lgamma(0.5 * (wide + 1.0)) - ops.lgamma(0.5 * wide), df.dtype)
         return (-0.5 * (df + 1.0) * ops.log1p(y * y / df) - ops.log(ops.abs(sd)) - 0.5 * ops.log(df)
-                - 0.5 * math.log(math.pi) - ops.lgamma(0.5 * df) + ops.lgamma(0.5 * (df + 1.0)))
+                - 0.5 * math.log(math.pi) + ratio)
 
     def prob(self, value, df=None, mean=None, sd=None):
         return ops.exp(self.log_prob(value, df, mean, sd))
