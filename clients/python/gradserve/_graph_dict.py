@@ -3,8 +3,8 @@
 graph dicts: a list key, or a Tensor whose value is known only when the graph runs, is its RuntimeError; a list
 inside a tuple key is taken (as its tuple: Python cannot hash the list); the dict has `has_key`. So does a
 @jit function's body in PyNative (MindSpore 2.10 compiles it as a graph: `{[1, 2]: x}` in it is the same
-RuntimeError, `d.has_key("a")` True), also inlined into another PyNative trace (a grad's); the rest of PyNative
-keeps Python's dict."""
+RuntimeError, `d.has_key("a")` True, `d.fromkeys(123)` a RuntimeError), also inlined into another PyNative trace
+(a grad's); the rest of PyNative keeps Python's dict."""
 from __future__ import annotations
 
 from typing import Any
@@ -16,10 +16,20 @@ _KEY_TEXT = "make_dict evaluator key only supports string, number, type, none, c
 
 
 class GraphDict(dict):
-    """A dict made in a graph-mode construct: MindSpore's graph dicts also answer `has_key`."""
+    """A dict made in a graph-mode construct: MindSpore's graph dicts also answer `has_key`, and their fromkeys
+    refuses keys that are no sequence with a RuntimeError ("Int64 object is not iterable")."""
 
     def has_key(self, key) -> bool:
         return key in self
+
+    @classmethod
+    def fromkeys(cls, iterable, value=None):
+        try:
+            iter(iterable)
+        except TypeError:
+            from .ops._tensor_only import _abstract_type  # (here: ops imports this module's importers)
+            raise RuntimeError(f"{_abstract_type(iterable)} object is not iterable") from None
+        return super().fromkeys(iterable, value)
 
 
 def make_dict(*flat: Any) -> dict:

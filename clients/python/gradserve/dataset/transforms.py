@@ -1,12 +1,12 @@
 """`mindspore.dataset.transforms`: the type-agnostic steps a Dataset.map runs on a column's NumPy arrays
-(TypeCast; Compose chains steps). Each is a callable on arrays, as Dataset.map takes."""
+(TypeCast, Fill; Compose chains steps). Each is a callable on arrays, as Dataset.map takes."""
 from __future__ import annotations
 
 import numpy as np
 
 from .. import dtype as _dt
 
-__all__ = ["TypeCast", "Compose"]
+__all__ = ["TypeCast", "Fill", "Compose"]
 
 
 class TypeCast:
@@ -20,6 +20,38 @@ class TypeCast:
 
     def __call__(self, x):
         return np.asarray(x).astype(self._np)
+
+
+def _kind(dt: np.dtype) -> str:
+    """MindSpore dataset's name of an array's type (its error texts name them so)."""
+    return {"U": "string", "S": "bytes"}.get(dt.kind, dt.name)
+
+
+class Fill:
+    """Fill(fill_value): an array of the input's shape and type, every element fill_value cast to that type as C
+    casts (MindSpore 2.10: Fill(-3) on uint8 is 253, Fill(3.7) on int32 is 3, Fill(300) on int8 is 44); a string
+    or bytes value only onto an array of its own kind (MindSpore's RuntimeError otherwise)."""
+
+    def __init__(self, fill_value):
+        if not isinstance(fill_value, (str, float, bool, int, bytes)):
+            raise TypeError(f"Argument fill_value with value {fill_value} is not of type [<class 'str'>, <class "
+                            "'float'>, <class 'bool'>, <class 'int'>, <class 'bytes'>], but got "
+                            f"{type(fill_value)}.")
+        self._value = fill_value
+
+    def __call__(self, x):
+        x = np.asarray(x)
+        value = np.asarray(self._value)
+        if (value.dtype.kind in "US" or x.dtype.kind in "US") and value.dtype.kind != x.dtype.kind:
+            raise RuntimeError("Fill: fill_value and the input tensor must be of the same data type when involving "
+                               f"strings or bytes, but got fill_value data type {_kind(value.dtype)} and input "
+                               f"tensor data type {_kind(x.dtype)}")
+        if x.dtype.kind in "US":  # the value whole (MindSpore 2.10: Fill(b'abc') onto [b'A'] is [b'abc'])
+            return np.full(x.shape, value)
+        if x.dtype == np.float16:  # MindSpore 2.10 fills no float16 column (Fill(2.5) too)
+            raise RuntimeError("map operation: [Fill] failed. Template type and Tensor type are not compatible")
+        with np.errstate(over="ignore", invalid="ignore"):  # (1e39 onto float32 is inf, as MindSpore's)
+            return np.full(x.shape, value.astype(x.dtype), dtype=x.dtype)
 
 
 class Compose:

@@ -3,7 +3,7 @@ construct into nodes; insert / erase / replace edit them; get_code regenerates t
 "class NetAOpt(NetA, BaseNetOpt):", and get_network compiles it into a new Cell). gradserve has none: it would be
 a Python-source regenerator matching MindSpore's generated text (its own tests compare that text), not a matter
 of gradients. The names are placeholders that raise NotImplementedError, saying so, when used (not when
-imported: a file importing them still runs its other tests)."""
+imported or subclassed: a file importing them still runs its other tests)."""
 from __future__ import annotations
 
 from typing import Any, NoReturn
@@ -26,6 +26,18 @@ class _NoRewrite(Unimplemented):
         if name.startswith("_"):
             raise AttributeError(name)
         self._refuse()
+
+    def __mro_entries__(self, bases: tuple) -> tuple:
+        """`class P(PatternEngine): ...` (MindSpore's tests define such classes at module level): a class whose
+        instances are the refusal, so that the file defining it still runs its other tests."""
+        refuse = self._refuse
+
+        class _Refused:
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                refuse()
+
+        _Refused.__qualname__ = _Refused.__name__ = self._qualname.rsplit(".", 1)[-1]
+        return (_Refused,)
 
 
 SymbolTree = _NoRewrite("mindspore.rewrite", "SymbolTree")

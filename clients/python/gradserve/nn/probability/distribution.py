@@ -1,4 +1,4 @@
-"""`mindspore.nn.probability.distribution`: Bernoulli (its closed forms: _bernoulli), Cauchy (_cauchy), Exponential (_exponential), Gamma (_gamma), LogNormal (_log_normal), Normal (_normal), Laplace
+"""`mindspore.nn.probability.distribution`: Bernoulli (its closed forms: _bernoulli), Cauchy (_cauchy), Exponential (_exponential), Gamma (_gamma), LogNormal (_log_normal), Normal (_normal), StudentT (_student_t), Laplace
 and HalfNormal (_distributions.py), their base Distribution; the other distributions (Uniform, ...) are not
 implemented (see the package)."""
 from ._bernoulli import Bernoulli
@@ -8,7 +8,8 @@ from ._exponential import Exponential
 from ._gamma import Gamma
 from ._log_normal import LogNormal
 from ._normal import Normal
+from ._student_t import StudentT
 from ._refused import module_getattr
 
-__all__ = ["Distribution", "Bernoulli", "Cauchy", "Exponential", "Gamma", "LogNormal", "Laplace", "HalfNormal", "Normal"]
+__all__ = ["Distribution", "Bernoulli", "Cauchy", "Exponential", "Gamma", "LogNormal", "Laplace", "HalfNormal", "Normal", "StudentT"]
 __getattr__ = module_getattr("mindspore.nn.probability.distribution")
