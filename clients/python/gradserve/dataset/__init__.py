@@ -53,7 +53,14 @@ class Dataset:
         return _Shuffle(self, buffer_size)
 
     def map(self, operations=None, input_columns=None, output_columns=None, **kwargs) -> "Dataset":
+        unknown = sorted(set(kwargs) - _MAP_KWARGS)
+        if unknown:  # (MindSpore 2.10's TypeError and text: `column_order` is gone since 2.0, `project` orders)
+            raise TypeError(f"MapDataset.__init__() got an unexpected keyword argument '{unknown[0]}'")
         return _Map(self, operations, input_columns, output_columns, kwargs.get("callbacks"))
+
+    def project(self, columns) -> "Dataset":
+        """Only the named columns, in that order (MindSpore 2.10's checks and texts)."""
+        return _Project(self, columns)
 
     def concat(self, datasets) -> "Dataset":
         """This dataset's rows, then each other's (MindSpore's `concat`; `a + b` too)."""
@@ -348,11 +355,11 @@ class _Map(_Step):
         ops = operations if isinstance(operations, (list, tuple)) else [operations]
         if not ops or not all(callable(f) for f in ops):
             raise TypeError("Dataset.map: operations must be callables")
-        ins = [input_columns] if isinstance(input_columns, str) else list(input_columns or self._cols)
+        # (no input_columns: the first column, as MindSpore 2.10's)
+        ins = [input_columns] if isinstance(input_columns, str) else list(input_columns or self._cols[:1])
         self._ops, self._in = ops, [child._col(c) for c in ins]
         outs = [output_columns] if isinstance(output_columns, str) else list(output_columns or ins)
-        if outs != ins:
-            raise NotImplementedError("Dataset.map: output_columns other than the input_columns")
+        self._nout, (self._cols, self._pick) = len(outs), _map_columns(child._cols, ins, outs)
 
     def _rows(self):
         for r in self._child._rows():
@@ -364,12 +371,57 @@ class _Map(_Step):
         for f in self._ops:
             vals = f(*vals)
             vals = vals if isinstance(vals, tuple) else (vals,)
-        if len(vals) != len(self._in):
-            raise RuntimeError(f"Dataset.map: {len(vals)} output(s) for {len(self._in)} input column(s)")
-        row = list(r)
-        for i, v in zip(self._in, vals):
-            row[i] = v._host_copy() if isinstance(v, Tensor) else np.asarray(v)
-        return tuple(row)
+        if len(vals) != self._nout:  # (MindSpore 2.10's text)
+            raise RuntimeError(f"Invalid columns, the number of columns returned in 'map' operations should match "
+                               f"the number of 'output_columns', but got the number of columns returned in 'map' "
+                               f"operations: {len(vals)}, the number of 'output_columns': {self._nout}.")
+        vals = tuple(v._host_copy() if isinstance(v, Tensor) else np.asarray(v) for v in vals)
+        if len(vals) == len(self._in):  # (the outputs take the inputs' places)
+            row = list(r)
+            for i, v in zip(self._in, vals):
+                row[i] = v
+        else:  # (the outputs first, then the columns that were no input)
+            row = [*vals, *(v for k, v in enumerate(r) if k not in self._in)]
+        return tuple(row[k] for k in self._pick)
+
+
+_MAP_KWARGS = {"num_parallel_workers", "python_multiprocessing", "cache", "callbacks", "max_rowsize", "offload"}
+
+
+def _map_columns(cols: list, ins: list, outs: list) -> tuple[list, list]:
+    """A map's output columns and, for each, its place in the row the map builds: as MindSpore 2.10 names them. The
+    same count in and out: each output takes its input's place; else the outputs come first, then the columns that
+    were no input. A name given twice keeps its last place (MindSpore's name-to-place table; the other is dropped)."""
+    if len(ins) == len(outs):
+        places = {c: k for k, c in enumerate(cols) if c not in ins}
+        places.update({o: cols.index(i) for i, o in zip(ins, outs)})
+    else:
+        places = {o: k for k, o in enumerate(outs)}
+        places.update({c: len(outs) + k for k, c in enumerate(c for c in cols if c not in ins)})
+    names = sorted(places, key=places.__getitem__)
+    return names, [places[c] for c in names]
+
+
+class _Project(_Step):
+    def __init__(self, child, columns):
+        super().__init__(child)
+        columns = [columns] if isinstance(columns, str) else list(columns)
+        if not columns:
+            raise ValueError("columns should not be empty.")
+        for k, c in enumerate(columns):
+            if not isinstance(c, str):
+                raise TypeError(f"Argument columns[{k}] with value {c!r} is not of type [<class 'str'>], "
+                                f"but got {type(c)}.")
+        if len(set(columns)) != len(columns):
+            raise ValueError("Every column name should not be same with others in column_names.")
+        missing = [c for c in columns if c not in child._cols]
+        if missing:  # (MindSpore 2.10's text; it raises when it iterates)
+            raise RuntimeError(f"Invalid column, column name: {missing[0]} does not exist.")
+        self._pick, self._cols = [child._cols.index(c) for c in columns], columns
+
+    def _rows(self):
+        for r in self._child._rows():
+            yield tuple(r[k] for k in self._pick)
 
 
 class _Concat(Dataset):
