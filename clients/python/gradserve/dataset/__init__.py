@@ -1,13 +1,14 @@
 """`mindspore.dataset`, the in-memory part: GeneratorDataset / NumpySlicesDataset and the pipeline steps
 batch / repeat / shuffle / map / take / skip, read with create_tuple_iterator / create_dict_iterator (what
 Model.train / fit / eval consume). Rows are NumPy arrays in the client; an iterator gives Tensors (or the
-arrays, output_numpy=True). MindSpore's file formats, samplers, parallel workers and data sinks are not here.
+arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset), samplers, parallel workers and data sinks are not here.
 
 Shuffling (a random-access source's default, as MindSpore's) draws from `config.set_seed`'s generator, or
 from NumPy's global one: an order of its own, not MindSpore's.
 """
 from __future__ import annotations
 
+import glob
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -115,7 +116,7 @@ class Dataset:
 
 
 def _out(v: np.ndarray, output_numpy: bool):
-    return v if output_numpy else Tensor(v)
+    return v if output_numpy or v.dtype.kind in "USO" else Tensor(v)  # (strings stay arrays, as MindSpore's)
 
 
 class _Epochs:
@@ -262,6 +263,41 @@ class NumpySlicesDataset(Dataset):
         order = _rng().permutation(n) if self._shuffle else np.arange(n)
         for i in order[: self._num] if self._num is not None else order:
             yield tuple(c[i] for c in self._data)
+
+
+class TextFileDataset(Dataset):
+    """The lines of text files (the user's own, read here in the program) as one string column "text", empty lines
+    left out, as MindSpore 2.10 reads them. Shuffled by default (an order of its own); several files only with
+    num_parallel_workers=1 (read one after the other, in name order): MindSpore interleaves its workers' rows."""
+
+    def __init__(self, dataset_files, num_samples=None, num_parallel_workers=None, shuffle=True, num_shards=None,
+                 shard_id=None, cache=None):
+        patterns = [dataset_files] if isinstance(dataset_files, str) else list(dataset_files)
+        found = {p: sorted(glob.glob(p)) for p in patterns}
+        missing = [p for p, files in found.items() if not files]
+        if missing:  # (MindSpore 2.10's ValueError and text)
+            raise ValueError(f"The following patterns did not match any files: {missing}.")
+        self._files = sorted({f for files in found.values() for f in files})
+        if len(self._files) > 1 and num_parallel_workers != 1:
+            raise NotImplementedError("TextFileDataset: several files are read in MindSpore's workers' interleaved "
+                                      "order, which gradserve does not follow; pass num_parallel_workers=1")
+        if num_shards is not None or cache is not None:
+            raise NotImplementedError("TextFileDataset: num_shards / cache are not supported")
+        self._cols, self._num = ["text"], num_samples
+        self._shuffle = shuffle is not False and getattr(shuffle, "value", shuffle) != "files"
+
+    def _rows(self) -> Iterator[Row]:
+        lines = [ln for f in self._files for ln in _read_text(f).split("\n") if ln]
+        order = _rng().permutation(len(lines)) if self._shuffle else range(len(lines))
+        for k, i in enumerate(order):
+            if self._num is not None and k >= self._num:
+                return
+            yield (np.array(lines[int(i)]),)
+
+
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
 
 
 class _Step(Dataset):
@@ -461,4 +497,4 @@ class _Slice(_Step):
             yield r
 
 
-__all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "BatchInfo", "config"]
+__all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config"]
