@@ -148,3 +148,32 @@ def test_text_file_dataset_wordpiece(tmp_path):
     one_by_one = ds.TextFileDataset([str(tmp_path / "w.txt"), str(tmp_path / "v.txt")], shuffle=False,
                                     num_parallel_workers=1)  # (MindSpore 2.10, probe text3.py: name order)
     assert [r["text"] for r in _rows(one_by_one)[1]] == ["x", "my", "favorite", "book", "during", "我"]
+
+
+def test_vocab_edges():  # MindSpore 2.10 (probe text4.py, text5.py)
+    v = text.Vocab.from_list(["w1", "w2", "w3"], special_tokens=["<unk>"], special_first=True)
+    assert (v.tokens_to_ids(np.array("w1")), v.ids_to_tokens(np.array(2))) == (1, "w2")
+    assert (v.tokens_to_ids(np.array(["w1", "w3"])), v.ids_to_tokens(np.array([2, 3]))) == ([1, 3], ["w2", "w3"])
+    for fn, exc, msg in [
+            (lambda: text.Vocab().ids_to_tokens(2), RuntimeError, "The Vocab has not built yet, got type <class "
+             "'NoneType'>. Use Vocab.from_dataset(), Vocab.from_list(), Vocab.from_file() or Vocab.from_dict() to "
+             "build a Vocab."),
+            (lambda: v.ids_to_tokens([2, 1.2, "abc"]), TypeError, "Argument ids[1] with value 1.2 is not of type "
+             "[<class 'int'>, <class 'numpy.int64'>], but got <class 'float'>."),
+            (lambda: v.tokens_to_ids([1, "w3"]), TypeError, "Argument tokens[0] with value 1 is not of type "
+             "[<class 'str'>, <class 'numpy.str_'>], but got <class 'int'>."),
+            (lambda: text.Vocab.from_list(["w1", "w2"], ["s1", "s1"]), ValueError,
+             "special_tokens contains duplicate word: s1."),
+            (lambda: text.Lookup(v, "<unk>", data_type="tldr"), TypeError, "Argument data_type with value tldr is not "
+             "of type [<class 'mindspore._c_expression.typing.Type'>], but got <class 'str'>.")]:
+        with pytest.raises(exc) as e:
+            fn()
+        assert str(e.value) == msg
+    assert text.Lookup(v, "<unk>", data_type=gradserve.bool_)(np.array(["w1", "<unk>"])).tolist() == [True, False]
+    for tok in (text.WhitespaceTokenizer(True), text.UnicodeCharTokenizer(True)):
+        _eq(tok(""), [([""], "<U1"), ([0], "uint32"), ([0], "uint32")])
+    _eq(text.WhitespaceTokenizer(True)("   "), [([""], "<U1"), ([0], "uint32"), ([0], "uint32")])
+    _eq(text.WordpieceTokenizer(v, with_offsets=True)(np.array(["", "w1"])), [(["w1"], "<U2"), ([0], "uint32"),
+                                                                             ([2], "uint32")])
+    with pytest.raises(RuntimeError, match="Input Tensor has no data."):
+        text.WordpieceTokenizer(v)(np.array([], dtype=str))

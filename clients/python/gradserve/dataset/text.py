@@ -22,16 +22,18 @@ def _typed(name: str, value, types: tuple) -> None:
 class Vocab:
     """Words and their ids; an unknown word's id is -1 and an unknown id's word "" (as MindSpore's)."""
 
-    def __init__(self, ids: dict):
-        self._ids = ids
-        self._words = {i: w for w, i in ids.items()}
+    def __init__(self, ids: dict | None = None):
+        self._built = ids is not None  # (Vocab(): not built, its look-ups refused as MindSpore's)
+        self._ids = ids or {}
+        self._words = {i: w for w, i in self._ids.items()}
 
     @classmethod
     def from_list(cls, word_list, special_tokens=None, special_first=True) -> "Vocab":
         words, specials = list(word_list), list(special_tokens or [])
-        dup = next((w for k, w in enumerate(words) if w in words[:k]), None)
-        if dup is not None:
-            raise ValueError(f"word_list contains duplicate word: {dup}.")
+        for name, seq in (("word_list", words), ("special_tokens", specials)):
+            dup = next((w for k, w in enumerate(seq) if w in seq[:k]), None)
+            if dup is not None:
+                raise ValueError(f"{name} contains duplicate word: {dup}.")
         both = set(words) & set(specials)
         if both:
             raise ValueError(f"special_tokens and word_list contain duplicate word :{both}.")
@@ -60,22 +62,47 @@ class Vocab:
         return cls(_numbered(kept[:top_k] if top_k is not None else kept, list(special_tokens or []),
                              special_first))
 
+    def _check_built(self) -> None:
+        if not self._built:  # (MindSpore 2.10's text)
+            raise RuntimeError("The Vocab has not built yet, got type <class 'NoneType'>. Use Vocab.from_dataset(), "
+                               "Vocab.from_list(), Vocab.from_file() or Vocab.from_dict() to build a Vocab.")
+
     def vocab(self) -> dict:
+        self._check_built()
         return dict(self._ids)
 
     def tokens_to_ids(self, tokens):
+        """A word's id (a str or 0-d array), or a list of them (a list or array)."""
         _typed("tokens", tokens, (str, list, np.ndarray))
-        if isinstance(tokens, str):
-            return self._ids.get(tokens, -1)
-        return [self._ids.get(str(t), -1) for t in tokens]
+        self._check_built()
+        one, items = _one_or_many(tokens)
+        for k, t in enumerate(items):
+            if not isinstance(t, (str, np.str_)):
+                raise TypeError(f"Argument tokens[{k}] with value {t} is not of type [<class 'str'>, "
+                                f"<class 'numpy.str_'>], but got {type(t)}.")
+        got = [self._ids.get(str(t), -1) for t in items]
+        return got[0] if one else got
 
     def ids_to_tokens(self, ids):
+        """An id's word (an int or 0-d array; "" for an unknown id), or a list of them (a list or array)."""
         _typed("ids", ids, (int, list, np.ndarray))
-        many = not isinstance(ids, int)
-        for i in (ids if many else [ids]):
+        self._check_built()
+        one, items = _one_or_many(ids)
+        for k, i in enumerate(items):
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+                raise TypeError(f"Argument ids[{k}] with value {i} is not of type [<class 'int'>, "
+                                f"<class 'numpy.int64'>], but got {type(i)}.")
             if not 0 <= int(i) <= _ID_MAX:
                 raise ValueError(f"Input ids is not within the required interval of [0, {_ID_MAX}].")
-        return [self._words.get(int(i), "") for i in ids] if many else self._words.get(ids, "")
+        got = [self._words.get(int(i), "") for i in items]
+        return got[0] if one else got
+
+
+def _one_or_many(x) -> tuple[bool, list]:
+    """(True, [x]) for one word or id (a 0-d array too), else (False, its items)."""
+    if isinstance(x, np.ndarray):
+        return x.ndim == 0, [x.item()] if x.ndim == 0 else x.ravel().tolist()
+    return (False, list(x)) if isinstance(x, list) else (True, [x])
 
 
 def _numbered(words: list, specials: list, special_first: bool) -> dict:
@@ -92,6 +119,13 @@ class Lookup:
     """Each string's id in vocab (unknown_token's for a word not in it; none given: an error, as MindSpore's)."""
 
     def __init__(self, vocab: Vocab, unknown_token=None, data_type=None):
+        if data_type is not None and not isinstance(data_type, _dt.Type) and data_type is not _dt.string:
+            # (MindSpore 2.10's texts)
+            raise TypeError(f"Argument data_type with value {data_type} is not of type "
+                            f"[<class 'mindspore._c_expression.typing.Type'>], but got {type(data_type)}.")
+        if data_type is _dt.string:
+            raise RuntimeError("Lookup : The parameter data_type must be numeric including bool.")
+        vocab._check_built()
         self._vocab, self._np = vocab, np.dtype(_dt.to_name(data_type) if data_type is not None else "int32")
         self._unk = None
         if unknown_token is not None:
@@ -112,7 +146,9 @@ class Lookup:
 
 
 def _with_offsets(tokens: list, starts: list, limits: list, with_offsets: bool):
-    toks = np.array(tokens) if tokens else np.array([], dtype="<U1")
+    if not tokens:  # (no token: one empty one at 0, as MindSpore 2.10 gives)
+        tokens, starts, limits = [""], [0], [0]
+    toks = np.array(tokens)
     if not with_offsets:
         return toks
     return toks, np.array(starts, dtype=np.uint32), np.array(limits, dtype=np.uint32)
@@ -131,7 +167,10 @@ class WordpieceTokenizer:
         tokens: list = []
         starts: list = []
         limits: list = []
-        for word in np.asarray(x).ravel():
+        words = np.asarray(x).ravel()
+        if not words.size:
+            raise _pipeline_error("WordpieceTokenizer: Input Tensor has no data.")
+        for word in words:  # (an empty word gives no piece; no piece at all: one empty token, as MindSpore's)
             self._split(str(word), tokens, starts, limits)
         return _with_offsets(tokens, starts, limits, self._offsets)
 
