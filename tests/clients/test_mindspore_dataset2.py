@@ -177,3 +177,21 @@ def test_vocab_edges():  # MindSpore 2.10 (probe text4.py, text5.py)
                                                                              ([2], "uint32")])
     with pytest.raises(RuntimeError, match="Input Tensor has no data."):
         text.WordpieceTokenizer(v)(np.array([], dtype=str))
+
+
+def test_take_skip_counts():  # MindSpore 2.10 (probe sk.py): refused, where a negative skip took all rows, take(0) none
+    d = ds.NumpySlicesDataset([1, 2, 3], shuffle=False)
+    for fn, exc, msg in [
+            (lambda: d.skip(-2), ValueError, "Input count is not within the required interval of [0, 2147483647]."),
+            (lambda: d.skip(1.5), TypeError, "Argument count with value 1.5 is not of type [<class 'int'>], but got "
+             "<class 'float'>."),
+            (lambda: d.take(-2), ValueError, "count should be either -1 or within the required interval of "
+             "(0, 2147483647], got -2."),
+            (lambda: d.take(0), ValueError, "count should be either -1 or within the required interval of "
+             "(0, 2147483647], got 0."),
+            (lambda: text.Lookup(text.Vocab.from_list(["w1"]), 123), TypeError,
+             "Argument unknown_token with value 123 is not of type [<class 'str'>], but got <class 'int'>.")]:
+        with pytest.raises(exc) as e:
+            fn()
+        assert str(e.value) == msg
+    assert (d.skip(0).get_dataset_size(), d.take(-1).get_dataset_size(), d.take(2).get_dataset_size()) == (3, 3, 2)

@@ -71,9 +71,14 @@ class Dataset:
         return self.concat(other)
 
     def take(self, count: int = -1) -> "Dataset":
+        if _int_count(count) != -1 and not 0 < count <= _COUNT_MAX:  # (MindSpore 2.10's text; 0 and -2 refused)
+            raise ValueError(f"count should be either -1 or within the required interval of (0, {_COUNT_MAX}], "
+                             f"got {count}.")
         return _Slice(self, 0, None if count == -1 else count)
 
     def skip(self, count: int) -> "Dataset":
+        if not 0 <= _int_count(count) <= _COUNT_MAX:  # (MindSpore 2.10's text; a negative count was taken as 0)
+            raise ValueError(f"Input count is not within the required interval of [0, {_COUNT_MAX}].")
         return _Slice(self, count, None)
 
     def set_init_step(self, init_step: int) -> None:
@@ -113,6 +118,15 @@ class Dataset:
         if name not in self._cols:
             raise ValueError(f"column {name!r} is not in the dataset's columns {self._cols}")
         return self._cols.index(name)
+
+
+_COUNT_MAX = 2147483647
+
+
+def _int_count(count) -> int:
+    if isinstance(count, bool) or not isinstance(count, int):  # (MindSpore 2.10's text)
+        raise TypeError(f"Argument count with value {count} is not of type [<class 'int'>], but got {type(count)}.")
+    return count
 
 
 def _out(v: np.ndarray, output_numpy: bool):

@@ -125,6 +125,8 @@ class Lookup:
                             f"[<class 'mindspore._c_expression.typing.Type'>], but got {type(data_type)}.")
         if data_type is _dt.string:
             raise RuntimeError("Lookup : The parameter data_type must be numeric including bool.")
+        if unknown_token is not None:
+            _typed("unknown_token", unknown_token, (str,))
         vocab._check_built()
         self._vocab, self._np = vocab, np.dtype(_dt.to_name(data_type) if data_type is not None else "int32")
         self._unk = None
