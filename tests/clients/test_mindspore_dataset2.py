@@ -195,3 +195,54 @@ def test_take_skip_counts():  # MindSpore 2.10 (probe sk.py): refused, where a n
             fn()
         assert str(e.value) == msg
     assert (d.skip(0).get_dataset_size(), d.take(-1).get_dataset_size(), d.take(2).get_dataset_size()) == (3, 3, 2)
+
+
+def test_waited_ds_callback_in_train(fake):
+    """test_callbacks.py's non-sink run (MindSpore 2.10 passes it; its expected events): each dataset step after the
+    first waits for a train step's end, the second epoch for the first's."""
+    from gradserve import Model, nn
+    from gradserve.dataset.callback import WaitedDSCallback
+    from gradserve.train.callback import Callback
+
+    events = []
+
+    class Waited(WaitedDSCallback):
+        def sync_epoch_begin(self, train_run_context, ds_run_context):
+            events.append(f"ds_epoch_begin_{ds_run_context.cur_epoch_num}_{ds_run_context.cur_step_num}")
+
+        def sync_step_begin(self, train_run_context, ds_run_context):
+            events.append(f"ds_step_begin_{ds_run_context.cur_epoch_num}_{ds_run_context.cur_step_num}")
+
+    class Train(Callback):
+        def epoch_end(self, run_context):
+            p = run_context.original_args()
+            events.append(f"ms_epoch_end_{p.cur_epoch_num}_{p.cur_step_num}")
+
+        def step_end(self, run_context):
+            p = run_context.original_args()
+            events.append(f"ms_step_end_{p.cur_epoch_num}_{p.cur_step_num}")
+
+    class Net(nn.Cell):
+        def construct(self, x, y):
+            return x
+
+    waited, arr = Waited(2), [1, 2, 3, 4]
+    data = ds.NumpySlicesDataset((arr, arr), column_names=["c1", "c2"], shuffle=False)
+    data = data.map(operations=(lambda x: x), callbacks=waited).batch(2)
+    Model(Net()).train(2, data, dataset_sink_mode=False, callbacks=[Train(), waited])
+    assert events[:10] == ['ms_step_end_1_1', 'ds_step_begin_1_3', 'ms_step_end_1_2', 'ms_epoch_end_1_2',
+                           'ds_epoch_begin_2_4', 'ds_step_begin_2_5', 'ms_step_end_2_3', 'ds_step_begin_2_7',
+                           'ms_step_end_2_4', 'ms_epoch_end_2_4']
+    ds.config.set_callback_timeout(1)
+    try:  # (batch(3) with step_size 2: the step at row 3 comes before any train step: MindSpore's timeout error)
+        data = ds.NumpySlicesDataset((arr, arr), column_names=["c1", "c2"], shuffle=False)
+        waited = Waited(2)
+        data = data.map(operations=(lambda x: x), callbacks=waited).batch(3)
+        with pytest.raises(RuntimeError, match=r"RuntimeError: ds_step_begin timed out after 1 second\(s\)"):
+            Model(Net()).train(2, data, dataset_sink_mode=False, callbacks=[Train(), waited])
+    finally:
+        ds.config.set_callback_timeout(60)
+    for bad, exc, msg in [(0, ValueError, "Timeout given is not within the required range."),
+                          (1.5, TypeError, "timeout isn't of type int.")]:
+        with pytest.raises(exc, match=f"^{msg}$"):
+            ds.config.set_callback_timeout(bad)
