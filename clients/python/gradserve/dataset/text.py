@@ -147,6 +147,14 @@ class Lookup:
         return np.array([self._id(str(w)) for w in arr.ravel()], dtype=self._np).reshape(arr.shape)
 
 
+def _emit(tokens: list | None, starts: list, limits: list, token: str, start: int, limit: int) -> None:
+    """One token and its byte offsets (tokens None: the offsets only)."""
+    if tokens is not None:
+        tokens.append(token)
+    starts.append(start)
+    limits.append(limit)
+
+
 def _with_offsets(tokens: list, starts: list, limits: list, with_offsets: bool):
     if not tokens:  # (no token: one empty one at 0, as MindSpore 2.10 gives)
         tokens, starts, limits = [""], [0], [0]
@@ -180,17 +188,17 @@ class WordpieceTokenizer:
         nbytes = len(word.encode())
         if nbytes > self._max:  # (its limit: the unknown token's length, as MindSpore 2.10's)
             out = self._unk or word
-            tokens.append(out), starts.append(0), limits.append(len(out.encode()))
+            _emit(tokens, starts, limits, out, 0, len(out.encode()))
             return
         pieces, start = [], 0
         while start < len(word):
             end = next((e for e in range(len(word), start, -1)
                         if (self._suffix if start else "") + word[start:e] in self._vocab._ids), None)
             if end is None:  # (MindSpore 2.10 keeps the offsets of the pieces found before: its quirk, kept)
-                tokens.append(self._unk or word), starts.append(0), limits.append(nbytes)
+                _emit(tokens, starts, limits, self._unk or word, 0, nbytes)
                 return
             pieces.append((self._suffix if start else "") + word[start:end])
-            starts.append(len(word[:start].encode())), limits.append(len(word[:end].encode()))
+            _emit(None, starts, limits, "", len(word[:start].encode()), len(word[:end].encode()))
             start = end
         tokens.extend(pieces)
 
@@ -206,7 +214,7 @@ class WhitespaceTokenizer:
         tokens, starts, limits, pos = [], [], [], 0
         for tok in s.split():
             pos = s.index(tok, pos)
-            tokens.append(tok), starts.append(len(s[:pos].encode())), limits.append(len(s[:pos + len(tok)].encode()))
+            _emit(tokens, starts, limits, tok, len(s[:pos].encode()), len(s[:pos + len(tok)].encode()))
             pos += len(tok)
         return _with_offsets(tokens, starts, limits, self._offsets)
 
