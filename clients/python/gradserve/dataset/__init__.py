@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .._tensor import Tensor
-from . import _batching, _ds_events, callback, config
+from . import _batching, _checks, _ds_events, callback, config
 from ._batching import BatchInfo
 
 Row = tuple  # one sample: a tuple of NumPy arrays, one per column
@@ -124,8 +124,7 @@ _COUNT_MAX = 2147483647
 
 
 def _int_count(count) -> int:
-    if isinstance(count, bool) or not isinstance(count, int):  # (MindSpore 2.10's text)
-        raise TypeError(f"Argument count with value {count} is not of type [<class 'int'>], but got {type(count)}.")
+    _checks.typed("count", count, (int,))
     return count
 
 

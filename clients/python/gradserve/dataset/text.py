@@ -8,15 +8,11 @@ from collections import Counter
 import numpy as np
 
 from .. import dtype as _dt
+from ._checks import typed
 
 __all__ = ["Vocab", "Lookup", "WordpieceTokenizer", "WhitespaceTokenizer", "UnicodeCharTokenizer"]
 
 _ID_MAX = 2147483647
-
-
-def _typed(name: str, value, types: tuple) -> None:
-    if isinstance(value, bool) or not isinstance(value, types):  # (MindSpore 2.10's text)
-        raise TypeError(f"Argument {name} with value {value} is not of type {list(types)}, but got {type(value)}.")
 
 
 class Vocab:
@@ -73,7 +69,7 @@ class Vocab:
 
     def tokens_to_ids(self, tokens):
         """A word's id (a str or 0-d array), or a list of them (a list or array)."""
-        _typed("tokens", tokens, (str, list, np.ndarray))
+        typed("tokens", tokens, (str, list, np.ndarray))
         self._check_built()
         one, items = _one_or_many(tokens)
         for k, t in enumerate(items):
@@ -85,7 +81,7 @@ class Vocab:
 
     def ids_to_tokens(self, ids):
         """An id's word (an int or 0-d array; "" for an unknown id), or a list of them (a list or array)."""
-        _typed("ids", ids, (int, list, np.ndarray))
+        typed("ids", ids, (int, list, np.ndarray))
         self._check_built()
         one, items = _one_or_many(ids)
         for k, i in enumerate(items):
@@ -126,7 +122,7 @@ class Lookup:
         if data_type is _dt.string:
             raise RuntimeError("Lookup : The parameter data_type must be numeric including bool.")
         if unknown_token is not None:
-            _typed("unknown_token", unknown_token, (str,))
+            typed("unknown_token", unknown_token, (str,))
         vocab._check_built()
         self._vocab, self._np = vocab, np.dtype(_dt.to_name(data_type) if data_type is not None else "int32")
         self._unk = None
