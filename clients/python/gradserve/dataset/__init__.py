@@ -1,19 +1,20 @@
 """`mindspore.dataset`, the in-memory part: GeneratorDataset / NumpySlicesDataset and the pipeline steps
 batch / repeat / shuffle / map / take / skip, read with create_tuple_iterator / create_dict_iterator (what
 Model.train / fit / eval consume). Rows are NumPy arrays in the client; an iterator gives Tensors (or the
-arrays, output_numpy=True). MindSpore's file formats, samplers, parallel workers and data sinks are not here.
+arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset), samplers, parallel workers and data sinks are not here.
 
 Shuffling (a random-access source's default, as MindSpore's) draws from `config.set_seed`'s generator, or
 from NumPy's global one: an order of its own, not MindSpore's.
 """
 from __future__ import annotations
 
+import glob
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from .._tensor import Tensor
-from . import _batching, _ds_events, callback, config
+from . import _batching, _checks, _ds_events, callback, config
 from ._batching import BatchInfo
 
 Row = tuple  # one sample: a tuple of NumPy arrays, one per column
@@ -53,7 +54,14 @@ class Dataset:
         return _Shuffle(self, buffer_size)
 
     def map(self, operations=None, input_columns=None, output_columns=None, **kwargs) -> "Dataset":
+        unknown = sorted(set(kwargs) - _MAP_KWARGS)
+        if unknown:  # (MindSpore 2.10's TypeError and text: `column_order` is gone since 2.0, `project` orders)
+            raise TypeError(f"MapDataset.__init__() got an unexpected keyword argument '{unknown[0]}'")
         return _Map(self, operations, input_columns, output_columns, kwargs.get("callbacks"))
+
+    def project(self, columns) -> "Dataset":
+        """Only the named columns, in that order (MindSpore 2.10's checks and texts)."""
+        return _Project(self, columns)
 
     def concat(self, datasets) -> "Dataset":
         """This dataset's rows, then each other's (MindSpore's `concat`; `a + b` too)."""
@@ -63,9 +71,14 @@ class Dataset:
         return self.concat(other)
 
     def take(self, count: int = -1) -> "Dataset":
+        if _int_count(count) != -1 and not 0 < count <= _COUNT_MAX:  # (MindSpore 2.10's text; 0 and -2 refused)
+            raise ValueError(f"count should be either -1 or within the required interval of (0, {_COUNT_MAX}], "
+                             f"got {count}.")
         return _Slice(self, 0, None if count == -1 else count)
 
     def skip(self, count: int) -> "Dataset":
+        if not 0 <= _int_count(count) <= _COUNT_MAX:  # (MindSpore 2.10's text; a negative count was taken as 0)
+            raise ValueError(f"Input count is not within the required interval of [0, {_COUNT_MAX}].")
         return _Slice(self, count, None)
 
     def set_init_step(self, init_step: int) -> None:
@@ -107,8 +120,16 @@ class Dataset:
         return self._cols.index(name)
 
 
+_COUNT_MAX = 2147483647
+
+
+def _int_count(count) -> int:
+    _checks.typed("count", count, (int,))
+    return count
+
+
 def _out(v: np.ndarray, output_numpy: bool):
-    return v if output_numpy else Tensor(v)
+    return v if output_numpy or v.dtype.kind in "USO" else Tensor(v)  # (strings stay arrays, as MindSpore's)
 
 
 class _Epochs:
@@ -257,6 +278,41 @@ class NumpySlicesDataset(Dataset):
             yield tuple(c[i] for c in self._data)
 
 
+class TextFileDataset(Dataset):
+    """The lines of text files (the user's own, read here in the program) as one string column "text", empty lines
+    left out, as MindSpore 2.10 reads them. Shuffled by default (an order of its own); several files only with
+    num_parallel_workers=1 (read one after the other, in name order): MindSpore interleaves its workers' rows."""
+
+    def __init__(self, dataset_files, num_samples=None, num_parallel_workers=None, shuffle=True, num_shards=None,
+                 shard_id=None, cache=None):
+        patterns = [dataset_files] if isinstance(dataset_files, str) else list(dataset_files)
+        found = {p: sorted(glob.glob(p)) for p in patterns}
+        missing = [p for p, files in found.items() if not files]
+        if missing:  # (MindSpore 2.10's ValueError and text)
+            raise ValueError(f"The following patterns did not match any files: {missing}.")
+        self._files = sorted({f for files in found.values() for f in files})
+        if len(self._files) > 1 and num_parallel_workers != 1:
+            raise NotImplementedError("TextFileDataset: several files are read in MindSpore's workers' interleaved "
+                                      "order, which gradserve does not follow; pass num_parallel_workers=1")
+        if num_shards is not None or cache is not None:
+            raise NotImplementedError("TextFileDataset: num_shards / cache are not supported")
+        self._cols, self._num = ["text"], num_samples
+        self._shuffle = shuffle is not False and getattr(shuffle, "value", shuffle) != "files"
+
+    def _rows(self) -> Iterator[Row]:
+        lines = [ln for f in self._files for ln in _read_text(f).split("\n") if ln]
+        order = _rng().permutation(len(lines)) if self._shuffle else range(len(lines))
+        for k, i in enumerate(order):
+            if self._num is not None and k >= self._num:
+                return
+            yield (np.array(lines[int(i)]),)
+
+
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
 class _Step(Dataset):
     def __init__(self, child: Dataset):
         self._child, self._cols = child, child._cols
@@ -348,11 +404,11 @@ class _Map(_Step):
         ops = operations if isinstance(operations, (list, tuple)) else [operations]
         if not ops or not all(callable(f) for f in ops):
             raise TypeError("Dataset.map: operations must be callables")
-        ins = [input_columns] if isinstance(input_columns, str) else list(input_columns or self._cols)
+        # (no input_columns: the first column, as MindSpore 2.10's)
+        ins = [input_columns] if isinstance(input_columns, str) else list(input_columns or self._cols[:1])
         self._ops, self._in = ops, [child._col(c) for c in ins]
         outs = [output_columns] if isinstance(output_columns, str) else list(output_columns or ins)
-        if outs != ins:
-            raise NotImplementedError("Dataset.map: output_columns other than the input_columns")
+        self._nout, (self._cols, self._pick) = len(outs), _map_columns(child._cols, ins, outs)
 
     def _rows(self):
         for r in self._child._rows():
@@ -364,12 +420,57 @@ class _Map(_Step):
         for f in self._ops:
             vals = f(*vals)
             vals = vals if isinstance(vals, tuple) else (vals,)
-        if len(vals) != len(self._in):
-            raise RuntimeError(f"Dataset.map: {len(vals)} output(s) for {len(self._in)} input column(s)")
-        row = list(r)
-        for i, v in zip(self._in, vals):
-            row[i] = v._host_copy() if isinstance(v, Tensor) else np.asarray(v)
-        return tuple(row)
+        if len(vals) != self._nout:  # (MindSpore 2.10's text)
+            raise RuntimeError(f"Invalid columns, the number of columns returned in 'map' operations should match "
+                               f"the number of 'output_columns', but got the number of columns returned in 'map' "
+                               f"operations: {len(vals)}, the number of 'output_columns': {self._nout}.")
+        vals = tuple(v._host_copy() if isinstance(v, Tensor) else np.asarray(v) for v in vals)
+        if len(vals) == len(self._in):  # (the outputs take the inputs' places)
+            row = list(r)
+            for i, v in zip(self._in, vals):
+                row[i] = v
+        else:  # (the outputs first, then the columns that were no input)
+            row = [*vals, *(v for k, v in enumerate(r) if k not in self._in)]
+        return tuple(row[k] for k in self._pick)
+
+
+_MAP_KWARGS = {"num_parallel_workers", "python_multiprocessing", "cache", "callbacks", "max_rowsize", "offload"}
+
+
+def _map_columns(cols: list, ins: list, outs: list) -> tuple[list, list]:
+    """A map's output columns and, for each, its place in the row the map builds: as MindSpore 2.10 names them. The
+    same count in and out: each output takes its input's place; else the outputs come first, then the columns that
+    were no input. A name given twice keeps its last place (MindSpore's name-to-place table; the other is dropped)."""
+    if len(ins) == len(outs):
+        places = {c: k for k, c in enumerate(cols) if c not in ins}
+        places.update({o: cols.index(i) for i, o in zip(ins, outs)})
+    else:
+        places = {o: k for k, o in enumerate(outs)}
+        places.update({c: len(outs) + k for k, c in enumerate(c for c in cols if c not in ins)})
+    names = sorted(places, key=places.__getitem__)
+    return names, [places[c] for c in names]
+
+
+class _Project(_Step):
+    def __init__(self, child, columns):
+        super().__init__(child)
+        columns = [columns] if isinstance(columns, str) else list(columns)
+        if not columns:
+            raise ValueError("columns should not be empty.")
+        for k, c in enumerate(columns):
+            if not isinstance(c, str):
+                raise TypeError(f"Argument columns[{k}] with value {c!r} is not of type [<class 'str'>], "
+                                f"but got {type(c)}.")
+        if len(set(columns)) != len(columns):
+            raise ValueError("Every column name should not be same with others in column_names.")
+        missing = [c for c in columns if c not in child._cols]
+        if missing:  # (MindSpore 2.10's text; it raises when it iterates)
+            raise RuntimeError(f"Invalid column, column name: {missing[0]} does not exist.")
+        self._pick, self._cols = [child._cols.index(c) for c in columns], columns
+
+    def _rows(self):
+        for r in self._child._rows():
+            yield tuple(r[k] for k in self._pick)
 
 
 class _Concat(Dataset):
@@ -409,4 +510,4 @@ class _Slice(_Step):
             yield r
 
 
-__all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "BatchInfo", "config"]
+__all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .callback import DSCallback, WaitedDSCallback
+from .callback import DSCallback
 
 _EVENTS = ("ds_begin", "ds_epoch_begin", "ds_epoch_end", "ds_step_begin", "ds_step_end")
 
@@ -26,9 +26,6 @@ def checked(callbacks: Any) -> list:
         if not isinstance(cb, DSCallback):
             name = f"callbacks[{k}]" if many else "callbacks"
             raise TypeError(f"Argument {name} with value {cb!r} is not of type [{DSCallback}], but got {type(cb)}.")
-        if isinstance(cb, WaitedDSCallback):
-            raise NotImplementedError("Dataset.map: a WaitedDSCallback (a dataset step waiting for Model.train's) "
-                                      "is not supported: gradserve's dataset runs in the caller's thread")
     out = list(callbacks) if many else [callbacks]
     for cb in out:
         if not any(getattr(type(cb), e) is not getattr(DSCallback, e) for e in _EVENTS):

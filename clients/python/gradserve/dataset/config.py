@@ -1,10 +1,11 @@
-"""`mindspore.dataset.config`: the seed of the datasets' shuffles, and the debug-mode flag (recorded only: the
+"""`mindspore.dataset.config`: the seed of the datasets' shuffles, the debug-mode and shared-memory flags (recorded only: the
 pipelines here already run in the caller's thread, one row at a time, as MindSpore's debug mode runs them)."""
 from __future__ import annotations
 
 import numpy as np
 
-_state: dict = {"seed": None, "rng": None, "debug_mode": False, "active": None}
+_state: dict = {"seed": None, "rng": None, "debug_mode": False, "active": None, "shared_mem": True,
+                 "callback_timeout": 60}
 
 
 # MindSpore's default seed (std::mt19937's): get_seed's answer until one is set, and set to it, its shuffles are
@@ -59,4 +60,30 @@ def get_debug_mode() -> bool:
     return _state["debug_mode"]
 
 
-__all__ = ["set_seed", "get_seed", "set_debug_mode", "get_debug_mode"]
+def set_enable_shared_mem(enable: bool) -> None:
+    """A flag only (no worker processes here to share memory with); MindSpore 2.10's check and text."""
+    if not isinstance(enable, bool):
+        raise TypeError("enable must be of type bool.")
+    _state["shared_mem"] = enable
+
+
+def set_callback_timeout(timeout: int) -> None:
+    """WaitedDSCallback's wait in seconds (named in its error only: the pipeline here never waits); MindSpore 2.10's
+    checks and texts, 60 by default."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int):
+        raise TypeError("timeout isn't of type int.")
+    if not 0 < timeout < 2**31:
+        raise ValueError("Timeout given is not within the required range.")
+    _state["callback_timeout"] = timeout
+
+
+def get_callback_timeout() -> int:
+    return _state["callback_timeout"]
+
+
+def get_enable_shared_mem() -> bool:
+    return _state["shared_mem"]  # (True by default, as MindSpore 2.10 on Linux)
+
+
+__all__ = ["set_seed", "get_seed", "set_debug_mode", "get_debug_mode", "set_enable_shared_mem",
+           "get_enable_shared_mem", "set_callback_timeout", "get_callback_timeout"]

@@ -1,6 +1,6 @@
 """`mindspore.dataset.callback`: DSCallback, called by a `map` step as rows pass through it (MindSpore's events:
-begin, epoch begin / end, step begin / end every step_size rows of an epoch). WaitedDSCallback (a dataset step that
-waits for Model.train's own step) is refused: this pipeline runs in the caller's thread, with nothing to wait in."""
+begin, epoch begin / end, step begin / end every step_size rows of an epoch), and WaitedDSCallback, in step with
+Model.train's steps and epochs."""
 from __future__ import annotations
 
 from typing import Any
@@ -38,7 +38,50 @@ class DSCallback:
 
 
 class WaitedDSCallback(Callback, DSCallback):
-    """MindSpore's dataset callback synchronised with Model.train; a map step refuses it here (module doc)."""
+    """A dataset callback in step with Model.train, as MindSpore 2.10's: a dataset step after the first step_size
+    rows goes on once a train step has ended since the last one (sync_step_begin gets that step's run context), an
+    epoch after the first once a train epoch has (sync_epoch_begin); after the train's end, without waiting.
+    The pipeline runs in the caller's thread, so no train step can end while a dataset step waits: where MindSpore
+    would wait, the timeout's RuntimeError is raised at once (its text)."""
 
     def __init__(self, step_size: int = 1):
         DSCallback.__init__(self, step_size)
+        self._ctx: dict = {"step": None, "epoch": None}
+        self._ended_since: dict = {"step": False, "epoch": False}
+        self.training_ended = False
+
+    def sync_epoch_begin(self, train_run_context: Any, ds_run_context: Any) -> None:
+        pass
+
+    def sync_step_begin(self, train_run_context: Any, ds_run_context: Any) -> None:
+        pass
+
+    def step_end(self, run_context: Any) -> None:
+        self._ctx["step"], self._ended_since["step"] = run_context, True
+
+    def epoch_end(self, run_context: Any) -> None:
+        self._ctx["epoch"], self._ended_since["epoch"] = run_context, True
+
+    def end(self, run_context: Any) -> None:
+        self.epoch_end(run_context)
+        self.step_end(run_context)
+        self.training_ended = True
+
+    def _wait(self, kind: str) -> Any:
+        if not self.training_ended:
+            ended, self._ended_since[kind] = self._ended_since[kind], False
+            if not ended:
+                from .. import config  # (config imports nothing of the dataset package)
+                raise RuntimeError(f"Exception thrown from user defined Python function in dataset. RuntimeError: "
+                                   f"ds_{kind}_begin timed out after {config.get_callback_timeout()} second(s). "
+                                   f"(gradserve: no train {kind} ended before it, and none can while the pipeline "
+                                   f"runs in the caller's thread)")
+        return self._ctx[kind]
+
+    def ds_epoch_begin(self, ds_run_context: Any) -> None:
+        if ds_run_context.cur_epoch_num > 1:
+            self.sync_epoch_begin(self._wait("epoch"), ds_run_context)
+
+    def ds_step_begin(self, ds_run_context: Any) -> None:
+        if ds_run_context.cur_step_num > self.step_size:
+            self.sync_step_begin(self._wait("step"), ds_run_context)
