@@ -59,3 +59,79 @@ def test_maximum_broadcast_and_with_a_number(on_real_server, pynative):
     # integers unchanged (a control)
     ti = P.maximum(Tensor(np.array([1, 5], np.int32)), Tensor(np.array([3, 2], np.int32)))
     assert ti.dtype == ms.int32 and ti.asnumpy().tolist() == [3, 5]
+
+
+# -- 2. NaN in sort / argsort / topk: MindSpore 2.10 CPU's Sort is libstdc++'s std::stable_sort by `<` (`>`
+# descending), its TopK(sorted=True) nth_element + stable_sort by `>`: a NaN compares neither way, so it stays where
+# those steps leave it (p2.py, PyNative; GRAPH_MODE the same values). gradserve put NaN last (NumPy's order).
+_ROWS = {
+    "a": [1, nan, 3, 2], "b": [nan, 3, 1, 2], "c": [2, nan, 1, nan, 0], "d": [nan, nan, 1],
+    "e": [5, 4, nan, 3, 2, 1], "f": [1, inf, nan, -inf, 0], "g": [4, nan, 3, 2, 1, nan, 0, 7, 6, 5, nan, 9]}
+# (row, ascending indices, descending indices): MindSpore 2.10 ops.sort
+_SORTS = [
+    ("a", [0, 1, 3, 2], [2, 3, 0, 1]), ("b", [0, 2, 3, 1], [0, 1, 3, 2]), ("c", [2, 0, 1, 3, 4], [0, 1, 2, 3, 4]),
+    ("d", [0, 1, 2], [0, 1, 2]), ("e", [5, 4, 3, 1, 0, 2], [0, 1, 2, 3, 4, 5]), ("f", [0, 1, 2, 3, 4], [1, 0, 2, 4, 3]),
+    ("g", [6, 4, 3, 2, 0, 1, 5, 9, 8, 7, 10, 11], [11, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 10])]
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph_mode"])
+@pytest.mark.parametrize("row,up,down", _SORTS, ids=[s[0] for s in _SORTS])
+def test_sort_leaves_nan_where_libstdcxx_stable_sort_does(on_real_server, request, mode, row, up, down):
+    request.getfixturevalue(mode)
+    v = np.array(_ROWS[row], np.float32)
+    for descending, want in ((False, up), (True, down)):
+        vals, idx = P.sort(Tensor(v), descending=descending)
+        np.testing.assert_array_equal(vals.asnumpy(), v[want])
+        assert idx.asnumpy().tolist() == want
+        assert P.argsort(Tensor(v), descending=descending).asnumpy().tolist() == want
+    np.testing.assert_array_equal(P.msort(Tensor(v)).asnumpy(), v[up])
+    assert Tensor(v).sort()[1].asnumpy().tolist() == up
+
+
+def test_sort_gradient_follows_the_order_and_other_forms(on_real_server, pynative):
+    # MindSpore 2.10 PyNative (p2.py): GradOperation(sens_param) of sort's values with sens 1..n
+    v = np.array(_ROWS["g"], np.float32)
+    sens = Tensor(np.arange(1, 13, dtype=np.float32))
+    g = P.GradOperation(sens_param=True)(lambda t: P.sort(t)[0])(Tensor(v), sens)
+    assert g.asnumpy().tolist() == [5, 6, 4, 3, 2, 7, 1, 10, 9, 8, 11, 12]
+    x2 = Tensor(np.array([[1, nan, 3, 2], [nan, 0, nan, 5]], np.float32))
+    assert P.sort(x2, axis=0)[1].asnumpy().tolist() == [[0, 0, 0, 0], [1, 1, 1, 1]]
+    assert P.sort(x2, axis=0, descending=True)[1].asnumpy().tolist() == [[0, 0, 0, 1], [1, 1, 1, 0]]
+    assert P.sort(x2, axis=1)[1].asnumpy().tolist() == [[0, 1, 3, 2], [0, 1, 2, 3]]
+    assert P.Sort()(Tensor(np.array([1, nan, 1, nan, 0], np.float32)))[1].asnumpy().tolist() == [0, 1, 3, 4, 2]
+    for dt in (np.float64, np.float16):
+        assert P.sort(Tensor(np.array([1, nan, 3, 2], dt)))[1].asnumpy().tolist() == [0, 1, 3, 2]
+    big = np.arange(100, dtype=np.float32)[::-1].copy()
+    big[[3, 50, 77]] = nan
+    idx = P.sort(Tensor(big))[1].asnumpy().tolist()
+    assert idx[44:53] == [5, 4, 2, 1, 0, 3, 50, 99, 98] and idx[-3:] == [52, 51, 77]
+    assert P.sort(Tensor(big), descending=True)[1].asnumpy().tolist() == list(range(100))
+
+
+# (row, k, largest, indices): MindSpore 2.10 ops.topk / TopK (p2.py)
+_TOPKS = [
+    ("a", 2, True, [2, 3]), ("a", 3, False, [0, 1, 3]), ("b", 3, False, [0, 2, 3]), ("c", 3, False, [2, 0, 1]),
+    ("d", 2, True, [0, 1]), ("f", 2, True, [1, 2]), ("f", 3, False, [0, 1, 2]), ("g", 2, True, [11, 10]),
+    ("g", 3, False, [6, 4, 3])]
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph_mode"])
+@pytest.mark.parametrize("row,k,largest,want", _TOPKS)
+def test_topk_picks_nan_as_mindspores_cpu_topk(on_real_server, request, mode, row, k, largest, want):
+    request.getfixturevalue(mode)
+    v = np.array(_ROWS[row], np.float32)
+    vals, idx = P.topk(Tensor(v), k, largest=largest)
+    np.testing.assert_array_equal(vals.asnumpy(), v[want])
+    assert idx.asnumpy().tolist() == want
+
+
+def test_topk_gradient_and_a_long_row(on_real_server, pynative):
+    # MindSpore 2.10 PyNative (p2.py): sens [1, 2] on topk(x, 2)'s values; TopK()(x, 2); 5 of 100 with 3 NaN
+    v = Tensor(np.array(_ROWS["f"], np.float32))
+    g = P.GradOperation(sens_param=True)(lambda t: P.topk(t, 2)[0])(v, Tensor(np.array([1, 2], np.float32)))
+    assert g.asnumpy().tolist() == [0, 1, 2, 0, 0]
+    assert P.TopK()(Tensor(np.array(_ROWS["d"], np.float32)), 2)[1].asnumpy().tolist() == [0, 1]
+    big = np.arange(100, dtype=np.float32)[::-1].copy()
+    big[[3, 50, 77]] = nan
+    assert P.topk(Tensor(big), 5)[1].asnumpy().tolist() == [0, 1, 77, 50, 2]
+
