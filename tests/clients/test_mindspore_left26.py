@@ -135,3 +135,45 @@ def test_topk_gradient_and_a_long_row(on_real_server, pynative):
     big[[3, 50, 77]] = nan
     assert P.topk(Tensor(big), 5)[1].asnumpy().tolist() == [0, 1, 77, 50, 2]
 
+
+# -- 5. a bool as an int argument, where round 25 left ops and mint together (p5.py, PyNative; GRAPH_MODE the same)
+_XB = np.array([[1.0, 4.0, 2.0], [3.0, 0.5, 6.0]], np.float32)
+_I = np.array([0, 2], np.int32)
+# (call, MindSpore 2.10's TypeError, its first line)
+_BOOL_REFUSED = [
+    (lambda x: P.diff(x, True), "For 'diff', the type of 'n' must be 'int', but got 'bool'."),
+    (lambda x: P.diff(x, n=True), "For 'diff', the type of 'n' must be 'int', but got 'bool'."),
+    (lambda x: x.diff(True), "For 'diff', the type of 'n' must be 'int', but got 'bool'."),
+    (lambda x: P.diff(x, 1, True), 'Failed calling gather with "gather(Tensor, bool)".'),
+    (lambda x: ms.mint.diff(x, 1, True), 'Failed calling Narrow with "Narrow()(input=Tensor, dim=bool, start=int, length=int)".'),
+    (lambda x: ms.mint.narrow(x, True, 0, 1),
+     'Failed calling NarrowView with "NarrowView()(input=Tensor, dim=bool, start=int, length=int)".'),
+    (lambda x: ms.mint.narrow(x, 1, True, 1),
+     'Failed calling NarrowView with "NarrowView()(input=Tensor, dim=int, start=bool, length=int)".'),
+    (lambda x: ms.mint.narrow(x, 1, 0, True),
+     'Failed calling NarrowView with "NarrowView()(input=Tensor, dim=int, start=int, length=bool)".'),
+    (lambda x: ms.mint.index_select(x, True, Tensor(_I)),
+     'Failed calling IndexSelect with "IndexSelect()(input=Tensor, dim=bool, index=Tensor)".'),
+]
+
+
+@pytest.mark.parametrize("call,text", _BOOL_REFUSED)
+def test_a_bool_int_argument_is_refused_as_mindspore(on_real_server, pynative, call, text):
+    with pytest.raises(TypeError) as e:
+        call(Tensor(_XB))
+    assert str(e.value).split("\n")[0] == text
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph_mode"])
+def test_a_bool_int_argument_mindspore_runs(on_real_server, request, mode):
+    request.getfixturevalue(mode)
+    x = Tensor(_XB)  # MindSpore 2.10 (p5.py): mint.diff's n, ops.index_select's axis read as 1; mint.max / min(x, True)
+    np.testing.assert_array_equal(ms.mint.diff(x, True).asnumpy(), np.array([[3, -2], [-2.5, 5.5]], np.float32))
+    np.testing.assert_array_equal(P.index_select(x, True, Tensor(_I)).asnumpy(), np.array([[1, 2], [3, 6]], np.float32))
+    # ... as the element-wise maximum / minimum with 1 (Float32), not a reduction over dim 1
+    np.testing.assert_array_equal(ms.mint.max(x, True).asnumpy(), np.array([[1, 4, 2], [3, 1, 6]], np.float32))
+    np.testing.assert_array_equal(ms.mint.min(x, True).asnumpy(), np.array([[1, 1, 1], [1, 0.5, 1]], np.float32))
+
+    def f(t):
+        return ms.mint.max(t, True)[0].sum() + P.index_select(t, True, Tensor(_I)).sum()
+    np.testing.assert_array_equal(P.GradOperation()(f)(x).asnumpy(), np.array([[1.5, 1, 2], [1, 0, 1]], np.float32))
