@@ -177,3 +177,46 @@ def test_a_bool_int_argument_mindspore_runs(on_real_server, request, mode):
     def f(t):
         return ms.mint.max(t, True)[0].sum() + P.index_select(t, True, Tensor(_I)).sum()
     np.testing.assert_array_equal(P.GradOperation()(f)(x).asnumpy(), np.array([[1.5, 1, 2], [1, 0, 1]], np.float32))
+
+
+# -- 4. what an InsertGradientOf hook returns (p4.py, p4b.py)
+def _first_of_two(d):
+    return (d, d * 5)
+
+
+def _five_then_one(d):
+    return (d * 5, d)
+
+
+def _two(d):
+    return 2.0
+
+
+def _two_elements(d):
+    return Tensor(np.ones(2, np.float32))
+
+
+def _grad_through(hook, x):
+    ig = P.InsertGradientOf(hook)
+
+    def f(t):
+        return ig(t * 2.0) * 3.0
+    return P.GradOperation()(f)(x)
+
+
+def test_insert_gradient_of_takes_a_tuples_first_element_in_pynative(on_real_server, pynative):
+    # MindSpore 2.10 PyNative: (d, 5 d) -> d ([6, 6, 6] through x * 2 * 3), (5 d, d) -> 5 d ([30, 30, 30]);
+    # gradserve refused the tuple (ValueError)
+    x = Tensor(np.array([1.0, 2.0, 3.0], np.float32))
+    assert _grad_through(_first_of_two, x).asnumpy().tolist() == [6.0, 6.0, 6.0]
+    assert _grad_through(_five_then_one, x).asnumpy().tolist() == [30.0, 30.0, 30.0]
+
+
+@pytest.mark.parametrize("hook,shape", [(_two, r"\(\)"), (_two_elements, r"\(2,\)")])
+def test_insert_gradient_of_of_another_shape_is_refused_clearly(on_real_server, pynative, hook, shape):
+    # MindSpore 2.10 PyNative passes 2.0 on as a 0-d gradient (4.0 for x of shape (3,)), ones(2) as a (2,) one
+    # ([2, 2]); gradserve's gradients have their input's shape: refused, naming the shapes (was the server's
+    # ShapeError "reduce_to: cannot broadcast [3] to []")
+    with pytest.raises(ValueError, match=rf"InsertGradientOf: the hook returned a gradient of shape {shape} for one "
+                                         r"of shape \(3,\)"):
+        _grad_through(hook, Tensor(np.array([1.0, 2.0, 3.0], np.float32)))
