@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .introselect import insertion_sort
+
 Before = Callable[[int, int], bool]
 _RUN = 7  # libstdc++'s _S_chunk_size
 
@@ -27,20 +29,6 @@ def arrange(n: int, before: Before) -> list:
     else:
         _merge_backward(a, 0, mid, a[mid:n], n, before)
     return a
-
-
-def _insertion(a: list, lo: int, hi: int, before: Before) -> None:
-    for i in range(lo + 1, hi):
-        v = a[i]
-        if before(v, a[lo]):
-            a[lo + 1:i + 1] = a[lo:i]
-            a[lo] = v
-            continue
-        j = i
-        while before(v, a[j - 1]):  # (unguarded in C++: a[lo] stops it, v not before it)
-            a[j] = a[j - 1]
-            j -= 1
-        a[j] = v
 
 
 def _merge(src: list, f1: int, l1: int, f2: int, l2: int, dst: list, r: int, before: Before) -> int:
@@ -68,7 +56,7 @@ def _pass(src: list, lo: int, hi: int, dst: list, r: int, step: int, before: Bef
 def _sort_halfway(a: list, lo: int, hi: int, before: Before) -> None:
     n, step = hi - lo, _RUN
     for k in range(lo, hi, _RUN):
-        _insertion(a, k, min(k + _RUN, hi), before)
+        insertion_sort(a, k, min(k + _RUN, hi), before)
     buf = [0] * n
     while step < n:
         _pass(a, lo, hi, buf, 0, step, before)
