@@ -61,6 +61,19 @@ def test_maximum_broadcast_and_with_a_number(on_real_server, pynative):
     assert ti.dtype == ms.int32 and ti.asnumpy().tolist() == [3, 5]
 
 
+
+class _PairCell(ms.nn.Cell):
+    def construct(self, a, b):
+        return P.maximum(a, b), P.minimum(a, b)
+
+
+def test_maximum_in_a_graph_mode_forward(on_real_server, graph_mode):
+    # MindSpore 2.10 GRAPH_MODE Cell (p1g.py): [2, nan, nan, 3] and [2, nan, nan, 1] (a forward without a derivative)
+    x, y = Tensor(np.array([nan, 2, nan, 1], np.float32)), Tensor(np.array([2, nan, nan, 3], np.float32))
+    hi, lo = _PairCell()(x, y)
+    np.testing.assert_array_equal(hi.asnumpy(), np.array([2, nan, nan, 3], np.float32))
+    np.testing.assert_array_equal(lo.asnumpy(), np.array([2, nan, nan, 1], np.float32))
+
 # -- 2. NaN in sort / argsort / topk: MindSpore 2.10 CPU's Sort is libstdc++'s std::stable_sort by `<` (`>`
 # descending), its TopK(sorted=True) nth_element + stable_sort by `>`: a NaN compares neither way, so it stays where
 # those steps leave it (p2.py, PyNative; GRAPH_MODE the same values). gradserve put NaN last (NumPy's order).

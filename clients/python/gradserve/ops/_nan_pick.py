@@ -23,7 +23,8 @@ def pick(op: str, x, y):
         return out
     a, b = (cast(t, out._dtype) if isinstance(t, Tensor) else Tensor(np.array(t, out._dtype)) for t in (x, y))
     shape = list(out.shape)
-    if current() is None:
+    tr = current()
+    if tr is None or tr.parent is None:  # (no derivative is taken there: _hooks._forward_only)
         return _picked(op, a, b, shape)
     return call_with_rule(lambda p, q: _picked(op, p, q, shape), lambda p, q, o, g: _rule(op, p, q, g), op, [a, b])
 
