@@ -19,7 +19,7 @@ from .ir import Var
 I64 = "int64"
 
 
-@rule("cumsum", "cumprod", "argmax", "argmin", "sort", "top_k", "top_k_unsorted")
+@rule("cumsum", "cumprod", "argmax", "argmin", "sort", "sort_stl", "top_k", "top_k_unsorted", "top_k_stl")
 def _along_axis(b, e, ins, batched, size):
     return b.emit(e.op, ins, dict(e.attrs, axis=norm_axis(e.attrs["axis"], e.inputs[0].aval.ndim) + 1))
 

@@ -38,7 +38,8 @@ def _partition(a: list, first: int, last: int, pivot: int, before: Before) -> in
         first += 1
 
 
-def _insertion_sort(a: list, first: int, last: int, before: Before) -> None:
+def insertion_sort(a: list, first: int, last: int, before: Before) -> None:
+    """libstdc++'s __insertion_sort of a[first:last] (also std::stable_sort's runs: stable_merge)."""
     for i in range(first + 1, last):
         v = a[i]
         if before(v, a[first]):
@@ -101,5 +102,5 @@ def arrange(n: int, nth: int, before: Before) -> list:
             first = cut
         else:
             last = cut
-    _insertion_sort(a, first, last, before)
+    insertion_sort(a, first, last, before)
     return a

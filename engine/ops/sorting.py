@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from . import introselect
+from . import introselect, stable_merge
 from ._infer import rule_infer
 from .assignment import _host
 from .composite import dtype_name
@@ -51,12 +51,67 @@ impl_rules["sort"] = _sort_impl
 vjp_rules["sort"] = _sort_vjp
 jvp_rules["sort"] = _sort_jvp
 
+def _nan_rows(xp, x, axis, descending, k, arrange_row):
+    """_sort_impl's answer (its first k), except each row holding a NaN: arrange_row(values, before)'s indices."""
+    host = _host(x)
+    if host.ndim == 0 or host.dtype.kind != "f" or not np.isnan(host).any():
+        return _sort_impl(xp, x, axis, descending, k)
+    ax = axis % host.ndim
+    moved = np.moveaxis(host, ax, -1)
+    rows = moved.reshape(math.prod(moved.shape[:-1]), moved.shape[-1])
+    idx = np.argsort(-rows if descending else rows, axis=-1, kind="stable").astype(np.int64)[:, :k]
+    for r in np.flatnonzero(np.isnan(rows).any(axis=-1)):
+        v = rows[r].tolist()
+        before = (lambda i, j, v=v: v[i] > v[j]) if descending else (lambda i, j, v=v: v[i] < v[j])
+        idx[r] = arrange_row(v, before)[:idx.shape[1]]
+    idx = xp.asarray(np.ascontiguousarray(np.moveaxis(idx.reshape(moved.shape[:-1] + (idx.shape[1],)), -1, ax)))
+    return xp.take_along_axis(x, idx, axis=ax), idx
+
+
+def _sort_stl_impl(xp, x, axis, descending):
+    """sort's answer, but each row holding a NaN in libstdc++'s std::stable_sort order by `<` (`>` descending),
+    MindSpore's CPU Sort (stable_merge): a NaN compares neither way there, so NumPy's NaN-last is not its order."""
+    return _nan_rows(xp, x, axis, descending, None, lambda v, before: stable_merge.arrange(len(v), before))
+
+
+def _top_k_stl_impl(xp, x, k, axis, largest):
+    """top_k's answer, but each row holding a NaN as MindSpore's CPU TopK(sorted=True) picks and orders it: k above
+    half the row, the row's std::stable_sort by `>` (`<` smallest: -x by `>`); else nth_element at k, then
+    std::stable_sort of the first k (libstdc++'s steps: introselect, stable_merge)."""
+    def row(v, before):
+        if k > len(v) // 2:
+            return stable_merge.arrange(len(v), before)[:k]
+        first = introselect.arrange(len(v), k, before)[:k]
+        picked = [first[i] for i in stable_merge.arrange(k, lambda i, j: before(first[i], first[j]))]
+        return _smaller_indices_at_the_cut(picked, v, largest)
+    return _nan_rows(xp, x, axis, largest, k, row)
+
+
+defop("sort_stl", 1, rule_infer("sort_stl"), n_outputs=2,
+      attrs={"axis": Attr("int", -1), "descending": Attr("bool", False)},
+      doc="sort, but a row holding NaN in the order libstdc++'s std::stable_sort by `<` (`>` descending) leaves it "
+          "(MindSpore's CPU Sort; a NaN compares neither way, so it stays where the merges put it); values "
+          "differentiable, indices not")
+impl_rules["sort_stl"] = _sort_stl_impl
+vjp_rules["sort_stl"] = _sort_vjp
+jvp_rules["sort_stl"] = _sort_jvp
+
 defop("top_k", 1, rule_infer("top_k"), n_outputs=2,
       attrs={"k": Attr("int"), "axis": Attr("int", -1), "largest": Attr("bool", True)},
       doc="(values, int64 indices) of the k largest (or smallest) along `axis`, in order; values differentiable")
 impl_rules["top_k"] = lambda xp, x, k, axis, largest: _sort_impl(xp, x, axis, largest, k)
 vjp_rules["top_k"] = _sort_vjp
 jvp_rules["top_k"] = _sort_jvp
+
+
+defop("top_k_stl", 1, rule_infer("top_k_stl"), n_outputs=2,
+      attrs={"k": Attr("int"), "axis": Attr("int", -1), "largest": Attr("bool", True)},
+      doc="top_k, but a row holding NaN picked and ordered as MindSpore's CPU TopK(sorted=True) does with "
+          "libstdc++ (k above half the row: std::stable_sort by `>`; else nth_element, then std::stable_sort of "
+          "the first k; `<` for the smallest); values differentiable")
+impl_rules["top_k_stl"] = _top_k_stl_impl
+vjp_rules["top_k_stl"] = _sort_vjp
+jvp_rules["top_k_stl"] = _sort_jvp
 
 
 def _nth_element_impl(xp, x, k, axis, largest):

@@ -140,7 +140,9 @@ CASES.update({  # the ops of issue #14 (engine/ops/conv.py ... control_flow.py)
     "argmax": [([A((2, 3), F)], {"axis": 0, "keepdims": True})],
     "argmin": [([A((2, 3), F)], {"axis": -1})],
     "sort": [([A((2, 3), F)], {"axis": 0, "descending": True})],
+    "sort_stl": [([A((2, 3), F)], {"axis": 0, "descending": True})],
     "top_k": [([A((2, 5), F)], {"k": 2})],
+    "top_k_stl": [([A((2, 5), F)], {"k": 2})],
     "top_k_unsorted": [([A((2, 5), F)], {"k": 2})],
     "check_false": [([A((), "bool"), A((2, 3), F)], {"message": "m"})],
 })

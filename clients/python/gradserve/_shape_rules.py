@@ -1134,12 +1134,12 @@ def _sorted(op, x, axis, k=None):
     return [(shape, x.dtype), (shape, "int64")]
 
 
-@rule("sort")
-def _sort(avals, axis, descending):
-    return _sorted("sort", avals[0], axis)
+@rule("sort", "sort_stl")
+def _sort(op, avals, axis, descending):
+    return _sorted(op, avals[0], axis)
 
 
-@rule("top_k", "top_k_unsorted")
+@rule("top_k", "top_k_unsorted", "top_k_stl")
 def _top_k(op, avals, k, axis, largest):
     return _sorted(op, avals[0], axis, k)
 

@@ -50,8 +50,7 @@ _RENAMED = {
     "amax": ("amax", _KEEPS), "amin": ("amin", _KEEPS), "argmin": ("argmin", _KEEPS),
     "argsort": ("argsort", _DIM), "cat": ("cat", _DIM), "concat": ("concat", _DIM), "stack": ("stack", _DIM),
     "split": ("split", _DIM), "cummax": ("cummax", _DIM), "cummin": ("cummin", _DIM),
-    "cumsum": ("cumsum", _DIM), "diff": ("diff", _DIM), "index_select": ("index_select", _DIM),
-    "narrow": ("narrow", _DIM), "permute": ("permute", {"dims": "axis"}), "squeeze": ("squeeze", _DIM),
+    "cumsum": ("cumsum", _DIM), "permute": ("permute", {"dims": "axis"}), "squeeze": ("squeeze", _DIM),
     "softmax": ("softmax", _DIM), "bmm": ("bmm", {"input": "input_x"}), "mv": ("mv", {"input": "mat"}),
     "fix": ("trunc", {}), "clip": ("clamp", {}), "clamp": ("clamp", {}),
     "meshgrid": ("meshgrid", {}), "nansum": ("nansum", _KEEPS),
@@ -91,6 +90,33 @@ def sub(input, other, *, alpha=1):  # noqa: A002
     return _alpha_arith.sub_ext(input, other, alpha)
 
 
+def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
+    """ops.diff with dim; a bool n reads as an int and a bool dim is Narrow's TypeError (MindSpore 2.10's mint.diff;
+    ops.diff refuses a bool n)."""
+    if _has_bool(dim):
+        raise failed_calling("Narrow", {}, {"input": input, "dim": dim, "start": 0, "length": 0}, _NARROW)
+    return _ops.diff(input, int(n) if isinstance(n, bool) else n, dim, prepend, append)
+
+
+_NARROW = {"input": "Tensor", "dim": "int", "start": "Tensor, int", "length": "int"}
+
+
+def narrow(input, dim, start, length):  # noqa: A002
+    """ops.narrow; a bool dim, start or length is NarrowView's TypeError (MindSpore 2.10; ops.narrow reads a bool
+    dim as an int)."""
+    if _has_bool(dim) or _has_bool(start) or _has_bool(length):  # (any: mint.any here)
+        raise failed_calling("NarrowView", {}, {"input": input, "dim": dim, "start": start, "length": length}, _NARROW)
+    return _ops.narrow(input, dim, start, length)
+
+
+def index_select(input, dim, index):  # noqa: A002
+    """ops.index_select; a bool dim is IndexSelect's TypeError (MindSpore 2.10; ops.index_select reads it as int)."""
+    if _has_bool(dim):
+        raise failed_calling("IndexSelect", {}, {"input": input, "dim": dim, "index": index},
+                             {"input": "Tensor", "dim": "int", "index": "Tensor"})
+    return _ops.index_select(input, dim, index)
+
+
 def chunk(input, chunks, dim=0):  # noqa: A002
     """ops.chunk with dim; an empty axis gives `chunks` empty pieces (MindSpore 2.10's mint.chunk; ops.chunk
     gives one)."""
@@ -112,7 +138,8 @@ divide = div
 
 
 def _extremum(name: str, input, dim=None, keepdim=False, *, other=None):  # noqa: A002
-    if isinstance(dim, Tensor) or other is not None:  # max(input, other): elementwise
+    # max(input, other): elementwise; a bool dim is other there (MindSpore 2.10: mint.max(x, True) is maximum(x, 1))
+    if isinstance(dim, (Tensor, bool)) or other is not None:
         return getattr(_ops, "maximum" if name == "max" else "minimum")(input, dim if other is None else other)
     values, indices = getattr(_ops, name)(input, dim, bool(keepdim))
     return values if dim is None else (values, indices)

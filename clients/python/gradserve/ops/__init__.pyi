@@ -422,6 +422,7 @@ __all__ = [
     'Softsign',
     'Solve',
     'Sort',
+    'SortStl',
     'SparseGatherV2',
     'SparseSoftmaxCrossEntropyWithLogitsV2',
     'Split',
@@ -449,6 +450,7 @@ __all__ = [
     'TensorShape',
     'Tile',
     'TopK',
+    'TopKStl',
     'TopKUnsorted',
     'Transpose',
     'TriangularSolve',
@@ -821,6 +823,7 @@ __all__ = [
     'softsign',
     'solve',
     'sort',
+    'sort_stl',
     'split',
     'sqrt',
     'square',
@@ -852,6 +855,7 @@ __all__ = [
     'tensor_split',
     'tile',
     'top_k',
+    'top_k_stl',
     'top_k_unsorted',
     'topk',
     'trace',
@@ -2049,6 +2053,12 @@ class Solve(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class SortStl(Primitive):
+    """sort, but a row holding NaN in the order libstdc++'s std::stable_sort by `<` (`>` descending) leaves it (MindSpore's CPU Sort; a NaN compares neither way, so it stays where the merges put it); values differentiable, indices not"""
+    def __init__(self, *, axis: int = ..., descending: bool = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Any: ...
+
+
 class Sqrt(Primitive):
     """elementwise sqrt"""
     def __init__(self) -> None: ...
@@ -2101,6 +2111,12 @@ class Tanh(Primitive):
     """elementwise tanh"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class TopKStl(Primitive):
+    """top_k, but a row holding NaN picked and ordered as MindSpore's CPU TopK(sorted=True) does with libstdc++ (k above half the row: std::stable_sort by `>`; else nth_element, then std::stable_sort of the first k; `<` for the smallest); values differentiable"""
+    def __init__(self, *, k: int, axis: int = ..., largest: bool = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Any: ...
 
 
 class TopKUnsorted(Primitive):
@@ -2622,6 +2638,13 @@ def solve(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
 @overload
+def sort_stl(input: _TensorLike, *, axis: int = ..., descending: bool = ...) -> Any:
+    """sort, but a row holding NaN in the order libstdc++'s std::stable_sort by `<` (`>` descending) leaves it (MindSpore's CPU Sort; a NaN compares neither way, so it stays where the merges put it); values differentiable, indices not"""
+@overload
+def sort_stl(*, x: _TensorLike, axis: int = ..., descending: bool = ...) -> Any: ...
+
+
+@overload
 def square(input: _TensorLike) -> Tensor:
     """elementwise square"""
 @overload
@@ -2651,6 +2674,13 @@ def tanh(input: _TensorLike) -> Tensor:
     """elementwise tanh"""
 @overload
 def tanh(*, x: _TensorLike) -> Tensor: ...
+
+
+@overload
+def top_k_stl(input: _TensorLike, *, k: int, axis: int = ..., largest: bool = ...) -> Any:
+    """top_k, but a row holding NaN picked and ordered as MindSpore's CPU TopK(sorted=True) does with libstdc++ (k above half the row: std::stable_sort by `>`; else nth_element, then std::stable_sort of the first k; `<` for the smallest); values differentiable"""
+@overload
+def top_k_stl(*, x: _TensorLike, k: int, axis: int = ..., largest: bool = ...) -> Any: ...
 
 
 @overload

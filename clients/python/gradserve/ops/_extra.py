@@ -12,7 +12,7 @@ from .. import _graph_print
 from .._hooks import with_grad_rule
 from .._late import late  # ops.max / ops.min with their index (an upper layer)
 from .._tensor import Tensor
-from .._trace import _scalar, _scalar_dtype, _scalar_tensor, apply, current
+from .._trace import _scalar, _scalar_dtype, _scalar_tensor, apply, current, graph_semantics
 from .. import _views
 from .._calling_errors import failed_calling
 from . import _primitives, _tensor_only
@@ -529,13 +529,25 @@ class InsertGradientOf:
 
 
 def _hook_number(g, dout):
-    """An InsertGradientOf hook's result. A Python float that is no whole number for an integer x is refused: MindSpore
-    2.10 gives it as the gradient (2.5 Float32), where casting it to x's dtype here would truncate it (2 Int32)."""
+    """An InsertGradientOf hook's result. A tuple / list: its first element in PyNative (MindSpore 2.10 PyNative takes
+    it: (d, 5 d) gives d; GRAPH_MODE refuses, as here). A Python float that is no whole number for an integer x is
+    refused: MindSpore 2.10 gives it as the gradient (2.5 Float32), where casting it to x's dtype here would truncate
+    it (2 Int32). A result of another shape than the gradient it replaces is refused: MindSpore 2.10 carries it on
+    with its own shape (a number for a (3,) x: a 0-d gradient 4.0 through x * 2), which the engine's gradients,
+    each of its input's shape, cannot."""
+    if isinstance(g, (tuple, list)) and g and not graph_semantics(current()):
+        g = g[0]
     integer = getattr(dout, "_dtype", "float32").startswith(("int", "uint", "bool"))
     if isinstance(g, (float, np.floating)) and integer and not float(g).is_integer():
         raise TypeError(f"InsertGradientOf: the hook returned the Python float {g} as the gradient of an {dout._dtype} "
                         f"input; MindSpore 2.10 gives it as a Float32 gradient ({g}), gradserve would truncate it to "
                         f"{dout._dtype}: return a Tensor, or make the input a float one")
+    shape = tuple(g.shape) if isinstance(g, Tensor) else () if _scalar(g) else None
+    if shape is not None and shape != tuple(dout.shape):
+        raise ValueError(f"InsertGradientOf: the hook returned a gradient of shape {shape} for one of shape "
+                         f"{tuple(dout.shape)}; MindSpore 2.10 passes it on with its own shape (the input's gradient "
+                         f"then differs from the input's shape), which gradserve cannot: return a Tensor of shape "
+                         f"{tuple(dout.shape)}")
     return g
 
 

@@ -123,7 +123,10 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-08):
 
 
 def diff(x, n=1, axis=-1, prepend=None, append=None):
-    """The n-th forward difference along axis (NumPy's)."""
+    """The n-th forward difference along axis (NumPy's). A bool n or axis is MindSpore 2.10's TypeError (mint.diff
+    reads a bool n as an int: its own function)."""
+    P._refuse_bool(n, "For 'diff', the type of 'n' must be 'int', but got 'bool'.")
+    P._refuse_bools(axis, "gather", "gather(Tensor, {t})", "Tensor.gather(dim=<Tensor, int>, index=<Tensor>)")
     if prepend is not None or append is not None:
         parts = [t for t in (prepend, x, append) if t is not None]
         x = P.concat(parts, axis)

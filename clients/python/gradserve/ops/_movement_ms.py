@@ -233,7 +233,8 @@ def repeat_interleave(input, repeats, axis=None, *, dim=None, output_size=None):
 
 
 def index_select(input, axis: int, index):  # noqa: A002
-    return gather(input, index, axis)
+    """A bool axis reads as an int (MindSpore 2.10: ops.index_select(x, True, i) is axis 1; mint's refuses it)."""
+    return gather(input, index, int(axis) if isinstance(axis, bool) else axis)
 
 
 def gather_elements(input, dim: int, index):  # noqa: A002

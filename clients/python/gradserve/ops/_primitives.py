@@ -23,6 +23,7 @@ from .._calling_errors import camel as _camel, failed_calling, primitive_type
 from .._misc import twin_of
 from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast, current, graph_semantics
 from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
+from ._nan_pick import pick
 from ._nan_scan import scan_like
 from ._running_stats import update_running
 from . import _tensor_only, _user_prim
@@ -35,6 +36,8 @@ def _out(outs) -> Any:
 
 
 def _run(op: str, inputs, attrs: dict):
+    if op in ("maximum", "minimum"):
+        return pick(op, inputs[0], inputs[1])
     if op in BINARY or op in BINARY_FLOAT or op in COMPARE:
         return binary(op, inputs[0], inputs[1])
     if op == "relu" and inputs and isinstance(inputs[0], Tensor) and inputs[0]._dtype.startswith(("int", "uint", "bool")):

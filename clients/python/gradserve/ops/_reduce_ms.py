@@ -100,9 +100,10 @@ def amin(input, axis=None, keepdims=False, *, initial=None, where=None):  # noqa
 
 def sort(input_x, axis=-1, descending=False):
     """MindSpore 2.10 ops.sort(input_x, axis=-1, descending=False) -> (values, int32 indices); stable, so
-    tied values keep their order and each gets its own cotangent (as MindSpore)."""
+    tied values keep their order and each gets its own cotangent (as MindSpore). A row holding NaN in its CPU
+    kernel's order (engine op sort_stl: libstdc++'s std::stable_sort by `<`, [1, nan, 3, 2] -> [1, nan, 2, 3])."""
     _primitives._refuse_bool(axis, "For 'Sort', the type of 'axis' should be 'int', but got type 'bool'.")
-    vals, idx = P.sort(input_x, axis=int(axis), descending=bool(descending))
+    vals, idx = P.sort_stl(input_x, axis=int(axis), descending=bool(descending))
     return vals, P.cast(idx, "int32")  # MindSpore 2.10's sort / topk indices are int32 (max's are int64)
 
 
@@ -111,10 +112,12 @@ def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpo
     indices are taken (MindSpore's docs). sorted=False gives the order MindSpore's CPU kernel leaves: libstdc++'s
     nth_element arrangement of the axis (engine op top_k_unsorted; k the axis' length: the input's own order), an
     order its docs leave unspecified but one that kernel always gives for the same values; where it takes other
-    elements equal to the k-th value than the smaller indices, those indices are the docs' (values the same)."""
+    elements equal to the k-th value than the smaller indices, those indices are the docs' (values the same).
+    sorted=True: a row holding NaN as that kernel picks and orders it (engine op top_k_stl; [1, nan, 3] by 2 ->
+    [1, nan]); NumPy's NaN-last is not its order."""
     _primitives._refuse_bool(k, "For primitive[TopK], the input argument[k] must be a type of {Int32, Int64}, but got Bool.")
     axis = -1 if dim is None else int(dim)
-    vals, idx = (P.top_k if sorted else P.top_k_unsorted)(input, k=int(k), axis=axis, largest=bool(largest))
+    vals, idx = (P.top_k_stl if sorted else P.top_k_unsorted)(input, k=int(k), axis=axis, largest=bool(largest))
     return vals, P.cast(idx, "int32")
 
 
