@@ -204,3 +204,78 @@ def test_upsample_trilinear3d_refusals_are_mindspores(call, error, text, on_real
     with pytest.raises(error) as info:
         call(Tensor(U))
     assert str(info.value) == text
+
+
+P3 = np.arange(6, dtype=np.float32).reshape(1, 2, 3)
+P4 = np.arange(12, dtype=np.float32).reshape(1, 1, 3, 4)
+ZERO = np.array(0., np.float32)
+REFL4 = [[[[9, 8, 9, 10, 11, 10, 9], [5, 4, 5, 6, 7, 6, 5], [1, 0, 1, 2, 3, 2, 1], [5, 4, 5, 6, 7, 6, 5],
+           [9, 8, 9, 10, 11, 10, 9], [5, 4, 5, 6, 7, 6, 5]]]]
+EDGE4 = [[[[0, 0, 1, 2, 3, 3, 3]] * 3 + [[4, 4, 5, 6, 7, 7, 7]] + [[8, 8, 9, 10, 11, 11, 11]] * 2]]
+CIRC4 = [[[[7, 4, 5, 6, 7, 4, 5], [11, 8, 9, 10, 11, 8, 9], [3, 0, 1, 2, 3, 0, 1]] * 2]]
+
+
+def _pads(*values):
+    return Tensor(np.array(values, np.int64))
+
+
+@pytest.mark.parametrize("call, want", [  # MindSpore 2.10 CPU: ops.PadV3(...)(...) with these arguments
+    (lambda: ops.PadV3()(Tensor(P3), _pads(1, 2), Tensor(np.array(0.5, np.float32))),
+     [[[0.5, 0, 1, 2, 0.5, 0.5], [0.5, 3, 4, 5, 0.5, 0.5]]]),
+    (lambda: ops.PadV3(mode="reflect")(Tensor(P3), _pads(1, 2)), [[[1, 0, 1, 2, 1, 0], [4, 3, 4, 5, 4, 3]]]),
+    (lambda: ops.PadV3(mode="circular")(Tensor(P3), _pads(1, 2)), [[[2, 0, 1, 2, 0, 1], [5, 3, 4, 5, 3, 4]]]),
+    (lambda: ops.PadV3("edge")(Tensor(P3), _pads(2, 1)), [[[0, 0, 0, 1, 2, 2], [3, 3, 3, 4, 5, 5]]]),
+    (lambda: ops.PadV3(paddings_contiguous=False)(Tensor(P3), _pads(1, 2, 0, 1), Tensor(ZERO)),
+     [[[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 2], [0, 3, 4, 5], [0, 0, 0, 0]]]),
+    (lambda: ops.PadV3()(Tensor(P3), _pads(-1, 1), Tensor(ZERO)), [[[1, 2, 0], [4, 5, 0]]]),
+    (lambda: ops.PadV3("reflect")(Tensor(P3), _pads(-1, 1)), [[[1, 2, 1], [4, 5, 4]]]),
+    (lambda: ops.PadV3()(Tensor(P3), (1, 0, 1, 1), Tensor(ZERO)),
+     [[[0, 0, 0, 0], [0, 0, 1, 2], [0, 3, 4, 5], [0, 0, 0, 0]]]),
+    (lambda: ops.PadV3()(Tensor(P3), (1, 1), 2.0), [[[2, 0, 1, 2, 2], [2, 3, 4, 5, 2]]]),
+    (lambda: ops.PadV3("reflect")(Tensor(P4), _pads(1, 2, 2, 1)), REFL4),
+    (lambda: ops.PadV3("edge")(Tensor(P4), _pads(1, 2, 2, 1)), EDGE4),
+    (lambda: ops.PadV3("circular")(Tensor(P4), _pads(1, 2, 2, 1)), CIRC4),
+    (lambda: ops.PadV3()(Tensor(np.arange(6, dtype=np.int32).reshape(2, 3)), _pads(1, 1),
+                         Tensor(np.array(7, np.int32))), [[7, 0, 1, 2, 7], [7, 3, 4, 5, 7]]),
+])
+def test_pad_v3_matches_mindspore(call, want, on_real_server):
+    assert call().asnumpy().tolist() == want
+
+
+def test_pad_v3_gradients_match_mindspore(on_real_server):
+    weights = Tensor(np.arange(12, dtype=np.float32).reshape(1, 2, 6))
+    got = ops.grad(lambda v: (ops.PadV3("reflect")(v, _pads(2, 1)) * weights).sum())(Tensor(P3))
+    assert got.asnumpy().tolist() == [[[2, 9, 4], [8, 27, 16]]]  # MindSpore 2.10 ms.grad
+    got = ops.grad(lambda v: (ops.PadV3("circular")(v, _pads(2, 1)) * weights).sum())(Tensor(P3))
+    assert got.asnumpy().tolist() == [[[7, 3, 5], [19, 15, 17]]]
+    got = ops.grad(lambda v: (ops.PadV3()(v, _pads(1, -1), Tensor(ZERO)) * Tensor(P3 + 1)).sum())(Tensor(P3))
+    assert got.asnumpy().tolist() == [[[2, 3, 0], [5, 6, 0]]]
+
+
+@pytest.mark.parametrize("call, text", [  # MindSpore 2.10 CPU's ValueError texts
+    (lambda: ops.PadV3("replicate"),
+     "For 'PadV3', the 'mode' must be str and must be in '['constant', 'reflect', 'edge', 'circular']', but got "
+     "'replicate'."),
+    (lambda: ops.PadV3()(Tensor(P3), _pads(1, 2)),
+     "For primitive[PadV3], the input number must be equal to 3, but got 2."),
+    (lambda: ops.PadV3()(Tensor(P3), _pads(1, 0, 1), Tensor(ZERO)),
+     "For 'PadV3' constant mode, paddings length must be divisible by 2"),
+    (lambda: ops.PadV3()(Tensor(P3), _pads(1, 0, 1, 1, 1, 0, 1, 1), Tensor(ZERO)),
+     "For primitive[PadV3], the paddings_length must be less than or equal to 6, but got 8."),
+    (lambda: ops.PadV3("edge")(Tensor(P3), _pads(1, 2, 1, 0)),
+     "For primitive[PadV3], the input dims when padding's size equal 4 must be equal to 4, but got 3."),
+    (lambda: ops.PadV3("reflect")(Tensor(P3), _pads(3, 0)),
+     "For 'PadV3' reflect mode, Padding size must be less than the corresponding input dimension, but got: padding "
+     "(3,0) at dimension 2 of input:[3]"),
+    (lambda: ops.PadV3("reflect")(Tensor(np.ones((2, 3), np.float32)), _pads(1, 1)),
+     "For primitive[PadV3], the input dims for edge, reflect or circular mode must be greater than or equal to 3, "
+     "but got 2."),
+    (lambda: ops.PadV3("reflect")(Tensor(np.ones((1, 1, 2, 2, 2), np.float32)), _pads(1, 0, 0, 1, 1, 0)),
+     "For primitive[PadV3], the input dims for reflect mode must be less than or equal to 4, but got 5."),
+    (lambda: ops.PadV3()(Tensor(P3), _pads(-3, 0), Tensor(ZERO)),
+     "For primitive[PadV3], the output size must be greater than 0, but got 0."),
+])
+def test_pad_v3_refusals_are_mindspores(call, text, on_real_server):
+    with pytest.raises(ValueError) as info:
+        call()
+    assert str(info.value) == text
