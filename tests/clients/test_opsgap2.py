@@ -279,3 +279,70 @@ def test_pad_v3_refusals_are_mindspores(call, text, on_real_server):
     with pytest.raises(ValueError) as info:
         call()
     assert str(info.value) == text
+
+
+SIGNAL = np.sin(np.arange(16, dtype=np.float32) * 0.7) + 0.1 * np.arange(16, dtype=np.float32)
+
+
+def _torch_stft(x, n_fft, **kwargs):
+    torch = pytest.importorskip("torch")
+    return torch.stft(torch.from_numpy(x), n_fft, return_complex=True, **kwargs).numpy()
+
+
+@pytest.mark.parametrize("call, reference", [
+    # MindSpore 2.10 CPU's ops.stft printed the values of torch.stft with these arguments (to 5 digits,
+    # /work/ms_suite_opsgap2/probe6.py, probe7.py); the full arrays are checked against torch here
+    (lambda x: ops.stft(x, 8, return_complex=True), lambda x: _torch_stft(x, 8, window=None)),
+    (lambda x: ops.stft(x, 8, hop_length=4, pad_mode="CONSTANT", return_complex=True),
+     lambda x: _torch_stft(x, 8, hop_length=4, pad_mode="constant")),
+    (lambda x: ops.stft(x, 8, hop_length=4, normalized=True, onesided=False, return_complex=True),
+     lambda x: _torch_stft(x, 8, hop_length=4, normalized=True, onesided=False)),
+    (lambda x: ops.stft(x, 8, hop_length=4, win_length=6, window=Tensor(np.arange(1, 7, dtype=np.float32)),
+                        return_complex=True),
+     lambda x: _torch_stft(x, 8, hop_length=4, win_length=6, window=__import__("torch").arange(1., 7.))),
+    (lambda x: ops.STFT(8, 4, 8, False, True, True)(x, Tensor(np.ones(8, np.float32))),
+     lambda x: _torch_stft(x, 8, hop_length=4, center=False)),
+])
+def test_stft_matches_mindspore_and_torch(call, reference, on_real_server):
+    got = call(Tensor(SIGNAL))
+    assert got.dtype == gs.complex64
+    np.testing.assert_allclose(got.asnumpy(), reference(SIGNAL), rtol=1e-5, atol=1e-5)
+
+
+def test_stft_defaults_batches_and_dtypes_match_mindspore(on_real_server):
+    # MindSpore 2.10: return_complex None on a real input is the real (F, T, 2) form; [0, :3] = (6.92074, 0),
+    # (5.90675, 0), (3.42305, 0); hop_length n_fft // 4
+    got = ops.stft(Tensor(SIGNAL), 8)
+    assert got.dtype == gs.float32 and got.shape == (5, 9, 2)
+    np.testing.assert_allclose(got.asnumpy()[0, :3], [[6.92074, 0], [5.90675, 0], [3.42305, 0]], atol=1e-5)
+    # (2, 16) -> (2, 5, 5); float64 -> complex128 (MindSpore 2.10)
+    assert ops.stft(Tensor(np.stack([SIGNAL, SIGNAL[::-1].copy()])), 8, hop_length=4, return_complex=True).shape == \
+        (2, 5, 5)
+    assert ops.stft(Tensor(SIGNAL.astype(np.float64)), 8, return_complex=True).dtype == gs.complex128
+
+
+def test_stft_gradient_is_the_maths(on_real_server):
+    # MindSpore 2.10 raises "Illegal primitive STFT's bprop not defined"; gradserve differentiates: torch autograd
+    torch = pytest.importorskip("torch")
+    weights = np.arange(30, dtype=np.float32).reshape(5, 3, 2)
+    t = torch.tensor(SIGNAL, requires_grad=True)
+    (torch.view_as_real(torch.stft(t, 8, hop_length=4, center=False, return_complex=True, window=torch.ones(8)))
+     * torch.from_numpy(weights)).sum().backward()
+    got = ops.grad(lambda v: (ops.stft(v, 8, hop_length=4, center=False, return_complex=False)
+                              * Tensor(weights)).sum())(Tensor(SIGNAL))
+    np.testing.assert_allclose(got.asnumpy(), t.grad.numpy(), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("call, error, text", [  # MindSpore 2.10 CPU's texts
+    (lambda: ops.stft(Tensor(np.arange(16, dtype=np.int32)), 8, return_complex=True), TypeError,
+     "For primitive[STFT], the input argument[x] must be a type of {Tensor[Complex128], Tensor[Complex64], "
+     "Tensor[Float32], Tensor[Float64]}, but got Tensor[Int32]."),
+    (lambda: ops.stft(Tensor(SIGNAL), 32, center=False, return_complex=True), ValueError,
+     "For primitive[STFT], the n_fft must be in (0,16], but got 32."),
+    (lambda: ops.stft(Tensor(SIGNAL), 8, pad_mode="zeros", return_complex=True), ValueError,
+     "For 'Pad', the 'mode' must be str and must be in '['CONSTANT', 'REFLECT', 'SYMMETRIC']', but got 'zeros'."),
+])
+def test_stft_refusals_are_mindspores(call, error, text):
+    with pytest.raises(error) as info:
+        call()
+    assert str(info.value) == text

@@ -147,6 +147,7 @@ from ._sparse_segment_sqrt_n import SparseSegmentSqrtN as SparseSegmentSqrtN, Sp
 from ._sparse_tensor import SparseAddmm as SparseAddmm, SparseMatrixAdd as SparseMatrixAdd, SparseMatrixSoftmax as SparseMatrixSoftmax, SparseReshape as SparseReshape, SparseSegmentMeanWithNumSegments as SparseSegmentMeanWithNumSegments, SparseSparseMinimum as SparseSparseMinimum, SparseTensorDenseMatmul as SparseTensorDenseMatmul, SparseTensorToCSRSparseMatrix as SparseTensorToCSRSparseMatrix, coo_abs as coo_abs, coo_acos as coo_acos, coo_acosh as coo_acosh, coo_add as coo_add, coo_asin as coo_asin, coo_asinh as coo_asinh, coo_atan as coo_atan, coo_atanh as coo_atanh, coo_ceil as coo_ceil, coo_concat as coo_concat, coo_cos as coo_cos, coo_cosh as coo_cosh, coo_exp as coo_exp, coo_expm1 as coo_expm1, coo_floor as coo_floor, coo_inv as coo_inv, coo_isfinite as coo_isfinite, coo_isinf as coo_isinf, coo_isnan as coo_isnan, coo_log as coo_log, coo_log1p as coo_log1p, coo_neg as coo_neg, coo_relu as coo_relu, coo_relu6 as coo_relu6, coo_round as coo_round, coo_sigmoid as coo_sigmoid, coo_sin as coo_sin, coo_sinh as coo_sinh, coo_softsign as coo_softsign, coo_sqrt as coo_sqrt, coo_square as coo_square, coo_tan as coo_tan, coo_tanh as coo_tanh, csr_abs as csr_abs, csr_acos as csr_acos, csr_acosh as csr_acosh, csr_add as csr_add, csr_asin as csr_asin, csr_asinh as csr_asinh, csr_atan as csr_atan, csr_atanh as csr_atanh, csr_ceil as csr_ceil, csr_cos as csr_cos, csr_cosh as csr_cosh, csr_div as csr_div, csr_exp as csr_exp, csr_expm1 as csr_expm1, csr_floor as csr_floor, csr_inv as csr_inv, csr_isfinite as csr_isfinite, csr_isinf as csr_isinf, csr_isnan as csr_isnan, csr_log as csr_log, csr_log1p as csr_log1p, csr_mul as csr_mul, csr_mv as csr_mv, csr_neg as csr_neg, csr_reduce_sum as csr_reduce_sum, csr_relu as csr_relu, csr_relu6 as csr_relu6, csr_round as csr_round, csr_sigmoid as csr_sigmoid, csr_sin as csr_sin, csr_sinh as csr_sinh, csr_softmax as csr_softmax, csr_softsign as csr_softsign, csr_sqrt as csr_sqrt, csr_square as csr_square, csr_tan as csr_tan, csr_tanh as csr_tanh, csr_to_coo as csr_to_coo, csr_to_dense as csr_to_dense, sparse_segment_mean as sparse_segment_mean
 from ._split import dsplit as dsplit, expand as expand, hsplit as hsplit, tensor_split as tensor_split, vsplit as vsplit
 from ._square_sum_all import SquareSumAll as SquareSumAll
+from ._stft import STFT as STFT, stft as stft
 from ._tensor_forms import MaskedSelect as MaskedSelect, copy as copy, cov as cov, isneginf as isneginf, isposinf as isposinf, logaddexp as logaddexp, logaddexp2 as logaddexp2, masked_select as masked_select, sgn as sgn
 from ._truncated_normal import ParameterizedTruncatedNormal as ParameterizedTruncatedNormal, TruncatedNormal as TruncatedNormal
 from ._unique import Unique as Unique, UniqueWithPad as UniqueWithPad, unique as unique, unique_with_pad as unique_with_pad
@@ -1401,6 +1402,8 @@ __all__ = [
     'AdaptiveMaxPool3D',
     'UpsampleTrilinear3D',
     'PadV3',
+    'STFT',
+    'stft',
     'FusedAdaFactor',
     'FusedAdaFactorWithGlobalNorm',
     'SparseSegmentSqrtN',

@@ -74,7 +74,7 @@ def _trilinear_sizes(x, output_size, scales) -> list[int]:
     if output_size is not None and not isinstance(output_size, (list, tuple)):
         raise TypeError(f"Failed calling UpsampleTrilinear3D with \"UpsampleTrilinear3D(align_corners=bool)(x=Tensor, "
                         f"output_size={type(output_size).__name__}, scales=None)\".")
-    values = list(output_size if output_size is not None else scales)
+    values = list(output_size) if output_size is not None else list(scales or ())
     if len(values) != 3:
         raise ValueError(f"For primitive[UpsampleTrilinear3D], the number of size must be equal to 3, but got "
                          f"{len(values)}.")
