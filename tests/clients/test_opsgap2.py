@@ -25,7 +25,8 @@ def _pair(got):
 
 @pytest.mark.parametrize("call, want", [
     # MindSpore 2.10: AdaptiveMaxPool2D((2, 3))(X) and adaptive_max_pool2d(X, 2 / (None, 2), True); -1 keeps W
-    (lambda: ops.AdaptiveMaxPool2D((2, 3))(Tensor(X)), ([[[[4, 7, 7], [8, 8, 7]]]], "Int64", [[[[4, 6, 6], [9, 9, 6]]]])),
+    (lambda: ops.AdaptiveMaxPool2D((2, 3))(Tensor(X)),
+     ([[[[4, 7, 7], [8, 8, 7]]]], "Int64", [[[[4, 6, 6], [9, 9, 6]]]])),
     (lambda: ops.AdaptiveMaxPool2D([2, -1])(Tensor(X)),
      ([[[[4, 3, 7, 5], [4, 8, 7, 6]]]], "Int64", [[[[4, 1, 6, 3], [4, 9, 6, 11]]]])),
     (lambda: ops.adaptive_max_pool2d(Tensor(X), 2, True), ([[[[4, 7], [8, 7]]]], "Int64", [[[[4, 6], [9, 6]]]])),
@@ -347,3 +348,10 @@ def test_stft_refusals_are_mindspores(call, error, text):
     with pytest.raises(error) as info:
         call()
     assert str(info.value) == text
+
+
+def test_nn_adaptive_avg_pool3d_matches_mindspore(on_real_server):
+    # MindSpore 2.10: nn.AdaptiveAvgPool3d((1, 1, 1)) of int32 [1, 4] -> [[[[2]]]] (int32); of X3 (2, 2, 3): AVG3
+    got = nn.AdaptiveAvgPool3d((1, 1, 1))(Tensor(np.array([1, 4], np.int32).reshape(1, 1, 1, 2)))
+    assert got.dtype == gs.int32 and got.asnumpy().tolist() == [[[[2]]]]
+    np.testing.assert_allclose(nn.AdaptiveAvgPool3d((2, 2, 3))(Tensor(X3)).asnumpy(), [AVG3])

@@ -218,7 +218,8 @@ from . import _opsgap, _resize_bicubic, _apply_sign  # noqa: E402
 globals().update({k: getattr(m, k) for m in (_opsgap, _resize_bicubic, _apply_sign) for k in m.__all__})
 globals().update({alias: globals()[op] for alias, op in _opsgap.ALIASES.items()})
 __all__ += [*_opsgap.__all__, *_opsgap.ALIASES, *_resize_bicubic.__all__, *_apply_sign.__all__]
-# h-opsgap2: adaptive 2-D / 3-D pools with MindSpore's indices, primitives and refusals; UpsampleTrilinear3D, PadV3, STFT / stft
+# h-opsgap2: adaptive 2-D / 3-D pools with MindSpore's indices, primitives and refusals; UpsampleTrilinear3D,
+# PadV3, STFT / stft
 from . import _adaptive_nd  # noqa: E402
 from ._interpolate_ext import UpsampleTrilinear3D  # noqa: E402
 from ._pad_v3 import PadV3  # noqa: E402

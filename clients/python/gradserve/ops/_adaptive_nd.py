@@ -14,8 +14,8 @@ from ._adaptive_pool1d import adaptive_max_pool1d, mean_windows
 from ._doc_nn import _along_h, _flat3, _sizes
 from ._fractional_pool import window_max
 
-__all__ = ["adaptive_avg_pool3d", "AdaptiveAvgPool3D", "adaptive_max_pool2d", "AdaptiveMaxPool2D", "adaptive_max_pool3d",
-           "AdaptiveMaxPool3D"]
+__all__ = ["adaptive_avg_pool3d", "AdaptiveAvgPool3D", "adaptive_max_pool2d", "AdaptiveMaxPool2D",
+           "adaptive_max_pool3d", "AdaptiveMaxPool3D"]
 
 _AVG3D_TYPES = ("float16", "float32", "float64", "int16", "int32", "int64", "int8", "uint8")
 _MAX3D_TYPES = ("float16", "float32", "float64", "int16", "int32", "int64", "int8", "uint16", "uint32", "uint64",
