@@ -108,6 +108,7 @@ def render_stub() -> str:
     from gradserve.ops import _assert_op, _fused_ada_factor, _sparse_segment_sqrt_n  # noqa: PLC0415
     from gradserve.ops import _embedding, _mm, _nn_prims_v1  # noqa: PLC0415
     from gradserve.ops import _opsgap, _resize_bicubic, _apply_sign  # noqa: PLC0415
+    from gradserve.ops import _adaptive_nd, _pad_v3, _interpolate_ext, _stft  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
     generated.update({id(v): (k, "function") for k, v in _primitives.FUNCTIONS.items()})
@@ -132,7 +133,8 @@ def render_stub() -> str:
             _bernoulli, _loop_prims, _truncated_normal, _fractional_pool3d, _doc_image, _doc_conv_diag, _doc_prims,
             _doc_loops, _doc_sparse_misc, _doc_update_misc, _doc_nms_pool, _prim_classes_more, _combined_nms,
             _betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool, _scale_translate, _loss_nll,
-            _fused_ada_factor, _sparse_segment_sqrt_n, _assert_op, _embedding, _nn_prims_v1, _mm, _opsgap, _resize_bicubic, _apply_sign]
+            _fused_ada_factor, _sparse_segment_sqrt_n, _assert_op, _embedding, _nn_prims_v1, _mm, _opsgap, _resize_bicubic, _apply_sign,
+            _adaptive_nd, _pad_v3, _interpolate_ext, _stft]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
     for name in ops.__all__:

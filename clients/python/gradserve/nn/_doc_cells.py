@@ -1,5 +1,5 @@
-"""MindSpore 2.10 nn cells from its documented examples, over gradserve.ops: AdaptiveAvgPool2d / AdaptiveMaxPool2d,
-Softmax2d, LRN, ImageGradients, PSNR, SSIM, L1Regularizer, the losses CosineEmbeddingLoss,
+"""MindSpore 2.10 nn cells from its documented examples, over gradserve.ops: AdaptiveAvgPool2d / 3d,
+AdaptiveMaxPool2d / 3d, Softmax2d, LRN, ImageGradients, PSNR, SSIM, L1Regularizer, the losses CosineEmbeddingLoss,
 MultiMarginLoss, PoissonNLLLoss; get_activation (MindSpore's table of activation names)."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .._cellbase import Cell
 from .._tensor import Tensor
 from .._training import LossBase
 
-__all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Softmax2d", "LRN",
+__all__ = ["AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Softmax2d", "LRN",
            "ImageGradients", "PSNR", "SSIM", "L1Regularizer", "IGamma", "SparseToDense", "CosineEmbeddingLoss",
            "MultiMarginLoss", "PoissonNLLLoss", "DiceLoss", "MultiClassDiceLoss", "TripletMarginWithDistanceLoss",
            "get_activation"]
@@ -52,6 +52,17 @@ class AdaptiveAvgPool2d(Cell):
 
     def construct(self, x):
         return _ops.adaptive_avg_pool2d(x, self.output_size)
+
+
+class AdaptiveAvgPool3d(Cell):
+    """nn.AdaptiveAvgPool3d(output_size)(x): ops.adaptive_avg_pool3d."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def construct(self, x):
+        return _ops.adaptive_avg_pool3d(x, self.output_size)
 
 
 class AdaptiveMaxPool2d(Cell):

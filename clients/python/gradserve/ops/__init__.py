@@ -134,7 +134,7 @@ from . import _windows_more  # noqa: E402  bartlett / blackman / kaiser windows,
 from . import _prim_forms  # noqa: E402  Addcdiv, Cross, GLU, IsClose, LowerBound, ReduceStd, Tril ...: primitive forms
 from . import _doc_arith, _doc_build  # noqa: E402  gcd / lcm / polar / matrix_power ...; block_diag / dot / diag_embed ...
 from . import _segment_sorted, _doc_nn  # noqa: E402  SegmentMax / Min / Mean / Prod; adaptive 2-D pools, losses
-from . import _doc_more  # noqa: E402  clip_by_global_norm, dense, pdist, inplace_add / update, IndexPut, adaptive_max_pool3d ...
+from . import _doc_more  # noqa: E402  clip_by_global_norm, dense, pdist, inplace_add / update, IndexPut ...
 from . import _doc_resize_pad  # noqa: E402  mirror_pad, reverse_sequence, MaxUnpool2D / 3D, ResizeNearestNeighbor ...
 from . import _doc_linalg_seq, _doc_decode_solve  # noqa: E402  lstsq, lu_unpack, ...; ctc_greedy_decoder, MatrixSolveLs
 from . import _doc_image, _doc_conv_diag, _doc_prims  # noqa: E402  RGBToHSV ...; Conv2D/3DTranspose, MatrixDiagV3; small primitives
@@ -218,6 +218,15 @@ from . import _opsgap, _resize_bicubic, _apply_sign  # noqa: E402
 globals().update({k: getattr(m, k) for m in (_opsgap, _resize_bicubic, _apply_sign) for k in m.__all__})
 globals().update({alias: globals()[op] for alias, op in _opsgap.ALIASES.items()})
 __all__ += [*_opsgap.__all__, *_opsgap.ALIASES, *_resize_bicubic.__all__, *_apply_sign.__all__]
+# h-opsgap2: adaptive 2-D / 3-D pools with MindSpore's indices, primitives and refusals; UpsampleTrilinear3D,
+# PadV3, STFT / stft
+from . import _adaptive_nd  # noqa: E402
+from ._interpolate_ext import UpsampleTrilinear3D  # noqa: E402
+from ._pad_v3 import PadV3  # noqa: E402
+from ._stft import STFT, stft  # noqa: E402
+
+globals().update({k: getattr(_adaptive_nd, k) for k in _adaptive_nd.__all__})
+__all__ += [k for k in [*_adaptive_nd.__all__, "UpsampleTrilinear3D", "PadV3", "STFT", "stft"] if k not in __all__]
 
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
 from .._overload_errors import bind as _bind_overload_errors  # noqa: E402

@@ -14,6 +14,7 @@ from .._jacobian import hessian as hessian, jacfwd as jacfwd, jacrev as jacrev
 from .._taylor import derivative as derivative, jet as jet, linearize as linearize
 from .._vmap import vmap as vmap
 from ._activations import CeLU as CeLU, HSigmoid as HSigmoid, HSwish as HSwish, Mish as Mish, SeLU as SeLU, celu as celu, hardsigmoid as hardsigmoid, hardswish as hardswish, logsigmoid as logsigmoid, mish as mish, rrelu as rrelu, selu as selu, silu as silu, softplus as softplus
+from ._adaptive_nd import AdaptiveAvgPool3D as AdaptiveAvgPool3D, AdaptiveMaxPool2D as AdaptiveMaxPool2D, AdaptiveMaxPool3D as AdaptiveMaxPool3D, adaptive_avg_pool3d as adaptive_avg_pool3d, adaptive_max_pool2d as adaptive_max_pool2d, adaptive_max_pool3d as adaptive_max_pool3d
 from ._adaptive_pool1d import adaptive_avg_pool1d as adaptive_avg_pool1d, adaptive_max_pool1d as adaptive_max_pool1d
 from ._apply_proximal import ApplyAdagradDA as ApplyAdagradDA, ApplyProximalAdagrad as ApplyProximalAdagrad, ApplyProximalGradientDescent as ApplyProximalGradientDescent, SparseApplyRMSProp as SparseApplyRMSProp
 from ._apply_sign import ApplyAddSign as ApplyAddSign, ApplyPowerSign as ApplyPowerSign
@@ -48,9 +49,9 @@ from ._doc_image import AdjustHue as AdjustHue, AdjustSaturation as AdjustSatura
 from ._doc_linalg_seq import Lstsq as Lstsq, LuUnpack as LuUnpack, UniqueConsecutive as UniqueConsecutive, lstsq as lstsq, lu_unpack as lu_unpack, unique_consecutive as unique_consecutive
 from ._doc_loops import Partial as Partial, partial as partial
 from ._doc_math import addcdiv as addcdiv, addcmul as addcmul, addr as addr, adjoint as adjoint, atleast_1d as atleast_1d, atleast_2d as atleast_2d, atleast_3d as atleast_3d, column_stack as column_stack, copysign as copysign, count_nonzero as count_nonzero, dstack as dstack, exp2 as exp2, ldexp as ldexp, msort as msort, nanmean as nanmean, rot90 as rot90, swapdims as swapdims, trapz as trapz, truncate_div as truncate_div, truncate_mod as truncate_mod, vecdot as vecdot
-from ._doc_more import IndexPut as IndexPut, InplaceAdd as InplaceAdd, InplaceSub as InplaceSub, InplaceUpdateV2 as InplaceUpdateV2, Pdist as Pdist, ScalarCast as ScalarCast, SparseToDense as SparseToDense, TupleToArray as TupleToArray, adaptive_max_pool3d as adaptive_max_pool3d, clip_by_global_norm as clip_by_global_norm, dense as dense, inplace_add as inplace_add, inplace_sub as inplace_sub, inplace_update as inplace_update, margin_ranking_loss as margin_ranking_loss, pdist as pdist, scalar_cast as scalar_cast, tuple_to_array as tuple_to_array
+from ._doc_more import IndexPut as IndexPut, InplaceAdd as InplaceAdd, InplaceSub as InplaceSub, InplaceUpdateV2 as InplaceUpdateV2, Pdist as Pdist, ScalarCast as ScalarCast, SparseToDense as SparseToDense, TupleToArray as TupleToArray, clip_by_global_norm as clip_by_global_norm, dense as dense, inplace_add as inplace_add, inplace_sub as inplace_sub, inplace_update as inplace_update, margin_ranking_loss as margin_ranking_loss, pdist as pdist, scalar_cast as scalar_cast, tuple_to_array as tuple_to_array
 from ._doc_nms_pool import MaxPool3DWithArgmax as MaxPool3DWithArgmax, NoRepeatNGram as NoRepeatNGram, ResizeArea as ResizeArea
-from ._doc_nn import ChannelShuffle as ChannelShuffle, MultiMarginLoss as MultiMarginLoss, adaptive_avg_pool2d as adaptive_avg_pool2d, adaptive_max_pool2d as adaptive_max_pool2d, cosine_embedding_loss as cosine_embedding_loss, multi_margin_loss as multi_margin_loss
+from ._doc_nn import ChannelShuffle as ChannelShuffle, MultiMarginLoss as MultiMarginLoss, adaptive_avg_pool2d as adaptive_avg_pool2d, cosine_embedding_loss as cosine_embedding_loss, multi_margin_loss as multi_margin_loss
 from ._doc_prims import AdaptiveAvgPool2D as AdaptiveAvgPool2D, AffineGrid as AffineGrid, CheckNumerics as CheckNumerics, CompareAndBitpack as CompareAndBitpack, Histogram as Histogram, IdentityN as IdentityN, NthElement as NthElement, ParallelConcat as ParallelConcat, Polygamma as Polygamma, ScatterAddWithAxis as ScatterAddWithAxis, SparseSoftmaxCrossEntropyWithLogits as SparseSoftmaxCrossEntropyWithLogits, TridiagonalMatMul as TridiagonalMatMul, affine_grid as affine_grid, check_valid as check_valid, eps as eps, gumbel_softmax as gumbel_softmax, intopk as intopk
 from ._doc_resize_pad import MaxUnpool2D as MaxUnpool2D, MaxUnpool3D as MaxUnpool3D, MirrorPad as MirrorPad, ResizeLinear1D as ResizeLinear1D, ResizeNearestNeighbor as ResizeNearestNeighbor, ResizeNearestNeighborV2 as ResizeNearestNeighborV2, mirror_pad as mirror_pad
 from ._doc_sparse_misc import Coalesce as Coalesce, MapUniform as MapUniform, NonMaxSuppressionWithOverlaps as NonMaxSuppressionWithOverlaps, RaggedRange as RaggedRange, SparseSlice as SparseSlice, SubAndFilter as SubAndFilter
@@ -87,6 +88,7 @@ from ._index_ms import IndexAdd as IndexAdd, IndexFill as IndexFill, fill_diagon
 from ._indexing import MaskedScatter as MaskedScatter, argwhere as argwhere, diagflat as diagflat, gather_d as gather_d, nonzero as nonzero
 from ._inplace import InplaceAddExt as InplaceAddExt, InplaceIndexAdd as InplaceIndexAdd, inplace_index_add as inplace_index_add
 from ._interpolate import interpolate as interpolate, upsample as upsample
+from ._interpolate_ext import UpsampleTrilinear3D as UpsampleTrilinear3D
 from ._lgamma import digamma as digamma, lgamma as lgamma, mvlgamma as mvlgamma, polygamma as polygamma
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, einsum as einsum, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
 from ._list_diff import ListDiff as ListDiff
@@ -113,6 +115,7 @@ from ._nms import NMSWithMask as NMSWithMask
 from ._nn_prims_v1 import DepthwiseConv2dNative as DepthwiseConv2dNative, MaxPoolWithArgmax as MaxPoolWithArgmax
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
 from ._opsgap import Col2Im as Col2Im, DepthToSpace as DepthToSpace, Expand as Expand, FastGelu as FastGelu, MaskedFill as MaskedFill, NanToNum as NanToNum, NuclearNorm as NuclearNorm, Pack as Pack, Sinc as Sinc, SmoothL1Loss as SmoothL1Loss, SpaceToDepth as SpaceToDepth, Trace as Trace, Triu as Triu, Unpack as Unpack, UnravelIndex as UnravelIndex, conv3d_transpose as conv3d_transpose, diff_ext as diff_ext, expand_as as expand_as, iou as iou, log_matrix_determinant as log_matrix_determinant, shape_ as shape_, view_as as view_as
+from ._pad_v3 import PadV3 as PadV3
 from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as pixel_unshuffle
 from ._prim_classes_more import InplaceUpdate as InplaceUpdate, Median as Median, SoftShrink as SoftShrink
 from ._prim_forms import Addcdiv as Addcdiv, Addcmul as Addcmul, Bincount as Bincount, ConjugateTranspose as ConjugateTranspose, Cross as Cross, CumulativeLogsumexp as CumulativeLogsumexp, DiagPart as DiagPart, Fmax as Fmax, GLU as GLU, Heaviside as Heaviside, Hypot as Hypot, IsClose as IsClose, LogSpace as LogSpace, LogicalXor as LogicalXor, Logit as Logit, LowerBound as LowerBound, LuSolve as LuSolve, MatrixBandPart as MatrixBandPart, MatrixDeterminant as MatrixDeterminant, Mvlgamma as Mvlgamma, NonZero as NonZero, ReduceStd as ReduceStd, SquaredDifference as SquaredDifference, Tril as Tril, TruncateDiv as TruncateDiv, UpperBound as UpperBound, Zeta as Zeta
@@ -144,6 +147,7 @@ from ._sparse_segment_sqrt_n import SparseSegmentSqrtN as SparseSegmentSqrtN, Sp
 from ._sparse_tensor import SparseAddmm as SparseAddmm, SparseMatrixAdd as SparseMatrixAdd, SparseMatrixSoftmax as SparseMatrixSoftmax, SparseReshape as SparseReshape, SparseSegmentMeanWithNumSegments as SparseSegmentMeanWithNumSegments, SparseSparseMinimum as SparseSparseMinimum, SparseTensorDenseMatmul as SparseTensorDenseMatmul, SparseTensorToCSRSparseMatrix as SparseTensorToCSRSparseMatrix, coo_abs as coo_abs, coo_acos as coo_acos, coo_acosh as coo_acosh, coo_add as coo_add, coo_asin as coo_asin, coo_asinh as coo_asinh, coo_atan as coo_atan, coo_atanh as coo_atanh, coo_ceil as coo_ceil, coo_concat as coo_concat, coo_cos as coo_cos, coo_cosh as coo_cosh, coo_exp as coo_exp, coo_expm1 as coo_expm1, coo_floor as coo_floor, coo_inv as coo_inv, coo_isfinite as coo_isfinite, coo_isinf as coo_isinf, coo_isnan as coo_isnan, coo_log as coo_log, coo_log1p as coo_log1p, coo_neg as coo_neg, coo_relu as coo_relu, coo_relu6 as coo_relu6, coo_round as coo_round, coo_sigmoid as coo_sigmoid, coo_sin as coo_sin, coo_sinh as coo_sinh, coo_softsign as coo_softsign, coo_sqrt as coo_sqrt, coo_square as coo_square, coo_tan as coo_tan, coo_tanh as coo_tanh, csr_abs as csr_abs, csr_acos as csr_acos, csr_acosh as csr_acosh, csr_add as csr_add, csr_asin as csr_asin, csr_asinh as csr_asinh, csr_atan as csr_atan, csr_atanh as csr_atanh, csr_ceil as csr_ceil, csr_cos as csr_cos, csr_cosh as csr_cosh, csr_div as csr_div, csr_exp as csr_exp, csr_expm1 as csr_expm1, csr_floor as csr_floor, csr_inv as csr_inv, csr_isfinite as csr_isfinite, csr_isinf as csr_isinf, csr_isnan as csr_isnan, csr_log as csr_log, csr_log1p as csr_log1p, csr_mul as csr_mul, csr_mv as csr_mv, csr_neg as csr_neg, csr_reduce_sum as csr_reduce_sum, csr_relu as csr_relu, csr_relu6 as csr_relu6, csr_round as csr_round, csr_sigmoid as csr_sigmoid, csr_sin as csr_sin, csr_sinh as csr_sinh, csr_softmax as csr_softmax, csr_softsign as csr_softsign, csr_sqrt as csr_sqrt, csr_square as csr_square, csr_tan as csr_tan, csr_tanh as csr_tanh, csr_to_coo as csr_to_coo, csr_to_dense as csr_to_dense, sparse_segment_mean as sparse_segment_mean
 from ._split import dsplit as dsplit, expand as expand, hsplit as hsplit, tensor_split as tensor_split, vsplit as vsplit
 from ._square_sum_all import SquareSumAll as SquareSumAll
+from ._stft import STFT as STFT, stft as stft
 from ._tensor_forms import MaskedSelect as MaskedSelect, copy as copy, cov as cov, isneginf as isneginf, isposinf as isposinf, logaddexp as logaddexp, logaddexp2 as logaddexp2, masked_select as masked_select, sgn as sgn
 from ._truncated_normal import ParameterizedTruncatedNormal as ParameterizedTruncatedNormal, TruncatedNormal as TruncatedNormal
 from ._unique import Unique as Unique, UniqueWithPad as UniqueWithPad, unique as unique, unique_with_pad as unique_with_pad
@@ -1200,7 +1204,6 @@ __all__ = [
     'SegmentMean',
     'SegmentProd',
     'adaptive_avg_pool2d',
-    'adaptive_max_pool2d',
     'ChannelShuffle',
     'cosine_embedding_loss',
     'multi_margin_loss',
@@ -1218,7 +1221,6 @@ __all__ = [
     'InplaceUpdateV2',
     'IndexPut',
     'SparseToDense',
-    'adaptive_max_pool3d',
     'scalar_cast',
     'ScalarCast',
     'tuple_to_array',
@@ -1396,6 +1398,16 @@ __all__ = [
     'ResizeBicubic',
     'ApplyAddSign',
     'ApplyPowerSign',
+    'adaptive_avg_pool3d',
+    'AdaptiveAvgPool3D',
+    'adaptive_max_pool2d',
+    'AdaptiveMaxPool2D',
+    'adaptive_max_pool3d',
+    'AdaptiveMaxPool3D',
+    'UpsampleTrilinear3D',
+    'PadV3',
+    'STFT',
+    'stft',
     'FusedAdaFactor',
     'FusedAdaFactorWithGlobalNorm',
     'SparseSegmentSqrtN',

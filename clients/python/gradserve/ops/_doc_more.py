@@ -1,6 +1,6 @@
 """More MindSpore 2.10 functions and primitives from its documented examples, composed of existing ops:
 clip_by_global_norm, margin_ranking_loss, dense, pdist (Pdist), inplace_add / inplace_sub / inplace_update
-(InplaceAdd, InplaceSub, InplaceUpdateV2), IndexPut, SparseToDense, adaptive_max_pool3d, scalar_cast (ScalarCast),
+(InplaceAdd, InplaceSub, InplaceUpdateV2), IndexPut, SparseToDense, scalar_cast (ScalarCast),
 tuple_to_array (TupleToArray)."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from . import _ms_names
 
 __all__ = ["clip_by_global_norm", "margin_ranking_loss", "dense", "pdist", "Pdist", "inplace_add",
            "inplace_sub", "inplace_update", "InplaceAdd", "InplaceSub", "InplaceUpdateV2", "IndexPut", "SparseToDense",
-           "adaptive_max_pool3d", "scalar_cast", "ScalarCast", "tuple_to_array", "TupleToArray"]
+           "scalar_cast", "ScalarCast", "tuple_to_array", "TupleToArray"]
 
 
 def clip_by_global_norm(x, clip_norm=1.0, use_norm=None):
@@ -130,37 +130,6 @@ class SparseToDense:
 
     def __call__(self, indices, values, sparse_shape):
         return late.ops.scatter_nd(indices, values, tuple(sparse_shape))
-
-
-def _spans(n: int, out: int) -> list[tuple[int, int]]:
-    return [((i * n) // out, -((-(i + 1) * n) // out)) for i in range(out)]
-
-
-def adaptive_max_pool3d(input, output_size, return_indices=False):  # noqa: A002
-    """The max of each adaptive window over the last three axes of (C, D, H, W) or (N, C, D, H, W) (torch's
-    windows); indices: each max's flat position in D x H x W (int64)."""
-    ops = late.ops
-    if len(input.shape) not in (4, 5):
-        raise ValueError(f"For 'adaptive_max_pool3d', the input must be 4-D or 5-D, got {tuple(input.shape)}.")
-    if 0 in tuple(input.shape):  # (MindSpore 2.10: RuntimeError, its kernel's resize fails)
-        raise RuntimeError(f"For 'adaptive_max_pool3d', the input has an empty axis: shape {tuple(input.shape)}.")
-    dims = tuple(int(n) for n in input.shape[-3:])
-    sizes = (output_size,) * 3 if isinstance(output_size, int) else tuple(output_size)
-    sizes = tuple(n if s is None else int(s) for n, s in zip(dims, sizes))
-    lead = tuple(input.shape[:-3])
-    values, where = [], []
-    for d0, d1 in _spans(dims[0], sizes[0]):
-        for h0, h1 in _spans(dims[1], sizes[1]):
-            for w0, w1 in _spans(dims[2], sizes[2]):
-                window = ops.reshape(input[..., d0:d1, h0:h1, w0:w1], lead + (-1,))
-                values.append(ops.amax(window, -1))
-                if return_indices:
-                    local = np.arange((d1 - d0) * (h1 - h0) * (w1 - w0)).reshape(d1 - d0, h1 - h0, w1 - w0)
-                    d, h, w = np.unravel_index(local.ravel(), local.shape)
-                    flat = Tensor(((d + d0) * dims[1] * dims[2] + (h + h0) * dims[2] + (w + w0)).astype(np.int64))
-                    where.append(ops.gather(flat, ops.cast(ops.argmax(window, -1), "int64"), 0))
-    out = ops.reshape(ops.stack(values, -1), lead + sizes)
-    return (out, ops.reshape(ops.stack(where, -1), lead + sizes)) if return_indices else out
 
 
 def scalar_cast(input_x, input_y):

@@ -1,6 +1,6 @@
 """MindSpore 2.10 nn functions from its documented examples, composed of existing ops (differentiable through the
-engine): adaptive_avg_pool2d / adaptive_max_pool2d (torch's windows, one axis after the other: a mean or a max
-over a rectangle is one over its rows of those over its columns), ChannelShuffle (ops.channel_shuffle's primitive form),
+engine): adaptive_avg_pool2d (torch's windows, one axis after the other: a mean over a rectangle is one over its
+rows of those over its columns; the max pools are in _adaptive_nd), ChannelShuffle (ops.channel_shuffle's primitive form),
 cosine_embedding_loss, multi_margin_loss (and MultiMarginLoss)."""
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import numpy as np
 
 from .._late import late
 from .._tensor import Tensor
-from ._adaptive_pool1d import adaptive_max_pool1d, mean_windows
+from ._adaptive_pool1d import mean_windows
 from ._channel_shuffle import channel_shuffle
 from ._ms_names import _reduced
 
-__all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "ChannelShuffle", "cosine_embedding_loss",
+__all__ = ["adaptive_avg_pool2d", "ChannelShuffle", "cosine_embedding_loss",
            "multi_margin_loss", "MultiMarginLoss"]
 
 
@@ -49,16 +49,6 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002 - MindSpore's names
                         f"Tensor[Float32], Tensor[Float64]}}, but got Tensor[{input.dtype}].")
     out_h, out_w = _sizes(input, output_size, "adaptive_avg_pool2d")
     pool = _flat3(lambda x, n: mean_windows(x, n, "adaptive_avg_pool2d"))
-    return _along_h(pool, pool(input, out_w), out_h)
-
-
-def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
-    """The max of each adaptive window (indices: not supported here)."""
-    if return_indices:
-        raise NotImplementedError("adaptive_max_pool2d: return_indices=True is not supported; use "
-                                  "return_indices=False")
-    out_h, out_w = _sizes(input, output_size, "adaptive_max_pool2d")
-    pool = _flat3(adaptive_max_pool1d)
     return _along_h(pool, pool(input, out_w), out_h)
 
 

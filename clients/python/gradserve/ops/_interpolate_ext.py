@@ -1,5 +1,6 @@
 """MindSpore 2.10's `ops.function.nn_func.interpolate_ext` (its `mint.nn.functional.interpolate`) and the
-backward primitives of its trilinear and nearest modes, `UpsampleTrilinear3DGrad` / `UpsampleNearest3DGrad`.
+backward primitives of its trilinear and nearest modes, `UpsampleTrilinear3DGrad` / `UpsampleNearest3DGrad`, and
+the primitive `UpsampleTrilinear3D` (the same weights, untransposed).
 
 interpolate_ext resizes as ops.interpolate (ops/_interpolate.py: the same coordinates and weights) with its own
 rules (MindSpore's texts): the modes nearest / linear / bilinear / bicubic / trilinear, scale_factor in every
@@ -12,7 +13,7 @@ import numpy as np
 from ._interpolate import _RANKS, _nearest_index, check_float_factors, resize_spatial, upsample_plan
 from ._resize import linear_weights, resize_axis
 
-__all__ = ["interpolate_ext", "UpsampleTrilinear3DGrad", "UpsampleNearest3DGrad"]
+__all__ = ["interpolate_ext", "UpsampleTrilinear3D", "UpsampleTrilinear3DGrad", "UpsampleNearest3DGrad"]
 
 _EXT_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear")
 
@@ -57,6 +58,50 @@ def _grad_sizes(op: str, dy, input_size, output_size, scales) -> tuple[list[int]
     if scales is not None:
         check_float_factors(list(scales), op)
     return spatial, outs
+
+
+def _trilinear_sizes(x, output_size, scales) -> list[int]:
+    """The output's D, H, W: output_size, or floor(n * scale) (MindSpore 2.10's checks and texts)."""
+    if output_size is None and scales is None:
+        raise ValueError("For 'UpsampleTrilinear3D', either output_size or scales should be defined.")
+    if output_size is not None and scales is not None:
+        raise ValueError("For 'UpsampleTrilinear3D', only one of output_size or scales should be defined.")
+    if x.dtype not in ("float16", "float32", "float64"):
+        raise TypeError("Select CPU operator[UpsampleTrilinear3D] fail! Unsupported data type!")
+    if len(x.shape) != 5:
+        raise ValueError(f"For primitive[UpsampleTrilinear3D], the image rank must be equal to 5, but got "
+                         f"{len(x.shape)}.")
+    if output_size is not None and not isinstance(output_size, (list, tuple)):
+        raise TypeError(f"Failed calling UpsampleTrilinear3D with \"UpsampleTrilinear3D(align_corners=bool)(x=Tensor, "
+                        f"output_size={type(output_size).__name__}, scales=None)\".")
+    values = list(output_size) if output_size is not None else list(scales or ())
+    if len(values) != 3:
+        raise ValueError(f"For primitive[UpsampleTrilinear3D], the number of size must be equal to 3, but got "
+                         f"{len(values)}.")
+    for v in values:
+        if v <= 0:
+            raise ValueError(f"For primitive[UpsampleTrilinear3D], the size value must be greater than 0, but got "
+                             f"{v:g}.")
+    if output_size is not None:
+        return [int(v) for v in values]
+    return [int(np.floor(int(n) * float(s))) for n, s in zip(x.shape[2:], values)]
+
+
+class UpsampleTrilinear3D:
+    """UpsampleTrilinear3D(align_corners=False)(x [N, C, D, H, W], output_size=None, scales=None): trilinear
+    resampling of each spatial axis in turn (MindSpore 2.10 CPU's values: source (i + 0.5) / scale - 0.5 clamped
+    at 0, with scale out / in or the given one; (in - 1) / (out - 1) with align_corners)."""
+
+    def __init__(self, align_corners=False):
+        self.align_corners = bool(align_corners)
+
+    def __call__(self, x, output_size=None, scales=None):
+        outs = _trilinear_sizes(x, output_size, scales)
+        y = x
+        for k, (n_in, n_out) in enumerate(zip((int(n) for n in x.shape[2:]), outs)):
+            step = None if scales is None or self.align_corners else 1.0 / float(scales[k])
+            y = resize_axis(y, k - 3, linear_weights(n_in, n_out, self.align_corners, scale=step))
+        return y
 
 
 class UpsampleTrilinear3DGrad:

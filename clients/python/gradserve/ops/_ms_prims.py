@@ -72,16 +72,17 @@ def _pad_pairs(padding, ndim: int, what: str) -> list:
 _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge"}
 
 
-def _check_pad_v3(mode: str, npads: int, ndim: int) -> None:
+def _check_pad_v3(mode: str, npads: int, ndim: int, batch_added: bool = True) -> None:
     """MindSpore 2.10's checks (PadV3) for ops.pad's reflect / replicate / circular modes, in its order and texts:
-    2 pads take a 2-d / 3-d input, 4 a 3-d / 4-d, 6 a 4-d / 5-d (n + 1 dims count as n + 2: a batch axis is added
-    first), and reflect takes at most 4 dims counted so, so never 6 pads."""
+    2 pads take a 2-d / 3-d input, 4 a 3-d / 4-d, 6 a 4-d / 5-d (n + 1 dims count as n + 2: ops.pad adds a batch
+    axis first; the PadV3 primitive, batch_added False, does not), and reflect takes at most 4 dims counted so, so
+    never 6 pads."""
     if npads > 6:
         raise ValueError(f"For 'pad', the padding must be less than or equal to 6, but got {npads}.")
     if npads % 2 or npads == 0:
         raise ValueError(f"For 'pad', mode '{mode}' takes 2, 4 or 6 pads, got {npads}.")
     n = npads // 2
-    dims = ndim + 1 if ndim == n + 1 else ndim
+    dims = ndim + 1 if ndim == n + 1 and batch_added else ndim
     if dims < 3:
         raise ValueError("For primitive[PadV3], the input dims for edge, reflect or circular mode must be greater "
                          f"than or equal to 3, but got {ndim}.")

@@ -7,28 +7,13 @@ from __future__ import annotations
 
 from ... import ops as _ops
 from ..._trace import apply
-from ...ops._adaptive_pool1d import mean_windows
-from ...ops._doc_nn import _flat3
 from ...ops._inplace import write
 from ...ops._interpolate_ext import interpolate_ext
 
 # the same function (and argument order) in ops
-(adaptive_max_pool1d, adaptive_max_pool2d, fold, unfold, max_unpool2d) = (
-    _ops.adaptive_max_pool1d, _ops.adaptive_max_pool2d, _ops.fold, _ops.unfold, _ops.max_unpool2d)
-
-
-def adaptive_avg_pool3d(input, output_size):  # noqa: A002 - MindSpore's names
-    """The mean of each adaptive window of a (N, C, D, H, W) or (C, D, H, W) input: a mean over a box is the
-    mean along each axis in turn (the 1-D pools' windows, torch's)."""
-    sizes = (output_size,) * 3 if isinstance(output_size, int) or output_size is None else tuple(output_size)
-    if len(input.shape) not in (4, 5) or len(sizes) != 3:
-        raise ValueError(f"For 'adaptive_avg_pool3d', the input must be 4-D or 5-D and 'output_size' an int or a "
-                         f"triple, got shape {list(input.shape)} and {output_size!r}")
-    x, pool = input, _flat3(lambda v, n: mean_windows(v, n, "adaptive_avg_pool3d"))
-    for axis, size in zip((-3, -2, -1), sizes):
-        out = int(x.shape[axis]) if size is None else int(size)
-        x = _ops.swapaxes(pool(_ops.swapaxes(x, axis, -1), out), axis, -1)
-    return x
+(adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d, fold, unfold, max_unpool2d) = (
+    _ops.adaptive_avg_pool3d, _ops.adaptive_max_pool1d, _ops.adaptive_max_pool2d, _ops.fold, _ops.unfold,
+    _ops.max_unpool2d)
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,  # noqa: A002
