@@ -153,7 +153,7 @@ def test_a_derivation_sharing_the_registered_values_is_cached_without_counting_t
 def test_a_batchs_vmapped_graph_names_the_values_by_key_too():
     w, b, wkeys, gid, g = _registered(6)
     d = Deriver(4, 10 ** 6, 1 << 26, 16).derive("grad", gid, g, {"grad_position": 0})
-    key, gjson = Batcher(0.01, 8)._vmapped(d, 2)
+    key, gjson = Batcher(0.01, 8).plans.get(d, 2)
     wkey = weight_refs.key_of_pieces(wkeys)
     assert key == f"{d.key}|vmap2" and gjson[2] == {wkey: g.param_values["w"]} and len(gjson[0]) < w.nbytes // 10
     xs = np.random.default_rng(11).standard_normal((2, *X)).astype(np.float32)
