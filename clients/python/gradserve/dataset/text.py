@@ -73,9 +73,7 @@ class Vocab:
         self._check_built()
         one, items = _one_or_many(tokens)
         for k, t in enumerate(items):
-            if not isinstance(t, (str, np.str_)):
-                raise TypeError(f"Argument tokens[{k}] with value {t} is not of type [<class 'str'>, "
-                                f"<class 'numpy.str_'>], but got {type(t)}.")
+            typed(f"tokens[{k}]", t, (str, np.str_))
         got = [self._ids.get(str(t), -1) for t in items]
         return got[0] if one else got
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtype as _dt
+from ._checks import typed
 
 __all__ = ["TypeCast", "Fill", "Compose"]
 
@@ -33,10 +34,7 @@ class Fill:
     or bytes value only onto an array of its own kind (MindSpore's RuntimeError otherwise)."""
 
     def __init__(self, fill_value):
-        if not isinstance(fill_value, (str, float, bool, int, bytes)):
-            raise TypeError(f"Argument fill_value with value {fill_value} is not of type [<class 'str'>, <class "
-                            "'float'>, <class 'bool'>, <class 'int'>, <class 'bytes'>], but got "
-                            f"{type(fill_value)}.")
+        typed("fill_value", fill_value, (str, float, bool, int, bytes))
         self._value = fill_value
 
     def __call__(self, x):
