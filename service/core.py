@@ -492,25 +492,30 @@ class Core:
         # the lane was asked, in run_now (no wait since: with `prep` nothing awaits) or just above: it said no
         job = Job(d.key, d.job_graph(), inputs, params, deadline, index, out_target=req.out_target, client=req.client,
                   lane_asked=True, direct=req.lane, kind=req.kind, queue_timeout=req.queue_timeout_s)
+        outs, timing, label = await self._submitted(pool, job, admission)
+        return self._result(gid, d, outs, timing, label, t0, t_prep)
+
+    async def _submitted(self, pool, job: Job, admission: "Admission | None") -> tuple:
+        """`job` submitted to `pool` and its (outs, timing, label) awaited; `admission` released once it is queued
+        or refused; a client gone cancels it; a ServiceError is noted against its key (refusals)."""
         try:
             fut = pool.submit(job)
         finally:
             if admission is not None:  # queued or refused: either way it no longer holds a place
                 admission.release()
         try:
-            outs, timing, label = await fut
+            return await fut
         except asyncio.CancelledError:
             pool.cancel(job)  # the client is gone: drop it, or recycle the worker running it
             raise
         except ServiceError as e:
-            self.refusals.note(pool.name, d.key, e)
+            self.refusals.note(pool.name, job.key, e)
             raise
         finally:
             # job -> future -> exception -> traceback -> this frame -> job: break the cycle, else a failed
             # job's inputs live until the cyclic GC runs. The deadline does not depend on it (Pool._on_deadline).
             job.future = None
             del fut
-        return self._result(gid, d, outs, timing, label, t0, t_prep)
 
     async def run_stacked(self, reqs: list[JobRequest], admission: "Admission | None" = None) -> list | None:
         """Jobs of one derived graph with the same input shapes (KServe V1's instances) run as ONE job of vmap(derived
@@ -533,21 +538,7 @@ class Core:
         self.refusals.check(pool.name, bkey)
         job = Job(bkey, text, inputs, {}, loop.time() + self.deadline_of(reqs[0].deadline_s), index,
                   client=reqs[0].client)
-        try:
-            fut = pool.submit(job)
-        finally:
-            if admission is not None:
-                admission.release()
-        try:
-            outs, timing, label = await fut
-        except asyncio.CancelledError:
-            pool.cancel(job)
-            raise
-        except ServiceError as e:
-            self.refusals.note(pool.name, bkey, e)
-            raise
-        finally:
-            job.future = None
+        outs, timing, label = await self._submitted(pool, job, admission)
         timing = dict(timing, batch=len(reqs))
         return [self._result(gid, d, [np.ascontiguousarray(o[j]) for o in outs], timing, label, t0, t_prep)
                 for j in range(len(reqs))]
