@@ -1,0 +1,137 @@
+"""Sample seed 55 of MindSpore's own tests (benchmarks/mindspore_suite/README.md, "Sample seed 55").
+
+What the sample's misses asked for: ops.stft / ops.STFT of complex inputs and windows (st/ops/cpu/test_stft_op.py)
+and the result dtype of a real input with a wider window. Expected values and texts: MindSpore 2.10 CPU runs of the
+same programs (/work/ms_suite55/probe/p1.py, p2.py); MindSpore's STFT values are torch.stft's, so the cases beyond
+the literal ones are checked against torch.stft (and its autograd for a gradient)."""
+import numpy as np
+import pytest
+import torch
+
+from gradserve import Tensor, ops, grad
+
+_RNG = np.random.default_rng(0)
+_X = (_RNG.standard_normal((2, 9)) + 1j * _RNG.standard_normal((2, 9))).astype(np.complex64)
+_W = _RNG.standard_normal(4).astype(np.float32)
+_WC = (_RNG.standard_normal(4) + 1j * _RNG.standard_normal(4)).astype(np.complex64)
+
+
+def _torch(x, n_fft, **kw):
+    window = kw.pop("window", None)
+    out = torch.stft(torch.from_numpy(x), n_fft, window=None if window is None else torch.from_numpy(window),
+                     return_complex=True, **kw)
+    return out.numpy()
+
+
+# MindSpore 2.10 (test_stft_op.py's own expectations): x = 1j, window = 1j -> -4 in bin 0
+@pytest.mark.parametrize("xt", [np.complex64, np.complex128])
+@pytest.mark.parametrize("wt", [np.complex64, np.complex128])
+def test_stft_complex_input_and_window(xt, wt, on_real_server):
+    x = Tensor(np.full((2, 6), 1j).astype(xt))
+    out = ops.stft(x, 4, window=Tensor(np.full(4, 1j).astype(wt)), center=False, onesided=False,
+                   return_complex=True)
+    expect = np.zeros((2, 4, 3), np.complex128)
+    expect[:, 0, :] = -4
+    assert out.shape == (2, 4, 3)
+    np.testing.assert_allclose(out.asnumpy(), expect, atol=1e-5)
+    # MindSpore 2.10: the promoted dtype of input and window
+    assert str(out.dtype) == ("Complex64" if xt == wt == np.complex64 else "Complex128")
+
+
+# MindSpore 2.10: 1 + 1j with a real window of ones, normalized -> (2 + 2j) in bin 0; complex64 x float64 is complex128
+def test_stft_complex_input_real_window_normalized(on_real_server):
+    x = Tensor(np.full((2, 6), 1 + 1j).astype(np.complex64))
+    out = ops.stft(x, 4, window=Tensor(np.ones(4, np.float64)), center=False, onesided=False, return_complex=True,
+                   normalized=True)
+    expect = np.zeros((2, 4, 3), np.complex128)
+    expect[:, 0, :] = 2 + 2j
+    np.testing.assert_allclose(out.asnumpy(), expect, atol=1e-6)
+    assert str(out.dtype) == "Complex128"
+
+
+# MindSpore 2.10 (probe/p1.py): these values are torch.stft's to 5 digits
+@pytest.mark.parametrize("kw", [
+    dict(center=False, onesided=False),
+    dict(hop_length=2, window=_W, center=False, onesided=False),
+    dict(hop_length=2, window=_WC, center=False, onesided=False, normalized=True),
+    dict(win_length=3, window=_WC[:3], center=False, onesided=False),
+    dict(center=True, onesided=False),
+])
+def test_stft_complex_matches_torch(kw, on_real_server):
+    gs_kw = {k: Tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+    out = ops.stft(Tensor(_X), 4, return_complex=True, **gs_kw)
+    np.testing.assert_allclose(out.asnumpy(), _torch(_X, 4, **kw), rtol=1e-5, atol=1e-5)
+
+
+def test_stft_complex_defaults(on_real_server):
+    # MindSpore 2.10 (probe/p1.py): a complex input defaults to two-sided and complex: (2, 4, 10) complex64 for
+    # n_fft 4 over 9 samples centred with REFLECT
+    out = ops.stft(Tensor(_X), 4)
+    assert out.shape == (2, 4, 10) and str(out.dtype) == "Complex64"
+    np.testing.assert_allclose(out.asnumpy()[0, 0, :2], [0.50194 + 2.36812j] * 2, atol=1e-5)
+    np.testing.assert_allclose(out.asnumpy(), _torch(_X, 4, onesided=False), rtol=1e-5, atol=1e-5)
+    # a real input with a complex window: two-sided and complex too (MindSpore 2.10: (2, 4, 3) complex64)
+    xr = _X.real.copy()
+    out = ops.stft(Tensor(xr), 4, hop_length=2, window=Tensor(_WC), center=False)
+    assert out.shape == (2, 4, 3) and str(out.dtype) == "Complex64"
+    np.testing.assert_allclose(out.asnumpy(), _torch(xr, 4, hop_length=2, window=_WC, center=False, onesided=False),
+                               rtol=1e-5, atol=1e-5)
+    # return_complex=False: the (..., 2) real form of the promoted dtype (MindSpore 2.10: complex64 x complex128
+    # window -> float64)
+    out = ops.stft(Tensor(_X), 4, window=Tensor(_WC.astype(np.complex128)), center=False, return_complex=False)
+    assert out.shape == (2, 4, 6, 2) and str(out.dtype) == "Float64"
+    ref = _torch(_X.astype(np.complex128), 4, window=_WC.astype(np.complex128), center=False, onesided=False)
+    np.testing.assert_allclose(out.asnumpy(), np.stack([ref.real, ref.imag], -1), rtol=1e-5, atol=1e-5)
+
+
+def test_stft_real_input_wider_window_is_float64(on_real_server):
+    # MindSpore 2.10 (probe/p2.py): float32 x with a float64 window gives Float64 (was float32: the window cast down)
+    x = _RNG.standard_normal(9)
+    w = _RNG.standard_normal(4)
+    out = ops.stft(Tensor(x.astype(np.float32)), 4, window=Tensor(w), center=False)
+    assert str(out.dtype) == "Float64" and out.shape == (3, 6, 2)
+    ref = _torch(x.astype(np.float32).astype(np.float64), 4, window=w, center=False)
+    np.testing.assert_allclose(out.asnumpy(), np.stack([ref.real, ref.imag], -1), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("x, window, name", [
+    (_X, None, "input"),
+    (_X.real.copy(), _WC, "window"),
+])
+def test_stft_onesided_complex_refused(x, window, name, on_real_server):
+    # MindSpore 2.10: ValueError "For onesided should be false if input is complex,but got 1" (window: "... if window
+    # is complex ...")
+    with pytest.raises(ValueError, match=f"For onesided should be false if {name} is complex,but got 1"):
+        ops.stft(Tensor(x), 4, window=None if window is None else Tensor(window), center=False, onesided=True,
+                 return_complex=True)
+
+
+def test_stft_primitive_complex_and_window_none(on_real_server):
+    xr = _RNG.standard_normal(9)
+    x = (xr + 1j * xr[::-1]).astype(np.complex64)
+    w = (_W + 1j * _W).astype(np.complex64)
+    out = ops.STFT(4, 2, 4, False, False, True)(Tensor(x), Tensor(w))
+    np.testing.assert_allclose(out.asnumpy(), _torch(x, 4, hop_length=2, window=w, center=False, onesided=False),
+                               rtol=1e-5, atol=1e-5)
+    # MindSpore 2.10: the primitive needs its window
+    with pytest.raises(TypeError, match=r"For Primitive\[STFT\], the type of input argument\[window\] must be Tensor "
+                                        r"but got None."):
+        ops.STFT(4, 2, 4, False, True, True)(Tensor(x), None)
+
+
+def test_stft_complex_window_gradient_matches_torch(on_real_server):
+    # MindSpore 2.10 has no STFT bprop; gradserve differentiates the math: torch autograd as the reference for a real
+    # input and a real loss (no conjugation convention involved)
+    x = _RNG.standard_normal((2, 9))
+
+    def loss(t):
+        out = ops.stft(t, 4, hop_length=2, window=Tensor(_WC.astype(np.complex128)), center=False,
+                       return_complex=False)
+        return (out * out).sum()
+
+    got = grad(loss)(Tensor(x)).asnumpy()
+    tx = torch.from_numpy(x).requires_grad_()
+    ref = torch.stft(tx, 4, hop_length=2, window=torch.from_numpy(_WC.astype(np.complex128)), center=False,
+                     onesided=False, return_complex=True)
+    (ref.abs() ** 2).sum().backward()
+    np.testing.assert_allclose(got, tx.grad.numpy(), rtol=1e-9, atol=1e-9)
