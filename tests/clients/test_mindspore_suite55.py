@@ -1,13 +1,19 @@
 """Sample seed 55 of MindSpore's own tests (benchmarks/mindspore_suite/README.md, "Sample seed 55").
 
 What the sample's misses asked for: ops.stft / ops.STFT of complex inputs and windows (st/ops/cpu/test_stft_op.py)
-and the result dtype of a real input with a wider window. Expected values and texts: MindSpore 2.10 CPU runs of the
-same programs (/work/ms_suite55/probe/p1.py, p2.py); MindSpore's STFT values are torch.stft's, so the cases beyond
-the literal ones are checked against torch.stft (and its autograd for a gradient)."""
+and the result dtype of a real input with a wider window; ops.operations._sequence_ops.SequenceStack
+(test_dynamic_sequence_stack.py); dataset.LibriTTSDataset / LJSpeechDataset with SequentialSampler /
+DistributedSampler / PKSampler's argument checks (test_datasets_libri_tts.py, test_datasets_lj_speech.py). Expected
+values and texts: MindSpore 2.10 CPU runs of the same programs (/work/ms_suite55/probe/p1.py .. p8.py); MindSpore's
+STFT values are torch.stft's, so the cases beyond the literal ones are checked against torch.stft (and its autograd
+for a gradient)."""
+import wave
+
 import numpy as np
 import pytest
 import torch
 
+import gradserve.dataset as ds
 from gradserve import Tensor, grad, mutable, nn, ops
 from gradserve.ops.operations._sequence_ops import SequenceStack
 
@@ -196,3 +202,114 @@ def test_sequence_stack_gradient(on_real_server):
         Tensor(_A), Tensor(_B))
     np.testing.assert_array_equal(ga.asnumpy(), w[:, 0])
     np.testing.assert_array_equal(gb.asnumpy(), w[:, 1])
+
+
+# -- LibriTTSDataset / LJSpeechDataset and their samplers (test_datasets_libri_tts.py, test_datasets_lj_speech.py) ----
+def _wav(path, samples, rate, channels=1):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(channels)
+        f.setsampwidth(2)
+        f.setframerate(rate)
+        f.writeframes(np.asarray(samples, "<i2").tobytes())
+
+
+@pytest.fixture
+def speech(tmp_path):
+    """LJ Speech as /work/ms_suite55/probe/gen.py writes it (MindSpore 2.10 read it in probe/p6.py) and a LibriTTS
+    folder of two usages (MindSpore 2.10 read the same in probe/p8.py)."""
+    lj = tmp_path / "lj"
+    _wav(lj / "wavs/a1.wav", [0, 1, -1, 32767, -32768, 100], 22050)
+    _wav(lj / "wavs/b2.wav", [5, -5, 7, -7], 16000, channels=2)
+    (lj / "metadata.csv").write_text("a1|Text one, 1st.|Text one, first.\nb2|two|Two\n")
+    lt = tmp_path / "libri"
+    for usage, spk, ch, utts in [("train-clean-100", 19, 198, ["19_198_000000_000000", "19_198_000001_000000"]),
+                                 ("dev-clean", 84, 121, ["84_121_000000_000003"])]:
+        d = lt / usage / str(spk) / str(ch)
+        d.mkdir(parents=True)
+        (d / f"{spk}_{ch}.trans.tsv").write_text("".join(f"{u}\torig {u}\tNorm {u}\n" for u in utts))
+        for k, u in enumerate(utts):
+            _wav(d / f"{u}.wav", [k, -k, 1000 * (k + 1)], 24000)
+    return str(lj), str(lt)
+
+
+def _rows(data):
+    return list(data.create_dict_iterator(num_epochs=1, output_numpy=True))
+
+
+def test_lj_speech_rows(speech):
+    # MindSpore 2.10 (probe/p6.py): samples / 32767 as float32 (1, n), a stereo file's samples interleaved in one row;
+    # the sample rate int32
+    rows = _rows(ds.LJSpeechDataset(speech[0], shuffle=False))
+    assert list(rows[0]) == ["waveform", "sample_rate", "transcription", "normalized_transcription"]
+    np.testing.assert_array_equal(rows[0]["waveform"], np.array(
+        [[0.0, 3.0518509447574615e-05, -3.0518509447574615e-05, 1.0, -1.000030517578125, 0.0030518509447574615]],
+        np.float32))
+    np.testing.assert_array_equal(rows[1]["waveform"], np.array(
+        [[0.00015259254723787308, -0.00015259254723787308, 0.0002136295661330223, -0.0002136295661330223]],
+        np.float32))
+    assert rows[0]["waveform"].dtype == np.float32 and rows[0]["sample_rate"].dtype == np.int32
+    assert [int(r["sample_rate"]) for r in rows] == [22050, 16000]
+    assert [str(r["transcription"]) for r in rows] == ["Text one, 1st.", "two"]
+    assert [str(r["normalized_transcription"]) for r in rows] == ["Text one, first.", "Two"]
+
+
+def test_libri_tts_rows_usages_and_samplers(speech):
+    lt = speech[1]
+    rows = _rows(ds.LibriTTSDataset(lt, shuffle=False))  # MindSpore 2.10: dev-clean's rows first under "all"
+    assert [str(r["utterance_id"]) for r in rows] == ["84_121_000000_000003", "19_198_000000_000000",
+                                                     "19_198_000001_000000"]
+    assert [(int(r["speaker_id"]), int(r["chapter_id"])) for r in rows] == [(84, 121), (19, 198), (19, 198)]
+    assert rows[0]["speaker_id"].dtype == np.uint32 and rows[0]["sample_rate"].dtype == np.uint32
+    assert [str(r["original_text"]) for r in rows][1] == "orig 19_198_000000_000000"
+    assert [str(r["normalized_text"]) for r in rows][1] == "Norm 19_198_000000_000000"
+    np.testing.assert_array_equal(rows[2]["waveform"], np.array(
+        [[3.0518509447574615e-05, -3.0518509447574615e-05, 0.06103701889514923]], np.float32))
+    train = lambda **kw: [str(r["utterance_id"]) for r in _rows(ds.LibriTTSDataset(lt, **kw))]  # noqa: E731
+    # MindSpore 2.10: a shard of 3 rows over 2 is 2 rows, every 2nd from the shard, wrapping (shard 1: rows 1, 0)
+    assert train(num_shards=2, shard_id=1, shuffle=False) == ["19_198_000000_000000", "84_121_000000_000003"]
+    assert train(sampler=ds.DistributedSampler(2, 1, shuffle=False)) == ["19_198_000000_000000",
+                                                                         "84_121_000000_000003"]
+    assert train(sampler=ds.SequentialSampler(1, 1)) == ["19_198_000000_000000"]
+    assert train(usage="dev-clean", shuffle=False) == ["84_121_000000_000003"]
+    assert ds.LibriTTSDataset(lt, usage="train-clean-100", num_samples=1).get_dataset_size() == 1
+    # MindSpore 2.10: a usage with no rows fails when read
+    with pytest.raises(RuntimeError, match="Invalid data, no valid data matching the dataset API LibriTTSDataset"):
+        train(usage="test-clean")
+
+
+@pytest.mark.parametrize("kw, exc, text", [  # MindSpore 2.10's classes and texts (probe/p5.py)
+    (dict(shuffle=False, sampler=ds.PKSampler(3)), RuntimeError,
+     "sampler and shuffle cannot be specified at the same time."),
+    (dict(sampler=ds.PKSampler(3), num_shards=2, shard_id=0), RuntimeError,
+     "sampler and sharding cannot be specified at the same time."),
+    (dict(num_shards=10), RuntimeError, "num_shards is specified and currently requires shard_id as well."),
+    (dict(shard_id=0), RuntimeError, "shard_id is specified but num_shards is not."),
+    (dict(num_shards=5, shard_id=-1), ValueError, "Input shard_id is not within the required interval of [0, 4]."),
+    (dict(num_shards=2, shard_id=5), ValueError, "Input shard_id is not within the required interval of [0, 1]."),
+    (dict(num_parallel_workers=0), ValueError, "num_parallel_workers exceeds the boundary between 1 and"),
+    (dict(num_shards=2, shard_id="0"), TypeError,
+     "Argument shard_id with value 0 is not of type [<class 'int'>], but got <class 'str'>."),
+    (dict(num_samples=-1), ValueError, "num_samples exceeds the boundary between 0 and 9223372036854775807(INT64_MAX)!"),
+    (dict(usage="invalid"), ValueError, "Input usage is not within the valid set of ['dev-clean', 'dev-other', "
+     "'test-clean', 'test-other', 'train-clean-100', 'train-clean-360', 'train-other-500', 'all']."),
+    (dict(usage=["list"]), TypeError,
+     "Argument usage with value ['list'] is not of type [<class 'str'>], but got <class 'list'>."),
+])
+def test_libri_tts_argument_checks(speech, kw, exc, text):
+    with pytest.raises(exc) as info:
+        ds.LibriTTSDataset(speech[1], **kw)
+    assert text in str(info.value)
+
+
+def test_speech_folder_missing_and_failing_map(speech, tmp_path):
+    # MindSpore 2.10: its ValueError for a missing folder; a map's failing function names the row's file
+    with pytest.raises(ValueError, match="does not exist or is not a directory or permission denied!"):
+        ds.LJSpeechDataset(str(tmp_path / "nowhere"))
+
+    def broken(item):
+        raise Exception("Error occur!")
+
+    data = ds.LJSpeechDataset(speech[0], shuffle=False).map(operations=broken, input_columns=["sample_rate"])
+    with pytest.raises(RuntimeError, match="The corresponding data file is: .*a1.wav"):
+        _rows(data)
