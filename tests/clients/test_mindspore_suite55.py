@@ -14,6 +14,7 @@ import pytest
 import torch
 
 import gradserve.dataset as ds
+import gradserve.dataset.audio as audio
 from gradserve import Tensor, grad, mutable, nn, ops
 from gradserve.ops.operations._sequence_ops import SequenceStack
 
@@ -313,3 +314,69 @@ def test_speech_folder_missing_and_failing_map(speech, tmp_path):
     data = ds.LJSpeechDataset(speech[0], shuffle=False).map(operations=broken, input_columns=["sample_rate"])
     with pytest.raises(RuntimeError, match="The corresponding data file is: .*a1.wav"):
         _rows(data)
+
+
+# -- audio.BandBiquad (test_datasets_lj_speech.py's pipeline) -----------------------------------------------------------
+_BQ_X = np.array([[0.1, -0.4, 0.9, 0.3, -0.2, 0.5, 0.0, 0.7]], np.float32)
+
+
+@pytest.mark.parametrize("args, expect", [  # MindSpore 2.10 (probe/p9.py)
+    ((8000, 200.0), [0.0038016405887901783, -0.008527716621756554, 0.016188742592930794, 0.04667459800839424,
+                     0.061432670801877975, 0.08955936133861542, 0.10814718902111053, 0.14489126205444336]),
+    ((44100, 3000.0, 0.9), [0.017604714259505272, -0.04584582895040512, 0.08350086212158203, 0.19787953794002533,
+                            0.18906286358833313, 0.2288532555103302, 0.20185333490371704, 0.2626522481441498]),
+    ((16000, 1000.0, 0.5, True), [0.0540042482316494, -0.15351897478103638, 0.2837512195110321, 0.5603874325752258,
+                                  0.4111434817314148, 0.49032723903656006, 0.37998974323272705, 0.5942252278327942]),
+])
+def test_band_biquad_values(args, expect):
+    out = audio.BandBiquad(*args)(_BQ_X)
+    assert out.dtype == np.float32 and out.shape == (1, 8)
+    np.testing.assert_allclose(out[0], expect, rtol=5e-7, atol=1e-9)
+
+
+def test_band_biquad_clamps_at_the_end_and_keeps_dtype():
+    # MindSpore 2.10 (probe/p10.py): clipped to [-1, 1] after the recursion (the 1.0 does not feed back clipped)
+    x = np.array([2.0, 2.0, -3.0, 0.5, 0.1, 0.1, 0.0, 0.0])
+    np.testing.assert_allclose(audio.BandBiquad(8000, 1000.0, 1.0)(x), [
+        0.8213857931810248, 1.0, -0.23463132739979337, -0.7086897557857966, -0.4796707038095082,
+        -0.060677249395706734, 0.1649556819424801, 0.17377349848850376], rtol=1e-9)
+    assert audio.BandBiquad(8000, 200.0)(np.array([0.1, 0.5], np.float16)).dtype == np.float16
+    assert audio.BandBiquad(8000, 200.0)(np.ones((2, 1, 3), np.float32)).shape == (2, 1, 3)
+
+
+@pytest.mark.parametrize("make, exc, text", [  # MindSpore 2.10's classes and texts (probe/p9.py, p10.py)
+    (lambda: audio.BandBiquad(0, 200.0), ValueError,
+     "Input sample_rate is not within the required interval of [-2147483648, 0) and (0, 2147483647]."),
+    (lambda: audio.BandBiquad(8000, 200.0, 0), ValueError, "Input Q is not within the required interval of (0, 1]."),
+    (lambda: audio.BandBiquad(8000, 200.0, 2), ValueError, "Input Q is not within the required interval of (0, 1]."),
+    (lambda: audio.BandBiquad(8000, "a"), TypeError, "Argument central_freq with value a is not of type "
+                                                     "[<class 'float'>, <class 'int'>], but got <class 'str'>."),
+    (lambda: audio.BandBiquad(8000.0, 200.0), TypeError,
+     "Argument sample_rate with value 8000.0 is not of type [<class 'int'>], but got <class 'float'>."),
+    (lambda: audio.BandBiquad(8000, 200.0, 0.7, 1), TypeError,
+     "Argument noise with value 1 is not of type [<class 'bool'>], but got <class 'int'>."),
+    (lambda: audio.BandBiquad(8000, 200.0)(np.array([1, 2, 3])), RuntimeError,
+     "BandBiquad: the data type of input tensor does not match the requirement of operator. Expecting tensor in "
+     "type of [float, double]. But got type int64."),
+    (lambda: audio.BandBiquad(8000, 200.0)(np.array(["a"])), RuntimeError, "But got type string."),
+    (lambda: audio.BandBiquad(8000, 200.0)(np.array(0.5, np.float32)), RuntimeError,
+     "Expecting tensor in shape of <..., time>. But got tensor with dimension 0."),
+])
+def test_band_biquad_refusals(make, exc, text):
+    with pytest.raises(exc) as info:
+        make()
+    assert text in str(info.value)
+
+
+def test_band_biquad_in_a_speech_pipeline(speech):
+    # MindSpore 2.10 (probe/p11.py, the same folder): the LJ rows through BandBiquad(8000, 200.0)
+    data = ds.LJSpeechDataset(speech[0], shuffle=False).map(operations=audio.BandBiquad(8000, 200.0),
+                                                           input_columns=["waveform"])
+    rows = _rows(data)
+    assert len(rows) == 2 and rows[0]["waveform"].dtype == np.float32
+    np.testing.assert_allclose(rows[0]["waveform"], [[0.0, 1.1602039649005746e-06, 8.78080072652665e-07,
+                                                      0.038017019629478455, 0.02877127192914486,
+                                                      0.02021932415664196]], rtol=5e-7, atol=1e-12)
+    np.testing.assert_allclose(rows[1]["waveform"], [[5.801020051876549e-06, 4.390401045384351e-06,
+                                                      1.1189327778993174e-05, 8.020633686101064e-06]],
+                               rtol=5e-7, atol=1e-12)
