@@ -1,7 +1,8 @@
 """`mindspore.dataset`, the in-memory part: GeneratorDataset / NumpySlicesDataset and the pipeline steps
 batch / repeat / shuffle / map / take / skip, read with create_tuple_iterator / create_dict_iterator (what
 Model.train / fit / eval consume). Rows are NumPy arrays in the client; an iterator gives Tensors (or the
-arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset), samplers, parallel workers and data sinks are not here.
+arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset and the speech folders of _audio_files.py),
+samplers (but _samplers.py's, for those folders), parallel workers and data sinks are not here.
 
 Shuffling (a random-access source's default, as MindSpore's) draws from `config.set_seed`'s generator, or
 from NumPy's global one: an order of its own, not MindSpore's.
@@ -413,7 +414,18 @@ class _Map(_Step):
     def _rows(self):
         for r in self._child._rows():
             run = self._run
-            yield self._row(r) if run is None else run.step(lambda: self._row(r))
+            yield self._named_row(r) if run is None else run.step(lambda: self._named_row(r))
+
+    def _named_row(self, r):
+        """_row, naming the file a file dataset's row came from when it fails (MindSpore 2.10's RuntimeError)."""
+        if not hasattr(r, "file"):
+            return self._row(r)
+        try:
+            return self._row(r)
+        except Exception as e:
+            raise RuntimeError(f"Exception thrown from user defined Python function in dataset. map operation: "
+                               f"[PyFunc] failed. The corresponding data file is: {r.file}. Error description:\n"
+                               f"{type(e).__name__}: {e}") from e
 
     def _row(self, r):
         vals: Any = tuple(r[i] for i in self._in)
@@ -510,4 +522,8 @@ class _Slice(_Step):
             yield r
 
 
-__all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config"]
+from ._audio_files import LibriTTSDataset, LJSpeechDataset  # noqa: E402
+from ._samplers import DistributedSampler, PKSampler, SequentialSampler  # noqa: E402
+
+__all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",
+           "LibriTTSDataset", "LJSpeechDataset", "DistributedSampler", "PKSampler", "SequentialSampler"]

@@ -1,5 +1,5 @@
-"""`mindspore.dataset.audio`: InverseMelScale, in the client on NumPy (a map operation or called eagerly on an
-array), with MindSpore 2.10's argument checks and texts. Other audio transforms are not here."""
+"""`mindspore.dataset.audio`: InverseMelScale and BandBiquad, in the client on NumPy (a map operation or called
+eagerly on an array), with MindSpore 2.10's argument checks and texts. Other audio transforms are not here."""
 from __future__ import annotations
 
 import numpy as np
@@ -113,6 +113,9 @@ def _pipeline_error(message: str) -> RuntimeError:
                         f"- Dataset Pipeline Error Message: \n[ERROR] {message}\n")
 
 
+from ._biquad import BandBiquad  # noqa: E402  (it uses the checks above)
+
+
 def _check_mel_args(n_mels, sample_rate, f_min, f_max, n_stft, norm, mel_type) -> None:
     """MindSpore 2.10's checks of a mel scale's arguments, in its order and with its texts."""
     _type_check(n_mels, (int,), "n_mels")
@@ -133,4 +136,4 @@ def _check_mel_args(n_mels, sample_rate, f_min, f_max, n_stft, norm, mel_type) -
     _type_check(mel_type, (MelType,), "mel_type")
 
 
-__all__ = ["InverseMelScale", "MelType", "NormType"]
+__all__ = ["BandBiquad", "InverseMelScale", "MelType", "NormType"]

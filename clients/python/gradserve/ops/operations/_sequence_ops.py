@@ -11,7 +11,7 @@ from ..._late import late
 from ..._tensor import Tensor
 from ._missing import module_getattr
 
-__all__ = ["TupleToTensor", "ListToTensor", "SequenceMul"]
+__all__ = ["TupleToTensor", "ListToTensor", "SequenceMul", "SequenceStack"]
 
 
 class _SeqToTensor:
@@ -47,6 +47,35 @@ class SequenceMul:
             raise TypeError("For 'SequenceMul', the inputs must be a tuple or list and an int, got "
                             f"{type(input_1).__name__} and {type(input_2).__name__}")
         return input_1 * input_2
+
+
+class SequenceStack:
+    """SequenceStack(axis=0)(seq): the tuple / list of same-shaped Tensors seq stacked along a new axis (ops.stack),
+    with MindSpore 2.10's checks and texts. MindSpore 2.10 runs it in GRAPH_MODE only (PyNative CPU: a TypeError
+    without text) and has no bprop for it; gradserve runs it in both modes and differentiates it as ops.stack."""
+
+    def __init__(self, axis=0):
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"For 'SequenceStack', the type of 'axis' should be 'int', but got type "
+                            f"'{type(axis).__name__}'.")
+        self.axis = axis
+
+    def __call__(self, seq):
+        if not isinstance(seq, (tuple, list)):
+            raise TypeError(f"For SequenceStack, input[0] must be sequence, but got {type(seq).__name__}")
+        if not seq:
+            raise ValueError("For primitive[SequenceStack], the stack element num must be greater than or equal to 1, "
+                             "but got 0.")
+        first = tuple(seq[0].shape)
+        for t in seq[1:]:
+            if tuple(t.shape) != first:
+                raise ValueError(f"All input shape must be the same! [const vector]{{{', '.join(map(str, t.shape))}}} "
+                                 f"And [const vector]{{{', '.join(map(str, first))}}}")
+        rank = len(first) + 1
+        if not -rank <= self.axis < rank:
+            raise ValueError(f"For primitive[SequenceStack], the Stack axis must be in [{-rank},{rank - 1}], but got "
+                             f"{self.axis}.")
+        return late.ops.stack(list(seq), self.axis)
 
 
 __getattr__ = module_getattr("mindspore.ops.operations._sequence_ops", _ops)

@@ -1,0 +1,88 @@
+"""`mindspore.dataset` samplers for the file datasets (_audio_files.py) and the sampler / shuffle / shard argument
+checks MindSpore 2.10 gives them, with its texts. A sampler turns a row count into the row indices of one epoch."""
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from . import _checks
+
+_INT64_MAX = 9223372036854775807
+
+
+class SequentialSampler:
+    """Rows start_index, start_index + 1, ... (at most num_samples of them)."""
+
+    def __init__(self, start_index=None, num_samples=None):
+        self.start_index, self.num_samples = start_index, num_samples
+
+    def _indices(self, n: int, rng) -> list[int]:
+        rows = list(range(self.start_index or 0, n))
+        return rows if self.num_samples is None else rows[: self.num_samples]
+
+
+class DistributedSampler:
+    """Shard shard_id of num_shards: ceil(n / num_shards) rows, every num_shards-th from shard_id, wrapping around
+    (MindSpore 2.10: shard 1 of 2 over 3 rows is rows 1, 0). shuffle=True permutes the rows first (an order of its
+    own, not MindSpore's)."""
+
+    def __init__(self, num_shards, shard_id, shuffle=True, num_samples=None, offset=-1):
+        self.num_shards, self.shard_id, self.shuffle, self.num_samples = num_shards, shard_id, shuffle, num_samples
+
+    def _indices(self, n: int, rng) -> list[int]:
+        if n == 0:
+            return []
+        order = rng.permutation(n) if self.shuffle else np.arange(n)
+        rows = [int(order[(self.shard_id + k * self.num_shards) % n]) for k in range(math.ceil(n / self.num_shards))]
+        return rows if self.num_samples is None else rows[: self.num_samples]
+
+
+class PKSampler:
+    """num_val rows of each class: it needs a class column, which gradserve's file datasets do not read."""
+
+    def __init__(self, num_val, num_class=None, shuffle=False, class_column="label", num_samples=None):
+        self.num_val, self.num_samples = num_val, num_samples
+
+    def _indices(self, n: int, rng) -> list[int]:
+        raise NotImplementedError("PKSampler is not supported by gradserve's file datasets (it needs a class "
+                                  "column); use SequentialSampler or DistributedSampler")
+
+
+def check_source_args(num_samples, num_parallel_workers, shuffle, sampler, num_shards, shard_id) -> None:
+    """A file dataset's num_samples / num_parallel_workers / shuffle / sampler / num_shards / shard_id, as MindSpore
+    2.10 checks them (its classes and texts)."""
+    for name, value in (("num_samples", num_samples), ("num_parallel_workers", num_parallel_workers),
+                        ("num_shards", num_shards), ("shard_id", shard_id)):
+        if value is not None:
+            _checks.typed(name, value, (int,))
+    if num_samples is not None and not 0 <= num_samples <= _INT64_MAX:
+        raise ValueError(f"num_samples exceeds the boundary between 0 and {_INT64_MAX}(INT64_MAX)!")
+    cpus = os.cpu_count() or 1
+    if num_parallel_workers is not None and not 1 <= num_parallel_workers <= cpus:
+        raise ValueError(f"num_parallel_workers exceeds the boundary between 1 and {cpus}!")
+    if sampler is not None:
+        if shuffle is not None:
+            raise RuntimeError("sampler and shuffle cannot be specified at the same time.")
+        if num_shards is not None or shard_id is not None:
+            raise RuntimeError("sampler and sharding cannot be specified at the same time.")
+        if not isinstance(sampler, (SequentialSampler, DistributedSampler, PKSampler)):
+            raise NotImplementedError(f"sampler {type(sampler).__name__} is not supported by gradserve's file "
+                                      "datasets; use SequentialSampler or DistributedSampler")
+    if num_shards is not None and shard_id is None:
+        raise RuntimeError("num_shards is specified and currently requires shard_id as well.")
+    if shard_id is not None and num_shards is None:
+        raise RuntimeError("shard_id is specified but num_shards is not.")
+    if num_shards is not None and shard_id is not None and not 0 <= shard_id < num_shards:
+        raise ValueError(f"Input shard_id is not within the required interval of [0, {num_shards - 1}].")
+
+
+def source_sampler(shuffle, sampler, num_shards, shard_id, num_samples):
+    """The sampler the arguments ask for (checked by check_source_args): the given one, a shard (shuffled unless
+    shuffle is False), or None (every row; shuffled unless shuffle is False; at most num_samples)."""
+    if sampler is not None:
+        return sampler
+    if num_shards is not None:
+        return DistributedSampler(num_shards, shard_id, shuffle is not False, num_samples)
+    return None
