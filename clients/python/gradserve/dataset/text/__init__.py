@@ -7,10 +7,13 @@ from collections import Counter
 
 import numpy as np
 
-from .. import dtype as _dt
-from ._checks import typed
+from ... import dtype as _dt
+from .._checks import typed
+from ._seq import Ngram, SlidingWindow, ToNumber, TruncateSequencePair
+from ._seq import pipeline_error as _pipeline_error
 
-__all__ = ["Vocab", "Lookup", "WordpieceTokenizer", "WhitespaceTokenizer", "UnicodeCharTokenizer"]
+__all__ = ["Vocab", "Lookup", "WordpieceTokenizer", "WhitespaceTokenizer", "UnicodeCharTokenizer", "ToNumber",
+           "SlidingWindow", "TruncateSequencePair", "Ngram"]
 
 _ID_MAX = 2147483647
 
@@ -102,11 +105,6 @@ def _one_or_many(x) -> tuple[bool, list]:
 def _numbered(words: list, specials: list, special_first: bool) -> dict:
     order = specials + words if special_first else words + specials
     return {w: k for k, w in enumerate(order)}
-
-
-def _pipeline_error(text: str) -> RuntimeError:
-    return RuntimeError(f"Exception thrown from dataset pipeline. Refer to 'Dataset Pipeline Error Message'. "
-                        f"[ERROR] {text}")
 
 
 class Lookup:
