@@ -11,9 +11,14 @@ from ... import dtype as _dt
 from .._checks import typed
 from ._seq import Ngram, SlidingWindow, ToNumber, TruncateSequencePair
 from ._seq import pipeline_error as _pipeline_error
+from ._strings import CaseFold, NormalizeUTF8, PythonTokenizer, RegexReplace, RegexTokenizer, to_bytes, to_str
+from ._basic import BasicTokenizer
+from . import utils
+from .utils import NormalizeForm
 
 __all__ = ["Vocab", "Lookup", "WordpieceTokenizer", "WhitespaceTokenizer", "UnicodeCharTokenizer", "ToNumber",
-           "SlidingWindow", "TruncateSequencePair", "Ngram"]
+           "SlidingWindow", "TruncateSequencePair", "Ngram", "CaseFold", "NormalizeUTF8", "RegexReplace",
+           "RegexTokenizer", "BasicTokenizer", "PythonTokenizer", "to_bytes", "to_str", "NormalizeForm", "utils"]
 
 _ID_MAX = 2147483647
 
