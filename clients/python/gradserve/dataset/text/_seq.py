@@ -39,9 +39,9 @@ def one_input(args: tuple) -> np.ndarray:
 
 
 def _strings(arr: np.ndarray, what: str) -> list[str]:
-    if arr.dtype.kind not in "US":
+    if arr.dtype.kind != "U":  # (bytes too: MindSpore 2.10's text steps take str only)
         raise pipeline_error(what)
-    return [w.decode() if isinstance(w, bytes) else str(w) for w in arr.ravel()]
+    return [str(w) for w in arr.ravel()]
 
 
 _WS = " \t\n\v\f\r"  # (C's isspace: what std::stoll / strtod skip before a number)
@@ -50,17 +50,20 @@ _FLOAT = re.compile(r"[+-]?(?:0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+
                     r"|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)", re.IGNORECASE)
 
 
-def _float_prefix(s: str) -> float | None:
-    """strtod's value of the longest number at s's start (None: no number), as C++'s std::stod reads it."""
+def _float_prefix(s: str) -> tuple[float, bool] | None:
+    """strtod's value of the longest number at s's start and whether its digits are not all zero (None: no
+    number), as C++'s std::stod reads it."""
     m = _FLOAT.match(s.lstrip(_WS))
     if m is None:
         return None
     tok = m.group()
-    body = tok.lstrip("+-")
-    if body[:2].lower() == "0x":
-        val = float.fromhex(body if "p" in body.lower() else body + "p0")
-        return -val if tok.startswith("-") else val
-    return float(tok)
+    body = tok.lstrip("+-").lower()
+    if body.startswith("0x"):
+        val = float.fromhex(body if "p" in body else body + "p0")
+        digits = body[2:].split("p")[0]
+    else:
+        val, digits = abs(float(tok)), body.split("e")[0]
+    return (-val if tok.startswith("-") else val), bool(re.search(r"[1-9a-f]", digits))
 
 
 class ToNumber:
@@ -93,12 +96,16 @@ class ToNumber:
                 raise pipeline_error(f"ToNumber: string input {s} will be out of bounds if cast to {name}. "
                                      f"The valid range is: [{info.min}, {info.max}].")
             return val
-        val = _float_prefix(s)
-        if val is None:  # (MindSpore 2.10's text names an unsigned integer for floats too)
+        got = _float_prefix(s)
+        if got is None:  # (MindSpore 2.10's text names an unsigned integer for floats too)
             raise pipeline_error(f'ToNumber: it is invalid to convert "{s}" to an unsigned integer.')
         read = np.float64 if name == "float64" else np.float32  # (float16: read as float32, then range-checked)
+        val, nonzero = got
         fin = np.finfo(read)
-        if math.isinf(val) or abs(val) > float(fin.max) or (val != 0 and abs(val) < float(fin.tiny)):
+        with np.errstate(over="ignore"):  # (strtof rounds to its max within half a step: 3.4028235e38 is read)
+            over = math.isinf(val) or bool(np.isinf(read(val)))
+            under = nonzero and abs(float(read(val))) < float(fin.tiny)
+        if over or under:  # (a nonzero value that rounds below the smallest normal: strtod's ERANGE, as read)
             raise pipeline_error(f"ToNumber: string input {s} will be out of bounds if cast to {name}. "
                                  f"The valid range is: [{-fin.max:.6f}, {fin.max:.6f}].")
         val = float(read(val))

@@ -195,9 +195,9 @@ class PythonTokenizer:
         self._fn = tokenizer
 
     def __call__(self, *args):
-        if len(args) != 1 or not isinstance(args[0], np.ndarray):
+        if len(args) != 1 or not isinstance(args[0], (np.ndarray, np.generic)):  # (np.str_: a row in map)
             raise TypeError(f"input should be a NumPy array. Got {type(args[0] if args else None)}.")
-        arr = args[0]
+        arr = np.asarray(args[0])
         if arr.ndim != 0 or arr.dtype.kind not in "US":  # (MindSpore 2.10 vectorizes other shapes oddly)
             raise pipeline_error("PythonTokenizer: gradserve takes one string (a 0-d array) at a time")
         s = arr.item()
