@@ -198,3 +198,29 @@ def test_python_tokenizer():  # MindSpore 2.10 (probe t4.py; test_eager_text.py'
         text.PythonTokenizer(3)
     d = ds.NumpySlicesDataset(["a b", "c"], column_names=["t"], shuffle=False).map(text.PythonTokenizer(str.split))
     assert [r[0].tolist() for r in d.create_tuple_iterator(output_numpy=True)] == [["a", "b"], ["c"]]
+
+
+def test_vocab_from_file(tmp_path):  # MindSpore 2.10 (probe t9.py, t10.py)
+    v1 = tmp_path / "v1.txt"
+    v1.write_bytes(b"a,1\nb c,2\n\n a\nd\r\ne,f,g\nd\n")
+    assert text.Vocab.from_file(str(v1), ",").vocab() == {"a": 0, "b c": 1, "": 2, " a": 3, "d\r": 4, "e": 5, "d": 6}
+    assert text.Vocab.from_file(str(v1)).vocab() == \
+        {"a,1": 0, "b c,2": 1, "": 2, " a": 3, "d\r": 4, "e,f,g": 5, "d": 6}
+    v3 = tmp_path / "v3.txt"
+    v3.write_text("ax1\nb,2\n")
+    assert text.Vocab.from_file(str(v3), ",x").vocab() == {"a": 0, "b": 1}  # (any character of delimiter)
+    v4 = tmp_path / "v4.txt"
+    v4.write_text("x\ny\nx\nz\n")
+    assert text.Vocab.from_file(str(v4), vocab_size=2, special_tokens=["<p>"], special_first=False).vocab() == \
+        {"x": 0, "y": 1, "<p>": 2}
+    assert text.Vocab.from_file(str(v4), vocab_size=1, special_tokens=["z"]).vocab() == {"z": 0, "x": 1}
+    with pytest.raises(RuntimeError, match="from_file: word_list contains duplicate word:x"):
+        text.Vocab.from_file(str(v4))
+    with pytest.raises(RuntimeError, match="from_file: special_tokens and word_list contain duplicate word:x"):
+        text.Vocab.from_file(str(v4), vocab_size=2, special_tokens=["x"])
+    with pytest.raises(ValueError, match="Input vocab_size must be greater than 0."):
+        text.Vocab.from_file(str(v4), vocab_size=0)
+    with pytest.raises(ValueError, match="special_tokens contains duplicate word: s."):
+        text.Vocab.from_file(str(v4), special_tokens=["s", "s"])
+    with pytest.raises(RuntimeError, match="Get real path failed, path="):
+        text.Vocab.from_file(str(tmp_path / "nope.txt"))

@@ -3,6 +3,8 @@ WordpieceTokenizer, WhitespaceTokenizer and UnicodeCharTokenizer, each as MindSp
 /work/ms_suite_dataset2/probe/text*.py). Offsets are in UTF-8 bytes (uint32), as MindSpore's."""
 from __future__ import annotations
 
+import os
+import re
 from collections import Counter
 
 import numpy as np
@@ -42,6 +44,40 @@ class Vocab:
         if both:
             raise ValueError(f"special_tokens and word_list contain duplicate word :{both}.")
         return cls(_numbered(words, specials, special_first))
+
+    @classmethod
+    def from_file(cls, file_path, delimiter="", vocab_size=None, special_tokens=None, special_first=True) -> "Vocab":
+        """A word a line of the user's file (the line up to the first character of delimiter that it holds; "\\r"
+        kept, an empty line is the word ""), the first vocab_size lines; MindSpore 2.10's checks and texts."""
+        typed("file_path", file_path, (str,))
+        typed("delimiter", delimiter, (str,))
+        if vocab_size is not None:
+            typed("vocab_size", vocab_size, (int, bool))
+            if vocab_size <= 0:
+                raise ValueError("Input vocab_size must be greater than 0.")
+        specials = [] if special_tokens is None else special_tokens
+        typed("special_tokens", specials, (list,))
+        typed("special_first", special_first, (bool,))
+        dup = next((w for k, w in enumerate(specials) if w in specials[:k]), None)
+        if dup is not None:
+            raise ValueError(f"special_tokens contains duplicate word: {dup}.")
+        if not os.path.exists(file_path):
+            raise RuntimeError(f"Get real path failed, path={file_path}")
+        with open(file_path, encoding="utf-8", newline="") as f:
+            lines = f.read().split("\n")
+        if lines[-1] == "":  # (the file's last newline ends a line; it starts no empty word)
+            lines.pop()
+        cut = re.compile("[" + re.escape(delimiter) + "]") if delimiter else None
+        words = [cut.split(ln, maxsplit=1)[0] if cut else ln for ln in lines][:vocab_size]
+        seen: set = set()
+        for w in words:
+            if w in seen:
+                raise RuntimeError(f"from_file: word_list contains duplicate word:{w}")
+            seen.add(w)
+        both = next((w for w in specials if w in seen), None)
+        if both is not None:
+            raise RuntimeError(f"from_file: special_tokens and word_list contain duplicate word:{both}")
+        return cls(_numbered(words, list(specials), special_first))
 
     @classmethod
     def from_dict(cls, word_dict) -> "Vocab":
