@@ -224,3 +224,41 @@ def test_vocab_from_file(tmp_path):  # MindSpore 2.10 (probe t9.py, t10.py)
         text.Vocab.from_file(str(v4), special_tokens=["s", "s"])
     with pytest.raises(RuntimeError, match="Get real path failed, path="):
         text.Vocab.from_file(str(tmp_path / "nope.txt"))
+
+
+_GL_SPEC = ((np.arange(51 * 4).reshape(51, 4) % 7 + 1) / 7).astype(np.float32)
+
+
+# MindSpore 2.10 (/tmp/ds3g/ms_gl3.py): GriffinLim(n_fft=100, n_iter=4, rand_init=False, ...) of _GL_SPEC, samples
+# 0, 10, 50, 80, -1. The momentum rows tell MindSpore's step from torchaudio's (0.005 apart after 2 iterations).
+@pytest.mark.parametrize("kw, n, want", [
+    ({"momentum": 0.99}, 150, [-0.05185324, 0.07840677, -0.06073204, -0.0479795, 0.04395613]),
+    ({"momentum": 0.0}, 150, [-0.05185324, 0.07839704, -0.05309721, -0.03429502, 0.04398303]),
+    ({"momentum": 0.5, "power": 1.2, "win_length": 80, "hop_length": 30, "window_type": "HAMMING"}, 90,
+     [-0.01811783, 0.1550589, -0.05131062, -0.18598, -0.02405549]),
+])
+def test_griffin_lim_values(kw, n, want):
+    import gradserve.dataset.audio as audio
+    kw = dict(kw, **({"window_type": audio.WindowType.HAMMING} if "window_type" in kw else {}))
+    out = audio.GriffinLim(n_fft=100, n_iter=4, rand_init=False, **kw)(_GL_SPEC)
+    assert out.shape == (n,) and out.dtype == np.float32
+    np.testing.assert_allclose(out[[0, 10, 50, 80, -1]], want, atol=2e-6)
+
+
+def test_griffin_lim_checks_and_refusals():  # MindSpore 2.10's texts (test_griffinlim.py's, /tmp/ds3g/ms_gl2.py)
+    import gradserve.dataset.audio as audio
+    with pytest.raises(ValueError, match=r"Input win_length should be no more than n_fft, but got win_length: 400 "
+                                         r"and n_fft: 300."):
+        audio.GriffinLim(n_fft=300, win_length=400)
+    with pytest.raises(ValueError, match=r"Input momentum is not within the required interval of \[0, 16777216\]."):
+        audio.GriffinLim(momentum=-10)
+    with pytest.raises(TypeError, match=r"Argument window_type with value type is not of type \[<enum 'WindowType'>\]"):
+        audio.GriffinLim(window_type="type")
+    with pytest.raises(RuntimeError, match="GriffinLim: the frequency of the input should equal to n_fft / 2 \\+ 1"):
+        audio.GriffinLim(n_fft=300, rand_init=False)(_GL_SPEC)
+    with pytest.raises(RuntimeError, match="momentum equal to or greater than 1 can be unstable, but got: 1.000000"):
+        audio.GriffinLim(n_fft=100, momentum=1, rand_init=False)(_GL_SPEC)
+    with pytest.raises(RuntimeError, match="refuses length"):  # MindSpore 2.10: NaNs (length 300 of 500)
+        audio.GriffinLim(n_fft=100, length=100, rand_init=False)(_GL_SPEC)
+    with pytest.raises(RuntimeError, match="rand_init=False"):  # MindSpore's random first phases: its own
+        audio.GriffinLim(n_fft=100)(_GL_SPEC)
