@@ -66,6 +66,9 @@ class GriffinLim:
             _type_check(length, (int,), "length")
             _within(length, 0, _INT32_MAX, "length")
         _type_check(rand_init, (bool,), "rand_init")
+        if momentum >= 1:  # (MindSpore 2.10 checks it when a pipeline starts, before any row: here, at once)
+            raise _pipeline_error(f"GriffinLim: momentum equal to or greater than 1 can be unstable, but got: "
+                                  f"{float(momentum):.6f}")
         self._n_fft, self._n_iter, self._power, self._momentum = n_fft, n_iter, float(power), float(momentum)
         self._win = win_length or n_fft
         self._hop = hop_length or self._win // 2
@@ -79,9 +82,6 @@ class GriffinLim:
         if spec.shape[-2] != self._n_fft // 2 + 1:  # (MindSpore 2.10's text, as its map gives it)
             raise _pipeline_error("map operation: [GriffinLim] failed. GriffinLim: the frequency of the input "
                                   "should equal to n_fft / 2 + 1")
-        if self._momentum >= 1:
-            raise _pipeline_error(f"GriffinLim: momentum equal to or greater than 1 can be unstable, but got: "
-                                  f"{self._momentum:.6f}")
         if self._length:  # (MindSpore 2.10: length=300 of a 500-sample result gives 300 NaNs, 2000 gives values to 659)
             raise _pipeline_error("GriffinLim: gradserve refuses length (MindSpore 2.10 gives NaN or unbounded "
                                   "values with it); leave length None")
