@@ -149,8 +149,11 @@ def test_regex_replace():  # MindSpore 2.10 (probe t4.py; test_text_tokenizer.py
         text.RegexReplace("(", "x")(np.array(["abab"]))
     with pytest.raises(RuntimeError, match="one string at a time"):  # MindSpore 2.10: ['bxbxcbx', '']
         text.RegexReplace("a(b)", "$1x")(np.array(["abab", "cab"]))
-    with pytest.raises(ValueError, match=r"\\p\{Han\}"):  # a script: refused, not read as something else
-        text.RegexReplace("\\p{Han}", "_")(np.array(["北"]))
+    with pytest.raises(ValueError, match=r"\\p\{Latin\}"):  # a script but Han: refused, not read as something else
+        text.RegexReplace("\\p{Latin}", "_")(np.array(["ab"]))
+    # MindSpore 2.10 (probe t11.py): Script=Han, radicals, 々, 〇, Hangzhou numerals and extension B-C too
+    got = text.RegexReplace("\\p{Han}", "_")(np.array(["北京々〇⺀ 㐀𠀀 かなカナ 한국 abc 〡〻 ⿕ 豈 \U00016FE2 \U0002B740"]))
+    assert got.tolist() == ["_____ __ かなカナ 한국 abc __ _ _ _ _"]
 
 
 def test_regex_tokenizer():  # MindSpore 2.10 (probe t4.py; test_text_tokenizer.py's rows)

@@ -1,7 +1,7 @@
 """`mindspore.dataset.text`'s steps on strings: CaseFold, NormalizeUTF8, RegexReplace, RegexTokenizer,
 BasicTokenizer, PythonTokenizer, to_bytes / to_str, as MindSpore 2.10 gives them (probes
 /work/ms_suite_dataset3/probe/t4.py, t5.py). MindSpore's patterns are ICU's: Python's `re` reads them, with ICU's
-\\p{..} general categories built from unicodedata; a script (\\p{Han}) or other property is refused by name."""
+\\p{..} general categories built from unicodedata and \\p{Han} from Scripts.txt; another property is refused by name."""
 from __future__ import annotations
 
 import functools
@@ -76,6 +76,18 @@ def _category_ranges() -> dict[str, str]:
                          for a, b in r) for cat, r in runs.items()}
 
 
+# Unicode's Scripts.txt, Script=Han (the one script property here: MindSpore's tests split Chinese text with it)
+_HAN = ("\u2e80-\u2e99\u2e9b-\u2ef3\u2f00-\u2fd5\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf"
+        "\u4e00-\u9fff\uf900-\ufa6d\ufa70-\ufad9\U00016fe2\U00016fe3\U00016ff0\U00016ff1"
+        "\U00020000-\U0002a6df\U0002a700-\U0002b739\U0002b740-\U0002b81d\U0002b820-\U0002cea1"
+        "\U0002ceb0-\U0002ebe0\U0002f800-\U0002fa1d\U00030000-\U0003134a")
+
+
+def _property(name: str) -> str | None:
+    """A \\p{name}'s characters as the inside of a `re` class: a general category or the Han script."""
+    return _HAN if name in ("Han", "Hani", "sc=Han", "script=Han") else _category_ranges().get(name)
+
+
 _PROP = re.compile(r"\\([pP])\{([^}]*)\}|\\x\{([0-9a-fA-F]+)\}|\\.|\[|\]")
 
 
@@ -90,10 +102,10 @@ def icu_pattern(pattern: str) -> str:
         if m.group(3):
             out.append(f"\\U{int(m.group(3), 16):08x}")
         elif m.group(2) is not None:
-            cls = _category_ranges().get(m.group(2))
+            cls = _property(m.group(2))
             if cls is None or (m.group(1) == "P" and depth):
                 raise ValueError(f"gradserve.dataset.text: the ICU regex property {tok} in {pattern!r} is not "
-                                 f"supported (general categories only, such as \\p{{L}} or \\p{{Lu}})")
+                                 f"supported (general categories, such as \\p{{L}} or \\p{{Lu}}, and \\p{{Han}} only)")
             out.append(cls if depth else ("[^" if m.group(1) == "P" else "[") + cls + "]")
         else:
             depth += 1 if tok == "[" else -1 if tok == "]" and depth else 0
