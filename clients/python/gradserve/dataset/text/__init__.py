@@ -14,6 +14,7 @@ from .._checks import typed
 from ._seq import Ngram, SlidingWindow, ToNumber, TruncateSequencePair
 from ._seq import pipeline_error as _pipeline_error
 from ._strings import CaseFold, NormalizeUTF8, PythonTokenizer, RegexReplace, RegexTokenizer, to_bytes, to_str
+from ._strings import _tokenized as _with_offsets
 from ._basic import BasicTokenizer
 from . import utils
 from .utils import NormalizeForm
@@ -186,15 +187,6 @@ def _emit(tokens: list | None, starts: list, limits: list, token: str, start: in
         tokens.append(token)
     starts.append(start)
     limits.append(limit)
-
-
-def _with_offsets(tokens: list, starts: list, limits: list, with_offsets: bool):
-    if not tokens:  # (no token: one empty one at 0, as MindSpore 2.10 gives)
-        tokens, starts, limits = [""], [0], [0]
-    toks = np.array(tokens)
-    if not with_offsets:
-        return toks
-    return toks, np.array(starts, dtype=np.uint32), np.array(limits, dtype=np.uint32)
 
 
 class WordpieceTokenizer:
