@@ -91,11 +91,11 @@ class ToNumber:
                 raise pipeline_error(f'ToNumber: it is invalid to convert "{s}" to a number.' if self._np.kind == "i"
                                      else f'ToNumber: It is invalid to convert "{s}" to an unsigned integer.')
             info = np.iinfo(self._np)
-            val = int(m.group())
-            if not info.min <= val <= info.max:
+            whole = int(m.group())
+            if not info.min <= whole <= info.max:
                 raise pipeline_error(f"ToNumber: string input {s} will be out of bounds if cast to {name}. "
                                      f"The valid range is: [{info.min}, {info.max}].")
-            return val
+            return whole
         got = _float_prefix(s)
         if got is None:  # (MindSpore 2.10's text names an unsigned integer for floats too)
             raise pipeline_error(f'ToNumber: it is invalid to convert "{s}" to an unsigned integer.')
