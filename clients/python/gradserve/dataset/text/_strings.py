@@ -66,7 +66,8 @@ def _category_ranges() -> dict[str, str]:
     """Each general category (and its letter: L, N, P, ...) as the inside of a `re` character class."""
     runs: dict[str, list] = {}
     for cp in range(sys.maxunicode + 1):
-        for cat in (unicodedata.category(chr(cp)), unicodedata.category(chr(cp))[0]):
+        full = unicodedata.category(chr(cp))
+        for cat in (full, full[0]):
             r = runs.setdefault(cat, [])
             if r and r[-1][1] == cp - 1:
                 r[-1][1] = cp
