@@ -232,7 +232,7 @@ def test_vocab_from_file(tmp_path):  # MindSpore 2.10 (probe t9.py, t10.py)
 _GL_SPEC = ((np.arange(51 * 4).reshape(51, 4) % 7 + 1) / 7).astype(np.float32)
 
 
-# MindSpore 2.10 (/tmp/ds3g/ms_gl3.py): GriffinLim(n_fft=100, n_iter=4, rand_init=False, ...) of _GL_SPEC, samples
+# MindSpore 2.10 (/work/ms_suite_dataset3/probe/ms_gl3.py): GriffinLim(n_fft=100, n_iter=4, rand_init=False, ...) of _GL_SPEC, samples
 # 0, 10, 50, 80, -1. The momentum rows tell MindSpore's step from torchaudio's (0.005 apart after 2 iterations).
 @pytest.mark.parametrize("kw, n, want", [
     ({"momentum": 0.99}, 150, [-0.05185324, 0.07840677, -0.06073204, -0.0479795, 0.04395613]),
@@ -248,7 +248,7 @@ def test_griffin_lim_values(kw, n, want):
     np.testing.assert_allclose(out[[0, 10, 50, 80, -1]], want, atol=2e-6)
 
 
-def test_griffin_lim_checks_and_refusals():  # MindSpore 2.10's texts (test_griffinlim.py's, /tmp/ds3g/ms_gl2.py)
+def test_griffin_lim_checks_and_refusals():  # MindSpore 2.10's texts (test_griffinlim.py's, /work/ms_suite_dataset3/probe/ms_gl2.py)
     import gradserve.dataset.audio as audio
     with pytest.raises(ValueError, match=r"Input win_length should be no more than n_fft, but got win_length: 400 "
                                          r"and n_fft: 300."):
