@@ -1,7 +1,8 @@
 """`mindspore.dataset.audio.GriffinLim` on NumPy: a waveform from a magnitude spectrogram (..., n_fft // 2 + 1, time)
 by n_iter rounds of ISTFT / STFT (centred, reflect-padded, periodic window), as MindSpore 2.10 gives it (probes
-/work/ms_suite_dataset3/probe/ms_gl.py, ms_gl2.py: 1e-6 off with momentum 0, 0.5 and 0.99). Its momentum step is
-rebuilt + (rebuilt - previous) * momentum / (1 + momentum), not torchaudio's rebuilt - previous * momentum / (1 + momentum)."""
+/work/ms_suite_dataset3/probe/ms_gl.py, ms_gl2.py: 1e-6 off with momentum 0, 0.5 and 0.99). Its momentum step
+is rebuilt + (rebuilt - previous) * momentum / (1 + momentum), not torchaudio's
+rebuilt - previous * momentum / (1 + momentum)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,6 @@
 """`mindspore.dataset.text`'s steps on 1-D token arrays and number strings: ToNumber, SlidingWindow,
-TruncateSequencePair and Ngram, with MindSpore 2.10's values and texts (probes /work/ms_suite_dataset3/probe/t1-t3.py)."""
+TruncateSequencePair and Ngram, with MindSpore 2.10's values and texts (probes
+/work/ms_suite_dataset3/probe/t1-t3.py, t7.py)."""
 from __future__ import annotations
 
 import math
