@@ -136,4 +136,7 @@ def _check_mel_args(n_mels, sample_rate, f_min, f_max, n_stft, norm, mel_type) -
     _type_check(mel_type, (MelType,), "mel_type")
 
 
-__all__ = ["BandBiquad", "InverseMelScale", "MelType", "NormType"]
+from ._griffinlim import GriffinLim  # noqa: E402  (it uses the checks above)
+from .utils import WindowType  # noqa: E402
+
+__all__ = ["BandBiquad", "GriffinLim", "InverseMelScale", "MelType", "NormType", "WindowType"]

@@ -16,4 +16,13 @@ class NormType(str, Enum):
     SLANEY = "slaney"
 
 
-__all__ = ["MelType", "NormType"]
+class WindowType(str, Enum):
+    """A short-time Fourier transform's window (MindSpore 2.10's members and values)."""
+    BARTLETT = "bartlett"
+    BLACKMAN = "blackman"
+    HAMMING = "hamming"
+    HANN = "hann"
+    KAISER = "kaiser"
+
+
+__all__ = ["MelType", "NormType", "WindowType"]

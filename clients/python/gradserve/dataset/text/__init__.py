@@ -3,14 +3,25 @@ WordpieceTokenizer, WhitespaceTokenizer and UnicodeCharTokenizer, each as MindSp
 /work/ms_suite_dataset2/probe/text*.py). Offsets are in UTF-8 bytes (uint32), as MindSpore's."""
 from __future__ import annotations
 
+import os
+import re
 from collections import Counter
 
 import numpy as np
 
-from .. import dtype as _dt
-from ._checks import typed
+from ... import dtype as _dt
+from .._checks import typed
+from ._seq import Ngram, SlidingWindow, ToNumber, TruncateSequencePair
+from ._seq import pipeline_error as _pipeline_error
+from ._strings import CaseFold, NormalizeUTF8, PythonTokenizer, RegexReplace, RegexTokenizer, to_bytes, to_str
+from ._strings import _tokenized as _with_offsets
+from ._basic import BasicTokenizer
+from . import utils
+from .utils import NormalizeForm
 
-__all__ = ["Vocab", "Lookup", "WordpieceTokenizer", "WhitespaceTokenizer", "UnicodeCharTokenizer"]
+__all__ = ["Vocab", "Lookup", "WordpieceTokenizer", "WhitespaceTokenizer", "UnicodeCharTokenizer", "ToNumber",
+           "SlidingWindow", "TruncateSequencePair", "Ngram", "CaseFold", "NormalizeUTF8", "RegexReplace",
+           "RegexTokenizer", "BasicTokenizer", "PythonTokenizer", "to_bytes", "to_str", "NormalizeForm", "utils"]
 
 _ID_MAX = 2147483647
 
@@ -34,6 +45,40 @@ class Vocab:
         if both:
             raise ValueError(f"special_tokens and word_list contain duplicate word :{both}.")
         return cls(_numbered(words, specials, special_first))
+
+    @classmethod
+    def from_file(cls, file_path, delimiter="", vocab_size=None, special_tokens=None, special_first=True) -> "Vocab":
+        """A word a line of the user's file (the line up to the first character of delimiter that it holds; "\\r"
+        kept, an empty line is the word ""), the first vocab_size lines; MindSpore 2.10's checks and texts."""
+        typed("file_path", file_path, (str,))
+        typed("delimiter", delimiter, (str,))
+        if vocab_size is not None:
+            typed("vocab_size", vocab_size, (int, bool))
+            if vocab_size <= 0:
+                raise ValueError("Input vocab_size must be greater than 0.")
+        specials = [] if special_tokens is None else special_tokens
+        typed("special_tokens", specials, (list,))
+        typed("special_first", special_first, (bool,))
+        dup = next((w for k, w in enumerate(specials) if w in specials[:k]), None)
+        if dup is not None:
+            raise ValueError(f"special_tokens contains duplicate word: {dup}.")
+        if not os.path.exists(file_path):
+            raise RuntimeError(f"Get real path failed, path={file_path}")
+        with open(file_path, encoding="utf-8", newline="") as f:
+            lines = f.read().split("\n")
+        if lines[-1] == "":  # (the file's last newline ends a line; it starts no empty word)
+            lines.pop()
+        cut = re.compile("[" + re.escape(delimiter) + "]") if delimiter else None
+        words = [cut.split(ln, maxsplit=1)[0] if cut else ln for ln in lines][:vocab_size]
+        seen: set = set()
+        for w in words:
+            if w in seen:
+                raise RuntimeError(f"from_file: word_list contains duplicate word:{w}")
+            seen.add(w)
+        both = next((w for w in specials if w in seen), None)
+        if both is not None:
+            raise RuntimeError(f"from_file: special_tokens and word_list contain duplicate word:{both}")
+        return cls(_numbered(words, list(specials), special_first))
 
     @classmethod
     def from_dict(cls, word_dict) -> "Vocab":
@@ -104,11 +149,6 @@ def _numbered(words: list, specials: list, special_first: bool) -> dict:
     return {w: k for k, w in enumerate(order)}
 
 
-def _pipeline_error(text: str) -> RuntimeError:
-    return RuntimeError(f"Exception thrown from dataset pipeline. Refer to 'Dataset Pipeline Error Message'. "
-                        f"[ERROR] {text}")
-
-
 class Lookup:
     """Each string's id in vocab (unknown_token's for a word not in it; none given: an error, as MindSpore's)."""
 
@@ -147,15 +187,6 @@ def _emit(tokens: list | None, starts: list, limits: list, token: str, start: in
         tokens.append(token)
     starts.append(start)
     limits.append(limit)
-
-
-def _with_offsets(tokens: list, starts: list, limits: list, with_offsets: bool):
-    if not tokens:  # (no token: one empty one at 0, as MindSpore 2.10 gives)
-        tokens, starts, limits = [""], [0], [0]
-    toks = np.array(tokens)
-    if not with_offsets:
-        return toks
-    return toks, np.array(starts, dtype=np.uint32), np.array(limits, dtype=np.uint32)
 
 
 class WordpieceTokenizer:
