@@ -19,6 +19,7 @@ from . import linalg, nn, special  # noqa: F401  (mint.linalg, mint.nn, mint.nn.
 from ._flatten import flatten  # noqa: F401
 from ._random import (bernoulli, multinomial, normal, rand, rand_like, randint, randint_like,  # noqa: F401
                       randn, randn_like, randperm)
+from ._counting import bincount, histc  # noqa: F401
 from ._scatter import index_add, scatter, scatter_add  # noqa: F401
 from ._torchlike import (addcdiv, addcmul, count_nonzero, diag, dot, empty, empty_like, item,  # noqa: F401
                          kthvalue, linspace, select, take, triangular_solve, unique, vdot)
@@ -31,8 +32,8 @@ _SAME = ("abs", "acos", "acosh", "addmm", "addmv", "arange", "asin", "asinh", "a
          "pow", "reciprocal", "roll", "rsqrt", "searchsorted", "sigmoid", "sign", "sin", "sinh", "sqrt",
          "square", "swapaxes", "tan", "tanh", "tile", "trace", "tril", "triu", "trunc", "unbind", "unsqueeze",
          "zeros_like", "where", "flip", "logsumexp", "t", "reshape", "real", "imag", "topk", "baddbmm",
-         "nan_to_num", "sinc", "frac", "fmax", "fmin", "diagonal_scatter", "cumprod", "nonzero", "addbmm", "bincount",
-         "dstack", "hstack", "exp2", "float_power", "gcd", "histc", "polar", "ravel", "repeat_interleave")
+         "nan_to_num", "sinc", "frac", "fmax", "fmin", "diagonal_scatter", "cumprod", "nonzero", "addbmm",
+         "dstack", "hstack", "exp2", "float_power", "gcd", "polar", "ravel", "repeat_interleave")
 # two operands, called by position or as input= / other= (some ops here take them by position only)
 _BINARY = ("mul", "remainder", "fmod", "eq", "ne", "ge", "gt", "le", "lt", "greater", "greater_equal", "less",
            "less_equal", "not_equal", "maximum", "minimum", "logical_and", "logical_or", "logical_xor",
