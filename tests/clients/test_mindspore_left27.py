@@ -129,3 +129,44 @@ def test_mint_histc_and_bincount_dtypes(on_real_server):
                      (np.int32, ms.float64)):
         out = mint.bincount(x, _t([1, 2, 3, 4], w))
         assert out.dtype == dtype and out.asnumpy().tolist() == [1, 5, 0, 4]
+
+
+# -- bool int arguments in a compiled graph (@jit; a GRAPH_MODE GradOperation's function): MindSpore 2.10's compiler
+# refuses mint.diff's bool n and ops.narrow's bool axis, which eager MindSpore reads as ints, and words some refusals
+# its own way (p3j.py, p3r.py)
+_X = np.array([[1.0, 4.0, 2.0], [3.0, 0.5, 6.0]], np.float32)
+_COMPILED = [
+    (lambda t: mint.diff(t, True), "For 'make_range', the 0th input should be a int scalar but got AbstractScalar(Type: "
+                                   "Bool, Value: true, Shape: NoShape)"),
+    (lambda t: mint.diff(t, False), "For 'make_range', the 0th input should be a int scalar but got AbstractScalar(Type: "
+                                    "Bool, Value: false, Shape: NoShape)"),
+    (lambda t: P.narrow(t, True, 0, 1), "list_setitem evaluator index should be an int64 number, but got a Bool number."),
+    (lambda t: P.diff(t, 1, True), "gather(): argument 'index' (position 2) must be Tensor, not bool.\n"),
+    (lambda t: mint.narrow(t, 1, True, 1), 'Failed calling NarrowView with "start=Bool".\nThe valid calling should be: '
+                                           '"input=<Tensor>, dim=<int>, start=<Tensor, int>, length=<int>".'),
+    (lambda t: P.one_hot(Tensor(np.array([0, 2], np.int32)), True),
+     'Failed calling OneHot with "depth=Bool".\nThe valid calling should be: "indices=<Tensor>, depth=<Tensor, int>, '
+     'on_value=<Tensor>, off_value=<Tensor>".'),
+    (lambda t: P.flatten(t, start_dim=True), "'For 'flatten', both 'start_dim' and 'end_dim' must be int.'"),
+]
+
+
+@pytest.mark.parametrize("k", range(len(_COMPILED)))
+def test_bool_int_arguments_compiled_are_mindspores_graph_refusals(on_real_server, k):
+    f, text = _COMPILED[k]
+    with pytest.raises(TypeError) as info:
+        ms.jit(f)(Tensor(_X))
+    assert str(info.value) == text
+
+
+def test_bool_n_of_mint_diff_eager_and_compiled(on_real_server, request):
+    # MindSpore 2.10: eager (PyNative, GRAPH_MODE outside a graph) reads n=True as 1, a PyNative grad too;
+    # GRAPH_MODE's GradOperation compiles the function and refuses it
+    x = Tensor(_X)
+    assert mint.diff(x, True).asnumpy().tolist() == [[3.0, -2.0], [-2.5, 5.5]]
+    assert P.narrow(x, True, 0, 1).asnumpy().tolist() == [[1.0], [3.0]]
+    assert P.grad(lambda t: mint.diff(t, True).sum())(x).asnumpy().tolist() == [[-1, 0, 1], [-1, 0, 1]]
+    request.getfixturevalue("graph_mode")
+    assert mint.diff(x, True).asnumpy().tolist() == [[3.0, -2.0], [-2.5, 5.5]]
+    with pytest.raises(TypeError, match="For 'make_range', the 0th input should be a int scalar"):
+        P.grad(lambda t: mint.diff(t, True).sum())(x)
