@@ -170,3 +170,33 @@ def test_bool_n_of_mint_diff_eager_and_compiled(on_real_server, request):
     assert mint.diff(x, True).asnumpy().tolist() == [[3.0, -2.0], [-2.5, 5.5]]
     with pytest.raises(TypeError, match="For 'make_range', the 0th input should be a int scalar"):
         P.grad(lambda t: mint.diff(t, True).sum())(x)
+
+
+# -- mint.unique through ops.unique's path (one definition): MindSpore 2.10's CPU has no Unique2 / UniqueDim kernel,
+# so its values are PyTorch's (torch.unique, sorted; p4.py); ops.unique keeps MindSpore's first-appearance order
+@pytest.mark.parametrize("traced", [False, True])
+def test_mint_unique_is_ops_uniques_path(on_real_server, traced):
+    import torch
+    x = np.array([3, 1, 2, 3, 1, 5], np.int32)
+    x2 = np.array([[2, 1], [0, 3], [2, 1], [0, 3], [1, 1]], np.int64)
+    run = ms.jit if traced else (lambda f: f)
+    for a, dim in ((x, None), (x2, 0), (x2, 1), (x2, -1), (x2, None)):
+        got = run(lambda t: mint.unique(t, sorted=False, return_inverse=True, return_counts=True, dim=dim))(Tensor(a))
+        want = torch.unique(torch.tensor(a), sorted=True, return_inverse=True, return_counts=True, dim=dim)
+        for g, w in zip(got, want):
+            assert g.asnumpy().tolist() == w.numpy().tolist()
+        assert got[0].dtype == Tensor(a).dtype and got[1].dtype == ms.int64 and got[2].dtype == ms.int64
+    y, idx = run(P.unique)(Tensor(x))
+    assert y.asnumpy().tolist() == [3, 1, 2, 5] and idx.asnumpy().tolist() == [0, 1, 2, 0, 1, 3]  # MindSpore 2.10
+    assert idx.dtype == ms.int32
+    y, idx = run(P.unique)(Tensor(x2))
+    assert y.asnumpy().tolist() == [2, 1, 0, 3] and idx.dtype == ms.int64  # MindSpore 2.10: Int64
+    assert idx.asnumpy().tolist() == [[0, 1], [2, 3], [0, 1], [2, 3], [1, 1]]
+
+
+def test_mint_unique_values_carry_the_gradient_as_ops_unique(on_real_server):
+    # both gather input at each distinct value's first appearance: d/dx sum(unique(x) * w) puts w at those positions
+    x = Tensor(np.array([3., 1, 2, 3, 1], np.float32))
+    w = Tensor(np.array([10., 20, 30], np.float32))
+    assert P.grad(lambda t: (mint.unique(t) * w).sum())(x).asnumpy().tolist() == [30, 10, 20, 0, 0]
+    assert P.grad(lambda t: (P.unique(t)[0] * w).sum())(x).asnumpy().tolist() == [10, 20, 30, 0, 0]
