@@ -13,7 +13,7 @@ from .. import ops as _ops
 from ..ops import _alpha_arith, _ms_names
 from .._calling_errors import failed_calling
 from .._tensor import Tensor
-from ..ops._primitives import _has_bool, _refuse_bools, compiled
+from ..ops._primitives import _compiled, _has_bool, _refuse_bools
 from ..ops._math_more import full_ext
 from . import linalg, nn, special  # noqa: F401  (mint.linalg, mint.nn, mint.nn.functional, mint.special)
 from ._flatten import flatten  # noqa: F401
@@ -96,7 +96,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
     ops.diff refuses a bool n)."""
     if _has_bool(dim):
         raise failed_calling("Narrow", {}, {"input": input, "dim": dim, "start": 0, "length": 0}, _NARROW)
-    if isinstance(n, bool) and compiled():  # (its compiler's range(n))
+    if isinstance(n, bool) and _compiled():  # (its compiler's range(n))
         raise TypeError(f"For 'make_range', the 0th input should be a int scalar but got AbstractScalar(Type: Bool, "
                         f"Value: {str(n).lower()}, Shape: NoShape)")
     return _ops.diff(input, int(n) if isinstance(n, bool) else n, dim, prepend, append)
@@ -108,7 +108,7 @@ _NARROW = {"input": "Tensor", "dim": "int", "start": "Tensor, int", "length": "i
 def narrow(input, dim, start, length):  # noqa: A002
     """ops.narrow; a bool dim, start or length is NarrowView's TypeError (MindSpore 2.10; ops.narrow reads a bool
     dim as an int)."""
-    if _has_bool(start) and not (_has_bool(dim) or _has_bool(length)) and compiled():  # (its compiler's text)
+    if _has_bool(start) and not (_has_bool(dim) or _has_bool(length)) and _compiled():  # (its compiler's text)
         raise TypeError('Failed calling NarrowView with "start=Bool".\nThe valid calling should be: "input=<Tensor>, '
                         'dim=<int>, start=<Tensor, int>, length=<int>".')
     if _has_bool(dim) or _has_bool(start) or _has_bool(length):  # (any: mint.any here)

@@ -166,14 +166,13 @@ def _refuse_bools(v, prim: str, call: str, valid: str) -> None:
         raise TypeError(f'Failed calling {prim} with "{call.format(t=t)}".\nThe valid calling should be: \n"{valid}".')
 
 
-def _refuse_bool(v, text: str, graph_text: str | None = None) -> None:
-    """MindSpore 2.10's TypeError `text` for a Python bool in `v`, an op's int argument (True is no 1 there);
-    graph_text (where given) in a compiled graph, its compiler's."""
+def _refuse_bool(v, text: str) -> None:
+    """MindSpore 2.10's TypeError `text` for a Python bool in `v`, an op's int argument (True is no 1 there)."""
     if _has_bool(v):
-        raise TypeError(graph_text if graph_text is not None and compiled() else text)
+        raise TypeError(text)
 
 
-def compiled() -> bool:
+def _compiled() -> bool:
     """Whether the code is a compiled graph's now (a @jit function's, or a trace in GRAPH_MODE: a GradOperation's
     function there), where MindSpore 2.10's compiler checks arguments eager MindSpore reads otherwise; GRAPH_MODE
     code outside a trace runs eagerly in both."""
