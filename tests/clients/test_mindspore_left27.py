@@ -148,6 +148,9 @@ _COMPILED = [
      'Failed calling OneHot with "depth=Bool".\nThe valid calling should be: "indices=<Tensor>, depth=<Tensor, int>, '
      'on_value=<Tensor>, off_value=<Tensor>".'),
     (lambda t: P.flatten(t, start_dim=True), "'For 'flatten', both 'start_dim' and 'end_dim' must be int.'"),
+    (lambda t: t.repeat(True, 1), "repeat(): argument 'repeats' (position 1) must be tuple of int, not bool.\n"),
+    (lambda t: t.repeat(1, True), "repeat(): argument 'repeats' (position 2) must be tuple of int, not bool.\n"),
+    (lambda t: t.std(True), "std(): argument 'dim' (position 1) must be tuple of int, not bool.\n"),
 ]
 
 
