@@ -34,8 +34,7 @@ def test_bincount_and_histc_as_mindspore(on_real_server):
     assert jit(lambda a, b: ops.bincount(a, b, 7))(x, w).asnumpy().tolist() == [1.75, 0.5, 0, 0, 0.25, 0, 0]
     g = ops.grad(lambda b: ops.bincount(x, b, 7) * Tensor(np.arange(7.0, dtype=np.float32)))(w)
     assert g.asnumpy().tolist() == [2.0, 4.0, 1.0, 0.0, 0.0]   # each weight's count index
-    with pytest.raises(ValueError, match="non-negative"):
-        ops.bincount(Tensor(np.array([1, -1])))
+    assert ops.bincount(Tensor(np.array([1, -1]))).asnumpy().tolist() == [0, 1]  # MindSpore 2.10 skips negatives
     h = Tensor(np.array([1, 2, 1], np.int32)).histc(4, 0., 3.)
     assert h.dtype == np.int32 and h.asnumpy().tolist() == [0, 2, 1, 0]
     data = Tensor(np.array([1., 2., 1., 5., -1., 3.], np.float32))

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import ops as _ops
 from .ops._axis_range import checked_axis
+from .ops._counting import count_values
 from .ops._extra import P as _P  # the engine ops' own forms (scatter_add with shape / axis)
 from ._numpy_creation import asarray
 from ._tensor import Tensor
@@ -24,7 +25,7 @@ def _float(a: Tensor) -> Tensor:
 
 def bincount(x, weights=None, minlength=0, length=None) -> Tensor:
     """The count (the weights' sum) of each value 0 .. max(x) of a 1-D non-negative integer x; float32."""
-    out = _ops.bincount(asarray(x), None if weights is None else asarray(weights), minlength)
+    out = count_values(asarray(x), None if weights is None else asarray(weights), minlength, "bincount")
     return out if length is None else out[:length]
 
 

@@ -13,12 +13,13 @@ from .. import ops as _ops
 from ..ops import _alpha_arith, _ms_names
 from .._calling_errors import failed_calling
 from .._tensor import Tensor
-from ..ops._primitives import _has_bool, _refuse_bools
+from ..ops._primitives import _compiled, _has_bool, _refuse_bools
 from ..ops._math_more import full_ext
 from . import linalg, nn, special  # noqa: F401  (mint.linalg, mint.nn, mint.nn.functional, mint.special)
 from ._flatten import flatten  # noqa: F401
 from ._random import (bernoulli, multinomial, normal, rand, rand_like, randint, randint_like,  # noqa: F401
                       randn, randn_like, randperm)
+from ._counting import bincount, histc  # noqa: F401
 from ._scatter import index_add, scatter, scatter_add  # noqa: F401
 from ._torchlike import (addcdiv, addcmul, count_nonzero, diag, dot, empty, empty_like, item,  # noqa: F401
                          kthvalue, linspace, select, take, triangular_solve, unique, vdot)
@@ -31,8 +32,8 @@ _SAME = ("abs", "acos", "acosh", "addmm", "addmv", "arange", "asin", "asinh", "a
          "pow", "reciprocal", "roll", "rsqrt", "searchsorted", "sigmoid", "sign", "sin", "sinh", "sqrt",
          "square", "swapaxes", "tan", "tanh", "tile", "trace", "tril", "triu", "trunc", "unbind", "unsqueeze",
          "zeros_like", "where", "flip", "logsumexp", "t", "reshape", "real", "imag", "topk", "baddbmm",
-         "nan_to_num", "sinc", "frac", "fmax", "fmin", "diagonal_scatter", "cumprod", "nonzero", "addbmm", "bincount",
-         "dstack", "hstack", "exp2", "float_power", "gcd", "histc", "polar", "ravel", "repeat_interleave")
+         "nan_to_num", "sinc", "frac", "fmax", "fmin", "diagonal_scatter", "cumprod", "nonzero", "addbmm",
+         "dstack", "hstack", "exp2", "float_power", "gcd", "polar", "ravel", "repeat_interleave")
 # two operands, called by position or as input= / other= (some ops here take them by position only)
 _BINARY = ("mul", "remainder", "fmod", "eq", "ne", "ge", "gt", "le", "lt", "greater", "greater_equal", "less",
            "less_equal", "not_equal", "maximum", "minimum", "logical_and", "logical_or", "logical_xor",
@@ -95,6 +96,9 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
     ops.diff refuses a bool n)."""
     if _has_bool(dim):
         raise failed_calling("Narrow", {}, {"input": input, "dim": dim, "start": 0, "length": 0}, _NARROW)
+    if isinstance(n, bool) and _compiled():  # (its compiler's range(n))
+        raise TypeError(f"For 'make_range', the 0th input should be a int scalar but got AbstractScalar(Type: Bool, "
+                        f"Value: {str(n).lower()}, Shape: NoShape)")
     return _ops.diff(input, int(n) if isinstance(n, bool) else n, dim, prepend, append)
 
 
@@ -104,6 +108,9 @@ _NARROW = {"input": "Tensor", "dim": "int", "start": "Tensor, int", "length": "i
 def narrow(input, dim, start, length):  # noqa: A002
     """ops.narrow; a bool dim, start or length is NarrowView's TypeError (MindSpore 2.10; ops.narrow reads a bool
     dim as an int)."""
+    if _has_bool(start) and not (_has_bool(dim) or _has_bool(length)) and _compiled():  # (its compiler's text)
+        raise TypeError('Failed calling NarrowView with "start=Bool".\nThe valid calling should be: "input=<Tensor>, '
+                        'dim=<int>, start=<Tensor, int>, length=<int>".')
     if _has_bool(dim) or _has_bool(start) or _has_bool(length):  # (any: mint.any here)
         raise failed_calling("NarrowView", {}, {"input": input, "dim": dim, "start": start, "length": length}, _NARROW)
     return _ops.narrow(input, dim, start, length)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import dtype as _dt
 from .. import ops as _ops
+from ..ops import _unique
 from .._tensor import Tensor
 from .._trace import apply
 
@@ -131,18 +132,13 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):  #
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """the distinct values (slices along dim) in ascending order, and with return_inverse / return_counts each
-    element's int64 position in them / each value's int64 count. The output shape depends on the values: the
-    input needs a known value (gradserve._value_reads). Always sorted (sorted=False: PyTorch's CPU order too)."""
-    known = input._value()
-    if known is None:
-        raise TypeError("For 'unique', the output shape depends on the values, which this trace does not know; "
-                        "call it on concrete Tensors")
-    arr = np.asarray(known)
-    axis = None if dim is None else int(dim) % max(arr.ndim, 1)
-    values, inverse, counts = np.unique(arr, return_inverse=True, return_counts=True, axis=axis)
-    out = [Tensor(values.astype(arr.dtype))]
+    element's int64 position in them / each value's int64 count; ops.unique's path (the values gathered from
+    input). MindSpore 2.10's CPU has no kernel (Unique2 / UniqueDim): always sorted, as PyTorch's CPU."""
+    values, inverse, counts = _unique.distinct(input, dim, True, "For 'unique', the output shape depends on the "
+                                               "values, which this trace does not know; call it on concrete Tensors")
+    out = [values]
     if return_inverse:
-        out.append(Tensor(inverse.reshape(arr.shape if axis is None else (arr.shape[axis],)).astype(np.int64)))
+        out.append(Tensor(inverse.astype(np.int64)))
     if return_counts:
         out.append(Tensor(counts.astype(np.int64)))
     return out[0] if len(out) == 1 else tuple(out)

@@ -274,7 +274,8 @@ def flatten(input, order="C", *, start_dim=1, end_dim=-1):  # noqa: A002
     result has a buffer of its own in PyNative (MindSpore 2.10's Flatten, checked: a write into it leaves input;
     ops.flatten(x, start_dim=0) is a view of x there, as here: gradserve._views)."""
     if _primitives._has_bool(start_dim) or _primitives._has_bool(end_dim):
-        raise TypeError("For 'flatten', both 'start_dim' and 'end_dim' must be int.")  # (MindSpore 2.10's)
+        text = "For 'flatten', both 'start_dim' and 'end_dim' must be int."  # (MindSpore 2.10's; compiled: quoted)
+        raise TypeError(f"'{text}'" if _primitives._compiled() else text)
     out = flatten_dims(input, start_dim, end_dim)
     if (start_dim, end_dim) == (1, -1) and current() is None:
         _views.leave(out)
@@ -305,6 +306,9 @@ def one_hot(indices, depth, on_value: float = 1, off_value: float = 0, axis=-1):
     """A one-hot encoding of integer indices along a new last axis. A Python number as on / off value: int64 for an
     int, float32 for a float (MindSpore 2.10's one_hot(Tensor([0, 2]), 3) is Int64; (1.0, 0) is refused)."""
     on, off = _tensor_of(on_value), _tensor_of(off_value)
+    if _primitives._has_bool(depth) and _primitives._compiled():  # (its compiler's text)
+        raise TypeError('Failed calling OneHot with "depth=Bool".\nThe valid calling should be: "indices=<Tensor>, '
+                        'depth=<Tensor, int>, on_value=<Tensor>, off_value=<Tensor>".')
     if _primitives._has_bool(depth):
         raise failed_calling("OneHot", {"axis": axis}, {"indices": indices, "depth": depth, "on_value": on, "off_value": off},
                              {"indices": "Tensor", "depth": "Tensor, int", "on_value": "Tensor", "off_value": "Tensor"})

@@ -126,6 +126,8 @@ def diff(x, n=1, axis=-1, prepend=None, append=None):
     """The n-th forward difference along axis (NumPy's). A bool n or axis is MindSpore 2.10's TypeError (mint.diff
     reads a bool n as an int: its own function)."""
     P._refuse_bool(n, "For 'diff', the type of 'n' must be 'int', but got 'bool'.")
+    if P._has_bool(axis) and P._compiled():
+        raise TypeError("gather(): argument 'index' (position 2) must be Tensor, not bool.\n")  # (its compiler's)
     P._refuse_bools(axis, "gather", "gather(Tensor, {t})", "Tensor.gather(dim=<Tensor, int>, index=<Tensor>)")
     if prepend is not None or append is not None:
         parts = [t for t in (prepend, x, append) if t is not None]

@@ -15,7 +15,7 @@ from .._calling_errors import failed_calling, primitive_type
 from .._tensor import Tensor
 from .._trace import apply, current
 from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
-from ._primitives import Primitive, _has_bool, _refuse_bools, _refuse_bool, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
+from ._primitives import Primitive, _has_bool, _refuse_bools, _compiled, _refuse_bool, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
 
 __all__ = ["row_stack", "unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "Diag", "tril", "triu", "movedim",
            "moveaxis", "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
@@ -160,6 +160,8 @@ def _slice(x, ax: int, start: int, stop: int):
 
 def narrow(input, axis: int, start: int, length: int):  # noqa: A002
     _refuse_bool(length, "The input value must be 'int',  but got 'bool'.")  # (MindSpore 2.10 reads a bool axis as int)
+    _refuse_bool(axis if _compiled() else None, "list_setitem evaluator index should be an int64 number, but got a Bool "
+                 "number.")  # (eager, not compiled)
     ax = _axis(axis, input.ndim, "narrow")
     if not 0 <= start <= start + length <= input.shape[ax]:
         raise ValueError(f"narrow: [{start}, {start + length}) is outside axis {ax} of size {input.shape[ax]}")

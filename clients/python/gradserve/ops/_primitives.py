@@ -172,6 +172,13 @@ def _refuse_bool(v, text: str) -> None:
         raise TypeError(text)
 
 
+def _compiled() -> bool:
+    """Whether the code is a compiled graph's now (a @jit function's, or a trace in GRAPH_MODE: a GradOperation's
+    function there), where MindSpore 2.10's compiler checks arguments eager MindSpore reads otherwise; GRAPH_MODE
+    code outside a trace runs eagerly in both."""
+    return current() is not None and graph_semantics()
+
+
 def _axis(axis):
     _join_kinds.refuse_arg(axis)  # (an `if`'s join of a bool / float with an int: refused on every path)
     if _has_bool(axis):  # (MindSpore 2.10: TypeError 'Failed calling sum with "sum(axis=bool)"', both modes)

@@ -20,7 +20,7 @@ from ._extra import P
 from ._half_precision import in_float32
 from ._ms_names import moment_axes, squared_deviation
 from ._ms_prims import index_of
-from ._primitives import _has_bool, _refuse_bools
+from ._primitives import _compiled, _has_bool, _refuse_bools
 from ._reduce_ms import sort as _sort, topk as _topk, tensor_extremum
 
 _UNSET: Any = object()
@@ -69,6 +69,8 @@ def _refuse_bool_sizes(name: str, what: str, sizes) -> None:
     for i, s in enumerate(sizes):
         if _has_bool(s):
             kind = type(s).__name__ if isinstance(s, (tuple, list)) else "bool"
+            if name == "repeat" and kind == "bool" and _compiled():  # (its compiler's text, MindSpore 2.10 @jit)
+                raise TypeError(f"repeat(): argument 'repeats' (position {i + 1}) must be tuple of int, not bool.\n")
             raise TypeError(f"{name}(): argument '{what}' (position 1) must be tuple of int but found type of {kind} "
                             f"at pos {i}.")
 
@@ -90,6 +92,8 @@ def _refuse_bool_axis(name: str, args, kwargs) -> None:
     ('Failed calling max with "max(axis=bool)"', "argmax(bool)", ...); True is no axis 1 there."""
     key = next((k for k in ("axis", "dim") if k in kwargs), None)
     v = kwargs[key] if key else (args[0] if args else None)
+    if name == "std" and not key and isinstance(v, bool) and _compiled():  # (its compiler's text, MindSpore 2.10 @jit)
+        raise TypeError("std(): argument 'dim' (position 1) must be tuple of int, not bool.\n")
     if _has_bool(v):
         form = f"{key}={primitive_type(v)}" if key else primitive_type(v)
         raise TypeError(f'Failed calling {name} with "{name}({form})".\nThe valid calling should be:\n'

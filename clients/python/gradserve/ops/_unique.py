@@ -1,5 +1,5 @@
-"""ops.Unique / unique (its output shape depends on the values: read where traced) and UniqueWithPad /
-unique_with_pad (static shapes: runs traced too)."""
+"""ops.Unique / unique and mint.unique's `distinct` (their output shape depends on the values: read where traced)
+and UniqueWithPad / unique_with_pad (static shapes: runs traced too)."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,24 +11,38 @@ __all__ = ["Unique", "unique", "UniqueWithPad", "unique_with_pad"]
 
 
 def unique(input):  # noqa: A002
-    """(y, idx): the distinct values in order of first appearance and, per element, its position in y.
-    y's length depends on the values: a traced input needs its value in this call (gradserve._value_reads;
-    the trace is specialised on it), and y is then the input gathered at each value's first appearance
-    (the derivative where the values are distinct; MindSpore's CPU has no UniqueGrad kernel)."""
+    """(y, idx): the distinct values in order of first appearance and, per element, its position in y (int64
+    for an int64 input, else int32: MindSpore 2.10). y's length depends on the values (see `distinct`); y is the
+    input gathered at each value's first appearance (the derivative where the values are distinct; MindSpore's
+    CPU has no UniqueGrad kernel)."""
+    y, inverse, _ = distinct(input, None, False, "unique: its output shape depends on the values, which this trace "
+                             "does not know (an exported graph, a loop body, vmap); call it on concrete Tensors")
+    return y, Tensor(inverse.astype(np.int64 if input._dtype == "int64" else np.int32))
+
+
+def distinct(input, dim, ascending: bool, unknown: str):  # noqa: A002
+    """(values, inverse, counts) of input (flattened where dim is None; else its slices along dim): the distinct
+    values (slices) ascending or in order of first appearance, input gathered at each one's first appearance
+    (a concrete input: a constant); per element (slice) its position among them, input's shape (dim's length);
+    each one's count (NumPy arrays). The output shape depends on the values: a traced input needs its value in
+    this call (gradserve._value_reads; the trace is specialised on it), else TypeError `unknown`."""
     known = input._value()
     if known is None:
-        raise TypeError("unique: its output shape depends on the values, which this trace does not know "
-                        "(an exported graph, a loop body, vmap); call it on concrete Tensors")
-    flat = np.asarray(known).reshape(-1)
-    _, first, inverse = np.unique(flat, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    kind = np.int64 if input._dtype == "int64" else np.int32  # (MindSpore 2.10: int64 input -> Int64, else Int32)
-    idx = Tensor(rank[inverse.reshape(-1)].reshape(input.shape).astype(kind))
+        raise TypeError(unknown)
+    arr = np.asarray(known)
+    axis = None if dim is None else int(dim) % max(arr.ndim, 1)
+    _, first, inverse, counts = np.unique(arr.reshape(-1) if axis is None else arr, return_index=True,
+                                          return_inverse=True, return_counts=True, axis=axis)
+    inverse = inverse.reshape(arr.shape if axis is None else (arr.shape[axis],))
+    if not ascending:
+        order = np.argsort(first)
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        first, inverse, counts = first[order], rank[inverse], counts[order]
+    whole = P.reshape(input, (-1,)) if axis is None else input
     if input._data is not None:
-        return Tensor(flat[np.sort(first)]), idx
-    return P.gather(P.reshape(input, (-1,)), Tensor(np.sort(first).astype(np.int64)), 0), idx
+        return Tensor(np.take(arr.reshape(-1) if axis is None else arr, first, axis=axis or 0)), inverse, counts
+    return P.gather(whole, Tensor(first.astype(np.int64)), axis or 0), inverse, counts
 
 
 class Unique:
