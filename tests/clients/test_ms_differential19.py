@@ -82,3 +82,48 @@ def test_second_order_of_contractions_past_contract_thresholds(mindspore_is_grad
     for g, t in zip(got, want):
         t = t.numpy()
         np.testing.assert_allclose(g.asnumpy(), t, rtol=1e-4, atol=1e-4 * np.abs(t).max())
+
+
+# ----------------------------------------------------------------------------------------- wrong answers fixed
+_NX = np.array([[1.5, 0.0, -2.0], [0.0, 0.5, 1.0]], np.float32)  # one element 0 in each row, no norm 0
+_NW = np.array([[1., 2., 3.], [0.5, -1., 2.]], np.float32)
+_NV = np.array([0.7, -1.3], np.float32)
+# second and third order of sum(norm(x, 2, -1) * V) (each order weighted by W): MindSpore 2.10.0 CPU's LpNorm(axis=-1,
+# p=2) gives these (/work/ms_suite_fuzz19/p_norm2.py), as torch float64's double / triple backward of vector_norm(x, 2, -1)
+_G2 = [[0.5824, 0.56, 0.4368], [-0.5814, 1.8604, -0.9302]]
+_G3 = [[0.1156, 0.8064, 1.5931], [1.3953, -2.8604, 5.4417]]
+
+
+@pytest.mark.parametrize("spelling", ["lpnorm", "norm", "vector_norm"])
+def test_second_order_of_a_two_norm_where_an_element_is_zero(mindspore_is_gradserve, spelling):
+    """A 2-norm along an axis summed |x| ** 2 (|x| squared): under AD its second derivative at an element 0 is
+    2 sign(0) ** 2 = 0, so the second-order gradient there was 0 for 0.56 / -0.5814 and the third NaN (silently;
+    ops.LpNorm(p=2), ops.norm(x, 2.0, dim), ops.vector_norm(x, 2, dim); round 19's r19:19:439)."""
+    from mindspore import Tensor, ops
+    norm = {"lpnorm": ops.LpNorm(axis=-1, p=2), "norm": lambda a: ops.norm(a, 2.0, -1),
+            "vector_norm": lambda a: ops.vector_norm(a, 2, -1)}[spelling]
+    w = Tensor(_NW)
+    g1 = ops.grad(lambda a: (norm(a) * Tensor(_NV)).sum())
+    g2 = ops.grad(lambda a: (g1(a) * w).sum())
+    g3 = ops.grad(lambda a: (g2(a) * w).sum())
+    np.testing.assert_allclose(g2(Tensor(_NX)).asnumpy(), _G2, atol=2e-4)
+    np.testing.assert_allclose(g3(Tensor(_NX)).asnumpy(), _G3, atol=2e-4)
+
+
+def test_second_order_of_cdist_where_a_coordinate_difference_is_zero(mindspore_is_gradserve):
+    """cdist(p=2) summed |x1 - x2| squared: the same 0 at a coordinate where the points agree. Expected: torch
+    float64's double backward of sqrt(sum((a_i - b_j) ** 2)) (torch.cdist and MindSpore 2.10's CdistGrad have
+    no second order)."""
+    import torch
+    from mindspore import Tensor, ops
+    a = np.array([[1., 2., 0.5], [0., -1., 2.]], np.float32)
+    b = np.array([[1., 0., 1.5], [2., -1., 0.]], np.float32)  # a[0] - b[0] and a[1] - b[1] have a 0 coordinate
+    v = np.array([[0.3, -0.7, 1.1], [0.9, 0.2, -0.4]], np.float32)
+    g = ops.grad(lambda p: (ops.cdist(p, Tensor(b)) * Tensor(np.array([[1., 2.], [-1., 0.5]], np.float32))).sum())
+    got = ops.grad(lambda p: (g(p) * Tensor(v)).sum())(Tensor(a)).asnumpy()
+    ta = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    dist = ((ta[:, None, :] - torch.tensor(b, dtype=torch.float64)[None]) ** 2).sum(-1).sqrt()
+    tg, = torch.autograd.grad((dist
+                               * torch.tensor([[1., 2.], [-1., 0.5]], dtype=torch.float64)).sum(), ta, create_graph=True)
+    want, = torch.autograd.grad((tg * torch.tensor(v, dtype=torch.float64)).sum(), ta)
+    np.testing.assert_allclose(got, want.numpy(), atol=1e-5)
