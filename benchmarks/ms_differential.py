@@ -6,7 +6,7 @@ real server. Forward values and gradients are compared: GradOperation get_all / 
 ops.grad (also under ms.jit), ops.value_and_grad (inputs and weights), ops.jvp, ops.vjp. The loss is sum(out_i * w_i) with
 fixed weights per program. Tolerances and the comparison: mindspore_suite/grad_diff.py.
 
-  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|...|18] [--refusals] [-v]   # generate, both sides, compare
+  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|...|19] [--refusals] [-v]   # generate, both sides, compare
   (--refusals: gradserve also runs what MindSpore refused; an answer there counts as ms_refuses)
   python ms_differential.py gs OUT_DIR [-v]       # gradserve's side of what MindSpore ran, then compare
   python ms_differential.py compare OUT_DIR [-v]
@@ -230,7 +230,7 @@ def _available(holder: str, name: str) -> bool:
     return hasattr(holders[holder], name)
 
 
-def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 18,
+def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 19,
         refusals: bool = False) -> None:
     """Generate, MindSpore's side, gradserve's side (the programs MindSpore ran: gs_only after a MindSpore side
     stopped part way), compare."""
@@ -247,6 +247,7 @@ def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False
     import _ms_differential_gen16
     import _ms_differential_gen17
     import _ms_differential_gen18
+    import _ms_differential_gen19
     from doc_examples import _gradserve_env
     folder = os.path.abspath(folder)
     if not gs_only:
@@ -258,7 +259,7 @@ def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False
                     12: _ms_differential_gen12.programs12, 13: _ms_differential_gen13.programs13,
                     14: _ms_differential_gen14.programs14, 15: _ms_differential_gen15.programs15,
                     16: _ms_differential_gen16.programs16, 17: _ms_differential_gen17.programs17,
-                    18: _ms_differential_gen18.programs18}[round_]
+                    18: _ms_differential_gen18.programs18, 19: _ms_differential_gen19.programs19}[round_]
             for prog in draw(seed, count, _available):
                 f.write(json.dumps(prog) + "\n")
         _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
@@ -306,7 +307,7 @@ def main() -> None:
     ap.add_argument("which", nargs="?", choices=["ms", "gs"])
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--count", type=int, default=500)
-    ap.add_argument("--round", type=int, choices=list(range(6, 19)), default=18, help="6: one call / layer and the first-order "
+    ap.add_argument("--round", type=int, choices=list(range(6, 20)), default=19, help="6: one call / layer and the first-order "
                     "forms; 7: higher order, mint / mint.nn.functional, layers through GradOperation; 8: stop 40's "
                     "names, promotion, indexing / setitem, in-place methods, control flow, loss Cells, vmap of grad; "
                     "9: gradient APIs with weights / has_aux / sens, layers in training mode, complex64, bfloat16, "
@@ -329,7 +330,10 @@ def main() -> None:
                     "norms at 0), ties (max / min / sort / topk), broadcast where, in-place methods under jvp, jit closures "
                     "over Parameters; 18: composite nn layers with options under higher order, kinks under second / third "
                     "order, sens_param on nested outputs, shared Parameters, vjp of jvp, vmap with None / negative axes, "
-                    "gradient dtypes (float16 / float64 / int64 / complex64)")
+                    "gradient dtypes (float16 / float64 / int64 / complex64); 19: the engine's passes and fused kernels: sums / means / "
+                    "einsum / matmul chains over repeated and broadcast factors, multi-axis keepdims, where / masked_fill / "
+                    "gather / index_add with repeats, cumulative ops on negative axes, softmax on other axes at second order, "
+                    "norms at zero rows, conv / pool after transposes, vmap on a middle axis")
     ap.add_argument("--refusals", action="store_true", help="gradserve also runs the programs MindSpore refused")
     ap.add_argument("-v", action="store_true", help="also list dtype differences and gradserve errors")
     a = ap.parse_args()

@@ -162,13 +162,20 @@ def _singular_value_norm(x, ord, pair: tuple[int, int], keepdim: bool):  # noqa:
     return out
 
 
+def _real_or_abs(x, mag):
+    """x where it is real, else |x| (mag): what a 2-norm squares (x * x is smooth at 0, |x| * |x| is not under AD)."""
+    return mag if x.dtype.name in _dt.COMPLEX else x
+
+
 def _vector_norm_zero_safe(x, p: float, dim: int, keepdim: bool):
     """(sum |x|^p)^(1/p) along one axis whose gradient is 0 where the norm is 0: MindSpore 2.10's rule for
     a numeric ord with an int dim (its LpNorm kernel). ord None / 'fro' or no dim keep sqrt(sum x^2),
     whose gradient at 0 is NaN there as in MindSpore 2.10. The root runs on a sum that is 1 where it was
-    0 (and is replaced by 0 after), so no inf * 0 reaches the gradient."""
+    0 (and is replaced by 0 after), so no inf * 0 reaches the gradient. p = 2 squares a real x itself, not |x|:
+    |x|^2's second derivative at an element 0 is 2 sign(0)^2 = 0 (not 2), which gave wrong second-order
+    gradients wherever one element was 0 and the norm was not (round 19; MindSpore 2.10's LpNorm and torch give 2)."""
     a = P.abs(x)
-    s = P.sum(P.square(a) if p == 2.0 else P.pow(a, p), dim, keepdim)
+    s = P.sum(P.square(_real_or_abs(x, a)) if p == 2.0 else P.pow(a, p), dim, keepdim)
     zero = P.equal(s, 0.0)
     safe = P.select(zero, P.ones_like(s), s)
     root = P.sqrt(safe) if p == 2.0 else P.pow(safe, 1.0 / p)
@@ -179,14 +186,15 @@ def cdist(x1, x2, p=2.0):
     """Pairwise p-norm distances between the rows of x1 [..., P, M] and x2 [..., R, M]: [..., P, R]. A pair at
     distance 0 (a point and itself) gets gradient 0, as MindSpore 2.10's CdistGrad and PyTorch give (a plain
     sqrt(sum diff^2) would give 0 * inf = NaN there, for every point of cdist(x, x))."""
-    diff = P.abs(P.sub(P.expand_dims(x1, -2), P.expand_dims(x2, -3)))
+    d = P.sub(P.expand_dims(x1, -2), P.expand_dims(x2, -3))
+    diff = P.abs(d)
     if p == 1.0:
         return P.sum(diff, -1)
     if p == 0.0:  # the number of coordinates that differ (its derivative is zero)
         return P.sum(P.cast(P.not_equal(diff, P.zeros_like(diff)), diff._dtype), -1)
     if p == math.inf:
         return P.max(diff, -1)
-    return _vector_norm_zero_safe(diff, float(p), -1, False)
+    return _vector_norm_zero_safe(d, float(p), -1, False)
 
 
 # -- activations -----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._calling_errors import refuse_input_dtype
 from ._axis_range import checked_axis
-from ._extra import P
+from ._extra import P, _real_or_abs
 from ._math_more import full_like
 
 __all__ = ["Renorm", "renorm", "LpNorm"]
@@ -14,7 +14,7 @@ def _p_norm(x, p: float, axes, keepdims: bool):
     """(sum |x|^p over axes)^(1/p), with a zero gradient (not NaN) where the sum is 0; real for complex x."""
     mag = P.abs(x)
     mag = P.real(mag) if mag._dtype.startswith("complex") else mag  # the engine's abs keeps complex's dtype
-    s = P.sum(P.pow(mag, float(p)), axes, keepdims)
+    s = P.sum(P.square(_real_or_abs(x, mag)) if p == 2 else P.pow(mag, float(p)), axes, keepdims)  # (see _real_or_abs)
     pos = P.greater(s, P.zeros_like(s))
     root = P.pow(P.select(pos, s, P.ones_like(s)), 1.0 / float(p))
     return P.select(pos, root, P.zeros_like(s))
