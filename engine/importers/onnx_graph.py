@@ -232,15 +232,15 @@ def check_model(m, limits: dict) -> None:
     n_nodes = _walk(m.graph, limits, 0, Scope.of(m.graph, None, top=True))
     max_nodes = limits.get("max_nodes")
     if max_nodes is not None and n_nodes > max_nodes:
-        raise ModelLimitExceeded(f"the model has {n_nodes} nodes (sub-graphs included, a Loop / Scan body once a "
-                                 f"trip where its trip count is a constant), above the limit "
+        raise ModelLimitExceeded(f"the model has {n_nodes} nodes (sub-graphs included), a Loop / Scan body once a "
+                                 f"trip where its trip count is a constant: above the limit "
                                  f"max_nodes={max_nodes}", "max_nodes", max_nodes)
     # (a server's max_work: each node is a converter step and then a loaded equation at least; past it the model
     # was converted and loaded whole, seconds of the server's threads, before the converted graph's 413)
     max_work = limits.get("max_work")
     if max_work is not None and n_nodes > max_work:
-        raise ModelLimitExceeded(f"the model has {n_nodes} nodes (sub-graphs included, a Loop / Scan body once a "
-                                 "trip where its trip count is a constant), each at least a step of "
+        raise ModelLimitExceeded(f"the model has {n_nodes} nodes (sub-graphs included), a Loop / Scan body once a "
+                                 "trip where its trip count is a constant, each at least a step of "
                                  f"work to convert and build: above the limit max_work={max_work}", "max_work",
                                  max_work)
     if len(m.graph.sparse_initializer):

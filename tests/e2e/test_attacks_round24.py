@@ -205,7 +205,7 @@ def test_an_onnx_loop_counts_its_body_once_a_trip(c, body, count):
     assert r.status_code == 413, r.text
     err = error_of(r)
     assert err["detail"]["limit"] == "max_work", err
-    assert f"the model has {count} nodes (sub-graphs included, a Loop / Scan body once a trip" in err["message"], err
+    assert f"the model has {count} nodes (sub-graphs included), a Loop / Scan body once a trip" in err["message"], err
     probe(c)
 
 
