@@ -292,12 +292,17 @@ def node_work(op, attrs: dict, totals: dict[str, int]) -> int:
     the counts of the functions defined so far."""
     if op in UNROLLED:
         body, trips = attrs.get("body"), _trips(op, attrs)
-        return trips * (1 + totals[body]) if isinstance(body, str) and body in totals and trips > 0 else 1
+        known = isinstance(body, str) and body in totals and trips > 0
+        return min(trips * (1 + totals[body]), WORK_CAP) if known else 1
     fn = attrs.get("fn") if op in INLINED or op == "vmap" else None
-    return 1 + totals[fn] if isinstance(fn, str) and fn in totals else 1
+    return min(1 + totals[fn], WORK_CAP) if isinstance(fn, str) and fn in totals else 1
 
 
 UNROLLED = ("fori_loop", "scan")
+# a node's count saturates here (a function's, a graph's: a sum of at most max_nodes such): 250 fori_loops of 2^62
+# trips, each the body of the next, counted 2^15 500, past Python's 4300-digit int-to-str limit (the refusal's text
+# a 500, before: a 400 naming a ValueError), its arithmetic on ever longer numbers
+WORK_CAP = 1 << 62
 
 
 def vmap_work(e, f: Graph) -> int:
