@@ -219,18 +219,29 @@ def graph_from_json(d: Any, limits: Limits | None = None, *, sources: dict[str, 
 INLINED = ("call", "grad", "jvp")  # function ops that emit their function's equations where they stand
 
 
-def least_work(d: dict) -> int:
-    """What check_expansion counts at the least, from a graph's JSON before it is loaded: a node loads as one
-    equation, and a call / grad / jvp / vmap node's function's nodes inline with it (its own uses not followed).
-    A 99 000-node body past max_work was loaded whole (~2 s of CPU) before check_expansion refused it."""
+def least_work(d: dict) -> tuple[int, int]:
+    """What check_expansion counts at the least, from a graph's JSON before it is loaded: the same count
+    (`node_work`) of the same nodes, uses of functions followed to any depth, in the functions' order (a function
+    uses only those before it: a use of itself or of a later one counts one here, and the load refuses it), so
+    O(nodes); only vmap's batching (`vmap_work`, which needs the loaded shapes) is left out: a floor. A 99 000-node
+    body, or one hiding its size two calls down, was loaded whole (~2 s of CPU) before check_expansion's 413.
+    Returns (the count, the index of the graph's node that counts the most)."""
     fns = d.get("functions") if isinstance(d.get("functions"), dict) else {}
-    sizes = {k: len(f["nodes"]) for k, f in fns.items() if isinstance(f, dict) and isinstance(f.get("nodes"), list)}
-    n = 0
-    for nd in d.get("nodes") if isinstance(d.get("nodes"), list) else ():
-        attrs = nd.get("attrs") if isinstance(nd, dict) else None
-        fn = attrs.get("fn") if isinstance(attrs, dict) and nd.get("op") in INLINED + ("vmap",) else None
-        n += 1 + (sizes.get(fn, 0) if isinstance(fn, str) else 0)
-    return n
+    totals: dict[str, int] = {}
+    for name, f in fns.items():
+        totals[name] = _json_work(f.get("nodes") if isinstance(f, dict) else None, totals)[0]
+    return _json_work(d.get("nodes"), totals)
+
+
+def _json_work(nodes, totals: dict[str, int]) -> tuple[int, int]:
+    n, most, worst = 0, 0, 0
+    for i, nd in enumerate(nodes if isinstance(nodes, list) else ()):
+        op, attrs = (nd.get("op"), nd.get("attrs")) if isinstance(nd, dict) else (None, None)
+        k = node_work(op, attrs if isinstance(attrs, dict) else {}, totals)
+        n += k
+        if k > most:
+            most, worst = k, i
+    return n, worst
 
 
 def check_expansion(g: Graph, max_work: int) -> None:
@@ -239,9 +250,9 @@ def check_expansion(g: Graph, max_work: int) -> None:
     Each use of a function inlines its equations again, so functions that use functions twice per level make
     2**K copies from a few KiB (a chain of 20 such functions: a million): lowering charged each one to max_work
     and was refused only once it had spent it, ~7 s of one core in a worker (in the server's deriving threads for
-    a derivative) per request. The count here (an equation one; a use of a function its inlining, one, and the
-    function's own count) is what lowering charges at the least (Builder.emit, autodiff.inline), from the loaded
-    graph in O(nodes): functions use only those defined before them, so one pass in order has every total."""
+    a derivative) per request. The count here (`node_work`, and a vmap's batching) is what lowering charges at the
+    least (Builder.emit, autodiff.inline), from the loaded graph in O(nodes): functions use only those defined
+    before them, so one pass in order has every total."""
     totals: dict[str, int] = {}
     fns = g.functions
     for name, f in fns.items():
@@ -262,23 +273,36 @@ def _expanded(f: Graph, totals: dict[str, int], fns: dict[str, Graph]) -> int:
     return sum(_expanded_eqn(e, totals, fns) for e in f.eqns)
 
 
-UNROLLED = {"fori_loop": lambda a: a.get("upper", 0) - a.get("lower", 0), "scan": lambda a: a.get("length", 0)}
-
-
 def _expanded_eqn(e, totals: dict[str, int], fns: dict[str, Graph]) -> int:
-    """An equation emits one; a use of a function is the inlining (one) and the function's equations; a
-    fori_loop / scan is unrolled (engine.ops.control_flow), its body inlined once a trip (a 300-byte fori_loop of
-    2^62 trips spent max_work, ~2-4 s of a worker, before its 413); a vmap lowers its function (as a call) and
-    then batches it (engine.vmap: see vmap_work)."""
-    if e.op == "vmap" and isinstance(e.attrs.get("fn"), str) and e.attrs["fn"] in totals:
-        return 1 + totals[e.attrs["fn"]] + vmap_work(e, fns[e.attrs["fn"]])
-    if e.op in UNROLLED:
-        body, trips = e.attrs.get("body"), UNROLLED[e.op](e.attrs)
-        if isinstance(body, str) and body in totals and isinstance(trips, int) and trips > 0:
-            return trips * (1 + totals[body])
-        return 1
-    fn = e.attrs.get("fn") if e.op in INLINED else None
-    return 1 + totals[fn] if isinstance(fn, str) and fn in totals else 1
+    fn = e.attrs.get("fn") if e.op == "vmap" else None
+    batched = vmap_work(e, fns[fn]) if isinstance(fn, str) and fn in totals else 0
+    return node_work(e.op, e.attrs, totals) + batched
+
+
+def _trips(op: str, a: dict) -> int:
+    lo, hi = (a.get("lower", 0), a.get("upper", 0)) if op == "fori_loop" else (0, a.get("length", 0))
+    return hi - lo if all(isinstance(x, int) and not isinstance(x, bool) for x in (lo, hi)) else 0
+
+
+def node_work(op, attrs: dict, totals: dict[str, int]) -> int:
+    """One node's count (least_work's from the JSON, check_expansion's from the loaded graph: one definition): an
+    equation emits one; a use of a function (call / grad / jvp, and a vmap before its batching) is the inlining
+    (one) and the function's equations; a fori_loop / scan is unrolled (engine.ops.control_flow), its body inlined
+    once a trip (a 300-byte fori_loop of 2^62 trips spent max_work, ~2-4 s of a worker, before its 413). `totals`:
+    the counts of the functions defined so far."""
+    if op in UNROLLED:
+        body, trips = attrs.get("body"), _trips(op, attrs)
+        known = isinstance(body, str) and body in totals and trips > 0
+        return min(trips * (1 + totals[body]), WORK_CAP) if known else 1
+    fn = attrs.get("fn") if op in INLINED or op == "vmap" else None
+    return min(1 + totals[fn], WORK_CAP) if isinstance(fn, str) and fn in totals else 1
+
+
+UNROLLED = ("fori_loop", "scan")
+# a node's count saturates here (a function's, a graph's: a sum of at most max_nodes such): 250 fori_loops of 2^62
+# trips, each the body of the next, counted 2^15 500, past Python's 4300-digit int-to-str limit (the refusal's text
+# a 500, before: a 400 naming a ValueError), its arithmetic on ever longer numbers
+WORK_CAP = 1 << 62
 
 
 def vmap_work(e, f: Graph) -> int:

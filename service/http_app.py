@@ -269,7 +269,7 @@ def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings,
         known = memo.get(kind, memo_key)
         if known is not None and known.nbytes == len(tail) and (regions is not None or not known.shared):
             return _decode_known(kind, known, body, tail, regions)
-    head, strict = codec.loads(head_raw, limits=codec.JsonLimits.of(s))
+    head, strict = codec.loads(head_raw, limits=codec.JsonLimits.of(s, graph=True))
     reader = codec.BinaryReader(tail)
     if not isinstance(head, dict):
         raise InvalidRequest("the body must be a JSON object", path="$")
@@ -728,7 +728,7 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
             return registered(body, client)
 
     def registered(body, client) -> dict:
-        head, strict = codec.loads(body, limits=codec.JsonLimits.of(settings))
+        head, strict = codec.loads(body, limits=codec.JsonLimits.of(settings, graph=True))
         try:
             m = models.RegisterRequest.model_validate(head)
         except ValidationError as e:

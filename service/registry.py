@@ -175,6 +175,34 @@ def engine_error(e: EngineError, max_elements: int | None = None) -> ServiceErro
     return from_engine(e.to_dict(), max_elements)
 
 
+def check_graph_size(d: dict, max_nodes: int, max_work: int | None, deep: bool = False) -> int:
+    """The graph's nodes, its functions' too; 413 naming max_nodes past it, or max_work past what the graph's
+    nodes surely build (engine.serialize.least_work: a node list alone past max_work, or a call of a call of a
+    large function, was hashed and loaded whole before check_expansion's 413, 99 000 tiny nodes ~2.5 s of CPU).
+    Also run on a large body right after its parse, in the decoder process (codec.loads: JsonLimits' max_nodes),
+    so such a graph is never sent back to the server and rebuilt there. `deep`: least_work for any graph with
+    functions (a graph not cached: before its load), not only one whose nodes alone pass max_work (each request's
+    check, before the hash and on the event loop: ~7 ms for 18 000 nodes)."""
+    n = len(d.get("nodes") or []) if isinstance(d.get("nodes"), list) else 0
+    fns = d.get("functions")
+    if isinstance(fns, dict):
+        n += sum(len(f["nodes"]) for f in fns.values() if isinstance(f, dict) and isinstance(f.get("nodes"), list))
+    if n > max_nodes:
+        raise LimitExceeded(f"graph has {n} nodes, above the limit max_nodes={max_nodes}",
+                            path="$.graph.nodes", limit="max_nodes", value=max_nodes)
+    if max_work is None or not (n > max_work or (deep and fns)):  # (least_work is n without functions)
+        return n
+    least, worst = least_work(d)
+    if least > max_work:
+        nodes = d["nodes"]  # (a list: least_work counted it)
+        op = nodes[worst].get("op") if isinstance(nodes[worst], dict) else None
+        raise LimitExceeded(f"graph has {least} nodes to build (its own and those its nodes inline from functions, "
+                            "to any depth, a fori_loop / scan body once a trip), each at least a step of work: above "
+                            f"the limit max_work={max_work} (the most through this {op} node)",
+                            path=f"$.nodes[{worst}]", limit="max_work", value=max_work, got=least)
+    return n
+
+
 class Registry:
     def __init__(self, limits: Limits, max_nodes: int, cap_bytes: int, max_entries: int):
         self.limits = limits
@@ -218,23 +246,9 @@ class Registry:
             self.ids.put(key, gid, 64)
         return gid, size
 
-    def count_nodes(self, d: dict) -> int:
-        """The graph's nodes, its functions' too; 413 naming max_nodes past it, or max_work past what the
-        graph's own nodes surely build (engine.serialize.least_work: a node list alone past max_work was hashed
-        and loaded whole before check_expansion's 413, 99 000 tiny nodes ~2.5 s of CPU)."""
-        n = len(d.get("nodes") or []) if isinstance(d.get("nodes"), list) else 0
-        fns = d.get("functions")
-        if isinstance(fns, dict):
-            n += sum(len(f["nodes"]) for f in fns.values() if isinstance(f, dict) and isinstance(f.get("nodes"), list))
-        if n > self.max_nodes:
-            raise LimitExceeded(f"graph has {n} nodes, above the limit max_nodes={self.max_nodes}",
-                                path="$.graph.nodes", limit="max_nodes", value=self.max_nodes)
-        max_work = self.limits.max_work
-        if max_work is not None and n > max_work and (least := least_work(d)) > max_work:
-            raise LimitExceeded(f"graph has {least} nodes to build (its own and the functions its nodes inline), "
-                                f"each at least a step of work: above the limit max_work={max_work}",
-                                path="$.graph.nodes", limit="max_work", value=max_work, got=least)
-        return n
+    def count_nodes(self, d: dict, deep: bool = False) -> int:
+        """The graph's nodes, its functions' too (`check_graph_size`, with this server's limits)."""
+        return check_graph_size(d, self.max_nodes, self.limits.max_work, deep)
 
     def _parse(self, gid: str, d: dict, size: int, client: str | None, keep: bool = False) -> Graph:
         """The graph loaded and cached; `keep` (a registration): refused (413 naming graph_cache_bytes) when too
@@ -242,7 +256,7 @@ class Registry:
         hit = self.graphs.get(gid)
         if hit is not None:
             return self._held(hit[1], client)
-        n = self.count_nodes(d)
+        n = self.count_nodes(d, deep=True)  # (not cached: before the load)
         # (values named by hash: their bytes, within what the cache keeps for one client)
         share = int(self.graphs.cap_bytes * CLIENT_SHARE)
         full = d if self.values is None else self.values.resolved(d, share, client=client)

@@ -23,6 +23,7 @@ scope of a sub-graph, whose writer becomes a function of the graph.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -154,7 +155,7 @@ def _loop(ctx, node, attrs) -> list[str]:
                                f"{len(v_names)} loop-carried value(s)")
     trips = _trip_count(ctx, node)
     c = node.input[1] if len(node.input) > 1 else ""
-    if trips is not None and c and not ctx.is_const(c) and _unrolls_past_limit(ctx, body, trips):
+    if trips is not None and c and not ctx.is_const(c) and _unrolls_past_limit(ctx.limits, len(body.node), trips):
         return _sentinel_while(ctx, node, body, v_names)
     if trips is None and not node.input[0]:  # (a computed M would have to stop the loop too)
         trips = _counter_bound(ctx, node, body)
@@ -180,8 +181,72 @@ def _loop(ctx, node, attrs) -> list[str]:
     return _scan(ctx, node, body, v_names, trips)
 
 
-def _unrolls_past_limit(ctx, body, trips: int) -> bool:
-    return trips * max(len(body.node), 1) > (ctx.limits.get("max_nodes") or MAX_UNROLLED_NODES)
+def _unrolls_past_limit(limits: dict, body_nodes: int, trips: int) -> bool:
+    return trips * max(body_nodes, 1) > (limits.get("max_nodes") or MAX_UNROLLED_NODES)
+
+
+class Scope(NamedTuple):
+    """What a graph's nodes can read before anything is decoded (onnx_graph.check_model): constant tensors
+    (initializers, Constant nodes' values) and static shapes (those, and the model's inputs' declared dims: a
+    caller's input_shapes fixes dynamic dims only); an outer graph's (`parent`, looked up, not copied: a model of
+    many sub-graphs) unless the sub-graph's own inputs shadow them."""
+    tensors: dict
+    shapes: dict
+    parent: "Scope | None"
+
+    @classmethod
+    def of(cls, graph, parent: "Scope | None", top: bool = False) -> "Scope":
+        tensors: dict = {}
+        shapes: dict = {}
+        for i in graph.input:
+            dims = i.type.tensor_type.shape.dim if top and i.type.HasField("tensor_type") else None
+            tensors[i.name] = None
+            shapes[i.name] = tuple(d.dim_value if d.HasField("dim_value") else None for d in dims) if dims else None
+        consts = [(t.name, t) for t in graph.initializer] + [
+            (nd.output[0], a.t) for nd in graph.node if nd.op_type == "Constant" and nd.domain in ("", "ai.onnx")
+            and len(nd.output) for a in nd.attribute if a.name == "value" and a.HasField("t")]
+        for name, t in consts:
+            tensors[name], shapes[name] = t, tuple(t.dims)
+        return cls(tensors, shapes, parent)
+
+    def get(self, field: str, name: str):
+        s: Scope | None = self
+        while s is not None:
+            held = getattr(s, field)
+            if name in held:
+                return held[name]
+            s = s.parent
+        return None
+
+    def integer(self, name: str) -> int | None:
+        """The value of a one-element integer constant `name`, or None."""
+        import onnx
+
+        t = self.get("tensors", name)
+        if t is None or math.prod(t.dims) != 1 or t.data_type not in (onnx.TensorProto.INT64, onnx.TensorProto.INT32):
+            return None
+        return int(onnx.numpy_helper.to_array(t).reshape(-1)[0])
+
+
+def static_trips(node, scope: Scope, limits: dict, body_nodes: int) -> int:
+    """How many times a Loop / Scan node's body counts in a model's size, before decoding (1 where not known): a
+    Loop's constant M (not where a computed condition makes it a while: `_loop`'s sentinel), a Scan's static scan
+    length. The engine unrolls both (max(., 1): the body is converted once even for none); a Loop of 1000 trips
+    over 40 nodes counted 41 against max_work, converted, then refused at the load."""
+    trips = None
+    if node.op_type == "Loop" and node.input:
+        trips = scope.integer(node.input[0])
+        cond = node.input[1] if len(node.input) > 1 else ""
+        computed = cond and scope.get("tensors", cond) is None
+        if trips is not None and computed and _unrolls_past_limit(limits, body_nodes, trips):
+            trips = None  # (a while, run at run time)
+    elif node.op_type == "Scan":
+        m = next((a.i for a in node.attribute if a.name == "num_scan_inputs"), 0)
+        axes = next((list(a.ints) for a in node.attribute if a.name == "scan_input_axes"), [0])
+        dims = scope.get("shapes", node.input[len(node.input) - m]) if 0 < m <= len(node.input) else None
+        if dims and axes and -len(dims) <= axes[0] < len(dims):
+            trips = dims[axes[0]]
+    return max(trips, 1) if isinstance(trips, int) else 1
 
 
 def _sentinel_while(ctx, node, body, v_names) -> list[str]:

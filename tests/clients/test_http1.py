@@ -5,6 +5,7 @@ arrives, answer before the body), malformed answers, errors and timeouts, header
 URLs stay with httpx. Scripted loopback servers here; a real gradserve-server in the last tests."""
 from __future__ import annotations
 
+import signal
 import socket
 import struct
 import threading
@@ -469,107 +470,34 @@ def test_a_small_request_write_keeps_its_timeout():
     b.close()
 
 
-def test_a_small_request_is_one_send_and_one_recv_with_no_poll(serve, monkeypatch):
-    """A kept connection's small request is one non-blocking send of head and body, and its answer one recv on a
-    blocking socket whose read timeout is the kernel's (SO_RCVTIMEO): CPython polls before every send and recv
-    of a socket in timeout mode (a system call each, ~2-3 us on a VM; strace: poll 2 + write + recvfrom a
-    request before, poll 1 + sendto + recvfrom after). The read timeout is given to the kernel once while it
-    stays, and anew when a call's differs."""
-    if not _http1._KERNEL_READ_TIMEOUT:
-        pytest.skip("kernel read timeouts are the Linux path")
-    calls: list = []
-    send, recv, setsockopt = _http1._Conn.send, _http1._Conn.recv, _http1._Conn.setsockopt
-
-    def counted_send(self, data, flags=0):
-        calls.append(("send", bytes(data), flags, self.gettimeout()))
-        return send(self, data, flags)
-
-    def counted_recv(self, n, flags=0):
-        calls.append(("recv", self.gettimeout(), self.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16)))
-        return recv(self, n, flags)
-
-    def counted_setsockopt(self, *a):
-        if a[1] == socket.SO_RCVTIMEO:
-            calls.append(("rcvtimeo", a[2]))
-        return setsockopt(self, *a)
+def test_a_read_timeout_is_a_deadline_across_signals(serve):
+    """A handler firing every 50 ms (a SIGALRM timer) against a read timeout of 0.3 s: the call to a server that never
+    answers fails with TimeoutError, the signals arriving meanwhile. Before (stop 51's blocking socket with the read
+    timeout in the kernel, SO_RCVTIMEO) CPython restarted the interrupted recv with the full timeout each time: the
+    call waited until the server answered (here after 20 s, its 200 read back), for good if it never did."""
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no interval timer here")
+    answer = threading.Event()
 
     def script(conn, i):
-        while True:
-            head, body = read_request(conn)
-            if not head:
-                return
-            conn.sendall(ok(b'{"ok":1}'))
+        read_request(conn)
+        answer.wait(20)  # (the ceiling: then it answers, which the stretched read took for its answer)
+        conn.sendall(ok(b'{"late":1}'))
 
     s = serve(script)
     c = _http1.HTTP1Client(s.url, {}, 10)
-    monkeypatch.setattr(_http1._Conn, "send", counted_send)
-    monkeypatch.setattr(_http1._Conn, "recv", counted_recv)
-    monkeypatch.setattr(_http1._Conn, "setsockopt", counted_setsockopt)
-    for timeout in (None, None, None, 2.5):  # (None: the client's 10 s)
-        assert c.request("POST", "/v1/eval", b'{"a":1}', {}, timeout).content == b'{"ok":1}'
-    c.close()
-    ten, two_and_half = struct.pack("@ll", 10, 0), struct.pack("@ll", 2, 500000)
-    assert [k[0] for k in calls] == ["send", "rcvtimeo", "recv", "send", "recv", "send", "recv",
-                                     "send", "rcvtimeo", "recv"]
-    assert [k[1] for k in calls if k[0] == "rcvtimeo"] == [ten, two_and_half]
-    sends, recvs = [k for k in calls if k[0] == "send"], [k for k in calls if k[0] == "recv"]
-    assert all(k[1].startswith(b"POST /v1/eval HTTP/1.1\r\n") and k[1].endswith(b'{"a":1}') and
-               k[2] == socket.MSG_DONTWAIT and k[3] is None for k in sends)
-    assert [(k[1], k[2]) for k in recvs] == [(None, ten)] * 3 + [(None, two_and_half)]
-
-
-def _conn_pair(buf: int = 4096):
-    """A connected pair whose `a` is a client connection (_http1._Conn) with a small send buffer, blocking."""
-    a0, b = socket.socketpair()
-    a = _http1._Conn(a0.family, a0.type, a0.proto, a0.detach())
-    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, buf)
-    b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buf)
-    return a, b
-
-
-@pytest.mark.skipif(not _http1._KERNEL_READ_TIMEOUT, reason="kernel read timeouts are the Linux path")
-def test_the_blocking_exchange_writes_past_the_buffer_whole_and_keeps_both_timeouts():
-    """Over a blocking connection: a request past the socket buffer (a partial first send, or none at all when
-    the buffer is full) still arrives whole and in order and its answer is read; a peer that never reads fails
-    the send with the write timeout, one that never answers the read with the read timeout (TimeoutError both,
-    not blocking for good), and the connection is blocking again after the write's timeout mode."""
-    data = np.random.default_rng(4).integers(0, 256, _http1.SMALL_BODY, np.uint8).tobytes()
-    for prefill in (False, True):
-        a, b = _conn_pair()
-        sent = b""
-        if prefill:
-            try:
-                while True:
-                    sent += b"p" * a.send(b"p" * 1024, socket.MSG_DONTWAIT)
-            except BlockingIOError:
-                pass
-        out: list = []
-
-        def peer():
-            _read_all(b, len(sent) + len(data), out, 0.2)
-            b.sendall(ok(b'{"ok":2}'))
-
-        th = threading.Thread(target=peer)
-        th.start()
-        resp, keep = _http1._blocking_exchange(a, "POST", data[:100], data[100:], 10.0, 10.0)
-        th.join(30)
-        assert out == [sent + data] and resp.content == b'{"ok":2}' and keep and a.gettimeout() is None, prefill
-        a.close()
-        b.close()
-    a, b = _conn_pair()
-    t = time.monotonic()
-    with pytest.raises(TimeoutError):  # nobody reads: the write timeout
-        _http1._blocking_exchange(a, "POST", data[:100], data[100:], 10.0, 0.3)
-    assert time.monotonic() - t < 30 and a.gettimeout() is None
-    a.close()
-    b.close()
-    a, b = _conn_pair()
-    t = time.monotonic()
-    with pytest.raises(TimeoutError):  # read, never answered: the read timeout (the kernel's)
-        _http1._blocking_exchange(a, "GET", b"GET / HTTP/1.1\r\n\r\n", b"", 0.3, 10.0)
-    assert 0.25 < time.monotonic() - t < 30
-    a.close()
-    b.close()
+    hits: list = []
+    old = signal.signal(signal.SIGALRM, lambda *_: hits.append(1))
+    signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+    try:
+        with pytest.raises(TimeoutError):
+            c.request("POST", "/v1/eval", b'{"a":1}', {}, 0.3)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        answer.set()
+        c.close()
+    assert len(hits) >= 2  # (the wait was interrupted, more than once)
 
 
 def test_a_response_body_read_with_its_head_is_that_buffer_not_copies_of_it():

@@ -8,11 +8,11 @@ pool. httpx stays the transport for https, proxies, credentials in the URL and a
 transport (see `usable`).
 
 System calls per request on a kept connection: one poll (the idle check, on a poll object kept with the
-connection), then one send and one recv. On Linux a connection is a blocking socket whose reads time out in the
-kernel (SO_RCVTIMEO, set only when a call's read timeout differs from the connection's last: `_Conn`), since
-CPython polls before every recv of a socket with a timeout; the request goes by one non-blocking send, and
-what a full buffer leaves by sendall within the write timeout. Elsewhere (and for a timeout of 0 or below) the
-socket's own timeout mode: one write (`_send_all`: no poll before it), poll + recv, settimeout when it changes.
+connection), one write (`_send_all`: no poll before it), then poll + recv (the socket's timeout mode), settimeout
+when the timeout changes. (Stop 51's blocking socket with the read timeout in the kernel, SO_RCVTIMEO, saved the
+second poll, but a recv interrupted by a signal is restarted by CPython with the full SO_RCVTIMEO again: a handler
+firing more often than the read timeout, SIGALRM every 0.3 s against 1 s, held a call to a silent server until it
+answered, for good if never. In timeout mode CPython's poll keeps the deadline across such retries: PEP 475.)
 
 What it does as httpx does: TCP_NODELAY; an idle connection that the server closed is dropped before
 reuse; if writing the request fails (a server answering 413 or 429 before the body is read closes its
@@ -28,12 +28,9 @@ See benchmarks/LOOPS_REPORT.md, "the transport".
 """
 from __future__ import annotations
 
-import math
 import os
 import select
 import socket
-import struct
-import sys
 import threading
 import urllib.request
 from typing import Any, Callable
@@ -222,8 +219,7 @@ class HTTP1Client:
                 self.unix_path = None  # the socket is gone (or refuses): TCP from now on
         assert self.address is not None  # (a http+unix:// client has no TCP address: it raised above)
         t = socket.create_connection(self.address, timeout=connect_timeout)
-        s = _Conn(t.family, t.type, t.proto, t.detach())  # (the same descriptor, with a slot for its read timeout)
-        s.settimeout(None)  # (the descriptor is still non-blocking from the connect: the mode the object says)
+        s = t
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return s, _readable_check(s)
 
@@ -276,8 +272,6 @@ class HTTP1Client:
 
     # -- one exchange ------------------------------------------------------------------------------
     def _exchange(self, s: socket.socket, method: str, head: bytes, body, rt, wt) -> tuple[Response, bool]:
-        if _KERNEL_READ_TIMEOUT and type(s) is _Conn and len(body) <= SMALL_BODY and _kernel_timeout(rt):
-            return _blocking_exchange(s, method, head, body, rt, wt)
         if s.gettimeout() != wt:  # (settimeout costs a system call even when the value stays)
             s.settimeout(wt)
         try:
@@ -318,67 +312,8 @@ def _send_all(s: socket.socket, data: bytes) -> None:
 _RAW_WRITE = os.name == "posix"  # (a Windows socket is no file descriptor os.write takes)
 
 
-class _Conn(socket.socket):
-    """A client connection: a socket that remembers the read timeout it last gave the kernel (`_blocking_exchange`;
-    NaN: none given yet)."""
-
-    __slots__ = ("rcvtimeo",)
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.rcvtimeo: float | None = float("nan")
-
-
-# Linux: a kept connection's reads time out in the kernel (SO_RCVTIMEO on a blocking socket): one system call a
-# recv (CPython polls before each recv of a socket in timeout mode: ~2-3 us a request on a VM, LOOPS_REPORT stop 51)
-_KERNEL_READ_TIMEOUT = sys.platform.startswith("linux")
-
-
-def _kernel_timeout(t: float | None) -> bool:
-    """Whether a read timeout can be the kernel's: none, or a positive number of seconds (0: non-blocking reads,
-    which only the socket's own timeout mode gives)."""
-    return t is None or (type(t) is float and 0 < t < 1e9)
-
-
-def _blocking_exchange(s: "_Conn", method: str, head: bytes, body, rt: float | None,
-                       wt: float | None) -> tuple[Response, bool]:
-    """HTTP1Client._exchange on a blocking connection: the request (head + body: a few KB joined cost less than
-    sendmsg's own work on two buffers) by one non-blocking send (the rest, if a full buffer leaves any, by
-    sendall within the write timeout), the answer read with SO_RCVTIMEO = rt (each recv waits at most rt, as a
-    socket timeout's does; the kernel's EAGAIN then is the TimeoutError)."""
-    if s.gettimeout() is not None:  # (a connection made with a connect timeout, or left in timeout mode)
-        s.settimeout(None)
-    write_error: OSError | None = None
-    data = head + body if body else head
-    try:
-        try:
-            n = s.send(data, socket.MSG_DONTWAIT)
-        except BlockingIOError:  # (the buffer full)
-            n = 0
-        if n < len(data):
-            s.settimeout(wt)
-            try:
-                s.sendall(memoryview(data)[n:])
-            finally:
-                s.settimeout(None)
-    except (BrokenPipeError, ConnectionResetError) as e:  # read what a server said before closing (as _exchange)
-        write_error = e
-    if s.rcvtimeo != rt:  # (NaN: never equal)
-        us = 0 if rt is None else max(1, math.ceil(rt * 1e6))  # (a zero timeval: no limit; so at least 1 us)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("@ll", us // 1_000_000, us % 1_000_000))
-        s.rcvtimeo = rt
-    try:
-        return _read_response(s, method)
-    except BlockingIOError as e:  # (a blocking socket's EAGAIN: SO_RCVTIMEO passed)
-        raise TimeoutError("timed out") from e
-    except _NoResponse as e:
-        if write_error is not None:
-            raise _NoResponse(f"{e} (writing the request: {write_error!r})") from write_error
-        raise
-
-
 def unix_connect(path: str, timeout: float | None) -> socket.socket:
-    s = _Conn(socket.AF_UNIX, socket.SOCK_STREAM)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         s.settimeout(timeout)
         s.connect(path)

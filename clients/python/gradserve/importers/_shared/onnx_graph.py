@@ -20,7 +20,7 @@ import numpy as np
 
 from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
 from .onnx_contrib import CONTRIB, DOMAIN as CONTRIB_DOMAIN
-from .onnx_control import CONTROL_HANDLERS
+from .onnx_control import CONTROL_HANDLERS, Scope, static_trips
 from .onnx_ml import DOMAIN as ML_DOMAIN, ML
 from .onnx_ml_classify import CLASSIFY
 from .onnx_preview import DOMAIN as PREVIEW_DOMAIN, PREVIEW
@@ -230,16 +230,18 @@ def check_model(m, limits: dict) -> None:
     if len(m.functions):
         raise UnsupportedModel(f"the model defines local functions ({m.functions[0].domain}.{m.functions[0].name}): "
                                "refused (custom op domains)")
-    n_nodes = _walk(m.graph, limits, 0)
+    n_nodes = _walk(m.graph, limits, 0, Scope.of(m.graph, None, top=True))
     max_nodes = limits.get("max_nodes")
     if max_nodes is not None and n_nodes > max_nodes:
-        raise ModelLimitExceeded(f"the model has {n_nodes} nodes (sub-graphs included), above the limit "
+        raise ModelLimitExceeded(f"the model has {n_nodes} nodes (sub-graphs included), a Loop / Scan body once a "
+                                 f"trip where its trip count is a constant: above the limit "
                                  f"max_nodes={max_nodes}", "max_nodes", max_nodes)
     # (a server's max_work: each node is a converter step and then a loaded equation at least; past it the model
     # was converted and loaded whole, seconds of the server's threads, before the converted graph's 413)
     max_work = limits.get("max_work")
     if max_work is not None and n_nodes > max_work:
-        raise ModelLimitExceeded(f"the model has {n_nodes} nodes (sub-graphs included), each at least a step of "
+        raise ModelLimitExceeded(f"the model has {n_nodes} nodes (sub-graphs included), a Loop / Scan body once a "
+                                 "trip where its trip count is a constant, each at least a step of "
                                  f"work to convert and build: above the limit max_work={max_work}", "max_work",
                                  max_work)
     if len(m.graph.sparse_initializer):
@@ -265,9 +267,10 @@ def _check_opset(m) -> None:
                                version=versions[0])
 
 
-def _walk(graph, limits: dict, depth: int) -> int:
-    """Nodes of `graph` and all its sub-graphs, refusing custom domains and external data anywhere
-    and nesting deeper than the limit, before anything is decoded."""
+def _walk(graph, limits: dict, depth: int, scope: Scope) -> int:
+    """Nodes of `graph` and all its sub-graphs (a Loop / Scan body once a trip, where the trip count is a constant
+    in `scope`: onnx_control.static_trips), refusing custom domains and external data anywhere and nesting deeper
+    than the limit, before anything is decoded."""
     cap = limits.get("max_subgraph_depth", MAX_SUBGRAPH_DEPTH)
     if depth > cap:
         raise ModelLimitExceeded(f"sub-graph {graph.name!r} is nested {depth} deep, above the limit "
@@ -286,7 +289,8 @@ def _walk(graph, limits: dict, depth: int) -> int:
                                    op=node.op_type, node=node.name)
         for a in node.attribute:
             for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
-                n += _walk(g, limits, depth + 1)
+                body = _walk(g, limits, depth + 1, Scope.of(g, scope))
+                n += body * static_trips(node, scope, limits, len(g.node)) if a.name == "body" else body
     return n
 
 
