@@ -479,27 +479,69 @@ class ArenaViews:
         return self._named[expr]
 
 
-def _arena_views(steps: list, kinds: list, buf_of: dict, bufs: list, outputs: set) -> ArenaViews:
+class BufferNames:
+    """The arena's buffers by the names the run reads them under: buffer j as b<j>, or under another shape
+    (an elementwise result written over a reshape of a dying input, _assign_buffers; a reshape of a whole
+    buffer) as one view b<j>_<n> per shape, bound once per arena by `lines`. One object per (buffer, shape):
+    a ufunc writing over its operand then gets the same array twice, NumPy's in-place fast path (two views
+    of the same memory cost it an overlap check, ~0.3 us a call)."""
+
+    def __init__(self, buf_of: dict, buf_avals: list, avals: dict):
+        self.buf_of, self.shapes = buf_of, [av.shape for av in buf_avals]
+        self.lines: list[str] = []
+        self.ns: dict[str, Any] = {}
+        self._named: dict[tuple, str] = {}
+        self.of = {slot: (self.view(j, avals[slot].shape), avals[slot].shape) for slot, j in buf_of.items()}
+
+    def view(self, j: int, shape: tuple) -> str:
+        """The name of buffer j under `shape` (its element count)."""
+        if shape == self.shapes[j]:
+            return f"b{j}"
+        if (j, shape) not in self._named:
+            name = self._named[(j, shape)] = f"b{j}_{len(self._named)}"
+            self.ns[f"s{name}"] = shape
+            self.lines.append(f"{name} = b{j}.reshape(s{name})")
+        return self._named[(j, shape)]
+
+    def __contains__(self, slot) -> bool:
+        return slot in self.buf_of
+
+    def __len__(self) -> int:
+        return len(self.buf_of)
+
+    def __getitem__(self, slot) -> str:
+        return self.of[slot][0]
+
+    def first(self, slot, bufs: list):
+        """The slot's buffer in the arena `bufs` (the first one's), under the slot's shape."""
+        return bufs[self.buf_of[slot]].reshape(self.of[slot][1])
+
+
+def _arena_views(steps: list, kinds: list, names: BufferNames, bufs: list, outputs: set) -> ArenaViews:
     av = ArenaViews()
-    base: dict[int, tuple] = {}  # slot -> (name, the first arena's object, its buffer)
+    base: dict[int, tuple] = {}  # slot -> (name, the first arena's object, its buffer's index)
     for k, ((_fn, ins, out, _frees), kind) in enumerate(zip(steps, kinds)):
         if kind[0] == "out":
             for i, sfx in zip(ins, kind[3] or ()):
                 if sfx == ".mT" and i in base and (i, sfx) not in av.operand:
                     av.operand[(i, sfx)] = av.bind(f"m{i}", f"{base[i][0]}.mT")
-            if type(out) is int and out in buf_of:
-                j = buf_of[out]
-                base[out] = (f"b{j}", bufs[j], bufs[j])
+            if type(out) is int and out in names:
+                base[out] = (names[out], names.first(out, bufs), names.buf_of[out])
                 parts = getattr(kind[1], "parts", None)
                 if parts is not None:
-                    av.split_calls(k, ins, f"b{j}", parts, base)
+                    av.split_calls(k, ins, names[out], parts, base)
             continue
         if kind[0] != "view" or type(out) is not int or out in outputs or len(ins) != 1 or ins[0] not in base:
             continue
-        name, obj, buf = base[ins[0]]
+        name, obj, j = base[ins[0]]
+        buf = bufs[j]
         if kind[1] == "alias":
             base[out] = base[ins[0]]
             av.name[out] = name
+            continue
+        if type(kind[1]) is tuple and buf.size and obj.size == buf.size and obj.flags.c_contiguous:  # all of it
+            av.name[out] = names.view(j, kind[1][1])
+            base[out] = (av.name[out], buf.reshape(kind[1][1]), j)
             continue
         if type(kind[1]) is tuple:  # ("reshape", shape)
             view, expr = obj.reshape(kind[1][1]), f"{name}.reshape(s{k})"
@@ -509,7 +551,7 @@ def _arena_views(steps: list, kinds: list, buf_of: dict, bufs: list, outputs: se
             av.ns[f"k{k}"] = kind[1]
         if type(view) is np.ndarray and view.size and np.may_share_memory(view, buf):
             av.name[out] = av.bind(f"w{k}", expr)
-            base[out] = (av.name[out], view, buf)
+            base[out] = (av.name[out], view, j)
     return av
 
 
@@ -523,9 +565,21 @@ def _placeable(output_slots: list, produced_at: dict, avals: dict) -> "OutBuffer
     return OutBuffers(placed, [avals[sl] for sl in placed])
 
 
-def _assign_buffers(steps: list, kinds: list, releases: dict, fresh: set, end: dict, avals: dict):
+def _reshaped(i: int, g: int, steps: list, kinds: list, step_of: dict) -> bool:
+    """Whether slot i is origin g itself or g through reshapes and aliases only (the same elements in the same
+    order: an elementwise kernel may read it while writing g's buffer under i's shape)."""
+    while i != g:
+        k = step_of.get(i)
+        if k is None or kinds[k][0] != "view" or not (kinds[k][1] == "alias" or type(kinds[k][1]) is tuple):
+            return False
+        i = steps[k][1][0]
+    return True
+
+
+def _assign_buffers(steps: list, kinds: list, releases: dict, fresh: set, end: dict, avals: dict, step_of: dict):
     """(origin slot -> buffer index, the buffers' avals, their bytes): a linear scan over the steps in which a
-    buffer belongs to one origin at a time (NumpyProgram)."""
+    buffer belongs to one origin at a time (NumpyProgram). An origin may take a buffer of another shape with
+    its element count and dtype (elementwise over a reshape of a dying input): _buffer_names reshapes it."""
     free: dict[tuple, list[int]] = {}
     buf_of: dict[int, int] = {}
     buf_avals: list[AVal] = []
@@ -537,8 +591,12 @@ def _assign_buffers(steps: list, kinds: list, releases: dict, fresh: set, end: d
         if kind[0] == "out" and out not in fresh:
             av = avals[out]
             key = (av.shape, av.dtype)
-            if kind[2] == "ew":  # elementwise: write over an input that dies at this step
+            if kind[2] == "ew":  # elementwise: write over an input that dies at this step (the same elements)
                 taken = next((g for g in dying if avals[g] == av), None)
+                if taken is None:  # or over a reshape of one: its cache lines are hot, no new buffer
+                    taken = next((g for g in dying if avals[g].size == av.size and avals[g].dtype == av.dtype
+                                  and any(i in avals and avals[i] == av and _reshaped(i, g, steps, kinds, step_of)
+                                          for i in st[1])), None)
             if taken is not None:
                 buf_of[out] = buf_of[taken]
             elif free.get(key):
@@ -621,7 +679,7 @@ class NumpyProgram:
         releases: dict[int, list[int]] = {}
         for g, k in end.items():
             releases.setdefault(k, []).append(g)
-        buf_of, buf_avals, total = _assign_buffers(steps, kinds, releases, fresh, end, avals)
+        buf_of, buf_avals, total = _assign_buffers(steps, kinds, releases, fresh, end, avals, step_of)
         self.buf_avals = buf_avals if total <= ARENA_LIMIT_BYTES else []
         if total > ARENA_LIMIT_BYTES:
             buf_of = {}
@@ -629,21 +687,23 @@ class NumpyProgram:
         self.placed = _placeable(plan.output_slots, produced_at, avals)
         # the first arena, allocated now: it tells which views of its buffers stay views (_arena_views)
         first = self._buffers() if buf_of else []
-        self.arena_views = _arena_views(steps, kinds, buf_of, first, outputs)
+        names = BufferNames(buf_of, buf_avals, avals)
+        self.arena_views = _arena_views(steps, kinds, names, first, outputs)
         # namespace: the kernels and constants the source names (kept for benchmarks/plan_bench.py --profile)
-        self.source, self.namespace = self._generate(plan, steps, kinds, buf_of, consts, outputs, self.placed.at)
+        self.source, self.namespace = self._generate(plan, steps, kinds, names, consts, outputs, self.placed.at)
         exec(compile(self.source, f"<gradserve plan {plan.graph.name}>", "exec"), self.namespace)
         self._make = self.namespace["__make"]
         self._arenas: list = [self._make(first)] if buf_of else []
         self._lock = threading.Lock()
 
-    def _generate(self, plan, steps, kinds, buf_of, consts, outputs, placed):
+    def _generate(self, plan, steps, kinds, buf_of: BufferNames, consts, outputs, placed):
         """Source of `__make(B) -> run(inputs, params, caller's output buffers)`. Only generated identifiers
         appear in it. An output in `placed` is computed into its buffer o<flat index>, or (None) a new array."""
         ns: dict[str, Any] = {"__builtins__": {}, "_asarray": np.asarray}
         v = lambda i: f"v{i}"  # noqa: E731
         views = self.arena_views
         ns.update(views.ns)
+        ns.update(buf_of.ns)
         r = lambda i: views.name.get(i) or v(i)  # noqa: E731  (a value, by the name it is read under)
         body = []
         for i, c in enumerate(plan.env0):
@@ -655,7 +715,7 @@ class NumpyProgram:
             suffix = kind[3] or ("",) * len(ins)
             operands = [views.operand.get((i, sfx)) or r(i) + sfx for i, sfx in zip(ins, suffix)]
             if out in buf_of:
-                operands.append(f"b{buf_of[out]}")
+                operands.append(buf_of[out])
             elif out in placed:
                 operands.append(f"o{placed[out]}")
             return operands
@@ -675,7 +735,7 @@ class NumpyProgram:
                 pass  # a view made once per arena (ArenaViews)
             elif k in views.split:  # a swapped broadcast: its call written out, on views made once per arena
                 ns[f"u{k}"] = views.split[k][0]
-                body += views.split_lines(k, [r(i) for i in ins]) + [f"{v(out)} = b{buf_of[out]}"]
+                body += views.split_lines(k, [r(i) for i in ins]) + [f"{v(out)} = {buf_of[out]}"]
             elif kind[0] == "out":
                 ns[f"k{k}"] = kind[1]
                 body.append(f"{v(out)} = k{k}({', '.join(out_operands(ins, out, kind))})")
@@ -711,7 +771,7 @@ class NumpyProgram:
         for var, sl in zip(tree_flatten(plan.out_tree), plan.output_slots):
             slot_index[var.id] = sl
         oargs = [f"o{j}=None" for j in placed.values()]
-        make = [f"{v(i)} = c{i}" for i in sorted(consts)] + views.lines
+        make = [f"{v(i)} = c{i}" for i in sorted(consts)] + buf_of.lines + views.lines
         return _make_source(len(self.buf_avals) if buf_of else 0, make, args + pargs + oargs, body,
                             tree(plan.out_tree)), ns
 

@@ -190,3 +190,37 @@ def test_two_arenas_share_no_buffer_and_no_view():
     first, second = arrays(prog.program._arenas[0]), arrays(prog.program._new_arena())
     assert len(first) == len(second) > len(prog.program.buf_avals)  # the buffers and their views
     assert not any(np.may_share_memory(x, y) for x in first for y in second)
+
+
+def _over_a_reshape(view: str):
+    """(16, 8) @ (8, 6) into an arena buffer, read once through `view` by exp (elementwise, 96 elements either
+    way), the exp's result read by two later steps."""
+    gb = GraphBuilder("inplace")
+    x, w = gb.input((16, 8), "float32"), gb.input((8, 6), "float32")
+    p = gb.matmul(x, w)
+    v = gb.reshape(p, shape=[4, 4, 6]) if view == "reshape" else gb.transpose(p, perm=[1, 0])
+    e = gb.exp(v)
+    return gb.build((gb.sum(gb.mul(e, e)), gb.tanh(e)))
+
+
+def test_an_elementwise_result_takes_the_buffer_of_a_dying_input_it_reads_through_a_reshape():
+    """Issue #13, stop 52: exp of reshape(x @ w) wrote a second buffer of the same 96 floats (L1's step: two of
+    64 KiB, an arena of 190 KB -> 124 KB). Now it writes over the product's buffer through one view object, the
+    operand's own (NumPy's in-place fast path, no overlap check); a transposed operand keeps a buffer apart."""
+    prog, loop = _plans(_over_a_reshape("reshape"))
+    p = prog.program
+    assert len(p.buf_avals) == 2  # the product's (exp's too), mul's: before, exp had a third
+    exp_line = next(ln for ln in _run_body(p.source).splitlines() if "k" in ln and p.namespace[
+        ln.split("= ")[1].split("(")[0]] is np.exp)
+    args = exp_line.split("(")[1].rstrip(")").split(", ")
+    assert len(args) == 2 and args[0] == args[1]  # in place, one object
+    assert exp_line.count("(") == 1
+    t, _ = _plans(_over_a_reshape("transpose"))
+    assert len(t.program.buf_avals) == 3  # exp's (6, 16) of its own: not the product's elements in order
+    for _ in range(3):
+        x, w = RNG.standard_normal((16, 8)).astype(F32), RNG.standard_normal((8, 6)).astype(F32)
+        got = prog.run_host([x, w])
+        _same(got, loop.run_host([x, w]))
+        e = np.exp((x.astype(np.float64) @ w).reshape(4, 4, 6))  # NumPy in float64: the math
+        np.testing.assert_allclose(got[1], np.tanh(e), rtol=1e-5)
+        np.testing.assert_allclose(got[0], np.sum(e * e), rtol=1e-5)
