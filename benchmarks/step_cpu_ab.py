@@ -10,7 +10,8 @@ and the median of the per-pair differences (new - base), which a load that drift
 runner started second runs slower, whichever tree it runs (LOOPS_REPORT, stop 50: the same code both sides gave
 -0.5 to +78 us a step at load 16-20): `--crossed` runs each workload in both start orders and prints the mean of
 the two differences, in which that excess cancels. Workloads: `l1` (L1's training step, GRAPH_MODE),
-`l1_pynative`, `l3` (one small value_and_grad), and the held-out loops of benchmarks/loops_zoo.py by name. Wall
+`l1_pynative`, `l3` (one small value_and_grad), `max` / `max_pynative` (a training step through six ops.maximum and a
+clip: seven custom rules, 25 captured constants; defined here, so a base tree runs it too), and the held-out loops of benchmarks/loops_zoo.py by name. Wall
 time is printed but means little on a shared box. Nothing here asserts a timing.
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-STEPS = {"l1": 200, "l1_pynative": 200, "l3": 400, "newton_cg": 60, "dpsgd_vmap": 60, "hmc": 60,
+STEPS = {"l1": 200, "l1_pynative": 200, "l3": 400, "max": 200, "max_pynative": 200, "newton_cg": 60, "dpsgd_vmap": 60, "hmc": 60,
          "lr_tensor_eager_clip": 100}
 
 
@@ -41,10 +42,12 @@ def _runner(name: str) -> None:
     srv = Server()
     try:
         gs.set_context(server=srv.url, device_target="CPU")
-        if name in ("l1", "l1_pynative", "l3"):
-            if name != "l1_pynative":
+        if name in ("l1", "l1_pynative", "l3", "max", "max_pynative"):
+            if not name.endswith("_pynative"):
                 LW.graph_mode(gs)
-            if name == "l3":
+            if name.startswith("max"):
+                step = _max_step(gs)
+            elif name == "l3":
                 X, y = LW.logreg_data()
                 vg, w = gs.ops.value_and_grad(LW.logp_sdk(gs, X, y)), gs.Tensor(np.zeros(X.shape[1], np.float32))
                 step = lambda i: vg(w)[1].asnumpy()  # noqa: E731
@@ -77,6 +80,35 @@ def _runner(name: str) -> None:
     finally:
         gs.reset_context()
         srv.close()
+
+
+def _max_step(gs):
+    """One step (its loss read) of SGD on sum(clip(max^6(Dense(x), c_i), -1, 1)^2): each ops.maximum and the clip's
+    two are a custom rule (ops/_nan_pick), whose traced derivatives capture their own constant Tensors."""
+    nn, ops, T = gs.nn, gs.ops, gs.Tensor
+    rng = np.random.default_rng(0)
+
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.d = nn.Dense(8, 8, weight_init=T((rng.normal(size=(8, 8)) / 3).astype(np.float32)))
+
+        def construct(self, x):
+            h = self.d(x)
+            for i in range(6):
+                h = ops.maximum(h, 0.1 * i - 0.3)
+            return ops.sum(ops.clip(h, -1.0, 1.0) ** 2)
+
+    net = Net()
+    opt = nn.SGD(net.trainable_params(), learning_rate=1e-3)
+    vg = ops.value_and_grad(net, None, opt.parameters)
+    x = T(rng.normal(size=(4, 8)).astype(np.float32))
+
+    def step(i):
+        loss, g = vg(x)
+        opt(g)
+        return loss.asnumpy()
+    return step
 
 
 def ab(name: str, trees: list, pairs: int, n: int) -> dict:
