@@ -1,4 +1,4 @@
-"""ai.onnx.ml's SVMRegressor and LabelEncoder (numeric keys and values), composed from engine ops by onnxruntime's
+"""ai.onnx.ml's SVMRegressor, SVMClassifier and LabelEncoder (numeric keys and values), composed from engine ops by onnxruntime's
 kernels: an SVM's score is sum_j coef_j K(x, sv_j) + rho (LINEAR x.sv, POLY (gamma x.sv + coef0)^degree, RBF
 exp(-gamma |x - sv|^2), SIGMOID tanh(gamma x.sv + coef0)), or coef.x + rho without support vectors; gradients reach
 the input through the kernel. A LabelEncoder is a lookup: its output does not depend smoothly on the input."""
@@ -101,4 +101,54 @@ def _label_encoder(ctx, node, attrs):
     return [w.where(found, w.gather(w.const(vals), idx, 0), w.const(default))]
 
 
-SVM = {"SVMRegressor": _svm_regressor, "LabelEncoder": _label_encoder}
+def _pairwise(coef: np.ndarray, per_class, n_sv: int) -> np.ndarray:
+    """[S, pairs]: libsvm's one-vs-one layout, the decision for classes i < j being class i's vectors times
+    coef[j - 1] plus class j's vectors times coef[i]."""
+    start = np.concatenate([[0], np.cumsum(per_class)[:-1]]).astype(int)
+    c = len(per_class)
+    a = np.zeros((n_sv, c * (c - 1) // 2), coef.dtype)
+    k = 0
+    for i in range(c):
+        for j in range(i + 1, c):
+            si, sj = slice(start[i], start[i] + per_class[i]), slice(start[j], start[j] + per_class[j])
+            a[si, k], a[sj, k] = coef[j - 1, si], coef[i, sj]
+            k += 1
+    return a
+
+
+def _svm_classifier(ctx, node, attrs):
+    """onnxruntime's SVMClassifier with support vectors, no probabilities: the pairwise decisions d (one per pair
+    i < j, libsvm's order) are the scores, the label is the first class with the most votes (d > 0 votes i). Two
+    classes: scores [-d, d] (onnxruntime's)."""
+    w = ctx.w
+    x = _float_rows(ctx, node)
+    x = x if w.dtype(x) == "float32" else w.cast(x, "float32")
+    per_class = [int(v) for v in attrs.get("vectors_per_class") or []]
+    labels = np.asarray(attrs.get("classlabels_ints") or [], np.int64)
+    why = ("string class labels" if attrs.get("classlabels_strings") else
+           "probability outputs (prob_a / prob_b: onnxruntime's iterative pairwise coupling)" if attrs.get("prob_a")
+           else "no support vectors (the linear mode)" if not per_class
+           else f"post_transform {attrs.get('post_transform')!r}" if attrs.get("post_transform", "NONE") != "NONE"
+           else f"{len(labels)} labels for {len(per_class)} classes" if len(labels) != len(per_class) else None)
+    if why:
+        _refuse(node, f"{why}: not imported (support-vector classifiers with integer labels, NONE, are)")
+    n_sv, feats, c = sum(per_class), w.shape(x)[1], len(per_class)
+    sv = np.asarray(attrs.get("support_vectors", []), np.float32)
+    coef = np.asarray(attrs.get("coefficients", []), np.float32)
+    rho = np.asarray(attrs.get("rho", []), np.float32)
+    if sv.size != n_sv * feats or coef.size != (c - 1) * n_sv or rho.size != c * (c - 1) // 2:
+        _refuse(node, f"{sv.size} support vector values, {coef.size} coefficients, {rho.size} rho for {c} classes of "
+                      f"{per_class} vectors and {feats} features")
+    k = kernel(w, node, x, sv.reshape(n_sv, feats), attrs)
+    d = w.add(w.matmul(k, w.const(_pairwise(coef.reshape(c - 1, n_sv), per_class, n_sv))), w.const(rho))
+    pairs = [(i, j) for i in range(c) for j in range(i + 1, c)]
+    vi, vj = np.zeros((len(pairs), c), np.float32), np.zeros((len(pairs), c), np.float32)
+    for p, (i, j) in enumerate(pairs):
+        vi[p, i], vj[p, j] = 1, 1
+    win = w.cast(w.binary("greater", d, w.scalar_like(0.0, d)), "float32")
+    votes = w.add(w.matmul(win, w.const(vi)), w.matmul(w.sub(w.scalar_like(1.0, win), win), w.const(vj)))
+    idx = w.emit1("argmax", [votes], {"axis": 1, "keepdims": False}, (w.shape(d)[0],), "int64")
+    return [w.gather(w.const(labels), idx, 0), w.concat([w.unary("neg", d), d], 1) if c == 2 else d]
+
+
+SVM = {"SVMRegressor": _svm_regressor, "SVMClassifier": _svm_classifier, "LabelEncoder": _label_encoder}
