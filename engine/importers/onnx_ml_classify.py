@@ -110,5 +110,10 @@ def _array_feature_extractor(ctx, node, attrs):
     return [w.reshape(y, (1, w.shape(pick)[0]) if len(w.shape(x)) == 1 else w.shape(y))]
 
 
+def _zip_map(ctx, node, attrs):
+    _refuse(node, "its output is a sequence of maps, which gradserve graphs do not carry: export the classifier "
+                  "with skl2onnx's options={id(classifier): {'zipmap': False}} (the probabilities as a tensor)")
+
+
 CLASSIFY = {"LinearClassifier": _linear_classifier, "OneHotEncoder": _one_hot_encoder,
-            "ArrayFeatureExtractor": _array_feature_extractor}
+            "ArrayFeatureExtractor": _array_feature_extractor, "ZipMap": _zip_map}

@@ -240,3 +240,32 @@ def test_run_time_check_failure_is_a_400_naming_the_node(server):
     with pytest.raises(gs.errors.ShapeError) as err:
         c.eval(r.json()["graph_id"], [np.array([[1, 3], [2, 1], [4, 4]], np.int64)])
     assert err.value.status == 400 and "OneHotEncoder node 'enc'" in str(err.value), str(err.value)
+
+
+def test_tree_double_input_is_compared_in_double():
+    """A double input just above a float threshold goes false (onnxruntime 1.32: [1, 2, 1, 2]); rounded to float32
+    it would land on the threshold and go true."""
+    from onnx import TensorProto as T
+
+    t = float(np.float32(0.1))
+    x = np.array([[t], [t + 1e-12], [t - 1e-12], [0.2]], np.float64)
+    attrs = dict(n_targets=1, nodes_treeids=[0, 0, 0], nodes_nodeids=[0, 1, 2], nodes_featureids=[0, 0, 0],
+                 nodes_modes=["BRANCH_LEQ", "LEAF", "LEAF"], nodes_values=[t, 0, 0], nodes_truenodeids=[1, 0, 0],
+                 nodes_falsenodeids=[2, 0, 0], target_treeids=[0, 0], target_nodeids=[1, 2], target_ids=[0, 0],
+                 target_weights=[1.0, 2.0])
+    model = ml_model("TreeEnsembleRegressor", attrs, x, [("Y", T.FLOAT, [4, 1])])
+    model.graph.input[0].type.tensor_type.elem_type = T.DOUBLE
+    np.testing.assert_array_equal(gs.from_onnx(model)(Tensor(x)).asnumpy().ravel(), [1.0, 2.0, 1.0, 2.0])
+
+
+def test_zipmap_is_refused_naming_skl2onnx_option():
+    """skl2onnx's default classifier output (ZipMap: a sequence of maps) is refused with the export option to use."""
+    from onnx import TensorProto as T
+    from onnx import helper as oh
+
+    x = np.zeros((2, 2), np.float32)
+    model = ml_model("ZipMap", {"classlabels_int64s": [0, 1]}, x, [("Z", T.FLOAT, [2, 2])])
+    model.graph.output[0].CopyFrom(oh.make_value_info("Z", oh.make_sequence_type_proto(
+        oh.make_map_type_proto(T.INT64, oh.make_tensor_type_proto(T.FLOAT, [])))))
+    with pytest.raises(UnsupportedModel, match="ZipMap.*sequence of maps.*'zipmap': False"):
+        gs.from_onnx(model)

@@ -239,7 +239,10 @@ def _min_max(w, hit: str, entries, n_targets: int, how: str) -> str:
 
 
 def _rows(ctx, node, thr_dtype: str) -> str:
+    """The input as rows, compared in double where it or the thresholds are double (onnxruntime): a double rounded
+    to float32 can land on a threshold and flip a strict comparison."""
     x = _float_rows(ctx, node)
+    thr_dtype = "float64" if ctx.w.dtype(x) == "float64" else thr_dtype
     return x if ctx.w.dtype(x) == thr_dtype else ctx.w.cast(x, thr_dtype)
 
 
