@@ -373,8 +373,22 @@ def _root_at_zero_safe(w: GraphWriter, s: str, root) -> str:
     return w.where(zero, w.scalar_like(0, r), r)
 
 
-def _wrapped(w: GraphWriter, idx: str, n: int) -> str:
+def checked(w: GraphWriter, bad: str, y: str, message: str) -> str:
+    """y, or a run-time error `message` (a 400 naming the node) when the bool tensor `bad` has a true entry."""
+    nd = len(w.shape(bad))
+    flag = w.reduce("max", w.cast(bad, "int32"), list(range(nd))) if nd else w.cast(bad, "int32")
+    flag = w.binary("greater", flag, w.const(np.asarray(0, np.int32)))
+    return w.emit1("check_false", [flag, y], {"message": message}, w.shape(y), w.dtype(y))
+
+
+def _wrapped(w: GraphWriter, idx: str, n: int, what: str | None = None) -> str:
+    """idx with negatives counted from the end; with `what`, an index outside [-n, n) is a run-time error naming
+    it (a scatter into the flat array would land it in another row, or nowhere)."""
     idx = w.cast(idx, "int64")
+    if what is not None:
+        bad = w.binary("logical_or", w.binary("less", idx, w.scalar_like(-n, idx)),
+                       w.binary("greater_equal", idx, w.scalar_like(n, idx)))
+        idx = checked(w, bad, idx, f"{what}: an index outside [-{n}, {n}) along the scattered axis")
     return w.where(w.binary("less", idx, w.scalar_like(0, idx)), w.add(idx, w.scalar_like(n, idx)), idx)
 
 
@@ -482,10 +496,11 @@ def is_inf(w: GraphWriter, x: str, positive: bool = True, negative: bool = True)
         else w.binary("logical_and", inf, w.unary("logical_not", inf))
 
 
-def scatter_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str) -> str:
+def scatter_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str, what: str = "scatter") -> str:
     """torch.scatter / scatter_add, ONNX ScatterElements: x with upd[..i..] written (mode "set") or
     added ("add") at x[..idx[..i..]..] along `axis`; one scatter_add into the flat x. Repeated
-    positions of a "set" hold the writes' mean (PyTorch and ONNX leave their order unspecified)."""
+    positions of a "set" hold the writes' mean (PyTorch and ONNX leave their order unspecified). An index
+    outside the axis is a run-time error naming `what` (torch and onnxruntime refuse it too)."""
     xs, si = list(w.shape(x)), list(w.shape(idx))
     axis %= len(xs)
     if mode not in ("set", "add"):
@@ -496,7 +511,7 @@ def scatter_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: s
     grid = np.indices(si, dtype=np.int64)
     flat = None
     for k, n in enumerate(xs):
-        c = _wrapped(w, idx, n) if k == axis else w.const(grid[k])
+        c = _wrapped(w, idx, n, what) if k == axis else w.const(grid[k])
         flat = c if flat is None else w.add(w.mul(flat, w.scalar_like(n, flat)), c)
     return scatter_flat(w, x, w.reshape(flat, [-1]), w.reshape(u, [-1]), mode)
 
@@ -752,11 +767,13 @@ def linear_terms(w: GraphWriter, flat: str, pos: list, sizes: list, ch: int) -> 
     return terms
 
 
-def scatter_reduce_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str, include_self: bool) -> str:
+def scatter_reduce_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str, include_self: bool,
+                         what: str = "scatter_reduce") -> str:
     """torch.scatter_reduce / ONNX ScatterElements with reduction max / min / mul / mean / sum along `axis`:
     a one-hot hit mask [..., k, ..., n] (index k of idx against each position n of x's axis) reduces the
     updates landing on each position, combined with x (include_self) or replacing it where any lands.
-    The index must match x on the other axes. Memory: idx's size times x's axis length."""
+    The index must match x on the other axes (an index outside the axis: a run-time error naming `what`).
+    Memory: idx's size times x's axis length."""
     xs, si = list(w.shape(x)), list(w.shape(idx))
     axis %= len(xs)
     if len(si) != len(xs) or any(b != a for k, (a, b) in enumerate(zip(xs, si)) if k != axis):
@@ -764,7 +781,7 @@ def scatter_reduce_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, 
                                "must match the data on the other axes)")
     n = xs[axis]
     u = w.index(upd, [[0, d, 1] for d in si])
-    hit = w.binary("equal", w.reshape(_wrapped(w, idx, n), si + [1]), w.const(np.arange(n, dtype=np.int64)))
+    hit = w.binary("equal", w.reshape(_wrapped(w, idx, n, what), si + [1]), w.const(np.arange(n, dtype=np.int64)))
     ident = {"max": -np.inf, "min": np.inf, "mul": 1.0, "sum": 0.0, "mean": 0.0}.get(mode)
     if ident is None:
         raise UnsupportedModel(f"scatter reduction {mode!r} (known: sum, mean, mul / prod, max / amax, min / amin)")

@@ -275,11 +275,12 @@ def _scatter_elements(ctx, node, attrs):
     x, idx, upd = [ctx.val(n) for n in node.input[:3]]
     red = attrs.get("reduction", "none")
     if red in ("max", "min", "mul"):  # opset 16 / 18
-        return [C.scatter_reduce_along(ctx.w, x, idx, upd, attrs.get("axis", 0), red, include_self=True)]
+        return [C.scatter_reduce_along(ctx.w, x, idx, upd, attrs.get("axis", 0), red, include_self=True,
+                                       what=f"ScatterElements node {node.name!r}")]
     if red == "none":
         _refuse_repeated_writes(ctx, node, _element_positions(ctx, node, attrs.get("axis", 0)))
     mode = {"none": "set", "add": "add"}.get(red, red)
-    return [C.scatter_along(ctx.w, x, idx, upd, attrs.get("axis", 0), mode)]
+    return [C.scatter_along(ctx.w, x, idx, upd, attrs.get("axis", 0), mode, what=f"ScatterElements node {node.name!r}")]
 
 
 @handles("ScatterND")

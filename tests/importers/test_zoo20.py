@@ -269,3 +269,33 @@ def test_zipmap_is_refused_naming_skl2onnx_option():
         oh.make_map_type_proto(T.INT64, oh.make_tensor_type_proto(T.FLOAT, [])))))
     with pytest.raises(UnsupportedModel, match="ZipMap.*sequence of maps.*'zipmap': False"):
         gs.from_onnx(model)
+
+
+def _scatter_elements(reduction):
+    from onnx import TensorProto as T
+    from onnx import helper as oh
+
+    node = oh.make_node("ScatterElements", ["X", "I", "U"], ["Y"], name="scat", axis=1, reduction=reduction)
+    ins = [oh.make_tensor_value_info("X", T.FLOAT, [3, 4]), oh.make_tensor_value_info("I", T.INT64, [3, 2]),
+           oh.make_tensor_value_info("U", T.FLOAT, [3, 2])]
+    g = oh.make_graph([node], "g", ins, [oh.make_tensor_value_info("Y", T.FLOAT, [3, 4])])
+    model = oh.make_model(g, opset_imports=[oh.make_opsetid("", 18)])
+    model.ir_version = 9
+    return model
+
+
+@pytest.mark.parametrize("reduction", ["none", "add", "max"])
+def test_scatter_elements_index_outside_the_axis_is_a_run_time_error(reduction):
+    """Before: index 8 on an axis of 4 landed in the flat array's next row (none / add: x[2, 0] written) or nowhere
+    (max); onnxruntime and torch.scatter refuse it. In range (negatives from the end), onnx.reference's values."""
+    from onnx.reference import ReferenceEvaluator
+
+    model = _scatter_elements(reduction)
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    u = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], np.float32)
+    net = gs.from_onnx(model)
+    good = np.array([[1, -1], [0, 2], [3, 1]], np.int64)
+    want = ReferenceEvaluator(model).run(None, {"X": x, "I": good, "U": u})[0]
+    np.testing.assert_array_equal(net(Tensor(x), Tensor(good), Tensor(u)).asnumpy(), want)
+    with pytest.raises(gs.errors.ShapeError, match=r"ScatterElements node 'scat': an index outside \[-4, 4\)"):
+        net(Tensor(x), Tensor(np.array([[1, 8], [0, 2], [3, 1]], np.int64)), Tensor(u)).asnumpy()
