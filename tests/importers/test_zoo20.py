@@ -299,3 +299,35 @@ def test_scatter_elements_index_outside_the_axis_is_a_run_time_error(reduction):
     np.testing.assert_array_equal(net(Tensor(x), Tensor(good), Tensor(u)).asnumpy(), want)
     with pytest.raises(gs.errors.ShapeError, match=r"ScatterElements node 'scat': an index outside \[-4, 4\)"):
         net(Tensor(x), Tensor(np.array([[1, 8], [0, 2], [3, 1]], np.int64)), Tensor(u)).asnumpy()
+
+
+def _nd_model(op):
+    from onnx import TensorProto as T
+    from onnx import helper as oh
+
+    ins = [oh.make_tensor_value_info("X", T.FLOAT, [3, 4]), oh.make_tensor_value_info("I", T.INT64, [2, 2])]
+    ins += [oh.make_tensor_value_info("U", T.FLOAT, [2])] if op == "ScatterND" else []
+    node = oh.make_node(op, [i.name for i in ins], ["Y"], name="nd")
+    out = oh.make_tensor_value_info("Y", T.FLOAT, [2] if op == "GatherND" else [3, 4])
+    model = oh.make_model(oh.make_graph([node], "g", ins, [out]), opset_imports=[oh.make_opsetid("", 18)])
+    model.ir_version = 9
+    return model
+
+
+@pytest.mark.parametrize("op", ["GatherND", "ScatterND"])
+def test_nd_index_component_outside_its_axis_is_a_run_time_error(op):
+    """Before: [0, 5] into a [3, 4] array merged to the flat position 5, x[1, 1] (GatherND read it, ScatterND wrote
+    it); [-5, 0] to x[1, 0]. onnxruntime refuses both. In range (negatives from the end): onnx.reference's values."""
+    from onnx.reference import ReferenceEvaluator
+
+    model = _nd_model(op)
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    extra = [np.array([50.0, 60.0], np.float32)] if op == "ScatterND" else []
+    net = gs.from_onnx(model)
+    good = np.array([[2, -1], [0, 1]], np.int64)
+    feeds = dict(zip(["X", "I", "U"], [x, good] + extra))
+    want = ReferenceEvaluator(model).run(None, feeds)[0]
+    np.testing.assert_array_equal(net(*[Tensor(v) for v in feeds.values()]).asnumpy(), want)
+    for bad, n in (([[0, 5], [0, 1]], 4), ([[-5, 0], [0, 1]], 3)):
+        with pytest.raises(gs.errors.ShapeError, match=rf"{op} node 'nd': an index outside \[-{n}, {n}\)"):
+            net(Tensor(x), Tensor(np.array(bad, np.int64)), *[Tensor(v) for v in extra]).asnumpy()

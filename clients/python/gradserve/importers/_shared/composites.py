@@ -389,7 +389,7 @@ def _wrapped(w: GraphWriter, idx: str, n: int, what: str | None = None) -> str:
     if what is not None:
         bad = w.binary("logical_or", w.binary("less", idx, w.scalar_like(-n, idx)),
                        w.binary("greater_equal", idx, w.scalar_like(n, idx)))
-        idx = checked(w, bad, idx, f"{what}: an index outside [-{n}, {n}) along the scattered axis")
+        idx = checked(w, bad, idx, f"{what}: an index outside [-{n}, {n}) along its axis")
     return w.where(w.binary("less", idx, w.scalar_like(0, idx)), w.add(idx, w.scalar_like(n, idx)), idx)
 
 
@@ -411,16 +411,17 @@ def advanced_index(w: GraphWriter, x: str, idxs: list) -> str:
     return w.gather(w.reshape(x, merged), flat, at[0])
 
 
-def _linear_index(w: GraphWriter, idxs: list, dims: list) -> str:
-    """One index into axes of sizes `dims` merged into one (row-major), negatives counted from the end."""
+def _linear_index(w: GraphWriter, idxs: list, dims: list, what: str = "index") -> str:
+    """One index into axes of sizes `dims` merged into one (row-major), negatives counted from the end; a component
+    outside its axis is a run-time error naming `what` (merged, it could land on another row's element)."""
     flat = None
     for i, n in zip(idxs, dims):
-        i = _wrapped(w, i, n)
+        i = _wrapped(w, i, n, what)
         flat = i if flat is None else w.add(w.mul(flat, w.scalar_like(n, flat)), i)
     return flat
 
 
-def gather_nd(w: GraphWriter, x: str, idx: str, batch_dims: int = 0) -> str:
+def gather_nd(w: GraphWriter, x: str, idx: str, batch_dims: int = 0, what: str = "GatherND") -> str:
     """ONNX GatherND: idx [B..., q..., k] picks x[b..., i_0, ..., i_{k-1}] (slices of the rest) for each of
     the `batch_dims` leading axes B shared by x and idx: those are merged into one and become the first
     index component (the batch's own number), so the batched case is a batch_dims 0 one."""
@@ -434,7 +435,7 @@ def gather_nd(w: GraphWriter, x: str, idx: str, batch_dims: int = 0) -> str:
         b = w.const(np.arange(nb, dtype=w.dtype(comps[0])).reshape([nb] + [1] * (len(ii) - 2)))
         comps = [w.broadcast_to(b, ii[:-1])] + comps
     n = len(comps)
-    y = w.gather(w.reshape(x, [math.prod(xs[:n])] + xs[n:]), _linear_index(w, comps, xs[:n]), 0)
+    y = w.gather(w.reshape(x, [math.prod(xs[:n])] + xs[n:]), _linear_index(w, comps, xs[:n], what), 0)
     return w.reshape(y, si[:-1] + xs[n:]) if batch_dims else y
 
 
