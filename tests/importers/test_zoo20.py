@@ -331,3 +331,22 @@ def test_nd_index_component_outside_its_axis_is_a_run_time_error(op):
     for bad, n in (([[0, 5], [0, 1]], 4), ([[-5, 0], [0, 1]], 3)):
         with pytest.raises(gs.errors.ShapeError, match=rf"{op} node 'nd': an index outside \[-{n}, {n}\)"):
             net(Tensor(x), Tensor(np.array(bad, np.int64)), *[Tensor(v) for v in extra]).asnumpy()
+
+
+def test_torch_multi_axis_index_outside_its_axis_is_a_run_time_error():
+    """x[i, j] through from_torch: before, j = 5 on an axis of 4 read x[i + 1, 1]; torch raises IndexError."""
+
+    class Pick(torch.nn.Module):
+        def forward(self, x, i, j):
+            return x[i, j] * 2
+
+    x = torch.arange(12.0).reshape(3, 4)
+    i, j = torch.tensor([0, 2]), torch.tensor([1, -1])
+    net = gs.from_torch(Pick(), (x, i, j))
+    np.testing.assert_array_equal(net(Tensor(x.numpy()), Tensor(i.numpy()), Tensor(j.numpy())).asnumpy(),
+                                  Pick()(x, i, j).numpy())
+    bad = torch.tensor([5, 0])
+    with pytest.raises(IndexError):
+        Pick()(x, i, bad)
+    with pytest.raises(gs.errors.ShapeError, match=r"an index outside \[-4, 4\)"):
+        net(Tensor(x.numpy()), Tensor(i.numpy()), Tensor(bad.numpy())).asnumpy()
