@@ -373,8 +373,22 @@ def _root_at_zero_safe(w: GraphWriter, s: str, root) -> str:
     return w.where(zero, w.scalar_like(0, r), r)
 
 
-def _wrapped(w: GraphWriter, idx: str, n: int) -> str:
+def checked(w: GraphWriter, bad: str, y: str, message: str) -> str:
+    """y, or a run-time error `message` (a 400 naming the node) when the bool tensor `bad` has a true entry."""
+    nd = len(w.shape(bad))
+    flag = w.reduce("max", w.cast(bad, "int32"), list(range(nd))) if nd else w.cast(bad, "int32")
+    flag = w.binary("greater", flag, w.const(np.asarray(0, np.int32)))
+    return w.emit1("check_false", [flag, y], {"message": message}, w.shape(y), w.dtype(y))
+
+
+def _wrapped(w: GraphWriter, idx: str, n: int, what: str | None = None) -> str:
+    """idx with negatives counted from the end; with `what`, an index outside [-n, n) is a run-time error naming
+    it (a scatter into the flat array would land it in another row, or nowhere)."""
     idx = w.cast(idx, "int64")
+    if what is not None:
+        bad = w.binary("logical_or", w.binary("less", idx, w.scalar_like(-n, idx)),
+                       w.binary("greater_equal", idx, w.scalar_like(n, idx)))
+        idx = checked(w, bad, idx, f"{what}: an index outside [-{n}, {n}) along its axis")
     return w.where(w.binary("less", idx, w.scalar_like(0, idx)), w.add(idx, w.scalar_like(n, idx)), idx)
 
 
@@ -396,16 +410,17 @@ def advanced_index(w: GraphWriter, x: str, idxs: list) -> str:
     return w.gather(w.reshape(x, merged), flat, at[0])
 
 
-def _linear_index(w: GraphWriter, idxs: list, dims: list) -> str:
-    """One index into axes of sizes `dims` merged into one (row-major), negatives counted from the end."""
+def _linear_index(w: GraphWriter, idxs: list, dims: list, what: str = "index") -> str:
+    """One index into axes of sizes `dims` merged into one (row-major), negatives counted from the end; a component
+    outside its axis is a run-time error naming `what` (merged, it could land on another row's element)."""
     flat = None
     for i, n in zip(idxs, dims):
-        i = _wrapped(w, i, n)
+        i = _wrapped(w, i, n, what)
         flat = i if flat is None else w.add(w.mul(flat, w.scalar_like(n, flat)), i)
     return flat
 
 
-def gather_nd(w: GraphWriter, x: str, idx: str, batch_dims: int = 0) -> str:
+def gather_nd(w: GraphWriter, x: str, idx: str, batch_dims: int = 0, what: str = "GatherND") -> str:
     """ONNX GatherND: idx [B..., q..., k] picks x[b..., i_0, ..., i_{k-1}] (slices of the rest) for each of
     the `batch_dims` leading axes B shared by x and idx: those are merged into one and become the first
     index component (the batch's own number), so the batched case is a batch_dims 0 one."""
@@ -419,7 +434,7 @@ def gather_nd(w: GraphWriter, x: str, idx: str, batch_dims: int = 0) -> str:
         b = w.const(np.arange(nb, dtype=w.dtype(comps[0])).reshape([nb] + [1] * (len(ii) - 2)))
         comps = [w.broadcast_to(b, ii[:-1])] + comps
     n = len(comps)
-    y = w.gather(w.reshape(x, [math.prod(xs[:n])] + xs[n:]), _linear_index(w, comps, xs[:n]), 0)
+    y = w.gather(w.reshape(x, [math.prod(xs[:n])] + xs[n:]), _linear_index(w, comps, xs[:n], what), 0)
     return w.reshape(y, si[:-1] + xs[n:]) if batch_dims else y
 
 
@@ -482,10 +497,11 @@ def is_inf(w: GraphWriter, x: str, positive: bool = True, negative: bool = True)
         else w.binary("logical_and", inf, w.unary("logical_not", inf))
 
 
-def scatter_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str) -> str:
+def scatter_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str, what: str = "scatter") -> str:
     """torch.scatter / scatter_add, ONNX ScatterElements: x with upd[..i..] written (mode "set") or
     added ("add") at x[..idx[..i..]..] along `axis`; one scatter_add into the flat x. Repeated
-    positions of a "set" hold the writes' mean (PyTorch and ONNX leave their order unspecified)."""
+    positions of a "set" hold the writes' mean (PyTorch and ONNX leave their order unspecified). An index
+    outside the axis is a run-time error naming `what` (torch and onnxruntime refuse it too)."""
     xs, si = list(w.shape(x)), list(w.shape(idx))
     axis %= len(xs)
     if mode not in ("set", "add"):
@@ -496,7 +512,7 @@ def scatter_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: s
     grid = np.indices(si, dtype=np.int64)
     flat = None
     for k, n in enumerate(xs):
-        c = _wrapped(w, idx, n) if k == axis else w.const(grid[k])
+        c = _wrapped(w, idx, n, what) if k == axis else w.const(grid[k])
         flat = c if flat is None else w.add(w.mul(flat, w.scalar_like(n, flat)), c)
     return scatter_flat(w, x, w.reshape(flat, [-1]), w.reshape(u, [-1]), mode)
 
@@ -752,11 +768,13 @@ def linear_terms(w: GraphWriter, flat: str, pos: list, sizes: list, ch: int) -> 
     return terms
 
 
-def scatter_reduce_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str, include_self: bool) -> str:
+def scatter_reduce_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str, include_self: bool,
+                         what: str = "scatter_reduce") -> str:
     """torch.scatter_reduce / ONNX ScatterElements with reduction max / min / mul / mean / sum along `axis`:
     a one-hot hit mask [..., k, ..., n] (index k of idx against each position n of x's axis) reduces the
     updates landing on each position, combined with x (include_self) or replacing it where any lands.
-    The index must match x on the other axes. Memory: idx's size times x's axis length."""
+    The index must match x on the other axes (an index outside the axis: a run-time error naming `what`).
+    Memory: idx's size times x's axis length."""
     xs, si = list(w.shape(x)), list(w.shape(idx))
     axis %= len(xs)
     if len(si) != len(xs) or any(b != a for k, (a, b) in enumerate(zip(xs, si)) if k != axis):
@@ -764,7 +782,7 @@ def scatter_reduce_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, 
                                "must match the data on the other axes)")
     n = xs[axis]
     u = w.index(upd, [[0, d, 1] for d in si])
-    hit = w.binary("equal", w.reshape(_wrapped(w, idx, n), si + [1]), w.const(np.arange(n, dtype=np.int64)))
+    hit = w.binary("equal", w.reshape(_wrapped(w, idx, n, what), si + [1]), w.const(np.arange(n, dtype=np.int64)))
     ident = {"max": -np.inf, "min": np.inf, "mul": 1.0, "sum": 0.0, "mean": 0.0}.get(mode)
     if ident is None:
         raise UnsupportedModel(f"scatter reduction {mode!r} (known: sum, mean, mul / prod, max / amax, min / amin)")

@@ -22,6 +22,8 @@ from .onnx_contrib import CONTRIB, DOMAIN as CONTRIB_DOMAIN
 from .onnx_control import CONTROL_HANDLERS, Scope, static_trips
 from .onnx_ml import DOMAIN as ML_DOMAIN, ML
 from .onnx_ml_classify import CLASSIFY
+from .onnx_ml_svm import SVM
+from .onnx_ml_trees import TREES
 from .onnx_preview import DOMAIN as PREVIEW_DOMAIN, PREVIEW
 from .onnx_training import DOMAIN as TRAINING_DOMAIN, TRAINING
 from .graph_writer import NP_DTYPES
@@ -218,7 +220,7 @@ def _attrs(node, ctx) -> dict[str, Any]:
 
 
 # The ops accepted outside the default domain, by domain.
-DOMAIN_OPS = {CONTRIB_DOMAIN: CONTRIB, TRAINING_DOMAIN: TRAINING, ML_DOMAIN: {**ML, **CLASSIFY}, PREVIEW_DOMAIN: PREVIEW}
+DOMAIN_OPS = {CONTRIB_DOMAIN: CONTRIB, TRAINING_DOMAIN: TRAINING, ML_DOMAIN: {**ML, **CLASSIFY, **TREES, **SVM}, PREVIEW_DOMAIN: PREVIEW}
 
 
 def check_model(m, limits: dict) -> None:

@@ -190,7 +190,8 @@ def _upsample(ctx, node, attrs):
 
 @handles("GatherND")
 def _gather_nd(ctx, node, attrs):
-    return [C.gather_nd(ctx.w, ctx.val(node.input[0]), ctx.val(node.input[1]), int(attrs.get("batch_dims", 0)))]
+    return [C.gather_nd(ctx.w, ctx.val(node.input[0]), ctx.val(node.input[1]), int(attrs.get("batch_dims", 0)),
+                        f"GatherND node {node.name!r}")]
 
 
 @handles("SoftmaxCrossEntropyLoss", "NegativeLogLikelihoodLoss")
@@ -275,11 +276,12 @@ def _scatter_elements(ctx, node, attrs):
     x, idx, upd = [ctx.val(n) for n in node.input[:3]]
     red = attrs.get("reduction", "none")
     if red in ("max", "min", "mul"):  # opset 16 / 18
-        return [C.scatter_reduce_along(ctx.w, x, idx, upd, attrs.get("axis", 0), red, include_self=True)]
+        return [C.scatter_reduce_along(ctx.w, x, idx, upd, attrs.get("axis", 0), red, include_self=True,
+                                       what=f"ScatterElements node {node.name!r}")]
     if red == "none":
         _refuse_repeated_writes(ctx, node, _element_positions(ctx, node, attrs.get("axis", 0)))
     mode = {"none": "set", "add": "add"}.get(red, red)
-    return [C.scatter_along(ctx.w, x, idx, upd, attrs.get("axis", 0), mode)]
+    return [C.scatter_along(ctx.w, x, idx, upd, attrs.get("axis", 0), mode, what=f"ScatterElements node {node.name!r}")]
 
 
 @handles("ScatterND")
@@ -298,7 +300,7 @@ def _scatter_nd(ctx, node, attrs):
         at = np.where(at < 0, at + np.asarray(shape[:at.shape[-1]]), at)
         _refuse_repeated_writes(ctx, node, np.ravel_multi_index(tuple(np.moveaxis(at, -1, 0)),
                                                                  shape[:at.shape[-1]], mode="clip").reshape(-1))
-    pos = C.gather_nd(w, C.iota_like(w, x), idx)
+    pos = C.gather_nd(w, C.iota_like(w, x), idx, what=f"ScatterND node {node.name!r}")
     if list(w.shape(pos)) != list(w.shape(upd)):
         raise UnsupportedModel(f"ScatterND updates of shape {list(w.shape(upd))} for indices {list(w.shape(idx))} "
                                f"into data {list(w.shape(x))} (want {list(w.shape(pos))})")

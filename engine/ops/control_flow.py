@@ -490,13 +490,17 @@ jvp_rules["while_run"] = _while_run_jvp
 
 
 def _check_impl(xp, flag, x, message):
+    """The imported graphs' run-time checks of input values (an ONNX Loop's trip count against its scan outputs'
+    static length, a category or an index outside a table): the input does not fit the graph, a 400 naming the
+    node (ShapeError), not a limit of the caller's (413)."""
     if bool(flag):
-        raise LimitExceeded(message, setting="max_trips")  # the graph's own bound on the loop
+        raise ShapeError(message, check="check_false")
     return x
 
 
 defop("check_false", 2, rule_infer("check_false"), attrs={"message": Attr("str")}, runtime_checked=True,
-      doc="x, or an error (`message`) when the bool scalar flag is true at run time (bounded while)")
+      doc="x, or an error (`message`, a shape_error) when the bool scalar flag is true at run time: an input value "
+          "the graph cannot take")
 impl_rules["check_false"] = _check_impl
 vjp_rules["check_false"] = lambda b, ins, outs, cts, message: [None, cts[0]]
 jvp_rules["check_false"] = lambda b, ins, outs, ts, message: [ts[1]]

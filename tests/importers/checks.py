@@ -136,3 +136,17 @@ def check_against_jax(fn, p: dict, x, kw: dict):
     want_hv = jax.grad(lambda z: (jax.grad(lambda y: (fn(p, y) * c).sum())(z) * v).sum())(x)
     assert np.abs(want_hv).max() > 1e-2  # the second-order check is not of a zero
     assert jax_err(hv.asnumpy(), want_hv) < 2e-5
+
+
+def ml_model(op, attrs, x, outs, ml_opset: int = 3):
+    """An ONNX model of one ai.onnx.ml node on input X (x's shape and type); outs: [(name, elem_type, shape)]."""
+    from onnx import TensorProto as T
+    from onnx import helper as oh
+
+    it = T.INT64 if x.dtype == np.int64 else T.FLOAT
+    node = oh.make_node(op, ["X"], [o[0] for o in outs], domain="ai.onnx.ml", **attrs)
+    g = oh.make_graph([node], "g", [oh.make_tensor_value_info("X", it, list(x.shape))],
+                      [oh.make_tensor_value_info(*o) for o in outs])
+    model = oh.make_model(g, opset_imports=[oh.make_opsetid("", 17), oh.make_opsetid("ai.onnx.ml", ml_opset)])
+    model.ir_version = 9
+    return model

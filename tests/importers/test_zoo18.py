@@ -150,7 +150,7 @@ def test_onnx_loop_scan_output_length_is_checked_at_run_time():
 
     model, _ = _rnn_loop(limit=0.5)
     assert ReferenceEvaluator(model).run(None, {"x": X_LOOP})[0].shape == (3, 3)
-    with pytest.raises(gs.LimitExceeded, match="Loop node 'rnn': its scan outputs have the static length 5"):
+    with pytest.raises(gs.errors.ShapeError, match="Loop node 'rnn': its scan outputs have the static length 5"):
         gs.from_onnx(model)(Tensor(X_LOOP))
 
 

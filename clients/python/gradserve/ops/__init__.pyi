@@ -1544,7 +1544,7 @@ class Ceil(Primitive):
 
 
 class CheckFalse(Primitive):
-    """x, or an error (`message`) when the bool scalar flag is true at run time (bounded while)"""
+    """x, or an error (`message`, a shape_error) when the bool scalar flag is true at run time: an input value the graph cannot take"""
     def __init__(self, *, message: str) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -2270,7 +2270,7 @@ def ceil(*, x: _TensorLike) -> Tensor: ...
 
 @overload
 def check_false(input: _TensorLike, other: _TensorLike, *, message: str) -> Tensor:
-    """x, or an error (`message`) when the bool scalar flag is true at run time (bounded while)"""
+    """x, or an error (`message`, a shape_error) when the bool scalar flag is true at run time: an input value the graph cannot take"""
 @overload
 def check_false(*, x: _TensorLike, y: _TensorLike, message: str) -> Tensor: ...
 

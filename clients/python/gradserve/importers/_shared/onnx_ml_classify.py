@@ -7,15 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .composites import checked
 from .onnx_ml import _float_rows, _refuse
-
-
-def _checked(w, bad: str, y: str, message: str) -> str:
-    """y, or a run-time error `message` when the bool tensor `bad` has a true entry."""
-    nd = len(w.shape(bad))
-    flag = w.reduce("max", w.cast(bad, "int32"), list(range(nd))) if nd else w.cast(bad, "int32")
-    flag = w.binary("greater", flag, w.const(np.asarray(0, np.int32)))
-    return w.emit1("check_false", [flag, y], {"message": message}, w.shape(y), w.dtype(y))
 
 
 def _int_labels(node, attrs, n: int) -> np.ndarray:
@@ -87,7 +80,7 @@ def _one_hot_encoder(ctx, node, attrs):
     y = w.cast(hit, "float32")
     if not attrs.get("zeros", 1):  # an unknown category is an error then (onnxruntime's and onnx.reference's)
         unknown = w.binary("equal", w.reduce("sum", y, [-1]), w.const(np.asarray(0, np.float32)))
-        y = _checked(w, unknown, y, f"{node.op_type} node {node.name!r}: a value is not among cats_int64s "
+        y = checked(w, unknown, y, f"{node.op_type} node {node.name!r}: a value is not among cats_int64s "
                                     f"{cats.tolist()[:8]} and zeros=0")
     return [y]
 
@@ -106,10 +99,15 @@ def _array_feature_extractor(ctx, node, attrs):
         pick = w.reshape(w.cast(raw, "int64"), (-1,))
         bad = w.binary("logical_or", w.binary("less", pick, w.const(np.asarray(0, np.int64))),
                        w.binary("greater_equal", pick, w.const(np.asarray(n, np.int64))))
-        pick = _checked(w, bad, pick, f"{node.op_type} node {node.name!r}: an index outside the {n} features")
+        pick = checked(w, bad, pick, f"{node.op_type} node {node.name!r}: an index outside the {n} features")
     y = w.gather(x, pick, -1)
     return [w.reshape(y, (1, w.shape(pick)[0]) if len(w.shape(x)) == 1 else w.shape(y))]
 
 
+def _zip_map(ctx, node, attrs):
+    _refuse(node, "its output is a sequence of maps, which gradserve graphs do not carry: export the classifier "
+                  "with skl2onnx's options={id(classifier): {'zipmap': False}} (the probabilities as a tensor)")
+
+
 CLASSIFY = {"LinearClassifier": _linear_classifier, "OneHotEncoder": _one_hot_encoder,
-            "ArrayFeatureExtractor": _array_feature_extractor}
+            "ArrayFeatureExtractor": _array_feature_extractor, "ZipMap": _zip_map}
