@@ -194,3 +194,41 @@ def test_read_image_refuses_jpeg(tmp_path):
     jpg.write_bytes(b"\xff\xd8\xff\xe0" + bytes(20))
     with pytest.raises(NotImplementedError, match="JPEG"):
         vision.read_image(str(jpg))
+
+
+# -- OBSMindDataset ---------------------------------------------------------------------------------------------------
+_OBS = ["s3://dataset/imagenet0", "s3://dataset/imagenet1"]
+_OBS_REST = ("https://dummy_site", "dummy_ak", "dummy_sk", "s3://dummy_sync_dir")
+
+
+@pytest.mark.parametrize("args,kwargs,error,text", [
+    # MindSpore 2.10 (probe/p6.py): its classes and texts, in the order it checks
+    (("err_dataset",) + _OBS_REST, {}, TypeError,
+     "Argument dataset_files with value err_dataset is not of type [<class 'list'>], but got <class 'str'>."),
+    (([1, 2],) + _OBS_REST, {}, TypeError,
+     "Item of dataset files is not of type [<class 'str'>], but got <class 'int'>."),
+    ((_OBS, 12, "a", "s", "s3://x"), {}, TypeError,
+     "Argument server with value 12 is not of type [<class 'str'>], but got <class 'int'>."),
+    ((_OBS, "ftp://dummy_site", "a", "s", "s3://x"), {}, ValueError,
+     "server should be a str that starts with http:// or https://, but got ftp://dummy_site."),
+    ((_OBS, "https://d", "a", 12, "s3://x"), {}, TypeError,
+     "Argument sk with value 12 is not of type [<class 'str'>], but got <class 'int'>."),
+    ((_OBS,) + _OBS_REST, {"num_shards": 4, "shard_id": 4}, ValueError,
+     "Input shard_id is not within the required interval of [0, 3]."),
+    ((_OBS,) + _OBS_REST, {"num_shards": 2}, RuntimeError, "num_shards is specified and currently requires shard_id"),
+    ((_OBS,) + _OBS_REST, {"shard_equal_rows": 1}, TypeError,
+     "Argument shard_equal_rows with value 1 is not of type [<class 'bool'>], but got <class 'int'>."),
+    ((_OBS,) + _OBS_REST, {"shuffle": 1}, TypeError, "shuffle must be of boolean or enum of 'Shuffle' values"),
+])
+def test_obs_mind_dataset_argument_checks(args, kwargs, error, text):
+    from gradserve.dataset.engine.datasets_standard_format import OBSMindDataset
+    with pytest.raises(error) as info:
+        OBSMindDataset(*args, **kwargs)
+    assert text in str(info.value)
+
+
+def test_obs_mind_dataset_refused():
+    # MindSpore 2.10 without Huawei's obs SDK: RuntimeError "OBS SDK is not installed"; gradserve reads no OBS files
+    from gradserve.dataset.engine.datasets_standard_format import OBSMindDataset
+    with pytest.raises(NotImplementedError, match="OBSMindDataset"):
+        OBSMindDataset(_OBS, *_OBS_REST)
