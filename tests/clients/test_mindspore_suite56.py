@@ -137,7 +137,8 @@ def _tiff(img):
 def images(tmp_path_factory):
     folder = tmp_path_factory.mktemp("read_image")
     files = {"rgb_gamma.png": _png(_RGB, 2, 45455), "rgb.png": _png(_RGB, 2), "rgba.png": _png(_RGBA, 6),
-             "gray.png": _png(_GRAY, 0), "rgb.bmp": _bmp(_RGB), "rgb.tiff": _tiff(_RGB)}
+             "gray.png": _png(_GRAY, 0), "rgb.bmp": _bmp(_RGB), "rgb.tiff": _tiff(_RGB),
+             "gray_gamma.png": _png(_GRAY, 0, 45455), "gray_alpha.png": _png(np.stack([_GRAY, 255 - _GRAY], axis=2), 4)}
     for name, data in files.items():
         (folder / name).write_bytes(data)
     return folder
@@ -163,12 +164,22 @@ def test_read_image_color_files(images, name, gray):
     np.testing.assert_array_equal(out, np.array(gray, np.uint8)[..., None])
 
 
-def test_read_image_gray_png(images):
-    # MindSpore 2.10 (probe/p4.py): 1 channel unchanged and as GRAYSCALE, 3 equal channels as COLOR
-    path = str(images / "gray.png")
+@pytest.mark.parametrize("name", ["gray.png", "gray_gamma.png"])
+def test_read_image_gray_png(images, name):
+    # MindSpore 2.10 (probe/p4.py, p7.py): 1 channel unchanged and as GRAYSCALE, 3 equal channels as COLOR (a gAMA
+    # chunk changes nothing)
+    path = str(images / name)
     for mode in (ImageReadMode.UNCHANGED, ImageReadMode.GRAYSCALE):
         np.testing.assert_array_equal(vision.read_image(path, mode), _GRAY[..., None])
     np.testing.assert_array_equal(vision.read_image(path, ImageReadMode.COLOR), np.repeat(_GRAY[..., None], 3, 2))
+
+
+def test_read_image_gray_alpha_png(images):
+    # MindSpore 2.10 (probe/p7.py): gray with alpha reads as 3 equal channels UNCHANGED too, 1 as GRAYSCALE
+    path = str(images / "gray_alpha.png")
+    for mode in (ImageReadMode.UNCHANGED, ImageReadMode.COLOR):
+        np.testing.assert_array_equal(vision.read_image(path, mode), np.repeat(_GRAY[..., None], 3, 2))
+    np.testing.assert_array_equal(vision.read_image(path, ImageReadMode.GRAYSCALE), _GRAY[..., None])
 
 
 def test_read_image_errors(images, tmp_path):

@@ -22,7 +22,7 @@ class ImageReadMode(Enum):
 
 def read_image(filename, mode=ImageReadMode.UNCHANGED) -> np.ndarray:
     """The image file as an HWC uint8 array: UNCHANGED keeps a gray image's 1 channel (an alpha channel is dropped,
-    as MindSpore drops it), GRAYSCALE gives 1 channel, COLOR 3 (RGB)."""
+    as MindSpore drops it; gray with alpha is 3 channels), GRAYSCALE gives 1 channel, COLOR 3 (RGB)."""
     if not isinstance(filename, str):
         raise TypeError(f"Input filename is not of type {str}, but got: {type(filename)}.")
     if not isinstance(mode, ImageReadMode):
@@ -42,7 +42,9 @@ def read_image(filename, mode=ImageReadMode.UNCHANGED) -> np.ndarray:
     if decoded is None:
         raise pipeline_error(f"ReadImage: Failed to read file {filename}")
     image, gray = decoded
-    image = image[..., :3] if image.shape[2] == 4 else image[..., :1] if image.shape[2] == 2 else image
+    if image.shape[2] == 2:  # gray and alpha: MindSpore 2.10 gives 3 equal channels, even UNCHANGED
+        image = np.repeat(image[..., :1], 3, axis=2)
+    image = image[..., :3]  # (an alpha channel dropped)
     if mode is ImageReadMode.GRAYSCALE and image.shape[2] == 3:
         return gray(image.astype(np.int64)).astype(np.uint8)[..., None]
     if mode is ImageReadMode.COLOR and image.shape[2] == 1:
