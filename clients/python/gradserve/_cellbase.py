@@ -329,9 +329,8 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         """Declare the inputs' dtypes and shapes (None / -1 where a dimension varies). Calls are
         checked against them; each concrete shape signature is traced once and cached. By keyword
         (`set_inputs(y=...)`, MindSpore's incremental mode) only the named inputs are declared."""
-        if kwargs:
-            inputs = _keyword_spec(self.construct, inputs, kwargs)
-        object.__setattr__(self, "_gs_input_spec", inputs)
+        spec: tuple | dict = _keyword_spec(self.construct, inputs, kwargs) if kwargs else inputs
+        object.__setattr__(self, "_gs_input_spec", spec)
 
     def get_inputs(self):
         return self.__dict__.get("_gs_input_spec")
