@@ -325,10 +325,12 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
     def cells(self):
         return [v for v in vars(self).values() if isinstance(v, Cell)]
 
-    def set_inputs(self, *inputs) -> None:
+    def set_inputs(self, *inputs, **kwargs) -> None:
         """Declare the inputs' dtypes and shapes (None / -1 where a dimension varies). Calls are
-        checked against them; each concrete shape signature is traced once and cached."""
-        object.__setattr__(self, "_gs_input_spec", inputs)
+        checked against them; each concrete shape signature is traced once and cached. By keyword
+        (`set_inputs(y=...)`, MindSpore's incremental mode) only the named inputs are declared."""
+        spec: tuple | dict = _keyword_spec(self.construct, inputs, kwargs) if kwargs else inputs
+        object.__setattr__(self, "_gs_input_spec", spec)
 
     def get_inputs(self):
         return self.__dict__.get("_gs_input_spec")
@@ -397,11 +399,30 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         return f"{type(self).__name__}(\n  " + "\n".join(lines).replace("\n", "\n  ") + "\n)"
 
 
+def _keyword_spec(construct, inputs: tuple, kwargs: dict) -> dict:
+    """set_inputs by keyword: MindSpore 2.10's dict form of what it declares (get_inputs gives it), its texts."""
+    if inputs:
+        raise ValueError(f"For Cell, set_inputs should only set inputs or kwargs(inputs: {inputs}, kwargs: {kwargs})!")
+    names = [p.name for p in inspect.signature(construct).parameters.values()
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    for k in kwargs:
+        if k not in names:
+            raise ValueError(f"For dict mode, valid key is {names}, but got {k}!")
+    return {"arg_specified_infos": [[names.index(k), v] for k, v in kwargs.items()], "total_arg_length": len(names)}
+
+
 def check_inputs(spec, args, where: str) -> None:
-    """Arguments against a `set_inputs` declaration: count, rank, dtype and every fixed dimension."""
-    if len(spec) != len(args):
+    """Arguments against a `set_inputs` declaration: count, rank, dtype and every fixed dimension; by keyword
+    only the declared ones (an input the call leaves to its default is not checked); none: nothing (MindSpore)."""
+    if isinstance(spec, dict):
+        pairs = [(args[i], s, i) for i, s in spec["arg_specified_infos"] if i < len(args)]
+    elif not spec:
+        return
+    elif len(spec) != len(args):
         raise ValueError(f"{where}: set_inputs declared {len(spec)} input(s), the call gives {len(args)}")
-    for i, (s, a) in enumerate(zip(spec, args)):
+    else:
+        pairs = [(a, s, i) for i, (s, a) in enumerate(zip(spec, args))]
+    for a, s, i in pairs:
         if not isinstance(s, Tensor):
             continue
         if not isinstance(a, Tensor):

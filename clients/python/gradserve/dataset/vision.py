@@ -2,7 +2,8 @@
 HWC2CHW, Resize (Inter.LINEAR: bilinear on pixel centers, OpenCV's INTER_LINEAR mapping, uint8 in OpenCV's fixed-point
 arithmetic bit for bit (_bilinear_u8); Inter.NEAREST: OpenCV's INTER_NEAREST; the other Inter
 values are refused), RandomHorizontalFlip,
-RandomCrop (constant padding first). Random steps draw from dataset.config.set_seed's generator (or NumPy's)."""
+RandomCrop (constant padding first). Random steps draw from dataset.config.set_seed's generator (or NumPy's).
+read_image / ImageReadMode: _image_read."""
 from __future__ import annotations
 
 from enum import Enum
@@ -10,8 +11,10 @@ from enum import Enum
 import numpy as np
 
 from . import config
+from ._image_read import ImageReadMode, read_image
 
-__all__ = ["Inter", "Rescale", "Normalize", "HWC2CHW", "Resize", "RandomHorizontalFlip", "RandomCrop"]
+__all__ = ["Inter", "Rescale", "Normalize", "HWC2CHW", "Resize", "RandomHorizontalFlip", "RandomCrop", "ImageReadMode",
+           "read_image"]
 
 
 class Inter(Enum):
