@@ -11,6 +11,7 @@ unknown fields (tritonclient ignores them).
 """
 from __future__ import annotations
 
+from .answer_wire import field_head
 from .errors import ServiceError
 
 NOT_SUPPORTED = "'repository_name' specification is not supported"  # Triton's text (grpc_server.cc)
@@ -30,13 +31,4 @@ def answer(message_class, name: str, kserve: bool):
     if not kserve:
         return message_class()
     raw = name.encode()
-    return message_class.FromString(b"\x0a" + _varint(len(raw)) + raw + b"\x10\x01")
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while n > 0x7F:
-        out.append(n & 0x7F | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
+    return message_class.FromString(field_head(1, len(raw)) + raw + b"\x10\x01")  # (field 2: varint 1, true)
