@@ -35,7 +35,7 @@ def _varint(n: int) -> bytes:
     return bytes(out)
 
 
-def _field(number: int, length: int) -> bytes:
+def field_head(number: int, length: int) -> bytes:
     """A length-delimited field's key and length (its value follows)."""
     return _varint(number << 3 | LENGTH_DELIMITED) + _varint(length)
 
@@ -48,8 +48,8 @@ def job_answer_bytes(outputs: list, rest: pb.JobResponse) -> bytes:
         head = pb.Tensor(name=name, datatype=codec.v2_datatype(a.dtype), shape=list(a.shape)).SerializeToString()
         raw = codec.tensor_to_bytes(a)
         n = memoryview(raw).nbytes
-        raw_key = _field(RAW_CONTENTS, n) if n else b""  # (proto3: empty bytes are not written)
-        parts += [_field(OUTPUTS, len(head) + len(raw_key) + n), head, raw_key, raw]
+        raw_key = field_head(RAW_CONTENTS, n) if n else b""  # (proto3: empty bytes are not written)
+        parts += [field_head(OUTPUTS, len(head) + len(raw_key) + n), head, raw_key, raw]
     parts.append(rest.SerializeToString())
     return b"".join(parts)
 

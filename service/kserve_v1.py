@@ -1,5 +1,6 @@
 """KServe's V1 data plane over HTTP, for the models of a repository (beside the V2 routes of service.oip_http).
 
+    GET  /                          {"status": "alive"} (KServe's liveness: InferenceRESTClient(V1).is_server_live)
     GET  /v1/models                 {"models": [names]}
     GET  /v1/models/<m>             {"name": m, "ready": true}; unknown 404, server not ready 503 (KServe's texts)
     POST /v1/models/<m>:predict     {"instances": [...]} (or {"inputs": [...]}, KServe's alias) -> {"predictions": [...]}
@@ -240,4 +241,14 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
         except ServiceError as e:
             return v1_error(e)
     r.add_api_route("/v1/models/{name}:explain", explain, methods=["POST"], include_in_schema=False)
+    return r
+
+
+def live_router(core: Core) -> APIRouter:
+    """KServe's liveness at the root (its DataPlane.live), without a key as /v2/health/live."""
+    r = APIRouter(tags=["KServe V1"])
+
+    @r.get("/", operation_id="v1_live", include_in_schema=False)
+    async def live():
+        return {"status": "alive"} if core.live() else JSONResponse({"status": "dead"}, status_code=503)
     return r

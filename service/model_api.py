@@ -17,6 +17,7 @@ def install(app, settings: Settings, core: Core) -> tuple:
     app.include_router(oip_http.router(settings, core, repo))
     app.include_router(umbridge.router(settings, core, repo))
     app.include_router(kserve_v1.router(settings, core, repo))
+    app.include_router(kserve_v1.live_router(core))
     # what no route of theirs answers (no such route, a missing key, a crash) in each protocol's error form
     # (KServe's V1 routes: its {"error": ...} form, service.kserve_v1)
     app.error_forms = {"/v2": oip_http.v2_body, "/v1/models": oip_http.v2_body, "/umbridge": umbridge.um_body}

@@ -13,7 +13,7 @@ import numpy as np
 from google.protobuf import json_format
 
 from .api_keys import key_ok, metadata_authorization
-from . import classification, client_shm, codec, cuda_shm, model_stats
+from . import classification, client_shm, codec, cuda_shm, kserve_repository, model_stats
 from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_inflate import decoded, message_of
@@ -336,26 +336,26 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         M = pb.RepositoryIndexResponse.ModelIndex
         return pb.RepositoryIndexResponse(models=[M(**m) for m in index if not request.ready or m["state"] == "READY"])
 
-    async def _repository(self, request, context, action: str):
+    async def _repository(self, request, context, action: str, answer_class):
         try:
             self._check_key(context)
+            name, kserve = kserve_repository.requested_model(request)
             params = {k: getattr(v, c) if (c := v.WhichOneof("parameter_choice")) else None
                       for k, v in request.parameters.items()}
             config = check_repository_params(params, action, "parameters")
             if action == "load":
-                await self.repo.load_async(request.model_name, config)
+                await self.repo.load_async(name, config)
             else:
-                self.repo.unload(request.model_name)
+                self.repo.unload(name)
         except ServiceError as e:
             return await self._fail(context, e)
+        return kserve_repository.answer(answer_class, name, kserve)
 
     async def RepositoryModelLoad(self, request, context):
-        await self._repository(request, context, "load")
-        return pb.RepositoryModelLoadResponse()
+        return await self._repository(request, context, "load", pb.RepositoryModelLoadResponse)
 
     async def RepositoryModelUnload(self, request, context):
-        await self._repository(request, context, "unload")
-        return pb.RepositoryModelUnloadResponse()
+        return await self._repository(request, context, "unload", pb.RepositoryModelUnloadResponse)
 
     async def _shm(self, context, fn, *args):
         """A registry call with the peer's address and its client (whose regions); a refusal aborts with the
