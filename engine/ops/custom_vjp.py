@@ -131,3 +131,22 @@ def rule_functions(functions: dict, eqns) -> dict:
     """The functions a lowered graph keeps: all of them while a custom_vjp node (whose rule names
     one) remains, so the flat graph can still be differentiated; none otherwise."""
     return dict(functions) if any(e.op == OP for e in eqns) else {}
+
+
+# A value whose reverse rule is undefined (MindSpore's primitives with no bprop, e.g. Histogram): the front end
+# passes the op's result y and the operand x it was computed from, so a gradient reaching y from a differentiated
+# operand is the refusal (`message`, the framework's text), never the zeros y's own ops (counts of a compare)
+# would give; where none reaches it (y unused, x constant or behind stop_gradient) it is y, as in MindSpore.
+NO_BPROP = "bprop_undefined"
+defop(NO_BPROP, 2, rule_infer(NO_BPROP), attrs={"message": Attr("str")},
+      doc="bprop_undefined(y, x) = y, computed from x by an op with no derivative: reverse mode reaching it is an "
+          "error (`message`); forward mode passes y's tangent")
+impl_rules[NO_BPROP] = lambda xp, y, x, message: y
+
+
+def _undefined(b, ins, outs, cts, message):
+    raise DifferentiationError(message, node=b.node_label, op=NO_BPROP)
+
+
+vjp_rules[NO_BPROP] = _undefined
+jvp_rules[NO_BPROP] = lambda b, ins, outs, ts, message: [ts[0]]

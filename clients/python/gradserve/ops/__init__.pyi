@@ -215,6 +215,7 @@ __all__ = [
     'BitwiseXor',
     'BoundingBoxDecode',
     'BoundingBoxEncode',
+    'BpropUndefined',
     'BroadcastTo',
     'Cast',
     'Cdist',
@@ -530,6 +531,7 @@ __all__ = [
     'bmm',
     'bounding_box_decode',
     'bounding_box_encode',
+    'bprop_undefined',
     'broadcast_to',
     'cast',
     'cat',
@@ -1537,6 +1539,12 @@ class BitwiseXor(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class BpropUndefined(Primitive):
+    """bprop_undefined(y, x) = y, computed from x by an op with no derivative: reverse mode reaching it is an error (`message`); forward mode passes y's tangent"""
+    def __init__(self, *, message: str) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
 class Ceil(Primitive):
     """elementwise ceil: the smallest integer >= x (derivative zero almost everywhere)"""
     def __init__(self) -> None: ...
@@ -2259,6 +2267,13 @@ def betainc_db(*inputs: _TensorLike) -> Tensor:
 
 def betainc_dx(*inputs: _TensorLike, order: int = ...) -> Tensor:
     """elementwise x^(a-1) (1-x)^(b-1) / B(a, b) (the beta density; d/dx of betainc) with NumPy broadcasting, or its order-th x-derivative (attribute order, 0 the density), with its limits at x = 0 and 1; differentiable w.r.t. x only"""
+
+
+@overload
+def bprop_undefined(input: _TensorLike, other: _TensorLike, *, message: str) -> Tensor:
+    """bprop_undefined(y, x) = y, computed from x by an op with no derivative: reverse mode reaching it is an error (`message`); forward mode passes y's tangent"""
+@overload
+def bprop_undefined(*, x: _TensorLike, y: _TensorLike, message: str) -> Tensor: ...
 
 
 @overload
