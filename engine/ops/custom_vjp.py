@@ -150,3 +150,20 @@ def _undefined(b, ins, outs, cts, message):
 
 vjp_rules[NO_BPROP] = _undefined
 jvp_rules[NO_BPROP] = lambda b, ins, outs, ts, message: [ts[0]]
+
+
+# A stand-in for a forward the front end cannot compute (MindSpore's user primitive with a bprop and no kernel):
+# typed by `shape` / `dtype`, an error (`message`) only where a value is needed, so a gradient whose rule does not
+# read it runs (the plan drops the node, as MindSpore's graph prunes the forward before it selects kernels).
+NO_KERNEL = "no_kernel"
+defop(NO_KERNEL, 1, rule_infer(NO_KERNEL), nondiff=True, runtime_checked=True,
+      attrs={"message": Attr("str"), "shape": Attr("shape"), "dtype": Attr("dtype")},
+      doc="no_kernel(x): a value of `shape` / `dtype` computed from x by an op with no kernel: running it is an "
+          "error (`message`); a graph that does not need it runs")
+
+
+def _no_kernel(xp, x, message, shape, dtype):
+    raise DifferentiationError(message, op=NO_KERNEL)
+
+
+impl_rules[NO_KERNEL] = _no_kernel

@@ -1,8 +1,9 @@
-"""bprop_undefined(y, x) (engine/ops/custom_vjp.py): y, computed from x by an op with no derivative (MindSpore
-2.10's Histogram: "Illegal primitive Histogram's bprop not defined"). Reverse mode refuses with the op's message
-where a gradient reaches it from a differentiated input, and only there (MindSpore 2.10: histc's result unused,
-its input constant or behind stop_gradient, or not the differentiated one, gives the other gradients); forward mode
-passes y's tangent (MindSpore's jvp of histc is 0)."""
+"""bprop_undefined(y, x) and no_kernel(x) (engine/ops/custom_vjp.py). bprop_undefined: y, computed from x by an op
+with no derivative (MindSpore 2.10's Histogram: "Illegal primitive Histogram's bprop not defined"). Reverse mode
+refuses with the op's message where a gradient reaches it from a differentiated input, and only there (MindSpore
+2.10: histc's result unused, its input constant or behind stop_gradient, or not the differentiated one, gives the
+other gradients); forward mode passes y's tangent (MindSpore's jvp of histc is 0). no_kernel: a forward's
+stand-in, refused only where it runs."""
 from __future__ import annotations
 
 import numpy as np
@@ -48,3 +49,20 @@ def test_vmapped_its_value_is_ys():
     g = _graph(lambda gb, t: t, 1.0)
     xs = np.stack([X, X + 1.0])
     np.testing.assert_allclose(evaluate(vmap_graph(g, 2), xs), [14.0, 19.0])  # 2 sum(t) + the count below 2.5
+
+
+# -- no_kernel(x; message, shape, dtype): a stand-in for a forward with no kernel (MindSpore 2.10 GRAPH_MODE prunes a
+# user primitive's unused forward where only its bprop's gradient is asked, and refuses where the value is used)
+def _stand_in_graph(use_it):
+    gb = GraphBuilder("f")
+    t = gb.input((2,), "float32", "t")
+    y = gb.no_kernel(t, message="Unsupported op [MyDouble]", shape=(2,), dtype="float32")
+    return gb.build(gb.sum(gb.mul(y, t)) if use_it else gb.sum(gb.mul(t, gb.scalar(3.0, "float32"))))
+
+
+def test_no_kernel_runs_where_unused_and_refuses_where_used():
+    np.testing.assert_allclose(evaluate(_stand_in_graph(False), np.ones(2, np.float32)), 6.0)
+    with pytest.raises(DifferentiationError, match=r"Unsupported op \[MyDouble\]"):
+        evaluate(_stand_in_graph(True), np.ones(2, np.float32))
+    vm = vmap_graph(_stand_in_graph(False), 3)
+    np.testing.assert_allclose(evaluate(vm, np.ones((3, 2), np.float32)), [6.0, 6.0, 6.0])

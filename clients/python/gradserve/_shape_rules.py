@@ -1328,6 +1328,12 @@ def _bprop_undefined(avals, message):
     return [(tuple(avals[0].shape), avals[0].dtype)]
 
 
+@rule("no_kernel")
+def _no_kernel(avals, message, shape, dtype):
+    """A stand-in of the shape and dtype given (x: what it would be computed from)."""
+    return [(tuple(shape), dtype)]
+
+
 @rule("custom_vjp")
 def _custom_vjp(avals, bprop, n_in, n_out, params, site, param_grads=(), no_jvp=""):
     """Outputs: the raw forward outputs (operands n_in..n_in+n_out); the rest are the rule's captures."""

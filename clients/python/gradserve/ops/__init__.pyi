@@ -363,6 +363,7 @@ __all__ = [
     'NLLLoss',
     'Neg',
     'Nextafter',
+    'NoKernel',
     'NotEqual',
     'OneHot',
     'Ones',
@@ -753,6 +754,7 @@ __all__ = [
     'neg',
     'negative',
     'nextafter',
+    'no_kernel',
     'norm',
     'not_equal',
     'numel',
@@ -1947,6 +1949,12 @@ class Nextafter(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class NoKernel(Primitive):
+    """no_kernel(x): a value of `shape` / `dtype` computed from x by an op with no kernel: running it is an error (`message`); a graph that does not need it runs"""
+    def __init__(self, *, dtype: _DType, message: str, shape: Sequence[int]) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
 class NotEqual(Primitive):
     """elementwise comparison not_equal (bool output, not differentiable)"""
     def __init__(self) -> None: ...
@@ -2592,6 +2600,13 @@ def neg(input: _TensorLike) -> Tensor:
     """elementwise neg"""
 @overload
 def neg(*, x: _TensorLike) -> Tensor: ...
+
+
+@overload
+def no_kernel(input: _TensorLike, *, dtype: _DType, message: str, shape: Sequence[int]) -> Tensor:
+    """no_kernel(x): a value of `shape` / `dtype` computed from x by an op with no kernel: running it is an error (`message`); a graph that does not need it runs"""
+@overload
+def no_kernel(*, x: _TensorLike, dtype: _DType, message: str, shape: Sequence[int]) -> Tensor: ...
 
 
 @overload
