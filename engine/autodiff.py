@@ -147,8 +147,8 @@ def _reaches(b: Builder, ct: Var | None) -> Var:
 def backward(b: Builder, fwd, outs: list[Var], cts: list[Var | None], wrt: list[Var], label: str,
              ints: bool = False) -> list[Var | None]:
     active = {w.id for w in wrt}
-    for e in fwd:
-        if not OPS[e.op].nondiff and any(x.id in active for x in e.inputs):
+    for e in fwd:  # (stop_gradient's output is no path: a rule that refuses past it, bprop_undefined, is not reached)
+        if not OPS[e.op].nondiff and e.op != "stop_gradient" and any(x.id in active for x in e.inputs):
             active.update(o.id for o in e.outputs if carries(o.dtype, ints))
     ct: dict[int, Var] = {}
     for o, c in zip(outs, cts):

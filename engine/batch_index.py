@@ -1,5 +1,6 @@
 """Batching rules of the axis ops, gathers (gather, scatter_add, segment_reduce too), dynamic slices and
-check_false (engine/ops/cumulative.py, segment.py, sorting.py, indexing.py, movement.py, control_flow.py).
+check_false, bprop_undefined and no_kernel (engine/ops/cumulative.py, segment.py, sorting.py, indexing.py, movement.py,
+control_flow.py, custom_vjp.py).
 
 Ops along one axis (cumsum, cumprod, linrec, argmax / argmin, sort, top_k, take_along_axis,
 scatter_add_along) run once with that axis shifted past the batch axis. Dynamic slices
@@ -112,6 +113,18 @@ def _segment_reduce(b, e, ins, batched, size):
 @rule("arange")
 def _arange(b, e, ins, batched, size):  # no inputs, so never batched; here for completeness
     return [materialize(b, b.emit1("arange", **e.attrs), False, size)]
+
+
+@rule("bprop_undefined")
+def _bprop_undefined(b, e, ins, batched, size):
+    """y batched (x as it comes: it only marks where a gradient would come from)."""
+    return [b.emit1("bprop_undefined", materialize(b, ins[0], batched[0], size), ins[1], **e.attrs)]
+
+
+@rule("no_kernel")
+def _no_kernel(b, e, ins, batched, size):
+    """One stand-in for the batch (it never runs)."""
+    return [b.emit1("no_kernel", ins[0], **{**e.attrs, "shape": (size,) + tuple(e.attrs["shape"])})]
 
 
 @rule("check_false")

@@ -131,3 +131,39 @@ def rule_functions(functions: dict, eqns) -> dict:
     """The functions a lowered graph keeps: all of them while a custom_vjp node (whose rule names
     one) remains, so the flat graph can still be differentiated; none otherwise."""
     return dict(functions) if any(e.op == OP for e in eqns) else {}
+
+
+# A value whose reverse rule is undefined (MindSpore's primitives with no bprop, e.g. Histogram): the front end
+# passes the op's result y and the operand x it was computed from, so a gradient reaching y from a differentiated
+# operand is the refusal (`message`, the framework's text), never the zeros y's own ops (counts of a compare)
+# would give; where none reaches it (y unused, x constant or behind stop_gradient) it is y, as in MindSpore.
+NO_BPROP = "bprop_undefined"
+defop(NO_BPROP, 2, rule_infer(NO_BPROP), attrs={"message": Attr("str")},
+      doc="bprop_undefined(y, x) = y, computed from x by an op with no derivative: reverse mode reaching it is an "
+          "error (`message`); forward mode passes y's tangent")
+impl_rules[NO_BPROP] = lambda xp, y, x, message: y
+
+
+def _undefined(b, ins, outs, cts, message):
+    raise DifferentiationError(message, node=b.node_label, op=NO_BPROP)
+
+
+vjp_rules[NO_BPROP] = _undefined
+jvp_rules[NO_BPROP] = lambda b, ins, outs, ts, message: [ts[0]]
+
+
+# A stand-in for a forward the front end cannot compute (MindSpore's user primitive with a bprop and no kernel):
+# typed by `shape` / `dtype`, an error (`message`) only where a value is needed, so a gradient whose rule does not
+# read it runs (the plan drops the node, as MindSpore's graph prunes the forward before it selects kernels).
+NO_KERNEL = "no_kernel"
+defop(NO_KERNEL, 1, rule_infer(NO_KERNEL), nondiff=True, runtime_checked=True,
+      attrs={"message": Attr("str"), "shape": Attr("shape"), "dtype": Attr("dtype")},
+      doc="no_kernel(x): a value of `shape` / `dtype` computed from x by an op with no kernel: running it is an "
+          "error (`message`); a graph that does not need it runs")
+
+
+def _no_kernel(xp, x, message, shape, dtype):
+    raise DifferentiationError(message, op=NO_KERNEL)
+
+
+impl_rules[NO_KERNEL] = _no_kernel

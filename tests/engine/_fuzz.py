@@ -89,6 +89,13 @@ def _extra_seeds() -> dict[str, Any]:
     seeds["lu_pivots_to_permutation"] = lambda gb: gb.emit(
         "lu_pivots_to_permutation", [gb.emit("lu", [gb.input((3, 3), "float64")], {})[1]], {"permutation_size": 3})
     seeds["eig"] = lambda gb: gb.emit("eig", [gb.input((2, 3, 3), "float64")], {})
+    def unused_stand_in(gb):  # (no_kernel refuses where it runs: a valid graph does not need its value)
+        x = gb.input((2, 3), "float32")
+        gb.emit("no_kernel", [x], {"message": "no kernel", "shape": (2,), "dtype": "float32"})
+        return gb.sin(x)
+    seeds["no_kernel"] = unused_stand_in
+    seeds["bprop_undefined"] = lambda gb: gb.emit(
+        "bprop_undefined", [gb.input((2, 3), "float32"), gb.input((4,), "float64")], {"message": "no bprop"})
     seeds["linear_sum_assignment"] = lambda gb: gb.emit(
         "linear_sum_assignment", [gb.input((3, 4), "float64"), gb.const(np.asarray(3, np.int64))], {"maximize": True})
     seeds["igamma_da"] = lambda gb: gb.emit("igamma_da", [gb.input((3, 4), "float64"), gb.input((3, 4), "float64")], {})

@@ -18,7 +18,12 @@ EXEMPT = {
     "betainc_da": "d/da of betainc, refused by name for every input: its values, and betainc's first derivatives "
                   "w.r.t. a and b, are checked in tests/engine/test_betainc_grad_ab.py",
     "betainc_db": "d/db of betainc: as betainc_da",
+    "bprop_undefined": "y as it is, its reverse rule a refusal by design (MindSpore's primitives with no bprop): "
+                       "tests/engine/test_bprop_undefined.py",
 }
+EXEMPT["no_kernel"] = "a stand-in that refuses to run, nondiff: tests/engine/test_bprop_undefined.py"
+# ops whose reverse rule refuses wherever a gradient reaches them (no derivative to check numerically)
+REFUSES = {"bprop_undefined"}
 
 
 def _sep(shape, gap=0.05):

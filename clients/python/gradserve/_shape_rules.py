@@ -1322,6 +1322,18 @@ def _check_false(avals, message):
     return [(tuple(x.shape), x.dtype)]
 
 
+@rule("bprop_undefined")
+def _bprop_undefined(avals, message):
+    """y of (y, x), unchanged (x: what y was computed from)."""
+    return [(tuple(avals[0].shape), avals[0].dtype)]
+
+
+@rule("no_kernel")
+def _no_kernel(avals, message, shape, dtype):
+    """A stand-in of the shape and dtype given (x: what it would be computed from)."""
+    return [(tuple(shape), dtype)]
+
+
 @rule("custom_vjp")
 def _custom_vjp(avals, bprop, n_in, n_out, params, site, param_grads=(), no_jvp=""):
     """Outputs: the raw forward outputs (operands n_in..n_in+n_out); the rest are the rule's captures."""

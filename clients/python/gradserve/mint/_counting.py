@@ -26,4 +26,4 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
         raise ValueError(f"For 'histc', 'bins' must be a positive int, got {bins!r}")
     if float(min) > float(max):
         raise ValueError(f"For 'histc', 'min' must not be greater than 'max', got {min} and {max}")
-    return _counting.count_bins(input, bins, float(min), float(max), input._dtype)
+    return _counting.no_bprop(_counting.count_bins(input, bins, float(min), float(max), input._dtype), input, "HistcExt")

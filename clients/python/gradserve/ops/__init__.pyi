@@ -215,6 +215,7 @@ __all__ = [
     'BitwiseXor',
     'BoundingBoxDecode',
     'BoundingBoxEncode',
+    'BpropUndefined',
     'BroadcastTo',
     'Cast',
     'Cdist',
@@ -362,6 +363,7 @@ __all__ = [
     'NLLLoss',
     'Neg',
     'Nextafter',
+    'NoKernel',
     'NotEqual',
     'OneHot',
     'Ones',
@@ -530,6 +532,7 @@ __all__ = [
     'bmm',
     'bounding_box_decode',
     'bounding_box_encode',
+    'bprop_undefined',
     'broadcast_to',
     'cast',
     'cat',
@@ -751,6 +754,7 @@ __all__ = [
     'neg',
     'negative',
     'nextafter',
+    'no_kernel',
     'norm',
     'not_equal',
     'numel',
@@ -1537,6 +1541,12 @@ class BitwiseXor(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class BpropUndefined(Primitive):
+    """bprop_undefined(y, x) = y, computed from x by an op with no derivative: reverse mode reaching it is an error (`message`); forward mode passes y's tangent"""
+    def __init__(self, *, message: str) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
 class Ceil(Primitive):
     """elementwise ceil: the smallest integer >= x (derivative zero almost everywhere)"""
     def __init__(self) -> None: ...
@@ -1939,6 +1949,12 @@ class Nextafter(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class NoKernel(Primitive):
+    """no_kernel(x): a value of `shape` / `dtype` computed from x by an op with no kernel: running it is an error (`message`); a graph that does not need it runs"""
+    def __init__(self, *, dtype: _DType, message: str, shape: Sequence[int]) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
 class NotEqual(Primitive):
     """elementwise comparison not_equal (bool output, not differentiable)"""
     def __init__(self) -> None: ...
@@ -2262,6 +2278,13 @@ def betainc_dx(*inputs: _TensorLike, order: int = ...) -> Tensor:
 
 
 @overload
+def bprop_undefined(input: _TensorLike, other: _TensorLike, *, message: str) -> Tensor:
+    """bprop_undefined(y, x) = y, computed from x by an op with no derivative: reverse mode reaching it is an error (`message`); forward mode passes y's tangent"""
+@overload
+def bprop_undefined(*, x: _TensorLike, y: _TensorLike, message: str) -> Tensor: ...
+
+
+@overload
 def ceil(input: _TensorLike) -> Tensor:
     """elementwise ceil: the smallest integer >= x (derivative zero almost everywhere)"""
 @overload
@@ -2577,6 +2600,13 @@ def neg(input: _TensorLike) -> Tensor:
     """elementwise neg"""
 @overload
 def neg(*, x: _TensorLike) -> Tensor: ...
+
+
+@overload
+def no_kernel(input: _TensorLike, *, dtype: _DType, message: str, shape: Sequence[int]) -> Tensor:
+    """no_kernel(x): a value of `shape` / `dtype` computed from x by an op with no kernel: running it is an error (`message`); a graph that does not need it runs"""
+@overload
+def no_kernel(*, x: _TensorLike, dtype: _DType, message: str, shape: Sequence[int]) -> Tensor: ...
 
 
 @overload

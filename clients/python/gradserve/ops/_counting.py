@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from .._trace import current, graph_semantics
 from ._adaptive_nd import _check_dtype
 from ._extra import P
 
@@ -88,7 +89,20 @@ def histc(input, bins=100, min=0.0, max=0.0):  # noqa: A002
     if not isinstance(input, Tensor):
         raise TypeError(f"For 'histc', the 'input' must be a Tensor, got {type(input).__name__}")
     _check_dtype(input, ("float16", "float32", "int32"), "Histogram")
-    return count_bins(input, bins, float(min), float(max), "int32" if input._dtype == "int32" else "float32", True)
+    counts = count_bins(input, bins, float(min), float(max), "int32" if input._dtype == "int32" else "float32", True)
+    return no_bprop(counts, input, "Histogram")
+
+
+def no_bprop(y, input, prim: str):  # noqa: A002
+    """y (computed from input by MindSpore's primitive prim, which defines no bprop): a gradient reaching y from a
+    differentiated input is MindSpore 2.10's RuntimeError, in each mode's text (y's own ops would give zeros); where
+    none reaches it (y unused, input constant or stop_gradient'ed), y, as in MindSpore; forward mode gives zeros."""
+    tr = current()
+    if tr is None:  # (no gradient outside a trace)
+        return y
+    text = (f"Illegal primitive: Primitive {prim}'s bprop not defined." if graph_semantics(tr)
+            else f"Illegal primitive {prim}'s bprop not defined")
+    return P.bprop_undefined(y, input, message=text)
 
 
 def count_bins(input, bins: int, min: float, max: float, dtype: str, cpu: bool = False):  # noqa: A002
