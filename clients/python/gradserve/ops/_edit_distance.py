@@ -4,7 +4,8 @@ CPU's (TensorFlow's edit_distance). A sequence is the values sharing one index p
 the order given (the last column is not read: MindSpore's warning on unordered indices). The output is float32 of
 the larger of the two shapes' first R-1 dims; normalize divides by the truth's length (an empty truth: inf, or 0
 when the hypothesis is empty too). The inputs are read as values (the output's shape is the shapes' values), so the
-result is data with no gradient (MindSpore: "Illegal primitive EditDistance's bprop not defined")."""
+result is data: its gradient is zero, the math of a piecewise-constant distance (MindSpore refuses: "Illegal
+primitive EditDistance's bprop not defined")."""
 from __future__ import annotations
 
 import numpy as np
@@ -58,7 +59,7 @@ def _check(args) -> None:
         raise ValueError(f"hypothesis_shape should be equal to truth_shape but got hypothesis_shape: "
                          f"{args[2].shape[0]} and truth_shape: {args[5].shape[0]}.")
     if hv._dtype not in _VALUE_DTYPES:
-        ins = " ".join(["Int64", hv.dtype, "Int64", "Int64", hv.dtype, "Int64"])
+        ins = f"Int64 {hv.dtype} Int64 Int64 {hv.dtype} Int64"
         raise TypeError(f"Select CPU operator[EditDistance] fail! Unsupported data type!\nThe supported data types "
                         f"are {_SUPPORTED}; , but get input[{ins} ] and output[Float32 ]")
 

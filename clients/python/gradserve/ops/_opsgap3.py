@@ -30,6 +30,9 @@ def choice_with_mask(input_x, count=256, seed=None):
                         f"{{Tensor[Bool]}}, but got {got}.")
     if not 1 <= input_x.ndim <= 5:
         raise ValueError(f"For 'RandomChoiceWithMask', input[0] rank should be between 1 and 5, but got:{input_x.ndim}")
+    if seed is not None and not isinstance(seed, bool) and isinstance(seed, int) and seed < 0:
+        raise ValueError(f"For 'choice_with_mask', the 'seed' must be int and must >= 0, but got '{seed}' with type "
+                         f"'int'.")
     return RandomChoiceWithMask(count, 0 if seed is None else seed)(input_x)
 
 
@@ -86,8 +89,9 @@ class RandpermV2:
 
 
 def _largest(dtype: str) -> int:
-    """The largest integer the dtype holds exactly (float16: 2048)."""
-    return 2048 if dtype == "float16" else int(np.iinfo(dtype).max)
+    """The largest value of the dtype (MindSpore 2.10 refuses n - 1 above it: int8 n=129, uint8 257, float16 70000;
+    float16 3000 runs, its values rounded)."""
+    return 65504 if dtype == "float16" else int(np.iinfo(dtype).max)
 
 
 def _dims(shape, where: str) -> tuple:
