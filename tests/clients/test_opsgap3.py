@@ -256,6 +256,13 @@ def test_choice_with_mask_refusals_are_mindspores(call, error, text):
     (lambda: ops.Bernoulli(seed=1)(_v([0, 0, 0]), _v([0.5] * 3, np.float16)), TypeError,
      "For primitive[Bernoulli], the input argument[p] must be a type of {Tensor[Float32], Tensor[Float64]}, but got "
      "Tensor[Float16]."),
+    (lambda: ops.Bernoulli(seed=1)(_v([0, 0, 0]), 1), TypeError,
+     "For primitive[Bernoulli], the input argument[p] must be a type of {Float32, Float64}, but got Int64."),
+    (lambda: ops.Bernoulli(seed=1)(_v([0, 0, 0]), "a"), TypeError,
+     "For primitive[Bernoulli], the input argument[p] must be a type of {Float32, Float64}, but got String."),
+    (lambda: ops.bernoulli(_v([0, 0, 0]), 1), TypeError,
+     "For primitive[Bernoulli], the input argument[p] must be a type of {Tensor[Float32], Tensor[Float64]}, but got "
+     "Tensor[Int64]."),
     (lambda: ops.RandpermV2(seed=1)(-1), ValueError,
      "For 'RandpermV2', the input 'n' must be greater than 0, but got data: -1."),
     (lambda: ops.RandpermV2(seed=1)(0), ValueError,

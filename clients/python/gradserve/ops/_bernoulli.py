@@ -25,6 +25,9 @@ def _check_p(p, x):
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"For bernoulli, p should be in [0, 1], but got {p}.")
         return p
+    if isinstance(p, int) and not isinstance(p, bool):  # (MindSpore 2.10's ops.bernoulli makes an int a Tensor)
+        raise TypeError("For primitive[Bernoulli], the input argument[p] must be a type of {Tensor[Float32], "
+                        "Tensor[Float64]}, but got Tensor[Int64].")
     if not isinstance(p, Tensor):
         raise TypeError(f"For primitive[Bernoulli], the input argument[p] must be a float or a Tensor of float32 / "
                         f"float64, but got {type(p).__name__}.")

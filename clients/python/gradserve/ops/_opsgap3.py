@@ -53,6 +53,10 @@ class Bernoulli:
     def __call__(self, x, p=0.5):
         if not isinstance(x, Tensor):
             raise TypeError(f"For 'Bernoulli', 'x' must be a Tensor, but got {type(x).__name__}.")
+        if not isinstance(p, (float, Tensor)):  # (the primitive's own text: MindSpore 2.10, p=1 / p='a')
+            got = {int: "Int64", str: "String", bool: "Bool"}.get(type(p), type(p).__name__)
+            raise TypeError(f"For primitive[Bernoulli], the input argument[p] must be a type of {{Float32, Float64}}, "
+                            f"but got {got}.")
         return _bernoulli.draw(x, p, self._rng)
 
 
