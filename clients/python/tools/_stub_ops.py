@@ -109,6 +109,7 @@ def render_stub() -> str:
     from gradserve.ops import _embedding, _mm, _nn_prims_v1  # noqa: PLC0415
     from gradserve.ops import _opsgap, _resize_bicubic, _apply_sign  # noqa: PLC0415
     from gradserve.ops import _adaptive_nd, _pad_v3, _interpolate_ext, _stft  # noqa: PLC0415
+    from gradserve.ops import _edit_distance, _extract_glimpse, _opsgap3  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
     generated.update({id(v): (k, "function") for k, v in _primitives.FUNCTIONS.items()})
@@ -134,7 +135,7 @@ def render_stub() -> str:
             _doc_loops, _doc_sparse_misc, _doc_update_misc, _doc_nms_pool, _prim_classes_more, _combined_nms,
             _betainc, _deform_conv, _multinomial_repl, _fractional_avg_pool, _scale_translate, _loss_nll,
             _fused_ada_factor, _sparse_segment_sqrt_n, _assert_op, _embedding, _nn_prims_v1, _mm, _opsgap, _resize_bicubic, _apply_sign,
-            _adaptive_nd, _pad_v3, _interpolate_ext, _stft]
+            _adaptive_nd, _pad_v3, _interpolate_ext, _stft, _edit_distance, _extract_glimpse, _opsgap3]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
     for name in ops.__all__:

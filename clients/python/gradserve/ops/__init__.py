@@ -227,6 +227,11 @@ from ._stft import STFT, stft  # noqa: E402
 
 globals().update({k: getattr(_adaptive_nd, k) for k in _adaptive_nd.__all__})
 __all__ += [k for k in [*_adaptive_nd.__all__, "UpsampleTrilinear3D", "PadV3", "STFT", "stft"] if k not in __all__]
+# h-opsgap3: EditDistance, ExtractGlimpse, choice_with_mask and random primitives' class forms
+from . import _opsgap3  # noqa: E402
+
+globals().update({k: getattr(_opsgap3, k) for k in _opsgap3.__all__})
+__all__ += [k for k in _opsgap3.__all__ if k not in __all__]
 
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
 from .._overload_errors import bind as _bind_overload_errors  # noqa: E402

@@ -59,6 +59,7 @@ from ._doc_update_misc import FFTWithSize as FFTWithSize, MatrixLogarithm as Mat
 from ._dropout import Dropout as Dropout, dropout as dropout
 from ._dropout_channels import dropout1d as dropout1d
 from ._dropout_nd import Dropout2D as Dropout2D, Dropout3D as Dropout3D, dropout2d as dropout2d, dropout3d as dropout3d
+from ._edit_distance import EditDistance as EditDistance
 from ._eigen import Eig as Eig, Eigh as Eigh, eig as eig
 from ._einsum import Einsum as Einsum
 from ._elements_scatter import TensorScatterElements as TensorScatterElements, scatter as scatter, tensor_scatter_elements as tensor_scatter_elements
@@ -68,6 +69,7 @@ from ._embedding import embedding as embedding
 from ._embedding_lookup import EmbeddingLookup as EmbeddingLookup
 from ._erfinv import Erfinv as Erfinv, erfinv as erfinv
 from ._extra import DType as DType, Depend as Depend, Eye as Eye, Flatten as Flatten, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
+from ._extract_glimpse import ExtractGlimpse as ExtractGlimpse
 from ._fft import fft as fft, fft2 as fft2, fftn as fftn, hfft as hfft, hfft2 as hfft2, hfftn as hfftn, ifft as ifft, ifft2 as ifft2, ifftn as ifftn, ihfft as ihfft, ihfft2 as ihfft2, ihfftn as ihfftn, irfft as irfft, irfft2 as irfft2, irfftn as irfftn, rfft as rfft, rfft2 as rfft2, rfftn as rfftn
 from ._fft_freq import fftfreq as fftfreq, rfftfreq as rfftfreq
 from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
@@ -115,6 +117,7 @@ from ._nms import NMSWithMask as NMSWithMask
 from ._nn_prims_v1 import DepthwiseConv2dNative as DepthwiseConv2dNative, MaxPoolWithArgmax as MaxPoolWithArgmax
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
 from ._opsgap import Col2Im as Col2Im, DepthToSpace as DepthToSpace, Expand as Expand, FastGelu as FastGelu, MaskedFill as MaskedFill, NanToNum as NanToNum, NuclearNorm as NuclearNorm, Pack as Pack, Sinc as Sinc, SmoothL1Loss as SmoothL1Loss, SpaceToDepth as SpaceToDepth, Trace as Trace, Triu as Triu, Unpack as Unpack, UnravelIndex as UnravelIndex, conv3d_transpose as conv3d_transpose, diff_ext as diff_ext, expand_as as expand_as, iou as iou, log_matrix_determinant as log_matrix_determinant, shape_ as shape_, view_as as view_as
+from ._opsgap3 import Bernoulli as Bernoulli, RandpermV2 as RandpermV2, UniformInt as UniformInt, choice_with_mask as choice_with_mask, laplace as laplace, normal as normal
 from ._pad_v3 import PadV3 as PadV3
 from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as pixel_unshuffle
 from ._prim_classes_more import InplaceUpdate as InplaceUpdate, Median as Median, SoftShrink as SoftShrink
@@ -1412,6 +1415,14 @@ __all__ = [
     'PadV3',
     'STFT',
     'stft',
+    'EditDistance',
+    'ExtractGlimpse',
+    'choice_with_mask',
+    'Bernoulli',
+    'RandpermV2',
+    'UniformInt',
+    'laplace',
+    'normal',
     'FusedAdaFactor',
     'FusedAdaFactorWithGlobalNorm',
     'SparseSegmentSqrtN',

@@ -25,6 +25,9 @@ def _check_p(p, x):
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"For bernoulli, p should be in [0, 1], but got {p}.")
         return p
+    if isinstance(p, int) and not isinstance(p, bool):  # (MindSpore 2.10's ops.bernoulli makes an int a Tensor)
+        raise TypeError("For primitive[Bernoulli], the input argument[p] must be a type of {Tensor[Float32], "
+                        "Tensor[Float64]}, but got Tensor[Int64].")
     if not isinstance(p, Tensor):
         raise TypeError(f"For primitive[Bernoulli], the input argument[p] must be a float or a Tensor of float32 / "
                         f"float64, but got {type(p).__name__}.")
@@ -46,14 +49,19 @@ def bernoulli(input, p=0.5, seed=None):  # noqa: A002 - MindSpore's names
     """ops.bernoulli(input, p=0.5, seed=None): see the module's doc."""
     if not isinstance(input, Tensor):
         raise TypeError(f"For 'bernoulli', 'input' must be a Tensor, but got {type(input).__name__}.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"For 'bernoulli', the type of 'seed' must be 'int', but got '{type(seed).__name__}'.")
+    return draw(input, p, _generator([seed]) if seed is not None and seed > 0 else None)
+
+
+def draw(input, p, rng):  # noqa: A002 - MindSpore's names
+    """The 0 / 1 draws for a Tensor input (the seed checked by the caller) from rng, or from the shared generator
+    when None (also ops.Bernoulli's, whose op holds its own generator)."""
     if input._dtype not in _INPUT_DTYPES:
         raise TypeError(f"For primitive[Bernoulli], the input argument[x] must be a type of {{Tensor[Bool], "
                         f"Tensor[Float32], Tensor[Float64], Tensor[Int16], Tensor[Int32], Tensor[Int64], "
                         f"Tensor[Int8], Tensor[UInt8]}}, but got Tensor[{input.dtype}].")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise TypeError(f"For 'bernoulli', the type of 'seed' must be 'int', but got '{type(seed).__name__}'.")
     prob = _check_p(p, input)
-    rng = _generator([seed]) if seed is not None and seed > 0 else None
     shape = tuple(input.shape)
     u = _out(lambda: (rng or random_ops_generator()).random(size=shape), shape, "float64", "bernoulli")
     o = late.ops

@@ -29,7 +29,8 @@ class RandomChoiceWithMask:
 
     def __init__(self, count=256, seed=0, seed2=0):
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValueError(f"For 'RandomChoiceWithMask', 'count' must be an int > 0, got {count!r}")
+            raise ValueError(f"For 'RandomChoiceWithMask', the 'count' must be int and must > 0, but got '{count}' "
+                             f"with type '{type(count).__name__}'.")  # (MindSpore 2.10's text)
         self.count = count
         self._rng = _generator([_seed(seed, "RandomChoiceWithMask"), _seed(seed2 if seed2 >= 0 else 0,
                                                                             "RandomChoiceWithMask")])
