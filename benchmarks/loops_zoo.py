@@ -25,6 +25,7 @@ class Loop:
     mode: str  # "graph" or "pynative": the context mode the SDK side runs in
     shapes: int = 1  # distinct input signatures the loop feeds
     rtol: float = 2e-4  # float32 precision after steps of compounding (float64 loops say less)
+    first_update: int = 1  # the first step that sees changed weights (k for a step of the optimizer every k)
 
 
 def rel_diff(a: np.ndarray, b: np.ndarray) -> float:
@@ -33,9 +34,9 @@ def rel_diff(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def warm_steps(loop: Loop) -> int:
-    """Steps before counting retraces: the first compiles with the initial weights inline, the second without
-    them (changed weights are data from then on), then a step per further input signature."""
-    return 2 + 3 * (loop.shapes - 1) + 1 if loop.shapes > 1 else 2
+    """Steps before counting retraces: the first compiles with the initial weights inline, the first to see
+    changed weights without them (weights are data from then on), then a step per further input signature."""
+    return loop.first_update + 1 + (3 * (loop.shapes - 1) + 1 if loop.shapes > 1 else 0)
 
 
 def compile_misses(metrics_text: str) -> float:

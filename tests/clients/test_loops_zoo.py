@@ -2,7 +2,10 @@
 an ensemble by vmap, Newton-CG with Hessian-vector products w.r.t. a Parameter, BatchNorm in a
 TrainOneStepCell, an @jit step with clip_by_global_norm and a dynamic learning rate, a per-step learning-rate
 Tensor with eager clipping, a frozen body under Adam with weight decay, batches of changing size, an EMA by
-ops.assign in @jit) on the shared real server, small: each step's numbers equal the loop's JAX / PyTorch twin's
+ops.assign in @jit) and round 2's (benchmarks/loops_zoo2.py: energy + forces under an ExponentialDecayLR, a GAN's
+two optimizers, gradient accumulation under AdamWeightDecay, BPTT under Adagrad, score matching under a
+cosine_decay_lr list, float64 MALA by has_aux, Levenberg-Marquardt by jacrev, SVGD by vmap of grad, L-BFGS,
+MAML's second order w.r.t. Parameters, a tied weight under centered RMSProp) on the shared real server, small: each step's numbers equal the loop's JAX / PyTorch twin's
 (float32 precision), and after the warm-up steps no step traces again nor misses the server's compile cache.
 
 Also the optimizer called inside a traced function (gradserve._graph_steps): the run's outputs are the values
@@ -21,6 +24,9 @@ pytest.importorskip("jax")
 pytest.importorskip("torch")
 
 from benchmarks import loops_zoo as LZ  # noqa: E402
+from benchmarks import loops_zoo2 as LZ2  # noqa: E402
+
+LOOPS = {**LZ.LOOPS, **LZ2.LOOPS}
 
 COUNTED = 4  # steps after the warm-up, each checked for values and for retraces
 
@@ -29,9 +35,9 @@ def _misses(url: str) -> float:
     return LZ.compile_misses(httpx.get(url + "/metrics", timeout=30).text)
 
 
-@pytest.mark.parametrize("name", sorted(LZ.LOOPS))
+@pytest.mark.parametrize("name", sorted(LOOPS))
 def test_loop_equals_its_twin_and_never_retraces(on_real_server, name):
-    loop = LZ.LOOPS[name](gs, small=True)
+    loop = LOOPS[name](gs, small=True)
     gs.set_context(mode=gs.GRAPH_MODE if loop.mode == "graph" else gs.PYNATIVE_MODE)
     warm = LZ.warm_steps(loop)
     for i in range(warm + COUNTED):
