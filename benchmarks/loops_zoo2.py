@@ -692,6 +692,77 @@ def tied_weights_rmsprop(gs, small=False):
     return Loop(sdk, twin, "graph")
 
 
+# -- 12. nn.LSTM (two layers, batch_first, per-sample seq_length) trained by BPTT under nn.Momentum; twin: PyTorch's
+#        LSTM on packed sequences (MindSpore 2.10's gate layout is PyTorch's: gradserve/nn/_rnn.py) --------------
+def lstm_seq_length_momentum(gs, small=False):
+    import torch
+
+    nn, Tensor = gs.nn, gs.Tensor
+    rng = np.random.default_rng(41)
+    b, T, din, h = (4, 5, 3, 6) if small else (32, 16, 8, 32)
+    xs = rng.normal(size=(4, b, T, din)).astype(np.float32)
+    lens = rng.integers(2, T + 1, size=(4, b)).astype(np.int32)
+    ys = np.stack([[xs[k, j, :lens[k, j]].sum() for j in range(b)] for k in range(4)])[..., None].astype(np.float32)
+    ys = np.tanh(ys * 0.3)
+    lr, mom = 0.05, 0.9
+    bound = 1 / np.sqrt(h)
+    shapes = [(4 * h, din), (4 * h, h), (4 * h, h), (4 * h, h), (4 * h,), (4 * h,), (4 * h,), (4 * h,)]
+    init = [rng.uniform(-bound, bound, size=sh).astype(np.float32) for sh in shapes]
+    names = ["weight_ih_l0", "weight_ih_l1", "weight_hh_l0", "weight_hh_l1",
+             "bias_ih_l0", "bias_ih_l1", "bias_hh_l0", "bias_hh_l1"]
+    w_out = _init(rng, 1, h)
+
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(din, h, num_layers=2, batch_first=True)
+            for n_, a in zip(names, init):
+                getattr(self.lstm, n_).set_data(Tensor(a))
+            self.out = nn.Dense(h, 1, weight_init=Tensor(w_out), bias_init="zeros")
+
+        def construct(self, x, seq_length):
+            _, (hn, _) = self.lstm(x, seq_length=seq_length)
+            return self.out(hn[-1])
+
+    class Loss(nn.Cell):
+        def __init__(self, net):
+            super().__init__()
+            self.net, self.mse = net, nn.MSELoss()
+
+        def construct(self, x, seq_length, y):
+            return self.mse(self.net(x, seq_length), y)
+
+    net = Net()
+    train = nn.TrainOneStepCell(Loss(net), nn.Momentum(net.trainable_params(), learning_rate=lr, momentum=mom))
+
+    def sdk(i):
+        k = i % 4
+        return _flat(train(Tensor(xs[k]), Tensor(lens[k]), Tensor(ys[k])).asnumpy())
+
+    tl = torch.nn.LSTM(din, h, num_layers=2, batch_first=True)
+    tout = torch.nn.Linear(h, 1)
+    with torch.no_grad():
+        for n_, a in zip(names, init):
+            getattr(tl, n_).copy_(torch.tensor(a))
+        tout.weight.copy_(torch.tensor(w_out))
+        tout.bias.zero_()
+    topt = torch.optim.SGD(list(tl.parameters()) + list(tout.parameters()), lr=lr, momentum=mom)
+
+    def twin(i):
+        k = i % 4
+        topt.zero_grad()
+        packed = torch.nn.utils.rnn.pack_padded_sequence(torch.tensor(xs[k]), torch.tensor(lens[k]).long(),
+                                                         batch_first=True, enforce_sorted=False)
+        _, (hn, _) = tl(packed)
+        loss = torch.mean((tout(hn[-1]) - torch.tensor(ys[k])) ** 2)
+        loss.backward()
+        topt.step()
+        return _flat(loss.detach().numpy())
+
+    return Loop(sdk, twin, "graph", rtol=5e-4)
+
+
 LOOPS = {f.__name__: f for f in (dp_forces_expdecay, gan_two_optimizers, grad_accum_adamw, rnn_bptt_adagrad,
                                  score_matching_cosine, mala64_has_aux, levenberg_jacrev, svgd_vmap_grad,
-                                 lbfgs_two_loop, maml_second_order, tied_weights_rmsprop)}
+                                 lbfgs_two_loop, maml_second_order, tied_weights_rmsprop,
+                                 lstm_seq_length_momentum)}
