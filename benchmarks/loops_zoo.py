@@ -53,15 +53,17 @@ def _init(rng, *shape):
     return (rng.normal(size=shape) / np.sqrt(shape[-1])).astype(np.float32)
 
 
-def _ms_adam(lr, b1=0.9, b2=0.999, eps=1e-8):
-    """MindSpore nn.Adam's update, in JAX (eps added to sqrt(v); bias correction folded into the step size)."""
+def _ms_adam(lr=None, b1=0.9, b2=0.999, eps=1e-8):
+    """MindSpore nn.Adam's update, in JAX (eps added to sqrt(v); bias correction folded into the step size); a
+    schedule's rate for the step is given to each update (step_lr)."""
     import jax.numpy as jnp
 
-    def update(params, grads, state, t):
+    def update(params, grads, state, t, step_lr=None):
+        lr_ = lr if step_lr is None else step_lr
         ms, vs = state
         ms = [b1 * m + (1 - b1) * g for m, g in zip(ms, grads)]
         vs = [b2 * v + (1 - b2) * g * g for v, g in zip(vs, grads)]
-        lr_t = lr * jnp.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        lr_t = lr_ * jnp.sqrt(1 - b2 ** t) / (1 - b1 ** t)
         return [p - lr_t * m / (jnp.sqrt(v) + eps) for p, m, v in zip(params, ms, vs)], (ms, vs)
 
     return update

@@ -8,21 +8,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.loops_zoo import Loop, _flat, _init
+from benchmarks.loops_zoo import Loop, _flat, _init, _ms_adam
 
 
-def _adam(b1=0.9, b2=0.999, eps=1e-8):
-    """MindSpore nn.Adam's update with the step's learning rate given (a schedule's value), in JAX."""
-    import jax.numpy as jnp
+def _adam_step(loss, b1=0.9):
+    """A jitted step: the loss's value and gradient w.r.t. p (its first argument), then MindSpore's Adam at rate lr."""
+    import jax
 
-    def update(params, grads, state, t, lr):
-        ms, vs = state
-        ms = [b1 * m + (1 - b1) * g for m, g in zip(ms, grads)]
-        vs = [b2 * v + (1 - b2) * g * g for v, g in zip(vs, grads)]
-        lr_t = lr * jnp.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-        return [p - lr_t * m / (jnp.sqrt(v) + eps) for p, m, v in zip(params, ms, vs)], (ms, vs)
+    adam = _ms_adam(b1=b1)
 
-    return update
+    @jax.jit
+    def step(p, st, t, lr, *data):
+        value, g = jax.value_and_grad(loss)(p, *data)
+        p, st = adam(p, g, st, t, lr)
+        return value, p, st
+
+    return step
 
 
 def _zeros2(p):
@@ -102,20 +103,14 @@ def dp_forces_expdecay(gs, small=False):
         f = -jax.grad(lambda r: jnp.sum(energy(p, r)))(r)
         return jnp.mean((energy(p, r) - et) ** 2) + jnp.mean((f - ft) ** 2)
 
-    adam = _adam()
-
-    @jax.jit
-    def jstep(p, st, r, et, ft, t, lr):
-        loss, g = jax.value_and_grad(jl)(p, r, et, ft)
-        p, st = adam(p, g, st, t, lr)
-        return loss, p, st
+    jstep = _adam_step(jl)
 
     p = [jnp.asarray(a) for a in w]
     s = {"p": p, "st": _zeros2(p)}
 
     def twin(i):
         lr = np.float32(sched[0] * sched[1] ** (i / sched[2]))
-        loss, s["p"], s["st"] = jstep(s["p"], s["st"], R[i % 4], Et[i % 4], Ft[i % 4], jnp.float32(i + 1), lr)
+        loss, s["p"], s["st"] = jstep(s["p"], s["st"], jnp.float32(i + 1), lr, R[i % 4], Et[i % 4], Ft[i % 4])
         return _flat(loss)
 
     return Loop(sdk, twin, "graph", rtol=5e-4)
@@ -161,7 +156,7 @@ def gan_two_optimizers(gs, small=False):
     def jg(pg, pd, z):
         return jnp.mean(jax.nn.softplus(-_jmlp(pd, _jmlp(pg, z, jax.nn.relu))))
 
-    adam = _adam(b1=0.5)
+    adam = _ms_adam(b1=0.5)
 
     @jax.jit
     def jstep(pd, pg, sd, sg, x, z, z2, t):
@@ -331,19 +326,13 @@ def score_matching_cosine(gs, small=False):
         lap = sum(jax.grad(lambda x, k=k: jnp.sum(jax.grad(e)(x)[:, k]))(x)[:, k] for k in range(d))
         return jnp.mean(0.5 * jnp.sum(s * s, 1) - lap)
 
-    adam = _adam()
-
-    @jax.jit
-    def jstep(p, st, x, t, lr):
-        loss, g = jax.value_and_grad(jl)(p, x)
-        p, st = adam(p, g, st, t, lr)
-        return loss, p, st
+    jstep = _adam_step(jl)
 
     p = [jnp.asarray(a) for a in w]
     s = {"p": p, "st": _zeros2(p)}
 
     def twin(i):
-        loss, s["p"], s["st"] = jstep(s["p"], s["st"], xs[i % 4], jnp.float32(i + 1), np.float32(lrs[i]))
+        loss, s["p"], s["st"] = jstep(s["p"], s["st"], jnp.float32(i + 1), np.float32(lrs[i]), xs[i % 4])
         return _flat(loss)
 
     return Loop(sdk, twin, "graph", rtol=5e-4)
@@ -526,8 +515,8 @@ def lbfgs_two_loop(gs, small=False):
         def it(i):
             w = get()
             v, g = value_grad()
-            if st["prev"] is not None:
-                st["mem"] = (st["mem"] + [(w - st["prev"][0], g - st["prev"][1])])[-hist:]
+            if st["prev"] is not None and (w - st["prev"][0]) @ (g - st["prev"][1]) > 1e-10:  # (curvature: once
+                st["mem"] = (st["mem"] + [(w - st["prev"][0], g - st["prev"][1])])[-hist:]  # converged, no pair)
             st["prev"] = (w, g)
             put((w + step * direction(g, st["mem"])).astype(np.float32))
             return _flat(v, get())
@@ -612,20 +601,14 @@ def maml_second_order(gs, small=False):
         g = jax.grad(lambda p: jnp.mean((jf(p, a) - ya) ** 2))(p)
         return jnp.mean((jf([pi - alpha * gi for pi, gi in zip(p, g)], q) - yq) ** 2)
 
-    adam = _adam()
-
-    @jax.jit
-    def jstep(p, st, a, ya, q, yq, t):
-        loss, g = jax.value_and_grad(jmeta)(p, a, ya, q, yq)
-        p, st = adam(p, g, st, t, lr)
-        return loss, p, st
+    jstep = _adam_step(jmeta)
 
     p = [jnp.asarray(a) for a in (w1, np.zeros(h, np.float32), w2)]
     s = {"p": p, "st": _zeros2(p)}
 
     def twin(i):
         tk = i % 8
-        loss, s["p"], s["st"] = jstep(s["p"], s["st"], xs[tk, 0], ys[tk, 0], xs[tk, 1], ys[tk, 1], jnp.float32(i + 1))
+        loss, s["p"], s["st"] = jstep(s["p"], s["st"], jnp.float32(i + 1), lr, xs[tk, 0], ys[tk, 0], xs[tk, 1], ys[tk, 1])
         return _flat(loss)
 
     return Loop(sdk, twin, "graph")
