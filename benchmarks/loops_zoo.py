@@ -25,6 +25,7 @@ class Loop:
     mode: str  # "graph" or "pynative": the context mode the SDK side runs in
     shapes: int = 1  # distinct input signatures the loop feeds
     rtol: float = 2e-4  # float32 precision after steps of compounding (float64 loops say less)
+    first_update: int = 1  # the first step that sees changed weights (k for a step of the optimizer every k)
 
 
 def rel_diff(a: np.ndarray, b: np.ndarray) -> float:
@@ -33,9 +34,9 @@ def rel_diff(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def warm_steps(loop: Loop) -> int:
-    """Steps before counting retraces: the first compiles with the initial weights inline, the second without
-    them (changed weights are data from then on), then a step per further input signature."""
-    return 2 + 3 * (loop.shapes - 1) + 1 if loop.shapes > 1 else 2
+    """Steps before counting retraces: the first compiles with the initial weights inline, the first to see
+    changed weights without them (weights are data from then on), then a step per further input signature."""
+    return loop.first_update + 1 + (3 * (loop.shapes - 1) + 1 if loop.shapes > 1 else 0)
 
 
 def compile_misses(metrics_text: str) -> float:
@@ -52,15 +53,17 @@ def _init(rng, *shape):
     return (rng.normal(size=shape) / np.sqrt(shape[-1])).astype(np.float32)
 
 
-def _ms_adam(lr, b1=0.9, b2=0.999, eps=1e-8):
-    """MindSpore nn.Adam's update, in JAX (eps added to sqrt(v); bias correction folded into the step size)."""
+def _ms_adam(lr=None, b1=0.9, b2=0.999, eps=1e-8):
+    """MindSpore nn.Adam's update, in JAX (eps added to sqrt(v); bias correction folded into the step size); a
+    schedule's rate for the step is given to each update (step_lr)."""
     import jax.numpy as jnp
 
-    def update(params, grads, state, t):
+    def update(params, grads, state, t, step_lr=None):
+        lr_ = lr if step_lr is None else step_lr
         ms, vs = state
         ms = [b1 * m + (1 - b1) * g for m, g in zip(ms, grads)]
         vs = [b2 * v + (1 - b2) * g * g for v, g in zip(vs, grads)]
-        lr_t = lr * jnp.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        lr_t = lr_ * jnp.sqrt(1 - b2 ** t) / (1 - b1 ** t)
         return [p - lr_t * m / (jnp.sqrt(v) + eps) for p, m, v in zip(params, ms, vs)], (ms, vs)
 
     return update

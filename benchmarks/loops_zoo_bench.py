@@ -1,4 +1,4 @@
-"""The held-out loops (benchmarks/loops_zoo.py) through the SDK against a real server, each beside its JAX /
+"""The held-out loops (benchmarks/loops_zoo.py, round 2 in loops_zoo2.py) through the SDK against a real server, each beside its JAX /
 PyTorch twin in the same run:
 
     python benchmarks/loops_zoo_bench.py                    # all loops, 200 steps each, a process each
@@ -35,15 +35,18 @@ sys.path.insert(0, str(ROOT / "clients" / "python"))
 import gradserve as gs  # noqa: E402
 
 from benchmarks import loops_zoo as LZ  # noqa: E402
+from benchmarks import loops_zoo2 as LZ2  # noqa: E402
 from benchmarks._server import cpu_ns  # noqa: E402
 from benchmarks.loops_bench import Server, med, settle  # noqa: E402
+
+LOOPS = {**LZ.LOOPS, **LZ2.LOOPS}  # the first zoo and round 2's
 
 
 def _loop_on(name: str, srv: Server, small: bool):
     """Loop `name` made against srv in a fresh SDK context of its mode; (the loop, its warm-up steps)."""
     gs.reset_context()
     gs.set_context(server=srv.url, device_target="CPU")
-    loop = LZ.LOOPS[name](gs, small=small)
+    loop = LOOPS[name](gs, small=small)
     gs.set_context(mode=gs.GRAPH_MODE if loop.mode == "graph" else gs.PYNATIVE_MODE)
     return loop, LZ.warm_steps(loop)
 
@@ -68,7 +71,8 @@ def run_loop(name: str, srv: Server, steps: int, small: bool) -> dict:
         diffs.append(LZ.rel_diff(a, b))
     traces1 = gs._trace.trace_stats()
     rss1, misses1 = srv.rss_mib(), LZ.compile_misses(srv.http.get("/metrics").text)
-    return {"loop": name, "mode": loop.mode, "steps": steps, "warm": warm, "max_rel_diff": max(diffs),
+    # (np.max: NaN if a step's difference was; max() would skip it)
+    return {"loop": name, "mode": loop.mode, "steps": steps, "warm": warm, "max_rel_diff": float(np.max(diffs)),
             "rtol": loop.rtol, "sdk_traces": traces1["traces"] - traces0["traces"],
             "unguarded": traces1["unguarded"] - traces0["unguarded"],
             "compile_misses": misses1 - misses0, "rss_growth_mib": rss1 - rss0,
@@ -128,7 +132,7 @@ def main() -> None:
                     help="all loops in this process (default: each in a process of its own, with its own server)")
     ap.add_argument("--counts", action="store_true", help="per step by counting (requests, eager ops, CPU)")
     a = ap.parse_args()
-    names = [n for n in LZ.LOOPS if not a.only or n in a.only.split(",")]
+    names = [n for n in LOOPS if not a.only or n in a.only.split(",")]
     if len(names) > 1 and not a.together:
         # a loop run after one with a PyTorch twin took 2-4x its time alone (varying_batch 0.85 ms alone, 2.3 ms
         # after langevin64, 3.6 ms after bn_train_one_step, same process, load 21-24): each loop on its own

@@ -2,13 +2,18 @@
 an ensemble by vmap, Newton-CG with Hessian-vector products w.r.t. a Parameter, BatchNorm in a
 TrainOneStepCell, an @jit step with clip_by_global_norm and a dynamic learning rate, a per-step learning-rate
 Tensor with eager clipping, a frozen body under Adam with weight decay, batches of changing size, an EMA by
-ops.assign in @jit) on the shared real server, small: each step's numbers equal the loop's JAX / PyTorch twin's
+ops.assign in @jit) and round 2's (benchmarks/loops_zoo2.py: energy + forces under an ExponentialDecayLR, a GAN's
+two optimizers, gradient accumulation under AdamWeightDecay, BPTT under Adagrad, score matching under a
+cosine_decay_lr list, float64 MALA by has_aux, Levenberg-Marquardt by jacrev, SVGD by vmap of grad, L-BFGS,
+MAML's second order w.r.t. Parameters, a tied weight under centered RMSProp) on the shared real server, small: each step's numbers equal the loop's JAX / PyTorch twin's
 (float32 precision), and after the warm-up steps no step traces again nor misses the server's compile cache.
 
 Also the optimizer called inside a traced function (gradserve._graph_steps): the run's outputs are the values
 before the step (MindSpore 2.10, run in its venv: losses 25.0, 23.369184, 22.574402 for the step below), the step
 is taken on that run's gradients, and the trace is reused."""
 from __future__ import annotations
+
+import re
 
 import httpx
 import numpy as np
@@ -21,6 +26,9 @@ pytest.importorskip("jax")
 pytest.importorskip("torch")
 
 from benchmarks import loops_zoo as LZ  # noqa: E402
+from benchmarks import loops_zoo2 as LZ2  # noqa: E402
+
+LOOPS = {**LZ.LOOPS, **LZ2.LOOPS}
 
 COUNTED = 4  # steps after the warm-up, each checked for values and for retraces
 
@@ -29,9 +37,9 @@ def _misses(url: str) -> float:
     return LZ.compile_misses(httpx.get(url + "/metrics", timeout=30).text)
 
 
-@pytest.mark.parametrize("name", sorted(LZ.LOOPS))
+@pytest.mark.parametrize("name", sorted(LOOPS))
 def test_loop_equals_its_twin_and_never_retraces(on_real_server, name):
-    loop = LZ.LOOPS[name](gs, small=True)
+    loop = LOOPS[name](gs, small=True)
     gs.set_context(mode=gs.GRAPH_MODE if loop.mode == "graph" else gs.PYNATIVE_MODE)
     warm = LZ.warm_steps(loop)
     for i in range(warm + COUNTED):
@@ -149,3 +157,30 @@ def test_a_derivative_function_called_in_a_pynative_trace_is_guarded_by_what_it_
     weights[0] = net.k  # grad_w now gives d/dk = 2 k exp(w), and hvp d/dw of its sum: 2 k exp(w)
     np.testing.assert_allclose(hvp(v)[0].asnumpy(), 2 * k * np.exp(w), rtol=1e-6)
     assert gs._trace.trace_stats()["traces"] > before
+
+
+def _requests(url: str) -> float:
+    text = httpx.get(url + "/metrics", timeout=30).text
+    return sum(float(v) for v in re.findall(r"^gradserve_requests_total\{[^}]*\} (\S+)$", text, re.M))
+
+
+@pytest.mark.parametrize("mode", ["graph", "pynative"])
+def test_a_schedule_cells_rate_is_computed_here_not_requested(on_real_server, mode):
+    """nn.Adam on an ExponentialDecayLR Cell: the schedule's construct runs on the client (eager ops), so a step
+    is one request (the gradient's), not two; the weights are MindSpore 2.10's (its venv, the same program)."""
+    gs.set_context(mode=gs.GRAPH_MODE if mode == "graph" else gs.PYNATIVE_MODE)
+    rng = np.random.default_rng(5)
+    w, x, y = (rng.normal(size=s).astype(np.float32) for s in ((2, 3), (4, 3), (4, 2)))
+    net = nn.Dense(3, 2, weight_init=gs.Tensor(w), bias_init="zeros")
+    opt = nn.Adam(net.trainable_params(), learning_rate=nn.ExponentialDecayLR(0.01, 0.9, 2))
+    mse = nn.MSELoss()
+    vg = ops.value_and_grad(lambda a, b: mse(net(a), b), None, opt.parameters)
+    ms_weights = [[-0.7919315, -1.3143589, -0.2583616], [-0.7824522, -1.3048736, -0.2678173],
+                  [-0.7734709, -1.2958772, -0.2767371]]  # MindSpore 2.10 CPU: weight[0, :3] after steps 1-3
+    for want in ms_weights:
+        opt(vg(gs.Tensor(x), gs.Tensor(y))[1])
+        np.testing.assert_allclose(net.weight.asnumpy()[0], want, rtol=2e-6)
+    before = _requests(on_real_server.url)
+    for _ in range(3):
+        opt(vg(gs.Tensor(x), gs.Tensor(y))[1])
+    assert _requests(on_real_server.url) - before == 3

@@ -60,7 +60,10 @@ def _schedule(v, name: str, lr_param: Parameter | None = None):
             return float(a) if a.ndim == 0 else float(a[min(t, a.size - 1)])
         return rate
     if callable(v) and not isinstance(v, Tensor):
-        return lambda t: float(np.asarray(_array(v(Tensor(np.array(t, np.int32))))).reshape(-1)[0])
+        # a Cell (a LearningRateSchedule) runs its construct eagerly, on NumPy here: its call was a program of its
+        # own, a request every step beside the gradient's; the eager kernels are the engine's (_eager)
+        f = v.construct if isinstance(v, Cell) else v
+        return lambda t: float(np.asarray(_array(f(Tensor(np.array(t, np.int32))))).reshape(-1)[0])
     c = _scalar(v, name)
     return lambda t: c
 
