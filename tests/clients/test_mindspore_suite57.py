@@ -1,9 +1,11 @@
 """Sample seed 57 of MindSpore's own tests (benchmarks/mindspore_suite/README.md, "Sample seed 57").
 
-What the sample's misses asked for: Dataset.filter and dataset.zip / Dataset.zip (ut/python/dataset/test_filterop.py)
-and nn.probability.bijector.Invert (ut/python/nn/probability/bijector/test_invert_bijector.py). Expected values and
-texts: MindSpore 2.10 CPU runs of the same programs (/work/ms_suite57/probe/p1.py, p2.py); the Invert values are also
-the closed forms of the inner bijector run backwards (checked with NumPy here)."""
+What the sample's misses asked for: Dataset.filter and dataset.zip / Dataset.zip (ut/python/dataset/test_filterop.py),
+dataset.Schema (test_schema.py) and nn.probability.bijector.Invert (ut/python/nn/probability/bijector/
+test_invert_bijector.py). Expected values and texts: MindSpore 2.10 CPU runs of the same programs
+(/work/ms_suite57/probe/p1.py .. p6.py); the Invert values are also the closed forms of the inner bijector run
+backwards (checked with NumPy here)."""
+import json
 import os
 
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 
 import gradserve.dataset as ds
 import gradserve.nn.probability.bijector as msb
-from gradserve import Tensor
+from gradserve import Tensor, bool_, bfloat16, int32, string
 
 
 def _gen(n, base=0):
@@ -136,3 +138,63 @@ def test_invert_runs_the_bijector_backwards(on_real_server):
     np.testing.assert_allclose(e.inverse_log_jacobian(Tensor(x)).asnumpy(), x, rtol=1e-6)
     with pytest.raises(TypeError, match="the type must be or be subclass of Float, but got Int32"):
         b.forward(Tensor(np.array([1, 2], np.int32)))
+
+
+def _schema_rows(text):
+    return [(c["name"], c["rank"], c.get("shape"), c["type"]) for c in json.loads(text)["columns"]]
+
+
+def test_schema_file_round_trip(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"datasetType": "TF", "numRows": 12, "columns": {
+        "col_sint16": {"type": "int16", "rank": 1, "shape": [1]},
+        "col_2d": {"type": "int64", "rank": 2, "shape": [2, 2]},
+        "col_binary": {"type": "uint8", "rank": 1}}}))
+    # MindSpore 2.10's text: columns by name, a column without shape rank 0 / [], keys sorted, 2-space indent
+    assert ds.Schema(str(path)).to_json() == (
+        '{\n  "columns": [\n    {\n      "name": "col_2d",\n      "rank": 2,\n      "shape": [\n        2,\n        2\n'
+        '      ],\n      "type": "int64"\n    },\n    {\n      "name": "col_binary",\n      "rank": 0,\n'
+        '      "shape": [],\n      "type": "uint8"\n    },\n    {\n      "name": "col_sint16",\n      "rank": 1,\n'
+        '      "shape": [\n        1\n      ],\n      "type": "int16"\n    }\n  ],\n  "datasetType": "TF",\n  "numRows": 12\n}')
+    assert str(ds.Schema(str(path))) == ds.Schema(str(path)).to_json()
+
+
+def test_schema_columns_added_and_parsed():
+    s = ds.Schema()
+    assert s.to_json() == '{\n  "columns": null\n}'  # MindSpore 2.10
+    s.add_column("x", de_type=int32, shape=[2])
+    s.add_column("y", de_type="float32")
+    s.add_column("s", de_type=string)
+    s.add_column("b", de_type=bool_, shape=[-1, 2])
+    # MindSpore 2.10: in the order added; no shape: rank 1 and no "shape" key
+    assert _schema_rows(s.to_json()) == [("x", 1, [2], "int32"), ("y", 1, None, "float32"), ("s", 1, None, "string"),
+                                         ("b", 2, [-1, 2], "bool")]
+    s.parse_columns({"b": {"type": "int8", "shape": [3]}, "a": {"type": "uint8"}})  # (replaces them; by name)
+    assert _schema_rows(s.to_json()) == [("a", 0, [], "uint8"), ("b", 1, [3], "int8")]
+    s.parse_columns([{"name": "z", "type": "int8"}, {"name": "c", "type": "string", "shape": [1]}])
+    assert _schema_rows(s.to_json()) == [("z", 0, [], "int8"), ("c", 1, [1], "string")]
+    s.from_json({"numRows": 3, "datasetType": "TF", "columns": {"q": {"type": "int8", "rank": 2}}})
+    assert json.loads(s.to_json()) == {"columns": [{"name": "q", "rank": 0, "shape": [], "type": "int8"}],
+                                       "datasetType": "TF", "numRows": 3}
+
+
+# MindSpore 2.10's classes and texts
+@pytest.mark.parametrize("build, exc, text", [
+    (lambda: ds.Schema(1), TypeError, "path: 1 is not string"),
+    (lambda: ds.Schema("/nope.json"), ValueError, "The file /nope.json does not exist or permission denied!"),
+    (lambda: ds.Schema().parse_columns([{"type": "int8", "shape": [3, 3]}]), RuntimeError, "Column's name is missing"),
+    (lambda: ds.Schema().parse_columns([{"name": "a"}]), RuntimeError, "Column's type is missing"),
+    (lambda: ds.Schema().parse_columns([{"name": "a", "type": "nope"}]), RuntimeError, "Type is unknown."),
+    (lambda: ds.Schema().parse_columns(5), RuntimeError, "columns must be dict or list"),
+    (lambda: ds.Schema().from_json({"x": 1}), RuntimeError, '"columns" node is required in the schema json JSON.'),
+    (lambda: ds.Schema().add_column("z", de_type="bytes"), TypeError, "Unknown column type."),
+    (lambda: ds.Schema().add_column("z", de_type=bfloat16), KeyError, "mindspore.bfloat16"),
+    (lambda: ds.Schema().add_column(3, de_type="int32"), TypeError,
+     "Argument name with value 3 is not of type [<class 'str'>], but got <class 'int'>."),
+    (lambda: ds.Schema().add_column("q", de_type="int8", shape=3), TypeError,
+     "Argument shape with value 3 is not of type [<class 'list'>], but got <class 'int'>."),
+])
+def test_schema_checks(build, exc, text):
+    with pytest.raises(exc) as info:
+        build()
+    assert text in str(info.value)

@@ -535,6 +535,8 @@ class _Slice(_Step):
 from ._audio_files import LibriTTSDataset, LJSpeechDataset  # noqa: E402
 from ._samplers import DistributedSampler, PKSampler, SequentialSampler  # noqa: E402
 from ._filter_zip import _Filter, _Zip, zip  # noqa: E402,A004
+from ._schema import Schema  # noqa: E402
 
 __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",
-           "LibriTTSDataset", "LJSpeechDataset", "DistributedSampler", "PKSampler", "SequentialSampler", "zip"]
+           "LibriTTSDataset", "LJSpeechDataset", "DistributedSampler", "PKSampler", "SequentialSampler", "Schema",
+           "zip"]
