@@ -1,9 +1,10 @@
 """Sample seed 57 of MindSpore's own tests (benchmarks/mindspore_suite/README.md, "Sample seed 57").
 
-What the sample's misses asked for: Dataset.filter and dataset.zip / Dataset.zip (ut/python/dataset/test_filterop.py),
+What the sample's misses asked for: Dataset.filter / rename and dataset.zip / Dataset.zip (ut/python/dataset/
+test_filterop.py),
 dataset.Schema (test_schema.py) and nn.probability.bijector.Invert (ut/python/nn/probability/bijector/
 test_invert_bijector.py). Expected values and texts: MindSpore 2.10 CPU runs of the same programs
-(/work/ms_suite57/probe/p1.py .. p6.py); the Invert values are also the closed forms of the inner bijector run
+(/work/ms_suite57/probe/p1.py .. p7.py); the Invert values are also the closed forms of the inner bijector run
 backwards (checked with NumPy here)."""
 import json
 import os
@@ -108,6 +109,36 @@ def test_filter_then_zip_then_map():
     assert rows[6]["out3"] == [708]
 
 
+
+def _abc():
+    return ds.GeneratorDataset(lambda: ((np.array([i]), np.array([10 * i]), np.array([100 * i])) for i in range(3)),
+                               ["a", "b", "c"])
+
+
+# MindSpore 2.10: the columns renamed in place, the rows unchanged
+@pytest.mark.parametrize("ins, outs, names", [("a", "x", ["x", "b", "c"]), (["a", "c"], ["x", "y"], ["x", "b", "y"]),
+                                              (["a", "b"], ["b", "a"], ["b", "a", "c"])])
+def test_rename(ins, outs, names):
+    d = _abc().rename(ins, outs)
+    assert d.get_col_names() == names
+    assert [[v.tolist() for v in r] for r in d.create_tuple_iterator(output_numpy=True, num_epochs=1)] == [
+        [[i], [10 * i], [100 * i]] for i in range(3)]
+
+
+@pytest.mark.parametrize("ins, outs, exc, text", [
+    (["a"], ["b"], RuntimeError, "does not support rename one column name into another already exist column name, "
+                                 "existing column name is: b."),
+    (["zz"], ["x"], RuntimeError, "Invalid column, column to be renamed does not exist."),
+    (["a", "b"], ["x"], ValueError, "Number of column in input_columns and output_columns is not equal."),
+    ([1], ["x"], TypeError,
+     "Argument input_columns[0] with value 1 is not of type [<class 'str'>], but got <class 'int'>."),
+    ([], [], ValueError, "input_columns should not be empty."),
+])
+def test_rename_checks(ins, outs, exc, text):
+    with pytest.raises(exc) as info:
+        _abc().rename(ins, outs).get_col_names()
+    assert text in str(info.value)
+
 def test_invert_names_and_checks():
     b = msb.Invert(msb.ScalarAffine(scale=2.0, shift=1.0))
     assert isinstance(b, msb.Bijector)  # MindSpore 2.10: InvertScalarAffine, constant Jacobian, injective
@@ -154,8 +185,10 @@ def test_schema_file_round_trip(tmp_path):
     assert ds.Schema(str(path)).to_json() == (
         '{\n  "columns": [\n    {\n      "name": "col_2d",\n      "rank": 2,\n      "shape": [\n        2,\n        2\n'
         '      ],\n      "type": "int64"\n    },\n    {\n      "name": "col_binary",\n      "rank": 0,\n'
-        '      "shape": [],\n      "type": "uint8"\n    },\n    {\n      "name": "col_sint16",\n      "rank": 1,\n'
-        '      "shape": [\n        1\n      ],\n      "type": "int16"\n    }\n  ],\n  "datasetType": "TF",\n  "numRows": 12\n}')
+        '      "shape": [],\n      "type": "uint8"\n    },\n    {\n      "name": "col_sint16",\n'
+        '      "rank": 1,\n'
+        '      "shape": [\n        1\n      ],\n      "type": "int16"\n    }\n  ],\n  "datasetType": "TF",\n'
+        '  "numRows": 12\n}')
     assert str(ds.Schema(str(path))) == ds.Schema(str(path)).to_json()
 
 

@@ -73,6 +73,9 @@ class Dataset:
         """The rows for which predicate(*input_columns' values; all columns if None) is true."""
         return _Filter(self, predicate, input_columns, num_parallel_workers)
 
+    def rename(self, input_columns, output_columns) -> "Dataset":
+        return _Rename(self, input_columns, output_columns)
+
     def zip(self, datasets) -> "Dataset":
         """This dataset's columns, then each other's, row by row until the shortest ends."""
         _checks.typed("datasets", datasets, (tuple, Dataset))
@@ -534,7 +537,7 @@ class _Slice(_Step):
 
 from ._audio_files import LibriTTSDataset, LJSpeechDataset  # noqa: E402
 from ._samplers import DistributedSampler, PKSampler, SequentialSampler  # noqa: E402
-from ._filter_zip import _Filter, _Zip, zip  # noqa: E402,A004
+from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004
 from ._schema import Schema  # noqa: E402
 
 __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",

@@ -1,4 +1,5 @@
-"""Dataset.filter and mindspore.dataset.zip / Dataset.zip, as MindSpore 2.10 runs them (its checks and texts)."""
+"""Dataset.filter / rename and mindspore.dataset.zip / Dataset.zip, as MindSpore 2.10 runs them (its checks and
+texts)."""
 from __future__ import annotations
 
 from builtins import zip as _pyzip  # (this module defines MindSpore's `zip`)
@@ -37,6 +38,33 @@ class _Filter(_Step):
         except Exception as e:  # (MindSpore 2.10's RuntimeError; its first line)
             raise RuntimeError(f"Exception thrown from user defined Python function in dataset. \n"
                                f"{type(e).__name__}: {e}") from e
+
+
+class _Rename(_Step):
+    """The same rows, columns renamed (MindSpore 2.10's checks; it raises its RuntimeErrors when it builds the
+    pipeline, gradserve here)."""
+
+    def __init__(self, child, input_columns, output_columns):
+        super().__init__(child)
+        ins, outs = ([c] if isinstance(c, str) else list(c) for c in (input_columns, output_columns))
+        for name, cols in (("input_columns", ins), ("output_columns", outs)):
+            if not cols:
+                raise ValueError(f"{name} should not be empty.")
+            for k, c in enumerate(cols):
+                _checks.typed(f"{name}[{k}]", c, (str,))
+        if len(ins) != len(outs):
+            raise ValueError("Number of column in input_columns and output_columns is not equal.")
+        if any(c not in child._cols for c in ins):
+            raise _pipeline_error("Invalid column, column to be renamed does not exist.")
+        new = dict(_pyzip(ins, outs))
+        self._cols = [new.get(c, c) for c in child._cols]
+        taken = [c for c in outs if c in child._cols and c not in ins]
+        if taken:
+            raise _pipeline_error("Invalid column, rename operation does not support rename one column name into "
+                                  f"another already exist column name, existing column name is: {taken[0]}.")
+
+    def _rows(self) -> Iterator[Row]:
+        return self._child._rows()
 
 
 class _Zip(Dataset):
