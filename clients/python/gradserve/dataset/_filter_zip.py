@@ -56,8 +56,8 @@ class _Rename(_Step):
             raise ValueError("Number of column in input_columns and output_columns is not equal.")
         if any(c not in child._cols for c in ins):
             raise _pipeline_error("Invalid column, column to be renamed does not exist.")
-        new = dict(_pyzip(ins, outs))
-        self._cols = [new.get(c, c) for c in child._cols]
+        new: dict[str, str] = dict(_pyzip(ins, outs))
+        self._cols = [new[c] if c in new else c for c in child._cols]
         taken = [c for c in outs if c in child._cols and c not in ins]
         if taken:
             raise _pipeline_error("Invalid column, rename operation does not support rename one column name into "
