@@ -10,6 +10,7 @@ from NumPy's global one: an order of its own, not MindSpore's.
 from __future__ import annotations
 
 import glob
+from builtins import zip as _pyzip  # (this module's `zip` is MindSpore's dataset zip)
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -68,6 +69,18 @@ class Dataset:
         """This dataset's rows, then each other's (MindSpore's `concat`; `a + b` too)."""
         return _Concat([self, *(datasets if isinstance(datasets, (list, tuple)) else [datasets])])
 
+    def filter(self, predicate, input_columns=None, num_parallel_workers=None) -> "Dataset":
+        """The rows for which predicate(*input_columns' values; all columns if None) is true."""
+        return _Filter(self, predicate, input_columns, num_parallel_workers)
+
+    def rename(self, input_columns, output_columns) -> "Dataset":
+        return _Rename(self, input_columns, output_columns)
+
+    def zip(self, datasets) -> "Dataset":
+        """This dataset's columns, then each other's, row by row until the shortest ends."""
+        _checks.typed("datasets", datasets, (tuple, Dataset))
+        return _Zip((self, *(datasets if isinstance(datasets, tuple) else (datasets,))))
+
     def __add__(self, other) -> "Dataset":
         return self.concat(other)
 
@@ -110,7 +123,7 @@ class Dataset:
 
     def create_dict_iterator(self, num_epochs: int = -1, output_numpy: bool = False,
                              do_copy: bool = True) -> Iterator[dict]:
-        return _Epochs(self, num_epochs, lambda r: {c: _out(v, output_numpy) for c, v in zip(self._cols, r)})
+        return _Epochs(self, num_epochs, lambda r: {c: _out(v, output_numpy) for c, v in _pyzip(self._cols, r)})
 
     def __iter__(self):
         return iter(self.create_tuple_iterator(num_epochs=1))
@@ -358,7 +371,7 @@ class _Batch(_Step):
     def _stack(self, rows, info):
         rows = _batching.pad(rows, self._pad) if self._pad else rows
         cols = (_batching.per_batch(self._map, rows, self._in, info) if self._map is not None
-                else [list(c) for c in zip(*rows)])
+                else [list(c) for c in _pyzip(*rows)])
         try:
             return tuple(np.stack(col) for col in cols)
         except ValueError as e:
@@ -439,7 +452,7 @@ class _Map(_Step):
         vals = tuple(v._host_copy() if isinstance(v, Tensor) else np.asarray(v) for v in vals)
         if len(vals) == len(self._in):  # (the outputs take the inputs' places)
             row = list(r)
-            for i, v in zip(self._in, vals):
+            for i, v in _pyzip(self._in, vals):
                 row[i] = v
         else:  # (the outputs first, then the columns that were no input)
             row = [*vals, *(v for k, v in enumerate(r) if k not in self._in)]
@@ -455,7 +468,7 @@ def _map_columns(cols: list, ins: list, outs: list) -> tuple[list, list]:
     were no input. A name given twice keeps its last place (MindSpore's name-to-place table; the other is dropped)."""
     if len(ins) == len(outs):
         places = {c: k for k, c in enumerate(cols) if c not in ins}
-        places.update({o: cols.index(i) for i, o in zip(ins, outs)})
+        places.update({o: cols.index(i) for i, o in _pyzip(ins, outs)})
     else:
         places = {o: k for k, o in enumerate(outs)}
         places.update({c: len(outs) + k for k, c in enumerate(c for c in cols if c not in ins)})
@@ -524,6 +537,9 @@ class _Slice(_Step):
 
 from ._audio_files import LibriTTSDataset, LJSpeechDataset  # noqa: E402
 from ._samplers import DistributedSampler, PKSampler, SequentialSampler  # noqa: E402
+from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004
+from ._schema import Schema  # noqa: E402
 
 __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",
-           "LibriTTSDataset", "LJSpeechDataset", "DistributedSampler", "PKSampler", "SequentialSampler"]
+           "LibriTTSDataset", "LJSpeechDataset", "DistributedSampler", "PKSampler", "SequentialSampler", "Schema",
+           "zip"]

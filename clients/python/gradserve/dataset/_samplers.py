@@ -3,7 +3,6 @@ checks MindSpore 2.10 gives them, with its texts. A sampler turns a row count in
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
@@ -59,9 +58,7 @@ def check_source_args(num_samples, num_parallel_workers, shuffle, sampler, num_s
             _checks.typed(name, value, (int,))
     if num_samples is not None and not 0 <= num_samples <= _INT64_MAX:
         raise ValueError(f"num_samples exceeds the boundary between 0 and {_INT64_MAX}(INT64_MAX)!")
-    cpus = os.cpu_count() or 1
-    if num_parallel_workers is not None and not 1 <= num_parallel_workers <= cpus:
-        raise ValueError(f"num_parallel_workers exceeds the boundary between 1 and {cpus}!")
+    _checks.workers(num_parallel_workers)
     if sampler is not None:
         if shuffle is not None:
             raise RuntimeError("sampler and shuffle cannot be specified at the same time.")

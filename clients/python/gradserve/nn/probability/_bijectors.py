@@ -1,7 +1,8 @@
 """`mindspore.nn.probability.bijector`'s base Bijector, ScalarAffine (y = scale * x + shift) and GumbelCDF, with
 MindSpore 2.10's checks and texts (checked in its venv): a bijector's parameters are float Tensors of one dtype (a
 Python float or list is float32), cast to the value's dtype when used; a value must be a float Tensor. The other
-bijectors: PowerTransform and Exp in _bijectors_power; Softplus and Invert are not implemented (see the package)."""
+bijectors: PowerTransform and Exp in _bijectors_power, Invert in _invert; Softplus is not implemented (see the
+package)."""
 from __future__ import annotations
 
 import numpy as np

@@ -9,7 +9,7 @@ from ...ops.operations._missing import Unimplemented, module_getattr as _module_
 class NotInGradserve(Unimplemented):
     def _refuse(self) -> NoReturn:
         raise NotImplementedError(f"{self._qualname} is not implemented by gradserve (MindSpore's probability "
-                                  "package: distributions other than Bernoulli / Cauchy / Exponential / Gamma / Normal / LogNormal / StudentT / Laplace / HalfNormal, bijectors other than ScalarAffine / GumbelCDF / PowerTransform / Exp and "
+                                  "package: distributions other than Bernoulli / Cauchy / Exponential / Gamma / Normal / LogNormal / StudentT / Laplace / HalfNormal, bijectors other than ScalarAffine / GumbelCDF / PowerTransform / Exp / Invert and "
                                   "Bayesian layers are not supported)")
 
 
