@@ -1,19 +1,30 @@
-"""`mindspore.profiler.common.path_manager.PathManager` and the profiler's exceptions (ut/python/profiler/common/
-test_path_manager.py, 22 items MindSpore 2.10 passes on CPU). Expected values and texts: MindSpore 2.10 CPU runs of
-the same calls (/work/ms_suite57/probe/p3.py, /work/ms_suite_profiler/probe/p1.py). Client-side only: no server."""
+"""`mindspore.profiler.common.path_manager.PathManager`, `.file_manager.FileManager` and the profiler's exceptions
+(ut/python/profiler/common/test_path_manager.py and test_file_manager.py: 22 + 17 items MindSpore 2.10 passes on CPU).
+Expected values and texts: MindSpore 2.10 CPU runs of the same calls (/work/ms_suite57/probe/p3.py,
+/work/ms_suite_profiler/probe/p1.py, p2.py). Client-side only: no server."""
 import os
 import stat
 from unittest.mock import patch
 
+import numpy as np
 import pytest
 
 import gradserve.log
 from gradserve.profiler.common.exceptions.exceptions import (ProfilerException, ProfilerParamTypeErrorException,
                                                              ProfilerParamValueErrorException,
                                                              ProfilerPathErrorException)
+from gradserve.profiler.common.file_manager import FileManager as FM
 from gradserve.profiler.common.path_manager import PathManager as PM
 
 PREFIX = "[ProfilerPathErrorException] code: 50546081, msg: Path error. "  # MindSpore 2.10's str of one
+
+
+@pytest.fixture(autouse=True)
+def _umask_022():
+    """Files written here without group/other write bits: check_input_file_path refuses those (MindSpore 2.10)."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
 
 
 def _raises(fn, *args):
@@ -112,11 +123,7 @@ def test_owner_and_access_checks(tmp_path):
 
 
 def test_make_and_remove(tmp_path):
-    old = os.umask(0o022)
-    try:
-        PM.make_dir_safety(str(tmp_path / "n1" / "n2"))
-    finally:
-        os.umask(old)
+    PM.make_dir_safety(str(tmp_path / "n1" / "n2"))  # (umask 022)
     # MindSpore 2.10: the parent with the default mode, the leaf with DATA_DIR_AUTHORITY
     assert [stat.S_IMODE(os.stat(tmp_path / p).st_mode) for p in ("n1", "n1/n2")] == [0o755, 0o750]
     f = tmp_path / "f"
@@ -144,3 +151,62 @@ def test_missing_paths_only_warn():
         PM.remove_path_safety("/non/existent/path")
     assert warning.call_args_list == [(("The file does not exist: %s", "/non/existent/file.txt"),),
                                       (("The path does not exist: %s", "/non/existent/path"),)]
+
+
+# -- FileManager (ut/python/profiler/common/test_file_manager.py; values: /work/ms_suite_profiler/probe/p2.py) --
+
+def test_file_manager_reads(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.txt"
+    a.write_text('name,value\n"x,y",1\nz\n')
+    b.write_text(" l1 \r\n\tl2\n\n")
+    assert FM.read_csv_file(str(a)) == [["name", "value"], ["x,y", "1"], ["z"]]
+    data, headers = FM.read_csv_file_as_numpy(str(a), ["id", "k"])
+    assert headers == ["id", "k", "name", "value"] and data.shape == (2,)
+    assert data.dtype == np.dtype([(h, object) for h in headers])
+    assert data.tolist() == [(None, None, "x,y", "1"), (None, None, "z", None)]
+    assert FM.read_txt_file(str(b)) == ["l1", "l2", ""]
+    assert FM.read_file_content(str(b)) == " l1 \n\tl2\n\n"
+    assert FM.read_file_content(str(b), "rb") == b" l1 \r\n\tl2\n\n"
+    (tmp_path / "bad.json").write_text("invalid json")
+    with pytest.raises(RuntimeError) as info:
+        FM.read_json_file(str(tmp_path / "bad.json"))
+    assert str(info.value) == f"Failed read json file: {tmp_path / 'bad.json'}, error: Expecting value: line 1 " \
+        "column 1 (char 0)"
+    with pytest.raises(FileNotFoundError):
+        FM.read_json_file(str(tmp_path / "no.json"))
+
+
+def test_file_manager_writes(tmp_path):
+    FM.create_json_file(str(tmp_path / "o.json"), {"k": "\u4e2d", "v": [1]}, indent=2)
+    FM.create_csv_file(str(tmp_path / "o.csv"), [[1, "a,b"], [None, 2.5]], ["h1", "h2"])
+    assert (tmp_path / "o.json").read_text(encoding="utf-8") == '{\n  "k": "\u4e2d",\n  "v": [\n    1\n  ]\n}'
+    assert (tmp_path / "o.csv").read_text() == 'h1,h2\n1,"a,b"\n,2.5\n'
+    assert [stat.S_IMODE(os.stat(tmp_path / n).st_mode) for n in ("o.json", "o.csv")] == [0o640, 0o640]
+    nod = tmp_path / "nod"
+    assert _raises(FM.create_json_file, str(nod / "o.json"), []) == PREFIX + f"The path does not exist: {nod}"
+    FM.create_csv_file(str(nod / "o.csv"), [])  # empty: logged, the folder not checked (MindSpore 2.10)
+    assert _raises(FM.create_csv_file, str(nod / "o.csv"), [[1]]) == PREFIX + f"The path does not exist: {nod}"
+    for name, text in (("h1", "a,b\n1,2\n"), ("h2", "c,d\n3,4\n5,6\n"), ("h3", "e,f\n")):
+        (tmp_path / f"{name}.csv").write_text(text)
+    FM.combine_csv_file([str(tmp_path / f"{n}.csv") for n in ("h1", "h2", "h3")], str(tmp_path / "m.csv"), {"c": "C"})
+    assert FM.read_csv_file(str(tmp_path / "m.csv")) == [["C", "d"], ["1", "2"], ["3", "4"], ["5", "6"]]
+    FM.combine_csv_file([str(tmp_path / "h3.csv")], str(tmp_path / "m2.csv"))
+    assert not (tmp_path / "m2.csv").exists()
+    assert sorted(os.path.basename(p) for p in FM.get_csv_file_list_by_start_name(str(tmp_path), "h")) == \
+        ["h1.csv", "h2.csv", "h3.csv"]
+
+
+def test_file_manager_copy(tmp_path):
+    src = tmp_path / "b.txt"
+    src.write_text("x\ny")
+    FM.copy_file(str(src), str(tmp_path / "c.txt"))
+    assert (tmp_path / "c.txt").read_text() == "x\ny"
+    assert _raises(FM.copy_file, str(src), str(tmp_path / "nod" / "x")) == \
+        PREFIX + f"The path does not exist: {tmp_path / 'nod'}"
+    with pytest.raises(RuntimeError) as info:
+        FM.copy_file(str(src), f"{tmp_path}/")
+    assert str(info.value) == f"Failed to copy from '{src}' to '{tmp_path}/': '{src}' and '{src}' are the same file"
+    with patch.object(gradserve.log, "warning") as warning:
+        FM.copy_file(str(tmp_path / "none.txt"), str(tmp_path / "d.txt"))
+    warning.assert_called_once_with("The source file does not exist: %s", str(tmp_path / "none.txt"))
+    assert FM.check_file_owner(str(tmp_path)) is True
