@@ -44,7 +44,7 @@ class FileManager:
     FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
 
     @classmethod
-    def _write(cls, path: str, what: str, write: Callable[[IO[str]], None]) -> None:
+    def _write(cls, path: str, what: str, write: Callable[[IO[str]], object]) -> None:
         try:
             with os.fdopen(os.open(path, cls.FLAGS, cls.DATA_FILE_AUTHORITY), "w") as f:
                 write(f)
