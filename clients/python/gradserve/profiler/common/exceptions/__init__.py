@@ -1,0 +1,1 @@
+"""`mindspore.profiler.common.exceptions`: the profiler's exception classes and their error codes."""
