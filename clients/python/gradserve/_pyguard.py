@@ -485,6 +485,11 @@ def record(fn, trace: Callable[[], Any]):
     return out, (rec if rec.ok else False)
 
 
+class TwinTraces(dict):
+    """A derivative cache shared by twin functions (gradserve._twins): its traces are reused while their guards
+    hold in GRAPH_MODE too, where a function's own cache keeps its first trace."""
+
+
 def table(cache) -> dict:
     """The guarded traces kept beside a trace cache (a TraceCache's own; a plain dict's under one key)."""
     t = getattr(cache, "guarded", None)
