@@ -114,3 +114,25 @@ def test_a_training_step_making_its_loss_function_each_step_traces_a_few_times(m
         got.append(float(value.asnumpy()))
     np.testing.assert_allclose(got, want, rtol=1e-4)
     assert _traces() - before <= 3  # (the first function's own, a twin's, a twin's recorded: then reused)
+
+
+def test_a_derivative_made_once_of_a_twin_sees_its_own_closure_change(on_real_server, pynative):
+    def make():
+        k = 1.0
+
+        def f(x):
+            return ops.sum(x * x * k)
+
+        def set_k(v):
+            nonlocal k
+            k = v
+        return f, set_k
+    made = [make() for _ in range(5)]
+    for f, _ in made:  # (the first its own cache; the others twins of it, one recording the shared trace)
+        np.testing.assert_allclose(_g(f), 2 * X)
+    g_b = ops.grad(made[1][0])
+    for _ in range(3):
+        np.testing.assert_allclose(g_b(gs.Tensor(X)).asnumpy(), 2 * X)
+        _g(made[3][0])
+    made[1][1](2.0)  # (PyNative runs the Python of each call: MindSpore 2.10 reads k = 2)
+    np.testing.assert_allclose(g_b(gs.Tensor(X)).asnumpy(), 4 * X)
