@@ -136,3 +136,36 @@ def test_a_derivative_made_once_of_a_twin_sees_its_own_closure_change(on_real_se
         _g(made[3][0])
     made[1][1](2.0)  # (PyNative runs the Python of each call: MindSpore 2.10 reads k = 2)
     np.testing.assert_allclose(g_b(gs.Tensor(X)).asnumpy(), 4 * X)
+
+
+def test_a_loss_cell_made_each_step_traces_a_few_times(mode):
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((8, 4)).astype(np.float32), rng.standard_normal((8, 1)).astype(np.float32)
+    net, loss = nn.Dense(4, 1), nn.MSELoss()
+    want = _numpy_sgd(net.weight.asnumpy(), net.bias.asnumpy(), x, y, 12, 0.1)
+    opt = nn.SGD(net.trainable_params(), 0.1)
+    xt, yt = gs.Tensor(x), gs.Tensor(y)
+    before, got = _traces(), []
+    for _ in range(12):
+        value, grads = ops.value_and_grad(nn.WithLossCell(net, loss), None, opt.parameters)(xt, yt)
+        opt(grads)
+        got.append(float(value.asnumpy()))
+    np.testing.assert_allclose(got, want, rtol=1e-4)
+    assert _traces() - before <= 3
+
+
+def test_loss_cells_of_other_networks_or_attributes_are_not_twins(mode):
+    class Scaled(nn.Cell):
+        def __init__(self, k):
+            super().__init__()
+            self.k = k
+
+        def construct(self, x):
+            return ops.sum(x * x * self.k)
+    for k in (1.0, 2.0, 2.0, 2.0, 1.0, 3.0, 3.0):
+        np.testing.assert_allclose(_g(Scaled(k)), 2 * k * X)
+    nets = [Scaled(1.0), Scaled(2.0)]
+    for i in (0, 1, 0, 1, 0, 1):
+        cell = nn.WithLossCell(nets[i], lambda out, label: out * label)
+        got = ops.grad(cell)(gs.Tensor(X), gs.Tensor(np.float32(1.0))).asnumpy()
+        np.testing.assert_allclose(got, 2 * (i + 1) * X)

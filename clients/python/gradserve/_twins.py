@@ -1,9 +1,9 @@
 """A function made afresh each step (`ops.value_and_grad(lambda a, b: loss(net(a), b), ...)` inside the step, a new
-`functools.partial`) finds the derivative traces of an earlier twin: same code, defaults, closure cells' and global
-names' values, partial's func / args / keywords (issue #13).
+`functools.partial` or `nn.WithLossCell(net, loss)`) finds the derivative traces of an earlier twin: same code, defaults, closure cells' and global
+names' values, partial's func / args / keywords, a Cell's class and attributes (issue #13).
 
-The key: numbers, bools, strings and None by value and type, Tensors, Parameters and Cells by identity (kept
-alive beside the key, so an id is never reused), modules and classes by identity, functions by their own key;
+The key: numbers, bools, strings and None by value and type, Tensors, Parameters and Cells by identity (held
+weakly beside the key: one gone, its key is dropped, as its id may be another's), modules and classes by identity, functions by their own key;
 anything else (a list, an array, a dict...) makes the function keyless: its own cache, as before. The first
 function of a key keeps its own cache (the single-object behaviour, unchanged); its later twins share one cache
 whose traces are reused, in either mode, only while the PyNative guards on all the trace read hold (_pyguard: a
@@ -22,7 +22,7 @@ from . import _pyguard
 
 _KEEP = 256  # keys kept (least recently made dropped): a long run making new values each step stays bounded
 _DEPTH = 4  # functions keyed through functions (a global `mse` a lambda calls): deeper is keyless
-_by_key: dict = {}  # key -> (the shared {kind: cache}, the objects the key names by identity, kept alive)
+_by_key: dict = {}  # key -> (the shared {kind: cache}, references to the objects the key names by identity)
 _names: dict = {}  # code object -> the names it and its nested code look up (globals among them)
 _SIMPLE = (int, float, complex, bool, str, bytes, type(None))
 
@@ -44,7 +44,7 @@ def _code_names(code) -> tuple:
 
 
 def _value(v, depth: int, keep: list):
-    """What stands for v in a key; an object named by identity goes to `keep` (kept alive beside the key)."""
+    """What stands for v in a key; an object named by identity goes to `keep` (held weakly beside the key)."""
     if type(v) in _SIMPLE:
         return (type(v), v)
     if isinstance(v, (Tensor, types.ModuleType, type, types.BuiltinFunctionType)) or \
@@ -66,6 +66,8 @@ def _key(fn, depth: int, keep: list) -> tuple:
             raise _Keyless
         kw = tuple(sorted((k, _value(v, depth, keep)) for k, v in fn.keywords.items()))
         return ("partial", _value(fn.func, depth, keep), tuple(_value(a, depth, keep) for a in fn.args), kw)
+    if isinstance(fn, _pyguard.cell_types[0] or ()):
+        return _cell_key(fn, depth, keep)
     if type(fn) is not types.FunctionType or fn.__dict__:
         raise _Keyless  # (attributes set on a function: what reads them is unknown)
     code, g = fn.__code__, fn.__globals__
@@ -74,6 +76,14 @@ def _key(fn, depth: int, keep: list) -> tuple:
     glob = tuple((n, _value(g[n], depth, keep)) if n in g else (n, _absent(n)) for n in _code_names(code))
     kwd = tuple(sorted((k, _value(v, depth, keep)) for k, v in (fn.__kwdefaults__ or {}).items()))
     return ("fn", code, id(g), _value(fn.__defaults__ or (), depth, keep), kwd, cells, glob)
+
+
+def _cell_key(cell, depth: int, keep: list) -> tuple:
+    """A Cell made afresh each step (`nn.WithLossCell(net, loss)`): its class, and each attribute by the rules
+    above (its sub-Cells and Parameters by identity); its own trace cache aside (a hook's dict: keyless)."""
+    keep.append(type(cell))
+    return ("cell", id(type(cell)), tuple((k, _value(v, depth, keep)) for k, v in vars(cell).items()
+                                          if k != "_gs_programs"))
 
 
 def _absent(name: str):
@@ -108,13 +118,23 @@ def caches(fn, own: "weakref.WeakKeyDictionary") -> dict | None:
     if k is None:
         return own.setdefault(fn, {})
     entry = _by_key.pop(k, None)
+    if entry is not None and any(r() is None for r in entry[1]):
+        entry = None  # (an object the key names by identity is gone: its id may be another's now)
     if entry is None:  # (the first function of this key: its own cache, as before)
         while len(_by_key) >= _KEEP:
             del _by_key[next(iter(_by_key))]
-        _by_key[k] = (_TwinKinds(), keep)
+        _by_key[k] = (_TwinKinds(), [_weak(v) for v in keep])
         return own.setdefault(fn, {})
     _by_key[k] = entry  # (most recent last)
     return entry[0]
+
+
+def _weak(v):
+    """A reference to v that does not keep it alive where v allows one (a model dropped is freed, as before)."""
+    try:
+        return weakref.ref(v)
+    except TypeError:  # (a module's globals dict: lives as long as its module)
+        return lambda: v
 
 
 class _TwinKinds(dict):
