@@ -100,20 +100,28 @@ def _numpy_sgd(w, b, x, y, steps, lr):
     return losses
 
 
-def test_a_training_step_making_its_loss_function_each_step_traces_a_few_times(mode):
+def _train_each_step_made(make, steps: int):
+    """A Dense(4, 1) + MSE SGD loop whose loss function make(net, loss) makes afresh each step: its losses
+    against NumPy's, and the traces it made."""
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((8, 4)).astype(np.float32), rng.standard_normal((8, 1)).astype(np.float32)
     net, loss = nn.Dense(4, 1), nn.MSELoss()
-    want = _numpy_sgd(net.weight.asnumpy(), net.bias.asnumpy(), x, y, 20, 0.1)
+    want = _numpy_sgd(net.weight.asnumpy(), net.bias.asnumpy(), x, y, steps, 0.1)
     opt = nn.SGD(net.trainable_params(), 0.1)
     xt, yt = gs.Tensor(x), gs.Tensor(y)
     before, got = _traces(), []
-    for _ in range(20):  # (the tutorials' form: a new lambda each step)
-        value, grads = ops.value_and_grad(lambda a, b: loss(net(a), b), None, opt.parameters)(xt, yt)
+    for _ in range(steps):
+        value, grads = ops.value_and_grad(make(net, loss), None, opt.parameters)(xt, yt)
         opt(grads)
         got.append(float(value.asnumpy()))
     np.testing.assert_allclose(got, want, rtol=1e-4)
-    assert _traces() - before <= 3  # (the first function's own, a twin's, a twin's recorded: then reused)
+    return _traces() - before
+
+
+def test_a_training_step_making_its_loss_function_each_step_traces_a_few_times(mode):
+    # (the tutorials' form: a new lambda each step; then the first function's own trace, a twin's, a twin's
+    # recorded: then reused)
+    assert _train_each_step_made(lambda net, loss: lambda a, b: loss(net(a), b), 20) <= 3
 
 
 def test_a_derivative_made_once_of_a_twin_sees_its_own_closure_change(on_real_server, pynative):
@@ -139,19 +147,7 @@ def test_a_derivative_made_once_of_a_twin_sees_its_own_closure_change(on_real_se
 
 
 def test_a_loss_cell_made_each_step_traces_a_few_times(mode):
-    rng = np.random.default_rng(1)
-    x, y = rng.standard_normal((8, 4)).astype(np.float32), rng.standard_normal((8, 1)).astype(np.float32)
-    net, loss = nn.Dense(4, 1), nn.MSELoss()
-    want = _numpy_sgd(net.weight.asnumpy(), net.bias.asnumpy(), x, y, 12, 0.1)
-    opt = nn.SGD(net.trainable_params(), 0.1)
-    xt, yt = gs.Tensor(x), gs.Tensor(y)
-    before, got = _traces(), []
-    for _ in range(12):
-        value, grads = ops.value_and_grad(nn.WithLossCell(net, loss), None, opt.parameters)(xt, yt)
-        opt(grads)
-        got.append(float(value.asnumpy()))
-    np.testing.assert_allclose(got, want, rtol=1e-4)
-    assert _traces() - before <= 3
+    assert _train_each_step_made(nn.WithLossCell, 12) <= 3
 
 
 def test_loss_cells_of_other_networks_or_attributes_are_not_twins(mode):
