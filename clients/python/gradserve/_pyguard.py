@@ -13,8 +13,9 @@ Each later call compares them all by one function generated for that trace (_com
 A value is guardable when it is immutable (numbers, strings, None, library classes, functions, NumPy /
 gradserve / math modules, tuples of guardable values), a user class (its attributes), a Tensor (captured
 Tensors written in place are _trace's const_data), a Cell, or a small list / dict of guardable values.
-Cells and functions are held weakly (a guard kept in their own cache makes no reference cycle). Anything else (an object of
-another class, a user module's attributes, a numpy array, a set) and any Python side effect or hidden state
+A small NumPy array (<= 4 KiB: `gs.Tensor(W)` of a module's W) is guarded by a kept copy of its bytes, compared on
+each call (it may be written in place). Cells and functions are held weakly (a guard kept in their own cache makes no
+reference cycle). Anything else (an object of another class, a user module's attributes, a larger array, a set) and any Python side effect or hidden state
 (user code storing into a subscript, an attribute, a global or a nonlocal; a builtin called other than a
 pure one; random / time) leaves the trace unguarded: it is traced afresh on every call, as before."""
 from __future__ import annotations
@@ -59,6 +60,7 @@ _IMMUTABLE = (int, float, complex, bool, str, bytes, type(None), np.generic, np.
               types.FunctionType, types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType,
               types.GetSetDescriptorType, types.MemberDescriptorType, property, staticmethod, classmethod)
 _MAX_ITEMS = 64
+_ARRAY_BYTES = 4096  # a NumPy array this small is guarded by a copy of its bytes; a larger one is not guardable
 _NUMPY = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
 _CALLABLE_LIBRARY = (_HERE, _NUMPY)  # library Python user code may call: gradserve's ops, NumPy's functions
 _TRUSTED = (str, int, float, bool, type(None))  # (items needing no look: the identity check covers them)
@@ -108,6 +110,7 @@ class Recorder:
         self.attrs: list = []  # (object, attribute, object): a function's code and defaults
         self.kept: list = []  # the values `seen` holds ids of (none is freed and its id reused meanwhile)
         self.items: list = []  # (container, its items' snapshot)
+        self.arrays: list = []  # (a small NumPy array, its dtype, shape and bytes when read)
         self.seen: set = set()  # ids of values already checked (their objects are held by the lists above)
         self.frames: list = []  # frames of user code started while tracing (a nested function's closure)
         self.funcs: dict = {}  # code -> the functions reachable from fn with that code
@@ -153,6 +156,9 @@ class Recorder:
         if isinstance(v, type):  # a user class's attributes (`Config.scale = 3`); a library's: as they are
             return not _is_user_file(getattr(sys.modules.get(v.__module__), "__file__", None)) or \
                 self._guard_box(v.__dict__, 0, cell=True)
+        if type(v) is np.ndarray and v.nbytes <= _ARRAY_BYTES and not v.dtype.hasobject:
+            self.arrays.append((v, v.dtype, v.shape, v.tobytes()))  # (compared on each call: _same_array)
+            return True
         if isinstance(v, cell_types[0]):  # its attributes, and its user classes' (`Net.scale = 3`)
             return self._guard_box(vars(v), 0, cell=True, owner=v) and all(self.guard_value(k) for k in type(v).__mro__)
         per_call = getattr(type(v), "_gs_per_call", None)
@@ -375,12 +381,13 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
     constants its globals: the loops over (object, name, value) tuples this replaces spent most of their time
     unpacking and dispatching, not comparing. The same tests in the same order: each global the code loaded
     (the module's, else the builtin), closure cells, the functions' code and defaults, the context's write
-    count, then each box (a Cell's __dict__, a list or dict it holds, a class's attributes): its length, its
+    count, each small NumPy array's dtype, shape and bytes, then each box (a Cell's __dict__, a list or dict it holds, a class's attributes): its length, its
     keys by identity in order (one C pass), each value by identity. A value held weakly (a Cell, a function)
     fails once dead (never the object now at its address); a function or Cell gone is skipped (it cannot run
     again). The source holds only names made here, counts and the function attributes' names (_guard_function's
     three): nothing a user's object names."""
-    ns: dict = {"MISSING": MISSING, "B": builtins.__dict__, "is_": operator.is_, "_empty": _empty}
+    ns: dict = {"MISSING": MISSING, "B": builtins.__dict__, "is_": operator.is_, "_empty": _empty,
+                "same_array": _same_array}
     lines: list = []  # (the body's lines, at the try block's indent)
 
     def const(v) -> str:
@@ -415,6 +422,8 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
                   f"if f is not None and ({' or '.join(f'f.{n} is not {const(v)}' for n, v in attrs.values())}): "
                   "return False"]
     lines.append(f"if {const(rec.options[0])}.writes != {int(rec.options[1])}: return False")
+    for a, dt, shape, data in rec.arrays:
+        lines.append(f"if not same_array({const(a)}, {const(dt)}, {const(shape)}, {const(data)}): return False")
     for box, (keys, values) in rec.items:
         indent = ""
         if type(box) is weakref.ref:  # (a Cell's attributes)
@@ -445,6 +454,11 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
         code = _SOURCES[src] = compile(src, "<gradserve guard>", "exec")
     exec(code, ns)  # noqa: S102 - source made above: names, counts and attribute names of our own
     return ns.pop("check")  # (ns, its globals, keeps no reference to it: no cycle holding the guarded values)
+
+
+def _same_array(a, dtype, shape, data: bytes) -> bool:
+    """Whether array a still holds what a trace read: its dtype, shape and bytes (-0.0 for 0.0: traced again)."""
+    return a.dtype == dtype and a.shape == shape and a.tobytes() == data
 
 
 def _empty(c) -> bool:
@@ -483,6 +497,11 @@ def record(fn, trace: Callable[[], Any]):
         _tls.rec = None
         rec.frames, rec.kept, rec.funcs = [], [], {}  # (frames hold their locals: no cycle left through them)
     return out, (rec if rec.ok else False)
+
+
+class TwinTraces(dict):
+    """A derivative cache shared by twin functions (gradserve._twins): its traces are reused while their guards
+    hold in GRAPH_MODE too, where a function's own cache keeps its first trace."""
 
 
 def table(cache) -> dict:

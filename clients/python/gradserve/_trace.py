@@ -2084,8 +2084,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)
         sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)
     prog = guarded = None
-    if cache is not None and not _context.traces_cached(graph or compiled):
-        # PyNative: a trace runs the Python again unless all it read is unchanged (_pyguard)
+    if cache is not None and (not _context.traces_cached(graph or compiled) or type(cache) is _pyguard.TwinTraces):
+        # PyNative (and twin functions' traces: _twins): a trace runs the Python again unless all it read is unchanged
         guarded, cache = _pyguard.table(cache), None
         prog = _guarded_hit(guarded, sig, leaves)
         if prog is None:

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import _attr_writes, _trace, _vjp_handover, context as _context
+from .. import _attr_writes, _pyguard, _trace, _twins, _vjp_handover, context as _context
 from .._tensor import Parameter, Tensor
 from .._misc import MutableList, MutableTuple
 from ..errors import GradPositionError
@@ -25,11 +25,9 @@ _caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _cache_for(fn, kind) -> dict | None:
-    try:
-        per = _caches.setdefault(fn, {})
-    except TypeError:
-        return None
-    return per.setdefault(kind, {})
+    """fn's traces of one kind: its own, or a twin's (a function made afresh each step: _twins)."""
+    per = _twins.caches(fn, _caches)
+    return None if per is None else _twins.kind_cache(per, kind)
 
 
 def _label(fn) -> str:
@@ -96,7 +94,8 @@ class _Derived:
                 cache = memo[1]
             else:
                 cache = _cache_for(self.fn, key)
-                self._cache_memo = (key, cache, self.fn)
+                if type(cache) is not _pyguard.TwinTraces:  # (a twin's key is asked on each call: _twins.caches)
+                    self._cache_memo = (key, cache, self.fn)
             # (names and label matter only when the call traces (a signature not seen yet): methods, not
             # closures, which would make every call keep self and args in cells)
             groups = None
