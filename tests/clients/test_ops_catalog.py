@@ -189,6 +189,10 @@ CASES.update({  # Fourier transforms (engine/ops/fft.py)
 })
 CASES["switch_run"] = [([A((), "int32"), A((2, 3), F)], {"branches": (_branch(), _branch())})]
 CASES["while_run"] = [([A((2, 3), F)], {"cond": _branch(), "body": _branch(), "n_state": 1, "max_trips": 3})]
+CASES.update({  # front-end stand-ins (engine/ops/custom_vjp.py): a value with no bprop, a forward with no kernel
+    "bprop_undefined": [([A((4,), F), A((2, 3), F)], {"message": "no bprop"})],
+    "no_kernel": [([A((2, 3), F)], {"message": "no kernel", "shape": (5, 1), "dtype": "float64"})],
+})
 
 
 # emitted by the tracer with the avals of the values it wraps (gradserve/_bprop.py), never shape-inferred
