@@ -17,11 +17,34 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import InvalidRequest
+from .errors import InvalidRequest, NotImplementedFeature
 
 KNOWN = {"name", "platform", "backend", "max_batch_size", "input", "output", "parameters"}
 WHY = {"dynamic_batching": "dynamic batching is the server's (--batch-delay-ms), not a model's",
        "sequence_batching": "sequences are not supported", "instance_group": "workers are the server's (--cpu-workers)"}
+
+
+FILE = "file:"  # Triton's prefix of a file override's parameter names
+# what Triton answers a file parameter of another value type: over HTTP TritonJson's MemberAsString, over gRPC
+# grpc_server.cc's RepositoryModelLoad
+WRONG_FILE_TYPE = {str: "attempt to access JSON non-string as string",
+                   bytes: "invalid value type for load parameter '{}', expected bytes_param."}
+
+
+def refuse_files(params: dict, path: str, file_type: type) -> None:
+    """Refuses a load with file overrides (`file_type`: their value's, str over HTTP (base64), bytes over gRPC)."""
+    files = sorted(k for k in params if k.startswith(FILE))
+    if not files:
+        return
+    for k in files:
+        if not isinstance(params[k], file_type):
+            raise InvalidRequest(WRONG_FILE_TYPE[file_type].format(k), path=f"{path}.{k}")
+    if "config" not in params:  # (Triton's core, its localizing agent: INVALID_ARG)
+        raise InvalidRequest("Load parameter 'config' must be specified for model file override", path=path)
+    raise NotImplementedFeature(
+        f"model file override is not supported ({', '.join(files)}): a model here is its repository folder "
+        "(graph.json, config.json), not files sent with the load; put them there and load, or load with the "
+        "config override alone", path=path)
 
 
 def _bad(message: str) -> InvalidRequest:

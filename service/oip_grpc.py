@@ -342,8 +342,10 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             name, kserve = kserve_repository.requested_model(request)
             params = {k: getattr(v, c) if (c := v.WhichOneof("parameter_choice")) else None
                       for k, v in request.parameters.items()}
-            config = check_repository_params(params, action, "parameters")
-            if action == "load":
+            config = check_repository_params(params, action, "parameters", bytes)
+            if kserve:  # (its form has no parameters: requested_model)
+                await kserve_repository.act(self.repo, action, name)
+            elif action == "load":
                 await self.repo.load_async(name, config)
             else:
                 self.repo.unload(name)

@@ -31,7 +31,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from .api_keys import key_ok
-from . import classification, client_shm, codec, cuda_shm, model_stats
+from . import classification, client_shm, codec, config_override, cuda_shm, model_stats
 from .core import Core
 from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_headers, http_status
 from .http_app import (BIG, AsgiBody, ClientGone, PartsResponse, charged, discard_body, into_buffer, run_watching,
@@ -200,19 +200,23 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
     return tensors, outs, binary, rid if rid is None else codec.echoable(rid, "$.id")
 
 
-def check_repository_params(params, action: str, path: str) -> str | None:
+def check_repository_params(params, action: str, path: str, file_type: type = str) -> str | None:
     """A load / unload request's parameters (HTTP and gRPC); load's `config` override returned (applied by
-    service.config_override); Triton's `file:<path>` overrides refused by name, never ignored (the client would
-    believe its files used); unload's `unload_dependents` is accepted (no model here has dependents)."""
+    service.config_override); Triton's `file:<path>` overrides refused (service.config_override.refuse_files: their
+    value `file_type`, base64 text over HTTP, bytes over gRPC), never ignored (the client would believe its files
+    used); unload's `unload_dependents` is accepted (no model here has dependents)."""
     if params is None:
         return None
     if not isinstance(params, dict):
         raise InvalidRequest("parameters must be an object", path=path)
-    extra = sorted(set(params) - ({"unload_dependents"} if action == "unload" else {"config"}))
+    extra = sorted(k for k in set(params) - ({"unload_dependents"} if action == "unload" else {"config"})
+                   if action == "unload" or not k.startswith(config_override.FILE))
     if extra:
         raise InvalidRequest(f"{action} parameters {extra} are not supported: a model is its repository folder "
                              "(graph.json, config.json); edit it there and load again" +
                              (" (or load with a config override)" if action == "load" else ""), path=path)
+    if action == "load":
+        config_override.refuse_files(params, path, file_type)
     return params.get("config")
 
 
