@@ -17,9 +17,9 @@ from __future__ import annotations
 from .answer_wire import field_head
 from .errors import ServiceError
 from .kserve_v1 import model_not_found, model_not_ready
+from .oip_http import NOT_SUPPORTED
 from .repository import ModelRepository
 
-NOT_SUPPORTED = "'repository_name' specification is not supported"  # Triton's text (grpc_server.cc)
 
 
 def requested_model(request) -> tuple[str, bool]:

@@ -33,7 +33,8 @@ from fastapi.responses import JSONResponse, Response
 from .api_keys import key_ok
 from . import classification, client_shm, codec, config_override, cuda_shm, model_stats
 from .core import Core
-from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_headers, http_status
+from .errors import (InvalidRequest, NotFound, NotImplementedFeature, Overloaded, ServiceError, Unauthorized,
+                     http_headers, http_status)
 from .http_app import (BIG, AsgiBody, ClientGone, PartsResponse, charged, discard_body, into_buffer, run_watching,
                        tensors_past)
 from .http_body import content_coding, read_body, read_small_body, within
@@ -198,6 +199,9 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
     if rid is not None and not isinstance(rid, str):  # (the protocol's id is a string; clients read it as one)
         raise InvalidRequest("id must be a string", path="$.id")
     return tensors, outs, binary, rid if rid is None else codec.echoable(rid, "$.id")
+
+
+NOT_SUPPORTED = "'repository_name' specification is not supported"  # Triton's text (http_server.cc, grpc_server.cc)
 
 
 def check_repository_params(params, action: str, path: str, file_type: type = str) -> str | None:
@@ -513,3 +517,15 @@ def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -
         except ServiceError as e:
             return v2_error(e)
         return {}
+
+    # Triton's routes naming a repository (its regex /v2/repository(/<repository>)?/...): its index reads no name
+    # (the whole index), its load / unload refuse one (UNSUPPORTED: 501); they were 404 here
+    @r.post("/v2/repository/{repository}/index", include_in_schema=False)
+    async def named_index(repository: str, request: Request):
+        return await index(request)
+
+    @r.post("/v2/repository/{repository}/models/{name}/{action}", include_in_schema=False)
+    async def named_control(repository: str, name: str, action: str):
+        if action not in ("load", "unload"):
+            return v2_error(NotFound("Not Found", code="not_found"))
+        return v2_error(NotImplementedFeature(NOT_SUPPORTED))

@@ -12,6 +12,9 @@
   after Triton's own checks, with Triton's texts: no config is INVALID_ARG "Load parameter 'config' must be specified
   for model file override"; a file's value of another type is TritonJson's "attempt to access JSON non-string as
   string" (HTTP) or "invalid value type for load parameter '<k>', expected bytes_param." (gRPC). Before: 400 for all.
+- Triton's routes naming a repository (HTTP /v2/repository/<r>/models/<m>/load|unload: 501 UNSUPPORTED
+  "'repository_name' specification is not supported"; /v2/repository/<r>/index: the whole index; gRPC RepositoryIndex
+  with a repository_name: UNIMPLEMENTED, the same text). Before: HTTP 404, gRPC's name ignored.
 - UM-Bridge (umbridge 1.2.10, the reference server umbridge.serve_models): each of its InvalidInput checks answers
   its error form, status 400, through the client's message.
 
@@ -102,6 +105,35 @@ def test_file_parameter_of_another_type_is_refused_in_tritons_words(server):
                 "config": P(string_param="{}"), "file:1/m": P(string_param="x")}), timeout=CEILING))
     assert e.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "invalid value type for load parameter 'file:1/m', expected bytes_param." in e.details()
+
+
+# -- Triton's routes and messages naming a repository ----------------------------------------------------------------
+
+def test_http_routes_naming_a_repository_as_triton(server, triton):
+    """Triton's HTTP regex /v2/repository(?:/([^/]+))?/(index|models/([^/]+)/(load|unload)): load / unload with a
+    repository name are UNSUPPORTED "'repository_name' specification is not supported" (501, nothing done); its
+    index reads no name and answers the whole index. Before: 404 for all three."""
+    for action in ("load", "unload"):
+        r = httpx.post(f"{server.url}/v2/repository/models_repo/models/seed_jvp/{action}", timeout=CEILING)
+        assert r.status_code == 501, r.text
+        assert r.json() == {"error": "'repository_name' specification is not supported"}
+    assert triton.is_model_ready("seed_jvp")
+    named = httpx.post(f"{server.url}/v2/repository/models_repo/index", json={"ready": True}, timeout=CEILING)
+    plain = httpx.post(f"{server.url}/v2/repository/index", json={"ready": True}, timeout=CEILING)
+    assert named.status_code == 200 and named.json() == plain.json() and {"name": "seed_jvp", "version": "1",
+                                                                          "state": "READY"} in named.json()
+
+
+def test_grpc_index_naming_a_repository_is_unsupported(server):
+    """Triton's grpc_server.cc RepositoryIndex: a repository_name is UNSUPPORTED (UNIMPLEMENTED); it was ignored."""
+    with grpc.insecure_channel(server.grpc_target) as ch:
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(ch)
+        e = rpc_error(lambda: stub.RepositoryIndex(service_pb2.RepositoryIndexRequest(repository_name="models_repo"),
+                                                   timeout=CEILING))
+        assert (e.code(), e.details()) == (grpc.StatusCode.UNIMPLEMENTED,
+                                           "'repository_name' specification is not supported")
+        assert "seed_jvp" in [m.name for m in stub.RepositoryIndex(service_pb2.RepositoryIndexRequest(),
+                                                                    timeout=CEILING).models]
 
 
 # -- UM-Bridge's error forms (held) ----------------------------------------------------------------------------------
