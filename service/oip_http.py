@@ -206,9 +206,9 @@ NOT_SUPPORTED = "'repository_name' specification is not supported"  # Triton's t
 
 def check_repository_params(params, action: str, path: str, file_type: type = str) -> str | None:
     """A load / unload request's parameters (HTTP and gRPC); load's `config` override returned (applied by
-    service.config_override); Triton's `file:<path>` overrides refused (service.config_override.refuse_files: their
-    value `file_type`, base64 text over HTTP, bytes over gRPC), never ignored (the client would believe its files
-    used); unload's `unload_dependents` is accepted (no model here has dependents)."""
+    service.config_override); Triton's `file:<path>` overrides refused (service.config_override.refuse_files), never
+    ignored (the client would believe its files used); unload's `unload_dependents` is accepted (no model here has
+    dependents); each value of the type Triton reads (`file_type`: a file's, str over HTTP, bytes over gRPC)."""
     if params is None:
         return None
     if not isinstance(params, dict):
@@ -219,8 +219,9 @@ def check_repository_params(params, action: str, path: str, file_type: type = st
         raise InvalidRequest(f"{action} parameters {extra} are not supported: a model is its repository folder "
                              "(graph.json, config.json); edit it there and load again" +
                              (" (or load with a config override)" if action == "load" else ""), path=path)
+    config_override.check_value_types(params, path, file_type)
     if action == "load":
-        config_override.refuse_files(params, path, file_type)
+        config_override.refuse_files(params, path)
     return params.get("config")
 
 

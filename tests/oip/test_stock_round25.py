@@ -12,6 +12,8 @@
   after Triton's own checks, with Triton's texts: no config is INVALID_ARG "Load parameter 'config' must be specified
   for model file override"; a file's value of another type is TritonJson's "attempt to access JSON non-string as
   string" (HTTP) or "invalid value type for load parameter '<k>', expected bytes_param." (gRPC). Before: 400 for all.
+  The config and unload_dependents values likewise (a JSON null config was a load without override, a string
+  unload_dependents was taken).
 - Triton's routes naming a repository (HTTP /v2/repository/<r>/models/<m>/load|unload: 501 UNSUPPORTED
   "'repository_name' specification is not supported"; /v2/repository/<r>/index: the whole index; gRPC RepositoryIndex
   with a repository_name: UNIMPLEMENTED, the same text). Before: HTTP 404, gRPC's name ignored.
@@ -105,6 +107,36 @@ def test_file_parameter_of_another_type_is_refused_in_tritons_words(server):
                 "config": P(string_param="{}"), "file:1/m": P(string_param="x")}), timeout=CEILING))
     assert e.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "invalid value type for load parameter 'file:1/m', expected bytes_param." in e.details()
+
+
+@pytest.mark.parametrize("action, params, says", [
+    ("load", {"config": None}, "attempt to access JSON non-string as string"),  # (was a load without override)
+    ("load", {"config": 5}, "attempt to access JSON non-string as string"),
+    ("unload", {"unload_dependents": "yes"},  # (was taken)
+     "Unable to parse 'unload_dependents': attempt to access JSON non-boolean as boolean"),
+])
+def test_http_parameter_types_as_triton_reads_them(server, triton, action, params, says):
+    """Triton's HandleRepositoryControl reads config with MemberAsString, unload_dependents with AsBool."""
+    r = httpx.post(f"{server.url}/v2/repository/models/seed_jvp/{action}", json={"parameters": params},
+                   timeout=CEILING)
+    assert r.status_code == 400 and says in r.json()["error"], r.text
+    assert triton.is_model_ready("seed_jvp")
+
+
+def test_grpc_parameter_types_as_triton_reads_them(server, triton):
+    """grpc_server.cc RepositoryModelLoad / Unload: INVALID_ARG naming the parameter and the type it expects."""
+    P = service_pb2.ModelRepositoryParameter
+    with grpc.insecure_channel(server.grpc_target) as ch:
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(ch)
+        for call, message, params, says in [
+                (stub.RepositoryModelLoad, service_pb2.RepositoryModelLoadRequest, {"config": P(bytes_param=b"{}")},
+                 "invalid value type for load parameter 'config', expected string_param."),
+                (stub.RepositoryModelUnload, service_pb2.RepositoryModelUnloadRequest,
+                 {"unload_dependents": P(int64_param=1)},
+                 "invalid value type for 'unload_dependents' parameter, expected bool_param.")]:
+            e = rpc_error(lambda: call(message(model_name="seed_jvp", parameters=params), timeout=CEILING))
+            assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and says in e.details()
+    assert triton.is_model_ready("seed_jvp")
 
 
 # -- Triton's routes and messages naming a repository ----------------------------------------------------------------
