@@ -508,7 +508,7 @@ def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -
             await repo.load_async(name, config)
         except ServiceError as e:
             return v2_error(e)
-        return {}
+        return {"name": name, "load": True}  # (KServe's answer; Triton's is empty: tritonclient reads none)
 
     @r.post("/v2/repository/models/{name}/unload", operation_id="v2_repository_unload")
     async def unload(name: str, request: Request):
@@ -517,7 +517,7 @@ def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -
             repo.unload(name)
         except ServiceError as e:
             return v2_error(e)
-        return {}
+        return {"name": name, "unload": True}  # (KServe's, as load's)
 
     # Triton's routes naming a repository (its regex /v2/repository(/<repository>)?/...): its index reads no name
     # (the whole index), its load / unload refuse one (UNSUPPORTED: 501); they were 404 here

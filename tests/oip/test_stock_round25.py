@@ -4,7 +4,8 @@
   KeyError into ModelNotFound, which its gRPC interceptor (protocol/grpc/interceptors.py) aborts with NOT_FOUND and
   the text "Model with name <m> does not exist." (errors.py); a failed load is ModelNotReady, UNAVAILABLE "Model with
   name <m> is not ready." plus the reason. Before: the unload answered isUnloaded = true, the load NOT_FOUND in our
-  words. Triton's form keeps Triton's answer (success: round 22).
+  words. Triton's form keeps Triton's answer (success: round 22). KServe's REST load / unload answers its
+  {"name", "load" / "unload"} on success (its failures there stay Triton's: the same route).
 - Triton's load with file overrides (tritonclient's load_model(name, config, files={"file:<v>/<f>": bytes})): Triton
   (server src/http_server.cc HandleRepositoryControl, src/grpc/grpc_server.cc RepositoryModelLoad, core
   model_repository_manager.cc) loads the model from a directory of those files and the config. A model here is its
@@ -63,6 +64,17 @@ def test_kserve_load_failure_is_model_not_ready(raw, triton):
     assert e.code() == grpc.StatusCode.UNAVAILABLE
     assert e.details().startswith("Model with name nope is not ready. ")  # (then the reason: ours)
     assert "'nope' is not in the repository" in e.details()
+    assert triton.is_model_ready("seed_jvp")
+
+
+def test_kserve_rest_load_and_unload_answers(server, triton):
+    """KServe 0.21.0's v2_endpoints.load / unload answer {"name": m, "load": true} / {"name": m, "unload": true} on the
+    route Triton answers with an empty body (tritonclient reads none); before: {}."""
+    r = httpx.post(f"{server.url}/v2/repository/models/seed_jvp/unload", timeout=CEILING)
+    assert (r.status_code, r.json()) == (200, {"name": "seed_jvp", "unload": True})
+    assert not triton.is_model_ready("seed_jvp")
+    r = httpx.post(f"{server.url}/v2/repository/models/seed_jvp/load", timeout=CEILING)
+    assert (r.status_code, r.json()) == (200, {"name": "seed_jvp", "load": True})
     assert triton.is_model_ready("seed_jvp")
 
 
