@@ -17,11 +17,51 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import InvalidRequest
+from .errors import InvalidRequest, NotImplementedFeature
 
 KNOWN = {"name", "platform", "backend", "max_batch_size", "input", "output", "parameters"}
 WHY = {"dynamic_batching": "dynamic batching is the server's (--batch-delay-ms), not a model's",
        "sequence_batching": "sequences are not supported", "instance_group": "workers are the server's (--cpu-workers)"}
+FILE = "file:"  # Triton's prefix of a file override's parameter names
+
+
+def check_value_types(params: dict, path: str, file_type: type) -> None:
+    """Each load / unload parameter Triton reads, of the type it reads (`file_type`: a file's, base64 text over HTTP,
+    bytes over gRPC), refused in Triton's words: over HTTP its JSON reader's (TritonJson), over gRPC its servicer's
+    (grpc_server.cc). A JSON null config was a load without override."""
+    http = file_type is str
+    for k, v in params.items():
+        if k == "unload_dependents":
+            ok, want = isinstance(v, bool), "bool"
+        elif k == "config":
+            ok, want = isinstance(v, str), "string"
+        elif k.startswith(FILE):
+            ok, want = isinstance(v, file_type), "string" if http else "bytes"
+        else:
+            continue
+        if not ok:
+            raise InvalidRequest(_wrong_type(k, want, http), path=f"{path}.{k}")
+
+
+def _wrong_type(key: str, want: str, http: bool) -> str:
+    if http:
+        return ("Unable to parse 'unload_dependents': attempt to access JSON non-boolean as boolean" if want == "bool"
+                else "attempt to access JSON non-string as string")
+    return ("invalid value type for 'unload_dependents' parameter, expected bool_param." if want == "bool"
+            else f"invalid value type for load parameter '{key}', expected {want}_param.")
+
+
+def refuse_files(params: dict, path: str) -> None:
+    """Refuses a load with file overrides (their values' types checked by check_value_types)."""
+    files = sorted(k for k in params if k.startswith(FILE))
+    if not files:
+        return
+    if "config" not in params:  # (Triton's core, its localizing agent: INVALID_ARG)
+        raise InvalidRequest("Load parameter 'config' must be specified for model file override", path=path)
+    raise NotImplementedFeature(
+        f"model file override is not supported ({', '.join(files)}): a model here is its repository folder "
+        "(graph.json, config.json), not files sent with the load; put them there and load, or load with the "
+        "config override alone", path=path)
 
 
 def _bad(message: str) -> InvalidRequest:

@@ -7,14 +7,19 @@ client's request reads here as repository_name = <the model>, model_name = "": i
 that unloaded nothing (unload). Triton refuses any repository_name ("'repository_name' specification is not
 supported", UNSUPPORTED), so a request with only field 1 is KServe's and is served as such; its answer carries
 KServe's fields (`model_name = 1`, `isLoaded` / `isUnloaded = 2`), which Triton's empty answer message keeps as
-unknown fields (tritonclient ignores them).
+unknown fields (tritonclient ignores them). Its failures are KServe's too (its ModelRepositoryExtension and gRPC
+interceptor): an unload of a model not loaded is ModelNotFound, NOT_FOUND "Model with name m does not exist." (its
+registry holds loaded models only; Triton's form answers success), a load that fails ModelNotReady, UNAVAILABLE
+"Model with name m is not ready." with the reason after it.
 """
 from __future__ import annotations
 
 from .answer_wire import field_head
 from .errors import ServiceError
+from .kserve_v1 import model_not_found, model_not_ready
+from .oip_http import NOT_SUPPORTED
+from .repository import ModelRepository
 
-NOT_SUPPORTED = "'repository_name' specification is not supported"  # Triton's text (grpc_server.cc)
 
 
 def requested_model(request) -> tuple[str, bool]:
@@ -24,6 +29,19 @@ def requested_model(request) -> tuple[str, bool]:
     if request.model_name or request.parameters:  # Triton's form naming a repository: Triton refuses it
         raise ServiceError(NOT_SUPPORTED, code="not_implemented")
     return request.repository_name, True
+
+
+async def act(repo: ModelRepository, action: str, name: str) -> None:
+    """KServe's load / unload of `name`, failing as KServe's server does."""
+    if action == "unload":
+        if name not in repo.models:
+            raise model_not_found(name)
+        repo.unload(name)
+        return
+    try:
+        await repo.load_async(name)
+    except ServiceError as e:
+        raise model_not_ready(name, e.located_message) from None
 
 
 def answer(message_class, name: str, kserve: bool):

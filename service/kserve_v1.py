@@ -48,14 +48,22 @@ def v1_error(e: ServiceError) -> JSONResponse:
     return JSONResponse({"error": e.located_message}, status_code=http_status(e.code), headers=http_headers(e))
 
 
+def model_not_found(name: str) -> NotFound:
+    return NotFound(f"Model with name {name} does not exist.", code="model_not_found", model=name)  # (KServe's)
+
+
+def model_not_ready(name: str, why: str = "") -> NotReady:
+    return NotReady(f"Model with name {name} is not ready." + (f" {why}" if why else ""))  # (KServe's, its detail)
+
+
 def model_of(repo: ModelRepository, core: Core, name: str) -> Model:
     """The loaded model, in KServe's words when it is not there or the server is not ready."""
     try:
         m = repo.get(name)
     except NotFound:
-        raise NotFound(f"Model with name {name} does not exist.", code="model_not_found", model=name) from None
+        raise model_not_found(name) from None
     if not core.ready():
-        raise NotReady(f"Model with name {name} is not ready.")
+        raise model_not_ready(name)
     return m
 
 

@@ -15,13 +15,13 @@ from google.protobuf import json_format
 from .api_keys import key_ok, metadata_authorization
 from . import classification, client_shm, codec, cuda_shm, kserve_repository, model_stats
 from .core import Core
-from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
+from .errors import Internal, InvalidRequest, NotImplementedFeature, ServiceError, Unauthorized
 from .grpc_inflate import decoded, message_of
 from .grpc_server import grpc_code
 from .client_identity import metadata_forwarded
 from .answer_wire import counted_bytes
 from .jobs import client_of
-from .oip_http import (EXTENSIONS, check_input_params, check_output_params,
+from .oip_http import (EXTENSIONS, NOT_SUPPORTED, check_input_params, check_output_params,
                        check_outputs, check_repository_params, check_request_params, place_outputs, select_outputs,
                        server_version, queue_params, triton_config)
 from .oip_proto import grpc_predict_v2_pb2 as pb
@@ -330,6 +330,8 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
     async def RepositoryIndex(self, request, context):
         try:
             self._check_key(context)
+            if request.repository_name:  # (Triton's grpc_server.cc: UNSUPPORTED; it was ignored here)
+                raise NotImplementedFeature(NOT_SUPPORTED)
             index = self.repo.index()
         except ServiceError as e:
             return await self._fail(context, e)
@@ -342,8 +344,10 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             name, kserve = kserve_repository.requested_model(request)
             params = {k: getattr(v, c) if (c := v.WhichOneof("parameter_choice")) else None
                       for k, v in request.parameters.items()}
-            config = check_repository_params(params, action, "parameters")
-            if action == "load":
+            config = check_repository_params(params, action, "parameters", bytes)
+            if kserve:  # (its form has no parameters: requested_model)
+                await kserve_repository.act(self.repo, action, name)
+            elif action == "load":
                 await self.repo.load_async(name, config)
             else:
                 self.repo.unload(name)

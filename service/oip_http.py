@@ -31,9 +31,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from .api_keys import key_ok
-from . import classification, client_shm, codec, cuda_shm, model_stats
+from . import classification, client_shm, codec, config_override, cuda_shm, model_stats
 from .core import Core
-from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_headers, http_status
+from .errors import (InvalidRequest, NotFound, NotImplementedFeature, Overloaded, ServiceError, Unauthorized,
+                     http_headers, http_status)
 from .http_app import (BIG, AsgiBody, ClientGone, PartsResponse, charged, discard_body, into_buffer, run_watching,
                        tensors_past)
 from .http_body import content_coding, read_body, read_small_body, within
@@ -200,19 +201,27 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
     return tensors, outs, binary, rid if rid is None else codec.echoable(rid, "$.id")
 
 
-def check_repository_params(params, action: str, path: str) -> str | None:
+NOT_SUPPORTED = "'repository_name' specification is not supported"  # Triton's text (http_server.cc, grpc_server.cc)
+
+
+def check_repository_params(params, action: str, path: str, file_type: type = str) -> str | None:
     """A load / unload request's parameters (HTTP and gRPC); load's `config` override returned (applied by
-    service.config_override); Triton's `file:<path>` overrides refused by name, never ignored (the client would
-    believe its files used); unload's `unload_dependents` is accepted (no model here has dependents)."""
+    service.config_override); Triton's `file:<path>` overrides refused (service.config_override.refuse_files), never
+    ignored (the client would believe its files used); unload's `unload_dependents` is accepted (no model here has
+    dependents); each value of the type Triton reads (`file_type`: a file's, str over HTTP, bytes over gRPC)."""
     if params is None:
         return None
     if not isinstance(params, dict):
         raise InvalidRequest("parameters must be an object", path=path)
-    extra = sorted(set(params) - ({"unload_dependents"} if action == "unload" else {"config"}))
+    extra = sorted(k for k in set(params) - ({"unload_dependents"} if action == "unload" else {"config"})
+                   if action == "unload" or not k.startswith(config_override.FILE))
     if extra:
         raise InvalidRequest(f"{action} parameters {extra} are not supported: a model is its repository folder "
                              "(graph.json, config.json); edit it there and load again" +
                              (" (or load with a config override)" if action == "load" else ""), path=path)
+    config_override.check_value_types(params, path, file_type)
+    if action == "load":
+        config_override.refuse_files(params, path)
     return params.get("config")
 
 
@@ -499,7 +508,7 @@ def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -
             await repo.load_async(name, config)
         except ServiceError as e:
             return v2_error(e)
-        return {}
+        return {"name": name, "load": True}  # (KServe's answer; Triton's is empty: tritonclient reads none)
 
     @r.post("/v2/repository/models/{name}/unload", operation_id="v2_repository_unload")
     async def unload(name: str, request: Request):
@@ -508,4 +517,16 @@ def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -
             repo.unload(name)
         except ServiceError as e:
             return v2_error(e)
-        return {}
+        return {"name": name, "unload": True}  # (KServe's, as load's)
+
+    # Triton's routes naming a repository (its regex /v2/repository(/<repository>)?/...): its index reads no name
+    # (the whole index), its load / unload refuse one (UNSUPPORTED: 501); they were 404 here
+    @r.post("/v2/repository/{repository}/index", include_in_schema=False)
+    async def named_index(repository: str, request: Request):
+        return await index(request)
+
+    @r.post("/v2/repository/{repository}/models/{name}/{action}", include_in_schema=False)
+    async def named_control(repository: str, name: str, action: str):
+        if action not in ("load", "unload"):
+            return v2_error(NotFound("Not Found", code="not_found"))
+        return v2_error(NotImplementedFeature(NOT_SUPPORTED))
