@@ -245,12 +245,11 @@ def _onnx(model, x, opset, dynamo=False):
     return onnx.load_from_string(buf.getvalue())
 
 
-@pytest.mark.parametrize("shift", [0.0, -1.0])
-def test_torch_cond_block_each_branch(shift):
+def test_torch_cond_block_each_branch():
     """torch.cond on the batch mean: torch.export's import and the dynamo exporter's ONNX If, each run on both sides
     of the predicate (torch.func.jvp has no rule for torch.cond in eager mode: value and input gradient)."""
     model, x = torch_case(TORCH_MODELS, "cond_gated_block")
-    x = x + shift
+    assert float(x.mean()) > 0 > float((-x - 0.5).mean())
     for net in (gs.from_torch(model, (x * 1.1,)), gs.from_onnx(_onnx(model, x, 18, dynamo=True))):
         check_value_and_input_grad(net, model, x)
         check_value_and_input_grad(net, model, -x - 0.5)

@@ -63,7 +63,7 @@ class GRULearnedInit(nn.Module):
         self.gru = nn.GRU(d, h, num_layers=2, bidirectional=True, batch_first=True)
         self.out = nn.Linear(2 * h, 2)
 
-    def forward(self, x):                                               # (2, 6, 3)
+    def forward(self, x):                                               # (2, 4, 3)
         h0 = torch.tanh(self.init(x.mean(1))).reshape(x.shape[0], 4, self.h).transpose(0, 1).contiguous()
         y, _ = self.gru(x, h0)
         return self.out(y)
@@ -77,7 +77,7 @@ class ProjectedLSTM(nn.Module):
         super().__init__()
         self.lstm = nn.LSTM(d, h, num_layers=2, bidirectional=True, proj_size=p)
 
-    def forward(self, x):                                               # (6, 2, 3): (T, B, F)
+    def forward(self, x):                                               # (4, 2, 3): (T, B, F)
         y, (hn, cn) = self.lstm(x)
         return torch.cat([y.reshape(-1), hn.reshape(-1), cn.reshape(-1)])
 
@@ -103,7 +103,7 @@ class OpsetSpread(nn.Module):
 MODELS = {
     "cond_gated_block": (_seeded(CondGatedBlock), lambda: torch.randn(3, 4) + 0.3),
     "masked_mha_alibi_padding": (_seeded(MaskedMultiheadAttention), lambda: torch.randn(2, 5, 8)),
-    "gru_bidir_learned_init": (_seeded(GRULearnedInit), lambda: torch.randn(2, 6, 3)),
-    "lstm_projected_bidir": (_seeded(ProjectedLSTM), lambda: torch.randn(6, 2, 3)),
+    "gru_bidir_learned_init": (_seeded(GRULearnedInit), lambda: torch.randn(2, 4, 3)),
+    "lstm_projected_bidir": (_seeded(ProjectedLSTM), lambda: torch.randn(4, 2, 3)),
     "opset_spread_block": (_seeded(OpsetSpread), lambda: torch.randn(2, 3, 8)),
 }
