@@ -84,7 +84,10 @@ def _group_norm(ctx, node, attrs):
 
 @handles("GatherElements")
 def _gather_elements(ctx, node, attrs):
-    return [C.take_along(ctx.w, ctx.val(node.input[0]), ctx.val(node.input[1]), attrs.get("axis", 0))]
+    w, x = ctx.w, ctx.val(node.input[0])
+    axis = attrs.get("axis", 0) % len(w.shape(x))
+    idx = C._wrapped(w, ctx.val(node.input[1]), w.shape(x)[axis], f"GatherElements node {node.name!r}")
+    return [C.take_along(w, x, idx, axis)]
 
 
 @handles("ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum")

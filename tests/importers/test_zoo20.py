@@ -139,7 +139,7 @@ def test_svm_classifier_probabilities_are_refused():
     x = np.zeros((2, 2), np.float32)
     attrs = {"classlabels_ints": [0, 1, 2], "vectors_per_class": [1, 1, 1], "support_vectors": [0.0, 1, 1, 0, 1, 1],
              "coefficients": [1.0] * 6, "rho": [0.1, 0.2, 0.3], "kernel_type": "RBF", "kernel_params": [0.5, 0, 3],
-             "prob_a": [-1.0] * 3, "prob_b": [0.0] * 3}
+             "prob_a": [-1.0] * 2, "prob_b": [0.0] * 2}
     with pytest.raises(UnsupportedModel, match="SVMClassifier.*prob_a"):
         gs.from_onnx(ml_model("SVMClassifier", attrs, x, [("L", T.INT64, [2]), ("S", T.FLOAT, [2, 3])]))
 

@@ -53,7 +53,8 @@ class GradserveError(Exception):
         s = self.message
         if self.status is not None:
             s = f"{self.status} {self.code}: {s}"
-        where = {k: self.detail[k] for k in ("node", "path") if k in self.detail}
+        # the service's message names its node / path already ("... (node L, at P)"): said once
+        where = {k: self.detail[k] for k in ("node", "path") if k in self.detail and str(self.detail[k]) not in s}
         if where:
             s += " (" + ", ".join(f"{k} {v}" for k, v in where.items()) + ")"
         return s

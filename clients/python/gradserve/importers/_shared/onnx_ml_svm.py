@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from .onnx_ml import _float_rows, _refuse
+from .onnx_ml_classify import _post
+from .onnx_ml_svm_prob import svm_probabilities
 
 KERNELS = ("LINEAR", "POLY", "RBF", "SIGMOID")
 
@@ -117,22 +119,61 @@ def _pairwise(coef: np.ndarray, per_class, n_sv: int) -> np.ndarray:
     return a
 
 
+def _svm_linear_classifier(w, node, x: str, attrs, labels) -> list[str]:
+    """onnxruntime's linear mode (no support vectors): a score per class x.coef_c + rho[0], post-transformed; the
+    label the first largest raw score's, except with two labels (onnxruntime's binary rule): labels[1] where the
+    largest raw score is > 0 (mixed-sign coefficients) or >= 0.5 (all >= 0). onnxruntime computes the plain dot
+    whatever kernel_type says: other kernels are refused rather than given either meaning."""
+    feats = w.shape(x)[1]
+    coef = np.asarray(attrs.get("coefficients", []), np.float32)
+    if attrs.get("kernel_type", "LINEAR") != "LINEAR":
+        _refuse(node, f"kernel_type {attrs['kernel_type']!r} without support vectors (onnxruntime computes a plain "
+                      "dot product there): not imported")
+    if coef.size != len(labels) * feats or not attrs.get("rho"):
+        _refuse(node, f"{coef.size} coefficients and {len(attrs.get('rho') or [])} rho for {len(labels)} classes of "
+                      f"{feats} features (the linear mode)")
+    raw = w.add(w.matmul(x, w.const(coef.reshape(len(labels), feats).T)),
+                w.const(np.float32(attrs["rho"][0])))
+    first = w.emit1("argmax", [raw], {"axis": 1, "keepdims": False}, (w.shape(raw)[0],), "int64")
+    label = w.gather(w.const(labels), first, 0)
+    if len(labels) == 2:
+        top = w.reduce("max", raw, [1])
+        cut = w.binary("greater_equal", top, w.scalar_like(0.5, top)) if (coef >= 0).all() else w.binary(
+            "greater", top, w.scalar_like(0.0, top))
+        label = w.where(cut, w.const(labels[1]), label)
+    return [label, _post(w, node, raw, attrs.get("post_transform", "NONE"))]
+
+
+def _classifier_gap(attrs, per_class: list, labels) -> str | None:
+    """What of an SVMClassifier is not imported, or None."""
+    c, n_prob, post = len(per_class), len(attrs.get("prob_a") or []), attrs.get("post_transform", "NONE")
+    if attrs.get("classlabels_strings"):
+        return "string class labels"
+    if (n_prob or attrs.get("prob_b")) and not c:
+        return "no support vectors (the linear mode) with probabilities"
+    if (n_prob or attrs.get("prob_b")) and not n_prob == len(attrs.get("prob_b") or []) == c * (c - 1) // 2:
+        return f"{n_prob} prob_a / {len(attrs.get('prob_b') or [])} prob_b for {c * (c - 1) // 2} class pairs"
+    if c and post != "NONE" and (c == 2 or n_prob):  # onnxruntime's forms there are its own
+        return f"post_transform {post!r} with two classes or probabilities"
+    if c and len(labels) != c:
+        return f"{len(labels)} labels for {c} classes"
+    return None
+
+
 def _svm_classifier(ctx, node, attrs):
-    """onnxruntime's SVMClassifier with support vectors, no probabilities: the pairwise decisions d (one per pair
-    i < j, libsvm's order) are the scores, the label is the first class with the most votes (d > 0 votes i). Two
-    classes: scores [-d, d] (onnxruntime's)."""
+    """onnxruntime's SVMClassifier with support vectors: the pairwise decisions d (one per pair i < j, libsvm's
+    order) are the scores (post-transformed; with prob_a / prob_b the probabilities of onnx_ml_svm_prob), the label
+    is the first class with the most votes (d > 0 votes i). Two classes: scores [-d, d] (onnxruntime's)."""
     w = ctx.w
     x = _float_rows(ctx, node)
     x = x if w.dtype(x) == "float32" else w.cast(x, "float32")
     per_class = [int(v) for v in attrs.get("vectors_per_class") or []]
     labels = np.asarray(attrs.get("classlabels_ints") or [], np.int64)
-    why = ("string class labels" if attrs.get("classlabels_strings") else
-           "probability outputs (prob_a / prob_b: onnxruntime's iterative pairwise coupling)" if attrs.get("prob_a")
-           else "no support vectors (the linear mode)" if not per_class
-           else f"post_transform {attrs.get('post_transform')!r}" if attrs.get("post_transform", "NONE") != "NONE"
-           else f"{len(labels)} labels for {len(per_class)} classes" if len(labels) != len(per_class) else None)
+    why = _classifier_gap(attrs, per_class, labels)
     if why:
-        _refuse(node, f"{why}: not imported (support-vector classifiers with integer labels, NONE, are)")
+        _refuse(node, f"{why}: not imported")
+    if not per_class:
+        return _svm_linear_classifier(w, node, x, attrs, labels)
     n_sv, feats, c = sum(per_class), w.shape(x)[1], len(per_class)
     sv = np.asarray(attrs.get("support_vectors", []), np.float32)
     coef = np.asarray(attrs.get("coefficients", []), np.float32)
@@ -149,7 +190,10 @@ def _svm_classifier(ctx, node, attrs):
     win = w.cast(w.binary("greater", d, w.scalar_like(0.0, d)), "float32")
     votes = w.add(w.matmul(win, w.const(vi)), w.matmul(w.sub(w.scalar_like(1.0, win), win), w.const(vj)))
     idx = w.emit1("argmax", [votes], {"axis": 1, "keepdims": False}, (w.shape(d)[0],), "int64")
-    return [w.gather(w.const(labels), idx, 0), w.concat([w.unary("neg", d), d], 1) if c == 2 else d]
+    if attrs.get("prob_a"):  # the scores are the probabilities; the label stays the votes' (onnxruntime's)
+        return [w.gather(w.const(labels), idx, 0), svm_probabilities(w, node, d, c, attrs["prob_a"], attrs["prob_b"])]
+    scores = w.concat([w.unary("neg", d), d], 1) if c == 2 else _post(w, node, d, attrs.get("post_transform", "NONE"))
+    return [w.gather(w.const(labels), idx, 0), scores]
 
 
 SVM = {"SVMRegressor": _svm_regressor, "SVMClassifier": _svm_classifier, "LabelEncoder": _label_encoder}

@@ -693,12 +693,18 @@ def _gather(ctx, node, attrs):
     w = ctx.w
     x = ctx.val(node.input[0])
     axis = attrs.get("axis", 0) % len(w.shape(x))
+    n = w.shape(x)[axis]
     if ctx.is_const(node.input[1]):
-        idx = ctx.cval(node.input[1], node).astype(np.int64) % w.shape(x)[axis]
+        idx = ctx.cval(node.input[1], node).astype(np.int64)
+        if idx.size and (idx.min() < -n or idx.max() >= n):  # onnxruntime fails it; a modulo would read another
+            raise UnsupportedModel(f"op Gather (node {node.name!r}, opset {ctx.opset}): a constant index outside "
+                                   f"[-{n}, {n}) along axis {axis}")
+        idx = idx % n
         if idx.ndim == 0:
             return [w.index(x, [[0, d, 1] for d in w.shape(x)[:axis]] + [int(idx)])]
         return [w.gather(x, w.const(idx), axis)]
-    return [w.gather(x, ctx.val(node.input[1]), axis)]
+    # checked here so that the error names the ONNX node, not the engine's gather
+    return [w.gather(x, C._wrapped(w, ctx.val(node.input[1]), n, f"Gather node {node.name!r}"), axis)]
 
 
 @handles("Expand")
