@@ -7,13 +7,20 @@ instead, which a Tensor of more than one element does not have. In PyNative mode
 and so does this. With traced values the answer is a traced bool Tensor (any of the all-equal tests); with known
 values, a Python bool as MindSpore's. `seq.index(x)` in a graph (graph_index) finds elements by the same rule:
 a Tensor is never at a number's place nor a number at a Tensor's (`[1, 2].index(Tensor(1))` is MindSpore's
-ValueError "... is not in ...", where Python's `==` answers 0)."""
+ValueError "... is not in ...", where Python's `==` answers 0), nor a number at one of another kind (bool, int,
+float; numpy's scalars as Python's: `[1, 2, 3].index(3.0)` and `[0, 1].index(True)` are its ValueError; in tuples
+too). `seq.count(x)` in a graph (graph_count) counts by that rule when MindSpore folds it (everything known when
+compiling); else its SequenceCount kernel runs (graph_count's doc)."""
 from __future__ import annotations
 
 import sys
 from typing import Any, Callable
 
+import numpy as np
+
+from ._dynamic_len import isconstant, is_sequence_value_unknown
 from ._late import late
+from ._misc import MutableInt
 from ._tensor import Tensor
 from .context import GRAPH_MODE, get_context
 
@@ -45,9 +52,22 @@ def _same(e: Any, x: Any) -> bool:
         return True
     if isinstance(e, Tensor) != isinstance(x, Tensor):
         return False
-    if not isinstance(x, Tensor):
-        return bool(e == x)
-    return bool(member_in(x, [e]))  # (a traced answer: the branch explorer's bool)
+    if isinstance(x, Tensor):
+        return bool(member_in(x, [e]))
+    if _scalar_kind(e) is not _scalar_kind(x):
+        return False
+    if isinstance(e, (list, tuple)) and isinstance(x, (list, tuple)):
+        return type(e) is type(x) and len(e) == len(x) and all(_same(a, b) for a, b in zip(e, x))
+    return bool(e == x)
+
+
+def _scalar_kind(v: Any) -> "type | None":
+    """bool / int / float (a mutable() number and numpy's scalars as theirs); None for anything else."""
+    if isinstance(v, (bool, np.bool_)) or type(v).__name__ == "MutableBool":
+        return bool
+    if isinstance(v, (int, np.integer)):
+        return int
+    return float if isinstance(v, (float, np.floating)) else None  # (a traced answer: the branch explorer's bool)
 
 
 def graph_index(seq: "list | tuple") -> Callable:
@@ -58,3 +78,40 @@ def graph_index(seq: "list | tuple") -> Callable:
                 return i
         raise ValueError(f"{x!r} is not in {type(seq).__name__}")
     return index
+
+
+def graph_count(seq: "list | tuple") -> Callable:
+    """seq.count in a graph. MindSpore 2.10 folds it when the elements and x are known when compiling (matched as
+    index matches: `[1, 2, 3].count(3.0)` is 0); else (a mutable() sequence, a traced element or x) its SequenceCount
+    kernel counts the elements equal to x by value, only for Int32 / Int64 / Float32 / Float64 elements of x's
+    dtype (its TypeError), and the count is not known when compiling (a mutable int: F.isconstant is False)."""
+    def count(x: Any) -> int:
+        unknown = is_sequence_value_unknown(x) if isinstance(x, (list, tuple)) else not isconstant(x)
+        if not (unknown or is_sequence_value_unknown(seq)):
+            return sum(1 for e in seq if _same(e, x))
+        if len(seq):
+            _check_count_dtypes(_count_dtype(seq[0]), _count_dtype(x))
+        return MutableInt(sum(1 for e in seq if e is x or bool(e == x)))
+    return count
+
+
+_COUNTED = ("Float32", "Float64", "Int32", "Int64")
+
+
+def _count_dtype(v: Any) -> "str | None":
+    """The dtype SequenceCount sees (a number in a mutable sequence: Bool / Int64 / Float32); None: not checked."""
+    if isinstance(v, Tensor):
+        return str(v.dtype)
+    if isinstance(v, (np.generic, list, tuple)):
+        return None
+    kind = _scalar_kind(v)
+    return {bool: "Bool", int: "Int64", float: "Float32"}.get(kind) if kind else None  # type: ignore[call-overload]
+
+
+def _check_count_dtypes(elem: "str | None", x: "str | None") -> None:
+    if elem is None or x is None or (elem == x and elem in _COUNTED):
+        return
+    rule = "-" * 52
+    kinds = "".join(f"input[{d} {d}], output[Int64]; " for d in _COUNTED)
+    raise TypeError(f"\n{rule}\n- Kernel select failed:\n{rule}\nSelect CPU operator[SequenceCount] fail! Unsupported "
+                    f"data type!\nThe supported data types are {kinds}, but get input[{elem} {x} ] and output[Int64 ]")

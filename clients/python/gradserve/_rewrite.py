@@ -72,7 +72,7 @@ from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
 from ._graph_dict import make_dict
 from ._trace import graph_semantics
-from ._member_in import graph_index, member_in, member_not_in
+from ._member_in import graph_count, graph_index, member_in, member_not_in
 from ._branches import ControlFlowError, UNDEF, run_if, logic
 from ._late import late
 from ._while import run_while
@@ -838,7 +838,7 @@ def _call(f):
     """A user's plain function or method, rewritten before it runs inside rewritten code; len, the length of a
     dynamic-length sequence as a value unknown when compiling (_dynamic_len.length); map / zip / enumerate in a
     trace, MindSpore's refusal of a dynamic-length argument; tuple / list in a trace, of a mutable sequence a
-    mutable one (_dynamic_len.keep_kind); a list's / tuple's index in a graph, MindSpore's matches (_member_in);
+    mutable one (_dynamic_len.keep_kind); a list's / tuple's index / count in a graph, MindSpore's matches (_member_in);
     a list's insert / pop in a graph, its int index (_graph_index);
     max / min / any / all in a graph, its rules;
     isinstance in a graph, its refusal's text; print, a graph's; a class
@@ -852,6 +852,9 @@ def _call(f):
     if isinstance(f, types.BuiltinMethodType) and f.__name__ == "index" and isinstance(f.__self__, (list, tuple)) \
             and graph_semantics():
         return graph_index(f.__self__)
+    if isinstance(f, types.BuiltinMethodType) and f.__name__ == "count" and isinstance(f.__self__, (list, tuple)) \
+            and graph_semantics():
+        return graph_count(f.__self__)
     if isinstance(f, types.BuiltinMethodType) and f.__name__ in ("insert", "pop") and type(f.__self__) is list \
             and graph_semantics():
         return _graph_index.checked_insert(f.__self__) if f.__name__ == "insert" else _graph_index.checked_pop(f.__self__)
