@@ -65,7 +65,7 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
-from . import _dynamic_len, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
+from . import _dynamic_len, _graph_attr, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
 from . import _graph_index, _graph_shift, _join_kinds, _graph_unbound, _graph_zero_div, _private_names, _pyguard, _seq_setitem
 from . import context as _context
 from ._tensor import Parameter
@@ -759,9 +759,11 @@ def _rewrite_function(f: types.FunctionType):
         fdef.body = [_set("_gs_ret", False), _set("_gs_rv", _helper("undef"))] + fdef.body
     functional = _Functional(_names_read(fdef), _locals_of(fdef))
     fdef.body = _flatten([functional.visit(s) for s in fdef.body])
-    # a Python number divided by zero: MindSpore's graph ValueError (_graph_zero_div), raised where it happened
+    # a Python number divided by zero: MindSpore's graph ValueError (_graph_zero_div), raised where it happened;
+    # a missing attribute: its graph's type names (_graph_attr)
     catch = ast.parse(f"try:\n    pass\nexcept ZeroDivisionError as _gs_z:\n    raise {_H}.zero_division(_gs_z)\n"
-                      f"except UnboundLocalError as _gs_u:\n    raise {_H}.unbound_error(_gs_u)").body[0]
+                      f"except UnboundLocalError as _gs_u:\n    raise {_H}.unbound_error(_gs_u)\n"
+                      f"except AttributeError as _gs_a:\n    raise {_H}.attribute_error(_gs_a)").body[0]
     assert isinstance(catch, ast.Try)
     catch.body = fdef.body
     fdef.body = [catch]
@@ -896,6 +898,7 @@ class _Helpers:
     getitem = staticmethod(_graph_index.getitem)
     repeated = staticmethod(_dynamic_len.repeated)
     zero_division = staticmethod(_graph_zero_div.in_graph)
+    attribute_error = staticmethod(_graph_attr.in_graph)
     shift = staticmethod(_graph_shift.shift)
     unbound = staticmethod(_graph_unbound.unbound)
     unbound_error = staticmethod(_graph_unbound.error)
