@@ -157,3 +157,28 @@ def test_a_class_returned_from_jit_is_returned(on_real_server, graph_mode):
     assert jit(lambda: int)() is int
     gs.set_context(mode=gs.PYNATIVE_MODE)
     assert made().__name__ == "C"
+
+
+def test_index_run_by_the_graph_matches_by_value(on_real_server, graph_mode):
+    # MindSpore 2.10 jit (p10.py, p11.py): a Tensor argument is found by value, (1, False) / (2, False); gradserve refused
+    # ("... is not in list") before; a mutable() sequence's index is not constant either
+    @jit
+    def f(t):
+        r = [1, 2, 3].index(t)
+        s = mutable([1, 2, 3]).index(3)
+        return r, F.isconstant(r), s, F.isconstant(s), [1, 2, 3].index(t, 1)
+
+    assert f(Tensor(2)) == (1, False, 2, False, 1)
+
+
+@pytest.mark.parametrize("make, got", [
+    (lambda: mutable([1, 2, 3]).index(3.0), "Int64 Float32"),
+    (lambda: mutable([True, False]).index(True), "Bool Bool"),
+])
+def test_index_run_by_the_graph_refuses_other_dtypes(on_real_server, graph_mode, make, got):
+    # MindSpore 2.10 jit (p10.py): SequenceIndex's CPU kernel, its TypeError
+    with pytest.raises(TypeError) as info:
+        jit(make)()
+    text = str(info.value)
+    assert "Select CPU operator[SequenceIndex] fail! Unsupported data type!" in text
+    assert "input[Int64 Int64 Int64 Int64], output[Int64]; , but get input[" + got + " Int64 Int64 ] and output" in text

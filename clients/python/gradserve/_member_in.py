@@ -53,7 +53,7 @@ def _same(e: Any, x: Any) -> bool:
     if isinstance(e, Tensor) != isinstance(x, Tensor):
         return False
     if isinstance(x, Tensor):
-        return bool(member_in(x, [e]))
+        return bool(member_in(x, [e]))  # (a traced answer: the branch explorer's bool)
     if _scalar_kind(e) is not _scalar_kind(x):
         return False
     if isinstance(e, (list, tuple)) and isinstance(x, (list, tuple)):
@@ -67,39 +67,50 @@ def _scalar_kind(v: Any) -> "type | None":
         return bool
     if isinstance(v, (int, np.integer)):
         return int
-    return float if isinstance(v, (float, np.floating)) else None  # (a traced answer: the branch explorer's bool)
+    return float if isinstance(v, (float, np.floating)) else None
+
+
+def _run_by_kernel(seq: Any, x: Any) -> bool:
+    """Whether MindSpore 2.10 runs seq.index / seq.count by its kernel: a mutable() sequence, a traced element or x
+    (values not known when compiling); else it folds them by _same."""
+    unknown = is_sequence_value_unknown(x) if isinstance(x, (list, tuple)) else not isconstant(x)
+    return unknown or is_sequence_value_unknown(seq)
 
 
 def graph_index(seq: "list | tuple") -> Callable:
-    """seq.index in a graph (rewritten code calls it in place of the bound method: _rewrite._call)."""
+    """seq.index in a graph (rewritten code calls it in place of the bound method: _rewrite._call). Run by the
+    kernel (_run_by_kernel), elements equal to x by value match (MindSpore 2.10: [1, 2, 3].index(t) of a Tensor
+    argument t = 3 is 2), its dtype rule holds (_check_kernel_dtypes) and the index is not known when compiling."""
     def index(x: Any, start: int = 0, end: int = sys.maxsize) -> int:
+        kernel = _run_by_kernel(seq, x)
+        if kernel and len(seq):
+            _check_kernel_dtypes("SequenceIndex", _kernel_dtype(seq[0]), _kernel_dtype(x))
         for i in range(*slice(start, end).indices(len(seq))):
-            if _same(seq[i], x):
-                return i
+            if (seq[i] is x or bool(seq[i] == x)) if kernel else _same(seq[i], x):
+                return MutableInt(i) if kernel else i
         raise ValueError(f"{x!r} is not in {type(seq).__name__}")
     return index
 
 
 def graph_count(seq: "list | tuple") -> Callable:
     """seq.count in a graph. MindSpore 2.10 folds it when the elements and x are known when compiling (matched as
-    index matches: `[1, 2, 3].count(3.0)` is 0); else (a mutable() sequence, a traced element or x) its SequenceCount
-    kernel counts the elements equal to x by value, only for Int32 / Int64 / Float32 / Float64 elements of x's
-    dtype (its TypeError), and the count is not known when compiling (a mutable int: F.isconstant is False)."""
+    index matches: `[1, 2, 3].count(3.0)` is 0); else (_run_by_kernel) its SequenceCount kernel counts the elements
+    equal to x by value, only for Int32 / Int64 / Float32 / Float64 elements of x's dtype (its TypeError), and the
+    count is not known when compiling (a mutable int: F.isconstant is False)."""
     def count(x: Any) -> int:
-        unknown = is_sequence_value_unknown(x) if isinstance(x, (list, tuple)) else not isconstant(x)
-        if not (unknown or is_sequence_value_unknown(seq)):
+        if not _run_by_kernel(seq, x):
             return sum(1 for e in seq if _same(e, x))
         if len(seq):
-            _check_count_dtypes(_count_dtype(seq[0]), _count_dtype(x))
+            _check_kernel_dtypes("SequenceCount", _kernel_dtype(seq[0]), _kernel_dtype(x))
         return MutableInt(sum(1 for e in seq if e is x or bool(e == x)))
     return count
 
 
-_COUNTED = ("Float32", "Float64", "Int32", "Int64")
+_KERNEL_DTYPES = ("Float32", "Float64", "Int32", "Int64")
 
 
-def _count_dtype(v: Any) -> "str | None":
-    """The dtype SequenceCount sees (a number in a mutable sequence: Bool / Int64 / Float32); None: not checked."""
+def _kernel_dtype(v: Any) -> "str | None":
+    """The dtype the kernel sees (a number in a mutable sequence: Bool / Int64 / Float32); None: not checked."""
     if isinstance(v, Tensor):
         return str(v.dtype)
     if isinstance(v, (np.generic, list, tuple)):
@@ -108,10 +119,13 @@ def _count_dtype(v: Any) -> "str | None":
     return {bool: "Bool", int: "Int64", float: "Float32"}.get(kind) if kind else None  # type: ignore[call-overload]
 
 
-def _check_count_dtypes(elem: "str | None", x: "str | None") -> None:
-    if elem is None or x is None or (elem == x and elem in _COUNTED):
+def _check_kernel_dtypes(prim: str, elem: "str | None", x: "str | None") -> None:
+    """MindSpore 2.10's CPU SequenceCount / SequenceIndex take elements and x of one of _KERNEL_DTYPES (its
+    TypeError, the index's start and end Int64 inputs in its text)."""
+    if elem is None or x is None or (elem == x and elem in _KERNEL_DTYPES):
         return
     rule = "-" * 52
-    kinds = "".join(f"input[{d} {d}], output[Int64]; " for d in _COUNTED)
-    raise TypeError(f"\n{rule}\n- Kernel select failed:\n{rule}\nSelect CPU operator[SequenceCount] fail! Unsupported "
-                    f"data type!\nThe supported data types are {kinds}, but get input[{elem} {x} ] and output[Int64 ]")
+    more = " Int64 Int64" if prim == "SequenceIndex" else ""
+    kinds = "".join(f"input[{d} {d}{more}], output[Int64]; " for d in _KERNEL_DTYPES)
+    raise TypeError(f"\n{rule}\n- Kernel select failed:\n{rule}\nSelect CPU operator[{prim}] fail! Unsupported data "
+                    f"type!\nThe supported data types are {kinds}, but get input[{elem} {x}{more} ] and output[Int64 ]")
