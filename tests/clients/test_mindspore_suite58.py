@@ -182,3 +182,19 @@ def test_index_run_by_the_graph_refuses_other_dtypes(on_real_server, graph_mode,
     text = str(info.value)
     assert "Select CPU operator[SequenceIndex] fail! Unsupported data type!" in text
     assert "input[Int64 Int64 Int64 Int64], output[Int64]; , but get input[" + got + " Int64 Int64 ] and output" in text
+
+
+def test_an_unknown_element_of_the_targets_kind_runs_the_kernel(on_real_server, graph_mode):
+    # MindSpore 2.10 jit (p14.py): [u, Tensor([2]), Tensor([1])].count(Tensor([1])) of u = Tensor([1]) is 2, not
+    # constant; a list argument's Tensor never matches a number (p13.py: [Tensor(2), 2].index(2) is 1)
+    @jit
+    def f(u):
+        c = [u, Tensor([2]), Tensor([1])].count(Tensor([1]))
+        return c, F.isconstant(c)
+
+    @jit
+    def index(seq, x):
+        return seq.index(x)
+
+    assert f(Tensor([1])) == (2, False)
+    assert index([Tensor(2), 2], 2) == 1

@@ -20,7 +20,7 @@ import numpy as np
 
 from ._dynamic_len import isconstant, is_sequence_value_unknown
 from ._late import late
-from ._misc import MutableInt
+from ._misc import MutableInt, MutableList, MutableTuple
 from ._tensor import Tensor
 from .context import GRAPH_MODE, get_context
 
@@ -71,10 +71,18 @@ def _scalar_kind(v: Any) -> "type | None":
 
 
 def _run_by_kernel(seq: Any, x: Any) -> bool:
-    """Whether MindSpore 2.10 runs seq.index / seq.count by its kernel: a mutable() sequence, a traced element or x
-    (values not known when compiling); else it folds them by _same."""
-    unknown = is_sequence_value_unknown(x) if isinstance(x, (list, tuple)) else not isconstant(x)
-    return unknown or is_sequence_value_unknown(seq)
+    """Whether MindSpore 2.10 runs seq.index / seq.count by its kernel: x or a mutable() sequence's values not known
+    when compiling, or an element of x's kind not known (`[t, Tensor([1])].count(Tensor([1]))` of a Tensor argument
+    t); else it folds them by _same (a list argument [Tensor(2), 2]: `.index(2)` is 1, a Tensor never matches a
+    number; built in the graph from a Tensor argument t, MindSpore gives 0: not told apart here)."""
+    if _unknown(x) or isinstance(seq, (MutableList, MutableTuple)):
+        return True
+    return any(_unknown(e) and isinstance(e, Tensor) == isinstance(x, Tensor) and _scalar_kind(e) is _scalar_kind(x)
+               for e in seq)
+
+
+def _unknown(v: Any) -> bool:
+    return is_sequence_value_unknown(v) if isinstance(v, (list, tuple)) else not isconstant(v)
 
 
 def graph_index(seq: "list | tuple") -> Callable:
