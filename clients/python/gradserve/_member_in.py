@@ -7,13 +7,20 @@ instead, which a Tensor of more than one element does not have. In PyNative mode
 and so does this. With traced values the answer is a traced bool Tensor (any of the all-equal tests); with known
 values, a Python bool as MindSpore's. `seq.index(x)` in a graph (graph_index) finds elements by the same rule:
 a Tensor is never at a number's place nor a number at a Tensor's (`[1, 2].index(Tensor(1))` is MindSpore's
-ValueError "... is not in ...", where Python's `==` answers 0)."""
+ValueError "... is not in ...", where Python's `==` answers 0), nor a number at one of another kind (bool, int,
+float; numpy's scalars as Python's: `[1, 2, 3].index(3.0)` and `[0, 1].index(True)` are its ValueError; in tuples
+too). `seq.count(x)` in a graph (graph_count) counts by that rule when MindSpore folds it (everything known when
+compiling); else its SequenceCount kernel runs (graph_count's doc)."""
 from __future__ import annotations
 
 import sys
 from typing import Any, Callable
 
+import numpy as np
+
+from ._dynamic_len import isconstant, is_sequence_value_unknown
 from ._late import late
+from ._misc import MutableInt, MutableList, MutableTuple
 from ._tensor import Tensor
 from .context import GRAPH_MODE, get_context
 
@@ -45,16 +52,88 @@ def _same(e: Any, x: Any) -> bool:
         return True
     if isinstance(e, Tensor) != isinstance(x, Tensor):
         return False
-    if not isinstance(x, Tensor):
-        return bool(e == x)
-    return bool(member_in(x, [e]))  # (a traced answer: the branch explorer's bool)
+    if isinstance(x, Tensor):
+        return bool(member_in(x, [e]))  # (a traced answer: the branch explorer's bool)
+    if _scalar_kind(e) is not _scalar_kind(x):
+        return False
+    if isinstance(e, (list, tuple)) and isinstance(x, (list, tuple)):
+        return type(e) is type(x) and len(e) == len(x) and all(_same(a, b) for a, b in zip(e, x))
+    return bool(e == x)
+
+
+def _scalar_kind(v: Any) -> "type | None":
+    """bool / int / float (a mutable() number and numpy's scalars as theirs); None for anything else."""
+    if isinstance(v, (bool, np.bool_)) or type(v).__name__ == "MutableBool":
+        return bool
+    if isinstance(v, (int, np.integer)):
+        return int
+    return float if isinstance(v, (float, np.floating)) else None
+
+
+def _run_by_kernel(seq: Any, x: Any) -> bool:
+    """Whether MindSpore 2.10 runs seq.index / seq.count by its kernel: x or a mutable() sequence's values not known
+    when compiling, or an element of x's kind not known (`[t, Tensor([1])].count(Tensor([1]))` of a Tensor argument
+    t); else it folds them by _same (a list argument [Tensor(2), 2]: `.index(2)` is 1, a Tensor never matches a
+    number; built in the graph from a Tensor argument t, MindSpore gives 0: not told apart here)."""
+    if _unknown(x) or isinstance(seq, (MutableList, MutableTuple)):
+        return True
+    return any(_unknown(e) and isinstance(e, Tensor) == isinstance(x, Tensor) and _scalar_kind(e) is _scalar_kind(x)
+               for e in seq)
+
+
+def _unknown(v: Any) -> bool:
+    return is_sequence_value_unknown(v) if isinstance(v, (list, tuple)) else not isconstant(v)
 
 
 def graph_index(seq: "list | tuple") -> Callable:
-    """seq.index in a graph (rewritten code calls it in place of the bound method: _rewrite._call)."""
+    """seq.index in a graph (rewritten code calls it in place of the bound method: _rewrite._call). Run by the
+    kernel (_run_by_kernel), elements equal to x by value match (MindSpore 2.10: [1, 2, 3].index(t) of a Tensor
+    argument t = 3 is 2), its dtype rule holds (_check_kernel_dtypes) and the index is not known when compiling."""
     def index(x: Any, start: int = 0, end: int = sys.maxsize) -> int:
+        kernel = _run_by_kernel(seq, x)
+        if kernel and len(seq):
+            _check_kernel_dtypes("SequenceIndex", _kernel_dtype(seq[0]), _kernel_dtype(x))
         for i in range(*slice(start, end).indices(len(seq))):
-            if _same(seq[i], x):
-                return i
+            if (seq[i] is x or bool(seq[i] == x)) if kernel else _same(seq[i], x):
+                return MutableInt(i) if kernel else i
         raise ValueError(f"{x!r} is not in {type(seq).__name__}")
     return index
+
+
+def graph_count(seq: "list | tuple") -> Callable:
+    """seq.count in a graph. MindSpore 2.10 folds it when the elements and x are known when compiling (matched as
+    index matches: `[1, 2, 3].count(3.0)` is 0); else (_run_by_kernel) its SequenceCount kernel counts the elements
+    equal to x by value, only for Int32 / Int64 / Float32 / Float64 elements of x's dtype (its TypeError), and the
+    count is not known when compiling (a mutable int: F.isconstant is False)."""
+    def count(x: Any) -> int:
+        if not _run_by_kernel(seq, x):
+            return sum(1 for e in seq if _same(e, x))
+        if len(seq):
+            _check_kernel_dtypes("SequenceCount", _kernel_dtype(seq[0]), _kernel_dtype(x))
+        return MutableInt(sum(1 for e in seq if e is x or bool(e == x)))
+    return count
+
+
+_KERNEL_DTYPES = ("Float32", "Float64", "Int32", "Int64")
+
+
+def _kernel_dtype(v: Any) -> "str | None":
+    """The dtype the kernel sees (a number in a mutable sequence: Bool / Int64 / Float32); None: not checked."""
+    if isinstance(v, Tensor):
+        return str(v.dtype)
+    if isinstance(v, (np.generic, list, tuple)):
+        return None
+    kind = _scalar_kind(v)
+    return {bool: "Bool", int: "Int64", float: "Float32"}.get(kind) if kind else None  # type: ignore[call-overload]
+
+
+def _check_kernel_dtypes(prim: str, elem: "str | None", x: "str | None") -> None:
+    """MindSpore 2.10's CPU SequenceCount / SequenceIndex take elements and x of one of _KERNEL_DTYPES (its
+    TypeError, the index's start and end Int64 inputs in its text)."""
+    if elem is None or x is None or (elem == x and elem in _KERNEL_DTYPES):
+        return
+    rule = "-" * 52
+    more = " Int64 Int64" if prim == "SequenceIndex" else ""
+    kinds = "".join(f"input[{d} {d}{more}], output[Int64]; " for d in _KERNEL_DTYPES)
+    raise TypeError(f"\n{rule}\n- Kernel select failed:\n{rule}\nSelect CPU operator[{prim}] fail! Unsupported data "
+                    f"type!\nThe supported data types are {kinds}, but get input[{elem} {x}{more} ] and output[Int64 ]")

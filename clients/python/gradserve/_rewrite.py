@@ -65,14 +65,14 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
-from . import _dynamic_len, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
+from . import _dynamic_len, _graph_attr, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
 from . import _graph_index, _graph_shift, _join_kinds, _graph_unbound, _graph_zero_div, _private_names, _pyguard, _seq_setitem
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
 from ._graph_dict import make_dict
 from ._trace import graph_semantics
-from ._member_in import graph_index, member_in, member_not_in
+from ._member_in import graph_count, graph_index, member_in, member_not_in
 from ._branches import ControlFlowError, UNDEF, run_if, logic
 from ._late import late
 from ._while import run_while
@@ -759,9 +759,11 @@ def _rewrite_function(f: types.FunctionType):
         fdef.body = [_set("_gs_ret", False), _set("_gs_rv", _helper("undef"))] + fdef.body
     functional = _Functional(_names_read(fdef), _locals_of(fdef))
     fdef.body = _flatten([functional.visit(s) for s in fdef.body])
-    # a Python number divided by zero: MindSpore's graph ValueError (_graph_zero_div), raised where it happened
+    # a Python number divided by zero: MindSpore's graph ValueError (_graph_zero_div), raised where it happened;
+    # a missing attribute: its graph's type names (_graph_attr)
     catch = ast.parse(f"try:\n    pass\nexcept ZeroDivisionError as _gs_z:\n    raise {_H}.zero_division(_gs_z)\n"
-                      f"except UnboundLocalError as _gs_u:\n    raise {_H}.unbound_error(_gs_u)").body[0]
+                      f"except UnboundLocalError as _gs_u:\n    raise {_H}.unbound_error(_gs_u)\n"
+                      f"except AttributeError as _gs_a:\n    raise {_H}.attribute_error(_gs_a)").body[0]
     assert isinstance(catch, ast.Try)
     catch.body = fdef.body
     fdef.body = [catch]
@@ -838,7 +840,7 @@ def _call(f):
     """A user's plain function or method, rewritten before it runs inside rewritten code; len, the length of a
     dynamic-length sequence as a value unknown when compiling (_dynamic_len.length); map / zip / enumerate in a
     trace, MindSpore's refusal of a dynamic-length argument; tuple / list in a trace, of a mutable sequence a
-    mutable one (_dynamic_len.keep_kind); a list's / tuple's index in a graph, MindSpore's matches (_member_in);
+    mutable one (_dynamic_len.keep_kind); a list's / tuple's index / count in a graph, MindSpore's matches (_member_in);
     a list's insert / pop in a graph, its int index (_graph_index);
     max / min / any / all in a graph, its rules;
     isinstance in a graph, its refusal's text; print, a graph's; a class
@@ -852,6 +854,9 @@ def _call(f):
     if isinstance(f, types.BuiltinMethodType) and f.__name__ == "index" and isinstance(f.__self__, (list, tuple)) \
             and graph_semantics():
         return graph_index(f.__self__)
+    if isinstance(f, types.BuiltinMethodType) and f.__name__ == "count" and isinstance(f.__self__, (list, tuple)) \
+            and graph_semantics():
+        return graph_count(f.__self__)
     if isinstance(f, types.BuiltinMethodType) and f.__name__ in ("insert", "pop") and type(f.__self__) is list \
             and graph_semantics():
         return _graph_index.checked_insert(f.__self__) if f.__name__ == "insert" else _graph_index.checked_pop(f.__self__)
@@ -893,6 +898,7 @@ class _Helpers:
     getitem = staticmethod(_graph_index.getitem)
     repeated = staticmethod(_dynamic_len.repeated)
     zero_division = staticmethod(_graph_zero_div.in_graph)
+    attribute_error = staticmethod(_graph_attr.in_graph)
     shift = staticmethod(_graph_shift.shift)
     unbound = staticmethod(_graph_unbound.unbound)
     unbound_error = staticmethod(_graph_unbound.error)

@@ -286,8 +286,8 @@ def flatten_out(x) -> tuple[list, Any]:
     leaves."""
     if isinstance(x, _FUNCTION_TYPES):  # PyNative returns the very function (graph mode refuses: outputs_of)
         return [], ("static", x)
-    if isinstance(x, np.ufunc):  # np.sin returned: MindSpore 2.10 returns it in both modes
-        return [], ("static", x)
+    if isinstance(x, (np.ufunc, type)):  # np.sin, a class (`type("C", (object,), {})` too): MindSpore 2.10
+        return [], ("static", x)  # returns it in both modes
     if isinstance(x, (collections.abc.KeysView, collections.abc.ValuesView)):  # MindSpore 2.10 gives a tuple
         x = tuple(x)
     if isinstance(x, (filter, map)):  # a lazy iterator: MindSpore 2.10's graph gives its items as a list

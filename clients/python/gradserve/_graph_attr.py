@@ -1,0 +1,36 @@
+"""A missing attribute read in a graph (GRAPH_MODE construct or @jit function): MindSpore's type names.
+
+MindSpore 2.10's graph names the object's type as its own abstract types do: "'Int' object has no attribute
+'shape'" (Float, Bool, String, List, Tuple, Dictionary; a namedtuple's 'NamedTuple'; any other class its own name:
+Tensor, a user's class, NoneType), where Python writes 'int', 'tuple', the namedtuple's class name. Rewritten code
+(gradserve/_rewrite.py) passes an AttributeError raised by a read in the user's own function here; one from
+deeper code (a library's, a class's own raise) stays Python's. PyNative keeps Python's text, as MindSpore does."""
+from __future__ import annotations
+
+from ._trace import graph_semantics
+
+__all__ = ["in_graph"]
+
+_NAMES = {bool: "Bool", int: "Int", float: "Float", str: "String", list: "List", tuple: "Tuple", dict: "Dictionary"}
+
+
+def _graph_type_name(obj: object) -> str:
+    if isinstance(obj, tuple) and hasattr(type(obj), "_fields"):
+        return "NamedTuple"
+    if type(obj).__name__ == "MutableBool":  # (an int that is mutable(True))
+        return "Bool"
+    if type(obj).__module__.startswith("gradserve"):  # mutable() numbers and sequences: their base's name
+        return next((n for k, n in _NAMES.items() if isinstance(obj, k)), type(obj).__name__)
+    return _NAMES.get(type(obj), type(obj).__name__)
+
+
+def in_graph(e: AttributeError) -> AttributeError:
+    """e in MindSpore's graph text when a read in the rewritten function itself raised it (Python's own message,
+    e.obj / e.name set); e elsewhere."""
+    tb = e.__traceback__
+    if not graph_semantics() or tb is None or tb.tb_next is not None or getattr(e, "obj", None) is None:
+        return e
+    obj, name = e.obj, e.name
+    if str(e) != f"'{type(obj).__name__}' object has no attribute '{name}'":
+        return e
+    return AttributeError(f"'{_graph_type_name(obj)}' object has no attribute '{name}'")
