@@ -49,8 +49,9 @@ def _code_names(code) -> tuple:
 
 def _value(v, depth: int, keep: list):
     """What stands for v in a key; an object named by identity goes to `keep` (held weakly beside the key)."""
-    if type(v) in _SIMPLE:
-        return (type(v), v)
+    t = type(v)
+    if t in _SIMPLE:  # (a float by its bits: -0.0 == 0.0, yet 1 / k differs; a NaN equal to itself)
+        return (t, v.hex()) if t is float else (t, repr(v)) if t is complex else (t, v)
     if isinstance(v, (Tensor, types.ModuleType, type, types.BuiltinFunctionType)) or \
             isinstance(v, _pyguard.cell_types[0] or ()):
         keep.append(v)
