@@ -2,12 +2,14 @@
 `ops.vmap(ops.jacrev(f))(x)` written inside the loop) reuses its twin's trace only where tracing it afresh gives the
 same program (gradserve._twins, issue #13): every option and closure value that differs is a different program, in
 both modes, first to third order. Expected values: the math (written beside each; NumPy evaluates it), and for a
-derivative made once the answers it gave before twins (its own cache)."""
+derivative made once MindSpore 2.10's (CPU, both modes)."""
 import numpy as np
 import pytest
 
 import gradserve as gs
-from gradserve import _trace, _twins, nn, ops
+from gradserve import _twins, nn, ops
+
+from .test_twin_traces import _traces, mode  # noqa: F401 - (mode: the fixture, both modes)
 
 pytestmark = pytest.mark.usefixtures("on_real_server")
 
@@ -15,18 +17,6 @@ X = np.array([1.0, 2.0], np.float32)
 Y = np.array([3.0, -1.0], np.float32)
 XB = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]], np.float32)  # (2, 3)
 G = 1.0  # a global the functions below read
-
-
-@pytest.fixture(params=["graph", "pynative"])
-def mode(request, on_real_server):
-    before = gs.get_context("mode")
-    gs.set_context(mode=gs.GRAPH_MODE if request.param == "graph" else gs.PYNATIVE_MODE)
-    yield request.param
-    gs.set_context(mode=before)
-
-
-def _traces() -> int:
-    return _trace.trace_counts["traces"]
 
 
 def _t(a):
@@ -187,8 +177,9 @@ def test_jvp_and_vjp_of_fresh_inner_grads(mode):
 
 
 def test_a_derivative_made_once_behaves_as_before(mode):
-    """Made once, called again after the global it read changed: its own cache, as before twins (GRAPH_MODE keeps
-    its first trace; PyNative's guards see the change): the answer a made-once grad(grad(f)) gave at base53."""
+    """Made once, called again after the global it read changed: its own cache, as before twins. MindSpore 2.10
+    (`gg = ops.grad(ops.grad(f))`, G 1 -> 2): GRAPH_MODE keeps its first compile ([6, 12] twice), PyNative reads
+    G anew ([6, 12] then [12, 24])."""
     global G
     G = 1.0
     gg = ops.grad(ops.grad(lambda x: ops.sum(x * x * x * G)))
