@@ -117,7 +117,7 @@ class Recorder:
         self.options = (context._state, context._state.writes)  # (any set_context since: traced again)
         self._reach(fn, 0)
 
-    def _reach(self, obj, depth: int) -> None:
+    def _reach(self, obj, depth: int, hops: int = 0) -> None:
         if depth > 4 or id(obj) in self.seen:
             return
         if isinstance(obj, types.FunctionType):
@@ -133,9 +133,11 @@ class Recorder:
         elif isinstance(obj, cell_types[0]):
             self._reach(type(obj).construct, depth + 1)
         elif hasattr(obj, "__dict__") and not isinstance(obj, (type, types.ModuleType)):
+            # (a derivative of a derivative of f, nested to any depth: f's closure still reached)
+            step = 0 if getattr(type(obj), "_gs_per_call", None) is not None and hops < 32 else 1
             for v in list(vars(obj).values()):
                 if callable(v):
-                    self._reach(v, depth + 1)
+                    self._reach(v, depth + step, hops + 1)
 
     def guard_value(self, v, depth: int = 0) -> bool:
         """Whether v can be guarded (its containers' items recorded to compare on each call)."""

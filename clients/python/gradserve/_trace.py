@@ -1573,16 +1573,26 @@ class _Written:
     """What a GraphRef's doc was written from: the doc with frozen values as FROZEN_MARK, and (weakly) the arrays
     they were (a value gone since is not the same: no id reused by another array is mistaken for it)."""
 
-    __slots__ = ("bare", "arrays")
+    __slots__ = ("bare", "text", "arrays")
 
     def __init__(self, doc: dict, arrays: list):
         self.bare = dict(doc, params=[dict(p, value=FROZEN_MARK) if "value" in p else p for p in doc["params"]])
+        self.text = _doc_text(self.bare)
         self.arrays = [weakref.ref(a) for a in arrays]
 
     def same(self, bare: dict, arrays: list) -> bool:
-        """Whether a doc written with values="marked" from `arrays` is this one's."""
+        """Whether a doc written with values="marked" from `arrays` is this one's: equal, and equal as JSON text
+        (a constant -0.0 is no 0.0, nor 1.0 a 1, though == says so: `x / (k * ones)` at k = -0.0 is -inf)."""
         return len(arrays) == len(self.arrays) and all([w() is a for w, a in zip(self.arrays, arrays)]) and \
-            bare == self.bare
+            bare == self.bare and self.text is not None and _doc_text(bare) == self.text
+
+
+def _doc_text(doc: dict) -> str | None:
+    """doc as JSON text (None where a value is none JSON writes: no doc is then the same as it)."""
+    try:
+        return json.dumps(doc, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
 
 
 class Program:

@@ -1,6 +1,7 @@
 """A function made afresh each step (`ops.value_and_grad(lambda a, b: loss(net(a), b), ...)` inside the step, a new
 `functools.partial` or `nn.WithLossCell(net, loss)`) finds the derivative traces of an earlier twin: same code, defaults, closure cells' and global
-names' values, partial's func / args / keywords, a Cell's class and attributes (issue #13).
+names' values, partial's func / args / keywords, a Cell's class and attributes, a derivative object's
+(`ops.vmap(ops.jacrev(f))` or `ops.grad(ops.grad(f))` written in the loop) class, options and function (issue #13).
 
 The key: numbers, bools, strings and None by value and type, Tensors, Parameters and Cells by identity (held
 weakly beside the key: one gone, its key is dropped, as its id may be another's), modules and classes by identity, functions by their own key;
@@ -21,6 +22,7 @@ from ._tensor import Tensor
 from . import _pyguard
 
 _KEEP = 256  # keys kept (least recently made dropped): a long run making new values each step stays bounded
+_KEEP_CODE = 1024  # code objects whose names are kept (a sampler exec-ing new code each step stays bounded)
 _DEPTH = 4  # functions keyed through functions (a global `mse` a lambda calls): deeper is keyless
 _by_key: dict = {}  # key -> (the shared {kind: cache}, references to the objects the key names by identity)
 _names: dict = {}  # code object -> the names it and its nested code look up (globals among them)
@@ -39,14 +41,17 @@ def _code_names(code) -> tuple:
             c = stack.pop()
             seen.update(c.co_names)
             stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+        if len(_names) >= _KEEP_CODE:
+            del _names[next(iter(_names))]  # (the oldest: asked again if it comes back)
         got = _names[code] = tuple(sorted(seen))
     return got
 
 
 def _value(v, depth: int, keep: list):
     """What stands for v in a key; an object named by identity goes to `keep` (held weakly beside the key)."""
-    if type(v) in _SIMPLE:
-        return (type(v), v)
+    t = type(v)
+    if t in _SIMPLE:  # (a float by its bits: -0.0 == 0.0, yet 1 / k differs; a NaN equal to itself)
+        return (t, v.hex()) if t is float else (t, repr(v)) if t is complex else (t, v)
     if isinstance(v, (Tensor, types.ModuleType, type, types.BuiltinFunctionType)) or \
             isinstance(v, _pyguard.cell_types[0] or ()):
         keep.append(v)
@@ -55,7 +60,40 @@ def _value(v, depth: int, keep: list):
         return ("tuple",) + tuple(_value(x, depth, keep) for x in v)
     if isinstance(v, (types.FunctionType, functools.partial)):
         return _key(v, depth + 1, keep)
+    if _made_of(v) is not None:
+        return _derived_key(v, depth, keep)
     raise _Keyless
+
+
+def _made_of(v) -> tuple | None:
+    """What a derivative object (ops.grad(f), vmap, jacrev...: _autodiff._Derived) sets on itself when called
+    (its `_gs_per_call`), or None where v is none."""
+    return getattr(type(v), "_gs_per_call", None)
+
+
+def _derived_key(d, depth: int, keep: list) -> tuple:
+    """A derivative object made afresh each call (`ops.vmap(ops.jacrev(f))(x)` in the loop): its class, its
+    function by that function's key, its options by value (lists and tuples item by item, Parameters by
+    identity); not what a call sets on it, nor what its class says is made from the others (`_gs_made_from`: a
+    has_aux wrapper of fn). Its nesting costs no depth (it cannot be recursive as a global can)."""
+    skip = set(_made_of(d) or ()) | set(getattr(type(d), "_gs_made_from", ()))
+    keep.append(type(d))
+    items = tuple((k, _key(v, depth, keep) if k == "fn" else _option(v, depth, keep))
+                  for k, v in sorted(vars(d).items()) if k not in skip and not k.startswith("_gs_"))
+    return ("derived", id(type(d)), items)
+
+
+def _option(v, depth: int, keep: list):
+    """A derivative's option: a list or tuple (in_axes, weights) item by item, a gradserve options object
+    (GradOperation's) by its class and attributes, anything else by _value."""
+    if type(v) is list or isinstance(v, tuple) and type(v).__module__.startswith("gradserve"):
+        keep.append(type(v))  # (a ParameterTuple: a tuple by its class)
+        return ("seq", id(type(v))) + tuple(_option(x, depth, keep) for x in v)
+    if type(v).__module__.startswith("gradserve.") and not isinstance(v, Tensor) and \
+            not isinstance(v, _pyguard.cell_types[0] or ()) and _made_of(v) is None and hasattr(v, "__dict__"):
+        keep.append(type(v))
+        return ("obj", id(type(v))) + tuple((k, _value(x, depth, keep)) for k, x in sorted(vars(v).items()))
+    return _value(v, depth, keep)
 
 
 def _key(fn, depth: int, keep: list) -> tuple:
@@ -68,6 +106,8 @@ def _key(fn, depth: int, keep: list) -> tuple:
         return ("partial", _value(fn.func, depth, keep), tuple(_value(a, depth, keep) for a in fn.args), kw)
     if isinstance(fn, _pyguard.cell_types[0] or ()):
         return _cell_key(fn, depth, keep)
+    if _made_of(fn) is not None:
+        return _derived_key(fn, depth, keep)
     if type(fn) is not types.FunctionType or fn.__dict__:
         raise _Keyless  # (attributes set on a function: what reads them is unknown)
     code, g = fn.__code__, fn.__globals__
@@ -92,8 +132,8 @@ def _absent(name: str):
 
 
 def key_of(fn, keep: list) -> tuple | None:
-    """fn's twin key (the objects it names by identity appended to keep), or None where fn is no function or
-    partial, or reads a value no key can stand for."""
+    """fn's twin key (the objects it names by identity appended to keep), or None where fn is no function,
+    partial, Cell or derivative object, or reads a value no key can stand for."""
     try:
         k = _key(fn, 0, keep)
         hash(k)

@@ -439,6 +439,7 @@ def _aux_of(value):
 
 class _FunctionalGrad(_Derived):
     kind = "grad"
+    _gs_made_from = ("target",)  # (fn and has_aux make it: a twin's key (_twins) leaves it out)
 
     def __init__(self, fn, grad_position, weights, sens_param, with_value, has_aux, return_ids=False,
                  state: bool = True):
