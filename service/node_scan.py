@@ -23,13 +23,14 @@ _SPACE = b" \t\r\n"
 _NODES = b'"nodes"'
 
 
-def check_node_list(raw, max_nodes: int, max_work: int) -> None:
+def check_node_list(raw, max_nodes: int, max_work: int, in_body: bool = True) -> None:
     """LimitExceeded naming max_nodes, then max_work (registry.check_graph_size's order), when the body's
-    `$.graph.nodes` holds more objects than it allows (counted in the raw bytes; a cheap gate first: that many `{`)."""
+    `$.graph.nodes` holds more objects than it allows (counted in the raw bytes; a cheap gate first: that many `{`).
+    `in_body` False: `raw` is the graph itself (gRPC's graph_json)."""
     least = min(max_nodes, max_work)
     if count_bytes(raw, b"{") <= least:
         return  # (~0.3 ms a MB)
-    n = graph_node_objects(raw if isinstance(raw, bytes) else bytes(raw))
+    n = graph_node_objects(raw if isinstance(raw, bytes) else bytes(raw), in_body)
     if n is None or n <= least:
         return
     if n > max_nodes:
@@ -40,8 +41,9 @@ def check_node_list(raw, max_nodes: int, max_work: int) -> None:
                         path="$.graph.nodes", limit="max_work", value=max_work, got=n)
 
 
-def graph_node_objects(raw: bytes) -> int | None:
-    """The number of JSON objects directly in the body's `$.graph.nodes` array, or None (see the module doc)."""
+def graph_node_objects(raw: bytes, in_body: bool = True) -> int | None:
+    """The number of JSON objects directly in the body's `$.graph.nodes` array (`in_body` False: in `$.nodes`, the
+    value being the graph), or None (see the module doc)."""
     a = np.frombuffer(raw, np.uint8)
     quotes = _real_quotes(a)
     if quotes is None:
@@ -55,14 +57,14 @@ def graph_node_objects(raw: bytes) -> int | None:
     depth = np.cumsum(delta)  # (after each bracket)
     if depth[-1] != 0 or depth.min() < 0 or byte[0] != _OPENS[0] or not depth[:-1].all():  # (one top object)
         return None
-    graph = _member(raw, quotes, pos, byte, depth, 1, _OPENS[0], b'"graph"', 0, len(pos))
-    if graph is None:
-        return None
-    nodes = _member(raw, quotes, pos, byte, depth, 2, _OPENS[1], _NODES, *graph)
+    graph = _member(raw, quotes, pos, byte, depth, 1, _OPENS[0], b'"graph"', 0, len(pos)) if in_body else \
+        (1, len(pos) - 1)
+    level = 2 if in_body else 1  # (the graph object's depth)
+    nodes = None if graph is None else _member(raw, quotes, pos, byte, depth, level, _OPENS[1], _NODES, *graph)
     if nodes is None:
         return None
     lo, hi = nodes
-    return int(np.count_nonzero((depth[lo:hi] == 4) & (byte[lo:hi] == _OPENS[0])))
+    return int(np.count_nonzero((depth[lo:hi] == level + 2) & (byte[lo:hi] == _OPENS[0])))
 
 
 def _brackets(a: np.ndarray) -> np.ndarray:
