@@ -16,7 +16,10 @@ Expected values: counts from orjson's parse of the same bytes, or from the model
 nodes); answers from NumPy (sin applied n times)."""
 from __future__ import annotations
 
+import gc
 import gzip
+import time
+import weakref
 
 import grpc
 import httpx
@@ -24,8 +27,9 @@ import numpy as np
 import orjson
 import pytest
 
-from service import codec, node_scan
-from service.errors import LimitExceeded
+from service import codec, json_decoder, node_scan
+from service.errors import LimitExceeded, ServiceError
+from service.refusals import Refusals
 
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
@@ -234,3 +238,65 @@ def test_a_lone_model_past_the_body_budget_goes_ahead_compressed_or_not(tight, c
     r = tight.post("/v1/graphs", content=gzip.compress(model) if coding else model, headers=headers)
     assert r.status_code == 201, r.text
     answers_sin_n(tight, {"graph_id": r.json()["graph_id"]}, 1)
+
+
+# -- an error raised from a local: the request's body lived until a collection -------------------------------------------
+class Body(bytearray):
+    """A body a weak reference can watch."""
+
+
+def _decoder_refusal(raw) -> None:
+    d = json_decoder.Decoders(1)
+    try:
+        d.loads(raw)  # (not JSON: the decoder process's NotJson, raised here)
+    finally:
+        d.close()
+
+
+def _remembered_refusal(raw) -> None:
+    r = Refusals()
+    r.note("cpu", "k", LimitExceeded("refused", limit="max_work", value=1))
+    r.check("cpu", "k")
+
+
+@pytest.mark.parametrize("raise_site", [_decoder_refusal, _remembered_refusal], ids=["decoder", "refusal memo"])
+def test_a_refusal_keeps_no_body_alive(raise_site):
+    """The error raised from a local of the raising frame (json_decoder.Decoders.loads' `out`, Refusals.check's `e`)
+    made a cycle (error -> traceback -> frame -> error): every frame of its traceback, and the request body in them,
+    lived until the collector ran (a 200 MB inflated body held the server's memory and body budget, every later large
+    body 429, for good once a settle froze it). With the collector off, the body goes with the error."""
+    raw = Body(b"\0" * 100)
+    ref = weakref.ref(raw)
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(ServiceError):
+            raise_site(raw)
+        del raw
+        assert ref() is None
+    finally:
+        if was:
+            gc.enable()
+
+
+def budget_freed(c) -> bool:
+    """Whether the server's body budget holds nothing, within CEILING (the request's frames unwind after its answer)."""
+    deadline = time.monotonic() + CEILING
+    while time.monotonic() < deadline:
+        lines = c.get("/metrics").text.splitlines()
+        if next(ln for ln in lines if ln.startswith('gradserve_body_budget_bytes{state="held"}')).split()[-1] == "0.0":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_refused_gzip_body_gives_its_budget_back(tight):
+    """Two 3 MB non-JSON bodies sent gzipped, one after the other (a 4 MiB budget): each 400 and its budget given back
+    (before: the first's inflated bytes stayed held, until a collection or for good, the second 429 naming
+    body_budget_bytes)."""
+    bad = gzip.compress(b"\0" * (3 << 20))
+    for _ in range(2):
+        r = tight.post("/v1/eval", content=bad, headers={**H1, "content-type": "application/json",
+                                                          "content-encoding": "gzip"})
+        assert r.status_code == 400 and "not valid JSON" in error_of(r)["message"], r.text
+        assert budget_freed(tight)
