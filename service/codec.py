@@ -24,7 +24,7 @@ import orjson
 from engine.ir import MAX_ELEMENTS, extent
 from engine.shape_rules import complex_as_pairs, pairs_as_complex
 
-from . import gc_pause, repeated_keys
+from . import gc_pause, node_scan, repeated_keys
 from .body_budget import count_bytes
 from .errors import InvalidRequest, LimitExceeded, NotJson
 from .json_decoder import OFFLOAD_MIN
@@ -153,6 +153,8 @@ def loads(raw, what: str = "the body", path: str | None = None, offload: bool = 
         return _offload.loads(raw, what, path, vectors, limits)
     if limits is not None and len(raw) > limits.max_containers:  # (a shorter body cannot hold more)
         check_containers(raw, limits.max_containers, what)
+    if limits is not None and limits.max_nodes is not None and limits.max_work is not None:
+        node_scan.check_node_list(raw, limits.max_nodes, limits.max_work)  # (a node list past either: never parsed)
     with gc_pause.paused_if(len(raw) >= gc_pause.MIN_BYTES):
         value, strict = _parse(raw, what, path)
     if limits is not None and limits.max_nodes is not None and type(value) is dict and type(value.get("graph")) is dict:

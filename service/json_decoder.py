@@ -177,7 +177,10 @@ class Decoders:
             with self._lock:
                 self._idle.append(d)
         if isinstance(out, ServiceError):
-            raise out
+            try:  # (the local dropped as it propagates: else the error, its traceback's frames and this one make a
+                raise out  # cycle, and the request's body in those frames lived until a collection: an inflated
+            finally:  # 200 MB one held RSS and the body budget, every later large body 429, for good once frozen)
+                out = None
         return out
 
     def _drop(self, d: _Decoder) -> None:

@@ -121,7 +121,8 @@ async def _one_import(core, client, request, read_body, held, settings, opts, wa
     core.parse_share.start_import(client)
     try:
         body = await read_body(request, settings.max_model_bytes, "max_model_bytes", held)
-        held.cover(CONVERT_COST * len(body), 0, alone=0)
+        # (alone: its inflated bytes, when it came compressed, are this request's too)
+        held.cover(CONVERT_COST * len(body), 0, alone=len(body) if isinstance(body, memoryview) else 0)
     except BaseException:
         core.parse_share.end_import(client)
         raise

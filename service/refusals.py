@@ -28,7 +28,10 @@ class Refusals:
         if got is not None:
             e = LimitExceeded(got[0])
             e.detail = dict(got[1])
-            raise e
+            try:
+                raise e
+            finally:  # (no cycle through this frame: see json_decoder.Decoders.loads)
+                e = None
 
     def note(self, pool: str, key: str, e: BaseException) -> bool:
         """Remember `e` when it is a build refusal by a deterministic setting (the oldest entry goes past KEPT);

@@ -296,7 +296,10 @@ class ModelRepository:
             self.reads.pop(name, None)
         if isinstance(read, RepositoryError):
             self.errors[name] = read.message
-            raise read
+            try:
+                raise read
+            finally:  # (no cycle through this frame: see json_decoder.Decoders.loads)
+                read = None
         self.errors.pop(name, None)
         self.models[name] = read
         if sig is None:

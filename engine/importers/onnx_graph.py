@@ -28,6 +28,7 @@ from .onnx_preview import DOMAIN as PREVIEW_DOMAIN, PREVIEW
 from .onnx_training import DOMAIN as TRAINING_DOMAIN, TRAINING
 from .graph_writer import NP_DTYPES
 from .onnx_ops import HANDLERS, NARROW_CARRIER, _np_dtype, fold, widen_narrow
+from .onnx_prefold import PreFold
 from . import onnx_attention, onnx_detection, onnx_featurizers, onnx_layers, onnx_pointwise, onnx_quant, onnx_recent, onnx_rnn, onnx_seq, onnx_spectral  # noqa: F401,E402 (add rules)
 
 MAX_SUBGRAPH_DEPTH = 8  # nesting of If / Loop sub-graphs (limits["max_subgraph_depth"] overrides)
@@ -231,7 +232,7 @@ def check_model(m, limits: dict) -> None:
     if len(m.functions):
         raise UnsupportedModel(f"the model defines local functions ({m.functions[0].domain}.{m.functions[0].name}): "
                                "refused (custom op domains)")
-    n_nodes = _walk(m.graph, limits, 0, Scope.of(m.graph, None, top=True))
+    n_nodes = _walk(m.graph, limits, 0, Scope.of(m.graph, None, top=True, fold=PreFold(m, _attrs).value))
     max_nodes = limits.get("max_nodes")
     if max_nodes is not None and n_nodes > max_nodes:
         raise ModelLimitExceeded(f"the model has {n_nodes} nodes (sub-graphs included), a Loop / Scan body once a "

@@ -24,7 +24,7 @@ scope of a sub-graph, whose writer becomes a function of the graph.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -190,13 +190,16 @@ class Scope(NamedTuple):
     """What a graph's nodes can read before anything is decoded (onnx_graph.check_model): constant tensors
     (initializers, Constant nodes' values) and static shapes (those, and the model's inputs' declared dims: a
     caller's input_shapes fixes dynamic dims only); an outer graph's (`parent`, looked up, not copied: a model of
-    many sub-graphs) unless the sub-graph's own inputs shadow them."""
+    many sub-graphs) unless the sub-graph's own inputs shadow them. `nodes`: each value's node, for `fold`
+    (onnx_prefold.PreFold.value: what the converter computes from constants, a bounded few)."""
     tensors: dict
     shapes: dict
     parent: "Scope | None"
+    nodes: dict
+    fold: Any = None
 
     @classmethod
-    def of(cls, graph, parent: "Scope | None", top: bool = False) -> "Scope":
+    def of(cls, graph, parent: "Scope | None", top: bool = False, fold: Any = None) -> "Scope":
         tensors: dict = {}
         shapes: dict = {}
         for i in graph.input:
@@ -208,7 +211,8 @@ class Scope(NamedTuple):
             and len(nd.output) for a in nd.attribute if a.name == "value" and a.HasField("t")]
         for name, t in consts:
             tensors[name], shapes[name] = t, tuple(t.dims)
-        return cls(tensors, shapes, parent)
+        nodes = {o: nd for nd in graph.node if nd.domain in ("", "ai.onnx") for o in nd.output if o}
+        return cls(tensors, shapes, parent, nodes, fold if fold is not None else parent.fold if parent else None)
 
     def get(self, field: str, name: str):
         s: Scope | None = self
@@ -219,14 +223,21 @@ class Scope(NamedTuple):
             s = s.parent
         return None
 
-    def integer(self, name: str) -> int | None:
-        """The value of a one-element integer constant `name`, or None."""
+    def constant(self, name: str):
+        """The value of constant `name` (a tensor of the scope, else folded by `fold`), or None."""
         import onnx
 
         t = self.get("tensors", name)
-        if t is None or math.prod(t.dims) != 1 or t.data_type not in (onnx.TensorProto.INT64, onnx.TensorProto.INT32):
+        if t is not None:
+            return t if math.prod(t.dims) > 1 else onnx.numpy_helper.to_array(t)
+        return self.fold(self, name) if self.fold is not None else None
+
+    def integer(self, name: str) -> int | None:
+        """The value of a one-element integer constant `name`, or None."""
+        v = self.constant(name)
+        if not isinstance(v, np.ndarray) or v.size != 1 or v.dtype.kind not in "iu":
             return None
-        return int(onnx.numpy_helper.to_array(t).reshape(-1)[0])
+        return int(v.reshape(-1)[0])
 
 
 def static_trips(node, scope: Scope, limits: dict, body_nodes: int) -> int:
@@ -238,7 +249,7 @@ def static_trips(node, scope: Scope, limits: dict, body_nodes: int) -> int:
     if node.op_type == "Loop" and node.input:
         trips = scope.integer(node.input[0])
         cond = node.input[1] if len(node.input) > 1 else ""
-        computed = cond and scope.get("tensors", cond) is None
+        computed = cond and scope.constant(cond) is None
         if trips is not None and computed and _unrolls_past_limit(limits, body_nodes, trips):
             trips = None  # (a while, run at run time)
     elif node.op_type == "Scan":
