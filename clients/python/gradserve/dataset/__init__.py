@@ -242,7 +242,7 @@ class GeneratorDataset(Dataset):
         self._source, self._cols = source, list(column_names)
         random_access = hasattr(source, "__getitem__") and hasattr(source, "__len__")
         self._shuffle = random_access and shuffle is not False
-        self._num = num_samples
+        self._num = _checks.row_limit(num_samples)
         if not (callable(source) or random_access or hasattr(source, "__iter__")):
             raise TypeError(f"GeneratorDataset: source must be callable, random-accessible or iterable, "
                             f"got {type(source).__name__}")
@@ -283,7 +283,7 @@ class NumpySlicesDataset(Dataset):
         if any(c.ndim == 0 for c in cols) or len({len(c) for c in cols}) != 1:
             raise ValueError("NumpySlicesDataset: every column needs one first axis of the same length")
         self._cols, self._data = names, cols
-        self._shuffle, self._num = shuffle is not False, num_samples
+        self._shuffle, self._num = shuffle is not False, _checks.row_limit(num_samples)
 
     def _rows(self) -> Iterator[Row]:
         n = len(self._data[0])
@@ -310,7 +310,7 @@ class TextFileDataset(Dataset):
                                       "order, which gradserve does not follow; pass num_parallel_workers=1")
         if num_shards is not None or cache is not None:
             raise NotImplementedError("TextFileDataset: num_shards / cache are not supported")
-        self._cols, self._num = ["text"], num_samples
+        self._cols, self._num = ["text"], _checks.row_limit(num_samples)
         self._shuffle = shuffle is not False and getattr(shuffle, "value", shuffle) != "files"
 
     def _rows(self) -> Iterator[Row]:

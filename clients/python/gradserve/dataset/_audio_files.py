@@ -50,7 +50,7 @@ class _SpeechFolder(Dataset):
         if cache is not None:
             raise NotImplementedError(f"{type(self).__name__}: cache is not supported by gradserve")
         self._sampler = source_sampler(shuffle, sampler, num_shards, shard_id, num_samples)
-        self._shuffle, self._num = shuffle is not False, num_samples
+        self._shuffle, self._num = shuffle is not False, _checks.row_limit(num_samples)
 
     def _entries(self) -> list[tuple[str, tuple]]:
         raise NotImplementedError

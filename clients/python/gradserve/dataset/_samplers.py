@@ -15,7 +15,7 @@ class SequentialSampler:
     """Rows start_index, start_index + 1, ... (at most num_samples of them)."""
 
     def __init__(self, start_index=None, num_samples=None):
-        self.start_index, self.num_samples = start_index, num_samples
+        self.start_index, self.num_samples = start_index, _checks.row_limit(num_samples)
 
     def _indices(self, n: int, rng) -> list[int]:
         rows = list(range(self.start_index or 0, n))
@@ -28,7 +28,8 @@ class DistributedSampler:
     own, not MindSpore's)."""
 
     def __init__(self, num_shards, shard_id, shuffle=True, num_samples=None, offset=-1):
-        self.num_shards, self.shard_id, self.shuffle, self.num_samples = num_shards, shard_id, shuffle, num_samples
+        self.num_shards, self.shard_id, self.shuffle = num_shards, shard_id, shuffle
+        self.num_samples = _checks.row_limit(num_samples)
 
     def _indices(self, n: int, rng) -> list[int]:
         if n == 0:
