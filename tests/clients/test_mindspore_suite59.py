@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import gradserve.dataset as ds
+from gradserve.dataset import vision
 
 
 def _lj(tmp_path):
@@ -49,3 +50,127 @@ def test_num_samples_zero_in_file_datasets_and_samplers(tmp_path):
     assert _count(ds.LJSpeechDataset(root, sampler=ds.SequentialSampler(num_samples=0))) == 2
     assert _count(ds.LJSpeechDataset(root, sampler=ds.DistributedSampler(2, 0, shuffle=False, num_samples=0))) == 1
     assert _count(ds.LJSpeechDataset(root, num_samples=1)) == 1  # (a limit still limits)
+
+
+def _stl10(tmp_path, counts=(("train", 1), ("test", 1), ("unlabeled", 1))):
+    """STL-10 files of random pixels: {split: (images as the format stores them (N, 3, 96, 96), 1-based labels)}."""
+    rng = np.random.default_rng(59)
+    made = {}
+    for k, (split, n) in enumerate(counts):
+        raw = rng.integers(0, 256, (n, 3, 96, 96), dtype=np.uint8)
+        raw.tofile(tmp_path / f"{split}_X.bin")
+        labels = np.arange(n, dtype=np.uint8) + 3 * k + 1
+        if split != "unlabeled":
+            labels.tofile(tmp_path / f"{split}_y.bin")
+        made[split] = (raw, labels)
+    return str(tmp_path), made
+
+
+def _hwc(raw):
+    """The format's reading (MindSpore's own test_datasets_stl10.loadfile): images stored column by column."""
+    return np.transpose(np.transpose(raw, (0, 1, 3, 2)), (0, 2, 3, 1))
+
+
+def _stl_rows(d):
+    return [(r["image"], r["label"]) for r in d.create_dict_iterator(num_epochs=1, output_numpy=True)]
+
+
+# MindSpore 2.10 (probe p2.py / p7.py): "all" gives test, train, unlabeled rows in that order, "train+unlabeled"
+# train then unlabeled; image (96, 96, 3) uint8, label an int32 scalar: the file's label - 1, unlabeled -1
+@pytest.mark.parametrize("usage, splits", [
+    ("train", ["train"]), ("test", ["test"]), ("unlabeled", ["unlabeled"]), ("train+unlabeled", ["train", "unlabeled"]),
+    ("all", ["test", "train", "unlabeled"]), (None, ["test", "train", "unlabeled"])])
+def test_stl10_rows_in_order(tmp_path, usage, splits):
+    root, made = _stl10(tmp_path, (("train", 2), ("test", 1), ("unlabeled", 2)))
+    d = ds.STL10Dataset(root, usage, shuffle=False)
+    assert d.get_col_names() == ["image", "label"]
+    want = [(img, -1 if s == "unlabeled" else int(lab) - 1) for s in splits
+            for img, lab in zip(_hwc(made[s][0]), made[s][1])]
+    got = _stl_rows(d)
+    assert len(got) == len(want) == d.get_dataset_size()
+    for (image, label), (w_image, w_label) in zip(got, want):
+        assert image.shape == (96, 96, 3) and image.dtype == np.uint8 and image.flags.c_contiguous
+        np.testing.assert_array_equal(image, w_image)
+        assert label.shape == () and label.dtype == np.int32 and int(label) == w_label
+
+
+# MindSpore 2.10 on its 3-row test data (probe p7.py): shard 0 of 2 rows 0 and 2, shard 1 rows 1 and 0 (wrapping);
+# SequentialSampler(1, 2) rows 1 and 2; num_samples=0 every row, 2 two; batch(2) of 2 rows one batch
+def test_stl10_shards_samplers_and_limits(tmp_path):
+    root, _ = _stl10(tmp_path)
+
+    def labels(**kw):
+        return [int(lab) for _, lab in _stl_rows(ds.STL10Dataset(root, "all", **kw))]
+    order = labels(shuffle=False)
+    assert order == [3, 0, -1]  # (test's label 4 - 1, train's 1 - 1, unlabeled)
+    assert labels(num_shards=2, shard_id=0, shuffle=False) == [order[0], order[2]]
+    assert labels(num_shards=2, shard_id=1, shuffle=False) == [order[1], order[0]]
+    assert labels(sampler=ds.SequentialSampler(1, 2)) == order[1:]
+    assert len(labels(num_samples=0)) == 3 and len(labels(num_samples=2)) == 2
+    assert sorted(labels()) == sorted(order)  # (shuffled: an order of its own)
+    assert ds.STL10Dataset(root, "all", num_samples=2).batch(2).get_dataset_size() == 1
+
+
+# MindSpore 2.10's classes and texts (probe p3.py / p7.py; test_stl10_exception / test_stl10_usage)
+@pytest.mark.parametrize("kwargs, exc, text", [
+    (dict(usage="x"), ValueError,
+     "Input usage is not within the valid set of ['train', 'test', 'unlabeled', 'train+unlabeled', 'all']."),
+    (dict(usage=["l"]), TypeError,
+     "Argument usage with value ['l'] is not of type [<class 'str'>], but got <class 'list'>."),
+    (dict(shuffle=False, sampler=ds.PKSampler(3)), RuntimeError,
+     "sampler and shuffle cannot be specified at the same time."),
+    (dict(sampler=ds.PKSampler(3), num_shards=2, shard_id=0), RuntimeError,
+     "sampler and sharding cannot be specified at the same time."),
+    (dict(num_shards=10), RuntimeError, "num_shards is specified and currently requires shard_id as well."),
+    (dict(shard_id=0), RuntimeError, "shard_id is specified but num_shards is not."),
+    (dict(num_shards=2, shard_id=5), ValueError, "Input shard_id is not within the required interval of [0, 1]."),
+    (dict(num_shards=2, shard_id="0"), TypeError, "Argument shard_id with value 0 is not of type [<class 'int'>]"),
+    (dict(num_samples=-1), ValueError,
+     "num_samples exceeds the boundary between 0 and 9223372036854775807(INT64_MAX)!"),
+])
+def test_stl10_argument_checks(tmp_path, kwargs, exc, text):
+    root, _ = _stl10(tmp_path)
+    with pytest.raises(exc) as info:
+        ds.STL10Dataset(root, **kwargs)
+    assert text in str(info.value)
+
+
+def test_stl10_folder_and_file_checks(tmp_path):
+    with pytest.raises(TypeError, match=r"Argument dataset_dir with value 3 is not of type \[<class 'str'>\]"):
+        ds.STL10Dataset(3)
+    with pytest.raises(ValueError, match="does not exist or is not a directory or permission denied!"):
+        ds.STL10Dataset(str(tmp_path / "nope"))
+    (tmp_path / "train_X.bin").write_bytes(bytes(3 * 96 * 96))
+    real = os.path.realpath(tmp_path)
+    # (MindSpore 2.10: the real path, checked when the dataset is made; train's labels before the unlabeled file)
+    with pytest.raises(ValueError) as info:
+        ds.STL10Dataset(str(tmp_path), "all")
+    assert str(info.value) == f"The file {real}/train_y.bin does not exist or permission denied!"
+    with pytest.raises(ValueError, match="unlabeled_X.bin does not exist or permission denied!"):
+        ds.STL10Dataset(str(tmp_path), "unlabeled")
+
+
+def test_stl10_failing_map_names_the_file(tmp_path):
+    root, _ = _stl10(tmp_path)
+
+    def fail(image):
+        raise Exception("Error occur!")
+    d = ds.STL10Dataset(root, "all", shuffle=False).map(operations=fail, input_columns=["image"])
+    with pytest.raises(RuntimeError) as info:
+        list(d)
+    assert "The corresponding data file is: " + os.path.realpath(root) + "/test_X.bin" in str(info.value)
+    d = ds.STL10Dataset(root, "all").map(operations=vision.Decode(), input_columns=["image"])
+    with pytest.raises(RuntimeError, match="The corresponding data file is"):
+        list(d)
+
+
+# MindSpore 2.10 (probe p4.py / p7.py): Decode's TypeError for a non-1-D input, "Decode: image decode failed." for
+# bytes of no image format; gradserve refuses the decoding itself by name
+def test_decode_checks():
+    with pytest.raises(TypeError, match="The number of array dimensions of the encoded image should be 1, but got 3."):
+        vision.Decode()(np.zeros((96, 96, 3), np.uint8))
+    for junk in (np.zeros(5, np.uint8), np.zeros(5, np.float32)):
+        with pytest.raises(RuntimeError, match="Decode: image decode failed."):
+            vision.Decode()(junk)
+    with pytest.raises(NotImplementedError, match="Decode"):
+        vision.Decode()(np.frombuffer(b"\x89PNG\r\n\x1a\n" + bytes(20), np.uint8))

@@ -23,5 +23,6 @@ def workers(num_parallel_workers) -> None:
 
 def row_limit(num_samples):
     """A source's or sampler's num_samples as a row limit: None and 0 both mean every row (MindSpore 2.10 reads all
-    rows for num_samples=0: NumpySlices / Generator / TextFile / LJSpeech datasets, Sequential / Distributed samplers)."""
+    rows for num_samples=0: NumpySlices / Generator / TextFile / LJSpeech datasets, Sequential / Distributed
+    samplers)."""
     return num_samples or None
