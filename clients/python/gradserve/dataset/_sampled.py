@@ -38,3 +38,12 @@ class SampledFiles(Dataset):
             return self._sampler._indices(n, rng)
         order = [int(i) for i in (rng.permutation(n) if self._shuffle else range(n))]
         return order if self._num is None else order[: self._num]
+
+
+def check_usage(usage, valid: list) -> str:
+    """usage ("all" when None) one of valid (MindSpore 2.10's TypeError / ValueError and texts)."""
+    usage = "all" if usage is None else usage
+    _checks.typed("usage", usage, (str,))
+    if usage not in valid:
+        raise ValueError(f"Input usage is not within the valid set of {valid}.")
+    return usage

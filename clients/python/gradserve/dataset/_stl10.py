@@ -9,8 +9,7 @@ from typing import Iterator
 
 import numpy as np
 
-from . import _checks
-from ._sampled import FileRow, SampledFiles, check_dir
+from ._sampled import FileRow, SampledFiles, check_dir, check_usage
 from .text._seq import pipeline_error
 
 _USAGES = ["train", "test", "unlabeled", "train+unlabeled", "all"]
@@ -25,10 +24,7 @@ class STL10Dataset(SampledFiles):
     def __init__(self, dataset_dir, usage=None, num_samples=None, num_parallel_workers=None, shuffle=None,
                  sampler=None, num_shards=None, shard_id=None, cache=None):
         check_dir(dataset_dir)
-        usage = "all" if usage is None else usage
-        _checks.typed("usage", usage, (str,))
-        if usage not in _USAGES:
-            raise ValueError(f"Input usage is not within the valid set of {_USAGES}.")
+        usage = check_usage(usage, _USAGES)
         root = os.path.realpath(dataset_dir)
         self._files = {s: (os.path.join(root, f"{s}_X.bin"), None if s == "unlabeled" else
                            os.path.join(root, f"{s}_y.bin")) for s in _SPLITS[usage]}
