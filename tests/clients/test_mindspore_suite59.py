@@ -174,3 +174,66 @@ def test_decode_checks():
             vision.Decode()(junk)
     with pytest.raises(NotImplementedError, match="Decode"):
         vision.Decode()(np.frombuffer(b"\x89PNG\r\n\x1a\n" + bytes(20), np.uint8))
+
+
+def _values(d):
+    return [int(r[0]) for r in d.create_tuple_iterator(num_epochs=1, output_numpy=True)]
+
+
+# MindSpore 2.10 (probes p8.py / p10.py): NumpySlicesDataset and a random-access GeneratorDataset take their shard
+# (shard 1 of 2 over 5 rows: rows 1, 3, 0; over 3 rows: rows 1, 0) and their sampler; gradserve ignored both and gave
+# every row, shuffled
+def test_in_memory_sources_take_shards_and_samplers():
+    rows3 = [(1,), (2,), (3,)]
+    assert _values(ds.NumpySlicesDataset(np.arange(5), num_shards=2, shard_id=1, shuffle=False)) == [1, 3, 0]
+    two = ds.NumpySlicesDataset(np.arange(5), num_shards=2, shard_id=1, shuffle=False, num_samples=2)
+    assert _values(two) == [1, 3]
+    assert ds.NumpySlicesDataset(np.arange(5), num_shards=2, shard_id=1).get_dataset_size() == 3
+    assert _values(ds.GeneratorDataset(rows3, ["a"], num_shards=2, shard_id=1, shuffle=False)) == [2, 1]
+    assert _values(ds.NumpySlicesDataset(np.arange(5), sampler=ds.SequentialSampler(2, 2))) == [2, 3]
+    assert _values(ds.NumpySlicesDataset(np.arange(5), sampler=ds.DistributedSampler(2, 0, shuffle=False))) == [0, 2, 4]
+    assert _values(ds.GeneratorDataset(rows3, ["a"], sampler=ds.SequentialSampler(1))) == [2, 3]
+    assert _values(ds.GeneratorDataset(rows3, ["a"], sampler=ds.DistributedSampler(2, 1, shuffle=False))) == [2, 1]
+    shard = _values(ds.GeneratorDataset([(1,), (2,), (3,), (4,)], ["a"], num_shards=2, shard_id=1))
+    assert len(shard) == 2 and len(set(shard)) == 2  # (shuffled: an order and a split of its own)
+
+
+# MindSpore 2.10's classes and texts (probes p9.py, p11.py, p12.py)
+@pytest.mark.parametrize("kwargs, exc, text", [
+    (dict(num_samples=-1), ValueError,
+     "num_samples exceeds the boundary between 0 and 9223372036854775807(INT64_MAX)!"),
+    (dict(num_shards=2), ValueError, "num_shards and shard_id need to be passed in together."),
+    (dict(shard_id=0), ValueError, "num_shards and shard_id need to be passed in together."),
+    (dict(num_shards=2, shard_id=3), ValueError, "shard_id should be less than num_shards."),
+    (dict(num_shards=0, shard_id=0), ValueError,
+     "Input num_shards is not within the required interval of [1, 2147483647]."),
+    (dict(sampler=ds.SequentialSampler(), shuffle=False), ValueError,
+     "Conflicting arguments during sampler assignments. num_samples: None, num_shards: None, shard_id: None, "
+     "shuffle: False."),
+    (dict(sampler=ds.SequentialSampler(), num_samples=2), ValueError,
+     "Conflicting arguments during sampler assignments. num_samples: 2, num_shards: None"),
+    (dict(sampler=ds.SequentialSampler(), num_shards=2, shard_id=0), ValueError,
+     "Conflicting arguments during sampler assignments. num_samples: None, num_shards: 2, shard_id: 0, shuffle: None."),
+])
+@pytest.mark.parametrize("build", [lambda kw: ds.NumpySlicesDataset(np.arange(3), **kw),
+                                   lambda kw: ds.GeneratorDataset([(1,), (2,)], ["a"], **kw)])
+def test_in_memory_sampler_argument_checks(build, kwargs, exc, text):
+    with pytest.raises(exc) as info:
+        build(kwargs)
+    assert text in str(info.value)
+
+
+def test_generator_without_random_access_refuses_samplers_and_shards():
+    def rows():
+        yield from [(1,), (2,), (3,)]
+    with pytest.raises(ValueError, match="sampler is not supported if source does not have attribute '__getitem__'."):
+        ds.GeneratorDataset(rows, ["a"], sampler=ds.SequentialSampler(1))
+    with pytest.raises(ValueError, match="num_shards is not supported if source does not have attribute"):
+        ds.GeneratorDataset(rows, ["a"], num_shards=2, shard_id=0)
+    assert _values(ds.GeneratorDataset(rows, ["a"], shuffle=True)) == [1, 2, 3]  # (a generator is read in order)
+
+
+# MindSpore 2.10 (probe p9.py): a SequentialSampler starting past the rows is its RuntimeError when the rows are read
+def test_sequential_sampler_start_past_the_rows():
+    with pytest.raises(RuntimeError, match="start_index must be less than num_rows, but got start_index: 5"):
+        _values(ds.NumpySlicesDataset(np.arange(3), sampler=ds.SequentialSampler(5)))

@@ -246,12 +246,13 @@ class GeneratorDataset(Dataset):
         if not (callable(source) or random_access or hasattr(source, "__iter__")):
             raise TypeError(f"GeneratorDataset: source must be callable, random-accessible or iterable, "
                             f"got {type(source).__name__}")
+        self._sampler = in_memory_sampler(random_access, num_samples, shuffle, sampler, num_shards, shard_id)
 
     def _items(self) -> Iterator[Any]:
         src = self._source
         if hasattr(src, "__getitem__") and hasattr(src, "__len__"):
             n = len(src)
-            order = _rng().permutation(n) if self._shuffle else range(n)
+            order = _order(self, n)
             return (src[int(i)] for i in order)
         gen: Any = src() if callable(src) else src
         return iter(gen)
@@ -284,12 +285,19 @@ class NumpySlicesDataset(Dataset):
             raise ValueError("NumpySlicesDataset: every column needs one first axis of the same length")
         self._cols, self._data = names, cols
         self._shuffle, self._num = shuffle is not False, _checks.row_limit(num_samples)
+        self._sampler = in_memory_sampler(True, num_samples, shuffle, sampler, num_shards, shard_id)
 
     def _rows(self) -> Iterator[Row]:
-        n = len(self._data[0])
-        order = _rng().permutation(n) if self._shuffle else np.arange(n)
+        order = _order(self, len(self._data[0]))
         for i in order[: self._num] if self._num is not None else order:
             yield tuple(c[i] for c in self._data)
+
+
+def _order(source, n: int):
+    """A random-access source's row order: its sampler's (shards too), else shuffled or not (_shuffle)."""
+    if source._sampler is not None:
+        return source._sampler._indices(n, _rng())
+    return _rng().permutation(n) if source._shuffle else np.arange(n)
 
 
 class TextFileDataset(Dataset):
@@ -537,7 +545,7 @@ class _Slice(_Step):
 
 from ._audio_files import LibriTTSDataset, LJSpeechDataset  # noqa: E402
 from ._stl10 import STL10Dataset  # noqa: E402
-from ._samplers import DistributedSampler, PKSampler, SequentialSampler  # noqa: E402
+from ._samplers import DistributedSampler, PKSampler, SequentialSampler, in_memory_sampler  # noqa: E402
 from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004
 from ._schema import Schema  # noqa: E402
 
