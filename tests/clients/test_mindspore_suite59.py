@@ -237,3 +237,12 @@ def test_generator_without_random_access_refuses_samplers_and_shards():
 def test_sequential_sampler_start_past_the_rows():
     with pytest.raises(RuntimeError, match="start_index must be less than num_rows, but got start_index: 5"):
         _values(ds.NumpySlicesDataset(np.arange(3), sampler=ds.SequentialSampler(5)))
+
+
+# MindSpore 2.10 (probe p13.py): DistributedSampler(2, 0, offset=1) over 5 rows is rows 1, 3 (gradserve gave rows 0, 2,
+# 4, offset ignored); gradserve does not follow offset: refused by name
+def test_distributed_sampler_offset_refused():
+    with pytest.raises(NotImplementedError, match="offset"):
+        ds.DistributedSampler(2, 0, shuffle=False, offset=1)
+    plain = ds.DistributedSampler(2, 0, False, offset=-1)
+    assert _values(ds.NumpySlicesDataset(np.arange(5), sampler=plain)) == [0, 2, 4]
