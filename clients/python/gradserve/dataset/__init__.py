@@ -1,8 +1,8 @@
 """`mindspore.dataset`, the in-memory part: GeneratorDataset / NumpySlicesDataset and the pipeline steps
 batch / repeat / shuffle / map / take / skip, read with create_tuple_iterator / create_dict_iterator (what
 Model.train / fit / eval consume). Rows are NumPy arrays in the client; an iterator gives Tensors (or the
-arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset and the speech folders of _audio_files.py),
-samplers (but _samplers.py's, for those folders), parallel workers and data sinks are not here.
+arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset, the speech folders of _audio_files.py and
+_stl10.py's STL-10), samplers (but _samplers.py's, for those folders), parallel workers and data sinks are not here.
 
 Shuffling (a random-access source's default, as MindSpore's) draws from `config.set_seed`'s generator, or
 from NumPy's global one: an order of its own, not MindSpore's.
@@ -242,16 +242,17 @@ class GeneratorDataset(Dataset):
         self._source, self._cols = source, list(column_names)
         random_access = hasattr(source, "__getitem__") and hasattr(source, "__len__")
         self._shuffle = random_access and shuffle is not False
-        self._num = num_samples
+        self._num = _checks.row_limit(num_samples)
         if not (callable(source) or random_access or hasattr(source, "__iter__")):
             raise TypeError(f"GeneratorDataset: source must be callable, random-accessible or iterable, "
                             f"got {type(source).__name__}")
+        self._sampler = in_memory_sampler(random_access, num_samples, shuffle, sampler, num_shards, shard_id)
 
     def _items(self) -> Iterator[Any]:
         src = self._source
         if hasattr(src, "__getitem__") and hasattr(src, "__len__"):
             n = len(src)
-            order = _rng().permutation(n) if self._shuffle else range(n)
+            order = _order(self, n)
             return (src[int(i)] for i in order)
         gen: Any = src() if callable(src) else src
         return iter(gen)
@@ -283,13 +284,20 @@ class NumpySlicesDataset(Dataset):
         if any(c.ndim == 0 for c in cols) or len({len(c) for c in cols}) != 1:
             raise ValueError("NumpySlicesDataset: every column needs one first axis of the same length")
         self._cols, self._data = names, cols
-        self._shuffle, self._num = shuffle is not False, num_samples
+        self._shuffle, self._num = shuffle is not False, _checks.row_limit(num_samples)
+        self._sampler = in_memory_sampler(True, num_samples, shuffle, sampler, num_shards, shard_id)
 
     def _rows(self) -> Iterator[Row]:
-        n = len(self._data[0])
-        order = _rng().permutation(n) if self._shuffle else np.arange(n)
+        order = _order(self, len(self._data[0]))
         for i in order[: self._num] if self._num is not None else order:
             yield tuple(c[i] for c in self._data)
+
+
+def _order(source, n: int):
+    """A random-access source's row order: its sampler's (shards too), else shuffled or not (_shuffle)."""
+    if source._sampler is not None:
+        return source._sampler._indices(n, _rng())
+    return _rng().permutation(n) if source._shuffle else np.arange(n)
 
 
 class TextFileDataset(Dataset):
@@ -310,7 +318,7 @@ class TextFileDataset(Dataset):
                                       "order, which gradserve does not follow; pass num_parallel_workers=1")
         if num_shards is not None or cache is not None:
             raise NotImplementedError("TextFileDataset: num_shards / cache are not supported")
-        self._cols, self._num = ["text"], num_samples
+        self._cols, self._num = ["text"], _checks.row_limit(num_samples)
         self._shuffle = shuffle is not False and getattr(shuffle, "value", shuffle) != "files"
 
     def _rows(self) -> Iterator[Row]:
@@ -536,10 +544,11 @@ class _Slice(_Step):
 
 
 from ._audio_files import LibriTTSDataset, LJSpeechDataset  # noqa: E402
-from ._samplers import DistributedSampler, PKSampler, SequentialSampler  # noqa: E402
+from ._stl10 import STL10Dataset  # noqa: E402
+from ._samplers import DistributedSampler, PKSampler, SequentialSampler, in_memory_sampler  # noqa: E402
 from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004
 from ._schema import Schema  # noqa: E402
 
 __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",
            "LibriTTSDataset", "LJSpeechDataset", "DistributedSampler", "PKSampler", "SequentialSampler", "Schema",
-           "zip"]
+           "zip", "STL10Dataset"]

@@ -10,17 +10,11 @@ from typing import Iterator
 
 import numpy as np
 
-from . import Dataset, _checks, _rng
-from ._samplers import check_source_args, source_sampler
+from ._sampled import FileRow, SampledFiles, check_dir, check_usage
 from .audio import _pipeline_error
 
 _LIBRI_USAGES = ["dev-clean", "dev-other", "test-clean", "test-other", "train-clean-100", "train-clean-360",
                  "train-other-500", "all"]
-
-
-class FileRow(tuple):
-    """A row with the file it was read from: a map step's failing user function names it, as MindSpore's does."""
-    file: str
 
 
 def read_wav(path: str) -> tuple[np.ndarray, int]:
@@ -34,38 +28,21 @@ def read_wav(path: str) -> tuple[np.ndarray, int]:
         return (data / 32767.0).astype(np.float32), f.getframerate()
 
 
-def _check_dir(dataset_dir) -> None:
-    if not isinstance(dataset_dir, str) or not os.path.isdir(dataset_dir):
-        raise ValueError(f"The folder {dataset_dir} does not exist or is not a directory or permission denied!")
-
-
-class _SpeechFolder(Dataset):
+class _SpeechFolder(SampledFiles):
     """Rows of (wav file, column values after the waveform and sample rate) entries, in a sampler's order."""
 
     _rate_dtype: type = np.uint32
     _dir: str
 
-    def __init__(self, num_samples, num_parallel_workers, shuffle, sampler, num_shards, shard_id, cache):
-        check_source_args(num_samples, num_parallel_workers, shuffle, sampler, num_shards, shard_id)
-        if cache is not None:
-            raise NotImplementedError(f"{type(self).__name__}: cache is not supported by gradserve")
-        self._sampler = source_sampler(shuffle, sampler, num_shards, shard_id, num_samples)
-        self._shuffle, self._num = shuffle is not False, num_samples
-
     def _entries(self) -> list[tuple[str, tuple]]:
         raise NotImplementedError
 
     def _rows(self) -> Iterator[FileRow]:
-        entries, rng = self._entries(), _rng()
+        entries = self._entries()
         if not entries:
             raise _pipeline_error(f"Invalid data, no valid data matching the dataset API {type(self).__name__}. "
                                   f"Please check dataset API or file path: {self._dir}.")
-        if self._sampler is not None:
-            order = self._sampler._indices(len(entries), rng)
-        else:
-            order = [int(i) for i in (rng.permutation(len(entries)) if self._shuffle else range(len(entries)))]
-            order = order if self._num is None else order[: self._num]
-        for i in order:
+        for i in self._order(len(entries)):
             path, rest = entries[i]
             waveform, rate = read_wav(path)
             row = FileRow((waveform, np.array(rate, self._rate_dtype), *rest))
@@ -79,11 +56,8 @@ class LibriTTSDataset(_SpeechFolder):
 
     def __init__(self, dataset_dir, usage=None, num_samples=None, num_parallel_workers=None, shuffle=None,
                  sampler=None, num_shards=None, shard_id=None, cache=None):
-        _check_dir(dataset_dir)
-        usage = "all" if usage is None else usage
-        _checks.typed("usage", usage, (str,))
-        if usage not in _LIBRI_USAGES:
-            raise ValueError(f"Input usage is not within the valid set of {_LIBRI_USAGES}.")
+        check_dir(dataset_dir)
+        usage = check_usage(usage, _LIBRI_USAGES)
         super().__init__(num_samples, num_parallel_workers, shuffle, sampler, num_shards, shard_id, cache)
         self._dir, self._usage = dataset_dir, usage
         self._cols = ["waveform", "sample_rate", "original_text", "normalized_text", "speaker_id", "chapter_id",
@@ -117,7 +91,7 @@ class LJSpeechDataset(_SpeechFolder):
 
     def __init__(self, dataset_dir, num_samples=None, num_parallel_workers=None, shuffle=None, sampler=None,
                  num_shards=None, shard_id=None, cache=None):
-        _check_dir(dataset_dir)
+        check_dir(dataset_dir)
         super().__init__(num_samples, num_parallel_workers, shuffle, sampler, num_shards, shard_id, cache)
         self._dir = dataset_dir
         self._cols = ["waveform", "sample_rate", "transcription", "normalized_transcription"]

@@ -19,3 +19,10 @@ def workers(num_parallel_workers) -> None:
     cpus = os.cpu_count() or 1
     if not 1 <= num_parallel_workers <= cpus:
         raise ValueError(f"num_parallel_workers exceeds the boundary between 1 and {cpus}!")
+
+
+def row_limit(num_samples):
+    """A source's or sampler's num_samples as a row limit: None and 0 both mean every row (MindSpore 2.10 reads all
+    rows for num_samples=0: NumpySlices / Generator / TextFile / LJSpeech datasets, Sequential / Distributed
+    samplers)."""
+    return num_samples or None

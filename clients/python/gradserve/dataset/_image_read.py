@@ -179,3 +179,24 @@ def _unsupported(name: str, what: str):
 
 
 _DECODERS = {b"\x89P": _png, b"BM": _bmp, b"II*\x00": _tiff, b"MM\x00*": _tiff}
+
+
+class Decode:
+    """`vision.Decode`: encoded image bytes (a 1-D uint8 array) to an HWC RGB image. MindSpore 2.10's input checks
+    and texts: a non-1-D input is its TypeError, bytes of no image format its "Decode: image decode failed."; the
+    decoding itself is refused by name (MindSpore's Decode goes through its own codecs, whose conversions to RGB we
+    have not checked; vision.read_image reads PNG, BMP and TIFF files)."""
+
+    def __init__(self, to_pil: bool = False):
+        if to_pil:
+            raise NotImplementedError("vision.Decode(to_pil=True): gradserve has no PIL images")
+
+    def __call__(self, img) -> np.ndarray:
+        data = np.asarray(img)
+        if data.ndim != 1:
+            raise TypeError(f"The number of array dimensions of the encoded image should be 1, but got {data.ndim}.")
+        head = data[:4].astype(np.uint8).tobytes() if data.dtype == np.uint8 else b""
+        if head[:3] == b"\xff\xd8\xff" or head[:2] in _DECODERS or head in _DECODERS:
+            raise NotImplementedError("vision.Decode: decoding images is not implemented by gradserve (vision."
+                                      "read_image reads PNG, BMP and uncompressed TIFF files)")
+        raise pipeline_error("Decode: image decode failed.")

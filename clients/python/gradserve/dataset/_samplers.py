@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from . import _checks
+from .text._seq import pipeline_error
 
 _INT64_MAX = 9223372036854775807
 
@@ -15,9 +16,12 @@ class SequentialSampler:
     """Rows start_index, start_index + 1, ... (at most num_samples of them)."""
 
     def __init__(self, start_index=None, num_samples=None):
-        self.start_index, self.num_samples = start_index, num_samples
+        self.start_index, self.num_samples = start_index, _checks.row_limit(num_samples)
 
     def _indices(self, n: int, rng) -> list[int]:
+        if n and (self.start_index or 0) >= n:  # (MindSpore 2.10's text, when the rows are read)
+            raise pipeline_error(f"Invalid parameter, start_index must be less than num_rows, but got start_index: "
+                                 f"{self.start_index}, num_rows: {n}.")
         rows = list(range(self.start_index or 0, n))
         return rows if self.num_samples is None else rows[: self.num_samples]
 
@@ -28,7 +32,10 @@ class DistributedSampler:
     own, not MindSpore's)."""
 
     def __init__(self, num_shards, shard_id, shuffle=True, num_samples=None, offset=-1):
-        self.num_shards, self.shard_id, self.shuffle, self.num_samples = num_shards, shard_id, shuffle, num_samples
+        if offset != -1:  # (MindSpore 2.10: shard 0 of 2 over 5 rows with offset=1 is rows 1, 3; not followed here)
+            raise NotImplementedError("DistributedSampler: offset is not supported by gradserve")
+        self.num_shards, self.shard_id, self.shuffle = num_shards, shard_id, shuffle
+        self.num_samples = _checks.row_limit(num_samples)
 
     def _indices(self, n: int, rng) -> list[int]:
         if n == 0:
@@ -83,3 +90,33 @@ def source_sampler(shuffle, sampler, num_shards, shard_id, num_samples):
     if num_shards is not None:
         return DistributedSampler(num_shards, shard_id, shuffle is not False, num_samples)
     return None
+
+
+def in_memory_sampler(random_access: bool, num_samples, shuffle, sampler, num_shards, shard_id):
+    """GeneratorDataset's / NumpySlicesDataset's sampler (None: the source's own order) after MindSpore 2.10's checks
+    and texts for them (num_parallel_workers left unchecked here): a sampler or a shard needs a random-access source."""
+    for name, value in (("num_samples", num_samples), ("num_shards", num_shards), ("shard_id", shard_id)):
+        if value is not None:
+            _checks.typed(name, value, (int,))
+    if num_samples is not None and not 0 <= num_samples <= _INT64_MAX:
+        raise ValueError(f"num_samples exceeds the boundary between 0 and {_INT64_MAX}(INT64_MAX)!")
+    if (num_shards is None) != (shard_id is None):
+        raise ValueError("num_shards and shard_id need to be passed in together.")
+    if num_shards is not None:
+        if not 1 <= num_shards <= 2147483647:
+            raise ValueError("Input num_shards is not within the required interval of [1, 2147483647].")
+        if shard_id >= num_shards:
+            raise ValueError("shard_id should be less than num_shards.")
+        if shard_id < 0:  # (MindSpore 2.10 refuses it when the rows are read; its text is its C++ check's)
+            raise pipeline_error(f"Invalid parameter, shard_id must be in [0, {num_shards}), but got {shard_id}.")
+    if sampler is not None and (num_samples is not None or shuffle is not None or num_shards is not None):
+        raise ValueError(f"Conflicting arguments during sampler assignments. num_samples: {num_samples}, num_shards: "
+                         f"{num_shards}, shard_id: {shard_id}, shuffle: {shuffle}.")
+    if not random_access:
+        for name, value in (("sampler", sampler), ("num_shards", num_shards)):
+            if value is not None:
+                raise ValueError(f"{name} is not supported if source does not have attribute '__getitem__'.")
+    if sampler is not None and not isinstance(sampler, (SequentialSampler, DistributedSampler, PKSampler)):
+        raise NotImplementedError(f"sampler {type(sampler).__name__} is not supported by gradserve's datasets; use "
+                                  "SequentialSampler or DistributedSampler")
+    return source_sampler(shuffle, sampler, num_shards, shard_id, num_samples)

@@ -3,7 +3,7 @@ HWC2CHW, Resize (Inter.LINEAR: bilinear on pixel centers, OpenCV's INTER_LINEAR 
 arithmetic bit for bit (_bilinear_u8); Inter.NEAREST: OpenCV's INTER_NEAREST; the other Inter
 values are refused), RandomHorizontalFlip,
 RandomCrop (constant padding first). Random steps draw from dataset.config.set_seed's generator (or NumPy's).
-read_image / ImageReadMode: _image_read."""
+read_image / ImageReadMode / Decode: _image_read."""
 from __future__ import annotations
 
 from enum import Enum
@@ -11,10 +11,10 @@ from enum import Enum
 import numpy as np
 
 from . import config
-from ._image_read import ImageReadMode, read_image
+from ._image_read import Decode, ImageReadMode, read_image
 
 __all__ = ["Inter", "Rescale", "Normalize", "HWC2CHW", "Resize", "RandomHorizontalFlip", "RandomCrop", "ImageReadMode",
-           "read_image"]
+           "read_image", "Decode"]
 
 
 class Inter(Enum):
