@@ -167,7 +167,9 @@ def tied20(d: gen.Draw):
             "by_list_dup": f"return ops.GradOperation(get_by_list=True)(loss, {params})(a0, a1)",
             "vg_weights": f"return ops.value_and_grad(loss, grad_position={r.choice([None, 0, (0, 1)])}, weights={params})(a0, a1)",
             "grad_weights_pos": f"return ops.grad(loss, {r.choice([0, (1, 0), (0,)])}, [net.p, net.q])(a0, a1)",
-            "return_ids_w": f"return ops.grad(loss, (0, 1), net.trainable_params(), return_ids=True)(a0, a1)",
+            "return_ids_w": "pg, wg = ops.grad(loss, (0, 1), net.trainable_params(), return_ids=True)(a0, a1)\n    "
+                            "return [i for i, _ in pg], [g for _, g in pg], [float(n == 'p') for n, _ in wg], "
+                            "[g for _, g in wg]",  # (the names as numbers: the comparison encodes no strings)
             "by_list_second": "g = ops.GradOperation(get_by_list=True)(loss, ms.ParameterTuple([net.p]))\n    "
                               "return ops.grad(lambda x, y: (g(x, y)[0] * x.sum(0)).sum(), (0, 1))(a0, a1)",
         }[kind]
@@ -188,8 +190,9 @@ def tied20(d: gen.Draw):
         fn = "inner" if aux else "loss"
         return f"tied20.{kind}", [f"return ops.grad({fn}, {pos!r}, has_aux={aux})(a0, a1)"], pre
     if kind == "aux_second":
+        # the aux comes back a 1-tuple (MindSpore 2.10); an outer grad differentiates it
         pre = ["def inner(x, y):", f"    return ({inner}).sum(), ops.relu(x) * y",
-               "def g1(x, y):", "    g, aux = ops.grad(inner, 0, has_aux=True)(x, y)", "    return (g * aux).sum()"]
+               "def g1(x, y):", "    g, aux = ops.grad(inner, 0, has_aux=True)(x, y)", "    return (g * aux[0]).sum()"]
         return f"tied20.{kind}", ["return ops.grad(g1, (0, 1))(a0, a1)"], pre
     pre += ["def loss(x, y):", "    return inner(x, y).sum()"]
     return f"tied20.{kind}", [f"return ops.grad(loss, {r.choice([(0, 1), (1, 0), 1])}, return_ids=True)(a0, a1)"], pre

@@ -90,3 +90,15 @@ def test_has_aux_outputs_still_give_no_gradient_of_their_own(mindspore_is_gradse
     np.testing.assert_allclose(gx.asnumpy(), [1., 0., -6.])
     np.testing.assert_allclose(gy.asnumpy(), [1., 0., 9.])
     np.testing.assert_allclose(_first(aux).asnumpy(), [0.5, 0., -1.7320508], rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------------------- refusals as MindSpore's
+@pytest.mark.parametrize("api", ["grad", "value_and_grad", "jacfwd"])
+def test_repeated_grad_positions_refused_as_mindspore_does(mindspore_is_gradserve, api):
+    """MindSpore 2.10.0 CPU: ValueError "There are duplicate positions in `grad_position`, please check it" for
+    grad_position (0, 0) / (1, 0, 1) (/work/ms_suite_fuzz20/p_dup.py); ours was the server's RuntimeError
+    (DifferentiationError "grad_position 0 repeated"; round 20's tied20.pos_repeat)."""
+    from mindspore import Tensor, ops
+    x = Tensor(np.array([1.0, 2.0], np.float32))
+    with pytest.raises(ValueError, match="There are duplicate positions in `grad_position`, please check it"):
+        getattr(ops, api)(lambda a, b: (a * b).sum(), (1, 0, 1))(x, x)

@@ -412,6 +412,8 @@ def _checked_positions(gp, nargs: int) -> tuple[list[int], bool]:
             raise GradPositionError(f"grad_position must be >= 0, got {p}")
         if p >= nargs:
             raise GradPositionError(f"grad_position {p} is out of range: the function gets {nargs} input(s)")
+    if len(set(map(int, pos))) < len(pos):  # MindSpore 2.10's ValueError and text (the server's is a RuntimeError)
+        raise GradPositionError("There are duplicate positions in `grad_position`, please check it")
     return [int(p) for p in pos], single
 
 
