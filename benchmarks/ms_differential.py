@@ -6,7 +6,7 @@ real server. Forward values and gradients are compared: GradOperation get_all / 
 ops.grad (also under ms.jit), ops.value_and_grad (inputs and weights), ops.jvp, ops.vjp. The loss is sum(out_i * w_i) with
 fixed weights per program. Tolerances and the comparison: mindspore_suite/grad_diff.py.
 
-  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|...|19] [--refusals] [-v]   # generate, both sides, compare
+  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|...|20] [--refusals] [-v]   # generate, both sides, compare
   (--refusals: gradserve also runs what MindSpore refused; an answer there counts as ms_refuses)
   python ms_differential.py gs OUT_DIR [-v]       # gradserve's side of what MindSpore ran, then compare
   python ms_differential.py compare OUT_DIR [-v]
@@ -230,7 +230,7 @@ def _available(holder: str, name: str) -> bool:
     return hasattr(holders[holder], name)
 
 
-def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 19,
+def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 20,
         refusals: bool = False) -> None:
     """Generate, MindSpore's side, gradserve's side (the programs MindSpore ran: gs_only after a MindSpore side
     stopped part way), compare."""
@@ -248,6 +248,7 @@ def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False
     import _ms_differential_gen17
     import _ms_differential_gen18
     import _ms_differential_gen19
+    import _ms_differential_gen20
     from doc_examples import _gradserve_env
     folder = os.path.abspath(folder)
     if not gs_only:
@@ -259,7 +260,8 @@ def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False
                     12: _ms_differential_gen12.programs12, 13: _ms_differential_gen13.programs13,
                     14: _ms_differential_gen14.programs14, 15: _ms_differential_gen15.programs15,
                     16: _ms_differential_gen16.programs16, 17: _ms_differential_gen17.programs17,
-                    18: _ms_differential_gen18.programs18, 19: _ms_differential_gen19.programs19}[round_]
+                    18: _ms_differential_gen18.programs18, 19: _ms_differential_gen19.programs19,
+                    20: _ms_differential_gen20.programs20}[round_]
             for prog in draw(seed, count, _available):
                 f.write(json.dumps(prog) + "\n")
         _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
@@ -307,7 +309,7 @@ def main() -> None:
     ap.add_argument("which", nargs="?", choices=["ms", "gs"])
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--count", type=int, default=500)
-    ap.add_argument("--round", type=int, choices=list(range(6, 20)), default=19, help="6: one call / layer and the first-order "
+    ap.add_argument("--round", type=int, choices=list(range(6, 21)), default=20, help="6: one call / layer and the first-order "
                     "forms; 7: higher order, mint / mint.nn.functional, layers through GradOperation; 8: stop 40's "
                     "names, promotion, indexing / setitem, in-place methods, control flow, loss Cells, vmap of grad; "
                     "9: gradient APIs with weights / has_aux / sens, layers in training mode, complex64, bfloat16, "
@@ -333,7 +335,11 @@ def main() -> None:
                     "gradient dtypes (float16 / float64 / int64 / complex64); 19: the engine's passes and fused kernels: sums / means / "
                     "einsum / matmul chains over repeated and broadcast factors, multi-axis keepdims, where / masked_fill / "
                     "gather / index_add with repeats, cumulative ops on negative axes, softmax on other axes at second order, "
-                    "norms at zero rows, conv / pool after transposes, vmap on a middle axis")
+                    "norms at zero rows, conv / pool after transposes, vmap on a middle axis; 20: piecewise / special-cased "
+                    "gradients (abs / sign / relu family / clamp / ties of max / sort / topk / median / cummax, pow at 0, "
+                    "sqrt / log near 0, atan2 at the origin) at second / third order and under jvp, grad of jvp / vjp of "
+                    "grad, tied Parameters through get_by_list, broadcast sens, repeated grad positions, custom bprop / "
+                    "HookBackward under higher order")
     ap.add_argument("--refusals", action="store_true", help="gradserve also runs the programs MindSpore refused")
     ap.add_argument("-v", action="store_true", help="also list dtype differences and gradserve errors")
     a = ap.parse_args()

@@ -124,6 +124,8 @@ def expand_grad(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[s
         cts = sens
     else:
         cts = [b.full_like(o, 1.0) if carries(o.dtype, ints) else None for o in outs]
+    aux = int(attrs.get("aux") or 0)  # has_aux's outputs: no cotangent here, yet differentiable by an outer grad
+    cts = cts[:len(cts) - aux] + [None] * aux
     outer_flags, b.reach_flags = b.reach_flags, ({} if attrs.get("reached") else None)
     try:
         grads = backward(b, fwd, outs, cts, wrt, label, ints)

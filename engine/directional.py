@@ -70,7 +70,7 @@ def _directional(t: Graph, pos: list[int]) -> Graph:
 def _plain(attrs: dict) -> bool:
     """GradOperation without sens, weights or value: the form the identity is about."""
     return not attrs.get("sens") and not attrs.get("weights") and not attrs.get("with_value") and \
-        not attrs.get("reached")
+        not attrs.get("reached") and not attrs.get("aux")
 
 
 def _wrapped_grad(fns: dict, fn: Graph):

@@ -20,8 +20,10 @@ defop("call", None, typed_by_function, function=True, attrs={"fn": Attr("str")},
 defop("grad", None, typed_by_function, function=True, n_outputs=None,
       attrs={"fn": Attr("str"), "positions": Attr("ints", ()), "weights": Attr("any", ()),
              "sens": Attr("bool", False), "with_value": Attr("bool", False), "int_grads": Attr("bool", False),
-             "reached": Attr("bool", False)},
+             "reached": Attr("bool", False), "aux": Attr("int", 0)},
       doc="reverse-mode derivative of `fn`: inputs = args (+ one sens per output if sens); "
+          "aux: the last `aux` flat outputs are has_aux's, returned as values but given no cotangent "
+          "(their own derivative stays for an outer grad: no stop_gradient); "
           "outputs = [values if with_value] + grads for positions + grads for weights "
           "[+ if reached: one bool scalar per grad, whether the derivative reaches that input or weight "
           "(false: no path from a differentiated output passes it, its grad is a structural zero)]; "
@@ -98,6 +100,9 @@ def function_op_avals(functions: dict, op: str, attrs: dict, in_avals: list[AVal
         check_positions(positions, n, label)
         # sens count and shapes are known here: report them when the graph is built or loaded
         check_sens(list(in_avals[n:]), outs, bool(attrs.get("sens")), label)
+        if not 0 <= int(attrs.get("aux") or 0) < max(len(outs), 1):
+            raise InvalidGraph(f"grad of {name!r}: aux={attrs.get('aux')} of {len(outs)} output(s) leaves none to "
+                               "differentiate", node=label)
         pav = {p.name: p.aval for p in fn.params}
         res = list(outs) if attrs.get("with_value") else []
         res += [args[p] for p in positions]

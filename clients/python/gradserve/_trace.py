@@ -1423,11 +1423,13 @@ def _sum(ts: list) -> Tensor:
 
 
 def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
-                   sens: Sequence | None = None, with_value: bool = False) -> list[Tensor]:
+                   sens: Sequence | None = None, with_value: bool = False, aux: int = 0) -> list[Tensor]:
+    """aux: the last `aux` flat outputs are has_aux's (values; no cotangent, their derivative kept for an outer grad)."""
     _refuse_in_no_grad()
     unique = list({id(w): w for w in weights}.values())
     if len(unique) < len(weights):  # a Parameter listed twice: MindSpore gives each copy its whole gradient
-        outs = emit_grad_node(info, args, positions=positions, weights=unique, sens=sens, with_value=with_value)
+        outs = emit_grad_node(info, args, positions=positions, weights=unique, sens=sens, with_value=with_value,
+                              aux=aux)
         k = len(outs) - len(unique)
         index_of = {id(w): k + i for i, w in enumerate(unique)}
         return outs[:k] + [outs[index_of[id(w)]] for w in weights]
@@ -1436,7 +1438,8 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     if fold is not None:
         groups, pynative_aliases[0] = pynative_aliases[0], None  # (once: the node below folds nothing)
         try:
-            outs = emit_grad_node(info, args, positions=positions, weights=weights, sens=sens, with_value=with_value)
+            outs = emit_grad_node(info, args, positions=positions, weights=weights, sens=sens, with_value=with_value,
+                                  aux=aux)
         finally:
             pynative_aliases[0] = groups
         k = len(info.flat_out_avals) if with_value else 0
@@ -1473,7 +1476,7 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     # int_grads: MindSpore's rule (integer inputs, parameters and casts carry integer gradients)
     outs = tr.emit("grad", in_names, {"fn": info.name, "positions": pos + at_probes, "weights": wnames,
                                       "sens": sens is not None, "with_value": values, "int_grads": True,
-                                      **({"reached": True} if n_flags else {})},
+                                      **({"reached": True} if n_flags else {}), **({"aux": aux} if aux else {})},
                    out_avals + [((), "bool")] * n_flags)
     flags = outs[len(outs) - n_flags:]
     del outs[len(outs) - n_flags:]

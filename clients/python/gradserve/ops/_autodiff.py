@@ -412,24 +412,27 @@ def _checked_positions(gp, nargs: int) -> tuple[list[int], bool]:
             raise GradPositionError(f"grad_position must be >= 0, got {p}")
         if p >= nargs:
             raise GradPositionError(f"grad_position {p} is out of range: the function gets {nargs} input(s)")
+    if len(set(map(int, pos))) < len(pos):  # MindSpore 2.10's ValueError and text (the server's is a RuntimeError)
+        raise GradPositionError("There are duplicate positions in `grad_position`, please check it")
     return [int(p) for p in pos], single
 
 
-def _stop_leaves(x):
-    leaves, tdef = flatten(x)
-    return unflatten(tdef, [P.stop_gradient(v) if isinstance(v, Tensor) else v for v in leaves])
-
-
 def _aux_wrapper(fn):
-    """fn for has_aux=True: the first output is differentiated, the others (aux) pass through as values."""
+    """fn for has_aux=True: the first output is differentiated, the others (aux) pass through as values, not
+    stopped: an outer grad differentiates them (MindSpore 2.10; the grad node gives them no cotangent, `aux`)."""
     def main(*a):
         out = fn(*a)
         if not isinstance(out, (tuple, list)) or len(out) < 2:
             raise TypeError("has_aux=True: fn must return more than one output (the first is differentiated)")
-        return (out[0], *[_stop_leaves(o) for o in out[1:]])
+        return (out[0], *out[1:])
 
     main.__name__ = _label(fn)
     return main
+
+
+def _n_aux(info) -> int:
+    """How many of the traced (out, *aux)'s flat outputs are aux: all but the first output's Tensors."""
+    return len(info.flat_out_avals) - sum(not st for st in _trace._static_leaves(info.out_tdef[1][0]))
 
 
 def _aux_of(value):
@@ -476,7 +479,8 @@ class _FunctionalGrad(_Derived):
             sens = list(sens) + [Tensor(np.zeros(s, d)) for s, d in info.flat_out_avals[len(sens):]]
         n = len(info.flat_out_avals)
         if pos or ws:
-            outs = emit_grad_node(info, args, positions=pos, weights=ws, sens=sens, with_value=True)
+            outs = emit_grad_node(info, args, positions=pos, weights=ws, sens=sens, with_value=True,
+                                  aux=_n_aux(info) if self.has_aux else 0)
         else:  # nothing to differentiate: the value alone
             outs = emit_call_node(info, args)
         value, outs = unflatten(info.out_tdef, outs[:n]), outs[n:]
