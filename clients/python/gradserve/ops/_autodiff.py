@@ -417,14 +417,23 @@ def _checked_positions(gp, nargs: int) -> tuple[list[int], bool]:
     return [int(p) for p in pos], single
 
 
-def _aux_wrapper(fn):
-    """fn for has_aux=True: the first output is differentiated, the others (aux) pass through as values, not
-    stopped: an outer grad differentiates them (MindSpore 2.10; the grad node gives them no cotangent, `aux`)."""
+def _stop_leaves(x):
+    leaves, tdef = flatten(x)
+    return unflatten(tdef, [P.stop_gradient(v) if isinstance(v, Tensor) else v for v in leaves])
+
+
+def _aux_wrapper(fn, stopped_in_graph: bool = False):
+    """fn for has_aux=True: the first output is differentiated, the others (aux) pass through as values (the grad
+    node gives them no cotangent, `aux`); an outer derivative differentiates them, except grad / value_and_grad's
+    (stopped_in_graph) with GRAPH_MODE's semantics, which stop them. MindSpore 2.10: grad(grad(f, has_aux=True))
+    of (sum(x^3), sum(x^2)) at [1, 2] is [8, 16] in PyNative, [6, 12] in GRAPH_MODE; jacrev / jacfwd / vjp / jvp
+    give the PyNative form in both modes."""
     def main(*a):
         out = fn(*a)
         if not isinstance(out, (tuple, list)) or len(out) < 2:
             raise TypeError("has_aux=True: fn must return more than one output (the first is differentiated)")
-        return (out[0], *out[1:])
+        stop = stopped_in_graph and _trace.graph_semantics()
+        return (out[0], *([_stop_leaves(o) for o in out[1:]] if stop else out[1:]))
 
     main.__name__ = _label(fn)
     return main
@@ -450,7 +459,7 @@ class _FunctionalGrad(_Derived):
         self.state = state  # False: the Parameters fn assigns (running statistics...) are not written back
         self.sens_param, self.with_value = bool(sens_param), bool(with_value)
         self.has_aux, self.return_ids = bool(has_aux), bool(return_ids)
-        self.target = _aux_wrapper(fn) if has_aux else fn
+        self.target = _aux_wrapper(fn, stopped_in_graph=True) if has_aux else fn
         if grad_position is None and weights is None:
             raise ValueError("grad_position and weights cannot both be None")
 
