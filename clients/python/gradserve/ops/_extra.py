@@ -537,10 +537,38 @@ class InsertGradientOf:
     def __call__(self, x):
         if current() is None:
             return x
-        return with_grad_rule((x,), lambda douts, call: (_hook_number(call(self.f, douts[0]), douts[0]),))
+        made_by = _producer(x) if graph_semantics(current()) else None  # (at the call: a @jit body's)
+        return with_grad_rule((x,), lambda douts, call: (_hook_number(call(self.f, douts[0]), douts[0], made_by),))
 
 
-def _hook_number(g, dout):
+def _producer(x) -> str | None:
+    """The op of the trace being built that computed x; None for an input of the traced function (or a value
+    from outside it)."""
+    tr = current()
+    if not isinstance(x, Tensor) or tr is None or x._trace is not tr:
+        return None
+    return next((nd["op"] for nd in reversed(tr.nodes) if x._name in nd["outputs"]), None)
+
+
+def _graph_number(g, made_by: str) -> Exception:
+    """A Python number an InsertGradientOf hook returns in a compiled graph (GRAPH_MODE, @jit). MindSpore 2.10
+    passes it on as a number, not a Tensor: where it reaches the input unchanged the gradient is that number,
+    else the bprop of the op that computed the hooked value refuses it (`ig(t * 2)`: TypeError "For
+    Operator[Muls], input's type 'Float32' does not match expected type 'Tensor'."; `ig(t.sum())`: RuntimeError
+    'Bprop "SumExt" encounter a problem: [The method 'GetShapeVector()' doesn't implement'). gradserve made it a
+    Tensor and answered (probes /work/ms_suite_left29/p4.py, p5.py)."""
+    kind = "RuntimeError" if made_by in ("sum", "mean") else "TypeError"
+    text = (f"InsertGradientOf: in a compiled graph (GRAPH_MODE, @jit) the hook returned the Python "
+            f"{type(g).__name__} {g!r} as a gradient; MindSpore 2.10 passes it on as a number, not a Tensor, and "
+            f"the bprop of the op that computed the hooked value ({made_by}) refuses it ({kind}: " +
+            ("'Bprop \"SumExt\" encounter a problem: [The method \'GetShapeVector()\' doesn\'t implement'"
+             if kind == "RuntimeError" else
+             "\"For Operator[Mul], input's type 'Float32' does not match expected type 'Tensor'.\"") +
+            "): return a Tensor")
+    return RuntimeError(text) if kind == "RuntimeError" else TypeError(text)
+
+
+def _hook_number(g, dout, made_by: str | None = None):  # made_by: in a compiled graph only
     """An InsertGradientOf hook's result. A tuple / list: its first element in PyNative (MindSpore 2.10 PyNative takes
     it: (d, 5 d) gives d; GRAPH_MODE refuses, as here). A Python float that is no whole number for an integer x is
     refused: MindSpore 2.10 gives it as the gradient (2.5 Float32), where casting it to x's dtype here would truncate
@@ -549,6 +577,8 @@ def _hook_number(g, dout):
     each of its input's shape, cannot."""
     if isinstance(g, (tuple, list)) and g and not graph_semantics(current()):
         g = g[0]
+    if made_by is not None and isinstance(g, (int, float)):
+        raise _graph_number(g, made_by)
     integer = getattr(dout, "_dtype", "float32").startswith(("int", "uint", "bool"))
     if isinstance(g, (float, np.floating)) and integer and not float(g).is_integer():
         raise TypeError(f"InsertGradientOf: the hook returned the Python float {g} as the gradient of an {dout._dtype} "

@@ -1,0 +1,138 @@
+"""MindSpore leftovers, round 29 (h-left29; benchmarks/mindspore_suite/README.md, "Leftovers, round 29").
+
+Expected values and texts: MindSpore 2.10 (CPU), run for this task in its own venv (/work/msvenv; the probes are
+/work/ms_suite_left29/p*.py: p4.py in GRAPH_MODE (g) and PYNATIVE_MODE (p), p5.py's @jit functions in PyNative);
+stated beside each."""
+import numpy as np
+import pytest
+
+import gradserve as ms
+from gradserve import Tensor
+
+P = ms.ops
+_S = np.float32(3.0)
+_X = np.array([1.0, 2.0, 3.0], np.float32)
+
+
+def _float_hook(d):
+    return 4.0
+
+
+def _int_hook(d):
+    return 4
+
+
+def _tensor_hook(d):
+    return Tensor(4.0, ms.float32)
+
+
+def _chain(name, ig):
+    """The function differentiated: ig on the value that op `name` computed from t."""
+    return {"direct": lambda t: ig(t), "direct_then_mul": lambda t: ig(t) * 1,
+            "mul2": lambda t: ig(t * 2), "mulx": lambda t: ig(t * t), "sin": lambda t: ig(P.sin(t)),
+            "exp": lambda t: ig(P.exp(t)), "sub": lambda t: ig(t - 1), "div": lambda t: ig(t / 2),
+            "neg": lambda t: ig(-t), "square": lambda t: ig(P.square(t)), "two_uses": lambda t: ig(t * 2) + t,
+            "sum": lambda t: ig(t.sum()), "sum_then_mul": lambda t: ig(t.sum()) * 1,
+            "mean": lambda t: ig(t.mean())}[name]
+
+
+def _grad(hook, name, x):
+    ig = P.InsertGradientOf(hook)
+    f = _chain(name, ig)
+
+    def fn(t):  # (a named function: GRAPH_MODE traces it as MindSpore compiles one)
+        return f(t)
+    return P.GradOperation()(fn)(Tensor(x))
+
+
+# -- 1. a Python number from an InsertGradientOf hook in a compiled graph (p4.py g, p5.py): MindSpore 2.10 passes it
+# on as a number, not a Tensor; the bprop of the op that computed the hooked value refuses it (a TypeError naming
+# Muls / Mul / Neg / Divs / Cast for these; a RuntimeError 'Bprop "SumExt" ...' / '"ReduceMean" ...' for the
+# reductions). gradserve made it a Tensor and answered (8.0 for t * 2, [4, 4, 4] for t.sum(), ...)
+_TYPE_ERRORS = ["mul2", "mulx", "sin", "exp", "sub", "div", "neg", "square", "two_uses"]
+_RUNTIME_ERRORS = ["sum", "sum_then_mul", "mean"]
+
+
+@pytest.mark.parametrize("hook,shown", [(_float_hook, r"float 4\.0"), (_int_hook, "int 4")])
+@pytest.mark.parametrize("name", _TYPE_ERRORS)
+def test_graph_mode_number_from_a_hook_refused_as_a_type_error(on_real_server, graph_mode, hook, shown, name):
+    with pytest.raises(TypeError, match=rf"InsertGradientOf: in a compiled graph \(GRAPH_MODE, @jit\) the hook "
+                                        rf"returned the Python {shown} as a gradient; MindSpore 2.10 passes it on "
+                                        r"as a number.*For Operator\[Mul\], input's type"):
+        _grad(hook, name, _S)
+
+
+@pytest.mark.parametrize("hook", [_float_hook, _int_hook])
+@pytest.mark.parametrize("name", _RUNTIME_ERRORS)
+def test_graph_mode_number_from_a_hook_through_a_reduction_is_a_runtime_error(on_real_server, graph_mode, hook, name):
+    with pytest.raises(RuntimeError, match=r"InsertGradientOf: in a compiled graph .*Bprop \"SumExt\" encounter a "
+                                           r"problem"):
+        _grad(hook, name, _X)
+
+
+@pytest.mark.parametrize("name", ["direct", "direct_then_mul"])
+def test_graph_mode_number_reaching_the_input_unchanged_answers(on_real_server, graph_mode, name):
+    # MindSpore 2.10 GRAPH_MODE: the number itself (Python float 4.0; gradserve a 0-d Tensor of it)
+    assert float(_grad(_float_hook, name, _S).asnumpy()) == 4.0
+
+
+@pytest.mark.parametrize("name,want", [("mul2", 8.0), ("sin", -3.96), ("exp", 80.3422), ("sub", 4.0),
+                                       ("two_uses", 9.0), ("square", 24.0)])
+def test_graph_mode_tensor_from_a_hook_answers(on_real_server, graph_mode, name, want):
+    # MindSpore 2.10 GRAPH_MODE (p4.py g, "t" rows): a 0-d Tensor hook result goes through every chain
+    assert np.isclose(float(_grad(_tensor_hook, name, _S).asnumpy()), want, rtol=1e-4)
+
+
+def test_graph_mode_tensor_from_a_hook_through_a_reduction(on_real_server, graph_mode):
+    assert _grad(_tensor_hook, "sum", _X).asnumpy().tolist() == [4.0, 4.0, 4.0]  # MindSpore 2.10 GRAPH_MODE
+
+
+@pytest.mark.parametrize("name,want", [("mul2", 8.0), ("sin", -3.96), ("neg", -4.0), ("two_uses", 9.0)])
+def test_pynative_number_from_a_hook_answers(on_real_server, pynative, name, want):
+    # MindSpore 2.10 PyNative (p4.py p): a number is a 0-d Tensor there, every chain answers
+    assert np.isclose(float(_grad(_float_hook, name, _S).asnumpy()), want, rtol=1e-4)
+
+
+def test_pynative_number_from_a_hook_through_a_reduction(on_real_server, pynative):
+    assert _grad(_float_hook, "sum", _X).asnumpy().tolist() == [4.0, 4.0, 4.0]  # MindSpore 2.10 PyNative
+
+
+_IG = P.InsertGradientOf(_float_hook)
+
+
+@ms.jit
+def _jit_mul2(t):
+    return _IG(t * 2)
+
+
+@ms.jit
+def _jit_sum(t):
+    return _IG(t.sum())
+
+
+@ms.jit
+def _jit_direct(t):
+    return _IG(t)
+
+
+def _outer(t):
+    return _jit_mul2(t) * 3
+
+
+@pytest.mark.parametrize("call", [lambda x: P.GradOperation()(_jit_mul2)(x), lambda x: P.GradOperation()(_outer)(x),
+                                  lambda x: ms.grad(_jit_mul2)(x), lambda x: ms.value_and_grad(_jit_mul2)(x)],
+                         ids=["GradOperation", "jit_inside", "grad", "value_and_grad"])
+def test_jit_number_from_a_hook_refused_in_pynative(on_real_server, pynative, call):
+    # MindSpore 2.10 PyNative, a @jit function (p5.py): TypeError "For Operator[Muls], input's type 'Float32' does
+    # not match expected type 'Tensor'." (gradserve: 8.0)
+    with pytest.raises(TypeError, match=r"InsertGradientOf: in a compiled graph .*\(mul\) refuses it"):
+        call(Tensor(_S))
+
+
+def test_jit_number_from_a_hook_through_a_reduction_refused_in_pynative(on_real_server, pynative):
+    with pytest.raises(RuntimeError, match=r"Bprop \"SumExt\" encounter a problem"):  # MindSpore 2.10 (p5.py)
+        P.GradOperation()(_jit_sum)(Tensor(_X))
+
+
+def test_jit_number_from_a_hook_on_the_input_answers_in_pynative(on_real_server, pynative):
+    assert float(P.GradOperation()(_jit_direct)(Tensor(_S)).asnumpy()) == 4.0  # MindSpore 2.10: Tensor 4.0
