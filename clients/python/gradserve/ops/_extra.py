@@ -537,17 +537,19 @@ class InsertGradientOf:
     def __call__(self, x):
         if current() is None:
             return x
-        made_by = _producer(x) if graph_semantics(current()) else None  # (at the call: a @jit body's)
-        return with_grad_rule((x,), lambda douts, call: (_hook_number(call(self.f, douts[0]), douts[0], made_by),))
+        made_by = _producer(x)
+        compiled = graph_semantics(current())  # (at the call: a @jit body's)
+        return with_grad_rule((x,), lambda douts, call: (
+            _hook_number(call(self.f, douts[0]), douts[0], made_by, compiled),))
 
 
-def _producer(x) -> str | None:
-    """The op of the trace being built that computed x; None for an input of the traced function (or a value
-    from outside it)."""
+def _producer(x) -> tuple | None:
+    """The op of the trace being built that computed x and its inputs' names; None for an input of the traced
+    function (or a value from outside it)."""
     tr = current()
     if not isinstance(x, Tensor) or tr is None or x._trace is not tr:
         return None
-    return next((nd["op"] for nd in reversed(tr.nodes) if x._name in nd["outputs"]), None)
+    return next(((nd["op"], tuple(nd["inputs"])) for nd in reversed(tr.nodes) if x._name in nd["outputs"]), None)
 
 
 def _graph_number(g, made_by: str) -> Exception:
@@ -568,17 +570,38 @@ def _graph_number(g, made_by: str) -> Exception:
     return RuntimeError(text) if kind == "RuntimeError" else TypeError(text)
 
 
-def _hook_number(g, dout, made_by: str | None = None):  # made_by: in a compiled graph only
+# Ops whose MindSpore 2.10 bprop multiplies (or divides) the gradient by a value of the op's own shape (sin: dout *
+# cos(x), log: dout / x, t * t), so a hook result that broadcasts to it comes out of the op broadcast, as the
+# engine's rules then compute it (p6.py). Not sigmoid / sqrt (their grad kernels read the short gradient past its
+# end: MindSpore's values are garbage), tanh / relu (their grad kernels refuse the shape), nor any op whose bprop
+# keeps the result's own shape (t * 2: a 0-d 8.0) or reduces / reshapes it.
+_BROADCASTING_BPROPS = ("sin", "cos", "tan", "exp", "log", "square", "abs")
+
+
+def _passes_broadcast(made_by: tuple | None, shape: tuple, want: tuple) -> bool:
+    """Whether a hook result of `shape` where the gradient has shape `want` comes out of the op that computed the
+    hooked value as itself broadcast to `want` (MindSpore 2.10 PyNative and GRAPH_MODE alike)."""
+    if made_by is None or len(shape) > len(want):  # (a (1, 2, 3) for (2, 3) comes out (1, 2, 3))
+        return False
+    op, ins = made_by
+    same_operands = op == "mul" and len(ins) == 2 and ins[0] == ins[1]  # t * t
+    if op not in _BROADCASTING_BPROPS and not same_operands:
+        return False
+    return builtins.all(a in (1, b) for a, b in zip(shape[::-1], want[::-1]))  # (`all` here is ops.all)
+
+
+def _hook_number(g, dout, made_by: tuple | None = None, compiled: bool = False):
     """An InsertGradientOf hook's result. A tuple / list: its first element in PyNative (MindSpore 2.10 PyNative takes
     it: (d, 5 d) gives d; GRAPH_MODE refuses, as here). A Python float that is no whole number for an integer x is
     refused: MindSpore 2.10 gives it as the gradient (2.5 Float32), where casting it to x's dtype here would truncate
-    it (2 Int32). A result of another shape than the gradient it replaces is refused: MindSpore 2.10 carries it on
-    with its own shape (a number for a (3,) x: a 0-d gradient 4.0 through x * 2), which the engine's gradients,
-    each of its input's shape, cannot."""
+    it (2 Int32). A result of another shape than the gradient it replaces: MindSpore 2.10 carries it on with its own
+    shape through each op's bprop; where the op that computed the hooked value broadcasts it to the gradient's
+    shape (_passes_broadcast) it is given broadcast, as the engine's gradients (each of its input's shape) then
+    agree; elsewhere (a 0-d gradient 4.0 through x * 2 for a (3,) x) it is refused."""
     if isinstance(g, (tuple, list)) and g and not graph_semantics(current()):
         g = g[0]
-    if made_by is not None and isinstance(g, (int, float)):
-        raise _graph_number(g, made_by)
+    if compiled and made_by is not None and isinstance(g, (int, float)):
+        raise _graph_number(g, made_by[0])
     integer = getattr(dout, "_dtype", "float32").startswith(("int", "uint", "bool"))
     if isinstance(g, (float, np.floating)) and integer and not float(g).is_integer():
         raise TypeError(f"InsertGradientOf: the hook returned the Python float {g} as the gradient of an {dout._dtype} "
@@ -586,6 +609,8 @@ def _hook_number(g, dout, made_by: str | None = None):  # made_by: in a compiled
                         f"{dout._dtype}: return a Tensor, or make the input a float one")
     shape = tuple(g.shape) if isinstance(g, Tensor) else () if _scalar(g) else None
     if shape is not None and shape != tuple(dout.shape):
+        if _passes_broadcast(made_by, shape, tuple(dout.shape)):
+            return _primitives.broadcast_to(g if isinstance(g, Tensor) else _scalar_tensor(g, dout._dtype), dout.shape)
         raise ValueError(f"InsertGradientOf: the hook returned a gradient of shape {shape} for one of shape "
                          f"{tuple(dout.shape)}; MindSpore 2.10 passes it on with its own shape (the input's gradient "
                          f"then differs from the input's shape), which gradserve cannot: return a Tensor of shape "
