@@ -204,3 +204,44 @@ def test_hook_result_of_another_shape_still_refused_elsewhere(on_real_server, py
     with pytest.raises(ValueError, match=r"InsertGradientOf: the hook returned a gradient of shape .* for one of shape "
                                          r"\(2, 3\)"):
         _hooked_grad(hook, op)
+
+
+# -- 3. one element of any shape for the gradient of a whole sum / mean (p8.py, both modes): MindSpore 2.10's bprop
+# reshapes it to the kept dims and broadcasts it (Tensor([5.0]) for `t.sum()`: [5, 5, 5]); two elements are its
+# ValueError ("proposed_shape '[const vector]{1}' is invalid for input of size 2"). gradserve refused both
+_ONE = {"1": lambda d: Tensor(np.array([5.0], np.float32)), "11": lambda d: Tensor(np.array([[5.0]], np.float32)),
+        "2": lambda d: Tensor(np.array([5.0, 1.0], np.float32))}
+_WHOLE = {"sum": lambda ig, t: ig(t.sum()), "mean": lambda ig, t: ig(t.mean()), "ops_sum": lambda ig, t: ig(P.sum(t)),
+          "ReduceSum": lambda ig, t: ig(P.ReduceSum()(t)), "then_mul": lambda ig, t: ig(t.sum()) * 3,
+          "used_again": lambda ig, t: ig(t.sum()) * t.sum()}
+
+
+def _whole_grad(hook, op, x):
+    ig = P.InsertGradientOf(_ONE[hook])
+    chain = _WHOLE[op]
+
+    def fn(t):
+        return chain(ig, t)
+    return P.GradOperation()(fn)(Tensor(x))
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph_mode"])
+@pytest.mark.parametrize("hook", ["1", "11"])
+@pytest.mark.parametrize("op,want", [("sum", 5.0), ("mean", 5.0 / 3), ("ops_sum", 5.0), ("ReduceSum", 5.0),
+                                     ("then_mul", 5.0), ("used_again", 11.0)])
+def test_one_element_hook_result_for_a_whole_reduction(on_real_server, request, mode, hook, op, want):
+    request.getfixturevalue(mode)
+    got = _whole_grad(hook, op, _X)
+    assert got.shape == (3,)
+    np.testing.assert_allclose(got.asnumpy(), [want] * 3, rtol=1e-5)
+
+
+def test_one_element_hook_result_for_a_whole_reduction_of_a_matrix(on_real_server, pynative):
+    got = _whole_grad("1", "mean", _X23)  # MindSpore 2.10: 0.8333 everywhere (5 / 6)
+    np.testing.assert_allclose(got.asnumpy(), np.full((2, 3), 5.0 / 6), rtol=1e-5)
+
+
+def test_two_element_hook_result_for_a_whole_reduction_refused(on_real_server, pynative):
+    with pytest.raises(ValueError, match=r"InsertGradientOf: the hook returned a gradient of shape \(2,\) for one of "
+                                         r"shape \(\)"):
+        _whole_grad("2", "sum", _X)

@@ -578,9 +578,23 @@ def _graph_number(g, made_by: str) -> Exception:
 _BROADCASTING_BPROPS = ("sin", "cos", "tan", "exp", "log", "square", "abs")
 
 
+def _carried(g, made_by: tuple | None, shape: tuple, dout):
+    """A hook result g of `shape` where the gradient dout has another, as the op that computed the hooked value
+    passes it on in MindSpore 2.10 (PyNative and GRAPH_MODE alike), or None where that is not dout's shape: broadcast
+    to it (_passes_broadcast), or, at a whole sum / mean (a 0-d dout), one element of any shape ((1,), (1, 1)), which
+    its bprop reshapes to the kept dims and broadcasts (p8.py: Tensor([5.0]) for `t.sum()` gives [5, 5, 5])."""
+    want = tuple(dout.shape)
+    t = g if isinstance(g, Tensor) else _scalar_tensor(g, dout._dtype)
+    if _passes_broadcast(made_by, shape, want):
+        return _primitives.broadcast_to(t, want)
+    if made_by is not None and made_by[0] in ("sum", "mean") and want == () and math.prod(shape) == 1:
+        return _primitives.reshape(t, ())
+    return None
+
+
 def _passes_broadcast(made_by: tuple | None, shape: tuple, want: tuple) -> bool:
     """Whether a hook result of `shape` where the gradient has shape `want` comes out of the op that computed the
-    hooked value as itself broadcast to `want` (MindSpore 2.10 PyNative and GRAPH_MODE alike)."""
+    hooked value as itself broadcast to `want`."""
     if made_by is None or len(shape) > len(want):  # (a (1, 2, 3) for (2, 3) comes out (1, 2, 3))
         return False
     op, ins = made_by
@@ -595,9 +609,8 @@ def _hook_number(g, dout, made_by: tuple | None = None, compiled: bool = False):
     it: (d, 5 d) gives d; GRAPH_MODE refuses, as here). A Python float that is no whole number for an integer x is
     refused: MindSpore 2.10 gives it as the gradient (2.5 Float32), where casting it to x's dtype here would truncate
     it (2 Int32). A result of another shape than the gradient it replaces: MindSpore 2.10 carries it on with its own
-    shape through each op's bprop; where the op that computed the hooked value broadcasts it to the gradient's
-    shape (_passes_broadcast) it is given broadcast, as the engine's gradients (each of its input's shape) then
-    agree; elsewhere (a 0-d gradient 4.0 through x * 2 for a (3,) x) it is refused."""
+    shape through each op's bprop; where the op that computed the hooked value makes it the gradient's shape
+    (_carried) it is given so, as the engine's gradients (each of its input's shape) then agree; elsewhere (a 0-d gradient 4.0 through x * 2 for a (3,) x) it is refused."""
     if isinstance(g, (tuple, list)) and g and not graph_semantics(current()):
         g = g[0]
     if compiled and made_by is not None and isinstance(g, (int, float)):
@@ -609,12 +622,13 @@ def _hook_number(g, dout, made_by: tuple | None = None, compiled: bool = False):
                         f"{dout._dtype}: return a Tensor, or make the input a float one")
     shape = tuple(g.shape) if isinstance(g, Tensor) else () if _scalar(g) else None
     if shape is not None and shape != tuple(dout.shape):
-        if _passes_broadcast(made_by, shape, tuple(dout.shape)):
-            return _primitives.broadcast_to(g if isinstance(g, Tensor) else _scalar_tensor(g, dout._dtype), dout.shape)
+        carried = _carried(g, made_by, shape, dout)
+        if carried is not None:
+            return carried
         raise ValueError(f"InsertGradientOf: the hook returned a gradient of shape {shape} for one of shape "
-                         f"{tuple(dout.shape)}; MindSpore 2.10 passes it on with its own shape (the input's gradient "
-                         f"then differs from the input's shape), which gradserve cannot: return a Tensor of shape "
-                         f"{tuple(dout.shape)}")
+                         f"{tuple(dout.shape)}; MindSpore 2.10 passes it on with its own shape through the bprops before "
+                         f"it (the input's gradient then has another shape than the input, or a bprop refuses it), "
+                         f"which gradserve cannot: return a Tensor of shape {tuple(dout.shape)}")
     return g
 
 
