@@ -148,7 +148,8 @@ _HOOKS = {"0d": lambda d: Tensor(4.0, ms.float32), "1": lambda d: Tensor(np.arra
           "3": lambda d: Tensor(np.array([1.0, 2.0, 3.0], np.float32)),
           "13": lambda d: Tensor(np.array([[1.0, 2.0, 3.0]], np.float32)),
           "21": lambda d: Tensor(np.array([[2.0], [3.0]], np.float32)), "num": lambda d: 4.0,
-          "123": lambda d: Tensor(np.ones((1, 2, 3), np.float32)), "2": lambda d: Tensor(np.array([1.0, 2.0], np.float32))}
+          "123": lambda d: Tensor(np.ones((1, 2, 3), np.float32)),
+          "2": lambda d: Tensor(np.array([1.0, 2.0], np.float32))}
 _OPS = {"sin": lambda ig, t: ig(P.sin(t)).sum(), "cos": lambda ig, t: ig(P.cos(t)).sum(),
         "tan": lambda ig, t: ig(P.tan(t)).sum(), "exp": lambda ig, t: ig(P.exp(t)).sum(),
         "log": lambda ig, t: ig(P.log(t)).sum(), "square": lambda ig, t: ig(P.square(t)).sum(),

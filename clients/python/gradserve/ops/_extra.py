@@ -610,7 +610,8 @@ def _hook_number(g, dout, made_by: tuple | None = None, compiled: bool = False):
     refused: MindSpore 2.10 gives it as the gradient (2.5 Float32), where casting it to x's dtype here would truncate
     it (2 Int32). A result of another shape than the gradient it replaces: MindSpore 2.10 carries it on with its own
     shape through each op's bprop; where the op that computed the hooked value makes it the gradient's shape
-    (_carried) it is given so, as the engine's gradients (each of its input's shape) then agree; elsewhere (a 0-d gradient 4.0 through x * 2 for a (3,) x) it is refused."""
+    (_carried) it is given so, as the engine's gradients (each of its input's shape) then agree; elsewhere (a 0-d
+    gradient 4.0 through x * 2 for a (3,) x) it is refused."""
     if isinstance(g, (tuple, list)) and g and not graph_semantics(current()):
         g = g[0]
     if compiled and made_by is not None and isinstance(g, (int, float)):
@@ -626,9 +627,9 @@ def _hook_number(g, dout, made_by: tuple | None = None, compiled: bool = False):
         if carried is not None:
             return carried
         raise ValueError(f"InsertGradientOf: the hook returned a gradient of shape {shape} for one of shape "
-                         f"{tuple(dout.shape)}; MindSpore 2.10 passes it on with its own shape through the bprops before "
-                         f"it (the input's gradient then has another shape than the input, or a bprop refuses it), "
-                         f"which gradserve cannot: return a Tensor of shape {tuple(dout.shape)}")
+                         f"{tuple(dout.shape)}; MindSpore 2.10 passes it on with its own shape through the bprops "
+                         f"before it (the input's gradient then has another shape than the input, or a bprop refuses "
+                         f"it), which gradserve cannot: return a Tensor of shape {tuple(dout.shape)}")
     return g
 
 
