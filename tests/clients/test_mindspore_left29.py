@@ -246,3 +246,22 @@ def test_two_element_hook_result_for_a_whole_reduction_refused(on_real_server, p
     with pytest.raises(ValueError, match=r"InsertGradientOf: the hook returned a gradient of shape \(2,\) for one of "
                                          r"shape \(\)"):
         _whole_grad("2", "sum", _X)
+
+
+# -- 4. an engine refusal names its node once (round 28's leftover: "... (node f.nodes[24]:bprop_undefined (reverse
+# rule of bprop_undefined)) (node f.nodes[24]:bprop_undefined (reverse rule of bprop_undefined))")
+def test_error_text_names_its_node_once():
+    node = "$.functions.f.nodes[24]:bprop_undefined (reverse rule of bprop_undefined)"
+    e = ms.DifferentiationError(f"Illegal primitive Histogram's bprop not defined (node {node})", status=400,
+                                detail={"node": node, "path": "$.functions.f.nodes[24]"})
+    assert str(e) == (f"400 differentiation_error: Illegal primitive Histogram's bprop not defined (node {node}) "
+                      "(path $.functions.f.nodes[24])")
+    assert str(ms.DifferentiationError("no node here", status=400, detail={"node": "g/3:mul"})) == \
+        "400 differentiation_error: no node here (node g/3:mul)"
+
+
+def test_histc_gradient_refusal_names_its_node_once(on_real_server, pynative):
+    # MindSpore 2.10 PyNative: RuntimeError "Illegal primitive Histogram's bprop not defined" (round 28)
+    with pytest.raises(RuntimeError, match=r"Illegal primitive Histogram's bprop not defined") as info:
+        P.GradOperation()(lambda t: P.histc(t, 3, 0.0, 4.0).sum() * t.sum())(Tensor(_X))
+    assert str(info.value).count("(node ") == 1

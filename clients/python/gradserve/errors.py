@@ -53,7 +53,9 @@ class GradserveError(Exception):
         s = self.message
         if self.status is not None:
             s = f"{self.status} {self.code}: {s}"
-        where = {k: self.detail[k] for k in ("node", "path") if k in self.detail}
+        # (the engine's messages name their node already: "... (node f.nodes[3]:mul)", said once)
+        where = {k: self.detail[k] for k in ("node", "path")
+                 if k in self.detail and f"({k} {self.detail[k]})" not in s}
         if where:
             s += " (" + ", ".join(f"{k} {v}" for k, v in where.items()) + ")"
         return s
