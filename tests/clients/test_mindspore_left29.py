@@ -139,7 +139,7 @@ def test_jit_number_from_a_hook_on_the_input_answers_in_pynative(on_real_server,
 
 
 # -- 2. an InsertGradientOf result of another shape that broadcasts to the gradient, on a value that sin / cos / tan
-# / exp / log / square / abs / t * t computed (p6.py, both modes): those ops' MindSpore 2.10 bprops multiply (log:
+# / exp / log / square / abs / pow / t * t computed (p6.py, both modes): those ops' MindSpore 2.10 bprops multiply (log:
 # divide) it by a value of their input's shape, so it comes out broadcast, and so does every gradient after it.
 # gradserve refused it (its ValueError naming both shapes). x is (2, 3); values as MindSpore 2.10 printed them
 # (rounded to 4 decimals)
@@ -154,6 +154,7 @@ _OPS = {"sin": lambda ig, t: ig(P.sin(t)).sum(), "cos": lambda ig, t: ig(P.cos(t
         "tan": lambda ig, t: ig(P.tan(t)).sum(), "exp": lambda ig, t: ig(P.exp(t)).sum(),
         "log": lambda ig, t: ig(P.log(t)).sum(), "square": lambda ig, t: ig(P.square(t)).sum(),
         "abs": lambda ig, t: ig(P.abs(t)).sum(), "tt": lambda ig, t: ig(t * t).sum(),
+        "pow2": lambda ig, t: ig(t ** 2).sum(),
         "sin_then": lambda ig, t: (ig(P.sin(t)) * t).sum(), "sin2": lambda ig, t: (ig(P.sin(t)) + P.exp(t)).sum(),
         "sigmoid": lambda ig, t: ig(P.sigmoid(t)).sum(), "sqrt": lambda ig, t: ig(P.sqrt(t)).sum(),
         "mul2": lambda ig, t: ig(t * 2).sum()}
@@ -164,6 +165,8 @@ _BROADCAST = [  # (hook, op, MindSpore 2.10's gradient)
     ("1", "abs", [[5.0, 5.0, 5.0], [5.0, 5.0, 5.0]]),
     ("3", "square", [[1.0, 4.0, 9.0], [4.0, 10.0, 1.5]]),
     ("3", "tt", [[1.0, 4.0, 9.0], [4.0, 10.0, 1.5]]),
+    ("0d", "pow2", [[4.0, 8.0, 12.0], [16.0, 20.0, 2.0]]),
+    ("21", "pow2", [[2.0, 4.0, 6.0], [12.0, 15.0, 1.5]]),
     ("3", "sin_then", [[1.357, 1.9221, 1.2097], [0.4932, -1.0038, 3.1541]]),
     ("13", "cos", [[-0.4794, -1.6829, -2.9925], [-0.9093, -1.1969, -0.7422]]),
     ("13", "exp", [[1.6487, 5.4366, 13.4451], [7.3891, 24.365, 3.8521]]),

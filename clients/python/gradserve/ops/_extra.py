@@ -571,11 +571,11 @@ def _graph_number(g, made_by: str) -> Exception:
 
 
 # Ops whose MindSpore 2.10 bprop multiplies (or divides) the gradient by a value of the op's own shape (sin: dout *
-# cos(x), log: dout / x, t * t), so a hook result that broadcasts to it comes out of the op broadcast, as the
+# cos(x), log: dout / x, pow: dout * y * x ** (y - 1), t * t), so a hook result that broadcasts to it comes out of the op broadcast, as the
 # engine's rules then compute it (p6.py). Not sigmoid / sqrt (their grad kernels read the short gradient past its
 # end: MindSpore's values are garbage), tanh / relu (their grad kernels refuse the shape), nor any op whose bprop
 # keeps the result's own shape (t * 2: a 0-d 8.0) or reduces / reshapes it.
-_BROADCASTING_BPROPS = ("sin", "cos", "tan", "exp", "log", "square", "abs")
+_BROADCASTING_BPROPS = ("sin", "cos", "tan", "exp", "log", "square", "abs", "pow")
 
 
 def _carried(g, made_by: tuple | None, shape: tuple, dout):
