@@ -36,13 +36,17 @@ def _chain(name, ig):
             "mean": lambda t: ig(t.mean())}[name]
 
 
-def _grad(hook, name, x):
+def _grad_of(hook, chain, x):
+    """GradOperation of chain(ig, t) at x, ig the InsertGradientOf of hook."""
     ig = P.InsertGradientOf(hook)
-    f = _chain(name, ig)
 
     def fn(t):  # (a named function: GRAPH_MODE traces it as MindSpore compiles one)
-        return f(t)
+        return chain(ig, t)
     return P.GradOperation()(fn)(Tensor(x))
+
+
+def _grad(hook, name, x):
+    return _grad_of(hook, lambda ig, t: _chain(name, ig)(t), x)
 
 
 # -- 1. a Python number from an InsertGradientOf hook in a compiled graph (p4.py g, p5.py): MindSpore 2.10 passes it
@@ -176,12 +180,7 @@ _BROADCAST = [  # (hook, op, MindSpore 2.10's gradient)
 
 
 def _hooked_grad(hook, op):
-    ig = P.InsertGradientOf(_HOOKS[hook])
-    chain = _OPS[op]
-
-    def fn(t):
-        return chain(ig, t)
-    return P.GradOperation()(fn)(Tensor(_X23))
+    return _grad_of(_HOOKS[hook], _OPS[op], _X23)
 
 
 @pytest.mark.parametrize("mode", ["pynative", "graph_mode"])
@@ -221,12 +220,7 @@ _WHOLE = {"sum": lambda ig, t: ig(t.sum()), "mean": lambda ig, t: ig(t.mean()), 
 
 
 def _whole_grad(hook, op, x):
-    ig = P.InsertGradientOf(_ONE[hook])
-    chain = _WHOLE[op]
-
-    def fn(t):
-        return chain(ig, t)
-    return P.GradOperation()(fn)(Tensor(x))
+    return _grad_of(_ONE[hook], _WHOLE[op], x)
 
 
 @pytest.mark.parametrize("mode", ["pynative", "graph_mode"])
