@@ -262,3 +262,29 @@ def test_histc_gradient_refusal_names_its_node_once(on_real_server, pynative):
     with pytest.raises(RuntimeError, match=r"Illegal primitive Histogram's bprop not defined") as info:
         P.GradOperation()(lambda t: P.histc(t, 3, 0.0, 4.0).sum() * t.sum())(Tensor(_X))
     assert str(info.value).count("(node ") == 1
+
+
+# -- 5. the same through -t, t * c and t / c for a 0-d constant c first (p10.py, both modes): MindSpore 2.10's bprops
+# there keep the result's own shape (dout * c), and the broadcasting op before them broadcasts it. x is (2, 3)
+_C0 = Tensor(3.0, ms.float32)
+_KEPT = {"sin_times_2": lambda ig, t: ig(P.sin(t) * 2).sum(), "two_times_sin": lambda ig, t: ig(2 * P.sin(t)).sum(),
+         "neg_sin": lambda ig, t: ig(-P.sin(t)).sum(), "sin_over_2": lambda ig, t: ig(P.sin(t) / 2).sum(),
+         "exp_times_c0": lambda ig, t: ig(P.exp(t) * _C0).sum(), "neg_tt_half": lambda ig, t: ig(-(t * t) * 0.5).sum(),
+         "cos_chain": lambda ig, t: ig(-(P.cos(t) / 4) * 2).sum()}
+_KEPT_CASES = [  # (hook, chain, MindSpore 2.10's gradient)
+    ("0d", "sin_times_2", [[7.0207, 4.3224, 0.5659], [-3.3292, -6.4091, 7.7513]]),
+    ("3", "two_times_sin", [[1.7552, 2.1612, 0.4244], [-0.8323, -3.2046, 5.8135]]),
+    ("1", "neg_sin", [[-4.3879, -2.7015, -0.3537], [2.0807, 4.0057, -4.8446]]),
+    ("3", "sin_over_2", [[0.4388, 0.5403, 0.1061], [-0.2081, -0.8011, 1.4534]]),
+    ("1", "exp_times_c0", [[24.7308, 40.7742, 67.2254], [110.8359, 182.7374, 19.2604]]),
+    ("0d", "neg_tt_half", [[-2.0, -4.0, -6.0], [-8.0, -10.0, -1.0]]),
+    ("3", "cos_chain", [[0.2397, 0.8415, 1.4962], [0.4546, 0.5985, 0.3711]]),
+]
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph_mode"])
+@pytest.mark.parametrize("hook,chain,want", _KEPT_CASES, ids=[f"{h}-{c}" for h, c, _ in _KEPT_CASES])
+def test_hook_result_through_shape_keeping_ops_then_broadcast(on_real_server, request, mode, hook, chain, want):
+    request.getfixturevalue(mode)
+    got = _grad_of(_HOOKS[hook], _KEPT[chain], _X23)
+    np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-4, atol=1e-3)

@@ -544,12 +544,39 @@ class InsertGradientOf:
 
 
 def _producer(x) -> tuple | None:
-    """The op of the trace being built that computed x and its inputs' names; None for an input of the traced
-    function (or a value from outside it)."""
+    """(op, its inputs' names) of the node of the trace being built that computed x, and the same of the first node
+    before it whose MindSpore 2.10 bprop does not keep the gradient's shape (past -t and t * c, t / c for a 0-d
+    constant c: dout * c keeps a 0-d dout 0-d; None where that walk reaches an input); None for an input of the
+    traced function (or a value from outside it)."""
     tr = current()
     if not isinstance(x, Tensor) or tr is None or x._trace is not tr:
         return None
-    return next(((nd["op"], tuple(nd["inputs"])) for nd in reversed(tr.nodes) if x._name in nd["outputs"]), None)
+    made = {o: nd for nd in tr.nodes for o in nd["outputs"]}
+    nd = made.get(x._name)
+    if nd is None:
+        return None
+    first = (nd["op"], tuple(nd["inputs"]))
+    while nd is not None and _shape_keeping(nd, made) is not None:
+        nd = made.get(_shape_keeping(nd, made))
+    return first, None if nd is None else (nd["op"], tuple(nd["inputs"]))
+
+
+def _shape_keeping(nd: dict, made: dict) -> str | None:
+    """The input a gradient of another shape passes through node nd to with its own shape (MindSpore 2.10: Neg,
+    Mul / Div by a 0-d constant: `ig(t * 2)` of 4.0 gives a 0-d 8.0), or None."""
+    ins = nd["inputs"]
+    if nd["op"] == "neg":
+        return ins[0]
+    if nd["op"] not in ("mul", "div") or len(ins) != 2:
+        return None
+
+    def scalar_const(name):
+        c = made.get(name)
+        return c is not None and (c["op"] == "fill" and not c["attrs"].get("shape")
+                                  or c["op"] == "const" and np.ndim(c["attrs"].get("value")) == 0)
+    if scalar_const(ins[1]):
+        return ins[0]
+    return ins[1] if nd["op"] == "mul" and scalar_const(ins[0]) else None
 
 
 def _graph_number(g, made_by: str) -> Exception:
@@ -571,10 +598,11 @@ def _graph_number(g, made_by: str) -> Exception:
 
 
 # Ops whose MindSpore 2.10 bprop multiplies (or divides) the gradient by a value of the op's own shape (sin: dout *
-# cos(x), log: dout / x, pow: dout * y * x ** (y - 1), t * t), so a hook result that broadcasts to it comes out of the op broadcast, as the
-# engine's rules then compute it (p6.py). Not sigmoid / sqrt (their grad kernels read the short gradient past its
-# end: MindSpore's values are garbage), tanh / relu (their grad kernels refuse the shape), nor any op whose bprop
-# keeps the result's own shape (t * 2: a 0-d 8.0) or reduces / reshapes it.
+# cos(x), log: dout / x, pow: dout * y * x ** (y - 1), t * t), so a hook result that broadcasts to it comes out of
+# the op broadcast, as the engine's rules then compute it (p6.py, p9.py). Not sigmoid / sqrt (their grad kernels
+# read the short gradient past its end: MindSpore's values are garbage), tanh / relu (their grad kernels refuse the
+# shape), nor an op whose bprop reduces / reshapes it; one that keeps its shape (t * 2: a 0-d 8.0) is walked past
+# (_shape_keeping, p10.py).
 _BROADCASTING_BPROPS = ("sin", "cos", "tan", "exp", "log", "square", "abs", "pow")
 
 
@@ -585,9 +613,9 @@ def _carried(g, made_by: tuple | None, shape: tuple, dout):
     its bprop reshapes to the kept dims and broadcasts (p8.py: Tensor([5.0]) for `t.sum()` gives [5, 5, 5])."""
     want = tuple(dout.shape)
     t = g if isinstance(g, Tensor) else _scalar_tensor(g, dout._dtype)
-    if _passes_broadcast(made_by, shape, want):
+    if made_by is not None and _passes_broadcast(made_by[1], shape, want):
         return _primitives.broadcast_to(t, want)
-    if made_by is not None and made_by[0] in ("sum", "mean") and want == () and math.prod(shape) == 1:
+    if made_by is not None and made_by[0][0] in ("sum", "mean") and want == () and math.prod(shape) == 1:
         return _primitives.reshape(t, ())
     return None
 
@@ -615,7 +643,7 @@ def _hook_number(g, dout, made_by: tuple | None = None, compiled: bool = False):
     if isinstance(g, (tuple, list)) and g and not graph_semantics(current()):
         g = g[0]
     if compiled and made_by is not None and isinstance(g, (int, float)):
-        raise _graph_number(g, made_by[0])
+        raise _graph_number(g, made_by[0][0])
     integer = getattr(dout, "_dtype", "float32").startswith(("int", "uint", "bool"))
     if isinstance(g, (float, np.floating)) and integer and not float(g).is_integer():
         raise TypeError(f"InsertGradientOf: the hook returned the Python float {g} as the gradient of an {dout._dtype} "
