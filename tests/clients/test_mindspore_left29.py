@@ -264,13 +264,17 @@ def test_histc_gradient_refusal_names_its_node_once(on_real_server, pynative):
     assert str(info.value).count("(node ") == 1
 
 
-# -- 5. the same through -t, t * c and t / c for a 0-d constant c first (p10.py, both modes): MindSpore 2.10's bprops
-# there keep the result's own shape (dout * c), and the broadcasting op before them broadcasts it. x is (2, 3)
+# -- 5. the same through -t, t + c, t - c, c - t, t * c and t / c for a 0-d constant c first (p10.py, p11.py, both
+# modes): MindSpore 2.10's bprops there keep the result's own shape (dout * c), and the broadcasting op before them
+# (or c / t's: -dout * out / t) broadcasts it. x is (2, 3)
 _C0 = Tensor(3.0, ms.float32)
 _KEPT = {"sin_times_2": lambda ig, t: ig(P.sin(t) * 2).sum(), "two_times_sin": lambda ig, t: ig(2 * P.sin(t)).sum(),
          "neg_sin": lambda ig, t: ig(-P.sin(t)).sum(), "sin_over_2": lambda ig, t: ig(P.sin(t) / 2).sum(),
          "exp_times_c0": lambda ig, t: ig(P.exp(t) * _C0).sum(), "neg_tt_half": lambda ig, t: ig(-(t * t) * 0.5).sum(),
-         "cos_chain": lambda ig, t: ig(-(P.cos(t) / 4) * 2).sum()}
+         "cos_chain": lambda ig, t: ig(-(P.cos(t) / 4) * 2).sum(),
+         "sin_plus_c0": lambda ig, t: ig(P.sin(t) + _C0).sum(),
+         "c0_minus_sin": lambda ig, t: ig(_C0 - P.sin(t)).sum(), "two_over_sin": lambda ig, t: ig(2 / P.sin(t)).sum(),
+         "c0_over_sin": lambda ig, t: ig(_C0 / P.sin(t)).sum()}
 _KEPT_CASES = [  # (hook, chain, MindSpore 2.10's gradient)
     ("0d", "sin_times_2", [[7.0207, 4.3224, 0.5659], [-3.3292, -6.4091, 7.7513]]),
     ("3", "two_times_sin", [[1.7552, 2.1612, 0.4244], [-0.8323, -3.2046, 5.8135]]),
@@ -279,6 +283,10 @@ _KEPT_CASES = [  # (hook, chain, MindSpore 2.10's gradient)
     ("1", "exp_times_c0", [[24.7308, 40.7742, 67.2254], [110.8359, 182.7374, 19.2604]]),
     ("0d", "neg_tt_half", [[-2.0, -4.0, -6.0], [-8.0, -10.0, -1.0]]),
     ("3", "cos_chain", [[0.2397, 0.8415, 1.4962], [0.4546, 0.5985, 0.3711]]),
+    ("0d", "sin_plus_c0", [[3.5103, 2.1612, 0.2829], [-1.6646, -3.2046, 3.8756]]),  # (p11.py)
+    ("3", "c0_minus_sin", [[-0.8776, -1.0806, -0.2122], [0.4161, 1.6023, -2.9067]]),
+    ("0d", "two_over_sin", [[-30.5447, -6.1045, -0.5687], [4.0265, 17.8942, -126.6372]]),
+    ("1", "c0_over_sin", [[-57.2713, -11.4459, -1.0664], [7.5496, 33.5516, -237.4447]]),
 ]
 
 

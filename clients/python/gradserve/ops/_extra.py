@@ -558,25 +558,30 @@ def _producer(x) -> tuple | None:
     first = (nd["op"], tuple(nd["inputs"]))
     while nd is not None and _shape_keeping(nd, made) is not None:
         nd = made.get(_shape_keeping(nd, made))
+    if nd is not None and nd["op"] == "div" and _scalar_const(made, nd["inputs"][0]):
+        return first, ("c/t", tuple(nd["inputs"]))  # (c / t: its bprop for t is -dout * out / t, out's shape)
     return first, None if nd is None else (nd["op"], tuple(nd["inputs"]))
+
+
+def _scalar_const(made: dict, name: str) -> bool:
+    """Whether the trace's value `name` is a 0-d constant (a Python number, a 0-d Tensor from outside)."""
+    c = made.get(name)
+    return c is not None and (c["op"] == "fill" and not c["attrs"].get("shape")
+                              or c["op"] == "const" and np.ndim(c["attrs"].get("value")) == 0)
 
 
 def _shape_keeping(nd: dict, made: dict) -> str | None:
     """The input a gradient of another shape passes through node nd to with its own shape (MindSpore 2.10: Neg,
-    Mul / Div by a 0-d constant: `ig(t * 2)` of 4.0 gives a 0-d 8.0), or None."""
+    Add / Sub / Mul with a 0-d constant, Div by one: `ig(t * 2)` of 4.0 gives a 0-d 8.0, `ig(t + 1)` a 0-d 4.0;
+    p10.py, p11.py), or None."""
     ins = nd["inputs"]
     if nd["op"] == "neg":
         return ins[0]
-    if nd["op"] not in ("mul", "div") or len(ins) != 2:
+    if nd["op"] not in ("add", "sub", "mul", "div") or len(ins) != 2:
         return None
-
-    def scalar_const(name):
-        c = made.get(name)
-        return c is not None and (c["op"] == "fill" and not c["attrs"].get("shape")
-                                  or c["op"] == "const" and np.ndim(c["attrs"].get("value")) == 0)
-    if scalar_const(ins[1]):
+    if _scalar_const(made, ins[1]):
         return ins[0]
-    return ins[1] if nd["op"] == "mul" and scalar_const(ins[0]) else None
+    return ins[1] if nd["op"] != "div" and _scalar_const(made, ins[0]) else None
 
 
 def _graph_number(g, made_by: str) -> Exception:
@@ -603,7 +608,7 @@ def _graph_number(g, made_by: str) -> Exception:
 # read the short gradient past its end: MindSpore's values are garbage), tanh / relu (their grad kernels refuse the
 # shape), nor an op whose bprop reduces / reshapes it; one that keeps its shape (t * 2: a 0-d 8.0) is walked past
 # (_shape_keeping, p10.py).
-_BROADCASTING_BPROPS = ("sin", "cos", "tan", "exp", "log", "square", "abs", "pow")
+_BROADCASTING_BPROPS = ("sin", "cos", "tan", "exp", "log", "square", "abs", "pow", "c/t")
 
 
 def _carried(g, made_by: tuple | None, shape: tuple, dout):
