@@ -251,8 +251,8 @@ def test_error_text_names_its_node_once():
     node = "$.functions.f.nodes[24]:bprop_undefined (reverse rule of bprop_undefined)"
     e = ms.DifferentiationError(f"Illegal primitive Histogram's bprop not defined (node {node})", status=400,
                                 detail={"node": node, "path": "$.functions.f.nodes[24]"})
-    assert str(e) == (f"400 differentiation_error: Illegal primitive Histogram's bprop not defined (node {node}) "
-                      "(path $.functions.f.nodes[24])")
+    # (the path is said already too: the node's name starts with it)
+    assert str(e) == f"400 differentiation_error: Illegal primitive Histogram's bprop not defined (node {node})"
     assert str(ms.DifferentiationError("no node here", status=400, detail={"node": "g/3:mul"})) == \
         "400 differentiation_error: no node here (node g/3:mul)"
 
