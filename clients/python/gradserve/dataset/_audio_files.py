@@ -6,21 +6,15 @@ from __future__ import annotations
 
 import os
 import wave
-from typing import Iterator
 
 import numpy as np
 
-from . import Dataset, _checks, _rng
-from ._samplers import check_source_args, source_sampler
-from .audio import _pipeline_error
+from . import _checks
+from ._file_source import FileSource
+from ._file_source import check_dir as _check_dir
 
 _LIBRI_USAGES = ["dev-clean", "dev-other", "test-clean", "test-other", "train-clean-100", "train-clean-360",
                  "train-other-500", "all"]
-
-
-class FileRow(tuple):
-    """A row with the file it was read from: a map step's failing user function names it, as MindSpore's does."""
-    file: str
 
 
 def read_wav(path: str) -> tuple[np.ndarray, int]:
@@ -34,43 +28,14 @@ def read_wav(path: str) -> tuple[np.ndarray, int]:
         return (data / 32767.0).astype(np.float32), f.getframerate()
 
 
-def _check_dir(dataset_dir) -> None:
-    if not isinstance(dataset_dir, str) or not os.path.isdir(dataset_dir):
-        raise ValueError(f"The folder {dataset_dir} does not exist or is not a directory or permission denied!")
-
-
-class _SpeechFolder(Dataset):
-    """Rows of (wav file, column values after the waveform and sample rate) entries, in a sampler's order."""
+class _SpeechFolder(FileSource):
+    """A speech corpus: WAV files, then the corpus's columns."""
 
     _rate_dtype: type = np.uint32
-    _dir: str
 
-    def __init__(self, num_samples, num_parallel_workers, shuffle, sampler, num_shards, shard_id, cache):
-        check_source_args(num_samples, num_parallel_workers, shuffle, sampler, num_shards, shard_id)
-        if cache is not None:
-            raise NotImplementedError(f"{type(self).__name__}: cache is not supported by gradserve")
-        self._sampler = source_sampler(shuffle, sampler, num_shards, shard_id, num_samples)
-        self._shuffle, self._num = shuffle is not False, num_samples
-
-    def _entries(self) -> list[tuple[str, tuple]]:
-        raise NotImplementedError
-
-    def _rows(self) -> Iterator[FileRow]:
-        entries, rng = self._entries(), _rng()
-        if not entries:
-            raise _pipeline_error(f"Invalid data, no valid data matching the dataset API {type(self).__name__}. "
-                                  f"Please check dataset API or file path: {self._dir}.")
-        if self._sampler is not None:
-            order = self._sampler._indices(len(entries), rng)
-        else:
-            order = [int(i) for i in (rng.permutation(len(entries)) if self._shuffle else range(len(entries)))]
-            order = order if self._num is None else order[: self._num]
-        for i in order:
-            path, rest = entries[i]
-            waveform, rate = read_wav(path)
-            row = FileRow((waveform, np.array(rate, self._rate_dtype), *rest))
-            row.file = path
-            yield row
+    def _read(self, path: str) -> tuple:
+        waveform, rate = read_wav(path)
+        return waveform, np.array(rate, self._rate_dtype)
 
 
 class LibriTTSDataset(_SpeechFolder):
