@@ -536,10 +536,11 @@ class _Slice(_Step):
 
 
 from ._audio_files import LibriTTSDataset, LJSpeechDataset  # noqa: E402
+from ._image_files import ImageFolderDataset, MnistDataset  # noqa: E402
 from ._samplers import DistributedSampler, PKSampler, SequentialSampler  # noqa: E402
 from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004
 from ._schema import Schema  # noqa: E402
 
 __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",
-           "LibriTTSDataset", "LJSpeechDataset", "DistributedSampler", "PKSampler", "SequentialSampler", "Schema",
+           "LibriTTSDataset", "LJSpeechDataset", "ImageFolderDataset", "MnistDataset", "DistributedSampler", "PKSampler", "SequentialSampler", "Schema",
            "zip"]
