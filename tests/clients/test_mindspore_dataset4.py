@@ -148,3 +148,102 @@ def test_speech_num_samples_zero_is_every_row(tmp_path):
     (tmp_path / "metadata.csv").write_text("a1|one|One\nb2|two|Two\n")
     data = ds.LJSpeechDataset(str(tmp_path), num_samples=0, shuffle=False)
     assert len(list(data.create_tuple_iterator(output_numpy=True))) == 2
+
+
+# probe/t1.tfrecord as probe/tfw.py wrote it (an independent writer: CRC-32C and protobuf by hand) and MindSpore 2.10
+# read it (p9.py, p10.py): two tf.train.Example records with features s: bytes [b"ab", b"cde"] / [b"q", b""],
+# b: bytes [b"xyz"] / [b"\0\xff"], f: float [1.5, -2.25, 3, 4] / [0.1, 0.2, 0.3, 0.4], i: int64 [-1, 2**40, 3, 4] /
+# [5, 6, 7, 8], one: int64 [7] / [9]
+_TFRECORD = bytes.fromhex(
+    "6800000000000000fe9c7ad40a660a100a0173120b0a090a0261620a036364650a0c0a016212070a050a0378797a0a190a01"
+    "66121412120a100000c03f000010c000004040000080400a1b0a016912161a140a12ffffffffffffffffff01808080808020"
+    "03040a0c0a036f6e6512051a030a0107f4ffc8ff5500000000000000d7df0fc10a530a0c0a017312070a050a01710a000a0b"
+    "0a016212060a040a0200ff0a190a0166121412120a10cdcccc3dcdcc4c3e9a99993ecdcccc3e0a0d0a016912081a060a0405"
+    "0607080a0c0a036f6e6512051a030a0109e19b41f0")
+_F32 = np.float32([0.1, 0.2, 0.3, 0.4])
+
+
+@pytest.fixture
+def tfrecord(tmp_path):
+    (tmp_path / "t1.tfrecord").write_bytes(_TFRECORD)
+    return tmp_path
+
+
+def _schema(tmp_path, columns):
+    import json
+    (tmp_path / "s.json").write_text(json.dumps({"columns": columns}))
+    return str(tmp_path / "s.json")
+
+
+def _tf_rows(data):
+    return [{k: (v.dtype, v.shape, v.tolist()) for k, v in r.items()} for r in data.create_dict_iterator(output_numpy=True)]
+
+
+def test_tfrecord_without_schema(tfrecord):
+    # MindSpore 2.10 (p9.py): columns sorted by name; int64, float32, a bytes value's uint8 bytes
+    path = str(tfrecord / "t1.tfrecord")
+    assert ds.TFRecordDataset(path, shuffle=False).get_col_names() == ["b", "f", "i", "one", "s"]
+    data = ds.TFRecordDataset(path, shuffle=False, columns_list=["one", "b", "f", "i"])
+    assert data.get_col_names() == ["one", "b", "f", "i"] and data.get_dataset_size() == 2
+    assert _tf_rows(data) == [
+        {"one": (np.int64, (1,), [7]), "b": (np.uint8, (3,), [120, 121, 122]),
+         "f": (np.float32, (4,), [1.5, -2.25, 3.0, 4.0]), "i": (np.int64, (4,), [-1, 2 ** 40, 3, 4])},
+        {"one": (np.int64, (1,), [9]), "b": (np.uint8, (2,), [0, 255]), "f": (np.float32, (4,), _F32.tolist()),
+         "i": (np.int64, (4,), [5, 6, 7, 8])}]
+    # (p12.py: one worker reads the files one after the other; p11.py: more interleave their rows, refused here)
+    data = ds.TFRecordDataset([path, path], shuffle=False, num_samples=3, columns_list=["one"], num_parallel_workers=1)
+    assert data.get_dataset_size() == 3 and [r["one"][2][0] for r in _tf_rows(data)] == [7, 9, 7]
+    with pytest.raises(NotImplementedError, match="workers' interleaved order"):
+        ds.TFRecordDataset([path, path], shuffle=False)
+    assert sorted(r["one"][2][0] for r in _tf_rows(ds.TFRecordDataset(path, columns_list=["one"]))) == [7, 9]
+
+
+def test_tfrecord_schema(tfrecord):
+    # MindSpore 2.10 (p9.py): the schema's type (int64 -> int32 wraps: 2**40 is 0), shape, rank 0 a scalar
+    path = str(tfrecord / "t1.tfrecord")
+    schema = _schema(tfrecord, {"one": {"type": "int64", "rank": 0}, "i": {"type": "int32", "rank": 1},
+                                "f": {"type": "float32", "rank": 2, "shape": [2, 2]}})
+    data = ds.TFRecordDataset(path, schema=schema, shuffle=False)
+    assert data.get_col_names() == ["f", "i", "one"]
+    assert _tf_rows(data)[0] == {"f": (np.float32, (2, 2), [[1.5, -2.25], [3.0, 4.0]]),
+                                 "i": (np.int32, (4,), [-1, 0, 3, 4]), "one": (np.int64, (), 7)}
+    data = ds.TFRecordDataset(path, schema=_schema(tfrecord, {"f": {"type": "float64", "rank": 1}}), shuffle=False)
+    assert _tf_rows(data)[1] == {"f": (np.float64, (4,), _F32.astype(np.float64).tolist())}
+    s = ds.Schema()
+    s.add_column("one", "int64", [1])
+    s.add_column("b", "uint8")
+    assert _tf_rows(ds.TFRecordDataset(path, schema=s, shuffle=False)) == [
+        {"one": (np.int64, (1,), [7]), "b": (np.uint8, (3,), [120, 121, 122])},
+        {"one": (np.int64, (1,), [9]), "b": (np.uint8, (2,), [0, 255])}]
+    strings = ds.TFRecordDataset(path, shuffle=False, schema=_schema(
+        tfrecord, {"s": {"type": "string", "rank": 1}, "b": {"type": "string", "rank": 0}}))
+    first = next(iter(strings.create_dict_iterator(output_numpy=True)))
+    assert first["b"].shape == () and str(first["b"]) == "xyz" and first["s"].tolist() == ["ab", "cde"]
+    with pytest.raises(RuntimeError, match="Failed to cast to Unicode string"):  # (row 2's b"\0\xff")
+        _tf_rows(strings)
+
+
+def test_tfrecord_refusals(tfrecord):
+    # MindSpore 2.10 (p9.py, p10.py): texts
+    path = str(tfrecord / "t1.tfrecord")
+    with pytest.raises(RuntimeError, match="Column shape of f defined in schema does not match the shape actually"):
+        _tf_rows(ds.TFRecordDataset(path, schema=_schema(tfrecord, {"f": {"type": "float32", "rank": 1,
+                                                                           "shape": [3]}})))
+    with pytest.raises(RuntimeError, match="Feature name: nope is required in schema but could not be found"):
+        _tf_rows(ds.TFRecordDataset(path, schema=_schema(tfrecord, {"nope": {"type": "int64", "rank": 1}})))
+    with pytest.raises(RuntimeError, match="Invalid columns_list, tfrecord file failed to find column name: zz"):
+        _tf_rows(ds.TFRecordDataset(path, columns_list=["zz"]))
+    with pytest.raises(TypeError, match=r"Argument columns_list with value one is not of type \[<class 'list'>\]"):
+        ds.TFRecordDataset(path, columns_list="one")
+    with pytest.raises(ValueError, match=r"The following patterns did not match any files: \['nothere.tfrecord'\]"):
+        ds.TFRecordDataset("nothere.tfrecord")
+    bad = bytearray(_TFRECORD)
+    for at in (8, 116, 128, 217):  # (every CRC zeroed)
+        bad[at: at + 4] = bytes(4)
+    (tfrecord / "t2.tfrecord").write_bytes(bytes(bad))
+    with pytest.raises(RuntimeError, match="Syntax error.[\\s\\S]*Invalid file. The following files either cannot "
+                                           "be opened, or are not valid TFRecordDataset files:\n    .*t2.tfrecord"):
+        ds.TFRecordDataset(str(tfrecord / "t2.tfrecord"), schema=_schema(tfrecord, {"one": {"type": "int64"}}),
+                           shuffle=False).get_dataset_size()
+    with pytest.raises(NotImplementedError, match="column s: 2 bytes values"):  # (MindSpore: b"ab cde" as uint8)
+        _tf_rows(ds.TFRecordDataset(path, columns_list=["s"]))

@@ -299,15 +299,7 @@ class TextFileDataset(Dataset):
 
     def __init__(self, dataset_files, num_samples=None, num_parallel_workers=None, shuffle=True, num_shards=None,
                  shard_id=None, cache=None):
-        patterns = [dataset_files] if isinstance(dataset_files, str) else list(dataset_files)
-        found = {p: sorted(glob.glob(p)) for p in patterns}
-        missing = [p for p, files in found.items() if not files]
-        if missing:  # (MindSpore 2.10's ValueError and text)
-            raise ValueError(f"The following patterns did not match any files: {missing}.")
-        self._files = sorted({f for files in found.values() for f in files})
-        if len(self._files) > 1 and num_parallel_workers != 1:
-            raise NotImplementedError("TextFileDataset: several files are read in MindSpore's workers' interleaved "
-                                      "order, which gradserve does not follow; pass num_parallel_workers=1")
+        self._files = matched_files("TextFileDataset", dataset_files, num_parallel_workers, unique=True)
         if num_shards is not None or cache is not None:
             raise NotImplementedError("TextFileDataset: num_shards / cache are not supported")
         self._cols, self._num = ["text"], num_samples
@@ -320,6 +312,22 @@ class TextFileDataset(Dataset):
             if self._num is not None and k >= self._num:
                 return
             yield (np.array(lines[int(i)]),)
+
+
+def matched_files(kind: str, dataset_files, num_parallel_workers, unique: bool) -> list[str]:
+    """The files a pattern or a list of patterns names, sorted (MindSpore 2.10 sorts even a list); several only with
+    num_parallel_workers=1: MindSpore's workers interleave their files' rows."""
+    patterns = [dataset_files] if isinstance(dataset_files, str) else list(dataset_files)
+    found = {p: sorted(glob.glob(p)) for p in patterns}
+    missing = [p for p, files in found.items() if not files]
+    if missing:  # (MindSpore 2.10's ValueError and text)
+        raise ValueError(f"The following patterns did not match any files: {missing}.")
+    every = [f for p in patterns for f in found[p]]
+    files = sorted(set(every) if unique else every)
+    if len(files) > 1 and num_parallel_workers != 1:
+        raise NotImplementedError(f"{kind}: several files are read in MindSpore's workers' interleaved order, which "
+                                  "gradserve does not follow; pass num_parallel_workers=1")
+    return files
 
 
 def _read_text(path: str) -> str:
@@ -537,10 +545,11 @@ class _Slice(_Step):
 
 from ._audio_files import LibriTTSDataset, LJSpeechDataset  # noqa: E402
 from ._image_files import ImageFolderDataset, MnistDataset  # noqa: E402
+from ._tfrecord import Shuffle, TFRecordDataset  # noqa: E402
 from ._samplers import DistributedSampler, PKSampler, SequentialSampler  # noqa: E402
 from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004
 from ._schema import Schema  # noqa: E402
 
 __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",
-           "LibriTTSDataset", "LJSpeechDataset", "ImageFolderDataset", "MnistDataset", "DistributedSampler", "PKSampler", "SequentialSampler", "Schema",
-           "zip"]
+           "LibriTTSDataset", "LJSpeechDataset", "ImageFolderDataset", "MnistDataset", "DistributedSampler",
+           "PKSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip"]
