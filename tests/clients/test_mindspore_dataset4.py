@@ -176,7 +176,8 @@ def _schema(tmp_path, columns):
 
 
 def _tf_rows(data):
-    return [{k: (v.dtype, v.shape, v.tolist()) for k, v in r.items()} for r in data.create_dict_iterator(output_numpy=True)]
+    rows = data.create_dict_iterator(output_numpy=True)
+    return [{k: (v.dtype, v.shape, v.tolist()) for k, v in r.items()} for r in rows]
 
 
 def test_tfrecord_without_schema(tfrecord):

@@ -9,8 +9,7 @@ import wave
 
 import numpy as np
 
-from . import _checks
-from ._file_source import FileSource
+from ._file_source import FileSource, checked_usage
 from ._file_source import check_dir as _check_dir
 
 _LIBRI_USAGES = ["dev-clean", "dev-other", "test-clean", "test-other", "train-clean-100", "train-clean-360",
@@ -45,10 +44,7 @@ class LibriTTSDataset(_SpeechFolder):
     def __init__(self, dataset_dir, usage=None, num_samples=None, num_parallel_workers=None, shuffle=None,
                  sampler=None, num_shards=None, shard_id=None, cache=None):
         _check_dir(dataset_dir)
-        usage = "all" if usage is None else usage
-        _checks.typed("usage", usage, (str,))
-        if usage not in _LIBRI_USAGES:
-            raise ValueError(f"Input usage is not within the valid set of {_LIBRI_USAGES}.")
+        usage = checked_usage(usage, _LIBRI_USAGES)
         super().__init__(num_samples, num_parallel_workers, shuffle, sampler, num_shards, shard_id, cache)
         self._dir, self._usage = dataset_dir, usage
         self._cols = ["waveform", "sample_rate", "original_text", "normalized_text", "speaker_id", "chapter_id",

@@ -8,7 +8,7 @@ from typing import Iterator
 
 import numpy as np
 
-from . import Dataset, _rng
+from . import Dataset, _checks, _rng
 from ._samplers import check_source_args, source_sampler
 from .audio import _pipeline_error
 
@@ -21,6 +21,15 @@ class FileRow(tuple):
 def check_dir(dataset_dir) -> None:
     if not isinstance(dataset_dir, str) or not os.path.isdir(dataset_dir):
         raise ValueError(f"The folder {dataset_dir} does not exist or is not a directory or permission denied!")
+
+
+def checked_usage(usage, valid: list) -> str:
+    """A dataset's usage (None: "all") checked against its valid list, with MindSpore 2.10's texts."""
+    usage = "all" if usage is None else usage
+    _checks.typed("usage", usage, (str,))
+    if usage not in valid:
+        raise ValueError(f"Input usage is not within the valid set of {valid}.")
+    return usage
 
 
 class FileSource(Dataset):

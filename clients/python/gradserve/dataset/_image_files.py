@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from . import _checks
-from ._file_source import FileSource, check_dir
+from ._file_source import FileSource, check_dir, checked_usage
 from ._image_read import ImageReadMode, decode_image
 from .audio import _pipeline_error
 
@@ -89,10 +89,7 @@ class MnistDataset(FileSource):
     def __init__(self, dataset_dir, usage=None, num_samples=None, num_parallel_workers=None, shuffle=None,
                  sampler=None, num_shards=None, shard_id=None, cache=None):
         check_dir(dataset_dir)
-        usage = "all" if usage is None else usage
-        _checks.typed("usage", usage, (str,))
-        if usage not in _MNIST_USAGES:
-            raise ValueError(f"Input usage is not within the valid set of {list(_MNIST_USAGES)}.")
+        usage = checked_usage(usage, list(_MNIST_USAGES))
         super().__init__(num_samples, num_parallel_workers, shuffle, sampler, num_shards, shard_id, cache)
         self._dir, self._usage = dataset_dir, usage
         self._cols = ["image", "label"]
