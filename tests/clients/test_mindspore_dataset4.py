@@ -248,3 +248,22 @@ def test_tfrecord_refusals(tfrecord):
                            shuffle=False).get_dataset_size()
     with pytest.raises(NotImplementedError, match="column s: 2 bytes values"):  # (MindSpore: b"ab cde" as uint8)
         _tf_rows(ds.TFRecordDataset(path, columns_list=["s"]))
+
+
+def test_pipeline_getters(folder, tfrecord):
+    # MindSpore 2.10 (p13.py): len() is get_dataset_size(); num_classes through the steps; class_indexing={} is
+    # every class; get_repeat_count the outermost repeat's count
+    def image_folder(**kw):
+        return ds.ImageFolderDataset(folder, shuffle=False, **kw)
+    assert len(image_folder()) == 12 and len(image_folder().batch(5)) == 3
+    assert image_folder().shuffle(4).num_classes() == 4 and image_folder().repeat(2).batch(2).num_classes() == 4
+    assert ds.NumpySlicesDataset([1, 2, 3], shuffle=False).num_classes() is None
+    assert len(ds.NumpySlicesDataset([1, 2, 3], shuffle=False)) == 3
+    empty = image_folder(class_indexing={})
+    assert empty.get_class_indexing() == {"Beta": 0, "alpha": 1, "empty": 2, "zeta": 3} and empty.num_classes() == 4
+    assert [label for _, label in _rows(empty)] == [label for _, label in _ALL]
+
+    def tf():
+        return ds.TFRecordDataset(str(tfrecord / "t1.tfrecord"), shuffle=False)
+    assert [tf().get_repeat_count(), tf().repeat(3).get_repeat_count(), tf().repeat(3).batch(1).get_repeat_count(),
+            tf().repeat(2).repeat(3).get_repeat_count(), tf().repeat().get_repeat_count()] == [1, 3, 3, 3, -1]

@@ -116,6 +116,17 @@ class Dataset:
     def get_batch_size(self) -> int:
         return 1
 
+    def __len__(self) -> int:
+        return self.get_dataset_size()
+
+    def num_classes(self):
+        """The classes of the source under the steps (ImageFolderDataset's); None where it has none."""
+        return None
+
+    def get_repeat_count(self) -> int:
+        """The outermost repeat's count (-1: without end); 1 without one."""
+        return 1
+
     def create_tuple_iterator(self, columns=None, num_epochs: int = -1, output_numpy: bool = False,
                               do_copy: bool = True) -> Iterator[list]:
         idx = [self._col(c) for c in columns] if columns else list(range(len(self._cols)))
@@ -342,6 +353,12 @@ class _Step(Dataset):
     def get_batch_size(self) -> int:
         return self._child.get_batch_size()
 
+    def num_classes(self):
+        return self._child.num_classes()
+
+    def get_repeat_count(self) -> int:
+        return self._child.get_repeat_count()
+
 
 class _Batch(_Step):
     def __init__(self, child, batch_size, drop_remainder, kwargs):
@@ -363,6 +380,13 @@ class _Batch(_Step):
         if callable(self._n):
             raise NotImplementedError("Dataset.get_batch_size: the batch size is a callable (per batch)")
         return self._n
+
+    def get_dataset_size(self) -> int:
+        """The batches, counted from the child's rows without making them (MindSpore's count: no stacking)."""
+        if callable(self._n):
+            return super().get_dataset_size()
+        rows = self._child.get_dataset_size()
+        return rows // self._n if self._drop else -(-rows // self._n)
 
     def _rows(self):
         epoch, k, buf = _running["epoch"], 0, []
@@ -401,6 +425,9 @@ class _Repeat(_Step):
         if self._count == -1:
             raise RuntimeError("Dataset.get_dataset_size: the dataset repeats without end")
         return self._child.get_dataset_size() * self._count
+
+    def get_repeat_count(self) -> int:
+        return self._count  # (the outermost repeat's: MindSpore 2.10's repeat(2).repeat(3) is 3)
 
 
 class _Shuffle(_Step):

@@ -30,7 +30,7 @@ class ImageFolderDataset(FileSource):
             raise NotImplementedError("ImageFolderDataset: decrypt is not supported by gradserve")
         super().__init__(num_samples, num_parallel_workers, shuffle, sampler, num_shards, shard_id, cache)
         self._dir, self._ext, self._decode = dataset_dir, extensions, decode
-        self._given = None if class_indexing is None else dict(class_indexing)
+        self._given = dict(class_indexing) if class_indexing else None  # ({}: every class, as MindSpore reads it)
         self._cols = ["image", "label"]
 
     def get_class_indexing(self) -> dict:
