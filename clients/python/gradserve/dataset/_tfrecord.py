@@ -96,8 +96,8 @@ def _column(features: dict, col: dict, path: str) -> np.ndarray:
                                       "read by gradserve")
         try:
             arr = np.array([v.decode("utf-8") for v in values])
-        except UnicodeDecodeError:
-            raise _pipeline_error(f"Failed to cast to Unicode string: column {name} of {path}") from None
+        except UnicodeDecodeError as e:  # (MindSpore 2.10's text, p14.py)
+            raise _pipeline_error(f"Failed to cast to Unicode string: UnicodeDecodeError: {e}") from None
     elif kind == "bytes":
         if len(values) != 1 or dtype not in (None, "uint8"):
             raise NotImplementedError(f"TFRecordDataset: column {name}: {len(values)} bytes values as "
