@@ -119,7 +119,7 @@ class Dataset:
     def __len__(self) -> int:
         return self.get_dataset_size()
 
-    def num_classes(self):
+    def num_classes(self) -> int | None:
         """The classes of the source under the steps (ImageFolderDataset's); None where it has none."""
         return None
 
@@ -353,7 +353,7 @@ class _Step(Dataset):
     def get_batch_size(self) -> int:
         return self._child.get_batch_size()
 
-    def num_classes(self):
+    def num_classes(self) -> int | None:
         return self._child.num_classes()
 
     def get_repeat_count(self) -> int:

@@ -52,12 +52,13 @@ class TFRecordDataset(Dataset):
         for name, value in (("num_shards", num_shards), ("cache", cache), ("compression_type", compression_type)):
             if value not in (None, ""):  # (MindSpore shards by file unless shard_equal_rows: not reproduced)
                 raise NotImplementedError(f"TFRecordDataset: {name} is not supported by gradserve")
-        self._spec, self._listed = _schema_columns(schema), schema is None and columns_list is not None
-        if self._spec is None:
+        spec, self._listed = _schema_columns(schema), schema is None and columns_list is not None
+        if spec is None:
             names = sorted(parse_example(read_records(self._files[0])[0])) if columns_list is None else columns_list
-            self._spec = [{"name": n} for n in names]
+            spec = [{"name": n} for n in names]
         elif columns_list is not None:
-            self._spec = [c for n in columns_list for c in self._spec if c["name"] == n]
+            spec = [c for n in columns_list for c in spec if c["name"] == n]
+        self._spec: list[dict] = spec
         self._cols = [c["name"] for c in self._spec]
         self._shuffle, self._num = shuffle is not False, num_samples or None
 

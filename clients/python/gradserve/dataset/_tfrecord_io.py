@@ -3,7 +3,7 @@ decoded from protobuf's wire format (a few fields: no generated code)."""
 from __future__ import annotations
 
 import struct
-from typing import Iterator
+from typing import Any, Iterator
 
 from ._schema import _syntax_error
 
@@ -58,7 +58,7 @@ def _varint(buf: bytes, at: int) -> tuple[int, int]:
             return value, at
 
 
-def _fields(buf: bytes) -> Iterator[tuple[int, int, object]]:
+def _fields(buf: bytes) -> Iterator[tuple[int, int, Any]]:
     """(field number, wire type, value) of a protobuf message: varints as ints, the rest as bytes."""
     at = 0
     while at < len(buf):
