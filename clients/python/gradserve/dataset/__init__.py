@@ -116,6 +116,17 @@ class Dataset:
     def get_batch_size(self) -> int:
         return 1
 
+    def __len__(self) -> int:
+        return self.get_dataset_size()
+
+    def num_classes(self) -> int | None:
+        """The classes of the source under the steps (ImageFolderDataset's); None where it has none."""
+        return None
+
+    def get_repeat_count(self) -> int:
+        """The outermost repeat's count (-1: without end); 1 without one."""
+        return 1
+
     def create_tuple_iterator(self, columns=None, num_epochs: int = -1, output_numpy: bool = False,
                               do_copy: bool = True) -> Iterator[list]:
         idx = [self._col(c) for c in columns] if columns else list(range(len(self._cols)))
@@ -307,15 +318,7 @@ class TextFileDataset(Dataset):
 
     def __init__(self, dataset_files, num_samples=None, num_parallel_workers=None, shuffle=True, num_shards=None,
                  shard_id=None, cache=None):
-        patterns = [dataset_files] if isinstance(dataset_files, str) else list(dataset_files)
-        found = {p: sorted(glob.glob(p)) for p in patterns}
-        missing = [p for p, files in found.items() if not files]
-        if missing:  # (MindSpore 2.10's ValueError and text)
-            raise ValueError(f"The following patterns did not match any files: {missing}.")
-        self._files = sorted({f for files in found.values() for f in files})
-        if len(self._files) > 1 and num_parallel_workers != 1:
-            raise NotImplementedError("TextFileDataset: several files are read in MindSpore's workers' interleaved "
-                                      "order, which gradserve does not follow; pass num_parallel_workers=1")
+        self._files = matched_files("TextFileDataset", dataset_files, num_parallel_workers, unique=True)
         if num_shards is not None or cache is not None:
             raise NotImplementedError("TextFileDataset: num_shards / cache are not supported")
         self._cols, self._num = ["text"], _checks.row_limit(num_samples)
@@ -330,6 +333,22 @@ class TextFileDataset(Dataset):
             yield (np.array(lines[int(i)]),)
 
 
+def matched_files(kind: str, dataset_files, num_parallel_workers, unique: bool) -> list[str]:
+    """The files a pattern or a list of patterns names, sorted (MindSpore 2.10 sorts even a list); several only with
+    num_parallel_workers=1: MindSpore's workers interleave their files' rows."""
+    patterns = [dataset_files] if isinstance(dataset_files, str) else list(dataset_files)
+    found = {p: sorted(glob.glob(p)) for p in patterns}
+    missing = [p for p, files in found.items() if not files]
+    if missing:  # (MindSpore 2.10's ValueError and text)
+        raise ValueError(f"The following patterns did not match any files: {missing}.")
+    every = [f for p in patterns for f in found[p]]
+    files = sorted(set(every) if unique else every)
+    if len(files) > 1 and num_parallel_workers != 1:
+        raise NotImplementedError(f"{kind}: several files are read in MindSpore's workers' interleaved order, which "
+                                  "gradserve does not follow; pass num_parallel_workers=1")
+    return files
+
+
 def _read_text(path: str) -> str:
     with open(path, encoding="utf-8") as f:
         return f.read()
@@ -341,6 +360,12 @@ class _Step(Dataset):
 
     def get_batch_size(self) -> int:
         return self._child.get_batch_size()
+
+    def num_classes(self) -> int | None:
+        return self._child.num_classes()
+
+    def get_repeat_count(self) -> int:
+        return self._child.get_repeat_count()
 
 
 class _Batch(_Step):
@@ -363,6 +388,13 @@ class _Batch(_Step):
         if callable(self._n):
             raise NotImplementedError("Dataset.get_batch_size: the batch size is a callable (per batch)")
         return self._n
+
+    def get_dataset_size(self) -> int:
+        """The batches, counted from the child's rows without making them (MindSpore's count: no stacking)."""
+        if callable(self._n):
+            return super().get_dataset_size()
+        rows = self._child.get_dataset_size()
+        return rows // self._n if self._drop else -(-rows // self._n)
 
     def _rows(self):
         epoch, k, buf = _running["epoch"], 0, []
@@ -401,6 +433,9 @@ class _Repeat(_Step):
         if self._count == -1:
             raise RuntimeError("Dataset.get_dataset_size: the dataset repeats without end")
         return self._child.get_dataset_size() * self._count
+
+    def get_repeat_count(self) -> int:
+        return self._count  # (the outermost repeat's: MindSpore 2.10's repeat(2).repeat(3) is 3)
 
 
 class _Shuffle(_Step):
@@ -545,10 +580,12 @@ class _Slice(_Step):
 
 from ._audio_files import LibriTTSDataset, LJSpeechDataset  # noqa: E402
 from ._stl10 import STL10Dataset  # noqa: E402
+from ._image_files import ImageFolderDataset, MnistDataset  # noqa: E402
+from ._tfrecord import Shuffle, TFRecordDataset  # noqa: E402
 from ._samplers import DistributedSampler, PKSampler, SequentialSampler, in_memory_sampler  # noqa: E402
 from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004
 from ._schema import Schema  # noqa: E402
 
 __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",
-           "LibriTTSDataset", "LJSpeechDataset", "DistributedSampler", "PKSampler", "SequentialSampler", "Schema",
-           "zip", "STL10Dataset"]
+           "LibriTTSDataset", "LJSpeechDataset", "ImageFolderDataset", "MnistDataset", "DistributedSampler",
+           "PKSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip", "STL10Dataset"]

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import os
 import wave
-from typing import Iterator
 
 import numpy as np
 
-from ._sampled import FileRow, SampledFiles, check_dir, check_usage
-from .audio import _pipeline_error
+from ._file_source import FileSource, check_dir, check_usage
 
 _LIBRI_USAGES = ["dev-clean", "dev-other", "test-clean", "test-other", "train-clean-100", "train-clean-360",
                  "train-other-500", "all"]
@@ -28,26 +26,14 @@ def read_wav(path: str) -> tuple[np.ndarray, int]:
         return (data / 32767.0).astype(np.float32), f.getframerate()
 
 
-class _SpeechFolder(SampledFiles):
-    """Rows of (wav file, column values after the waveform and sample rate) entries, in a sampler's order."""
+class _SpeechFolder(FileSource):
+    """A speech corpus: WAV files, then the corpus's columns."""
 
     _rate_dtype: type = np.uint32
-    _dir: str
 
-    def _entries(self) -> list[tuple[str, tuple]]:
-        raise NotImplementedError
-
-    def _rows(self) -> Iterator[FileRow]:
-        entries = self._entries()
-        if not entries:
-            raise _pipeline_error(f"Invalid data, no valid data matching the dataset API {type(self).__name__}. "
-                                  f"Please check dataset API or file path: {self._dir}.")
-        for i in self._order(len(entries)):
-            path, rest = entries[i]
-            waveform, rate = read_wav(path)
-            row = FileRow((waveform, np.array(rate, self._rate_dtype), *rest))
-            row.file = path
-            yield row
+    def _read(self, path: str) -> tuple:
+        waveform, rate = read_wav(path)
+        return waveform, np.array(rate, self._rate_dtype)
 
 
 class LibriTTSDataset(_SpeechFolder):

@@ -32,7 +32,14 @@ def read_image(filename, mode=ImageReadMode.UNCHANGED) -> np.ndarray:
     if not os.path.isfile(filename):
         raise pipeline_error(f"ReadImage: Invalid file path, {filename} is not a regular file.")
     with open(filename, "rb") as f:
-        data = f.read()
+        image = decode_image(f.read(), filename, mode)
+    if image is None:
+        raise pipeline_error(f"ReadImage: Failed to read file {filename}")
+    return image
+
+
+def decode_image(data: bytes, filename: str, mode: ImageReadMode) -> np.ndarray | None:
+    """The image in data (read from filename) as read_image gives it; None where it is no image read here."""
     if data[:3] == b"\xff\xd8\xff":
         raise NotImplementedError(f"vision.read_image: JPEG decoding ({filename}) is not implemented by gradserve "
                                   "(MindSpore's pixel values are libjpeg-turbo's; PNG, BMP and uncompressed TIFF "
@@ -40,7 +47,7 @@ def read_image(filename, mode=ImageReadMode.UNCHANGED) -> np.ndarray:
     decoder = _DECODERS.get(data[:4] if data[:2] in (b"II", b"MM") else data[:2])
     decoded = decoder(data, filename) if decoder is not None else None
     if decoded is None:
-        raise pipeline_error(f"ReadImage: Failed to read file {filename}")
+        return None
     image, gray = decoded
     if image.shape[2] == 2:  # gray and alpha: MindSpore 2.10 gives 3 equal channels, even UNCHANGED
         image = np.repeat(image[..., :1], 3, axis=2)

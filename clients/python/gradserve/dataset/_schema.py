@@ -1,6 +1,5 @@
 """`mindspore.dataset.Schema`: column names, types and shapes, read from / written to MindSpore's schema JSON, with
-MindSpore 2.10's checks and texts (checked in its venv). gradserve has no file dataset that reads a schema (TFRecord):
-the object is the description only."""
+MindSpore 2.10's checks and texts (checked in its venv). TFRecordDataset (_tfrecord.py) reads its columns."""
 from __future__ import annotations
 
 import json

@@ -9,7 +9,8 @@ from typing import Iterator
 
 import numpy as np
 
-from ._sampled import FileRow, SampledFiles, check_dir, check_usage
+from . import _rng
+from ._file_source import FileRow, FileSource, check_dir, check_usage
 from .text._seq import pipeline_error
 
 _USAGES = ["train", "test", "unlabeled", "train+unlabeled", "all"]
@@ -18,7 +19,7 @@ _SPLITS = {"train": ["train"], "test": ["test"], "unlabeled": ["unlabeled"],
 _IMAGE_BYTES = 3 * 96 * 96
 
 
-class STL10Dataset(SampledFiles):
+class STL10Dataset(FileSource):
     """Columns "image" (96, 96, 3) uint8 and "label" int32 scalar."""
 
     def __init__(self, dataset_dir, usage=None, num_samples=None, num_parallel_workers=None, shuffle=None,
@@ -35,7 +36,7 @@ class STL10Dataset(SampledFiles):
         super().__init__(num_samples, num_parallel_workers, shuffle, sampler, num_shards, shard_id, cache)
         self._usage, self._cols = usage, ["image", "label"]
 
-    def _entries(self) -> list[tuple[str, int, int]]:
+    def _entries(self) -> list[tuple[str, int, int]]:  # type: ignore[override]
         """(image file, image index, label) of every row, in MindSpore's order of the splits."""
         found = []
         for split in _SPLITS[self._usage]:
@@ -52,7 +53,7 @@ class STL10Dataset(SampledFiles):
 
     def _rows(self) -> Iterator[FileRow]:
         entries = self._entries()
-        for i in self._order(len(entries)):
+        for i in self._order(len(entries), _rng()):
             path, k, label = entries[i]
             raw = np.fromfile(path, np.uint8, _IMAGE_BYTES, offset=k * _IMAGE_BYTES).reshape(3, 96, 96)
             row = FileRow((np.ascontiguousarray(raw.transpose(2, 1, 0)), np.array(label, np.int32)))
