@@ -1,13 +1,18 @@
-"""`mindspore.profiler.analysis.time_converter`, the timeline events (`analysis.parser.timeline_event.*`), the profiler's
-constants and `dynamic_profile.dynamic_profiler_utils` (ut/python/profiler: test_time_converter, timeline_event/*,
-test_dynamic_profiler_utils: 48 items MindSpore 2.10 passes on CPU). Expected values and texts: MindSpore 2.10 CPU runs
-of the same calls (/work/ms_suite_profiler2/probe/p1.py, output p1.ms.out). Client-side only: no server."""
+"""`mindspore.profiler.analysis.time_converter`, the timeline events (`analysis.parser.timeline_event.*`), the
+profiler's constants, the CPU-op / msprof timeline creators, the trace view container and
+`dynamic_profile.dynamic_profiler_utils` (ut/python/profiler: test_time_converter, timeline_event/*,
+test_{cpu_op,msprof}_timeline_creator, test_trace_view_container, test_dynamic_profiler_utils: 77 items MindSpore 2.10
+passes on CPU). Expected values and texts: MindSpore 2.10 CPU runs of the same calls
+(/work/ms_suite_profiler2/probe/p1.py, p2.py; outputs p1.ms.out, p2.ms.out). Client-side only: no server."""
 import os
 from decimal import Decimal
 from unittest.mock import patch
 
 import pytest
 
+from gradserve.profiler.analysis.parser.timeline_assembly_factory.trace_view_container import TraceViewContainer
+from gradserve.profiler.analysis.parser.timeline_creator.cpu_op_timeline_creator import CpuOpTimelineCreator
+from gradserve.profiler.analysis.parser.timeline_creator.msprof_timeline_creator import MsprofTimelineCreator
 from gradserve.profiler.analysis.parser.timeline_event import base_event
 from gradserve.profiler.analysis.parser.timeline_event.cpu_op_event import CpuOpCompleteEvent, CpuOpMetaEvent
 from gradserve.profiler.analysis.parser.timeline_event.flow_event import FlowEndEvent, FlowStartEvent
@@ -17,7 +22,7 @@ from gradserve.profiler.analysis.parser.timeline_event.scope_layer_event import 
                                                                                  ScopeLayerMetaEvent)
 from gradserve.profiler.analysis.parser.timeline_event.timeline_event_pool import TimelineEventPool
 from gradserve.profiler.analysis.time_converter import TimeConverter
-from gradserve.profiler.common.constant import DynoMode, EventConstant, TimeConstant
+from gradserve.profiler.common.constant import DynoMode, EventConstant, TimeConstant, TimelineLayerName
 from gradserve.profiler.dynamic_profile.dynamic_profiler_utils import DynamicProfilerUtils
 
 DATA = {"ts": 1234567, "dur": 0.0015, "tid": "7", "pid": 9, "name": "k", "cat": 3}
@@ -170,3 +175,89 @@ def test_profiler_status():
     assert [(s.name, s.value) for s in DynamicProfilerUtils.ProfilerStatus] == [
         ("UNINITIALIZED", -1), ("IDLE", 0), ("RUNNING", 1), ("READY", 2)]
     assert (DynamicProfilerUtils.CFG_BUFFER_SIZE, DynamicProfilerUtils.REPORT_INTERVAL) == (1048576, 1.0)
+
+
+def test_timeline_layer_names():
+    assert [(m.name, m.value) for m in TimelineLayerName][:5] == [
+        ("MINDSPORE", "MindSpore"), ("CPU_OP", "CPU OP"), ("MSTX", ["python", "python3"]), ("CANN", "CANN"),
+        ("SCOPER_LAYER", "Scope Layer")]
+    assert len(TimelineLayerName) == 21 and TimelineLayerName.OVERLAP_ANALYSIS.value == "Overlap Analysis"
+
+
+def test_cpu_op_timeline_creator():
+    creator = CpuOpTimelineCreator()
+    with patch("gradserve.log.warning") as warn:
+        creator.create(["Default/MatMul-op1;MatMul;x;1000000,1.5,2 2500000,0.25,3 bad,1", "  ", "a;b",
+                        "Add;Add;7,0.001,2"])
+    assert warn.call_args_list == [(("Invalid time info format, expected 3 fields but got 2: bad,1",),),
+                                   (("Invalid CPU info format, expected at least 3 fields but got 2: a;b",),)]
+    trace = creator.get_chrome_trace_data()
+    assert trace[:3] == [{"ph": "M", "name": "process_name", "pid": 2, "tid": 0, "args": {"name": "CPU OP"}},
+                         {"ph": "M", "name": "process_sort_index", "pid": 2, "tid": 0, "args": {"sort_index": 2}},
+                         {"ph": "M", "name": "process_labels", "pid": 2, "tid": 0, "args": {"labels": "CPU"}}]
+    assert [(e["name"], e["tid"], e["args"]) for e in trace[3:7]] == [
+        ("thread_name", 2, {"name": "Thread 2"}), ("thread_sort_index", 2, {"sort_index": 2}),
+        ("thread_name", 3, {"name": "Thread 3"}), ("thread_sort_index", 3, {"sort_index": 3})]
+    assert [(e["name"], e["tid"], e["ts"], e["dur"], e["args"]) for e in trace[7:]] == [
+        ("Default/MatMul-op1", 2, "1000.000", "1500.000", {"type": "MatMul"}), ("Add", 2, "0.007", "1.000",
+                                                                                  {"type": "Add"}),
+        ("Default/MatMul-op1", 3, "2500.000", "250.000", {"type": "MatMul"})]
+    assert list(creator.get_event_pools()) == [2]
+    empty = CpuOpTimelineCreator()
+    empty.create([])
+    assert (empty.get_event_pools(), empty.get_chrome_trace_data()) == ({}, [])
+
+
+def test_msprof_timeline_creator_maps_host_to_device_flows():
+    raw = [{"ph": "X", "name": "MatMul", "pid": 2, "tid": 200, "ts": "2000", "dur": 5},
+           {"ph": "s", "cat": "HostToDevice", "id": "f1", "pid": 1, "tid": 100, "ts": "1000"},
+           {"ph": "f", "cat": "HostToDevice", "id": "f1", "pid": 2, "tid": 200, "ts": "2000"},
+           {"ph": "s", "cat": "HostToDevice", "id": "f1", "pid": 1, "tid": 101, "ts": "1001"},
+           {"ph": "s", "cat": "HostToDevice", "id": "f2", "pid": 1, "tid": 100, "ts": "1000"},
+           {"ph": "f", "cat": "HostToDevice", "id": "f2", "pid": 2, "tid": 200, "ts": "2000"},
+           {"ph": "s", "cat": "HostToDevice", "id": "f3", "pid": 1, "tid": 100, "ts": "3"},
+           {"ph": "f", "cat": "HostToDevice", "id": "f3", "pid": 2, "tid": 9, "ts": "3"},
+           {"ph": "i", "name": "I", "pid": 3, "tid": 1, "ts": 4},
+           {"ph": "M", "name": "process_name", "pid": 3, "args": {"name": "CANN"}},
+           {"ph": "C", "name": "cnt", "pid": 4}, {"ph": "X", "name": "late", "cat": "HostToDevice", "pid": 5}]
+    creator = MsprofTimelineCreator()
+    with patch("gradserve.log.warning") as warn:
+        creator.create(raw)
+    text = "Failed to find hardware event for flow end event. Flow ID: f3, Unique ID: 2-9-3"
+    assert warn.call_args_list == [((text,),)]
+    flows = creator.get_acl_to_npu_flow_dict()
+    assert {t: {k: [e.name for e in v] for k, v in d.items()} for t, d in flows.items()} == {
+        100: {"1000": ["MatMul", "MatMul"]}}
+    pools = creator.get_event_pools()
+    assert {p: [e.name for e in q.get_all_events()] for p, q in pools.items()} == {
+        2: ["MatMul"], 1: [], 3: ["process_name", "I"], 4: [], 5: []}
+    assert pools[3].name == "CANN" and creator.get_chrome_trace_data() is raw
+
+
+def test_trace_view_container():
+    from gradserve.profiler.analysis.parser.timeline_event.msprof_event import MsprofCompleteEvent as Span
+    container = TraceViewContainer()
+    lane = TimelineEventPool(1)
+    lane.add_event(MsprofMetaEvent({"name": "process_name", "args": {"name": "MindSpore"}}))
+    for name, ts, dur in [("ProfilerStep#3", "30", "5"), ("ProfilerStep#1", "10", "2.5"),
+                          ("x#ProfilerStep#2#7", "20", 1), ("Other", 0, 0)]:
+        lane.add_event(Span({"name": name, "ts": ts, "dur": dur}))
+    assert container.get_step_id_time_dict() == {}
+    container.add_event_pool(lane)
+    other = TimelineEventPool(7)
+    container.add_event_pool(other)
+    assert list(container.get_step_id_time_dict().items()) == [
+        ("1", (Decimal("10"), Decimal("12.5"))), ("7", (Decimal("20"), Decimal("21"))),
+        ("3", (Decimal("30"), Decimal("35")))]
+    assert (container.name_to_pid, container.pid_to_name) == ({"MindSpore": 1}, {1: "MindSpore"})
+    assert [q.pid for q in container.get_all_pools()] == [1, 7] and container.get_pool_by_name("x") is None
+    assert container.get_pool_by_pid(7) is other and container.get_pool_by_name("MindSpore") is lane
+    again = TimelineEventPool(8)
+    again.name = "MindSpore"
+    with pytest.raises(ValueError, match="^Process name 'MindSpore' already exists.$"):
+        container.add_event_pool(again)
+    assert sorted(container.event_pools) == [1, 7]
+    container.add_trace_events([{"a": 1}])
+    container.add_trace_events([{"b": 2}])
+    assert container.get_trace_view() == [{"a": 1}, {"b": 2}]
+    assert (dict(container.kernel_launch_op_event), dict(container.hardware_op_event)) == ({}, {})

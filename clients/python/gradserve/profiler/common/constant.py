@@ -1,5 +1,6 @@
 """`mindspore.profiler.common.constant`: the names and values the profiler's timeline and dynamic-profile helpers
-use (MindSpore 2.10's: the Chrome trace-event phases, the lanes' pids, the unit factors)."""
+use (MindSpore 2.10's: the Chrome trace-event phases, the lanes' pids and names, the unit factors)."""
+from enum import Enum
 
 
 class EventConstant:
@@ -62,3 +63,33 @@ class TimeConstant:
 class DynoMode:
     """The environment variable that turns on the dynamic profiler's daemon mode."""
     DYNO_DAEMON = "MSMONITOR_USE_DAEMON"
+
+
+class TimelineLayerName(Enum):
+    """The timeline's process (lane) names, in MindSpore 2.10's order."""
+    MINDSPORE = "MindSpore"
+    CPU_OP = "CPU OP"
+    MSTX = ["python", "python3"]
+    CANN = "CANN"
+    SCOPER_LAYER = "Scope Layer"
+    ASCEND_HARDWARE = "Ascend Hardware"
+    HCCL = "HCCL"
+    AI_CORE_FREQ = "AI Core Freq"
+    HBM = "HBM"
+    PCLE = "PCle"
+    HCCS = "HCCS"
+    LLC = "LLC"
+    NPU_MEM = "NPU MEM"
+    STARS_SOC_INFO = "Stars Soc Info"
+    STARS_Chip_Trans = "Stars Chip Trans"
+    ACC_PMU = "Acc PMU"
+    SIO = "SIO"
+    QOS = "QoS"
+    NIC = "NIC"
+    ROCE = "RoCE"
+    OVERLAP_ANALYSIS = "Overlap Analysis"
+
+
+class ProfilerStepNameConstant:
+    """The name prefix of a step's span on the MindSpore lane ("ProfilerStep#<step id>")."""
+    PROFILER_STEP = "ProfilerStep#"
