@@ -3,12 +3,19 @@ profiler's constants, the CPU-op / msprof timeline creators, the trace view cont
 `dynamic_profile.dynamic_profiler_utils` (ut/python/profiler: test_time_converter, timeline_event/*,
 test_{cpu_op,msprof}_timeline_creator, test_trace_view_container, test_dynamic_profiler_utils: 77 items MindSpore 2.10
 passes on CPU). Expected values and texts: MindSpore 2.10 CPU runs of the same calls
-(/work/ms_suite_profiler2/probe/p1.py, p2.py; outputs p1.ms.out, p2.ms.out). Client-side only: no server."""
+(/work/ms_suite_profiler2/probe/p1.py, p2.py; outputs p1.ms.out, p2.ms.out). Client-side only (no server) but for
+the last test: mint.nn.functional.silu_func, the one name of MindSpore 2.10's mint.nn.functional gradserve lacked
+that MindSpore's CPU runs."""
+import inspect
 import os
 from decimal import Decimal
 from unittest.mock import patch
 
+import numpy as np
 import pytest
+
+import gradserve as gs
+from gradserve.mint.nn import functional as F
 
 from gradserve.profiler.analysis.parser.timeline_assembly_factory.trace_view_container import TraceViewContainer
 from gradserve.profiler.analysis.parser.timeline_creator.cpu_op_timeline_creator import CpuOpTimelineCreator
@@ -261,3 +268,15 @@ def test_trace_view_container():
     container.add_trace_events([{"b": 2}])
     assert container.get_trace_view() == [{"a": 1}, {"b": 2}]
     assert (dict(container.kernel_launch_op_event), dict(container.hardware_op_event)) == ({}, {})
+
+
+def test_mint_functional_silu_func(on_real_server):
+    """mint.nn.functional.silu_func (MindSpore 2.10: ops.silu, signature (input)); values and the gradient of
+    sum(silu_func(x) ** 2) from a MindSpore 2.10 CPU run (/work/ms_suite_profiler2/probe/p3.py)."""
+    assert str(inspect.signature(F.silu_func)) == "(input)"
+    x = gs.Tensor(np.array([[-1.5, 0.5, 2.0], [3.0, -0.25, 7.0]], np.float32))
+    np.testing.assert_allclose(F.silu_func(x).asnumpy(), [[-0.27363822, 0.3112297, 1.7615943],
+                                                          [2.8577223, -0.10945588, 6.993623]], rtol=2e-6)
+    grad = gs.grad(lambda t: (F.silu_func(t) ** 2).sum())(x)
+    np.testing.assert_allclose(grad.asnumpy(), [[0.02259931, 0.46059585, 3.8430386],
+                                                [6.2189984, -0.08237431, 14.063619]], rtol=2e-6, atol=1e-7)
