@@ -70,6 +70,18 @@ class _Timed:
         return Decimal(self._origin_data.get("ts", 0))
 
 
+class _Placed(_Timed, BaseEvent):
+    """cat, and the pid-tid-ts key that ties a flow's end to its span."""
+
+    @property
+    def cat(self) -> str:
+        return str(self._origin_data.get("cat", ""))
+
+    @property
+    def unique_id(self) -> str:
+        return f"{self.pid}-{self.tid}-{self.ts}"
+
+
 class MetaEvent(_Args, BaseEvent):
     """Metadata ("M"): process / thread names and sort indices."""
 
@@ -81,7 +93,7 @@ class MetaEvent(_Args, BaseEvent):
         return self._trace("ph", "name", "pid", "tid", "args")
 
 
-class CompleteEvent(_Args, _Timed, BaseEvent):
+class CompleteEvent(_Args, _Placed):
     """A span ("X") with a start ts and a duration dur."""
 
     @property
@@ -92,41 +104,34 @@ class CompleteEvent(_Args, _Timed, BaseEvent):
     def dur(self) -> Decimal:
         return Decimal(self._origin_data.get("dur", 0))
 
-    @property
-    def cat(self) -> str:
-        return str(self._origin_data.get("cat", ""))
-
-    @property
-    def unique_id(self) -> str:
-        return f"{self.pid}-{self.tid}-{self.ts}"
-
     def to_trace_format(self) -> dict:
         return self._trace("ph", "name", "pid", "tid", "ts", "dur", "cat", "args")
 
 
-class InstantEvent(_Args, _Timed, BaseEvent):
+class _PointEvent(_Args, _Timed, BaseEvent):
+    """An event at one time, no duration (instant and counter: the same trace fields)."""
+
+    def to_trace_format(self) -> dict:
+        return self._trace("name", "ph", "ts", "pid", "tid", "args")
+
+
+class InstantEvent(_PointEvent):
     """A point in time ("i")."""
 
     @property
     def ph(self) -> str:
         return EventConstant.INSTANT_EVENT
 
-    def to_trace_format(self) -> dict:
-        return self._trace("name", "ph", "ts", "pid", "tid", "args")
 
-
-class CounterEvent(_Args, _Timed, BaseEvent):
+class CounterEvent(_PointEvent):
     """A counter sample ("C")."""
 
     @property
     def ph(self) -> str:
         return EventConstant.COUNTER_EVENT
 
-    def to_trace_format(self) -> dict:
-        return self._trace("name", "ph", "ts", "pid", "tid", "args")
 
-
-class FlowEvent(_Timed, BaseEvent):
+class FlowEvent(_Placed):
     """An arrow's end point (start "s" / end "f"), bound to the enclosing slice ("bp": "e")."""
 
     @property
@@ -136,14 +141,6 @@ class FlowEvent(_Timed, BaseEvent):
     @property
     def flow_id(self) -> str:
         return self._origin_data.get("id", "")
-
-    @property
-    def cat(self) -> str:
-        return str(self._origin_data.get("cat", ""))
-
-    @property
-    def unique_id(self) -> str:
-        return f"{self.pid}-{self.tid}-{self.ts}"
 
     def to_trace_format(self) -> dict:
         out = self._trace("name", "ph", "ts", "pid", "tid", "id", "cat")
