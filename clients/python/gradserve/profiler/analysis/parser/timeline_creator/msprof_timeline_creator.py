@@ -3,17 +3,19 @@ host-to-device flows (cat HostToDevice; the first start / end per flow id) as {s
 [the device span the end lands on (same pid-tid-ts)]}}. The trace data given back is the raw records."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 from ..... import log as logger
 from ....common.constant import EventConstant
+from ..timeline_event.base_event import BaseEvent
 from ..timeline_event.flow_event import FlowEndEvent, FlowStartEvent
 from ..timeline_event.msprof_event import MsprofCompleteEvent, MsprofInstantEvent, MsprofMetaEvent
 from ..timeline_event.timeline_event_pool import TimelineEventPool
 from .base_timeline_creator import BaseTimelineCreator
 
-_KEPT = {EventConstant.COMPLETE_EVENT: MsprofCompleteEvent, EventConstant.INSTANT_EVENT: MsprofInstantEvent,
-         EventConstant.META_EVENT: MsprofMetaEvent}
+_KEPT: Dict[str, Callable[[Dict], BaseEvent]] = {
+    EventConstant.COMPLETE_EVENT: MsprofCompleteEvent, EventConstant.INSTANT_EVENT: MsprofInstantEvent,
+    EventConstant.META_EVENT: MsprofMetaEvent}
 _FLOW_ENDS = {EventConstant.START_FLOW: ("start", FlowStartEvent), EventConstant.END_FLOW: ("end", FlowEndEvent)}
 
 
