@@ -7,6 +7,7 @@ from ...ops._interpolate_ext import interpolate_ext as interpolate  # noqa: F401
 from .._flatten import flatten  # noqa: F401  (MindSpore 2.10's F.flatten is mint.flatten: start_dim=0)
 
 broadcast_to = _ops.broadcast_to
+silu_func = _ops.silu  # MindSpore 2.10's F.silu_func is ops.silu itself: silu(input), no inplace
 
 # the same function in ops
 (softshrink, hardshrink, hardswish, hardsigmoid, sigmoid, tanh, mse_loss, l1_loss, binary_cross_entropy, mish,

@@ -1,0 +1,1 @@
+"""`mindspore.profiler.analysis.parser`: here only its timeline events."""

@@ -1,0 +1,55 @@
+"""`...timeline_creator.cpu_op_timeline_creator`: the CPU-op lane from the CPU kernels' info lines
+("full name;type;...;start,dur,tid start,dur,tid ..."; start in ns, dur in ms), with its process / thread meta
+events. A line with under 3 ';' fields or a time entry without 3 ',' fields is logged and skipped."""
+from __future__ import annotations
+
+from typing import List
+
+from ..... import log as logger
+from ....common.constant import EventConstant, TimelineLayerName
+from ..timeline_event.cpu_op_event import CpuOpCompleteEvent, CpuOpMetaEvent
+from ..timeline_event.timeline_event_pool import TimelineEventPool
+from .base_timeline_creator import BaseTimelineCreator
+
+
+class CpuOpTimelineCreator(BaseTimelineCreator):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scope_data: List[CpuOpCompleteEvent] = []
+
+    def create(self, data: List[str]) -> None:
+        if not data:
+            return
+        pool = self.event_pools[EventConstant.CPU_OP_PID] = TimelineEventPool(EventConstant.CPU_OP_PID)
+        self._create_base_events(pool, data)
+        self._create_meta_event(pool)
+
+    def _create_base_events(self, pool: TimelineEventPool, cpu_info_lines: List[str]) -> None:
+        for raw in cpu_info_lines:
+            line = raw.strip()
+            fields = line.split(";")
+            if not line:
+                continue
+            if len(fields) < 3:
+                logger.warning(f"Invalid CPU info format, expected at least 3 fields but got {len(fields)}: {line}")
+                continue
+            for entry in fields[-1].split():
+                parts = entry.split(",")
+                if len(parts) != 3:
+                    logger.warning(f"Invalid time info format, expected 3 fields but got {len(parts)}: {entry}")
+                    continue
+                pool.add_event(CpuOpCompleteEvent({"name": fields[0], "tid": int(parts[2]), "ts": str(parts[0]),
+                                                   "dur": str(parts[1]), "args": {"type": fields[1]}}))
+
+    @staticmethod
+    def _create_meta_event(pool: TimelineEventPool) -> None:
+        process = [(EventConstant.PROCESS_NAME, {"name": TimelineLayerName.CPU_OP.value}),
+                   (EventConstant.PROCESS_SORT, {"sort_index": EventConstant.CPU_OP_SORT_IDX}),
+                   (EventConstant.PROCESS_LABEL, {"labels": EventConstant.CPU_LABEL})]
+        for name, args in process:
+            pool.add_event(CpuOpMetaEvent({"name": name, "tid": 0, "args": args}))
+        for tid in pool.get_all_tids():
+            pool.add_event(CpuOpMetaEvent({"name": EventConstant.THREAD_NAME, "tid": tid,
+                                           "args": {"name": f"Thread {tid}"}}))
+            pool.add_event(CpuOpMetaEvent({"name": EventConstant.THREAD_SORT, "tid": tid,
+                                           "args": {"sort_index": tid}}))

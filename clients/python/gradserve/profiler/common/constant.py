@@ -1,0 +1,95 @@
+"""`mindspore.profiler.common.constant`: the names and values the profiler's timeline and dynamic-profile helpers
+use (MindSpore 2.10's: the Chrome trace-event phases, the lanes' pids and names, the unit factors)."""
+from enum import Enum
+
+
+class EventConstant:
+    """Chrome trace-event phases and the names and lanes MindSpore's profiler timeline uses."""
+    START_FLOW = "s"
+    END_FLOW = "f"
+    META_EVENT = "M"
+    COMPLETE_EVENT = "X"
+    INSTANT_EVENT = "i"
+    COUNTER_EVENT = "C"
+
+    PROCESS_NAME = "process_name"
+    PROCESS_LABEL = "process_labels"
+    PROCESS_SORT = "process_sort_index"
+    THREAD_NAME = "thread_name"
+    THREAD_SORT = "thread_sort_index"
+
+    CPU_LABEL = "CPU"
+    ASCEND_LABEL = "NPU"
+
+    HOST_TO_DEVICE_FLOW_CAT = "HostToDevice"
+    MINDSPORE_NPU_FLOW_CAT = "async_npu"
+    MINDSPORE_SELF_FLOW_CAT = "async_mindspore"
+    MSTX_FLOW_CAT = "MsTx"
+    MINDSPORE_SELF_FLOW_NAME = "mindspore_to_self"
+    MINDSPORE_NPU_FLOW_NAME = "mindspore_to_npu"
+    MSTX_FLOW_NAME = "mindspore_to_mstx"
+
+    MINDSPORE_PID = 1
+    CPU_OP_PID = 2
+    SCOPE_LAYER_PID = 3
+    MINDSPORE_SORT_IDX = 1
+    CPU_OP_SORT_IDX = 2
+    SCOPE_LAYER_SORT_IDX = 12
+
+    SEQUENCE_NUMBER = "Sequence number"
+    FORWARD_THREAD_ID = "Fwd thread id"
+    OP_NAME = "op_name"
+    INPUT_SHAPES = "Input Dims"
+    INPUT_DTYPES = "Input type"
+    CALL_STACK = "Call stack"
+    MODULE_HIERARCHY = "Module Hierarchy"
+    FLOPS = "flops"
+    NAME = "name"
+    CUSTOM_INFO = "custom_info"
+    TOP_SCOPE_NAMES = ("Default", "Gradients", "recompute_Default")
+    KERNEL_LAUNCH_KEYWORDS = ("KernelLaunch", "LaunchTask")
+    MSTX_KEYWORD = "Mstx"
+    STACK_EVENT_CAT = "python_function"
+    FLOW_OP = "flow"
+    INVALID_FLOW_ID = 2 ** 64 - 1
+
+
+class TimeConstant:
+    """Unit factors to microseconds."""
+    NS_TO_US = 0.001
+    MS_TO_US = 1000
+
+
+class DynoMode:
+    """The environment variable that turns on the dynamic profiler's daemon mode."""
+    DYNO_DAEMON = "MSMONITOR_USE_DAEMON"
+
+
+class TimelineLayerName(Enum):
+    """The timeline's process (lane) names, in MindSpore 2.10's order."""
+    MINDSPORE = "MindSpore"
+    CPU_OP = "CPU OP"
+    MSTX = ["python", "python3"]
+    CANN = "CANN"
+    SCOPER_LAYER = "Scope Layer"
+    ASCEND_HARDWARE = "Ascend Hardware"
+    HCCL = "HCCL"
+    AI_CORE_FREQ = "AI Core Freq"
+    HBM = "HBM"
+    PCLE = "PCle"
+    HCCS = "HCCS"
+    LLC = "LLC"
+    NPU_MEM = "NPU MEM"
+    STARS_SOC_INFO = "Stars Soc Info"
+    STARS_Chip_Trans = "Stars Chip Trans"
+    ACC_PMU = "Acc PMU"
+    SIO = "SIO"
+    QOS = "QoS"
+    NIC = "NIC"
+    ROCE = "RoCE"
+    OVERLAP_ANALYSIS = "Overlap Analysis"
+
+
+class ProfilerStepNameConstant:
+    """The name prefix of a step's span on the MindSpore lane ("ProfilerStep#<step id>")."""
+    PROFILER_STEP = "ProfilerStep#"
