@@ -395,11 +395,18 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
         ns[name] = v
         return name
 
+    seen = set()
     for d, name, v in rec.globals:
+        if (id(d), name, id(v)) in seen:  # (one code run twice, or two loading one name: the same test once)
+            continue
+        seen.add((id(d), name, id(v)))
         d_, n_ = const(d), const(name)
-        found = f"{d_}.get({n_}, MISSING) is x or {n_} not in {d_} and B.get({n_}, MISSING) is x"
+        x = "x" if type(v) is weakref.ref else const(v)  # (a strong value tested as the constant: no local)
+        module, builtin = f"{d_}.get({n_}, MISSING) is {x}", f"{n_} not in {d_} and B.get({n_}, MISSING) is {x}"
+        # (either holds; the one that held when recorded first: a builtin's test would fail the module's first)
+        found = f"{builtin} or {module}" if name not in d else f"{module} or {builtin}"
         lines += [f"x = {const(v)}()", f"if x is None or not ({found}): return False"] if type(v) is weakref.ref \
-            else [f"x = {const(v)}", f"if not ({found}): return False"]
+            else [f"if not ({found}): return False"]
     held = set()
     for c, v in rec.cells:
         if (id(c), id(v)) in held:  # (one function run twice: its cells recorded twice)
