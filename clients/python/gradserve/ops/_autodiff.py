@@ -126,7 +126,10 @@ class _Derived:
 
     def _sens_given(self) -> bool:
         """Whether the call's last argument is the sens (sens_param)."""
-        return bool(getattr(self, "sens_param", False) or getattr(getattr(self, "op", None), "sens_param", False))
+        if getattr(self, "sens_param", False):
+            return True
+        op = getattr(self, "op", None)  # (no second look-up on None: a miss raises inside getattr, each call)
+        return op is not None and bool(getattr(op, "sens_param", False))
 
     def _program_label(self) -> str:
         return f"{self.kind}_{_label(self.fn)}"
