@@ -123,6 +123,31 @@ def test_a_builtin_then_shadowed_by_a_module_global_is_seen(traces):
     _traced_again(traces, lambda: g(X), 2 * XA)
 
 
+K = 2.0
+_OTHER: dict = {"__name__": "gs_guard_other_module"}  # (exec'd code of no module: the user's, guarded)
+exec("def other_scaled(x):\n    return x * K\n", _OTHER)  # noqa: S102 - a fixed source of this test
+other_scaled = _OTHER["other_scaled"]
+
+
+def _two_ks(x):
+    return (other_scaled(x) * x * K).sum()  # d/dx (K' K x^2) = 2 K' K x
+
+
+def test_one_name_read_from_two_modules_is_guarded_in_each(traces):
+    # the same name holding the same object in two modules' globals is two guards, not one: the check tests
+    # each (module, name) once (a name loaded by several runs of one module's code is tested once)
+    _OTHER["K"] = K
+    g = ops.grad(_two_ks)
+    _same_then(traces, lambda: g(X), 2 * 2.0 * 2.0 * XA)
+    _OTHER["K"] = 3.0
+    _traced_again(traces, lambda: g(X), 2 * 3.0 * 2.0 * XA)
+    globals()["K"] = 5.0
+    try:
+        _traced_again(traces, lambda: g(X), 2 * 3.0 * 5.0 * XA)
+    finally:
+        globals()["K"] = 2.0
+
+
 def test_a_closure_cell_bound_after_the_trace_then_emptied_is_seen(traces):
     def f(x):
         try:

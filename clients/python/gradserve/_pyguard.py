@@ -397,11 +397,7 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
         ns[name] = v
         return name
 
-    for d, name, v in rec.globals:
-        d_, n_ = const(d), const(name)
-        found = f"{d_}.get({n_}, MISSING) is x or {n_} not in {d_} and B.get({n_}, MISSING) is x"
-        lines += [f"x = {const(v)}()", f"if x is None or not ({found}): return False"] if type(v) is weakref.ref \
-            else [f"x = {const(v)}", f"if not ({found}): return False"]
+    lines += _global_tests(rec.globals, const)
     held = set()
     for c, v in rec.cells:
         if (id(c), id(v)) in held:  # (one function run twice: its cells recorded twice)
@@ -456,6 +452,25 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
         code = _SOURCES[src] = compile(src, "<gradserve guard>", "exec")
     exec(code, ns)  # noqa: S102 - source made above: names, counts and attribute names of our own
     return ns.pop("check")  # (ns, its globals, keeps no reference to it: no cycle holding the guarded values)
+
+
+def _global_tests(globals_: list, const: Callable[[Any], str]) -> list:
+    """The check's lines for the globals a trace loaded, (module dict, name, value): each once (one code run
+    twice, or two codes of one module loading a name, recorded it twice), the test that held when recorded
+    first (a builtin's: the module's look-up would miss first; either side of the `or` is pure)."""
+    lines: list = []
+    seen = set()
+    for d, name, v in globals_:
+        if (id(d), name, id(v)) in seen:
+            continue
+        seen.add((id(d), name, id(v)))
+        d_, n_ = const(d), const(name)
+        x = "x" if type(v) is weakref.ref else const(v)  # (a strong value tested as the constant: no local)
+        module, builtin = f"{d_}.get({n_}, MISSING) is {x}", f"{n_} not in {d_} and B.get({n_}, MISSING) is {x}"
+        found = f"{builtin} or {module}" if name not in d else f"{module} or {builtin}"
+        lines += [f"x = {const(v)}()", f"if x is None or not ({found}): return False"] if type(v) is weakref.ref \
+            else [f"if not ({found}): return False"]
+    return lines
 
 
 def _same_array(a, dtype, shape, data: bytes) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import weakref
+from itertools import repeat
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -50,7 +51,7 @@ def _aliased(args, weights: Any = ()) -> dict | None:
     the number of arguments and "params" {id(Parameter): its positions}; None when neither is."""
     if len(args) < 2 and not weights:
         return None  # (one argument and no weights: nothing to alias; a loop's common call)
-    if not weights and len({id(a) for a in args}) == len(args):
+    if not weights and len(set(map(id, args))) == len(args):  # (C calls: a comprehension is a frame in 3.11)
         return None  # (no argument twice, none a weight: a training loop's call, without the dicts below)
     at: dict = {}
     for i, a in enumerate(args):
@@ -88,7 +89,8 @@ class _Derived:
             key: tuple = (self.kind, self._key())
             asked = getattr(self, "weights", None)
             if pynative and asked is not None:  # (_frozen_zeros reads their requires_grad)
-                key += (tuple([getattr(w, "requires_grad", True) for w in _weights_of(self.fn, asked)]),)
+                ws = asked if isinstance(asked, tuple) else _weights_of(self.fn, asked)  # (a tuple: the same items)
+                key += (tuple(map(getattr, ws, repeat("requires_grad"), repeat(True))),)  # (no comprehension frame)
             memo = self.__dict__.get("_cache_memo")  # this function's last cache (a WeakKeyDictionary costs)
             if memo is not None and memo[0] == key and memo[2] is self.fn:
                 cache = memo[1]
@@ -106,8 +108,10 @@ class _Derived:
                     if isinstance(a, Parameter):
                         has_param = True
                         break
-                if has_param or len(inputs) > 1:
-                    groups = _aliased(inputs, _candidate_weights(self.fn, asked) if has_param else ())
+                if has_param:
+                    groups = _aliased(inputs, _candidate_weights(self.fn, asked))
+                elif len(inputs) > 1 and len(set(map(id, inputs))) != len(inputs):  # (distinct: a loop's call)
+                    groups = _aliased(inputs)
             _trace.pynative_captures[0] = pynative  # a captured argument: see _trace.pynative_captures
             try:
                 if groups is None:
@@ -122,7 +126,10 @@ class _Derived:
 
     def _sens_given(self) -> bool:
         """Whether the call's last argument is the sens (sens_param)."""
-        return bool(getattr(self, "sens_param", False) or getattr(getattr(self, "op", None), "sens_param", False))
+        if getattr(self, "sens_param", False):
+            return True
+        op = getattr(self, "op", None)  # (no second look-up on None: a miss raises inside getattr, each call)
+        return op is not None and bool(getattr(op, "sens_param", False))
 
     def _program_label(self) -> str:
         return f"{self.kind}_{_label(self.fn)}"
