@@ -11,6 +11,7 @@ from ._assign import assign
 from ._extra import P
 from ._index_ms import index_add
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error
 
 __all__ = ["FusedSparseFtrl", "SparseApplyFtrl", "FusedSparseProximalAdagrad", "SparseApplyAdagrad",
            "SparseApplyAdagradV2"]
@@ -168,8 +169,7 @@ class SparseApplyAdagrad:
         check_sparse_inputs(where, var, {"accum": accum}, grad, indices)
         for name, t in (("var", var), ("accum", accum), ("grad", grad)):
             if t._dtype not in ("float16", "float32"):
-                raise TypeError(f"For primitive[{where}], the input argument[{name}] must be a type of "
-                                f"{{Tensor[Float16], Tensor[Float32]}}, but got {t._dtype}.")
+                raise input_dtype_error(where, name, ("float16", "float32"), t._dtype)
         if self.epsilon is not None and _occurrence_passes(indices) is not None:
             # MindSpore 2.10's V2 CPU kernel updates a repeated row from concurrent threads: its var then
             # differs from run to run (indices [2, 2, 2]: two values in three runs, checked in its venv)
