@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import dtype as _dt
 from ._tensor import Tensor
 
 # op -> MindSpore's primitive class where it is not the op's CamelCase (from its errors for `ops.<op>("s")`)
@@ -77,19 +78,23 @@ def op_failed_calling(op: str, attrs: dict, attr_kinds: dict, inputs: list, vali
     return failed_calling(primitive_name(op), attrs, named, dict.fromkeys(named, valid), types)
 
 
+def input_dtype_error(prim: str, arg: str, allowed, got: str, tensor_form: bool = True) -> TypeError:
+    """MindSpore's TypeError for a primitive's input of a type its kernels do not take: "For primitive[ReLU6], the
+    input argument[input_x] must be a type of {Tensor[Float16], Tensor[Float32]}, but got Tensor[Int32]." allowed:
+    the dtypes' names (float16, ...) in MindSpore's order; tensor_form False: its bare {Float16, ...} spelling (as
+    for scalars and dtype arguments); got: the value's type as that primitive's text writes it (tensor_type)."""
+    names = ", ".join(f"Tensor[{n}]" if tensor_form else n for n in (str(_dt.get(a)) for a in allowed))
+    return TypeError(f"For primitive[{prim}], the input argument[{arg}] must be a type of {{{names}}}, but got {got}.")
+
+
+def tensor_type(x: Any) -> str:
+    """A value's type as those texts write it: Tensor[Float32], or a non-Tensor's class name."""
+    return f"Tensor[{x.dtype}]" if isinstance(x, Tensor) else type(x).__name__
+
+
 def refuse_input_dtype(prim: str, arg: str, x: Any, allowed: tuple[str, ...], tensor_form: bool = False) -> None:
-    """MindSpore's TypeError for a primitive's input of a dtype its kernels do not take ("For primitive[HShrink],
-    the input argument[input_x] must be a type of {BFloat16, Float16, Float32}, but got Int32."; tensor_form:
-    its {Tensor[Float16], ...} spelling, as LpNorm's). allowed: the dtypes' names (float16, ...)."""
-    if not isinstance(x, Tensor) or x._dtype in allowed:
-        return
-    def spell(name: str) -> str:
-        return f"Tensor[{name}]" if tensor_form else name
-    names = ", ".join(spell(str(_dt_name(a))) for a in allowed)
-    raise TypeError(f"For primitive[{prim}], the input argument[{arg}] must be a type of {{{names}}}, but got "
-                    f"{spell(str(x.dtype))}.")
-
-
-def _dt_name(name: str) -> str:
-    """float16 -> Float16, bfloat16 -> BFloat16 (MindSpore's type names)."""
-    return "BFloat16" if name == "bfloat16" else name.capitalize()
+    """input_dtype_error for a Tensor x of a dtype not in allowed ("For primitive[HShrink], the input
+    argument[input_x] must be a type of {BFloat16, Float16, Float32}, but got Int32."; tensor_form: its
+    {Tensor[Float16], ...} spelling, as LpNorm's)."""
+    if isinstance(x, Tensor) and x._dtype not in allowed:
+        raise input_dtype_error(prim, arg, allowed, tensor_type(x) if tensor_form else str(x.dtype), tensor_form)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .. import ops as _ops
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 
 __all__ = ["scatter", "scatter_add", "index_add"]
 
@@ -26,6 +27,5 @@ def scatter_add(input, dim, index, src):  # noqa: A002
 def index_add(input, dim, index, source, *, alpha=1):  # noqa: A002
     """input with alpha * source's slices added at index (int32, 1-D) along dim."""
     if isinstance(index, Tensor) and index.dtype != "int32" and str(index.dtype).lower() != "int32":
-        raise TypeError(f"For primitive[IndexAdd], the input argument[indices type] must be a type of "
-                        f"{{Tensor[Int32]}}, but got Tensor[{str(index.dtype).capitalize()}].")
+        raise input_dtype_error("IndexAdd", "indices type", ("int32",), tensor_type(index))
     return _ops.index_add(input, index, source if alpha == 1 else source * alpha, dim)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from .._calling_errors import input_dtype_error, tensor_type
 from ._extra import P
 from ._half_precision import in_float32
 
@@ -96,8 +97,7 @@ def selu(input_x):
         f = P.cast(x, "float32")
         return P.cast(P.select(P.greater_equal(f, P.zeros_like(f)), f, P.expm1(f)), x.dtype)
     if x.dtype not in ("float16", "float32", "float64"):
-        raise TypeError(f"For primitive[SeLU], the input argument[input_x] must be a type of float16, float32, "
-                        f"float64, int32 or int8, but got {x.dtype}")
+        raise input_dtype_error("SeLU", "input_x", ("float16", "float32", "float64", "int32", "int8"), tensor_type(x))
     linear = P.greater_equal(x, P.zeros_like(x))
     neg = P.mul(_SELU_ALPHA, P.expm1(_non_positive(linear, x)))
     return P.mul(_SELU_SCALE, P.select(linear, x, neg))

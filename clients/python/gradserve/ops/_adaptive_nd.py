@@ -10,6 +10,7 @@ import numpy as np
 
 from .._late import late
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from ._adaptive_pool1d import adaptive_max_pool1d, mean_windows
 from ._doc_nn import _along_h, _flat3, _sizes
 from ._fractional_pool import window_max
@@ -60,8 +61,7 @@ def _check_rank(x, ranks: tuple, prim: str) -> None:
 def _check_dtype(x, allowed: tuple, prim: str) -> None:
     if x._dtype not in allowed:
         names = ", ".join(f"Tensor[{t.capitalize().replace('Uint', 'UInt')}]" for t in allowed)
-        raise TypeError(f"For primitive[{prim}], the input argument[x] must be a type of {{{names}}}, but got "
-                        f"Tensor[{x.dtype}].")
+        raise input_dtype_error(prim, "x", allowed, tensor_type(x))
 
 
 def adaptive_max_pool2d_indices(input, sizes: tuple):  # noqa: A002 - MindSpore's names
@@ -132,8 +132,7 @@ class AdaptiveMaxPool3D:
             raise TypeError(f"For Primitive[AdaptiveMaxPool3D], the type of input argument[output_size] must be "
                             f"Tensor but got {type(output_size).__name__}.")
         if output_size._dtype != "int32":
-            raise TypeError(f"For primitive[AdaptiveMaxPool3D], the input argument[output_size] must be a type of "
-                            f"{{Tensor[Int32]}}, but got Tensor[{output_size.dtype}].")
+            raise input_dtype_error("AdaptiveMaxPool3D", "output_size", ("int32",), tensor_type(output_size))
         sizes = [int(v) for v in output_size.asnumpy().ravel()]
         if len(sizes) != 3:
             raise ValueError(f"For primitive[AdaptiveMaxPool3D], the size of output_size must be equal to 3, but "

@@ -11,12 +11,13 @@ import numpy as np
 from .._late import late
 from .._misc import random_ops_generator
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from .._trace import current
 from ._random_draws import _generator, _out
 
 __all__ = ["bernoulli"]
 
-_INPUT_DTYPES = ("bool", "float32", "float64", "int8", "int16", "int32", "int64", "uint8")
+_INPUT_DTYPES = ("bool", "float32", "float64", "int16", "int32", "int64", "int8", "uint8")  # (its TypeError's order)
 
 
 def _check_p(p, x):
@@ -26,14 +27,12 @@ def _check_p(p, x):
             raise ValueError(f"For bernoulli, p should be in [0, 1], but got {p}.")
         return p
     if isinstance(p, int) and not isinstance(p, bool):  # (MindSpore 2.10's ops.bernoulli makes an int a Tensor)
-        raise TypeError("For primitive[Bernoulli], the input argument[p] must be a type of {Tensor[Float32], "
-                        "Tensor[Float64]}, but got Tensor[Int64].")
+        raise input_dtype_error("Bernoulli", "p", ("float32", "float64"), "Tensor[Int64]")
     if not isinstance(p, Tensor):
         raise TypeError(f"For primitive[Bernoulli], the input argument[p] must be a float or a Tensor of float32 / "
                         f"float64, but got {type(p).__name__}.")
     if p._dtype not in ("float32", "float64"):
-        raise TypeError(f"For primitive[Bernoulli], the input argument[p] must be a type of {{Tensor[Float32], "
-                        f"Tensor[Float64]}}, but got Tensor[{p.dtype}].")
+        raise input_dtype_error("Bernoulli", "p", ("float32", "float64"), tensor_type(p))
     if tuple(p.shape) != tuple(x.shape) and int(np.prod(p.shape)) != 1:
         raise ValueError(f"For 'Bernoulli', 'x' and 'p' should have same shape or 'p' have a size of 1, but got "
                          f"x {list(x.shape)} and p {list(p.shape)}.")
@@ -58,9 +57,7 @@ def draw(input, p, rng):  # noqa: A002 - MindSpore's names
     """The 0 / 1 draws for a Tensor input (the seed checked by the caller) from rng, or from the shared generator
     when None (also ops.Bernoulli's, whose op holds its own generator)."""
     if input._dtype not in _INPUT_DTYPES:
-        raise TypeError(f"For primitive[Bernoulli], the input argument[x] must be a type of {{Tensor[Bool], "
-                        f"Tensor[Float32], Tensor[Float64], Tensor[Int16], Tensor[Int32], Tensor[Int64], "
-                        f"Tensor[Int8], Tensor[UInt8]}}, but got Tensor[{input.dtype}].")
+        raise input_dtype_error("Bernoulli", "x", _INPUT_DTYPES, tensor_type(input))
     prob = _check_p(p, input)
     shape = tuple(input.shape)
     u = _out(lambda: (rng or random_ops_generator()).random(size=shape), shape, "float64", "bernoulli")

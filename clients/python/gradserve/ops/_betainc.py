@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from ._primitives import CLASSES, Primitive
 
 __all__ = ["Betainc"]
@@ -17,8 +18,7 @@ def _check(a, b, x) -> None:
         if not isinstance(v, Tensor):
             raise TypeError(f"For 'Betainc', the input '{name}' must be a Tensor, but got {type(v).__name__}")
         if str(v.dtype).lower() not in ("float32", "float64"):
-            raise TypeError(f"For primitive[Betainc], the input argument[{name}] must be a type of "
-                            f"{{Tensor[Float32], Tensor[Float64]}}, but got Tensor[{v.dtype}].")
+            raise input_dtype_error("Betainc", name, ("float32", "float64"), tensor_type(v))
     if not a.dtype == b.dtype == x.dtype:
         raise TypeError(f"For primitive[Betainc], the input type must be same, but got a {a.dtype}, b {b.dtype} "
                         f"and x {x.dtype}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from ._extra import P
 from ._primitives import Primitive
 
@@ -17,9 +18,7 @@ _FORMATS = ("NHWC", "NCHW")
 
 def _int_input(x, where: str, arg: str) -> None:
     if not isinstance(x, Tensor) or x._dtype not in ("int32", "int64"):
-        got = f"Tensor[{x.dtype}]" if isinstance(x, Tensor) else type(x).__name__
-        raise TypeError(f"For primitive[{where}], the input argument[{arg}] must be a type of "
-                        f"{{Tensor[Int32], Tensor[Int64]}}, but got {got}.")
+        raise input_dtype_error(where, arg, ("int32", "int64"), tensor_type(x))
 
 
 class DataFormatDimMap(Primitive):

@@ -8,6 +8,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error
 from ._gcd_reverse_seq import euclid, gcd  # (the one definition; Gcd and lcm build on it)
 
 __all__ = ["approximate_equal", "lcm", "mul_no_nan", "polar", "population_count", "isreal", "view_as_real",
@@ -51,8 +52,7 @@ def lcm(input, other):  # noqa: A002
     a, b = _lcm_operand(input, other), _lcm_operand(other, input)
     dtype = _dt.promote(a._dtype, b._dtype)
     if dtype not in ("int32", "int64"):
-        raise TypeError("For primitive[Lcm], the input argument[x1] must be a type of {Tensor[Int32], Tensor[Int64]}, "
-                        f"but got Tensor[{_dt.get(dtype)}].")
+        raise input_dtype_error("Lcm", "x1", ("int32", "int64"), f"Tensor[{_dt.get(dtype)}]")
     a, b = ops.cast(a, dtype), ops.cast(b, dtype)
     g = euclid(a, b)
     zero = Tensor(np.zeros((), dtype))

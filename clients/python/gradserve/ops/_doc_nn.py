@@ -8,6 +8,7 @@ import numpy as np
 
 from .._late import late
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from ._adaptive_pool1d import mean_windows
 from ._channel_shuffle import channel_shuffle
 from ._ms_names import _reduced
@@ -45,8 +46,7 @@ def _flat3(fn):
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002 - MindSpore's names
     """The mean of each of out_h x out_w windows input[..., floor(i H / out_h) : ceil((i + 1) H / out_h), ...]."""
     if isinstance(input, Tensor) and input._dtype not in ("float16", "float32", "float64"):  # (MindSpore 2.10's)
-        raise TypeError(f"For primitive[AdaptiveAvgPool2D], the input argument[x] must be a type of {{Tensor[Float16], "
-                        f"Tensor[Float32], Tensor[Float64]}}, but got Tensor[{input.dtype}].")
+        raise input_dtype_error("AdaptiveAvgPool2D", "x", ("float16", "float32", "float64"), tensor_type(input))
     out_h, out_w = _sizes(input, output_size, "adaptive_avg_pool2d")
     pool = _flat3(lambda x, n: mean_windows(x, n, "adaptive_avg_pool2d"))
     return _along_h(pool, pool(input, out_w), out_h)
@@ -86,8 +86,7 @@ def multi_margin_loss(input, target, p=1, margin: float = 1, weight=None, reduct
     if len(input.shape) != 2:
         raise ValueError(f"For 'multi_margin_loss', the input must be (N, C), got {tuple(input.shape)}.")
     if str(target.dtype) != "Int64":  # MindSpore 2.10's kernel takes int64 targets only (int32 / uint8: this text)
-        raise TypeError("For primitive[MultiMarginLoss], the input argument[target] must be a type of {Tensor[Int64]}, "
-                        f"but got Tensor[{target.dtype}].")
+        raise input_dtype_error("MultiMarginLoss", "target", ("int64",), tensor_type(target))
     n, c = input.shape
     picked = ops.gather_elements(input, 1, ops.reshape(ops.cast(target, "int64"), (n, 1)))  # x[i, y_i]
     hinge = ops.maximum(ops.add(ops.sub(float(margin), picked), input), ops.zeros_like(input))

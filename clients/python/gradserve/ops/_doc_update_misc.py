@@ -8,6 +8,7 @@ import numpy as np
 
 from .._late import late
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from ._assign import assign
 
 __all__ = ["SGD", "padding", "UpsampleNearest3D", "FFTWithSize", "MatrixLogarithm"]
@@ -97,9 +98,7 @@ class MatrixLogarithm:
 
     def __call__(self, x):
         if not isinstance(x, Tensor) or x._dtype not in ("complex64", "complex128"):
-            raise TypeError("For primitive[MatrixLogarithm], the input argument[x] must be a type of "
-                            "{Tensor[Complex128], Tensor[Complex64]}, but got "
-                            f"{getattr(x, 'dtype', type(x).__name__)}.")
+            raise input_dtype_error("MatrixLogarithm", "x", ("complex128", "complex64"), tensor_type(x))
         if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
             raise ValueError(f"For 'MatrixLogarithm', x must be [..., n, n], got shape {list(x.shape)}")
         a = np.asarray(x._concrete("MatrixLogarithm's input (its logarithm is computed on the client)"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 
 __all__ = ["EditDistance"]
 
@@ -39,8 +40,7 @@ def _check(args) -> None:
                             f"{type(t).__name__}.")
     for name, t in zip(_NAMES, args):
         if name.endswith(("indices", "shape")) and t._dtype != "int64":
-            raise TypeError(f"For primitive[EditDistance], the input argument[{name}] must be a type of "
-                            f"{{Tensor[Int64]}}, but got Tensor[{t.dtype}].")
+            raise input_dtype_error("EditDistance", name, ("int64",), tensor_type(t))
     hv, tv = args[1], args[4]
     if hv._dtype != tv._dtype:
         raise TypeError(f"Dtype of hypothesis_values and truth_values must be the same, but got hypothesis_values: "

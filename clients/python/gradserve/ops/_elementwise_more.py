@@ -9,6 +9,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from . import _primitives
 from ._doc_math import _float
 from ._extra import P
@@ -109,8 +110,7 @@ def nextafter(input, other):  # noqa: A002
     input, 0 w.r.t. other."""
     for name, v in (("x1", input), ("x2", other)):
         if not isinstance(v, Tensor) or v._dtype not in ("float32", "float64"):
-            raise TypeError(f"For primitive[NextAfter], the input argument[{name}] must be a type of "
-                            f"{{Tensor[Float32], Tensor[Float64]}}, but got {getattr(v, 'dtype', type(v).__name__)}.")
+            raise input_dtype_error("NextAfter", name, ("float32", "float64"), tensor_type(v))
     if input._dtype != other._dtype:
         raise TypeError(f"For primitive[NextAfter], the input type must be same: x1 {input.dtype}, x2 {other.dtype}.")
     return _primitives.FUNCTIONS["nextafter"](input, other)

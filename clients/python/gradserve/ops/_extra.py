@@ -14,7 +14,7 @@ from .._late import late  # ops.max / ops.min with their index (an upper layer)
 from .._tensor import Tensor
 from .._trace import _scalar, _scalar_dtype, _scalar_tensor, apply, current, graph_semantics
 from .. import _views
-from .._calling_errors import failed_calling
+from .._calling_errors import failed_calling, input_dtype_error, tensor_type
 from . import _primitives, _tensor_only
 from ._half_precision import in_float32, in_float64
 
@@ -342,14 +342,12 @@ def _check_one_hot(indices, depth: int, on, off) -> None:
     if depth < 0:
         raise ValueError(f"For primitive[OneHot], the depth value must be greater than or equal to 0, but got {depth}.")
     if indices._dtype not in ("int32", "int64"):
-        raise TypeError("For primitive[OneHot], the input argument[indices] must be a type of {Tensor[Int32], "
-                        f"Tensor[Int64]}}, but got Tensor[{indices.dtype}].")
+        raise input_dtype_error("OneHot", "indices", ("int32", "int64"), tensor_type(indices))
     if on._dtype != off._dtype:
         raise TypeError(f"For primitive[OneHot], the input type must be same.\nname:[off_value]:Tensor[{off.dtype}]."
                         f"\nname:[on_value]:Tensor[{on.dtype}].")
     if on._dtype not in ("float16", "float32", "int32", "int64"):
-        raise TypeError("For primitive[OneHot], the input argument[off_value] must be a type of {Tensor[Float16], "
-                        f"Tensor[Float32], Tensor[Int32], Tensor[Int64]}}, but got Tensor[{off.dtype}].")
+        raise input_dtype_error("OneHot", "off_value", ("float16", "float32", "int32", "int64"), tensor_type(off))
 
 
 def _move_last(nd, axis):
@@ -391,8 +389,7 @@ def relu6(x):
     if not isinstance(x, Tensor):
         raise failed_calling("ReLU6", {}, {"x": x}, {"x": "Tensor"})
     if x._dtype not in ("float16", "float32"):
-        raise TypeError("For primitive[ReLU6], the input argument[input_x] must be a type of {Tensor[Float16], "
-                        f"Tensor[Float32]}}, but got Tensor[{x.dtype}].")
+        raise input_dtype_error("ReLU6", "input_x", ("float16", "float32"), tensor_type(x))
     return P.clip(P.relu(x), max=6.0)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from .._late import late
 from .._misc import random_ops_generator
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from ._random_draws import _out
 
 __all__ = ["ExtractGlimpse"]
@@ -21,9 +22,7 @@ __all__ = ["ExtractGlimpse"]
 
 def _typed(name: str, t, dtype: str) -> None:
     if not isinstance(t, Tensor) or t._dtype != dtype:
-        got = f"Tensor[{t.dtype}]" if isinstance(t, Tensor) else type(t).__name__
-        raise TypeError(f"For primitive[ExtractGlimpse], the input argument[{name}] must be a type of "
-                        f"{{Tensor[{dtype.capitalize()}]}}, but got {got}.")
+        raise input_dtype_error("ExtractGlimpse", name, (dtype,), tensor_type(t))
 
 
 def _corners(offsets: np.ndarray, size: tuple, hw: tuple, centered: bool, normalized: bool) -> np.ndarray:

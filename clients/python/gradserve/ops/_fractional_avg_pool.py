@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import dtype as _dt
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from ._fractional_pool import FractionalMaxPool
 
 __all__ = ["FractionalAvgPool"]
@@ -47,8 +48,7 @@ class FractionalAvgPool(FractionalMaxPool):
 
     def __call__(self, x):
         if isinstance(x, Tensor) and x._dtype not in _DTYPES:
-            raise TypeError(f"For primitive[FractionalAvgPool], the input argument[x] must be a type of {{Tensor[Float32], "
-                            f"Tensor[Float64], Tensor[Int32], Tensor[Int64]}}, but got Tensor[{_dt.get(x._dtype)}].")
+            raise input_dtype_error("FractionalAvgPool", "x", _DTYPES, tensor_type(x))
         windows, rows, cols, ri, ci = self._windows(x)
         own = _own(ri)[:, None, :, None] * _own(ci)[None, :, None, :]
         weight = (own / own.sum(axis=(2, 3), keepdims=True)).reshape(1, len(rows) - 1, len(cols) - 1, -1, 1)

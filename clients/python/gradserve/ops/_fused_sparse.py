@@ -10,7 +10,8 @@ from __future__ import annotations
 from ._assign import assign
 from ._extra import P
 from ._index_ms import index_add
-from .._tensor import Tensor
+from .._tensor import Parameter, Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 
 __all__ = ["FusedSparseFtrl", "SparseApplyFtrl", "FusedSparseProximalAdagrad", "SparseApplyAdagrad",
            "SparseApplyAdagradV2"]
@@ -166,10 +167,11 @@ class SparseApplyAdagrad:
     def __call__(self, var, accum, grad, indices):
         where = type(self).__name__
         check_sparse_inputs(where, var, {"accum": accum}, grad, indices)
-        for name, t in (("var", var), ("accum", accum), ("grad", grad)):
+        # MindSpore 2.10 checks accum first and writes a Parameter's type Ref[Tensor[Float64]] (its run: all float64)
+        for name, t in (("accum", accum), ("var", var), ("grad", grad)):
             if t._dtype not in ("float16", "float32"):
-                raise TypeError(f"For primitive[{where}], the input argument[{name}] must be a type of "
-                                f"{{Tensor[Float16], Tensor[Float32]}}, but got {t._dtype}.")
+                got = f"Ref[{tensor_type(t)}]" if isinstance(t, Parameter) else tensor_type(t)
+                raise input_dtype_error(where, name, ("float16", "float32"), got)
         if self.epsilon is not None and _occurrence_passes(indices) is not None:
             # MindSpore 2.10's V2 CPU kernel updates a repeated row from concurrent threads: its var then
             # differs from run to run (indices [2, 2, 2]: two values in three runs, checked in its venv)

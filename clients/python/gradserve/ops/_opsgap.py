@@ -12,6 +12,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from ._extra import P
 from ._movement_ms import Unstack
 from ._primitives import Stack
@@ -203,8 +204,7 @@ class NuclearNorm:
 
     def __call__(self, x):
         if x.dtype not in (_dt.float32, _dt.float64):
-            raise TypeError(f"For primitive[NuclearNorm], the input argument[x] must be a type of "
-                            f"{{Tensor[Float32], Tensor[Float64]}}, but got Tensor[{x.dtype}].")
+            raise input_dtype_error("NuclearNorm", "x", ("float32", "float64"), tensor_type(x))
         if self.dim is None and x.ndim != 2:
             raise ValueError(f"For 'NuclearNorm', when dim is not set, or dim is None, the input_size must be equal "
                              f"to 2, but got {x.ndim}.")

@@ -12,6 +12,7 @@ from .. import dtype as _dt
 from .._late import late
 from .._misc import random_ops_generator
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from . import _bernoulli
 from ._edit_distance import EditDistance
 from ._extract_glimpse import ExtractGlimpse
@@ -26,8 +27,7 @@ def choice_with_mask(input_x, count=256, seed=None):
     """ops.choice_with_mask: RandomChoiceWithMask(count, seed)(input_x) (int32 coordinates [count, rank], bool mask)."""
     if not isinstance(input_x, Tensor) or input_x._dtype != "bool":
         got = f"Tensor[{input_x.dtype}]" if isinstance(input_x, Tensor) else type(input_x).__name__
-        raise TypeError(f"For primitive[RandomChoiceWithMask], the input argument[input_x] must be a type of "
-                        f"{{Tensor[Bool]}}, but got {got}.")
+        raise input_dtype_error("RandomChoiceWithMask", "input_x", ("bool",), got)
     if not 1 <= input_x.ndim <= 5:
         raise ValueError(f"For 'RandomChoiceWithMask', input[0] rank should be between 1 and 5, but got:{input_x.ndim}")
     if seed is not None and not isinstance(seed, bool) and isinstance(seed, int) and seed < 0:
@@ -55,8 +55,7 @@ class Bernoulli:
             raise TypeError(f"For 'Bernoulli', 'x' must be a Tensor, but got {type(x).__name__}.")
         if not isinstance(p, (float, Tensor)):  # (the primitive's own text: MindSpore 2.10, p=1 / p='a')
             got = {int: "Int64", str: "String", bool: "Bool"}.get(type(p), type(p).__name__)
-            raise TypeError(f"For primitive[Bernoulli], the input argument[p] must be a type of {{Float32, Float64}}, "
-                            f"but got {got}.")
+            raise input_dtype_error("Bernoulli", "p", ("float32", "float64"), got, tensor_form=False)
         return _bernoulli.draw(x, p, self._rng)
 
 
@@ -71,8 +70,7 @@ class RandpermV2:
         self.seed, self.offset = _int_seed("RandpermV2", "seed", seed), _int_seed("RandpermV2", "offset", offset)
         name = _dt.to_name(dtype)
         if name not in _RANDPERM_OUT:
-            raise TypeError(f"For primitive[RandpermV2], the input argument[dtype] must be a type of {{Float16, "
-                            f"Float32, Float64, Int16, Int32, Int64, Int8, UInt8}}, but got {dtype}.")
+            raise input_dtype_error("RandpermV2", "dtype", _RANDPERM_OUT, str(dtype), tensor_form=False)
         self.dtype = name
         self._rng = _generator([s for s in (seed, offset) if s > 0]) if seed > 0 else None
 
@@ -121,8 +119,7 @@ class UniformInt:
                 raise TypeError(f"For primitive[UniformInt], the input[{i}] should be a Tensor, but got "
                                 f"{'Int64' if isinstance(v, int) else type(v).__name__}.")
             if v._dtype != "int32":
-                raise TypeError(f"For primitive[UniformInt], the input argument[{name}] must be a type of "
-                                f"{{Tensor[Int32]}}, but got Tensor[{v.dtype}].")
+                raise input_dtype_error("UniformInt", name, ("int32",), tensor_type(v))
             if v.ndim != 0:
                 raise ValueError(f"For UniformInt, the {name[:3]} value should be a scalar tensor, while the shape is: "
                                  f"({', '.join(str(d) for d in v.shape)})")

@@ -9,6 +9,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from ._axis_range import checked_axis
 
 __all__ = ["Addcdiv", "Addcmul", "Bincount", "ConjugateTranspose", "Cross", "CumulativeLogsumexp", "DiagPart", "Fmax",
@@ -58,9 +59,7 @@ class SquaredDifference:
             if isinstance(v, Tensor) and v._dtype not in _SQUARED_DIFFERENCE_DTYPES:
                 if isinstance(x, Tensor) and isinstance(y, Tensor) and x._dtype != y._dtype:
                     continue  # (mixed Tensors: MindSpore promotes them first; bool with float32 is float32)
-                raise TypeError(f"For primitive[SquaredDifference], the input argument[{name}] must be a type of "
-                                f"{{Tensor[Complex128], Tensor[Complex64], Tensor[Float16], Tensor[Float32], "
-                                f"Tensor[Float64], Tensor[Int32], Tensor[Int64]}}, but got Tensor[{v.dtype}].")
+                raise input_dtype_error("SquaredDifference", name, _SQUARED_DIFFERENCE_DTYPES, tensor_type(v))
         return late.ops.square(late.ops.sub(x, y))
 
 
@@ -106,8 +105,7 @@ def _logsumexp_axis(axis: Tensor, ndim: int) -> int:
     """CumulativeLogsumexp's axis Tensor as an index in [0, ndim), refused as MindSpore 2.10 refuses it: another
     dtype than int16 / int32 / int64, a rank other than 0, outside [-ndim, ndim) (was wrapped round by `%`)."""
     if axis._dtype not in _AXIS_DTYPES:
-        raise TypeError("For primitive[CumulativeLogsumexp], the input argument[axis] must be a type of "
-                        f"{{Tensor[Int16], Tensor[Int32], Tensor[Int64]}}, but got Tensor[{axis.dtype}].")
+        raise input_dtype_error("CumulativeLogsumexp", "axis", _AXIS_DTYPES, tensor_type(axis))
     if axis.ndim != 0:
         raise ValueError(f"For primitive[CumulativeLogsumexp], the axis dimension must be equal to 0, but got "
                          f"{axis.ndim}.")

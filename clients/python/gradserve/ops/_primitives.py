@@ -19,7 +19,7 @@ from .._infer import BINARY, BINARY_FLOAT, COMPARE
 from ..errors import IndexRangeError
 from .._late import late  # sign of complex: ops.sgn, an upper layer
 from .._tensor import Tensor, _is_bool
-from .._calling_errors import camel as _camel, failed_calling, primitive_type
+from .._calling_errors import camel as _camel, failed_calling, input_dtype_error, primitive_type, input_dtype_error
 from .._misc import twin_of
 from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast, current, graph_semantics
 from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
@@ -764,8 +764,7 @@ where = select
 def _refuse_fill_bools(shape) -> None:
     """ops.fill / ops.full of a shape holding a bool: MindSpore 2.10's FillV2 TypeError (True is no size 1 there)."""
     if _has_bool(shape):
-        raise TypeError("For primitive[FillV2], the input argument[input[shape]] must be a type of {Int32, Int64}, but "
-                        "got Bool.")
+        raise input_dtype_error("FillV2", "input[shape]", ("int32", "int64"), "Bool", tensor_form=False)
 
 
 def fill(type, shape, value):  # noqa: A002
@@ -796,15 +795,14 @@ def mul(input, other):
     return binary("mul", input, other)
 
 
-_NUMBER_TENSORS = ("{Tensor[BFloat16], Tensor[Float16], Tensor[Float32], Tensor[Float64], Tensor[Int16], Tensor[Int32], "
-                   "Tensor[Int64], Tensor[Int8], Tensor[UInt16], Tensor[UInt32], Tensor[UInt64], Tensor[UInt8]}")
+_NUMBER_TENSORS = ("bfloat16", "float16", "float32", "float64", "int16", "int32", "int64", "int8", "uint16", "uint32",
+                   "uint64", "uint8")
 
 
 def _refuse_two_bools(prim: str, input, other) -> None:  # noqa: A002
     """MindSpore 2.10's Add / Sub primitives (ops.add / ops.sub) take no bool pair (`b + c` does: Tensor's own)."""
     if _is_bool(input) and _is_bool(other) and isinstance(input, Tensor):
-        raise TypeError(f"For primitive[{prim}], the input argument[x] must be a type of {_NUMBER_TENSORS}, but got "
-                        "Tensor[Bool].")
+        raise input_dtype_error(prim, "x", _NUMBER_TENSORS, "Tensor[Bool]")
 
 
 def add(input, other):

@@ -15,6 +15,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._misc import random_ops_generator
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from .._trace import current
 from ._candidate_sampler import _DrawParameter
 from ._extra import P
@@ -240,8 +241,7 @@ class Uniform:
             raise TypeError(f"For Primitive[Uniform], the type of input argument[x] must be Tensor but got "
                             f"{type(x).__name__}.")
         if x._dtype not in ("float16", "float32", "float64"):
-            raise TypeError("For primitive[Uniform], the input argument[x] must be a type of {Tensor[Float16], "
-                            f"Tensor[Float32], Tensor[Float64]}}, but got Tensor[{x.dtype}].")
+            raise input_dtype_error("Uniform", "x", ("float16", "float32", "float64"), tensor_type(x))
         dims, lo, span = tuple(x.shape), self.minval, self.maxval - self.minval
         return _out(lambda: lo + span * (self._rng or random_ops_generator()).random(size=dims), dims, x._dtype,
                     "Uniform")

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._misc import MutableBool
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error
 from . import _primitives
 from ._extra import P, all as _all, any as _any
 from ._axis_range import checked_axis
@@ -115,7 +116,7 @@ def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpo
     elements equal to the k-th value than the smaller indices, those indices are the docs' (values the same).
     sorted=True: a row holding NaN as that kernel picks and orders it (engine op top_k_stl; [1, nan, 3] by 2 ->
     [1, nan]); NumPy's NaN-last is not its order."""
-    _primitives._refuse_bool(k, "For primitive[TopK], the input argument[k] must be a type of {Int32, Int64}, but got Bool.")
+    _primitives._refuse_bool(k, str(input_dtype_error("TopK", "k", ("int32", "int64"), "Bool", tensor_form=False)))
     axis = -1 if dim is None else int(dim)
     vals, idx = (P.top_k_stl if sorted else P.top_k_unsorted)(input, k=int(k), axis=axis, largest=bool(largest))
     return vals, P.cast(idx, "int32")

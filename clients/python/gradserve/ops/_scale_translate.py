@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from ._primitives import Primitive
 
 __all__ = ["ScaleAndTranslate"]
@@ -92,9 +93,7 @@ class ScaleAndTranslate(Primitive):
 
     def __call__(self, images, size, scale, translation):
         if not isinstance(images, Tensor) or images._dtype not in _IMAGES:
-            got = f"Tensor[{images.dtype}]" if isinstance(images, Tensor) else type(images).__name__
-            raise TypeError(f"For primitive[{_WHERE}], the input argument[images] must be a type of {_IMAGES}, but "
-                            f"got {got}.")
+            raise input_dtype_error(_WHERE, "images", _IMAGES, tensor_type(images))
         if images.ndim != 4:
             raise ValueError(f"For primitive[{_WHERE}], the images's rank' must be equal to 4, but got {images.ndim}.")
         out = _pair(size, "size", "int32")

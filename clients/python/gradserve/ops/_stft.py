@@ -12,6 +12,7 @@ import numpy as np
 
 from .._late import late
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from ..dtype import promote
 
 __all__ = ["stft", "STFT"]
@@ -22,8 +23,7 @@ _TYPES = ("complex128", "complex64", "float32", "float64")
 def _check_dtype(x) -> None:
     if x._dtype not in _TYPES:
         names = ", ".join(f"Tensor[{t.capitalize()}]" for t in _TYPES)
-        raise TypeError(f"For primitive[STFT], the input argument[x] must be a type of {{{names}}}, but got "
-                        f"Tensor[{x.dtype}].")
+        raise input_dtype_error("STFT", "x", _TYPES, tensor_type(x))
 
 
 def _check(x, window, n_fft: int, onesided: bool) -> None:

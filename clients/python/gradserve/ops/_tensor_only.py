@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import dtype as _dt
-from .._calling_errors import failed_calling, primitive_name
+from .._calling_errors import failed_calling, input_dtype_error, primitive_name, tensor_type
 from .._tensor import Tensor
 from ..errors import DtypeError
 
@@ -134,13 +134,22 @@ def refuse_kernel_dtype(op: str, x: Any) -> None:
 # ops MindSpore 2.10 refuses a complex input (checked: ops.isfinite / isnan of complex64, a TypeError)
 _REAL_ONLY = {"isfinite": "IsFinite", "isnan": "IsNan", "isinf": "IsInf"}
 
+# MindSpore 2.10's IsFinite's real dtypes in its text's order (ops.isfinite(complex64))
+_REAL_TYPES = ("bfloat16", "bool", "float16", "float32", "float64", "int16", "int32", "int64", "int8", "uint16", "uint32",
+               "uint64", "uint8")
+_ISNAN_TYPES = ("bool", "float16", "float32", "float64", "int16", "int32", "int64", "int8", "uint16", "uint32", "uint64",
+                "uint8")  # (IsNan's: ops.isnan(complex64))
+
 
 def refuse_complex(prim: str, x: Any) -> None:
     """MindSpore 2.10's TypeError for a complex input of an op with real kernels only (isfinite, isnan, isinf,
     isneginf, isposinf: gradserve computed values for them)."""
     if isinstance(x, Tensor) and x._dtype in _dt.COMPLEX:
-        raise TypeError(f"For primitive[{prim}], the input argument[x] must be a type of {{Bool, Float16, Float32, "
-                        f"Float64, Int8, Int16, Int32, Int64, UInt8, UInt16, UInt32, UInt64}}, but got {x.dtype}.")
+        if prim in ("IsInf", "IsNegInf", "IsPosInf"):  # (MindSpore 2.10's IsInf kernel selection, for all three)
+            raise TypeError("Select CPU operator[IsInf] fail! Unsupported data type!")
+        if prim == "IsNan":
+            raise input_dtype_error(prim, "x", _ISNAN_TYPES, tensor_type(x))
+        raise input_dtype_error(prim, "x", _REAL_TYPES, str(x.dtype), tensor_form=False)
 
 
 def refuse_dtype(op: str, x: Any, *, integers: bool = True) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 
 from .._misc import random_ops_generator
 from .._tensor import Tensor
+from .._calling_errors import input_dtype_error, tensor_type
 from .. import dtype as _dt
 from ._random_draws import _generator, _out, _seed, _seeds_checked, _shape_from_tensor
 
@@ -110,8 +111,7 @@ class TruncatedNormal:
             raise TypeError(f"For Primitive[TruncatedNormal], the type of input argument[shape] must be Tensor but "
                             f"got {type(shape).__name__}.")
         if shape._dtype not in ("int32", "int64"):
-            raise TypeError(f"For primitive[TruncatedNormal], the input argument[shape] must be a type of "
-                            f"{{Tensor[Int32], Tensor[Int64]}}, but got {shape.dtype!r}.")
+            raise input_dtype_error("TruncatedNormal", "shape", ("int32", "int64"), tensor_type(shape))
         dims = _shape_from_tensor(shape, "TruncatedNormal")
         if len(dims) < 2:
             raise ValueError(f"For 'TruncatedNormal', the input tensor shape must >= 2, but got {len(dims)}")

@@ -44,8 +44,16 @@ class Distribution(Cell):
         super().__init__()
         self.seed, self.name, self.parameters = seed, name, dict(param or {})
 
+    _dt: str  # the engine's name of the dtype, set by the subclasses that use _tensor
+
     def construct(self, name: str, *args, **kwargs):
         return getattr(self, name)(*args, **kwargs)
+
+    def _tensor(self, value) -> Tensor:
+        """value as a Tensor of the distribution's dtype (the same Tensor where it is one already)."""
+        if isinstance(value, Tensor):
+            return value if value._dtype == self._dt else value.astype(self._dt)
+        return Tensor(np.asarray(value, self._dt))
 
 
 def _not_implemented(method: str):

@@ -41,11 +41,6 @@ class Exponential(Distribution):
 
     __str__ = __repr__
 
-    def _tensor(self, value) -> Tensor:
-        if isinstance(value, Tensor):
-            return value if value._dtype == self._dt else value.astype(self._dt)
-        return Tensor(np.asarray(value, self._dt))
-
     def _r(self, rate=None) -> Tensor:
         if rate is not None:
             return self._tensor(rate)

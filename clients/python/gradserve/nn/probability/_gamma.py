@@ -64,11 +64,6 @@ class Gamma(Distribution):
 
     __str__ = __repr__
 
-    def _tensor(self, value) -> Tensor:
-        if isinstance(value, Tensor):
-            return value if value._dtype == self._dt else value.astype(self._dt)
-        return Tensor(np.asarray(value, self._dt))
-
     def _ab(self, concentration=None, rate=None):
         a = self._tensor(concentration) if concentration is not None else self._a
         b = self._tensor(rate) if rate is not None else self._b

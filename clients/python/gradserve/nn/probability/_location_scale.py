@@ -61,8 +61,8 @@ class LocationScale(Distribution):
     def scale(self):
         return self._scale
 
-    def _tensor(self, v) -> Tensor:
-        return v.astype(self._dt) if isinstance(v, Tensor) else Tensor(np.asarray(v, self._dt))
+    def _tensor(self, value) -> Tensor:
+        return value.astype(self._dt) if isinstance(value, Tensor) else Tensor(np.asarray(value, self._dt))
 
     def _positive(self, scale: Tensor) -> Tensor:
         if scale._data is not None and not np.all(np.asarray(scale._data) > 0):

@@ -11,7 +11,6 @@ import numpy as np
 
 from ... import dtype as _dt
 from ... import ops
-from ..._tensor import Tensor
 from ._bijectors import _FLOATS
 from ._distributions import Distribution, checked_name_seed
 from ._gamma import _not_given
@@ -32,11 +31,6 @@ class StudentT(Distribution):
         for t, what in ((self._sd, "Standard deviation"), (self._df, "Degrees of freedom")):
             if t is not None and np.any(t._host_copy() <= 0):
                 raise ValueError(f"{what} must be greater than zero.")
-
-    def _tensor(self, value) -> Tensor:
-        if isinstance(value, Tensor):
-            return value if value._dtype == self._dt else value.astype(self._dt)
-        return Tensor(np.asarray(value, self._dt))
 
     def _params(self, df, mean, sd):
         out = []

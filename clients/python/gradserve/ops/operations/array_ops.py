@@ -8,6 +8,7 @@ from .. import __all__  # noqa: F401
 from ... import ops as _ops
 from ... import dtype as _dt
 from ..._tensor import Tensor as _Tensor
+from ..._calling_errors import input_dtype_error, tensor_type
 from .._extra import P as _P
 from ._missing import module_getattr
 
@@ -28,15 +29,13 @@ class ConcatOffsetV1:
             raise TypeError(f"For Primitive[{name}], the type of input argument[axis] must be Tensor but got "
                             f"{_abstract_type(axis)}.")
         if axis.dtype != _dt.int32:
-            raise TypeError(f"For primitive[{name}], the input argument[axis] must be a type of {{Tensor[Int32]}}, "
-                            f"but got Tensor[{axis.dtype}].")
+            raise input_dtype_error(name, "axis", ("int32",), tensor_type(axis))
         if len(x) < 2:
             raise ValueError(f"For primitive[{name}], the input x tensor num must be greater than or equal to 2, "
                              f"but got {len(x)}.")
         for i, t in enumerate(x):
             if t.dtype != _dt.int32:
-                raise TypeError(f"For primitive[{name}], the input argument[tensor{i}] must be a type of "
-                                f"{{Tensor[Int32]}}, but got Tensor[{t.dtype}].")
+                raise input_dtype_error(name, f"tensor{i}", ("int32",), tensor_type(t))
             if t.size != x[0].size:
                 raise ValueError(f"For '{name}', tensor{i} element num in input x should be {x[0].size}, which is "
                                  f"element num of tensor0, but got {t.size}.")
