@@ -18,6 +18,7 @@ from .. import dtype as _dt
 from .._infer import BINARY, BINARY_FLOAT, COMPARE
 from ..errors import IndexRangeError
 from .._late import late  # sign of complex: ops.sgn, an upper layer
+from .._seq_operands import refuse_primitive
 from .._tensor import Tensor, _is_bool
 from .._calling_errors import camel as _camel, failed_calling, primitive_type
 from .._misc import twin_of
@@ -793,6 +794,7 @@ def stop_gradient(x):
 
 
 def mul(input, other):
+    refuse_primitive("mul", input, other)  # a list / tuple operand: MindSpore 2.10's TypeError
     return binary("mul", input, other)
 
 
@@ -808,16 +810,19 @@ def _refuse_two_bools(prim: str, input, other) -> None:  # noqa: A002
 
 
 def add(input, other):
+    refuse_primitive("add", input, other)  # a list / tuple operand: MindSpore 2.10's TypeError
     _refuse_two_bools("Add", input, other)
     return binary("add", input, other)
 
 
 def sub(input, other):
+    refuse_primitive("sub", input, other)  # a list / tuple operand: MindSpore 2.10's TypeError
     _refuse_two_bools("Sub", input, other)
     return binary("sub", input, other)
 
 
 def div(x, y):
+    refuse_primitive("div", x, y)  # a list / tuple operand: MindSpore 2.10's TypeError
     return binary("div", x, y)
 
 
