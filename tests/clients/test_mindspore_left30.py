@@ -158,3 +158,126 @@ def test_graph_mode_sequence_operand_refused(fake, f, start):
     with pytest.raises(TypeError) as e:  # MindSpore 2.10 (GRAPH_MODE, p4.py): the same TypeError (ops.mul /
         ms.jit(f)(*_tu())  # Tensor.mul there write 'other=Tuple[Tensor[Float32]]')
     assert str(e.value).startswith(start)
+
+
+# -- TextFileDataset(num_shards=, shard_id=) ----------------------------------------------------------------------
+_TEXTS = {"a.txt": "a0\na1\na2\n", "b.txt": "b0\nb1\nb2\nb3\nb4\n", "c.txt": "c0\n", "d.txt": "d0\nd1\nd2\nd3\n",
+          "e.txt": "x0\n\nx1\nx2\n"}
+_SETS = {"one": ["b.txt"], "ab": ["a.txt", "b.txt"], "abcd": ["a.txt", "b.txt", "c.txt", "d.txt"], "ce": ["c.txt", "e.txt"],
+         "glob": "*.txt"}
+
+# (file set, num_shards, shard_id, num_samples, the shard's rows): MindSpore 2.10, shuffle=False,
+# num_parallel_workers=1 (/work/ms_suite_left30/probe/p5.py, 190 cases; these 62 of them)
+SHARD_CASES = [
+    ("one", 2, 0, None, ['b0', 'b1', 'b2']),
+    ("one", 2, 0, 3, ['b0', 'b1', 'b2']),
+    ("one", 2, 1, None, ['b3', 'b4', 'b0']),
+    ("one", 2, 1, 3, ['b3', 'b4', 'b0']),
+    ("one", 4, 0, None, ['b0', 'b1']),
+    ("one", 4, 0, 3, ['b0', 'b1']),
+    ("one", 4, 1, None, ['b2', 'b3']),
+    ("one", 4, 1, 3, ['b2', 'b3']),
+    ("one", 4, 2, None, ['b4', 'b0']),
+    ("one", 4, 2, 3, ['b4', 'b0']),
+    ("one", 4, 3, None, ['b1', 'b2']),
+    ("one", 4, 3, 3, ['b1', 'b2']),
+    ("one", 20, 0, None, ['b0']),
+    ("one", 20, 0, 3, ['b0']),
+    ("one", 20, 19, None, ['b4']),
+    ("one", 20, 19, 3, ['b4']),
+    ("ab", 2, 0, None, ['a0', 'a1', 'a2', 'b0']),
+    ("ab", 2, 0, 3, ['a0', 'a1', 'a2']),
+    ("ab", 2, 1, None, ['b1', 'b2', 'b3', 'b4']),
+    ("ab", 2, 1, 3, ['b1', 'b2', 'b3']),
+    ("ab", 3, 0, None, ['a0', 'a1', 'a2']),
+    ("ab", 3, 0, 3, ['a0', 'a1', 'a2']),
+    ("ab", 3, 1, None, ['b0', 'b1', 'b2']),
+    ("ab", 3, 1, 3, ['b0', 'b1', 'b2']),
+    ("ab", 3, 2, None, ['b3', 'b4', 'a0']),
+    ("ab", 3, 2, 3, ['b3', 'b4', 'a0']),
+    ("ab", 20, 0, None, ['a0']),
+    ("ab", 20, 0, 3, ['a0']),
+    ("ab", 20, 19, None, ['b0']),
+    ("ab", 20, 19, 3, ['b0']),
+    ("abcd", 4, 0, None, ['a0', 'a1', 'a2', 'b0']),
+    ("abcd", 4, 0, 3, ['a0', 'a1', 'a2']),
+    ("abcd", 4, 1, None, ['b1', 'b2', 'b3', 'b4']),
+    ("abcd", 4, 1, 3, ['b1', 'b2', 'b3']),
+    ("abcd", 4, 2, None, ['c0', 'd0', 'd1', 'd2']),
+    ("abcd", 4, 2, 3, ['c0', 'd0', 'd1']),
+    ("abcd", 4, 3, None, ['d3', 'a0', 'a1', 'a2']),
+    ("abcd", 4, 3, 3, ['d3', 'a0', 'a1']),
+    ("abcd", 7, 0, None, ['a0', 'a1']),
+    ("abcd", 7, 0, 3, ['a0', 'a1']),
+    ("abcd", 7, 6, None, ['d3', 'a0']),
+    ("abcd", 7, 6, 3, ['d3', 'a0']),
+    ("ce", 2, 0, None, ['c0', 'x0']),
+    ("ce", 2, 0, 3, ['c0', 'x0']),
+    ("ce", 2, 1, None, ['x1', 'x2']),
+    ("ce", 2, 1, 3, ['x1', 'x2']),
+    ("ce", 3, 0, None, ['c0', 'x0']),
+    ("ce", 3, 0, 3, ['c0', 'x0']),
+    ("ce", 3, 1, None, ['x1', 'x2']),
+    ("ce", 3, 1, 3, ['x1', 'x2']),
+    ("ce", 3, 2, None, ['c0', 'x0']),
+    ("ce", 3, 2, 3, ['c0', 'x0']),
+    ("ce", 20, 0, None, ['c0']),
+    ("ce", 20, 0, 3, ['c0']),
+    ("ce", 20, 19, None, ['x2']),
+    ("ce", 20, 19, 3, ['x2']),
+    ("glob", 3, 0, None, ['a0', 'a1', 'a2', 'b0', 'b1', 'b2']),
+    ("glob", 3, 0, 3, ['a0', 'a1', 'a2']),
+    ("glob", 3, 1, None, ['b3', 'b4', 'c0', 'd0', 'd1', 'd2']),
+    ("glob", 3, 1, 3, ['b3', 'b4', 'c0']),
+    ("glob", 3, 2, None, ['d3', 'x0', 'x1', 'x2', 'a0', 'a1']),
+    ("glob", 3, 2, 3, ['d3', 'x0', 'x1']),
+]
+
+
+@pytest.fixture
+def text_dir(tmp_path):
+    for name, text in _TEXTS.items():
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def _files(d, name):
+    files = _SETS[name]
+    return str(d / files) if isinstance(files, str) else [str(d / f) for f in files]
+
+
+def _texts(data):
+    return [str(r["text"]) for r in data.create_dict_iterator(output_numpy=True, num_epochs=1)]
+
+
+@pytest.mark.parametrize("name,n,s,ns,rows", SHARD_CASES)
+def test_text_file_dataset_shard_rows(text_dir, name, n, s, ns, rows):
+    data = ms.dataset.TextFileDataset(_files(text_dir, name), shuffle=False, num_parallel_workers=1, num_shards=n,
+                                      shard_id=s, num_samples=ns)
+    assert _texts(data) == rows
+    assert data.get_dataset_size() == len(rows)
+
+
+@pytest.mark.parametrize("n,s,rows", [(2, 0, ["b0", "b1", "b2"]), (2, 1, ["b0", "b3", "b4"]), (3, 2, ["b0", "b4"])])
+def test_text_file_dataset_shuffled_shard_of_one_file_holds_the_same_rows(text_dir, n, s, rows):
+    data = ms.dataset.TextFileDataset(str(text_dir / "b.txt"), num_shards=n, shard_id=s)  # shuffle=True (default)
+    assert sorted(_texts(data)) == rows  # MindSpore 2.10 (p7.py, seeds 0-3): these rows, in an order of its own
+
+
+def test_text_file_dataset_shuffled_shards_of_several_files_refused(text_dir):
+    with pytest.raises(NotImplementedError, match="shuffle=False"):  # MindSpore shuffles the files' order first
+        ms.dataset.TextFileDataset(_files(text_dir, "ab"), num_shards=2, shard_id=0, num_parallel_workers=1)
+
+
+@pytest.mark.parametrize("kw,cls,text", [  # MindSpore 2.10's classes and texts (p6.py)
+    (dict(shard_id=0), RuntimeError, "shard_id is specified but num_shards is not."),
+    (dict(num_shards=2), RuntimeError, "num_shards is specified and currently requires shard_id as well."),
+    (dict(num_shards=2, shard_id=2), ValueError, "Input shard_id is not within the required interval of [0, 1]."),
+    (dict(num_shards=2, shard_id=-1), ValueError, "Input shard_id is not within the required interval of [0, 1]."),
+    (dict(num_shards=0, shard_id=0), ValueError,
+     "Input num_shards is not within the required interval of [1, 2147483647]."),
+])
+def test_text_file_dataset_shard_argument_errors(text_dir, kw, cls, text):
+    with pytest.raises(cls) as e:
+        ms.dataset.TextFileDataset(str(text_dir / "a.txt"), **kw)
+    assert str(e.value) == text
