@@ -281,3 +281,32 @@ def test_text_file_dataset_shard_argument_errors(text_dir, kw, cls, text):
     with pytest.raises(cls) as e:
         ms.dataset.TextFileDataset(str(text_dir / "a.txt"), **kw)
     assert str(e.value) == text
+
+
+# -- InsertGradientOf: a Python int from the hook on the input itself (PyNative) ------------------------------------
+def _int_hook(d):
+    return 4
+
+
+def _float_hook(d):
+    return 4.0
+
+
+@pytest.mark.parametrize("chain", ["direct", "then_mul", "two_uses"])
+def test_pynative_int_from_a_hook_on_the_input_refused(fake, chain):
+    ig = P.InsertGradientOf(_int_hook)
+    f = {"direct": lambda t: ig(t), "then_mul": lambda t: ig(t) * 1, "two_uses": lambda t: ig(t) + t}[chain]
+    with pytest.raises(TypeError, match="Int64 gradient"):  # MindSpore 2.10 (p8.py): Int64 4 (direct, then_mul),
+        ms.ops.GradOperation()(f)(Tensor(3.0, ms.float32))  # TypeError "For primitive[Add] ..." (two_uses)
+
+
+@pytest.mark.parametrize("hook,chain,expected", [(_int_hook, "mul2", 8.0), (_int_hook, "sum", 4.0),
+                                                 (_float_hook, "direct", 4.0), (_float_hook, "two_uses", 5.0)])
+def test_pynative_hook_numbers_mindspore_gives_as_float32(fake, hook, chain, expected):
+    ig = P.InsertGradientOf(hook)
+    f = {"mul2": lambda t: ig(t * 2), "sum": lambda t: ig(t.sum()), "direct": lambda t: ig(t),
+         "two_uses": lambda t: ig(t) + t}[chain]
+    g = ms.ops.GradOperation()(f)(Tensor(3.0, ms.float32))  # MindSpore 2.10 (p8.py): Float32, these values
+    assert g.dtype == ms.float32 and g.shape == ()
+    assert float(g.asnumpy()) == expected
+
