@@ -310,3 +310,16 @@ def test_pynative_hook_numbers_mindspore_gives_as_float32(fake, hook, chain, exp
     assert g.dtype == ms.float32 and g.shape == ()
     assert float(g.asnumpy()) == expected
 
+
+def test_ops_equal_with_a_sequence_refused(fake):
+    t, _ = _tu()
+    with pytest.raises(TypeError) as e:  # MindSpore 2.10 (p3.py): its Equal text (ours answered [True, True])
+        P.equal(t, (1.0, 2.0))
+    assert str(e.value) == ('Failed calling Equal with "Equal()(input=Tensor, other=Tuple<float, float>)".\n'
+                            'The valid calling should be: \n"Equal()(input=<Tensor>, other=<Number, Tensor>)".')
+
+
+def test_tensor_eq_with_a_sequence_refused(fake):
+    t, _ = _tu()
+    with pytest.raises(TypeError, match="^Failed calling "):  # MindSpore 2.10: 'Failed calling eq with
+        t.eq((1.0, 2.0))  # "eq(Tuple<float, float>)"' (its overload text; ours: Equal's)

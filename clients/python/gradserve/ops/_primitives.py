@@ -821,6 +821,11 @@ def sub(input, other):
     return binary("sub", input, other)
 
 
+def equal(input, other):  # noqa: A002
+    refuse_primitive("equal", input, other)  # a list / tuple operand: MindSpore 2.10's TypeError (Equal)
+    return FUNCTIONS["equal"](input, other)
+
+
 def div(x, y):
     refuse_primitive("div", x, y)  # a list / tuple operand: MindSpore 2.10's TypeError
     return binary("div", x, y)
