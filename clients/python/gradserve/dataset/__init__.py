@@ -332,14 +332,14 @@ class TextFileDataset(Dataset):
             raise NotImplementedError("TextFileDataset: num_shards over several files with shuffle: MindSpore's shards "
                                       "then hold rows of its own file order, which gradserve does not follow; pass "
                                       "shuffle=False")
-        self._shard = None if num_shards is None else (num_shards, shard_id)
+        self._shard = None if num_shards is None or shard_id is None else (int(num_shards), int(shard_id))
 
     def _rows(self) -> Iterator[Row]:
         lines = [ln for f in self._files for ln in _read_text(f).split("\n") if ln]
         if self._shard is not None and lines:  # MindSpore 2.10: the files' rows in one run, ceil(T / n) a shard, from
             n, s = self._shard  # s * ceil(T / n) on, wrapping around to the first row (probe p5.py, 190 cases)
-            k = math.ceil(len(lines) / n)
-            lines = [lines[(s * k + i) % len(lines)] for i in range(k)]
+            size = math.ceil(len(lines) / n)
+            lines = [lines[(s * size + i) % len(lines)] for i in range(size)]
         order = _rng().permutation(len(lines)) if self._shuffle else range(len(lines))
         for k, i in enumerate(order):
             if self._num is not None and k >= self._num:
