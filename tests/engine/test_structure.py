@@ -148,7 +148,7 @@ SDK_LAYERS = [
               "_proto", "_extends", "_jit_config",
               "importers._shared",  # the importers' graph writer and composites: NumPy only (ops/_householder runs them)
               "importers._erfinv_form"]),  # erfinv on a graph writer: NumPy only (ops/_erfinv runs it)
-    ("data", ["_tensor", "_calling_errors", "_sparse", "_cell_buffers", "_cell_insert", "_state_dict", "_eager", "common.dtype", "common.tensor", "common.sparse_tensor", "common.parameter", "common.initializer",
+    ("data", ["_tensor", "_calling_errors", "_seq_operands", "_sparse", "_cell_buffers", "_cell_insert", "_state_dict", "_eager", "common.dtype", "common.tensor", "common.sparse_tensor", "common.parameter", "common.initializer",
               "_tensor_function"]),
     ("transport", ["_shm", "_weights_by_hash", "_transport", "_client", "_lane", "context"]),
     ("trace", ["_amp_cast", "_pyguard", "_param_state", "_attr_writes", "_graph_print", "_graph_steps", "_inplace_state", "_nonfinite_attrs", "_value_reads", "_vjp_handover", "_hook_probes", "_twins", "_trace", "_bprop", "_jit", "_hooks", "_overload_errors"]),

@@ -126,6 +126,16 @@ def _no_out(out, name: str) -> None:
         raise TypeError(f"Tensor.{name}: out= is not supported (gradserve's Tensors are values)")
 
 
+
+# operators whose sequence operand MindSpore 2.10 answers alike in a @jit graph (checked: ==, <, >=); `t * (u,)` it
+# refuses in PyNative only (the graph multiplies), so a traced operand keeps the old path there
+_GRAPH_SEQ_OPS = frozenset({"equal", "not_equal", "less", "greater", "greater_equal", "less_equal"})
+
+
+def _seq_checked(op: str, x: "Tensor", other) -> bool:
+    traced = x._data is None or any(isinstance(e, Tensor) and e._data is None for e in other)
+    return op in _GRAPH_SEQ_OPS or not traced
+
 class Tensor:
     """`Tensor(input_data, dtype=None)`: MindSpore's constructor (Python floats default to float32)."""
 
@@ -491,6 +501,10 @@ class Tensor:
         if op == "mul" and isinstance(other, (list, tuple)) and self._data is None and (
                 "_join_kinds" in self.__dict__ or getattr(self, "_py_number", None)):
             return _join_kinds.repeat(other, self)  # ([x] * y, y joined by an `if`: a sequence by path)
+        if isinstance(other, (list, tuple)) and _seq_checked(op, self, other):
+            seq = late.seq_operator(op, self, other, reverse)  # MindSpore 2.10's answer (_seq_operands)
+            if seq is not NotImplemented:
+                return seq
         if op in ("mul", "div"):  # MindSpore 2.10 gives a mutable() number no gradient through these
             other = without_twin(other)
         out = late.binary(op, other, self) if reverse else late.binary(op, self, other)
@@ -551,6 +565,8 @@ class Tensor:
         return late.ops.floor_div(without_twin(o), self)
 
     def __mod__(self, o):
+        if isinstance(o, (list, tuple)) and _seq_checked("floor_mod", self, o):
+            late.seq_operator("floor_mod", self, o, False)  # MindSpore 2.10's TypeError (_seq_operands)
         return late.ops.floor_mod(self, without_twin(o))
 
     def __rmod__(self, o):
@@ -590,6 +606,8 @@ def _arith_method(name: str, op: str):
             if op not in ("add", "sub"):
                 raise TypeError(f"Tensor.{name}() got an unexpected keyword argument 'alpha'")
             return getattr(late.ops._alpha_arith, f"{op}_ext")(self, other, alpha)
+        if op == "mul" and isinstance(other, (list, tuple)):  # refused in a @jit graph too (MindSpore 2.10), unlike `*`
+            late.seq_operator("mul", self, other, False)
         out = self._bin(op, other)
         if out is NotImplemented:
             raise TypeError(f"Tensor.{name}: unsupported operand type {type(other).__name__}")

@@ -10,6 +10,7 @@ from NumPy's global one: an order of its own, not MindSpore's.
 from __future__ import annotations
 
 import glob
+import math
 from builtins import zip as _pyzip  # (this module's `zip` is MindSpore's dataset zip)
 from typing import Any, Callable, Iterator
 
@@ -319,13 +320,26 @@ class TextFileDataset(Dataset):
     def __init__(self, dataset_files, num_samples=None, num_parallel_workers=None, shuffle=True, num_shards=None,
                  shard_id=None, cache=None):
         self._files = matched_files("TextFileDataset", dataset_files, num_parallel_workers, unique=True)
-        if num_shards is not None or cache is not None:
-            raise NotImplementedError("TextFileDataset: num_shards / cache are not supported")
+        if cache is not None:
+            raise NotImplementedError("TextFileDataset: cache is not supported")
+        if isinstance(num_shards, int) and not 1 <= num_shards <= 2147483647:  # (MindSpore 2.10's text)
+            raise ValueError("Input num_shards is not within the required interval of [1, 2147483647].")
+        check_source_args(None, None, None, None, num_shards, shard_id)
         self._cols, self._num = ["text"], _checks.row_limit(num_samples)
         self._shuffle = shuffle is not False and getattr(shuffle, "value", shuffle) != "files"
+        if num_shards is not None and shuffle is not False and len(self._files) > 1:  # (one file: the shard's rows
+            # are the unshuffled shard's, shuffled; several: MindSpore shuffles the files first, in an order of its own)
+            raise NotImplementedError("TextFileDataset: num_shards over several files with shuffle: MindSpore's shards "
+                                      "then hold rows of its own file order, which gradserve does not follow; pass "
+                                      "shuffle=False")
+        self._shard = None if num_shards is None or shard_id is None else (int(num_shards), int(shard_id))
 
     def _rows(self) -> Iterator[Row]:
         lines = [ln for f in self._files for ln in _read_text(f).split("\n") if ln]
+        if self._shard is not None and lines:  # MindSpore 2.10: the files' rows in one run, ceil(T / n) a shard, from
+            n, s = self._shard  # s * ceil(T / n) on, wrapping around to the first row (probe p5.py, 190 cases)
+            size = math.ceil(len(lines) / n)
+            lines = [lines[(s * size + i) % len(lines)] for i in range(size)]
         order = _rng().permutation(len(lines)) if self._shuffle else range(len(lines))
         for k, i in enumerate(order):
             if self._num is not None and k >= self._num:
@@ -582,7 +596,7 @@ from ._audio_files import LibriTTSDataset, LJSpeechDataset  # noqa: E402
 from ._stl10 import STL10Dataset  # noqa: E402
 from ._image_files import ImageFolderDataset, MnistDataset  # noqa: E402
 from ._tfrecord import Shuffle, TFRecordDataset  # noqa: E402
-from ._samplers import DistributedSampler, PKSampler, SequentialSampler, in_memory_sampler  # noqa: E402
+from ._samplers import DistributedSampler, PKSampler, SequentialSampler, check_source_args, in_memory_sampler  # noqa: E402
 from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004
 from ._schema import Schema  # noqa: E402
 

@@ -647,6 +647,12 @@ def _hook_number(g, dout, made_by: tuple | None = None, compiled: bool = False):
     if compiled and made_by is not None and isinstance(g, (int, float)):
         raise _graph_number(g, made_by[0][0])
     integer = getattr(dout, "_dtype", "float32").startswith(("int", "uint", "bool"))
+    if made_by is None and not compiled and type(g) is int and not integer:
+        raise TypeError(f"InsertGradientOf: the hook returned the Python int {g} as the gradient of the {dout._dtype} "
+                        f"input itself; MindSpore 2.10 (PyNative) gives it as an Int64 gradient ({g}), or refuses it "
+                        f"where the input's other uses add their {dout._dtype} gradient to it (TypeError 'For "
+                        f"primitive[Add], the input arguments must have same data type'), gradserve would give "
+                        f"{dout._dtype}: return a float or a Tensor")
     if isinstance(g, (float, np.floating)) and integer and not float(g).is_integer():
         raise TypeError(f"InsertGradientOf: the hook returned the Python float {g} as the gradient of an {dout._dtype} "
                         f"input; MindSpore 2.10 gives it as a Float32 gradient ({g}), gradserve would truncate it to "

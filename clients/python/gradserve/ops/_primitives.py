@@ -18,6 +18,7 @@ from .. import dtype as _dt
 from .._infer import BINARY, BINARY_FLOAT, COMPARE
 from ..errors import IndexRangeError
 from .._late import late  # sign of complex: ops.sgn, an upper layer
+from .._seq_operands import refuse_primitive
 from .._tensor import Tensor, _is_bool
 from .._calling_errors import camel as _camel, failed_calling, input_dtype_error, primitive_type, input_dtype_error
 from .._misc import twin_of
@@ -792,6 +793,7 @@ def stop_gradient(x):
 
 
 def mul(input, other):
+    refuse_primitive("mul", input, other)  # a list / tuple operand: MindSpore 2.10's TypeError
     return binary("mul", input, other)
 
 
@@ -806,16 +808,24 @@ def _refuse_two_bools(prim: str, input, other) -> None:  # noqa: A002
 
 
 def add(input, other):
+    refuse_primitive("add", input, other)  # a list / tuple operand: MindSpore 2.10's TypeError
     _refuse_two_bools("Add", input, other)
     return binary("add", input, other)
 
 
 def sub(input, other):
+    refuse_primitive("sub", input, other)  # a list / tuple operand: MindSpore 2.10's TypeError
     _refuse_two_bools("Sub", input, other)
     return binary("sub", input, other)
 
 
+def equal(input, other):  # noqa: A002
+    refuse_primitive("equal", input, other)  # a list / tuple operand: MindSpore 2.10's TypeError (Equal)
+    return FUNCTIONS["equal"](input, other)
+
+
 def div(x, y):
+    refuse_primitive("div", x, y)  # a list / tuple operand: MindSpore 2.10's TypeError
     return binary("div", x, y)
 
 
