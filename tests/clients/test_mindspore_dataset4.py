@@ -95,8 +95,10 @@ def test_image_folder_decode(tmp_path):
     (tmp_path / "c" / "i.bmp").write_bytes(_bmp(img))
     (r,) = ds.ImageFolderDataset(str(tmp_path), decode=True).create_tuple_iterator(output_numpy=True)
     assert r[0].dtype == np.uint8 and np.array_equal(r[0], img) and int(r[1]) == 0
-    (tmp_path / "c" / "j.jpg").write_bytes(b"\xff\xd8\xff\xe0rest")
-    with pytest.raises(NotImplementedError, match="JPEG decoding"):
+    (tmp_path / "c" / "j.jpg").write_bytes(b"\xff\xd8\xff\xe0rest")  # (JPEG through Pillow: test_mindspore_jpeg.py)
+    pytest.importorskip("PIL")
+    # MindSpore 2.10 (/work/ms_suite_jpeg53/probe/p7.py) on these bytes
+    with pytest.raises(RuntimeError, match=r"Invalid image, .*j\.jpg decode failed, the image is broken"):
         list(ds.ImageFolderDataset(str(tmp_path), decode=True, shuffle=False).create_tuple_iterator())
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from . import _checks
 from ._file_source import FileSource, check_dir, check_usage
 from ._image_read import ImageReadMode, decode_image
+from ._jpeg import JPEG_MAGIC, decode_jpeg_rgb
 from .audio import _pipeline_error
 
 
@@ -73,7 +74,9 @@ class ImageFolderDataset(FileSource):
             data = f.read()
         if not self._decode:
             return (np.frombuffer(data, np.uint8).copy(),)
-        image = decode_image(data, path, ImageReadMode.COLOR)
+        # JPEG as vision.Decode (MindSpore 2.10: Pillow's RGB, EXIF orientation not applied), not as read_image
+        jpeg = data[:3] == JPEG_MAGIC
+        image = decode_jpeg_rgb(data) if jpeg else decode_image(data, path, ImageReadMode.COLOR)
         if image is None:
             raise _pipeline_error(f"Invalid image, {path} decode failed, the image is broken or permission denied.")
         return (image,)

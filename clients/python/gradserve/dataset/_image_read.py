@@ -1,7 +1,6 @@
 """`vision.read_image`: PNG (8-bit, not interlaced), BMP (24-bit, uncompressed) and baseline TIFF (8-bit, uncompressed,
 strips) decoded here in NumPy to HWC uint8, as MindSpore 2.10 reads them (its modes and texts; values checked against
-its runs). JPEG is refused by name: MindSpore decodes it with libjpeg-turbo, whose IDCT and chroma upsampling we do not
-reproduce bit for bit, and an approximate decoder would give other pixel values without saying so."""
+its runs). JPEG goes through Pillow where it is installed (_jpeg: libjpeg-turbo, MindSpore's own decoder)."""
 from __future__ import annotations
 
 import os
@@ -11,6 +10,7 @@ from enum import Enum
 
 import numpy as np
 
+from ._jpeg import JPEG_MAGIC, decode_jpeg_rgb, read_jpeg
 from .text._seq import pipeline_error
 
 
@@ -40,10 +40,8 @@ def read_image(filename, mode=ImageReadMode.UNCHANGED) -> np.ndarray:
 
 def decode_image(data: bytes, filename: str, mode: ImageReadMode) -> np.ndarray | None:
     """The image in data (read from filename) as read_image gives it; None where it is no image read here."""
-    if data[:3] == b"\xff\xd8\xff":
-        raise NotImplementedError(f"vision.read_image: JPEG decoding ({filename}) is not implemented by gradserve "
-                                  "(MindSpore's pixel values are libjpeg-turbo's; PNG, BMP and uncompressed TIFF "
-                                  "are read)")
+    if data[:3] == JPEG_MAGIC:
+        return read_jpeg(data, mode.name, _opencv_gray)
     decoder = _DECODERS.get(data[:4] if data[:2] in (b"II", b"MM") else data[:2])
     decoded = decoder(data, filename) if decoder is not None else None
     if decoded is None:
@@ -192,7 +190,7 @@ class Decode:
     """`vision.Decode`: encoded image bytes (a 1-D uint8 array) to an HWC RGB image. MindSpore 2.10's input checks
     and texts: a non-1-D input is its TypeError, bytes of no image format its "Decode: image decode failed."; the
     decoding itself is refused by name (MindSpore's Decode goes through its own codecs, whose conversions to RGB we
-    have not checked; vision.read_image reads PNG, BMP and TIFF files)."""
+    have not checked; vision.read_image reads PNG, BMP and TIFF files), JPEG excepted: Pillow's RGB (_jpeg)."""
 
     def __init__(self, to_pil: bool = False):
         if to_pil:
@@ -203,7 +201,12 @@ class Decode:
         if data.ndim != 1:
             raise TypeError(f"The number of array dimensions of the encoded image should be 1, but got {data.ndim}.")
         head = data[:4].astype(np.uint8).tobytes() if data.dtype == np.uint8 else b""
-        if head[:3] == b"\xff\xd8\xff" or head[:2] in _DECODERS or head in _DECODERS:
-            raise NotImplementedError("vision.Decode: decoding images is not implemented by gradserve (vision."
-                                      "read_image reads PNG, BMP and uncompressed TIFF files)")
+        if head[:3] == JPEG_MAGIC:
+            image = decode_jpeg_rgb(data.tobytes())
+            if image is None:  # (a truncated JPEG: MindSpore 2.10's process dies of SIGFPE)
+                raise pipeline_error("Decode: image decode failed.")
+            return image
+        if head[:2] in _DECODERS or head in _DECODERS:
+            raise NotImplementedError("vision.Decode: decoding images other than JPEG is not implemented by "
+                                      "gradserve (vision.read_image reads PNG, BMP and uncompressed TIFF files)")
         raise pipeline_error("Decode: image decode failed.")
