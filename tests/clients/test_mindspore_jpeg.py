@@ -23,7 +23,13 @@ def _gray_pixels():
     return rng.integers(0, 256, (4, 7), dtype=np.uint8)
 
 
-def _write(path, kind: str) -> str:
+_KINDS = ("baseline", "gray", "progressive", "444", "cmyk", "exif6")
+_DATA = os.path.join(os.path.dirname(__file__), "data", "jpeg53")
+
+
+def _encode(path, kind: str) -> str:
+    """How the committed files under data/jpeg53 were made (Pillow 13.0.0; `python test_mindspore_jpeg.py` writes
+    them again): the tests read the committed bytes, so another Pillow's encoder cannot change what they decode."""
     rgb = Image.fromarray(_RGB_PIXELS)
     if kind == "gray":
         Image.fromarray(_gray_pixels()).save(path, quality=90)
@@ -39,6 +45,14 @@ def _write(path, kind: str) -> str:
         rgb.save(path, quality=90, exif=exif)
     else:
         rgb.save(path, quality=90)
+    return str(path)
+
+
+def _write(path, kind: str) -> str:
+    """The committed `kind` file copied to path."""
+    os.makedirs(os.path.dirname(str(path)), exist_ok=True)
+    with open(os.path.join(_DATA, f"{kind}.jpg"), "rb") as src, open(path, "wb") as dst:
+        dst.write(src.read())
     return str(path)
 
 
@@ -128,3 +142,9 @@ def test_without_pillow_names_the_extra(tmp_path, monkeypatch):
         vision.read_image(path)
     with pytest.raises(NotImplementedError, match=r"gradserve-client\[vision\]"):
         vision.Decode()(np.fromfile(path, np.uint8))
+
+
+if __name__ == "__main__":
+    os.makedirs(_DATA, exist_ok=True)
+    for k in _KINDS:
+        _encode(os.path.join(_DATA, f"{k}.jpg"), k)
