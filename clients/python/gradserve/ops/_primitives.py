@@ -20,7 +20,7 @@ from ..errors import IndexRangeError
 from .._late import late  # sign of complex: ops.sgn, an upper layer
 from .._seq_operands import refuse_primitive
 from .._tensor import Tensor, _is_bool
-from .._calling_errors import camel as _camel, failed_calling, input_dtype_error, primitive_type, input_dtype_error
+from .._calling_errors import camel as _camel, failed_calling, input_dtype_error, primitive_type
 from .._misc import twin_of
 from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast, current, graph_semantics
 from ._axis_range import DIM_OUT_OF_RANGE, checked_axis
@@ -151,6 +151,24 @@ for _name, _spec in _catalog.OPS.items():
     CLASSES[_camel(_name)] = type(_camel(_name), (Primitive,), {"op": _name, "__doc__": _spec["doc"],
                                                                   "__module__": __name__})
     FUNCTIONS[_name] = _make_function(_name)
+
+
+def _refusing_sequences(op: str):
+    """The generated function of op refusing a list / tuple operand with MindSpore 2.10's TypeError (ops.equal:
+    Equal's), its keywords and signature kept."""
+    generated = FUNCTIONS[op]
+
+    def f(*inputs, **attrs):
+        inputs = _keyword_inputs(op, inputs, attrs) if attrs else inputs
+        if len(inputs) == 2:
+            refuse_primitive(op, *inputs)
+        return generated(*inputs, **attrs)
+
+    f.__name__, f.__qualname__, f.__doc__ = generated.__name__, generated.__qualname__, generated.__doc__
+    return f
+
+
+FUNCTIONS["equal"] = _refusing_sequences("equal")
 
 
 # -- MindSpore's signatures where they differ ---------------------------------------------------------
@@ -817,11 +835,6 @@ def sub(input, other):
     refuse_primitive("sub", input, other)  # a list / tuple operand: MindSpore 2.10's TypeError
     _refuse_two_bools("Sub", input, other)
     return binary("sub", input, other)
-
-
-def equal(input, other):  # noqa: A002
-    refuse_primitive("equal", input, other)  # a list / tuple operand: MindSpore 2.10's TypeError (Equal)
-    return FUNCTIONS["equal"](input, other)
 
 
 def div(x, y):
