@@ -249,4 +249,4 @@ def test_printer_functions_consts_and_name_clashes():
     text = format_graph(grad(g, 0))
     assert text.startswith("def net_0(t1: float64[2]):")  # the function first
     assert "def grad_net(t1: float64[2]):" in text
-    assert "= grad(t1, fn='net_0', positions=(0,), weights=(), sens=False, with_value=False, int_grads=False, reached=False)" in text
+    assert "= grad(t1, fn='net_0', positions=(0,), weights=(), sens=False, with_value=False, int_grads=False, reached=False, aux=0)" in text
