@@ -1,12 +1,10 @@
-"""The file datasets' common part (_audio_files.py, _image_files.py, _stl10.py): MindSpore 2.10's argument checks and the user's own files, read here in the
-program, as rows of (what `_read` makes of a file, the entry's other columns) in a sampler's order. Shuffled by
-default (an order of its own, not MindSpore's)."""
+"""The file datasets' common part (_audio_files.py, _image_files.py, _stl10.py): MindSpore 2.10's argument checks,
+and the user's own files, read here in the program, as rows of (what `_read` makes of a file, the entry's other
+columns) in a sampler's order. Shuffled by default (an order of its own, not MindSpore's)."""
 from __future__ import annotations
 
 import os
 from typing import Iterator
-
-import numpy as np
 
 from . import Dataset, _checks, _rng
 from ._samplers import check_source_args, source_sampler
