@@ -7,6 +7,7 @@ That is what keeps nested derivative graphs small.
 """
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from typing import Sequence
 
@@ -65,6 +66,8 @@ def freeze(v):
         return tuple(freeze(x) for x in v)
     if isinstance(v, dict):
         return attrs_key(v)
+    if v == 0 and isinstance(v, float) and math.copysign(1.0, v) < 0:
+        return ("-0.0",)  # -0.0 == 0.0 in Python, yet 1 / -0.0 is -inf: CSE must not merge them
     return v
 
 

@@ -128,3 +128,22 @@ def test_a_zero_of_the_graph_never_merges_with_a_symbolic_one(yv):
         gy, prod = run_numpy(compile_graph(lower(g)), [np.zeros((), F32), yv])
         same(prod, yv * F32(0))
     same(gy, np.zeros((), F32))  # JAX, MindSpore: an ignored input's gradient is zeros
+
+
+def test_negative_zero_never_merges_with_zero():
+    """-0.0 == 0.0 in Python, yet x / -0.0 is -inf: two fills differing only in the zero's sign stay two
+    values (CSE once merged them, giving inf where NumPy gives NaN). Forward and gradient against NumPy:
+    d/dx sum(x / 0 + x / -0) = 1 / 0 + 1 / -0 = NaN."""
+    gb = GraphBuilder("f")
+    x = gb.input((2,))
+    out = gb.sum(gb.add(gb.div(x, gb.full((2,), 0.0, "float32")), gb.div(x, gb.full((2,), -0.0, "float32"))))
+    g = gb.build(out)
+    xv = np.array([1.0, -2.0], F32)
+    with np.errstate(all="ignore"):
+        fwd, _ = run(lambda gb, x: gb.add(gb.div(x, gb.full((2,), 0.0, "float32")),
+                                             gb.div(x, gb.full((2,), -0.0, "float32"))), xv)
+        same(fwd, xv / F32(0.0) + xv / F32(-0.0))
+        gx = run_numpy(compile_graph(lower(grad_operation(g))), [xv])
+        same(gx, F32(1) / F32(0.0) + F32(1) / F32(-0.0) + np.zeros(2, F32))
+        fx, _ = run(lambda gb, x: gb.div(x, gb.full((2,), -0.0, "float32")), xv)
+    same(fx, np.array([-np.inf, np.inf], F32))
