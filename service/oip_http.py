@@ -521,7 +521,7 @@ def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -
     async def unload(name: str, request: Request):
         """Triton's unload of a model not loaded succeeds, KServe's is ModelNotFound (404): the same route, told
         apart by what each stock client sends: tritonclient (http, http.aio) always a body with `parameters`
-        (`unload_dependents`), KServe's server reads no body and its docs send none."""
+        (`unload_dependents`); KServe's server reads no body (v2_endpoints.unload takes the name only)."""
         try:
             head = await json_object(request, "unload")
             check_repository_params(head.get("parameters"), "unload", "$.parameters")

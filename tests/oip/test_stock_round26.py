@@ -9,7 +9,7 @@ project's test extra: `http`, `http.aio`, `grpc`, `grpc.aio`) and KServe V2 / Tr
 - Unloading a model not loaded on the route KServe and Triton share: Triton's success (round 22), KServe's server
   ModelNotFound 404 "Model with name m does not exist." (its v2_endpoints.unload reads no body). tritonclient's
   http / http.aio unload_model always sends {"parameters": {"unload_dependents": ...}}: such a request is answered
-  as Triton, one without `parameters` (KServe's docs, curl) as KServe. Before: 200 for both.
+  as Triton, one without `parameters` (no body: what KServe's server reads) as KServe. Before: 200 for both.
 - HTTP's model configuration carried the config.json's own fields (kind, device, options) beside Triton's
   ModelConfig: protobuf's json_format refused it as a ModelConfig, and tritonclient's get_model_config ->
   load_model(config=json.dumps(...)) round trip was refused (`['device', 'get_all', 'kind'] cannot be applied`).
