@@ -244,19 +244,25 @@ def dtype_values(dt: str) -> np.ndarray:
     return (np.arange(6).reshape(2, 3) * (0.25 if dt == "float16" else 1)).astype(dt)
 
 
-def test_binary_both_ways_fp16_and_bool(http):
+def dtype_inputs(mod, binary: bool = True) -> list:
     ins = []
     for dt in DTYPES:
-        a = dtype_values(dt)
-        ins.append(httpclient.InferInput(dt, [2, 3], "BOOL" if dt == "bool" else
-                                         "FP16" if dt == "float16" else dt.upper()))
-        ins[-1].set_data_from_numpy(a, binary_data=True)
+        ins.append(mod.InferInput(dt, [2, 3], "BOOL" if dt == "bool" else "FP16" if dt == "float16" else dt.upper()))
+        if mod is httpclient:
+            ins[-1].set_data_from_numpy(dtype_values(dt), binary_data=binary)
+        else:  # (gRPC: raw contents, its binary form)
+            ins[-1].set_data_from_numpy(dtype_values(dt))
+    return ins
+
+
+def test_binary_both_ways_fp16_and_bool(http, grpc_):
     outs = [httpclient.InferRequestedOutput(f"out{i}", binary_data=True) for i in range(len(DTYPES))]
-    r = http.infer("dtypes", ins, outputs=outs)
+    r = http.infer("dtypes", dtype_inputs(httpclient), outputs=outs)
+    g = grpc_.infer("dtypes", dtype_inputs(grpcclient))
     for i, dt in enumerate(DTYPES):
         a = dtype_values(dt)
-        got = r.as_numpy(f"out{i}")
-        assert got.dtype == a.dtype and np.array_equal(got, ~a if dt == "bool" else a + a), dt
+        for got in (r.as_numpy(f"out{i}"), g.as_numpy(f"out{i}")):
+            assert got.dtype == a.dtype and np.array_equal(got, ~a if dt == "bool" else a + a), dt
         assert r.get_output(f"out{i}")["parameters"]["binary_data_size"] == a.nbytes
 
 
@@ -307,14 +313,10 @@ def test_bytes_both_ways(server, http, grpc_):
 
 
 def test_classification_of_an_fp16_output_refused_in_tritons_words(http):
-    ins = []
-    for dt in DTYPES:
-        ins.append(httpclient.InferInput(dt, [2, 3], "BOOL" if dt == "bool" else
-                                         "FP16" if dt == "float16" else dt.upper()))
-        ins[-1].set_data_from_numpy(dtype_values(dt))
     i16 = DTYPES.index("float16")
     with pytest.raises(InferenceServerException) as e:
-        http.infer("dtypes", ins, outputs=[httpclient.InferRequestedOutput(f"out{i16}", class_count=1)])
+        http.infer("dtypes", dtype_inputs(httpclient, binary=False),
+                   outputs=[httpclient.InferRequestedOutput(f"out{i16}", class_count=1)])
     assert e.value.status() == "400"
     assert "class result not available for output due to unsupported type 'FP16'" in e.value.message()
 
