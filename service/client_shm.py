@@ -50,7 +50,7 @@ from . import shm
 from .client_identity import ip_of
 from .codec import BF16
 from .local_socket import UNIX_PEER
-from .errors import Forbidden, InvalidRequest, LimitExceeded, RegionInUse
+from .errors import Forbidden, InvalidRequest, LimitExceeded, NotFound, RegionInUse
 
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,200}")
 # segments of this server (service.shm: request buffers, output slots, job inputs), multiprocessing's,
@@ -423,8 +423,9 @@ class Regions:
                 return [r.status() for r in self.regions.values() if not _other_key(r, client)]
             r = self.regions.get(name)
         if r is None:
-            raise InvalidRequest(f"no shared memory region {name!r} is registered", path="name",
-                                 shared_memory_region=name)
+            # Triton's words and code (server src/shared_memory_manager.cc GetStatus: NOT_FOUND)
+            raise NotFound(f"Unable to find system shared memory region: '{name}'", code="region_not_found",
+                           path="name", shared_memory_region=name)
         if _other_key(r, client):
             raise _not_yours(name, "name")
         return [r.status()]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import InvalidRequest, NotImplementedFeature
+from .errors import Internal, InvalidRequest, NotImplementedFeature
 
 KNOWN = {"name", "platform", "backend", "max_batch_size", "input", "output", "parameters"}
 WHY = {"dynamic_batching": "dynamic batching is the server's (--batch-delay-ms), not a model's",
@@ -41,6 +41,27 @@ def check_value_types(params: dict, path: str, file_type: type) -> None:
             continue
         if not ok:
             raise InvalidRequest(_wrong_type(k, want, http), path=f"{path}.{k}")
+
+
+UNEXPECTED = "unexpected error on creating Triton parameter"  # Triton's HTTP text (http_server.cc), INTERNAL
+
+
+def check_load_params(params: dict, path: str, file_type: type) -> None:
+    """A load's parameters one by one in the order given, as Triton's HandleRepositoryControl (HTTP) and
+    RepositoryModelLoad (gRPC) read them, the first at fault refused: its value's type first, then a name that
+    is neither `config` nor `file:<path>` (HTTP: INTERNAL, 500, Triton's text; gRPC: INVALID_ARG "unrecognized
+    load parameter 'x'."). Over HTTP every value must be a string (Triton reads each with MemberAsString)."""
+    http = file_type is str
+    for k, v in params.items():
+        at = f"{path}.{k}"
+        if http and not isinstance(v, str):
+            raise InvalidRequest(_wrong_type(k, "string", http), path=at)
+        known = k == "config" or k.startswith(FILE)
+        if not known:
+            if http:
+                raise Internal(UNEXPECTED, path=at)
+            raise InvalidRequest(f"unrecognized load parameter '{k}'.", path=at)
+        check_value_types({k: v}, path, file_type)
 
 
 def _wrong_type(key: str, want: str, http: bool) -> str:

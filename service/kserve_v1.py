@@ -32,6 +32,7 @@ from .errors import InvalidRequest, LimitExceeded, NotFound, ServiceError, http_
 from .http_app import AsgiBody, ClientGone, run_watching
 from .http_body import read_body
 from .jobs import request_client
+from .oip_http import model_not_found
 from .repository import Model, ModelRepository, check_inputs
 from .settings import Settings
 
@@ -46,10 +47,6 @@ class NotReady(ServiceError):
 
 def v1_error(e: ServiceError) -> JSONResponse:
     return JSONResponse({"error": e.located_message}, status_code=http_status(e.code), headers=http_headers(e))
-
-
-def model_not_found(name: str) -> NotFound:
-    return NotFound(f"Model with name {name} does not exist.", code="model_not_found", model=name)  # (KServe's)
 
 
 def model_not_ready(name: str, why: str = "") -> NotReady:

@@ -4,7 +4,7 @@
     GET  /v2/models                               the loaded models' names (KServe's V2 server answers it)
     GET  /v2/models/<m>[/versions/1]              model metadata (every input the kind needs, outputs)
     GET  /v2/models/<m>[/versions/1]/ready        200 when loaded, 404 when not (the protocol: 4xx is false)
-    GET  /v2/models/<m>[/versions/1]/config       Triton's model configuration and the model's config.json
+    GET  /v2/models/<m>[/versions/1]/config       Triton's model configuration (config.json as its parameters)
     GET  /v2/models[/<m>[/versions/1]]/stats      Triton's statistics of the loaded models (service.model_stats)
     POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension
     POST /v2/repository/index, /v2/repository/models/<m>/load, .../unload
@@ -80,6 +80,10 @@ def v2_body(e: ServiceError) -> dict:
 
 def v2_error(e: ServiceError) -> JSONResponse:
     return JSONResponse(v2_body(e), status_code=http_status(e.code), headers=http_headers(e))
+
+
+def model_not_found(name: str) -> NotFound:
+    return NotFound(f"Model with name {name} does not exist.", code="model_not_found", model=name)  # (KServe's)
 
 
 def key_checker(settings: Settings):
@@ -208,21 +212,22 @@ def check_repository_params(params, action: str, path: str, file_type: type = st
     """A load / unload request's parameters (HTTP and gRPC); load's `config` override returned (applied by
     service.config_override); Triton's `file:<path>` overrides refused (service.config_override.refuse_files), never
     ignored (the client would believe its files used); unload's `unload_dependents` is accepted (no model here has
-    dependents); each value of the type Triton reads (`file_type`: a file's, str over HTTP, bytes over gRPC)."""
+    dependents); each value of the type Triton reads (`file_type`: a file's, str over HTTP, bytes over gRPC).
+    Load's other names are refused as Triton refuses them (service.config_override.check_load_params)."""
     if params is None:
         return None
     if not isinstance(params, dict):
         raise InvalidRequest("parameters must be an object", path=path)
-    extra = sorted(k for k in set(params) - ({"unload_dependents"} if action == "unload" else {"config"})
-                   if action == "unload" or not k.startswith(config_override.FILE))
-    if extra:
-        raise InvalidRequest(f"{action} parameters {extra} are not supported: a model is its repository folder "
-                             "(graph.json, config.json); edit it there and load again" +
-                             (" (or load with a config override)" if action == "load" else ""), path=path)
-    config_override.check_value_types(params, path, file_type)
     if action == "load":
+        config_override.check_load_params(params, path, file_type)
         config_override.refuse_files(params, path)
-    return params.get("config")
+        return params.get("config")
+    extra = sorted(set(params) - {"unload_dependents"})
+    if extra:  # (Triton skips them; refused here: no unload parameter but unload_dependents does anything)
+        raise InvalidRequest(f"unload parameters {extra} are not supported: a model is its repository folder "
+                             "(graph.json, config.json); edit it there and load again", path=path)
+    config_override.check_value_types(params, path, file_type)
+    return None
 
 
 def check_input_params(params: dict, path: str) -> None:
@@ -419,7 +424,9 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
             m = repo.get(name, version)
         except ServiceError as e:
             return v2_error(e)
-        return {**triton_config(m), "kind": m.kind, **m.options, "device": m.device}  # (and its config.json)
+        # Triton's ModelConfig alone (the config.json is in its parameters): clients parse it as one (protobuf's
+        # json_format) and send it back as a load's config override, which refused the config.json's own fields
+        return triton_config(m)
 
     infer = infer_handler(settings, core, repo)
 
@@ -512,8 +519,14 @@ def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -
 
     @r.post("/v2/repository/models/{name}/unload", operation_id="v2_repository_unload")
     async def unload(name: str, request: Request):
+        """Triton's unload of a model not loaded succeeds, KServe's is ModelNotFound (404): the same route, told
+        apart by what each stock client sends: tritonclient (http, http.aio) always a body with `parameters`
+        (`unload_dependents`); KServe's server reads no body (v2_endpoints.unload takes the name only)."""
         try:
-            await repository_params(request, "unload")
+            head = await json_object(request, "unload")
+            check_repository_params(head.get("parameters"), "unload", "$.parameters")
+            if "parameters" not in head and name not in repo.models:
+                raise model_not_found(name)
             repo.unload(name)
         except ServiceError as e:
             return v2_error(e)

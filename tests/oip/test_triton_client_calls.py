@@ -126,17 +126,17 @@ def test_http_calls_of_absent_extensions_fail_with_a_message_the_client_prints(s
 # -- CUDA shared memory: as a Triton built without GPUs (its stock system-shm examples unregister CUDA regions) -----
 def test_cuda_shared_memory_is_answered_as_by_a_triton_without_gpus(http, grpc_):
     """Triton without GPUs (TRITON_ENABLE_GPU off): registering is INVALID_ARG, unregistering all or a name
-    succeeds (nothing is registered), the status of all is empty, a named region's is an error."""
+    succeeds (nothing is registered), the status of all is empty, a named region's is NOT_FOUND (round 26)."""
     for c in (http, grpc_):
         c.unregister_cuda_shared_memory()
         c.unregister_cuda_shared_memory("g")
     assert http.get_cuda_shared_memory_status() == []
     assert len(grpc_.get_cuda_shared_memory_status().regions) == 0
     for call, status in [(lambda: http.register_cuda_shared_memory("g", b"\0" * 64, 0, 16), "400"),
-                         (lambda: http.get_cuda_shared_memory_status("g"), "400"),
+                         (lambda: http.get_cuda_shared_memory_status("g"), "404"),
                          (lambda: grpc_.register_cuda_shared_memory("g", b"\0" * 64, 0, 16),
                           "StatusCode.INVALID_ARGUMENT"),
-                         (lambda: grpc_.get_cuda_shared_memory_status("g"), "StatusCode.INVALID_ARGUMENT")]:
+                         (lambda: grpc_.get_cuda_shared_memory_status("g"), "StatusCode.NOT_FOUND")]:
         with pytest.raises(InferenceServerException) as e:
             call()
         assert e.value.status() == status and "use system shared memory" in str(e.value), str(e.value)
@@ -183,7 +183,7 @@ def test_get_model_config_describes_the_model_truthfully(http, grpc_):
         assert [dict(t, dims=dims(t["dims"])) for t in cfg["output"]] == want_out
         assert {k: v["string_value"] for k, v in cfg["parameters"].items()} == {"kind": "grad", "device": "cpu",
                                                                                "get_all": "true"}
-    assert h["kind"] == "grad" and h["get_all"] is True  # (HTTP's answer keeps the config.json's own fields)
+    assert "kind" not in h and "get_all" not in h  # (Triton's ModelConfig alone: test_stock_round26)
     typed = grpc_.get_model_config("dtypes").config  # the message, as tritonclient.grpc users read it
     assert [(t.name, t.data_type, list(t.dims)) for t in typed.input] == [
         (dt, mc.DataType.Value("TYPE_" + V2[dt]), [2, 3]) for dt in DTYPES]
