@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import Internal, InvalidRequest, NotImplementedFeature
+from .errors import InvalidRequest, NotImplementedFeature
 
 KNOWN = {"name", "platform", "backend", "max_batch_size", "input", "output", "parameters"}
 WHY = {"dynamic_batching": "dynamic batching is the server's (--batch-delay-ms), not a model's",
@@ -43,13 +43,15 @@ def check_value_types(params: dict, path: str, file_type: type) -> None:
             raise InvalidRequest(_wrong_type(k, want, http), path=f"{path}.{k}")
 
 
-UNEXPECTED = "unexpected error on creating Triton parameter"  # Triton's HTTP text (http_server.cc), INTERNAL
+# Triton's HTTP text (http_server.cc), which Triton sends as INTERNAL / 500; here a 400: the fault is the
+# request's, and a 5xx tells clients and their retry policies that the server failed (they would retry it)
+UNEXPECTED = "unexpected error on creating Triton parameter"
 
 
 def check_load_params(params: dict, path: str, file_type: type) -> None:
     """A load's parameters one by one in the order given, as Triton's HandleRepositoryControl (HTTP) and
     RepositoryModelLoad (gRPC) read them, the first at fault refused: its value's type first, then a name that
-    is neither `config` nor `file:<path>` (HTTP: INTERNAL, 500, Triton's text; gRPC: INVALID_ARG "unrecognized
+    is neither `config` nor `file:<path>` (HTTP: 400 with Triton's text, which Triton sends as a 500; gRPC: INVALID_ARG "unrecognized
     load parameter 'x'."). Over HTTP every value must be a string (Triton reads each with MemberAsString)."""
     http = file_type is str
     for k, v in params.items():
@@ -58,9 +60,7 @@ def check_load_params(params: dict, path: str, file_type: type) -> None:
             raise InvalidRequest(_wrong_type(k, "string", http), path=at)
         known = k == "config" or k.startswith(FILE)
         if not known:
-            if http:
-                raise Internal(UNEXPECTED, path=at)
-            raise InvalidRequest(f"unrecognized load parameter '{k}'.", path=at)
+            raise InvalidRequest(UNEXPECTED if http else f"unrecognized load parameter '{k}'.", path=at)
         check_value_types({k: v}, path, file_type)
 
 

@@ -4,7 +4,8 @@ project's test extra: `http`, `http.aio`, `grpc`, `grpc.aio`) and KServe V2 / Tr
 - An unknown load parameter: Triton's HTTP HandleRepositoryControl (server src/http_server.cc) reads each member
   of `parameters` in order with MemberAsString (a value not a string: TritonJson's "attempt to access JSON
   non-string as string"), then makes a parameter of `config` and `file:<path>` only: any other name is INTERNAL
-  "unexpected error on creating Triton parameter" (HTTP 500). Its gRPC RepositoryModelLoad (src/grpc/grpc_server.cc)
+  "unexpected error on creating Triton parameter" (HTTP 500; 400 here with its text: the fault is the request's, and
+  a 5xx would tell clients' retry policies the server failed). Its gRPC RepositoryModelLoad (src/grpc/grpc_server.cc)
   answers INVALID_ARG "unrecognized load parameter 'x'.". Before: 400 / INVALID_ARGUMENT in our words for both.
 - Unloading a model not loaded on the route KServe and Triton share: Triton's success (round 22), KServe's server
   ModelNotFound 404 "Model with name m does not exist." (its v2_endpoints.unload reads no body). tritonclient's
@@ -98,11 +99,11 @@ def cube_inputs(mod) -> list:
 # -- (a) unknown load parameters, as Triton reads them ---------------------------------------------------------------
 
 @pytest.mark.parametrize("params, status, says", [
-    ({"x": "y"}, 500, UNEXPECTED + " (at $.parameters.x)"),
+    ({"x": "y"}, 400, UNEXPECTED + " (at $.parameters.x)"),
     ({"x": 1}, 400, "attempt to access JSON non-string as string (at $.parameters.x)"),  # (its type read first)
-    ({"x": "y", "config": 5}, 500, UNEXPECTED),  # (in the order given: x is read before config)
+    ({"x": "y", "config": 5}, 400, UNEXPECTED),  # (in the order given: x is read before config)
     ({"config": 5, "x": "y"}, 400, "attempt to access JSON non-string as string (at $.parameters.config)"),
-    ({"config": "{}", "x": "y"}, 500, UNEXPECTED)])
+    ({"config": "{}", "x": "y"}, 400, UNEXPECTED)])
 def test_http_unknown_load_parameter_as_triton(server, triton, params, status, says):
     r = post(server, "/v2/repository/models/seed_jvp/load", json={"parameters": params})
     assert (r.status_code, r.json()) == (status, {"error": says}) or (r.status_code == status and
