@@ -114,3 +114,75 @@ def test_phaser_refuses_a_delay_line_mindspore_crashes_on():
     # MindSpore 2.10 dies (SIGFPE) on Phaser(1000, delay_ms=0.2): its delay line rounds to 0 samples
     with pytest.raises(RuntimeError, match="delay line of 0 samples"):
         audio.Phaser(1000, delay_ms=0.2)(np.ones((1, 4), np.float32))
+
+
+def _lfw(root):
+    """/work/ms_suite60/probe/p6.py's folder: distinct bytes per image set, lfw-names.txt not in name order."""
+    for folder in ("lfw", "lfw_funneled", "lfw-deepfunneled"):
+        for name, n in (("Zed", 1), ("Amy", 2), ("Bob", 1)):
+            (root / folder / name).mkdir(parents=True)
+            for k in range(1, n + 1):
+                (root / folder / name / f"{name}_{k:04d}.jpg").write_bytes(f"{folder}:{name}{k}".encode())
+    for file, text in (("lfw-names.txt", "Zed 1\nAmy 2\nBob 1\n"), ("peopleDevTrain.txt", "2\nZed 1\nBob 1\n"),
+                       ("peopleDevTest.txt", "1\nAmy 2\n"), ("people.txt", "2\n1\nAmy 2\n2\nBob 1\nZed 1\n"),
+                       ("pairsDevTrain.txt", "1\nAmy 1 2\nZed 1 Amy 2\n"), ("pairsDevTest.txt", "1\nAmy 2 1\nBob 1 Zed 1\n"),
+                       ("pairs.txt", "1 1\nAmy 2 2\nAmy 1 Bob 1\n")):
+        (root / file).write_text(text)
+    return str(root)
+
+
+def _lfw_rows(root, **kw):
+    from gradserve import dataset as ds
+    d = ds.LFWDataset(root, shuffle=False, **kw)
+    rows = []
+    for r in d.create_dict_iterator(num_epochs=1, output_numpy=True):
+        assert r["label"].dtype == np.uint32 and r["label"].shape == ()
+        rows.append([bytes(v).decode() if v.ndim == 1 else int(v) for v in r.values()])
+    return rows
+
+
+# MindSpore 2.10 (probe p6.py): labels are the name's line in lfw-names.txt; "all" is the train list, then the test list
+@pytest.mark.parametrize("usage, expected", [
+    ("10fold", [["lfw:Amy1", 1], ["lfw:Amy2", 1], ["lfw:Bob1", 2], ["lfw:Zed1", 0]]),
+    ("train", [["lfw:Zed1", 0], ["lfw:Bob1", 2]]),
+    ("all", [["lfw:Zed1", 0], ["lfw:Bob1", 2], ["lfw:Amy1", 1], ["lfw:Amy2", 1]]),
+])
+def test_lfw_people_rows(tmp_path, usage, expected):
+    assert _lfw_rows(_lfw(tmp_path), usage=usage, image_set="original") == expected
+
+
+def test_lfw_pairs_rows_and_image_sets(tmp_path):
+    root = _lfw(tmp_path)
+    assert _lfw_rows(root, task="pairs") == [  # MindSpore 2.10: usage all, image_set funneled by default
+        ["lfw_funneled:Amy1", "lfw_funneled:Amy2", 1], ["lfw_funneled:Zed1", "lfw_funneled:Amy2", 0],
+        ["lfw_funneled:Amy2", "lfw_funneled:Amy1", 1], ["lfw_funneled:Bob1", "lfw_funneled:Zed1", 0]]
+    assert _lfw_rows(root, task="pairs", usage="10fold", image_set="deepfunneled") == [
+        ["lfw-deepfunneled:Amy2", "lfw-deepfunneled:Amy2", 1], ["lfw-deepfunneled:Amy1", "lfw-deepfunneled:Bob1", 0]]
+
+
+def test_lfw_missing_files_are_mindspores_errors(tmp_path):
+    root = _lfw(tmp_path)
+    (tmp_path / "lfw-names.txt").write_text("Zed 1\nAmy 2\n")
+    assert _lfw_rows(root, usage="train")[1] == ["lfw_funneled:Bob1", 0]  # MindSpore 2.10: a name not listed is 0
+    (tmp_path / "lfw" / "Amy" / "Amy_0002.jpg").unlink()
+    with pytest.raises(RuntimeError, match=f"Failed to open file: {root}/lfw/Amy/Amy_0002.jpg"):
+        _lfw_rows(root, image_set="original")
+    (tmp_path / "peopleDevTest.txt").unlink()  # MindSpore 2.10: one list missing, the whole annotation is empty
+    with pytest.raises(RuntimeError, match="Invalid file, LFW annotation file is empty. Check file path: "):
+        _lfw_rows(root)
+    (tmp_path / "lfw-names.txt").unlink()
+    with pytest.raises(RuntimeError, match=f"Invalid file, failed to open file: {root}"):
+        _lfw_rows(root, usage="10fold")
+
+
+def test_lfw_argument_errors(tmp_path):
+    from gradserve import dataset as ds
+    root = _lfw(tmp_path)
+    with pytest.raises(ValueError, match=r"Input task is not within the valid set of \['people', 'pairs'\]."):
+        ds.LFWDataset(root, task="all")
+    with pytest.raises(ValueError, match=r"Input image_set is not within the valid set of \['original', 'funneled', "
+                                         r"'deepfunneled'\]."):
+        ds.LFWDataset(root, image_set="all")
+    with pytest.raises(TypeError, match=r"Argument decode with value 123 is not of type \[<class 'bool'>\], but got "
+                                        r"<class 'int'>."):
+        ds.LFWDataset(root, decode=123)
