@@ -68,13 +68,13 @@ class ImageFolderDataset(FileSource):
                                f"no data found). Check image folder file path: {self._dir}")
 
     def _read(self, path: str) -> tuple:
-        if os.path.isdir(path):
-            raise _pipeline_error(f"Invalid file found: {path}, should be file, but got directory.")
         return (read_image_file(path, self._decode),)
 
 
 def read_image_file(path: str, decode: bool) -> np.ndarray:
-    """An image file's bytes (uint8, 1-d), or with decode its HWC RGB pixels (an image dataset's decode=True)."""
+    """An image file's bytes (uint8, 1-d), or with decode its HWC RGB pixels (a file dataset's image column)."""
+    if os.path.isdir(path):
+        raise _pipeline_error(f"Invalid file found: {path}, should be file, but got directory.")
     with open(path, "rb") as f:
         data = f.read()
     if not decode:
