@@ -96,6 +96,8 @@ def test_input_errors_are_mindspores():
         audio.Flanger(44100)(np.ones((2, 0), np.float32))
     with pytest.raises(RuntimeError, match="table_size must be more than 0, but got: -16000"):
         audio.Flanger(-8000)(np.ones((2, 3), np.float32))
+    with pytest.raises(RuntimeError, match="table_size must be more than 0, but got: -199"):  # (its modulation table)
+        audio.Phaser(-100)(np.ones((1, 4), np.float32))
 
 
 def test_argument_errors_are_mindspores():

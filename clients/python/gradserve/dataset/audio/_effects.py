@@ -69,10 +69,10 @@ class Phaser:
         x = _audio_input(waveform, "Phaser", 1, "<..., time>")
         rate, gain_in, gain_out, delay_ms, decay, speed, sine = self._args
         delay_len = int(delay_ms * 0.001 * rate + 0.5)
+        mod = _wave_table(sine, int(rate / speed + 0.5), 1.0, float(delay_len), math.pi / 2, True)  # (its error first)
         if delay_len <= 0:  # (MindSpore 2.10 dies of a division by zero here: SIGFPE)
             raise _pipeline_error(f"Phaser: gradserve refuses a delay line of {delay_len} samples (delay_ms * "
                                   "sample_rate / 1000 rounds to below 1; MindSpore 2.10 crashes on it)")
-        mod = _wave_table(sine, int(rate / speed + 0.5), 1.0, float(delay_len), math.pi / 2, True)
         rows = x.reshape(-1, x.shape[-1]).astype(np.float64) * gain_in
         buf = np.zeros((rows.shape[0], delay_len))
         out = np.empty_like(rows)
