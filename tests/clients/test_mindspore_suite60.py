@@ -166,6 +166,9 @@ def test_lfw_missing_files_are_mindspores_errors(tmp_path):
     root = _lfw(tmp_path)
     (tmp_path / "lfw-names.txt").write_text("Zed 1\nAmy 2\n")
     assert _lfw_rows(root, usage="train")[1] == ["lfw_funneled:Bob1", 0]  # MindSpore 2.10: a name not listed is 0
+    with pytest.raises(RuntimeError, match=f"Invalid image, failed to decode {root}/lfw_funneled/Zed/Zed_0001.jpg: the "
+                                           "image is damaged or permission denied."):  # (its bytes are no image)
+        _lfw_rows(root, decode=True)
     (tmp_path / "lfw" / "Amy" / "Amy_0002.jpg").unlink()
     with pytest.raises(RuntimeError, match=f"Failed to open file: {root}/lfw/Amy/Amy_0002.jpg"):
         _lfw_rows(root, image_set="original")

@@ -77,7 +77,13 @@ class LFWDataset(FileSource):
     def _read(self, path: str) -> tuple:
         if not os.path.isfile(path):
             raise _pipeline_error(f"Failed to open file: {path}")
-        return (read_image_file(path, self._decode),)
+        try:
+            return (read_image_file(path, self._decode),)
+        except RuntimeError as err:  # (MindSpore 2.10's LFW words a decode failure its own way)
+            if "decode failed" not in str(err):
+                raise
+            raise _pipeline_error(f"Invalid image, failed to decode {path}: the image is damaged or permission "
+                                  "denied.") from None
 
     def _rows(self) -> Iterator[FileRow]:
         entries = self._entries()
