@@ -58,7 +58,7 @@ class LFWDataset(FileSource):
         if not os.path.isfile(names_file):
             raise _pipeline_error(f"Invalid file, failed to open file: {self._dir}")
         with open(names_file) as f:
-            index = {}
+            index: dict[str, int] = {}
             for i, line in enumerate(f):
                 index.setdefault(line.split()[0] if line.split() else "", i)
         found: list = []
