@@ -1,8 +1,9 @@
 """`mindspore.dataset`, the in-memory part: GeneratorDataset / NumpySlicesDataset and the pipeline steps
 batch / repeat / shuffle / map / take / skip, read with create_tuple_iterator / create_dict_iterator (what
 Model.train / fit / eval consume). Rows are NumPy arrays in the client; an iterator gives Tensors (or the
-arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset, the speech folders of _audio_files.py and
-_stl10.py's STL-10), samplers (but _samplers.py's, for those folders), parallel workers and data sinks are not here.
+arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset, the speech folders of _audio_files.py,
+_stl10.py's STL-10, _lfw.py's LFW), samplers (but _samplers.py's, for those folders), parallel workers and data sinks
+are not here.
 
 Shuffling (a random-access source's default, as MindSpore's) draws from `config.set_seed`'s generator, or
 from NumPy's global one: an order of its own, not MindSpore's.
@@ -594,6 +595,7 @@ class _Slice(_Step):
 
 from ._audio_files import LibriTTSDataset, LJSpeechDataset  # noqa: E402
 from ._stl10 import STL10Dataset  # noqa: E402
+from ._lfw import LFWDataset  # noqa: E402
 from ._image_files import ImageFolderDataset, MnistDataset  # noqa: E402
 from ._tfrecord import Shuffle, TFRecordDataset  # noqa: E402
 from ._samplers import DistributedSampler, PKSampler, SequentialSampler, check_source_args, in_memory_sampler  # noqa: E402
@@ -602,4 +604,5 @@ from ._schema import Schema  # noqa: E402
 
 __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",
            "LibriTTSDataset", "LJSpeechDataset", "ImageFolderDataset", "MnistDataset", "DistributedSampler",
-           "PKSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip", "STL10Dataset"]
+           "PKSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip", "STL10Dataset",
+           "LFWDataset"]

@@ -23,13 +23,17 @@ def check_dir(dataset_dir) -> None:
         raise ValueError(f"The folder {dataset_dir} does not exist or is not a directory or permission denied!")
 
 
+def check_choice(name: str, value, valid: list) -> str:
+    """A str argument checked against its valid list, with MindSpore 2.10's texts."""
+    _checks.typed(name, value, (str,))
+    if value not in valid:
+        raise ValueError(f"Input {name} is not within the valid set of {valid}.")
+    return value
+
+
 def check_usage(usage, valid: list) -> str:
     """A dataset's usage (None: "all") checked against its valid list, with MindSpore 2.10's texts."""
-    usage = "all" if usage is None else usage
-    _checks.typed("usage", usage, (str,))
-    if usage not in valid:
-        raise ValueError(f"Input usage is not within the valid set of {valid}.")
-    return usage
+    return check_choice("usage", "all" if usage is None else usage, valid)
 
 
 class FileSource(Dataset):

@@ -1,5 +1,6 @@
-"""`mindspore.dataset.audio`: InverseMelScale and BandBiquad, in the client on NumPy (a map operation or called
-eagerly on an array), with MindSpore 2.10's argument checks and texts. Other audio transforms are not here."""
+"""`mindspore.dataset.audio`: InverseMelScale, BandBiquad, GriffinLim, Flanger, Phaser and ComputeDeltas, in the
+client on NumPy (a map operation or called eagerly on an array), with MindSpore 2.10's argument checks and texts.
+Other audio transforms are not here."""
 from __future__ import annotations
 
 import numpy as np
@@ -137,6 +138,8 @@ def _check_mel_args(n_mels, sample_rate, f_min, f_max, n_stft, norm, mel_type) -
 
 
 from ._griffinlim import GriffinLim  # noqa: E402  (it uses the checks above)
-from .utils import WindowType  # noqa: E402
+from ._effects import ComputeDeltas, Flanger, Phaser  # noqa: E402  (they use the checks above)
+from .utils import BorderType, Interpolation, Modulation, WindowType  # noqa: E402
 
-__all__ = ["BandBiquad", "GriffinLim", "InverseMelScale", "MelType", "NormType", "WindowType"]
+__all__ = ["BandBiquad", "BorderType", "ComputeDeltas", "Flanger", "GriffinLim", "Interpolation", "InverseMelScale",
+           "MelType", "Modulation", "NormType", "Phaser", "WindowType"]
