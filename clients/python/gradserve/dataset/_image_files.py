@@ -68,18 +68,23 @@ class ImageFolderDataset(FileSource):
                                f"no data found). Check image folder file path: {self._dir}")
 
     def _read(self, path: str) -> tuple:
-        if os.path.isdir(path):
-            raise _pipeline_error(f"Invalid file found: {path}, should be file, but got directory.")
-        with open(path, "rb") as f:
-            data = f.read()
-        if not self._decode:
-            return (np.frombuffer(data, np.uint8).copy(),)
-        # JPEG as vision.Decode (MindSpore 2.10: Pillow's RGB, EXIF orientation not applied), not as read_image
-        jpeg = data[:3] == JPEG_MAGIC
-        image = decode_jpeg_rgb(data) if jpeg else decode_image(data, path, ImageReadMode.COLOR)
-        if image is None:
-            raise _pipeline_error(f"Invalid image, {path} decode failed, the image is broken or permission denied.")
-        return (image,)
+        return (read_image_file(path, self._decode),)
+
+
+def read_image_file(path: str, decode: bool) -> np.ndarray:
+    """An image file's bytes (uint8, 1-d), or with decode its HWC RGB pixels (a file dataset's image column)."""
+    if os.path.isdir(path):
+        raise _pipeline_error(f"Invalid file found: {path}, should be file, but got directory.")
+    with open(path, "rb") as f:
+        data = f.read()
+    if not decode:
+        return np.frombuffer(data, np.uint8).copy()
+    # JPEG as vision.Decode (MindSpore 2.10: Pillow's RGB, EXIF orientation not applied), not as read_image
+    jpeg = data[:3] == JPEG_MAGIC
+    image = decode_jpeg_rgb(data) if jpeg else decode_image(data, path, ImageReadMode.COLOR)
+    if image is None:
+        raise _pipeline_error(f"Invalid image, {path} decode failed, the image is broken or permission denied.")
+    return image
 
 
 _MNIST_USAGES = {"train": ["train"], "test": ["t10k"], "all": ["t10k", "train"]}  # (MindSpore's order)
