@@ -2,8 +2,8 @@
 
 What the sample asked for: `mindspore.dataset.transforms.Slice` (ut/python/dataset/test_slice_op.py, 26 items) and
 VOCDataset and Dataset.split (ut/python/dataset/test_datasets_voc.py). Expected values and texts: MindSpore 2.10 CPU
-runs of the same calls (/work/ms_suite61/probe/p1.py, p2.py, p5.py, p6.py; their outputs p1.ms.txt, p2.ms.txt,
-p5.ms.txt, p6.ms.txt; p5.py builds the same VOC folder as the `voc` fixture below)."""
+runs of the same calls (/work/ms_suite61/probe/p1.py, p2.py, p5.py - p8.py; their outputs p*.ms.txt; p5.py builds the
+same VOC folder as the `voc` fixture below)."""
 import os
 
 import numpy as np
@@ -237,3 +237,32 @@ def test_split_errors(sizes, cls, text):
 def test_split_randomize_refused():
     with pytest.raises(NotImplementedError, match="randomize=True"):
         ds.NumpySlicesDataset(np.arange(10), shuffle=False).split(sizes=[0.5, 0.5])
+
+
+# MindSpore 2.10 (p8.py): a failing map after another map still names the row's file: a Detection row its annotation,
+# a Segmentation row its target.
+@pytest.mark.parametrize("task, col, name", [("Detection", "label", "Annotations/a.xml"),
+                                             ("Segmentation", "target", "SegmentationClass/a.png")])
+def test_voc_map_after_map_names_the_file(voc, task, col, name):
+    def bad(x):
+        raise ValueError("no")
+
+    d = ds.VOCDataset(voc, task=task, usage="train", shuffle=False).map(lambda x: x + 1, input_columns=[col])
+    with pytest.raises(RuntimeError) as info:
+        list(d.map(bad, input_columns=[col]).create_tuple_iterator(num_epochs=1))
+    assert f"map operation: [PyFunc] failed. The corresponding data file is: {voc}/{name}. Error description:" \
+        in str(info.value)
+
+
+# MindSpore 2.10 (p7.py): padded_batch(pad_info={}) pads every column to the batch's largest shape with 0.
+def test_padded_batch_empty_pad_info_pads_every_column():
+    def gen():
+        yield np.array([1, 2], np.int32), np.ones((1, 2), np.float32), np.array(5, np.int64)
+        yield np.array([3], np.int32), np.ones((2, 1), np.float32), np.array(6, np.int64)
+        yield np.array([4, 5, 6], np.int32), np.ones((2, 2), np.float32), np.array(7, np.int64)
+
+    d = ds.GeneratorDataset(gen, ["a", "b", "c"], shuffle=False).padded_batch(2, pad_info={})
+    rows = [[(x.tolist(), x.dtype.str) for x in r] for r in d.create_tuple_iterator(num_epochs=1, output_numpy=True)]
+    assert rows == [[([[1, 2], [3, 0]], "<i4"), ([[[1.0, 1.0], [0.0, 0.0]], [[1.0, 0.0], [1.0, 0.0]]], "<f4"),
+                     ([5, 6], "<i8")],
+                    [([[4, 5, 6]], "<i4"), ([[[1.0, 1.0], [1.0, 1.0]]], "<f4"), ([7], "<i8")]]

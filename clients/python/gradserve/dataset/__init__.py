@@ -419,7 +419,9 @@ class _Batch(_Step):
         ins = kwargs.get("input_columns")
         ins = [ins] if isinstance(ins, str) else list(ins or self._cols)
         self._in = [child._col(c) for c in ins]
-        self._pad = {child._col(c): spec for c, spec in (kwargs.get("pad_info") or {}).items()}
+        pad_info = kwargs.get("pad_info")  # ({}: every column to the batch's largest shape, with 0: MindSpore 2.10)
+        self._pad = ({i: (None, None) for i in range(len(self._cols))} if pad_info == {} else
+                     {child._col(c): spec for c, spec in (pad_info or {}).items()})
 
     def get_batch_size(self) -> int:
         if callable(self._n):
@@ -514,11 +516,13 @@ class _Map(_Step):
         if not hasattr(r, "file"):
             return self._row(r)
         try:
-            return self._row(r)
+            out = FileRow(self._row(r))
         except Exception as e:
             raise RuntimeError(f"Exception thrown from user defined Python function in dataset. map operation: "
                                f"[PyFunc] failed. The corresponding data file is: {r.file}. Error description:\n"
                                f"{type(e).__name__}: {e}") from e
+        out.file = r.file  # (a later map names it too: MindSpore 2.10, a PyFunc after Decode)
+        return out
 
     def _row(self, r):
         vals: Any = tuple(r[i] for i in self._in)
@@ -619,6 +623,7 @@ from ._audio_files import LibriTTSDataset, LJSpeechDataset  # noqa: E402
 from ._stl10 import STL10Dataset  # noqa: E402
 from ._image_files import ImageFolderDataset, MnistDataset  # noqa: E402
 from ._voc import VOCDataset  # noqa: E402
+from ._file_source import FileRow  # noqa: E402
 from ._tfrecord import Shuffle, TFRecordDataset  # noqa: E402
 from ._samplers import DistributedSampler, PKSampler, SequentialSampler, check_source_args, in_memory_sampler  # noqa: E402
 from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004

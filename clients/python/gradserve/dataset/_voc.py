@@ -72,7 +72,8 @@ class VOCDataset(FileSource):
     def _entries(self) -> list[tuple[str, tuple]]:
         meta = lambda i: (np.array(i),) if self._meta else ()  # noqa: E731
         if self._task == "Segmentation":
-            return [(os.path.join(self._dir, "JPEGImages", i + ".jpg"), meta(i)) for i in self._ids()]
+            # (the row's file: its target, which a failing map names: MindSpore 2.10, probe p8.py)
+            return [(os.path.join(self._dir, "SegmentationClass", i + ".png"), meta(i)) for i in self._ids()]
         indexing, out = self.get_class_indexing(), []
         for i, path, objs in self._objects():
             kept = [o for o in objs if o[0] in indexing]
@@ -88,7 +89,7 @@ class VOCDataset(FileSource):
                                f"found). Check file in directory:{self._dir}")
 
     def _read(self, path: str) -> tuple:
-        ident = os.path.basename(path)[:-4]  # (the entry: <id>.jpg or <id>.xml; "" an empty line's)
+        ident = os.path.basename(path)[:-4]  # (the entry: <id>.png or <id>.xml; "" an empty line's)
         image = self._image(os.path.join(self._dir, "JPEGImages", ident + ".jpg"))
         if self._task == "Detection":
             return (image,)
