@@ -97,6 +97,16 @@ class Dataset:
             raise ValueError(f"Input count is not within the required interval of [0, {_COUNT_MAX}].")
         return _Slice(self, count, None)
 
+    def split(self, sizes, randomize: bool = True) -> list["Dataset"]:
+        """Consecutive parts of the rows, sizes as MindSpore 2.10 counts them (_checks.split_sizes); its randomize=True
+        draws the rows' assignment from its own generator: refused (no order of ours would be its)."""
+        counts = _checks.split_sizes(sizes, self.get_dataset_size())
+        if randomize:
+            raise NotImplementedError("Dataset.split: randomize=True (MindSpore's own random assignment of the rows) "
+                                      "is not supported by gradserve; pass randomize=False")
+        starts = [sum(counts[:i]) for i in range(len(counts))]
+        return [_Slice(self, start, n) for start, n in _pyzip(starts, counts)]
+
     def set_init_step(self, init_step: int) -> None:
         """The step (row or batch, counted over epochs) the next iterator starts at, as MindSpore's for resuming
         training: the rows before it are drawn and dropped, so that a seeded shuffle gives the orders it gave."""
@@ -125,18 +135,28 @@ class Dataset:
         """The classes of the source under the steps (ImageFolderDataset's); None where it has none."""
         return None
 
+    def get_class_indexing(self) -> dict:
+        """The class names' numbers of the source under the steps (ImageFolderDataset's, VOCDataset's)."""
+        raise NotImplementedError(f"{type(self).__name__}.get_class_indexing: gradserve gives it for "
+                                  "ImageFolderDataset and VOCDataset only")
+
     def get_repeat_count(self) -> int:
         """The outermost repeat's count (-1: without end); 1 without one."""
         return 1
 
     def create_tuple_iterator(self, columns=None, num_epochs: int = -1, output_numpy: bool = False,
                               do_copy: bool = True) -> Iterator[list]:
-        idx = [self._col(c) for c in columns] if columns else list(range(len(self._cols)))
+        idx = [self._col(c) for c in columns] if columns else self._shown()
         return _Epochs(self, num_epochs, lambda r: [_out(r[i], output_numpy) for i in idx])
 
     def create_dict_iterator(self, num_epochs: int = -1, output_numpy: bool = False,
                              do_copy: bool = True) -> Iterator[dict]:
-        return _Epochs(self, num_epochs, lambda r: {c: _out(v, output_numpy) for c, v in _pyzip(self._cols, r)})
+        idx = self._shown()
+        return _Epochs(self, num_epochs, lambda r: {self._cols[i]: _out(r[i], output_numpy) for i in idx})
+
+    def _shown(self) -> list[int]:
+        """The columns an iterator gives: not a source's "_meta-" ones (VOCDataset's extra_metadata) until renamed."""
+        return [i for i, c in enumerate(self._cols) if not c.startswith("_meta-")]
 
     def __iter__(self):
         return iter(self.create_tuple_iterator(num_epochs=1))
@@ -379,6 +399,9 @@ class _Step(Dataset):
     def num_classes(self) -> int | None:
         return self._child.num_classes()
 
+    def get_class_indexing(self) -> dict:
+        return self._child.get_class_indexing()
+
     def get_repeat_count(self) -> int:
         return self._child.get_repeat_count()
 
@@ -397,7 +420,9 @@ class _Batch(_Step):
         ins = kwargs.get("input_columns")
         ins = [ins] if isinstance(ins, str) else list(ins or self._cols)
         self._in = [child._col(c) for c in ins]
-        self._pad = {child._col(c): spec for c, spec in (kwargs.get("pad_info") or {}).items()}
+        pad_info = kwargs.get("pad_info")  # ({}: every column to the batch's largest shape, with 0: MindSpore 2.10)
+        self._pad = ({i: (None, None) for i in range(len(self._cols))} if pad_info == {} else
+                     {child._col(c): spec for c, spec in (pad_info or {}).items()})
 
     def get_batch_size(self) -> int:
         if callable(self._n):
@@ -492,11 +517,13 @@ class _Map(_Step):
         if not hasattr(r, "file"):
             return self._row(r)
         try:
-            return self._row(r)
+            out = FileRow(self._row(r))
         except Exception as e:
             raise RuntimeError(f"Exception thrown from user defined Python function in dataset. map operation: "
                                f"[PyFunc] failed. The corresponding data file is: {r.file}. Error description:\n"
                                f"{type(e).__name__}: {e}") from e
+        out.file = r.file  # (a later map names it too: MindSpore 2.10, a PyFunc after Decode)
+        return out
 
     def _row(self, r):
         vals: Any = tuple(r[i] for i in self._in)
@@ -597,6 +624,8 @@ from ._audio_files import LibriTTSDataset, LJSpeechDataset  # noqa: E402
 from ._stl10 import STL10Dataset  # noqa: E402
 from ._lfw import LFWDataset  # noqa: E402
 from ._image_files import ImageFolderDataset, MnistDataset  # noqa: E402
+from ._voc import VOCDataset  # noqa: E402
+from ._file_source import FileRow  # noqa: E402
 from ._tfrecord import Shuffle, TFRecordDataset  # noqa: E402
 from ._samplers import DistributedSampler, PKSampler, SequentialSampler, check_source_args, in_memory_sampler  # noqa: E402
 from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004
@@ -605,4 +634,4 @@ from ._schema import Schema  # noqa: E402
 __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",
            "LibriTTSDataset", "LJSpeechDataset", "ImageFolderDataset", "MnistDataset", "DistributedSampler",
            "PKSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip", "STL10Dataset",
-           "LFWDataset"]
+           "LFWDataset", "VOCDataset"]

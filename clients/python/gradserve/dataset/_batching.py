@@ -41,6 +41,8 @@ def pad(rows: list, pad_info: dict[int, tuple]) -> list:
     cols: list[list[Any]] = [list(c) for c in zip(*rows)]
     for i, (shape, value) in pad_info.items():
         vals = cols[i]
+        if value is None and vals[0].dtype.kind in "USO":  # (no default of MindSpore's for text: left to stacking)
+            continue
         most = np.max([np.shape(v) for v in vals], axis=0) if vals[0].ndim else ()
         want = tuple(int(m) if s is None else int(s) for s, m in
                      zip(shape if shape is not None else [None] * len(most), most))

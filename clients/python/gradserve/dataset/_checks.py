@@ -26,3 +26,34 @@ def row_limit(num_samples):
     rows for num_samples=0: NumpySlices / Generator / TextFile / LJSpeech datasets, Sequential / Distributed
     samplers)."""
     return num_samples or None
+
+
+def split_sizes(sizes, total: int) -> list[int]:
+    """Dataset.split's row counts (MindSpore 2.10, probe /work/ms_suite61/probe/p6.py): ints summing to the size as
+    given; fractions summing to 1 each rounded (Python's round), the rows left over to the first part, rows too many
+    taken from the first part that keeps at least one."""
+    typed("sizes", sizes, (list,))
+    if not sizes:
+        raise ValueError("sizes cannot be empty.")
+    if all(isinstance(s, int) for s in sizes):
+        if any(s <= 0 for s in sizes):
+            raise ValueError("sizes is a list of int, but there should be no negative or zero numbers.")
+        if sum(sizes) != total:
+            raise RuntimeError(f"Sum of split sizes {sum(sizes)} is not equal to dataset size {total}.")
+        return [int(s) for s in sizes]
+    if not all(isinstance(s, float) for s in sizes):
+        raise ValueError("sizes should be list of int or list of float.")
+    if any(not 0 < s <= 1 for s in sizes):
+        raise ValueError("sizes is a list of float, but there should be no numbers outside the range (0, 1].")
+    if abs(sum(sizes) - 1) > 1e-6:
+        raise ValueError("sizes is a list of float, but the percentages do not sum up to 1.")
+    counts = []
+    for s in sizes:
+        counts.append(int(round(s * total)))
+        if counts[-1] == 0:
+            raise RuntimeError(f"Split percentage {s} is too small.")
+    diff = total - sum(counts)
+    take = 0 if diff > 0 else next((i for i, c in enumerate(counts) if c + diff > 0), None)
+    if take is not None:
+        counts[take] += diff
+    return counts

@@ -1,13 +1,14 @@
 """`mindspore.dataset.transforms`: the type-agnostic steps a Dataset.map runs on a column's NumPy arrays
-(TypeCast, Fill; Compose chains steps). Each is a callable on arrays, as Dataset.map takes."""
+(TypeCast, Fill, Slice; Compose chains steps). Each is a callable on arrays, as Dataset.map takes."""
 from __future__ import annotations
 
 import numpy as np
 
 from .. import dtype as _dt
 from ._checks import typed
+from .audio import _pipeline_error
 
-__all__ = ["TypeCast", "Fill", "Compose"]
+__all__ = ["TypeCast", "Fill", "Slice", "Compose"]
 
 
 class TypeCast:
@@ -66,3 +67,69 @@ class Compose:
             vals = step(*vals)
             vals = vals if isinstance(vals, tuple) else (vals,)
         return vals[0] if len(vals) == 1 else vals
+
+
+# MindSpore 2.10's list of the option types in its TypeError text (its own module path included)
+_SLICE_TYPES = ("[<class 'int'>, <class 'list'>, <class 'slice'>, <class 'bool'>, <class 'ellipsis'>, "
+                "<class 'mindspore.dataset.transforms.transforms._SliceOption'>]")
+
+
+def _slice_option(opt):
+    """One Slice option checked as MindSpore 2.10 checks it (its TypeError texts; a slice without a stop, or with
+    step 0, is its RuntimeError "Wrong slice object"); True / None / Ellipsis stand for the whole axis."""
+    if opt is True or opt is None or opt is Ellipsis:
+        return None
+    if opt is False:
+        return []
+    if isinstance(opt, int):
+        return [opt]
+    if isinstance(opt, slice):
+        if opt.stop is None or opt.step == 0:
+            raise _pipeline_error("Wrong slice object")
+        return opt
+    if not isinstance(opt, list):
+        raise TypeError(f"Argument slice with value {opt} is not of type {_SLICE_TYPES}, but got {type(opt)}.")
+    for i, v in enumerate(opt):
+        if isinstance(v, bool):
+            raise TypeError(f"Argument slice[{i}] with value {v} is not of type (<class 'int'>,), but got {type(v)}.")
+        if not isinstance(v, int):
+            name = "slice_option" if isinstance(v, (list, slice, np.integer)) else "slice"
+            raise TypeError(f"Argument {name}[{i}] with value {v} is not of type [<class 'int'>], but got {type(v)}.")
+    return list(opt)
+
+
+def _axis_index(opt, size: int) -> np.ndarray:
+    """The positions one option keeps along an axis of `size` (an index keeps its axis: [i])."""
+    if opt is None:
+        return np.arange(size)
+    if isinstance(opt, slice):
+        return np.arange(*opt.indices(size))
+    out = []
+    for i in opt:
+        j = i + size if i < 0 else i
+        if not 0 <= j < size:  # (MindSpore names the index after adding the size: -6 of 5 is "-1")
+            raise _pipeline_error(f"map operation: [Slice] failed. Index {j} is out of bounds.")
+        out.append(j)
+    return np.asarray(out, dtype=np.int64)
+
+
+class Slice:
+    """Slice(*slices): one option an axis from the first (an int, a list of ints, a slice with a stop; True / None /
+    Ellipsis: the whole axis), the rest whole; each axis indexed on its own (outer indexing) and an int keeps its
+    axis. MindSpore 2.10's values and texts (probes /work/ms_suite61/probe/p1.py, p2.py): Slice(0) of [1, 2] is [1],
+    Slice([1, 0], [3, 0]) of [[1, 2, 3, 4], [5, 6, 7, 8]] is [[8, 5], [4, 1]]."""
+
+    def __init__(self, *slices):
+        self._opts = [_slice_option(o) for o in slices]
+
+    def __call__(self, x):
+        x = np.asarray(x)
+        opts = self._opts
+        if any(isinstance(o, list) and not o for o in opts):
+            raise _pipeline_error("map operation: [Slice] failed. Both indices and slices can not be empty.")
+        if x.ndim == 0 and all(o is None for o in opts):
+            raise _pipeline_error("Illegal index: 0, valid range: [0, 0).")
+        if len(opts) > x.ndim:
+            raise _pipeline_error("map operation: [Slice] failed. Invalid shape, should be greater than slices index.")
+        axes = [_axis_index(o, n) for o, n in zip(opts, x.shape)] + [np.arange(n) for n in x.shape[len(opts):]]
+        return x[np.ix_(*axes)] if axes else x
