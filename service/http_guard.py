@@ -167,8 +167,9 @@ class SendGuard:
 class PeerShare:
     """At most `peer_cap` open connections from one peer (None: no cap); past it a new one gets 503 and is closed.
     `peer_key(address)`: the peer it counts as (an IPv6 /64, say), None for one not counted (a trusted proxy).
-    `peers` (peer -> its open connections) is the protocol class's own (`guarded_protocol`). At max_connections (uvicorn's
-    limit_concurrency), a counted new connection closes an idle one of the peer holding the most (`_evict_idle`)."""
+    `peers` (peer -> its open connections) is the protocol class's own (`guarded_protocol`). At max_connections
+    (uvicorn's limit_concurrency), a counted new connection closes an idle one of the peer holding the most
+    (`_evict_idle`)."""
 
     peer_cap: int | None = None
     peer_key = None
@@ -222,7 +223,7 @@ class PeerShare:
 
     def _idle(self) -> bool:
         """No request head begun, none running (ASGI's or the lean path's), none queued behind."""
-        return (self._in_head and not self._head_bytes and not self.pipeline
+        return (self._in_head and not self._head_bytes and not getattr(self, "pipeline", ())  # (h11: none)
                 and (self.cycle is None or self.cycle.response_complete)
                 and getattr(self, "_lean_busy", None) is None and getattr(self, "_lean_ready", None) is None)
 
