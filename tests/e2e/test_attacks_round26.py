@@ -101,6 +101,9 @@ NOT_JSON = {  # inflated body -> the words of its refusal (json.loads refuses ea
     "an object's string, then NUL": (b'{"a": "' + b"\0" * (6 << 20), "a control character (byte 0x00) at byte 7"),
     "spaces, then a letter": (b" " * (2 << 20) + b"x" + b"\0" * (1 << 20), "b'x' where a value starts at byte 2097152"),
     "a form": (b"a=1&" * (1 << 20), "b'a' where a value starts at byte 0"),
+    "newlines, then NUL": (b"\r\n" * (1 << 20) + b"\0" * 9, "b'\\x00' where a value starts at byte 2097152"),
+    "a control byte 3 MiB into a string": (b'{"a": "' + b"b" * (3 << 20) + b'\x01"}',
+                                           "a control character (byte 0x01) at byte 3145735"),
 }
 JSON_OK = {  # bodies the watch must let through (json.loads reads each): mode -> bodies
     json_head.WHOLE: [b'{"a": "\\u0000"}', b"\xef\xbb\xbf" + b' {"a": 1}', '{"a": "\u00e9\u4e2d"}'.encode(),
