@@ -34,7 +34,7 @@ from . import (answer_head, client_shm, client_shm_http, codec, docs_assets, exa
                models, onnx_graphs, shm, tensor_http, timeline)
 from .client_identity import FORWARDED_FOR
 from .body_budget import FREE, Charge, parsed
-from . import media_type
+from . import json_head, media_type
 from .http_body import content_coding, inflated, read_body, read_raw, too_large, within
 from .core import GRAPH_OFF_LOOP, Core, JobRequest, JobResult
 from .tensor_store import NAMES_BY_HASH
@@ -566,7 +566,11 @@ def _job_runner(ctx: AppContext, kind: str):
             body, buf = src.now() or await src.read(settings, buffers, heads.get(b"content-length"),
                                                     None if coding else hl)
             if coding is not None:  # (as every route reads a body: service.http_body)
-                body = await inflated(body, coding, settings.max_body_bytes, core.body_budget)
+                try:  # (a body that cannot be JSON text: refused as it inflates)
+                    body = await inflated(body, coding, settings.max_body_bytes, core.body_budget,
+                                          json=json_head.HEAD if hl else json_head.WHOLE)
+                except NotJson as e:
+                    raise media_type.named(e, heads.get(b"content-type"), f"/v1/{kind}") from None
                 if tensors_past(body, hl, settings.shm_threshold_bytes):
                     body, buf = await into_buffer(body, hl, buffers)
             t_read = time.perf_counter()
@@ -708,7 +712,8 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
         if cl is not None and cl > FREE:  # (refused by its parse share before it is read)
             core.parse_share.check(request_client(core, request))
         with Charge(core.body_budget) as held:
-            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget, held)
+            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget, held,
+                                   json=json_head.WHOLE)
             if len(body) > BIG:
                 inflated = content_coding(request) is not None  # (its inflated bytes are held apart)
                 return JSONResponse(await asyncio.to_thread(register, body, request_client(core, request), held,

@@ -13,6 +13,8 @@ import asyncio
 import mmap
 import zlib
 
+from . import json_head
+
 from starlette.requests import ClientDisconnect, Request
 
 from .body_budget import FREE, BodyBudget, Charge
@@ -73,13 +75,15 @@ async def read_raw(request: Request, limit: int, cl: str | None = None, held: Ch
 
 
 async def read_body(request: Request, limit: int, timeout_s: float, budget: BodyBudget | None = None,
-                    held: Charge | None = None, setting: str = "max_body_bytes") -> bytes:
+                    held: Charge | None = None, setting: str = "max_body_bytes", json: str | None = None) -> bytes:
     """The body as sent: read within `limit` bytes and `timeout_s` (body_timeout_s: the upload's time, not the
     decompression's; every route's, as a body that trickles would hold its connection, and whatever its
     route holds, for good), decompressed within `limit` bytes and the server's `budget` (service.body_budget);
-    `held`: see read_raw (a lone body held there inflates alone too, whatever the budget)."""
+    `held`: see read_raw (a lone body held there inflates alone too, whatever the budget); `json`: see
+    `decompressed`."""
     raw = await within(read_raw(request, limit, held=held, setting=setting), timeout_s)
-    return await inflated(raw, content_coding(request), limit, budget, setting, None if held is None else held.held)
+    return await inflated(raw, content_coding(request), limit, budget, setting, None if held is None else held.held,
+                          json)
 
 
 SMALL_BODY_BYTES = 64 * 1024  # the body of a route whose request is a small JSON object (`read_small_body`)
@@ -98,12 +102,12 @@ async def read_small_body(request: Request, timeout_s: float) -> bytes:
 
 
 async def inflated(body, coding: str | None, limit: int, budget: BodyBudget | None = None,
-                   setting: str = "max_body_bytes", own: int | None = None):
+                   setting: str = "max_body_bytes", own: int | None = None, json: str | None = None):
     """`body` decompressed per `coding` (a Content-Encoding value; None: as it is). Off the event loop: a few
     KiB may inflate to `limit` bytes."""
     if coding is None:
         return body
-    return await asyncio.to_thread(decompressed, body, coding, limit, budget, setting, own)
+    return await asyncio.to_thread(decompressed, body, coding, limit, budget, setting, own, json)
 
 
 ACCEPT_ENCODING = "gzip, deflate"  # the codings read (a 415's Accept-Encoding: RFC 9110 15.5.16)
@@ -113,14 +117,16 @@ MAX_MEMBERS = 1024  # gzip members in one body (a client sends one; concatenated
 
 
 def decompressed(body, encoding: str | None, limit: int, budget: BodyBudget | None = None,
-                 setting: str = "max_body_bytes", own: int | None = None) -> bytes | memoryview:
+                 setting: str = "max_body_bytes", own: int | None = None,
+                 json: str | None = None) -> bytes | memoryview:
     """A body sent with Content-Encoding gzip or deflate, decompressed to at most `limit` bytes: a few KiB that
     inflate past max_body_bytes are a 413, never held. Members one after another are one body, at most
     MAX_MEMBERS of them (each costs a decompressor: 20-byte empty members were a 400,000-fold amplification).
     The compressed bytes while it inflates, and the inflated bytes while they live, are taken from `budget`
     (Overloaded past it: service.body_budget; `own`: bytes this request holds there already, where a lone body
     may go past it, as the ONNX import's: a lone 200 MB model sent gzipped was a 429 for good, sent plain it
-    went ahead)."""
+    went ahead). `json`: the body is JSON text, json_head.WHOLE, or starts with it, json_head.HEAD (the binary
+    extension's header): one that cannot be is refused as it inflates (json_head.Watch), not once whole."""
     codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip().lower() not in ("", "identity")]
     if not codings:
         return body
@@ -131,7 +137,7 @@ def decompressed(body, encoding: str | None, limit: int, budget: BodyBudget | No
     try:
         sent.cover(len(body), 0, alone=own)
         alone = None if own is None else own + sent.held
-        out, n = _inflate(memoryview(body), codings[0], limit, kept, setting, alone)
+        out, n = _inflate(memoryview(body), codings[0], limit, kept, setting, alone, json_head.Watch(json))
         kept.attach(out, n)
         return memoryview(out)[:n].toreadonly()
     finally:
@@ -140,7 +146,7 @@ def decompressed(body, encoding: str | None, limit: int, budget: BodyBudget | No
 
 
 def _inflate(view: memoryview, coding: str, limit: int, kept: Charge, setting: str,
-             alone: int | None) -> tuple[mmap.mmap, int]:
+             alone: int | None, watch: json_head.Watch) -> tuple[mmap.mmap, int]:
     """(the inflated bytes, how many). Written into one anonymous mapping of `limit` + 1 bytes, whose pages
     cost memory only once written and go back to the system when it is freed: a bytearray grown by realloc
     left its old blocks, up to tens of MiB a thread, in the allocator's arenas (and bytes() of it was a second
@@ -150,14 +156,14 @@ def _inflate(view: memoryview, coding: str, limit: int, kept: Charge, setting: s
     except OSError as e:
         raise Overloaded(f"no memory to inflate the body ({e})", limit="body_budget_bytes") from None
     try:
-        return out, _fill(out, view, coding, limit, kept, setting, alone)
+        return out, _fill(out, view, coding, limit, kept, setting, alone, watch)
     except BaseException:
         out.close()  # (now, not when the traceback goes)
         raise
 
 
 def _fill(out: mmap.mmap, view: memoryview, coding: str, limit: int, kept: Charge, setting: str,
-          alone: int | None) -> int:
+          alone: int | None, watch: json_head.Watch) -> int:
     n, pos, members = 0, 0, 0
     while True:  # stream after stream: gzip members one after another are one body (RFC 1952)
         members += 1
@@ -178,6 +184,7 @@ def _fill(out: mmap.mmap, view: memoryview, coding: str, limit: int, kept: Charg
                 kept.cover(n + len(got), alone=alone)
                 out[n:n + len(got)] = got
                 n += len(got)
+                watch.see(out, n - len(got), n)
                 if n > limit:
                     raise PayloadTooLarge(f"the {coding} body decompresses past the limit {setting}={limit}",
                                           limit=setting, value=limit)

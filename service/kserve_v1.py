@@ -26,7 +26,7 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from . import codec, model_stats, oip_http
+from . import codec, json_head, model_stats, oip_http
 from .core import Core
 from .errors import InvalidRequest, LimitExceeded, NotFound, ServiceError, http_headers, http_status
 from .http_app import AsgiBody, ClientGone, run_watching
@@ -195,7 +195,8 @@ def predict_handler(settings: Settings, core: Core, repo: ModelRepository):
             model = model_of(repo, core, name)
             core.unsent_http.check(client)
             admission = await oip_http.admit(core, client, request, settings)
-            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget)
+            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget,
+                                   json=json_head.WHOLE)
             rows = instances_of(codec.loads(body, limits=codec.JsonLimits.of(settings))[0])
             if len(rows) * len(model.inputs) > settings.max_tensors:
                 raise LimitExceeded(f"{len(rows)} instances of {len(model.inputs)} inputs each are more than "

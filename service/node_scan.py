@@ -9,8 +9,26 @@ The count skips strings exactly (a quote is a string's edge unless an odd run of
 in a name never counts; a body whose bytes are not plain JSON structure (odd quotes, unbalanced brackets, "graph" or
 "nodes" twice, or not at the usual place) gives None: the parse and the checks after it decide, as before. NumPy
 over the positions of quotes and brackets only: ~30 ms for the 5 MB body above.
+
+Why a second reader (round 26): the venv's JSON readers (orjson, json, python-rapidjson) have no parse that stops at
+a count of `$.graph.nodes` (json's raw_decode reads a whole value; rapidjson's object_hook sees every object, not
+where it sits, and an attribute may hold objects with "op" too: no floor; no streaming reader is installed), so the
+count stays (99 000 nodes refused in ~40 ms of decoder CPU, orjson's parse alone ~0.19 s), and it never refuses
+what the parse accepts:
+- it counts only a UTF-8 body (json's guess from the first 4 bytes, as json.loads reads bytes: orjson reads UTF-8
+  only, json reads UTF-16 / 32 too, whose bytes may spell `"graph":{"nodes":[{},...` inside one string: 3100 such
+  objects in a 9.7 KB UTF-16 body whose graph is one sin node were a 413). In UTF-8 a multi-byte character's bytes
+  are all >= 0x80, so the ASCII quotes, backslashes and brackets are the text's own;
+- a member it finds is the parse's: one `"graph"` key at the top with an object value, one `"nodes"` in it with a
+  list; a key written with escapes (`"gr\u0061ph"`) is not found (None), and a second one beside a found one is a
+  repeated key (repeated_keys refuses the body: 400);
+- every object directly in that list is a node check_graph_size counts: one toward max_nodes (len of the list, with
+  the functions' nodes) and at least one toward max_work (engine.serialize.node_work is >= 1 for any element), so
+  a count past either is past check_graph_size's too, which runs right after the parse on the same limits.
 """
 from __future__ import annotations
+
+import json
 
 import numpy as np
 
@@ -21,6 +39,7 @@ _QUOTE, _BACKSLASH = 0x22, 0x5C
 _OPENS, _CLOSES = (0x7B, 0x5B), (0x7D, 0x5D)  # { [ and } ]
 _SPACE = b" \t\r\n"
 _NODES = b'"nodes"'
+_UTF8 = ("utf-8", "utf-8-sig")
 
 
 def check_node_list(raw, max_nodes: int, max_work: int, in_body: bool = True) -> None:
@@ -44,6 +63,8 @@ def check_node_list(raw, max_nodes: int, max_work: int, in_body: bool = True) ->
 def graph_node_objects(raw: bytes, in_body: bool = True) -> int | None:
     """The number of JSON objects directly in the body's `$.graph.nodes` array (`in_body` False: in `$.nodes`, the
     value being the graph), or None (see the module doc)."""
+    if json.detect_encoding(raw[:4]) not in _UTF8:  # (UTF-16 / 32 bytes are not the text's structure)
+        return None
     a = np.frombuffer(raw, np.uint8)
     quotes = _real_quotes(a)
     if quotes is None:

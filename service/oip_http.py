@@ -31,7 +31,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from .api_keys import key_ok
-from . import classification, client_shm, codec, config_override, cuda_shm, model_stats
+from . import classification, client_shm, codec, config_override, cuda_shm, json_head, model_stats
 from .core import Core
 from .errors import (InvalidRequest, NotFound, NotImplementedFeature, Overloaded, ServiceError, Unauthorized,
                      http_headers, http_status)
@@ -342,10 +342,11 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             core.unsent_http.check(client)  # its large answers not yet read (service.answer_budget): 429
             admission = await admit(core, client, request, settings)
             # (decompressed: its header length counts these)
-            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget)
             # repeated, it is one list (RFC 9110 5.3), never a number: the first or the last is what a proxy in
             # front may have read otherwise
             hl = ", ".join(request.headers.getlist(codec.HEADER_LENGTH)) or None
+            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget,
+                                   json=json_head.HEAD if hl else json_head.WHOLE)
             coded = content_coding(request) is not None
             if coded and tensors_past(body, hl, settings.shm_threshold_bytes):  # (its charge goes once copied)
                 body, buf = await into_buffer(body, hl, None)

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse, Response
 
 from engine.ir import is_complex, is_float
 
-from . import codec
+from . import codec, json_head
 from .answer_budget import UnsentAnswers
 from .core import Core
 from .errors import InvalidRequest, ServiceError, http_headers, http_status
@@ -219,7 +219,8 @@ def plan(op: str, call: Call) -> tuple[Any, int]:
 async def _job_body(request: Request, settings: Settings, core: Core, client: str):
     """A job's body, parsed; a large one off the event loop (its parse stalled every client's requests), the
     parse held in the body budget (service.body_budget)."""
-    raw = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget)
+    raw = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget,
+                          json=json_head.WHOLE)
     if len(raw) <= BIG:
         return codec.loads(raw, limits=codec.JsonLimits.of(settings))[0]
     return (await asyncio.to_thread(charged, core.parses, client, raw, None, content_coding(request) is not None,

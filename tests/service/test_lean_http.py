@@ -151,7 +151,7 @@ def test_a_compressed_body_is_answered_as_on_the_asgi_route():
     cases = [request(body=gzip.compress(BODY), headers={"content-encoding": "gzip"}),
              request(body=zlib.compress(BODY), headers={"content-encoding": "deflate"}),
              request(body=gzip.compress(BODY)[:-9], headers={"content-encoding": "gzip"}),
-             request(body=gzip.compress(bytes(2 << 20)), headers={"content-encoding": "gzip"}),
+             request(body=gzip.compress(b" " * (2 << 20)), headers={"content-encoding": "gzip"}),  # (spaces: NUL is a 400 at once)
              request(body=BODY, headers={"content-encoding": "br"})]
     lean, asgi, taken = both(cases, max_body_bytes=1 << 20)
     assert taken == len(cases)
