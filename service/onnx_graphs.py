@@ -45,7 +45,7 @@ class _OnnxRoute(APIRoute):
         return match, child
 
 
-_OPTIONS = ("input_shape", "scalar_weight", "loop_max_trips")
+_OPTIONS = ("input_shape", "scalar_weight", "loop_max_trips", "output")
 
 
 def options(query) -> dict:
@@ -61,6 +61,8 @@ def options(query) -> dict:
     except ValueError as e:
         raise InvalidRequest(f"input_shape: {e}") from None
     opts = {"input_shapes": shapes or None, "scalar_weights": query.getlist("scalar_weight")}
+    if "output" in query:  # the graph outputs to import, in order (the others' nodes are not converted)
+        opts["outputs"] = query.getlist("output")
     if "loop_max_trips" in query:  # the bound of a Loop whose trip count is computed (a limit: see convert)
         text = query["loop_max_trips"]
         if not text.isdigit():
