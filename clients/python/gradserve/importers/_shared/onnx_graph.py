@@ -358,7 +358,7 @@ def selected_graph(graph, names: tuple):
 
 
 def _model_to_writer(m, input_shapes: dict | None, limits: dict, scalar_weights: tuple = (),
-                     outputs: tuple | None = None):
+                     selected: tuple | None = None):
     check_model(m, limits)
     ctx = _Ctx(m, limits)
     for name in scalar_weights:
@@ -393,7 +393,7 @@ def _model_to_writer(m, input_shapes: dict | None, limits: dict, scalar_weights:
                                                        narrow)
             continue
         ctx.env[vi.name] = ctx.w.input(vi.name, dims, _np_dtype(ctx.onnx, tt.elem_type, f"input {vi.name!r}"))
-    outputs = convert_graph(ctx, m.graph if outputs is None else selected_graph(m.graph, outputs))
+    outputs = convert_graph(ctx, m.graph if selected is None else selected_graph(m.graph, selected))
     ctx.w.frozen |= {ctx.env[n] for n in ctx.frozen if n in ctx.env}
     order = {ctx.env.get(t.name): i for i, t in enumerate(m.graph.initializer)}
     ctx.w.params.sort(key=lambda p: order.get(p["name"], len(order)))  # the model's own order
