@@ -18,6 +18,7 @@ from .checks import check_against_jax, check_against_torch, check_torch_export, 
     torch_case, torch_to_onnx
 from .jax_zoo22 import MODELS as JAX_MODELS
 from .zoo21_ort_gen import X_SVM
+from .zoo22 import DYNAMIC_TIME
 from .zoo22 import MODELS as TORCH_MODELS
 from .zoo22_ort_gen import POSTS, svm_post_cases
 
@@ -154,12 +155,13 @@ def test_torch_model_through_torch_export(name):
         Distribution.set_default_validate_args(before)
 
 
-def test_dynamic_time_dim_export_at_two_sizes():
-    """One torch.export program with a dynamic time Dim, imported at 7 and at 12 steps: each against torch."""
-    model, x = torch_case(TORCH_MODELS, "conformer_conv_module")
+@pytest.mark.parametrize("name", DYNAMIC_TIME)
+def test_dynamic_time_dim_export_at_two_sizes(name):
+    """One torch.export program with a dynamic time Dim, imported at 3 and at 12 steps: each against torch."""
+    model, x = torch_case(TORCH_MODELS, name)
     t = torch.export.Dim("t", min=3, max=32)
     ep = torch.export.export(model, (x,), dynamic_shapes={"x": {1: t}})
-    for steps in (7, 12):
+    for steps in (3, 12):
         xs = torch.randn(2, steps, 4, generator=torch.Generator().manual_seed(steps))
         check_against_torch(gs.from_torch(ep, (xs,)), model, xs)
 

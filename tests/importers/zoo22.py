@@ -136,6 +136,23 @@ class ConformerConvModule(nn.Module):
         return x + y.transpose(1, 2)
 
 
+class LengthDependentMixer(nn.Module):
+    """Every constant a function of the time length T: positions arange(T) / T, a mean as sum / T, a causal
+    T x T -inf mask; exported with T dynamic, so an import at another T must recompute them, not reuse the traced
+    ones."""
+
+    def __init__(self, d=4):
+        super().__init__()
+        self.lin = nn.Linear(d, d)
+
+    def forward(self, x):                                               # (2, T, 4)
+        t = x.shape[1]
+        y = self.lin(x + torch.arange(t, dtype=torch.float32)[None, :, None] / t)
+        causal = torch.triu(torch.ones(t, t, dtype=torch.bool), 1)
+        a = (y @ y.transpose(1, 2)).masked_fill(causal, float("-inf")).softmax(-1)
+        return a @ y - y.sum(1, keepdim=True) / t
+
+
 MODELS = {
     "pna_graph_layer": (_seeded(PNALayer), lambda: torch.randn(5, 4)),
     "fnet_fourier_mixing": (_seeded(FNetBlock), lambda: torch.randn(2, 6, 8)),
@@ -143,4 +160,6 @@ MODELS = {
     "tucker_bilinear_einsum": (_seeded(TuckerFusion), lambda: torch.randn(3, 6)),
     "topk_sparse_attention_masks": (_seeded(TopKSparseAttention), lambda: torch.randn(2, 6, 8)),
     "conformer_conv_module": (_seeded(ConformerConvModule), lambda: torch.randn(2, 7, 4)),
+    "length_dependent_mixer": (_seeded(LengthDependentMixer), lambda: torch.randn(2, 5, 4)),
 }
+DYNAMIC_TIME = ("conformer_conv_module", "length_dependent_mixer")
