@@ -6,8 +6,9 @@ decoded (body size, nodes, tensor elements; sub-graphs, external data and custom
 than the com.microsoft ops of engine/importers/onnx_contrib.py are refused) and to the converted graph (core.register_graph). The route is matched only for that
 content type, ahead of the JSON route on the same path; `onnx` is an optional extra of the server
 (`pip install gradserve[onnx]`): without it the answer is 415. The converter's options are query
-parameters: `input_shape=NAME=D1,D2,...` (a dynamic input's shape) and `scalar_weight=NAME` (a 0-d float
-initializer that is a weight), both repeatable; what the converter warns about (weights an exporter folded)
+parameters: `input_shape=NAME=D1,D2,...` (a dynamic input's shape), `scalar_weight=NAME` (a 0-d float
+initializer that is a weight) and `output=NAME` (a graph output to import, in order; default all), each
+repeatable, and `loop_max_trips=N`; what the converter warns about (weights an exporter folded)
 is the answer's `warnings`.
 """
 from __future__ import annotations
@@ -45,7 +46,7 @@ class _OnnxRoute(APIRoute):
         return match, child
 
 
-_OPTIONS = ("input_shape", "scalar_weight", "loop_max_trips")
+_OPTIONS = ("input_shape", "scalar_weight", "loop_max_trips", "output")
 
 
 def options(query) -> dict:
@@ -61,6 +62,8 @@ def options(query) -> dict:
     except ValueError as e:
         raise InvalidRequest(f"input_shape: {e}") from None
     opts = {"input_shapes": shapes or None, "scalar_weights": query.getlist("scalar_weight")}
+    if "output" in query:  # the graph outputs to import, in order (the others' nodes are not converted)
+        opts["outputs"] = query.getlist("output")
     if "loop_max_trips" in query:  # the bound of a Loop whose trip count is computed (a limit: see convert)
         text = query["loop_max_trips"]
         if not text.isdigit():

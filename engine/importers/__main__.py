@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
                          "initializer is a constant) (repeatable)")
     ap.add_argument("--loop-max-trips", type=int, metavar="N",
                     help="the bound of a Loop whose trip count is computed (more trips at run time is an error)")
+    ap.add_argument("--graph-output", action="append", metavar="NAME",
+                    help="a graph output to import, in order (default: all; repeatable)")
     args = ap.parse_args(argv)
     from ..serialize import graph_from_json, tensor_to_json
 
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         doc = onnx_to_graph(args.model, encode=lambda a: tensor_to_json(a, b64=True),
                             input_shapes=dict(args.input_shape) or None, scalar_weights=args.scalar_weight,
                             limits={"loop_max_trips": args.loop_max_trips} if args.loop_max_trips is not None else None,
-                            warn=lambda msg: print(f"warning: {msg}", file=sys.stderr))
+                            outputs=args.graph_output, warn=lambda msg: print(f"warning: {msg}", file=sys.stderr))
         graph_from_json(doc)  # the engine's own check: a document the server will accept
     except (UnsupportedModel, OSError) as e:
         print(f"error: {e}", file=sys.stderr)

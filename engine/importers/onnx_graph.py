@@ -297,15 +297,17 @@ def _walk(graph, limits: dict, depth: int, scope: Scope) -> int:
 
 
 def onnx_to_writer(model, *, input_shapes: dict | None = None, limits: dict | None = None,
-                   scalar_weights: Iterable[str] = ()):
+                   scalar_weights: Iterable[str] = (), outputs: Iterable[str] | None = None):
     """Convert; returns (GraphWriter, output names). `input_shapes` fixes dynamic input dims;
     `scalar_weights` names 0-d float initializers that are weights (a scalar nn.Parameter: ONNX does not tell
     one from an exporter's scalar constants, e.g. the dynamo exporter's `val_N`, so by default they are
-    constants)."""
+    constants); `outputs` names the graph outputs to import, in that order (the nodes only the others need are
+    not converted: a classifier's ZipMap output, say)."""
     limits = limits or {}
     m = load_model(model)
     try:
-        return _model_to_writer(m, input_shapes, limits, tuple(scalar_weights))
+        return _model_to_writer(m, input_shapes, limits, tuple(scalar_weights),
+                                None if outputs is None else tuple(outputs))
     except UnsupportedModel as e:
         e.in_model(m.graph.name or "onnx")
         raise
@@ -322,7 +324,40 @@ def _fixed_dims(name: str, declared: list, given: list) -> list:
     return given
 
 
-def _model_to_writer(m, input_shapes: dict | None, limits: dict, scalar_weights: tuple = ()):
+def _subgraph_reads(node) -> set:
+    """Every name the nodes of `node`'s sub-graphs read (outer-scope values among them), at any depth."""
+    names: set = set()
+    for a in node.attribute:
+        for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+            for n in g.node:
+                names.update(n.input)
+                names |= _subgraph_reads(n)
+    return names
+
+
+def selected_graph(graph, names: tuple):
+    """`graph` with only the outputs `names` (in that order) and the nodes they need; its inputs and value_info
+    (declared shapes some handlers read); the initializers stay the model's (read through the context)."""
+    import onnx
+
+    known = {o.name: o for o in graph.output}
+    if not names or len(set(names)) != len(names) or any(n not in known for n in names):
+        raise UnsupportedModel(f"outputs={list(names)}: expected distinct names among the model's outputs "
+                               f"{list(known)}")
+    need, keep = set(names), []
+    for node in reversed(graph.node):
+        if need.intersection(node.output):
+            keep.append(node)
+            need.update(node.input)
+            need |= _subgraph_reads(node)
+    g = onnx.GraphProto(name=graph.name, input=graph.input, value_info=graph.value_info)
+    g.node.extend(reversed(keep))
+    g.output.extend(known[n] for n in names)
+    return g
+
+
+def _model_to_writer(m, input_shapes: dict | None, limits: dict, scalar_weights: tuple = (),
+                     selected: tuple | None = None):
     check_model(m, limits)
     ctx = _Ctx(m, limits)
     for name in scalar_weights:
@@ -357,7 +392,7 @@ def _model_to_writer(m, input_shapes: dict | None, limits: dict, scalar_weights:
                                                        narrow)
             continue
         ctx.env[vi.name] = ctx.w.input(vi.name, dims, _np_dtype(ctx.onnx, tt.elem_type, f"input {vi.name!r}"))
-    outputs = convert_graph(ctx, m.graph)
+    outputs = convert_graph(ctx, m.graph if selected is None else selected_graph(m.graph, selected))
     ctx.w.frozen |= {ctx.env[n] for n in ctx.frozen if n in ctx.env}
     order = {ctx.env.get(t.name): i for i, t in enumerate(m.graph.initializer)}
     ctx.w.params.sort(key=lambda p: order.get(p["name"], len(order)))  # the model's own order
@@ -519,10 +554,11 @@ def _check_sizes(ctx, node) -> None:
 
 
 def onnx_to_graph(model, *, encode, input_shapes: dict | None = None, limits: dict | None = None,
-                  scalar_weights: Iterable[str] = (), warn=None) -> dict:
+                  scalar_weights: Iterable[str] = (), outputs: Iterable[str] | None = None, warn=None) -> dict:
     """The graph/1 document of an ONNX model; `encode(array)` writes a tensor's JSON; `warn(message)` hears
     what the caller should tell its user (weights the exporter folded)."""
-    w, outputs = onnx_to_writer(model, input_shapes=input_shapes, limits=limits, scalar_weights=scalar_weights)
+    w, outputs = onnx_to_writer(model, input_shapes=input_shapes, limits=limits, scalar_weights=scalar_weights,
+                                outputs=outputs)
     if warn is not None and w.folded:
         warn(folded_warning(w.folded))
     return w.doc(outputs if len(outputs) != 1 else outputs[0], encode)

@@ -104,8 +104,10 @@ def _array_feature_extractor(ctx, node, attrs):
 
 
 def _zip_map(ctx, node, attrs):
-    _refuse(node, "its output is a sequence of maps, which gradserve graphs do not carry: export the classifier "
-                  "with skl2onnx's options={id(classifier): {'zipmap': False}} (the probabilities as a tensor)")
+    others = [o.name for o in ctx.current_graph.output if o.name not in node.output]
+    _refuse(node, f"its output {node.output[0]!r} is a sequence of maps, which gradserve graphs do not carry: "
+                  f"import the model's other outputs by name (outputs={others}; over REST output=NAME), or export "
+                  "the classifier with skl2onnx's options={id(classifier): {'zipmap': False}} (the probabilities as a tensor)")
 
 
 CLASSIFY = {"LinearClassifier": _linear_classifier, "OneHotEncoder": _one_hot_encoder,

@@ -152,7 +152,7 @@ def _classifier_gap(attrs, per_class: list, labels) -> str | None:
         return "no support vectors (the linear mode) with probabilities"
     if (n_prob or attrs.get("prob_b")) and not n_prob == len(attrs.get("prob_b") or []) == c * (c - 1) // 2:
         return f"{n_prob} prob_a / {len(attrs.get('prob_b') or [])} prob_b for {c * (c - 1) // 2} class pairs"
-    if c and post != "NONE" and (c == 2 or n_prob):  # onnxruntime's forms there are its own
+    if c and post not in ("NONE", "SOFTMAX", "LOGISTIC") and (c == 2 or n_prob):  # onnxruntime's own forms
         return f"post_transform {post!r} with two classes or probabilities"
     if c and len(labels) != c:
         return f"{len(labels)} labels for {c} classes"
@@ -189,10 +189,21 @@ def _svm_classifier(ctx, node, attrs):
     win = w.cast(w.binary("greater", d, w.scalar_like(0.0, d)), "float32")
     votes = w.add(w.matmul(win, w.const(vi)), w.matmul(w.sub(w.scalar_like(1.0, win), win), w.const(vj)))
     idx = w.emit1("argmax", [votes], {"axis": 1, "keepdims": False}, (w.shape(d)[0],), "int64")
-    if attrs.get("prob_a"):  # the scores are the probabilities; the label stays the votes' (onnxruntime's)
-        return [w.gather(w.const(labels), idx, 0), svm_probabilities(w, node, d, c, attrs["prob_a"], attrs["prob_b"])]
-    scores = w.concat([w.unary("neg", d), d], 1) if c == 2 else _post(w, node, d, attrs.get("post_transform", "NONE"))
+    post = attrs.get("post_transform", "NONE")
+    if attrs.get("prob_a"):  # the scores are the probabilities (then post-transformed); the label stays the votes'
+        return [w.gather(w.const(labels), idx, 0),
+                _post(w, node, svm_probabilities(w, node, d, c, attrs["prob_a"], attrs["prob_b"]), post)]
+    scores = _two_class_scores(w, d, post) if c == 2 else _post(w, node, d, post)
     return [w.gather(w.const(labels), idx, 0), scores]
+
+
+def _two_class_scores(w, d: str, post: str) -> str:
+    """onnxruntime 1.32's two-class scores without probabilities (its answers; the op's text is silent): [-d, d],
+    LOGISTIC each through a sigmoid, SOFTMAX [1 - d, d] (d itself, not a softmax)."""
+    if post == "SOFTMAX":
+        return w.concat([w.sub(w.scalar_like(1.0, d), d), d], 1)
+    scores = w.concat([w.unary("neg", d), d], 1)
+    return w.unary("sigmoid", scores) if post == "LOGISTIC" else scores
 
 
 SVM = {"SVMRegressor": _svm_regressor, "SVMClassifier": _svm_classifier, "LabelEncoder": _label_encoder}

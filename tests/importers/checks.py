@@ -96,6 +96,22 @@ def check_torch_export(model, x: torch.Tensor):
         check_against_torch(net, model, x)
 
 
+def torch_to_onnx(model, x: torch.Tensor, opset: int, dynamo: bool = False):
+    """`model` at `x` through torch.onnx.export: the TorchScript exporter, or the dynamo exporter (its ModelProto)."""
+    import io
+    import warnings
+
+    import onnx
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if dynamo:
+            return torch.onnx.export(model, (x,), dynamo=True, opset_version=opset, verbose=False).model_proto
+        buf = io.BytesIO()
+        torch.onnx.export(model, (x,), buf, dynamo=False, opset_version=opset)
+    return onnx.load_from_string(buf.getvalue())
+
+
 def jax_err(got, want) -> float:
     """Largest absolute difference, relative to the reference's largest entry (at least 1)."""
     got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)

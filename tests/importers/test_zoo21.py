@@ -8,9 +8,6 @@
 - Index errors naming the ONNX node; the service's "(node ...)" said once.
 - The round's new models (zoo21.py, jax_zoo21.py) against torch's / JAX's autodiff, some through ONNX at opsets
   13-21."""
-import io
-import warnings
-
 import numpy as np
 import pytest
 import torch
@@ -19,7 +16,8 @@ import gradserve as gs
 from gradserve import Tensor, ops
 from gradserve.importers import UnsupportedModel
 
-from .checks import check_against_jax, check_torch_export, check_value_and_input_grad, torch_case
+from .checks import check_against_jax, check_torch_export, check_value_and_input_grad, torch_case, \
+    torch_to_onnx
 from .jax_zoo21 import MODELS as JAX_MODELS
 from .zoo21 import MODELS as TORCH_MODELS
 from .zoo21_ort_gen import X_SVM, svm_node_cases
@@ -233,24 +231,12 @@ def test_torch_model_through_torch_export(name):
     check_torch_export(*torch_case(TORCH_MODELS, name))
 
 
-def _onnx(model, x, opset, dynamo=False):
-    import onnx
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if dynamo:
-            return torch.onnx.export(model, (x,), dynamo=True, opset_version=opset, verbose=False).model_proto
-        buf = io.BytesIO()
-        torch.onnx.export(model, (x,), buf, dynamo=False, opset_version=opset)
-    return onnx.load_from_string(buf.getvalue())
-
-
 def test_torch_cond_block_each_branch():
     """torch.cond on the batch mean: torch.export's import and the dynamo exporter's ONNX If, each run on both sides
     of the predicate (torch.func.jvp has no rule for torch.cond in eager mode: value and input gradient)."""
     model, x = torch_case(TORCH_MODELS, "cond_gated_block")
     assert float(x.mean()) > 0 > float((-x - 0.5).mean())
-    for net in (gs.from_torch(model, (x * 1.1,)), gs.from_onnx(_onnx(model, x, 18, dynamo=True))):
+    for net in (gs.from_torch(model, (x * 1.1,)), gs.from_onnx(torch_to_onnx(model, x, 18, dynamo=True))):
         check_value_and_input_grad(net, model, x)
         check_value_and_input_grad(net, model, -x - 0.5)
 
@@ -263,8 +249,8 @@ def test_one_model_across_opsets(opset, how):
     from onnx import version_converter
 
     model, x = torch_case(TORCH_MODELS, "opset_spread_block")
-    proto = (version_converter.convert_version(_onnx(model, x, 20), 21) if how == "converted" else
-             _onnx(model, x, opset, dynamo=how == "dynamo"))
+    proto = (version_converter.convert_version(torch_to_onnx(model, x, 20), 21) if how == "converted" else
+             torch_to_onnx(model, x, opset, dynamo=how == "dynamo"))
     assert max(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")) == opset
     check_value_and_input_grad(gs.from_onnx(proto), model, x)
 
@@ -272,7 +258,7 @@ def test_one_model_across_opsets(opset, how):
 @pytest.mark.parametrize("name", ["masked_mha_alibi_padding", "gru_bidir_learned_init"])
 def test_torch_model_through_onnx(name):
     model, x = torch_case(TORCH_MODELS, name)
-    check_value_and_input_grad(gs.from_onnx(_onnx(model, x, 17)), model, x)
+    check_value_and_input_grad(gs.from_onnx(torch_to_onnx(model, x, 17)), model, x)
 
 
 @pytest.mark.parametrize("name", sorted(JAX_MODELS))

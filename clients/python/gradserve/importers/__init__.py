@@ -7,6 +7,8 @@ An op the importer cannot map exactly raises `UnsupportedModel` naming the op, n
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ._cell import ImportedCell
 from ._shared.graph_writer import UnsupportedModel
 
@@ -22,7 +24,7 @@ def _need(module: str, extra: str):
 
 
 def from_onnx(model, input_shapes: dict | None = None, *, scalar_weights=(),
-              loop_max_trips: int | None = None) -> ImportedCell:
+              loop_max_trips: int | None = None, outputs: Sequence[str] | None = None) -> ImportedCell:
     """An ONNX model (path, bytes or onnx.ModelProto) as a Cell; `input_shapes` fixes dynamic dims.
 
     A Loop whose trip count is computed (a graph input, say) runs as many trips as it says, at most
@@ -34,7 +36,10 @@ def from_onnx(model, input_shapes: dict | None = None, *, scalar_weights=(),
 
     Weights that torch.onnx's dynamo exporter computed from parameters at export time (its constant folding)
     are listed in the Cell's `folded_weights` and warned about (`FoldedWeightsWarning`): their gradients are
-    not the parameters'."""
+    not the parameters'.
+
+    `outputs` names the graph outputs the Cell returns, in that order (default: all); nodes only the others need
+    are not imported (a scikit-learn classifier's ZipMap output, a sequence of maps, say)."""
     _need("onnx", "onnx")
     import warnings
 
@@ -42,8 +47,10 @@ def from_onnx(model, input_shapes: dict | None = None, *, scalar_weights=(),
     from ._shared.onnx_graph import folded_warning, onnx_to_writer
 
     limits = {"loop_max_trips": int(loop_max_trips)} if loop_max_trips is not None else None
-    w, outputs = onnx_to_writer(model, input_shapes=input_shapes, scalar_weights=scalar_weights, limits=limits)
-    cell = cell_from_writer(w, outputs, "onnx_model")
+    w, names = onnx_to_writer(model, input_shapes=input_shapes, scalar_weights=scalar_weights, limits=limits,
+                              outputs=None if outputs is None else [outputs] if isinstance(outputs, str) else
+                              [str(o) for o in outputs])
+    cell = cell_from_writer(w, names, "onnx_model")
     object.__setattr__(cell, "folded_weights", tuple(w.folded))
     if w.folded:
         warnings.warn(folded_warning(w.folded), FoldedWeightsWarning, stacklevel=2)
