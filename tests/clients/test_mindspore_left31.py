@@ -414,3 +414,64 @@ def test_sequences_read_as_tensors_still_answer(fake, pynative):
     np.testing.assert_array_equal(MNP.power(t, [1, 2]).asnumpy(), [1.0, 4.0])
     np.testing.assert_array_equal(MNP.multiply(t, u).asnumpy(), [3.0, 8.0])
     np.testing.assert_array_equal(t.maximum(2.0).asnumpy(), [2.0, 2.0])
+
+
+# -- 5. the row-sparse optimizers' indices dtypes ------------------------------------------------------------
+def _sparse_call(name, dt):
+    var0 = np.ones((3, 2), np.float32)
+    g = Tensor(np.full((2, 2), 0.1, np.float32))
+    idx = Tensor(np.array([0, 2], dt))
+
+    def p(a, n):
+        return ms.Parameter(Tensor(np.array(a, np.float32)), name=n)
+    if name in ("FusedSparseFtrl", "SparseApplyFtrl"):
+        return getattr(P, name)(0.1, 0.0, 0.0, -0.5)(p(var0, "v"), p(var0, "a"), p(var0 * 0, "l"), g, idx)
+    if name == "FusedSparseProximalAdagrad":
+        lr, l1, l2 = (Tensor(v, ms.float32) for v in (0.01, 0.0, 0.0))
+        return P.FusedSparseProximalAdagrad()(p(var0, "v"), p(var0, "a"), lr, l1, l2, g, idx)
+    if name.startswith("SparseApplyAdagrad"):
+        op = P.SparseApplyAdagrad(0.1) if name == "SparseApplyAdagrad" else P.SparseApplyAdagradV2(0.1, 1e-6)
+        return op(p(var0, "v"), p(var0, "a"), g, idx)
+    return getattr(P, name)()(p(var0, "v"), p(var0 * 0, "m"), p(var0 * 0, "vv"), 0.9, 0.999, 0.001, 0.9, 0.999, 1e-8,
+                              g, idx)
+
+
+_TENSOR_INT32 = "{Tensor[Int32]}"
+_INT_32_64 = "{Int32, Int64, Tensor[Int32], Tensor[Int64]}"
+_PROX_ANY_INT = ("{Tensor[Int16], Tensor[Int32], Tensor[Int64], Tensor[Int8], Tensor[UInt16], Tensor[UInt32], "
+                 "Tensor[UInt64], Tensor[UInt8]}")
+# (primitive, indices dtype, the types MindSpore 2.10's TypeError lists; None: it runs) - p5.py / p5b.py (PyNative)
+SPARSE_CASES = [
+    ("FusedSparseFtrl", "int64", _TENSOR_INT32), ("FusedSparseFtrl", "int16", _TENSOR_INT32),
+    ("FusedSparseFtrl", "float32", _TENSOR_INT32), ("FusedSparseAdam", "int64", _TENSOR_INT32),
+    ("FusedSparseLazyAdam", "int64", _TENSOR_INT32), ("FusedSparseLazyAdam", "uint8", _TENSOR_INT32),
+    ("SparseApplyFtrl", "int16", "{Tensor[Int32], Tensor[Int64]}"), ("SparseApplyFtrl", "int64", None),
+    ("SparseApplyAdagrad", "int16", _INT_32_64), ("SparseApplyAdagradV2", "float32", _INT_32_64),
+    ("SparseApplyAdagrad", "int64", None), ("FusedSparseProximalAdagrad", "float32", _PROX_ANY_INT),
+    ("FusedSparseProximalAdagrad", "bool", _PROX_ANY_INT), ("FusedSparseProximalAdagrad", "int64", None),
+    ("FusedSparseProximalAdagrad", "int16", None), ("FusedSparseFtrl", "int32", None),
+]
+
+
+@pytest.mark.parametrize("name,dt,types", SPARSE_CASES)
+def test_sparse_optimizer_index_dtypes(fake, pynative, name, dt, types):
+    if types is None:
+        _sparse_call(name, dt)
+        return
+    got = {"int64": "Int64", "int16": "Int16", "float32": "Float32", "uint8": "UInt8", "bool": "Bool"}[dt]
+    with pytest.raises(TypeError) as e:
+        _sparse_call(name, dt)
+    assert str(e.value) == f"For primitive[{name}], the input argument[indices] must be a type of {types}, but got " \
+                           f"Tensor[{got}]."
+
+
+@pytest.mark.parametrize("dt,shown", [("int8", "Int8"), ("uint8", "UInt8"), ("uint64", "UInt64")])
+def test_proximal_adagrad_kernel_select_text(fake, pynative, dt, shown):
+    with pytest.raises(TypeError) as e:  # MindSpore 2.10 (p5b.py): its kernel selection's TypeError
+        _sparse_call("FusedSparseProximalAdagrad", dt)
+    text = str(e.value)
+    assert text.startswith("Select CPU operator[FusedSparseProximalAdagrad] fail! Unsupported data type!\n"
+                           "The supported data types are input[Float32 Float32 Float32 Float32 Float32 Float32 Int32], "
+                           "output[Float32 Float32]; input[Float32 Float32 Float32 Float32 Float32 Float32 Int64], "
+                           "output[Float32 Float32]; , but get input[Float32 Float32 Float32 Float32 Float32 Float32 "
+                           f"{shown} ] and output[Float32 Float32 ]")
