@@ -475,3 +475,38 @@ def test_proximal_adagrad_kernel_select_text(fake, pynative, dt, shown):
                            "output[Float32 Float32]; input[Float32 Float32 Float32 Float32 Float32 Float32 Int64], "
                            "output[Float32 Float32]; , but get input[Float32 Float32 Float32 Float32 Float32 Float32 "
                            f"{shown} ] and output[Float32 Float32 ]")
+
+
+# -- 4. InsertGradientOf: a hook result of another dtype than the input, on the input itself (PyNative) --------
+def _h_int(d):
+    return 4
+
+
+def _h_int64(d):
+    return Tensor(np.int64(4))
+
+
+def _h_float64(d):
+    return Tensor(np.float64(4.5))
+
+
+@pytest.mark.parametrize("hook,kind", [(_h_int, "the Python int 4"), (_h_int64, "a Tensor of dtype int64"),
+                                       (_h_float64, "a Tensor of dtype float64")])
+@pytest.mark.parametrize("use", [lambda ig, x: ig(x), lambda ig, x: ig(x) * 1, lambda ig, x: ig(x) + x])
+def test_hook_dtype_on_the_input_itself_refused(fake, pynative, hook, kind, use):
+    # MindSpore 2.10 (p4.py): Int64 4 / Float64 4.5 gradients of a Float32 input (the engine's would be Float32),
+    # and for ig(t) + t its TypeError "For primitive[Add], the input arguments must have same data type"
+    ig = P.InsertGradientOf(hook)
+    with pytest.raises(TypeError, match=f"^InsertGradientOf: the hook returned {kind} as the gradient of the float32 "
+                                        "input itself"):
+        P.grad(lambda x: use(ig, x))(_x())
+
+
+@pytest.mark.parametrize("hook,want", [(_h_int64, 8.0), (_h_float64, 9.0)])
+def test_hook_dtype_through_an_op_answers(fake, pynative, hook, want):
+    ig = P.InsertGradientOf(hook)
+    g = P.grad(lambda x: ig(x * 2))(_x())  # MindSpore 2.10 (p4b.py): Float32 8.0 / 9.0
+    assert g.dtype == ms.float32 and float(g.asnumpy()) == want
+    t3 = Tensor(np.array([1.0, 2.0, 3.0], np.float32))  # ig(t3.sum()): [4, 4, 4] / [4.5, 4.5, 4.5] Float32
+    np.testing.assert_array_equal(P.grad(lambda x: ig(x.sum()))(t3).asnumpy(), [want / 2] * 3)
+
