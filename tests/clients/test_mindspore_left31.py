@@ -510,3 +510,53 @@ def test_hook_dtype_through_an_op_answers(fake, pynative, hook, want):
     t3 = Tensor(np.array([1.0, 2.0, 3.0], np.float32))  # ig(t3.sum()): [4, 4, 4] / [4.5, 4.5, 4.5] Float32
     np.testing.assert_array_equal(P.grad(lambda x: ig(x.sum()))(t3).asnumpy(), [want / 2] * 3)
 
+
+# -- 3. numpy's scalars made in a graph are graph numbers ------------------------------------------------------
+@ms.jit
+def _np_int_shape(x):
+    return np.int64(3).shape
+
+
+@ms.jit
+def _np_float_dtype(x):
+    return np.float32(1.5).dtype
+
+
+@ms.jit
+def _np_int_bound_shape(x):
+    y = np.int64(3)
+    return y.shape
+
+
+@ms.jit
+def _np_int_ndim(x):
+    return np.int64(3).ndim
+
+
+@pytest.mark.parametrize("f,text", [(_np_int_shape, "'Int' object has no attribute 'shape'"),
+                                    (_np_float_dtype, "'Float' object has no attribute 'dtype'"),
+                                    (_np_int_bound_shape, "'Int' object has no attribute 'shape'"),
+                                    (_np_int_ndim, "'Int' object has no attribute 'ndim'")])
+def test_numpy_scalar_attribute_in_graph(fake, graph_mode, f, text):
+    with pytest.raises(AttributeError) as e:  # MindSpore 2.10 (p3b.py, GRAPH_MODE): this AttributeError
+        f(_x())
+    assert str(e.value) == text
+
+
+@ms.jit
+def _np_int_plus_one(x):
+    return np.int64(3) + 1
+
+
+@ms.jit
+def _times_np_float(x):
+    return x * np.float64(2.5)
+
+
+def test_numpy_scalar_arithmetic_in_graph(fake, graph_mode):
+    r = _np_int_plus_one(_x())  # MindSpore 2.10 (p3b.py): the int 4, not a Tensor
+    assert type(r) is int and r == 4
+    r = _times_np_float(Tensor(np.array([1.0, 2.0], np.float32)))  # MindSpore 2.10: Float32 [2.5, 5.0]
+    assert r.dtype == ms.float32
+    np.testing.assert_array_equal(r.asnumpy(), [2.5, 5.0])
+
