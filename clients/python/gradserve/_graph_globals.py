@@ -16,7 +16,7 @@ import dis
 import inspect
 import textwrap
 import types
-from typing import Any
+from typing import Any, Iterator
 
 __all__ = ["writes_globals", "convert"]
 
@@ -34,13 +34,12 @@ def writes_globals(f: types.FunctionType) -> bool:
     return any(i.opcode in _STORE for i in dis.get_instructions(f.__code__))
 
 
-def _own_names(stmt):
-    """The Name nodes of stmt, not descending into nested scopes."""
-    todo = [stmt]
+def _own_nodes(nodes) -> Iterator[ast.AST]:
+    """The nodes under nodes (themselves included), not descending into nested scopes."""
+    todo: list[ast.AST] = list(nodes)
     while todo:
         n = todo.pop()
-        if isinstance(n, ast.Name):
-            yield n
+        yield n
         if not isinstance(n, _SCOPES):
             todo.extend(ast.iter_child_nodes(n))
 
@@ -56,7 +55,7 @@ def _first_block(fdef: ast.FunctionDef, declared: set) -> "tuple[int, set] | Non
             fdef.body[i] = s = ast.copy_location(ast.Assign(targets=[ast.Name(id=_PREFIX + t.id, ctx=ast.Store())],
                                                             value=ast.BinOp(left=ast.Name(id=t.id, ctx=ast.Load()),
                                                                             op=s.op, right=s.value)), s)
-        for n in list(_own_names(s)):
+        for n in [n for n in _own_nodes([s]) if isinstance(n, ast.Name)]:
             if n.id in declared and isinstance(n.ctx, ast.Del):
                 return None
             if n.id in declared and isinstance(n.ctx, ast.Store):
@@ -75,7 +74,7 @@ def _rewrite(f: types.FunctionType) -> "tuple[types.CodeType, set] | None":
     if not isinstance(fdef, ast.FunctionDef) or fdef.name != f.__name__:
         return None
     ast.increment_lineno(tree, f.__code__.co_firstlineno - 1)
-    declared = {g for n in _own_names_and_stmts(fdef) if isinstance(n, ast.Global) for g in n.names}
+    declared = {g for n in _own_nodes(fdef.body) if isinstance(n, ast.Global) for g in n.names}
     first = _first_block(fdef, declared)
     if first is None:
         return None
@@ -97,20 +96,12 @@ def _rewrite(f: types.FunctionType) -> "tuple[types.CodeType, set] | None":
     return new.replace(co_qualname=f.__code__.co_qualname), declared
 
 
-def _own_names_and_stmts(fdef: ast.FunctionDef):
-    """The nodes of fdef's body, not descending into nested scopes."""
-    todo = list(fdef.body)
-    while todo:
-        n = todo.pop()
-        yield n
-        if not isinstance(n, _SCOPES):
-            todo.extend(ast.iter_child_nodes(n))
-
-
 def convert(fn: Any) -> Any:
     """fn (a function or method whose code writes globals) run as MindSpore's graph runs it; fn itself where
     its source cannot be read or rewritten."""
     target = fn.__func__ if isinstance(fn, types.MethodType) else fn
+    if not isinstance(target, types.FunctionType):
+        return fn
     key = target.__code__
     if key not in _made:
         if len(_made) >= CACHE_SIZE:
