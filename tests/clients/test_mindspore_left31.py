@@ -405,6 +405,13 @@ def test_sequence_operand_graph_refused(fake, pynative, i):
         ms.jit(GRAPH_SEQ_CLASS[i])(*_tu())
 
 
+def test_functional_namespaces_refuse_too(fake, pynative):
+    t, u = _tu()  # (ops.functional / ops.function hold the same functions as ops, as MindSpore's do)
+    for f in (P.functional.maximum, P.function.maximum, P.functional.ne):
+        with pytest.raises(TypeError, match="^Failed calling (Maximum|NotEqual) with"):
+            f(t, (u,))
+
+
 def test_sequences_read_as_tensors_still_answer(fake, pynative):
     t, u = _tu()  # MindSpore 2.10 (p2.py, PyNative): these read the sequence as a tensor
     np.testing.assert_array_equal(t.add((u,)).asnumpy(), [[4.0, 6.0]])

@@ -10,6 +10,7 @@ Sequences MindSpore reads as a tensor (`t.add((u,))`, `t.sub([u])`) are not guar
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any, Callable
 
 from .._seq_operands import FORMS, graph_type, is_seq, overload_error, refuse_primitive
@@ -108,7 +109,15 @@ def bind(namespace: dict) -> None:
     """Wraps Tensor's methods and the ops functions in namespace (gradserve.ops' globals) named above."""
     for name in (*_PARSED, *_OVERLOADED, *_CONVERTED, "copysign", "div", "divide", "pow"):
         setattr(Tensor, name, _guard_method(name, getattr(Tensor, name)))
+    wrapped = {}
     for name in (*_FUNCTIONS, *_CONVERTED, "less"):
-        namespace[name] = _guard_function(name, namespace[name])
+        original = namespace[name]
+        namespace[name] = wrapped[id(original)] = _guard_function(name, original)
     for alias, name in _ALIASES.items():
         namespace[alias] = namespace[name]
+    for module in ("functional", "function"):  # (their copies of the names: MindSpore's F and ops.function)
+        loaded = sys.modules.get(f"{__package__}.{module}")
+        names = vars(loaded) if loaded is not None else {}
+        for name, f in list(names.items()):
+            if id(f) in wrapped:
+                names[name] = wrapped[id(f)]
