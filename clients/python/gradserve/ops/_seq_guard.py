@@ -109,7 +109,7 @@ def bind(namespace: dict) -> None:
     """Wraps Tensor's methods and the ops functions in namespace (gradserve.ops' globals) named above."""
     for name in (*_PARSED, *_OVERLOADED, *_CONVERTED, "copysign", "div", "divide", "pow"):
         setattr(Tensor, name, _guard_method(name, getattr(Tensor, name)))
-    wrapped = {}
+    wrapped: dict[int, Callable] = {}
     for name in (*_FUNCTIONS, *_CONVERTED, "less"):
         original = namespace[name]
         namespace[name] = wrapped[id(original)] = _guard_function(name, original)
