@@ -104,7 +104,7 @@ def test_fused_sparse_lazy_adam_updates_the_named_rows(on_real_server):
     with pytest.raises(TypeError, match="indices"):
         P.FusedSparseLazyAdam()(var, m, v, 0.9, 0.999, 0.01, 0.9, 0.999, 1e-8, grad, Tensor(np.ones(3, np.float32)))
     with pytest.raises(ValueError, match=r"grad_shape\[0\] 3 must be equal to indices_shape\[0\] 2"):
-        P.FusedSparseLazyAdam()(var, m, v, 0.9, 0.999, 0.01, 0.9, 0.999, 1e-8, grad, Tensor(np.array([0, 1])))
+        P.FusedSparseLazyAdam()(var, m, v, 0.9, 0.999, 0.01, 0.9, 0.999, 1e-8, grad, Tensor(np.array([0, 1], np.int32)))
 
 
 def test_random_gamma_shapes_law_and_checks(on_real_server):

@@ -323,11 +323,13 @@ def test_vmap_takes_each_rows_side(fake, graph_mode):
 
 
 CALLS = 0
+RUNS = []
 
 
 def _counts_globally(x):
     global CALLS
     CALLS += 1
+    RUNS.append(1)
     if x.sum() > 1:
         return x * 2
     return x - 1
@@ -337,6 +339,8 @@ def test_a_function_with_global_is_left_to_the_branch_explorer(fake, graph_mode)
     global CALLS
     f = gs.jit(_counts_globally)
     CALLS = 0
+    RUNS.clear()
     np.testing.assert_array_equal(f(Tensor(np.array([0.5, 1.0], np.float32))).asnumpy(), [1.0, 2.0])
-    assert CALLS == 3  # not rewritten: the trace, then one re-run a side
+    assert len(RUNS) == 3  # not rewritten: the trace, then one re-run a side
+    assert CALLS == 0  # (a graph's write of a global never reaches the module: MindSpore 2.10, _graph_globals)
     np.testing.assert_allclose(f(Tensor(np.array([0.1, 0.2], np.float32))).asnumpy(), [-0.9, -0.8], rtol=1e-6)

@@ -7,9 +7,11 @@ Tensor, a user's class, NoneType), where Python writes 'int', 'tuple', the named
 deeper code (a library's, a class's own raise) stays Python's. PyNative keeps Python's text, as MindSpore does."""
 from __future__ import annotations
 
+import numpy as np
+
 from ._trace import graph_semantics
 
-__all__ = ["in_graph"]
+__all__ = ["in_graph", "numpy_scalar"]
 
 _NAMES = {bool: "Bool", int: "Int", float: "Float", str: "String", list: "List", tuple: "Tuple", dict: "Dictionary"}
 
@@ -34,3 +36,13 @@ def in_graph(e: AttributeError) -> AttributeError:
     if str(e) != f"'{type(obj).__name__}' object has no attribute '{name}'":
         return e
     return AttributeError(f"'{_graph_type_name(obj)}' object has no attribute '{name}'")
+
+
+def numpy_scalar(f: type):
+    """numpy's scalar type f called in a graph: MindSpore 2.10's graph makes its scalar a graph number (Int, Float,
+    Bool: `np.int64(3) + 1` is the int 4 there, `np.int64(3).shape` its AttributeError "'Int' object has no attribute
+    'shape'"; /work/ms_suite_left31/probe/p3b.py); what is not a scalar (an array) stays numpy's."""
+    def make(*args, **kwargs):
+        v = f(*args, **kwargs)
+        return v.item() if isinstance(v, np.generic) and isinstance(v, (np.number, np.bool_)) else v
+    return make

@@ -50,14 +50,26 @@ def _unary(op, floats=False):
     return f
 
 
-def _binary(op, floats=False):
+def _binary(op, floats=False, tensors=False):
     def f(x1, x2, dtype=None):
+        if tensors:  # (multiply, arctan2: MindSpore 2.10 takes Tensors only, not lists or numbers)
+            _tensors_only(x1, x2)
         a, b = _pair(x1, x2)
         if floats and a._dtype not in _dt.FLOAT:
             a, b = _ops.cast(a, "float32"), _ops.cast(b, "float32")
         return _result(op(a, b), dtype)
 
     return f
+
+
+_TYPING = {list: "List", tuple: "Tuple", bool: "Bool", int: "Int", float: "Float"}
+
+
+def _tensors_only(*xs) -> None:
+    """MindSpore 2.10's TypeError for an operand a mindspore.numpy function takes as a Tensor only."""
+    for x in xs:
+        if type(x) in _TYPING:
+            raise TypeError(f"expect Tensor, but got <class 'mindspore._c_expression.typing.{_TYPING[type(x)]}'>")
 
 
 # -- element-wise --------------------------------------------------------------------------------------------
@@ -108,7 +120,7 @@ deg2rad = _unary(lambda x: _ops.mul(x, math.pi / 180.0), True)
 rad2deg = _unary(lambda x: _ops.mul(x, 180.0 / math.pi), True)
 radians, degrees = deg2rad, rad2deg
 invert = _unary(_ops.invert)
-add, subtract, multiply = _binary(_ops.add), _binary(_ops.sub), _binary(_ops.mul)
+add, subtract, multiply = _binary(_ops.add), _binary(_ops.sub), _binary(_ops.mul, tensors=True)
 divide = true_divide = _binary(_ops.div, True)
 power = _binary(_ops.pow)
 float_power = _binary(lambda a, b: _ops.pow(_ops.cast(a, "float64"), _ops.cast(b, "float64")))
@@ -133,7 +145,7 @@ fmax, fmin = maximum, minimum
 floor_divide = _binary(_ops.floor_div)
 remainder = mod = _binary(_ops.floor_mod)
 fmod = _binary(_ops.fmod)
-arctan2 = _binary(_ops.atan2, True)
+arctan2 = _binary(_ops.atan2, True, tensors=True)
 hypot = _binary(_ops.hypot, True)
 logaddexp = _binary(_ops.logaddexp, True)
 logaddexp2 = _binary(lambda a, b: _ops.div(_ops.logaddexp(_ops.mul(a, math.log(2.0)), _ops.mul(b, math.log(2.0))),

@@ -64,9 +64,11 @@ import types
 from collections import OrderedDict
 from typing import Any, Callable
 
+import numpy as np
+
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
 from . import _dynamic_len, _graph_attr, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
-from . import _graph_index, _graph_shift, _join_kinds, _graph_unbound, _graph_zero_div, _private_names, _pyguard, _seq_setitem
+from . import _graph_globals, _graph_index, _graph_shift, _join_kinds, _graph_unbound, _graph_zero_div, _private_names, _pyguard, _seq_setitem
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
@@ -792,6 +794,8 @@ def convert(fn: Callable) -> Callable:
     target = fn.__func__ if isinstance(fn, types.MethodType) else fn
     if not isinstance(target, types.FunctionType) or _library(target) or hasattr(target, "__wrapped__"):
         return fn  # (a decorator's wrapper: its source is the wrapped function's, without the decorator)
+    if graph_semantics() and _graph_globals.writes_globals(target):
+        return _graph_globals.convert(fn)  # (its writes a graph's: the module's globals never change)
     outer = _cache.get(target.__code__, lambda: _rewritten_or_none(target))
     if outer is None:
         return fn
@@ -868,6 +872,8 @@ def _call(f):
         return _graph_isinstance.graph_isinstance
     if (f is any or f is all) and graph_semantics():
         return _graph_minmax.truth_by_value(f)
+    if isinstance(f, type) and issubclass(f, np.generic) and graph_semantics():
+        return _graph_attr.numpy_scalar(f)
     if f is print and _graph_print.in_graph_run():  # (a graph's print is its run's; PyNative's Python's own)
         return _graph_print.graph_print
     if isinstance(f, type) and f in _MADE_OUTSIDE_ONLY and _context.get_context("mode") == _context.GRAPH_MODE:

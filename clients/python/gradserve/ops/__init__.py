@@ -247,3 +247,7 @@ for _topic in (_fused_ada_factor, _sparse_segment_sqrt_n, _assert_op, _nn_prims_
     __all__ += list(_topic.__all__)
 
 _bind_overload_errors()
+# last of all (outermost): a list / tuple operand MindSpore 2.10 refuses (h-left31: _seq_guard)
+from . import _seq_guard  # noqa: E402
+
+_seq_guard.bind(globals())

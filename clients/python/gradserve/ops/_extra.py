@@ -653,6 +653,14 @@ def _hook_number(g, dout, made_by: tuple | None = None, compiled: bool = False):
                         f"where the input's other uses add their {dout._dtype} gradient to it (TypeError 'For "
                         f"primitive[Add], the input arguments must have same data type'), gradserve would give "
                         f"{dout._dtype}: return a float or a Tensor")
+    if made_by is None and not compiled and isinstance(g, Tensor) and g._dtype != dout._dtype:
+        # (MindSpore 2.10 PyNative, /work/ms_suite_left31/probe/p4.py: an Int64 / Float64 Tensor for a Float32 input
+        # is the gradient with its own dtype, `ig(t) + t` its Add TypeError; the engine's has the input's dtype)
+        raise TypeError(f"InsertGradientOf: the hook returned a Tensor of dtype {g._dtype} as the gradient of the {dout._dtype} "
+                        f"input itself; MindSpore 2.10 (PyNative) gives it as a {g.dtype} gradient, or refuses it where "
+                        f"the input's other uses add their {dout._dtype} gradient to it (TypeError 'For primitive[Add], "
+                        f"the input arguments must have same data type'), gradserve would give {dout._dtype}: return a "
+                        f"{dout._dtype} Tensor")
     if isinstance(g, (float, np.floating)) and integer and not float(g).is_integer():
         raise TypeError(f"InsertGradientOf: the hook returned the Python float {g} as the gradient of an {dout._dtype} "
                         f"input; MindSpore 2.10 gives it as a Float32 gradient ({g}), gradserve would truncate it to "

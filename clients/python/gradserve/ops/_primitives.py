@@ -161,7 +161,7 @@ def _refusing_sequences(op: str):
     def f(*inputs, **attrs):
         inputs = _keyword_inputs(op, inputs, attrs) if attrs else inputs
         if len(inputs) == 2:
-            refuse_primitive(op, *inputs)
+            refuse_primitive(op, *inputs, graph=graph_semantics())
         return generated(*inputs, **attrs)
 
     f.__name__, f.__qualname__, f.__doc__ = generated.__name__, generated.__qualname__, generated.__doc__
@@ -811,7 +811,7 @@ def stop_gradient(x):
 
 
 def mul(input, other):
-    refuse_primitive("mul", input, other)  # a list / tuple operand: MindSpore 2.10's TypeError
+    refuse_primitive("mul", input, other, graph=graph_semantics())  # a list / tuple operand: MindSpore 2.10's TypeError
     return binary("mul", input, other)
 
 
@@ -832,13 +832,13 @@ def add(input, other):
 
 
 def sub(input, other):
-    refuse_primitive("sub", input, other)  # a list / tuple operand: MindSpore 2.10's TypeError
+    refuse_primitive("sub", input, other, graph=graph_semantics())  # a list / tuple operand: MindSpore 2.10's TypeError
     _refuse_two_bools("Sub", input, other)
     return binary("sub", input, other)
 
 
 def div(x, y):
-    refuse_primitive("div", x, y)  # a list / tuple operand: MindSpore 2.10's TypeError
+    refuse_primitive("div", x, y, graph=graph_semantics())  # a list / tuple operand: MindSpore 2.10's TypeError
     return binary("div", x, y)
 
 
