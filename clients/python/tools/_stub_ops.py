@@ -140,7 +140,8 @@ def render_stub() -> str:
     decls, aliases = [], []
     for name in ops.__all__:
         obj = getattr(ops, name)
-        obj = obj.__wrapped__ if getattr(obj, "_tensor_only", None) else obj  # (ops._tensor_only's checked forms)
+        # (checked forms: ops._tensor_only's and ops._seq_guard's wrap the function the stub describes)
+        obj = obj.__wrapped__ if getattr(obj, "_tensor_only", None) or getattr(obj, "_seq_guarded", False) else obj
         gen = generated.get(id(obj))
         if gen is not None and gen[0] == name:
             spec = _catalog.OPS[op_of[name]]

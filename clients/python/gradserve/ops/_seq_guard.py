@@ -102,6 +102,7 @@ def _guard_function(name: str, f: Callable) -> Callable:
                                               "less(input=<Tensor>, other=<Number, Tensor, bool>)"], list(args[:2]))
             refuse_primitive(_FUNCTIONS[name], args[0], args[1], swap=False, graph=graph_semantics())
         return f(*args, **kwargs)
+    guarded._seq_guarded = True  # type: ignore[attr-defined]  # (a checked form: tools/_stub_ops reads __wrapped__)
     return guarded
 
 
