@@ -368,8 +368,8 @@ def contained_aliases(args: Sequence, leaves: list) -> tuple | None:
         if isinstance(a, Tensor):
             top.add(pos)
         pos += 1 if isinstance(a, Tensor) else len(flatten(a)[0])
-    seen: dict = {}
-    out = []
+    seen: dict = {id(leaves[j]): j for j in sorted(top, reverse=True)}  # a held Tensor given at the top level too
+    out = []  # is that argument, wherever it comes (f([a, b], a) as f(a, [a, b]): _pynative_shared_leaves)
     for j, x in enumerate(leaves):
         first = seen.setdefault(id(x), j) if isinstance(x, Tensor) else j
         out.append(j if j in top else first)
@@ -1029,8 +1029,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     if parent is None:
         raise TraceError("trace_function needs an active trace")
     tr = _function_trace(parent, label)
-    names = _arg_names(fn, len(args))
-    inner, arg_inputs, arg_groups, arg_twins, seq_groups = [], {}, {}, {}, []
+    names, inner, arg_inputs, arg_groups, arg_twins, seq_groups = _arg_names(fn, len(args)), [], {}, {}, {}, []
     for i, a in enumerate(args):
         if twins and twinned(a):
             arg_twins[i] = len(tr.inputs)
@@ -1065,6 +1064,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
             inner.append(a)
     if tensor_hooks[0] is not None and not arg_hooks_off[0]:  # hooks registered on the arguments
         _hooked_inputs(tr, args, inner, arg_inputs)
+    inner = _pynative_shared_leaves(parent, args, inner, arg_inputs, arg_groups)
     for p in predeclare:
         tr.declare_param(p)
     start = _param_state.snapshot()
@@ -1096,6 +1096,24 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     info.arg_twins, info.attr_writes = arg_twins, attr_writes
     info.written_args = [list(arg_inputs)[k] for k, _ in written]
     return info
+
+
+def _pynative_shared_leaves(parent: Trace, args: Sequence, inner: list, arg_inputs: dict, arg_groups: dict) -> list:
+    """MindSpore 2.10 PyNative: a Tensor held in a tuple / list argument that is also passed as a Tensor argument
+    is that argument for the derivative (grad of sum(t[0] * t[1] * z) w.r.t. z at t = (x, y), z = y is 2 x y);
+    GRAPH_MODE and jit: x y, the held one an input of its own. Here the group's leaf becomes the argument's input
+    inside the function (the leaf's own input then reaches nothing; MindSpore gives a tuple argument no gradient)."""
+    if not arg_groups or not arg_inputs or graph_semantics(parent):
+        return inner
+    top = {id(args[j]): inner[j] for j in arg_inputs}
+    out = list(inner)
+    for i, (_, tdef, grads) in arg_groups.items():
+        leaves = flatten(args[i])[0]
+        if any(isinstance(z, _SeqTwin) for z in grads) or not any(id(v) in top for v in leaves):
+            continue
+        out[i] = unflatten(tdef, [top.get(id(v), s) if isinstance(v, Tensor) else s
+                                  for v, s in zip(leaves, flatten(inner[i])[0])])
+    return out
 
 
 def _function_trace(parent: Trace, label: str) -> Trace:
