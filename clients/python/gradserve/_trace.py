@@ -1381,7 +1381,7 @@ def _refuse_held_parameters(args: Sequence) -> None:
     for i, a in enumerate(args):
         if isinstance(a, (tuple, list)):
             for v in flatten(a)[0]:
-                p = v.__dict__.get("_gs_parameter", v) if isinstance(v, Tensor) else None
+                p = v.__dict__.get("_gs_parameter") if isinstance(v, Tensor) else None  # (a call's own argument)
                 if isinstance(p, Parameter):
                     raise RuntimeError(f"grad: argument {i} holds Parameter {p.name!r} in a {type(a).__name__}: "
                                        "MindSpore 2.10's GRAPH_MODE refuses it (Parameter[1] has no default "
