@@ -107,7 +107,8 @@ def test_a_parameter_held_in_a_tuple_gets_its_weight_gradient(mindspore_is_grads
             "grad_weights_only": lambda: ops.grad(_held, None, weights=[p])((p, x), y)[0],
             "by_list": lambda: ops.GradOperation(get_by_list=True)(_held, ms.ParameterTuple([p]))((p, x), y)[0]}[spelling]
     np.testing.assert_allclose(_in_mode(False, call).asnumpy(), [0.5, -3., -3.])
-    with pytest.raises(RuntimeError, match="holds Parameter 'p' in a tuple.*Parameter\\[1\\] has no default param"):
+    with pytest.raises(RuntimeError, match="holds Parameter 'p' in a tuple.*"
+                                           "Parameter\\[1\\] has no default param"):
         _in_mode(True, call)
     # MindSpore 2.10 PyNative, the held Parameter not asked for: the z gradient p x = [0.5, -4, 3]
     np.testing.assert_allclose(_in_mode(False, lambda: ops.grad(_held, 1)((p, x), y)).asnumpy(), [0.5, -4., 3.])
@@ -118,8 +119,8 @@ def test_a_parameter_held_in_a_tuple_gets_its_weight_gradient(mindspore_is_grads
 def test_a_parameter_read_then_assigned_keeps_its_read_value_in_the_gradient(mindspore_is_gradserve, graph):
     """loss = sum(p x); assign(p, x^2); + sum(p x): d/dx = p_old + x^2 = [1.5, 6, 10] (MindSpore 2.10.0 CPU GRAPH_MODE,
     and the math; its PyNative gives [2, 8, 18], the first read's gradient taken with p's new value: p6.py), p = x^2
-    after. A BatchNorm-free assign_add: value_and_grad's weight gradient s_old x = [1.5, 2, 6] (GRAPH_MODE; PyNative
-    [2.5, 6, 15] = s_new x, beside its own value 10.75 and input gradient w s_old, which use s_old)."""
+    after. A Cell's assign_add after its read: value_and_grad's weight gradient s_old x = [1.5, 2, 6] (GRAPH_MODE;
+    PyNative [2.5, 6, 15] = s_new x, beside its own value 10.75 and input gradient w s_old, which use s_old)."""
     import mindspore as ms
     from mindspore import Tensor, nn, ops
     x = Tensor(_X)
