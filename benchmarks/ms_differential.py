@@ -6,7 +6,7 @@ real server. Forward values and gradients are compared: GradOperation get_all / 
 ops.grad (also under ms.jit), ops.value_and_grad (inputs and weights), ops.jvp, ops.vjp. The loss is sum(out_i * w_i) with
 fixed weights per program. Tolerances and the comparison: mindspore_suite/grad_diff.py.
 
-  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|...|20] [--refusals] [-v]   # generate, both sides, compare
+  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|...|21] [--refusals] [-v]   # generate, both sides, compare
   (--refusals: gradserve also runs what MindSpore refused; an answer there counts as ms_refuses)
   python ms_differential.py gs OUT_DIR [-v]       # gradserve's side of what MindSpore ran, then compare
   python ms_differential.py compare OUT_DIR [-v]
@@ -158,6 +158,7 @@ def evaluate(prog: dict) -> dict:
     from mindspore import Tensor, mint, nn, ops
     from mindspore.mint.nn import functional
     from grad_diff import _encode, _weights
+    ms.set_context(mode=ms.GRAPH_MODE if prog.get("context") == "graph" else ms.PYNATIVE_MODE)  # round 21: both
     ns = _program_module(prog, {"ms": ms, "ops": ops, "nn": nn, "mint": mint, "F": functional, "Tensor": Tensor,
                                 "T": make_tensor, "mnp": mnp})
     inputs = ns["inputs"]
@@ -230,7 +231,7 @@ def _available(holder: str, name: str) -> bool:
     return hasattr(holders[holder], name)
 
 
-def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 20,
+def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 21,
         refusals: bool = False) -> None:
     """Generate, MindSpore's side, gradserve's side (the programs MindSpore ran: gs_only after a MindSpore side
     stopped part way), compare."""
@@ -249,6 +250,7 @@ def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False
     import _ms_differential_gen18
     import _ms_differential_gen19
     import _ms_differential_gen20
+    import _ms_differential_gen21
     from doc_examples import _gradserve_env
     folder = os.path.abspath(folder)
     if not gs_only:
@@ -261,7 +263,7 @@ def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False
                     14: _ms_differential_gen14.programs14, 15: _ms_differential_gen15.programs15,
                     16: _ms_differential_gen16.programs16, 17: _ms_differential_gen17.programs17,
                     18: _ms_differential_gen18.programs18, 19: _ms_differential_gen19.programs19,
-                    20: _ms_differential_gen20.programs20}[round_]
+                    20: _ms_differential_gen20.programs20, 21: _ms_differential_gen21.programs21}[round_]
             for prog in draw(seed, count, _available):
                 f.write(json.dumps(prog) + "\n")
         _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
@@ -309,7 +311,7 @@ def main() -> None:
     ap.add_argument("which", nargs="?", choices=["ms", "gs"])
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--count", type=int, default=500)
-    ap.add_argument("--round", type=int, choices=list(range(6, 21)), default=20, help="6: one call / layer and the first-order "
+    ap.add_argument("--round", type=int, choices=list(range(6, 22)), default=21, help="6: one call / layer and the first-order "
                     "forms; 7: higher order, mint / mint.nn.functional, layers through GradOperation; 8: stop 40's "
                     "names, promotion, indexing / setitem, in-place methods, control flow, loss Cells, vmap of grad; "
                     "9: gradient APIs with weights / has_aux / sens, layers in training mode, complex64, bfloat16, "
@@ -339,7 +341,9 @@ def main() -> None:
                     "gradients (abs / sign / relu family / clamp / ties of max / sort / topk / median / cummax, pow at 0, "
                     "sqrt / log near 0, atan2 at the origin) at second / third order and under jvp, grad of jvp / vjp of "
                     "grad, tied Parameters through get_by_list, broadcast sens, repeated grad positions, custom bprop / "
-                    "HookBackward under higher order")
+                    "HookBackward under higher order; 21: each program in PyNative and GRAPH_MODE: nn layers with Parameters "
+                    "through get_by_list / weights, assign / assign_add inside the differentiated function, control flow, "
+                    "structured outputs with sens, int / bool inputs in grad_position, promotion, depend / stop_gradient")
     ap.add_argument("--refusals", action="store_true", help="gradserve also runs the programs MindSpore refused")
     ap.add_argument("-v", action="store_true", help="also list dtype differences and gradserve errors")
     a = ap.parse_args()

@@ -368,8 +368,8 @@ def contained_aliases(args: Sequence, leaves: list) -> tuple | None:
         if isinstance(a, Tensor):
             top.add(pos)
         pos += 1 if isinstance(a, Tensor) else len(flatten(a)[0])
-    seen: dict = {}
-    out = []
+    seen: dict = {id(leaves[j]): j for j in sorted(top, reverse=True)}  # a held Tensor given at the top level too
+    out = []  # is that argument, wherever it comes (f([a, b], a) as f(a, [a, b]): _pynative_shared_leaves)
     for j, x in enumerate(leaves):
         first = seen.setdefault(id(x), j) if isinstance(x, Tensor) else j
         out.append(j if j in top else first)
@@ -1029,8 +1029,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     if parent is None:
         raise TraceError("trace_function needs an active trace")
     tr = _function_trace(parent, label)
-    names = _arg_names(fn, len(args))
-    inner, arg_inputs, arg_groups, arg_twins, seq_groups = [], {}, {}, {}, []
+    names, inner, arg_inputs, arg_groups, arg_twins, seq_groups = _arg_names(fn, len(args)), [], {}, {}, {}, []
     for i, a in enumerate(args):
         if twins and twinned(a):
             arg_twins[i] = len(tr.inputs)
@@ -1065,6 +1064,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
             inner.append(a)
     if tensor_hooks[0] is not None and not arg_hooks_off[0]:  # hooks registered on the arguments
         _hooked_inputs(tr, args, inner, arg_inputs)
+    inner = _pynative_shared_leaves(parent, args, inner, arg_inputs, arg_groups, predeclare)
     for p in predeclare:
         tr.declare_param(p)
     start = _param_state.snapshot()
@@ -1096,6 +1096,35 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     info.arg_twins, info.attr_writes = arg_twins, attr_writes
     info.written_args = [list(arg_inputs)[k] for k, _ in written]
     return info
+
+
+def _pynative_shared_leaves(parent: Trace, args: Sequence, inner: list, arg_inputs: dict, arg_groups: dict,
+                            weights: Sequence[Parameter]) -> list:
+    """MindSpore 2.10 PyNative: a Tensor held in a tuple / list argument that is also passed as a Tensor argument
+    is that argument for the derivative (grad of sum(t[0] * t[1] * z) w.r.t. z at t = (x, y), z = y is 2 x y), and
+    a held Parameter asked for as a weight is that weight (its gradient counts the use); GRAPH_MODE and jit: x y,
+    the held one an input of its own (a held weight: MindSpore's RuntimeError). Here the group's leaf becomes the
+    argument's input, or the Parameter, inside the function (the leaf's own input then reaches nothing; MindSpore
+    gives a tuple argument no gradient)."""
+    if not arg_groups:
+        return inner
+    if graph_semantics(parent):
+        if grads_tracing[0] > 0:
+            _refuse_held_parameters(args)
+        return inner
+    if not (arg_inputs or weights):
+        return inner
+    top = {id(args[j]): inner[j] for j in arg_inputs}
+    top.update((id(w), w) for w in weights)
+
+    def shared(v, s):
+        return top.get(id(v.__dict__.get("_gs_parameter", v)), top.get(id(v), s)) if isinstance(v, Tensor) else s
+    out = list(inner)
+    for i, (_, tdef, grads) in arg_groups.items():
+        leaves = flatten(args[i])[0]
+        if not any(isinstance(z, _SeqTwin) for z in grads):
+            out[i] = unflatten(tdef, [shared(v, s) for v, s in zip(leaves, flatten(inner[i])[0])])
+    return out
 
 
 def _function_trace(parent: Trace, label: str) -> Trace:
@@ -1341,6 +1370,22 @@ def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence
         info = trace_function(fn, args, label, predeclare=weights, state=True, twins=twins, inputs_written=True,
                               attrs=True)
     return emit_grad_node(info, args, positions=positions, weights=weights, sens=sens, with_value=with_value), info
+
+
+def _refuse_held_parameters(args: Sequence) -> None:
+    """MindSpore 2.10 GRAPH_MODE refuses a grad call given a Parameter inside a tuple / list argument (RuntimeError
+    "Parameter[1] has no default param", weights asked or not); PyNative differentiates it (as the weight it is, if
+    asked: _pynative_shared_leaves). Ours gave its weight gradient zeros there."""
+    if _context.get_context("mode") != _context.GRAPH_MODE:
+        return
+    for i, a in enumerate(args):
+        if isinstance(a, (tuple, list)):
+            for v in flatten(a)[0]:
+                p = v.__dict__.get("_gs_parameter") if isinstance(v, Tensor) else None  # (a call's own argument)
+                if isinstance(p, Parameter):
+                    raise RuntimeError(f"grad: argument {i} holds Parameter {p.name!r} in a {type(a).__name__}: "
+                                       "MindSpore 2.10's GRAPH_MODE refuses it (Parameter[1] has no default "
+                                       "param); pass it as an argument of its own or read it as a weight")
 
 
 # MindSpore 2.10's PyNative grad attaches gradients to Tensor objects: one Tensor passed at several
