@@ -625,6 +625,7 @@ from ._stl10 import STL10Dataset  # noqa: E402
 from ._lfw import LFWDataset  # noqa: E402
 from ._image_files import ImageFolderDataset, MnistDataset  # noqa: E402
 from ._voc import VOCDataset  # noqa: E402
+from ._tedlium import TedliumDataset  # noqa: E402
 from ._file_source import FileRow  # noqa: E402
 from ._tfrecord import Shuffle, TFRecordDataset  # noqa: E402
 from ._samplers import DistributedSampler, PKSampler, SequentialSampler, check_source_args, in_memory_sampler  # noqa: E402
@@ -634,4 +635,4 @@ from ._schema import Schema  # noqa: E402
 __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",
            "LibriTTSDataset", "LJSpeechDataset", "ImageFolderDataset", "MnistDataset", "DistributedSampler",
            "PKSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip", "STL10Dataset",
-           "LFWDataset", "VOCDataset"]
+           "LFWDataset", "VOCDataset", "TedliumDataset"]

@@ -31,8 +31,12 @@ def checked_name_seed(cls: str, name, seed) -> int:
         raise TypeError(f"For '{cls}', the type of 'name' should be 'str', but got type "
                         f"'{type(name).__name__}'.")
     seed = 0 if seed is None else seed
-    if not isinstance(seed, int) or isinstance(seed, bool):
+    if isinstance(seed, bool):
+        raise TypeError(f"For '{name}', the 'seed' must be int and must >= 0, but got '{seed}' with type 'bool'.")
+    if not isinstance(seed, int):
         raise TypeError(f"For '{name}', the 'seed' must be int, but got '{type(seed).__name__}'")
+    if seed < 0:
+        raise ValueError(f"For '{name}', the 'seed' must be int and must >= 0, but got '{seed}' with type 'int'.")
     return seed
 
 
