@@ -83,6 +83,15 @@ class Dataset:
         _checks.typed("datasets", datasets, (tuple, Dataset))
         return _Zip((self, *(datasets if isinstance(datasets, tuple) else (datasets,))))
 
+    def apply(self, apply_func) -> "Dataset":
+        """apply_func(self), which must be a Dataset (MindSpore 2.10's TypeErrors and texts)."""
+        if not callable(apply_func):
+            raise TypeError("apply_func must be a function.")
+        dataset = apply_func(self)
+        if not isinstance(dataset, Dataset):
+            raise TypeError("apply_func must return a dataset.")
+        return dataset
+
     def __add__(self, other) -> "Dataset":
         return self.concat(other)
 
