@@ -23,3 +23,188 @@ def test_apply_runs_the_function_on_the_dataset():
 def test_apply_refusals(func, text):
     with pytest.raises(TypeError, match=text):  # MindSpore 2.10's TypeErrors and texts
         _gen().apply(func)
+
+
+_FILES = {  # (the mirror's testCSV files, as c1.py read them)
+    "2.csv": ',"222",3,"4"""\n"5",6,,"8"\n9,10,"1""1",12\n,,"",\n,,,\n\na,b,c,""\na,b,c,d\n',
+    "default.csv": ",2,3.0,\na,4,5,b",
+    "header.csv": "col1,col2,col3,col4\na,b,c,d",
+    "1.csv": "1,2,3,4\n5,6,7,8\n9,10,11,12\n",
+    "embedded.csv": '"a,b","c""d","e\nf"," g "\n',
+    "size.csv": '1,2,3,4\n"a","b","c\n","d\ne"\n5,6,7,8\n9,10,11,12\na,"b\n",c,"d\ne"\n\n',
+    "number.csv": "3,0.3,4,55.5\n",
+    "exception.csv": '1,2,3,4\n5,6,7,8\na,"c",d,"e\n',
+    "crlf.csv": "1,2\r\n3,4\r\n",
+    "sep.csv": "a|b|c|d\n",
+}
+
+
+@pytest.fixture
+def csv(tmp_path):
+    for name, text in _FILES.items():
+        (tmp_path / name).write_bytes(text.encode())
+    return lambda name, **kw: ds.CSVDataset(str(tmp_path / name), shuffle=False, **kw)
+
+
+def _values(data):
+    return [[(x.item(), x.dtype.kind) for x in r] for r in data.create_tuple_iterator(num_epochs=1, output_numpy=True)]
+
+
+_ABCD = list("abcd")
+
+
+# MindSpore 2.10 (c1.py, c2.py): quotes, empty lines skipped, line ends inside quotes, strings unless a default says
+@pytest.mark.parametrize("name, kw, cols, rows", [
+    ("2.csv", {"column_defaults": ["x", "y", "z", "w"], "column_names": _ABCD}, _ABCD,
+     [["", "222", "3", '4"'], ["5", "6", "", "8"], ["9", "10", '1"1', "12"], [""] * 4, [""] * 4, ["a", "b", "c", ""],
+      ["a", "b", "c", "d"]]),
+    ("default.csv", {"column_defaults": ["x", 7, 1.5, "w"], "column_names": _ABCD}, _ABCD,
+     [["", 2, 3.0, ""], ["a", 4, 5.0, "b"]]),
+    ("header.csv", {}, ["col1", "col2", "col3", "col4"], [["a", "b", "c", "d"]]),
+    ("1.csv", {}, ["1", "2", "3", "4"], [["5", "6", "7", "8"], ["9", "10", "11", "12"]]),
+    ("embedded.csv", {"column_names": _ABCD}, _ABCD, [["a,b", 'c"d', "e\nf", " g "]]),
+    ("size.csv", {"column_names": _ABCD}, _ABCD, [["1", "2", "3", "4"], ["a", "b", "c\n", "d\ne"],
+                                                  ["5", "6", "7", "8"], ["9", "10", "11", "12"],
+                                                  ["a", "b\n", "c", "d\ne"]]),
+    ("number.csv", {"column_defaults": [0.0, 0.0, 0, 0.0], "column_names": _ABCD}, _ABCD,
+     [[3.0, np.float32(0.3).item(), 4, 55.5]]),
+    ("number.csv", {"column_defaults": [0, 0, 0, 0], "column_names": _ABCD}, _ABCD, [[3, 0, 4, 55]]),
+    ("1.csv", {"column_defaults": [0, True], "column_names": _ABCD}, _ABCD,
+     [[1, 2, "3", "4"], [5, 6, "7", "8"], [9, 10, "11", "12"]]),
+    ("1.csv", {"column_names": _ABCD, "num_samples": 2}, _ABCD, [["1", "2", "3", "4"], ["5", "6", "7", "8"]]),
+    ("1.csv", {"column_names": _ABCD, "num_samples": 0}, _ABCD,
+     [["1", "2", "3", "4"], ["5", "6", "7", "8"], ["9", "10", "11", "12"]]),
+    ("crlf.csv", {"column_names": ["a", "b"]}, ["a", "b"], [["1", "2"], ["3", "4"]]),
+    ("sep.csv", {"column_names": _ABCD, "field_delim": "|"}, _ABCD, [["a", "b", "c", "d"]]),
+])
+def test_csv_rows(csv, name, kw, cols, rows):
+    data = csv(name, **kw)
+    assert data.get_col_names() == cols
+    got = _values(data)
+    assert [[v for v, _ in r] for r in got] == rows
+    kinds = {type(d): k for d, k in [("", "U"), (0, "i"), (0.0, "f"), (True, "i")]}
+    defaults = kw.get("column_defaults", [])
+    assert all(k == (kinds[type(defaults[i])] if i < len(defaults) else "U") for r in got for i, (_, k) in enumerate(r))
+    assert data.get_dataset_size() == len(rows)
+
+
+def test_csv_number_dtypes(csv):
+    row = next(csv("number.csv", column_defaults=[0.0, 0.0, 0, 0.0], column_names=_ABCD).create_tuple_iterator(
+        num_epochs=1, output_numpy=True))
+    assert [str(x.dtype) for x in row] == ["float32", "float32", "int32", "float32"]  # MindSpore 2.10 (c1.py)
+
+
+# MindSpore 2.10 (c2.py, c3.py): a field read as std::stoi / std::stof read it
+@pytest.mark.parametrize("field, default, want", [
+    ("12a", 0, 12), (" 7", 0, 7), ("0x10", 0, 0), ("1e3", 0, 1), ("+6", 0, 6), ("3.9", 0, 3),
+    ("-2147483648", 0, -2147483648), ('"5"', 0, 5), ("1e3", 0.0, 1000.0), ("inf", 0.0, float("inf")),
+    ("0x10", 0.0, 16.0), ("12a", 0.0, 12.0), (" 2.5", 0.0, 2.5), (".5", 0.0, 0.5)])
+def test_csv_numbers(tmp_path, field, default, want):
+    (tmp_path / "n.csv").write_text(field + ",1\n")
+    got = _values(ds.CSVDataset(str(tmp_path / "n.csv"), column_defaults=[default], column_names=["a", "b"],
+                                shuffle=False))
+    assert got == [[(want, "i" if isinstance(default, int) else "f"), ("1", "U")]]
+
+
+@pytest.mark.parametrize("field, default, text", [
+    ("abc", 0, "Invalid csv, csv file: {p} parse failed at line 1, type does not match."),
+    ("", 0, "Invalid csv, csv file: {p} parse failed at line 1, type does not match."),
+    ('""', 0.0, "Invalid csv, csv file: {p} parse failed at line 1, type does not match."),
+    ("2147483648", 0, "Invalid csv, {p} parse failed at line 1 : value out of range."),
+    ("1e50", 0.0, "Invalid csv, {p} parse failed at line 1 : value out of range."),
+    ("1e-50", 0.0, "Invalid csv, {p} parse failed at line 1 : value out of range.")])
+def test_csv_number_errors(tmp_path, field, default, text):
+    path = tmp_path / "n.csv"
+    path.write_text(field + ",1\n")
+    data = ds.CSVDataset(str(path), column_defaults=[default], column_names=["a", "b"], shuffle=False)
+    with pytest.raises(RuntimeError) as err:  # MindSpore 2.10's texts (c2.py, c3.py)
+        _values(data)
+    assert text.format(p=path) in str(err.value)
+
+
+def test_csv_parse_errors(csv, tmp_path):
+    p = tmp_path / "exception.csv"
+    for defaults, text in [(["", "", "", ""], f"Invalid file, failed to parse csv file: {p} at line 3. Error message: "
+                            f"Invalid csv file, reach the end of file in quote field, check {p}."),
+                           (["", 0, "", ""], f"Invalid csv, csv file: {p} parse failed at line 3, type does not match.")]:
+        with pytest.raises(RuntimeError) as err:  # MindSpore 2.10 (c1.py): the type error comes first
+            _values(csv("exception.csv", column_defaults=defaults, column_names=_ABCD))
+        assert text in str(err.value)
+    one = tmp_path / "1.csv"
+    for names, got in [(["a", "b"], "2, the size of column_defaults : 2."),
+                       (list("abcde"), "4, the size of 'column_defaults': 5.")]:
+        with pytest.raises(RuntimeError) as err:
+            _values(csv("1.csv", column_names=names))
+        assert (f"Invalid file, failed to parse csv file: {one} at line 1. Error message: Invalid columns, the size of "
+                f"column_names should be less than the size of 'column_defaults', but got the size of column_names: "
+                f"{got}") in str(err.value)
+
+
+def test_csv_quote_errors(tmp_path):
+    for text, want in [('a"b,c\n', "Invalid data, CSVDataset API can't read the data file (interface mismatch or no "
+                        "data found). Check csv file path:  {p}."),
+                       ('"x"y,z\n', "Invalid file, failed to parse csv file: {p} at line 1. Error message: Invalid "
+                        "csv file, receive unquote char in quote field, check {p}."),
+                       ('1,2\na"b,c\n', "Invalid file, failed to parse csv file: {p} at line 2. Error message: "
+                        "Invalid csv file, unexpected quote in unquote field from {p}."),
+                       ("", "Invalid data, CSVDataset API can't read the data file (interface mismatch or no data "
+                        "found). Check csv file path:  {p}.")]:
+        path = tmp_path / "q.csv"
+        path.write_text(text)
+        with pytest.raises(RuntimeError) as err:  # MindSpore 2.10's texts (c2.py, c3.py)
+            _values(ds.CSVDataset(str(path), column_names=["a", "b"], shuffle=False))
+        assert want.format(p=path) in str(err.value)
+
+
+def test_csv_column_checks(csv):
+    with pytest.raises(RuntimeError, match="Invalid parameter, duplicate column names are not allowed: col1"):
+        csv("1.csv", column_names=["col1", "col2", "col1", "col4"]).create_dict_iterator(num_epochs=1)
+    with pytest.raises(RuntimeError, match="but got  size of 'column_defaults': 5, size of column_names: 4"):
+        csv("1.csv", column_defaults=[0] * 5, column_names=_ABCD).get_col_names()
+
+
+@pytest.mark.parametrize("kw, exc, text", [
+    ({"dataset_files": []}, ValueError, "Input dataset_files can not be empty, but got '[]'."),
+    ({"dataset_files": "/nonexistent/zz*.csv"}, ValueError,
+     "The following patterns did not match any files: ['/nonexistent/zz*.csv']."),
+    ({"field_delim": "||"}, ValueError, "field_delim is invalid."),
+    ({"field_delim": '"'}, ValueError, "field_delim is invalid."),
+    ({"column_defaults": [None]}, TypeError, "column type in column_defaults is invalid."),
+    ({"column_defaults": (1,)}, TypeError, "column_defaults should be type of list.")])
+def test_csv_argument_checks(tmp_path, kw, exc, text):
+    (tmp_path / "1.csv").write_text("1,2\n")
+    kw = {"dataset_files": str(tmp_path / "1.csv"), **kw}
+    with pytest.raises(exc) as err:  # MindSpore 2.10's classes and texts (c1.py)
+        ds.CSVDataset(**kw)
+    assert str(err.value) == text
+
+
+def test_csv_headers_of_several_files(tmp_path):
+    (tmp_path / "h1.csv").write_text("p,q\n1,2\n")
+    (tmp_path / "h2.csv").write_text("p,q\n3,4\n")
+    data = ds.CSVDataset([str(tmp_path / "h2.csv"), str(tmp_path / "h1.csv")], shuffle=False, num_parallel_workers=1)
+    assert data.get_col_names() == ["p", "q"]  # MindSpore 2.10 (c3.py): each file's header skipped, files sorted
+    assert [[v for v, _ in r] for r in _values(data)] == [["1", "2"], ["3", "4"]]
+    (tmp_path / "h2.csv").write_text("r,s\n3,4\n")
+    with pytest.raises(RuntimeError, match="Invalid file, failed to obtain column name from input csv file list."):
+        data.get_col_names()
+
+
+# MindSpore 2.10 (c1.py, c2.py): ceil(rows / num_shards) a shard, from shard_id * that on, wrapping around
+@pytest.mark.parametrize("name, shards, shard, rows", [
+    ("1.csv", 2, 0, [["1", "2", "3", "4"], ["5", "6", "7", "8"]]),
+    ("1.csv", 2, 1, [["9", "10", "11", "12"], ["1", "2", "3", "4"]]),
+    ("size.csv", 2, 1, [["9", "10", "11", "12"], ["a", "b\n", "c", "d\ne"], ["1", "2", "3", "4"]]),
+    ("2.csv", 3, 0, [["", "222", "3", '4"'], ["5", "6", "", "8"], ["9", "10", '1"1', "12"]]),
+    ("2.csv", 3, 2, [["a", "b", "c", "d"], ["", "222", "3", '4"'], ["5", "6", "", "8"]])])
+def test_csv_shards(csv, name, shards, shard, rows):
+    assert [[v for v, _ in r] for r in _values(csv(name, column_names=_ABCD, num_shards=shards, shard_id=shard))] == rows
+
+
+def test_csv_refusals(csv, tmp_path):
+    # MindSpore 2.10 gives this shard's first row "12" (the record before's last field) where the file has "" (c1.py)
+    with pytest.raises(NotImplementedError, match="previous record's last field"):
+        _values(csv("2.csv", column_names=_ABCD, num_shards=3, shard_id=1))
+    with pytest.raises(NotImplementedError, match="num_parallel_workers=1"):  # (MindSpore interleaves the files)
+        ds.CSVDataset([str(tmp_path / "1.csv"), str(tmp_path / "2.csv")], column_names=_ABCD, shuffle=False)
+

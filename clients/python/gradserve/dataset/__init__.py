@@ -1,7 +1,7 @@
 """`mindspore.dataset`, the in-memory part: GeneratorDataset / NumpySlicesDataset and the pipeline steps
 batch / repeat / shuffle / map / take / skip, read with create_tuple_iterator / create_dict_iterator (what
 Model.train / fit / eval consume). Rows are NumPy arrays in the client; an iterator gives Tensors (or the
-arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset, the speech folders of _audio_files.py,
+arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset, _csv.py's CSV, the speech folders of _audio_files.py,
 _stl10.py's STL-10, _lfw.py's LFW), samplers (but _samplers.py's, for those folders), parallel workers and data sinks
 are not here.
 
@@ -346,15 +346,26 @@ class TextFileDataset(Dataset):
 
     def _rows(self) -> Iterator[Row]:
         lines = [ln for f in self._files for ln in _read_text(f).split("\n") if ln]
-        if self._shard is not None and lines:  # MindSpore 2.10: the files' rows in one run, ceil(T / n) a shard, from
-            n, s = self._shard  # s * ceil(T / n) on, wrapping around to the first row (probe p5.py, 190 cases)
-            size = math.ceil(len(lines) / n)
-            lines = [lines[(s * size + i) % len(lines)] for i in range(size)]
-        order = _rng().permutation(len(lines)) if self._shuffle else range(len(lines))
-        for k, i in enumerate(order):
-            if self._num is not None and k >= self._num:
-                return
-            yield (np.array(lines[int(i)]),)
+        for line in pick_rows(lines, self._shard, self._shuffle, self._num):
+            yield (np.array(line),)
+
+
+def shard_rows(rows: list, shard: tuple[int, int]) -> list:
+    """A text file source's shard (num_shards, shard_id) as MindSpore 2.10 cuts it: the files' rows in one run,
+    ceil(T / n) a shard, from s * ceil(T / n) on, wrapping around to the first row (TextFileDataset probe p5.py,
+    190 cases; CSVDataset /work/ms_suite_dataset5/probe/c1.py, c2.py)."""
+    n, s = shard
+    size = math.ceil(len(rows) / n)
+    return [rows[(s * size + i) % len(rows)] for i in range(size)]
+
+
+def pick_rows(rows: list, shard: tuple[int, int] | None, shuffle: bool, num: int | None) -> list:
+    """A text file source's rows in one epoch: its shard's (shard_rows), shuffled (an order of its own), the first
+    num (None: all)."""
+    if shard is not None and rows:
+        rows = shard_rows(rows, shard)
+    order = _rng().permutation(len(rows)) if shuffle else range(len(rows))
+    return [rows[int(i)] for i in order][:num]
 
 
 def matched_files(kind: str, dataset_files, num_parallel_workers, unique: bool) -> list[str]:
@@ -607,6 +618,7 @@ from ._stl10 import STL10Dataset  # noqa: E402
 from ._lfw import LFWDataset  # noqa: E402
 from ._image_files import ImageFolderDataset, MnistDataset  # noqa: E402
 from ._tfrecord import Shuffle, TFRecordDataset  # noqa: E402
+from ._csv import CSVDataset  # noqa: E402
 from ._samplers import DistributedSampler, PKSampler, SequentialSampler, check_source_args, in_memory_sampler  # noqa: E402
 from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004
 from ._schema import Schema  # noqa: E402
@@ -614,4 +626,4 @@ from ._schema import Schema  # noqa: E402
 __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",
            "LibriTTSDataset", "LJSpeechDataset", "ImageFolderDataset", "MnistDataset", "DistributedSampler",
            "PKSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip", "STL10Dataset",
-           "LFWDataset"]
+           "LFWDataset", "CSVDataset"]
