@@ -1,6 +1,6 @@
-"""mindspore.dataset names MindSpore's own dataset tests use (benchmarks/mindspore_suite/README.md, "dataset CSV and
-apply, round 5"): Dataset.apply and CSVDataset. Expected values and texts: MindSpore 2.10 CPU runs over the same
-files (/work/ms_suite_dataset5/probe/c1.py - c3.py; the files are the ones written here), written here; none is
+"""mindspore.dataset names MindSpore's own dataset tests use (benchmarks/mindspore_suite/README.md, "dataset CSV,
+CLUE and apply, round 5"): Dataset.apply, CSVDataset, CLUEDataset. Expected values and texts: MindSpore 2.10 CPU runs
+over the same files (/work/ms_suite_dataset5/probe/c1.py - c3.py, k1.py, k2.py; the files are the ones written here), written here; none is
 gradserve's own output."""
 import numpy as np
 import pytest
@@ -208,3 +208,96 @@ def test_csv_refusals(csv, tmp_path):
     with pytest.raises(NotImplementedError, match="num_parallel_workers=1"):  # (MindSpore interleaves the files)
         ds.CSVDataset([str(tmp_path / "1.csv"), str(tmp_path / "2.csv")], column_names=_ABCD, shuffle=False)
 
+
+def _clue(tmp_path, text, task="AFQMC", usage="train", **kw):
+    path = tmp_path / "c.json"
+    path.write_text(text, encoding="utf-8")
+    data = ds.CLUEDataset(str(path), task=task, usage=usage, shuffle=False, **kw)
+    return data, [[(x.tolist(), str(x.dtype)) for x in r] for r in data.create_tuple_iterator(num_epochs=1,
+                                                                                               output_numpy=True)]
+
+
+_WSC = '{"target": {"span1_index": 6, "span1_text": "小张", "span2_index": 8, "span2_text": "你"}, "idx": 2, ' \
+       '"text": "等小明回来", "label": "true"}\n'
+
+
+# MindSpore 2.10 (k1.py, on the mirror's testCLUE files): each task's columns in name order, numbers uint32
+@pytest.mark.parametrize("task, usage, line, cols, row", [
+    ("AFQMC", "train", '{"sentence1": "蚂蚁花呗", "sentence2": "借呗", "label": "0"}\n', ["label", "sentence1", "sentence2"],
+     [("0", "<U1"), ("蚂蚁花呗", "<U4"), ("借呗", "<U2")]),
+    ("AFQMC", "test", '{"id": 2, "sentence1": "a", "sentence2": "b"}\n', ["id", "sentence1", "sentence2"],
+     [(2, "uint32"), ("a", "<U1"), ("b", "<U1")]),
+    ("TNEWS", "eval", '{"label": "102", "label_desc": "音乐", "sentence": "s", "keywords": ""}\n',
+     ["keywords", "label", "label_desc", "sentence"], [("", "<U1"), ("102", "<U3"), ("音乐", "<U2"), ("s", "<U1")]),
+    ("TNEWS", "test", '{"id": 0, "sentence": "s", "keywords": "k"}\n', ["id", "keywords", "sentence"],
+     [(0, "uint32"), ("k", "<U1"), ("s", "<U1")]),
+    ("IFLYTEK", "train", '{"label": "11", "label_des": "d", "sentence": "s"}\n', ["label", "label_des", "sentence"],
+     [("11", "<U2"), ("d", "<U1"), ("s", "<U1")]),
+    ("IFLYTEK", "test", '{"id": 1, "sentence": "s"}\n', ["id", "sentence"], [(1, "uint32"), ("s", "<U1")]),
+    ("CMNLI", "eval", '{"sentence1": "a", "sentence2": "b", "label": "neutral"}\n', ["label", "sentence1", "sentence2"],
+     [("neutral", "<U7"), ("a", "<U1"), ("b", "<U1")]),
+    ("WSC", "train", _WSC, ["idx", "label", "span1_index", "span1_text", "span2_index", "span2_text", "text"],
+     [(2, "uint32"), ("true", "<U4"), (6, "uint32"), ("小张", "<U2"), (8, "uint32"), ("你", "<U1"), ("等小明回来", "<U5")]),
+    ("WSC", "test", _WSC, ["idx", "span1_index", "span1_text", "span2_index", "span2_text", "text"],
+     [(2, "uint32"), (6, "uint32"), ("小张", "<U2"), (8, "uint32"), ("你", "<U1"), ("等小明回来", "<U5")]),
+    ("CSL", "train", '{"id": 3, "abst": "a", "keyword": ["1", "2", "3"], "label": "0"}\n',
+     ["abst", "id", "keyword", "label"], [("a", "<U1"), (3, "uint32"), (["1", "2", "3"], "<U1"), ("0", "<U1")]),
+    ("CSL", "test", '{"id": 2415, "abst": "a", "keyword": []}\n', ["abst", "id", "keyword"],
+     [("a", "<U1"), (2415, "uint32"), ([], "<U1")])])
+def test_clue_tasks(tmp_path, task, usage, line, cols, row):
+    data, rows = _clue(tmp_path, line, task, usage)
+    assert data.get_col_names() == cols
+    assert rows == [row]
+
+
+# MindSpore 2.10 (k2.py): JSON numbers by kind, strings as they are, other keys ignored, empty lines skipped
+@pytest.mark.parametrize("value, want", [("0", (0, "uint32")), ("4294967296", (0, "uint32")), ("-5", (-5, "int32")),
+                                         ("1.5", (1.5, "float32")), ('"5"', ("5", "<U1")), ('["a"]', (["a"], "<U1")),
+                                         ('"\\u4f60\\n"', ("你\n", "<U2"))])
+def test_clue_values(tmp_path, value, want):
+    text = '{"sentence1": "x", "sentence2": "y", "zz": 1, "label": %s}\r\n\n{"sentence1": "p", "sentence2": "q", ' \
+           '"label": "1"}\n' % value
+    assert _clue(tmp_path, text)[1] == [[want, ("x", "<U1"), ("y", "<U1")], [("1", "<U1"), ("p", "<U1"), ("q", "<U1")]]
+
+
+@pytest.mark.parametrize("text, task, exc, want", [
+    ('{"sentence1": "x", "label": "0"}\n', "AFQMC", RuntimeError,
+     "Invalid json file, in given JSON file, failed to find key: sentence2"),
+    ("[1, 2]\n", "AFQMC", RuntimeError, "Invalid json file, in given JSON file, failed to find key: label"),
+    ('{"idx": 0, "text": "t", "label": "true"}\n', "WSC", RuntimeError,
+     "Invalid json file, in given JSON file, failed to find key: target"),
+    ('{"id": 1, "abst": "a", "keyword": [1, 2], "label": "0"}\n', "CSL", RuntimeError,
+     "[json.exception.type_error.302] type must be string, but is number"),
+    ('{"sentence1": "x", "sentence2": "y", "label": null}\n', "AFQMC", AttributeError,
+     "'NoneType' object has no attribute 'type'"),
+    ('{"sentence1": "x", "sentence2": "y", "label": "0"}\n{bad\n', "AFQMC", RuntimeError,
+     "Invalid json, failed to parse {p}, "),
+    ("", "AFQMC", RuntimeError, "Invalid data, 'CLUEDataset' API can't read the data file (interface mismatch or no "
+     "data found). Check file path: {p}")])
+def test_clue_errors(tmp_path, text, task, exc, want):
+    with pytest.raises(exc) as err:  # MindSpore 2.10's classes and texts (k2.py)
+        _clue(tmp_path, text, task)
+    assert want.format(p=tmp_path / "c.json") in str(err.value)
+
+
+@pytest.mark.parametrize("kw, text", [({"task": "XX"}, "task should be 'AFQMC', 'TNEWS', 'IFLYTEK', 'CMNLI', 'WSC' or "
+                                       "'CSL'."),
+                                      ({"usage": "dev"}, "usage should be 'train', 'test' or 'eval'."),
+                                      ({"usage": None}, "usage should be 'train', 'test' or 'eval'."),
+                                      ({"dataset_files": []}, "Input dataset_files can not be empty, but got '[]'.")])
+def test_clue_argument_checks(tmp_path, kw, text):
+    (tmp_path / "c.json").write_text("{}\n")
+    with pytest.raises(ValueError) as err:  # MindSpore 2.10's texts (k2.py)
+        ds.CLUEDataset(**{"dataset_files": str(tmp_path / "c.json"), **kw})
+    assert str(err.value) == text
+
+
+# MindSpore 2.10 (k2.py): 7 rows, 3 shards of 3 (the last wraps around), num_samples 0 all, 2 the first two
+@pytest.mark.parametrize("kw, labels", [({"num_shards": 3, "shard_id": 0}, ["0", "1", "2"]),
+                                        ({"num_shards": 3, "shard_id": 1}, ["3", "4", "5"]),
+                                        ({"num_shards": 3, "shard_id": 2}, ["6", "0", "1"]),
+                                        ({"num_samples": 2}, ["0", "1"]),
+                                        ({"num_samples": 0}, ["0", "1", "2", "3", "4", "5", "6"])])
+def test_clue_shards_and_samples(tmp_path, kw, labels):
+    text = "".join('{"sentence1": "s%d", "sentence2": "y", "label": "%d"}\n' % (i, i) for i in range(7))
+    assert [r[0][0] for r in _clue(tmp_path, text, **kw)[1]] == labels
