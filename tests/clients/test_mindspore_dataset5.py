@@ -1,7 +1,7 @@
 """mindspore.dataset names MindSpore's own dataset tests use (benchmarks/mindspore_suite/README.md, "dataset CSV,
 CLUE and apply, round 5"): Dataset.apply, CSVDataset, CLUEDataset. Expected values and texts: MindSpore 2.10 CPU runs
-over the same files (/work/ms_suite_dataset5/probe/c1.py - c3.py, k1.py, k2.py; the files are the ones written here), written here; none is
-gradserve's own output."""
+over the same files (/work/ms_suite_dataset5/probe/c1.py - c3.py, k1.py, k2.py; the files are the ones written here),
+written here; none is gradserve's own output."""
 import numpy as np
 import pytest
 
@@ -84,7 +84,8 @@ def test_csv_rows(csv, name, kw, cols, rows):
     assert [[v for v, _ in r] for r in got] == rows
     kinds = {type(d): k for d, k in [("", "U"), (0, "i"), (0.0, "f"), (True, "i")]}
     defaults = kw.get("column_defaults", [])
-    assert all(k == (kinds[type(defaults[i])] if i < len(defaults) else "U") for r in got for i, (_, k) in enumerate(r))
+    assert all(k == (kinds[type(defaults[i])] if i < len(defaults) else "U")
+               for r in got for i, (_, k) in enumerate(r))
     assert data.get_dataset_size() == len(rows)
 
 
@@ -126,7 +127,8 @@ def test_csv_parse_errors(csv, tmp_path):
     p = tmp_path / "exception.csv"
     for defaults, text in [(["", "", "", ""], f"Invalid file, failed to parse csv file: {p} at line 3. Error message: "
                             f"Invalid csv file, reach the end of file in quote field, check {p}."),
-                           (["", 0, "", ""], f"Invalid csv, csv file: {p} parse failed at line 3, type does not match.")]:
+                           (["", 0, "", ""],
+                            f"Invalid csv, csv file: {p} parse failed at line 3, type does not match.")]:
         with pytest.raises(RuntimeError) as err:  # MindSpore 2.10 (c1.py): the type error comes first
             _values(csv("exception.csv", column_defaults=defaults, column_names=_ABCD))
         assert text in str(err.value)
@@ -198,7 +200,8 @@ def test_csv_headers_of_several_files(tmp_path):
     ("2.csv", 3, 0, [["", "222", "3", '4"'], ["5", "6", "", "8"], ["9", "10", '1"1', "12"]]),
     ("2.csv", 3, 2, [["a", "b", "c", "d"], ["", "222", "3", '4"'], ["5", "6", "", "8"]])])
 def test_csv_shards(csv, name, shards, shard, rows):
-    assert [[v for v, _ in r] for r in _values(csv(name, column_names=_ABCD, num_shards=shards, shard_id=shard))] == rows
+    data = csv(name, column_names=_ABCD, num_shards=shards, shard_id=shard)
+    assert [[v for v, _ in r] for r in _values(data)] == rows
 
 
 def test_csv_refusals(csv, tmp_path):
@@ -223,7 +226,8 @@ _WSC = '{"target": {"span1_index": 6, "span1_text": "小张", "span2_index": 8, 
 
 # MindSpore 2.10 (k1.py, on the mirror's testCLUE files): each task's columns in name order, numbers uint32
 @pytest.mark.parametrize("task, usage, line, cols, row", [
-    ("AFQMC", "train", '{"sentence1": "蚂蚁花呗", "sentence2": "借呗", "label": "0"}\n', ["label", "sentence1", "sentence2"],
+    ("AFQMC", "train", '{"sentence1": "蚂蚁花呗", "sentence2": "借呗", "label": "0"}\n',
+     ["label", "sentence1", "sentence2"],
      [("0", "<U1"), ("蚂蚁花呗", "<U4"), ("借呗", "<U2")]),
     ("AFQMC", "test", '{"id": 2, "sentence1": "a", "sentence2": "b"}\n', ["id", "sentence1", "sentence2"],
      [(2, "uint32"), ("a", "<U1"), ("b", "<U1")]),
@@ -237,7 +241,8 @@ _WSC = '{"target": {"span1_index": 6, "span1_text": "小张", "span2_index": 8, 
     ("CMNLI", "eval", '{"sentence1": "a", "sentence2": "b", "label": "neutral"}\n', ["label", "sentence1", "sentence2"],
      [("neutral", "<U7"), ("a", "<U1"), ("b", "<U1")]),
     ("WSC", "train", _WSC, ["idx", "label", "span1_index", "span1_text", "span2_index", "span2_text", "text"],
-     [(2, "uint32"), ("true", "<U4"), (6, "uint32"), ("小张", "<U2"), (8, "uint32"), ("你", "<U1"), ("等小明回来", "<U5")]),
+     [(2, "uint32"), ("true", "<U4"), (6, "uint32"), ("小张", "<U2"), (8, "uint32"), ("你", "<U1"),
+      ("等小明回来", "<U5")]),
     ("WSC", "test", _WSC, ["idx", "span1_index", "span1_text", "span2_index", "span2_text", "text"],
      [(2, "uint32"), (6, "uint32"), ("小张", "<U2"), (8, "uint32"), ("你", "<U1"), ("等小明回来", "<U5")]),
     ("CSL", "train", '{"id": 3, "abst": "a", "keyword": ["1", "2", "3"], "label": "0"}\n',
@@ -251,9 +256,9 @@ def test_clue_tasks(tmp_path, task, usage, line, cols, row):
 
 
 # MindSpore 2.10 (k2.py): JSON numbers by kind, strings as they are, other keys ignored, empty lines skipped
-@pytest.mark.parametrize("value, want", [("0", (0, "uint32")), ("4294967296", (0, "uint32")), ("-5", (-5, "int32")),
-                                         ("1.5", (1.5, "float32")), ('"5"', ("5", "<U1")), ('["a"]', (["a"], "<U1")),
-                                         ('"\\u4f60\\n"', ("你\n", "<U2"))])
+@pytest.mark.parametrize("value, want", [
+    ("0", (0, "uint32")), ("4294967296", (0, "uint32")), ("-5", (-5, "int32")), ("1.5", (1.5, "float32")),
+    ('"5"', ("5", "<U1")), ('["a"]', (["a"], "<U1")), ('"\\u4f60\\n"', ("你\n", "<U2"))])
 def test_clue_values(tmp_path, value, want):
     text = '{"sentence1": "x", "sentence2": "y", "zz": 1, "label": %s}\r\n\n{"sentence1": "p", "sentence2": "q", ' \
            '"label": "1"}\n' % value

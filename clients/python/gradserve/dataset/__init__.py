@@ -1,9 +1,9 @@
 """`mindspore.dataset`, the in-memory part: GeneratorDataset / NumpySlicesDataset and the pipeline steps
 batch / repeat / shuffle / map / take / skip, read with create_tuple_iterator / create_dict_iterator (what
 Model.train / fit / eval consume). Rows are NumPy arrays in the client; an iterator gives Tensors (or the
-arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset, _csv.py's CSV, _clue.py's CLUE, the speech folders of _audio_files.py,
-_stl10.py's STL-10, _lfw.py's LFW), samplers (but _samplers.py's, for those folders), parallel workers and data sinks
-are not here.
+arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset, _csv.py's CSV, _clue.py's CLUE, the
+speech folders of _audio_files.py, _stl10.py's STL-10, _lfw.py's LFW), samplers (but _samplers.py's, for those
+folders), parallel workers and data sinks are not here.
 
 Shuffling (a random-access source's default, as MindSpore's) draws from `config.set_seed`'s generator, or
 from NumPy's global one: an order of its own, not MindSpore's.

@@ -41,7 +41,8 @@ def _value(v) -> np.ndarray:
         return np.array(v, dtype=str)
     if isinstance(v, list):
         kind = next(type(x).__name__ for x in v if not isinstance(x, str))
-        raise _pipeline_error(f"[json.exception.type_error.302] type must be string, but is {_JSON_TYPE.get(kind, kind)}")
+        raise _pipeline_error("[json.exception.type_error.302] type must be string, but is "
+                              f"{_JSON_TYPE.get(kind, kind)}")
     raise NotImplementedError(f"CLUEDataset: the JSON value {v!r} is not one MindSpore 2.10 was seen to read")
 
 
