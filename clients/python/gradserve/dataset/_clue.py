@@ -10,8 +10,8 @@ from typing import Iterator
 
 import numpy as np
 
-from . import Dataset, Row, _checks, matched_files, pick_rows
-from ._samplers import check_source_args
+from . import Row
+from ._file_source import TextFilesSource, check_files
 from .audio import _pipeline_error
 
 _SPANS = ["span1_index", "span1_text", "span2_index", "span2_text"]  # (WSC's, under its "target" key)
@@ -50,29 +50,18 @@ _JSON_TYPE = {"int": "number", "float": "number", "bool": "boolean", "NoneType":
               "list": "array"}
 
 
-class CLUEDataset(Dataset):
+class CLUEDataset(TextFilesSource):
     """The task's columns (sorted by name) of each line's object."""
 
     def __init__(self, dataset_files, task="AFQMC", usage="train", num_samples=None, num_parallel_workers=None,
                  shuffle=True, num_shards=None, shard_id=None, cache=None):
-        _checks.typed("dataset files", dataset_files, (str, list))
-        if not dataset_files:
-            raise ValueError(f"Input dataset_files can not be empty, but got '{dataset_files}'.")
+        check_files(dataset_files)
         if task not in _KEYS:
             raise ValueError("task should be 'AFQMC', 'TNEWS', 'IFLYTEK', 'CMNLI', 'WSC' or 'CSL'.")
         if usage not in ["train", "test", "eval"]:
             raise ValueError("usage should be 'train', 'test' or 'eval'.")
-        check_source_args(num_samples, num_parallel_workers, None, None, num_shards, shard_id)
-        if cache is not None:
-            raise NotImplementedError("CLUEDataset: cache is not supported by gradserve")
-        self._files = matched_files("CLUEDataset", dataset_files, num_parallel_workers, unique=True)
-        if num_shards is not None and len(self._files) > 1:
-            raise NotImplementedError("CLUEDataset: num_shards over several files: MindSpore's shards follow a file "
-                                      "order of their own, which gradserve does not follow")
+        super().__init__(dataset_files, num_samples, num_parallel_workers, shuffle, num_shards, shard_id, cache)
         self._cols = list(_KEYS[task][usage == "test"])
-        self._shard = None if num_shards is None or shard_id is None else (int(num_shards), int(shard_id))
-        self._num = _checks.row_limit(num_samples)
-        self._shuffle = shuffle is not False and getattr(shuffle, "value", shuffle) != "files"
 
     def _objects(self, path: str) -> list:
         with open(path, encoding="utf-8") as f:
@@ -104,5 +93,5 @@ class CLUEDataset(Dataset):
         if not every:
             raise _pipeline_error("Invalid data, 'CLUEDataset' API can't read the data file (interface mismatch or "
                                   f"no data found). Check file path: {self._files[0]}")
-        for obj in pick_rows(every, self._shard, self._shuffle, self._num):
+        for obj in self._pick(every):
             yield self._row(obj)

@@ -11,8 +11,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from . import Dataset, Row, _checks, matched_files, pick_rows
-from ._samplers import check_source_args
+from . import Row, _checks
+from ._file_source import TextFilesSource, check_files
 from .audio import _pipeline_error
 from .text._seq import _INT, _WS, _float_prefix
 
@@ -21,9 +21,7 @@ _INT32 = (-(2**31), 2**31 - 1)
 
 def _check_args(dataset_files, field_delim, column_defaults, column_names) -> None:
     """MindSpore 2.10's checks, in its order and with its texts."""
-    _checks.typed("dataset files", dataset_files, (str, list))
-    if not dataset_files:
-        raise ValueError(f"Input dataset_files can not be empty, but got '{dataset_files}'.")
+    check_files(dataset_files)
     if field_delim is not None:
         _checks.typed("field delim", field_delim, (str,))
         if field_delim in ['"', "\r", "\n"] or len(field_delim) > 1:
@@ -115,25 +113,16 @@ def _number(field: str, kind: type, where: str):
     return np.array(val, np.float32)
 
 
-class CSVDataset(Dataset):
+class CSVDataset(TextFilesSource):
     """Each record a row of scalar columns (int32, float32 or str). Several files only with num_parallel_workers=1
     (read one after the other, in name order): MindSpore interleaves its workers' rows."""
 
     def __init__(self, dataset_files, field_delim=",", column_defaults=None, column_names=None, num_samples=None,
                  num_parallel_workers=None, shuffle=True, num_shards=None, shard_id=None, cache=None):
         _check_args(dataset_files, field_delim, column_defaults, column_names)
-        check_source_args(num_samples, num_parallel_workers, None, None, num_shards, shard_id)
-        if cache is not None:
-            raise NotImplementedError("CSVDataset: cache is not supported by gradserve")
-        self._files = matched_files("CSVDataset", dataset_files, num_parallel_workers, unique=True)
-        if num_shards is not None and len(self._files) > 1:
-            raise NotImplementedError("CSVDataset: num_shards over several files: MindSpore's shards follow a file "
-                                      "order of their own, which gradserve does not follow")
+        super().__init__(dataset_files, num_samples, num_parallel_workers, shuffle, num_shards, shard_id, cache)
         self._delim = "," if field_delim is None else field_delim
         self._defaults, self._names = list(column_defaults or []), column_names
-        self._shard = None if num_shards is None or shard_id is None else (int(num_shards), int(shard_id))
-        self._num = _checks.row_limit(num_samples)
-        self._shuffle = shuffle is not False and getattr(shuffle, "value", shuffle) != "files"
 
     @property
     def _cols(self) -> list[str]:  # type: ignore[override]
@@ -214,7 +203,7 @@ class CSVDataset(Dataset):
             raise self._no_rows(self._files[0])
         if self._shard is not None:
             _check_shard_start(every, *self._shard)
-        for _, _, fields in pick_rows(every, self._shard, self._shuffle, self._num):
+        for _, _, fields in self._pick(every):
             yield tuple(v for _, v in fields)
 
 
