@@ -306,3 +306,40 @@ def test_clue_argument_checks(tmp_path, kw, text):
 def test_clue_shards_and_samples(tmp_path, kw, labels):
     text = "".join('{"sentence1": "s%d", "sentence2": "y", "label": "%d"}\n' % (i, i) for i in range(7))
     assert [r[0][0] for r in _clue(tmp_path, text, **kw)[1]] == labels
+
+
+# MindSpore 2.10 (c4.py): records counted without reading values (size.csv's "a" in a float column), shards, samples
+@pytest.mark.parametrize("kw, size", [({"column_defaults": [0.0, 0.0, 0, 0.0], "column_names": _ABCD}, 5),
+                                      ({"column_defaults": [0.0, 0.0, 0, 0.0], "column_names": _ABCD,
+                                        "num_shards": 2, "shard_id": 1}, 3),
+                                      ({"column_names": _ABCD, "num_samples": 2}, 2),
+                                      ({}, 4)])
+def test_csv_dataset_size(csv, kw, size):
+    assert csv("size.csv", **kw).get_dataset_size() == size
+
+
+def _fails(x):
+    raise ValueError("boom")
+
+
+def test_map_errors_name_the_file(csv, tmp_path):
+    # MindSpore 2.10 (c4.py; test_csv_dataset_exception, test_clue_exception_file_path): the map's error names the file
+    with pytest.raises(RuntimeError, match=f"map operation: \\[PyFunc\\] failed. The corresponding data file is: "
+                                           f"{tmp_path / '1.csv'}"):
+        list(csv("1.csv", column_names=_ABCD).map(operations=_fails, input_columns=["b"], num_parallel_workers=1))
+    (tmp_path / "c.json").write_text('{"sentence1": "x", "sentence2": "y", "label": "0"}\n')
+    data = ds.CLUEDataset(str(tmp_path / "c.json"), shuffle=False).map(operations=_fails, input_columns=["label"])
+    with pytest.raises(RuntimeError, match=f"The corresponding data file is: {tmp_path / 'c.json'}"):
+        list(data)
+
+
+def test_patterns_match_files_only(tmp_path):
+    # MindSpore 2.10 (c4.py; test_clue_invalid_files): a folder matches no file; ** goes into folders below
+    (tmp_path / "sub" / "deep").mkdir(parents=True)
+    (tmp_path / "s.csv").write_text("1,2\n")
+    (tmp_path / "sub" / "deep" / "x.csv").write_text("3,4\n")
+    with pytest.raises(ValueError, match="The following patterns did not match any files"):
+        ds.CSVDataset(str(tmp_path), column_names=["a", "b"])
+    data = ds.CSVDataset(str(tmp_path / "**" / "*.csv"), column_names=["a", "b"], shuffle=False,
+                         num_parallel_workers=1)
+    assert [[v for v, _ in r] for r in _values(data)] == [["1", "2"], ["3", "4"]]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import glob
 import math
+import os
 from builtins import zip as _pyzip  # (this module's `zip` is MindSpore's dataset zip)
 from typing import Any, Callable, Iterator
 
@@ -369,10 +370,11 @@ def pick_rows(rows: list, shard: tuple[int, int] | None, shuffle: bool, num: int
 
 
 def matched_files(kind: str, dataset_files, num_parallel_workers, unique: bool) -> list[str]:
-    """The files a pattern or a list of patterns names, sorted (MindSpore 2.10 sorts even a list); several only with
+    """The files (not folders; `**` matches folders below) a pattern or a list of patterns names, as MindSpore 2.10's
+    glob finds them, sorted (MindSpore 2.10 sorts even a list); several only with
     num_parallel_workers=1: MindSpore's workers interleave their files' rows."""
     patterns = [dataset_files] if isinstance(dataset_files, str) else list(dataset_files)
-    found = {p: sorted(glob.glob(p)) for p in patterns}
+    found = {p: sorted(f for f in glob.glob(p, recursive=True) if os.path.isfile(f)) for p in patterns}
     missing = [p for p, files in found.items() if not files]
     if missing:  # (MindSpore 2.10's ValueError and text)
         raise ValueError(f"The following patterns did not match any files: {missing}.")

@@ -11,7 +11,7 @@ from typing import Iterator
 import numpy as np
 
 from . import Row
-from ._file_source import TextFilesSource, check_files
+from ._file_source import FileRow, TextFilesSource, check_files
 from .audio import _pipeline_error
 
 _SPANS = ["span1_index", "span1_text", "span2_index", "span2_text"]  # (WSC's, under its "target" key)
@@ -89,9 +89,11 @@ class CLUEDataset(TextFilesSource):
         return tuple(out)
 
     def _rows(self) -> Iterator[Row]:
-        every = [obj for f in self._files for obj in self._objects(f)]
+        every = [(f, obj) for f in self._files for obj in self._objects(f)]
         if not every:
             raise _pipeline_error("Invalid data, 'CLUEDataset' API can't read the data file (interface mismatch or "
                                   f"no data found). Check file path: {self._files[0]}")
-        for obj in self._pick(every):
-            yield self._row(obj)
+        for path, obj in self._pick(every):
+            row = FileRow(self._row(obj))
+            row.file = path  # (a failing map names it, as MindSpore's does)
+            yield row

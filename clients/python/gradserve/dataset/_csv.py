@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from . import Row, _checks
-from ._file_source import TextFilesSource, check_files
+from ._file_source import FileRow, TextFilesSource, check_files
 from .audio import _pipeline_error
 from .text._seq import _INT, _WS, _float_prefix
 
@@ -152,14 +152,16 @@ class CSVDataset(TextFilesSource):
         self._cols
         return super().create_dict_iterator(num_epochs, output_numpy, do_copy)
 
-    def _file_rows(self, path: str, ncols: int) -> Iterator[tuple[str, int, list]]:
-        """(path, line, [(field, value)] of each column) of each record, converted as they are read."""
+    def _file_rows(self, path: str, ncols: int, convert: bool = True) -> Iterator[tuple[str, int, list]]:
+        """(path, line, [(field, value)] of each column) of each record, converted as they are read (or not
+        converted nor checked: values None)."""
         text, first = _read(path), 1
         if not self._names:  # (each file's first line is its header)
             text, first = (text.split("\n", 1) + [""])[1], 2
         try:
-            for line, fields in _records(text, self._delim, self._converter(path, ncols, first - 1)):
-                if len(fields) < ncols:
+            converter = self._converter(path, ncols, first - 1) if convert else lambda k, field, line: (field, None)
+            for line, fields in _records(text, self._delim, converter):
+                if convert and len(fields) < ncols:
                     raise _columns_error(path, line, f"{len(fields)}, the size of 'column_defaults': {ncols}")
                 yield path, line, fields
         except _QuoteError as err:
@@ -191,10 +193,10 @@ class CSVDataset(TextFilesSource):
         recs = (r for f in self._files for r in self._file_rows(f, ncols))
         if self._shard is None and not self._shuffle:  # (read as they are yielded: an error after the rows before)
             count = 0
-            for count, (_, _, fields) in enumerate(recs, 1):
+            for count, (path, _, fields) in enumerate(recs, 1):
                 if self._num is not None and count > self._num:
                     return
-                yield tuple(v for _, v in fields)
+                yield _file_row(path, fields)
             if not count:
                 raise self._no_rows(self._files[0])
             return
@@ -203,8 +205,23 @@ class CSVDataset(TextFilesSource):
             raise self._no_rows(self._files[0])
         if self._shard is not None:
             _check_shard_start(every, *self._shard)
-        for _, _, fields in self._pick(every):
-            yield tuple(v for _, v in fields)
+        for path, _, fields in self._pick(every):
+            yield _file_row(path, fields)
+
+    def get_dataset_size(self) -> int:
+        """The records, counted without reading their values (MindSpore 2.10 counts size.csv's 5 where its fields
+        fail their float columns), a shard's share of them, at most num_samples."""
+        ncols = len(self._cols)
+        total = sum(1 for f in self._files for _ in self._file_rows(f, ncols, convert=False))
+        size = math.ceil(total / self._shard[0]) if self._shard is not None else total
+        return size if self._num is None else min(size, self._num)
+
+
+def _file_row(path: str, fields: list) -> FileRow:
+    """The record's values, with its file (a failing map names it, as MindSpore's does)."""
+    row = FileRow(v for _, v in fields)
+    row.file = path
+    return row
 
 
 def _columns_error(path: str, line: int, got: str) -> RuntimeError:
