@@ -1,6 +1,7 @@
 """mindspore.dataset names MindSpore's own dataset tests use (benchmarks/mindspore_suite/README.md, "dataset CSV,
-CLUE and apply, round 5"): Dataset.apply, CSVDataset, CLUEDataset. Expected values and texts: MindSpore 2.10 CPU runs
-over the same files (/work/ms_suite_dataset5/probe/c1.py - c3.py, k1.py, k2.py; the files are the ones written here),
+CLUE and apply, round 5"): Dataset.apply, CSVDataset, CLUEDataset, CelebADataset. Expected values and texts: MindSpore
+2.10 CPU runs over the same files (/work/ms_suite_dataset5/probe/c1.py - c4.py, k1.py, k2.py, b1.py, b2.py; the files
+are the ones written here or the mirror's),
 written here; none is gradserve's own output."""
 import numpy as np
 import pytest
@@ -343,3 +344,53 @@ def test_patterns_match_files_only(tmp_path):
     data = ds.CSVDataset(str(tmp_path / "**" / "*.csv"), column_names=["a", "b"], shuffle=False,
                          num_parallel_workers=1)
     assert [[v for v, _ in r] for r in _values(data)] == [["1", "2"], ["3", "4"]]
+
+
+_A = [int(c) for c in "0110000000010000001101001001000110101001"]  # (the mirror's testCelebAData attributes,
+_B = [int(c) for c in "0001000100010000000101001000000100000001"]  # as MindSpore 2.10 gives them, b1.py)
+_CELEBA = [("1_apple.JPEG", _A, "0"), ("2_banana.jpg", _B, "1"), ("3_lemon.jpg", _B, "2"), ("4_avacado.JPEG", _A, "0")]
+
+
+@pytest.fixture
+def celeba(tmp_path):
+    names = " ".join(f"attr{k}" for k in range(40))
+    lines = [f"{name}  " + " ".join("1" if v else "-1" for v in attrs) for name, attrs, _ in _CELEBA]
+    (tmp_path / "list_attr_celeba.txt").write_text("4\n" + names + "\n" + "\n".join(lines) + "\n")
+    (tmp_path / "list_eval_partition.txt").write_text("".join(f"{n} {p}\n" for n, _, p in _CELEBA))
+    for name, _, _ in _CELEBA:
+        (tmp_path / name).write_bytes(name.encode())
+    return str(tmp_path)
+
+
+# MindSpore 2.10 (b1.py, the mirror's testCelebAData): the attr file's order, -1 as 0 (uint32), usage by partition,
+# extensions with case (out of the rows, not out of get_dataset_size), shards every num_shards-th row
+@pytest.mark.parametrize("kw, names, size", [
+    ({}, ["1_apple.JPEG", "2_banana.jpg", "3_lemon.jpg", "4_avacado.JPEG"], 4),
+    ({"usage": "train"}, ["1_apple.JPEG", "4_avacado.JPEG"], 2), ({"usage": "valid"}, ["2_banana.jpg"], 1),
+    ({"usage": "test"}, ["3_lemon.jpg"], 1), ({"extensions": [".jpg"]}, ["2_banana.jpg", "3_lemon.jpg"], 4),
+    ({"extensions": [".JPEG"]}, ["1_apple.JPEG", "4_avacado.JPEG"], 4), ({"num_samples": 2},
+                                                                           ["1_apple.JPEG", "2_banana.jpg"], 2),
+    ({"num_shards": 2, "shard_id": 0}, ["1_apple.JPEG", "3_lemon.jpg"], 2),
+    ({"num_shards": 2, "shard_id": 1}, ["2_banana.jpg", "4_avacado.JPEG"], 2)])
+def test_celeba_rows(celeba, kw, names, size):
+    data = ds.CelebADataset(celeba, shuffle=False, **kw)
+    assert data.get_col_names() == ["image", "attr"]
+    rows = list(data.create_tuple_iterator(num_epochs=1, output_numpy=True))
+    assert [r[0].tobytes().decode() for r in rows] == names
+    want = {n: a for n, a, _ in _CELEBA}
+    assert all(r[1].dtype == np.uint32 and r[1].tolist() == want[n] for r, n in zip(rows, names))
+    assert data.get_dataset_size() == size
+
+
+def test_celeba_errors(celeba, tmp_path):
+    with pytest.raises(ValueError, match="usage should be 'all', 'train', 'valid' or 'test'."):
+        ds.CelebADataset(celeba, usage="xx")  # MindSpore 2.10's texts (b1.py, b2.py)
+    (tmp_path / "list_eval_partition.txt").unlink()
+    with pytest.raises(RuntimeError, match="Partition file can not be found when usage is not 'all'."):
+        ds.CelebADataset(celeba, usage="train")
+    (tmp_path / "3_lemon.jpg").unlink()
+    with pytest.raises(RuntimeError, match=f"Failed to open file: {tmp_path / '3_lemon.jpg'}"):
+        list(ds.CelebADataset(celeba, shuffle=False))
+    (tmp_path / "list_attr_celeba.txt").unlink()
+    with pytest.raises(RuntimeError, match="Invalid file, get real path failed, path="):
+        list(ds.CelebADataset(celeba, shuffle=False))
