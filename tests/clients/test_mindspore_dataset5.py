@@ -1,8 +1,7 @@
 """mindspore.dataset names MindSpore's own dataset tests use (benchmarks/mindspore_suite/README.md, "dataset CSV,
 CLUE and apply, round 5"): Dataset.apply, CSVDataset, CLUEDataset, CelebADataset. Expected values and texts: MindSpore
-2.10 CPU runs over the same files (/work/ms_suite_dataset5/probe/c1.py - c4.py, k1.py, k2.py, b1.py, b2.py; the files
-are the ones written here or the mirror's),
-written here; none is gradserve's own output."""
+2.10 CPU runs over the same files (/work/ms_suite_dataset5/probe/c1.py - c4.py, k1.py, k2.py, b1.py, b2.py: the files
+written here, or the mirror's), written here; none is gradserve's own output."""
 import numpy as np
 import pytest
 
@@ -394,3 +393,15 @@ def test_celeba_errors(celeba, tmp_path):
     (tmp_path / "list_attr_celeba.txt").unlink()
     with pytest.raises(RuntimeError, match="Invalid file, get real path failed, path="):
         list(ds.CelebADataset(celeba, shuffle=False))
+
+
+def test_map_after_map_names_the_file(csv, tmp_path):
+    # MindSpore 2.10 (b3.py): a map after another map still names the row's file
+    data = csv("1.csv", column_names=_ABCD).map(operations=lambda x: x, input_columns=["a"])
+    with pytest.raises(RuntimeError, match=f"The corresponding data file is: {tmp_path / '1.csv'}"):
+        list(data.map(operations=_fails, input_columns=["b"]))
+
+
+def test_str_sampler_refused(celeba):
+    with pytest.raises(TypeError, match=r"Unsupported sampler object of type \(<class 'str'>\)"):
+        ds.CelebADataset(celeba, sampler="")  # MindSpore 2.10's TypeError and text (b2.py, b3.py)

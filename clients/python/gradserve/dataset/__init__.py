@@ -514,11 +514,13 @@ class _Map(_Step):
         if not hasattr(r, "file"):
             return self._row(r)
         try:
-            return self._row(r)
+            out = type(r)(self._row(r))
         except Exception as e:
             raise RuntimeError(f"Exception thrown from user defined Python function in dataset. map operation: "
                                f"[PyFunc] failed. The corresponding data file is: {r.file}. Error description:\n"
                                f"{type(e).__name__}: {e}") from e
+        out.file = r.file  # (a later map's error names it too, as MindSpore's: test_celeba_dataset_exception_file_path)
+        return out
 
     def _row(self, r):
         vals: Any = tuple(r[i] for i in self._in)
