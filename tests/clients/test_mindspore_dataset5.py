@@ -1,7 +1,9 @@
 """mindspore.dataset names MindSpore's own dataset tests use (benchmarks/mindspore_suite/README.md, "dataset CSV,
-CLUE and apply, round 5"): Dataset.apply, CSVDataset, CLUEDataset, CelebADataset. Expected values and texts: MindSpore
-2.10 CPU runs over the same files (/work/ms_suite_dataset5/probe/c1.py - c4.py, k1.py, k2.py, b1.py, b2.py: the files
-written here, or the mirror's), written here; none is gradserve's own output."""
+CLUE, CelebA, Manifest and apply, round 5"): Dataset.apply, CSVDataset, CLUEDataset, CelebADataset, ManifestDataset. Expected values and
+texts: MindSpore 2.10 CPU runs over the same files (/work/ms_suite_dataset5/probe/c1.py - c4.py, k1.py, k2.py, b1.py -
+b3.py, m1.py: the files written here, or the mirror's), written here; none is gradserve's own output."""
+import json
+
 import numpy as np
 import pytest
 
@@ -405,3 +407,61 @@ def test_map_after_map_names_the_file(csv, tmp_path):
 def test_str_sampler_refused(celeba):
     with pytest.raises(TypeError, match=r"Unsupported sampler object of type \(<class 'str'>\)"):
         ds.CelebADataset(celeba, sampler="")  # MindSpore 2.10's TypeError and text (b2.py, b3.py)
+
+
+def _line(src, usage, *names):
+    return json.dumps({"source": str(src), "usage": usage, "annotation": [{"name": n} for n in names]}) + "\n"
+
+
+@pytest.fixture
+def manifest(tmp_path):
+    """The mirror's test.manifest and test5trainimgs.json lines (m1.py), on images holding their own names."""
+    for name in ["t1", "t2", "e1", "e2"]:
+        (tmp_path / name).write_bytes(name.encode())
+    t1, t2, e1, e2 = (tmp_path / n for n in ["t1", "t2", "e1", "e2"])
+    (tmp_path / "test.manifest").write_text(_line(t1, "TRAIN", "dog") + _line(t1, "TRAIN", "cat") +
+                                            _line(t1, "TRAIN", "cat") + _line(t1, "TRAIN", "cat", "flower") +
+                                            _line(e1, "EVAL", "cat") + _line(e2, "EVAL", "dog"))
+    return tmp_path
+
+
+# MindSpore 2.10 (m1.py, the mirror's test.manifest): the usage's lines, classes sorted over them or class_indexing's,
+# one label a scalar and several an array (int32), shards every num_shards-th row
+@pytest.mark.parametrize("args, kw, rows, indexing, size", [
+    ((), {}, [("t1", 1), ("t1", 0), ("t1", 0), ("t1", [0, 2])], {"cat": 0, "dog": 1, "flower": 2}, 4),
+    (("eval",), {}, [("e1", 0), ("e2", 1)], {"cat": 0, "dog": 1}, 2),
+    ((), {"class_indexing": {"cat": 2, "dog": 1}}, [("t1", 1), ("t1", 2), ("t1", 2), ("t1", 2)],
+     {"cat": 2, "dog": 1}, 4),
+    ((), {"class_indexing": {"cat": 2}}, [("t1", 2), ("t1", 2), ("t1", 2)], {"cat": 2}, 3),
+    ((), {"num_samples": 2}, [("t1", 1), ("t1", 0)], {"cat": 0, "dog": 1, "flower": 2}, 2),
+    ((), {"num_shards": 2, "shard_id": 1}, [("t1", 0), ("t1", [0, 2])], {"cat": 0, "dog": 1, "flower": 2}, 2)])
+def test_manifest_rows(manifest, args, kw, rows, indexing, size):
+    data = ds.ManifestDataset(str(manifest / "test.manifest"), *args, shuffle=False, **kw)
+    assert data.get_col_names() == ["image", "label"]
+    got = list(data.create_tuple_iterator(num_epochs=1, output_numpy=True))
+    assert [(r[0].tobytes().decode(), r[1].tolist()) for r in got] == rows
+    assert all(r[1].dtype == np.int32 for r in got)
+    assert data.get_class_indexing() == indexing and data.num_classes() == len(indexing)
+    assert data.get_dataset_size() == size
+
+
+def test_manifest_errors(manifest):
+    path = manifest / "m.manifest"
+    (manifest / "empty").write_bytes(b"")
+    for text, want in [  # MindSpore 2.10's texts (m1.py, on the mirror's error files)
+            (_line(manifest / "e1", "EVAL", "cat") + _line(manifest / "empty", "EVAL", "cat"),
+             f"Invalid manifest file, failed to read {manifest / 'empty'} : the manifest file is damaged or permission "
+             "denied."),
+            ("just text\n", "Invalid data, ManifestDataset API can't read the data file (interface mismatch or no "
+             f"data found). Check file path: {path}"),
+            (_line(manifest / "e1", "TRAIN", "cat") + json.dumps({"usage": "TRAIN"}) + "\n",
+             f"Invalid manifest file, 'source' is missing in file: {path} at line 2"),
+            (json.dumps({"source": str(manifest / "e1")}) + "\n",
+             f"Invalid manifest file, 'usage' is missing in file: {path} at line 1")]:
+        path.write_text(text)
+        with pytest.raises(RuntimeError) as err:
+            list(ds.ManifestDataset(str(path), shuffle=False))
+        assert want in str(err.value)
+    with pytest.raises(RuntimeError, match=r"ManifestDataset: xx does not match any mode in \[ inference eval "
+                                           r"train \]"):
+        ds.ManifestDataset(str(path), "xx").get_col_names()

@@ -2,8 +2,8 @@
 batch / repeat / shuffle / map / take / skip, read with create_tuple_iterator / create_dict_iterator (what
 Model.train / fit / eval consume). Rows are NumPy arrays in the client; an iterator gives Tensors (or the
 arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset, _csv.py's CSV, _clue.py's CLUE, the
-speech folders of _audio_files.py, _stl10.py's STL-10, _lfw.py's LFW, _celeba.py's CelebA), samplers (but _samplers.py's, for those
-folders), parallel workers and data sinks are not here.
+speech folders of _audio_files.py, _stl10.py's STL-10, _lfw.py's LFW, _celeba.py's CelebA, _manifest.py's
+manifests), samplers (but _samplers.py's, for those folders), parallel workers and data sinks are not here.
 
 Shuffling (a random-access source's default, as MindSpore's) draws from `config.set_seed`'s generator, or
 from NumPy's global one: an order of its own, not MindSpore's.
@@ -625,6 +625,7 @@ from ._tfrecord import Shuffle, TFRecordDataset  # noqa: E402
 from ._csv import CSVDataset  # noqa: E402
 from ._clue import CLUEDataset  # noqa: E402
 from ._celeba import CelebADataset  # noqa: E402
+from ._manifest import ManifestDataset  # noqa: E402
 from ._samplers import DistributedSampler, PKSampler, SequentialSampler, check_source_args, in_memory_sampler  # noqa: E402
 from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004
 from ._schema import Schema  # noqa: E402
@@ -633,4 +634,4 @@ __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset
            "LibriTTSDataset", "LJSpeechDataset", "ImageFolderDataset", "MnistDataset", "DistributedSampler",
            "PKSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip", "STL10Dataset",
            "LFWDataset", "CSVDataset", "CLUEDataset",
-           "CelebADataset"]
+           "CelebADataset", "ManifestDataset"]
