@@ -1,7 +1,8 @@
 """mindspore.dataset names MindSpore's own dataset tests use (benchmarks/mindspore_suite/README.md, "dataset CSV,
-CLUE, CelebA, Manifest and apply, round 5"): Dataset.apply, CSVDataset, CLUEDataset, CelebADataset, ManifestDataset. Expected values and
-texts: MindSpore 2.10 CPU runs over the same files (/work/ms_suite_dataset5/probe/c1.py - c4.py, k1.py, k2.py, b1.py -
-b3.py, m1.py: the files written here, or the mirror's), written here; none is gradserve's own output."""
+CLUE, CelebA, Manifest and apply, round 5"): Dataset.apply, CSVDataset, CLUEDataset, CelebADataset, ManifestDataset.
+Expected values and texts: MindSpore 2.10 CPU runs over the same files (/work/ms_suite_dataset5/probe/c1.py - c4.py,
+k1.py, k2.py, b1.py - b3.py, m1.py: the files written here, or the mirror's), written here; none is gradserve's own
+output."""
 import json
 
 import numpy as np
