@@ -1,9 +1,9 @@
 """`mindspore.dataset`, the in-memory part: GeneratorDataset / NumpySlicesDataset and the pipeline steps
 batch / repeat / shuffle / map / take / skip, read with create_tuple_iterator / create_dict_iterator (what
 Model.train / fit / eval consume). Rows are NumPy arrays in the client; an iterator gives Tensors (or the
-arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset, the speech folders of _audio_files.py,
-_stl10.py's STL-10, _lfw.py's LFW), samplers (but _samplers.py's, for those folders), parallel workers and data sinks
-are not here.
+arrays, output_numpy=True). MindSpore's file formats (but TextFileDataset, _csv.py's CSV, _clue.py's CLUE, the
+speech folders of _audio_files.py, _stl10.py's STL-10, _lfw.py's LFW, _celeba.py's CelebA, _manifest.py's
+manifests), samplers (but _samplers.py's, for those folders), parallel workers and data sinks are not here.
 
 Shuffling (a random-access source's default, as MindSpore's) draws from `config.set_seed`'s generator, or
 from NumPy's global one: an order of its own, not MindSpore's.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import glob
 import math
+import os
 from builtins import zip as _pyzip  # (this module's `zip` is MindSpore's dataset zip)
 from typing import Any, Callable, Iterator
 
@@ -82,6 +83,15 @@ class Dataset:
         """This dataset's columns, then each other's, row by row until the shortest ends."""
         _checks.typed("datasets", datasets, (tuple, Dataset))
         return _Zip((self, *(datasets if isinstance(datasets, tuple) else (datasets,))))
+
+    def apply(self, apply_func) -> "Dataset":
+        """apply_func(self), which must be a Dataset (MindSpore 2.10's TypeErrors and texts)."""
+        if not callable(apply_func):
+            raise TypeError("apply_func must be a function.")
+        dataset = apply_func(self)
+        if not isinstance(dataset, Dataset):
+            raise TypeError("apply_func must return a dataset.")
+        return dataset
 
     def __add__(self, other) -> "Dataset":
         return self.concat(other)
@@ -357,22 +367,34 @@ class TextFileDataset(Dataset):
 
     def _rows(self) -> Iterator[Row]:
         lines = [ln for f in self._files for ln in _read_text(f).split("\n") if ln]
-        if self._shard is not None and lines:  # MindSpore 2.10: the files' rows in one run, ceil(T / n) a shard, from
-            n, s = self._shard  # s * ceil(T / n) on, wrapping around to the first row (probe p5.py, 190 cases)
-            size = math.ceil(len(lines) / n)
-            lines = [lines[(s * size + i) % len(lines)] for i in range(size)]
-        order = _rng().permutation(len(lines)) if self._shuffle else range(len(lines))
-        for k, i in enumerate(order):
-            if self._num is not None and k >= self._num:
-                return
-            yield (np.array(lines[int(i)]),)
+        for line in pick_rows(lines, self._shard, self._shuffle, self._num):
+            yield (np.array(line),)
+
+
+def shard_rows(rows: list, shard: tuple[int, int]) -> list:
+    """A text file source's shard (num_shards, shard_id) as MindSpore 2.10 cuts it: the files' rows in one run,
+    ceil(T / n) a shard, from s * ceil(T / n) on, wrapping around to the first row (TextFileDataset probe p5.py,
+    190 cases; CSVDataset /work/ms_suite_dataset5/probe/c1.py, c2.py)."""
+    n, s = shard
+    size = math.ceil(len(rows) / n)
+    return [rows[(s * size + i) % len(rows)] for i in range(size)]
+
+
+def pick_rows(rows: list, shard: tuple[int, int] | None, shuffle: bool, num: int | None) -> list:
+    """A text file source's rows in one epoch: its shard's (shard_rows), shuffled (an order of its own), the first
+    num (None: all)."""
+    if shard is not None and rows:
+        rows = shard_rows(rows, shard)
+    order = _rng().permutation(len(rows)) if shuffle else range(len(rows))
+    return [rows[int(i)] for i in order][:num]
 
 
 def matched_files(kind: str, dataset_files, num_parallel_workers, unique: bool) -> list[str]:
-    """The files a pattern or a list of patterns names, sorted (MindSpore 2.10 sorts even a list); several only with
+    """The files (not folders; `**` matches folders below) a pattern or a list of patterns names, as MindSpore 2.10's
+    glob finds them, sorted (MindSpore 2.10 sorts even a list); several only with
     num_parallel_workers=1: MindSpore's workers interleave their files' rows."""
     patterns = [dataset_files] if isinstance(dataset_files, str) else list(dataset_files)
-    found = {p: sorted(glob.glob(p)) for p in patterns}
+    found = {p: sorted(f for f in glob.glob(p, recursive=True) if os.path.isfile(f)) for p in patterns}
     missing = [p for p, files in found.items() if not files]
     if missing:  # (MindSpore 2.10's ValueError and text)
         raise ValueError(f"The following patterns did not match any files: {missing}.")
@@ -522,7 +544,7 @@ class _Map(_Step):
             raise RuntimeError(f"Exception thrown from user defined Python function in dataset. map operation: "
                                f"[PyFunc] failed. The corresponding data file is: {r.file}. Error description:\n"
                                f"{type(e).__name__}: {e}") from e
-        out.file = r.file  # (a later map names it too: MindSpore 2.10, a PyFunc after Decode)
+        out.file = r.file  # (a later map names it too: MindSpore 2.10, a PyFunc after Decode; test_celeba_dataset_exception_file_path)
         return out
 
     def _row(self, r):
@@ -628,6 +650,10 @@ from ._voc import VOCDataset  # noqa: E402
 from ._tedlium import TedliumDataset  # noqa: E402
 from ._file_source import FileRow  # noqa: E402
 from ._tfrecord import Shuffle, TFRecordDataset  # noqa: E402
+from ._csv import CSVDataset  # noqa: E402
+from ._clue import CLUEDataset  # noqa: E402
+from ._celeba import CelebADataset  # noqa: E402
+from ._manifest import ManifestDataset  # noqa: E402
 from ._samplers import DistributedSampler, PKSampler, SequentialSampler, check_source_args, in_memory_sampler  # noqa: E402
 from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004
 from ._schema import Schema  # noqa: E402
@@ -635,4 +661,5 @@ from ._schema import Schema  # noqa: E402
 __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",
            "LibriTTSDataset", "LJSpeechDataset", "ImageFolderDataset", "MnistDataset", "DistributedSampler",
            "PKSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip", "STL10Dataset",
-           "LFWDataset", "VOCDataset", "TedliumDataset"]
+           "LFWDataset", "VOCDataset", "TedliumDataset", "CSVDataset", "CLUEDataset", "CelebADataset",
+           "ManifestDataset"]

@@ -71,6 +71,8 @@ def check_source_args(num_samples, num_parallel_workers, shuffle, sampler, num_s
             raise RuntimeError("sampler and shuffle cannot be specified at the same time.")
         if num_shards is not None or shard_id is not None:
             raise RuntimeError("sampler and sharding cannot be specified at the same time.")
+        if isinstance(sampler, str):  # (MindSpore 2.10's TypeError and text, test_celeba_sampler_exception)
+            raise TypeError(f"Unsupported sampler object of type ({type(sampler)})")
         if not isinstance(sampler, (SequentialSampler, DistributedSampler, PKSampler)):
             raise NotImplementedError(f"sampler {type(sampler).__name__} is not supported by gradserve's file "
                                       "datasets; use SequentialSampler or DistributedSampler")
