@@ -146,9 +146,9 @@ class Dataset:
         return None
 
     def get_class_indexing(self) -> dict:
-        """The class names' numbers of the source under the steps (ImageFolderDataset's, VOCDataset's)."""
+        """The class names' numbers of the source under the steps (ImageFolder, Manifest, VOC datasets')."""
         raise NotImplementedError(f"{type(self).__name__}.get_class_indexing: gradserve gives it for "
-                                  "ImageFolderDataset and VOCDataset only")
+                                  "ImageFolderDataset, ManifestDataset and VOCDataset only")
 
     def get_repeat_count(self) -> int:
         """The outermost repeat's count (-1: without end); 1 without one."""
