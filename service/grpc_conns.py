@@ -99,7 +99,7 @@ class ConnWatch:
         self.seen: dict[int, tuple[float, str]] = {}  # socket id -> (first seen, peer)
         self.ids: list[int] = []
         self.cut: set[int] = set()  # sockets shut down past their peer's share, not yet gone
-        self.crowd = None if max_connections is None else Crowd(port, max_connections, peer_key)
+        self.crowd = None if max_connections is None else Crowd(port, max_connections, peer_key, peer_cap)
         self.held: set[str] = set()  # peers held back past their share (`share`)
         self.gate: ListenFilter | None | bool = None  # the port's listening socket's filter (False: none to be had)
 
@@ -136,7 +136,7 @@ class ConnWatch:
             done = shut_down(set(out), self.port)
             self.metrics.grpc_closed.labels("crowd").inc(done)
             log.info("gRPC port at %d connections (max_connections %d): %d idle ones of %d peers holding the most "
-                     "shut down, those peers held back until they hold none", self.crowd.count,
+                     "shut down, those peers held back", self.crowd.count,
                      self.crowd.max, done, len(self.crowd.held))
         return self.crowd.count
 

@@ -8,7 +8,8 @@ UNAVAILABLE, for good while they were opened again. So `Crowd` counts the port's
 own sockets (/proc/self/fd, as grpc_conns.shut_down finds them): at `high` (max_connections less a tenth) the idle
 ones (silent, or in channelz with no call running) of the peers holding the most are shut down, one from the
 largest peer at a time, until `low` remain; each peer one was taken from is held back at the listening socket
-(service.listen_filter) until it holds none, so the places freed are other clients'. HTTP's
+(service.listen_filter), so the places freed are other clients', and let in again one at a time once the port is
+so far from `high` that the peer's own share would not reach it. HTTP's
 http_guard.PeerShare._evict_idle does the same a connection at a time; here it is a sample's work (a period apart).
 """
 from __future__ import annotations
@@ -48,11 +49,12 @@ def _running(socket_id: int) -> bool:
 
 
 class Crowd:
-    def __init__(self, port: int, max_connections: int, peer_key=None):
+    def __init__(self, port: int, max_connections: int, peer_key=None, peer_cap: int | None = None):
         tenth = max(1, max_connections // 10)
+        self.room = max_connections - 2 * tenth if peer_cap is None else peer_cap  # what one peer let in may take
         self.port, self.peer_key, self.max = port, peer_key, max_connections
         self.high, self.low = max(1, max_connections - tenth), max(0, max_connections - 2 * tenth)
-        self.held: set[str] = set()  # peers whose idle connections were shut down, held back until they hold none
+        self.held: set[str] = set()  # peers whose idle connections were shut down, held back (let in: `plan`)
         self.count = 0  # the port's open connections at the last look, silent ones included
 
     def _key(self, host: str) -> str | None:
@@ -67,7 +69,11 @@ class Crowd:
             key = self._key(addr[0])
             if key is not None:
                 by_key.setdefault(key, []).append(addr)
-        self.held &= by_key.keys()
+        if self.held and len(conns) + self.room < self.high:
+            # one let in a sample, the one holding the fewest, while even its share would leave the port short of
+            # `high` (all at once, the 40 peers opened their connections again at once and filled it: a new channel
+            # of another client refused until the next sample, 16 of 56)
+            self.held.discard(min(self.held, key=lambda k: (len(by_key.get(k, ())), k)))
         if len(conns) < self.high:
             return []
         shaken = {}  # peer address -> channelz socket id: its handshake is done
@@ -75,6 +81,10 @@ class Crowd:
             addr = grpc_peer_address(name.removeprefix("chttp2 "))
             if addr is not None:
                 shaken[(plain_host(addr[0]), addr[1])] = sid
+        # every peer past an even share of `low` held back too, not only those shut from (at first 11 of the 40:
+        # the others filled the places freed until a sample had held them all, a new channel refused 5 s)
+        fair = self.low // (len(by_key) + 1)
+        self.held.update(key for key, v in by_key.items() if len(v) > fair)
         return self._pick(by_key, shaken, len(conns) - self.low)
 
     def _pick(self, by_key: dict, shaken: dict, n: int) -> list[tuple[str, int]]:
