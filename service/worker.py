@@ -473,6 +473,8 @@ def _lane_turn(lane, conn, run) -> str:
         if frame is None:
             return "ended"
         _lane_job(lane, conn, run, *frame)
+        if lane.conn is None:  # its answer could not be sent (the client gone mid-job): as a close, the lease ends
+            return "ended"  # (else the worker stayed leased to nobody until another client's job revoked it)
     elif lane.listener in ready:
         lane.accept()
     else:

@@ -91,3 +91,55 @@ def test_idle_grpc_connections_from_many_peers_leave_room(srv, kind):
         for s in socks:
             s.close()
     _let_in(srv, PEERS[0])
+
+
+# -- a direct lane's client killed mid-job -----------------------------------------------------------------------------
+KILLED_MID_JOB = r"""
+import os, signal, sys, threading
+import gradserve as gs
+from clients.test_direct_lanes import _slow_graph, _slow_inputs
+c = gs.Client(sys.argv[1], api_key="k1")
+g, xs = _slow_graph(layers=12), _slow_inputs()
+for _ in range(20):
+    if c.grad(g, xs, grad_position=[0, 1]).timing.get("lane") == "direct":
+        break
+else:
+    sys.exit("never on the direct lane")
+print("on the lane", flush=True)
+threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGKILL)).start()  # (the next job takes ~1-10 s)
+c.grad(g, xs, grad_position=[0, 1])
+"""
+
+
+@pytest.fixture(scope="module")
+def lanes(tmp_path_factory):
+    with server_in(tmp_path_factory, "attacks_round27_lanes", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_DIRECT_LANES": "1", "GRADSERVE_API_KEYS": "k1,k2"}) as s:
+        yield s
+
+
+def _states(srv) -> list[str]:
+    with httpx.Client(base_url=srv.url, timeout=CEILING, headers={"authorization": "Bearer k2"}) as cl:
+        return [w["state"] for p in cl.get("/v1/devices").json()["pools"] for w in p["workers"]]
+
+
+def test_a_lane_client_killed_mid_job_frees_its_worker(lanes):
+    """A same-host SDK client on its direct lane SIGKILLed while a lane job runs: the worker's answer cannot be
+    sent. base54 kept the worker leased to nobody (seen for 30 s and more, until another client's job revoked it);
+    now its lease ends as when the client closes its connection."""
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.path.join(root, "clients", "python"),
+                                                         os.path.join(root, "tests")])}
+    env.pop("GRADSERVE_DIRECT_LANES", None)  # (the SDK's default: on)
+    child = subprocess.run([sys.executable, "-c", KILLED_MID_JOB, lanes.url], env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert child.returncode == -9 and "on the lane" in child.stdout, child.stdout + child.stderr
+    end = time.monotonic() + CEILING
+    while "leased" in _states(lanes):
+        assert time.monotonic() < end, "the killed client's worker stayed leased"
+        time.sleep(0.2)
+    assert _states(lanes) == ["idle", "idle"]
