@@ -13,7 +13,11 @@ Expected values: helpers.DX (matmul_net's d/dx: Y's row sums, by hand).
 """
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 
 import httpx
@@ -111,10 +115,27 @@ c.grad(g, xs, grad_position=[0, 1])
 """
 
 
+GRANTED_NEVER_CONNECTED = r"""
+import os, signal, sys
+import gradserve as gs
+from clients.test_direct_lanes import _slow_graph, _slow_inputs
+c = gs.Client(sys.argv[1], api_key="k1")
+g, xs = _slow_graph(layers=2), _slow_inputs()
+for _ in range(20):
+    if "direct_lane" in c.grad(g, xs, grad_position=[0, 1]).timing:  # (granted: the SDK connects on its next job)
+        print("granted", flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+sys.exit("never granted a lane")
+"""
+LANE_MAX_DEADLINE_S = 15  # (a lease nobody connects to ends within it: lanes.UNCLAIMED_S, 30 s, or this if less)
+
+
 @pytest.fixture(scope="module")
 def lanes(tmp_path_factory):
     with server_in(tmp_path_factory, "attacks_round27_lanes", devices="cpu",
-                   env={"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_DIRECT_LANES": "1", "GRADSERVE_API_KEYS": "k1,k2"}) as s:
+                   env={"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_DIRECT_LANES": "1", "GRADSERVE_API_KEYS": "k1,k2",
+                        "GRADSERVE_MAX_DEADLINE_S": str(LANE_MAX_DEADLINE_S),
+                        "GRADSERVE_DEFAULT_DEADLINE_S": str(LANE_MAX_DEADLINE_S)}) as s:
         yield s
 
 
@@ -123,21 +144,27 @@ def _states(srv) -> list[str]:
         return [w["state"] for p in cl.get("/v1/devices").json()["pools"] for w in p["workers"]]
 
 
-def test_a_lane_client_killed_mid_job_frees_its_worker(lanes):
-    """A same-host SDK client on its direct lane SIGKILLed while a lane job runs: the worker's answer cannot be
-    sent. base54 kept the worker leased to nobody (seen for 30 s and more, until another client's job revoked it);
-    now its lease ends as when the client closes its connection."""
-    import os
-    import subprocess
-    import sys
-
+def _killed_client(srv, script: str, says: str) -> None:
+    """`script` run as an SDK client of `srv` in a process of its own, which SIGKILLs itself once it printed `says`."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.path.join(root, "clients", "python"),
                                                          os.path.join(root, "tests")])}
     env.pop("GRADSERVE_DIRECT_LANES", None)  # (the SDK's default: on)
-    child = subprocess.run([sys.executable, "-c", KILLED_MID_JOB, lanes.url], env=env, capture_output=True,
-                           text=True, timeout=300)
-    assert child.returncode == -9 and "on the lane" in child.stdout, child.stdout + child.stderr
+    child = subprocess.run([sys.executable, "-c", script, srv.url], env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert child.returncode == -signal.SIGKILL and says in child.stdout, child.stdout + child.stderr
+
+
+@pytest.mark.parametrize("case", ["killed mid-job", "granted, never connected"])
+def test_a_killed_lane_client_frees_its_worker(lanes, case):
+    """A same-host SDK client SIGKILLed while a lane job runs (the worker's answer cannot be sent), or right after
+    its lane was granted (it never connects): base54 kept the worker leased to nobody (seen for 30 s and more, until
+    another client's job revoked it). Now the lease ends: as when the client closes its connection, or once nobody
+    connected within lanes.UNCLAIMED_S (max_deadline_s here)."""
+    if case == "killed mid-job":
+        _killed_client(lanes, KILLED_MID_JOB, "on the lane")
+    else:
+        _killed_client(lanes, GRANTED_NEVER_CONNECTED, "granted")
     end = time.monotonic() + CEILING
     while "leased" in _states(lanes):
         assert time.monotonic() < end, "the killed client's worker stayed leased"
