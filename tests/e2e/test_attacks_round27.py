@@ -83,7 +83,7 @@ def _let_in(srv, source: str) -> None:
 def test_idle_grpc_connections_from_many_peers_leave_room(srv, kind):
     """3 peers x 12 idle connections (each peer within its share) past max_connections 24: base54 refused every new
     channel (UNAVAILABLE) until header_timeout_s (600 s here); now the largest peers' idle ones are shut down, a
-    new channel from another address is answered, and a held peer is let in again once it holds none."""
+    new channel from another address is answered, and a held peer is let in again once the port has room."""
     before = _crowd_closed(srv)
     socks = []
     try:
