@@ -33,6 +33,7 @@ from grpc._cython import cygrpc  # channelz's C-core entry points (what grpcio-c
 
 from .client_identity import plain_host
 from .client_shm import grpc_peer_address
+from .grpc_crowd import Crowd
 from .listen_filter import ListenFilter, listening, port_sockets, valid_peer
 
 log = logging.getLogger("gradserve.grpc")
@@ -92,12 +93,14 @@ def _peer(host: str, port: int) -> tuple[str, int]:
 
 class ConnWatch:
     def __init__(self, metrics, port: int, age_s: float, period_s: float = 1.0, peer_cap: int | None = None,
-                 peer_key=None):
+                 peer_key=None, max_connections: int | None = None):
         self.metrics, self.port, self.age_s, self.period_s = metrics, port, age_s, period_s
         self.peer_cap, self.peer_key = peer_cap, peer_key
         self.seen: dict[int, tuple[float, str]] = {}  # socket id -> (first seen, peer)
         self.ids: list[int] = []
         self.cut: set[int] = set()  # sockets shut down past their peer's share, not yet gone
+        self.crowd = None if max_connections is None else Crowd(port, max_connections, peer_key, peer_cap)
+        self.held: set[str] = set()  # peers held back past their share (`share`)
         self.gate: ListenFilter | None | bool = None  # the port's listening socket's filter (False: none to be had)
 
     def sample(self) -> None:
@@ -119,9 +122,23 @@ class ConnWatch:
                          peer.removeprefix("chttp2 "), lived, self.age_s)
         for k, peer in live.items():
             self.seen.setdefault(k, (now, peer))
-        self.metrics.grpc_connections.set(len(live))
         if self.peer_cap is not None and (len(live) >= self.peer_cap or self.gate and self.gate.peers):
             self.share(live)
+        self.metrics.grpc_connections.set(len(live) if self.crowd is None else max(len(live), self.make_room(live)))
+
+    def make_room(self, live: dict[int, str]) -> int:
+        """Near max_connections, idle connections of the peers holding the most shut down (service.grpc_crowd), their
+        peers held back first; the port's open connections, silent ones (not yet in channelz) included."""
+        out = self.crowd.plan(live)
+        if out or self.crowd.held or self.gate and self.gate.peers:
+            self.hold_back(self.held | self.crowd.held)
+        if out:
+            done = shut_down(set(out), self.port)
+            self.metrics.grpc_closed.labels("crowd").inc(done)
+            log.info("gRPC port at %d connections (max_connections %d): %d idle ones of %d peers holding the most "
+                     "shut down, those peers held back", self.crowd.count,
+                     self.crowd.max, done, len(self.crowd.held))
+        return self.crowd.count
 
     def share(self, live: dict[int, str]) -> None:
         """Shut down each peer's newest connections past peer_cap (grpc numbers its sockets as their handshakes end:
@@ -134,7 +151,8 @@ class ConnWatch:
             if key is not None and k not in self.cut:
                 by_peer[key].append((k, addr))
         # held back first: the places the shut-down connections free are not the same peer's to take back
-        self.hold_back({key for key, conns in by_peer.items() if len(conns) >= self.peer_cap})
+        self.held = {key for key, conns in by_peer.items() if len(conns) >= self.peer_cap}
+        self.hold_back(self.held | (self.crowd.held if self.crowd is not None else set()))
         for key, conns in by_peer.items():
             if len(conns) > self.peer_cap:
                 over = sorted(conns)[self.peer_cap:]
@@ -172,4 +190,5 @@ class ConnWatch:
             except Exception:  # noqa: BLE001 - metrics only: never take the server down over them
                 log.exception("gRPC connection sampling failed: gradserve_grpc_connections* stop here")
                 return
-            await asyncio.sleep(self.period_s)
+            # (a quarter of a second while peers are held back: a peer let in again may fill the port at once)
+            await asyncio.sleep(min(self.period_s, 0.25) if self.crowd is not None and self.crowd.held else self.period_s)

@@ -540,7 +540,8 @@ class GrpcServer:
         await self.server.start()
         self._watch = asyncio.create_task(self._watch_core())
         self._conns = asyncio.create_task(ConnWatch(self.core.metrics, self.port, s.grpc_max_connection_age_s,
-                                                    peer_cap=s.peer_connection_cap, peer_key=peer_key_of(s)).run())
+                                                    peer_cap=s.peer_connection_cap, peer_key=peer_key_of(s),
+                                                    max_connections=s.max_connections).run())
         log.info("gRPC on %s (gradserve.v1.Gradserve, grpc.health.v1, reflection)", _bind_address(s.host, self.port))
         return self.port
 

@@ -58,6 +58,9 @@ HEADER = "x-gradserve-lane"
 # answer's write (a client that stops reading): past it the connection is closed (the client falls back to HTTP),
 # so a truncated frame or a slow reader cannot hold the worker from its pipe (the pool's revoke, stop) for long
 IO_S = 5.0
+# a lease nobody connects to within this (or max_deadline_s, if less) ends: its client died after the grant, or
+# never meant to come; its worker stayed leased to nobody until another client's job revoked it
+UNCLAIMED_S = 30.0
 MAX_PENDING = 4  # connections at a time whose token has not all come (a client sends it as it connects)
 
 
@@ -146,15 +149,20 @@ class LaneServer:
         self.conn: socket.socket | None = None
         # connections whose token has not all come: socket -> (its bytes so far, when it is given up)
         self.pending: dict[socket.socket, tuple[bytearray, float]] = {}
+        self.claim_by = time.monotonic() + min(UNCLAIMED_S, max_s or UNCLAIMED_S)  # (until a connection comes)
 
     def fds(self) -> list:
         return [self.listener, *self.pending] + ([self.conn] if self.conn is not None else [])
 
     def wait_s(self) -> float | None:
-        """How long the worker may wait for its fds: until the first unsent token's time is up (None: no bound)."""
-        if not self.pending:
-            return None
-        return max(0.0, min(end for _, end in self.pending.values()) - time.monotonic())
+        """How long the worker may wait for its fds: until the first unsent token's time is up, or the lease's to be
+        claimed (None: no bound)."""
+        ends = [end for _, end in self.pending.values()] + ([self.claim_by] if self.conn is None else [])
+        return max(0.0, min(ends) - time.monotonic()) if ends else None
+
+    def unclaimed(self) -> bool:
+        """No connection came within UNCLAIMED_S of the grant: the lease is to end."""
+        return self.conn is None and time.monotonic() >= self.claim_by
 
     def accept(self) -> None:
         """A client connects: it must send the token first (else it is closed); one connection at a time. The

@@ -56,11 +56,13 @@ class Metrics:
                                     "raw bytes (service.weight_refs: once per worker while its cache keeps them): "
                                     "unit=\"values\" counts them, unit=\"bytes\" their bytes.", ["device", "unit"],
                                     registry=r)
-        self.grpc_connections = Gauge("gradserve_grpc_connections", "Open gRPC connections (service.grpc_conns).",
+        self.grpc_connections = Gauge("gradserve_grpc_connections", "Open gRPC connections, silent ones not yet "
+                                      "in channelz included (service.grpc_conns).",
                                       registry=r)
         self.grpc_closed = Counter("gradserve_grpc_connections_closed", "gRPC connections closed, by reason: age "
                                    "(lived grpc_max_connection_age_s), share (past its peer's "
-                                   "peer_connection_share) or other.", ["reason"], registry=r)
+                                   "peer_connection_share), crowd (idle, shut for room near max_connections: "
+                                   "service.grpc_crowd) or other.", ["reason"], registry=r)
         self.body_budget = Gauge("gradserve_body_budget_bytes", "The request-body byte budget (service.body_budget): "
                                  "held (bodies inflating, bodies read and parsed without an admission place, "
                                  "large bodies' parses) and total (body_budget_bytes).", ["state"], registry=r)

@@ -461,18 +461,22 @@ def _lane_keep(lane, msg: tuple, reply: tuple):
 def _lane_turn(lane, conn, run) -> str:
     """Waits for the pipe or the lane: "pipe" when the pipe is readable (first: a client's frames in a row must
     not keep the pool's revoke or stop waiting); else serves a lane connection or frame ("lane"), or "ended"
-    when the lane's client closed its connection."""
+    when the lane's client closed its connection, or none came (lanes.UNCLAIMED_S)."""
     import select
 
     ready = select.select([conn, *lane.fds()], [], [], lane.wait_s())[0]
     lane.expire()
     if conn in ready:
         return "pipe"
+    if lane.unclaimed() and not ready:
+        return "ended"
     if lane.conn is not None and lane.conn in ready:
         frame = lane.frame()
         if frame is None:
             return "ended"
         _lane_job(lane, conn, run, *frame)
+        if lane.conn is None:  # its answer could not be sent (the client gone mid-job): as a close, the lease ends
+            return "ended"  # (else the worker stayed leased to nobody until another client's job revoked it)
     elif lane.listener in ready:
         lane.accept()
     else:
