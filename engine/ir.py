@@ -207,7 +207,7 @@ class Graph:
     param_values: dict[str, np.ndarray] = field(default_factory=dict)
     functions: dict[str, "Graph"] = field(default_factory=dict)
     name: str = "main"
-    # what each flat output is, named for the caller (set by the transforms; None: not derived)
+    # what each flat output is, named for the caller (set by the transforms, or a loaded graph's `output_names`)
     output_names: list[str] | None = None
     # the caller's JSON path of this graph ("$", "$.functions.f"): errors name its nodes by it
     source: str | None = None

@@ -210,10 +210,26 @@ def graph_from_json(d: Any, limits: Limits | None = None, *, sources: dict[str, 
         raise InvalidGraph(f"name must be a string, got {name!r}", path="$.name")
     g = _load_one(d, "$", functions, limits, total, top=True, name=name)
     g.functions = functions
+    g.output_names = _output_names(d, len(g.flat_outputs))
     if limits.max_work is not None:
         check_expansion(g, limits.max_work)
     g.source = "$" if sources is None else None  # a derived graph's own body is none of the caller's
     return g
+
+
+def _output_names(d: dict, n: int) -> list[str] | None:
+    """The top graph's optional `output_names`: what its caller calls each flat output (an imported model's own
+    output names, e.g. ONNX's `y`), served under them (an eval model's outputs; Graph.output_names) where the
+    value names ("t17") are the writer's own."""
+    names = _expect(d, "output_names", list, "$", None)
+    if names is None:
+        return None
+    if not all(isinstance(x, str) and x for x in names):
+        raise InvalidGraph("output_names must be non-empty strings", path="$.output_names")
+    if len(names) != n or len(set(names)) != n:
+        raise InvalidGraph(f"output_names must name each of the graph's {n} flat output(s) once, got {names!r}",
+                           path="$.output_names")
+    return names
 
 
 INLINED = ("call", "grad", "jvp")  # function ops that emit their function's equations where they stand
@@ -543,6 +559,8 @@ def _graph_props(top: bool) -> dict:
     if top:
         props["format"] = {"const": FORMAT}
         props["functions"] = {"type": "object", "additionalProperties": {"$ref": "#/$defs/function"}}
+        # each flat output's name for the caller (an imported model's own), in order, each once
+        props["output_names"] = {"type": "array", "items": _NAME, "uniqueItems": True}
     return props
 
 

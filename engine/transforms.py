@@ -18,8 +18,11 @@ from .lower import lower
 
 # -- output names: what each flat output of a derived graph is, in the caller's words ------------
 def value_names(g: Graph, prefix: str = "out") -> list[str]:
-    """`out` for one flat output, `out0`, `out1`, ... for several."""
+    """`out` for one flat output, `out0`, `out1`, ... for several; a caller's graph that names its outputs
+    (`output_names`: an imported model's own) by those names."""
     n = len(g.flat_outputs)
+    if prefix == "out" and g.output_names is not None and g.source == "$":  # (a derived graph's are its own)
+        return list(g.output_names)
     return [prefix] if n == 1 else [f"{prefix}{i}" for i in range(n)]
 
 

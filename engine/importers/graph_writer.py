@@ -85,6 +85,7 @@ class GraphWriter:
         self.values: dict[str, np.ndarray] = {}
         self.frozen: set[str] = set()  # parameters that are not trainable (batch-norm statistics)
         self.folded: list[str] = []  # weights an exporter computed from parameters (onnx_graph.exporter_folded)
+        self.output_names: list[str] | None = None  # the model's own names of the outputs (the document's)
         self.nodes: list[dict] = []
         self.avals: dict[str, tuple[tuple[int, ...], str]] = {}
         self._n = 0
@@ -141,6 +142,8 @@ class GraphWriter:
         """The graph/1 document; `encode(array)` gives a tensor's JSON (the caller's own encoder)."""
         d = {"format": "gradserve.graph/1", "name": self.name, **self.body(outputs, encode)}
         d["params"] = [dict(p, value=encode(self.values[p["name"]])) for p in self.params]
+        if self.output_names is not None:
+            d["output_names"] = list(self.output_names)
         if self.functions:
             d["functions"] = {k: fw.body(outs if len(outs) != 1 else outs[0], encode)
                               for k, (fw, outs) in self.functions.items()}

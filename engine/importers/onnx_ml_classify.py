@@ -10,10 +10,16 @@ from .composites import checked
 from .onnx_ml import _float_rows, _refuse
 
 
-def _int_labels(node, attrs, n: int) -> np.ndarray:
-    if attrs.get("classlabels_strings"):
-        _refuse(node, "string class labels (classlabels_strings): gradserve graphs carry no string tensors; "
-                      "export integer labels (classlabels_ints)")
+def _int_labels(node, attrs, n: int, ctx=None) -> np.ndarray:
+    """The class labels; string labels only where nothing reads the label output (the scores imported by name, the
+    labels left out): there the classes' indices stand in for them, never seen."""
+    strings = attrs.get("classlabels_strings")
+    if strings and ctx is not None and not ctx.is_read(node.output[0]):
+        return np.arange(len(strings), dtype=np.int64)
+    if strings:
+        _refuse(node, f"string class labels (classlabels_strings) on its output {node.output[0]!r}: gradserve graphs "
+                      "carry no string tensors; import the numeric outputs alone by name (from_onnx(..., outputs="
+                      "[...]), over REST output=NAME) or export integer labels (classlabels_ints)")
     labels = attrs.get("classlabels_ints")
     return np.asarray(labels if labels else range(n), np.int64)
 
@@ -37,7 +43,7 @@ def _linear_classifier(ctx, node, attrs):
         _refuse(node, f"{coef.size} coefficients for {feats} features")
     coef = coef.reshape(-1, feats)
     n_labels = max(len(attrs.get("classlabels_ints") or []), len(attrs.get("classlabels_strings") or []))
-    labels = _int_labels(node, attrs, coef.shape[0])
+    labels = _int_labels(node, attrs, coef.shape[0], ctx)
     scores = w.matmul(x, w.const(coef.T))
     if attrs.get("intercepts"):
         scores = w.add(scores, w.const(np.asarray(attrs["intercepts"], coef.dtype).reshape(-1)))

@@ -249,16 +249,31 @@ def _regressor(ctx, node, attrs):
     w = ctx.w
     how = attrs.get("aggregate_function", "SUM")
     post = attrs.get("post_transform", "NONE")
-    if how not in AGGREGATES or post not in ("NONE", "LOGISTIC", "SOFTMAX"):
+    if how not in AGGREGATES or post not in ("NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO"):
         _refuse(node, f"aggregate_function {how!r} / post_transform {post!r} (AVERAGE, SUM, MIN, MAX; NONE, "
-                      "LOGISTIC, SOFTMAX)")
+                      "LOGISTIC, SOFTMAX, SOFTMAX_ZERO)")
+    if post != "NONE" and int(attrs.get("n_targets", 1)) == 1:
+        _refuse(node, f"post_transform {post} of a single target: onnxruntime 1.32 applies none (its answer is the "
+                      "raw sum), onnx.reference refuses it, ONNX's text applies it; only NONE is imported there")
     as_double = attrs.get("nodes_values_as_tensor") is not None and \
         np.asarray(attrs["nodes_values_as_tensor"]).dtype == np.float64
     x = _rows(ctx, node, "float64" if as_double else "float32")
     base = attrs.get("base_values_as_tensor", attrs.get("base_values"))
     y = scores(w, node, x, forest_v3(node, attrs, "target"), int(attrs.get("n_targets", 1)), how, base)
     y = y if w.dtype(y) == "float32" else w.cast(y, "float32")
-    return [_post(w, node, y, post)]
+    return [_tree_post(w, node, y, post)]
+
+
+def _tree_post(w, node, y: str, post: str) -> str:
+    """_post, and SOFTMAX_ZERO as onnxruntime 1.32 computes it: a softmax over each row's scores outside
+    [-1e-7, 1e-7]; one inside is v exp(-max) over that sum (a zero stays 0; a row of zeros is NaN, 0 / 0)."""
+    if post != "SOFTMAX_ZERO":
+        return _post(w, node, y, post)
+    top = w.reduce("max", y, [1], keepdims=True)
+    near = w.binary("less_equal", w.unary("abs", y), w.scalar_like(1e-7, y))
+    e = w.unary("exp", w.sub(y, top))
+    total = w.reduce("sum", w.where(near, w.scalar_like(0.0, y), e), [1], keepdims=True)
+    return w.div(w.where(near, w.mul(y, w.unary("exp", w.unary("neg", top))), e), total)
 
 
 def _tree_ensemble(ctx, node, attrs):
@@ -291,7 +306,7 @@ def _classifier(ctx, node, attrs):
     """onnxruntime's TreeEnsembleClassifier: summed class weights plus base values; the label is the first largest
     score among the classes a reached leaf names. Two labels with one weighted class (skl2onnx's binary forests and
     boosting): s = class 0's score, label labels[1] where s > 0.5 (all weights >= 0) or s > 0 (mixed); scores
-    [1 - s, s] (all >= 0), [sigmoid(-s), sigmoid(s)] (mixed, LOGISTIC) or [-s, s] (mixed, else)."""
+    [sigmoid(-s), sigmoid(s)] (LOGISTIC), else [1 - s, s] (all >= 0) or [-s, s] (mixed)."""
     w = ctx.w
     post = attrs.get("post_transform", "NONE")
     as_double = np.asarray(attrs.get("nodes_values_as_tensor", np.zeros(0, np.float32))).dtype == np.float64
@@ -299,24 +314,24 @@ def _classifier(ctx, node, attrs):
     forest = forest_v3(node, attrs, "class")
     used = sorted({t for c in forest.leaf_out for t, _ in c})
     labels = _int_labels(node, {"classlabels_strings": attrs.get("classlabels_strings"),
-                                "classlabels_ints": attrs.get("classlabels_int64s")}, max(used + [0]) + 1)
+                                "classlabels_ints": attrs.get("classlabels_int64s")}, max(used + [0]) + 1, ctx)
     base = attrs.get("base_values_as_tensor", attrs.get("base_values"))
     base = [] if base is None else list(np.asarray(base).reshape(-1))
     if len(labels) == 2:
-        if used != [0] or len(base) > 1 or post not in ("NONE", "LOGISTIC"):
+        if used != [0] or len(base) > 1 or post not in ("NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO"):
             _refuse(node, f"two class labels with weights for classes {used}, {len(base)} base value(s), "
-                          f"post_transform {post}: only one weighted class (0), at most one base value and NONE or "
-                          "LOGISTIC are imported (onnxruntime's binary rules differ there)")
+                          f"post_transform {post}: only one weighted class (0), at most one base value and NONE, "
+                          "LOGISTIC, SOFTMAX or SOFTMAX_ZERO are imported (onnxruntime's binary rules differ there)")
         s = scores(w, node, x, forest, 1, "SUM", base)
         return _binary_tree(w, s, labels, all(v >= 0 for c in forest.leaf_out for _, v in c), post)
-    if post not in ("NONE", "LOGISTIC", "SOFTMAX"):
-        _refuse(node, f"post_transform {post!r} (NONE, LOGISTIC or SOFTMAX are imported)")
+    if post not in ("NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO"):
+        _refuse(node, f"post_transform {post!r} (NONE, LOGISTIC, SOFTMAX or SOFTMAX_ZERO are imported)")
     y = scores(w, node, x, forest, len(labels), "SUM", base)
     has = _has_score(w, reached(w, x, forest, w.dtype(x), w.dtype(y)), forest, len(labels))
     ranked = w.where(has, y, w.const(np.asarray(-np.inf, np.dtype(w.dtype(y)))))
     idx = w.emit1("argmax", [ranked], {"axis": 1, "keepdims": False}, (w.shape(y)[0],), "int64")
     y = y if w.dtype(y) == "float32" else w.cast(y, "float32")
-    return [w.gather(w.const(labels), idx, 0), _post(w, node, y, post)]
+    return [w.gather(w.const(labels), idx, 0), _tree_post(w, node, y, post)]
 
 
 def _binary_tree(w, s: str, labels, all_positive: bool, post: str) -> list[str]:
@@ -324,10 +339,10 @@ def _binary_tree(w, s: str, labels, all_positive: bool, post: str) -> list[str]:
     cut = 0.5 if all_positive else 0.0
     pos = w.reshape(w.binary("greater", s, w.scalar_like(cut, s)), (w.shape(s)[0],))
     label = w.where(pos, w.const(labels[1]), w.const(labels[0]))
-    if all_positive:
-        return [label, w.concat([w.sub(w.scalar_like(1.0, s), s), s], 1)]
-    if post == "LOGISTIC":
+    if post == "LOGISTIC":  # (whatever the weights' signs: onnxruntime 1.32)
         return [label, w.concat([w.unary("sigmoid", w.unary("neg", s)), w.unary("sigmoid", s)], 1)]
+    if all_positive:  # (SOFTMAX and SOFTMAX_ZERO as NONE here: onnxruntime 1.32)
+        return [label, w.concat([w.sub(w.scalar_like(1.0, s), s), s], 1)]
     return [label, w.concat([w.unary("neg", s), s], 1)]
 
 

@@ -192,7 +192,7 @@ def test_onnx_imported_model_answers_its_gradient(http, grpc_, extra_models):
         i = mod.InferInput("x", [2, 3], "FP32")
         i.set_data_from_numpy(x)
         np.testing.assert_allclose(c.infer("r26_onnx_grad", [i]).as_numpy("d/dx"), want, rtol=1e-5, atol=1e-6)
-        np.testing.assert_allclose(c.infer("r26_onnx_eval", [i]).as_numpy("out"), np.tanh(x @ W), rtol=1e-5)
+        np.testing.assert_allclose(c.infer("r26_onnx_eval", [i]).as_numpy("y"), np.tanh(x @ W), rtol=1e-5)
 
 
 # -- the asyncio clients and gRPC streams ----------------------------------------------------------------------------

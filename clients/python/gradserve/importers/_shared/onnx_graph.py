@@ -78,6 +78,10 @@ class _Ctx:
         g = self.current_graph
         return [n for n in g.node if name in n.input] + [None for o in g.output if o.name == name]
 
+    def is_read(self, name: str) -> bool:
+        """Whether a node of the graph being converted (or one of its sub-graphs), or the graph's output, reads it."""
+        return bool(self.graph_consumers(name)) or any(name in _subgraph_reads(n) for n in self.current_graph.node)
+
     def subgraph(self, graph, base: str) -> "_SubCtx":
         return _SubCtx(self, graph, base)
 
@@ -393,7 +397,9 @@ def _model_to_writer(m, input_shapes: dict | None, limits: dict, scalar_weights:
                                                        narrow)
             continue
         ctx.env[vi.name] = ctx.w.input(vi.name, dims, _np_dtype(ctx.onnx, tt.elem_type, f"input {vi.name!r}"))
-    outputs = convert_graph(ctx, m.graph if selected is None else selected_graph(m.graph, selected))
+    graph = m.graph if selected is None else selected_graph(m.graph, selected)
+    outputs = convert_graph(ctx, graph)
+    ctx.w.output_names = [o.name for o in graph.output]  # served under them, as onnxruntime answers
     ctx.w.frozen |= {ctx.env[n] for n in ctx.frozen if n in ctx.env}
     order = {ctx.env.get(t.name): i for i, t in enumerate(m.graph.initializer)}
     ctx.w.params.sort(key=lambda p: order.get(p["name"], len(order)))  # the model's own order

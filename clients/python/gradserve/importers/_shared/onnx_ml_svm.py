@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .onnx_ml import _float_rows, _refuse
-from .onnx_ml_classify import _post
+from .onnx_ml_classify import _int_labels, _post
 from .onnx_ml_svm_prob import svm_probabilities
 
 KERNELS = ("LINEAR", "POLY", "RBF", "SIGMOID")
@@ -147,8 +147,6 @@ def _svm_linear_classifier(w, node, x: str, attrs, labels) -> list[str]:
 def _classifier_gap(attrs, per_class: list, labels) -> str | None:
     """What of an SVMClassifier is not imported, or None."""
     c, n_prob, post = len(per_class), len(attrs.get("prob_a") or []), attrs.get("post_transform", "NONE")
-    if attrs.get("classlabels_strings"):
-        return "string class labels"
     if (n_prob or attrs.get("prob_b")) and not c:
         return "no support vectors (the linear mode) with probabilities"
     if (n_prob or attrs.get("prob_b")) and not n_prob == len(attrs.get("prob_b") or []) == c * (c - 1) // 2:
@@ -168,7 +166,7 @@ def _svm_classifier(ctx, node, attrs):
     x = _float_rows(ctx, node)
     x = x if w.dtype(x) == "float32" else w.cast(x, "float32")
     per_class = [int(v) for v in attrs.get("vectors_per_class") or []]
-    labels = np.asarray(attrs.get("classlabels_ints") or [], np.int64)
+    labels = _int_labels(node, attrs, 0, ctx)  # (string labels: only with the label output unread)
     why = _classifier_gap(attrs, per_class, labels)
     if why:
         _refuse(node, f"{why}: not imported")
