@@ -5,7 +5,10 @@ Tensor with eager clipping, a frozen body under Adam with weight decay, batches 
 ops.assign in @jit) and round 2's (benchmarks/loops_zoo2.py: energy + forces under an ExponentialDecayLR, a GAN's
 two optimizers, gradient accumulation under AdamWeightDecay, BPTT under Adagrad, score matching under a
 cosine_decay_lr list, float64 MALA by has_aux, Levenberg-Marquardt by jacrev, SVGD by vmap of grad, L-BFGS,
-MAML's second order w.r.t. Parameters, a tied weight under centered RMSProp) on the shared real server, small: each step's numbers equal the loop's JAX / PyTorch twin's
+MAML's second order w.r.t. Parameters, a tied weight under centered RMSProp) and round 3's (benchmarks/loops_zoo3.py:
+a Burgers PINN, a Neural ODE through RK4, a VAE in TrainOneStepCell, a Transformer encoder under AdamWeightDecay on a
+warmup schedule, a contrastive loss with a temperature Parameter, float64 Newton by jacfwd and jacfwd(grad)) on the
+shared real server, small: each step's numbers equal the loop's JAX / PyTorch twin's
 (float32 precision), and after the warm-up steps no step traces again nor misses the server's compile cache.
 
 Also the optimizer called inside a traced function (gradserve._graph_steps): the run's outputs are the values
@@ -27,8 +30,9 @@ pytest.importorskip("torch")
 
 from benchmarks import loops_zoo as LZ  # noqa: E402
 from benchmarks import loops_zoo2 as LZ2  # noqa: E402
+from benchmarks import loops_zoo3 as LZ3  # noqa: E402
 
-LOOPS = {**LZ.LOOPS, **LZ2.LOOPS}
+LOOPS = {**LZ.LOOPS, **LZ2.LOOPS, **LZ3.LOOPS}
 
 COUNTED = 4  # steps after the warm-up, each checked for values and for retraces
 
