@@ -399,5 +399,123 @@ def newton_jacfwd64(gs, small=False):
     return Loop(sdk_step({"x": np.zeros(n), "y": np.zeros(n)}), twin, "pynative", rtol=1e-10)
 
 
+# -- 7. HMC in float64 with the whole leapfrog trajectory in one @jit function (ops.grad of the log-density at
+#       each half-step inside it, the loop unrolled), the Metropolis test on the client, GRAPH_MODE; twin: PyTorch
+#       float64 (torch.func.grad) ----------------------------------------------------------------------------
+def hmc64_jit_leapfrog(gs, small=False):
+    import torch
+
+    ops, Tensor = gs.ops, gs.Tensor
+    rng = np.random.default_rng(46)
+    d, leap, eps = (3, 4, 0.15) if small else (10, 12, 0.1)
+    L = np.tril(rng.normal(size=(d, d)) * 0.4) + np.eye(d)
+    P = np.linalg.inv(L @ L.T)  # a correlated Gaussian's precision, and a quartic term: non-Gaussian
+    Pt = Tensor(P)
+
+    def logp(q):
+        return -0.5 * ops.sum(q * ops.matmul(Pt, q)) - 0.05 * ops.sum(q * q * q * q)
+
+    grad = ops.grad(logp)
+
+    @gs.jit
+    def leapfrog(q, p):
+        p = p + 0.5 * eps * grad(q)
+        for _ in range(leap - 1):
+            q = q + eps * p
+            p = p + eps * grad(q)
+        q = q + eps * p
+        p = p + 0.5 * eps * grad(q)
+        return q, p, logp(q)
+
+    tP = torch.from_numpy(P)
+
+    def tlogp(q):
+        return -0.5 * q @ (tP @ q) - 0.05 * torch.sum(q ** 4)
+
+    tgrad = torch.func.grad(tlogp)
+
+    def tleapfrog(q, p):
+        p = p + 0.5 * eps * tgrad(q)
+        for _ in range(leap - 1):
+            q = q + eps * p
+            p = p + eps * tgrad(q)
+        q = q + eps * p
+        p = p + 0.5 * eps * tgrad(q)
+        return q, p, tlogp(q)
+
+    def chain(traj, lp):
+        r = np.random.default_rng(47)
+        st = {"q": np.zeros(d)}
+
+        def step(i):
+            p0, u = r.normal(size=d), r.random()
+            q, p, lp1 = traj(st["q"], p0)
+            accept = np.log(u) < (lp1 - 0.5 * p @ p) - (lp(st["q"]) - 0.5 * p0 @ p0)
+            st["q"] = q if accept else st["q"]
+            return _flat(st["q"], lp1)
+
+        return step
+
+    def sdk_traj(q, p):
+        q, p, lp = leapfrog(Tensor(q), Tensor(p))
+        return q.asnumpy(), p.asnumpy(), float(lp.asnumpy())
+
+    def twin_traj(q, p):
+        q, p, lp = tleapfrog(torch.from_numpy(q), torch.from_numpy(p))
+        return q.numpy(), p.numpy(), float(lp)
+
+    def np_logp(q):  # (the current point's log-density: kept from its step on both sides would be the same)
+        return float(-0.5 * q @ P @ q - 0.05 * np.sum(q ** 4))
+
+    return Loop(chain(sdk_traj, np_logp), chain(twin_traj, np_logp), "graph", rtol=1e-10)
+
+
+# -- 8. A small CNN (Conv2d, ReLU, MaxPool2d, Flatten, Dense) on 1x8x8 images, nn.SoftmaxCrossEntropyWithLogits
+#       (sparse, mean) in WithLossCell + TrainOneStepCell under nn.SGD with Nesterov momentum, GRAPH_MODE; twin:
+#       PyTorch with the same weights (pad_mode 'same' as padding 1), MindSpore's SGD rule -----------------------
+def cnn_nesterov(gs, small=False):
+    import torch
+
+    nn, Tensor = gs.nn, gs.Tensor
+    rng = np.random.default_rng(48)
+    b, c, k = (4, 2, 3) if small else (32, 8, 3)
+    lr, mom = 0.05, 0.9
+    wc = (rng.normal(size=(c, 1, k, k)) / k).astype(np.float32)
+    wd = _init(rng, 4, c * 16)
+    xs = rng.normal(size=(4, b, 1, 8, 8)).astype(np.float32)
+    ys = rng.integers(0, 4, size=(4, b)).astype(np.int32)
+
+    net = nn.SequentialCell([nn.Conv2d(1, c, k, pad_mode="same", weight_init=Tensor(wc)), nn.ReLU(),
+                             nn.MaxPool2d(2, 2), nn.Flatten(),
+                             nn.Dense(c * 16, 4, weight_init=Tensor(wd), bias_init="zeros")])
+    loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
+    opt = nn.SGD(net.trainable_params(), learning_rate=lr, momentum=mom, nesterov=True)
+    step = nn.TrainOneStepCell(nn.WithLossCell(net, loss), opt)
+
+    def sdk(i):
+        return _flat(step(Tensor(xs[i % 4]), Tensor(ys[i % 4])).asnumpy())
+
+    tnet = torch.nn.Sequential(torch.nn.Conv2d(1, c, k, padding=1, bias=False), torch.nn.ReLU(),
+                               torch.nn.MaxPool2d(2, 2), torch.nn.Flatten(), torch.nn.Linear(c * 16, 4))
+    with torch.no_grad():
+        tnet[0].weight.copy_(torch.from_numpy(wc))
+        tnet[4].weight.copy_(torch.from_numpy(wd))
+        tnet[4].bias.zero_()
+    params = list(tnet.parameters())
+    vel = [torch.zeros_like(p) for p in params]
+
+    def twin(i):
+        out = tnet(torch.from_numpy(xs[i % 4]))
+        lval = torch.nn.functional.cross_entropy(out, torch.from_numpy(ys[i % 4]).long())
+        grads = torch.autograd.grad(lval, params)
+        with torch.no_grad():  # MindSpore's SGD: v = mom v + g (v = g at first), p -= lr (g + mom v)
+            for p, g, v in zip(params, grads, vel):
+                v.mul_(mom if i else 0.0).add_(g)
+                p.sub_(lr * (g + mom * v))
+        return _flat(lval.detach().numpy())
+
+    return Loop(sdk, twin, "graph", rtol=5e-4)
+
+
 LOOPS = {f.__name__: f for f in (burgers_pinn, neural_ode_rk4, vae_reparam, transformer_adamw_warmup,
-                                 contrastive_temperature, newton_jacfwd64)}
+                                 contrastive_temperature, newton_jacfwd64, hmc64_jit_leapfrog, cnn_nesterov)}

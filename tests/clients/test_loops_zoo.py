@@ -7,7 +7,8 @@ two optimizers, gradient accumulation under AdamWeightDecay, BPTT under Adagrad,
 cosine_decay_lr list, float64 MALA by has_aux, Levenberg-Marquardt by jacrev, SVGD by vmap of grad, L-BFGS,
 MAML's second order w.r.t. Parameters, a tied weight under centered RMSProp) and round 3's (benchmarks/loops_zoo3.py:
 a Burgers PINN, a Neural ODE through RK4, a VAE in TrainOneStepCell, a Transformer encoder under AdamWeightDecay on a
-warmup schedule, a contrastive loss with a temperature Parameter, float64 Newton by jacfwd and jacfwd(grad)) on the
+warmup schedule, a contrastive loss with a temperature Parameter, float64 Newton by jacfwd and jacfwd(grad), float64
+HMC with the leapfrog trajectory in @jit, a CNN under Nesterov SGD) on the
 shared real server, small: each step's numbers equal the loop's JAX / PyTorch twin's
 (float32 precision), and after the warm-up steps no step traces again nor misses the server's compile cache.
 
