@@ -407,7 +407,7 @@ def hmc64_jit_leapfrog(gs, small=False):
 
     ops, Tensor = gs.ops, gs.Tensor
     rng = np.random.default_rng(46)
-    d, leap, eps = (3, 4, 0.15) if small else (10, 12, 0.1)
+    d, leap, eps = (3, 4, 0.15) if small else (10, 10, 0.03)
     L = np.tril(rng.normal(size=(d, d)) * 0.4) + np.eye(d)
     P = np.linalg.inv(L @ L.T)  # a correlated Gaussian's precision, and a quartic term: non-Gaussian
     Pt = Tensor(P)
