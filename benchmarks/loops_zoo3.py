@@ -12,11 +12,19 @@ from benchmarks.loops_zoo import Loop, _flat, _init
 from benchmarks.loops_zoo2 import _adam_step, _jmlp, _mlp_w, _zeros2
 
 
-def _jax_state(w):
+def _adam_twin(loss, w, lr, data, out=lambda value, p: _flat(value)):
+    """A JAX twin stepping MindSpore's Adam at rate lr from weights w: step i's value of loss(p, *data(i)) and
+    gradient w.r.t. p, the step taken; returns out(value, the weights after the step)."""
     import jax.numpy as jnp
 
-    p = [jnp.asarray(a) for a in w]
-    return {"p": p, "st": _zeros2(p)}
+    jstep, p = _adam_step(loss), [jnp.asarray(a) for a in w]
+    s = {"p": p, "st": _zeros2(p)}
+
+    def twin(i):
+        value, s["p"], s["st"] = jstep(s["p"], s["st"], jnp.float32(i + 1), lr, *data(i))
+        return out(value, s["p"])
+
+    return twin
 
 
 # -- 1. PINN for the viscous Burgers equation u_t + u u_x = nu u_xx on (x, t): partial derivatives by slicing
@@ -67,13 +75,7 @@ def burgers_pinn(gs, small=False):
         res = d[:, 1] + u_(p, z)[:, 0] * d[:, 0] - nu * uxx
         return jnp.mean(res ** 2) + jnp.mean((u_(p, z0) - v0) ** 2) + jnp.mean(u_(p, zb) ** 2)
 
-    jstep, s = _adam_step(jl), _jax_state(w)
-
-    def twin(i):
-        loss, s["p"], s["st"] = jstep(s["p"], s["st"], jnp.float32(i + 1), lr, xt, x0, u0, xb)
-        return _flat(loss)
-
-    return Loop(sdk, twin, "graph", rtol=5e-4)
+    return Loop(sdk, _adam_twin(jl, w, lr, lambda i: (xt, x0, u0, xb)), "graph", rtol=5e-4)
 
 
 # -- 2. A Neural ODE: dynamics Cell integrated by an RK4 solver unrolled in a solver Cell's construct, the
@@ -139,13 +141,7 @@ def neural_ode_rk4(gs, small=False):
             ys.append(y)
         return jnp.mean((jnp.stack(ys, 0) - tgt) ** 2)
 
-    jstep, s = _adam_step(jl), _jax_state(w)
-
-    def twin(i):
-        loss, s["p"], s["st"] = jstep(s["p"], s["st"], jnp.float32(i + 1), lr, y0s[i % 4], targets[i % 4])
-        return _flat(loss)
-
-    return Loop(sdk, twin, "pynative", rtol=5e-4)
+    return Loop(sdk, _adam_twin(jl, w, lr, lambda i: (y0s[i % 4], targets[i % 4])), "pynative", rtol=5e-4)
 
 
 # -- 3. A VAE: reparameterisation z = mu + exp(logvar / 2) * eps with a fixed noise Tensor per step, Bernoulli
@@ -194,13 +190,7 @@ def vae_reparam(gs, small=False):
         kl = -0.5 * jnp.sum(1 + logvar - mu ** 2 - jnp.exp(logvar))
         return (bce + kl) / x.shape[0]
 
-    jstep, s = _adam_step(jl), _jax_state(we + wd)
-
-    def twin(i):
-        loss, s["p"], s["st"] = jstep(s["p"], s["st"], jnp.float32(i + 1), lr, xs[i % 4], eps[i % 8])
-        return _flat(loss)
-
-    return Loop(sdk, twin, "graph", rtol=5e-4)
+    return Loop(sdk, _adam_twin(jl, we + wd, lr, lambda i: (xs[i % 4], eps[i % 8])), "graph", rtol=5e-4)
 
 
 # -- 4. A Transformer encoder block (nn.TransformerEncoderLayer, batch_first, dropout 0) and a Dense head trained
@@ -331,13 +321,8 @@ def contrastive_temperature(gs, small=False):
         ce_ = lambda lg: -jnp.mean(jax.nn.log_softmax(lg, 1)[idx, idx])  # noqa: E731
         return (ce_(logits) + ce_(logits.T)) / 2
 
-    jstep, s = _adam_step(jl), _jax_state(w + [np.float32(t0)])
-
-    def twin(i):
-        x, nz = xs[i % 4], noise[i % 8]
-        loss, s["p"], s["st"] = jstep(s["p"], s["st"], jnp.float32(i + 1), lr, x + nz[0], x + nz[1])
-        return _flat(loss, s["p"][4])
-
+    twin = _adam_twin(jl, w + [np.float32(t0)], lr, lambda i: tuple(xs[i % 4] + noise[i % 8]),
+                      lambda value, p: _flat(value, p[4]))
     return Loop(sdk, twin, "pynative", rtol=5e-4)
 
 
@@ -399,6 +384,17 @@ def newton_jacfwd64(gs, small=False):
     return Loop(sdk_step({"x": np.zeros(n), "y": np.zeros(n)}), twin, "pynative", rtol=1e-10)
 
 
+def _leapfrog(grad, logp, q, p, eps, leap):
+    """`leap` leapfrog steps of size eps (a half-step of momentum at each end); (q, p, logp(q)) at the end."""
+    p = p + 0.5 * eps * grad(q)
+    for _ in range(leap - 1):
+        q = q + eps * p
+        p = p + eps * grad(q)
+    q = q + eps * p
+    p = p + 0.5 * eps * grad(q)
+    return q, p, logp(q)
+
+
 # -- 7. HMC in float64 with the whole leapfrog trajectory in one @jit function (ops.grad of the log-density at
 #       each half-step inside it, the loop unrolled), the Metropolis test on the client, GRAPH_MODE; twin: PyTorch
 #       float64 (torch.func.grad) ----------------------------------------------------------------------------
@@ -419,13 +415,7 @@ def hmc64_jit_leapfrog(gs, small=False):
 
     @gs.jit
     def leapfrog(q, p):
-        p = p + 0.5 * eps * grad(q)
-        for _ in range(leap - 1):
-            q = q + eps * p
-            p = p + eps * grad(q)
-        q = q + eps * p
-        p = p + 0.5 * eps * grad(q)
-        return q, p, logp(q)
+        return _leapfrog(grad, logp, q, p, eps, leap)
 
     tP = torch.from_numpy(P)
 
@@ -435,13 +425,7 @@ def hmc64_jit_leapfrog(gs, small=False):
     tgrad = torch.func.grad(tlogp)
 
     def tleapfrog(q, p):
-        p = p + 0.5 * eps * tgrad(q)
-        for _ in range(leap - 1):
-            q = q + eps * p
-            p = p + eps * tgrad(q)
-        q = q + eps * p
-        p = p + 0.5 * eps * tgrad(q)
-        return q, p, tlogp(q)
+        return _leapfrog(tgrad, tlogp, q, p, eps, leap)
 
     def chain(traj, lp):
         r = np.random.default_rng(47)
