@@ -189,3 +189,25 @@ def test_a_schedule_cells_rate_is_computed_here_not_requested(on_real_server, mo
     for _ in range(3):
         opt(vg(gs.Tensor(x), gs.Tensor(y))[1])
     assert _requests(on_real_server.url) - before == 3
+
+
+def test_a_schedule_serving_decayed_and_gamma_beta_parameters_is_asked_once_a_step(on_real_server):
+    """AdamWeightDecay over a Dense and a LayerNorm (its gamma / beta not decayed: two groups inside, one rate):
+    the schedule's construct runs once a step (twice before: 11 eager ops a step more in the Transformer loop);
+    the rate reaches both groups (WarmUpLR(0.1, 2): step 1's rate is 0, step 2's 0.05)."""
+    calls = []
+
+    class Warm(nn.LearningRateSchedule):
+        def construct(self, global_step):
+            calls.append(1)
+            return 0.1 * ops.minimum(ops.cast(global_step, gs.float32), 2.0) / 2.0
+
+    net = nn.SequentialCell([nn.Dense(2, 2, weight_init="ones", bias_init="zeros"), nn.LayerNorm((2,))])
+    opt = nn.AdamWeightDecay(net.trainable_params(), learning_rate=Warm(), weight_decay=0.1)
+    grads = tuple(gs.Tensor(np.ones(p.shape, np.float32)) for p in opt.parameters)
+    opt(grads)
+    np.testing.assert_array_equal(net[1].gamma.asnumpy(), [1.0, 1.0])
+    opt(grads)  # gamma: 1 - 0.05 * m / (sqrt(v) + 1e-6), m = 0.19, v = 0.001999 (two steps of g = 1)
+    want = 1 - 0.05 * 0.19 / (np.sqrt(0.001999) + 1e-6)
+    np.testing.assert_allclose(net[1].gamma.asnumpy(), [want, want], rtol=1e-5)
+    assert len(calls) == 2
