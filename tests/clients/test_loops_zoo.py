@@ -5,7 +5,11 @@ Tensor with eager clipping, a frozen body under Adam with weight decay, batches 
 ops.assign in @jit) and round 2's (benchmarks/loops_zoo2.py: energy + forces under an ExponentialDecayLR, a GAN's
 two optimizers, gradient accumulation under AdamWeightDecay, BPTT under Adagrad, score matching under a
 cosine_decay_lr list, float64 MALA by has_aux, Levenberg-Marquardt by jacrev, SVGD by vmap of grad, L-BFGS,
-MAML's second order w.r.t. Parameters, a tied weight under centered RMSProp) on the shared real server, small: each step's numbers equal the loop's JAX / PyTorch twin's
+MAML's second order w.r.t. Parameters, a tied weight under centered RMSProp) and round 3's (benchmarks/loops_zoo3.py:
+a Burgers PINN, a Neural ODE through RK4, a VAE in TrainOneStepCell, a Transformer encoder under AdamWeightDecay on a
+warmup schedule, a contrastive loss with a temperature Parameter, float64 Newton by jacfwd and jacfwd(grad), float64
+HMC with the leapfrog trajectory in @jit, a CNN under Nesterov SGD) on the
+shared real server, small: each step's numbers equal the loop's JAX / PyTorch twin's
 (float32 precision), and after the warm-up steps no step traces again nor misses the server's compile cache.
 
 Also the optimizer called inside a traced function (gradserve._graph_steps): the run's outputs are the values
@@ -27,8 +31,9 @@ pytest.importorskip("torch")
 
 from benchmarks import loops_zoo as LZ  # noqa: E402
 from benchmarks import loops_zoo2 as LZ2  # noqa: E402
+from benchmarks import loops_zoo3 as LZ3  # noqa: E402
 
-LOOPS = {**LZ.LOOPS, **LZ2.LOOPS}
+LOOPS = {**LZ.LOOPS, **LZ2.LOOPS, **LZ3.LOOPS}
 
 COUNTED = 4  # steps after the warm-up, each checked for values and for retraces
 
@@ -184,3 +189,25 @@ def test_a_schedule_cells_rate_is_computed_here_not_requested(on_real_server, mo
     for _ in range(3):
         opt(vg(gs.Tensor(x), gs.Tensor(y))[1])
     assert _requests(on_real_server.url) - before == 3
+
+
+def test_a_schedule_serving_decayed_and_gamma_beta_parameters_is_asked_once_a_step(on_real_server):
+    """AdamWeightDecay over a Dense and a LayerNorm (its gamma / beta not decayed: two groups inside, one rate):
+    the schedule's construct runs once a step (twice before: 11 eager ops a step more in the Transformer loop);
+    the rate reaches both groups (WarmUpLR(0.1, 2): step 1's rate is 0, step 2's 0.05)."""
+    calls = []
+
+    class Warm(nn.LearningRateSchedule):
+        def construct(self, global_step):
+            calls.append(1)
+            return 0.1 * ops.minimum(ops.cast(global_step, gs.float32), 2.0) / 2.0
+
+    net = nn.SequentialCell([nn.Dense(2, 2, weight_init="ones", bias_init="zeros"), nn.LayerNorm((2,))])
+    opt = nn.AdamWeightDecay(net.trainable_params(), learning_rate=Warm(), weight_decay=0.1)
+    grads = tuple(gs.Tensor(np.ones(p.shape, np.float32)) for p in opt.parameters)
+    opt(grads)
+    np.testing.assert_array_equal(net[1].gamma.asnumpy(), [1.0, 1.0])
+    opt(grads)  # gamma: 1 - 0.05 * m / (sqrt(v) + 1e-6), m = 0.19, v = 0.001999 (two steps of g = 1)
+    want = 1 - 0.05 * 0.19 / (np.sqrt(0.001999) + 1e-6)
+    np.testing.assert_allclose(net[1].gamma.asnumpy(), [want, want], rtol=1e-5)
+    assert len(calls) == 2

@@ -6,6 +6,11 @@ truncated, a new draw on every run of one compiled graph, one seed drawing alike
 numbers are MindSpore 2.10's (CPU), run for this task: Dropout2D(0.4) of int32 3s gives 7 (3 / 0.4 truncated)
 and a bool mask; UniformCandidateSampler's expected counts are num_sampled / range_max when no draw repeated
 (3 of 4 unique: 0.75; 5 of 4 with repeats allowed: 1.25).
+
+Also ops.randn / randn_like / rand / randint inside a traced function (a VAE's reparameterisation): drawn anew on
+each run, not refused. MindSpore 2.10 (its venv, GRAPH_MODE, run for this task): value_and_grad(has_aux) of
+sum(m + exp(v / 2) * randn_like(m)) gives a new eps each call and d/dv = eps / 2 at v = 0; a construct's rand(4)
+and randint(0, 3, (4,)) differ between two calls, int64.
 """
 import math
 
@@ -131,3 +136,68 @@ def test_candidate_sampler_checks_its_arguments(on_real_server):
         ops.UniformCandidateSampler(1, 5, True, 4)
     with pytest.raises(ValueError, match="num_true=3"):
         ops.UniformCandidateSampler(3, 2, False, 4)(TRUE)
+
+
+@pytest.mark.parametrize("mode", [context.GRAPH_MODE, context.PYNATIVE_MODE])
+def test_randn_like_inside_value_and_grad_draws_anew_each_call_with_its_gradient(on_real_server, mode):
+    """z = mu + exp(logvar / 2) * ops.randn_like(mu) (the reparameterisation trick): each call its own eps (returned
+    as the aux), the value and d/dlogvar = exp(logvar / 2) eps / 2 of that eps (by hand), no trace after the first
+    call, set_seed repeating the draws; a seeded draw inside the trace is refused (its generator would be made once,
+    at tracing)."""
+    context.set_context(mode=mode)
+    mu, lv = np.array([0.5, -1.0, 2.0], np.float32), np.array([0.2, -0.4, 1.0], np.float32)
+
+    def f(m, v):
+        eps = ops.randn_like(m)
+        return ops.sum(m + ops.exp(0.5 * v) * eps), eps
+
+    vg = ops.value_and_grad(f, (0, 1), has_aux=True)
+    gs.set_seed(5)
+    runs = [vg(Tensor(mu), Tensor(lv)) for _ in range(3)]
+    traces = gs._trace.trace_stats()["traces"]
+    runs.append(vg(Tensor(mu), Tensor(lv)))
+    assert gs._trace.trace_stats()["traces"] == traces
+    eps = [r[0][1].asnumpy() for r in runs]
+    assert all(not np.array_equal(eps[i], eps[i + 1]) for i in range(3))
+    for (value, e), (gm, gv) in runs:
+        e = e.asnumpy()
+        np.testing.assert_allclose(value.asnumpy(), np.sum(mu + np.exp(0.5 * lv) * e), rtol=1e-6)
+        np.testing.assert_allclose(gm.asnumpy(), np.ones(3), rtol=1e-6)
+        np.testing.assert_allclose(gv.asnumpy(), 0.5 * np.exp(0.5 * lv) * e, rtol=1e-6)
+    gs.set_seed(5)
+    np.testing.assert_array_equal(vg(Tensor(mu), Tensor(lv))[0][1].asnumpy(), eps[0])
+    with pytest.raises(TypeError, match="randn: a seeded draw inside grad"):
+        ops.grad(lambda m: ops.sum(m * ops.randn(3, seed=1)))(Tensor(mu))
+
+
+class Draws(nn.Cell):
+    def construct(self, x):
+        return x + ops.rand(64), ops.randint(0, 3, (64,))
+
+
+def test_rand_and_randint_in_a_construct_draw_each_run(on_real_server):
+    context.set_context(mode=context.GRAPH_MODE)
+    net, x = Draws(), Tensor(np.zeros(64, np.float32))
+    (u1, k1), (u2, k2) = [(a.asnumpy(), b.asnumpy()) for a, b in (net(x), net(x))]
+    assert not np.array_equal(u1, u2) and not np.array_equal(k1, k2)  # equal draws: probability < 3**-64
+    assert ((u1 >= 0) & (u1 < 1)).all() and set(np.unique(k1)) <= {0, 1, 2} and k1.dtype == np.int64
+
+
+def test_a_pynative_step_with_dropout_reuses_its_trace_and_draws_each_call(on_real_server):
+    """PyNative training with nn.Dropout: the trace is kept after its second call (a trace a step before: 6 in 6
+    steps), each call draws a new mask (the gradients differ at the same weights), set_seed repeats them."""
+    context.set_context(mode=context.PYNATIVE_MODE)
+    w = np.random.default_rng(0).normal(size=(1, 32)).astype(np.float32)
+    net = nn.SequentialCell([nn.Dropout(p=0.5), nn.Dense(32, 1, weight_init=Tensor(w), bias_init="zeros")])
+    net.set_train(True)
+    vg = ops.value_and_grad(lambda x: ops.sum(net(x)), None, net.trainable_params())
+    x = Tensor(np.ones((1, 32), np.float32))
+    vg(x), vg(x)
+    traces = gs._trace.trace_stats()["traces"]
+    gs.set_seed(9)
+    grads = [vg(x)[1][0].asnumpy() for _ in range(4)]
+    assert gs._trace.trace_stats()["traces"] == traces
+    assert all(set(np.unique(g)) <= {0.0, 2.0} for g in grads)  # d/dW sum(W (x m / 0.5)) = 2 m at x = 1
+    assert not np.array_equal(grads[0], grads[1])  # 32 elements: equal masks have probability 2**-32
+    gs.set_seed(9)
+    np.testing.assert_array_equal(vg(x)[1][0].asnumpy(), grads[0])

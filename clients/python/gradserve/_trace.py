@@ -1676,6 +1676,9 @@ class Program:
         # parameters holding random data (dropout masks): drawn anew before each run, so that randomness is
         # data and the graph stays the same (one draw per run: forward and backward share it)
         self.random_draws = [getattr(p, "gs_draw") for p in root.param_objs.values() if hasattr(p, "gs_draw")]
+        # a draw from a generator made for its call (a seeded functional op): a fresh trace draws it afresh
+        self.own_draws = any(not getattr(p, "gs_shared", False) for p in root.param_objs.values()
+                             if hasattr(p, "gs_draw"))
         self.param_outs: dict = {}  # output leaf index -> the Parameter returned as it is (trace_program)
 
     def graph_doc(self, values: str = "all", raws: dict | None = None, arrays: list | None = None) -> dict:
@@ -2088,8 +2091,9 @@ def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label: str 
     if rec is None:  # (a profiler held the hook: nothing known either way)
         old.prog = prog
         return prog
-    # (random draws: a seeded op's generator is made per trace, so a fresh trace repeats its draws)
-    ok = rec is not False and not prog.root.reads and not prog.root.no_cache and not prog.random_draws
+    # (random draws: a seeded op's generator is made per trace, so a fresh trace repeats its draws; draws from
+    # the shared generator are the same either way)
+    ok = rec is not False and not prog.root.reads and not prog.root.no_cache and not prog.own_draws
     churn = old.churn + 1 if old.guarded and not old.hits else 0  # (what it reads changes on every call)
     guarded[sig] = _pyguard.Guarded(prog, rec if ok and rec is not False and churn < GUARD_CHURN else None, churn)
     return prog

@@ -424,7 +424,8 @@ class Optimizer(Cell):
         step = self._next_step()
         if self._gs_plain is not None and self._plain_now() and self._plain_step(grads, step):
             return True
-        lrs: dict = {}  # the step's learning rate per group and dtype (a schedule is asked once a step)
+        lrs: dict = {}  # the step's learning rate per rate and dtype (a schedule is asked once a step, also when
+        # it serves two groups: the decayed parameters' and the gamma / beta ones')
         decays: dict = {}  # the step's weight decay per group, where it is a schedule
         decoupled = self._decoupled_decay
         scale, state, update = self.loss_scale, self._gs_state, self._update
@@ -446,9 +447,9 @@ class Optimizer(Cell):
                 wd = decays[id(grp)] if id(grp) in decays else decays.setdefault(id(grp), wd(step - 1))
             if wd and not decoupled:
                 g = g + dt.type(wd) * w
-            lr = lrs.get((id(grp), dt))
+            lr = lrs.get((id(grp["lr"]), dt))
             if lr is None:
-                lr = lrs[(id(grp), dt)] = np.array(grp["lr"](step - 1), dt) if self._lr_0d else \
+                lr = lrs[(id(grp["lr"]), dt)] = np.array(grp["lr"](step - 1), dt) if self._lr_0d else \
                     dt.type(grp["lr"](step - 1))
             st, new = self._update_decayed(w, g, st, lr, dt.type(wd)) if decoupled else update(w, g, st, lr)
             if stored == _BF16:  # (the state too, as torch keeps an optimizer's state in the parameter's dtype)

@@ -24,11 +24,14 @@ __all__ = ["UniformCandidateSampler"]
 
 
 class _DrawParameter(Parameter):
-    """Per-run random data: `draw()` gives the new value before each run. It takes no gradient."""
+    """Per-run random data: `draw()` gives the new value before each run. It takes no gradient. gs_shared: the
+    draw is from the generator `set_seed` seeds, not one made for this call (a PyNative trace holding only such
+    draws can be reused: a fresh trace would draw the same values)."""
 
-    def __init__(self, draw, shape, dtype: str):
+    def __init__(self, draw, shape, dtype: str, shared: bool = False):
         super().__init__(Tensor(np.zeros(shape, dtype)), name="random_draw", requires_grad=False)
         self._draw_fn = draw
+        self.gs_shared = shared
         self._bump()  # data, not graph identity
 
     def gs_draw(self) -> None:

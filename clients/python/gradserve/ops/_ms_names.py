@@ -29,6 +29,7 @@ from ._reduce_ms import sort
 from ._math_more import full_like, true_divide
 from ._ms_misc import binary_cross_entropy_with_logits
 from ._half_precision import in_float32
+from ._random_draws import _out
 
 __all__ = ["subtract", "divide", "isnan", "isinf",
            "isfinite", "IsNan", "IsInf", "IsFinite", "log2", "log10", "deg2rad", "rad2deg", "floor_divide",
@@ -443,30 +444,30 @@ def scalar_cast(input_x, input_t):
     return np.dtype(name if name != "bool" else np.bool_).type(input_x).item()
 
 
-def _draw(what: str, size, seed):
-    """the generator for one eager draw (a seed: its own generator); refused inside a trace, where one
-    draw made while tracing would be replayed as a constant by every run of the traced program."""
-    if current() is not None:
-        raise TypeError(f"{what}: random values are drawn on the client, outside grad / jit / vmap / construct; "
-                        f"draw them before the call and pass them in")
+def _draw(what: str, size, seed, law, dtype) -> Tensor:
+    """`law(generator, shape)` drawn eagerly, or inside a trace anew for each run of the traced program (a
+    per-run draw, as dropout's masks: ops/_random_draws._out) from the generator `set_seed` seeds. A seed inside
+    a trace is refused: its own generator would be made once, at tracing, not once per call as eagerly."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    return (np.random.default_rng(seed) if seed is not None else random_ops_generator()), tuple(int(n) for n in size)
+    shape = tuple(int(n) for n in size)
+    if current() is not None and seed is not None:
+        raise TypeError(f"{what}: a seeded draw inside grad / jit / vmap / construct is not supported; draw it "
+                        f"before the call and pass it in, or leave seed None")
+    gen = np.random.default_rng(seed) if seed is not None else None
+    return _out(lambda: law(gen or random_ops_generator(), shape), shape, dtype, what, shared=True)
 
 
 def randn(*size, dtype=None, seed=None):
-    gen, shape = _draw("randn", size, seed)
-    return Tensor(gen.standard_normal(shape).astype(_dt.to_name(dtype or _dt.float32)))
+    return _draw("randn", size, seed, lambda g, s: g.standard_normal(s), _dt.to_name(dtype or _dt.float32))
 
 
 def rand(*size, dtype=None, seed=None):
-    gen, shape = _draw("rand", size, seed)
-    return Tensor(gen.random(shape).astype(_dt.to_name(dtype or _dt.float32)))
+    return _draw("rand", size, seed, lambda g, s: g.random(s), _dt.to_name(dtype or _dt.float32))
 
 
 def randint(low, high, size, seed=None, *, dtype=None):
-    gen, shape = _draw("randint", (size,), seed)
-    return Tensor(gen.integers(low, high, shape).astype(_dt.to_name(dtype or _dt.int64)))
+    return _draw("randint", (size,), seed, lambda g, s: g.integers(low, high, s), _dt.to_name(dtype or _dt.int64))
 
 
 def randn_like(input, seed=None, *, dtype=None):  # noqa: A002

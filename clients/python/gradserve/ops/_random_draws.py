@@ -56,8 +56,8 @@ def _shape_from_tensor(shape, where: str) -> tuple:
     return tuple(int(d) for d in dims)
 
 
-def _out(draw, shape: tuple, dtype: str, where: str) -> Tensor:
-    """draw() eagerly, or a per-run draw inside a trace."""
+def _out(draw, shape: tuple, dtype: str, where: str, shared: bool = False) -> Tensor:
+    """draw() eagerly, or a per-run draw inside a trace (shared: draw uses the generator `set_seed` seeds only)."""
     if current() is None:
         return Tensor(np.asarray(draw(), dtype))
     tr = current()
@@ -65,7 +65,7 @@ def _out(draw, shape: tuple, dtype: str, where: str) -> Tensor:
         if tr.user_vmaps:
             raise NotImplementedError(f"{where} inside vmap is not supported: draw the values outside vmap")
         tr = tr.parent
-    return _DrawParameter(draw, shape, dtype)
+    return _DrawParameter(draw, shape, dtype, shared)
 
 
 def _poisson(shape, rate, rng, dtype, where: str) -> Tensor:
@@ -80,7 +80,7 @@ def _poisson(shape, rate, rng, dtype, where: str) -> Tensor:
     lam = np.asarray(rate._concrete(f"{where}'s rate (the draw is made on the client)"), np.float64)
     out_shape = dims + tuple(lam.shape)
     return _out(lambda: (rng or random_ops_generator()).poisson(np.broadcast_to(lam, out_shape)), out_shape, name,
-                where)
+                where, rng is None)
 
 
 def random_poisson(shape, rate, seed=None, dtype=_dt.float32):
@@ -109,7 +109,7 @@ def _normal(shape, rng, where: str, law: str = "standard_normal") -> Tensor:
         dims = shape
     else:
         raise TypeError(f"For '{where}', 'shape' must be a tuple of ints >= 0 or a 1-D int Tensor, got {shape!r}")
-    return _out(lambda: getattr(rng or random_ops_generator(), law)(size=dims), dims, "float32", where)
+    return _out(lambda: getattr(rng or random_ops_generator(), law)(size=dims), dims, "float32", where, rng is None)
 
 
 def standard_normal(shape, seed=None):
