@@ -1,0 +1,101 @@
+"""MindSpore leftovers, round 32 (h-left32; benchmarks/mindspore_suite/README.md, "Leftovers, round 32").
+
+Expected values and texts: MindSpore 2.10 (CPU) runs for this task in its own venv (/work/msvenv; the probes are
+/work/ms_suite_left32/probe/p*.py, each run in GRAPH_MODE and in PYNATIVE_MODE)."""
+import numpy as np
+import pytest
+
+import gradserve as ms
+from gradserve import Tensor, nn
+
+LST = [1]
+L3 = [1, 2]
+L4 = [1, 2]
+L7 = [1]
+LN = [1]
+K = [1]
+H = [1]
+
+
+def _x():
+    return Tensor(np.float32(2.0))
+
+
+# -- 1. a module's list a graph changes: append / clear / item write are new values, extend / pop write it ------
+@ms.jit
+def _append_len(x):
+    LST.append(2)
+    return x * len(LST)
+
+
+def test_jit_append_to_module_list_leaves_it_in_both_modes(fake):
+    for mode in (ms.GRAPH_MODE, ms.PYNATIVE_MODE):
+        ms.set_context(mode=mode)
+        LST[:] = [1]
+        for _ in range(2):  # MindSpore 2.10 (p1.py, both modes): 4.0 on each call, LST stays [1]
+            assert float(_append_len(_x()).asnumpy()) == 4.0
+            assert LST == [1]
+
+
+@ms.jit
+def _setitem(x):
+    L3[0] = 5
+    return x * L3[0]
+
+
+@ms.jit
+def _clear(x):
+    K.clear()
+    return x * len(K)
+
+
+@ms.jit
+def _loop_append(x):
+    for i in range(2):
+        H.append(i)
+    return x * len(H)
+
+
+def _helper():
+    L7.append(7)
+    return len(L7)
+
+
+@ms.jit
+def _helper_append(x):
+    return x * _helper()
+
+
+@pytest.mark.parametrize("f, want, lst, before", [
+    (_setitem, 10.0, L3, [1, 2]), (_clear, 0.0, K, [1]), (_loop_append, 6.0, H, [1]), (_helper_append, 4.0, L7, [1])])
+def test_jit_list_changes_are_the_graphs_own(fake, graph_mode, f, want, lst, before):
+    lst[:] = before
+    assert float(f(_x()).asnumpy()) == want  # MindSpore 2.10 (p1.py, p1b.py, GRAPH_MODE)
+    assert lst == before  # MindSpore 2.10: the module's list unchanged
+
+
+@ms.jit
+def _extend_pop(x):
+    L4.extend([3])
+    L4.pop(0)
+    return x * L4[0] + len(L4)
+
+
+def test_jit_extend_pop_write_the_module_list(fake, graph_mode):
+    L4[:] = [1, 2]
+    assert float(_extend_pop(_x()).asnumpy()) == 6.0  # MindSpore 2.10 (p1.py): 6.0, L4 [2, 3]
+    assert L4 == [2, 3]
+
+
+class _AppendNet(nn.Cell):
+    def construct(self, x):
+        LN.append(2)
+        return x * len(LN)
+
+
+@pytest.mark.parametrize("mode, after", [(ms.GRAPH_MODE, [1]), (ms.PYNATIVE_MODE, [1, 2])])
+def test_cell_append_graph_copy_pynative_in_place(fake, mode, after):
+    ms.set_context(mode=mode)
+    LN[:] = [1]
+    assert float(_AppendNet()(_x()).asnumpy()) == 4.0  # MindSpore 2.10 (p1.py): 4.0 in both modes
+    assert LN == after  # MindSpore 2.10: GRAPH_MODE [1], PyNative [1, 2]
