@@ -99,3 +99,61 @@ def test_cell_append_graph_copy_pynative_in_place(fake, mode, after):
     LN[:] = [1]
     assert float(_AppendNet()(_x()).asnumpy()) == 4.0  # MindSpore 2.10 (p1.py): 4.0 in both modes
     assert LN == after  # MindSpore 2.10: GRAPH_MODE [1], PyNative [1, 2]
+
+
+# -- 3. the Fused* row-sparse optimizers' outputs past var: zeros (the Parameters hold the new values) ----------
+def _par(a, name):
+    return ms.Parameter(Tensor(np.array(a, np.float32)), name=name)
+
+
+_VAR0 = np.ones((3, 2), np.float32)
+_G = np.full((2, 2), 0.1, np.float32)
+_IDX = np.array([0, 2], np.int32)
+_F = np.float32
+_ADAM = tuple(Tensor(_F(v)) for v in (0.9, 0.999, 0.001, 0.9, 0.999, 1e-8))
+# MindSpore 2.10 (p3.py, both modes): var's new rows, then the slots' new values in their Parameters
+_FTRL_VAR = [[-0.0049875267, -0.0049875267], [1.0, 1.0], [-0.0049875267, -0.0049875267]]
+_STEP_VAR = [[0.999, 0.999], [1.0, 1.0], [0.999, 0.999]]
+
+
+def _fused(name):
+    P = ms.ops
+    if name == "Ftrl":
+        ps = (_par(_VAR0, "v"), _par(_VAR0, "a"), _par(_VAR0 * 0, "l"))
+        return P.FusedSparseFtrl(0.1, 0.0, 0.0, -0.5), ps, (Tensor(_G), Tensor(_IDX)), _FTRL_VAR, [
+            [[1.01, 1.01], [1.0, 1.0], [1.01, 1.01]], [[0.050124027, 0.050124027], [0, 0], [0.050124027, 0.050124027]]]
+    if name == "ProximalAdagrad":
+        ps = (_par(_VAR0, "v"), _par(_VAR0, "a"))
+        rest = (Tensor(_F(0.01)), Tensor(_F(0.0)), Tensor(_F(0.0)), Tensor(_G), Tensor(_IDX))
+        return P.FusedSparseProximalAdagrad(), ps, rest, _STEP_VAR, [[[1.01, 1.01], [1.0, 1.0], [1.01, 1.01]]]
+    ps = (_par(_VAR0, "v"), _par(_VAR0 * 0, "m"), _par(_VAR0 * 0, "vv"))
+    op = P.FusedSparseAdam() if name == "Adam" else P.FusedSparseLazyAdam()
+    return op, ps, _ADAM + (Tensor(_G), Tensor(_IDX)), _STEP_VAR, [
+        [[0.01, 0.01], [0, 0], [0.01, 0.01]], [[1e-5, 1e-5], [0, 0], [1e-5, 1e-5]]]
+
+
+class _Step(nn.Cell):
+    def __init__(self, op, ps, rest):
+        super().__init__()
+        self.op, self.n, self.rest = op, len(ps), rest
+        for i, p in enumerate(ps):
+            setattr(self, f"p{i}", p)
+
+    def construct(self):
+        return self.op(*[getattr(self, f"p{i}") for i in range(self.n)], *self.rest)
+
+
+@pytest.mark.parametrize("mode", [ms.PYNATIVE_MODE, ms.GRAPH_MODE])
+@pytest.mark.parametrize("name", ["Ftrl", "ProximalAdagrad", "Adam", "LazyAdam"])
+def test_fused_sparse_outputs_past_var_are_zeros(fake, mode, name):
+    ms.set_context(mode=mode)
+    op, ps, rest, var_want, slots_want = _fused(name)
+    out = op(*ps, *rest) if mode == ms.PYNATIVE_MODE else _Step(op, ps, rest)()
+    np.testing.assert_allclose(out[0].asnumpy(), var_want, rtol=1e-4, atol=1e-6)
+    extra = [o.asnumpy() for o in out[1:]]
+    if name == "LazyAdam" and mode == ms.GRAPH_MODE:  # MindSpore 2.10's graph: its third output is var's new value
+        np.testing.assert_allclose(extra.pop(), var_want, rtol=1e-4)
+    for e in extra:  # MindSpore 2.10 (p3.py): zeros of the slot's shape
+        np.testing.assert_array_equal(e, np.zeros((3, 2), np.float32))
+    for p, want in zip(ps[1:], slots_want):  # the slots' Parameters: their new values
+        np.testing.assert_allclose(p.asnumpy(), want, rtol=1e-4, atol=1e-9)
