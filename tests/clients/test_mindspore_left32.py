@@ -2,6 +2,8 @@
 
 Expected values and texts: MindSpore 2.10 (CPU) runs for this task in its own venv (/work/msvenv; the probes are
 /work/ms_suite_left32/probe/p*.py, each run in GRAPH_MODE and in PYNATIVE_MODE)."""
+import re
+
 import numpy as np
 import pytest
 
@@ -157,3 +159,53 @@ def test_fused_sparse_outputs_past_var_are_zeros(fake, mode, name):
         np.testing.assert_array_equal(e, np.zeros((3, 2), np.float32))
     for p, want in zip(ps[1:], slots_want):  # the slots' Parameters: their new values
         np.testing.assert_allclose(p.asnumpy(), want, rtol=1e-4, atol=1e-9)
+
+
+# -- 2. mindspore.numpy binary functions: a sequence operand --------------------------------------------------
+_T2 = np.array([1.0, 2.0], np.float32)
+_U2 = np.array([3.0, 4.0], np.float32)
+_TENSORS_ONLY = ["not_equal", "less_equal", "logical_xor", "outer", "logaddexp2"]
+
+
+@pytest.mark.parametrize("mode", [ms.PYNATIVE_MODE, ms.GRAPH_MODE])
+@pytest.mark.parametrize("fn", _TENSORS_ONLY)
+@pytest.mark.parametrize("other, typing", [([1, 2], "List"), ((1.0, 2.0), "Tuple"), (2, "Int"), (2.0, "Float"),
+                                           (True, "Bool")])
+def test_mnp_tensors_only_functions_refuse_lists_and_numbers(fake, mode, fn, other, typing):
+    ms.set_context(mode=mode)
+    f = getattr(ms.numpy, fn)
+    text = f"expect Tensor, but got <class 'mindspore._c_expression.typing.{typing}'>"  # MindSpore 2.10 (p2.py, p2n.py)
+    for args in ((Tensor(_T2), other), (other, Tensor(_T2))):
+        with pytest.raises(TypeError, match=f"^{re.escape(text)}$"):
+            f(*args)
+
+
+_GRAPH_ZEROS = ["add", "subtract", "divide", "true_divide", "power", "maximum", "minimum", "fmod", "remainder",
+                "floor_divide", "greater", "less", "greater_equal", "hypot", "logical_and", "logaddexp", "lcm"]
+
+
+@pytest.mark.parametrize("fn", _GRAPH_ZEROS)
+def test_mnp_tensor_sequence_operand_in_graph_refused(fake, fn):
+    # MindSpore 2.10 (p2.py, jit): `mnp.subtract(t, (u,))` is [[1, 2]] (the tuple read as zeros), PyNative's
+    # [[-2, -2]]: neither answer is both, so a graph refuses
+    f = getattr(ms.numpy, fn)
+
+    @ms.jit
+    def g(t, u):
+        return f(t, (u,))
+
+    with pytest.raises(TypeError, match="list / tuple holding Tensors as an operand in a graph"):
+        g(Tensor(_T2), Tensor(_U2))
+
+
+def test_mnp_tensor_sequence_operand_pynative_is_the_math(fake, pynative):
+    out = ms.numpy.subtract(Tensor(_T2), (Tensor(_U2),))  # MindSpore 2.10 PyNative (p2.py): [[-2, -2]]
+    np.testing.assert_array_equal(out.asnumpy(), [[-2.0, -2.0]])
+
+
+def test_mnp_number_sequence_operand_in_graph_answers(fake, graph_mode):
+    @ms.jit
+    def g(t):
+        return ms.numpy.subtract(t, (1.0, 2.0))
+
+    np.testing.assert_array_equal(g(Tensor(_T2)).asnumpy(), [0.0, 0.0])  # MindSpore 2.10 (p2.py, jit): [0, 0]
