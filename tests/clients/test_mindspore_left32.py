@@ -209,3 +209,50 @@ def test_mnp_number_sequence_operand_in_graph_answers(fake, graph_mode):
         return ms.numpy.subtract(t, (1.0, 2.0))
 
     np.testing.assert_array_equal(g(Tensor(_T2)).asnumpy(), [0.0, 0.0])  # MindSpore 2.10 (p2.py, jit): [0, 0]
+
+
+# -- 4. a module's numpy scalar read in a graph: its graph number ---------------------------------------------
+N64 = np.int64(3)
+F32 = np.float32(1.5)
+
+
+@ms.jit
+def _n_shape(x):
+    return N64.shape
+
+
+@ms.jit
+def _n_plus(x):
+    return N64 + 1
+
+
+@ms.jit
+def _f_dtype(x):
+    return F32.dtype
+
+
+@ms.jit
+def _x_times_n(x):
+    return x * N64
+
+
+@pytest.mark.parametrize("mode", [ms.PYNATIVE_MODE, ms.GRAPH_MODE])
+def test_jit_module_numpy_scalar_is_a_graph_number(fake, mode):
+    ms.set_context(mode=mode)
+    # MindSpore 2.10 (p4.py, both modes, jit): AttributeError texts, the int 4, a Float32 6.0
+    with pytest.raises(AttributeError, match="^'Int' object has no attribute 'shape'$"):
+        _n_shape(_x())
+    with pytest.raises(AttributeError, match="^'Float' object has no attribute 'dtype'$"):
+        _f_dtype(_x())
+    out = _n_plus(_x())
+    assert out == 4 and type(out) is int
+    assert float(_x_times_n(_x()).asnumpy()) == 6.0
+
+
+class _NShape(nn.Cell):
+    def construct(self, x):
+        return N64.shape
+
+
+def test_pynative_cell_module_numpy_scalar_stays_numpys(fake, pynative):
+    assert _NShape()(_x()) == ()  # MindSpore 2.10 (p4b.py, a PyNative Cell): numpy's own ()

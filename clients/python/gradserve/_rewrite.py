@@ -742,6 +742,7 @@ def _rewrite_function(f: types.FunctionType):
     fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
     # a module's list a graph appends to: a new value, as MindSpore's (a closure's: not probed, left as Python's)
     _graph_lists.rebind(fdef, _locals_of(fdef) | set(f.__code__.co_freevars), _H)
+    _graph_attr.wrap_numpy_globals(fdef, f.__globals__, _locals_of(fdef) | set(f.__code__.co_freevars), _H)
     stores = _Stores(_locals_of(fdef))
     fdef.body = [_Shifts().visit(_Repeats().visit(_Slices().visit(_Dicts().visit(_Members().visit(stores.visit(
         _Calls().visit(_Raises().visit(s)))))))) for s in fdef.body]
@@ -900,6 +901,7 @@ class _Helpers:
     repeated = staticmethod(_dynamic_len.repeated)
     zero_division = staticmethod(_graph_zero_div.in_graph)
     attribute_error = staticmethod(_graph_attr.in_graph)
+    numpy_global = staticmethod(_graph_attr.numpy_global)
     shift = staticmethod(_graph_shift.shift)
     unbound = staticmethod(_graph_unbound.unbound)
     unbound_error = staticmethod(_graph_unbound.error)
