@@ -256,3 +256,36 @@ class _NShape(nn.Cell):
 
 def test_pynative_cell_module_numpy_scalar_stays_numpys(fake, pynative):
     assert _NShape()(_x()) == ()  # MindSpore 2.10 (p4b.py, a PyNative Cell): numpy's own ()
+
+
+# -- 5. ops.equal's sequence refusal: _seq_guard's (one definition) -------------------------------------------
+
+
+@pytest.mark.parametrize("mode", [ms.PYNATIVE_MODE, ms.GRAPH_MODE])
+def test_ops_equal_sequence_text_outside_jit(fake, mode):
+    ms.set_context(mode=mode)
+    t, u = Tensor(_T2), Tensor(_U2)
+    # MindSpore 2.10 (p5.py, PyNative and GRAPH_MODE outside jit): the PyNative text, the sequence where it was
+    for call, want in ((lambda: ms.ops.equal(t, (u,)), "input=Tensor, other=Tuple<Tensor>"),
+                       (lambda: ms.ops.equal((u,), t), "input=Tuple<Tensor>, other=Tensor")):
+        with pytest.raises(TypeError) as e:
+            call()
+        assert str(e.value).startswith(f'Failed calling Equal with "Equal()({want})"')
+
+
+def test_ops_equal_sequence_text_in_jit(fake, graph_mode):
+    @ms.jit
+    def g(t, u):
+        return ms.ops.equal((u,), t)
+
+    with pytest.raises(TypeError) as e:  # MindSpore 2.10 (p5.py, jit): its graph text, input= kept
+        g(Tensor(_T2), Tensor(_U2))
+    assert str(e.value).startswith('Failed calling Equal with "input=Tuple[Tensor[Float32]]"')
+
+
+def test_ops_equal_keywords_kept(fake, pynative):
+    t, u = Tensor(_T2), Tensor(_U2)
+    np.testing.assert_array_equal(ms.ops.equal(x=t, y=Tensor(_T2)).asnumpy(), [True, True])  # (gradserve's keywords)
+    with pytest.raises(TypeError, match=r'^Failed calling Equal with "Equal\(\)\(input=Tensor, other=List<float, float>\)"'):
+        ms.ops.equal(t, y=[1.0, 2.0])
+    assert ms.ops.eq is ms.ops.equal
