@@ -90,8 +90,9 @@ class _Rename(ast.NodeTransformer):
 
     def _helper(self, what: str, name: str, args: list, keywords: list) -> ast.Assign:
         f = ast.Attribute(value=ast.Name(id=self.helpers, ctx=ast.Load()), attr="list_" + what, ctx=ast.Load())
+        current: ast.expr = ast.Name(id=name, ctx=ast.Load())
         return ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())],
-                          value=ast.Call(func=f, args=[ast.Name(id=name, ctx=ast.Load())] + args, keywords=keywords))
+                          value=ast.Call(func=f, args=[current, *args], keywords=keywords))
 
     def visit_Expr(self, node: ast.Expr):
         self.generic_visit(node)

@@ -132,9 +132,8 @@ class _SparseFtrl:
 
 
 class FusedSparseFtrl(_SparseFtrl):
-    def __call__(self, var, accum, linear, grad, indices):
-        out = super().__call__(var, accum, linear, grad, indices)
-        return zeroed(out[0], accum, linear)
+    def _step(self, var, accum, linear, grad, indices):
+        return zeroed(super()._step(var, accum, linear, grad, indices)[0], accum, linear)
 
 
 class SparseApplyFtrl(_SparseFtrl):
