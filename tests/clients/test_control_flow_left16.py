@@ -24,7 +24,7 @@ RUNS = []
 
 class _ReturnsPairFromWhile(nn.Cell):
     def construct(self, x, n):
-        RUNS.append(1)
+        RUNS.extend([1])  # (extend: MindSpore 2.10 graphs write the list; not append)
         i = Tensor(0, gs.int32)
         while i < n:
             x = x * 1.5

@@ -39,7 +39,7 @@ class _Steps(nn.Cell):
         self.k = k
 
     def construct(self, x):
-        RUNS.append(1)
+        RUNS.extend([1])  # (extend: MindSpore 2.10 graphs write the list; not append)
         for _ in range(self.k):
             x = _step(x)
         return x
@@ -329,7 +329,7 @@ RUNS = []
 def _counts_globally(x):
     global CALLS
     CALLS += 1
-    RUNS.append(1)
+    RUNS.extend([1])  # (extend: MindSpore 2.10 graphs write the list; not append)
     if x.sum() > 1:
         return x * 2
     return x - 1

@@ -10,7 +10,7 @@ import numpy as _np
 
 from . import ops as _ops
 from ._numpy_creation import asarray
-from ._numpy_math import _pair, floor_divide, remainder
+from ._numpy_math import _graph_sequence_check, _pair, _tensors_only, floor_divide, remainder
 from ._tensor import Tensor
 
 __all__ = ["equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_or",
@@ -19,17 +19,19 @@ __all__ = ["equal", "not_equal", "greater", "greater_equal", "less", "less_equal
            "argwhere", "setdiff1d", "array_str"]
 
 
-def _compare(op):
+def _compare(op, tensors=False):
     def f(x1, x2, dtype=None) -> Tensor:
+        if tensors:  # (not_equal, less_equal: MindSpore 2.10 takes Tensors only, not lists or numbers)
+            _tensors_only(x1, x2)
         out = op(*_pair(x1, x2))
         return out if dtype is None else _ops.cast(out, dtype)
     f.__name__ = f.__qualname__ = op.__name__
     return f
 
 
-equal, not_equal = _compare(_ops.equal), _compare(_ops.not_equal)
+equal, not_equal = _compare(_ops.equal), _compare(_ops.not_equal, tensors=True)
 greater, greater_equal = _compare(_ops.greater), _compare(_ops.greater_equal)
-less, less_equal = _compare(_ops.less), _compare(_ops.less_equal)
+less, less_equal = _compare(_ops.less), _compare(_ops.less_equal, tensors=True)
 
 
 def _as_bool(x) -> Tensor:
@@ -37,14 +39,17 @@ def _as_bool(x) -> Tensor:
 
 
 def logical_and(x1, x2, dtype=None) -> Tensor:
+    _graph_sequence_check(x1, x2)
     return _compare(_ops.logical_and)(_as_bool(x1), _as_bool(x2), dtype)
 
 
 def logical_or(x1, x2, dtype=None) -> Tensor:
+    _graph_sequence_check(x1, x2)
     return _compare(_ops.logical_or)(_as_bool(x1), _as_bool(x2), dtype)
 
 
 def logical_xor(x1, x2, dtype=None) -> Tensor:
+    _tensors_only(x1, x2)  # (MindSpore 2.10's, as not_equal's)
     return _compare(_ops.logical_xor)(_as_bool(x1), _as_bool(x2), dtype)
 
 

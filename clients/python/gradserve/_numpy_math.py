@@ -15,6 +15,7 @@ from . import dtype as _dt
 from . import ops as _ops
 from ._numpy_creation import asarray, dtype_name
 from ._tensor import Tensor
+from ._trace import graph_semantics
 from .ops._axis_range import checked_axis
 from .ops._doc_math import _float as _as_float
 
@@ -30,10 +31,25 @@ def _float(x) -> Tensor:
     return _as_float(asarray(x))
 
 
+def _holds_tensor(x) -> bool:
+    return isinstance(x, Tensor) or (isinstance(x, (list, tuple)) and any(_holds_tensor(e) for e in x))
+
+
+def _graph_sequence_check(*xs) -> None:
+    """A list / tuple holding Tensors as a mindspore.numpy operand in a graph: MindSpore 2.10's graph reads it as
+    zeros of its shape (`mnp.subtract(t, (u,))` is [t], `mnp.maximum(t, [u])` [t]; probe
+    /work/ms_suite_left32/probe/p2.py), not the math's answer PyNative gives: refused here."""
+    if any(isinstance(x, (list, tuple)) and _holds_tensor(x) for x in xs) and graph_semantics():
+        raise TypeError("mindspore.numpy: a list / tuple holding Tensors as an operand in a graph (GRAPH_MODE or "
+                        "jit) is not supported: MindSpore 2.10's graph reads it as zeros of its shape; pass a "
+                        "Tensor (mindspore.numpy.stack of the list) instead")
+
+
 def _pair(x1, x2, keep: bool = False):
     """Two operands as Tensors of one dtype. A Python number is an int32 / float32 Tensor that promotes with
     the other (MindSpore 2.10's add, subtract, power...: int32 + 2.5 is float32, uint8 + 3 is int32); keep: it
     takes the Tensor's dtype instead (MindSpore 2.10's maximum, minimum, clip: int32 vs 2.5 stays int32)."""
+    _graph_sequence_check(x1, x2)
     if keep and not isinstance(x1, Tensor) and isinstance(x2, Tensor) and _np.ndim(x1) == 0:
         x1 = Tensor(_np.asarray(x1, x2._dtype))
     if keep and not isinstance(x2, Tensor) and isinstance(x1, Tensor) and _np.ndim(x2) == 0:
@@ -52,7 +68,7 @@ def _unary(op, floats=False):
 
 def _binary(op, floats=False, tensors=False):
     def f(x1, x2, dtype=None):
-        if tensors:  # (multiply, arctan2: MindSpore 2.10 takes Tensors only, not lists or numbers)
+        if tensors:  # (multiply, arctan2, logaddexp2: MindSpore 2.10 takes Tensors only, not lists or numbers)
             _tensors_only(x1, x2)
         a, b = _pair(x1, x2)
         if floats and a._dtype not in _dt.FLOAT:
@@ -129,6 +145,7 @@ def _extremum(op):
     operand that is not 0-d (a number, a 0-d bound: int8 vs a 0-d int64 stays int8). The number taken in the
     Tensor's dtype first changed values: clip(bool [True, False], -1) was [True, True] (-1 as True)."""
     def f(x1, x2, dtype=None):
+        _graph_sequence_check(x1, x2)
         a, b = asarray(x1), asarray(x2)
         out = op(*_pair(a, b))
         if a.ndim == 0 and b.ndim:
@@ -149,7 +166,7 @@ arctan2 = _binary(_ops.atan2, True, tensors=True)
 hypot = _binary(_ops.hypot, True)
 logaddexp = _binary(_ops.logaddexp, True)
 logaddexp2 = _binary(lambda a, b: _ops.div(_ops.logaddexp(_ops.mul(a, math.log(2.0)), _ops.mul(b, math.log(2.0))),
-                                           math.log(2.0)), True)
+                                           math.log(2.0)), True, tensors=True)
 copysign = _binary(lambda a, b: _ops.select(_ops.less(b, _ops.zeros_like(b)), _ops.neg(_ops.abs(a)), _ops.abs(a)),
                    True)
 
@@ -429,6 +446,7 @@ def ediff1d(ary, to_end=None, to_begin=None) -> Tensor:
 
 # -- products ------------------------------------------------------------------------------------------------
 def outer(a, b) -> Tensor:
+    _tensors_only(a, b)  # (MindSpore 2.10 takes Tensors only)
     a, b = _pair(_ops.reshape(asarray(a), (-1,)), _ops.reshape(asarray(b), (-1,)))
     return _ops.mul(_ops.expand_dims(a, 1), _ops.expand_dims(b, 0))
 

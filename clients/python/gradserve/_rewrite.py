@@ -68,11 +68,12 @@ import numpy as np
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
 from . import _dynamic_len, _graph_attr, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
-from . import _graph_globals, _graph_index, _graph_shift, _join_kinds, _graph_unbound, _graph_zero_div, _private_names, _pyguard, _seq_setitem
+from . import _graph_globals, _graph_index, _graph_lists, _graph_shift, _join_kinds, _graph_unbound, _graph_zero_div, _private_names, _pyguard, _seq_setitem
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
 from ._graph_dict import make_dict
+from ._graph_lists import index_value as _index_value
 from ._trace import graph_semantics
 from ._member_in import graph_count, graph_index, member_in, member_not_in
 from ._branches import ControlFlowError, UNDEF, run_if, logic
@@ -302,16 +303,6 @@ class _FStrings(ast.NodeTransformer):
 
 
 # -- pass 1b: item assignment -------------------------------------------------------------------------------
-def _index_value(e):
-    """An index expression as a value (`a:b` is only valid inside brackets)."""
-    if isinstance(e, ast.Slice):
-        return ast.Call(func=_name("slice"), args=[e.lower or ast.Constant(None), e.upper or ast.Constant(None),
-                                                   e.step or ast.Constant(None)], keywords=[])
-    if isinstance(e, ast.Tuple):
-        return ast.Tuple(elts=[_index_value(x) for x in e.elts], ctx=ast.Load())
-    return e
-
-
 _IN_PLACE_OPS = {"Add": "iadd", "Sub": "isub", "Mult": "imul", "Div": "itruediv", "FloorDiv": "ifloordiv",
                   "Mod": "imod", "Pow": "ipow", "MatMult": "imatmul", "BitAnd": "iand", "BitOr": "ior",
                   "BitXor": "ixor", "LShift": "ilshift", "RShift": "irshift"}  # (ast's operator -> operator's)
@@ -749,6 +740,9 @@ def _rewrite_function(f: types.FunctionType):
     fdef.body = _flatten([_ForScope(fdef).visit(s) for s in fdef.body])
     ranges = _Ranges()
     fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
+    # a module's list a graph appends to: a new value, as MindSpore's (a closure's: not probed, left as Python's)
+    _graph_lists.rebind(fdef, _locals_of(fdef) | set(f.__code__.co_freevars), _H)
+    _graph_attr.wrap_numpy_globals(fdef, f.__globals__, _locals_of(fdef) | set(f.__code__.co_freevars), _H)
     stores = _Stores(_locals_of(fdef))
     fdef.body = [_Shifts().visit(_Repeats().visit(_Slices().visit(_Dicts().visit(_Members().visit(stores.visit(
         _Calls().visit(_Raises().visit(s)))))))) for s in fdef.body]
@@ -893,6 +887,8 @@ class _Helpers:
     """What rewritten code calls (one object, passed to the rewritten function as `_gs_`)."""
     setitem = staticmethod(_seq_setitem.assigned)  # a list's at a mutable() int; else _inplace's (_dynindex...)
     setitem_op = staticmethod(_seq_setitem.assigned_op)
+    list_append, list_clear = staticmethod(_graph_lists.appended), staticmethod(_graph_lists.cleared)
+    list_setitem = staticmethod(_graph_lists.item_set)  # (a module's list in a graph: a new value, _graph_lists)
     operators = operator
     if_ = staticmethod(run_if)
     while_ = staticmethod(run_while)
@@ -905,6 +901,7 @@ class _Helpers:
     repeated = staticmethod(_dynamic_len.repeated)
     zero_division = staticmethod(_graph_zero_div.in_graph)
     attribute_error = staticmethod(_graph_attr.in_graph)
+    numpy_global = staticmethod(_graph_attr.numpy_global)
     shift = staticmethod(_graph_shift.shift)
     unbound = staticmethod(_graph_unbound.unbound)
     unbound_error = staticmethod(_graph_unbound.error)

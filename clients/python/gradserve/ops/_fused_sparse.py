@@ -78,6 +78,12 @@ def summed_rows(var, grad, indices):
     return g, named
 
 
+def zeroed(var_out, *slots) -> tuple:
+    """(var's new value, zeros for each slot): MindSpore 2.10's Fused* outputs past var are zeros, the slots'
+    Parameters holding their new values (its runs, both modes; probe /work/ms_suite_left32/probe/p3.py)."""
+    return (var_out,) + tuple(P.zeros_like(s) for s in slots)
+
+
 def _number(value, name: str, where: str, ok, rule: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(float(value)):
         raise ValueError(f"For '{where}', '{name}' must be a float {rule}, got {value!r}")
@@ -126,7 +132,8 @@ class _SparseFtrl:
 
 
 class FusedSparseFtrl(_SparseFtrl):
-    pass
+    def _step(self, var, accum, linear, grad, indices):
+        return zeroed(super()._step(var, accum, linear, grad, indices)[0], accum, linear)
 
 
 class SparseApplyFtrl(_SparseFtrl):
@@ -174,8 +181,8 @@ class FusedSparseProximalAdagrad:
             prox = P.select(P.greater(P.mul(P.ones_like(prox), l1), 0.0), _shrunk(prox, rate, l1), prox)
         elif l1 > 0:
             prox = _shrunk(prox, rate, l1)
-        acc1 = assign(accum, P.select(named, acc, accum))
-        return assign(var, P.select(named, P.div(prox, scale), var)), acc1
+        assign(accum, P.select(named, acc, accum))
+        return zeroed(assign(var, P.select(named, P.div(prox, scale), var)), accum)
 
 
 class SparseApplyAdagrad:

@@ -153,24 +153,6 @@ for _name, _spec in _catalog.OPS.items():
     FUNCTIONS[_name] = _make_function(_name)
 
 
-def _refusing_sequences(op: str):
-    """The generated function of op refusing a list / tuple operand with MindSpore 2.10's TypeError (ops.equal:
-    Equal's), its keywords and signature kept."""
-    generated = FUNCTIONS[op]
-
-    def f(*inputs, **attrs):
-        inputs = _keyword_inputs(op, inputs, attrs) if attrs else inputs
-        if len(inputs) == 2:
-            refuse_primitive(op, *inputs, graph=graph_semantics())
-        return generated(*inputs, **attrs)
-
-    f.__name__, f.__qualname__, f.__doc__ = generated.__name__, generated.__qualname__, generated.__doc__
-    return f
-
-
-FUNCTIONS["equal"] = _refusing_sequences("equal")
-
-
 # -- MindSpore's signatures where they differ ---------------------------------------------------------
 def _has_bool(v) -> bool:
     """A Python (or NumPy) bool as an int argument, or in a tuple / list of them: MindSpore 2.10 refuses it (its

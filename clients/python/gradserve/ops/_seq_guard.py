@@ -17,6 +17,7 @@ from .._seq_operands import FORMS, graph_type, is_seq, overload_error, refuse_pr
 from .._tensor import Tensor
 from .._trace import graph_semantics
 from .. import _overload_errors
+from ._primitives import _compiled, _keyword_inputs
 
 __all__ = ["bind"]
 
@@ -42,8 +43,9 @@ _FUNCTIONS = {"maximum": "maximum", "minimum": "minimum", "not_equal": "not_equa
               "greater_equal": "greater_equal", "less_equal": "less_equal", "pow": "pow", "atan2": "atan2",
               "xlogy": "xlogy", "true_divide": "div", "divide": "div", "floor_divide": "floor_divide",
               "remainder": "floor_divide", "fmod": "fmod", "logical_and": "logical_and", "logical_or": "logical_or",
-              "isclose": "isclose"}
-_ALIASES = {"ne": "not_equal", "gt": "greater", "ge": "greater_equal", "le": "less_equal", "lt": "less"}
+              "isclose": "isclose", "equal": "equal"}
+_KEYWORDED = {"equal"}  # (its x= / y= keywords read as its inputs)
+_ALIASES = {"ne": "not_equal", "gt": "greater", "ge": "greater_equal", "le": "less_equal", "lt": "less", "eq": "equal"}
 
 
 def converted_error(prim: str, x: Any, other: Any) -> TypeError:
@@ -94,13 +96,15 @@ def _guard_method(name: str, method: Callable) -> Callable:
 def _guard_function(name: str, f: Callable) -> Callable:
     @functools.wraps(f)
     def guarded(*args, **kwargs):
+        if kwargs and name in _KEYWORDED:
+            args = _keyword_inputs(name, args, kwargs)
         if len(args) >= 2 and (is_seq(args[0]) or is_seq(args[1])):
             if name in _CONVERTED:
                 raise converted_error(_CONVERTED[name], args[0], args[1])
             if name == "less":
                 raise overload_error("less", ["less(input=<Tensor>, other=<Number>)",
                                               "less(input=<Tensor>, other=<Number, Tensor, bool>)"], list(args[:2]))
-            refuse_primitive(_FUNCTIONS[name], args[0], args[1], swap=False, graph=graph_semantics())
+            refuse_primitive(_FUNCTIONS[name], args[0], args[1], swap=False, graph=_compiled())
         return f(*args, **kwargs)
     guarded._seq_guarded = True  # type: ignore[attr-defined]  # (a checked form: tools/_stub_ops reads __wrapped__)
     return guarded

@@ -1,5 +1,6 @@
 """ops.FusedSparseLazyAdam / FusedSparseAdam(use_locking=False, use_nesterov=False)(var, m, v, beta1_power,
-beta2_power, lr, beta1, beta2, epsilon, grad, indices) -> (var, m, v), written into the Parameters. The lazy one
+beta2_power, lr, beta1, beta2, epsilon, grad, indices) -> (var, zeros, zeros), written into the Parameters
+(MindSpore 2.10's outputs past var; the lazy one's third in a graph is var's new value, as its graph gives). The lazy one
 takes Adam's step on the rows of var / m / v that indices names (other rows stay, the "lazy" of its name);
 FusedSparseAdam on every row, a row not named having gradient 0 (its m and v decay, its var moves: MindSpore
 2.10's CPU results, e.g. its tests/st/ops/cpu/test_sparse_apply_adam_op.py). Repeated indices add their gradient
@@ -14,8 +15,9 @@ import math
 
 from ._assign import assign
 from ._extra import P
-from ._fused_sparse import check_sparse_inputs, summed_rows
+from ._fused_sparse import check_sparse_inputs, summed_rows, zeroed
 from .._tensor import Tensor
+from .._trace import graph_semantics
 
 __all__ = ["FusedSparseLazyAdam", "FusedSparseAdam"]
 
@@ -37,11 +39,14 @@ class FusedSparseLazyAdam:
         lead = P.add(P.mul(m_new, beta1), P.mul(g, 1.0 - beta1)) if self.use_nesterov else m_new
         var_new = P.sub(var, P.mul(P.div(lead, P.add(P.sqrt(v_new), epsilon)), scale))
         if not self.lazy:
-            return assign(var, var_new), assign(m, m_new), assign(v, v_new)
-        m1 = assign(m, P.select(named, m_new, m))
-        v1 = assign(v, P.select(named, v_new, v))
+            assign(m, m_new), assign(v, v_new)
+            return zeroed(assign(var, var_new), m, v)
+        assign(m, P.select(named, m_new, m))
+        assign(v, P.select(named, v_new, v))
         var1 = assign(var, P.select(named, var_new, var))
-        return var1, m1, v1
+        if graph_semantics():  # MindSpore 2.10's graph gives var's new value as the lazy one's third output
+            return zeroed(var1, m) + (var1,)
+        return zeroed(var1, m, v)
 
 
 class FusedSparseAdam(FusedSparseLazyAdam):
