@@ -120,9 +120,10 @@ def bind(namespace: dict) -> None:
         namespace[name] = wrapped[id(original)] = _guard_function(name, original)
     for alias, name in _ALIASES.items():
         namespace[alias] = namespace[name]
-    for module in ("functional", "function"):  # (their copies of the names: MindSpore's F and ops.function)
-        loaded = sys.modules.get(f"{__package__}.{module}")
-        names = vars(loaded) if loaded is not None else {}
+    # other names of the same functions (ops.arctan2 is ops.atan2, ops.pows is ops.pow), and the copies of the
+    # names in MindSpore's F and ops.function
+    copies = [sys.modules.get(f"{__package__}.{module}") for module in ("functional", "function")]
+    for names in (namespace, *(vars(m) for m in copies if m is not None)):
         for name, f in list(names.items()):
             if id(f) in wrapped:
                 names[name] = wrapped[id(f)]
