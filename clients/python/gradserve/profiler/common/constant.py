@@ -90,6 +90,13 @@ class TimelineLayerName(Enum):
     OVERLAP_ANALYSIS = "Overlap Analysis"
 
 
+class FileConstant:
+    """The key of a TLV record's fixed-size fields, msprof's output folder pattern and the framework folder."""
+    FIX_SIZE_DATA = "fix_size_data"
+    CANN_FILE_REGEX = r"^PROF_\d+_\d+_[0-9a-zA-Z]+"
+    FRAMEWORK_DIR = "FRAMEWORK"
+
+
 class ProfilerStepNameConstant:
     """The name prefix of a step's span on the MindSpore lane ("ProfilerStep#<step id>")."""
     PROFILER_STEP = "ProfilerStep#"
