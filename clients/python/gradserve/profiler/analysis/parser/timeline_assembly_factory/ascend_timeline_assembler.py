@@ -145,10 +145,11 @@ class AscendTimelineAssembler(BaseTimelineAssembler):
             if EventConstant.MSTX_KEYWORD in event.name:
                 api_by_tid[event.tid].append(event)
         flows: List[Dict] = []
-        for tid, mstx_events in mstx_pool.complete_event.items():
+        for tid, events in mstx_pool.complete_event.items():
             apis = sorted(api_by_tid.get(tid, []), key=lambda event: event.ts)
+            mstx_events: List[Any] = sorted(events, key=lambda event: getattr(event, "ts"))
             index = 0
-            for mstx_event in sorted(mstx_events, key=lambda event: event.ts):
+            for mstx_event in mstx_events:
                 while index < len(apis) and mstx_event.ts >= apis[index].ts:
                     index += 1
                     if mstx_event.ts <= apis[index - 1].te:

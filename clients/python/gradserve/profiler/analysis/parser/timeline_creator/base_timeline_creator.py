@@ -25,6 +25,15 @@ class BaseTimelineCreator(ABC):
     def get_event_pools(self) -> Dict[int, TimelineEventPool]:
         return self.event_pools
 
+    def _create_lane(self, pid: int, data: Any, base: Callable[[TimelineEventPool, Any], None],
+                     meta: Callable[[TimelineEventPool], None]) -> None:
+        """One lane's pool (replacing any earlier one), its events, then its meta events; no data: no pool."""
+        if not data:
+            return
+        pool = self.event_pools[pid] = TimelineEventPool(pid)
+        base(pool, data)
+        meta(pool)
+
 
 def add_lane_meta_events(pool: TimelineEventPool, meta: Callable[[dict], MetaEvent], lane: str, sort_index: int,
                          label: Optional[str] = None) -> None:

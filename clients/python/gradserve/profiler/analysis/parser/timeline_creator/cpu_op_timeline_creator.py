@@ -18,11 +18,7 @@ class CpuOpTimelineCreator(BaseTimelineCreator):
         self.scope_data: List[CpuOpCompleteEvent] = []
 
     def create(self, data: List[str]) -> None:
-        if not data:
-            return
-        pool = self.event_pools[EventConstant.CPU_OP_PID] = TimelineEventPool(EventConstant.CPU_OP_PID)
-        self._create_base_events(pool, data)
-        self._create_meta_event(pool)
+        self._create_lane(EventConstant.CPU_OP_PID, data, self._create_base_events, self._create_meta_event)
 
     def _create_base_events(self, pool: TimelineEventPool, cpu_info_lines: List[str]) -> None:
         for raw in cpu_info_lines:

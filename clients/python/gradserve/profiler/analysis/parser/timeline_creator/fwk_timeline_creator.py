@@ -13,11 +13,7 @@ from .base_timeline_creator import BaseTimelineCreator, add_lane_meta_events
 
 class FwkTimelineCreator(BaseTimelineCreator):
     def create(self, data: List[Dict]) -> None:
-        if not data:
-            return
-        pool = self.event_pools[EventConstant.MINDSPORE_PID] = TimelineEventPool(EventConstant.MINDSPORE_PID)
-        self._create_base_events(pool, data)
-        self._create_meta_event(pool)
+        self._create_lane(EventConstant.MINDSPORE_PID, data, self._create_base_events, self._create_meta_event)
 
     def _create_base_events(self, pool: TimelineEventPool, fwk_tlv_data: List[Dict]) -> None:
         start = OpRangeStructField.START_TIME_NS.value

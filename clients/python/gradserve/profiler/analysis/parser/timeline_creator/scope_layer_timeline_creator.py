@@ -20,11 +20,7 @@ from .base_timeline_creator import BaseTimelineCreator, add_lane_meta_events
 
 class ScopeLayerTimelineCreator(BaseTimelineCreator):
     def create(self, data: List[BaseEvent]) -> None:
-        if not data:
-            return
-        pool = self.event_pools[EventConstant.SCOPE_LAYER_PID] = TimelineEventPool(EventConstant.SCOPE_LAYER_PID)
-        self._create_base_events(pool, data)
-        self._create_meta_event(pool)
+        self._create_lane(EventConstant.SCOPE_LAYER_PID, data, self._create_base_events, self._create_meta_event)
 
     def _create_base_events(self, pool: TimelineEventPool, event_list: List[Any]) -> None:
         event_list.sort(key=lambda event: event.ts)  # in place, as MindSpore's
