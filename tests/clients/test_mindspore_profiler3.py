@@ -132,3 +132,54 @@ def test_scope_layer_timeline_creator(converter):
     assert meta[:2] == [{"ph": "M", "name": "process_name", "pid": 3, "tid": 0, "args": {"name": "Scope Layer"}},
                         {"ph": "M", "name": "process_sort_index", "pid": 3, "tid": 0, "args": {"sort_index": 12}}]
     assert len(meta) == 10
+
+
+def _fwk_op(name, start, end, stack=True):
+    return rec((100, 123, 0, start, end, 1, 1, 2, 3, 1, False, False, stack), f13=name, f14=name, f15="", f16="",
+               f17="type:x")
+
+
+def _msprof(name, pid, ts, ph="X", **extra):
+    return {"name": name, "ph": ph, "pid": pid, "tid": pid, "ts": ts, **({"dur": 1000} if ph == "X" else extra)}
+
+
+def test_ascend_timeline_assembler_flows_and_log(tmp_path):
+    # p2.py / p2.ms.out lines 4-21 and 88 (its "kbk" case): launch spans to the device ops their CANN launches
+    # start within, the scope lane from the CPU ops and device ops, the profiler log's first line
+    from gradserve.profiler.analysis.parser.timeline_assembly_factory.ascend_timeline_assembler import (
+        AscendTimelineAssembler)
+    from gradserve.profiler.common.log import ProfilerLogger
+    TimeConverter.init_parameters(1000.0, 0, 0)
+    meta = [{"name": "process_name", "ph": "M", "pid": pid, "tid": 0, "args": {"name": name}}
+            for pid, name in ((200, "Ascend Hardware"), (100, "CANN"))]
+    flow = {"cat": "HostToDevice"}
+    msprof = [_msprof("node@launch", 100, 1500), _msprof("Default/network-TrainOneStepCell/Mul", 200, 3000), *meta,
+              _msprof("fs", 100, 2000, "s", id="flow1", **flow), _msprof("fe", 200, 3000, "f", id="flow1", **flow),
+              _msprof("Gradients/x/Mul2", 200, 6000), _msprof("fs", 100, 9000, "s", id="flow2", **flow),
+              _msprof("fe", 200, 6000, "f", id="flow2", **flow)]
+    data = {"mindspore_op_list": [_fwk_op("KernelLaunch::Default/net/MatMul", 1000000, 2000000),
+                                  _fwk_op("x::LaunchTask::y", 8000000, 9500000, stack=False)],
+            "cpu_op_lines": ["Default/network-TrainOneStepCell/Add;Add;1500,200,2", "Gradients/a/B;B;4000000,0.5,3"],
+            "msprof_timeline": msprof}
+    try:
+        assembler = AscendTimelineAssembler(ascend_ms_dir=str(tmp_path), profiler_level="Level1", jit_level="O0")
+        assembler.assemble(data)
+        container = assembler.get_trace_view_container()
+        assert sorted(container.name_to_pid.items()) == [("Ascend Hardware", 200), ("CANN", 100), ("CPU OP", 2),
+                                                         ("MindSpore", 1), ("Scope Layer", 3)]
+        flows = [(t["ph"], t["ts"], t["pid"], t["id"]) for t in container.get_trace_view() if t.get("cat") == "async_npu"]
+        assert flows == [("s", "1000.000", 1, "3000"), ("f", "3000", 200, "3000"), ("s", "8000.000", 1, "6000"),
+                         ("f", "6000", 200, "6000")]
+        scope = [(t["name"], t["tid"], t["ts"], t["dur"]) for t in container.get_trace_view()
+                 if t["pid"] == 3 and t["ph"] == "X"]
+        assert scope == [("Default", 0, "1.500", "200000.000"), ("network-TrainOneStepCell", 1, "1.500", "200000.000")]
+        assert {k: [(e.name, e.parent.name) for e in v] for k, v in container.hardware_op_event.items()} == {
+            200: [("Default/network-TrainOneStepCell/Mul", "KernelLaunch::Default/net/MatMul"),
+                  ("Gradients/x/Mul2", "GraphExecutorPy::KernelResize::x::LaunchTask::y")]}
+    finally:
+        ProfilerLogger.destroy()
+        TimeConverter._is_loaded = False
+    (log,) = (tmp_path / "logs").iterdir()
+    lines = log.read_text().splitlines()
+    assert lines[0].endswith(f"Profiler logger initialized at: {log}")
+    assert len(lines) == 1  # the launch threads and the CANN ones agree here: no warning (MindSpore: the same)
