@@ -90,6 +90,28 @@ class TimelineLayerName(Enum):
     OVERLAP_ANALYSIS = "Overlap Analysis"
 
 
+class ProfilerLevel(Enum):
+    """How much the profiler collects (LevelNone: the framework's own events only)."""
+    LevelNone = "LevelNone"
+    Level0 = "Level0"
+    Level1 = "Level1"
+    Level2 = "Level2"
+
+
+class JitLevel:
+    """jit_level values: kernel by kernel, with DVM, whole graph (GE: no launch ops, no CANN-to-device flows)."""
+    KBK_LEVEL = "O0"
+    KBK_DVM_LEVEL = "O1"
+    GRAPH_LEVEL = "O2"
+
+
+class FileConstant:
+    """The key of a TLV record's fixed-size fields, msprof's output folder pattern and the framework folder."""
+    FIX_SIZE_DATA = "fix_size_data"
+    CANN_FILE_REGEX = r"^PROF_\d+_\d+_[0-9a-zA-Z]+"
+    FRAMEWORK_DIR = "FRAMEWORK"
+
+
 class ProfilerStepNameConstant:
     """The name prefix of a step's span on the MindSpore lane ("ProfilerStep#<step id>")."""
     PROFILER_STEP = "ProfilerStep#"

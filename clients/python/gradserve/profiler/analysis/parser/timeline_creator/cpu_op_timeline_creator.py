@@ -9,7 +9,7 @@ from ..... import log as logger
 from ....common.constant import EventConstant, TimelineLayerName
 from ..timeline_event.cpu_op_event import CpuOpCompleteEvent, CpuOpMetaEvent
 from ..timeline_event.timeline_event_pool import TimelineEventPool
-from .base_timeline_creator import BaseTimelineCreator
+from .base_timeline_creator import BaseTimelineCreator, add_lane_meta_events
 
 
 class CpuOpTimelineCreator(BaseTimelineCreator):
@@ -18,11 +18,7 @@ class CpuOpTimelineCreator(BaseTimelineCreator):
         self.scope_data: List[CpuOpCompleteEvent] = []
 
     def create(self, data: List[str]) -> None:
-        if not data:
-            return
-        pool = self.event_pools[EventConstant.CPU_OP_PID] = TimelineEventPool(EventConstant.CPU_OP_PID)
-        self._create_base_events(pool, data)
-        self._create_meta_event(pool)
+        self._create_lane(EventConstant.CPU_OP_PID, data, self._create_base_events, self._create_meta_event)
 
     def _create_base_events(self, pool: TimelineEventPool, cpu_info_lines: List[str]) -> None:
         for raw in cpu_info_lines:
@@ -43,13 +39,6 @@ class CpuOpTimelineCreator(BaseTimelineCreator):
 
     @staticmethod
     def _create_meta_event(pool: TimelineEventPool) -> None:
-        process = [(EventConstant.PROCESS_NAME, {"name": TimelineLayerName.CPU_OP.value}),
-                   (EventConstant.PROCESS_SORT, {"sort_index": EventConstant.CPU_OP_SORT_IDX}),
-                   (EventConstant.PROCESS_LABEL, {"labels": EventConstant.CPU_LABEL})]
-        for name, args in process:
-            pool.add_event(CpuOpMetaEvent({"name": name, "tid": 0, "args": args}))
-        for tid in pool.get_all_tids():
-            pool.add_event(CpuOpMetaEvent({"name": EventConstant.THREAD_NAME, "tid": tid,
-                                           "args": {"name": f"Thread {tid}"}}))
-            pool.add_event(CpuOpMetaEvent({"name": EventConstant.THREAD_SORT, "tid": tid,
-                                           "args": {"sort_index": tid}}))
+        add_lane_meta_events(pool, CpuOpMetaEvent, TimelineLayerName.CPU_OP.value, EventConstant.CPU_OP_SORT_IDX,
+                             EventConstant.CPU_LABEL)
+
