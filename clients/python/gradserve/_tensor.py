@@ -136,6 +136,12 @@ def _seq_checked(op: str, x: "Tensor", other) -> bool:
     traced = x._data is None or any(isinstance(e, Tensor) and e._data is None for e in other)
     return op in _GRAPH_SEQ_OPS or not traced
 
+
+def _unguarded(f):
+    """An ops function without ops._seq_guard's sequence-operand check (Python's operators read sequences as
+    MindSpore's do)."""
+    return f.__wrapped__ if getattr(f, "_seq_guarded", False) else f
+
 class Tensor:
     """`Tensor(input_data, dtype=None)`: MindSpore's constructor (Python floats default to float32)."""
 
@@ -558,11 +564,13 @@ class Tensor:
     def _int(self) -> bool:
         return self._dtype.startswith(("int", "uint"))
 
+    # `t // (u,)` reads the tuple as a tensor in MindSpore 2.10 where ops.floor_div(t, (u,)) refuses it: the operator
+    # calls the function under ops._seq_guard's check
     def __floordiv__(self, o):
-        return late.ops.floor_div(self, without_twin(o))
+        return _unguarded(late.ops.floor_div)(self, without_twin(o))
 
     def __rfloordiv__(self, o):
-        return late.ops.floor_div(without_twin(o), self)
+        return _unguarded(late.ops.floor_div)(without_twin(o), self)
 
     def __mod__(self, o):
         if isinstance(o, (list, tuple)) and _seq_checked("floor_mod", self, o):
