@@ -91,6 +91,12 @@ def _peer(host: str, port: int) -> tuple[str, int]:
     return plain_host(host), port
 
 
+def _live_peer(name: str) -> tuple[str, int] | None:
+    """The peer (host, port) of a channelz socket's name, as port_peers gives it."""
+    addr = grpc_peer_address(name.removeprefix("chttp2 "))
+    return None if addr is None else _peer(*addr)
+
+
 class ConnWatch:
     def __init__(self, metrics, port: int, age_s: float, period_s: float = 1.0, peer_cap: int | None = None,
                  peer_key=None, max_connections: int | None = None):
@@ -129,7 +135,8 @@ class ConnWatch:
     def make_room(self, live: dict[int, str]) -> int:
         """Near max_connections, idle connections of the peers holding the most shut down (service.grpc_crowd), their
         peers held back first; the port's open connections, silent ones (not yet in channelz) included."""
-        out = self.crowd.plan(live)
+        cut = frozenset(a for k in self.cut if k in live and (a := _live_peer(live[k])) is not None)
+        out = self.crowd.plan(live, cut)
         if out or self.crowd.held or self.gate and self.gate.peers:
             self.hold_back(self.held | self.crowd.held)
         if out:

@@ -60,9 +60,10 @@ class Crowd:
     def _key(self, host: str) -> str | None:
         return host if self.peer_key is None else self.peer_key(host)
 
-    def plan(self, live: dict[int, str]) -> list[tuple[str, int]]:
-        """The connections to shut down now (their peers added to `held`): `live` is channelz's (socket id -> name)."""
-        conns = port_peers(self.port)
+    def plan(self, live: dict[int, str], cut: frozenset = frozenset()) -> list[tuple[str, int]]:
+        """The connections to shut down now (their peers added to `held`): `live` is channelz's (socket id -> name);
+        `cut` the peer addresses the share step has shut down already (closing, not counted again)."""
+        conns = [a for a in port_peers(self.port) if a not in cut]
         self.count = len(conns)
         by_key: dict[str, list[tuple[str, int]]] = {}
         for addr in conns:

@@ -11,6 +11,7 @@ freed, and another peer connects and is answered. The server: max_connections 40
 """
 from __future__ import annotations
 
+import re
 import selectors
 import socket
 import threading
@@ -86,18 +87,23 @@ def test_one_peers_idle_grpc_connections_do_not_lock_others_out(srv):
         held = _held(srv, CAP, "127.0.0.2")
         try:
             end = time.monotonic() + CEILING  # every one open (the watch's sample), or its share already cut
-            while metric(c, "gradserve_grpc_connections") < CAP and \
-                    not metric(c, "gradserve_grpc_connections_closed_total", reason="share"):
+            while metric(c, "gradserve_grpc_connections") < CAP and not any(
+                    metric(c, "gradserve_grpc_connections_closed_total", reason=r) for r in ("share", "crowd")):
                 assert time.monotonic() < end, "the held connections were never all open"
                 time.sleep(0.1)
             np.testing.assert_allclose(_answered_on_a_new_channel(srv), DX, rtol=1e-6)
-            end = time.monotonic() + CEILING  # (counted once the watch sees them gone: its next sample)
-            while metric(c, "gradserve_grpc_connections_closed_total", reason="share") < CAP // 2:
+            # Counted once the watch sees them gone (its next sample). 40 connections also reach the crowd's mark
+            # (max_connections less a tenth, service.grpc_crowd: round 27): where a sample saw them before channelz
+            # did, the crowd shut some down first ("crowd") and the share the rest: the peer ends at its share.
+            closed = lambda: sum(metric(c, "gradserve_grpc_connections_closed_total", reason=r)  # noqa: E731
+                                 for r in ("share", "crowd"))
+            end = time.monotonic() + CEILING
+            while closed() < CAP // 2:
                 assert time.monotonic() < end, "the connections shut down were never counted"
                 time.sleep(0.1)
-            assert metric(c, "gradserve_grpc_connections_closed_total", reason="share") == CAP // 2
+            assert closed() == CAP // 2
             assert sum(_ended(s) for s in held) == CAP // 2, "not the peer's connections past its share alone"
-            assert f"peer 127.0.0.2 holds {CAP} gRPC connections" in srv.output()
+            assert re.search(r"peer 127\.0\.0\.2 holds \d+ gRPC connections", srv.output())
         finally:
             for s in held:
                 s.close()
@@ -111,7 +117,9 @@ def test_a_peer_reopening_its_connections_gets_none_of_the_places_freed(srv):
     connections free stay free for others (before the listening socket's filter, every new channel of another peer
     was refused all the while: 0 of 10), and once it goes away its new connections are let in again."""
     with srv.client() as c:
-        before = metric(c, "gradserve_grpc_connections_closed_total", reason="share")
+        shut = lambda: sum(metric(c, "gradserve_grpc_connections_closed_total", reason=r)  # noqa: E731
+                            for r in ("share", "crowd"))  # (the crowd's too, as above)
+        before = shut()
         sel, stop, opened = selectors.DefaultSelector(), threading.Event(), []
 
         def reopen() -> None:
@@ -146,7 +154,7 @@ def test_a_peer_reopening_its_connections_gets_none_of_the_places_freed(srv):
             t.join(CEILING)
             for key in list(sel.get_map().values()):
                 key.fileobj.close()
-        assert metric(c, "gradserve_grpc_connections_closed_total", reason="share") - before >= CAP // 2
+        assert shut() - before >= CAP // 2
         end = time.monotonic() + CEILING
         while f"peer {PEER} holds less than its share of gRPC connections again" not in srv.output():
             assert time.monotonic() < end, "the peer's new connections were never let in again"
