@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from decimal import Decimal
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
 
 from ....common.constant import EventConstant
 
@@ -59,6 +59,31 @@ class _Args:
     @property
     def args(self) -> dict:
         return self._origin_data.get("args", {})
+
+
+class LinkedSpan:
+    """A span's parent and children, which the timeline assembler links (msprof's spans and the framework's)."""
+    _parent: Optional["BaseEvent"]
+    _children: List["BaseEvent"]
+
+    def _init_links(self) -> None:
+        self._parent, self._children = None, []
+
+    @property
+    def parent(self) -> Optional["BaseEvent"]:
+        return self._parent
+
+    @parent.setter
+    def parent(self, event: "BaseEvent") -> None:
+        self._parent = event
+        self._linked(event)
+
+    def _linked(self, event: "BaseEvent") -> None:
+        """What else setting the parent does (msprof's span writes its name into args)."""
+
+    @property
+    def children(self) -> List["BaseEvent"]:
+        return self._children
 
 
 class _Timed:

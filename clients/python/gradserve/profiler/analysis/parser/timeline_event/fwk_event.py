@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Dict, List, Optional, Type
+from typing import Any, Dict, Type
 
 from ..... import log as logger
 from ....common.constant import EventConstant, FileConstant
 from ...time_converter import TimeConverter
-from .base_event import BaseEvent, CompleteEvent, InstantEvent, MetaEvent
+from .base_event import CompleteEvent, InstantEvent, LinkedSpan, MetaEvent
 from .fwk_names import ProfilerEvent, ProfilerModule, ProfilerStage
 
 __all__ = ["ProfilerStage", "ProfilerModule", "ProfilerEvent", "FwkFixSizeFormat", "OpRangeStructField",
@@ -152,27 +152,14 @@ class _FwkTimed(FwkEventMixin):
         return self._cached("name", self.get_name)
 
 
-class FwkCompleteEvent(_FwkTimed, CompleteEvent):  # type: ignore[misc]
+class FwkCompleteEvent(LinkedSpan, _FwkTimed, CompleteEvent):  # type: ignore[misc]
     """A record with a duration; holds its parent and children (set by the assembler)."""
 
     def __init__(self, data: Dict) -> None:
         super().__init__(data)
         self.fix_size_data = self._origin_data[FileConstant.FIX_SIZE_DATA]
         self._cache: Dict[str, Any] = {}
-        self._parent: Optional[BaseEvent] = None
-        self._children: List[BaseEvent] = []
-
-    @property
-    def parent(self) -> Optional[BaseEvent]:
-        return self._parent
-
-    @parent.setter
-    def parent(self, event: BaseEvent) -> None:
-        self._parent = event
-
-    @property
-    def children(self) -> List[BaseEvent]:
-        return self._children
+        self._init_links()
 
     @property
     def te(self) -> Decimal:

@@ -2,30 +2,19 @@
 writes the parent's name into args["mindspore_op"]), its children and a step id."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict
 
-from .base_event import BaseEvent, CompleteEvent, CounterEvent, InstantEvent, MetaEvent
+from .base_event import BaseEvent, CompleteEvent, CounterEvent, InstantEvent, LinkedSpan, MetaEvent
 
 
-class MsprofCompleteEvent(CompleteEvent):
+class MsprofCompleteEvent(LinkedSpan, CompleteEvent):
     def __init__(self, data: Dict) -> None:
         super().__init__(data)
-        self._parent: Optional[BaseEvent] = None
-        self._children: List[BaseEvent] = []
+        self._init_links()
         self._step_id: Any = None
 
-    @property
-    def parent(self) -> Optional[BaseEvent]:
-        return self._parent
-
-    @parent.setter
-    def parent(self, event: BaseEvent) -> None:
-        self._parent = event
+    def _linked(self, event: BaseEvent) -> None:
         self.args.update({"mindspore_op": event.name})
-
-    @property
-    def children(self) -> List[BaseEvent]:
-        return self._children
 
     @property
     def step_id(self) -> Any:
