@@ -13,10 +13,9 @@ import asyncio
 import mmap
 import zlib
 
-from . import json_head
-
 from starlette.requests import ClientDisconnect, Request
 
+from . import json_head
 from .body_budget import FREE, BodyBudget, Charge
 from .codec import header_int
 from .errors import InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
