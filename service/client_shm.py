@@ -372,8 +372,11 @@ class Regions:
     def _add(self, region: Region) -> None:
         with self.lock:
             if region.name in self.regions:
-                raise InvalidRequest(f"shared memory region {region.name!r} is already registered; unregister it "
-                                     "first", path="name", shared_memory_region=region.name)
+                # Triton's words and code (shared_memory_manager.cc: ALREADY_EXISTS, HTTP 400): a client that
+                # registers idempotently tells this answer apart by its gRPC status
+                raise InvalidRequest(f"shared memory region '{region.name}' already in manager (already registered; "
+                                     "unregister it first)", code="region_exists", path="name",
+                                     shared_memory_region=region.name)
             for r in [r for r in self.regions.values() if not r.alive()]:  # their client removed them (or died)
                 self._forget(r)
                 self.regions.pop(r.name).close()
