@@ -372,8 +372,11 @@ class Regions:
     def _add(self, region: Region) -> None:
         with self.lock:
             if region.name in self.regions:
-                raise InvalidRequest(f"shared memory region {region.name!r} is already registered; unregister it "
-                                     "first", path="name", shared_memory_region=region.name)
+                # Triton's words and code (shared_memory_manager.cc: ALREADY_EXISTS, HTTP 400): a client that
+                # registers idempotently tells this answer apart by its gRPC status
+                raise InvalidRequest(f"shared memory region '{region.name}' already in manager (already registered; "
+                                     "unregister it first)", code="region_exists", path="name",
+                                     shared_memory_region=region.name)
             for r in [r for r in self.regions.values() if not r.alive()]:  # their client removed them (or died)
                 self._forget(r)
                 self.regions.pop(r.name).close()
@@ -430,15 +433,21 @@ class Regions:
             raise _not_yours(name, "name")
         return [r.status()]
 
-    def get(self, name: Any, path: str) -> Region:
+    def get(self, name: Any, path: str, triton: bool = False) -> Region:
+        """The region registered as `name`; none: for the Open Inference Protocol (`triton`) Triton's NOT_FOUND
+        and text (server src/shared_memory_manager.cc GetMemoryInfo, HTTP 404), for /v1 a 400 (its SDK's
+        InvalidRequest, as every other mistake in a job's shared memory)."""
         r = self.regions.get(name) if isinstance(name, str) else None
+        if r is None and triton:
+            raise NotFound(f"Unable to find shared memory region: '{name}': register it first",
+                           code="region_not_found", path=path, shared_memory_region=str(name))
         if r is None:
             raise InvalidRequest(f"unknown shared memory region {name!r}: register it first "
                                  "(POST /v2/systemsharedmemory/region/<name>/register)", path=path,
                                  shared_memory_region=str(name))
         return r
 
-    def use(self, name: Any, path: str, using: list, client: str | None = None) -> Region:
+    def use(self, name: Any, path: str, using: list, client: str | None = None, triton: bool = False) -> Region:
         """`get`, counted as used (by the request whose list `using` is) until `release(using)`; another API
         key's region is a 403 (its inputs are not this client's to read, its bytes not this client's to write)."""
         with self.lock:
@@ -449,7 +458,7 @@ class Regions:
                 r.users += 1
                 using.append(r)
         if r is None:
-            return self.get(name, path)  # (the error)
+            return self.get(name, path, triton)  # (the error)
         return r
 
     def release(self, using: list) -> None:
@@ -606,8 +615,9 @@ class RegionIO:
     """One request's use of the registry: the input tensors it reads (into buffers given back by
     `close` once the job is over), and where its outputs go."""
 
-    def __init__(self, regions: Regions, peer: str | None, client: str | None = None):
+    def __init__(self, regions: Regions, peer: str | None, client: str | None = None, triton: bool = False):
         self.regions, self.peer, self.client = regions, peer, client  # (client: jobs.client_of, whose regions)
+        self.triton = triton  # an Open Inference Protocol request: a region not registered is Triton's NOT_FOUND
         self.held: list = []  # Buffers and Kept copies this request's inputs are in
         self.using: list[Region] = []  # regions it reads or writes: not unregistered before close()
         self.checked = False
@@ -630,7 +640,7 @@ class RegionIO:
         gen = params.get("shared_memory_generation")
         if gen is not None:
             gen = _int(gen, "shared_memory_generation", f"{path}.parameters.shared_memory_generation")
-        region = self.regions.use(name, f"{path}.parameters.shared_memory_region", self.using, self.client)
+        region = self.regions.use(name, f"{path}.parameters.shared_memory_region", self.using, self.client, self.triton)
         dst = None
         if (dt.kind in MAPPED_KINDS and need >= self.regions.min_buffer_bytes and region.mapped is not False
                 and (region.offset + off) % dt.itemsize == 0):  # (aligned, as every kernel and backend expects)
@@ -737,7 +747,7 @@ class RegionIO:
         """OIP: an output the client asked for in a region (too small a region: 400 naming the sizes)."""
         self._allow()
         rname, off, size = params_of(params, path)
-        region = self.regions.use(rname, f"{path}.shared_memory_region", self.using, self.client)
+        region = self.regions.use(rname, f"{path}.shared_memory_region", self.using, self.client, self.triton)
         a = np.asarray(a)
         if size is not None:  # the declared span lies in the region, whatever the answer's size (Triton's check)
             region.within(off, size, f"{path}.shared_memory_byte_size")

@@ -208,6 +208,7 @@ CODES: dict[str, tuple[int, str]] = {
     "model_not_found": (404, "NOT_FOUND"),  # a model-repository name (Open Inference Protocol, UM-Bridge)
     "tensor_not_found": (404, "NOT_FOUND"),  # a graph names a parameter value by a hash not uploaded (tensor_store)
     "region_not_found": (404, "NOT_FOUND"),  # the status of a shared memory region by a name not registered
+    "region_exists": (400, "ALREADY_EXISTS"),  # registering a shared memory region by a name registered (Triton's)
     "not_found": (404, "UNIMPLEMENTED"),  # no such route (HTTP only: gRPC answers UNIMPLEMENTED itself)
     "method_not_allowed": (405, "UNIMPLEMENTED"),
     "request_timeout": (408, "DEADLINE_EXCEEDED"),  # the body did not arrive in time (HTTP only)

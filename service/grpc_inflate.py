@@ -133,6 +133,11 @@ def message_of(request):
     return request.take() if type(request) is Held else request
 
 
+def peek(request):
+    """A handler's request message, left where it is (read before `message_of` takes it)."""
+    return request.message if type(request) is Held else request
+
+
 def own_charge(request) -> int:
     """The bytes a handler's request (a `Held`) holds of the body budget: its parse may take the rest of the budget
     as a lone request's does (0 for a message not Held)."""

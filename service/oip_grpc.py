@@ -16,7 +16,7 @@ from .api_keys import key_ok, metadata_authorization
 from . import classification, client_shm, codec, cuda_shm, kserve_repository, model_stats
 from .core import Core
 from .errors import Internal, InvalidRequest, NotImplementedFeature, ServiceError, Unauthorized
-from .grpc_inflate import decoded, message_of
+from .grpc_inflate import decoded, message_of, peek
 from .grpc_server import grpc_code
 from .client_identity import metadata_forwarded
 from .answer_wire import counted_bytes
@@ -196,13 +196,17 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             return
         client = self._client(context)
         async for held in request_iterator:  # (each a grpc_inflate.Held: _infer drops its message once decoded)
+            rid = peek(held).id  # (read before _infer takes the message)
             try:
                 resp = await self._infer(held, context, stream=True)
                 # counted as a unary answer is, until written: a stream's next answer waits for the last to be
                 # written, but a client holding many streams half-open held one uncounted answer on each
                 release = self.core.unsent_answers.take(client, counted_bytes(answer_bytes(resp)))
             except ServiceError as e:
-                yield pb.ModelStreamInferResponse(error_message=e.located_message)
+                # with the request's id, as Triton's (stream_infer_handler.cc: "so that client knows which request
+                # failed"): the errors of a stream's requests are told apart by it
+                yield pb.ModelStreamInferResponse(error_message=e.located_message,
+                                                  infer_response=pb.ModelInferResponse(id=rid))
                 continue
             try:
                 yield pb.ModelStreamInferResponse(infer_response=resp)
@@ -224,7 +228,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         started = model_stats.ModelStats.start()
         host = client_shm.grpc_peer_host(context.peer())
         client = self._client(context, host)
-        io = client_shm.RegionIO(self.regions, host, client)
+        io = client_shm.RegionIO(self.regions, host, client, triton=True)
         try:
             self._check_key(context)
             self.core.unsent_answers.check(client)  # (its answers not yet read, unary and streamed alike)

@@ -213,7 +213,9 @@ def check_repository_params(params, action: str, path: str, file_type: type = st
     service.config_override); Triton's `file:<path>` overrides refused (service.config_override.refuse_files), never
     ignored (the client would believe its files used); unload's `unload_dependents` is accepted (no model here has
     dependents); each value of the type Triton reads (`file_type`: a file's, str over HTTP, bytes over gRPC).
-    Load's other names are refused as Triton refuses them (service.config_override.check_load_params)."""
+    Load's other names are refused as Triton refuses them (service.config_override.check_load_params); unload's
+    other names are skipped, as Triton's HandleRepositoryControl and RepositoryModelUnload skip them (they read
+    `unload_dependents` alone)."""
     if params is None:
         return None
     if not isinstance(params, dict):
@@ -222,11 +224,8 @@ def check_repository_params(params, action: str, path: str, file_type: type = st
         config_override.check_load_params(params, path, file_type)
         config_override.refuse_files(params, path)
         return params.get("config")
-    extra = sorted(set(params) - {"unload_dependents"})
-    if extra:  # (Triton skips them; refused here: no unload parameter but unload_dependents does anything)
-        raise InvalidRequest(f"unload parameters {extra} are not supported: a model is its repository folder "
-                             "(graph.json, config.json); edit it there and load again", path=path)
-    config_override.check_value_types(params, path, file_type)
+    if "unload_dependents" in params:
+        config_override.check_value_types({"unload_dependents": params["unload_dependents"]}, path, file_type)
     return None
 
 
@@ -336,7 +335,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
         admission = model = buf = None
         started = model_stats.ModelStats.start()
         client = request_client(core, request)  # (service.pools: workers are shared fairly among clients)
-        io = client_shm.RegionIO(regions, request.client.host if request.client else None, client)
+        io = client_shm.RegionIO(regions, request.client.host if request.client else None, client, triton=True)
         try:
             model = repo.get(name, version)
             core.unsent_http.check(client)  # its large answers not yet read (service.answer_budget): 429

@@ -245,6 +245,7 @@ class ModelRepository:
         self.errors: dict[str, str] = {}  # folder -> why its last load failed
         self.signatures: dict[str, tuple] = {}  # loaded model -> its files' signature when read
         self.reads: dict[str, tuple] = {}  # folder -> (signature, its Model or why it failed) of its last read
+        self.served: set[str] = set()  # names ever loaded or tried (Triton's model life cycle knows them)
         self._reading = asyncio.Lock()
         self.triton_settings = TritonSettings()  # Triton's trace / log settings, kept for its clients (HTTP, gRPC)
 
@@ -290,6 +291,7 @@ class ModelRepository:
 
     def _keep(self, name: str, sig: tuple | None, read) -> Model:
         """The outcome of reading `name` (its Model, or the RepositoryError it raised) recorded."""
+        self.served.add(name)
         if sig is not None:
             self.reads[name] = (sig, read.message if isinstance(read, RepositoryError) else read)
         else:
@@ -352,11 +354,16 @@ class ModelRepository:
         m = self.models.get(name)
         # Triton's words (core's ModelRepositoryManager::GetModel: UNKNOWN + its ModelLifeCycle's text, the version
         # as the integer it read), which its stock examples (and client code written from them) look for
-        if m is None:
+        if m is None and name not in self.served:
             raise NotFound(f"{UNKNOWN}'{name}' is not found", code="model_not_found", model=name)
         v = model_version(version)
         if v not in (None, 1):
             raise NotFound(f"{UNKNOWN}'{name}' version {v} is not found", code="model_not_found", model=name)
+        if m is None:  # unloaded, or its load failed: Triton's life cycle still has its version, not READY
+            if v is None:
+                raise NotFound(f"{UNKNOWN}'{name}' has no available versions", code="model_not_found", model=name)
+            raise Unavailable(f"{UNKNOWN}'{name}' version {v} is not at ready state", code="backend_unavailable",
+                              model=name)
         return m
 
     def trace_model(self, name: str) -> str:

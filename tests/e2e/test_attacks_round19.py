@@ -14,7 +14,7 @@ Held (see the round's SERVICE_REPORT entry); pinned here so a change that breaks
 - a graph whose output is a tiny input broadcast to 2^26 / 2^28 elements: 413 before anything is computed;
 - one gRPC ModelStreamInfer of 2,000 tiny messages, half for an unknown model: every one answered, in order;
 - repository load / unload with odd names (400 / 404 naming the name) and a load / unload loop beside
-  inferences on the same model (200 or 404 "is not found", never a 5xx)."""
+  inferences on the same model (200 or 404 "has no available versions", never a 5xx)."""
 from __future__ import annotations
 
 import json
@@ -215,7 +215,7 @@ def test_a_load_unload_loop_beside_inferences_on_the_model(srv, c):
             if r.status_code == 200:
                 np.testing.assert_allclose(oip_dx(r), DX, rtol=1e-6)
             else:
-                assert r.status_code == 404 and "is not found" in r.text, r.text[:300]
+                assert r.status_code == 404 and "has no available versions" in r.text, r.text[:300]
     assert seen == {200, 404}
     np.testing.assert_allclose(oip_dx(c.post(OIP, json={"inputs": [XT, YT]})), DX, rtol=1e-6)
     canary(c, no_restarts=True)

@@ -143,7 +143,7 @@ def test_tritonclient_grpc_inputs_and_outputs_in_shared_memory(server, mlp, regi
         outs[1].set_shared_memory("gout", w.nbytes, offset=x.nbytes)
         c.infer("shm_mlp", ins, outputs=outs)
         _check(shm.get_contents_as_numpy(oh, F32, [N, D]), shm.get_contents_as_numpy(oh, F32, [D, H], x.nbytes), mlp)
-        with pytest.raises(InferenceServerException, match="unknown shared memory region 'nope'"):
+        with pytest.raises(InferenceServerException, match="Unable to find shared memory region: 'nope'"):
             ins[0].set_shared_memory("nope", x.nbytes)
             c.infer("shm_mlp", ins)
     finally:
@@ -204,7 +204,8 @@ def test_region_too_small_wrong_sizes_and_unknown(server, mlp, regions):
         r = _infer_from(server.url, "small", N * D * 4)
         assert r.status_code == 400 and "run past the end of region 'small'" in r.json()["error"], r.text
         r = _infer_from(server.url, "never_registered", N * D * 4)
-        assert r.status_code == 400 and "unknown shared memory region 'never_registered'" in r.json()["error"]
+        # (Triton's GetMemoryInfo: NOT_FOUND; test_stock_round27)
+        assert r.status_code == 404 and "Unable to find shared memory region: 'never_registered'" in r.json()["error"]
         r = httpx.get(f"{server.url}/v2/systemsharedmemory/region/never_registered/status")
         assert r.status_code == 404  # (Triton's GetStatus: NOT_FOUND; test_stock_round26)
     finally:

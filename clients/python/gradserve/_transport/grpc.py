@@ -38,7 +38,7 @@ JOBS = {"eval": ("Eval", pb.EvalRequest), "grad": ("Grad", pb.GradRequest), "jvp
 HTTP_BY_GRPC = {SC.INVALID_ARGUMENT: 400, SC.UNAUTHENTICATED: 401, SC.PERMISSION_DENIED: 403, SC.NOT_FOUND: 404,
                 SC.RESOURCE_EXHAUSTED: 413, SC.INTERNAL: 500, SC.UNKNOWN: 500, SC.DATA_LOSS: 500,
                 SC.UNIMPLEMENTED: 501, SC.UNAVAILABLE: 503, SC.DEADLINE_EXCEEDED: 504, SC.FAILED_PRECONDITION: 400,
-                SC.OUT_OF_RANGE: 400, SC.ABORTED: 409, SC.ALREADY_EXISTS: 409}
+                SC.OUT_OF_RANGE: 400, SC.ABORTED: 409, SC.ALREADY_EXISTS: 400}
 CHANNEL_OPTIONS = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1),
                    ("grpc.primary_user_agent", f"gradserve-client/{__version__}")]
 
