@@ -113,13 +113,9 @@ async def inflated(body, coding: str | None, limit: int, budget: BodyBudget | No
         return body
     if share is None:
         return await asyncio.to_thread(decompressed, body, coding, limit, budget, setting, own, json)
-    return await asyncio.to_thread(_charged, share, decompressed, body, coding, limit, budget, setting, own, json)
-
-
-def _charged(share: tuple, work, *args):
     parse_share, client = share
-    with parse_share.timing(client):
-        return work(*args)
+    return await asyncio.to_thread(parse_share.charged, client, decompressed, body, coding, limit, budget, setting,
+                                   own, json)
 
 
 ACCEPT_ENCODING = "gzip, deflate"  # the codings read (a 415's Accept-Encoding: RFC 9110 15.5.16)

@@ -21,6 +21,7 @@ import selectors
 import socket
 import time
 
+import grpc
 import httpx
 import numpy as np
 import pytest
@@ -28,7 +29,9 @@ import pytest
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 from service.grpc_crowd import PortPeers
+from service.proto import gradserve_pb2_grpc as pb_grpc
 
+from . import grpc_wire as gw
 from .helpers import DX, body_for, decode, error_of, metric
 from .server import server_in
 from .test_attacks_round11_grpc_peers import CEILING, _answered_on_a_new_channel
@@ -99,7 +102,7 @@ SHARE, BURST_S = 0.01, 0.3  # a parse share small enough that inflating a few of
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory):
     with server_in(tmp_path_factory, "attacks_round28_inflate", devices="cpu",
-                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_API_KEYS": "k1,k2",
+                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_API_KEYS": "k1,k2,k3,k4",
                         "GRADSERVE_MAX_BODY_BYTES": str(32 << 20), "GRADSERVE_MAX_ELEMENTS": str(N),
                         "GRADSERVE_PARSE_SHARE": str(SHARE), "GRADSERVE_PARSE_BURST_S": str(BURST_S)}) as s:
         yield s
@@ -130,6 +133,31 @@ def test_a_clients_inflations_are_charged_to_its_parse_share(shared):
         assert error_of(r)["detail"]["limit"] == "parse_share", r.text[:400]
         other = c.post("/v1/eval", content=bomb, headers={**headers, "authorization": "Bearer k2"})
         np.testing.assert_allclose(decode(other)["outputs"][0]["array"], np.ones(N, np.float32).sum())
+
+
+def test_a_grpc_clients_inflations_are_charged_to_its_parse_share(shared):
+    """The same over gRPC (grpc-encoding gzip, inflated by service.grpc_inflate): base55 answered all 60 (their
+    inflation charged nowhere); now RESOURCE_EXHAUSTED naming parse_share within them, another key's answered."""
+    gb = GraphBuilder("net")
+    body = {"graph": graph_to_json(gb.build(gb.sum(gb.input((N,), name="x")))), "inputs": [np.ones(N, np.float32)]}
+    with grpc.insecure_channel(shared.grpc_target, options=[("grpc.max_send_message_length", -1)]) as ch:
+        stub = pb_grpc.GradserveStub(ch)
+
+        def send(key: str):
+            return gw.call(stub, "eval", body, timeout=CEILING, compression=grpc.Compression.Gzip,
+                           metadata=(("authorization", f"Bearer {key}"),))
+
+        np.testing.assert_allclose(gw.arrays(send("k3"))[0], np.ones(N, np.float32).sum())
+        for _ in range(60):
+            try:
+                send("k3")
+            except grpc.RpcError as e:
+                err = e
+                break
+        else:
+            raise AssertionError("60 inflations and no refusal")
+        assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "parse_share" in err.details(), err.details()
+        np.testing.assert_allclose(gw.arrays(send("k4"))[0], np.ones(N, np.float32).sum())
 
 
 # -- the crowd's look, each socket asked once ---------------------------------------------------------------------------
