@@ -32,7 +32,7 @@ from service.grpc_crowd import PortPeers
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
 from . import grpc_wire as gw
-from .helpers import DX, body_for, decode, error_of, metric
+from .helpers import DX, X, Y, body_for, call, decode, error_of, matmul_net, metric, slow_input, slow_net
 from .server import server_in
 from .test_attacks_round11_grpc_peers import CEILING, _answered_on_a_new_channel
 from .test_attacks_round27 import _silent
@@ -158,6 +158,46 @@ def test_a_grpc_clients_inflations_are_charged_to_its_parse_share(shared):
             raise AssertionError("60 inflations and no refusal")
         assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "parse_share" in err.details(), err.details()
         np.testing.assert_allclose(gw.arrays(send("k4"))[0], np.ones(N, np.float32).sum())
+
+
+# -- cancel, then send a new program again ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def one_worker(tmp_path_factory):
+    with server_in(tmp_path_factory, "attacks_round28_cancel", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_API_KEYS": "k1,k2",
+                        "GRADSERVE_REFUSED_WORK_BURST_S": "1"}) as s:
+        yield s
+
+
+def _worker_states(c: httpx.Client) -> list[str]:
+    return [w["state"] for p in c.get("/v1/devices").json()["pools"] for w in p["workers"]]
+
+
+def test_a_clients_cancelled_jobs_worker_restarts_are_charged_to_it(one_worker):
+    """A new program (unknown cost) cancelled once it runs: its worker is recycled (killed, and replaced: seconds of
+    a start); in a loop, another key's small grad waited 4-8 s behind the restarts (one worker). base55 charged the
+    restarts nowhere: the client's next new program went ahead, to be cancelled again. Now the job's worker time and
+    its replacement's start go to the client's account of refused work (refused_work_burst_s 1 s here): its next
+    new program is 429 naming refused_work_share, and the other key's grad is answered."""
+    v = httpx.Client(base_url=one_worker.url, timeout=CEILING, headers={"authorization": "Bearer k2"})
+    with v, grpc.insecure_channel(one_worker.grpc_target) as ch:
+        stub = pb_grpc.GradserveStub(ch)
+        fut = stub.Grad.future(gw.request("grad", {"graph": slow_net(512, 60), "inputs": [slow_input(512)]}),
+                               metadata=(("authorization", "Bearer k1"),), timeout=CEILING)
+        end = time.monotonic() + CEILING
+        while _worker_states(v) != ["busy"]:
+            assert time.monotonic() < end and not fut.done(), "the job never ran"
+            time.sleep(0.05)
+        fut.cancel()
+        while _worker_states(v) != ["idle"] or metric(v, "gradserve_worker_restarts_total") == 0:
+            assert time.monotonic() < end, "the cancelled job's worker was never recycled and replaced"
+            time.sleep(0.2)
+        with pytest.raises(grpc.RpcError) as e:
+            gw.call(stub, "grad", {"graph": slow_net(512, 61), "inputs": [slow_input(512)]}, timeout=CEILING,
+                    metadata=(("authorization", "Bearer k1"),))
+        assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "refused_work_share" in e.value.details()
+        np.testing.assert_allclose(decode(call(v, "grad", {"graph": matmul_net(), "inputs": [X, Y]}))["outputs"][0]
+                                   ["array"], DX, rtol=1e-6)
 
 
 # -- the crowd's look, each socket asked once ---------------------------------------------------------------------------
