@@ -118,11 +118,12 @@ def error_trailers(err: ServiceError) -> tuple:
     return tuple(md)
 
 
-def call_client(core: Core, context) -> str:
-    """jobs.client_of for a call: its API key, else its peer's host (behind a trusted proxy: x-forwarded-for)."""
+def call_client(core: Core, context, host: str | None = None) -> str:
+    """jobs.client_of for a call, of any gRPC service: its API key, else its peer's host (`host`: where the caller
+    has it already; behind a trusted proxy: x-forwarded-for)."""
     md = context.invocation_metadata() or ()
-    return client_of(core, metadata_authorization(md), client_shm.grpc_peer_host(context.peer()),
-                     metadata_forwarded(md))
+    host = client_shm.grpc_peer_host(context.peer()) if host is None else host
+    return client_of(core, metadata_authorization(md), host, metadata_forwarded(md))
 
 
 async def abort(context, e: ServiceError) -> None:
