@@ -8,7 +8,11 @@ Fixed:
 - a compressed body's inflation was not charged to its client's parse share (only the parse of its JSON was): a client
   sending small gzip bodies whose inflated bytes are not JSON to parse (the binary extension's tensors) spent the
   server's time inflating them without limit. Now the inflation is timed to the client's share, and a client past
-  it is refused (429 naming parse_share) before its body inflates; another client is served meanwhile.
+  it is refused (429 naming parse_share) before its body inflates; another client is served meanwhile. gRPC's
+  compressed messages alike (RESOURCE_EXHAUSTED).
+- a new program cancelled once it ran had its worker killed and replaced (seconds), charged to nobody: a loop of
+  them kept the pool's worker restarting. Now the job's worker time and the replacement's start go to the client's
+  account of refused work (service.refusals.RefusedWork): past its burst, its new programs are 429.
 - (in-process) the crowd's look at the port's connections (grpc_crowd.PortPeers) asks each socket once while it
   lives: it still sees connections come and go, and forgets those it shut down.
 
