@@ -92,9 +92,13 @@ def _peer(host: str, port: int) -> tuple[str, int]:
 
 
 def _live_peer(name: str) -> tuple[str, int] | None:
-    """The peer (host, port) of a channelz socket's name, as port_peers gives it."""
+    """The peer (host, port) of a channelz socket's name, as grpc_crowd.PortPeers gives it."""
     addr = grpc_peer_address(name.removeprefix("chttp2 "))
     return None if addr is None else _peer(*addr)
+
+
+LOOK_S = 0.25  # the crowd's look at the port's count between samples (grpc_crowd.Crowd.crowded)
+RELOOK_S = 0.05  # the next look after connections were shut down to make room
 
 
 class ConnWatch:
@@ -191,11 +195,19 @@ class ConnWatch:
             log.info("peer %s holds less than its share of gRPC connections again: its new ones are let in", p)
 
     async def run(self) -> None:
+        last = -float("inf")
         while True:
             try:
-                self.sample()
+                now = time.monotonic()
+                if now - last >= self.period_s or self.crowd is not None and (self.crowd.held or self.crowd.crowded()):
+                    self.sample()
+                    last = now
             except Exception:  # noqa: BLE001 - metrics only: never take the server down over them
                 log.exception("gRPC connection sampling failed: gradserve_grpc_connections* stop here")
                 return
-            # (a quarter of a second while peers are held back: a peer let in again may fill the port at once)
-            await asyncio.sleep(min(self.period_s, 0.25) if self.crowd is not None and self.crowd.held else self.period_s)
+            # the crowd's count looked at every LOOK_S between samples (a flood's first second filled the port
+            # before the next sample saw it: 2 of 59 new channels refused), and a sample each look while peers are
+            # held back (a peer let in again may fill the port at once); right after connections were shut down,
+            # sooner: the places freed are taken by the flood's peers not yet seen (a few a look: 40 took 3 s)
+            await asyncio.sleep(self.period_s if self.crowd is None else RELOOK_S if self.crowd.shut else
+                                min(self.period_s, LOOK_S))

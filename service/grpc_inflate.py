@@ -155,8 +155,11 @@ class Inflating(grpc.aio.ServerInterceptor):
     unary methods in `held`: until their handler says the message is decoded, `Held`)."""
 
     def __init__(self, limit: int, budget: BodyBudget, abort: Abort, compressed: bool = True,
-                 held: frozenset = frozenset(), checks: dict | None = None):
+                 held: frozenset = frozenset(), checks: dict | None = None, share: tuple | None = None):
         self.limit, self.budget, self.abort = limit, budget, abort
+        # (service.parse_share.ParseShare, the call's client of its context): a compressed message's inflation is
+        # charged to its client's parse share, refused before it inflates once past (as HTTP's: http_body.inflated)
+        self.share = share
         self.compressed = compressed  # False: every message is taken as plain (grpc refuses compressed calls)
         self.held = held  # full method names ("/gradserve.v1.Gradserve/Eval") whose handler takes a Held
         self.checks = checks or {}  # full method name -> a check of its (inflated) bytes before the parse
@@ -195,7 +198,11 @@ class Inflating(grpc.aio.ServerInterceptor):
                 if len(data) > FREE:
                     charge.cover(COPIES * (len(data) - FREE), 0, alone=0)
                 return parse(data)
-            return await asyncio.to_thread(lambda: parse(inflate(data, self.limit, charge)))
+            if self.share is None:
+                return await asyncio.to_thread(lambda: parse(inflate(data, self.limit, charge)))
+            parse_share, client_of_call = self.share  # (the message's parse too: off the loop, with its inflation)
+            return await asyncio.to_thread(parse_share.charged, client_of_call(context),
+                                           lambda: parse(inflate(data, self.limit, charge)))
         except ServiceError as e:
             charge.close()
             await self.abort(context, e)

@@ -118,6 +118,14 @@ def error_trailers(err: ServiceError) -> tuple:
     return tuple(md)
 
 
+def call_client(core: Core, context, host: str | None = None) -> str:
+    """jobs.client_of for a call, of any gRPC service: its API key, else its peer's host (`host`: where the caller
+    has it already; behind a trusted proxy: x-forwarded-for)."""
+    md = context.invocation_metadata() or ()
+    host = client_shm.grpc_peer_host(context.peer()) if host is None else host
+    return client_of(core, metadata_authorization(md), host, metadata_forwarded(md))
+
+
 async def abort(context, e: ServiceError) -> None:
     """End the call with `e`: its status, its message, and the HTTP error body as trailers."""
     e.message = e.public_message  # the details and the trailer's message alike
@@ -301,10 +309,7 @@ class Servicer(pb_grpc.GradserveServicer):
             raise Unauthorized("missing or wrong API key: send metadata authorization: Bearer <key>")
 
     def _client(self, context) -> str:
-        """jobs.client_of for a call: its API key, else its peer's host (behind a trusted proxy: x-forwarded-for)."""
-        md = context.invocation_metadata() or ()
-        return client_of(self.core, metadata_authorization(md), client_shm.grpc_peer_host(context.peer()),
-                         metadata_forwarded(md))
+        return call_client(self.core, context)
 
     async def _job(self, kind: str, held, context) -> pb.JobResponse | bytes:
         request = message_of(held)  # (a grpc_inflate.Held: the message is dropped once decoded)
@@ -519,7 +524,8 @@ class GrpcServer:
                    *peer_bounds(s)]
         # every message decoded within the body budget (service.grpc_inflate), a compressed one inflated if taken
         inflating = Inflating(s.max_body_bytes, self.core.body_budget, abort, s.grpc_compressed_requests,
-                              held_methods(self.services), message_checks(SERVICE, s.max_tensors))
+                              held_methods(self.services), message_checks(SERVICE, s.max_tensors),
+                              (self.core.parse_share, lambda context: call_client(self.core, context)))
         self.server = grpc.aio.server(options=options, interceptors=[inflating])
         # (the job methods' large answers come as their wire bytes: service.answer_wire)
         pb_grpc.add_GradserveServicer_to_server(Servicer(s, self.core), WireAnswers(self.server, WIRE_ANSWERS))

@@ -39,7 +39,8 @@ from .http_body import content_coding, inflated, read_body, read_raw, too_large,
 from .core import GRAPH_OFF_LOOP, Core, JobRequest, JobResult
 from .tensor_store import NAMES_BY_HASH
 from .jobs import (BIG, REQUEST_ID, TENSOR_STAND_INS, JobCall, client_of, envelopes_ok, from_template, job_request,
-                   offload, request_client, request_id, request_template, validate, validation_error, without_tensors)
+                   offload, parse_charge, request_client, request_id, request_template, validate, validation_error,
+                   without_tensors)
 from .errors import (Internal, InvalidRequest, NotJson, Overloaded, ServiceError, Unauthorized, http_headers,
                      http_status)
 from .settings import Settings
@@ -568,7 +569,8 @@ def _job_runner(ctx: AppContext, kind: str):
             if coding is not None:  # (as every route reads a body: service.http_body)
                 try:  # (a body that cannot be JSON text: refused as it inflates)
                     body = await inflated(body, coding, settings.max_body_bytes, core.body_budget,
-                                          json=json_head.HEAD if hl else json_head.WHOLE)
+                                          json=json_head.HEAD if hl else json_head.WHOLE,
+                                          share=(core.parse_share, client))
                 except NotJson as e:
                     raise media_type.named(e, heads.get(b"content-type"), f"/v1/{kind}") from None
                 if tensors_past(body, hl, settings.shm_threshold_bytes):
@@ -713,7 +715,7 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
             core.parse_share.check(request_client(core, request))
         with Charge(core.body_budget) as held:
             body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget, held,
-                                   json=json_head.WHOLE)
+                                   json=json_head.WHOLE, share=parse_charge(core, request))
             if len(body) > BIG:
                 inflated = content_coding(request) is not None  # (its inflated bytes are held apart)
                 return JSONResponse(await asyncio.to_thread(register, body, request_client(core, request), held,
@@ -843,7 +845,8 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     # POST /v1/graphs with application/onnx, ahead of the JSON route; bodies read within the same timeout
     onnx_graphs.mount(app, core, settings, ctx.auth,
                       lambda request, limit, setting, held: read_body(request, limit, settings.body_timeout_s,
-                                                                      core.body_budget, held, setting=setting))
+                                                                      core.body_budget, held, setting=setting,
+                                                                      share=parse_charge(core, request)))
     app.direct, app.keys = direct, ctx.keys  # the job routes skip FastAPI's request handling
     app.state.job_runners = ctx.runners  # (service.lean_http serves them straight from the HTTP parser)
     app.openapi = _openapi(app, ctx.keys)

@@ -74,15 +74,16 @@ async def read_raw(request: Request, limit: int, cl: str | None = None, held: Ch
 
 
 async def read_body(request: Request, limit: int, timeout_s: float, budget: BodyBudget | None = None,
-                    held: Charge | None = None, setting: str = "max_body_bytes", json: str | None = None) -> bytes:
+                    held: Charge | None = None, setting: str = "max_body_bytes", json: str | None = None,
+                    share: tuple | None = None) -> bytes:
     """The body as sent: read within `limit` bytes and `timeout_s` (body_timeout_s: the upload's time, not the
     decompression's; every route's, as a body that trickles would hold its connection, and whatever its
     route holds, for good), decompressed within `limit` bytes and the server's `budget` (service.body_budget);
     `held`: see read_raw (a lone body held there inflates alone too, whatever the budget); `json`: see
-    `decompressed`."""
+    `decompressed`; `share`: see `inflated`."""
     raw = await within(read_raw(request, limit, held=held, setting=setting), timeout_s)
     return await inflated(raw, content_coding(request), limit, budget, setting, None if held is None else held.held,
-                          json)
+                          json, share)
 
 
 SMALL_BODY_BYTES = 64 * 1024  # the body of a route whose request is a small JSON object (`read_small_body`)
@@ -101,12 +102,20 @@ async def read_small_body(request: Request, timeout_s: float) -> bytes:
 
 
 async def inflated(body, coding: str | None, limit: int, budget: BodyBudget | None = None,
-                   setting: str = "max_body_bytes", own: int | None = None, json: str | None = None):
+                   setting: str = "max_body_bytes", own: int | None = None, json: str | None = None,
+                   share: tuple | None = None):
     """`body` decompressed per `coding` (a Content-Encoding value; None: as it is). Off the event loop: a few
-    KiB may inflate to `limit` bytes."""
+    KiB may inflate to `limit` bytes. `share`: (service.parse_share.ParseShare, client, as jobs.parse_charge gives
+    it): the inflation's CPU time is charged to the client's parse share, which refuses it (429) before it inflates
+    once past: only the parse of what it inflated to was, so a client sending small bombs that inflate to valid
+    JSON (200 MB of spaces, then {}: 2.5-3.6 s of server CPU each) cost the server their inflation for free."""
     if coding is None:
         return body
-    return await asyncio.to_thread(decompressed, body, coding, limit, budget, setting, own, json)
+    if share is None:
+        return await asyncio.to_thread(decompressed, body, coding, limit, budget, setting, own, json)
+    parse_share, client = share
+    return await asyncio.to_thread(parse_share.charged, client, decompressed, body, coding, limit, budget, setting,
+                                   own, json)
 
 
 ACCEPT_ENCODING = "gzip, deflate"  # the codings read (a 415's Accept-Encoding: RFC 9110 15.5.16)

@@ -218,6 +218,12 @@ def request_client(core: Core, request) -> str:
                      ",".join(h.getlist(FORWARDED_FOR)) or None)
 
 
+def parse_charge(core: Core, request) -> tuple:
+    """(parse share, client) of a Starlette request: what http_body.inflated charges a compressed body's inflation
+    to, as large bodies' parses are (body_budget.parsed)."""
+    return core.parse_share, request_client(core, request)
+
+
 class JobCall:
     """One job from either protocol: `admit`, then `run`; `outcome` as it ends; metrics on `close`."""
 

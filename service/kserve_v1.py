@@ -196,7 +196,7 @@ def predict_handler(settings: Settings, core: Core, repo: ModelRepository):
             core.unsent_http.check(client)
             admission = await oip_http.admit(core, client, request, settings)
             body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget,
-                                   json=json_head.WHOLE)
+                                   json=json_head.WHOLE, share=(core.parse_share, client))
             rows = instances_of(codec.loads(body, limits=codec.JsonLimits.of(settings))[0])
             if len(rows) * len(model.inputs) > settings.max_tensors:
                 raise LimitExceeded(f"{len(rows)} instances of {len(model.inputs)} inputs each are more than "

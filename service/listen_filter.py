@@ -18,9 +18,13 @@ import struct
 
 SO_ATTACH_FILTER, SO_DETACH_FILTER = 26, 27
 _NET = -0x100000 & 0xFFFFFFFF  # SKF_NET_OFF: offsets from the IP header (a TCP socket's filter starts at TCP's)
-_LDB, _LDW, _AND, _JEQ, _RET = 0x30, 0x20, 0x54, 0x15, 0x06
+_LDB, _LDW, _AND, _JEQ, _JA, _RET = 0x30, 0x20, 0x54, 0x15, 0x05, 0x06
 ACCEPT, DROP = 0xFFFFFFFF, 0
-MAX_PEERS = 48  # (a conditional jump's 8-bit offset must reach the IPv6 part past the IPv4 peers' 4 each)
+# the most instructions a filter has: 16 KiB, within optmem_max (20 KiB on kernels before 6.5) and BPF_MAXINSNS
+# (4096); 680 IPv4 addresses or 400 IPv6 /64s. Once at 48 peers (the IPv4 / IPv6 branch a conditional jump, whose
+# 8-bit offset had to reach past the IPv4 peers' 4 instructions each): a flood from more addresses was only shut
+# down, its 49th and later addresses free to open their connections again at once.
+MAX_INSNS = 2048
 
 
 def _tests(net) -> list[tuple[int, int, int]]:
@@ -48,7 +52,9 @@ def valid_peer(peer: str) -> bool:
 def program(peers: list[str]) -> bytes:
     """The filter (struct sock_filter[]): drop packets whose source is in one of `peers`, accept the rest."""
     nets = [ipaddress.ip_network(p, strict=False) for p in peers]
-    code: list = [(_LDB, _NET, None, None), (_AND, 0xF0, None, None), (_JEQ, 0x40, None, "v6")]
+    # (IPv4 falls through; the jump to the IPv6 part is unconditional, its offset 32 bits: any number of peers)
+    code: list = [(_LDB, _NET, None, None), (_AND, 0xF0, None, None), (_JEQ, 0x40, "v4", None), (_JA, "v6", None, None),
+                  "v4"]
     for version in (4, 6):
         if version == 6:
             code.append("v6")
@@ -71,9 +77,23 @@ def program(peers: list[str]) -> bytes:
     for c in (c for c in code if not isinstance(c, str)):
         op, k, jt, jf = c
         here = len(out) + 1  # (a jump counts from the next instruction)
+        if op == _JA:
+            k = labels[k] - here
         jumps = [0 if j is None else labels[j] - here for j in (jt, jf)]
         out.append(struct.pack("HBBI", op, *jumps, k))
     return b"".join(out)
+
+
+def fitting(peers) -> tuple[str, ...]:
+    """The first of `peers` (sorted) whose filter stays within MAX_INSNS instructions."""
+    out, n = [], 6  # (the version test and the two accepts)
+    for p in sorted(peers):
+        net = ipaddress.ip_network(p, strict=False)
+        n += 1 + sum(2 + (mask != 0xFFFFFFFF) for _, mask, _ in _tests(net))  # (each word's tests, then a drop)
+        if n > MAX_INSNS:
+            break
+        out.append(p)
+    return tuple(out)
 
 
 class ListenFilter:
@@ -84,8 +104,8 @@ class ListenFilter:
         self.peers: tuple[str, ...] = ()
 
     def drop(self, peers) -> None:
-        """Drop new connections from `peers` (at most MAX_PEERS: the first; none: detach). OSError: refused."""
-        peers = tuple(sorted(peers))[:MAX_PEERS]
+        """Drop new connections from `peers` (as many as `fitting` keeps; none: detach). OSError: refused."""
+        peers = fitting(peers)
         if peers == self.peers:
             return
         for s in self.socks:
@@ -103,27 +123,43 @@ class ListenFilter:
             s.close()
 
 
-def port_sockets(port: int):
-    """This process's TCP sockets on local `port`, each once: (a duplicate of one of its descriptors, its
-    /proc link). The caller closes each duplicate (closing one leaves the socket to its owner)."""
+def socket_links():
+    """(descriptor, its /proc link "socket:[inode]") of each of this process's sockets, each socket once (one may
+    have several descriptors). The link names the socket while it lives: what was learned of it may be kept."""
     seen = set()
     for name in os.listdir("/proc/self/fd"):
         try:
             link = os.readlink(f"/proc/self/fd/{name}")
-            if not link.startswith("socket:") or link in seen:  # (one socket may have several descriptors)
-                continue
-            s = socket.socket(fileno=os.dup(int(name)))
-        except (OSError, ValueError):
-            continue  # (gone meanwhile, or the listing's own descriptor)
-        try:
-            if s.family in (socket.AF_INET, socket.AF_INET6) and s.type == socket.SOCK_STREAM \
-                    and s.getsockname()[1] == port:
-                seen.add(link)
-                yield s, link
-                continue
         except OSError:
-            pass
-        s.close()
+            continue  # (gone meanwhile)
+        if link.startswith("socket:") and link not in seen:
+            seen.add(link)
+            yield int(name), link
+
+
+def port_sockets(port: int):
+    """This process's TCP sockets on local `port`, each once: (a duplicate of one of its descriptors, its
+    /proc link). The caller closes each duplicate (closing one leaves the socket to its owner)."""
+    for fd, link in socket_links():
+        s = on_port(fd, port)
+        if s is not None:
+            yield s, link
+
+
+def on_port(fd: int, port: int) -> socket.socket | None:
+    """A duplicate of descriptor `fd` if it is a TCP socket on local `port` (the caller closes it), else None."""
+    try:
+        s = socket.socket(fileno=os.dup(fd))
+    except OSError:
+        return None  # (gone meanwhile, or the listing's own descriptor)
+    try:
+        if s.family in (socket.AF_INET, socket.AF_INET6) and s.type == socket.SOCK_STREAM \
+                and s.getsockname()[1] == port:
+            return s
+    except OSError:
+        pass
+    s.close()
+    return None
 
 
 def listening(port: int) -> ListenFilter | None:

@@ -17,10 +17,8 @@ from . import classification, client_shm, codec, cuda_shm, kserve_repository, mo
 from .core import Core
 from .errors import Internal, InvalidRequest, NotImplementedFeature, ServiceError, Unauthorized
 from .grpc_inflate import decoded, message_of, peek
-from .grpc_server import grpc_code
-from .client_identity import metadata_forwarded
+from .grpc_server import call_client, grpc_code
 from .answer_wire import counted_bytes
-from .jobs import client_of
 from .oip_http import (EXTENSIONS, NOT_SUPPORTED, check_input_params, check_output_params,
                        check_outputs, check_repository_params, check_request_params, place_outputs, select_outputs,
                        server_version, queue_params, triton_config)
@@ -216,9 +214,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
 
     def _client(self, context, host: str | None = None) -> str:
         """The same client identity as every other protocol (service.jobs.client_of)."""
-        md = context.invocation_metadata() or ()
-        host = client_shm.grpc_peer_host(context.peer()) if host is None else host
-        return client_of(self.core, metadata_authorization(md), host, metadata_forwarded(md))
+        return call_client(self.core, context, host)
 
     async def _infer(self, held, context, stream: bool = False) -> pb.ModelInferResponse:
         """One inference; ServiceError for the caller to answer (a call aborts, a stream sends it on). `held`: the

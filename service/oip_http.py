@@ -345,7 +345,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             # front may have read otherwise
             hl = ", ".join(request.headers.getlist(codec.HEADER_LENGTH)) or None
             body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget,
-                                   json=json_head.HEAD if hl else json_head.WHOLE)
+                                   json=json_head.HEAD if hl else json_head.WHOLE, share=(core.parse_share, client))
             coded = content_coding(request) is not None
             if coded and tensors_past(body, hl, settings.shm_threshold_bytes):  # (its charge goes once copied)
                 body, buf = await into_buffer(body, hl, None)

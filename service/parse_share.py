@@ -2,8 +2,8 @@
 
 orjson holds the GIL for a whole parse (~50 ms per MiB of numbers on a quiet core; a 40 MiB body held every
 client's requests, health probes too, 2.3-4.7 s), in a thread or on the event loop alike: a client looping
-large JSON bodies took the server's whole time. A large body's decode (its parse and what is built from it)
-is timed by the thread's CPU clock and charged to its client; a client whose debt passed `burst_s` (it is paid
+large JSON bodies took the server's whole time. A large body's decode (its parse and what is built from it),
+and a compressed body's inflation (any size: service.http_body.inflated, service.grpc_inflate), is timed by the thread's CPU clock and charged to its client; a client whose debt passed `burst_s` (it is paid
 back at `share` seconds a second) is refused at once, 429 overloaded naming parse_share with the Retry-After
 that pays it back, before its body is parsed. Other clients' bodies are parsed meanwhile: one client costs
 the others at most `share` of the time over a burst, plus one body. Small bodies (<= body_budget.FREE) are
@@ -59,9 +59,10 @@ class ParseShare:
             owed = self._owed(client, self.clock())
         if owed > self.burst_s:
             retry = max(self.retry_after_s, math.ceil((owed - self.burst_s) / self.share))
-            raise Overloaded(f"this client's large JSON bodies (and model imports) took more than "
-                             f"parse_share={self.share:g} of the server's time (over parse_burst_s={self.burst_s:g}): "
-                             f"retry after {retry}s, or send tensors in the binary extension", retry_after=retry,
+            raise Overloaded(f"this client's large JSON bodies, compressed bodies' inflation (and model imports) took "
+                             f"more than parse_share={self.share:g} of the server's time (over parse_burst_s="
+                             f"{self.burst_s:g}): retry after {retry}s, or send tensors in the binary extension, "
+                             "uncompressed", retry_after=retry,
                              limit="parse_share", value=self.share)
 
     def spend(self, client: str, seconds: float) -> None:
@@ -70,6 +71,12 @@ class ParseShare:
             self._debts[client] = (self._owed(client, now) + seconds, now)
             if len(self._debts) > MAX_CLIENTS:
                 self._debts = {c: (o, at) for c, (o, at) in self._debts.items() if self._owed(c, now) > 0}
+
+    def charged(self, client: str, work, *args):
+        """work(*args) `timing` to `client` (in the thread it runs in: a compressed body's inflation, HTTP's or
+        gRPC's, service.http_body.inflated / service.grpc_inflate)."""
+        with self.timing(client):
+            return work(*args)
 
     @contextmanager
     def timing(self, client: str):

@@ -125,6 +125,7 @@ class Worker:
         self.ready_event = asyncio.Event()
         self.fatal: str | None = None
         self.recycling: str | None = None  # why the server killed it: "deadline", "cancelled"
+        self.owed_by: str | None = None  # the client whose cancelled job recycled the worker this one replaces
         self.jobs_done = 0
         self.last_used = 0.0
         self.started_at = time.time()
@@ -358,8 +359,8 @@ class Pool:
         if wait <= 0:
             return
         retry = max(self.settings.retry_after_s, math.ceil(wait))  # (not gradserve_rejected: the queue had room)
-        raise Overloaded(f"pool {self.name!r}: this client's builds refused for max_work / max_nodes took past its "
-                         f"share of worker time (refused_work_share={self.settings.refused_work_share} of a worker, "
+        raise Overloaded(f"pool {self.name!r}: this client's builds refused for max_work / max_nodes (and workers "
+                         f"recycled for its cancelled jobs, with their restarts) took past its share of worker time (refused_work_share={self.settings.refused_work_share} of a worker, "
                          f"refused_work_burst_s={self.settings.refused_work_burst_s}); a program not built before "
                          f"waits: retry after {retry}s", retry_after=retry, device=self.name,
                          limit="refused_work_share")
@@ -680,6 +681,9 @@ class Pool:
             w.info = msg[1]
             w.state = "idle"
             w.ready_event.set()
+            if w.owed_by is not None:  # (its start: a cancelled job's cost, _recycle)
+                self.refused_work.charge(w.owed_by, time.time() - w.started_at, time.perf_counter())
+                w.owed_by = None
             self._dispatch()
             return
         if kind == "fatal":
@@ -789,7 +793,8 @@ class Pool:
     def _replace(self, w: Worker) -> None:
         if self.stopping or w not in self.workers:
             return
-        self.workers[self.workers.index(w)] = self._spawn(w.spec)
+        new = self.workers[self.workers.index(w)] = self._spawn(w.spec)
+        new.owed_by = w.owed_by if w.recycling == "cancelled" else None
         self._dispatch()
 
     def _close(self, w: Worker) -> None:
@@ -964,6 +969,14 @@ class Pool:
     def _recycle(self, w: Worker, job: Job, reason: str = "deadline") -> None:
         if w.job is job and w.state == "busy" and w.proc is not None:
             w.recycling = reason
+            if reason == "cancelled":
+                # the worker time its job took, and (once it is ready: _handle) its replacement's start, charged to
+                # the client's account of refused work: a client cancelling a new program as soon as it ran, in a
+                # loop, had the pool's worker killed and restarted for nothing each time (another key's small grad
+                # waited 4-8 s behind the restarts, one worker)
+                now = time.perf_counter()
+                self.refused_work.charge(job.client, now - job.started, now)
+                w.owed_by = job.client
             try:
                 os.kill(w.proc.pid, signal.SIGKILL)
             except ProcessLookupError:

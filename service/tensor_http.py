@@ -16,7 +16,7 @@ from . import codec
 from .body_budget import Charge
 from .errors import InvalidRequest
 from .http_body import read_body
-from .jobs import request_client
+from .jobs import parse_charge, request_client
 from .tensor_store import MAX_ENTRIES, put_all
 
 # the most a /missing question takes: MAX_ENTRIES digests as JSON ("<64 hex digits>", ~67 bytes each) and spacing
@@ -45,7 +45,7 @@ def router(core, settings, dependencies) -> APIRouter:
         with Charge(core.body_budget) as held:
             # raw bytes behind a small JSON header, never parsed: bound as binary model uploads are (max_model_bytes)
             body = await read_body(request, settings.max_model_bytes, settings.body_timeout_s, core.body_budget, held,
-                                   setting="max_model_bytes")
+                                   setting="max_model_bytes", share=parse_charge(core, request))
             arrays = _decoded(body, request.headers.get(codec.HEADER_LENGTH), settings)
             out = await asyncio.to_thread(put_all, core.tensors, arrays, request_client(core, request))
         return JSONResponse(out, status_code=201)
@@ -53,7 +53,7 @@ def router(core, settings, dependencies) -> APIRouter:
     @r.post("/missing", operation_id="missing_tensors", summary="Which of these sha256 hashes are not kept")
     async def missing_tensors(request: Request):
         with Charge(core.body_budget) as held:
-            body = await _missing_body(request, settings, core.body_budget, held)
+            body = await _missing_body(request, settings, core.body_budget, held, parse_charge(core, request))
             # (off the loop, the answer's JSON too: 2^18 hashes' parse, checks and answer held others' probes ~2 s)
             client = request_client(core, request)
             return Response(await asyncio.to_thread(_missing, core.tensors, body, client),
@@ -62,11 +62,11 @@ def router(core, settings, dependencies) -> APIRouter:
     return r
 
 
-async def _missing_body(request: Request, settings, budget, held) -> bytes:
+async def _missing_body(request: Request, settings, budget, held, share: tuple) -> bytes:
     """The body of a missing-tensors question: at most MISSING_BODY_BYTES (as many hashes as one may name: 413
     naming missing_body_bytes past it), or max_body_bytes where that is lower."""
     limit, setting = min((MISSING_BODY_BYTES, "missing_body_bytes"), (settings.max_body_bytes, "max_body_bytes"))
-    return await read_body(request, limit, settings.body_timeout_s, budget, held, setting=setting)
+    return await read_body(request, limit, settings.body_timeout_s, budget, held, setting=setting, share=share)
 
 
 def _missing(store, body: bytes, client: str | None) -> bytes:

@@ -220,7 +220,7 @@ async def _job_body(request: Request, settings: Settings, core: Core, client: st
     """A job's body, parsed; a large one off the event loop (its parse stalled every client's requests), the
     parse held in the body budget (service.body_budget)."""
     raw = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget,
-                          json=json_head.WHOLE)
+                          json=json_head.WHOLE, share=(core.parse_share, client))
     if len(raw) <= BIG:
         return codec.loads(raw, limits=codec.JsonLimits.of(settings))[0]
     return (await asyncio.to_thread(charged, core.parses, client, raw, None, content_coding(request) is not None,

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from service.listen_filter import MAX_PEERS, listening, program, valid_peer
+from service.listen_filter import MAX_INSNS, fitting, listening, program, valid_peer
 
 HELD = 2.0  # seconds a connect from a held-back peer is given (it never completes)
 
@@ -67,6 +67,27 @@ def test_an_ipv6_prefix_is_held_back(listener):
 
 def test_the_program_and_what_it_can_match():
     assert len(program(["127.0.0.2"])) % 8 == 0
-    # the most peers a filter holds, each an IPv4 network (the longest IPv4 part): its jumps still fit
-    assert len(program([f"10.{i}.0.0/16" for i in range(MAX_PEERS)] + ["2001:db8::/64"])) % 8 == 0
+    # as many peers as fit MAX_INSNS, of every kind (the longest parts: an IPv4 network, an IPv6 one of odd length)
+    many = [f"10.{i // 256}.{i % 256}.0/24" for i in range(2000)] + [f"2001:db8:{i:x}::/63" for i in range(2000)]
+    kept = fitting(many)
+    assert 100 < len(kept) < len(many) and len(program(list(kept))) // 8 <= MAX_INSNS
+    assert len(fitting([f"10.0.{i // 250}.{i % 250}" for i in range(600)])) == 600  # (IPv4 addresses: 3 each)
+
+
+def test_more_than_48_peers_are_held_back(listener):
+    """Round 28: the filter held 48 peers at most (an 8-bit conditional jump past the IPv4 part), so a flood from
+    more addresses had its 49th and later let in at once; now as many as MAX_INSNS holds (600 here, and an IPv6
+    prefix past them all, so the jump to the IPv6 part is a long one)."""
+    port = listener.getsockname()[1]
+    peers = [f"127.0.{1 + i // 250}.{1 + i % 250}" for i in range(600)]
+    gate = listening(port)
+    try:
+        gate.drop(peers + ["2001:db8::/64"])
+        assert len(gate.peers) == 601
+        for p in (peers[0], peers[299], peers[-1], max(peers)):
+            assert not _connects(port, p), p
+        assert _connects(port, "127.0.0.1") and _connects(port, "127.0.3.200")
+    finally:
+        gate.drop([])
+        gate.close()
     assert valid_peer("127.0.0.1") and valid_peer("2001:db8::/64") and not valid_peer("unix")
