@@ -15,10 +15,25 @@ import gradserve as gs
 from gradserve import Tensor, ops
 from gradserve.importers import UnsupportedModel
 
-from .zoo24_ort_gen import case_input, probit_cases
+from .checks import check_against_jax, check_against_torch, check_value_and_input_grad, torch_case, torch_to_onnx
+from .jax_zoo24 import MODELS as JAX_MODELS
+from .zoo24 import JVP_REFERENCE
+from .zoo24 import MODELS as TORCH_MODELS
+from .zoo24_ort_gen import LEGACY, X_LEGACY, case_input, legacy_model, probit_cases
 
-pytestmark = pytest.mark.usefixtures("fake")
 DATA = "tests/importers/data/zoo24_ort.npz"
+
+
+@pytest.fixture(autouse=True)
+def _in_process(request):
+    """The in-process engine-backed server for every test but those on a real one (the `server` fixture)."""
+    if "server" in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("fake")
+    yield
+
+
 EDGES = [-1.5, -1.0, -0.999, -0.3, 0.0, 0.5, 0.999, 1.0, 1.5]
 
 
@@ -199,3 +214,88 @@ def test_names_that_repeat_are_not_written():
     g = graph_from_json(_two_output_doc())
     d = graph_to_json(replace(g, output_names=["d/dx", "d/dx"]))
     assert "output_names" not in d and graph_from_json(d).output_names is None
+
+
+# -- the round's held-out models -------------------------------------------------------------------------------------
+
+def _torch_check(name):
+    model, x = torch_case(TORCH_MODELS, name)
+    ref = getattr(model, JVP_REFERENCE[name]) if name in JVP_REFERENCE else None
+    check_against_torch(gs.from_torch(model, (x * 1.1,)), model, x, jvp_model=ref, second_order_model=ref)
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_MODELS))
+def test_torch_model_through_torch_export(name):
+    """Value, gradients w.r.t. the input and every weight, a jvp and a Hessian-vector product against torch's
+    (embedding_bag and torch.cond have no forward-mode / double-backward rule in torch: an equal model there)."""
+    _torch_check(name)
+
+
+@pytest.mark.parametrize("name,opset", [("tiny_unet_convtranspose_pixelshuffle", 11),
+                                        ("se_resblock_droppath", 13),
+                                        ("convtranspose_output_padding_groups", 9)])
+def test_torch_model_through_legacy_onnx_opsets(name, opset):
+    model, x = torch_case(TORCH_MODELS, name)
+    check_value_and_input_grad(gs.from_onnx(torch_to_onnx(model, x, opset)), model, x)
+
+
+@pytest.mark.parametrize("name", sorted(JAX_MODELS))
+def test_jax_model(name):
+    check_against_jax(*JAX_MODELS[name])
+
+
+@pytest.mark.parametrize("opset,up,pad", LEGACY)
+def test_legacy_slice1_pad2_upsample(opset, up, pad):
+    """Slice-1, Pad-2 (constant / reflect / edge) and Upsample-7 / 9 (nearest, linear: asymmetric) against
+    onnxruntime 1.32's values (float32; onnx.reference runs no Upsample with these scales), and the float64 model's
+    input gradient against central differences."""
+    want = np.load(DATA)[f"legacy{opset}_{up}_{pad}/ort0"]
+    got = gs.from_onnx(legacy_model(opset, up, pad))(Tensor(X_LEGACY.astype(np.float32))).asnumpy()
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+    net = gs.from_onnx(legacy_model(opset, up, pad, double=True))
+    c = np.random.default_rng(1).uniform(0.5, 1.5, got.shape)
+    g = ops.grad(lambda z: (net(z) * Tensor(c)).sum())(Tensor(X_LEGACY)).asnumpy()
+    assert (g[:, 2] == 0).all() and (g[:, :, 0] == 0).all()  # sliced away: no gradient
+    rng = np.random.default_rng(2)
+    for _ in range(8):  # entries the slice keeps
+        i = (rng.integers(0, 2), rng.integers(0, 2), rng.integers(1, 4), rng.integers(1, 4))
+        e = np.zeros_like(X_LEGACY)
+        e[i] = 1e-6
+        fd = ((net(Tensor(X_LEGACY + e)).asnumpy() - net(Tensor(X_LEGACY - e)).asnumpy()) * c).sum() / 2e-6
+        assert abs(fd - g[i]) < 1e-7 * max(1.0, abs(g[i])), (i, fd, g[i])
+
+
+# -- the REST path, once ------------------------------------------------------------------------------------------
+
+def test_unet_and_lista_over_a_real_server(server):
+    """The U-Net (torch.export) and LISTA (jax.export) on a real gradserve-server: value, gradients, jvp and
+    Hessian-vector product as in-process."""
+    gs.reset_context()
+    gs.set_context(server=server.url)
+    try:
+        _torch_check("tiny_unet_convtranspose_pixelshuffle")
+        check_against_jax(*JAX_MODELS["jax_lista_fori_cond_custom_jvp"])
+    finally:
+        gs.reset_context()
+
+
+def test_onnx_probit_and_legacy_models_registered_over_rest(server):
+    """POST /v1/graphs with the ONNX bytes, then eval: a PROBIT tree and a legacy opset 9 model against
+    onnxruntime's answers; a one-column PROBIT LinearClassifier is a 400 naming the node's op and why."""
+    d = np.load(DATA)
+    c = gs.Client(server.url)
+    for model, x, want in [(probit_cases()["tree_c3"], case_input("tree_c3"), d["tree_c3/ort1"]),
+                           (legacy_model(9, "linear", "reflect"), X_LEGACY.astype(np.float32),
+                            d["legacy9_linear_reflect/ort0"])]:
+        with server.client() as h:
+            r = h.post("/v1/graphs", content=model.SerializeToString(), headers={"content-type": "application/onnx"})
+        assert r.status_code == 201, r.text
+        got = c.eval(r.json()["graph_id"], [x]).value
+        got = got[-1] if isinstance(got, (tuple, list)) else got
+        fin = np.isfinite(want)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_allclose(got[fin], want[fin], rtol=0, atol=1.3e-3)
+    with server.client() as h:
+        r = h.post("/v1/graphs", content=probit_cases()["linear2"].SerializeToString(),
+                   headers={"content-type": "application/onnx"})
+    assert r.status_code == 400 and "LinearClassifier" in r.text and "PROBIT" in r.text, r.text

@@ -1,5 +1,6 @@
 """Writes tests/importers/data/zoo24_ort.npz: onnxruntime's answers for hand-made ai.onnx.ml nodes under the PROBIT
-post transform (TreeEnsembleClassifier / Regressor, LinearClassifier, SVMClassifier in its forms). Needs onnxruntime
+post transform (TreeEnsembleClassifier / Regressor, LinearClassifier, SVMClassifier in its forms), and for legacy
+opset 7-9 forms (Slice-1, Pad-2, Upsample-7 / 9) that onnx.reference does not run. Needs onnxruntime
 (not in the project's environment; made with onnxruntime 1.32.0 in a venv beside it):
 `python -m tests.importers.zoo24_ort_gen` from the repository root."""
 import numpy as np
@@ -41,6 +42,31 @@ def probit_cases():
     return cases
 
 
+X_LEGACY = np.random.default_rng(24).normal(size=(2, 3, 5, 4))
+LEGACY = [(9, "nearest", "constant"), (9, "linear", "reflect"), (7, "nearest", "edge"), (8, "linear", "edge")]
+
+
+def legacy_model(opset: int, up: str, pad: str, double: bool = False):
+    """Slice-1 (starts / ends / axes attributes, an end past the axis), Pad-2 (pads attribute, `pad` mode),
+    Upsample (scales [1, 1, 2, 1.5]: an input at opset 9, the attribute at 7-8; `up` mode), tanh; float32 (onnxruntime
+    has no float64 Upsample) or float64."""
+    from onnx import TensorProto as T
+    from onnx import helper as oh
+    from onnx import numpy_helper as nh
+
+    scales = [1.0, 1.0, 2.0, 1.5]
+    nodes = [oh.make_node("Slice", ["x"], ["s"], starts=[0, 1, 1], ends=[2, 4, 100], axes=[1, 2, 3]),
+             oh.make_node("Pad", ["s"], ["p"], pads=[0, 0, 1, 2, 0, 0, 2, 1], mode=pad)]
+    inits = [nh.from_array(np.array(scales, np.float32), "scales")] if opset >= 9 else []
+    nodes.append(oh.make_node("Upsample", ["p", "scales"], ["u"], mode=up) if opset >= 9 else
+                 oh.make_node("Upsample", ["p"], ["u"], mode=up, scales=scales))
+    nodes.append(oh.make_node("Tanh", ["u"], ["y"]))
+    vi = oh.make_tensor_value_info
+    t = T.DOUBLE if double else T.FLOAT
+    g = oh.make_graph(nodes, "legacy", [vi("x", t, list(X_LEGACY.shape))], [vi("y", t, None)], inits)
+    return oh.make_model(g, opset_imports=[oh.make_opsetid("", opset)], ir_version=7)
+
+
 def case_input(name):
     from .zoo21_ort_gen import X_SVM
     from .zoo23_ort_gen import X_TREE
@@ -59,6 +85,10 @@ def main():
             out[f"{name}/error"] = np.array(f"{type(e).__name__}: {e}"[:300])
             continue
         out.update({f"{name}/ort{i}": g for i, g in enumerate(got)})
+    for opset, up, pad in LEGACY:
+        model = legacy_model(opset, up, pad)
+        out[f"legacy{opset}_{up}_{pad}/ort0"] = ort.InferenceSession(model.SerializeToString()).run(
+            None, {"x": X_LEGACY.astype(np.float32)})[0]
     np.savez_compressed("tests/importers/data/zoo24_ort.npz", **out)
 
 
