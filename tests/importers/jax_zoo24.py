@@ -27,16 +27,17 @@ def _soft_threshold_jvp(primals, tangents):
 
 
 def lista_fori_cond(p, x):
-    """Learned ISTA (Gregor & LeCun 2010), 5 unrolled iterations by lax.fori_loop: z <- soft(W x + S z, lam), the step
-    damped by lax.cond when the update is large (its norm > 1.5: half a step), a smooth sparse code out."""
+    """Learned ISTA (Gregor & LeCun 2010), 3 unrolled iterations by lax.fori_loop: z <- soft(W x + S z, lam), the step
+    damped by lax.cond when the update is large (its norm > 2: half a step; here iterations 0 and 1, not 2), a
+    smooth sparse code out."""
     b = x @ p["W"]                                                      # (3, 6)
 
     def body(i, z):
         u = soft_threshold(b + z @ p["S"] * (1.0 + 0.1 * i), p["lam"])
         step = u - z
-        return lax.cond(jnp.linalg.norm(step) > 1.5, lambda s: z + 0.5 * s, lambda s: z + jnp.tanh(s), step)
+        return lax.cond(jnp.linalg.norm(step) > 2.0, lambda s: z + 0.5 * s, lambda s: z + jnp.tanh(s), step)
 
-    z = lax.fori_loop(0, 5, body, jnp.zeros_like(b))
+    z = lax.fori_loop(0, 3, body, jnp.zeros_like(b))
     return jnp.concatenate([z, jnp.tanh(z @ p["D"])], 1)
 
 

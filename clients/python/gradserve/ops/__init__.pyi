@@ -63,11 +63,11 @@ from ._edit_distance import EditDistance as EditDistance
 from ._eigen import Eig as Eig, Eigh as Eigh, eig as eig
 from ._einsum import Einsum as Einsum
 from ._elements_scatter import TensorScatterElements as TensorScatterElements, scatter as scatter, tensor_scatter_elements as tensor_scatter_elements
-from ._elementwise_more import Eps as Eps, HShrink as HShrink, NextAfter as NextAfter, fmax as fmax, fmin as fmin, frac as frac, heaviside as heaviside, nan_to_num as nan_to_num, nextafter as nextafter, nextafter as nextafter, sinc as sinc
+from ._elementwise_more import Eps as Eps, HShrink as HShrink, NextAfter as NextAfter, fmax as fmax, fmin as fmin, frac as frac, heaviside as heaviside, nan_to_num as nan_to_num, nextafter as nextafter, sinc as sinc
 from ._elementwise_ms import DivNoNan as DivNoNan, EqualCount as EqualCount, FastGeLU as FastGeLU, Lerp as Lerp, div_no_nan as div_no_nan, fast_gelu as fast_gelu, fmod as fmod, is_nonzero as is_nonzero, remainder as remainder, signbit as signbit
 from ._embedding import embedding as embedding
 from ._embedding_lookup import EmbeddingLookup as EmbeddingLookup
-from ._erfinv import Erfinv as Erfinv, Erfinv as Erfinv, erfinv as erfinv, erfinv as erfinv
+from ._erfinv import Erfinv as Erfinv, erfinv as erfinv
 from ._extra import DType as DType, Depend as Depend, Eye as Eye, Flatten as Flatten, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
 from ._extract_glimpse import ExtractGlimpse as ExtractGlimpse
 from ._fft import fft as fft, fft2 as fft2, fftn as fftn, hfft as hfft, hfft2 as hfft2, hfftn as hfftn, ifft as ifft, ifft2 as ifft2, ifftn as ifftn, ihfft as ihfft, ihfft2 as ihfft2, ihfftn as ihfftn, irfft as irfft, irfft2 as irfft2, irfftn as irfftn, rfft as rfft, rfft2 as rfft2, rfftn as rfftn
@@ -1117,7 +1117,6 @@ __all__ = [
     'nan_to_num',
     'HShrink',
     'Eps',
-    'nextafter',
     'NextAfter',
     'diagonal_scatter',
     'matrix_set_diag',
@@ -1130,8 +1129,6 @@ __all__ = [
     'make_tuple',
     'bincount',
     'histc',
-    'erfinv',
-    'Erfinv',
     'grid_sample',
     'GridSampler2D',
     'GridSampler3D',

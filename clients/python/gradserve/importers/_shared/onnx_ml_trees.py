@@ -255,8 +255,8 @@ def _regressor(ctx, node, attrs):
                       "LOGISTIC, SOFTMAX, SOFTMAX_ZERO, PROBIT)")
     if post not in ("NONE", "PROBIT") and int(attrs.get("n_targets", 1)) == 1:  # (PROBIT: onnxruntime applies it)
         _refuse(node, f"post_transform {post} of a single target: onnxruntime 1.32 applies none (its answer is the "
-                      "raw sum; PROBIT it applies), onnx.reference refuses it, ONNX's text applies it; NONE and PROBIT are "
-                      "imported there")
+                      "raw sum; PROBIT it applies), onnx.reference refuses it, ONNX's text applies it; NONE and "
+                      "PROBIT are imported there")
     as_double = attrs.get("nodes_values_as_tensor") is not None and \
         np.asarray(attrs["nodes_values_as_tensor"]).dtype == np.float64
     x = _rows(ctx, node, "float64" if as_double else "float32")
