@@ -299,3 +299,19 @@ def test_onnx_probit_and_legacy_models_registered_over_rest(server):
         r = h.post("/v1/graphs", content=probit_cases()["linear2"].SerializeToString(),
                    headers={"content-type": "application/onnx"})
     assert r.status_code == 400 and "LinearClassifier" in r.text and "PROBIT" in r.text, r.text
+
+
+def test_linear_classifier_label_is_the_raw_scores_argmax():
+    """LOGISTIC saturates to 1.0 in float32 for scores 17.0x and 20.0x: the label was the transformed scores' first
+    largest (0); onnxruntime 1.32 answers [1, 1] (the raw scores' argmax; its scores [[1, 1, 0.5]] x 2)."""
+    from onnx import TensorProto as T
+
+    from .checks import ml_model
+
+    x = np.array([[0.1, 0.2], [1.0, -1.0]], np.float32)
+    m = ml_model("LinearClassifier", dict(coefficients=[0.1, 0, 0, 0.1, 0, 0], intercepts=[17.0, 20.0, 0.0],
+                                          classlabels_ints=[0, 1, 2], post_transform="LOGISTIC"),
+                 x, [("L", T.INT64, [2]), ("S", T.FLOAT, [2, 3])])
+    label, scores = gs.from_onnx(m)(Tensor(x))
+    np.testing.assert_array_equal(label.asnumpy(), [1, 1])
+    np.testing.assert_array_equal(scores.asnumpy(), [[1, 1, 0.5]] * 2)
