@@ -120,6 +120,8 @@ def graph_to_json(g: Graph, *, top: bool = True) -> dict:
     d["nodes"] = [{"op": e.op, "inputs": [n(x) for x in e.inputs], "outputs": [n(o) for o in e.outputs],
                    "attrs": {k: _attr_to_json(v) for k, v in e.attrs.items()}} for e in g.eqns]
     d["outputs"] = tree(g.outputs)
+    if top and _names_load(g.output_names, len(g.flat_outputs)):
+        d["output_names"] = list(g.output_names)
     if top and g.functions:
         d["functions"] = {k: graph_to_json(f, top=False) for k, f in g.functions.items()}
     return d
@@ -217,6 +219,15 @@ def graph_from_json(d: Any, limits: Limits | None = None, *, sources: dict[str, 
     return g
 
 
+def _names_load(names, n: int) -> bool:
+    """Whether `names` are output_names the loader takes for n flat outputs: graph_to_json writes a graph's names
+    (an imported model's, or the names a transform gave a derived graph) only then, so a written graph always loads;
+    a derived graph whose names repeat (two inputs both unnamed, say) is written without them (the transforms name
+    its outputs again when it is derived from)."""
+    return names is not None and len(names) == n and len(set(names)) == n and \
+        all(isinstance(x, str) and x for x in names)
+
+
 def _output_names(d: dict, n: int) -> list[str] | None:
     """The top graph's optional `output_names`: what its caller calls each flat output (an imported model's own
     output names, e.g. ONNX's `y`), served under them (an eval model's outputs; Graph.output_names) where the
@@ -226,7 +237,7 @@ def _output_names(d: dict, n: int) -> list[str] | None:
         return None
     if not all(isinstance(x, str) and x for x in names):
         raise InvalidGraph("output_names must be non-empty strings", path="$.output_names")
-    if len(names) != n or len(set(names)) != n:
+    if not _names_load(names, n):
         raise InvalidGraph(f"output_names must name each of the graph's {n} flat output(s) once, got {names!r}",
                            path="$.output_names")
     return names

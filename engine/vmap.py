@@ -31,7 +31,7 @@ from . import batch_control, batch_index, batch_window  # noqa: F401  (register 
 # -- rules ----------------------------------------------------------------------------------------
 _UNARY = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "square", "sin", "cos", "tan", "sinh",
           "cosh", "tanh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sigmoid", "softplus", "relu", "abs",
-          "erf", "neg", "sign", "logical_not", "zeros_like", "ones_like", "identity", "stop_gradient", "cast",
+          "erf", "erfinv", "neg", "sign", "logical_not", "zeros_like", "ones_like", "identity", "stop_gradient", "cast",
           "conj", "real", "imag", "angle", "floor", "ceil", "round", "lgamma", "digamma", "polygamma", "bessel_i0", "bessel_i0e", "bessel_i1",
           "bessel_i1e")
 _NARY = ("add", "sub", "mul", "div", "pow", "atan2", "maximum", "minimum", "equal", "not_equal", "less", "less_equal",

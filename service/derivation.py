@@ -89,6 +89,7 @@ def worker_json(dg: Graph, refs: dict) -> tuple[str, dict]:
     and fast to load), those named by hash (`refs`: weight_refs.by_identity) by key, not as text. Written without
     graph_to_json's own form of values (lists of Python floats: ~2.5 GB for ViT-B/16's 86 M weights)."""
     d = graph_to_json(replace(dg, param_values={}))
+    d.pop("output_names", None)  # the core names the outputs (Derived.names); a worker's text and plan key by the math
     weights: dict = {}
     for p in d.get("params", []):
         if p["name"] in dg.param_values:

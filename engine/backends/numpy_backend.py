@@ -1,4 +1,4 @@
-"""NumPy (CPU). erf, lgamma and digamma from SciPy: NumPy has none, and a hand-rolled one would be less exact. matmul splits
+"""NumPy (CPU). erf, erfinv, lgamma and digamma from SciPy: NumPy has none, and a hand-rolled one would be less exact. matmul splits
 large products across the intra-op threads (split_gemm; one call when there is one thread)."""
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ def _index_add(xp, target, axis, index, values):
 
 def make_backend(device=None) -> Backend:
     from scipy.special import erf as _erf
+    from scipy.special import erfinv as _erfinv
     from scipy.special import gammaln as _lgamma
     from scipy.special import polygamma as _polygamma
     from scipy.special import psi as _digamma
@@ -31,7 +32,7 @@ def make_backend(device=None) -> Backend:
         r = _polygamma(n, x)
         return r if r.dtype == x.dtype else r.astype(x.dtype)
 
-    xp = namespace(np, erf=same_dtype(_erf), lgamma=same_dtype(_lgamma), digamma=same_dtype(_digamma), polygamma=polygamma,
+    xp = namespace(np, erf=same_dtype(_erf), erfinv=same_dtype(_erfinv), lgamma=same_dtype(_lgamma), digamma=same_dtype(_digamma), polygamma=polygamma,
                    index_add=lambda t, axis, idx, v: _index_add(np, t, axis, idx, v),
                    matmul=split_gemm.matmul, bfloat16=ml_dtypes.bfloat16)
     # ml_dtypes' bfloat16 loops round after every step (a sum of 4096 ones stops at 256) and its matmul answers

@@ -23,7 +23,7 @@ def make_backend(device=None) -> Backend:
         moved = xps.moveaxis(values, axis, -1)  # [..., k]
         return target + xps.moveaxis(moved @ onehot, -1, axis)
 
-    xp = namespace(xps, erf=_unsupported("erf"), lgamma=_unsupported("lgamma"), digamma=_unsupported("digamma"),
+    xp = namespace(xps, erf=_unsupported("erf"), erfinv=_unsupported("erfinv"), lgamma=_unsupported("lgamma"), digamma=_unsupported("digamma"),
                    polygamma=_unsupported("polygamma"),
                    index_add=index_add,
                    linalg=xps.linalg, fft=xps.fft)  # extensions, loaded on first use: not in dir(xps)

@@ -32,7 +32,7 @@ def make_backend(device=None) -> Backend:
     def polygamma(n, x):
         return _trigamma(torch, x) if n == 1 else torch.special.polygamma(n, x)
 
-    xp = namespace(xpt, erf=torch.special.erf, lgamma=torch.special.gammaln, digamma=torch.special.digamma,
+    xp = namespace(xpt, erf=torch.special.erf, erfinv=torch.special.erfinv, lgamma=torch.special.gammaln, digamma=torch.special.digamma,
                    polygamma=polygamma, remainder=functools.partial(_remainder, torch),
                    index_add=index_add, bfloat16=torch.bfloat16, **creators)
 

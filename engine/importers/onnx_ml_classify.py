@@ -31,7 +31,16 @@ def _post(w, node, scores: str, how: str) -> str:
         return w.unary("sigmoid", scores)
     if how == "SOFTMAX":
         return w.softmax("softmax", scores, 1)
-    _refuse(node, f"post_transform {how!r} (NONE, LOGISTIC or SOFTMAX are imported)")
+    if how == "PROBIT":
+        return probit(w, scores)
+    _refuse(node, f"post_transform {how!r} (NONE, LOGISTIC, SOFTMAX or PROBIT are imported)")
+
+
+def probit(w, s: str) -> str:
+    """The normal quantile sqrt(2) erfinv(2 s - 1), exactly (the engine's erfinv): -inf / +inf at 0 / 1, NaN outside
+    [0, 1], as onnxruntime; its values are Winitzki's approximation of erfinv (up to ~3e-4 from these)."""
+    two = w.scalar_like(2.0, s)
+    return w.mul(w.unary("erfinv", w.sub(w.mul(s, two), w.scalar_like(1.0, s))), w.scalar_like(np.sqrt(2.0), s))
 
 
 def _linear_classifier(ctx, node, attrs):
@@ -52,9 +61,9 @@ def _linear_classifier(ctx, node, attrs):
         return _binary(w, node, scores, how, labels)
     if coef.shape[0] != len(labels):
         _refuse(node, f"{coef.shape[0]} score column(s) for {len(labels)} class label(s)")
-    scores = _post(w, node, scores, how)
+    # the label is the raw scores' (onnxruntime's): PROBIT's NaN outside [0, 1] would win an argmax after it
     idx = w.emit1("argmax", [scores], {"axis": 1, "keepdims": False}, (w.shape(scores)[0],), "int64")
-    return [w.gather(w.const(labels), idx, 0), scores]
+    return [w.gather(w.const(labels), idx, 0), _post(w, node, scores, how)]
 
 
 def _binary(w, node, s: str, how: str, labels) -> list[str]:
@@ -63,11 +72,19 @@ def _binary(w, node, s: str, how: str, labels) -> list[str]:
     scores untransformed: refused, the runtimes' answers are not the op's.)"""
     if how not in ("NONE", "LOGISTIC"):
         _refuse(node, f"post_transform {how!r} with one score column for two classes (NONE or LOGISTIC are imported: "
-                      "onnxruntime applies no softmax there)")
+                      "onnxruntime applies no softmax there, and its PROBIT scores there are not the column's probit: "
+                      "NaN and zeros where the op's are finite)")
     p = w.unary("sigmoid", s) if how == "LOGISTIC" else s
     pos = w.reshape(w.binary("greater", s, w.scalar_like(0.0, s)), (w.shape(s)[0],))
     label = w.where(pos, w.const(labels[1]), w.const(labels[0]))
     return [label, w.concat([w.sub(w.scalar_like(1.0, p), p), p], 1)]
+
+
+def probit_and_zeros(w, s: str) -> str:
+    """onnxruntime 1.32's two-label PROBIT of one decision column s (trees, SVMs without probabilities): the scores
+    [probit(s), 0], a column of zeros beside it (its answers; the op's text is silent)."""
+    p = probit(w, s)
+    return w.concat([p, w.emit1("zeros_like", [s], {}, w.shape(s), w.dtype(s))], 1)
 
 
 def _one_hot_encoder(ctx, node, attrs):

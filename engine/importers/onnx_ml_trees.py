@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .onnx_ml import _float_rows, _refuse
-from .onnx_ml_classify import _int_labels, _post
+from .onnx_ml_classify import _int_labels, _post, probit_and_zeros
 
 MODES = ("BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_EQ", "BRANCH_NEQ", "BRANCH_MEMBER")
 _CMP = {"BRANCH_LEQ": "less_equal", "BRANCH_LT": "less", "BRANCH_GTE": "greater_equal", "BRANCH_GT": "greater",
@@ -249,12 +249,13 @@ def _regressor(ctx, node, attrs):
     w = ctx.w
     how = attrs.get("aggregate_function", "SUM")
     post = attrs.get("post_transform", "NONE")
-    if how not in AGGREGATES or post not in ("NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO"):
+    if how not in AGGREGATES or post not in ("NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO", "PROBIT"):
         _refuse(node, f"aggregate_function {how!r} / post_transform {post!r} (AVERAGE, SUM, MIN, MAX; NONE, "
-                      "LOGISTIC, SOFTMAX, SOFTMAX_ZERO)")
-    if post != "NONE" and int(attrs.get("n_targets", 1)) == 1:
+                      "LOGISTIC, SOFTMAX, SOFTMAX_ZERO, PROBIT)")
+    if post not in ("NONE", "PROBIT") and int(attrs.get("n_targets", 1)) == 1:  # (PROBIT: onnxruntime applies it)
         _refuse(node, f"post_transform {post} of a single target: onnxruntime 1.32 applies none (its answer is the "
-                      "raw sum), onnx.reference refuses it, ONNX's text applies it; only NONE is imported there")
+                      "raw sum; PROBIT it applies), onnx.reference refuses it, ONNX's text applies it; NONE and "
+                      "PROBIT are imported there")
     as_double = attrs.get("nodes_values_as_tensor") is not None and \
         np.asarray(attrs["nodes_values_as_tensor"]).dtype == np.float64
     x = _rows(ctx, node, "float64" if as_double else "float32")
@@ -318,14 +319,15 @@ def _classifier(ctx, node, attrs):
     base = attrs.get("base_values_as_tensor", attrs.get("base_values"))
     base = [] if base is None else list(np.asarray(base).reshape(-1))
     if len(labels) == 2:
-        if used != [0] or len(base) > 1 or post not in ("NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO"):
+        if used != [0] or len(base) > 1 or post not in ("NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO", "PROBIT"):
             _refuse(node, f"two class labels with weights for classes {used}, {len(base)} base value(s), "
                           f"post_transform {post}: only one weighted class (0), at most one base value and NONE, "
-                          "LOGISTIC, SOFTMAX or SOFTMAX_ZERO are imported (onnxruntime's binary rules differ there)")
+                          "LOGISTIC, SOFTMAX, SOFTMAX_ZERO or PROBIT are imported (onnxruntime's binary rules differ "
+                          "there)")
         s = scores(w, node, x, forest, 1, "SUM", base)
         return _binary_tree(w, s, labels, all(v >= 0 for c in forest.leaf_out for _, v in c), post)
-    if post not in ("NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO"):
-        _refuse(node, f"post_transform {post!r} (NONE, LOGISTIC, SOFTMAX or SOFTMAX_ZERO are imported)")
+    if post not in ("NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO", "PROBIT"):
+        _refuse(node, f"post_transform {post!r} (NONE, LOGISTIC, SOFTMAX, SOFTMAX_ZERO or PROBIT are imported)")
     y = scores(w, node, x, forest, len(labels), "SUM", base)
     has = _has_score(w, reached(w, x, forest, w.dtype(x), w.dtype(y)), forest, len(labels))
     ranked = w.where(has, y, w.const(np.asarray(-np.inf, np.dtype(w.dtype(y)))))
@@ -339,6 +341,8 @@ def _binary_tree(w, s: str, labels, all_positive: bool, post: str) -> list[str]:
     cut = 0.5 if all_positive else 0.0
     pos = w.reshape(w.binary("greater", s, w.scalar_like(cut, s)), (w.shape(s)[0],))
     label = w.where(pos, w.const(labels[1]), w.const(labels[0]))
+    if post == "PROBIT":  # [probit(s), 0] whatever the weights' signs (onnxruntime 1.32)
+        return [label, probit_and_zeros(w, s)]
     if post == "LOGISTIC":  # (whatever the weights' signs: onnxruntime 1.32)
         return [label, w.concat([w.unary("sigmoid", w.unary("neg", s)), w.unary("sigmoid", s)], 1)]
     if all_positive:  # (SOFTMAX and SOFTMAX_ZERO as NONE here: onnxruntime 1.32)

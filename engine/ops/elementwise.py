@@ -188,6 +188,11 @@ def _abs_jvp(b, ins, outs, ts):
 vjp_rules["abs"], jvp_rules["abs"] = _abs_vjp, _abs_jvp
 _unary("erf", lambda xp, x: xp.erf(x),
        lambda b, x, y: b.mul(_c(b, x, 2.0 / math.sqrt(math.pi)), b.exp(b.neg(b.square(x)))))
+# erf's inverse: +-inf at +-1, NaN beyond; d/dx = sqrt(pi)/2 exp(y^2), from the output, which gives +inf at
+# +-1 and NaN beyond (MindSpore's and torch's), and derivatives of any order (y' is again a graph of y)
+_unary("erfinv", lambda xp, x: xp.erfinv(x),
+       lambda b, x, y: b.mul(_c(b, x, math.sqrt(math.pi) / 2.0), b.exp(b.square(y))),
+       doc="elementwise inverse error function erf^-1(x) (+-inf at +-1, NaN outside [-1, 1])")
 
 # The log-gamma family: each one's derivative is the next (lgamma' = digamma, digamma' = polygamma n=1,
 # polygamma(n)' = polygamma(n+1)), so derivatives of any order exist.

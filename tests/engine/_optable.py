@@ -192,6 +192,7 @@ CASES: list[Case] = [
     _unary("asin", X(U, -0.8, 0.8)), _unary("acos", X(U, -0.8, 0.8)), _unary("atan", X(U, -2, 2)),
     _unary("asinh", X(U, -2, 2)), _unary("acosh", X(U, 1.2, 3.0)), _unary("atanh", X(U, -0.8, 0.8)),
     _unary("sigmoid", X(U, -2, 2)), _unary("softplus", X(U, -2, 2)), _unary("erf", X(U, -1.5, 1.5)),
+    _unary("erfinv", X(U, -0.9, 0.9)),
     _unary("lgamma", X(U, 0.3, 4.0)), _unary("digamma", X(U, 0.3, 4.0)),
     # Bessel I: both branches of the approximation (|x| <= 3.75 and above); the rules are the exact identities,
     # the values the approximation (2e-7 relative): finite differences of the values see the latter's slopes

@@ -34,6 +34,7 @@ UNARY = {
     "atanh": (jnp.arctanh, (-0.95, 0.95), True), "ceil": (jnp.ceil, (-3, 3), True),
     "cos": (jnp.cos, (-3, 3), True), "cosh": (jnp.cosh, (-3, 3), True),
     "digamma": (jss.digamma, (0.2, 5), True), "erf": (jss.erf, (-2, 2), True),
+    "erfinv": (jss.erfinv, (-0.95, 0.95), True),
     "exp": (jnp.exp, (-3, 3), True), "expm1": (jnp.expm1, (-3, 3), True),
     "floor": (jnp.floor, (-3, 3), True), "lgamma": (jss.gammaln, (0.2, 5), True),
     "log": (jnp.log, (0.1, 5), True), "log1p": (jnp.log1p, (-0.9, 3), True),

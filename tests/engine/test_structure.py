@@ -146,8 +146,7 @@ def test_no_import_cycle_among_sdk_modules():
 SDK_LAYERS = [
     ("base", ["dtype", "errors", "_private_arrays", "_views", "_catalog", "_shape_rules", "_infer", "_version", "_wire", "_late", "_misc", "_join_kinds", "_seq_twins", "_dynamic_len", "_jit_forbidden", "_slice_bounds", "_top_types",
               "_proto", "_extends", "_jit_config",
-              "importers._shared",  # the importers' graph writer and composites: NumPy only (ops/_householder runs them)
-              "importers._erfinv_form"]),  # erfinv on a graph writer: NumPy only (ops/_erfinv runs it)
+              "importers._shared"]),  # the importers' graph writer and composites: NumPy only (ops/_householder runs them)
     ("data", ["_tensor", "_calling_errors", "_seq_operands", "_sparse", "_cell_buffers", "_cell_insert", "_state_dict", "_eager", "common.dtype", "common.tensor", "common.sparse_tensor", "common.parameter", "common.initializer",
               "_tensor_function"]),
     ("transport", ["_shm", "_weights_by_hash", "_transport", "_client", "_lane", "context"]),

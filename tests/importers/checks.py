@@ -32,7 +32,9 @@ class GradDot(nn.Cell):
         return (ops.grad(self.loss, grad_position=0)(x) * self.v).sum()
 
 
-def check_against_torch(net, model, x: torch.Tensor, jvp_model=None):
+def check_against_torch(net, model, x: torch.Tensor, jvp_model=None, second_order_model=None):
+    """jvp_model / second_order_model: an equal model for torch's jvp / Hessian-vector product where torch has no
+    forward-mode or double-backward rule for one of `model`'s ops (torch.cond, embedding_bag)."""
     params = dict(model.named_parameters())
     got_names = [p.name for p in net.trainable_params()]
     assert sorted(got_names) == sorted(params), got_names  # every weight, each once (in the model's order)
@@ -61,6 +63,10 @@ def check_against_torch(net, model, x: torch.Tensor, jvp_model=None):
 
     # second order: H v = grad_x <grad_x loss, v>
     hv = ops.grad(GradDot(loss, Tensor(v.numpy())), grad_position=0)(Tensor(xn))
+    if second_order_model is not None:
+        xt = x.clone().requires_grad_(True)
+        want = torch.autograd.grad(((second_order_model(xt) * torch.from_numpy(c)) ** 2).sum() / 2, [xt],
+                                   create_graph=True)
     want_hv = torch.autograd.grad((want[0] * v).sum(), xt)[0]
     close(hv.asnumpy(), want_hv.numpy(), "hessian-vector product")
     assert np.abs(want_hv.numpy()).max() > 1e-3  # the second-order check is not of a zero

@@ -128,9 +128,10 @@ def test_svm_post_transforms_against_onnxruntime(i):
     np.testing.assert_allclose(got[1].asnumpy(), d[f"svm_post{i}/ort1"], rtol=1e-6, atol=2e-7)
 
 
-@pytest.mark.parametrize("post", ["SOFTMAX_ZERO", "PROBIT"])
+@pytest.mark.parametrize("post", ["SOFTMAX_ZERO"])
 def test_svm_other_post_transforms_with_probabilities_stay_refused(post):
-    """onnxruntime's PROBIT of two-class scores gives NaN and zeros: refused, as SOFTMAX_ZERO."""
+    """SOFTMAX_ZERO with two classes: refused. (PROBIT, refused here until round 24, is imported as onnxruntime
+    answers it, its NaN and zeros included: test_zoo24.py.)"""
     from onnx import helper
 
     model = svm_post_cases()[len(POSTS) * 4 - 2]

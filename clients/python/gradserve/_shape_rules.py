@@ -236,7 +236,7 @@ def tile_shapes(x_shape, reps) -> tuple:
 # -- elementwise --------------------------------------------------------------------------------
 UNARY_FLOAT = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "sinh", "cosh",
                "tanh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sigmoid", "softplus", "relu", "erf",
-               "floor", "ceil", "round", "lgamma", "digamma", "bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e")
+               "erfinv", "floor", "ceil", "round", "lgamma", "digamma", "bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e")
 UNARY_ANY = ("square", "neg", "sign")
 BINARY = ("add", "sub", "mul", "maximum", "minimum", "remainder", "fmod")
 BINARY_FLOAT = ("div", "pow", "atan2", "igamma", "igammac", "igamma_dx", "igamma_da", "nextafter")

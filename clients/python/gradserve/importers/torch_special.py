@@ -1,6 +1,6 @@
 """ATen special functions for torch_import (registered into torch_table.ATEN on import): lgamma, digamma,
-polygamma, erfinv, ndtri, erfcx, i0 / i0e / i1 / i1e, as compositions of the engine's elementwise ops (so their
-derivatives, of any order, are the compositions' own).
+polygamma, ndtri, erfcx, i0 / i0e / i1 / i1e, as compositions of the engine's elementwise ops (so their
+derivatives, of any order, are the compositions' own); erfinv is the engine's op.
 
 Each is computed in float64 and cast back: the series and Lanczos sums below cancel terms of size ~1e3,
 which float32 would leave accurate to ~1e-4 only. The branches are selected with where on inputs made
@@ -14,7 +14,6 @@ import numpy as np
 
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
 from .torch_table import aten
-from ._erfinv_form import erfinv  # (the SDK's ops.erfinv runs it too: a module of the base layer)
 
 # Lanczos (g = 7, 9 terms): lgamma to ~1e-15 relative for x >= 0.5
 _G = 7.0
@@ -182,7 +181,7 @@ def _float(c, x):
 aten("aten.lgamma.default", "aten.special_gammaln.default")(lambda c, x: lgamma(c.w, _float(c, x)))
 aten("aten.digamma.default", "aten.special_digamma.default", "aten.special_psi.default")(
     lambda c, x: digamma(c.w, _float(c, x)))
-aten("aten.erfinv.default", "aten.special_erfinv.default")(lambda c, x: erfinv(c.w, _float(c, x)))
+aten("aten.erfinv.default", "aten.special_erfinv.default")(lambda c, x: c.w.unary("erfinv", _float(c, x)))
 aten("aten.special_erfcx.default")(lambda c, x: erfcx(c.w, _float(c, x)))
 aten("aten.i0.default", "aten.special_i0.default")(lambda c, x: bessel_i(c.w, _float(c, x), 0))
 aten("aten.special_i0e.default")(lambda c, x: bessel_i(c.w, _float(c, x), 0, scaled=True))
@@ -201,7 +200,7 @@ def _polygamma(c, n, x):
 def _ndtri(c, p):
     """sqrt(2) erfinv(2p - 1)."""
     w, p = c.w, _float(c, p)
-    return w.mul(erfinv(w, w.sub(w.mul(p, w.scalar_like(2.0, p)), w.scalar_like(1.0, p))),
+    return w.mul(w.unary("erfinv", w.sub(w.mul(p, w.scalar_like(2.0, p)), w.scalar_like(1.0, p))),
                  w.scalar_like(math.sqrt(2.0), p))
 
 

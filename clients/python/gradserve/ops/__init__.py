@@ -112,7 +112,7 @@ from . import _tensor_op_methods  # noqa: E402,F401  Tensor.permute / remainder 
 
 for _topic in (_elementwise_more, _diagonal_scatter, _counting, _erfinv, _grid_sampler):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
-    __all__ += list(_topic.__all__)
+    __all__ += [k for k in _topic.__all__ if k not in __all__]  # (erfinv, nextafter: engine ops' names, replaced)
 
 # Householder QR: geqrf / orgqr, qr's complete form, pinv (qr / Qr replace the engine op's reduced-only forms)
 from . import _householder  # noqa: E402

@@ -63,7 +63,7 @@ from ._edit_distance import EditDistance as EditDistance
 from ._eigen import Eig as Eig, Eigh as Eigh, eig as eig
 from ._einsum import Einsum as Einsum
 from ._elements_scatter import TensorScatterElements as TensorScatterElements, scatter as scatter, tensor_scatter_elements as tensor_scatter_elements
-from ._elementwise_more import Eps as Eps, HShrink as HShrink, NextAfter as NextAfter, fmax as fmax, fmin as fmin, frac as frac, heaviside as heaviside, nan_to_num as nan_to_num, nextafter as nextafter, nextafter as nextafter, sinc as sinc
+from ._elementwise_more import Eps as Eps, HShrink as HShrink, NextAfter as NextAfter, fmax as fmax, fmin as fmin, frac as frac, heaviside as heaviside, nan_to_num as nan_to_num, nextafter as nextafter, sinc as sinc
 from ._elementwise_ms import DivNoNan as DivNoNan, EqualCount as EqualCount, FastGeLU as FastGeLU, Lerp as Lerp, div_no_nan as div_no_nan, fast_gelu as fast_gelu, fmod as fmod, is_nonzero as is_nonzero, remainder as remainder, signbit as signbit
 from ._embedding import embedding as embedding
 from ._embedding_lookup import EmbeddingLookup as EmbeddingLookup
@@ -269,6 +269,7 @@ __all__ = [
     'EqualCount',
     'Erf',
     'Erfc',
+    'Erfinv',
     'Exp',
     'ExpandDims',
     'Expm1',
@@ -602,6 +603,7 @@ __all__ = [
     'equal',
     'erf',
     'erfc',
+    'erfinv',
     'exp',
     'expand',
     'expand_dims',
@@ -1115,7 +1117,6 @@ __all__ = [
     'nan_to_num',
     'HShrink',
     'Eps',
-    'nextafter',
     'NextAfter',
     'diagonal_scatter',
     'matrix_set_diag',
@@ -1128,8 +1129,6 @@ __all__ = [
     'make_tuple',
     'bincount',
     'histc',
-    'erfinv',
-    'Erfinv',
     'grid_sample',
     'GridSampler2D',
     'GridSampler3D',

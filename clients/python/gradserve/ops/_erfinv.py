@@ -1,12 +1,10 @@
-"""ops.erfinv / Tensor.erfinv / mint.erfinv: the inverse error function. Its one definition is the torch
-importer's composition (importers/_erfinv_form.erfinv: Giles' polynomial as a start, two float64 Newton
-steps, which carry the derivative sqrt(pi)/2 exp(erfinv(y)^2)); here it is run on SDK Tensors through
-_tensor_writer, so a trace records the same elementwise graph."""
+"""ops.erfinv / Tensor.erfinv / mint.erfinv: the inverse error function, the engine's op `erfinv` (its
+derivative sqrt(pi)/2 exp(erfinv(x)^2) is the engine's rule) under MindSpore's argument checks."""
 from __future__ import annotations
 
 from .._tensor import Tensor
+from . import _primitives
 from ._bessel import _op_class
-from ._tensor_writer import writer_class
 
 __all__ = ["erfinv", "Erfinv"]
 
@@ -18,9 +16,7 @@ def erfinv(input):  # noqa: A002
         raise TypeError(f"For 'Erfinv', the input must be a Tensor, but got {type(input).__name__}")
     if "float" not in input._dtype:
         raise TypeError(f"For 'Erfinv', the input must be a floating-point Tensor, but got {input.dtype}")
-    from ..importers._erfinv_form import erfinv as _compose
-    w = writer_class()()
-    return w.tensors[_compose(w, w.put(input))]
+    return _primitives.FUNCTIONS["erfinv"](input)
 
 
 Erfinv = _op_class("Erfinv", erfinv)  # MindSpore's primitive form: P.Erfinv()(x)

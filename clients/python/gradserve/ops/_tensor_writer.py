@@ -1,6 +1,5 @@
-"""The importers' GraphWriter over SDK Tensors: a composite written for graphs (importers/_shared/composites,
-importers/_erfinv_form) run here builds the same ops, traced or eager (ops/_householder, ops/_erfinv,
-ops/_grid_sampler)."""
+"""The importers' GraphWriter over SDK Tensors: a composite written for graphs (importers/_shared/composites)
+run here builds the same ops, traced or eager (ops/_householder, ops/_grid_sampler, ops/_deform_conv)."""
 from __future__ import annotations
 
 import numpy as np

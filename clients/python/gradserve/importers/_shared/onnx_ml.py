@@ -3,7 +3,7 @@
 Normalizer, Imputer, LinearRegressor, LinearClassifier, OneHotEncoder (integer categories), ArrayFeatureExtractor.
 Each is composed from engine ops by ONNX's Operators-ml.md (onnxruntime's kernels where the text is loose: a 1-D
 input is one row; outputs are float32), so gradients reach the inputs where the op is differentiable. String
-labels / categories and the post transforms the engine has no form for (PROBIT) are refused naming the attribute;
+labels / categories and the post transforms whose runtimes' answers are not the op's are refused naming the attribute;
 the rest of the domain (trees, SVMs, label encoders, vectorizers) is refused by onnx_graph as not implemented."""
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .onnx_ml import _float_rows, _refuse
-from .onnx_ml_classify import _int_labels, _post
+from .onnx_ml_classify import _int_labels, _post, probit_and_zeros
 from .onnx_ml_svm_prob import svm_probabilities
 
 KERNELS = ("LINEAR", "POLY", "RBF", "SIGMOID")
@@ -151,7 +151,7 @@ def _classifier_gap(attrs, per_class: list, labels) -> str | None:
         return "no support vectors (the linear mode) with probabilities"
     if (n_prob or attrs.get("prob_b")) and not n_prob == len(attrs.get("prob_b") or []) == c * (c - 1) // 2:
         return f"{n_prob} prob_a / {len(attrs.get('prob_b') or [])} prob_b for {c * (c - 1) // 2} class pairs"
-    if c and post not in ("NONE", "SOFTMAX", "LOGISTIC") and (c == 2 or n_prob):  # onnxruntime's own forms
+    if c and post not in ("NONE", "SOFTMAX", "LOGISTIC", "PROBIT") and (c == 2 or n_prob):  # onnxruntime's own forms
         return f"post_transform {post!r} with two classes or probabilities"
     if c and len(labels) != c:
         return f"{len(labels)} labels for {c} classes"
@@ -198,7 +198,9 @@ def _svm_classifier(ctx, node, attrs):
 
 def _two_class_scores(w, d: str, post: str) -> str:
     """onnxruntime 1.32's two-class scores without probabilities (its answers; the op's text is silent): [-d, d],
-    LOGISTIC each through a sigmoid, SOFTMAX [1 - d, d] (d itself, not a softmax)."""
+    LOGISTIC each through a sigmoid, SOFTMAX [1 - d, d] (d itself, not a softmax), PROBIT [probit(d), 0]."""
+    if post == "PROBIT":
+        return probit_and_zeros(w, d)
     if post == "SOFTMAX":
         return w.concat([w.sub(w.scalar_like(1.0, d), d), d], 1)
     scores = w.concat([w.unary("neg", d), d], 1)
