@@ -93,3 +93,41 @@ def test_argsort_orders_as_mindspore(on_real_server):
     assert ops.argsort(a).asnumpy().tolist() == [[1, 3, 2, 0], [0, 1, 2, 3]]
     assert ops.argsort(a, 0, True).asnumpy().tolist() == [[0, 0, 0, 0], [1, 1, 1, 1]]
     assert ops.argsort(a).dtype == ms.int32
+
+
+# -- Unique / unique_consecutive (p10.py - p12.py)
+
+def test_unique_keeps_each_nan_apart():
+    # MindSpore 2.10: [2.5, nan, -0.0, nan], idx [0, 1, 2, 2, 0, 3] (the base merged the NaNs: 3 values, idx ... 1)
+    y, idx = ops.unique(Tensor(np.array([2.5, np.nan, -0.0, 0.0, 2.5, np.nan], np.float32)))
+    out = y.asnumpy()
+    assert out.shape == (4,) and out[0] == 2.5 and np.isnan(out[1]) and out[2] == 0 and np.signbit(out[2])
+    assert np.isnan(out[3])
+    assert idx.dtype == ms.int32 and idx.asnumpy().tolist() == [0, 1, 2, 2, 0, 3]
+    import gradserve.numpy as mnp
+    y, idx = mnp.unique(Tensor(np.array([2.5, np.nan, 1.0, 2.5, np.nan], np.float32)), return_inverse=True)
+    assert y.shape == (4,) and idx.asnumpy().tolist() == [0, 1, 2, 0, 3]  # MindSpore 2.10's mindspore.numpy
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.uint32, np.uint64])
+def test_unique_refuses_the_dtypes_its_cpu_kernel_lacks(dtype):
+    # MindSpore 2.10: TypeError "... Select CPU operator[Unique] fail! Unsupported data type! ..." (the base answered)
+    with pytest.raises(TypeError, match=r"Select CPU operator\[Unique\] fail! Unsupported data type!"):
+        ops.unique(Tensor(np.array([1, 1, 0]).astype(dtype)))
+
+
+def test_unique_consecutive_takes_mindspore_2_10_keywords():
+    x = Tensor(np.array([5, 1, 5, 3, 1, 3], np.int32))
+    out, idx, counts = ops.unique_consecutive(x, return_inverse=True, return_counts=True)  # the base: TypeError
+    assert out.asnumpy().tolist() == [5, 1, 5, 3, 1, 3]
+    assert idx.dtype == ms.int64 and idx.asnumpy().tolist() == [0, 1, 2, 3, 4, 5]
+    assert counts.asnumpy().tolist() == [1, 1, 1, 1, 1, 1]
+    m = Tensor(np.array([[1, 2], [1, 2], [3, 4]], np.int32))
+    assert ops.unique_consecutive(m, dim=0).asnumpy().tolist() == [[1, 2], [3, 4]]
+    out, idx = x.unique_consecutive(return_inverse=True)  # the Tensor method (the base: AttributeError)
+    assert idx.asnumpy().tolist() == [0, 1, 2, 3, 4, 5]
+    y, idx, counts = ops.unique_consecutive(Tensor(np.array([1., 1., np.nan, np.nan], np.float32)), True, True)
+    assert idx.asnumpy().tolist() == [0, 0, 1, 2] and counts.asnumpy().tolist() == [2, 1, 1]  # NaN runs apart
+    for kw in ("return_idx", "axis"):  # the 1.x names: MindSpore 2.10's TypeError
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{kw}'"):
+            ops.unique_consecutive(x, **{kw: True if kw == "return_idx" else 0})
