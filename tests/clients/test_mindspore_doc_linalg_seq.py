@@ -37,7 +37,7 @@ def test_unique_consecutive_matches_torch():
     for got, ref in zip((out, idx, counts), want):
         np.testing.assert_array_equal(got.asnumpy(), ref.numpy())  # torch
     m = np.array([[1, 1, 2, 2], [3, 3, 4, 5]])
-    got = ops.unique_consecutive(Tensor(m), axis=1).asnumpy()
+    got = ops.unique_consecutive(Tensor(m), dim=1).asnumpy()
     np.testing.assert_array_equal(got, torch.unique_consecutive(torch.from_numpy(m), dim=1).numpy())
     assert ops.UniqueConsecutive()(Tensor(x))[1] is None
 

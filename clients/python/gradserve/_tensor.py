@@ -666,7 +666,7 @@ for _name, _op in (*((n, n) for n in (
         ("le", "less_equal")):
     setattr(Tensor, _name, _ops_method(_name, _op))
 for _name in ("isneginf", "isposinf", "isinf", "isnan", "isfinite", "logaddexp", "logaddexp2", "logdet", "cov",
-              "masked_select", "sgn", "t", "copy"):
+              "masked_select", "sgn", "t", "copy", "unique_consecutive"):
     setattr(Tensor, _name, _ops_method(_name, _name))
 setattr(Tensor, "bitwise_not", _ops_method("bitwise_not", "bitwise_not"))
 setattr(Tensor, "bitwise_left_shift", _ops_method("bitwise_left_shift", "bitwise_left_shift"))

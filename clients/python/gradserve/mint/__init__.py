@@ -46,7 +46,7 @@ _DIM = {"dim": "axis"}
 _KEEP = {"dim": "axis", "keepdim": "keep_dims"}
 _KEEPS = {"dim": "axis", "keepdim": "keepdims"}
 _RENAMED = {
-    "unique_consecutive": ("unique_consecutive", {"return_inverse": "return_idx", "dim": "axis"}),
+    "unique_consecutive": ("unique_consecutive", {}),
     "all": ("all", _KEEP), "any": ("any", _KEEP),
     "amax": ("amax", _KEEPS), "amin": ("amin", _KEEPS), "argmin": ("argmin", _KEEPS),
     "argsort": ("argsort", _DIM), "cat": ("cat", _DIM), "concat": ("concat", _DIM), "stack": ("stack", _DIM),

@@ -73,9 +73,11 @@ class LuUnpack:
         return lu_unpack(LU_data, LU_pivots, self.unpack_data, self.unpack_pivots)
 
 
-def unique_consecutive(input, return_idx=False, return_counts=False, axis=None):  # noqa: A002
-    """Each run of equal consecutive elements (or slices along axis) once; with return_idx, each element's run
-    index; with return_counts, each run's length (int64)."""
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    """Each run of equal consecutive elements (or slices along dim) once; with return_inverse, each element's run
+    index; with return_counts, each run's length (int64). MindSpore 2.10's keywords (return_idx / axis, the 1.x
+    names, are its TypeError "unexpected keyword argument")."""
+    return_idx, axis = return_inverse, dim
     x = input._host_copy()
     moved = x.reshape(-1) if axis is None else np.moveaxis(x, axis, 0)
     n = moved.shape[0]

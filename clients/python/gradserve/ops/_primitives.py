@@ -916,7 +916,13 @@ ComplexAbs = CLASSES["Abs"]
 
 # -- MindSpore 2.10's sign of a real NaN is 0 (its CPU kernel, as torch's); the engine's sign keeps NumPy's / JAX's
 # NaN (its importers need that one)
+_SIGN_DTYPES = ("bool", "int32", "int64", "float16", "float32", "float64", "bfloat16", "complex64", "complex128")
+
+
 def sign(input):
+    if isinstance(input, Tensor) and input._dtype not in _SIGN_DTYPES:  # MindSpore 2.10 refuses int8 / int16 / uints
+        raise TypeError("For Primitive Sign, the type of input must be in {Bool, Int32, Int64, Float16, Float32, "
+                        f"Float64, BFloat16, Complex64, Complex128}}, but got {input.dtype}.")
     if isinstance(input, Tensor) and input._dtype in _dt.COMPLEX:  # MindSpore 2.10: x / |x| (ops.sgn's); the engine
         return late.ops.sgn(input)  # op refuses complex
     out = _out(apply("sign", [input], {}))

@@ -104,8 +104,24 @@ def sort(input_x, axis=-1, descending=False):
     tied values keep their order and each gets its own cotangent (as MindSpore). A row holding NaN in its CPU
     kernel's order (engine op sort_stl: libstdc++'s std::stable_sort by `<`, [1, nan, 3, 2] -> [1, nan, 2, 3])."""
     _primitives._refuse_bool(axis, "For 'Sort', the type of 'axis' should be 'int', but got type 'bool'.")
+    _check_sort(input_x, axis)
     vals, idx = P.sort_stl(input_x, axis=int(axis), descending=bool(descending))
     return vals, P.cast(idx, "int32")  # MindSpore 2.10's sort / topk indices are int32 (max's are int64)
+
+
+def _check_sort(x, axis) -> None:
+    """MindSpore 2.10's refusals of Sort (also ops.argsort's): a bool Tensor (its CPU kernel's TypeError), a 0-d one
+    and an axis outside [-ndim, ndim - 1] (ValueErrors, its texts)."""
+    if not isinstance(x, Tensor):
+        return
+    if x._dtype == "bool":
+        raise TypeError("Select CPU operator[Sort] fail! Unsupported data type! (For 'Sort', the input's dtype "
+                        "must not be Bool.)")
+    nd = len(x.shape)
+    if nd == 0:
+        raise ValueError("For Sort, the check range left must be smaller than right number but got left: 0 and right: -1.")
+    if not -nd <= int(axis) < nd:
+        raise ValueError(f"For primitive[Sort], the axis must be in [{-nd},{nd - 1}], but got {int(axis)}.")
 
 
 def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpore's names

@@ -53,13 +53,21 @@ def _logaddexp2(x, y):  # [1, 2, 3] and 2 print 2.586, not 2.584)
 
 
 def sgn(input):  # noqa: A002
-    """sign for real input; for complex input x / |x| (0 where x is 0)."""
+    """sign for real input; for complex input x / |x| (0 where x is 0). Each part is divided by the real |x|, as
+    MindSpore 2.10's complex division by |x| + 0j rounds it (complex128 (3+4j) gives 0.6 + 0.8j; NumPy's complex
+    division, a product with 1 / 5, gave 0.6000000000000001). |x| is hypot's: MindSpore's ComplexAbs squares
+    the parts, so complex64 1e-30 gives 1e-30 there and 1e30 gives 0 (kept: the math's 1 here)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"For sgn, the input must be a Tensor, but got {type(input)}")
     if not input._dtype.startswith("complex"):
         return P.sign(input)
-    mag = P.abs(input)
+    mag = P.real(P.abs(input))  # (the engine's abs of a complex Tensor is complex-typed)
     zero = P.equal(mag, P.zeros_like(mag))
     safe = P.select(zero, P.ones_like(mag), mag)  # keeps the division finite where the select drops it
-    out = P.div(input, P.cast(safe, input._dtype))
+    out = P.complex(P.div(P.real(input), safe), P.div(P.imag(input), safe))
+    # an infinite or NaN part: the complex division's nan + nanj (MindSpore's; the parts' division gave nan + 0j)
+    finite = P.equal(P.sub(mag, mag), P.zeros_like(mag))  # (inf - inf and nan - nan are nan)
+    out = P.select(finite, out, P.div(input, P.cast(safe, input._dtype)))
     return P.select(zero, P.zeros_like(input), out)
 
 

@@ -15,24 +15,30 @@ def unique(input):  # noqa: A002
     for an int64 input, else int32: MindSpore 2.10). y's length depends on the values (see `distinct`); y is the
     input gathered at each value's first appearance (the derivative where the values are distinct; MindSpore's
     CPU has no UniqueGrad kernel)."""
+    if isinstance(input, Tensor) and input._dtype in ("bool", "uint32", "uint64"):  # (its CPU kernel's dtypes)
+        raise TypeError(f"Select CPU operator[Unique] fail! Unsupported data type! (For 'Unique', the input's dtype "
+                        f"must not be {input.dtype}.)")
     y, inverse, _ = distinct(input, None, False, "unique: its output shape depends on the values, which this trace "
-                             "does not know (an exported graph, a loop body, vmap); call it on concrete Tensors")
+                             "does not know (an exported graph, a loop body, vmap); call it on concrete Tensors",
+                             equal_nan=False)
     return y, Tensor(inverse.astype(np.int64 if input._dtype == "int64" else np.int32))
 
 
-def distinct(input, dim, ascending: bool, unknown: str):  # noqa: A002
+def distinct(input, dim, ascending: bool, unknown: str, equal_nan: bool = True):  # noqa: A002
     """(values, inverse, counts) of input (flattened where dim is None; else its slices along dim): the distinct
     values (slices) ascending or in order of first appearance, input gathered at each one's first appearance
     (a concrete input: a constant); per element (slice) its position among them, input's shape (dim's length);
     each one's count (NumPy arrays). The output shape depends on the values: a traced input needs its value in
-    this call (gradserve._value_reads; the trace is specialised on it), else TypeError `unknown`."""
+    this call (gradserve._value_reads; the trace is specialised on it), else TypeError `unknown`. equal_nan False
+    (ops.unique, flattened): each NaN a value of its own, as MindSpore 2.10's Unique ([nan, 1, nan] -> 3 values)."""
     known = input._value()
     if known is None:
         raise TypeError(unknown)
     arr = np.asarray(known)
     axis = None if dim is None else int(dim) % max(arr.ndim, 1)
+    nan_kw = {} if axis is not None or equal_nan else {"equal_nan": False}
     _, first, inverse, counts = np.unique(arr.reshape(-1) if axis is None else arr, return_index=True,
-                                          return_inverse=True, return_counts=True, axis=axis)
+                                          return_inverse=True, return_counts=True, axis=axis, **nan_kw)
     inverse = inverse.reshape(arr.shape if axis is None else (arr.shape[axis],))
     if not ascending:
         order = np.argsort(first)
