@@ -634,6 +634,26 @@ def _passes_broadcast(made_by: tuple | None, shape: tuple, want: tuple) -> bool:
     return builtins.all(a in (1, b) for a, b in zip(shape[::-1], want[::-1]))  # (`all` here is ops.all)
 
 
+# Ops whose MindSpore 2.10 bprop passes a hook result of another dtype on in that dtype (a Float64 result for a
+# Float32 `ig(sin(t))` gives t a Float64 gradient; /work/scratch_left33/p3c.py, PyNative and GRAPH_MODE), where the
+# engine's gradient has t's dtype; Add's does so in GRAPH_MODE / jit only. The others probed cast it back to their
+# input's dtype (sigmoid, sqrt, mul, sub, sum; add in PyNative), as the engine's gradient has it, and are answered.
+_DTYPE_PASSING_BPROPS = ("sin", "cos", "exp", "log", "relu", "square", "neg", "abs", "div", "reshape", "pow")
+
+
+def _check_hook_dtype(g: Tensor, dout, op: str, compiled: bool) -> None:
+    """A hook result g of another dtype than the gradient dout it replaces, at the output of op: MindSpore 2.10's
+    refusal (tanh in PyNative: its TanhGrad RuntimeError) or the TypeError saying it would pass g's dtype on."""
+    if op == "tanh" and not compiled:
+        raise RuntimeError(f"For TanhGrad, the grad type must be same as input type, but got grad_type: "
+                           f"{dout.dtype} and x_type: {g.dtype}")
+    if op in _DTYPE_PASSING_BPROPS or (op == "add" and compiled):
+        raise TypeError(f"InsertGradientOf: the hook returned a Tensor of dtype {g._dtype} for a {dout._dtype} "
+                        f"gradient at the output of {op}; MindSpore 2.10 passes it on in {g.dtype} through {op}'s "
+                        f"bprop (the input's gradient is {g.dtype}), gradserve would give {dout._dtype}: return a "
+                        f"{dout._dtype} Tensor")
+
+
 def _hook_number(g, dout, made_by: tuple | None = None, compiled: bool = False):
     """An InsertGradientOf hook's result. A tuple / list: its first element in PyNative (MindSpore 2.10 PyNative takes
     it: (d, 5 d) gives d; GRAPH_MODE refuses, as here). A Python float that is no whole number for an integer x is
@@ -653,6 +673,16 @@ def _hook_number(g, dout, made_by: tuple | None = None, compiled: bool = False):
                         f"where the input's other uses add their {dout._dtype} gradient to it (TypeError 'For "
                         f"primitive[Add], the input arguments must have same data type'), gradserve would give "
                         f"{dout._dtype}: return a float or a Tensor")
+    if isinstance(g, Tensor) and g._dtype != dout._dtype and made_by is not None:
+        _check_hook_dtype(g, dout, made_by[0][0], compiled)
+    if made_by is None and compiled and isinstance(g, Tensor) and g._dtype != dout._dtype:
+        # (MindSpore 2.10 GRAPH_MODE / jit, /work/scratch_left33/p3c.py: a Float64 gradient; `ig(t) + t` its AddN
+        # TypeError 'For primitive[AddN], the input type must be same.')
+        raise TypeError(f"InsertGradientOf: the hook returned a Tensor of dtype {g._dtype} as the gradient of the "
+                        f"{dout._dtype} input itself; MindSpore 2.10 (GRAPH_MODE, @jit) gives it as a {g.dtype} "
+                        f"gradient, or refuses it where the input's other uses add their {dout._dtype} gradient to it "
+                        f"(TypeError 'For primitive[AddN], the input type must be same.'), gradserve would give "
+                        f"{dout._dtype}: return a {dout._dtype} Tensor")
     if made_by is None and not compiled and isinstance(g, Tensor) and g._dtype != dout._dtype:
         # (MindSpore 2.10 PyNative, /work/ms_suite_left31/probe/p4.py: an Int64 / Float64 Tensor for a Float32 input
         # is the gradient with its own dtype, `ig(t) + t` its Add TypeError; the engine's has the input's dtype)
