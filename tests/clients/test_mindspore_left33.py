@@ -363,6 +363,7 @@ def test_jvp_of_sequence_outputs_is_refused(fake):
                         (_dict_out, "Dictionary[[a,],[Tensor[Float32]]]")):
             with pytest.raises(TypeError) as e:
                 ms.jvp(f, x, v)
-            assert str(e.value) == f'Failed calling OnesLike with "x={kind}".\nThe valid calling should be: "x=<Tensor>".'
+            want = f'Failed calling OnesLike with "x={kind}".\nThe valid calling should be: "x=<Tensor>".'
+            assert str(e.value) == want
         out, tan = ms.jvp(_tuple_out, x, v)  # (a flat tuple: each item seeded, as MindSpore's)
         assert [t.asnumpy().tolist() for t in tan] == [[2.0, 2.0], [3.0, 3.0]]

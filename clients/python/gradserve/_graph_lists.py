@@ -123,6 +123,13 @@ class _Rename(ast.NodeTransformer):
     def __init__(self, names: set, local: set, helpers: str):
         self.names, self.helpers = names, helpers
         self.rewritten = {_PREFIX + n for n in names} | local
+        self.loops = 0  # (inside a `while`: a local's change stays Python's, see _rewrite)
+
+    def visit_While(self, node: ast.While):
+        self.loops += 1
+        self.generic_visit(node)
+        self.loops -= 1
+        return node
 
     def visit_Name(self, node: ast.Name):
         if node.id in self.names:
@@ -144,6 +151,8 @@ class _Rename(ast.NodeTransformer):
         if c is None or c[0] not in self.rewritten:
             return node
         name, idx, what = c
+        if self.loops and not name.startswith(_PREFIX):
+            return node  # (a traced `while` runs trip by trip with its lists changed in place: its state is Tensors)
         if what == "setitem":
             if len(idx) == 1 and not name.startswith(_PREFIX):
                 return node  # (a local's `x[i] = v`: _rewrite's pass 1b, item_written)
