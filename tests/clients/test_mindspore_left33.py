@@ -367,3 +367,50 @@ def test_jvp_of_sequence_outputs_is_refused(fake):
             assert str(e.value) == want
         out, tan = ms.jvp(_tuple_out, x, v)  # (a flat tuple: each item seeded, as MindSpore's)
         assert [t.asnumpy().tolist() for t in tan] == [[2.0, 2.0], [3.0, 3.0]]
+
+
+# -- 7. mindspore.numpy with a list / tuple operand ----------------------------------------------------------------
+def test_numpy_sequence_operands_refused_as_mindspore(fake):
+    mnp = ms.numpy
+    t = Tensor(np.array([1.0, 2.0], np.float32))
+    exp_text = ("For primitive[Exp], the input argument[input] must be a type of {BFloat16, Bool, Complex128, "
+                "Complex64, Float16, Float32, Float64, Int64}, but got Int32.")
+    # MindSpore 2.10 (p7.py, p7b.py, p7c.py): class and text of each
+    cases = [
+        (lambda: mnp.float_power(t, [1, 2]), "For Primitive[Dtype], the input argument[input_x] must be a Tensor, "
+                                             "CSRTensor or COOTensor, but got <class 'list'>."),
+        (lambda: mnp.float_power((1, 2), t), "For Primitive[Dtype], the input argument[input_x] must be a Tensor, "
+                                             "CSRTensor or COOTensor, but got <class 'tuple'>."),
+        (lambda: mnp.dot(t, [1, 2]), "the input x must be Tensor!"),
+        (lambda: mnp.dot([1.0, 2.0], t), "the input x must be Tensor!"),
+        (lambda: mnp.inner(t, (1.0, 2.0)), "the input x must be Tensor!"),
+        (lambda: mnp.matmul(t, [1, 2]), 'Failed calling MatMulExt with "MatMulExt()(input=Tensor, other=List<int, '
+                                        'int>)".\nThe valid calling should be: \n"MatMulExt()(input=<Tensor>, '
+                                        'other=<Tensor>)".'),
+        (lambda: mnp.isclose(t, [1, 2]), "For primitive[IsClose], the input type must be same.\n"
+                                         "name:[input]:Tensor[Float32].\nname:[other]:Tensor[Int32]."),
+        (lambda: mnp.logaddexp(t, [1, 2]), exp_text),
+        (lambda: mnp.logaddexp(t, (1, 2)), exp_text),
+    ]
+    for f, text in cases:
+        with pytest.raises(TypeError) as e:
+            f()
+        assert str(e.value) == text
+
+
+def test_numpy_sequence_operands_answered_as_mindspore(fake):
+    mnp = ms.numpy
+    t = Tensor(np.array([1.0, 2.0], np.float32))
+    assert mnp.isclose(t, [1.0, 2.5]).asnumpy().tolist() == [True, False]  # (a float list: Float32, as t)
+    np.testing.assert_allclose(mnp.logaddexp(t, [1.0, 2.0]).asnumpy(), np.logaddexp([1, 2], [1, 2]), rtol=1e-6)
+    for got, want in ((mnp.array_equal(t, [1, 2]), True), (mnp.array_equal(t, [1, 3]), False),
+                      (mnp.array_equal(t, [1, 2, 3]), False), (mnp.array_equiv(t, [[1, 2], [1, 2]]), True),
+                      (mnp.array_equiv(t, [1, 2, 3]), False)):
+        assert isinstance(got, Tensor) and got.dtype == ms.bool_ and got.shape == () and bool(got) is want
+    for got, dtype, want in ((mnp.copysign([1, 2], -t), ms.int32, [-1, -2]),  # MindSpore 2.10: x1's dtype
+                             (mnp.copysign([1.5, 2.0], -t), ms.float32, [-1.5, -2.0]),
+                             (mnp.copysign(Tensor(np.array([1, 2], np.int32)), -t), ms.int32, [-1, -2]),
+                             (mnp.copysign(t, Tensor(np.array([-1, 1], np.int32))), ms.float32, [-1.0, 2.0]),
+                             (mnp.copysign(Tensor(np.array([1, 2], np.float16)), -t), ms.float16, [-1.0, -2.0])):
+        assert got.dtype == dtype and got.asnumpy().tolist() == want
+    assert mnp.cross(Tensor(np.array([1.0, 2.0, 3.0], np.float32)), [1, 2, 3]).asnumpy().tolist() == [0.0, 0.0, 0.0]
