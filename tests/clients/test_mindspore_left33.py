@@ -250,7 +250,8 @@ def test_hook_dtype_passed_on_by_the_bprop_is_refused(fake):
         ms.set_context(mode=mode)
         # MindSpore 2.10 (p3c.py): a Float64 gradient [1.7551651, 1.0806046] (Sin's bprop keeps the hook's dtype);
         # gradserve's would be Float32: refused, saying so
-        with pytest.raises(TypeError, match="MindSpore 2.10 passes it on in Float64 through sin's bprop"):
+        with pytest.raises(TypeError, match="MindSpore 2.10's bprop of sin passes it on, so the input's gradient is "
+                                            "not float32 there"):
             ms.grad(_ig_sin)(t)
         with pytest.raises(TypeError, match="as the gradient of the float32 input itself"):
             ms.grad(_ig_itself)(t)
@@ -259,8 +260,44 @@ def test_hook_dtype_passed_on_by_the_bprop_is_refused(fake):
                                            "grad_type: Float32 and x_type: Float64"):
         ms.grad(_ig_tanh)(t)
     ms.set_context(mode=ms.GRAPH_MODE)  # MindSpore 2.10 GRAPH_MODE: Add's bprop keeps Float64
-    with pytest.raises(TypeError, match="through add's bprop"):
+    with pytest.raises(TypeError, match="bprop of add passes it on"):
         ms.grad(_ig_plus_one)(t)
+
+
+def _f16_hook(g):
+    return ms.ops.cast(g, ms.float16) * 2
+
+
+def _i32_hook(g):
+    return ms.ops.cast(g * 10, ms.int32)
+
+
+_IG16, _IGI = ms.ops.InsertGradientOf(_f16_hook), ms.ops.InsertGradientOf(_i32_hook)
+
+
+def _ig16_sin(t):
+    return _IG16(ms.ops.sin(t)).sum()
+
+
+def _igi_sin(t):
+    return _IGI(ms.ops.sin(t)).sum()
+
+
+def _ig16_neg(t):
+    return _IG16(-t).sum()
+
+
+def test_hook_of_a_narrower_dtype_promotes_through_sin(fake):
+    t = Tensor(np.array([0.5, 1.0], np.float32))
+    for mode in MODES:
+        ms.set_context(mode=mode)
+        # MindSpore 2.10 (p3e.py, p3f.py): Sin's bprop dout * cos(x) promotes a Float16 / Int32 hook result to Float32
+        for f, want in ((_ig16_sin, [1.7551651, 1.0806046]), (_igi_sin, [8.7758255, 5.403023])):
+            g = ms.grad(f)(t)
+            assert g.dtype == ms.float32
+            np.testing.assert_allclose(g.asnumpy(), want, rtol=1e-6)
+        with pytest.raises(TypeError, match="bprop of neg passes it on"):  # (MindSpore's: a Float16 gradient)
+            ms.grad(_ig16_neg)(t)
 
 
 def test_hook_dtype_cast_back_by_the_bprop_is_answered(fake):

@@ -634,24 +634,32 @@ def _passes_broadcast(made_by: tuple | None, shape: tuple, want: tuple) -> bool:
     return builtins.all(a in (1, b) for a, b in zip(shape[::-1], want[::-1]))  # (`all` here is ops.all)
 
 
-# Ops whose MindSpore 2.10 bprop passes a hook result of another dtype on in that dtype (a Float64 result for a
-# Float32 `ig(sin(t))` gives t a Float64 gradient; /work/scratch_left33/p3c.py, PyNative and GRAPH_MODE), where the
-# engine's gradient has t's dtype; Add's does so in GRAPH_MODE / jit only. The others probed cast it back to their
-# input's dtype (sigmoid, sqrt, mul, sub, sum; add in PyNative), as the engine's gradient has it, and are answered.
-_DTYPE_PASSING_BPROPS = ("sin", "cos", "exp", "log", "relu", "square", "neg", "abs", "div", "reshape", "pow")
+# How MindSpore 2.10's bprop of the op that computed the hooked value passes on a hook result g of another dtype
+# than the gradient it replaces (/work/scratch_left33/p3c.py, p3f.py: Float64, Float16 and Int32 results for a Float32
+# sin(t), t / 3, ...; PyNative and GRAPH_MODE): the ops below multiply it by a value of their input's dtype (sin: dout *
+# cos(x)), so the input's gradient has the promoted dtype (Float64 for a Float64 g, Float32 for a Float16 or Int32
+# one); relu, neg, div, reshape and the input itself keep g's dtype (Int32 through relu: its TypeError); add keeps it
+# in GRAPH_MODE / jit and casts it back in PyNative; sigmoid, sqrt, mul, sub, sum cast it back. The engine's gradient
+# has the input's dtype, so where MindSpore's would not it is refused (_check_hook_dtype).
+_PROMOTING_BPROPS = ("sin", "cos", "exp", "log", "square", "abs", "pow")
+_KEEPING_BPROPS = ("relu", "neg", "div", "reshape")
 
 
 def _check_hook_dtype(g: Tensor, dout, op: str, compiled: bool) -> None:
     """A hook result g of another dtype than the gradient dout it replaces, at the output of op: MindSpore 2.10's
-    refusal (tanh in PyNative: its TanhGrad RuntimeError) or the TypeError saying it would pass g's dtype on."""
+    refusal (tanh in PyNative: its TanhGrad RuntimeError) or the TypeError saying its gradient's dtype would differ."""
     if op == "tanh" and not compiled:
         raise RuntimeError(f"For TanhGrad, the grad type must be same as input type, but got grad_type: "
                            f"{dout.dtype} and x_type: {g.dtype}")
-    if op in _DTYPE_PASSING_BPROPS or (op == "add" and compiled):
+    if op in _PROMOTING_BPROPS:
+        differs = _dt.promote(g._dtype, dout._dtype) != dout._dtype
+    else:
+        differs = op in _KEEPING_BPROPS or (op == "add" and compiled)
+    if differs:
         raise TypeError(f"InsertGradientOf: the hook returned a Tensor of dtype {g._dtype} for a {dout._dtype} "
-                        f"gradient at the output of {op}; MindSpore 2.10 passes it on in {g.dtype} through {op}'s "
-                        f"bprop (the input's gradient is {g.dtype}), gradserve would give {dout._dtype}: return a "
-                        f"{dout._dtype} Tensor")
+                        f"gradient at the output of {op}; MindSpore 2.10's bprop of {op} passes it on, so the input's "
+                        f"gradient is not {dout._dtype} there, where gradserve's would be: return a {dout._dtype} "
+                        "Tensor")
 
 
 def _hook_number(g, dout, made_by: tuple | None = None, compiled: bool = False):
