@@ -1857,6 +1857,13 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
         return trace_program(fn, args, label=label, names=names, graph=graph, known=known)
 
 
+def _sequence_leaves(args: Sequence, inner: list) -> "frozenset[str]":
+    """The inputs (of `inner`, the flattened args' stand-ins) that are a list or tuple argument's Tensors (not a
+    mutable() one's: its own class): Trace.sequence_leaves."""
+    in_seq = [q for a in args for q in [type(a) in (list, tuple)] * len(flatten(a)[0])]
+    return frozenset(s._name for s, q in zip(inner, in_seq) if q and isinstance(s, Tensor))
+
+
 def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequence[str] | None, graph: bool,
                         known: bool):
     if current() is not None:
@@ -1879,8 +1886,7 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
         leaf_names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
-    in_seq = [q for a in args for q in [type(a) in (list, tuple)] * len(flatten(a)[0])]
-    root.sequence_leaves = frozenset(s._name for s, q in zip(inner, in_seq) if q and isinstance(s, Tensor))
+    root.sequence_leaves = _sequence_leaves(args, inner)
     for x, s in zip(leaves, inner):  # (a jit function called inside sees which Parameter an input is: _jit)
         if isinstance(x, Parameter):
             s.__dict__["_gs_parameter"] = x
