@@ -145,7 +145,7 @@ class _Rename(ast.NodeTransformer):
         f = ast.Attribute(value=ast.Name(id=self.helpers, ctx=ast.Load()), attr="list_" + what, ctx=ast.Load())
         return ast.Call(func=f, args=args, keywords=keywords or [])
 
-    def _rewrite(self, node: ast.stmt) -> ast.stmt:
+    def _rewrite(self, node: "ast.Expr | ast.Assign") -> ast.stmt:
         self.generic_visit(node)
         c = _changed(node)
         if c is None or c[0] not in self.rewritten:
