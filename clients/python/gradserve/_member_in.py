@@ -61,6 +61,48 @@ def _same(e: Any, x: Any) -> bool:
     return bool(e == x)
 
 
+def _by_value(e: Any, x: Any) -> bool:
+    """Whether MindSpore 2.10 matches element e with x by the truth of `e == x` when the graph runs (its Python
+    fallback; the index or count not known when compiling): e a Tensor not known when compiling (`[t * 1, 2]`, `[t,
+    2]` of a Tensor argument t), x a number (probe /work/scratch_left33/p2.py: `[t * 1, 2].index(2)` is 0 at t = 2.0,
+    1 at t = 3.0; `.index(2.0)` and `.count(2)` alike)."""
+    return isinstance(e, Tensor) and _scalar_kind(x) is not None and not isinstance(x, Tensor) and _unknown(e) \
+        and not _from_constants(e)
+
+
+def _from_constants(t: Tensor) -> bool:
+    """Whether traced t is computed from constants alone (`Tensor(2.0) * 1` in the graph: MindSpore folds it, and
+    `[c * 1, 2].index(2)` is 1) or from a list or tuple argument's Tensors (folded too: Trace.sequence_leaves), not
+    from a Tensor argument, a mutable() sequence's, a parameter or a value captured from outside."""
+    tr = t._trace
+    made = {o: nd for nd in tr.nodes for o in nd["outputs"]}
+    todo, seen = [t._name], set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        nd = made.get(n)
+        if nd is not None:
+            todo.extend(nd["inputs"])
+        elif n in tr.outer and isinstance(tr.outer[n], Tensor) and tr.outer[n]._trace is not None:
+            if not _from_constants(tr.outer[n]):  # (a sub-trace's input: the enclosing trace's value)
+                return False
+        elif n not in tr.root.sequence_leaves or tr is not tr.root:
+            return False
+    return True
+
+
+def _matches(e: Any, x: Any) -> bool:
+    """_same, or the truth of e == x (_by_value) where e is a one-element Tensor (of more: MindSpore's ValueError)."""
+    if not _by_value(e, x):
+        return _same(e, x)
+    if int(np.prod(e.shape)) != 1:
+        raise ValueError(f"The tensor should have only one element, but got {int(np.prod(e.shape))}, more than one "
+                         "element is ambiguous.")
+    return bool(e == x)  # (a traced answer: the branch explorer's bool)
+
+
 def _scalar_kind(v: Any) -> "type | None":
     """bool / int / float (a mutable() number and numpy's scalars as theirs); None for anything else."""
     if isinstance(v, (bool, np.bool_)) or type(v).__name__ == "MutableBool":
@@ -93,9 +135,10 @@ def graph_index(seq: "list | tuple") -> Callable:
         kernel = _run_by_kernel(seq, x)
         if kernel and len(seq):
             _check_kernel_dtypes("SequenceIndex", _kernel_dtype(seq[0]), _kernel_dtype(x))
+        late_value = not kernel and any(_by_value(e, x) for e in seq)
         for i in range(*slice(start, end).indices(len(seq))):
-            if (seq[i] is x or bool(seq[i] == x)) if kernel else _same(seq[i], x):
-                return MutableInt(i) if kernel else i
+            if (seq[i] is x or bool(seq[i] == x)) if kernel else _matches(seq[i], x):
+                return MutableInt(i) if kernel or late_value else i
         raise ValueError(f"{x!r} is not in {type(seq).__name__}")
     return index
 
@@ -107,7 +150,8 @@ def graph_count(seq: "list | tuple") -> Callable:
     count is not known when compiling (a mutable int: F.isconstant is False)."""
     def count(x: Any) -> int:
         if not _run_by_kernel(seq, x):
-            return sum(1 for e in seq if _same(e, x))
+            n = sum(1 for e in seq if _matches(e, x))
+            return MutableInt(n) if any(_by_value(e, x) for e in seq) else n
         if len(seq):
             _check_kernel_dtypes("SequenceCount", _kernel_dtype(seq[0]), _kernel_dtype(x))
         return MutableInt(sum(1 for e in seq if e is x or bool(e == x)))

@@ -81,23 +81,31 @@ def signbit(x, dtype=None) -> Tensor:
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
-    x1, x2 = _pair(a, b)
+    """MindSpore 2.10's IsClose takes operands of one dtype (a list of ints is Int32 beside a Float32 Tensor: its
+    TypeError, probe /work/scratch_left33/p7.py), where promoting them answered."""
+    _graph_sequence_check(a, b)
+    x1, x2 = asarray(a), asarray(b)
+    if x1._dtype != x2._dtype:
+        raise TypeError(f"For primitive[IsClose], the input type must be same.\nname:[input]:Tensor[{x1.dtype}].\n"
+                        f"name:[other]:Tensor[{x2.dtype}].")
     return _ops.isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
-def array_equal(a1, a2) -> bool:
+def array_equal(a1, a2) -> Tensor:
+    """A 0-d Bool Tensor, as MindSpore 2.10 gives it (not a Python bool)."""
     a1, a2 = asarray(a1), asarray(a2)
-    return tuple(a1.shape) == tuple(a2.shape) and bool(_ops.equal(*_pair(a1, a2)).all()._host_copy())
+    same = tuple(a1.shape) == tuple(a2.shape) and bool(_ops.equal(*_pair(a1, a2)).all()._host_copy())
+    return Tensor(_np.array(same))
 
 
-def array_equiv(a1, a2) -> bool:
-    """Equal after broadcasting to one shape (False when the shapes do not broadcast)."""
+def array_equiv(a1, a2) -> Tensor:
+    """Equal after broadcasting to one shape (False when the shapes do not broadcast); a 0-d Bool Tensor."""
     a1, a2 = asarray(a1), asarray(a2)
     try:
         _np.broadcast_shapes(tuple(a1.shape), tuple(a2.shape))
     except ValueError:
-        return False
-    return bool(_ops.equal(*_pair(a1, a2)).all()._host_copy())
+        return Tensor(_np.array(False))
+    return Tensor(_np.array(bool(_ops.equal(*_pair(a1, a2)).all()._host_copy())))
 
 
 def isin(element, test_elements, invert=False) -> Tensor:

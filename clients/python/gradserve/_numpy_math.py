@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from typing import Any, cast
+from typing import Any, Callable, cast
 
 import numpy as _np
 
@@ -66,10 +66,10 @@ def _unary(op, floats=False):
     return f
 
 
-def _binary(op, floats=False, tensors=False):
+def _binary(op, floats=False, tensors: "bool | Callable[[Any], TypeError]" = False):
     def f(x1, x2, dtype=None):
-        if tensors:  # (multiply, arctan2, logaddexp2: MindSpore 2.10 takes Tensors only, not lists or numbers)
-            _tensors_only(x1, x2)
+        if tensors:  # (multiply, arctan2, logaddexp2, float_power: MindSpore 2.10 takes Tensors only; its text)
+            _tensors_only(x1, x2, refuse=tensors if callable(tensors) else None)
         a, b = _pair(x1, x2)
         if floats and a._dtype not in _dt.FLOAT:
             a, b = _ops.cast(a, "float32"), _ops.cast(b, "float32")
@@ -81,11 +81,19 @@ def _binary(op, floats=False, tensors=False):
 _TYPING = {list: "List", tuple: "Tuple", bool: "Bool", int: "Int", float: "Float"}
 
 
-def _tensors_only(*xs) -> None:
-    """MindSpore 2.10's TypeError for an operand a mindspore.numpy function takes as a Tensor only."""
+def _tensors_only(*xs, refuse: "Callable[[Any], TypeError] | None" = None) -> None:
+    """MindSpore 2.10's TypeError for an operand (a list, a tuple, a Python number) a mindspore.numpy function takes
+    as a Tensor only: refuse(x) where the function has a text of its own (float_power's, dot's: probe
+    /work/scratch_left33/p7*.py), else multiply's."""
     for x in xs:
         if type(x) in _TYPING:
-            raise TypeError(f"expect Tensor, but got <class 'mindspore._c_expression.typing.{_TYPING[type(x)]}'>")
+            raise refuse(x) if refuse else \
+                TypeError(f"expect Tensor, but got <class 'mindspore._c_expression.typing.{_TYPING[type(x)]}'>")
+
+
+def _not_tensor_text(text: str) -> "Callable[[Any], TypeError]":
+    """_tensors_only's refuse for a fixed text ({kind}: the operand's Python type)."""
+    return lambda x: TypeError(text.format(kind=type(x)))
 
 
 # -- element-wise --------------------------------------------------------------------------------------------
@@ -139,7 +147,8 @@ invert = _unary(_ops.invert)
 add, subtract, multiply = _binary(_ops.add), _binary(_ops.sub), _binary(_ops.mul, tensors=True)
 divide = true_divide = _binary(_ops.div, True)
 power = _binary(_ops.pow)
-float_power = _binary(lambda a, b: _ops.pow(_ops.cast(a, "float64"), _ops.cast(b, "float64")))
+float_power = _binary(lambda a, b: _ops.pow(_ops.cast(a, "float64"), _ops.cast(b, "float64")), tensors=_not_tensor_text(
+    "For Primitive[Dtype], the input argument[input_x] must be a Tensor, CSRTensor or COOTensor, but got {kind}."))
 def _extremum(op):
     """MindSpore 2.10's numpy maximum / minimum: compared in the promoted dtype, the result then in the dtype of the
     operand that is not 0-d (a number, a 0-d bound: int8 vs a 0-d int64 stays int8). The number taken in the
@@ -164,11 +173,35 @@ remainder = mod = _binary(_ops.floor_mod)
 fmod = _binary(_ops.fmod)
 arctan2 = _binary(_ops.atan2, True, tensors=True)
 hypot = _binary(_ops.hypot, True)
-logaddexp = _binary(_ops.logaddexp, True)
+_logaddexp = _binary(_ops.logaddexp, True)
+# MindSpore 2.10's Exp (logaddexp takes exp of each operand, in its own dtype: a list of ints is Int32 there)
+_EXP_DTYPES = ("bfloat16", "bool", "complex128", "complex64", "float16", "float32", "float64", "int64")
+
+
+def logaddexp(x1, x2, dtype=None) -> Tensor:
+    """log(exp(x1) + exp(x2)); an operand of a dtype MindSpore 2.10's Exp refuses (int32: `logaddexp(t, [1, 2])`)
+    is its TypeError, where promoting it answered."""
+    _graph_sequence_check(x1, x2)
+    for x in (asarray(x1), asarray(x2)):
+        if x._dtype not in _EXP_DTYPES:
+            raise TypeError("For primitive[Exp], the input argument[input] must be a type of {BFloat16, Bool, "
+                            "Complex128, Complex64, Float16, Float32, Float64, Int64}, but got "
+                            f"{x.dtype}.")
+    return _logaddexp(x1, x2, dtype)
+
+
 logaddexp2 = _binary(lambda a, b: _ops.div(_ops.logaddexp(_ops.mul(a, math.log(2.0)), _ops.mul(b, math.log(2.0))),
                                            math.log(2.0)), True, tensors=True)
-copysign = _binary(lambda a, b: _ops.select(_ops.less(b, _ops.zeros_like(b)), _ops.neg(_ops.abs(a)), _ops.abs(a)),
-                   True)
+_copysign = _binary(lambda a, b: _ops.select(_ops.less(b, _ops.zeros_like(b)), _ops.neg(_ops.abs(a)), _ops.abs(a)),
+                    True)
+
+
+def copysign(x1, x2, dtype=None) -> Tensor:
+    """|x1| with x2's sign, in x1's dtype as MindSpore 2.10 gives it (`copysign([1, 2], t)` Int32, a float16 x1
+    Float16: probe /work/scratch_left33/p7b.py, p7c.py), where the promoted dtype was given."""
+    _graph_sequence_check(x1, x2)
+    first = asarray(x1)._dtype
+    return _result(_ops.cast(_copysign(x1, x2), first), dtype)
 
 
 def _heaviside(a: Tensor, b: Tensor) -> Tensor:
@@ -452,6 +485,7 @@ def outer(a, b) -> Tensor:
 
 
 def inner(a, b) -> Tensor:
+    _tensors_only(a, b, refuse=_not_tensor_text("the input x must be Tensor!"))  # (MindSpore 2.10's text, as dot's)
     a, b = _pair(a, b)
     if a.ndim == 0 or b.ndim == 0:
         return _ops.mul(a, b)

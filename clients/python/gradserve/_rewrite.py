@@ -11,7 +11,7 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
    helpers (`self.f(x)`, `super().construct(x)`, module functions) is the engine's too;
 1b. item assignment to a local x: `x[i] = v` becomes `x = _gs_.setitem(x, i, v)` and `x[i] += v` (any operator)
     `x = _gs_.setitem_op(x, i, operator.iadd, v)` (see ops/_inplace.assigned_item: graph mode's new value,
-    PyNative's write in place; a list's at a mutable() int index: _seq_setitem);
+    PyNative's write in place; a list's at a mutable() int index: _seq_setitem, through _graph_lists.item_written);
 1c. membership: `a in b` / `a not in b` become `_gs_.member_in(a, b)` / `member_not_in` (see _member_in);
 1d. dict displays: `{k: v}` becomes `_gs_.make_dict(k, v)` (MindSpore's graph-mode keys: see _graph_dict);
 1e. reads: `a[i:j]` / `a[i]` become `_gs_.getslice(...)` / `_gs_.getitem(a, i)` (_dynamic_len, _graph_index);
@@ -68,7 +68,7 @@ import numpy as np
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
 from . import _dynamic_len, _graph_attr, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
-from . import _graph_globals, _graph_index, _graph_lists, _graph_shift, _join_kinds, _graph_unbound, _graph_zero_div, _private_names, _pyguard, _seq_setitem
+from . import _graph_globals, _graph_index, _graph_lists, _graph_shift, _join_kinds, _graph_unbound, _graph_zero_div, _private_names, _pyguard
 from . import context as _context
 from ._tensor import Parameter
 from .ops._hypermap import MultitypeFuncGraph
@@ -740,8 +740,8 @@ def _rewrite_function(f: types.FunctionType):
     fdef.body = _flatten([_ForScope(fdef).visit(s) for s in fdef.body])
     ranges = _Ranges()
     fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
-    # a module's list a graph appends to: a new value, as MindSpore's (a closure's: not probed, left as Python's)
-    _graph_lists.rebind(fdef, _locals_of(fdef) | set(f.__code__.co_freevars), _H)
+    # a list a graph appends to (a module's, a closure's, an argument's, a local's): a new value, as MindSpore's
+    _graph_lists.rebind(fdef, _locals_of(fdef), _H)
     _graph_attr.wrap_numpy_globals(fdef, f.__globals__, _locals_of(fdef) | set(f.__code__.co_freevars), _H)
     stores = _Stores(_locals_of(fdef))
     fdef.body = [_Shifts().visit(_Repeats().visit(_Slices().visit(_Dicts().visit(_Members().visit(stores.visit(
@@ -885,8 +885,8 @@ _MADE_OUTSIDE_ONLY = {Parameter: "mindspore.common.parameter",
 
 class _Helpers:
     """What rewritten code calls (one object, passed to the rewritten function as `_gs_`)."""
-    setitem = staticmethod(_seq_setitem.assigned)  # a list's at a mutable() int; else _inplace's (_dynindex...)
-    setitem_op = staticmethod(_seq_setitem.assigned_op)
+    setitem = staticmethod(_graph_lists.item_written)  # a list's in a graph: a new one; then _seq_setitem's
+    setitem_op = staticmethod(_graph_lists.item_written_op)
     list_append, list_clear = staticmethod(_graph_lists.appended), staticmethod(_graph_lists.cleared)
     list_setitem = staticmethod(_graph_lists.item_set)  # (a module's list in a graph: a new value, _graph_lists)
     operators = operator

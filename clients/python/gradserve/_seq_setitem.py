@@ -31,11 +31,6 @@ def assigned(x, index, value):
     return _inplace.assigned_item(x, index, value)
 
 
-def assigned_op(x, index, op, value):
-    """`x[index] op= value` (op: operator.iadd, ...): x[index] read once, as Python does."""
-    return assigned(x, index, op(x[index], value))
-
-
 def _item(x: list, i: MutableInt, value) -> list:
     _dl.check_index(x, i)
     first = _dl._abstract(x[0])

@@ -552,6 +552,9 @@ class Trace:
     attr_writes: list  # (a root trace_program made) the attribute writes of the traced code: _attr_writes.Write
     output_names: Any  # (a trace_function's) its outputs' names: whether a hook's probed point is used (_hook_probes)
     input_writes: "InputWrites | None" = None  # its inputs an in-place op may write back to the caller
+    # (a root's) its inputs that are a list or tuple argument's Tensors (not mutable()'s): MindSpore 2.10 folds
+    # `seq.index(2)` of these as constants (_member_in._from_constants)
+    sequence_leaves: "frozenset[str]" = frozenset()
 
     def __init__(self, parent: "Trace | None", label: str):
         self.parent = parent
@@ -1505,7 +1508,7 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
         sens = list(sens) + [Tensor(np.zeros(s, d)) for s, d in info.state_avals]  # assigned values: no sens
         for s, (_, dt) in zip(sens, info.flat_out_avals + info.state_avals):
             s = s if isinstance(s, Tensor) else Tensor(np.asarray(s, dtype=dt))
-            in_names.append(tr.ref(cast(s, dt) if s._dtype != dt else s))
+            in_names.append(tr.ref(_seed_dtype(tr, s, dt, tangent=False)))
     wnames = [tr.declare_param(w) for w in weights]
     values = with_value or bool(info.state_avals)  # the assigned values come with the function's values
     out_avals = (list(info.flat_out_avals) + info.state_avals if values else []) + \
@@ -1576,6 +1579,25 @@ def emit_jvp(fn, args: Sequence, tangents: Sequence, *, positions: Sequence[int]
     return vals, tans, info
 
 
+def _seed_dtype(tr: "Trace", seed: Tensor, dt: str, *, tangent: bool) -> Tensor:
+    """A sens (GradOperation's sens_param, vjp's v) of another dtype than its output, or a jvp tangent of another
+    than its input: MindSpore 2.10 refuses it (probe /work/scratch_left33/p4.py, any pair of dtypes: Float16 /
+    Float64 / Int32 for Float32, Float32 for Float64 / Float16): PyNative's GradOperation and vjp TypeError "The
+    dtype should be Float32, but got Float16, ...", its jvp's and GRAPH_MODE's (jit) "Type Join Failed: dtype1 =
+    Float16, dtype2 = Float32." (the seed's dtype first). gradserve cast it before, as PyNative's GradOperation
+    and vjp still do for a 0-d sens (a 0-d output's: p4b.py)."""
+    if seed._dtype == dt:
+        return seed
+    if not tangent and not graph_semantics(tr) and tuple(seed.shape) == ():
+        return cast(seed, dt)
+    got, want = _join_kinds._ms_name(seed._dtype), _join_kinds._ms_name(dt)
+    if tangent or graph_semantics(tr):
+        raise TypeError(f"Type Join Failed: dtype1 = {got}, dtype2 = {want}.\nThe {'tangent' if tangent else 'sens'} "
+                        f"of a {want} {'input' if tangent else 'output'} must be a {want} Tensor, got {got}.")
+    raise TypeError(f"The dtype should be {want}, but got {got}: the sens of a {want} output must be a {want} "
+                    "Tensor.")
+
+
 def emit_jvp_node(info: FnInfo, args: Sequence, tangents: Sequence, *, positions: Sequence[int] | None = None):
     _refuse_in_no_grad()
     tr = innermost()
@@ -1587,7 +1609,7 @@ def emit_jvp_node(info: FnInfo, args: Sequence, tangents: Sequence, *, positions
     for t, i in zip(tangents, pos):
         dt = info.in_avals[i][1]
         t = t if isinstance(t, Tensor) else Tensor(np.asarray(t, dtype=dt))
-        in_names.append(tr.ref(cast(t, dt) if t._dtype != dt else t))
+        in_names.append(tr.ref(_seed_dtype(tr, t, dt, tangent=True)))
     n = len(info.flat_out_avals)
     if info.name is None:  # no Tensor output: no values, no tangents
         return [], []
@@ -1835,6 +1857,13 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
         return trace_program(fn, args, label=label, names=names, graph=graph, known=known)
 
 
+def _sequence_leaves(args: Sequence, inner: list) -> "frozenset[str]":
+    """The inputs (of `inner`, the flattened args' stand-ins) that are a list or tuple argument's Tensors (not a
+    mutable() one's: its own class): Trace.sequence_leaves."""
+    in_seq = [q for a in args for q in [type(a) in (list, tuple)] * len(flatten(a)[0])]
+    return frozenset(s._name for s, q in zip(inner, in_seq) if q and isinstance(s, Tensor))
+
+
 def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequence[str] | None, graph: bool,
                         known: bool):
     if current() is not None:
@@ -1857,6 +1886,7 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
         leaf_names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
+    root.sequence_leaves = _sequence_leaves(args, inner)
     for x, s in zip(leaves, inner):  # (a jit function called inside sees which Parameter an input is: _jit)
         if isinstance(x, Parameter):
             s.__dict__["_gs_parameter"] = x

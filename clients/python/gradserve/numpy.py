@@ -43,6 +43,7 @@ def concatenate(arrays, axis=0) -> Tensor:
 def dot(a, b) -> Tensor:
     """NumPy's dot: a scalar product of vectors, a matrix product, else a sum over a's last axis and
     b's second-to-last (its only axis for a vector)."""
+    _tensors_only(a, b, refuse=_not_tensor_text("the input x must be Tensor!"))  # (MindSpore 2.10's, p7.py)
     a, b = asarray(a), asarray(b)
     if a.ndim == 0 or b.ndim == 0:
         return a * b
@@ -56,6 +57,8 @@ def dot(a, b) -> Tensor:
 
 def matmul(a, b) -> Tensor:
     """NumPy's matmul: a 1-D operand is a row (first) or a column (second) vector, dropped afterwards."""
+    _tensors_only(a, b, refuse=lambda _: failed_calling("MatMulExt", {}, {"input": a, "other": b},
+                                                        {"input": "Tensor", "other": "Tensor"}))
     a, b = _pair(a, b)
     if a.ndim >= 2 and b.ndim >= 2:
         return _ops.matmul(a, b)
@@ -67,6 +70,8 @@ def matmul(a, b) -> Tensor:
 
 from ._numpy_math import *  # noqa: E402,F401,F403  (element-wise, reductions, products, layout)
 from ._numpy_math import __all__ as _math, _pair, _pair_all, absolute, around  # noqa: E402
+from ._numpy_math import _not_tensor_text, _tensors_only  # noqa: E402
+from ._calling_errors import failed_calling  # noqa: E402
 
 abs, round = absolute, around  # noqa: A001 - NumPy's names
 

@@ -634,6 +634,34 @@ def _passes_broadcast(made_by: tuple | None, shape: tuple, want: tuple) -> bool:
     return builtins.all(a in (1, b) for a, b in zip(shape[::-1], want[::-1]))  # (`all` here is ops.all)
 
 
+# How MindSpore 2.10's bprop of the op that computed the hooked value passes on a hook result g of another dtype
+# than the gradient it replaces (/work/scratch_left33/p3c.py, p3f.py: Float64, Float16 and Int32 results for a Float32
+# sin(t), t / 3, ...; PyNative and GRAPH_MODE): the ops below multiply it by a value of their input's dtype (sin: dout *
+# cos(x)), so the input's gradient has the promoted dtype (Float64 for a Float64 g, Float32 for a Float16 or Int32
+# one); relu, neg, div, reshape and the input itself keep g's dtype (Int32 through relu: its TypeError); add keeps it
+# in GRAPH_MODE / jit and casts it back in PyNative; sigmoid, sqrt, mul, sub, sum cast it back. The engine's gradient
+# has the input's dtype, so where MindSpore's would not it is refused (_check_hook_dtype).
+_PROMOTING_BPROPS = ("sin", "cos", "exp", "log", "square", "abs", "pow")
+_KEEPING_BPROPS = ("relu", "neg", "div", "reshape")
+
+
+def _check_hook_dtype(g: Tensor, dout, op: str, compiled: bool) -> None:
+    """A hook result g of another dtype than the gradient dout it replaces, at the output of op: MindSpore 2.10's
+    refusal (tanh in PyNative: its TanhGrad RuntimeError) or the TypeError saying its gradient's dtype would differ."""
+    if op == "tanh" and not compiled:
+        raise RuntimeError(f"For TanhGrad, the grad type must be same as input type, but got grad_type: "
+                           f"{dout.dtype} and x_type: {g.dtype}")
+    if op in _PROMOTING_BPROPS:
+        differs = _dt.promote(g._dtype, dout._dtype) != dout._dtype
+    else:
+        differs = op in _KEEPING_BPROPS or (op == "add" and compiled)
+    if differs:
+        raise TypeError(f"InsertGradientOf: the hook returned a Tensor of dtype {g._dtype} for a {dout._dtype} "
+                        f"gradient at the output of {op}; MindSpore 2.10's bprop of {op} passes it on, so the input's "
+                        f"gradient is not {dout._dtype} there, where gradserve's would be: return a {dout._dtype} "
+                        "Tensor")
+
+
 def _hook_number(g, dout, made_by: tuple | None = None, compiled: bool = False):
     """An InsertGradientOf hook's result. A tuple / list: its first element in PyNative (MindSpore 2.10 PyNative takes
     it: (d, 5 d) gives d; GRAPH_MODE refuses, as here). A Python float that is no whole number for an integer x is
@@ -653,6 +681,16 @@ def _hook_number(g, dout, made_by: tuple | None = None, compiled: bool = False):
                         f"where the input's other uses add their {dout._dtype} gradient to it (TypeError 'For "
                         f"primitive[Add], the input arguments must have same data type'), gradserve would give "
                         f"{dout._dtype}: return a float or a Tensor")
+    if isinstance(g, Tensor) and g._dtype != dout._dtype and made_by is not None:
+        _check_hook_dtype(g, dout, made_by[0][0], compiled)
+    if made_by is None and compiled and isinstance(g, Tensor) and g._dtype != dout._dtype:
+        # (MindSpore 2.10 GRAPH_MODE / jit, /work/scratch_left33/p3c.py: a Float64 gradient; `ig(t) + t` its AddN
+        # TypeError 'For primitive[AddN], the input type must be same.')
+        raise TypeError(f"InsertGradientOf: the hook returned a Tensor of dtype {g._dtype} as the gradient of the "
+                        f"{dout._dtype} input itself; MindSpore 2.10 (GRAPH_MODE, @jit) gives it as a {g.dtype} "
+                        f"gradient, or refuses it where the input's other uses add their {dout._dtype} gradient to it "
+                        f"(TypeError 'For primitive[AddN], the input type must be same.'), gradserve would give "
+                        f"{dout._dtype}: return a {dout._dtype} Tensor")
     if made_by is None and not compiled and isinstance(g, Tensor) and g._dtype != dout._dtype:
         # (MindSpore 2.10 PyNative, /work/ms_suite_left31/probe/p4.py: an Int64 / Float64 Tensor for a Float32 input
         # is the gradient with its own dtype, `ig(t) + t` its Add TypeError; the engine's has the input's dtype)
