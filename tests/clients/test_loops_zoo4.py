@@ -1,0 +1,48 @@
+"""Round 4's held-out loops (benchmarks/loops_zoo4.py: WGAN-GP with a detached generator and an input-gradient
+penalty, a DDPM training step in TrainOneStepCell, DDPM ancestral sampling by an @jit step, PPO's clipped objective
+after Gumbel-max categorical draws, a RealNVP flow in a CellList, a float64 Gaussian process by Cholesky, a learned
+optimizer's hypergradient through an inner SGD step, amp O2 with a dynamic loss scale in float16) on the shared real
+server, small: each step's numbers equal the loop's JAX / PyTorch twin's, and after the warm-up steps no step traces
+again nor misses the server's compile cache."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+import gradserve as gs
+
+pytest.importorskip("jax")
+pytest.importorskip("torch")
+
+from benchmarks import loops_zoo as LZ  # noqa: E402
+from benchmarks import loops_zoo4 as LZ4  # noqa: E402
+
+COUNTED = 4  # steps after the warm-up, each checked for values and for retraces
+
+
+def _misses(url: str) -> float:
+    return LZ.compile_misses(httpx.get(url + "/metrics", timeout=30).text)
+
+
+@pytest.mark.parametrize("name", sorted(LZ4.LOOPS))
+def test_loop_equals_its_twin_and_never_retraces(on_real_server, name):
+    loop = LZ4.LOOPS[name](gs, small=True)
+    gs.set_context(mode=gs.GRAPH_MODE if loop.mode == "graph" else gs.PYNATIVE_MODE)
+    warm = LZ.warm_steps(loop)
+    for i in range(warm + COUNTED):
+        if i == warm:
+            traces, misses = gs._trace.trace_stats()["traces"], _misses(on_real_server.url)
+        a, b = loop.sdk(i), loop.twin(i)
+        assert a.shape == b.shape, (name, i)
+        assert LZ.rel_diff(a, b) <= loop.rtol, (name, i, a[:4], b[:4])
+    assert gs._trace.trace_stats()["traces"] - traces == 0, name  # (an unguarded PyNative trace counts here too)
+    assert _misses(on_real_server.url) - misses == 0, name
+
+
+def test_the_mixed_precision_loop_overflows_then_recovers(on_real_server):
+    """The amp loop is not vacuous: its first steps overflow in float16 (skipped, the scale halved) and later
+    steps do not (the scale grown back every 4 finite steps), on both sides alike (checked step by step above)."""
+    loop = LZ4.amp_o2_dynamic_scale(gs, small=True)
+    gs.set_context(mode=gs.GRAPH_MODE)
+    flags = [loop.sdk(i)[1] for i in range(12)]
+    assert flags[0] == 1.0 and 0.0 in flags[1:], flags
