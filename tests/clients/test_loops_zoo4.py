@@ -46,3 +46,29 @@ def test_the_mixed_precision_loop_overflows_then_recovers(on_real_server):
     gs.set_context(mode=gs.GRAPH_MODE)
     flags = [loop.sdk(i)[1] for i in range(12)]
     assert flags[0] == 1.0 and 0.0 in flags[1:], flags
+
+
+@pytest.mark.parametrize("mode", ["graph", "pynative"])
+def test_set_train_at_each_epoch_keeps_the_traces(on_real_server, mode):
+    """`net.set_train()` at the start of each epoch (MindSpore's idiom) left a retrace an epoch for a Cell called
+    itself (its traces were dropped even when its mode did not change); a change of mode still takes its own trace
+    (eval: Dropout passes x)."""
+    import numpy as np
+
+    nn, Tensor = gs.nn, gs.Tensor
+    gs.set_context(mode=gs.GRAPH_MODE if mode == "graph" else gs.PYNATIVE_MODE)
+    net = nn.SequentialCell([nn.Dense(4, 4, weight_init="ones", bias_init="zeros"), nn.Dropout(p=0.5)])
+    loss = nn.WithLossCell(net, nn.MSELoss())
+    step = nn.TrainOneStepCell(loss, nn.SGD(net.trainable_params(), learning_rate=0.0))
+    x, y = Tensor(np.ones((8, 4), np.float32)), Tensor(np.zeros((8, 4), np.float32))
+    for _ in range(2):
+        step.set_train()
+        step(x, y), loss(x, y), loss(x, y)
+    traces = gs._trace.trace_stats()["traces"]
+    for _ in range(3):
+        step.set_train()
+        step(x, y), loss(x, y), loss(x, y)
+    assert gs._trace.trace_stats()["traces"] == traces
+    loss.set_train(False)
+    assert float(loss(x, y).asnumpy()) == 16.0  # (no dropout: each output 4, lr 0 kept the weights)
+    assert gs._trace.trace_stats()["traces"] > traces

@@ -39,6 +39,8 @@ CASES = {
     "randn_like": (lambda z, c: z + ops.randn_like(z), 0.0, 1.0),
     "randint": (lambda z, c: z + _f(ops.randint(0, 4, (N,))), 1.5, 1.25),
     "dropout2d": (lambda z, c: ops.dropout2d(ops.reshape(z + 1.0, (N, 1, 1, 1)), 0.5).reshape(-1), 1.0, 1.0),
+    "nn.Dropout2d": (lambda z, c: c.drop2d(ops.reshape(z + 1.0, (N // 4, 4, 1, 1))).reshape(-1), 1.0, 3.0),
+    "nn.Dropout3d": (lambda z, c: c.drop3d(ops.reshape(z + 1.0, (N, 1, 1, 1, 1))).reshape(-1), 1.0, 0.25),
     "op_object_seeded": (lambda z, c: z + c.normal((N,)), 0.0, 1.0),
     "shuffle": (lambda z, c: ops.shuffle(z + c.arange), None, None),
     "randperm": (lambda z, c: z + _f(ops.randperm(N)), None, None),
@@ -51,12 +53,14 @@ class Draw(nn.Cell):
         self.draw = draw
         self.normal = ops.StandardNormal(seed=2)
         self.arange = Tensor(np.arange(N, dtype=np.float32))
+        self.drop2d, self.drop3d = nn.Dropout2d(p=0.75), nn.Dropout3d(p=0.2)  # (kept: 4 or 1.25)
 
     def construct(self, z):
         return self.draw(z, self)
 
 
 def _steps(net, n):
+    net.set_train(True)
     z = Tensor(np.zeros(N, np.float32))
     return [net(z).asnumpy() for _ in range(n)]
 
@@ -103,3 +107,20 @@ def test_a_seeded_functional_op_in_a_step_draws_its_eager_values_each_run(on_rea
         for got, want in zip(net(z), eager):
             np.testing.assert_array_equal(got.asnumpy(), want)
     assert gs._trace.trace_stats()["traces"] == traces
+
+
+def test_channel_dropout_cells_check_as_mindspore_and_pass_through_in_eval(on_real_server):
+    """nn.Dropout2d / Dropout3d (MindSpore 2.10, its venv: p=0.5 of ones gives 0 or 2 per whole channel; eval mode
+    returns x; p=1.5 and a rank-2 input are ValueErrors with these texts)."""
+    x = Tensor(np.ones((40, 3, 2, 2), np.float32))
+    d = nn.Dropout2d(p=0.5)
+    d.set_train(True)
+    out = d(x).asnumpy().reshape(120, 4)
+    assert set(np.unique(out)) <= {0.0, 2.0} and (out.std(1) == 0).all()
+    d.set_train(False)
+    np.testing.assert_array_equal(d(x).asnumpy(), x.asnumpy())
+    with pytest.raises(ValueError, match=r"For 'Dropout3d', the 'p' must be a number in range \[0, 1\], but got 1.5"):
+        nn.Dropout3d(p=1.5)
+    d.set_train(True)
+    with pytest.raises(ValueError, match=r"For primitive\[Dropout2D\], the rank of input must be equal to 4"):
+        d(Tensor(np.ones((4, 3), np.float32)))
