@@ -239,7 +239,7 @@ def ppo_clip_categorical(gs, small=False):
     nn, ops, Tensor = gs.nn, gs.ops, gs.Tensor
     rng = np.random.default_rng(63)
     b, do, h, na = (8, 3, 8, 3) if small else (128, 8, 64, 4)
-    lr, clip, c_ent, epochs = 1e-2, 0.2, 0.01, 2
+    lr, clip, c_ent, epochs = 3e-3, 0.2, 0.01, 2
     w = _mlp_w(rng, do, h, na)
     obs = rng.normal(size=(4, b, do)).astype(np.float32)
     gum = -np.log(-np.log(rng.random(size=(8, b, na)))).astype(np.float32)
@@ -333,12 +333,13 @@ def realnvp_flow(gs, small=False):
 
     flow = Flow()
     opt = nn.Adam(flow.trainable_params(), learning_rate=lr)
+    first = opt.parameters[0]  # (returned with the loss: the NLL crosses zero as it trains, a scale of its own)
     vg = ops.value_and_grad(flow, None, opt.parameters)
 
     def sdk(i):
         loss, g = vg(Tensor(xs[i % 4]))
         opt(g)
-        return _flat(loss.asnumpy())
+        return _flat(loss.asnumpy(), first.asnumpy())
 
     def jl(p, x):
         x1, x2 = x[:, :1], x[:, 1:]
@@ -351,7 +352,8 @@ def realnvp_flow(gs, small=False):
         return jnp.mean(0.5 * jnp.sum(x1 ** 2 + x2 ** 2, 1) + np.log(2 * np.pi) - logdet)
 
     w = [a for w_ in ws for a in w_]
-    return Loop(sdk, _adam_twin(jl, w, lr, lambda i: (xs[i % 4],)), "graph", rtol=5e-4)
+    return Loop(sdk, _adam_twin(jl, w, lr, lambda i: (xs[i % 4],), lambda value, p: _flat(value, p[0])), "graph",
+                rtol=5e-4)
 
 
 # -- 6. A Gaussian process's hyperparameters in float64: the negative log marginal likelihood by ops.cholesky and
@@ -509,8 +511,8 @@ def amp_o2_dynamic_scale(gs, small=False):
     step = gs.amp.build_train_network(net, opt, nn.MSELoss(), level="O2", loss_scale_manager=manager)
 
     def sdk(i):
-        loss, overflow, scale = step(Tensor(xs[i % 4]), Tensor(ys[i % 4]))
-        return _flat(loss.asnumpy(), overflow.asnumpy(), scale.asnumpy())
+        loss, overflow, _ = step(Tensor(xs[i % 4]), Tensor(ys[i % 4]))
+        return _flat(loss.asnumpy(), overflow.asnumpy())
 
     f16 = jnp.float16
 
@@ -536,11 +538,12 @@ def amp_o2_dynamic_scale(gs, small=False):
             s["scale"] = s["scale"] * 2 if s["count"] == 0 else s["scale"]
             s["v"] = [mom * v + a for v, a in zip(s["v"], g)]  # MindSpore's Momentum: v = m v + g; p -= lr v
             s["p"] = [p - lr * v for p, v in zip(s["p"], s["v"])]
-        return _flat(loss, overflow, scale)
+        return _flat(loss, overflow)
 
     # float16: one rounding of a product is 4.9e-4 relative, and the two sides' float16 matrix products may round
-    # their float32 sums differently by one unit (9.8e-4)
-    return Loop(sdk, twin, "graph", rtol=3e-3)
+    # their float32 sums differently by one unit (9.8e-4). The first steps overflow and are skipped (steps 0-4
+    # small, 0-2 full size): the weights first change at step 6 / 4 (a compile without them inline then)
+    return Loop(sdk, twin, "graph", rtol=3e-3, first_update=6 if small else 4)
 
 
 LOOPS = {f.__name__: f for f in (wgan_gp_detach, ddpm_train, ddpm_sample_jit, ppo_clip_categorical, realnvp_flow,

@@ -72,3 +72,32 @@ def test_set_train_at_each_epoch_keeps_the_traces(on_real_server, mode):
     loss.set_train(False)
     assert float(loss(x, y).asnumpy()) == 16.0  # (no dropout: each output 4, lr 0 kept the weights)
     assert gs._trace.trace_stats()["traces"] > traces
+
+
+def test_a_0d_float64_parameter_stays_float64_under_an_optimizer(on_real_server):
+    """A Gaussian process's log-variance as a 0-d float64 Parameter under nn.Adam: its update was NumPy's float64
+    scalar, sent as float32 on the next request (400 shape_error 'expected float64[], got float32[]'). (MindSpore
+    2.10's Adam refuses float64 gradients outright; gradserve steps them, its beta powers in float32 as MindSpore's.)"""
+    import numpy as np
+
+    nn, ops, Tensor, P = gs.nn, gs.ops, gs.Tensor, gs.Parameter
+    gs.set_context(mode=gs.PYNATIVE_MODE)
+
+    class Scale(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.log_s = P(Tensor(np.array(0.0)), name="log_s")
+
+        def construct(self, x):
+            return ops.sum(ops.square(x * ops.exp(self.log_s) - 2.0))
+
+    net = Scale()
+    opt = nn.Adam(net.trainable_params(), learning_rate=0.1)
+    vg = ops.value_and_grad(net, None, opt.parameters)
+    x = Tensor(np.ones(3))
+    for i in range(3):
+        loss, g = vg(x)
+        opt(g)
+        assert net.log_s.asnumpy().dtype == np.float64 and net.log_s.shape == ()
+    # Adam's first steps move by ~lr each (m / sqrt(v) ~ 1 while the gradient keeps its sign): 3 steps ~ 0.3
+    assert 0.25 < float(net.log_s.asnumpy()) < 0.31
