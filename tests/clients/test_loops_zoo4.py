@@ -101,3 +101,38 @@ def test_a_0d_float64_parameter_stays_float64_under_an_optimizer(on_real_server)
         assert net.log_s.asnumpy().dtype == np.float64 and net.log_s.shape == ()
     # Adam's first steps move by ~lr each (m / sqrt(v) ~ 1 while the gradient keeps its sign): 3 steps ~ 0.3
     assert 0.25 < float(net.log_s.asnumpy()) < 0.31
+
+
+def test_an_op_object_on_a_cell_keeps_a_pynative_trace_and_its_attributes_guard_it(on_real_server):
+    """`self.mm = ops.MatMul()` (MindSpore's idiom): a PyNative step was traced on every call (an op object could
+    not be guarded: 30 traces in 30 steps); now its attributes are, by identity: a change of one traces again (here
+    ops.Uniform's maxval, which the traced draw read: a reused trace would draw from the old range)."""
+    import numpy as np
+
+    nn, ops, Tensor = gs.nn, gs.ops, gs.Tensor
+    gs.set_context(mode=gs.PYNATIVE_MODE)
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    b = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 1.0]], np.float32)
+
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.mm = ops.MatMul(transpose_b=True)
+            self.u = ops.Uniform(minval=0.0, maxval=1.0)
+
+        def construct(self, x, y):
+            return self.mm(x, y) + self.u(ops.zeros((2, 2), gs.float32)) * 0.0, self.u(ops.zeros((500,), gs.float32))
+
+    net = Net()
+    for _ in range(2):
+        net(Tensor(a), Tensor(b))
+    traces = gs._trace.trace_stats()["traces"]
+    for _ in range(3):
+        prod, u = net(Tensor(a), Tensor(b))
+        np.testing.assert_allclose(prod.asnumpy(), a @ b.T)
+        assert 0.0 <= u.asnumpy().min() and u.asnumpy().max() < 1.0
+    assert gs._trace.trace_stats()["traces"] == traces
+    net.u.maxval = 10.0
+    u = net(Tensor(a), Tensor(b))[1].asnumpy()
+    assert u.max() > 1.0 and u.max() < 10.0  # (500 draws of U[0, 10): none above 1 has probability 10**-500)
+    assert gs._trace.trace_stats()["traces"] > traces

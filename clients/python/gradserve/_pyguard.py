@@ -170,7 +170,8 @@ class Recorder:
             return all(self.guard_value(x, depth + 1) for x in v)
         if isinstance(v, (list, dict)) and len(v) <= _MAX_ITEMS:
             return self._guard_box(v, depth)
-        if type(v).__module__.startswith("gradserve.") and isinstance(getattr(v, "__dict__", None), dict):
+        if type(v).__module__.startswith("gradserve.") and isinstance(getattr(v, "__dict__", None), dict) and \
+                hasattr(type(v), "__weakref__"):
             # an op object (`self.mm = ops.MatMul()`, `ops.StandardNormal(seed=2)`): its attributes, by identity
             return self._guard_box(vars(v), depth, owner=v)
         if isinstance(v, np.random.Generator):  # (an op's own: drawn from per run, not read while tracing)
