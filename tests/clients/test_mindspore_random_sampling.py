@@ -142,8 +142,7 @@ def test_candidate_sampler_checks_its_arguments(on_real_server):
 def test_randn_like_inside_value_and_grad_draws_anew_each_call_with_its_gradient(on_real_server, mode):
     """z = mu + exp(logvar / 2) * ops.randn_like(mu) (the reparameterisation trick): each call its own eps (returned
     as the aux), the value and d/dlogvar = exp(logvar / 2) eps / 2 of that eps (by hand), no trace after the first
-    call, set_seed repeating the draws; a seeded draw inside the trace is refused (its generator would be made once,
-    at tracing)."""
+    call, set_seed repeating the draws; a seeded draw inside the trace draws what the eager call would, each run."""
     context.set_context(mode=mode)
     mu, lv = np.array([0.5, -1.0, 2.0], np.float32), np.array([0.2, -0.4, 1.0], np.float32)
 
@@ -166,8 +165,16 @@ def test_randn_like_inside_value_and_grad_draws_anew_each_call_with_its_gradient
         np.testing.assert_allclose(gv.asnumpy(), 0.5 * np.exp(0.5 * lv) * e, rtol=1e-6)
     gs.set_seed(5)
     np.testing.assert_array_equal(vg(Tensor(mu), Tensor(lv))[0][1].asnumpy(), eps[0])
-    with pytest.raises(TypeError, match="randn: a seeded draw inside grad"):
-        ops.grad(lambda m: ops.sum(m * ops.randn(3, seed=1)))(Tensor(mu))
+    # a seeded draw inside the trace: its generator made again at each run, as at each eager call (the same values
+    # each call, those of the eager randn(3, seed=1)), and the trace reused
+    seeded = ops.grad(lambda m: ops.sum(m * ops.randn(3, seed=1)))
+    want = ops.randn(3, seed=1).asnumpy()
+    grads = [seeded(Tensor(mu)).asnumpy() for _ in range(2)]
+    traces = gs._trace.trace_stats()["traces"]
+    grads.append(seeded(Tensor(mu)).asnumpy())
+    assert gs._trace.trace_stats()["traces"] == traces
+    for g in grads:
+        np.testing.assert_array_equal(g, want)
 
 
 class Draws(nn.Cell):

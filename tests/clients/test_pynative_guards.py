@@ -287,7 +287,9 @@ def test_a_seeded_random_op_draws_as_a_fresh_trace_does(traces):
     want = np.random.default_rng([5]).random(3) + 1.0  # (the op's draws: NumPy's, from its seed: _random_draws)
     for _ in range(3):
         np.testing.assert_allclose(_np(g(X)), want, rtol=1e-6)
-    assert traces.call_count == 3
+    # (each run starts the op's generator again from its seed, as a fresh trace would: the trace recorded at the
+    # second call is reused at the third)
+    assert traces.call_count == 2
 
 
 def _kept_ref(net):

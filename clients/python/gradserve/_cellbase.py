@@ -359,8 +359,9 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         """Training mode for this cell and its sub-cells (BatchNorm uses batch statistics)."""
         if bool(mode) != self.training:
             mode_epoch[0] += 1  # every cached trace may hold this cell in its old mode (run_program drops them)
+            self.__dict__.get("_gs_programs", {}).clear()  # traces made in the other mode are stale
+        # (the same mode again, `net.set_train()` at each epoch: its traces stand)
         object.__setattr__(self, "training", bool(mode))
-        self.__dict__.get("_gs_programs", {}).clear()  # traces made in the other mode are stale
         for c in self.cells():
             c.set_train(mode)
         return self

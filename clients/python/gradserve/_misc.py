@@ -23,6 +23,23 @@ def random_ops_generator() -> np.random.Generator:
     return _RANDOM_OPS[0]
 
 
+class OpGenerator(np.random.Generator):
+    """A random op's own generator (a seed given): numpy's default_rng(seeds), told apart so that a trace can
+    start again each one made while it was traced (see op_generator)."""
+
+
+def op_generator(seeds) -> OpGenerator:
+    """default_rng(seeds)'s generator for a seeded random op. One made while tracing (a seeded functional op, an
+    op object made in the traced code) is made afresh at each eager call, so each run of the traced program starts
+    it again from its seeds (the trace keeps its first state: Program.rewinds): a reused trace draws what a fresh
+    trace would, and a PyNative step with a seeded draw need not be traced again each call."""
+    g = OpGenerator(np.random.PCG64(seeds))
+    tr = current_trace[0]()
+    if tr is not None:
+        tr.root.generators.append((g, g.bit_generator.state))
+    return g
+
+
 class MutableDict(dict):
     """A dict made variable by mutable(): its Tensors are inputs of a trace (so they get gradients,
     a tuple over its values in order, as in MindSpore), where a plain dict argument is a constant."""

@@ -170,6 +170,12 @@ class Recorder:
             return all(self.guard_value(x, depth + 1) for x in v)
         if isinstance(v, (list, dict)) and len(v) <= _MAX_ITEMS:
             return self._guard_box(v, depth)
+        if type(v).__module__.startswith("gradserve.") and isinstance(getattr(v, "__dict__", None), dict) and \
+                hasattr(type(v), "__weakref__"):
+            # an op object (`self.mm = ops.MatMul()`, `ops.StandardNormal(seed=2)`): its attributes, by identity
+            return self._guard_box(vars(v), depth, owner=v)
+        if isinstance(v, np.random.Generator):  # (an op's own: drawn from per run, not read while tracing)
+            return True
         return False
 
     def _guard_box(self, box, depth: int, cell: bool = False, owner=None) -> bool:
@@ -208,8 +214,11 @@ class Recorder:
         if _is_user(code, frame.f_globals):
             self._user_call(frame, code)
         elif frame.f_back is not None and _user_cache.get(frame.f_back.f_code) and \
-                (not code.co_filename.startswith(_CALLABLE_LIBRARY) or "random" in code.co_filename):
-            self._fail()  # (logging, random, I/O ... called by user code: side effects, hidden state)
+                (not code.co_filename.startswith(_CALLABLE_LIBRARY) or
+                 "random" in code.co_filename and not code.co_filename.startswith(_HERE)):
+            # (logging, random, I/O ... called by user code: side effects, hidden state; gradserve's random ops
+            # draw per run, whichever trace runs: ops/_random_draws._out)
+            self._fail()
 
     def _fail(self) -> None:
         """Not guardable: the rest of the trace runs without the hook (it slows Python ~7x)."""

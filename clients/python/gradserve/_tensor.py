@@ -878,6 +878,8 @@ class Parameter(Tensor):
     def _assign(self, arr: np.ndarray) -> None:
         """set_data for a new array made for this parameter (the optimizers' update): kept as it is,
         without set_data's conversion and copy (~6 us a parameter) when dtype and shape already match."""
+        if type(arr) is not np.ndarray:  # (a 0-d parameter's update: NumPy's scalar, which the wire took for a float)
+            arr = np.asarray(arr)
         if arr.shape != self._shape:  # (an update of another shape is a bug of its maker: set_data would take it)
             raise ValueError(f"Parameter {self.name!r}: an update of shape {list(arr.shape)} for its shape "
                              f"{list(self._shape)}")

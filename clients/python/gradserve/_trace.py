@@ -581,6 +581,7 @@ class Trace:
             self._fn_by_content: dict[bytes, str] = {}
             self.param_objs: dict[str, Parameter] = {}
             self._param_names: dict[int, str] = {}
+            self.generators: list[tuple] = []  # (seeded op generator, its first state) made while tracing: op_generator
 
     # names
     def fresh(self) -> str:
@@ -1698,9 +1699,9 @@ class Program:
         # parameters holding random data (dropout masks): drawn anew before each run, so that randomness is
         # data and the graph stays the same (one draw per run: forward and backward share it)
         self.random_draws = [getattr(p, "gs_draw") for p in root.param_objs.values() if hasattr(p, "gs_draw")]
-        # a draw from a generator made for its call (a seeded functional op): a fresh trace draws it afresh
-        self.own_draws = any(not getattr(p, "gs_shared", False) for p in root.param_objs.values()
-                             if hasattr(p, "gs_draw"))
+        # the seeded op generators made while tracing (made per call eagerly): started again before each run, so
+        # that the run draws what an eager call would (and a reused PyNative trace what a fresh one would)
+        self.rewinds = list(root.generators)
         self.param_outs: dict = {}  # output leaf index -> the Parameter returned as it is (trace_program)
 
     def graph_doc(self, values: str = "all", raws: dict | None = None, arrays: list | None = None) -> dict:
@@ -2121,9 +2122,8 @@ def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label: str 
     if rec is None:  # (a profiler held the hook: nothing known either way)
         old.prog = prog
         return prog
-    # (random draws: a seeded op's generator is made per trace, so a fresh trace repeats its draws; draws from
-    # the shared generator are the same either way)
-    ok = rec is not False and not prog.root.reads and not prog.root.no_cache and not prog.own_draws
+    # (random draws are per-run data whichever generator they use: Program.rewinds; a reused trace draws alike)
+    ok = rec is not False and not prog.root.reads and not prog.root.no_cache
     churn = old.churn + 1 if old.guarded and not old.hits else 0  # (what it reads changes on every call)
     guarded[sig] = _pyguard.Guarded(prog, rec if ok and rec is not False and churn < GUARD_CHURN else None, churn)
     return prog
@@ -2265,6 +2265,8 @@ def _run(prog: "Program", leaves: list) -> Any:
     tdef = getattr(prog, "out_tdef", "*")
     if not prog.out_avals and not prog.n_extra:  # nothing computed on the service (a gradient of nothing)
         return unflatten(tdef, [])
+    for gen, state in prog.rewinds:
+        gen.bit_generator.state = state
     for draw in prog.random_draws:
         draw()
     device = _context.device()

@@ -491,7 +491,7 @@ from ._simple_cells import *  # noqa: E402,F401,F403  Identity, ReLU6, Softmin .
 from ._simple_cells import __all__ as _simple_all  # noqa: E402
 from ._group_norm import GroupNorm  # noqa: E402
 from ._instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: E402
-from ._dropout_layers import Dropout1d  # noqa: E402
+from ._dropout_layers import Dropout1d, Dropout2d, Dropout3d  # noqa: E402
 from ._bidense import BiDense  # noqa: E402
 from ._grad_cell import ForwardValueAndGrad, WithGradCell  # noqa: E402
 
@@ -499,7 +499,7 @@ __all__ += ["Conv3d", "Conv3dTranspose", "MaxPool3d", "AvgPool3d", "MaxPool1d", 
             "ForwardValueAndGrad"]
 __all__ += ["PReLU", "RReLU", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "MarginRankingLoss", "KLDivLoss", "HShrink", "OneHot"]
 __all__ += [*_padding_all, "GaussianNLLLoss", "NLLLoss", *_simple_all]
-__all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "LPPool2d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink",
+__all__ += ["HingeEmbeddingLoss", "Dropout1d", "Dropout2d", "Dropout3d", "LPPool1d", "LPPool2d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink",
             "Hardtanh"]
 
 from ._upsample import Upsample  # noqa: E402

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .._misc import random_ops_generator
+from .._misc import op_generator, random_ops_generator
 from .._tensor import Parameter, Tensor
 from .._trace import current
 from ._extra import P
@@ -24,14 +24,11 @@ __all__ = ["UniformCandidateSampler"]
 
 
 class _DrawParameter(Parameter):
-    """Per-run random data: `draw()` gives the new value before each run. It takes no gradient. gs_shared: the
-    draw is from the generator `set_seed` seeds, not one made for this call (a PyNative trace holding only such
-    draws can be reused: a fresh trace would draw the same values)."""
+    """Per-run random data: `draw()` gives the new value before each run. It takes no gradient."""
 
-    def __init__(self, draw, shape, dtype: str, shared: bool = False):
+    def __init__(self, draw, shape, dtype: str):
         super().__init__(Tensor(np.zeros(shape, dtype)), name="random_draw", requires_grad=False)
         self._draw_fn = draw
-        self.gs_shared = shared
         self._bump()  # data, not graph identity
 
     def gs_draw(self) -> None:
@@ -53,7 +50,7 @@ class UniformCandidateSampler:
                              f"range_max: {range_max}, but got {num_sampled}.")
         self.num_true, self.num_sampled, self.range_max = num_true, num_sampled, range_max
         self.unique, self.remove_accidental_hits = bool(unique), bool(remove_accidental_hits)
-        self._rng = np.random.default_rng(seed) if seed else None
+        self._rng = op_generator(seed) if seed else None
 
     def _sample(self) -> np.ndarray:
         """[num_sampled candidates..., expected count] as float64 (exact for ints below 2**53)."""

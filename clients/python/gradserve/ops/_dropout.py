@@ -22,9 +22,7 @@ __all__ = ["dropout", "Dropout"]
 class MaskParameter(Parameter):
     """A keep-mask (1 kept, 0 dropped, in x's dtype) that each run draws anew. It is data from the
     start (its value never enters the graph: `_trace._frozen`) and takes no gradient. Drawn from the
-    generator `set_seed` seeds (gs_shared: see ops/_candidate_sampler._DrawParameter)."""
-
-    gs_shared = True
+    generator `set_seed` seeds."""
 
     def __init__(self, shape, dtype: str, keep_prob: float):
         super().__init__(Tensor(np.ones(shape, dtype)), name="dropout_mask", requires_grad=False)

@@ -19,9 +19,9 @@ import numpy as np
 from .. import dtype as _dt
 from .._calling_errors import refuse_input_dtype
 from .._late import late  # CrossEntropyLoss: the training layer is built on ops
-from .._misc import random_ops_generator
+from .._misc import op_generator, random_ops_generator
 from .._tensor import Tensor, _is_bool
-from .._trace import current, number_by_value
+from .._trace import number_by_value
 from ._extra import P, _as_tensors, floor_div
 from ._ms_misc import trunc
 from ._doc_math import _float
@@ -446,16 +446,13 @@ def scalar_cast(input_x, input_t):
 
 def _draw(what: str, size, seed, law, dtype) -> Tensor:
     """`law(generator, shape)` drawn eagerly, or inside a trace anew for each run of the traced program (a
-    per-run draw, as dropout's masks: ops/_random_draws._out) from the generator `set_seed` seeds. A seed inside
-    a trace is refused: its own generator would be made once, at tracing, not once per call as eagerly."""
+    per-run draw, as dropout's masks: ops/_random_draws._out) from the generator `set_seed` seeds, or a seed's
+    own (made per call: each run of a trace starts it again, _misc.op_generator)."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     shape = tuple(int(n) for n in size)
-    if current() is not None and seed is not None:
-        raise TypeError(f"{what}: a seeded draw inside grad / jit / vmap / construct is not supported; draw it "
-                        f"before the call and pass it in, or leave seed None")
-    gen = np.random.default_rng(seed) if seed is not None else None
-    return _out(lambda: law(gen or random_ops_generator(), shape), shape, dtype, what, shared=True)
+    gen = op_generator(seed) if seed is not None else None
+    return _out(lambda: law(gen or random_ops_generator(), shape), shape, dtype, what)
 
 
 def randn(*size, dtype=None, seed=None):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtype as _dt
-from .._misc import random_ops_generator
+from .._misc import op_generator, random_ops_generator
 from .._tensor import Tensor
 from .._calling_errors import input_dtype_error, tensor_type
 from .._trace import current
@@ -38,9 +38,10 @@ def _seed(seed, where: str):
 
 
 def _generator(seeds) -> np.random.Generator | None:
-    """Its own generator when any seed is set (not None, not 0), else None (the shared one)."""
+    """Its own generator when any seed is set (not None, not 0), else None (the shared one). (One made while
+    tracing starts again at each run of the traced program, as eagerly at each call: _misc.op_generator.)"""
     used = [s for s in seeds if s]
-    return np.random.default_rng(used) if used else None
+    return op_generator(used) if used else None
 
 
 def _shape_from_tensor(shape, where: str) -> tuple:
@@ -56,8 +57,9 @@ def _shape_from_tensor(shape, where: str) -> tuple:
     return tuple(int(d) for d in dims)
 
 
-def _out(draw, shape: tuple, dtype: str, where: str, shared: bool = False) -> Tensor:
-    """draw() eagerly, or a per-run draw inside a trace (shared: draw uses the generator `set_seed` seeds only)."""
+def _out(draw, shape: tuple, dtype: str, where: str) -> Tensor:
+    """draw() eagerly, or a per-run draw inside a trace: every random op's one way in (draw uses the generator
+    `set_seed` seeds, or an op's own from _generator), so that a trace with draws is reused as any other."""
     if current() is None:
         return Tensor(np.asarray(draw(), dtype))
     tr = current()
@@ -65,7 +67,7 @@ def _out(draw, shape: tuple, dtype: str, where: str, shared: bool = False) -> Te
         if tr.user_vmaps:
             raise NotImplementedError(f"{where} inside vmap is not supported: draw the values outside vmap")
         tr = tr.parent
-    return _DrawParameter(draw, shape, dtype, shared)
+    return _DrawParameter(draw, shape, dtype)
 
 
 def _poisson(shape, rate, rng, dtype, where: str) -> Tensor:
@@ -80,7 +82,7 @@ def _poisson(shape, rate, rng, dtype, where: str) -> Tensor:
     lam = np.asarray(rate._concrete(f"{where}'s rate (the draw is made on the client)"), np.float64)
     out_shape = dims + tuple(lam.shape)
     return _out(lambda: (rng or random_ops_generator()).poisson(np.broadcast_to(lam, out_shape)), out_shape, name,
-                where, rng is None)
+                where)
 
 
 def random_poisson(shape, rate, seed=None, dtype=_dt.float32):
@@ -109,7 +111,7 @@ def _normal(shape, rng, where: str, law: str = "standard_normal") -> Tensor:
         dims = shape
     else:
         raise TypeError(f"For '{where}', 'shape' must be a tuple of ints >= 0 or a 1-D int Tensor, got {shape!r}")
-    return _out(lambda: getattr(rng or random_ops_generator(), law)(size=dims), dims, "float32", where, rng is None)
+    return _out(lambda: getattr(rng or random_ops_generator(), law)(size=dims), dims, "float32", where)
 
 
 def standard_normal(shape, seed=None):
