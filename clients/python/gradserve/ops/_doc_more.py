@@ -74,7 +74,7 @@ def _rows(indices) -> Tensor:
 
 def inplace_add(x, v, indices):
     """x with v's rows added to its rows `indices` (an int or a tuple)."""
-    return late.ops.index_add(x, _rows(indices), late.ops.reshape(v, (-1,) + tuple(x.shape[1:])), 0)
+    return index_added(x, _rows(indices), late.ops.reshape(v, (-1,) + tuple(x.shape[1:])), 0)
 
 
 def inplace_sub(x, v, indices):
