@@ -134,3 +134,20 @@ def test_augmented_write_into_a_copy_differentiates_the_copy(mindspore_is_gradse
     np.testing.assert_allclose(gx.asnumpy(), want_x)
     np.testing.assert_allclose(gv.asnumpy(), want_v)
     assert gx.dtype == gv.dtype and str(gx.dtype).lower().endswith("float64")
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_hinge_embedding_loss_splits_the_tie_at_the_margin(mindspore_is_gradserve, graph):
+    """nn.HingeEmbeddingLoss(margin=1.0, reduction='sum') at x = [1, 0.5, -1, 2, 1], targets [-1, -1, -1, 1, 1]:
+    MindSpore 2.10.0 CPU (both modes, p7.py) gives d/dx [-0.5, -1, -1, 1, 1]: its clip_by_value(margin - x, 0) is a
+    maximum, whose tie at x == margin takes half; ours was relu's 0 there (round 22's r22:22:103 loss22.hinge)."""
+    from mindspore import Tensor, nn, ops
+    x = Tensor(np.array([1.0, 0.5, -1.0, 2.0, 1.0], np.float32))
+    t = Tensor(np.array([-1., -1., -1., 1., 1.], np.float32))
+    crit = nn.HingeEmbeddingLoss(margin=1.0, reduction='sum')
+
+    def loss(a):
+        return crit(a, t)
+    value, grad = _in_mode(graph, lambda: ops.value_and_grad(loss)(x))
+    np.testing.assert_allclose(value.asnumpy(), 0.0 + 0.5 + 2.0 + 2.0 + 1.0)  # negatives 0, 0.5, 2; positives 2, 1
+    np.testing.assert_allclose(grad.asnumpy(), [-0.5, -1., -1., 1., 1.])
