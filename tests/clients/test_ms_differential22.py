@@ -151,3 +151,47 @@ def test_hinge_embedding_loss_splits_the_tie_at_the_margin(mindspore_is_gradserv
     value, grad = _in_mode(graph, lambda: ops.value_and_grad(loss)(x))
     np.testing.assert_allclose(value.asnumpy(), 0.0 + 0.5 + 2.0 + 2.0 + 1.0)  # negatives 0, 0.5, 2; positives 2, 1
     np.testing.assert_allclose(grad.asnumpy(), [-0.5, -1., -1., 1., 1.])
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_margin_ranking_loss_cell_passes_the_gradient_at_its_tie(mindspore_is_gradserve, graph):
+    """nn.MarginRankingLoss(margin=0.5, reduction='sum') at x = [-0.5, -1.5, 0, -0], x2 = [0, 0, 1, 0.5], target
+    [-1, 1, -1, -1]: -t (x - x2) + 0.5 = [0, 2, -0.5, 0]. MindSpore 2.10.0 CPU (both modes, p10.py): value 2, d/dx
+    [1, -1, 0, 1] (its clamp(min=0) passes the tie); the Cell's own copy used relu, [0, -1, 0, 0] (round 22's
+    r22:122:63 loss22.ranking); ops.margin_ranking_loss already clamped."""
+    from mindspore import Tensor, nn, ops
+    x = Tensor(np.array([-0.5, -1.5, 0.0, -0.0], np.float32))
+    x2 = Tensor(np.array([0.0, 0.0, 1.0, 0.5], np.float32))
+    t = Tensor(np.array([-1., 1., -1., -1.], np.float32))
+    crit = nn.MarginRankingLoss(margin=0.5, reduction='sum')
+
+    def loss(a):
+        return crit(a, x2, t)
+    value, grad = _in_mode(graph, lambda: ops.value_and_grad(loss)(x))
+    np.testing.assert_allclose(value.asnumpy(), 2.0)
+    np.testing.assert_allclose(grad.asnumpy(), [1., -1., 0., 1.])
+    np.testing.assert_allclose(ops.grad(lambda a: ops.margin_ranking_loss(a, x2, t, 0.5, 'sum'))(x).asnumpy(),
+                               [1., -1., 0., 1.])
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_get_by_list_of_no_weights_still_runs_the_network_in_pynative(mindspore_is_gradserve, graph):
+    """GradOperation(get_by_list=True)(loss, ParameterTuple([])) over a BatchNorm2d(2, momentum=0.5, affine=False) in
+    training: MindSpore 2.10.0 CPU (p9.py) gives () and, PyNative, moves the statistics to [0.1875, 0.6875] (the
+    forward runs); GRAPH_MODE leaves them at 0. Ours ran nothing in either mode (round 22's r22:122:17 norm22.bn2d)."""
+    import mindspore as ms
+    from mindspore import Tensor, nn, ops
+    x = Tensor(np.arange(16, dtype=np.float32).reshape(2, 2, 2, 2) * 0.25 - 1)
+
+    def run():
+        net = nn.BatchNorm2d(2, momentum=0.5, affine=False)
+        net.set_train(True)
+
+        def loss(a):
+            y = net(a)
+            return (y * y * 0.25 + ops.sin(y)).sum()
+        g = ops.GradOperation(get_by_list=True)(loss, ms.ParameterTuple(net.trainable_params()))(x)
+        return g, net.moving_mean.asnumpy()
+    g, mean = _in_mode(graph, run)
+    assert g == ()
+    np.testing.assert_allclose(mean, [0.0, 0.0] if graph else [0.1875, 0.6875])
