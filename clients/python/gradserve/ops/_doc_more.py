@@ -10,6 +10,7 @@ from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
 from . import _ms_names
+from ._index_ms import index_added
 
 __all__ = ["clip_by_global_norm", "margin_ranking_loss", "dense", "pdist", "Pdist", "inplace_add",
            "inplace_sub", "inplace_update", "InplaceAdd", "InplaceSub", "InplaceUpdateV2", "IndexPut", "SparseToDense",
