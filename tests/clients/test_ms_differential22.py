@@ -195,3 +195,47 @@ def test_get_by_list_of_no_weights_still_runs_the_network_in_pynative(mindspore_
     g, mean = _in_mode(graph, run)
     assert g == ()
     np.testing.assert_allclose(mean, [0.0, 0.0] if graph else [0.1875, 0.6875])
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_a_duplicate_index_write_gives_the_overwritten_value_no_gradient(mindspore_is_gradserve, graph):
+    """y = x * 1; y[Tensor([1, 1])] = 3 v; vjp of y * x with a cotangent of 1.5: the last write wins (NumPy's
+    y[[1, 1]] = ..., MindSpore 2.10 the same value), so d/dv is [0, 4.5 x[1]] by the math; MindSpore 2.10.0 CPU gives
+    the overwritten row the same 4.5 x[1] (both modes, round 22's r22:22:145 index22.set.tensor_dup)."""
+    import mindspore as ms
+    from mindspore import Tensor, ops
+    x = np.arange(12, dtype=np.float32).reshape(3, 4) * 0.5 - 2
+    v = np.arange(8, dtype=np.float32).reshape(2, 4) * -0.25 + 1
+
+    def g(a, b):
+        y = a * 1
+        y[Tensor([1, 1], ms.int32)] = b * 3
+        return y * a
+
+    def run():
+        out, fn = ops.vjp(g, Tensor(x), Tensor(v))
+        return out, fn(ops.ones_like(out) * 1.5)
+    out, (gx, gv) = _in_mode(graph, run)
+    y = x.copy()
+    y[[1, 1]] = v * 3
+    np.testing.assert_allclose(out.asnumpy(), y * x)
+    np.testing.assert_allclose(gv.asnumpy(), [np.zeros(4), 4.5 * x[1]])
+    np.testing.assert_allclose(gx.asnumpy(), 1.5 * (y + np.where(np.arange(3)[:, None] == 1, 0.0, x)))
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_cumprod_jacobian_at_zeros_is_finite(mindspore_is_gradserve, graph):
+    """ms.jacrev of cumprod(x * y) with zeros in x: PyTorch's jacobian (computed here) is finite; MindSpore 2.10.0 CPU
+    gives NaN where the product passes a zero (its cumprod gradient divides by x: round 22's jac22.cumprod)."""
+    torch = pytest.importorskip("torch")
+    import mindspore as ms
+    from mindspore import Tensor, ops
+    x = np.array([0.5, 0.0, -1.5], np.float32)
+    y = np.array([[1.0, 2.0, -0.5], [0.0, 1.5, 1.0]], np.float32)
+
+    def g(a, b):
+        return ops.cumprod(a * b, -1)
+    jac = _in_mode(graph, lambda: ms.jacrev(g, 0)(Tensor(x), Tensor(y)))
+    want = torch.autograd.functional.jacobian(lambda a: torch.cumprod(a * torch.tensor(y), -1), torch.tensor(x)).numpy()
+    assert np.isfinite(want).all()
+    np.testing.assert_allclose(jac.asnumpy(), want, atol=1e-6)
