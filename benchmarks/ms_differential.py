@@ -6,7 +6,7 @@ real server. Forward values and gradients are compared: GradOperation get_all / 
 ops.grad (also under ms.jit), ops.value_and_grad (inputs and weights), ops.jvp, ops.vjp. The loss is sum(out_i * w_i) with
 fixed weights per program. Tolerances and the comparison: mindspore_suite/grad_diff.py.
 
-  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|...|21] [--refusals] [-v]   # generate, both sides, compare
+  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|...|22] [--refusals] [-v]   # generate, both sides, compare
   (--refusals: gradserve also runs what MindSpore refused; an answer there counts as ms_refuses)
   python ms_differential.py gs OUT_DIR [-v]       # gradserve's side of what MindSpore ran, then compare
   python ms_differential.py compare OUT_DIR [-v]
@@ -231,7 +231,7 @@ def _available(holder: str, name: str) -> bool:
     return hasattr(holders[holder], name)
 
 
-def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 21,
+def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 22,
         refusals: bool = False) -> None:
     """Generate, MindSpore's side, gradserve's side (the programs MindSpore ran: gs_only after a MindSpore side
     stopped part way), compare."""
@@ -251,6 +251,7 @@ def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False
     import _ms_differential_gen19
     import _ms_differential_gen20
     import _ms_differential_gen21
+    import _ms_differential_gen22
     from doc_examples import _gradserve_env
     folder = os.path.abspath(folder)
     if not gs_only:
@@ -263,7 +264,8 @@ def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False
                     14: _ms_differential_gen14.programs14, 15: _ms_differential_gen15.programs15,
                     16: _ms_differential_gen16.programs16, 17: _ms_differential_gen17.programs17,
                     18: _ms_differential_gen18.programs18, 19: _ms_differential_gen19.programs19,
-                    20: _ms_differential_gen20.programs20, 21: _ms_differential_gen21.programs21}[round_]
+                    20: _ms_differential_gen20.programs20, 21: _ms_differential_gen21.programs21,
+                    22: _ms_differential_gen22.programs22}[round_]
             for prog in draw(seed, count, _available):
                 f.write(json.dumps(prog) + "\n")
         _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
@@ -278,11 +280,15 @@ def _load(path: str) -> dict:
 
 
 def _classify(ms: dict, gs) -> tuple[str, str]:
-    """grad_diff.classify, and "params" where a layer's trainable_params() differ in order / names / shapes (the
+    """grad_diff.classify, "refusal_class" where both refuse with different exception classes, and "params" where a layer's trainable_params() differ in order / names / shapes (the
     parameters are filled by position: a different order is a different network, and get_by_list's order)."""
     from grad_diff import classify
     if ms["outcome"] == "error" and gs and gs.get("outcome") == "ok":
         return "ms_refuses", f"gradserve answers; MindSpore: {ms.get('error')}"
+    if ms["outcome"] == "error" and gs and gs.get("outcome") == "error":  # round 22: refusals compared by class
+        ms_cls, gs_cls = (r.get("error", "").split(":", 1)[0] for r in (ms, gs))
+        if ms_cls != gs_cls:
+            return "refusal_class", f"gradserve {gs['error']}; MindSpore {ms['error']}"
     if gs and gs.get("outcome") == "ok" and ms.get("params") is not None and gs.get("params") != ms["params"]:
         return "params", f"{gs.get('params')} vs MindSpore {ms['params']}"
     return classify(ms, gs)
@@ -297,7 +303,7 @@ def compare(folder: str, verbose: bool) -> dict:
     results = {name: _classify(ms[name], gs.get(name)) for name in progs if name in ms and ms[name]["outcome"] != "running"}
     counts = collections.Counter(o for o, _ in results.values())
     print(f"{len(results)} programs: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
-    shown = ("value", "grad", "params") + (("dtype", "gs_error", "ms_refuses") if verbose else ())
+    shown = ("value", "grad", "params") + (("dtype", "gs_error", "ms_refuses", "refusal_class") if verbose else ())
     for name, (outcome, detail) in results.items():
         if outcome in shown:
             print(f"--- {outcome} {name} [{progs[name]['mode']}]: {detail}\n{progs[name]['src']}")
@@ -311,7 +317,7 @@ def main() -> None:
     ap.add_argument("which", nargs="?", choices=["ms", "gs"])
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--count", type=int, default=500)
-    ap.add_argument("--round", type=int, choices=list(range(6, 22)), default=21, help="6: one call / layer and the first-order "
+    ap.add_argument("--round", type=int, choices=list(range(6, 23)), default=22, help="6: one call / layer and the first-order "
                     "forms; 7: higher order, mint / mint.nn.functional, layers through GradOperation; 8: stop 40's "
                     "names, promotion, indexing / setitem, in-place methods, control flow, loss Cells, vmap of grad; "
                     "9: gradient APIs with weights / has_aux / sens, layers in training mode, complex64, bfloat16, "
@@ -343,7 +349,11 @@ def main() -> None:
                     "grad, tied Parameters through get_by_list, broadcast sens, repeated grad positions, custom bprop / "
                     "HookBackward under higher order; 21: each program in PyNative and GRAPH_MODE: nn layers with Parameters "
                     "through get_by_list / weights, assign / assign_add inside the differentiated function, control flow, "
-                    "structured outputs with sens, int / bool inputs in grad_position, promotion, depend / stop_gradient")
+                    "structured outputs with sens, int / bool inputs in grad_position, promotion, depend / stop_gradient; 22: each "
+                    "program in both modes: Conv1d / 2d / 3d (groups, dilation, pad modes) and their transposes, BatchNorm1d / 2d / "
+                    "3d statistics, LayerNorm / GroupNorm axes, RNN / LSTM / GRU / cells / MultiheadAttention, loss Cells with "
+                    "reductions and weights (CTC, KLDiv, label smoothing, pos_weight), item writes / scatters / gathers under "
+                    "grad and jvp, float16 / float64 gradients and sens dtypes, jacfwd / jacrev / vmap of grad")
     ap.add_argument("--refusals", action="store_true", help="gradserve also runs the programs MindSpore refused")
     ap.add_argument("-v", action="store_true", help="also list dtype differences and gradserve errors")
     a = ap.parse_args()

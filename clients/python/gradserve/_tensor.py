@@ -793,12 +793,11 @@ def _index_add(self, dim=None, index=None, source=None, *, alpha=1, axis=None, u
                check_index_bound=True):
     """Tensor.index_add(dim, index, source, *, alpha=1): ops.index_add(self, index, alpha * source, dim), or
     MindSpore 2.10's first form index_add(indices, y, axis, use_lock=True, check_index_bound=True).
-    MindSpore 2.10 also writes the result into self: done here for a Parameter (ops.assign), not for a
-    plain Tensor (gradserve's Tensors are values)."""
+    MindSpore 2.10 also writes the result into self: ops.index_add does for a Parameter, not for a plain
+    Tensor (gradserve's Tensors are values)."""
     if axis is not None or isinstance(dim, Tensor):  # (indices, y, axis): the first form
         dim, index, source = (axis if axis is not None else source), dim, index
-    out = late.ops.index_add(self, index, source if alpha == 1 else late.ops.mul(source, alpha), dim)
-    return late.ops.assign(self, out) if isinstance(self, Parameter) else out
+    return late.ops.index_add(self, index, source if alpha == 1 else late.ops.mul(source, alpha), dim)
 
 
 setattr(Tensor, "index_add", _index_add)

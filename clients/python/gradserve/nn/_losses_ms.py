@@ -40,10 +40,8 @@ class HingeEmbeddingLoss(LossBase):
         return hinge_embedding_loss(logits, labels, self.margin, self.reduction)
 
 
-def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
-    """max(0, -target * (input1 - input2) + margin), reduced ('mean' | 'sum' | 'none')."""
-    loss = _ops.relu(_ops.neg(target) * (input1 - input2) + float(margin))
-    return LossBase(reduction).get_loss(loss)
+# ops.margin_ranking_loss, MindSpore 2.10's clamp(..., min=0): its tie at 0 passes the gradient (relu's gave 0)
+margin_ranking_loss = _ops.margin_ranking_loss
 
 
 class MarginRankingLoss(LossBase):

@@ -332,7 +332,11 @@ class _GradOperationFn(_Derived):
         elif zeros:
             outs = []  # mutable() numbers alone: their zeros
         else:  # nothing to differentiate (no inputs, or Python scalars only): MindSpore gives ()
-            return (self.fn(*args), ()) if self.with_value else ()
+            if self.with_value:
+                return self.fn(*args), ()
+            if not _trace.graph_semantics():  # PyNative still runs fn (a BatchNorm's statistics move); GRAPH_MODE not
+                self.fn(*args)
+            return ()
         grads = self._shaped(positions, zeros, outs, args, weights, asked, implicit)
         return (self.fn(*args), grads) if self.with_value else grads
 

@@ -10,6 +10,7 @@ from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
 from . import _ms_names
+from ._index_ms import index_added
 
 __all__ = ["clip_by_global_norm", "margin_ranking_loss", "dense", "pdist", "Pdist", "inplace_add",
            "inplace_sub", "inplace_update", "InplaceAdd", "InplaceSub", "InplaceUpdateV2", "IndexPut", "SparseToDense",
@@ -74,7 +75,7 @@ def _rows(indices) -> Tensor:
 
 def inplace_add(x, v, indices):
     """x with v's rows added to its rows `indices` (an int or a tuple)."""
-    return late.ops.index_add(x, _rows(indices), late.ops.reshape(v, (-1,) + tuple(x.shape[1:])), 0)
+    return index_added(x, _rows(indices), late.ops.reshape(v, (-1,) + tuple(x.shape[1:])), 0)
 
 
 def inplace_sub(x, v, indices):

@@ -14,8 +14,18 @@ __all__ = ["IndexAdd", "index_add", "fill_diagonal", "index_fill", "IndexFill"]
 
 
 def index_add(x, indices, y, axis: int, use_lock: bool = True, check_index_bound: bool = True):
-    """x with the slices of y added at `indices` along `axis` (repeated indices accumulate); d/dx the
-    cotangent, d/dy its slices at `indices`."""
+    """ops.index_add: x with the slices of y added at `indices` along `axis`, the result also stored in x when
+    it is a Parameter (MindSpore 2.10 writes its input in place, eager and jit; a plain Tensor is left as it
+    is here: gradserve's Tensors are values)."""
+    out = index_added(x, indices, y, axis)
+    if isinstance(x, Parameter):
+        assign(x, out)
+    return out
+
+
+def index_added(x, indices, y, axis: int):
+    """x with the slices of y added at `indices` along `axis` (repeated indices accumulate), x unchanged; d/dx
+    the cotangent, d/dy its slices at `indices`."""
     ax = int(axis) % max(len(x.shape), 1)
     if len(indices.shape) != 1:
         raise ValueError(f"index_add: indices must be 1-D, got shape {tuple(indices.shape)}")
@@ -35,10 +45,7 @@ class IndexAdd:
         self.axis = int(axis)
 
     def __call__(self, input_x, indices, y):
-        out = index_add(input_x, indices, y, self.axis)
-        if isinstance(input_x, Parameter):
-            assign(input_x, out)
-        return out
+        return index_add(input_x, indices, y, self.axis)
 
 
 def fill_diagonal(input, fill_value, wrap=False):  # noqa: A002

@@ -28,6 +28,7 @@ from .. import _inplace_state, _private_arrays, _views
 from .._late import late
 from .._tensor import Parameter, Tensor
 from .._trace import current, graph_semantics
+from ._index_ms import index_added
 from ._item_assign import setitem as _item_setitem
 
 __all__ = ["InplaceIndexAdd", "inplace_index_add", "InplaceAddExt"]  # and Tensor's methods (set on Tensor below)
@@ -115,7 +116,7 @@ def _copy(self, src, non_blocking=False):
 
 
 def _index_add(self, dim, index, source, *, alpha=1):
-    return late.ops.index_add(self, index, _scaled(source, alpha), dim)
+    return index_added(self, index, _scaled(source, alpha), dim)
 
 
 class InplaceIndexAdd:
@@ -126,7 +127,7 @@ class InplaceIndexAdd:
         self.axis = int(axis)
 
     def __call__(self, var, indices, updates):
-        return write(var, late.ops.index_add(var, indices, updates, self.axis), "InplaceIndexAdd")
+        return write(var, index_added(var, indices, updates, self.axis), "InplaceIndexAdd")
 
 
 class InplaceAddExt:

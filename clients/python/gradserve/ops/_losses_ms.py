@@ -27,7 +27,7 @@ def smooth_l1_loss(input, target, beta: float = 1.0, reduction: str = "none"):  
 
 
 def hinge_embedding_loss(inputs, targets, margin=1.0, reduction="mean"):
-    """ops.hinge_embedding_loss: inputs where targets > 0, max(0, margin - inputs) where targets < 0, 0 where
+    """ops.hinge_embedding_loss: inputs where targets > 0, maximum(margin - inputs, 0) where targets < 0, 0 where
     targets == 0 (MindSpore 2.10's rule, by the targets' sign; torch's counts a 0 target both ways), reduced by
     'mean' | 'sum' | 'none'."""
     if reduction not in ("mean", "sum", "none"):
@@ -37,8 +37,10 @@ def hinge_embedding_loss(inputs, targets, margin=1.0, reduction="mean"):
     zeros = P.zeros_like(inputs)
     zero = P.zeros_like(targets)
     pos = P.select(P.greater(targets, zero), inputs, zeros)
-    neg = P.select(P.less(targets, zero), P.relu(P.sub(P.cast(Tensor(np.array(float(margin))), inputs.dtype), inputs)),
-                   zeros)
+    # MindSpore 2.10's clip_by_value(margin - inputs, 0), a maximum: at inputs == margin a tie, half the gradient
+    # (-0.5 there, not relu's 0)
+    neg = P.select(P.less(targets, zero), P.maximum(P.sub(P.cast(Tensor(np.array(float(margin))), inputs.dtype), inputs),
+                                                     zeros), zeros)
     loss = P.add(pos, neg)
     if reduction == "mean":
         return P.mean(loss)
