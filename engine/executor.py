@@ -479,6 +479,17 @@ class ArenaViews:
         return self._named[expr]
 
 
+def _read_0d(views: ArenaViews, k: int, fn, ins, operands: list, out: int, avals: dict, made_once: set) -> list:
+    """Step k's operands, each one-element arena value of an elementwise ufunc writing a larger buffer read as
+    a 0-d view made once per arena: NumPy's trivial loop instead of its broadcasting iterator ((32, 32) *
+    (1, 1): ~9.1k instructions a call under callgrind -> ~5.1k); the same element, the same values (`out`
+    fixes the result's shape)."""
+    if not isinstance(fn, np.ufunc) or fn.signature is not None or avals[out].size <= 1:
+        return operands
+    return [views.bind(f"z{k}_{n}", f"{x}.reshape(())") if x in made_once and i in avals and avals[i].size == 1
+            and avals[i].ndim else x for n, (i, x) in enumerate(zip(ins, operands))]
+
+
 class BufferNames:
     """The arena's buffers by the names the run reads them under: buffer j as b<j>, or under another shape
     (an elementwise result written over a reshape of a dying input, _assign_buffers; a reshape of a whole
@@ -591,7 +602,10 @@ def _assign_buffers(steps: list, kinds: list, releases: dict, fresh: set, end: d
         if kind[0] == "out" and out not in fresh:
             av = avals[out]
             key = (av.shape, av.dtype)
-            if kind[2] == "ew":  # elementwise: write over an input that dies at this step (the same elements)
+            # elementwise: write over an input that dies at this step (the same elements). Not a 0-d one: NumPy
+            # runs a 0-d ufunc whose out is one of its inputs by its general path, ~2x the instructions of one
+            # writing elsewhere (7.7k against 3.8k under callgrind, NumPy 2.4); a 0-d buffer costs 4-8 bytes
+            if kind[2] == "ew" and av.ndim:
                 taken = next((g for g in dying if avals[g] == av), None)
                 if taken is None:  # or over a reshape of one: its cache lines are hot, no new buffer
                     taken = next((g for g in dying if avals[g].size == av.size and avals[g].dtype == av.dtype
@@ -690,13 +704,13 @@ class NumpyProgram:
         names = BufferNames(buf_of, buf_avals, avals)
         self.arena_views = _arena_views(steps, kinds, names, first, outputs)
         # namespace: the kernels and constants the source names (kept for benchmarks/plan_bench.py --profile)
-        self.source, self.namespace = self._generate(plan, steps, kinds, names, consts, outputs, self.placed.at)
+        self.source, self.namespace = self._generate(plan, steps, kinds, names, consts, outputs, self.placed.at, avals)
         exec(compile(self.source, f"<gradserve plan {plan.graph.name}>", "exec"), self.namespace)
         self._make = self.namespace["__make"]
         self._arenas: list = [self._make(first)] if buf_of else []
         self._lock = threading.Lock()
 
-    def _generate(self, plan, steps, kinds, buf_of: BufferNames, consts, outputs, placed):
+    def _generate(self, plan, steps, kinds, buf_of: BufferNames, consts, outputs, placed, avals: dict):
         """Source of `__make(B) -> run(inputs, params, caller's output buffers)`. Only generated identifiers
         appear in it. An output in `placed` is computed into its buffer o<flat index>, or (None) a new array."""
         ns: dict[str, Any] = {"__builtins__": {}, "_asarray": np.asarray}
@@ -711,11 +725,13 @@ class NumpyProgram:
                 ns[f"c{i}"] = c
         args = [v(i) for i in plan.input_slots]
         pargs = [v(i) for _, i in plan.param_slots]
+        made_once = set(views.name.values()) | {name for name, _ in buf_of.of.values()}  # bound in __make
+
         def out_operands(ins, out, kind) -> list:
             suffix = kind[3] or ("",) * len(ins)
             operands = [views.operand.get((i, sfx)) or r(i) + sfx for i, sfx in zip(ins, suffix)]
             if out in buf_of:
-                operands.append(buf_of[out])
+                operands = _read_0d(views, k, kind[1], ins, operands, out, avals, made_once) + [buf_of[out]]
             elif out in placed:
                 operands.append(f"o{placed[out]}")
             return operands
