@@ -288,6 +288,23 @@ class _ParamCondReadsX(Cell):
         return x + y
 
 
+class _OtherCondReturnThenWrite(Cell):
+    def construct(self, x, y):
+        if y > 1:
+            return x
+        x += 1
+        return x
+
+
+class _WriteThenOtherCondReturn(Cell):
+    def construct(self, x, y):
+        x += 1
+        if y > 1:
+            return x
+        x += 1
+        return x
+
+
 class _NestedIfs(Cell):
     def construct(self, x, y):
         if x > 1:
@@ -309,6 +326,8 @@ _WRITES = [  # (Cell, x, y, MindSpore 2.10 GRAPH_MODE's value, the caller's x an
     (_OtherCondNoWrites, -3, 5, 7, (7, 5)),
     (_ParamCondReadsX, -3, 0, -8, (-2, 0)),
     (_NestedIfs, 3, 5, 5, (5, 5)), (_NestedIfs, 3, 0, 3, (3, 0)),
+    (_OtherCondReturnThenWrite, -3, 0, -2, (-3, 0)), (_OtherCondReturnThenWrite, -3, 5, -3, (-3, 5)),
+    (_WriteThenOtherCondReturn, -3, 0, -1, (-1, 0)), (_WriteThenOtherCondReturn, -3, 5, -2, (-2, 5)),
 ]
 
 

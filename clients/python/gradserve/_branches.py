@@ -333,6 +333,10 @@ def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False, share
             o.__dict__["_join_kinds"] = number + ((pred, swapped),)
         elif number is not None:  # comes back from the run a Python number, as MindSpore 2.10's graph gives it
             setattr(o, "_py_number", number)
+        if isinstance(lt[k], _Num) and isinstance(lf[k], _Num):  # (a number on each side, as _rewrite's return
+            if parent.by_condition is None:  # flag: it reads the condition alone, _trace._inputs_read)
+                parent.by_condition = {}
+            parent.by_condition[o._name] = ins[0] if isinstance(ins[0], str) else ins[0]._name
         leaves[k] = o
         same = held_t.get(id(lt[k]), kept.get(id(lt[k]))), held_f.get(id(lf[k]), kept.get(id(lf[k])))
         if same[0] is not None and same[0] is same[1]:  # a name bound to a Tensor both sides keep (written in

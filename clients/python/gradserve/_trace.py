@@ -552,6 +552,7 @@ class Trace:
     attr_writes: list  # (a root trace_program made) the attribute writes of the traced code: _attr_writes.Write
     output_names: Any  # (a trace_function's) its outputs' names: whether a hook's probed point is used (_hook_probes)
     input_writes: "InputWrites | None" = None  # its inputs an in-place op may write back to the caller
+    by_condition: "dict | None" = None  # cond outputs a Python number on each side: {name: the condition's name}
 
     def __init__(self, parent: "Trace | None", label: str):
         self.parent = parent
@@ -1311,6 +1312,9 @@ def _inputs_read(tr: Trace, name: str) -> set:
         seen.add(n)
         if n in inputs:
             read.add(n)
+            continue
+        if n in (tr.by_condition or {}):  # (a number per side: it reads the condition only)
+            todo.append(tr.by_condition[n])
             continue
         nd = producer.get(n)
         if nd is not None:
