@@ -1304,6 +1304,7 @@ def _inputs_read(tr: Trace, name: str) -> set:
     """The inputs of trace tr (arguments, captures) that its value `name` depends on."""
     producer = {o: nd for nd in tr.nodes for o in nd["outputs"]}
     inputs = {i["name"] for i in tr.inputs}
+    by_condition = tr.by_condition or {}
     todo, seen, read = [name], set(), set()
     while todo:
         n = todo.pop()
@@ -1313,8 +1314,8 @@ def _inputs_read(tr: Trace, name: str) -> set:
         if n in inputs:
             read.add(n)
             continue
-        if n in (tr.by_condition or {}):  # (a number per side: it reads the condition only)
-            todo.append(tr.by_condition[n])
+        if n in by_condition:  # (a number per side: it reads the condition only)
+            todo.append(by_condition[n])
             continue
         nd = producer.get(n)
         if nd is not None:
