@@ -25,7 +25,7 @@ from ._branch_join import (JOIN_FAILED, BranchJoinError, UnsupportedRaise, inner
 from .ops._reduce_ms import graph_syntax
 from ._late import late
 from ._tensor import Tensor
-from ._trace import Trace, active, current, flatten_out, graph_semantics, note_if, unflatten
+from ._trace import Trace, active, current, flatten_out, freeze_inputs, graph_semantics, note_if, unflatten
 
 MAX_DECISIONS = 32  # nested answers in one run: more means a loop on a traced value
 MAX_PATHS = 64  # cond nodes per traced function
@@ -274,9 +274,12 @@ def _refuse_aliased_join(parent: Trace, leaves: list, shared: frozenset) -> None
                               "writes, which a joined output cannot; this call's condition value is not known here")
 
 
-def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False, shared: frozenset = frozenset()):
+def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False, shared: frozenset = frozenset(),
+               on_join=None):
     """swapped: the true side is the source's false branch (_rewrite's guard after an early return), for the
-    join errors' order. shared: _shared_locals of the code holding the `if`."""
+    join errors' order. shared: _shared_locals of the code holding the `if`. on_join(wrote, read): called with
+    whether a side writes in place (a Parameter, a Tensor of the enclosing code) and the names of the enclosing
+    trace's values the sides read."""
     parent = current()
     assert parent is not None, "explore runs inside a trace"
     start, mark, attrs_at = _param_state.snapshot(), _inplace_state.mark(), _attr_writes.mark(parent)
@@ -284,11 +287,13 @@ def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False, share
         tt, out_t, attrs_t = _side(parent, "if_true", true_side, [], attrs_at)
         after_t = _param_state.snapshot()
         wrote_t = {id(t): (t, v) for t, v in _inplace_state.changed(mark, parent)}  # Tensors made here: not
+        out_t, held_t = _held_written(out_t, wrote_t)
         _param_state.restore(start)
         _inplace_state.restore(mark, parent)
         ft, out_f, attrs_f = _side(parent, "if_false", false_side, tt.captures, attrs_at)
         after_f = _param_state.snapshot()
         wrote_f = {id(t): (t, v) for t, v in _inplace_state.changed(mark, parent)}
+        out_f, held_f = _held_written(out_f, wrote_f)
         _param_state.restore(start)
         _inplace_state.restore(mark, parent)
     finally:
@@ -322,13 +327,23 @@ def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False, share
     outs = parent.emit("cond", ins, {"true_fn": names[0], "false_fn": names[1]},
                        [(tuple(a.shape), a._dtype) for _, a, _, _ in pairs]) if pairs else []
     leaves = [static.get(k) for k in range(len(lt))]
+    kept = {id(t): t for t in written}
     for (k, _, _, number), o in zip(pairs, outs):
         if isinstance(number, tuple):  # numbers of other kinds by path (_join_kinds), and how to tell the path
             o.__dict__["_join_kinds"] = number + ((pred, swapped),)
         elif number is not None:  # comes back from the run a Python number, as MindSpore 2.10's graph gives it
             setattr(o, "_py_number", number)
+        if isinstance(lt[k], _Num) and isinstance(lf[k], _Num):  # (a number on each side, as _rewrite's return
+            if parent.by_condition is None:  # flag: it reads the condition alone, _trace._inputs_read)
+                parent.by_condition = {}
+            parent.by_condition[o._name] = ins[0] if isinstance(ins[0], str) else ins[0]._name
         leaves[k] = o
+        same = held_t.get(id(lt[k]), kept.get(id(lt[k]))), held_f.get(id(lf[k]), kept.get(id(lf[k])))
+        if same[0] is not None and same[0] is same[1]:  # a name bound to a Tensor both sides keep (written in
+            leaves[k] = same[0]  # place on one at least): that Tensor after the `if`, its later writes its own
     out = unflatten(tdt, leaves)
+    if on_join is not None:
+        on_join(bool(params or written), {c._name for c in ft.captures if c._trace is parent})
     if params or written or attrs:
         out, values, tensors, attr_values = out
         _attr_writes.join(parent, attrs, attr_values)
@@ -338,6 +353,27 @@ def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False, share
             _inplace_state.record(t)  # an enclosing `if` carries it on
             t._become(v)
     return out
+
+
+def _held_written(out, wrote: dict):
+    """A side's outputs with each Tensor it wrote in place (`x += 1` of the enclosing code's x) as a copy bound
+    to its value there (restore puts the Tensor back before the other side runs), and {id(copy): Tensor}."""
+    held = {}
+
+    def swap(x):
+        if isinstance(x, Tensor) and id(x) in wrote:
+            now = wrote[id(x)][1]
+            copy = Tensor.__new__(type(now))
+            copy._data, copy._trace, copy._name, copy._shape, copy._dtype = \
+                now._data, now._trace, now._name, now._shape, now._dtype
+            held[id(copy)] = x
+            return copy
+        if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
+            return type(x)(swap(v) for v in x)
+        if isinstance(x, dict):
+            return {k: swap(v) for k, v in x.items()}
+        return x
+    return swap(out), held
 
 
 def _paired_leaves(tt, ft, lt, lf, swapped: bool):
@@ -527,7 +563,7 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
         return (true_fn if test else false_fn)(*state)
     if fresh or rebound:
         true_fn, false_fn = _on_copies(true_fn, names, fresh, rebound), _on_copies(false_fn, names, fresh, rebound)
-    note_if(test)
+    unread = note_if(test, sides_known=True)  # (frozen or not once its sides are traced: freeze_inputs)
     cond = _truth(test)  # (its refusal is the condition's, never decided by the value below)
     if any(isinstance(e, _ByValue) for e in _stack()):  # explore's run deciding each `if` by its value
         return (true_fn if _ByValue().decide(test) else false_fn)(*state)
@@ -536,7 +572,8 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
         _tls.sides = getattr(_tls, "sides", 0) + 1  # (a value read in a side: explore's run by value: in_branch)
         try:
             out = _emit_cond(cond, lambda: explore(lambda: true_fn(*state)),
-                             lambda: explore(lambda: false_fn(*state)), swapped, _shared_locals(sys._getframe(1)))
+                             lambda: explore(lambda: false_fn(*state)), swapped, _shared_locals(sys._getframe(1)),
+                             lambda wrote, read: freeze_inputs(test, unread, wrote, read))
             locate_kinds(out, sys._getframe())
             # a name only one side assigns, unbound before: unbound after (not the other side's zeros)
             if not one_sided or not graph_semantics():

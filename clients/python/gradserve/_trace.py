@@ -555,6 +555,7 @@ class Trace:
     # (a root's) its inputs that are a list or tuple argument's Tensors (not mutable()'s): MindSpore 2.10 folds
     # `seq.index(2)` of these as constants (_member_in._from_constants)
     sequence_leaves: "frozenset[str]" = frozenset()
+    by_condition: "dict | None" = None  # cond outputs a Python number on each side: {name: the condition's name}
 
     def __init__(self, parent: "Trace | None", label: str):
         self.parent = parent
@@ -1235,16 +1236,20 @@ class InputWrites:
         self.tr, self.starts = tr, [(s, s._name) for s in inputs]
         tr.input_writes = self
 
-    def if_on_no_input(self, cond: Tensor) -> None:
-        """An `if` whose condition reads none of the trace's inputs (only Parameters, constants): MindSpore
-        2.10's GRAPH_MODE then writes back none of the in-place writes of an input not written before it
-        (checked on CPU: `if self.p > 3: ...` then `x += 1` leaves the caller's x unchanged, `x += 1` before
-        the `if` lands, and so do writes after it; an `if` reading x, `if x > self.p`, changes nothing)."""
-        if not graph_semantics(self.tr) or cond._trace is not self.tr or _reads_input(self.tr, cond._name):
-            return
-        for s, name in self.starts:
-            if s._trace is self.tr and s._name == name and "_gs_input_value" not in s.__dict__:
-                s._gs_input_value = name  # (written() then sees it unchanged, as after an item assignment)
+    def unread_at_if(self, cond: Tensor) -> list:
+        """The inputs not written in place yet whose value the condition of an `if` does not read."""
+        if not graph_semantics(self.tr) or cond._trace is not self.tr:
+            return []
+        read = _inputs_read(self.tr, cond._name)
+        return [s for s, name in self.starts
+                if s._trace is self.tr and s._name == name and name not in read and "_gs_input_value" not in s.__dict__]
+
+    def freeze(self, starts: list) -> None:
+        """MindSpore 2.10's GRAPH_MODE writes back none of these inputs' later in-place writes (in the `if` or
+        after it); see freeze_inputs for when."""
+        for s in starts:
+            if "_gs_input_value" not in s.__dict__:
+                s._gs_input_value = s._name  # (written() then sees it unchanged, as after an item assignment)
 
     def run(self, body: Callable) -> Callable:
         if not self.starts:
@@ -1267,28 +1272,59 @@ class InputWrites:
         return out
 
 
-def note_if(cond: Tensor) -> None:
-    """An `if` on traced value cond (gradserve._branches): InputWrites.if_on_no_input of its trace."""
+def note_if(cond: Tensor, sides_known: bool = False) -> list:
+    """An `if` on traced value cond (gradserve._branches): the inputs of its trace not written in place yet whose
+    value cond does not read (InputWrites.unread_at_if). sides_known: the caller traces its sides and calls
+    freeze_inputs; else (a replayed fork) they are frozen now if cond reads no input at all."""
     writes = cond._trace.input_writes if cond._trace is not None else None
-    if writes is not None:
-        writes.if_on_no_input(cond)
+    if writes is None:
+        return []
+    unread = writes.unread_at_if(cond)
+    if not sides_known and unread and not _inputs_read(writes.tr, cond._name):
+        writes.freeze(unread)
+    return unread
 
 
-def _reads_input(tr: Trace, name: str) -> bool:
-    """Whether value `name` of trace tr depends on one of tr's inputs (an argument, a capture)."""
+def freeze_inputs(cond: Tensor, unread: list, wrote: bool, read: set) -> None:
+    """note_if's inputs of cond's `if` whose later in-place writes MindSpore 2.10's GRAPH_MODE does not write back
+    (checked on CPU): all of them where a side writes in place (`if y > 1: x += 2`, `if y > 1: y += 1` then `x +=
+    1`, its test_330_for_after_for_in_if's `if self.a > self.b:` assigning them: the caller's x unchanged), and
+    where cond reads no input at all those the sides do not read either (`if self.p > 3: y = 1` then `x += 10`:
+    x unchanged; `if self.p > 3: y = x * 2` then `x += 1`: x written). read: the names of cond's trace's values
+    the sides read. Writes before the `if` land; `if x * 2 > 1` reads x. Not matched: `if x > 1: x += 2` then
+    `y += 1` writes y back in MindSpore 2.10."""
+    if not unread:
+        return
+    tr = cond._trace
+    if not wrote:
+        if _inputs_read(tr, cond._name):
+            return
+        seen = set().union(*(_inputs_read(tr, n) for n in read)) if read else set()
+        unread = [s for s in unread if s._name not in seen]
+    tr.input_writes.freeze(unread)
+
+
+def _inputs_read(tr: Trace, name: str) -> set:
+    """The inputs of trace tr (arguments, captures) that its value `name` depends on."""
     producer = {o: nd for nd in tr.nodes for o in nd["outputs"]}
     inputs = {i["name"] for i in tr.inputs}
-    todo, seen = [name], set()
+    by_condition = tr.by_condition or {}
+    todo, seen, read = [name], set(), set()
     while todo:
         n = todo.pop()
-        if n in inputs:
-            return True
-        nd = producer.get(n)
-        if nd is None or n in seen:
+        if n in seen:
             continue
         seen.add(n)
-        todo.extend(nd["inputs"])
-    return False
+        if n in inputs:
+            read.add(n)
+            continue
+        if n in by_condition:  # (a number per side: it reads the condition only)
+            todo.append(by_condition[n])
+            continue
+        nd = producer.get(n)
+        if nd is not None:
+            todo.extend(nd["inputs"])
+    return read
 
 
 def _call_inputs(tr: Trace, info: FnInfo, args: Sequence) -> list[str]:

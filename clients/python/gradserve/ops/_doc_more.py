@@ -49,13 +49,40 @@ def dense(input, weight, bias=None):  # noqa: A002 - MindSpore's names
 
 
 def pdist(input, p=2.0):  # noqa: A002
-    """The p-norm distances between each pair of rows i < j of an (N, M) input (or batches of them), in order."""
+    """The p-norm distances between each pair of rows i < j of an (N, M) float input, in order; MindSpore 2.10's
+    checks and texts (p a non-negative float, a 2-D Float16 / 32 / 64 input). For 0 < p < 1 a coordinate (or
+    a pair) differing by 0 adds 0 to the gradient, as MindSpore 2.10's PdistGrad gives (|d|^(p-1) is inf there:
+    NaN through the plain composite)."""
     ops = late.ops
+    _pdist_checks(input, p)
     n = input.shape[-2]
     i, j = np.triu_indices(n, 1)
     axis = len(input.shape) - 2
     a, b = ops.gather(input, Tensor(i.astype(np.int64)), axis), ops.gather(input, Tensor(j.astype(np.int64)), axis)
-    return ops.norm(ops.sub(a, b), p, -1)
+    d = ops.sub(a, b)
+    if not 0.0 < p < 1.0:
+        return ops.norm(d, p, -1)
+    mag = ops.abs(d)
+    zero = ops.equal(mag, 0.0)  # (|d|^p over |d| made 1 there, then 0: no inf * 0 in the gradient)
+    powered = ops.select(zero, ops.zeros_like(mag), ops.pow(ops.select(zero, ops.ones_like(mag), mag), p))
+    total = ops.sum(powered, -1)
+    none = ops.equal(total, 0.0)
+    root = ops.pow(ops.select(none, ops.ones_like(total), total), 1.0 / p)
+    return ops.select(none, ops.zeros_like(total), root)
+
+
+def _pdist_checks(x, p) -> None:
+    if not isinstance(p, float):
+        raise TypeError(f"For 'Pdist', the type of 'p' should be 'float', but got type '{type(p).__name__}'.")
+    if p < 0:
+        raise ValueError(f"Pdist p must be a non-negative value, but got `{p}`.")
+    if x.dtype not in (_dt.float16, _dt.float32, _dt.float64):
+        raise TypeError("For primitive[Pdist], the input argument[x] must be a type of {Tensor[Float16], "
+                        f"Tensor[Float32], Tensor[Float64]}}, but got Tensor[{x.dtype}].")
+    if len(x.shape) != 2:
+        raise ValueError(f"For primitive[Pdist], the x dim must be equal to 2, but got {len(x.shape)}.")
+    if 0 in x.shape[1:]:  # (MindSpore 2.10 logs "[input] got empty tensor" and returns unset memory)
+        raise ValueError("For 'Pdist', [input] got empty tensor, which is not allowed")
 
 
 class Pdist:

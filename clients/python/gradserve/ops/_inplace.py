@@ -243,10 +243,13 @@ def _augmented(name: str, binary):
     built, as MindSpore 2.10's GRAPH_MODE does (checked: another name for x sees the new value, and an input
     written so lands in the caller's Tensor; `**=` is not in place there). Elsewhere, and where the result has
     another shape, the name is rebound to the result (PyNative: MindSpore 2.10's Cell leaves the caller's x
-    unchanged; a jit function is GRAPH_MODE's in both modes)."""
+    unchanged; a jit function is GRAPH_MODE's in both modes). On a side of a traced `if` it is in place on the
+    enclosing code's Tensor too (the cond carries the write out, _branches): MindSpore 2.10's graph writes an
+    input so changed back to the caller (`if x > 1: x += 2`, and `x += 1` after an `if` that returned)."""
     def method(self, other):
         new = binary(self, other)
-        if (self._data is None and self._trace is current() and isinstance(new, Tensor)
+        tr = current()
+        if (self._data is None and (self._trace is tr or _in_if_sides(tr, self._trace)) and isinstance(new, Tensor)
                 and new._shape == self._shape and not isinstance(self, Parameter)
                 and graph_semantics(self._trace)):
             return write(self, new, f"Tensor.{name}")  # (a dtype differing is cast back: int x += 1.5 stays int)
