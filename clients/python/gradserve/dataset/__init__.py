@@ -654,12 +654,13 @@ from ._csv import CSVDataset  # noqa: E402
 from ._clue import CLUEDataset  # noqa: E402
 from ._celeba import CelebADataset  # noqa: E402
 from ._manifest import ManifestDataset  # noqa: E402
-from ._samplers import DistributedSampler, PKSampler, SequentialSampler, check_source_args, in_memory_sampler  # noqa: E402
+from ._samplers import (DistributedSampler, PKSampler, RandomSampler, SequentialSampler, check_source_args,  # noqa: E402
+                        in_memory_sampler)
 from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004
 from ._schema import Schema  # noqa: E402
 
 __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",
            "LibriTTSDataset", "LJSpeechDataset", "ImageFolderDataset", "MnistDataset", "DistributedSampler",
-           "PKSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip", "STL10Dataset",
-           "LFWDataset", "VOCDataset", "TedliumDataset", "CSVDataset", "CLUEDataset", "CelebADataset",
+           "PKSampler", "RandomSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip",
+           "STL10Dataset", "LFWDataset", "VOCDataset", "TedliumDataset", "CSVDataset", "CLUEDataset", "CelebADataset",
            "ManifestDataset"]
