@@ -113,7 +113,7 @@ class MindDataset(Dataset):
         rows = [r for p, h in zip(self._paths, self._headers) for r in _format.read_rows(p, h)]
         if self._num_padded:
             pad = {k: np.asarray(v) if not isinstance(v, bytes) else np.array([v], np.bytes_)
-                   for k, v in self._padded.items()}
+                   for k, v in (self._padded or {}).items()}
             rows += [pad] * self._num_padded
         return rows
 

@@ -5,6 +5,8 @@ while n * n fits the generator's range). Checked against MindSpore 2.10's Random
 7; 1 to 300 rows; probe /work/ms_suite_dataset6/probe/r1.py)."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 _RANGE = 0xFFFFFFFF  # mt19937's max - min
@@ -14,7 +16,8 @@ class _MT19937:
     """std::mt19937(seed)'s 32-bit outputs, in blocks (NumPy's RandomState seeds an int as std::mt19937 does)."""
 
     def __init__(self, seed: int):
-        key, pos = np.random.RandomState(seed).get_state()[1:3]
+        state: Any = np.random.RandomState(seed).get_state()
+        key, pos = state[1], state[2]
         self._gen = np.random.MT19937()
         self._gen.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
         self._block: list[int] = []

@@ -29,6 +29,7 @@ class _Sampler:
     """add_child / get_child and the chaining: _indices(n) is _draw over the child's rows (all n without one)."""
 
     _child = None
+    num_samples: int | None = None
 
     def add_child(self, sampler) -> None:
         if not isinstance(sampler, _Sampler):  # (MindSpore 2.10 fails on the missing method, AttributeError)

@@ -109,8 +109,8 @@ class FileWriter:
     def _checked(self, row, i: int) -> dict:
         if not isinstance(row, dict):
             raise ValueError(f"The type of parameter raw_data's item {i} is not dict.")
-        out = {}
-        for name, spec in self._schema.items():
+        out: dict = {}
+        for name, spec in (self._schema or {}).items():
             if name not in row:
                 raise RuntimeError(f"Invalid data, field '{name}' of the schema is missing in row {i}.")
             v = row[name]

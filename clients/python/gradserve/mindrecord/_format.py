@@ -11,10 +11,11 @@ import json
 import os
 import sqlite3
 import struct
+from typing import Any
 
 import numpy as np
 
-TYPES = {"int32": np.int32, "int64": np.int64, "float32": np.float32, "float64": np.float64,
+TYPES: dict[str, Any] = {"int32": np.int32, "int64": np.int64, "float32": np.float32, "float64": np.float64,
          "string": np.str_, "bytes": np.bytes_}
 
 
@@ -49,13 +50,13 @@ def _pack(value, out: bytearray) -> None:
                     out += struct.pack(fmt, v)
                     break
     elif isinstance(value, (float, np.floating)):
-        v = float(value)
-        if abs(v) <= 3.4028234663852886e38 and float(np.float32(v)) == v or v != v:
+        f = float(value)
+        if abs(f) <= 3.4028234663852886e38 and float(np.float32(f)) == f or f != f:
             out.append(0xCA)
-            out += struct.pack(">f", v)
+            out += struct.pack(">f", f)
         else:
             out.append(0xCB)
-            out += struct.pack(">d", v)
+            out += struct.pack(">d", f)
     elif isinstance(value, str):
         raw = value.encode("utf-8")
         n = len(raw)
@@ -194,7 +195,9 @@ def write_shard(path: str, shard_id: int, addresses: list[str], schema: dict, de
         blob_recs.append(struct.pack("<Q", len(body)) + body)
         saved += sum(np.asarray(row[k]).size * np.dtype(TYPES[schema[k]["type"]]).itemsize - len(encode_blob(schema, k, row[k]))
                      for k in blobs if schema[k]["type"] in ("int32", "int64"))
-    pages, contents, where = [], [], {"raw": [], "blob": []}
+    pages: list[dict] = []
+    contents: list[bytes] = []
+    where: dict[str, list[tuple[int, int, int]]] = {"raw": [], "blob": []}
     for kind, recs in (("BLOB_DATA", blob_recs), ("RAW_DATA", raw_recs)):
         start, used, type_id, buf = 0, 0, 0, bytearray()
         for i, rec in enumerate(recs + [None]):
