@@ -135,6 +135,11 @@ class Dataset:
         """Each column's shape in the first row (a pass that fires no map callbacks, as MindSpore's)."""
         return [list(np.shape(v)) for v in next(iter(self._rows()))]
 
+    def output_types(self) -> list[np.dtype]:
+        """Each column's dtype in the first row; strings and bytes without their size (dtype('<U'), dtype('S')), as
+        MindSpore 2.10's."""
+        return [np.dtype(d.kind) if d.kind in "SU" else d for d in (np.asarray(v).dtype for v in next(iter(self._rows())))]
+
     def get_batch_size(self) -> int:
         return 1
 
