@@ -1,6 +1,6 @@
 """MindSpore 2.10's sampler randomness, drawn as its C++ draws it: std::mt19937 (NumPy's MT19937 with the same
 seeding, read 32 bits at a time), libstdc++'s uniform_int_distribution (the division method: its build's; the newer
-multiply method gives other draws for ranges past ~300 rows) and its std::shuffle (two swap positions from one draw
+multiply method gives the same small orders but not the 300-row one) and its std::shuffle (two swap positions from one draw
 while n * n fits the generator's range). Checked against MindSpore 2.10's RandomSampler orders (seeds 0, 1, 5, 1234,
 7; 1 to 300 rows; probe /work/ms_suite_dataset6/probe/r1.py)."""
 from __future__ import annotations
