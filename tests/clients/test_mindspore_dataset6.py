@@ -67,6 +67,14 @@ def test_random_sampler_num_samples(seed):
     assert _epochs(d, 1) == [[5, 5, 7, 8, 6, 8, 5, 8, 4, 6]] and d.get_dataset_size() == 10
 
 
+def test_random_sampler_reseeds_at_each_pass_of_a_repeat(seed):
+    seed(0)  # r3.py: every pass over the rows (a repeat's, an epoch's) is seed + pass
+    d = ds.NumpySlicesDataset(np.arange(5), sampler=ds.RandomSampler()).repeat(2)
+    assert _epochs(d, 2) == [[2, 4, 3, 0, 1, 4, 2, 3, 0, 1], [0, 4, 3, 1, 2, 1, 2, 0, 3, 4]]
+    d = ds.NumpySlicesDataset(np.arange(5), sampler=ds.RandomSampler(replacement=True)).repeat(2)
+    assert _epochs(d, 2) == [[2, 2, 3, 4, 3, 2, 4, 3, 4, 0], [2, 0, 0, 4, 2, 2, 0, 3, 4, 1]]
+
+
 def test_chained_samplers(seed):
     seed(0)
     s = ds.RandomSampler()

@@ -3,7 +3,7 @@
 as written; a shard (num_shards) every num_shards-th row from shard_id, wrapping to fill ceil(n / num_shards);
 shuffle (None, True, GLOBAL, ADAPTIVE) and RandomSampler the permutation std::shuffle makes with
 std::default_random_engine (minstd_rand0) seeded with seed + 1 + epoch, applied to the last epoch's permutation
-(with num_shards: to rows 0 .. n-1 each epoch), before the shard is cut. Not followed (an order of gradserve's own, the rows and counts as MindSpore's):
+(with num_shards: to rows 0 .. n-1 each epoch; an epoch is a pass over the rows, a repeat's too), before the shard is cut. Not followed (an order of gradserve's own, the rows and counts as MindSpore's):
 Shuffle.FILES / INFILE / PARTIAL, num_samples with a shuffle (MindSpore then draws rows with replacement: so here),
 RandomSampler(replacement=True)."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Iterator
 import numpy as np
 
 from . import Dataset, _checks, _rng
-from ._samplers import DistributedSampler, RandomSampler, Shuffle, _Sampler, check_source_args
+from ._samplers import PassCount, RandomSampler, Shuffle, _Sampler, check_source_args
 from ..mindrecord import _format
 
 _RANGE = 2147483646 - 1  # minstd_rand0's max - min
@@ -108,6 +108,7 @@ class MindDataset(Dataset):
                                                   shuffle in (Shuffle.GLOBAL, Shuffle.ADAPTIVE))
         self._own_shuffle = shuffle in (Shuffle.FILES, Shuffle.INFILE, Shuffle.PARTIAL)
         self._num = _checks.row_limit(num_samples)
+        self._passes = PassCount()
 
     def _records(self) -> list[dict]:
         rows = [r for p, h in zip(self._paths, self._headers) for r in _format.read_rows(p, h)]
@@ -118,9 +119,8 @@ class MindDataset(Dataset):
         return rows
 
     def _order(self, n: int) -> list[int]:
-        from . import _running
-
-        rng, epoch = _rng(), _running["epoch"]
+        rng = _rng()
+        epoch = self._passes.next(rng)
         sampler = self._sampler
         if isinstance(sampler, RandomSampler) and sampler.get_child() is None and not sampler.replacement:
             global_ = sampler.shuffle in (Shuffle.GLOBAL, Shuffle.ADAPTIVE)

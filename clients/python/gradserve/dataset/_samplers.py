@@ -25,6 +25,21 @@ class Shuffle(str, Enum):
     INFILE = "infile"
 
 
+class PassCount:
+    """How many passes over its rows a source made in the running iterator (0 first): MindSpore 2.10 reseeds a
+    random sampler at each pass, an epoch's or a repeat's (seed + pass), and a new iterator starts again at 0. The
+    iterator is known by its generator (config._for_iterator: one each)."""
+
+    def __init__(self):
+        self._rng, self._n = None, 0
+
+    def next(self, rng) -> int:
+        if rng is not self._rng:
+            self._rng, self._n = rng, 0
+        self._n += 1
+        return self._n - 1
+
+
 class _Sampler:
     """add_child / get_child and the chaining: _indices(n) is _draw over the child's rows (all n without one)."""
 
@@ -72,7 +87,7 @@ class RandomSampler(_Sampler):
     """MindSpore 2.10's draws for a set seed (ds.config.set_seed): std::mt19937 seeded with seed + epoch, a
     permutation by libstdc++'s std::shuffle of the last epoch's permutation (epoch 0: of 0 .. n-1), or with
     replacement n draws of uniform_int_distribution(0, n - 1); at most num_samples rows, never more than n (a
-    probe's 15 draws with replacement over 10 rows give 10). Unseeded: a seed drawn from the run's generator.
+    probe's 15 draws with replacement over 10 rows give 10); the epoch is the pass over the rows (PassCount). Unseeded: a seed drawn from the run's generator.
     shuffle (a Shuffle mode) matters to MindDataset only."""
 
     def __init__(self, replacement=False, num_samples=None, shuffle=None):
@@ -87,9 +102,9 @@ class RandomSampler(_Sampler):
         if not isinstance(shuffle, Shuffle):
             raise TypeError(f"shuffle must be valid shuffle mode but was: {shuffle}.")
         self.replacement, self.num_samples, self.shuffle = replacement, num_samples, shuffle
+        self._passes = PassCount()
 
     def _draw(self, n: int, rng) -> list[int]:
-        from . import _running
         from .config import _DEFAULT_SEED, _state
 
         if n == 0:
@@ -97,7 +112,7 @@ class RandomSampler(_Sampler):
         seed = _state["seed"]
         if seed is None or seed == _DEFAULT_SEED:  # (MindSpore draws a seed from its random device then)
             seed = int(rng.randint(0, 2**32, dtype=np.uint64))
-        epoch, count = _running["epoch"], min(self.num_samples or n, n)
+        epoch, count = self._passes.next(rng), min(self.num_samples or n, n)
         if self.replacement:
             return uniform_draws((seed + epoch) % 2**32, n, count)
         order = list(range(n))
