@@ -73,6 +73,13 @@ def test_random_sampler_reseeds_at_each_pass_of_a_repeat(seed):
     assert _epochs(d, 2) == [[2, 4, 3, 0, 1, 4, 2, 3, 0, 1], [0, 4, 3, 1, 2, 1, 2, 0, 3, 4]]
     d = ds.NumpySlicesDataset(np.arange(5), sampler=ds.RandomSampler(replacement=True)).repeat(2)
     assert _epochs(d, 2) == [[2, 2, 3, 4, 3, 2, 4, 3, 4, 0], [2, 0, 0, 4, 2, 2, 0, 3, 4, 1]]
+    # r4.py: get_dataset_size between epochs does not move the running iterator's passes
+    d = ds.NumpySlicesDataset(np.arange(5), sampler=ds.RandomSampler())
+    it = d.create_tuple_iterator(num_epochs=3, output_numpy=True)
+    out = []
+    for _ in range(3):
+        out += [[int(r[0]) for r in it], d.get_dataset_size()]
+    assert out == [[2, 4, 3, 0, 1], 5, [4, 2, 3, 0, 1], 5, [0, 4, 3, 1, 2], 5]
 
 
 def test_chained_samplers(seed):

@@ -28,12 +28,17 @@ class Shuffle(str, Enum):
 class PassCount:
     """How many passes over its rows a source made in the running iterator (0 first): MindSpore 2.10 reseeds a
     random sampler at each pass, an epoch's or a repeat's (seed + pass), and a new iterator starts again at 0. The
-    iterator is known by its generator (config._for_iterator: one each)."""
+    iterator is known by its generator (config._for_iterator: one each). Outside an iterator (get_dataset_size) and
+    unseeded (a random seed each pass anyway) it answers 0 and counts nothing."""
 
     def __init__(self):
         self._rng, self._n = None, 0
 
     def next(self, rng) -> int:
+        from .config import _state
+
+        if _state.get("active") is None or rng is not _state["active"]:
+            return 0
         if rng is not self._rng:
             self._rng, self._n = rng, 0
         self._n += 1
