@@ -135,6 +135,11 @@ class Dataset:
         """Each column's shape in the first row (a pass that fires no map callbacks, as MindSpore's)."""
         return [list(np.shape(v)) for v in next(iter(self._rows()))]
 
+    def output_types(self) -> list[np.dtype]:
+        """Each column's dtype in the first row; strings and bytes without their size (dtype('<U'), dtype('S')), as
+        MindSpore 2.10's."""
+        return [np.dtype(d.kind) if d.kind in "SU" else d for d in (np.asarray(v).dtype for v in next(iter(self._rows())))]
+
     def get_batch_size(self) -> int:
         return 1
 
@@ -648,18 +653,20 @@ from ._lfw import LFWDataset  # noqa: E402
 from ._image_files import ImageFolderDataset, MnistDataset  # noqa: E402
 from ._voc import VOCDataset  # noqa: E402
 from ._tedlium import TedliumDataset  # noqa: E402
+from ._minddataset import MindDataset  # noqa: E402
 from ._file_source import FileRow  # noqa: E402
 from ._tfrecord import Shuffle, TFRecordDataset  # noqa: E402
 from ._csv import CSVDataset  # noqa: E402
 from ._clue import CLUEDataset  # noqa: E402
 from ._celeba import CelebADataset  # noqa: E402
 from ._manifest import ManifestDataset  # noqa: E402
-from ._samplers import DistributedSampler, PKSampler, SequentialSampler, check_source_args, in_memory_sampler  # noqa: E402
+from ._samplers import (DistributedSampler, PKSampler, RandomSampler, SequentialSampler, check_source_args,  # noqa: E402
+                        in_memory_sampler)
 from ._filter_zip import _Filter, _Rename, _Zip, zip  # noqa: E402,A004
 from ._schema import Schema  # noqa: E402
 
 __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset", "BatchInfo", "config",
            "LibriTTSDataset", "LJSpeechDataset", "ImageFolderDataset", "MnistDataset", "DistributedSampler",
-           "PKSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip", "STL10Dataset",
-           "LFWDataset", "VOCDataset", "TedliumDataset", "CSVDataset", "CLUEDataset", "CelebADataset",
-           "ManifestDataset"]
+           "PKSampler", "RandomSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip",
+           "STL10Dataset", "LFWDataset", "VOCDataset", "TedliumDataset", "CSVDataset", "CLUEDataset", "CelebADataset",
+           "ManifestDataset", "MindDataset"]

@@ -7,22 +7,15 @@ order, several only with num_parallel_workers=1; shuffled by default (an order o
 from __future__ import annotations
 
 import json
-from enum import Enum
 from typing import Iterator
 
 import numpy as np
 
 from . import Dataset, _checks, _rng, matched_files
-from ._samplers import check_source_args
+from ._samplers import Shuffle, check_source_args
 from ._schema import Schema
 from ._tfrecord_io import parse_example, read_records
 from .audio import _pipeline_error
-
-
-class Shuffle(str, Enum):
-    GLOBAL = "global"
-    FILES = "files"
-    INFILE = "infile"
 
 
 def _schema_columns(schema) -> list[dict] | None:

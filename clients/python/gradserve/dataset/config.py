@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 _state: dict = {"seed": None, "rng": None, "debug_mode": False, "active": None, "shared_mem": True,
-                 "callback_timeout": 60}
+                 "callback_timeout": 60, "autotune": False}
 
 
 # MindSpore's default seed (std::mt19937's): get_seed's answer until one is set, and set to it, its shuffles are
@@ -67,6 +67,19 @@ def set_enable_shared_mem(enable: bool) -> None:
     _state["shared_mem"] = enable
 
 
+def set_enable_autotune(enable: bool, filepath_prefix=None) -> None:
+    """A flag only (no worker counts or queue sizes here to tune); MindSpore 2.10's checks and texts."""
+    if not isinstance(enable, bool):
+        raise TypeError("enable must be of type bool.")
+    if filepath_prefix is not None and not isinstance(filepath_prefix, str):
+        raise TypeError(f"json_filepath must be a str value but was: {filepath_prefix}.")
+    _state["autotune"] = enable
+
+
+def get_enable_autotune() -> bool:
+    return _state["autotune"]
+
+
 def set_callback_timeout(timeout: int) -> None:
     """WaitedDSCallback's wait in seconds (named in its error only: the pipeline here never waits); MindSpore 2.10's
     checks and texts, 60 by default."""
@@ -86,4 +99,5 @@ def get_enable_shared_mem() -> bool:
 
 
 __all__ = ["set_seed", "get_seed", "set_debug_mode", "get_debug_mode", "set_enable_shared_mem",
-           "get_enable_shared_mem", "set_callback_timeout", "get_callback_timeout"]
+           "get_enable_shared_mem", "set_callback_timeout", "get_callback_timeout", "set_enable_autotune",
+           "get_enable_autotune"]

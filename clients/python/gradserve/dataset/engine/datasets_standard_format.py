@@ -3,16 +3,9 @@ them (its classes and texts); a dataset that passes them is refused: gradserve d
 OBS (MindSpore itself needs Huawei's `obs` SDK for it)."""
 from __future__ import annotations
 
-from enum import Enum
 
 from .. import _checks
-from .._samplers import check_source_args
-
-
-class Shuffle(str, Enum):
-    GLOBAL = "global"
-    FILES = "files"
-    INFILE = "infile"
+from .._samplers import Shuffle, check_source_args
 
 
 class OBSMindDataset:

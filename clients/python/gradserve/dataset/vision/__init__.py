@@ -10,8 +10,8 @@ from enum import Enum
 
 import numpy as np
 
-from . import config
-from ._image_read import Decode, ImageReadMode, read_image
+from .. import config
+from .._image_read import Decode, ImageReadMode, read_image
 
 __all__ = ["Inter", "Rescale", "Normalize", "HWC2CHW", "Resize", "RandomHorizontalFlip", "RandomCrop", "ImageReadMode",
            "read_image", "Decode"]
