@@ -567,6 +567,8 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
     cond = _truth(test)  # (its refusal is the condition's, never decided by the value below)
     if any(isinstance(e, _ByValue) for e in _stack()):  # explore's run deciding each `if` by its value
         return (true_fn if _ByValue().decide(test) else false_fn)(*state)
+    kept = [_traced(v) for v in state]
+    true_fn, false_fn = _keeping(true_fn, state, kept), _keeping(false_fn, state, kept)
     start, mark, attrs_at = _param_state.snapshot(), _inplace_state.mark(), _attr_writes.mark(current())
     try:
         _tls.sides = getattr(_tls, "sides", 0) + 1  # (a value read in a side: explore's run by value: in_branch)
@@ -575,6 +577,7 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
                              lambda: explore(lambda: false_fn(*state)), swapped, _shared_locals(sys._getframe(1)),
                              lambda wrote, read: freeze_inputs(test, unread, wrote, read))
             locate_kinds(out, sys._getframe())
+            out = tuple(v if k else o for v, k, o in zip(state, kept, out))
             # a name only one side assigns, unbound before: unbound after (not the other side's zeros)
             if not one_sided or not graph_semantics():
                 return out
@@ -604,6 +607,20 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
             _tls.by_value -= 1
     finally:
         _inplace_state.done()
+
+
+def _keeping(side, state: tuple, kept: list):
+    """side, clearing kept[i] where a run of it leaves name i bound to another object than state[i] (a side that
+    returned leaves it unset: UNDEF). A name both sides keep bound to its Tensor stays that very object after the
+    `if` (where a side wrote it in place, the cond has given it the joined value): a later in-place write, a loop's
+    write-back, the caller's (_trace.InputWrites) then reach it (`x += 1; if x < 0: x += 5; return x` then
+    `x += 100`: MindSpore 2.10 writes 104 back)."""
+    def keeping(*args):
+        out = side(*args)
+        for i, (v, o) in enumerate(zip(state, out)):
+            kept[i] = kept[i] and (o is v or o is UNDEF)
+        return out
+    return keeping
 
 
 def _on_copies(side, names: tuple, fresh: tuple, rebound: tuple = ()):
