@@ -19,7 +19,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._calling_errors import refuse_input_dtype
 from .._late import late  # CrossEntropyLoss: the training layer is built on ops
-from .._misc import op_generator, random_ops_generator
+from .._misc import random_ops_generator, seeded_generator
 from .._tensor import Tensor, _is_bool
 from .._trace import number_by_value
 from ._extra import P, _as_tensors, floor_div
@@ -447,11 +447,11 @@ def scalar_cast(input_x, input_t):
 def _draw(what: str, size, seed, law, dtype) -> Tensor:
     """`law(generator, shape)` drawn eagerly, or inside a trace anew for each run of the traced program (a
     per-run draw, as dropout's masks: ops/_random_draws._out) from the generator `set_seed` seeds, or a seed's
-    own (made per call: each run of a trace starts it again, _misc.op_generator)."""
+    own (one per (op, seed), advancing at each call and each run, as MindSpore 2.10's: _misc.seeded_generator)."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     shape = tuple(int(n) for n in size)
-    gen = op_generator(seed) if seed is not None else None
+    gen = seeded_generator(what, [seed]) if seed else None
     return _out(lambda: law(gen or random_ops_generator(), shape), shape, dtype, what)
 
 
