@@ -34,10 +34,11 @@ class OpGenerator(np.random.Generator):
 
 
 def op_generator(seeds) -> OpGenerator:
-    """default_rng(seeds)'s generator for a seeded random op. One made while tracing (a seeded functional op, an
-    op object made in the traced code) is made afresh at each eager call, so each run of the traced program starts
-    it again from its seeds (the trace keeps its first state: Program.rewinds): a reused trace draws what a fresh
-    trace would, and a PyNative step with a seeded draw need not be traced again each call."""
+    """default_rng(seeds)'s generator for a seeded random op object (and bernoulli / randperm with a seed, which
+    repeat their draw as MindSpore 2.10's). One made while tracing (an op object made in the traced code) is made
+    afresh at each eager call, so each run of the traced program starts it again from its seeds (the trace keeps
+    its first state: Program.rewinds): a reused trace draws what a fresh trace would, and a PyNative step with a
+    seeded draw need not be traced again each call. (Seeded functional ops advance instead: seeded_generator.)"""
     g = OpGenerator(np.random.PCG64(seeds))
     tr = current_trace[0]()
     if tr is not None:

@@ -4,8 +4,9 @@ Multinomial (class indices drawn by the rows' weights), randperm / Randperm, Uni
 
 Values are drawn on the client (numpy's generator): eagerly at the call, or inside a traced construct / jit
 as per-run data (a Parameter the program draws anew before each run, as dropout's masks: ops/_dropout.py),
-which needs the shape (and Poisson's rate) known when tracing. A seed gives the op its own generator (a new
-op with the same seed draws the same values, as MindSpore), otherwise the one `set_seed` seeds. MindSpore's
+which needs the shape (and Poisson's rate) known when tracing. A seed gives an op object its own generator (a new
+object with the same seeds draws the same values, as MindSpore), a seeded functional op its seed's one generator
+(advancing at each call and each run, as MindSpore 2.10's: _seeded), otherwise the one `set_seed` seeds. MindSpore's
 own bits are not reproduced, only the distribution and its argument rules (checked in MindSpore 2.10's venv:
 the error classes below are its own)."""
 from __future__ import annotations
@@ -38,8 +39,8 @@ def _seed(seed, where: str):
 
 
 def _generator(seeds) -> np.random.Generator | None:
-    """Its own generator when any seed is set (not None, not 0), else None (the shared one). (One made while
-    tracing starts again at each run of the traced program, as eagerly at each call: _misc.op_generator.)"""
+    """An op object's own generator when any seed is set (not None, not 0), else None (the shared one). (One made
+    while tracing starts again at each run of the traced program, as eagerly at each call: _misc.op_generator.)"""
     used = [s for s in seeds if s]
     return op_generator(used) if used else None
 
@@ -286,8 +287,8 @@ def _multinomial(x, num_samples, replacement: bool, rng, dtype: str, where: str)
 
 def multinomial(input, num_samples, replacement=True, seed=None):  # noqa: A002
     """ops.multinomial(input, num_samples, replacement=True, seed=None): int32 class indices."""
-    return _multinomial(input, num_samples, bool(replacement), _seeded("multinomial", [_seed(seed, "multinomial")]), "int32",
-                        "multinomial")
+    rng = _seeded("multinomial", [_seed(seed, "multinomial")])
+    return _multinomial(input, num_samples, bool(replacement), rng, "int32", "multinomial")
 
 
 class Multinomial:
