@@ -467,12 +467,13 @@ def randint(low, high, size, seed=None, *, dtype=None):
     return _draw("randint", (size,), seed, lambda g, s: g.integers(low, high, s), _dt.to_name(dtype or _dt.int64))
 
 
-def randn_like(input, seed=None, *, dtype=None):  # noqa: A002
-    return randn(*input.shape, dtype=dtype or input.dtype, seed=seed)
+def randn_like(input, seed=None, *, dtype=None):  # noqa: A002  (a seed's sequence of its own, as MindSpore's)
+    return _draw("randn_like", tuple(input.shape), seed, lambda g, s: g.standard_normal(s),
+                 _dt.to_name(dtype or input.dtype))
 
 
 def rand_like(input, seed=None, *, dtype=None):  # noqa: A002
-    return rand(*input.shape, dtype=dtype or input.dtype, seed=seed)
+    return _draw("rand_like", tuple(input.shape), seed, lambda g, s: g.random(s), _dt.to_name(dtype or input.dtype))
 
 
 def kl_div(logits, labels, reduction="mean"):
