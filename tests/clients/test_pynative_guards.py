@@ -11,6 +11,7 @@ from unittest import mock
 import numpy as np
 import pytest
 
+import gradserve as gs
 from gradserve import Tensor, _trace, nn, ops
 from gradserve import context as gs_context
 
@@ -284,11 +285,12 @@ class SeededNoise(nn.Cell):
 
 def test_a_seeded_random_op_draws_as_a_fresh_trace_does(traces):
     g = ops.grad(SeededNoise())
-    want = np.random.default_rng([5]).random(3) + 1.0  # (the op's draws: NumPy's, from its seed: _random_draws)
-    for _ in range(3):
-        np.testing.assert_allclose(_np(g(X)), want, rtol=1e-6)
-    # (each run starts the op's generator again from its seed, as a fresh trace would: the trace recorded at the
-    # second call is reused at the third)
+    gs.set_seed(6)  # (the seed's sequence: MindSpore 2.10 keeps one generator per (op, seed) and advances it at each call)
+    want = [ops.uniform((3,), Tensor(1.0), Tensor(2.0), seed=5).asnumpy() for _ in range(3)]
+    gs.set_seed(6)
+    for w in want:  # each run draws the sequence's next values, as the eager calls did (the trace recorded at
+        np.testing.assert_allclose(_np(g(X)), w, rtol=1e-6)  # the second call reused at the third)
+    assert not np.array_equal(want[0], want[1])
     assert traces.call_count == 2
 
 

@@ -9,14 +9,19 @@ import numpy as np
 from ._late import late
 
 _RANDOM_OPS = [np.random.default_rng()]  # the random ops' generator (dropout masks: gradserve.ops._dropout)
+_GLOBAL_SEED: list = [None]  # set_seed's seed (a seeded functional op's sequence depends on it, as MindSpore's)
+_SEEDED: dict = {}  # (op name, its seeds) -> that seeded functional op's one generator (seeded_generator)
 
 
 def set_seed(seed: int) -> None:
     """Seeds Python's and NumPy's generators (initializers drawn on the client use NumPy) and the random
-    ops' generator, so that a program's sequence of dropout masks repeats after the same set_seed."""
+    ops' generator, so that a program's sequence of dropout masks repeats after the same set_seed; and starts
+    every seeded functional op's sequence again (MindSpore 2.10's set_seed resets its per-seed counters)."""
     random.seed(seed)
     np.random.seed(seed)
     _RANDOM_OPS[0] = np.random.default_rng(seed)
+    _GLOBAL_SEED[0] = seed
+    _SEEDED.clear()
 
 
 def random_ops_generator() -> np.random.Generator:
@@ -29,14 +34,29 @@ class OpGenerator(np.random.Generator):
 
 
 def op_generator(seeds) -> OpGenerator:
-    """default_rng(seeds)'s generator for a seeded random op. One made while tracing (a seeded functional op, an
-    op object made in the traced code) is made afresh at each eager call, so each run of the traced program starts
-    it again from its seeds (the trace keeps its first state: Program.rewinds): a reused trace draws what a fresh
-    trace would, and a PyNative step with a seeded draw need not be traced again each call."""
+    """default_rng(seeds)'s generator for a seeded random op object (and bernoulli / randperm with a seed, which
+    repeat their draw as MindSpore 2.10's). One made while tracing (an op object made in the traced code) is made
+    afresh at each eager call, so each run of the traced program starts it again from its seeds (the trace keeps
+    its first state: Program.rewinds): a reused trace draws what a fresh trace would, and a PyNative step with a
+    seeded draw need not be traced again each call. (Seeded functional ops advance instead: seeded_generator.)"""
     g = OpGenerator(np.random.PCG64(seeds))
     tr = current_trace[0]()
     if tr is not None:
         tr.root.generators.append((g, g.bit_generator.state))
+    return g
+
+
+def seeded_generator(op: str, seeds) -> OpGenerator:
+    """The one generator of a seeded functional op (`ops.standard_normal(shape, seed=1)`), kept per (op, seeds)
+    and advancing at each call, as MindSpore 2.10's (its _KERNEL_SEED counter per (kernel, seed)): successive calls
+    draw different values, the same program in a fresh process the same sequence, and set_seed starts it again
+    (with set_seed's seed in it, as MindSpore's seed pair). Inside a trace the per-run draw reads it at each run
+    (it is not rewound: Program.rewinds is for the generators of op objects made in traced code)."""
+    key = (op, tuple(seeds))
+    g = _SEEDED.get(key)
+    if g is None:
+        lead = [] if _GLOBAL_SEED[0] is None else [0x5EED, _GLOBAL_SEED[0]]  # (tagged: no clash with seeds alone)
+        g = _SEEDED[key] = OpGenerator(np.random.PCG64(lead + list(seeds)))
     return g
 
 

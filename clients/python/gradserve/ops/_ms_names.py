@@ -19,7 +19,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._calling_errors import refuse_input_dtype
 from .._late import late  # CrossEntropyLoss: the training layer is built on ops
-from .._misc import op_generator, random_ops_generator
+from .._misc import random_ops_generator, seeded_generator
 from .._tensor import Tensor, _is_bool
 from .._trace import number_by_value
 from ._extra import P, _as_tensors, floor_div
@@ -447,11 +447,11 @@ def scalar_cast(input_x, input_t):
 def _draw(what: str, size, seed, law, dtype) -> Tensor:
     """`law(generator, shape)` drawn eagerly, or inside a trace anew for each run of the traced program (a
     per-run draw, as dropout's masks: ops/_random_draws._out) from the generator `set_seed` seeds, or a seed's
-    own (made per call: each run of a trace starts it again, _misc.op_generator)."""
+    own (one per (op, seed), advancing at each call and each run, as MindSpore 2.10's: _misc.seeded_generator)."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     shape = tuple(int(n) for n in size)
-    gen = op_generator(seed) if seed is not None else None
+    gen = seeded_generator(what, [seed]) if seed else None
     return _out(lambda: law(gen or random_ops_generator(), shape), shape, dtype, what)
 
 
@@ -467,12 +467,13 @@ def randint(low, high, size, seed=None, *, dtype=None):
     return _draw("randint", (size,), seed, lambda g, s: g.integers(low, high, s), _dt.to_name(dtype or _dt.int64))
 
 
-def randn_like(input, seed=None, *, dtype=None):  # noqa: A002
-    return randn(*input.shape, dtype=dtype or input.dtype, seed=seed)
+def randn_like(input, seed=None, *, dtype=None):  # noqa: A002  (a seed's sequence of its own, as MindSpore's)
+    return _draw("randn_like", tuple(input.shape), seed, lambda g, s: g.standard_normal(s),
+                 _dt.to_name(dtype or input.dtype))
 
 
 def rand_like(input, seed=None, *, dtype=None):  # noqa: A002
-    return rand(*input.shape, dtype=dtype or input.dtype, seed=seed)
+    return _draw("rand_like", tuple(input.shape), seed, lambda g, s: g.random(s), _dt.to_name(dtype or input.dtype))
 
 
 def kl_div(logits, labels, reduction="mean"):

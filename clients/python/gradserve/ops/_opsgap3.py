@@ -16,7 +16,7 @@ from .._calling_errors import input_dtype_error, tensor_type
 from . import _bernoulli
 from ._edit_distance import EditDistance
 from ._extract_glimpse import ExtractGlimpse
-from ._random_draws import _generator, _out, _perm_count, _seed, _shape_from_tensor
+from ._random_draws import _generator, _out, _perm_count, _seed, _seeded, _shape_from_tensor
 from ._random_picks import RandomChoiceWithMask
 
 __all__ = ["EditDistance", "ExtractGlimpse", "choice_with_mask", "Bernoulli", "RandpermV2", "UniformInt", "laplace",
@@ -33,7 +33,9 @@ def choice_with_mask(input_x, count=256, seed=None):
     if seed is not None and not isinstance(seed, bool) and isinstance(seed, int) and seed < 0:
         raise ValueError(f"For 'choice_with_mask', the 'seed' must be int and must >= 0, but got '{seed}' with type "
                          f"'int'.")
-    return RandomChoiceWithMask(count, 0 if seed is None else seed)(input_x)
+    op = RandomChoiceWithMask(count)
+    op._rng = _seeded("choice_with_mask", [seed])  # (its seed's one generator, advancing per call: MindSpore 2.10's)
+    return op(input_x)
 
 
 def _int_seed(where: str, name: str, v) -> int:
@@ -136,7 +138,7 @@ def _located(shape, loc, scale, seed, where: str, law: str, out: str):
     2.10: the draws are of `shape`, then broadcast: rows repeat). The gradient reaches loc (ones) and scale (the
     draws), as MindSpore's."""
     dims = _dims(shape, where)
-    rng = _generator([_seed(seed, where)])
+    rng = _seeded(where, [_seed(seed, where)])
     draws = _out(lambda: getattr(rng or random_ops_generator(), law)(size=dims), dims, out, where)
     o = late.ops
     return o.add(o.cast(loc, out), o.mul(o.cast(scale, out), draws))

@@ -4,8 +4,9 @@ Multinomial (class indices drawn by the rows' weights), randperm / Randperm, Uni
 
 Values are drawn on the client (numpy's generator): eagerly at the call, or inside a traced construct / jit
 as per-run data (a Parameter the program draws anew before each run, as dropout's masks: ops/_dropout.py),
-which needs the shape (and Poisson's rate) known when tracing. A seed gives the op its own generator (a new
-op with the same seed draws the same values, as MindSpore), otherwise the one `set_seed` seeds. MindSpore's
+which needs the shape (and Poisson's rate) known when tracing. A seed gives an op object its own generator (a new
+object with the same seeds draws the same values, as MindSpore), a seeded functional op its seed's one generator
+(advancing at each call and each run, as MindSpore 2.10's: _seeded), otherwise the one `set_seed` seeds. MindSpore's
 own bits are not reproduced, only the distribution and its argument rules (checked in MindSpore 2.10's venv:
 the error classes below are its own)."""
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtype as _dt
-from .._misc import op_generator, random_ops_generator
+from .._misc import op_generator, random_ops_generator, seeded_generator
 from .._tensor import Tensor
 from .._calling_errors import input_dtype_error, tensor_type
 from .._trace import current
@@ -38,10 +39,18 @@ def _seed(seed, where: str):
 
 
 def _generator(seeds) -> np.random.Generator | None:
-    """Its own generator when any seed is set (not None, not 0), else None (the shared one). (One made while
-    tracing starts again at each run of the traced program, as eagerly at each call: _misc.op_generator.)"""
+    """An op object's own generator when any seed is set (not None, not 0), else None (the shared one). (One made
+    while tracing starts again at each run of the traced program, as eagerly at each call: _misc.op_generator.)"""
     used = [s for s in seeds if s]
     return op_generator(used) if used else None
+
+
+def _seeded(op: str, seeds) -> np.random.Generator | None:
+    """A seeded functional op's generator: one per (op, seeds) for the process, advancing at each call (MindSpore
+    2.10's: `standard_normal(s, seed=1)` twice gives two different draws, the same two in a fresh process), or
+    None (the shared one) when no seed is set. (Op objects keep _generator's: one per object.)"""
+    used = [s for s in seeds if s]
+    return seeded_generator(op, used) if used else None
 
 
 def _shape_from_tensor(shape, where: str) -> tuple:
@@ -88,7 +97,7 @@ def _poisson(shape, rate, rng, dtype, where: str) -> Tensor:
 def random_poisson(shape, rate, seed=None, dtype=_dt.float32):
     """Poisson draws of shape `shape` + rate.shape (one set of rate.shape per leading index), each with its
     element of `rate` as mean. shape: a 1-D int32 / int64 Tensor; dtype: float16 / 32 / 64, int32 / 64."""
-    return _poisson(shape, rate, _generator([_seed(seed, "random_poisson")]), dtype, "random_poisson")
+    return _poisson(shape, rate, _seeded("random_poisson", [_seed(seed, "random_poisson")]), dtype, "random_poisson")
 
 
 class RandomPoisson:
@@ -116,7 +125,7 @@ def _normal(shape, rng, where: str, law: str = "standard_normal") -> Tensor:
 
 def standard_normal(shape, seed=None):
     """float32 draws of N(0, 1) of `shape` (a tuple, or a 1-D int Tensor)."""
-    return _normal(shape, _generator([_seed(seed, "standard_normal")]), "standard_normal")
+    return _normal(shape, _seeded("standard_normal", [_seed(seed, "standard_normal")]), "standard_normal")
 
 
 class StandardNormal:
@@ -132,7 +141,7 @@ class StandardNormal:
 
 def standard_laplace(shape, seed=None):
     """float32 draws of the Laplace law of location 0 and scale 1, of `shape` (a tuple, or a 1-D int Tensor)."""
-    return _normal(shape, _generator([_seed(seed, "standard_laplace")]), "standard_laplace", "laplace")
+    return _normal(shape, _seeded("standard_laplace", [_seed(seed, "standard_laplace")]), "standard_laplace", "laplace")
 
 
 class StandardLaplace:
@@ -170,7 +179,7 @@ def _shuffle(x, rng, where: str) -> Tensor:
 
 def shuffle(x, seed=None):
     """x's slices along axis 0 in a random order (ops.shuffle)."""
-    return _shuffle(x, _generator([_shuffle_seed(seed, "shuffle")]), "shuffle")
+    return _shuffle(x, _seeded("shuffle", [_shuffle_seed(seed, "shuffle")]), "shuffle")
 
 
 class RandomShuffle:
@@ -216,7 +225,7 @@ def uniform(shape, minval, maxval, seed=None, dtype=None):
     if kind not in ("float32", "int32"):
         raise TypeError(f"For 'uniform', dtype must be float32 or int32, got {kind}")
     dims = tuple(int(d) for d in shape)
-    rng = _generator([_seed(seed, "uniform")])
+    rng = _seeded("uniform", [_seed(seed, "uniform")])
     u = _out(lambda: (rng or random_ops_generator()).random(size=dims), dims, "float32", "uniform")
     lo, hi = (v if isinstance(v, Tensor) else Tensor(np.float32(v)) for v in (minval, maxval))
     if kind == "int32":
@@ -278,8 +287,8 @@ def _multinomial(x, num_samples, replacement: bool, rng, dtype: str, where: str)
 
 def multinomial(input, num_samples, replacement=True, seed=None):  # noqa: A002
     """ops.multinomial(input, num_samples, replacement=True, seed=None): int32 class indices."""
-    return _multinomial(input, num_samples, bool(replacement), _generator([_seed(seed, "multinomial")]), "int32",
-                        "multinomial")
+    rng = _seeded("multinomial", [_seed(seed, "multinomial")])
+    return _multinomial(input, num_samples, bool(replacement), rng, "int32", "multinomial")
 
 
 class Multinomial:

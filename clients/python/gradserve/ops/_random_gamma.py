@@ -8,7 +8,7 @@ import numpy as np
 
 from .._misc import random_ops_generator
 from .._tensor import Tensor
-from ._random_draws import _generator, _out, _seed, _shape_from_tensor
+from ._random_draws import _generator, _out, _seed, _seeded, _shape_from_tensor
 
 __all__ = ["random_gamma", "RandomGamma"]
 
@@ -25,7 +25,7 @@ def _gamma(shape, alpha, rng, where: str) -> Tensor:
 
 
 def random_gamma(shape, alpha, seed=None):
-    return _gamma(shape, alpha, _generator([_seed(seed, "random_gamma")]), "random_gamma")
+    return _gamma(shape, alpha, _seeded("random_gamma", [_seed(seed, "random_gamma")]), "random_gamma")
 
 
 class RandomGamma:
