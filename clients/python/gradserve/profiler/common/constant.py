@@ -176,3 +176,11 @@ class OpSummaryHeaders(Enum):
     OUTPUT_DATA_TYPES = "Output Data Types"
     OUTPUT_FORMATS = "Output Formats"
     CONTEXT_ID = "Context ID"
+
+
+class OverlapAnalysisTidName(Enum):
+    """The threads of the timeline's "Overlap Analysis" lane."""
+    COMPUTING = "Computing"
+    COMMUNICATION = "Communication"
+    COMMUNICATION_NOT_OVERLAP = "Communication(Not Overlapped)"
+    FREE = "Free"
