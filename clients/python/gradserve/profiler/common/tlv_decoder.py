@@ -4,7 +4,7 @@ fields of text. Truncated data stops the decoding with a warning, as MindSpore 2
 from __future__ import annotations
 
 import struct
-from typing import Dict, List, Union
+from typing import Any, Dict, List
 
 from ... import log as logger
 from .constant import FileConstant
@@ -29,7 +29,7 @@ class TLVDecoder:
         return result
 
     @classmethod
-    def tlv_list_decode(cls, tlv_bytes: bytes, is_field: bool = False) -> Union[Dict, List]:
+    def tlv_list_decode(cls, tlv_bytes: bytes, is_field: bool = False) -> Any:
         """The values in order (is_field: {type id: the value as UTF-8 text, 'N/A' if it is not})."""
         fields: Dict = {}
         values: List = []
@@ -56,6 +56,6 @@ class TLVDecoder:
             try:
                 fields[type_id] = bytes.decode(value)
             except UnicodeDecodeError:
-                logger.warning(f"The collected data can't decode by bytes.decode: {value}")
+                logger.warning(f"The collected data can't decode by bytes.decode: {value!r}")
                 fields[type_id] = "N/A"
         return fields if is_field else values

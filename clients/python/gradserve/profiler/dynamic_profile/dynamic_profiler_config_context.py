@@ -4,7 +4,7 @@ Profiler's arguments, with MindSpore 2.10's defaults and warning texts."""
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ... import log as logger
 from ..common.constant import AicoreMetrics, ExportType, HostSystem, ProfilerActivity, ProfilerLevel
@@ -27,7 +27,7 @@ _LIST_OPTIONS = ("mstx_domain_include", "mstx_domain_exclude", "host_sys")
 _DYNO_FLAG_OPTIONS = ("sys_io", "sys_interconnection")
 
 # Type rules applied after parsing: (attribute, expected type, default).
-_TYPE_RULES = (
+_TYPE_RULES: Tuple[Tuple[str, type, Any], ...] = (
     ("start_step", int, -1), ("stop_step", int, -1), ("analyse_mode", int, -1),
     ("profile_memory", bool, False), ("mstx", bool, False), ("l2_cache", bool, False), ("analyse", bool, False),
     ("parallel_strategy", bool, False), ("with_stack", bool, False), ("data_simplification", bool, True),

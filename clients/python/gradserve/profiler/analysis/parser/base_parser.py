@@ -47,7 +47,8 @@ class BaseParser:
         for hook in self._post_hooks:
             process = Process(target=hook, args=(res,))
             process.start()
-            hook_class = hook.__self__.__class__.__name__ if hasattr(hook, "__self__") else "Unknown"
+            owner = getattr(hook, "__self__", None)  # a bound method's instance
+            hook_class = owner.__class__.__name__ if hasattr(hook, "__self__") else "Unknown"
             hook_name = f"{hook_class}.{hook.__name__}"
             processes.append((process, hook_name))
             self._logger.info("Parser [%s] post hook [%s] start", self.__class__.__name__, hook_name)

@@ -11,7 +11,7 @@ from .... import log as logger
 from ...common.constant import JitLevel
 from ...common.file_manager import FileManager
 from ...common.log import ProfilerLogger
-from .base_viewer import BaseViewer
+from .base_viewer import BaseViewer, option
 
 
 def _step_key(step_info: dict) -> str:
@@ -47,11 +47,11 @@ class AscendCommunicationViewer(BaseViewer):
         self.step_list: List[dict] = []
         self.output_communication: Dict[str, Any] = {}
         self.output_matrix_data: Dict[str, Any] = {}
-        self._output_path = kwargs.get("ascend_profiler_output_path")
-        self._msprof_analyze_output_path = kwargs.get("msprof_analyze_output_path")
-        self._ascend_ms_dir = kwargs.get("ascend_ms_dir")
-        self._is_set_schedule = kwargs.get("is_set_schedule")
-        self._jit_level = kwargs.get("jit_level")
+        self._output_path = option(kwargs, "ascend_profiler_output_path")
+        self._msprof_analyze_output_path = option(kwargs, "msprof_analyze_output_path")
+        self._ascend_ms_dir = option(kwargs, "ascend_ms_dir")
+        self._is_set_schedule = option(kwargs, "is_set_schedule")
+        self._jit_level = option(kwargs, "jit_level")
         ProfilerLogger.init(self._ascend_ms_dir)
         self._logger = ProfilerLogger.get_instance()
         self._communication_input_path = os.path.join(self._msprof_analyze_output_path, self.COMMUNICATION)
@@ -104,8 +104,8 @@ class AscendCommunicationViewer(BaseViewer):
             return
         self._split_comm_op_by_step(communication_data)
         for step_info in self.step_list:
-            self.output_communication[_step_key(step_info)] = self._get_communication_ops_dict(
-                step_info.get("comm_ops"))
+            comm_ops: Any = step_info.get("comm_ops")
+            self.output_communication[_step_key(step_info)] = self._get_communication_ops_dict(comm_ops)
 
     def _split_comm_op_by_step(self, communication_data: dict) -> None:
         """Each op goes to the first step whose [start, end] holds its start time (ops of no step are dropped);
@@ -217,7 +217,8 @@ class AscendCommunicationViewer(BaseViewer):
 
     def _matrix_op_type(self, op_name: str) -> str:
         if self._is_p2p(op_name):
-            return self.PATTERN1.search(op_name.lower()).group()
+            found: Any = self.PATTERN1.search(op_name.lower())  # "Send" / "Receive" in the name: always found
+            return found.group()
         match = self.PATTERN2.search(op_name.lower())
         if match:
             return match.group()

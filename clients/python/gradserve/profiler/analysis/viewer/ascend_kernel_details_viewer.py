@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from .... import log as logger
 from ...common.constant import JitLevel, OpSummaryHeaders, ProfilerActivity, ProfilerLevel
 from ...common.file_manager import FileManager
 from ...common.log import ProfilerLogger
-from .base_viewer import BaseViewer
+from .base_viewer import BaseViewer, option
 
 
 class AscendKernelDetailsViewer(BaseViewer):
@@ -30,12 +30,12 @@ class AscendKernelDetailsViewer(BaseViewer):
     }
 
     def __init__(self, **kwargs: Any) -> None:
-        self._save_path = os.path.join(kwargs.get("ascend_profiler_output_path"), self.KERNEL_DETAILS_FILE_NAME)
-        self._ascend_ms_dir = kwargs.get("ascend_ms_dir")
-        self._is_set_schedule = kwargs.get("is_set_schedule")
-        self._jit_level = kwargs.get("jit_level")
-        self._profiler_level = kwargs.get("profiler_level")
-        self._activities = kwargs.get("activities")
+        self._save_path = os.path.join(option(kwargs, "ascend_profiler_output_path"), self.KERNEL_DETAILS_FILE_NAME)
+        self._ascend_ms_dir = option(kwargs, "ascend_ms_dir")
+        self._is_set_schedule = option(kwargs, "is_set_schedule")
+        self._jit_level = option(kwargs, "jit_level")
+        self._profiler_level = option(kwargs, "profiler_level")
+        self._activities = option(kwargs, "activities")
         self.op_summary_headers: Any = None
         self.op_summary: Any = None
         self.trace_container: Any = None
@@ -104,8 +104,8 @@ class AscendKernelDetailsViewer(BaseViewer):
             return
         kernel_by_key = {(kernel.name, str(kernel.ts)): kernel
                          for per_tid_kernels in dev_kernels.values() for kernel in per_tid_kernels}
-        launch_ops = [None] * len(self.op_summary)
-        step_ids = [None] * len(self.op_summary)
+        launch_ops: List[Any] = [None] * len(self.op_summary)
+        step_ids: List[Any] = [None] * len(self.op_summary)
         for index, summary in enumerate(self.op_summary):
             name = summary[OpSummaryHeaders.OP_NAME.value]
             ts = str(summary[OpSummaryHeaders.TASK_START_TIME.value]).strip("\t")

@@ -15,7 +15,7 @@ from .... import log as logger
 from ...common.constant import OverlapAnalysisTidName, ProfilerActivity, ProfilerLevel, TimelineLayerName
 from ...common.file_manager import FileManager
 from ...common.log import ProfilerLogger
-from .base_viewer import BaseViewer
+from .base_viewer import BaseViewer, option
 
 _MS = Decimal("0.000")
 
@@ -48,10 +48,10 @@ class AscendStepTraceTimeViewer(BaseViewer):
     HCCL_DTYPE = np.dtype([("name", object), ("ts", object), ("dur", object)])
 
     def __init__(self, **kwargs: Any) -> None:
-        self._save_path = os.path.join(kwargs.get("ascend_profiler_output_path"), self.STEP_TRACE_TIME_FILE_NAME)
-        self._profiler_level = kwargs.get("profiler_level")
-        self._ascend_ms_dir = kwargs.get("ascend_ms_dir")
-        self._activities = kwargs.get("activities")
+        self._save_path = os.path.join(option(kwargs, "ascend_profiler_output_path"), self.STEP_TRACE_TIME_FILE_NAME)
+        self._profiler_level = option(kwargs, "profiler_level")
+        self._ascend_ms_dir = option(kwargs, "ascend_ms_dir")
+        self._activities = option(kwargs, "activities")
         ProfilerLogger.init(self._ascend_ms_dir)
         self._logger = ProfilerLogger.get_instance()
         self.step_trace_time_data_list: List[dict] = []
@@ -111,7 +111,7 @@ class AscendStepTraceTimeViewer(BaseViewer):
 
     def _convert_events_to_numpy(self) -> None:
         """The overlap lanes' (ts, dur) and HCCL's (name, ts, dur), each sorted by ts."""
-        def sorted_spans(events: list) -> np.ndarray:
+        def sorted_spans(events: Any) -> np.ndarray:
             return np.sort(self._convert_overlap_events_to_numpy(events, self.OVERLAP_DTYPE), order="ts")
         self.computing_np = sorted_spans(self.computing_events)
         self.communication_np = sorted_spans(self.communication_events)
@@ -157,15 +157,17 @@ class AscendStepTraceTimeViewer(BaseViewer):
         starts = times["ts"]
         return Decimal(str(times[(starts >= ts) & (starts <= es)]["dur"].sum())).quantize(_MS)
 
-    def _calculate_free_event_total_time_by_step(self, times: np.ndarray, ts: Decimal, es: Decimal) -> Decimal:
+    def _calculate_free_event_total_time_by_step(self, times: np.ndarray, ts: Any, es: Any) -> Decimal:
         """The free spans clipped to [ts, es]."""
-        starts = times["ts"]
-        clipped = np.maximum(np.minimum(starts + times["dur"], es) - np.maximum(starts, ts), _MS)
+        starts: Any = times["ts"]
+        zero: Any = _MS  # object arrays of Decimals: numpy's stubs take no Decimal operand
+        clipped = np.maximum(np.minimum(starts + times["dur"], es) - np.maximum(starts, ts), zero)
         return Decimal(sum(clipped)).quantize(_MS)
 
-    def _calculate_event_first_time_by_step(self, times: np.ndarray, ts: Decimal) -> Optional[Decimal]:
+    def _calculate_event_first_time_by_step(self, times: np.ndarray, ts: Any) -> Optional[Decimal]:
         """The first start at or after ts (the spans sorted by start); none: None."""
-        idx = np.searchsorted(times["ts"], ts)
+        starts: Any = times["ts"]
+        idx = np.searchsorted(starts, ts)
         if idx >= len(times):
             return None
         return Decimal(str(times["ts"][idx])).quantize(_MS)
@@ -174,15 +176,17 @@ class AscendStepTraceTimeViewer(BaseViewer):
                                         ts: Decimal, step_id: Any) -> Decimal:
         """The first device task's start less the step's start (step 0 at 0, no Profiler.step(): the first
         framework op's start); 0 without the CPU activity (no framework data) or without device tasks."""
-        if ProfilerActivity.CPU.value not in self._activities:
+        if ProfilerActivity.CPU.value not in self._activities:  # no framework data collected
             return _MS
         computing_first = self._calculate_event_first_time_by_step(computing_np, ts)
         communication_first = self._calculate_event_first_time_by_step(communication_np, ts)
+        first_device_task: Optional[Decimal]
         if computing_first and communication_first:
             first_device_task = min(computing_first, communication_first)
         else:
             first_device_task = computing_first or communication_first
         if first_device_task:
+            host_start: Any
             if ts == Decimal("0"):
                 fwk_events = self.trace_container.get_pool_by_name(TimelineLayerName.MINDSPORE.value)
                 host_start = min(event.ts for event in fwk_events.get_complete_events())

@@ -10,7 +10,7 @@ from typing import Any, Dict, List
 from ...common.file_manager import FileManager
 from ...common.log import ProfilerLogger
 from ...common.tlv_decoder import TLVDecoder
-from .base_viewer import BaseViewer
+from .base_viewer import BaseViewer, option
 
 
 class OperatorDetailsIndexEnum(Enum):
@@ -49,9 +49,9 @@ class MsOperatorDetailsViewer(BaseViewer):
     _COL_NAMES = ["Name", "Input Shapes"]
 
     def __init__(self, **kwargs: Any) -> None:
-        self._save_path = os.path.join(kwargs.get("ascend_profiler_output_path"), self._OPERATOR_DETAILS_FILE_NAME)
-        self._ascend_ms_dir = kwargs.get("ascend_ms_dir")
-        self._framework_path = kwargs.get("framework_path")
+        self._save_path = os.path.join(option(kwargs, "ascend_profiler_output_path"), self._OPERATOR_DETAILS_FILE_NAME)
+        self._ascend_ms_dir = option(kwargs, "ascend_ms_dir")
+        self._framework_path = option(kwargs, "framework_path")
         ProfilerLogger.init(self._ascend_ms_dir)
         self._logger = ProfilerLogger.get_instance()
         self._operator_details_events: List[OperatorDetailsEvent] = []
