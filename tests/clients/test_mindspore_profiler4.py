@@ -20,6 +20,7 @@ from gradserve.profiler.analysis.viewer.ascend_kernel_details_viewer import Asce
 from gradserve.profiler.analysis.viewer.ascend_memory_viewer import AscendMemoryViewer
 from gradserve.profiler.analysis.viewer.ascend_step_trace_time_viewer import AscendStepTraceTimeViewer
 from gradserve.profiler.analysis.viewer.ms_operator_details_viewer import MsOperatorDetailsViewer
+from gradserve.profiler.common.log import ProfilerLogger
 from gradserve.profiler.common.constant import AicoreMetrics, ExportType, HostSystem, ProfilerActivity, ProfilerLevel
 from gradserve.profiler.common.tlv_decoder import TLVDecoder
 from gradserve.profiler.dynamic_profile.dynamic_profiler_config_context import DynamicProfilerConfigContext
@@ -51,6 +52,14 @@ class Container:
 
     def get_pool_by_name(self, name):
         return self.pools.get(name)
+
+
+@pytest.fixture(autouse=True)
+def fresh_profiler_logger():
+    """The viewers open the process-wide profiler log in their folder; each test gets (and closes) its own."""
+    ProfilerLogger.destroy()
+    yield
+    ProfilerLogger.destroy()
 
 
 @pytest.fixture
@@ -195,9 +204,9 @@ def test_communication_viewer_steps_totals_and_matrix(dirs):
     assert not os.path.exists(os.path.join(dirs["out"], "communication.json"))
 
 
-def test_communication_matrix_ranks():
-    viewer = AscendCommunicationViewer(ascend_profiler_output_path="o", msprof_analyze_output_path="m",
-                                       ascend_ms_dir=None, is_set_schedule=True, jit_level="O0")
+def test_communication_matrix_ranks(dirs):
+    viewer = AscendCommunicationViewer(ascend_profiler_output_path=dirs["out"], msprof_analyze_output_path=dirs["msa"],
+                                       ascend_ms_dir=dirs["ms"], is_set_schedule=True, jit_level="O0")
     got = viewer._integrate_matrix_data({("t", "g", "l"): [link(i, i, 2 * i) for i in range(5)]})
     assert [(k, v["l"]["Bandwidth(GB/s)"]) for k, v in got.items()] == [
         ("t-top1@g", 4), ("t-middle@g", 2), ("t-bottom1@g", 0), ("t-bottom2@g", 1), ("t-bottom3@g", 2),
@@ -354,6 +363,9 @@ def write_result(result):
 
 
 def test_parsers_and_task_manager(tmp_path):
+    with pytest.raises(RuntimeError, match="Logger not initialized. Call init first."):
+        Add()  # a parser logs to the profiler log: the Profiler opens it first
+    ProfilerLogger.init(str(tmp_path))
     with Warnings() as logs:
         assert Bad().parse({"n": 5}) == {"n": 5} and Add().parse({"n": 1}) == {"n": 2}
         with pytest.raises(ValueError, match="next_parser int must be a BaseParser"):
