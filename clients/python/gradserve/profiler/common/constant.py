@@ -184,3 +184,10 @@ class OverlapAnalysisTidName(Enum):
     COMMUNICATION = "Communication"
     COMMUNICATION_NOT_OVERLAP = "Communication(Not Overlapped)"
     FREE = "Free"
+
+
+class DeviceTarget(Enum):
+    """The device a program runs on (NPU's value is "Ascend")."""
+    CPU = "CPU"
+    GPU = "GPU"
+    NPU = "Ascend"
