@@ -386,3 +386,32 @@ def test_parsers_and_task_manager(tmp_path):
     HOOK_OUT["path"] = str(tmp_path / "hook.txt")
     assert Add().register_post_hook(write_result).parse({"n": 41}) == {"n": 42}
     assert (tmp_path / "hook.txt").read_text() == "{'n': 42}"
+
+
+# --- the framework parser (probe/p4.py, p4.ms) ---------------------------------------------------------------
+def op_range_record(step, name):
+    fix = struct.pack("<5Qi3Hb3?", 7, 1, step, 100 + step, 200 + step, -1, 0, 1, 2, 0, False, False, False)
+    return tlv(1, fix + tlv(13, name.encode()))
+
+
+@pytest.mark.parametrize("step_list, target, names", [
+    (None, "Ascend", [("a", 5), ("b", 6), ("c", 7), ("d", 6)]),
+    ([1, 3], "Ascend", [("a", 5), ("c", 7)]),  # steps counted from the first recorded one
+    ((1,), "Ascend", [("a", 5), ("b", 6), ("c", 7), ("d", 6)]),  # not a list: all
+    ([2], "CPU", []),  # no op ranges on a CPU target
+])
+def test_framework_parser(dirs, step_list, target, names):
+    from gradserve.profiler.analysis.parser.ms_framework_parser import FrameworkParser
+    with open(os.path.join(dirs["fwk"], "mindspore.op_range"), "wb") as f:
+        f.write(op_range_record(5, "a") + op_range_record(6, "b") + op_range_record(7, "c") + op_range_record(6, "d"))
+    with open(os.path.join(dirs["fwk"], "cpu_op_execute_timestamp_3.txt"), "w") as f:
+        f.write("op1;Add;1,2\n  op2;Mul;3,4  \n")
+    ProfilerLogger.init(dirs["ms"])
+    parser = FrameworkParser(rank_id=3, activities=["CPU"], framework_path=dirs["fwk"], ascend_ms_dir=dirs["ms"],
+                             step_list=step_list, device_target=target)
+    out = parser.parse({"x": 1})
+    assert sorted(out) == ["cpu_op_lines", "mindspore_op_list", "x"]
+    assert [(r[13], r["fix_size_data"][2]) for r in out["mindspore_op_list"]] == names
+    assert out["cpu_op_lines"] == ["op1;Add;1,2", "op2;Mul;3,4"]
+    no_cpu = FrameworkParser(rank_id=3, activities=["NPU"], framework_path=dirs["fwk"], ascend_ms_dir=dirs["ms"])
+    assert no_cpu.parse({"x": 1}) == {"x": 1}

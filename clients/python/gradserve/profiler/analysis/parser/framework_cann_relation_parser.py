@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from ...common.log import ProfilerLogger
+from ...common.options import option
 from .base_parser import BaseParser
 from .timeline_assembly_factory.ascend_timeline_assembler import AscendTimelineAssembler
 
@@ -13,7 +14,7 @@ class FrameworkCannRelationParser(BaseParser):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__()
         self.assembler = AscendTimelineAssembler(**kwargs)
-        self._ascend_ms_dir: Any = kwargs.get("ascend_ms_dir")
+        self._ascend_ms_dir: Any = option(kwargs, "ascend_ms_dir")
         ProfilerLogger.init(self._ascend_ms_dir)
         self._logger = ProfilerLogger.get_instance()
 

@@ -11,6 +11,7 @@ from .... import log as logger
 from ...common.constant import DeviceTarget, FileConstant, ProfilerActivity
 from ...common.file_manager import FileManager
 from ...common.log import ProfilerLogger
+from ...common.options import option
 from ...common.tlv_decoder import TLVDecoder
 from .base_parser import BaseParser
 from .timeline_event.fwk_event import FwkFixSizeFormat, OpRangeStructField
@@ -22,13 +23,12 @@ class FrameworkParser(BaseParser):
 
     def __init__(self, next_parser: Optional[BaseParser] = None, **kwargs: Any) -> None:
         super().__init__(next_parser)
-        options: Dict[str, Any] = kwargs
-        self._rank_id: Any = options.get("rank_id")
-        self._activities: Any = options.get("activities")
-        self._step_list: Any = options.get("step_list")
-        self._framework_path: Any = options.get("framework_path")
-        self._device_target: Any = options.get("device_target")
-        self._ascend_ms_dir: Any = options.get("ascend_ms_dir")
+        self._rank_id: Any = option(kwargs, "rank_id")
+        self._activities: Any = option(kwargs, "activities")
+        self._step_list: Any = option(kwargs, "step_list")
+        self._framework_path: Any = option(kwargs, "framework_path")
+        self._device_target: Any = option(kwargs, "device_target")
+        self._ascend_ms_dir: Any = option(kwargs, "ascend_ms_dir")
         self._op_range_path = os.path.join(self._framework_path, self._OP_RANGE_FILE_NAME)
         self._cpu_op_path = os.path.join(self._framework_path, self._CPU_OP_TIMESTAMP_FILE_NAME.format(self._rank_id))
         ProfilerLogger.init(self._ascend_ms_dir)

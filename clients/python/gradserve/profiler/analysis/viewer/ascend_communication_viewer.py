@@ -11,7 +11,8 @@ from .... import log as logger
 from ...common.constant import JitLevel
 from ...common.file_manager import FileManager
 from ...common.log import ProfilerLogger
-from .base_viewer import BaseViewer, option
+from ...common.options import option
+from .base_viewer import BaseViewer
 
 
 def _step_key(step_info: dict) -> str:

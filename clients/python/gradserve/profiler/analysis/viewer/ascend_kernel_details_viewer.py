@@ -10,7 +10,8 @@ from .... import log as logger
 from ...common.constant import JitLevel, OpSummaryHeaders, ProfilerActivity, ProfilerLevel
 from ...common.file_manager import FileManager
 from ...common.log import ProfilerLogger
-from .base_viewer import BaseViewer, option
+from ...common.options import option
+from .base_viewer import BaseViewer
 
 
 class AscendKernelDetailsViewer(BaseViewer):

@@ -10,7 +10,8 @@ from typing import Any, List
 from ...common.constant import ProfilerActivity
 from ...common.file_manager import FileManager
 from ...common.log import ProfilerLogger
-from .base_viewer import BaseViewer, option
+from ...common.options import option
+from .base_viewer import BaseViewer
 
 
 class MemoryRecordBean:

@@ -15,7 +15,8 @@ from .... import log as logger
 from ...common.constant import OverlapAnalysisTidName, ProfilerActivity, ProfilerLevel, TimelineLayerName
 from ...common.file_manager import FileManager
 from ...common.log import ProfilerLogger
-from .base_viewer import BaseViewer, option
+from ...common.options import option
+from .base_viewer import BaseViewer
 
 _MS = Decimal("0.000")
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Dict
+from typing import Any
 
 
 class BaseViewer(ABC):
@@ -10,8 +10,3 @@ class BaseViewer(ABC):
     def save(self, data: Any) -> None:
         raise NotImplementedError("Subclasses should implement this!")
 
-
-def option(kwargs: Dict[str, Any], name: str, default: Any = None) -> Any:
-    """A viewer's keyword option (absent: the default, None unless given: MindSpore's viewers take them all
-    with .get and fail later, logged, on a missing path)."""
-    return kwargs.get(name, default)

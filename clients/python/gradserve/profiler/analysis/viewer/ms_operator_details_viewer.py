@@ -10,7 +10,8 @@ from typing import Any, Dict, List
 from ...common.file_manager import FileManager
 from ...common.log import ProfilerLogger
 from ...common.tlv_decoder import TLVDecoder
-from .base_viewer import BaseViewer, option
+from ...common.options import option
+from .base_viewer import BaseViewer
 
 
 class OperatorDetailsIndexEnum(Enum):
