@@ -115,3 +115,79 @@ class FileConstant:
 class ProfilerStepNameConstant:
     """The name prefix of a step's span on the MindSpore lane ("ProfilerStep#<step id>")."""
     PROFILER_STEP = "ProfilerStep#"
+
+
+class ProfilerActivity(Enum):
+    """The devices the profiler collects on (MindSpore's member order)."""
+    NPU = "NPU"
+    GPU = "GPU"
+    CPU = "CPU"
+
+
+class AicoreMetrics(Enum):
+    """The AI Core counter groups; AiCoreNone's value is "None"."""
+    PipeUtilization = "PipeUtilization"
+    ArithmeticUtilization = "ArithmeticUtilization"
+    Memory = "Memory"
+    MemoryL0 = "MemoryL0"
+    MemoryUB = "MemoryUB"
+    ResourceConflictRatio = "ResourceConflictRatio"
+    L2Cache = "L2Cache"
+    MemoryAccess = "MemoryAccess"
+    AiCoreNone = "None"
+
+
+class ExportType(Enum):
+    """The profiler's output formats."""
+    Db = "db"
+    Text = "text"
+
+
+class HostSystem(Enum):
+    """The host-side collections (host_sys)."""
+    CPU = "cpu"
+    MEM = "mem"
+    DISK = "disk"
+    NETWORK = "network"
+    OSRT = "osrt"
+
+
+class OpSummaryHeaders(Enum):
+    """The columns of msprof's op_summary csv that the kernel-details viewer reads."""
+    STEP_ID = "Step ID"
+    DEVICE_ID = "Device_id"
+    MODEL_NAME = "Model Name"
+    MODEL_ID = "Model ID"
+    TASK_ID = "Task ID"
+    STREAM_ID = "Stream ID"
+    OP_NAME = "Op Name"
+    OP_TYPE = "OP Type"
+    TASK_TYPE = "Task Type"
+    TASK_START_TIME = "Task Start Time(us)"
+    TASK_DURATION = "Task Duration(us)"
+    TASK_WAIT_TIME = "Task Wait Time(us)"
+    BLOCK_NUM = "Block Num"
+    MIX_BLOCK_NUM = "Mix Block Num"
+    HF32_ELIGIBLE = "HF32 Eligible"
+    INPUT_SHAPES = "Input Shapes"
+    INPUT_DATA_TYPES = "Input Data Types"
+    INPUT_FORMATS = "Input Formats"
+    OUTPUT_SHAPES = "Output Shapes"
+    OUTPUT_DATA_TYPES = "Output Data Types"
+    OUTPUT_FORMATS = "Output Formats"
+    CONTEXT_ID = "Context ID"
+
+
+class OverlapAnalysisTidName(Enum):
+    """The threads of the timeline's "Overlap Analysis" lane."""
+    COMPUTING = "Computing"
+    COMMUNICATION = "Communication"
+    COMMUNICATION_NOT_OVERLAP = "Communication(Not Overlapped)"
+    FREE = "Free"
+
+
+class DeviceTarget(Enum):
+    """The device a program runs on (NPU's value is "Ascend")."""
+    CPU = "CPU"
+    GPU = "GPU"
+    NPU = "Ascend"

@@ -1,0 +1,1 @@
+"""`mindspore.profiler.analysis.viewer`: the writers of the Ascend profiler output files."""
