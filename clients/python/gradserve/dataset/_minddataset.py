@@ -13,55 +13,9 @@ from typing import Iterator
 import numpy as np
 
 from . import Dataset, _checks, _rng
+from ._mt19937 import seeded_shuffle
 from ._samplers import PassCount, RandomSampler, Shuffle, _Sampler, check_source_args
 from ..mindrecord import _format
-
-_RANGE = 2147483646 - 1  # minstd_rand0's max - min
-
-
-class _Minstd:
-    """std::minstd_rand0(seed): x <- x * 16807 mod (2**31 - 1); a seed of 0 mod the modulus is 1."""
-
-    def __init__(self, seed: int):
-        s = seed % 2147483647
-        self._x = s or 1
-
-    def __call__(self) -> int:
-        self._x = self._x * 16807 % 2147483647
-        return self._x - 1
-
-
-def _uniform(g: _Minstd, a: int, b: int) -> int:
-    span = b - a + 1
-    scaling = _RANGE // span
-    past = span * scaling
-    while True:
-        r = g()
-        if r < past:
-            return r // scaling + a
-
-
-def _minstd_shuffle(values: list, seed: int) -> None:
-    """libstdc++'s std::shuffle(values, std::default_random_engine(seed)), as _mt19937.seeded_shuffle for mt19937."""
-    n, g = len(values), _Minstd(seed)
-    if n < 2:
-        return
-    if _RANGE // n >= n:
-        i = 1
-        if n % 2 == 0:
-            j = _uniform(g, 0, 1)
-            values[i], values[j] = values[j], values[i]
-            i += 1
-        while i != n:
-            r = i + 1
-            x = _uniform(g, 0, r * (r + 1) - 1)
-            for j in (x // (r + 1), x % (r + 1)):
-                values[i], values[j] = values[j], values[i]
-                i += 1
-        return
-    for i in range(1, n):
-        j = _uniform(g, 0, i)
-        values[i], values[j] = values[j], values[i]
 
 
 def _seed(rng) -> int:
@@ -145,7 +99,7 @@ class MindDataset(Dataset):
     def _permutation(n: int, rng, epoch: int, fresh: bool = False) -> list[int]:
         seed, order = _seed(rng), list(range(n))
         for e in range(epoch if fresh else 0, epoch + 1):
-            _minstd_shuffle(order, seed + 1 + e)
+            seeded_shuffle(order, seed + 1 + e, "minstd_rand0")
         return order
 
     def _rows(self) -> Iterator[tuple]:

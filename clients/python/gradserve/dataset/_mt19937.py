@@ -1,8 +1,9 @@
 """MindSpore 2.10's sampler randomness, drawn as its C++ draws it: std::mt19937 (NumPy's MT19937 with the same
-seeding, read 32 bits at a time), libstdc++'s uniform_int_distribution (the division method: its build's; the newer
-multiply method gives the same small orders but not the 300-row one) and its std::shuffle (two swap positions from one draw
-while n * n fits the generator's range). Checked against MindSpore 2.10's RandomSampler orders (seeds 0, 1, 5, 1234,
-7; 1 to 300 rows; probe /work/ms_suite_dataset6/probe/r1.py)."""
+seeding, read 32 bits at a time; MindDataset's shuffle: std::minstd_rand0), libstdc++'s uniform_int_distribution
+(the division method: its build's; the newer multiply method gives the same small orders but not the 300-row one)
+and its std::shuffle (two swap positions from one draw while n * n fits the generator's range). Checked against
+MindSpore 2.10's RandomSampler orders (seeds 0, 1, 5, 1234, 7; 1 to 300 rows; probe
+/work/ms_suite_dataset6/probe/r1.py) and MindDataset's (test_mindspore_dataset6)."""
 from __future__ import annotations
 
 from typing import Any
@@ -30,12 +31,27 @@ class _MT19937:
         return self._block[self._at - 1]
 
 
-def _uniform(g: _MT19937, a: int, b: int) -> int:
-    """uniform_int_distribution(a, b)(g): the division method (scale down, reject the top remainder)."""
+class _Minstd:
+    """std::minstd_rand0(seed) (std::default_random_engine): x <- x * 16807 mod (2**31 - 1); a seed of 0 mod the
+    modulus is 1. Its outputs less its min (1), so that they start at 0 as _MT19937's do."""
+    RANGE = 2147483646 - 1  # max - min
+
+    def __init__(self, seed: int):
+        s = seed % 2147483647
+        self._x = s or 1
+
+    def __call__(self) -> int:
+        self._x = self._x * 16807 % 2147483647
+        return self._x - 1
+
+
+def _uniform(g, a: int, b: int, g_range: int = _RANGE) -> int:
+    """uniform_int_distribution(a, b)(g), g's outputs in 0 .. g_range: the division method (scale down, reject
+    the top remainder)."""
     span = b - a
-    if span == _RANGE:
+    if span == g_range:
         return g() + a
-    scaling = _RANGE // (span + 1)
+    scaling = g_range // (span + 1)
     past = (span + 1) * scaling
     while True:
         r = g()
@@ -43,26 +59,28 @@ def _uniform(g: _MT19937, a: int, b: int) -> int:
             return r // scaling + a
 
 
-def seeded_shuffle(values: list, seed: int) -> None:
-    """std::shuffle(values, std::mt19937(seed)) in place."""
-    n, g = len(values), _MT19937(seed)
+def seeded_shuffle(values: list, seed: int, engine: str = "mt19937") -> None:
+    """std::shuffle(values, E(seed)) in place, E std::mt19937 or ("minstd_rand0") std::default_random_engine."""
+    g = _Minstd(seed) if engine == "minstd_rand0" else _MT19937(seed)
+    g_range = _Minstd.RANGE if engine == "minstd_rand0" else _RANGE
+    n = len(values)
     if n < 2:
         return
-    if _RANGE // n >= n:
+    if g_range // n >= n:
         i = 1
         if n % 2 == 0:
-            j = _uniform(g, 0, 1)
+            j = _uniform(g, 0, 1, g_range)
             values[i], values[j] = values[j], values[i]
             i += 1
         while i != n:
             r = i + 1
-            x = _uniform(g, 0, r * (r + 1) - 1)
+            x = _uniform(g, 0, r * (r + 1) - 1, g_range)
             for j in (x // (r + 1), x % (r + 1)):
                 values[i], values[j] = values[j], values[i]
                 i += 1
         return
     for i in range(1, n):
-        j = _uniform(g, 0, i)
+        j = _uniform(g, 0, i, g_range)
         values[i], values[j] = values[j], values[i]
 
 
