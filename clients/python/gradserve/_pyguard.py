@@ -13,8 +13,10 @@ Each later call compares them all by one function generated for that trace (_com
 A value is guardable when it is immutable (numbers, strings, None, library classes, functions, NumPy /
 gradserve / math modules, tuples of guardable values), a user class (its attributes), a Tensor (captured
 Tensors written in place are _trace's const_data), a Cell, or a small list / dict of guardable values.
-A small NumPy array (<= 4 KiB: `gs.Tensor(W)` of a module's W) is guarded by a kept copy of its bytes, compared on
-each call (it may be written in place). Cells and functions are held weakly (a guard kept in their own cache makes no
+A NumPy array of at most 256 KiB (`gs.Tensor(W)` of a module's W, `Tensor(self.np_table)`; 1 MiB in all a trace) is
+guarded by a kept copy of its bytes, compared on each call (it may be written in place: ~40 us for 256 KiB, where a
+trace costs milliseconds). NumPy's C constructors user code calls (np.arange, np.zeros ...) are pure: a Tensor made
+in construct from NumPy's arrays of guarded values (`Tensor(np.arange(n))`) is the same on each call. Cells and functions are held weakly (a guard kept in their own cache makes no
 reference cycle). Anything else (an object of another class, a user module's attributes, a larger array, a set) and any Python side effect or hidden state
 (user code storing into a subscript, an attribute, a global or a nonlocal; a builtin called other than a
 pure one; random / time) leaves the trace unguarded: it is traced afresh on every call, as before."""
@@ -51,16 +53,22 @@ _STORES = {"STORE_GLOBAL", "DELETE_GLOBAL", "STORE_SUBSCR", "DELETE_SUBSCR", "ST
            "DELETE_DEREF"}
 _PURE_BUILTINS = {id(f) for f in (len, isinstance, issubclass, range, abs, min, max, sum, round, getattr, hasattr,
                                   iter, next, callable, all, any, sorted, divmod, pow, hash, repr, format, super, locals,
-                                  np.array, np.asarray)}
+                                  np.array, np.asarray, np.arange, np.zeros, np.asanyarray, np.ascontiguousarray,
+                                  np.asfortranarray, np.frombuffer, np.promote_types)}
+# (NumPy's C-level functions a profile hook sees as calls: those whose result is their arguments' alone. Not
+# np.empty (its values are whatever memory held), np.fromfile / fromiter / copyto (I/O, a consumed iterator, writes))
 # the modules user code may read (an attribute, a call): pure functions, or gradserve's own
 _MODULES = {"gradserve", "numpy", "math", "cmath", "operator", "functools", "itertools", "typing"}
 _ARRAY_METHODS = {"astype", "reshape", "copy", "sum", "mean", "max", "min", "transpose", "ravel", "flatten", "tolist",
-                  "item", "dot", "all", "any", "squeeze", "swapaxes", "conj", "round", "clip", "cumsum", "prod"}
+                  "item", "dot", "all", "any", "squeeze", "swapaxes", "conj", "round", "clip", "cumsum", "prod",
+                  "repeat", "argmax", "argmin", "argsort", "nonzero", "cumprod", "std", "var", "diagonal"}
+_UFUNC_METHODS = {"outer", "reduce", "accumulate"}  # (np.add.outer(...), np.maximum.reduce(...); not `at`: in place)
 _IMMUTABLE = (int, float, complex, bool, str, bytes, type(None), np.generic, np.dtype, range, slice,
               types.FunctionType, types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType,
               types.GetSetDescriptorType, types.MemberDescriptorType, property, staticmethod, classmethod)
 _MAX_ITEMS = 64
-_ARRAY_BYTES = 4096  # a NumPy array this small is guarded by a copy of its bytes; a larger one is not guardable
+_ARRAY_BYTES = 1 << 18  # a NumPy array this small is guarded by a copy of its bytes; a larger one is not guardable
+_TRACE_ARRAY_BYTES = 1 << 20  # (and all of a trace's so guarded: each call compares them, bounded)
 _NUMPY = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
 _CALLABLE_LIBRARY = (_HERE, _NUMPY)  # library Python user code may call: gradserve's ops, NumPy's functions
 _TRUSTED = (str, int, float, bool, type(None))  # (items needing no look: the identity check covers them)
@@ -111,6 +119,7 @@ class Recorder:
         self.kept: list = []  # the values `seen` holds ids of (none is freed and its id reused meanwhile)
         self.items: list = []  # (container, its items' snapshot)
         self.arrays: list = []  # (a small NumPy array, its dtype, shape and bytes when read)
+        self.array_bytes = 0  # (their sum: at most _TRACE_ARRAY_BYTES)
         self.seen: set = set()  # ids of values already checked (their objects are held by the lists above)
         self.frames: list = []  # frames of user code started while tracing (a nested function's closure)
         self.funcs: dict = {}  # code -> the functions reachable from fn with that code
@@ -158,7 +167,9 @@ class Recorder:
         if isinstance(v, type):  # a user class's attributes (`Config.scale = 3`); a library's: as they are
             return not _is_user_file(getattr(sys.modules.get(v.__module__), "__file__", None)) or \
                 self._guard_box(v.__dict__, 0, cell=True)
-        if type(v) is np.ndarray and v.nbytes <= _ARRAY_BYTES and not v.dtype.hasobject:
+        if type(v) is np.ndarray and v.nbytes <= _ARRAY_BYTES and not v.dtype.hasobject and \
+                self.array_bytes + v.nbytes <= _TRACE_ARRAY_BYTES:
+            self.array_bytes += v.nbytes
             self.arrays.append((v, v.dtype, v.shape, v.tobytes()))  # (compared on each call: _same_array)
             return True
         if isinstance(v, cell_types[0]):  # its attributes, and its user classes' (`Net.scale = 3`)
@@ -367,6 +378,8 @@ def _pure(fn) -> bool:
         return owner.__name__ in ("math", "cmath", "operator", "itertools", "functools")
     if isinstance(owner, np.ndarray):  # (a new array from a user's local one; no write in place)
         return fn.__name__ in _ARRAY_METHODS
+    if isinstance(owner, np.ufunc):
+        return fn.__name__ in _UFUNC_METHODS
     return isinstance(owner, (list, dict, tuple, str, int, float)) or isinstance(owner, Tensor)
 
 
