@@ -157,3 +157,61 @@ def test_arrays_over_the_bound_are_read_on_every_call(pynative):
     assert _steps(lambda: five(Tensor(XA)), lambda: XA * 10.0, steps=4) == 2
     five.tabs[4][0, 0] = 0.0
     np.testing.assert_allclose(five(Tensor(XA)).asnumpy(), XA * 6.0, rtol=1e-6)
+
+
+MASK = np.ones(N, np.float32)
+
+
+class Masked(nn.Cell):
+    def construct(self, x):
+        return x * Tensor(self.mask) + Tensor(MASK)
+
+
+def test_an_array_rebound_each_step_to_the_same_values_keeps_the_trace_and_new_values_are_read(pynative):
+    global MASK
+    net = Masked()
+    want = lambda: XA * net.mask + MASK  # noqa: E731
+
+    def step():
+        global MASK
+        net.mask = np.full(N, 2.0, np.float32)  # a new array each step (a Cell attribute, a global): equal values
+        MASK = np.ones(N, np.float32)
+        return net(Tensor(XA))
+
+    try:
+        assert _steps(step, want) == 0
+        net.mask = np.arange(N, dtype=np.float32)  # new values: read
+        np.testing.assert_allclose(net(Tensor(XA)).asnumpy(), XA * np.arange(N) + 1.0, rtol=1e-6)
+        MASK = np.full(N, -1.0, np.float32)
+        np.testing.assert_allclose(net(Tensor(XA)).asnumpy(), XA * np.arange(N) - 1.0, rtol=1e-6)
+        net.mask = np.arange(N, dtype=np.float64)  # the same values, another dtype: float32 * float64 is float64
+        out = net(Tensor(XA))  # (MindSpore 2.10's promotion, from its venv; a stale float32 trace would say float32)
+        assert out.dtype == gs.float64
+        np.testing.assert_allclose(out.asnumpy(), XA * np.arange(N) - 1.0, rtol=1e-6)
+        net.mask = [0.5] * N  # not an array any more
+        np.testing.assert_allclose(net(Tensor(XA)).asnumpy(), XA * 0.5 - 1.0, rtol=1e-6)
+    finally:
+        MASK = np.ones(N, np.float32)
+
+
+class Tables(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.tables = [np.ones(N, np.float32), np.full(N, 2.0, np.float32)]
+
+    def construct(self, x):
+        return x * Tensor(self.tables[0]) + Tensor(self.tables[1])
+
+
+def test_a_list_item_rebound_to_equal_values_keeps_the_trace_and_new_values_are_read(pynative):
+    net = Tables()
+
+    def step():
+        net.tables[1] = np.full(N, 2.0, np.float32)  # a new array in the list each step: equal values
+        return net(Tensor(XA))
+
+    assert _steps(step, lambda: XA + 2.0) == 0
+    net.tables[1] = np.full(N, 4.0, np.float32)
+    np.testing.assert_allclose(net(Tensor(XA)).asnumpy(), XA + 4.0, rtol=1e-6)
+    net.tables[0][1] = 3.0  # in place
+    np.testing.assert_allclose(net(Tensor(XA)).asnumpy(), XA * [1.0, 3.0, 1.0, 1.0, 1.0] + 4.0, rtol=1e-6)

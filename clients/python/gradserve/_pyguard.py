@@ -15,7 +15,8 @@ gradserve / math modules, tuples of guardable values), a user class (its attribu
 Tensors written in place are _trace's const_data), a Cell, or a small list / dict of guardable values.
 A NumPy array of at most 256 KiB (`gs.Tensor(W)` of a module's W, `Tensor(self.np_table)`; 1 MiB in all a trace) is
 guarded by a kept copy of its bytes, compared on each call (it may be written in place: ~40 us for 256 KiB, where a
-trace costs milliseconds). NumPy's C constructors user code calls (np.arange, np.zeros ...) are pure: a Tensor made
+trace costs milliseconds); the global, Cell attribute or list item that held it, by value too (a new array of the
+same dtype, shape and bytes: `self.mask = np.ones(n)` before each step). NumPy's C constructors user code calls (np.arange, np.zeros ...) are pure: a Tensor made
 in construct from NumPy's arrays of guarded values (`Tensor(np.arange(n))`) is the same on each call. Cells and functions are held weakly (a guard kept in their own cache makes no
 reference cycle). Anything else (an object of another class, a user module's attributes, a larger array, a set) and any Python side effect or hidden state
 (user code storing into a subscript, an attribute, a global or a nonlocal; a builtin called other than a
@@ -405,8 +406,8 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
     constants its globals: the loops over (object, name, value) tuples this replaces spent most of their time
     unpacking and dispatching, not comparing. The same tests in the same order: each global the code loaded
     (the module's, else the builtin), closure cells, the functions' code and defaults, the context's write
-    count, each small NumPy array's dtype, shape and bytes, then each box (a Cell's __dict__, a list or dict it holds, a class's attributes): its length, its
-    keys by identity in order (one C pass), each value by identity. A value held weakly (a Cell, a function)
+    count, each small NumPy array's dtype, shape and bytes, then each box (_box_tests); a global or box item
+    that held a guarded array, by the array's value (array_test). A value held weakly (a Cell, a function)
     fails once dead (never the object now at its address); a function or Cell gone is skipped (it cannot run
     again). The source holds only names made here, counts and the function attributes' names (_guard_function's
     three): nothing a user's object names."""
@@ -419,7 +420,15 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
         ns[name] = v
         return name
 
-    lines += _global_tests(rec.globals, const)
+    arrays = {id(a): (a, dt, shape, data) for a, dt, shape, data in rec.arrays}
+
+    def array_test(expr: str, v) -> str:
+        """The test that expr holds the array v held when read: by value (a new array of the same dtype, shape and
+        bytes each step, `self.mask = np.ones(...)`, gives the same trace), not by identity."""
+        _, dt, shape, data = arrays[id(v)]
+        return f"same_array({expr}, {const(dt)}, {const(shape)}, {const(data)})"
+
+    lines += _global_tests(rec.globals, const, lambda expr, v: array_test(expr, v) if id(v) in arrays else None)
     held = set()
     for c, v in rec.cells:
         if (id(c), id(v)) in held:  # (one function run twice: its cells recorded twice)
@@ -444,7 +453,25 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
     lines.append(f"if {const(rec.options[0])}.writes != {int(rec.options[1])}: return False")
     for a, dt, shape, data in rec.arrays:
         lines.append(f"if not same_array({const(a)}, {const(dt)}, {const(shape)}, {const(data)}): return False")
-    for box, (keys, values) in rec.items:
+    lines += _box_tests(rec.items, const, lambda expr, v: array_test(expr, v) if id(v) in arrays else None)
+    src = "\n".join(["def check():", "    try:", *(f"        {line}" for line in lines),
+                     "    except (ValueError, KeyError):  # (a cell emptied, a key gone: not what was read)",
+                     "        return False", "    return True", ""])
+    code = _SOURCES.get(src)
+    if code is None:
+        if len(_SOURCES) >= 256:
+            _SOURCES.clear()
+        code = _SOURCES[src] = compile(src, "<gradserve guard>", "exec")
+    exec(code, ns)  # noqa: S102 - source made above: names, counts and attribute names of our own
+    return ns.pop("check")  # (ns, its globals, keeps no reference to it: no cycle holding the guarded values)
+
+
+def _box_tests(items: list, const: Callable[[Any], str], by_value: Callable[[str, Any], "str | None"]) -> list:
+    """The check's lines for each box (a Cell's __dict__, a list or dict it holds, a class's attributes): its
+    length, its keys by identity in order (one C pass), each value by identity, a guarded NumPy array's by its
+    value where the box's items are tested one by one (by_value's test)."""
+    lines: list = []
+    for box, (keys, values) in items:
         indent = ""
         if type(box) is weakref.ref:  # (a Cell's attributes)
             lines += [f"d = {const(box)}()", "if d is not None:", "    d = d.__dict__"]
@@ -460,26 +487,20 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
         if not inline:
             tests.append(f"not all(map(is_, {'d' if keys is None else 'd.values()'}, {const(values)}))")
         elif keys is None:
-            tests += [f"d[{i}] is not {const(v)}" for i, v in enumerate(values)]
+            tests += [f"not {t}" if (t := by_value(f"d[{i}]", v)) else f"d[{i}] is not {const(v)}"
+                      for i, v in enumerate(values)]
         else:
-            tests += [f"d[{const(k)}] is not {const(v)}" for k, v in zip(keys, values)]
+            tests += [f"not {t}" if (t := by_value(f"d[{const(k)}]", v)) else f"d[{const(k)}] is not {const(v)}"
+                      for k, v in zip(keys, values)]
         lines.append(f"{indent}if {' or '.join(tests)}: return False")
-    src = "\n".join(["def check():", "    try:", *(f"        {line}" for line in lines),
-                     "    except (ValueError, KeyError):  # (a cell emptied, a key gone: not what was read)",
-                     "        return False", "    return True", ""])
-    code = _SOURCES.get(src)
-    if code is None:
-        if len(_SOURCES) >= 256:
-            _SOURCES.clear()
-        code = _SOURCES[src] = compile(src, "<gradserve guard>", "exec")
-    exec(code, ns)  # noqa: S102 - source made above: names, counts and attribute names of our own
-    return ns.pop("check")  # (ns, its globals, keeps no reference to it: no cycle holding the guarded values)
+    return lines
 
 
-def _global_tests(globals_: list, const: Callable[[Any], str]) -> list:
+def _global_tests(globals_: list, const: Callable[[Any], str], by_value: Callable[[str, Any], "str | None"]) -> list:
     """The check's lines for the globals a trace loaded, (module dict, name, value): each once (one code run
     twice, or two codes of one module loading a name, recorded it twice), the test that held when recorded
-    first (a builtin's: the module's look-up would miss first; either side of the `or` is pure)."""
+    first (a builtin's: the module's look-up would miss first; either side of the `or` is pure); a guarded NumPy
+    array's by its value (by_value's test)."""
     lines: list = []
     seen = set()
     for d, name, v in globals_:
@@ -487,6 +508,10 @@ def _global_tests(globals_: list, const: Callable[[Any], str]) -> list:
             continue
         seen.add((id(d), name, id(v)))
         d_, n_ = const(d), const(name)
+        test = by_value(f"{d_}.get({n_}, MISSING)", v) if name in d else None
+        if test is not None:
+            lines.append(f"if not {test}: return False")
+            continue
         x = "x" if type(v) is weakref.ref else const(v)  # (a strong value tested as the constant: no local)
         module, builtin = f"{d_}.get({n_}, MISSING) is {x}", f"{n_} not in {d_} and B.get({n_}, MISSING) is {x}"
         found = f"{builtin} or {module}" if name not in d else f"{module} or {builtin}"
@@ -496,8 +521,8 @@ def _global_tests(globals_: list, const: Callable[[Any], str]) -> list:
 
 
 def _same_array(a, dtype, shape, data: bytes) -> bool:
-    """Whether array a still holds what a trace read: its dtype, shape and bytes (-0.0 for 0.0: traced again)."""
-    return a.dtype == dtype and a.shape == shape and a.tobytes() == data
+    """Whether a is an array holding what a trace read: its dtype, shape and bytes (-0.0 for 0.0: traced again)."""
+    return type(a) is np.ndarray and a.dtype == dtype and a.shape == shape and a.tobytes() == data
 
 
 def _empty(c) -> bool:
