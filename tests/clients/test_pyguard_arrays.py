@@ -1,5 +1,5 @@
 """PyNative: a function reading a small NumPy array (a module global wrapped as `gs.Tensor(W)`) reuses its trace
-while the array holds the bytes the trace read (a kept copy, <= 4 KiB: gradserve._pyguard); a write in place or a
+while the array holds the bytes the trace read (a kept copy, <= 256 KiB: gradserve._pyguard); a write in place or a
 new array is read anew, as MindSpore 2.10's PyNative runs the Python each call. Expected values: NumPy's math
 (d/dx tanh(W x) = diag(1 - tanh(W x)^2) W)."""
 import numpy as np
@@ -11,7 +11,7 @@ from gradserve import _trace, ops
 pytestmark = pytest.mark.usefixtures("on_real_server")
 
 W = np.random.default_rng(0).standard_normal((3, 3)).astype(np.float32)
-BIG = np.random.default_rng(1).standard_normal((40, 40)).astype(np.float32)  # 6400 bytes: over the limit
+BIG = np.random.default_rng(1).standard_normal((260, 260)).astype(np.float32)  # 270400 bytes: over the limit
 XS = np.random.default_rng(2).standard_normal((4, 3)).astype(np.float32)
 
 
@@ -55,6 +55,6 @@ def test_a_large_array_is_still_read_on_every_call(on_real_server, pynative):
     before = _traces()
     for _ in range(4):
         g(gs.Tensor(XS))
-    assert _traces() - before == 4  # (over 4 KiB: not guardable, traced afresh each call as before)
+    assert _traces() - before == 4  # (over 256 KiB: not guardable, traced afresh each call as before)
     BIG[0, 0] += 1.0
     np.testing.assert_allclose(g(gs.Tensor(XS)).asnumpy(), _jacobians(BIG[:3, :3]), rtol=1e-5, atol=1e-6)

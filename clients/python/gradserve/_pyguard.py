@@ -13,8 +13,11 @@ Each later call compares them all by one function generated for that trace (_com
 A value is guardable when it is immutable (numbers, strings, None, library classes, functions, NumPy /
 gradserve / math modules, tuples of guardable values), a user class (its attributes), a Tensor (captured
 Tensors written in place are _trace's const_data), a Cell, or a small list / dict of guardable values.
-A small NumPy array (<= 4 KiB: `gs.Tensor(W)` of a module's W) is guarded by a kept copy of its bytes, compared on
-each call (it may be written in place). Cells and functions are held weakly (a guard kept in their own cache makes no
+A NumPy array of at most 256 KiB (`gs.Tensor(W)` of a module's W, `Tensor(self.np_table)`; 1 MiB in all a trace) is
+guarded by a kept copy of its bytes, compared on each call (it may be written in place: ~40 us for 256 KiB, where a
+trace costs milliseconds); the global, Cell attribute or list item that held it, by value too (a new array of the
+same dtype, shape and bytes: `self.mask = np.ones(n)` before each step). NumPy's C constructors user code calls (np.arange, np.zeros ...) are pure: a Tensor made
+in construct from NumPy's arrays of guarded values (`Tensor(np.arange(n))`) is the same on each call. Cells and functions are held weakly (a guard kept in their own cache makes no
 reference cycle). Anything else (an object of another class, a user module's attributes, a larger array, a set) and any Python side effect or hidden state
 (user code storing into a subscript, an attribute, a global or a nonlocal; a builtin called other than a
 pure one; random / time) leaves the trace unguarded: it is traced afresh on every call, as before."""
@@ -51,16 +54,22 @@ _STORES = {"STORE_GLOBAL", "DELETE_GLOBAL", "STORE_SUBSCR", "DELETE_SUBSCR", "ST
            "DELETE_DEREF"}
 _PURE_BUILTINS = {id(f) for f in (len, isinstance, issubclass, range, abs, min, max, sum, round, getattr, hasattr,
                                   iter, next, callable, all, any, sorted, divmod, pow, hash, repr, format, super, locals,
-                                  np.array, np.asarray)}
+                                  np.array, np.asarray, np.arange, np.zeros, np.asanyarray, np.ascontiguousarray,
+                                  np.asfortranarray, np.frombuffer, np.promote_types)}
+# (NumPy's C-level functions a profile hook sees as calls: those whose result is their arguments' alone. Not
+# np.empty (its values are whatever memory held), np.fromfile / fromiter / copyto (I/O, a consumed iterator, writes))
 # the modules user code may read (an attribute, a call): pure functions, or gradserve's own
 _MODULES = {"gradserve", "numpy", "math", "cmath", "operator", "functools", "itertools", "typing"}
 _ARRAY_METHODS = {"astype", "reshape", "copy", "sum", "mean", "max", "min", "transpose", "ravel", "flatten", "tolist",
-                  "item", "dot", "all", "any", "squeeze", "swapaxes", "conj", "round", "clip", "cumsum", "prod"}
+                  "item", "dot", "all", "any", "squeeze", "swapaxes", "conj", "round", "clip", "cumsum", "prod",
+                  "repeat", "argmax", "argmin", "argsort", "nonzero", "cumprod", "std", "var", "diagonal"}
+_UFUNC_METHODS = {"outer", "reduce", "accumulate"}  # (np.add.outer(...), np.maximum.reduce(...); not `at`: in place)
 _IMMUTABLE = (int, float, complex, bool, str, bytes, type(None), np.generic, np.dtype, range, slice,
               types.FunctionType, types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType,
               types.GetSetDescriptorType, types.MemberDescriptorType, property, staticmethod, classmethod)
 _MAX_ITEMS = 64
-_ARRAY_BYTES = 4096  # a NumPy array this small is guarded by a copy of its bytes; a larger one is not guardable
+_ARRAY_BYTES = 1 << 18  # a NumPy array this small is guarded by a copy of its bytes; a larger one is not guardable
+_TRACE_ARRAY_BYTES = 1 << 20  # (and all of a trace's so guarded: each call compares them, bounded)
 _NUMPY = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
 _CALLABLE_LIBRARY = (_HERE, _NUMPY)  # library Python user code may call: gradserve's ops, NumPy's functions
 _TRUSTED = (str, int, float, bool, type(None))  # (items needing no look: the identity check covers them)
@@ -111,6 +120,7 @@ class Recorder:
         self.kept: list = []  # the values `seen` holds ids of (none is freed and its id reused meanwhile)
         self.items: list = []  # (container, its items' snapshot)
         self.arrays: list = []  # (a small NumPy array, its dtype, shape and bytes when read)
+        self.array_bytes = 0  # (their sum: at most _TRACE_ARRAY_BYTES)
         self.seen: set = set()  # ids of values already checked (their objects are held by the lists above)
         self.frames: list = []  # frames of user code started while tracing (a nested function's closure)
         self.funcs: dict = {}  # code -> the functions reachable from fn with that code
@@ -158,7 +168,9 @@ class Recorder:
         if isinstance(v, type):  # a user class's attributes (`Config.scale = 3`); a library's: as they are
             return not _is_user_file(getattr(sys.modules.get(v.__module__), "__file__", None)) or \
                 self._guard_box(v.__dict__, 0, cell=True)
-        if type(v) is np.ndarray and v.nbytes <= _ARRAY_BYTES and not v.dtype.hasobject:
+        if type(v) is np.ndarray and v.nbytes <= _ARRAY_BYTES and not v.dtype.hasobject and \
+                self.array_bytes + v.nbytes <= _TRACE_ARRAY_BYTES:
+            self.array_bytes += v.nbytes
             self.arrays.append((v, v.dtype, v.shape, v.tobytes()))  # (compared on each call: _same_array)
             return True
         if isinstance(v, cell_types[0]):  # its attributes, and its user classes' (`Net.scale = 3`)
@@ -367,6 +379,8 @@ def _pure(fn) -> bool:
         return owner.__name__ in ("math", "cmath", "operator", "itertools", "functools")
     if isinstance(owner, np.ndarray):  # (a new array from a user's local one; no write in place)
         return fn.__name__ in _ARRAY_METHODS
+    if isinstance(owner, np.ufunc):
+        return fn.__name__ in _UFUNC_METHODS
     return isinstance(owner, (list, dict, tuple, str, int, float)) or isinstance(owner, Tensor)
 
 
@@ -392,8 +406,8 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
     constants its globals: the loops over (object, name, value) tuples this replaces spent most of their time
     unpacking and dispatching, not comparing. The same tests in the same order: each global the code loaded
     (the module's, else the builtin), closure cells, the functions' code and defaults, the context's write
-    count, each small NumPy array's dtype, shape and bytes, then each box (a Cell's __dict__, a list or dict it holds, a class's attributes): its length, its
-    keys by identity in order (one C pass), each value by identity. A value held weakly (a Cell, a function)
+    count, each small NumPy array's dtype, shape and bytes, then each box (_box_tests); a global or box item
+    that held a guarded array, by the array's value (array_test). A value held weakly (a Cell, a function)
     fails once dead (never the object now at its address); a function or Cell gone is skipped (it cannot run
     again). The source holds only names made here, counts and the function attributes' names (_guard_function's
     three): nothing a user's object names."""
@@ -406,7 +420,15 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
         ns[name] = v
         return name
 
-    lines += _global_tests(rec.globals, const)
+    arrays = {id(a): (a, dt, shape, data) for a, dt, shape, data in rec.arrays}
+
+    def array_test(expr: str, v) -> str:
+        """The test that expr holds the array v held when read: by value (a new array of the same dtype, shape and
+        bytes each step, `self.mask = np.ones(...)`, gives the same trace), not by identity."""
+        _, dt, shape, data = arrays[id(v)]
+        return f"same_array({expr}, {const(dt)}, {const(shape)}, {const(data)})"
+
+    lines += _global_tests(rec.globals, const, lambda expr, v: array_test(expr, v) if id(v) in arrays else None)
     held = set()
     for c, v in rec.cells:
         if (id(c), id(v)) in held:  # (one function run twice: its cells recorded twice)
@@ -431,7 +453,25 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
     lines.append(f"if {const(rec.options[0])}.writes != {int(rec.options[1])}: return False")
     for a, dt, shape, data in rec.arrays:
         lines.append(f"if not same_array({const(a)}, {const(dt)}, {const(shape)}, {const(data)}): return False")
-    for box, (keys, values) in rec.items:
+    lines += _box_tests(rec.items, const, lambda expr, v: array_test(expr, v) if id(v) in arrays else None)
+    src = "\n".join(["def check():", "    try:", *(f"        {line}" for line in lines),
+                     "    except (ValueError, KeyError):  # (a cell emptied, a key gone: not what was read)",
+                     "        return False", "    return True", ""])
+    code = _SOURCES.get(src)
+    if code is None:
+        if len(_SOURCES) >= 256:
+            _SOURCES.clear()
+        code = _SOURCES[src] = compile(src, "<gradserve guard>", "exec")
+    exec(code, ns)  # noqa: S102 - source made above: names, counts and attribute names of our own
+    return ns.pop("check")  # (ns, its globals, keeps no reference to it: no cycle holding the guarded values)
+
+
+def _box_tests(items: list, const: Callable[[Any], str], by_value: Callable[[str, Any], "str | None"]) -> list:
+    """The check's lines for each box (a Cell's __dict__, a list or dict it holds, a class's attributes): its
+    length, its keys by identity in order (one C pass), each value by identity, a guarded NumPy array's by its
+    value where the box's items are tested one by one (by_value's test)."""
+    lines: list = []
+    for box, (keys, values) in items:
         indent = ""
         if type(box) is weakref.ref:  # (a Cell's attributes)
             lines += [f"d = {const(box)}()", "if d is not None:", "    d = d.__dict__"]
@@ -447,26 +487,20 @@ def _compiled(rec: Recorder) -> Callable[[], bool]:
         if not inline:
             tests.append(f"not all(map(is_, {'d' if keys is None else 'd.values()'}, {const(values)}))")
         elif keys is None:
-            tests += [f"d[{i}] is not {const(v)}" for i, v in enumerate(values)]
+            tests += [f"not {t}" if (t := by_value(f"d[{i}]", v)) else f"d[{i}] is not {const(v)}"
+                      for i, v in enumerate(values)]
         else:
-            tests += [f"d[{const(k)}] is not {const(v)}" for k, v in zip(keys, values)]
+            tests += [f"not {t}" if (t := by_value(f"d[{const(k)}]", v)) else f"d[{const(k)}] is not {const(v)}"
+                      for k, v in zip(keys, values)]
         lines.append(f"{indent}if {' or '.join(tests)}: return False")
-    src = "\n".join(["def check():", "    try:", *(f"        {line}" for line in lines),
-                     "    except (ValueError, KeyError):  # (a cell emptied, a key gone: not what was read)",
-                     "        return False", "    return True", ""])
-    code = _SOURCES.get(src)
-    if code is None:
-        if len(_SOURCES) >= 256:
-            _SOURCES.clear()
-        code = _SOURCES[src] = compile(src, "<gradserve guard>", "exec")
-    exec(code, ns)  # noqa: S102 - source made above: names, counts and attribute names of our own
-    return ns.pop("check")  # (ns, its globals, keeps no reference to it: no cycle holding the guarded values)
+    return lines
 
 
-def _global_tests(globals_: list, const: Callable[[Any], str]) -> list:
+def _global_tests(globals_: list, const: Callable[[Any], str], by_value: Callable[[str, Any], "str | None"]) -> list:
     """The check's lines for the globals a trace loaded, (module dict, name, value): each once (one code run
     twice, or two codes of one module loading a name, recorded it twice), the test that held when recorded
-    first (a builtin's: the module's look-up would miss first; either side of the `or` is pure)."""
+    first (a builtin's: the module's look-up would miss first; either side of the `or` is pure); a guarded NumPy
+    array's by its value (by_value's test)."""
     lines: list = []
     seen = set()
     for d, name, v in globals_:
@@ -474,6 +508,10 @@ def _global_tests(globals_: list, const: Callable[[Any], str]) -> list:
             continue
         seen.add((id(d), name, id(v)))
         d_, n_ = const(d), const(name)
+        test = by_value(f"{d_}.get({n_}, MISSING)", v) if name in d else None
+        if test is not None:
+            lines.append(f"if not {test}: return False")
+            continue
         x = "x" if type(v) is weakref.ref else const(v)  # (a strong value tested as the constant: no local)
         module, builtin = f"{d_}.get({n_}, MISSING) is {x}", f"{n_} not in {d_} and B.get({n_}, MISSING) is {x}"
         found = f"{builtin} or {module}" if name not in d else f"{module} or {builtin}"
@@ -483,8 +521,8 @@ def _global_tests(globals_: list, const: Callable[[Any], str]) -> list:
 
 
 def _same_array(a, dtype, shape, data: bytes) -> bool:
-    """Whether array a still holds what a trace read: its dtype, shape and bytes (-0.0 for 0.0: traced again)."""
-    return a.dtype == dtype and a.shape == shape and a.tobytes() == data
+    """Whether a is an array holding what a trace read: its dtype, shape and bytes (-0.0 for 0.0: traced again)."""
+    return type(a) is np.ndarray and a.dtype == dtype and a.shape == shape and a.tobytes() == data
 
 
 def _empty(c) -> bool:
