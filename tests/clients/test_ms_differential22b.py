@@ -3,7 +3,7 @@ reach, run in MindSpore 2.10 CPU (/work/msvenv) and in the SDK. A regression tes
 where its expected values come from."""
 import pytest
 
-from clients._ms_shim import mindspore_is_gradserve  # noqa: F401
+from clients._ms_shim import mindspore_is_gradserve  # noqa: F401  (puts benchmarks/ on sys.path)
 
 
 def _in_mode(graph: bool, fn):
@@ -36,3 +36,15 @@ def test_matmul_of_two_float_dtypes_is_a_type_error(mindspore_is_gradserve, grap
         _in_mode(graph, lambda: ops.value_and_grad(g, (0, 1))(x, y))
     with pytest.raises(TypeError):
         _in_mode(graph, lambda: ops.matmul(x, y))
+
+
+def test_refusal_classes_compare_through_the_sdk_exception_hierarchy():
+    """The harness's refusal_class: the SDK's DtypeError is a TypeError and ShapeError a ValueError, so a program that
+    MindSpore refuses with TypeError / ValueError and ours with a class deriving from it is refused alike; others differ."""
+    import ms_differential as msd
+    ms_type = {"outcome": "error", "error": "TypeError: For primitive[MatMulExt], the input type must be same."}
+    ms_value = {"outcome": "error", "error": "ValueError: For 'Conv2D', ..."}
+    assert msd._classify(ms_type, {"outcome": "error", "error": "DtypeError: matmul: ..."})[0] == "ms_error"
+    assert msd._classify(ms_value, {"outcome": "error", "error": "ShapeError: conv2d: ..."})[0] == "ms_error"
+    assert msd._classify(ms_type, {"outcome": "error", "error": "ShapeError: matmul: ..."})[0] == "refusal_class"
+    assert msd._classify(ms_type, {"outcome": "error", "error": "NoSuchError: x"})[0] == "refusal_class"
