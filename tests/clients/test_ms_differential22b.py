@@ -48,3 +48,26 @@ def test_refusal_classes_compare_through_the_sdk_exception_hierarchy():
     assert msd._classify(ms_value, {"outcome": "error", "error": "ShapeError: conv2d: ..."})[0] == "ms_error"
     assert msd._classify(ms_type, {"outcome": "error", "error": "ShapeError: matmul: ..."})[0] == "refusal_class"
     assert msd._classify(ms_type, {"outcome": "error", "error": "NoSuchError: x"})[0] == "refusal_class"
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_conv3d_transpose_whose_padding_empties_an_axis_gives_an_empty_output(mindspore_is_gradserve, graph):
+    """nn.Conv3dTranspose(kernel 1, pad_mode='pad', padding=1) of a height-2 input: (2 - 1) - 2 + 1 = 0 on that axis.
+    MindSpore 2.10.0 CPU (both modes; r22:22:494 / 480) answers an empty (2, 2, 1, 0, 1) output, its jvp the same
+    empty tangent, and zero gradients in the input and the weight; torch's conv_transpose3d gives that shape too.
+    Ours refused (ShapeError "leaves no output")."""
+    import numpy as np
+    from mindspore import Tensor, nn, ops
+
+    def run():
+        net = nn.Conv3dTranspose(1, 2, 1, stride=1, pad_mode='pad', padding=1, has_bias=False)
+        x = Tensor(np.arange(36, dtype=np.float32).reshape(2, 1, 3, 2, 3))
+        out, tangent = ops.jvp(net, x, ops.ones_like(x))
+        loss = lambda a: (net(a) * 2).sum()
+        gx, (gw,) = ops.grad(loss, 0, net.trainable_params())(x)
+        return out.shape, tangent.shape, gx.asnumpy(), gw.asnumpy()
+
+    out_shape, tangent_shape, gx, gw = _in_mode(graph, run)
+    assert tuple(out_shape) == tuple(tangent_shape) == (2, 2, 1, 0, 1)
+    np.testing.assert_array_equal(gx, np.zeros((2, 1, 3, 2, 3), np.float32))
+    np.testing.assert_array_equal(gw, np.zeros((1, 2, 1, 1, 1), np.float32))
