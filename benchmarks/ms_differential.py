@@ -279,6 +279,15 @@ def _load(path: str) -> dict:
     return {r["name"]: r for r in map(json.loads, open(path))} if os.path.exists(path) else {}
 
 
+def _is_class(gs_cls: str, ms_cls: str) -> bool:
+    """Whether gradserve's exception class (a name) is MindSpore's builtin one or derives from it (the SDK's DtypeError
+    is a TypeError, ShapeError a ValueError): `except TypeError` catches both alike."""
+    import builtins
+    from gradserve import errors
+    cls, base = getattr(errors, gs_cls, getattr(builtins, gs_cls, None)), getattr(builtins, ms_cls, None)
+    return gs_cls == ms_cls or (isinstance(cls, type) and isinstance(base, type) and issubclass(cls, base))
+
+
 def _classify(ms: dict, gs) -> tuple[str, str]:
     """grad_diff.classify, "refusal_class" where both refuse with different exception classes, and "params" where a layer's trainable_params() differ in order / names / shapes (the
     parameters are filled by position: a different order is a different network, and get_by_list's order)."""
@@ -287,7 +296,7 @@ def _classify(ms: dict, gs) -> tuple[str, str]:
         return "ms_refuses", f"gradserve answers; MindSpore: {ms.get('error')}"
     if ms["outcome"] == "error" and gs and gs.get("outcome") == "error":  # round 22: refusals compared by class
         ms_cls, gs_cls = (r.get("error", "").split(":", 1)[0] for r in (ms, gs))
-        if ms_cls != gs_cls:
+        if not _is_class(gs_cls, ms_cls):
             return "refusal_class", f"gradserve {gs['error']}; MindSpore {ms['error']}"
     if gs and gs.get("outcome") == "ok" and ms.get("params") is not None and gs.get("params") != ms["params"]:
         return "params", f"{gs.get('params')} vs MindSpore {ms['params']}"

@@ -22,5 +22,6 @@ def infer(op: str, avals: list, attrs: dict) -> list:
     try:
         return rule([R.Aval(tuple(s), d) for s, d in avals], **attrs)
     except R.RuleError as e:
-        # a refused dtype is MindSpore's TypeError (its kernels' "Unsupported data type"), a shape its ValueError
-        raise (DtypeError if "dtype" in e.detail else ShapeError)(e.message, detail=e.detail) from None
+        # a refused dtype, or operands of two dtypes where one is needed (MatMul float32 @ float16), is MindSpore's
+        # TypeError (its kernels' "Unsupported data type", "the type of 'x2' should be same as 'x1'"); a shape its ValueError
+        raise (DtypeError if "dtype" in e.detail or "dtypes" in e.detail else ShapeError)(e.message, detail=e.detail) from None

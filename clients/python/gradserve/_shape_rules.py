@@ -697,7 +697,7 @@ def conv_transpose_shape(op, y_shape, w_shape, strides, padding, dilation, group
                         output_padding=list(op_))
     spatial = tuple((n - 1) * st - lo - hi + dd * (k - 1) + 1 + a
                     for n, st, (lo, hi), dd, k, a in zip(y_shape[2:], s, pads, dl, w_shape[2:], op_))
-    if any(v < 1 for v in spatial):
+    if any(v < 0 for v in spatial):  # an axis of exactly 0 is an empty output, as MindSpore 2.10's (Conv3DTranspose)
         raise RuleError(f"{op}: padding {[list(p) for p in pads]} leaves no output for input {list(y_shape)}",
                         shape=list(y_shape))
     return (y_shape[0], w_shape[1] * groups) + spatial
