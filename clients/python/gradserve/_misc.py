@@ -33,16 +33,19 @@ class OpGenerator(np.random.Generator):
     start again each one made while it was traced (see op_generator)."""
 
 
-def op_generator(seeds) -> OpGenerator:
-    """default_rng(seeds)'s generator for a seeded random op object (and bernoulli / randperm with a seed, which
-    repeat their draw as MindSpore 2.10's). One made while tracing (an op object made in the traced code) is made
-    afresh at each eager call, so each run of the traced program starts it again from its seeds (the trace keeps
-    its first state: Program.rewinds): a reused trace draws what a fresh trace would, and a PyNative step with a
-    seeded draw need not be traced again each call. (Seeded functional ops advance instead: seeded_generator.)"""
+def op_generator(seeds, repeats: bool = False) -> OpGenerator:
+    """default_rng(seeds)'s generator for a seeded random op object (and bernoulli / randperm with a seed: repeats,
+    their draw the same at each call in both modes, as MindSpore 2.10's). One made while tracing (an op object made
+    in the traced code) is made afresh at each eager call: in PyNative each run of the traced program starts it
+    again from its seeds (the trace keeps its first state: Program.rewinds), so a reused trace draws what a fresh
+    trace would and a PyNative step with a seeded draw need not be traced again each call; in a GRAPH_MODE / jit
+    program it advances from run to run, as MindSpore 2.10's compiled op does (`ops.StandardNormal(3, 4)((3,))` in
+    a construct: three calls, three draws; PyNative: one draw three times). (Seeded functional ops advance in both
+    modes: seeded_generator.)"""
     g = OpGenerator(np.random.PCG64(seeds))
     tr = current_trace[0]()
     if tr is not None:
-        tr.root.generators.append((g, g.bit_generator.state))
+        tr.root.generators.append((g, g.bit_generator.state, repeats))
     return g
 
 

@@ -582,7 +582,8 @@ class Trace:
             self._fn_by_content: dict[bytes, str] = {}
             self.param_objs: dict[str, Parameter] = {}
             self._param_names: dict[int, str] = {}
-            self.generators: list[tuple] = []  # (seeded op generator, its first state) made while tracing: op_generator
+            # (seeded op generator, its first state, whether it repeats in graphs) made while tracing: op_generator
+            self.generators: list[tuple] = []
 
     # names
     def fresh(self) -> str:
@@ -1736,8 +1737,10 @@ class Program:
         # data and the graph stays the same (one draw per run: forward and backward share it)
         self.random_draws = [getattr(p, "gs_draw") for p in root.param_objs.values() if hasattr(p, "gs_draw")]
         # the seeded op generators made while tracing (made per call eagerly): started again before each run, so
-        # that the run draws what an eager call would (and a reused PyNative trace what a fresh one would)
-        self.rewinds = list(root.generators)
+        # that the run draws what an eager call would (and a reused PyNative trace what a fresh one would); a
+        # GRAPH_MODE / jit program's advance from run to run, but bernoulli's / randperm's (_misc.op_generator)
+        graph = graph_semantics(root)
+        self.rewinds = [(g, state) for g, state, repeats in root.generators if repeats or not graph]
         self.param_outs: dict = {}  # output leaf index -> the Parameter returned as it is (trace_program)
 
     def graph_doc(self, values: str = "all", raws: dict | None = None, arrays: list | None = None) -> dict:

@@ -50,7 +50,7 @@ def bernoulli(input, p=0.5, seed=None):  # noqa: A002 - MindSpore's names
         raise TypeError(f"For 'bernoulli', 'input' must be a Tensor, but got {type(input).__name__}.")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise TypeError(f"For 'bernoulli', the type of 'seed' must be 'int', but got '{type(seed).__name__}'.")
-    return draw(input, p, _generator([seed]) if seed is not None and seed > 0 else None)
+    return draw(input, p, _generator([seed], repeats=True) if seed is not None and seed > 0 else None)
 
 
 def draw(input, p, rng):  # noqa: A002 - MindSpore's names

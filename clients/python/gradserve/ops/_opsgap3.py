@@ -50,7 +50,7 @@ class Bernoulli:
 
     def __init__(self, seed=-1, offset=0):
         self.seed, self.offset = _int_seed("Bernoulli", "seed", seed), _int_seed("Bernoulli", "offset", offset)
-        self._rng = _generator([s for s in (seed, offset) if s > 0]) if seed > 0 else None
+        self._rng = _generator([s for s in (seed, offset) if s > 0], repeats=True) if seed > 0 else None
 
     def __call__(self, x, p=0.5):
         if not isinstance(x, Tensor):
@@ -74,7 +74,7 @@ class RandpermV2:
         if name not in _RANDPERM_OUT:
             raise input_dtype_error("RandpermV2", "dtype", _RANDPERM_OUT, str(dtype), tensor_form=False)
         self.dtype = name
-        self._rng = _generator([s for s in (seed, offset) if s > 0]) if seed > 0 else None
+        self._rng = _generator([s for s in (seed, offset) if s > 0], repeats=True) if seed > 0 else None
 
     def __call__(self, n):
         if self.seed < -1:

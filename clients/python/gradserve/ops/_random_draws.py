@@ -38,11 +38,12 @@ def _seed(seed, where: str):
     return seed
 
 
-def _generator(seeds) -> np.random.Generator | None:
+def _generator(seeds, repeats: bool = False) -> np.random.Generator | None:
     """An op object's own generator when any seed is set (not None, not 0), else None (the shared one). (One made
-    while tracing starts again at each run of the traced program, as eagerly at each call: _misc.op_generator.)"""
+    while tracing starts again at each run of a PyNative trace, as eagerly at each call, and at every run where it
+    `repeats`: _misc.op_generator.)"""
     used = [s for s in seeds if s]
-    return op_generator(used) if used else None
+    return op_generator(used, repeats) if used else None
 
 
 def _seeded(op: str, seeds) -> np.random.Generator | None:
@@ -333,7 +334,7 @@ def randperm(n, seed=0, offset=0, dtype=_dt.int64):
     """ops.randperm(n, seed=0, offset=0, dtype=int64): 0..n-1 in a random order (a seed > 0: its own order)."""
     count = _perm_count(n, "randperm")
     out = _perm_dtype(dtype, "randperm")
-    rng = _generator([_shuffle_seed(seed, "randperm"), _shuffle_seed(offset, "randperm")])
+    rng = _generator([_shuffle_seed(seed, "randperm"), _shuffle_seed(offset, "randperm")], repeats=True)
     return _out(lambda: (rng or random_ops_generator()).permutation(count), (count,), out, "randperm")
 
 
