@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from . import _primitives
-from ._bessel import _op_class
 
 __all__ = ["erfinv", "Erfinv"]
 
@@ -19,4 +18,8 @@ def erfinv(input):  # noqa: A002
     return _primitives.FUNCTIONS["erfinv"](input)
 
 
-Erfinv = _op_class("Erfinv", erfinv)  # MindSpore's primitive form: P.Erfinv()(x)
+class Erfinv(_primitives.CLASSES["Erfinv"]):  # type: ignore[misc,valid-type]
+    """MindSpore's primitive form, P.Erfinv()(x): the engine op's primitive under erfinv's checks."""
+
+    def __call__(self, input):  # noqa: A002
+        return erfinv(input)
