@@ -102,3 +102,27 @@ def test_jvp_of_losses_and_masked_select_match_torch(mindspore_is_gradserve, gra
         assert out.dtype == ms.float32
         np.testing.assert_allclose(out.asnumpy(), ref_out.numpy(), rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(tangent.asnumpy(), ref_tangent.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_refcheck_reports_a_one_percent_difference():
+    """benchmarks/ms_refcheck.py's comparison: equal answers agree, ours 1% off or of another shape is reported."""
+    import ms_refcheck
+    ref = [{"dtype": "float32", "shape": [2], "data": [4.0125, -0.5]}]
+    assert ms_refcheck.difference(ref, ref)[1] is None
+    assert ms_refcheck.difference(ref, ref, mutate=1.01)[1] is not None
+    assert ms_refcheck.difference(ref, [{"dtype": "float32", "shape": [1, 2], "data": [4.0125, -0.5]}])[1] is not None
+
+
+def test_refcheck_finite_differences_of_a_program(mindspore_is_gradserve):
+    """ms_refcheck.finite_differences replaces the program's derivative operators: GradOperation(sens_param=True) of
+    x * x + 1 in float64 is 2 x s (by hand), jvp of sin its cos times the tangent."""
+    import ms_refcheck
+    src = ("inputs = [T('float64', (2, 2), 3, 'normal')]\n"
+           "s = T('float64', (2, 2), 4, 'normal')\n"
+           "def f(a0):\n"
+           "    return ops.GradOperation(sens_param=True)(lambda x: x * x + 1)(a0, s), ops.jvp(ops.sin, a0, s)\n")
+    grad, value, tangent = ms_refcheck.finite_differences({"name": "t", "src": src, "context": "pynative"}, False)
+    x, s = np.random.RandomState(3).standard_normal((2, 2)), np.random.RandomState(4).standard_normal((2, 2))
+    np.testing.assert_allclose(np.reshape(grad["data"], (2, 2)), 2 * x * s, rtol=1e-8)
+    np.testing.assert_allclose(np.reshape(value["data"], (2, 2)), np.sin(x), rtol=1e-12)
+    np.testing.assert_allclose(np.reshape(tangent["data"], (2, 2)), np.cos(x) * s, rtol=1e-8)
