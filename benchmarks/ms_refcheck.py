@@ -5,7 +5,7 @@ refused and gradserve answered, checked against a reference that is not gradserv
   - else the program run again with every derivative operator of its text (ops.jvp / grad / vjp / GradOperation,
     ms.jacfwd / jacrev, ops.vmap of those; ms.jit as the identity) replaced by central finite differences in float64
     arithmetic, over MindSpore's PyNative forward (`--ref ms`, run under MS_PYTHON) or over gradserve's own forward
-    (default: checks our derivatives only).
+    (default: checks our derivatives only); for MindSpore, LayerNorm axes below -1 written from the front.
 
   python ms_refcheck.py OUT [OUT...] [--ref ms] [--only SUBSTRING...] [--mutate 1.01]
 (--mutate scales ours before comparing: the check must then report every program.) Runnable by hand, not in CI."""
@@ -170,6 +170,15 @@ def _operators(ms, ops, Tensor):
             Holder(ops, jvp=jvp, vjp=vjp, grad=grad, GradOperation=GradOperation, vmap=vmap))
 
 
+def positive_layernorm_axes(src: str) -> str:
+    """nn.LayerNorm's begin_norm_axis / begin_params_axis below -1 written from the front (rank + axis, the input's
+    rank from the program's first input): the same layer, which MindSpore 2.10 accepts (it refuses "should be in the
+    range [-1, rank)")."""
+    import re
+    rank = len(re.search(r"inputs = \[T\('\w+', \(([^)]*)\)", src).group(1).rstrip(",").split(","))
+    return re.sub(r"(begin_(?:norm|params)_axis)=(-\d+)", lambda m: f"{m.group(1)}={rank + int(m.group(2))}", src)
+
+
 def finite_differences(prog: dict, on_mindspore: bool) -> list:
     import mindspore as ms
     import mindspore.numpy as mnp
@@ -182,10 +191,11 @@ def finite_differences(prog: dict, on_mindspore: bool) -> list:
     fd_ms, fd_ops = _operators(ms, ops, Tensor)
     module = types.ModuleType("_ms_refcheck_program")
     filename = f"<ms_refcheck {prog['name']}>"
-    linecache.cache[filename] = (len(prog["src"]), None, prog["src"].splitlines(True), filename)
     module.__dict__.update({"ms": fd_ms, "ops": fd_ops, "nn": nn, "mint": mint, "F": functional, "Tensor": Tensor,
                             "T": make_tensor, "mnp": mnp})
-    exec(compile(prog["src"], filename, "exec"), module.__dict__)  # noqa: S102 - text ms_differential generated
+    src = positive_layernorm_axes(prog["src"]) if on_mindspore and "nn.LayerNorm" in prog["src"] else prog["src"]
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    exec(compile(src, filename, "exec"), module.__dict__)  # noqa: S102 - text ms_differential generated
     return [_encode(o) for o in _flat(module.__dict__["f"](*module.__dict__["inputs"]))]
 
 

@@ -126,3 +126,10 @@ def test_refcheck_finite_differences_of_a_program(mindspore_is_gradserve):
     np.testing.assert_allclose(np.reshape(grad["data"], (2, 2)), 2 * x * s, rtol=1e-8)
     np.testing.assert_allclose(np.reshape(value["data"], (2, 2)), np.sin(x), rtol=1e-12)
     np.testing.assert_allclose(np.reshape(tangent["data"], (2, 2)), np.cos(x) * s, rtol=1e-8)
+
+
+def test_refcheck_writes_layernorm_axes_from_the_front():
+    """MindSpore's reference for LayerNorm axes below -1 is the same layer with the axes written rank + axis."""
+    import ms_refcheck
+    src = "inputs = [T('float32', (2, 2, 4), 1, 'normal')]\nnet = nn.LayerNorm((2, 4), begin_norm_axis=-2, begin_params_axis=-1)\n"
+    assert "begin_norm_axis=1, begin_params_axis=2" in ms_refcheck.positive_layernorm_axes(src)
