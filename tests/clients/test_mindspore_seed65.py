@@ -94,3 +94,39 @@ def test_sparse_reorder_dynamic_shape_cell(fake, graph_mode):
                    Tensor(shape=[None], dtype=ms.int64))
     y_i, y_v = net(Tensor([[2, 1], [0, 1]], ms.int64), Tensor([1, 2], ms.float32), Tensor([3, 3], ms.int64))
     assert y_i.asnumpy().tolist() == [[0, 1], [2, 1]] and y_v.asnumpy().tolist() == [2.0, 1.0]
+
+
+# ops.SparseToDense with a repeated index: MindSpore 2.10 keeps the last value (probe p6.py); gradserve summed them.
+@pytest.mark.parametrize("indices, values, want", [
+    ([[0, 1], [0, 1], [1, 2]], [1., 2., 3.], [[0.0, 2.0, 0.0], [0.0, 0.0, 3.0]]),
+    ([[0, 1], [1, 2], [0, 1]], [1., 2., 3.], [[0.0, 3.0, 0.0], [0.0, 0.0, 2.0]]),
+    ([[0, 1], [0, 1], [0, 1]], [1., 2., 4.], [[0.0, 4.0, 0.0], [0.0, 0.0, 0.0]]),
+])
+def test_sparse_to_dense_repeated_index_takes_the_last_value(fake, indices, values, want):
+    out = ops.SparseToDense()(Tensor(indices, ms.int32), Tensor(values, ms.float32), (2, 3))
+    assert out.asnumpy().tolist() == want
+
+
+def test_sparse_to_dense_repeats_int_values_and_graph_cell(fake, graph_mode):
+    out = ops.SparseToDense()(Tensor([[0, 1], [0, 1]], ms.int64), Tensor([1, 2], ms.int32), (2, 3))
+    assert str(out.dtype) == "Int32" and out.asnumpy().tolist() == [[0, 2, 0], [0, 0, 0]]
+
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.op = ops.SparseToDense()
+
+        def construct(self, i, v):
+            return self.op(i, v, (2, 3))
+
+    got = Net()(Tensor([[0, 1], [0, 1], [1, 2]], ms.int32), Tensor([1., 2., 3.], ms.float32))
+    assert got.asnumpy().tolist() == [[0.0, 2.0, 0.0], [0.0, 0.0, 3.0]]
+
+
+def test_sparse_to_dense_overwritten_value_has_no_gradient(fake):
+    # d/dv of the dense result: the overwritten first entry does not reach it, so its derivative is 0.
+    # MindSpore 2.10's bprop gathers the output gradient at every index and gives [10, 100000, 10] (wrong math
+    # for a write that is overwritten); gradserve gives [0, 100000, 10].
+    w = Tensor([[1., 10., 100.], [1000., 10000., 100000.]], ms.float32)
+    f = lambda v: (ops.SparseToDense()(Tensor([[0, 1], [1, 2], [0, 1]], ms.int32), v, (2, 3)) * w).sum()  # noqa: E731
+    assert ops.grad(f)(Tensor([1., 2., 3.], ms.float32)).asnumpy().tolist() == [0.0, 100000.0, 10.0]
