@@ -130,3 +130,10 @@ def test_sparse_to_dense_overwritten_value_has_no_gradient(fake):
     w = Tensor([[1., 10., 100.], [1000., 10000., 100000.]], ms.float32)
     f = lambda v: (ops.SparseToDense()(Tensor([[0, 1], [1, 2], [0, 1]], ms.int32), v, (2, 3)) * w).sum()  # noqa: E731
     assert ops.grad(f)(Tensor([1., 2., 3.], ms.float32)).asnumpy().tolist() == [0.0, 100000.0, 10.0]
+
+
+def test_nn_sparse_to_dense_takes_the_last_value_to_dense_sums(fake):
+    # MindSpore 2.10 (probe p8.py): nn.SparseToDense gives [[0, 3, 0], [0, 0, 2]], COOTensor.to_dense [[0, 4, 0], [0, 0, 2]].
+    c = ms.COOTensor(Tensor([[0, 1], [1, 2], [0, 1]], ms.int32), Tensor([1., 2., 3.], ms.float32), (2, 3))
+    assert nn.SparseToDense()(c).asnumpy().tolist() == [[0.0, 3.0, 0.0], [0.0, 0.0, 2.0]]
+    assert c.to_dense().asnumpy().tolist() == [[0.0, 4.0, 0.0], [0.0, 0.0, 2.0]]
