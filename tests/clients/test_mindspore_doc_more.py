@@ -71,8 +71,9 @@ def test_row_updates_and_index_put(fake):
     assert got.asnumpy().tolist() == [[4, 5, 3], [4, 5, 6]]  # docs
     dense = ops.SparseToDense()(Tensor([[0, 1], [1, 2], [1, 2]]), Tensor([1, 2, 3], dtype=gs.float32), (3, 4))
     want = np.zeros((3, 4), np.float32)
-    want[0, 1], want[1, 2] = 1, 5
-    np.testing.assert_array_equal(dense.asnumpy(), want)  # a repeated index adds up
+    want[0, 1], want[1, 2] = 1, 3
+    # a repeated index takes its last value: MindSpore 2.10's output for this call (checked in its venv)
+    np.testing.assert_array_equal(dense.asnumpy(), want)
 
 
 def test_scalars_and_tuples():

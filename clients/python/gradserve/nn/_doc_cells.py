@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import ops as _ops
 from .._cellbase import Cell
+from .._sparse import COOTensor
 from .._tensor import Tensor
 from .._training import LossBase
 
@@ -95,10 +96,13 @@ class IGamma(Cell):
 
 
 class SparseToDense(Cell):
-    """nn.SparseToDense()(sparse_tensor): a COOTensor's dense Tensor."""
+    """nn.SparseToDense()(sparse_tensor): a COOTensor's dense Tensor through ops.SparseToDense, so a repeated index
+    takes its last value as MindSpore 2.10's cell gives (checked in its venv; COOTensor.to_dense sums them)."""
 
     def construct(self, sparse_tensor):
-        return sparse_tensor.to_dense()
+        if not isinstance(sparse_tensor, COOTensor):
+            return sparse_tensor.to_dense()  # what is not a COOTensor: its own to_dense (or its error)
+        return _ops.SparseToDense()(sparse_tensor.indices, sparse_tensor.values, tuple(sparse_tensor.shape))
 
 
 class Softmax2d(Cell):

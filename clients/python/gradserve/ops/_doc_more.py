@@ -153,11 +153,33 @@ class IndexPut:
 
 
 class SparseToDense:
-    """ops.SparseToDense()(indices, values, sparse_shape): zeros of sparse_shape with values at indices (repeated
-    indices add up)."""
+    """ops.SparseToDense()(indices, values, sparse_shape): zeros of sparse_shape with values at indices. A repeated
+    index takes its last value, as MindSpore 2.10's kernel writes them (checked in its venv: [[0, 1], [0, 1]] with
+    [1, 2] gives 2; COOTensor.to_dense sums them instead)."""
 
     def __call__(self, indices, values, sparse_shape):
-        return late.ops.scatter_nd(indices, values, tuple(sparse_shape))
+        return late.ops.scatter_nd(indices, _last_of_repeats(indices, values), tuple(sparse_shape))
+
+
+def _last_of_repeats(indices, values):
+    """values with every entry whose index comes again later set to zero (so a summing scatter writes the last)."""
+    if not isinstance(indices, Tensor) or not isinstance(values, Tensor) or indices.ndim != 2:
+        return values  # scatter_nd names what is wrong
+    known = indices._value()
+    if known is not None:  # on the host: no [N, N] comparison
+        rows = np.asarray(known).reshape(len(known), -1)
+        _, first_from_end = np.unique(rows[::-1], axis=0, return_index=True)
+        keep = np.zeros(len(rows), bool)
+        keep[len(rows) - 1 - first_from_end] = True
+        if keep.all():
+            return values
+        mask = Tensor(keep)
+    else:  # a traced index: entry i is dropped where an entry j > i has the same index
+        same = late.ops.equal(late.ops.expand_dims(indices, 1), late.ops.expand_dims(indices, 0)).all(axis=2)
+        later = Tensor(np.triu(np.ones((indices.shape[0],) * 2, bool), 1))
+        mask = late.ops.logical_not(late.ops.logical_and(same, later).any(axis=1))
+    mask = mask.reshape(mask.shape + (1,) * (values.ndim - 1))
+    return late.ops.select(late.ops.broadcast_to(mask, values.shape), values, late.ops.zeros_like(values))
 
 
 def scalar_cast(input_x, input_y):
