@@ -18,21 +18,44 @@ from ._conv import _pair, ntuple
 from .._misc import random_ops_generator
 from .._trace import current
 from ._ms_names import rand
-from ._primitives import Primitive, expand_dims, gather, reshape, squeeze
+from ._primitives import Primitive, cast, concat, expand_dims, gather, reshape, squeeze
+from ._extra import floor
 from ._movement_ms import gather_elements
 
 __all__ = ["fractional_max_pool2d", "FractionalMaxPoolWithFixedKsize", "FractionalMaxPool"]
 
 
-def _starts(sample: np.ndarray, size: int, out: int, k: int) -> np.ndarray:
-    """Window starts along one axis for each plane's sample (shape [planes]): [planes, out]."""
-    u = sample.astype(np.float32)[:, None]
+def _starts(sample, size: int, out: int, k: int):
+    """Window starts along one axis for each plane's sample (shape [planes]): [planes, out] int64. sample: a NumPy
+    array (computed here) or a Tensor (a per-run draw inside a trace: computed in the graph, the same float32
+    arithmetic, so that a reused trace places the windows a fresh one would)."""
+    planes = sample.shape[0]
+    last = np.full((planes, 1), size - k, np.int64)
     if out == 1:
-        return np.full((u.shape[0], 1), size - k, np.int64)
+        return last if isinstance(sample, np.ndarray) else Tensor(last)
     alpha = np.float32(size - k) / np.float32(out - 1)
     i = np.arange(out - 1, dtype=np.float32)[None, :]
-    seq = ((i + u) * alpha).astype(np.int64) - (u * alpha).astype(np.int64)
-    return np.concatenate([seq, np.full((u.shape[0], 1), size - k, np.int64)], axis=1)
+    if isinstance(sample, np.ndarray):
+        u = sample.astype(np.float32)[:, None]
+        seq = ((i + u) * alpha).astype(np.int64) - (u * alpha).astype(np.int64)
+        return np.concatenate([seq, last], axis=1)
+    u, a = reshape(cast(sample, "float32"), (planes, 1)), Tensor(alpha)
+    seq = cast(floor((Tensor(i) + u) * a), "int64") - cast(floor(u * a), "int64")  # (>= 0: floor = truncation)
+    return concat([seq, Tensor(last)], 1)
+
+
+def window_index(starts, spatial, kernel, n: int, c: int):
+    """The flat spatial position of every window element, (n, c, *out, K) with K the kernel's size: starts holds
+    one [planes, out] table of window starts per axis (NumPy arrays, or Tensors computed in the graph)."""
+    rank = len(starts)
+    outs = tuple(int(st.shape[1]) for st in starts)
+    idx = None
+    for a, (st, size, k) in enumerate(zip(starts, spatial, kernel)):
+        shape = [-1] + [o if j == a else 1 for j, o in enumerate(outs)] + [1] * rank
+        ar = np.arange(k).reshape([1] * (1 + rank) + [k if j == a else 1 for j in range(rank)])
+        pos = st.reshape(shape) + (ar if isinstance(st, np.ndarray) else Tensor(ar))
+        idx = pos if idx is None else idx * size + pos
+    return idx.reshape((n, c) + outs + (int(np.prod(kernel)),))
 
 
 def _out_size(name, spatial, kernel, output_size, output_ratio) -> tuple[int, ...]:
@@ -54,17 +77,21 @@ def _out_size(name, spatial, kernel, output_size, output_ratio) -> tuple[int, ..
     return out
 
 
-def _samples(name: str, random_samples, n: int, c: int, per: int = 2) -> np.ndarray:
-    """The (n, c, per) samples in [0, 1) (drawn when None), one per pooled axis of each plane."""
+def _samples(name: str, random_samples, n: int, c: int, per: int = 2):
+    """The (n * c, per) samples in [0, 1), one per pooled axis of each plane: given, a NumPy array (checked);
+    None, drawn (inside a trace a per-run draw, a Tensor: the windows are then computed in the graph)."""
     if random_samples is None:
-        random_samples = rand(n, c, per)
+        drawn = rand(n, c, per)
+        if current() is not None:
+            return reshape(drawn, (n * c, per))
+        random_samples = drawn
     s = random_samples._host_copy() if isinstance(random_samples, Tensor) else np.asarray(random_samples)
     if s.shape != (n, c, per):
         raise ValueError(f"For '{name}', the random samples must have shape {[n, c, per]} (batch, channels, {per}), "
                          f"got {list(s.shape)}")
     if np.any(s < 0) or np.any(s >= 1):
         raise ValueError(f"For '{name}', the random samples must lie in [0, 1)")
-    return s
+    return s.reshape(n * c, per)
 
 
 def _pool(name, x, kernel, out, random_samples, return_indices):
@@ -74,26 +101,26 @@ def _pool(name, x, kernel, out, random_samples, return_indices):
     x = x if batched else expand_dims(x, 0)
     n, c, h, w = x.shape
     (kh, kw), (oh, ow) = kernel, out
-    s = _samples(name, random_samples, n, c).reshape(n * c, 2)
+    s = _samples(name, random_samples, n, c)
     rows, cols = _starts(s[:, 1], h, oh, kh), _starts(s[:, 0], w, ow, kw)  # (sample 0: width, 1: height)
-    # flat position of every window element: [planes, oh, ow, kh, kw] -> [n, c, oh, ow, kh * kw]
-    r = rows[:, :, None, None, None] + np.arange(kh)[None, None, None, :, None]
-    q = cols[:, None, :, None, None] + np.arange(kw)[None, None, None, None, :]
-    return window_max(x, (r * w + q).reshape(n, c, oh, ow, kh * kw), batched, return_indices)
+    return window_max(x, window_index((rows, cols), (h, w), kernel, n, c), batched, return_indices)
 
 
-def window_max(x, idx: np.ndarray, batched: bool, return_indices: bool):
-    """The max over each window of x (n, c, *spatial): idx (n, c, *out, K) holds the flat spatial positions of
-    each window's K elements. The first maximum of a window takes its gradient; return_indices: its position."""
+def window_max(x, idx, batched: bool, return_indices: bool):
+    """The max over each window of x (n, c, *spatial): idx (n, c, *out, K), a NumPy array or a Tensor, holds the
+    flat spatial positions of each window's K elements. The first maximum of a window takes its gradient;
+    return_indices: its position."""
     n, c = x.shape[:2]
-    flat = gather_elements(reshape(x, (n, c, -1)), 2, Tensor(idx.reshape(n, c, -1)))
-    y, k = _reduce_ms.max(reshape(flat, idx.shape), -1)
+    shape = tuple(idx.shape)
+    idx = idx if isinstance(idx, Tensor) else Tensor(idx)
+    flat = gather_elements(reshape(x, (n, c, -1)), 2, reshape(idx, (n, c, -1)))
+    y, k = _reduce_ms.max(reshape(flat, shape), -1)
     if not batched:
         y = squeeze(y, 0)
     if not return_indices:
         return y
-    last = idx.ndim - 1
-    ind = squeeze(gather_elements(Tensor(idx), last, expand_dims(k, -1)), last)
+    last = len(shape) - 1
+    ind = squeeze(gather_elements(idx, last, expand_dims(k, -1)), last)
     return y, (ind if batched else squeeze(ind, 0))
 
 
