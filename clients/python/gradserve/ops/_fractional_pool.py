@@ -17,6 +17,7 @@ from . import _reduce_ms
 from ._conv import _pair, ntuple
 from .._misc import random_ops_generator
 from .._trace import current
+from .._late import late
 from ._ms_names import rand
 from ._primitives import Primitive, cast, concat, expand_dims, gather, reshape, squeeze
 from ._extra import floor
@@ -192,6 +193,15 @@ def _region_index(bounds: np.ndarray, size: int, overlapping: bool) -> np.ndarra
     return np.where(pos < ends[:, None], pos, bounds[:-1, None])
 
 
+def _own(index: np.ndarray) -> np.ndarray:
+    """1 where a region's position is its own, 0 where it repeats the first to fill up to the longest."""
+    return ((np.arange(index.shape[1]) == 0)[None, :] | (index != index[:, :1])).astype(np.float64)
+
+
+def _as_tensor(v):
+    return v if isinstance(v, Tensor) else Tensor(v)
+
+
 class FractionalMaxPool(Primitive):
     """ops.FractionalMaxPool(pooling_ratio, pseudo_random=False, overlapping=False, deterministic=False, seed=0,
     seed2=0)(x): x NHWC; pooling_ratio [1.0, rows, cols, 1.0] (each >= 1); the output has int(H / rows) x
@@ -210,11 +220,12 @@ class FractionalMaxPool(Primitive):
 
     def __call__(self, x):
         windows, rows, cols, _, _ = self._windows(x)
-        return _reduce_ms.max(windows, 3)[0], Tensor(rows), Tensor(cols)
+        return _reduce_ms.max(windows, 3)[0], _as_tensor(rows), _as_tensor(cols)
 
     def _windows(self, x):
         """Every region's positions gathered: ([N, oh, ow, longest rows * longest cols, C], the row and column
-        boundaries, and the [out, longest] position tables of rows and columns)."""
+        boundaries, and the [out, longest] tables of rows and columns saying which positions are the region's own
+        (1.0; 0.0 where the first repeats): NumPy arrays, or Tensors inside a trace)."""
         where = type(self).__name__
         if not isinstance(x, Tensor) or x.ndim != 4:
             rank = x.ndim if isinstance(x, Tensor) else type(x).__name__
@@ -224,13 +235,45 @@ class FractionalMaxPool(Primitive):
         if oh < 1 or ow < 1:
             raise ValueError(f"For '{where}', the pooling ratio {self.pooling_ratio} leaves no output for an input "
                              f"of {h} x {w}")
-        tr = current()
-        if tr is not None:  # drawn while tracing: the trace holds this call's boundaries, so it is not reused
-            tr.root.no_cache = True
+        if current() is not None:
+            return self._drawn_windows(x, where, (h, oh), (w, ow))
         gen = sequence_generator(where, self.deterministic, self.seed, self.seed2)
         rows, cols = (_boundaries(gen, s, o, self.pseudo_random) for s, o in ((h, oh), (w, ow)))
         ri, ci = _region_index(rows, h, self.overlapping), _region_index(cols, w, self.overlapping)
         idx = (ri[:, None, :, None] * w + ci[None, :, None, :]).reshape(-1)  # [oh, ow, rows, cols] in the plane
         windows = reshape(gather(reshape(x, (n, h * w, c)), Tensor(idx), 1),
                           (n, oh, ow, ri.shape[1] * ci.shape[1], c))
-        return windows, rows, cols, ri, ci
+        return windows, rows, cols, _own(ri), _own(ci)
+
+    def _drawn_windows(self, x, where, *axes):
+        """_windows inside a trace: the row and column boundaries one per-run draw (ops/_random_draws._out, from
+        the generator sequence_generator gives at each run), the position tables computed from them in the graph
+        with a fixed longest region (size // out + 1, + 1 overlapping: a bound of both rules), so that a reused
+        trace draws and pools what a fresh one would. The tables are Tensors here (repeated first positions past
+        a region's end, as _region_index's)."""
+        from ._random_draws import _out  # (late: _random_draws imports this package's modules)
+        n, h, w, c = x.shape
+        sequence_generator(where, self.deterministic, self.seed, self.seed2)  # (its argument checks, now)
+        (h, oh), (w, ow) = axes
+        widths = [min(s // o + 1 + self.overlapping, s) for s, o in axes]
+
+        def draw():
+            gen = sequence_generator(where, self.deterministic, self.seed, self.seed2)
+            both = [_boundaries(gen, s, o, self.pseudo_random) for s, o in axes]
+            for b, (s, _), width in zip(both, axes, widths):
+                longest = int((np.minimum(b[1:] + self.overlapping, s) - b[:-1]).max())
+                assert longest <= width, (b, width)  # (the bound above: a defect here, never a wrong pool)
+            return np.concatenate(both)
+        drawn = _out(draw, (oh + ow + 2,), "int64", where)
+        rows, cols = drawn[:oh + 1], drawn[oh + 1:]
+        tables, own = [], []
+        for b, (s, o), width in zip((rows, cols), axes, widths):
+            first = reshape(b[:o], (o, 1))
+            ends = reshape(late.ops.minimum(b[1:] + int(self.overlapping), Tensor(np.int64(s))), (o, 1))
+            pos = first + Tensor(np.arange(width, dtype=np.int64)[None, :])
+            tables.append(late.ops.select(pos < ends, pos, late.ops.broadcast_to(first, (o, width))))
+            own.append(late.ops.cast(pos < ends, "float64"))  # (the first position is always its region's)
+        ri, ci = tables
+        idx = reshape(reshape(ri, (oh, 1, -1, 1)) * w + reshape(ci, (1, ow, 1, -1)), (-1,))
+        windows = reshape(gather(reshape(x, (n, h * w, c)), idx, 1), (n, oh, ow, widths[0] * widths[1], c))
+        return windows, rows, cols, own[0], own[1]
