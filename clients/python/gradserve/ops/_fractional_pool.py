@@ -50,12 +50,14 @@ def window_index(starts, spatial, kernel, n: int, c: int):
     one [planes, out] table of window starts per axis (NumPy arrays, or Tensors computed in the graph)."""
     rank = len(starts)
     outs = tuple(int(st.shape[1]) for st in starts)
-    idx = None
-    for a, (st, size, k) in enumerate(zip(starts, spatial, kernel)):
+    pos = []  # each axis's positions, broadcast over [planes, *out, *kernel]
+    for a, (st, k) in enumerate(zip(starts, kernel)):
         shape = [-1] + [o if j == a else 1 for j, o in enumerate(outs)] + [1] * rank
         ar = np.arange(k).reshape([1] * (1 + rank) + [k if j == a else 1 for j in range(rank)])
-        pos = st.reshape(shape) + (ar if isinstance(st, np.ndarray) else Tensor(ar))
-        idx = pos if idx is None else idx * size + pos
+        pos.append(st.reshape(shape) + (ar if isinstance(st, np.ndarray) else Tensor(ar)))
+    idx = pos[0]
+    for p, size in zip(pos[1:], spatial[1:]):
+        idx = idx * size + p
     return idx.reshape((n, c) + outs + (int(np.prod(kernel)),))
 
 
