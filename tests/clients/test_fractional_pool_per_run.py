@@ -44,8 +44,10 @@ def _torch(fn, x, k, out, samples, dy):
     return float(loss.detach()), ind.numpy(), xt.grad.numpy()
 
 
-CASES = {  # name -> (the Cell pool, torch's function, input shape, kernel, output size)
-    "2d": (nn.FractionalMaxPool2d, torch.nn.functional.fractional_max_pool2d, (2, 3, 10, 12), 3, (4, 5)),  # (alpha 7/3, 9/4: windows that move with u)
+# name -> (the Cell pool, torch's function, input shape, kernel, output size); alpha = (in - k) / (out - 1) not
+# whole (7/3, 9/4; 5/2, 7/3, 9/4): the windows move with the samples
+CASES = {
+    "2d": (nn.FractionalMaxPool2d, torch.nn.functional.fractional_max_pool2d, (2, 3, 10, 12), 3, (4, 5)),
     "3d": (nn.FractionalMaxPool3d, torch.nn.functional.fractional_max_pool3d, (1, 2, 7, 9, 11), 2, (3, 4, 5)),
 }
 

@@ -257,6 +257,9 @@ class FractionalMaxPool(Primitive):
         n, h, w, c = x.shape
         sequence_generator(where, self.deterministic, self.seed, self.seed2)  # (its argument checks, now)
         (h, oh), (w, ow) = axes
+        # The longest region is at most size // out + 1 (k + 1): shuffled steps are k or k + 1; pseudo-random
+        # (alpha = size / out, u < (k + 2) / alpha - 1): the first ceil(alpha (1 + u)) - 1 <= k + 1, an inner one
+        # ceil(a + alpha) - ceil(a) <= ceil(alpha) <= k + 1, the last size + 1 - ceil(alpha (out - 1 + u)) <= 1 + alpha.
         widths = [min(s // o + 1 + self.overlapping, s) for s, o in axes]
 
         def draw():
