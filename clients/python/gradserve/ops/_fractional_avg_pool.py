@@ -10,7 +10,8 @@ import numpy as np
 from .. import dtype as _dt
 from .._tensor import Tensor
 from .._calling_errors import input_dtype_error, tensor_type
-from ._fractional_pool import FractionalMaxPool
+from ._fractional_pool import FractionalMaxPool, _as_tensor
+from ._primitives import reshape
 
 __all__ = ["FractionalAvgPool"]
 
@@ -33,11 +34,6 @@ def _ratio(pooling_ratio) -> list:
     return ratio
 
 
-def _own(index: np.ndarray) -> np.ndarray:
-    """1 where a region's position is its own, 0 where it repeats the first to fill up to the longest."""
-    return ((np.arange(index.shape[1]) == 0)[None, :] | (index != index[:, :1])).astype(np.float64)
-
-
 class FractionalAvgPool(FractionalMaxPool):
     """ops.FractionalAvgPool(pooling_ratio, pseudo_random=False, overlapping=False, deterministic=False, seed=0,
     seed2=0)(x): x NHWC float; returns (y, row_pooling_sequence, col_pooling_sequence), the sequences int64."""
@@ -49,11 +45,17 @@ class FractionalAvgPool(FractionalMaxPool):
     def __call__(self, x):
         if isinstance(x, Tensor) and x._dtype not in _DTYPES:
             raise input_dtype_error("FractionalAvgPool", "x", _DTYPES, tensor_type(x))
-        windows, rows, cols, ri, ci = self._windows(x)
-        own = _own(ri)[:, None, :, None] * _own(ci)[None, :, None, :]
-        weight = (own / own.sum(axis=(2, 3), keepdims=True)).reshape(1, len(rows) - 1, len(cols) - 1, -1, 1)
+        windows, rows, cols, own_r, own_c = self._windows(x)
+        oh, ow = windows.shape[1:3]
+        if isinstance(own_r, np.ndarray):
+            own = own_r[:, None, :, None] * own_c[None, :, None, :]
+            weight = Tensor((own / own.sum(axis=(2, 3), keepdims=True)).reshape(1, oh, ow, -1, 1))
+        else:  # (inside a trace: the tables computed in the graph from the per-run boundaries)
+            own = reshape(own_r, (oh, 1, -1, 1)) * reshape(own_c, (1, ow, 1, -1))
+            weight = reshape(own / own.sum((2, 3), keepdims=True), (1, oh, ow, -1, 1))
+        rows, cols = _as_tensor(rows), _as_tensor(cols)
         if x._dtype in ("float32", "float64"):
-            return (windows * Tensor(weight.astype(x._dtype))).sum(3), Tensor(rows), Tensor(cols)
+            return (windows * weight.astype(x._dtype)).sum(3), rows, cols
         # integers: the mean in float64, truncated toward zero (MindSpore 2.10: -1.5 gives -1), not 1/n cast to 0
-        mean = (windows.astype(_dt.float64) * Tensor(weight)).sum(3)
-        return mean.astype(x._dtype), Tensor(rows), Tensor(cols)
+        mean = (windows.astype(_dt.float64) * weight).sum(3)
+        return mean.astype(x._dtype), rows, cols

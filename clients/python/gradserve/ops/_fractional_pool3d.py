@@ -4,11 +4,10 @@ windows, the samples in PyTorch's order (depth, height, width: torch.nn.function
 MindSpore's follows); the pool is a gather of every window's elements and a max over them."""
 from __future__ import annotations
 
-import numpy as np
 
 from .._tensor import Tensor
 from ._conv import _triple
-from ._fractional_pool import FractionalMaxPoolWithFixedKsize, _out_size, _samples, _starts, window_max
+from ._fractional_pool import FractionalMaxPoolWithFixedKsize, _out_size, _samples, _starts, window_index, window_max
 from ._primitives import expand_dims
 
 __all__ = ["fractional_max_pool3d", "FractionalMaxPool3DWithFixedKsize"]
@@ -34,14 +33,9 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
         if out + k - 1 >= size:  # MindSpore 2.10's kernel refuses windows reaching the last element (its text)
             raise ValueError(f"For 'FractionalMaxPool3DWithFixedKsize', out(): pool {axis} ,{k}too large relative to "
                              f"input {axis}{size}.")
-    s = _samples(_NAME, _random_samples, n, c, 3).reshape(n * c, 3)
+    s = _samples(_NAME, _random_samples, n, c, 3)
     deps, rows, cols = _starts(s[:, 0], d, od, kd), _starts(s[:, 1], h, oh, kh), _starts(s[:, 2], w, ow, kw)
-    # flat position of every window element: [planes, od, oh, ow, kd, kh, kw]
-    t = deps[:, :, None, None, None, None, None] + np.arange(kd)[None, None, None, None, :, None, None]
-    r = rows[:, None, :, None, None, None, None] + np.arange(kh)[None, None, None, None, None, :, None]
-    q = cols[:, None, None, :, None, None, None] + np.arange(kw)[None, None, None, None, None, None, :]
-    return window_max(x, ((t * h + r) * w + q).reshape(n, c, od, oh, ow, kd * kh * kw), batched, return_indices)
-
+    return window_max(x, window_index((deps, rows, cols), (d, h, w), kernel, n, c), batched, return_indices)
 
 class FractionalMaxPool3DWithFixedKsize(FractionalMaxPoolWithFixedKsize):
     """ops.FractionalMaxPool3DWithFixedKsize(ksize, output_shape, data_format='NCDHW')(x, random_samples):
