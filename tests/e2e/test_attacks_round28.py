@@ -169,7 +169,9 @@ def test_a_grpc_clients_inflations_are_charged_to_its_parse_share(shared):
 def one_worker(tmp_path_factory):
     with server_in(tmp_path_factory, "attacks_round28_cancel", devices="cpu",
                    env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_API_KEYS": "k1,k2",
-                        "GRADSERVE_REFUSED_WORK_BURST_S": "1"}) as s:
+                        # a burst a worker's start alone passes, paid back slowly (at 1 s and the default 0.5 s a
+                        # second, a quiet fast machine's restart, ~0.5 s, stayed under it: the next job ran)
+                        "GRADSERVE_REFUSED_WORK_BURST_S": "0.1", "GRADSERVE_REFUSED_WORK_SHARE": "0.01"}) as s:
         yield s
 
 
@@ -181,7 +183,7 @@ def test_a_clients_cancelled_jobs_worker_restarts_are_charged_to_it(one_worker):
     """A new program (unknown cost) cancelled once it runs: its worker is recycled (killed, and replaced: seconds of
     a start); in a loop, another key's small grad waited 4-8 s behind the restarts (one worker). base55 charged the
     restarts nowhere: the client's next new program went ahead, to be cancelled again. Now the job's worker time and
-    its replacement's start go to the client's account of refused work (refused_work_burst_s 1 s here): its next
+    its replacement's start go to the client's account of refused work (refused_work_burst_s 0.1 s here): its next
     new program is 429 naming refused_work_share, and the other key's grad is answered."""
     v = httpx.Client(base_url=one_worker.url, timeout=CEILING, headers={"authorization": "Bearer k2"})
     with v, grpc.insecure_channel(one_worker.grpc_target) as ch:
