@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from service.body_budget import BodyBudget
 from service.errors import NotImplementedFeature, Overloaded, PayloadTooLarge
+from service.parse_share import ParseShare
 from service.settings import Settings
 from service.tensor_http import router
 from service.tensor_store import TensorStore
@@ -23,7 +24,9 @@ GZ = {"content-type": "application/json", "content-encoding": "gzip"}
 
 
 def _client(budget: BodyBudget, store_bytes: int = MIB) -> TestClient:
-    core = SimpleNamespace(body_budget=budget, tensors=TensorStore(store_bytes), settings=Settings())
+    s = Settings()
+    core = SimpleNamespace(body_budget=budget, tensors=TensorStore(store_bytes), settings=s,
+                           parse_share=ParseShare(s.parse_share, s.parse_burst_s, s.retry_after_s))  # (inflations)
     app = FastAPI()
     app.include_router(router(core, Settings(), []))
     return TestClient(app)  # (raises the route's own exception)
