@@ -37,3 +37,15 @@ def assert_programs_reproducible(programs, seed: int, count: int, available, unl
         compile(prog["src"], prog["name"], "exec")
         holder, name = prog["api"].split(".")
         assert holder in unlisted or available(holder, name), prog["api"]
+
+
+def in_mode(graph: bool, fn):
+    """fn() with the shimmed `mindspore` in GRAPH_MODE (graph) or PYNATIVE_MODE, the mode before restored after
+    (the differential rounds' tests run each program in both)."""
+    import mindspore as ms
+    mode = ms.get_context("mode")
+    ms.set_context(mode=ms.GRAPH_MODE if graph else ms.PYNATIVE_MODE)
+    try:
+        return fn()
+    finally:
+        ms.set_context(mode=mode)

@@ -9,7 +9,7 @@ per wrong answer found. Each test says where its expected values come from."""
 import numpy as np
 import pytest
 
-from clients._ms_shim import mindspore_is_gradserve  # noqa: F401  (puts benchmarks/ on sys.path)
+from clients._ms_shim import in_mode as _in_mode, mindspore_is_gradserve  # noqa: F401  (puts benchmarks/ on sys.path)
 import _ms_differential_gen21 as gen21  # noqa: E402
 from clients import _ms_rounds  # noqa: E402
 
@@ -31,16 +31,6 @@ def test_round21_programs_are_reproducible_compile_and_draw_every_form_in_both_m
 # ----------------------------------------------------------------------------------------- wrong answers fixed
 _X = np.array([1.0, -2.0, 3.0], np.float32)
 _Y = np.array([0.5, 1.5, -1.0], np.float32)
-
-
-def _in_mode(graph: bool, fn):
-    import mindspore as ms
-    mode = ms.get_context("mode")
-    ms.set_context(mode=ms.GRAPH_MODE if graph else ms.PYNATIVE_MODE)
-    try:
-        return fn()
-    finally:
-        ms.set_context(mode=mode)
 
 
 def _held(t, z):

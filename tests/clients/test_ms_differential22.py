@@ -7,7 +7,7 @@ check and a regression test per wrong answer found. Each test says where its exp
 import numpy as np
 import pytest
 
-from clients._ms_shim import mindspore_is_gradserve  # noqa: F401  (puts benchmarks/ on sys.path)
+from clients._ms_shim import in_mode as _in_mode, mindspore_is_gradserve  # noqa: F401  (puts benchmarks/ on sys.path)
 import _ms_differential_gen22 as gen22  # noqa: E402
 import ms_differential as msd  # noqa: E402
 from clients import _ms_rounds  # noqa: E402
@@ -37,16 +37,6 @@ def test_refusals_on_both_sides_are_compared_by_class():
 
 
 # ----------------------------------------------------------------------------------------- wrong answers fixed
-def _in_mode(graph: bool, fn):
-    import mindspore as ms
-    mode = ms.get_context("mode")
-    ms.set_context(mode=ms.GRAPH_MODE if graph else ms.PYNATIVE_MODE)
-    try:
-        return fn()
-    finally:
-        ms.set_context(mode=mode)
-
-
 @pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
 def test_index_add_writes_its_parameter(mindspore_is_gradserve, graph):
     """ops.index_add(p, [0, 2], x, 0) inside a Cell under grad(weights=): MindSpore 2.10.0 CPU (both modes,

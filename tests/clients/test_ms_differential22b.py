@@ -3,17 +3,7 @@ reach, run in MindSpore 2.10 CPU (/work/msvenv) and in the SDK. A regression tes
 where its expected values come from."""
 import pytest
 
-from clients._ms_shim import mindspore_is_gradserve  # noqa: F401  (puts benchmarks/ on sys.path)
-
-
-def _in_mode(graph: bool, fn):
-    import mindspore as ms
-    mode = ms.get_context("mode")
-    ms.set_context(mode=ms.GRAPH_MODE if graph else ms.PYNATIVE_MODE)
-    try:
-        return fn()
-    finally:
-        ms.set_context(mode=mode)
+from clients._ms_shim import in_mode as _in_mode, mindspore_is_gradserve  # noqa: F401  (puts benchmarks/ on sys.path)
 
 
 @pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])

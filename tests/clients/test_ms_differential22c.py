@@ -5,19 +5,9 @@ second-order kernels MindSpore lacks. Every one of them agreed when checked; the
 import numpy as np
 import pytest
 
-from clients._ms_shim import mindspore_is_gradserve  # noqa: F401  (puts benchmarks/ on sys.path)
+from clients._ms_shim import in_mode as _in_mode, mindspore_is_gradserve  # noqa: F401  (puts benchmarks/ on sys.path)
 
 torch = pytest.importorskip("torch")
-
-
-def _in_mode(graph: bool, fn):
-    import mindspore as ms
-    mode = ms.get_context("mode")
-    ms.set_context(mode=ms.GRAPH_MODE if graph else ms.PYNATIVE_MODE)
-    try:
-        return fn()
-    finally:
-        ms.set_context(mode=mode)
 
 
 def _t64(a) -> "torch.Tensor":
