@@ -251,3 +251,32 @@ def test_asyncio_clients_every_call(server):
     assert r.get_response().id == "aio" and "missing input" in e.message()
     assert e.status() == "StatusCode.INVALID_ARGUMENT"
     np.testing.assert_allclose(r.as_numpy("out"), CUBE, rtol=1e-6)
+
+
+def test_asyncio_stream_with_one_failing(server):
+    """grpc.aio's stream_infer: every request yielded before an answer is read, the failing one answered in its
+    place with its error (tritonclient turns the error_message into InferenceServerException), the rest go on."""
+    names = ["seed_jvp"] * 3 + ["r28_never_served"] + ["seed_jvp"] * 3
+
+    async def run():
+        g = grpcaio.InferenceServerClient(server.grpc_target)
+        try:
+            async def requests():
+                for i, name in enumerate(names):
+                    yield {"model_name": name, "inputs": jvp_inputs(grpcclient), "request_id": f"a{i}"}
+            got = []
+            async for result, error in g.stream_infer(requests()):
+                got.append((result, error))
+                if len(got) == len(names):
+                    break
+            return got
+        finally:
+            await g.close()
+
+    got = asyncio.run(asyncio.wait_for(run(), CEILING))
+    for i, (result, error) in enumerate(got):
+        if names[i] != "seed_jvp":
+            assert result is None and "'r28_never_served' is not found" in error.message()
+            continue
+        assert error is None and result.get_response().id == f"a{i}"
+        np.testing.assert_allclose(result.as_numpy("jvp"), JVP, rtol=1e-5, atol=1e-6)
