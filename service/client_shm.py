@@ -351,8 +351,10 @@ class Regions:
         try:
             fd = os.open(os.path.join(shm.SHM_DIR, obj), os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
-            raise InvalidRequest(f"no shared memory object {key!r} (create it with shm_open first)",
-                                 path="key") from None
+            # Triton's words (shared_memory_manager.cc OpenSharedMemoryRegion; its INTERNAL, a 500, blames the
+            # server for the request's fault: a 400 here), then ours
+            raise InvalidRequest(f"Unable to open shared memory region: '{key}' (no shared memory object {key!r}: "
+                                 "create it with shm_open first)", path="key") from None
         except OSError as e:
             raise InvalidRequest(f"cannot open the shared memory object {key!r}: {e.strerror}", path="key") from None
         try:

@@ -20,8 +20,8 @@ from .grpc_inflate import decoded, message_of, peek
 from .grpc_server import call_client, grpc_code
 from .answer_wire import counted_bytes
 from .oip_http import (EXTENSIONS, NOT_SUPPORTED, check_input_params, check_output_params,
-                       check_outputs, check_repository_params, check_request_params, place_outputs, select_outputs,
-                       server_version, queue_params, triton_config)
+                       check_outputs, check_repository_params, place_outputs, select_outputs,
+                       TRITON_PREFIX, server_version, queue_params, triton_config)
 from .oip_proto import grpc_predict_v2_pb2 as pb
 from .oip_proto import grpc_predict_v2_pb2_grpc as pb_grpc
 from .repository import ModelRepository, check_inputs
@@ -44,6 +44,30 @@ def param_dict(params) -> dict:
     """A map<string, InferParameter> as plain values."""
     return {k: getattr(v, v.WhichOneof("parameter_choice")) for k, v in params.items()
             if v.WhichOneof("parameter_choice")}
+
+
+# a request parameter's InferParameter types as Triton's SetInferenceRequestMetadata takes them (its texts); a key
+# not listed is a custom one (any other `triton_` key refused); priority and timeout are read by queue_params
+_PARAM_TYPES = {"sequence_id": (("int64_param", "string_param"), "int64_param or string_param"),
+                "sequence_start": (("bool_param",), "bool_param"), "sequence_end": (("bool_param",), "bool_param"),
+                FINAL: (("bool_param",), "bool_param")}
+_CUSTOM = (("int64_param", "bool_param", "string_param", "double_param"), "int64_param, bool_param, or string_param")
+
+
+def check_request_params(params) -> None:
+    """A ModelInferRequest's parameters as Triton's gRPC frontend takes them: the sequence parameters (not used: no
+    model here has a sequence batcher, as Triton for such a model), `triton_enable_empty_final_response` (unary
+    calls too, as Triton), custom ones of Triton's types (read by no model, as a backend reads only its own)."""
+    for k, p in params.items():
+        if k in ("priority", "timeout"):
+            continue
+        if k.startswith(TRITON_PREFIX) and k not in _PARAM_TYPES:
+            raise InvalidRequest("parameter keys starting with 'triton_' are reserved for Triton usage. Only the "
+                                 f"following keys starting with 'triton_' are allowed: {FINAL}",
+                                 path=f"parameters.{k}")
+        types, words = _PARAM_TYPES.get(k, _CUSTOM)
+        if p.WhichOneof("parameter_choice") not in types:
+            raise InvalidRequest(f"invalid value type for '{k}' parameter, expected {words}.", path=f"parameters.{k}")
 
 
 def param_values(params) -> dict:
@@ -234,10 +258,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             req.client = client
             params = param_dict(request.parameters)
             # (a value of no known type too)
-            check_request_params(dict.fromkeys(request.parameters), "parameters", frozenset({FINAL}) if stream else
-                                 frozenset())
-            if stream and FINAL in request.parameters and not isinstance(params.get(FINAL), bool):
-                raise InvalidRequest(f"{FINAL} must be a bool_param", path=f"parameters.{FINAL}")
+            check_request_params(request.parameters)
             final = stream and params.get(FINAL) is True  # (one response a request: it is the last)
             # the call's deadline bounds the job's; the request's `timeout` parameter (Triton's, in µs:
             # tritonclient's infer(timeout=)) its wait in the queue, as Triton's does

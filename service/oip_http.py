@@ -59,11 +59,14 @@ OUTPUT_PARAMS = {"binary_data", "classification", *client_shm.SHM_PARAMS, *_HINT
 # carries them on; Triton reserves the key): information, read by nobody (the server reads its real headers)
 # `priority`: Triton reads a priority past the model's priority levels (none here: no model has any) as the
 # default one (core's InferenceRequest::SetPriority), so its clients' infer(priority=) works on every model
-REQUEST_PARAMS = {"binary_data_output", "timeout", "priority", "headers", *_HINTS}
-# Triton's request parameters that promise what this server does not do: refused by name, never ignored
-# (the client would believe its sequence's state kept)
-_SEQUENCES = "sequences (Triton's sequence batcher) are not supported: each request stands alone"
-UNKEPT_PARAMS = {"sequence_id": _SEQUENCES, "sequence_start": _SEQUENCES, "sequence_end": _SEQUENCES}
+# (`binary_data_output`, `timeout`, `priority`, `headers`: their values checked where they are read)
+READ_PARAMS = {"binary_data_output", "timeout", "priority", "headers"}
+# Triton's sequence parameters, taken as Triton takes them for a model without a sequence batcher (none here has
+# one): their types checked, then not used (core checks a correlation ID only under sequence_batching: each request
+# stands alone). Any other parameter, a custom one, Triton hands to the backend, which reads what it knows; no model
+# here reads any: taken (its type checked as Triton checks it) and read by nobody
+SEQUENCE_FLAGS = ("sequence_start", "sequence_end")
+TRITON_PREFIX = "triton_"  # (keys Triton keeps for itself)
 
 
 def server_version() -> str:
@@ -125,16 +128,28 @@ def _flag(params: Any, key: str, path: str) -> bool | None:
     return v
 
 
-def check_request_params(params, path: str, also: frozenset = frozenset()) -> None:
-    """A request's parameters (HTTP and gRPC; `also`: those of gRPC's stream): those read here, nothing else
-    (see UNKEPT_PARAMS)."""
+def check_request_params(params, path: str) -> None:
+    """HTTP request parameters as Triton's ParseJsonTritonParams reads them, member by member in body order (the
+    first at fault named; Triton's texts, as a 400: Triton's JSON reader answers 500, the fault is the request's)."""
     if not isinstance(params, dict):
         return  # (HTTP's _flag names a parameters that is not an object)
-    extra = sorted(set(params) - REQUEST_PARAMS - also)
-    if extra:
-        why = "; ".join(dict.fromkeys(UNKEPT_PARAMS[k] for k in extra if k in UNKEPT_PARAMS))
-        raise InvalidRequest(f"unsupported request parameters {extra}" + (f": {why}" if why else
-                             f" (supported: {sorted(REQUEST_PARAMS)})"), path=path)
+    for k, v in params.items():
+        at = f"{path}.{k}"
+        if k in READ_PARAMS:
+            continue
+        if k == "sequence_id":  # an unsigned integer, else a string
+            if not (isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2 ** 64)):
+                raise InvalidRequest("Unable to parse 'sequence_id': attempt to access JSON non-string as string",
+                                     path=at)
+        elif k in SEQUENCE_FLAGS:
+            if not isinstance(v, bool):
+                raise InvalidRequest(f"Unable to parse '{k}': attempt to access JSON non-boolean as boolean", path=at)
+        elif k.startswith(TRITON_PREFIX):
+            raise InvalidRequest("parameter keys starting with 'triton_' are reserved for Triton usage and should "
+                                 "not be specified.", path=at)
+        elif not isinstance(v, (str, int, float)):  # (bool is an int)
+            raise InvalidRequest(f"parameter '{k}' has invalid type. It should be either 'int', 'bool', or "
+                                 "'string'.", path=at)
 
 
 def queue_params(head: dict) -> float | None:

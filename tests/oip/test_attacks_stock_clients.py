@@ -9,8 +9,9 @@ while it runs (tritonclient HTTP and gRPC, `canary`) are answered right. What th
 - gRPC: an input parameter this server does not read was ignored (HTTP refused it); a shared_memory_region
   sent as an int64_param counted as a region and the error blamed the raw contents' count;
 - Triton's request parameters sequence_id / sequence_start / sequence_end / priority (and any other unknown
-  one) were ignored on both protocols: the client believed its sequence state kept; gRPC's priority arrives
-  as a uint64_param, a type the proto did not have, so it was not even seen;
+  one) were ignored on both protocols whatever their values; gRPC's priority arrives as a uint64_param, a type the
+  proto did not have, so it was not even seen (since round 28 the sequence and custom ones are taken as Triton
+  takes them for a model without a sequence batcher, their types checked in Triton's words);
 - gRPC ignored the `timeout` parameter (tritonclient's infer(timeout=)) HTTP honours;
 - a non-string `id` (an object) was echoed as given;
 - UM-Bridge `config` of 0, "" or [] was read as no config.
@@ -128,12 +129,12 @@ HTTP_ATTACKS = {
     "an output the model has not": ({"inputs": v2_inputs(), "outputs": [{"name": "../d/dx"}]}, 400,
                                     "has no output '../d/dx'"),
     "an object id": ({"inputs": v2_inputs(), "id": {"a": [1, {"b": 2}]}}, 400, "id must be a string"),
-    "a sequence": ({"inputs": v2_inputs(), "parameters": {"sequence_id": 7, "sequence_start": True}}, 400,
-                   "sequences (Triton's sequence batcher) are not supported"),
+    "a sequence flag not a bool": ({"inputs": v2_inputs(), "parameters": {"sequence_id": 7, "sequence_start": 1}},
+                                   400, "Unable to parse 'sequence_start'"),
     "a negative priority": ({"inputs": v2_inputs(), "parameters": {"priority": -1}}, 400,
                             "priority must be a non-negative integer"),
-    "an unknown request parameter": ({"inputs": v2_inputs(), "parameters": {"x": {"y": 1}}}, 400,
-                                     "unsupported request parameters ['x']"),
+    "a custom request parameter of no Triton type": ({"inputs": v2_inputs(), "parameters": {"x": {"y": 1}}}, 400,
+                                                     "parameter 'x' has invalid type"),
     "a binary_data that is a string": ({"inputs": v2_inputs(), "outputs": [{"name": "d/dx",
                                         "parameters": {"binary_data": "yes"}}]}, 400, "must be true or false"),
     "binary_data_size in a JSON body": ({"inputs": v2_inputs(data=None, parameters={"binary_data_size": 24})}, 400,
@@ -171,17 +172,16 @@ def test_codec_content_type_hints_are_accepted(c, canary):
     np.testing.assert_allclose(np.reshape(out["data"], out["shape"]), np.ones((2, 3)) @ Y.T, rtol=1e-6)
 
 
-def test_stock_clients_sequences_and_unknown_parameters_are_refused_not_ignored(canary, server):
-    """tritonclient's own arguments (sequence_id, parameters): a refusal the client prints."""
+def test_stock_clients_reserved_parameters_are_refused_not_ignored(canary, server):
+    """tritonclient's own arguments: a `triton_` key Triton reserves, a refusal the client prints (its sequence
+    and custom parameters are taken: test_stock_round28)."""
     h = httpclient.InferenceServerClient(server.url.removeprefix("http://"))
     g = grpcclient.InferenceServerClient(server.grpc_target)
     try:
         for cl, mod in ((h, httpclient), (g, grpcclient)):
-            for kw, words in [(dict(sequence_id=5, sequence_start=True), "sequence batcher"),
-                              (dict(parameters={"k": 1}), "['k']")]:  # (priority: Triton's, test_stock_round20)
-                with pytest.raises(InferenceServerException, match=r"unsupported request parameters") as e:
-                    canary(lambda: cl.infer("seed_grad", seed_inputs(mod), **kw))
-                assert words in str(e.value) and e.value.status() in ("400", "StatusCode.INVALID_ARGUMENT")
+            with pytest.raises(InferenceServerException, match=r"keys starting with 'triton_' are reserved") as e:
+                canary(lambda: cl.infer("seed_grad", seed_inputs(mod), parameters={"triton_k": 1}))
+            assert e.value.status() in ("400", "StatusCode.INVALID_ARGUMENT")
     finally:
         h.close()
         g.close()

@@ -145,8 +145,8 @@ def test_a_parameter_given_as_null_is_not_given(server):
     r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=body)
     assert r.status_code == 200, r.text
     np.testing.assert_allclose(np.reshape(r.json()["outputs"][0]["data"], (2, 3)), DX, rtol=1e-6)
-    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=dict(body, parameters={"my_setting": 1}))
-    assert r.status_code == 400 and "unsupported request parameters ['my_setting']" in r.json()["error"], r.text
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=dict(body, parameters={"my_setting": [1]}))
+    assert r.status_code == 400 and "parameter 'my_setting' has invalid type" in r.json()["error"], r.text
 
 
 def test_headers_in_the_request_parameters_are_taken_as_information(triton, server):

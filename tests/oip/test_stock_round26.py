@@ -324,14 +324,13 @@ def test_classification_of_an_fp16_output_refused_in_tritons_words(http):
 
 # -- parameters with unknown keys; CUDA shared memory ----------------------------------------------------------------
 
-def test_unknown_request_parameters_refused_by_name(http, grpc_):
-    """Triton passes a custom request parameter to the backend; no model here reads one, so it is refused by name
-    (the caller would believe it applied), HTTP and gRPC alike; the response's parameters are the protocol's."""
+def test_custom_request_parameters_are_taken_and_not_echoed(http, grpc_):
+    """Triton passes a custom request parameter to the backend (which reads only its own); since round 28 taken as
+    Triton takes it (no model here reads any), HTTP and gRPC alike; the response's parameters are the protocol's."""
     for c in (http, grpc_):
         mod = httpclient if c is http else grpcclient
-        with pytest.raises(InferenceServerException) as e:
-            c.infer("seed_cube_eval", cube_inputs(mod), parameters={"my_key": "v"})
-        assert "unsupported request parameters ['my_key']" in e.value.message()
+        r = c.infer("seed_cube_eval", cube_inputs(mod), parameters={"my_key": "v"})
+        np.testing.assert_allclose(r.as_numpy("out"), X ** 3 + Y, rtol=1e-6)
     r = http.infer("seed_cube_eval", cube_inputs(httpclient),
                    outputs=[httpclient.InferRequestedOutput("out", binary_data=True)])
     assert r.get_output("out")["parameters"] == {"binary_data_size": 16}
