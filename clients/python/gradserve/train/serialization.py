@@ -1,6 +1,6 @@
-"""`mindspore.train.serialization`: the checkpoint functions; `export` (a Cell to MINDIR / ONNX / AIR files)
-and `load` (a MINDIR file as a graph) are not implemented and say so when called, so programs that import
-them still run their other parts."""
+"""`mindspore.train.serialization`: the checkpoint functions; `load` (a MindIR file MindSpore exported, run by
+`nn.GraphCell`); `export` (a Cell to MINDIR / ONNX / AIR files) is not implemented and says so when called, so
+programs that import it still run their other parts."""
 from .._checkpoint import load_checkpoint, load_param_into_net, save_checkpoint
 
 __all__ = ["save_checkpoint", "load_checkpoint", "load_param_into_net", "export", "load"]
@@ -14,6 +14,23 @@ def export(net, *inputs, file_name=None, file_format="MINDIR", **kwargs):
 
 
 def load(file_name, **kwargs):
-    """MindSpore's load(file_name): not implemented by gradserve (a MINDIR file is a compiled MindSpore graph)."""
-    raise NotImplementedError(f"mindspore.train.serialization.load ({file_name!r}) is not implemented by gradserve: "
-                              "it cannot read MINDIR files")
+    """MindSpore's load(file_name, dec_key=None, dec_mode="AES-GCM", obf_func=None): the MindIR graph, for
+    `nn.GraphCell`. Graphs without sub-graphs (no control flow), unencrypted, weights in the file."""
+    import os
+
+    from .._mindir import MindIRError, read
+
+    if not isinstance(file_name, str):
+        raise ValueError(f"For 'load', the argument 'file_name' must be string, but got {type(file_name)}.")
+    if not file_name.endswith(".mindir"):
+        raise ValueError("For 'load', the argument 'file_name'(MindIR file) should end with '.mindir', please input "
+                         "the correct 'file_name'.")
+    if not os.path.exists(file_name):
+        raise ValueError("For 'load', the argument 'file_name'(MindIR file) does not exist, please check whether the "
+                         "'file_name' is correct.")
+    unknown = set(kwargs) - {"dec_key", "dec_mode", "obf_func"}
+    if unknown:
+        raise TypeError(f"load() got unexpected keyword argument(s) {sorted(unknown)}")
+    if kwargs.get("obf_func") is not None:
+        raise MindIRError("For 'load', obfuscated MindIR models (obf_func) are not supported by gradserve")
+    return read(file_name, dec_key=kwargs.get("dec_key"))
