@@ -58,12 +58,19 @@ class MindIRModel:
     params: dict            # graph name -> (key name, np.ndarray)
     constants: dict         # name -> Python / NumPy value
     nodes: list = field(default_factory=list)
+    own: tuple | None = None  # a file gradserve wrote: (graph/1 body, parameter values, output avals)
+
+
+def numpy_dtype(code: int, what: str = "a tensor") -> np.dtype:
+    dt = _DTYPES.get(code)
+    if dt is None:
+        name = pb.TensorProto.DataType.Name(code) if code in pb.TensorProto.DataType.values() else code
+        raise MindIRError(f"{what}: data type {name} is not supported")
+    return np.dtype(dt)
 
 
 def tensor_value(t) -> np.ndarray:
-    dt = _DTYPES.get(t.data_type)
-    if dt is None:
-        raise MindIRError(f"tensor {t.name!r}: data type {pb.TensorProto.DataType.Name(t.data_type)} is not supported")
+    dt = numpy_dtype(t.data_type, f"tensor {t.name!r}")
     if t.HasField("external_data"):
         raise MindIRError(f"tensor {t.name!r}: its data is in an external file ({t.external_data.location!r}); "
                           "gradserve reads single-file MindIR models only")
@@ -123,6 +130,14 @@ def read(file_name, dec_key=None) -> MindIRModel:
         raise MindIRError(f"{path}: not a MindIR file ({e})") from None
     if not m.HasField("graph"):
         raise MindIRError(f"{path}: not a MindIR file (no graph)")
+    if m.producer_name == "gradserve":
+        from . import own_graphs
+
+        body, values, out_avals = own_graphs.read(m)
+        return MindIRModel(path, m.producer_name, [(i["name"], tuple(i["shape"]), np.dtype(i["dtype"]))
+                                                   for i in body["inputs"]],
+                           [], {p["name"]: (p["name"], values[p["name"]]) for p in body["params"]}, {},
+                           own=(body, values, out_avals))
     if len(m.functions):
         raise MindIRError(f"{path}: the model has {len(m.functions)} sub-graphs (control flow / nested functions); "
                           "gradserve runs MindIR graphs without sub-graphs")

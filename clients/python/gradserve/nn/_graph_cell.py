@@ -43,8 +43,16 @@ class GraphCell(Cell):
             params.append(Parameter(Tensor(value), name=key))
         self.graph_params = params  # (a list attribute: the Parameters keep their keys as names)
         object.__setattr__(self, "_gs_model", graph)
-        object.__setattr__(self, "_gs_steps", compile_nodes(graph))
+        if graph.own is not None:  # a file gradserve wrote: its graph/1 body runs as one call, as imported models do
+            from ..importers._cell import ImportedCell
+
+            body, _values, out_avals = graph.own
+            imported = ImportedCell(body, {p.name: p.asnumpy() for p in params}, out_avals, label="GraphCell")
+            imported.params = params  # (the same Parameters: set_data / grads on this cell reach the graph)
+            object.__setattr__(self, "_gs_run", imported.construct)
+        else:
+            steps = compile_nodes(graph)
+            object.__setattr__(self, "_gs_run", lambda *xs: run(graph, steps, dict(zip(graph.params, params)), xs))
 
     def construct(self, *inputs):
-        by_graph_name = dict(zip(self._gs_model.params, self.graph_params))
-        return run(self._gs_model, self._gs_steps, by_graph_name, inputs)
+        return self._gs_run(*inputs)

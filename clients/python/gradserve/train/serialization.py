@@ -1,16 +1,38 @@
-"""`mindspore.train.serialization`: the checkpoint functions; `load` (a MindIR file MindSpore exported, run by
-`nn.GraphCell`); `export` (a Cell to MINDIR / ONNX / AIR files) is not implemented and says so when called, so
-programs that import it still run their other parts."""
+"""`mindspore.train.serialization`: the checkpoint functions; `load` (a MindIR file MindSpore or gradserve
+exported, run by `nn.GraphCell`) and `export` (a Cell to a MindIR file gradserve loads; ONNX / AIR not written)."""
 from .._checkpoint import load_checkpoint, load_param_into_net, save_checkpoint
 
 __all__ = ["save_checkpoint", "load_checkpoint", "load_param_into_net", "export", "load"]
 
 
 def export(net, *inputs, file_name=None, file_format="MINDIR", **kwargs):
-    """MindSpore's export(net, *inputs, file_name, file_format): not implemented by gradserve."""
-    raise NotImplementedError(f"mindspore.train.serialization.export (file_format={file_format!r}, "
-                              f"file_name={file_name!r}) is not implemented by gradserve: it cannot write "
-                              "MINDIR / ONNX / AIR files of a Cell")
+    """MindSpore's export(net, *inputs, file_name, file_format="MINDIR"): the Cell traced at `inputs`, written to
+    `file_name` (".mindir" added) in MindIR's container with gradserve's ops (gradserve._mindir.own_graphs):
+    `load` + `nn.GraphCell` run it; MindSpore cannot. ONNX / AIR files are not written."""
+    import numpy as np
+
+    from .._mindir import own_graphs
+    from .._trace import flatten, trace_graph
+
+    if file_format not in ("AIR", "ONNX", "MINDIR"):
+        raise ValueError(f"For 'export', 'file_format' must be one of ['AIR', 'ONNX', 'MINDIR'], but got "
+                         f"{file_format}.")
+    if file_format != "MINDIR":
+        raise NotImplementedError(f"mindspore.export (file_format={file_format!r}) is not implemented by gradserve: "
+                                  "it writes MINDIR files only")
+    if not isinstance(file_name, str):
+        raise ValueError(f"For 'export', the argument 'file_name' must be string, but got {type(file_name)}.")
+    unknown = set(kwargs) - {"enc_key", "enc_mode", "dataset", "obf_config", "incremental", "custom_func"}
+    if unknown:
+        raise TypeError(f"export() got unexpected keyword argument(s) {sorted(unknown)}")
+    if kwargs.get("enc_key") is not None or kwargs.get("obf_config") is not None:
+        raise NotImplementedError("mindspore.export: encrypted or obfuscated MindIR files are not written by gradserve")
+    doc = trace_graph(net, list(inputs))
+    leaves, _ = flatten(net(*inputs))
+    avals = [(tuple(np.shape(x)), np.dtype(x.asnumpy().dtype).name) for x in leaves]
+    path = file_name if file_name.endswith(".mindir") else file_name + ".mindir"
+    with open(path, "wb") as f:
+        f.write(own_graphs.write(doc, avals))
 
 
 def load(file_name, **kwargs):
