@@ -27,6 +27,15 @@ _SKIP_ATTRS = {"input_names", "output_names", "primitive_target", "side_effect_m
                "visited", "cust_aicpu", "io_format"}
 
 
+def _item(a):
+    seq, i = a
+    if not isinstance(seq, (tuple, list)):
+        raise MindIRError(f"TupleGetItem of a {type(seq).__name__}, not a tuple")
+    if not -len(seq) <= int(i) < len(seq):
+        raise MindIRError(f"TupleGetItem reads output {int(i)} of a primitive gradserve gives {len(seq)} output(s) of")
+    return seq[int(i)]
+
+
 def _framework(op_type: str):
     """MindSpore's graph-structure primitives: parameters' loads, state tokens, tuples."""
     return {
@@ -35,9 +44,9 @@ def _framework(op_type: str):
         "Depend": lambda a: a[0],
         "MakeTuple": lambda a: tuple(a),
         "MakeList": lambda a: list(a),
-        "TupleGetItem": lambda a: a[0][int(a[1])],
+        "TupleGetItem": _item,
         "ListGetItem": lambda a: a[0][int(a[1])],
-        "RealTupleGetItem": lambda a: a[0][int(a[1])],
+        "RealTupleGetItem": _item,
         "StopGradient": None,  # (an op of its own below)
     }.get(op_type)
 
@@ -61,10 +70,41 @@ def _internal(op_type: str):
         "BatchMatMulExt": lambda x, y: ops.bmm(x, y),
         "Dense": lambda x, w, b=None: ops.dense(x, w, b),
         "StopGradient": lambda x: ops.stop_gradient(x),
+        "SiLU": lambda x: ops.silu(x),
+        "ClampScalar": lambda x, lo=None, hi=None: ops.clamp(x, lo, hi),
+        "ClampTensor": lambda x, lo=None, hi=None: ops.clamp(x, lo, hi),
+        "RemainderTensorScalar": lambda x, s: ops.remainder(x, s),
+        "RemainderTensorTensor": lambda x, y: ops.remainder(x, y),
+        "RemainderScalarTensor": lambda s, y: ops.remainder(s, y),
+        # (MindSpore's primitives give (y, mean, rstd); the statistics are not given: reading one is refused)
+        "GroupNorm": lambda x, groups, w=None, b=None, eps=1e-5: (ops.group_norm(x, groups, w, b, eps),),
+        "LayerNormExt": lambda x, shape, w=None, b=None, eps=1e-5: (ops.layer_norm(x, shape, w, b, eps),),
+        "Round": lambda x, decimals=0: ops.round(x, decimals=decimals),
+        "Cast": lambda x, t: ops.cast(x, _type_id(t)),
     }.get(op_type)
 
 
+def _type_id(v):
+    """MindSpore's TypeId number for a dtype argument (its dtype_to_type_id) as the SDK's dtype."""
+    from .. import dtype as mstype
+
+    if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+        return v
+    name = _TYPE_IDS.get(int(v))
+    if name is None:
+        raise MindIRError(f"dtype number {int(v)} is not one gradserve knows")
+    return getattr(mstype, name)
+
+
+_TYPE_IDS = {30: "bool_", 32: "int8", 33: "int16", 34: "int32", 35: "int64", 37: "uint8", 38: "uint16",
+             39: "uint32", 40: "uint64", 42: "float16", 43: "float32", 44: "float64", 45: "bfloat16",
+             51: "complex64", 52: "complex128"}
+_DTYPE_ARGS = {"dtype", "output_type", "out_type", "dst_type"}
+
+
 def _enum_back(name: str, value):
+    if name in _DTYPE_ARGS:
+        return _type_id(value)
     table = _ENUMS.get(name)
     if table is not None and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return table.get(int(value), value)
