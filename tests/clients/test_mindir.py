@@ -151,6 +151,30 @@ def test_export_then_load_runs_the_same_graph(fake, graph_mode, tmp_path, sign):
         np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())
 
 
+class _Counting(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.weight = ms.Parameter(Tensor(np.array([1.0, 2.0, 3.0], np.float32)), name="weight")
+
+    def construct(self, x, y):
+        ret = x * y * self.weight
+        self.weight += 1.0
+        return ret
+
+
+def test_export_keeps_parameter_assignments(fake, graph_mode, tmp_path):
+    """MindSpore's exported graph assigns its Parameters on each run (its own test_get_and_init_graph_cell_
+    parameters: the loaded net's weight goes up by one a call); export runs nothing (the weight stays)."""
+    net = _Counting()
+    a, b = Tensor(np.array([1.0, -2.0, 0.5], np.float32)), Tensor(np.array([3.0, 1.0, 2.0], np.float32))
+    ms.export(net, a, b, file_name=str(tmp_path / "counting"), file_format="MINDIR")
+    np.testing.assert_array_equal(net.weight.asnumpy(), [1.0, 2.0, 3.0])
+    gc = nn.GraphCell(ms.load(str(tmp_path / "counting.mindir")))
+    np.testing.assert_array_equal(gc(a, b).asnumpy(), [3.0, -4.0, 3.0])
+    np.testing.assert_array_equal(gc.trainable_params()[0].asnumpy(), [2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(gc(a, b).asnumpy(), [6.0, -6.0, 4.0])
+
+
 def test_export_refusals(fake, tmp_path):
     net = nn.Dense(3, 2)
     x = Tensor(np.ones((1, 3), np.float32))
@@ -158,6 +182,14 @@ def test_export_refusals(fake, tmp_path):
         ms.export(net, x, file_name=str(tmp_path / "n"), file_format="PB")
     with pytest.raises(NotImplementedError, match="writes MINDIR files only"):
         ms.export(net, x, file_name=str(tmp_path / "n"), file_format="ONNX")
+    # an optimizer's step writes Cell attributes: refused, and nothing ran (the weights are as they were)
+    step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.MSELoss()), nn.Momentum(net.trainable_params(), 0.1, 0.9))
+    before = [p.asnumpy().copy() for p in net.trainable_params()]
+    with pytest.raises(NotImplementedError, match="assigns Cell attributes"):
+        ms.export(step, x, Tensor(np.zeros((1, 2), np.float32)), file_name=str(tmp_path / "s"), file_format="MINDIR")
+    for p, b in zip(net.trainable_params(), before):
+        np.testing.assert_array_equal(p.asnumpy(), b)
+    assert not (tmp_path / "s.mindir").exists()
 
 
 def test_generated_messages_match_the_proto(tmp_path):

@@ -123,15 +123,16 @@ def _flat(tree) -> list:
     return [tree] if isinstance(tree, str) else [x for t in tree for x in _flat(t)]
 
 
-def write(doc: dict, out_avals: list) -> bytes:
+def write(doc: dict, out_avals: list, updates=()) -> bytes:
     """A `gradserve.graph/1` document (parameters with values) as MindIR bytes; out_avals: [(shape, dtype)] of its
-    flattened outputs."""
+    flattened outputs; updates: the parameters whose new values are its last outputs (assignments in construct)."""
     from .. import __version__
 
     m = pb.ModelProto(ir_version="1.1", producer_name=PRODUCER, model_version=str(__version__), little_endian=True,
                       mind_ir_version=3)
     prims: list = []
     _graph(m.graph, doc.get("name") or "graph", doc, prims, out_avals)
+    m.graph.attribute.append(_attr("gradserve.updates", list(updates)))
     for p in doc["params"]:
         m.graph.parameter.append(_tensor(array_of(p["value"]), name=p["name"], ref_key=p["name"]))
     for fname, body in (doc.get("functions") or {}).items():
@@ -156,7 +157,7 @@ def _body(g: pb.GraphProto, prims: dict) -> dict:
 
 
 def read(m: pb.ModelProto):
-    """(body, values, out_avals) of a file gradserve wrote: what ImportedCell runs."""
+    """(body, values, out_avals, updates) of a file gradserve wrote: what ImportedCell runs."""
     prims = {p.name: p for p in m.primitives}
     body = _body(m.graph, prims)
     values = {p.name: tensor_value(p) for p in m.graph.parameter}
@@ -164,4 +165,5 @@ def read(m: pb.ModelProto):
         body["functions"] = {f.name: _body(f, prims) for f in m.functions}
     out_avals = [(tuple(int(d) for d in o.tensor[0].dims), numpy_dtype(o.tensor[0].data_type).name)
                  for o in m.graph.output]
-    return body, values, out_avals
+    updates = next((_value(a) for a in m.graph.attribute if a.name == "gradserve.updates"), [])
+    return body, values, out_avals, updates

@@ -58,7 +58,7 @@ class MindIRModel:
     params: dict            # graph name -> (key name, np.ndarray)
     constants: dict         # name -> Python / NumPy value
     nodes: list = field(default_factory=list)
-    own: tuple | None = None  # a file gradserve wrote: (graph/1 body, parameter values, output avals)
+    own: tuple | None = None  # a file gradserve wrote: (graph/1 body, parameter values, output avals, updates)
 
 
 def numpy_dtype(code: int, what: str = "a tensor") -> np.dtype:
@@ -133,11 +133,11 @@ def read(file_name, dec_key=None) -> MindIRModel:
     if m.producer_name == "gradserve":
         from . import own_graphs
 
-        body, values, out_avals = own_graphs.read(m)
+        body, values, out_avals, updates = own_graphs.read(m)
         return MindIRModel(path, m.producer_name, [(i["name"], tuple(i["shape"]), np.dtype(i["dtype"]))
                                                    for i in body["inputs"]],
                            [], {p["name"]: (p["name"], values[p["name"]]) for p in body["params"]}, {},
-                           own=(body, values, out_avals))
+                           own=(body, values, out_avals, updates))
     if len(m.functions):
         raise MindIRError(f"{path}: the model has {len(m.functions)} sub-graphs (control flow / nested functions); "
                           "gradserve runs MindIR graphs without sub-graphs")

@@ -46,8 +46,9 @@ class GraphCell(Cell):
         if graph.own is not None:  # a file gradserve wrote: its graph/1 body runs as one call, as imported models do
             from ..importers._cell import ImportedCell
 
-            body, _values, out_avals = graph.own
-            imported = ImportedCell(body, {p.name: p.asnumpy() for p in params}, out_avals, label="GraphCell")
+            body, _values, out_avals, updates = graph.own
+            imported = ImportedCell(body, {p.name: p.asnumpy() for p in params}, out_avals, label="GraphCell",
+                                    updates=updates)
             imported.params = params  # (the same Parameters: set_data / grads on this cell reach the graph)
             object.__setattr__(self, "_gs_run", imported.construct)
         else:

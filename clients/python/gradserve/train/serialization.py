@@ -9,10 +9,8 @@ def export(net, *inputs, file_name=None, file_format="MINDIR", **kwargs):
     """MindSpore's export(net, *inputs, file_name, file_format="MINDIR"): the Cell traced at `inputs`, written to
     `file_name` (".mindir" added) in MindIR's container with gradserve's ops (gradserve._mindir.own_graphs):
     `load` + `nn.GraphCell` run it; MindSpore cannot. ONNX / AIR files are not written."""
-    import numpy as np
-
     from .._mindir import own_graphs
-    from .._trace import flatten, trace_graph
+    from .._trace import export_graph
 
     if file_format not in ("AIR", "ONNX", "MINDIR"):
         raise ValueError(f"For 'export', 'file_format' must be one of ['AIR', 'ONNX', 'MINDIR'], but got "
@@ -27,12 +25,10 @@ def export(net, *inputs, file_name=None, file_format="MINDIR", **kwargs):
         raise TypeError(f"export() got unexpected keyword argument(s) {sorted(unknown)}")
     if kwargs.get("enc_key") is not None or kwargs.get("obf_config") is not None:
         raise NotImplementedError("mindspore.export: encrypted or obfuscated MindIR files are not written by gradserve")
-    doc = trace_graph(net, list(inputs))
-    leaves, _ = flatten(net(*inputs))
-    avals = [(tuple(np.shape(x)), np.dtype(x.asnumpy().dtype).name) for x in leaves]
+    doc, avals, updates = export_graph(net, list(inputs))
     path = file_name if file_name.endswith(".mindir") else file_name + ".mindir"
     with open(path, "wb") as f:
-        f.write(own_graphs.write(doc, avals))
+        f.write(own_graphs.write(doc, avals, updates))
 
 
 def load(file_name, **kwargs):
