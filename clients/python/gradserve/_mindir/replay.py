@@ -152,7 +152,7 @@ def _callable(node: Node, model_name: str):
     if not (isinstance(cls, type) and callable(cls)):
         raise MindIRError(f"{model_name}: node {node.name!r}: MindSpore primitive {node.op_type!r} is not supported "
                           "by gradserve's MindIR loader")
-    init_names, _ = _positional(cls.__init__)
+    init_names, _ = _positional(getattr(cls, "__init__"))  # (the class's own constructor: MindSpore's arguments)
     if not node.function_form:  # attributes are the constructor's
         kw = {k: _enum_back(k, v) for k, v in node.attrs.items() if k in init_names and k not in _SKIP_ATTRS}
         try:

@@ -6,6 +6,8 @@ graph traces into the caller's (GRAPH_MODE, jit, grad to any order) like any oth
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 from .._cellbase import Cell
@@ -16,6 +18,9 @@ from .._tensor import Parameter, Tensor
 
 class GraphCell(Cell):
     """MindSpore's GraphCell(graph, params_init=None, obf_random_seed=None)."""
+
+    _gs_model: MindIRModel
+    _gs_run: Callable[..., Any]  # the graph's run on the inputs (set without the Cell's attribute bookkeeping)
 
     def __init__(self, graph, params_init=None, obf_random_seed=None):
         super().__init__()
