@@ -2371,15 +2371,18 @@ def trace_graph(fn: Callable, inputs: Sequence) -> dict:
 def export_graph(fn: Callable, inputs: Sequence) -> tuple[dict, list, list]:
     """The `gradserve.graph/1` document of `fn` traced at `inputs`, the (shape, dtype) of each of its flat outputs
     (from the trace: nothing runs) and the names of the parameters it assigns (`self.w += 1` in construct), whose
-    new values are its last outputs; refused for what such a graph cannot carry: attribute writes, writes into the
-    inputs, outputs that are not Tensors."""
+    new values are its last outputs; refused for what such a graph cannot carry: attribute writes, outputs that are
+    not Tensors."""
     args = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
     label = getattr(fn, "__name__", None) or type(fn).__name__
     prog, _ = trace_program(fn, args, label=label, known=False)
     _attr_writes.restore(prog.root, 0)
-    if prog.attr_writes or prog.written_inputs:
-        raise NotImplementedError(f"export of {label}: it assigns Cell attributes or its inputs (an optimizer's "
-                                  "step); gradserve exports graphs of outputs and Parameter assignments")
+    if prog.attr_writes:
+        raise NotImplementedError(f"export of {label}: it assigns Cell attributes (an optimizer's step); gradserve "
+                                  "exports graphs of outputs and Parameter assignments")
+    # (writes into the inputs, `x += 1` in a GRAPH_MODE construct, are the caller's Tensors' side effect: the
+    # graph's outputs do not depend on them; as trace_graph, the exported graph leaves them out)
+    prog.written_inputs, prog.written_names = [], []
     if any(_static_leaves(prog.out_tdef)) or not prog.outputs or prog.out_tdef[0] in ("pynum", "dict", "sparse"):
         raise NotImplementedError(f"export of {label}: its outputs are not all Tensors (a constant or a Python "
                                   "value among them); gradserve exports graphs of Tensor outputs")
