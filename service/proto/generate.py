@@ -39,21 +39,23 @@ def runtime_floor(text: str) -> str:
     return out
 
 
-def compile_proto(proto: Path, out_dir: Path) -> list[Path]:
+def compile_proto(proto: Path, out_dir: Path, grpc: bool = True) -> list[Path]:
     """protoc (grpcio-tools) on `proto`, compiled from its own directory, into out_dir: the _pb2 module's
-    runtime check lowered to PROTOBUF_FLOOR, the _grpc module's import of its _pb2 made package-relative."""
+    runtime check lowered to PROTOBUF_FLOOR, the _grpc module's import of its _pb2 made package-relative
+    (grpc=False: messages only, no _grpc module)."""
     from grpc_tools import protoc
 
     stem = proto.stem
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
+        services = [f"--grpc_python_out={tmp}"] if grpc else []
         rc = protoc.main(["grpc_tools.protoc", f"-I{proto.parent}", f"--python_out={tmp}", f"--pyi_out={tmp}",
-                          f"--grpc_python_out={tmp}", str(proto)])
+                          *services, str(proto)])
         if rc != 0:
             raise RuntimeError(f"protoc failed with exit status {rc}")
         written = []
-        for name in (f"{stem}_pb2.py", f"{stem}_pb2.pyi", f"{stem}_pb2_grpc.py"):
+        for name in (f"{stem}_pb2.py", f"{stem}_pb2.pyi") + ((f"{stem}_pb2_grpc.py",) if grpc else ()):
             text = (Path(tmp) / name).read_text()
             if name == f"{stem}_pb2.py":
                 text = runtime_floor(text)

@@ -86,8 +86,9 @@ from .train import (  # noqa: E402
     RootMeanSquareDistance, RunContext, SummaryCollector, SummaryRecord, Top1CategoricalAccuracy,
     Top5CategoricalAccuracy, TopKCategoricalAccuracy, auc, get_metric_fn, names, rearrange_inputs)
 from . import device_context  # noqa: E402  (mindspore.device_context: backend settings, recorded)
+from .train.serialization import export, load  # noqa: E402  (MindIR files, for nn.GraphCell)
 
-__all__ += ["save_checkpoint", "load_checkpoint", "load_param_into_net", "Model", "train", "device_context", "amp",
+__all__ += ["export", "load", "save_checkpoint", "load_checkpoint", "load_param_into_net", "Model", "train", "device_context", "amp",
             "DynamicLossScaleManager", "FixedLossScaleManager", "LossScaleManager"]
 __all__ += ["Accuracy", "BleuScore", "Callback", "ConfusionMatrix", "ConfusionMatrixMetric", "CosineSimilarity",
             "Dice", "EarlyStopping", "F1", "Fbeta", "HausdorffDistance", "Loss", "LossMonitor", "MAE", "MSE",

@@ -2368,5 +2368,29 @@ def trace_graph(fn: Callable, inputs: Sequence) -> dict:
     return prog.graph_doc()
 
 
+def export_graph(fn: Callable, inputs: Sequence) -> tuple[dict, list, list]:
+    """The `gradserve.graph/1` document of `fn` traced at `inputs`, the (shape, dtype) of each of its flat outputs
+    (from the trace: nothing runs) and the names of the parameters it assigns (`self.w += 1` in construct), whose
+    new values are its last outputs; refused for what such a graph cannot carry: attribute writes, outputs that are
+    not Tensors."""
+    args = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
+    label = getattr(fn, "__name__", None) or type(fn).__name__
+    prog, _ = trace_program(fn, args, label=label, known=False)
+    _attr_writes.restore(prog.root, 0)
+    if prog.attr_writes:
+        raise NotImplementedError(f"export of {label}: it assigns Cell attributes (an optimizer's step); gradserve "
+                                  "exports graphs of outputs and Parameter assignments")
+    # (writes into the inputs, `x += 1` in a GRAPH_MODE construct, are the caller's Tensors' side effect: the
+    # graph's outputs do not depend on them; as trace_graph, the exported graph leaves them out)
+    prog.written_inputs, prog.written_names = [], []
+    if any(_static_leaves(prog.out_tdef)) or not prog.outputs or prog.out_tdef[0] in ("pynum", "dict", "sparse"):
+        raise NotImplementedError(f"export of {label}: its outputs are not all Tensors (a constant or a Python "
+                                  "value among them); gradserve exports graphs of Tensor outputs")
+    doc_name = {id(obj): k for k, obj in prog.root.param_objs.items()}
+    updates = [doc_name[id(p)] for p in prog.state_params]
+    avals = list(prog.out_avals) + [(tuple(p.shape), p._dtype) for p in prog.state_params]
+    return prog.graph_doc(), avals, updates
+
+
 # Tensor's operators and indexing, and Client's tracing of a callable, reach this layer through _late
 late.bind(binary=binary, getitem=getitem, trace_graph=trace_graph, graph_semantics=graph_semantics)

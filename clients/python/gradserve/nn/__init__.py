@@ -569,3 +569,7 @@ __all__ += ["MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
 from ._fractional_pool import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
 
 __all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d"]
+
+from ._graph_cell import GraphCell  # noqa: E402
+
+__all__ += ["GraphCell"]

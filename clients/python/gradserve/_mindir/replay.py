@@ -1,0 +1,213 @@
+"""Run a read MindIR model's nodes through the SDK's ops (one definition of each MindSpore primitive: the SDK's
+`ops.<Primitive>` classes), so a loaded model traces, differentiates and runs on the service like any Cell.
+
+How a node becomes a call. PRIMITIVE nodes: the class built from the primitive's attributes (by the names its
+constructor takes), called on the node's inputs. PRIMITIVE_FUNCTION nodes carry every argument as an input, in
+MindSpore's order: the call's own inputs first, then the constructor's arguments; enum arguments (pad_mode,
+data_format, reduction, ...) are MindSpore's enum numbers, turned back into its strings.
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from .reader import MONAD, MindIRError, Monad, Node
+
+# MindSpore's enum numbers for string arguments (its str_to_enum), by argument name
+_ENUMS = {
+    "pad_mode": {0: "PAD", 1: "SAME", 2: "VALID"},
+    "data_format": {0: "NCHW", 1: "NHWC", 14: "NCDHW", 20: "ND"},
+    "format": {0: "NCHW", 1: "NHWC", 14: "NCDHW", 20: "ND"},
+    "reduction": {0: "sum", 1: "mean", 2: "none"},
+    "indexing": {0: "ij", 1: "xy"},
+}
+_SKIP_ATTRS = {"input_names", "output_names", "primitive_target", "side_effect_mem", "side_effect_io",
+               "side_effect_propagate", "is_load", "format", "IsFeatureMapInputList", "IsFeatureMapOutput",
+               "visited", "cust_aicpu", "io_format"}
+
+
+def _item(a):
+    seq, i = a
+    if not isinstance(seq, (tuple, list)):
+        raise MindIRError(f"TupleGetItem of a {type(seq).__name__}, not a tuple")
+    if not -len(seq) <= int(i) < len(seq):
+        raise MindIRError(f"TupleGetItem reads output {int(i)} of a primitive gradserve gives {len(seq)} output(s) of")
+    return seq[int(i)]
+
+
+def _framework(op_type: str):
+    """MindSpore's graph-structure primitives: parameters' loads, state tokens, tuples."""
+    return {
+        "Load": lambda a: a[0],
+        "UpdateState": lambda a: MONAD,
+        "Depend": lambda a: a[0],
+        "MakeTuple": lambda a: tuple(a),
+        "MakeList": lambda a: list(a),
+        "TupleGetItem": _item,
+        "ListGetItem": lambda a: a[0][int(a[1])],
+        "RealTupleGetItem": _item,
+        "StopGradient": None,  # (an op of its own below)
+    }.get(op_type)
+
+
+def _internal(op_type: str):
+    """Primitives MindSpore's compiler writes that are not MindSpore's public op classes: their public function."""
+    from .. import ops
+
+    return {
+        "SumExt": lambda x, dim=None, keepdim=False, dtype=None: ops.sum(x, dim, keepdim, dtype=dtype),
+        "MeanExt": lambda x, dim=None, keepdim=False, dtype=None: ops.mean(x, dim, keepdim),
+        "ProdExt": lambda x, dim=None, keepdim=False, dtype=None: ops.prod(x, dim, keepdim),
+        "Muls": lambda x, s: ops.mul(x, s),
+        "Divs": lambda x, s: ops.div(x, s),
+        "Adds": lambda x, s, alpha=1: ops.add(x, s * alpha),
+        "AddScalar": lambda x, s, alpha=1: ops.add(x, s * alpha),
+        "SubScalar": lambda x, s, alpha=1: ops.sub(x, s * alpha),
+        "AddExt": lambda x, y, alpha=1: ops.add(x, y * alpha if alpha != 1 else y),
+        "SubExt": lambda x, y, alpha=1: ops.sub(x, y * alpha if alpha != 1 else y),
+        "MatMulExt": lambda x, y: ops.matmul(x, y),
+        "BatchMatMulExt": lambda x, y: ops.bmm(x, y),
+        "Dense": lambda x, w, b=None: ops.dense(x, w, b),
+        "StopGradient": lambda x: ops.stop_gradient(x),
+        "SiLU": lambda x: ops.silu(x),
+        "ClampScalar": lambda x, lo=None, hi=None: ops.clamp(x, lo, hi),
+        "ClampTensor": lambda x, lo=None, hi=None: ops.clamp(x, lo, hi),
+        "RemainderTensorScalar": lambda x, s: ops.remainder(x, s),
+        "RemainderTensorTensor": lambda x, y: ops.remainder(x, y),
+        "RemainderScalarTensor": lambda s, y: ops.remainder(s, y),
+        # (MindSpore's primitives give (y, mean, rstd); the statistics are not given: reading one is refused)
+        "GroupNorm": lambda x, groups, w=None, b=None, eps=1e-5: (ops.group_norm(x, groups, w, b, eps),),
+        "LayerNormExt": lambda x, shape, w=None, b=None, eps=1e-5: (ops.layer_norm(x, shape, w, b, eps),),
+        "Round": lambda x, decimals=0: ops.round(x, decimals=decimals),
+        "Cast": lambda x, t: ops.cast(x, _type_id(t)),
+    }.get(op_type)
+
+
+def _type_id(v):
+    """MindSpore's TypeId number for a dtype argument (its dtype_to_type_id) as the SDK's dtype."""
+    from .. import dtype as mstype
+
+    if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+        return v
+    name = _TYPE_IDS.get(int(v))
+    if name is None:
+        raise MindIRError(f"dtype number {int(v)} is not one gradserve knows")
+    return getattr(mstype, name)
+
+
+_TYPE_IDS = {30: "bool_", 32: "int8", 33: "int16", 34: "int32", 35: "int64", 37: "uint8", 38: "uint16",
+             39: "uint32", 40: "uint64", 42: "float16", 43: "float32", 44: "float64", 45: "bfloat16",
+             51: "complex64", 52: "complex128"}
+_DTYPE_ARGS = {"dtype", "output_type", "out_type", "dst_type"}
+
+
+def _enum_back(name: str, value):
+    if name in _DTYPE_ARGS:
+        return _type_id(value)
+    table = _ENUMS.get(name)
+    if table is not None and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return table.get(int(value), value)
+    return value
+
+
+def _positional(fn, skip_self=True) -> tuple[list[str], bool]:
+    """The names of fn's positional parameters and whether it takes *args."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return [], True
+    names, var = [], False
+    for i, p in enumerate(sig.parameters.values()):
+        if skip_self and i == 0 and p.name == "self":
+            continue
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+        elif p.kind == p.VAR_POSITIONAL:
+            var = True
+    return names, var
+
+
+def _n_call_inputs(cls) -> int | None:
+    from .. import _catalog
+
+    names, var = _positional(cls.__call__)
+    if not var:
+        return len(names)
+    spec = _catalog.OPS.get(getattr(cls, "op", ""))
+    return spec["arity"] if spec else None
+
+
+def _callable(node: Node, model_name: str):
+    """The SDK callable for one node: f(args) -> value."""
+    from .. import ops
+
+    fw = _framework(node.op_type)
+    if fw is not None:
+        return fw
+    internal = _internal(node.op_type)
+    if internal is not None:
+        return lambda a: internal(*a)
+    cls = getattr(ops, node.op_type, None)
+    if not (isinstance(cls, type) and callable(cls)):
+        raise MindIRError(f"{model_name}: node {node.name!r}: MindSpore primitive {node.op_type!r} is not supported "
+                          "by gradserve's MindIR loader")
+    init_names, _ = _positional(getattr(cls, "__init__"))  # (the class's own constructor: MindSpore's arguments)
+    if not node.function_form:  # attributes are the constructor's
+        kw = {k: _enum_back(k, v) for k, v in node.attrs.items() if k in init_names and k not in _SKIP_ATTRS}
+        try:
+            prim = cls(**kw)
+        except (TypeError, ValueError) as e:
+            raise MindIRError(f"{model_name}: node {node.name!r} ({node.op_type}): its attributes {kw} "
+                              f"were refused: {e}") from None
+        return lambda a: prim(*a)
+    n_call = _n_call_inputs(cls)
+    if n_call is None:
+        raise MindIRError(f"{model_name}: node {node.name!r}: MindSpore primitive {node.op_type!r} has no known "
+                          "argument order in gradserve's MindIR loader")
+    init_params = [n for n in init_names if n != "name"]
+
+    def run(a, cls=cls, n_call=n_call):
+        extra = a[n_call:]
+        if len(extra) > len(init_params):
+            raise MindIRError(f"{model_name}: node {node.name!r} ({node.op_type}): {len(a)} arguments, gradserve's "
+                              f"{node.op_type} takes {n_call} inputs and {len(init_params)} attributes")
+        kw = {k: _enum_back(k, v) for k, v in zip(init_params, extra)}
+        return cls(**kw)(*a[:n_call])
+
+    return run
+
+
+def compile_nodes(model) -> list:
+    """[(node, callable)] once per model: the lookups and checks are not repeated per call."""
+    return [(n, _callable(n, model.file_name)) for n in model.nodes]
+
+
+def run(model, steps, params: dict, args: tuple):
+    """Evaluate the graph: `params` maps the graph's parameter names to Parameters, `args` are its inputs."""
+    from .._tensor import Tensor
+
+    if len(args) != len(model.inputs):
+        raise TypeError(f"GraphCell of {model.file_name}: the graph takes {len(model.inputs)} inputs, "
+                        f"got {len(args)}")
+    env = dict(params)
+    for (name, _shape, _dt), x in zip(model.inputs, args):
+        env[name] = x
+    for name, v in model.constants.items():
+        env[name] = Tensor(v) if isinstance(v, np.ndarray) else v
+
+    for node, fn in steps:
+        try:
+            vals = [env[i] for i in node.inputs]
+        except KeyError as e:
+            raise MindIRError(f"{model.file_name}: node {node.name!r} reads {e.args[0]!r}, which no earlier node, "
+                              "input, parameter or constant defines") from None
+        vals = [v for v in vals if not isinstance(v, Monad)] if node.op_type not in ("UpdateState",) else vals
+        out = fn(vals)
+        if len(node.outputs) == 1:
+            env[node.outputs[0]] = out
+        else:
+            for name, v in zip(node.outputs, out):
+                env[name] = v
+    outs = [env[o] for o in model.outputs]
+    return outs[0] if len(outs) == 1 else tuple(outs)
