@@ -13,7 +13,7 @@ import base64
 import numpy as np
 
 from . import mindir_pb2 as pb
-from .reader import MindIRError, numpy_dtype, tensor_value
+from .reader import MindIRError, MindIRModel, numpy_dtype, tensor_value
 
 PRODUCER = "gradserve"
 _A = pb.AttributeProto
@@ -126,7 +126,7 @@ def _flat(tree) -> list:
 def write(doc: dict, out_avals: list, updates=()) -> bytes:
     """A `gradserve.graph/1` document (parameters with values) as MindIR bytes; out_avals: [(shape, dtype)] of its
     flattened outputs; updates: the parameters whose new values are its last outputs (assignments in construct)."""
-    from .. import __version__
+    from .._version import __version__
 
     m = pb.ModelProto(ir_version="1.1", producer_name=PRODUCER, model_version=str(__version__), little_endian=True,
                       mind_ir_version=3)
@@ -167,3 +167,12 @@ def read(m: pb.ModelProto):
                  for o in m.graph.output]
     updates = next((_value(a) for a in m.graph.attribute if a.name == "gradserve.updates"), [])
     return body, values, out_avals, updates
+
+
+def model_of(path: str, m: pb.ModelProto) -> MindIRModel:
+    """A file gradserve wrote, as the MindIRModel GraphCell runs (its graph/1 body in `own`)."""
+    body, values, out_avals, updates = read(m)
+    return MindIRModel(path, m.producer_name, [(i["name"], tuple(i["shape"]), np.dtype(i["dtype"]))
+                                               for i in body["inputs"]],
+                       [], {p["name"]: (p["name"], values[p["name"]]) for p in body["params"]}, {},
+                       own=(body, values, out_avals, updates))

@@ -117,7 +117,7 @@ def attr_value(a):
     raise MindIRError(f"attribute {a.name!r}: a value of type {_A.AttributeType.Name(t)} is not supported")
 
 
-def read(file_name, dec_key=None) -> MindIRModel:
+def parse(file_name, dec_key=None) -> tuple[str, pb.ModelProto]:
     if dec_key is not None:
         raise MindIRError("encrypted MindIR files (dec_key) are not supported by gradserve")
     path = os.fspath(file_name)
@@ -130,14 +130,11 @@ def read(file_name, dec_key=None) -> MindIRModel:
         raise MindIRError(f"{path}: not a MindIR file ({e})") from None
     if not m.HasField("graph"):
         raise MindIRError(f"{path}: not a MindIR file (no graph)")
-    if m.producer_name == "gradserve":
-        from . import own_graphs
+    return path, m
 
-        body, values, out_avals, updates = own_graphs.read(m)
-        return MindIRModel(path, m.producer_name, [(i["name"], tuple(i["shape"]), np.dtype(i["dtype"]))
-                                                   for i in body["inputs"]],
-                           [], {p["name"]: (p["name"], values[p["name"]]) for p in body["params"]}, {},
-                           own=(body, values, out_avals, updates))
+
+def from_model(path: str, m: pb.ModelProto) -> MindIRModel:
+    """A MindIR model MindSpore wrote, as the nodes GraphCell replays."""
     if len(m.functions):
         raise MindIRError(f"{path}: the model has {len(m.functions)} sub-graphs (control flow / nested functions); "
                           "gradserve runs MindIR graphs without sub-graphs")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._cell import ImportedCell
+from ..nn._imported_cell import ImportedCell
 from ._shared.graph_writer import UnsupportedModel
 
 
@@ -43,7 +43,7 @@ def from_onnx(model, input_shapes: dict | None = None, *, scalar_weights=(),
     _need("onnx", "onnx")
     import warnings
 
-    from ._cell import cell_from_writer
+    from ..nn._imported_cell import cell_from_writer
     from ._shared.onnx_graph import folded_warning, onnx_to_writer
 
     limits = {"loop_max_trips": int(loop_max_trips)} if loop_max_trips is not None else None

@@ -516,7 +516,7 @@ def run_module(w: GraphWriter, exp, leaves: list[str], while_max_trips: int | No
 
 
 def jax_to_cell(fn, example_args: tuple, params=None, while_max_trips: int | None = None):
-    from ._cell import cell_from_writer
+    from ..nn._imported_cell import cell_from_writer
 
     w, outputs = jax_to_writer(fn, tuple(example_args), params, while_max_trips)
     return cell_from_writer(w, outputs, getattr(fn, "__name__", "jax_fn"))

@@ -1116,7 +1116,7 @@ def torch_to_writer(module, args: tuple, decompose: bool = True):
 
 
 def torch_to_cell(module, args: tuple, decompose: bool = True):
-    from ._cell import cell_from_writer
+    from ..nn._imported_cell import cell_from_writer
 
     w, outputs, updates = torch_to_writer(module, args, decompose)
     return cell_from_writer(w, outputs, type(_static_module(module)).__name__, updates)

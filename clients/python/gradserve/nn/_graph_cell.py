@@ -49,7 +49,7 @@ class GraphCell(Cell):
         self.graph_params = params  # (a list attribute: the Parameters keep their keys as names)
         object.__setattr__(self, "_gs_model", graph)
         if graph.own is not None:  # a file gradserve wrote: its graph/1 body runs as one call, as imported models do
-            from ..importers._cell import ImportedCell
+            from ._imported_cell import ImportedCell
 
             body, _values, out_avals, updates = graph.own
             imported = ImportedCell(body, {p.name: p.asnumpy() for p in params}, out_avals, label="GraphCell",

@@ -14,7 +14,7 @@ import numpy as np
 from .._tensor import Parameter, Tensor
 from .._trace import cast, innermost, unflatten
 from ..errors import ShapeError
-from ..nn import Cell
+from .._cellbase import Cell
 from ..ops._assign import assign
 
 
