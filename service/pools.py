@@ -126,6 +126,7 @@ class Worker:
         self.fatal: str | None = None
         self.recycling: str | None = None  # why the server killed it: "deadline", "cancelled"
         self.owed_by: str | None = None  # the client whose cancelled job recycled the worker this one replaces
+        self.owed_ahead = 0.0  # what of this one's start was charged to owed_by ahead (Pool._recycle)
         self.jobs_done = 0
         self.last_used = 0.0
         self.started_at = time.time()
@@ -174,6 +175,7 @@ class Pool:
         self.refusals: Refusals | None = None  # Core's memo of build refusals: a first build's twin, held queued
         # while the first ran (_first_build_waits), meets the first's 413 instead of building again
         self.refused_work = RefusedWork(settings.refused_work_share, settings.refused_work_burst_s)
+        self.start_s = 0.0  # how long the last worker took to start (a recycle's charge ahead: _recycle)
         self._lanes = (metrics.lanes.labels(name, "worker"), metrics.lanes.labels(name, "inline"),
                        metrics.lanes.labels(name, "direct"))
         self._weights_sent = (metrics.weights_sent.labels(name, "values"), metrics.weights_sent.labels(name, "bytes"))
@@ -361,7 +363,9 @@ class Pool:
         retry = max(self.settings.retry_after_s, math.ceil(wait))  # (not gradserve_rejected: the queue had room)
         raise Overloaded(f"pool {self.name!r}: this client's builds refused for max_work / max_nodes (and workers "
                          f"recycled for its cancelled jobs, with their restarts) took past its share of worker time (refused_work_share={self.settings.refused_work_share} of a worker, "
-                         f"refused_work_burst_s={self.settings.refused_work_burst_s}); a program not built before "
+                         f"refused_work_burst_s={self.settings.refused_work_burst_s}, now "
+                         f"{self.refused_work.burst_of(client, now):.3g}: halved for each worker recycled for its "
+                         f"cancelled jobs, one forgotten a minute); a program not built before "
                          f"waits: retry after {retry}s", retry_after=retry, device=self.name,
                          limit="refused_work_share")
 
@@ -681,9 +685,11 @@ class Pool:
             w.info = msg[1]
             w.state = "idle"
             w.ready_event.set()
-            if w.owed_by is not None:  # (its start: a cancelled job's cost, _recycle)
-                self.refused_work.charge(w.owed_by, time.time() - w.started_at, time.perf_counter())
+            start_s = time.time() - w.started_at
+            if w.owed_by is not None:  # (its start: a cancelled job's cost, _recycle, less what it charged ahead)
+                self.refused_work.charge(w.owed_by, start_s - w.owed_ahead, time.perf_counter())
                 w.owed_by = None
+            self.start_s = start_s
             self._dispatch()
             return
         if kind == "fatal":
@@ -795,6 +801,7 @@ class Pool:
             return
         new = self.workers[self.workers.index(w)] = self._spawn(w.spec)
         new.owed_by = w.owed_by if w.recycling == "cancelled" else None
+        new.owed_ahead = w.owed_ahead
         self._dispatch()
 
     def _close(self, w: Worker) -> None:
@@ -974,9 +981,11 @@ class Pool:
                 # the client's account of refused work: a client cancelling a new program as soon as it ran, in a
                 # loop, had the pool's worker killed and restarted for nothing each time (another key's small grad
                 # waited 4-8 s behind the restarts, one worker)
+                # The replacement's start is charged ahead, as long as the last one took (start_s): charged only
+                # once it is ready, the client's next new program went in meanwhile (to be cancelled in turn).
                 now = time.perf_counter()
-                self.refused_work.charge(job.client, now - job.started, now)
-                w.owed_by = job.client
+                self.refused_work.recycle(job.client, now - job.started + self.start_s, now)
+                w.owed_by, w.owed_ahead = job.client, self.start_s
             try:
                 os.kill(w.proc.pid, signal.SIGKILL)
             except ProcessLookupError:

@@ -1,0 +1,86 @@
+"""Round 29's attacks: round 28's open items, then a fresh pass (real servers).
+
+Fixed:
+- cancel, then send a new program again, at the default refused_work_burst_s (120 worker-seconds): round 28 charged
+  a cancelled job's recycled worker to its client's account of refused work, but the burst let such a loop restart
+  the pool's worker for about two minutes before any bound. Now each worker recycled for a client's cancelled job
+  halves that client's burst (one recycle forgotten a minute) and the replacement's start is charged at the recycle,
+  as long as the last start took (not once it is ready, when the client's next new program was already in): the loop
+  is refused within its first recycles, while a client that cancels once keeps its burst.
+
+Expected values: NumPy's evaluation of the same chain.
+"""
+from __future__ import annotations
+
+import time
+
+import grpc
+import httpx
+import numpy as np
+import pytest
+
+from service.proto import gradserve_pb2_grpc as pb_grpc
+
+from . import grpc_wire as gw
+from .helpers import DX, X, Y, call, decode, matmul_net, metric, slow_input, slow_net
+from .server import server_in
+from .test_attacks_round11_grpc_peers import CEILING
+from .test_attacks_round28 import _worker_states
+
+# -- cancel, then send a new program again, at the default burst ---------------------------------------------------------
+RECYCLES = 10  # base56: none of them refused (the burst, 120 worker-seconds, holds ~2 minutes of restarts)
+
+
+@pytest.fixture(scope="module")
+def one_worker(tmp_path_factory):
+    # (refused_work_share and refused_work_burst_s are the defaults: 0.5 and 120)
+    with server_in(tmp_path_factory, "attacks_round29_cancel", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_API_KEYS": "k1,k2,k3"}) as s:
+        yield s
+
+
+def _run_then_cancel(stub, v: httpx.Client, key: str, program: int) -> grpc.RpcError | None:
+    """A new program's grad from `key`, cancelled once the worker runs it, then waited on until the worker is
+    replaced; the error it met before it ran (a 429), if any."""
+    restarts = metric(v, "gradserve_worker_restarts_total", reason="cancelled")
+    fut = stub.Grad.future(gw.request("grad", {"graph": slow_net(512, program), "inputs": [slow_input(512)]}),
+                           metadata=(("authorization", f"Bearer {key}"),), timeout=CEILING)
+    end = time.monotonic() + CEILING
+    while _worker_states(v) != ["busy"]:
+        if fut.done():
+            return fut.exception()
+        assert time.monotonic() < end, "the job never ran"
+        time.sleep(0.05)
+    fut.cancel()
+    while _worker_states(v) != ["idle"] or metric(v, "gradserve_worker_restarts_total", reason="cancelled") == restarts:
+        assert time.monotonic() < end, "the cancelled job's worker was never recycled and replaced"
+        time.sleep(0.1)
+    return None
+
+
+def test_a_cancel_loop_is_refused_within_its_first_recycles(one_worker):
+    """Key k1 cancels a new program's grad once it runs, again and again: base56 ran all 10 (each a worker killed and
+    started again); now its new program is 429 naming refused_work_share within them (measured: the 6th-7th). Key k3,
+    which cancels once, runs its next new program; key k2's small grad is answered."""
+    v = httpx.Client(base_url=one_worker.url, timeout=CEILING, headers={"authorization": "Bearer k2"})
+    with v, grpc.insecure_channel(one_worker.grpc_target) as ch:
+        stub = pb_grpc.GradserveStub(ch)
+        assert _run_then_cancel(stub, v, "k3", 40) is None
+        refused = None
+        for i in range(RECYCLES):
+            refused = _run_then_cancel(stub, v, "k1", 41 + i)
+            if refused is not None:
+                break
+        assert refused is not None, f"{RECYCLES} recycles for cancelled jobs and no refusal"
+        assert refused.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, refused
+        assert "refused_work_share" in refused.details() and "halved" in refused.details(), refused.details()
+        np.testing.assert_allclose(decode(call(v, "grad", {"graph": matmul_net(), "inputs": [X, Y]}))["outputs"][0]
+                                   ["array"], DX, rtol=1e-6)
+        x = slow_input(64).astype(np.float64)
+        y = x
+        for _ in range(5):
+            y = np.tanh(y @ x)
+        k3 = httpx.Client(base_url=one_worker.url, timeout=CEILING, headers={"authorization": "Bearer k3"})
+        with k3:
+            r = call(k3, "eval", {"graph": slow_net(64, 5), "inputs": [slow_input(64)]})
+        np.testing.assert_allclose(decode(r)["outputs"][0]["array"], y.sum(), rtol=1e-4)
