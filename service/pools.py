@@ -608,8 +608,8 @@ class Pool:
         else:
             sending = []
         w.conn.send_bytes(pickle.dumps(("job", job.id, job.key, gjson, job.in_refs,
-                                        job.p_refs, w.slots.listing(), job.lend, job.out_target, job.lane_item),
-                                       _PROTOCOL))
+                                        job.p_refs, w.slots.listing(), job.lend, job.out_target, job.lane_item,
+                                        job.client or None), _PROTOCOL))  # (the client: its share of the caches)
         for k, a in frames:
             w.conn.send_bytes(weight_refs.raw(a))
         for k, a in sending:

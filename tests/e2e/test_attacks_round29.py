@@ -7,8 +7,12 @@ Fixed:
   halves that client's burst (one recycle forgotten a minute) and the replacement's start is charged at the recycle,
   as long as the last start took (not once it is ready, when the client's next new program was already in): the loop
   is refused within its first recycles, while a client that cancels once keeps its burst.
+- one key's distinct graphs evicted every other key's compiled plans: a worker's plan cache (plan_cache_size, 256)
+  was one LRU, so 300 distinct tiny graphs from key k1 (a few seconds) made key k2's next grad compile again (a
+  40-layer order-2 grad: 1.6 s in place of 50 ms). Now a client's plans and loaded graphs hold at most half of a
+  worker's caches (engine.cache_share, the job's client sent with it): past it the client's own oldest go first.
 
-Expected values: NumPy's evaluation of the same chain.
+Expected values: NumPy's evaluation of the same chain; the tiny graphs' sums by hand.
 """
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ import httpx
 import numpy as np
 import pytest
 
+from engine import GraphBuilder
+from engine.serialize import graph_to_json
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
 from . import grpc_wire as gw
@@ -84,3 +90,44 @@ def test_a_cancel_loop_is_refused_within_its_first_recycles(one_worker):
         with k3:
             r = call(k3, "eval", {"graph": slow_net(64, 5), "inputs": [slow_input(64)]})
         np.testing.assert_allclose(decode(r)["outputs"][0]["array"], y.sum(), rtol=1e-4)
+
+
+# -- one key's distinct graphs, another key's plans ---------------------------------------------------------------------
+PLANS = 16  # plan_cache_size: a client's share is 8
+
+
+@pytest.fixture(scope="module")
+def small_cache(tmp_path_factory):
+    # (inline lane off: every job on the one worker, whose cache is the one looked at)
+    with server_in(tmp_path_factory, "attacks_round29_plans", devices="cpu",
+                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_API_KEYS": "k1,k2",
+                        "GRADSERVE_PLAN_CACHE_SIZE": str(PLANS), "GRADSERVE_INLINE_MAX_MS": "0"}) as s:
+        yield s
+
+
+def _tiny(i: int) -> dict:
+    gb = GraphBuilder(f"t{i}")
+    x = gb.input((2,), name="x")
+    return graph_to_json(gb.build(gb.sum(gb.mul(x, gb.input((2,), name=f"c{i}")))))
+
+
+def test_one_keys_distinct_graphs_leave_another_keys_plans_cached(small_cache):
+    """Key k2's grad, run once (compiled) and again (a hit); then key k1's 3 x plan_cache_size distinct graphs;
+    then k2's grad again: base56 compiled it again (compile_cache "miss"), now it is a hit."""
+    k1 = httpx.Client(base_url=small_cache.url, timeout=CEILING, headers={"authorization": "Bearer k1"})
+    k2 = httpx.Client(base_url=small_cache.url, timeout=CEILING, headers={"authorization": "Bearer k2"})
+    with k1, k2:
+        body = {"graph": matmul_net(), "inputs": [X, Y]}
+        caches = []
+        for _ in range(2):
+            got = decode(call(k2, "grad", body))
+            np.testing.assert_allclose(got["outputs"][0]["array"], DX, rtol=1e-6)
+            caches.append(got["timing"]["compile_cache"])
+        assert caches == ["miss", "hit"], caches
+        for i in range(3 * PLANS):
+            got = decode(call(k1, "grad", {"graph": _tiny(i), "inputs": [np.float32([0.1, 0.2]),
+                                                                       np.float32([3.0, 4.0])]}))
+            np.testing.assert_allclose(got["outputs"][0]["array"], [3.0, 4.0])  # d/dx sum(x * c) = c
+        got = decode(call(k2, "grad", body))
+        np.testing.assert_allclose(got["outputs"][0]["array"], DX, rtol=1e-6)
+        assert got["timing"]["compile_cache"] == "hit", got["timing"]
