@@ -350,8 +350,11 @@ class Pool:
 
     def _check_refused_work(self, job: Job) -> None:
         """429 for a job of unknown cost from a client whose refused builds took past its share of worker time
-        (RefusedWork); its known programs, and every other client's, go on as before."""
-        if self._cost_unknown(job.key):
+        (RefusedWork); its known programs, and every other client's, go on as before. A client that had workers
+        recycled for its cancelled jobs (RefusedWork.recycled) is checked for its known long programs too: they are
+        recycled at once when cancelled (`cancel`), and a loop cancelling one it had run once went unchecked (a
+        worker restarted and the program compiled again each time, another key's grad waiting 3-5 s)."""
+        if self._cost_unknown(job.key) or job.client in self.refused_work.recycled and not self._short(job.key):
             self.check_refused_work(job.client, job.enqueued)
 
     def check_refused_work(self, client: str, now: float) -> None:
@@ -455,11 +458,15 @@ class Pool:
             return
         w = job.worker
         if w is not None and w.job is job:
-            grace, usual = self.settings.deadline_grace_s, self.work.typical_ms(job.key)
-            if usual is not None and usual <= grace * 100:  # (ms: a tenth of the grace)
-                self.loop.call_later(grace, self._recycle, w, job, "cancelled")
+            if self._short(job.key):
+                self.loop.call_later(self.settings.deadline_grace_s, self._recycle, w, job, "cancelled")
             else:
                 self._recycle(w, job, "cancelled")
+
+    def _short(self, key: str) -> bool:
+        """Program `key`'s runs have taken at most a tenth of deadline_grace_s: cancelled, it is let finish."""
+        usual = self.work.typical_ms(key)
+        return usual is not None and usual <= self.settings.deadline_grace_s * 100  # (ms: a tenth of the grace)
 
     @staticmethod
     def _fits(w: Worker, job: Job) -> bool:

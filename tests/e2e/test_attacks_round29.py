@@ -6,7 +6,9 @@ Fixed:
   the pool's worker for about two minutes before any bound. Now each worker recycled for a client's cancelled job
   halves that client's burst (one recycle forgotten a minute) and the replacement's start is charged at the recycle,
   as long as the last start took (not once it is ready, when the client's next new program was already in): the loop
-  is refused within its first recycles, while a client that cancels once keeps its burst.
+  is refused within its first recycles, while a client that cancels once keeps its burst. A client with workers
+  recycled for it is checked for its known long programs too (they are recycled at once when cancelled): a loop
+  cancelling a program it had run once went unchecked.
 - one key's distinct graphs evicted every other key's compiled plans: a worker's plan cache (plan_cache_size, 256)
   was one LRU, so 300 distinct tiny graphs from key k1 (a few seconds) made key k2's next grad compile again (a
   40-layer order-2 grad: 1.6 s in place of 50 ms). Now a client's plans and loaded graphs hold at most half of a
@@ -41,15 +43,17 @@ RECYCLES = 10  # base56: none of them refused (the burst, 120 worker-seconds, ho
 def one_worker(tmp_path_factory):
     # (refused_work_share and refused_work_burst_s are the defaults: 0.5 and 120)
     with server_in(tmp_path_factory, "attacks_round29_cancel", devices="cpu",
-                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_API_KEYS": "k1,k2,k3"}) as s:
+                   env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_API_KEYS": "k1,k2,k3,k4",
+                        # a run past 5 ms is long (a cancel recycles its worker at once): k4's program is, anywhere
+                        "GRADSERVE_DEADLINE_GRACE_S": "0.05"}) as s:
         yield s
 
 
-def _run_then_cancel(stub, v: httpx.Client, key: str, program: int) -> grpc.RpcError | None:
+def _run_then_cancel(stub, v: httpx.Client, key: str, program: int, n: int = 512) -> grpc.RpcError | None:
     """A new program's grad from `key`, cancelled once the worker runs it, then waited on until the worker is
     replaced; the error it met before it ran (a 429), if any."""
     restarts = metric(v, "gradserve_worker_restarts_total", reason="cancelled")
-    fut = stub.Grad.future(gw.request("grad", {"graph": slow_net(512, program), "inputs": [slow_input(512)]}),
+    fut = stub.Grad.future(gw.request("grad", {"graph": slow_net(n, program), "inputs": [slow_input(n)]}),
                            metadata=(("authorization", f"Bearer {key}"),), timeout=CEILING)
     end = time.monotonic() + CEILING
     while _worker_states(v) != ["busy"]:
@@ -91,6 +95,27 @@ def test_a_cancel_loop_is_refused_within_its_first_recycles(one_worker):
             r = call(k3, "eval", {"graph": slow_net(64, 5), "inputs": [slow_input(64)]})
         np.testing.assert_allclose(decode(r)["outputs"][0]["array"], y.sum(), rtol=1e-4)
 
+
+def test_a_cancel_loop_of_a_known_long_program_is_refused_too(one_worker):
+    """Key k4 runs a long program once (its cost known), then cancels it once it runs, again and again: a known
+    program's jobs were never checked against the account (only those of unknown cost), so base56 ran all 10 (each a
+    worker killed, started again and the program compiled again); now a client with workers recycled for it is
+    checked for its known long programs too, and is refused within them."""
+    v = httpx.Client(base_url=one_worker.url, timeout=CEILING, headers={"authorization": "Bearer k2"})
+    with v, grpc.insecure_channel(one_worker.grpc_target) as ch:
+        stub = pb_grpc.GradserveStub(ch)
+        # (~2 GFLOP: ~1 s at load 20, past a tenth of deadline_grace_s on any box, so a cancel recycles at once)
+        gw.call(stub, "grad", {"graph": slow_net(256, 20), "inputs": [slow_input(256)]}, timeout=CEILING,
+                metadata=(("authorization", "Bearer k4"),))
+        refused = None
+        for _ in range(RECYCLES):
+            refused = _run_then_cancel(stub, v, "k4", 20, 256)
+            if refused is not None:
+                break
+        assert refused is not None, f"{RECYCLES} recycles for cancelled jobs of a known program and no refusal"
+        assert refused.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "refused_work_share" in refused.details()
+        np.testing.assert_allclose(decode(call(v, "grad", {"graph": matmul_net(), "inputs": [X, Y]}))["outputs"][0]
+                                   ["array"], DX, rtol=1e-6)
 
 # -- one key's distinct graphs, another key's plans ---------------------------------------------------------------------
 PLANS = 16  # plan_cache_size: a client's share is 8
