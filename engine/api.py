@@ -9,6 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .builder import Builder
+from .cache_share import OwnerShare
 from .errors import LimitExceeded, ShapeError
 from .executor import Plan, compile_graph, estimate_bytes, estimate_flops
 from .ir import AVal, Graph, Var, check_dtype
@@ -101,6 +102,7 @@ class Engine:
         self.max_job_bytes = max_job_bytes
         self.max_job_flops = max_job_flops
         self._plans: OrderedDict[Any, tuple[Graph | None, Plan, int]] = OrderedDict()
+        self._shares = OwnerShare(cache_size, cache_bytes)  # each owner's (plan(owner=...)) share of the cache
         self._held = 0  # bytes of the cached plans, as counted when each was cached
         self._lock = threading.Lock()
         self.hits = 0
@@ -143,10 +145,12 @@ class Engine:
                 return None
             if touch:
                 self._plans.move_to_end(key)
+                self._shares.touch(key)
                 self.hits += 1
             return hit[1]
 
-    def plan(self, g: Graph | None, key: Any = None, admit=None, lowered: tuple | None = None) -> Plan | None:
+    def plan(self, g: Graph | None, key: Any = None, admit=None, lowered: tuple | None = None,
+             owner: Any = None) -> Plan | None:
         """The compiled plan for `g`, from the cache when it is there.
 
         Without a key the graph object itself is the key: the cache holds the graph,
@@ -154,6 +158,8 @@ class Engine:
         admit(flat, need): when given, a plan not cached yet is compiled and cached only if it
         returns true for the lowered graph and its estimated bytes; else the answer is None.
         lowered: `self.lower(g)`, when the caller lowered it already (with a key; g may be None then).
+        owner: whose plan it is (any hashable; None: nobody's): one owner's plans hold at most a share of the
+        cache (engine.cache_share), past it its own oldest go first.
         """
         k = key if key is not None else ("graph-id", id(g))
         plans = self._plans
@@ -161,6 +167,7 @@ class Engine:
             hit = plans.get(k)
             if hit is not None and (key is not None or hit[0] is g):
                 plans.move_to_end(k)
+                self._shares.touch(k)
                 self.hits += 1
                 return hit[1]
             self.misses += 1
@@ -175,10 +182,10 @@ class Engine:
                 self.compile_seconds += time.perf_counter() - t0
                 self.compile_cpu_seconds += time.thread_time() - c0
         p.est_bytes = need
-        self._keep(k, g if key is None else None, p)
+        self._keep(k, g if key is None else None, p, owner)
         return p
 
-    def _keep(self, k, g: Graph | None, p: Plan) -> None:
+    def _keep(self, k, g: Graph | None, p: Plan, owner: Any = None) -> None:
         size = p.nbytes
         if self.cache_bytes is not None and size > self.cache_bytes:
             return  # larger than the whole cache: used for this run, then dropped
@@ -187,15 +194,24 @@ class Engine:
             old = self._plans.pop(k, None)
             if old is not None:
                 self._held -= old[2]
+                self._shares.drop(k)
                 evicted.append(old[1])
             self._plans[k] = (g, p, size)
             self._held += size
+            self._shares.add(k, owner, size)
+            while (mine := self._shares.over(owner)) is not None:  # the owner's own oldest first
+                evicted.append(self._drop(mine))
             while len(self._plans) > self.cache_size or (self.cache_bytes is not None and self._held > self.cache_bytes):
-                _, (_, q, n) = self._plans.popitem(last=False)
-                self._held -= n
-                evicted.append(q)
+                evicted.append(self._drop(next(iter(self._plans))))
         for q in evicted:
             q.release()
+
+    def _drop(self, k) -> Plan:
+        """Out of the cache (the lock held): the plan, to release once the lock is let go."""
+        _, q, n = self._plans.pop(k)
+        self._held -= n
+        self._shares.drop(k)
+        return q
 
     def cache_info(self) -> dict:
         """Sizes for metrics: entries and bytes held, their bounds, hits and misses."""
@@ -207,19 +223,20 @@ class Engine:
         with self._lock:
             plans = [v[1] for v in self._plans.values()]
             self._plans.clear()
+            self._shares = OwnerShare(self.cache_size, self.cache_bytes)
             self._held = 0
         for p in plans:
             p.release()
 
     def run(self, g: Graph, inputs: Sequence, params: dict | None = None, key: Any = None,
-            outs: Sequence | None = None):
+            outs: Sequence | None = None, owner: Any = None):
         """Run `g` on host arrays; returns host arrays in the graph's output structure.
 
         Parameters default to the graph's values; `params` overrides some or all by name. `outs`: per flat
         output, a buffer of its shape and dtype to compute it into, or None (see Plan.run_host: an output
-        returned as its buffer was computed into it; any other is a new array).
+        returned as its buffer was computed into it; any other is a new array). `owner`: as for `plan`.
         """
-        p = self.plan(g, key)
+        p = self.plan(g, key, owner=owner)
         if params:
             unknown = [k for k in params if k not in p.param_avals and k not in g.param_names]
             if unknown:

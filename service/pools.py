@@ -126,6 +126,7 @@ class Worker:
         self.fatal: str | None = None
         self.recycling: str | None = None  # why the server killed it: "deadline", "cancelled"
         self.owed_by: str | None = None  # the client whose cancelled job recycled the worker this one replaces
+        self.owed_ahead = 0.0  # what of this one's start was charged to owed_by ahead (Pool._recycle)
         self.jobs_done = 0
         self.last_used = 0.0
         self.started_at = time.time()
@@ -174,6 +175,7 @@ class Pool:
         self.refusals: Refusals | None = None  # Core's memo of build refusals: a first build's twin, held queued
         # while the first ran (_first_build_waits), meets the first's 413 instead of building again
         self.refused_work = RefusedWork(settings.refused_work_share, settings.refused_work_burst_s)
+        self.start_s = 0.0  # how long the last worker took to start (a recycle's charge ahead: _recycle)
         self._lanes = (metrics.lanes.labels(name, "worker"), metrics.lanes.labels(name, "inline"),
                        metrics.lanes.labels(name, "direct"))
         self._weights_sent = (metrics.weights_sent.labels(name, "values"), metrics.weights_sent.labels(name, "bytes"))
@@ -348,8 +350,11 @@ class Pool:
 
     def _check_refused_work(self, job: Job) -> None:
         """429 for a job of unknown cost from a client whose refused builds took past its share of worker time
-        (RefusedWork); its known programs, and every other client's, go on as before."""
-        if self._cost_unknown(job.key):
+        (RefusedWork); its known programs, and every other client's, go on as before. A client that had workers
+        recycled for its cancelled jobs (RefusedWork.recycled) is checked for its known long programs too: they are
+        recycled at once when cancelled (`cancel`), and a loop cancelling one it had run once went unchecked (a
+        worker restarted and the program compiled again each time, another key's grad waiting 3-5 s)."""
+        if self._cost_unknown(job.key) or job.client in self.refused_work.recycled and not self._short(job.key):
             self.check_refused_work(job.client, job.enqueued)
 
     def check_refused_work(self, client: str, now: float) -> None:
@@ -361,7 +366,9 @@ class Pool:
         retry = max(self.settings.retry_after_s, math.ceil(wait))  # (not gradserve_rejected: the queue had room)
         raise Overloaded(f"pool {self.name!r}: this client's builds refused for max_work / max_nodes (and workers "
                          f"recycled for its cancelled jobs, with their restarts) took past its share of worker time (refused_work_share={self.settings.refused_work_share} of a worker, "
-                         f"refused_work_burst_s={self.settings.refused_work_burst_s}); a program not built before "
+                         f"refused_work_burst_s={self.settings.refused_work_burst_s}, now "
+                         f"{self.refused_work.burst_of(client, now):.3g}: halved for each worker recycled for its "
+                         f"cancelled jobs, one forgotten a minute); a program not built before "
                          f"waits: retry after {retry}s", retry_after=retry, device=self.name,
                          limit="refused_work_share")
 
@@ -451,11 +458,15 @@ class Pool:
             return
         w = job.worker
         if w is not None and w.job is job:
-            grace, usual = self.settings.deadline_grace_s, self.work.typical_ms(job.key)
-            if usual is not None and usual <= grace * 100:  # (ms: a tenth of the grace)
-                self.loop.call_later(grace, self._recycle, w, job, "cancelled")
+            if self._short(job.key):
+                self.loop.call_later(self.settings.deadline_grace_s, self._recycle, w, job, "cancelled")
             else:
                 self._recycle(w, job, "cancelled")
+
+    def _short(self, key: str) -> bool:
+        """Program `key`'s runs have taken at most a tenth of deadline_grace_s: cancelled, it is let finish."""
+        usual = self.work.typical_ms(key)
+        return usual is not None and usual <= self.settings.deadline_grace_s * 100  # (ms: a tenth of the grace)
 
     @staticmethod
     def _fits(w: Worker, job: Job) -> bool:
@@ -604,8 +615,8 @@ class Pool:
         else:
             sending = []
         w.conn.send_bytes(pickle.dumps(("job", job.id, job.key, gjson, job.in_refs,
-                                        job.p_refs, w.slots.listing(), job.lend, job.out_target, job.lane_item),
-                                       _PROTOCOL))
+                                        job.p_refs, w.slots.listing(), job.lend, job.out_target, job.lane_item,
+                                        job.client or None), _PROTOCOL))  # (the client: its share of the caches)
         for k, a in frames:
             w.conn.send_bytes(weight_refs.raw(a))
         for k, a in sending:
@@ -681,9 +692,11 @@ class Pool:
             w.info = msg[1]
             w.state = "idle"
             w.ready_event.set()
-            if w.owed_by is not None:  # (its start: a cancelled job's cost, _recycle)
-                self.refused_work.charge(w.owed_by, time.time() - w.started_at, time.perf_counter())
+            start_s = time.time() - w.started_at
+            if w.owed_by is not None:  # (its start: a cancelled job's cost, _recycle, less what it charged ahead)
+                self.refused_work.charge(w.owed_by, start_s - w.owed_ahead, time.perf_counter())
                 w.owed_by = None
+            self.start_s = start_s
             self._dispatch()
             return
         if kind == "fatal":
@@ -795,6 +808,7 @@ class Pool:
             return
         new = self.workers[self.workers.index(w)] = self._spawn(w.spec)
         new.owed_by = w.owed_by if w.recycling == "cancelled" else None
+        new.owed_ahead = w.owed_ahead
         self._dispatch()
 
     def _close(self, w: Worker) -> None:
@@ -974,9 +988,11 @@ class Pool:
                 # the client's account of refused work: a client cancelling a new program as soon as it ran, in a
                 # loop, had the pool's worker killed and restarted for nothing each time (another key's small grad
                 # waited 4-8 s behind the restarts, one worker)
+                # The replacement's start is charged ahead, as long as the last one took (start_s): charged only
+                # once it is ready, the client's next new program went in meanwhile (to be cancelled in turn).
                 now = time.perf_counter()
-                self.refused_work.charge(job.client, now - job.started, now)
-                w.owed_by = job.client
+                self.refused_work.recycle(job.client, now - job.started + self.start_s, now)
+                w.owed_by, w.owed_ahead = job.client, self.start_s
             try:
                 os.kill(w.proc.pid, signal.SIGKILL)
             except ProcessLookupError:

@@ -15,6 +15,7 @@ from .errors import LimitExceeded, ServiceError
 
 KEPT = 1024  # programs remembered (an entry is the error's message and detail as answered, clipped: a few KB)
 DETERMINISTIC = ("max_work", "max_nodes")  # settings a build is refused by the same way every time
+RECYCLE_FORGOTTEN_S = 60.0  # a client's recycled workers weigh on its burst (RefusedWork.burst_of): one forgotten a minute
 
 
 class Refusals:
@@ -59,6 +60,34 @@ class RefusedWork:
     def __init__(self, share: float, burst: float):
         self.share, self.burst = share, burst
         self.level: dict[str, tuple[float, float]] = {}  # client -> (seconds owed, when last drained)
+        self.recycled: dict[str, tuple[float, float]] = {}  # client -> (workers recycled, when last drained)
+
+    def _now_recycled(self, client: str, now: float) -> float:
+        n, at = self.recycled.get(client, (0.0, now))
+        return max(0.0, n - (now - at) / RECYCLE_FORGOTTEN_S)
+
+    def recycle(self, client: str, seconds: float, now: float) -> None:
+        """A worker recycled for `client`'s cancelled job: its `seconds` charged, and the client's burst halved
+        while the recycle is remembered (`burst_of`). Why: at the default burst (120 worker-seconds, there for the
+        builds a client may meet max_work with) a cancel-then-resubmit loop had the pool's worker restarting for two
+        minutes before any bound; now its burst is ~4 s by its fifth recycle, while a client cancelling now and then
+        (a recycle a minute or less) keeps most of it."""
+        if self.share <= 0:
+            return
+        self.recycled[client] = (self._now_recycled(client, now) + 1.0, now)
+        if len(self.recycled) > KEPT:
+            for k in [k for k in self.recycled if self._now_recycled(k, now) <= 0]:
+                del self.recycled[k]
+        self.charge(client, seconds, now)
+
+    def burst_of(self, client: str, now: float) -> float:
+        """`burst`, halved for each recycle of `client`'s remembered (one forgotten each RECYCLE_FORGOTTEN_S)."""
+        if client not in self.recycled:
+            return self.burst
+        n = self._now_recycled(client, now)
+        if n <= 0:
+            del self.recycled[client]
+        return self.burst / 2.0 ** n
 
     def _now_level(self, client: str, now: float) -> float:
         owed, at = self.level.get(client, (0.0, now))
@@ -79,4 +108,4 @@ class RefusedWork:
         owed = self._now_level(client, now)
         if owed <= 0:
             del self.level[client]
-        return max(0.0, (owed - self.burst) / self.share)
+        return max(0.0, (owed - self.burst_of(client, now)) / self.share)

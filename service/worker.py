@@ -80,6 +80,7 @@ class Plans:
     def __init__(self, engine, spec: dict):
         from collections import OrderedDict
 
+        from engine.cache_share import OwnerShare
         from engine.serialize import Limits
 
         self.engine = engine
@@ -88,6 +89,7 @@ class Plans:
         self.max_entries = spec["cache_size"]
         cap = spec.get("plan_cache_bytes")  # 0: nothing kept past the job at hand (as the engine's plans)
         self.cap = (1 << 62) if cap is None else cap
+        self.shares = OwnerShare(self.max_entries, self.cap)  # one client's graphs: at most a share of both
         self.limits = Limits(max_nodes=spec.get("max_nodes"))
         from .weight_refs import WeightCache
 
@@ -98,10 +100,11 @@ class Plans:
         """Bytes held: the graphs here and the engine's plans."""
         return self.nbytes + int(self.engine.cache_info().get("bytes") or 0)
 
-    def get(self, key: str, gjson):
+    def get(self, key: str, gjson, owner=None):
         hit = self.graphs.get(key)
         if hit is not None:
             self.graphs.move_to_end(key)
+            self.shares.touch(key)
             return hit[0]
         if gjson is None:
             return None
@@ -111,10 +114,16 @@ class Plans:
         n = len(gjson[0] if isinstance(gjson, tuple) else gjson) + graph_bytes(g)
         self.graphs[key] = (g, n)
         self.nbytes += n
+        self.shares.add(key, owner, n)
+        while (mine := self.shares.over(owner)) is not None:  # the owner's own oldest first
+            self._drop(mine)
         while len(self.graphs) > 1 and (len(self.graphs) > self.max_entries or self.nbytes > self.cap):
-            _, (_, k) = self.graphs.popitem(last=False)
-            self.nbytes -= k
+            self._drop(next(iter(self.graphs)))
         return g
+
+    def _drop(self, key: str) -> None:
+        self.nbytes -= self.graphs.pop(key)[1]
+        self.shares.drop(key)
 
 
 def load_graph(gjson, limits, lookup=None):
@@ -150,19 +159,19 @@ def job_error(e: BaseException, job_id) -> dict:
     return {"code": "execution_error", "message": f"{type(e).__name__}: {str(e)[:500]}", "detail": {}}
 
 
-def _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params, key, outs=None):
+def _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params, key, outs=None, owner=None):
     """engine.run on the lent cores, if any (narrowed back after, even when it fails); the threads it
     started with, and (lent) how long its threads waited for a CPU meanwhile, ms (the pool's verdict on
     lending, service.core_lending.WorkEstimates). outs: buffers to compute outputs into (Engine.run)."""
     if lend is None:
-        return engine.run(g, inputs, params, key=key, outs=outs), budget.threads if budget is not None else 1, None
+        return engine.run(g, inputs, params, key=key, outs=outs, owner=owner), budget.threads if budget is not None else 1, None
     try:
         budget.set(*lend)
         if revoked is not None and revoked.value == job_id:  # reclaimed before we widened: undo it
             budget.narrow(home=True)
         threads = budget.threads
         before = _RUN_DELAY.sample(budget.tids)
-        out = engine.run(g, inputs, params, key=key, outs=outs)
+        out = engine.run(g, inputs, params, key=key, outs=outs, owner=owner)
         budget.narrow()  # (lists the threads again: any the run started)
         return out, threads, _RUN_DELAY.since(before, budget.tids)
     finally:
@@ -377,8 +386,9 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
     _, job_id, key, gjson, in_refs, param_refs, listing = msg[:7]  # gjson: (text, source map) or None
     lend = msg[7] if len(msg) > 7 and budget is not None else None
     target = msg[8] if len(msg) > 8 else None
+    owner = msg[10] if len(msg) > 10 else None  # the job's client: its share of the caches (engine.cache_share)
     try:
-        g = plans.get(key, gjson)
+        g = plans.get(key, gjson, owner)
         timeline.stamp("wk.plan")
     except MissingWeight:  # its cache dropped a value the graph names: the server sends it again
         return ("need_graph", job_id, True)
@@ -404,7 +414,7 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
         cpu_clock = time.process_time if lend is None else _no_clock
         t0, c0 = time.perf_counter(), cpu_clock()
         out, threads, waited = _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params or None, key,
-                                         placed[0] if placed is not None else None)
+                                         placed[0] if placed is not None else None, owner)
         t1, c1 = time.perf_counter(), cpu_clock()
         timeline.stamp("wk.c1")
         owned: list = []

@@ -87,3 +87,26 @@ def test_refused_work_forgets_drained_accounts_past_kept():
     for i in range(KEPT + 1):
         w.charge(f"c{i}", 1.0, float(i))  # each drained a second after its charge
     assert len(w.level) <= 2
+
+
+def test_recycles_halve_a_clients_burst_and_are_forgotten_one_a_minute():
+    """Round 29: a cancel loop's fifth recycle leaves it 120 / 2**5 = 3.75 s of burst (was 120: two minutes of a
+    worker restarting); a client recycling a worker now and then keeps most of it."""
+    w = RefusedWork(share=0.5, burst=120.0)
+    for i in range(5):
+        w.recycle("loop", 1.0, 0.0)  # 1 s of worker (the job and its restart) each
+    assert w.burst_of("loop", 0.0) == pytest.approx(3.75)
+    assert w.wait_s("loop", 0.0) == pytest.approx((5.0 - 3.75) / 0.5)  # 5 owed, 1.25 past the burst
+    assert w.burst_of("other", 0.0) == 120.0 and w.wait_s("other", 0.0) == 0.0
+    assert w.burst_of("loop", 120.0) == pytest.approx(120.0 / 2 ** 3)  # two of the five forgotten
+    w.recycle("now_and_then", 1.0, 0.0)
+    assert w.wait_s("now_and_then", 0.0) == 0.0 and w.burst_of("now_and_then", 0.0) == 60.0
+    w.recycle("now_and_then", 1.0, 60.0)  # a minute on: the first forgotten
+    assert w.burst_of("now_and_then", 60.0) == 60.0
+    assert w.burst_of("now_and_then", 600.0) == 120.0 and "now_and_then" not in w.recycled
+
+
+def test_recycles_with_share_0_never_wait():
+    w = RefusedWork(share=0.0, burst=1.0)
+    w.recycle("a", 1e6, 0.0)
+    assert w.wait_s("a", 0.0) == 0.0 and not w.recycled
