@@ -37,13 +37,14 @@ _A, _B = (np.asarray(m, np.float32) for m in _lmu_matrices(4, 4.0))
 
 def lmu_scan_checkpoint_cond(p, x):
     """x: (T, N, 3). m <- A_d m + B_d u, u = x e_x + h e_h; the hidden update h <- soft_clip(x W + h U + m M) through
-    a checkpointed cell; lax.cond: steps whose memory energy exceeds 0.05 damp it by 0.8 (both branches taken)."""
+    a checkpointed cell; lax.cond: steps whose memory energy exceeds 1 damp it by 0.8 (both branches taken: the
+    first step is under)."""
     @jax.checkpoint
     def cell(carry, xt):
         h, m = carry
         u = xt @ p["e_x"] + h @ p["e_h"]                                # (N, 1)
         m = m @ _A.T + u @ _B.T
-        m = lax.cond(jnp.sum(m * m) > 0.05, lambda z: 0.8 * z, lambda z: z, m)
+        m = lax.cond(jnp.sum(m * m) > 1.0, lambda z: 0.8 * z, lambda z: z, m)
         h = soft_clip(xt @ p["W"] + h @ p["U"] + m @ p["M"])
         return (h, m), jnp.sum(h * h)
 
