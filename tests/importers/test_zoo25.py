@@ -20,8 +20,9 @@ from .checks import check_against_jax, check_against_torch, torch_case
 from .jax_zoo25 import MODELS as JAX_MODELS
 from .zoo25 import JVP_REFERENCE
 from .zoo25 import MODELS as TORCH_MODELS
-from .zoo25_ort_gen import (LEGACY_BN, PROBIT_BATCHES, X_BN, X_LIN1, X_NHWC, X_SEQ, legacy_bn_dropout,
-                            probit_one_column, tf_boolean_mask, tf_control, tf_control_weights, tf_convnet, tf_weights)
+from .zoo25_ort_gen import (LEGACY_BN, PROBIT_BATCHES, TF_RESIZE, X_BN, X_LIN1, X_NHWC, X_RESIZE, X_SEQ,
+                            legacy_bn_dropout, probit_one_column, tf_boolean_mask, tf_control, tf_control_weights,
+                            tf_convnet, tf_resize, tf_weights)
 
 DATA = "tests/importers/data/zoo25_ort.npz"
 
@@ -102,6 +103,22 @@ def test_tf2onnx_while_loop_and_cond(sign):
     np.testing.assert_allclose(_import(tf_control(), x)(Tensor(x.astype(np.float32))).asnumpy(), ort, rtol=0,
                                atol=1e-6)
     _check_fd(lambda w: tf_control(double=True, weights=w), tf_control_weights(), x)
+
+
+@pytest.mark.parametrize("opset,mode", TF_RESIZE)
+def test_tf2onnx_resize_tf_half_pixel_for_nn(opset, mode):
+    """tf.image.resize as tf2onnx writes it: Resize with coordinate_transformation_mode tf_half_pixel_for_nn (source
+    (i + 0.5) / scale; before: refused as unknown): onnxruntime's values; the float64 input gradient against
+    differences."""
+    want = np.load(DATA)[f"tf_resize{opset}_{mode}/ort0"]
+    np.testing.assert_allclose(gs.from_onnx(tf_resize(opset, mode))(Tensor(X_RESIZE.astype(np.float32))).asnumpy(),
+                               want, rtol=0, atol=1e-6)
+    net = gs.from_onnx(tf_resize(opset, mode, double=True))
+    c = np.random.default_rng(3).uniform(0.5, 1.5, want.shape)
+    g = ops.grad(lambda z: (net(z) * Tensor(c)).sum())(Tensor(X_RESIZE)).asnumpy()
+    d = np.random.default_rng(4).normal(size=X_RESIZE.shape)
+    fd = ((net(Tensor(X_RESIZE + 1e-6 * d)).asnumpy() - net(Tensor(X_RESIZE - 1e-6 * d)).asnumpy()) * c).sum() / 2e-6
+    assert abs(fd - (g * d).sum()) < 1e-7 * max(1.0, abs(fd))
 
 
 def test_tf2onnx_boolean_mask_is_refused_naming_nonzero():

@@ -171,6 +171,31 @@ def tf_boolean_mask():
     return oh.make_model(g, opset_imports=[oh.make_opsetid("", 13)], ir_version=7)
 
 
+TF_RESIZE = [(11, "nearest"), (13, "nearest"), (13, "linear")]
+
+
+def tf_resize(opset: int, mode: str, double: bool = False):
+    """tf.image.resize (TF2: half_pixel_centers) to [7, 9] as tf2onnx writes it: Transposes around a Resize by
+    sizes with coordinate_transformation_mode tf_half_pixel_for_nn (opsets 11-18; round_prefer_ceil for nearest),
+    then x * sin(x) (a gradient that depends on the values)."""
+    from onnx import TensorProto as T
+    from onnx import helper as oh
+    from onnx import numpy_helper as nh
+
+    t = T.DOUBLE if double else T.FLOAT
+    n, vi = oh.make_node, oh.make_tensor_value_info
+    nodes = [n("Transpose", ["x"], ["t"], perm=[0, 3, 1, 2]),
+             n("Resize", ["t", "roi", "scales", "sizes"], ["r"], mode=mode, nearest_mode="round_prefer_ceil",
+               coordinate_transformation_mode="tf_half_pixel_for_nn"),
+             n("Transpose", ["r"], ["nhwc"], perm=[0, 2, 3, 1]), n("Sin", ["nhwc"], ["s"]),
+             n("Mul", ["nhwc", "s"], ["y"])]
+    inits = [nh.from_array(np.zeros(0, np.float32), "roi"), nh.from_array(np.zeros(0, np.float32), "scales"),
+             nh.from_array(np.array([2, 3, 7, 9], np.int64), "sizes")]
+    g = oh.make_graph(nodes, "tf2onnx_resize", [vi("x", t, [2, 4, 5, 3])], [vi("y", t, None)], inits)
+    return oh.make_model(g, opset_imports=[oh.make_opsetid("", opset)], ir_version=7)
+
+
+X_RESIZE = np.random.default_rng(28).normal(size=(2, 4, 5, 3))
 X_BN = np.random.default_rng(27).normal(size=(2, 3, 4, 5))
 
 
@@ -232,6 +257,8 @@ def main():
         out[f"tf_convnet{opset}/ort0"] = run(tf_convnet(opset), {"x": X_NHWC.astype(np.float32)})[0]
     out["tf_control/ort0"] = run(tf_control(), {"x": X_SEQ.astype(np.float32)})[0]
     out["tf_control_neg/ort0"] = run(tf_control(), {"x": -X_SEQ.astype(np.float32)})[0]  # the other branch
+    for opset, mode in TF_RESIZE:
+        out[f"tf_resize{opset}_{mode}/ort0"] = run(tf_resize(opset, mode), {"x": X_RESIZE.astype(np.float32)})[0]
     for opset, spatial in LEGACY_BN:
         out[f"bn{opset}_{spatial}/ort0"] = run(legacy_bn_dropout(opset, spatial), {"x": X_BN.astype(np.float32)})[0]
     for name, rows in PROBIT_BATCHES.items():
