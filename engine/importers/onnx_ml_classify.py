@@ -72,8 +72,9 @@ def _binary(w, node, s: str, how: str, labels) -> list[str]:
     scores untransformed: refused, the runtimes' answers are not the op's.)"""
     if how not in ("NONE", "LOGISTIC"):
         _refuse(node, f"post_transform {how!r} with one score column for two classes (NONE or LOGISTIC are imported: "
-                      "onnxruntime applies no softmax there, and its PROBIT scores there are not the column's probit: "
-                      "NaN and zeros where the op's are finite)")
+                      "onnxruntime applies no softmax there, and its PROBIT scores there are no function of the "
+                      "row: a row's entries change with the other rows of its batch, 1.32 filling the [N, 2] output's "
+                      "first entries with several rows' probits and leaving others unwritten)")
     p = w.unary("sigmoid", s) if how == "LOGISTIC" else s
     pos = w.reshape(w.binary("greater", s, w.scalar_like(0.0, s)), (w.shape(s)[0],))
     label = w.where(pos, w.const(labels[1]), w.const(labels[0]))

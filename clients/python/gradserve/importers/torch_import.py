@@ -1087,14 +1087,35 @@ def _program_to_writer(module, args: tuple, decompose: bool):
         else:
             raise UnsupportedModel(f"input {node.name!r} of kind {spec.kind.name} is not supported")
     specs = ep.graph_signature.output_specs
-    if any(s.kind not in (OutputKind.USER_OUTPUT, OutputKind.TOKEN, OutputKind.BUFFER_MUTATION) for s in specs):
-        raise UnsupportedModel("the exported program mutates its inputs or parameters: "
-                               f"{sorted({s.kind.name for s in specs})}")
+    _refuse_mutations(ep, specs)
     outputs = _convert_nodes(ctx, ep.graph_module)
     # a buffer's new value (train-mode batch norm's running statistics) is written back after each call
     updates = [(cast(str, s.target), o) for s, o in zip(specs, outputs) if s.kind == OutputKind.BUFFER_MUTATION]
     user = [o for s, o in zip(specs, outputs) if s.kind == OutputKind.USER_OUTPUT]
     return w, user, updates
+
+
+def _refuse_mutations(ep, specs) -> None:
+    """Refuses a program that writes to a parameter or a user input, naming each target and the op writing it
+    (a buffer's write, train-mode batch norm's statistics, is modelled: written back after each call)."""
+    from torch.export.graph_signature import OutputKind
+
+    bad = [(i, s) for i, s in enumerate(specs)
+           if s.kind not in (OutputKind.USER_OUTPUT, OutputKind.TOKEN, OutputKind.BUFFER_MUTATION)]
+    if not bad:
+        return
+    returned = next(n for n in ep.graph_module.graph.nodes if n.op == "output").args[0]
+    what = []
+    for i, s in bad:
+        src = returned[i]
+        op = str(getattr(src, "target", src)).removeprefix("aten.")
+        what.append(f"{s.kind.name.lower().replace('_', ' ')} of {s.target!r} by {getattr(src, 'name', src)!r} "
+                    f"({op})")
+    why = ("; nn.Embedding(max_norm=...) renormalises the rows it reads in place on every call: renormalise the "
+           "weight once beforehand (torch.embedding_renorm_ under torch.no_grad) and export the embedding without "
+           "max_norm" if any("embedding_renorm" in w for w in what) else "")
+    raise UnsupportedModel("the exported program writes to its parameters or inputs, which gradserve graphs do not "
+                           f"model: {'; '.join(what)}{why}")
 
 
 def _static_module(module):

@@ -334,8 +334,10 @@ def resize_coords(n_in: int, n_out: int, scale: float, how: str, length: float |
     if how == "half_pixel_symmetric":  # half_pixel, centred when the output length was rounded down
         length = n_out if length is None else length
         return n_in / 2 * (1 - n_out / length) + (i + 0.5) / scale - 0.5
+    if how == "tf_half_pixel_for_nn":  # opsets 11-18: tf2onnx's for TF's nearest with half_pixel_centers
+        return (i + 0.5) / scale
     raise UnsupportedModel(f"resize coordinate_transformation_mode {how!r} (known: asymmetric, half_pixel, "
-                           "pytorch_half_pixel, align_corners, half_pixel_symmetric)")
+                           "pytorch_half_pixel, align_corners, half_pixel_symmetric, tf_half_pixel_for_nn)")
 
 
 def resize(w: GraphWriter, x: str, mats: dict) -> str:

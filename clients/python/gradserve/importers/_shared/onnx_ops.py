@@ -555,6 +555,8 @@ def _global_pool(ctx, node, attrs):
 def _batch_norm(ctx, node, attrs):
     x, scale, b, mean, var = [ctx.val(n) for n in node.input[:5]]
     eps = attrs.get("epsilon", 1e-5)
+    if not attrs.get("spatial", 1):  # opset 7-8's spatial=0: per-activation statistics of shape [C, D1, ...]
+        return [_per_activation_batch_norm(ctx.w, node, x, [scale, b, mean, var], eps)]
     if not attrs.get("training_mode", 0):
         return [C.batch_norm(ctx.w, x, scale, b, mean, var, eps)]
     # opset 14+: the batch's statistics (biased variance), and the running ones as outputs 1 and 2:
@@ -570,6 +572,19 @@ def _batch_norm(ctx, node, attrs):
     def run(r, batch):
         return w.add(w.mul(r, w.scalar_like(m, r)), w.mul(batch, w.scalar_like(1 - m, batch)))
     return [y, run(mean, w.reshape(bm, [-1])), run(var, bv)]
+
+
+def _per_activation_batch_norm(w, node, x, stats, eps):
+    """(x - mean) * scale / sqrt(var + eps) + B with each statistic of x's shape less the batch axis (onnxruntime's
+    reading of spatial=0); other shapes are refused naming the node (the engine's batch_norm takes [C] ones only)."""
+    want = list(w.shape(x)[1:])
+    bad = [n for n, v in zip(node.input[1:5], stats) if list(w.shape(v)) != want]
+    if bad:
+        raise UnsupportedModel(f"BatchNormalization {node.name!r} with spatial=0: statistics {bad} are not of the "
+                               f"input's per-activation shape {want}")
+    scale, b, mean, var = stats
+    inv = w.unary("rsqrt", w.add(var, w.scalar_like(eps, var)))
+    return w.add(w.mul(w.sub(x, mean), w.mul(scale, inv)), b)
 
 
 @handles("LayerNormalization")
