@@ -1,0 +1,164 @@
+"""Sample seed 67 of MindSpore's own tests (benchmarks/mindspore_suite/README.md, "Sample seed 67").
+
+Integer division / remainder by zero (found probing beyond st/ops/cpu/test_div_op.py's asserts), ApproximateEqual's
+checks (st/ops/cpu/test_approximate_equal_op.py) and set_context's argument checks (ut/python/pynative_mode/
+test_context.py). Expected values and texts: MindSpore 2.10 CPU runs of the same calls, PyNative and GRAPH_MODE alike
+(/work/ms_suite67/probe/p1.py - p5.py; their outputs p*.ms.txt), written here as literals."""
+import os
+
+import numpy as np
+import pytest
+
+import gradserve as ms
+from gradserve import Tensor, context, ops
+from gradserve.ops import operations as P
+
+# MindSpore 2.10: x / 0 of integers, x = [-3, 0, 3, min, max] of the dtype (signed) or [0, 3, max] (unsigned)
+_SIGNED = {"int8": (-128, 127), "int16": (-32768, 32767), "int32": (-2 ** 31, 2 ** 31 - 1),
+           "int64": (-2 ** 63, 2 ** 63 - 1)}
+_UNSIGNED = {"uint8": 255, "uint16": 65535, "uint32": 2 ** 32 - 1, "uint64": 2 ** 64 - 1}
+_FLOOR_DIVS = {
+    "div_floor": lambda a, b: ops.div(a, b, rounding_mode="floor"),
+    "floordiv_operator": lambda a, b: a // b,
+    "FloorDiv": lambda a, b: P.FloorDiv()(a, b),
+    "floor_divide": lambda a, b: ops.floor_divide(a, b),
+    "TruncateDiv": lambda a, b: P.TruncateDiv()(a, b),
+}
+
+
+def _run(f, xs, ys, dtype):
+    out = f(Tensor(np.array(xs, dtype=dtype)), Tensor(np.array(ys, dtype=dtype)))
+    assert out.dtype == getattr(ms, dtype)
+    return out.asnumpy().tolist()
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph"])
+@pytest.mark.parametrize("name", sorted(_FLOOR_DIVS))
+def test_integer_floor_division_by_zero_saturates_to_the_dividend_sign(fake, mode, name):
+    ms.set_context(mode=ms.GRAPH_MODE if mode == "graph" else ms.PYNATIVE_MODE)
+    f = _FLOOR_DIVS[name]
+    for dtype, (low, high) in _SIGNED.items():
+        # the last two: ordinary divisions, floor -4 and (TruncateDiv) -3
+        got = _run(f, [-3, 0, 3, low, high, -7, 7], [0, 0, 0, 0, 0, 2, -2], dtype)
+        quotient = -3 if name == "TruncateDiv" else -4
+        assert got == [low, 0, high, low, high, quotient, quotient], (dtype, got)
+    for dtype, high in _UNSIGNED.items():
+        assert _run(f, [0, 3, high, 7], [0, 0, 0, 2], dtype) == [0, high, high, 3], dtype
+
+
+@pytest.mark.parametrize("name, fn", [("remainder", ops.remainder), ("fmod", ops.fmod)])
+def test_integer_remainder_and_fmod_by_zero_give_the_dividend(fake, name, fn):
+    for dtype, (low, high) in _SIGNED.items():
+        want = [-3, 0, 3, low, high, 1 if name == "remainder" else -1]
+        assert _run(fn, [-3, 0, 3, low, high, -7], [0, 0, 0, 0, 0, 2], dtype) == want, dtype
+    for dtype, high in _UNSIGNED.items():
+        assert _run(fn, [0, 3, high, 7], [0, 0, 0, 2], dtype) == [0, 3, high, 1], dtype
+
+
+def test_integer_trunc_division_and_floor_mod_by_zero(fake):
+    trunc = lambda a, b: ops.div(a, b, rounding_mode="trunc")  # noqa: E731
+    xs, ys = [-3, 0, 3, -7], [0, 0, 0, 2]
+    assert _run(trunc, xs, ys, "int8") == [0, 0, 0, -3]
+    assert _run(trunc, xs, ys, "int16") == [0, 0, 0, -3]
+    assert _run(trunc, xs, ys, "int32") == [-2 ** 31] * 3 + [-3]
+    assert _run(trunc, xs, ys, "int64") == [-2 ** 63] * 3 + [-3]
+    assert _run(trunc, [0, 3, 7], [0, 0, 2], "uint8") == [0, 0, 3]
+    assert _run(trunc, [0, 3, 7], [0, 0, 2], "uint64") == [2 ** 63, 0, 3]
+    floor_mod = lambda a, b: a % b  # noqa: E731
+    assert _run(floor_mod, xs, ys, "int8") == [0, 0, 0, 1]
+    assert _run(floor_mod, xs, ys, "int32") == [-2 ** 31] * 3 + [1]
+    assert _run(floor_mod, xs, ys, "int64") == [-2 ** 63] * 3 + [1]
+
+
+def test_float_division_by_zero_unchanged(fake):
+    x = Tensor(np.array([-3, 0, 3], np.float32))
+    y = Tensor(np.array([0, 0, 0], np.float32))
+    got = [ops.div(x, y, rounding_mode=m).asnumpy().tolist() for m in ("floor", "trunc")]
+    assert np.array_equal(got, [[-np.inf, np.nan, np.inf]] * 2, equal_nan=True)
+    assert np.isnan(ops.remainder(x, y).asnumpy()).all()
+
+
+def test_div_bad_rounding_mode_text():
+    with pytest.raises(ValueError, match=r"^For ops.div, rounding_mode value should be None, 'floor' or 'trunc'.$"):
+        ops.div(Tensor([1.0]), Tensor([2.0]), rounding_mode="round")
+
+
+# -- ApproximateEqual ---------------------------------------------------------------------------------
+
+def test_approximate_equal_values_and_tensor_method(fake):
+    a, b = Tensor(np.array([1., 2., 3.], np.float32)), Tensor(np.array([1.5, 2., 2.], np.float32))
+    assert Tensor.approximate_equal(a, b, 0.6).asnumpy().tolist() == [True, True, False]
+    assert a.approximate_equal(b).asnumpy().tolist() == [False, True, False]
+    x = Tensor(np.array([1, 2], np.float16))
+    assert P.ApproximateEqual(0.5)(x, Tensor(np.array([1.4, 2.6], np.float32))).asnumpy().tolist() == [True, False]
+
+
+@pytest.mark.parametrize("call, kind, text", [
+    (lambda a, b: P.ApproximateEqual(tolerance="str")(a, b), TypeError,
+     "For 'ApproximateEqual', the type of 'tolerance' should be 'float', but got type 'str'."),
+    (lambda a, b: P.ApproximateEqual(tolerance=1)(a, b), TypeError,
+     "For 'ApproximateEqual', the type of 'tolerance' should be 'float', but got type 'int'."),
+    (lambda a, b: ops.approximate_equal(a, b, True), TypeError,
+     "For 'ApproximateEqual', the type of 'tolerance' should be 'float', but got type 'bool'."),
+    (lambda a, b: P.ApproximateEqual(0.5)(Tensor(np.ones((2, 3), np.float32)), b), RuntimeError,
+     "For 'ApproximateEqual', arg 'x1' must have the same shape as 'x2'. But got 'x1' shape: (2, 3), 'x2' shape: (3)."),
+    (lambda a, b: P.ApproximateEqual(0.5)(Tensor(np.ones((1,) * 8, np.float32)), Tensor(np.ones((1,) * 8, np.float32))),
+     RuntimeError, "For 'ApproximateEqual', the x's rank should be less than 8, but got: 8"),
+    (lambda a, b: P.ApproximateEqual(0.5)(Tensor(np.array([1, 2], np.int32)), Tensor(np.array([1, 3], np.int32))),
+     TypeError, "For primitive[ApproximateEqual], the input argument[x1] must be a type of {Tensor[Float16], "
+                "Tensor[Float32], Tensor[Float64]}, but got Tensor[Int32]."),
+])
+def test_approximate_equal_refusals(fake, call, kind, text):
+    a, b = Tensor(np.array([1., 2., 3.], np.float32)), Tensor(np.array([1.5, 2., 2.], np.float32))
+    with pytest.raises(kind) as err:
+        call(a, b)
+    assert str(err.value) == text
+
+
+# -- set_context's checks ------------------------------------------------------------------------------
+
+@pytest.fixture
+def clean_context():
+    ms.reset_context()
+    yield
+    ms.reset_context()
+    for name in ("HCCL_DETERMINISTIC", "TE_PARALLEL_COMPILER"):
+        os.environ.pop(name, None)
+
+
+@pytest.mark.parametrize("kwargs, kind, text", [
+    ({"device_id": "cpu"}, TypeError, "The parameter 'device_id' must be <class 'int'>, but got <class 'str'>"),
+    ({"device_id": -1}, ValueError,
+     "For 'context.set_context', the argument 'device_id' must be in range [0, 4095], but got -1."),
+    ({"variable_memory_max_size": True}, TypeError,
+     "The parameter 'variable_memory_max_size' must be <class 'str'>, but got <class 'bool'>"),
+    ({"max_device_memory": 1}, TypeError,
+     "The parameter 'max_device_memory' must be <class 'str'>, but got <class 'int'>"),
+    ({"deterministic": "NOTRIGHT"}, ValueError,
+     "For 'context.set_context', the argument 'deterministic' must be one of ['ON', 'OFF'], but got NOTRIGHT."),
+    ({"deterministic": 1}, TypeError, "The parameter 'deterministic' must be <class 'str'>, but got <class 'int'>"),
+    ({"jit_config": {"jit_level": ""}}, ValueError,
+     "For 'jit_config', the value of argument jit_level must be one of ['O0', 'O1', 'O2'], but got ."),
+    ({"jit_config": {"xx": "O0"}}, ValueError, "For 'context.set_context', the key of argument 'jit_config' must be "
+     "one of {'jit_level': ['O0', 'O1', 'O2'], 'infer_boost': ['on', 'off']}, but got xx."),
+    ({"jit_config": "O0"}, TypeError, "The parameter 'jit_config' must be <class 'dict'>, but got <class 'str'>"),
+])
+def test_set_context_refusals_set_nothing(clean_context, kwargs, kind, text):
+    before = {k: context.get_context(k) for k in kwargs}
+    with pytest.raises(kind) as err:
+        context.set_context(**kwargs)
+    assert str(err.value) == text
+    assert {k: context.get_context(k) for k in kwargs} == before
+
+
+def test_set_context_deterministic_jit_config_and_wrapped(clean_context):
+    context.set_context(deterministic="ON")
+    assert (os.getenv("HCCL_DETERMINISTIC"), os.getenv("TE_PARALLEL_COMPILER")) == ("true", "1")
+    context.set_context(deterministic="OFF")
+    assert "HCCL_DETERMINISTIC" not in os.environ and "TE_PARALLEL_COMPILER" not in os.environ
+    context.set_context(jit_config={"jit_level": "O2"})
+    assert context.get_jit_config() == {"jit_level": "O2"}
+    context.set_context(jit_config={"infer_boost": "on"})
+    assert context.get_jit_config() == {"infer_boost": "on"}  # the dict given, whole
+    context.set_context.__wrapped__(max_device_memory="3GB")  # no type check there, as MindSpore's
+    assert context._context() is not None
