@@ -162,3 +162,35 @@ def test_set_context_deterministic_jit_config_and_wrapped(clean_context):
     assert context.get_jit_config() == {"infer_boost": "on"}  # the dict given, whole
     context.set_context.__wrapped__(max_device_memory="3GB")  # no type check there, as MindSpore's
     assert context._context() is not None
+
+
+# -- IndexAdd's indices (probe p8.py) -------------------------------------------------------------------
+
+class _IndexAddNet(ms.nn.Cell):
+    def __init__(self, primitive):
+        super().__init__()
+        self.x = ms.Parameter(Tensor(np.arange(6, dtype=np.float32).reshape(3, 2)), name="x")
+        self.primitive = primitive
+
+    def construct(self, i, y):
+        if self.primitive:
+            return P.IndexAdd(0)(self.x, i, y)
+        return ops.index_add(self.x, i, y, 0)
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph"])
+@pytest.mark.parametrize("primitive", [True, False])
+def test_index_add_takes_int32_indices_in_range_only(fake, mode, primitive):
+    # MindSpore 2.10: [1] adds to row 1; a negative index or one past the end is its RuntimeError (the engine's
+    # scatter_add counted -1 from the end: row 2 got the ones); int64 indices are its TypeError.
+    ms.set_context(mode=ms.GRAPH_MODE if mode == "graph" else ms.PYNATIVE_MODE)
+    net = _IndexAddNet(primitive)
+    out = net(Tensor(np.array([1], np.int32)), Tensor(np.ones((1, 2), np.float32)))
+    assert out.asnumpy().tolist() == [[0.0, 1.0], [3.0, 4.0], [4.0, 5.0]]
+    for idx in ([-1], [0, -3], [3]):
+        with pytest.raises(ValueError, match=r"For 'IndexAdd', the indices are out of range: they must lie in \[0, 3\)"):
+            _IndexAddNet(primitive)(Tensor(np.array(idx, np.int32)), Tensor(np.ones((len(idx), 2), np.float32)))
+    with pytest.raises(TypeError) as err:
+        _IndexAddNet(primitive)(Tensor(np.array([1], np.int64)), Tensor(np.ones((1, 2), np.float32)))
+    assert str(err.value) == ("For primitive[IndexAdd], the input argument[indices type] must be a type of "
+                              "{Tensor[Int32]}, but got Tensor[Int64].")
