@@ -194,3 +194,47 @@ def test_index_add_takes_int32_indices_in_range_only(fake, mode, primitive):
         _IndexAddNet(primitive)(Tensor(np.array([1], np.int64)), Tensor(np.ones((1, 2), np.float32)))
     assert str(err.value) == ("For primitive[IndexAdd], the input argument[indices type] must be a type of "
                               "{Tensor[Int32]}, but got Tensor[Int64].")
+
+
+# -- Rprop (probe p9.py) ---------------------------------------------------------------------------------
+
+class _RpropNet(ms.nn.Cell):
+    def __init__(self, dtype):
+        super().__init__()
+        self.w = ms.Parameter(Tensor(np.array([1.0, -2.0, 0.5, 3.0], dtype)), name="w")
+        self.b = ms.Parameter(Tensor(np.array([0.1, -0.1], dtype)), name="b")
+
+    def construct(self, x):
+        return ((self.w * x - 1.0) ** 2).sum() + (self.b ** 2).sum() * 3.0 + ops.sin(self.w).sum()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rprop_float64_parameters_step_in_float32(fake, dtype):
+    # MindSpore 2.10 (both modes), 6 steps, lr 0.1: b reaches 0 exactly (0.1 - 0.1 in float32, its compute dtype
+    # for every parameter but float16 / bfloat16); float64 arithmetic with the float32 learning rate left b at
+    # -1.5e-9, flipped the gradient's sign and ended at [-0.005, 0.005].
+    net = _RpropNet(dtype)
+    opt = ms.nn.Rprop(net.trainable_params(), learning_rate=0.1)
+    step = ops.value_and_grad(net, None, opt.parameters)
+    x = Tensor(np.array([0.5, 1.5, -1.0, 2.0], dtype))
+    losses = []
+    for _ in range(6):
+        loss, grads = step(x)
+        opt(grads)
+        losses.append(round(float(loss.asnumpy()), 4))
+    assert losses == [44.1127, 40.5907, 36.6282, 32.1517, 27.1849, 21.8147]
+    assert np.round(net.w.asnumpy().astype(np.float64), 5).tolist() == [0.00701, -1.00701, -0.49299, 2.00701]
+    assert net.b.asnumpy().tolist() == [0.0, 0.0]
+    assert net.b.dtype == (ms.float64 if dtype == np.float64 else ms.float32)
+
+
+@pytest.mark.parametrize("kwargs, text", [
+    ({"etas": (1.5, 1.2)}, "For 'Rprop', the 'etaminus' must be in range of (0.0, 1.0), but got 1.5 with type 'float'."),
+    ({"etas": (0.5, 1.0)}, "For Rprop, etaplus must be greater than 1.0, but got etaplus 1.0."),
+    ({"step_sizes": (1.0, 0.5)}, "For Rprop, maximal step size should not be less than minimal step size, but got "
+                                 "1.0 > 0.5."),
+])
+def test_rprop_argument_texts(kwargs, text):
+    with pytest.raises(ValueError) as err:
+        ms.nn.Rprop(_RpropNet(np.float32).trainable_params(), learning_rate=0.1, **kwargs)
+    assert str(err.value) == text
