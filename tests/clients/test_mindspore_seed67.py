@@ -70,6 +70,27 @@ def test_integer_trunc_division_and_floor_mod_by_zero(fake):
     assert _run(floor_mod, xs, ys, "int64") == [-2 ** 63] * 3 + [1]
 
 
+@pytest.mark.parametrize("mode", ["pynative", "graph"])
+def test_bool_floor_division_by_false_gives_the_dividend(fake, mode):
+    # MindSpore 2.10 (probe p10.py): [True, False] // [False, False] is [True, False]; the float quotient's nan
+    # made both True
+    ms.set_context(mode=ms.GRAPH_MODE if mode == "graph" else ms.PYNATIVE_MODE)
+    out = Tensor(np.array([True, False])) // Tensor(np.array([False, False]))
+    assert out.dtype == ms.bool_ and out.asnumpy().tolist() == [True, False]
+
+
+def test_python_number_and_mixed_dtype_divisors(fake):
+    # MindSpore 2.10 (probe p10.py)
+    x = Tensor(np.array([-3, 0, 3], np.int32))
+    assert (x // 0).asnumpy().tolist() == [-2 ** 31, 0, 2 ** 31 - 1]
+    assert ops.remainder(x, 0).asnumpy().tolist() == [-3, 0, 3]
+    assert (7 // Tensor(np.array([0, 2], np.int32))).asnumpy().tolist() == [2 ** 31 - 1, 3]
+    out = Tensor(np.array([[-3], [3]], np.int16)) // Tensor(np.array([0, 1, 0], np.int16))
+    assert out.asnumpy().tolist() == [[-32768, -3, -32768], [32767, 3, 32767]]
+    out = Tensor(np.array([-3, 3], np.int8)) // Tensor(np.array([0, 0], np.int32))
+    assert out.dtype == ms.int32 and out.asnumpy().tolist() == [-2 ** 31, 2 ** 31 - 1]
+
+
 def test_float_division_by_zero_unchanged(fake):
     x = Tensor(np.array([-3, 0, 3], np.float32))
     y = Tensor(np.array([0, 0, 0], np.float32))

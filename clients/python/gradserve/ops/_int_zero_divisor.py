@@ -24,7 +24,11 @@ def _integer(t) -> bool:
 
 
 def saturate_where_zero(x, y, q):
-    """q, with x's sign-saturated value where y == 0 (q's dtype: MindSpore's floor division of integers)."""
+    """q, with x's sign-saturated value where y == 0 (q's dtype: MindSpore's floor division of integers; of bools
+    x itself: True // False is True, False // False False, where the float quotient's nan was True)."""
+    if isinstance(q, Tensor) and q._dtype == "bool":
+        x = P.cast(x, "bool") if isinstance(x, Tensor) and x._dtype != "bool" else x
+        return P.select(P.logical_not(P.cast(y, "bool")), x, q)
     if not _integer(q):
         return q
     info = np.iinfo(q._dtype)
