@@ -149,7 +149,7 @@ SDK_LAYERS = [
               "importers._shared"]),  # the importers' graph writer and composites: NumPy only (ops/_householder runs them)
     ("data", ["_tensor", "_calling_errors", "_seq_operands", "_sparse", "_cell_buffers", "_cell_insert", "_state_dict", "_eager", "common.dtype", "common.tensor", "common.sparse_tensor", "common.parameter", "common.initializer",
               "_tensor_function"]),
-    ("transport", ["_shm", "_weights_by_hash", "_transport", "_client", "_lane", "context"]),
+    ("transport", ["_shm", "_weights_by_hash", "_transport", "_client", "_lane", "_context_checks", "context"]),
     ("trace", ["_amp_cast", "_pyguard", "_param_state", "_attr_writes", "_graph_print", "_graph_steps", "_inplace_state", "_nonfinite_attrs", "_value_reads", "_vjp_handover", "_hook_probes", "_twins", "_trace", "_bprop", "_jit", "_hooks", "_overload_errors"]),
     ("ops", ["ops", "_vmap", "_vmap_out", "_vmap_ensemble", "_jacobian", "_taylor", "_dynindex", "numpy", "_numpy_creation", "_numpy_math", "_numpy_stats", "_numpy_funcs", "_numpy_logic", "scipy", "scipy.fft", "scipy.linalg", "scipy.ops", "scipy.utils"]),
     ("nn", ["_branch_join", "_seq_setitem", "_join_probe", "_branches", "_graph_raise", "_while", "_member_in", "_graph_dict", "_graph_minmax", "_graph_isinstance", "_graph_names", "_graph_globals", "_graph_lists", "_graph_zero_div", "_graph_attr", "_graph_shift", "_graph_index", "_private_names", "_graph_unbound", "_for_scope", "_rewrite", "_switch_layer", "_cellbase", "_training", "_function", "_mindir", "nn"]),

@@ -14,6 +14,7 @@ import os
 import threading
 from typing import Any
 
+from . import _context_checks
 from ._client import Client, normalize_device
 from ._jit_forbidden import refuse
 
@@ -90,6 +91,12 @@ _CLIENT_KEYS = ("server", "api_key", "timeout", "max_retries", "transport", "htt
 
 
 def set_context(**kwargs) -> None:
+    """MindSpore 2.10's argument types checked first (_context_checks); then as set_context.__wrapped__."""
+    _context_checks.check_types(kwargs)
+    _set_context(**kwargs)
+
+
+def _set_context(**kwargs) -> None:
     """Set execution options (unknown keys raise). Client options: server, api_key, timeout,
     max_retries, transport ("http" | "grpc"), http_transport (an httpx transport), deadline_ms, shared_memory
     (None: large tensors through shared memory when the server is on this host; False: never), unix_socket
@@ -105,6 +112,7 @@ def set_context(**kwargs) -> None:
     if "max_loop_trips" in kwargs and (not isinstance(kwargs["max_loop_trips"], int)
                                        or isinstance(kwargs["max_loop_trips"], bool) or kwargs["max_loop_trips"] < 1):
         raise ValueError(f"max_loop_trips must be a positive int, got {kwargs['max_loop_trips']!r}")
+    _context_checks.check_values(kwargs)
     if "device_target" in kwargs:
         normalize_device(kwargs["device_target"])  # validate the spelling before anything changes
     device: dict[str, Any] = {k: kwargs.pop(k) for k in ("device_target", "device_id") if k in kwargs}
@@ -118,6 +126,31 @@ def set_context(**kwargs) -> None:
     if "device_target" in device:  # against the server just set, if any
         _check_served(device["device_target"], device.get("device_id"))
     _state.update(device)
+    if "deterministic" in kwargs:
+        _context_checks.apply_deterministic(kwargs["deterministic"])
+
+
+set_context.__wrapped__ = _set_context  # type: ignore[attr-defined]  # (MindSpore's: no argument type checks)
+K_CONTEXT = None  # MindSpore's module-level singleton name; its _context() is below
+
+
+class _Context:
+    """MindSpore's context object (context._context()): get_param / set_param over these options."""
+
+    def get_param(self, key: str):
+        return get_context(key)
+
+    def set_param(self, key: str, value) -> None:
+        set_context(**{key: value})
+
+
+def _context() -> _Context:
+    return _Context()
+
+
+def get_jit_config() -> dict:
+    """The jit_config last set (MindSpore 2.10: the dict given, whole)."""
+    return dict(_state.get("jit_config") or {})
 
 
 def _check_served(device_target: str, device_id: int | None) -> None:

@@ -21,13 +21,32 @@ def _tensor(x) -> Tensor:
 
 
 def approximate_equal(input, other, tolerance=1e-5):  # noqa: A002 - MindSpore's names
-    """|input - other| < tolerance (False for infinities and NaN), in the two inputs' promoted float dtype."""
+    """|input - other| < tolerance (False for infinities and NaN), in the two inputs' promoted float dtype. MindSpore
+    2.10's checks and texts: a float tolerance (an int or bool is its TypeError), float inputs of one shape (no
+    broadcasting), rank below 8."""
     ops = late.ops
+    if not isinstance(tolerance, float):
+        raise TypeError("For 'ApproximateEqual', the type of 'tolerance' should be 'float', but got type "
+                        f"'{type(tolerance).__name__}'.")
     x, y = _tensor(input), _tensor(other)
+    for name, t in (("x1", x), ("x2", y)):
+        if not _dt.is_float(t._dtype):
+            raise TypeError(f"For primitive[ApproximateEqual], the input argument[{name}] must be a type of "
+                            "{Tensor[Float16], Tensor[Float32], Tensor[Float64]}, but got "
+                            f"Tensor[{_dt.get(t._dtype).name.capitalize()}].")
+    if tuple(x.shape) != tuple(y.shape):
+        raise RuntimeError("For 'ApproximateEqual', arg 'x1' must have the same shape as 'x2'. But got 'x1' shape: "
+                           f"{_shape_text(x.shape)}, 'x2' shape: {_shape_text(y.shape)}.")
+    if len(x.shape) >= 8:
+        raise RuntimeError(f"For 'ApproximateEqual', the x's rank should be less than 8, but got: {len(x.shape)}")
     both = _dt.promote(x._dtype, y._dtype)
     work = both if _dt.is_float(both) else "float32"
     diff = ops.abs(ops.sub(ops.cast(x, work), ops.cast(y, work)))
     return ops.less(diff, Tensor(np.array(tolerance, work)))
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join(str(int(d)) for d in shape) + ")"  # MindSpore's: (3) for one axis
 
 
 def _check_integers(name: str, *xs) -> None:

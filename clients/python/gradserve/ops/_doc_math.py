@@ -11,6 +11,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
+from ._int_zero_divisor import saturate_where_zero
 
 
 def _ops() -> Any:
@@ -107,7 +108,7 @@ def truncate_div(x, y):
     x, y = _ops()._primitives._promoted(x, y)
     if _dt.is_float(x.dtype):
         return _ops().trunc(_ops().div(x, y))
-    return _ops().floor_div(_ops().sub(x, _ops().fmod(x, y)), y)
+    return saturate_where_zero(x, y, _ops().floor_div(_ops().sub(x, _ops().fmod(x, y)), y))
 
 
 def rot90(input, k, dims):  # noqa: A002

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from ._extra import P, complex_remainder
+from ._int_zero_divisor import dividend_where_zero
 from ._math_more import lerp
 from ._primitives import CLASSES as _CLASSES, FUNCTIONS as _FUNCTIONS
 
@@ -92,7 +93,7 @@ def _bool_kept(op: str):
                                      for v in (input, other)):
             return complex_remainder(input, other)
         if not _bool_operands(input, other):
-            return prim(input, other)
+            return dividend_where_zero(input, other, prim(input, other))
         as_int = [P.cast(v, "int8") if not isinstance(v, bool) else int(v) for v in (input, other)]
         return P.cast(prim(*as_int), "bool")
     f.__name__ = f.__qualname__ = op

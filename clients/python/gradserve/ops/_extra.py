@@ -17,6 +17,7 @@ from .. import _views
 from .._calling_errors import failed_calling, input_dtype_error, tensor_type
 from . import _primitives, _tensor_only
 from ._half_precision import in_float32, in_float64
+from ._int_zero_divisor import floor_mod_where_zero, saturate_where_zero
 
 
 class _Ops:
@@ -440,9 +441,9 @@ def floor_div(input, other):
         # (the float64 cast below kept the real parts alone: -7 // (2-1j) was -4, 1 // 3j inf; now -3 and 0)
         return P.cast(floor(P.real(P.div(input, other))), input.dtype)
     if input.dtype.name in ("int64", "uint64"):
-        return _floor_div_64(input, other)
+        return saturate_where_zero(input, other, _floor_div_64(input, other))
     q = floor(P.div(P.cast(input, _dt.float64), P.cast(other, _dt.float64)))  # exact below 2**53
-    return P.cast(q, input.dtype)
+    return saturate_where_zero(input, other, P.cast(q, input.dtype))
 
 
 def _floor_div_64(x, y):
@@ -464,7 +465,7 @@ def floor_mod(x, y):
                         "integers and float16 / float32 / float64 (MindSpore 2.10's FloorMod), but got "
                         f"input[{_dt.get(x.dtype).name.capitalize()} {_dt.get(y.dtype).name.capitalize()}]")
     if x.dtype.name not in _dt.FLOAT:
-        return apply("remainder", [x, y], {})[0]
+        return floor_mod_where_zero(y, apply("remainder", [x, y], {})[0])
     return P.sub(x, P.mul(floor_div(x, y), y))
 
 

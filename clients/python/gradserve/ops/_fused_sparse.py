@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ._assign import assign
 from ._extra import P
-from ._index_ms import index_add
+from ._index_ms import stored_index_add as index_add
 from .._tensor import Parameter, Tensor
 from .._calling_errors import input_dtype_error, tensor_type
 

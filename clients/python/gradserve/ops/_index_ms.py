@@ -8,7 +8,7 @@ import numpy as np
 from .._tensor import Parameter, Tensor
 from .._trace import apply
 from ._assign import assign
-from ._extra import P
+from ._extra import P, any as reduce_any
 
 __all__ = ["IndexAdd", "index_add", "fill_diagonal", "index_fill", "IndexFill"]
 
@@ -16,7 +16,29 @@ __all__ = ["IndexAdd", "index_add", "fill_diagonal", "index_fill", "IndexFill"]
 def index_add(x, indices, y, axis: int, use_lock: bool = True, check_index_bound: bool = True):
     """ops.index_add: x with the slices of y added at `indices` along `axis`, the result also stored in x when
     it is a Parameter (MindSpore 2.10 writes its input in place, eager and jit; a plain Tensor is left as it
-    is here: gradserve's Tensors are values)."""
+    is here: gradserve's Tensors are values). MindSpore's IndexAdd takes int32 indices in [0, n) only."""
+    return stored_index_add(x, _checked_indices(x, indices, axis), y, axis)
+
+
+def _checked_indices(x, indices, axis: int):
+    """MindSpore 2.10's IndexAdd: int32 indices (int64 is its TypeError) in [0, n): a negative one is out of range
+    there (its RuntimeError "Launch kernel failed"; the engine's scatter_add would count it from the end), checked
+    at run time, where the values are known."""
+    if isinstance(indices, Tensor) and indices._dtype != "int32":
+        raise TypeError("For primitive[IndexAdd], the input argument[indices type] must be a type of {Tensor[Int32]}, "
+                        f"but got Tensor[{indices._dtype.capitalize()}].")
+    if not isinstance(indices, Tensor) or not len(x.shape):
+        return indices
+    n = int(x.shape[int(axis) % len(x.shape)])
+    outside = P.logical_or(P.less(indices, 0), P.greater_equal(indices, n))
+    flag = reduce_any(outside)
+    message = (f"For 'IndexAdd', the indices are out of range: they must lie in [0, {n}) along axis {axis} (MindSpore "
+               "2.10: RuntimeError, Launch kernel failed, name: IndexAdd)")
+    return apply("check_false", [flag, indices], {"message": message})[0]
+
+
+def stored_index_add(x, indices, y, axis: int):
+    """index_add without IndexAdd's index checks (the fused sparse optimizers' rows)."""
     out = index_added(x, indices, y, axis)
     if isinstance(x, Parameter):
         assign(x, out)

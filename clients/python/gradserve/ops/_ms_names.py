@@ -24,6 +24,7 @@ from .._tensor import Tensor, _is_bool
 from .._trace import number_by_value
 from ._extra import P, _as_tensors, floor_div
 from ._ms_misc import trunc
+from ._int_zero_divisor import trunc_where_zero
 from ._doc_math import _float
 from ._reduce_ms import sort
 from ._math_more import full_like, true_divide
@@ -91,8 +92,8 @@ def divide(input, other, *, rounding_mode=None):  # noqa: A002
         q = trunc(true_divide(x, y))
         if _dt.is_float(x.dtype):
             return q
-        return P.cast(P.cast(q, _dt.int64), P._promoted_dtype(input, other) or x.dtype)
-    raise ValueError(f"divide: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+        return trunc_where_zero(x, y, P.cast(P.cast(q, _dt.int64), P._promoted_dtype(input, other) or x.dtype))
+    raise ValueError("For ops.div, rounding_mode value should be None, 'floor' or 'trunc'.")  # MindSpore 2.10's text
 
 
 

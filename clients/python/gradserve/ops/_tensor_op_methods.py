@@ -116,6 +116,7 @@ _FORMS = {
     "fliplr": lambda self: late.ops.flip(self, (1,)),
     "flipud": lambda self: late.ops.flip(self, (0,)),
     "ndimension": lambda self: self.ndim,
+    "approximate_equal": lambda self, other, tolerance=1e-5: late.ops.approximate_equal(self, other, tolerance),
 }
 
 for _name in _SAME:

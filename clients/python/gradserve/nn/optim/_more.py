@@ -64,10 +64,16 @@ class Rprop(Optimizer):
                 raise TypeError(f"For Rprop, {what} must be a tuple, but got {type(pair)}.")
             if len(pair) != 2:
                 raise ValueError(f"For Rprop, {what} must be a tuple with the size of 2, but got {len(pair)}.")
-        if not 0.0 < etas[0] < 1.0 or _float(etas[1], "etaplus", "Rprop") <= 1.0:
-            raise ValueError(f"For Rprop, etas must be (etaminus in (0, 1), etaplus > 1), got {etas}")
-        if _float(step_sizes[0], "min_step_sizes", "Rprop") > _float(step_sizes[1], "max_step_sizes", "Rprop"):
-            raise ValueError(f"For Rprop, the minimal step size must not exceed the maximal, got {step_sizes}")
+        # MindSpore 2.10's order and texts
+        if step_sizes[0] > step_sizes[1]:
+            raise ValueError("For Rprop, maximal step size should not be less than minimal step size, "
+                             f"but got {step_sizes[0]} > {step_sizes[1]}.")
+        if not 0.0 < _float(etas[0], "etaminus", "Rprop") < 1.0:
+            raise ValueError(f"For 'Rprop', the 'etaminus' must be in range of (0.0, 1.0), but got {etas[0]} with type "
+                             f"'{type(etas[0]).__name__}'.")
+        if _float(etas[1], "etaplus", "Rprop") <= 1.0:
+            raise ValueError(f"For Rprop, etaplus must be greater than 1.0, but got etaplus {etas[1]}.")
+        _float(step_sizes[0], "min_step_sizes", "Rprop"), _float(step_sizes[1], "max_step_sizes", "Rprop")
         self.etaminus, self.etaplus = float(etas[0]), float(etas[1])
         self.step_size_min, self.step_size_max = step_sizes
         super().__init__(learning_rate, params, weight_decay)
@@ -76,6 +82,16 @@ class Rprop(Optimizer):
         return np.zeros_like(p), np.zeros_like(p)
 
     def _update(self, w, g, state, lr):
+        """In float32 but for float16 / bfloat16 parameters, cast back to each one's dtype (MindSpore 2.10's
+        compute_dtype: a float64 w of 0.1 less a 0.1 step is 0 there, where float64 arithmetic with the float32
+        learning rate left -1.5e-9 and a sign flip)."""
+        if w.dtype == np.float64:
+            (prev, size), new = self._update32(w.astype(np.float32), g.astype(np.float32),
+                                               tuple(a.astype(np.float32) for a in state), lr)
+            return (prev.astype(state[0].dtype), size.astype(state[1].dtype)), new.astype(w.dtype)
+        return self._update32(w, g, state, lr)
+
+    def _update32(self, w, g, state, lr):
         prev, size = state
         t = w.dtype.type
         if self._steps_done() == 1:
