@@ -20,6 +20,7 @@ from .contract import contract
 from .doubling import fold_doubling, scalar_value
 from .factor import factor_products
 from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
+from .layout import tiny_axis_first
 from .ops.registry import OPS, layers
 from .reuse import reuse_products
 from .simplify import _broadcast_shape
@@ -268,7 +269,7 @@ def optimize(g: Graph, budget: Budget | None = None) -> Graph:
     g = canonical(g, budget)
     charge_passes(g, budget)
     # dce before the passes that read use counts, which the dead equations a pass leaves inflate
-    g = fold_doubling(dce(contract(dce(unbroadcast(absorb_neg(g))))))
+    g = fold_doubling(dce(contract(dce(tiny_axis_first(unbroadcast(absorb_neg(g)))))))
     # again: a doubling moved onto a constant scalar can leave c * (c' * x), which folds to x * (c * c')
     g = dce(collapse_reshapes(fold_doubling(dce(g))))
     # signs once more (contract's products hide negations from the first pass), then shared factors, which
