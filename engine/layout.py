@@ -25,7 +25,9 @@ from .shape_rules import norm_axes
 
 MAX_K = 4  # a last axis up to this long is moved first
 MIN_ROWS = 256  # a step gains only with this many elements per index of the tiny axis
-GAIN_OVER_COST = 2  # elements of short-loop steps per element transposed at the group's edges
+# a group is computed coordinate-major when its short-loop steps' elements outnumber the elements
+# transposed at its edges (a value read transposed back makes its reader's loops short instead)
+GAIN_OVER_COST = 1
 
 
 def _pointwise(e: Eqn) -> bool:
@@ -174,7 +176,7 @@ def _chosen(g, eqns, kinds, tval, producer, groups) -> set:
         for v in made:
             if any(j not in mine for j in use.get(v, [])):
                 cost += next(eqns[i].outputs[0].aval.size for i in idx if eqns[i].outputs[0].id == v)
-        if gain and gain >= GAIN_OVER_COST * cost:
+        if gain > GAIN_OVER_COST * cost:
             chosen |= mine
     return chosen
 
