@@ -7,7 +7,8 @@ re-emits the graph without them so the builder's rules see the whole graph,
 then `dce` drops what no output needs.
 
 `optimize` then runs the passes that may reassociate (values within the dtype's
-rounding, not bit for bit): sign motion (exact), unbroadcast.py, contract.py,
+rounding, not bit for bit): sign motion (exact), unbroadcast.py, layout.py (pointwise steps on arrays
+with a tiny last axis computed with that axis first), contract.py,
 doubling.py, the reshape-chain rule once more over what they emitted, sign motion
 once more (contract's products hid negations from the first), factor.py (sums of
 products sharing a finite constant factor) and reuse.py (product chains over a

@@ -4,6 +4,8 @@ Each case: where the rewrite fires (the lowered graph computes a (k, n, n) value
 values against NumPy in float64 (and JAX for derivatives, to any order), and the pointwise results bit
 for bit against the same graph lowered without the pass (a pointwise op does not depend on the layout).
 """
+import re
+
 import numpy as np
 import pytest
 
@@ -178,3 +180,25 @@ def test_pair_potential_gradients_to_third_order_equal_jax(order, dtype):
     tol = 5e-5 if dtype == "float32" else 1e-11
     assert got.shape == want.shape and got.dtype == np.dtype(dtype)
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol * scale)
+
+
+@pytest.mark.parametrize("perm", [(1, 0), None, (2, 0, 1), (1, 2, 0)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_transpose_is_a_view_step_with_numpys_values(perm, dtype):
+    """transpose's NumPy view kernel (no call of the impl rule): of an input, of an arena value (bound once per
+    arena), as an output and as an out-kernel's operand; the same bits as np.transpose."""
+    shape = (6, 5) if perm in ((1, 0), None) else (4, 6, 5)
+    x = RNG.standard_normal(shape).astype(dtype)
+    gb = GraphBuilder("t")
+    xi = gb.input(shape, dtype)
+    t_in = gb.transpose(xi, perm=perm)
+    t_arena = gb.transpose(gb.exp(xi), perm=perm)
+    g = gb.build([t_in, gb.neg(t_arena), gb.mul(t_arena, t_in)])
+    plan = compile_graph(lower(g))
+    got = [np.asarray(o) for o in tree_flatten(plan.run_host([x]))]
+    want_in, want_exp = np.transpose(x, perm), np.transpose(np.exp(x), perm)
+    for a, b in zip(got, [want_in, -want_exp, want_exp * want_in]):
+        assert a.shape == b.shape and a.tobytes() == np.ascontiguousarray(b).tobytes()
+    # the arena value's transpose is a view made once per arena (in __make, not in each run)
+    make = plan.program.source.split("def run(")[0]
+    assert re.search(r"^\s+w\d+ = k\d+\(b\d+\)$", make, re.M), plan.program.source
