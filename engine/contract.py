@@ -35,7 +35,8 @@ DTYPES = ("float32", "float64")
 MAX_FACTORS = 8
 MIN_ITEM_WORK = 64  # multiply-adds per batch item of a batched product (below: NumPy's loop per item costs more)
 OUTER_MAX_RUN, OUTER_MIN_SIZE = 64, 2048  # an outer product's trailing run NumPy loops over; its size
-FIRST_MIN_ROWS = 8  # a sum over the first axis runs as a product with ones when it is this long
+FIRST_MIN_ROWS = 8  # a sum over the first axis runs as a product with ones when it is this long,
+FIRST_MIN_RUN = 128  # or when the run inside it is this long (np_sum's fold of 3 x 1024: 4 calls, ~5 us; GEMV ~1)
 LAST_MIN_ROWS = 64  # a sum over a short last axis runs as a product with ones with this many rows
 ONES_MAX_RUN = 64  # a sum over a middle axis runs as a product with ones when the run inside it is this short
 
@@ -177,7 +178,7 @@ def _ones_pay(shape: tuple, axes: tuple) -> bool:
     if run == 1:  # the last axis, short: NumPy adds in runs of k; x viewed (batch, K) @ ones(K, 1) is one GEMV
         return batch >= LAST_MIN_ROWS and 1 < k <= ONES_MAX_RUN
     if batch == 1:  # the first axis: ones(1, K) @ x viewed (K, run), one GEMV, ~2x NumPy's row by row adds
-        return k >= FIRST_MIN_ROWS and run > 1
+        return (k >= FIRST_MIN_ROWS or (k > 1 and run >= FIRST_MIN_RUN)) and run > 1
     return batch > 1 and 1 < run <= ONES_MAX_RUN and k * run >= MIN_ITEM_WORK
 
 

@@ -7,7 +7,8 @@ re-emits the graph without them so the builder's rules see the whole graph,
 then `dce` drops what no output needs.
 
 `optimize` then runs the passes that may reassociate (values within the dtype's
-rounding, not bit for bit): sign motion (exact), unbroadcast.py, contract.py,
+rounding, not bit for bit): sign motion (exact), unbroadcast.py, layout.py (pointwise steps on arrays
+with a tiny last axis computed with that axis first), contract.py,
 doubling.py, the reshape-chain rule once more over what they emitted, sign motion
 once more (contract's products hid negations from the first), factor.py (sums of
 products sharing a finite constant factor) and reuse.py (product chains over a
@@ -20,6 +21,7 @@ from .contract import contract
 from .doubling import fold_doubling, scalar_value
 from .factor import factor_products
 from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
+from .layout import tiny_axis_first
 from .ops.registry import OPS, layers
 from .reuse import reuse_products
 from .simplify import _broadcast_shape
@@ -268,7 +270,7 @@ def optimize(g: Graph, budget: Budget | None = None) -> Graph:
     g = canonical(g, budget)
     charge_passes(g, budget)
     # dce before the passes that read use counts, which the dead equations a pass leaves inflate
-    g = fold_doubling(dce(contract(dce(unbroadcast(absorb_neg(g))))))
+    g = fold_doubling(dce(contract(dce(tiny_axis_first(unbroadcast(absorb_neg(g)))))))
     # again: a doubling moved onto a constant scalar can leave c * (c' * x), which folds to x * (c * c')
     g = dce(collapse_reshapes(fold_doubling(dce(g))))
     # signs once more (contract's products hide negations from the first pass), then shared factors, which

@@ -254,3 +254,16 @@ def test_an_outer_product_mul_runs_as_a_matmul(sa, sb, rewritten, dtype):
         ref = a.astype(dtype) * b.astype(dtype)
     assert ("matmul" in [e.op for e in flat.eqns]) == rewritten, [e.op for e in flat.eqns]
     np.testing.assert_array_equal(got, ref)  # equal values (-0.0 == 0.0), NaN where inf meets 0
+
+
+@pytest.mark.parametrize("shape,gemv", [((3, 1024), True), ((2, 256), True), ((4, 32, 16), True), ((3, 64), False)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_sum_over_a_short_first_axis_with_long_runs_is_one_gemv(shape, gemv, dtype):
+    """A (3, 1024) array summed over its first axis (layout.py's pair arrays over their coordinate): NumPy's
+    fold is k + 1 calls, ones(1, 3) @ x one GEMV; runs under FIRST_MIN_RUN stay a NumPy sum."""
+    x = RNG.standard_normal(shape)
+    flat, (got,) = lowered(lambda gb, x: gb.sum(gb.exp(x), axis=(0,)), x, dtype=dtype)
+    assert ("matmul" in [e.op for e in flat.eqns]) == gemv, [e.op for e in flat.eqns]
+    want = np.exp(x.astype(dtype).astype(np.float64)).sum(0)
+    tol = 2e-6 if dtype == "float32" else 1e-14
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
