@@ -165,7 +165,7 @@ def read(m: pb.ModelProto):
         body["functions"] = {f.name: _body(f, prims) for f in m.functions}
     out_avals = [(tuple(int(d) for d in o.tensor[0].dims), numpy_dtype(o.tensor[0].data_type).name)
                  for o in m.graph.output]
-    updates = next((_value(a) for a in m.graph.attribute if a.name == "gradserve.updates"), [])
+    updates: list = next((_value(a) for a in m.graph.attribute if a.name == "gradserve.updates"), [])
     return body, values, out_avals, updates
 
 
