@@ -195,3 +195,36 @@ def test_jvp_of_the_gradient_through_circular_pad(mindspore_is_gradserve, graph)
     np.testing.assert_allclose(value.asnumpy(), want_v.numpy(), rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(tangent.asnumpy(), want_t.numpy(), rtol=1e-10, atol=1e-10)
     assert np.abs(want_t.numpy()).max() > 1.0
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_second_order_through_broadcast_unsqueezes(mindspore_is_gradserve, graph):
+    """grad of sum(grad(h)(x) cos x) through unsqueeze(x, -2) * unsqueeze(x, 0) (an outer broadcast), float64:
+    MindSpore 2.10.0 CPU GRAPH_MODE gives the literals below (PyTorch agrees); its PyNative [[-1.847, -14.74], ...]
+    (round 23's r23:23:75 shape23.unsqueeze_neg.grad2)."""
+    from mindspore import Tensor, ops
+
+    def g(x):
+        return ops.unsqueeze(x, -2) * ops.unsqueeze(x, 0)
+    got = _in_mode(graph, lambda: _second(ops, g)(Tensor(X23.T.astype(np.float64))))
+    np.testing.assert_allclose(got.asnumpy(), [[4.393812, -29.246484], [-1.565142, 9.230718], [-10.03337, 10.517424]],
+                               rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_bessel_i1_derivative_at_zero_is_a_half(mindspore_is_gradserve, graph):
+    """d/dx bessel_i1 = i0(x) - i1(x) / x, whose limit at 0 is 1 - 1/2 = 0.5 (I1(x) = x / 2 + O(x^3); PyTorch's
+    special.i1 jvp, computed here, agrees). MindSpore 2.10.0 CPU gives 1.0 at +-0 in both modes, in jvp and grad (the
+    limit of i1 / x taken as 0; round 23's r23:23:79 linalg23.bessel_i1.jvp); elsewhere ours and its agree."""
+    torch = pytest.importorskip("torch")
+    from mindspore import Tensor, ops
+    x = np.array([0.0, -0.0, 0.5, -1.5, 2.0], np.float32)
+
+    def g(a):
+        return ops.bessel_i1(a)
+    value, tangent = _in_mode(graph, lambda: ops.jvp(g, Tensor(x), Tensor(np.ones(5, np.float32))))
+    want_v, want_t = torch.func.jvp(torch.special.i1, (torch.tensor(x, dtype=torch.float64),),
+                                    (torch.ones(5, dtype=torch.float64),))
+    np.testing.assert_allclose(value.asnumpy(), want_v.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(tangent.asnumpy(), want_t.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(tangent.asnumpy()[:2], [0.5, 0.5])
