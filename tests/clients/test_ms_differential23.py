@@ -228,3 +228,41 @@ def test_bessel_i1_derivative_at_zero_is_a_half(mindspore_is_gradserve, graph):
     np.testing.assert_allclose(value.asnumpy(), want_v.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(tangent.asnumpy(), want_t.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(tangent.asnumpy()[:2], [0.5, 0.5])
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_jvp_of_the_gradient_of_det(mindspore_is_gradserve, graph):
+    """ops.jvp(ops.grad(h), x, t) through ops.det (float64): PyTorch's (computed here); MindSpore 2.10.0 CPU's gradient
+    agrees, its tangent is [[9.208, -12.50, 6.413], ...] in both modes, ours [[4.443, -9.641, 3.199], ...] (round 23's
+    r23:123:79 linalg23.det.jvp_grad)."""
+    torch = pytest.importorskip("torch")
+    from mindspore import Tensor, ops
+    x = X33.astype(np.float64)
+    t = x[::-1].copy()
+
+    def g(a):
+        return ops.det(a)
+    value, tangent = _in_mode(graph, lambda: ops.jvp(ops.grad(_h(ops, g), 0), Tensor(x), Tensor(t)))
+    want_v, want_t = torch.func.jvp(torch.func.grad(_torch_h(torch, torch.linalg.det)), (torch.tensor(x),),
+                                    (torch.tensor(t),))
+    np.testing.assert_allclose(value.asnumpy(), want_v.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(tangent.asnumpy(), want_t.numpy(), rtol=1e-9, atol=1e-9)
+    assert abs(want_t.numpy()[0, 0] - 9.207733) > 1.0
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_second_order_of_prod_with_two_zeros(mindspore_is_gradserve, graph):
+    """grad of sum(grad(h)(x) cos x) through ops.prod(x) + x, x with two zeros: d2 prod / dx_i dx_j is the product of
+    the others (here 324) at the two zeros, so their entries are large (PyTorch's, computed here: -2626.73);
+    MindSpore 2.10.0 CPU gives 1.0 there in both modes (its prod gradient's second order misses the pair; round 23's
+    r23:223:21 ties23.prod_all.grad2)."""
+    torch = pytest.importorskip("torch")
+    from mindspore import Tensor, ops
+    x = np.array([[-1., 1., 3., -2.], [0., 4., 3., 0.], [1., 1., 3., -1.]], np.float32)
+
+    def g(a):
+        return ops.prod(a) + a
+    got = _in_mode(graph, lambda: _second(ops, g)(Tensor(x)))
+    want = _torch_second(torch, lambda a: torch.prod(a) + a, x)
+    np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(want[1, [0, 3]], [-2626.734, -2626.734], rtol=1e-5)
