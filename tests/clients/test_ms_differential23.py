@@ -266,3 +266,23 @@ def test_second_order_of_prod_with_two_zeros(mindspore_is_gradserve, graph):
     want = _torch_second(torch, lambda a: torch.prod(a) + a, x)
     np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(want[1, [0, 3]], [-2626.734, -2626.734], rtol=1e-5)
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_matrix_solve_gradient_keeps_float64(mindspore_is_gradserve, graph):
+    """grad of sum(MatrixSolve()(x + 3 I, x[:, :2])^2) with x float64: PyTorch float64's values (computed here), float64.
+    MindSpore 2.10.0 CPU: float64 in PyNative's grad, float32 under GRAPH_MODE and ms.jit (same values to float32;
+    round 23's r23:223:99 linalg23.solve.jit_grad); a gradient keeps its input's dtype, as MindSpore's PyNative."""
+    torch = pytest.importorskip("torch")
+    import mindspore as ms
+    from mindspore import Tensor, ops
+    x = X33.astype(np.float64)
+
+    def h(a):
+        y = ops.MatrixSolve()(a + 3 * ops.eye(3, 3, a.dtype), a[:, :2])
+        return (y * y).sum()
+    got = _in_mode(graph, lambda: ms.jit(ops.grad(h, 0))(Tensor(x)))
+    want = torch.func.grad(lambda a: (torch.linalg.solve(a + 3 * torch.eye(3, dtype=a.dtype), a[:, :2]) ** 2).sum())(
+        torch.tensor(x)).numpy()
+    assert str(got.dtype).lower().endswith("float64")
+    np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-10, atol=1e-12)
