@@ -888,6 +888,7 @@ class _Helpers:
     setitem = staticmethod(_graph_lists.item_written)  # a list's in a graph: a new one; then _seq_setitem's
     setitem_op = staticmethod(_graph_lists.item_written_op)
     list_append, list_clear = staticmethod(_graph_lists.appended), staticmethod(_graph_lists.cleared)
+    list_changed, list_popped = staticmethod(_graph_lists.changed), staticmethod(_graph_lists.popped)
     list_setitem = staticmethod(_graph_lists.item_set)  # (a module's list in a graph: a new value, _graph_lists)
     operators = operator
     if_ = staticmethod(run_if)
