@@ -187,3 +187,44 @@ def test_returned_list_is_the_callers_object(mindspore_is_gradserve):
         assert out[0] is tup[0] and tup == ([1, 2, 3], 2) and out[1] == 2
         lst = [1, 2, 3]
         assert in_mode(graph, lambda: twice(lst)) == (1, 3) and lst == [1]
+
+
+# -- 2. a functional op on two Python numbers in a graph: Int32 (wrapping), an int pair's true division Float64 ---
+_NUMBER_PAIRS = {  # MindSpore 2.10, a @jit function (PyNative or GRAPH_MODE) and a GRAPH_MODE construct alike
+    "mul": (lambda ops: ops.mul(3, 4), "Int32", 12), "add": (lambda ops: ops.add(3, 4), "Int32", 7),
+    "sub": (lambda ops: ops.sub(3, 4), "Int32", -1), "pow": (lambda ops: ops.pow(2, 10), "Int32", 1024),
+    "pow_neg": (lambda ops: ops.pow(2, -1), "Int32", 0), "maximum": (lambda ops: ops.maximum(3, 4), "Int32", 4),
+    "floor_div": (lambda ops: ops.floor_div(7, 2), "Int32", 3), "floor_mod": (lambda ops: ops.floor_mod(7, 3), "Int32", 1),
+    "add_bool": (lambda ops: ops.add(True, 2), "Int32", 3),
+    "mul_wraps": (lambda ops: ops.mul(2**31 - 1, 2), "Int32", -2),
+    "add_wraps": (lambda ops: ops.add(2**31 - 1, 1), "Int32", -2147483648),
+    "mul_2_40": (lambda ops: ops.mul(2**40, 3), "Int32", 0),
+    "div": (lambda ops: ops.div(3, 4), "Float64", 0.75), "true_divide": (lambda ops: ops.true_divide(3, 4), "Float64", 0.75),
+    "div_zero": (lambda ops: ops.div(1, 0), "Float64", float("inf")),
+    "div_floats": (lambda ops: ops.div(3.0, 4.0), "Float32", 0.75), "mul_int_float": (lambda ops: ops.mul(3, 4.5), "Float32", 13.5),
+    "gt": (lambda ops: ops.gt(3, 4), "Bool", False),
+}
+# MindSpore 2.10 outside a graph (both modes): Int64, unwrapped, the true division Float32
+_EAGER = {"mul": ("Int64", 12), "mul_wraps": ("Int64", 4294967294), "mul_2_40": ("Int64", 3298534883328),
+          "div": ("Float32", 0.75), "true_divide": ("Float32", 0.75), "add_bool": ("Int64", 3)}
+
+
+def test_two_python_numbers_in_a_graph(mindspore_is_gradserve):
+    import mindspore as ms
+    from mindspore import nn, ops
+
+    x = ms.Tensor(np.float32(1))
+    for name, (expr, dtype, value) in _NUMBER_PAIRS.items():
+        jitted = ms.jit(lambda x, expr=expr: expr(ops))
+
+        class Net(nn.Cell):
+            def construct(self, x, expr=expr):
+                return expr(ops)
+        for graph in BOTH:
+            for f in ((jitted, Net()) if graph else (jitted,)):
+                out = in_mode(graph, lambda f=f: f(x))
+                assert (str(out.dtype), out.asnumpy().item()) == (dtype, value), (name, graph, f)
+    for name, (dtype, value) in _EAGER.items():
+        for graph in BOTH:
+            out = in_mode(graph, lambda name=name: _NUMBER_PAIRS[name][0](ops))
+            assert (str(out.dtype), out.asnumpy().item()) == (dtype, value), (name, graph)

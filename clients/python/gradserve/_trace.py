@@ -916,6 +916,12 @@ def binary(op: str, a: Any, b: Any) -> Tensor:
         a, ta = _operand(op, a, (a, b), {}, "Number, Tensor"), True
     if not tb and not _scalar(b):
         b, tb = _operand(op, b, (a, b), {}, "Number, Tensor"), True
+    if not ta and not tb and graph_ints(a, b):  # MindSpore 2.10's graph: Int32 operands (wrapped: ops.mul(2**31 - 1,
+        # 2) is -2, ops.add(2**31 - 1, 1) -2147483648), their true division Float64 (ops.div(3, 4): Float64 0.75)
+        a, b = _scalar_tensor(a, "int32"), _scalar_tensor(b, "int32")
+        if op == "div":
+            return apply1("div", cast(a, "float64"), cast(b, "float64"))
+        ta = tb = True
     if not ta and not tb:  # ops.add(5, 6) / ops.less_equal(5, 6): a 0-d Tensor, as MindSpore 2.10 (Tensor(5): int64)
         a, ta = Tensor(a), True
     if ta and tb:
@@ -936,6 +942,12 @@ def binary(op: str, a: Any, b: Any) -> Tensor:
     if op in ("div", "pow") and a._dtype not in FLOAT and a._dtype not in COMPLEX:
         return _integer_div_pow(op, a, b)
     return apply1(op, a, b)
+
+
+def graph_ints(a: Any, b: Any) -> bool:
+    """Two Python ints (or bools; not mutable() ones) as a functional op's operands in code with graph semantics."""
+    return all(type(v) in (int, bool) and twin_of(v) is None for v in (a, b)) and current() is not None and \
+        graph_semantics()  # (an op called outside a graph runs eagerly in GRAPH_MODE too: int64)
 
 
 def _integer_div_pow(op: str, a: Tensor, b: Tensor) -> Tensor:
