@@ -228,3 +228,113 @@ def test_two_python_numbers_in_a_graph(mindspore_is_gradserve):
         for graph in BOTH:
             out = in_mode(graph, lambda name=name: _NUMBER_PAIRS[name][0](ops))
             assert (str(out.dtype), out.asnumpy().item()) == (dtype, value), (name, graph)
+
+
+# -- 3. GRAPH_MODE write-back of an input written after an `if` whose side wrote another input ------------------
+def _after_if_cells(nn):
+    class ThenY(nn.Cell):  # `if x > 1: x += 2` then `y += 10`, three return expressions
+        def __init__(self, ret):
+            super().__init__()
+            self.ret = ret
+
+        def construct(self, x, y):
+            if x > 1:
+                x += 2
+            y += 10
+            if self.ret == "x":
+                return x
+            if self.ret == "y":
+                return y
+            return x + y
+
+    class ThenX(nn.Cell):  # `if y > 1: y += 1` then `x += 1`
+        def __init__(self, ret):
+            super().__init__()
+            self.ret = ret
+
+        def construct(self, x, y):
+            if y > 1:
+                y += 1
+            x += 1
+            if self.ret == "x":
+                return x
+            if self.ret == "y":
+                return y
+            return x + y
+    return ThenY, ThenX
+
+
+# MindSpore 2.10 GRAPH_MODE (/work/scratch_left34/p3b.py): (x, y) -> (output, the caller's x, y after)
+_AFTER_IF = {
+    ("ThenY", "x"): {(0.0, 5.0): (0.0, 0.0, 15.0), (5.0, 0.0): (7.0, 7.0, 10.0)},
+    ("ThenY", "y"): {(0.0, 5.0): (15.0, 0.0, 5.0), (5.0, 0.0): (10.0, 7.0, 0.0)},  # returned alone: not written
+    ("ThenY", "x + y"): {(0.0, 5.0): (15.0, 0.0, 15.0), (5.0, 0.0): (17.0, 7.0, 10.0)},
+    ("ThenX", "x"): {(0.0, 5.0): (1.0, 0.0, 6.0), (5.0, 0.0): (6.0, 5.0, 0.0)},  # returned alone: not written
+    ("ThenX", "y"): {(0.0, 5.0): (6.0, 1.0, 6.0), (5.0, 0.0): (0.0, 6.0, 0.0)},
+    ("ThenX", "x + y"): {(0.0, 5.0): (7.0, 1.0, 6.0), (5.0, 0.0): (6.0, 6.0, 0.0)},
+}
+
+
+def test_input_written_after_an_if_that_wrote_another(mindspore_is_gradserve):
+    import mindspore as ms
+    from mindspore import nn
+    cells = dict(zip(("ThenY", "ThenX"), _after_if_cells(nn)))
+    for (cls, ret), table in _AFTER_IF.items():
+        for (a, b), want in table.items():
+            x, y = ms.Tensor(np.float32(a)), ms.Tensor(np.float32(b))
+            out = in_mode(True, lambda: cells[cls](ret)(x, y))
+            assert (out.asnumpy().item(), x.asnumpy().item(), y.asnumpy().item()) == want, (cls, ret, a, b)
+
+
+# -- 4. ops.randint_like, mindspore.numpy.float_power's dtype, argwhere / nonzero of a 0-d Tensor ----------------
+def test_randint_like(mindspore_is_gradserve):
+    import mindspore as ms
+    from mindspore import ops
+    xi, xf = ms.Tensor(np.zeros((2, 3), np.int32)), ms.Tensor(np.zeros((4,), np.float32))
+    out = ops.randint_like(xi, 5, 8, seed=3)
+    assert str(out.dtype) == "Int32" and out.shape == (2, 3)  # MindSpore 2.10: input's dtype and shape
+    assert set(out.asnumpy().ravel().tolist()) <= {5, 6, 7}
+    again = ops.randint_like(xi, 5, 8, seed=3)  # a seed's sequence advances (MindSpore 2.10: [6, 7, 6, 7] then others)
+    big = [ops.randint_like(ms.Tensor(np.zeros((64,), np.int32)), 0, 1000, seed=3).asnumpy() for _ in range(2)]
+    assert not np.array_equal(*big) and again.shape == (2, 3)
+    assert str(ops.randint_like(xf, 0, 10, seed=1, dtype=ms.int64).dtype) == "Int64"
+    assert str(ops.randint_like(ms.Tensor(np.zeros((3,), np.int8)), 0, 10, seed=1).dtype) == "Int8"
+    # MindSpore 2.10's refusals, class and text
+    cases = [((xf, 0, 10), {}, ValueError, "For 'randint_like', the 'dtype' must be an int type, but got Float32."),
+             ((xi, 0, 10), {"dtype": ms.float32}, ValueError,
+              "For 'randint_like', the 'dtype' must be an int type, but got Float32."),
+             ((ms.Tensor(np.zeros((3,), np.uint8)), 0, 10), {}, ValueError,
+              "For 'randint_like', the 'dtype' must be an int type, but got UInt8."),
+             ((xi, 10, 0), {}, RuntimeError, "For 'Random', invalid min/max values: (10/0)"),
+             ((xi, 3, 3), {}, RuntimeError, "For 'Random', invalid min/max values: (3/3)"),
+             ((xi, 0.5, 10), {}, TypeError, "For 'randint_like', 'low' must be an int, but got <class 'float'>."),
+             (([1, 2], 0, 10), {}, TypeError, "For 'randint_like', the 'input' must be a Tensor, but got <class 'list'>"),
+             ((xi, 0, 10), {"seed": "a"}, TypeError, "For 'randint_like', the 'seed' must be int, but got 'str'")]
+    for args, kwargs, cls, text in cases:
+        with pytest.raises(cls) as e:
+            ops.randint_like(*args, **kwargs)
+        assert str(e.value) == text
+
+
+def test_numpy_float_power_is_float32(mindspore_is_gradserve):
+    import mindspore as ms
+    import mindspore.numpy as mnp
+    for dt in (np.float64, np.float32, np.float16, np.int32):
+        a, b = ms.Tensor(np.array([2, 3], dt)), ms.Tensor(np.array([2, 1], dt))
+        out = mnp.float_power(a, b)
+        assert str(out.dtype) == "Float32" and out.asnumpy().tolist() == [4.0, 3.0]  # MindSpore 2.10
+    out = mnp.float_power(ms.Tensor(np.array([2.0, 3.0])), ms.Tensor(np.array([2.0, 0.5])))
+    assert str(out.dtype) == "Float32"
+    np.testing.assert_array_equal(out.asnumpy(), np.float32([4.0, np.sqrt(3.0)]))  # MindSpore 2.10: 1.7320507764816284
+
+
+def test_argwhere_of_a_0d_tensor(mindspore_is_gradserve):
+    import mindspore as ms
+    from mindspore import ops
+    t = ms.Tensor(np.float32(1))
+    for f in (lambda: ops.argwhere(t), lambda: ops.nonzero(t), lambda: t.nonzero(), lambda: t.argwhere()):
+        with pytest.raises(RuntimeError, match="^Launch kernel failed, name: NonZero"):  # MindSpore 2.10 (PyNative)
+            f()
+    with pytest.raises(RuntimeError, match="^Simple infer info size must greater than 1, but got 0$"):
+        ops.nonzero(t, as_tuple=True)
+    assert ops.argwhere(ms.Tensor(np.array([0, 1, 2], np.float32))).asnumpy().tolist() == [[1], [2]]
