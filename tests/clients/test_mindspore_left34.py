@@ -338,3 +338,21 @@ def test_argwhere_of_a_0d_tensor(mindspore_is_gradserve):
     with pytest.raises(RuntimeError, match="^Simple infer info size must greater than 1, but got 0$"):
         ops.nonzero(t, as_tuple=True)
     assert ops.argwhere(ms.Tensor(np.array([0, 1, 2], np.float32))).asnumpy().tolist() == [[1], [2]]
+
+
+def test_equal_and_less_refuse_two_numbers(mindspore_is_gradserve):
+    from mindspore import ops
+    # MindSpore 2.10 (PyNative; its GRAPH_MODE refuses too, in other words): ops.equal / ops.less take no two numbers
+    with pytest.raises(TypeError) as e:
+        ops.equal(1.5, 2)
+    assert str(e.value) == ('Failed calling Equal with "Equal()(input=float, other=int)".\nThe valid calling should be: '
+                            '\n"Equal()(input=<Tensor>, other=<Number, Tensor>)".')
+    with pytest.raises(TypeError) as e:
+        ops.lt(True, 2.5)
+    assert str(e.value) == (
+        'Failed calling less with "less(bool, float)".\nThe valid calling should be:\n"less(input=<Tensor>, '
+        'other=<Number>)"\n    match failed because invalid types: (bool, float)\n                                    '
+        '     ~~~~~~       \n"less(input=<Tensor>, other=<Number, Tensor, bool>)"\n    match failed because invalid '
+        'types: (bool, float)\n                                         ~~~~~~~~~~~~~')
+    # ... where gt / ne / le / ge answer them (MindSpore 2.10: 0-d Bool Tensors)
+    assert [bool(f(1, 2).asnumpy()) for f in (ops.gt, ops.ne, ops.le, ops.ge)] == [False, True, True, False]
