@@ -356,3 +356,52 @@ def test_equal_and_less_refuse_two_numbers(mindspore_is_gradserve):
         'types: (bool, float)\n                                         ~~~~~~~~~~~~~')
     # ... where gt / ne / le / ge answer them (MindSpore 2.10: 0-d Bool Tensors)
     assert [bool(f(1, 2).asnumpy()) for f in (ops.gt, ops.ne, ops.le, ops.ge)] == [False, True, True, False]
+
+
+# -- 6. more graph Python semantics -----------------------------------------------------------------------------
+def test_sort_and_remove_leave_the_list_in_a_graph(mindspore_is_gradserve):
+    import mindspore as ms
+
+    @ms.jit
+    def local(x):
+        a = [3, 1, 2]
+        a.sort()
+        b = [3, 1, 2]
+        b.remove(1)
+        c = [1, 2, 3]
+        c.sort(reverse=True)
+        return a, sorted(a), b, [v * 2 for v in c if v > 1]
+
+    @ms.jit
+    def argument(x, lst):
+        lst.sort()
+        return lst
+
+    @ms.jit
+    def dict_methods(x):
+        d = {"a": 1}
+        d.setdefault("c", 9)
+        d.update({"b": 2})
+        return d
+
+    x = ms.Tensor(np.float32(1))
+    for graph in BOTH:  # MindSpore 2.10: setdefault leaves the dict, update changes it
+        assert in_mode(graph, lambda: dict_methods(x)) == {"a": 1, "b": 2}
+    for graph in BOTH:  # MindSpore 2.10: every list as it was (sorted() still sorts)
+        assert in_mode(graph, lambda: local(x)) == ([3, 1, 2], [1, 2, 3], [3, 1, 2], [4, 6])
+        lst = [3, 1, 2]
+        assert in_mode(graph, lambda: argument(x, lst)) == [3, 1, 2] and lst == [3, 1, 2]
+
+
+def test_int_power_with_a_negative_exponent_in_a_graph(mindspore_is_gradserve):
+    import mindspore as ms
+
+    @ms.jit
+    def powers(x):
+        return 2 ** -1, (-2) ** -1, 1 ** -2, (-1) ** -3, 2 ** -2, 4 ** 0, 2.0 ** -1, 3 ** -1, 2 ** 3
+
+    x = ms.Tensor(np.float32(1))
+    for graph in BOTH:  # MindSpore 2.10: an int, truncated toward 0; a float operand keeps Python's
+        out = in_mode(graph, lambda: powers(x))
+        assert out == (0, 0, 1, -1, 0, 1, 0.5, 0, 8) and [type(v) for v in out] == [int] * 6 + [float, int, int]
+    assert 2 ** -1 == 0.5  # (outside a graph: Python's)

@@ -10,7 +10,9 @@ list do change it (not rewritten here). So the rewrite reads a module's or a clo
 own (`_gs_gl_L = L`; binding the name itself would make it local) and binds the new list to that local; a local's
 (parameters included) is bound to the name itself; `A[i][j].append(v)` is `A = set(A, i, set(A[i], j, A[i][j] + [v]))`.
 `L.extend(v)`, `L.pop(i)` (a statement, or `v = L.pop(i)`), `L.insert(i, v)`, `L.reverse()` and `L += [..]` bind a
-new list to that name alone too (/work/scratch_left34/p1.py: `z = y; z.extend([3])` leaves len(y) 1, `z = L` of an
+new list to that name alone too; `L.sort()` and `L.remove(v)` leave every list as it was, an argument's too, and
+`d.setdefault(k, v)` a dict (`d.update(..)` changes it)
+(/work/scratch_left34/p6b.py: `a = [3, 1, 2]; a.sort()` returns [3, 1, 2]) (/work/scratch_left34/p1.py: `z = y; z.extend([3])` leaves len(y) 1, `z = L` of an
 argument, a closure's, a module's list or a Cell attribute's leaves that name's value in the graph); but where the list
 came from outside the graph (an argument, a closure's, a module's, an attribute's, or a local name for one of these),
 MindSpore 2.10 also changes that Python list, after the graph has read it (`z = L; z.extend([3]); len(L)` is 2 and the
@@ -20,15 +22,19 @@ from __future__ import annotations
 
 import ast
 import copy
+import operator
 
 from . import _graph_index, _seq_setitem
-from ._trace import graph_semantics
+from ._late import late
+from ._trace import current, graph_semantics
 
 __all__ = ["rebind", "own", "appended", "cleared", "changed", "popped", "effects", "item_set", "item_written",
            "item_written_op", "index_value"]
 
 _PREFIX = "_gs_gl_"
-_REBOUND = ("append", "clear", "extend", "pop", "insert", "reverse")
+_REBOUND = ("append", "clear", "extend", "pop", "insert", "reverse", "sort", "remove", "setdefault")
+# (MindSpore 2.10's graph leaves the list, or a dict's setdefault the dict, as it was: scratch_left34/p6b.py)
+_LEFT = ("sort", "remove", "setdefault")
 _OUTSIDE = ("extend", "pop", "insert", "reverse")  # (the ones MindSpore also runs on a list from outside the graph)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -66,9 +72,11 @@ def changed(x, what: str, outside: bool, *args, **kwargs):
 
 def popped(x, what: str, outside: bool, *args, **kwargs):
     """(the new list, what the method returned): `v = L.pop(i)` as `L, v = _gs_.list_popped(L, "pop", outside, i)`."""
-    if type(x) is not list or not graph_semantics():
-        return x, (x.__iadd__(*args) if what == "iadd" else getattr(x, what)(*args, **kwargs))
-    from ._trace import current
+    kind = list if type(x) is list else dict if isinstance(x, dict) and what in _LEFT else None  # (a GraphDict too)
+    if kind is None or not graph_semantics():
+        return x, (operator.iadd(x, *args) if what == "iadd" else getattr(x, what)(*args, **kwargs))
+    if what in _LEFT:  # (run on a copy: its errors are Python's, `[1].remove(5)`'s ValueError)
+        return x, getattr(kind(x), what)(*args, **kwargs)
     tr = current()
     new = list(x)
     checked = {"pop": _graph_index.checked_pop, "insert": _graph_index.checked_insert}.get(what)
@@ -271,7 +279,7 @@ def _from_outside(fdef: ast.FunctionDef, local: set) -> set:
              if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
     plain |= {id(n.target) for n in _own(fdef.body) if isinstance(n, ast.AugAssign)}  # (`z += v`: z's own)
     for n in _own(fdef.body):
-        if isinstance(n, ast.Assign) and id(n.targets[0]) in plain:
+        if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name) and id(n.targets[0]) in plain:
             values.setdefault(n.targets[0].id, []).append(n.value)
         elif isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and id(n) not in plain:
             values.setdefault(n.id, []).append(None)  # (any other binding: not known to be from outside)
@@ -285,3 +293,6 @@ def _from_outside(fdef: ast.FunctionDef, local: set) -> set:
         if not more:
             return out
         out |= more
+
+
+late.bind(list_effects=effects)  # (the root trace calls it: _trace.trace_program)
