@@ -277,9 +277,9 @@ def _refuse_aliased_join(parent: Trace, leaves: list, shared: frozenset) -> None
 def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False, shared: frozenset = frozenset(),
                on_join=None):
     """swapped: the true side is the source's false branch (_rewrite's guard after an early return), for the
-    join errors' order. shared: _shared_locals of the code holding the `if`. on_join(wrote, read): called with
-    whether a side writes in place (a Parameter, a Tensor of the enclosing code) and the names of the enclosing
-    trace's values the sides read."""
+    join errors' order. shared: _shared_locals of the code holding the `if`. on_join(wrote, read, ids): called with
+    whether a side writes in place (a Parameter, a Tensor of the enclosing code), the names of the enclosing
+    trace's values the sides read and the ids of the Tensors the sides write in place."""
     parent = current()
     assert parent is not None, "explore runs inside a trace"
     start, mark, attrs_at = _param_state.snapshot(), _inplace_state.mark(), _attr_writes.mark(parent)
@@ -343,7 +343,7 @@ def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False, share
             leaves[k] = same[0]  # place on one at least): that Tensor after the `if`, its later writes its own
     out = unflatten(tdt, leaves)
     if on_join is not None:
-        on_join(bool(params or written), {c._name for c in ft.captures if c._trace is parent})
+        on_join(bool(params or written), {c._name for c in ft.captures if c._trace is parent}, {id(t) for t in written})
     if params or written or attrs:
         out, values, tensors, attr_values = out
         _attr_writes.join(parent, attrs, attr_values)
@@ -575,7 +575,7 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
         try:
             out = _emit_cond(cond, lambda: explore(lambda: true_fn(*state)),
                              lambda: explore(lambda: false_fn(*state)), swapped, _shared_locals(sys._getframe(1)),
-                             lambda wrote, read: freeze_inputs(test, unread, wrote, read))
+                             lambda wrote, read, ids: freeze_inputs(test, unread, wrote, read, ids))
             locate_kinds(out, sys._getframe())
             out = tuple(v if k else o for v, k, o in zip(state, kept, out))
             # a name only one side assigns, unbound before: unbound after (not the other side's zeros)

@@ -9,19 +9,33 @@ argument, a module's nested list (`M[0].append(3)`, `M[0][0] = 9`: M unchanged),
 list do change it (not rewritten here). So the rewrite reads a module's or a closure's name once into a local of its
 own (`_gs_gl_L = L`; binding the name itself would make it local) and binds the new list to that local; a local's
 (parameters included) is bound to the name itself; `A[i][j].append(v)` is `A = set(A, i, set(A[i], j, A[i][j] + [v]))`.
+`L.extend(v)`, `L.pop(i)` (a statement, or `v = L.pop(i)`), `L.insert(i, v)`, `L.reverse()` and `L += [..]` bind a
+new list to that name alone too; `L.sort()` and `L.remove(v)` leave every list as it was, an argument's too, and
+`d.setdefault(k, v)` a dict (`d.update(..)` changes it)
+(/work/scratch_left34/p6b.py: `a = [3, 1, 2]; a.sort()` returns [3, 1, 2]) (/work/scratch_left34/p1.py: `z = y; z.extend([3])` leaves len(y) 1, `z = L` of an
+argument, a closure's, a module's list or a Cell attribute's leaves that name's value in the graph); but where the list
+came from outside the graph (an argument, a closure's, a module's, an attribute's, or a local name for one of these),
+MindSpore 2.10 also changes that Python list, after the graph has read it (`z = L; z.extend([3]); len(L)` is 2 and the
+caller's L then has 3 items); `+=` leaves it. That change is kept until the root trace's Python has run (`effects`).
 PyNative (a Cell's construct outside jit) keeps Python's writes in place."""
 from __future__ import annotations
 
 import ast
 import copy
+import operator
 
-from . import _seq_setitem
-from ._trace import graph_semantics
+from . import _graph_index, _seq_setitem
+from ._late import late
+from ._trace import current, graph_semantics
 
-__all__ = ["rebind", "own", "appended", "cleared", "item_set", "item_written", "item_written_op", "index_value"]
+__all__ = ["rebind", "own", "appended", "cleared", "changed", "popped", "effects", "item_set", "item_written",
+           "item_written_op", "index_value"]
 
 _PREFIX = "_gs_gl_"
-_REBOUND = ("append", "clear")
+_REBOUND = ("append", "clear", "extend", "pop", "insert", "reverse", "sort", "remove", "setdefault")
+# (MindSpore 2.10's graph leaves the list, or a dict's setdefault the dict, as it was: scratch_left34/p6b.py)
+_LEFT = ("sort", "remove", "setdefault")
+_OUTSIDE = ("extend", "pop", "insert", "reverse")  # (the ones MindSpore also runs on a list from outside the graph)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
@@ -42,6 +56,54 @@ def cleared(x, *args, **kwargs):
     x = own(x)
     x.clear(*args, **kwargs)
     return x
+
+
+def _origins(tr) -> dict:
+    """{id(a list the graph made from one outside): (that list, the outside one)} of trace tr's root."""
+    return tr.root.__dict__.setdefault("_gs_list_origins", {})
+
+
+def changed(x, what: str, outside: bool, *args, **kwargs):
+    """rewritten code's `L = _gs_.list_changed(L, "extend", outside, v)`: in a graph a new list, and where L is (or
+    was made from) a list from outside the graph (`outside`: the rewrite's reading of where the name's value comes
+    from), the same change of that list once the trace's Python has run (`effects`); Python's change elsewhere."""
+    return popped(x, what, outside, *args, **kwargs)[0]
+
+
+def popped(x, what: str, outside: bool, *args, **kwargs):
+    """(the new list, what the method returned): `v = L.pop(i)` as `L, v = _gs_.list_popped(L, "pop", outside, i)`."""
+    kind = list if type(x) is list else dict if isinstance(x, dict) and what in _LEFT else None  # (a GraphDict too)
+    if kind is None or not graph_semantics():
+        return x, (operator.iadd(x, *args) if what == "iadd" else getattr(x, what)(*args, **kwargs))
+    if what in _LEFT:  # (run on a copy: its errors are Python's, `[1].remove(5)`'s ValueError)
+        return x, getattr(kind(x), what)(*args, **kwargs)
+    tr = current()
+    new = list(x)
+    checked = {"pop": _graph_index.checked_pop, "insert": _graph_index.checked_insert}.get(what)
+    got = new.__iadd__(*args) if what == "iadd" else (checked(new) if checked else getattr(new, what))(*args, **kwargs)
+    if tr is None or what not in _OUTSIDE:
+        return new, got
+    origins = _origins(tr)
+    origin = origins[id(x)][1] if id(x) in origins else x if outside else None
+    if origin is not None:
+        origins[id(new)] = (new, origin)
+        tr.root.__dict__.setdefault("_gs_list_effects", []).append((origin, what, args, kwargs))
+    return new, got
+
+
+def effects(root, out):
+    """The changes a graph made to lists from outside it (`changed`), made now that root's Python has run; out, a
+    list it returns that was made from one from outside (or a tuple's) given back as that list, as MindSpore 2.10
+    returns the very object (`z = L; z.extend([3]); return z` is L)."""
+    for origin, what, args, kwargs in root.__dict__.pop("_gs_list_effects", ()):
+        getattr(origin, what)(*args, **kwargs)
+    origins = root.__dict__.pop("_gs_list_origins", {})
+
+    def very(v):
+        if type(v) is tuple:
+            return tuple(map(very, v))
+        return origins[id(v)][1] if type(v) is list and id(v) in origins else v
+    return very(out) if origins else out
 
 
 def item_set(x, index, value):
@@ -96,12 +158,22 @@ def _chain(e: ast.expr) -> "tuple[str, list[ast.expr]] | None":
 
 
 def _changed(n: ast.AST) -> "tuple[str, list[ast.expr], str] | None":
-    """(the name, the indexes under it, "append" / "clear" / "setitem") of the list a statement n changes as a
-    graph's new value: `L.append(v)`, `L.clear()`, `L[i] = v`, and these of an item (`L[0].append(v)`)."""
+    """(the name, the indexes under it, "append" / "clear" / "extend" / "pop" / "insert" / "reverse" / "setitem" /
+    "pop=" / "iadd") of the list a statement n changes as a graph's new value: `L.append(v)` (and the other
+    methods), `L[i] = v`, and these of an item (`L[0].append(v)`); `v = L.pop(i)` ("pop=") and `L += [..]` ("iadd",
+    a list display added: a Tensor's `+=` is not this) of a name."""
     if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Attribute) and \
             n.value.func.attr in _REBOUND:
         c = _chain(n.value.func.value)
         return (c[0], c[1], n.value.func.attr) if c else None
+    if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and \
+            isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Attribute) and \
+            n.value.func.attr == "pop" and isinstance(n.value.func.value, ast.Name) and \
+            n.value.func.value.id != n.targets[0].id:
+        return n.value.func.value.id, [], "pop="
+    if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add) and isinstance(n.target, ast.Name) and \
+            isinstance(n.value, (ast.List, ast.ListComp)):
+        return n.target.id, [], "iadd"
     targets = n.targets if isinstance(n, ast.Assign) else []
     if len(targets) == 1 and isinstance(targets[0], ast.Subscript):
         c = _chain(targets[0].value)
@@ -120,8 +192,8 @@ class _Rename(ast.NodeTransformer):
     """A module's / closure's names renamed to the graph's local (`names`), and the changes of these and of
     `local`'s (the function's own names) rewritten as new values (`L = _gs_.list_append(L, v)`)."""
 
-    def __init__(self, names: set, local: set, helpers: str):
-        self.names, self.helpers = names, helpers
+    def __init__(self, names: set, local: set, helpers: str, outside: "set | frozenset" = frozenset()):
+        self.names, self.helpers, self.outside = names, helpers, outside
         self.rewritten = {_PREFIX + n for n in names} | local
         self.loops = 0  # (inside a `while`: a local's change stays Python's, see _rewrite)
 
@@ -145,7 +217,7 @@ class _Rename(ast.NodeTransformer):
         f = ast.Attribute(value=ast.Name(id=self.helpers, ctx=ast.Load()), attr="list_" + what, ctx=ast.Load())
         return ast.Call(func=f, args=args, keywords=keywords or [])
 
-    def _rewrite(self, node: "ast.Expr | ast.Assign") -> ast.stmt:
+    def _rewrite(self, node: "ast.Expr | ast.Assign | ast.AugAssign") -> ast.stmt:
         self.generic_visit(node)
         c = _changed(node)
         if c is None or c[0] not in self.rewritten:
@@ -158,15 +230,30 @@ class _Rename(ast.NodeTransformer):
                 return node  # (a local's `x[i] = v`: _rewrite's pass 1b, item_written)
             *idx, last = idx
             value = self._call("setitem", [_item(name, idx), index_value(copy.deepcopy(last)), node.value])
-        else:
+        elif what in ("append", "clear"):
             call = node.value
             assert isinstance(call, ast.Call)
             value = self._call(what, [_item(name, idx), *call.args], call.keywords)
+        else:  # (MindSpore changes a list from outside the graph with these: `changed`'s `outside`)
+            outside = ast.Constant(name.startswith(_PREFIX) or name in self.outside)
+            if what == "iadd":
+                assert isinstance(node, ast.AugAssign)
+                value = self._call("changed", [_item(name, idx), ast.Constant("iadd"), outside, node.value])
+            else:
+                call = node.value
+                assert isinstance(call, ast.Call)
+                method = ast.Constant("pop" if what == "pop=" else what)
+                value = self._call("popped" if what == "pop=" else "changed",
+                                   [_item(name, idx), method, outside, *call.args], call.keywords)
+            if what == "pop=":
+                assert isinstance(node, ast.Assign)
+                target = ast.Tuple(elts=[ast.Name(id=name, ctx=ast.Store()), node.targets[0]], ctx=ast.Store())
+                return ast.copy_location(ast.Assign(targets=[target], value=value), node)
         for k in range(len(idx), 0, -1):  # (the changed item written back into its container, up to the name)
             value = self._call("setitem", [_item(name, idx[:k - 1]), index_value(copy.deepcopy(idx[k - 1])), value])
         return ast.copy_location(ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=value), node)
 
-    visit_Expr = visit_Assign = _rewrite
+    visit_Expr = visit_Assign = visit_AugAssign = _rewrite
 
 
 def rebind(fdef: ast.FunctionDef, local: set, helpers: str) -> None:
@@ -176,7 +263,36 @@ def rebind(fdef: ast.FunctionDef, local: set, helpers: str) -> None:
     if not changed:
         return
     names = changed - local
-    r = _Rename(names, changed & local, helpers)
+    r = _Rename(names, changed & local, helpers, _from_outside(fdef, local))
     fdef.body = [r.visit(s) for s in fdef.body]
     fdef.body[:0] = [ast.Assign(targets=[ast.Name(id=_PREFIX + n, ctx=ast.Store())],
                                 value=ast.Name(id=n, ctx=ast.Load())) for n in sorted(names)]
+
+
+def _from_outside(fdef: ast.FunctionDef, local: set) -> set:
+    """fdef's local names whose list comes from outside the graph: a parameter, or a name every binding of which
+    is `z = n` of such a name or of a name not local (a module's, a closure's), or `z = obj.attr`."""
+    a = fdef.args
+    params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+    values: dict = {}
+    plain = {id(n.targets[0]) for n in _own(fdef.body)
+             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
+    plain |= {id(n.target) for n in _own(fdef.body) if isinstance(n, ast.AugAssign)}  # (`z += v`: z's own)
+    for n in _own(fdef.body):
+        if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name) and id(n.targets[0]) in plain:
+            values.setdefault(n.targets[0].id, []).append(n.value)
+        elif isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and id(n) not in plain:
+            values.setdefault(n.id, []).append(None)  # (any other binding: not known to be from outside)
+    out: set = set()
+    while True:
+        def outside(v) -> bool:
+            while isinstance(v, ast.Subscript):  # (`y = t[0]` of an argument t: the caller's list inside it)
+                v = v.value
+            return isinstance(v, ast.Attribute) or (isinstance(v, ast.Name) and (v.id not in local or v.id in out))
+        more = {k for k in local - out if (k in params or values.get(k)) and all(map(outside, values.get(k, [])))}
+        if not more:
+            return out
+        out |= more
+
+
+late.bind(list_effects=effects)  # (the root trace calls it: _trace.trace_program)

@@ -10,7 +10,7 @@ import operator
 
 from ._trace import graph_semantics
 
-__all__ = ["shift", "scalar_imm"]
+__all__ = ["shift", "scalar_imm", "int_pow"]
 
 _I64 = (-(2 ** 63), 2 ** 63 - 1)
 _NAMES = {"<<": "BitLeftShift", ">>": "BitRightShift"}
@@ -53,3 +53,12 @@ def shift(op: str, x, y):
     if not _I64[0] <= out <= _I64[1]:
         raise RuntimeError("Arithmetic left shift causes int64 integer overflow.")
     return out
+
+
+def int_pow(x, y):
+    """x ** y: in a graph, two Python ints with a negative exponent give an int, the power truncated toward 0, as
+    MindSpore 2.10's graph folds it (`2 ** -1` is 0, `(-1) ** -3` -1, `3 ** -1` 0: /work/scratch_left34/p6b.py);
+    anything else is Python's (a Tensor's own rules)."""
+    if type(x) is int and type(y) is int and y < 0 and graph_semantics():
+        return int(x ** y)
+    return x ** y

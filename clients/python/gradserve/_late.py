@@ -10,7 +10,8 @@ reads the name here, and the upper module fills it in at import (`gradserve/__in
 
 Names: ops (gradserve.ops), sparse (ops._sparse_tensor: the sparse tensors' methods), binary / getitem / graph_semantics (_trace), decide / explore / refuse_read_in_branch (_branches), loops (_while), CrossEntropyLoss (_training),
 initializer (common.initializer), trace_graph (_trace), read_value (_value_reads: a traced Tensor's value in this call),
-apply_along_axis (_numpy_funcs, for _numpy_creation.pad).
+apply_along_axis (_numpy_funcs, for _numpy_creation.pad), list_effects (_graph_lists: a graph's changes to lists
+from outside it, made when the root trace's Python has run).
 """
 from __future__ import annotations
 

@@ -147,7 +147,9 @@ invert = _unary(_ops.invert)
 add, subtract, multiply = _binary(_ops.add), _binary(_ops.sub), _binary(_ops.mul, tensors=True)
 divide = true_divide = _binary(_ops.div, True)
 power = _binary(_ops.pow)
-float_power = _binary(lambda a, b: _ops.pow(_ops.cast(a, "float64"), _ops.cast(b, "float64")), tensors=_not_tensor_text(
+# (MindSpore 2.10's result is Float32 whatever the operands, float64 ones too: computed in float64, then rounded)
+float_power = _binary(lambda a, b: _ops.cast(_ops.pow(_ops.cast(a, "float64"), _ops.cast(b, "float64")), "float32"),
+                      tensors=_not_tensor_text(
     "For Primitive[Dtype], the input argument[input_x] must be a Tensor, CSRTensor or COOTensor, but got {kind}."))
 def _extremum(op):
     """MindSpore 2.10's numpy maximum / minimum: compared in the promoted dtype, the result then in the dtype of the

@@ -351,6 +351,8 @@ class _Shifts(ast.NodeTransformer):
 
     def visit_BinOp(self, node: ast.BinOp):
         self.generic_visit(node)
+        if isinstance(node.op, ast.Pow):  # (two ints, a negative exponent: an int in a graph, _graph_shift.int_pow)
+            return ast.copy_location(_helper("int_pow", node.left, node.right), node)
         op = self._OPS.get(type(node.op))
         return node if op is None else ast.copy_location(_helper("shift", ast.Constant(op), node.left, node.right),
                                                          node)
@@ -888,6 +890,7 @@ class _Helpers:
     setitem = staticmethod(_graph_lists.item_written)  # a list's in a graph: a new one; then _seq_setitem's
     setitem_op = staticmethod(_graph_lists.item_written_op)
     list_append, list_clear = staticmethod(_graph_lists.appended), staticmethod(_graph_lists.cleared)
+    list_changed, list_popped = staticmethod(_graph_lists.changed), staticmethod(_graph_lists.popped)
     list_setitem = staticmethod(_graph_lists.item_set)  # (a module's list in a graph: a new value, _graph_lists)
     operators = operator
     if_ = staticmethod(run_if)
@@ -902,7 +905,7 @@ class _Helpers:
     zero_division = staticmethod(_graph_zero_div.in_graph)
     attribute_error = staticmethod(_graph_attr.in_graph)
     numpy_global = staticmethod(_graph_attr.numpy_global)
-    shift = staticmethod(_graph_shift.shift)
+    shift, int_pow = staticmethod(_graph_shift.shift), staticmethod(_graph_shift.int_pow)
     unbound = staticmethod(_graph_unbound.unbound)
     unbound_error = staticmethod(_graph_unbound.error)
     self_item_target = staticmethod(_graph_unbound.self_item_target)

@@ -916,6 +916,12 @@ def binary(op: str, a: Any, b: Any) -> Tensor:
         a, ta = _operand(op, a, (a, b), {}, "Number, Tensor"), True
     if not tb and not _scalar(b):
         b, tb = _operand(op, b, (a, b), {}, "Number, Tensor"), True
+    if not ta and not tb and graph_ints(a, b):  # MindSpore 2.10's graph: Int32 operands (wrapped: ops.mul(2**31 - 1,
+        # 2) is -2, ops.add(2**31 - 1, 1) -2147483648), their true division Float64 (ops.div(3, 4): Float64 0.75)
+        a, b = _scalar_tensor(a, "int32"), _scalar_tensor(b, "int32")
+        if op == "div":
+            return apply1("div", cast(a, "float64"), cast(b, "float64"))
+        ta = tb = True
     if not ta and not tb:  # ops.add(5, 6) / ops.less_equal(5, 6): a 0-d Tensor, as MindSpore 2.10 (Tensor(5): int64)
         a, ta = Tensor(a), True
     if ta and tb:
@@ -936,6 +942,12 @@ def binary(op: str, a: Any, b: Any) -> Tensor:
     if op in ("div", "pow") and a._dtype not in FLOAT and a._dtype not in COMPLEX:
         return _integer_div_pow(op, a, b)
     return apply1(op, a, b)
+
+
+def graph_ints(a: Any, b: Any) -> bool:
+    """Two Python ints (or bools; not mutable() ones) as a functional op's operands in code with graph semantics."""
+    return all(type(v) in (int, bool) and twin_of(v) is None for v in (a, b)) and current() is not None and \
+        graph_semantics()  # (an op called outside a graph runs eagerly in GRAPH_MODE too: int64)
 
 
 def _integer_div_pow(op: str, a: Tensor, b: Tensor) -> Tensor:
@@ -1089,7 +1101,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
             flat_avals = [(v.shape, v._dtype) for v in (x if isinstance(x, Tensor) else Tensor(x)
                                                         for x in flatten_out(out)[0])]
             sparams, snames, savals = _param_state.function_state(tr, start) if state else ([], [], [])
-            written = writes.written()
+            written = writes.written(out)
             attr_writes, anames, aavals = _attr_writes.function_outputs(tr) if attrs else ([], [], [])
     finally:
         _param_state.restore(start)  # the values are this function's: its node gives them to the caller
@@ -1245,12 +1257,15 @@ class InputWrites:
         return [s for s, name in self.starts
                 if s._trace is self.tr and s._name == name and name not in read and "_gs_input_value" not in s.__dict__]
 
-    def freeze(self, starts: list) -> None:
+    def freeze(self, starts: list, after_only: "set | frozenset" = frozenset()) -> None:
         """MindSpore 2.10's GRAPH_MODE writes back none of these inputs' later in-place writes (in the `if` or
-        after it); see freeze_inputs for when."""
+        after it); see freeze_inputs for when. after_only: the ids of those no side of the `if` wrote, whose
+        writes after it MindSpore does write back unless the function returns that input itself (`written`)."""
         for s in starts:
             if "_gs_input_value" not in s.__dict__:
                 s._gs_input_value = s._name  # (written() then sees it unchanged, as after an item assignment)
+                if id(s) in after_only:
+                    s._gs_after_if = True
 
     def run(self, body: Callable) -> Callable:
         if not self.starts:
@@ -1260,14 +1275,19 @@ class InputWrites:
             for s, name in self.starts:
                 s._data, s._trace, s._name = None, self.tr, name
                 s.__dict__.pop("_gs_input_value", None)  # (ops/_inplace._setitem: set by an item assignment)
+                s.__dict__.pop("_gs_after_if", None)
             return body()
         return fresh
 
-    def written(self) -> list:
+    def written(self, returned: Any = None) -> list:
+        """returned: the function's output (an input frozen by an `if` that did not write it, written after it:
+        MindSpore 2.10 writes it back unless that input is the whole output: /work/scratch_left34/p3b.py)."""
         out = []
         for k, (s, name) in enumerate(self.starts):
             # the value before its first item assignment if it had one (ops/_inplace._setitem), else its last
             final = s.__dict__.pop("_gs_input_value", None) or s._name
+            if s.__dict__.pop("_gs_after_if", False) and returned is not s:
+                final = s._name
             if final != name:  # (as an output: no derivative reaches it, the node's own values carry them)
                 out.append((k, self.tr.emit("stop_gradient", [final], {}, [(s.shape, s._dtype)])[0]._name))
         return out
@@ -1286,14 +1306,16 @@ def note_if(cond: Tensor, sides_known: bool = False) -> list:
     return unread
 
 
-def freeze_inputs(cond: Tensor, unread: list, wrote: bool, read: set) -> None:
+def freeze_inputs(cond: Tensor, unread: list, wrote: bool, read: set, ids: "set | frozenset" = frozenset()) -> None:
     """note_if's inputs of cond's `if` whose later in-place writes MindSpore 2.10's GRAPH_MODE does not write back
     (checked on CPU): all of them where a side writes in place (`if y > 1: x += 2`, `if y > 1: y += 1` then `x +=
     1`, its test_330_for_after_for_in_if's `if self.a > self.b:` assigning them: the caller's x unchanged), and
     where cond reads no input at all those the sides do not read either (`if self.p > 3: y = 1` then `x += 10`:
     x unchanged; `if self.p > 3: y = x * 2` then `x += 1`: x written). read: the names of cond's trace's values
-    the sides read. Writes before the `if` land; `if x * 2 > 1` reads x. Not matched: `if x > 1: x += 2` then
-    `y += 1` writes y back in MindSpore 2.10."""
+    the sides read. Writes before the `if` land; `if x * 2 > 1` reads x. ids: the Tensors the sides write in
+    place; where they are inputs, an input no side writes, written after the `if` (`if x > 1: x += 2` then
+    `y += 10`), MindSpore 2.10 writes back unless the function returns it alone (`return y`: y unchanged; `return x`, `return x + y`: y
+    written; either argument order; /work/scratch_left34/p3b.py): InputWrites.written."""
     if not unread:
         return
     tr = cond._trace
@@ -1302,7 +1324,8 @@ def freeze_inputs(cond: Tensor, unread: list, wrote: bool, read: set) -> None:
             return
         seen = set().union(*(_inputs_read(tr, n) for n in read)) if read else set()
         unread = [s for s in unread if s._name not in seen]
-    tr.input_writes.freeze(unread)
+    inputs_written = any(id(s) in ids for s, _ in tr.input_writes.starts)  # (a Parameter's write alone: x frozen)
+    tr.input_writes.freeze(unread, {id(s) for s in unread if id(s) not in ids} if inputs_written else frozenset())
 
 
 def _inputs_read(tr: Trace, name: str) -> set:
@@ -1953,7 +1976,7 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
             aliases = contained_aliases(args, leaves)  # (PyNative too: Python's `in` asks identity first)
             seen_inner = inner if aliases is None else [inner[k] for k in aliases]
             call_args, list_args = _call_args(args, unflatten(tdef, seen_inner))
-            out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*call_args))))
+            out = late.list_effects(root, _listed(late.explore(writes.run(lambda: late.loops(fn)(*call_args)))))
             out = _assigned_parameter_args(out, leaves, inner)
             out, attr_writes = _attr_writes.program_outputs(root, out)
             why = _attr_writes.escaped(root)
@@ -1965,7 +1988,7 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
             if _keeps_lists(out_tdef) or _changed_lists(list_args):
                 root.reads += 1  # (its Python lists are this call's: never cached)
             sparams, snames, _ = _param_state.function_state(root, {})
-            written = writes.written()
+            written = writes.written(out)
     finally:
         _param_state.reset()
         if root.origin:  # (a cached trace holds no argument of its first call)

@@ -12,7 +12,7 @@ from .. import _graph_print
 from .._hooks import with_grad_rule
 from .._late import late  # ops.max / ops.min with their index (an upper layer)
 from .._tensor import Tensor
-from .._trace import _scalar, _scalar_dtype, _scalar_tensor, apply, current, graph_semantics
+from .._trace import _scalar, _scalar_dtype, _scalar_tensor, apply, current, graph_ints, graph_semantics
 from .. import _views
 from .._calling_errors import failed_calling, input_dtype_error, tensor_type
 from . import _primitives, _tensor_only
@@ -404,7 +404,7 @@ def _as_tensors(x, y):
     (_trace._scalar_dtype): a float with an integer / bool Tensor is float32, an int with a bool one int64 (it took
     the Tensor's dtype: int32 // 2.5 divided by 2, bool / 2 by True); a list takes the Tensor's dtype."""
     if not isinstance(x, Tensor) and not isinstance(y, Tensor):
-        x = Tensor(x)
+        x = _scalar_tensor(x, "int32") if graph_ints(x, y) else Tensor(x)  # (a graph's two ints: Int32, _trace.binary)
     if not isinstance(x, Tensor):
         x, y = _number_with(x, y), y if not _scalar(x) else P.cast(y, _scalar_dtype(x, y.dtype.name)[1])
     if not isinstance(y, Tensor):

@@ -18,8 +18,10 @@ def nonzero(input, *, as_tuple=False):  # noqa: A002
     does), and the positions carry no gradient."""
     if not isinstance(input, Tensor):
         raise TypeError(f"For 'nonzero', 'input' must be a Tensor, but got {type(input).__name__}")
-    if input.ndim == 0:
-        raise ValueError("For 'NonZero', the dimension of 'x' must be greater than or equal to 1, but got 0.")
+    if input.ndim == 0:  # MindSpore 2.10's CPU kernel refuses it at launch (its log line names the cause)
+        raise RuntimeError("Simple infer info size must greater than 1, but got 0" if as_tuple else
+                           "Launch kernel failed, name: NonZero\n(For 'NonZero', the dimension of 'x' must be greater "
+                           "than or equal to 1, but got 0.)")
     known = input._value()
     if known is None:
         raise TypeError("nonzero: its output length is the number of non-zero values, which a traced graph (an "

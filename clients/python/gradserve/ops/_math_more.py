@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtype as _dt
 from .._tensor import Tensor
-from .._trace import _scalar_tensor, number_by_value
+from .._trace import _scalar_tensor, graph_ints, number_by_value
 from . import _primitives
 from ._extra import P, _as_tensors, clip_by_value
 from ._half_precision import in_float32
@@ -137,7 +137,10 @@ def lerp(input, end, weight):  # noqa: A002
 
 
 def true_divide(dividend, divisor):
-    """dividend / divisor in floating point (integers divide as float32, as MindSpore)."""
+    """dividend / divisor in floating point (integers divide as float32, as MindSpore; a graph's two Python ints as
+    float64, _trace.binary)."""
+    if graph_ints(dividend, divisor):
+        return P.div(dividend, divisor)
     return P.div(*_float_operands(dividend, divisor))
 
 

@@ -37,6 +37,7 @@ __all__ = ["subtract", "divide", "isnan", "isinf",
            "logical_xor", "tanhshrink", "softshrink", "hardshrink", "softmin", "var", "std", "var_mean", "std_mean", "argsort",
            "isclose", "numel", "ravel", "t", "is_tensor", "is_floating_point", "is_complex", "mse_loss", "l1_loss",
            "cross_entropy", "SoftmaxCrossEntropyWithLogits", "randn", "rand", "randint", "randn_like", "rand_like",
+           "randint_like",
            "kl_div", "KLDivLoss", "binary_cross_entropy", "BinaryCrossEntropy", "SigmoidCrossEntropyWithLogits"]
 # ops.functional only (MindSpore's F): see F_ONLY
 F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "scalar_cast", "is_sequence_value_unknown",
@@ -471,6 +472,27 @@ def randint(low, high, size, seed=None, *, dtype=None):
 def randn_like(input, seed=None, *, dtype=None):  # noqa: A002  (a seed's sequence of its own, as MindSpore's)
     return _draw("randn_like", tuple(input.shape), seed, lambda g, s: g.standard_normal(s),
                  _dt.to_name(dtype or input.dtype))
+
+
+_RANDINT_DTYPES = ("int8", "int16", "int32", "int64")
+
+
+def randint_like(input, low, high, seed=None, *, dtype=None):  # noqa: A002
+    """Integers in [low, high) of input's shape and dtype (or dtype), drawn as randint's (a seed's sequence of its
+    own; no seed: set_seed's, shared with randint). MindSpore 2.10's refusals, in its order and words."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"For 'randint_like', the 'input' must be a Tensor, but got {type(input)}")
+    for name, v in (("low", low), ("high", high)):
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise TypeError(f"For 'randint_like', '{name}' must be an int, but got {type(v)}.")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise TypeError(f"For 'randint_like', the 'seed' must be int, but got '{type(seed).__name__}'")
+    dt = _dt.to_name(dtype or input.dtype)
+    if dt not in _RANDINT_DTYPES:
+        raise ValueError(f"For 'randint_like', the 'dtype' must be an int type, but got {_dt.get(dt)}.")
+    if low >= high:
+        raise RuntimeError(f"For 'Random', invalid min/max values: ({low}/{high})")
+    return _draw("randint_like", tuple(input.shape), seed, lambda g, s: g.integers(low, high, s), dt)
 
 
 def rand_like(input, seed=None, *, dtype=None):  # noqa: A002

@@ -14,6 +14,7 @@ import sys
 from typing import Any, Callable
 
 from .._seq_operands import FORMS, graph_type, is_seq, overload_error, refuse_primitive
+from .._calling_errors import failed_calling, primitive_type
 from .._tensor import Tensor
 from .._trace import graph_semantics
 from .. import _overload_errors
@@ -93,11 +94,32 @@ def _guard_method(name: str, method: Callable) -> Callable:
     return guarded
 
 
+def _number(v: Any) -> bool:
+    return type(v) in (int, float, bool)
+
+
+def _two_numbers(name: str, x: Any, other: Any) -> TypeError:
+    """ops.equal / ops.less of two Python numbers: MindSpore 2.10 refuses them, in both modes (its GRAPH_MODE texts
+    differ in spelling: PyNative's kept, as for sequences above); ops.gt, ops.ne, ... answer them."""
+    if name == "less":  # (its first form underlines the input, its second both: MindSpore 2.10's layout)
+        given = f"{primitive_type(x)}, {primitive_type(other)}"
+        head, first = "    match failed because invalid types: (", len(primitive_type(x)) + 2
+        return TypeError("\n".join([
+            f'Failed calling less with "less({given})".', "The valid calling should be:",
+            '"less(input=<Tensor>, other=<Number>)"', f"{head}{given})",
+            " " * len(head) + "~" * first + " " * (len(given) + 2 - first),
+            '"less(input=<Tensor>, other=<Number, Tensor, bool>)"', f"{head}{given})",
+            " " * len(head) + "~" * (len(given) + 2)]))
+    return failed_calling("Equal", {}, {"input": x, "other": other}, {"input": "Tensor", "other": "Number, Tensor"})
+
+
 def _guard_function(name: str, f: Callable) -> Callable:
     @functools.wraps(f)
     def guarded(*args, **kwargs):
         if kwargs and name in _KEYWORDED:
             args = _keyword_inputs(name, args, kwargs)
+        if name in ("equal", "less") and len(args) >= 2 and all(_number(a) for a in args[:2]):
+            raise _two_numbers(name, args[0], args[1])
         if len(args) >= 2 and (is_seq(args[0]) or is_seq(args[1])):
             if name in _CONVERTED:
                 raise converted_error(_CONVERTED[name], args[0], args[1])
