@@ -1,0 +1,117 @@
+"""`set_context(save_graphs=True, save_graphs_path=DIR)`: each graph compiled (a GRAPH_MODE Cell's or a @jit
+function's trace, `_cell_graph_executor.compile`) is written to DIR as `NN_validate_MMMM.ir`, the name of
+MindSpore 2.10's IR file after its validate stage, so that tools reading that file (MindSpore's code-trace tests)
+find it. The text lists the trace's nodes, each with the source lines it came from, outermost first, in
+MindSpore's line form `# In file PATH:LINE/SOURCE LINE/` (without its columns); the last node is the Return of the top
+function, at its return statement. Lines that made no node (a called Cell's `return out`: inlined) are not there,
+as in MindSpore's file. Only the user's code and Cells' construct methods are named, not gradserve's internals.
+Nothing is recorded unless save_graphs is on."""
+from __future__ import annotations
+
+import linecache
+import os
+import sys
+import sysconfig
+from typing import Any, Callable
+
+from . import context as _context
+
+_PKG = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_STDLIB = os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep
+_files = [0]  # the files written in this process: their sequence number
+
+
+def wanted() -> bool:
+    """Whether save_graphs is on (MindSpore's True / 1 / 2 / 3)."""
+    v = _context.get_context("save_graphs")
+    return v is not None and v is not False and v != 0
+
+
+def _shown(code) -> bool:
+    """A frame the dump names: the user's code, or a Cell's construct (gradserve's own nn layers, as MindSpore's
+    IR names its nn layers' lines); not gradserve's machinery, the standard library or generated code."""
+    f = code.co_filename
+    if f.startswith("<") or os.path.abspath(f).startswith(_STDLIB):
+        return False
+    return not os.path.abspath(f).startswith(_PKG) or code.co_name == "construct"
+
+
+def _site(frame) -> tuple:
+    """(file, line) the frame is at (no columns: a construct runs as rewritten code, whose columns are not the
+    source's)."""
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+class Recorder:
+    """The sources of one trace's nodes (Trace.emit calls `node`) and its top function's return line."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.nodes: list[tuple] = []  # (body label, op, outputs, inputs, sources)
+        self.ret: tuple | None = None
+        self._entry = None
+        self._stop = sys._getframe(1).f_code  # frames from here outward are not the program's
+
+    def node(self, body: str, op: str, outs: list, ins: list) -> None:
+        sites = []
+        f = sys._getframe(2)
+        while f is not None and f.f_code is not self._stop:
+            if _shown(f.f_code):
+                sites.append(_site(f))
+            f = f.f_back
+        self.nodes.append((body, op, outs, ins, sites[::-1]))
+
+    def run(self, call: Callable[[], Any]) -> Any:
+        """call(), noting the line at which the first function of the program it enters returns (the top
+        graph's Return). Another tracer (a debugger, coverage) is left alone: no Return line then."""
+        if sys.gettrace() is not None:
+            return call()
+
+        def local(frame, event, arg):
+            if event == "return" and frame is self._entry:
+                self.ret = _site(frame)
+            return local
+
+        def on_call(frame, event, arg):
+            if self._entry is None and _shown(frame.f_code):
+                self._entry = frame
+                frame.f_trace_lines = False
+                return local
+            return None
+
+        sys.settrace(on_call)
+        try:
+            return call()
+        finally:
+            sys.settrace(None)
+
+    def write(self) -> str:
+        """The IR file, in save_graphs_path (made if missing); its path."""
+        folder = _context.get_context("save_graphs_path") or "."
+        os.makedirs(folder, exist_ok=True)
+        k = _files[0]
+        _files[0] += 1
+        path = os.path.join(folder, f"{k:02d}_validate_{k:04d}.ir")
+        counts: dict[str, int] = {}
+        lines = [f"# IR entry: @{self.label}", f"# Total nodes: {len(self.nodes)}", ""]
+        body = None
+        for b, op, outs, ins, sites in self.nodes:
+            if b != body:
+                lines.append(f"subgraph @{b}:")
+                body = b
+            n = counts[op] = counts.get(op, -1) + 1
+            lines.append(f"  {', '.join(outs)} = {op}({', '.join(ins)})")
+            lines.append(f"      # Fullname with scope: (Default/{op}-op{n})")
+            lines.extend(_in_file(s) for s in sites)
+        if self.ret is not None:
+            lines.append("  Return")
+            lines.append("      # Fullname with scope: (Default/Return-op0)")
+            lines.append(_in_file(self.ret))
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+        return path
+
+
+def _in_file(site: tuple) -> str:
+    file, line = site
+    return f"      # In file {file}:{line}/{linecache.getline(file, line).rstrip(chr(10))}/"
