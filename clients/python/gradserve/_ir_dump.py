@@ -42,15 +42,32 @@ def _site(frame) -> tuple:
     return frame.f_code.co_filename, frame.f_lineno
 
 
+def recorder(label: str) -> "Recorder | None":
+    """A Recorder for the trace about to run (its caller's frame and those outside it are not the program's), or
+    None with save_graphs off."""
+    return Recorder(label, sys._getframe(1).f_code) if wanted() else None
+
+
+def watched(rec: "Recorder | None", call: Callable[[], Any]) -> Callable[[], Any]:
+    """call, run under rec (Recorder.run) where there is one."""
+    return call if rec is None else (lambda: rec.run(call))
+
+
+def written(rec: "Recorder | None") -> None:
+    """rec's file written (the trace is done); None, for the trace's `ir` from then on."""
+    if rec is not None:
+        rec.write()
+
+
 class Recorder:
     """The sources of one trace's nodes (Trace.emit calls `node`) and its top function's return line."""
 
-    def __init__(self, label: str):
+    def __init__(self, label: str, stop):
         self.label = label
         self.nodes: list[tuple] = []  # (body label, op, outputs, inputs, sources)
         self.ret: tuple | None = None
         self._entry = None
-        self._stop = sys._getframe(1).f_code  # frames from here outward are not the program's
+        self._stop = stop  # the code of the frame that started the trace: it and those outside are not the program's
 
     def node(self, body: str, op: str, outs: list, ins: list) -> None:
         sites = []
@@ -84,6 +101,7 @@ class Recorder:
             return call()
         finally:
             sys.settrace(None)
+            self._entry = None  # (no frame kept alive)
 
     def write(self) -> str:
         """The IR file, in save_graphs_path (made if missing); its path."""

@@ -1907,6 +1907,16 @@ def _sequence_leaves(args: Sequence, inner: list) -> "frozenset[str]":
     return frozenset(s._name for s, q in zip(inner, in_seq) if q and isinstance(s, Tensor))
 
 
+def _leaf_names(args: Sequence, arg_names: list) -> list:
+    """A name for each Tensor leaf of args, after its argument (`name_j` for a sequence's j-th)."""
+    names = []
+    for i, a in enumerate(args):
+        sub = flatten(a)[0]
+        base = arg_names[i] if i < len(arg_names) else f"x{i}"
+        names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
+    return names
+
+
 def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequence[str] | None, graph: bool,
                         known: bool):
     if current() is not None:
@@ -1920,18 +1930,11 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
     root = Trace(None, label)
     root.graph = graph
     root.attr_writes = []
-    arg_names = list(names) if names is not None else _arg_names(fn, len(args))
-    # name each leaf after its argument
-    leaf_names = []
-    for i, a in enumerate(args):
-        sub = flatten(a)[0]
-        base = arg_names[i] if i < len(arg_names) else f"x{i}"
-        leaf_names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
+    leaf_names = _leaf_names(args, list(names) if names is not None else _arg_names(fn, len(args)))
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
     root.sequence_leaves = _sequence_leaves(args, inner)
-    if _ir_dump.wanted() and graph_semantics(root):
-        root.ir = _ir_dump.Recorder(root.label)
+    root.ir = _ir_dump.recorder(root.label) if graph_semantics(root) else None
     for x, s in zip(leaves, inner):  # (a jit function called inside sees which Parameter an input is: _jit)
         if isinstance(x, Parameter):
             s.__dict__["_gs_parameter"] = x
@@ -1958,9 +1961,7 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
             aliases = contained_aliases(args, leaves)  # (PyNative too: Python's `in` asks identity first)
             seen_inner = inner if aliases is None else [inner[k] for k in aliases]
             call_args, list_args = _call_args(args, unflatten(tdef, seen_inner))
-            run = (lambda: late.loops(fn)(*call_args)) if root.ir is None else \
-                (lambda: root.ir.run(lambda: late.loops(fn)(*call_args)))
-            out = _listed(late.explore(writes.run(run)))
+            out = _listed(late.explore(writes.run(_ir_dump.watched(root.ir, lambda: late.loops(fn)(*call_args)))))
             out = _assigned_parameter_args(out, leaves, inner)
             out, attr_writes = _attr_writes.program_outputs(root, out)
             why = _attr_writes.escaped(root)
@@ -1990,9 +1991,7 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
     prog.attr_writes = attr_writes
     prog.probes = probes
     prog.prints = _graph_print.sites(root)
-    if root.ir is not None:
-        root.ir.write()
-        root.ir = None
+    root.ir = _ir_dump.written(root.ir)
     return prog, tensors
 
 
