@@ -4,9 +4,10 @@ What the sample asked for: `set_context(save_graphs=..., save_graphs_path=...)` 
 its source lines (ut/python/debug/test_code_trace.py reads `NN_validate_MMMM.ir` and looks for each line of the
 program's construct methods in MindSpore's form `In file PATH:LINE.../SOURCE LINE/`), `common.api._JitExecutor`;
 and, from probes of the sample's ops beyond its asserts, MindSpore 2.10's errors of triu / tril / flip /
-broadcast_to. Expected lines and texts: MindSpore 2.10 CPU runs (/work/ms_suite66/probe/p1.py for the IR: its
+broadcast_to, and of digamma / polygamma / mvlgamma with integer input (the 4 files drawn after: test_func_digamma).
+Expected lines and texts: MindSpore 2.10 CPU runs (/work/ms_suite66/probe/p1.py for the IR: its
 validate file names, for Net3 below, lines 1, 2 and 3 of Net3.construct's body and line 1 of Net2's, not Net2's
-`return out`; p4.py - p6.py for the errors, their outputs p*.ms.txt)."""
+`return out`; p4.py - p8.py for the errors, their outputs p*.ms.txt)."""
 import inspect
 import os
 import re
@@ -72,6 +73,7 @@ def test_compile_writes_validate_ir_with_the_lines_mindspore_names(fake, graph_m
 def test_graph_mode_call_and_jit_executor_write_one_file_each(fake, graph_mode, tmp_path):
     context.set_context(save_graphs=1, save_graphs_path=str(tmp_path))
     out = Net3()(X, X, X)
+    assert _traced(Net3.construct, (tmp_path / _ir_files(tmp_path)[0]).read_text()) == {1, 2, 3}
     np.testing.assert_allclose(out.asnumpy(), (X.asnumpy() * 2) * X.asnumpy())  # save_graphs changes no value
 
     @ms.jit
@@ -146,3 +148,31 @@ def test_the_valid_calls_beside_them(fake):
     assert ops.broadcast_to(Tensor(np.ones((1, 3), np.float32)), (0, 3)).shape == (0, 3)
     assert ops.broadcast_to(Tensor(np.ones((2, 3), np.float32)), (4, -1, 3)).shape == (4, 2, 3)
     np.testing.assert_array_equal(ops.flip(T, (0, -1)).asnumpy(), T.asnumpy()[::-1, ::-1])
+
+
+@pytest.mark.parametrize("mode", [context.PYNATIVE_MODE, context.GRAPH_MODE])
+def test_gamma_family_integer_input_as_mindspore(fake, mode):
+    # MindSpore 2.10 (p8.py, both modes): Lgamma takes an int32 Tensor (Float32 [0, log 2]); Digamma, Polygamma and
+    # Mvlgamma refuse ints and bool with these TypeErrors (Mvlgamma float16 too)
+    context.set_context(mode=mode)
+    i32 = Tensor(np.array([1, 3]), ms.int32)
+    out = ops.lgamma(i32)
+    assert out.dtype == ms.float32
+    np.testing.assert_allclose(out.asnumpy(), [0.0, 0.6931472], rtol=1e-6)
+    floats = "{Tensor[Float16], Tensor[Float32], Tensor[Float64]}"
+    with pytest.raises(TypeError, match=re.escape(
+            f"For primitive[Digamma], the input argument[input] must be a type of {floats}, but got Tensor[Int32].")):
+        ops.digamma(i32)
+    with pytest.raises(TypeError, match=re.escape(f"must be a type of {floats}, but got Tensor[Bool].")):
+        Tensor(np.array([True])).digamma()
+    with pytest.raises(TypeError, match=re.escape(
+            f"For primitive[Polygamma], the input argument[x] must be a type of {floats}, but got Tensor[Int32].")):
+        ops.polygamma(Tensor(1), i32)
+    with pytest.raises(TypeError, match=re.escape("For primitive[Mvlgamma], the input argument[x] must be a type of "
+                                                  "{Tensor[Float32], Tensor[Float64]}, but got Tensor[Int32].")):
+        ops.mvlgamma(i32, 2)
+    # float64 digamma: the math (SciPy's psi(-0.5) = 0.03648997397857652); MindSpore 2.10 gives 0.036489777 there
+    # (float32 precision in its float64 kernel), not copied
+    x64 = Tensor(np.array([-0.5, 0.5, 10.0]), ms.float64)
+    np.testing.assert_allclose(ops.digamma(x64).asnumpy(), [0.03648997397857652, -1.9635100260214235,
+                                                            2.251752589066721], rtol=1e-12)

@@ -8,6 +8,7 @@ as in MindSpore's file. Only the user's code and Cells' construct methods are na
 Nothing is recorded unless save_graphs is on."""
 from __future__ import annotations
 
+import inspect
 import linecache
 import os
 import sys
@@ -17,7 +18,9 @@ from typing import Any, Callable
 from . import context as _context
 
 _PKG = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_STDLIB = os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep
+# the standard library and installed packages (NumPy's Python functions, ...): not the program's lines
+_LIBS = tuple({os.path.abspath(sysconfig.get_paths()[k]) + os.sep
+               for k in ("stdlib", "platstdlib", "purelib", "platlib")})
 _files = [0]  # the files written in this process: their sequence number
 
 
@@ -31,9 +34,12 @@ def _shown(code) -> bool:
     """A frame the dump names: the user's code, or a Cell's construct (gradserve's own nn layers, as MindSpore's
     IR names its nn layers' lines); not gradserve's machinery, the standard library or generated code."""
     f = code.co_filename
-    if f.startswith("<") or os.path.abspath(f).startswith(_STDLIB):
+    if f.startswith("<"):
         return False
-    return not os.path.abspath(f).startswith(_PKG) or code.co_name == "construct"
+    f = os.path.abspath(f)
+    if f.startswith(_PKG):
+        return code.co_name == "construct"
+    return not f.startswith(_LIBS)
 
 
 def _site(frame) -> tuple:
@@ -48,9 +54,14 @@ def recorder(label: str) -> "Recorder | None":
     return Recorder(label, sys._getframe(1).f_code) if wanted() else None
 
 
-def watched(rec: "Recorder | None", call: Callable[[], Any]) -> Callable[[], Any]:
-    """call, run under rec (Recorder.run) where there is one."""
-    return call if rec is None else (lambda: rec.run(call))
+def watched(rec: "Recorder | None", fn: Callable, call: Callable[[], Any]) -> Callable[[], Any]:
+    """call (which calls fn, the program's top function), run under rec (Recorder.run) where there is one."""
+    if rec is None:
+        return call
+    code = getattr(inspect.unwrap(getattr(fn, "__func__", fn)), "__code__", None)
+    if code is not None and not _shown(code):  # (a wrapper of gradserve's: the first program frame then)
+        code = None
+    return lambda: rec.run(call, code)
 
 
 def written(rec: "Recorder | None") -> None:
@@ -78,9 +89,10 @@ class Recorder:
             f = f.f_back
         self.nodes.append((body, op, outs, ins, sites[::-1]))
 
-    def run(self, call: Callable[[], Any]) -> Any:
-        """call(), noting the line at which the first function of the program it enters returns (the top
-        graph's Return). Another tracer (a debugger, coverage) is left alone: no Return line then."""
+    def run(self, call: Callable[[], Any], code=None) -> Any:
+        """call(), noting the line at which the program's top function returns (the top graph's Return): the first
+        frame entered of `code`'s file and name (a construct runs as its rewritten code), or without code the
+        first of the program's frames. Another tracer (a debugger, coverage) is left alone: no Return line then."""
         if sys.gettrace() is not None:
             return call()
 
@@ -90,7 +102,9 @@ class Recorder:
             return local
 
         def on_call(frame, event, arg):
-            if self._entry is None and _shown(frame.f_code):
+            c = frame.f_code
+            if self._entry is None and (_shown(c) if code is None else
+                                        (c.co_filename, c.co_name) == (code.co_filename, code.co_name)):
                 self._entry = frame
                 frame.f_trace_lines = False
                 return local

@@ -1961,7 +1961,7 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
             aliases = contained_aliases(args, leaves)  # (PyNative too: Python's `in` asks identity first)
             seen_inner = inner if aliases is None else [inner[k] for k in aliases]
             call_args, list_args = _call_args(args, unflatten(tdef, seen_inner))
-            out = _listed(late.explore(writes.run(_ir_dump.watched(root.ir, lambda: late.loops(fn)(*call_args)))))
+            out = _listed(late.explore(writes.run(_ir_dump.watched(root.ir, fn, lambda: late.loops(fn)(*call_args)))))
             out = _assigned_parameter_args(out, leaves, inner)
             out, attr_writes = _attr_writes.program_outputs(root, out)
             why = _attr_writes.escaped(root)
