@@ -13,6 +13,7 @@ import linecache
 import os
 import sys
 import sysconfig
+from types import CodeType, FrameType
 from typing import Any, Callable
 
 from . import context as _context
@@ -64,25 +65,26 @@ def watched(rec: "Recorder | None", fn: Callable, call: Callable[[], Any]) -> Ca
     return lambda: rec.run(call, code)
 
 
-def written(rec: "Recorder | None") -> None:
+def written(rec: "Recorder | None") -> "Recorder | None":
     """rec's file written (the trace is done); None, for the trace's `ir` from then on."""
     if rec is not None:
         rec.write()
+    return None
 
 
 class Recorder:
     """The sources of one trace's nodes (Trace.emit calls `node`) and its top function's return line."""
 
-    def __init__(self, label: str, stop):
+    def __init__(self, label: str, stop: CodeType):
         self.label = label
         self.nodes: list[tuple] = []  # (body label, op, outputs, inputs, sources)
         self.ret: tuple | None = None
-        self._entry = None
+        self._entry: FrameType | None = None
         self._stop = stop  # the code of the frame that started the trace: it and those outside are not the program's
 
     def node(self, body: str, op: str, outs: list, ins: list) -> None:
         sites = []
-        f = sys._getframe(2)
+        f: "FrameType | None" = sys._getframe(2)
         while f is not None and f.f_code is not self._stop:
             if _shown(f.f_code):
                 sites.append(_site(f))

@@ -1909,7 +1909,7 @@ def _sequence_leaves(args: Sequence, inner: list) -> "frozenset[str]":
 
 def _leaf_names(args: Sequence, arg_names: list) -> list:
     """A name for each Tensor leaf of args, after its argument (`name_j` for a sequence's j-th)."""
-    names = []
+    names: list[str] = []
     for i, a in enumerate(args):
         sub = flatten(a)[0]
         base = arg_names[i] if i < len(arg_names) else f"x{i}"
