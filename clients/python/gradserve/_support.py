@@ -229,10 +229,13 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "and rounds once (equal to that in 400 of 400 random cases), so a float32 sum can differ from MindSpore's "
     "by an ulp or a few. Matching it would mean float64 accumulation in the engine's sum kernel (twice its "
     "memory traffic on every float32 reduction), not done.",
-    "`set_context(save_graphs=..., save_graphs_path=...)` (and the other compiler / memory / logging options: "
-    "context._MINDSPORE_ONLY) are accepted and kept for get_context but do nothing: MindSpore writes its compiler's "
-    "IR files there (and makes the folder), gradserve has no such IR; its program is the graph a trace sends "
-    "(`gradserve.trace_graph(fn, inputs)` gives it, JSON). `mindspore.train.summary` (SummaryRecord, "
+    "`set_context(save_graphs=..., save_graphs_path=...)`: each graph compiled (a GRAPH_MODE Cell, a @jit function, "
+    "`_cell_graph_executor.compile`) is written to the folder (made if missing) as one `NN_validate_MMMM.ir`, the "
+    "name of MindSpore's IR file after its validate stage: the trace's nodes, each with the source lines it came "
+    "from in MindSpore's `# In file PATH:LINE/SOURCE/` form (no columns), and the top function's Return; not "
+    "MindSpore's IR text otherwise, nor its other stages' files (gradserve's program is the graph a trace sends: "
+    "`gradserve.trace_graph(fn, inputs)` gives it, JSON). The other compiler / memory / logging options "
+    "(context._MINDSPORE_ONLY) are accepted and kept for get_context but do nothing. `mindspore.train.summary` (SummaryRecord, "
     "SummaryCollector, the summary ops' event files) is not implemented: NotImplementedError when used.",
     "`TopK(sorted=False)` / `ops.topk(..., sorted=False)`: the order MindSpore 2.10's CPU kernel leaves, libstdc++'s "
     "std::nth_element arrangement (reproduced step by step, ties and NaN included: equal to MindSpore's indices "

@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _amp_cast, _attr_writes, _join_kinds, _graph_print, _graph_steps, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads, _views
+from . import _amp_cast, _attr_writes, _ir_dump, _join_kinds, _graph_print, _graph_steps, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads, _views
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -556,6 +556,7 @@ class Trace:
     # `seq.index(2)` of these as constants (_member_in._from_constants)
     sequence_leaves: "frozenset[str]" = frozenset()
     by_condition: "dict | None" = None  # cond outputs a Python number on each side: {name: the condition's name}
+    ir: "_ir_dump.Recorder | None" = None  # (a root's) its nodes' source lines, with save_graphs on
 
     def __init__(self, parent: "Trace | None", label: str):
         self.parent = parent
@@ -690,6 +691,8 @@ class Trace:
 
     def emit(self, op: str, in_names: list[str], attrs: dict, out_avals: list) -> list[Tensor]:
         outs = [self.fresh() for _ in out_avals]
+        if self.root.ir is not None:
+            self.root.ir.node(self.label, op, outs, in_names)
         self.nodes.append({"op": op, "inputs": list(in_names), "outputs": outs,
                            "attrs": {k: jsonable(v) for k, v in attrs.items()}})
         return [Tensor._symbolic(self, n, s, d) for n, (s, d) in zip(outs, out_avals)]
@@ -1927,6 +1930,16 @@ def _sequence_leaves(args: Sequence, inner: list) -> "frozenset[str]":
     return frozenset(s._name for s, q in zip(inner, in_seq) if q and isinstance(s, Tensor))
 
 
+def _leaf_names(args: Sequence, arg_names: list) -> list:
+    """A name for each Tensor leaf of args, after its argument (`name_j` for a sequence's j-th)."""
+    names: list[str] = []
+    for i, a in enumerate(args):
+        sub = flatten(a)[0]
+        base = arg_names[i] if i < len(arg_names) else f"x{i}"
+        names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
+    return names
+
+
 def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequence[str] | None, graph: bool,
                         known: bool):
     if current() is not None:
@@ -1940,16 +1953,11 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
     root = Trace(None, label)
     root.graph = graph
     root.attr_writes = []
-    arg_names = list(names) if names is not None else _arg_names(fn, len(args))
-    # name each leaf after its argument
-    leaf_names = []
-    for i, a in enumerate(args):
-        sub = flatten(a)[0]
-        base = arg_names[i] if i < len(arg_names) else f"x{i}"
-        leaf_names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
+    leaf_names = _leaf_names(args, list(names) if names is not None else _arg_names(fn, len(args)))
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
     root.sequence_leaves = _sequence_leaves(args, inner)
+    root.ir = _ir_dump.recorder(root.label) if graph_semantics(root) else None
     for x, s in zip(leaves, inner):  # (a jit function called inside sees which Parameter an input is: _jit)
         if isinstance(x, Parameter):
             s.__dict__["_gs_parameter"] = x
@@ -1976,7 +1984,8 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
             aliases = contained_aliases(args, leaves)  # (PyNative too: Python's `in` asks identity first)
             seen_inner = inner if aliases is None else [inner[k] for k in aliases]
             call_args, list_args = _call_args(args, unflatten(tdef, seen_inner))
-            out = late.list_effects(root, _listed(late.explore(writes.run(lambda: late.loops(fn)(*call_args)))))
+            out = late.list_effects(root, _listed(late.explore(writes.run(
+                _ir_dump.watched(root.ir, fn, lambda: late.loops(fn)(*call_args))))))
             out = _assigned_parameter_args(out, leaves, inner)
             out, attr_writes = _attr_writes.program_outputs(root, out)
             why = _attr_writes.escaped(root)
@@ -2006,6 +2015,7 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
     prog.attr_writes = attr_writes
     prog.probes = probes
     prog.prints = _graph_print.sites(root)
+    root.ir = _ir_dump.written(root.ir)
     return prog, tensors
 
 

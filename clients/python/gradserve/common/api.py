@@ -52,3 +52,27 @@ class _CellGraphExecutor:
 
 
 _cell_graph_executor = _CellGraphExecutor()
+
+
+class _JitExecutor:
+    """MindSpore's private executor of a @jit function, as its unit tests use it: `_JitExecutor(fn,
+    create_time).compile(method_name, *args)` builds fn's graph without running it (here: its trace with
+    GRAPH_MODE's semantics, which raises the program's errors and writes save_graphs' file) and returns a phase
+    name."""
+
+    def __init__(self, fn, ms_create_time, input_signature=None, obj=None, jit_config=None, dynamic=0):
+        self.fn = fn
+        self._create_time = ms_create_time
+        self.obj = obj
+
+    def compile(self, method_name: str, *args, **kwargs) -> str:
+        import functools  # noqa: PLC0415
+        from .._late import late  # noqa: PLC0415
+        from .._trace import trace_program  # noqa: PLC0415
+        fn = inspect.unwrap(self.fn)
+        if self.obj is not None:
+            fn = fn.__get__(self.obj)
+        if kwargs:
+            fn = functools.partial(fn, **kwargs)
+        trace_program(late.loops(fn), args, label=getattr(fn, "__name__", method_name), graph=True)
+        return f"{method_name}.{self._create_time}"

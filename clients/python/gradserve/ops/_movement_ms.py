@@ -115,14 +115,26 @@ def _band(x, keep: np.ndarray):
     return select(Tensor(keep), x, zero)
 
 
+def _whole(v) -> bool:
+    """An int (or a Tensor) diagonal, as MindSpore 2.10's Triu / Tril take: a bool or a float is refused."""
+    return isinstance(v, Tensor) or (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)))
+
+
 def tril(input, diagonal: int = 0):  # noqa: A002
-    _refuse_bool(diagonal, "For 'Tril', the type of 'diagonal' should be 'int', but got type 'bool'.")
+    if not _whole(diagonal):  # (MindSpore 2.10's texts, both modes)
+        raise TypeError(f"For 'Tril', the type of 'diagonal' should be 'int', but got type '{primitive_type(diagonal)}'.")
+    if input.ndim < 2:
+        raise ValueError(f"For primitive[Tril], the x's rank must be greater than or equal to 2, but got {input.ndim}.")
     n, m = input.shape[-2:]
     return _band(input, np.tril(np.ones((n, m), bool), int(diagonal)))
 
 
 def triu(input, diagonal: int = 0):  # noqa: A002
-    _refuse_bools(diagonal, "Triu", "Triu(diagonal={t})(input=Tensor)", "Triu(diagonal=<Tensor, int>)(input=<Tensor>)")
+    if not _whole(diagonal):
+        raise failed_calling("Triu", {"diagonal": diagonal}, {"input": input}, {"input": "Tensor"},
+                             {"diagonal": "Tensor, int"})
+    if input.ndim < 2:
+        raise ValueError(f"For primitive[Triu], the rank of input must be greater than or equal to 2, but got {input.ndim}.")
     n, m = input.shape[-2:]
     return _band(input, np.triu(np.ones((n, m), bool), int(diagonal)))
 

@@ -638,9 +638,17 @@ def _resolved_shape(x, shape) -> list:
     for i, s in enumerate(shape):
         if s == -1:
             if i < lead:
-                raise ValueError(f"broadcast_to: -1 in shape {shape} at a new leading axis {i} (x has shape "
-                                 f"{list(xs)}); -1 keeps one of x's axes")
+                # (MindSpore 2.10's text: its number is x's rank, not the first axis where -1 may stand)
+                raise ValueError(f"For 'BroadcastTo', -1 in init shape is in an incompatible location with given "
+                                 f"input tensor, -1 index in init shape: {i} but -1 can only be in index{len(xs)}"
+                                 f"onwards for this input.")
             shape[i] = xs[i - lead]
+    for i, d in enumerate(xs):  # (MindSpore 2.10's text; a shorter target is left to the shape rule)
+        t = shape[lead + i] if lead >= 0 else None
+        if isinstance(d, int) and isinstance(t, int) and d not in (1, t):
+            raise ValueError(f"For 'BroadcastTo', in order to broadcast, each dimension pair must be equal or input "
+                             f"dimension is 1 or target dimension is -1. But got x_shape: {xs}, target shape: "
+                             f"{tuple(shape)}.")
     return shape
 
 

@@ -164,7 +164,16 @@ def flip(x, *args, **kwargs):
     _refuse_bools(dims, "ReverseV2", "ReverseV2(axis={t})(input=Tensor)",
                   "ReverseV2(axis=<list of int, tuple of int>)(input=<Tensor>)")
     dims = [dims] if isinstance(dims, numbers.Integral) else list(dims)
-    seen = [int(d) % x.ndim for d in dims if -x.ndim <= int(d) < x.ndim]
+    if any(not isinstance(d, numbers.Integral) for d in dims):  # (a float axis: MindSpore 2.10's TypeError)
+        raise TypeError(f'Failed calling ReverseV2 with "ReverseV2(axis={primitive_type(tuple(dims))})(input=Tensor)".'
+                        '\nThe valid calling should be: \n"ReverseV2(axis=<list of int, tuple of int>)(input=<Tensor>)".')
+    if x.ndim == 0:
+        raise ValueError("For primitive[ReverseV2], the rank of x must be not equal to 0, but got 0.")
+    for i, d in enumerate(dims):
+        if not -x.ndim <= int(d) < x.ndim:
+            raise ValueError(f"For 'ReverseV2', the 'axis[{i}]' must be in range of [-{x.ndim}, {x.ndim}), but got "
+                             f"{int(d)} with type 'int'.")
+    seen = [int(d) % x.ndim for d in dims]
     twice = [d for i, d in enumerate(seen) if d in seen[:i]]
     if twice:  # flipped once or twice (not at all)? MindSpore 2.10 refuses, with this text
         raise ValueError(f"For ReverseV2, 'axis' cannot contain duplicate dimensions, but got {twice[0]}")
