@@ -131,6 +131,8 @@ def test_num_samples_with_files_or_infile_refused(four):
     for m in (Shuffle.FILES, Shuffle.INFILE):
         with pytest.raises(ValueError, match=r"'Shuffle.FILES' or 'Shuffle.INFILE' and 'num_samples' cannot be"):
             ds.MindDataset(four, shuffle=m, num_samples=5)
+        with pytest.raises(RuntimeError, match="Syntax error"):  # (p4.py: when the rows are read)
+            _epochs(ds.MindDataset(four, sampler=ds.RandomSampler(shuffle=m, num_samples=5)), 1)
 
 
 # --- add_sampler and the chain rules (MindSpore 2.10's texts) -----------------------------------------------------------

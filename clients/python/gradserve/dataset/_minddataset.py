@@ -83,6 +83,9 @@ class MindDataset(Dataset):
             mode = _mode(sampler.shuffle)
             if isinstance(sampler, RandomSampler):
                 replacement, num = sampler.replacement, sampler.num_samples
+                if num and mode in (Shuffle.FILES, Shuffle.INFILE):  # (MindSpore 2.10's text and its log line's)
+                    raise RuntimeError("Syntax error. MindDataset: Shuffle.kFiles or Shuffle.kInfile and num_samples "
+                                       "cannot be specified at the same time.")
             else:
                 shard, num = (sampler.num_shards, sampler.shard_id), sampler.num_samples
         elif isinstance(sampler, _Sampler):
