@@ -1,8 +1,8 @@
 """dataset.MindDataset's shuffle modes (FILES, INFILE, with replacement), shards by block, add_sampler, the output
 shape of an empty array field, and Decode of a bytes column (benchmarks/mindspore_suite/README.md, "dataset
-MindDataset shuffles, round 7"). Expected values: MindSpore 2.10 CPU runs (/work/ms_suite_dataset7/probe/p1.py, p4.py, p5.py,
-e2.py and a vision.Decode run), written here as literals; none is gradserve's output. The files: 4 MindRecord files of
-5, 4, 3, 2 rows (and 100, 77, 37, 19), an int32 "label" 0 .. n-1 in order."""
+MindDataset shuffles, round 7"). Expected values: MindSpore 2.10 CPU runs (/work/ms_suite_dataset7/probe/p1.py, p4.py,
+p5.py, e2.py and a vision.Decode run), written here as literals, or Pillow's decode; none is gradserve's output.
+The files: 4 MindRecord files of 5, 4, 3, 2 rows (and 100, 77, 37, 19), an int32 "label" 0 .. n-1 in order."""
 import numpy as np
 import pytest
 
@@ -49,10 +49,14 @@ def _epochs(d, n=2):
 # --- FILES / INFILE without shards: the permutation carries over to the next epoch (p1.py) ---------------------------
 
 @pytest.mark.parametrize("s, shuffle, want", [
-    (1234, Shuffle.FILES, [[5, 6, 7, 8, 12, 13, 0, 1, 2, 3, 4, 9, 10, 11], [13, 0, 1, 2, 3, 4, 9, 10, 11, 5, 6, 7, 8, 12]]),
-    (7, Shuffle.FILES, [[12, 13, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [7, 8, 9, 12, 13, 0, 1, 2, 10, 11, 3, 4, 5, 6]]),
-    (1234, Shuffle.INFILE, [[2, 3, 1, 4, 0, 6, 8, 5, 7, 11, 9, 10, 13, 12], [1, 0, 4, 3, 2, 8, 5, 7, 6, 10, 11, 9, 12, 13]]),
-    (0, Shuffle.INFILE, [[3, 0, 4, 2, 1, 7, 8, 6, 5, 11, 9, 10, 13, 12], [1, 2, 0, 3, 4, 6, 7, 8, 5, 10, 11, 9, 12, 13]]),
+    (1234, Shuffle.FILES, [[5, 6, 7, 8, 12, 13, 0, 1, 2, 3, 4, 9, 10, 11],
+                           [13, 0, 1, 2, 3, 4, 9, 10, 11, 5, 6, 7, 8, 12]]),
+    (7, Shuffle.FILES, [[12, 13, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+                        [7, 8, 9, 12, 13, 0, 1, 2, 10, 11, 3, 4, 5, 6]]),
+    (1234, Shuffle.INFILE, [[2, 3, 1, 4, 0, 6, 8, 5, 7, 11, 9, 10, 13, 12],
+                            [1, 0, 4, 3, 2, 8, 5, 7, 6, 10, 11, 9, 12, 13]]),
+    (0, Shuffle.INFILE, [[3, 0, 4, 2, 1, 7, 8, 6, 5, 11, 9, 10, 13, 12],
+                         [1, 2, 0, 3, 4, 6, 7, 8, 5, 10, 11, 9, 12, 13]]),
 ])
 def test_files_and_infile_orders(four, seed, s, shuffle, want):
     seed(s)
@@ -135,11 +139,11 @@ def test_num_samples_with_files_or_infile_refused(four):
             _epochs(ds.MindDataset(four, sampler=ds.RandomSampler(shuffle=m, num_samples=5)), 1)
 
 
-# --- add_sampler and the chain rules (MindSpore 2.10's texts) -----------------------------------------------------------
+# --- add_sampler and the chain rules (MindSpore 2.10's texts) ---------------------------------------------------
 
 def test_add_sampler_rules(four):
     d = ds.MindDataset(four, shuffle=Shuffle.PARTIAL)
-    with pytest.raises(RuntimeError, match="ensure that the shuffle of the current sampler must not be Shuffle.PARTIAL"):
+    with pytest.raises(RuntimeError, match="shuffle of the current sampler must not be Shuffle.PARTIAL"):
         d.add_sampler(ds.DistributedSampler(num_shards=8, shard_id=1, shuffle=Shuffle.INFILE))
     d = ds.MindDataset(four, shuffle=Shuffle.GLOBAL)
     with pytest.raises(RuntimeError, match=r"input sampler must be Shuffle.FALSE or Shuffle.GLOBAL, but got: "
@@ -162,7 +166,7 @@ def test_add_sampler_picks_from_the_current_rows(four):  # (p5.py)
     assert d.get_dataset_size() == 3
 
 
-# --- an empty array field; Decode of the bytes column; set_enc_key ------------------------------------------------------
+# --- an empty array field; Decode of the bytes column; set_enc_key ---------------------------------------------
 
 def test_empty_array_field_shape(tmp_path):
     f = str(tmp_path / "e")

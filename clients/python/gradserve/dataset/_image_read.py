@@ -187,10 +187,11 @@ _DECODERS = {b"\x89P": _png, b"BM": _bmp, b"II*\x00": _tiff, b"MM\x00*": _tiff}
 
 
 class Decode:
-    """`vision.Decode`: encoded image bytes (a 1-D uint8 array, or one bytes element) to an HWC RGB image. MindSpore 2.10's input checks
-    and texts: a non-1-D input is its TypeError, bytes of no image format its "Decode: image decode failed."; the
-    decoding itself is refused by name (MindSpore's Decode goes through its own codecs, whose conversions to RGB we
-    have not checked; vision.read_image reads PNG, BMP and TIFF files), JPEG excepted: Pillow's RGB (_jpeg)."""
+    """`vision.Decode`: encoded image bytes (a 1-D uint8 array, or one bytes element) to an HWC RGB image. MindSpore
+    2.10's input checks and texts: a non-1-D input is its TypeError, bytes of no image format its "Decode: image
+    decode failed."; the decoding itself is refused by name (MindSpore's Decode goes through its own codecs, whose
+    conversions to RGB we have not checked; vision.read_image reads PNG, BMP and TIFF files), JPEG excepted:
+    Pillow's RGB (_jpeg)."""
 
     def __init__(self, to_pil: bool = False):
         if to_pil:

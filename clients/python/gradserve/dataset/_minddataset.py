@@ -56,7 +56,8 @@ class MindDataset(Dataset):
             names = list(columns_list)
         self._cols = names
         self._padded, self._num_padded = padded_sample, num_padded or 0
-        self._shard = None if num_shards is None else (num_shards, shard_id)
+        self._shard: tuple[int, int] | None = (None if num_shards is None or shard_id is None
+                                                else (num_shards, shard_id))
         self._sampler = sampler
         self._mode = _mode(shuffle)
         self._num = _checks.row_limit(num_samples)
@@ -107,7 +108,8 @@ class MindDataset(Dataset):
         checks: check_chain)."""
         current = self._sampler
         if current is None and self._shard is not None:
-            current = DistributedSampler(*self._shard, shuffle=self._mode or False, num_samples=self._num)
+            ns, sid = self._shard
+            current = DistributedSampler(ns, sid, shuffle=self._mode or False, num_samples=self._num)
         elif current is None and self._mode is not None:
             current = RandomSampler(replacement=self._num is not None, num_samples=self._num, shuffle=self._mode)
         if current is not None and current.get_shuffle_mode() == Shuffle.PARTIAL:

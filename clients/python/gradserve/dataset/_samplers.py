@@ -149,7 +149,7 @@ class DistributedSampler(_Sampler):
     (MindSpore 2.10: shard 1 of 2 over 3 rows is rows 1, 0). shuffle=True permutes the rows first (an order of its
     own, not MindSpore's)."""
 
-    def __init__(self, num_shards, shard_id, shuffle=True, num_samples=None, offset=-1):
+    def __init__(self, num_shards, shard_id, shuffle: bool | Shuffle = True, num_samples=None, offset=-1):
         if offset != -1:  # (MindSpore 2.10: shard 0 of 2 over 5 rows with offset=1 is rows 1, 3; not followed here)
             raise NotImplementedError("DistributedSampler: offset is not supported by gradserve")
         self.num_shards, self.shard_id, self.shuffle = num_shards, shard_id, shuffle
