@@ -198,3 +198,47 @@ def test_set_enc_key_refusal_names_why():
     with pytest.raises(NotImplementedError, match="AES-GCM or SM4-CBC"):
         set_enc_key("abcdefghijklmnop01234567")
     set_enc_key(None)
+
+
+# --- Cifar10Dataset / Cifar100Dataset (c1.py - c3.py: MindSpore 2.10's layout, orders, counts and texts) ----------------
+
+def _cifar_file(path, labels, n, seed):
+    rng = np.random.default_rng(seed)
+    recs = np.concatenate([rng.integers(0, 100, (n, labels), dtype=np.uint8),
+                           rng.integers(0, 256, (n, 3072), dtype=np.uint8)], 1)
+    recs.tofile(path)
+    return recs
+
+
+def test_cifar10(tmp_path):
+    train = _cifar_file(tmp_path / "data_batch_1.bin", 1, 10000, 0)
+    test = _cifar_file(tmp_path / "test_batch.bin", 1, 10000, 1)
+    d = ds.Cifar10Dataset(str(tmp_path), shuffle=False)  # "all": train's records, then test's
+    assert d.get_col_names() == ["image", "label"] and d.get_dataset_size() == 20000
+    rows = list(d.create_tuple_iterator(output_numpy=True))
+    for i, rec in ((0, train[0]), (10000, test[0]), (19999, test[-1])):
+        image, label = rows[i]
+        assert image.shape == (32, 32, 3) and image.dtype == np.uint8 and label.dtype == np.uint32
+        np.testing.assert_array_equal(image, rec[1:].reshape(3, 32, 32).transpose(1, 2, 0))  # R, G, B planes -> HWC
+        assert int(label) == rec[0]
+    d = ds.Cifar10Dataset(str(tmp_path), usage="test", num_shards=3, shard_id=1, shuffle=False)
+    assert d.get_dataset_size() == 3334
+    assert [int(r[1]) for r in list(d.create_tuple_iterator(output_numpy=True))[:3]] == list(test[[1, 4, 7], 0])
+
+
+def test_cifar100_and_texts(tmp_path):
+    test = _cifar_file(tmp_path / "test.bin", 2, 10000, 2)
+    (tmp_path / "train.bin").write_bytes(b"")  # (a short file: counted as MindSpore counts it, refused when read)
+    d = ds.Cifar100Dataset(str(tmp_path), usage="test", shuffle=False)
+    assert d.get_col_names() == ["image", "coarse_label", "fine_label"] and d.get_dataset_size() == 10000
+    image, coarse, fine = next(iter(d.create_tuple_iterator(output_numpy=True)))
+    np.testing.assert_array_equal(image, test[0, 2:].reshape(3, 32, 32).transpose(1, 2, 0))
+    assert (int(coarse), int(fine)) == (test[0, 0], test[0, 1])
+    assert ds.Cifar100Dataset(str(tmp_path)).get_dataset_size() == 60000
+    with pytest.raises(RuntimeError, match=r"Invalid cifar100 file, failed to read data from: .*train.bin, re-download "
+                                           r"dataset\(make sure it is CIFAR-100 binary version\)"):
+        list(ds.Cifar100Dataset(str(tmp_path), usage="train").create_tuple_iterator())
+    with pytest.raises(ValueError, match=r"Input usage is not within the valid set of \['train', 'test', 'all'\]"):
+        ds.Cifar10Dataset(str(tmp_path), usage="x")
+    with pytest.raises(ValueError, match="does not exist or is not a directory"):
+        ds.Cifar10Dataset(str(tmp_path / "nope"))

@@ -654,6 +654,7 @@ from ._image_files import ImageFolderDataset, MnistDataset  # noqa: E402
 from ._voc import VOCDataset  # noqa: E402
 from ._tedlium import TedliumDataset  # noqa: E402
 from ._minddataset import MindDataset  # noqa: E402
+from ._cifar import Cifar10Dataset, Cifar100Dataset  # noqa: E402
 from ._file_source import FileRow  # noqa: E402
 from ._tfrecord import Shuffle, TFRecordDataset  # noqa: E402
 from ._csv import CSVDataset  # noqa: E402
@@ -669,4 +670,4 @@ __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset
            "LibriTTSDataset", "LJSpeechDataset", "ImageFolderDataset", "MnistDataset", "DistributedSampler",
            "PKSampler", "RandomSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip",
            "STL10Dataset", "LFWDataset", "VOCDataset", "TedliumDataset", "CSVDataset", "CLUEDataset", "CelebADataset",
-           "ManifestDataset", "MindDataset"]
+           "ManifestDataset", "MindDataset", "Cifar10Dataset", "Cifar100Dataset"]
