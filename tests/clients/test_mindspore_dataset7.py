@@ -242,3 +242,20 @@ def test_cifar100_and_texts(tmp_path):
         ds.Cifar10Dataset(str(tmp_path), usage="x")
     with pytest.raises(ValueError, match="does not exist or is not a directory"):
         ds.Cifar10Dataset(str(tmp_path / "nope"))
+
+
+def test_num_parallel_workers_config():
+    import os
+
+    old = ds.config.get_num_parallel_workers()
+    assert old == min(8, os.cpu_count() or 1)  # (MindSpore 2.10: 2 on a 2-CPU machine)
+    try:
+        ds.config.set_num_parallel_workers(1)
+        assert ds.config.get_num_parallel_workers() == 1
+        for bad, cls, text in ((0, ValueError, r"not within the required range \(0, INT32_MAX\(2147483647\)\]"),
+                               (2.0, TypeError, "num isn't of type int"), (True, TypeError, "num isn't of type int"),
+                               (10**6, RuntimeError, "num_parallel_workers exceeds the boundary between 1 and")):
+            with pytest.raises(cls, match=text):
+                ds.config.set_num_parallel_workers(bad)
+    finally:
+        ds.config.set_num_parallel_workers(old)
