@@ -259,3 +259,11 @@ def test_num_parallel_workers_config():
                 ds.config.set_num_parallel_workers(bad)
     finally:
         ds.config.set_num_parallel_workers(old)
+
+
+def test_resize_interpolation_texts():  # (MindSpore 2.10's classes and texts)
+    with pytest.raises(TypeError, match=r"Argument interpolation with value 100 is not of type \[<enum 'Inter'>\], but "
+                                        r"got <class 'int'>\."):
+        vision.Resize(100, 100)
+    with pytest.raises(KeyError, match="Interpolation should not be None"):
+        vision.Resize(100, None)
