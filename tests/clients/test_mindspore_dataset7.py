@@ -267,3 +267,17 @@ def test_resize_interpolation_texts():  # (MindSpore 2.10's classes and texts)
         vision.Resize(100, 100)
     with pytest.raises(KeyError, match="Interpolation should not be None"):
         vision.Resize(100, None)
+
+
+def test_flat_map():  # (MindSpore 2.10's own test_flat_map values)
+    d = ds.NumpySlicesDataset([[0, 1], [2, 3]], shuffle=False).flat_map(
+        lambda a: ds.NumpySlicesDataset(a, shuffle=False).repeat(2))
+    assert [int(r[0]) for r in d.create_tuple_iterator(output_numpy=True)] == [0, 1, 0, 1, 2, 3, 2, 3]
+    d = ds.NumpySlicesDataset(([[0, 1], [2, 3]], [[0, -1], [-2, -3]]), column_names=["col1", "col2"], shuffle=False)
+    d = d.flat_map(lambda c1, c2: ds.NumpySlicesDataset((c1 + 1, c2 - 1), shuffle=False))
+    assert [(int(a), int(b)) for a, b in d.create_tuple_iterator(output_numpy=True)] == [(1, -1), (2, -2), (3, -3),
+                                                                                          (4, -4)]
+    with pytest.raises(TypeError, match="func must be a function"):
+        d.flat_map(3)
+    with pytest.raises(TypeError, match="flat_map must return a Dataset object"):
+        d.flat_map(lambda a, b: 1)
