@@ -100,7 +100,7 @@ class Dataset:
         """MindSpore 2.10's: func(*row) of every row (a pass over the rows now) joined with +; its checks and texts."""
         if not callable(func):
             raise TypeError("func must be a function.")
-        dataset = None
+        dataset: Any = None
         for row in self.create_tuple_iterator(num_epochs=1, output_numpy=True):
             dataset = func(*row) if dataset is None else dataset + func(*row)
         if not isinstance(dataset, Dataset):
