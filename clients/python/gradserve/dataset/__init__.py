@@ -96,6 +96,17 @@ class Dataset:
     def __add__(self, other) -> "Dataset":
         return self.concat(other)
 
+    def flat_map(self, func) -> "Dataset":
+        """MindSpore 2.10's: func(*row) of every row (a pass over the rows now) joined with +; its checks and texts."""
+        if not callable(func):
+            raise TypeError("func must be a function.")
+        dataset: Any = None
+        for row in self.create_tuple_iterator(num_epochs=1, output_numpy=True):
+            dataset = func(*row) if dataset is None else dataset + func(*row)
+        if not isinstance(dataset, Dataset):
+            raise TypeError("flat_map must return a Dataset object.")
+        return dataset
+
     def take(self, count: int = -1) -> "Dataset":
         if _int_count(count) != -1 and not 0 < count <= _COUNT_MAX:  # (MindSpore 2.10's text; 0 and -2 refused)
             raise ValueError(f"count should be either -1 or within the required interval of (0, {_COUNT_MAX}], "
@@ -654,6 +665,7 @@ from ._image_files import ImageFolderDataset, MnistDataset  # noqa: E402
 from ._voc import VOCDataset  # noqa: E402
 from ._tedlium import TedliumDataset  # noqa: E402
 from ._minddataset import MindDataset  # noqa: E402
+from ._cifar import Cifar10Dataset, Cifar100Dataset  # noqa: E402
 from ._file_source import FileRow  # noqa: E402
 from ._tfrecord import Shuffle, TFRecordDataset  # noqa: E402
 from ._csv import CSVDataset  # noqa: E402
@@ -669,4 +681,4 @@ __all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "TextFileDataset
            "LibriTTSDataset", "LJSpeechDataset", "ImageFolderDataset", "MnistDataset", "DistributedSampler",
            "PKSampler", "RandomSampler", "SequentialSampler", "Schema", "Shuffle", "TFRecordDataset", "zip",
            "STL10Dataset", "LFWDataset", "VOCDataset", "TedliumDataset", "CSVDataset", "CLUEDataset", "CelebADataset",
-           "ManifestDataset", "MindDataset"]
+           "ManifestDataset", "MindDataset", "Cifar10Dataset", "Cifar100Dataset"]

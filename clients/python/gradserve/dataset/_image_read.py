@@ -187,10 +187,11 @@ _DECODERS = {b"\x89P": _png, b"BM": _bmp, b"II*\x00": _tiff, b"MM\x00*": _tiff}
 
 
 class Decode:
-    """`vision.Decode`: encoded image bytes (a 1-D uint8 array) to an HWC RGB image. MindSpore 2.10's input checks
-    and texts: a non-1-D input is its TypeError, bytes of no image format its "Decode: image decode failed."; the
-    decoding itself is refused by name (MindSpore's Decode goes through its own codecs, whose conversions to RGB we
-    have not checked; vision.read_image reads PNG, BMP and TIFF files), JPEG excepted: Pillow's RGB (_jpeg)."""
+    """`vision.Decode`: encoded image bytes (a 1-D uint8 array, or one bytes element) to an HWC RGB image. MindSpore
+    2.10's input checks and texts: a non-1-D input is its TypeError, bytes of no image format its "Decode: image
+    decode failed."; the decoding itself is refused by name (MindSpore's Decode goes through its own codecs, whose
+    conversions to RGB we have not checked; vision.read_image reads PNG, BMP and TIFF files), JPEG excepted:
+    Pillow's RGB (_jpeg)."""
 
     def __init__(self, to_pil: bool = False):
         if to_pil:
@@ -200,6 +201,10 @@ class Decode:
         data = np.asarray(img)
         if data.ndim != 1:
             raise TypeError(f"The number of array dimensions of the encoded image should be 1, but got {data.ndim}.")
+        if data.dtype.kind == "S":  # (a bytes column, MindDataset's: MindSpore 2.10 decodes one element, no more)
+            if data.size != 1:
+                raise pipeline_error("Decode: image decode failed.")
+            data = np.frombuffer(data[0], np.uint8)
         head = data[:4].astype(np.uint8).tobytes() if data.dtype == np.uint8 else b""
         if head[:3] == JPEG_MAGIC:
             image = decode_jpeg_rgb(data.tobytes())

@@ -1,11 +1,8 @@
 """`mindspore.dataset.MindDataset`: the rows of MindRecord files (mindrecord/_format.py), in MindSpore 2.10's orders
-(probes /work/ms_suite_dataset6/probe/w3.py, w4.py): files in the given order (one file: its header's shards), rows
-as written; a shard (num_shards) every num_shards-th row from shard_id, wrapping to fill ceil(n / num_shards);
-shuffle (None, True, GLOBAL, ADAPTIVE) and RandomSampler the permutation std::shuffle makes with
-std::default_random_engine (minstd_rand0) seeded with seed + 1 + epoch, applied to the last epoch's permutation
-(with num_shards: to rows 0 .. n-1 each epoch; an epoch is a pass over the rows, a repeat's too), before the shard is cut. Not followed (an order of gradserve's own, the rows and counts as MindSpore's):
-Shuffle.FILES / INFILE / PARTIAL, num_samples with a shuffle (MindSpore then draws rows with replacement: so here),
-RandomSampler(replacement=True)."""
+(probes /work/ms_suite_dataset6/probe/w3.py, w4.py, /work/ms_suite_dataset7/probe/p1.py, p4.py): files in the given
+order (one file: its header's shards), rows as written; the shuffles (GLOBAL / ADAPTIVE / True / None, FILES, INFILE,
+with replacement), shards by slice or by block: _mindrecord_order. Not followed (an order of gradserve's own, the rows
+and counts as MindSpore's): Shuffle.PARTIAL."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -13,8 +10,8 @@ from typing import Iterator
 import numpy as np
 
 from . import Dataset, _checks, _rng
-from ._mt19937 import seeded_shuffle
-from ._samplers import PassCount, RandomSampler, Shuffle, _Sampler, check_source_args
+from . import _mindrecord_order as _order
+from ._samplers import DistributedSampler, PassCount, RandomSampler, Shuffle, _Sampler, check_source_args
 from ..mindrecord import _format
 
 
@@ -35,6 +32,9 @@ class MindDataset(Dataset):
             raise TypeError("shuffle must be of boolean or enum of 'Shuffle' values like 'Shuffle.GLOBAL' or "
                             "'Shuffle.FILES' or 'Shuffle.INFILE'.")
         check_source_args(num_samples, num_parallel_workers, shuffle, sampler, num_shards, shard_id)
+        if num_samples and shuffle in (Shuffle.FILES, Shuffle.INFILE):
+            raise ValueError("'Shuffle.FILES' or 'Shuffle.INFILE' and 'num_samples' cannot be specified at the same "
+                             "time.")
         if padded_sample is not None and columns_list is None:
             raise RuntimeError("padded_sample is specified and requires columns_list as well.")
         if (padded_sample is None) != (num_padded is None):
@@ -56,56 +56,92 @@ class MindDataset(Dataset):
             names = list(columns_list)
         self._cols = names
         self._padded, self._num_padded = padded_sample, num_padded or 0
-        self._shard = None if num_shards is None else (num_shards, shard_id)
+        self._shard: tuple[int, int] | None = (None if num_shards is None or shard_id is None
+                                                else (num_shards, shard_id))
         self._sampler = sampler
-        self._shuffle = shuffle is not False and (shuffle is None or shuffle is True or
-                                                  shuffle in (Shuffle.GLOBAL, Shuffle.ADAPTIVE))
-        self._own_shuffle = shuffle in (Shuffle.FILES, Shuffle.INFILE, Shuffle.PARTIAL)
+        self._mode = _mode(shuffle)
         self._num = _checks.row_limit(num_samples)
         self._passes = PassCount()
 
-    def _records(self) -> list[dict]:
-        rows = [r for p, h in zip(self._paths, self._headers) for r in _format.read_rows(p, h)]
+    def _records(self) -> tuple[list[dict], list[int]]:
+        """The rows of every file in order, and each file's row count (padded rows: one more block)."""
+        per_file = [_format.read_rows(p, h) for p, h in zip(self._paths, self._headers)]
+        rows = [r for f in per_file for r in f]
+        counts = [len(f) for f in per_file]
         if self._num_padded:
             pad = {k: np.asarray(v) if not isinstance(v, bytes) else np.array([v], np.bytes_)
                    for k, v in (self._padded or {}).items()}
             rows += [pad] * self._num_padded
-        return rows
+            counts.append(self._num_padded)
+        return rows, counts
 
-    def _order(self, n: int) -> list[int]:
+    def _order(self, n: int, counts: list[int]) -> list[int]:
         rng = _rng()
         epoch = self._passes.next(rng)
-        sampler = self._sampler
-        if isinstance(sampler, RandomSampler) and sampler.get_child() is None and not sampler.replacement:
-            global_ = sampler.shuffle in (Shuffle.GLOBAL, Shuffle.ADAPTIVE)
-            order = self._permutation(n, rng, epoch) if global_ else [int(i) for i in rng.permutation(n)]
-            return order[: min(sampler.num_samples or n, n)]
-        if isinstance(sampler, _Sampler):
+        sampler, mode, shard, num = self._sampler, self._mode, self._shard, self._num
+        replacement = False
+        if isinstance(sampler, (RandomSampler, DistributedSampler)) and sampler.get_child() is None:
+            mode = _mode(sampler.shuffle)
+            if isinstance(sampler, RandomSampler):
+                replacement, num = sampler.replacement, sampler.num_samples
+                if num and mode in (Shuffle.FILES, Shuffle.INFILE):  # (MindSpore 2.10's text and its log line's)
+                    raise RuntimeError("Syntax error. MindDataset: Shuffle.kFiles or Shuffle.kInfile and num_samples "
+                                       "cannot be specified at the same time.")
+            else:
+                shard, num = (sampler.num_shards, sampler.shard_id), sampler.num_samples
+        elif isinstance(sampler, _Sampler):
             return sampler._indices(n, rng)
-        if self._own_shuffle:
+        if mode == Shuffle.PARTIAL:
             order = [int(i) for i in rng.permutation(n)]
-        elif self._shuffle:
-            if self._num is not None and self._shard is None:  # (MindSpore draws with replacement here)
-                return [int(i) for i in rng.randint(0, n, size=min(self._num, n))]
-            order = self._permutation(n, rng, epoch, fresh=self._shard is not None)
-        else:
+        elif mode is None:
             order = list(range(n))
-        if self._shard is not None:
-            ns, s = self._shard
-            order = [order[(s + k * ns) % n] for k in range(-(-n // ns))] if n else []
-        return order if self._num is None else order[: self._num]
+        elif shard is None and (replacement or (num is not None and self._sampler is None)):
+            return _order.with_replacement(n, _seed(rng), epoch, num)
+        else:
+            order = _order.shuffled(n, counts, mode.value, _seed(rng), epoch, shard is not None, num)
+        if shard is not None:
+            order = _order.shard(order, shard[0], shard[1], _order.by_block())
+        return order if num is None else order[: num]
 
-    @staticmethod
-    def _permutation(n: int, rng, epoch: int, fresh: bool = False) -> list[int]:
-        seed, order = _seed(rng), list(range(n))
-        for e in range(epoch if fresh else 0, epoch + 1):
-            seeded_shuffle(order, seed + 1 + e, "minstd_rand0")
-        return order
+    def add_sampler(self, new_sampler) -> None:
+        """MindSpore's MappableDataset.add_sampler: new_sampler picks from the rows the current one gives (its
+        checks: check_chain)."""
+        current = self._sampler
+        if current is None and self._shard is not None:
+            ns, sid = self._shard
+            current = DistributedSampler(ns, sid, shuffle=self._mode or False, num_samples=self._num)
+        elif current is None and self._mode is not None:
+            current = RandomSampler(replacement=self._num is not None, num_samples=self._num, shuffle=self._mode)
+        if current is not None and current.get_shuffle_mode() == Shuffle.PARTIAL:
+            raise RuntimeError("When multiple samplers are used, ensure that the shuffle of the current sampler "
+                               "must not be Shuffle.PARTIAL.")
+        if new_sampler.get_shuffle_mode() not in (Shuffle.GLOBAL, Shuffle.FALSE):
+            raise RuntimeError("When multiple samplers are used, ensure that the shuffle of the input sampler must "
+                               f"be Shuffle.FALSE or Shuffle.GLOBAL, but got: {new_sampler.get_shuffle_mode()}.")
+        if current is not None:
+            new_sampler.add_child(current)
+        self._sampler, self._shard, self._mode, self._num = new_sampler, None, None, None
 
     def _rows(self) -> Iterator[tuple]:
-        rows = self._records()
-        for i in self._order(len(rows)):
+        rows, counts = self._records()
+        for i in self._order(len(rows), counts):
             yield tuple(rows[i][c] for c in self._cols)
 
+    def output_shapes(self) -> list[list[int]]:
+        """As Dataset's, but an empty array field is [] (MindSpore 2.10 reads it as a 0-d tensor of uninitialised
+        memory, probe /work/ms_suite_dataset7/probe/e2.py; its rows here stay the empty arrays written)."""
+        return [[] if np.size(v) == 0 and np.ndim(v) else list(np.shape(v)) for v in next(iter(self._rows()))]
+
     def get_dataset_size(self) -> int:
-        return len(self._order(len(self._records())))
+        rows, counts = self._records()
+        return len(self._order(len(rows), counts))
+
+
+def _mode(shuffle) -> Shuffle | None:
+    """The ShardShuffle mode of a shuffle argument: None (no shuffle), GLOBAL (True, None, ADAPTIVE: its GLOBAL under
+    100 million rows), PARTIAL, FILES or INFILE."""
+    if shuffle is False or shuffle == Shuffle.FALSE:
+        return None
+    if shuffle in (None, True, Shuffle.ADAPTIVE):
+        return Shuffle.GLOBAL
+    return Shuffle(shuffle)

@@ -45,6 +45,17 @@ class PassCount:
         return self._n - 1
 
 
+def check_chain(parent, child) -> None:
+    """MindSpore 2.10's rule for a chain of samplers (add_child, Dataset.add_sampler): the child not PARTIAL, the
+    parent GLOBAL or FALSE; its texts."""
+    if child is not None and child.get_shuffle_mode() == Shuffle.PARTIAL:
+        raise RuntimeError("When multiple samplers are used, ensure that the shuffle of the input sampler "
+                           "must not be Shuffle.PARTIAL.")
+    if parent.get_shuffle_mode() not in (Shuffle.GLOBAL, Shuffle.FALSE):
+        raise RuntimeError("When multiple samplers are used, ensure that the shuffle of the current sampler "
+                           f"must be Shuffle.FALSE or Shuffle.GLOBAL, but got: {parent.get_shuffle_mode()}.")
+
+
 class _Sampler:
     """add_child / get_child and the chaining: _indices(n) is _draw over the child's rows (all n without one)."""
 
@@ -56,10 +67,14 @@ class _Sampler:
             raise AttributeError(f"'{type(sampler).__name__}' object has no attribute 'get_shuffle_mode'")
         if self._child is not None:
             raise RuntimeError("Cannot add child sampler, this sampler already has a child.")
+        check_chain(self, sampler)
         self._child = sampler
 
     def get_child(self):
         return self._child
+
+    def get_shuffle_mode(self) -> "Shuffle":
+        return Shuffle.FALSE
 
     def get_num_samples(self):
         return self.num_samples
@@ -109,6 +124,9 @@ class RandomSampler(_Sampler):
         self.replacement, self.num_samples, self.shuffle = replacement, num_samples, shuffle
         self._passes = PassCount()
 
+    def get_shuffle_mode(self) -> Shuffle:
+        return self.shuffle
+
     def _draw(self, n: int, rng) -> list[int]:
         from .config import _DEFAULT_SEED, _state
 
@@ -131,11 +149,16 @@ class DistributedSampler(_Sampler):
     (MindSpore 2.10: shard 1 of 2 over 3 rows is rows 1, 0). shuffle=True permutes the rows first (an order of its
     own, not MindSpore's)."""
 
-    def __init__(self, num_shards, shard_id, shuffle=True, num_samples=None, offset=-1):
+    def __init__(self, num_shards, shard_id, shuffle: bool | Shuffle = True, num_samples=None, offset=-1):
         if offset != -1:  # (MindSpore 2.10: shard 0 of 2 over 5 rows with offset=1 is rows 1, 3; not followed here)
             raise NotImplementedError("DistributedSampler: offset is not supported by gradserve")
         self.num_shards, self.shard_id, self.shuffle = num_shards, shard_id, shuffle
         self.num_samples = _checks.row_limit(num_samples)
+
+    def get_shuffle_mode(self) -> Shuffle:
+        if isinstance(self.shuffle, Shuffle):
+            return self.shuffle
+        return Shuffle.GLOBAL if self.shuffle else Shuffle.FALSE
 
     def _draw(self, n: int, rng) -> list[int]:
         if n == 0:

@@ -101,3 +101,27 @@ def get_enable_shared_mem() -> bool:
 __all__ = ["set_seed", "get_seed", "set_debug_mode", "get_debug_mode", "set_enable_shared_mem",
            "get_enable_shared_mem", "set_callback_timeout", "get_callback_timeout", "set_enable_autotune",
            "get_enable_autotune"]
+
+
+def set_num_parallel_workers(num: int) -> None:
+    """The default worker count of the datasets and maps (recorded only: the pipeline here runs in the caller's
+    thread); MindSpore 2.10's checks and texts, its bound the machine's CPUs."""
+    import os
+
+    if isinstance(num, bool) or not isinstance(num, int):
+        raise TypeError("num isn't of type int.")
+    if not 0 < num <= 2**31 - 1:
+        raise ValueError("Number of parallel workers given is not within the required range (0, "
+                         "INT32_MAX(2147483647)].")
+    cpus = os.cpu_count() or 1
+    if num > cpus:
+        raise RuntimeError(f"Syntax error. Invalid Parameter, num_parallel_workers exceeds the boundary between 1 and "
+                           f"{cpus}, as got {num}.")
+    _state["workers"] = num
+
+
+def get_num_parallel_workers() -> int:
+    """8 by default, at most the machine's CPUs (MindSpore 2.10 gives 2 on a 2-CPU machine)."""
+    import os
+
+    return _state.get("workers") or min(8, os.cpu_count() or 1)

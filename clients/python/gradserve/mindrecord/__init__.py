@@ -21,7 +21,9 @@ def set_enc_key(enc_key) -> None:
     if enc_key is not None:
         if not isinstance(enc_key, str):
             raise TypeError("The type of enc_key must be str.")
-        raise NotImplementedError("mindrecord.set_enc_key: encrypted MindRecord files are not supported by gradserve")
+        raise NotImplementedError("mindrecord.set_enc_key: encrypted MindRecord files are not supported by gradserve: "
+                                  "MindSpore encrypts them with AES-GCM or SM4-CBC, and the SDK's dependencies "
+                                  "(numpy, ml_dtypes, httpx) hold no implementation of either")
     _ENC["key"] = None
 
 

@@ -93,8 +93,11 @@ class Resize:
         self.size = size if isinstance(size, int) else _pair(size, "Resize")
         if isinstance(size, int) and size <= 0:
             raise ValueError(f"Resize: size must be positive, got {size}")
+        if interpolation is None:  # (MindSpore 2.10's KeyError and texts)
+            raise KeyError("Interpolation should not be None")
         if not isinstance(interpolation, Inter):
-            raise TypeError(f"Resize: interpolation must be a dataset.vision.Inter, got {interpolation!r}")
+            raise TypeError(f"Argument interpolation with value {interpolation} is not of type [<enum 'Inter'>], but "
+                            f"got {type(interpolation)}.")
         if interpolation not in (Inter.NEAREST, Inter.LINEAR):
             raise ValueError(f"Resize: interpolation {interpolation.name} is not implemented (Inter.NEAREST and "
                              f"Inter.LINEAR / BILINEAR are)")
