@@ -1,5 +1,5 @@
 """`mindspore.profiler.profiler_interface.ProfilerInterface`: the profile's life cycle (init makes this
-process's `<worker>_<pid>_<timestamp>_ascend_ms/FRAMEWORK` folder as MindSpore 2.10 does; start / stop turn
+process's `<worker>_<pid>_<timestamp>_ascend_ms/{FRAMEWORK,logs}` folders as MindSpore 2.10 does; start / stop turn
 RecordFunction's step spans on and off), with MindSpore's warning texts for calls out of order.
 
 gradserve's ops run on the gradserve server, not in a MindSpore runtime: the client has no CPU op collector, so
@@ -11,6 +11,8 @@ from typing import Any
 
 from .. import log as logger
 from .common import record_function
+from .common.log import ProfilerLogger
+from .common.profiler_context import ProfilerContext
 from .common.profiler_path_manager import ProfilerPathManager
 
 NO_OP_COLLECTOR = ("ProfilerInterface analyse: gradserve's client-side profiler has no CPU op collector (the ops run "
@@ -26,6 +28,7 @@ class ProfilerInterface:
             return
         ProfilerPathManager().set_ascend_ms_dir()
         ProfilerPathManager().create_profiler_paths()
+        ProfilerLogger.init(ProfilerContext().ascend_ms_dir)  # MindSpore's CPU platform profiler's logs/ file
         cls.is_initialized = True
         logger.info("ProfilerInterface init")
 
@@ -62,6 +65,7 @@ class ProfilerInterface:
         if cls._initialized("clear"):
             record_function.RECORDED.clear()
             cls.is_initialized = False
+            ProfilerLogger.destroy()
             logger.info("ProfilerInterface clear")
 
     @classmethod

@@ -38,7 +38,7 @@ class ProfilerContext:
         self.on_trace_ready_output_path: Optional[str] = None
         self.ascend_ms_dir_name: Optional[str] = None
         self.params: Dict[str, Any] = {key: default for key, (_, default) in _PARAMS.items()}
-        self.schedule: Schedule = Schedule(wait=0, active=1)
+        self.schedule: Optional[Schedule] = None
         self.on_trace_ready: Any = None
 
     def set_params(self, **kwargs: Any) -> None:
