@@ -2,7 +2,7 @@
 on_trace_ready) and tensorboard_trace_handler, with its log texts; what a profile holds is ProfilerInterface's."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, cast
 
 from .. import log as logger
 from .common.constant import ProfilerStepNameConstant
@@ -12,7 +12,7 @@ from .common.record_function import RecordFunction
 from .common.util import no_exception_func
 from .profiler_action_controller import ProfilerActionController
 from .profiler_interface import ProfilerInterface
-from .schedule import ProfilerAction, _default_schedule_fn
+from .schedule import ProfilerAction, Schedule, _default_schedule_fn
 
 __all__ = ["Profiler", "tensorboard_trace_handler"]
 
@@ -46,8 +46,9 @@ class Profiler:
         self._prof_context.set_params(**kwargs)
         self._has_started = False
         self.schedule_arg = kwargs.get('schedule')
+        self.schedule: Callable[[int], ProfilerAction]
         if self.schedule_arg is not None:
-            self.schedule = self._prof_context.schedule
+            self.schedule = cast(Schedule, self._prof_context.schedule)  # set_params always sets it
             self._record_steps = True
             self._schedule_no_use_step: Optional[bool] = True
         else:
