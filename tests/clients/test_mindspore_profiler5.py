@@ -140,3 +140,15 @@ def test_communication_single_process(monkeypatch):
         communication.get_rank(1)
     with pytest.raises(RuntimeError, match="without using 'mpirun'"):
         communication.init()
+
+
+def test_second_profiler_after_an_unanalysed_one_fails_to_start_as_mindspore(logs, tmp_path):
+    # MindSpore 2.10 (probe p2.py): the first profile was stopped, never analysed; the next Profiler's start is
+    # logged as failed and nothing is collected.
+    p = Profiler(output_path=str(tmp_path))
+    p.stop()
+    _texts(logs)
+    with Profiler(start_profile=False, output_path=str(tmp_path)) as q:
+        assert q._has_started
+    assert not q._has_started
+    assert _texts(logs) == [("error", "Call to start failed. Exception: framework_path has not been set")]

@@ -41,6 +41,9 @@ class ProfilerInterface:
     @classmethod
     def start(cls) -> None:
         if cls._initialized("start"):
+            # MindSpore's CPU profiler starts its collector on this folder: a Profiler made after an earlier one
+            # that was never analysed (init skipped, folder unnamed) fails here as MindSpore's does.
+            ProfilerContext().framework_path  # noqa: B018 - raises "framework_path has not been set"
             record_function.RecordFunction.collecting = True
             logger.info("ProfilerInterface start")
 

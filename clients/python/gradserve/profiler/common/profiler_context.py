@@ -45,6 +45,7 @@ class ProfilerContext:
         """MindSpore's order: the on_trace_ready handler's folder wins over output_path; then every option is
         checked (None takes the default)."""
         _refuse_collectors(kwargs)
+        self.ascend_ms_dir_name = None  # MindSpore makes a new output-path manager: the next init names the folder
         if self.on_trace_ready_output_path:
             if "output_path" in kwargs:
                 logger.warning("Both on_trace_ready path and output_path are provided. "
@@ -88,6 +89,8 @@ class ProfilerContext:
 
     @property
     def framework_path(self) -> str:
+        if self.ascend_ms_dir_name is None:
+            raise ValueError("framework_path has not been set")
         return os.path.join(self.ascend_ms_dir, _FRAMEWORK_DIR)
 
 
