@@ -151,4 +151,5 @@ def test_second_profiler_after_an_unanalysed_one_fails_to_start_as_mindspore(log
     with Profiler(start_profile=False, output_path=str(tmp_path)) as q:
         assert q._has_started
     assert not q._has_started
-    assert _texts(logs) == [("error", "Call to start failed. Exception: framework_path has not been set")]
+    assert [e for e in _texts(logs) if "using warmup" not in e[1]] == [
+        ("error", "Call to start failed. Exception: framework_path has not been set")]
