@@ -10,6 +10,7 @@ import pytest
 
 from gradserve import communication
 from gradserve.profiler.common import record_function
+from gradserve.profiler.common.profiler_context import ProfilerContext
 from gradserve.profiler.dynamic_profile.dynamic_profiler_utils import DynamicProfilerUtils
 from gradserve.profiler.profiler import Profiler, tensorboard_trace_handler
 from gradserve.profiler.profiler_interface import ProfilerInterface
@@ -18,7 +19,11 @@ from gradserve.profiler.schedule import ProfilerAction, Schedule
 
 @pytest.fixture
 def logs():
-    """Every warning / error the profiler logs, in order (the deprecation notice left out)."""
+    """Every warning / error the profiler logs, in order (the deprecation notice left out). The profiler's state
+    is per process (MindSpore's singletons): each test starts from a fresh process's."""
+    ProfilerContext().on_trace_ready_output_path = None
+    if ProfilerInterface.is_initialized:
+        ProfilerInterface.clear()
     seen = []
     with patch("gradserve.log.warning", side_effect=lambda m, *a: seen.append(("warning", m))), \
             patch("gradserve.log.error", side_effect=lambda m, *a: seen.append(("error", m))):
