@@ -6,6 +6,7 @@ import os
 from enum import Enum
 from typing import Dict
 
+from ... import communication
 from ... import log as logger
 from ..common.constant import DynoMode
 
@@ -36,9 +37,11 @@ class DynamicProfilerUtils:
 
     @classmethod
     def get_real_rank(cls) -> int:
-        """RANK_ID (0 unset): gradserve has no collective communication, so there is never an initialised group's
-        rank to give (MindSpore's get_rank raises there and it falls back to the same)."""
-        return int(os.getenv("RANK_ID", "0"))
+        """communication.get_rank(); RANK_ID (0 unset) when it raises RuntimeError, as MindSpore's."""
+        try:
+            return communication.get_rank()
+        except RuntimeError:
+            return int(os.getenv("RANK_ID", "0"))
 
     @classmethod
     def dyno_str_to_dict(cls, res: str) -> Dict[str, str]:
