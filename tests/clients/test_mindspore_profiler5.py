@@ -108,8 +108,9 @@ def test_option_checks_and_unsupported_collectors(logs, tmp_path):
         "For Profiler, on_trace_ready value is Invalid, reset to None.",
         "For Profiler, schedule value is Invalid, reset to Schedule(wait=0, active=1, warmup=0, repeat=0, "
         "skip_first=0)"]
-    with pytest.raises(ValueError, match=r"no collector for \['profile_memory'\]"):
-        Profiler(start_profile=False, profile_memory=True)
+    # gradserve's own text: a warning naming what is not collected, so that the profiling program still runs
+    Profiler(start_profile=False, profile_memory=True)
+    assert any("no collector for ['profile_memory']" in m for kind, m in _texts(logs) if kind == "warning")
 
 
 def test_analyse_says_no_op_timings_are_written(logs, tmp_path):

@@ -13,7 +13,8 @@ _FRAMEWORK_DIR = "FRAMEWORK"
 
 # The options gradserve's client-side Profiler honours, with MindSpore 2.10's types and defaults. MindSpore's
 # collection options (activities, profile_memory, with_stack, ...) name collectors gradserve's client does not
-# have: the constructor refuses them (see _refuse_collectors) rather than accept and ignore them.
+# have: the constructor warns, naming them (see _warn_collectors), so that a program that profiles still runs and
+# its user is told what the profile will not hold.
 _PARAMS: Dict[str, tuple] = {
     "output_path": (str, "./data"),
     "data_process": (bool, False),
@@ -44,7 +45,7 @@ class ProfilerContext:
     def set_params(self, **kwargs: Any) -> None:
         """MindSpore's order: the on_trace_ready handler's folder wins over output_path; then every option is
         checked (None takes the default)."""
-        _refuse_collectors(kwargs)
+        _warn_collectors(kwargs)
         self.ascend_ms_dir_name = None  # MindSpore makes a new output-path manager: the next init names the folder
         if self.on_trace_ready_output_path:
             if "output_path" in kwargs:
@@ -104,10 +105,11 @@ _COLLECTOR_OPTIONS = frozenset((
 ))
 
 
-def _refuse_collectors(kwargs: Dict[str, Any]) -> None:
-    """A collection option set (not None, not False) would ask for data gradserve's client cannot collect."""
+def _warn_collectors(kwargs: Dict[str, Any]) -> None:
+    """A collection option set (not None, not False) asks for data gradserve's client cannot collect: said once
+    per Profiler (a warning, not a refusal: MindSpore programs pass `activities=[ProfilerActivity.CPU]` routinely,
+    and the profile's steps and schedule are still recorded)."""
     asked = sorted(key for key in kwargs if key in _COLLECTOR_OPTIONS and kwargs[key] not in (None, False))
     if asked:
-        raise ValueError(f"For Profiler, gradserve's client-side profiler has no collector for {asked}: "
-                         "only output_path, start_profile, data_process, sync_enable, schedule and on_trace_ready "
-                         "are supported.")
+        logger.warning(f"For Profiler, gradserve's client-side profiler has no collector for {asked}: they are "
+                       "ignored (it records the steps and their schedule; the ops run on the gradserve server).")
