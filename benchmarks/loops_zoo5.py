@@ -122,7 +122,9 @@ def forward_gradient_jvp(gs, small=False):
         loss, d, t["w"] = jstep(t["w"], vs[i % 16], xs[i % 4], ys[i % 4])
         return _flat(loss, d)
 
-    return Loop(sdk, twin, "pynative", rtol=5e-4)
+    # (first_update=2: a function made afresh each step traces thrice: its own first, then its twins' shared trace,
+    # guarded from that signature's second trace on: _twins, _pyguard)
+    return Loop(sdk, twin, "pynative", rtol=5e-4, first_update=2)
 
 
 # -- 3. Domain-adversarial training (DANN): a gradient-reversal Cell (custom bprop: -lambda * dout) between the
