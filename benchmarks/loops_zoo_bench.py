@@ -1,4 +1,4 @@
-"""The held-out loops (benchmarks/loops_zoo.py, rounds 2, 3 and 4 in loops_zoo2.py, loops_zoo3.py, loops_zoo4.py) through the SDK against a real server, each beside its JAX /
+"""The held-out loops (benchmarks/loops_zoo.py, rounds 2 to 5 in loops_zoo2.py ... loops_zoo5.py) through the SDK against a real server, each beside its JAX /
 PyTorch twin in the same run:
 
     python benchmarks/loops_zoo_bench.py                    # all loops, 200 steps each, a process each
@@ -38,10 +38,11 @@ from benchmarks import loops_zoo as LZ  # noqa: E402
 from benchmarks import loops_zoo2 as LZ2  # noqa: E402
 from benchmarks import loops_zoo3 as LZ3  # noqa: E402
 from benchmarks import loops_zoo4 as LZ4  # noqa: E402
+from benchmarks import loops_zoo5 as LZ5  # noqa: E402
 from benchmarks._server import cpu_ns  # noqa: E402
 from benchmarks.loops_bench import Server, med, settle  # noqa: E402
 
-LOOPS = {**LZ.LOOPS, **LZ2.LOOPS, **LZ3.LOOPS, **LZ4.LOOPS}  # the first zoo, rounds 2, 3 and 4
+LOOPS = {**LZ.LOOPS, **LZ2.LOOPS, **LZ3.LOOPS, **LZ4.LOOPS, **LZ5.LOOPS}  # the first zoo, rounds 2 to 5
 
 
 def _loop_on(name: str, srv: Server, small: bool):

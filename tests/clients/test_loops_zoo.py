@@ -33,8 +33,9 @@ from benchmarks import loops_zoo as LZ  # noqa: E402
 from benchmarks import loops_zoo2 as LZ2  # noqa: E402
 from benchmarks import loops_zoo3 as LZ3  # noqa: E402
 from benchmarks import loops_zoo4 as LZ4  # noqa: E402
+from benchmarks import loops_zoo5 as LZ5  # noqa: E402
 
-LOOPS = {**LZ.LOOPS, **LZ2.LOOPS, **LZ3.LOOPS, **LZ4.LOOPS}
+LOOPS = {**LZ.LOOPS, **LZ2.LOOPS, **LZ3.LOOPS, **LZ4.LOOPS, **LZ5.LOOPS}
 
 COUNTED = 4  # steps after the warm-up, each checked for values and for retraces
 

@@ -41,6 +41,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import context
+from . import _lifted
 from ._tensor import Tensor
 
 _tls = threading.local()  # .rec: the Recorder of the trace this thread records (sys.setprofile is per thread)
@@ -268,6 +269,9 @@ class Recorder:
             return
         for name, c in zip(f.__code__.co_freevars, f.__closure__ or ()):
             if name.startswith("_gs_"):  # (_rewrite's helpers: gradserve's, the same for every call)
+                continue
+            lifting = _lifted.active[0]
+            if lifting is not None and id(c) in lifting[1]:  # (a lifted cell: an input of the program, _lifted)
                 continue
             try:
                 v = c.cell_contents

@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _amp_cast, _attr_writes, _ir_dump, _join_kinds, _graph_print, _graph_steps, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads, _views
+from . import _amp_cast, _attr_writes, _ir_dump, _join_kinds, _lifted, _graph_print, _graph_steps, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads, _views
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -655,6 +655,11 @@ class Trace:
             pname = "%p:" + self.declare_param(x)
             assigned = _param_state.get(x)  # a value given to it earlier in this run (self.w = v)
             return pname if assigned is None else _param_state.read(self, x, pname, assigned)
+        lifting = _lifted.active[0]
+        if lifting is not None:  # a lifted closure Tensor, reached by another path: its input (_lifted)
+            sym = lifting[0].get(id(x))
+            if sym is not None:
+                return self.ref(sym)
         # (before the constants: the same Tensor may be read in a jit body of this trace, a constant there)
         if self.root.origin and not capture_barrier[0]:  # a PyNative derivative call: an argument's own object
             t: Trace | None = self

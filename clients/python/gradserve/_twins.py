@@ -96,7 +96,7 @@ def _option(v, depth: int, keep: list):
     return _value(v, depth, keep)
 
 
-def _key(fn, depth: int, keep: list) -> tuple:
+def _key(fn, depth: int, keep: list, lifted: frozenset = frozenset()) -> tuple:
     if depth > _DEPTH:
         raise _Keyless
     if type(fn) is functools.partial:
@@ -112,7 +112,8 @@ def _key(fn, depth: int, keep: list) -> tuple:
         raise _Keyless  # (attributes set on a function: what reads them is unknown)
     code, g = fn.__code__, fn.__globals__
     keep.append(g)
-    cells = tuple(_value(c.cell_contents, depth, keep) for c in fn.__closure__ or ())  # (an empty cell: ValueError)
+    cells = tuple(("lifted",) if k in lifted else _value(c.cell_contents, depth, keep)  # (an empty cell: ValueError)
+                  for k, c in enumerate(fn.__closure__ or ()))  # (lifted: an input of its programs, _lifted)
     glob = tuple((n, _value(g[n], depth, keep)) if n in g else (n, _absent(n)) for n in _code_names(code))
     kwd = tuple(sorted((k, _value(v, depth, keep)) for k, v in (fn.__kwdefaults__ or {}).items()))
     return ("fn", code, id(g), _value(fn.__defaults__ or (), depth, keep), kwd, cells, glob)
@@ -131,18 +132,19 @@ def _absent(name: str):
     return ("builtin", id(getattr(builtins, name))) if hasattr(builtins, name) else ("absent",)
 
 
-def key_of(fn, keep: list) -> tuple | None:
+def key_of(fn, keep: list, lifted: frozenset = frozenset()) -> tuple | None:
     """fn's twin key (the objects it names by identity appended to keep), or None where fn is no function,
-    partial, Cell or derivative object, or reads a value no key can stand for."""
+    partial, Cell or derivative object, or reads a value no key can stand for. lifted: the indices of fn's closure
+    cells its programs take as inputs (_lifted), named by that alone."""
     try:
-        k = _key(fn, 0, keep)
+        k = _key(fn, 0, keep, lifted)
         hash(k)
         return k
     except (_Keyless, ValueError, TypeError, RecursionError):
         return None
 
 
-def caches(fn, own: "weakref.WeakKeyDictionary") -> dict | None:
+def caches(fn, own: "weakref.WeakKeyDictionary", lifted: frozenset = frozenset()) -> dict | None:
     """fn's {kind: cache}: its own (in `own`, the derivative caches by function object) when fn has been called
     before or is the first of its key (exactly the single-object cache), else the twins' of its key, or None where
     fn cannot be a weak key. A twin is not registered: its key is asked on each of its calls (its cells may change
@@ -154,7 +156,7 @@ def caches(fn, own: "weakref.WeakKeyDictionary") -> dict | None:
     if per is not None:
         return per
     keep: list = []
-    k = key_of(fn, keep)
+    k = key_of(fn, keep, lifted)
     if k is None:
         return own.setdefault(fn, {})
     entry = _by_key.pop(k, None)

@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import _attr_writes, _pyguard, _trace, _twins, _vjp_handover, context as _context
+from .. import _attr_writes, _lifted, _pyguard, _trace, _twins, _vjp_handover, context as _context
 from .._tensor import Parameter, Tensor
 from .._misc import MutableList, MutableTuple
 from ..errors import GradPositionError
@@ -25,9 +25,12 @@ from . import _primitives as P
 _caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _cache_for(fn, kind) -> dict | None:
-    """fn's traces of one kind: its own, or a twin's (a function made afresh each step: _twins)."""
-    per = _twins.caches(fn, _caches)
+def _cache_for(fn, kind, lifts: tuple = ()) -> dict | None:
+    """fn's traces of one kind: its own, or a twin's (a function made afresh each step: _twins); lifts: the closure
+    Tensors its programs take as inputs (_lifted), a kind of their own."""
+    if lifts:
+        kind = (kind, _lifted.kind(lifts))
+    per = _twins.caches(fn, _caches, frozenset(k for k, _ in lifts))
     return None if per is None else _twins.kind_cache(per, kind)
 
 
@@ -91,11 +94,14 @@ class _Derived:
             if pynative and asked is not None:  # (_frozen_zeros reads their requires_grad)
                 ws = asked if isinstance(asked, tuple) else _weights_of(self.fn, asked)  # (a tuple: the same items)
                 key += (tuple(map(getattr, ws, repeat("requires_grad"), repeat(True))),)  # (no comprehension frame)
+            lifts = _lifted.closure_tensors(self.fn, args) if pynative else ()  # (the step's data it closes over)
+            if lifts:
+                key += (_lifted.kind(lifts),)
             memo = self.__dict__.get("_cache_memo")  # this function's last cache (a WeakKeyDictionary costs)
             if memo is not None and memo[0] == key and memo[2] is self.fn:
                 cache = memo[1]
             else:
-                cache = _cache_for(self.fn, key)
+                cache = _cache_for(self.fn, key, lifts)
                 if type(cache) is not _pyguard.TwinTraces:  # (a twin's key is asked on each call: _twins.caches)
                     self._cache_memo = (key, cache, self.fn)
             # (names and label matter only when the call traces (a signature not seen yet): methods, not
@@ -114,6 +120,10 @@ class _Derived:
                     groups = _aliased(inputs)
             _trace.pynative_captures[0] = pynative  # a captured argument: see _trace.pynative_captures
             try:
+                if groups is None and lifts:
+                    return run_program(_lifted.program(self.fn, self._emit, lifts, len(args)),
+                                       [*args, *(t for _, t in lifts)], cache=cache, label=self._program_label,
+                                       names=self._program_names)
                 if groups is None:
                     return run_program(self._emit, args, cache=cache, label=self._program_label, names=self._program_names,
                                        compile_only=mode == _context.GRAPH_MODE and _context.precompile_only())
@@ -648,8 +658,11 @@ def jvp(fn, inputs, v, has_aux: bool = False):
     if current() is not None:
         out, tan = program(*xs, *vs)
     else:
-        out, tan = run_program(program, [*xs, *vs], cache=_cache_for(fn, ("jvp", len(xs), bool(has_aux), integer)),
-                               label=f"jvp_{_label(fn)}")
+        lifts = _pynative_lifts(fn, xs)
+        if lifts:  # (the step's data fn closes over: inputs, not constants)
+            program = _lifted.program(fn, program, lifts, 2 * len(xs))
+        out, tan = run_program(program, [*xs, *vs, *(t for _, t in lifts)], label=f"jvp_{_label(fn)}",
+                               cache=_cache_for(fn, ("jvp", len(xs), bool(has_aux), integer), lifts))
     return (out[0], tan[0], _aux_of(out)) if has_aux else (out, tan)
 
 
@@ -709,7 +722,15 @@ def _is_seed_vjp(fn, inputs, weights, has_aux) -> bool:
 def _call(fn, args):
     if current() is not None:
         return fn(*args)
-    return run_program(fn, list(args), cache=_cache_for(fn, ("call",)), label=_label(fn))
+    lifts = _pynative_lifts(fn, args)
+    program = _lifted.program(fn, fn, lifts, len(args)) if lifts else fn  # (the step's data fn closes over)
+    return run_program(program, [*args, *(t for _, t in lifts)], cache=_cache_for(fn, ("call",), lifts),
+                       label=_label(fn))
+
+
+def _pynative_lifts(fn, args) -> tuple:
+    """The closure Tensors a top-level call of fn takes as inputs: PyNative's (_lifted); () in GRAPH_MODE."""
+    return _lifted.closure_tensors(fn, args) if _context.get_context("mode") == _context.PYNATIVE_MODE else ()
 
 
 def _snapshot(x):
