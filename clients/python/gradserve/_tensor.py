@@ -37,25 +37,32 @@ _NAMES: dict = {}
 _SUPPORTED_SET = frozenset(_SUPPORTED)
 
 
-def _as_dtype(data, name: str) -> np.ndarray:
+def _as_dtype(data, name: str, from_tensor: bool = False) -> np.ndarray:
     """data in dtype `name`; complex data to a real dtype keeps the real part (MindSpore's
-    tensor([1, 1+1j], int32) is [1 1]; NumPy refuses Python complex numbers there)."""
+    tensor([1, 1+1j], int32) is [1 1]; NumPy refuses Python complex numbers there). To bool, complex Python /
+    NumPy data is "nonzero" but a complex Tensor its real part's, as ops.cast (MindSpore 2.10: Tensor(Tensor(
+    [-1j]), bool) is [False], Tensor([-1j], bool) [True])."""
     arr = data if isinstance(data, np.ndarray) else np.array(data)
     if arr.dtype.kind == "c" and name not in ("complex64", "complex128"):
-        return (arr != 0) if name == "bool" else np.real(arr).astype(name)
+        return (arr != 0) if name == "bool" and not from_tensor else np.real(arr).astype(name)
     try:
         return np.array(data, dtype=name)
-    except OverflowError as e:  # (MindSpore 2.10: a RuntimeError, "Cannot construct Tensor ...")
+    except OverflowError as e:
+        if arr.dtype.kind in "iuf":  # Python ints past the dtype but within 64 bits wrap, as MindSpore 2.10 under
+            with np.errstate(over="ignore", invalid="ignore"):  # its NumPy 1: Tensor([300, -1], int8) is [44, -1],
+                return arr.astype(name)  # Tensor([2**63], int64) -2**63
+        # past 64 bits (NumPy's object array): MindSpore 2.10's RuntimeError, "Cannot construct Tensor ..."
         raise RuntimeError(f"Cannot construct a Tensor of {name} from {str(data)[:80]}: {e}") from None
 
 
 def _to_array(data, dtype) -> np.ndarray:
-    if isinstance(data, Tensor):
+    from_tensor = isinstance(data, Tensor)
+    if from_tensor:
         data = data._host_copy()
     if isinstance(data, (tuple, list)) and any(isinstance(x, Tensor) for x in data):
         data = [x._host_copy() if isinstance(x, Tensor) else x for x in data]
     if dtype is not None:
-        return _as_dtype(data, _dt.to_name(dtype))
+        return _as_dtype(data, _dt.to_name(dtype), from_tensor)
     was_array = isinstance(data, (np.ndarray, np.generic))
     try:
         arr = np.array(data)
