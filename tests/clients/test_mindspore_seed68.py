@@ -144,3 +144,34 @@ def test_grad_of_a_tensor_given_twice(on_real_server):
             np.testing.assert_allclose(g.asnumpy(), [1., 2.])
     finally:
         ms.set_context(mode=old)
+
+
+def test_tensor_msort(on_real_server):
+    # MindSpore 2.10 has Tensor.msort (gradserve had ops.msort only); its value, NaN placement included
+    a = np.array([[3., np.nan, 1.], [-1., 2., np.inf], [0., -0., 5.]], np.float32)
+    np.testing.assert_array_equal(Tensor(a).msort().asnumpy(), [[-1., np.nan, 1.], [0., -0., 5.], [3., 2., np.inf]])
+
+
+def test_new_ones_refusals():
+    from gradserve.ops.function.array_func import new_ones, new_zeros
+    x = Tensor(np.ones((2, 3), np.float32))
+    with pytest.raises(TypeError) as info:  # (MindSpore 2.10; gradserve took the Tensor's values before)
+        new_ones(x, Tensor(np.array([2, 3])))
+    assert str(info.value) == 'Failed calling NewOnes with "NewOnes()(input=Tensor, size=Tensor, dtype=mindspore.dtype)".'
+    with pytest.raises(ValueError) as info:
+        new_ones(x, (-1, 2))
+    assert str(info.value) == ("For primitive[Ones], the 0th dimension of input shape must be greater than or equal "
+                               "to 0, but got -1.")
+    with pytest.raises(ValueError, match=r"^For primitive\[Zeros\], the 1th dimension"):
+        new_zeros(x, (1, -2))
+
+
+def test_basic_index_views_are_not_contiguous(on_real_server):
+    # MindSpore 2.10 (PyNative, and eager in GRAPH_MODE): x[:, 1], x[0], x[:, ::2], x.T, x.view(3, 2) of a (2, 3)
+    # Tensor: is_contiguous() False, True, False, False, True (gradserve said True for every slice)
+    x = Tensor(np.array([[1, 2, 3], [4, 5, 6]], np.float32))
+    got = [x[:, 1].is_contiguous(), x[0].is_contiguous(), x[:, ::2].is_contiguous(), x.T.is_contiguous(),
+           x.view(3, 2).is_contiguous()]
+    assert got == [False, True, False, False, True]
+    assert x[1:].is_contiguous() and x[..., None].is_contiguous() and x[:, 1].contiguous().is_contiguous()
+    np.testing.assert_array_equal(x[:, 1].contiguous().asnumpy(), [2., 5.])

@@ -607,7 +607,30 @@ class Tensor:
         return late.ops.logical_not(self)
 
     def __getitem__(self, index):
-        return late.getitem(self, index)
+        out = late.getitem(self, index)
+        if type(out) is Tensor and out._data is not None and not self.__dict__.get("_gs_view") and \
+                _strided_view(self._shape, index):
+            out.__dict__["_gs_view"] = True  # (is_contiguous() False, as MindSpore 2.10's PyNative view)
+        return out
+
+
+def _strided_view(shape: tuple, index) -> bool:
+    """Whether basic indexing (ints, slices, ..., None) of a C-contiguous array of `shape` gives a non-contiguous
+    view (x[:, 1], x[:, ::2]: MindSpore 2.10's is_contiguous() False; x[0], x[1:] True). Asked of NumPy on a
+    strided stand-in that holds no data (basic indexing reads none); any other index: a copy, contiguous."""
+    parts = index if type(index) is tuple else (index,)
+    if not all(p is None or p is Ellipsis or type(p) in (int, slice) for p in parts):
+        return False
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(int(n), 1)
+    stand_in = np.lib.stride_tricks.as_strided(np.zeros(1, np.uint8), shape=tuple(int(n) for n in shape),
+                                               strides=tuple(reversed(strides)))
+    try:
+        return not stand_in[index].flags.c_contiguous
+    except (IndexError, TypeError, ValueError):
+        return False
 
 
 def _is_bool(v) -> bool:
@@ -678,6 +701,7 @@ for _name in ("isneginf", "isposinf", "isinf", "isnan", "isfinite", "logaddexp",
 setattr(Tensor, "bitwise_not", _ops_method("bitwise_not", "bitwise_not"))
 setattr(Tensor, "bitwise_left_shift", _ops_method("bitwise_left_shift", "bitwise_left_shift"))
 setattr(Tensor, "bitwise_right_shift", _ops_method("bitwise_right_shift", "bitwise_right_shift"))
+setattr(Tensor, "msort", _ops_method("msort", "msort"))  # (MindSpore 2.10 has Tensor.msort)
 for _name in ("nanmedian", "aminmax", "float_power", "positive", "fmod", "det"):
     setattr(Tensor, _name, _ops_method(_name, _name))
 
