@@ -608,10 +608,18 @@ class Tensor:
 
     def __getitem__(self, index):
         out = late.getitem(self, index)
-        if type(out) is Tensor and out._data is not None and not self.__dict__.get("_gs_view") and \
+        if type(out) is Tensor and out._data is not None and not is_view(self) and \
                 _strided_view(self._shape, index):
-            out.__dict__["_gs_view"] = True  # (is_contiguous() False, as MindSpore 2.10's PyNative view)
+            # is_contiguous() False, as MindSpore 2.10's PyNative view. Not _gs_view (a transpose's): that one
+            # goes into a Cell's trace and makes the call uncached, which a loop over x[:, i] would pay each call
+            out.__dict__["_gs_strided"] = True
         return out
+
+
+def is_view(t: "Tensor") -> bool:
+    """Whether t is a PyNative strided view (a transposing transpose's or a strided basic index's result)."""
+    d = t.__dict__
+    return bool(d.get("_gs_view") or d.get("_gs_strided"))
 
 
 def _strided_view(shape: tuple, index) -> bool:
