@@ -131,6 +131,24 @@ def test_a_tensor_given_twice_to_a_cell(on_real_server, order, pynative, graph):
         ms.set_context(mode=old)
 
 
+class _JitIs(nn.Cell):
+    @ms.jit
+    def construct(self, a, b):
+        return a is b, a + b
+
+
+def test_a_tensor_given_twice_to_a_jit_construct(on_real_server):
+    # MindSpore 2.10 PyNative: a @jit construct's inputs are two graph inputs: (False, [2, 4])
+    t, old = Tensor(np.array([1., 2.], np.float32)), ms.get_context("mode")
+    try:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+        same, total = _JitIs()(t, t)
+        assert same is False
+        np.testing.assert_array_equal(total.asnumpy(), [2., 4.])
+    finally:
+        ms.set_context(mode=old)
+
+
 def test_grad_of_a_tensor_given_twice(on_real_server):
     # MindSpore 2.10 PyNative: grad(a * b, (0, 1)) at (t, t) is (2t, 2t); GRAPH_MODE (t, t)
     t, old = Tensor(np.array([1., 2.], np.float32)), ms.get_context("mode")
@@ -157,7 +175,8 @@ def test_new_ones_refusals():
     x = Tensor(np.ones((2, 3), np.float32))
     with pytest.raises(TypeError) as info:  # (MindSpore 2.10; gradserve took the Tensor's values before)
         new_ones(x, Tensor(np.array([2, 3])))
-    assert str(info.value) == 'Failed calling NewOnes with "NewOnes()(input=Tensor, size=Tensor, dtype=mindspore.dtype)".'
+    assert str(info.value) == \
+        'Failed calling NewOnes with "NewOnes()(input=Tensor, size=Tensor, dtype=mindspore.dtype)".'
     with pytest.raises(ValueError) as info:
         new_ones(x, (-1, 2))
     assert str(info.value) == ("For primitive[Ones], the 0th dimension of input shape must be greater than or equal "

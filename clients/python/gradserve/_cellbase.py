@@ -173,7 +173,9 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         spec = self.__dict__.get("_gs_input_spec")
         if spec is not None:
             check_inputs(spec, args, type(self).__name__)
-        with top_level_aliases(context.get_context("mode") == context.PYNATIVE_MODE):
+        eager = context.get_context("mode") == context.PYNATIVE_MODE and not getattr(self.construct, "_gs_jit", False) \
+            and not getattr(type(self), "_gs_jit_class", False)  # (a @jit construct's inputs are two, as GRAPH_MODE's)
+        with top_level_aliases(eager):
             out = run_program(late.loops(construct), args, cache=programs, label=type(self).__name__,
                               compile_only=compile_only or (context.precompile_only()
                                                             and context.get_context("mode") == context.GRAPH_MODE))
