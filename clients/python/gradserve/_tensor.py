@@ -606,7 +606,7 @@ class Tensor:
     def __invert__(self):
         return late.ops.logical_not(self)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index) -> Any:  # (Any: item writes go through the Tensor __setitem__ bound later)
         out = late.getitem(self, index)
         if type(out) is Tensor and out._data is not None and not is_view(self) and \
                 _strided_view(self._shape, index):
