@@ -16,7 +16,8 @@ from ._late import late
 from ._state_dict import StateDictMethods
 from ._switch_layer import SwitchedCell
 from ._tensor import Parameter, ParameterTuple, Tensor
-from ._trace import TraceCache, attribute_written, cast, current, graph_semantics, mode_epoch, run_program
+from ._trace import TraceCache, attribute_written, cast, current, graph_semantics, mode_epoch, run_program, \
+    top_level_aliases
 
 
 def names_prefix(cell: "Cell") -> str:
@@ -172,9 +173,12 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         spec = self.__dict__.get("_gs_input_spec")
         if spec is not None:
             check_inputs(spec, args, type(self).__name__)
-        out = run_program(late.loops(construct), args, cache=programs, label=type(self).__name__,
-                          compile_only=compile_only or (context.precompile_only()
-                                                        and context.get_context("mode") == context.GRAPH_MODE))
+        eager = context.get_context("mode") == context.PYNATIVE_MODE and not getattr(self.construct, "_gs_jit", False) \
+            and not getattr(type(self), "_gs_jit_class", False)  # (a @jit construct's inputs are two, as GRAPH_MODE's)
+        with top_level_aliases(eager):
+            out = run_program(late.loops(construct), args, cache=programs, label=type(self).__name__,
+                              compile_only=compile_only or (context.precompile_only()
+                                                            and context.get_context("mode") == context.GRAPH_MODE))
         return _strict_outputs(out)
 
     @property

@@ -37,25 +37,32 @@ _NAMES: dict = {}
 _SUPPORTED_SET = frozenset(_SUPPORTED)
 
 
-def _as_dtype(data, name: str) -> np.ndarray:
+def _as_dtype(data, name: str, from_tensor: bool = False) -> np.ndarray:
     """data in dtype `name`; complex data to a real dtype keeps the real part (MindSpore's
-    tensor([1, 1+1j], int32) is [1 1]; NumPy refuses Python complex numbers there)."""
+    tensor([1, 1+1j], int32) is [1 1]; NumPy refuses Python complex numbers there). To bool, complex Python /
+    NumPy data is "nonzero" but a complex Tensor its real part's, as ops.cast (MindSpore 2.10: Tensor(Tensor(
+    [-1j]), bool) is [False], Tensor([-1j], bool) [True])."""
     arr = data if isinstance(data, np.ndarray) else np.array(data)
     if arr.dtype.kind == "c" and name not in ("complex64", "complex128"):
-        return (arr != 0) if name == "bool" else np.real(arr).astype(name)
+        return (arr != 0) if name == "bool" and not from_tensor else np.real(arr).astype(name)
     try:
         return np.array(data, dtype=name)
-    except OverflowError as e:  # (MindSpore 2.10: a RuntimeError, "Cannot construct Tensor ...")
+    except OverflowError as e:
+        if arr.dtype.kind in "iuf":  # Python ints past the dtype but within 64 bits wrap, as MindSpore 2.10 under
+            with np.errstate(over="ignore", invalid="ignore"):  # its NumPy 1: Tensor([300, -1], int8) is [44, -1],
+                return arr.astype(name)  # Tensor([2**63], int64) -2**63
+        # past 64 bits (NumPy's object array): MindSpore 2.10's RuntimeError, "Cannot construct Tensor ..."
         raise RuntimeError(f"Cannot construct a Tensor of {name} from {str(data)[:80]}: {e}") from None
 
 
 def _to_array(data, dtype) -> np.ndarray:
-    if isinstance(data, Tensor):
+    from_tensor = isinstance(data, Tensor)
+    if from_tensor:
         data = data._host_copy()
     if isinstance(data, (tuple, list)) and any(isinstance(x, Tensor) for x in data):
         data = [x._host_copy() if isinstance(x, Tensor) else x for x in data]
     if dtype is not None:
-        return _as_dtype(data, _dt.to_name(dtype))
+        return _as_dtype(data, _dt.to_name(dtype), from_tensor)
     was_array = isinstance(data, (np.ndarray, np.generic))
     try:
         arr = np.array(data)
@@ -599,8 +606,39 @@ class Tensor:
     def __invert__(self):
         return late.ops.logical_not(self)
 
-    def __getitem__(self, index):
-        return late.getitem(self, index)
+    def __getitem__(self, index) -> Any:  # (Any: item writes go through the Tensor __setitem__ bound later)
+        out = late.getitem(self, index)
+        if type(out) is Tensor and out._data is not None and not is_view(self) and \
+                _strided_view(self._shape, index):
+            # is_contiguous() False, as MindSpore 2.10's PyNative view. Not _gs_view (a transpose's): that one
+            # goes into a Cell's trace and makes the call uncached, which a loop over x[:, i] would pay each call
+            out.__dict__["_gs_strided"] = True
+        return out
+
+
+def is_view(t: "Tensor") -> bool:
+    """Whether t is a PyNative strided view (a transposing transpose's or a strided basic index's result)."""
+    d = t.__dict__
+    return bool(d.get("_gs_view") or d.get("_gs_strided"))
+
+
+def _strided_view(shape: tuple, index) -> bool:
+    """Whether basic indexing (ints, slices, ..., None) of a C-contiguous array of `shape` gives a non-contiguous
+    view (x[:, 1], x[:, ::2]: MindSpore 2.10's is_contiguous() False; x[0], x[1:] True). Asked of NumPy on a
+    strided stand-in that holds no data (basic indexing reads none); any other index: a copy, contiguous."""
+    parts = index if type(index) is tuple else (index,)
+    if not all(p is None or p is Ellipsis or type(p) in (int, slice) for p in parts):
+        return False
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(int(n), 1)
+    stand_in = np.lib.stride_tricks.as_strided(np.zeros(1, np.uint8), shape=tuple(int(n) for n in shape),
+                                               strides=tuple(reversed(strides)))
+    try:
+        return not stand_in[index].flags.c_contiguous
+    except (IndexError, TypeError, ValueError):
+        return False
 
 
 def _is_bool(v) -> bool:
@@ -671,6 +709,7 @@ for _name in ("isneginf", "isposinf", "isinf", "isnan", "isfinite", "logaddexp",
 setattr(Tensor, "bitwise_not", _ops_method("bitwise_not", "bitwise_not"))
 setattr(Tensor, "bitwise_left_shift", _ops_method("bitwise_left_shift", "bitwise_left_shift"))
 setattr(Tensor, "bitwise_right_shift", _ops_method("bitwise_right_shift", "bitwise_right_shift"))
+setattr(Tensor, "msort", _ops_method("msort", "msort"))  # (MindSpore 2.10 has Tensor.msort)
 for _name in ("nanmedian", "aminmax", "float_power", "positive", "fmod", "det"):
     setattr(Tensor, _name, _ops_method(_name, _name))
 

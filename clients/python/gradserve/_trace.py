@@ -359,13 +359,14 @@ def contained_aliases(args: Sequence, leaves: list) -> tuple | None:
     """For a call whose list / tuple argument holds a Tensor given again (`f(a, [a, b])`): for each leaf,
     the index of the leaf it is the same object as (itself if none), so that inside the trace it is one object
     too (`a in [a, b]` is True by identity, as in MindSpore 2.10: no elementwise == asked for a truth value);
-    a top-level Tensor argument is never made an alias (f(x, x) keeps its two inputs). None: no such repeat."""
+    a top-level Tensor argument is not made an alias (f(x, x) keeps its two inputs) but in a PyNative Cell's
+    own call (top_level_aliases). None: no such repeat."""
     ids = [id(x) for x in leaves if isinstance(x, Tensor)]
     if len(set(ids)) == len(ids):
         return None
     top, pos = set(), 0
     for a in args:
-        if isinstance(a, Tensor):
+        if isinstance(a, Tensor) and not top_aliases[0]:
             top.add(pos)
         pos += 1 if isinstance(a, Tensor) else len(flatten(a)[0])
     seen: dict = {id(leaves[j]): j for j in sorted(top, reverse=True)}  # a held Tensor given at the top level too
@@ -374,6 +375,22 @@ def contained_aliases(args: Sequence, leaves: list) -> tuple | None:
         first = seen.setdefault(id(x), j) if isinstance(x, Tensor) else j
         out.append(j if j in top else first)
     return tuple(out) if any(k != j for j, k in enumerate(out)) else None
+
+
+# Set around a PyNative Cell's own top-level call (not a grad's, not GRAPH_MODE / jit): a Tensor given twice
+# (net(x, x)) is one object inside, as MindSpore 2.10's PyNative runs construct on the caller's objects: `a is b`
+# True, an in-place write to a seen through b. Its GRAPH_MODE gives `a is b` False (two graph inputs), and a
+# grad keeps one input a position (contained_aliases).
+top_aliases: list = [False]
+
+
+@contextlib.contextmanager
+def top_level_aliases(on: bool):
+    before, top_aliases[0] = top_aliases[0], on
+    try:
+        yield
+    finally:
+        top_aliases[0] = before
 
 
 def _holds_tensor(x, depth: int = 0) -> bool:
@@ -2248,6 +2265,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     else:  # (the common call: Tensors alone, as flatten would give them)
         leaves, tdef = list(args), ("list", ("*",) * len(args))
         sigs = tuple([("T", x._shape, x._dtype) for x in leaves])  # (_sig of a Tensor, without a call each)
+        if top_aliases[0] and len(leaves) > 1:  # (net(x, x) in PyNative: which are one, in the key)
+            sigs += (contained_aliases(args, leaves),)
     epoch = (mode_epoch[0], _tensor_mod.param_reshapes[0])
     sig: tuple = (epoch, tdef, sigs)
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtype as _dt
+from .._calling_errors import failed_calling
 from .._late import late
 from .._tensor import Tensor
 from . import _ms_names
@@ -44,8 +45,39 @@ def dense(input, weight, bias=None):  # noqa: A002 - MindSpore's names
     """input @ weight^T (+ bias), weight (out, in); a 1-D weight (in,) is a vector, giving input @ weight (MindSpore
     2.10: [[1, 2], [3, 4]] with [1, 10] gives [21, 43]), and a 1-D input gives (out,). mint's linear is this."""
     ops = late.ops
+    _dense_checks(input, weight, bias)
     out = ops.matmul(input, ops.swapaxes(weight, -1, -2) if len(weight.shape) > 1 else weight)
     return out if bias is None else ops.add(out, bias)
+
+
+def _dense_checks(x, w, b) -> None:
+    """MindSpore 2.10's refusals of ops.dense, its classes and texts (PyNative, checked in its venv): a 3-D weight,
+    a 2-D bias or a bias of another dtype were computed (broadcast / promoted) before."""
+    if not all(isinstance(t, Tensor) for t in (x, w)) or not (b is None or isinstance(b, Tensor)):
+        raise failed_calling("Dense", {}, {"input": x, "weight": w, "bias": b},
+                             {"input": "Tensor", "weight": "Tensor", "bias": "Tensor, None"})
+    if x._dtype != w._dtype:
+        raise TypeError(f"For 'Dense', the type of 'x2' should be same as 'x1', but got 'x1' with type "
+                        f"Tensor[{x.dtype}] and 'x2' with type Tensor[{w.dtype}].")
+    if b is not None and b._dtype != x._dtype:
+        raise TypeError(f"For Dense, all dtypes should be the same, but got 'input' with dtype: {x.dtype} and "
+                        f"'bias' with dtype: {b.dtype}.")
+    xs, ws = tuple(x.shape), tuple(w.shape)
+    if len(ws) not in (1, 2):
+        raise ValueError("The dim of w should be equal to 1 or 2.")
+    if len(ws) == 1:  # (its text for a column mismatch too)
+        if not xs or xs[-1] != ws[0]:
+            raise ValueError("The dim of x should be at least 1 if the dim of w is 1.")
+        if b is not None and b.shape:
+            raise ValueError("The dim of b should be equal to 0 if the dim of w is 1.")
+        return
+    if not xs:
+        raise ValueError("The dim of x should be at least 1 if the dim of w is 2.")
+    if xs[-1] != ws[1]:
+        raise ValueError(f"Dense shape error, got x_col: {xs[-1]}, w_row: {ws[1]}. In Dense x_col and w_row should "
+                         f"be equal. if the dim of w is 2.")
+    if b is not None and len(b.shape) > 1:
+        raise ValueError("The dim of b should be equal to 0 or 1 if the dim of w is 2.")
 
 
 def pdist(input, p=2.0):  # noqa: A002

@@ -153,6 +153,9 @@ moveaxis = movedim
 
 def swapaxes(input, axis0: int, axis1: int):  # noqa: A002
     perm = list(range(input.ndim))
+    for ax in (axis0, axis1):  # MindSpore 2.10's text and class (Tensor.adjoint / mT of a 1-d Tensor end here too)
+        if isinstance(ax, int) and not -input.ndim <= ax < input.ndim:
+            raise ValueError(f"The 'axis' must be in the range of [-{input.ndim}, {input.ndim}), but got {ax}.")
     a, b = _axis(axis0, input.ndim, "swapaxes"), _axis(axis1, input.ndim, "swapaxes")
     perm[a], perm[b] = perm[b], perm[a]
     return transpose(input, perm)

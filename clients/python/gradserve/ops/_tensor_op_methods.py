@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _eager, _private_arrays
 from .._late import late
-from .._tensor import _SUPPORTED_SET, Tensor, dtype_name
+from .._tensor import _SUPPORTED_SET, Tensor, dtype_name, is_view
 from ._tensor_select import tensor_select
 from . import _tensor_storage  # noqa: F401  (Tensor.untyped_storage)
 
@@ -146,9 +146,10 @@ def _tensor_addbmm(self, batch1, batch2, *, beta=1, alpha=1):
 
 
 def _is_contiguous(self):
-    """False for the result of a transposing ops.transpose in PyNative (MindSpore 2.10's strided view), else
-    True (a traced value has no layout)."""
-    return not self.__dict__.get("_gs_view", False)
+    """False for the result of a transposing ops.transpose or a strided basic index (x[:, 1]) in PyNative
+    (MindSpore 2.10's strided views), else True (a traced value has no layout; a slice passed into a Cell is
+    contiguous there)."""
+    return not is_view(self)
 
 
 def _contiguous(self):

@@ -20,6 +20,13 @@ def _new_filled(name: str):
     def func(input, size, *, dtype=None):  # noqa: A002
         if not isinstance(input, _Tensor):
             raise TypeError(f"For '{name}', 'input' must be a Tensor, but got {type(input).__name__}.")
+        prim = "".join(p.capitalize() for p in name.split("_"))
+        if isinstance(size, _Tensor):  # (MindSpore 2.10's class and text; gradserve took its values before)
+            raise TypeError(f'Failed calling {prim} with "{prim}()(input=Tensor, size=Tensor, dtype=mindspore.dtype)".')
+        for i, n in enumerate((size,) if isinstance(size, int) else size):
+            if isinstance(n, int) and n < 0:  # (its text; NumPy's "negative dimensions are not allowed" before)
+                raise ValueError(f"For primitive[{prim[3:]}], the {i}th dimension of input shape must be greater "
+                                 f"than or equal to 0, but got {n}.")
         return getattr(input, name)(size, dtype)
     func.__name__ = name
     func.__doc__ = f"MindSpore 2.10's array_func.{name}(input, size, *, dtype=None): Tensor.{name}."
