@@ -25,6 +25,8 @@ _ENUMS = {
     "rounding_mode": {1: "trunc", 2: "floor"},
     "side": {0: "right", 1: "left"},
     "coordinate_transformation_mode": {0: "asymmetric", 1: "align_corners", 2: "half_pixel"},
+    "interpolation_mode": {0: "bilinear", 1: "nearest"},
+    "padding_mode": {0: "zeros", 1: "border", 2: "reflection"},
 }
 # where one primitive's numbers differ from the argument name's (MindSpore's own argument is named differently, or
 # its constructor writes its own numbers): (primitive, the SDK's argument name) -> numbers
@@ -67,9 +69,10 @@ def _internal(op_type: str):
     from .. import ops
 
     return {
-        "SumExt": lambda x, dim=None, keepdim=False, dtype=None: ops.sum(x, dim, keepdim, dtype=dtype),
-        "MeanExt": lambda x, dim=None, keepdim=False, dtype=None: ops.mean(x, dim, keepdim),
-        "ProdExt": lambda x, dim=None, keepdim=False, dtype=None: ops.prod(x, dim, keepdim),
+        # (a dtype argument: the input cast to it first, as MindSpore's ops do)
+        "SumExt": lambda x, dim=None, keepdim=False, dtype=None: ops.sum(_cast(x, dtype), dim, keepdim),
+        "MeanExt": lambda x, dim=None, keepdim=False, dtype=None: ops.mean(_cast(x, dtype), dim, keepdim),
+        "ProdExt": lambda x, dim=None, keepdim=False, dtype=None: ops.prod(_cast(x, dtype), dim, keepdim),
         "Muls": lambda x, s: ops.mul(x, s),
         "Divs": lambda x, s: ops.div(x, s),
         "Adds": lambda x, s, alpha=1: ops.add(x, s * alpha),
@@ -102,14 +105,34 @@ def _internal(op_type: str):
         "DivMod": lambda x, y, mode=None: ops.div(x, y, rounding_mode=_ENUMS["rounding_mode"].get(mode, mode)),
         "MaskedFillScalar": lambda x, mask, value: ops.masked_fill(x, mask, value),
         "LessScalar": lambda x, s: ops.less(x, s),
+        "Scatter": _scatter,
         "EqScalar": lambda x, s: ops.equal(x, s),
     }.get(op_type)
+
+
+def _cast(x, dtype):
+    from .. import ops
+
+    return x if dtype is None else ops.cast(x, _type_id(dtype))
+
+
+def _scatter(x, axis, index, src, reduce=0):
+    """MindSpore's Scatter (ops.scatter): its `reduce` numbers are none 0, add 1, multiply 2."""
+    from .. import ops
+
+    if reduce == 0:
+        return ops.scatter(x, axis, index, src)
+    if reduce == 1:
+        return ops.tensor_scatter_elements(x, index, src, axis, "add")
+    raise MindIRError(f"Scatter with reduce={reduce!r} (multiply) is not supported by gradserve's MindIR loader")
 
 
 def _type_id(v):
     """MindSpore's TypeId number for a dtype argument (its dtype_to_type_id) as the SDK's dtype."""
     from .. import dtype as mstype
 
+    if isinstance(v, np.dtype):  # (a PRIMITIVE's dtype attribute: the reader's NumPy dtype)
+        return getattr(mstype, "bool_" if v == np.bool_ else v.name)
     if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
         return v
     name = _TYPE_IDS.get(int(v))

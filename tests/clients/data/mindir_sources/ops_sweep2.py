@@ -329,6 +329,11 @@ def c_renorm(x): return ops.renorm(x, 2, 0, 1.0)
 def c_cumsum_dtype(x): return ops.cumsum(x, 0, dtype=ms.float64).astype(F32)
 def c_sum_dtype64(x): return ops.sum(x, 1, dtype=ms.float64).astype(F32)
 def c_mean_dtype(x): return ops.mean(x, 0, True) * x
+def c_mean_f64(x): return ops.mean(x, 1, dtype=ms.float64)
+def c_prod_f64(x): return ops.prod(x, 1, dtype=ms.float64)
+def c_sum_f64(x): return ops.sum(x, 0, dtype=ms.float64)
+def c_t_mean_f64(x): return x.mean(0, dtype=ms.float64)
+def c_cumsum_f64(x): return ops.cumsum(x, 1, dtype=ms.float64)
 def c_argmax_kw(x): return ops.cast(ops.argmax(x, dim=0, keepdim=False), F32) + x
 def c_max_dim_idx(x): return ops.cast(ops.max(x, 0)[1], F32) * ops.max(x, 0)[0]
 def c_median(x): return ops.median(x, axis=1, keepdims=True)[0] * x
