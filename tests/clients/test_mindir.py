@@ -113,7 +113,8 @@ def test_every_sweep2_file_matches_mindspore_pynative(fake, pynative, sweep2_fil
 
 
 @pytest.mark.parametrize("name", ["scatter_add", "eye", "interp_linear_ac", "max_pool2d_fn", "div_floor", "t_trace",
-                                  "addcdiv", "nn_lstm_2l", "nn_ce_ls", "selu", "strided_slice"])
+                                  "addcdiv", "nn_lstm_2l", "nn_ce_ls", "selu", "strided_slice", "prod_f64", "logspace",
+                                  "grid_sample", "scatter_fn", "nn_gru_tm"])
 def test_sweep2_files_in_graph_mode(fake, graph_mode, sweep2_files, name):
     _check_sweep2(name, *sweep2_files[name])
 
