@@ -102,7 +102,7 @@ def _internal(op_type: str):
         "TensorScatterAdd": lambda x, i, u: ops.tensor_scatter_add(x, i, u),
         "Diagonal": lambda x, offset=0, d1=0, d2=1: ops.diagonal(x, offset, d1, d2),
         "TraceV2": lambda x, offset=0, a1=0, a2=1, dtype=None: ops.diagonal(x, offset, a1, a2).sum(-1, dtype=_type_id(dtype)),
-        "DivMod": lambda x, y, mode=None: ops.div(x, y, rounding_mode=_ENUMS["rounding_mode"].get(mode, mode)),
+        "DivMod": lambda x, y, mode=None: ops.div(x, y, rounding_mode=_enum_back("rounding_mode", mode)),
         "MaskedFillScalar": lambda x, mask, value: ops.masked_fill(x, mask, value),
         "LessScalar": lambda x, s: ops.less(x, s),
         "Scatter": _scatter,
