@@ -106,6 +106,7 @@ def _internal(op_type: str):
         "MaskedFillScalar": lambda x, mask, value: ops.masked_fill(x, mask, value),
         "LessScalar": lambda x, s: ops.less(x, s),
         "Scatter": _scatter,
+        "UnsortedSegmentSum": lambda x, ids, n: ops.unsorted_segment_sum(x, ids, n),
         "EqScalar": lambda x, s: ops.equal(x, s),
     }.get(op_type)
 

@@ -328,6 +328,8 @@ def c_clip_by_norm(x): return ops.clip_by_norm(x, 0.5, axis=1)
 def c_renorm(x): return ops.renorm(x, 2, 0, 1.0)
 def c_cumsum_dtype(x): return ops.cumsum(x, 0, dtype=ms.float64).astype(F32)
 def c_sum_dtype64(x): return ops.sum(x, 1, dtype=ms.float64).astype(F32)
+def c_unsorted_segment_sum(x, ids): return ops.unsorted_segment_sum(x, ids, 4)
+def c_arange_step(x): return x * ops.arange(0.5, 3.0, 0.75, dtype=F32)
 def c_mean_dtype(x): return ops.mean(x, 0, True) * x
 def c_mean_f64(x): return ops.mean(x, 1, dtype=ms.float64)
 def c_prod_f64(x): return ops.prod(x, 1, dtype=ms.float64)
@@ -381,6 +383,7 @@ def c_t_log_softmax(x): return x.log_softmax(0) * 2 if hasattr(x, 'log_softmax')
 
 # inputs (default: one 3x4 normal tensor)
 X = {
+ 'unsorted_segment_sum': [T(3, 4), I([0, 3, 0])], 'arange_step': [T(3, 4)],
  'scatter_fn': [T(3, 4), I([[0, 1], [3, 3], [2, 0]]), T(3, 2)], 'index_add': [T(3, 4), T(3, 2)],
  'logit_eps': [Tensor(rng.uniform(0.05, 0.95, (3, 4)).astype(np.float32))], 'mm': [T(3, 4), T(4, 2)],
  'tensor_scatter_max': [T(3, 4), T(2, 4)], 'tensor_scatter_mul': [T(3, 4), T(1, 4)], 'expand_t': [T(3, 1)],
