@@ -119,6 +119,33 @@ def test_sweep2_files_in_graph_mode(fake, graph_mode, sweep2_files, name):
     _check_sweep2(name, *sweep2_files[name])
 
 
+# The SDK's primitives whose argument list is not MindSpore's: a name only (its enum numbers in replay's _OP_ENUMS),
+# or more arguments than gradserve's class takes (the loader refuses the node, naming it)
+_ORDER_DIFFERS = {"TensorScatterElements": "renamed", "Arange": "refused", "Index": "refused",
+                  "TriangularSolve": "refused"}
+
+
+def test_every_sdk_primitive_takes_mindspores_argument_order():
+    """A PRIMITIVE_FUNCTION node's inputs are split by the SDK class (call inputs, then its constructor's arguments
+    in order): wrong silently where MindSpore's order differs. MindSpore 2.10's orders: data/mindspore210_prim_arg_orders
+    .json (data/mindir_sources/ms_arg_orders.py, from its gen_ops_prim.py)."""
+    from gradserve._mindir import replay
+
+    orders = json.loads((DATA.parent / "mindspore210_prim_arg_orders.json").read_text())
+    differ, checked = {}, 0
+    for name, (call, init) in orders.items():
+        cls = getattr(ops, name, None)
+        if replay._internal(name) or replay._framework(name) or not isinstance(cls, type):
+            continue
+        n_call = replay._n_call_inputs(cls)
+        sdk_init = [n for n in replay._positional(cls.__init__)[0] if n != "name"]
+        checked += 1
+        if n_call != len(call) or sdk_init[:len(init)] != init:
+            differ[name] = "refused" if (n_call or 0) + len(sdk_init) < len(call) + len(init) else "renamed"
+    assert checked > 150
+    assert differ == _ORDER_DIFFERS
+
+
 def test_graph_cell_parameters_and_params_init(fake, pynative, ms_files):
     path, e = ms_files["net_mlp"]
     g = ms.load(path)
