@@ -127,8 +127,8 @@ _ORDER_DIFFERS = {"TensorScatterElements": "renamed", "Arange": "refused", "Inde
 
 def test_every_sdk_primitive_takes_mindspores_argument_order():
     """A PRIMITIVE_FUNCTION node's inputs are split by the SDK class (call inputs, then its constructor's arguments
-    in order): wrong silently where MindSpore's order differs. MindSpore 2.10's orders: data/mindspore210_prim_arg_orders
-    .json (data/mindir_sources/ms_arg_orders.py, from its gen_ops_prim.py)."""
+    in order): wrong silently where MindSpore's order differs. MindSpore 2.10's orders:
+    data/mindspore210_prim_arg_orders.json (data/mindir_sources/ms_arg_orders.py, from its gen_ops_prim.py)."""
     from gradserve._mindir import replay
 
     orders = json.loads((DATA.parent / "mindspore210_prim_arg_orders.json").read_text())

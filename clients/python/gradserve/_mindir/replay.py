@@ -101,7 +101,7 @@ def _internal(op_type: str):
         "ScatterNd": lambda i, u, shape: ops.scatter_nd(i, u, shape),
         "TensorScatterAdd": lambda x, i, u: ops.tensor_scatter_add(x, i, u),
         "Diagonal": lambda x, offset=0, d1=0, d2=1: ops.diagonal(x, offset, d1, d2),
-        "TraceV2": lambda x, offset=0, a1=0, a2=1, dtype=None: ops.diagonal(x, offset, a1, a2).sum(-1, dtype=_type_id(dtype)),
+        "TraceV2": lambda x, off=0, a1=0, a2=1, dtype=None: ops.sum(_cast(ops.diagonal(x, off, a1, a2), dtype), -1),
         "DivMod": lambda x, y, mode=None: ops.div(x, y, rounding_mode=_enum_back("rounding_mode", mode)),
         "MaskedFillScalar": lambda x, mask, value: ops.masked_fill(x, mask, value),
         "LessScalar": lambda x, s: ops.less(x, s),
@@ -229,7 +229,8 @@ def _callable(node: Node, model_name: str):
             raise MindIRError(f"{model_name}: node {node.name!r} ({node.op_type}): {len(a)} arguments, gradserve's "
                               f"{node.op_type} takes {n_call} inputs and {len(init_params)} attributes")
         kw = {k: _enum_back(k, v, node.op_type) for k, v in zip(init_params, extra)}
-        call = [_enum_back(k, v, node.op_type) for k, v in zip(call_names, a[:n_call])] + list(a[len(call_names):n_call])
+        call = [_enum_back(k, v, node.op_type) for k, v in zip(call_names, a[:n_call])]
+        call += a[len(call):n_call]
         return cls(**kw)(*call)
 
     return run
