@@ -165,7 +165,9 @@ def read(m: pb.ModelProto):
         body["functions"] = {f.name: _body(f, prims) for f in m.functions}
     out_avals = [(tuple(int(d) for d in o.tensor[0].dims), numpy_dtype(o.tensor[0].data_type).name)
                  for o in m.graph.output]
-    updates: list = next((_value(a) for a in m.graph.attribute if a.name == "gradserve.updates"), [])
+    updates: object = next((_value(a) for a in m.graph.attribute if a.name == "gradserve.updates"), [])
+    if not isinstance(updates, list):
+        raise MindIRError(f"{m.graph.name}: its gradserve.updates attribute is not a list")
     return body, values, out_avals, updates
 
 

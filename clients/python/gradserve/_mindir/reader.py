@@ -110,6 +110,10 @@ def attr_value(a):
         return tensor_value(a.t)
     if t == _A.TENSORS and len(a.tensors) == 1 and (a.tensors[0].raw_data or len(a.tensors[0].float_data)):
         return tensor_value(a.tensors[0])
+    if t == _A.TENSORS and len(a.tensors) == 1 and not any(
+            len(getattr(a.tensors[0], f)) for f in ("dims", "raw_data", "float_data", "double_data", "int32_data",
+                                                    "int64_data", "uint64_data", "string_data")):
+        return numpy_dtype(a.tensors[0].data_type, f"attribute {a.name!r}")  # (a dtype: a tensor with no data)
     if t == _A.NONE:
         return None
     if t in (_A.UMONAD, _A.IOMONAD):

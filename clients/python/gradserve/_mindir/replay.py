@@ -21,6 +21,18 @@ _ENUMS = {
     "format": {0: "NCHW", 1: "NHWC", 14: "NCDHW", 20: "ND"},
     "reduction": {0: "sum", 1: "mean", 2: "none"},
     "indexing": {0: "ij", 1: "xy"},
+    "approximate": {0: "none", 1: "tanh"},
+    "rounding_mode": {1: "trunc", 2: "floor"},
+    "side": {0: "right", 1: "left"},
+    "coordinate_transformation_mode": {0: "asymmetric", 1: "align_corners", 2: "half_pixel"},
+    "interpolation_mode": {0: "bilinear", 1: "nearest"},
+    "padding_mode": {0: "zeros", 1: "border", 2: "reflection"},
+}
+# where one primitive's numbers differ from the argument name's (MindSpore's own argument is named differently, or
+# its constructor writes its own numbers): (primitive, the SDK's argument name) -> numbers
+_OP_ENUMS = {
+    ("TensorScatterElements", "reduction"): {0: "none", 1: "add"},  # (MindSpore's `reduce`: none, add, -, update)
+    ("MaxPoolWithArgmaxV2", "argmax_type"): {3: "int32", 4: "int64"},  # (dtype names: its __init__'s numbers)
 }
 _SKIP_ATTRS = {"input_names", "output_names", "primitive_target", "side_effect_mem", "side_effect_io",
                "side_effect_propagate", "is_load", "format", "IsFeatureMapInputList", "IsFeatureMapOutput",
@@ -47,6 +59,7 @@ def _framework(op_type: str):
         "TupleGetItem": _item,
         "ListGetItem": lambda a: a[0][int(a[1])],
         "RealTupleGetItem": _item,
+        "make_list": lambda a: list(a),
         "StopGradient": None,  # (an op of its own below)
     }.get(op_type)
 
@@ -56,9 +69,10 @@ def _internal(op_type: str):
     from .. import ops
 
     return {
-        "SumExt": lambda x, dim=None, keepdim=False, dtype=None: ops.sum(x, dim, keepdim, dtype=dtype),
-        "MeanExt": lambda x, dim=None, keepdim=False, dtype=None: ops.mean(x, dim, keepdim),
-        "ProdExt": lambda x, dim=None, keepdim=False, dtype=None: ops.prod(x, dim, keepdim),
+        # (a dtype argument: the input cast to it first, as MindSpore's ops do)
+        "SumExt": lambda x, dim=None, keepdim=False, dtype=None: ops.sum(_cast(x, dtype), dim, keepdim),
+        "MeanExt": lambda x, dim=None, keepdim=False, dtype=None: ops.mean(_cast(x, dtype), dim, keepdim),
+        "ProdExt": lambda x, dim=None, keepdim=False, dtype=None: ops.prod(_cast(x, dtype), dim, keepdim),
         "Muls": lambda x, s: ops.mul(x, s),
         "Divs": lambda x, s: ops.div(x, s),
         "Adds": lambda x, s, alpha=1: ops.add(x, s * alpha),
@@ -81,13 +95,45 @@ def _internal(op_type: str):
         "LayerNormExt": lambda x, shape, w=None, b=None, eps=1e-5: (ops.layer_norm(x, shape, w, b, eps),),
         "Round": lambda x, decimals=0: ops.round(x, decimals=decimals),
         "Cast": lambda x, t: ops.cast(x, _type_id(t)),
+        "Addcmul": lambda x, a, b, value=1: ops.addcmul(x, a, b, value),
+        "Addcdiv": lambda x, a, b, value=1: ops.addcdiv(x, a, b, value),
+        "MatrixDeterminant": lambda x: ops.det(x),
+        "ScatterNd": lambda i, u, shape: ops.scatter_nd(i, u, shape),
+        "TensorScatterAdd": lambda x, i, u: ops.tensor_scatter_add(x, i, u),
+        "Diagonal": lambda x, offset=0, d1=0, d2=1: ops.diagonal(x, offset, d1, d2),
+        "TraceV2": lambda x, off=0, a1=0, a2=1, dtype=None: ops.sum(_cast(ops.diagonal(x, off, a1, a2), dtype), -1),
+        "DivMod": lambda x, y, mode=None: ops.div(x, y, rounding_mode=_enum_back("rounding_mode", mode)),
+        "MaskedFillScalar": lambda x, mask, value: ops.masked_fill(x, mask, value),
+        "LessScalar": lambda x, s: ops.less(x, s),
+        "Scatter": _scatter,
+        "UnsortedSegmentSum": lambda x, ids, n: ops.unsorted_segment_sum(x, ids, n),
+        "EqScalar": lambda x, s: ops.equal(x, s),
     }.get(op_type)
+
+
+def _cast(x, dtype):
+    from .. import ops
+
+    return x if dtype is None else ops.cast(x, _type_id(dtype))
+
+
+def _scatter(x, axis, index, src, reduce=0):
+    """MindSpore's Scatter (ops.scatter): its `reduce` numbers are none 0, add 1, multiply 2."""
+    from .. import ops
+
+    if reduce == 0:
+        return ops.scatter(x, axis, index, src)
+    if reduce == 1:
+        return ops.tensor_scatter_elements(x, index, src, axis, "add")
+    raise MindIRError(f"Scatter with reduce={reduce!r} (multiply) is not supported by gradserve's MindIR loader")
 
 
 def _type_id(v):
     """MindSpore's TypeId number for a dtype argument (its dtype_to_type_id) as the SDK's dtype."""
     from .. import dtype as mstype
 
+    if isinstance(v, np.dtype):  # (a PRIMITIVE's dtype attribute: the reader's NumPy dtype)
+        return getattr(mstype, "bool_" if v == np.bool_ else v.name)
     if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
         return v
     name = _TYPE_IDS.get(int(v))
@@ -100,9 +146,17 @@ _TYPE_IDS = {30: "bool_", 32: "int8", 33: "int16", 34: "int32", 35: "int64", 37:
              39: "uint32", 40: "uint64", 42: "float16", 43: "float32", 44: "float64", 45: "bfloat16",
              51: "complex64", 52: "complex128"}
 _DTYPE_ARGS = {"dtype", "output_type", "out_type", "dst_type"}
+_DTYPE_NAMED = {"argmax_type"}  # (_OP_ENUMS tables whose values are dtype names)
 
 
-def _enum_back(name: str, value):
+def _enum_back(name: str, value, op_type: str = ""):
+    table = _OP_ENUMS.get((op_type, name))
+    if table is not None:
+        if not isinstance(value, (int, np.integer)) or int(value) not in table:
+            return value
+        from .. import dtype as mstype
+
+        return getattr(mstype, table[int(value)]) if name in _DTYPE_NAMED else table[int(value)]
     if name in _DTYPE_ARGS:
         return _type_id(value)
     table = _ENUMS.get(name)
@@ -154,7 +208,8 @@ def _callable(node: Node, model_name: str):
                           "by gradserve's MindIR loader")
     init_names, _ = _positional(getattr(cls, "__init__"))  # (the class's own constructor: MindSpore's arguments)
     if not node.function_form:  # attributes are the constructor's
-        kw = {k: _enum_back(k, v) for k, v in node.attrs.items() if k in init_names and k not in _SKIP_ATTRS}
+        kw = {k: _enum_back(k, v, node.op_type) for k, v in node.attrs.items()
+              if k in init_names and k not in _SKIP_ATTRS}
         try:
             prim = cls(**kw)
         except (TypeError, ValueError) as e:
@@ -166,14 +221,17 @@ def _callable(node: Node, model_name: str):
         raise MindIRError(f"{model_name}: node {node.name!r}: MindSpore primitive {node.op_type!r} has no known "
                           "argument order in gradserve's MindIR loader")
     init_params = [n for n in init_names if n != "name"]
+    call_names, _ = _positional(cls.__call__)  # (a call input's enum / dtype numbers are turned back too: Eye's dtype)
 
     def run(a, cls=cls, n_call=n_call):
         extra = a[n_call:]
         if len(extra) > len(init_params):
             raise MindIRError(f"{model_name}: node {node.name!r} ({node.op_type}): {len(a)} arguments, gradserve's "
                               f"{node.op_type} takes {n_call} inputs and {len(init_params)} attributes")
-        kw = {k: _enum_back(k, v) for k, v in zip(init_params, extra)}
-        return cls(**kw)(*a[:n_call])
+        kw = {k: _enum_back(k, v, node.op_type) for k, v in zip(init_params, extra)}
+        call = [_enum_back(k, v, node.op_type) for k, v in zip(call_names, a[:n_call])]
+        call += a[len(call):n_call]
+        return cls(**kw)(*call)
 
     return run
 
