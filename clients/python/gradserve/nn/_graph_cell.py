@@ -6,24 +6,28 @@ graph traces into the caller's (GRAPH_MODE, jit, grad to any order) like any oth
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from .._cellbase import Cell
-from .._mindir.reader import MindIRModel
-from .._mindir.replay import compile_nodes, run
 from .._tensor import Parameter, Tensor
+
+if TYPE_CHECKING:  # (imported on use: reading MindIR needs protobuf, the SDK's `mindir` extra)
+    from .._mindir.reader import MindIRModel
 
 
 class GraphCell(Cell):
     """MindSpore's GraphCell(graph, params_init=None, obf_random_seed=None)."""
 
-    _gs_model: MindIRModel
+    _gs_model: "MindIRModel"
     _gs_run: Callable[..., Any]  # the graph's run on the inputs (set without the Cell's attribute bookkeeping)
 
     def __init__(self, graph, params_init=None, obf_random_seed=None):
         super().__init__()
+        from .._mindir.reader import MindIRModel
+        from .._mindir.replay import compile_nodes, run
+
         if not isinstance(graph, MindIRModel):
             raise TypeError(f"For 'GraphCell', the argument 'graph' must be a graph loaded by load() from a MindIR "
                             f"file, but got {type(graph).__name__}.")

@@ -9,8 +9,9 @@ def export(net, *inputs, file_name=None, file_format="MINDIR", **kwargs):
     """MindSpore's export(net, *inputs, file_name, file_format="MINDIR"): the Cell traced at `inputs`, written to
     `file_name` (".mindir" added) in MindIR's container with gradserve's ops (gradserve._mindir.own_graphs):
     `load` + `nn.GraphCell` run it; MindSpore cannot. ONNX / AIR files are not written."""
-    from .._mindir import own_graphs
     from .._trace import export_graph
+
+    own_graphs = _mindir_module().own_graphs
 
     if file_format not in ("AIR", "ONNX", "MINDIR"):
         raise ValueError(f"For 'export', 'file_format' must be one of ['AIR', 'ONNX', 'MINDIR'], but got "
@@ -36,7 +37,8 @@ def load(file_name, **kwargs):
     `nn.GraphCell`. Graphs without sub-graphs (no control flow), unencrypted, weights in the file."""
     import os
 
-    from .._mindir import MindIRError, read
+    mindir = _mindir_module()
+    MindIRError, read = mindir.MindIRError, mindir.read  # noqa: N806 - the module's names
 
     if not isinstance(file_name, str):
         raise ValueError(f"For 'load', the argument 'file_name' must be string, but got {type(file_name)}.")
@@ -52,3 +54,12 @@ def load(file_name, **kwargs):
     if kwargs.get("obf_func") is not None:
         raise MindIRError("For 'load', obfuscated MindIR models (obf_func) are not supported by gradserve")
     return read(file_name, dec_key=kwargs.get("dec_key"))
+
+
+def _mindir_module():
+    """gradserve._mindir: reading and writing MindIR needs protobuf (the SDK's `mindir` extra)."""
+    try:
+        from .. import _mindir
+    except ImportError as e:
+        raise ImportError(f"MindIR files need protobuf: pip install 'gradserve-client[mindir]' ({e})") from None
+    return _mindir
