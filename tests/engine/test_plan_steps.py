@@ -203,7 +203,11 @@ def test_deep_potential_step_at_l1_sizes_takes_six_kernel_steps_less():
     unoptimised plan."""
     g, _, _ = deep_potential_step("float32", 32, 16, 32)
     opt, raw = compile_graph(lower(g)), compile_graph(lower(g, opt=False))
-    assert len(kernels(opt)) <= 55 and "neg" not in kernels(opt), kernels(opt)
+    # stop 56: the layout pass (engine/layout.py) computes the pair arrays coordinate-major: three transposes at
+    # the group's edges (views, no arithmetic) and one compute step more, for 9.2% fewer instructions a run
+    # (benchmarks/LOOPS_REPORT.md, h-l1layout): 56 compute steps + 3 views
+    compute = [k for k in kernels(opt) if k != "transpose"]
+    assert len(compute) <= 56 and kernels(opt).count("transpose") <= 3 and "neg" not in kernels(opt), kernels(opt)
     R, F = RNG.standard_normal((32, 3)) * 1.5, RNG.standard_normal((32, 3)) * 0.1
     E = np.asarray(RNG.standard_normal())
     got, ref = outputs(opt, R, E, F), outputs(raw, R, E, F)
@@ -222,5 +226,9 @@ def test_deep_potential_step_at_l1_sizes_runs_one_numpy_call_a_kernel_step():
     plan = compile_graph(lower(g))
     run = plan.program.source.split("    def run(")[1]
     calls = [ln.strip() for ln in run.splitlines() if re.search(r"= k\d+\(|^\s*u\d+\(|_matmul_pair\(", ln)]
-    assert len(calls) == len(kernels(plan)), calls
-    assert sum(c.startswith("u") for c in calls) == 2, calls
+    # one NumPy call a compute step; a transpose is a view, made once per arena where its operand is an arena value
+    n_views = kernels(plan).count("transpose")
+    assert len(kernels(plan)) - n_views <= len(calls) <= len(kernels(plan)), calls
+    # (the two pair differences were np_broadcast's swapped-view ufunc calls, `u` lines; since stop 56 they are
+    # `sub` kernel steps of the coordinate-major layout, engine/layout.py: one call each, counted above)
+    assert sum(c.startswith("u") for c in calls) <= 2, calls
