@@ -231,4 +231,4 @@ def test_deep_potential_step_at_l1_sizes_runs_one_numpy_call_a_kernel_step():
     assert len(kernels(plan)) - n_views <= len(calls) <= len(kernels(plan)), calls
     # (the two pair differences were np_broadcast's swapped-view ufunc calls, `u` lines; since stop 56 they are
     # `sub` kernel steps of the coordinate-major layout, engine/layout.py: one call each, counted above)
-    assert sum(c.startswith("u") for c in calls) <= 2, calls
+    assert sum(c.startswith("u") for c in calls) == 0, calls

@@ -13,15 +13,13 @@ import base64
 import numpy as np
 
 from . import mindir_pb2 as pb
-from .reader import MindIRError, MindIRModel, numpy_dtype, tensor_value
+from .reader import DTYPES, MindIRError, MindIRModel, numpy_dtype, tensor_value
 
 PRODUCER = "gradserve"
 _A = pb.AttributeProto
 _OP_PREFIX = "gradserve."
-_NP_TO_CODE = {np.dtype(np.float32): 1, np.dtype(np.uint8): 2, np.dtype(np.int8): 3, np.dtype(np.uint16): 4,
-               np.dtype(np.int16): 5, np.dtype(np.int32): 6, np.dtype(np.int64): 7, np.dtype(np.bool_): 9,
-               np.dtype(np.float16): 10, np.dtype(np.float64): 11, np.dtype(np.uint32): 12,
-               np.dtype(np.uint64): 13, np.dtype(np.complex64): 14, np.dtype(np.complex128): 15}
+# NumPy -> MindIR's TensorProto data type: the reader's table inverted (float64 written as DOUBLE = 11, as MindSpore)
+_NP_TO_CODE = {np.dtype(dt): code for code, dt in DTYPES.items() if code != 17}
 
 
 def array_of(tj: dict) -> np.ndarray:

@@ -17,7 +17,7 @@ from . import mindir_pb2 as pb
 
 _A = pb.AttributeProto
 # TensorProto.DataType -> NumPy (MindSpore writes FLOAT64 = 17 as well as DOUBLE = 11 for float64)
-_DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32, 7: np.int64, 9: np.bool_,
+DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32, 7: np.int64, 9: np.bool_,
            10: np.float16, 11: np.float64, 12: np.uint32, 13: np.uint64, 14: np.complex64, 15: np.complex128,
            17: np.float64}
 _SCALAR_FIELDS = {_A.FLOAT: "f", _A.DOUBLE: "d", _A.BOOL: "i", _A.INT8: "i", _A.INT16: "i", _A.INT32: "i",
@@ -62,7 +62,7 @@ class MindIRModel:
 
 
 def numpy_dtype(code: int, what: str = "a tensor") -> np.dtype:
-    dt = _DTYPES.get(code)
+    dt = DTYPES.get(code)
     if dt is None:
         name = pb.TensorProto.DataType.Name(code) if code in pb.TensorProto.DataType.values() else code
         raise MindIRError(f"{what}: data type {name} is not supported")
@@ -152,7 +152,7 @@ def from_model(path: str, m: pb.ModelProto) -> MindIRModel:
         if not i.tensor:
             raise MindIRError(f"{path}: graph input {i.name!r} is not a tensor")
         t = i.tensor[0]
-        inputs.append((i.name, tuple(int(d) for d in t.dims), _DTYPES.get(t.data_type)))
+        inputs.append((i.name, tuple(int(d) for d in t.dims), DTYPES.get(t.data_type)))
     model = MindIRModel(path, m.producer_name, inputs, [o.name for o in g.output], params, {})
     for n in g.node:
         if n.op_type == "Constant":

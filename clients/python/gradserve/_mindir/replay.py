@@ -60,7 +60,6 @@ def _framework(op_type: str):
         "ListGetItem": lambda a: a[0][int(a[1])],
         "RealTupleGetItem": _item,
         "make_list": lambda a: list(a),
-        "StopGradient": None,  # (an op of its own below)
     }.get(op_type)
 
 
@@ -236,23 +235,26 @@ def _callable(node: Node, model_name: str):
     return run
 
 
-def compile_nodes(model) -> list:
-    """[(node, callable)] once per model: the lookups and checks are not repeated per call."""
-    return [(n, _callable(n, model.file_name)) for n in model.nodes]
-
-
-def run(model, steps, params: dict, args: tuple):
-    """Evaluate the graph: `params` maps the graph's parameter names to Parameters, `args` are its inputs."""
+def compile_nodes(model) -> tuple[list, dict]:
+    """([(node, callable)], the constants as the SDK's values) once per model: the lookups, checks and constant
+    Tensors are not made again per call."""
     from .._tensor import Tensor
 
+    constants = {name: Tensor(v) if isinstance(v, np.ndarray) else v for name, v in model.constants.items()}
+    return [(n, _callable(n, model.file_name)) for n in model.nodes], constants
+
+
+def run(model, compiled: tuple[list, dict], params: dict, args: tuple):
+    """Evaluate the graph: `compiled` is compile_nodes(model), `params` maps the graph's parameter names to
+    Parameters, `args` are its inputs."""
+    steps, constants = compiled
     if len(args) != len(model.inputs):
         raise TypeError(f"GraphCell of {model.file_name}: the graph takes {len(model.inputs)} inputs, "
                         f"got {len(args)}")
     env = dict(params)
     for (name, _shape, _dt), x in zip(model.inputs, args):
         env[name] = x
-    for name, v in model.constants.items():
-        env[name] = Tensor(v) if isinstance(v, np.ndarray) else v
+    env.update(constants)
 
     for node, fn in steps:
         try:

@@ -61,8 +61,8 @@ class GraphCell(Cell):
             imported.params = params  # (the same Parameters: set_data / grads on this cell reach the graph)
             object.__setattr__(self, "_gs_run", imported.construct)
         else:
-            steps = compile_nodes(graph)
-            object.__setattr__(self, "_gs_run", lambda *xs: run(graph, steps, dict(zip(graph.params, params)), xs))
+            compiled = compile_nodes(graph)
+            object.__setattr__(self, "_gs_run", lambda *xs: run(graph, compiled, dict(zip(graph.params, params)), xs))
 
     def construct(self, *inputs):
         return self._gs_run(*inputs)
