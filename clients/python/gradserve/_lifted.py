@@ -18,6 +18,8 @@ from typing import Callable
 
 from ._tensor import Tensor
 
+# a plain Tensor's own attributes: one with more carries hooks or stands in for another (not lifted)
+_PLAIN_TENSOR = frozenset(("_data", "_trace", "_name", "_shape", "_dtype"))
 # while a lifting program traces: ({id(a lifted Tensor): its symbolic input}, {id(a lifted cell)}); else None
 active: list = [None]
 
@@ -35,7 +37,7 @@ def closure_tensors(fn, args) -> tuple:
             v = c.cell_contents
         except ValueError:  # (a cell not filled yet)
             continue
-        if type(v) is Tensor and v._data is not None and len(v.__dict__) == 5:  # (no hooks, no stand-in)
+        if type(v) is Tensor and v._data is not None and v.__dict__.keys() == _PLAIN_TENSOR:  # (no hooks, no stand-in)
             found.append((k, v))
     if found:
         given = {id(a.__dict__.get("_gs_stands_for", a)) for a in args if isinstance(a, Tensor)}
