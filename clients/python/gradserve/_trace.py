@@ -2413,10 +2413,17 @@ class _UserResult:
 
 
 
+def _trace_for_export(fn: Callable, inputs: Sequence):
+    """(the program of `fn` traced once at `inputs`, as a new trace (no cache), its label)."""
+    args = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
+    label = getattr(fn, "__name__", None) or type(fn).__name__
+    prog, _ = trace_program(fn, args, label=label, known=False)
+    return prog, label
+
+
 def trace_graph(fn: Callable, inputs: Sequence) -> dict:
     """The `gradserve.graph/1` JSON of `fn` traced at `inputs` (arrays or Tensors)."""
-    args = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
-    prog, _ = trace_program(fn, args, label=getattr(fn, "__name__", None) or type(fn).__name__, known=False)
+    prog, _ = _trace_for_export(fn, inputs)
     prog.state_params, prog.state_names = [], []  # an exported graph gives the function's outputs alone
     prog.written_inputs, prog.written_names, prog.n_extra = [], [], 0
     if prog.attr_writes:  # (and no attribute outputs: the attributes keep their values, as nothing ran)
@@ -2430,9 +2437,7 @@ def export_graph(fn: Callable, inputs: Sequence) -> tuple[dict, list, list]:
     (from the trace: nothing runs) and the names of the parameters it assigns (`self.w += 1` in construct), whose
     new values are its last outputs; refused for what such a graph cannot carry: attribute writes, outputs that are
     not Tensors."""
-    args = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
-    label = getattr(fn, "__name__", None) or type(fn).__name__
-    prog, _ = trace_program(fn, args, label=label, known=False)
+    prog, label = _trace_for_export(fn, inputs)
     _attr_writes.restore(prog.root, 0)
     if prog.attr_writes:
         raise NotImplementedError(f"export of {label}: it assigns Cell attributes (an optimizer's step); gradserve "
