@@ -50,11 +50,6 @@ EXTENSIONS = ["binary_tensor_data", "model_repository", "model_configuration", "
 NO_GENERATE = "Triton's generate extension (text generation) is not supported: use POST /v2/models/<model>/infer"
 ABSENT_ROUTES = {NO_GENERATE: tuple(f"/v2/models/{{name}}{v}/{g}" for v in ("", "/versions/{version}")
                                     for g in ("generate", "generate_stream"))}
-# MLServer / KServe codecs tag requests and tensors with `content_type` (a hint for the caller's own decoding,
-# "np" for plain tensors): accepted everywhere and read by nobody, so those clients work unchanged
-_HINTS = {"content_type"}
-INPUT_PARAMS = {"binary_data_size", *client_shm.SHM_PARAMS, *_HINTS}
-OUTPUT_PARAMS = {"binary_data", "classification", *client_shm.SHM_PARAMS, *_HINTS}
 # `headers`: the HTTP headers a request came with, as MLServer writes them into its parameters (a forwarded request
 # carries them on; Triton reserves the key): information, read by nobody (the server reads its real headers)
 # `priority`: Triton reads a priority past the model's priority levels (none here: no model has any) as the
@@ -245,12 +240,11 @@ def check_repository_params(params, action: str, path: str, file_type: type = st
 
 
 def check_input_params(params: dict, path: str) -> None:
-    """An input's parameters, HTTP and gRPC alike (gRPC's by service.oip_grpc.param_values): a name this server
-    does not read is refused, never ignored, and a region's name is a string (gRPC's int64_param one was counted
-    as a region, and the raw contents then seemed one too many; HTTP's number was looked up as a name)."""
-    extra = set(params) - INPUT_PARAMS
-    if extra:
-        raise InvalidRequest(f"unsupported input parameters {sorted(extra)}", path=path)
+    """An input's parameters, HTTP and gRPC alike (gRPC's by service.oip_grpc.param_values): those this server reads
+    are checked (a region's name is a string: gRPC's int64_param one was counted as a region, and the raw contents
+    then seemed one too many; HTTP's number was looked up as a name); any other is skipped, as Triton's frontends
+    skip it (http_server.cc CheckBinaryInputData / CheckSharedMemoryData, grpc_utils.h: each looks up the names
+    it reads: a perf_analyzer or MLServer client's own tags pass)."""
     _check_region_name(params, path)
 
 
@@ -261,11 +255,9 @@ def _check_region_name(params: dict, path: str) -> None:
 
 
 def check_output_params(params, path: str) -> None:
-    """A requested output's parameters, HTTP and gRPC alike: any unknown one is refused, never ignored. A region's
-    name is a string (gRPC's InferParameter of no type was taken as no region, then the placing failed: INTERNAL)."""
-    extra = set(params) - OUTPUT_PARAMS
-    if extra:
-        raise InvalidRequest(f"unsupported output parameters {sorted(extra)}", path=path)
+    """A requested output's parameters, HTTP and gRPC alike: a region's name is a string (gRPC's InferParameter of
+    no type was taken as no region, then the placing failed: INTERNAL); any name not read here is skipped, as
+    Triton's CheckBinaryOutputData / CheckClassificationOutput (HTTP) and ParseClassificationParams (gRPC) skip it."""
     _check_region_name(params, path)
 
 
