@@ -6,7 +6,8 @@
     GET  /v2/models/<m>[/versions/1]/ready        200 when loaded, 404 when not (the protocol: 4xx is false)
     GET  /v2/models/<m>[/versions/1]/config       Triton's model configuration (config.json as its parameters)
     GET  /v2/models[/<m>[/versions/1]]/stats      Triton's statistics of the loaded models (service.model_stats)
-    POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension
+    POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension; answers compressed when
+                                                  Accept-Encoding asks (service.answer_coding, as Triton)
     POST /v2/repository/index, /v2/repository/models/<m>/load, .../unload
     /v2/cudasharedmemory/...                      as a Triton without GPUs: nothing registered (service.cuda_shm)
     GET/POST /v2/trace/setting, /v2/models/<m>/trace/setting, /v2/logging: Triton's settings, kept and answered
@@ -31,7 +32,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from .api_keys import key_ok
-from . import classification, client_shm, codec, config_override, cuda_shm, json_head, model_stats
+from . import answer_coding, classification, client_shm, codec, config_override, cuda_shm, json_head, model_stats
 from .core import Core
 from .errors import (InvalidRequest, NotFound, NotImplementedFeature, Overloaded, ServiceError, Unauthorized,
                      http_headers, http_status)
@@ -339,13 +340,16 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
     regions = client_shm.of(core, settings)
 
     async def infer(request: Request, name: str, version: str | None = None) -> Response:
-        admission = model = buf = None
+        admission = model = buf = ran = None  # (`ran`: the model, once its job passed the checks: ModelStats.fail)
         started = model_stats.ModelStats.start()
         client = request_client(core, request)  # (service.pools: workers are shared fairly among clients)
         io = client_shm.RegionIO(regions, request.client.host if request.client else None, client, triton=True)
         try:
             model = repo.get(name, version)
             core.unsent_http.check(client)  # its large answers not yet read (service.answer_budget): 429
+            coding = answer_coding.chosen(request.headers.get("accept-encoding"))
+            if coding:  # (their compression is charged to its parse share: service.answer_coding)
+                core.parse_share.check(client)
             admission = await admit(core, client, request, settings)
             # (decompressed: its header length counts these)
             # repeated, it is one list (RFC 9110 5.3), never a number: the first or the last is what a proxy in
@@ -371,6 +375,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             req.queue_timeout_s = timeout  # (Triton's: it bounds the wait in the queue, never the run)
             req.size_hint = len(body)
             del body  # (decoded: its bytes, and what they hold of the body budget, go now, not when the job ends)
+            ran = model
             res = await run_watching(core.run(req, admission), AsgiBody(request).gone)
             outs = select_outputs(model, res.outputs, wanted, binary)
             big = sum(a.nbytes for _, a, *_ in outs) > BIG
@@ -378,18 +383,23 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
                 outs = await asyncio.to_thread(place_outputs, outs, io) if big else place_outputs(outs, io)
             out, headers = await asyncio.to_thread(encode_infer, model, outs, rid) if big else \
                 encode_infer(model, outs, rid)
+            if coding:
+                args = (out, coding, core.parse_share, client)
+                out = await asyncio.to_thread(answer_coding.compressed, *args) if big else \
+                    answer_coding.compressed(*args)
+                headers["content-encoding"] = coding
             model.stats.success(started, res.timing)
             if big:  # streamed, counted against the client's http_unsent_answer_bytes (as /v1's)
                 return PartsResponse([out], 200, headers, headers["content-type"], settings.send_timeout_s,
                                      core.unsent_http, client)
             return Response(out, headers=headers, media_type=headers["content-type"])
         except ServiceError as e:
-            if model is not None:
-                model.stats.fail(started)
+            if ran is not None:
+                ran.stats.fail(started)
             return v2_error(e)
         except ClientGone:
-            if model is not None:
-                model.stats.fail(started)
+            if ran is not None:
+                ran.stats.fail(started)
             return Response(status_code=499)
         finally:
             if admission is not None:
