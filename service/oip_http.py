@@ -516,7 +516,10 @@ def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -
     @r.post("/v2/repository/index", operation_id="v2_repository_index")
     async def index(request: Request):
         try:
-            ready = _flag(await json_object(request, "index"), "ready", "$")
+            head = await json_object(request, "index")
+            ready = head.get("ready", False)
+            if not isinstance(ready, bool):  # (Triton's HandleRepositoryIndex, its text; null too)
+                raise InvalidRequest("Invalid value for 'ready': expected a boolean", path="$.ready")
             return [m for m in repo.index() if not ready or m["state"] == "READY"]
         except ServiceError as e:
             return v2_error(e)
