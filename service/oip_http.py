@@ -347,7 +347,8 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
         try:
             model = repo.get(name, version)
             core.unsent_http.check(client)  # its large answers not yet read (service.answer_budget): 429
-            coding = answer_coding.chosen(request.headers.get("accept-encoding"))
+            accept = request.headers.get("accept-encoding")
+            coding = answer_coding.chosen(accept)
             if coding:  # (their compression is charged to its parse share: service.answer_coding)
                 core.parse_share.check(client)
             admission = await admit(core, client, request, settings)
@@ -384,10 +385,11 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             out, headers = await asyncio.to_thread(encode_infer, model, outs, rid) if big else \
                 encode_infer(model, outs, rid)
             if coding:
-                args = (out, coding, core.parse_share, client)
-                out = await asyncio.to_thread(answer_coding.compressed, *args) if big else \
-                    answer_coding.compressed(*args)
-                headers["content-encoding"] = coding
+                args = (out, coding, answer_coding.weights(accept).get("identity") == 0, core.parse_share, client)
+                out, used = await asyncio.to_thread(answer_coding.encoded, *args) if big else \
+                    answer_coding.encoded(*args)
+                if used:
+                    headers["content-encoding"] = used
             model.stats.success(started, res.timing)
             if big:  # streamed, counted against the client's http_unsent_answer_bytes (as /v1's)
                 return PartsResponse([out], 200, headers, headers["content-type"], settings.send_timeout_s,

@@ -1,7 +1,8 @@
 """service.answer_coding: Triton's choice of a response coding (server src/http_server.cc CompressionTypeUsed: the
 highest q among identity, deflate and gzip; a malformed q skipped; identity when none wins), the compressed bytes
-as zlib reads them (gzip's format, and deflate as zlib's, as tritonclient's zlib.decompress reads Triton's), and
-the compression's CPU time charged to the client's parse share. Expected values: the cited source's rule, zlib."""
+as zlib reads them (gzip's format, and deflate as zlib's, as tritonclient's zlib.decompress reads Triton's), an
+answer that would not shrink sent as it is (unless identity is refused), and the CPU time charged to the client's
+parse share. Expected values: the cited source's rule, zlib."""
 from __future__ import annotations
 
 import zlib
@@ -9,7 +10,7 @@ import zlib
 import numpy as np
 import pytest
 
-from service.answer_coding import chosen, compressed
+from service.answer_coding import SAMPLE, chosen, encoded
 from service.errors import Overloaded
 from service.parse_share import ParseShare
 
@@ -29,7 +30,21 @@ def test_compressed_bytes_inflate_back_and_are_charged():
     share = ParseShare(0.5, 0.0, clock=lambda: 0.0)  # (no burst, a still clock: any debt refuses the next check)
     share.check("c")
     for coding, wbits in (("gzip", 31), ("deflate", 15)):
-        assert zlib.decompress(compressed(body, coding, share, "c"), wbits) == body
+        out, used = encoded(body, coding, False, share, "c")
+        assert used == coding and len(out) < len(body) and zlib.decompress(out, wbits) == body
     with pytest.raises(Overloaded, match="parse_share"):
         share.check("c")
     share.check("other")  # (another client's share untouched)
+
+
+def test_an_answer_that_would_not_shrink_goes_as_it_is():
+    noise = np.random.default_rng(0).standard_normal(1 << 18).astype(np.float32).tobytes()  # 1 MiB of floats
+    assert len(zlib.compress(noise, 1)) > 0.9 * len(noise)  # (premise: floats keep > 90% of their size)
+    assert encoded(noise, "gzip", False, None, "c") == (noise, None)
+    out, used = encoded(noise, "gzip", True, None, "c")  # identity refused (identity;q=0): compressed all the same
+    assert used == "gzip" and zlib.decompress(out, 31) == noise
+    small = noise[:SAMPLE]  # (small: compressed, as Triton's, without a trial)
+    assert encoded(small, "deflate", False, None, "c")[1] == "deflate"
+    zeros_after = noise[:1 << 12] + bytes(len(noise))  # mostly zeros: it shrinks, so it is compressed
+    out, used = encoded(zeros_after, "gzip", False, None, "c")
+    assert used == "gzip" and zlib.decompress(out, 31) == zeros_after
