@@ -208,6 +208,10 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
             b = _flag(o.get("parameters"), "binary_data", f"$.outputs[{i}].parameters")
             shm = o["parameters"] if client_shm.params_of(o.get("parameters"), f"$.outputs[{i}]") else None
             k = given(o.get("parameters") or {}).get("classification", 0)
+            both = "classification" if "classification" in given(shm or {}) else "binary_data" if shm and b else None
+            if both:  # (Triton's ValidateOutputParameter, its text, before the region is looked up)
+                raise InvalidRequest(f"Output can't set both 'shared_memory_region' and '{both}'",
+                                     path=f"$.outputs[{i}].parameters")
             outs.append((o["name"], binary if b is None else b, shm,
                          classification.class_count(k, f"$.outputs[{i}].parameters.classification")))
     rid = head.get("id")
@@ -277,8 +281,8 @@ def check_outputs(model: Model, wanted: list | None) -> None:
         if k and k[0]:  # Triton's classification extension (service.classification)
             classification.check_classifiable(types[n], f"$.outputs[{i}]")
             if shm:
-                raise InvalidRequest("a classification output cannot be written to shared memory",
-                                     path=f"$.outputs[{i}].parameters")
+                raise InvalidRequest("output can't set both 'shared_memory_region' and 'classification'",
+                                     path=f"$.outputs[{i}].parameters")  # (Triton's gRPC text; HTTP's: decode_infer)
 
 
 def select_outputs(model: Model, results: list, wanted: list | None, binary: bool) -> list:

@@ -192,3 +192,30 @@ def test_index_ready_flag_not_a_boolean_in_tritons_words(web):
             "Invalid value for 'ready': expected a boolean"), r.text
     ready = web.post("/v2/repository/index", json={"ready": True}).json()
     assert ready and all(m["state"] == "READY" for m in ready)
+
+
+# -- an output in shared memory that also asks classification or binary_data: Triton's refusal ----------------------
+
+@pytest.mark.parametrize("other,value", [("classification", 2), ("binary_data", True)])
+def test_an_output_region_with_classification_or_binary_data_over_http(web, other, value):
+    region = {"shared_memory_region": "r29", "shared_memory_byte_size": 16}  # (not registered: refused before)
+    r = web.post(INFER, json=cube_body(out_params={**region, other: value}))
+    assert r.status_code == 400 and r.json()["error"].startswith(
+        f"Output can't set both 'shared_memory_region' and '{other}'"), r.text  # (ValidateOutputParameter's)
+    r = web.post(INFER, json=cube_body(out_params={**region, "binary_data": False}))  # (false: no conflict)
+    assert r.status_code == 404 and "Unable to find shared memory region: 'r29'" in r.json()["error"], r.text
+
+
+def test_an_output_region_with_classification_over_grpc(stub):
+    req = service_pb2.ModelInferRequest(model_name="seed_cube_eval")
+    for name, a in (("x", X), ("y", Y)):
+        req.inputs.add(name=name, datatype="FP32", shape=[2, 2])
+        req.raw_input_contents.append(a.tobytes())
+    o = req.outputs.add(name="out")
+    o.parameters["shared_memory_region"].string_param = "r29"
+    o.parameters["shared_memory_byte_size"].int64_param = 16
+    o.parameters["classification"].int64_param = 2
+    with pytest.raises(grpc.RpcError) as e:
+        stub.ModelInfer(req, timeout=CEILING)
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and e.value.details().startswith(
+        "output can't set both 'shared_memory_region' and 'classification'"), e.value.details()  # (infer_handler.h)
