@@ -28,8 +28,9 @@ _WBITS = {"gzip": 31, "deflate": 15}  # (Triton's deflate is zlib's format, as t
 
 
 def weights(accept: str | None) -> dict:
-    """{coding: q} of an Accept-Encoding value, as Triton's CompressionTypeUsed reads it (`;q=` right after the
-    name; an entry whose q does not parse skipped; no q: 1), names lowercased."""
+    """{coding: q} of an Accept-Encoding value, as Triton's CompressionTypeUsed reads it (an entry whose q does not
+    parse skipped; no q: 1), and as RFC 9110 writes it where Triton's reads less: names of any case, spaces around
+    `;` (Triton skips `gzip; q=0.5` as a coding it does not know)."""
     out: dict = {}
     for entry in (accept or "").split(","):
         name, _, q = entry.strip().partition(";")
