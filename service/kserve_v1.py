@@ -187,7 +187,7 @@ async def one_by_one(core: Core, reqs: list, lo: int, client: str, admission, go
 
 def predict_handler(settings: Settings, core: Core, repo: ModelRepository):
     async def predict(request: Request, name: str) -> Response:
-        admission = model = None
+        admission = model = ran = None  # (`ran`: the model, once its instances passed the checks: ModelStats.fail)
         results: list = []  # each instance's JobResult as it comes (counted even when a later one fails)
         started = model_stats.ModelStats.start()
         client = request_client(core, request)
@@ -203,14 +203,15 @@ def predict_handler(settings: Settings, core: Core, repo: ModelRepository):
                                     f"max_tensors={settings.max_tensors} tensors", path="$.instances",
                                     limit="max_tensors", value=settings.max_tensors)
             inputs = [instance_arrays(model, r, i, settings) for i, r in enumerate(rows)]  # (all before any runs)
+            ran = model
             await run_instances(core, model, inputs, client, admission, AsgiBody(request).gone, settings.max_batch,
                                 results)
             admission = None  # (run_instances released it)
             predictions = [prediction(model, res.outputs) for res in results]
             return Response(encode(predictions), media_type="application/json")
         except ServiceError as e:
-            if model is not None:
-                model.stats.fail(started)
+            if ran is not None:
+                ran.stats.fail(started)
             return v1_error(e)
         except ClientGone:
             return Response(status_code=499)

@@ -84,6 +84,11 @@ class ModelStats:
         b.output_ns += parts["compute_output"] / n
 
     def fail(self, started: int) -> None:
+        """A request that failed once it ran (queued): a queue timeout, a failed run, a cancel, an output not
+        placed. One refused by the checks before (a wrong shape, a missing input, an unknown output, a region
+        not found) is not counted, as Triton's core counts it not (TRITONSERVER_ServerInferAsync returns
+        PrepareForInference's error before InferAsync starts the request's statistics; failures are counted by
+        InferenceRequest::RespondIfError, in the schedulers and backends). Callers hold the model as `ran`."""
         self.d["fail"].add(time.perf_counter_ns() - started)
 
     def to_json(self, name: str) -> dict:

@@ -244,7 +244,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         """One inference; ServiceError for the caller to answer (a call aborts, a stream sends it on). `held`: the
         request, or a grpc_inflate.Held of it (dropped once decoded, its copy given back to the body budget)."""
         request = message_of(held)
-        admission = model = None
+        admission = model = ran = None  # (`ran`: the model, once its job passed the checks: ModelStats.fail)
         started = model_stats.ModelStats.start()
         host = client_shm.grpc_peer_host(context.peer())
         client = self._client(context, host)
@@ -276,11 +276,12 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             rid = request.id
             del request  # its copy goes back to the body budget while the job waits and runs
             decoded(held)
+            ran = model
             res = await self.core.run(req, admission)
             outs = place_outputs(select_outputs(model, res.outputs, wanted, True), io)
         except BaseException as e:  # (a cancelled call too: a failure of the model's, for its statistics)
-            if model is not None:
-                model.stats.fail(started)
+            if ran is not None:
+                ran.stats.fail(started)
             if isinstance(e, ServiceError) or not isinstance(e, Exception):
                 raise
             # never UNKNOWN with Python's text: INTERNAL, and logged

@@ -6,7 +6,8 @@
     GET  /v2/models/<m>[/versions/1]/ready        200 when loaded, 404 when not (the protocol: 4xx is false)
     GET  /v2/models/<m>[/versions/1]/config       Triton's model configuration (config.json as its parameters)
     GET  /v2/models[/<m>[/versions/1]]/stats      Triton's statistics of the loaded models (service.model_stats)
-    POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension
+    POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension; answers compressed when
+                                                  Accept-Encoding asks (service.answer_coding, as Triton)
     POST /v2/repository/index, /v2/repository/models/<m>/load, .../unload
     /v2/cudasharedmemory/...                      as a Triton without GPUs: nothing registered (service.cuda_shm)
     GET/POST /v2/trace/setting, /v2/models/<m>/trace/setting, /v2/logging: Triton's settings, kept and answered
@@ -31,7 +32,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from .api_keys import key_ok
-from . import classification, client_shm, codec, config_override, cuda_shm, json_head, model_stats
+from . import answer_coding, classification, client_shm, codec, config_override, cuda_shm, json_head, model_stats
 from .core import Core
 from .errors import (InvalidRequest, NotFound, NotImplementedFeature, Overloaded, ServiceError, Unauthorized,
                      http_headers, http_status)
@@ -50,11 +51,6 @@ EXTENSIONS = ["binary_tensor_data", "model_repository", "model_configuration", "
 NO_GENERATE = "Triton's generate extension (text generation) is not supported: use POST /v2/models/<model>/infer"
 ABSENT_ROUTES = {NO_GENERATE: tuple(f"/v2/models/{{name}}{v}/{g}" for v in ("", "/versions/{version}")
                                     for g in ("generate", "generate_stream"))}
-# MLServer / KServe codecs tag requests and tensors with `content_type` (a hint for the caller's own decoding,
-# "np" for plain tensors): accepted everywhere and read by nobody, so those clients work unchanged
-_HINTS = {"content_type"}
-INPUT_PARAMS = {"binary_data_size", *client_shm.SHM_PARAMS, *_HINTS}
-OUTPUT_PARAMS = {"binary_data", "classification", *client_shm.SHM_PARAMS, *_HINTS}
 # `headers`: the HTTP headers a request came with, as MLServer writes them into its parameters (a forwarded request
 # carries them on; Triton reserves the key): information, read by nobody (the server reads its real headers)
 # `priority`: Triton reads a priority past the model's priority levels (none here: no model has any) as the
@@ -212,6 +208,10 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
             b = _flag(o.get("parameters"), "binary_data", f"$.outputs[{i}].parameters")
             shm = o["parameters"] if client_shm.params_of(o.get("parameters"), f"$.outputs[{i}]") else None
             k = given(o.get("parameters") or {}).get("classification", 0)
+            both = "classification" if "classification" in given(shm or {}) else "binary_data" if shm and b else None
+            if both:  # (Triton's ValidateOutputParameter, its text, before the region is looked up)
+                raise InvalidRequest(f"Output can't set both 'shared_memory_region' and '{both}'",
+                                     path=f"$.outputs[{i}].parameters")
             outs.append((o["name"], binary if b is None else b, shm,
                          classification.class_count(k, f"$.outputs[{i}].parameters.classification")))
     rid = head.get("id")
@@ -245,12 +245,11 @@ def check_repository_params(params, action: str, path: str, file_type: type = st
 
 
 def check_input_params(params: dict, path: str) -> None:
-    """An input's parameters, HTTP and gRPC alike (gRPC's by service.oip_grpc.param_values): a name this server
-    does not read is refused, never ignored, and a region's name is a string (gRPC's int64_param one was counted
-    as a region, and the raw contents then seemed one too many; HTTP's number was looked up as a name)."""
-    extra = set(params) - INPUT_PARAMS
-    if extra:
-        raise InvalidRequest(f"unsupported input parameters {sorted(extra)}", path=path)
+    """An input's parameters, HTTP and gRPC alike (gRPC's by service.oip_grpc.param_values): those this server reads
+    are checked (a region's name is a string: gRPC's int64_param one was counted as a region, and the raw contents
+    then seemed one too many; HTTP's number was looked up as a name); any other is skipped, as Triton's frontends
+    skip it (http_server.cc CheckBinaryInputData / CheckSharedMemoryData, grpc_utils.h: each looks up the names
+    it reads: a perf_analyzer or MLServer client's own tags pass)."""
     _check_region_name(params, path)
 
 
@@ -261,11 +260,9 @@ def _check_region_name(params: dict, path: str) -> None:
 
 
 def check_output_params(params, path: str) -> None:
-    """A requested output's parameters, HTTP and gRPC alike: any unknown one is refused, never ignored. A region's
-    name is a string (gRPC's InferParameter of no type was taken as no region, then the placing failed: INTERNAL)."""
-    extra = set(params) - OUTPUT_PARAMS
-    if extra:
-        raise InvalidRequest(f"unsupported output parameters {sorted(extra)}", path=path)
+    """A requested output's parameters, HTTP and gRPC alike: a region's name is a string (gRPC's InferParameter of
+    no type was taken as no region, then the placing failed: INTERNAL); any name not read here is skipped, as
+    Triton's CheckBinaryOutputData / CheckClassificationOutput (HTTP) and ParseClassificationParams (gRPC) skip it."""
     _check_region_name(params, path)
 
 
@@ -284,8 +281,8 @@ def check_outputs(model: Model, wanted: list | None) -> None:
         if k and k[0]:  # Triton's classification extension (service.classification)
             classification.check_classifiable(types[n], f"$.outputs[{i}]")
             if shm:
-                raise InvalidRequest("a classification output cannot be written to shared memory",
-                                     path=f"$.outputs[{i}].parameters")
+                raise InvalidRequest("output can't set both 'shared_memory_region' and 'classification'",
+                                     path=f"$.outputs[{i}].parameters")  # (Triton's gRPC text; HTTP's: decode_infer)
 
 
 def select_outputs(model: Model, results: list, wanted: list | None, binary: bool) -> list:
@@ -347,13 +344,17 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
     regions = client_shm.of(core, settings)
 
     async def infer(request: Request, name: str, version: str | None = None) -> Response:
-        admission = model = buf = None
+        admission = model = buf = ran = None  # (`ran`: the model, once its job passed the checks: ModelStats.fail)
         started = model_stats.ModelStats.start()
         client = request_client(core, request)  # (service.pools: workers are shared fairly among clients)
         io = client_shm.RegionIO(regions, request.client.host if request.client else None, client, triton=True)
         try:
             model = repo.get(name, version)
             core.unsent_http.check(client)  # its large answers not yet read (service.answer_budget): 429
+            accept = request.headers.get("accept-encoding")
+            coding = answer_coding.chosen(accept)
+            if coding:  # (their compression is charged to its parse share: service.answer_coding)
+                core.parse_share.check(client)
             admission = await admit(core, client, request, settings)
             # (decompressed: its header length counts these)
             # repeated, it is one list (RFC 9110 5.3), never a number: the first or the last is what a proxy in
@@ -379,6 +380,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             req.queue_timeout_s = timeout  # (Triton's: it bounds the wait in the queue, never the run)
             req.size_hint = len(body)
             del body  # (decoded: its bytes, and what they hold of the body budget, go now, not when the job ends)
+            ran = model
             res = await run_watching(core.run(req, admission), AsgiBody(request).gone)
             outs = select_outputs(model, res.outputs, wanted, binary)
             big = sum(a.nbytes for _, a, *_ in outs) > BIG
@@ -386,18 +388,24 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
                 outs = await asyncio.to_thread(place_outputs, outs, io) if big else place_outputs(outs, io)
             out, headers = await asyncio.to_thread(encode_infer, model, outs, rid) if big else \
                 encode_infer(model, outs, rid)
+            if coding:
+                args = (out, coding, answer_coding.weights(accept).get("identity") == 0, core.parse_share, client)
+                out, used = await asyncio.to_thread(answer_coding.encoded, *args) if big else \
+                    answer_coding.encoded(*args)
+                if used:
+                    headers["content-encoding"] = used
             model.stats.success(started, res.timing)
             if big:  # streamed, counted against the client's http_unsent_answer_bytes (as /v1's)
                 return PartsResponse([out], 200, headers, headers["content-type"], settings.send_timeout_s,
                                      core.unsent_http, client)
             return Response(out, headers=headers, media_type=headers["content-type"])
         except ServiceError as e:
-            if model is not None:
-                model.stats.fail(started)
+            if ran is not None:
+                ran.stats.fail(started)
             return v2_error(e)
         except ClientGone:
-            if model is not None:
-                model.stats.fail(started)
+            if ran is not None:
+                ran.stats.fail(started)
             return Response(status_code=499)
         finally:
             if admission is not None:
@@ -514,7 +522,10 @@ def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -
     @r.post("/v2/repository/index", operation_id="v2_repository_index")
     async def index(request: Request):
         try:
-            ready = _flag(await json_object(request, "index"), "ready", "$")
+            head = await json_object(request, "index")
+            ready = head.get("ready", False)
+            if not isinstance(ready, bool):  # (Triton's HandleRepositoryIndex, its text; null too)
+                raise InvalidRequest("Invalid value for 'ready': expected a boolean", path="$.ready")
             return [m for m in repo.index() if not ready or m["state"] == "READY"]
         except ServiceError as e:
             return v2_error(e)

@@ -112,8 +112,8 @@ MODEL_CASES = {
     "oip datatype": ("/v2/models/seed_grad/infer", {"inputs": oip_inputs(datatype=BIG)}, "unknown datatype"),
     "oip output name": ("/v2/models/seed_grad/infer", {"inputs": oip_inputs(), "outputs": [{"name": BIG}]},
                         "has no output"),
-    "oip input parameter": ("/v2/models/seed_grad/infer", {"inputs": oip_inputs(parameters={BIG: 1})},
-                            "unsupported input parameters"),
+    "oip request parameter": ("/v2/models/seed_grad/infer", {"inputs": oip_inputs(), "parameters": {BIG: [1]}},
+                              "parameter 'AAAA"),
     "umbridge model": ("/umbridge/Evaluate", {"name": BIG, "input": [[1.0] * 3], "config": {}}, "model 'AAAA"),
 }
 

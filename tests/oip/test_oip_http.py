@@ -294,7 +294,7 @@ def infer_with_headers(c, headers):
     return c.infer("seed_grad", ins, headers=headers)
 
 
-def test_unsupported_output_parameters_and_the_timeout_parameter(server):
+def test_output_parameters_and_the_timeout_parameter(server):
     base = {"inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": X.ravel().tolist()},
                        {"name": "y", "shape": [3, 3], "datatype": "FP32", "data": Y.ravel().tolist()}]}
     r = httpx.post(server.url + "/v2/models/seed_grad/infer",
@@ -302,7 +302,7 @@ def test_unsupported_output_parameters_and_the_timeout_parameter(server):
     assert r.status_code == 400 and "classification" in r.json()["error"]
     r = httpx.post(server.url + "/v2/models/seed_grad/infer",
                    json={**base, "outputs": [{"name": "d/dx", "parameters": {"colour": 2}}]})
-    assert r.status_code == 400 and "unsupported output parameters ['colour']" in r.json()["error"]
+    assert r.status_code == 200, r.text  # (a name not read is skipped, as Triton's CheckBinaryOutputData: round 29)
     r = httpx.post(server.url + "/v2/models/seed_grad/infer", json={**base, "parameters": {"timeout": -5}})
     assert r.status_code == 400 and "timeout" in r.json()["error"]
     r = httpx.post(server.url + "/v2/models/seed_grad/infer", json={**base, "parameters": {"timeout": 20_000_000}})

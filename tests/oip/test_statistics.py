@@ -55,7 +55,7 @@ def test_statistics_count_what_was_sent_within_the_wall_time(http, grpc_):
     for c, mod in ((http, httpclient), (http, httpclient), (grpc_, grpcclient)):
         r = c.infer("counted", inputs(mod))
         np.testing.assert_allclose(r.as_numpy("out"), X ** 3 + Y, rtol=1e-6)
-    for c, mod in ((http, httpclient), (grpc_, grpcclient)):  # a wrong shape: refused, a failure of the model
+    for c, mod in ((http, httpclient), (grpc_, grpcclient)):  # a wrong shape: refused, never run
         with pytest.raises(InferenceServerException, match="expected FP32"):
             c.infer("counted", inputs(mod, np.zeros((1, 2), np.float32)))
     wall, t1_ms = time.perf_counter_ns() - t0, time.time() * 1e3
@@ -63,15 +63,16 @@ def test_statistics_count_what_was_sent_within_the_wall_time(http, grpc_):
     h = http.get_inference_statistics("counted", "1")["model_stats"]
     g = as_ints(grpc_.get_inference_statistics("counted", as_json=True))["model_stats"]
     typed = grpc_.get_inference_statistics("counted").model_stats[0]  # tritonclient's own message, parsed
-    assert typed.name == "counted" and typed.inference_count == 3 and typed.inference_stats.fail.count == 2
+    # (a refused request is no failure of the model's: Triton's core counts only those that ran, round 29)
+    assert typed.name == "counted" and typed.inference_count == 3 and typed.inference_stats.fail.count == 0
     for stats in (h, g):
         assert len(stats) == 1
         s = stats[0]
         assert (s["name"], s["version"], s["inference_count"], s["execution_count"]) == ("counted", "1", 3, 3)
         assert t0_ms - 1 <= s["last_inference"] <= t1_ms + 1  # (ms since the epoch)
         (ok, ok_ns), (bad, bad_ns) = stat(s, "success"), stat(s, "fail")
-        assert (ok, bad) == (3, 2)
-        assert 0 < ok_ns and 0 < bad_ns and ok_ns + bad_ns <= wall  # each call's time lies within the client's
+        assert (ok, bad) == (3, 0) and bad_ns == 0
+        assert 0 < ok_ns <= wall  # each call's time lies within the client's
         parts = [stat(s, k) for k in ("queue", "compute_input", "compute_infer", "compute_output")]
         assert [n for n, _ in parts] == [3] * 4
         assert stat(s, "compute_infer")[1] > 0 and sum(ns for _, ns in parts) <= ok_ns  # parts of the successes
