@@ -345,7 +345,7 @@ class Pool:
         else:
             self._enqueue(job)
         if self.inline is not None and job.device_index is None:  # (after the dispatch: the job is sent first)
-            self.inline.seen(job.key, job.graph_text, self.loop)
+            self.inline.seen(job.key, job.graph_text, self.loop, job.client or None)
         return job.future
 
     def _check_refused_work(self, job: Job) -> None:
@@ -743,7 +743,7 @@ class Pool:
             if timing.get("compile_cache") == "hit" and not job.reclaimed:
                 self.work.note(job.key, timing.get("compute_ms", 0), job.lend is not None, waited)
             if self.inline is not None and job.lend is None and not job.reclaimed:  # its cost on one worker's cores
-                self.inline.note(job.key, job.graph_text, run_ms, self.loop)
+                self.inline.note(job.key, job.graph_text, run_ms, self.loop, job.client or None)
             outs = w.slots.take_all(refs)  # views on reused slots, or on segments whose names are unlinked
             self.tally.inc(self._misses if timing.get("compile_cache") == "miss" else self._hits)
             self.tally.observe(self._compute, timing.get("compute_ms", 0) / 1e3)
