@@ -5,6 +5,8 @@ Fixed:
   cache (PLAN_CACHE, 64) was one LRU while the workers' caches kept each client to half (round 29,
   engine.cache_share). Key k1's 72 distinct tiny grads, each run until the lane ran it, made key k2's next small
   grad go to a worker again (and the lane compile it again). Now the lane's plans carry the job's client too.
+- a graph named with a NUL never ran: its name went into the NumPy plan's code object's file name, which compile()
+  refuses (a 400 naming "ValueError: embedded null character"); now escaped there.
 
 Expected values: the small grad's NumPy value (helpers.DX); the tiny graphs' gradients by hand.
 """
@@ -70,3 +72,16 @@ def test_one_keys_distinct_graphs_leave_another_keys_inline_plan(one_worker):
         lane = one_worker.client().get("/v1/devices", headers={"authorization": "Bearer k2"}).json()
         assert got["timing"].get("lane") == "inline", (got["timing"], lane["pools"][0]["inline"])
         assert lane["pools"][0]["inline"]["plans"] == PLAN_CACHE // 2 + 1, lane["pools"][0]["inline"]
+
+
+# -- a graph's name with a NUL ------------------------------------------------------------------------------------------
+def test_a_graph_named_with_a_nul_runs(one_worker):
+    """A graph's name is a client's string; the NumPy plan's code object was named after it, and compile() refuses a
+    NUL there: base57 answered every job of a graph named "a\\x00b" 400 "ValueError: embedded null character"."""
+    gb = GraphBuilder("a\x00b\u202e\n")
+    x = gb.input((3,), name="x")
+    graph = graph_to_json(gb.build(gb.sum(gb.sin(x))))
+    xs = np.float32([0.5, 1.0, 2.0])
+    with one_worker.client(headers={"authorization": "Bearer k2"}) as c:
+        got = decode(call(c, "grad", {"graph": graph, "inputs": [xs]}))
+    np.testing.assert_allclose(got["outputs"][0]["array"], np.cos(xs), rtol=1e-6)  # d/dx sum(sin x) = cos x
