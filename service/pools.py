@@ -791,6 +791,8 @@ class Pool:
                 self._owe_restart(w, job)
             self._fail(job, _died(w, code))
             self._release(job)
+        elif reason == "died":
+            w.owed_by = None  # (died with no job, e.g. while starting: nobody owes its replacement's start)
         if w.lease is not None:  # its client's lane sees EOF and asks why (lanes.install)
             lanes.unlink(w.lease.path)
             self._end_lease(w, DeadlineExceeded(
