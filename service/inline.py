@@ -228,7 +228,7 @@ class InlineLane:
         if got is None:
             self._refuse(key)
             return
-        self.ahead.keep(key, got)
+        self.ahead.keep(key, got, owner)
         self._compile_when_due(key, None, loop, owner)  # its first run may be back already
 
     def _compile(self, key: str, graph_text, lowered: tuple | None = None, owner=None):
