@@ -14,7 +14,8 @@ Fixed:
 - a graph named with a NUL never ran: its name went into the NumPy plan's code object's file name, which compile()
   refuses (a 400 naming "ValueError: embedded null character"); now escaped there.
 
-Expected values: the small grad's NumPy value (helpers.DX); the tiny graphs' gradients by hand.
+Expected values: the small grad's NumPy value (helpers.DX); the tiny graphs' gradients by hand; cos for d/dx sum(sin x);
+NumPy's evaluation of the tanh chain.
 """
 from __future__ import annotations
 
