@@ -705,7 +705,9 @@ class NumpyProgram:
         self.arena_views = _arena_views(steps, kinds, names, first, outputs)
         # namespace: the kernels and constants the source names (kept for benchmarks/plan_bench.py --profile)
         self.source, self.namespace = self._generate(plan, steps, kinds, names, consts, outputs, self.placed.at, avals)
-        exec(compile(self.source, f"<gradserve plan {plan.graph.name}>", "exec"), self.namespace)
+        # (the graph's name, a client's string, only in the code object's file name: escaped, as compile refuses a
+        # NUL there: a graph named "a\x00b" failed every run with "ValueError: embedded null character")
+        exec(compile(self.source, f"<gradserve plan {ascii(plan.graph.name)[1:-1][:200]}>", "exec"), self.namespace)
         self._make = self.namespace["__make"]
         self._arenas: list = [self._make(first)] if buf_of else []
         self._lock = threading.Lock()

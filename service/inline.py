@@ -50,7 +50,8 @@ stalling behind it; lowering ahead moves most of it to the graph's first worker 
 for the worker's own compile anyway.
 The server runs one BLAS thread, so an inline job does not spread over the workers' cores. Memory:
 the lane's plans are its Engine's cache (one cache, as in a worker): at most PLAN_CACHE plans holding
-CACHE_BYTES (folded constants and arenas; an evicted plan's arenas are released at once), and the
+CACHE_BYTES (folded constants and arenas; an evicted plan's arenas are released at once), one client's at
+most half of either (engine.cache_share, as a worker's: one key's distinct small graphs evicted the others'), and the
 lane's bookkeeping is bounded (KNOWN keys).
 
 What is given up for these jobs: crash isolation. The plan ran cleanly in a worker on the same shapes
@@ -149,23 +150,25 @@ class InlineLane:
                 "lowered_ahead": len(self.ahead), "refused": len(self.never), "plan_bytes": cache["bytes"]}
 
     # -- what the workers measured -------------------------------------------------------------------
-    def seen(self, key: str, graph_text, loop) -> None:
+    def seen(self, key: str, graph_text, loop, owner=None) -> None:
         """A job of `key` goes to a worker: a graph the lane knows nothing of is lowered now, in the lane's
-        thread, while the worker lowers, compiles and runs it (service.inline_ahead)."""
+        thread, while the worker lowers, compiles and runs it (service.inline_ahead). `owner`: the job's client,
+        whose share of the lane's plans its plan counts against (engine.cache_share)."""
         if key in self.costs or key in self.pending or key in self.never or key in self.ahead:
             return
         if not self.ahead.affords(weight_refs.text_size(graph_text)) or self.engine.cached(key, touch=False) is not None:
             return
         self.pending.add(key)
         fut = loop.run_in_executor(self.executor, self._lower, graph_text)
-        fut.add_done_callback(partial(self._lowered, key, loop))
+        fut.add_done_callback(partial(self._lowered, key, loop, owner))
 
-    def note(self, key: str, graph_text, compute_ms: float, loop) -> None:
-        """A clean worker run of `key` (own cores) computed in `compute_ms` (its compile not counted)."""
+    def note(self, key: str, graph_text, compute_ms: float, loop, owner=None) -> None:
+        """A clean worker run of `key` (own cores) computed in `compute_ms` (its compile not counted); `owner`: as
+        for `seen`."""
         self._cost(key, compute_ms)
-        self._compile_when_due(key, graph_text, loop)
+        self._compile_when_due(key, graph_text, loop, owner)
 
-    def _compile_when_due(self, key: str, graph_text, loop) -> None:
+    def _compile_when_due(self, key: str, graph_text, loop, owner=None) -> None:
         """Compile `key` in the lane's thread once a clean run proved it small: after its first run when
         it was lowered ahead (only the compile is left), else after COMPILE_AFTER runs."""
         runs = self.costs.get(key)
@@ -177,7 +180,7 @@ class InlineLane:
         if lowered is None and (len(runs) < COMPILE_AFTER or graph_text is None):
             return
         self.pending.add(key)
-        fut = loop.run_in_executor(self.executor, self._compile, key, graph_text, lowered)
+        fut = loop.run_in_executor(self.executor, self._compile, key, graph_text, lowered, owner)
         fut.add_done_callback(partial(self._compiled, key))
 
     def _cost(self, key: str, ms: float) -> None:
@@ -214,7 +217,7 @@ class InlineLane:
             sys.setswitchinterval(interval)
         return got, (time.thread_time() - c0) * 1e3
 
-    def _lowered(self, key: str, loop, fut) -> None:
+    def _lowered(self, key: str, loop, owner, fut) -> None:
         self.pending.discard(key)
         if self.closed or fut.cancelled():
             return
@@ -225,12 +228,13 @@ class InlineLane:
         if got is None:
             self._refuse(key)
             return
-        self.ahead.keep(key, got)
-        self._compile_when_due(key, None, loop)  # its first run may be back already
+        self.ahead.keep(key, got, owner)
+        self._compile_when_due(key, None, loop, owner)  # its first run may be back already
 
-    def _compile(self, key: str, graph_text, lowered: tuple | None = None):
+    def _compile(self, key: str, graph_text, lowered: tuple | None = None, owner=None):
         """In the lane's thread: the plan, cached in the lane's Engine, or None when it must not run
-        inline (nothing is compiled then); `lowered`: the graph lowered ahead. Meanwhile the thread
+        inline (nothing is compiled then); `lowered`: the graph lowered ahead; `owner`: whose plan it is (one
+        client's plans hold at most a share of the lane's cache, as in a worker: engine.cache_share). Meanwhile the thread
         holds the GIL in long stretches, and the event loop waits up to the switch interval (5 ms) each
         time it wants it back (several times per request): a shorter interval while compiling keeps
         the requests of those ~10-100 ms near their usual time."""
@@ -241,7 +245,7 @@ class InlineLane:
         timeline.stamp("inl.c0")
         try:
             g = load_graph(graph_text, self.limits) if lowered is None else None
-            return self.engine.plan(g, key, admit=_admit, lowered=lowered)
+            return self.engine.plan(g, key, admit=_admit, lowered=lowered, owner=owner)
         finally:
             timeline.stamp("inl.c1")
             sys.setswitchinterval(interval)

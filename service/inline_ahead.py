@@ -14,12 +14,15 @@ derivation of each request is; compiling, which folds constants in NumPy, still 
 graphs, ones slower than inline_max_ms): bounded by a token bucket of CPU time (at most SHARE of the
 time, BURST_MS at once), by a graph text size and by limits on the lowering's work and size well below
 the workers' (one lowering ahead takes at most ~0.1-0.2 s of CPU), and the lowered graphs kept (until a run
-proves them small: a first run slower than inline_max_ms may be the load) are bounded too (KEEP).
+proves them small: a first run slower than inline_max_ms may be the load) are bounded too (KEEP; one client's at
+most half of them: engine.cache_share, as the lane's plans).
 """
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
+
+from engine.cache_share import OwnerShare
 
 SHARE = 0.1  # lowering ahead may take at most this share of the time, in the lane thread's CPU time
 BURST_MS = 100.0  # ... and this much at once (a few graphs at a client's start)
@@ -42,6 +45,7 @@ class LowerAhead:
         self.tokens = BURST_MS  # ms of lane CPU allowed now; refilled at SHARE ms per ms
         self.stamp = clock()
         self.lowered: OrderedDict[str, tuple] = OrderedDict()  # key -> (flat graph, estimated bytes)
+        self.shares = OwnerShare(KEEP, None)  # one client's at most half of them (as the lane's plans)
 
     def affords(self, text_chars: int) -> bool:
         """Whether a graph of this text size may be lowered ahead now."""
@@ -56,13 +60,23 @@ class LowerAhead:
         """A lowering ahead took `cpu_ms` of the lane thread's CPU (past the budget: none until refilled)."""
         self.tokens -= cpu_ms
 
-    def keep(self, key: str, lowered: tuple) -> None:
+    def keep(self, key: str, lowered: tuple, owner=None) -> None:
+        """`key`'s lowered graph kept for `owner` (its client): past its share its own oldest go, past KEEP the
+        oldest (one client's distinct graphs evicted the others' lowered graphs: theirs compiled a run later)."""
+        self._drop(key)
         self.lowered[key] = lowered
+        self.shares.add(key, owner, 0)
+        while (mine := self.shares.over(owner)) is not None:
+            self._drop(mine)
         while len(self.lowered) > KEEP:
-            self.lowered.popitem(last=False)
+            self._drop(next(iter(self.lowered)))
 
     def take(self, key: str) -> tuple | None:
         """The lowered graph of `key`, no longer kept (None: not lowered ahead, or dropped)."""
+        return self._drop(key)
+
+    def _drop(self, key: str) -> tuple | None:
+        self.shares.drop(key)
         return self.lowered.pop(key, None)
 
     def __contains__(self, key: str) -> bool:

@@ -345,7 +345,7 @@ class Pool:
         else:
             self._enqueue(job)
         if self.inline is not None and job.device_index is None:  # (after the dispatch: the job is sent first)
-            self.inline.seen(job.key, job.graph_text, self.loop)
+            self.inline.seen(job.key, job.graph_text, self.loop, job.client or None)
         return job.future
 
     def _check_refused_work(self, job: Job) -> None:
@@ -365,10 +365,11 @@ class Pool:
             return
         retry = max(self.settings.retry_after_s, math.ceil(wait))  # (not gradserve_rejected: the queue had room)
         raise Overloaded(f"pool {self.name!r}: this client's builds refused for max_work / max_nodes (and workers "
-                         f"recycled for its cancelled jobs, with their restarts) took past its share of worker time (refused_work_share={self.settings.refused_work_share} of a worker, "
+                         f"recycled for its cancelled jobs or dead under its jobs, with their restarts) took past its "
+                         f"share of worker time (refused_work_share={self.settings.refused_work_share} of a worker, "
                          f"refused_work_burst_s={self.settings.refused_work_burst_s}, now "
-                         f"{self.refused_work.burst_of(client, now):.3g}: halved for each worker recycled for its "
-                         f"cancelled jobs, one forgotten a minute); a program not built before "
+                         f"{self.refused_work.burst_of(client, now):.3g}: halved for each such worker, one "
+                         f"forgotten a minute); a program not built before "
                          f"waits: retry after {retry}s", retry_after=retry, device=self.name,
                          limit="refused_work_share")
 
@@ -693,7 +694,8 @@ class Pool:
             w.state = "idle"
             w.ready_event.set()
             start_s = time.time() - w.started_at
-            if w.owed_by is not None:  # (its start: a cancelled job's cost, _recycle, less what it charged ahead)
+            if w.owed_by is not None:  # (its start: a cancelled or killing job's cost, _owe_restart, less what it
+                # charged ahead)
                 self.refused_work.charge(w.owed_by, start_s - w.owed_ahead, time.perf_counter())
                 w.owed_by = None
             self.start_s = start_s
@@ -743,7 +745,7 @@ class Pool:
             if timing.get("compile_cache") == "hit" and not job.reclaimed:
                 self.work.note(job.key, timing.get("compute_ms", 0), job.lend is not None, waited)
             if self.inline is not None and job.lend is None and not job.reclaimed:  # its cost on one worker's cores
-                self.inline.note(job.key, job.graph_text, run_ms, self.loop)
+                self.inline.note(job.key, job.graph_text, run_ms, self.loop, job.client or None)
             outs = w.slots.take_all(refs)  # views on reused slots, or on segments whose names are unlinked
             self.tally.inc(self._misses if timing.get("compile_cache") == "miss" else self._hits)
             self.tally.observe(self._compute, timing.get("compute_ms", 0) / 1e3)
@@ -781,8 +783,16 @@ class Pool:
         job = w.job
         w.job = None
         if job is not None:
+            if reason == "died" and not self.stopping:
+                # died under this job (the kernel's OOM killer picks the process with the most memory: the one
+                # running the largest job; a crash): its client owes the restart, as a cancel's (round 30: one
+                # client's job killing the worker, sent again and again, restarted the pool's worker each time, the
+                # other clients' jobs waiting ~2 s behind each restart, and nothing bounded it)
+                self._owe_restart(w, job)
             self._fail(job, _died(w, code))
             self._release(job)
+        elif reason == "died":
+            w.owed_by = None  # (died with no job, e.g. while starting: nobody owes its replacement's start)
         if w.lease is not None:  # its client's lane sees EOF and asks why (lanes.install)
             lanes.unlink(w.lease.path)
             self._end_lease(w, DeadlineExceeded(
@@ -807,7 +817,7 @@ class Pool:
         if self.stopping or w not in self.workers:
             return
         new = self.workers[self.workers.index(w)] = self._spawn(w.spec)
-        new.owed_by = w.owed_by if w.recycling == "cancelled" else None
+        new.owed_by = w.owed_by if w.recycling in ("cancelled", None) else None  # (None: it died, _on_death)
         new.owed_ahead = w.owed_ahead
         self._dispatch()
 
@@ -988,15 +998,20 @@ class Pool:
                 # the client's account of refused work: a client cancelling a new program as soon as it ran, in a
                 # loop, had the pool's worker killed and restarted for nothing each time (another key's small grad
                 # waited 4-8 s behind the restarts, one worker)
-                # The replacement's start is charged ahead, as long as the last one took (start_s): charged only
-                # once it is ready, the client's next new program went in meanwhile (to be cancelled in turn).
-                now = time.perf_counter()
-                self.refused_work.recycle(job.client, now - job.started + self.start_s, now)
-                w.owed_by, w.owed_ahead = job.client, self.start_s
+                self._owe_restart(w, job)
             try:
                 os.kill(w.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+    def _owe_restart(self, w: Worker, job: Job) -> None:
+        """`job`'s client owes its worker's restart: the worker time the job took, and the replacement's start,
+        charged to its account of refused work as a recycle (RefusedWork.recycle: its burst halved while
+        remembered). The start is charged ahead, as long as the last one took (start_s), the rest once the
+        replacement is ready (_handle): charged only then, the client's next new program went in meanwhile."""
+        now = time.perf_counter()
+        self.refused_work.recycle(job.client, now - job.started + self.start_s, now)
+        w.owed_by, w.owed_ahead = job.client, self.start_s
 
     # -- helpers -------------------------------------------------------------------------------------
     @staticmethod

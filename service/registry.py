@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from engine.cache_share import OwnerShare
 from engine.errors import EngineError
 from engine.ir import Graph
 from engine.serialize import Limits, graph_from_json, graph_hash, least_work
@@ -31,8 +32,9 @@ class LRU:
     """Least recently used first out, bounded by the bytes its entries say they hold (and a count).
 
     With `share`, an entry put for an owner (a client: jobs.client_of) counts against that owner's share of
-    both bounds: past it, the owner's own oldest entries go first. Without, one client putting distinct
-    entries without end evicted every other client's (a registered graph gone: its jobs by id got 404).
+    both bounds: past it, the owner's own oldest entries go first (engine.cache_share.OwnerShare: the one rule,
+    the workers' and the inline lane's plan caches keep it too). Without, one client putting distinct entries
+    without end evicted every other client's (a registered graph gone: its jobs by id got 404).
 
     Past the bounds (all owners within their shares), the owner holding the most loses its oldest entry first;
     with `idle_owner_first`, the owner least recently active (put or got) does. Not the oldest entry of all."""
@@ -44,14 +46,15 @@ class LRU:
         self.nbytes = 0
         self.lock = threading.Lock()
         self.share = share
-        self.owned: OrderedDict[str, OrderedDict] = OrderedDict()  # owner -> its keys, oldest first (with `share`);
-        # owners least recently active first
+        self.shares = None if share is None else OwnerShare(max_entries, cap_bytes, share)  # owners' keys and bytes
         self.idle_owner_first = idle_owner_first
-        self.owner_of: dict = {}  # key -> owner
-        self.owner_bytes: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self.d)
+
+    def owner_of(self, k):
+        """Whose entry `k` is (None: nobody's, or not kept)."""
+        return None if self.shares is None else self.shares.owner_of.get(k)
 
     def get(self, k):
         with self.lock:
@@ -59,10 +62,8 @@ class LRU:
             if hit is None:
                 return None
             self.d.move_to_end(k)
-            owner = self.owner_of.get(k)
-            if owner is not None:
-                self.owned[owner].move_to_end(k)
-                self.owned.move_to_end(owner)
+            if self.shares is not None:
+                self.shares.touch(k)
             return hit[0]
 
     def put(self, k, v, nbytes: int = 0, owner: str | None = None) -> bool:
@@ -70,21 +71,16 @@ class LRU:
         with self.lock:
             if k in self.d:
                 self._drop(k)
-            owned = self.share is not None and owner is not None
+            owned = self.shares is not None and owner is not None
             # larger than the whole cache (or an owner's share) alone: not kept, nothing evicted for it
             if nbytes > self.cap_bytes * (self.share if owned else 1):
                 return False
             self.d[k] = (v, nbytes)
             self.nbytes += nbytes
             if owned:
-                self.owner_of[k] = owner
-                mine = self.owned.setdefault(owner, OrderedDict())
-                self.owned.move_to_end(owner)
-                mine[k] = None
-                self.owner_bytes[owner] = self.owner_bytes.get(owner, 0) + nbytes
-                while len(mine) > max(1, int(self.max_entries * self.share)) or \
-                        self.owner_bytes[owner] > self.cap_bytes * self.share:
-                    self._drop(next(iter(mine)))  # the owner's oldest, never another's
+                self.shares.add(k, owner, nbytes)
+                while (mine := self.shares.over(owner)) is not None:
+                    self._drop(mine)  # the owner's oldest, never another's
             while len(self.d) > self.max_entries or self.nbytes > self.cap_bytes:
                 self._drop(self._victim())
             return True
@@ -95,22 +91,22 @@ class LRU:
         of the least recently active owner. Two clients each within their share filled a cache between them, and
         the oldest of all was a third client's registered graph (its jobs by id got 404)."""
         oldest = next(iter(self.d))
-        if self.owner_of.get(oldest) is None:
+        if self.owner_of(oldest) is None:
             return oldest
+        owned = self.shares.owned  # (least recently active first)
         if self.idle_owner_first:
-            return next(iter(next(iter(self.owned.values()))))
-        held = self.owner_bytes if self.nbytes > self.cap_bytes else {o: len(ks) for o, ks in self.owned.items()}
-        return next(iter(self.owned[max(held, key=held.__getitem__)]))  # (ties: the least recently active)
+            return next(iter(next(iter(owned.values()))))
+        if self.nbytes > self.cap_bytes:
+            held = {o: self.shares.nbytes[o] for o in owned}
+        else:
+            held = {o: len(ks) for o, ks in owned.items()}
+        return next(iter(owned[max(held, key=held.__getitem__)]))  # (ties: the least recently active)
 
     def _drop(self, k) -> None:
         _, n = self.d.pop(k)
         self.nbytes -= n
-        owner = self.owner_of.pop(k, None)
-        if owner is not None:
-            del self.owned[owner][k]
-            self.owner_bytes[owner] -= n
-            if not self.owned[owner]:
-                del self.owned[owner], self.owner_bytes[owner]
+        if self.shares is not None:
+            self.shares.drop(k)
 
     def describe(self) -> dict:
         return {"entries": len(self.d), "bytes": self.nbytes, "cap_bytes": self.cap_bytes}

@@ -93,7 +93,8 @@ class Settings(BaseSettings):
                                   "false: first builds start like any job.")
     refused_work_share: float = Field(0.5, ge=0, description="Most of one worker, as a share of wall time, that one "
                                       "client's builds refused for max_work / max_nodes (and workers recycled for its "
-                                      "cancelled jobs, with their restarts) may take over time: past "
+                                      "cancelled jobs, or dead under its jobs, with their restarts) may take over "
+                                      "time: past "
                                       "refused_work_burst_s of worker time so spent, that client's jobs of unknown cost "
                                       "get 429 (Retry-After: until its account is back under) while its known programs "
                                       "run as before (service.refusals.RefusedWork). 0: no bound. (Clients are API "

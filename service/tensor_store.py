@@ -97,7 +97,7 @@ class _Pieces(LRU):
         raw = b"".join(pieces)
         with self.lock:
             if len(set(keys)) == len(keys) and not any(k in self.groups or k not in self.d for k in keys) \
-                    and len({self.owner_of.get(k) for k in keys}) == 1:
+                    and len({self.owner_of(k) for k in keys}) == 1:
                 view, at = memoryview(raw), 0
                 for k in keys:
                     n = self.d[k][1]

@@ -15,7 +15,7 @@ def test_an_owner_past_its_share_of_bytes_evicts_its_own_oldest():
     for i in range(50):
         c.put(i, i, 20, owner="a")
     assert c.get("theirs") == "t"
-    assert list(c.owned["a"]) == [48, 49] and c.owner_bytes["a"] == 40
+    assert list(c.shares.owned["a"]) == [48, 49] and c.shares.nbytes["a"] == 40
     assert c.nbytes == sum(n for _, n in c.d.values()) == 50
 
 
@@ -24,14 +24,14 @@ def test_an_owner_past_its_share_of_entries_evicts_its_own_oldest():
     c.put("theirs", "t", 1, owner="b")
     for i in range(30):
         c.put(i, i, 1, owner="a")
-    assert c.get("theirs") == "t" and list(c.owned["a"]) == [25, 26, 27, 28, 29]
+    assert c.get("theirs") == "t" and list(c.shares.owned["a"]) == [25, 26, 27, 28, 29]
 
 
 def test_an_entry_larger_than_an_owners_share_is_not_kept_and_evicts_nothing():
     c = LRU(100, 10, share=0.5)
     c.put("theirs", "t", 40, owner="b")
     c.put("big", 1, 51, owner="a")
-    assert c.get("big") is None and c.get("theirs") == "t" and "a" not in c.owned
+    assert c.get("big") is None and c.get("theirs") == "t" and "a" not in c.shares.owned
 
 
 def test_a_hit_keeps_an_owners_entry_and_a_put_again_replaces_its_bytes():
@@ -40,20 +40,20 @@ def test_a_hit_keeps_an_owners_entry_and_a_put_again_replaces_its_bytes():
     c.put("j", 2, 20, owner="a")
     assert c.get("k") == 1  # now j is a's oldest
     c.put("l", 3, 20, owner="a")
-    assert list(c.owned["a"]) == ["k", "l"]
+    assert list(c.shares.owned["a"]) == ["k", "l"]
     c.put("k", 4, 5, owner="a")
-    assert c.owner_bytes["a"] == 25 and c.nbytes == 25
+    assert c.shares.nbytes["a"] == 25 and c.nbytes == 25
 
 
 def test_entries_without_an_owner_and_caches_without_a_share_are_plain_lru():
     c = LRU(100, 3)
     for i in range(5):
         c.put(i, i, 1, owner="a")
-    assert list(c.d) == [2, 3, 4] and not c.owned
+    assert list(c.d) == [2, 3, 4] and c.shares is None and c.owner_of(2) is None
     s = LRU(100, 3, share=0.5)
     for i in range(5):
         s.put(i, i, 1)
-    assert list(s.d) == [2, 3, 4] and not s.owned
+    assert list(s.d) == [2, 3, 4] and not s.shares.owned
 
 
 def test_one_clients_many_derivations_leave_another_clients_derived_graph_cached():
@@ -68,7 +68,7 @@ def test_one_clients_many_derivations_leave_another_clients_derived_graph_cached
     for i in range(20):
         d.derive("grad", f"g{i}", net(float(i)), spec, client="a")
     assert d.cached("grad", "theirs", spec) is theirs
-    assert len(d.cache.owned["a"]) == 4  # half of 8 entries
+    assert len(d.cache.shares.owned["a"]) == 4  # half of 8 entries
 
 
 def test_the_settings_state_the_share():
@@ -140,10 +140,11 @@ def test_past_the_bounds_the_owner_holding_the_most_gives_way():
         c.put(f"a{i}", 0, 1, owner="a")
         c.put(f"b{i}", 0, 1, owner="b")
     assert c.get("theirs") == "t" and len(c.d) == 10
-    assert len(c.owned["a"]) + len(c.owned["b"]) == 9 and max(len(c.owned["a"]), len(c.owned["b"])) == 5
+    a, b = len(c.shares.owned["a"]), len(c.shares.owned["b"])
+    assert a + b == 9 and max(a, b) == 5
     d = LRU(100, 100, share=0.5)
     d.put("theirs", "t", 10, owner="c")
     for i in range(10):
         d.put(f"a{i}", 0, 20, owner="a")
         d.put(f"b{i}", 0, 20, owner="b")
-    assert d.get("theirs") == "t" and d.nbytes <= 100 and d.owner_bytes["c"] == 10
+    assert d.get("theirs") == "t" and d.nbytes <= 100 and d.shares.nbytes["c"] == 10

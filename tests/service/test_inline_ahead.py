@@ -169,6 +169,21 @@ def test_the_graphs_kept_lowered_are_bounded():
     assert ahead.take("k5") == (None, 0) and "k5" not in ahead and ahead.take("k5") is None
 
 
+def test_one_clients_lowered_graphs_leave_another_clients_kept():
+    """Round 30: the graphs kept lowered were one LRU: one client's KEEP distinct graphs evicted another's (its graph
+    then compiled a run later). Now a client's hold at most half: past it its own oldest go."""
+    ahead = LowerAhead(None)
+    ahead.keep("theirs", ("t", 0), owner="b")
+    for k in range(3 * inline_ahead.KEEP):
+        ahead.keep(f"k{k}", (None, 0), owner="a")
+    mine = [f"k{k}" for k in range(3 * inline_ahead.KEEP)]
+    assert "theirs" in ahead and len(ahead) == inline_ahead.KEEP // 2 + 1
+    assert [k for k in mine if k in ahead] == mine[-(inline_ahead.KEEP // 2):]  # its newest
+    assert ahead.take("theirs") == ("t", 0) and "b" not in ahead.shares.owned
+    ahead.keep("k0", (None, 1), owner="a")  # kept again: one entry, its own oldest gone for it
+    assert len(ahead) == inline_ahead.KEEP // 2 and ahead.take("k0") == (None, 1)
+
+
 def test_a_plan_compiled_from_the_graph_lowered_ahead_is_the_plan_from_the_text():
     """The lane's thread lowers the job's graph text as a worker does; the plan compiled from it later
     computes what the usual path's plan computes."""
