@@ -10,16 +10,10 @@ from .._calling_errors import failed_calling
 from .._tensor import Tensor
 from ._extra import P
 from ._half_precision import in_float32
+from ._ms_more import bias_channel_axis, bias_format
 from ._primitives import Primitive
 
 __all__ = ["BiasAddGrad"]
-
-_FORMATS = ("NCHW", "NHWC", "NCDHW")
-
-
-def channel_axis(ndim: int, data_format: str) -> int:
-    """BiasAdd's channel axis of a rank-ndim input: the last for NHWC (and for rank 2), else 1."""
-    return ndim - 1 if data_format == "NHWC" or ndim == 2 else 1
 
 
 @in_float32
@@ -33,12 +27,8 @@ class BiasAddGrad(Primitive):
 
     def __init__(self, data_format="NCHW"):
         super().__init__()
-        if data_format is not None and not isinstance(data_format, str):
-            raise TypeError(f"For 'BiasAddGrad', the input 'data_format' should be a str, but got {type(data_format)}.")
-        if isinstance(data_format, str) and data_format.upper() not in _FORMATS:
-            raise ValueError(f"Failed to convert the value \"{data_format}\" of input 'data_format' of 'BiasAddGrad' "
-                             "to enum.")
-        self.data_format = data_format.upper() if data_format is not None else None
+        # (a None data_format is refused at the call, as MindSpore 2.10 does)
+        self.data_format = None if data_format is None else bias_format("BiasAddGrad", data_format)
 
     def __call__(self, dout):
         if not isinstance(dout, Tensor) or self.data_format is None:
@@ -50,7 +40,4 @@ class BiasAddGrad(Primitive):
                             "the float, integer and complex ones, but got input[Bool].")
         if not 2 <= dout.ndim <= 5:
             raise ValueError(f"For primitive[BiasAddGrad], the rank of input_x must be in [2,5], but got {dout.ndim}.")
-        if self.data_format == "NCDHW" and dout.ndim != 5:
-            raise ValueError(f"For 'BiasAddGrad', NCDHW format only supports 5-D input on CPU, but got a "
-                             f"{dout.ndim}-D input.")
-        return _sum_but(dout, channel_axis(dout.ndim, self.data_format))
+        return _sum_but(dout, bias_channel_axis("BiasAddGrad", dout.ndim, self.data_format))
