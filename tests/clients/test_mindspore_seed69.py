@@ -188,3 +188,60 @@ def test_graph_max_min_with_a_number_stays_a_pick(fake):
         return max(x, 2), min(x, 2)
     hi, lo = f(_t(3.0))  # MindSpore 2.10: (Tensor 3.0, int 2)
     assert isinstance(hi, Tensor) and hi.asnumpy() == 3.0 and lo == 2 and not isinstance(lo, Tensor)
+
+
+class _Enumerate(nn.Cell):
+    def __init__(self, src, start=0):
+        super().__init__()
+        self.src, self.start = src, start
+
+    def construct(self, x):
+        out = ()
+        for i, _ in enumerate(self.src, self.start):
+            out = out + (i,)
+        return out
+
+
+@pytest.mark.parametrize("src, start, text", [
+    # MindSpore 2.10 GRAPH_MODE's TypeErrors
+    (2023, 0, "For 'enumerate', the 'first input' should be tuple or list or tensor, but got <class 'int'>."),
+    (2.5, 0, "For 'enumerate', the 'first input' should be tuple or list or tensor, but got <class 'float'>."),
+    ((1, 2), 1.2, "For 'enumerate', the 'start' should be a const int number, but got 1.2."),
+    ((1, 2), Tensor(1), "For 'enumerate', the 'start' should be a const int number, but got Tensor("),
+])
+def test_graph_enumerate_refusals(fake, graph_mode, src, start, text):
+    with pytest.raises(TypeError) as e:
+        _Enumerate(src, start)(Tensor(np.ones(2, np.float32)))
+    assert str(e.value).startswith(text)
+
+
+@pytest.mark.parametrize("src, start, want", [
+    # MindSpore 2.10 GRAPH_MODE: a str, a dict and a NumPy array are enumerated; a NumPy int start is an int
+    ("ab", 0, (0, 1)), ({"a": 1, "b": 2}, 0, (0, 1)), ((1, 2), -3, (-3, -2)), ([4, 5, 6], 2, (2, 3, 4)),
+    ((1, 2), np.int64(3), (3, 4)), (np.array([1, 2]), 0, (0, 1)),
+])
+def test_graph_enumerate_takes(fake, graph_mode, src, start, want):
+    assert _Enumerate(src, start)(Tensor(np.ones(2, np.float32))) == want
+
+
+def test_jit_numpy_scalar_outputs_are_python_numbers(fake):
+    @jit
+    def f():
+        return tuple(enumerate(np.array([1, 2])))
+
+    @jit
+    def g():
+        return np.array([1, 2]).sum(), tuple(np.array([3, 4], np.int8)), tuple(enumerate(np.array([1.5], np.float32)))
+
+    @jit
+    def h(x):
+        return x * 2, tuple(np.array([3, 4]))
+    # MindSpore 2.10: Python ints / floats, not Tensors
+    out = f()
+    assert out == ((0, 1), (1, 2)) and all(type(v) is int for pair in out for v in pair)
+    total, small, floats = g()
+    assert type(total) is int and total == 3
+    assert small == (3, 4) and all(type(v) is int for v in small)
+    assert floats == ((0, 1.5),) and type(floats[0][1]) is float
+    doubled, pair = h(_t(1.0))
+    assert doubled.asnumpy() == 2.0 and pair == (3, 4) and all(type(v) is int for v in pair)
