@@ -8,13 +8,19 @@ is ambiguous.", ValueError), and one sequence of sequences holding Tensors ("max
 list or tuple nested now.", TypeError). Anything else is Python's max / min, except that a traced Tensor compared
 with a Python number is compared by its value in this call, as MindSpore's graph runs such a max at run time
 (`max(x, 2)`: x itself where x > 2, else 2; a cond could not join a Tensor with a number); so are any / all of
-traced one-element Tensors (a Python bool, not a Tensor; MindSpore 2.10 checked in its venv)."""
+traced one-element Tensors (a Python bool, not a Tensor; MindSpore 2.10 checked in its venv).
+
+Tensors only (`max(x, y)`, `min([x, y, z])`) are MindSpore's fold of its Maximum / Minimum primitive, not a pick:
+the dtypes promoted (int32 with float16: float16), a NaN kept only where it is the later operand (`max(nan, 1)`
+is 1, `max(1, nan)` is NaN: Maximum's CPU kernel), the gradient at a tie split as Maximum's (MindSpore 2.10,
+probed in /work/ms_suite69/probe/p6.py; Python's pick kept the first operand's dtype and NaN rule)."""
 from __future__ import annotations
 
 from typing import Any, Callable
 
 import numpy as np
 
+from . import ops as _ops
 from ._tensor import Tensor
 
 __all__ = ["checked", "truth_by_value"]
@@ -65,11 +71,22 @@ def _values(items) -> "list | None":
     return out
 
 
+def _fold(name: str, items) -> Tensor:
+    """MindSpore's max_tensor / min_tensor: Maximum (Minimum) folded from items[0] with itself, then each item."""
+    op = _ops.maximum if name == "max" else _ops.minimum
+    out = items[0]
+    for v in items:
+        out = op(out, v)
+    return out
+
+
 def checked(f: Callable) -> Callable:
     """f (builtins.max or min) with MindSpore's graph refusals first (see the module's doc)."""
     def run(*args, **kwargs):
         _check(f.__name__, args, kwargs)
         items = args[0] if len(args) == 1 else args
+        if not kwargs and isinstance(items, (list, tuple)) and items and all(isinstance(v, Tensor) for v in items):
+            return _fold(f.__name__, items)
         if "key" not in kwargs and isinstance(items, (list, tuple)) and any(map(_traced, items)) and \
                 not all(isinstance(v, Tensor) for v in items):
             values = _values(items)

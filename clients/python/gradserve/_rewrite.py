@@ -67,7 +67,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
-from . import _dynamic_len, _graph_attr, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
+from . import _dynamic_len, _graph_attr, _graph_enumerate, _graph_isinstance, _graph_minmax, _graph_names, _graph_print, _graph_raise
 from . import _graph_globals, _graph_index, _graph_lists, _graph_shift, _join_kinds, _graph_unbound, _graph_zero_div, _private_names, _pyguard
 from . import context as _context
 from ._tensor import Parameter
@@ -842,7 +842,7 @@ def _call(f):
     trace, MindSpore's refusal of a dynamic-length argument; tuple / list in a trace, of a mutable sequence a
     mutable one (_dynamic_len.keep_kind); a list's / tuple's index / count in a graph, MindSpore's matches (_member_in);
     a list's insert / pop in a graph, its int index (_graph_index);
-    max / min / any / all in a graph, its rules;
+    max / min / any / all / enumerate in a graph, its rules;
     isinstance in a graph, its refusal's text; print, a graph's; a class
     MindSpore refuses to make inside a graph, its refusal."""
     if f is len:
@@ -850,7 +850,8 @@ def _call(f):
     if f is int or f is operator.index:  # (the user's own read of a joined number: allowed, where an op's is not)
         return _join_kinds.user_read(f)
     if (f is map or f is zip or f is enumerate) and _dynamic_len.in_graph():
-        return _dynamic_len.no_dynamic_input(f, as_sequence=graph_semantics())
+        traced = _dynamic_len.no_dynamic_input(f, as_sequence=graph_semantics())
+        return _graph_enumerate.checked(traced) if f is enumerate and graph_semantics() else traced
     if isinstance(f, types.BuiltinMethodType) and f.__name__ == "index" and isinstance(f.__self__, (list, tuple)) \
             and graph_semantics():
         return graph_index(f.__self__)

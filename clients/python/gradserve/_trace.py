@@ -314,6 +314,10 @@ def flatten_out(x) -> tuple[list, Any]:
                       and v._trace is current() else v for v in (x.start, x.stop, x.step))
         leaves, defs = _children(parts, flatten_out)
         return leaves, ("slice", defs)
+    if isinstance(x, (np.integer, np.floating, np.bool_)):
+        # a NumPy scalar (an element of an array the function iterated, an array's sum): MindSpore 2.10's jit
+        # returns its Python number (np.array([1, 2]).sum() is int 3), not a Tensor
+        return [], ("static", x.item())
     if _is_static(x):
         return [], ("static", x)
     kind = getattr(x, "_py_number", None)  # a mutable() number's gradient (as_number)

@@ -154,18 +154,36 @@ class Elu(_Fn):
 
 
 # -- bias_add ---------------------------------------------------------------------------------------------------
+_BIAS_FORMATS = ("NCHW", "NHWC", "NCDHW")
+
+
+def bias_format(prim: str, data_format) -> str:
+    """BiasAdd's / BiasAddGrad's data_format, upper-cased (MindSpore 2.10 takes "nhwc"), or its refusal."""
+    if not isinstance(data_format, str):
+        raise TypeError(f"For '{prim}', the input 'data_format' should be a str, but got {type(data_format)}.")
+    if data_format.upper() not in _BIAS_FORMATS:
+        raise ValueError(f"Failed to convert the value \"{data_format}\" of input 'data_format' of '{prim}' to enum.")
+    return data_format.upper()
+
+
+def bias_channel_axis(prim: str, ndim: int, data_format: str) -> int:
+    """The channel axis of a rank-ndim input: the last for NHWC (and for rank 2), else 1; NCDHW wants 5-D (MindSpore
+    2.10's CPU kernels' check)."""
+    if data_format == "NCDHW" and ndim != 5:
+        raise ValueError(f"For '{prim}', NCDHW format only supports 5-D input on CPU, but got a {ndim}-D input.")
+    return ndim - 1 if data_format == "NHWC" or ndim == 2 else 1
+
+
 def bias_add(input_x, bias, data_format: str | None = None):
     """input_x + bias along the channel axis: 1 for NCHW / NCDHW (the default), the last for NHWC; a rank-2
     input's channel axis is its last. The bias's gradient sums the others."""
-    fmt = data_format or ("NCDHW" if input_x.ndim == 5 else "NCHW")
-    if fmt not in ("NCHW", "NHWC", "NCDHW"):
-        raise ValueError(f"bias_add: data_format must be 'NCHW', 'NHWC' or 'NCDHW', got {fmt!r}")
+    fmt = bias_format("BiasAdd", data_format or "NCHW")
     if input_x.dtype != bias.dtype:  # no promotion (MindSpore 2.10's check)
         raise TypeError(f"For primitive[BiasAdd], the input type must be same: input_x is {input_x.dtype}, "
                         f"bias is {bias.dtype}")
     if not 2 <= input_x.ndim <= 5 or bias.ndim != 1:
         raise ValueError(f"bias_add: input_x of rank 2..5 and a 1-d bias, got shapes {input_x.shape} and {bias.shape}")
-    axis = input_x.ndim - 1 if fmt == "NHWC" or input_x.ndim == 2 else 1
+    axis = bias_channel_axis("BiasAdd", input_x.ndim, fmt)
     if bias.shape[0] != input_x.shape[axis]:
         raise ValueError(f"bias_add: bias of {bias.shape[0]} values for {input_x.shape[axis]} channels "
                          f"(axis {axis} of {input_x.shape}, {fmt})")
@@ -179,7 +197,7 @@ class BiasAdd(_Fn):
 
     def __init__(self, data_format: str = "NCHW"):
         super().__init__()
-        self.data_format = data_format
+        self.data_format = bias_format("BiasAdd", data_format)
 
     def __call__(self, input_x, bias):
         return bias_add(input_x, bias, self.data_format)

@@ -84,6 +84,8 @@ def narrow(x, *args, **kwargs):
 def expand(x, *sizes):
     """Tensor.expand(*sizes) / expand(sizes): ops.expand's (a bool refused with MindSpore 2.10's text)."""
     _refuse_bool_sizes("broadcast_to", "shape", sizes)
+    if len(sizes) != 1 or isinstance(sizes[0], int):  # x.expand(3, 4): the sizes as one tuple (MindSpore 2.10)
+        return late.ops.expand(x, sizes)
     return late.ops.expand(x, *sizes)
 
 

@@ -15,10 +15,11 @@ __all__ = ["SoftplusGrad", "DropoutGrad", "ReluGrad", "ReLU6Grad", "EluGrad", "I
            "ACosGrad", "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad",
            "PReLUGrad", "L2NormalizeGrad", "NLLLossGrad", "LRNGrad", "ROIAlignGrad", "SliceGrad",
            "ResizeNearestNeighborGrad", "ResizeNearestNeighborV2Grad", "DeformableOffsetsGrad",
-           "FastGeLUGrad", "SigmoidCrossEntropyWithLogitsGrad"]
+           "FastGeLUGrad", "SigmoidCrossEntropyWithLogitsGrad", "BiasAddGrad"]
 
 from .._act_grad_prims import FastGeLUGrad, SigmoidCrossEntropyWithLogitsGrad  # noqa: E402
 from .._lrn import LRNGrad  # noqa: E402
+from .._bias_add_grad import BiasAddGrad  # noqa: E402
 from .._roi_align import ROIAlignGrad  # noqa: E402
 from .._deform_conv import DeformableOffsetsGrad  # noqa: E402
 from .._strided_slice_grad import StridedSliceGrad as _StridedSliceGrad  # noqa: E402
