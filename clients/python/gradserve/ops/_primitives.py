@@ -284,8 +284,10 @@ if TYPE_CHECKING:  # generated at import time: the checkers read their declarati
     _Matmul = Primitive
     _Softmax = Primitive
     _LogSoftmax = Primitive
+    _Div = Primitive
 else:
     _Matmul, _Softmax, _LogSoftmax = CLASSES["Matmul"], CLASSES["Softmax"], CLASSES["LogSoftmax"]
+    _Div = CLASSES["Div"]
 
 
 class MatMul(_Matmul):
@@ -449,7 +451,7 @@ ReLU = CLASSES["Relu"]
 Select = CLASSES["Where"]
 
 
-class RealDiv(CLASSES["Div"]):
+class RealDiv(_Div):
     """ops.RealDiv()(x, y): Div for floats; of integers (after promotion: int32 / a Python int is int32, bool / a
     Python int int64) MindSpore 2.10's CPU kernel keeps the integer dtype and rounds toward zero, a zero divisor
     saturating toward the dividend's sign (7 / 2 = 3, -7 / 2 = -3, 5 / 0 = max, -5 / 0 = min, 0 / 0 = 0); two bool
