@@ -249,9 +249,15 @@ _binary("mul", lambda xp, x, y: x * y,
         lambda b, ins, outs, cts: [b.mul(cts[0], conj(b, ins[1])), b.mul(conj(b, ins[0]), cts[0])],
         lambda b, ins, outs, ts: [_sum_tangents(b, ts[0] and b.mul(ts[0], ins[1]), ts[1] and b.mul(ins[0], ts[1]))],
         commutative=True, linear=True, sign_symmetric=True, fold=lambda a, b: a * b, np_out=ufunc_out(np.multiply))
+def _div_vjp(b, ins, outs, cts):
+    # MindSpore 2.10's Div / RealDiv bprop, in its order: dx = ct / y, dy = -(dx * out) (the last bit of a float16
+    # dy follows the order: 1 / 7 * (3 / 7) rounds to -0.061188, 1 * (3 / 7) / 7 to -0.061218)
+    dx = b.div(cts[0], conj(b, ins[1]))
+    return [dx, b.neg(b.mul(dx, conj(b, outs[0])))]
+
+
 _binary("div", lambda xp, x, y: x / y,
-        lambda b, ins, outs, cts: [b.div(cts[0], conj(b, ins[1])),
-                                   b.neg(b.div(b.mul(cts[0], conj(b, outs[0])), conj(b, ins[1])))],
+        _div_vjp,
         lambda b, ins, outs, ts: [_sum_tangents(b, ts[0] and b.div(ts[0], ins[1]),
                                                 ts[1] and b.neg(b.div(b.mul(ts[1], outs[0]), ins[1])))],
         float_only=True, sign_symmetric=True, np_out=ufunc_out(np.divide))

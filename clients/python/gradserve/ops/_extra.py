@@ -266,10 +266,14 @@ class Ones:
 
 
 def eye(n, m=None, dtype=None):
-    if _primitives._has_bool(n) or _primitives._has_bool(m):  # (MindSpore 2.10's text)
+    if _primitives._has_bool(n) or _primitives._has_bool(m) or isinstance(n, float) or isinstance(m, float):
+        # (MindSpore 2.10's text: a bool or a float n / m; gradserve took int(2.0) before)
         t = _primitives.primitive_type
         raise TypeError(f'Failed calling Eye with "Eye()(n={t(n)}, m={t(n if m is None else m)}, dtype=mindspore.dtype)'
                         '".\nThe valid calling should be: \n"Eye()(n=<int>, m=<int>, dtype=<mindspore.dtype>)".')
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and int(v) < 0:  # (MindSpore 2.10's text; NumPy's "negative dimensions" before)
+            raise ValueError(f"Eye error: {name} value can not be negative.")
     return Tensor(np.eye(int(n), None if m is None else int(m)), dtype=dtype or _dt.float32)
 
 

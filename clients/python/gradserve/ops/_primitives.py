@@ -284,8 +284,10 @@ if TYPE_CHECKING:  # generated at import time: the checkers read their declarati
     _Matmul = Primitive
     _Softmax = Primitive
     _LogSoftmax = Primitive
+    _Div = Primitive
 else:
     _Matmul, _Softmax, _LogSoftmax = CLASSES["Matmul"], CLASSES["Softmax"], CLASSES["LogSoftmax"]
+    _Div = CLASSES["Div"]
 
 
 class MatMul(_Matmul):
@@ -447,7 +449,28 @@ class LogSoftmax(_LogSoftmax):
 
 ReLU = CLASSES["Relu"]
 Select = CLASSES["Where"]
-RealDiv = CLASSES["Div"]
+
+
+class RealDiv(_Div):
+    """ops.RealDiv()(x, y): Div for floats; of integers (after promotion: int32 / a Python int is int32, bool / a
+    Python int int64) MindSpore 2.10's CPU kernel keeps the integer dtype and rounds toward zero, a zero divisor
+    saturating toward the dividend's sign (7 / 2 = 3, -7 / 2 = -3, 5 / 0 = max, -5 / 0 = min, 0 / 0 = 0); two bool
+    Tensors are its TypeError. (ops.div, P.Div and `/` give the float quotient of integers.)"""
+
+    def __call__(self, x, y):
+        if not all(isinstance(v, (Tensor, int, float)) for v in (x, y)):
+            return super().__call__(x, y)
+        a, b = _promoted(x, y)
+        if a._dtype == "bool":
+            raise TypeError("For primitive[RealDiv], the input argument[x] must be a type of {Tensor[BFloat16], "
+                            "Tensor[Float16], Tensor[Float32], Tensor[Float64], Tensor[Int16], Tensor[Int32], "
+                            "Tensor[Int64], Tensor[Int8], Tensor[UInt16], Tensor[UInt32], Tensor[UInt64], "
+                            "Tensor[UInt8]}, but got Tensor[Bool].")
+        if a._dtype.startswith(("int", "uint")):
+            return late.ops.truncate_div(a, b)
+        return super().__call__(x, y)
+
+
 ZerosLike = CLASSES["ZerosLike"]
 OnesLike = CLASSES["OnesLike"]
 StopGradient = CLASSES["StopGradient"]

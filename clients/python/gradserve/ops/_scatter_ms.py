@@ -328,8 +328,10 @@ def sorted_segments(segment_ids, op: str):
     """(ids, number of segments) of MindSpore's Segment* primitives: sorted, known ids; max id + 1 segments."""
     ids = _int_tensor(segment_ids, "segment_ids", op)
     v = ids._concrete(f"{op}'s segment_ids (they fix the output's shape)")
-    if v.size and (np.diff(v.ravel()) < 0).any():
-        raise ValueError(f"{op}: segment_ids must be sorted ascending")
+    if v.size and (np.diff(v.ravel()) < 0).any():  # (MindSpore 2.10's texts, this check first: [0, 0, -1] is it)
+        raise ValueError("For 'SegmentOp', segment_ids must be a tensor with element values sorted in ascending order.")
+    if v.size and v.min() < 0:  # (gradserve dropped the rows of a negative id before)
+        raise ValueError(f"For 'SegmentOp', the values of segment_ids must be nonnegative, but got {v.min()}.")
     return ids, int(v.max()) + 1 if v.size else 0
 
 

@@ -57,8 +57,18 @@ class SegmentMean(_Segment):
     _name = "SegmentMean"
 
     def _reduce(self, x, ids, num):
+        if x._dtype == "bool":
+            raise TypeError("For primitive[SegmentMean], the input argument[x_type] must be a type of "
+                            "{Tensor[Complex128], Tensor[Complex64], Tensor[Float16], Tensor[Float32], Tensor[Float64], "
+                            "Tensor[Int16], Tensor[Int32], Tensor[Int64], Tensor[Int8], Tensor[UInt16], Tensor[UInt32], "
+                            "Tensor[UInt64], Tensor[UInt8]}, but got Tensor[Bool].")
         count = _rows_per_segment(x, ids, num)
-        return late.ops.div(unsorted_segment_sum(x, ids, num), late.ops.maximum(count, late.ops.ones_like(count)))
+        count = late.ops.select(late.ops.equal(count, 0), late.ops.ones_like(count), count)  # (complex: no maximum)
+        total = unsorted_segment_sum(x, ids, num)
+        if not x._dtype.startswith(("int", "uint")):
+            return late.ops.div(total, count)
+        # integers: MindSpore 2.10 keeps the dtype, the sum divided by the count rounded toward zero (-5 / 3 = -1)
+        return late.ops.truncate_div(total, count)
 
 
 class SegmentProd(_Segment):

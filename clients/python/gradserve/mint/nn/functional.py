@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ... import ops as _ops
+from ..._tensor import Tensor as _Tensor
 from ...ops._interpolate_ext import interpolate_ext as interpolate  # noqa: F401  (MindSpore's rules)
 from .._flatten import flatten  # noqa: F401  (MindSpore 2.10's F.flatten is mint.flatten: start_dim=0)
 
@@ -83,7 +84,20 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 
 
 def glu(input, dim=-1):  # noqa: A002
-    """a * sigmoid(b), a and b the halves of input along dim (ops.glu: an odd size is its ValueError)."""
+    """a * sigmoid(b), a and b the halves of input along dim (ops.glu). MindSpore 2.10's mint GLU checks first, in
+    its order and texts (ops.glu's odd size is Split's ValueError, mint's a RuntimeError of its own)."""
+    if isinstance(input, _Tensor):
+        if input.ndim == 0:
+            raise RuntimeError("For GLU, scalar input is not supported because halving size must be even, but got a "
+                               "scalar.")
+        if not -input.ndim <= int(dim) < input.ndim:
+            raise IndexError(f"For GLU, dimension should be in range of [{-input.ndim}, {input.ndim - 1}], but got "
+                             f"{dim}.")
+        if input.shape[dim] % 2:
+            raise RuntimeError(f"For GLU, halving dimension must be even, but dimension {dim} is size "
+                               f"{input.shape[dim]}.")
+        if not _ops.is_floating_point(input):
+            raise TypeError("Select CPU operator[GLU] fail! Unsupported data type!")
     return _ops.glu(input, dim)
 
 
