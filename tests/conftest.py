@@ -1,5 +1,7 @@
-"""Suite-wide: JAX's float64 mode per module or per test, from the `jax_x64` marker (tests/jax_mode.py says why)."""
+"""Suite-wide: JAX's float64 mode per module or per test, from the `jax_x64` marker (tests/jax_mode.py says why);
+the `serial` pass's collection."""
 import contextlib
+import re
 
 import pytest
 
@@ -37,3 +39,18 @@ def _jax_x64_test(request):
     """A mark on the test itself (or on its parameter) over its module's."""
     with _mode(_asked(request.node.own_markers)):
         yield
+
+
+_SERIAL_WORD = re.compile(r"\bserial\b", re.I)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """`-m serial` (the Makefile's second pass) imports only the test files holding the word "serial" (any case): the
+    others hold no serial test, and importing the whole suite's ~600 files only to deselect them costs a minute
+    of collection. So a `serial` mark goes in the test file itself (a decorator, a pytestmark, a param's marks),
+    never applied from a conftest or a hook."""
+    if (config.getoption("markexpr", "") == "serial" and collection_path.suffix == ".py"
+            and collection_path.name.startswith("test_")
+            and not _SERIAL_WORD.search(collection_path.read_text(errors="replace"))):
+        return True
+    return None
