@@ -29,6 +29,7 @@ serve: $(SERVE_STAMP)
 # `serial` ones alone (timing or fairness under load, fresh-venv installs; tests/conftest.py's --serial option).
 # Any failure fails; pytest's exit 5 ("no tests collected") fails only when both passes collect nothing
 # (PYTEST_ARGS naming files with no serial test leaves the second pass empty, rightly).
+# TEST_WORKERS=0: the first pass in one process (benchmarks/SERVICE_REPORT.md, "CI wall time": A/B it on CI).
 TEST_WORKERS ?= 2
 test: $(TEST_STAMP) system-deps
 	@rc1=0; rc2=0; \
