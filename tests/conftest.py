@@ -1,5 +1,7 @@
-"""Suite-wide: JAX's float64 mode per module or per test, from the `jax_x64` marker (tests/jax_mode.py says why)."""
+"""Suite-wide: JAX's float64 mode per module or per test, from the `jax_x64` marker (tests/jax_mode.py says why);
+the --serial option (the Makefile's two passes: xdist, then the tests marked serial alone)."""
 import contextlib
+import re
 
 import pytest
 
@@ -37,3 +39,38 @@ def _jax_x64_test(request):
     """A mark on the test itself (or on its parameter) over its module's."""
     with _mode(_asked(request.node.own_markers)):
         yield
+
+
+
+_SERIAL_WORD = re.compile(r"\bserial\b", re.I)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--serial", choices=("with", "without", "only"), default="with",
+                     help="tests marked serial: run them with the rest (default), leave them out (the Makefile's "
+                          "xdist pass), or run only them (its serial pass); composes with -m")
+
+
+def pytest_ignore_collect(collection_path, config):
+    """`--serial only` (the Makefile's second pass) imports only the test files holding the word "serial" (any
+    case): the others hold no serial test, and importing the whole suite's ~600 files only to deselect them costs
+    a minute of collection. So a `serial` mark goes in the test file itself (a decorator, a pytestmark, a param's
+    marks), never applied from a conftest or a hook."""
+    if (config.getoption("serial") == "only" and collection_path.suffix == ".py"
+            and collection_path.name.startswith("test_")
+            and not _SERIAL_WORD.search(collection_path.read_text(errors="replace"))):
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """`--serial without` / `only`: the tests marked serial left out / kept alone (after -m's selection)."""
+    keep = config.getoption("serial")
+    if keep == "with":
+        return
+    chosen, dropped = [], []
+    for item in items:
+        (chosen if (item.get_closest_marker("serial") is not None) == (keep == "only") else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = chosen

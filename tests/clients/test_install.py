@@ -15,6 +15,7 @@ SERVER_ONLY = {"fastapi", "uvicorn", "starlette", "pydantic", "pydantic-settings
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # a fresh venv's pip install: minutes of CPU and disk, alone
 @pytest.mark.timeout(900)  # the pip install's own ceiling (600 s) is the one that matters, not pytest's 300 s
 def test_fresh_venv_install_is_light(tmp_path):
     src = tmp_path / "src"

@@ -23,7 +23,8 @@ BIN = Path(sys.executable).parent
 # pyright takes ~90 s of CPU on the SDK (mypy less); on a loaded 2-core machine that was 5-6 min of wall
 # time, past the suite's 300 s per-test ceiling (seen in a CI emulation at load 17): the checkers' own
 # subprocess timeout (900 s) is the ceiling that matters here.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+# serial: the checkers' minutes of CPU are not run beside another xdist worker's tests (the Makefile's second pass)
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.timeout(1200)]
 
 
 def _tool(name: str) -> str:

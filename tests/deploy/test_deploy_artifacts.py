@@ -1084,6 +1084,7 @@ print(json.dumps(failures))
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # a fresh venv's pip install: minutes of CPU and disk, alone
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("image", list(IMAGE_STAGES))
 def test_runtime_install_step_in_clean_venv(tmp_path, dockerfile, image):

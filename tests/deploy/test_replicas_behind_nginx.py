@@ -43,6 +43,7 @@ except ImportError as e:  # issue 3 still in progress
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.serial,  # replicas behind nginx and their timeouts: not beside another xdist worker's load
     pytest.mark.timeout(600),
     pytest.mark.skipif(_SERVICE_MISSING is not None, reason=_SERVICE_MISSING or ""),
 ]

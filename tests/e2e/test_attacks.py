@@ -140,6 +140,7 @@ def many_outputs_net(k: int = 300, outs: int = 40) -> dict:
     return graph_to_json(gb.build(tuple(ys[:outs])))
 
 
+@pytest.mark.serial  # its probes' max against the derivation's time: a sibling's load skews it
 def test_health_answers_while_a_heavy_derivation_runs(srv, c):
     """A hessian over many outputs takes seconds to build: it is built off the event loop, so health
     and other jobs keep answering."""
@@ -215,6 +216,7 @@ def test_slow_headers_big_headers_idle_connections(srv, c):
     canary(c)
 
 
+@pytest.mark.serial  # the 503 must beat the 2 s header timeout: a sibling's load skews it
 def test_connection_cap(srv, c):
     """Past max_connections (40 here) the server answers 503 instead of taking more; silent connections
     are dropped after header_timeout_s, and then the canary gets through."""

@@ -128,6 +128,7 @@ def stop_flood(procs: list[subprocess.Popen], stop: Path) -> list[str]:
     return lines
 
 
+@pytest.mark.serial  # waits against the median job: a sibling's load skews them
 def test_a_flood_costs_the_victim_about_one_flood_job(srv, tmp_path):
     """20 flooding connections (4 processes) keep the queue full of ~0.3 s jobs; the victim's 6 small jobs
     each get a place (no 429) and wait at most a few flood jobs, where plain FIFO made them wait for the

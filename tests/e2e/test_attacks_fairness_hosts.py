@@ -10,12 +10,15 @@ import threading
 
 import grpc
 import httpx
+import pytest
 
 from .grpc_wire import open_channel, request
 from .helpers import slow_input, slow_net, victim_queue_waits, wait_for_pool
 from .server import Server, module_server
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
+# waits against the median job: run alone, not beside another xdist worker (the Makefile's second pass)
+pytestmark = pytest.mark.serial
 CALLS = 20  # in flight from the flooding host: more than the queue's 16 places and the worker
 CEILING = 120.0
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 
 import httpx
+import pytest
 
 from .helpers import canary
 from .server import module_server
@@ -27,6 +28,8 @@ ENV = {"GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_
 CEILING = 120.0
 
 
+# the 503 must come inside HEADER_WINDOW_S: run alone, not beside another xdist worker (the Makefile's second pass)
+pytestmark = pytest.mark.serial
 srv = module_server("conncap", env=ENV, devices="cpu")
 
 

@@ -220,6 +220,7 @@ ths = [threading.Thread(target=one) for _ in range(3)]
 """
 
 
+@pytest.mark.serial  # probes' median against one load's time: a sibling's load skews it
 def test_a_flood_of_loads_does_not_stall_everyone_else(srv, c, tmp_path):
     """Loads of a model with a 5 MB graph.json, back to back from another client: each read, parsed and hashed
     that file on the event loop (~0.1 s each), and every other request waited for the load in progress. Now a

@@ -111,6 +111,8 @@ def _segments_of(pid: int) -> set:
     return {n for n in os.listdir("/dev/shm") if n.startswith(f"gs_{pid}_")}
 
 
+# serial: a server another xdist worker starts between the kill and `second` would sweep the segments first
+@pytest.mark.serial
 def test_a_killed_servers_shared_memory_is_swept_by_the_next_one(tmp_path_factory):
     """Kept request buffers and output slots outlive jobs; if the server is killed they would stay in
     /dev/shm. Their names carry the server's pid, and the next server to start unlinks them."""

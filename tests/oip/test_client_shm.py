@@ -172,7 +172,8 @@ def _infer_from(url, region, nbytes, x_shape=(N, D), offset=0):
     ("../../etc/passwd", "not a plain shared-memory name"), ("/a/b", "not a plain shared-memory name"),
     ("/..", "not a plain shared-memory name"), ("", "not a plain shared-memory name"),
     ("/gs_123_abc", "server's own segments"), ("/psm_0123", "server's own segments"),
-    ("/surely_not_there_" + uuid.uuid4().hex, "no shared memory object")])
+    # (an id of its own: a random one would differ between pytest-xdist's workers, which then refuse to run)
+    pytest.param("/surely_not_there_" + uuid.uuid4().hex, "no shared memory object", id="a missing object")])
 def test_bad_keys_are_refused(server, key, says):
     r = _register(server.url, "bad", key, 16)
     assert r.status_code == 400 and says in r.json()["error"], r.text

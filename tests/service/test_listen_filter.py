@@ -9,6 +9,8 @@ import pytest
 
 from service.listen_filter import MAX_INSNS, fitting, listening, program, valid_peer
 
+# a held-back connect is told from a slow one by a timeout alone: run alone, not beside another xdist worker
+pytestmark = pytest.mark.serial
 HELD = 2.0  # seconds a connect from a held-back peer is given (it never completes)
 
 
