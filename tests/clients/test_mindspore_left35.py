@@ -1,0 +1,140 @@
+"""MindSpore leftovers, round 35 (h-left35; benchmarks/mindspore_suite/README.md, "Leftovers, round 35").
+
+Expected values and texts: MindSpore 2.10 (CPU) runs for this task in its own venv (/work/msvenv; the probes are
+/work/scratch_left35/p*.py, each a Cell in GRAPH_MODE and a @jit function in PYNATIVE_MODE and GRAPH_MODE), written
+here as literals."""
+import numpy as np
+import pytest
+
+from clients._ms_shim import in_mode, mindspore_is_gradserve  # noqa: F401  (the fixture: `import mindspore` is gradserve)
+
+
+# -- 1. a name one side of an `if` rebinds, the other keeps: later in-place writes reach the argument there -----
+def f_a(x):
+    if x > 1:
+        x = x + 2
+    x += 3
+    return x
+
+
+def f_mul(x):
+    if x > 1:
+        x = x * 2
+    x -= 1
+    return x
+
+
+def f_else(x):
+    if x > 1:
+        x += 2
+    else:
+        x = x * 1
+    x += 3
+    return x
+
+
+def f_elif(x):
+    if x > 5:
+        x = x * 2
+    elif x > 1:
+        x -= 1
+    x += 3
+    return x
+
+
+def f_nested(x):
+    if x > 1:
+        if x > 3:
+            x = x + 2
+    x += 3
+    return x
+
+
+def f_nested2(x):
+    if x > 1:
+        if x > 3:
+            x = x + 2
+        x += 1
+    x += 3
+    return x
+
+
+def f_loop(x):
+    for _ in range(2):
+        if x > 1:
+            x = x + 2
+        x += 3
+    return x
+
+
+def f_alias(x):
+    z = x
+    if x > 1:
+        z = z + 2
+    z += 3
+    return z
+
+
+def f_twice(x):
+    if x > 1:
+        x = x + 2
+    x += 3
+    x.add_(1)
+    return x
+
+
+def f_two(x, y):  # (another argument bound on a side: its writes are not followed)
+    if x > 1:
+        x = y
+    x += 3
+    return x
+
+
+def f_while(x):  # (a while body's rebinding: not followed)
+    while x < 4:
+        x = x + 2
+    x += 3
+    return x
+
+
+# MindSpore 2.10, the same in a GRAPH_MODE Cell and a jit function in both modes: {x: (output, x after the call)}
+REBIND = {f_a: {0: (3, 3), 2: (7, 2), 5: (10, 5)}, f_mul: {0: (-1, -1), 2: (3, 2), 5: (9, 5)},
+          f_else: {0: (3, 0), 2: (7, 7), 5: (10, 10)}, f_elif: {0: (3, 3), 2: (4, 4), 5: (7, 7)},
+          f_nested: {0: (3, 3), 2: (5, 5), 5: (10, 5)}, f_nested2: {0: (3, 3), 2: (6, 6), 5: (11, 5)},
+          f_loop: {0: (8, 3), 2: (12, 2), 5: (15, 5)}, f_alias: {0: (3, 3), 2: (7, 2), 5: (10, 5)},
+          f_twice: {0: (4, 4), 2: (8, 2), 5: (11, 5)}, f_two: {0: (3, 3), 2: (13, 2), 5: (13, 5)},
+          f_while: {0: (7, 0), 2: (7, 2), 5: (8, 5)}}
+
+
+def _callers(ms, f):
+    class Net(ms.nn.Cell):
+        def construct(self, *a):
+            return f(*a)
+    return (("cell", True, Net()), ("jit", False, ms.jit(f)), ("jit", True, ms.jit(f)))
+
+
+def test_if_rebinding_one_side_writes_back_where_the_other_side_ran(mindspore_is_gradserve):
+    import mindspore as ms
+    for f, want in REBIND.items():
+        for kind, graph, fn in _callers(ms, f):
+            for v, (out, after) in want.items():
+                x, y = ms.Tensor(np.float32(v)), ms.Tensor(np.float32(10.0))
+                r = in_mode(graph, lambda: fn(x, y) if f is f_two else fn(x))
+                got = (float(r.asnumpy()), float(x.asnumpy()), float(y.asnumpy()))
+                assert got == (out, after, 10.0), (f.__name__, kind, graph, v)
+
+
+def test_if_rebinding_then_item_assignment_leaves_the_argument(mindspore_is_gradserve):
+    import mindspore as ms
+
+    def f_sub(x):
+        if x[0] > 1:
+            x = x + 2
+        x[1] = 7.0
+        return x
+    for kind, graph, fn in _callers(ms, f_sub):
+        for v in (0.0, 2.0, 5.0):
+            x = ms.Tensor(np.array([v, 0.0], np.float32))
+            r = in_mode(graph, lambda: fn(x))
+            # MindSpore 2.10: out [v or v + 2, 7], x unchanged
+            assert r.asnumpy().tolist() == [v + 2 if v > 1 else v, 7.0] and x.asnumpy().tolist() == [v, 0.0], (kind, v)
