@@ -138,3 +138,59 @@ def test_if_rebinding_then_item_assignment_leaves_the_argument(mindspore_is_grad
             r = in_mode(graph, lambda: fn(x))
             # MindSpore 2.10: out [v or v + 2, 7], x unchanged
             assert r.asnumpy().tolist() == [v + 2 if v > 1 else v, 7.0] and x.asnumpy().tolist() == [v, 0.0], (kind, v)
+
+
+# -- 2. one Tensor given twice: a write through one argument is the other's ------------------------------------
+def g_add(a, b):
+    a.add_(5)
+    return a + b
+
+
+def g_both(a, b):
+    a += 1
+    b += 10
+    return a + b
+
+
+def g_after(a, b):
+    a += 1
+    return b * 1
+
+
+def test_same_tensor_twice_shares_its_writes(mindspore_is_gradserve):
+    import mindspore as ms
+    # MindSpore 2.10 (a GRAPH_MODE Cell, a jit function in both modes), v = 2: (output, v after) per call
+    want = {g_add: [(14.0, 7.0), (24.0, 12.0)], g_both: [(26.0, 13.0), (48.0, 24.0)],
+            g_after: [(3.0, 3.0), (4.0, 4.0)]}
+    for f, calls in want.items():
+        for kind, graph, fn in _callers(ms, f):
+            v = ms.Tensor(np.float32(2.0))
+            for out, after in calls:
+                r = in_mode(graph, lambda: fn(v, v))
+                assert (float(r.asnumpy()), float(v.asnumpy())) == (out, after), (f.__name__, kind, graph)
+            w = ms.Tensor(np.float32(2.0))  # (two objects after the cached (v, v) trace: no sharing)
+            r = in_mode(graph, lambda: fn(v, w))
+            assert float(w.asnumpy()) == {g_add: 2.0, g_both: 12.0, g_after: 2.0}[f], (f.__name__, kind, graph)
+
+
+def test_parameter_twice_shares_its_writes(mindspore_is_gradserve):
+    import mindspore as ms
+
+    class Net(ms.nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.w = ms.Parameter(ms.Tensor(np.float32(3.0)), name="w")
+
+        def construct(self, a, b):
+            a += 1
+            return a * b
+    net = Net()
+    r = in_mode(True, lambda: net(net.w, net.w))
+    assert (float(r.asnumpy()), float(net.w.asnumpy())) == (16.0, 4.0)  # MindSpore 2.10's GRAPH_MODE
+    net = Net()
+    r = in_mode(False, lambda: net(net.w, net.w))
+    assert (float(r.asnumpy()), float(net.w.asnumpy())) == (12.0, 3.0)  # its PyNative: `a += 1` rebinds a
+    for graph in (False, True):
+        p = ms.Parameter(ms.Tensor(np.float32(3.0)), name="p")
+        r = in_mode(graph, lambda: ms.jit(g_both)(p, p))
+        assert (float(r.asnumpy()), float(p.asnumpy())) == (28.0, 14.0), graph  # MindSpore 2.10, both modes

@@ -38,8 +38,7 @@ def side_binding(out, before, flags: dict, key) -> "bool | Tensor":
     if flag is None:
         flag = flags[key] = tr.parent.emit("fill", [], {"shape": [], "value": 1.0, "dtype": "bool"}, [((), "bool")])[0]
         flag.__dict__[FLAG] = True
-    from .ops._inplace import write
-    write(flag, alias[1], "if")
+    late.ops._inplace.write(flag, alias[1], "if")
     return flag
 
 
@@ -71,5 +70,4 @@ def follow(t: Tensor, where: str) -> None:
     if alias is None:
         return
     v, k = alias
-    from .ops._inplace import write
-    write(v, late.ops.select(k, t, v), where)
+    late.ops._inplace.write(v, late.ops.select(k, t, v), where)
