@@ -194,3 +194,126 @@ def test_parameter_twice_shares_its_writes(mindspore_is_gradserve):
         p = ms.Parameter(ms.Tensor(np.float32(3.0)), name="p")
         r = in_mode(graph, lambda: ms.jit(g_both)(p, p))
         assert (float(r.asnumpy()), float(p.asnumpy())) == (28.0, 14.0), graph  # MindSpore 2.10, both modes
+
+
+# -- 3. a cached graph's changes to lists from outside it: call by call ------------------------------------------
+G = [1, 2]
+
+
+def test_outside_list_changes_call_by_call(mindspore_is_gradserve):
+    import mindspore as ms
+
+    class ItemAttr(ms.nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.lst = [1, 2]
+
+        def construct(self, x):
+            self.lst[0] = 9
+            return x * self.lst[0]
+
+    class AugItemAttr(ItemAttr):
+        def construct(self, x):
+            self.lst[0] += 1
+            return x * self.lst[0]
+
+    class AppendAttr(ItemAttr):
+        def construct(self, x):
+            if x > 0:
+                x = x * 1
+            self.lst.append(3)
+            return x * len(self.lst)
+
+    class AugItemGlobal(ItemAttr):
+        def construct(self, x):
+            G[0] += 1
+            return x * G[0]
+
+    class Counter(ItemAttr):
+        def __init__(self):
+            super().__init__()
+            self.n = 0
+
+        def construct(self, x):
+            self.n = self.n + 1
+            return x * self.n
+
+    # MindSpore 2.10's GRAPH_MODE, three calls each: the outputs, then the list / counter after
+    want = {ItemAttr: ([9, 9, 9], [1, 2]), AugItemAttr: ([2, 2, 2], [1, 2]), AppendAttr: ([2, 2, 2], [1, 2]),
+            AugItemGlobal: ([2, 2, 2], [1, 2]), Counter: ([1, 2, 3], 3)}
+    for cls, (outs, after) in want.items():
+        G[:] = [1, 2]
+        net = cls()
+        got = [float(in_mode(True, lambda: net(ms.Tensor(np.float32(1.0)))).asnumpy()) for _ in range(3)]
+        seen = net.n if cls is Counter else G if cls is AugItemGlobal else net.lst
+        assert (got, seen) == (outs, after), cls.__name__
+
+    @ms.jit
+    def aug_item(x):
+        G[0] += 1
+        return x * G[0]
+    for graph in (False, True):
+        G[:] = [1, 2]
+        assert [float(in_mode(graph, lambda: aug_item(ms.Tensor(np.float32(1.0)))).asnumpy()) for _ in range(2)] \
+            == [2.0, 2.0] and G == [1, 2], graph  # MindSpore 2.10, both modes
+
+
+# -- 4. an nn.CellList / SequentialCell indexed by a Tensor ------------------------------------------------------
+def _switch_net(ms, kind):
+    class Scale(ms.nn.Cell):
+        def __init__(self, v):
+            super().__init__()
+            self.w = ms.Parameter(ms.Tensor(np.float32(v)), name="w%d" % int(v))
+
+        def construct(self, x):
+            return x * self.w
+
+    class Net(ms.nn.Cell):
+        def __init__(self):
+            super().__init__()
+            cells = [Scale(2.0), Scale(3.0), Scale(5.0)]
+            self.layers = ms.nn.CellList(cells) if kind == "list" else ms.nn.SequentialCell(cells)
+
+        def construct(self, x, i):
+            return self.layers[i](x)
+    return Net()
+
+
+def test_celllist_indexed_by_a_tensor(mindspore_is_gradserve):
+    import mindspore as ms
+    x = ms.Tensor(np.float32(1.5))
+    # MindSpore 2.10's GRAPH_MODE (switch_layer): index -> (output, d/dx, d/dw of each Cell's weight)
+    want = {0: (3.0, 2.0, [1.5, 0.0, 0.0]), 2: (7.5, 5.0, [0.0, 0.0, 1.5]), -1: (7.5, 5.0, [0.0, 0.0, 1.5])}
+    for i, (out, gx, gw) in want.items():
+        net = _switch_net(ms, "list")
+        idx = ms.Tensor(np.int32(i))
+        r = in_mode(True, lambda: net(x, idx))
+        g = in_mode(True, lambda: ms.grad(net, grad_position=0, weights=net.trainable_params())(x, idx))
+        assert (float(r.asnumpy()), float(g[0].asnumpy()), [float(t.asnumpy()) for t in g[1]]) == (out, gx, gw), i
+    net = _switch_net(ms, "list")
+    with pytest.raises(IndexError, match=r"^Given index 5 out of range\. Please make sure the value of index in "
+                                         r"\[-3, 3\), and the type is int32"):
+        in_mode(True, lambda: net(x, ms.Tensor(np.int32(5))))
+    with pytest.raises(TypeError, match=r"^For 'CellList', the type of 'index' must be int or slice, but got "
+                                        r"Tensor\.$"):  # its PyNative
+        in_mode(False, lambda: net(x, ms.Tensor(np.int32(0))))
+    seq = _switch_net(ms, "seq")
+    for graph in (False, True):
+        with pytest.raises(TypeError, match=r"^For 'SequentialCell', the type of 'index' must be int, but got "
+                                            r"Tensor\.$"):
+            in_mode(graph, lambda: seq(x, ms.Tensor(np.int32(0))))
+
+
+def test_recursion_on_a_traced_depth(mindspore_is_gradserve):
+    import mindspore as ms
+
+    class Rec(ms.nn.Cell):
+        def construct(self, x, n):
+            def f(x, n):
+                if n <= 0:
+                    return x
+                return f(x * 2, n - 1)
+            return f(x, n)
+    for graph in (False, True):  # MindSpore 2.10, both modes: 8.0
+        assert float(in_mode(graph, lambda: Rec()(ms.Tensor(np.float32(1.0)), ms.Tensor(np.int32(3)))).asnumpy()) \
+            == 8.0
