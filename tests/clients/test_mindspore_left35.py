@@ -317,3 +317,27 @@ def test_recursion_on_a_traced_depth(mindspore_is_gradserve):
     for graph in (False, True):  # MindSpore 2.10, both modes: 8.0
         assert float(in_mode(graph, lambda: Rec()(ms.Tensor(np.float32(1.0)), ms.Tensor(np.int32(3)))).asnumpy()) \
             == 8.0
+
+
+# -- 5. graph-mode Python: `del` -------------------------------------------------------------------------------
+def test_del_is_refused_in_a_graph(mindspore_is_gradserve):
+    import mindspore as ms
+
+    def del_item(x, y):
+        L = [x, y]
+        del L[0]
+        return L[0]
+
+    def del_name(x, y):
+        z = x
+        del z
+        return x
+
+    text = r"^Unsupported statement 'Delete'\. More details please refer to syntax support at https://www\.mindspore\.cn"
+    x, y = ms.Tensor(np.float32(2.0)), ms.Tensor(np.float32(5.0))
+    for f in (del_item, del_name):
+        for kind, graph, fn in _callers(ms, f):
+            with pytest.raises(RuntimeError, match=text):  # MindSpore 2.10's (a jit function in both modes)
+                in_mode(graph, lambda: fn(x, y))
+        net = _callers(ms, f)[0][2]
+        assert float(in_mode(False, lambda: net(x, y)).asnumpy()) == {del_item: 5.0, del_name: 2.0}[f]  # PyNative Cell

@@ -47,7 +47,8 @@ stays Python's; `bool()` of its traced test is then the branch explorer's (see _
 function whose source cannot be read, or that uses global / nonlocal / yield, which is left as it is.
 A zero-argument `super()` becomes `super(__class__, self)`: passes 2b and 3 move code into nested functions.
 With GRAPH_MODE's semantics (GRAPH_MODE, a jit function) a function holding a `try` statement is MindSpore 2.10's
-RuntimeError "Unsupported statement 'Try'." when called; PyNative runs it as Python.
+RuntimeError "Unsupported statement 'Try'." when called, and one holding a `del` statement its "Unsupported
+statement 'Delete'. ..."; PyNative runs them as Python.
 """
 from __future__ import annotations
 
@@ -737,6 +738,7 @@ def _rewrite_function(f: types.FunctionType):
     _private_names.mangle(fdef, f)  # (compiled outside its class: `self.__x` as Python spells it there)
     loads = _graph_names.free_loads(fdef)  # (before the passes below add names of their own)
     tries = any(isinstance(n, ast.Try) for n in _own(fdef.body))  # (the user's own: before the catch added below)
+    deletes = any(isinstance(n, ast.Delete) for n in _own(fdef.body))
     if "__class__" in f.__code__.co_freevars:
         _explicit_super(fdef)
     fdef.body = _flatten([_ForScope(fdef).visit(s) for s in fdef.body])
@@ -780,7 +782,7 @@ def _rewrite_function(f: types.FunctionType):
     outer_fn.__code__ = outer_fn.__code__.replace(co_consts=tuple(
         c.replace(co_qualname=f.__code__.co_qualname) if isinstance(c, types.CodeType) and c.co_name == fdef.name
         else c for c in outer_fn.__code__.co_consts))
-    outer_fn._gs_loads, outer_fn._gs_tries = loads, tries
+    outer_fn._gs_loads, outer_fn._gs_tries, outer_fn._gs_deletes = loads, tries, deletes
     outer_fn._gs_refusal = _graph_names.comprehension_refusal(fdef)
     return outer_fn
 
@@ -799,6 +801,9 @@ def convert(fn: Callable) -> Callable:
         _graph_names.check(target, outer._gs_loads)
         if outer._gs_tries:  # MindSpore 2.10's graph parser refuses try (its own tests check this text)
             raise RuntimeError("Unsupported statement 'Try'.")
+        if outer._gs_deletes:  # (`del x`, `del L[0]`, `del d[k]`: MindSpore 2.10's, /work/scratch_left35/p5b.py)
+            raise RuntimeError("Unsupported statement 'Delete'. More details please refer to syntax support at "
+                               "https://www.mindspore.cn")
         if outer._gs_refusal:  # (syntax its graph mode does not parse: a comprehension of two `for`s)
             raise TypeError(outer._gs_refusal)
     if outer.__globals__ is not target.__globals__:
