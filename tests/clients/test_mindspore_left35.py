@@ -341,3 +341,62 @@ def test_del_is_refused_in_a_graph(mindspore_is_gradserve):
                 in_mode(graph, lambda: fn(x, y))
         net = _callers(ms, f)[0][2]
         assert float(in_mode(False, lambda: net(x, y)).asnumpy()) == {del_item: 5.0, del_name: 2.0}[f]  # PyNative Cell
+
+
+def test_nonlocal_is_refused_in_a_graph(mindspore_is_gradserve):
+    import mindspore as ms
+
+    def counter(x, y):
+        n = 1
+
+        def inner():
+            nonlocal n
+            n = n + 1
+            return n
+        inner()
+        return x * n
+    x, y = ms.Tensor(np.float32(2.0)), ms.Tensor(np.float32(5.0))
+    for graph in (False, True):  # MindSpore 2.10's, a jit function in both modes
+        with pytest.raises(RuntimeError, match=r"^Unsupported statement 'Nonlocal'\. More details please refer"):
+            in_mode(graph, lambda: ms.jit(counter)(x, y))
+
+
+def test_augmented_item_of_a_nested_list_writes_the_tensor(mindspore_is_gradserve):
+    import mindspore as ms
+
+    def nested(x, y):
+        t = [[x, y]]
+        t[0][1] -= 1
+        return t[0][1], y
+
+    def flat(x, y):
+        L = [x, y]
+        L[0] += L[1]
+        return L[0], x
+    for graph in (False, True):  # MindSpore 2.10, a jit function in both modes: in place on the item's Tensor
+        x, y = ms.Tensor(np.float32(2.0)), ms.Tensor(np.float32(5.0))
+        assert _vals(in_mode(graph, lambda: ms.jit(nested)(x, y))) + [float(y.asnumpy())] == [4.0, 4.0, 4.0]
+        x, y = ms.Tensor(np.float32(2.0)), ms.Tensor(np.float32(5.0))
+        assert _vals(in_mode(graph, lambda: ms.jit(flat)(x, y))) + [float(x.asnumpy())] == [7.0, 7.0, 7.0]
+
+
+def test_print_with_an_fstring_of_a_tensor_is_pythons(mindspore_is_gradserve, capsys):
+    import mindspore as ms
+
+    def show(x, y, v):
+        print("P1", x)
+        print("P4", v)
+        print("val", x, f"{y}")
+        return x
+    x, y = ms.Tensor(np.float32(2.0)), ms.Tensor(np.float32(5.5))
+    v = ms.Tensor(np.array([1.0, 2.0], np.float32))
+    for graph in (False, True):
+        capsys.readouterr()
+        in_mode(graph, lambda: ms.jit(show)(x, y, v))
+        # MindSpore 2.10's stdout (a jit function, both modes): its Print op's lines, then its Python fallback's
+        assert capsys.readouterr().out == ("P1\n2\nP4\nTensor(shape=[2], dtype=Float32, value=[ 1.00000000e+00  "
+                                           "2.00000000e+00])\nval 2.0 5.5\n"), graph
+
+
+def _vals(out):
+    return [float(np.asarray(o.asnumpy()).reshape(-1)[0]) for o in (out if isinstance(out, tuple) else (out,))]

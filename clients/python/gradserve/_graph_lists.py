@@ -37,6 +37,9 @@ _REBOUND = ("append", "clear", "extend", "pop", "insert", "reverse", "sort", "re
 _LEFT = ("sort", "remove", "setdefault")
 _OUTSIDE = ("extend", "pop", "insert", "reverse")  # (the ones MindSpore also runs on a list from outside the graph)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+IN_PLACE_OPS = {"Add": "iadd", "Sub": "isub", "Mult": "imul", "Div": "itruediv", "FloorDiv": "ifloordiv",
+                "Mod": "imod", "Pow": "ipow", "MatMult": "imatmul", "BitAnd": "iand", "BitOr": "ior",
+                "BitXor": "ixor", "LShift": "ilshift", "RShift": "irshift"}  # (ast's operator -> operator's)
 
 
 def own(x):
@@ -232,8 +235,13 @@ class _Rename(ast.NodeTransformer):
             if len(idx) == 1 and not name.startswith(_PREFIX):
                 return node  # (a local's `x[i] = v`: _rewrite's pass 1b, item_written)
             *idx, last = idx
-            item = node.value if isinstance(node, ast.Assign) else \
-                ast.BinOp(left=_item(name, idx + [last]), op=node.op, right=node.value)  # (an index calls nothing: _chain)
+            # (`L[i] op= v`: operator's in-place op, a Tensor item's own `+=` (in place in a graph: `t[0][1] -= 1`
+            # writes the argument, MindSpore 2.10's); an index calls nothing, _chain: read twice)
+            item = node.value if isinstance(node, ast.Assign) else ast.Call(
+                func=ast.Attribute(value=ast.Attribute(value=ast.Name(id=self.helpers, ctx=ast.Load()),
+                                                       attr="operators", ctx=ast.Load()),
+                                   attr=IN_PLACE_OPS[type(node.op).__name__], ctx=ast.Load()),
+                args=[_item(name, idx + [last]), node.value], keywords=[])
             value = self._call("setitem", [_item(name, idx), index_value(copy.deepcopy(last)), item])
         elif what in ("append", "clear"):
             call = node.value
