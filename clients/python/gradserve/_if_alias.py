@@ -4,8 +4,8 @@ in-place write into that Tensor (the caller's argument: x = 0 gives 3 back) when
 not when the other did (x = 5 stays 5); also through `elif`, nested `if`s, unrolled `for` loops, `z = x` before the
 `if`, `.add_` after it (/work/scratch_left35/p1.py, a Cell and a jit function, both modes).
 
-The cond's output for such a name is then an alias of that Tensor under a condition (ATTR: (Tensor, 0-d bool
-Tensor)); an in-place write of the output (ops/_inplace.write) also writes select(condition, new value, the
+The cond's output for such a name is then an alias of that Tensor under a condition (ATTR: (Tensor, (the `if`'s
+condition, how each side held it)): the condition's ops are made only where a write needs them); an in-place write of the output (ops/_inplace.write) also writes select(condition, new value, the
 Tensor's own) into the Tensor, which may itself be such an alias (one `if` after another). A side of an enclosing
 `if` that ends with an alias carries its condition out in a flag Tensor of the enclosing trace, written in place
 there (the cond carries such writes as it carries any). Not followed, as MindSpore 2.10's graph does not: an item
@@ -38,7 +38,7 @@ def side_binding(out, before, flags: dict, key) -> "bool | Tensor":
     if flag is None:
         flag = flags[key] = tr.parent.emit("fill", [], {"shape": [], "value": 1.0, "dtype": "bool"}, [((), "bool")])[0]
         flag.__dict__[FLAG] = True
-    late.ops._inplace.write(flag, alias[1], "if")
+    late.ops._inplace.write(flag, _condition(alias[1]), "if")
     return flag
 
 
@@ -50,13 +50,16 @@ def mark(cond: Tensor, state: tuple, joined: tuple, true_side: list, false_side:
     for v, o, kt, kf in zip(state, joined, true_side, false_side):
         if o is v or not isinstance(o, Tensor) or (kt is False and kf is False) or (kt is True and kf is True):
             continue
-        if kt is True and kf is False:
-            k = cond
-        elif kt is False and kf is True:
-            k = late.ops.logical_not(cond)
-        else:
-            k = late.ops.select(cond, _bool(kt), _bool(kf))
-        o.__dict__[ATTR] = (v, k)
+        o.__dict__[ATTR] = (v, (cond, kt, kf))  # (the condition made where a write needs it: `_condition`)
+
+
+def _condition(k) -> Tensor:
+    cond, kt, kf = k
+    if kt is True and kf is False:
+        return cond
+    if kt is False and kf is True:
+        return late.ops.logical_not(cond)
+    return late.ops.select(cond, _bool(kt), _bool(kf))
 
 
 def _bool(k) -> Tensor:
@@ -70,4 +73,4 @@ def follow(t: Tensor, where: str) -> None:
     if alias is None:
         return
     v, k = alias
-    late.ops._inplace.write(v, late.ops.select(k, t, v), where)
+    late.ops._inplace.write(v, late.ops.select(_condition(k), t, v), where)
