@@ -237,7 +237,7 @@ class _Rename(ast.NodeTransformer):
             *idx, last = idx
             # (`L[i] op= v`: operator's in-place op, a Tensor item's own `+=` (in place in a graph: `t[0][1] -= 1`
             # writes the argument, MindSpore 2.10's); an index calls nothing, _chain: read twice)
-            item = node.value if isinstance(node, ast.Assign) else ast.Call(
+            item = node.value if not isinstance(node, ast.AugAssign) else ast.Call(
                 func=ast.Attribute(value=ast.Attribute(value=ast.Name(id=self.helpers, ctx=ast.Load()),
                                                        attr="operators", ctx=ast.Load()),
                                    attr=IN_PLACE_OPS[type(node.op).__name__], ctx=ast.Load()),

@@ -32,11 +32,12 @@ def side_binding(out, before, flags: dict, key) -> "bool | Tensor":
         return True
     alias = out.__dict__.get(ATTR) if isinstance(out, Tensor) else None
     tr = current()
-    if alias is None or alias[0] is not before or tr is None or not tr.if_side or not depth():
+    outer = tr.parent if tr is not None and tr.if_side else None
+    if alias is None or alias[0] is not before or outer is None or not depth():
         return False
     flag = flags.get(key)
     if flag is None:
-        flag = flags[key] = tr.parent.emit("fill", [], {"shape": [], "value": 1.0, "dtype": "bool"}, [((), "bool")])[0]
+        flag = flags[key] = outer.emit("fill", [], {"shape": [], "value": 1.0, "dtype": "bool"}, [((), "bool")])[0]
         flag.__dict__[FLAG] = True
     late.ops._inplace.write(flag, _condition(alias[1]), "if")
     return flag

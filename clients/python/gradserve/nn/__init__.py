@@ -68,7 +68,7 @@ class CellList(Cell, list):
         if isinstance(index, int):
             self._renamed(index % len(self), index % len(self) + 1, prefix)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index):  # type: ignore[override]  # a Cell or a switched cell for a Tensor index
         """A Tensor index: GRAPH_MODE's switch_layer (as a tuple of Cells), PyNative's TypeError (MindSpore 2.10's,
         /work/scratch_left35/p4.py)."""
         if isinstance(index, Tensor):
