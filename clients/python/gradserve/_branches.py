@@ -19,7 +19,7 @@ import threading
 
 import numpy as np
 
-from . import _attr_writes, _inplace_state, _join_kinds, _join_probe, _param_state, ops
+from . import _attr_writes, _if_alias, _inplace_state, _join_kinds, _join_probe, _param_state, ops
 from ._branch_join import (JOIN_FAILED, BranchJoinError, UnsupportedRaise, innermost_user_frame, refuse_number_against_tensor,
                            refuse_other_dtypes, refuse_other_structures)
 from .ops._reduce_ms import graph_syntax
@@ -343,7 +343,8 @@ def _emit_cond(pred: Tensor, true_side, false_side, swapped: bool = False, share
             leaves[k] = same[0]  # place on one at least): that Tensor after the `if`, its later writes its own
     out = unflatten(tdt, leaves)
     if on_join is not None:
-        on_join(bool(params or written), {c._name for c in ft.captures if c._trace is parent}, {id(t) for t in written})
+        own = [t for t in written if _if_alias.FLAG not in t.__dict__]  # (a flag's write is no side's own)
+        on_join(bool(params or own), {c._name for c in ft.captures if c._trace is parent}, {id(t) for t in own})
     if params or written or attrs:
         out, values, tensors, attr_values = out
         _attr_writes.join(parent, attrs, attr_values)
@@ -568,7 +569,9 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
     if any(isinstance(e, _ByValue) for e in _stack()):  # explore's run deciding each `if` by its value
         return (true_fn if _ByValue().decide(test) else false_fn)(*state)
     kept = [_traced(v) for v in state]
-    true_fn, false_fn = _keeping(true_fn, state, kept), _keeping(false_fn, state, kept)
+    held: tuple = ([True] * len(state), [True] * len(state))  # per side: _if_alias.side_binding of each name
+    flags: dict = {}
+    true_fn, false_fn = _keeping(true_fn, state, kept, held[0], flags), _keeping(false_fn, state, kept, held[1], flags)
     start, mark, attrs_at = _param_state.snapshot(), _inplace_state.mark(), _attr_writes.mark(current())
     try:
         _tls.sides = getattr(_tls, "sides", 0) + 1  # (a value read in a side: explore's run by value: in_branch)
@@ -578,6 +581,7 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
                              lambda wrote, read, ids: freeze_inputs(test, unread, wrote, read, ids))
             locate_kinds(out, sys._getframe())
             out = tuple(v if k else o for v, k, o in zip(state, kept, out))
+            _if_alias.mark(cond, state, out, *held)
             # a name only one side assigns, unbound before: unbound after (not the other side's zeros)
             if not one_sided or not graph_semantics():
                 return out
@@ -609,16 +613,19 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple, returns: bool = 
         _inplace_state.done()
 
 
-def _keeping(side, state: tuple, kept: list):
+def _keeping(side, state: tuple, kept: list, held: list, flags: dict):
     """side, clearing kept[i] where a run of it leaves name i bound to another object than state[i] (a side that
     returned leaves it unset: UNDEF). A name both sides keep bound to its Tensor stays that very object after the
     `if` (where a side wrote it in place, the cond has given it the joined value): a later in-place write, a loop's
     write-back, the caller's (_trace.InputWrites) then reach it (`x += 1; if x < 0: x += 5; return x` then
-    `x += 100`: MindSpore 2.10 writes 104 back)."""
+    `x += 100`: MindSpore 2.10 writes 104 back). held[i]: how this side holds state[i]'s Tensor
+    (_if_alias.side_binding: where one side alone does, the joined name is its alias under a condition)."""
     def keeping(*args):
         out = side(*args)
         for i, (v, o) in enumerate(zip(state, out)):
             kept[i] = kept[i] and (o is v or o is UNDEF)
+            if _traced(v):
+                held[i] = True if o is UNDEF else _if_alias.side_binding(o, v, flags, (id(held), i))
         return out
     return keeping
 

@@ -76,13 +76,20 @@ class _CellTuple(tuple):
 
     def __getitem__(self, index):  # type: ignore[override]  # a Cell or a switched cell, not a tuple
         if isinstance(index, Tensor) and context.get_context("mode") == context.GRAPH_MODE:
-            i, n = index.__index__(), len(self)
-            if not -n <= i < n:
-                raise IndexError(f"Given index {i} out of range. Please make sure the value of index in [{-n}, {n}), "
-                                 f"and the type is {str(index.dtype).lower()}.")
-            if current() is not None and n > 1:  # (switch_layer: every Cell's output must join)
-                return SwitchedCell(self, tuple.__getitem__(self, i))
+            return switch_layer(tuple(self), index)
         return tuple.__getitem__(self, index)
+
+
+def switch_layer(cells: tuple, index: Tensor):
+    """cells[index] of a Tensor index in GRAPH_MODE (a Cell's tuple, an nn.CellList): MindSpore 2.10's switch_layer,
+    its out-of-range IndexError (a CellList's too: /work/scratch_left35/p4.py)."""
+    i, n = index.__index__(), len(cells)
+    if not -n <= i < n:
+        raise IndexError(f"Given index {i} out of range. Please make sure the value of index in [{-n}, {n}), "
+                         f"and the type is {str(index.dtype).lower()}.")
+    if current() is not None and n > 1:  # (switch_layer: every Cell's output must join)
+        return SwitchedCell(cells, cells[i])
+    return cells[i]
 
 
 class Cell(BufferMethods, StateDictMethods, InsertMethods):

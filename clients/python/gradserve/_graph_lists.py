@@ -3,7 +3,7 @@
 MindSpore 2.10 (GRAPH_MODE, a @jit function in either mode; probes /work/ms_suite_left32/probe/p1.py, p1b.py and
 /work/scratch_left33/p1.py, p1b.py): these three bind a new list to the name in the graph, they never write to a
 list another name sees: a module's list (`LST.append(2); return x * len(LST)` gives x * 2 on every call, LST stays
-[1]; also from a helper the graph calls, after `L.clear()`, `L[0] = 5`), a closure's, the caller's list passed as an
+[1]; also from a helper the graph calls, after `L.clear()`, `L[0] = 5`, `L[0] += 1`: /work/scratch_left35/p3c.py), a closure's, the caller's list passed as an
 argument, a module's nested list (`M[0].append(3)`, `M[0][0] = 9`: M unchanged), another local name for the same list
 (`z = y; z.append(2)` leaves len(y) 1). `L.extend`, `L.pop`, `L.insert`, `L.reverse` of a module's or an argument's
 list do change it (not rewritten here). So the rewrite reads a module's or a closure's name once into a local of its
@@ -37,6 +37,9 @@ _REBOUND = ("append", "clear", "extend", "pop", "insert", "reverse", "sort", "re
 _LEFT = ("sort", "remove", "setdefault")
 _OUTSIDE = ("extend", "pop", "insert", "reverse")  # (the ones MindSpore also runs on a list from outside the graph)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+IN_PLACE_OPS = {"Add": "iadd", "Sub": "isub", "Mult": "imul", "Div": "itruediv", "FloorDiv": "ifloordiv",
+                "Mod": "imod", "Pow": "ipow", "MatMult": "imatmul", "BitAnd": "iand", "BitOr": "ior",
+                "BitXor": "ixor", "LShift": "ilshift", "RShift": "irshift"}  # (ast's operator -> operator's)
 
 
 def own(x):
@@ -174,6 +177,9 @@ def _changed(n: ast.AST) -> "tuple[str, list[ast.expr], str] | None":
     if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add) and isinstance(n.target, ast.Name) and \
             isinstance(n.value, (ast.List, ast.ListComp)):
         return n.target.id, [], "iadd"
+    if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Subscript):  # (`L[i] += v`: L[i] = L[i] + v)
+        c = _chain(n.target.value)
+        return (c[0], c[1] + [n.target.slice], "setitem") if c else None
     targets = n.targets if isinstance(n, ast.Assign) else []
     if len(targets) == 1 and isinstance(targets[0], ast.Subscript):
         c = _chain(targets[0].value)
@@ -229,7 +235,14 @@ class _Rename(ast.NodeTransformer):
             if len(idx) == 1 and not name.startswith(_PREFIX):
                 return node  # (a local's `x[i] = v`: _rewrite's pass 1b, item_written)
             *idx, last = idx
-            value = self._call("setitem", [_item(name, idx), index_value(copy.deepcopy(last)), node.value])
+            # (`L[i] op= v`: operator's in-place op, a Tensor item's own `+=` (in place in a graph: `t[0][1] -= 1`
+            # writes the argument, MindSpore 2.10's); an index calls nothing, _chain: read twice)
+            item = node.value if not isinstance(node, ast.AugAssign) else ast.Call(
+                func=ast.Attribute(value=ast.Attribute(value=ast.Name(id=self.helpers, ctx=ast.Load()),
+                                                       attr="operators", ctx=ast.Load()),
+                                   attr=IN_PLACE_OPS[type(node.op).__name__], ctx=ast.Load()),
+                args=[_item(name, idx + [last]), node.value], keywords=[])
+            value = self._call("setitem", [_item(name, idx), index_value(copy.deepcopy(last)), item])
         elif what in ("append", "clear"):
             call = node.value
             assert isinstance(call, ast.Call)
@@ -259,14 +272,65 @@ class _Rename(ast.NodeTransformer):
 def rebind(fdef: ast.FunctionDef, local: set, helpers: str) -> None:
     """fdef's changes to lists (see the module's doc) as new values: of names outside `local` (its own names: a
     module's, a closure's) in a local of its own; `helpers`: the name rewritten code calls its helpers by."""
+    attrs = _self_lists(fdef, helpers)
     changed = {c[0] for c in map(_changed, _own(fdef.body)) if c is not None and c[0] != helpers}
-    if not changed:
-        return
-    names = changed - local
-    r = _Rename(names, changed & local, helpers, _from_outside(fdef, local))
-    fdef.body = [r.visit(s) for s in fdef.body]
-    fdef.body[:0] = [ast.Assign(targets=[ast.Name(id=_PREFIX + n, ctx=ast.Store())],
-                                value=ast.Name(id=n, ctx=ast.Load())) for n in sorted(names)]
+    if changed:
+        names = changed - local
+        r = _Rename(names, changed & local, helpers, _from_outside(fdef, local))
+        fdef.body = [r.visit(s) for s in fdef.body]
+        fdef.body[:0] = [ast.Assign(targets=[ast.Name(id=_PREFIX + n, ctx=ast.Store())],
+                                    value=ast.Name(id=n, ctx=ast.Load())) for n in sorted(names)]
+    fdef.body[:0] = attrs  # (first: `_gs_gl__gs_self_lst = _gs_self_lst` reads it)
+
+
+_SELF = "_gs_self_"
+
+
+def _self_attr(e) -> "str | None":
+    return e.attr if isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name) and e.value.id == "self" else None
+
+
+def _self_lists(fdef: ast.FunctionDef, helpers: str) -> list:
+    """A Cell attribute's list changed in a graph (MindSpore 2.10, a straight construct, /work/scratch_left35/p3c.py):
+    `self.lst[0] = 9` and `self.lst[0] += 1` are seen by the construct's later reads, the attribute's list stays as
+    it was (on every call); `self.lst.append(3)` is not even seen (`len(self.lst)` after it is the old length). So
+    the first read the attribute once into a name of the graph's own (`_gs_self_lst = self.lst`, then a module's
+    name's rule: `rebind`, which puts these reads first), the second append to a copy thrown away. Not for an
+    attribute the construct assigns. A dict attribute's item write stays Python's (item_set: written once, as
+    MindSpore's)."""
+    own = list(_own(fdef.body))
+    assigned = {_self_attr(t) for n in own for t in (n.targets if isinstance(n, ast.Assign) else
+                [n.target] if isinstance(n, (ast.AugAssign, ast.AnnAssign)) else [])}
+    items: set = set()  # (the attributes under an item assignment's target: `self.lst[i][j] = v` too)
+    for n in own:
+        for t in (n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, ast.AugAssign) else []):
+            while isinstance(t, ast.Subscript):
+                t = t.value
+                if _self_attr(t) is not None:
+                    items.add(_self_attr(t))
+    items -= assigned
+    for n in own:  # `self.lst.append(v)` of a list no item assignment here changes: on a copy, thrown away
+        if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Attribute) and \
+                n.value.func.attr == "append" and _self_attr(n.value.func.value) not in assigned | items | {None}:
+            n.value = ast.Call(func=ast.Attribute(value=ast.Name(id=helpers, ctx=ast.Load()), attr="list_append",
+                                                  ctx=ast.Load()), args=[n.value.func.value, *n.value.args],
+                               keywords=n.value.keywords)
+    if not items:
+        return []
+
+    class Reads(ast.NodeTransformer):
+        def visit_Attribute(self, node: ast.Attribute):
+            if _self_attr(node) in items and isinstance(node.ctx, ast.Load):
+                return ast.copy_location(ast.Name(id=_SELF + node.attr, ctx=ast.Load()), node)
+            return self.generic_visit(node)
+
+        def _nested(self, node):
+            return node
+        visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = _nested
+    fdef.body = [Reads().visit(st) for st in fdef.body]
+    return [ast.Assign(targets=[ast.Name(id=_SELF + a, ctx=ast.Store())],
+                                value=ast.Attribute(value=ast.Name(id="self", ctx=ast.Load()), attr=a, ctx=ast.Load()))
+                     for a in sorted(items)]
 
 
 def _from_outside(fdef: ast.FunctionDef, local: set) -> set:

@@ -21,16 +21,26 @@ from ._misc import current_trace
 from ._tensor import Tensor
 
 
+class RunText(str):
+    """An f-string of a traced value: its run's text (a raise of it is its run's: _graph_raise)."""
+
+
 class _Site:
     """One print of a trace: its arguments, each Tensor's value (and the flag) read from this object's
-    attributes after a run."""
+    attributes after a run. A print with an f-string of a traced value among them (RunText) is Python's, as
+    MindSpore 2.10 runs it (its fallback): one line, `sep` between, a Tensor as str() gives it (`print("val", x,
+    f"{y}")` prints `val 2.0 5.0`; /work/scratch_left35/p5c.py, p5d.py)."""
 
-    def __init__(self, args: tuple):
-        self.args = args
+    def __init__(self, args: tuple, sep: str = " ", end: str = "\n"):
+        self.args, self.sep, self.end = args, sep, end
 
     def run(self, values: list) -> None:
         """Print, given the values of this site's Tensors in the run (in order)."""
         k = iter(values)
+        if any(isinstance(a, RunText) for a in self.args):
+            builtins.print(*(str(next(k)) if isinstance(a, Tensor) else a for a in self.args), sep=self.sep,
+                           end=self.end)
+            return
         for a in self.args:
             builtins.print(_text(next(k)) if isinstance(a, Tensor) else a)
 
@@ -56,7 +66,7 @@ def graph_print(*args, sep=" ", end="\n", file=None, flush=False):
     if file is not None or not in_graph_run():
         builtins.print(*args, sep=sep, end=end, file=file, flush=flush)
         return
-    add_site(current_trace[0](), _Site(args), [a for a in args if isinstance(a, Tensor)])
+    add_site(current_trace[0](), _Site(args, sep, end), [a for a in args if isinstance(a, Tensor)])
 
 
 def add_site(tr, site, tensors: list) -> None:

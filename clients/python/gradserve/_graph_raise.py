@@ -34,8 +34,7 @@ SUPPORTED = ("AssertionError", "AttributeError", "BaseException", "EnvironmentEr
              "TypeError", "UnboundLocalError", "ValueError", "ZeroDivisionError")
 
 
-class _RunText(str):
-    """An f-string of a traced value: its run's text (a raise of it is its run's)."""
+_RunText = _graph_print.RunText
 
 
 def raise_(name: str, exc: Callable[[], Any], args: "Callable[[], tuple] | None") -> BaseException:

@@ -47,7 +47,8 @@ stays Python's; `bool()` of its traced test is then the branch explorer's (see _
 function whose source cannot be read, or that uses global / nonlocal / yield, which is left as it is.
 A zero-argument `super()` becomes `super(__class__, self)`: passes 2b and 3 move code into nested functions.
 With GRAPH_MODE's semantics (GRAPH_MODE, a jit function) a function holding a `try` statement is MindSpore 2.10's
-RuntimeError "Unsupported statement 'Try'." when called; PyNative runs it as Python.
+RuntimeError "Unsupported statement 'Try'." when called, and one holding a `del` statement (or a nested function
+a `nonlocal` one) its "Unsupported statement 'Delete'. ..." ('Nonlocal'); PyNative runs them as Python.
 """
 from __future__ import annotations
 
@@ -294,6 +295,14 @@ class _Raises(ast.NodeTransformer):
         node.exc = ast.copy_location(_helper("raise_", ast.Constant(name), _lazy(_name(name)), args), exc)
         return node
 
+    def visit_Call(self, node: ast.Call):
+        """`print(..., f"{x}")`: its f-strings as a raise's (a traced value's is the run's text: _graph_print runs
+        such a print as Python's, MindSpore 2.10's fallback)."""
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "print":
+            node.args = [_FStrings().visit(a) for a in node.args]
+        return node
+
 
 class _FStrings(ast.NodeTransformer):
     def visit_JoinedStr(self, node: ast.JoinedStr):
@@ -303,9 +312,7 @@ class _FStrings(ast.NodeTransformer):
 
 
 # -- pass 1b: item assignment -------------------------------------------------------------------------------
-_IN_PLACE_OPS = {"Add": "iadd", "Sub": "isub", "Mult": "imul", "Div": "itruediv", "FloorDiv": "ifloordiv",
-                  "Mod": "imod", "Pow": "ipow", "MatMult": "imatmul", "BitAnd": "iand", "BitOr": "ior",
-                  "BitXor": "ixor", "LShift": "ilshift", "RShift": "irshift"}  # (ast's operator -> operator's)
+_IN_PLACE_OPS = _graph_lists.IN_PLACE_OPS
 
 
 class _Stores(ast.NodeTransformer):
@@ -737,6 +744,9 @@ def _rewrite_function(f: types.FunctionType):
     _private_names.mangle(fdef, f)  # (compiled outside its class: `self.__x` as Python spells it there)
     loads = _graph_names.free_loads(fdef)  # (before the passes below add names of their own)
     tries = any(isinstance(n, ast.Try) for n in _own(fdef.body))  # (the user's own: before the catch added below)
+    # (statements MindSpore 2.10's graph parser refuses: `del`, and `nonlocal` in a function nested here)
+    unparsed = "Delete" if any(isinstance(n, ast.Delete) for n in _own(fdef.body)) else \
+        "Nonlocal" if any(isinstance(n, ast.Nonlocal) for n in ast.walk(fdef)) else None
     if "__class__" in f.__code__.co_freevars:
         _explicit_super(fdef)
     fdef.body = _flatten([_ForScope(fdef).visit(s) for s in fdef.body])
@@ -780,7 +790,7 @@ def _rewrite_function(f: types.FunctionType):
     outer_fn.__code__ = outer_fn.__code__.replace(co_consts=tuple(
         c.replace(co_qualname=f.__code__.co_qualname) if isinstance(c, types.CodeType) and c.co_name == fdef.name
         else c for c in outer_fn.__code__.co_consts))
-    outer_fn._gs_loads, outer_fn._gs_tries = loads, tries
+    outer_fn._gs_loads, outer_fn._gs_tries, outer_fn._gs_unparsed = loads, tries, unparsed
     outer_fn._gs_refusal = _graph_names.comprehension_refusal(fdef)
     return outer_fn
 
@@ -799,6 +809,9 @@ def convert(fn: Callable) -> Callable:
         _graph_names.check(target, outer._gs_loads)
         if outer._gs_tries:  # MindSpore 2.10's graph parser refuses try (its own tests check this text)
             raise RuntimeError("Unsupported statement 'Try'.")
+        if outer._gs_unparsed:  # (`del x`, `del L[0]`, `nonlocal n`: MindSpore 2.10's, /work/scratch_left35/p5b.py, p5c.py)
+            raise RuntimeError(f"Unsupported statement '{outer._gs_unparsed}'. More details please refer to syntax "
+                               "support at https://www.mindspore.cn")
         if outer._gs_refusal:  # (syntax its graph mode does not parse: a comprehension of two `for`s)
             raise TypeError(outer._gs_refusal)
     if outer.__globals__ is not target.__globals__:

@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _amp_cast, _attr_writes, _ir_dump, _join_kinds, _lifted, _graph_print, _graph_steps, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _seq_twins, _value_reads, _views
+from . import _amp_cast, _attr_writes, _ir_dump, _join_kinds, _lifted, _graph_print, _graph_steps, _calling_errors, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _private_arrays, _pyguard, _same_args, _seq_twins, _value_reads, _views
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -2000,6 +2000,8 @@ def _trace_program_once(fn: Callable, args: Sequence, *, label: str, names: Sequ
         for s in inner:
             if id(s) in root.origin:
                 s.__dict__["_gs_origin"] = root.origin[id(s)]
+    if graph_semantics(root):  # (net(v, v): a write through one input is the other's: _same_args)
+        _same_args.link(leaves, inner)
     writes = InputWrites(root, [s for s in inner if isinstance(s, Tensor)])
     if tensor_hooks[0] is not None:  # an argument's hooks go with its input, for the function derived from it
         for x, s in zip(leaves, inner):
@@ -2264,13 +2266,13 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
             leaves, tdef = flatten(list(args))
             sigs = tuple([_sig(x) for x in leaves])
             # a Tensor repeated in a list argument is one object in the trace (any mode): which, in the key
-            sigs += (contained_aliases(args, leaves),)
+            sigs += (contained_aliases(args, leaves), _same_args.repeats(leaves))
             break
     else:  # (the common call: Tensors alone, as flatten would give them)
         leaves, tdef = list(args), ("list", ("*",) * len(args))
         sigs = tuple([("T", x._shape, x._dtype) for x in leaves])  # (_sig of a Tensor, without a call each)
-        if top_aliases[0] and len(leaves) > 1:  # (net(x, x) in PyNative: which are one, in the key)
-            sigs += (contained_aliases(args, leaves),)
+        if len(leaves) > 1:  # (net(x, x): which are one, in PyNative; which share a storage, in a graph)
+            sigs += (contained_aliases(args, leaves) if top_aliases[0] else _same_args.repeats(leaves),)
     epoch = (mode_epoch[0], _tensor_mod.param_reshapes[0])
     sig: tuple = (epoch, tdef, sigs)
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)

@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import ops as _ops
 from .._tensor import Parameter, ParameterTuple, Tensor
-from .._cellbase import Cell, names_prefix
+from .. import context as _context
+from .._cellbase import Cell, names_prefix, switch_layer
 from ..common.initializer import initializer
 from .._trace import emit_grad, emit_jvp, flatten, unflatten
 from ..errors import ShapeError
@@ -66,6 +67,15 @@ class CellList(Cell, list):
                          else _a_cell(cell, "CellList"))
         if isinstance(index, int):
             self._renamed(index % len(self), index % len(self) + 1, prefix)
+
+    def __getitem__(self, index):  # type: ignore[override]  # a Cell or a switched cell for a Tensor index
+        """A Tensor index: GRAPH_MODE's switch_layer (as a tuple of Cells), PyNative's TypeError (MindSpore 2.10's,
+        /work/scratch_left35/p4.py)."""
+        if isinstance(index, Tensor):
+            if _context.get_context("mode") == _context.GRAPH_MODE:
+                return switch_layer(tuple(self), index)
+            raise TypeError("For 'CellList', the type of 'index' must be int or slice, but got Tensor.")
+        return list.__getitem__(self, index)
 
     def construct(self, *inputs):
         raise TypeError("CellList is not callable")

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _inplace_state, _private_arrays, _views
+from .. import _if_alias, _inplace_state, _private_arrays, _same_args, _views
 from .._late import late
 from .._tensor import Parameter, Tensor
 from .._trace import current, graph_semantics
@@ -75,6 +75,9 @@ def write(self: Tensor, new, where: str) -> Tensor:
         _inplace_state.note_graph_write(self)
     if tr is None:  # PyNative: into the storage it shares with its views (_views), as the in-place op documents
         _views.wrote(self)
+    elif where != "Tensor.__setitem__":  # (an item assignment binds the name alone in a graph: assigned_item)
+        _if_alias.follow(self, where)
+        _same_args.share(self, where)
     return self
 
 
