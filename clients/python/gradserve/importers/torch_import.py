@@ -722,6 +722,39 @@ def _embedding(c, weight, idx, padding_idx=-1, scale_grad_by_freq=False, sparse=
     return w.gather(table, c.v(idx), 0)
 
 
+@aten("aten.embedding_renorm.default")
+def _embedding_renorm(c, weight, idx, max_norm, norm_type):
+    """F.embedding(max_norm=...)'s renorm (functional once decomposed): each row the indices read whose
+    norm_type-norm exceeds max_norm is scaled by max_norm / (norm + 1e-7), torch's kernel. torch runs it in place under
+    no_grad, so the embedding's gradient reaches the weight unscaled: the new value with the identity's derivative,
+    W + stop_gradient(new - W). The program also returns the new weight (a parameter mutation), written back after
+    each call as torch's module keeps it."""
+    import torch
+
+    while getattr(weight, "target", None) in (torch.ops.aten.detach.default, torch.ops.aten.alias.default):
+        weight = weight.args[0]  # F.embedding renormalises weight.detach() in place: the write lands in weight
+    w, table = c.w, c.v(weight)
+    rows, dt = w.shape(table)[0], w.dtype(table)
+    ids = c.v(idx)
+    ids = w.reshape(ids, (-1, 1))
+    hit = w.binary("equal", ids, w.const(np.arange(rows, dtype=w.dtype(ids)).reshape(1, rows)))
+    read = w.binary("greater", w.reduce("max", w.cast(hit, dt), [0]), w.scalar_like(0, table))      # (rows,)
+    fixed = w.unary("stop_gradient", table)
+    a = w.unary("abs", fixed)
+    p = float(norm_type)
+    if p == float("inf"):
+        norm = w.reduce("max", a, list(range(1, len(w.shape(table)))), keepdims=True)
+    else:
+        norm = w.reduce("sum", a if p == 1 else w.binary("pow", a, w.scalar_like(p, table)),
+                        list(range(1, len(w.shape(table)))), keepdims=True)
+        norm = norm if p == 1 else w.binary("pow", norm, w.scalar_like(1 / p, table))
+    over = w.binary("logical_and", w.reshape(read, w.shape(norm)), w.binary("greater", norm,
+                                                                             w.scalar_like(max_norm, table)))
+    scale = w.where(over, w.div(w.scalar_like(max_norm, table), w.add(norm, w.scalar_like(1e-7, table))),
+                    w.scalar_like(1, table))
+    return w.add(table, w.unary("stop_gradient", w.sub(w.mul(fixed, scale), fixed)))
+
+
 @aten("aten.index_select.default")
 def _index_select(c, x, dim, idx):
     return c.w.gather(c.v(x), c.v(idx), dim)
@@ -1090,9 +1123,17 @@ def _program_to_writer(module, args: tuple, decompose: bool):
     _refuse_mutations(ep, specs)
     outputs = _convert_nodes(ctx, ep.graph_module)
     # a buffer's new value (train-mode batch norm's running statistics) is written back after each call
-    updates = [(cast(str, s.target), o) for s, o in zip(specs, outputs) if s.kind == OutputKind.BUFFER_MUTATION]
+    updates = [(cast(str, s.target), o) for s, o in zip(specs, outputs)
+               if s.kind in (OutputKind.BUFFER_MUTATION, OutputKind.PARAMETER_MUTATION)]
     user = [o for s, o in zip(specs, outputs) if s.kind == OutputKind.USER_OUTPUT]
     return w, user, updates
+
+
+def _renorm_write(spec, src) -> bool:
+    """A parameter written by nn.Embedding(max_norm=...)'s renorm: modelled (written back after each call)."""
+    from torch.export.graph_signature import OutputKind
+
+    return spec.kind == OutputKind.PARAMETER_MUTATION and "embedding_renorm" in str(getattr(src, "target", ""))
 
 
 def _refuse_mutations(ep, specs) -> None:
@@ -1100,11 +1141,12 @@ def _refuse_mutations(ep, specs) -> None:
     (a buffer's write, train-mode batch norm's statistics, is modelled: written back after each call)."""
     from torch.export.graph_signature import OutputKind
 
+    returned = next(n for n in ep.graph_module.graph.nodes if n.op == "output").args[0]
     bad = [(i, s) for i, s in enumerate(specs)
-           if s.kind not in (OutputKind.USER_OUTPUT, OutputKind.TOKEN, OutputKind.BUFFER_MUTATION)]
+           if s.kind not in (OutputKind.USER_OUTPUT, OutputKind.TOKEN, OutputKind.BUFFER_MUTATION)
+           and not _renorm_write(s, returned[i])]
     if not bad:
         return
-    returned = next(n for n in ep.graph_module.graph.nodes if n.op == "output").args[0]
     what = []
     for i, s in bad:
         src = returned[i]
