@@ -128,7 +128,7 @@ for _k, _op in _UN.items():  # abs: torch_fft.py (|z| of a complex z is real)
 _BIN = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "maximum": "maximum",
         "minimum": "minimum", "eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater",
         "ge": "greater_equal", "logical_and": "logical_and", "logical_or": "logical_or",
-        "remainder": "remainder", "fmod": "fmod", "atan2": "atan2"}
+        "remainder": "remainder", "fmod": "fmod"}
 
 
 def _binary(op):
@@ -221,6 +221,15 @@ def _leaky(c, x, slope=0.01):
 @aten("aten.softplus.default")
 def _softplus(c, x, beta=1, threshold=20):
     return C.softplus(c.w, c.v(x), float(beta), float(threshold))
+
+
+@aten("aten.log_sigmoid_forward.default")
+def _log_sigmoid_forward(c, x):
+    """F.logsigmoid: -softplus(-x), smooth at every order (the default decomposition's min(x, 0) - log1p(exp(-|x|))
+    had second derivative 0 at x = 0: torch's is -1/4). The second output is the kernel's scratch buffer, read by its
+    backward only."""
+    y = c.w.unary("neg", c.w.unary("softplus", c.w.unary("neg", c.v(x))))
+    return y, y
 
 
 @aten("aten.elu.default")
@@ -355,8 +364,13 @@ ATEN["aten.argmax.default"], ATEN["aten.argmin.default"] = _arg("argmax"), _arg(
 
 def _max_dim(op):
     def rule(c, x, dim, keepdim=False):
-        """torch.max(x, dim) / torch.min(x, dim): (values, indices)."""
-        return (c.w.reduce(op, c.v(x), [dim], keepdims=keepdim), _arg("arg" + op)(c, x, dim, keepdim))
+        """torch.max(x, dim) / torch.min(x, dim): (values, indices), the values x at the indices (the first extreme),
+        so the gradient reaches that element alone as torch's does (a reduce max split it among ties)."""
+        first = _arg("arg" + op)(c, x, dim, True)
+        v = C.take_along(c.w, c.v(x), first, dim)
+        if not keepdim:
+            v = c.w.reshape(v, [d for i, d in enumerate(c.w.shape(v)) if i != dim % len(c.w.shape(v))])
+        return v, _arg("arg" + op)(c, x, dim, keepdim)
     return rule
 
 
@@ -870,6 +884,59 @@ def _var(c, x, dim=None, correction=None, keepdim=False):
     return var
 
 
+@aten("aten.std.correction")
+def _std(c, x, dim=None, correction=None, keepdim=False):
+    """sqrt(var), its derivative 0 where the variance is 0 (a constant row: torch's std_backward masks it; the
+    decomposition's sqrt gave NaN there)."""
+    w = c.w
+    var = _var(c, x, dim, correction, keepdim)
+    pos = w.binary("greater", var, w.scalar_like(0, var))
+    return w.where(pos, w.unary("sqrt", w.where(pos, var, w.scalar_like(1, var))), w.scalar_like(0, var))
+
+
+def _pointwise_loss(c, loss, reduction):
+    """reduction as torch's enum: 0 none, 1 mean, 2 sum."""
+    return loss if reduction == 0 else c.w.reduce("mean" if reduction == 1 else "sum", loss, None)
+
+
+@aten("aten.smooth_l1_loss.default")
+def _smooth_l1(c, x, target, reduction=1, beta=1.0):
+    """0.5 d^2 / beta inside |d| < beta, |d| - beta / 2 outside, d squared as d * d (the decomposition's |d|^2 had
+    second derivative 0 at d = 0: torch's is 1 / beta)."""
+    w = c.w
+    d = w.sub(*c.pair(x, target))
+    ad = w.unary("abs", d)
+    if beta == 0:
+        return _pointwise_loss(c, ad, reduction)
+    inner = w.mul(w.mul(d, d), w.scalar_like(0.5 / beta, d))
+    loss = w.where(w.binary("less", ad, w.scalar_like(beta, d)), inner, w.sub(ad, w.scalar_like(0.5 * beta, d)))
+    return _pointwise_loss(c, loss, reduction)
+
+
+@aten("aten.huber_loss.default")
+def _huber(c, x, target, reduction=1, delta=1.0):
+    """0.5 d^2 inside |d| < delta, delta (|d| - delta / 2) outside (d * d: see smooth_l1_loss)."""
+    w = c.w
+    d = w.sub(*c.pair(x, target))
+    ad = w.unary("abs", d)
+    outer = w.mul(w.sub(ad, w.scalar_like(0.5 * delta, d)), w.scalar_like(delta, d))
+    loss = w.where(w.binary("less", ad, w.scalar_like(delta, d)), w.mul(w.mul(d, d), w.scalar_like(0.5, d)), outer)
+    return _pointwise_loss(c, loss, reduction)
+
+
+@aten("aten.atan2.default")
+def _atan2(c, y, x):
+    """atan2 whose derivatives are 0 at the origin (torch's atan2_backward: its 1 / (x^2 + y^2) is taken as 0 there;
+    the engine's gave NaN): the op on (0, 1) there, the value kept."""
+    w = c.w
+    vy, vx = c.pair(y, x)
+    shape = np.broadcast_shapes(w.shape(vy), w.shape(vx))
+    vy, vx = w.broadcast_to(vy, shape), w.broadcast_to(vx, shape)
+    zero = w.binary("equal", w.add(w.mul(vx, vx), w.mul(vy, vy)), w.scalar_like(0, vx))
+    safe = w.binary("atan2", w.where(zero, w.scalar_like(0, vy), vy), w.where(zero, w.scalar_like(1, vx), vx))
+    return w.where(zero, w.unary("stop_gradient", w.binary("atan2", vy, vx)), safe)
+
+
 def _upsample(mode):
     def rule(c, x, output_size=None, *rest):
         """upsample_{nearest,bilinear,...}.vec: (x, output_size, [align_corners,] scale_factors)."""
@@ -1091,6 +1158,13 @@ def _program_to_writer(module, args: tuple, decompose: bool):
         table.pop(torch.ops.aten.detach.default)
         table.pop(torch.ops.aten.sinc.default, None)  # its where(x == 0, 1, sin / x): nan derivative at 0 (torch's: 0)
         table.pop(torch.ops.aten.special_entr.default, None)  # its untaken x log x: nan derivative at 0 (torch's: inf)
+        # torch's kernels' derivatives at the kinks and smooth points the decompositions lose: hardsigmoid's is 1/6
+        # strictly inside (-3, 3) and hardswish's 0 at -3, 1 at 3 (clamp's decomposition passes the bounds: -0.5,
+        # 1.5); logsigmoid's second derivative at 0 is -1/4 (min / abs: 0), smooth_l1 / huber's 1 / beta at d = 0
+        # (|d|^2: 0); std's gradient on a constant row 0 (sqrt: NaN)
+        table.pop(torch.ops.aten.std.correction, None)
+        for op in ("hardsigmoid", "hardswish", "log_sigmoid_forward", "smooth_l1_loss", "huber_loss"):
+            table.pop(getattr(torch.ops.aten, op).default, None)
         ep = ep.run_decompositions(table)
     w = GraphWriter(type(module).__name__)
     ctx = _Ctx(w)
