@@ -1212,7 +1212,8 @@ def _renorm_write(spec, src) -> bool:
 
 def _refuse_mutations(ep, specs) -> None:
     """Refuses a program that writes to a parameter or a user input, naming each target and the op writing it
-    (a buffer's write, train-mode batch norm's statistics, is modelled: written back after each call)."""
+    (a buffer's write, train-mode batch norm's statistics, and nn.Embedding(max_norm)'s renorm of its weight are
+    modelled: written back after each call)."""
     from torch.export.graph_signature import OutputKind
 
     returned = next(n for n in ep.graph_module.graph.nodes if n.op == "output").args[0]
@@ -1227,11 +1228,8 @@ def _refuse_mutations(ep, specs) -> None:
         op = str(getattr(src, "target", src)).removeprefix("aten.")
         what.append(f"{s.kind.name.lower().replace('_', ' ')} of {s.target!r} by {getattr(src, 'name', src)!r} "
                     f"({op})")
-    why = ("; nn.Embedding(max_norm=...) renormalises the rows it reads in place on every call: renormalise the "
-           "weight once beforehand (torch.embedding_renorm_ under torch.no_grad) and export the embedding without "
-           "max_norm" if any("embedding_renorm" in w for w in what) else "")
     raise UnsupportedModel("the exported program writes to its parameters or inputs, which gradserve graphs do not "
-                           f"model: {'; '.join(what)}{why}")
+                           f"model: {'; '.join(what)}")
 
 
 def _static_module(module):
