@@ -926,8 +926,8 @@ def _huber(c, x, target, reduction=1, delta=1.0):
 
 @aten("aten.atan2.default")
 def _atan2(c, y, x):
-    """atan2 whose derivatives are 0 at the origin (torch's atan2_backward: its 1 / (x^2 + y^2) is taken as 0 there;
-    the engine's gave NaN): the op on (0, 1) there, the value kept."""
+    """atan2 whose derivatives are 0 at the origin (torch's atan2_backward takes its 1 / (x^2 + y^2) as 0 where that
+    is infinite, so also where the sum underflows; the engine's gave NaN): the op on (0, 1) there, the value kept."""
     w = c.w
     vy, vx = c.pair(y, x)
     shape = np.broadcast_shapes(w.shape(vy), w.shape(vx))
