@@ -607,9 +607,12 @@ def prefix_scan(w: GraphWriter, x: str, axis: int, combine) -> str:
 
 
 def log_add_exp(w: GraphWriter, a: str, b: str) -> str:
-    """log(exp(a) + exp(b)) = max + log1p(exp(-|a - b|)), finite for any finite a, b."""
-    d = w.sub(a, b)
-    return w.add(w.binary("maximum", a, b), w.unary("log1p", w.unary("exp", w.unary("neg", w.unary("abs", d)))))
+    """log(exp(a) + exp(b)) = m + log(exp(a - m) + exp(b - m)), m = max(a, b) held constant (0 where infinite):
+    finite for any finite a, b and smooth at every order (max + log1p(exp(-|a - b|)) had second derivative 0 where
+    a == b: abs and maximum have none there; the true one is 1/4)."""
+    m = w.binary("maximum", a, b)
+    m = w.unary("stop_gradient", w.where(w.binary("equal", w.sub(m, m), w.scalar_like(0, m)), m, w.scalar_like(0, m)))
+    return w.add(m, w.unary("log", w.add(w.unary("exp", w.sub(a, m)), w.unary("exp", w.sub(b, m)))))
 
 
 def diagonal(w: GraphWriter, x: str, offset: int, d1: int, d2: int) -> str:

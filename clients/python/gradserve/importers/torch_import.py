@@ -128,7 +128,7 @@ for _k, _op in _UN.items():  # abs: torch_fft.py (|z| of a complex z is real)
 _BIN = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "maximum": "maximum",
         "minimum": "minimum", "eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater",
         "ge": "greater_equal", "logical_and": "logical_and", "logical_or": "logical_or",
-        "remainder": "remainder", "fmod": "fmod", "atan2": "atan2"}
+        "remainder": "remainder", "fmod": "fmod"}
 
 
 def _binary(op):
@@ -221,6 +221,15 @@ def _leaky(c, x, slope=0.01):
 @aten("aten.softplus.default")
 def _softplus(c, x, beta=1, threshold=20):
     return C.softplus(c.w, c.v(x), float(beta), float(threshold))
+
+
+@aten("aten.log_sigmoid_forward.default")
+def _log_sigmoid_forward(c, x):
+    """F.logsigmoid: -softplus(-x), smooth at every order (the default decomposition's min(x, 0) - log1p(exp(-|x|))
+    had second derivative 0 at x = 0: torch's is -1/4). The second output is the kernel's scratch buffer, read by its
+    backward only."""
+    y = c.w.unary("neg", c.w.unary("softplus", c.w.unary("neg", c.v(x))))
+    return y, y
 
 
 @aten("aten.elu.default")
@@ -355,8 +364,13 @@ ATEN["aten.argmax.default"], ATEN["aten.argmin.default"] = _arg("argmax"), _arg(
 
 def _max_dim(op):
     def rule(c, x, dim, keepdim=False):
-        """torch.max(x, dim) / torch.min(x, dim): (values, indices)."""
-        return (c.w.reduce(op, c.v(x), [dim], keepdims=keepdim), _arg("arg" + op)(c, x, dim, keepdim))
+        """torch.max(x, dim) / torch.min(x, dim): (values, indices), the values x at the indices (the first extreme),
+        so the gradient reaches that element alone as torch's does (a reduce max split it among ties)."""
+        first = _arg("arg" + op)(c, x, dim, True)
+        v = C.take_along(c.w, c.v(x), first, dim)
+        if not keepdim:
+            v = c.w.reshape(v, [d for i, d in enumerate(c.w.shape(v)) if i != dim % len(c.w.shape(v))])
+        return v, _arg("arg" + op)(c, x, dim, keepdim)
     return rule
 
 
@@ -722,6 +736,39 @@ def _embedding(c, weight, idx, padding_idx=-1, scale_grad_by_freq=False, sparse=
     return w.gather(table, c.v(idx), 0)
 
 
+@aten("aten.embedding_renorm.default")
+def _embedding_renorm(c, weight, idx, max_norm, norm_type):
+    """F.embedding(max_norm=...)'s renorm (functional once decomposed): each row the indices read whose
+    norm_type-norm exceeds max_norm is scaled by max_norm / (norm + 1e-7), torch's kernel. torch runs it in place under
+    no_grad, so the embedding's gradient reaches the weight unscaled: the new value with the identity's derivative,
+    W + stop_gradient(new - W). The program also returns the new weight (a parameter mutation), written back after
+    each call as torch's module keeps it."""
+    import torch
+
+    while getattr(weight, "target", None) in (torch.ops.aten.detach.default, torch.ops.aten.alias.default):
+        weight = weight.args[0]  # F.embedding renormalises weight.detach() in place: the write lands in weight
+    w, table = c.w, c.v(weight)
+    rows, dt = w.shape(table)[0], w.dtype(table)
+    ids = c.v(idx)
+    ids = w.reshape(ids, (-1, 1))
+    hit = w.binary("equal", ids, w.const(np.arange(rows, dtype=w.dtype(ids)).reshape(1, rows)))
+    read = w.binary("greater", w.reduce("max", w.cast(hit, dt), [0]), w.scalar_like(0, table))      # (rows,)
+    fixed = w.unary("stop_gradient", table)
+    a = w.unary("abs", fixed)
+    p = float(norm_type)
+    if p == float("inf"):
+        norm = w.reduce("max", a, list(range(1, len(w.shape(table)))), keepdims=True)
+    else:
+        norm = w.reduce("sum", a if p == 1 else w.binary("pow", a, w.scalar_like(p, table)),
+                        list(range(1, len(w.shape(table)))), keepdims=True)
+        norm = norm if p == 1 else w.binary("pow", norm, w.scalar_like(1 / p, table))
+    over = w.binary("logical_and", w.reshape(read, w.shape(norm)), w.binary("greater", norm,
+                                                                             w.scalar_like(max_norm, table)))
+    scale = w.where(over, w.div(w.scalar_like(max_norm, table), w.add(norm, w.scalar_like(1e-7, table))),
+                    w.scalar_like(1, table))
+    return w.add(table, w.unary("stop_gradient", w.sub(w.mul(fixed, scale), fixed)))
+
+
 @aten("aten.index_select.default")
 def _index_select(c, x, dim, idx):
     return c.w.gather(c.v(x), c.v(idx), dim)
@@ -835,6 +882,59 @@ def _var(c, x, dim=None, correction=None, keepdim=False):
     var = w.div(w.reduce("sum", w.mul(dev, dev), axes, keepdims=keepdim),
                 w.scalar_like(n - (1 if correction is None else correction), x))
     return var
+
+
+@aten("aten.std.correction")
+def _std(c, x, dim=None, correction=None, keepdim=False):
+    """sqrt(var), its derivative 0 where the variance is 0 (a constant row: torch's std_backward masks it; the
+    decomposition's sqrt gave NaN there)."""
+    w = c.w
+    var = _var(c, x, dim, correction, keepdim)
+    pos = w.binary("greater", var, w.scalar_like(0, var))
+    return w.where(pos, w.unary("sqrt", w.where(pos, var, w.scalar_like(1, var))), w.scalar_like(0, var))
+
+
+def _pointwise_loss(c, loss, reduction):
+    """reduction as torch's enum: 0 none, 1 mean, 2 sum."""
+    return loss if reduction == 0 else c.w.reduce("mean" if reduction == 1 else "sum", loss, None)
+
+
+@aten("aten.smooth_l1_loss.default")
+def _smooth_l1(c, x, target, reduction=1, beta=1.0):
+    """0.5 d^2 / beta inside |d| < beta, |d| - beta / 2 outside, d squared as d * d (the decomposition's |d|^2 had
+    second derivative 0 at d = 0: torch's is 1 / beta)."""
+    w = c.w
+    d = w.sub(*c.pair(x, target))
+    ad = w.unary("abs", d)
+    if beta == 0:
+        return _pointwise_loss(c, ad, reduction)
+    inner = w.mul(w.mul(d, d), w.scalar_like(0.5 / beta, d))
+    loss = w.where(w.binary("less", ad, w.scalar_like(beta, d)), inner, w.sub(ad, w.scalar_like(0.5 * beta, d)))
+    return _pointwise_loss(c, loss, reduction)
+
+
+@aten("aten.huber_loss.default")
+def _huber(c, x, target, reduction=1, delta=1.0):
+    """0.5 d^2 inside |d| < delta, delta (|d| - delta / 2) outside (d * d: see smooth_l1_loss)."""
+    w = c.w
+    d = w.sub(*c.pair(x, target))
+    ad = w.unary("abs", d)
+    outer = w.mul(w.sub(ad, w.scalar_like(0.5 * delta, d)), w.scalar_like(delta, d))
+    loss = w.where(w.binary("less", ad, w.scalar_like(delta, d)), w.mul(w.mul(d, d), w.scalar_like(0.5, d)), outer)
+    return _pointwise_loss(c, loss, reduction)
+
+
+@aten("aten.atan2.default")
+def _atan2(c, y, x):
+    """atan2 whose derivatives are 0 at the origin (torch's atan2_backward takes its 1 / (x^2 + y^2) as 0 where that
+    is infinite, so also where the sum underflows; the engine's gave NaN): the op on (0, 1) there, the value kept."""
+    w = c.w
+    vy, vx = c.pair(y, x)
+    shape = np.broadcast_shapes(w.shape(vy), w.shape(vx))
+    vy, vx = w.broadcast_to(vy, shape), w.broadcast_to(vx, shape)
+    zero = w.binary("equal", w.add(w.mul(vx, vx), w.mul(vy, vy)), w.scalar_like(0, vx))
+    safe = w.binary("atan2", w.where(zero, w.scalar_like(0, vy), vy), w.where(zero, w.scalar_like(1, vx), vx))
+    return w.where(zero, w.unary("stop_gradient", w.binary("atan2", vy, vx)), safe)
 
 
 def _upsample(mode):
@@ -1058,6 +1158,13 @@ def _program_to_writer(module, args: tuple, decompose: bool):
         table.pop(torch.ops.aten.detach.default)
         table.pop(torch.ops.aten.sinc.default, None)  # its where(x == 0, 1, sin / x): nan derivative at 0 (torch's: 0)
         table.pop(torch.ops.aten.special_entr.default, None)  # its untaken x log x: nan derivative at 0 (torch's: inf)
+        # torch's kernels' derivatives at the kinks and smooth points the decompositions lose: hardsigmoid's is 1/6
+        # strictly inside (-3, 3) and hardswish's 0 at -3, 1 at 3 (clamp's decomposition passes the bounds: -0.5,
+        # 1.5); logsigmoid's second derivative at 0 is -1/4 (min / abs: 0), smooth_l1 / huber's 1 / beta at d = 0
+        # (|d|^2: 0); std's gradient on a constant row 0 (sqrt: NaN)
+        table.pop(torch.ops.aten.std.correction, None)
+        for op in ("hardsigmoid", "hardswish", "log_sigmoid_forward", "smooth_l1_loss", "huber_loss"):
+            table.pop(getattr(torch.ops.aten, op).default, None)
         ep = ep.run_decompositions(table)
     w = GraphWriter(type(module).__name__)
     ctx = _Ctx(w)
@@ -1090,32 +1197,39 @@ def _program_to_writer(module, args: tuple, decompose: bool):
     _refuse_mutations(ep, specs)
     outputs = _convert_nodes(ctx, ep.graph_module)
     # a buffer's new value (train-mode batch norm's running statistics) is written back after each call
-    updates = [(cast(str, s.target), o) for s, o in zip(specs, outputs) if s.kind == OutputKind.BUFFER_MUTATION]
+    updates = [(cast(str, s.target), o) for s, o in zip(specs, outputs)
+               if s.kind in (OutputKind.BUFFER_MUTATION, OutputKind.PARAMETER_MUTATION)]
     user = [o for s, o in zip(specs, outputs) if s.kind == OutputKind.USER_OUTPUT]
     return w, user, updates
 
 
-def _refuse_mutations(ep, specs) -> None:
-    """Refuses a program that writes to a parameter or a user input, naming each target and the op writing it
-    (a buffer's write, train-mode batch norm's statistics, is modelled: written back after each call)."""
+def _renorm_write(spec, src) -> bool:
+    """A parameter written by nn.Embedding(max_norm=...)'s renorm: modelled (written back after each call)."""
     from torch.export.graph_signature import OutputKind
 
+    return spec.kind == OutputKind.PARAMETER_MUTATION and "embedding_renorm" in str(getattr(src, "target", ""))
+
+
+def _refuse_mutations(ep, specs) -> None:
+    """Refuses a program that writes to a parameter or a user input, naming each target and the op writing it
+    (a buffer's write, train-mode batch norm's statistics, and nn.Embedding(max_norm)'s renorm of its weight are
+    modelled: written back after each call)."""
+    from torch.export.graph_signature import OutputKind
+
+    returned = next(n for n in ep.graph_module.graph.nodes if n.op == "output").args[0]
     bad = [(i, s) for i, s in enumerate(specs)
-           if s.kind not in (OutputKind.USER_OUTPUT, OutputKind.TOKEN, OutputKind.BUFFER_MUTATION)]
+           if s.kind not in (OutputKind.USER_OUTPUT, OutputKind.TOKEN, OutputKind.BUFFER_MUTATION)
+           and not _renorm_write(s, returned[i])]
     if not bad:
         return
-    returned = next(n for n in ep.graph_module.graph.nodes if n.op == "output").args[0]
     what = []
     for i, s in bad:
         src = returned[i]
         op = str(getattr(src, "target", src)).removeprefix("aten.")
         what.append(f"{s.kind.name.lower().replace('_', ' ')} of {s.target!r} by {getattr(src, 'name', src)!r} "
                     f"({op})")
-    why = ("; nn.Embedding(max_norm=...) renormalises the rows it reads in place on every call: renormalise the "
-           "weight once beforehand (torch.embedding_renorm_ under torch.no_grad) and export the embedding without "
-           "max_norm" if any("embedding_renorm" in w for w in what) else "")
     raise UnsupportedModel("the exported program writes to its parameters or inputs, which gradserve graphs do not "
-                           f"model: {'; '.join(what)}{why}")
+                           f"model: {'; '.join(what)}")
 
 
 def _static_module(module):

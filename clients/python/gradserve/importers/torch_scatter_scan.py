@@ -87,8 +87,19 @@ def _logcumsumexp(c, x, dim):
 
 def _cum_extreme(op):
     def rule(c, x, dim):
-        """Values only: the indices output is refused if used (the getitem names it)."""
-        return (C.prefix_scan(c.w, c.v(x), dim, lambda w, a, b: w.binary(op, a, b)), None)
+        """(values, indices) as torch's cummax / cummin: index j is the last i <= j holding the running extreme (ties
+        go to the later element), the value x there, so the gradient reaches that element alone (a scan of the
+        engine's maximum split ties: [0, 0, 0, 0]'s gradient went mostly to the first). The last such i is the last
+        position whose element is a new running extreme (x_i == m_i), so the indices are a running max of those."""
+        w, v = c.w, c.v(x)
+        dim %= len(w.shape(v))
+        m = C.prefix_scan(w, w.unary("stop_gradient", v), dim, lambda w, a, b: w.binary(op, a, b))
+        n = w.shape(v)[dim]
+        pos = w.const(np.arange(n, dtype=np.int64).reshape([n if k == dim else 1 for k in range(len(w.shape(v)))]))
+        pos = w.broadcast_to(pos, w.shape(v))
+        record = w.where(w.binary("equal", v, m), pos, w.const(np.zeros((), np.int64)))
+        idx = C.prefix_scan(w, record, dim, lambda w, a, b: w.binary("maximum", a, b))
+        return C.take_along(w, v, idx, dim), idx
     return rule
 
 
