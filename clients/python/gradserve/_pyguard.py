@@ -245,7 +245,10 @@ class Recorder:
             return
         self.frames.append(frame)
         g = frame.f_globals
+        lifting = _lifted.active[0]
         for name in loads:
+            if lifting is not None and (id(g), name) in lifting[2]:  # (a lifted global: an input, _lifted)
+                continue
             d = g if name in g else builtins.__dict__
             v = d.get(name, MISSING)
             if v is MISSING or not self.guard_value(v):
