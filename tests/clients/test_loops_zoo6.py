@@ -4,6 +4,8 @@ NumPy by hand where the step draws noise) and with no trace after the warm-up.
 - a module global Tensor reassigned by the script each step (a learning rate, a temperature, a schedule value)
   and read in a function or a Cell's construct: lifted as a program input once seen to change (gradserve._lifted),
   where it was a constant of the trace and a trace every step;
+- the same through a box: a Tensor attribute of the Cell differentiated replaced each step (`net.temperature =
+  Tensor(t)`), an item of a module global dict of hyper-parameters (`HP["scale"] = Tensor(s)`);
 - `jit(lambda ...)` made afresh each step: its twins share one guarded trace (gradserve._jit), where each new
   function had its own cache and a trace every step;
 - unchanged, held here: an optimizer whose learning rate (its own Parameter) a scheduler assigns, a GradOperation
@@ -86,6 +88,74 @@ def test_a_global_temperature_read_in_construct_trains_without_retracing(on_real
         wj = wj - 0.05 * gj
     np.testing.assert_allclose(net.w.asnumpy(), wj, rtol=1e-5)
     assert _traces() - before == 0
+
+
+class _AttrTempered(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = Parameter(Tensor(np.full(4, 0.3, np.float32)), name="w")
+        self.temperature = Tensor(np.float32(1.0))
+
+    def construct(self, x):
+        return ops.logsumexp(self.w * x / self.temperature, 0)
+
+
+HP = {"scale": Tensor(np.float32(1.0)), "name": "quadratic"}
+
+
+def _hp_loss(w):
+    return ops.sum(ops.square(w * Tensor(X) - ONES)) * HP["scale"]
+
+
+def test_a_cell_attribute_and_a_hyperparameter_dict_item_replaced_each_step(on_real_server):
+    gs.set_context(mode=gs.PYNATIVE_MODE)
+    net = _AttrTempered()
+    step = ops.value_and_grad(net, None, net.trainable_params())
+    hp_grad, w = ops.grad(_hp_loss), Tensor(np.ones(4, np.float32))
+    twin = jax.jit(jax.value_and_grad(lambda w, t: jax.scipy.special.logsumexp(w * X / t, 0)))
+    hp_twin = jax.jit(jax.grad(lambda w, s: jnp.sum(jnp.square(w * X - 1.0)) * s))
+    for i in range(STEPS):
+        if i == WARM:
+            before = _traces()
+        t = np.float32(2.0 - 0.1 * i)
+        net.temperature = Tensor(t)
+        HP["scale"] = Tensor(np.float32(1.0 + i))
+        v, (g,) = step(Tensor(X))
+        vj, gj = twin(jnp.full(4, 0.3, jnp.float32), t)
+        np.testing.assert_allclose(v.asnumpy(), vj, rtol=1e-5, err_msg=f"step {i}")
+        np.testing.assert_allclose(g.asnumpy(), gj, rtol=1e-5, atol=1e-7, err_msg=f"step {i}")
+        np.testing.assert_allclose(hp_grad(w).asnumpy(), hp_twin(jnp.ones(4), np.float32(1.0 + i)), rtol=1e-5)
+        assert float(net.temperature.asnumpy()) == t and float(HP["scale"].asnumpy()) == 1.0 + i  # (restored)
+    assert _traces() - before == 0
+
+
+class _Carry(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = Parameter(Tensor(np.full(2, 0.5, np.float32)), name="w")
+        self.h = Tensor(np.zeros(2, np.float32))
+
+    def construct(self, x):
+        h = ops.tanh(self.w * x + self.h)
+        self.h = ops.stop_gradient(h)
+        return ops.sum(h)
+
+
+def test_an_attribute_the_construct_itself_replaces_keeps_its_write(on_real_server):
+    """A state carried on self, replaced each step by the construct itself: not lifted (a method writes it: its
+    write handled as before), the write stays after the call and each step reads the last one."""
+    gs.set_context(mode=gs.PYNATIVE_MODE)
+    net = _Carry()
+    step = ops.value_and_grad(net, None, net.trainable_params())
+    h, w = np.zeros(2, np.float32), np.full(2, 0.5, np.float32)
+    for i in range(6):
+        x = np.array([1.0, -1.0], np.float32) * (i + 1)
+        v, (g,) = step(Tensor(x))
+        hn = np.tanh(w * x + h)
+        np.testing.assert_allclose(v.asnumpy(), hn.sum(), rtol=1e-5)
+        np.testing.assert_allclose(g.asnumpy(), (1 - hn ** 2) * x, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(net.h.asnumpy(), hn, rtol=1e-5, err_msg=f"step {i}")
+        h = hn
 
 
 SCALE = Tensor(np.float32(1.0))

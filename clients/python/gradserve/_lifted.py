@@ -10,13 +10,14 @@ copying it (_rewrite.convert), sees an input, its value reads handled as an argu
 concrete Tensor by another path is that input too (_trace.Trace.ref). The derivative cache's twin key (_twins) names
 a lifted cell by its being one, the guards (_pyguard) skip it: the input's shape and dtype are in the call's
 signature. A captured Tensor that is also an argument keeps PyNative's own semantics (_trace.pynative_captures);
-a Parameter, a Tensor with hooks and a Cell's attribute are not lifted (unchanged).
+a Parameter and a Tensor with hooks are not lifted (unchanged).
 
-A module global the function (or a Cell's construct) loads is lifted the same way once it has been seen to change
-(a learning rate, a temperature, a schedule Tensor reassigned by the script's loop each step: issue #13): while
-the program traces, the module's dict holds the input's symbolic Tensor under that name (the guards skip it,
-_pyguard). A global seen with one Tensor only stays a constant of the trace (a fixed table or mask: folded, not
-sent per run). A Python number stays a constant (guarded by value: a new value traces anew), as MindSpore 2.10's
+A plain Tensor read through a box is lifted the same way once it has been seen to change (a learning rate, a
+temperature, a schedule Tensor replaced by the script's loop each step: issue #13): a module global the function
+(or a Cell's construct) loads, an item of a module global dict of str keys it loads (hyper-parameters), an
+attribute of the Cell called. While the program traces, the box holds the input's symbolic Tensor under that key
+(the guards skip it: _pyguard). One seen with one Tensor only stays a constant of the trace (a fixed table or mask:
+folded, not sent per run). A Python number stays a constant (guarded by value: a new value traces anew), as MindSpore 2.10's
 jit takes a global number as a constant of its graph (it does not even recompile: a stale value), while its
 PyNative reads each step's value; only names the function's own code loads count (a helper's globals: as before)."""
 from __future__ import annotations
@@ -30,24 +31,45 @@ from ._tensor import Tensor
 # a plain Tensor's own attributes: one with more carries hooks or stands in for another (not lifted)
 _PLAIN_TENSOR = frozenset(("_data", "_trace", "_name", "_shape", "_dtype"))
 # while a lifting program traces: ({id(a lifted Tensor): its symbolic input}, {id(a lifted cell)},
-# {(id(a module dict), a lifted global's name)}); else None
+# {(id(the dict holding a lifted box item: a module's, a Cell's, a global dict), its key)}); else None
 active: list = [None]
 _KEEP = 1024  # code objects / globals remembered below (a script exec-ing new code each step stays bounded)
-_loads: dict = {}  # code -> the global names it (or code nested in it: a lambda, a comprehension) loads
+_loads: dict = {}  # code -> _names(code)
+_ITEMS = 64  # (a larger dict: not looked through; its guards keep it a constant as before)
+_stores: dict = {}  # a Cell class -> _class_stores(it)
 _last: dict = {}  # (id(module dict), name) -> id of the Tensor last seen there, or None once it has changed
 
 
-def _loaded_globals(code) -> tuple:
+def _names(code) -> tuple:
+    """(the global names code, or code nested in it (a lambda, a comprehension), loads; the attribute names it
+    stores: _class_stores)."""
     got = _loads.get(code)
     if got is None:
-        seen, stack = set(), [code]
+        loads, stores, stack = set(), set(), [code]
         while stack:
             c = stack.pop()
-            seen.update(i.argval for i in dis.get_instructions(c) if i.opname == "LOAD_GLOBAL")
+            for i in dis.get_instructions(c):
+                if i.opname == "LOAD_GLOBAL":
+                    loads.add(i.argval)
+                elif i.opname == "STORE_ATTR":
+                    stores.add(i.argval)
             stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
         if len(_loads) >= _KEEP:
             del _loads[next(iter(_loads))]
-        got = _loads[code] = tuple(sorted(seen))
+        got = _loads[code] = (tuple(sorted(loads)), frozenset(stores))
+    return got
+
+
+def _class_stores(cls) -> frozenset:
+    """The attribute names any method of cls (or of its bases) but __init__ stores: a Cell's state it writes itself
+    (in construct or a helper it calls, in an `if` or not) keeps its own handling (_trace.attribute_written)."""
+    got = _stores.get(cls)
+    if got is None:
+        got = frozenset().union(*(_names(v.__code__)[1] for k in cls.__mro__ for n, v in vars(k).items()
+                                  if type(v) is types.FunctionType and n != "__init__"))
+        if len(_stores) >= _KEEP:
+            del _stores[next(iter(_stores))]
+        _stores[cls] = got
     return got
 
 
@@ -66,35 +88,60 @@ def _plain(v) -> bool:
     return type(v) is Tensor and v._data is not None and v.__dict__.keys() == _PLAIN_TENSOR  # (no hooks, no stand-in)
 
 
-def _moving_globals(fn) -> list:
-    """[(name, Tensor)] of the module globals fn's code loads that hold a plain Tensor that has changed before."""
+def _changed(box: dict, key, v) -> bool:
+    """Whether box[key] (now the plain Tensor v) has held another Tensor before: from then on it is lifted."""
+    at = (id(box), key)
+    last = _last.get(at, 0)
+    if last is None:
+        return True
+    if last == id(v):
+        return False
+    if last:  # (another Tensor there before: it changes)
+        _last[at] = None
+        return True
+    if len(_last) >= _KEEP:
+        del _last[next(iter(_last))]
+    _last[at] = id(v)
+    return False
+
+
+def _moving(fn) -> list:
+    """[(slot, Tensor)] of the plain Tensors fn reads through a box that have changed before: a module global its
+    code loads (slot: its name), an item of a module global dict of str keys it loads (a dict of hyper-parameters:
+    ("item", its name, the key)), an attribute of fn itself where fn is a Cell whose methods do not write it
+    (`net.temperature = Tensor(t)` each step: ("attr", its name); a Parameter is no plain Tensor: as before)."""
     where = _code_of(fn)
     if where is None:
         return []
     code, g = where
-    found = []
-    for name in _loaded_globals(code):
+    found: list = []
+    for name in _names(code)[0]:
         v = g.get(name)
-        if not _plain(v):
-            continue
-        at = (id(g), name)
-        last = _last.get(at, 0)
-        if last is None:
+        if type(v) is dict:
+            if len(v) <= _ITEMS and all(type(k) is str for k in v):
+                found += [(("item", name, k), x) for k, x in v.items() if _plain(x) and _changed(v, k, x)]
+        elif _plain(v) and _changed(g, name, v):
             found.append((name, v))
-        elif last != id(v):
-            if last:  # (another Tensor there before: it changes, lifted from now on)
-                _last[at] = None
-                found.append((name, v))
-            else:
-                if len(_last) >= _KEEP:
-                    del _last[next(iter(_last))]
-                _last[at] = id(v)
+    if type(fn) is not types.FunctionType:  # (a Cell: _code_of)
+        d, stores = fn.__dict__, _class_stores(type(fn))
+        found += [(("attr", k), x) for k, x in d.items()
+                  if type(x) is Tensor and k not in stores and _plain(x) and _changed(d, k, x)]
     return found
 
 
+def _box(fn, slot) -> tuple:
+    """(the dict a slot that is no closure cell lives in, its key there)."""
+    g = _code_of(fn)[1]
+    if type(slot) is str:
+        return g, slot
+    if slot[0] == "item":
+        return g[slot[1]], slot[2]
+    return fn.__dict__, slot[1]
+
+
 def closure_tensors(fn, args) -> tuple:
-    """((slot, Tensor), ...) to lift: a slot is a closure cell's index or a module global's name; () where none."""
-    found = _moving_globals(fn)
+    """((slot, Tensor), ...) to lift: a slot is a closure cell's index, or names a box item (_moving); () where none."""
+    found = _moving(fn)
     closure = fn.__closure__ if type(fn) is types.FunctionType else None
     for k, c in enumerate(closure or ()):
         try:
@@ -117,25 +164,26 @@ def kind(lifts: tuple) -> tuple:
 def program(fn, traced: Callable, lifts: tuple, n: int) -> Callable:
     """traced (a program of the call's n arguments) as a program of those and the lifted Tensors after them."""
     cells = [fn.__closure__[k] if type(k) is int else None for k, _ in lifts]
-    g = _code_of(fn)[1] if any(c is None for c in cells) else None  # (the module whose globals are lifted)
-    names = {(id(g), k) for k, _ in lifts if type(k) is str}
+    boxes = [None if type(k) is int else _box(fn, k) for k, _ in lifts]  # ((dict, key): a global, an item...)
+    names = {(id(b[0]), b[1]) for b in boxes if b is not None}
 
     def lifted(*a):
         syms = a[n:]
         saved = active[0]
         active[0] = ({id(t): s for (_, t), s in zip(lifts, syms)}, {id(c) for c in cells if c is not None}, names)
-        for c, (k, _), s in zip(cells, lifts, syms):
+        for c, b, s in zip(cells, boxes, syms):
             if c is None:
-                g[k] = s
+                b[0][b[1]] = s
             else:
                 c.cell_contents = s
         try:
             return traced(*a[:n])
-        finally:
-            for c, (k, t) in zip(cells, lifts):
+        finally:  # (what the traced code stored there itself stays: a construct's `self.h = h`)
+            for c, b, s, (_, t) in zip(cells, boxes, syms, lifts):
                 if c is None:
-                    g[k] = t
-                else:
+                    if b[0].get(b[1]) is s:
+                        b[0][b[1]] = t
+                elif c.cell_contents is s:
                     c.cell_contents = t
             active[0] = saved
 

@@ -45,6 +45,7 @@ from . import _lifted
 from ._tensor import Tensor
 
 _tls = threading.local()  # .rec: the Recorder of the trace this thread records (sys.setprofile is per thread)
+LIFTED = object()  # a box item's snapshot value where the item was lifted while tracing (_lifted): not compared
 cell_types: list = [()]  # (Cell,), set by _cellbase (a layer above this one)
 MISSING = object()
 
@@ -194,7 +195,11 @@ class Recorder:
     def _guard_box(self, box, depth: int, cell: bool = False, owner=None) -> bool:
         """A list's or dict's items (a Cell's attributes: its __dict__), compared by identity on each call
         (a Cell's own `_gs_` state, its trace cache among them, only so)."""
-        self.items.append((box if owner is None else weakref.ref(owner), _snapshot(box)))
+        snap = _snapshot(box)
+        lifting = _lifted.active[0]
+        if lifting is not None and lifting[2] and snap[0] is not None:  # (a lifted item: an input, _lifted)
+            snap = snap[0], [LIFTED if (id(box), k) in lifting[2] else v for k, v in zip(*snap)]
+        self.items.append((box if owner is None else weakref.ref(owner), snap))
         pairs = box.items() if isinstance(box, (dict, types.MappingProxyType)) else enumerate(box)
         return all(self.guard_value(k, depth + 1) and self.guard_value(v, depth + 1) for k, v in pairs
                    if not isinstance(v, _TRUSTED) and not (cell and isinstance(k, str) and k.startswith("_gs_")))
@@ -491,14 +496,14 @@ def _box_tests(items: list, const: Callable[[Any], str], by_value: Callable[[str
             (keys is None or all(type(k) is str for k in keys))
         if keys is not None:
             tests.append(f"not all(map(is_, d, {const(keys)}))")
-        if not inline:
+        if not inline:  # (_lifted lifts only from boxes tested inline: a LIFTED value here never holds)
             tests.append(f"not all(map(is_, {'d' if keys is None else 'd.values()'}, {const(values)}))")
         elif keys is None:
             tests += [f"not {t}" if (t := by_value(f"d[{i}]", v)) else f"d[{i}] is not {const(v)}"
                       for i, v in enumerate(values)]
         else:
             tests += [f"not {t}" if (t := by_value(f"d[{const(k)}]", v)) else f"d[{const(k)}] is not {const(v)}"
-                      for k, v in zip(keys, values)]
+                      for k, v in zip(keys, values) if v is not LIFTED]  # (a lifted item: the call's kind, _lifted)
         lines.append(f"{indent}if {' or '.join(tests)}: return False")
     return lines
 
