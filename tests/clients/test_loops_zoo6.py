@@ -6,6 +6,10 @@ NumPy by hand where the step draws noise) and with no trace after the warm-up.
   where it was a constant of the trace and a trace every step;
 - the same through a box: a Tensor attribute of the Cell differentiated replaced each step (`net.temperature =
   Tensor(t)`), an item of a module global dict of hyper-parameters (`HP["scale"] = Tensor(s)`);
+- a `has_aux` function whose aux dict is built by item stores (`aux = {}; aux["loss"] = l`: a store into a dict the
+  frame made is no side effect, gradserve._pyguard; it left the trace unguarded, a trace every call) and whose keys
+  follow a flag the loop flips (a logging step): a signature keeps its few earlier guarded traces beside its latest
+  (_trace.GUARD_ALTERNATES), where a value cycling through two or three retraced on every change;
 - `jit(lambda ...)` made afresh each step: its twins share one guarded trace (gradserve._jit), where each new
   function had its own cache and a trace every step;
 - unchanged, held here: an optimizer whose learning rate (its own Parameter) a scheduler assigns, a GradOperation
@@ -173,6 +177,81 @@ def test_a_lifted_global_read_as_a_value_takes_each_steps_branch(on_real_server)
         SCALE = Tensor(np.float32(s))
         want = 2 * w.asnumpy() if s > 0 else 3 * w.asnumpy() ** 2
         np.testing.assert_allclose(grad(w).asnumpy(), want, rtol=1e-6, err_msg=f"scale {s}")
+
+
+LOG = False
+
+
+def _with_metrics(w):
+    loss = ops.sum(ops.square(w * Tensor(X) - 1.0))
+    aux = {}
+    aux["loss"] = loss
+    if LOG:
+        aux["w_norm"] = ops.sqrt(ops.sum(w * w))
+    return loss, aux
+
+
+PHASE = 0
+
+
+def _phased(w):
+    return ops.sum(w * w) * (1.0 + PHASE), {f"phase{PHASE}": w * 2.0}
+
+
+def test_has_aux_metrics_built_by_item_stores_under_a_flipped_flag(on_real_server):
+    global LOG, PHASE
+    gs.set_context(mode=gs.PYNATIVE_MODE)
+    grad, w = ops.grad(_with_metrics, has_aux=True), np.array([0.5, 1.0, -1.0, 2.0], np.float32)
+    twin = jax.jit(jax.grad(lambda w: jnp.sum(jnp.square(w * X - 1.0))))
+    for i in range(STEPS):
+        if i == WARM:
+            before = _traces()
+        LOG = i % 2 == 0
+        g, (aux,) = grad(Tensor(w))
+        np.testing.assert_allclose(g.asnumpy(), twin(w), rtol=1e-5, err_msg=f"step {i}")
+        assert sorted(aux) == (["loss", "w_norm"] if LOG else ["loss"])
+        np.testing.assert_allclose(aux["loss"].asnumpy(), np.sum(np.square(w * X - 1.0)), rtol=1e-5)
+        if LOG:
+            np.testing.assert_allclose(aux["w_norm"].asnumpy(), np.linalg.norm(w), rtol=1e-5)
+    grad = ops.grad(_phased, has_aux=True)
+    for i in range(12):  # (three phases in turn: each its own trace, reused)
+        if i == 5:
+            before = _traces()
+        PHASE = i % 3
+        g, (aux,) = grad(Tensor(w))
+        np.testing.assert_allclose(g.asnumpy(), 2 * w * (1.0 + PHASE), rtol=1e-6)
+        assert list(aux) == [f"phase{PHASE}"]
+    assert _traces() - before == 0
+
+
+def test_a_store_into_a_dict_the_frame_made_is_no_side_effect():
+    """_pyguard's static facts (no server): an item store into a fresh local dict or list is the frame's own; into an
+    argument, an alias, or with a key it cannot follow (a conditional expression), a side effect as before."""
+    from gradserve import _pyguard
+
+    def fresh(w, i):
+        out = {}
+        seq = [0, 0]
+        out["loss"] = w
+        out[f"k{i}"] = w * 2
+        seq[1] = w
+        return out, seq
+
+    def into_argument(w, d):
+        d["x"] = w
+
+    def into_alias(w):
+        out = {}
+        other = out
+        other["x"] = w
+
+    def unfollowed_key(w):
+        out = {}
+        out[w if w else 1] = 2
+
+    assert _pyguard._code_facts(fresh.__code__)[1] is False
+    for f in (into_argument, into_alias, unfollowed_key):
+        assert _pyguard._code_facts(f.__code__)[1] is True, f.__name__
 
 
 STEP = 0.0  # a Python number: a constant of the trace

@@ -77,9 +77,8 @@ def _code_of(fn):
     """(code, module dict) a top-level call of fn runs first: a plain function's, a Cell's construct's; or None."""
     if type(fn) is types.FunctionType:
         return fn.__code__, fn.__globals__
-    from . import _pyguard  # (it imports this module)
-    construct = getattr(type(fn), "construct", None)
-    if type(construct) is types.FunctionType and isinstance(fn, _pyguard.cell_types[0] or ()):
+    construct = getattr(type(fn), "construct", None)  # (a Cell's, by its construct: Cell is a layer above this)
+    if type(construct) is types.FunctionType:
         return construct.__code__, construct.__globals__
     return None
 
