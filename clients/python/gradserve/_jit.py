@@ -12,11 +12,12 @@ import weakref
 from typing import Any
 
 from ._tensor import Parameter, Tensor
-from . import context as _context
+from . import _pyguard, _twins, context as _context
 from ._late import late
 from ._trace import TraceCache, attribute_written, current, jit_body, run_program
 
 _programs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_by_function: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # (fn -> {kind: cache}: _twins.caches)
 
 
 def _with_keywords(construct, args: tuple, kwargs: dict):
@@ -78,8 +79,11 @@ def _compiled(fn):
             with jit_body():  # (its captures stay constants in a PyNative grad: _trace.pynative_captures)
                 return call(*args)
         cache = _programs.get(wrapper)
-        if cache is None:
-            cache = _programs[wrapper] = TraceCache()
+        if cache is None:  # (`jit(lambda a: ...)` made afresh each step: its twins' traces, guarded, _twins)
+            per = _twins.caches(fn, _by_function)
+            cache = None if per is None else _twins.kind_cache(per, "jit")
+            if type(cache) is not _pyguard.TwinTraces:
+                cache = _programs[wrapper] = TraceCache()
         return run_program(call, args, cache=cache, label=getattr(fn, "__name__", "jit"), graph=True,
                            compile_only=_context.precompile_only())
 

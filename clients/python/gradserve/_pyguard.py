@@ -45,6 +45,7 @@ from . import _lifted
 from ._tensor import Tensor
 
 _tls = threading.local()  # .rec: the Recorder of the trace this thread records (sys.setprofile is per thread)
+LIFTED = object()  # a box item's snapshot value where the item was lifted while tracing (_lifted): not compared
 cell_types: list = [()]  # (Cell,), set by _cellbase (a layer above this one)
 MISSING = object()
 
@@ -96,14 +97,51 @@ def _is_user(code, space: dict) -> bool:
     return u
 
 
+_BUILDS = {"BUILD_MAP", "BUILD_LIST", "BUILD_CONST_KEY_MAP"}
+
+
+def _fresh_containers(code, ins: list) -> set:
+    """The local names (no argument's) only ever bound to a dict or list built right there (`aux = {}`)."""
+    nargs = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 4) + bool(code.co_flags & 8)
+    args, bound, other = set(code.co_varnames[:nargs]), set(), set()
+    for j, i in enumerate(ins):
+        if i.opname == "STORE_FAST":
+            (bound if j and ins[j - 1].opname in _BUILDS else other).add(i.argval)
+        elif i.opname == "DELETE_FAST":
+            other.add(i.argval)
+    return bound - other - args
+
+
+def _container(ins: list, j: int):
+    """The local name STORE_SUBSCR ins[j] stores into (`c[key] = v`, its key a straight-line expression), or None."""
+    depth, k = 0, j - 1
+    while k >= 0 and depth < 1:  # (back over the key's instructions: the shortest run that pushes one value)
+        i = ins[k]
+        if i.is_jump_target or i.opcode in dis.hasjrel or i.opcode in dis.hasjabs or \
+                i.opname in ("COPY", "SWAP", "KW_NAMES"):
+            return None
+        try:
+            depth += dis.stack_effect(i.opcode, i.arg)
+        except ValueError:
+            return None
+        k -= 1
+    if depth != 1 or k < 0 or ins[k].opname != "LOAD_FAST" or ins[k + 1].is_jump_target:
+        return None
+    return ins[k].argval
+
+
 def _code_facts(code) -> tuple:
     """(the globals it loads, whether it stores outside its frame or names random state)."""
     facts = _code_cache.get(code)
     if facts is None:
         loads, stores = set(), "random" in code.co_names  # (np.random's Cython draws: no c_call event)
-        for ins in dis.get_instructions(code):
+        ins_ = list(dis.get_instructions(code))
+        fresh = _fresh_containers(code, ins_)
+        for j, ins in enumerate(ins_):
             if ins.opname == "LOAD_GLOBAL":
                 loads.add(ins.argval)
+            elif ins.opname == "STORE_SUBSCR" and fresh and _container(ins_, j) in fresh:
+                pass  # (`aux = {}; aux["loss"] = l`: an item of a dict or list this frame made, returned or not)
             elif ins.opname in _STORES or (ins.opname == "STORE_DEREF" and ins.argval in code.co_freevars):
                 stores = True
         facts = _code_cache[code] = (tuple(loads), stores)
@@ -194,7 +232,11 @@ class Recorder:
     def _guard_box(self, box, depth: int, cell: bool = False, owner=None) -> bool:
         """A list's or dict's items (a Cell's attributes: its __dict__), compared by identity on each call
         (a Cell's own `_gs_` state, its trace cache among them, only so)."""
-        self.items.append((box if owner is None else weakref.ref(owner), _snapshot(box)))
+        snap = _snapshot(box)
+        lifting = _lifted.active[0]
+        if lifting is not None and lifting[2] and snap[0] is not None:  # (a lifted item: an input, _lifted)
+            snap = snap[0], [LIFTED if (id(box), k) in lifting[2] else v for k, v in zip(*snap)]
+        self.items.append((box if owner is None else weakref.ref(owner), snap))
         pairs = box.items() if isinstance(box, (dict, types.MappingProxyType)) else enumerate(box)
         return all(self.guard_value(k, depth + 1) and self.guard_value(v, depth + 1) for k, v in pairs
                    if not isinstance(v, _TRUSTED) and not (cell and isinstance(k, str) and k.startswith("_gs_")))
@@ -245,7 +287,10 @@ class Recorder:
             return
         self.frames.append(frame)
         g = frame.f_globals
+        lifting = _lifted.active[0]
         for name in loads:
+            if lifting is not None and (id(g), name) in lifting[2]:  # (a lifted global: an input, _lifted)
+                continue
             d = g if name in g else builtins.__dict__
             v = d.get(name, MISSING)
             if v is MISSING or not self.guard_value(v):
@@ -393,10 +438,11 @@ class Guarded:
     (traced afresh on every call; the last trace kept for its registration: _trace._share_registration),
     or, recorded False, was traced once without recording (a signature seen once costs no hook)."""
 
-    __slots__ = ("prog", "guarded", "recorded", "holds", "hits", "churn")
+    __slots__ = ("prog", "guarded", "recorded", "holds", "hits", "churn", "others")
 
-    def __init__(self, prog, rec: "Recorder | None", churn: int = 0, recorded: bool = True):
+    def __init__(self, prog, rec: "Recorder | None", churn: int = 0, recorded: bool = True, others: tuple = ()):
         self.prog, self.hits, self.churn = prog, 0, churn  # churn: traces in a row whose guards failed unused
+        self.others = others  # earlier guarded traces of the signature, most recent first (_trace._guarded_hit)
         self.guarded, self.recorded = rec is not None, recorded  # (recorded False: seen once, not recorded yet)
         if rec is not None:
             self.holds = _compiled(rec)  # holds(): whether all it read is unchanged (asked on each call)
@@ -488,14 +534,14 @@ def _box_tests(items: list, const: Callable[[Any], str], by_value: Callable[[str
             (keys is None or all(type(k) is str for k in keys))
         if keys is not None:
             tests.append(f"not all(map(is_, d, {const(keys)}))")
-        if not inline:
+        if not inline:  # (_lifted lifts only from boxes tested inline: a LIFTED value here never holds)
             tests.append(f"not all(map(is_, {'d' if keys is None else 'd.values()'}, {const(values)}))")
         elif keys is None:
             tests += [f"not {t}" if (t := by_value(f"d[{i}]", v)) else f"d[{i}] is not {const(v)}"
                       for i, v in enumerate(values)]
         else:
             tests += [f"not {t}" if (t := by_value(f"d[{const(k)}]", v)) else f"d[{const(k)}] is not {const(v)}"
-                      for k, v in zip(keys, values)]
+                      for k, v in zip(keys, values) if v is not LIFTED]  # (a lifted item: the call's kind, _lifted)
         lines.append(f"{indent}if {' or '.join(tests)}: return False")
     return lines
 

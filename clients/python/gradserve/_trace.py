@@ -2109,7 +2109,10 @@ TRACE_CACHE_SIZE = int(os.environ.get("GRADSERVE_TRACE_CACHE_SIZE", "128"))
 
 # PyNative: after this many traces of one signature in a row whose guards failed before any reuse (a value
 # the Python reads changes on every call), it is traced afresh, unrecorded, from then on (_guarded_trace)
-GUARD_CHURN = 2
+GUARD_CHURN = 4
+# PyNative: the earlier guarded traces of a signature kept beside its latest, asked when the latest's guards fail
+# (a value the Python reads cycling through a few: a logging flag, an aux dict's keys, a phase, i % 3)
+GUARD_ALTERNATES = GUARD_CHURN - 1
 
 # this process's counts, to explain a slow run (benchmarks/loops_bench.py records them per workload): traces
 # made (trace_program), PyNative traces recorded under the guard hook, kept PyNative traces whose guards failed
@@ -2175,7 +2178,14 @@ def _guarded_hit(guarded: dict, sig, leaves: list):
         return None
     if not entry.holds():
         trace_counts["guard_failures"] += 1
-        return None
+        for alt in entry.others:  # (an earlier trace of sig whose reads hold now: it becomes the latest)
+            if alt.holds():
+                guarded[sig] = alt
+                alt.others, entry.others = (entry,) + tuple(o for o in entry.others if o is not alt), ()
+                entry = alt
+                break
+        else:
+            return None
     entry.hits += 1
     prog = entry.prog
     if prog.root.const_data and _consts_written(prog.root.const_data):
@@ -2225,7 +2235,10 @@ def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label: str 
     # (random draws are per-run data whichever generator they use: Program.rewinds; a reused trace draws alike)
     ok = rec is not False and not prog.root.reads and not prog.root.no_cache
     churn = old.churn + 1 if old.guarded and not old.hits else 0  # (what it reads changes on every call)
-    guarded[sig] = _pyguard.Guarded(prog, rec if ok and rec is not False and churn < GUARD_CHURN else None, churn)
+    keep = rec if ok and rec is not False and churn < GUARD_CHURN else None
+    others = ((old,) + old.others)[:GUARD_ALTERNATES] if old.guarded and keep is not None else ()
+    old.others = ()
+    guarded[sig] = _pyguard.Guarded(prog, keep, churn, others=others)
     return prog
 
 

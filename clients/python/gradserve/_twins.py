@@ -114,7 +114,8 @@ def _key(fn, depth: int, keep: list, lifted: frozenset = frozenset()) -> tuple:
     keep.append(g)
     cells = tuple(("lifted",) if k in lifted else _value(c.cell_contents, depth, keep)  # (an empty cell: ValueError)
                   for k, c in enumerate(fn.__closure__ or ()))  # (lifted: an input of its programs, _lifted)
-    glob = tuple((n, _value(g[n], depth, keep)) if n in g else (n, _absent(n)) for n in _code_names(code))
+    glob = tuple((n, ("lifted",)) if n in lifted else (n, _value(g[n], depth, keep)) if n in g else (n, _absent(n))
+                 for n in _code_names(code))
     kwd = tuple(sorted((k, _value(v, depth, keep)) for k, v in (fn.__kwdefaults__ or {}).items()))
     return ("fn", code, id(g), _value(fn.__defaults__ or (), depth, keep), kwd, cells, glob)
 
@@ -135,7 +136,7 @@ def _absent(name: str):
 def key_of(fn, keep: list, lifted: frozenset = frozenset()) -> tuple | None:
     """fn's twin key (the objects it names by identity appended to keep), or None where fn is no function,
     partial, Cell or derivative object, or reads a value no key can stand for. lifted: the indices of fn's closure
-    cells its programs take as inputs (_lifted), named by that alone."""
+    cells and the names of its module globals its programs take as inputs (_lifted), named by that alone."""
     try:
         k = _key(fn, 0, keep, lifted)
         hash(k)
