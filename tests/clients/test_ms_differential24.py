@@ -26,3 +26,59 @@ def test_round24_programs_are_reproducible_compile_and_draw_every_form_in_both_m
                    "ops.grad(h, (0, 1))(a0, a1)"))
     assert {p["context"] for p in progs} == {"pynative", "graph"}
     assert [p["name"].rsplit("@", 1)[0] for p in progs[::2]] == [p["name"].rsplit("@", 1)[0] for p in progs[1::2]]
+
+
+# ----------------------------------------------------------------------------------------- agreed with MindSpore
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_an_int_inputs_gradient_is_the_float_gradient_truncated_to_its_dtype(mindspore_is_gradserve, graph):
+    """ops.grad(h, (0, 1)) where the second input is int32 and g = cast(x, f16) * cast(y, f16): MindSpore 2.10.0
+    CPU gives y's gradient as int32, d h / dy = x (z + cos z) truncated toward zero ([0.79, -4.65, 1.21, 0, -0.77,
+    0.71] -> [0, -4, 1, 0, 0, 0]), and x's as float32 from float16 arithmetic: the literals below, both modes
+    (round 24's r24:24:31 dtype24.f32_i32_cast.grad01; its GRAPH_MODE gives 18.609375 for x's second entry, one
+    float16 step from its PyNative 18.625)."""
+    import mindspore as ms
+    from mindspore import Tensor, ops
+
+    def h(x, y):
+        z = ops.cast(x, ms.float16) * ops.cast(y, ms.float16)
+        return (z * z).sum() * 0.5 + ops.sin(z).sum()
+    x = Tensor(np.array([[0.5, 1.0, -0.5], [0.0, -0.5, -0.5]], np.float32))
+    y = Tensor(np.array([[4, -4, 4], [3, -2, 3]], np.int32))
+    gx, gy = _in_mode(graph, lambda: ops.grad(h, (0, 1))(x, y))
+    assert str(gx.dtype).lower().endswith("float32") and str(gy.dtype).lower().endswith("int32")
+    np.testing.assert_array_equal(gy.asnumpy(), [[0, -4, 1], [0, 0, 0]])
+    np.testing.assert_allclose(gx.asnumpy(), [[6.3359375, 18.625, -9.6640625], [3.0, -3.08203125, -4.2890625]],
+                               rtol=0, atol=0.016)
+
+
+# ----------------------------------------------------------------------------------------- MindSpore's own, ours kept
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_second_order_through_cosine_embedding_loss(mindspore_is_gradserve, graph):
+    """grad of sum(grad(h)(x) cos x), h = y^2 / 2 + sin(y) / 4 of nn.CosineEmbeddingLoss(margin=-0.3,
+    reduction='sum')(x, x2, [1, -1, -1, 1]): PyTorch float64's second order (computed here) agrees with MindSpore
+    2.10.0 CPU's GRAPH_MODE ([[-0.0909, -0.0479, 0.4714], ...]); its PyNative gives [[-0.447, 0.032, 0.594],
+    [-0.709, 0.181, -0.052], ...] (round 24's r24:24:40 loss24.cos_emb_sum.grad2)."""
+    torch = pytest.importorskip("torch")
+    from torch.func import grad
+    from mindspore import Tensor, nn, ops
+    x = np.array([[-2.5, 1.0, 2.5], [-1.5, 1.5, -0.5], [0.0, 0.5, -1.5], [0.5, 0.0, 2.0]], np.float32)
+    x2 = np.array([[1.8998530, 0.2088030, 0.8952110], [-1.1807292, 0.2735325, 0.6028672],
+                   [-0.6613674, -1.0436107, -0.5811490], [-0.3563530, 0.2940738, -1.7969706]], np.float32)
+    sg = np.array([1, -1, -1, 1], np.int32)
+    loss_fn = nn.CosineEmbeddingLoss(margin=-0.3, reduction='sum')
+
+    def h(a):
+        y = loss_fn(a, Tensor(x2), Tensor(sg))
+        return (y * y).sum() * 0.5 + (ops.sin(y) * 0.25).sum()
+
+    def h1(a):
+        return (ops.grad(h, 0)(a) * ops.cos(a)).sum()
+    got = _in_mode(graph, lambda: ops.grad(h1, 0)(Tensor(x)))
+    t2, ts = torch.tensor(x2, dtype=torch.float64), torch.tensor(sg, dtype=torch.float64)
+
+    def th(a):
+        c = torch.nn.functional.cosine_similarity(a, t2, dim=1, eps=0)
+        y = torch.where(ts > 0, 1 - c, torch.clamp(c + 0.3, min=0)).sum()
+        return y * y * 0.5 + torch.sin(y) * 0.25
+    want = grad(lambda a: (grad(th)(a) * torch.cos(a)).sum())(torch.tensor(x, dtype=torch.float64)).numpy()
+    np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-4, atol=1e-5)
