@@ -51,6 +51,63 @@ def test_an_int_inputs_gradient_is_the_float_gradient_truncated_to_its_dtype(min
                                rtol=0, atol=0.016)
 
 
+X2233 = np.array([[[[0.5, -1.0, 1.5], [2.0, 0.0, -0.5]], [[0.3, -0.7, 1.1], [-1.2, 0.4, 0.9]]],
+                  [[[0.2, -1.1, 0.7], [1.3, 0.4, -0.6]], [[-0.9, 0.8, 1.5], [0.5, 0.25, -0.5]]]], np.float32)
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_batchnorm2d_training_gradients_and_moving_statistics_over_two_calls(mindspore_is_gradserve, graph):
+    """nn.BatchNorm2d(2, momentum=0.6) in training, gamma [1.5, -0.5], beta [0.2, 0.1]: ops.grad(h, 0, weights) then a
+    second call on x / 2, the moving statistics after both (moving = 0.6 moving + 0.4 batch, unbiased variance):
+    MindSpore 2.10.0 CPU's literals, the same in both modes (round 24's layer24.bn2d form)."""
+    from mindspore import Tensor, nn, ops
+
+    def run():
+        net = nn.BatchNorm2d(2, momentum=0.6)
+        net.set_train(True)
+        net.gamma.set_data(Tensor(np.array([1.5, -0.5], np.float32)))
+        net.beta.set_data(Tensor(np.array([0.2, 0.1], np.float32)))
+
+        def h(x):
+            y = net(x)
+            return (y * y).sum() * 0.5 + (ops.sin(y) * 0.25).sum()
+        gx, (gg, gb) = ops.grad(h, 0, net.trainable_params())(Tensor(X2233))
+        net(Tensor(X2233) * 0.5)
+        return gx, gg, gb, net.moving_mean, net.moving_variance
+    gx, gg, gb, mm, mv = _in_mode(graph, run)
+    np.testing.assert_allclose(gx.asnumpy()[:, 0].ravel(), [0.262475, -0.300483, -0.206875, -0.343684, 0.267332,
+                                                            0.043048, 0.294688, -0.367621, 0.197618, -0.107561,
+                                                            0.282591, -0.021527], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(gx.asnumpy()[:, 1].ravel(), [-0.0175, -0.000409, 0.009267, 0.02625, -0.016145,
+                                                            -0.000772, 0.009046, -0.004976, 0.035446, -0.014213,
+                                                            -0.017961, -0.008033], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(gg.asnumpy(), [17.426931, -5.768518], rtol=1e-5)
+    np.testing.assert_allclose(gb.asnumpy(), [3.112637, 3.828098], rtol=1e-5)
+    np.testing.assert_allclose(mm.asnumpy(), [0.12466668, 0.08983334], rtol=1e-5)
+    np.testing.assert_allclose(mv.asnumpy(), [0.69186068, 0.60610723], rtol=1e-5)
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_cross_entropy_with_weight_ignore_index_and_label_smoothing(mindspore_is_gradserve, graph):
+    """nn.CrossEntropyLoss(weight=[0.5, 2, 1], ignore_index=2, label_smoothing=0.2) on labels [0, 2, 1, 1] (row 1
+    ignored: no gradient, out of the weighted mean's denominator): MindSpore 2.10.0 CPU's value and gradient, the
+    same in both modes (round 24's loss24.ce_ignore_w form)."""
+    import mindspore as ms
+    from mindspore import Tensor, nn, ops
+    x = np.array([[0.5, -1.0, 1.5], [2.0, 0.0, -0.5], [0.3, -0.7, 1.1], [-1.2, 0.4, 0.9]], np.float32)
+    loss_fn = nn.CrossEntropyLoss(weight=Tensor(np.array([0.5, 2.0, 1.0], np.float32)), ignore_index=2,
+                                  label_smoothing=0.2)
+    labels = Tensor(np.array([0, 2, 1, 1], np.int32))
+
+    def ce(a):
+        return loss_fn(a, labels)
+    v, g = _in_mode(graph, lambda: ops.value_and_grad(ce, 0)(Tensor(x)))
+    np.testing.assert_allclose(v.asnumpy(), 1.548329, rtol=1e-5)
+    np.testing.assert_allclose(g.asnumpy(), [[-0.060588, -0.021662, 0.08225], [0.0, 0.0, 0.0],
+                                             [0.105968, -0.343477, 0.237508], [0.021447, -0.242266, 0.220819]],
+                               rtol=1e-4, atol=1e-6)
+    assert g.dtype == ms.float32
+
 # ----------------------------------------------------------------------------------------- MindSpore's own, ours kept
 @pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
 def test_second_order_through_cosine_embedding_loss(mindspore_is_gradserve, graph):
