@@ -204,3 +204,33 @@ def test_second_order_of_bce_with_logits_at_a_zero_logit(mindspore_is_gradserve,
         return (v * v).sum() * 0.5 + (torch.sin(v) * 0.25).sum()
     want = grad(lambda a: (grad(th)(a) * torch.cos(a)).sum())(torch.tensor(x, dtype=torch.float64)).numpy()
     np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["pynative", "graph"])
+def test_logaddexp_second_derivative_at_a_tie(mindspore_is_gradserve, graph):
+    """d2/dx2 sum(logaddexp(x, y)) where x == y is sigmoid' (0) = 1/4 (PyTorch float64, computed here); ours gave 0
+    (max + log1p(exp(-|x - y|)) differentiated piece by piece), found beside round 24's BCEWithLogits case. Values and
+    first derivatives with infinities and a wide range kept (PyTorch's)."""
+    torch = pytest.importorskip("torch")
+    from torch.func import grad
+    from mindspore import Tensor, ops
+    x, y = np.array([0.5, 1.0, -2.0], np.float32), np.array([0.5, 0.0, -2.0], np.float32)
+
+    def h(a):
+        return ops.logaddexp(a, Tensor(y)).sum()
+
+    def h1(a):
+        return ops.grad(h, 0)(a).sum()
+    got = _in_mode(graph, lambda: ops.grad(h1, 0)(Tensor(x)))
+    ty = torch.tensor(y, dtype=torch.float64)
+    want = grad(lambda a: grad(lambda b: torch.logaddexp(b, ty).sum())(a).sum())(torch.tensor(x, dtype=torch.float64))
+    np.testing.assert_allclose(got.asnumpy(), want.numpy(), rtol=1e-5, atol=1e-7)
+    assert abs(want[0] - 0.25) < 1e-12
+    a = np.array([[1e-3], [np.inf], [-np.inf], [30.0]], np.float32)
+    b = np.array([-1e8, 0.0, 2.0], np.float32)
+    ga, gb = _in_mode(graph, lambda: ops.grad(lambda u, v: ops.logaddexp(u, v).sum(), (0, 1))(Tensor(a), Tensor(b)))
+    np.testing.assert_allclose(ops.logaddexp(Tensor(a), Tensor(b)).asnumpy(), np.logaddexp(a, b), rtol=1e-6)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    torch.logaddexp(ta, tb).sum().backward()
+    np.testing.assert_allclose(ga.asnumpy(), ta.grad.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(gb.asnumpy(), tb.grad.numpy(), rtol=1e-5)
