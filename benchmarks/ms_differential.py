@@ -6,7 +6,7 @@ real server. Forward values and gradients are compared: GradOperation get_all / 
 ops.grad (also under ms.jit), ops.value_and_grad (inputs and weights), ops.jvp, ops.vjp. The loss is sum(out_i * w_i) with
 fixed weights per program. Tolerances and the comparison: mindspore_suite/grad_diff.py.
 
-  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|...|23] [--refusals] [-v]   # generate, both sides, compare
+  python ms_differential.py run OUT_DIR [--seed S] [--count N] [--round 6|7|...|24] [--refusals] [-v]   # generate, both sides, compare
   (--refusals: gradserve also runs what MindSpore refused; an answer there counts as ms_refuses)
   python ms_differential.py gs OUT_DIR [-v]       # gradserve's side of what MindSpore ran, then compare
   python ms_differential.py compare OUT_DIR [-v]
@@ -231,7 +231,7 @@ def _available(holder: str, name: str) -> bool:
     return hasattr(holders[holder], name)
 
 
-def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 23,
+def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False, round_: int = 24,
         refusals: bool = False) -> None:
     """Generate, MindSpore's side, gradserve's side (the programs MindSpore ran: gs_only after a MindSpore side
     stopped part way), compare."""
@@ -253,6 +253,7 @@ def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False
     import _ms_differential_gen21
     import _ms_differential_gen22
     import _ms_differential_gen23
+    import _ms_differential_gen24
     from doc_examples import _gradserve_env
     folder = os.path.abspath(folder)
     if not gs_only:
@@ -266,7 +267,8 @@ def run(folder: str, seed: int, count: int, verbose: bool, gs_only: bool = False
                     16: _ms_differential_gen16.programs16, 17: _ms_differential_gen17.programs17,
                     18: _ms_differential_gen18.programs18, 19: _ms_differential_gen19.programs19,
                     20: _ms_differential_gen20.programs20, 21: _ms_differential_gen21.programs21,
-                    22: _ms_differential_gen22.programs22, 23: _ms_differential_gen23.programs23}[round_]
+                    22: _ms_differential_gen22.programs22, 23: _ms_differential_gen23.programs23,
+                    24: _ms_differential_gen24.programs24}[round_]
             for prog in draw(seed, count, _available):
                 f.write(json.dumps(prog) + "\n")
         _run_side(MS_PYTHON, folder, "ms", dict(os.environ, PYTHONPATH=f"{HERE}:{SUITE}"))
@@ -327,7 +329,7 @@ def main() -> None:
     ap.add_argument("which", nargs="?", choices=["ms", "gs"])
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--count", type=int, default=500)
-    ap.add_argument("--round", type=int, choices=list(range(6, 24)), default=23, help="6: one call / layer and the first-order "
+    ap.add_argument("--round", type=int, choices=list(range(6, 25)), default=24, help="6: one call / layer and the first-order "
                     "forms; 7: higher order, mint / mint.nn.functional, layers through GradOperation; 8: stop 40's "
                     "names, promotion, indexing / setitem, in-place methods, control flow, loss Cells, vmap of grad; "
                     "9: gradient APIs with weights / has_aux / sens, layers in training mode, complex64, bfloat16, "
@@ -368,7 +370,11 @@ def main() -> None:
                     "shared Cells, Parameters assigned in construct), grad of grad with weights, jvp of vjp / vjp of jvp, "
                     "hessians, tuple sens, has_aux, return_ids, ties and kinks (max / topk / sort / cummax, clamp bounds, "
                     "norms at 0, empty axis tuples), linalg and special functions, interpolate / pad / roll / tile / "
-                    "unfold / fold / negative-step slices / negative gather indices")
+                    "unfold / fold / negative-step slices / negative gather indices; 24: each program in both modes: optimizers' "
+                    "first two steps (SGD / Momentum / Adam / AdamWeightDecay / Adagrad / RMSProp / Lamb / FTRL / AdaMax / "
+                    "Adadelta / ProximalAdagrad with options), nn layers in training mode with weight gradients and moving "
+                    "statistics, loss Cells with reductions / weights / label smoothing / ignore_index, float16 / float64 / "
+                    "int / bool inputs in grad positions and mixed-dtype promotion")
     ap.add_argument("--refusals", action="store_true", help="gradserve also runs the programs MindSpore refused")
     ap.add_argument("-v", action="store_true", help="also list dtype differences and gradserve errors")
     a = ap.parse_args()

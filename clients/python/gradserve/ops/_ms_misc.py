@@ -227,11 +227,13 @@ class StridedSlice:
 
 def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction="mean"):  # noqa: A002
     """weight * -(pos_weight * y * log sigmoid(x) + (1 - y) * log(1 - sigmoid(x))), in the stable form
-    (1 - y) x + (1 + (pos_weight - 1) y) (log1p(exp(-|x|)) + max(-x, 0)); reduced by 'none' / 'mean' / 'sum'."""
+    (1 - y) x + (1 + (pos_weight - 1) y) softplus(-x); reduced by 'none' / 'mean' / 'sum'. (softplus is the engine's
+    logaddexp(-x, 0), derivative sigmoid: log1p(exp(-|x|)) + max(-x, 0) has the same values, but its pieces' kinks
+    at x = 0 made the second derivative there 0 instead of 1/4.)"""
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"binary_cross_entropy_with_logits: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
     x, y = input, target
-    soft = P.add(P.log1p(P.exp(P.neg(P.abs(x)))), P.maximum(P.neg(x), P.zeros_like(x)))
+    soft = P.softplus(P.neg(x))
     scale = soft if pos_weight is None else P.mul(P.add(P.mul(P.sub(pos_weight, 1.0), y), 1.0), soft)
     loss = P.add(P.mul(P.sub(1.0, y), x), scale)
     if weight is not None:

@@ -34,10 +34,12 @@ def _float(x: Tensor) -> Tensor:
 
 
 def logaddexp(input, other):  # noqa: A002 - MindSpore's names
-    """log(exp(input) + exp(other)) without overflow: max + log1p(exp(-|input - other|))."""
+    """log(exp(input) + exp(other)) without overflow: x + softplus(y - x) where x >= y, else y + softplus(x - y)
+    (softplus the engine's, derivative sigmoid: each branch smooth, so every order is right at x == y, where
+    max + log1p(exp(-|x - y|)) gave a second derivative 0 instead of 1/4)."""
     x, y = _as_tensors(input, other)
     x, y = _float(x), _float(y)
-    return P.add(P.maximum(x, y), P.log1p(P.exp(P.neg(P.abs(P.sub(x, y))))))
+    return P.select(P.greater_equal(x, y), P.add(x, P.softplus(P.sub(y, x))), P.add(y, P.softplus(P.sub(x, y))))
 
 
 def logaddexp2(input, other):  # noqa: A002
