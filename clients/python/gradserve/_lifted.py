@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dis
 import types
-from typing import Callable
+from typing import Any, Callable
 
 from ._tensor import Tensor
 
@@ -130,7 +130,9 @@ def _moving(fn) -> list:
 
 def _box(fn, slot) -> tuple:
     """(the dict a slot that is no closure cell lives in, its key there)."""
-    g = _code_of(fn)[1]
+    where = _code_of(fn)
+    assert where is not None  # (a slot that is no closure cell came from _moving, which read fn's code)
+    g = where[1]
     if type(slot) is str:
         return g, slot
     if slot[0] == "item":
@@ -163,7 +165,7 @@ def kind(lifts: tuple) -> tuple:
 def program(fn, traced: Callable, lifts: tuple, n: int) -> Callable:
     """traced (a program of the call's n arguments) as a program of those and the lifted Tensors after them."""
     cells = [fn.__closure__[k] if type(k) is int else None for k, _ in lifts]
-    boxes = [None if type(k) is int else _box(fn, k) for k, _ in lifts]  # ((dict, key): a global, an item...)
+    boxes: list[Any] = [None if type(k) is int else _box(fn, k) for k, _ in lifts]  # ((dict, key): a global, an item...)
     names = {(id(b[0]), b[1]) for b in boxes if b is not None}
 
     def lifted(*a):

@@ -103,7 +103,7 @@ _BUILDS = {"BUILD_MAP", "BUILD_LIST", "BUILD_CONST_KEY_MAP"}
 def _fresh_containers(code, ins: list) -> set:
     """The local names (no argument's) only ever bound to a dict or list built right there (`aux = {}`)."""
     nargs = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 4) + bool(code.co_flags & 8)
-    args, bound, other = set(code.co_varnames[:nargs]), set(), set()
+    args, bound, other = set(code.co_varnames[:nargs]), set[str](), set[str]()
     for j, i in enumerate(ins):
         if i.opname == "STORE_FAST":
             (bound if j and ins[j - 1].opname in _BUILDS else other).add(i.argval)
