@@ -2,7 +2,9 @@
 decoded from protobuf's wire format (a few fields: no generated code)."""
 from __future__ import annotations
 
+import gzip
 import struct
+import zlib
 from typing import Any, Iterator
 
 from ._schema import _syntax_error
@@ -30,10 +32,15 @@ def _masked_crc(data: bytes) -> int:
     return ((((c >> 15) | (c << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
 
 
-def read_records(path: str) -> list[bytes]:
-    """The records of a TFRecord file: uint64 length, masked CRC of it, data, masked CRC of the data."""
+def read_records(path: str, compression: str = "") -> list[bytes]:
+    """The records of a TFRecord file (compression "GZIP" / "ZLIB": the file a gzip / zlib stream of it): uint64
+    length, masked CRC of it, data, masked CRC of the data."""
     with open(path, "rb") as f:
         data = f.read()
+    try:
+        data = gzip.decompress(data) if compression == "GZIP" else zlib.decompress(data) if compression else data
+    except (OSError, EOFError, zlib.error):
+        data = b"\0"  # (not a stream of that kind: the invalid-file error below)
     records, at = [], 0
     while at < len(data):
         head = data[at: at + 12]
