@@ -53,6 +53,12 @@ class Dataset:
     def repeat(self, count: int | None = None) -> "Dataset":
         return _Repeat(self, count)
 
+    def save(self, file_name, num_files=1, file_type="mindrecord") -> None:
+        """The rows as MindRecord files MindDataset reads (MindSpore 2.10's SaveToDisk: _save.py)."""
+        from ._save import save
+
+        save(self, file_name, num_files, file_type)
+
     def shuffle(self, buffer_size: int) -> "Dataset":
         if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 2:
             raise ValueError(f"Dataset.shuffle: buffer_size must be an int >= 2, got {buffer_size!r}")
