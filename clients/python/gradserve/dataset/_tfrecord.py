@@ -14,9 +14,11 @@ import numpy as np
 
 from . import Dataset, _checks, _rng, config, matched_files
 from . import _tfrecord_order as _order
+from ._file_source import FileRow
 from ._samplers import PassCount, Shuffle, check_source_args
 from ._schema import Schema
-from ._tfrecord_io import parse_example, read_records
+from ._schema import _syntax_error
+from ._tfrecord_io import header_ok, parse_example, read_records
 from .audio import _pipeline_error
 
 
@@ -86,7 +88,19 @@ class TFRecordDataset(Dataset):
         compressed = self._num if self._compression and self._num else None
         return _order.blocks(keys, counts, self._shard, self._equal_rows and not self._compression, compressed)
 
+    def _validate(self) -> None:
+        """MindSpore 2.10's checks as its pipeline is built (TFRecordNode::ValidateParams: its texts)."""
+        bad = [] if self._compression else [p for p in self._files if not header_ok(p)]
+        if bad:
+            raise _syntax_error("Invalid file. The following files either cannot be opened, or are not valid "
+                                "TFRecordDataset files:\n" + "".join(f"    {p}\n" for p in bad))
+        if self._shard is not None and not self._equal_rows and len(self._files) < self._shard[0]:
+            raise _syntax_error("Invalid file, numbers of tfrecord file should not less than num_shards when "
+                                f"shard_equal_rows is false, but got numbers of tfrecord file: {len(self._files)}, "
+                                f"num_shards: {self._shard[0]}")
+
     def get_dataset_size(self) -> int:
+        self._validate()
         counts = [len(self._read(p)) for p in self._files]
         num_shards, shard_id = self._shard or (1, 0)
         if self._compression and self._num:
@@ -98,6 +112,7 @@ class TFRecordDataset(Dataset):
         return n if self._num is None else min(n, self._num)
 
     def _rows(self) -> Iterator[tuple]:
+        self._validate()
         records = [self._read(p) for p in self._files]
         if self._listed and records and records[0]:  # (MindSpore 2.10 checks columns_list against the first record)
             missing = [c for c in self._cols if c not in parse_example(records[0][0])]
@@ -126,7 +141,9 @@ class TFRecordDataset(Dataset):
             if limit is not None and k >= limit:
                 return
             features = parse_example(records[key][row])
-            yield tuple(_column(features, c, self._files[key]) for c in self._spec)
+            row = FileRow(_column(features, c, self._files[key]) for c in self._spec)
+            row.file = self._files[key]  # (a failing map names it, as MindSpore 2.10's does)
+            yield row
 
 
 def _column(features: dict, col: dict, path: str) -> np.ndarray:
@@ -136,10 +153,12 @@ def _column(features: dict, col: dict, path: str) -> np.ndarray:
         raise _pipeline_error(f"map operation: [ParseExample] failed. The corresponding data file is: {path}. "
                               f"Feature name: {name} is required in schema but could not be found in tfrecord file.")
     kind, values = features[name]
+    if (dtype == "string") != (kind == "bytes") and not (kind == "bytes" and dtype in (None, "uint8")):
+        actual = {"bytes": "string", "int": "int64", "float": "float32"}[kind]  # (MindSpore 2.10's ParseExample text)
+        raise _pipeline_error(f"map operation: [ParseExample] failed. The corresponding data file is: {path}. The "
+                              f"data type loaded from the example for feature name: {name} does not match the "
+                              f"predefined type in schema, the actual type: {actual}, but the predefined type: {dtype}")
     if dtype == "string":
-        if kind != "bytes":
-            raise NotImplementedError(f"TFRecordDataset: column {name}: a string column of {kind} values is not "
-                                      "read by gradserve")
         try:
             arr = np.array([v.decode("utf-8") for v in values])
         except UnicodeDecodeError as e:  # (MindSpore 2.10's text, p14.py)
@@ -156,6 +175,8 @@ def _column(features: dict, col: dict, path: str) -> np.ndarray:
     shape = col.get("shape") or ([] if col.get("rank") == 0 else None)
     if shape is None:
         return arr
+    if -1 in shape and arr.size % max(1, -int(np.prod(shape))) == 0 and shape.count(-1) == 1:
+        return arr.reshape(shape)  # (an unknown dimension: as many as the values make)
     if int(np.prod(shape)) != arr.size:
         raise _pipeline_error(f"map operation: [ParseExample] failed. The corresponding data file is: {path}. "
                               f"Column shape of {name} defined in schema does not match the shape actually load.")

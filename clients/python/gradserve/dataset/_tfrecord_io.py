@@ -32,6 +32,18 @@ def _masked_crc(data: bytes) -> int:
     return ((((c >> 15) | (c << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
 
 
+def header_ok(path: str) -> bool:
+    """Whether the file opens and its first record's length has a valid masked CRC (MindSpore 2.10's check of
+    every file before it reads: TFRecordNode::ValidateTFRecordFiles)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return False
+    head = head[:8].ljust(8, b"\0") + head[8:12].ljust(4, b"\0")
+    return struct.unpack("<I", head[8:])[0] == _masked_crc(head[:8])
+
+
 def read_records(path: str, compression: str = "") -> list[bytes]:
     """The records of a TFRecord file (compression "GZIP" / "ZLIB": the file a gzip / zlib stream of it): uint64
     length, masked CRC of it, data, masked CRC of the data."""
