@@ -80,7 +80,9 @@ def save(dataset, file_name: str, num_files: int = 1, file_type: str = "mindreco
     from ..mindrecord import FileWriter  # (no encryption key can be set here: no encrypted files to refuse)
 
     check_args(file_name, num_files, file_type)
-    rows, schema, shapes = [], None, None
+    rows: list[dict] = []
+    schema: dict[str, dict] = {}
+    shapes = None
     for item in dataset.create_dict_iterator(num_epochs=1, output_numpy=True):
         row = {_field_name(k): np.asarray(v) for k, v in item.items()}
         if shapes is None:
@@ -90,7 +92,7 @@ def save(dataset, file_name: str, num_files: int = 1, file_type: str = "mindreco
             raise _pipeline_error(_DYNAMIC)
         rows.append({k: _value(v, schema[k]) for k, v in row.items()})
     writer = FileWriter(file_name, num_files)
-    if schema is None:  # (no rows: MindSpore writes no schema and fails in its writer)
+    if not schema:  # (no rows: MindSpore writes no schema and fails in its writer)
         raise RuntimeError("Invalid data, the dataset to save has no rows.")
     writer.add_schema(schema, "")
     index = [k for k, f in schema.items() if f["type"] != "bytes" and "shape" not in f]

@@ -3,7 +3,9 @@ reads them (checked against its runs): framing checked by its CRC-32C, columns s
 or the schema's), int64 lists int64, float lists float32, a single bytes value its uint8 bytes; a schema casts (C's
 wrap-around: 2**40 as int32 is 0), shapes and reads strings. Several bytes values in a non-string column are refused
 (MindSpore's answer depends on the schema: joined by spaces without one, run together as uint8). Files in name
-order, several only with num_parallel_workers=1; shuffled by default (an order of its own)."""
+order, their rows in the order MindSpore's workers interleave them (_tfrecord_order: Shuffle.FILES seeded, shards
+by file or by equal rows, GZIP / ZLIB files); Shuffle.GLOBAL (the default) then shuffles the rows in an order of its
+own (MindSpore's ShuffleOp is not followed), as does Shuffle.FILES unseeded (MindSpore draws a seed)."""
 from __future__ import annotations
 
 import json
@@ -67,7 +69,7 @@ class TFRecordDataset(Dataset):
         self._spec: list[dict] = spec
         self._cols = [c["name"] for c in self._spec]
         self._shuffle, self._num = shuffle, num_samples or None
-        self._shard = None if num_shards is None else (num_shards, shard_id)
+        self._shard: tuple[int, int] | None = None if num_shards is None else (num_shards, shard_id or 0)
         self._equal_rows = bool(shard_equal_rows)
         self._workers = num_parallel_workers
         self._passes, self._unseeded_passes = PassCount(), 0
@@ -137,10 +139,10 @@ class TFRecordDataset(Dataset):
         if self._shuffle is Shuffle.GLOBAL or self._shuffle is True:  # (MindSpore's ShuffleOp: an order of our own)
             order = [order[int(i)] for i in rng.permutation(len(order))]
         limit = self._num if not (self._compression and self._num) else None
-        for k, (key, row) in enumerate(order):
+        for k, (key, at) in enumerate(order):
             if limit is not None and k >= limit:
                 return
-            features = parse_example(records[key][row])
+            features = parse_example(records[key][at])
             row = FileRow(_column(features, c, self._files[key]) for c in self._spec)
             row.file = self._files[key]  # (a failing map names it, as MindSpore 2.10's does)
             yield row
