@@ -319,3 +319,23 @@ def test_partial_orders(tmp_path, seed, monkeypatch):
     seed(0)
     monkeypatch.setenv("MS_DEV_MINDRECORD_SHARD_BY_BLOCK", "true")
     assert _labels(ds.MindDataset(files, shuffle=Shuffle.PARTIAL, num_shards=8, shard_id=5)) == [[2, 1], [8, 7]]
+
+
+# --- engine.iterators' list and _c_dataengine.Tensor (MindSpore 2.10's own test_iterator / test_tensor_string) -------
+
+def test_iterators_list_and_cleanup():
+    from gradserve._c_dataengine import Tensor as CTensor
+    from gradserve.dataset.engine.iterators import ITERATORS_LIST, _cleanup
+
+    ITERATORS_LIST.clear()
+    data = ds.NumpySlicesDataset([1, 2, 3], shuffle=False)
+    first, second = data.create_tuple_iterator(num_epochs=1), data.create_tuple_iterator(num_epochs=1)
+    assert len(ITERATORS_LIST) == 2
+    del first
+    assert len(ITERATORS_LIST) == 1 and ITERATORS_LIST[0]() is second
+    _cleanup()
+    assert ITERATORS_LIST == []
+    with pytest.raises(AttributeError, match="object has no attribute '_runtime_context'"):
+        next(second)
+    strings = np.array([["ab", "cde", "121"], ["x", "km", "789"]], dtype=np.bytes_)
+    np.testing.assert_array_equal(CTensor(strings).as_array(), strings)
