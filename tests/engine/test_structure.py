@@ -154,7 +154,7 @@ SDK_LAYERS = [
     ("ops", ["ops", "_vmap", "_vmap_out", "_vmap_ensemble", "_jacobian", "_taylor", "_dynindex", "numpy", "_numpy_creation", "_numpy_math", "_numpy_stats", "_numpy_funcs", "_numpy_logic", "scipy", "scipy.fft", "scipy.linalg", "scipy.ops", "scipy.utils"]),
     ("nn", ["_branch_join", "_seq_setitem", "_join_probe", "_branches", "_graph_raise", "_while", "_member_in", "_graph_dict", "_graph_minmax", "_graph_enumerate", "_graph_isinstance", "_graph_names", "_graph_globals", "_graph_lists", "_graph_zero_div", "_graph_attr", "_graph_shift", "_graph_index", "_private_names", "_graph_unbound", "_for_scope", "_rewrite", "_switch_layer", "_cellbase", "_training", "_function", "_mindir", "nn"]),
     ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph", "_checkpoint", "_callbacks", "_on_request_exit", "_model", "amp", "train", "dataset", "mint", "runtime", "device_context", "experimental",
-               "_c_expression", "_checkparam", "log", "mindrecord", "rewrite", "profiler", "communication",
+               "_c_expression", "_c_dataengine", "_checkparam", "log", "mindrecord", "rewrite", "profiler", "communication",
                "ops.function"]),  # MindSpore's spelling: re-exports, and custom_vjp (a Cell)
 ]
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from . import _batching, _checks, _ds_events, callback, config
+from .engine import iterators as _iterators
 from ._batching import BatchInfo
 
 Row = tuple  # one sample: a tuple of NumPy arrays, one per column
@@ -52,6 +53,12 @@ class Dataset:
 
     def repeat(self, count: int | None = None) -> "Dataset":
         return _Repeat(self, count)
+
+    def save(self, file_name, num_files=1, file_type="mindrecord") -> None:
+        """The rows as MindRecord files MindDataset reads (MindSpore 2.10's SaveToDisk: _save.py)."""
+        from ._save import save
+
+        save(self, file_name, num_files, file_type)
 
     def shuffle(self, buffer_size: int) -> "Dataset":
         if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 2:
@@ -215,13 +222,24 @@ class _Epochs:
         self._it: Iterator | None = None
         self._gen, self._skip, self._epoch = config._for_iterator(), ds._init_step, -1
         self._runs = [(m, _ds_events.Run(m._cbs)) for m in _maps_with_callbacks(ds)]
+        self._stopped = False
         for _, run in self._runs:
             run.begin()
+        _iterators.register(self)
+
+    def _stop(self) -> None:
+        """engine.iterators._cleanup: this iterator gives no more rows."""
+        self._stopped, self._it = True, None
+
+    def stop(self) -> None:  # (MindSpore's iterator method: the same as its clean-up)
+        self._stop()
 
     def __iter__(self):
         return self
 
     def __next__(self):
+        if self._stopped:  # (MindSpore 2.10's error: a stopped iterator's runtime context is deleted)
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '_runtime_context'")
         saved, saved_epoch = config._activate(self._gen), _running["epoch"]
         try:
             return self._next()

@@ -92,8 +92,10 @@ class MindDataset(Dataset):
         elif isinstance(sampler, _Sampler):
             return sampler._indices(n, rng)
         if mode == Shuffle.PARTIAL:
-            order = [int(i) for i in rng.permutation(n)]
-        elif mode is None:
+            padded = self._num_padded or 0
+            return _order.partial(counts[:-1] if padded else counts, padded, _seed(rng), epoch, shard, num,
+                                  _order.by_block())
+        if mode is None:
             order = list(range(n))
         elif shard is None and (replacement or (num is not None and self._sampler is None)):
             return _order.with_replacement(n, _seed(rng), epoch, num)

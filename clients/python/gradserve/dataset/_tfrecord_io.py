@@ -2,7 +2,9 @@
 decoded from protobuf's wire format (a few fields: no generated code)."""
 from __future__ import annotations
 
+import gzip
 import struct
+import zlib
 from typing import Any, Iterator
 
 from ._schema import _syntax_error
@@ -30,10 +32,27 @@ def _masked_crc(data: bytes) -> int:
     return ((((c >> 15) | (c << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
 
 
-def read_records(path: str) -> list[bytes]:
-    """The records of a TFRecord file: uint64 length, masked CRC of it, data, masked CRC of the data."""
+def header_ok(path: str) -> bool:
+    """Whether the file opens and its first record's length has a valid masked CRC (MindSpore 2.10's check of
+    every file before it reads: TFRecordNode::ValidateTFRecordFiles)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return False
+    head = head[:8].ljust(8, b"\0") + head[8:12].ljust(4, b"\0")
+    return struct.unpack("<I", head[8:])[0] == _masked_crc(head[:8])
+
+
+def read_records(path: str, compression: str = "") -> list[bytes]:
+    """The records of a TFRecord file (compression "GZIP" / "ZLIB": the file a gzip / zlib stream of it): uint64
+    length, masked CRC of it, data, masked CRC of the data."""
     with open(path, "rb") as f:
         data = f.read()
+    try:
+        data = gzip.decompress(data) if compression == "GZIP" else zlib.decompress(data) if compression else data
+    except (OSError, EOFError, zlib.error):
+        data = b"\0"  # (not a stream of that kind: the invalid-file error below)
     records, at = [], 0
     while at < len(data):
         head = data[at: at + 12]
