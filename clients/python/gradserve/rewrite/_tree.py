@@ -49,6 +49,9 @@ def _function_ast(func: Any) -> ast.FunctionDef:
     if not isinstance(fn, ast.FunctionDef):
         raise NotImplementedError(f"mindspore.rewrite: {func.__qualname__} is not a plain function definition")
     fn.decorator_list = []
+    fn.returns = None
+    for a in fn.args.args + fn.args.kwonlyargs + fn.args.posonlyargs:
+        a.annotation = None
     return fn
 
 
@@ -110,6 +113,11 @@ class NodeImpl:
     def get_instance_type(self) -> type:
         return type(self.instance)
 
+    def get_target_users(self, index: int = 0) -> List[Tuple["NodeImpl", int]]:
+        if self.owner is None:
+            raise RuntimeError(f"For 'get_target_users', the node {self.name} is not in a SymbolTree")
+        return self.owner.target_users(self, index)
+
     def __repr__(self) -> str:
         return f"Node({self.name}, {self.node_type.name})"
 
@@ -134,6 +142,7 @@ class SymbolTreeImpl:
         self._flattener = Flattener(self.unique_name)
         self.node_list: List[NodeImpl] = []
         self.new_fields: List[str] = []  # attributes set on origin by insertions, named in __init__
+        self.new_globals: Dict[str, Any] = {}  # functions of nodes made by create_call_function
         fn = _function_ast(vars(owner)["construct"])
         self._arguments = fn.args
         self._flattener.body(fn.body)
@@ -287,6 +296,11 @@ class SymbolTreeImpl:
             node.func = ScopedValue.create_naming_value(field, "self")
             setattr(self.origin, field, node.instance)
             self.new_fields.append(field)
+        if node.node_type == NodeType.CallFunction and node.func is not None and node.instance is not None:
+            known = self.new_globals.get(node.func.value, node.instance)
+            if known is not node.instance:
+                raise RuntimeError(f"For 'insert', another function named {node.func.value} is in this SymbolTree")
+            self.new_globals[node.func.value] = node.instance
         node.owner = self
         self.node_list.insert(at, node)
         return node
@@ -352,6 +366,22 @@ class SymbolTreeImpl:
                         found.append(prev)
                     break
         return found
+
+    def target_users(self, node: NodeImpl, index: int) -> List[Tuple[NodeImpl, int]]:
+        """(user, argument index) of each later node reading node's target `index` before it is assigned again."""
+        target = node.targets[index]
+        out: List[Tuple[NodeImpl, int]] = []
+        for n in self.node_list[self._index(node, "get_target_users") + 1:]:
+            out += [(n, i) for i, a in enumerate(n.args) if a == target]
+            if any(t == target for t in n.targets):
+                break
+        return out
+
+    def set_node_target(self, node: NodeImpl, index: int, target: ScopedValue) -> None:
+        if not 0 <= index < len(node.targets):
+            raise RuntimeError(f"For 'set_node_target', index {index} is out of range of the node's "
+                               f"{len(node.targets)} targets")
+        node.targets[index] = target
 
     def users_of(self, node: NodeImpl) -> List[NodeImpl]:
         return [n for n in self.node_list if n is not node and node in self.inputs_of(n)]
@@ -585,6 +615,7 @@ def get_network(root: SymbolTreeImpl) -> Any:
     for tree, name, text in classes:
         module = sys.modules.get(tree.cls.__module__)
         space: Dict[str, Any] = dict(vars(module)) if module is not None else {}
+        space.update(tree.new_globals)
         space.update(made)
         space.update({"nn": nn, "sys": sys, tree.cls.__name__: tree.cls, "__name__": f"rewritten_{name}"})
         filename = f"<mindspore.rewrite {name} {id(root):x}>"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import types
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from .._tree import NodeImpl
@@ -30,8 +31,9 @@ class Node:
                          is_sub_net: bool = False) -> "Node":
         """A node calling `cell` (not yet in a tree: SymbolTree.insert places it)."""
         from ... import nn
-        if not isinstance(cell, nn.Cell):
-            raise TypeError(f"For 'create_call_cell', the type of 'cell' should be 'Cell', "
+        from ...ops._primitives import Primitive
+        if not isinstance(cell, (nn.Cell, Primitive)):
+            raise TypeError(f"For 'create_call_cell', the type of 'cell' should be 'Cell' or 'Primitive', "
                             f"but got '{type(cell).__name__}'.")
         if not isinstance(name, str):
             raise TypeError(f"For 'create_call_cell', the type of 'name' should be 'str', "
@@ -42,13 +44,40 @@ class Node:
         new_targets = [_scoped(t, "targets") for t in targets]
         new_args = [_scoped(a, "args") for a in (args or [])]
         new_kwargs = {k: _scoped(v, "kwargs") for k, v in (kwargs or {}).items()}
-        try:
-            inspect.signature(cell.construct).bind(*new_args, **new_kwargs)
-        except TypeError as e:
-            raise RuntimeError("Input args are invalid.") from e
+        if isinstance(cell, nn.Cell):
+            try:
+                inspect.signature(cell.construct).bind(*new_args, **new_kwargs)
+            except TypeError as e:
+                raise RuntimeError("Input args are invalid.") from e
+        kind = NodeType.CallCell if isinstance(cell, nn.Cell) else NodeType.CallPrimitive
         node_name = name or type(cell).__name__.lower()
-        return Node(NodeImpl(NodeType.CallCell, node_name, new_targets, new_args, new_kwargs,
+        return Node(NodeImpl(kind, node_name, new_targets, new_args, new_kwargs,
                              ScopedValue.create_naming_value(node_name, "self"), cell))
+
+    @staticmethod
+    def create_call_function(function: Any, targets: Sequence[Union[ScopedValue, str]],
+                             args: Optional[Sequence[ScopedValue]] = None,
+                             kwargs: Optional[Dict[str, ScopedValue]] = None) -> "Node":
+        """A node calling a function (by its name: get_network resolves the name to this very function)."""
+        if not isinstance(function, (types.FunctionType, types.BuiltinFunctionType)):
+            raise TypeError(f"For 'create_call_function', the type of 'function' should be a function, "
+                            f"but got '{type(function).__name__}'.")
+        for what, items in (("targets", targets), ("args", args or [])):
+            if not isinstance(items, (list, tuple)):
+                raise TypeError(f"For 'create_call_function', '{what}' should be a list, "
+                                f"but got '{type(items).__name__}'.")
+        new_targets = [_scoped(t, "targets") for t in targets]
+        for a in args or []:
+            if not isinstance(a, ScopedValue):
+                raise TypeError(f"For 'create_call_function', each of 'args' should be a 'ScopedValue', "
+                                f"but got '{type(a).__name__}'.")
+        for k, v in (kwargs or {}).items():
+            if not isinstance(k, str) or not isinstance(v, ScopedValue):
+                raise TypeError("For 'create_call_function', 'kwargs' should map str to 'ScopedValue', "
+                                f"but got {type(k).__name__}: {type(v).__name__}.")
+        name = function.__name__
+        return Node(NodeImpl(NodeType.CallFunction, name, new_targets, list(args or []), dict(kwargs or {}),
+                             ScopedValue.create_naming_value(name), function))
 
     @staticmethod
     def create_input(param_name: str, default: Optional[ScopedValue] = None) -> "Node":
