@@ -1,7 +1,8 @@
 """Flattening of construct's statements as MindSpore's rewrite does before it makes nodes: a call, operator,
 tuple or list nested in a statement is lifted into an assignment of its own, named after what it computes
 (`self.relu(self.fc1(x))` -> `fc1_var = self.fc1(x)` then `self.relu(fc1_var)`; an operator `add_var`, a tuple
-`tuple_var`, a clash `_1`, `_2`...). As MindSpore 2.10, the lifted parts of one statement come out in reverse
+`tuple_var`, a clash `_1`, `_2`...; an `if`'s test and a `for`'s iterable too, and the bodies of `if` / `for` /
+`while`). As MindSpore 2.10, the lifted parts of one statement come out in reverse
 order, and the operands after the first of an `and` stay in place (they may not run)."""
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Callable, List, Optional, Tuple
 _FIELDS = {
     ast.Return: ("value",), ast.Call: ("func", "args", "keywords"), ast.BinOp: ("left", "right"),
     ast.BoolOp: ("values",), ast.UnaryOp: ("operand",), ast.Compare: ("left", "comparators"),
-    ast.Tuple: ("elts",), ast.List: ("elts",),
+    ast.Tuple: ("elts",), ast.List: ("elts",), ast.If: ("test",), ast.For: ("iter",),
 }
 
 
@@ -65,10 +66,10 @@ class Flattener:
         taken.append(name)
         return name
 
-    def _lift(self, expr: ast.AST, taken: List[str]) -> Tuple[ast.expr, Optional[ast.Assign]]:
+    def _lift(self, expr: ast.AST, taken: List[str], parent: ast.AST) -> Tuple[ast.expr, Optional[ast.Assign]]:
         if isinstance(expr, (ast.Name, ast.Constant, ast.Starred)):
             return expr, None  # type: ignore[return-value]
-        if isinstance(expr, ast.Attribute):
+        if isinstance(expr, ast.Attribute) and not isinstance(parent, ast.For):
             root = expr
             while isinstance(root.value, ast.Attribute):
                 root = root.value
@@ -96,7 +97,7 @@ class Flattener:
                         kept.append(item)
                         continue
                     target = item.value if isinstance(item, ast.keyword) else item
-                    new, lifted = self._lift(target, taken)
+                    new, lifted = self._lift(target, taken, node)
                     if lifted is not None:
                         out.append(lifted)
                     if isinstance(item, ast.keyword):
@@ -106,7 +107,7 @@ class Flattener:
                         kept.append(new)
                 setattr(node, field, kept)
             elif part is not None:
-                new, lifted = self._lift(part, taken)
+                new, lifted = self._lift(part, taken, node)
                 if lifted is not None:
                     out.append(lifted)
                     setattr(node, field, new)
@@ -133,4 +134,8 @@ class Flattener:
             i -= 1
         for s in body:
             ast.fix_missing_locations(s)
+            if isinstance(s, (ast.If, ast.For, ast.While)):  # (as MindSpore parses a control-flow statement's bodies)
+                self.body(s.body)
+                if s.orelse:
+                    self.body(s.orelse)
 

@@ -603,7 +603,7 @@ def get_code(root: SymbolTreeImpl) -> str:
                 written.add(f)
                 parts.append(_import_lines(f, functions=True) + _function_text(f) + "#\n")
         parts.append(_import_lines(t.cls) + text + "#\n")
-    return "".join(parts)
+    return "".join(parts)[:-1]  # (MindSpore's text ends with the last "#", no newline)
 
 
 def get_network(root: SymbolTreeImpl) -> Any:
