@@ -4,6 +4,8 @@ are MindSpore 2.10.0's (CPU) output for the same network and edits; values and g
 NumPy."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -195,3 +197,54 @@ def test_bad_edits_are_refused():
     with pytest.raises(NotImplementedError, match="PatternEngine"):
         from gradserve.rewrite import PatternEngine
         PatternEngine([nn.ReLU])
+
+
+class _Base(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.k = 3.0
+
+    def construct(self, x):
+        return x
+
+    def scaled(self, x):
+        return x * self.k
+
+
+class _Child(_Base):
+    def construct(self, x):
+        x = self.scaled(x)
+        return x
+
+
+# MindSpore 2.10.0's get_code() of SymbolTree.create(_Child()), from the first "class " on
+_CHILD_CODE = '''class _BaseOpt(_Base, nn.Cell):
+
+    def __init__(self):
+        nn.Cell.__init__(self)
+        for key, value in _Base.__dict__.items():
+            if not key.startswith('__'):
+                setattr(_BaseOpt, key, value)
+#
+sys.path.insert(0, {folder!r})
+from {module} import _Child
+
+class _ChildOpt(_Child, _BaseOpt):
+
+    def __init__(self, obj):
+        _BaseOpt.__init__(self)
+        for key, value in obj.__dict__.items():
+            setattr(self, key, value)
+
+    def construct(self, x):
+        x = self.scaled(x)
+        return x
+#'''
+
+
+def test_father_classes_written_and_run(fake):
+    stree = SymbolTree.create(_Child())
+    want = _CHILD_CODE.format(folder=str(Path(__file__).parent), module=__name__)
+    assert _class_part(stree.get_code()) == want
+    x = np.array([1.0, -2.0], np.float32)
+    np.testing.assert_allclose(stree.get_network()(gs.Tensor(x)).asnumpy(), [3.0, -6.0])  # MindSpore 2.10's value

@@ -156,7 +156,12 @@ class SymbolTreeImpl:
 
     # -- names ---------------------------------------------------------------------------------------------------
     def unique_name(self, name: str = "output") -> str:
-        """`name`, or `name_k` with the first k free among this tree's variables (MindSpore's namer)."""
+        """`name`, or `name_k` with the first k free among this tree's variables (MindSpore's namer: the names it
+        gave and the targets of the tree's nodes, inserted ones included)."""
+        for n in self.node_list:
+            for t in n.targets:
+                if t.type == ValueType.NamingValue and not t.scope and isinstance(t.value, str):
+                    self._names.setdefault(t.value, 0)
         return _unique(self._names, name)
 
     def node_name(self, name: str) -> str:
@@ -391,9 +396,11 @@ class SymbolTreeImpl:
         return self.cls.__name__ + "Opt"
 
     def class_code(self, sub_names: Dict[int, str]) -> str:
-        lines = [f"class {self.class_name()}({self.cls.__name__}, nn.Cell):", "",
-                 "    def __init__(self, obj):", "        nn.Cell.__init__(self)",
-                 "        for key, value in obj.__dict__.items():", "            setattr(self, key, value)"]
+        fathers = [f.__name__ + "Opt" for f in fathers_of(self.cls)]
+        lines = [f"class {self.class_name()}({', '.join([self.cls.__name__] + (fathers or ['nn.Cell']))}):", "",
+                 "    def __init__(self, obj):"]
+        lines += [f"        {f}.__init__(self)" for f in fathers] or ["        nn.Cell.__init__(self)"]
+        lines += ["        for key, value in obj.__dict__.items():", "            setattr(self, key, value)"]
         for n in self.node_list:
             if n.node_type == NodeType.Tree and n.symbol_tree is not None and n.func is not None:
                 field = n.func.value
@@ -408,7 +415,8 @@ class SymbolTreeImpl:
         for text in body or ["pass"]:
             lines += ["        " + line for line in text.splitlines()]
         for name, member in vars(self.cls).items():
-            if name in ("__init__", "construct") or not inspect.isfunction(member):
+            if name in ("__init__", "construct") or not inspect.isfunction(member) \
+                    or member.__qualname__ != f"{self.cls.__qualname__}.{name}":  # (a function held as a class variable)
                 continue
             try:
                 fn = _function_ast(member)
@@ -439,6 +447,25 @@ def _default_name(node: NodeImpl) -> str:
     if node.instance is not None:
         return type(node.instance).__name__.lower()
     return node.node_type.name.lower()
+
+
+def fathers_of(cls: type) -> List[type]:
+    """The user's own base classes of cls (MindSpore writes each as `<Base>Opt`, and the class's Opt derives
+    from those)."""
+    return [b for b in cls.__bases__ if b is not object and _is_user_class(b)]
+
+
+def father_code(cls: type) -> str:
+    """MindSpore 2.10's class for a base class of the user's: its own attributes copied onto `<Base>Opt`."""
+    cell_t, _, _ = _cell_types()
+    fathers = [f.__name__ + "Opt" for f in fathers_of(cls)]
+    is_cell = issubclass(cls, cell_t)
+    bases = [cls.__name__] + (fathers or (["nn.Cell"] if is_cell else []))
+    lines = [f"class {cls.__name__}Opt({', '.join(bases)}):", "", "    def __init__(self):"]
+    lines += [f"        {f}.__init__(self)" for f in fathers] or (["        nn.Cell.__init__(self)"] if is_cell else [])
+    lines += [f"        for key, value in {cls.__name__}.__dict__.items():", "            if not key.startswith('__'):",
+              f"                setattr({cls.__name__}Opt, key, value)"]
+    return "\n".join(lines) + "\n"
 
 
 def _default_text(value: Any) -> str:
@@ -548,14 +575,25 @@ def _ordered_trees(root: SymbolTreeImpl) -> List[SymbolTreeImpl]:
     return out
 
 
-def _class_texts(root: SymbolTreeImpl) -> Tuple[List[Tuple[SymbolTreeImpl, str, str]], Dict[int, str]]:
-    """(tree, class name, class source) for the root and its sub-trees; sub-trees of one class whose code is the
+def _class_texts(root: SymbolTreeImpl) -> Tuple[List[Tuple[Any, str, str]], Dict[int, str]]:
+    """(tree or base class, class name, class source) for the root, its sub-trees and the user's base classes of
+    those (before the classes deriving from them); sub-trees of one class whose code is the
     same share one class, others get `<Net>Opt_1`..."""
     names: Dict[int, str] = {}
     seen: Dict[Tuple[type, str], str] = {}
     taken: Dict[str, int] = {}
-    out = []
+    out: List[Tuple[Any, str, str]] = []
+    fathers_done: List[type] = []
+
+    def add_fathers(cls: type) -> None:
+        for f in fathers_of(cls):
+            if f not in fathers_done:
+                add_fathers(f)
+                fathers_done.append(f)
+                out.append((f, f.__name__ + "Opt", father_code(f)))
+
     for t in _ordered_trees(root):
+        add_fathers(t.cls)
         text = t.class_code(names)
         key = (t.cls, text)
         if key in seen:
@@ -583,7 +621,7 @@ def _import_lines(cls: Any, functions: bool = False) -> str:
     if cls.__module__ == "__main__" or "<locals>" in cls.__qualname__ or not path:
         lines.append(f"{cls.__name__} = getattr(sys.modules[{cls.__module__!r}], {cls.__name__!r})")
     else:
-        lines.append(f"from {cls.__module__.rsplit('.', 1)[-1]} import {cls.__name__}")
+        lines.append(f"from {cls.__module__} import {cls.__name__}")
     return "\n".join(lines) + "\n\n"
 
 
@@ -598,6 +636,9 @@ def get_code(root: SymbolTreeImpl) -> str:
     classes, _ = _class_texts(root)
     parts, written = [_PREAMBLE], set()
     for t, _, text in classes:
+        if isinstance(t, type):
+            parts.append(_import_lines(t) + text + "#\n")
+            continue
         for f in t.external_functions():
             if f not in written:
                 written.add(f)
@@ -613,11 +654,13 @@ def get_network(root: SymbolTreeImpl) -> Any:
     classes, _ = _class_texts(root)
     made: Dict[str, type] = {}
     for tree, name, text in classes:
-        module = sys.modules.get(tree.cls.__module__)
+        cls = tree if isinstance(tree, type) else tree.cls
+        module = sys.modules.get(cls.__module__)
         space: Dict[str, Any] = dict(vars(module)) if module is not None else {}
-        space.update(tree.new_globals)
+        if not isinstance(tree, type):
+            space.update(tree.new_globals)
         space.update(made)
-        space.update({"nn": nn, "sys": sys, tree.cls.__name__: tree.cls, "__name__": f"rewritten_{name}"})
+        space.update({"nn": nn, "sys": sys, cls.__name__: cls, "__name__": f"rewritten_{name}"})
         filename = f"<mindspore.rewrite {name} {id(root):x}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
         exec(compile(text, filename, "exec"), space)  # noqa: S102 - the user's own class, edited, in their process
