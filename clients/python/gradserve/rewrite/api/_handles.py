@@ -60,7 +60,7 @@ class Node:
                              args: Optional[Sequence[ScopedValue]] = None,
                              kwargs: Optional[Dict[str, ScopedValue]] = None) -> "Node":
         """A node calling a function (by its name: get_network resolves the name to this very function)."""
-        if not isinstance(function, (types.FunctionType, types.BuiltinFunctionType)):
+        if not isinstance(function, (types.FunctionType, types.BuiltinFunctionType, type)):
             raise TypeError(f"For 'create_call_function', the type of 'function' should be a function, "
                             f"but got '{type(function).__name__}'.")
         for what, items in (("targets", targets), ("args", args or [])):
