@@ -248,3 +248,81 @@ def test_father_classes_written_and_run(fake):
     assert _class_part(stree.get_code()) == want
     x = np.array([1.0, -2.0], np.float32)
     np.testing.assert_allclose(stree.get_network()(gs.Tensor(x)).asnumpy(), [3.0, -6.0])  # MindSpore 2.10's value
+
+
+class _Flow(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.relu = nn.ReLU()
+        self.abs = gs.ops.Abs()
+        self.n = 2
+
+    def construct(self, x):
+        if self.abs(x):
+            x = self.relu(x)
+        else:
+            x = self.abs(self.relu(x))
+        for i in range(self.n):
+            x = self.relu(x)
+        while x > 0:
+            x = x - 1
+        return x
+
+
+# MindSpore 2.10.0: the nodes of SymbolTree.create(_Flow()) (a ControlFlow node's body indented under it)
+_FLOW_NODES = [
+    ("input_x", "Input", ["x"], []),
+    ("abs", "CallPrimitive", ["abs_var"], ["x"]),
+    ("if_node", "ControlFlow", [], ["abs_var"]),
+    ("    relu", "CallCell", ["x"], ["x"]),
+    ("else_node", "ControlFlow", [], ["abs_var"]),
+    ("    relu_1", "CallCell", ["relu_var"], ["x"]),
+    ("    abs_1", "CallPrimitive", ["x"], ["relu_var"]),
+    ("range", "CallFunction", ["range_var"], ["self.n"]),
+    ("for_node", "ControlFlow", [], ["range_var"]),
+    ("    relu_2", "CallCell", ["x"], ["x"]),
+    ("while_node", "ControlFlow", [], ["Illegal ValueType: ValueType.UnsupportedValue"]),
+    ("    binop_sub", "MathOps", ["x"], ["x", "1"]),
+    ("return", "Output", [], ["x"]),
+]
+
+# MindSpore 2.10.0's construct after erasing if_node (the if keeps its test and else, its body is `pass`)
+_FLOW_ERASED = '''    def construct(self, x):
+        abs_var = self.abs(x)
+        if abs_var:
+            pass
+        else:
+            relu_var = self.relu(x)
+            x = self.abs(relu_var)
+        range_var = range(self.n)
+        for i in range_var:
+            x = self.relu(x)
+        while x > 0:
+            x = x - 1
+        return x
+#'''
+
+
+def _listed(nodes, indent=""):
+    out = []
+    for n in nodes:
+        out.append((indent + n.get_name(), n.get_node_type().name, [str(t) for t in n.get_targets()],
+                    [str(a) for a in n.get_args()]))
+        if n.get_node_type() == NodeType.ControlFlow:
+            out += _listed([Node(h) for h in n.get_handler().nodes()], indent + "    ")
+    return out
+
+
+def test_control_flow_nodes_edits_and_values(fake):
+    stree = SymbolTree.create(_Flow())
+    assert _listed(stree.nodes()) == _FLOW_NODES
+    assert len(list(stree.nodes(all_nodes=True))) == 13  # MindSpore 2.10: the bodies' nodes too
+    assert stree.get_node("relu_2").get_node_type() == NodeType.CallCell  # found inside the for's body
+    stree.erase(stree.get_node("if_node"))
+    code = stree.get_code()
+    assert code[code.index("    def construct"):] == _FLOW_ERASED
+    net = stree.get_network()
+    # x > 0: |x| is true, the if does nothing now, relu twice, then x - 1 until x <= 0; x < 0: relu gives 0
+    for x, want in ((2.5, -0.5), (-2.5, 0.0)):
+        got = net(gs.Tensor(np.array([x], np.float32))).asnumpy()
+        np.testing.assert_allclose(got, [want])

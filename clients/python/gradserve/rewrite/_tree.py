@@ -91,6 +91,13 @@ class NodeImpl:
         self.default: Any = inspect.Parameter.empty  # an Input's default value
         self.symbol_tree: Optional["SymbolTreeImpl"] = None  # a Tree node's sub-tree
         self.owner: Optional["SymbolTreeImpl"] = None
+        self.container: Optional[List["NodeImpl"]] = None  # the list holding it: the tree's, or a body's
+        self.body: List["NodeImpl"] = []  # a ControlFlow node's (if_node: the if's, else_node: the else's)
+        self.keyword = ""  # a ControlFlow node's: "if", "else", "for" or "while"
+
+    def nodes(self) -> List["NodeImpl"]:
+        """A ControlFlow node's body."""
+        return list(self.body)
 
     def get_name(self) -> str:
         return self.name
@@ -152,13 +159,14 @@ class SymbolTreeImpl:
             node.default = default
             self._append(node)
         for stmt in fn.body:
-            self._append(self._parse(stmt))
+            for node in self._parse_all(stmt):
+                self._append(node)
 
     # -- names ---------------------------------------------------------------------------------------------------
     def unique_name(self, name: str = "output") -> str:
         """`name`, or `name_k` with the first k free among this tree's variables (MindSpore's namer: the names it
         gave and the targets of the tree's nodes, inserted ones included)."""
-        for n in self.node_list:
+        for n in self.walk():
             for t in n.targets:
                 if t.type == ValueType.NamingValue and not t.scope and isinstance(t.value, str):
                     self._names.setdefault(t.value, 0)
@@ -183,6 +191,43 @@ class SymbolTreeImpl:
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
             return getattr(self.origin, expr.attr, None)
         return None
+
+    def _parse_all(self, stmt: ast.stmt) -> List[NodeImpl]:
+        """The nodes of one statement: an `if` with an `else` is two ControlFlow nodes (MindSpore's if_node and
+        else_node), a `for` / `while` one; each holds its body's nodes."""
+        if isinstance(stmt, ast.If):
+            nodes = [self._control(stmt, "if", stmt.body, [value_of(stmt.test)])]
+            if stmt.orelse:
+                nodes.append(self._control(stmt, "else", stmt.orelse, [value_of(stmt.test)]))
+            return nodes
+        if isinstance(stmt, (ast.For, ast.While)):
+            kind = "for" if isinstance(stmt, ast.For) else "while"
+            args = [value_of(stmt.iter)] if isinstance(stmt, ast.For) else \
+                [ScopedValue(ValueType.UnsupportedValue, "", ast.unparse(stmt.test))]
+            nodes = [self._control(stmt, kind, stmt.body, args)]
+            if stmt.orelse:
+                nodes.append(self._control(stmt, "else", stmt.orelse, list(args), kind + "_else_node"))
+            return nodes
+        return [self._parse(stmt)]
+
+    def _control(self, stmt: ast.stmt, keyword: str, body: List[ast.stmt], args: List[ScopedValue],
+                 name: str = "") -> NodeImpl:
+        node = NodeImpl(NodeType.ControlFlow, self.node_name(name or keyword + "_node"), [], args, stmt=stmt)
+        node.keyword = keyword
+        node.owner = self
+        for s in body:
+            for child in self._parse_all(s):
+                child.owner, child.container = self, node.body
+                node.body.append(child)
+        return node
+
+    def walk(self) -> Iterator[NodeImpl]:
+        """The tree's nodes, those in control-flow bodies too (depth first, in program order)."""
+        todo = list(reversed(self.node_list))
+        while todo:
+            n = todo.pop()
+            yield n
+            todo.extend(reversed(n.body))
 
     def _parse(self, stmt: ast.stmt) -> NodeImpl:
         if isinstance(stmt, ast.Return):
@@ -253,7 +298,7 @@ class SymbolTreeImpl:
     def external_functions(self) -> List[Any]:
         """The module functions of the user's construct calls by name (get_code writes them out too)."""
         out = []
-        for n in self.node_list:
+        for n in self.walk():
             f = n.instance if n.node_type == NodeType.CallFunction else None
             if inspect.isfunction(f) and _is_user_class(f) and f not in out:
                 out.append(f)
@@ -261,7 +306,7 @@ class SymbolTreeImpl:
 
     # -- the list --------------------------------------------------------------------------------------------------
     def _append(self, node: NodeImpl) -> None:
-        node.owner = self
+        node.owner, node.container = self, self.node_list
         self.node_list.append(node)
 
     @property
@@ -272,7 +317,7 @@ class SymbolTreeImpl:
         return list(self.node_list)
 
     def get_node(self, name: str) -> Optional[NodeImpl]:
-        for n in self.node_list:
+        for n in self.walk():
             if n.name == name:
                 return n
         return None
@@ -281,16 +326,26 @@ class SymbolTreeImpl:
         return [n for n in self.node_list if n.node_type == NodeType.Input]
 
     def _index(self, node: NodeImpl, what: str) -> int:
-        for i, n in enumerate(self.node_list):
-            if n is node:
-                return i
+        """node's place in its list (the tree's or a control-flow body's)."""
+        if node.owner is self and node.container is not None:
+            for i, n in enumerate(node.container):
+                if n is node:
+                    return i
         raise RuntimeError(f"For '{what}', the node {node.name} does not belong to this SymbolTree")
+
+    def _list(self, node: NodeImpl) -> List[NodeImpl]:
+        assert node.container is not None
+        return node.container
 
     def insert_node(self, node: NodeImpl, base: NodeImpl, before: bool) -> NodeImpl:
         if node.owner is not None:
             raise RuntimeError(f"For 'insert', the node {node.name} is in a SymbolTree already")
         at = self._index(base, "insert") + (0 if before else 1)
-        if node.node_type != NodeType.Input and any(n.node_type == NodeType.Input for n in self.node_list[at:]):
+        where = self._list(base)
+        if not before and base.node_type == NodeType.ControlFlow and at < len(where) \
+                and where[at].keyword == "else" and where[at].stmt is base.stmt:
+            at += 1  # (after an if / for / while node: after its else node, which must follow it)
+        if node.node_type != NodeType.Input and any(n.node_type == NodeType.Input for n in where[at:]):
             raise RuntimeError("For 'insert', only an Input node can be inserted among the inputs")
         node.name = self.node_name(node.name or _default_name(node))
         node.args = [self._own_value(a) for a in node.args]
@@ -306,8 +361,8 @@ class SymbolTreeImpl:
             if known is not node.instance:
                 raise RuntimeError(f"For 'insert', another function named {node.func.value} is in this SymbolTree")
             self.new_globals[node.func.value] = node.instance
-        node.owner = self
-        self.node_list.insert(at, node)
+        node.owner, node.container = self, where
+        where.insert(at, node)
         return node
 
     def _field(self, name: str) -> str:
@@ -328,21 +383,32 @@ class SymbolTreeImpl:
         return ScopedValue.create_naming_value(field, "self")
 
     def erase_node(self, node: NodeImpl) -> NodeImpl:
-        del self.node_list[self._index(node, "erase")]
-        node.owner = None
+        at = self._index(node, "erase")
+        where = self._list(node)
+        if node.node_type == NodeType.ControlFlow and node.keyword != "else" and at + 1 < len(where) \
+                and where[at + 1].keyword == "else" and where[at + 1].stmt is node.stmt:
+            node.body.clear()  # (its else stays: MindSpore writes `if test: pass`, and drops both with the else)
+            node.keyword += "-erased"
+            return node
+        del where[at]
+        node.owner = node.container = None
+        if node.keyword == "else" and at > 0 and where[at - 1].keyword.endswith("-erased") \
+                and where[at - 1].stmt is node.stmt:
+            self.erase_node(where[at - 1])
         return node
 
     def replace(self, old: NodeImpl, new_nodes: List[NodeImpl]) -> NodeImpl:
         if not new_nodes:
             raise RuntimeError("For 'replace', 'new_nodes' is empty")
         at = self._index(old, "replace")
-        base = self.node_list[at - 1] if at > 0 else None
+        where = self._list(old)
+        base = where[at - 1] if at > 0 else None
         self.erase_node(old)
         for node in new_nodes:
             if base is None:
                 node.name = self.node_name(node.name or _default_name(node))
-                node.owner = self
-                self.node_list.insert(0, node)
+                node.owner, node.container = self, where
+                where.insert(0, node)
             else:
                 self.insert_node(node, base, False)
             base = node
@@ -365,7 +431,7 @@ class SymbolTreeImpl:
         at = self._index(node, "get_inputs")
         found: List[NodeImpl] = []
         for v in _names_read(node):
-            for prev in reversed(self.node_list[:at]):
+            for prev in reversed(self._list(node)[:at]):
                 if any(t.type == ValueType.NamingValue and not t.scope and t.value == v for t in prev.targets):
                     if prev not in found:
                         found.append(prev)
@@ -376,7 +442,7 @@ class SymbolTreeImpl:
         """(user, argument index) of each later node reading node's target `index` before it is assigned again."""
         target = node.targets[index]
         out: List[Tuple[NodeImpl, int]] = []
-        for n in self.node_list[self._index(node, "get_target_users") + 1:]:
+        for n in self._list(node)[self._index(node, "get_target_users") + 1:]:
             out += [(n, i) for i, a in enumerate(n.args) if a == target]
             if any(t == target for t in n.targets):
                 break
@@ -389,7 +455,7 @@ class SymbolTreeImpl:
         node.targets[index] = target
 
     def users_of(self, node: NodeImpl) -> List[NodeImpl]:
-        return [n for n in self.node_list if n is not node and node in self.inputs_of(n)]
+        return [n for n in self._list(node) if n is not node and node in self.inputs_of(n)]
 
     # -- code ------------------------------------------------------------------------------------------------------
     def class_name(self) -> str:
@@ -401,7 +467,7 @@ class SymbolTreeImpl:
                  "    def __init__(self, obj):"]
         lines += [f"        {f}.__init__(self)" for f in fathers] or ["        nn.Cell.__init__(self)"]
         lines += ["        for key, value in obj.__dict__.items():", "            setattr(self, key, value)"]
-        for n in self.node_list:
+        for n in self.walk():
             if n.node_type == NodeType.Tree and n.symbol_tree is not None and n.func is not None:
                 field = n.func.value
                 lines.append(f"        self.{field} = {sub_names[id(n.symbol_tree)]}(self.{field})")
@@ -426,7 +492,7 @@ class SymbolTreeImpl:
         return "\n".join(lines) + "\n"
 
     def sub_trees(self) -> Iterator["SymbolTreeImpl"]:
-        for n in self.node_list:
+        for n in self.walk():
             if n.node_type == NodeType.Tree and n.symbol_tree is not None:
                 yield n.symbol_tree
 
@@ -537,6 +603,17 @@ def _names_read(node: NodeImpl) -> List[str]:
 
 
 def _statement(node: NodeImpl) -> str:
+    if node.node_type == NodeType.ControlFlow:
+        stmt = node.stmt
+        if node.keyword == "else":
+            head = "else:"
+        elif node.keyword.startswith("for"):
+            assert isinstance(stmt, ast.For)
+            head = f"for {ast.unparse(stmt.target)} in {render(node.args[0])}:"
+        else:
+            head = f"{node.keyword.split('-')[0]} {render(node.args[0])}:"
+        body = [_statement(n) for n in node.body] or ["pass"]
+        return "\n".join([head] + ["    " + line for text in body for line in text.splitlines()])
     if node.node_type == NodeType.Python:
         assert node.stmt is not None
         return ast.unparse(node.stmt)

@@ -198,11 +198,11 @@ class SymbolTree:
                         f"but got '{type(node).__name__}'.")
 
     def nodes(self, all_nodes: bool = False) -> Iterator[Node]:
-        if all_nodes:
+        if all_nodes:  # (MindSpore's: control-flow bodies and sub-trees too)
             trees: List[SymbolTreeImpl] = [self._tree]
             while trees:
                 t = trees.pop(0)
-                for n in t.nodes():
+                for n in t.walk():
                     yield Node(n)
                 trees.extend(t.sub_trees())
             return
