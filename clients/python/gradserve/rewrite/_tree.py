@@ -467,6 +467,7 @@ class SymbolTreeImpl:
                  "    def __init__(self, obj):"]
         lines += [f"        {f}.__init__(self)" for f in fathers] or ["        nn.Cell.__init__(self)"]
         lines += ["        for key, value in obj.__dict__.items():", "            setattr(self, key, value)"]
+        lines += [f"        self.__class__.{k} = obj.__class__.{k}" for k in _class_variables(self.cls)]
         for n in self.walk():
             if n.node_type == NodeType.Tree and n.symbol_tree is not None and n.func is not None:
                 field = n.func.value
@@ -513,6 +514,18 @@ def _default_name(node: NodeImpl) -> str:
     if node.instance is not None:
         return type(node.instance).__name__.lower()
     return node.node_type.name.lower()
+
+
+def _class_variables(cls: type) -> List[str]:
+    """The names of cls's class variables (not its methods): MindSpore's generated __init__ copies them."""
+    out = []
+    for name, member in vars(cls).items():
+        if name.startswith("__") or isinstance(member, (staticmethod, classmethod, property)):
+            continue
+        if inspect.isfunction(member) and member.__qualname__ == f"{cls.__qualname__}.{name}":
+            continue
+        out.append(name)
+    return out
 
 
 def fathers_of(cls: type) -> List[type]:
