@@ -297,11 +297,15 @@ class SymbolTreeImpl:
 
     def external_functions(self) -> List[Any]:
         """The module functions of the user's construct calls by name (get_code writes them out too)."""
-        out = []
+        out: List[Any] = []
         for n in self.walk():
             f = n.instance if n.node_type == NodeType.CallFunction else None
             if inspect.isfunction(f) and _is_user_class(f) and f not in out:
                 out.append(f)
+        for f in out:  # (grows: the functions those call by name, as MindSpore writes them too)
+            for callee in _called_functions(f):
+                if callee not in out:
+                    out.append(callee)
         return out
 
     # -- the list --------------------------------------------------------------------------------------------------
@@ -713,6 +717,21 @@ def _import_lines(cls: Any, functions: bool = False) -> str:
     else:
         lines.append(f"from {cls.__module__} import {cls.__name__}")
     return "\n".join(lines) + "\n\n"
+
+
+def _called_functions(func: Any) -> List[Any]:
+    """The user's module functions `func` calls by name."""
+    try:
+        fn = _function_ast(func)
+    except (OSError, TypeError, SyntaxError, NotImplementedError):
+        return []
+    out = []
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            f = func.__globals__.get(node.func.id)
+            if inspect.isfunction(f) and _is_user_class(f) and f not in out:
+                out.append(f)
+    return out
 
 
 def _function_text(func: Any) -> str:
