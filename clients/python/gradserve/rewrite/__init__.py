@@ -2,7 +2,7 @@
 construct (the user's own source, in the user's process) into nodes; insert / erase / replace edit them; get_code
 regenerates the classes' Python source in MindSpore 2.10's shape ("class NetOpt(Net, nn.Cell):") and get_network
 compiles it into a new Cell of the SDK (_tree). What is not done yet (PatternEngine / Replacement / PatternNode,
-sparsify, control-flow nodes) keeps the placeholders, which raise NotImplementedError, saying so, when used (not
+sparsify, CellList / SequentialCell expanded into nodes) keeps the placeholders, which raise NotImplementedError, saying so, when used (not
 when imported or subclassed: a file importing them still runs its other tests)."""
 from __future__ import annotations
 

@@ -4,8 +4,9 @@ the class `<Net>Opt(<Net>, nn.Cell)` back out (MindSpore 2.10's shape: `__init__
 attributes, then names the cells inserted since), and `network()` compiles that class into a new Cell of the SDK.
 
 Only the user's own program is parsed and compiled, in the user's process (the source of the network's classes, as
-`inspect` finds it); nothing here runs on a server. Control flow (`if` / `for` / `while` in construct) stays one
-Python node, regenerated as written, where MindSpore makes ControlFlow nodes of its bodies."""
+`inspect` finds it); nothing here runs on a server. `if` / `for` / `while` are ControlFlow nodes holding their
+bodies' nodes (an `if` with an `else`: two, if_node and else_node, as MindSpore); a statement of another kind is a
+Python node, written back as it is."""
 from __future__ import annotations
 
 import ast
