@@ -326,3 +326,21 @@ def test_control_flow_nodes_edits_and_values(fake):
     for x, want in ((2.5, -0.5), (-2.5, 0.0)):
         got = net(gs.Tensor(np.array([x], np.float32))).asnumpy()
         np.testing.assert_allclose(got, [want])
+
+
+def test_inserted_sub_net_is_a_sub_tree(fake):
+    stree = SymbolTree.create(_Nested())
+    inner = Node.create_call_cell(_Inner(), targets=["y"], args=[ScopedValue.create_naming_value("x")],
+                                  name="inner2", is_sub_net=True)
+    assert inner.get_node_type() == NodeType.Tree
+    stree.insert(stree.after(stree.get_node("fc")), inner)
+    stree.set_output(0, "y")
+    sub = inner.get_sub_tree()
+    sub.erase(sub.get_node("relu"))
+    sub.get_node("binop_add").set_arg(0, "x")  # the inserted sub-net now computes x + 1
+    code = stree.get_code()
+    assert code.index("        self.inner2 = obj.inner2") < code.index("        self.inner2 = _InnerOpt_1(self.inner2)")
+    x = np.array([[-3.0, 2.0]], np.float32)
+    want = np.maximum(x, 0.0) + 1
+    want = want @ np.ones((2, 2), np.float32) + 1  # inner, fc (ones, zero bias), then the edited inner2
+    np.testing.assert_allclose(stree.get_network()(gs.Tensor(x)).asnumpy(), want, rtol=1e-6)

@@ -473,11 +473,12 @@ class SymbolTreeImpl:
         lines += [f"        {f}.__init__(self)" for f in fathers] or ["        nn.Cell.__init__(self)"]
         lines += ["        for key, value in obj.__dict__.items():", "            setattr(self, key, value)"]
         lines += [f"        self.__class__.{k} = obj.__class__.{k}" for k in _class_variables(self.cls)]
-        for n in self.walk():
-            if n.node_type == NodeType.Tree and n.symbol_tree is not None and n.func is not None:
-                field = n.func.value
-                lines.append(f"        self.{field} = {sub_names[id(n.symbol_tree)]}(self.{field})")
+        subs = [(n.func.value, sub_names[id(n.symbol_tree)]) for n in self.walk()
+                if n.node_type == NodeType.Tree and n.symbol_tree is not None and n.func is not None]
+        # (a sub-tree inserted since is swapped in after the line naming its cell)
+        lines += [f"        self.{f} = {c}(self.{f})" for f, c in subs if f not in self.new_fields]
         lines += [f"        self.{f} = obj.{f}" for f in self.new_fields]
+        lines += [f"        self.{f} = {c}(self.{f})" for f, c in subs if f in self.new_fields]
         params = ["self"]
         for n in self.get_inputs():
             p = str(n.targets[0])

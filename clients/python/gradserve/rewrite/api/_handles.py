@@ -39,9 +39,6 @@ class Node:
         if not isinstance(name, str):
             raise TypeError(f"For 'create_call_cell', the type of 'name' should be 'str', "
                             f"but got '{type(name).__name__}'.")
-        if is_sub_net:
-            raise NotImplementedError("mindspore.rewrite: Node.create_call_cell(..., is_sub_net=True) (a sub-tree "
-                                      "node made from a cell)")
         new_targets = [_scoped(t, "targets") for t in targets]
         new_args = [_scoped(a, "args") for a in (args or [])]
         new_kwargs = {k: _scoped(v, "kwargs") for k, v in (kwargs or {}).items()}
@@ -52,8 +49,12 @@ class Node:
                 raise RuntimeError("Input args are invalid.") from e
         kind = NodeType.CallCell if isinstance(cell, nn.Cell) else NodeType.CallPrimitive
         node_name = name or type(cell).__name__.lower()
-        return Node(NodeImpl(kind, node_name, new_targets, new_args, new_kwargs,
-                             ScopedValue.create_naming_value(node_name, "self"), cell))
+        node = NodeImpl(kind, node_name, new_targets, new_args, new_kwargs,
+                        ScopedValue.create_naming_value(node_name, "self"), cell)
+        if is_sub_net and isinstance(cell, nn.Cell):  # a Tree node: the cell's construct parsed as a sub-tree
+            node.node_type = NodeType.Tree
+            node.symbol_tree = SymbolTreeImpl(cell)
+        return Node(node)
 
     @staticmethod
     def create_call_function(function: Any, targets: Sequence[Union[ScopedValue, str]],
