@@ -46,6 +46,13 @@ class Conv2d(Cell):
         bound = 1.0 / math.sqrt(shape[1] * math.prod(k))
         self.stride, self.pad_mode, self.padding = stride, pad_mode, padding
         self.dilation, self.group, self.has_bias = dilation, group, has_bias
+        # MindSpore's attributes of the layer (read back by programs that rebuild one: mindspore.rewrite's users);
+        # a Parameter given as an init stays out (an attribute would make it a second Parameter of the cell)
+        self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, tuple(k)
+        self.data_format = data_format
+        for attr, init in (("weight_init", weight_init), ("bias_init", bias_init)):
+            if not isinstance(init, Parameter):
+                setattr(self, attr, init)
         # named by the attribute and prefixed by the cell holding this one ("conv1.weight"), as Dense's
         self.weight = Parameter(_init(weight_init, shape, dt, bound, seed))
         self.bias = Parameter(_init(bias_init, (out_channels,), dt, bound, seed + 1)) \

@@ -1,9 +1,9 @@
-"""`mindspore.rewrite`: MindSpore's source rewriter of a network (SymbolTree.create(net) parses the Cells'
-construct into nodes; insert / erase / replace edit them; get_code regenerates the classes' Python source, e.g.
-"class NetAOpt(NetA, BaseNetOpt):", and get_network compiles it into a new Cell). gradserve has none: it would be
-a Python-source regenerator matching MindSpore's generated text (its own tests compare that text), not a matter
-of gradients. The names are placeholders that raise NotImplementedError, saying so, when used (not when
-imported or subclassed: a file importing them still runs its other tests)."""
+"""`mindspore.rewrite`: MindSpore's source rewriter of a network. SymbolTree.create(net) parses the Cells'
+construct (the user's own source, in the user's process) into nodes; insert / erase / replace edit them; get_code
+regenerates the classes' Python source in MindSpore 2.10's shape ("class NetOpt(Net, nn.Cell):") and get_network
+compiles it into a new Cell of the SDK (_tree). What is not done yet (PatternEngine / Replacement / PatternNode,
+sparsify, CellList / SequentialCell expanded into nodes) keeps the placeholders, which raise NotImplementedError, saying so, when used (not
+when imported or subclassed: a file importing them still runs its other tests)."""
 from __future__ import annotations
 
 from typing import Any, NoReturn
@@ -18,9 +18,8 @@ class _NoRewrite(Unimplemented):
 
     def _refuse(self) -> NoReturn:
         raise NotImplementedError(
-            f"{self._qualname}: gradserve has no mindspore.rewrite (MindSpore's rewriter of a network's Python source:"
-            " SymbolTree.create / nodes / insert / replace / get_code / get_network). Edit or subclass the Cell "
-            "in Python instead: gradserve traces its construct as written")
+            f"{self._qualname}: not done in gradserve's mindspore.rewrite yet (SymbolTree, Node, NodeType, "
+            "ScopedValue and ValueType are: edit the SymbolTree's nodes with insert / erase / replace instead)")
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -40,10 +39,8 @@ class _NoRewrite(Unimplemented):
         return (_Refused,)
 
 
-SymbolTree = _NoRewrite("mindspore.rewrite", "SymbolTree")
-Node = _NoRewrite("mindspore.rewrite", "Node")
-NodeType = _NoRewrite("mindspore.rewrite", "NodeType")
-ScopedValue = _NoRewrite("mindspore.rewrite", "ScopedValue")
-ValueType = _NoRewrite("mindspore.rewrite", "ValueType")
+from ._values import NodeType, ScopedValue, ValueType  # noqa: E402
+from .api.node import Node  # noqa: E402
+from .api.symbol_tree import SymbolTree  # noqa: E402
 
 __getattr__ = module_getattr("mindspore.rewrite", placeholder=_NoRewrite)

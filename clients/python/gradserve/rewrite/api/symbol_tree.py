@@ -1,8 +1,6 @@
-"""`mindspore.rewrite.api.symbol_tree`: SymbolTree, the package's placeholder (see the package)."""
+"""`mindspore.rewrite.api.symbol_tree`: SymbolTree, a network's construct as nodes (see ._handles)."""
 from __future__ import annotations
 
-from ...ops.operations._missing import module_getattr
-from .. import SymbolTree, _NoRewrite
+from ._handles import Position, SymbolTree
 
-__all__ = ["SymbolTree"]
-__getattr__ = module_getattr("mindspore.rewrite.api.symbol_tree", placeholder=_NoRewrite)
+__all__ = ["SymbolTree", "Position"]
