@@ -280,6 +280,26 @@ def test_jit_of_a_lambda_made_each_step_shares_one_trace(on_real_server):
     assert _traces() - before == 0
 
 
+def test_a_jit_function_made_afresh_keeps_graph_semantics_for_a_new_signature(on_real_server):
+    """A twin jit function (the same code made again) called with other dtypes traces as a graph, as its first did:
+    graph max() of Tensors is MindSpore's Maximum fold (dtypes promoted), not Python's pick (the twin path traced
+    the new signature with PyNative's semantics: int32 3 where MindSpore 2.10 gives float32 3.0)."""
+    gs.set_context(mode=gs.PYNATIVE_MODE)
+
+    def top(*xs):
+        @gs.jit
+        def f(*ys):
+            return max(*ys)
+        return f(*xs)
+
+    top(Tensor(np.float32(1.0)), Tensor(np.float32(2.0)))
+    top(Tensor(np.float32(1.0)), Tensor(np.float32(2.0)))
+    got = top(Tensor(np.int32(3)), Tensor(np.float32(2.5)))  # MindSpore 2.10 (@jit): Float32 3.0
+    assert got.dtype == gs.float32 and got.asnumpy() == np.float32(3.0), (got.dtype, got)
+    got = top(Tensor(np.int32(3)), Tensor(np.float16(2.5)))  # MindSpore 2.10 (@jit): Float16 3.0
+    assert got.dtype == gs.float16 and got.asnumpy() == np.float16(3.0), (got.dtype, got)
+
+
 class _Linear(nn.Cell):
     def __init__(self):
         super().__init__()

@@ -2206,14 +2206,14 @@ def _took_an_argument(const_ids: set, leaves: list) -> bool:
 
 
 def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label: str | Callable[[], str],
-                   names: Sequence[str] | Callable[[int], Sequence[str]] | None) -> "Program":
-    """A PyNative trace of fn(*args), kept in `guarded` with what it read when that can be guarded: recorded
-    from a signature's second call on (the hook slows the trace ~7x: a call seen once pays nothing); a sig
-    found unguardable is traced afresh, unrecorded, from then on. Either way a trace equal to the last one
-    takes over its registration with the server (_share_registration)."""
+                   names: Sequence[str] | Callable[[int], Sequence[str]] | None, graph: bool = False) -> "Program":
+    """A PyNative trace of fn(*args) (a graph's, for a jit function's twins: graph), kept in `guarded` with what it
+    read when that can be guarded: recorded from a signature's second call on (the hook slows the trace ~7x: a
+    call seen once pays nothing); a sig found unguardable is traced afresh, unrecorded, from then on. Either way a
+    trace equal to the last one takes over its registration with the server (_share_registration)."""
     def trace():
         return trace_program(fn, args, label=label() if callable(label) else label,
-                             names=names(len(args)) if callable(names) else names)[0]
+                             names=names(len(args)) if callable(names) else names, graph=graph)[0]
     old = guarded.get(sig)
     if old is None or not old.guarded and old.recorded:  # (seen first: recorded from the second call on)
         prog = trace()
@@ -2296,7 +2296,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         guarded, cache = _pyguard.table(cache), None
         prog = _guarded_hit(guarded, sig, leaves)
         if prog is None:
-            prog = _guarded_trace(guarded, sig, fn, args, label, names)
+            prog = _guarded_trace(guarded, sig, fn, args, label, names, graph=graph)
     if cache is not None:
         prog = _cache_hit(cache, sig)
         if prog is not None and prog.root.const_data and _consts_written(prog.root.const_data):
