@@ -12,7 +12,8 @@ import inspect
 
 import numpy as np
 
-from .reader import MONAD, MindIRError, Monad, Node
+from . import calls
+from .reader import MONAD, MindIRError, Node
 
 # MindSpore's enum numbers for string arguments (its str_to_enum), by argument name
 _ENUMS = {
@@ -49,11 +50,15 @@ def _item(a):
 
 
 def _framework(op_type: str):
-    """MindSpore's graph-structure primitives: parameters' loads, state tokens, tuples."""
+    """MindSpore's graph-structure primitives: parameters' loads, state tokens, tuples, sub-graph values."""
+    sub = calls.framework(op_type)
+    if sub is not None:
+        return sub
     return {
         "Load": lambda a: a[0],
         "UpdateState": lambda a: MONAD,
         "Depend": lambda a: a[0],
+        "TensorMove": lambda a: a[0],  # (a copy MindSpore makes of a parameter read in a nested Cell)
         "MakeTuple": lambda a: tuple(a),
         "MakeList": lambda a: list(a),
         "TupleGetItem": _item,
@@ -235,39 +240,34 @@ def _callable(node: Node, model_name: str):
     return run
 
 
-def compile_nodes(model) -> tuple[list, dict]:
-    """([(node, callable)], the constants as the SDK's values) once per model: the lookups, checks and constant
-    Tensors are not made again per call."""
+def compile_nodes(model) -> dict:
+    """{graph name (None: the main graph): calls.Code} once per model: the lookups, checks, constant Tensors and
+    the loops' shapes are not made again per call."""
     from .._tensor import Tensor
 
-    constants = {name: Tensor(v) if isinstance(v, np.ndarray) else v for name, v in model.constants.items()}
-    return [(n, _callable(n, model.file_name)) for n in model.nodes], constants
+    def code(name, inputs, outputs, nodes, consts):
+        consts = {k: Tensor(v) if isinstance(v, np.ndarray) else v for k, v in consts.items()}
+        return calls.Code(name, inputs, outputs, [(n, _callable(n, model.file_name)) for n in nodes], consts)
+
+    codes = {None: code(None, [i[0] for i in model.inputs], model.outputs, model.nodes, model.constants)}
+    for name, g in model.functions.items():
+        codes[name] = code(name, g.inputs, [g.output], g.nodes, g.constants)
+    calls.find_loops(codes)
+    return codes
 
 
-def run(model, compiled: tuple[list, dict], params: dict, args: tuple):
-    """Evaluate the graph: `compiled` is compile_nodes(model), `params` maps the graph's parameter names to
+def run(model, codes: dict, params: dict, args: tuple):
+    """Evaluate the graph: `codes` is compile_nodes(model), `params` maps the graph's parameter names to
     Parameters, `args` are its inputs."""
-    steps, constants = compiled
     if len(args) != len(model.inputs):
         raise TypeError(f"GraphCell of {model.file_name}: the graph takes {len(model.inputs)} inputs, "
                         f"got {len(args)}")
-    env = dict(params)
-    for (name, _shape, _dt), x in zip(model.inputs, args):
-        env[name] = x
-    env.update(constants)
-
-    for node, fn in steps:
-        try:
-            vals = [env[i] for i in node.inputs]
-        except KeyError as e:
-            raise MindIRError(f"{model.file_name}: node {node.name!r} reads {e.args[0]!r}, which no earlier node, "
-                              "input, parameter or constant defines") from None
-        vals = [v for v in vals if not isinstance(v, Monad)] if node.op_type not in ("UpdateState",) else vals
-        out = fn(vals)
-        if len(node.outputs) == 1:
-            env[node.outputs[0]] = out
-        else:
-            for name, v in zip(node.outputs, out):
-                env[name] = v
+    main = codes[None]
+    shared = dict(params)
+    for name, c in codes.items():  # (sub-graphs read the main graph's Constants, and each other's)
+        if name is not None:
+            shared.update({k: v for k, v in c.constants.items() if k not in shared})
+    shared.update(main.constants)
+    env = calls.Runner(model.file_name, codes, shared).eval(main, args)
     outs = [env[o] for o in model.outputs]
     return outs[0] if len(outs) == 1 else tuple(outs)

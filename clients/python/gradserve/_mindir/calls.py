@@ -1,0 +1,221 @@
+"""Sub-graphs of a MindIR file MindSpore wrote (control flow, nested Cells) run as the SDK's control flow.
+
+MindSpore writes a branch as `call(Switch(cond, Partial(true graph, args), Partial(false graph, args)))`: here a
+Partial is a `Func` (a sub-graph with its first arguments bound), Switch picks one by the condition's truth (a
+traced condition forks the trace as an `if` in construct does: the engine's `cond`), and a call runs the picked
+sub-graph. A `while` is a sub-graph H ("header") whose tail is such a call where every path of one side ends in a
+tail call of H again (the loop body, through continuation graphs) and no path of the other does (the exit): H's
+call runs as the SDK's while loop (`_while.run_while`: a Python loop on concrete values, the engine's `while` on
+traced ones, so gradients flow in GRAPH_MODE), its Tensor arguments the loop state. `for` over a range and `if`s
+inside a loop body are unrolled / nested sub-graphs MindSpore already wrote out; they run as calls.
+"""
+from __future__ import annotations
+
+from collections import ChainMap
+from dataclasses import dataclass
+
+from .reader import CALL, MindIRError, Monad
+
+_KEEP_MONADS = {"UpdateState", "Partial", "Switch", CALL}  # (monads are a sub-graph's inputs: kept in position)
+
+
+@dataclass
+class Loop:
+    """A while loop's header: its Switch node's index, the condition, the body / exit Partials' names."""
+    switch_at: int
+    cond: str
+    body: str
+    exit: str
+    negate: bool  # the body is the Switch's false side (`while not ...`)
+
+
+@dataclass
+class Code:
+    """One graph compiled: [(node, callable)], its constants as the SDK's values, its tail call, its loop shape."""
+    name: str
+    inputs: list
+    outputs: list
+    steps: list
+    constants: dict
+    tail: int | None = None   # index of the CALL node its output is (through Depend), if any
+    loop: Loop | None = None
+
+
+class Func:
+    """A sub-graph as a value (MindSpore's FuncGraph / Partial): calling it runs the graph."""
+
+    def __init__(self, runner: "Runner", name: str, bound: tuple = ()):
+        self.runner, self.name, self.bound = runner, name, bound
+
+    def bind(self, args) -> "Func":
+        return Func(self.runner, self.name, self.bound + tuple(args))
+
+    def __call__(self, *args):
+        return self.runner.call(self.name, self.bound + args)
+
+
+def framework(op_type: str):
+    """Partial / Switch / call nodes' callables (replay's table for MindSpore's graph-structure primitives)."""
+    return {
+        "Partial": lambda a: _func(a[0], "Partial").bind(a[1:]),
+        "Switch": lambda a: a[1] if _truth(a[0]) else a[2],
+        CALL: lambda a: _func(a[0], "call")(*a[1:]),
+    }.get(op_type)
+
+
+def _func(v, what: str) -> Func:
+    if not isinstance(v, Func):
+        raise MindIRError(f"{what} of a {type(v).__name__}, not a sub-graph")
+    return v
+
+
+def _same(a, b) -> bool:
+    """A loop input that is not state passed on unchanged (a Parameter, a monad, a Python value)."""
+    if a is b or (isinstance(a, Monad) and isinstance(b, Monad)):
+        return True
+    return type(a) is type(b) and isinstance(a, (int, float, bool, str, type(None))) and a == b
+
+
+def _truth(c) -> bool:
+    return bool(c)  # (a traced Tensor's __bool__ forks the trace: the engine's cond)
+
+
+def tail_index(code: Code) -> int | None:
+    """The index of the CALL node a graph's output is, looking through Depend (MindSpore's ordering wrapper)."""
+    at = {o: i for i, (n, _) in enumerate(code.steps) for o in n.outputs}
+    i = at.get(code.outputs[0]) if len(code.outputs) == 1 else None
+    while i is not None and code.steps[i][0].op_type == "Depend":
+        i = at.get(code.steps[i][0].inputs[0])
+    return i if i is not None and code.steps[i][0].op_type == CALL else None
+
+
+def find_loops(codes: dict) -> None:
+    """Mark each sub-graph that is a while loop's header (code.loop)."""
+    for code in codes.values():
+        code.tail = tail_index(code)
+    for name, code in codes.items():
+        sides = _switch_sides(code)
+        if sides is None:
+            continue
+        sw_at, cond, (t_part, t_fn), (f_part, f_fn) = sides
+        t, f = _reaches(codes, t_fn, name, set()), _reaches(codes, f_fn, name, set())
+        if t and not f:
+            code.loop = Loop(sw_at, cond, t_part, f_part, False)
+        elif f and not t:
+            code.loop = Loop(sw_at, cond, f_part, t_part, True)
+
+
+def _switch_sides(code: Code):
+    """(Switch index, condition, (true Partial, its graph), (false Partial, its graph)) where the graph's tail
+    calls a Switch of two Partials of sub-graphs, else None."""
+    if code.tail is None:
+        return None
+    at = {o: i for i, (n, _) in enumerate(code.steps) for o in n.outputs}
+    sw = at.get(code.steps[code.tail][0].inputs[0])
+    if sw is None or code.steps[sw][0].op_type != "Switch":
+        return None
+    cond, a, b = code.steps[sw][0].inputs
+    sides = []
+    for p in (a, b):
+        i = at.get(p)
+        if i is None or code.steps[i][0].op_type != "Partial":
+            return None
+        sides.append((p, code.steps[i][0].inputs[0]))
+    return sw, cond, sides[0], sides[1]
+
+
+def _reaches(codes: dict, name: str, header: str, seen: set) -> bool:
+    """Whether every path of sub-graph `name` ends in a tail call of `header`."""
+    if name in seen or name not in codes:
+        return False
+    seen = seen | {name}
+    code = codes[name]
+    if code.tail is None:
+        return False
+    callee = code.steps[code.tail][0].inputs[0]
+    if callee in codes:
+        return callee == header or _reaches(codes, callee, header, seen)
+    sides = _switch_sides(code)
+    return sides is not None and all(_reaches(codes, fn, header, seen) for _p, fn in sides[2:])
+
+
+class Runner:
+    """One run of a model's graphs: the parameters, the sub-graphs as values, the constants any graph may read
+    (MindSpore's sub-graphs read Constants the main graph defines)."""
+
+    def __init__(self, file_name: str, codes: dict, shared: dict):
+        self.file_name, self.codes = file_name, codes
+        self.shared = dict(shared)
+        self.shared.update({name: Func(self, name) for name in codes if name is not None})
+
+    def eval(self, code: Code, args, stop: int | None = None) -> ChainMap:
+        """Run code's nodes (those before index `stop`) on args: the names they define."""
+        if len(args) != len(code.inputs):
+            raise MindIRError(f"{self.file_name}: sub-graph {code.name!r} takes {len(code.inputs)} inputs, "
+                              f"got {len(args)}")
+        env = ChainMap(dict(zip(code.inputs, args)), code.constants, self.shared)
+        for node, fn in code.steps[:stop]:
+            try:
+                vals = [env[i] for i in node.inputs]
+            except KeyError as e:
+                raise MindIRError(f"{self.file_name}: node {node.name!r} reads {e.args[0]!r}, which no earlier node, "
+                                  "input, parameter or constant defines") from None
+            if node.op_type not in _KEEP_MONADS:
+                vals = [v for v in vals if not isinstance(v, Monad)]
+            out = fn(vals)
+            if len(node.outputs) == 1:
+                env[node.outputs[0]] = out
+            else:
+                for name, v in zip(node.outputs, out):
+                    env[name] = v
+        return env
+
+    def call(self, name: str, args: tuple):
+        code = self.codes[name]
+        if code.loop is not None:
+            return self._while(code, args)
+        return self.eval(code, args)[code.outputs[0]]
+
+    def _step(self, f: Func, args: tuple, header: str) -> tuple:
+        """One trip of a loop body: run f up to its tail call; a tail call of the header gives its arguments
+        (the next state), another sub-graph's is followed (a continuation, an `if` in the body)."""
+        code = self.codes[f.name]
+        env = self.eval(code, f.bound + args, code.tail)
+        node = code.steps[code.tail][0]
+        callee = _func(env[node.inputs[0]], "call")
+        cargs = tuple(env[i] for i in node.inputs[1:])
+        if callee.name == header:
+            return callee.bound + cargs
+        return self._step(callee, cargs, header)
+
+    def _while(self, code: Code, args: tuple):
+        from .. import ops
+        from .._tensor import Parameter, Tensor
+        from .._while import run_while
+
+        loop = code.loop
+        pos = [i for i, a in enumerate(args) if isinstance(a, Tensor) and not isinstance(a, Parameter)]
+        fixed = list(args)
+
+        def head(state):
+            a = list(fixed)
+            for i, v in zip(pos, state):
+                a[i] = v
+            return self.eval(code, a, loop.switch_at)
+
+        def cond_fn(*state):
+            c = head(state)[loop.cond]
+            return ops.logical_not(c) if loop.negate else c
+
+        def body_fn(*state):
+            nxt = self._step(head(state)[loop.body], (), code.name)
+            for i, (a, b) in enumerate(zip(fixed, nxt)):
+                if i not in pos and not _same(a, b):
+                    raise MindIRError(f"{self.file_name}: loop {code.name!r}: its input {code.inputs[i]!r} (a "
+                                      f"{type(a).__name__}) changes from trip to trip; gradserve's loop state is "
+                                      "Tensors")
+            return tuple(nxt[i] for i in pos)
+
+        names = tuple(code.inputs[i].rsplit(":", 1)[-1] for i in pos)
+        final = run_while(cond_fn, body_fn, tuple(args[i] for i in pos), names)
+        return head(final)[loop.exit]()
