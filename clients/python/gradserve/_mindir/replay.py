@@ -71,6 +71,7 @@ def _framework(op_type: str):
 def _internal(op_type: str):
     """Primitives MindSpore's compiler writes that are not MindSpore's public op classes: their public function."""
     from .. import ops
+    from ..scipy.linalg import solve_triangular
 
     return {
         # (a dtype argument: the input cast to it first, as MindSpore's ops do)
@@ -110,6 +111,14 @@ def _internal(op_type: str):
         "MaskedFillScalar": lambda x, mask, value: ops.masked_fill(x, mask, value),
         "LessScalar": lambda x, s: ops.less(x, s),
         "Scatter": _scatter,
+        "ScatterValue": lambda x, axis, index, value, reduce=0: _scatter(x, axis, index, _filled(index, value, x),
+                                                                         reduce),
+        "TensorToScalar": lambda x: x.item(),  # (a run-time value as a Python number: a concrete one only)
+        "Arange": lambda start, end, step=1, dtype=None: ops.arange(start, end, step, dtype=_cast_to(dtype)),
+        "Index": lambda x, indices: x[tuple(slice(None) if i is None else i for i in indices)],  # (None: a whole axis)
+        # (MindSpore's gives (X, A): X with op(A) X = b, A upper (lower) triangular, op the transpose)
+        "TriangularSolve": lambda b, a, upper=True, transpose=False, unitriangular=False: (
+            solve_triangular(a, b, trans=int(bool(transpose)), lower=not upper, unit_diagonal=bool(unitriangular)), a),
         "UnsortedSegmentSum": lambda x, ids, n: ops.unsorted_segment_sum(x, ids, n),
         "EqScalar": lambda x, s: ops.equal(x, s),
     }.get(op_type)
@@ -122,14 +131,34 @@ def _cast(x, dtype):
 
 
 def _scatter(x, axis, index, src, reduce=0):
-    """MindSpore's Scatter (ops.scatter): its `reduce` numbers are none 0, add 1, multiply 2."""
+    """MindSpore's Scatter (ops.scatter, Tensor.scatter): its `reduce` numbers are none 0, add 1, multiply 2 (then
+    each src element multiplies x at its position: the SDK's tensor_scatter_mul at index's full coordinates)."""
     from .. import ops
+    from .._tensor import Tensor
 
     if reduce == 0:
         return ops.scatter(x, axis, index, src)
     if reduce == 1:
         return ops.tensor_scatter_elements(x, index, src, axis, "add")
-    raise MindIRError(f"Scatter with reduce={reduce!r} (multiply) is not supported by gradserve's MindIR loader")
+    if reduce == 2:
+        shape, axis = tuple(index.shape), int(axis) % x.ndim
+        if tuple(src.shape) != shape:  # (src may be larger than index: its leading block is read)
+            src = src[tuple(slice(0, n) for n in shape)]
+        grid = np.indices(shape, dtype=np.int64)
+        coords = [ops.cast(index, _type_id(35)) if k == axis else Tensor(grid[k]) for k in range(len(shape))]
+        return ops.tensor_scatter_mul(x, ops.stack(coords, -1), src)
+    raise MindIRError(f"Scatter with reduce={reduce!r}: MindSpore's numbers are 0 (none), 1 (add), 2 (multiply)")
+
+
+def _filled(index, value, like):
+    """ScatterValue's scalar as the src of Scatter: value at each of index's positions, like's dtype."""
+    from .. import ops
+
+    return ops.fill(like.dtype, tuple(index.shape), value)
+
+
+def _cast_to(dtype):
+    return None if dtype is None else _type_id(dtype)
 
 
 def _type_id(v):
