@@ -252,6 +252,14 @@ def test_sub_graph_refusals_name_the_node(fake, pynative, control_files, tmp_pat
     f.write_bytes(m.SerializeToString())
     with pytest.raises(ValueError, match="names primitive 'nothing_defines_this', which the model does not define"):
         ms.load(str(f))
+    # for_break's sub-graphs read the main graph's Constant `keepdim` (False); one defining its own True makes the
+    # name ambiguous for the others
+    m.ParseFromString(Path(control_files["for_break"][0]).read_bytes())
+    m.functions[0].node.insert(0, pb.NodeProto(op_type="Constant", output=["keepdim"], attribute=[
+        pb.AttributeProto(type=pb.AttributeProto.BOOL, i=1)]))
+    f.write_bytes(m.SerializeToString())
+    with pytest.raises(ValueError, match="reads constant 'keepdim', which sub-graphs define with different values"):
+        nn.GraphCell(ms.load(str(f)))(Tensor(np.zeros(3, np.float32)))  # (zeros: no break, every trip's graph runs)
 
 
 # The SDK's primitives whose argument list is not MindSpore's: a name only (its enum numbers in replay's _OP_ENUMS),

@@ -39,6 +39,7 @@ class Code:
     constants: dict
     tail: int | None = None   # index of the CALL node its output is (through Depend), if any
     loop: Loop | None = None
+    shared: dict | None = None  # (the main graph's: every graph's constants, shared_constants)
 
 
 class Func:
@@ -139,13 +140,43 @@ def _reaches(codes: dict, name: str, header: str, seen: set) -> bool:
     return sides is not None and all(_reaches(codes, fn, header, seen) for _p, fn in sides[2:])
 
 
+class _Ambiguous:
+    """A Constant's name two graphs define with different values: a graph reading it without its own is refused."""
+
+
+def shared_constants(codes: dict) -> dict:
+    """The Constants any graph may read (MindSpore's sub-graphs read the main graph's and each other's by name;
+    a graph's own come first)."""
+    out, ambiguous = {}, set()
+    for c in codes.values():
+        for k, v in c.constants.items():
+            if k in out and not _same_constant(out[k], v):
+                ambiguous.add(k)
+            out.setdefault(k, v)
+    return {**out, **{k: _Ambiguous() for k in ambiguous}}
+
+
+def _same_constant(a, b) -> bool:
+    if a is b:
+        return True
+    if hasattr(a, "asnumpy") and hasattr(b, "asnumpy"):
+        x, y = a.asnumpy(), b.asnumpy()
+        return x.dtype == y.dtype and x.shape == y.shape and bool((x == y).all())
+    if type(a) is not type(b) or hasattr(a, "asnumpy"):
+        return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # (a tuple of Tensors: not compared, taken as different)
+        return False
+
+
 class Runner:
     """One run of a model's graphs: the parameters, the sub-graphs as values, the constants any graph may read
     (MindSpore's sub-graphs read Constants the main graph defines)."""
 
-    def __init__(self, file_name: str, codes: dict, shared: dict):
+    def __init__(self, file_name: str, codes: dict, params: dict):
         self.file_name, self.codes = file_name, codes
-        self.shared = dict(shared)
+        self.shared = {**params, **codes[None].shared}
         self.shared.update({name: Func(self, name) for name in codes if name is not None})
 
     def eval(self, code: Code, args, stop: int | None = None) -> ChainMap:
@@ -160,6 +191,10 @@ class Runner:
             except KeyError as e:
                 raise MindIRError(f"{self.file_name}: node {node.name!r} reads {e.args[0]!r}, which no earlier node, "
                                   "input, parameter or constant defines") from None
+            for i, v in zip(node.inputs, vals):
+                if isinstance(v, _Ambiguous):
+                    raise MindIRError(f"{self.file_name}: node {node.name!r} reads constant {i!r}, which sub-graphs "
+                                      "define with different values, and its own graph does not define")
             if node.op_type not in _KEEP_MONADS:
                 vals = [v for v in vals if not isinstance(v, Monad)]
             out = fn(vals)

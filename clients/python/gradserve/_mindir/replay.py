@@ -282,6 +282,7 @@ def compile_nodes(model) -> dict:
     for name, g in model.functions.items():
         codes[name] = code(name, g.inputs, [g.output], g.nodes, g.constants)
     calls.find_loops(codes)
+    codes[None].shared = calls.shared_constants(codes)
     return codes
 
 
@@ -291,12 +292,6 @@ def run(model, codes: dict, params: dict, args: tuple):
     if len(args) != len(model.inputs):
         raise TypeError(f"GraphCell of {model.file_name}: the graph takes {len(model.inputs)} inputs, "
                         f"got {len(args)}")
-    main = codes[None]
-    shared = dict(params)
-    for name, c in codes.items():  # (sub-graphs read the main graph's Constants, and each other's)
-        if name is not None:
-            shared.update({k: v for k, v in c.constants.items() if k not in shared})
-    shared.update(main.constants)
-    env = calls.Runner(model.file_name, codes, shared).eval(main, args)
+    env = calls.Runner(model.file_name, codes, params).eval(codes[None], args)
     outs = [env[o] for o in model.outputs]
     return outs[0] if len(outs) == 1 else tuple(outs)
