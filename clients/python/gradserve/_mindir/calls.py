@@ -147,7 +147,8 @@ class _Ambiguous:
 def shared_constants(codes: dict) -> dict:
     """The Constants any graph may read (MindSpore's sub-graphs read the main graph's and each other's by name;
     a graph's own come first)."""
-    out, ambiguous = {}, set()
+    out: dict = {}
+    ambiguous: set = set()
     for c in codes.values():
         for k, v in c.constants.items():
             if k in out and not _same_constant(out[k], v):
@@ -208,7 +209,7 @@ class Runner:
     def call(self, name: str, args: tuple):
         code = self.codes[name]
         if code.loop is not None:
-            return self._while(code, args)
+            return self._while(code, code.loop, args)
         return self.eval(code, args)[code.outputs[0]]
 
     def _step(self, f: Func, args: tuple, header: str) -> tuple:
@@ -223,12 +224,11 @@ class Runner:
             return callee.bound + cargs
         return self._step(callee, cargs, header)
 
-    def _while(self, code: Code, args: tuple):
+    def _while(self, code: Code, loop: Loop, args: tuple):
         from .. import ops
         from .._tensor import Parameter, Tensor
         from .._while import run_while
 
-        loop = code.loop
         pos = [i for i, a in enumerate(args) if isinstance(a, Tensor) and not isinstance(a, Parameter)]
         fixed = list(args)
 

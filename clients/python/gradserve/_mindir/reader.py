@@ -178,7 +178,7 @@ def from_model(path: str, m: pb.ModelProto) -> MindIRModel:
     for f in m.functions:
         if len(f.output) != 1:
             raise MindIRError(f"{path}: sub-graph {f.name!r} has {len(f.output)} outputs, not one")
-        consts = {}
+        consts: dict = {}
         model.functions[f.name] = Graph(f.name, [i.name for i in f.input], f.output[0].name,
                                         _nodes(path, f, prims, functions, consts), consts)
     return model
