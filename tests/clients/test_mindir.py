@@ -194,6 +194,38 @@ def test_mindspore_while_is_the_engines_while(fake, graph_mode, control_files):
     assert any('"op": "while"' in d for d in docs)
 
 
+def test_mindspore_while_with_a_break_is_one_graph(fake, graph_mode, control_files):
+    """A while with a `break` on a Tensor (x = 1.3 x - 0.1 until max(x) > 2, at most n trips): one graph (the break's
+    value and a flag in the loop state) for every bound and input; values NumPy's, whether it breaks or not."""
+    gc = nn.GraphCell(ms.load(control_files["while_break"][0]))
+    for x0 in ([0.1, 0.2, 0.3], [0.5, 1.0, 1.5]):  # (the first never breaks, the second at the second trip)
+        for n in (0, 2, 6, 20):
+            want = np.asarray(x0, np.float64)
+            for _ in range(n):
+                want = want * 1.3 - 0.1
+                if want.max() > 2:
+                    break
+            got = gc(Tensor(np.asarray(x0, np.float32)), Tensor(np.int32(n))).asnumpy()
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert len(fake.graphs) == 1 and '"op": "while"' in json.dumps(next(iter(fake.graphs.values())))
+
+
+def test_mindspore_while_in_a_while_is_one_graph(fake, graph_mode, control_files):
+    """nested_while (while i < n: while j < i: x = sin(x) * w + x): the outer loop's body runs the inner loop, then
+    its exit's path; one graph with two `while` nodes for every bound, values NumPy's."""
+    path = control_files["nested_while"][0]
+    gc = nn.GraphCell(ms.load(path))
+    w = next(iter(ms.load(path).params.values()))[1].astype(np.float64)
+    x0 = np.array([0.1, -0.4, 0.3], np.float32)
+    for n in (0, 1, 3, 6):
+        want = x0.astype(np.float64)
+        for i in range(n):
+            for _ in range(i):
+                want = np.sin(want) * w + want
+        np.testing.assert_allclose(gc(Tensor(x0), Tensor(np.int32(n))).asnumpy(), want, rtol=1e-6, atol=1e-6)
+    assert len(fake.graphs) == 1 and json.dumps(next(iter(fake.graphs.values()))).count('"op": "while"') == 2
+
+
 def _torch_reference(name):
     """The primitives' meaning in PyTorch (MindSpore 2.10's CPU cannot run these files: no kernel)."""
     import torch

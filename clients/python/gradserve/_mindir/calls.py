@@ -6,13 +6,16 @@ traced condition forks the trace as an `if` in construct does: the engine's `con
 sub-graph. A `while` is a sub-graph H ("header") whose tail is such a call where every path of one side ends in a
 tail call of H again (the loop body, through continuation graphs) and no path of the other does (the exit): H's
 call runs as the SDK's while loop (`_while.run_while`: a Python loop on concrete values, the engine's `while` on
-traced ones, so gradients flow in GRAPH_MODE), its Tensor arguments the loop state. `for` over a range and `if`s
-inside a loop body are unrolled / nested sub-graphs MindSpore already wrote out; they run as calls.
+traced ones, so gradients flow in GRAPH_MODE), its Tensor arguments the loop state. A body whose other paths end
+(a `break`) adds the loop's value and a flag to the state; a body that tail-calls another loop's header runs
+that loop, then follows its exit (a while in a while). `for` over a range and `if`s inside a loop body are
+unrolled / nested sub-graphs MindSpore already wrote out; they run as calls.
 """
 from __future__ import annotations
 
 from collections import ChainMap
 from dataclasses import dataclass
+from typing import Any
 
 from .reader import CALL, MindIRError, Monad
 
@@ -27,6 +30,7 @@ class Loop:
     body: str
     exit: str
     negate: bool  # the body is the Switch's false side (`while not ...`)
+    breaks: bool = False  # some body paths end without calling the header (a `break`: their value is the loop's)
 
 
 @dataclass
@@ -94,16 +98,29 @@ def find_loops(codes: dict) -> None:
     """Mark each sub-graph that is a while loop's header (code.loop)."""
     for code in codes.values():
         code.tail = tail_index(code)
+    for _ in range(len(codes)):  # (again while new ones are found: an outer loop's body runs an inner loop)
+        if not _new_loops(codes):
+            break
+
+
+def _new_loops(codes: dict) -> bool:
+    found = False
     for name, code in codes.items():
-        sides = _switch_sides(code)
+        sides = _switch_sides(code) if code.loop is None else None
         if sides is None:
             continue
         sw_at, cond, (t_part, t_fn), (f_part, f_fn) = sides
-        t, f = _reaches(codes, t_fn, name, set()), _reaches(codes, f_fn, name, set())
-        if t and not f:
-            code.loop = Loop(sw_at, cond, t_part, f_part, False)
-        elif f and not t:
-            code.loop = Loop(sw_at, cond, f_part, t_part, True)
+        t, f = _outcomes(codes, t_fn, name, set()), _outcomes(codes, f_fn, name, set())
+        for body, exit_, b_part, e_part, negate in ((t, f, t_part, f_part, False), (f, t, f_part, t_part, True)):
+            if body == {"loop"} and exit_ != {"loop"}:
+                code.loop = Loop(sw_at, cond, b_part, e_part, negate)
+            elif "loop" in body and body <= {"loop", "end"} and exit_ == {"end"}:
+                code.loop = Loop(sw_at, cond, b_part, e_part, negate, breaks=True)
+            else:
+                continue
+            found = True
+            break
+    return found
 
 
 def _switch_sides(code: Code):
@@ -125,19 +142,30 @@ def _switch_sides(code: Code):
     return sw, cond, sides[0], sides[1]
 
 
-def _reaches(codes: dict, name: str, header: str, seen: set) -> bool:
-    """Whether every path of sub-graph `name` ends in a tail call of `header`."""
+def _outcomes(codes: dict, name: str, header: str, seen: set) -> set:
+    """How the paths of sub-graph `name` end: "loop" (a tail call of `header`), "end" (a graph with no tail call:
+    its value), "?" (anything else: a cycle, a call of a value the graph does not pick by a Switch)."""
     if name in seen or name not in codes:
-        return False
+        return {"?"}
     seen = seen | {name}
     code = codes[name]
     if code.tail is None:
-        return False
+        return {"end"}
     callee = code.steps[code.tail][0].inputs[0]
     if callee in codes:
-        return callee == header or _reaches(codes, callee, header, seen)
+        inner = codes[callee].loop
+        if callee != header and inner is not None and not inner.breaks:  # (a loop runs, then its exit goes on)
+            return _outcomes(codes, _partial_graph(codes[callee], inner.exit), header, seen)
+        return {"loop"} if callee == header else _outcomes(codes, callee, header, seen)
     sides = _switch_sides(code)
-    return sides is not None and all(_reaches(codes, fn, header, seen) for _p, fn in sides[2:])
+    if sides is None:
+        return {"?"}
+    return _outcomes(codes, sides[2][1], header, seen) | _outcomes(codes, sides[3][1], header, seen)
+
+
+def _partial_graph(code: Code, partial: str) -> str:
+    """The sub-graph a Partial node of `code` binds."""
+    return next(n.inputs[0] for n, _ in code.steps if partial in n.outputs)
 
 
 class _Ambiguous:
@@ -213,18 +241,25 @@ class Runner:
         return self.eval(code, args)[code.outputs[0]]
 
     def _step(self, f: Func, args: tuple, header: str) -> tuple:
-        """One trip of a loop body: run f up to its tail call; a tail call of the header gives its arguments
-        (the next state), another sub-graph's is followed (a continuation, an `if` in the body)."""
+        """One trip of a loop body: run f up to its tail call; a tail call of the header gives ("loop", its
+        arguments: the next state), another sub-graph's is followed (a continuation, an `if` in the body), a graph
+        with no tail call gives ("end", its value: a `break`)."""
         code = self.codes[f.name]
+        if code.tail is None:
+            return "end", self.eval(code, f.bound + args)[code.outputs[0]]
         env = self.eval(code, f.bound + args, code.tail)
         node = code.steps[code.tail][0]
         callee = _func(env[node.inputs[0]], "call")
         cargs = tuple(env[i] for i in node.inputs[1:])
         if callee.name == header:
-            return callee.bound + cargs
+            return "loop", callee.bound + cargs
+        inner = self.codes[callee.name].loop
+        if inner is not None and not inner.breaks:  # (an inner loop: it runs, its exit's path is this trip's)
+            return self._while(self.codes[callee.name], inner, callee.bound + cargs,
+                               lambda exit_f: self._step(exit_f, (), header))
         return self._step(callee, cargs, header)
 
-    def _while(self, code: Code, loop: Loop, args: tuple):
+    def _while(self, code: Code, loop: Loop, args: tuple, then=None) -> Any:
         from .. import ops
         from .._tensor import Parameter, Tensor
         from .._while import run_while
@@ -242,8 +277,7 @@ class Runner:
             c = head(state)[loop.cond]
             return ops.logical_not(c) if loop.negate else c
 
-        def body_fn(*state):
-            nxt = self._step(head(state)[loop.body], (), code.name)
+        def next_state(nxt):
             for i, (a, b) in enumerate(zip(fixed, nxt)):
                 if i not in pos and not _same(a, b):
                     raise MindIRError(f"{self.file_name}: loop {code.name!r}: its input {code.inputs[i]!r} (a "
@@ -252,5 +286,43 @@ class Runner:
             return tuple(nxt[i] for i in pos)
 
         names = tuple(code.inputs[i].rsplit(":", 1)[-1] for i in pos)
-        final = run_while(cond_fn, body_fn, tuple(args[i] for i in pos), names)
-        return head(final)[loop.exit]()
+        start = tuple(args[i] for i in pos)
+        if loop.breaks:
+            return self._breaking_while(code, loop, head, next_state, start, names)
+
+        def body_fn(*state):
+            kind, nxt = self._step(head(state)[loop.body], (), code.name)
+            if kind != "loop":  # (find_loops saw every body path call the header)
+                raise MindIRError(f"{self.file_name}: loop {code.name!r}: a body path ends without a next trip")
+            return next_state(nxt)
+
+        final = run_while(cond_fn, body_fn, start, names)
+        exit_f = head(final)[loop.exit]
+        return exit_f() if then is None else then(exit_f)
+
+    def _breaking_while(self, code: Code, loop: Loop, head, next_state, start: tuple, names: tuple):
+        """A while with a `break`: the state gains the loop's value so far and a flag `going` (false after a
+        break); the loop's value is the exit's when it ended by its condition, the break's value otherwise."""
+        from .. import ops
+        from .._tensor import Tensor
+        from .._while import run_while
+
+        n = len(start)
+        template = head(start)[loop.exit]()  # (the exit's value: the break's has its shape and dtype)
+        if not isinstance(template, Tensor):
+            raise MindIRError(f"{self.file_name}: loop {code.name!r} with a break gives a "
+                              f"{type(template).__name__}; gradserve's loops with a break give one Tensor")
+
+        def cond_fn(*state):
+            c = head(state[:n])[loop.cond]
+            return ops.logical_and(state[n + 1], ops.logical_not(c) if loop.negate else c)
+
+        def body_fn(*state):
+            kind, v = self._step(head(state[:n])[loop.body], (), code.name)
+            if kind == "loop":
+                return (*next_state(v), state[n], Tensor(True))
+            return (*state[:n], ops.cast(v, template.dtype), Tensor(False))
+
+        final = run_while(cond_fn, body_fn, (*start, ops.zeros_like(template), Tensor(True)),
+                          (*names, "loop_value", "going"))
+        return head(final[:n])[loop.exit]() if _truth(final[n + 1]) else final[n]
