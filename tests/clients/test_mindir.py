@@ -294,8 +294,8 @@ def test_sub_graph_refusals_name_the_node(fake, pynative, control_files, tmp_pat
         nn.GraphCell(ms.load(str(f)))(Tensor(np.zeros(3, np.float32)))  # (zeros: no break, every trip's graph runs)
 
 
-# The SDK's primitives whose argument list is not MindSpore's: a name only (its enum numbers in replay's _OP_ENUMS),
-# or more arguments than gradserve's class takes (the loader refuses the node, naming it)
+# The SDK's primitives whose argument list is not MindSpore's: a name only (its enum numbers in replay's _OP_ENUMS);
+# one with more arguments than gradserve's class takes would be refused by the loader, naming the node
 _ORDER_DIFFERS = {"TensorScatterElements": "renamed"}  # (Arange, Index, TriangularSolve: replay's _internal table)
 
 
