@@ -4,6 +4,7 @@ read back by `load`, and the refusals."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -284,6 +285,12 @@ def test_sub_graph_refusals_name_the_node(fake, pynative, control_files, tmp_pat
     f.write_bytes(m.SerializeToString())
     with pytest.raises(ValueError, match="names primitive 'nothing_defines_this', which the model does not define"):
         ms.load(str(f))
+    m.ParseFromString(Path(control_files["if_else"][0]).read_bytes())
+    partial = next(n for n in m.graph.node if "Partial" in n.op_type)
+    partial.input[0] = m.graph.input[0].name  # (the graph's input x where a sub-graph's name belongs)
+    f.write_bytes(m.SerializeToString())
+    with pytest.raises(ValueError, match=f"node {re.escape(repr(partial.name))}: Partial of a Tensor, not a sub-graph"):
+        nn.GraphCell(ms.load(str(f)))(Tensor(np.ones((3, 4), np.float32)))
     # for_break's sub-graphs read the main graph's Constant `keepdim` (False); one defining its own True makes the
     # name ambiguous for the others
     m.ParseFromString(Path(control_files["for_break"][0]).read_bytes())

@@ -68,9 +68,13 @@ def framework(op_type: str):
     }.get(op_type)
 
 
+class _NotAGraph(MindIRError):
+    """A Partial / call of a value that is not a sub-graph (Runner.eval names the node)."""
+
+
 def _func(v, what: str) -> Func:
     if not isinstance(v, Func):
-        raise MindIRError(f"{what} of a {type(v).__name__}, not a sub-graph")
+        raise _NotAGraph(f"{what} of a {type(v).__name__}, not a sub-graph")
     return v
 
 
@@ -226,7 +230,10 @@ class Runner:
                                       "define with different values, and its own graph does not define")
             if node.op_type not in _KEEP_MONADS:
                 vals = [v for v in vals if not isinstance(v, Monad)]
-            out = fn(vals)
+            try:
+                out = fn(vals)
+            except _NotAGraph as e:
+                raise MindIRError(f"{self.file_name}: node {node.name!r}: {e}") from None
             if len(node.outputs) == 1:
                 env[node.outputs[0]] = out
             else:
