@@ -4,6 +4,7 @@ read back by `load`, and the refusals."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from gradserve import Tensor, nn, ops
 
 DATA = Path(__file__).resolve().parent / "data" / "mindir_ms210.npz"
 SWEEP2 = DATA.parent / "mindir_ms210_sweep2.npz"  # (data/mindir_sources/ops_sweep2.py: keyword arguments, layers)
+CONTROL = DATA.parent / "mindir_ms210_control.npz"  # (data/mindir_sources/control.py: sub-graphs, loops)
 
 
 def _unpack(data, d):
@@ -36,6 +38,11 @@ def ms_files(tmp_path_factory):
 @pytest.fixture(scope="module")
 def sweep2_files(tmp_path_factory):
     return _unpack(SWEEP2, tmp_path_factory.mktemp("mindir_sweep2"))
+
+
+@pytest.fixture(scope="module")
+def control_files(tmp_path_factory):
+    return _unpack(CONTROL, tmp_path_factory.mktemp("mindir_control"))
 
 
 _SELU_SCALE, _SELU_ALPHA = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717  # (MindSpore's docs)
@@ -81,6 +88,17 @@ def _check(path, e, gx_want=None):
     assert str(y.asnumpy().dtype) == e.get("dtype", str(y.asnumpy().dtype))
 
 
+def _check_outputs(path, e):
+    """A file whose graph gives a tuple: each output MindSpore's, the gradient of the sum of all outputs' sums."""
+    gc = nn.GraphCell(ms.load(path))
+    xs = [Tensor(np.asarray(v, dtype=dt)) for v, dt in e["inputs"]]
+    for a, b in zip(gc(*xs), e["y"]):
+        np.testing.assert_allclose(a.asnumpy(), b, rtol=0, atol=2e-5 * (1 + np.abs(b).max()))
+    gx = ms.grad(lambda *a: sum(o.sum() for o in gc(*a)), grad_position=tuple(e["grad_positions"]))(*xs)
+    for a, b in zip(gx if isinstance(gx, tuple) else (gx,), e["gx"]):
+        np.testing.assert_allclose(a.asnumpy(), b, rtol=0, atol=2e-5 * (1 + np.abs(b).max()))
+
+
 def _check_sweep2(name, path, e):
     wrong = _MS_WRONG_GX.get(name)
     _check(path, e, [wrong(np.asarray(e["inputs"][0][0], np.float32))] if wrong else None)
@@ -119,10 +137,173 @@ def test_sweep2_files_in_graph_mode(fake, graph_mode, sweep2_files, name):
     _check_sweep2(name, *sweep2_files[name])
 
 
-# The SDK's primitives whose argument list is not MindSpore's: a name only (its enum numbers in replay's _OP_ENUMS),
-# or more arguments than gradserve's class takes (the loader refuses the node, naming it)
-_ORDER_DIFFERS = {"TensorScatterElements": "renamed", "Arange": "refused", "Index": "refused",
-                  "TriangularSolve": "refused"}
+def _while_tensor_numpy(e, w):
+    """while_tensor (x = tanh(x @ w) n times) differentiated by hand in float64 NumPy: MindSpore 2.10's own gradient
+    of it is 1.3e-4 off (its float32 Tanh on CPU; ours is 1.6e-7 off), so the gradients are checked against this."""
+    xs = [np.asarray(e["inputs"][0][0], np.float64)]
+    w = w.astype(np.float64)
+    for _ in range(int(e["inputs"][1][0])):
+        xs.append(np.tanh(xs[-1] @ w))
+    g, gw = np.ones_like(xs[-1]), np.zeros_like(w)
+    for k in range(len(xs) - 1, 0, -1):
+        d = g * (1 - xs[k] ** 2)
+        gw += xs[k - 1].T @ d
+        g = d @ w.T
+    return [g], {"w": gw.tolist()}
+
+
+def _check_control(name, path, e):
+    if e.get("tuple"):
+        return _check_outputs(path, e)
+    if name == "while_tensor":
+        ws = next(iter(ms.load(path).params.values()))[1]
+        gx, gw = _while_tensor_numpy(e, ws)
+        return _check(path, dict(e, gw=gw), gx)
+    return _check(path, e)
+
+
+_CONTROL_RUN_BY_MS = 20  # (and 7 files of primitives MindSpore 2.10 CPU has no kernel for: checked against PyTorch)
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph"])
+def test_control_flow_files_match_mindspore(fake, request, control_files, mode):
+    """MindSpore's sub-graphs: if / else on Tensors (Switch of Partials, calls), while loops (a sub-graph calling
+    itself: the SDK's while), for over a range with a break (unrolled sub-graphs), nested Cells, in both modes."""
+    request.getfixturevalue("graph_mode" if mode == "graph" else "pynative")
+    ran = {n: v for n, v in control_files.items() if v[1].get("ms_runs", True)}
+    assert len(ran) == _CONTROL_RUN_BY_MS
+    for name, (path, e) in ran.items():
+        try:
+            _check_control(name, path, e)
+        except AssertionError as err:
+            raise AssertionError(f"case {name}: {err}") from None
+
+
+def test_mindspore_while_is_the_engines_while(fake, graph_mode, control_files):
+    """GRAPH_MODE: a MindSpore while with a Tensor bound is one `while` node (any trip count, one graph), not an
+    unrolled or per-value trace; its value is NumPy's for other bounds."""
+    path, e = control_files["while_tensor"]
+    gc = nn.GraphCell(ms.load(path))
+    w = next(iter(ms.load(path).params.values()))[1].astype(np.float64)
+    x0 = np.asarray(e["inputs"][0][0], np.float32)
+    for n in (0, 5, 60):
+        want = x0.astype(np.float64)
+        for _ in range(n):
+            want = np.tanh(want @ w)
+        np.testing.assert_allclose(gc(Tensor(x0), Tensor(np.int32(n))).asnumpy(), want, rtol=0, atol=1e-5)
+    docs = [json.dumps(g) for g in fake.graphs.values()]
+    assert any('"op": "while"' in d for d in docs)
+
+
+def test_mindspore_while_with_a_break_is_one_graph(fake, graph_mode, control_files):
+    """A while with a `break` on a Tensor (x = 1.3 x - 0.1 until max(x) > 2, at most n trips): one graph (the break's
+    value and a flag in the loop state) for every bound and input; values NumPy's, whether it breaks or not."""
+    gc = nn.GraphCell(ms.load(control_files["while_break"][0]))
+    for x0 in ([0.1, 0.2, 0.3], [0.5, 1.0, 1.5]):  # (the first never breaks, the second at the second trip)
+        for n in (0, 2, 6, 20):
+            want = np.asarray(x0, np.float64)
+            for _ in range(n):
+                want = want * 1.3 - 0.1
+                if want.max() > 2:
+                    break
+            got = gc(Tensor(np.asarray(x0, np.float32)), Tensor(np.int32(n))).asnumpy()
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert len(fake.graphs) == 1 and '"op": "while"' in json.dumps(next(iter(fake.graphs.values())))
+
+
+def test_mindspore_while_in_a_while_is_one_graph(fake, graph_mode, control_files):
+    """nested_while (while i < n: while j < i: x = sin(x) * w + x): the outer loop's body runs the inner loop, then
+    its exit's path; one graph with two `while` nodes for every bound, values NumPy's."""
+    path = control_files["nested_while"][0]
+    gc = nn.GraphCell(ms.load(path))
+    w = next(iter(ms.load(path).params.values()))[1].astype(np.float64)
+    x0 = np.array([0.1, -0.4, 0.3], np.float32)
+    for n in (0, 1, 3, 6):
+        want = x0.astype(np.float64)
+        for i in range(n):
+            for _ in range(i):
+                want = np.sin(want) * w + want
+        np.testing.assert_allclose(gc(Tensor(x0), Tensor(np.int32(n))).asnumpy(), want, rtol=1e-6, atol=1e-6)
+    assert len(fake.graphs) == 1 and json.dumps(next(iter(fake.graphs.values()))).count('"op": "while"') == 2
+
+
+def _torch_reference(name):
+    """The primitives' meaning in PyTorch (MindSpore 2.10's CPU cannot run these files: no kernel)."""
+    import torch
+
+    return {
+        "arange_rt": lambda x, s: x * torch.arange(float(s), float(s) + 4, 1.0),
+        "index2": lambda x, i, j: x[i, j],
+        "index1": lambda x, i: x[i] * 2,
+        "trisolve_lower": lambda b, a: torch.linalg.solve_triangular(a, b, upper=False),
+        # (upper=True, transpose=True, unitriangular=True: A's strict upper triangle with ones on the diagonal, A^T)
+        "trisolve_upper_t_unit": lambda b, a: torch.linalg.solve_triangular((a.triu(1) + torch.eye(3)).T, b,
+                                                                            upper=False),
+        "scatter_mul": lambda x, i, u: x.scatter_reduce(1, i, u, "prod"),
+        "scatter_value_mul": lambda x, i: x.scatter_reduce(1, i, torch.full(i.shape, 2.5), "prod"),
+    }[name]
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph"])
+def test_primitives_mindspore_cannot_run_on_cpu(fake, request, control_files, mode):
+    """Arange (run-time start, via TensorToScalar), Index, TriangularSolve (both triangles, transpose, unit
+    diagonal), Scatter / ScatterValue with reduce multiply, in MindSpore-written files: values and gradients
+    PyTorch's."""
+    import torch
+
+    request.getfixturevalue("graph_mode" if mode == "graph" else "pynative")
+    unrun = {n: v for n, v in control_files.items() if not v[1].get("ms_runs", True)}
+    assert len(unrun) == 7
+    for name, (path, e) in unrun.items():
+        gc = nn.GraphCell(ms.load(path))
+        xs = [Tensor(np.asarray(v, dt)) for v, dt in e["inputs"]]
+        fl = (0,) if name == "arange_rt" else tuple(i for i, (_v, dt) in enumerate(e["inputs"]) if dt == "float32")
+        ts = [torch.tensor(np.asarray(v, dt), requires_grad=i in fl) for i, (v, dt) in enumerate(e["inputs"])]
+        want = _torch_reference(name)(*ts)
+        want.sum().backward()
+        np.testing.assert_allclose(gc(*xs).asnumpy(), want.detach().numpy(), rtol=0, atol=1e-5, err_msg=name)
+        g = ms.grad(lambda *a: gc(*a).sum(), grad_position=fl)(*xs)
+        for a, i in zip(g if isinstance(g, tuple) else (g,), fl):
+            np.testing.assert_allclose(a.asnumpy(), ts[i].grad.numpy(), rtol=0, atol=1e-5, err_msg=name)
+
+
+def test_sub_graph_refusals_name_the_node(fake, pynative, control_files, tmp_path):
+    """An unknown primitive inside a branch's sub-graph, and a call of a name nothing defines, are named."""
+    from gradserve._mindir import mindir_pb2 as pb
+
+    m = pb.ModelProto()
+    m.ParseFromString(Path(control_files["if_else"][0]).read_bytes())
+    for p in m.primitives:
+        if p.op_type == "Sin":  # (only in the else branch's sub-graph)
+            p.op_type = "NoSuchOp"
+    f = tmp_path / "edited.mindir"
+    f.write_bytes(m.SerializeToString())
+    with pytest.raises(ValueError, match="node '.*IfElse_construct.*': MindSpore primitive 'NoSuchOp' is not supp"):
+        nn.GraphCell(ms.load(str(f)))
+    m.ParseFromString(Path(control_files["if_else"][0]).read_bytes())
+    m.functions[0].node[0].op_type = "REF::nothing_defines_this"
+    f.write_bytes(m.SerializeToString())
+    with pytest.raises(ValueError, match="names primitive 'nothing_defines_this', which the model does not define"):
+        ms.load(str(f))
+    m.ParseFromString(Path(control_files["if_else"][0]).read_bytes())
+    partial = next(n for n in m.graph.node if "Partial" in n.op_type)
+    partial.input[0] = m.graph.input[0].name  # (the graph's input x where a sub-graph's name belongs)
+    f.write_bytes(m.SerializeToString())
+    with pytest.raises(ValueError, match=f"node {re.escape(repr(partial.name))}: Partial of a Tensor, not a sub-graph"):
+        nn.GraphCell(ms.load(str(f)))(Tensor(np.ones((3, 4), np.float32)))
+    # for_break's sub-graphs read the main graph's Constant `keepdim` (False); one defining its own True makes the
+    # name ambiguous for the others
+    m.ParseFromString(Path(control_files["for_break"][0]).read_bytes())
+    m.functions[0].node.insert(0, pb.NodeProto(op_type="Constant", output=["keepdim"], attribute=[
+        pb.AttributeProto(type=pb.AttributeProto.BOOL, i=1)]))
+    f.write_bytes(m.SerializeToString())
+    with pytest.raises(ValueError, match="reads constant 'keepdim', which sub-graphs define with different values"):
+        nn.GraphCell(ms.load(str(f)))(Tensor(np.zeros(3, np.float32)))  # (zeros: no break, every trip's graph runs)
+
+
+# The SDK's primitives whose argument list is not MindSpore's: a name only (its enum numbers in replay's _OP_ENUMS);
+# one with more arguments than gradserve's class takes would be refused by the loader, naming the node
+_ORDER_DIFFERS = {"TensorScatterElements": "renamed"}  # (Arange, Index, TriangularSolve: replay's _internal table)
 
 
 def test_every_sdk_primitive_takes_mindspores_argument_order():

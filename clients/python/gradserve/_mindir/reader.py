@@ -5,6 +5,12 @@ A MindIR graph is a list of nodes in topological order. Each node names its inpu
 parameters, `Constant` nodes or earlier nodes' outputs, and its operation by a key into the model's `primitives`
 (`REF::MatMul:4`): MindSpore's primitive name (`op_type`), its kind (PRIMITIVE: attributes set at construction;
 PRIMITIVE_FUNCTION: every argument an input) and its attributes.
+
+Control flow and nested functions are sub-graphs (the model's `functions`, each a GraphProto with its own inputs:
+free variables and parameters a branch reads are passed to it): `Partial(graph name, args...)` binds arguments,
+`Switch(cond, a, b)` picks one, and a node whose op_type names a node's output or a function (`REF::<name>`, no
+primitive) calls that value with its inputs. A `while` is a function calling itself in tail position. The reader
+writes such a call as op_type CALL with the callee as its first input; replay.py / calls.py run them.
 """
 from __future__ import annotations
 
@@ -48,6 +54,19 @@ class Node:
     outputs: list           # names
 
 
+CALL = "call"  # a node calling a function value (a sub-graph, a Partial, a Switch's pick): inputs [callee, args...]
+
+
+@dataclass
+class Graph:
+    """One sub-graph (MindSpore's FuncGraph): its inputs' names, its nodes, its Constants, its output's name."""
+    name: str
+    inputs: list
+    output: str
+    nodes: list
+    constants: dict
+
+
 @dataclass
 class MindIRModel:
     """What `gradserve.load` returns: MindSpore's FuncGraph stand-in, run by `nn.GraphCell`."""
@@ -59,6 +78,7 @@ class MindIRModel:
     constants: dict         # name -> Python / NumPy value
     nodes: list = field(default_factory=list)
     own: tuple | None = None  # a file gradserve wrote: (graph/1 body, parameter values, output avals, updates)
+    functions: dict = field(default_factory=dict)  # sub-graph name -> Graph (control flow, nested Cells)
 
 
 def numpy_dtype(code: int, what: str = "a tensor") -> np.dtype:
@@ -139,9 +159,6 @@ def parse(file_name, dec_key=None) -> tuple[str, pb.ModelProto]:
 
 def from_model(path: str, m: pb.ModelProto) -> MindIRModel:
     """A MindIR model MindSpore wrote, as the nodes GraphCell replays."""
-    if len(m.functions):
-        raise MindIRError(f"{path}: the model has {len(m.functions)} sub-graphs (control flow / nested functions); "
-                          "gradserve runs MindIR graphs without sub-graphs")
     prims = {p.name: p for p in m.primitives}
     g = m.graph
     params = {}
@@ -153,19 +170,38 @@ def from_model(path: str, m: pb.ModelProto) -> MindIRModel:
             raise MindIRError(f"{path}: graph input {i.name!r} is not a tensor")
         t = i.tensor[0]
         inputs.append((i.name, tuple(int(d) for d in t.dims), DTYPES.get(t.data_type)))
+    if len(g.output) != 1 and len(m.functions):
+        raise MindIRError(f"{path}: a graph with sub-graphs and {len(g.output)} outputs is not supported")
+    functions = {f.name for f in m.functions}
     model = MindIRModel(path, m.producer_name, inputs, [o.name for o in g.output], params, {})
+    model.nodes = _nodes(path, g, prims, functions, model.constants)
+    for f in m.functions:
+        if len(f.output) != 1:
+            raise MindIRError(f"{path}: sub-graph {f.name!r} has {len(f.output)} outputs, not one")
+        consts: dict = {}
+        model.functions[f.name] = Graph(f.name, [i.name for i in f.input], f.output[0].name,
+                                        _nodes(path, f, prims, functions, consts), consts)
+    return model
+
+
+def _nodes(path: str, g, prims: dict, functions: set, constants: dict) -> list:
+    """A graph's nodes; its Constant nodes' values go into `constants`."""
+    nodes, made = [], {o for n in g.node for o in n.output}
     for n in g.node:
         if n.op_type == "Constant":
             value = attr_value(n.attribute[0]) if n.attribute else None
             for out in n.output:
-                model.constants[out] = value
+                constants[out] = value
             continue
         key = n.op_type[len("REF::"):] if n.op_type.startswith("REF::") else n.op_type
         prim = prims.get(key)
         if prim is None:
+            if key in functions or key in made:  # (a call of a sub-graph / of a value)
+                nodes.append(Node(n.name, CALL, False, {}, [key, *n.input], list(n.output)))
+                continue
             raise MindIRError(f"{path}: node {n.name!r} names primitive {key!r}, which the model does not define")
         attrs = {a.name: attr_value(a) for a in prim.attribute
                  if a.type not in (_A.GRAPH, _A.FUNCTOR, _A.SCALAR_GRAPH_HOLDER)}
-        model.nodes.append(Node(n.name, prim.op_type, prim.prim_type == pb.PrimitiveProto.PRIMITIVE_FUNCTION,
-                                attrs, list(n.input), list(n.output)))
-    return model
+        nodes.append(Node(n.name, prim.op_type, prim.prim_type == pb.PrimitiveProto.PRIMITIVE_FUNCTION,
+                          attrs, list(n.input), list(n.output)))
+    return nodes

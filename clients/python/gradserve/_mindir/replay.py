@@ -12,7 +12,8 @@ import inspect
 
 import numpy as np
 
-from .reader import MONAD, MindIRError, Monad, Node
+from . import calls
+from .reader import MONAD, MindIRError, Node
 
 # MindSpore's enum numbers for string arguments (its str_to_enum), by argument name
 _ENUMS = {
@@ -49,11 +50,15 @@ def _item(a):
 
 
 def _framework(op_type: str):
-    """MindSpore's graph-structure primitives: parameters' loads, state tokens, tuples."""
+    """MindSpore's graph-structure primitives: parameters' loads, state tokens, tuples, sub-graph values."""
+    sub = calls.framework(op_type)
+    if sub is not None:
+        return sub
     return {
         "Load": lambda a: a[0],
         "UpdateState": lambda a: MONAD,
         "Depend": lambda a: a[0],
+        "TensorMove": lambda a: a[0],  # (a copy MindSpore makes of a parameter read in a nested Cell)
         "MakeTuple": lambda a: tuple(a),
         "MakeList": lambda a: list(a),
         "TupleGetItem": _item,
@@ -66,6 +71,7 @@ def _framework(op_type: str):
 def _internal(op_type: str):
     """Primitives MindSpore's compiler writes that are not MindSpore's public op classes: their public function."""
     from .. import ops
+    from ..scipy.linalg import solve_triangular
 
     return {
         # (a dtype argument: the input cast to it first, as MindSpore's ops do)
@@ -105,6 +111,14 @@ def _internal(op_type: str):
         "MaskedFillScalar": lambda x, mask, value: ops.masked_fill(x, mask, value),
         "LessScalar": lambda x, s: ops.less(x, s),
         "Scatter": _scatter,
+        "ScatterValue": lambda x, axis, index, value, reduce=0: _scatter(x, axis, index, _filled(index, value, x),
+                                                                         reduce),
+        "TensorToScalar": lambda x: x.item(),  # (a run-time value as a Python number: a concrete one only)
+        "Arange": lambda start, end, step=1, dtype=None: ops.arange(start, end, step, dtype=_cast_to(dtype)),
+        "Index": lambda x, indices: x[tuple(slice(None) if i is None else i for i in indices)],  # (None: a whole axis)
+        # (MindSpore's gives (X, A): X with op(A) X = b, A upper (lower) triangular, op the transpose)
+        "TriangularSolve": lambda b, a, upper=True, transpose=False, unitriangular=False: (
+            solve_triangular(a, b, trans=int(bool(transpose)), lower=not upper, unit_diagonal=bool(unitriangular)), a),
         "UnsortedSegmentSum": lambda x, ids, n: ops.unsorted_segment_sum(x, ids, n),
         "EqScalar": lambda x, s: ops.equal(x, s),
     }.get(op_type)
@@ -117,14 +131,34 @@ def _cast(x, dtype):
 
 
 def _scatter(x, axis, index, src, reduce=0):
-    """MindSpore's Scatter (ops.scatter): its `reduce` numbers are none 0, add 1, multiply 2."""
+    """MindSpore's Scatter (ops.scatter, Tensor.scatter): its `reduce` numbers are none 0, add 1, multiply 2 (then
+    each src element multiplies x at its position: the SDK's tensor_scatter_mul at index's full coordinates)."""
     from .. import ops
+    from .._tensor import Tensor
 
     if reduce == 0:
         return ops.scatter(x, axis, index, src)
     if reduce == 1:
         return ops.tensor_scatter_elements(x, index, src, axis, "add")
-    raise MindIRError(f"Scatter with reduce={reduce!r} (multiply) is not supported by gradserve's MindIR loader")
+    if reduce == 2:
+        shape, axis = tuple(index.shape), int(axis) % x.ndim
+        if tuple(src.shape) != shape:  # (src may be larger than index: its leading block is read)
+            src = src[tuple(slice(0, n) for n in shape)]
+        grid = np.indices(shape, dtype=np.int64)
+        coords = [ops.cast(index, _type_id(35)) if k == axis else Tensor(grid[k]) for k in range(len(shape))]
+        return ops.tensor_scatter_mul(x, ops.stack(coords, -1), src)
+    raise MindIRError(f"Scatter with reduce={reduce!r}: MindSpore's numbers are 0 (none), 1 (add), 2 (multiply)")
+
+
+def _filled(index, value, like):
+    """ScatterValue's scalar as the src of Scatter: value at each of index's positions, like's dtype."""
+    from .. import ops
+
+    return ops.fill(like.dtype, tuple(index.shape), value)
+
+
+def _cast_to(dtype):
+    return None if dtype is None else _type_id(dtype)
 
 
 def _type_id(v):
@@ -235,39 +269,29 @@ def _callable(node: Node, model_name: str):
     return run
 
 
-def compile_nodes(model) -> tuple[list, dict]:
-    """([(node, callable)], the constants as the SDK's values) once per model: the lookups, checks and constant
-    Tensors are not made again per call."""
+def compile_nodes(model) -> dict:
+    """{graph name (None: the main graph): calls.Code} once per model: the lookups, checks, constant Tensors and
+    the loops' shapes are not made again per call."""
     from .._tensor import Tensor
 
-    constants = {name: Tensor(v) if isinstance(v, np.ndarray) else v for name, v in model.constants.items()}
-    return [(n, _callable(n, model.file_name)) for n in model.nodes], constants
+    def code(name, inputs, outputs, nodes, consts):
+        consts = {k: Tensor(v) if isinstance(v, np.ndarray) else v for k, v in consts.items()}
+        return calls.Code(name, inputs, outputs, [(n, _callable(n, model.file_name)) for n in nodes], consts)
+
+    codes = {None: code(None, [i[0] for i in model.inputs], model.outputs, model.nodes, model.constants)}
+    for name, g in model.functions.items():
+        codes[name] = code(name, g.inputs, [g.output], g.nodes, g.constants)
+    calls.find_loops(codes)
+    codes[None].shared = calls.shared_constants(codes)
+    return codes
 
 
-def run(model, compiled: tuple[list, dict], params: dict, args: tuple):
-    """Evaluate the graph: `compiled` is compile_nodes(model), `params` maps the graph's parameter names to
+def run(model, codes: dict, params: dict, args: tuple):
+    """Evaluate the graph: `codes` is compile_nodes(model), `params` maps the graph's parameter names to
     Parameters, `args` are its inputs."""
-    steps, constants = compiled
     if len(args) != len(model.inputs):
         raise TypeError(f"GraphCell of {model.file_name}: the graph takes {len(model.inputs)} inputs, "
                         f"got {len(args)}")
-    env = dict(params)
-    for (name, _shape, _dt), x in zip(model.inputs, args):
-        env[name] = x
-    env.update(constants)
-
-    for node, fn in steps:
-        try:
-            vals = [env[i] for i in node.inputs]
-        except KeyError as e:
-            raise MindIRError(f"{model.file_name}: node {node.name!r} reads {e.args[0]!r}, which no earlier node, "
-                              "input, parameter or constant defines") from None
-        vals = [v for v in vals if not isinstance(v, Monad)] if node.op_type not in ("UpdateState",) else vals
-        out = fn(vals)
-        if len(node.outputs) == 1:
-            env[node.outputs[0]] = out
-        else:
-            for name, v in zip(node.outputs, out):
-                env[name] = v
+    env = calls.Runner(model.file_name, codes, params).eval(codes[None], args)
     outs = [env[o] for o in model.outputs]
     return outs[0] if len(outs) == 1 else tuple(outs)
