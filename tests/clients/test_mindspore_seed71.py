@@ -68,3 +68,73 @@ def test_clip_by_norm_odd_norm_type_is_the_norm_of_magnitudes(mode, norm_type):
     total = np.linalg.norm(xn.ravel().astype(np.float64), ord=norm_type)
     np.testing.assert_allclose(got, xn / (total + 1e-6), rtol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(got.ravel().astype(np.float64), ord=norm_type), 1.0, rtol=1e-5)
+
+
+class _WeightNet(ms.nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.weight = ms.Parameter(np.arange(6).reshape((2, 3)).astype(np.float32), requires_grad=True)
+
+    def construct(self, x, y):
+        return x * y * self.weight
+
+
+@pytest.fixture
+def loaded(fake, tmp_path):
+    pytest.importorskip("google.protobuf")
+    a = Tensor(np.full((2, 3), 3.0, np.float32))
+    ms.export(_WeightNet(), a, a, file_name=str(tmp_path / "net"), file_format="MINDIR")
+    return str(tmp_path / "net.mindir")
+
+
+_A = Tensor(np.full((2, 3), 3.0, np.float32))
+_B = Tensor(np.full((2, 3), 4.0, np.float32))
+
+
+@pytest.mark.parametrize("bad", [np.ones((2, 3), np.float32), [1, 2]])
+def test_graph_cell_params_init_must_be_a_dict(loaded, bad):
+    # MindSpore 2.10's class and text (p7.py)
+    with pytest.raises(TypeError, match=r"For 'GraphCell', the argument 'params_init' must be a dict, but got "
+                                        rf"{type(bad)!r}".replace("(", r"\(").replace(")", r"\)")):
+        ms.nn.GraphCell(ms.load(loaded), params_init=bad)
+
+
+@pytest.mark.parametrize("bad", [{"weight": np.ones((2, 3), np.float32)}, {1: Tensor(np.ones((2, 3), np.float32))},
+                                 {"weight": 1.5}, {"weight": None}, {"zzz": 1.0}])
+def test_graph_cell_params_init_items_are_str_to_tensor(loaded, bad):
+    key, value = next(iter(bad.items()))
+    with pytest.raises(TypeError) as err:
+        ms.nn.GraphCell(ms.load(loaded), params_init=bad)
+    assert str(err.value) == ("For 'GraphCell', the key of the 'params_init' must be str, and the value must be "
+                              f"Tensor or Parameter, but got the key type: {type(key)}, and the value type: "
+                              f"{type(value)}")
+
+
+@pytest.mark.parametrize("value, got", [
+    (ms.Parameter(np.ones((2, 3, 4), np.float32)), "{2, 3, 4} and dtype Float32"),
+    (Tensor(np.ones((3, 2), np.float32)), "{3, 2} and dtype Float32"),
+    (Tensor(np.ones((2, 3), np.float64)), "{2, 3} and dtype Float64"),
+    (Tensor(np.ones((2, 3), np.bool_)), "{2, 3} and dtype Bool")])
+def test_graph_cell_params_init_needs_the_parameters_shape_and_dtype(loaded, value, got):
+    # MindSpore 2.10 casts nothing: a float64 value for a float32 parameter is refused like a wrong shape
+    with pytest.raises(ValueError) as err:
+        ms.nn.GraphCell(ms.load(loaded), params_init={"weight": value})
+    assert str(err.value) == ("Only support update parameter by Tensor or Parameter with same shape and dtype as it. "
+                              "The parameter 'weight' has shape [const vector]{2, 3} and dtype Float32, but got the "
+                              f"update value with shape [const vector]{got}.")
+
+
+def test_graph_cell_params_init_is_written_into_the_loaded_graph(loaded):
+    # MindSpore 2.10 (p8.py): the update stays in the `load` result (a later GraphCell over it starts from it; a
+    # fresh load does not), names the graph lacks are ignored, the given Parameter is copied (set_data after: no effect)
+    graph = ms.load(loaded)
+    np.testing.assert_array_equal(ms.nn.GraphCell(graph)(_A, _B).asnumpy(), [[0, 12, 24], [36, 48, 60]])
+    two = ms.nn.GraphCell(graph, params_init={"weight": Tensor(np.full((2, 3), 2.0, np.float32)),
+                                              "zzz": Tensor(1.0)})
+    np.testing.assert_array_equal(two(_A, _B).asnumpy(), np.full((2, 3), 24.0))
+    np.testing.assert_array_equal(ms.nn.GraphCell(graph)(_A, _B).asnumpy(), np.full((2, 3), 24.0))
+    np.testing.assert_array_equal(ms.nn.GraphCell(ms.load(loaded))(_A, _B).asnumpy(), [[0, 12, 24], [36, 48, 60]])
+    p = ms.Parameter(np.full((2, 3), 5.0, np.float32), name="w")
+    five = ms.nn.GraphCell(ms.load(loaded), params_init={"weight": p})
+    p.set_data(Tensor(np.full((2, 3), 7.0, np.float32)))
+    np.testing.assert_array_equal(five(_A, _B).asnumpy(), np.full((2, 3), 60.0))

@@ -17,6 +17,32 @@ if TYPE_CHECKING:  # (imported on use: reading MindIR needs protobuf, the SDK's 
     from .._mindir.reader import MindIRModel
 
 
+def _init_params(graph, params_init):
+    """The graph's (key, value) pairs after params_init, checked as MindSpore 2.10 checks them: a dict of str ->
+    Tensor / Parameter (TypeError), each of its parameter's shape and dtype (ValueError); a name the graph does not
+    have is ignored. The values are written into the loaded graph itself, as MindSpore's are: a later GraphCell over
+    the same `load` result starts from them."""
+    params_init = {} if params_init is None else params_init
+    if not isinstance(params_init, dict):
+        raise TypeError(f"For 'GraphCell', the argument 'params_init' must be a dict, but got {type(params_init)}.")
+    for name, value in params_init.items():
+        if not isinstance(name, str) or not isinstance(value, Tensor):
+            raise TypeError("For 'GraphCell', the key of the 'params_init' must be str, and the value must be Tensor "
+                            f"or Parameter, but got the key type: {type(name)}, and the value type: {type(value)}")
+    for graph_name, (key, value) in list(graph.params.items()):
+        given = params_init.get(key)
+        if given is None:
+            continue
+        new = np.asarray(given.asnumpy())
+        if new.shape != value.shape or new.dtype != value.dtype:
+            def what(a):
+                return "shape [const vector]{%s} and dtype %s" % (", ".join(map(str, a.shape)), Tensor(a).dtype)
+            raise ValueError("Only support update parameter by Tensor or Parameter with same shape and dtype as it. "
+                             f"The parameter '{key}' has {what(value)}, but got the update value with {what(new)}.")
+        graph.params[graph_name] = (key, new.copy())
+    return list(graph.params.values())
+
+
 class GraphCell(Cell):
     """MindSpore's GraphCell(graph, params_init=None, obf_random_seed=None)."""
 
@@ -34,22 +60,7 @@ class GraphCell(Cell):
         if obf_random_seed is not None:
             raise ValueError("For 'GraphCell', obfuscated MindIR models (obf_random_seed) are not supported by "
                              "gradserve")
-        init = dict(params_init or {})
-        keys = {key for key, _ in graph.params.values()}
-        unknown = sorted(set(init) - keys)
-        if unknown:
-            raise ValueError(f"For 'GraphCell', params_init names {unknown}, which the graph does not have; its "
-                             f"parameters: {sorted(keys)}")
-        params = []
-        for key, value in graph.params.values():
-            given = init.get(key)
-            if given is not None:
-                given = np.asarray(given.asnumpy() if hasattr(given, "asnumpy") else given)
-                if given.shape != value.shape:
-                    raise ValueError(f"For 'GraphCell', params_init[{key!r}] has shape {given.shape}, the graph's "
-                                     f"parameter has {value.shape}")
-                value = given.astype(value.dtype)
-            params.append(Parameter(Tensor(value), name=key))
+        params = [Parameter(Tensor(value), name=key) for key, value in _init_params(graph, params_init)]
         self.graph_params = params  # (a list attribute: the Parameters keep their keys as names)
         object.__setattr__(self, "_gs_model", graph)
         if graph.own is not None:  # a file gradserve wrote: its graph/1 body runs as one call, as imported models do
