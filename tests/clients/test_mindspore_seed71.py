@@ -138,3 +138,36 @@ def test_graph_cell_params_init_is_written_into_the_loaded_graph(loaded):
     five = ms.nn.GraphCell(ms.load(loaded), params_init={"weight": p})
     p.set_data(Tensor(np.full((2, 3), 7.0, np.float32)))
     np.testing.assert_array_equal(five(_A, _B).asnumpy(), np.full((2, 3), 60.0))
+
+
+class _UpdatingNet(ms.nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.weight = ms.Parameter(np.arange(6).reshape((2, 3)).astype(np.float32), requires_grad=True)
+
+    def construct(self, x, y):
+        ret = x * y * self.weight
+        self.weight += 1.0
+        return ret
+
+
+def test_graph_cells_over_one_load_share_its_parameters(fake, tmp_path):
+    # MindSpore 2.10 (p10.py, GRAPH_MODE then PyNative): the Parameters belong to the loaded graph, so every
+    # GraphCell over it sees the others' updates (the graph's own `self.weight += 1` and params_init alike)
+    pytest.importorskip("google.protobuf")
+    ms.set_context(mode=ms.GRAPH_MODE)
+    try:
+        ms.export(_UpdatingNet(), _A, _B, file_name=str(tmp_path / "upd"), file_format="MINDIR")
+        graph = ms.load(str(tmp_path / "upd.mindir"))
+        c = ms.nn.GraphCell(graph)
+        np.testing.assert_array_equal(c(_A, _B).asnumpy(), [[0, 12, 24], [36, 48, 60]])
+        np.testing.assert_array_equal(c(_A, _B).asnumpy(), [[12, 24, 36], [48, 60, 72]])
+        np.testing.assert_array_equal(ms.nn.GraphCell(graph)(_A, _B).asnumpy(), [[24, 36, 48], [60, 72, 84]])
+        c3 = ms.nn.GraphCell(graph, params_init={"weight": Tensor(np.zeros((2, 3), np.float32))})
+        np.testing.assert_array_equal(c3(_A, _B).asnumpy(), np.zeros((2, 3)))
+        np.testing.assert_array_equal(c(_A, _B).asnumpy(), np.full((2, 3), 12.0))
+        np.testing.assert_array_equal([q.asnumpy() for q in c3.get_parameters()], [np.full((2, 3), 2.0)])
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+        np.testing.assert_array_equal(c(_A, _B).asnumpy(), np.full((2, 3), 24.0))
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)

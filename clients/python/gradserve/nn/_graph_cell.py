@@ -17,11 +17,11 @@ if TYPE_CHECKING:  # (imported on use: reading MindIR needs protobuf, the SDK's 
     from .._mindir.reader import MindIRModel
 
 
-def _init_params(graph, params_init):
-    """The graph's (key, value) pairs after params_init, checked as MindSpore 2.10 checks them: a dict of str ->
-    Tensor / Parameter (TypeError), each of its parameter's shape and dtype (ValueError); a name the graph does not
-    have is ignored. The values are written into the loaded graph itself, as MindSpore's are: a later GraphCell over
-    the same `load` result starts from them."""
+def _graph_parameters(graph, params_init):
+    """The graph's Parameters after params_init, checked as MindSpore 2.10 checks it: a dict of str -> Tensor /
+    Parameter (TypeError), each value of its parameter's shape and dtype (ValueError); a name the graph does not have
+    is ignored. As in MindSpore, the Parameters belong to the `load` result: every GraphCell over it shares them (an
+    update by one, params_init or the graph's own assignments, is what the next one starts from; a fresh load is not)."""
     params_init = {} if params_init is None else params_init
     if not isinstance(params_init, dict):
         raise TypeError(f"For 'GraphCell', the argument 'params_init' must be a dict, but got {type(params_init)}.")
@@ -29,18 +29,24 @@ def _init_params(graph, params_init):
         if not isinstance(name, str) or not isinstance(value, Tensor):
             raise TypeError("For 'GraphCell', the key of the 'params_init' must be str, and the value must be Tensor "
                             f"or Parameter, but got the key type: {type(name)}, and the value type: {type(value)}")
-    for graph_name, (key, value) in list(graph.params.items()):
+    if graph.shared is None:
+        graph.shared = [Parameter(Tensor(value), name=key) for key, value in graph.params.values()]
+    updates = []
+    for (key, _), param in zip(graph.params.values(), graph.shared):  # (by key: a parent Cell may prefix the names)
         given = params_init.get(key)
         if given is None:
             continue
-        new = np.asarray(given.asnumpy())
-        if new.shape != value.shape or new.dtype != value.dtype:
+        new, have = np.asarray(given.asnumpy()), param.asnumpy()
+        if new.shape != have.shape or new.dtype != have.dtype:
             def what(a):
                 return "shape [const vector]{%s} and dtype %s" % (", ".join(map(str, a.shape)), Tensor(a).dtype)
             raise ValueError("Only support update parameter by Tensor or Parameter with same shape and dtype as it. "
-                             f"The parameter '{key}' has {what(value)}, but got the update value with {what(new)}.")
-        graph.params[graph_name] = (key, new.copy())
-    return list(graph.params.values())
+                             f"The parameter '{key}' has {what(have)}, but got the update value with "
+                             f"{what(new)}.")
+        updates.append((param, new.copy()))
+    for param, new in updates:  # (all checked first: a refused params_init changes nothing)
+        param.set_data(Tensor(new))
+    return graph.shared
 
 
 class GraphCell(Cell):
@@ -60,7 +66,7 @@ class GraphCell(Cell):
         if obf_random_seed is not None:
             raise ValueError("For 'GraphCell', obfuscated MindIR models (obf_random_seed) are not supported by "
                              "gradserve")
-        params = [Parameter(Tensor(value), name=key) for key, value in _init_params(graph, params_init)]
+        params = _graph_parameters(graph, params_init)
         self.graph_params = params  # (a list attribute: the Parameters keep their keys as names)
         object.__setattr__(self, "_gs_model", graph)
         if graph.own is not None:  # a file gradserve wrote: its graph/1 body runs as one call, as imported models do
