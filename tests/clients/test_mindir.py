@@ -341,8 +341,9 @@ def test_graph_cell_parameters_and_params_init(fake, pynative, ms_files):
     b_w, b_b = gc.parameters_dict()["b.weight"].asnumpy(), gc.parameters_dict()["b.bias"].asnumpy()
     want = np.tanh(gc.parameters_dict()["a.bias"].asnumpy()) @ b_w.T + b_b
     np.testing.assert_allclose(y0, np.broadcast_to(want, y0.shape), rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match="params_init names \\['nope'\\]"):
-        nn.GraphCell(g, params_init={"nope": zeros["a.weight"]})
+    # MindSpore 2.10 ignores a name the graph lacks; g keeps the zeros the init above wrote into it (as its load
+    # result does), so a later GraphCell over g gives y0 again
+    np.testing.assert_allclose(nn.GraphCell(g, params_init={"nope": zeros["a.weight"]})(x).asnumpy(), y0)
     with pytest.raises(TypeError, match="takes 1 inputs, got 2"):
         gc(x, x)
 

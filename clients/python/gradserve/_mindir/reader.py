@@ -79,6 +79,7 @@ class MindIRModel:
     nodes: list = field(default_factory=list)
     own: tuple | None = None  # a file gradserve wrote: (graph/1 body, parameter values, output avals, updates)
     functions: dict = field(default_factory=dict)  # sub-graph name -> Graph (control flow, nested Cells)
+    shared: list | None = None  # the Parameters every GraphCell over this load result uses (MindSpore's graph holds them)
 
 
 def numpy_dtype(code: int, what: str = "a tensor") -> np.dtype:

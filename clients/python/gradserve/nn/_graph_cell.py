@@ -17,6 +17,38 @@ if TYPE_CHECKING:  # (imported on use: reading MindIR needs protobuf, the SDK's 
     from .._mindir.reader import MindIRModel
 
 
+def _graph_parameters(graph, params_init):
+    """The graph's Parameters after params_init, checked as MindSpore 2.10 checks it: a dict of str -> Tensor /
+    Parameter (TypeError), each value of its parameter's shape and dtype (ValueError); a name the graph does not have
+    is ignored. As in MindSpore, the Parameters belong to the `load` result: every GraphCell over it shares them (an
+    update by one, params_init or the graph's own assignments, is what the next one starts from; a fresh load is not)."""
+    params_init = {} if params_init is None else params_init
+    if not isinstance(params_init, dict):
+        raise TypeError(f"For 'GraphCell', the argument 'params_init' must be a dict, but got {type(params_init)}.")
+    for name, value in params_init.items():
+        if not isinstance(name, str) or not isinstance(value, Tensor):
+            raise TypeError("For 'GraphCell', the key of the 'params_init' must be str, and the value must be Tensor "
+                            f"or Parameter, but got the key type: {type(name)}, and the value type: {type(value)}")
+    if graph.shared is None:
+        graph.shared = [Parameter(Tensor(value), name=key) for key, value in graph.params.values()]
+    updates = []
+    for (key, _), param in zip(graph.params.values(), graph.shared):  # (by key: a parent Cell may prefix the names)
+        given = params_init.get(key)
+        if given is None:
+            continue
+        new, have = np.asarray(given.asnumpy()), param.asnumpy()
+        if new.shape != have.shape or new.dtype != have.dtype:
+            def what(a):
+                return "shape [const vector]{%s} and dtype %s" % (", ".join(map(str, a.shape)), Tensor(a).dtype)
+            raise ValueError("Only support update parameter by Tensor or Parameter with same shape and dtype as it. "
+                             f"The parameter '{key}' has {what(have)}, but got the update value with "
+                             f"{what(new)}.")
+        updates.append((param, new.copy()))
+    for param, new in updates:  # (all checked first: a refused params_init changes nothing)
+        param.set_data(Tensor(new))
+    return graph.shared
+
+
 class GraphCell(Cell):
     """MindSpore's GraphCell(graph, params_init=None, obf_random_seed=None)."""
 
@@ -34,22 +66,7 @@ class GraphCell(Cell):
         if obf_random_seed is not None:
             raise ValueError("For 'GraphCell', obfuscated MindIR models (obf_random_seed) are not supported by "
                              "gradserve")
-        init = dict(params_init or {})
-        keys = {key for key, _ in graph.params.values()}
-        unknown = sorted(set(init) - keys)
-        if unknown:
-            raise ValueError(f"For 'GraphCell', params_init names {unknown}, which the graph does not have; its "
-                             f"parameters: {sorted(keys)}")
-        params = []
-        for key, value in graph.params.values():
-            given = init.get(key)
-            if given is not None:
-                given = np.asarray(given.asnumpy() if hasattr(given, "asnumpy") else given)
-                if given.shape != value.shape:
-                    raise ValueError(f"For 'GraphCell', params_init[{key!r}] has shape {given.shape}, the graph's "
-                                     f"parameter has {value.shape}")
-                value = given.astype(value.dtype)
-            params.append(Parameter(Tensor(value), name=key))
+        params = _graph_parameters(graph, params_init)
         self.graph_params = params  # (a list attribute: the Parameters keep their keys as names)
         object.__setattr__(self, "_gs_model", graph)
         if graph.own is not None:  # a file gradserve wrote: its graph/1 body runs as one call, as imported models do

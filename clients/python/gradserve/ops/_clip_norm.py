@@ -14,7 +14,12 @@ def _norm(t, p: float):
     a = P.abs(t)
     if p == float("inf"):
         return P.amax(a)
-    return P.pow(P.sum(P.pow(a, float(p))), 1.0 / float(p))
+    s = P.sum(P.pow(a, float(p)))
+    # a zero sum's root has an infinite slope: root a safe 1 there, so that a zero Tensor's gradient is the
+    # identity MindSpore 2.10 gives (clip_coef is then above 1: x itself), not 0 * inf = NaN
+    nonzero = P.greater(s, 0.0)
+    root = P.pow(P.select(nonzero, s, P.ones_like(s)), 1.0 / float(p))
+    return P.select(nonzero, root, P.zeros_like(s))
 
 
 def clip_by_norm(x, max_norm, norm_type=2.0, error_if_nonfinite=False):
