@@ -124,6 +124,26 @@ def jax_err(got, want) -> float:
     return float(np.abs(got - want).max() / max(1.0, np.abs(want).max()))
 
 
+def _jax_references(fn, p: dict, x, c, v, by_jacrev: bool):
+    """JAX's value, gradients (w.r.t. every parameter and x) of sum(fn * c), jvp along v and Hessian-vector product
+    of sum(fn * c) along v: one jitted program, so XLA compiles the model once instead of every primitive of the
+    nested grads one by one in eager mode (10-60 s a model on CI's 2 cores; the same JAX autodiff either way)."""
+    import jax
+
+    def refs(p, x, c, v):
+        out = fn(p, x)
+        jw, jx = jax.grad(lambda q, z: (fn(q, z) * c).sum(), argnums=(0, 1))(p, x)
+        if by_jacrev:
+            jac = jax.jacrev(lambda z: fn(p, z))(x).reshape(out.size, x.size)
+            tan = (jac @ v.reshape(-1)).reshape(out.shape)
+        else:
+            tan = jax.jvp(lambda z: fn(p, z), (x,), (v,))[1]
+        hv = jax.grad(lambda z: (jax.grad(lambda y: (fn(p, y) * c).sum())(z) * v).sum())(x)
+        return out, jw, jx, tan, hv
+
+    return [jax.tree_util.tree_map(np.asarray, r) for r in jax.jit(refs)(p, x, c, v)]
+
+
 def check_against_jax(fn, p: dict, x, kw: dict):
     """An imported JAX function `fn(p, x)` against JAX's own autodiff: value, gradients w.r.t. x and every
     parameter, a jvp, and a Hessian-vector product w.r.t. x (float32 tolerances). kw["jvp_by_jacrev"]: JAX
@@ -136,26 +156,20 @@ def check_against_jax(fn, p: dict, x, kw: dict):
     kw = dict(kw)
     by_jacrev = kw.pop("jvp_by_jacrev", False)
     net = gs.from_jax(fn, x * 1.1, params=p, **kw)
-    out = fn(p, x)
+    shape = jax.eval_shape(fn, p, x).shape
+    c = np.random.default_rng(0).uniform(0.5, 1.5, shape).astype(np.float32)
+    v = np.random.default_rng(1).normal(size=x.shape).astype(np.float32)
+    out, jw, jx, want_tan, want_hv = _jax_references(fn, p, x, c, v, by_jacrev)
     assert jax_err(net(Tensor(x)).asnumpy(), out) < 1e-5
-    c = np.random.default_rng(0).uniform(0.5, 1.5, out.shape).astype(np.float32)
     gx, gw = ops.grad(lambda z: (net(z) * Tensor(c)).sum(), grad_position=0, weights=net.trainable_params())(
         Tensor(x))
-    jw, jx = jax.grad(lambda q, z: (fn(q, z) * c).sum(), argnums=(0, 1))(p, x)
     assert jax_err(gx.asnumpy(), jx) < 1e-5
     assert sorted(q.name for q in net.trainable_params()) == sorted(p)
     for q, g in zip(net.trainable_params(), gw):
         assert jax_err(g.asnumpy(), jw[q.name]) < 1e-5, q.name
-    v = np.random.default_rng(1).normal(size=x.shape).astype(np.float32)
     _, tan = ops.jvp(net, Tensor(x), Tensor(v))
-    if by_jacrev:
-        jac = np.asarray(jax.jacrev(lambda z: fn(p, z))(x)).reshape(out.size, x.size)
-        want_tan = (jac @ v.reshape(-1)).reshape(out.shape)
-    else:
-        want_tan = jax.jvp(lambda z: fn(p, z), (x,), (v,))[1]
     assert jax_err(tan.asnumpy(), want_tan) < 1e-5
     hv = ops.grad(lambda z: (ops.grad(lambda y: (net(y) * Tensor(c)).sum())(z) * Tensor(v)).sum())(Tensor(x))
-    want_hv = jax.grad(lambda z: (jax.grad(lambda y: (fn(p, y) * c).sum())(z) * v).sum())(x)
     assert np.abs(want_hv).max() > 1e-2  # the second-order check is not of a zero
     assert jax_err(hv.asnumpy(), want_hv) < 2e-5
 

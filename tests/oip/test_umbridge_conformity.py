@@ -7,6 +7,7 @@ derivatives are supported (`bf16`: round 19; ModelInfo refused them before)."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -50,7 +51,12 @@ def test_umbridge_conformity_suite_passes(um_server, tmp_path, name, value):
     (suite / "pytest.ini").write_text("[pytest]\n")  # its own rootdir: none of this project's pytest settings
     p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_model_schema.py",
                         f"--model_url={um_server.url}/umbridge", f"--input_value={value}"],
-                       cwd=suite, capture_output=True, text=True, timeout=240)
+                       cwd=suite, capture_output=True, text=True, timeout=240,
+                       # as UM-Bridge runs it: pytest alone, not the ~10 s of this venv's plugins (hypothesis,
+                       # schemathesis, xdist...) loaded at each of the four starts (the suite uses none of them),
+                       # nor options meant for this project's run (PYTEST_ADDOPTS: its plugins' flags)
+                       env={**{k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"},
+                            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
     assert p.returncode == 0 and "22 passed" in p.stdout, p.stdout[-4000:] + p.stderr[-2000:]
 
 
