@@ -70,6 +70,21 @@ def srv(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def srv_default_work(tmp_path_factory):
+    """The killed-worker cases' server: the default refused-work allowance. A worker that dies under a client's job
+    is charged to that client (round 30: its restart, as a cancelled job's), so on `srv`, whose k1 spends its tiny
+    allowance on purpose (test_new_heavy_programs_...), a kill would lock k1 out; here one death costs its restart
+    within the default burst and the next job runs, as for a user whose worker died once."""
+    from oip.models import write_model, write_repository
+
+    repo = write_repository(tmp_path_factory.mktemp("models_default_work"))
+    write_model(repo, "slow20", slow_net(SLOW_N, 400), {"kind": "eval"})
+    with server_in(tmp_path_factory, "attacks_round20_default_work", devices="cpu",
+                   env={"GRADSERVE_MODEL_REPOSITORY": str(repo), "GRADSERVE_API_KEYS": ",".join(KEYS)}) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
 def c(srv):
     with srv.client(headers=AUTH, timeout=CEILING) as c:
         yield c
@@ -314,18 +329,20 @@ def oip_grpc(srv):
 
 
 @pytest.mark.parametrize("send", [oip_http, umbridge, oip_grpc])
-def test_a_worker_killed_mid_job_is_a_clear_5xx_and_the_next_job_right(srv, c, send):
-    wait_for_idle_pool(c)
-    box: dict = {}
-    th = threading.Thread(target=lambda: box.update(got=send(srv)))
-    th.start()
-    w = busy_worker(c, timeout=CEILING)
-    os.kill(w["pid"], signal.SIGKILL)
-    th.join(CEILING)
-    code, text = box["got"]
-    assert code in (500, grpc.StatusCode.INTERNAL), (code, text[:300])
-    assert "died while running this job" in text and str(w["pid"]) in text, text[:300]
-    canary(c, CEILING)
+def test_a_worker_killed_mid_job_is_a_clear_5xx_and_the_next_job_right(srv_default_work, send):
+    srv = srv_default_work
+    with srv.client(headers=AUTH, timeout=CEILING) as c:
+        wait_for_idle_pool(c)
+        box: dict = {}
+        th = threading.Thread(target=lambda: box.update(got=send(srv)))
+        th.start()
+        w = busy_worker(c, timeout=CEILING)
+        os.kill(w["pid"], signal.SIGKILL)
+        th.join(CEILING)
+        code, text = box["got"]
+        assert code in (500, grpc.StatusCode.INTERNAL), (code, text[:300])
+        assert "died while running this job" in text and str(w["pid"]) in text, text[:300]
+        canary(c, CEILING)
 
 
 # -- pipelining ----------------------------------------------------------------------------------------------------
