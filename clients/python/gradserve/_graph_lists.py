@@ -328,9 +328,13 @@ def _self_lists(fdef: ast.FunctionDef, helpers: str) -> list:
             return node
         visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = _nested
     fdef.body = [Reads().visit(st) for st in fdef.body]
+    # (read through self_item_target: an attribute never set is MindSpore's "should be initialized" TypeError
+    # in a graph, its AttributeError text in PyNative, as the item assignment's own target gives: _graph_unbound)
     return [ast.Assign(targets=[ast.Name(id=_SELF + a, ctx=ast.Store())],
-                                value=ast.Attribute(value=ast.Name(id="self", ctx=ast.Load()), attr=a, ctx=ast.Load()))
-                     for a in sorted(items)]
+                       value=ast.Call(func=ast.Attribute(value=ast.Name(id=helpers, ctx=ast.Load()),
+                                                         attr="self_item_target", ctx=ast.Load()),
+                                      args=[ast.Name(id="self", ctx=ast.Load()), ast.Constant(a)], keywords=[]))
+            for a in sorted(items)]
 
 
 def _from_outside(fdef: ast.FunctionDef, local: set) -> set:
