@@ -136,8 +136,8 @@ class SymbolTreeImpl:
     def __init__(self, network: Any):
         cell_t, _, _ = _cell_types()
         if not isinstance(network, cell_t):
-            raise TypeError(f"For 'SymbolTree.create', the type of 'network' should be 'Cell', "
-                            f"but got '{type(network).__name__}'.")
+            raise TypeError(f"For 'SymbolTree', the type of 'network' should be 'Cell', "  # (MindSpore 2.10's)
+                            f"but got type '{type(network).__name__}'.")
         owner = _construct_owner(type(network))
         if owner is None:
             raise NotImplementedError(
