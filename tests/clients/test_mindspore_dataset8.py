@@ -17,7 +17,9 @@ import pytest
 import gradserve.dataset as ds
 from gradserve import dtype as mstype
 from gradserve.dataset import Shuffle
-from gradserve.mindrecord import FileReader, FileWriter
+from gradserve.mindrecord import FileReader
+
+from .test_mindspore_dataset7 import _files  # (MindRecord files of sizes, labels 0 .. n-1)
 
 
 def _crc32c(data: bytes) -> int:
@@ -290,26 +292,13 @@ def test_save_errors(tmp_path):
 
 # --- MindDataset Shuffle.PARTIAL (p1.py: files of 5, 4, 3, 2 rows, labels 0 .. 13) ---------------------------------
 
-def _mindrecord(tmp_path, sizes):
-    files, total = [], 0
-    for k, x in enumerate(sizes):
-        f = str(tmp_path / f"p_{k}")
-        w = FileWriter(f)
-        w.add_schema({"label": {"type": "int32"}}, "s")
-        w.write_raw_data([{"label": total + i} for i in range(x)])
-        w.commit()
-        total += x
-        files.append(f)
-    return files
-
-
 def _labels(data, n=2):
     it = data.create_tuple_iterator(num_epochs=n, output_numpy=True)
     return [[int(r[0]) for r in it] for _ in range(n)]
 
 
 def test_partial_orders(tmp_path, seed, monkeypatch):
-    files = _mindrecord(tmp_path, [5, 4, 3, 2])
+    files = _files(tmp_path, [5, 4, 3, 2])
     seed(1234)
     assert _labels(ds.MindDataset(files, shuffle=Shuffle.PARTIAL)) == [
         [1, 10, 5, 0, 11, 13, 9, 3, 2, 12, 6, 7, 8, 4], [6, 3, 8, 10, 13, 0, 1, 7, 9, 5, 11, 2, 4, 12]]
